@@ -1,0 +1,376 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// SchemaVersion is the version of every payload this package encodes. Decoders
+// refuse any other version.
+const SchemaVersion = 1
+
+// MaxPayloadBytes bounds every payload a decoder accepts.
+const MaxPayloadBytes = 64 << 10
+
+// Links a detection can be on.
+const (
+	LinkUplink   = "uplink"
+	LinkDownlink = "downlink"
+	LinkTDD      = "tdd"
+	LinkUnknown  = "unknown"
+)
+
+// Classes of emitter a detection can be labelled with.
+const (
+	ClassGSM        = "gsm"
+	ClassUMTS       = "umts"
+	ClassLTE        = "lte"
+	ClassNR         = "nr"
+	ClassWiFi       = "wifi"
+	ClassBluetooth  = "bluetooth"
+	ClassDroneID    = "droneid"
+	ClassDroneVideo = "drone_video"
+	ClassRCFHSS     = "rc_fhss"
+	ClassFPVAnalog  = "fpv_analog"
+	ClassUnknown    = "unknown"
+)
+
+// Classes lists every valid class, in a stable order.
+var Classes = []string{ClassGSM, ClassUMTS, ClassLTE, ClassNR, ClassWiFi, ClassBluetooth,
+	ClassDroneID, ClassDroneVideo, ClassRCFHSS, ClassFPVAnalog, ClassUnknown}
+
+// Links lists every valid link, in a stable order.
+var Links = []string{LinkUplink, LinkDownlink, LinkTDD, LinkUnknown}
+
+// ErrSchema is wrapped by every decoding error caused by the payload's content.
+var ErrSchema = errors.New("event schema")
+
+// Detection is one emission heard by one sensor: published on
+// rfw/v1/{site}/sensor/{sensor}/detection, QoS 1, one per message.
+type Detection struct {
+	Schema      int     `json:"schema"`
+	ID          string  `json:"id"`     // unique; ingest is idempotent by ID
+	Site        string  `json:"site"`   // site ID
+	Sensor      string  `json:"sensor"` // sensor ID
+	TimeNS      int64   `json:"time_ns"`
+	DurationNS  int64   `json:"duration_ns"`
+	CenterHz    float64 `json:"center_hz"`
+	BandwidthHz float64 `json:"bandwidth_hz"`
+	PowerDBm    float64 `json:"power_dbm"` // mean in-band power while on
+	PeakDBm     float64 `json:"peak_dbm,omitempty"`
+	SNRDB       float64 `json:"snr_db"`
+	DutyCycle   float64 `json:"duty_cycle,omitempty"` // 0..1
+	BurstCount  int     `json:"burst_count,omitempty"`
+	PeriodNS    int64   `json:"period_ns,omitempty"`
+	Band        string  `json:"band"`
+	Link        string  `json:"link"`
+	Class       string  `json:"class"`
+	Confidence  float64 `json:"confidence"` // 0..1
+	// Provenance: where in the sensor's sample stream the emission lies.
+	SampleStart int64  `json:"sample_start"`
+	SampleCount int64  `json:"sample_count"`
+	Snippet     string `json:"snippet,omitempty"` // reference to a saved SigMF snippet
+}
+
+// Time returns the capture time of the detection's first sample.
+func (d Detection) Time() time.Time { return time.Unix(0, d.TimeNS).UTC() }
+
+// Validate reports the first problem with d, naming the field.
+func (d Detection) Validate() error {
+	switch {
+	case d.Schema != SchemaVersion:
+		return schemaErr("schema: got %d, want %d", d.Schema, SchemaVersion)
+	case d.ID == "" || len(d.ID) > 128:
+		return schemaErr("id: must be 1..128 characters")
+	case !validID(d.Site):
+		return schemaErr("site: %q is not a valid ID", d.Site)
+	case !validID(d.Sensor):
+		return schemaErr("sensor: %q is not a valid ID", d.Sensor)
+	case d.TimeNS <= 0:
+		return schemaErr("time_ns: must be positive")
+	case d.DurationNS < 0:
+		return schemaErr("duration_ns: must not be negative")
+	case !finite(d.CenterHz) || d.CenterHz <= 0 || d.CenterHz > 1e12:
+		return schemaErr("center_hz: %v out of range", d.CenterHz)
+	case !finite(d.BandwidthHz) || d.BandwidthHz < 0 || d.BandwidthHz > 1e10:
+		return schemaErr("bandwidth_hz: %v out of range", d.BandwidthHz)
+	case !finite(d.PowerDBm) || math.Abs(d.PowerDBm) > 400:
+		return schemaErr("power_dbm: %v out of range", d.PowerDBm)
+	case !finite(d.PeakDBm) || math.Abs(d.PeakDBm) > 400:
+		return schemaErr("peak_dbm: %v out of range", d.PeakDBm)
+	case !finite(d.SNRDB) || math.Abs(d.SNRDB) > 400:
+		return schemaErr("snr_db: %v out of range", d.SNRDB)
+	case !finite(d.DutyCycle) || d.DutyCycle < 0 || d.DutyCycle > 1:
+		return schemaErr("duty_cycle: %v not in [0,1]", d.DutyCycle)
+	case !finite(d.Confidence) || d.Confidence < 0 || d.Confidence > 1:
+		return schemaErr("confidence: %v not in [0,1]", d.Confidence)
+	case !oneOf(d.Link, Links):
+		return schemaErr("link: %q is not one of %v", d.Link, Links)
+	case !oneOf(d.Class, Classes):
+		return schemaErr("class: %q is not one of %v", d.Class, Classes)
+	case len(d.Band) > 64:
+		return schemaErr("band: longer than 64 characters")
+	case d.SampleStart < 0 || d.SampleCount < 0:
+		return schemaErr("sample_start/sample_count: must not be negative")
+	case d.BurstCount < 0 || d.PeriodNS < 0:
+		return schemaErr("burst_count/period_ns: must not be negative")
+	case len(d.Snippet) > 512:
+		return schemaErr("snippet: longer than 512 characters")
+	}
+	return nil
+}
+
+// Sensor states carried by Health.State; anything but StateOK makes the
+// sensor's zone unknown on the dashboard.
+const (
+	StateOK         = "ok"
+	StateTampered   = "tampered"   // noise floor collapsed: antenna removed or covered
+	StateJammed     = "jammed"     // broadband rise of the noise floor
+	StateOverloaded = "overloaded" // persistent ADC clipping
+	StateStalled    = "stalled"    // the sample stream stopped
+	StateDegraded   = "degraded"   // e.g. outbox over quota, dropping oldest
+)
+
+// States lists every valid health state.
+var States = []string{StateOK, StateTampered, StateJammed, StateOverloaded, StateStalled, StateDegraded}
+
+// Health is published every 10 s on rfw/v1/{site}/sensor/{sensor}/health.
+type Health struct {
+	Schema         int                `json:"schema"`
+	Site           string             `json:"site"`
+	Sensor         string             `json:"sensor"`
+	TimeNS         int64              `json:"time_ns"`
+	State          string             `json:"state"`
+	Reasons        []string           `json:"reasons,omitempty"`
+	NoiseFloorDBm  map[string]float64 `json:"noise_floor_dbm,omitempty"` // per band
+	RevisitS       map[string]float64 `json:"revisit_s,omitempty"`       // achieved revisit per band
+	DroppedSamples int64              `json:"dropped_samples"`
+	OverloadCount  int64              `json:"overload_count"`
+	USBErrors      int64              `json:"usb_errors"`
+	OutboxDepth    int64              `json:"outbox_depth"`
+	OutboxDropped  int64              `json:"outbox_dropped"`
+	ClockOffsetS   float64            `json:"clock_offset_s"`
+	Version        string             `json:"version"`
+}
+
+// Validate reports the first problem with h, naming the field.
+func (h Health) Validate() error {
+	switch {
+	case h.Schema != SchemaVersion:
+		return schemaErr("schema: got %d, want %d", h.Schema, SchemaVersion)
+	case !validID(h.Site):
+		return schemaErr("site: %q is not a valid ID", h.Site)
+	case !validID(h.Sensor):
+		return schemaErr("sensor: %q is not a valid ID", h.Sensor)
+	case h.TimeNS <= 0:
+		return schemaErr("time_ns: must be positive")
+	case !oneOf(h.State, States):
+		return schemaErr("state: %q is not one of %v", h.State, States)
+	case !finite(h.ClockOffsetS):
+		return schemaErr("clock_offset_s: not finite")
+	case len(h.NoiseFloorDBm) > 256 || len(h.RevisitS) > 256 || len(h.Reasons) > 32:
+		return schemaErr("too many bands or reasons")
+	}
+	for k, v := range h.NoiseFloorDBm {
+		if !finite(v) {
+			return schemaErr("noise_floor_dbm[%q]: not finite", k)
+		}
+	}
+	for k, v := range h.RevisitS {
+		if !finite(v) || v < 0 {
+			return schemaErr("revisit_s[%q]: %v out of range", k, v)
+		}
+	}
+	return nil
+}
+
+// Status values, retained on rfw/v1/{site}/sensor/{sensor}/status; StatusOffline
+// is also the sensor's MQTT last will.
+const (
+	StatusOnline  = "online"
+	StatusOffline = "offline"
+)
+
+// Spectrum is a downsampled PSD for the waterfall, QoS 0 on
+// rfw/v1/{site}/sensor/{sensor}/spectrum.
+type Spectrum struct {
+	Schema       int       `json:"schema"`
+	Site         string    `json:"site"`
+	Sensor       string    `json:"sensor"`
+	TimeNS       int64     `json:"time_ns"`
+	CenterHz     float64   `json:"center_hz"`
+	SampleRateHz float64   `json:"sample_rate_hz"`
+	PowerDBm     []float32 `json:"power_dbm"` // bins from lowest to highest frequency
+}
+
+// Validate reports the first problem with s, naming the field.
+func (s Spectrum) Validate() error {
+	switch {
+	case s.Schema != SchemaVersion:
+		return schemaErr("schema: got %d, want %d", s.Schema, SchemaVersion)
+	case !validID(s.Site) || !validID(s.Sensor):
+		return schemaErr("site/sensor: not valid IDs")
+	case s.TimeNS <= 0:
+		return schemaErr("time_ns: must be positive")
+	case !finite(s.CenterHz) || s.CenterHz <= 0 || !finite(s.SampleRateHz) || s.SampleRateHz <= 0:
+		return schemaErr("center_hz/sample_rate_hz: out of range")
+	case len(s.PowerDBm) == 0 || len(s.PowerDBm) > 4096:
+		return schemaErr("power_dbm: need 1..4096 bins, got %d", len(s.PowerDBm))
+	}
+	for i, v := range s.PowerDBm {
+		if !finite(float64(v)) {
+			return schemaErr("power_dbm[%d]: not finite", i)
+		}
+	}
+	return nil
+}
+
+// Alert states, in the order an alert moves through them.
+const (
+	AlertPending  = "pending"
+	AlertFiring   = "firing"
+	AlertResolved = "resolved"
+)
+
+// Severities of an alert.
+const (
+	SeverityInfo     = "info"
+	SeverityWarning  = "warning"
+	SeverityCritical = "critical"
+)
+
+// Alert is one alert state change, published by fusion on rfw/v1/{site}/alert.
+type Alert struct {
+	Schema      int                `json:"schema"`
+	ID          string             `json:"id"`
+	Site        string             `json:"site"`
+	Rule        string             `json:"rule"`
+	Severity    string             `json:"severity"`
+	State       string             `json:"state"`
+	Summary     string             `json:"summary"`
+	Room        string             `json:"room,omitempty"`
+	Zone        string             `json:"zone,omitempty"`
+	Sensor      string             `json:"sensor,omitempty"`
+	Track       string             `json:"track,omitempty"`
+	Class       string             `json:"class,omitempty"`
+	Incident    string             `json:"incident,omitempty"`
+	Probability float64            `json:"probability,omitempty"`
+	RoomProbs   map[string]float64 `json:"room_probs,omitempty"`
+	Evidence    []string           `json:"evidence,omitempty"` // detection IDs
+	ActiveNS    int64              `json:"active_ns"`          // when the condition began
+	UpdatedNS   int64              `json:"updated_ns"`         // this state change
+	AckBy       string             `json:"ack_by,omitempty"`
+	AckNote     string             `json:"ack_note,omitempty"`
+	AckNS       int64              `json:"ack_ns,omitempty"`
+}
+
+// Validate reports the first problem with a, naming the field.
+func (a Alert) Validate() error {
+	switch {
+	case a.Schema != SchemaVersion:
+		return schemaErr("schema: got %d, want %d", a.Schema, SchemaVersion)
+	case a.ID == "" || len(a.ID) > 128:
+		return schemaErr("id: must be 1..128 characters")
+	case !validID(a.Site):
+		return schemaErr("site: %q is not a valid ID", a.Site)
+	case a.Rule == "":
+		return schemaErr("rule: missing")
+	case !oneOf(a.Severity, []string{SeverityInfo, SeverityWarning, SeverityCritical}):
+		return schemaErr("severity: %q unknown", a.Severity)
+	case !oneOf(a.State, []string{AlertPending, AlertFiring, AlertResolved}):
+		return schemaErr("state: %q unknown", a.State)
+	case !finite(a.Probability) || a.Probability < 0 || a.Probability > 1:
+		return schemaErr("probability: %v not in [0,1]", a.Probability)
+	}
+	return nil
+}
+
+// Validator is implemented by every payload type.
+type Validator interface{ Validate() error }
+
+// Encode validates v and marshals it as JSON.
+func Encode(v Validator) ([]byte, error) {
+	if err := v.Validate(); err != nil {
+		return nil, fmt.Errorf("encode %T: %w", v, err)
+	}
+	return json.Marshal(v)
+}
+
+// Decode strictly decodes one JSON payload into v (a pointer to a payload type)
+// and validates it. Unknown fields, trailing data and oversized payloads are errors.
+func Decode[T Validator](data []byte, v *T) error {
+	if len(data) > MaxPayloadBytes {
+		return schemaErr("payload of %d bytes exceeds %d", len(data), MaxPayloadBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %v", ErrSchema, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return schemaErr("trailing data after JSON object")
+	}
+	return (*v).Validate()
+}
+
+// DecodeDetection strictly decodes and validates a detection payload.
+func DecodeDetection(data []byte) (Detection, error) {
+	var d Detection
+	err := Decode(data, &d)
+	return d, err
+}
+
+// DecodeHealth strictly decodes and validates a health payload.
+func DecodeHealth(data []byte) (Health, error) {
+	var h Health
+	err := Decode(data, &h)
+	return h, err
+}
+
+// DecodeAlert strictly decodes and validates an alert payload.
+func DecodeAlert(data []byte) (Alert, error) {
+	var a Alert
+	err := Decode(data, &a)
+	return a, err
+}
+
+// DecodeSpectrum strictly decodes and validates a spectrum payload.
+func DecodeSpectrum(data []byte) (Spectrum, error) {
+	var s Spectrum
+	err := Decode(data, &s)
+	return s, err
+}
+
+func schemaErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrSchema, fmt.Sprintf(format, args...))
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func oneOf(s string, set []string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidID reports whether s can be a site or sensor ID: 1..64 characters of
+// [A-Za-z0-9_-], so it is safe as an MQTT topic level and a file name.
+func ValidID(s string) bool { return validID(s) }
+
+func validID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	return strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) < 0
+}

@@ -1,0 +1,35 @@
+package event
+
+import (
+	"fmt"
+	"strings"
+)
+
+// TopicPrefix is the root of every topic of schema version 1.
+const TopicPrefix = "rfw/v1"
+
+// Kinds of per-sensor topic.
+const (
+	KindDetection = "detection"
+	KindStatus    = "status"
+	KindHealth    = "health"
+	KindSpectrum  = "spectrum"
+	KindCmd       = "cmd"
+)
+
+// SensorTopic returns rfw/v1/{site}/sensor/{sensor}/{kind}.
+func SensorTopic(site, sensor, kind string) string {
+	return TopicPrefix + "/" + site + "/sensor/" + sensor + "/" + kind
+}
+
+// AlertTopic returns rfw/v1/{site}/alert.
+func AlertTopic(site string) string { return TopicPrefix + "/" + site + "/alert" }
+
+// ParseSensorTopic splits rfw/v1/{site}/sensor/{sensor}/{kind}.
+func ParseSensorTopic(topic string) (site, sensor, kind string, err error) {
+	p := strings.Split(topic, "/")
+	if len(p) != 6 || p[0]+"/"+p[1] != TopicPrefix || p[3] != "sensor" || !validID(p[2]) || !validID(p[4]) {
+		return "", "", "", fmt.Errorf("%w: topic %q is not %s/{site}/sensor/{sensor}/{kind}", ErrSchema, topic, TopicPrefix)
+	}
+	return p[2], p[4], p[5], nil
+}

@@ -1,0 +1,48 @@
+package registry
+
+import "time"
+
+// Kinds of authorised device.
+const (
+	KindStaffRadio      = "staff_radio"
+	KindInCellTablet    = "in_cell_tablet"
+	KindKiosk           = "kiosk"
+	KindOfficialPhone   = "official_phone"
+	KindWiFiAP          = "wifi_ap"
+	KindBodyCamera      = "body_camera"
+	KindAuthorisedDrone = "authorised_drone"
+)
+
+// Signature is what an authorised emission looks like. Zero bounds are open.
+type Signature struct {
+	Class          string   `json:"class"` // event class, "" for any
+	FreqMinHz      float64  `json:"freq_min_hz"`
+	FreqMaxHz      float64  `json:"freq_max_hz"`
+	BandwidthMinHz float64  `json:"bandwidth_min_hz,omitempty"`
+	BandwidthMaxHz float64  `json:"bandwidth_max_hz,omitempty"`
+	PowerMinDBm    *float64 `json:"power_min_dbm,omitempty"`
+	PowerMaxDBm    *float64 `json:"power_max_dbm,omitempty"`
+}
+
+// Window is one weekly time window in site local time: from Start to End
+// minutes after midnight on Weekday (End may pass midnight up to 48h).
+type Window struct {
+	Weekday  time.Weekday `json:"weekday"`
+	StartMin int          `json:"start_min"`
+	EndMin   int          `json:"end_min"`
+}
+
+// Entry is one authorised device.
+type Entry struct {
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	Kind       string    `json:"kind"`
+	Signature  Signature `json:"signature"`
+	Rooms      []string  `json:"rooms,omitempty"`    // allowed rooms; empty with empty Zones means anywhere on site
+	Zones      []string  `json:"zones,omitempty"`    // allowed zones (e.g. wings)
+	Schedule   []Window  `json:"schedule,omitempty"` // empty means always
+	ValidFrom  time.Time `json:"valid_from"`
+	ValidUntil time.Time `json:"valid_until,omitempty"` // zero means no end
+	AddedBy    string    `json:"added_by"`
+	Notes      string    `json:"notes,omitempty"`
+}

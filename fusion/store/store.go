@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// ErrNotFound is returned when a requested record does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// DetectionRecord is a detection as fusion stored it: the sensor's event plus
+// where fusion placed it and whether the registry authorised it.
+type DetectionRecord struct {
+	event.Detection
+	Floor      string  `json:"floor,omitempty"`
+	Room       string  `json:"room,omitempty"`      // most likely room, "" when not located
+	RoomProb   float64 `json:"room_prob,omitempty"` // probability of Room
+	Track      string  `json:"track,omitempty"`     // emitter track ID
+	Authorised bool    `json:"authorised"`          // matched a registry entry
+	RegistryID int64   `json:"registry_id,omitempty"`
+}
+
+// LocationRecord is one localisation of an emitter track.
+type LocationRecord struct {
+	Site       string             `json:"site"`
+	Track      string             `json:"track"`
+	Class      string             `json:"class"`
+	Link       string             `json:"link"`
+	TimeNS     int64              `json:"time_ns"`
+	Floor      string             `json:"floor"`
+	Room       string             `json:"room"`
+	RoomProb   float64            `json:"room_prob"`
+	RoomProbs  map[string]float64 `json:"room_probs,omitempty"`
+	XM         float64            `json:"x_m"`
+	YM         float64            `json:"y_m"`
+	SemiMajorM float64            `json:"semi_major_m"` // 95% ellipse
+	SemiMinorM float64            `json:"semi_minor_m"`
+	AngleRad   float64            `json:"angle_rad"` // of the major axis from +x, counter-clockwise
+	Sensors    []string           `json:"sensors,omitempty"`
+	Authorised bool               `json:"authorised"`
+}
+
+// HeatCell counts detections in one room over one clock hour.
+type HeatCell struct {
+	Room      string    `json:"room"`
+	HourStart time.Time `json:"hour_start"` // UTC, truncated to the hour
+	Count     int64     `json:"count"`
+}
+
+// TimeSeries holds the high-volume history: detections, locations, sensor
+// health and spectrum summaries. It is implemented over InfluxDB 1.8 and over
+// SQLite (when no InfluxDB is configured); one conformance test runs against both.
+type TimeSeries interface {
+	WriteDetections(ctx context.Context, recs []DetectionRecord) error
+	WriteLocations(ctx context.Context, recs []LocationRecord) error
+	WriteHealth(ctx context.Context, recs []event.Health) error
+	WriteSpectrum(ctx context.Context, recs []event.Spectrum) error
+	// Flush blocks until everything written so far is durable in the backend.
+	Flush(ctx context.Context) error
+
+	// Heatmap counts detections per room and clock hour in [from, to).
+	// With unauthorisedOnly, detections the registry authorised are left out.
+	Heatmap(ctx context.Context, site string, from, to time.Time, unauthorisedOnly bool) ([]HeatCell, error)
+	// Detections returns detections in [from, to), newest first, at most limit.
+	Detections(ctx context.Context, site string, from, to time.Time, limit int) ([]DetectionRecord, error)
+	// Locations returns locations in [from, to), newest first, at most limit.
+	Locations(ctx context.Context, site string, from, to time.Time, limit int) ([]LocationRecord, error)
+	// HealthSeries returns one sensor's health reports in [from, to), oldest first.
+	HealthSeries(ctx context.Context, site, sensor string, from, to time.Time) ([]event.Health, error)
+	Close() error
+}
+
+// AlertFilter selects alerts; zero fields match everything.
+type AlertFilter struct {
+	Site     string
+	State    string // pending, firing, resolved
+	Severity string
+	Rule     string
+	Zone     string
+	Since    time.Time
+	Unacked  bool
+	Limit    int
+}
+
+// Incident links alerts and detections that belong to one event, such as a
+// drone drop followed by a new phone inside.
+type Incident struct {
+	ID         string   `json:"id"`
+	Site       string   `json:"site"`
+	Kind       string   `json:"kind"` // e.g. "drone_drop", "illicit_phone"
+	Summary    string   `json:"summary"`
+	State      string   `json:"state"` // open, closed
+	OpenedNS   int64    `json:"opened_ns"`
+	UpdatedNS  int64    `json:"updated_ns"`
+	Alerts     []string `json:"alerts"`
+	Detections []string `json:"detections"`
+	Rooms      []string `json:"rooms,omitempty"`
+}
+
+// AlertStore keeps alerts and incidents (SQLite).
+type AlertStore interface {
+	// UpsertAlert stores a by ID, replacing an older state of the same alert.
+	UpsertAlert(ctx context.Context, a event.Alert) error
+	Alert(ctx context.Context, id string) (event.Alert, error)
+	Alerts(ctx context.Context, f AlertFilter) ([]event.Alert, error)
+	// Ack records an acknowledgement and returns the updated alert.
+	Ack(ctx context.Context, id, user, note string, at time.Time) (event.Alert, error)
+	UpsertIncident(ctx context.Context, inc Incident) error
+	Incident(ctx context.Context, id string) (Incident, error)
+	Incidents(ctx context.Context, site string, since time.Time, limit int) ([]Incident, error)
+}
+
+// AuditEntry is one audited action: who did what to which object, with the
+// object's state before and after as JSON ("" when none).
+type AuditEntry struct {
+	ID     int64  `json:"id"`
+	TimeNS int64  `json:"time_ns"`
+	User   string `json:"user"`
+	Action string `json:"action"` // e.g. "registry.add", "alert.ack", "login", "view.heatmap"
+	Object string `json:"object"` // e.g. "registry/12", "alert/abc"
+	Before string `json:"before,omitempty"`
+	After  string `json:"after,omitempty"`
+}
+
+// AuditFilter selects audit entries; zero fields match everything.
+type AuditFilter struct {
+	User   string
+	Object string // exact match
+	Prefix string // action prefix, e.g. "registry."
+	Since  time.Time
+	Limit  int
+}
+
+// Auditor appends to and reads the audit log (SQLite). Entries are never changed.
+type Auditor interface {
+	Audit(ctx context.Context, e AuditEntry) error
+	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}
