@@ -1,0 +1,235 @@
+package registry
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// csvHeader is the column order of exported and imported CSV.
+var csvHeader = []string{"id", "name", "kind", "class", "freq_min_hz", "freq_max_hz", "bandwidth_min_hz", "bandwidth_max_hz",
+	"power_min_dbm", "power_max_dbm", "rooms", "zones", "schedule", "valid_from", "valid_until", "added_by", "notes"}
+
+var dayNames = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+
+// ExportCSV writes every entry as CSV with a header row. Lists are separated
+// by "|"; schedules read like "Mon 08:00-20:00|Tue 22:00-30:00" (end may pass midnight).
+func (r *Registry) ExportCSV(ctx context.Context, w io.Writer) error {
+	es, err := r.List(ctx)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	for _, e := range es {
+		if err := cw.Write(entryRow(e)); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func entryRow(e Entry) []string {
+	f := func(v float64) string {
+		if v == 0 {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	p := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'f', -1, 64)
+	}
+	var sched []string
+	for _, w := range e.Schedule {
+		sched = append(sched, fmt.Sprintf("%s %02d:%02d-%02d:%02d", dayNames[w.Weekday], w.StartMin/60, w.StartMin%60, w.EndMin/60, w.EndMin%60))
+	}
+	until := ""
+	if !e.ValidUntil.IsZero() {
+		until = e.ValidUntil.UTC().Format(time.RFC3339)
+	}
+	s := e.Signature
+	return []string{strconv.FormatInt(e.ID, 10), e.Name, e.Kind, s.Class, f(s.FreqMinHz), f(s.FreqMaxHz), f(s.BandwidthMinHz), f(s.BandwidthMaxHz),
+		p(s.PowerMinDBm), p(s.PowerMaxDBm), strings.Join(e.Rooms, "|"), strings.Join(e.Zones, "|"), strings.Join(sched, "|"),
+		e.ValidFrom.UTC().Format(time.RFC3339), until, e.AddedBy, e.Notes}
+}
+
+// ImportCSV reads entries in ExportCSV's format and adds them as user (a row
+// whose id names an existing entry updates it). The whole file is checked
+// first: one bad row, named by its line, imports nothing. It returns how many
+// entries were added or updated.
+func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string) (int, error) {
+	es, err := ParseCSV(in, time.Now().UTC())
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range es {
+		if e.ID != 0 {
+			if _, err := r.Get(ctx, e.ID); err == nil {
+				if _, err := r.Update(ctx, e, user); err != nil {
+					return n, err
+				}
+				n++
+				continue
+			}
+		}
+		if _, err := r.Add(ctx, e, user); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// ParseCSV reads and validates entries in ExportCSV's format; an entry with
+// no valid_from gets now. Errors name the line and column.
+func ParseCSV(in io.Reader, now time.Time) ([]Entry, error) {
+	cr := csv.NewReader(io.LimitReader(in, 16<<20))
+	cr.FieldsPerRecord = len(csvHeader)
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("registry csv: header: %w", err)
+	}
+	for i, h := range csvHeader {
+		if strings.TrimSpace(strings.ToLower(head[i])) != h {
+			return nil, fmt.Errorf("registry csv: header column %d is %q, want %q", i+1, head[i], h)
+		}
+	}
+	var es []Entry
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("registry csv: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		e, err := parseRow(rec)
+		if err != nil {
+			return nil, fmt.Errorf("registry csv line %d: %w", line, err)
+		}
+		if e.ValidFrom.IsZero() {
+			e.ValidFrom = now
+		}
+		if err := e.Validate(); err != nil {
+			return nil, fmt.Errorf("registry csv line %d: %w", line, err)
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}
+
+func parseRow(rec []string) (Entry, error) {
+	var e Entry
+	var err error
+	num := func(col int) float64 {
+		if err != nil || strings.TrimSpace(rec[col]) == "" {
+			return 0
+		}
+		var v float64
+		v, err = strconv.ParseFloat(strings.TrimSpace(rec[col]), 64)
+		if err != nil {
+			err = fmt.Errorf("column %s: %q is not a number", csvHeader[col], rec[col])
+		}
+		return v
+	}
+	ptr := func(col int) *float64 {
+		if strings.TrimSpace(rec[col]) == "" {
+			return nil
+		}
+		v := num(col)
+		return &v
+	}
+	if s := strings.TrimSpace(rec[0]); s != "" {
+		if e.ID, err = strconv.ParseInt(s, 10, 64); err != nil {
+			return e, fmt.Errorf("column id: %q is not an integer", s)
+		}
+	}
+	e.Name, e.Kind = strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
+	e.Signature = Signature{Class: strings.TrimSpace(rec[3]), FreqMinHz: num(4), FreqMaxHz: num(5), BandwidthMinHz: num(6), BandwidthMaxHz: num(7),
+		PowerMinDBm: ptr(8), PowerMaxDBm: ptr(9)}
+	if err != nil {
+		return e, err
+	}
+	e.Rooms, e.Zones = splitList(rec[10]), splitList(rec[11])
+	for _, w := range splitList(rec[12]) {
+		win, err := parseWindow(w)
+		if err != nil {
+			return e, fmt.Errorf("column schedule: %w", err)
+		}
+		e.Schedule = append(e.Schedule, win)
+	}
+	for col, dst := range map[int]*time.Time{13: &e.ValidFrom, 14: &e.ValidUntil} {
+		if s := strings.TrimSpace(rec[col]); s != "" {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				return e, fmt.Errorf("column %s: %q is not RFC 3339 time", csvHeader[col], s)
+			}
+			*dst = t.UTC()
+		}
+	}
+	e.Notes = rec[16]
+	return e, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, "|") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseWindow reads "Mon 08:00-20:00".
+func parseWindow(s string) (Window, error) {
+	day, span, ok := strings.Cut(strings.TrimSpace(s), " ")
+	if !ok {
+		return Window{}, fmt.Errorf("%q: want \"Mon 08:00-20:00\"", s)
+	}
+	wd := -1
+	for i, n := range dayNames {
+		if strings.EqualFold(n, day) {
+			wd = i
+		}
+	}
+	a, b, ok := strings.Cut(strings.TrimSpace(span), "-")
+	if wd < 0 || !ok {
+		return Window{}, fmt.Errorf("%q: want \"Mon 08:00-20:00\"", s)
+	}
+	start, err1 := parseHHMM(a)
+	end, err2 := parseHHMM(b)
+	if err1 != nil || err2 != nil {
+		return Window{}, fmt.Errorf("%q: bad time of day", s)
+	}
+	return Window{Weekday: time.Weekday(wd), StartMin: start, EndMin: end}, nil
+}
+
+func parseHHMM(s string) (int, error) {
+	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
+	if !ok {
+		return 0, fmt.Errorf("no colon")
+	}
+	hh, err := strconv.Atoi(h)
+	if err != nil {
+		return 0, err
+	}
+	mm, err := strconv.Atoi(m)
+	if err != nil || mm < 0 || mm > 59 || hh < 0 || hh > 48 {
+		return 0, fmt.Errorf("out of range")
+	}
+	return hh*60 + mm, nil
+}

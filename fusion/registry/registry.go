@@ -1,0 +1,299 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// ErrInvalid is wrapped by every validation error of an entry.
+var ErrInvalid = errors.New("registry: invalid entry")
+
+// Kinds lists every valid device kind.
+var Kinds = []string{KindStaffRadio, KindInCellTablet, KindKiosk, KindOfficialPhone, KindWiFiAP, KindBodyCamera, KindAuthorisedDrone}
+
+// Registry is the authorised-device list kept in SQLite, with an in-memory
+// copy for matching on the hot path. Every change is written to the audit log
+// with the entry before and after. Safe for concurrent use.
+type Registry struct {
+	db    *sql.DB
+	audit store.Auditor
+	loc   *time.Location // site local time, for weekly schedules
+
+	mu      sync.RWMutex
+	entries []Entry // sorted by ID
+}
+
+// Open loads the registry from db (creating its table) and audits changes
+// through audit. Schedules are read in loc (UTC when nil).
+func Open(ctx context.Context, db *sql.DB, audit store.Auditor, loc *time.Location) (*Registry, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS registry_entry (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("create registry table: %w", err)
+	}
+	r := &Registry{db: db, audit: audit, loc: loc}
+	if err := r.reload(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *Registry) reload(ctx context.Context) error {
+	rows, err := r.db.QueryContext(ctx, `SELECT id, body FROM registry_entry ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("load registry: %w", err)
+	}
+	defer rows.Close()
+	var es []Entry
+	for rows.Next() {
+		var id int64
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
+			return err
+		}
+		var e Entry
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			return fmt.Errorf("registry entry %d: %w", id, err)
+		}
+		e.ID = id
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.entries = es
+	r.mu.Unlock()
+	return nil
+}
+
+// Validate reports the first problem with e, naming the field.
+func (e Entry) Validate() error {
+	s := e.Signature
+	switch {
+	case strings.TrimSpace(e.Name) == "" || len(e.Name) > 200:
+		return fmt.Errorf("%w: name must be 1..200 characters", ErrInvalid)
+	case !slices.Contains(Kinds, e.Kind):
+		return fmt.Errorf("%w: kind %q is not one of %v", ErrInvalid, e.Kind, Kinds)
+	case s.Class != "" && !slices.Contains(event.Classes, s.Class):
+		return fmt.Errorf("%w: signature class %q is not one of %v", ErrInvalid, s.Class, event.Classes)
+	case s.FreqMinHz < 0 || s.FreqMaxHz < 0 || (s.FreqMaxHz > 0 && s.FreqMaxHz < s.FreqMinHz):
+		return fmt.Errorf("%w: frequency range %v..%v Hz", ErrInvalid, s.FreqMinHz, s.FreqMaxHz)
+	case s.BandwidthMinHz < 0 || (s.BandwidthMaxHz > 0 && s.BandwidthMaxHz < s.BandwidthMinHz):
+		return fmt.Errorf("%w: bandwidth range %v..%v Hz", ErrInvalid, s.BandwidthMinHz, s.BandwidthMaxHz)
+	case s.PowerMinDBm != nil && s.PowerMaxDBm != nil && *s.PowerMaxDBm < *s.PowerMinDBm:
+		return fmt.Errorf("%w: power range %v..%v dBm", ErrInvalid, *s.PowerMinDBm, *s.PowerMaxDBm)
+	case !e.ValidUntil.IsZero() && e.ValidUntil.Before(e.ValidFrom):
+		return fmt.Errorf("%w: valid_until is before valid_from", ErrInvalid)
+	}
+	for i, w := range e.Schedule {
+		if w.Weekday < time.Sunday || w.Weekday > time.Saturday || w.StartMin < 0 || w.StartMin >= 24*60 || w.EndMin <= w.StartMin || w.EndMin > 48*60 {
+			return fmt.Errorf("%w: schedule[%d] %+v: need weekday 0..6, 0 <= start < 1440, start < end <= 2880 (minutes)", ErrInvalid, i, w)
+		}
+	}
+	return nil
+}
+
+// List returns every entry, expired ones included, by ID.
+func (r *Registry) List(ctx context.Context) ([]Entry, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return slices.Clone(r.entries), nil
+}
+
+// Get returns one entry.
+func (r *Registry) Get(ctx context.Context, id int64) (Entry, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, e := range r.entries {
+		if e.ID == id {
+			return e, nil
+		}
+	}
+	return Entry{}, fmt.Errorf("registry entry %d: %w", id, store.ErrNotFound)
+}
+
+// Add validates and stores a new entry added by user, and audits it.
+func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error) {
+	if e.ValidFrom.IsZero() {
+		e.ValidFrom = time.Now().UTC()
+	}
+	e.AddedBy = user
+	if err := e.Validate(); err != nil {
+		return Entry{}, err
+	}
+	e.ID = 0
+	body, _ := json.Marshal(e)
+	res, err := r.db.ExecContext(ctx, `INSERT INTO registry_entry(body) VALUES(?)`, body)
+	if err != nil {
+		return Entry{}, fmt.Errorf("add registry entry: %w", err)
+	}
+	e.ID, _ = res.LastInsertId()
+	if err := r.auditChange(ctx, user, "registry.add", e.ID, nil, &e); err != nil {
+		return Entry{}, err
+	}
+	return e, r.reload(ctx)
+}
+
+// Update replaces entry e.ID with e, keeping who added it, and audits it.
+func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, error) {
+	old, err := r.Get(ctx, e.ID)
+	if err != nil {
+		return Entry{}, err
+	}
+	e.AddedBy = old.AddedBy
+	if e.ValidFrom.IsZero() {
+		e.ValidFrom = old.ValidFrom
+	}
+	if err := e.Validate(); err != nil {
+		return Entry{}, err
+	}
+	body, _ := json.Marshal(e)
+	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, e.ID); err != nil {
+		return Entry{}, fmt.Errorf("update registry entry %d: %w", e.ID, err)
+	}
+	if err := r.auditChange(ctx, user, "registry.update", e.ID, &old, &e); err != nil {
+		return Entry{}, err
+	}
+	return e, r.reload(ctx)
+}
+
+// Expire ends entry id's validity at at (entries are never deleted, so the
+// audit trail keeps its subject).
+func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Time) (Entry, error) {
+	e, err := r.Get(ctx, id)
+	if err != nil {
+		return Entry{}, err
+	}
+	old := e
+	e.ValidUntil = at.UTC()
+	if e.ValidUntil.Before(e.ValidFrom) {
+		e.ValidFrom = e.ValidUntil
+	}
+	body, _ := json.Marshal(e)
+	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, id); err != nil {
+		return Entry{}, fmt.Errorf("expire registry entry %d: %w", id, err)
+	}
+	if err := r.auditChange(ctx, user, "registry.expire", id, &old, &e); err != nil {
+		return Entry{}, err
+	}
+	return e, r.reload(ctx)
+}
+
+// History returns the audit trail of entry id, newest first.
+func (r *Registry) History(ctx context.Context, id int64) ([]store.AuditEntry, error) {
+	return r.audit.AuditLog(ctx, store.AuditFilter{Object: objectName(id)})
+}
+
+func objectName(id int64) string { return fmt.Sprintf("registry/%d", id) }
+
+func (r *Registry) auditChange(ctx context.Context, user, action string, id int64, before, after *Entry) error {
+	enc := func(e *Entry) string {
+		if e == nil {
+			return ""
+		}
+		b, _ := json.Marshal(e)
+		return string(b)
+	}
+	return r.audit.Audit(ctx, store.AuditEntry{TimeNS: time.Now().UnixNano(), User: user, Action: action,
+		Object: objectName(id), Before: enc(before), After: enc(after)})
+}
+
+// Match returns the first entry (lowest ID) that authorises detection d,
+// located in room (within zones), at time at: the signature fits, the room or
+// zone is allowed, at lies in the validity window and in the weekly schedule.
+func (r *Registry) Match(d event.Detection, room string, zones []string, at time.Time) (Entry, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, e := range r.entries {
+		if e.Matches(d, room, zones, at, r.loc) {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// Matches reports whether e authorises d in room/zones at time at, reading
+// the weekly schedule in loc.
+func (e Entry) Matches(d event.Detection, room string, zones []string, at time.Time, loc *time.Location) bool {
+	if at.Before(e.ValidFrom) || (!e.ValidUntil.IsZero() && !at.Before(e.ValidUntil)) {
+		return false
+	}
+	if !e.Signature.fits(d) {
+		return false
+	}
+	if len(e.Rooms) > 0 || len(e.Zones) > 0 {
+		inRoom := room != "" && slices.Contains(e.Rooms, room)
+		inZone := false
+		for _, z := range zones {
+			if slices.Contains(e.Zones, z) {
+				inZone = true
+				break
+			}
+		}
+		if !inRoom && !inZone {
+			return false
+		}
+	}
+	return inSchedule(e.Schedule, at.In(loc))
+}
+
+func (s Signature) fits(d event.Detection) bool {
+	if s.Class != "" && s.Class != d.Class {
+		return false
+	}
+	lo, hi := d.CenterHz-d.BandwidthHz/2, d.CenterHz+d.BandwidthHz/2
+	// The emission must lie within the signature's frequency range, with a
+	// tolerance of a tenth of its bandwidth for measurement error.
+	tol := d.BandwidthHz / 10
+	if s.FreqMinHz > 0 && lo < s.FreqMinHz-tol {
+		return false
+	}
+	if s.FreqMaxHz > 0 && hi > s.FreqMaxHz+tol {
+		return false
+	}
+	if s.BandwidthMinHz > 0 && d.BandwidthHz < s.BandwidthMinHz {
+		return false
+	}
+	if s.BandwidthMaxHz > 0 && d.BandwidthHz > s.BandwidthMaxHz {
+		return false
+	}
+	if s.PowerMinDBm != nil && d.PowerDBm < *s.PowerMinDBm {
+		return false
+	}
+	if s.PowerMaxDBm != nil && d.PowerDBm > *s.PowerMaxDBm {
+		return false
+	}
+	return true
+}
+
+// inSchedule reports whether local time t falls in one of the weekly windows.
+// A window may run past midnight (EndMin up to 2880) into the next day.
+func inSchedule(ws []Window, t time.Time) bool {
+	if len(ws) == 0 {
+		return true
+	}
+	minute := t.Hour()*60 + t.Minute()
+	day := t.Weekday()
+	prev := (day + 6) % 7
+	for _, w := range ws {
+		if w.Weekday == day && minute >= w.StartMin && minute < w.EndMin {
+			return true
+		}
+		if w.Weekday == prev && w.EndMin > 24*60 && minute+24*60 < w.EndMin {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,226 @@
+package registry_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+func openRegistry(t *testing.T) (*registry.Registry, *store.SQLite) {
+	t.Helper()
+	s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	r, err := registry.Open(context.Background(), s.DB(), s, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, s
+}
+
+// Monday 2026-11-23.
+var monday = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+
+func tabletEntry() registry.Entry {
+	return registry.Entry{
+		Name: "tablet B2-14", Kind: registry.KindInCellTablet,
+		Signature: registry.Signature{Class: event.ClassWiFi, FreqMinHz: 2.400e9, FreqMaxHz: 2.4835e9, BandwidthMaxHz: 25e6},
+		Rooms:     []string{"B2-14"},
+		Schedule:  []registry.Window{{Weekday: time.Monday, StartMin: 8 * 60, EndMin: 21 * 60}},
+		ValidFrom: monday.Add(-24 * time.Hour),
+	}
+}
+
+func wifiDet(at time.Time) event.Detection {
+	return event.Detection{Schema: 1, ID: "x", Site: "s", Sensor: "a", TimeNS: at.UnixNano(), CenterHz: 2.437e9, BandwidthHz: 18e6,
+		PowerDBm: -50, Link: event.LinkUnknown, Class: event.ClassWiFi, Confidence: 0.9}
+}
+
+func TestMatch(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	e, err := r.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nrDet := wifiDet(monday)
+	nrDet.Class, nrDet.CenterHz, nrDet.BandwidthHz = event.ClassNR, 1.95e9, 5e6
+	tests := []struct {
+		name  string
+		d     event.Detection
+		room  string
+		zones []string
+		at    time.Time
+		want  bool
+	}{
+		{"tablet in its cell during its hours", wifiDet(monday.Add(10 * time.Hour)), "B2-14", []string{"B"}, monday.Add(10 * time.Hour), true},
+		{"same signature in another wing at 3 am", wifiDet(monday.Add(3 * time.Hour)), "C1-02", []string{"C"}, monday.Add(3 * time.Hour), false},
+		{"same cell at 3 am", wifiDet(monday.Add(3 * time.Hour)), "B2-14", []string{"B"}, monday.Add(3 * time.Hour), false},
+		{"other cell in hours", wifiDet(monday.Add(10 * time.Hour)), "B2-15", []string{"B"}, monday.Add(10 * time.Hour), false},
+		{"phone uplink in the cell", nrDet, "B2-14", []string{"B"}, monday.Add(10 * time.Hour), false},
+		{"Tuesday in hours (not scheduled)", wifiDet(monday.Add(34 * time.Hour)), "B2-14", []string{"B"}, monday.Add(34 * time.Hour), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, got := r.Match(tc.d, tc.room, tc.zones, tc.at)
+			if got != tc.want {
+				t.Errorf("Match = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	// Expired entries stop matching from the expiry time on.
+	if _, err := r.Expire(ctx, e.ID, "admin", monday.Add(9*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.Match(wifiDet(monday), "B2-14", nil, monday.Add(10*time.Hour)); ok {
+		t.Error("expired entry still matches")
+	}
+	if _, ok := r.Match(wifiDet(monday), "B2-14", nil, monday.Add(8*time.Hour+30*time.Minute)); !ok {
+		t.Error("entry stopped matching before its expiry")
+	}
+}
+
+func TestOvernightWindow(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	e := tabletEntry()
+	e.Schedule = []registry.Window{{Weekday: time.Monday, StartMin: 22 * 60, EndMin: 30 * 60}} // Mon 22:00 - Tue 06:00
+	if _, err := r.Add(ctx, e, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		at   time.Duration
+		want bool
+	}{{23 * time.Hour, true}, {29 * time.Hour, true}, {31 * time.Hour, false}, {21 * time.Hour, false}} {
+		at := monday.Add(c.at)
+		if _, ok := r.Match(wifiDet(at), "B2-14", nil, at); ok != c.want {
+			t.Errorf("at Mon+%v: match = %v, want %v", c.at, ok, c.want)
+		}
+	}
+}
+
+func TestAuditHistory(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	e, err := r.Add(ctx, tabletEntry(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Name = "tablet B2-14 (replaced)"
+	if _, err := r.Update(ctx, e, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Expire(ctx, e.ID, "carol", monday.Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	h, err := r.History(ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range h {
+		got = append(got, a.User+":"+a.Action)
+	}
+	want := "carol:registry.expire bob:registry.update alice:registry.add"
+	if strings.Join(got, " ") != want {
+		t.Errorf("history = %v, want %v", got, want)
+	}
+	if !strings.Contains(h[1].Before, `"tablet B2-14"`) || !strings.Contains(h[1].After, "replaced") {
+		t.Errorf("update audit before/after = %q / %q", h[1].Before, h[1].After)
+	}
+	got2, _ := r.Get(ctx, e.ID)
+	if got2.AddedBy != "alice" {
+		t.Errorf("AddedBy = %q after update, want alice", got2.AddedBy)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	bad := map[string]func(*registry.Entry){
+		"empty name":        func(e *registry.Entry) { e.Name = " " },
+		"unknown kind":      func(e *registry.Entry) { e.Kind = "toaster" },
+		"unknown class":     func(e *registry.Entry) { e.Signature.Class = "5g" },
+		"inverted freq":     func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 2e9, 1e9 },
+		"bad window":        func(e *registry.Entry) { e.Schedule = []registry.Window{{Weekday: 1, StartMin: 600, EndMin: 500}} },
+		"until before from": func(e *registry.Entry) { e.ValidUntil = e.ValidFrom.Add(-time.Hour) },
+	}
+	for name, mut := range bad {
+		t.Run(name, func(t *testing.T) {
+			e := tabletEntry()
+			mut(&e)
+			if _, err := r.Add(ctx, e, "admin"); !errors.Is(err, registry.ErrInvalid) {
+				t.Errorf("Add = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestCSVRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	e := tabletEntry()
+	p := -30.0
+	e.Signature.PowerMaxDBm = &p
+	e.Zones = []string{"B", "yard"}
+	e.Notes = "issued, with comma"
+	if _, err := r.Add(ctx, e, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.ExportCSV(ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	r2, _ := openRegistry(t)
+	n, err := r2.ImportCSV(ctx, bytes.NewReader(buf.Bytes()), "importer")
+	if err != nil || n != 1 {
+		t.Fatalf("import: n=%d err=%v\n%s", n, err, buf.String())
+	}
+	var buf2 bytes.Buffer
+	if err := r2.ExportCSV(ctx, &buf2); err != nil {
+		t.Fatal(err)
+	}
+	// Only added_by differs (the importer is recorded).
+	want := strings.Replace(buf.String(), ",admin,", ",importer,", 1)
+	if buf2.String() != want {
+		t.Errorf("round trip:\n got %s\nwant %s", buf2.String(), want)
+	}
+}
+
+func TestCSVErrorsNameTheLine(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	head := "id,name,kind,class,freq_min_hz,freq_max_hz,bandwidth_min_hz,bandwidth_max_hz,power_min_dbm,power_max_dbm,rooms,zones,schedule,valid_from,valid_until,added_by,notes\n"
+	good := ",radio,staff_radio,unknown,380000000,400000000,,,,,,,,,,,\n"
+	cases := map[string]string{
+		"bad number":   head + good + ",radio,staff_radio,,abc,,,,,,,,,,,,\n",
+		"bad kind":     head + good + ",radio,walkie,,,,,,,,,,,,,,\n",
+		"bad schedule": head + good + ",radio,staff_radio,,,,,,,,,,Funday 1-2,,,,\n",
+		"bad header":   "name,id\n",
+		"short row":    head + ",radio\n",
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := r.ImportCSV(ctx, strings.NewReader(in), "u")
+			if err == nil {
+				t.Fatal("import accepted bad CSV")
+			}
+			if name != "bad header" && name != "short row" && !strings.Contains(err.Error(), "line 3") {
+				t.Errorf("error %q does not name line 3", err)
+			}
+			if es, _ := r.List(ctx); len(es) != 0 {
+				t.Errorf("a bad file imported %d entries", len(es))
+			}
+		})
+	}
+}

@@ -1,0 +1,570 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// SQLite is the embedded store: it implements TimeSeries (when no InfluxDB is
+// configured), AlertStore and Auditor over one SQLite file in WAL mode.
+//
+// Detections are also rolled up per room and clock hour as they are written,
+// so the dashboard's heatmap reads a few thousand rows, not millions.
+type SQLite struct {
+	db *sql.DB
+}
+
+var (
+	_ TimeSeries = (*SQLite)(nil)
+	_ AlertStore = (*SQLite)(nil)
+	_ Auditor    = (*SQLite)(nil)
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS detection (
+	id TEXT PRIMARY KEY,
+	site TEXT NOT NULL,
+	time_ns INTEGER NOT NULL,
+	room TEXT NOT NULL,
+	authorised INTEGER NOT NULL,
+	body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS detection_site_time ON detection(site, time_ns);
+CREATE TABLE IF NOT EXISTS heat_hour (
+	site TEXT NOT NULL,
+	room TEXT NOT NULL,
+	hour INTEGER NOT NULL,
+	authorised INTEGER NOT NULL,
+	count INTEGER NOT NULL,
+	PRIMARY KEY (site, hour, room, authorised)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS location (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	site TEXT NOT NULL,
+	time_ns INTEGER NOT NULL,
+	body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS location_site_time ON location(site, time_ns);
+CREATE TABLE IF NOT EXISTS health (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	site TEXT NOT NULL,
+	sensor TEXT NOT NULL,
+	time_ns INTEGER NOT NULL,
+	body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS health_sensor_time ON health(site, sensor, time_ns);
+CREATE TABLE IF NOT EXISTS spectrum (
+	site TEXT NOT NULL,
+	sensor TEXT NOT NULL,
+	time_ns INTEGER NOT NULL,
+	body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS spectrum_sensor_time ON spectrum(site, sensor, time_ns);
+CREATE TABLE IF NOT EXISTS alert (
+	id TEXT PRIMARY KEY,
+	site TEXT NOT NULL,
+	rule TEXT NOT NULL,
+	severity TEXT NOT NULL,
+	state TEXT NOT NULL,
+	zone TEXT NOT NULL,
+	updated_ns INTEGER NOT NULL,
+	ack_ns INTEGER NOT NULL,
+	body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alert_site_updated ON alert(site, updated_ns);
+CREATE TABLE IF NOT EXISTS incident (
+	id TEXT PRIMARY KEY,
+	site TEXT NOT NULL,
+	updated_ns INTEGER NOT NULL,
+	body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	time_ns INTEGER NOT NULL,
+	user TEXT NOT NULL,
+	action TEXT NOT NULL,
+	object TEXT NOT NULL,
+	before TEXT NOT NULL,
+	after TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_object ON audit(object, id);
+`
+
+// OpenSQLite opens (creating if needed) the SQLite store at path. Use
+// ":memory:" only in tests with a single connection; a file is the norm.
+func OpenSQLite(path string) (*SQLite, error) {
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	if path == ":memory:" {
+		db.SetMaxOpenConns(1)
+	}
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create schema in %q: %w", path, err)
+	}
+	return &SQLite{db: db}, nil
+}
+
+// DB returns the underlying database so other packages (registry, dashboard
+// users and sessions) can keep their own tables in the same file.
+func (s *SQLite) DB() *sql.DB { return s.db }
+
+// Close closes the database.
+func (s *SQLite) Close() error { return s.db.Close() }
+
+// Flush is a no-op: every write is committed before it returns.
+func (s *SQLite) Flush(context.Context) error { return nil }
+
+func hourOf(ns int64) int64 { return ns / int64(time.Hour) }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// WriteDetections stores recs in one transaction. A detection whose ID is
+// already stored is ignored, so redelivery never double counts.
+func (s *SQLite) WriteDetections(ctx context.Context, recs []DetectionRecord) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO detection(id, site, time_ns, room, authorised, body) VALUES(?,?,?,?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		heat, err := tx.PrepareContext(ctx, `INSERT INTO heat_hour(site, room, hour, authorised, count) VALUES(?,?,?,?,1)
+			ON CONFLICT(site, hour, room, authorised) DO UPDATE SET count = count + 1`)
+		if err != nil {
+			return err
+		}
+		defer heat.Close()
+		for _, r := range recs {
+			body, err := json.Marshal(r)
+			if err != nil {
+				return fmt.Errorf("detection %q: %w", r.ID, err)
+			}
+			res, err := ins.ExecContext(ctx, r.ID, r.Site, r.TimeNS, r.Room, boolInt(r.Authorised), body)
+			if err != nil {
+				return fmt.Errorf("insert detection %q: %w", r.ID, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue // duplicate
+			}
+			if _, err := heat.ExecContext(ctx, r.Site, r.Room, hourOf(r.TimeNS), boolInt(r.Authorised)); err != nil {
+				return fmt.Errorf("heat rollup %q: %w", r.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// WriteLocations stores recs.
+func (s *SQLite) WriteLocations(ctx context.Context, recs []LocationRecord) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, r := range recs {
+			body, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO location(site, time_ns, body) VALUES(?,?,?)`, r.Site, r.TimeNS, body); err != nil {
+				return fmt.Errorf("insert location: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// WriteHealth stores recs.
+func (s *SQLite) WriteHealth(ctx context.Context, recs []event.Health) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, r := range recs {
+			body, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO health(site, sensor, time_ns, body) VALUES(?,?,?,?)`, r.Site, r.Sensor, r.TimeNS, body); err != nil {
+				return fmt.Errorf("insert health: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// WriteSpectrum stores recs.
+func (s *SQLite) WriteSpectrum(ctx context.Context, recs []event.Spectrum) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, r := range recs {
+			body, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO spectrum(site, sensor, time_ns, body) VALUES(?,?,?,?)`, r.Site, r.Sensor, r.TimeNS, body); err != nil {
+				return fmt.Errorf("insert spectrum: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Heatmap counts detections per room and clock hour in [from, to). Partial
+// hours at either end are counted from the detections themselves so the
+// answer is exact, and whole hours come from the rollup.
+func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, unauthorisedOnly bool) ([]HeatCell, error) {
+	fromNS, toNS := from.UnixNano(), to.UnixNano()
+	if toNS <= fromNS {
+		return nil, nil
+	}
+	firstWhole := (fromNS + int64(time.Hour) - 1) / int64(time.Hour) // first hour fully inside
+	lastWhole := toNS / int64(time.Hour)                              // hours < lastWhole are fully inside
+	counts := map[[2]int64]int64{}
+	rooms := map[int64]string{}
+	roomIdx := map[string]int64{}
+	add := func(room string, hour, n int64) {
+		i, ok := roomIdx[room]
+		if !ok {
+			i = int64(len(roomIdx))
+			roomIdx[room] = i
+			rooms[i] = room
+		}
+		counts[[2]int64{i, hour}] += n
+	}
+	auth := ""
+	if unauthorisedOnly {
+		auth = " AND authorised = 0"
+	}
+	if firstWhole < lastWhole {
+		rows, err := s.db.QueryContext(ctx, `SELECT room, hour, SUM(count) FROM heat_hour WHERE site = ? AND hour >= ? AND hour < ?`+auth+` GROUP BY room, hour`,
+			site, firstWhole, lastWhole)
+		if err != nil {
+			return nil, fmt.Errorf("heatmap: %w", err)
+		}
+		for rows.Next() {
+			var room string
+			var hour, n int64
+			if err := rows.Scan(&room, &hour, &n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			add(room, hour, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	// Edges: [from, firstWhole) and [lastWhole, to) (or all of it when no whole hour).
+	edges := [][2]int64{}
+	if firstWhole < lastWhole {
+		edges = append(edges, [2]int64{fromNS, firstWhole * int64(time.Hour)}, [2]int64{lastWhole * int64(time.Hour), toNS})
+	} else {
+		edges = append(edges, [2]int64{fromNS, toNS})
+	}
+	for _, e := range edges {
+		if e[1] <= e[0] {
+			continue
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT room, time_ns / ?, COUNT(*) FROM detection WHERE site = ? AND time_ns >= ? AND time_ns < ?`+auth+` GROUP BY room, time_ns / ?`,
+			int64(time.Hour), site, e[0], e[1], int64(time.Hour))
+		if err != nil {
+			return nil, fmt.Errorf("heatmap edges: %w", err)
+		}
+		for rows.Next() {
+			var room string
+			var hour, n int64
+			if err := rows.Scan(&room, &hour, &n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			add(room, hour, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]HeatCell, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, HeatCell{Room: rooms[k[0]], HourStart: time.Unix(0, k[1]*int64(time.Hour)).UTC(), Count: n})
+	}
+	SortHeat(out)
+	return out, nil
+}
+
+// Detections returns detections in [from, to), newest first, at most limit.
+func (s *SQLite) Detections(ctx context.Context, site string, from, to time.Time, limit int) ([]DetectionRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT body FROM detection WHERE site = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns DESC, id LIMIT ?`,
+		site, from.UnixNano(), to.UnixNano(), clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("detections: %w", err)
+	}
+	return scanJSON[DetectionRecord](rows)
+}
+
+// Locations returns locations in [from, to), newest first, at most limit.
+func (s *SQLite) Locations(ctx context.Context, site string, from, to time.Time, limit int) ([]LocationRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT body FROM location WHERE site = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns DESC, seq DESC LIMIT ?`,
+		site, from.UnixNano(), to.UnixNano(), clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("locations: %w", err)
+	}
+	return scanJSON[LocationRecord](rows)
+}
+
+// HealthSeries returns one sensor's health reports in [from, to), oldest first.
+func (s *SQLite) HealthSeries(ctx context.Context, site, sensor string, from, to time.Time) ([]event.Health, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT body FROM health WHERE site = ? AND sensor = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns, seq LIMIT 100000`,
+		site, sensor, from.UnixNano(), to.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("health series: %w", err)
+	}
+	return scanJSON[event.Health](rows)
+}
+
+// UpsertAlert stores a by ID, replacing an older state of the same alert. An
+// acknowledgement already stored is kept if a carries none.
+func (s *SQLite) UpsertAlert(ctx context.Context, a event.Alert) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var old string
+		err := tx.QueryRowContext(ctx, `SELECT body FROM alert WHERE id = ?`, a.ID).Scan(&old)
+		if err == nil && a.AckNS == 0 {
+			var prev event.Alert
+			if json.Unmarshal([]byte(old), &prev) == nil && prev.AckNS != 0 {
+				a.AckBy, a.AckNote, a.AckNS = prev.AckBy, prev.AckNote, prev.AckNS
+			}
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		return putAlert(ctx, tx, a)
+	})
+}
+
+func putAlert(ctx context.Context, tx *sql.Tx, a event.Alert) error {
+	body, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO alert(id, site, rule, severity, state, zone, updated_ns, ack_ns, body) VALUES(?,?,?,?,?,?,?,?,?)
+		ON CONFLICT(id) DO UPDATE SET site=excluded.site, rule=excluded.rule, severity=excluded.severity, state=excluded.state,
+		zone=excluded.zone, updated_ns=excluded.updated_ns, ack_ns=excluded.ack_ns, body=excluded.body`,
+		a.ID, a.Site, a.Rule, a.Severity, a.State, a.Zone, a.UpdatedNS, a.AckNS, body)
+	if err != nil {
+		return fmt.Errorf("upsert alert %q: %w", a.ID, err)
+	}
+	return nil
+}
+
+// Alert returns one alert by ID.
+func (s *SQLite) Alert(ctx context.Context, id string) (event.Alert, error) {
+	var body string
+	err := s.db.QueryRowContext(ctx, `SELECT body FROM alert WHERE id = ?`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return event.Alert{}, fmt.Errorf("alert %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return event.Alert{}, fmt.Errorf("alert %q: %w", id, err)
+	}
+	var a event.Alert
+	return a, json.Unmarshal([]byte(body), &a)
+}
+
+// Alerts returns alerts matching f, most recently updated first.
+func (s *SQLite) Alerts(ctx context.Context, f AlertFilter) ([]event.Alert, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	if f.Site != "" {
+		add("site = ?", f.Site)
+	}
+	if f.State != "" {
+		add("state = ?", f.State)
+	}
+	if f.Severity != "" {
+		add("severity = ?", f.Severity)
+	}
+	if f.Rule != "" {
+		add("rule = ?", f.Rule)
+	}
+	if f.Zone != "" {
+		add("zone = ?", f.Zone)
+	}
+	if !f.Since.IsZero() {
+		add("updated_ns >= ?", f.Since.UnixNano())
+	}
+	if f.Unacked {
+		add("ack_ns = ?", 0)
+	}
+	q := `SELECT body FROM alert`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY updated_ns DESC, id LIMIT ?"
+	args = append(args, clampLimit(f.Limit))
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	return scanJSON[event.Alert](rows)
+}
+
+// Ack records an acknowledgement and returns the updated alert.
+func (s *SQLite) Ack(ctx context.Context, id, user, note string, at time.Time) (event.Alert, error) {
+	var out event.Alert
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var body string
+		err := tx.QueryRowContext(ctx, `SELECT body FROM alert WHERE id = ?`, id).Scan(&body)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("alert %q: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(body), &out); err != nil {
+			return err
+		}
+		out.AckBy, out.AckNote, out.AckNS = user, note, at.UnixNano()
+		return putAlert(ctx, tx, out)
+	})
+	return out, err
+}
+
+// UpsertIncident stores inc by ID.
+func (s *SQLite) UpsertIncident(ctx context.Context, inc Incident) error {
+	body, err := json.Marshal(inc)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO incident(id, site, updated_ns, body) VALUES(?,?,?,?)
+		ON CONFLICT(id) DO UPDATE SET site=excluded.site, updated_ns=excluded.updated_ns, body=excluded.body`,
+		inc.ID, inc.Site, inc.UpdatedNS, body)
+	if err != nil {
+		return fmt.Errorf("upsert incident %q: %w", inc.ID, err)
+	}
+	return nil
+}
+
+// Incident returns one incident by ID.
+func (s *SQLite) Incident(ctx context.Context, id string) (Incident, error) {
+	var body string
+	err := s.db.QueryRowContext(ctx, `SELECT body FROM incident WHERE id = ?`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Incident{}, fmt.Errorf("incident %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Incident{}, fmt.Errorf("incident %q: %w", id, err)
+	}
+	var inc Incident
+	return inc, json.Unmarshal([]byte(body), &inc)
+}
+
+// Incidents returns a site's incidents updated since since, newest first.
+func (s *SQLite) Incidents(ctx context.Context, site string, since time.Time, limit int) ([]Incident, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT body FROM incident WHERE (? = '' OR site = ?) AND updated_ns >= ? ORDER BY updated_ns DESC, id LIMIT ?`,
+		site, site, since.UnixNano(), clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("incidents: %w", err)
+	}
+	return scanJSON[Incident](rows)
+}
+
+// Audit appends e to the audit log; a zero TimeNS is set to now.
+func (s *SQLite) Audit(ctx context.Context, e AuditEntry) error {
+	if e.TimeNS == 0 {
+		e.TimeNS = time.Now().UnixNano()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after) VALUES(?,?,?,?,?,?)`,
+		e.TimeNS, e.User, e.Action, e.Object, e.Before, e.After)
+	if err != nil {
+		return fmt.Errorf("audit %s %s: %w", e.Action, e.Object, err)
+	}
+	return nil
+}
+
+// AuditLog returns entries matching f, newest first.
+func (s *SQLite) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	var where []string
+	var args []any
+	if f.User != "" {
+		where, args = append(where, "user = ?"), append(args, f.User)
+	}
+	if f.Object != "" {
+		where, args = append(where, "object = ?"), append(args, f.Object)
+	}
+	if f.Prefix != "" {
+		where, args = append(where, "substr(action, 1, ?) = ?"), append(args, len(f.Prefix), f.Prefix)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "time_ns >= ?"), append(args, f.Since.UnixNano())
+	}
+	q := `SELECT id, time_ns, user, action, object, before, after FROM audit`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, clampLimit(f.Limit))
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		if err := rows.Scan(&e.ID, &e.TimeNS, &e.User, &e.Action, &e.Object, &e.Before, &e.After); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func clampLimit(n int) int {
+	if n <= 0 || n > 100000 {
+		return 100000
+	}
+	return n
+}
+
+func scanJSON[T any](rows *sql.Rows) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var v T
+		if err := json.Unmarshal(body, &v); err != nil {
+			return nil, fmt.Errorf("decode stored row: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
