@@ -228,7 +228,7 @@ func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, u
 		return nil, nil
 	}
 	firstWhole := (fromNS + int64(time.Hour) - 1) / int64(time.Hour) // first hour fully inside
-	lastWhole := toNS / int64(time.Hour)                              // hours < lastWhole are fully inside
+	lastWhole := toNS / int64(time.Hour)                             // hours < lastWhole are fully inside
 	counts := map[[2]int64]int64{}
 	rooms := map[int64]string{}
 	roomIdx := map[string]int64{}
