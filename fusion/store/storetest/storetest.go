@@ -146,6 +146,9 @@ func TimeSeries(t *testing.T, open func(t *testing.T) store.TimeSeries) {
 			t.Fatal(err)
 		}
 		if len(got) != 3 {
+			for _, h := range got {
+				t.Logf("got %+v", h)
+			}
 			t.Fatalf("health series: got %d reports, want 3", len(got))
 		}
 		for i, h := range got {

@@ -1,0 +1,411 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
+	"github.com/influxdata/influxdb-client-go/v2/api"
+	"github.com/influxdata/influxdb-client-go/v2/api/write"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// InfluxConfig configures the InfluxDB 1.8 backend.
+type InfluxConfig struct {
+	URL      string // e.g. http://127.0.0.1:8086
+	Database string // default "rfwarden"
+	RP       string // retention policy, default "autogen"
+	Username string
+	Password string
+	SpoolDir string // on-disk buffer for writes while InfluxDB is down (required)
+	// BatchLines caps the lines sent in one write request (default 5000).
+	BatchLines int
+	Logger     *slog.Logger
+}
+
+// Influx is the TimeSeries backend over InfluxDB 1.8 (v2 write and Flux APIs,
+// bucket "db/rp"). Writes are appended durably to an on-disk spool first and
+// a sender delivers them in order in batches, retrying with backoff while
+// InfluxDB is down, so nothing written is lost across outages or restarts.
+//
+// Tags stay low-cardinality (site, sensor, band, class, link, room, auth);
+// the full record is kept as a JSON field. A detection is keyed by its tags
+// and capture time, so a redelivered detection overwrites itself.
+type Influx struct {
+	cfg    InfluxConfig
+	client influxdb2.Client
+	write  api.WriteAPIBlocking
+	query  api.QueryAPI
+	spool  *spool
+	log    *slog.Logger
+
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	mu      sync.Mutex
+	lastErr error
+	flushed *sync.Cond
+}
+
+var _ TimeSeries = (*Influx)(nil)
+
+// OpenInflux opens the spool, creates the database if needed (when InfluxDB
+// is reachable) and starts the sender.
+func OpenInflux(cfg InfluxConfig) (*Influx, error) {
+	if cfg.URL == "" || cfg.SpoolDir == "" {
+		return nil, errors.New("influx: URL and SpoolDir are required")
+	}
+	if cfg.Database == "" {
+		cfg.Database = "rfwarden"
+	}
+	if cfg.RP == "" {
+		cfg.RP = "autogen"
+	}
+	if cfg.BatchLines <= 0 {
+		cfg.BatchLines = 5000
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	sp, err := openSpool(cfg.SpoolDir)
+	if err != nil {
+		return nil, err
+	}
+	token := ""
+	if cfg.Username != "" {
+		token = cfg.Username + ":" + cfg.Password
+	}
+	client := influxdb2.NewClientWithOptions(cfg.URL, token, influxdb2.DefaultOptions().SetHTTPRequestTimeout(20))
+	bucket := cfg.Database + "/" + cfg.RP
+	s := &Influx{cfg: cfg, client: client, write: client.WriteAPIBlocking("", bucket), query: client.QueryAPI(""),
+		spool: sp, log: cfg.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	s.flushed = sync.NewCond(&s.mu)
+	if err := s.createDatabase(context.Background()); err != nil {
+		s.log.Warn("influx: cannot create database yet; writes are spooled", "err", err)
+	}
+	go s.send()
+	return s, nil
+}
+
+// createDatabase issues CREATE DATABASE through the 1.x query endpoint.
+func (s *Influx) createDatabase(ctx context.Context) error {
+	form := url.Values{"q": {"CREATE DATABASE " + strconv.Quote(s.cfg.Database)}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(s.cfg.URL, "/")+"/query", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if s.cfg.Username != "" {
+		req.SetBasicAuth(s.cfg.Username, s.cfg.Password)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("create database: %s: %s", resp.Status, b)
+	}
+	return nil
+}
+
+// Pending returns how many write batches wait in the spool.
+func (s *Influx) Pending() int64 { return s.spool.Len() }
+
+func (s *Influx) enqueue(lines []string) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	if err := s.spool.Append([]byte(strings.Join(lines, "\n"))); err != nil {
+		return fmt.Errorf("influx spool: %w", err)
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// send delivers spooled batches in order until Close.
+func (s *Influx) send() {
+	defer close(s.done)
+	backoff := 100 * time.Millisecond
+	dbReady := false
+	for {
+		recs, off, err := s.spool.Peek(64, 4<<20)
+		if err == nil && len(recs) == 0 {
+			s.mu.Lock()
+			s.lastErr = nil
+			s.flushed.Broadcast()
+			s.mu.Unlock()
+			select {
+			case <-s.stop:
+				return
+			case <-s.wake:
+			}
+			continue
+		}
+		if err == nil {
+			if !dbReady {
+				if err = s.createDatabase(context.Background()); err == nil {
+					dbReady = true
+				}
+			}
+			if err == nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				err = s.write.WriteRecord(ctx, lines(recs)...)
+				cancel()
+			}
+			if err == nil {
+				err = s.spool.Commit(off, len(recs))
+			}
+		}
+		if err == nil {
+			backoff = 100 * time.Millisecond
+			continue
+		}
+		s.mu.Lock()
+		s.lastErr = err
+		s.mu.Unlock()
+		s.log.Warn("influx: write failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff)
+		select {
+		case <-s.stop:
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func lines(recs [][]byte) []string {
+	out := make([]string, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, string(r))
+	}
+	return out
+}
+
+// Flush blocks until every spooled write has reached InfluxDB or ctx ends.
+func (s *Influx) Flush(ctx context.Context) error {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	stop := context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		s.flushed.Broadcast()
+		s.mu.Unlock()
+	})
+	defer stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.spool.Len() > 0 {
+		if ctx.Err() != nil {
+			return fmt.Errorf("influx flush (%d batches pending, last error %v): %w", s.spool.Len(), s.lastErr, ctx.Err())
+		}
+		s.flushed.Wait()
+	}
+	return nil
+}
+
+// Close stops the sender; undelivered writes stay in the spool for next time.
+func (s *Influx) Close() error {
+	close(s.stop)
+	<-s.done
+	s.client.Close()
+	return s.spool.Close()
+}
+
+func point(measurement string, tags map[string]string, fields map[string]any, ns int64) string {
+	for k, v := range tags {
+		if v == "" {
+			tags[k] = "_"
+		}
+	}
+	return write.PointToLineProtocol(write.NewPoint(measurement, tags, fields, time.Unix(0, ns)), time.Nanosecond)
+}
+
+func authTag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// WriteDetections spools recs for InfluxDB.
+func (s *Influx) WriteDetections(_ context.Context, recs []DetectionRecord) error {
+	ls := make([]string, 0, len(recs))
+	for _, r := range recs {
+		body, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		ls = append(ls, strings.TrimSuffix(point("detection",
+			map[string]string{"site": r.Site, "sensor": r.Sensor, "band": r.Band, "class": r.Class, "link": r.Link, "room": r.Room, "auth": authTag(r.Authorised)},
+			map[string]any{"n": int64(1), "id": r.ID, "power_dbm": r.PowerDBm, "snr_db": r.SNRDB, "body": string(body)}, r.TimeNS), "\n"))
+	}
+	return s.enqueue(ls)
+}
+
+// WriteLocations spools recs for InfluxDB.
+func (s *Influx) WriteLocations(_ context.Context, recs []LocationRecord) error {
+	ls := make([]string, 0, len(recs))
+	for _, r := range recs {
+		body, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		ls = append(ls, strings.TrimSuffix(point("location",
+			map[string]string{"site": r.Site, "class": r.Class, "room": r.Room, "auth": authTag(r.Authorised)},
+			map[string]any{"track": r.Track, "x_m": r.XM, "y_m": r.YM, "room_prob": r.RoomProb, "body": string(body)}, r.TimeNS), "\n"))
+	}
+	return s.enqueue(ls)
+}
+
+// WriteHealth spools recs for InfluxDB.
+func (s *Influx) WriteHealth(_ context.Context, recs []event.Health) error {
+	ls := make([]string, 0, len(recs))
+	for _, r := range recs {
+		body, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		ls = append(ls, strings.TrimSuffix(point("sensor_health",
+			map[string]string{"site": r.Site, "sensor": r.Sensor, "state": r.State},
+			map[string]any{"outbox_depth": r.OutboxDepth, "dropped_samples": r.DroppedSamples, "body": string(body)}, r.TimeNS), "\n"))
+	}
+	return s.enqueue(ls)
+}
+
+// WriteSpectrum spools recs for InfluxDB.
+func (s *Influx) WriteSpectrum(_ context.Context, recs []event.Spectrum) error {
+	ls := make([]string, 0, len(recs))
+	for _, r := range recs {
+		body, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		ls = append(ls, strings.TrimSuffix(point("spectrum",
+			map[string]string{"site": r.Site, "sensor": r.Sensor},
+			map[string]any{"center_hz": r.CenterHz, "body": string(body)}, r.TimeNS), "\n"))
+	}
+	return s.enqueue(ls)
+}
+
+func (s *Influx) bucket() string { return s.cfg.Database + "/" + s.cfg.RP }
+
+func fluxTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// Heatmap counts detections per room and clock hour in [from, to). (Flux's
+// range() in InfluxDB 1.8 includes its stop time, so every query here also
+// filters on _time < to.)
+func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, unauthorisedOnly bool) ([]HeatCell, error) {
+	if !to.After(from) {
+		return nil, nil
+	}
+	auth := ""
+	if unauthorisedOnly {
+		auth = ` and r.auth == "0"`
+	}
+	q := fmt.Sprintf(`from(bucket: %q)
+  |> range(start: %s, stop: %s)
+  |> filter(fn: (r) => r._measurement == "detection" and r._field == "n" and r.site == %q%s and r._time < %s)
+  |> group(columns: ["room"])
+  |> aggregateWindow(every: 1h, fn: count, timeSrc: "_start", createEmpty: false)`,
+		s.bucket(), fluxTime(from), fluxTime(to), site, auth, fluxTime(to))
+	res, err := s.query.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("influx heatmap: %w", err)
+	}
+	defer res.Close()
+	counts := map[string]map[int64]int64{}
+	for res.Next() {
+		r := res.Record()
+		room, _ := r.ValueByKey("room").(string)
+		if room == "_" {
+			room = ""
+		}
+		n, _ := r.Value().(int64)
+		if counts[room] == nil {
+			counts[room] = map[int64]int64{}
+		}
+		// Windows are aligned to the epoch; the first one may start at
+		// `from` (range start): truncate to its clock hour.
+		counts[room][r.Time().Truncate(time.Hour).UnixNano()] += n
+	}
+	if res.Err() != nil {
+		return nil, fmt.Errorf("influx heatmap: %w", res.Err())
+	}
+	var out []HeatCell
+	for room, hs := range counts {
+		for h, n := range hs {
+			out = append(out, HeatCell{Room: room, HourStart: time.Unix(0, h).UTC(), Count: n})
+		}
+	}
+	SortHeat(out)
+	return out, nil
+}
+
+// bodies runs a Flux query over one measurement's body field in [from, to),
+// newest first, and decodes each body into T.
+func bodies[T any](ctx context.Context, s *Influx, measurement, filter string, from, to time.Time, limit int, desc bool) ([]T, error) {
+	q := fmt.Sprintf(`from(bucket: %q)
+  |> range(start: %s, stop: %s)
+  |> filter(fn: (r) => r._measurement == %q and r._field == "body"%s and r._time < %s)
+  |> group()
+  |> sort(columns: ["_time"], desc: %v)
+  |> limit(n: %d)`, s.bucket(), fluxTime(from), fluxTime(to), measurement, filter, fluxTime(to), desc, clampLimit(limit))
+	res, err := s.query.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("influx %s query: %w", measurement, err)
+	}
+	defer res.Close()
+	var out []T
+	for res.Next() {
+		body, _ := res.Record().Value().(string)
+		var v T
+		if err := json.Unmarshal([]byte(body), &v); err != nil {
+			return nil, fmt.Errorf("influx %s: decode body: %w", measurement, err)
+		}
+		out = append(out, v)
+	}
+	if res.Err() != nil {
+		return nil, fmt.Errorf("influx %s query: %w", measurement, res.Err())
+	}
+	return out, nil
+}
+
+// Detections returns detections in [from, to), newest first, at most limit.
+func (s *Influx) Detections(ctx context.Context, site string, from, to time.Time, limit int) ([]DetectionRecord, error) {
+	out, err := bodies[DetectionRecord](ctx, s, "detection", fmt.Sprintf(" and r.site == %q", site), from, to, limit, true)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].TimeNS != out[j].TimeNS {
+			return out[i].TimeNS > out[j].TimeNS
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, err
+}
+
+// Locations returns locations in [from, to), newest first, at most limit.
+func (s *Influx) Locations(ctx context.Context, site string, from, to time.Time, limit int) ([]LocationRecord, error) {
+	return bodies[LocationRecord](ctx, s, "location", fmt.Sprintf(" and r.site == %q", site), from, to, limit, true)
+}
+
+// HealthSeries returns one sensor's health reports in [from, to), oldest first.
+func (s *Influx) HealthSeries(ctx context.Context, site, sensor string, from, to time.Time) ([]event.Health, error) {
+	return bodies[event.Health](ctx, s, "sensor_health", fmt.Sprintf(" and r.site == %q and r.sensor == %q", site, sensor), from, to, 100000, false)
+}

@@ -1,0 +1,126 @@
+// Package influxtest starts a real InfluxDB 1.8 server (influxd) on
+// 127.0.0.1 for tests, with Flux enabled, in a temporary directory. Tests
+// skip when no influxd binary is found ($RFW_INFLUXD, the cache that
+// scripts/install-deps.sh fills, or PATH).
+package influxtest
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Binary returns the path of influxd, or "" when none is installed.
+func Binary() string {
+	if p := os.Getenv("RFW_INFLUXD"); p != "" {
+		return p
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		p := filepath.Join(home, ".cache", "rfwarden", "bin", "influxd")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("influxd"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// Server is a running influxd that can be stopped and restarted on the same
+// port and data directory (for outage tests).
+type Server struct {
+	URL  string
+	bin  string
+	dir  string
+	conf string
+	cmd  *exec.Cmd
+	t    testing.TB
+}
+
+func freePort(t testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Start starts influxd for the test and stops it at cleanup.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin := Binary()
+	if bin == "" {
+		t.Skip("influxd not installed: run scripts/install-deps.sh")
+	}
+	dir := t.TempDir()
+	httpPort, rpcPort := freePort(t), freePort(t)
+	conf := filepath.Join(dir, "influxdb.conf")
+	cfg := fmt.Sprintf(`reporting-disabled = true
+bind-address = "127.0.0.1:%d"
+[meta]
+  dir = %q
+  logging-enabled = false
+[data]
+  dir = %q
+  wal-dir = %q
+  query-log-enabled = false
+  trace-logging-enabled = false
+[http]
+  bind-address = "127.0.0.1:%d"
+  flux-enabled = true
+  log-enabled = false
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+[logging]
+  level = "warn"
+`, rpcPort, filepath.Join(dir, "meta"), filepath.Join(dir, "data"), filepath.Join(dir, "wal"), httpPort)
+	if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", httpPort), bin: bin, dir: dir, conf: conf, t: t}
+	s.Restart()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Stop kills influxd (SIGKILL: an outage, not a clean shutdown).
+func (s *Server) Stop() {
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	s.cmd.Wait()
+	s.cmd = nil
+}
+
+// Restart starts influxd again (after Stop) and waits until it answers.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.cmd = exec.Command(s.bin, "-config", s.conf)
+	s.cmd.Stdout, s.cmd.Stderr = nil, nil
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatalf("start influxd: %v", err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.URL + "/ping")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusNoContent {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.Stop()
+	s.t.Fatalf("influxd at %s did not answer /ping within 60 s", s.URL)
+}
