@@ -2,7 +2,10 @@ module github.com/rfwarden/rfwarden
 
 go 1.26.8
 
-require modernc.org/sqlite v1.62.0
+require (
+	github.com/influxdata/influxdb-client-go/v2 v2.14.0
+	modernc.org/sqlite v1.62.0
+)
 
 require (
 	github.com/apapsch/go-jsonmerge/v2 v2.0.0 // indirect
@@ -14,7 +17,6 @@ require (
 	github.com/goccy/go-yaml v1.19.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
-	github.com/influxdata/influxdb-client-go/v2 v2.14.0 // indirect
 	github.com/influxdata/line-protocol v0.0.0-20200327222509-2487e7298839 // indirect
 	github.com/labstack/echo/v4 v4.16.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
