@@ -1,0 +1,183 @@
+package deploy
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+)
+
+// writeCerts makes a CA and a broker certificate for 127.0.0.1 in dir.
+func writeCerts(t *testing.T, dir string) *x509.CertPool {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rfwarden test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
+		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "broker"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalECPrivateKey(key)
+	write := func(name, typ string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ca.crt", "CERTIFICATE", caDER)
+	write("broker.crt", "CERTIFICATE", der)
+	write("broker.key", "EC PRIVATE KEY", keyDER)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return pool
+}
+
+// startMosquitto runs Debian's mosquitto with the production ACL file, a
+// password file and a TLS listener on 127.0.0.1.
+func startMosquitto(t *testing.T, users map[string]string) (addr string, pool *x509.CertPool) {
+	t.Helper()
+	bin, err := exec.LookPath("mosquitto")
+	if err != nil {
+		if _, err2 := os.Stat("/usr/sbin/mosquitto"); err2 != nil {
+			t.Skip("mosquitto not installed: run scripts/install-deps.sh")
+		}
+		bin = "/usr/sbin/mosquitto"
+	}
+	passwdBin, err := exec.LookPath("mosquitto_passwd")
+	if err != nil {
+		t.Skip("mosquitto_passwd not installed")
+	}
+	dir := t.TempDir()
+	pool = writeCerts(t, dir)
+	pw := filepath.Join(dir, "passwd")
+	os.WriteFile(pw, nil, 0o600)
+	for u, p := range users {
+		if out, err := exec.Command(passwdBin, "-b", pw, u, p).CombinedOutput(); err != nil {
+			t.Fatalf("mosquitto_passwd: %v: %s", err, out)
+		}
+	}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	conf := fmt.Sprintf(`user root
+per_listener_settings false
+allow_anonymous false
+password_file %s
+acl_file %s
+persistence false
+log_dest stderr
+log_type error
+listener %d 127.0.0.1
+cafile %s
+certfile %s
+keyfile %s
+`, pw, filepath.Join("mosquitto", "rfwarden.acl"), port, filepath.Join(dir, "ca.crt"), filepath.Join(dir, "broker.crt"), filepath.Join(dir, "broker.key"))
+	confPath := filepath.Join(dir, "mosquitto.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-c", confPath)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr = fmt.Sprintf("127.0.0.1:%d", port)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr, pool
+		}
+	}
+	t.Fatalf("mosquitto did not listen on %s: %s", addr, stderr.String())
+	return "", nil
+}
+
+func connect(t *testing.T, addr string, pool *x509.CertPool, user, pass string) (mqtt.Client, error) {
+	opts := mqtt.NewClientOptions().AddBroker("ssl://" + addr).SetClientID(user + "-test").
+		SetUsername(user).SetPassword(pass).SetTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}).
+		SetConnectTimeout(5 * time.Second).SetAutoReconnect(false)
+	c := mqtt.NewClient(opts)
+	tok := c.Connect()
+	if !tok.WaitTimeout(10 * time.Second) {
+		return nil, fmt.Errorf("connect %s: timeout", user)
+	}
+	if tok.Error() != nil {
+		return nil, tok.Error()
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	return c, nil
+}
+
+// TestSensorCannotPublishAsAnother proves the production ACL over TLS: sensor
+// s1 publishing on s2's detection topic is dropped by the broker, while its
+// own topic reaches fusion; a wrong password is refused at connect.
+func TestSensorCannotPublishAsAnother(t *testing.T) {
+	addr, pool := startMosquitto(t, map[string]string{"s1": "pw-s1", "s2": "pw-s2", "fusion": "pw-fusion"})
+	fusion, err := connect(t, addr, pool, "fusion", "pw-fusion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 10)
+	if tok := fusion.Subscribe("rfw/v1/+/sensor/+/detection", 1, func(_ mqtt.Client, m mqtt.Message) {
+		got <- m.Topic() + " " + string(m.Payload())
+	}); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
+	s1, err := connect(t, addr, pool, "s1", "pw-s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Forged first, then genuine: the broker keeps one connection's order, so
+	// once the genuine message arrives a forged one would already be here.
+	for _, m := range []struct{ topic, body string }{
+		{"rfw/v1/site1/sensor/s2/detection", "forged"},
+		{"rfw/v1/site1/sensor/s1/detection", "genuine"},
+	} {
+		tok := s1.Publish(m.topic, 1, false, m.body)
+		tok.WaitTimeout(5 * time.Second)
+	}
+	select {
+	case msg := <-got:
+		if msg != "rfw/v1/site1/sensor/s1/detection genuine" {
+			t.Fatalf("fusion received %q: the ACL let s1 publish as s2", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("fusion did not receive s1's genuine detection")
+	}
+	select {
+	case msg := <-got:
+		t.Fatalf("unexpected extra message %q", msg)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if _, err := connect(t, addr, pool, "s2", "wrong"); err == nil {
+		t.Fatal("broker accepted a wrong password")
+	}
+	if _, err := connect(t, addr, pool, "intruder", "x"); err == nil {
+		t.Fatal("broker accepted an unknown user")
+	}
+}
