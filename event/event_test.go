@@ -1,0 +1,129 @@
+package event_test
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+func validDetection() event.Detection {
+	return event.Detection{Schema: 1, ID: "s1-42", Site: "hmp-a", Sensor: "s1", TimeNS: 1_700_000_000_000_000_000,
+		DurationNS: 1_000_000, CenterHz: 1.95e9, BandwidthHz: 5e6, PowerDBm: -60, SNRDB: 20, Band: "n1",
+		Link: event.LinkUplink, Class: event.ClassNR, Confidence: 0.8, SampleStart: 100, SampleCount: 2000}
+}
+
+func TestDetectionRoundTrip(t *testing.T) {
+	d := validDetection()
+	b, err := event.Encode(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := event.DecodeDetection(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != d {
+		t.Errorf("round trip: got %+v, want %+v", got, d)
+	}
+}
+
+func TestDetectionRejects(t *testing.T) {
+	tests := []struct {
+		name, json, wantField string
+	}{
+		{"not json", `{`, "unexpected EOF"},
+		{"unknown field", `{"schema":1,"imsi":"x"}`, "unknown field"},
+		{"trailing data", strings.TrimSuffix(mustJSON(validDetection()), "") + `{}`, "trailing"},
+		{"wrong schema", strings.Replace(mustJSON(validDetection()), `"schema":1`, `"schema":2`, 1), "schema"},
+		{"bad class", strings.Replace(mustJSON(validDetection()), `"class":"nr"`, `"class":"5g"`, 1), "class"},
+		{"bad link", strings.Replace(mustJSON(validDetection()), `"link":"uplink"`, `"link":"up"`, 1), "link"},
+		{"bad sensor id", strings.Replace(mustJSON(validDetection()), `"sensor":"s1"`, `"sensor":"s1/#"`, 1), "sensor"},
+		{"confidence > 1", strings.Replace(mustJSON(validDetection()), `"confidence":0.8`, `"confidence":1.5`, 1), "confidence"},
+		{"negative bandwidth", strings.Replace(mustJSON(validDetection()), `"bandwidth_hz":5000000`, `"bandwidth_hz":-1`, 1), "bandwidth_hz"},
+		{"missing id", strings.Replace(mustJSON(validDetection()), `"id":"s1-42"`, `"id":""`, 1), "id"},
+		{"zero time", strings.Replace(mustJSON(validDetection()), `"time_ns":1700000000000000000`, `"time_ns":0`, 1), "time_ns"},
+		{"huge", `{"id":"` + strings.Repeat("x", event.MaxPayloadBytes) + `"}`, "exceeds"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := event.DecodeDetection([]byte(tc.json))
+			if err == nil {
+				t.Fatal("decoded a bad payload")
+			}
+			if !errors.Is(err, event.ErrSchema) {
+				t.Errorf("error %v does not wrap ErrSchema", err)
+			}
+			if !strings.Contains(err.Error(), tc.wantField) {
+				t.Errorf("error %q does not name %q", err, tc.wantField)
+			}
+		})
+	}
+}
+
+func TestEncodeRefusesInvalid(t *testing.T) {
+	d := validDetection()
+	d.PowerDBm = math.NaN()
+	if _, err := event.Encode(d); err == nil {
+		t.Error("encoded NaN power")
+	}
+}
+
+func TestHealthAlertSpectrum(t *testing.T) {
+	h := event.Health{Schema: 1, Site: "a", Sensor: "s1", TimeNS: 1, State: event.StateJammed, NoiseFloorDBm: map[string]float64{"n1": -95}, Version: "v"}
+	b, err := event.Encode(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := event.DecodeHealth(b); err != nil || got.State != event.StateJammed || got.NoiseFloorDBm["n1"] != -95 {
+		t.Errorf("health round trip = %+v, %v", got, err)
+	}
+	if _, err := event.DecodeHealth([]byte(strings.Replace(string(b), "jammed", "sleepy", 1))); err == nil {
+		t.Error("accepted unknown state")
+	}
+	a := event.Alert{Schema: 1, ID: "a1", Site: "a", Rule: "unauthorised_uplink", Severity: event.SeverityCritical, State: event.AlertFiring, Probability: 0.82}
+	b, err = event.Encode(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := event.DecodeAlert(b); err != nil || got.Probability != 0.82 {
+		t.Errorf("alert round trip = %+v, %v", got, err)
+	}
+	s := event.Spectrum{Schema: 1, Site: "a", Sensor: "s1", TimeNS: 1, CenterHz: 1e9, SampleRateHz: 2e7, PowerDBm: []float32{-90, -80}}
+	b, err = event.Encode(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := event.DecodeSpectrum(b); err != nil || len(got.PowerDBm) != 2 {
+		t.Errorf("spectrum round trip = %+v, %v", got, err)
+	}
+}
+
+func TestTopics(t *testing.T) {
+	topic := event.SensorTopic("hmp-a", "s1", event.KindDetection)
+	if topic != "rfw/v1/hmp-a/sensor/s1/detection" {
+		t.Errorf("topic = %q", topic)
+	}
+	site, sensor, kind, err := event.ParseSensorTopic(topic)
+	if err != nil || site != "hmp-a" || sensor != "s1" || kind != "detection" {
+		t.Errorf("parse = %q %q %q %v", site, sensor, kind, err)
+	}
+	for _, bad := range []string{"rfw/v2/a/sensor/s1/detection", "rfw/v1/a/sensors/s1/x", "rfw/v1/a/sensor/s1", "rfw/v1/+/sensor/s1/x", ""} {
+		if _, _, _, err := event.ParseSensorTopic(bad); err == nil {
+			t.Errorf("parsed bad topic %q", bad)
+		}
+	}
+	if event.AlertTopic("a") != "rfw/v1/a/alert" {
+		t.Error("alert topic")
+	}
+}
+
+func mustJSON(d event.Detection) string {
+	b, err := event.Encode(d)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

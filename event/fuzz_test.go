@@ -1,0 +1,54 @@
+package event_test
+
+import (
+	"testing"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// FuzzDecodeDetection: any bytes either decode into a detection that
+// re-encodes and re-decodes to itself, or give an error; never a panic.
+func FuzzDecodeDetection(f *testing.F) {
+	f.Add([]byte(mustJSON(validDetection())))
+	f.Add([]byte(`{"schema":1}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"schema":1,"id":"x","site":"a","sensor":"b","time_ns":1,"center_hz":1e400}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := event.DecodeDetection(data)
+		if err != nil {
+			return
+		}
+		b, err := event.Encode(d)
+		if err != nil {
+			t.Fatalf("decoded detection does not re-encode: %v", err)
+		}
+		d2, err := event.DecodeDetection(b)
+		if err != nil || d2 != d {
+			t.Fatalf("re-decode: %+v, %v; want %+v", d2, err, d)
+		}
+	})
+}
+
+// FuzzDecodeHealth: any bytes decode into a valid health report or an error.
+func FuzzDecodeHealth(f *testing.F) {
+	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"state":"ok","noise_floor_dbm":{"n1":-95},"version":"v"}`))
+	f.Add([]byte(`{"schema":1,"state":"nope"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := event.DecodeHealth(data)
+		if err == nil && h.Validate() != nil {
+			t.Fatal("decoded an invalid health report")
+		}
+	})
+}
+
+// FuzzParseSensorTopic: parsed topics rebuild to themselves.
+func FuzzParseSensorTopic(f *testing.F) {
+	f.Add("rfw/v1/a/sensor/s1/detection")
+	f.Add("rfw/v1//sensor//")
+	f.Fuzz(func(t *testing.T, topic string) {
+		site, sensor, kind, err := event.ParseSensorTopic(topic)
+		if err == nil && event.SensorTopic(site, sensor, kind) != topic {
+			t.Fatalf("topic %q parsed to %q %q %q", topic, site, sensor, kind)
+		}
+	})
+}
