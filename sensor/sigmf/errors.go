@@ -1,0 +1,24 @@
+package sigmf
+
+import "errors"
+
+// Sentinel errors wrapped by every validation failure; test with errors.Is.
+var (
+	// ErrTruncated means the data ends inside a sample: its byte count is not
+	// a multiple of the sample size.
+	ErrTruncated = errors.New("truncated data")
+	// ErrDatatype means core:datatype is missing, malformed or not supported.
+	ErrDatatype = errors.New("unsupported datatype")
+	// ErrNoSampleRate means core:sample_rate is missing, non-positive or not finite.
+	ErrNoSampleRate = errors.New("missing or non-positive sample rate")
+	// ErrNonFinite means a float sample is NaN or Inf.
+	ErrNonFinite = errors.New("non-finite sample")
+	// ErrMismatch means the metadata does not fit the data: a capture or
+	// annotation beyond the end, unsorted segments or a hash that differs.
+	ErrMismatch = errors.New("metadata does not match data")
+	// ErrNoVersion means core:version is missing or not a supported version.
+	ErrNoVersion = errors.New("missing or unsupported core:version")
+	// ErrBadMeta means the metadata is not valid JSON or a field has the
+	// wrong type or value.
+	ErrBadMeta = errors.New("invalid metadata")
+)

@@ -1,0 +1,68 @@
+package sigmf
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+func FuzzParseMeta(f *testing.F) {
+	f.Add([]byte(`{"global":{"core:datatype":"ci8","core:sample_rate":2e6,"core:version":"1.0.0"},"captures":[{"core:sample_start":0,"core:frequency":1e9,"core:datetime":"2026-01-01T00:00:00Z"}],"annotations":[{"core:sample_start":0,"core:sample_count":10,"core:freq_lower_edge":1,"core:freq_upper_edge":2,"core:label":"x"}]}`))
+	f.Add([]byte(`{"global":{}}`))
+	f.Add([]byte(`[`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseMeta(data)
+		if err != nil {
+			if !errors.Is(err, ErrBadMeta) && !errors.Is(err, ErrDatatype) && !errors.Is(err, ErrNoSampleRate) &&
+				!errors.Is(err, ErrNoVersion) && !errors.Is(err, ErrMismatch) {
+				t.Fatalf("error wraps no sentinel: %v", err)
+			}
+			return
+		}
+		// Whatever parses must marshal, and re-marshal identically.
+		out, err := MarshalMeta(m)
+		if err != nil {
+			t.Fatalf("MarshalMeta of parsed meta: %v", err)
+		}
+		m2, err := ParseMeta(out)
+		if err != nil {
+			t.Fatalf("reparse: %v\n%s", err, out)
+		}
+		out2, err := MarshalMeta(m2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out, out2) {
+			t.Fatalf("unstable:\n%s\n%s", out, out2)
+		}
+	})
+}
+
+func FuzzDecodeSamples(f *testing.F) {
+	for _, dt := range []string{"ci8", "cu8", "ci16_le", "ci16_be", "cu16_le", "cu16_be", "cf32_le", "cf32_be", "cf64_le", "cf64_be", "bogus"} {
+		f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 0x7f, 0xc0, 0, 0, 0, 0, 0xff, 0x7f, 1}, dt, 3)
+	}
+	f.Fuzz(func(t *testing.T, src []byte, datatype string, dstLen int) {
+		dstLen = min(max(dstLen, 0), 1<<12)
+		dst := make([]complex64, dstLen)
+		n, err := DecodeSamples(dst, src, datatype)
+		size, serr := SampleSize(datatype)
+		if serr != nil {
+			if !errors.Is(err, ErrDatatype) || n != 0 {
+				t.Fatalf("unsupported %q: n = %d, err = %v", datatype, n, err)
+			}
+			return
+		}
+		if limit := min(dstLen, len(src)/size); n > limit || n < 0 {
+			t.Fatalf("n = %d, want <= %d", n, limit)
+		}
+		if err == nil && n != min(dstLen, len(src)/size) {
+			t.Fatalf("n = %d without error, want %d", n, min(dstLen, len(src)/size))
+		}
+		for i, v := range dst[:n] {
+			if re, im := real(v), imag(v); re-re != 0 || im-im != 0 {
+				t.Fatalf("sample %d = %v is not finite", i, v)
+			}
+		}
+	})
+}

@@ -1,0 +1,557 @@
+package sigmf
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Version is the SigMF specification version this package reads and writes.
+const Version = "1.0.0"
+
+// Meta is the content of a .sigmf-meta file.
+type Meta struct {
+	Global      Global
+	Captures    []Capture
+	Annotations []Annotation
+}
+
+// Global is the SigMF global object. Keys without a field here are kept in
+// Extra and written back unchanged.
+type Global struct {
+	Datatype     string  // core:datatype, e.g. "ci8", "cf32_le"
+	SampleRateHz float64 // core:sample_rate, complex samples per second
+	Version      string  // core:version; WriteMeta writes "1.0.0" when empty
+	Description  string  // core:description
+	Author       string  // core:author
+	HW           string  // core:hw
+	License      string  // core:license
+	// Extra holds every other key (e.g. "core:extensions", "rfw:sha256").
+	// Numbers parsed from JSON are json.Number so integers keep their precision.
+	Extra map[string]any
+}
+
+// Capture is a SigMF capture segment: the tuning from SampleStart until the
+// next segment.
+type Capture struct {
+	SampleStart int64   // core:sample_start
+	FrequencyHz float64 // core:frequency, RF centre; 0 when absent
+	Datetime    string  // core:datetime, RFC 3339 in UTC, or "" when unknown
+	Extra       map[string]any
+}
+
+// Annotation is a SigMF annotation segment.
+type Annotation struct {
+	SampleStart, SampleCount int64   // core:sample_start, core:sample_count
+	FreqLowerHz, FreqUpperHz float64 // core:freq_lower_edge, core:freq_upper_edge
+	HasFreq                  bool    // both frequency edges are present
+	Label, Comment           string  // core:label, core:comment
+	Generator                string  // core:generator
+	Extra                    map[string]any
+}
+
+var datatypePattern = regexp.MustCompile(`^(c|r)(f32|f64|i32|i16|u32|u16|i8|u8)(_le|_be)?$`)
+
+// ParseMeta decodes and validates SigMF metadata. It checks the JSON, the
+// required keys, the type of every known core field, the datatype syntax,
+// a positive sample rate, core:version, RFC 3339 datetimes and that captures
+// and annotations are sorted by sample_start. Errors name the field at fault.
+func ParseMeta(data []byte) (Meta, error) {
+	var top map[string]json.RawMessage
+	if err := unmarshalStrict(data, &top); err != nil {
+		return Meta{}, fmt.Errorf("%w: %w", ErrBadMeta, err)
+	}
+	for k := range top {
+		if k != "global" && k != "captures" && k != "annotations" {
+			return Meta{}, fmt.Errorf("%w: unknown top-level key %q", ErrBadMeta, k)
+		}
+	}
+	var m Meta
+	var err error
+	if m.Global, err = parseGlobal(top["global"]); err != nil {
+		return Meta{}, err
+	}
+	caps, err := parseObjects(top["captures"], "captures")
+	if err != nil {
+		return Meta{}, err
+	}
+	for i, obj := range caps {
+		c, err := parseCapture(obj)
+		if err != nil {
+			return Meta{}, fmt.Errorf("captures[%d].%w", i, err)
+		}
+		if i > 0 && c.SampleStart <= m.Captures[i-1].SampleStart {
+			return Meta{}, fmt.Errorf("captures[%d].core:sample_start %d not after %d: captures not sorted: %w", i, c.SampleStart, m.Captures[i-1].SampleStart, ErrMismatch)
+		}
+		m.Captures = append(m.Captures, c)
+	}
+	anns, err := parseObjects(top["annotations"], "annotations")
+	if err != nil {
+		return Meta{}, err
+	}
+	for i, obj := range anns {
+		a, err := parseAnnotation(obj)
+		if err != nil {
+			return Meta{}, fmt.Errorf("annotations[%d].%w", i, err)
+		}
+		if i > 0 && a.SampleStart < m.Annotations[i-1].SampleStart {
+			return Meta{}, fmt.Errorf("annotations[%d].core:sample_start %d before %d: annotations not sorted: %w", i, a.SampleStart, m.Annotations[i-1].SampleStart, ErrMismatch)
+		}
+		m.Annotations = append(m.Annotations, a)
+	}
+	return m, nil
+}
+
+// ReadMeta reads and validates the metadata file at path.
+func ReadMeta(path string) (Meta, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Meta{}, fmt.Errorf("read meta: %w", err)
+	}
+	m, err := ParseMeta(data)
+	if err != nil {
+		return Meta{}, fmt.Errorf("meta %q: %w", path, err)
+	}
+	return m, nil
+}
+
+// unmarshalStrict decodes JSON keeping numbers as json.Number and rejecting
+// trailing data.
+func unmarshalStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after JSON value")
+	}
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); err == nil {
+		return errors.New("trailing data after JSON value")
+	}
+	return nil
+}
+
+type object = map[string]any
+
+func parseObjects(raw json.RawMessage, name string) ([]object, error) {
+	if raw == nil {
+		return nil, fmt.Errorf("%w: missing %q", ErrBadMeta, name)
+	}
+	var list []any
+	if err := unmarshalStrict(raw, &list); err != nil {
+		return nil, fmt.Errorf("%w: %s: want an array: %w", ErrBadMeta, name, err)
+	}
+	out := make([]object, len(list))
+	for i, v := range list {
+		o, ok := v.(object)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s[%d]: want an object, got %s", ErrBadMeta, name, i, jsonType(v))
+		}
+		out[i] = o
+	}
+	return out, nil
+}
+
+func parseGlobal(raw json.RawMessage) (Global, error) {
+	if raw == nil {
+		return Global{}, fmt.Errorf("%w: missing \"global\"", ErrBadMeta)
+	}
+	var o object
+	if err := unmarshalStrict(raw, &o); err != nil || o == nil {
+		return Global{}, fmt.Errorf("%w: global: want an object", ErrBadMeta)
+	}
+	var g Global
+	var err error
+	if g.Version, err = takeString(o, "core:version", ErrNoVersion); err != nil {
+		return Global{}, fmt.Errorf("global.%w", err)
+	}
+	if g.Version != Version {
+		return Global{}, fmt.Errorf("global.core:version %q: %w (want %q)", g.Version, ErrNoVersion, Version)
+	}
+	if g.Datatype, err = takeString(o, "core:datatype", ErrDatatype); err != nil {
+		return Global{}, fmt.Errorf("global.%w", err)
+	}
+	if !datatypePattern.MatchString(g.Datatype) {
+		return Global{}, fmt.Errorf("global.core:datatype %q: %w", g.Datatype, ErrDatatype)
+	}
+	rate, ok, err := takeNumber(o, "core:sample_rate")
+	if err != nil {
+		return Global{}, fmt.Errorf("global.%w", err)
+	}
+	if !ok || !(rate > 0) || math.IsInf(rate, 0) {
+		return Global{}, fmt.Errorf("global.core:sample_rate %v: %w", rate, ErrNoSampleRate)
+	}
+	g.SampleRateHz = rate
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{
+		{"core:description", &g.Description},
+		{"core:author", &g.Author},
+		{"core:hw", &g.HW},
+		{"core:license", &g.License},
+	} {
+		if *f.dst, err = takeString(o, f.key, nil); err != nil {
+			return Global{}, fmt.Errorf("global.%w", err)
+		}
+	}
+	if len(o) > 0 {
+		g.Extra = o
+	}
+	return g, nil
+}
+
+func parseCapture(o object) (Capture, error) {
+	var c Capture
+	var err error
+	if c.SampleStart, err = takeIndex(o, "core:sample_start", true); err != nil {
+		return Capture{}, err
+	}
+	f, _, err := takeNumber(o, "core:frequency")
+	if err != nil {
+		return Capture{}, err
+	}
+	c.FrequencyHz = f
+	if c.Datetime, err = takeString(o, "core:datetime", nil); err != nil {
+		return Capture{}, err
+	}
+	if c.Datetime != "" {
+		if _, err := time.Parse(time.RFC3339Nano, c.Datetime); err != nil {
+			return Capture{}, fmt.Errorf("core:datetime %q: %w: not RFC 3339", c.Datetime, ErrBadMeta)
+		}
+	}
+	if len(o) > 0 {
+		c.Extra = o
+	}
+	return c, nil
+}
+
+func parseAnnotation(o object) (Annotation, error) {
+	var a Annotation
+	var err error
+	if a.SampleStart, err = takeIndex(o, "core:sample_start", true); err != nil {
+		return Annotation{}, err
+	}
+	if a.SampleCount, err = takeIndex(o, "core:sample_count", true); err != nil {
+		return Annotation{}, err
+	}
+	if a.SampleStart > math.MaxInt64-a.SampleCount {
+		return Annotation{}, fmt.Errorf("core:sample_count %d: %w: end overflows", a.SampleCount, ErrBadMeta)
+	}
+	lo, hasLo, err := takeNumber(o, "core:freq_lower_edge")
+	if err != nil {
+		return Annotation{}, err
+	}
+	hi, hasHi, err := takeNumber(o, "core:freq_upper_edge")
+	if err != nil {
+		return Annotation{}, err
+	}
+	if hasLo != hasHi {
+		return Annotation{}, fmt.Errorf("core:freq_lower_edge/core:freq_upper_edge: %w: only one edge present", ErrBadMeta)
+	}
+	if hasLo && lo > hi {
+		return Annotation{}, fmt.Errorf("core:freq_lower_edge %v above core:freq_upper_edge %v: %w", lo, hi, ErrBadMeta)
+	}
+	a.FreqLowerHz, a.FreqUpperHz, a.HasFreq = lo, hi, hasLo
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{
+		{"core:label", &a.Label},
+		{"core:comment", &a.Comment},
+		{"core:generator", &a.Generator},
+	} {
+		if *f.dst, err = takeString(o, f.key, nil); err != nil {
+			return Annotation{}, err
+		}
+	}
+	if len(o) > 0 {
+		a.Extra = o
+	}
+	return a, nil
+}
+
+// takeString removes key from o and returns its string value; an absent
+// key gives "" unless missing is non-nil, which is then returned.
+func takeString(o object, key string, missing error) (string, error) {
+	v, ok := o[key]
+	if !ok {
+		if missing != nil {
+			return "", fmt.Errorf("%s: %w: missing", key, missing)
+		}
+		return "", nil
+	}
+	delete(o, key)
+	s, isStr := v.(string)
+	if !isStr {
+		return "", fmt.Errorf("%s: %w: want a string, got %s", key, ErrBadMeta, jsonType(v))
+	}
+	return s, nil
+}
+
+// takeNumber removes key from o and returns its finite numeric value and
+// whether it was present.
+func takeNumber(o object, key string) (float64, bool, error) {
+	v, ok := o[key]
+	if !ok {
+		return 0, false, nil
+	}
+	delete(o, key)
+	n, isNum := v.(json.Number)
+	if !isNum {
+		return 0, false, fmt.Errorf("%s: %w: want a number, got %s", key, ErrBadMeta, jsonType(v))
+	}
+	f, err := n.Float64()
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false, fmt.Errorf("%s %s: %w: not a finite number", key, n, ErrBadMeta)
+	}
+	return f, true, nil
+}
+
+// takeIndex removes key from o and returns it as a non-negative integer.
+func takeIndex(o object, key string, required bool) (int64, error) {
+	v, ok := o[key]
+	if !ok {
+		if required {
+			return 0, fmt.Errorf("%s: %w: missing", key, ErrBadMeta)
+		}
+		return 0, nil
+	}
+	delete(o, key)
+	n, isNum := v.(json.Number)
+	if !isNum {
+		return 0, fmt.Errorf("%s: %w: want an integer, got %s", key, ErrBadMeta, jsonType(v))
+	}
+	i, err := n.Int64()
+	if err != nil || i < 0 {
+		return 0, fmt.Errorf("%s %s: %w: want a non-negative 64-bit integer", key, n, ErrBadMeta)
+	}
+	return i, nil
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case json.Number, float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// MarshalMeta returns m as indented SigMF JSON: known keys first in canonical
+// order, then Extra keys sorted; captures and annotations sorted by
+// sample_start (stable). It validates what it writes (see WriteMeta).
+func MarshalMeta(m Meta) ([]byte, error) {
+	g := m.Global
+	if g.Version == "" {
+		g.Version = Version
+	}
+	if g.Version != Version {
+		return nil, fmt.Errorf("global.core:version %q: %w (want %q)", g.Version, ErrNoVersion, Version)
+	}
+	if !datatypePattern.MatchString(g.Datatype) {
+		return nil, fmt.Errorf("global.core:datatype %q: %w", g.Datatype, ErrDatatype)
+	}
+	if !(g.SampleRateHz > 0) || math.IsInf(g.SampleRateHz, 0) {
+		return nil, fmt.Errorf("global.core:sample_rate %v: %w", g.SampleRateHz, ErrNoSampleRate)
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"global":`)
+	w := &objWriter{b: &b}
+	w.field("core:datatype", g.Datatype)
+	w.field("core:sample_rate", g.SampleRateHz)
+	w.field("core:version", g.Version)
+	w.optString("core:description", g.Description)
+	w.optString("core:author", g.Author)
+	w.optString("core:hw", g.HW)
+	w.optString("core:license", g.License)
+	w.extra("global", g.Extra, "core:datatype", "core:sample_rate", "core:version", "core:description", "core:author", "core:hw", "core:license")
+	w.end()
+
+	caps := slices.Clone(m.Captures)
+	sort.SliceStable(caps, func(i, j int) bool { return caps[i].SampleStart < caps[j].SampleStart })
+	b.WriteString(`,"captures":[`)
+	for i, c := range caps {
+		if c.SampleStart < 0 {
+			return nil, fmt.Errorf("captures[%d].core:sample_start %d: %w: negative", i, c.SampleStart, ErrBadMeta)
+		}
+		if i > 0 && c.SampleStart == caps[i-1].SampleStart {
+			return nil, fmt.Errorf("captures[%d].core:sample_start %d: %w: two captures start at the same sample", i, c.SampleStart, ErrMismatch)
+		}
+		if c.Datetime != "" {
+			if _, err := time.Parse(time.RFC3339Nano, c.Datetime); err != nil {
+				return nil, fmt.Errorf("captures[%d].core:datetime %q: %w: not RFC 3339", i, c.Datetime, ErrBadMeta)
+			}
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		w := &objWriter{b: &b}
+		w.field("core:sample_start", c.SampleStart)
+		w.field("core:frequency", c.FrequencyHz)
+		w.optString("core:datetime", c.Datetime)
+		w.extra(fmt.Sprintf("captures[%d]", i), c.Extra, "core:sample_start", "core:frequency", "core:datetime")
+		w.end()
+		if w.err != nil {
+			return nil, w.err
+		}
+	}
+	anns := slices.Clone(m.Annotations)
+	sort.SliceStable(anns, func(i, j int) bool { return anns[i].SampleStart < anns[j].SampleStart })
+	b.WriteString(`],"annotations":[`)
+	for i, a := range anns {
+		if a.SampleStart < 0 || a.SampleCount < 0 {
+			return nil, fmt.Errorf("annotations[%d]: sample_start %d, sample_count %d: %w: negative", i, a.SampleStart, a.SampleCount, ErrBadMeta)
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		w := &objWriter{b: &b}
+		w.field("core:sample_start", a.SampleStart)
+		w.field("core:sample_count", a.SampleCount)
+		if a.HasFreq {
+			w.field("core:freq_lower_edge", a.FreqLowerHz)
+			w.field("core:freq_upper_edge", a.FreqUpperHz)
+		}
+		w.optString("core:label", a.Label)
+		w.optString("core:comment", a.Comment)
+		w.optString("core:generator", a.Generator)
+		w.extra(fmt.Sprintf("annotations[%d]", i), a.Extra, "core:sample_start", "core:sample_count", "core:freq_lower_edge", "core:freq_upper_edge", "core:label", "core:comment", "core:generator")
+		w.end()
+		if w.err != nil {
+			return nil, w.err
+		}
+	}
+	b.WriteString("]}")
+	if w.err != nil {
+		return nil, w.err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b.Bytes(), "", "    "); err != nil {
+		return nil, fmt.Errorf("indent meta: %w", err)
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// WriteMeta writes m to path as valid SigMF 1.0.0 (see MarshalMeta),
+// atomically: it writes a temporary file in the same directory and renames it.
+func WriteMeta(path string, m Meta) error {
+	data, err := MarshalMeta(m)
+	if err != nil {
+		return fmt.Errorf("write meta %q: %w", path, err)
+	}
+	return writeFileAtomic(path, data)
+}
+
+// writeFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %q: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %q: %w", path, err)
+	}
+	return nil
+}
+
+// objWriter writes one JSON object's members in call order.
+type objWriter struct {
+	b   *bytes.Buffer
+	n   int
+	err error
+}
+
+func (w *objWriter) field(key string, v any) {
+	if w.err != nil {
+		return
+	}
+	if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		w.err = fmt.Errorf("%s %v: %w: not finite", key, f, ErrBadMeta)
+		return
+	}
+	val, err := json.Marshal(v)
+	if err != nil {
+		w.err = fmt.Errorf("%s: %w: %w", key, ErrBadMeta, err)
+		return
+	}
+	if w.n == 0 {
+		w.b.WriteByte('{')
+	} else {
+		w.b.WriteByte(',')
+	}
+	k, _ := json.Marshal(key)
+	w.b.Write(k)
+	w.b.WriteByte(':')
+	w.b.Write(val)
+	w.n++
+}
+
+func (w *objWriter) optString(key, v string) {
+	if v != "" {
+		w.field(key, v)
+	}
+}
+
+// extra writes the keys of m in sorted order, refusing keys that duplicate a
+// field of the struct.
+func (w *objWriter) extra(where string, m map[string]any, reserved ...string) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if slices.Contains(reserved, k) {
+			if w.err == nil {
+				w.err = fmt.Errorf("%s: %w: Extra key %q duplicates a field", where, ErrBadMeta, k)
+			}
+			return
+		}
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, cmp.Compare)
+	for _, k := range keys {
+		w.field(k, m[k])
+	}
+}
+
+func (w *objWriter) end() {
+	if w.n == 0 {
+		w.b.WriteByte('{')
+	}
+	w.b.WriteByte('}')
+}

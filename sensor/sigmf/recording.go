@@ -1,0 +1,384 @@
+package sigmf
+
+import (
+	"archive/tar"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Extension suffixes of SigMF files.
+const (
+	MetaExt    = ".sigmf-meta"
+	DataExt    = ".sigmf-data"
+	ArchiveExt = ".sigmf"
+)
+
+// bufBytes is the size of a Recording's reusable read buffer.
+const bufBytes = 256 << 10
+
+// maxMetaBytes bounds a metadata member read from an archive.
+const maxMetaBytes = 64 << 20
+
+// Recording is an open SigMF or raw IQ recording read sample by sample.
+// It is not safe for concurrent use.
+type Recording struct {
+	meta     Meta
+	path     string // data file, or archive:member
+	f        format
+	closer   io.Closer
+	data     *io.SectionReader
+	n        int64 // samples
+	pos      int64 // next sample to read
+	buf      []byte
+	capTimes []time.Time // parsed core:datetime per capture; zero if absent
+}
+
+// Open opens a SigMF recording. path may name the metadata (x.sigmf-meta),
+// the data (x.sigmf-data; the metadata beside it is read), a tar archive
+// (x.sigmf) or the base name x. The metadata is validated against the data:
+// the data size must be a whole number of samples, the datatype supported and
+// every capture and annotation inside the data.
+func Open(path string) (*Recording, error) {
+	switch {
+	case strings.HasSuffix(path, ArchiveExt):
+		return openArchive(path)
+	case strings.HasSuffix(path, MetaExt):
+		return openPair(strings.TrimSuffix(path, MetaExt))
+	case strings.HasSuffix(path, DataExt):
+		return openPair(strings.TrimSuffix(path, DataExt))
+	}
+	if _, err := os.Stat(path + MetaExt); err == nil {
+		return openPair(path)
+	}
+	return nil, fmt.Errorf("open recording %q: not a %s, %s or %s file", path, MetaExt, DataExt, ArchiveExt)
+}
+
+func openPair(base string) (*Recording, error) {
+	m, err := ReadMeta(base + MetaExt)
+	if err != nil {
+		return nil, fmt.Errorf("open recording: %w", err)
+	}
+	dataPath := base + DataExt
+	file, err := os.Open(dataPath)
+	if err != nil {
+		return nil, fmt.Errorf("open recording: %w", err)
+	}
+	st, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("open recording: %w", err)
+	}
+	r, err := newRecording(m, dataPath, file, st.Size(), file)
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// OpenRaw opens a headerless interleaved IQ file of the given SigMF datatype
+// (e.g. "ci8" from hackrf_transfer, "cu8" from rtl_sdr). centerHz may be 0
+// when unknown.
+func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording, error) {
+	m := Meta{
+		Global:   Global{Datatype: datatype, SampleRateHz: sampleRateHz, Version: Version},
+		Captures: []Capture{{SampleStart: 0, FrequencyHz: centerHz}},
+	}
+	if !(sampleRateHz > 0) || sampleRateHz > 1e300 {
+		return nil, fmt.Errorf("open raw %q: sample rate %v: %w", path, sampleRateHz, ErrNoSampleRate)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open raw: %w", err)
+	}
+	st, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("open raw: %w", err)
+	}
+	r, err := newRecording(m, path, file, st.Size(), file)
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// openArchive opens a SigMF tar archive holding one recording. The data
+// member is read in place through the archive file.
+func openArchive(archivePath string) (*Recording, error) {
+	file, err := os.Open(archivePath)
+	if err != nil {
+		return nil, fmt.Errorf("open archive: %w", err)
+	}
+	r, err := readArchive(archivePath, file)
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("open archive %q: %w", archivePath, err)
+	}
+	return r, nil
+}
+
+func readArchive(archivePath string, file *os.File) (*Recording, error) {
+	type member struct {
+		off, size int64
+	}
+	metas := map[string][]byte{}
+	datas := map[string]member{}
+	tr := tar.NewReader(file)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: read tar: %w", ErrBadMeta, err)
+		}
+		switch {
+		case strings.HasSuffix(h.Name, MetaExt):
+			if h.Size > maxMetaBytes {
+				return nil, fmt.Errorf("%w: member %q: %d bytes is too large for metadata", ErrBadMeta, h.Name, h.Size)
+			}
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				return nil, fmt.Errorf("%w: member %q: %w", ErrTruncated, h.Name, err)
+			}
+			metas[strings.TrimSuffix(h.Name, MetaExt)] = b
+		case strings.HasSuffix(h.Name, DataExt):
+			if h.Typeflag != tar.TypeReg {
+				return nil, fmt.Errorf("%w: member %q is not a regular file", ErrBadMeta, h.Name)
+			}
+			// tar.Reader reads headers straight from file, so the file
+			// offset is now the start of this member's content.
+			off, err := file.Seek(0, io.SeekCurrent)
+			if err != nil {
+				return nil, fmt.Errorf("locate member %q: %w", h.Name, err)
+			}
+			datas[strings.TrimSuffix(h.Name, DataExt)] = member{off, h.Size}
+		}
+	}
+	if len(metas) != 1 {
+		return nil, fmt.Errorf("%w: archive holds %d %s members, want 1", ErrBadMeta, len(metas), MetaExt)
+	}
+	for base, b := range metas {
+		d, ok := datas[base]
+		if !ok {
+			return nil, fmt.Errorf("%w: no member %q", ErrMismatch, base+DataExt)
+		}
+		st, err := file.Stat()
+		if err != nil {
+			return nil, err
+		}
+		if d.off+d.size > st.Size() {
+			return nil, fmt.Errorf("member %q: %w: archive ends early", base+DataExt, ErrTruncated)
+		}
+		m, err := ParseMeta(b)
+		if err != nil {
+			return nil, fmt.Errorf("member %q: %w", base+MetaExt, err)
+		}
+		return newRecording(m, archivePath+":"+path.Clean(base+DataExt), io.NewSectionReader(file, d.off, d.size), d.size, file)
+	}
+	panic("unreachable")
+}
+
+// newRecording validates m against size bytes of data read from ra.
+func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Closer) (*Recording, error) {
+	f, err := parseFormat(m.Global.Datatype)
+	if err != nil {
+		return nil, fmt.Errorf("open recording %q: %w", dataPath, err)
+	}
+	if !(m.Global.SampleRateHz > 0) || m.Global.SampleRateHz > 1e300 {
+		return nil, fmt.Errorf("open recording %q: %w", dataPath, ErrNoSampleRate)
+	}
+	if nc, ok := m.Global.Extra["core:num_channels"]; ok && fmt.Sprint(nc) != "1" {
+		return nil, fmt.Errorf("open recording %q: core:num_channels %v: %w: only one channel is supported", dataPath, nc, ErrDatatype)
+	}
+	if tb, ok := m.Global.Extra["core:trailing_bytes"]; ok {
+		return nil, fmt.Errorf("open recording %q: core:trailing_bytes %v: %w: non-conforming datasets are not supported", dataPath, tb, ErrDatatype)
+	}
+	sz := int64(f.size())
+	if size%sz != 0 {
+		return nil, fmt.Errorf("open recording %q: %d bytes is not a multiple of the %d-byte %s sample: %w", dataPath, size, sz, m.Global.Datatype, ErrTruncated)
+	}
+	n := size / sz
+	r := &Recording{
+		meta:     m,
+		path:     dataPath,
+		f:        f,
+		closer:   c,
+		data:     io.NewSectionReader(ra, 0, size),
+		n:        n,
+		buf:      make([]byte, bufBytes-bufBytes%f.size()),
+		capTimes: make([]time.Time, len(m.Captures)),
+	}
+	for i, cp := range m.Captures {
+		if i > 0 && cp.SampleStart <= m.Captures[i-1].SampleStart {
+			return nil, fmt.Errorf("open recording %q: captures[%d] starts at %d, not after %d: %w", dataPath, i, cp.SampleStart, m.Captures[i-1].SampleStart, ErrMismatch)
+		}
+		if cp.SampleStart > n || (cp.SampleStart == n && n > 0) {
+			return nil, fmt.Errorf("open recording %q: captures[%d] starts at sample %d beyond the %d samples of data: %w", dataPath, i, cp.SampleStart, n, ErrMismatch)
+		}
+		if cp.Datetime != "" {
+			t, err := time.Parse(time.RFC3339Nano, cp.Datetime)
+			if err != nil {
+				return nil, fmt.Errorf("open recording %q: captures[%d].core:datetime %q: %w", dataPath, i, cp.Datetime, ErrBadMeta)
+			}
+			r.capTimes[i] = t.UTC()
+		}
+	}
+	for i, a := range m.Annotations {
+		if a.SampleStart < 0 || a.SampleCount < 0 || a.SampleStart > n || a.SampleCount > n-a.SampleStart {
+			return nil, fmt.Errorf("open recording %q: annotations[%d] samples [%d, +%d) beyond the %d samples of data: %w", dataPath, i, a.SampleStart, a.SampleCount, n, ErrMismatch)
+		}
+	}
+	return r, nil
+}
+
+// Meta returns the recording's metadata. The slices are shared; do not modify.
+func (r *Recording) Meta() Meta { return r.meta }
+
+// Path returns the data file path (or "archive:member") for messages.
+func (r *Recording) Path() string { return r.path }
+
+// NumSamples returns the number of complex samples in the data.
+func (r *Recording) NumSamples() int64 { return r.n }
+
+// SampleRateHz returns core:sample_rate.
+func (r *Recording) SampleRateHz() float64 { return r.meta.Global.SampleRateHz }
+
+// Datatype returns core:datatype.
+func (r *Recording) Datatype() string { return r.meta.Global.Datatype }
+
+// segment returns the index of the capture holding sample, or -1 when there
+// are no captures. Samples before the first capture belong to it.
+func (r *Recording) segment(sample int64) int {
+	caps := r.meta.Captures
+	if len(caps) == 0 {
+		return -1
+	}
+	i := sort.Search(len(caps), func(i int) bool { return caps[i].SampleStart > sample }) - 1
+	return max(i, 0)
+}
+
+// CenterHzAt returns the RF centre frequency of the capture segment holding
+// sample, or 0 when the recording has none.
+func (r *Recording) CenterHzAt(sample int64) float64 {
+	i := r.segment(sample)
+	if i < 0 {
+		return 0
+	}
+	return r.meta.Captures[i].FrequencyHz
+}
+
+// SegmentEnd returns the first sample after sample's capture segment: the
+// next capture's sample_start, or NumSamples for the last segment. Readers
+// that must not mix tunings stop there.
+func (r *Recording) SegmentEnd(sample int64) int64 {
+	i := r.segment(sample)
+	if i < 0 || i+1 >= len(r.meta.Captures) {
+		return r.n
+	}
+	return r.meta.Captures[i+1].SampleStart
+}
+
+// TimeAt returns the UTC time of sample: its capture segment's core:datetime
+// plus the offset at the sample rate, or the zero time when that segment has
+// no datetime.
+func (r *Recording) TimeAt(sample int64) time.Time {
+	i := r.segment(sample)
+	if i < 0 || r.capTimes[i].IsZero() {
+		return time.Time{}
+	}
+	off := float64(sample-r.meta.Captures[i].SampleStart) / r.meta.Global.SampleRateHz
+	return r.capTimes[i].Add(time.Duration(off * float64(time.Second)))
+}
+
+// Read decodes up to len(dst) samples from the current position. It returns
+// io.EOF (with n == 0) at the end of the data. A NaN or Inf float sample
+// returns the samples before it and an error wrapping ErrNonFinite naming the
+// sample index; the position is left at that sample. Read does not allocate.
+func (r *Recording) Read(dst []complex64) (int, error) {
+	if r.data == nil {
+		return 0, fmt.Errorf("read %q: recording is closed", r.path)
+	}
+	if r.pos >= r.n {
+		return 0, io.EOF
+	}
+	sz := int64(r.f.size())
+	total := 0
+	for total < len(dst) && r.pos < r.n {
+		want := min(int64(len(dst)-total), r.n-r.pos, int64(len(r.buf))/sz)
+		b := r.buf[:want*sz]
+		if _, err := r.data.ReadAt(b, r.pos*sz); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = fmt.Errorf("%w: data shorter than when opened", ErrTruncated)
+			}
+			return total, fmt.Errorf("read %q at sample %d: %w", r.path, r.pos, err)
+		}
+		k, bad := decode(dst[total:], b, r.f)
+		total += k
+		r.pos += int64(k)
+		if bad >= 0 {
+			return total, fmt.Errorf("read %q: sample %d: %w", r.path, r.pos, ErrNonFinite)
+		}
+	}
+	return total, nil
+}
+
+// SeekSample sets the position of the next Read to sample (0 <= sample <= NumSamples).
+func (r *Recording) SeekSample(sample int64) error {
+	if sample < 0 || sample > r.n {
+		return fmt.Errorf("seek %q to sample %d: outside [0, %d]", r.path, sample, r.n)
+	}
+	r.pos = sample
+	return nil
+}
+
+// Tell returns the index of the sample the next Read returns first.
+func (r *Recording) Tell() int64 { return r.pos }
+
+// Close releases the file. Further Reads fail.
+func (r *Recording) Close() error {
+	if r.data == nil {
+		return nil
+	}
+	r.data = nil
+	return r.closer.Close()
+}
+
+// Verify hashes the data and compares it with core:sha512 and rfw:sha256
+// when present, returning an error wrapping ErrMismatch on a difference.
+// It reads the whole data once and does not move the read position.
+func (r *Recording) Verify() error {
+	if r.data == nil {
+		return fmt.Errorf("verify %q: recording is closed", r.path)
+	}
+	for _, c := range []struct {
+		key string
+		h   func() hash.Hash
+	}{{"core:sha512", sha512.New}, {"rfw:sha256", sha256.New}} {
+		v, ok := r.meta.Global.Extra[c.key]
+		if !ok {
+			continue
+		}
+		want, _ := v.(string)
+		h := c.h()
+		if _, err := io.Copy(h, io.NewSectionReader(r.data, 0, r.data.Size())); err != nil {
+			return fmt.Errorf("verify %q: %w", r.path, err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, want) {
+			return fmt.Errorf("verify %q: %s is %s, metadata says %q: %w", r.path, c.key, got, want, ErrMismatch)
+		}
+	}
+	return nil
+}
