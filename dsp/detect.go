@@ -1,0 +1,794 @@
+package dsp
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"sort"
+	"time"
+)
+
+// DetectorConfig sets up a Detector. Zero fields take the defaults named in
+// their comments; only SampleRateHz is required.
+type DetectorConfig struct {
+	SampleRateHz float64 // complex samples per second; required
+
+	// NFFT is the frame and FFT length, a power of two. Default: the power of
+	// two nearest to SampleRateHz/75 kHz, clamped to [64, 1024], which gives
+	// frames of 10 to 130 µs so GSM, DroneID and Wi-Fi bursts span many frames.
+	NFFT int
+
+	// PFA is the per-cell false-alarm probability of the two CFAR tests
+	// (single frame and AvgFrames-frame average). Default 1e-9, about one
+	// false cell per 10 s of 20 Msps noise.
+	PFA float64
+	// BandPFA is the false-alarm probability of the per-frame confirmation
+	// test on a detected run's whole band. Default 1e-3.
+	BandPFA float64
+
+	AvgFrames  int // frames averaged by the slow CFAR test; default 4
+	SmoothBins int // half width of the frequency smoothing window in bins; default 2
+
+	FloorBlockFrames int // frames averaged per noise-floor block; default 8
+	FloorBlocks      int // blocks of history whose minimum is the floor; default 128
+	WarmFrames       int // frames buffered to warm-start the floor; default 8 blocks
+	// FloorCapDB caps each bin's floor at this many dB above the 10th
+	// percentile of the floor over the central 80% of the band, so a carrier
+	// that never stops still stands out. Default 10; negative disables.
+	FloorCapDB float64
+
+	MergeGapBins   int           // frequency gaps up to this many bins are bridged; default 2
+	MergeGapDur    time.Duration // an emission stays open across off time up to this; default 5 ms
+	MaxEmissionDur time.Duration // longer emissions are reported in pieces; default 500 ms
+	MinBandwidthHz float64       // narrower runs are ignored; default 0 (one bin)
+	// DCNotchBins excludes the bins within this distance of DC from detection
+	// (receiver DC spike). Default 1; negative disables.
+	DCNotchBins    int
+	BurstGapFrames int // off frames that split two bursts; default 2
+	MaxOpen        int // most emissions tracked at once; extra runs are dropped; default 64
+}
+
+func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
+	if !(c.SampleRateHz > 0) || math.IsInf(c.SampleRateHz, 0) {
+		return c, fmt.Errorf("dsp: detector sample rate %v Hz is not positive", c.SampleRateHz)
+	}
+	if c.NFFT == 0 {
+		n := 1 << bits.Len(uint(math.Round(c.SampleRateHz/75e3)))
+		if lo := n >> 1; lo > 0 && c.SampleRateHz/75e3-float64(lo) < float64(n)-c.SampleRateHz/75e3 {
+			n = lo
+		}
+		c.NFFT = min(max(n, 64), 1024)
+	}
+	if c.NFFT < 16 || c.NFFT&(c.NFFT-1) != 0 || c.NFFT > 1<<16 {
+		return c, fmt.Errorf("dsp: detector NFFT %d is not a power of two in [16, 65536]", c.NFFT)
+	}
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	if c.PFA == 0 {
+		c.PFA = 1e-9
+	}
+	if c.BandPFA == 0 {
+		c.BandPFA = 1e-3
+	}
+	if !(c.PFA > 0 && c.PFA < 0.5) || !(c.BandPFA > 0 && c.BandPFA < 0.5) {
+		return c, fmt.Errorf("dsp: detector false-alarm probabilities %v, %v not in (0, 0.5)", c.PFA, c.BandPFA)
+	}
+	def(&c.AvgFrames, 4)
+	def(&c.SmoothBins, 2)
+	def(&c.FloorBlockFrames, 8)
+	def(&c.FloorBlocks, 128)
+	def(&c.WarmFrames, 8*c.FloorBlockFrames)
+	def(&c.MergeGapBins, 2)
+	def(&c.DCNotchBins, 1)
+	def(&c.BurstGapFrames, 2)
+	def(&c.MaxOpen, 64)
+	if c.FloorCapDB == 0 {
+		c.FloorCapDB = 10
+	}
+	if c.MergeGapDur == 0 {
+		c.MergeGapDur = 5 * time.Millisecond
+	}
+	if c.MaxEmissionDur == 0 {
+		c.MaxEmissionDur = 500 * time.Millisecond
+	}
+	if c.AvgFrames < 1 || c.SmoothBins < 0 || c.FloorBlockFrames < 1 || c.FloorBlocks < 1 ||
+		c.WarmFrames < c.FloorBlockFrames || c.MergeGapBins < 0 || c.BurstGapFrames < 1 || c.MaxOpen < 1 ||
+		c.MergeGapDur < 0 || c.MaxEmissionDur <= 0 || c.MinBandwidthHz < 0 {
+		return c, errors.New("dsp: detector config has a negative or inconsistent field")
+	}
+	if 2*c.SmoothBins+1 > c.NFFT/4 {
+		return c, fmt.Errorf("dsp: detector smoothing %d bins too wide for NFFT %d", c.SmoothBins, c.NFFT)
+	}
+	return c, nil
+}
+
+// Detector turns a stream of complex baseband samples into Emissions.
+//
+// Algorithm, per non-overlapping Hann-windowed frame of NFFT samples:
+//
+//  1. Periodogram P[k] = |X[k]|² / (N·Σw²), so Σ_k P[k] is the frame's mean
+//     power |x|² (dBFS relative to |x| = 1).
+//  2. Noise floor per bin by minimum statistics (R. Martin, "Noise power
+//     spectral density estimation based on optimal smoothing and minimum
+//     statistics", IEEE Trans. Speech Audio Process. 9(5), 2001): the minimum
+//     over FloorBlocks block means of FloorBlockFrames frames, divided by the
+//     median of that minimum for Gaussian noise (exact Gamma law), then capped
+//     FloorCapDB above a low quantile of the floor across the band. The first
+//     WarmFrames frames are buffered and only judged once the floor exists.
+//  3. CFAR in time and frequency: a cell is on when the power averaged over
+//     2·SmoothBins+1 bins, in one frame or in AvgFrames frames, exceeds the
+//     floor by the Gamma-law threshold for PFA (the degrees of freedom are
+//     halved for the Hann window's bin correlation).
+//  4. Runs of on bins (gaps ≤ MergeGapBins bridged, DC notch bridged), less
+//     the SmoothBins the smoothing window adds on each side, are confirmed per frame by the band power test at BandPFA, then joined to
+//     open emissions they overlap in frequency (streaming connected
+//     components; a run that bridges two emissions merges them). An emission closes after MergeGapDur
+//     without an on frame, or at MaxEmissionDur.
+//
+// A Detector is not safe for concurrent use. Process allocates only when an
+// emission closes (its Bursts slice).
+type Detector struct {
+	cfg  DetectorConfig
+	n    int
+	fft  *detectFFT
+	win  []float32
+	norm float64 // 1/(N·Σw²)
+
+	frame      []complex64
+	work       []complex64
+	fill       int
+	frameStart int64
+	next       int64
+	started    bool
+
+	// noise floor
+	blockSum    []float64
+	blockN      int
+	groupMin    []float64 // floorGroups × n: minimum block mean per group
+	groupCnt    []int     // blocks in each group
+	groupCur    int
+	groupBlocks int
+	floor       []float64
+	floorOK     bool
+	minBias     []float64 // index: blocks in ring
+	scratch     []float64
+
+	// warm-up
+	warm      []float64 // WarmFrames × n
+	warmStart []int64
+	warmCount int
+	warmed    bool
+	curP      []float64
+
+	// detection
+	avgRing   []float64 // AvgFrames × n
+	avgPos    int
+	avgCount  int
+	longSum   []float64
+	cumP      []float64
+	cumL      []float64
+	cumF      []float64
+	on        []bool
+	runs      []binRun
+	thrCells  []float64 // CFAR threshold by number of cells averaged
+	thrBand   []float64 // by run width; 0 = not computed yet
+	frameIdx  int64
+	mergeGap  int64 // frames
+	maxFrames int64
+	minBins   int
+
+	open []*openEmission
+	free []*openEmission
+}
+
+type binRun struct{ lo, hi int }
+
+type openEmission struct {
+	lo, hi      int // union of the bins of all its runs
+	firstFrame  int64
+	lastOn      int64
+	start       int64 // sample of first on frame
+	end         int64 // sample after last on frame
+	onFrames    int
+	binPow      []float64 // excess power per bin, summed over on frames
+	sumBand     float64
+	sumFloor    float64
+	peak        float64
+	bursts      []Burst
+	burstLastOn int64
+	touched     bool
+	frameBand   float64
+	frameFloor  float64
+}
+
+// NewDetector validates cfg, applies defaults and returns a Detector.
+func NewDetector(cfg DetectorConfig) (*Detector, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	n := c.NFFT
+	f, err := newDetectFFT(n)
+	if err != nil {
+		return nil, err
+	}
+	d := &Detector{cfg: c, n: n, fft: f,
+		win: make([]float32, n), frame: make([]complex64, n), work: make([]complex64, n),
+		blockSum: make([]float64, n),
+		floor:    make([]float64, n), scratch: make([]float64, n),
+		warm: make([]float64, c.WarmFrames*n), warmStart: make([]int64, c.WarmFrames), curP: make([]float64, n),
+		avgRing: make([]float64, c.AvgFrames*n), longSum: make([]float64, n),
+		cumP: make([]float64, n+1), cumL: make([]float64, n+1), cumF: make([]float64, n+1),
+		on: make([]bool, n), runs: make([]binRun, 0, n), thrBand: make([]float64, n+1),
+	}
+	var s2 float64
+	for i := range d.win {
+		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))
+		d.win[i] = float32(w)
+		s2 += w * w
+	}
+	d.norm = 1 / (float64(n) * s2)
+	cells := 2*c.SmoothBins + 1
+	d.thrCells = make([]float64, c.AvgFrames*cells+1)
+	for k := 1; k < len(d.thrCells); k++ {
+		if k == 1 || dof(k) != dof(k-1) {
+			d.thrCells[k] = gammaUpperQuantile(dof(k), c.PFA)
+		} else {
+			d.thrCells[k] = d.thrCells[k-1]
+		}
+	}
+	d.groupBlocks = (c.FloorBlocks + 7) / 8
+	groups := (c.FloorBlocks + d.groupBlocks - 1) / d.groupBlocks
+	d.groupMin = make([]float64, groups*n)
+	d.groupCnt = make([]int, groups)
+	d.minBias = make([]float64, groups*d.groupBlocks+1)
+	for k := 1; k < len(d.minBias); k++ {
+		// median of the minimum of k block means: F(x) = 1 − 0.5^(1/k)
+		p := 1 - math.Pow(0.5, 1/float64(k))
+		d.minBias[k] = gammaUpperQuantile(c.FloorBlockFrames, 1-p)
+	}
+	frameDur := float64(n) / c.SampleRateHz
+	d.mergeGap = int64(math.Ceil(c.MergeGapDur.Seconds() / frameDur))
+	d.maxFrames = max(1, int64(c.MaxEmissionDur.Seconds()/frameDur))
+	d.minBins = max(1, int(math.Ceil(c.MinBandwidthHz/(c.SampleRateHz/float64(n)))))
+	d.open = make([]*openEmission, 0, c.MaxOpen)
+	for range c.MaxOpen {
+		d.free = append(d.free, &openEmission{binPow: make([]float64, n), bursts: make([]Burst, 0, 64)})
+	}
+	return d, nil
+}
+
+// Config returns the configuration in use, with defaults applied.
+func (d *Detector) Config() DetectorConfig { return d.cfg }
+
+// dof converts a count of Hann-windowed cells into independent degrees of
+// freedom (shape of the Gamma law of their mean), at least 1. Adjacent Hann
+// bins of white noise have power correlation 4/9 and next-adjacent 1/36, so a
+// long run of W bins carries about W/1.94 independent powers; we use W/2.
+func dof(cells int) int { return max(1, cells/2) }
+
+// gammaUpperQuantile returns x with P(X > x) = p for X ~ Gamma(k, 1/k) (mean 1),
+// the law of the mean of k independent exponential powers. It uses the Poisson
+// sum P(X > x) = Σ_{i<k} e^{−kx}(kx)^i/i! and bisection.
+func gammaUpperQuantile(k int, p float64) float64 {
+	tail := func(x float64) float64 {
+		lam := float64(k) * x
+		if lam == 0 {
+			return 1
+		}
+		var s float64
+		lt := -lam // log term i=0
+		for i := 0; i < k; i++ {
+			if i > 0 {
+				lt += math.Log(lam) - math.Log(float64(i))
+			}
+			s += math.Exp(lt)
+		}
+		return s
+	}
+	lo, hi := 0.0, 1.0
+	for tail(hi) > p {
+		hi *= 2
+	}
+	for range 60 {
+		mid := (lo + hi) / 2
+		if tail(mid) > p {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2
+}
+
+// Reset forgets all state: floor, open emissions and stream position.
+func (d *Detector) Reset() {
+	d.fill, d.started, d.frameIdx = 0, false, 0
+	clear(d.blockSum)
+	d.blockN, d.groupCur, d.floorOK = 0, 0, false
+	clear(d.groupCnt)
+	d.warmCount, d.warmed = 0, false
+	d.avgPos, d.avgCount = 0, 0
+	clear(d.longSum)
+	for _, e := range d.open {
+		d.free = append(d.free, e)
+	}
+	d.open = d.open[:0]
+}
+
+// NoiseFloorDBFS returns the median over bins of the per-bin noise floor, in
+// dBFS per bin of width SampleRateHz/NFFT; NaN before the floor exists.
+func (d *Detector) NoiseFloorDBFS() float64 {
+	if !d.floorOK {
+		return math.NaN()
+	}
+	copy(d.scratch, d.floor)
+	sort.Float64s(d.scratch)
+	return dbOf(d.scratch[d.n/2])
+}
+
+func dbOf(p float64) float64 {
+	if p <= 0 {
+		return -300
+	}
+	return 10 * math.Log10(p)
+}
+
+// Process consumes src, whose first sample has absolute index firstSample,
+// and appends the emissions that closed in this block to dst. A gap or
+// overlap in sample indexes ends the open emissions. Samples of an incomplete
+// final frame are kept for the next call.
+func (d *Detector) Process(src []complex64, firstSample int64, dst []Emission) []Emission {
+	if d.started && firstSample != d.next {
+		d.fill = 0
+		if !d.warmed && d.warmCount > 0 {
+			dst = d.finishWarm(dst) // judge the frames before the gap on their own
+		}
+		dst = d.closeAll(dst)
+	}
+	d.started = true
+	d.next = firstSample + int64(len(src))
+	pos := firstSample
+	for len(src) > 0 {
+		if d.fill == 0 {
+			d.frameStart = pos
+		}
+		k := copy(d.frame[d.fill:], src)
+		d.fill += k
+		src = src[k:]
+		pos += int64(k)
+		if d.fill == d.n {
+			d.fill = 0
+			dst = d.frameDone(dst)
+		}
+	}
+	return dst
+}
+
+// Flush judges any buffered warm-up frames and closes every open emission,
+// appending them to dst. The Detector keeps its floor and may go on.
+func (d *Detector) Flush(dst []Emission) []Emission {
+	if !d.warmed && d.warmCount > 0 {
+		dst = d.finishWarm(dst)
+	}
+	d.fill = 0
+	return d.closeAll(dst)
+}
+
+func (d *Detector) frameDone(dst []Emission) []Emission {
+	for i, v := range d.frame {
+		d.work[i] = v * complex(d.win[i], 0)
+	}
+	d.fft.transform(d.work)
+	var P []float64
+	if d.warmed {
+		P = d.curP
+	} else {
+		P = d.warm[d.warmCount*d.n : (d.warmCount+1)*d.n]
+		d.warmStart[d.warmCount] = d.frameStart
+		d.warmCount++
+	}
+	h := d.n / 2
+	for i := range d.n {
+		c := d.work[(i+h)&(d.n-1)]
+		re, im := float64(real(c)), float64(imag(c))
+		P[i] = (re*re + im*im) * d.norm
+	}
+	d.updateFloor(P)
+	if d.warmed {
+		return d.detect(P, d.frameStart, dst)
+	}
+	if d.warmCount == d.cfg.WarmFrames {
+		dst = d.finishWarm(dst)
+	}
+	return dst
+}
+
+func (d *Detector) finishWarm(dst []Emission) []Emission {
+	if !d.floorOK { // fewer frames than a block: floor from the partial block
+		for i := range d.floor {
+			d.floor[i] = d.blockSum[i] / float64(max(1, d.blockN))
+		}
+		d.capFloor()
+		d.floorOK = true
+	}
+	d.warmed = true
+	for f := range d.warmCount {
+		dst = d.detect(d.warm[f*d.n:(f+1)*d.n], d.warmStart[f], dst)
+	}
+	d.warmCount = 0
+	return dst
+}
+
+// updateFloor adds frame P to the current block; at the end of a block it
+// folds the block mean into the running minimum. The history is kept as
+// floorGroups groups of groupBlocks blocks, each holding its own minimum
+// (Martin's sub-window scheme), so the cost per block is O(groups·N) and the
+// history spans between FloorBlocks − groupBlocks and FloorBlocks blocks.
+func (d *Detector) updateFloor(P []float64) {
+	for i, p := range P {
+		d.blockSum[i] += p
+	}
+	d.blockN++
+	if d.blockN < d.cfg.FloorBlockFrames {
+		return
+	}
+	n := d.n
+	if d.groupCnt[d.groupCur] == d.groupBlocks {
+		d.groupCur = (d.groupCur + 1) % len(d.groupCnt)
+		d.groupCnt[d.groupCur] = 0
+	}
+	g := d.groupMin[d.groupCur*n : (d.groupCur+1)*n]
+	inv := 1 / float64(d.blockN)
+	if d.groupCnt[d.groupCur] == 0 {
+		for i := range g {
+			g[i] = d.blockSum[i] * inv
+		}
+	} else {
+		for i, v := range g {
+			if m := d.blockSum[i] * inv; m < v {
+				g[i] = m
+			}
+		}
+	}
+	d.groupCnt[d.groupCur]++
+	clear(d.blockSum)
+	d.blockN = 0
+	copy(d.floor, g)
+	k := 0
+	for j, c := range d.groupCnt {
+		k += c
+		if c == 0 || j == d.groupCur {
+			continue
+		}
+		for i, v := range d.groupMin[j*n : (j+1)*n] {
+			if v < d.floor[i] {
+				d.floor[i] = v
+			}
+		}
+	}
+	bias := 1 / d.minBias[k]
+	for i := range d.floor {
+		d.floor[i] *= bias
+	}
+	d.capFloor()
+	d.floorOK = true
+}
+
+// capFloor limits each bin's floor to FloorCapDB above the 10th percentile
+// of the floor over the central 80% of the band.
+func (d *Detector) capFloor() {
+	if d.cfg.FloorCapDB < 0 {
+		return
+	}
+	lo, hi := d.n/10, d.n-d.n/10
+	s := d.scratch[:0]
+	s = append(s, d.floor[lo:hi]...)
+	sort.Float64s(s)
+	c := s[len(s)/10] * math.Pow(10, d.cfg.FloorCapDB/10)
+	for i, v := range d.floor {
+		if v > c {
+			d.floor[i] = c
+		}
+	}
+}
+
+func (d *Detector) bandThreshold(w int) float64 {
+	if w > d.n {
+		w = d.n
+	}
+	if d.thrBand[w] == 0 {
+		d.thrBand[w] = gammaUpperQuantile(dof(w), d.cfg.BandPFA)
+	}
+	return d.thrBand[w]
+}
+
+func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
+	n := d.n
+	d.frameIdx++
+	// running sum of the last AvgFrames spectra, recomputed exactly once per
+	// ring turn so rounding cannot accumulate
+	slot := d.avgRing[d.avgPos*n : (d.avgPos+1)*n]
+	if d.avgCount == d.cfg.AvgFrames {
+		for i, v := range slot {
+			d.longSum[i] -= v
+		}
+	}
+	copy(slot, P)
+	for i, v := range P {
+		d.longSum[i] += v
+	}
+	d.avgPos = (d.avgPos + 1) % d.cfg.AvgFrames
+	d.avgCount = min(d.avgCount+1, d.cfg.AvgFrames)
+	if d.avgPos == 0 {
+		clear(d.longSum)
+		for a := range d.avgCount {
+			for i, v := range d.avgRing[a*n : (a+1)*n] {
+				d.longSum[i] += v
+			}
+		}
+	}
+	for i := range n {
+		d.cumP[i+1] = d.cumP[i] + P[i]
+		d.cumL[i+1] = d.cumL[i] + d.longSum[i]
+		d.cumF[i+1] = d.cumF[i] + d.floor[i]
+	}
+	h := d.cfg.SmoothBins
+	ac := d.avgCount
+	dc := n / 2
+	for i := range n {
+		a, b := max(0, i-h), min(n, i+h+1)
+		f := d.cumF[b] - d.cumF[a]
+		d.on[i] = (d.cumP[b]-d.cumP[a]) > d.thrCells[b-a]*f ||
+			(d.cumL[b]-d.cumL[a]) > d.thrCells[ac*(b-a)]*float64(ac)*f
+		if d.cfg.DCNotchBins >= 0 && i >= dc-d.cfg.DCNotchBins && i <= dc+d.cfg.DCNotchBins {
+			d.on[i] = false
+		}
+	}
+	// Segments of on bins, less the h bins the smoothing window adds on each
+	// side (so edges and bandwidths are the signal's), then gaps of up to
+	// MergeGapBins bridged; the DC notch is bridged too, so a signal centred
+	// on DC stays one run.
+	d.runs = d.runs[:0]
+	notch := d.cfg.DCNotchBins
+	for i := 0; i < n; {
+		if !d.on[i] {
+			i++
+			continue
+		}
+		lo := i
+		for i < n && d.on[i] {
+			i++
+		}
+		hi := i - 1
+		if hi-lo+1 > 2*h {
+			lo, hi = lo+h, hi-h
+		} else {
+			lo = (lo + hi) / 2
+			hi = lo
+		}
+		if k := len(d.runs); k > 0 {
+			prev := &d.runs[k-1]
+			gap := lo - prev.hi - 1
+			if gap <= d.cfg.MergeGapBins ||
+				(notch >= 0 && prev.hi < dc && lo > dc && gap <= d.cfg.MergeGapBins+2*notch+1+2*h) {
+				prev.hi = hi
+				continue
+			}
+		}
+		d.runs = append(d.runs, binRun{lo, hi})
+	}
+	if d.minBins > 1 {
+		k := 0
+		for _, r := range d.runs {
+			if r.hi-r.lo+1 >= d.minBins {
+				d.runs[k] = r
+				k++
+			}
+		}
+		d.runs = d.runs[:k]
+	}
+	for _, e := range d.open {
+		e.touched = false
+		e.frameBand, e.frameFloor = 0, 0
+	}
+	for _, r := range d.runs {
+		band := d.cumP[r.hi+1] - d.cumP[r.lo]
+		fl := d.cumF[r.hi+1] - d.cumF[r.lo]
+		if band <= d.bandThreshold(r.hi-r.lo+1)*fl {
+			continue
+		}
+		e := d.associate(r, start)
+		if e == nil {
+			continue
+		}
+		e.touched = true
+		e.frameBand += band
+		e.frameFloor += fl
+		for i := r.lo; i <= r.hi; i++ {
+			if x := P[i] - d.floor[i]; x > 0 {
+				e.binPow[i] += x
+			}
+		}
+		e.lo, e.hi = min(e.lo, r.lo), max(e.hi, r.hi)
+	}
+	end := start + int64(n)
+	for i := 0; i < len(d.open); {
+		e := d.open[i]
+		if e.touched {
+			e.onFrames++
+			e.sumBand += e.frameBand
+			e.sumFloor += e.frameFloor
+			e.peak = max(e.peak, e.frameBand)
+			if len(e.bursts) > 0 && d.frameIdx-e.lastOn <= int64(d.cfg.BurstGapFrames) {
+				b := &e.bursts[len(e.bursts)-1]
+				b.SampleCount = end - b.StartSample
+			} else if len(e.bursts) < 4096 {
+				e.bursts = append(e.bursts, Burst{StartSample: start, SampleCount: int64(n)})
+			}
+			e.lastOn = d.frameIdx
+			e.end = end
+		}
+		if d.frameIdx-e.lastOn > d.mergeGap || d.frameIdx-e.firstFrame+1 >= d.maxFrames {
+			dst = append(dst, d.finish(e))
+			d.release(i)
+			continue
+		}
+		i++
+	}
+	return dst
+}
+
+// associate returns the open emission that run r joins: every open
+// emission whose bins (so far) r overlaps within MergeGapBins is merged into
+// the oldest of them (connected components). With no overlap it opens a new
+// emission; nil when MaxOpen are open.
+func (d *Detector) associate(r binRun, start int64) *openEmission {
+	g := d.cfg.MergeGapBins
+	var into *openEmission
+	for i := 0; i < len(d.open); {
+		e := d.open[i]
+		if r.lo-g <= e.hi && e.lo <= r.hi+g {
+			if into == nil {
+				into = e
+			} else {
+				d.mergeInto(into, e)
+				d.release(i)
+				continue
+			}
+		}
+		i++
+	}
+	if into != nil {
+		return into
+	}
+	if len(d.free) == 0 {
+		return nil
+	}
+	e := d.free[len(d.free)-1]
+	d.free = d.free[:len(d.free)-1]
+	clear(e.binPow)
+	*e = openEmission{lo: r.lo, hi: r.hi, firstFrame: d.frameIdx, lastOn: d.frameIdx - 1<<40,
+		start: start, binPow: e.binPow, bursts: e.bursts[:0]}
+	d.open = append(d.open, e)
+	return e
+}
+
+// mergeInto folds b into a (both open, b is being released).
+func (d *Detector) mergeInto(a, b *openEmission) {
+	a.lo, a.hi = min(a.lo, b.lo), max(a.hi, b.hi)
+	for i, v := range b.binPow {
+		a.binPow[i] += v
+	}
+	if b.start < a.start {
+		a.start = b.start
+	}
+	a.firstFrame = min(a.firstFrame, b.firstFrame)
+	if b.lastOn > a.lastOn {
+		a.lastOn, a.end = b.lastOn, b.end
+	}
+	a.onFrames += b.onFrames
+	a.sumBand += b.sumBand
+	a.sumFloor += b.sumFloor
+	a.peak = max(a.peak, b.peak)
+	a.frameBand += b.frameBand
+	a.frameFloor += b.frameFloor
+	a.touched = a.touched || b.touched
+	// merge the burst lists (each sorted by start), joining overlaps
+	merged := append(a.bursts, b.bursts...)
+	sort.Slice(merged, func(i, j int) bool { return merged[i].StartSample < merged[j].StartSample })
+	out := merged[:0]
+	for _, x := range merged {
+		if k := len(out); k > 0 && x.StartSample <= out[k-1].StartSample+out[k-1].SampleCount {
+			if e := x.StartSample + x.SampleCount; e > out[k-1].StartSample+out[k-1].SampleCount {
+				out[k-1].SampleCount = e - out[k-1].StartSample
+			}
+			continue
+		}
+		out = append(out, x)
+	}
+	a.bursts = out
+}
+
+func (d *Detector) release(i int) {
+	e := d.open[i]
+	copy(d.open[i:], d.open[i+1:])
+	d.open = d.open[:len(d.open)-1]
+	d.free = append(d.free, e)
+}
+
+func (d *Detector) closeAll(dst []Emission) []Emission {
+	for len(d.open) > 0 {
+		dst = append(dst, d.finish(d.open[0]))
+		d.release(0)
+	}
+	return dst
+}
+
+func (d *Detector) finish(e *openEmission) Emission {
+	df := d.cfg.SampleRateHz / float64(d.n)
+	off := func(i float64) float64 { return (i - float64(d.n/2)) * df }
+	em := Emission{
+		StartSample: e.start, SampleCount: e.end - e.start,
+		FreqLowHz: off(float64(e.lo) - 0.5), FreqHighHz: off(float64(e.hi) + 0.5),
+		Frames: e.onFrames,
+	}
+	var tot, wsum float64
+	for i := e.lo; i <= e.hi; i++ {
+		tot += e.binPow[i]
+		wsum += e.binPow[i] * off(float64(i))
+	}
+	if tot > 0 {
+		em.CenterOffsetHz = wsum / tot
+		// 99% occupied bandwidth: trim 0.5% of the excess power from each side,
+		// interpolating within the edge bins.
+		edge := func(from, step int) float64 {
+			acc := 0.0
+			for i := from; i >= e.lo && i <= e.hi; i += step {
+				p := e.binPow[i]
+				if acc+p >= 0.005*tot {
+					frac := (0.005*tot - acc) / p
+					return float64(i) - float64(step)*0.5 + float64(step)*frac
+				}
+				acc += p
+			}
+			return float64(from)
+		}
+		lo, hi := edge(e.lo, 1), edge(e.hi, -1)
+		em.BandwidthHz = max(hi-lo, 0) * df
+	} else {
+		em.CenterOffsetHz = (em.FreqLowHz + em.FreqHighHz) / 2
+		em.BandwidthHz = em.FreqHighHz - em.FreqLowHz
+	}
+	if e.onFrames > 0 {
+		mean := e.sumBand / float64(e.onFrames)
+		noise := e.sumFloor / float64(e.onFrames)
+		em.MeanDBFS, em.NoiseDBFS, em.PeakDBFS = dbOf(mean), dbOf(noise), dbOf(e.peak)
+		em.SNRDB = dbOf(max(mean-noise, 1e-30*noise) / noise)
+		span := e.lastOn - e.firstFrame + 1
+		em.DutyCycle = float64(e.onFrames) / float64(max(span, int64(e.onFrames)))
+	}
+	em.Bursts = append([]Burst(nil), e.bursts...)
+	em.PeriodSamples = burstPeriod(em.Bursts, int64(d.n))
+	return em
+}
+
+// burstPeriod returns the mean start-to-start interval of bs when there are
+// at least three bursts and every interval is within max(tol, 5%) of the mean.
+func burstPeriod(bs []Burst, tol int64) int64 {
+	if len(bs) < 3 {
+		return 0
+	}
+	mean := float64(bs[len(bs)-1].StartSample-bs[0].StartSample) / float64(len(bs)-1)
+	lim := max(float64(tol), 0.05*mean)
+	for i := 1; i < len(bs); i++ {
+		if math.Abs(float64(bs[i].StartSample-bs[i-1].StartSample)-mean) > lim {
+			return 0
+		}
+	}
+	return int64(math.Round(mean))
+}

@@ -1,0 +1,360 @@
+package dsp
+
+import (
+	"math"
+	"math/cmplx"
+	"math/rand/v2"
+	"testing"
+)
+
+// noiseIQ returns n samples of circular complex Gaussian noise of mean power
+// pow (|x|² on average), from a seeded generator.
+func noiseIQ(rng *rand.Rand, n int, pow float64) []complex64 {
+	s := math.Sqrt(pow / 2)
+	x := make([]complex64, n)
+	for i := range x {
+		x[i] = complex(float32(rng.NormFloat64()*s), float32(rng.NormFloat64()*s))
+	}
+	return x
+}
+
+// addTone adds a complex tone of amplitude amp at offHz over samples [from, to).
+func addTone(x []complex64, fs, offHz, amp float64, from, to int) {
+	for i := from; i < to && i < len(x); i++ {
+		s, c := math.Sincos(2 * math.Pi * offHz * float64(i) / fs)
+		x[i] += complex(float32(amp*c), float32(amp*s))
+	}
+}
+
+// addBandNoise adds noise of power pow confined to [loHz, hiHz] over samples
+// [from, to): an OFDM-like block built as a sum of random-phase subcarriers
+// 15 kHz apart, with 2 µs raised-cosine ramps so its edges do not splatter.
+func addBandNoise(rng *rand.Rand, x []complex64, fs, loHz, hiHz, pow float64, from, to int) {
+	const sc = 15e3
+	n := int((hiHz - loHz) / sc)
+	amp := math.Sqrt(pow / float64(n))
+	ph := make([]float64, n)
+	for k := range ph {
+		ph[k] = rng.Float64() * 2 * math.Pi
+	}
+	ramp := int(2e-6 * fs)
+	// per-subcarrier phasor, advanced by one sample's rotation each step
+	ph0 := make([]complex128, n)
+	rot := make([]complex128, n)
+	for k := range n {
+		f := loHz + (float64(k)+0.5)*sc
+		ph0[k] = cmplx.Rect(amp, ph[k]+2*math.Pi*f*float64(from)/fs)
+		rot[k] = cmplx.Rect(1, 2*math.Pi*f/fs)
+	}
+	for i := from; i < to && i < len(x); i++ {
+		g := 1.0
+		if r := min(i-from, to-1-i); r < ramp {
+			g = 0.5 - 0.5*math.Cos(math.Pi*float64(r)/float64(ramp))
+		}
+		var v complex128
+		for k := range n {
+			v += ph0[k]
+			ph0[k] *= rot[k]
+		}
+		x[i] += complex64(v * complex(g, 0))
+	}
+}
+
+func runDetector(t testing.TB, cfg DetectorConfig, x []complex64, block int) []Emission {
+	t.Helper()
+	d, err := NewDetector(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Emission
+	for i := 0; i < len(x); i += block {
+		out = d.Process(x[i:min(len(x), i+block)], int64(i), out)
+	}
+	return d.Flush(out)
+}
+
+func TestDetectFFTMatchesDFT(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{2, 8, 64, 256} {
+		f, err := newDetectFFT(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := noiseIQ(rng, n, 1)
+		got := append([]complex64(nil), x...)
+		f.transform(got)
+		for k := range n {
+			var want complex128
+			for j := range n {
+				want += complex128(x[j]) * cmplx.Exp(complex(0, -2*math.Pi*float64(j*k)/float64(n)))
+			}
+			if cmplx.Abs(complex128(got[k])-want) > 1e-4*math.Sqrt(float64(n)) {
+				t.Fatalf("n=%d bin %d: got %v, want %v", n, k, got[k], want)
+			}
+		}
+	}
+	if _, err := newDetectFFT(12); err == nil {
+		t.Error("newDetectFFT(12): got nil error, want error")
+	}
+}
+
+func TestGammaUpperQuantile(t *testing.T) {
+	// k = 1 is the exponential law: P(X > x) = e^{-x}.
+	for _, p := range []float64{1e-2, 1e-6, 1e-9} {
+		if got, want := gammaUpperQuantile(1, p), -math.Log(p); math.Abs(got-want) > 1e-9*want {
+			t.Errorf("k=1 p=%g: got %v, want %v", p, got, want)
+		}
+	}
+	// k = 2: P(X > x) = e^{-2x}(1+2x); check by substitution.
+	x := gammaUpperQuantile(2, 1e-4)
+	if got := math.Exp(-2*x) * (1 + 2*x); math.Abs(got-1e-4) > 1e-10 {
+		t.Errorf("k=2: tail at quantile = %v, want 1e-4", got)
+	}
+}
+
+func TestNewDetectorRejectsBadConfig(t *testing.T) {
+	for _, c := range []DetectorConfig{
+		{},
+		{SampleRateHz: -1},
+		{SampleRateHz: 1e6, NFFT: 100},
+		{SampleRateHz: 1e6, PFA: 0.7},
+		{SampleRateHz: 1e6, AvgFrames: -1},
+	} {
+		if _, err := NewDetector(c); err == nil {
+			t.Errorf("NewDetector(%+v): got nil error", c)
+		}
+	}
+}
+
+func TestDefaultNFFT(t *testing.T) {
+	for _, tc := range []struct {
+		fs   float64
+		want int
+	}{{500e3, 64}, {4e6, 64}, {19.2e6, 256}, {20e6, 256}, {23.04e6, 256}, {50e6, 512}, {100e6, 1024}} {
+		d, err := NewDetector(DetectorConfig{SampleRateHz: tc.fs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Config().NFFT; got != tc.want {
+			t.Errorf("fs %g: NFFT %d, want %d", tc.fs, got, tc.want)
+		}
+	}
+}
+
+func TestDetectorToneFrequencyAndPower(t *testing.T) {
+	const fs = 20e6
+	for _, tc := range []struct {
+		offHz, ampl float64
+	}{{2.5e6, 0.01}, {-6.1e6, 0.003}, {0.7e6, 0.1}} {
+		rng := rand.New(rand.NewPCG(3, uint64(tc.offHz)))
+		x := noiseIQ(rng, 1<<18, 1e-6) // −60 dBFS total noise
+		addTone(x, fs, tc.offHz, tc.ampl, 1<<16, 1<<18)
+		ems := runDetector(t, DetectorConfig{SampleRateHz: fs}, x, 10000)
+		if len(ems) != 1 {
+			t.Fatalf("tone %g Hz: got %d emissions, want 1: %+v", tc.offHz, len(ems), ems)
+		}
+		e := ems[0]
+		binHz := fs / 256
+		if math.Abs(e.CenterOffsetHz-tc.offHz) > binHz/2 {
+			t.Errorf("tone %g Hz: centre %g Hz, want within %g", tc.offHz, e.CenterOffsetHz, binHz/2)
+		}
+		if e.FreqLowHz > tc.offHz || e.FreqHighHz < tc.offHz {
+			t.Errorf("tone %g Hz: edges [%g, %g] do not contain it", tc.offHz, e.FreqLowHz, e.FreqHighHz)
+		}
+		want := 20 * math.Log10(tc.ampl)
+		if math.Abs(e.MeanDBFS-want) > 1 {
+			t.Errorf("tone %g Hz: mean %0.2f dBFS, want %0.2f ± 1", tc.offHz, e.MeanDBFS, want)
+		}
+		if e.StartSample > 1<<16 || e.StartSample < 1<<16-256 {
+			t.Errorf("tone %g Hz: start %d, want within one frame before %d", tc.offHz, e.StartSample, 1<<16)
+		}
+	}
+}
+
+func TestDetectorBurstSegmentation(t *testing.T) {
+	const fs = 20e6
+	for _, tc := range []struct{ start, length int }{
+		{100000, 11540}, // a GSM burst (577 µs) at 20 Msps
+		{123457, 12800}, // a DroneID burst (640 µs)
+		{150001, 640},   // a short Wi-Fi packet (32 µs)
+	} {
+		rng := rand.New(rand.NewPCG(4, uint64(tc.start)))
+		x := noiseIQ(rng, 200000, 1e-6)
+		addBandNoise(rng, x, fs, 1e6, 3e6, 1e-4, tc.start, tc.start+tc.length)
+		ems := runDetector(t, DetectorConfig{SampleRateHz: fs}, x, 4096)
+		if len(ems) != 1 {
+			t.Fatalf("burst %+v: got %d emissions, want 1", tc, len(ems))
+		}
+		e := ems[0]
+		frame := int64(256)
+		if d := e.StartSample - int64(tc.start); d > frame || d < -frame {
+			t.Errorf("burst %+v: start %d, want within one frame", tc, e.StartSample)
+		}
+		if d := e.EndSample() - int64(tc.start+tc.length); d < -frame || d > frame {
+			t.Errorf("burst %+v: end %d, want within one frame after %d", tc, e.EndSample(), tc.start+tc.length)
+		}
+		if len(e.Bursts) != 1 {
+			t.Errorf("burst %+v: %d bursts, want 1", tc, len(e.Bursts))
+		}
+	}
+}
+
+func TestDetectorWidebandBandwidth(t *testing.T) {
+	const fs = 20e6
+	for _, tc := range []struct{ lo, hi float64 }{{-9e6, 9e6}, {-2.5e6, 2.5e6}, {3e6, 4.4e6}} {
+		rng := rand.New(rand.NewPCG(5, uint64(tc.hi)))
+		x := noiseIQ(rng, 60000, 1e-6)
+		addBandNoise(rng, x, fs, tc.lo, tc.hi, 1e-4, 30000, 60000)
+		ems := runDetector(t, DetectorConfig{SampleRateHz: fs}, x, 8192)
+		if len(ems) != 1 {
+			t.Fatalf("band %+v: got %d emissions, want 1", tc, len(ems))
+		}
+		want := tc.hi - tc.lo
+		if got := ems[0].BandwidthHz; math.Abs(got-want) > 0.1*want {
+			t.Errorf("band %+v: bandwidth %g Hz, want %g ± 10%%", tc, got, want)
+		}
+		if got, want := ems[0].CenterOffsetHz, (tc.lo+tc.hi)/2; math.Abs(got-want) > 0.05*(tc.hi-tc.lo) {
+			t.Errorf("band %+v: centre %g Hz, want %g", tc, got, want)
+		}
+	}
+}
+
+func TestDetectorNoiseOnly(t *testing.T) {
+	for _, fs := range []float64{20e6, 23.04e6, 0.5e6} {
+		frames := 20000
+		if testing.Short() {
+			frames = 5000
+		}
+		rng := rand.New(rand.NewPCG(6, uint64(fs)))
+		d, err := NewDetector(DetectorConfig{SampleRateHz: fs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nfft := d.Config().NFFT
+		var ems []Emission
+		for i := 0; i < frames; i += 100 {
+			ems = d.Process(noiseIQ(rng, 100*nfft, 1e-6), int64(i*nfft), ems)
+		}
+		ems = d.Flush(ems)
+		cells := float64(frames) * float64(nfft)
+		t.Logf("fs %g: %d emissions over %d frames (%.0f cells); rate %.2g per cell", fs, len(ems), frames, cells, float64(len(ems))/cells)
+		if len(ems) != 0 {
+			t.Errorf("fs %g noise only: got %d emissions, want 0: first %+v", fs, len(ems), ems[0])
+		}
+		want := -60 - 10*math.Log10(float64(nfft))
+		if got := d.NoiseFloorDBFS(); math.Abs(got-want) > 1.5 {
+			t.Errorf("fs %g: noise floor %0.2f dBFS per bin, want %0.2f ± 1.5", fs, got, want)
+		}
+	}
+}
+
+func TestDetectorPeriodicBursts(t *testing.T) {
+	const fs = 4e6
+	for _, tc := range []struct{ period, length int }{
+		{18460, 2308}, // GSM: one timeslot per 4.615 ms TDMA frame, 577 µs
+		{8000, 4000},  // 2 ms period, 50% duty
+	} {
+		rng := rand.New(rand.NewPCG(8, uint64(tc.period)))
+		x := noiseIQ(rng, 20000+10*tc.period, 1e-6)
+		for s := 20000; s+tc.length <= len(x); s += tc.period {
+			addTone(x, fs, 0.8e6, 0.01, s, s+tc.length)
+		}
+		ems := runDetector(t, DetectorConfig{SampleRateHz: fs}, x, 5000)
+		if len(ems) != 1 {
+			t.Fatalf("%+v: got %d emissions, want 1", tc, len(ems))
+		}
+		e := ems[0]
+		if len(e.Bursts) != 10 {
+			t.Errorf("%+v: %d bursts, want 10", tc, len(e.Bursts))
+		}
+		if d := e.PeriodSamples - int64(tc.period); d < -64 || d > 64 {
+			t.Errorf("%+v: period %d, want %d ± one frame", tc, e.PeriodSamples, tc.period)
+		}
+		want := float64(tc.length) / float64(tc.period)
+		if math.Abs(e.DutyCycle-want) > 0.1*want+64.0/float64(tc.period) {
+			t.Errorf("%+v: duty %0.3f, want %0.3f", tc, e.DutyCycle, want)
+		}
+	}
+}
+
+func TestDetectorBlockSizeInvariance(t *testing.T) {
+	const fs = 20e6
+	rng := rand.New(rand.NewPCG(9, 9))
+	x := noiseIQ(rng, 100000, 1e-6)
+	addBandNoise(rng, x, fs, -4e6, -1e6, 1e-4, 40000, 52000)
+	addTone(x, fs, 5e6, 0.01, 60000, 90000)
+	want := runDetector(t, DetectorConfig{SampleRateHz: fs}, x, len(x))
+	for _, block := range []int{1000, 4096, 77777} {
+		got := runDetector(t, DetectorConfig{SampleRateHz: fs}, x, block)
+		if len(got) != len(want) {
+			t.Fatalf("block %d: %d emissions, want %d", block, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].StartSample != want[i].StartSample || got[i].SampleCount != want[i].SampleCount ||
+				got[i].BandwidthHz != want[i].BandwidthHz {
+				t.Errorf("block %d emission %d: got %+v, want %+v", block, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestDetectorDegenerateInput(t *testing.T) {
+	const fs = 1e6
+	for name, x := range map[string][]complex64{
+		"zeros":      make([]complex64, 50000),
+		"full scale": func() []complex64 { x := make([]complex64, 50000); addTone(x, fs, 1e5, 1, 0, len(x)); return x }(),
+		"dc":         func() []complex64 { x := make([]complex64, 50000); addTone(x, fs, 0, 0.5, 0, len(x)); return x }(),
+		"nan":        func() []complex64 { x := make([]complex64, 5000); x[100] = complex(float32(math.NaN()), 0); return x }(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ems := runDetector(t, DetectorConfig{SampleRateHz: fs}, x, 3000)
+			for _, e := range ems {
+				if e.SampleCount <= 0 || e.FreqHighHz <= e.FreqLowHz {
+					t.Errorf("malformed emission %+v", e)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDetectorProcess(b *testing.B) {
+	const fs = 20e6
+	rng := rand.New(rand.NewPCG(10, 10))
+	block := noiseIQ(rng, 1<<16, 1e-6)
+	addTone(block, fs, 3e6, 0.01, 0, len(block))
+	d, err := NewDetector(DetectorConfig{SampleRateHz: fs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var dst []Emission
+	for i := range 20 { // warm up floor and emission state
+		dst = d.Process(block, int64(i*len(block)), dst[:0])
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(block)) * 8)
+	b.ResetTimer()
+	for i := range b.N {
+		dst = d.Process(block, int64((i+20)*len(block)), dst[:0])
+	}
+	b.ReportMetric(float64(b.N*len(block))/b.Elapsed().Seconds()/1e6, "Msps")
+}
+
+func TestDetectorGapClosesEmissions(t *testing.T) {
+	const fs = 20e6
+	rng := rand.New(rand.NewPCG(12, 12))
+	x := noiseIQ(rng, 100000, 1e-6)
+	addTone(x, fs, 4e6, 0.01, 50000, 100000)
+	d, err := NewDetector(DetectorConfig{SampleRateHz: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ems := d.Process(x, 0, nil)
+	if len(ems) != 0 {
+		t.Fatalf("before the gap: %d emissions closed, want 0 (tone still on)", len(ems))
+	}
+	// 1000 samples lost: the open emission must close at once, ending at 100000.
+	ems = d.Process(x[:5000], 101000, ems)
+	if len(ems) != 1 || ems[0].EndSample() != 100000-100000%256 {
+		t.Fatalf("after the gap: got %+v, want one emission ending at the last whole frame before 100000", ems)
+	}
+}

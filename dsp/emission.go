@@ -1,0 +1,39 @@
+package dsp
+
+// Burst is one contiguous on-period inside an Emission, in absolute sample
+// indexes of the stream.
+type Burst struct {
+	StartSample int64 // first sample of the burst
+	SampleCount int64 // length in samples, a whole number of detector frames
+}
+
+// Emission is one connected region of the time-frequency plane whose power
+// stood significantly above the noise floor: what the Detector reports.
+//
+// Frequencies are baseband offsets from DC in Hz (add the tuning's centre
+// frequency for RF). Powers are in dBFS, where 0 dBFS is the power of a
+// complex sinusoid of amplitude 1 (|x| = 1); they are band powers, summed over
+// the emission's bins, unless the name says otherwise.
+type Emission struct {
+	StartSample int64 // absolute index of the first sample of the first on frame
+	SampleCount int64 // samples from StartSample to the end of the last on frame
+
+	FreqLowHz  float64 // lower edge of the lowest detected bin, Hz from DC
+	FreqHighHz float64 // upper edge of the highest detected bin, Hz from DC
+
+	CenterOffsetHz float64 // power-weighted centre of the excess power, Hz from DC
+	BandwidthHz    float64 // occupied bandwidth holding 99% of the excess power, Hz
+
+	PeakDBFS  float64 // highest single-frame band power, dBFS
+	MeanDBFS  float64 // mean band power over the on frames, dBFS
+	NoiseDBFS float64 // noise floor summed over the same bins, dBFS
+	SNRDB     float64 // 10·log10((mean − noise) / noise), dB
+
+	DutyCycle     float64 // on frames / frames between the first and last on frame
+	Bursts        []Burst // on-periods separated by at least BurstGapFrames off frames
+	PeriodSamples int64   // burst repetition period when regular (≥ 3 bursts), else 0
+	Frames        int     // number of on frames
+}
+
+// EndSample returns the index one past the emission's last sample.
+func (e Emission) EndSample() int64 { return e.StartSample + e.SampleCount }

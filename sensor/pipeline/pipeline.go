@@ -1,0 +1,235 @@
+package pipeline
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/sensor"
+)
+
+// Classifier labels one emission. The pipeline's consumer provides it (the
+// dsp/classify package); a nil Classifier labels everything "unknown".
+type Classifier interface {
+	Classify(in ClassifierInput) Label
+}
+
+// ClassifierFunc adapts a function to the Classifier interface.
+type ClassifierFunc func(in ClassifierInput) Label
+
+// Classify calls f(in).
+func (f ClassifierFunc) Classify(in ClassifierInput) Label { return f(in) }
+
+// ClassifierInput is what a Classifier sees of one emission.
+type ClassifierInput struct {
+	// IQ holds samples of the emission's time span across the whole capture
+	// band (DC = CenterHz), at most Config.MaxIQSamples; when the span is
+	// longer or older than the ring, the latest available part is given.
+	// It is valid only during the Classify call.
+	IQ           []complex64
+	IQStart      int64   // absolute sample index of IQ[0]
+	SampleRateHz float64 // complex samples per second
+	CenterHz     float64 // RF frequency of DC
+	Em           dsp.Emission
+}
+
+// Label is a classifier's verdict on one emission.
+type Label struct {
+	Class      string  // event class: gsm, lte, nr, wifi, droneid, ... or unknown
+	Link       string  // uplink, downlink or unknown
+	Band       string  // band plan name, e.g. "B3", "n78", "ISM2400"; empty if none
+	Confidence float64 // 0..1
+	Text       string  // human label, e.g. "lte downlink"
+}
+
+// Unknown is the label of an emission nobody classified.
+var Unknown = Label{Class: "unknown", Link: "unknown", Text: "unknown"}
+
+// Calibrator converts a power in dBFS, measured at a tuning and receive gain,
+// into dBm at the antenna port.
+type Calibrator interface {
+	DBm(dBFS, centerHz, gainDB float64) float64
+}
+
+// Result is one detection: a closed emission, its label and its RF values.
+type Result struct {
+	Em           dsp.Emission
+	Label        Label
+	CenterHz     float64   // RF centre (tuning centre + emission's centre offset), Hz
+	FreqLowHz    float64   // RF lower edge of the detected bins, Hz
+	FreqHighHz   float64   // RF upper edge of the detected bins, Hz
+	BandwidthHz  float64   // occupied (99% power) bandwidth, Hz
+	PowerDBm     float64   // mean band power at the antenna, dBm (dBFS − gain when uncalibrated)
+	PeakDBm      float64   // peak single-frame band power, dBm
+	Time         time.Time // capture time of the emission's first sample, UTC
+	Duration     time.Duration
+	SampleRateHz float64 // of the capture that saw it
+	TuneCenterHz float64 // RF frequency of DC of that capture
+	Device       string  // the Block's device key
+}
+
+// Config sets up a Pipeline.
+type Config struct {
+	// Detector is the detector configuration; SampleRateHz is taken from each
+	// tuning's Blocks and need not be set.
+	Detector   dsp.DetectorConfig
+	Calibrator Calibrator // nil: PowerDBm = dBFS − GainDB (uncalibrated)
+	Classifier Classifier // nil: every result is labelled Unknown
+
+	RingSamples  int // IQ history kept for the classifier; default 1<<21
+	MaxIQSamples int // most samples handed to the classifier; default 1<<20
+}
+
+// Pipeline runs Blocks through a Detector and a Classifier.
+type Pipeline struct {
+	cfg Config
+	det *dsp.Detector
+
+	centerHz, rateHz, gainDB float64
+	device                   string
+	refSample                int64
+	refTime                  time.Time
+
+	ring    []complex64
+	ringEnd int64 // absolute index one past the newest sample in ring
+	ringLen int64 // valid samples in ring
+
+	ems []dsp.Emission
+	iq  []complex64
+}
+
+// New returns a Pipeline for cfg.
+func New(cfg Config) *Pipeline {
+	if cfg.RingSamples <= 0 {
+		cfg.RingSamples = 1 << 21
+	}
+	if cfg.MaxIQSamples <= 0 {
+		cfg.MaxIQSamples = 1 << 20
+	}
+	cfg.MaxIQSamples = min(cfg.MaxIQSamples, cfg.RingSamples)
+	return &Pipeline{cfg: cfg, ring: make([]complex64, cfg.RingSamples)}
+}
+
+// Process runs one Block and appends the results of the emissions that
+// closed to dst. A Block with a new tuning (Retuned, or another centre
+// frequency or sample rate) first flushes the old tuning's emissions and
+// starts a new Detector. Samples are not kept past the call except in the
+// pipeline's own ring.
+func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
+	if !(b.SampleRateHz > 0) {
+		return dst, fmt.Errorf("pipeline: block at sample %d has sample rate %v Hz", b.FirstSample, b.SampleRateHz)
+	}
+	if p.det == nil || b.Retuned || b.CenterHz != p.centerHz || b.SampleRateHz != p.rateHz {
+		dst = p.Flush(dst)
+		c := p.cfg.Detector
+		c.SampleRateHz = b.SampleRateHz
+		det, err := dsp.NewDetector(c)
+		if err != nil {
+			return dst, fmt.Errorf("pipeline: tuning %.0f Hz at %.0f sps: %w", b.CenterHz, b.SampleRateHz, err)
+		}
+		p.det = det
+		p.centerHz, p.rateHz = b.CenterHz, b.SampleRateHz
+		p.ringLen = 0
+	}
+	p.gainDB, p.device = b.GainDB, b.Device
+	p.refSample, p.refTime = b.FirstSample, b.Time
+	if p.ringLen > 0 && b.FirstSample != p.ringEnd {
+		p.ringLen = 0 // a gap: older samples no longer line up
+	}
+	p.push(b.Samples, b.FirstSample)
+	p.ems = p.det.Process(b.Samples, b.FirstSample, p.ems[:0])
+	for _, e := range p.ems {
+		dst = append(dst, p.result(e))
+	}
+	return dst, nil
+}
+
+// Flush closes the open emissions of the current tuning and appends their
+// results to dst.
+func (p *Pipeline) Flush(dst []Result) []Result {
+	if p.det == nil {
+		return dst
+	}
+	p.ems = p.det.Flush(p.ems[:0])
+	for _, e := range p.ems {
+		dst = append(dst, p.result(e))
+	}
+	return dst
+}
+
+// NoiseFloorDBFS reports the current detector's median noise floor per bin,
+// NaN before one exists.
+func (p *Pipeline) NoiseFloorDBFS() float64 {
+	if p.det == nil {
+		return math.NaN()
+	}
+	return p.det.NoiseFloorDBFS()
+}
+
+func (p *Pipeline) push(x []complex64, first int64) {
+	n := int64(len(p.ring))
+	added := int64(len(x))
+	if int64(len(x)) > n {
+		first += int64(len(x)) - n
+		x = x[int64(len(x))-n:]
+	}
+	for len(x) > 0 {
+		pos := first % n
+		k := copy(p.ring[pos:], x)
+		x = x[k:]
+		first += int64(k)
+	}
+	p.ringEnd = first
+	p.ringLen = min(p.ringLen+added, n)
+}
+
+// span copies ring samples [from, to) (clipped to what the ring holds and to
+// MaxIQSamples, keeping the latest) into p.iq and returns them with their start.
+func (p *Pipeline) span(from, to int64) ([]complex64, int64) {
+	lo := max(from, p.ringEnd-p.ringLen)
+	hi := min(to, p.ringEnd)
+	if hi-lo > int64(p.cfg.MaxIQSamples) {
+		lo = hi - int64(p.cfg.MaxIQSamples)
+	}
+	if hi <= lo {
+		return nil, from
+	}
+	p.iq = p.iq[:0]
+	n := int64(len(p.ring))
+	for s := lo; s < hi; {
+		pos := s % n
+		end := min(n, pos+(hi-s))
+		p.iq = append(p.iq, p.ring[pos:end]...)
+		s += end - pos
+	}
+	return p.iq, lo
+}
+
+func (p *Pipeline) dbm(dbfs float64) float64 {
+	if p.cfg.Calibrator != nil {
+		return p.cfg.Calibrator.DBm(dbfs, p.centerHz, p.gainDB)
+	}
+	return dbfs - p.gainDB
+}
+
+func (p *Pipeline) result(e dsp.Emission) Result {
+	lab := Unknown
+	if p.cfg.Classifier != nil {
+		iq, start := p.span(e.StartSample, e.EndSample())
+		lab = p.cfg.Classifier.Classify(ClassifierInput{IQ: iq, IQStart: start,
+			SampleRateHz: p.rateHz, CenterHz: p.centerHz, Em: e})
+	}
+	off := time.Duration(float64(e.StartSample-p.refSample) / p.rateHz * float64(time.Second))
+	var t time.Time
+	if !p.refTime.IsZero() {
+		t = p.refTime.Add(off).UTC()
+	}
+	return Result{
+		Em: e, Label: lab,
+		CenterHz: p.centerHz + e.CenterOffsetHz, FreqLowHz: p.centerHz + e.FreqLowHz, FreqHighHz: p.centerHz + e.FreqHighHz,
+		BandwidthHz: e.BandwidthHz, PowerDBm: p.dbm(e.MeanDBFS), PeakDBm: p.dbm(e.PeakDBFS),
+		Time: t, Duration: time.Duration(float64(e.SampleCount) / p.rateHz * float64(time.Second)),
+		SampleRateHz: p.rateHz, TuneCenterHz: p.centerHz, Device: p.device,
+	}
+}
