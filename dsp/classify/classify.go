@@ -1,0 +1,253 @@
+package classify
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/dsp/bandplan"
+)
+
+// MinConfidence is the confidence a classifier must reach to name an emission.
+const MinConfidence = 0.5
+
+// Class names used in Label.Class.
+const (
+	ClassUnknown    = "unknown"
+	ClassGSM        = "gsm"
+	ClassUMTS       = "umts"
+	ClassLTE        = "lte"
+	ClassNR         = "nr"
+	ClassCellular   = "cellular" // LTE or NR, numerology not confirmed
+	ClassWiFi       = "wifi"
+	ClassBluetooth  = "bluetooth"
+	ClassDroneID    = "droneid"
+	ClassDroneVideo = "drone-video"
+	ClassRCFHSS     = "rc-fhss"
+	ClassAnalogFPV  = "fpv-analog"
+)
+
+// Input is one detected emission and the IQ samples around it.
+type Input struct {
+	IQ           []complex64  // baseband samples; IQ[0] is absolute sample IQStart
+	IQStart      int64        // absolute index of IQ[0]
+	SampleRateHz float64      // sample rate of IQ, Hz
+	CenterHz     float64      // RF frequency of DC, Hz
+	Em           dsp.Emission // the detection, in absolute samples and Hz from DC
+}
+
+// Label is what Classify concluded.
+type Label struct {
+	Class      string             // one of the Class constants
+	Link       string             // "uplink", "downlink", "tdd" or "" (licence-exempt / unknown)
+	Band       string             // band-plan name, or ""
+	Confidence float64            // 0..1
+	Text       string             // human-readable label, e.g. "LTE downlink (LTE B3 DL)"
+	Features   map[string]float64 // the measurements behind the decision
+}
+
+// Classifier recognises one kind of emitter.
+type Classifier struct {
+	// Name is the classifier's short name.
+	Name string
+	// Emitter says what it recognises, for docs and listings.
+	Emitter string
+	fn      func(f *features, p *bandplan.Plan) Label
+}
+
+// Set is an ordered table of classifiers with a band plan.
+type Set struct {
+	plan *bandplan.Plan
+	list []Classifier
+}
+
+// table is THE ordered list of classifiers (one line each).
+func table() []Classifier {
+	return []Classifier{
+		{"gsm", "GSM BTS or handset: 200 kHz GMSK, 577 µs TDMA bursts", classifyGSM},
+		{"ofdm-cellular", "LTE / NR carrier: OFDM with 15 or 30 kHz SCS cyclic prefix", classifyOFDMCell},
+		{"umts", "UMTS (W-CDMA): 3.84 Mcps, 5 MHz RRC-shaped", classifyUMTS},
+		{"wifi", "802.11a/g/n/ac OFDM: 3.2 µs symbols, 0.8 µs STF", classifyWiFi},
+		{"droneid", "DJI DroneID: ~9 MHz OFDM bursts of ~640 µs at 15 kHz SCS", classifyDroneID},
+		{"drone-video", "OcuSync-like drone video/control: wideband OFDM bursts in ISM", classifyDroneVideo},
+		{"bluetooth", "Bluetooth BR/BLE: 1–2 MHz GFSK packets ≤ 3 ms", classifyBluetooth},
+		{"rc-fhss", "RC FHSS (ELRS/FrSky-like): narrow constant-envelope hops", classifyRC},
+		{"fpv-analog", "analog FPV video at 5.8 GHz: 6–20 MHz FM, continuous", classifyFPV},
+		{"cellular-short", "LTE/NR burst too short to confirm numerology, in a cellular band", classifyCellShort},
+	}
+}
+
+// New returns the default classifier table over plan.
+func New(plan *bandplan.Plan) *Set { return &Set{plan: plan, list: table()} }
+
+// Default returns the ordered table with the default band plan.
+func Default() *Set { return New(bandplan.Default()) }
+
+// Classifiers lists the table in order.
+func (s *Set) Classifiers() []Classifier { return append([]Classifier(nil), s.list...) }
+
+// MaxBurstsAnalysed bounds how many of an emission's bursts Classify
+// measures on their own (the longest ones).
+const MaxBurstsAnalysed = 6
+
+// Classify names the emission in. It never panics: an emission that fits no
+// classifier, or input it cannot measure, is ClassUnknown with its features.
+//
+// A detector may merge many bursts on nearby frequencies into one emission
+// (GSM timeslots, DroneID bursts among other ISM traffic). So besides the
+// whole emission, the longest MaxBurstsAnalysed of its bursts are measured
+// on their own; a class that wins at least two bursts (or the only one)
+// competes with the whole-emission verdict, the more confident winning.
+func (s *Set) Classify(in Input) (lab Label) {
+	defer func() {
+		if r := recover(); r != nil { // last line of defence: outside bytes must not crash a sensor
+			lab = Label{Class: ClassUnknown, Text: "unknown (classifier error)", Features: map[string]float64{}}
+		}
+	}()
+	f := measure(in)
+	best := s.best(f)
+	if bl, ok := s.burstVerdict(in); ok && bl.Confidence > best.Confidence {
+		best = bl
+	}
+	best.Features = f.toMap()
+	if best.Class == ClassUnknown {
+		best.Confidence = 0
+		// No band either: an unknown must not read as a phone or drone to
+		// anything that scans the label's fields for words.
+		best.Text = "unknown"
+	}
+	return best
+}
+
+// best runs the table over f and returns the most confident label at or
+// above MinConfidence (earlier entries win ties), or ClassUnknown.
+func (s *Set) best(f *features) Label {
+	best := Label{Class: ClassUnknown}
+	if f.n == 0 {
+		return best
+	}
+	for _, c := range s.list {
+		l := c.fn(f, s.plan)
+		if l.Confidence >= MinConfidence && l.Confidence > best.Confidence {
+			best = l
+		}
+	}
+	return best
+}
+
+// burstVerdict classifies the longest bursts of in.Em on their own and
+// returns the class most of them agree on (at least two, or the only
+// burst analysed), with its most confident label.
+func (s *Set) burstVerdict(in Input) (Label, bool) {
+	if len(in.Em.Bursts) < 2 {
+		return Label{}, false
+	}
+	end := in.IQStart + int64(len(in.IQ))
+	var picked []dsp.Burst
+	for _, b := range in.Em.Bursts {
+		if b.SampleCount >= 16 && b.StartSample >= in.IQStart && b.StartSample+b.SampleCount <= end {
+			picked = append(picked, b)
+		}
+	}
+	slices.SortStableFunc(picked, func(a, b dsp.Burst) int { return cmp.Compare(b.SampleCount, a.SampleCount) })
+	picked = picked[:min(len(picked), MaxBurstsAnalysed)]
+	votes := map[string]int{}
+	bestOf := map[string]Label{}
+	for _, b := range picked {
+		sub := in
+		sub.Em.StartSample, sub.Em.SampleCount, sub.Em.Bursts = b.StartSample, b.SampleCount, nil
+		l := s.best(measure(sub))
+		if l.Class == ClassUnknown {
+			continue
+		}
+		votes[l.Class]++
+		if l.Confidence > bestOf[l.Class].Confidence {
+			bestOf[l.Class] = l
+		}
+	}
+	var win Label
+	winVotes := 0
+	for _, c := range s.classOrder() {
+		if v := votes[c]; v > winVotes || (v == winVotes && v > 0 && bestOf[c].Confidence > win.Confidence) {
+			win, winVotes = bestOf[c], v
+		}
+	}
+	if winVotes >= 2 || (winVotes == 1 && len(picked) == 1) {
+		return win, true
+	}
+	return Label{}, false
+}
+
+// classOrder lists the classes the table can return, in a fixed order.
+func (s *Set) classOrder() []string {
+	return []string{ClassGSM, ClassLTE, ClassNR, ClassCellular, ClassUMTS, ClassWiFi, ClassDroneID,
+		ClassDroneVideo, ClassBluetooth, ClassRCFHSS, ClassAnalogFPV}
+}
+
+// ClassifyOne runs only the named classifier (for tests and the corpus
+// runner); ok is false for an unknown name.
+func (s *Set) ClassifyOne(name string, in Input) (Label, bool) {
+	for i, c := range s.list {
+		if c.Name == name {
+			return s.ClassifyEach(in)[i], true
+		}
+	}
+	return Label{}, false
+}
+
+// ClassifyEach runs every classifier of the table, in order, on one
+// measurement of in (for cross-classifier tests and corpus runners).
+func (s *Set) ClassifyEach(in Input) []Label {
+	f := measure(in)
+	out := make([]Label, len(s.list))
+	for i, c := range s.list {
+		if f.n == 0 {
+			out[i] = Label{Class: ClassUnknown}
+			continue
+		}
+		out[i] = c.fn(f, s.plan)
+	}
+	return out
+}
+
+// clamp01 limits x to [0, 1], mapping NaN to 0.
+func clamp01(x float64) float64 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	return math.Min(1, math.Max(0, x))
+}
+
+// ramp is 0 at lo, 1 at hi, linear between (NaN: 0).
+func ramp(x, lo, hi float64) float64 { return clamp01((x - lo) / (hi - lo)) }
+
+// ok reports x >= thr, false for NaN.
+func ok(x, thr float64) bool { return !math.IsNaN(x) && x >= thr }
+
+// cpThreshold is the smallest CP contrast (see cpContrast) taken as
+// evidence: 0.1, plus more for few independent samples nEff (n·occupied/fs),
+// where the block maxima of noise scatter more.
+func cpThreshold(nEff int) float64 { return 0.1 + 3/math.Sqrt(float64(max(nEff, 1))) }
+
+// bandFor returns the best band deploying any of techs around f's occupied band.
+func bandFor(p *bandplan.Plan, f *features, techs ...string) (bandplan.Band, bool) {
+	for _, b := range p.Lookup(f.rfHz, f.occBWHz) {
+		for _, t := range techs {
+			if b.HasTech(t) {
+				return b, true
+			}
+		}
+	}
+	return bandplan.Band{}, false
+}
+
+// strongEnough says the emission stands out of the noise: median in-band
+// PSD ≥ 2 dB over the median outside when there is spectrum outside it,
+// else the detector's SNR ≥ 6 dB.
+func strongEnough(f *features) bool {
+	if !math.IsNaN(f.contrastDB) {
+		return f.contrastDB >= 2
+	}
+	return f.em.SNRDB >= 6
+}

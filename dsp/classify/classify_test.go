@@ -1,0 +1,219 @@
+package classify_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/dsp/fourier"
+
+	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/dsp/classify"
+)
+
+// degenerate returns n samples of a named degenerate input.
+func degenerate(kind string, n int, seed uint64) []complex64 {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	x := make([]complex64, n)
+	for i := range x {
+		switch kind {
+		case "noise":
+			x[i] = complex(float32(rng.NormFloat64()*0.01), float32(rng.NormFloat64()*0.01))
+		case "zeros":
+		case "full-scale":
+			re, im := float32(1), float32(1)
+			if rng.IntN(2) == 0 {
+				re = -1
+			}
+			if rng.IntN(2) == 0 {
+				im = -1
+			}
+			x[i] = complex(re, im)
+		case "dc":
+			x[i] = complex(0.5, -0.25)
+		case "tone":
+			ph := 2 * math.Pi * 0.0123 * float64(i)
+			x[i] = complex(float32(0.7*math.Cos(ph)), float32(0.7*math.Sin(ph)))
+		case "tone+noise":
+			ph := 2 * math.Pi * 0.0123 * float64(i)
+			x[i] = complex(float32(0.7*math.Cos(ph)+rng.NormFloat64()*0.01), float32(0.7*math.Sin(ph)+rng.NormFloat64()*0.01))
+		}
+	}
+	return x
+}
+
+// TestDegenerateSilent runs every classifier over noise, zeros, full scale,
+// DC and a single tone, in every kind of band and at several emission
+// widths and lengths, claiming a strong detection: all must stay silent.
+func TestDegenerateSilent(t *testing.T) {
+	set := classify.Default()
+	const fs = 20e6
+	// One centre per kind of band: GSM DL, FDD UL, TDD, ISM, Wi-Fi, 5.8 GHz.
+	centers := []float64{941e6, 1945e6, 3427.5e6, 2457.5e6, 5200e6, 5800e6}
+	if testing.Short() {
+		centers = []float64{941e6, 1945e6, 2457.5e6, 5800e6}
+	}
+	type span struct{ bwHz, durS float64 }
+	spans := []span{{200e3, 1.2e-3}, {1.1e6, 15e-6}, {1.4e6, 1e-3}, {4.6e6, 1.2e-3}, {9e6, 0.64e-3}, {18e6, 1.2e-3}, {19.9e6, 1.2e-3}}
+	kinds := []string{"noise", "zeros", "full-scale", "dc", "tone", "tone+noise"}
+	for _, kind := range kinds {
+		for _, sp := range spans {
+			n := int(sp.durS * fs)
+			iq := degenerate(kind, n+1000, 1)
+			for _, fc := range centers {
+				for _, off := range []float64{0, 0.0123 * fs} { // centred on DC, and on the tone
+					in := classify.Input{IQ: iq, IQStart: 0, SampleRateHz: fs, CenterHz: fc,
+						Em: dsp.Emission{StartSample: 500, SampleCount: int64(n), FreqLowHz: off - sp.bwHz/2, FreqHighHz: off + sp.bwHz/2,
+							CenterOffsetHz: off, BandwidthHz: sp.bwHz, SNRDB: 20, DutyCycle: 1}}
+					each := set.ClassifyEach(in)
+					for i, c := range set.Classifiers() {
+						got := each[i]
+						if got.Confidence >= classify.MinConfidence {
+							t.Errorf("%s on %s (%.1f MHz, bw %.1f MHz, %.2f ms, off %.0f kHz): %q conf %.2f, want silent",
+								c.Name, kind, fc/1e6, sp.bwHz/1e6, sp.durS*1e3, off/1e3, got.Text, got.Confidence)
+						}
+					}
+					if got := set.Classify(in); got.Class != classify.ClassUnknown {
+						t.Errorf("Classify on %s (%.1f MHz): %q, want unknown", kind, fc/1e6, got.Text)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestClassifyOddInput feeds input nothing can measure: it must not panic
+// and must say unknown.
+func TestClassifyOddInput(t *testing.T) {
+	set := classify.Default()
+	nan := complex(float32(math.NaN()), 0)
+	inf := complex(float32(math.Inf(1)), 0)
+	tests := []struct {
+		name string
+		in   classify.Input
+	}{
+		{"empty", classify.Input{}},
+		{"no rate", classify.Input{IQ: make([]complex64, 100), Em: dsp.Emission{SampleCount: 100}}},
+		{"outside window", classify.Input{IQ: make([]complex64, 100), SampleRateHz: 1e6, Em: dsp.Emission{StartSample: 1000, SampleCount: 100}}},
+		{"negative count", classify.Input{IQ: make([]complex64, 100), SampleRateHz: 1e6, Em: dsp.Emission{SampleCount: -5}}},
+		{"nan samples", classify.Input{IQ: []complex64{nan, nan, 1, 2, nan, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5, 6}, SampleRateHz: 1e6, CenterHz: 941e6,
+			Em: dsp.Emission{SampleCount: 18, FreqLowHz: -1e5, FreqHighHz: 1e5}}},
+		{"inf samples", classify.Input{IQ: []complex64{inf, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}, SampleRateHz: 1e6, CenterHz: 941e6,
+			Em: dsp.Emission{SampleCount: 18, FreqLowHz: -1e5, FreqHighHz: 1e5}}},
+		{"nan span", classify.Input{IQ: make([]complex64, 4096), SampleRateHz: 1e6, CenterHz: 941e6,
+			Em: dsp.Emission{SampleCount: 4096, FreqLowHz: math.NaN(), FreqHighHz: math.Inf(1), CenterOffsetHz: math.NaN()}}},
+		{"bursts outside", classify.Input{IQ: make([]complex64, 4096), SampleRateHz: 1e6, CenterHz: 941e6,
+			Em: dsp.Emission{SampleCount: 4096, Bursts: []dsp.Burst{{StartSample: -10, SampleCount: 1 << 40}, {StartSample: 5000, SampleCount: 100}}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := set.Classify(tt.in)
+			if got.Class != classify.ClassUnknown || got.Text == "" {
+				t.Errorf("Classify = %+v, want unknown with a text", got)
+			}
+		})
+	}
+}
+
+// ofdm synthesises n samples of a CP-OFDM carrier: fftN-point symbols with
+// cp-sample cyclic prefixes and used random QPSK subcarriers around DC
+// (DC itself empty), at amplitude about 0.1, plus noise snrDB under it.
+func ofdm(n, fftN, cp, used int, snrDB float64, seed uint64) []complex64 {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	f := fourier.NewCmplxFFT(fftN)
+	out := make([]complex64, 0, n+fftN+cp)
+	sym := make([]complex128, fftN)
+	scale := 0.1 / math.Sqrt(float64(used))
+	noise := 0.1 * math.Pow(10, -snrDB/20) / math.Sqrt2
+	for len(out) < n {
+		for k := range sym {
+			sym[k] = 0
+		}
+		for k := 1; k <= used/2; k++ {
+			for _, bin := range []int{k, fftN - k} {
+				sym[bin] = complex(float64(1-2*rng.IntN(2)), float64(1-2*rng.IntN(2))) * complex(scale/math.Sqrt2, 0)
+			}
+		}
+		td := f.Sequence(nil, sym)
+		for i := fftN - cp; i < fftN; i++ {
+			out = append(out, complex64(td[i]))
+		}
+		for _, v := range td {
+			out = append(out, complex64(v))
+		}
+	}
+	out = out[:n]
+	for i := range out {
+		out[i] += complex(float32(rng.NormFloat64()*noise), float32(rng.NormFloat64()*noise))
+	}
+	return out
+}
+
+// TestSyntheticOFDM checks the physics rules on synthetic carriers: LTE
+// numerology (2048-point at 30.72 Msps, 1200 subcarriers = 18 MHz) in
+// band 3 downlink is LTE downlink; NR 30 kHz SCS (1024-point at 30.72 Msps)
+// in n78 is NR; the same 20 MHz OFDM at 15 kHz in 2.4 GHz ISM with a
+// 0.64 ms burst of 600 subcarriers is DroneID; Wi-Fi numerology (64-point
+// at 20 Msps, 52 used) at 5 GHz is Wi-Fi.
+func TestSyntheticOFDM(t *testing.T) {
+	set := classify.Default()
+	tests := []struct {
+		name                string
+		fs, fc              float64
+		n, fftN, cp, used   int
+		wantClass, wantLink string
+	}{
+		{"LTE 20 MHz band 3 DL", 30.72e6, 1842.5e6, 30720 * 3, 2048, 144, 1200, classify.ClassLTE, "downlink"},
+		{"LTE 10 MHz band 20 DL", 15.36e6, 806e6, 15360 * 3, 1024, 72, 600, classify.ClassLTE, "downlink"},
+		{"NR 30 kHz n78 2 ms", 30.72e6, 3500e6, 30720 * 2, 1024, 72, 612, classify.ClassNR, "downlink"},
+		{"NR 30 kHz n78 slot", 30.72e6, 3500e6, 15360, 1024, 72, 612, classify.ClassNR, "uplink"},
+		{"DroneID 2.4 GHz", 15.36e6, 2459.5e6, 9830, 1024, 72, 600, classify.ClassDroneID, ""},
+		{"Wi-Fi 5 GHz", 20e6, 5180e6, 4000, 64, 16, 52, classify.ClassWiFi, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iq := ofdm(tt.n, tt.fftN, tt.cp, tt.used, 20, 3)
+			bw := float64(tt.used+1) * tt.fs / float64(tt.fftN)
+			in := classify.Input{IQ: iq, SampleRateHz: tt.fs, CenterHz: tt.fc,
+				Em: dsp.Emission{SampleCount: int64(len(iq)), FreqLowHz: -bw / 2, FreqHighHz: bw / 2, BandwidthHz: bw, SNRDB: 20}}
+			got := set.Classify(in)
+			if got.Class != tt.wantClass || got.Link != tt.wantLink {
+				t.Errorf("got %q (class %q link %q conf %.2f), want class %q link %q; features %v",
+					got.Text, got.Class, got.Link, got.Confidence, tt.wantClass, tt.wantLink, got.Features)
+			}
+		})
+	}
+}
+
+// TestClassifierTable checks the table: unique names, each documented.
+func TestClassifierTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range classify.Default().Classifiers() {
+		if c.Name == "" || c.Emitter == "" || seen[c.Name] {
+			t.Errorf("classifier %+v: empty or duplicate", c)
+		}
+		seen[c.Name] = true
+	}
+	if _, ok := classify.Default().ClassifyOne("no-such", classify.Input{}); ok {
+		t.Error("ClassifyOne(no-such) ok, want not")
+	}
+}
+
+// BenchmarkClassify times one emission of n samples (a 20 MHz LTE-like
+// carrier at 30.72 Msps), the whole Classify call.
+func BenchmarkClassify(b *testing.B) {
+	set := classify.Default()
+	for _, n := range []int{8192, 32768, 131072} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			iq := ofdm(n, 2048, 144, 1200, 20, 5)
+			in := classify.Input{IQ: iq, SampleRateHz: 30.72e6, CenterHz: 1842.5e6,
+				Em: dsp.Emission{SampleCount: int64(n), FreqLowHz: -9e6, FreqHighHz: 9e6, BandwidthHz: 18e6, SNRDB: 20}}
+			b.ReportAllocs()
+			b.SetBytes(int64(8 * n))
+			for b.Loop() {
+				set.Classify(in)
+			}
+		})
+	}
+}

@@ -1,0 +1,618 @@
+package classify
+
+import (
+	"math"
+	"math/cmplx"
+	"slices"
+
+	"gonum.org/v1/gonum/dsp/fourier"
+
+	"github.com/rfwarden/rfwarden/dsp"
+)
+
+// MaxAnalysisSamples caps the samples one emission's features are computed
+// over (from the emission's first sample), bounding classification cost.
+const MaxAnalysisSamples = 1 << 17
+
+// Numerologies the OFDM features test, as useful-symbol durations Tu.
+const (
+	tuLTE15S = 1 / 15e3     // LTE / NR 15 kHz SCS / DJI DroneID: 66.67 µs (TS 36.211 §6.12)
+	tuNR30S  = 1 / 30e3     // NR 30 kHz SCS: 33.33 µs (TS 38.211 §5.3)
+	tuWiFiS  = 3.2e-6       // 802.11a/n 64-point FFT at 20 MHz (IEEE 802.11 §17.3.2)
+	tuSTFS   = 0.8e-6       // 802.11 legacy short training field period
+	chipUMTS = 3.84e6       // UTRA chip rate (TS 25.213)
+	cpFrac   = 144.0 / 2048 // normal CP over Tu: LTE, NR, DroneID (72/1024)
+	minCPHz  = 1 / 70e-6    // shortest emission worth a CP test is ~1.05 LTE symbols
+)
+
+// features are the measurements every classifier reads, computed once per
+// emission by measure.
+type features struct {
+	em         dsp.Emission
+	fs         float64 // sample rate, Hz
+	rfHz       float64 // RF centre of the occupied band, Hz
+	durS       float64 // emission duration from the detector, s
+	n          int     // samples analysed
+	nEff       int     // independent samples: n·occupied/fs
+	occLoHz    float64 // own occupied-band edges (-10 dB from the 90th percentile), Hz from DC
+	occHiHz    float64
+	occBWHz    float64
+	fill       float64 // fraction of unsmoothed bins of the occupied band above its threshold
+	flatness   float64 // geometric / arithmetic mean of the smoothed PSD over the occupied band (1: flat)
+	excessBWHz float64 // width holding 90% of the power above the noise reference, Hz (0: unknown)
+	contrastDB float64 // median in-band PSD over median PSD outside the span; NaN when no outside
+	envCV      float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
+	duty       float64 // active fraction of the analysed samples
+	bursts     []float64
+	cp15       float64 // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short)
+	cp30       float64 // same at 33.33 µs
+	cpWiFi     float64 // same at 3.2 µs
+	stf        float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
+	chip       float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
+}
+
+// toMap exports the features for Label.Features.
+func (f *features) toMap() map[string]float64 {
+	m := map[string]float64{
+		"occ_bw_hz":    f.occBWHz,
+		"excess_bw_hz": f.excessBWHz,
+		"rf_hz":        f.rfHz,
+		"dur_s":        f.durS,
+		"env_cv":       f.envCV,
+		"duty":         f.duty,
+		"n_bursts":     float64(len(f.bursts)),
+		"contrast_db":  f.contrastDB,
+		"cp15":         f.cp15,
+		"cp30":         f.cp30,
+		"cp_wifi":      f.cpWiFi,
+		"stf":          f.stf,
+		"chip_384":     f.chip,
+		"snr_db":       f.em.SNRDB,
+	}
+	if len(f.bursts) > 0 {
+		m["burst_med_s"] = median(slices.Clone(f.bursts))
+	}
+	for k, v := range m {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+// medianBurstS is the median own-measured burst duration, or 0.
+func (f *features) medianBurstS() float64 {
+	if len(f.bursts) == 0 {
+		return 0
+	}
+	return median(slices.Clone(f.bursts))
+}
+
+// measure computes the features of in. It never panics on any input; an
+// emission outside the IQ window yields n == 0.
+func measure(in Input) *features {
+	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(),
+		cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}
+	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
+		return f
+	}
+	f.durS = float64(in.Em.SampleCount) / in.SampleRateHz
+	f.rfHz = in.CenterHz + in.Em.CenterOffsetHz
+	start := in.Em.StartSample - in.IQStart
+	end := start + in.Em.SampleCount
+	start = max(start, 0)
+	end = min(end, int64(len(in.IQ)))
+	if end-start < 16 {
+		return f
+	}
+	seg := in.IQ[start:min(end, start+MaxAnalysisSamples)]
+	f.n = len(seg)
+
+	// FFT length: the largest 2^k or 3·2^k not above the segment (no zero
+	// padding, so a Hann window is a 3-tap kernel on the spectrum).
+	nfft := 1
+	for nfft*2 <= len(seg) {
+		nfft *= 2
+	}
+	if nfft/2*3 <= len(seg) && nfft >= 2 {
+		nfft = nfft / 2 * 3
+	}
+	seg = seg[:nfft]
+	f.n = nfft
+	buf := make([]complex128, nfft)
+	for i, v := range seg {
+		buf[i] = complex128(v)
+	}
+	fft := fourier.NewCmplxFFT(nfft)
+	spec := fft.Coefficients(nil, buf)
+	binHz := in.SampleRateHz / float64(nfft)
+	freq := func(k int) float64 {
+		if k >= nfft/2 {
+			return float64(k-nfft) * binHz
+		}
+		return float64(k) * binHz
+	}
+	bin := func(hz float64) int { // shifted index 0..nfft-1, DC at nfft/2
+		k := int(math.Round(hz/binHz)) + nfft/2
+		return min(max(k, 0), nfft-1)
+	}
+	// PSD in shifted order, Hann-windowed (X_w[k] = ½X[k] − ¼X[k−1] − ¼X[k+1])
+	// so a strong tone's leakage does not widen its band.
+	psd := make([]float64, nfft)
+	for k := range spec {
+		c := 0.5*spec[k] - 0.25*spec[(k+nfft-1)%nfft] - 0.25*spec[(k+1)%nfft]
+		re, im := real(c), imag(c)
+		psd[(k+nfft/2)%nfft] = re*re + im*im
+	}
+	lo, hi := in.Em.FreqLowHz, in.Em.FreqHighHz
+	if !(hi > lo) {
+		c, b := in.Em.CenterOffsetHz, math.Max(in.Em.BandwidthHz, 4*binHz)
+		lo, hi = c-b/2, c+b/2
+	}
+	pad := 0.05*(hi-lo) + 50e3
+	wlo, whi := bin(lo-pad), bin(hi+pad)
+	slo, shi := bin(lo), bin(hi)
+	if shi < slo {
+		slo, shi = shi, slo
+	}
+	if whi < wlo {
+		wlo, whi = whi, wlo
+	}
+	smoothBins := max(16, (shi-slo)/64)
+	// For the occupancy estimate, narrow lines (bins 30× above their wide
+	// neighbourhood: spurs, distant carriers) are clipped, so a spur beside
+	// a weak burst neither sets the band nor starts the search.
+	wideOcc := movingAvg(psd, max(64, (shi-slo)/8))
+	clipped := make([]float64, nfft)
+	for k, v := range psd {
+		clipped[k] = math.Min(v, 30*wideOcc[k])
+	}
+	sm := movingAvg(clipped, smoothBins)
+
+	inSpan := slices.Clone(sm[slo : shi+1])
+	level := percentile(inSpan, 0.9)
+	peak := slices.Max(inSpan)
+	level = math.Max(level, peak*1e-3) // a narrow line in a wide span: do not take noise as the level
+	if !(level > 0) {
+		return f // nothing at all in the span
+	}
+	// Noise reference: the median PSD outside the widened span, when there
+	// is enough of it. The occupied band is where the PSD stands 6 dB over
+	// the noise, or 10 dB under the strong part (90th percentile) if that is
+	// lower but still 3 dB over the noise (a weak carrier keeps its skirts),
+	// never more than 30 dB under the strong part (an SSB does not hide a
+	// weaker data region, but a tone's leakage is not a band); without a
+	// noise reference, -10 dB from the strong part.
+	var out []float64
+	for k := 0; k < nfft; k++ {
+		if k < wlo || k > whi {
+			out = append(out, sm[k]) // smoothed: its median is the mean noise density
+		}
+	}
+	noiseRef := math.NaN()
+	if len(out) >= max(8, nfft/20) {
+		noiseRef = median(slices.Clone(out))
+	}
+	thr := level / 10
+	if noiseRef > 0 {
+		thr = math.Max(2*noiseRef, math.Min(level/10, math.Max(4*noiseRef, level/1000)))
+	}
+	// Expand from the span centre (or its strongest bin) while above thr,
+	// bridging gaps up to 1% of the span (DC notches, pilots).
+	c := bin(in.Em.CenterOffsetHz)
+	if c < wlo || c > whi || sm[c] < thr {
+		c = slo
+		for k := slo; k <= shi; k++ {
+			if sm[k] > sm[c] {
+				c = k
+			}
+		}
+	}
+	gap := max(2, (shi-slo)/100)
+	a, b := c, c
+	for k, miss := c-1, 0; k >= wlo && miss <= gap; k-- {
+		if sm[k] >= thr {
+			a, miss = k, 0
+		} else {
+			miss++
+		}
+	}
+	for k, miss := c+1, 0; k <= whi && miss <= gap; k++ {
+		if sm[k] >= thr {
+			b, miss = k, 0
+		} else {
+			miss++
+		}
+	}
+	f.occLoHz = float64(a-nfft/2)*binHz - binHz/2
+	f.occHiHz = float64(b-nfft/2)*binHz + binHz/2
+	f.occBWHz = f.occHiHz - f.occLoHz
+	// Lines: if under a quarter of the unsmoothed bins in the band reach
+	// the threshold, the band is a smoothing footprint around a line (tone,
+	// DC, spur): its width is what the bins themselves cover.
+	fillThr := math.Max(thr, 1e-3*percentile(slices.Clone(psd[a:b+1]), 0.99)) // a Hann line's skirts end 30 dB down; one strong line (a GSM FCCH) does not set it
+	above := 0
+	for k := a; k <= b; k++ {
+		if psd[k] >= fillThr {
+			above++
+		}
+	}
+	if f.fill = float64(above) / float64(b-a+1); f.fill < 0.25 {
+		f.occBWHz = float64(above) * binHz
+	}
+	f.flatness = flatness(sm[a : b+1])
+	f.rfHz = in.CenterHz + (f.occLoHz+f.occHiHz)/2
+
+	// Excess-power bandwidth: the span holding the middle 90% of the power
+	// above the noise reference inside the widened span. Robust at low SNR,
+	// where the occupied band shrinks to the strongest bins.
+	if noiseRef > 0 {
+		var tot float64
+		for k := wlo; k <= whi; k++ {
+			tot += math.Max(0, sm[k]-noiseRef)
+		}
+		var cum float64
+		klo, khi := -1, -1
+		for k := wlo; k <= whi && tot > 0; k++ {
+			cum += math.Max(0, sm[k]-noiseRef)
+			if klo < 0 && cum >= 0.05*tot {
+				klo = k
+			}
+			if khi < 0 && cum >= 0.95*tot {
+				khi = k
+			}
+		}
+		if klo >= 0 && khi >= klo {
+			f.excessBWHz = float64(khi-klo+1) * binHz
+		}
+	}
+
+	// Contrast: occupied band against everything outside the widened span.
+	if !math.IsNaN(noiseRef) {
+		inMed := median(slices.Clone(sm[a : b+1]))
+		outMed := noiseRef
+		if outMed > 0 && inMed > 0 {
+			f.contrastDB = 10 * math.Log10(inMed/outMed)
+		} else if inMed > 0 {
+			f.contrastDB = 100
+		}
+	}
+
+	// Filter to the occupied band (plus 2%) and return to time. Spectral
+	// lines (bins 30× above their wide neighbourhood) are cut too, so they
+	// do not mask the correlation features: at DC always (the HackRF/zero-IF
+	// DC spike), elsewhere only in emissions ≥ 1 MHz wide (spurs inside an
+	// OFDM carrier); a narrow periodic signal (a GSM BCCH full of dummy
+	// bursts) has a line spectrum of its own.
+	dcHz := 2e3 + 3*binHz
+	wideband := f.occBWHz >= 1e6
+	fpad := 0.02*f.occBWHz + 2*binHz
+	wide := movingAvg(psd, max(64, (b-a)/8))
+	for k := range spec {
+		sk := (k + nfft/2) % nfft
+		if fk := freq(k); fk < f.occLoHz-fpad || fk > f.occHiHz+fpad || ((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*wide[sk]) {
+			spec[k] = 0
+		}
+	}
+	f.nEff = int(float64(len(seg)) * math.Min(1, f.occBWHz/in.SampleRateHz))
+	y := fft.Sequence(nil, spec)[:len(seg)]
+	scale := 1 / float64(nfft)
+	for i := range y {
+		y[i] *= complex(scale, 0)
+	}
+
+	f.envelope(y)
+	fs := in.SampleRateHz
+	f.cp15 = cpContrast(y, tuLTE15S*fs, cpFrac*tuLTE15S*fs)
+	f.cp30 = cpContrast(y, tuNR30S*fs, cpFrac*tuNR30S*fs)
+	f.cpWiFi = cpContrast(y, tuWiFiS*fs, tuWiFiS*fs/4)
+	if n := int(16e-6 * fs); n > 0 {
+		f.stf = stfContrast(y[:min(len(y), n)], tuSTFS*fs)
+	}
+	if chipUMTS < fs {
+		f.chip = cyclic(y, chipUMTS/fs)
+	}
+	return f
+}
+
+// envelope measures the active samples (smoothed power above the geometric
+// middle of its 10th and 95th percentiles when they differ by > 6 dB), their
+// power's coefficient of variation and the bursts they form.
+func (f *features) envelope(y []complex128) {
+	p := make([]float64, len(y))
+	for i, v := range y {
+		p[i] = real(v)*real(v) + imag(v)*imag(v)
+	}
+	w := 1
+	if f.occBWHz > 0 {
+		w = max(1, min(len(y)/8, int(4*f.fs/f.occBWHz)))
+	}
+	sm := movingAvg(p, w)
+	sub := make([]float64, 0, len(sm)/8+1)
+	for i := 0; i < len(sm); i += 8 {
+		sub = append(sub, sm[i])
+	}
+	noise, sig := percentile(sub, 0.1), percentile(slices.Clone(sub), 0.95)
+	thr := 0.0
+	if sig > 4*noise {
+		thr = math.Sqrt(math.Max(noise, sig*1e-6) * sig)
+	}
+	w1 := 1
+	if f.occBWHz > 0 {
+		w1 = max(1, min(len(y)/8, int(f.fs/f.occBWHz)))
+	}
+	sym := movingAvg(p, w1) // power over one symbol: takes the out-of-band-free noise down
+	// Winsorise at the 99.5th percentile: a receiver's start-up transient
+	// or one impulse must not dominate the envelope statistics.
+	subSym := make([]float64, 0, len(sym)/4+1)
+	for i := 0; i < len(sym); i += 4 {
+		subSym = append(subSym, sym[i])
+	}
+	if c := percentile(subSym, 0.995); c > 0 {
+		for i, v := range sym {
+			sym[i] = math.Min(v, c)
+		}
+	}
+	// The CV is taken within each burst and averaged (weighted by length):
+	// bursts of different power (GSM downlink power control per timeslot,
+	// several handsets) must not read as envelope variation.
+	var sum, sum2 float64 // current run
+	var cvSum, cvW float64
+	var allSum, allSum2 float64
+	var nAct int
+	run := 0
+	minRun := 2 * w
+	endRun := func() {
+		if run >= minRun {
+			f.bursts = append(f.bursts, float64(run)/f.fs)
+			if m := sum / float64(run); m > 0 {
+				cvSum += float64(run) * math.Sqrt(math.Max(0, sum2/float64(run)-m*m)) / m
+				cvW += float64(run)
+			}
+		}
+		run, sum, sum2 = 0, 0, 0
+	}
+	for i, v := range sm {
+		if v > thr || (thr == 0 && sig > 0) {
+			nAct++
+			sum += sym[i]
+			sum2 += sym[i] * sym[i]
+			allSum += sym[i]
+			allSum2 += sym[i] * sym[i]
+			run++
+			continue
+		}
+		endRun()
+	}
+	endRun()
+	if nAct == 0 || allSum == 0 {
+		f.envCV = math.NaN()
+		return
+	}
+	f.duty = float64(nAct) / float64(len(y))
+	if cvW > 0 {
+		f.envCV = cvSum / cvW
+		return
+	}
+	mean := allSum / float64(nAct)
+	f.envCV = math.Sqrt(math.Max(0, allSum2/float64(nAct)-mean*mean)) / mean
+}
+
+// rho is the normalised autocorrelation magnitude of y at integer lag:
+// |Σ y[n]·y*[n+lag]| / √(Σ|y[n]|²·Σ|y[n+lag]|²). It is NaN when y is shorter
+// than two lags.
+func rho(y []complex128, lag int) float64 {
+	if lag <= 0 || len(y) < 2*lag {
+		return math.NaN()
+	}
+	var acc complex128
+	var e0, e1 float64
+	for n := 0; n+lag < len(y); n++ {
+		a, b := y[n], y[n+lag]
+		acc += a * cmplx.Conj(b)
+		e0 += real(a)*real(a) + imag(a)*imag(a)
+		e1 += real(b)*real(b) + imag(b)*imag(b)
+	}
+	if e0 == 0 || e1 == 0 {
+		return 0
+	}
+	return cmplx.Abs(acc) / math.Sqrt(e0*e1)
+}
+
+// cpContrast measures cyclic-prefix structure at useful-symbol length
+// lagF with CP length cpF (samples), after van de Beek et al., "ML
+// estimation of time and frequency offset in OFDM systems", IEEE Trans. SP
+// 1997: γ(n) = |Σ_{k<L} y[n+k]·y*[n+k+N]| / Σ_{k<L} ½(|y[n+k]|²+|y[n+k+N]|²)
+// is ≈ SNR/(1+SNR) where n starts a cyclic prefix. The input is cut into
+// blocks of one symbol period; the score at a lag is the mean, over the
+// active blocks (energy ≥ half the 90th percentile: TDD uplink gaps and
+// idle symbols are left out), of the block's largest γ. The contrast is the
+// score at N minus the larger score at 0.87·N and 1.13·N over the same
+// blocks. CP-OFDM gives 0.1–0.9; noise ≈ 0; a tone or DC correlates at
+// every lag and gives ≈ 0. NaN when y holds fewer than two symbols.
+func cpContrast(y []complex128, lagF, cpF float64) float64 {
+	lag := int(math.Round(lagF))
+	if lag < 4 || len(y) < 2*int(lagF+cpF)+lag/8 {
+		return math.NaN()
+	}
+	period := lagF + cpF
+	lags := []int{lag, int(math.Round(0.87 * lagF)), int(math.Round(1.13 * lagF))}
+	maxLag := lags[2]
+	L := max(1, int(math.Round(cpF)))
+	m := len(y) - maxLag - L
+	nb := int(float64(m) / period)
+	if nb < 1 {
+		return math.NaN()
+	}
+	// Block energies pick the active blocks.
+	energy := make([]float64, nb)
+	for i := 0; i < nb; i++ {
+		for n := int(float64(i) * period); n < int(float64(i+1)*period) && n < len(y); n++ {
+			energy[i] += real(y[n])*real(y[n]) + imag(y[n])*imag(y[n])
+		}
+	}
+	thr := 0.5 * percentile(slices.Clone(energy), 0.9)
+	var scores [3]float64
+	for j, lg := range lags {
+		best := blockMaxGamma(y, lg, L, period, nb)
+		var sum float64
+		cnt := 0
+		for i, e := range energy {
+			if e >= thr && e > 0 {
+				sum += best[i]
+				cnt++
+			}
+		}
+		if cnt == 0 {
+			return 0
+		}
+		scores[j] = sum / float64(cnt)
+	}
+	return scores[0] - math.Max(scores[1], scores[2])
+}
+
+// blockMaxGamma returns, for each of nb blocks of period samples, the
+// largest γ(n) (see cpContrast) at lag with window L.
+func blockMaxGamma(y []complex128, lag, L int, period float64, nb int) []float64 {
+	best := make([]float64, nb)
+	var meanE float64
+	for _, v := range y {
+		meanE += real(v)*real(v) + imag(v)*imag(v)
+	}
+	meanE /= float64(len(y))
+	tiny := 1e-3 * meanE * float64(L)
+	term := func(n int) (complex128, float64) {
+		a, b := y[n], y[n+lag]
+		return a * cmplx.Conj(b), 0.5 * (real(a)*real(a) + imag(a)*imag(a) + real(b)*real(b) + imag(b)*imag(b))
+	}
+	var acc complex128
+	var e float64
+	for k := 0; k < L; k++ {
+		r, p := term(k)
+		acc += r
+		e += p
+	}
+	end := int(float64(nb) * period)
+	defer func() {
+		for i, g2 := range best {
+			best[i] = math.Sqrt(g2)
+		}
+	}()
+	for n := 0; n < end && n+L+lag < len(y); n++ {
+		if e > tiny {
+			if i := int(float64(n) / period); i < nb {
+				if g2 := (real(acc)*real(acc) + imag(acc)*imag(acc)) / (e * e); g2 > best[i] {
+					best[i] = g2
+				}
+			}
+		}
+		r, p := term(n)
+		r2, p2 := term(n + L)
+		acc += r2 - r
+		e += p2 - p
+	}
+	return best
+}
+
+// stfContrast is the 802.11 short-training-field periodicity: correlation
+// at one STF period minus the larger of those at 0.5 and 1.5 periods, where
+// the STF (tones every 4th subcarrier) correlates to zero.
+func stfContrast(y []complex128, lagF float64) float64 {
+	lag := int(math.Round(lagF))
+	r := rho(y, lag)
+	if math.IsNaN(r) || lag < 4 {
+		return math.NaN()
+	}
+	r1, r2 := rho(y, int(math.Round(0.5*lagF))), rho(y, int(math.Round(1.5*lagF)))
+	if math.IsNaN(r2) {
+		r2 = 0
+	}
+	return r - math.Max(r1, r2)
+}
+
+// cyclic is |Σ|y[n]|²·e^{-j2π·alpha·n}| / Σ|y[n]|², the cyclic
+// autocorrelation of the power at cycle frequency alpha (cycles/sample):
+// linear modulations with excess bandwidth show a line at their symbol rate.
+func cyclic(y []complex128, alpha float64) float64 {
+	var acc complex128
+	var e float64
+	step := cmplx.Exp(complex(0, -2*math.Pi*alpha))
+	rot := complex(1, 0)
+	for n, v := range y {
+		p := real(v)*real(v) + imag(v)*imag(v)
+		acc += complex(p, 0) * rot
+		e += p
+		rot *= step
+		if n&1023 == 1023 { // renormalise the rotator
+			rot /= complex(cmplx.Abs(rot), 0)
+		}
+	}
+	if e == 0 {
+		return 0
+	}
+	return cmplx.Abs(acc) / e
+}
+
+// movingAvg returns the centred moving average of x over w samples.
+func movingAvg(x []float64, w int) []float64 {
+	out := make([]float64, len(x))
+	if w <= 1 {
+		copy(out, x)
+		return out
+	}
+	var s float64
+	h := w / 2
+	for i := 0; i < len(x)+h; i++ {
+		if i < len(x) {
+			s += x[i]
+		}
+		if j := i - w; j >= 0 {
+			s -= x[j]
+		}
+		if k := i - h; k >= 0 && k < len(x) {
+			n := min(i, len(x)-1) - max(0, i-w+1) + 1
+			out[k] = s / float64(n)
+		}
+	}
+	return out
+}
+
+// percentile returns the q-quantile of x (0 for empty x); x is reordered.
+//
+// Above 4096 values it works on an evenly strided subsample (cost bound).
+func percentile(x []float64, q float64) float64 {
+	if len(x) == 0 {
+		return 0
+	}
+	if len(x) > 4096 {
+		stride := len(x) / 4096
+		sub := make([]float64, 0, 4097)
+		for i := 0; i < len(x); i += stride {
+			sub = append(sub, x[i])
+		}
+		x = sub
+	}
+	slices.Sort(x)
+	i := int(q * float64(len(x)-1))
+	return x[min(max(i, 0), len(x)-1)]
+}
+
+// median returns the median of x (0 for empty x); x is reordered.
+func median(x []float64) float64 { return percentile(x, 0.5) }
+
+// flatness is the spectral flatness (geometric over arithmetic mean) of p.
+func flatness(p []float64) float64 {
+	var lg, sum float64
+	n := 0
+	for _, v := range p {
+		if v > 0 {
+			lg += math.Log(v)
+			sum += v
+			n++
+		}
+	}
+	if n == 0 || sum == 0 {
+		return 0
+	}
+	return math.Exp(lg/float64(n)) / (sum / float64(n))
+}

@@ -1,0 +1,84 @@
+package classify
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/rfwarden/rfwarden/dsp/bandplan"
+)
+
+// classifyGSM recognises a GSM carrier (BTS downlink or handset uplink).
+//
+// Emitter: GSM 900/1800, 270.833 kbit/s GMSK in a 200 kHz channel, TDMA with
+// 577 µs timeslots and 4.615 ms frames (3GPP TS 45.002, 45.004).
+// Features: occupied width 40–400 kHz (GMSK is ~250 kHz wide at -10 dB
+// and ~350 kHz 6 dB over the noise at high SNR; a weak burst or a capture
+// edge shrinks it, to ≥ 25 kHz within 100 kHz of the capture edge; the
+// 20 kHz HackRF comb spurs stay below 40 kHz),
+// constant envelope (power CV within 0.3 of what a constant envelope plus
+// the measured noise gives, never Gaussian-like), on for at least one
+// timeslot, a band where GSM is deployed, 2 dB over the noise. Under 6 dB
+// SNR the envelope cannot confirm GMSK: such carriers must show bursts at
+// least one timeslot long (or be continuous) and a detector span of at
+// least 100 kHz (unless at the capture edge), get the minimum confidence
+// and say so in the text. Bursts of a
+// whole number of timeslots, or a continuous BCCH, raise the confidence
+// (burst timing is unreliable on weak carriers, so it is no gate). Link
+// from the band plan.
+func classifyGSM(f *features, p *bandplan.Plan) Label {
+	b, inBand := bandFor(p, f, "gsm")
+	w := f.occBWHz
+	// A carrier at the capture edge is cut by the anti-alias filter: half
+	// a carrier (≥ 25 kHz seen) is all there is to measure.
+	edge := math.Max(f.em.FreqHighHz, f.occHiHz) > f.fs/2-100e3 || math.Min(f.em.FreqLowHz, f.occLoHz) < -f.fs/2+100e3
+	minW := 40e3
+	if edge {
+		minW = 25e3
+	}
+	if !inBand || w < minW || w > 400e3 || !strongEnough(f) || math.IsNaN(f.envCV) {
+		return Label{}
+	}
+	cvMax := math.Min(0.85, constEnvCV(f)+0.3)
+	weak := !math.IsNaN(f.contrastDB) && f.contrastDB < 6
+	if weak {
+		// Below 6 dB SNR a constant envelope (CV ≥ 0.75) and Gaussian
+		// noise (CV 1) cannot be told apart: only reject a spiky envelope.
+		cvMax = 1.5
+	}
+	if f.envCV > cvMax {
+		return Label{}
+	}
+	med := f.medianBurstS()
+	continuous := f.duty >= 0.9 && float64(f.n)/f.fs >= 1e-3
+	if weak && !continuous && med < 0.45e-3 {
+		return Label{} // weak and not even timeslot-long bursts: nothing confirms GSM
+	}
+	if weak && !edge && f.em.FreqHighHz-f.em.FreqLowHz < 100e3 {
+		return Label{} // weak, and the detector saw less than half a carrier
+	}
+	if f.durS < 0.4e-3 { // shorter than one timeslot
+		return Label{}
+	}
+	conf := 0.55 + 0.25*ramp(cvMax-f.envCV, 0, 0.3)
+	if continuous || (med >= 0.45e-3 && math.Abs(med/577e-6-math.Round(med/577e-6)) < 0.15) {
+		conf += 0.2 // bursts a whole number of timeslots, or a BCCH carrier
+	}
+	link := b.Link
+	text := fmt.Sprintf("GSM %s (%s)", link, b.Name)
+	if weak {
+		conf = MinConfidence
+		text = fmt.Sprintf("GSM %s (%s, weak: width and band only)", link, b.Name)
+	}
+	return Label{Class: ClassGSM, Link: link, Band: b.Name, Confidence: clamp01(conf), Text: text}
+}
+
+// constEnvCV is the power coefficient of variation a constant-envelope
+// signal shows at the emission's SNR s: √(2s+1)/(s+1).
+func constEnvCV(f *features) float64 {
+	snrDB := f.contrastDB
+	if math.IsNaN(snrDB) {
+		snrDB = f.em.SNRDB
+	}
+	s := math.Max(0.1, math.Pow(10, snrDB/10)-1)
+	return math.Sqrt(2*s+1) / (s + 1)
+}
