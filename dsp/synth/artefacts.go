@@ -1,0 +1,84 @@
+package synth
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Artefacts are HackRF-like receiver impairments applied by Apply. The zero
+// value applies nothing.
+type Artefacts struct {
+	SampleRateHz float64 // needed for SpursHz
+	// DCSpikeDB is the power of the LO leakage at DC relative to the block's
+	// mean power, in dB; 0 means no spike.
+	DCSpikeDB float64
+	// IQGainImbalanceDB and IQPhaseDeg distort Q relative to I:
+	// Q' = g (Q cos φ + I sin φ) with g = 10^(dB/20).
+	IQGainImbalanceDB, IQPhaseDeg float64
+	// Quantise8Bit rounds I and Q to the HackRF's signed 8-bit grid (full
+	// scale 1 = 128 LSB) and clips at full scale, as the ci8 stream does.
+	Quantise8Bit bool
+	SpursHz      []float64 // baseband frequencies of spurious tones
+	SpurDB       float64   // each spur's power relative to the block's mean power, dB
+}
+
+// Apply applies a to dst in place. rng sets the phases of the DC spike and
+// spurs (a nil rng uses zero phases).
+func Apply(dst []complex64, a Artefacts, rng *rand.Rand) {
+	if len(dst) == 0 {
+		return
+	}
+	var mean float64
+	if a.DCSpikeDB != 0 || len(a.SpursHz) > 0 {
+		for _, v := range dst {
+			mean += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
+		}
+		mean /= float64(len(dst))
+	}
+	phase := func() float64 {
+		if rng == nil {
+			return 0
+		}
+		return 2 * math.Pi * rng.Float64()
+	}
+	if a.DCSpikeDB != 0 {
+		amp := math.Sqrt(mean * math.Pow(10, a.DCSpikeDB/10))
+		s, c := math.Sincos(phase())
+		dc := complex64(complex(amp*c, amp*s))
+		for i := range dst {
+			dst[i] += dc
+		}
+	}
+	if len(a.SpursHz) > 0 && a.SampleRateHz > 0 {
+		amp := math.Sqrt(mean * math.Pow(10, a.SpurDB/10))
+		tmp := make([]complex64, len(dst))
+		for _, f := range a.SpursHz {
+			s, c := math.Sincos(phase())
+			for i := range tmp {
+				tmp[i] = complex64(complex(amp*c, amp*s))
+			}
+			mix(tmp, f, a.SampleRateHz, 0)
+			for i := range dst {
+				dst[i] += tmp[i]
+			}
+		}
+	}
+	if a.IQGainImbalanceDB != 0 || a.IQPhaseDeg != 0 {
+		g := math.Pow(10, a.IQGainImbalanceDB/20)
+		s, c := math.Sincos(a.IQPhaseDeg * math.Pi / 180)
+		gs, gc := float32(g*s), float32(g*c)
+		for i, v := range dst {
+			dst[i] = complex(real(v), gc*imag(v)+gs*real(v))
+		}
+	}
+	if a.Quantise8Bit {
+		q := func(x float32) float32 {
+			v := math.Round(float64(x) * 128)
+			v = math.Max(-128, math.Min(127, v))
+			return float32(v / 128)
+		}
+		for i, v := range dst {
+			dst[i] = complex(q(real(v)), q(imag(v)))
+		}
+	}
+}

@@ -1,0 +1,5 @@
+package sim
+
+import "flag"
+
+var update = flag.Bool("update", false, "rewrite golden files")
