@@ -1,0 +1,603 @@
+package agent
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/config"
+	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/publish"
+	"github.com/rfwarden/rfwarden/sensor/scan"
+)
+
+// Pipeline turns Blocks into detections; *pipeline.Pipeline implements it.
+type Pipeline interface {
+	Process(b sensor.Block, dst []pipeline.Result) ([]pipeline.Result, error)
+	Flush(dst []pipeline.Result) []pipeline.Result
+}
+
+var _ Pipeline = (*pipeline.Pipeline)(nil)
+
+// Clock tells the time; tests pass a simulated clock.
+type Clock interface{ Now() time.Time }
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now().UTC() }
+
+// Deps are the agent's collaborators.
+type Deps struct {
+	Source        sensor.Source   // required; if it is a sensor.Tuner the scan plan drives it
+	Pipeline      Pipeline        // required
+	ClientFactory publish.Factory // nil: publish.NewPaho
+	Password      string          // MQTT password (read from the password file by the caller)
+	Clock         Clock           // nil: wall clock
+	Logger        *slog.Logger    // nil: discard
+	Registry      prometheus.Registerer
+	Gatherer      prometheus.Gatherer // for /metrics; nil: no /metrics
+	Version       string
+}
+
+// Stats are the agent's counters.
+type Stats struct {
+	Blocks     int64
+	Samples    int64
+	Detections int64 // accepted durably into the outbox
+	Snippets   int64
+	Dropped    int64 // samples the source reported lost
+	Overloads  int64 // clipped samples
+	SourceErrs int64
+}
+
+// Agent runs one sensor node.
+type Agent struct {
+	cfg   config.Config
+	deps  Deps
+	log   *slog.Logger
+	clock Clock
+	boot  string
+	sched *scan.Scheduler
+	tuner sensor.Tuner
+	snip  *snippets
+	met   *metrics
+
+	mu        sync.Mutex // guards the fields below, read by health and /healthz
+	tamper    *Tamper
+	stats     Stats
+	outbox    *publish.Outbox
+	lastState string
+	reasons   []string
+
+	seq      int64
+	scratch  []float64
+	results  []pipeline.Result
+	lastHlth time.Time
+	lastSpec time.Time
+	live     chan liveMsg
+	curBand  string
+	pending  chan []byte  // encoded detections on their way into the outbox
+	enqErr   atomic.Value // error: the outbox refused a batch
+}
+
+type liveMsg struct {
+	topic   string
+	qos     byte
+	payload []byte
+}
+
+// New validates cfg and deps and returns an agent; nothing touches the
+// network or disk until Run.
+func New(cfg config.Config, deps Deps) (*Agent, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Source == nil || deps.Pipeline == nil {
+		return nil, errors.New("agent: source and pipeline are required")
+	}
+	if deps.ClientFactory == nil {
+		deps.ClientFactory = publish.NewPaho
+	}
+	a := &Agent{cfg: cfg, deps: deps, log: deps.Logger, clock: deps.Clock, tamper: NewTamper(cfg.Tamper),
+		live: make(chan liveMsg, 8), lastState: event.StateOK}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.clock == nil {
+		a.clock = wallClock{}
+	}
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("agent: boot ID: %w", err)
+	}
+	a.boot = hex.EncodeToString(b[:])
+	if t, ok := deps.Source.(sensor.Tuner); ok {
+		bands := make([]scan.Band, len(cfg.Bands))
+		for i, cb := range cfg.Bands {
+			bands[i] = scan.Band{Name: cb.Name, LowHz: cb.LowHz, HighHz: cb.HighHz, Priority: cb.Priority,
+				Dwell: cb.Dwell, Kind: cb.Kind, MaxRevisit: cb.MaxRevisit}
+		}
+		s, err := scan.New(bands, cfg.Source.SampleRateHz, scan.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("agent: %w", err)
+		}
+		a.sched, a.tuner = s, t
+	}
+	if cfg.Snippets.Dir != "" && cfg.Snippets.MaxCount > 0 {
+		a.snip = &snippets{dir: cfg.Snippets.Dir, maxCount: cfg.Snippets.MaxCount, maxBytes: cfg.Snippets.MaxBytes, dur: cfg.Snippets.Dur}
+	}
+	if deps.Registry != nil {
+		m, err := newMetrics(deps.Registry)
+		if err != nil {
+			return nil, fmt.Errorf("agent: metrics: %w", err)
+		}
+		a.met = m
+	}
+	return a, nil
+}
+
+// BootID returns the random part of this run's detection IDs.
+func (a *Agent) BootID() string { return a.boot }
+
+// Stats returns a snapshot of the counters.
+func (a *Agent) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
+
+// Run runs the agent until ctx ends or a finite source is exhausted (then it
+// waits for the outbox to drain, at most the MQTT ack timeout), and closes the
+// outbox, which keeps every unacknowledged record on disk for the next run.
+func (a *Agent) Run(ctx context.Context) error {
+	ob, err := publish.Open(a.cfg.Outbox.Dir, publish.OutboxOptions{QuotaBytes: a.cfg.Outbox.QuotaBytes,
+		SegmentBytes: a.cfg.Outbox.SegmentBytes, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.outbox = ob
+	a.mu.Unlock()
+	defer ob.Close()
+	a.pending = make(chan []byte, 1024)
+	enqDone := make(chan struct{})
+	go func() { defer close(enqDone); a.enqueuer(ob) }()
+	defer func() { close(a.pending); <-enqDone }() // every detection handed over reaches the outbox
+	if a.snip != nil {
+		if err := a.snip.init(); err != nil {
+			return err
+		}
+	}
+	opts := publish.Options{BrokerURL: a.cfg.MQTT.URL, ClientID: a.cfg.Sensor, Username: a.cfg.MQTT.Username,
+		Password: a.deps.Password, StatusTopic: a.topic(event.KindStatus), KeepAliveDur: a.cfg.MQTT.KeepAliveDur, Logger: a.log}
+	if a.cfg.MQTT.CAFile != "" || a.cfg.MQTT.CertFile != "" {
+		if opts.TLS, err = publish.TLSConfig(a.cfg.MQTT.CAFile, a.cfg.MQTT.CertFile, a.cfg.MQTT.KeyFile); err != nil {
+			return err
+		}
+	}
+	client, err := a.deps.ClientFactory(opts)
+	if err != nil {
+		return fmt.Errorf("mqtt client: %w", err)
+	}
+	defer client.Disconnect()
+
+	bg, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { stopBG(); wg.Wait() }()
+	wg.Go(func() {
+		// Connect keeps retrying in the background; the sender waits meanwhile.
+		if err := client.Connect(bg); err != nil && bg.Err() == nil {
+			a.log.Warn("mqtt connect", "err", err)
+		}
+	})
+	sender := &publish.Sender{Outbox: ob, Client: client, Topic: a.topic(event.KindDetection),
+		AckTimeout: a.cfg.MQTT.AckTimeout, Logger: a.log}
+	wg.Go(func() { _ = sender.Run(bg) })
+	wg.Go(func() { a.livePublisher(bg, client) })
+	if a.cfg.HTTPAddr != "" {
+		srv, err := a.serveHTTP()
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
+
+	err = a.loop(ctx)
+	if errors.Is(err, io.EOF) {
+		close(a.pending)
+		<-enqDone
+		a.pending = make(chan []byte) // for the deferred close
+		// A finite source ended: give the sender a bounded time to drain.
+		deadline := time.Now().Add(a.cfg.MQTT.AckTimeout)
+		for ob.Stats().Depth > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+			time.Sleep(10 * time.Millisecond)
+		}
+		a.publishHealth(true)
+		return nil
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (a *Agent) topic(kind string) string { return event.SensorTopic(a.cfg.Site, a.cfg.Sensor, kind) }
+
+// loop reads blocks until ctx ends or the source fails.
+func (a *Agent) loop(ctx context.Context) error {
+	var stepEnd time.Time
+	var stepLeft time.Duration
+	for ctx.Err() == nil {
+		if a.sched != nil && stepLeft <= 0 {
+			now := a.clock.Now()
+			if !stepEnd.IsZero() && now.Before(stepEnd) {
+				now = stepEnd
+			}
+			st := a.sched.Next(now)
+			if err := a.tuner.Tune(st.CenterHz, st.SampleRateHz); err != nil {
+				return fmt.Errorf("tune %.0f Hz: %w", st.CenterHz, err)
+			}
+			a.curBand, stepLeft, stepEnd = st.Band, st.Dwell, now.Add(st.Dwell)
+			if a.met != nil {
+				for band, d := range a.sched.Revisit() {
+					a.met.revisit.WithLabelValues(band).Set(d.Seconds())
+				}
+			}
+		}
+		nctx, cancel := context.WithTimeout(ctx, a.cfg.Tamper.StallDur)
+		b, err := a.deps.Source.Next(nctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, io.EOF) {
+				return err
+			}
+			a.mu.Lock()
+			if errors.Is(err, context.DeadlineExceeded) {
+				a.tamper.SetStalled()
+			} else {
+				a.stats.SourceErrs++
+			}
+			a.mu.Unlock()
+			a.publishHealth(true)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				a.log.Warn("source", "err", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+			continue
+		}
+		stepLeft -= b.Duration()
+		if err := a.handle(b); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// bandOf names the band a block belongs to: the scheduled band, else the
+// configured band containing its centre, else its centre in MHz.
+func (a *Agent) bandOf(centerHz float64) string {
+	if a.curBand != "" {
+		return a.curBand
+	}
+	for _, b := range a.cfg.Bands {
+		if centerHz >= b.LowHz && centerHz <= b.HighHz {
+			return b.Name
+		}
+	}
+	return fmt.Sprintf("%.0fMHz", centerHz/1e6)
+}
+
+func (a *Agent) handle(b sensor.Block) error {
+	band := a.bandOf(b.CenterHz)
+	var st BlockStats
+	st, a.scratch = MeasureBlock(b.Samples, a.scratch)
+	st.FloorDBFS -= b.GainDB // dBm at the antenna, uncalibrated
+	a.mu.Lock()
+	a.tamper.Observe(band, b.Time, st)
+	a.stats.Blocks++
+	a.stats.Samples += int64(len(b.Samples))
+	a.stats.Dropped += b.Dropped
+	a.stats.Overloads += st.Clipped
+	a.mu.Unlock()
+	if a.met != nil {
+		a.met.samples.Add(float64(len(b.Samples)))
+	}
+
+	var err error
+	a.results, err = a.deps.Pipeline.Process(b, a.results[:0])
+	if err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	for i := range a.results {
+		if err := a.emit(&a.results[i], b, band); err != nil {
+			return err
+		}
+	}
+	now := a.clock.Now()
+	if now.Sub(a.lastHlth) >= a.cfg.Health.IntervalDur {
+		a.publishHealth(false)
+	}
+	if a.cfg.SpectrumDur > 0 && now.Sub(a.lastSpec) >= a.cfg.SpectrumDur {
+		a.lastSpec = now
+		a.publishSpectrum(b)
+	}
+	return nil
+}
+
+// DetectionID returns the event ID of a detection: sensor, boot ID (random
+// per run, so IDs survive restarts unique), first sample and a counter.
+func DetectionID(sensorID, boot string, sampleStart, seq int64) string {
+	return fmt.Sprintf("%s-%s-%d-%d", sensorID, boot, sampleStart, seq)
+}
+
+func (a *Agent) emit(r *pipeline.Result, b sensor.Block, band string) error {
+	a.seq++
+	d := ToDetection(r, a.cfg.Site, a.cfg.Sensor, band)
+	d.ID = DetectionID(a.cfg.Sensor, a.boot, r.Em.StartSample, a.seq)
+	if a.snip != nil && Triggers(d.Class, d.Link) {
+		ref, err := a.snip.save(b, r, d.ID)
+		if err != nil {
+			a.log.Warn("snippet", "err", err)
+		} else if ref != "" {
+			d.Snippet = ref
+			a.mu.Lock()
+			a.stats.Snippets++
+			a.mu.Unlock()
+		}
+	}
+	payload, err := event.Encode(d)
+	if err != nil {
+		a.log.Warn("dropping invalid detection", "err", err)
+		return nil
+	}
+	if err, _ := a.enqErr.Load().(error); err != nil {
+		return fmt.Errorf("enqueue detection: %w", err)
+	}
+	a.pending <- payload // blocks only when the disk falls 1024 detections behind
+	if a.sched != nil && d.Class != event.ClassUnknown {
+		a.sched.Seen(band, d.Time())
+	}
+	if a.met != nil {
+		a.met.detections.WithLabelValues(d.Class).Inc()
+	}
+	return nil
+}
+
+// maxBatch bounds the detections written with one fsync.
+const maxBatch = 256
+
+// enqueuer moves detections from the pending channel into the outbox in
+// batches, one fsync per batch, so the sample loop never waits for the disk.
+// It returns when pending is closed and drained.
+func (a *Agent) enqueuer(ob *publish.Outbox) {
+	batch := make([][]byte, 0, maxBatch)
+	for p := range a.pending {
+		batch = append(batch[:0], p)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case q, ok := <-a.pending:
+				if !ok {
+					break more
+				}
+				batch = append(batch, q)
+			default:
+				break more
+			}
+		}
+		if _, err := ob.EnqueueBatch(batch); err != nil {
+			a.log.Error("outbox refused detections", "n", len(batch), "err", err)
+			a.enqErr.Store(err)
+			continue
+		}
+		a.mu.Lock()
+		a.stats.Detections += int64(len(batch))
+		a.mu.Unlock()
+	}
+}
+
+// ToDetection converts a pipeline result to a detection (without ID).
+// Band falls back to band when the classifier named none; bad labels become
+// "unknown".
+func ToDetection(r *pipeline.Result, site, sensorID, band string) event.Detection {
+	d := event.Detection{
+		Schema: event.SchemaVersion, Site: site, Sensor: sensorID,
+		TimeNS: r.Time.UnixNano(), DurationNS: int64(r.Duration),
+		CenterHz: r.CenterHz, BandwidthHz: r.BandwidthHz,
+		PowerDBm: r.PowerDBm, PeakDBm: r.PeakDBm, SNRDB: clamp(r.Em.SNRDB, -400, 400),
+		DutyCycle: clamp(r.Em.DutyCycle, 0, 1), BurstCount: len(r.Em.Bursts),
+		Band: r.Label.Band, Link: r.Label.Link, Class: r.Label.Class,
+		Confidence:  clamp(r.Label.Confidence, 0, 1),
+		SampleStart: max(r.Em.StartSample, 0), SampleCount: max(r.Em.SampleCount, 0),
+	}
+	if r.Em.PeriodSamples > 0 && r.SampleRateHz > 0 {
+		d.PeriodNS = int64(float64(r.Em.PeriodSamples) / r.SampleRateHz * 1e9)
+	}
+	if d.Band == "" {
+		d.Band = band
+	}
+	if len(d.Band) > 64 {
+		d.Band = d.Band[:64]
+	}
+	if !validOf(d.Class, event.Classes) {
+		d.Class = event.ClassUnknown
+	}
+	if !validOf(d.Link, event.Links) {
+		d.Link = event.LinkUnknown
+	}
+	if d.TimeNS <= 0 {
+		d.TimeNS = 1
+	}
+	return d
+}
+
+func clamp(v, lo, hi float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return math.Min(math.Max(v, lo), hi)
+}
+
+func validOf(s string, set []string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Triggers reports whether a detection of class on link saves an IQ snippet:
+// phone uplinks and every drone class.
+func Triggers(class, link string) bool {
+	switch class {
+	case event.ClassGSM, event.ClassUMTS, event.ClassLTE, event.ClassNR:
+		return link == event.LinkUplink
+	case event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog:
+		return true
+	}
+	return false
+}
+
+// Health returns the current health report.
+func (a *Agent) Health() event.Health {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.healthLocked()
+}
+
+func (a *Agent) healthLocked() event.Health {
+	state, reasons := a.tamper.State()
+	h := event.Health{Schema: event.SchemaVersion, Site: a.cfg.Site, Sensor: a.cfg.Sensor,
+		TimeNS: a.clock.Now().UnixNano(), State: state, Reasons: reasons,
+		NoiseFloorDBm: a.tamper.Floors(), DroppedSamples: a.stats.Dropped,
+		OverloadCount: a.stats.Overloads, USBErrors: a.stats.SourceErrs, Version: a.deps.Version}
+	if h.Version == "" {
+		h.Version = "dev"
+	}
+	if a.outbox != nil {
+		os := a.outbox.Stats()
+		h.OutboxDepth, h.OutboxDropped = os.Depth, os.Dropped
+		if os.OverQuota {
+			if h.State == event.StateOK {
+				h.State = event.StateDegraded
+			}
+			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox over quota: %d detections dropped", os.Dropped))
+		}
+	}
+	if a.sched != nil {
+		h.RevisitS = map[string]float64{}
+		for band, d := range a.sched.Revisit() {
+			h.RevisitS[band] = d.Seconds()
+		}
+	}
+	for k, v := range h.NoiseFloorDBm {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			delete(h.NoiseFloorDBm, k)
+		}
+	}
+	return h
+}
+
+// publishHealth hands the health report to the live publisher without
+// blocking; force publishes even when the interval has not passed.
+func (a *Agent) publishHealth(force bool) {
+	now := a.clock.Now()
+	if !force && now.Sub(a.lastHlth) < a.cfg.Health.IntervalDur {
+		return
+	}
+	a.lastHlth = now
+	h := a.Health()
+	if h.State != a.lastState {
+		a.log.Warn("health state changed", "from", a.lastState, "to", h.State, "reasons", h.Reasons)
+		a.lastState = h.State
+	}
+	if a.met != nil {
+		a.met.outboxDepth.Set(float64(h.OutboxDepth))
+		for _, s := range event.States {
+			v := 0.0
+			if s == h.State {
+				v = 1
+			}
+			a.met.state.WithLabelValues(s).Set(v)
+		}
+	}
+	p, err := event.Encode(h)
+	if err != nil {
+		a.log.Warn("invalid health", "err", err)
+		return
+	}
+	a.offer(liveMsg{topic: a.topic(event.KindHealth), qos: publish.QoS1, payload: p})
+}
+
+// offer queues a live message, dropping it when the publisher is behind.
+func (a *Agent) offer(m liveMsg) {
+	select {
+	case a.live <- m:
+	default:
+	}
+}
+
+func (a *Agent) livePublisher(ctx context.Context, c publish.Client) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-a.live:
+			if !c.IsConnected() {
+				continue
+			}
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			if err := c.Publish(pctx, m.topic, m.qos, false, m.payload); err != nil {
+				a.log.Debug("live publish", "topic", m.topic, "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+func (a *Agent) serveHTTP() (*http.Server, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", a.healthz)
+	if a.deps.Gatherer != nil {
+		mux.Handle("/metrics", metricsHandler(a.deps.Gatherer))
+	}
+	l, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", a.cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	return srv, nil
+}
+
+func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {
+	h := a.Health()
+	p, err := event.Encode(h)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if h.State != event.StateOK {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_, _ = w.Write(p)
+}

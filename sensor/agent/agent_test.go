@@ -1,0 +1,383 @@
+package agent
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
+)
+
+func detections(t *testing.T, ms []brokertest.Message, topic string) map[string]event.Detection {
+	t.Helper()
+	got := map[string]event.Detection{}
+	for _, m := range ms {
+		if m.Topic != topic {
+			continue
+		}
+		d, err := event.DecodeDetection(m.Payload)
+		if err != nil {
+			t.Fatalf("decode detection %s: %v", m.Payload, err)
+		}
+		got[d.ID] = d
+	}
+	return got
+}
+
+func TestDetectionsOverMQTT(t *testing.T) {
+	b := brokertest.Start(t, "rfw/#")
+	cfg := testConfig(t)
+	cfg.MQTT.URL = b.URL()
+	cfg.SpectrumDur = 50 * time.Millisecond
+	clock := &simClock{}
+	src := newSynth(clock, 100)
+	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{every: 5}, Clock: clock, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := a.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	topic := event.SensorTopic("site1", "s1", event.KindDetection)
+	if !b.WaitFor(5*time.Second, func(ms []brokertest.Message) bool { return len(detections(t, ms, topic)) == 20 }) {
+		t.Fatalf("got %d detections, want 20", len(detections(t, b.Messages(), topic)))
+	}
+	got := detections(t, b.Messages(), topic)
+	for id, d := range got {
+		if !strings.HasPrefix(id, "s1-"+a.BootID()+"-") || d.Class != event.ClassLTE || d.Link != event.LinkUplink ||
+			d.Band != "B8" || d.Site != "site1" || d.CenterHz != 906e6 || d.SampleStart%100000 != 0 {
+			t.Errorf("detection %s: unexpected %+v", id, d)
+		}
+	}
+	var spectra, healths int
+	for _, m := range b.Messages() {
+		switch {
+		case strings.HasSuffix(m.Topic, "/spectrum"):
+			s, err := event.DecodeSpectrum(m.Payload)
+			if err != nil {
+				t.Fatalf("spectrum: %v", err)
+			}
+			if len(s.PowerDBm) != SpectrumBins {
+				t.Errorf("spectrum bins: got %d", len(s.PowerDBm))
+			}
+			spectra++
+		case strings.HasSuffix(m.Topic, "/health"):
+			h, err := event.DecodeHealth(m.Payload)
+			if err != nil {
+				t.Fatalf("health: %v", err)
+			}
+			if h.Version != "test" || h.State != event.StateOK {
+				t.Errorf("health: %+v", h)
+			}
+			healths++
+		}
+	}
+	if spectra == 0 || healths == 0 {
+		t.Errorf("spectra %d, healths %d; want some of each", spectra, healths)
+	}
+	if p, ok := b.Retained(event.SensorTopic("site1", "s1", event.KindStatus)); !ok || string(p) != event.StatusOnline {
+		t.Errorf("retained status: got %q, %v", p, ok)
+	}
+}
+
+// TestBrokerOutage stops the broker mid-run; every detection made meanwhile
+// must arrive after it restarts, exactly once after de-duplication by ID.
+func TestBrokerOutage(t *testing.T) {
+	outage := 3 * time.Second
+	if testing.Short() {
+		outage = 700 * time.Millisecond
+	}
+	b := brokertest.Start(t, "rfw/#")
+	cfg := testConfig(t)
+	cfg.MQTT.URL = b.URL()
+	cfg.MQTT.KeepAliveDur = time.Second
+	cfg.MQTT.AckTimeout = 500 * time.Millisecond
+	src := newSynth(nil, 0)
+	src.pace = 2 * time.Millisecond
+	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{every: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	waitStat := func(n int64) {
+		deadline := time.Now().Add(10 * time.Second)
+		for a.Stats().Detections < n && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitStat(20)
+	b.Stop()
+	before := a.Stats().Detections
+	time.Sleep(outage)
+	if during := a.Stats().Detections - before; during < 10 {
+		t.Fatalf("only %d detections during the outage", during)
+	}
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	topic := event.SensorTopic("site1", "s1", event.KindDetection)
+	// Keep producing until delivery has caught up with production.
+	if !b.WaitFor(20*time.Second, func(ms []brokertest.Message) bool {
+		return int64(len(detections(t, ms, topic))) >= a.Stats().Detections
+	}) {
+		t.Fatalf("delivery did not catch up after restart: %d of %d", len(detections(t, b.Messages(), topic)), a.Stats().Detections)
+	}
+	src.eof.Store(true) // Run drains the outbox and returns
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	cancel()
+	made := a.Stats().Detections
+	b.WaitFor(2*time.Second, func(ms []brokertest.Message) bool { return int64(len(detections(t, ms, topic))) >= made })
+	got := detections(t, b.Messages(), topic)
+	starts := make([]int64, 0, len(got))
+	for _, d := range got {
+		starts = append(starts, d.SampleStart)
+	}
+	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
+	if int64(len(starts)) != made {
+		t.Fatalf("unique detections %d, made %d", len(starts), made)
+	}
+	for i, s := range starts {
+		if want := int64(i) * 2 * 20000; s != want {
+			t.Fatalf("detection %d: sample start %d, want %d (one missing)", i, s, want)
+		}
+	}
+	t.Logf("made %d, raw messages %d (duplicates %d)", made, len(b.Messages()), len(b.Messages())-len(got))
+}
+
+// TestKillRestart cancels the agent while the broker is unreachable; a new
+// agent on the same outbox delivers everything accepted before the kill.
+func TestKillRestart(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MQTT.AckTimeout = 100 * time.Millisecond
+	src := newSynth(nil, 0)
+	src.pace = time.Millisecond
+	down := &recClient{} // never connected
+	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{every: 1}, ClientFactory: down.factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	for a.Stats().Detections < 30 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	made := a.Stats().Detections
+
+	b := brokertest.Start(t, "rfw/#")
+	cfg.MQTT.URL = b.URL()
+	cfg.MQTT.AckTimeout = 5 * time.Second
+	a2, err := New(cfg, Deps{Source: newSynth(nil, 1), Pipeline: &everyPipeline{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel2()
+	if err := a2.Run(ctx2); err != nil {
+		t.Fatal(err)
+	}
+	topic := event.SensorTopic("site1", "s1", event.KindDetection)
+	if !b.WaitFor(5*time.Second, func(ms []brokertest.Message) bool { return int64(len(detections(t, ms, topic))) == made }) {
+		t.Fatalf("after restart got %d detections, want %d", len(detections(t, b.Messages(), topic)), made)
+	}
+	for id := range detections(t, b.Messages(), topic) {
+		if !strings.Contains(id, a.BootID()) {
+			t.Errorf("detection %s not from the killed run", id)
+		}
+	}
+}
+
+func TestTamper(t *testing.T) {
+	const cutBlock = 6000 // 60 s of 10 ms blocks
+	cutTime := simStart.Add(60 * time.Second)
+	for _, tc := range []struct {
+		name  string
+		level float64
+		want  string
+	}{
+		{"antenna cut", 0.0003, event.StateTampered},
+		{"jamming", 0.3, event.StateJammed},
+		{"overload", 3, event.StateOverloaded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			clock := &simClock{}
+			src := newSynth(clock, cutBlock+3100) // 31 s after the change
+			src.n = 2000                          // keep the test fast: 1 ms blocks at 2 Msps ...
+			src.rate = 200e3                      // ... make that 10 ms blocks at 200 ksps
+			src.level = func(i int) float64 {
+				if i >= cutBlock {
+					return tc.level
+				}
+				return 0.01
+			}
+			rc := &recClient{connected: true}
+			a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{}, Clock: clock, ClientFactory: rc.factory()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The live publisher drops when behind, so read the state the
+			// health messages would carry directly, once per simulated second.
+			var firstBad time.Time
+			var states []string
+			orig := src.level
+			src.level = func(i int) float64 {
+				if i%100 == 0 && i > 0 {
+					h := a.Health()
+					if h.State != event.StateOK && firstBad.IsZero() {
+						firstBad = time.Unix(0, h.TimeNS)
+						states = append(states, h.State+": "+strings.Join(h.Reasons, "; "))
+						if h.State != tc.want {
+							t.Errorf("state %q, want %q", h.State, tc.want)
+						}
+					}
+				}
+				return orig(i)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			if err := a.Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if firstBad.IsZero() {
+				t.Fatalf("state never left ok; final health %+v", a.Health())
+			}
+			if firstBad.Before(cutTime) {
+				t.Fatalf("false alarm at %v before the change: %v", firstBad.Sub(simStart), states)
+			}
+			if d := firstBad.Sub(cutTime); d > 30*time.Second {
+				t.Errorf("state changed %v after the change, want within 30 s", d)
+			}
+			// Health messages went out on the health topic too.
+			n := 0
+			for _, m := range rc.snapshot() {
+				if strings.HasSuffix(m.topic, "/health") {
+					if _, err := event.DecodeHealth(m.payload); err != nil {
+						t.Fatal(err)
+					}
+					n++
+				}
+			}
+			if n < 3 {
+				t.Errorf("only %d health messages in 91 s simulated", n)
+			}
+		})
+	}
+}
+
+func TestStalled(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Tamper.StallDur = 50 * time.Millisecond
+	src := newSynth(nil, 0)
+	src.stall = 5
+	rc := &recClient{connected: true}
+	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{}, ClientFactory: rc.factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for a.Health().State != event.StateStalled && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if got := a.Health().State; got != event.StateStalled {
+		t.Fatalf("state %q, want stalled", got)
+	}
+}
+
+func TestSnippets(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Snippets.Dir = t.TempDir()
+	cfg.Snippets.MaxCount = 3
+	cfg.Snippets.Dur = 5 * time.Millisecond
+	rc := &recClient{connected: true}
+	a, err := New(cfg, Deps{Source: newSynth(nil, 10), Pipeline: &everyPipeline{every: 1}, ClientFactory: rc.factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := filepath.Glob(filepath.Join(cfg.Snippets.Dir, "*.sigmf-data"))
+	meta, _ := filepath.Glob(filepath.Join(cfg.Snippets.Dir, "*.sigmf-meta"))
+	if len(data) != 3 || len(meta) != 3 {
+		t.Fatalf("snippets: %d data, %d meta files; want 3 each (the bound)", len(data), len(meta))
+	}
+	fi, _ := os.Stat(data[0])
+	if want := int64(5e-3*2e6) * 8; fi.Size() != want {
+		t.Errorf("snippet size %d, want %d", fi.Size(), want)
+	}
+	withRef := 0
+	for _, m := range rc.snapshot() {
+		if strings.HasSuffix(m.topic, "/detection") {
+			d, err := event.DecodeDetection(m.payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Snippet != "" {
+				withRef++
+				if _, err := os.Stat(filepath.Join(cfg.Snippets.Dir, d.Snippet+".sigmf-meta")); err != nil {
+					t.Errorf("snippet ref %q: %v", d.Snippet, err)
+				}
+			}
+		}
+	}
+	if withRef != 3 {
+		t.Errorf("%d detections reference a snippet, want 3", withRef)
+	}
+}
+
+func TestTriggers(t *testing.T) {
+	for _, tc := range []struct {
+		class, link string
+		want        bool
+	}{
+		{event.ClassGSM, event.LinkUplink, true},
+		{event.ClassLTE, event.LinkDownlink, false},
+		{event.ClassNR, event.LinkUnknown, false},
+		{event.ClassDroneID, event.LinkUnknown, true},
+		{event.ClassFPVAnalog, event.LinkUnknown, true},
+		{event.ClassWiFi, event.LinkUplink, false},
+	} {
+		if got := Triggers(tc.class, tc.link); got != tc.want {
+			t.Errorf("Triggers(%s, %s) = %v, want %v", tc.class, tc.link, got, tc.want)
+		}
+	}
+}
+
+func TestDetectionIDUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for _, boot := range []string{"aaaa", "bbbb"} {
+		for s := range int64(3) {
+			for seq := range int64(3) {
+				id := DetectionID("s1", boot, s, seq)
+				if seen[id] {
+					t.Fatalf("duplicate %s", id)
+				}
+				seen[id] = true
+			}
+		}
+	}
+	if got, want := DetectionID("s1", "ab", 10, 2), "s1-ab-10-2"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

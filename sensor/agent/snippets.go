@@ -1,0 +1,87 @@
+package agent
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+)
+
+// snippets saves short SigMF recordings around triggering detections,
+// bounded in count and bytes on disk (existing snippets in dir count too).
+// When a bound is reached new snippets are skipped, never old ones deleted:
+// they may be evidence.
+type snippets struct {
+	dir      string
+	maxCount int
+	maxBytes int64
+	dur      time.Duration
+
+	count   int
+	bytes   int64
+	skipped int64
+}
+
+func (s *snippets) init() error {
+	if err := os.MkdirAll(s.dir, 0o750); err != nil {
+		return fmt.Errorf("snippet dir: %w", err)
+	}
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return fmt.Errorf("snippet dir: %w", err)
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), sigmf.DataExt) {
+			if fi, err := e.Info(); err == nil {
+				s.count++
+				s.bytes += fi.Size()
+			}
+		}
+	}
+	return nil
+}
+
+// save writes the part of b's samples overlapping r's emission (at most dur
+// of samples, centred on the emission's start) and returns the snippet's
+// file base name, or "" when a bound stops it.
+func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string) (string, error) {
+	maxN := int64(s.dur.Seconds() * b.SampleRateHz)
+	if maxN <= 0 || len(b.Samples) == 0 {
+		return "", nil
+	}
+	lo := max(r.Em.StartSample-b.FirstSample-maxN/4, 0)
+	lo = min(lo, int64(len(b.Samples))-1)
+	hi := min(lo+maxN, int64(len(b.Samples)))
+	n := hi - lo
+	size := n * 8 // cf32_le
+	if s.count >= s.maxCount || s.bytes+size > s.maxBytes {
+		s.skipped++
+		return "", nil
+	}
+	name := "snippet-" + id
+	start := b.Time.Add(time.Duration(float64(lo) / b.SampleRateHz * float64(time.Second)))
+	w, err := sigmf.NewWriter(filepath.Join(s.dir, name), "cf32_le", b.SampleRateHz, b.CenterHz, start)
+	if err != nil {
+		return "", err
+	}
+	if err := w.Write(b.Samples[lo:hi]); err != nil {
+		w.Close()
+		return "", err
+	}
+	w.Annotate(sigmf.Annotation{
+		SampleStart: max(r.Em.StartSample-b.FirstSample-lo, 0), SampleCount: r.Em.SampleCount,
+		FreqLowerHz: r.FreqLowHz, FreqUpperHz: r.FreqHighHz, HasFreq: r.FreqHighHz > r.FreqLowHz,
+		Label: r.Label.Text, Comment: id, Generator: "rfwarden sensor",
+	})
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	s.count++
+	s.bytes += size
+	return name, nil
+}

@@ -1,0 +1,72 @@
+package agent
+
+import (
+	"math"
+	"math/cmplx"
+
+	"gonum.org/v1/gonum/dsp/fourier"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor"
+)
+
+// SpectrumBins is the number of bins of a published spectrum summary.
+const SpectrumBins = 256
+
+// maxSpectrumFrames bounds the frames averaged per summary.
+const maxSpectrumFrames = 16
+
+// SpectrumOf returns an averaged power spectrum of b in SpectrumBins bins
+// from the lowest to the highest frequency, in dBm at the antenna
+// (uncalibrated: dBFS minus GainDB), with a Hann window normalised so a
+// full-scale tone reads 0 dBFS. It averages up to 16 frames spread over b.
+func SpectrumOf(b sensor.Block) []float32 {
+	n := SpectrumBins
+	if len(b.Samples) < n {
+		return nil
+	}
+	fft := fourier.NewCmplxFFT(n)
+	win := make([]float64, n)
+	var wsum float64
+	for i := range win {
+		win[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))
+		wsum += win[i]
+	}
+	frames := min(len(b.Samples)/n, maxSpectrumFrames)
+	stride := len(b.Samples) / frames
+	acc := make([]float64, n)
+	in := make([]complex128, n)
+	out := make([]complex128, n)
+	for f := range frames {
+		x := b.Samples[f*stride : f*stride+n]
+		for i, v := range x {
+			in[i] = complex128(v) * complex(win[i], 0)
+		}
+		fft.Coefficients(out, in)
+		for i, c := range out {
+			a := cmplx.Abs(c) / wsum
+			acc[i] += a * a
+		}
+	}
+	psd := make([]float32, n)
+	for i := range psd {
+		k := (i + n/2) % n // FFT order to lowest-to-highest frequency
+		psd[i] = float32(10*math.Log10(acc[k]/float64(frames)+1e-20) - b.GainDB)
+	}
+	return psd
+}
+
+func (a *Agent) publishSpectrum(b sensor.Block) {
+	psd := SpectrumOf(b)
+	if psd == nil {
+		return
+	}
+	s := event.Spectrum{Schema: event.SchemaVersion, Site: a.cfg.Site, Sensor: a.cfg.Sensor,
+		TimeNS: max(b.Time.UnixNano(), 1), CenterHz: b.CenterHz, SampleRateHz: b.SampleRateHz, PowerDBm: psd}
+	p, err := event.Encode(s)
+	if err != nil {
+		a.log.Debug("invalid spectrum", "err", err)
+		return
+	}
+	a.offer(liveMsg{topic: a.topic(event.KindSpectrum), qos: 0, payload: p})
+}

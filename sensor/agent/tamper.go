@@ -1,0 +1,179 @@
+package agent
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/config"
+)
+
+// warmBlocks is the number of blocks per band that seed its baseline.
+const warmBlocks = 8
+
+// ClipLevel is the magnitude of an I or Q sample counted as clipped
+// (full scale is 1; an 8-bit ADC's largest code is 127/128 = 0.992).
+const ClipLevel = 0.99
+
+// BlockStats summarises one block for the tamper detector.
+type BlockStats struct {
+	FloorDBFS    float64 // robust noise-floor proxy: 10th percentile of chunk powers, dBFS
+	ClipFraction float64 // fraction of samples with |I| or |Q| >= ClipLevel
+	Clipped      int64
+}
+
+// chunkSamples is the chunk over which MeasureBlock averages power.
+const chunkSamples = 64
+
+// MeasureBlock computes BlockStats of samples. scratch is reused for the
+// chunk powers and returned.
+func MeasureBlock(samples []complex64, scratch []float64) (BlockStats, []float64) {
+	scratch = scratch[:0]
+	var clipped int64
+	for i := 0; i+chunkSamples <= len(samples); i += chunkSamples {
+		var p float32
+		for _, x := range samples[i : i+chunkSamples] {
+			re, im := real(x), imag(x)
+			p += re*re + im*im
+			if re >= ClipLevel || re <= -ClipLevel || im >= ClipLevel || im <= -ClipLevel {
+				clipped++
+			}
+		}
+		scratch = append(scratch, float64(p)/chunkSamples)
+	}
+	st := BlockStats{FloorDBFS: math.Inf(-1)}
+	if len(samples) > 0 {
+		st.ClipFraction = float64(clipped) / float64(len(samples))
+		st.Clipped = clipped
+	}
+	if len(scratch) == 0 {
+		return st, scratch
+	}
+	k := len(scratch) / 10
+	sort.Float64s(scratch)
+	st.FloorDBFS = 10 * math.Log10(scratch[k]+1e-30)
+	return st, scratch
+}
+
+type bandFloor struct {
+	baseline  float64
+	n         int // blocks seen
+	low, high int // consecutive blocks collapsed / risen
+	last      float64
+}
+
+// Tamper tracks each band's noise floor against its learned baseline and the
+// clipping and stall conditions, and derives the sensor's health state.
+// It is not safe for concurrent use.
+type Tamper struct {
+	cfg   config.Tamper
+	bands map[string]*bandFloor
+	clip  int // consecutive overloaded blocks
+	stall bool
+	last  time.Time // time of the last block
+}
+
+// NewTamper returns a detector with the thresholds of cfg.
+func NewTamper(cfg config.Tamper) *Tamper {
+	return &Tamper{cfg: cfg, bands: map[string]*bandFloor{}}
+}
+
+// Observe feeds one block's statistics for band at time t.
+func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
+	t.last = at
+	t.stall = false
+	if st.ClipFraction > t.cfg.ClipFraction {
+		t.clip++
+	} else {
+		t.clip = 0
+	}
+	if math.IsInf(st.FloorDBFS, 0) || math.IsNaN(st.FloorDBFS) {
+		return
+	}
+	b := t.bands[band]
+	if b == nil {
+		b = &bandFloor{baseline: st.FloorDBFS}
+		t.bands[band] = b
+	}
+	b.n++
+	b.last = st.FloorDBFS
+	if b.n <= warmBlocks {
+		b.baseline += (st.FloorDBFS - b.baseline) / float64(b.n)
+		return
+	}
+	d := st.FloorDBFS - b.baseline
+	switch {
+	case d < -t.cfg.CollapseDB:
+		b.low++
+		b.high = 0
+	case d > t.cfg.RiseDB:
+		b.high++
+		b.low = 0
+	default:
+		b.low, b.high = 0, 0
+		// Learn only while normal, so a slow attack does not become the baseline
+		// at once.
+		b.baseline += t.cfg.BaselineAlpha * d
+	}
+}
+
+// CheckStall marks the stream stalled when no block arrived for the stall
+// duration before now.
+func (t *Tamper) CheckStall(now time.Time) {
+	if !t.last.IsZero() && now.Sub(t.last) >= t.cfg.StallDur {
+		t.stall = true
+	}
+}
+
+// SetStalled marks the stream stalled (the source did not deliver in time).
+func (t *Tamper) SetStalled() { t.stall = true }
+
+// State returns the health state and its reasons, the most severe first:
+// stalled, tampered, overloaded (clipping also raises the floor, so it
+// comes before jammed), jammed.
+func (t *Tamper) State() (string, []string) {
+	var reasons []string
+	state := event.StateOK
+	raise := func(s, reason string) {
+		if state == event.StateOK {
+			state = s
+		}
+		reasons = append(reasons, reason)
+	}
+	if t.stall {
+		raise(event.StateStalled, fmt.Sprintf("no samples for %v", t.cfg.StallDur))
+	}
+	names := make([]string, 0, len(t.bands))
+	for n := range t.bands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if b := t.bands[n]; b.low >= t.cfg.PersistBlocks {
+			raise(event.StateTampered, fmt.Sprintf("band %s: noise floor %.1f dB below baseline", n, b.baseline-b.last))
+		}
+	}
+	if t.clip >= t.cfg.PersistBlocks {
+		raise(event.StateOverloaded, fmt.Sprintf("clipping above %.1f%% for %d blocks", 100*t.cfg.ClipFraction, t.clip))
+	}
+	for _, n := range names {
+		if b := t.bands[n]; b.high >= t.cfg.PersistBlocks {
+			raise(event.StateJammed, fmt.Sprintf("band %s: noise floor %.1f dB above baseline", n, b.last-b.baseline))
+		}
+	}
+	if len(reasons) > 32 {
+		reasons = reasons[:32]
+	}
+	return state, reasons
+}
+
+// Floors returns the last noise-floor proxy per band, dBFS.
+func (t *Tamper) Floors() map[string]float64 {
+	m := make(map[string]float64, len(t.bands))
+	for n, b := range t.bands {
+		m[n] = b.last
+	}
+	return m
+}

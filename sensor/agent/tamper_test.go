@@ -1,0 +1,153 @@
+package agent
+
+import (
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/config"
+)
+
+func TestTamperStates(t *testing.T) {
+	cfg := config.Default().Tamper // collapse 6 dB, rise 15 dB, clip 1 %, persist 3
+	for _, tc := range []struct {
+		name   string
+		floors []float64 // after 10 blocks at -100
+		clip   float64
+		want   string
+	}{
+		{"steady", []float64{-100, -101, -99}, 0, event.StateOK},
+		{"small dip", []float64{-104, -104, -104, -104}, 0, event.StateOK},
+		{"collapse", []float64{-110, -110, -110}, 0, event.StateTampered},
+		{"collapse not persistent", []float64{-110, -110, -100, -110}, 0, event.StateOK},
+		{"rise", []float64{-80, -80, -80}, 0, event.StateJammed},
+		{"clipping", []float64{-100, -100, -100}, 0.05, event.StateOverloaded},
+		{"clipping and rise", []float64{-70, -70, -70}, 0.5, event.StateOverloaded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tm := NewTamper(cfg)
+			at := simStart
+			for range 10 {
+				tm.Observe("b", at, BlockStats{FloorDBFS: -100})
+				at = at.Add(time.Second)
+			}
+			for _, f := range tc.floors {
+				tm.Observe("b", at, BlockStats{FloorDBFS: f, ClipFraction: tc.clip})
+				at = at.Add(time.Second)
+			}
+			got, reasons := tm.State()
+			if got != tc.want {
+				t.Errorf("state: got %q (%v), want %q", got, reasons, tc.want)
+			}
+			if (got == event.StateOK) != (len(reasons) == 0) {
+				t.Errorf("reasons %v inconsistent with state %q", reasons, got)
+			}
+		})
+	}
+}
+
+func TestTamperStall(t *testing.T) {
+	tm := NewTamper(config.Default().Tamper)
+	tm.Observe("b", simStart, BlockStats{FloorDBFS: -90})
+	tm.CheckStall(simStart.Add(time.Second))
+	if s, _ := tm.State(); s != event.StateOK {
+		t.Fatalf("stalled after 1 s: %s", s)
+	}
+	tm.CheckStall(simStart.Add(6 * time.Second))
+	if s, _ := tm.State(); s != event.StateStalled {
+		t.Fatalf("state %s, want stalled", s)
+	}
+	tm.Observe("b", simStart.Add(7*time.Second), BlockStats{FloorDBFS: -90})
+	if s, _ := tm.State(); s != event.StateOK {
+		t.Fatalf("state %s after samples resumed, want ok", s)
+	}
+}
+
+func TestMeasureBlock(t *testing.T) {
+	x := make([]complex64, 6400)
+	for i := range x {
+		x[i] = complex(0.1, 0) // -20 dBFS
+	}
+	for i := range 640 { // 10 % of samples clipped, at the start
+		x[i] = complex(1, 0)
+	}
+	st, _ := MeasureBlock(x, nil)
+	if math.Abs(st.FloorDBFS-(-20)) > 0.01 {
+		t.Errorf("floor: got %.2f dBFS, want -20", st.FloorDBFS)
+	}
+	if math.Abs(st.ClipFraction-0.1) > 1e-9 || st.Clipped != 640 {
+		t.Errorf("clip: got %v (%d), want 0.1 (640)", st.ClipFraction, st.Clipped)
+	}
+	if st, _ := MeasureBlock(nil, nil); !math.IsInf(st.FloorDBFS, -1) || st.ClipFraction != 0 {
+		t.Errorf("empty block: %+v", st)
+	}
+}
+
+func TestHealthzAndMetrics(t *testing.T) {
+	cfg := testConfig(t)
+	reg := prometheus.NewRegistry()
+	clock := &simClock{}
+	src := newSynth(clock, 50)
+	a, err := New(cfg, Deps{Source: &tunable{src}, Pipeline: &everyPipeline{every: 10}, Clock: clock,
+		ClientFactory: (&recClient{connected: true}).factory(), Registry: reg, Gatherer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	a.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("/healthz: got %d, want 200", rec.Code)
+	}
+	h, err := event.DecodeHealth(rec.Body.Bytes())
+	if err != nil {
+		t.Fatalf("/healthz body: %v", err)
+	}
+	if _, ok := h.RevisitS["gsm900"]; !ok {
+		t.Errorf("health has no revisit for the scan band: %+v", h)
+	}
+	rec = httptest.NewRecorder()
+	metricsHandler(reg).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{`rfwarden_revisit_seconds{band="gsm900"}`, `rfwarden_detections_total{class="lte"} 5`,
+		"rfwarden_samples_total 1e+06"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+// tunable makes a synthSource a sensor.Tuner so the scan plan drives it.
+type tunable struct{ *synthSource }
+
+func (t *tunable) Tune(centerHz, _ float64) error { t.center = centerHz; return nil }
+
+// TestOutboxQuotaDegrades fills a tiny outbox while the broker is away: the
+// oldest detections are dropped, counted, and health says degraded.
+func TestOutboxQuotaDegrades(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Outbox.SegmentBytes = 4096
+	cfg.Outbox.QuotaBytes = 8192
+	cfg.MQTT.AckTimeout = 10 * time.Millisecond // bounds Run's final drain wait
+	a, err := New(cfg, Deps{Source: newSynth(nil, 200), Pipeline: &everyPipeline{every: 1},
+		ClientFactory: (&recClient{}).factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// Run closed the outbox; Health still reports the counters it saw last.
+	h := a.Health()
+	if h.State != event.StateDegraded || h.OutboxDropped == 0 || h.OutboxDropped+h.OutboxDepth != 200 {
+		t.Errorf("health: state %q dropped %d depth %d; want degraded with dropped+depth = 200", h.State, h.OutboxDropped, h.OutboxDepth)
+	}
+}

@@ -1,0 +1,283 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// MaxFileBytes bounds a config file.
+const MaxFileBytes = 1 << 20
+
+// ErrInvalid is wrapped by every error about a config's content.
+var ErrInvalid = errors.New("invalid sensor config")
+
+// Source kinds.
+const (
+	SourceHackRF         = "hackrf"
+	SourceHackRFTransfer = "hackrf_transfer"
+	SourceFile           = "file"
+	SourceSim            = "sim"
+)
+
+// Band kinds of the scan plan.
+const (
+	KindSweep = "sweep"
+	KindDwell = "dwell"
+)
+
+// Config is one node's configuration.
+type Config struct {
+	Site        string        `yaml:"site"`
+	Sensor      string        `yaml:"sensor"`
+	MQTT        MQTT          `yaml:"mqtt"`
+	Outbox      Outbox        `yaml:"outbox"`
+	Snippets    Snippets      `yaml:"snippets"`
+	Source      Source        `yaml:"source"`
+	Bands       []Band        `yaml:"bands"`
+	Gains       []Gain        `yaml:"gains"`
+	Health      Health        `yaml:"health"`
+	Tamper      Tamper        `yaml:"tamper"`
+	SpectrumDur time.Duration `yaml:"spectrum_interval"`
+	HTTPAddr    string        `yaml:"http_addr"` // optional /healthz and /metrics listener
+}
+
+// MQTT is the broker connection.
+type MQTT struct {
+	URL          string        `yaml:"url"` // tcp://, ssl://, ws://
+	CAFile       string        `yaml:"ca_file"`
+	CertFile     string        `yaml:"cert_file"`
+	KeyFile      string        `yaml:"key_file"`
+	Username     string        `yaml:"username"`
+	PasswordFile string        `yaml:"password_file"`
+	KeepAliveDur time.Duration `yaml:"keepalive"`
+	AckTimeout   time.Duration `yaml:"ack_timeout"`
+}
+
+// Outbox is the durable on-disk queue of detections.
+type Outbox struct {
+	Dir          string `yaml:"dir"`
+	QuotaBytes   int64  `yaml:"quota_bytes"`
+	SegmentBytes int64  `yaml:"segment_bytes"`
+}
+
+// Snippets bounds the triggered SigMF IQ snippets.
+type Snippets struct {
+	Dir      string        `yaml:"dir"` // empty disables snippets
+	MaxCount int           `yaml:"max_count"`
+	MaxBytes int64         `yaml:"max_bytes"`
+	Dur      time.Duration `yaml:"duration"`
+}
+
+// Source selects and parameterises the sample source.
+type Source struct {
+	Kind         string  `yaml:"kind"`
+	Path         string  `yaml:"path"` // file source
+	Serial       string  `yaml:"serial"`
+	SampleRateHz float64 `yaml:"sample_rate_hz"`
+	Seed         int64   `yaml:"seed"` // sim source
+}
+
+// Band is one entry of the scan plan.
+type Band struct {
+	Name       string        `yaml:"name"`
+	LowHz      float64       `yaml:"low_hz"`
+	HighHz     float64       `yaml:"high_hz"`
+	Priority   int           `yaml:"priority"`
+	Dwell      time.Duration `yaml:"dwell"`
+	Kind       string        `yaml:"kind"` // sweep | dwell
+	MaxRevisit time.Duration `yaml:"max_revisit"`
+}
+
+// Gain is one row of the gain table: the receive gain used in [LowHz, HighHz).
+type Gain struct {
+	LowHz  float64 `yaml:"low_hz"`
+	HighHz float64 `yaml:"high_hz"`
+	GainDB float64 `yaml:"gain_db"`
+}
+
+// Health configures the heartbeat.
+type Health struct {
+	IntervalDur time.Duration `yaml:"interval"`
+}
+
+// Tamper holds the thresholds of the tamper and jamming detector.
+type Tamper struct {
+	CollapseDB    float64       `yaml:"collapse_db"`    // floor this far below baseline: tampered
+	RiseDB        float64       `yaml:"rise_db"`        // floor this far above baseline: jammed
+	ClipFraction  float64       `yaml:"clip_fraction"`  // fraction of clipped samples: overloaded
+	StallDur      time.Duration `yaml:"stall"`          // no block for this long: stalled
+	BaselineAlpha float64       `yaml:"baseline_alpha"` // EWMA weight of the baseline
+	PersistBlocks int           `yaml:"persist_blocks"` // consecutive blocks before a state is raised
+}
+
+// Default returns a Config with every default set.
+func Default() Config {
+	return Config{
+		MQTT:     MQTT{URL: "tcp://127.0.0.1:1883", KeepAliveDur: 30 * time.Second, AckTimeout: 10 * time.Second},
+		Outbox:   Outbox{Dir: "outbox", QuotaBytes: 256 << 20, SegmentBytes: 4 << 20},
+		Snippets: Snippets{MaxCount: 100, MaxBytes: 512 << 20, Dur: 50 * time.Millisecond},
+		Source:   Source{Kind: SourceSim, SampleRateHz: 20e6},
+		Health:   Health{IntervalDur: 10 * time.Second},
+		Tamper: Tamper{CollapseDB: 6, RiseDB: 15, ClipFraction: 0.01, StallDur: 5 * time.Second,
+			BaselineAlpha: 0.02, PersistBlocks: 3},
+		SpectrumDur: 2 * time.Second,
+	}
+}
+
+// Load reads and parses the config file at path.
+func Load(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("open sensor config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return Config{}, fmt.Errorf("read sensor config %q: %w", path, err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("sensor config %q: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes data strictly over the defaults and validates the result.
+// Errors from the YAML decoder carry the line and column of the problem.
+func Parse(data []byte) (Config, error) {
+	if len(data) > MaxFileBytes {
+		return Config{}, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, MaxFileBytes)
+	}
+	c := Default()
+	if err := decodeYAML(data, &c); err != nil {
+		return Config{}, err
+	}
+	for i := range c.Bands {
+		b := &c.Bands[i]
+		if b.Kind == "" {
+			b.Kind = KindSweep
+		}
+		if b.Dwell == 0 {
+			b.Dwell = 10 * time.Millisecond
+		}
+		if b.MaxRevisit == 0 {
+			b.MaxRevisit = 2 * time.Second
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Validate reports the first problem with c, naming the field.
+func (c Config) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case !event.ValidID(c.Site):
+		return bad("site: %q is not a valid ID ([A-Za-z0-9_-], 1..64)", c.Site)
+	case !event.ValidID(c.Sensor):
+		return bad("sensor: %q is not a valid ID ([A-Za-z0-9_-], 1..64)", c.Sensor)
+	case c.MQTT.URL == "":
+		return bad("mqtt.url: missing")
+	case (c.MQTT.CertFile == "") != (c.MQTT.KeyFile == ""):
+		return bad("mqtt.cert_file and mqtt.key_file: give both or neither")
+	case c.MQTT.KeepAliveDur < time.Second || c.MQTT.AckTimeout <= 0:
+		return bad("mqtt.keepalive must be >= 1s and mqtt.ack_timeout > 0")
+	case c.Outbox.Dir == "":
+		return bad("outbox.dir: missing")
+	case c.Outbox.SegmentBytes < 4096:
+		return bad("outbox.segment_bytes: %d is below 4096", c.Outbox.SegmentBytes)
+	case c.Outbox.QuotaBytes < 2*c.Outbox.SegmentBytes:
+		return bad("outbox.quota_bytes: %d must be at least twice segment_bytes (%d)", c.Outbox.QuotaBytes, c.Outbox.SegmentBytes)
+	case c.Snippets.MaxCount < 0 || c.Snippets.MaxBytes < 0 || c.Snippets.Dur < 0:
+		return bad("snippets: limits must not be negative")
+	case c.Source.SampleRateHz <= 0 || c.Source.SampleRateHz > 100e6:
+		return bad("source.sample_rate_hz: %v out of range (0, 100e6]", c.Source.SampleRateHz)
+	case c.Health.IntervalDur < time.Second:
+		return bad("health.interval: %v is below 1s", c.Health.IntervalDur)
+	case c.SpectrumDur < 0:
+		return bad("spectrum_interval: must not be negative")
+	case c.Tamper.CollapseDB <= 0 || c.Tamper.RiseDB <= 0:
+		return bad("tamper.collapse_db and tamper.rise_db must be positive")
+	case c.Tamper.ClipFraction <= 0 || c.Tamper.ClipFraction > 1:
+		return bad("tamper.clip_fraction: %v not in (0,1]", c.Tamper.ClipFraction)
+	case c.Tamper.StallDur <= 0:
+		return bad("tamper.stall: must be positive")
+	case c.Tamper.BaselineAlpha <= 0 || c.Tamper.BaselineAlpha > 1:
+		return bad("tamper.baseline_alpha: %v not in (0,1]", c.Tamper.BaselineAlpha)
+	case c.Tamper.PersistBlocks < 1:
+		return bad("tamper.persist_blocks: must be at least 1")
+	}
+	switch c.Source.Kind {
+	case SourceHackRF, SourceHackRFTransfer, SourceSim:
+	case SourceFile:
+		if c.Source.Path == "" {
+			return bad("source.path: missing for source kind %q", SourceFile)
+		}
+	default:
+		return bad("source.kind: %q is not one of hackrf, hackrf_transfer, file, sim", c.Source.Kind)
+	}
+	if len(c.Bands) == 0 {
+		return bad("bands: need at least one band")
+	}
+	names := map[string]bool{}
+	for i, b := range c.Bands {
+		switch {
+		case b.Name == "" || len(b.Name) > 64:
+			return bad("bands[%d].name: must be 1..64 characters", i)
+		case names[b.Name]:
+			return bad("bands[%d].name: %q repeated", i, b.Name)
+		case !(b.LowHz > 0) || !(b.HighHz > b.LowHz) || b.HighHz > 1e11:
+			return bad("bands[%d] %q: need 0 < low_hz < high_hz <= 1e11", i, b.Name)
+		case b.Priority < 0 || b.Priority > 100:
+			return bad("bands[%d] %q: priority %d not in 0..100", i, b.Name, b.Priority)
+		case b.Dwell <= 0 || b.Dwell > time.Minute:
+			return bad("bands[%d] %q: dwell %v not in (0, 1m]", i, b.Name, b.Dwell)
+		case b.Kind != KindSweep && b.Kind != KindDwell:
+			return bad("bands[%d] %q: kind %q is not sweep or dwell", i, b.Name, b.Kind)
+		case b.MaxRevisit < b.Dwell:
+			return bad("bands[%d] %q: max_revisit %v shorter than dwell %v", i, b.Name, b.MaxRevisit, b.Dwell)
+		}
+		names[b.Name] = true
+	}
+	for i, g := range c.Gains {
+		if !(g.HighHz > g.LowHz) || g.LowHz < 0 || g.GainDB < 0 || g.GainDB > 120 {
+			return bad("gains[%d]: need 0 <= low_hz < high_hz and 0 <= gain_db <= 120", i)
+		}
+	}
+	return nil
+}
+
+// GainDB returns the gain-table gain for centerHz, and false when no row covers it.
+func (c Config) GainDB(centerHz float64) (float64, bool) {
+	for _, g := range c.Gains {
+		if centerHz >= g.LowHz && centerHz < g.HighHz {
+			return g.GainDB, true
+		}
+	}
+	return 0, false
+}
+
+// decodeYAML decodes strictly into c. The YAML library can panic on some
+// malformed input (found by FuzzParse); that panic becomes an error.
+func decodeYAML(data []byte, c *Config) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: malformed YAML: %v", ErrInvalid, r)
+		}
+	}()
+	if err := yaml.UnmarshalWithOptions(data, c, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
+		return fmt.Errorf("%w: %s", ErrInvalid, yaml.FormatError(err, false, false))
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFiles(t *testing.T) {
+	// wantErr lists a fragment every bad file's error must contain; the line
+	// number fragments prove the decoder's position reaches the user.
+	wantErr := map[string]string{
+		"unknown-field.bad.yaml": "[3:1]",
+		"bad-site.bad.yaml":      "site:",
+		"no-bands.bad.yaml":      "bands: need at least one band",
+		"band-order.bad.yaml":    "low_hz < high_hz",
+		"bad-kind.bad.yaml":      "kind \"hop\"",
+		"bad-source.bad.yaml":    "source.kind",
+		"file-no-path.bad.yaml":  "source.path",
+		"bad-duration.bad.yaml":  `invalid duration "ten seconds"`,
+		"syntax.bad.yaml":        "[3:1]",
+		"cert-no-key.bad.yaml":   "key_file",
+		"dup-band.bad.yaml":      "repeated",
+		"small-quota.bad.yaml":   "quota_bytes",
+		"low-health.bad.yaml":    "health.interval",
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	seen := 0
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			c, err := Load(f)
+			switch {
+			case strings.HasSuffix(name, ".good.yaml"):
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				if err := c.Validate(); err != nil {
+					t.Fatalf("Validate after Load: %v", err)
+				}
+			case strings.HasSuffix(name, ".bad.yaml"):
+				seen++
+				if err == nil {
+					t.Fatalf("Load succeeded, want error")
+				}
+				if !errors.Is(err, ErrInvalid) {
+					t.Errorf("error %v does not wrap ErrInvalid", err)
+				}
+				frag, ok := wantErr[name]
+				if !ok {
+					t.Fatalf("no expected fragment for %s; error was %v", name, err)
+				}
+				if !strings.Contains(err.Error(), frag) {
+					t.Errorf("error %q does not contain %q", err, frag)
+				}
+				if !strings.Contains(err.Error(), f) {
+					t.Errorf("error %q does not name the file", err)
+				}
+			}
+		})
+	}
+	if seen != len(wantErr) {
+		t.Errorf("saw %d bad files, table has %d", seen, len(wantErr))
+	}
+}
+
+func TestDefaultsApplied(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "minimal.good.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Default()
+	if c.Health.IntervalDur != 10*time.Second || c.Outbox != d.Outbox || c.Source != d.Source || c.Tamper != d.Tamper {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+	b := c.Bands[0]
+	if b.Kind != KindSweep || b.Dwell != 10*time.Millisecond || b.MaxRevisit != 2*time.Second {
+		t.Errorf("band defaults: got %+v", b)
+	}
+}
+
+func TestFullValues(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "full.good.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(c.Bands), 3; got != want {
+		t.Fatalf("bands: got %d, want %d", got, want)
+	}
+	if got, want := c.Bands[0].Dwell, 50*time.Millisecond; got != want {
+		t.Errorf("dwell: got %v, want %v", got, want)
+	}
+	if got, want := c.Bands[2].HighHz, 2483.5e6; got != want {
+		t.Errorf("high_hz: got %v, want %v", got, want)
+	}
+	if got, want := c.Source.Serial, "0000000000000000457863c8234e2f5f"; got != want {
+		t.Errorf("serial: got %q, want %q", got, want)
+	}
+	for _, tc := range []struct {
+		hz   float64
+		want float64
+		ok   bool
+	}{{900e6, 40, true}, {2.4e9, 46, true}, {8e9, 0, false}} {
+		got, ok := c.GainDB(tc.hz)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("GainDB(%v): got %v,%v want %v,%v", tc.hz, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestLoadMissing(t *testing.T) {
+	if _, err := Load(filepath.Join(t.TempDir(), "nope.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("got %v, want not-exist", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("Parse accepted a config Validate rejects: %v", err)
+		}
+	})
+}

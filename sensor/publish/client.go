@@ -1,0 +1,187 @@
+package publish
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// QoS levels used by the sensor.
+const (
+	QoS0 byte = 0
+	QoS1 byte = 1
+)
+
+// ErrNotConnected is returned by Publish while the client has no connection.
+var ErrNotConnected = errors.New("mqtt not connected")
+
+// Client is the MQTT seam: production uses NewPaho, tests inject a fake.
+type Client interface {
+	// Connect starts connecting; it returns once connected or when ctx ends.
+	// A client with auto-reconnect keeps trying in the background afterwards.
+	Connect(ctx context.Context) error
+	// Publish sends one message and, for QoS 1, waits for the broker's PUBACK
+	// or until ctx ends.
+	Publish(ctx context.Context, topic string, qos byte, retained bool, payload []byte) error
+	IsConnected() bool
+	// Disconnect closes the connection (the last will is not sent).
+	Disconnect()
+}
+
+// Options configures a Client.
+type Options struct {
+	BrokerURL    string
+	ClientID     string // the sensor ID
+	Username     string
+	Password     string
+	TLS          *tls.Config // nil: plain or system default for ssl://
+	StatusTopic  string      // LWT "offline" and "online" on connect, both retained
+	KeepAliveDur time.Duration
+	Logger       *slog.Logger
+}
+
+// Factory makes a Client; the agent takes one so tests inject a fake.
+type Factory func(Options) (Client, error)
+
+// TLSConfig builds a TLS config from PEM files: caFile (may be empty: system
+// roots) and an optional client certificate and key.
+func TLSConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("read CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %q: no PEM certificates", caFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if certFile != "" || keyFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load client certificate %q: %w", certFile, err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
+// ReadPasswordFile returns the first line of path, trimmed.
+func ReadPasswordFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read password file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(line), nil
+}
+
+type pahoClient struct {
+	c   mqtt.Client
+	log *slog.Logger
+}
+
+var _ Client = (*pahoClient)(nil)
+
+// NewPaho returns the production Client over paho. It validates opts and does
+// not touch the network until Connect.
+func NewPaho(opts Options) (Client, error) {
+	if opts.BrokerURL == "" {
+		return nil, errors.New("mqtt: broker URL missing")
+	}
+	if !event.ValidID(opts.ClientID) {
+		return nil, fmt.Errorf("mqtt: client ID %q is not a valid sensor ID", opts.ClientID)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	keep := opts.KeepAliveDur
+	if keep <= 0 {
+		keep = 30 * time.Second
+	}
+	o := mqtt.NewClientOptions().
+		AddBroker(opts.BrokerURL).
+		SetClientID(opts.ClientID).
+		SetCleanSession(false).
+		SetStore(nullStore{}).
+		SetOrderMatters(true).
+		SetKeepAlive(keep).
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(500 * time.Millisecond).
+		SetMaxReconnectInterval(5 * time.Second).
+		SetConnectTimeout(5 * time.Second)
+	if opts.Username != "" {
+		o.SetUsername(opts.Username).SetPassword(opts.Password)
+	}
+	if opts.TLS != nil {
+		o.SetTLSConfig(opts.TLS)
+	}
+	if opts.StatusTopic != "" {
+		topic := opts.StatusTopic
+		o.SetWill(topic, event.StatusOffline, QoS1, true)
+		o.SetOnConnectHandler(func(c mqtt.Client) {
+			// Handlers must not block: publish without waiting for the ack.
+			c.Publish(topic, QoS1, true, event.StatusOnline)
+			log.Info("mqtt connected", "broker", opts.BrokerURL)
+		})
+	}
+	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+		log.Warn("mqtt connection lost", "err", err)
+	})
+	return &pahoClient{c: mqtt.NewClient(o), log: log}, nil
+}
+
+func (p *pahoClient) Connect(ctx context.Context) error {
+	return wait(ctx, p.c.Connect())
+}
+
+func (p *pahoClient) Publish(ctx context.Context, topic string, qos byte, retained bool, payload []byte) error {
+	if !p.c.IsConnectionOpen() {
+		return ErrNotConnected
+	}
+	return wait(ctx, p.c.Publish(topic, qos, retained, payload))
+}
+
+func (p *pahoClient) IsConnected() bool { return p.c.IsConnectionOpen() }
+
+func (p *pahoClient) Disconnect() { p.c.Disconnect(250) }
+
+func wait(ctx context.Context, t mqtt.Token) error {
+	select {
+	case <-t.Done():
+		return t.Error()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// nullStore is a paho Store that keeps nothing. The Outbox is the durable
+// store: it re-sends whatever was not acknowledged, so paho's own copy would
+// only duplicate re-sends, and paho's resume of stored messages races with the
+// "online" publish made from the on-connect handler.
+type nullStore struct{}
+
+var _ mqtt.Store = nullStore{}
+
+func (nullStore) Open()                             {}
+func (nullStore) Put(string, packets.ControlPacket) {}
+func (nullStore) Get(string) packets.ControlPacket  { return nil }
+func (nullStore) All() []string                     { return nil }
+func (nullStore) Del(string)                        {}
+func (nullStore) Close()                            {}
+func (nullStore) Reset()                            {}

@@ -1,0 +1,38 @@
+// Package publish moves a sensor's events to the MQTT broker.
+//
+// Client is the small seam over the MQTT library (paho in production, a fake
+// in tests); NewPaho builds the production client: QoS 1, persistent session
+// (CleanSession=false) with the sensor ID as client ID, TLS from files,
+// username/password, last will "offline" retained on the status topic,
+// "online" retained on every connect, and auto-reconnect.
+//
+// Outbox is a durable on-disk queue of detections in front of the client, and
+// Sender drains it in order with at-least-once delivery: a record is removed
+// only after the broker's PUBACK, so after a reconnect or a restart everything
+// not acknowledged is sent again. Receivers de-duplicate by event ID.
+//
+// # Outbox format
+//
+// The outbox directory holds segment files seg-XXXXXXXXXXXXXXXXXXXX.log, named
+// by the sequence number of their first record, and a file "cursor" holding the
+// sequence number of the first unacknowledged record. A segment is a run of
+// records, each framed as
+//
+//	uint32 LE payload length | uint32 LE CRC-32C of payload | payload
+//
+// # Durability (fsync policy)
+//
+// Enqueue writes the record and fsyncs the segment before it returns, so an
+// accepted record survives a process kill or power loss. The cursor is written
+// to a temporary file, fsynced and renamed over the old one (and the directory
+// fsynced) on every Ack; losing the last cursor update only causes a re-send.
+// On Open a torn or corrupt tail (a length or CRC that does not check) is
+// detected, the segment is truncated to its last good record, and the rest of
+// the queue is kept.
+//
+// # Quota
+//
+// When the segments would exceed the disk quota, the oldest segment is deleted
+// and its unsent records are counted in Stats.Dropped; Stats.OverQuota stays set
+// until the queue drains, for the health alarm.
+package publish

@@ -1,0 +1,465 @@
+package publish
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// headerBytes is the size of a record's frame header.
+const headerBytes = 8
+
+// MaxRecordBytes bounds one record's payload.
+const MaxRecordBytes = 1 << 20
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Errors of the outbox.
+var (
+	ErrClosed        = errors.New("outbox closed")
+	ErrRecordTooLong = errors.New("outbox record too long")
+)
+
+// OutboxOptions configures Open.
+type OutboxOptions struct {
+	QuotaBytes   int64        // total size of all segments; at least 2*SegmentBytes
+	SegmentBytes int64        // a segment is closed once it reaches this size
+	Logger       *slog.Logger // nil: discard
+}
+
+// Record is one queued payload with its sequence number.
+type Record struct {
+	Seq     uint64
+	Payload []byte
+}
+
+// OutboxStats is a snapshot of the outbox's counters.
+type OutboxStats struct {
+	Depth     int64 // records not yet acknowledged
+	Bytes     int64 // bytes on disk in segments
+	Dropped   int64 // records dropped unsent because of the quota, since Open
+	Discarded int64 // torn or corrupt bytes discarded on Open
+	OverQuota bool  // records were dropped and the queue has not drained since
+}
+
+type segment struct {
+	base uint64 // seq of first record
+	f    *os.File
+	path string
+	size int64
+	offs []int64 // offset of each record's header
+	lens []int32 // payload length of each record
+}
+
+func (s *segment) end() uint64 { return s.base + uint64(len(s.offs)) }
+
+// Outbox is a durable FIFO of payloads on disk. It is safe for concurrent use.
+type Outbox struct {
+	dir  string
+	opts OutboxOptions
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	segs      []*segment // oldest first; the last is the one appended to
+	acked     uint64     // first unacknowledged seq
+	next      uint64     // seq of the next record enqueued
+	bytes     int64
+	dropped   int64
+	discarded int64
+	overQuota bool
+	closed    bool
+	broken    error         // a failed write: the in-memory index no longer matches the disk
+	notify    chan struct{} // closed and replaced when a record is enqueued
+}
+
+// Open opens or creates the outbox in dir, recovering from a torn tail.
+func Open(dir string, opts OutboxOptions) (*Outbox, error) {
+	if opts.SegmentBytes < 4096 {
+		return nil, fmt.Errorf("open outbox: segment size %d below 4096", opts.SegmentBytes)
+	}
+	if opts.QuotaBytes < 2*opts.SegmentBytes {
+		return nil, fmt.Errorf("open outbox: quota %d below twice the segment size", opts.QuotaBytes)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("open outbox: %w", err)
+	}
+	o := &Outbox{dir: dir, opts: opts, log: opts.Logger, notify: make(chan struct{})}
+	if err := o.load(); err != nil {
+		o.closeFiles()
+		return nil, fmt.Errorf("open outbox %q: %w", dir, err)
+	}
+	return o, nil
+}
+
+func segName(base uint64) string { return fmt.Sprintf("seg-%020d.log", base) }
+
+func (o *Outbox) load() error {
+	acked, err := readCursor(filepath.Join(o.dir, "cursor"))
+	if err != nil {
+		return err
+	}
+	names, err := filepath.Glob(filepath.Join(o.dir, "seg-*.log"))
+	if err != nil {
+		return err
+	}
+	var bases []uint64
+	for _, n := range names {
+		s := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(n), "seg-"), ".log")
+		b, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			o.log.Warn("outbox: ignoring stray file", "file", n)
+			continue
+		}
+		bases = append(bases, b)
+	}
+	sort.Slice(bases, func(i, j int) bool { return bases[i] < bases[j] })
+	o.acked, o.next = acked, acked
+	for i, b := range bases {
+		path := filepath.Join(o.dir, segName(b))
+		f, err := os.OpenFile(path, os.O_RDWR, 0o640)
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(f)
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		offs, lens, valid := ScanSegment(data)
+		if valid < int64(len(data)) {
+			o.discarded += int64(len(data)) - valid
+			o.log.Warn("outbox: discarding torn or corrupt tail", "segment", path, "bytes", int64(len(data))-valid)
+			if err := f.Truncate(valid); err != nil {
+				f.Close()
+				return fmt.Errorf("truncate %s: %w", path, err)
+			}
+			if err := f.Sync(); err != nil {
+				f.Close()
+				return err
+			}
+		}
+		s := &segment{base: b, f: f, path: path, size: valid, offs: offs, lens: lens}
+		if i > 0 && b < o.segs[len(o.segs)-1].end() {
+			f.Close()
+			return fmt.Errorf("segment %s overlaps its predecessor", path)
+		}
+		o.segs = append(o.segs, s)
+		o.bytes += valid
+		if s.end() > o.next {
+			o.next = s.end()
+		}
+	}
+	if len(o.segs) > 0 && o.acked < o.segs[0].base {
+		o.acked = o.segs[0].base
+	}
+	if o.acked > o.next {
+		o.acked = o.next
+	}
+	if len(o.segs) == 0 {
+		return o.newSegment()
+	}
+	if _, err := o.segs[len(o.segs)-1].f.Seek(0, io.SeekEnd); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ScanSegment parses the records of one segment's bytes. It returns each
+// record's header offset and payload length, and the length of the valid
+// prefix; anything after it is a torn or corrupt tail. It never panics.
+func ScanSegment(data []byte) (offs []int64, lens []int32, valid int64) {
+	var off int64
+	for {
+		rest := data[off:]
+		if len(rest) < headerBytes {
+			return offs, lens, off
+		}
+		n := binary.LittleEndian.Uint32(rest)
+		sum := binary.LittleEndian.Uint32(rest[4:])
+		if n > MaxRecordBytes || int64(n) > int64(len(rest)-headerBytes) {
+			return offs, lens, off
+		}
+		if crc32.Checksum(rest[headerBytes:headerBytes+int(n)], castagnoli) != sum {
+			return offs, lens, off
+		}
+		offs = append(offs, off)
+		lens = append(lens, int32(n))
+		off += headerBytes + int64(n)
+	}
+}
+
+func readCursor(path string) (uint64, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(b) != 12 || crc32.Checksum(b[:8], castagnoli) != binary.LittleEndian.Uint32(b[8:]) {
+		// A bad cursor only causes re-sends: start from the oldest segment.
+		return 0, nil
+	}
+	return binary.LittleEndian.Uint64(b), nil
+}
+
+func (o *Outbox) writeCursor() error {
+	var b [12]byte
+	binary.LittleEndian.PutUint64(b[:], o.acked)
+	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b[:8], castagnoli))
+	tmp := filepath.Join(o.dir, "cursor.tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b[:]); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(o.dir, "cursor")); err != nil {
+		return err
+	}
+	return syncDir(o.dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func (o *Outbox) newSegment() error {
+	path := filepath.Join(o.dir, segName(o.next))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	o.segs = append(o.segs, &segment{base: o.next, f: f, path: path})
+	return syncDir(o.dir)
+}
+
+// Enqueue appends payload durably: when it returns nil the record is on disk
+// (fsynced). It returns the record's sequence number.
+func (o *Outbox) Enqueue(payload []byte) (uint64, error) {
+	return o.EnqueueBatch([][]byte{payload})
+}
+
+// EnqueueBatch appends payloads in order with one fsync per segment touched:
+// when it returns nil all of them are on disk. It returns the sequence number
+// of the last one. After a write error the outbox refuses further records
+// until reopened, which recovers exactly what reached the disk.
+func (o *Outbox) EnqueueBatch(payloads [][]byte) (uint64, error) {
+	for _, p := range payloads {
+		if len(p) > MaxRecordBytes || int64(len(p))+headerBytes > o.opts.SegmentBytes {
+			return 0, fmt.Errorf("enqueue %d bytes: %w", len(p), ErrRecordTooLong)
+		}
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return 0, ErrClosed
+	}
+	if o.broken != nil {
+		return 0, fmt.Errorf("outbox needs reopening after %w", o.broken)
+	}
+	var buf []byte
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		cur := o.segs[len(o.segs)-1]
+		off := cur.size - int64(len(buf))
+		if _, err := cur.f.WriteAt(buf, off); err != nil {
+			o.broken = fmt.Errorf("enqueue: write %s: %w", cur.path, err)
+			return o.broken
+		}
+		if err := cur.f.Sync(); err != nil {
+			o.broken = fmt.Errorf("enqueue: sync %s: %w", cur.path, err)
+			return o.broken
+		}
+		buf = buf[:0]
+		return nil
+	}
+	added := 0
+	defer func() {
+		if added > 0 {
+			close(o.notify)
+			o.notify = make(chan struct{})
+		}
+	}()
+	for _, p := range payloads {
+		need := int64(len(p)) + headerBytes
+		cur := o.segs[len(o.segs)-1]
+		if cur.size+need > o.opts.SegmentBytes {
+			if err := flush(); err != nil {
+				return 0, err
+			}
+			if err := o.newSegment(); err != nil {
+				return 0, fmt.Errorf("enqueue: new segment: %w", err)
+			}
+			cur = o.segs[len(o.segs)-1]
+		}
+		for o.bytes+need > o.opts.QuotaBytes && len(o.segs) > 1 {
+			o.dropOldest()
+		}
+		var h [headerBytes]byte
+		binary.LittleEndian.PutUint32(h[:], uint32(len(p)))
+		binary.LittleEndian.PutUint32(h[4:], crc32.Checksum(p, castagnoli))
+		buf = append(append(buf, h[:]...), p...)
+		// Index the record now; it becomes visible to readers only after the
+		// flush below, because the lock is held until then.
+		cur.offs = append(cur.offs, cur.size)
+		cur.lens = append(cur.lens, int32(len(p)))
+		cur.size += need
+		o.bytes += need
+		o.next++
+		added++
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	return o.next - 1, nil
+}
+
+// dropOldest deletes the oldest segment, counting its unacknowledged records.
+func (o *Outbox) dropOldest() {
+	s := o.segs[0]
+	if o.acked < s.end() {
+		lost := s.end() - max(o.acked, s.base)
+		o.dropped += int64(lost)
+		o.overQuota = true
+		o.acked = s.end()
+		o.log.Warn("outbox over quota: dropped oldest records", "records", lost)
+	}
+	o.removeSeg()
+	_ = o.writeCursor()
+}
+
+func (o *Outbox) removeSeg() {
+	s := o.segs[0]
+	s.f.Close()
+	if err := os.Remove(s.path); err != nil {
+		o.log.Warn("outbox: remove segment", "err", err)
+	}
+	o.bytes -= s.size
+	o.segs = o.segs[1:]
+}
+
+// Oldest returns the oldest unacknowledged record, waiting for one until ctx ends.
+func (o *Outbox) Oldest(ctx context.Context) (Record, error) {
+	for {
+		o.mu.Lock()
+		if o.closed {
+			o.mu.Unlock()
+			return Record{}, ErrClosed
+		}
+		if o.acked < o.next {
+			r, err := o.readLocked(o.acked)
+			o.mu.Unlock()
+			return r, err
+		}
+		ch := o.notify
+		o.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Record{}, ctx.Err()
+		}
+	}
+}
+
+func (o *Outbox) readLocked(seq uint64) (Record, error) {
+	for _, s := range o.segs {
+		if seq >= s.base && seq < s.end() {
+			i := seq - s.base
+			buf := make([]byte, s.lens[i])
+			if _, err := s.f.ReadAt(buf, s.offs[i]+headerBytes); err != nil {
+				return Record{}, fmt.Errorf("read record %d from %s: %w", seq, s.path, err)
+			}
+			return Record{Seq: seq, Payload: buf}, nil
+		}
+	}
+	return Record{}, fmt.Errorf("outbox: record %d not found", seq)
+}
+
+// Ack marks every record up to and including seq delivered, persists the
+// cursor and deletes segments that are wholly delivered.
+func (o *Outbox) Ack(seq uint64) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return ErrClosed
+	}
+	if seq < o.acked || seq >= o.next {
+		return nil // already acknowledged, or dropped meanwhile
+	}
+	o.acked = seq + 1
+	for len(o.segs) > 1 && o.segs[0].end() <= o.acked {
+		o.removeSeg()
+	}
+	if o.acked == o.next {
+		o.overQuota = false
+	}
+	if err := o.writeCursor(); err != nil {
+		return fmt.Errorf("outbox: write cursor: %w", err)
+	}
+	return nil
+}
+
+// Stats returns a snapshot of the counters.
+func (o *Outbox) Stats() OutboxStats {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return OutboxStats{Depth: int64(o.next - o.acked), Bytes: o.bytes, Dropped: o.dropped,
+		Discarded: o.discarded, OverQuota: o.overQuota}
+}
+
+// Close persists the cursor and closes the segment files. Records not yet
+// acknowledged stay on disk for the next Open.
+func (o *Outbox) Close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return nil
+	}
+	o.closed = true
+	close(o.notify)
+	err := o.writeCursor()
+	if cerr := o.closeFiles(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (o *Outbox) closeFiles() error {
+	var err error
+	for _, s := range o.segs {
+		if cerr := s.f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
