@@ -1,4 +1,5 @@
-// Package site is the site model: floors, rooms as polygons in metres, walls
-// with attenuation, and sensors with position and calibration, loaded from one
-// strictly validated YAML file per site.
+// Package site is the physical model of one prison site: floors, rooms as
+// polygons in metres, walls with their radio loss in dB, and sensors with
+// their positions and calibration. Load reads it from strict YAML and
+// validates it; the geometry helpers (RoomAt, WallLossDB) serve localisation.
 package site

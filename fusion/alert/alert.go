@@ -1,0 +1,483 @@
+package alert
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// State is an alert's state.
+type State int
+
+// Alert states in the order an alert moves through them.
+const (
+	StateInactive State = iota
+	StatePending
+	StateFiring
+	StateResolved
+)
+
+// String returns the state's wire name.
+func (s State) String() string {
+	switch s {
+	case StatePending:
+		return event.AlertPending
+	case StateFiring:
+		return event.AlertFiring
+	case StateResolved:
+		return event.AlertResolved
+	}
+	return "inactive"
+}
+
+// Zone statuses returned by ZoneStatus.
+const (
+	ZoneClear   = "clear"
+	ZoneAlert   = "alert"
+	ZoneUnknown = "unknown"
+)
+
+// Publisher sends an alert state change (to MQTT, webhooks, syslog).
+type Publisher interface {
+	PublishAlert(ctx context.Context, a event.Alert) error
+}
+
+// Location is one localisation of an emitter track, as the alert engine sees it.
+type Location struct {
+	Track      string
+	Class      string
+	Link       string
+	Room       string // most likely room
+	Prob       float64
+	RoomProbs  map[string]float64
+	Pos        site.Point
+	Authorised bool
+	Evidence   []string // detection IDs
+	At         time.Time
+}
+
+type alertState struct {
+	rule     *Rule
+	key      string
+	state    State
+	alert    event.Alert
+	active   time.Time
+	lastSeen time.Time
+	pos      site.Point
+}
+
+type sensorState struct {
+	offline   bool
+	health    string
+	changedAt time.Time
+}
+
+// Engine evaluates the rules. It is safe for concurrent use.
+type Engine struct {
+	cfg   Config
+	site  *site.Site
+	store store.AlertStore
+	pub   Publisher
+	log   *slog.Logger
+
+	mu        sync.Mutex
+	alerts    map[string]*alertState // by rule name + key
+	sensors   map[string]*sensorState
+	incidents map[string]*store.Incident
+	// drones are recent drone alerts, candidates for a drone-drop incident.
+	drones []*alertState
+}
+
+// New returns an alert engine for s. pub and st may be nil.
+func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog.Logger) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, errors.New("alert: nil site")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{cfg: cfg, site: s, store: st, pub: pub, log: log,
+		alerts: map[string]*alertState{}, sensors: map[string]*sensorState{}, incidents: map[string]*store.Incident{}}
+	for i := range e.cfg.Rules {
+		e.cfg.Rules[i].applyDefaults()
+	}
+	return e, nil
+}
+
+func alertID(rule, key string, active time.Time) string {
+	h := sha256.Sum256([]byte(rule + "\x00" + key + "\x00" + strconv.FormatInt(active.UnixNano(), 10)))
+	return hex.EncodeToString(h[:10])
+}
+
+// ObserveLocation feeds one localisation; unauthorised phones and drones in
+// matching rooms raise or refresh alerts.
+func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
+	room, ok := e.site.Room(loc.Room)
+	if !ok {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	for i := range e.cfg.Rules {
+		r := &e.cfg.Rules[i]
+		if r.Kind != KindUnauthorisedUplink && r.Kind != KindDrone {
+			continue
+		}
+		if loc.Authorised || !slices.Contains(r.Classes, loc.Class) || !slices.Contains(r.RoomKinds, room.Kind) || loc.Prob < r.MinProb {
+			continue
+		}
+		if r.Kind == KindUnauthorisedUplink && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD && loc.Link != event.LinkUnknown {
+			continue
+		}
+		key := loc.Track + "/" + loc.Room
+		a := e.alerts[r.Name+"/"+key]
+		if a == nil || a.state == StateResolved {
+			a = &alertState{rule: r, key: key, active: loc.At}
+			a.alert = event.Alert{Schema: event.SchemaVersion, ID: alertID(r.Name, key, loc.At), Site: e.site.ID,
+				Rule: r.Name, Severity: r.Severity, Room: loc.Room, Zone: room.Zone, Track: loc.Track,
+				Class: loc.Class, ActiveNS: loc.At.UnixNano()}
+			e.alerts[r.Name+"/"+key] = a
+		}
+		a.lastSeen = loc.At
+		a.pos = loc.Pos
+		a.alert.Probability = math.Min(1, math.Max(0, loc.Prob))
+		a.alert.RoomProbs = loc.RoomProbs
+		for _, id := range loc.Evidence {
+			if len(a.alert.Evidence) < 50 && !slices.Contains(a.alert.Evidence, id) {
+				a.alert.Evidence = append(a.alert.Evidence, id)
+			}
+		}
+		if a.state == StateInactive {
+			what := "unauthorised " + loc.Class + " uplink"
+			if r.Kind == KindDrone {
+				what = "drone (" + loc.Class + ")"
+			}
+			a.alert.Summary = fmt.Sprintf("%s in %s %s, %.0f%%", what, room.Kind, room.ID, 100*loc.Prob)
+			errs = append(errs, e.transition(ctx, a, StatePending, loc.At))
+		}
+		errs = append(errs, e.advance(ctx, a, loc.At))
+	}
+	return errors.Join(errs...)
+}
+
+// ObserveStatus feeds a sensor's retained status (online/offline).
+func (e *Engine) ObserveStatus(ctx context.Context, sensor, status string, at time.Time) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st := e.sensor(sensor)
+	st.offline = status == event.StatusOffline
+	var errs []error
+	for i := range e.cfg.Rules {
+		r := &e.cfg.Rules[i]
+		if r.Kind == KindSensorOffline {
+			errs = append(errs, e.sensorCondition(ctx, r, sensor, st.offline, "sensor "+sensor+" offline", at))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ObserveHealth feeds a sensor's health report.
+func (e *Engine) ObserveHealth(ctx context.Context, h event.Health) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	at := time.Unix(0, h.TimeNS)
+	st := e.sensor(h.Sensor)
+	st.health = h.State
+	var errs []error
+	for i := range e.cfg.Rules {
+		r := &e.cfg.Rules[i]
+		if r.Kind == KindSensorHealth {
+			bad := slices.Contains(r.States, h.State)
+			errs = append(errs, e.sensorCondition(ctx, r, h.Sensor, bad, "sensor "+h.Sensor+" "+h.State, at))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) sensor(id string) *sensorState {
+	st := e.sensors[id]
+	if st == nil {
+		st = &sensorState{health: event.StateOK}
+		e.sensors[id] = st
+	}
+	return st
+}
+
+func (e *Engine) sensorCondition(ctx context.Context, r *Rule, sensor string, bad bool, summary string, at time.Time) error {
+	k := r.Name + "/" + sensor
+	a := e.alerts[k]
+	if !bad {
+		if a != nil && (a.state == StatePending || a.state == StateFiring) {
+			return e.transition(ctx, a, StateResolved, at)
+		}
+		return nil
+	}
+	if a == nil || a.state == StateResolved {
+		a = &alertState{rule: r, key: sensor, active: at}
+		zone := ""
+		if sn, ok := e.site.Sensor(sensor); ok && len(sn.Zones) > 0 {
+			zone = sn.Zones[0]
+		}
+		a.alert = event.Alert{Schema: event.SchemaVersion, ID: alertID(r.Name, sensor, at), Site: e.site.ID,
+			Rule: r.Name, Severity: r.Severity, Sensor: sensor, Zone: zone, Summary: summary, ActiveNS: at.UnixNano()}
+		e.alerts[k] = a
+		if err := e.transition(ctx, a, StatePending, at); err != nil {
+			return err
+		}
+	}
+	a.lastSeen = at
+	return e.advance(ctx, a, at)
+}
+
+// advance fires a pending alert whose condition has held for its rule's For.
+func (e *Engine) advance(ctx context.Context, a *alertState, now time.Time) error {
+	if a.state == StatePending && now.Sub(a.active) >= time.Duration(a.rule.For) {
+		return e.transition(ctx, a, StateFiring, now)
+	}
+	return nil
+}
+
+// Tick advances time: pending alerts fire after For, location alerts not
+// seen for ResolveAfter resolve. Call it periodically (e.g. every second).
+func (e *Engine) Tick(ctx context.Context, now time.Time) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	keys := make([]string, 0, len(e.alerts))
+	for k := range e.alerts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // deterministic order of publications
+	var errs []error
+	for _, k := range keys {
+		a := e.alerts[k]
+		switch a.state {
+		case StatePending, StateFiring:
+			sensorRule := a.rule.Kind == KindSensorOffline || a.rule.Kind == KindSensorHealth
+			if !sensorRule && now.Sub(a.lastSeen) >= time.Duration(a.rule.ResolveAfter) {
+				errs = append(errs, e.transition(ctx, a, StateResolved, now))
+				continue
+			}
+			if sensorRule {
+				a.lastSeen = now
+			}
+			errs = append(errs, e.advance(ctx, a, now))
+		case StateResolved:
+			if now.Sub(a.lastSeen) > time.Duration(a.rule.ResolveAfter)+time.Hour {
+				delete(e.alerts, k) // forget long-resolved alerts
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// transition moves a to state s at now, links incidents on firing, then
+// stores and publishes the change.
+func (e *Engine) transition(ctx context.Context, a *alertState, s State, now time.Time) error {
+	a.state = s
+	a.alert.State = s.String()
+	a.alert.UpdatedNS = now.UnixNano()
+	if s == StateFiring {
+		e.linkIncident(ctx, a, now)
+	}
+	e.log.Info("alert", "rule", a.rule.Name, "state", a.alert.State, "id", a.alert.ID, "room", a.alert.Room, "sensor", a.alert.Sensor)
+	var errs []error
+	if e.store != nil {
+		if err := e.store.UpsertAlert(ctx, a.alert); err != nil {
+			errs = append(errs, fmt.Errorf("store alert %s: %w", a.alert.ID, err))
+		}
+	}
+	if e.pub != nil {
+		if err := e.pub.PublishAlert(ctx, a.alert); err != nil {
+			errs = append(errs, fmt.Errorf("publish alert %s: %w", a.alert.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) dropRule() *Rule {
+	for i := range e.cfg.Rules {
+		if e.cfg.Rules[i].Kind == KindDroneDrop {
+			return &e.cfg.Rules[i]
+		}
+	}
+	return nil
+}
+
+// linkIncident gives a firing location alert its incident: a drone opens a
+// drone-drop incident; an unauthorised phone that fires within the drop
+// rule's window and radius of a drone joins that incident; any other phone
+// opens its own.
+func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time) {
+	var inc *store.Incident
+	switch a.rule.Kind {
+	case KindDrone:
+		if dr := e.dropRule(); dr != nil {
+			e.drones = append(e.drones, a)
+			inc = e.newIncident("drone_drop", a, now)
+		}
+	case KindUnauthorisedUplink:
+		if dr := e.dropRule(); dr != nil {
+			keep := e.drones[:0]
+			for _, d := range e.drones {
+				if now.Sub(d.lastSeen) <= time.Duration(dr.Window) {
+					keep = append(keep, d)
+				}
+			}
+			e.drones = keep
+			for i := len(e.drones) - 1; i >= 0; i-- {
+				d := e.drones[i]
+				if d.alert.Incident == "" || now.Sub(d.active) < 0 {
+					continue
+				}
+				if math.Hypot(a.pos.X-d.pos.X, a.pos.Y-d.pos.Y) <= dr.RadiusM {
+					inc = e.incidents[d.alert.Incident]
+					break
+				}
+			}
+		}
+		if inc == nil {
+			inc = e.newIncident("illicit_phone", a, now)
+		}
+	default:
+		return
+	}
+	if inc == nil {
+		return
+	}
+	a.alert.Incident = inc.ID
+	if !slices.Contains(inc.Alerts, a.alert.ID) {
+		inc.Alerts = append(inc.Alerts, a.alert.ID)
+	}
+	if a.alert.Room != "" && !slices.Contains(inc.Rooms, a.alert.Room) {
+		inc.Rooms = append(inc.Rooms, a.alert.Room)
+	}
+	for _, id := range a.alert.Evidence {
+		if len(inc.Detections) < 200 && !slices.Contains(inc.Detections, id) {
+			inc.Detections = append(inc.Detections, id)
+		}
+	}
+	inc.UpdatedNS = now.UnixNano()
+	if inc.Kind == "drone_drop" && a.rule.Kind == KindUnauthorisedUplink {
+		inc.Summary = fmt.Sprintf("drone drop followed by unauthorised phone in %s", a.alert.Room)
+	}
+	if e.store != nil {
+		if err := e.store.UpsertIncident(ctx, *inc); err != nil {
+			e.log.Warn("store incident", "id", inc.ID, "err", err)
+		}
+	}
+}
+
+func (e *Engine) newIncident(kind string, a *alertState, now time.Time) *store.Incident {
+	inc := &store.Incident{ID: "inc-" + a.alert.ID, Site: e.site.ID, Kind: kind, Summary: a.alert.Summary,
+		State: "open", OpenedNS: now.UnixNano()}
+	e.incidents[inc.ID] = inc
+	return inc
+}
+
+// Ack records an acknowledgement of the alert with the given ID.
+func (e *Engine) Ack(ctx context.Context, id, user, note string, at time.Time) (event.Alert, error) {
+	if user == "" {
+		return event.Alert{}, errors.New("ack: user missing")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, a := range e.alerts {
+		if a.alert.ID == id {
+			a.alert.AckBy, a.alert.AckNote, a.alert.AckNS = user, note, at.UnixNano()
+			if e.store != nil {
+				if _, err := e.store.Ack(ctx, id, user, note, at); err != nil {
+					return a.alert, fmt.Errorf("ack %s: %w", id, err)
+				}
+			}
+			return a.alert, nil
+		}
+	}
+	if e.store != nil {
+		return e.store.Ack(ctx, id, user, note, at)
+	}
+	return event.Alert{}, fmt.Errorf("ack %s: %w", id, store.ErrNotFound)
+}
+
+// Active returns the pending and firing alerts, sorted by ID.
+func (e *Engine) Active() []event.Alert {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []event.Alert
+	for _, a := range e.alerts {
+		if a.state == StatePending || a.state == StateFiring {
+			out = append(out, a.alert)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// All returns every alert the engine remembers (including resolved), sorted by ID.
+func (e *Engine) All() []event.Alert {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []event.Alert
+	for _, a := range e.alerts {
+		if a.state != StateInactive {
+			out = append(out, a.alert)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Incidents returns the incidents opened so far, sorted by ID.
+func (e *Engine) Incidents() []store.Incident {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]store.Incident, 0, len(e.incidents))
+	for _, inc := range e.incidents {
+		c := *inc
+		c.Alerts = slices.Clone(inc.Alerts)
+		c.Rooms = slices.Clone(inc.Rooms)
+		c.Detections = slices.Clone(inc.Detections)
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// ZoneStatus returns "unknown" when any sensor covering zone is offline, not
+// healthy or not heard from yet (or none covers it), "alert" when a location alert is firing in
+// the zone, and "clear" otherwise.
+func (e *Engine) ZoneStatus(zone string) string {
+	ids := e.site.SensorsInZone(zone)
+	if len(ids) == 0 {
+		return ZoneUnknown
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range ids {
+		if st := e.sensors[id]; st == nil || st.offline || st.health != event.StateOK {
+			return ZoneUnknown // unheard sensors are not known to be healthy
+		}
+	}
+	for _, a := range e.alerts {
+		if a.state == StateFiring && a.alert.Zone == zone && a.alert.Room != "" {
+			return ZoneAlert
+		}
+	}
+	return ZoneClear
+}

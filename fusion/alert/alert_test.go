@@ -1,0 +1,196 @@
+package alert
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
+)
+
+func TestLoadConfigFiles(t *testing.T) {
+	wantErr := map[string]string{
+		"kind.bad.yaml":          `kind "nonsense" unknown`,
+		"duplicate.bad.yaml":     `duplicate name "x"`,
+		"duration.bad.yaml":      `duration "soon"`,
+		"unknown-field.bad.yaml": "colour",
+		"severity.bad.yaml":      `severity "apocalyptic"`,
+		"roomkinds.bad.yaml":     "room_kinds missing",
+	}
+	files, _ := filepath.Glob("testdata/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no test files")
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			fh, err := os.Open(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fh.Close()
+			c, err := LoadConfig(fh)
+			if strings.HasSuffix(name, ".good.yaml") {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := time.Duration(c.Rules[0].For); got != 10*time.Second {
+					t.Errorf("for: got %v, want 10s", got)
+				}
+				if got := c.Rules[2].Window; time.Duration(got) != 5*time.Minute {
+					t.Errorf("window: got %v, want 5m", got)
+				}
+				if got := c.Rules[0].Classes; len(got) != len(PhoneClasses) {
+					t.Errorf("default classes: got %v", got)
+				}
+				return
+			}
+			want, ok := wantErr[name]
+			if !ok {
+				t.Fatalf("no expected error for %s", name)
+			}
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("got %v, want error containing %q", err, want)
+			}
+		})
+	}
+}
+
+func TestStateString(t *testing.T) {
+	for s, want := range map[State]string{StateInactive: "inactive", StatePending: "pending", StateFiring: "firing", StateResolved: "resolved"} {
+		if got := s.String(); got != want {
+			t.Errorf("%d: got %q, want %q", int(s), got, want)
+		}
+	}
+}
+
+type recorder struct {
+	mu  sync.Mutex
+	got []event.Alert
+}
+
+func (r *recorder) PublishAlert(_ context.Context, a event.Alert) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, a)
+	return nil
+}
+
+func (r *recorder) states() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var s []string
+	for _, a := range r.got {
+		s = append(s, a.Rule+":"+a.State)
+	}
+	return s
+}
+
+func wing(t *testing.T) *site.Site {
+	t.Helper()
+	s, err := site.LoadFile("../site/testdata/wing.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestLifecycle(t *testing.T) {
+	ctx := context.Background()
+	rec := &recorder{}
+	e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, At: t0, Evidence: []string{"d1"}}
+	for i := range 5 { // seen every 5 s for 20 s: pending once, firing once (dedupe)
+		loc.At = t0.Add(time.Duration(i) * 5 * time.Second)
+		if err := e.ObserveLocation(ctx, loc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.ZoneStatus("wing-b"); got != ZoneAlert {
+		t.Errorf("zone status: got %q, want alert", got)
+	}
+	if err := e.Tick(ctx, t0.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(rec.states(), ",")
+	want := "unauthorised-uplink-in-cell:pending,unauthorised-uplink-in-cell:firing,unauthorised-uplink-in-cell:resolved"
+	if got != want {
+		t.Errorf("got transitions %s, want %s", got, want)
+	}
+	if got := e.ZoneStatus("wing-b"); got != ZoneClear {
+		t.Errorf("zone status after resolve: got %q, want clear", got)
+	}
+	// Authorised emissions never alert.
+	loc.Track, loc.Authorised, loc.At = "t2", true, t0.Add(10*time.Minute)
+	if err := e.ObserveLocation(ctx, loc); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.states()); n != 3 {
+		t.Errorf("authorised emission produced %d transitions, want none", n-3)
+	}
+	a, err := e.Ack(ctx, rec.got[0].ID, "officer1", "searched cell", t0.Add(11*time.Minute))
+	if err != nil || a.AckBy != "officer1" {
+		t.Errorf("ack: %+v, %v", a, err)
+	}
+}
+
+func TestSensorHealthZoneUnknown(t *testing.T) {
+	ctx := context.Background()
+	rec := &recorder{}
+	e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	if got := e.ZoneStatus("wing-b"); got != ZoneUnknown {
+		t.Fatalf("before any status: got %q, want unknown", got)
+	}
+	online(t, e, t0)
+	if got := e.ZoneStatus("wing-b"); got != ZoneClear {
+		t.Fatalf("all online: got %q", got)
+	}
+	if err := e.ObserveHealth(ctx, event.Health{Schema: 1, Site: "hmp-test", Sensor: "s3", TimeNS: t0.UnixNano(), State: event.StateJammed}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.ZoneStatus("wing-b"); got != ZoneUnknown {
+		t.Errorf("jammed sensor: got %q, want unknown", got)
+	}
+	if got := e.ZoneStatus("yard"); got != ZoneClear {
+		t.Errorf("other zone: got %q, want clear", got)
+	}
+	if err := e.Tick(ctx, t0.Add(31*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ObserveHealth(ctx, event.Health{Schema: 1, Site: "hmp-test", Sensor: "s3", TimeNS: t0.Add(time.Minute).UnixNano(), State: event.StateOK}); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(rec.states(), ",")
+	if want := "sensor-health:pending,sensor-health:firing,sensor-health:resolved"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if got := e.ZoneStatus("wing-b"); got != ZoneClear {
+		t.Errorf("recovered: got %q, want clear", got)
+	}
+}
+
+func online(t *testing.T, e *Engine, at time.Time) {
+	t.Helper()
+	for _, sn := range e.site.Sensors {
+		if err := e.ObserveStatus(context.Background(), sn.ID, event.StatusOnline, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,191 @@
+package alert
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
+)
+
+// Rule kinds.
+const (
+	KindUnauthorisedUplink = "unauthorised_uplink" // unauthorised uplink located in a room of RoomKinds
+	KindDrone              = "drone"               // drone class located in a room of RoomKinds
+	KindDroneDrop          = "drone_drop"          // links a drone and a later phone within Window and RadiusM
+	KindSensorOffline      = "sensor_offline"      // status offline (the sensor's last will)
+	KindSensorHealth       = "sensor_health"       // health state in States
+)
+
+// Duration is a time.Duration written in YAML as "30s", "2m".
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(b []byte) error {
+	s := string(bytes.Trim(bytes.TrimSpace(b), `"'`))
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration %q: %w", s, err)
+	}
+	if v < 0 {
+		return fmt.Errorf("duration %q: negative", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration as a Go duration string.
+func (d Duration) MarshalYAML() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Rule is one alerting rule.
+type Rule struct {
+	Name         string   `yaml:"name"`
+	Kind         string   `yaml:"kind"`
+	Severity     string   `yaml:"severity"`      // info, warning, critical
+	For          Duration `yaml:"for"`           // condition must hold this long before firing
+	ResolveAfter Duration `yaml:"resolve_after"` // resolved when not seen for this long; default 2m
+	RoomKinds    []string `yaml:"room_kinds"`    // for uplink and drone rules
+	Classes      []string `yaml:"classes"`       // event classes; defaults per kind
+	MinProb      float64  `yaml:"min_prob"`      // minimum room probability; default 0.3
+	States       []string `yaml:"states"`        // for sensor_health; default tampered, jammed, overloaded
+	Window       Duration `yaml:"window"`        // for drone_drop; default 10m
+	RadiusM      float64  `yaml:"radius_m"`      // for drone_drop; default 60
+}
+
+// Config is the alerting configuration.
+type Config struct {
+	Rules []Rule `yaml:"rules"`
+}
+
+// PhoneClasses are the classes treated as a phone uplink.
+var PhoneClasses = []string{event.ClassGSM, event.ClassUMTS, event.ClassLTE, event.ClassNR}
+
+// DroneClasses are the classes treated as a drone.
+var DroneClasses = []string{event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog}
+
+// DefaultConfig returns the rules of DESIGN.md §5.
+func DefaultConfig() Config {
+	c := Config{Rules: []Rule{
+		{Name: "unauthorised-uplink-in-cell", Kind: KindUnauthorisedUplink, Severity: event.SeverityCritical,
+			For: Duration(10 * time.Second), RoomKinds: []string{site.KindCell}},
+		{Name: "unauthorised-uplink", Kind: KindUnauthorisedUplink, Severity: event.SeverityWarning,
+			For: Duration(30 * time.Second), RoomKinds: []string{site.KindLanding, site.KindOffice, site.KindYard}},
+		{Name: "drone", Kind: KindDrone, Severity: event.SeverityCritical,
+			RoomKinds: []string{site.KindPerimeter, site.KindYard, site.KindOutside}},
+		{Name: "drone-drop", Kind: KindDroneDrop, Severity: event.SeverityCritical},
+		{Name: "sensor-offline", Kind: KindSensorOffline, Severity: event.SeverityWarning, For: Duration(30 * time.Second)},
+		{Name: "sensor-health", Kind: KindSensorHealth, Severity: event.SeverityWarning, For: Duration(30 * time.Second)},
+	}}
+	for i := range c.Rules {
+		c.Rules[i].applyDefaults()
+	}
+	return c
+}
+
+func (r *Rule) applyDefaults() {
+	if r.Severity == "" {
+		r.Severity = event.SeverityWarning
+	}
+	if r.ResolveAfter == 0 {
+		r.ResolveAfter = Duration(2 * time.Minute)
+	}
+	if r.MinProb == 0 {
+		r.MinProb = 0.3
+	}
+	switch r.Kind {
+	case KindUnauthorisedUplink:
+		if r.Classes == nil {
+			r.Classes = PhoneClasses
+		}
+	case KindDrone:
+		if r.Classes == nil {
+			r.Classes = DroneClasses
+		}
+	case KindSensorHealth:
+		if r.States == nil {
+			r.States = []string{event.StateTampered, event.StateJammed, event.StateOverloaded}
+		}
+	case KindDroneDrop:
+		if r.Window == 0 {
+			r.Window = Duration(10 * time.Minute)
+		}
+		if r.RadiusM == 0 {
+			r.RadiusM = 60
+		}
+	}
+}
+
+// ErrConfig is wrapped by every configuration validation error.
+var ErrConfig = errors.New("invalid alert config")
+
+// LoadConfig reads rules from strict YAML, fills unset fields with their
+// defaults and validates the result.
+func LoadConfig(r io.Reader) (Config, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return Config{}, fmt.Errorf("read alert config: %w", err)
+	}
+	var c Config
+	if err := decodeStrict(data, &c); err != nil {
+		return Config{}, fmt.Errorf("decode alert config: %w", err)
+	}
+	for i := range c.Rules {
+		c.Rules[i].applyDefaults()
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func decodeStrict(data []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed yaml: %v", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
+}
+
+// Validate reports the first problem with c, naming the rule.
+func (c Config) Validate() error {
+	names := map[string]bool{}
+	for i, r := range c.Rules {
+		if r.Name == "" {
+			return fmt.Errorf("%w: rules[%d]: name missing", ErrConfig, i)
+		}
+		if names[r.Name] {
+			return fmt.Errorf("%w: rules[%d]: duplicate name %q", ErrConfig, i, r.Name)
+		}
+		names[r.Name] = true
+		if !slices.Contains([]string{KindUnauthorisedUplink, KindDrone, KindDroneDrop, KindSensorOffline, KindSensorHealth}, r.Kind) {
+			return fmt.Errorf("%w: rule %q: kind %q unknown", ErrConfig, r.Name, r.Kind)
+		}
+		if !slices.Contains([]string{event.SeverityInfo, event.SeverityWarning, event.SeverityCritical}, r.Severity) {
+			return fmt.Errorf("%w: rule %q: severity %q unknown", ErrConfig, r.Name, r.Severity)
+		}
+		if r.MinProb < 0 || r.MinProb > 1 {
+			return fmt.Errorf("%w: rule %q: min_prob %v not in [0,1]", ErrConfig, r.Name, r.MinProb)
+		}
+		if (r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone) && len(r.RoomKinds) == 0 {
+			return fmt.Errorf("%w: rule %q: room_kinds missing", ErrConfig, r.Name)
+		}
+		for _, c := range r.Classes {
+			if !slices.Contains(event.Classes, c) {
+				return fmt.Errorf("%w: rule %q: class %q unknown", ErrConfig, r.Name, c)
+			}
+		}
+		for _, s := range r.States {
+			if !slices.Contains(event.States, s) {
+				return fmt.Errorf("%w: rule %q: state %q unknown", ErrConfig, r.Name, s)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package fusion
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
+)
+
+// group is one emission heard by one or more sensors: detections of the same
+// class whose times fall within the association window of the first and
+// whose frequency ranges overlap.
+type group struct {
+	class    string
+	link     string
+	centerHz float64
+	bwHz     float64
+	start    time.Time
+	dets     []event.Detection
+}
+
+func (g *group) overlaps(d event.Detection, tolHz float64) bool {
+	half := max(g.bwHz, d.BandwidthHz)/2 + tolHz
+	return d.Class == g.class && math.Abs(d.CenterHz-g.centerHz) <= half
+}
+
+// hasSensor reports whether the group already holds a detection of sensor.
+func (g *group) hasSensor(sensor string) bool {
+	for _, d := range g.dets {
+		if d.Sensor == sensor {
+			return true
+		}
+	}
+	return false
+}
+
+// associator builds groups from a stream of detections. Not safe for
+// concurrent use (the engine serialises).
+type associator struct {
+	window time.Duration
+	tolHz  float64
+	open   []*group
+}
+
+// add puts d into an open group or opens a new one, and returns the groups
+// that d's time has closed (older than the window).
+func (a *associator) add(d event.Detection) []*group {
+	t := d.Time()
+	closed := a.flush(t)
+	for _, g := range a.open {
+		if g.overlaps(d, a.tolHz) && !g.hasSensor(d.Sensor) && t.Sub(g.start) < a.window && t.Sub(g.start) > -a.window {
+			g.dets = append(g.dets, d)
+			return closed
+		}
+	}
+	a.open = append(a.open, &group{class: d.Class, link: d.Link, centerHz: d.CenterHz, bwHz: d.BandwidthHz, start: t, dets: []event.Detection{d}})
+	return closed
+}
+
+// flush closes and returns the groups opened more than the window before now.
+func (a *associator) flush(now time.Time) []*group {
+	var closed []*group
+	keep := a.open[:0]
+	for _, g := range a.open {
+		if now.Sub(g.start) >= a.window {
+			closed = append(closed, g)
+		} else {
+			keep = append(keep, g)
+		}
+	}
+	clear(a.open[len(keep):])
+	a.open = keep
+	return closed
+}
+
+// track is one emitter followed over successive groups.
+type track struct {
+	id        string
+	class     string
+	centerHz  float64
+	floor     string
+	pos       site.Point
+	located   bool
+	room      string
+	roomProb  float64
+	roomProbs map[string]float64
+	lastSeen  time.Time
+	lastLoc   time.Time
+}
+
+// tracker links groups into tracks by class, frequency and position
+// continuity.
+type tracker struct {
+	gap     time.Duration // a track ends when not seen for this long
+	radiusM float64       // a located group joins a track within this distance
+	tolHz   float64       // and within this frequency distance
+	next    int
+	tracks  []*track
+}
+
+// match returns the track g continues, or nil. pos is used when located.
+func (tr *tracker) match(g *group, floor string, pos site.Point, located bool) *track {
+	var best *track
+	bestD := math.Inf(1)
+	for _, t := range tr.tracks {
+		if t.class != g.class || g.start.Sub(t.lastSeen) > tr.gap || math.Abs(t.centerHz-g.centerHz) > tr.tolHz+g.bwHz/2 {
+			continue
+		}
+		d := 0.0
+		if located && t.located {
+			if t.floor != floor {
+				continue
+			}
+			d = math.Hypot(pos.X-t.pos.X, pos.Y-t.pos.Y)
+			if d > tr.radiusM {
+				continue
+			}
+		}
+		if d < bestD {
+			best, bestD = t, d
+		}
+	}
+	return best
+}
+
+func (tr *tracker) newTrack(g *group) *track {
+	tr.next++
+	t := &track{id: "trk-" + strconv.Itoa(tr.next), class: g.class, centerHz: g.centerHz, lastSeen: g.start}
+	tr.tracks = append(tr.tracks, t)
+	return t
+}
+
+// expire drops tracks not seen for the gap before now.
+func (tr *tracker) expire(now time.Time) {
+	keep := tr.tracks[:0]
+	for _, t := range tr.tracks {
+		if now.Sub(t.lastSeen) <= tr.gap {
+			keep = append(keep, t)
+		}
+	}
+	clear(tr.tracks[len(keep):])
+	tr.tracks = keep
+}

@@ -1,0 +1,147 @@
+package fusion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/rfwarden/rfwarden/fusion/alert"
+	"github.com/rfwarden/rfwarden/fusion/locate"
+)
+
+// FileConfig is fusion.yaml, the configuration of `rfwarden fusion`.
+// Relative paths are relative to the file's directory.
+type FileConfig struct {
+	Site     string `yaml:"site"`      // site YAML (required)
+	Alerts   string `yaml:"alerts"`    // alert rules YAML; "" = defaults
+	Broker   string `yaml:"broker"`    // MQTT broker URL; default tcp://127.0.0.1:1883
+	ClientID string `yaml:"client_id"` // stable, for the persistent session; default rfwarden-fusion
+	Username string `yaml:"username"`  // password from RFW_MQTT_PASSWORD
+	SeenFile string `yaml:"seen_file"` // idempotency state; "" = memory only
+	Model    struct {
+		Exponent       float64 `yaml:"exponent"`
+		ShadowingDB    float64 `yaml:"shadowing_db"`
+		FloorLossDB    float64 `yaml:"floor_loss_db"`
+		GridStepM      float64 `yaml:"grid_step_m"`
+		SensorHeightM  float64 `yaml:"sensor_height_m"`
+		EmitterHeightM float64 `yaml:"emitter_height_m"`
+	} `yaml:"model"`
+	Webhook struct {
+		URL       string `yaml:"url"`        // "" = no webhook
+		SecretEnv string `yaml:"secret_env"` // environment variable holding the HMAC secret; default RFW_WEBHOOK_SECRET
+	} `yaml:"webhook"`
+	Syslog struct {
+		Network string `yaml:"network"` // udp or tcp
+		Addr    string `yaml:"addr"`    // "" = no syslog
+	} `yaml:"syslog"`
+	AssocWindow string `yaml:"assoc_window"` // Go duration; default 500ms
+	LocateEvery string `yaml:"locate_every"` // Go duration; default 0 (every group)
+}
+
+// LoadFileConfig reads fusion.yaml strictly, applies defaults and resolves
+// relative paths against dir.
+func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return FileConfig{}, fmt.Errorf("read fusion config: %w", err)
+	}
+	c := FileConfig{Broker: "tcp://127.0.0.1:1883", ClientID: "rfwarden-fusion"}
+	if err := decodeStrict(data, &c); err != nil {
+		return FileConfig{}, fmt.Errorf("decode fusion config: %w", err)
+	}
+	if c.Site == "" {
+		return FileConfig{}, errors.New("fusion config: site missing")
+	}
+	for _, p := range []*string{&c.Site, &c.Alerts, &c.SeenFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	if c.Syslog.Addr != "" && c.Syslog.Network != "udp" && c.Syslog.Network != "tcp" {
+		return FileConfig{}, fmt.Errorf("fusion config: syslog.network %q is not udp or tcp", c.Syslog.Network)
+	}
+	if c.Webhook.SecretEnv == "" {
+		c.Webhook.SecretEnv = "RFW_WEBHOOK_SECRET"
+	}
+	for _, d := range []string{c.AssocWindow, c.LocateEvery} {
+		if d != "" {
+			if _, err := time.ParseDuration(d); err != nil {
+				return FileConfig{}, fmt.Errorf("fusion config: %w", err)
+			}
+		}
+	}
+	return c, nil
+}
+
+func decodeStrict(data []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed yaml: %v", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
+}
+
+// EngineConfig converts the file configuration into a Config, loading the
+// alert rules file when one is named.
+func (c FileConfig) EngineConfig() (Config, error) {
+	cfg := Config{SeenFile: c.SeenFile, Model: locate.Model{Exponent: c.Model.Exponent, ShadowingDB: c.Model.ShadowingDB,
+		FloorLossDB: c.Model.FloorLossDB, GridStepM: c.Model.GridStepM, SensorHeightM: c.Model.SensorHeightM, EmitterHeightM: c.Model.EmitterHeightM}}
+	if c.AssocWindow != "" {
+		cfg.AssocWindow, _ = time.ParseDuration(c.AssocWindow)
+	}
+	if c.LocateEvery != "" {
+		cfg.LocateEvery, _ = time.ParseDuration(c.LocateEvery)
+	}
+	if c.Alerts != "" {
+		f, err := os.Open(c.Alerts)
+		if err != nil {
+			return Config{}, fmt.Errorf("open alert rules: %w", err)
+		}
+		defer f.Close()
+		ac, err := alert.LoadConfig(f)
+		if err != nil {
+			return Config{}, fmt.Errorf("alert rules %q: %w", c.Alerts, err)
+		}
+		cfg.Alerts = &ac
+	}
+	return cfg, nil
+}
+
+// ExtraPublishers returns the webhook and syslog publishers the file
+// configures (asynchronous, so retries never stall fusion), and a function
+// that drains and closes them.
+func (c FileConfig) ExtraPublishers(log *slog.Logger) ([]alert.Publisher, func(context.Context) error, error) {
+	var pubs []alert.Publisher
+	var closers []func(context.Context) error
+	if c.Webhook.URL != "" {
+		secret := os.Getenv(c.Webhook.SecretEnv)
+		if secret == "" {
+			return nil, nil, fmt.Errorf("fusion config: webhook configured but $%s is empty", c.Webhook.SecretEnv)
+		}
+		ap := NewAsyncPublisher(&Webhook{URL: c.Webhook.URL, Secret: []byte(secret)}, 1024, log)
+		pubs = append(pubs, ap)
+		closers = append(closers, ap.Close)
+	}
+	if c.Syslog.Addr != "" {
+		host, _ := os.Hostname()
+		sl := &Syslog{Network: c.Syslog.Network, Addr: c.Syslog.Addr, Hostname: host}
+		ap := NewAsyncPublisher(sl, 1024, log)
+		pubs = append(pubs, ap)
+		closers = append(closers, func(ctx context.Context) error { return errors.Join(ap.Close(ctx), sl.Close()) })
+	}
+	return pubs, func(ctx context.Context) error {
+		var errs []error
+		for _, f := range closers {
+			errs = append(errs, f(ctx))
+		}
+		return errors.Join(errs...)
+	}, nil
+}

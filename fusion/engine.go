@@ -1,0 +1,439 @@
+package fusion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/alert"
+	"github.com/rfwarden/rfwarden/fusion/locate"
+	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// Authorizer tells whether a detection in a room is an authorised device
+// (implemented by *registry.Registry).
+type Authorizer interface {
+	Match(d event.Detection, room string, zones []string, at time.Time) (registry.Entry, bool)
+}
+
+// TimeSeries is the part of store.TimeSeries the engine writes to.
+type TimeSeries interface {
+	WriteDetections(ctx context.Context, recs []store.DetectionRecord) error
+	WriteLocations(ctx context.Context, recs []store.LocationRecord) error
+	WriteHealth(ctx context.Context, recs []event.Health) error
+}
+
+var _ TimeSeries = store.TimeSeries(nil)
+
+// Config tunes the engine. Zero fields take the defaults on each field.
+type Config struct {
+	AssocWindow  time.Duration // detections of one emission arrive within this; default 500ms
+	FreqTolHz    float64       // extra frequency tolerance for association; default 200 kHz
+	TrackGap     time.Duration // a track ends when unheard this long; default 2m
+	TrackRadiusM float64       // position continuity of a track; default 12
+	TrackFreqHz  float64       // frequency continuity of a track; default 20 MHz
+	LocateEvery  time.Duration // re-locate a track at most this often; 0 = every group
+	SeenIDs      int           // event IDs remembered for idempotency; default 200000
+	SeenFile     string        // where seen IDs persist across restarts; "" = memory only
+	BatchSize    int           // store records buffered before a write; default 512
+	Model        locate.Model  // propagation model
+	Alerts       *alert.Config // nil = alert.DefaultConfig()
+	Queue        int           // ingest channel capacity for Run; default 4096
+	TickEvery    time.Duration // Run's tick period; default 1s
+}
+
+func (c Config) withDefaults() Config {
+	if c.AssocWindow == 0 {
+		c.AssocWindow = 500 * time.Millisecond
+	}
+	if c.FreqTolHz == 0 {
+		c.FreqTolHz = 200e3
+	}
+	if c.TrackGap == 0 {
+		c.TrackGap = 2 * time.Minute
+	}
+	if c.TrackRadiusM == 0 {
+		c.TrackRadiusM = 12
+	}
+	if c.TrackFreqHz == 0 {
+		c.TrackFreqHz = 20e6
+	}
+	if c.SeenIDs == 0 {
+		c.SeenIDs = 200_000
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 512
+	}
+	if c.Queue == 0 {
+		c.Queue = 4096
+	}
+	if c.TickEvery == 0 {
+		c.TickEvery = time.Second
+	}
+	return c
+}
+
+// Deps are the engine's collaborators. Site is required; the rest may be nil.
+type Deps struct {
+	Site       *site.Site
+	Authorizer Authorizer
+	TimeSeries TimeSeries
+	AlertStore store.AlertStore
+	Publisher  alert.Publisher
+	Clock      func() time.Time
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+}
+
+// Message is one MQTT message.
+type Message struct {
+	Topic   string
+	Payload []byte
+}
+
+type metrics struct {
+	detections prometheus.Counter
+	duplicates prometheus.Counter
+	deadLetter *prometheus.CounterVec
+	groups     prometheus.Counter
+	locations  prometheus.Counter
+	dropped    prometheus.Counter
+}
+
+func newMetrics(r prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		detections: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_detections_total", Help: "Detections accepted."}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_duplicates_total", Help: "Detections dropped as already seen (by event ID)."}),
+		deadLetter: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_dead_letter_total", Help: "Messages rejected, by reason."}, []string{"reason"}),
+		groups:     prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_groups_total", Help: "Associated emissions."}),
+		locations:  prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_locations_total", Help: "Localisations."}),
+		dropped:    prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_ingest_dropped_total", Help: "Messages dropped because the ingest queue was full."}),
+	}
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped} {
+		if err := r.Register(c); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// Engine is the fusion pipeline. Handle and Tick may be called from several
+// goroutines; they are serialised.
+type Engine struct {
+	cfg     Config
+	deps    Deps
+	log     *slog.Logger
+	locator *locate.Locator
+	alerts  *alert.Engine
+	seen    *seenSet
+	met     *metrics
+
+	mu      sync.Mutex
+	assoc   associator
+	tracker tracker
+	detBuf  []store.DetectionRecord
+	locBuf  []store.LocationRecord
+	last    []LocatedEmission // most recent located emissions, for tests and the demo
+}
+
+// LocatedEmission is one associated emission after localisation.
+type LocatedEmission struct {
+	Track      string
+	Class      string
+	Time       time.Time
+	Result     locate.Result
+	Authorised bool
+	RegistryID int64
+}
+
+// New builds an engine. It loads the seen-ID file when configured.
+func New(cfg Config, deps Deps) (*Engine, error) {
+	cfg = cfg.withDefaults()
+	if deps.Site == nil {
+		return nil, errors.New("fusion: Deps.Site is required")
+	}
+	if deps.Clock == nil {
+		deps.Clock = time.Now
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Registerer == nil {
+		deps.Registerer = prometheus.NewRegistry()
+	}
+	loc, err := locate.New(deps.Site, cfg.Model)
+	if err != nil {
+		return nil, fmt.Errorf("fusion: %w", err)
+	}
+	ac := alert.DefaultConfig()
+	if cfg.Alerts != nil {
+		ac = *cfg.Alerts
+	}
+	ae, err := alert.New(ac, deps.Site, deps.AlertStore, deps.Publisher, deps.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("fusion: %w", err)
+	}
+	met, err := newMetrics(deps.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("fusion: %w", err)
+	}
+	e := &Engine{cfg: cfg, deps: deps, log: deps.Logger, locator: loc, alerts: ae, seen: newSeenSet(cfg.SeenIDs), met: met,
+		assoc:   associator{window: cfg.AssocWindow, tolHz: cfg.FreqTolHz},
+		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.TrackFreqHz}}
+	if cfg.SeenFile != "" {
+		if err := e.seen.load(cfg.SeenFile); err != nil {
+			return nil, fmt.Errorf("fusion: %w", err)
+		}
+	}
+	return e, nil
+}
+
+// Alerts returns the alert engine (for acknowledgements and zone status).
+func (e *Engine) Alerts() *alert.Engine { return e.alerts }
+
+// Locator returns the engine's locator.
+func (e *Engine) Locator() *locate.Locator { return e.locator }
+
+// ErrRejected is wrapped by errors for messages that were dead-lettered.
+var ErrRejected = errors.New("message rejected")
+
+func (e *Engine) reject(reason string, err error) error {
+	e.met.deadLetter.WithLabelValues(reason).Inc()
+	return fmt.Errorf("%w (%s): %w", ErrRejected, reason, err)
+}
+
+// Handle processes one message. Bad messages are counted as dead letters and
+// returned as an error wrapping ErrRejected; duplicates return nil.
+func (e *Engine) Handle(ctx context.Context, msg Message) error {
+	siteID, sensorID, kind, err := event.ParseSensorTopic(msg.Topic)
+	if err != nil {
+		return e.reject("topic", err)
+	}
+	if siteID != e.deps.Site.ID {
+		return e.reject("site", fmt.Errorf("topic site %q is not %q", siteID, e.deps.Site.ID))
+	}
+	if _, ok := e.deps.Site.Sensor(sensorID); !ok {
+		return e.reject("sensor", fmt.Errorf("sensor %q not in the site model", sensorID))
+	}
+	switch kind {
+	case event.KindDetection:
+		d, err := event.DecodeDetection(msg.Payload)
+		if err != nil {
+			return e.reject("decode", err)
+		}
+		if d.Sensor != sensorID || d.Site != siteID {
+			return e.reject("mismatch", fmt.Errorf("payload %s/%s differs from topic %s/%s", d.Site, d.Sensor, siteID, sensorID))
+		}
+		return e.HandleDetection(ctx, d)
+	case event.KindHealth:
+		h, err := event.DecodeHealth(msg.Payload)
+		if err != nil {
+			return e.reject("decode", err)
+		}
+		if h.Sensor != sensorID || h.Site != siteID {
+			return e.reject("mismatch", fmt.Errorf("payload %s/%s differs from topic %s/%s", h.Site, h.Sensor, siteID, sensorID))
+		}
+		var errs []error
+		if e.deps.TimeSeries != nil {
+			errs = append(errs, e.deps.TimeSeries.WriteHealth(ctx, []event.Health{h}))
+		}
+		errs = append(errs, e.alerts.ObserveHealth(ctx, h))
+		return errors.Join(errs...)
+	case event.KindStatus:
+		s := string(msg.Payload)
+		if s != event.StatusOnline && s != event.StatusOffline {
+			return e.reject("decode", fmt.Errorf("status %q is not online or offline", truncate(s, 32)))
+		}
+		return e.alerts.ObserveStatus(ctx, sensorID, s, e.deps.Clock())
+	case event.KindSpectrum, event.KindCmd:
+		return nil // not fusion's business
+	}
+	return e.reject("kind", fmt.Errorf("topic kind %q unknown", truncate(kind, 32)))
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// HandleDetection processes one decoded, validated detection.
+func (e *Engine) HandleDetection(ctx context.Context, d event.Detection) error {
+	if !e.seen.add(d.ID) {
+		e.met.duplicates.Inc()
+		return nil
+	}
+	e.met.detections.Inc()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	closed := e.assoc.add(d)
+	return e.process(ctx, closed)
+}
+
+// Tick closes groups older than the association window at now, advances
+// alert states, and writes buffered records.
+func (e *Engine) Tick(ctx context.Context, now time.Time) error {
+	e.mu.Lock()
+	errs := []error{e.process(ctx, e.assoc.flush(now))}
+	e.tracker.expire(now)
+	errs = append(errs, e.flushLocked(ctx))
+	e.mu.Unlock()
+	errs = append(errs, e.alerts.Tick(ctx, now))
+	return errors.Join(errs...)
+}
+
+// process locates, authorises and alerts on closed groups. Caller holds mu.
+func (e *Engine) process(ctx context.Context, groups []*group) error {
+	var errs []error
+	for _, g := range groups {
+		e.met.groups.Inc()
+		errs = append(errs, e.processGroup(ctx, g))
+	}
+	if len(e.detBuf) >= e.cfg.BatchSize || len(e.locBuf) >= e.cfg.BatchSize {
+		errs = append(errs, e.flushLocked(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) processGroup(ctx context.Context, g *group) error {
+	strongest := g.dets[0]
+	for _, d := range g.dets[1:] {
+		if d.PowerDBm > strongest.PowerDBm {
+			strongest = d
+		}
+	}
+	tr := e.tracker.match(g, "", site.Point{}, false)
+	var res locate.Result
+	located := false
+	if tr != nil && tr.located && e.cfg.LocateEvery > 0 && g.start.Sub(tr.lastLoc) < e.cfg.LocateEvery {
+		res = locate.Result{Floor: tr.floor, Pos: tr.pos}
+		for r, p := range tr.roomProbs {
+			res.Rooms = append(res.Rooms, locate.RoomProb{Room: r, Prob: p})
+		}
+		sort.Slice(res.Rooms, func(i, j int) bool { return res.Rooms[i].Prob > res.Rooms[j].Prob })
+		located = true
+	} else if len(g.dets) >= locate.MinSensors {
+		ms := make([]locate.Measurement, len(g.dets))
+		for i, d := range g.dets {
+			ms[i] = locate.Measurement{Sensor: d.Sensor, PowerDBm: d.PowerDBm}
+		}
+		r, err := e.locator.Locate(ms)
+		if err == nil {
+			res, located = r, true
+			e.met.locations.Inc()
+			tr = e.tracker.match(g, r.Floor, r.Pos, true)
+		} else if !errors.Is(err, locate.ErrTooFewSensors) {
+			e.log.Warn("locate", "err", err)
+		}
+	}
+	if tr == nil {
+		tr = e.tracker.newTrack(g)
+	}
+	tr.lastSeen = g.start
+	tr.centerHz = g.centerHz
+	room, prob := res.Room()
+	if located && (res.Pos != tr.pos || !tr.located || tr.lastLoc.IsZero() || g.start.Sub(tr.lastLoc) >= e.cfg.LocateEvery) {
+		tr.floor, tr.pos, tr.located, tr.room, tr.roomProb = res.Floor, res.Pos, true, room, prob
+		tr.roomProbs = res.RoomProbs()
+		tr.lastLoc = g.start
+	}
+	zone := ""
+	if room != "" {
+		zone = e.deps.Site.ZoneOf(room)
+	}
+	var entry registry.Entry
+	authorised := false
+	if e.deps.Authorizer != nil {
+		var zones []string
+		if zone != "" {
+			zones = []string{zone}
+		}
+		entry, authorised = e.deps.Authorizer.Match(strongest, room, zones, g.start)
+	}
+	ids := make([]string, len(g.dets))
+	sensors := make([]string, len(g.dets))
+	for i, d := range g.dets {
+		ids[i] = d.ID
+		sensors[i] = d.Sensor
+		e.detBuf = append(e.detBuf, store.DetectionRecord{Detection: d, Floor: res.Floor, Room: room, RoomProb: prob,
+			Track: tr.id, Authorised: authorised, RegistryID: entry.ID})
+	}
+	if !located {
+		return nil
+	}
+	slices.Sort(sensors)
+	e.locBuf = append(e.locBuf, store.LocationRecord{Site: e.deps.Site.ID, Track: tr.id, Class: g.class, Link: g.link,
+		TimeNS: g.start.UnixNano(), Floor: res.Floor, Room: room, RoomProb: prob, RoomProbs: res.RoomProbs(),
+		XM: res.Pos.X, YM: res.Pos.Y, SemiMajorM: finiteOr0(res.Ellipse.SemiMajorM), SemiMinorM: finiteOr0(res.Ellipse.SemiMinorM),
+		AngleRad: res.Ellipse.AngleRad, Sensors: sensors, Authorised: authorised})
+	le := LocatedEmission{Track: tr.id, Class: g.class, Time: g.start, Result: res, Authorised: authorised, RegistryID: entry.ID}
+	if len(e.last) >= 1024 {
+		e.last = slices.Delete(e.last, 0, 512)
+	}
+	e.last = append(e.last, le)
+	return e.alerts.ObserveLocation(ctx, alert.Location{Track: tr.id, Class: g.class, Link: g.link, Room: room, Prob: prob,
+		RoomProbs: res.RoomProbs(), Pos: res.Pos, Authorised: authorised, Evidence: ids, At: g.start})
+}
+
+func finiteOr0(v float64) float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0
+	}
+	return v
+}
+
+// Located returns the most recent located emissions, oldest first.
+func (e *Engine) Located() []LocatedEmission {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.last)
+}
+
+// Flush writes buffered records to the time series store.
+func (e *Engine) Flush(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.flushLocked(ctx)
+}
+
+func (e *Engine) flushLocked(ctx context.Context) error {
+	if e.deps.TimeSeries == nil {
+		e.detBuf, e.locBuf = e.detBuf[:0], e.locBuf[:0]
+		return nil
+	}
+	var errs []error
+	if len(e.detBuf) > 0 {
+		if err := e.deps.TimeSeries.WriteDetections(ctx, e.detBuf); err != nil {
+			errs = append(errs, fmt.Errorf("write detections: %w", err))
+		}
+		e.detBuf = make([]store.DetectionRecord, 0, e.cfg.BatchSize) // the store may keep the slice
+	}
+	if len(e.locBuf) > 0 {
+		if err := e.deps.TimeSeries.WriteLocations(ctx, e.locBuf); err != nil {
+			errs = append(errs, fmt.Errorf("write locations: %w", err))
+		}
+		e.locBuf = make([]store.LocationRecord, 0, e.cfg.BatchSize)
+	}
+	return errors.Join(errs...)
+}
+
+// Close flushes buffered records and saves the seen IDs.
+func (e *Engine) Close(ctx context.Context) error {
+	errs := []error{e.Tick(ctx, e.deps.Clock().Add(e.cfg.AssocWindow))}
+	if e.cfg.SeenFile != "" {
+		errs = append(errs, e.seen.save(e.cfg.SeenFile))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,267 @@
+package fusion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+func wing(t testing.TB) *site.Site {
+	t.Helper()
+	s, err := site.LoadFile("site/testdata/wing.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func detMsg(t testing.TB, d event.Detection, topicSensor string) Message {
+	t.Helper()
+	b, err := event.Encode(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Message{Topic: event.SensorTopic(d.Site, topicSensor, event.KindDetection), Payload: b}
+}
+
+func testDet(id, sensor string, at time.Time, powerDBm float64) event.Detection {
+	return event.Detection{Schema: 1, ID: id, Site: "hmp-test", Sensor: sensor, TimeNS: at.UnixNano(),
+		CenterHz: 1.75e9, BandwidthHz: 5e6, PowerDBm: powerDBm, SNRDB: 20, Link: event.LinkUplink, Class: event.ClassLTE, Confidence: 0.9, Band: "b3"}
+}
+
+func TestHandleRejects(t *testing.T) {
+	e, err := New(Config{}, Deps{Site: wing(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	good := testDet("a1", "s1", now, -60)
+	tests := []struct {
+		name   string
+		msg    Message
+		reason string
+	}{
+		{"bad topic", Message{Topic: "rfw/v1/hmp-test/nope", Payload: []byte("{}")}, "topic"},
+		{"other site", Message{Topic: event.SensorTopic("elsewhere", "s1", event.KindDetection), Payload: detMsg(t, good, "s1").Payload}, "site"},
+		{"unknown sensor", Message{Topic: event.SensorTopic("hmp-test", "s99", event.KindDetection), Payload: []byte("{}")}, "sensor"},
+		{"bad json", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindDetection), Payload: []byte("{")}, "decode"},
+		{"sensor mismatch", detMsg(t, good, "s2"), "mismatch"},
+		{"bad status", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindStatus), Payload: []byte("maybe")}, "decode"},
+		{"bad kind", Message{Topic: event.SensorTopic("hmp-test", "s1", "weather"), Payload: nil}, "kind"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := testutil.ToFloat64(e.met.deadLetter.WithLabelValues(tt.reason))
+			err := e.Handle(context.Background(), tt.msg)
+			if !errors.Is(err, ErrRejected) {
+				t.Fatalf("got %v, want ErrRejected", err)
+			}
+			if got := testutil.ToFloat64(e.met.deadLetter.WithLabelValues(tt.reason)); got != before+1 {
+				t.Errorf("dead letters[%s]: got %v, want %v", tt.reason, got, before+1)
+			}
+		})
+	}
+	if err := e.Handle(context.Background(), detMsg(t, good, "s1")); err != nil {
+		t.Fatalf("good message: %v", err)
+	}
+}
+
+func TestSeenPersistsAcrossRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seen")
+	now := time.Unix(1_800_000_000, 0)
+	ctx := context.Background()
+	clock := func() time.Time { return now }
+	e1, err := New(Config{SeenFile: path}, Deps{Site: wing(t), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := e1.HandleDetection(ctx, testDet(fmt.Sprint("id", i), "s1", now, -60)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e1.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e2, err := New(Config{SeenFile: path}, Deps{Site: wing(t), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if err := e2.HandleDetection(ctx, testDet(fmt.Sprint("id", i), "s1", now, -60)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := testutil.ToFloat64(e2.met.detections); got != 1 {
+		t.Errorf("after restart: %v new detections, want 1", got)
+	}
+	if got := testutil.ToFloat64(e2.met.duplicates); got != 3 {
+		t.Errorf("after restart: %v duplicates, want 3", got)
+	}
+}
+
+func TestSeenSetEvicts(t *testing.T) {
+	s := newSeenSet(2)
+	for _, id := range []string{"a", "b", "c"} {
+		if !s.add(id) {
+			t.Fatalf("%s not new", id)
+		}
+	}
+	if s.add("b") || s.add("c") {
+		t.Error("recent IDs reported new")
+	}
+	if !s.add("a") {
+		t.Error("evicted ID a not reported new")
+	}
+}
+
+type fakeSub struct {
+	mu      sync.Mutex
+	handler func(string, []byte)
+	topic   string
+}
+
+func (f *fakeSub) Subscribe(topic string, _ byte, h func(string, []byte)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.topic, f.handler = topic, h
+	return nil
+}
+
+type memTS struct {
+	mu   sync.Mutex
+	dets []store.DetectionRecord
+	locs []store.LocationRecord
+}
+
+func (m *memTS) WriteDetections(_ context.Context, r []store.DetectionRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.dets = append(m.dets, r...)
+	return nil
+}
+func (m *memTS) WriteLocations(_ context.Context, r []store.LocationRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.locs = append(m.locs, r...)
+	return nil
+}
+func (m *memTS) WriteHealth(context.Context, []event.Health) error { return nil }
+
+func TestRunSubscribesAndStores(t *testing.T) {
+	s := wing(t)
+	ts := &memTS{}
+	now := time.Unix(1_800_000_000, 0)
+	e, err := New(Config{TickEvery: 10 * time.Millisecond}, Deps{Site: s, TimeSeries: ts, Clock: func() time.Time { return now.Add(time.Second) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &fakeSub{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx, sub) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		sub.mu.Lock()
+		h := sub.handler
+		sub.mu.Unlock()
+		if h != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no subscription")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if sub.topic != "$share/fusion/rfw/v1/+/sensor/+/+" {
+		t.Errorf("topic %q", sub.topic)
+	}
+	p := site.Point{X: 12, Y: 9}
+	for _, sn := range s.Sensors {
+		pw, _ := e.Locator().PredictDBm(sn.ID, "g", p, 10)
+		m := detMsg(t, testDet("r-"+sn.ID, sn.ID, now, pw), sn.ID)
+		sub.handler(m.Topic, m.Payload)
+	}
+	for {
+		ts.mu.Lock()
+		n := len(ts.locs)
+		ts.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no location stored")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if got := ts.locs[0].Room; got != "B2-11" {
+		t.Errorf("stored room %q, want B2-11", got)
+	}
+	if len(ts.dets) != len(s.Sensors) {
+		t.Errorf("stored %d detections, want %d", len(ts.dets), len(s.Sensors))
+	}
+}
+
+// BenchmarkEngine feeds detections of a few phones, each heard by every
+// sensor, through Handle (JSON decode included) with fake stores.
+func BenchmarkEngine(b *testing.B) {
+	for _, every := range []time.Duration{0, time.Second} {
+		b.Run(fmt.Sprintf("LocateEvery=%v", every), func(b *testing.B) { benchEngine(b, every) })
+	}
+}
+
+func benchEngine(b *testing.B, locateEvery time.Duration) {
+	s := wing(b)
+	now := time.Unix(1_800_000_000, 0)
+	e, err := New(Config{LocateEvery: locateEvery, SeenIDs: 1 << 16}, Deps{Site: s, TimeSeries: &memTS{}, Clock: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	phones := []site.Point{{X: 2, Y: 2}, {X: 12, Y: 9}, {X: 22, Y: 2}, {X: 32, Y: 9}}
+	var msgs []Message
+	for k := range 200 { // 200 rounds, one emission per phone per 100 ms
+		at := now.Add(time.Duration(k) * 100 * time.Millisecond)
+		for pi, p := range phones {
+			for _, sn := range s.Sensors {
+				pw, _ := e.Locator().PredictDBm(sn.ID, "g", p, 10)
+				d := testDet(fmt.Sprintf("b-%d-%d-%s", k, pi, sn.ID), sn.ID, at, pw)
+				d.CenterHz = 1.71e9 + float64(pi)*50e6
+				msgs = append(msgs, detMsg(b, d, sn.ID))
+			}
+		}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		if err := e.Handle(ctx, msgs[i%len(msgs)]); err != nil {
+			b.Fatal(err)
+		}
+		n++
+		if i%len(msgs) == len(msgs)-1 {
+			b.StopTimer()
+			e.seen = newSeenSet(1 << 16) // replay the same messages as new
+			e.assoc.open = nil
+			e.tracker.tracks = nil
+			b.StartTimer()
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "detections/s")
+}

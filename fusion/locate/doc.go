@@ -1,0 +1,25 @@
+// Package locate places an emitter from the powers several sensors received.
+//
+// Model (log-distance path loss with walls):
+//
+//	m_i = P_tx - 10·n·log10(d_i/d0) - W_i(x) - F_i(x) + ε_i,   ε_i ~ N(0, σ²)
+//
+// where m_i is sensor i's reported power plus its calibration offset minus its
+// antenna gain (dBm), d_i the 3-D distance (floors at their elevation plus antenna
+// heights, clamped at d0), W_i the summed loss of the walls the straight path crosses on the
+// sensor's floor (in plan view, also when the emitter is on another floor), F_i a per-floor loss for each floor crossed, and σ the
+// shadowing. P_tx is unknown; for a fixed position the model is linear in it,
+// so it is profiled out in closed form (its ML estimate is the mean of
+// m_i + L_i(x)) and the log-likelihood becomes -Σ(r_i - r̄)²/(2σ²).
+//
+// The answer is a probability per room — the likelihood summed over a grid
+// covering each room's polygon, normalised over the site (uniform prior) —
+// plus the continuous maximum-likelihood position (refined with gonum's
+// Nelder-Mead) and a 95% ellipse from the Fisher information with P_tx as a
+// nuisance parameter:
+//
+//	J = (1/σ²) Gᵀ (I - 11ᵀ/k) G,   G_i = ∂L_i/∂(x, y) = 10n/ln10 · (x - x_i)/d_i²
+//
+// The Cramér-Rao bound on the position RMSE for a geometry is sqrt(trace(J⁻¹))
+// evaluated at the true position (CRB).
+package locate

@@ -1,0 +1,442 @@
+package locate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+
+	"gonum.org/v1/gonum/optimize"
+
+	"github.com/rfwarden/rfwarden/fusion/site"
+)
+
+// Model holds the propagation parameters. Zero fields take the defaults
+// given on each field.
+type Model struct {
+	Exponent    float64 // path-loss exponent n; default 3
+	RefDistM    float64 // d0 in metres; default 1
+	ShadowingDB float64 // σ of the log-normal shadowing; default 4
+	FloorLossDB float64 // loss per floor crossed; default 15
+	GridStepM   float64 // room grid spacing; default 0.5
+	// SensorHeightM and EmitterHeightM are antenna heights above their
+	// floors; they enter the 3-D distance. Default 0 (same height).
+	SensorHeightM  float64
+	EmitterHeightM float64
+}
+
+func (m Model) withDefaults() Model {
+	if m.Exponent == 0 {
+		m.Exponent = 3
+	}
+	if m.RefDistM == 0 {
+		m.RefDistM = 1
+	}
+	if m.ShadowingDB == 0 {
+		m.ShadowingDB = 4
+	}
+	if m.FloorLossDB == 0 {
+		m.FloorLossDB = 15
+	}
+	if m.GridStepM == 0 {
+		m.GridStepM = 0.5
+	}
+	return m
+}
+
+// Measurement is one sensor's received power of the emission.
+type Measurement struct {
+	Sensor   string
+	PowerDBm float64 // as reported by the sensor, before its calibration offset
+}
+
+// RoomProb is the posterior probability that the emitter is in Room.
+type RoomProb struct {
+	Room string
+	Prob float64
+}
+
+// Ellipse is a confidence ellipse around a position.
+type Ellipse struct {
+	SemiMajorM float64
+	SemiMinorM float64
+	AngleRad   float64 // of the major axis from +x, counter-clockwise
+}
+
+// Result is one localisation.
+type Result struct {
+	Floor   string
+	Pos     site.Point // maximum-likelihood position
+	TxDBm   float64    // profiled transmit power (up to the d0 reference loss)
+	Rooms   []RoomProb // every room with probability > 0.001, most likely first
+	Ellipse Ellipse    // 95%
+	Sensors []string   // sensors used
+}
+
+// Room returns the most likely room and its probability ("" when none).
+func (r Result) Room() (string, float64) {
+	if len(r.Rooms) == 0 {
+		return "", 0
+	}
+	return r.Rooms[0].Room, r.Rooms[0].Prob
+}
+
+// RoomProbs returns the room probabilities as a map.
+func (r Result) RoomProbs() map[string]float64 {
+	m := make(map[string]float64, len(r.Rooms))
+	for _, rp := range r.Rooms {
+		m[rp.Room] = rp.Prob
+	}
+	return m
+}
+
+// ErrTooFewSensors is returned when fewer than MinSensors sensors heard an emission.
+var ErrTooFewSensors = errors.New("locate: too few sensors")
+
+// MinSensors is the fewest distinct sensors Locate needs (P_tx takes one degree
+// of freedom, the position two).
+const MinSensors = 3
+
+// chi2_95 is the 95% quantile of the chi-squared distribution with 2 degrees of freedom.
+const chi2_95 = 5.991464547107979
+
+type gridPoint struct {
+	floor int
+	p     site.Point
+	room  int     // index into Locator.rooms
+	w     float64 // cell area (uniform prior weight)
+}
+
+// Locator locates emitters on one site. Build it once: it precomputes the
+// path loss from every sensor to every grid point. It is safe for concurrent use.
+type Locator struct {
+	site    *site.Site
+	model   Model
+	floors  map[string]int
+	elev    []float64
+	rooms   []string
+	grid    []gridPoint
+	sensors map[string]int
+	sens    []site.Sensor
+	loss    [][]float64 // loss[sensor][grid point]
+	pool    sync.Pool   // *[]float64 of len(grid): log-likelihood scratch
+}
+
+// New builds a Locator for s.
+func New(s *site.Site, m Model) (*Locator, error) {
+	m = m.withDefaults()
+	if m.Exponent <= 0 || m.RefDistM <= 0 || m.ShadowingDB <= 0 || m.GridStepM <= 0 || m.FloorLossDB < 0 {
+		return nil, fmt.Errorf("locate: invalid model %+v", m)
+	}
+	l := &Locator{site: s, model: m, floors: map[string]int{}, sensors: map[string]int{}}
+	for i, f := range s.Floors {
+		l.floors[f.ID] = i
+		l.elev = append(l.elev, f.ElevationM)
+	}
+	roomIdx := map[string]int{}
+	for _, r := range s.Rooms {
+		roomIdx[r.ID] = len(l.rooms)
+		l.rooms = append(l.rooms, r.ID)
+	}
+	// One grid per floor over the bounding box of its rooms; each point
+	// belongs to the room RoomAt gives (first listed wins).
+	h := m.GridStepM
+	for fi, f := range s.Floors {
+		var lo, hi site.Point
+		first := true
+		for _, r := range s.Rooms {
+			if r.Floor != f.ID {
+				continue
+			}
+			a, b := site.Bounds(r.Polygon)
+			if first {
+				lo, hi, first = a, b, false
+				continue
+			}
+			lo.X, lo.Y = min(lo.X, a.X), min(lo.Y, a.Y)
+			hi.X, hi.Y = max(hi.X, b.X), max(hi.Y, b.Y)
+		}
+		if first {
+			continue
+		}
+		nx, ny := int((hi.X-lo.X)/h)+1, int((hi.Y-lo.Y)/h)+1
+		if nx*ny > 2_000_000 {
+			return nil, fmt.Errorf("locate: floor %q grid of %d×%d points is too large; raise GridStepM", f.ID, nx, ny)
+		}
+		for ix := 0; ix < nx; ix++ {
+			for iy := 0; iy < ny; iy++ {
+				p := site.Point{X: lo.X + (float64(ix)+0.5)*h, Y: lo.Y + (float64(iy)+0.5)*h}
+				r, ok := s.RoomAt(f.ID, p)
+				if !ok {
+					continue
+				}
+				l.grid = append(l.grid, gridPoint{floor: fi, p: p, room: roomIdx[r.ID], w: h * h})
+			}
+		}
+	}
+	n := len(l.grid)
+	l.pool.New = func() any { v := make([]float64, n); return &v }
+	for i, sn := range s.Sensors {
+		l.sensors[sn.ID] = i
+		l.sens = append(l.sens, sn)
+		row := make([]float64, len(l.grid))
+		for j, g := range l.grid {
+			row[j] = l.lossTo(sn, g.floor, g.p)
+		}
+		l.loss = append(l.loss, row)
+	}
+	return l, nil
+}
+
+// lossTo returns L(x) from sensor sn to point p on floor fi, in dB.
+func (l *Locator) lossTo(sn site.Sensor, fi int, p site.Point) float64 {
+	sf := l.floors[sn.Floor]
+	loss := l.distLoss(sn, fi, p) + l.site.WallLossDB(sn.Floor, sn.Pos, p)
+	if fi != sf {
+		loss += l.model.FloorLossDB * math.Abs(float64(fi-sf))
+	}
+	return loss
+}
+
+// corrected returns m_i: reported power plus offset minus antenna gain.
+func corrected(sn site.Sensor, powerDBm float64) float64 {
+	return powerDBm + sn.OffsetDB - sn.AntennaGainDB
+}
+
+// Locate returns the room posterior, position and 95% ellipse of one emission
+// from the powers at least MinSensors distinct sensors received. A sensor
+// listed twice has its powers averaged.
+func (l *Locator) Locate(ms []Measurement) (Result, error) {
+	idx := make([]int, 0, len(ms))
+	val := make([]float64, 0, len(ms))
+	cnt := make([]int, 0, len(ms))
+	for _, m := range ms {
+		si, ok := l.sensors[m.Sensor]
+		if !ok {
+			return Result{}, fmt.Errorf("locate: unknown sensor %q", m.Sensor)
+		}
+		if math.IsNaN(m.PowerDBm) || math.IsInf(m.PowerDBm, 0) {
+			return Result{}, fmt.Errorf("locate: sensor %q power not finite", m.Sensor)
+		}
+		v := corrected(l.sens[si], m.PowerDBm)
+		found := false
+		for k, j := range idx {
+			if j == si {
+				val[k] += v
+				cnt[k]++
+				found = true
+			}
+		}
+		if !found {
+			idx, val, cnt = append(idx, si), append(val, v), append(cnt, 1)
+		}
+	}
+	if len(idx) < MinSensors {
+		return Result{}, fmt.Errorf("%w: %d heard it, need %d", ErrTooFewSensors, len(idx), MinSensors)
+	}
+	for k := range val {
+		val[k] /= float64(cnt[k])
+	}
+	if len(l.grid) == 0 {
+		return Result{}, errors.New("locate: site has no rooms to locate in")
+	}
+	k := float64(len(idx))
+	inv2s2 := 1 / (2 * l.model.ShadowingDB * l.model.ShadowingDB)
+	llp := l.pool.Get().(*[]float64)
+	defer l.pool.Put(llp)
+	ll := *llp
+	best, bestLL := 0, math.Inf(-1)
+	for j := range l.grid {
+		var sum, sum2 float64
+		for a, si := range idx {
+			r := val[a] + l.loss[si][j]
+			sum += r
+			sum2 += r * r
+		}
+		ss := sum2 - sum*sum/k // Σ(r - r̄)²
+		v := -ss * inv2s2
+		ll[j] = v
+		if v > bestLL {
+			best, bestLL = j, v
+		}
+	}
+	probs := make([]float64, len(l.rooms))
+	var total float64
+	for j, g := range l.grid {
+		if ll[j]-bestLL < -40 {
+			continue // below e^-40 of the peak: negligible
+		}
+		w := math.Exp(ll[j]-bestLL) * g.w
+		probs[g.room] += w
+		total += w
+	}
+	res := Result{}
+	for i, p := range probs {
+		if p/total > 0.001 {
+			res.Rooms = append(res.Rooms, RoomProb{Room: l.rooms[i], Prob: p / total})
+		}
+	}
+	sort.Slice(res.Rooms, func(a, b int) bool {
+		if res.Rooms[a].Prob != res.Rooms[b].Prob {
+			return res.Rooms[a].Prob > res.Rooms[b].Prob
+		}
+		return res.Rooms[a].Room < res.Rooms[b].Room
+	})
+	g := l.grid[best]
+	res.Floor = l.site.Floors[g.floor].ID
+	res.Pos = l.refine(g.floor, g.p, idx, val)
+	res.TxDBm = l.profiledTx(g.floor, res.Pos, idx, val)
+	for _, si := range idx {
+		res.Sensors = append(res.Sensors, l.sens[si].ID)
+	}
+	cov, ok := l.covariance(g.floor, res.Pos, idx)
+	if ok {
+		res.Ellipse = ellipse95(cov)
+	} else {
+		res.Ellipse = Ellipse{SemiMajorM: math.Inf(1), SemiMinorM: math.Inf(1)}
+	}
+	return res, nil
+}
+
+func (l *Locator) profiledTx(fi int, p site.Point, idx []int, val []float64) float64 {
+	var sum float64
+	for a, si := range idx {
+		sum += val[a] + l.lossTo(l.sens[si], fi, p)
+	}
+	return sum / float64(len(idx))
+}
+
+// refine maximises the continuous profile likelihood from the best grid
+// point with Nelder-Mead, staying within two grid steps. The wall and floor
+// losses are held at their values at the start point (they are piecewise
+// constant), so only the distance term varies.
+func (l *Locator) refine(fi int, start site.Point, idx []int, val []float64) site.Point {
+	h := l.model.GridStepM
+	fixed := make([]float64, len(idx))
+	for a, si := range idx {
+		sn := l.sens[si]
+		fixed[a] = l.lossTo(sn, fi, start) - l.distLoss(sn, fi, start)
+	}
+	cost := func(x []float64) float64 {
+		if math.Abs(x[0]-start.X) > 2*h || math.Abs(x[1]-start.Y) > 2*h {
+			return math.Inf(1)
+		}
+		p := site.Point{X: x[0], Y: x[1]}
+		var sum, sum2 float64
+		for a, si := range idx {
+			r := val[a] + fixed[a] + l.distLoss(l.sens[si], fi, p)
+			sum += r
+			sum2 += r * r
+		}
+		return sum2 - sum*sum/float64(len(idx))
+	}
+	x0 := []float64{start.X, start.Y}
+	res, err := optimize.Minimize(optimize.Problem{Func: cost}, x0,
+		&optimize.Settings{FuncEvaluations: 80}, &optimize.NelderMead{SimplexSize: h / 2})
+	if (err != nil && res == nil) || res == nil || math.IsInf(res.F, 0) || res.F > cost(x0) {
+		return start
+	}
+	return site.Point{X: res.X[0], Y: res.X[1]}
+}
+
+// dz is the height of an emitter on floor fi above sensor sn's antenna.
+func (l *Locator) dz(sn site.Sensor, fi int) float64 {
+	return l.elev[fi] + l.model.EmitterHeightM - l.elev[l.floors[sn.Floor]] - l.model.SensorHeightM
+}
+
+// distLoss is the distance term 10·n·log10(d/d0) of the loss.
+func (l *Locator) distLoss(sn site.Sensor, fi int, p site.Point) float64 {
+	dz := l.dz(sn, fi)
+	dx, dy := p.X-sn.Pos.X, p.Y-sn.Pos.Y
+	d := max(math.Sqrt(dx*dx+dy*dy+dz*dz), l.model.RefDistM)
+	return 10 * l.model.Exponent * math.Log10(d/l.model.RefDistM)
+}
+
+// fisher returns the Fisher information J (2×2, symmetric: a, b, c for
+// [[a b][b c]]) of the position at p, with P_tx profiled out.
+func (l *Locator) fisher(fi int, p site.Point, idx []int) (a, b, c float64) {
+	k := float64(len(idx))
+	gx := make([]float64, len(idx))
+	gy := make([]float64, len(idx))
+	var mx, my float64
+	f := 10 * l.model.Exponent / math.Ln10
+	for i, si := range idx {
+		sn := l.sens[si]
+		dx, dy := p.X-sn.Pos.X, p.Y-sn.Pos.Y
+		dz := l.dz(sn, fi)
+		d2 := max(dx*dx+dy*dy+dz*dz, l.model.RefDistM*l.model.RefDistM)
+		gx[i], gy[i] = f*dx/d2, f*dy/d2
+		mx += gx[i]
+		my += gy[i]
+	}
+	mx /= k
+	my /= k
+	for i := range idx {
+		x, y := gx[i]-mx, gy[i]-my
+		a += x * x
+		b += x * y
+		c += y * y
+	}
+	s2 := l.model.ShadowingDB * l.model.ShadowingDB
+	return a / s2, b / s2, c / s2
+}
+
+// covariance returns J⁻¹ as [a b c] or false when J is singular.
+func (l *Locator) covariance(fi int, p site.Point, idx []int) ([3]float64, bool) {
+	a, b, c := l.fisher(fi, p, idx)
+	det := a*c - b*b
+	if !(det > 1e-12*(a*c+1e-300)) {
+		return [3]float64{}, false
+	}
+	return [3]float64{c / det, -b / det, a / det}, true
+}
+
+func ellipse95(cov [3]float64) Ellipse {
+	a, b, c := cov[0], cov[1], cov[2]
+	tr, det := a+c, a*c-b*b
+	disc := math.Sqrt(max(tr*tr/4-det, 0))
+	l1, l2 := tr/2+disc, max(tr/2-disc, 0)
+	return Ellipse{
+		SemiMajorM: math.Sqrt(chi2_95 * l1),
+		SemiMinorM: math.Sqrt(chi2_95 * l2),
+		AngleRad:   0.5 * math.Atan2(2*b, a-c),
+	}
+}
+
+// CRB returns the Cramér-Rao bound on the position RMSE in metres,
+// sqrt(trace(J⁻¹)), for an emitter at p on floor heard by the given sensors.
+func (l *Locator) CRB(floor string, p site.Point, sensors []string) (float64, error) {
+	fi, ok := l.floors[floor]
+	if !ok {
+		return 0, fmt.Errorf("locate: unknown floor %q", floor)
+	}
+	idx := make([]int, 0, len(sensors))
+	for _, s := range sensors {
+		si, ok := l.sensors[s]
+		if !ok {
+			return 0, fmt.Errorf("locate: unknown sensor %q", s)
+		}
+		idx = append(idx, si)
+	}
+	cov, ok := l.covariance(fi, p, idx)
+	if !ok {
+		return math.Inf(1), nil
+	}
+	return math.Sqrt(cov[0] + cov[2]), nil
+}
+
+// PredictDBm returns the power sensor would report for an emitter of txDBm
+// at p on floor under the model without shadowing (for simulation and tests).
+func (l *Locator) PredictDBm(sensor, floor string, p site.Point, txDBm float64) (float64, error) {
+	si, ok := l.sensors[sensor]
+	if !ok {
+		return 0, fmt.Errorf("locate: unknown sensor %q", sensor)
+	}
+	fi, ok := l.floors[floor]
+	if !ok {
+		return 0, fmt.Errorf("locate: unknown floor %q", floor)
+	}
+	sn := l.sens[si]
+	return txDBm - l.lossTo(sn, fi, p) - sn.OffsetDB + sn.AntennaGainDB, nil
+}

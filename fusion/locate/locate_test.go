@@ -1,0 +1,206 @@
+package locate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/rfwarden/rfwarden/fusion/site"
+)
+
+func loadWing(t testing.TB) *site.Site {
+	t.Helper()
+	s, err := site.LoadFile("../site/testdata/wing.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// trial simulates one emission at p with shadowing sigma and returns the
+// measurements of the sensors above the detection threshold.
+func trial(t testing.TB, l *Locator, s *site.Site, p site.Point, txDBm, sigmaDB float64, rng *rand.Rand) []Measurement {
+	t.Helper()
+	var ms []Measurement
+	for _, sn := range s.Sensors {
+		v, err := l.PredictDBm(sn.ID, "g", p, txDBm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v += sigmaDB * rng.NormFloat64()
+		if v > -100 {
+			ms = append(ms, Measurement{Sensor: sn.ID, PowerDBm: v})
+		}
+	}
+	return ms
+}
+
+func TestLocateNoiseless(t *testing.T) {
+	s := loadWing(t)
+	l, err := New(s, Model{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, p := range []site.Point{{X: 2.3, Y: 1.7}, {X: 22.6, Y: 9.4}, {X: 31, Y: 5.2}, {X: 17.2, Y: 3.1}} {
+		ms := trial(t, l, s, p, 10, 0, rng)
+		res, err := l.Locate(ms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := s.RoomAt("g", p)
+		room, prob := res.Room()
+		if room != want.ID {
+			t.Errorf("at %v: room %q (%.2f), want %q; rooms %v", p, room, prob, want.ID, res.Rooms)
+		}
+		if d := math.Hypot(res.Pos.X-p.X, res.Pos.Y-p.Y); d > 0.5 {
+			t.Errorf("at %v: position %v is %.2f m off", p, res.Pos, d)
+		}
+		if math.Abs(res.TxDBm-10) > 1 {
+			t.Errorf("at %v: tx %.1f dBm, want 10", p, res.TxDBm)
+		}
+		var sum float64
+		for _, r := range res.Rooms {
+			sum += r.Prob
+		}
+		if math.Abs(sum-1) > 0.01 {
+			t.Errorf("room probabilities sum to %v", sum)
+		}
+	}
+}
+
+// TestAccuracyWing is the acceptance test of docs/localisation.md: random
+// phones in the 16 cells and on the landing, 4 dB shadowing.
+func TestAccuracyWing(t *testing.T) {
+	for _, sigma := range []float64{2, 4, 6} {
+		t.Run(fmt.Sprintf("shadowing=%gdB", sigma), func(t *testing.T) { accuracyWing(t, sigma) })
+	}
+}
+
+func accuracyWing(t *testing.T, sigma float64) {
+	s := loadWing(t)
+	l, err := New(s, Model{ShadowingDB: sigma})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	n := 1000
+	if testing.Short() {
+		n = 300
+	}
+	var located, top1, top2 int
+	var se, crb2, ellipseIn float64
+	for range n {
+		var r site.Room
+		for {
+			r = s.Rooms[rng.IntN(17)] // landing + cells, not the yard
+			if r.Kind == site.KindCell || r.Kind == site.KindLanding {
+				break
+			}
+		}
+		lo, hi := site.Bounds(r.Polygon)
+		p := site.Point{X: lo.X + 0.3 + rng.Float64()*(hi.X-lo.X-0.6), Y: lo.Y + 0.3 + rng.Float64()*(hi.Y-lo.Y-0.6)}
+		ms := trial(t, l, s, p, 23*rng.Float64(), sigma, rng)
+		res, err := l.Locate(ms)
+		if errors.Is(err, ErrTooFewSensors) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		located++
+		if len(res.Rooms) > 0 && res.Rooms[0].Room == r.ID {
+			top1++
+		}
+		if len(res.Rooms) > 0 && res.Rooms[0].Room == r.ID || len(res.Rooms) > 1 && res.Rooms[1].Room == r.ID {
+			top2++
+		}
+		dx, dy := res.Pos.X-p.X, res.Pos.Y-p.Y
+		se += dx*dx + dy*dy
+		c, err := l.CRB("g", p, res.Sensors)
+		if err != nil {
+			t.Fatal(err)
+		}
+		crb2 += c * c
+		// Inside the 95% ellipse?
+		e := res.Ellipse
+		ca, sa := math.Cos(e.AngleRad), math.Sin(e.AngleRad)
+		u, v := (dx*ca+dy*sa)/e.SemiMajorM, (-dx*sa+dy*ca)/e.SemiMinorM
+		if u*u+v*v <= 1 {
+			ellipseIn++
+		}
+	}
+	if located < n*9/10 {
+		t.Fatalf("located %d of %d emissions", located, n)
+	}
+	f1, f2 := float64(top1)/float64(located), float64(top2)/float64(located)
+	rmse, crb := math.Sqrt(se/float64(located)), math.Sqrt(crb2/float64(located))
+	t.Logf("located %d/%d, top-1 room %.1f%%, top-2 %.1f%%, RMSE %.2f m, CRB %.2f m (ratio %.2f), inside 95%% ellipse %.1f%%",
+		located, n, 100*f1, 100*f2, rmse, crb, rmse/crb, 100*ellipseIn/float64(located))
+	if sigma > 4 {
+		return // reported, not asserted
+	}
+	if f1 < 0.80 {
+		t.Errorf("top-1 room rate %.3f, want ≥ 0.80", f1)
+	}
+	if f2 < 0.95 {
+		t.Errorf("top-2 room rate %.3f, want ≥ 0.95", f2)
+	}
+	if rmse > 1.25*crb {
+		t.Errorf("RMSE %.2f m above 1.25 × CRB %.2f m", rmse, crb)
+	}
+}
+
+func TestLocateErrors(t *testing.T) {
+	s := loadWing(t)
+	l, err := New(s, Model{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		ms   []Measurement
+	}{
+		{"none", nil},
+		{"two sensors", []Measurement{{"s1", -60}, {"s2", -70}}},
+		{"same sensor thrice", []Measurement{{"s1", -60}, {"s1", -61}, {"s1", -62}}},
+		{"unknown sensor", []Measurement{{"s1", -60}, {"s2", -70}, {"zz", -70}}},
+		{"NaN", []Measurement{{"s1", -60}, {"s2", -70}, {"s3", math.NaN()}}},
+	}
+	for _, tt := range tests {
+		if _, err := l.Locate(tt.ms); err == nil {
+			t.Errorf("%s: got nil error", tt.name)
+		}
+	}
+}
+
+func TestEllipse95(t *testing.T) {
+	// Axis-aligned covariance diag(4, 1): semi-axes sqrt(5.991·4), sqrt(5.991).
+	e := ellipse95([3]float64{4, 0, 1})
+	if math.Abs(e.SemiMajorM-math.Sqrt(chi2_95*4)) > 1e-9 || math.Abs(e.SemiMinorM-math.Sqrt(chi2_95)) > 1e-9 || math.Abs(e.AngleRad) > 1e-9 {
+		t.Errorf("got %+v", e)
+	}
+	// Rotated by 90°.
+	e = ellipse95([3]float64{1, 0, 4})
+	if math.Abs(math.Abs(e.AngleRad)-math.Pi/2) > 1e-9 {
+		t.Errorf("rotated: got angle %v, want ±π/2", e.AngleRad)
+	}
+}
+
+func BenchmarkLocate(b *testing.B) {
+	s := loadWing(b)
+	l, err := New(s, Model{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	ms := trial(b, l, s, site.Point{X: 12, Y: 9}, 15, 4, rng)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := l.Locate(ms); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,338 @@
+package fusion
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/site"
+)
+
+// fakeAuthorizer authorises a class in a set of rooms.
+type fakeAuthorizer struct{ entries []registry.Entry }
+
+func (f *fakeAuthorizer) Match(d event.Detection, room string, _ []string, _ time.Time) (registry.Entry, bool) {
+	for _, e := range f.entries {
+		if e.Signature.Class != "" && e.Signature.Class != d.Class {
+			continue
+		}
+		for _, r := range e.Rooms {
+			if r == room {
+				return e, true
+			}
+		}
+	}
+	return registry.Entry{}, false
+}
+
+// scenario is the state of one running script.
+type scenario struct {
+	t       *testing.T
+	eng     *Engine
+	auth    *fakeAuthorizer
+	now     time.Time
+	rng     *rand.Rand
+	n       int
+	lastMsg []Message
+}
+
+// TestScenarios runs every script in testdata/scenarios. Commands (one per line, # comments):
+//
+//	authorise NAME class=C room=R[,R2]
+//	emit ID class=C link=L x=X y=Y tx=DBM freq=HZ [bw=HZ] [noise=DB] [every=D for=D]
+//	redeliver                      # send the last emission's messages again
+//	status SENSOR|all online|offline
+//	health SENSOR STATE
+//	advance D                      # in 1 s ticks
+//	ack rule=R user=U note=N
+//	expect alert rule=R [state=S] [room=R] [acked=true]
+//	expect alerts N [rule=R]       # alerts ever raised (any state)
+//	expect location room=R [minprob=P]   # most recent located emission
+//	expect zone Z clear|alert|unknown
+//	expect incidents N [kind=K]
+//	expect detections N            # accepted (deduplicated) detections
+func TestScenarios(t *testing.T) {
+	files, err := filepath.Glob("testdata/scenarios/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenarios: %v", err)
+	}
+	s, err := site.LoadFile("site/testdata/wing.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
+			sc := &scenario{t: t, auth: &fakeAuthorizer{}, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1))}
+			eng, err := New(Config{}, Deps{Site: s, Authorizer: sc.auth, Clock: func() time.Time { return sc.now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc.eng = eng
+			fh, err := os.Open(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fh.Close()
+			scan := bufio.NewScanner(fh)
+			line := 0
+			for scan.Scan() {
+				line++
+				text := strings.TrimSpace(scan.Text())
+				if text == "" || strings.HasPrefix(text, "#") {
+					continue
+				}
+				if err := sc.exec(text); err != nil {
+					t.Fatalf("%s:%d: %s: %v", filepath.Base(f), line, text, err)
+				}
+			}
+		})
+	}
+}
+
+func kv(fields []string) map[string]string {
+	m := map[string]string{}
+	for _, f := range fields {
+		k, v, _ := strings.Cut(f, "=")
+		m[k] = v
+	}
+	return m
+}
+
+func num(m map[string]string, k string, def float64) (float64, error) {
+	v, ok := m[k]
+	if !ok {
+		return def, nil
+	}
+	return strconv.ParseFloat(v, 64)
+}
+
+func (sc *scenario) exec(line string) error {
+	ctx := context.Background()
+	f := strings.Fields(line)
+	switch f[0] {
+	case "authorise":
+		m := kv(f[2:])
+		sc.auth.entries = append(sc.auth.entries, registry.Entry{ID: int64(len(sc.auth.entries) + 1), Name: f[1],
+			Signature: registry.Signature{Class: m["class"]}, Rooms: strings.Split(m["room"], ",")})
+		return nil
+	case "emit":
+		return sc.emit(ctx, f[1], kv(f[2:]))
+	case "redeliver":
+		for _, msg := range sc.lastMsg {
+			if err := sc.eng.Handle(ctx, msg); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "status":
+		if f[1] == "all" {
+			for _, sn := range sc.eng.deps.Site.Sensors {
+				if err := sc.exec("status " + sn.ID + " " + f[2]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return sc.eng.Handle(ctx, Message{Topic: event.SensorTopic(sc.eng.deps.Site.ID, f[1], event.KindStatus), Payload: []byte(f[2])})
+	case "health":
+		b, err := event.Encode(event.Health{Schema: 1, Site: sc.eng.deps.Site.ID, Sensor: f[1], TimeNS: sc.now.UnixNano(), State: f[2]})
+		if err != nil {
+			return err
+		}
+		return sc.eng.Handle(ctx, Message{Topic: event.SensorTopic(sc.eng.deps.Site.ID, f[1], event.KindHealth), Payload: b})
+	case "advance":
+		d, err := time.ParseDuration(f[1])
+		if err != nil {
+			return err
+		}
+		return sc.advance(ctx, d)
+	case "ack":
+		m := kv(f[1:])
+		for _, a := range sc.eng.Alerts().All() {
+			if a.Rule == m["rule"] {
+				_, err := sc.eng.Alerts().Ack(ctx, a.ID, m["user"], m["note"], sc.now)
+				return err
+			}
+		}
+		return fmt.Errorf("no alert of rule %q to ack", m["rule"])
+	case "expect":
+		return sc.expect(f[1:])
+	}
+	return fmt.Errorf("unknown command %q", f[0])
+}
+
+func (sc *scenario) advance(ctx context.Context, d time.Duration) error {
+	end := sc.now.Add(d)
+	for sc.now.Before(end) {
+		step := min(time.Second, end.Sub(sc.now))
+		sc.now = sc.now.Add(step)
+		if err := sc.eng.Tick(ctx, sc.now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (sc *scenario) emit(ctx context.Context, id string, m map[string]string) error {
+	x, err1 := num(m, "x", 0)
+	y, err2 := num(m, "y", 0)
+	tx, err3 := num(m, "tx", 10)
+	freq, err4 := num(m, "freq", 1.75e9)
+	bw, err5 := num(m, "bw", 5e6)
+	noise, err6 := num(m, "noise", 0)
+	if err := firstErr(err1, err2, err3, err4, err5, err6); err != nil {
+		return err
+	}
+	every, total := time.Duration(0), time.Duration(0)
+	if v, ok := m["every"]; ok {
+		var err error
+		if every, err = time.ParseDuration(v); err != nil {
+			return err
+		}
+		if total, err = time.ParseDuration(m["for"]); err != nil {
+			return err
+		}
+	}
+	s := sc.eng.deps.Site
+	for {
+		sc.lastMsg = sc.lastMsg[:0]
+		for _, sn := range s.Sensors {
+			p, err := sc.eng.Locator().PredictDBm(sn.ID, sn.Floor, site.Point{X: x, Y: y}, tx)
+			if err != nil {
+				return err
+			}
+			p += noise * sc.rng.NormFloat64()
+			if p < -100 {
+				continue
+			}
+			sc.n++
+			d := event.Detection{Schema: 1, ID: fmt.Sprintf("%s-%s-%d", id, sn.ID, sc.n), Site: s.ID, Sensor: sn.ID,
+				TimeNS: sc.now.UnixNano(), DurationNS: int64(time.Millisecond), CenterHz: freq, BandwidthHz: bw,
+				PowerDBm: p, SNRDB: p + 100, Link: m["link"], Class: m["class"], Confidence: 0.9, Band: "test"}
+			if d.Link == "" {
+				d.Link = event.LinkUplink
+			}
+			b, err := event.Encode(d)
+			if err != nil {
+				return err
+			}
+			msg := Message{Topic: event.SensorTopic(s.ID, sn.ID, event.KindDetection), Payload: b}
+			sc.lastMsg = append(sc.lastMsg, msg)
+			if err := sc.eng.Handle(ctx, msg); err != nil {
+				return err
+			}
+		}
+		if every == 0 || total < every {
+			return nil
+		}
+		total -= every
+		if err := sc.advance(ctx, every); err != nil {
+			return err
+		}
+	}
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (sc *scenario) expect(f []string) error {
+	switch f[0] {
+	case "alert":
+		m := kv(f[1:])
+		var seen []string
+		for _, a := range sc.eng.Alerts().All() {
+			seen = append(seen, fmt.Sprintf("%s/%s/%s", a.Rule, a.State, a.Room))
+			if a.Rule != m["rule"] || (m["state"] != "" && a.State != m["state"]) || (m["room"] != "" && a.Room != m["room"]) {
+				continue
+			}
+			if m["acked"] == "true" && a.AckBy == "" {
+				continue
+			}
+			return nil
+		}
+		return fmt.Errorf("no matching alert; have %v", seen)
+	case "alerts":
+		want, err := strconv.Atoi(f[1])
+		if err != nil {
+			return err
+		}
+		m := kv(f[2:])
+		got := 0
+		var seen []string
+		for _, a := range sc.eng.Alerts().All() {
+			seen = append(seen, fmt.Sprintf("%s/%s/%s/%s", a.Rule, a.State, a.Room, a.Track))
+			if m["rule"] == "" || a.Rule == m["rule"] {
+				got++
+			}
+		}
+		if got != want {
+			return fmt.Errorf("got %d alerts, want %d: %v", got, want, seen)
+		}
+		return nil
+	case "location":
+		m := kv(f[1:])
+		locs := sc.eng.Located()
+		if len(locs) == 0 {
+			return fmt.Errorf("nothing located")
+		}
+		room, prob := locs[len(locs)-1].Result.Room()
+		minProb, err := num(m, "minprob", 0)
+		if err != nil {
+			return err
+		}
+		if room != m["room"] || prob < minProb {
+			return fmt.Errorf("got room %s (%.2f), want %s (≥ %.2f); rooms %v", room, prob, m["room"], minProb, locs[len(locs)-1].Result.Rooms)
+		}
+		return nil
+	case "zone":
+		if got := sc.eng.Alerts().ZoneStatus(f[1]); got != f[2] {
+			return fmt.Errorf("zone %s is %q, want %q", f[1], got, f[2])
+		}
+		return nil
+	case "incidents":
+		want, err := strconv.Atoi(f[1])
+		if err != nil {
+			return err
+		}
+		m := kv(f[2:])
+		got := 0
+		var seen []string
+		for _, inc := range sc.eng.Alerts().Incidents() {
+			seen = append(seen, fmt.Sprintf("%s:%v", inc.Kind, inc.Rooms))
+			if m["kind"] == "" || inc.Kind == m["kind"] {
+				got++
+			}
+		}
+		if got != want {
+			return fmt.Errorf("got %d incidents, want %d: %v", got, want, seen)
+		}
+		return nil
+	case "detections":
+		want, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			return err
+		}
+		if got := testutil.ToFloat64(sc.eng.met.detections); got != want {
+			return fmt.Errorf("got %v detections, want %v", got, want)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown expectation %q", f[0])
+}

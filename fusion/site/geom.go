@@ -1,0 +1,131 @@
+package site
+
+// polygonArea returns the signed area of p (shoelace formula; positive when
+// counter-clockwise).
+func polygonArea(p []Point) float64 {
+	var a float64
+	for i := range p {
+		j := (i + 1) % len(p)
+		a += p[i].X*p[j].Y - p[j].X*p[i].Y
+	}
+	return a / 2
+}
+
+func cross(o, a, b Point) float64 { return (a.X-o.X)*(b.Y-o.Y) - (a.Y-o.Y)*(b.X-o.X) }
+
+// segmentsCross reports whether segments ab and cd properly intersect (cross
+// at a point interior to both). Touching at end points does not count.
+func segmentsCross(a, b, c, d Point) bool {
+	d1 := cross(c, d, a)
+	d2 := cross(c, d, b)
+	d3 := cross(a, b, c)
+	d4 := cross(a, b, d)
+	return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
+}
+
+// selfIntersects reports whether two non-adjacent edges of polygon p cross.
+func selfIntersects(p []Point) bool {
+	n := len(p)
+	for i := 0; i < n; i++ {
+		a, b := p[i], p[(i+1)%n]
+		for j := i + 2; j < n; j++ {
+			if i == 0 && j == n-1 {
+				continue // adjacent through the closing edge
+			}
+			if segmentsCross(a, b, p[j], p[(j+1)%n]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Contains reports whether q lies inside polygon p (even-odd rule; points on
+// an edge may go either way).
+func Contains(p []Point, q Point) bool {
+	in := false
+	for i, j := 0, len(p)-1; i < len(p); j, i = i, i+1 {
+		if (p[i].Y > q.Y) != (p[j].Y > q.Y) &&
+			q.X < (p[j].X-p[i].X)*(q.Y-p[i].Y)/(p[j].Y-p[i].Y)+p[i].X {
+			in = !in
+		}
+	}
+	return in
+}
+
+// Bounds returns the axis-aligned bounding box of p.
+func Bounds(p []Point) (lo, hi Point) {
+	lo, hi = p[0], p[0]
+	for _, q := range p[1:] {
+		lo.X, lo.Y = min(lo.X, q.X), min(lo.Y, q.Y)
+		hi.X, hi.Y = max(hi.X, q.X), max(hi.Y, q.Y)
+	}
+	return lo, hi
+}
+
+// RoomAt returns the room on floor that contains p. Rooms are searched in
+// file order, so a smaller room listed before a larger enclosing one wins.
+func (s *Site) RoomAt(floor string, p Point) (Room, bool) {
+	for _, r := range s.Rooms {
+		if r.Floor == floor && Contains(r.Polygon, p) {
+			return r, true
+		}
+	}
+	return Room{}, false
+}
+
+// WallLossDB returns the summed loss in dB of the walls on floor that the
+// straight path from a to b crosses.
+func (s *Site) WallLossDB(floor string, a, b Point) float64 {
+	var loss float64
+	for _, w := range s.Walls {
+		if w.Floor == floor && segmentsCross(a, b, w.A, w.B) {
+			loss += w.LossDB
+		}
+	}
+	return loss
+}
+
+// ZoneOf returns the zone of the room with the given ID, "" when unknown.
+func (s *Site) ZoneOf(room string) string {
+	for _, r := range s.Rooms {
+		if r.ID == room {
+			return r.Zone
+		}
+	}
+	return ""
+}
+
+// Room returns the room with the given ID.
+func (s *Site) Room(id string) (Room, bool) {
+	for _, r := range s.Rooms {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Room{}, false
+}
+
+// Sensor returns the sensor with the given ID.
+func (s *Site) Sensor(id string) (Sensor, bool) {
+	for _, sn := range s.Sensors {
+		if sn.ID == id {
+			return sn, true
+		}
+	}
+	return Sensor{}, false
+}
+
+// SensorsInZone returns the IDs of the sensors that cover zone.
+func (s *Site) SensorsInZone(zone string) []string {
+	var ids []string
+	for _, sn := range s.Sensors {
+		for _, z := range sn.Zones {
+			if z == zone {
+				ids = append(ids, sn.ID)
+				break
+			}
+		}
+	}
+	return ids
+}

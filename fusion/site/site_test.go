@@ -1,0 +1,171 @@
+package site
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadFiles(t *testing.T) {
+	wantErr := map[string]string{
+		"duplicate-room.bad.yaml":   `duplicate id "c1"`,
+		"polygon-short.bad.yaml":    "at least 3 points",
+		"polygon-bowtie.bad.yaml":   "self-intersecting",
+		"room-kind.bad.yaml":        `kind "kitchen"`,
+		"room-floor.bad.yaml":       `floor "f9" does not exist`,
+		"sensor-floor.bad.yaml":     `sensor "s1": floor "f2" does not exist`,
+		"sensor-duplicate.bad.yaml": `duplicate id "s1"`,
+		"wall-loss.bad.yaml":        "loss_db must be in (0, 200]",
+		"unknown-field.bad.yaml":    "colour",
+		"no-floors.bad.yaml":        "at least one floor",
+	}
+	files, err := filepath.Glob("testdata/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("glob testdata: %v (%d files)", err, len(files))
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			_, err := LoadFile(f)
+			if strings.HasSuffix(name, ".good.yaml") {
+				if err != nil {
+					t.Fatalf("LoadFile: %v", err)
+				}
+				return
+			}
+			want, ok := wantErr[name]
+			if !ok {
+				t.Fatalf("bad file %s has no expected error in the table", name)
+			}
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("got error %v, want it to contain %q", err, want)
+			}
+		})
+	}
+}
+
+func TestLoadInvalidWrapsErrInvalid(t *testing.T) {
+	_, err := Load(strings.NewReader("id: x\nfloors: []\n"))
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("got %v, want ErrInvalid", err)
+	}
+}
+
+func loadWing(t testing.TB) *Site {
+	t.Helper()
+	s, err := LoadFile("testdata/wing.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRoomAt(t *testing.T) {
+	s := loadWing(t)
+	tests := []struct {
+		p      Point
+		want   string
+		wantOK bool
+	}{
+		{Point{2.5, 2}, "B2-01", true},
+		{Point{37.5, 9}, "B2-16", true},
+		{Point{20, 5.5}, "B2-landing", true},
+		{Point{20, -5}, "yard", true},
+		{Point{100, 100}, "", false},
+	}
+	for _, tt := range tests {
+		got, ok := s.RoomAt("g", tt.p)
+		if ok != tt.wantOK || got.ID != tt.want {
+			t.Errorf("RoomAt(%v) = %q, %v; want %q, %v", tt.p, got.ID, ok, tt.want, tt.wantOK)
+		}
+	}
+	if _, ok := s.RoomAt("nofloor", Point{2.5, 2}); ok {
+		t.Error("RoomAt on a missing floor found a room")
+	}
+}
+
+func TestWallLossDB(t *testing.T) {
+	s := loadWing(t)
+	tests := []struct {
+		a, b Point
+		want float64
+	}{
+		{Point{2.5, 2}, Point{2.5, 3}, 0},            // inside one cell
+		{Point{2.5, 2}, Point{2.5, 5.5}, 8},          // cell to landing
+		{Point{2.5, 2}, Point{12.5, 2}, 12},          // two cell walls
+		{Point{2.5, 2}, Point{2.5, 9}, 16},           // across the landing
+		{Point{2.5, 2}, Point{2.5, -5}, 12},          // out through the back wall
+		{Point{2.5, 2}, Point{17.5, 9}, 8 + 8 + 6*2}, // diagonal: 2 corridor walls, cell walls at x=5 and x=15
+	}
+	for _, tt := range tests {
+		if got := s.WallLossDB("g", tt.a, tt.b); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("WallLossDB(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestLookups(t *testing.T) {
+	s := loadWing(t)
+	if got := s.ZoneOf("B2-14"); got != "wing-b" {
+		t.Errorf("ZoneOf(B2-14) = %q, want wing-b", got)
+	}
+	if got := s.ZoneOf("nope"); got != "" {
+		t.Errorf("ZoneOf(nope) = %q, want empty", got)
+	}
+	if sn, ok := s.Sensor("s3"); !ok || sn.Pos != (Point{12.5, 2}) {
+		t.Errorf("Sensor(s3) = %+v, %v", sn, ok)
+	}
+	if got := s.SensorsInZone("wing-b"); len(got) != 6 {
+		t.Errorf("SensorsInZone(wing-b) = %v, want 6 sensors", got)
+	}
+}
+
+func TestSelfIntersects(t *testing.T) {
+	tests := []struct {
+		name string
+		p    []Point
+		want bool
+	}{
+		{"square", []Point{{0, 0}, {1, 0}, {1, 1}, {0, 1}}, false},
+		{"bowtie", []Point{{0, 0}, {1, 1}, {1, 0}, {0, 1}}, true},
+		{"concave L", []Point{{0, 0}, {2, 0}, {2, 1}, {1, 1}, {1, 2}, {0, 2}}, false},
+		{"triangle", []Point{{0, 0}, {1, 0}, {0, 1}}, false},
+	}
+	for _, tt := range tests {
+		if got := selfIntersects(tt.p); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Load(bytes.NewReader(data))
+		if err != nil {
+			if s != nil {
+				t.Fatal("non-nil site with an error")
+			}
+			return
+		}
+		if err := s.Validate(); err != nil {
+			t.Fatalf("loaded site fails validation: %v", err)
+		}
+		for _, r := range s.Rooms {
+			lo, hi := Bounds(r.Polygon)
+			s.RoomAt(r.Floor, Point{(lo.X + hi.X) / 2, (lo.Y + hi.Y) / 2})
+			s.WallLossDB(r.Floor, lo, hi)
+		}
+	})
+}

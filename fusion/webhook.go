@@ -1,0 +1,111 @@
+package fusion
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// Webhook posts each alert state change as JSON to URL, signed with
+// HMAC-SHA256. Headers:
+//
+//	X-RFW-Timestamp: unix seconds
+//	X-RFW-Signature: sha256=hex(HMAC-SHA256(Secret, timestamp + "." + body))
+//
+// Receivers recompute the signature and reject stale timestamps. Network
+// errors, 429 and 5xx are retried with exponential backoff; other statuses are not.
+type Webhook struct {
+	URL         string
+	Secret      []byte
+	Client      *http.Client  // default: 10 s timeout
+	MaxAttempts int           // default 5
+	Backoff     time.Duration // first retry delay, doubled each time up to 30 s; default 500ms
+	Now         func() time.Time
+}
+
+// Sign returns the X-RFW-Signature value for body sent at timestamp ts.
+func Sign(secret []byte, ts string, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(ts))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// PublishAlert implements alert.Publisher.
+func (w *Webhook) PublishAlert(ctx context.Context, a event.Alert) error {
+	body, err := event.Encode(a)
+	if err != nil {
+		return err
+	}
+	client := w.Client
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	attempts := w.MaxAttempts
+	if attempts <= 0 {
+		attempts = 5
+	}
+	backoff := w.Backoff
+	if backoff <= 0 {
+		backoff = 500 * time.Millisecond
+	}
+	now := w.Now
+	if now == nil {
+		now = time.Now
+	}
+	var lastErr error
+	for i := range attempts {
+		if i > 0 {
+			t := time.NewTimer(backoff)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("webhook %s: %w (last error: %w)", w.URL, ctx.Err(), lastErr)
+			case <-t.C:
+			}
+			backoff = min(2*backoff, 30*time.Second)
+		}
+		retry, err := w.post(ctx, client, body, strconv.FormatInt(now().Unix(), 10))
+		if err == nil {
+			return nil
+		}
+		lastErr = err
+		if !retry {
+			break
+		}
+	}
+	return fmt.Errorf("webhook %s: %w", w.URL, lastErr)
+}
+
+func (w *Webhook) post(ctx context.Context, client *http.Client, body []byte, ts string) (retry bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-RFW-Timestamp", ts)
+	req.Header.Set("X-RFW-Signature", Sign(w.Secret, ts, body))
+	resp, err := client.Do(req)
+	if err != nil {
+		return true, err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return false, nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return true, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return false, fmt.Errorf("status %d (not retried)", resp.StatusCode)
+}
