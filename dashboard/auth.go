@@ -1,0 +1,269 @@
+package dashboard
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Roles, from least to most privileged. Each role can do everything the
+// roles before it can.
+const (
+	RoleViewer  = "viewer"  // control-room screens: alerts, heatmap, sensors
+	RoleOfficer = "officer" // acknowledges alerts, records search outcomes
+	RoleAnalyst = "analyst" // registry read, incidents, evidence export, replay
+	RoleAdmin   = "admin"   // registry changes, users, audit log
+)
+
+var roleRank = map[string]int{RoleViewer: 1, RoleOfficer: 2, RoleAnalyst: 3, RoleAdmin: 4}
+
+// RoleAtLeast reports whether role has at least the privileges of min.
+func RoleAtLeast(role, min string) bool { return roleRank[role] >= roleRank[min] && roleRank[min] > 0 }
+
+// Errors returned by Users.
+var (
+	ErrBadCredentials = errors.New("bad user name or password")
+	ErrRateLimited    = errors.New("too many failed logins, try again later")
+	ErrUserExists     = errors.New("user already exists")
+)
+
+// Session is one logged-in browser.
+type Session struct {
+	Token     string // cookie value
+	CSRF      string // token the browser must echo in X-CSRF-Token
+	User      string
+	Role      string
+	ExpiresAt time.Time
+
+	annotated string // annotated SigMF meta of the last replay run
+}
+
+// Users keeps local accounts in a SQLite table and sessions in memory.
+type Users struct {
+	db       *sql.DB
+	cost     int
+	ttl      time.Duration
+	now      func() time.Time
+	maxFails int
+	failWin  time.Duration
+
+	mu       sync.Mutex
+	sessions map[string]Session
+	fails    map[string][]time.Time // key ip|user
+}
+
+// UsersOptions tune Users; zero values pick the defaults.
+type UsersOptions struct {
+	BcryptCost  int           // default bcrypt.DefaultCost
+	SessionTTL  time.Duration // default 12 h (one shift plus margin)
+	MaxFailures int           // failed logins per IP+user in FailWindow; default 5
+	FailWindow  time.Duration // default 15 min
+	Now         func() time.Time
+}
+
+// NewUsers creates the users table in db if needed.
+func NewUsers(ctx context.Context, db *sql.DB, opt UsersOptions) (*Users, error) {
+	const ddl = `CREATE TABLE IF NOT EXISTS dashboard_users (
+	name TEXT PRIMARY KEY,
+	hash TEXT NOT NULL,
+	role TEXT NOT NULL,
+	created_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	time_ns INTEGER NOT NULL,
+	user TEXT NOT NULL,
+	room TEXT NOT NULL,
+	found INTEGER NOT NULL,
+	note TEXT NOT NULL
+);`
+	if _, err := db.ExecContext(ctx, ddl); err != nil {
+		return nil, fmt.Errorf("create dashboard tables: %w", err)
+	}
+	u := &Users{db: db, cost: opt.BcryptCost, ttl: opt.SessionTTL, now: opt.Now, maxFails: opt.MaxFailures,
+		failWin: opt.FailWindow, sessions: map[string]Session{}, fails: map[string][]time.Time{}}
+	if u.cost == 0 {
+		u.cost = bcrypt.DefaultCost
+	}
+	if u.ttl == 0 {
+		u.ttl = 12 * time.Hour
+	}
+	if u.now == nil {
+		u.now = time.Now
+	}
+	if u.maxFails == 0 {
+		u.maxFails = 5
+	}
+	if u.failWin == 0 {
+		u.failWin = 15 * time.Minute
+	}
+	return u, nil
+}
+
+// Create adds a user with a bcrypt hash of password.
+func (u *Users) Create(ctx context.Context, name, password, role string) error {
+	if !validUserName(name) {
+		return fmt.Errorf("user name %q: use 1..64 letters, digits, '.', '-' or '_'", name)
+	}
+	if roleRank[role] == 0 {
+		return fmt.Errorf("role %q: must be viewer, officer, analyst or admin", role)
+	}
+	if len(password) < 10 || len(password) > 72 {
+		return fmt.Errorf("password: must be 10..72 characters")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), u.cost)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	var n int
+	if err := u.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM dashboard_users WHERE name = ?`, name).Scan(&n); err != nil {
+		return fmt.Errorf("look up user %q: %w", name, err)
+	}
+	if n > 0 {
+		return fmt.Errorf("create user %q: %w", name, ErrUserExists)
+	}
+	if _, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_users(name, hash, role, created_ns) VALUES (?, ?, ?, ?)`,
+		name, string(h), role, u.now().UnixNano()); err != nil {
+		return fmt.Errorf("create user %q: %w", name, err)
+	}
+	return nil
+}
+
+func validUserName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// EnsureAdmin creates the user "admin" with a random password when no admin
+// exists yet. It returns the password (for the caller to print once) and
+// whether it created the account.
+func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool, err error) {
+	var n int
+	if err := u.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM dashboard_users WHERE role = ?`, RoleAdmin).Scan(&n); err != nil {
+		return "", false, fmt.Errorf("count admins: %w", err)
+	}
+	if n > 0 {
+		return "", false, nil
+	}
+	password = randToken(15)
+	if err := u.Create(ctx, "admin", password, RoleAdmin); err != nil {
+		return "", false, err
+	}
+	return password, true, nil
+}
+
+// Login checks the password and opens a session. Failed attempts are
+// counted per ip+user; after MaxFailures in FailWindow, Login returns
+// ErrRateLimited without checking the password.
+func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, error) {
+	key := ip + "|" + name
+	now := u.now()
+	u.mu.Lock()
+	recent := u.fails[key][:0]
+	for _, t := range u.fails[key] {
+		if now.Sub(t) < u.failWin {
+			recent = append(recent, t)
+		}
+	}
+	u.fails[key] = recent
+	limited := len(recent) >= u.maxFails
+	u.mu.Unlock()
+	if limited {
+		return Session{}, ErrRateLimited
+	}
+	var hash, role string
+	err := u.db.QueryRowContext(ctx, `SELECT hash, role FROM dashboard_users WHERE name = ?`, name).Scan(&hash, &role)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Session{}, fmt.Errorf("look up user: %w", err)
+	}
+	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		u.mu.Lock()
+		u.fails[key] = append(u.fails[key], now)
+		u.mu.Unlock()
+		return Session{}, ErrBadCredentials
+	}
+	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: role, ExpiresAt: now.Add(u.ttl)}
+	u.mu.Lock()
+	delete(u.fails, key)
+	u.sessions[s.Token] = s
+	u.mu.Unlock()
+	return s, nil
+}
+
+// Session returns the live session for a cookie token.
+func (u *Users) Session(token string) (Session, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	s, ok := u.sessions[token]
+	if !ok {
+		return Session{}, false
+	}
+	if u.now().After(s.ExpiresAt) {
+		delete(u.sessions, token)
+		return Session{}, false
+	}
+	return s, true
+}
+
+// Logout ends a session.
+func (u *Users) Logout(token string) {
+	u.mu.Lock()
+	delete(u.sessions, token)
+	u.mu.Unlock()
+}
+
+// CheckCSRF compares a submitted token with the session's in constant time.
+func (s Session) CheckCSRF(got string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) == 1
+}
+
+func randToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// recordOutcome stores a handheld search result for a room.
+func (u *Users) recordOutcome(ctx context.Context, at time.Time, user, room string, found bool, note string) error {
+	f := 0
+	if found {
+		f = 1
+	}
+	if _, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_search_outcomes(time_ns, user, room, found, note) VALUES (?, ?, ?, ?, ?)`,
+		at.UnixNano(), user, room, f, note); err != nil {
+		return fmt.Errorf("record search outcome for room %q: %w", room, err)
+	}
+	return nil
+}
+
+// setAnnotated remembers the annotated SigMF meta of a session's last replay.
+func (u *Users) setAnnotated(token, path string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if s, ok := u.sessions[token]; ok {
+		s.annotated = path
+		u.sessions[token] = s
+	}
+}
+
+func (u *Users) annotated(token string) (string, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	s, ok := u.sessions[token]
+	return s.annotated, ok && s.annotated != ""
+}

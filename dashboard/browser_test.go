@@ -1,0 +1,212 @@
+package dashboard
+
+import (
+	"context"
+	"flag"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+var screenshotDir = flag.String("screenshots", "", "folder to save browser-test screenshots in (default: a temp dir)")
+
+const chromiumPath = "/usr/bin/chromium"
+
+// newBrowser starts headless chromium with a fresh profile, or skips.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped with -short")
+	}
+	if _, err := exec.LookPath(chromiumPath); err != nil {
+		t.Skipf("chromium not installed at %s", chromiumPath)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1920, 1080),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelB(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil { // start the browser on a context without deadline
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := *screenshotDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	time.Sleep(300 * time.Millisecond)
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// within runs actions with their own deadline so a failed wait names the step.
+func within(t *testing.T, ctx context.Context, d time.Duration, step string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if err := chromedp.Do(c, actions...); err != nil {
+		if png, serr := chromedp.Run(ctx, chromedp.CaptureScreenshot()); serr == nil && *screenshotDir != "" {
+			os.WriteFile(filepath.Join(*screenshotDir, "failed.png"), png, 0o644)
+		}
+		t.Fatalf("%s: %v", step, err)
+	}
+}
+
+func TestBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	ev := newEnv(t)
+	os.WriteFile(filepath.Join(ev.deps.ReplayDir, "drone.sigmf-meta"), []byte(`{}`), 0o600)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer func() { srv.CloseClientConnections(); srv.Close() }() // SSE streams stay open otherwise
+	hub := ev.deps.Hub
+	hub.PublishHealth(event.Health{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: testNow.UnixNano(), State: event.StateOK,
+		NoiseFloorDBm: map[string]float64{"lte-b3": -101, "gsm900": -104}, RevisitS: map[string]float64{"lte-b3": 1.2}, OutboxDepth: 3})
+	hub.PublishHealth(event.Health{Schema: 1, Site: "hmp1", Sensor: "s2", TimeNS: testNow.UnixNano(), State: event.StateJammed, Reasons: []string{"noise floor +15 dB"}})
+
+	within(t, ctx, 15*time.Second, "log in",
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#login-user`)),
+		chromedp.SendKeys(chromedp.CSS(`#login-user`), "admin"),
+		chromedp.SendKeys(chromedp.CSS(`#login-pass`), "admin-password"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#app`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="al1"]`)),
+	)
+	for deadline := time.Now().Add(5 * time.Second); hub.Clients() == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("browser never subscribed to the live feed")
+		}
+	}
+
+	live := event.Alert{Schema: 1, ID: "live-1", Site: "hmp1", Rule: "drone_drop", Severity: event.SeverityCritical, State: event.AlertFiring,
+		Summary: "DJI DroneID over yard", Room: "yard", Zone: "yard", Probability: 0.9, RoomProbs: map[string]float64{"yard": 0.9},
+		Evidence: []string{"d3"}, ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()}
+	ev.al.UpsertAlert(context.Background(), live)
+	hub.PublishAlert(live)
+	within(t, ctx, 2*time.Second, "live alert appears within 2 s",
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="live-1"].sev-critical`)),
+		chromedp.WaitVisible(chromedp.CSS(`#banner`)),
+	)
+	shot(t, ctx, "alerts-critical")
+	within(t, ctx, 10*time.Second, "acknowledge",
+		chromedp.Click(chromedp.CSS(`tr[data-id="live-1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#ack-btn`)),
+		chromedp.SendKeys(chromedp.CSS(`#ack-note`), "drone seen leaving, yard searched"),
+		chromedp.Click(chromedp.CSS(`#ack-btn`)),
+		chromedp.WaitVisible(chromedp.CSS(`.acked-by`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="live-1"].acked`)),
+	)
+	if a, _ := ev.al.Alert(context.Background(), "live-1"); a.AckBy != "admin" || a.AckNote != "drone seen leaving, yard searched" {
+		t.Errorf("alert after browser ack: by %q note %q", a.AckBy, a.AckNote)
+	}
+	shot(t, ctx, "alerts-acked")
+
+	var located, count string
+	within(t, ctx, 10*time.Second, "heatmap",
+		chromedp.Navigate(srv.URL+"/#heatmap"),
+		chromedp.WaitVisible(chromedp.CSS(`#floor svg`)),
+		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t1"]`)),
+		chromedp.WaitReady(chromedp.CSS(`polygon[data-room="a-102"][data-count]`)),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			a, err := chromedp.AttributeValue(chromedp.CSS(`polygon[data-room="a-102"]`), "class")(ctx, tg)
+			located = a.Value
+			if err == nil {
+				a, err = chromedp.AttributeValue(chromedp.CSS(`polygon[data-room="a-102"]`), "data-count")(ctx, tg)
+				count = a.Value
+			}
+			return err
+		}),
+		chromedp.WaitVisible(chromedp.CSS(`#search-list li[data-room="a-102"]`)),
+	)
+	if count != "7" || !contains(located, "located") {
+		t.Errorf("room a-102 of the located phone: count %q class %q, want 7 and located", count, located)
+	}
+	yard, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`polygon[data-room="yard"]`), "fill"))
+	if err != nil || yard.Value != "url(#hatch)" {
+		yardFill := yard.Value
+		t.Errorf("yard (unknown zone) fill %q, want url(#hatch)", yardFill)
+	}
+	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t2", Class: event.ClassLTE, Floor: "g", Room: "b-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5, AngleRad: 0.5})
+	within(t, ctx, 2*time.Second, "live location drawn", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t2"]`)))
+	shot(t, ctx, "heatmap")
+
+	within(t, ctx, 10*time.Second, "sensors",
+		chromedp.Navigate(srv.URL+"/#sensors"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-sensor="s2"] td.st-jammed`)),
+		chromedp.Click(chromedp.CSS(`tr[data-sensor="s1"]`)),
+	)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if hub.Clients() > 0 {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // reconnect with ?sensor=s1
+	for i := 0; i < 40; i++ {
+		p := make([]float32, 512)
+		for j := range p {
+			p[j] = -100 + float32((j*7+i*3)%9)
+			if j > 200 && j < 230 {
+				p[j] = -60
+			}
+		}
+		hub.PublishSpectrum(event.Spectrum{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: testNow.UnixNano(), CenterHz: 1.8425e9, SampleRateHz: 20e6, PowerDBm: p})
+		time.Sleep(10 * time.Millisecond)
+	}
+	shot(t, ctx, "sensors")
+
+	within(t, ctx, 10*time.Second, "replay draws detections",
+		chromedp.Navigate(srv.URL+"/#replay"),
+		chromedp.WaitReady(chromedp.CSS(`#r-file option[value="drone.sigmf-meta"]`)),
+		chromedp.Click(chromedp.CSS(`#r-run`)),
+		chromedp.WaitReady(chromedp.CSS(`#r-status[data-count="2"]`)),
+	)
+	lit, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { const c = document.getElementById('replay'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 255 && d[i+1] === 255 && d[i+2] === 255) n++; return n; })()`))
+	if err != nil || lit < 100 {
+		t.Errorf("replay canvas has %d white box pixels (%v), want detection boxes drawn", lit, err)
+	}
+	shot(t, ctx, "replay")
+}
+
+func contains(s, sub string) bool {
+	return len(s) >= len(sub) && (s == sub || len(sub) == 0 || indexOf(s, sub) >= 0)
+}
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,17 @@
+// Package dashboard serves the rfwarden web dashboard and its JSON API with
+// echo: live alerts over Server-Sent Events for the control room, floor-plan
+// heatmaps and a ranked room search list for search teams, sensor health with a
+// live spectrum, the authorised-emitter registry, incidents with evidence
+// bundles, and SigMF replay for analysts.
+//
+// Security: local users with bcrypt-hashed passwords and four roles (viewer <
+// officer < analyst < admin), server-side sessions in HttpOnly SameSite=Strict
+// cookies, a CSRF token per session checked on every state-changing request,
+// login rate limiting per IP and user, an audit trail through store.Auditor,
+// and strict security headers (CSP without inline script). Assets are
+// embedded with go:embed; no CDN is used.
+//
+// Everything the dashboard reads comes through small interfaces declared here
+// (Registry, Acker, ZoneStatus, Replayer) or in fusion/store, so tests use
+// in-memory fakes. All routes are declared in routes.go.
+package dashboard

@@ -1,0 +1,969 @@
+package dashboard
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+func (s *server) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }
+
+func (s *server) metrics(c echo.Context) error {
+	promhttp.HandlerFor(s.d.Metrics, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+func (s *server) index(c echo.Context) error {
+	b, err := fsReadFile(s.assets, "index.html")
+	if err != nil {
+		return err
+	}
+	return c.HTMLBlob(http.StatusOK, b)
+}
+
+func (s *server) static(c echo.Context) error {
+	name := c.Param("*")
+	if !filepathIsPlain(name) {
+		return httpError(http.StatusNotFound, "no such asset")
+	}
+	b, err := fsReadFile(s.assets, name)
+	if err != nil {
+		return httpError(http.StatusNotFound, "no such asset")
+	}
+	ct := mime.TypeByExtension(filepath.Ext(name))
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	return c.Blob(http.StatusOK, ct, b)
+}
+
+func filepathIsPlain(name string) bool {
+	return name != "" && filepath.IsLocal(name) && !strings.Contains(name, "\\") && filepath.Clean(name) == name
+}
+
+type loginReq struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
+}
+
+func (s *server) login(c echo.Context) error {
+	// A cross-site HTML form cannot send application/json, so requiring it
+	// blocks login CSRF (no session, hence no token, exists yet).
+	if ct := c.Request().Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		return httpError(http.StatusUnsupportedMediaType, "login needs Content-Type application/json")
+	}
+	var req loginReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	sess, err := s.d.Users.Login(c.Request().Context(), c.RealIP(), req.User, req.Password)
+	switch {
+	case errors.Is(err, ErrRateLimited):
+		return httpError(http.StatusTooManyRequests, "%v", err)
+	case errors.Is(err, ErrBadCredentials):
+		s.auditAs(c, req.User, "login.failed", "user/"+req.User)
+		return httpError(http.StatusUnauthorized, "%v", err)
+	case err != nil:
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: sess.Token, Path: "/", HttpOnly: true, Secure: s.d.Secure,
+		SameSite: http.SameSiteStrictMode, Expires: sess.ExpiresAt})
+	s.auditAs(c, sess.User, "login", "user/"+sess.User)
+	return c.JSON(http.StatusOK, meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF})
+}
+
+func (s *server) auditAs(c echo.Context, user, action, object string) {
+	if s.d.Auditor == nil {
+		return
+	}
+	if err := s.d.Auditor.Audit(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: action, Object: object}); err != nil {
+		s.log.Error("audit failed", "action", action, "err", err)
+	}
+}
+
+func (s *server) logout(c echo.Context) error {
+	s.d.Users.Logout(session(c).Token)
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	_ = s.audit(c, "logout", "user/"+session(c).User, "", "")
+	return c.NoContent(http.StatusNoContent)
+}
+
+type meResp struct {
+	User string `json:"user"`
+	Role string `json:"role"`
+	CSRF string `json:"csrf"`
+	Site string `json:"site,omitempty"`
+}
+
+func (s *server) me(c echo.Context) error {
+	sess := session(c)
+	r := meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF}
+	if s.d.Site != nil {
+		r.Site = s.d.Site.ID
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (s *server) openapi(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/yaml", openapiYAML)
+}
+
+// events streams the live feed as Server-Sent Events. Query: kinds
+// (comma-separated), sensor (for spectrum frames).
+func (s *server) events(c echo.Context) error {
+	sub := Subscription{Sensor: c.QueryParam("sensor")}
+	if k := c.QueryParam("kinds"); k != "" {
+		sub.Kinds = map[string]bool{}
+		for _, x := range strings.Split(k, ",") {
+			sub.Kinds[x] = true
+		}
+	}
+	msgs, cancel := s.d.Hub.Subscribe(sub)
+	defer cancel()
+	w := c.Response()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": rfwarden live feed\n\n")
+	w.Flush()
+	keep := time.NewTicker(15 * time.Second)
+	defer keep.Stop()
+	ctx := c.Request().Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-keep.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+			w.Flush()
+		case m, ok := <-msgs:
+			if !ok {
+				fmt.Fprint(w, "event: dropped\ndata: {}\n\n")
+				w.Flush()
+				return nil
+			}
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Kind, m.Data)
+			w.Flush()
+		}
+	}
+}
+
+func (s *server) siteID() string {
+	if s.d.Site != nil {
+		return s.d.Site.ID
+	}
+	return ""
+}
+
+func (s *server) listAlerts(c echo.Context) error {
+	f := store.AlertFilter{Site: s.siteID(), Zone: c.QueryParam("zone"), Rule: c.QueryParam("rule"),
+		Severity: c.QueryParam("severity"), State: c.QueryParam("state"), Unacked: c.QueryParam("unacked") == "1", Limit: 200}
+	if w := c.QueryParam("window"); w != "" {
+		d, err := parseWindow(w)
+		if err != nil {
+			return err
+		}
+		f.Since = s.now().Add(-d)
+	}
+	as, err := s.d.Alerts.Alerts(c.Request().Context(), f)
+	if err != nil {
+		return fmt.Errorf("list alerts: %w", err)
+	}
+	if as == nil {
+		as = []event.Alert{}
+	}
+	return c.JSON(http.StatusOK, as)
+}
+
+type alertDetail struct {
+	Alert      event.Alert             `json:"alert"`
+	Detections []store.DetectionRecord `json:"detections"`
+	Sensors    []string                `json:"sensors"`
+}
+
+func (s *server) getAlert(c echo.Context) error {
+	ctx := c.Request().Context()
+	a, err := s.d.Alerts.Alert(ctx, c.Param("id"))
+	if err != nil {
+		return fmt.Errorf("alert %q: %w", c.Param("id"), err)
+	}
+	d := alertDetail{Alert: a, Detections: []store.DetectionRecord{}, Sensors: []string{}}
+	if len(a.Evidence) > 0 {
+		from := time.Unix(0, a.ActiveNS).Add(-10 * time.Minute)
+		to := time.Unix(0, a.UpdatedNS).Add(10 * time.Minute)
+		recs, err := s.d.TimeSeries.Detections(ctx, a.Site, from, to, 5000)
+		if err != nil {
+			return fmt.Errorf("evidence for alert %q: %w", a.ID, err)
+		}
+		want := map[string]bool{}
+		for _, id := range a.Evidence {
+			want[id] = true
+		}
+		seen := map[string]bool{}
+		for _, r := range recs {
+			if want[r.ID] {
+				d.Detections = append(d.Detections, r)
+				if !seen[r.Sensor] {
+					seen[r.Sensor] = true
+					d.Sensors = append(d.Sensors, r.Sensor)
+				}
+			}
+		}
+		sort.Strings(d.Sensors)
+	}
+	_ = s.audit(c, "view.alert", "alert/"+a.ID, "", "")
+	return c.JSON(http.StatusOK, d)
+}
+
+type ackReq struct {
+	Note string `json:"note"`
+}
+
+func (s *server) ackAlert(c echo.Context) error {
+	var req ackReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if len(req.Note) > 2000 {
+		return httpError(http.StatusBadRequest, "note: longer than 2000 characters")
+	}
+	a, err := s.d.Acker.Ack(c.Request().Context(), c.Param("id"), session(c).User, req.Note)
+	if err != nil {
+		return fmt.Errorf("acknowledge alert %q: %w", c.Param("id"), err)
+	}
+	_ = s.audit(c, "alert.ack", "alert/"+a.ID, "", req.Note)
+	s.d.Hub.PublishAlert(a)
+	return c.JSON(http.StatusOK, a)
+}
+
+func (s *server) getSite(c echo.Context) error {
+	if s.d.Site == nil {
+		return httpError(http.StatusServiceUnavailable, "no site model loaded")
+	}
+	return c.JSON(http.StatusOK, s.d.Site)
+}
+
+func (s *server) floorSVG(c echo.Context) error {
+	b, err := FloorSVG(s.d.Site, c.Param("floor"))
+	if err != nil {
+		return httpError(http.StatusNotFound, "%v", err)
+	}
+	return c.Blob(http.StatusOK, "image/svg+xml", b)
+}
+
+// RoomHeat is one room's count on the heatmap.
+type RoomHeat struct {
+	Room   string `json:"room"`
+	Floor  string `json:"floor"`
+	Zone   string `json:"zone"`
+	Count  int64  `json:"count"`
+	Status string `json:"status"` // zone status: ok or unknown
+}
+
+func (s *server) zoneStatus(zone string) string {
+	if s.d.Zones == nil || zone == "" {
+		return "ok"
+	}
+	return s.d.Zones.ZoneStatus(zone)
+}
+
+// heatmap answers per-room counts of unauthorised transmissions over a
+// window, optionally only those in one hour of the day (pattern of life).
+func (s *server) heatmap(c echo.Context) error {
+	if s.d.Site == nil {
+		return httpError(http.StatusServiceUnavailable, "no site model loaded")
+	}
+	d, err := parseWindow(c.QueryParam("window"))
+	if err != nil {
+		return err
+	}
+	hour := -1
+	if h := c.QueryParam("hour"); h != "" && h != "all" {
+		hour, err = strconv.Atoi(h)
+		if err != nil || hour < 0 || hour > 23 {
+			return httpError(http.StatusBadRequest, "hour %q: use 0..23 or all", h)
+		}
+	}
+	to := s.now()
+	cells, err := s.d.TimeSeries.Heatmap(c.Request().Context(), s.d.Site.ID, to.Add(-d), to, true)
+	if err != nil {
+		return fmt.Errorf("heatmap: %w", err)
+	}
+	counts := map[string]int64{}
+	for _, cell := range cells {
+		if hour >= 0 && cell.HourStart.UTC().Hour() != hour {
+			continue
+		}
+		counts[cell.Room] += cell.Count
+	}
+	out := make([]RoomHeat, 0, len(s.d.Site.Rooms))
+	for _, r := range s.d.Site.Rooms {
+		out = append(out, RoomHeat{Room: r.ID, Floor: r.Floor, Zone: r.Zone, Count: counts[r.ID], Status: s.zoneStatus(r.Zone)})
+	}
+	_ = s.audit(c, "view.heatmap", "site/"+s.d.Site.ID, "", "")
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *server) locations(c echo.Context) error {
+	d := 10 * time.Minute
+	if m := c.QueryParam("minutes"); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil || n < 1 || n > 7*24*60 {
+			return httpError(http.StatusBadRequest, "minutes %q: use 1..10080", m)
+		}
+		d = time.Duration(n) * time.Minute
+	}
+	to := s.now()
+	locs, err := s.d.TimeSeries.Locations(c.Request().Context(), s.siteID(), to.Add(-d), to, 1000)
+	if err != nil {
+		return fmt.Errorf("locations: %w", err)
+	}
+	if locs == nil {
+		locs = []store.LocationRecord{}
+	}
+	return c.JSON(http.StatusOK, locs)
+}
+
+// SearchRoom is one row of the ranked room search list.
+type SearchRoom struct {
+	Room   string  `json:"room"`
+	Name   string  `json:"name"`
+	Floor  string  `json:"floor"`
+	Zone   string  `json:"zone"`
+	Score  float64 `json:"score"`
+	Recent int64   `json:"recent"` // unauthorised detections in the last hour
+	Status string  `json:"status"`
+}
+
+// searchList ranks rooms for a handheld search: the summed room
+// probabilities of unauthorised emitters located in the last 30 minutes,
+// plus a small weight for each unauthorised detection in the last hour.
+func (s *server) searchList(c echo.Context) error {
+	if s.d.Site == nil {
+		return httpError(http.StatusServiceUnavailable, "no site model loaded")
+	}
+	ctx := c.Request().Context()
+	now := s.now()
+	locs, err := s.d.TimeSeries.Locations(ctx, s.d.Site.ID, now.Add(-30*time.Minute), now, 5000)
+	if err != nil {
+		return fmt.Errorf("search list: %w", err)
+	}
+	cells, err := s.d.TimeSeries.Heatmap(ctx, s.d.Site.ID, now.Add(-time.Hour), now, true)
+	if err != nil {
+		return fmt.Errorf("search list: %w", err)
+	}
+	score := map[string]float64{}
+	for _, l := range locs {
+		if l.Authorised {
+			continue
+		}
+		if len(l.RoomProbs) == 0 && l.Room != "" {
+			score[l.Room] += l.RoomProb
+		}
+		for r, p := range l.RoomProbs {
+			score[r] += p
+		}
+	}
+	recent := map[string]int64{}
+	for _, cell := range cells {
+		recent[cell.Room] += cell.Count
+	}
+	var out []SearchRoom
+	for _, r := range s.d.Site.Rooms {
+		sc := score[r.ID] + 0.05*float64(recent[r.ID])
+		if sc <= 0 {
+			continue
+		}
+		out = append(out, SearchRoom{Room: r.ID, Name: r.Name, Floor: r.Floor, Zone: r.Zone, Score: sc, Recent: recent[r.ID], Status: s.zoneStatus(r.Zone)})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	if out == nil {
+		out = []SearchRoom{}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type outcomeReq struct {
+	Room  string `json:"room"`
+	Found bool   `json:"found"`
+	Note  string `json:"note"`
+}
+
+func (s *server) searchOutcome(c echo.Context) error {
+	var req outcomeReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if s.d.Site == nil {
+		return httpError(http.StatusServiceUnavailable, "no site model loaded")
+	}
+	known := false
+	for _, r := range s.d.Site.Rooms {
+		known = known || r.ID == req.Room
+	}
+	if !known {
+		return httpError(http.StatusBadRequest, "room %q is not in the site model", req.Room)
+	}
+	if len(req.Note) > 2000 {
+		return httpError(http.StatusBadRequest, "note: longer than 2000 characters")
+	}
+	if err := s.d.Users.recordOutcome(c.Request().Context(), s.now(), session(c).User, req.Room, req.Found, req.Note); err != nil {
+		return err
+	}
+	result := "not_found"
+	if req.Found {
+		result = "found"
+	}
+	if err := s.audit(c, "search.outcome", "room/"+req.Room, "", result+": "+req.Note); err != nil {
+		return fmt.Errorf("audit search outcome: %w", err)
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"room": req.Room, "found": req.Found})
+}
+
+func (s *server) snippet(c echo.Context) error {
+	name, err := url.PathUnescape(c.Param("name"))
+	if err != nil {
+		return httpError(http.StatusBadRequest, "bad snippet name %q", c.Param("name"))
+	}
+	p, err := safeJoin(s.d.SnippetDir, name)
+	if err != nil {
+		return err
+	}
+	if st, err := os.Stat(p); err != nil || st.IsDir() {
+		return httpError(http.StatusNotFound, "snippet %q not found", name)
+	}
+	_ = s.audit(c, "view.snippet", "snippet/"+name, "", "")
+	return c.Attachment(p, filepath.Base(p))
+}
+
+func (s *server) sensors(c echo.Context) error {
+	return c.JSON(http.StatusOK, s.d.Hub.Sensors())
+}
+
+func (s *server) sensorHealth(c echo.Context) error {
+	if !event.ValidID(c.Param("id")) {
+		return httpError(http.StatusBadRequest, "sensor %q is not a valid ID", c.Param("id"))
+	}
+	d, err := parseWindow(c.QueryParam("window"))
+	if err != nil {
+		return err
+	}
+	to := s.now()
+	hs, err := s.d.TimeSeries.HealthSeries(c.Request().Context(), s.siteID(), c.Param("id"), to.Add(-d), to)
+	if err != nil {
+		return fmt.Errorf("health of sensor %q: %w", c.Param("id"), err)
+	}
+	if hs == nil {
+		hs = []event.Health{}
+	}
+	return c.JSON(http.StatusOK, hs)
+}
+
+func (s *server) reg() (Registry, error) {
+	if s.d.Registry == nil {
+		return nil, httpError(http.StatusServiceUnavailable, "registry not configured")
+	}
+	return s.d.Registry, nil
+}
+
+func regID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, httpError(http.StatusBadRequest, "registry id %q: not a positive integer", c.Param("id"))
+	}
+	return id, nil
+}
+
+func (s *server) registryList(c echo.Context) error {
+	r, err := s.reg()
+	if err != nil {
+		return err
+	}
+	es, err := r.List(c.Request().Context())
+	if err != nil {
+		return fmt.Errorf("list registry: %w", err)
+	}
+	if es == nil {
+		es = []registry.Entry{}
+	}
+	_ = s.audit(c, "view.registry", "registry", "", "")
+	return c.JSON(http.StatusOK, es)
+}
+
+func (s *server) registryGet(c echo.Context) error {
+	r, err := s.reg()
+	if err != nil {
+		return err
+	}
+	id, err := regID(c)
+	if err != nil {
+		return err
+	}
+	e, err := r.Get(c.Request().Context(), id)
+	if err != nil {
+		return fmt.Errorf("registry entry %d: %w", id, err)
+	}
+	return c.JSON(http.StatusOK, e)
+}
+
+func (s *server) registryHistory(c echo.Context) error {
+	r, err := s.reg()
+	if err != nil {
+		return err
+	}
+	id, err := regID(c)
+	if err != nil {
+		return err
+	}
+	h, err := r.History(c.Request().Context(), id)
+	if err != nil {
+		return fmt.Errorf("history of registry entry %d: %w", id, err)
+	}
+	if h == nil {
+		h = []store.AuditEntry{}
+	}
+	return c.JSON(http.StatusOK, h)
+}
+
+func (s *server) registryAdd(c echo.Context) error {
+	r, err := s.reg()
+	if err != nil {
+		return err
+	}
+	var e registry.Entry
+	if err := decodeJSON(c, &e); err != nil {
+		return err
+	}
+	e.ID = 0
+	got, err := r.Add(c.Request().Context(), e, session(c).User)
+	if err != nil {
+		return httpError(http.StatusBadRequest, "add registry entry: %v", err)
+	}
+	return c.JSON(http.StatusCreated, got)
+}
+
+func (s *server) registryUpdate(c echo.Context) error {
+	r, err := s.reg()
+	if err != nil {
+		return err
+	}
+	id, err := regID(c)
+	if err != nil {
+		return err
+	}
+	var e registry.Entry
+	if err := decodeJSON(c, &e); err != nil {
+		return err
+	}
+	e.ID = id
+	got, err := r.Update(c.Request().Context(), e, session(c).User)
+	if errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err != nil {
+		return httpError(http.StatusBadRequest, "update registry entry %d: %v", id, err)
+	}
+	return c.JSON(http.StatusOK, got)
+}
+
+func (s *server) registryExpire(c echo.Context) error {
+	r, err := s.reg()
+	if err != nil {
+		return err
+	}
+	id, err := regID(c)
+	if err != nil {
+		return err
+	}
+	got, err := r.Expire(c.Request().Context(), id, session(c).User, s.now())
+	if err != nil {
+		return fmt.Errorf("expire registry entry %d: %w", id, err)
+	}
+	return c.JSON(http.StatusOK, got)
+}
+
+func (s *server) registryImport(c echo.Context) error {
+	r, err := s.reg()
+	if err != nil {
+		return err
+	}
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, 4<<20)
+	n, err := r.ImportCSV(c.Request().Context(), body, session(c).User)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return httpError(http.StatusRequestEntityTooLarge, "CSV larger than 4 MiB")
+		}
+		return httpError(http.StatusBadRequest, "import CSV: %v", err)
+	}
+	return c.JSON(http.StatusOK, map[string]int{"imported": n})
+}
+
+func (s *server) registryExport(c echo.Context) error {
+	r, err := s.reg()
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := r.ExportCSV(c.Request().Context(), &b); err != nil {
+		return fmt.Errorf("export registry: %w", err)
+	}
+	_ = s.audit(c, "registry.export", "registry", "", "")
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="registry.csv"`)
+	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
+}
+
+func (s *server) listIncidents(c echo.Context) error {
+	d, err := parseWindow(c.QueryParam("window"))
+	if c.QueryParam("window") == "" {
+		d, err = 7*24*time.Hour, nil
+	}
+	if err != nil {
+		return err
+	}
+	incs, err := s.d.Alerts.Incidents(c.Request().Context(), s.siteID(), s.now().Add(-d), 200)
+	if err != nil {
+		return fmt.Errorf("list incidents: %w", err)
+	}
+	if incs == nil {
+		incs = []store.Incident{}
+	}
+	return c.JSON(http.StatusOK, incs)
+}
+
+// TimelineItem is one event on an incident timeline.
+type TimelineItem struct {
+	TimeNS  int64  `json:"time_ns"`
+	Kind    string `json:"kind"` // alert or detection
+	ID      string `json:"id"`
+	Summary string `json:"summary"`
+}
+
+type incidentDetail struct {
+	Incident   store.Incident          `json:"incident"`
+	Alerts     []event.Alert           `json:"alerts"`
+	Detections []store.DetectionRecord `json:"detections"`
+	Timeline   []TimelineItem          `json:"timeline"`
+}
+
+func (s *server) incidentDetail(c echo.Context) (incidentDetail, error) {
+	ctx := c.Request().Context()
+	inc, err := s.d.Alerts.Incident(ctx, c.Param("id"))
+	if err != nil {
+		return incidentDetail{}, fmt.Errorf("incident %q: %w", c.Param("id"), err)
+	}
+	d := incidentDetail{Incident: inc, Alerts: []event.Alert{}, Detections: []store.DetectionRecord{}, Timeline: []TimelineItem{}}
+	for _, id := range inc.Alerts {
+		a, err := s.d.Alerts.Alert(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return d, fmt.Errorf("alert %q of incident %q: %w", id, inc.ID, err)
+		}
+		d.Alerts = append(d.Alerts, a)
+		d.Timeline = append(d.Timeline, TimelineItem{TimeNS: a.ActiveNS, Kind: "alert", ID: a.ID, Summary: a.Severity + ": " + a.Summary})
+	}
+	if len(inc.Detections) > 0 {
+		want := map[string]bool{}
+		for _, id := range inc.Detections {
+			want[id] = true
+		}
+		upd := inc.UpdatedNS
+		if upd < inc.OpenedNS {
+			upd = inc.OpenedNS
+		}
+		recs, err := s.d.TimeSeries.Detections(ctx, inc.Site, time.Unix(0, inc.OpenedNS).Add(-time.Hour), time.Unix(0, upd).Add(time.Hour), 10000)
+		if err != nil {
+			return d, fmt.Errorf("detections of incident %q: %w", inc.ID, err)
+		}
+		for _, r := range recs {
+			if want[r.ID] {
+				d.Detections = append(d.Detections, r)
+				d.Timeline = append(d.Timeline, TimelineItem{TimeNS: r.TimeNS, Kind: "detection", ID: r.ID,
+					Summary: fmt.Sprintf("%s %s %.3f MHz %.0f dBm at %s (%s)", r.Class, r.Link, r.CenterHz/1e6, r.PowerDBm, r.Sensor, r.Room)})
+			}
+		}
+	}
+	sort.SliceStable(d.Timeline, func(i, j int) bool { return d.Timeline[i].TimeNS < d.Timeline[j].TimeNS })
+	return d, nil
+}
+
+func (s *server) getIncident(c echo.Context) error {
+	d, err := s.incidentDetail(c)
+	if err != nil {
+		return err
+	}
+	_ = s.audit(c, "view.incident", "incident/"+d.Incident.ID, "", "")
+	return c.JSON(http.StatusOK, d)
+}
+
+// incidentBundle writes a zip with incident.json, the snippets its
+// detections reference (when present in SnippetDir) and MANIFEST.sha256
+// listing the SHA-256 of every other file.
+func (s *server) incidentBundle(c echo.Context) error {
+	d, err := s.incidentDetail(c)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	var manifest strings.Builder
+	add := func(name string, data []byte) error {
+		w, err := zw.Create(name)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(data); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		fmt.Fprintf(&manifest, "%s  %s\n", hex.EncodeToString(sum[:]), name)
+		return nil
+	}
+	js, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := add("incident.json", js); err != nil {
+		return fmt.Errorf("bundle incident %q: %w", d.Incident.ID, err)
+	}
+	seen := map[string]bool{}
+	for _, r := range d.Detections {
+		if r.Snippet == "" || s.d.SnippetDir == "" || seen[r.Snippet] {
+			continue
+		}
+		seen[r.Snippet] = true
+		for _, ext := range []string{"", ".sigmf-meta", ".sigmf-data"} {
+			p, err := safeJoin(s.d.SnippetDir, r.Snippet+ext)
+			if err != nil {
+				break
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				continue
+			}
+			if err := add("snippets/"+filepath.ToSlash(filepath.Clean(r.Snippet+ext)), data); err != nil {
+				return fmt.Errorf("bundle incident %q: %w", d.Incident.ID, err)
+			}
+		}
+	}
+	w, err := zw.Create("MANIFEST.sha256")
+	if err == nil {
+		_, err = io.WriteString(w, manifest.String())
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("bundle incident %q: %w", d.Incident.ID, err)
+	}
+	_ = s.audit(c, "incident.export", "incident/"+d.Incident.ID, "", manifest.String())
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="incident-%s.zip"`, sanitizeName(d.Incident.ID)))
+	return c.Blob(http.StatusOK, "application/zip", buf.Bytes())
+}
+
+func sanitizeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func (s *server) replayList(c echo.Context) error {
+	if s.d.ReplayDir == "" {
+		return httpError(http.StatusServiceUnavailable, "no replay folder configured")
+	}
+	var out []string
+	err := filepath.WalkDir(s.d.ReplayDir, func(p string, de os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !de.IsDir() && strings.HasSuffix(p, ".sigmf-meta") {
+			rel, err := filepath.Rel(s.d.ReplayDir, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list recordings: %w", err)
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// replayUpload stores an uploaded SigMF pair (multipart fields "meta" and
+// "data") in the replay folder under uploads/, size-limited.
+func (s *server) replayUpload(c echo.Context) error {
+	if s.d.ReplayDir == "" {
+		return httpError(http.StatusServiceUnavailable, "no replay folder configured")
+	}
+	req := c.Request()
+	if req.ContentLength > s.d.MaxUpload {
+		return httpError(http.StatusRequestEntityTooLarge, "upload of %d bytes exceeds the %d byte limit", req.ContentLength, s.d.MaxUpload)
+	}
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, s.d.MaxUpload)
+	if err := req.ParseMultipartForm(8 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return httpError(http.StatusRequestEntityTooLarge, "upload exceeds the %d byte limit", s.d.MaxUpload)
+		}
+		return httpError(http.StatusBadRequest, "bad upload: %v", err)
+	}
+	defer req.MultipartForm.RemoveAll()
+	meta, mh, err := req.FormFile("meta")
+	if err != nil {
+		return httpError(http.StatusBadRequest, "upload: missing file field \"meta\"")
+	}
+	defer meta.Close()
+	data, dh, err := req.FormFile("data")
+	if err != nil {
+		return httpError(http.StatusBadRequest, "upload: missing file field \"data\"")
+	}
+	defer data.Close()
+	base := strings.TrimSuffix(filepath.Base(mh.Filename), ".sigmf-meta")
+	if base != strings.TrimSuffix(filepath.Base(dh.Filename), ".sigmf-data") || !strings.HasSuffix(mh.Filename, ".sigmf-meta") || !strings.HasSuffix(dh.Filename, ".sigmf-data") {
+		return httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and NAME.sigmf-data, got %q and %q", mh.Filename, dh.Filename)
+	}
+	if mh.Filename != filepath.Base(mh.Filename) || dh.Filename != filepath.Base(dh.Filename) || sanitizeName(base) != base {
+		return httpError(http.StatusBadRequest, "upload: file name %q must be a plain name of letters, digits, '-' and '_'", mh.Filename)
+	}
+	dir := filepath.Join(s.d.ReplayDir, "uploads")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("create upload folder: %w", err)
+	}
+	for _, f := range []struct {
+		r   io.Reader
+		ext string
+	}{{meta, ".sigmf-meta"}, {data, ".sigmf-data"}} {
+		out, err := os.Create(filepath.Join(dir, base+f.ext))
+		if err != nil {
+			return fmt.Errorf("save upload: %w", err)
+		}
+		_, err = io.Copy(out, f.r)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("save upload: %w", err)
+		}
+	}
+	rel := "uploads/" + base + ".sigmf-meta"
+	_ = s.audit(c, "replay.upload", "recording/"+rel, "", "")
+	return c.JSON(http.StatusCreated, map[string]string{"path": rel})
+}
+
+type replayReq struct {
+	Path        string  `json:"path"`
+	ThresholdDB float64 `json:"threshold_db"`
+}
+
+func (s *server) replayRun(c echo.Context) error {
+	if s.d.Replayer == nil {
+		return httpError(http.StatusServiceUnavailable, "replay not configured")
+	}
+	var req replayReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.ThresholdDB < 0 || req.ThresholdDB > 60 {
+		return httpError(http.StatusBadRequest, "threshold_db %v: use 0..60", req.ThresholdDB)
+	}
+	p, err := safeJoin(s.d.ReplayDir, req.Path)
+	if err != nil {
+		return err
+	}
+	if !strings.HasSuffix(p, ".sigmf-meta") {
+		return httpError(http.StatusBadRequest, "path %q: choose a .sigmf-meta file", req.Path)
+	}
+	if _, err := os.Stat(p); err != nil {
+		return httpError(http.StatusNotFound, "recording %q not found", req.Path)
+	}
+	res, err := s.d.Replayer.Replay(c.Request().Context(), p, ReplayOptions{ThresholdDB: req.ThresholdDB, MaxRows: 300, MaxCols: 512})
+	if err != nil {
+		return httpError(http.StatusUnprocessableEntity, "replay %q: %v", req.Path, err)
+	}
+	res.AnnotatedReady = res.AnnotatedMeta != ""
+	if res.Detections == nil {
+		res.Detections = []ReplayDetection{}
+	}
+	if res.AnnotatedReady {
+		s.d.Users.setAnnotated(session(c).Token, res.AnnotatedMeta)
+	}
+	_ = s.audit(c, "replay.run", "recording/"+req.Path, "", fmt.Sprintf("threshold_db=%g detections=%d", req.ThresholdDB, len(res.Detections)))
+	return c.JSON(http.StatusOK, res)
+}
+
+// replayAnnotated downloads the annotated SigMF meta of this session's
+// last replay run.
+func (s *server) replayAnnotated(c echo.Context) error {
+	p, ok := s.d.Users.annotated(session(c).Token)
+	if !ok {
+		return httpError(http.StatusNotFound, "run a replay first")
+	}
+	return c.Attachment(p, filepath.Base(p))
+}
+
+func (s *server) auditLog(c echo.Context) error {
+	if s.d.Auditor == nil {
+		return httpError(http.StatusServiceUnavailable, "audit log not configured")
+	}
+	es, err := s.d.Auditor.AuditLog(c.Request().Context(), store.AuditFilter{User: c.QueryParam("user"), Prefix: c.QueryParam("action"), Limit: 500})
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	if es == nil {
+		es = []store.AuditEntry{}
+	}
+	return c.JSON(http.StatusOK, es)
+}
+
+type userReq struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+}
+
+func (s *server) createUser(c echo.Context) error {
+	var req userReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := s.d.Users.Create(c.Request().Context(), req.Name, req.Password, req.Role); err != nil {
+		if errors.Is(err, ErrUserExists) {
+			return httpError(http.StatusConflict, "%v", err)
+		}
+		return httpError(http.StatusBadRequest, "%v", err)
+	}
+	if err := s.audit(c, "user.create", "user/"+req.Name, "", req.Role); err != nil {
+		return fmt.Errorf("audit user creation: %w", err)
+	}
+	return c.JSON(http.StatusCreated, map[string]string{"name": req.Name, "role": req.Role})
+}

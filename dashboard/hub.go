@@ -1,0 +1,209 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// Message kinds sent on the live feed; they are the SSE event names.
+const (
+	MsgAlert    = "alert"
+	MsgHealth   = "health"
+	MsgStatus   = "status"
+	MsgSpectrum = "spectrum"
+	MsgLocation = "location"
+)
+
+// Message is one live update fanned out by the Hub.
+type Message struct {
+	Kind   string          // one of the Msg* constants
+	Sensor string          // sensor ID for health, status and spectrum; "" otherwise
+	Data   json.RawMessage // JSON body
+}
+
+// SensorState is the latest known state of one sensor, kept by the Hub.
+type SensorState struct {
+	Site            string        `json:"site"`
+	Sensor          string        `json:"sensor"`
+	Status          string        `json:"status"` // online, offline or the health state (tampered, jammed, ...)
+	LastHeartbeatNS int64         `json:"last_heartbeat_ns"`
+	Health          *event.Health `json:"health,omitempty"`
+}
+
+// Subscription selects which messages a client receives. Empty Kinds means
+// all kinds; spectrum messages are only sent when Sensor is set and matches.
+type Subscription struct {
+	Kinds  map[string]bool
+	Sensor string
+}
+
+func (s Subscription) wants(m Message) bool {
+	if len(s.Kinds) > 0 && !s.Kinds[m.Kind] {
+		return false
+	}
+	if m.Kind == MsgSpectrum && (s.Sensor == "" || s.Sensor != m.Sensor) {
+		return false
+	}
+	return true
+}
+
+type hubClient struct {
+	sub Subscription
+	ch  chan Message
+}
+
+// Hub fans live updates out to Server-Sent-Event clients. Each client has a
+// bounded buffer; a client whose buffer is full is dropped (its channel
+// closed) so publishers never block. The zero value is not usable; call NewHub.
+type Hub struct {
+	bufLen int
+	now    func() time.Time
+
+	mu      sync.Mutex
+	clients map[*hubClient]struct{}
+	sensors map[string]*SensorState // key site/sensor
+	dropped int64
+	onDrop  func()
+}
+
+// NewHub returns a Hub whose clients each buffer up to bufLen messages
+// (64 when bufLen <= 0).
+func NewHub(bufLen int) *Hub {
+	if bufLen <= 0 {
+		bufLen = 64
+	}
+	return &Hub{bufLen: bufLen, now: time.Now, clients: map[*hubClient]struct{}{}, sensors: map[string]*SensorState{}}
+}
+
+// Subscribe registers a client. The returned channel is closed when cancel
+// is called or when the client falls behind and is dropped.
+func (h *Hub) Subscribe(sub Subscription) (msgs <-chan Message, cancel func()) {
+	c := &hubClient{sub: sub, ch: make(chan Message, h.bufLen)}
+	h.mu.Lock()
+	h.clients[c] = struct{}{}
+	h.mu.Unlock()
+	return c.ch, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if _, ok := h.clients[c]; ok {
+			delete(h.clients, c)
+			close(c.ch)
+		}
+	}
+}
+
+// Clients returns the number of subscribed clients.
+func (h *Hub) Clients() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.clients)
+}
+
+// Dropped returns how many clients were dropped for being too slow.
+func (h *Hub) Dropped() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.dropped
+}
+
+func (h *Hub) publish(m Message) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		if !c.sub.wants(m) {
+			continue
+		}
+		select {
+		case c.ch <- m:
+		default:
+			delete(h.clients, c)
+			close(c.ch)
+			h.dropped++
+			if h.onDrop != nil {
+				h.onDrop()
+			}
+		}
+	}
+}
+
+func (h *Hub) publishJSON(kind, sensor string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return // event types always marshal; NaN is rejected by Validate upstream
+	}
+	h.publish(Message{Kind: kind, Sensor: sensor, Data: b})
+}
+
+// PublishAlert sends an alert (new, changed or acknowledged) to all clients.
+func (h *Hub) PublishAlert(a event.Alert) { h.publishJSON(MsgAlert, "", a) }
+
+// PublishLocation sends a located emitter to all clients.
+func (h *Hub) PublishLocation(l store.LocationRecord) { h.publishJSON(MsgLocation, "", l) }
+
+// PublishSpectrum sends a spectrum frame to the clients watching its sensor.
+func (h *Hub) PublishSpectrum(s event.Spectrum) { h.publishJSON(MsgSpectrum, s.Sensor, s) }
+
+// PublishHealth records and sends a sensor health report.
+func (h *Hub) PublishHealth(hl event.Health) {
+	h.mu.Lock()
+	st := h.sensorLocked(hl.Site, hl.Sensor)
+	cp := hl
+	st.Health = &cp
+	st.LastHeartbeatNS = hl.TimeNS
+	st.Status = hl.State
+	if hl.State == event.StateOK {
+		st.Status = event.StatusOnline
+	}
+	h.mu.Unlock()
+	h.publishJSON(MsgHealth, hl.Sensor, hl)
+}
+
+// PublishStatus records and sends a sensor's online/offline status (from its
+// retained MQTT status topic and last will).
+func (h *Hub) PublishStatus(site, sensor, status string) {
+	h.mu.Lock()
+	st := h.sensorLocked(site, sensor)
+	if status != event.StatusOnline || st.Health == nil || st.Health.State == event.StateOK {
+		st.Status = status
+	} else {
+		st.Status = st.Health.State
+	}
+	if status == event.StatusOnline {
+		st.LastHeartbeatNS = h.now().UnixNano()
+	}
+	cp := *st
+	h.mu.Unlock()
+	h.publishJSON(MsgStatus, sensor, cp)
+}
+
+func (h *Hub) sensorLocked(site, sensor string) *SensorState {
+	k := site + "/" + sensor
+	st, ok := h.sensors[k]
+	if !ok {
+		st = &SensorState{Site: site, Sensor: sensor, Status: event.StatusOnline}
+		h.sensors[k] = st
+	}
+	return st
+}
+
+// Sensors returns the latest state of every sensor seen, sorted by ID.
+func (h *Hub) Sensors() []SensorState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]SensorState, 0, len(h.sensors))
+	for _, s := range h.sensors {
+		cp := *s
+		if s.Health != nil {
+			hc := *s.Health
+			cp.Health = &hc
+		}
+		out = append(out, cp)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Site+"/"+out[i].Sensor < out[j].Site+"/"+out[j].Sensor })
+	return out
+}

@@ -1,0 +1,59 @@
+package dashboard
+
+import (
+	"github.com/labstack/echo/v4"
+)
+
+// routes declares every route of the dashboard in one place. The role after
+// each API route is the least role allowed; state-changing routes also need
+// the session's CSRF token in X-CSRF-Token.
+func (s *server) routes(e *echo.Echo) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/metrics", s.metrics)
+	e.GET("/", s.index)
+	e.GET("/static/*", s.static)
+
+	e.POST("/api/v1/login", s.login)
+	api := e.Group("/api/v1", s.requireSession, s.checkCSRF)
+	api.POST("/logout", s.logout)
+	api.GET("/me", s.me, s.role(RoleViewer))
+	api.GET("/openapi.yaml", s.openapi, s.role(RoleViewer))
+	api.GET("/events", s.events, s.role(RoleViewer))
+
+	api.GET("/alerts", s.listAlerts, s.role(RoleViewer))
+	api.GET("/alerts/:id", s.getAlert, s.role(RoleViewer))
+	api.POST("/alerts/:id/ack", s.ackAlert, s.role(RoleOfficer))
+
+	api.GET("/site", s.getSite, s.role(RoleViewer))
+	api.GET("/floors/:floor/svg", s.floorSVG, s.role(RoleViewer))
+	api.GET("/heatmap", s.heatmap, s.role(RoleViewer))
+	api.GET("/locations", s.locations, s.role(RoleViewer))
+	api.GET("/search", s.searchList, s.role(RoleOfficer))
+	api.POST("/search/outcome", s.searchOutcome, s.role(RoleOfficer))
+
+	api.GET("/snippets/:name", s.snippet, s.role(RoleViewer))
+
+	api.GET("/sensors", s.sensors, s.role(RoleViewer))
+	api.GET("/sensors/:id/health", s.sensorHealth, s.role(RoleViewer))
+
+	api.GET("/registry", s.registryList, s.role(RoleAnalyst))
+	api.GET("/registry/export.csv", s.registryExport, s.role(RoleAnalyst))
+	api.GET("/registry/:id", s.registryGet, s.role(RoleAnalyst))
+	api.GET("/registry/:id/history", s.registryHistory, s.role(RoleAnalyst))
+	api.POST("/registry", s.registryAdd, s.role(RoleAdmin))
+	api.PUT("/registry/:id", s.registryUpdate, s.role(RoleAdmin))
+	api.POST("/registry/:id/expire", s.registryExpire, s.role(RoleAdmin))
+	api.POST("/registry/import", s.registryImport, s.role(RoleAdmin))
+
+	api.GET("/incidents", s.listIncidents, s.role(RoleAnalyst))
+	api.GET("/incidents/:id", s.getIncident, s.role(RoleAnalyst))
+	api.GET("/incidents/:id/bundle.zip", s.incidentBundle, s.role(RoleAnalyst))
+
+	api.GET("/replay/recordings", s.replayList, s.role(RoleAnalyst))
+	api.POST("/replay/upload", s.replayUpload, s.role(RoleAnalyst))
+	api.POST("/replay/run", s.replayRun, s.role(RoleAnalyst))
+	api.GET("/replay/annotated", s.replayAnnotated, s.role(RoleAnalyst))
+
+	api.GET("/audit", s.auditLog, s.role(RoleAdmin))
+	api.POST("/users", s.createUser, s.role(RoleAdmin))
+}

@@ -1,0 +1,453 @@
+package dashboard
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rfwarden/rfwarden/event"
+)
+
+type creds struct {
+	cookie *http.Cookie
+	csrf   string
+}
+
+func login(t testing.TB, e *echo.Echo, user, pass string) creds {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/login", strings.NewReader(`{"user":"`+user+`","password":"`+pass+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("login %s: got %d %s", user, rec.Code, rec.Body)
+	}
+	var me meResp
+	if err := json.Unmarshal(rec.Body.Bytes(), &me); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == SessionCookie {
+			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+				t.Errorf("session cookie: HttpOnly=%v SameSite=%v, want HttpOnly Strict", c.HttpOnly, c.SameSite)
+			}
+			return creds{cookie: c, csrf: me.CSRF}
+		}
+	}
+	t.Fatal("login: no session cookie")
+	return creds{}
+}
+
+func do(e *echo.Echo, method, path, body, contentType string, c *creds, csrf bool) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if c != nil {
+		req.AddCookie(c.cookie)
+		if csrf {
+			req.Header.Set(CSRFHeader, c.csrf)
+		}
+	}
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	return rec
+}
+
+func multipartBody(t testing.TB, files map[string][2]string) (string, string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for field, f := range files {
+		fw, err := w.CreateFormFile(field, f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(fw, f[1])
+	}
+	w.Close()
+	return b.String(), w.FormDataContentType()
+}
+
+func TestRoutes(t *testing.T) {
+	ev := newEnv(t)
+	if err := os.WriteFile(filepath.Join(ev.deps.ReplayDir, "rec.sigmf-meta"), []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(ev.deps.ReplayDir, "rec.sigmf-data"), []byte{0, 0}, 0o600)
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d1.sigmf-meta"), []byte(`{"snippet":1}`), 0o600)
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d1"), []byte(`raw`), 0o600)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := map[string]creds{}
+	for _, r := range []string{RoleViewer, RoleOfficer, RoleAnalyst, RoleAdmin} {
+		cr[r] = login(t, e, r, r+"-password")
+	}
+	okUpload, okCT := multipartBody(t, map[string][2]string{"meta": {"up1.sigmf-meta", `{}`}, "data": {"up1.sigmf-data", "abcd"}})
+	travUpload, travCT := multipartBody(t, map[string][2]string{"meta": {"../evil.sigmf-meta", `{}`}, "data": {"../evil.sigmf-data", "abcd"}})
+	badUpload, badCT := multipartBody(t, map[string][2]string{"meta": {"a b;c.sigmf-meta", `{}`}, "data": {"a b;c.sigmf-data", "abcd"}})
+	misUpload, misCT := multipartBody(t, map[string][2]string{"meta": {"a.sigmf-meta", `{}`}, "data": {"b.sigmf-data", "abcd"}})
+	noData, noDataCT := multipartBody(t, map[string][2]string{"meta": {"a.sigmf-meta", `{}`}})
+	bigUpload, bigCT := multipartBody(t, map[string][2]string{"meta": {"big.sigmf-meta", `{}`}, "data": {"big.sigmf-data", strings.Repeat("x", 70<<10)}})
+	const js = "application/json"
+
+	tests := []struct {
+		name     string
+		as       string // role to act as; "" = no session
+		noCSRF   bool
+		method   string
+		path     string
+		body     string
+		ct       string
+		wantCode int
+		wantBody string
+	}{
+		{name: "healthz is public", method: "GET", path: "/healthz", wantCode: 200, wantBody: "ok"},
+		{name: "metrics is public", method: "GET", path: "/metrics", wantCode: 200, wantBody: "rfwarden_dashboard_requests_total"},
+		{name: "index is public", method: "GET", path: "/", wantCode: 200, wantBody: "/static/app.js"},
+		{name: "static asset", method: "GET", path: "/static/app.js", wantCode: 200, wantBody: "EventSource"},
+		{name: "static traversal", method: "GET", path: "/static/../dashboard.go", wantCode: 404},
+		{name: "static encoded traversal", method: "GET", path: "/static/..%2fserver.go", wantCode: 404},
+		{name: "login malformed JSON", method: "POST", path: "/api/v1/login", body: `{"user":`, ct: js, wantCode: 400, wantBody: "malformed JSON"},
+		{name: "login unknown field", method: "POST", path: "/api/v1/login", body: `{"user":"a","pw":"b"}`, ct: js, wantCode: 400, wantBody: "unknown field"},
+		{name: "login as form post", method: "POST", path: "/api/v1/login", body: `user=a&password=b`, ct: "application/x-www-form-urlencoded", wantCode: 415, wantBody: "application/json"},
+		{name: "login wrong password", method: "POST", path: "/api/v1/login", body: `{"user":"viewer","password":"nope-nope-nope"}`, ct: js, wantCode: 401},
+		{name: "me unauthenticated", method: "GET", path: "/api/v1/me", wantCode: 401, wantBody: "log in"},
+		{name: "me", as: RoleViewer, method: "GET", path: "/api/v1/me", wantCode: 200, wantBody: `"role":"viewer"`},
+		{name: "openapi", as: RoleViewer, method: "GET", path: "/api/v1/openapi.yaml", wantCode: 200, wantBody: "openapi: 3"},
+		{name: "openapi unauthenticated", method: "GET", path: "/api/v1/openapi.yaml", wantCode: 401},
+		{name: "events unauthenticated", method: "GET", path: "/api/v1/events", wantCode: 401},
+		{name: "alerts unauthenticated", method: "GET", path: "/api/v1/alerts", wantCode: 401},
+		{name: "alerts filtered by zone", as: RoleViewer, method: "GET", path: "/api/v1/alerts?zone=wing-a", wantCode: 200, wantBody: `"id":"al1"`},
+		{name: "alerts other zone empty", as: RoleViewer, method: "GET", path: "/api/v1/alerts?zone=wing-b", wantCode: 200, wantBody: `[]`},
+		{name: "alerts bad window", as: RoleViewer, method: "GET", path: "/api/v1/alerts?window=year", wantCode: 400, wantBody: "window"},
+		{name: "alert evidence", as: RoleViewer, method: "GET", path: "/api/v1/alerts/al1", wantCode: 200, wantBody: `"sensors":["s1","s2"]`},
+		{name: "alert missing", as: RoleViewer, method: "GET", path: "/api/v1/alerts/nope", wantCode: 404},
+		{name: "ack as viewer", as: RoleViewer, method: "POST", path: "/api/v1/alerts/al1/ack", body: `{"note":"x"}`, ct: js, wantCode: 403, wantBody: "officer"},
+		{name: "ack without CSRF", as: RoleOfficer, noCSRF: true, method: "POST", path: "/api/v1/alerts/al1/ack", body: `{"note":"x"}`, ct: js, wantCode: 403, wantBody: "CSRF"},
+		{name: "ack malformed", as: RoleOfficer, method: "POST", path: "/api/v1/alerts/al1/ack", body: `{"note":`, ct: js, wantCode: 400, wantBody: "malformed JSON"},
+		{name: "ack missing alert", as: RoleOfficer, method: "POST", path: "/api/v1/alerts/zz/ack", body: `{"note":"x"}`, ct: js, wantCode: 404},
+		{name: "ack", as: RoleOfficer, method: "POST", path: "/api/v1/alerts/al1/ack", body: `{"note":"searched, phone found"}`, ct: js, wantCode: 200, wantBody: `"ack_by":"officer"`},
+		{name: "site", as: RoleViewer, method: "GET", path: "/api/v1/site", wantCode: 200, wantBody: `"id":"hmp1"`},
+		{name: "floor svg", as: RoleViewer, method: "GET", path: "/api/v1/floors/g/svg", wantCode: 200, wantBody: `data-room="a-102"`},
+		{name: "floor svg unknown floor", as: RoleViewer, method: "GET", path: "/api/v1/floors/zz/svg", wantCode: 404, wantBody: "not in site"},
+		{name: "heatmap hour", as: RoleViewer, method: "GET", path: "/api/v1/heatmap?window=hour", wantCode: 200, wantBody: `{"room":"a-102","floor":"g","zone":"wing-a","count":7,"status":"ok"}`},
+		{name: "heatmap unknown zone", as: RoleViewer, method: "GET", path: "/api/v1/heatmap?window=day", wantCode: 200, wantBody: `"room":"yard","floor":"g","zone":"yard","count":0,"status":"unknown"`},
+		{name: "heatmap day sees older", as: RoleViewer, method: "GET", path: "/api/v1/heatmap?window=day", wantCode: 200, wantBody: `"room":"b-101","floor":"g","zone":"wing-b","count":2`},
+		{name: "heatmap hour-of-day filter", as: RoleViewer, method: "GET", path: "/api/v1/heatmap?window=day&hour=7", wantCode: 200, wantBody: `"room":"b-101","floor":"g","zone":"wing-b","count":2`},
+		{name: "heatmap hour-of-day excludes", as: RoleViewer, method: "GET", path: "/api/v1/heatmap?window=day&hour=7", wantCode: 200, wantBody: `"room":"a-102","floor":"g","zone":"wing-a","count":0`},
+		{name: "heatmap bad hour", as: RoleViewer, method: "GET", path: "/api/v1/heatmap?hour=24", wantCode: 400, wantBody: "0..23"},
+		{name: "locations", as: RoleViewer, method: "GET", path: "/api/v1/locations?minutes=30", wantCode: 200, wantBody: `"track":"t1"`},
+		{name: "locations bad minutes", as: RoleViewer, method: "GET", path: "/api/v1/locations?minutes=-1", wantCode: 400},
+		{name: "search as viewer", as: RoleViewer, method: "GET", path: "/api/v1/search", wantCode: 403},
+		{name: "search ranks located room first", as: RoleOfficer, method: "GET", path: "/api/v1/search", wantCode: 200, wantBody: `[{"room":"a-102"`},
+		{name: "search outcome unknown room", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"zz","found":true}`, ct: js, wantCode: 400, wantBody: "not in the site"},
+		{name: "search outcome without CSRF", as: RoleOfficer, noCSRF: true, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"a-102","found":true}`, ct: js, wantCode: 403},
+		{name: "search outcome", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"a-102","found":true,"note":"under mattress"}`, ct: js, wantCode: 201},
+		{name: "snippet", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d1.sigmf-meta", wantCode: 200, wantBody: `{"snippet":1}`},
+		{name: "snippet traversal", as: RoleViewer, method: "GET", path: "/api/v1/snippets/..%2f..%2fetc%2fpasswd", wantCode: 400, wantBody: "leaves the folder"},
+		{name: "snippet missing", as: RoleViewer, method: "GET", path: "/api/v1/snippets/nope", wantCode: 404},
+		{name: "sensors", as: RoleViewer, method: "GET", path: "/api/v1/sensors", wantCode: 200},
+		{name: "sensor health", as: RoleViewer, method: "GET", path: "/api/v1/sensors/s1/health?window=day", wantCode: 200, wantBody: `"lte-b3":-101`},
+		{name: "sensor health bad id", as: RoleViewer, method: "GET", path: "/api/v1/sensors/a.b/health", wantCode: 400},
+		{name: "registry as officer", as: RoleOfficer, method: "GET", path: "/api/v1/registry", wantCode: 403},
+		{name: "registry list", as: RoleAnalyst, method: "GET", path: "/api/v1/registry", wantCode: 200, wantBody: "Officer radio"},
+		{name: "registry get", as: RoleAnalyst, method: "GET", path: "/api/v1/registry/1", wantCode: 200, wantBody: `"id":1`},
+		{name: "registry get bad id", as: RoleAnalyst, method: "GET", path: "/api/v1/registry/x", wantCode: 400, wantBody: "positive integer"},
+		{name: "registry get missing", as: RoleAnalyst, method: "GET", path: "/api/v1/registry/99", wantCode: 404},
+		{name: "registry add as analyst", as: RoleAnalyst, method: "POST", path: "/api/v1/registry", body: `{"name":"x"}`, ct: js, wantCode: 403},
+		{name: "registry add without CSRF", as: RoleAdmin, noCSRF: true, method: "POST", path: "/api/v1/registry", body: `{"name":"x"}`, ct: js, wantCode: 403},
+		{name: "registry add malformed", as: RoleAdmin, method: "POST", path: "/api/v1/registry", body: `{"name":1}`, ct: js, wantCode: 400, wantBody: "malformed JSON"},
+		{name: "registry add invalid", as: RoleAdmin, method: "POST", path: "/api/v1/registry", body: `{"name":""}`, ct: js, wantCode: 400, wantBody: "name"},
+		{name: "registry add", as: RoleAdmin, method: "POST", path: "/api/v1/registry", body: `{"name":"Kiosk B","kind":"kiosk","signature":{"class":"wifi","freq_min_hz":2.4e9,"freq_max_hz":2.5e9}}`, ct: js, wantCode: 201, wantBody: `"added_by":"admin"`},
+		{name: "registry update", as: RoleAdmin, method: "PUT", path: "/api/v1/registry/1", body: `{"name":"Officer radio 2","kind":"staff_radio","signature":{"freq_min_hz":380e6,"freq_max_hz":400e6}}`, ct: js, wantCode: 200, wantBody: "Officer radio 2"},
+		{name: "registry update missing", as: RoleAdmin, method: "PUT", path: "/api/v1/registry/99", body: `{"name":"x"}`, ct: js, wantCode: 404},
+		{name: "registry expire", as: RoleAdmin, method: "POST", path: "/api/v1/registry/1/expire", wantCode: 200, wantBody: `"valid_until":"2026-11-24T10:30:00Z"`},
+		{name: "registry history", as: RoleAnalyst, method: "GET", path: "/api/v1/registry/1/history", wantCode: 200, wantBody: `"action":"registry.expire"`},
+		{name: "registry import bad CSV", as: RoleAdmin, method: "POST", path: "/api/v1/registry/import", body: "bogus\n", ct: "text/csv", wantCode: 400, wantBody: "header"},
+		{name: "registry import", as: RoleAdmin, method: "POST", path: "/api/v1/registry/import", body: "name\nA\nB\n", ct: "text/csv", wantCode: 200, wantBody: `"imported":2`},
+		{name: "registry import oversized", as: RoleAdmin, method: "POST", path: "/api/v1/registry/import", body: "name\n" + strings.Repeat("x", 5<<20), ct: "text/csv", wantCode: 413},
+		{name: "registry export", as: RoleAnalyst, method: "GET", path: "/api/v1/registry/export.csv", wantCode: 200, wantBody: "Officer radio 2"},
+		{name: "incidents as officer", as: RoleOfficer, method: "GET", path: "/api/v1/incidents", wantCode: 403},
+		{name: "incidents", as: RoleAnalyst, method: "GET", path: "/api/v1/incidents", wantCode: 200, wantBody: `"id":"inc1"`},
+		{name: "incident timeline", as: RoleAnalyst, method: "GET", path: "/api/v1/incidents/inc1", wantCode: 200, wantBody: `"kind":"detection","id":"d1"`},
+		{name: "incident missing", as: RoleAnalyst, method: "GET", path: "/api/v1/incidents/zz", wantCode: 404},
+		{name: "incident bundle", as: RoleAnalyst, method: "GET", path: "/api/v1/incidents/inc1/bundle.zip", wantCode: 200, wantBody: "MANIFEST.sha256"},
+		{name: "replay list", as: RoleAnalyst, method: "GET", path: "/api/v1/replay/recordings", wantCode: 200, wantBody: `["rec.sigmf-meta"]`},
+		{name: "replay list as officer", as: RoleOfficer, method: "GET", path: "/api/v1/replay/recordings", wantCode: 403},
+		{name: "replay run traversal", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/run", body: `{"path":"../../etc/x.sigmf-meta"}`, ct: js, wantCode: 400, wantBody: "leaves the folder"},
+		{name: "replay run absolute", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/run", body: `{"path":"/etc/passwd"}`, ct: js, wantCode: 400},
+		{name: "replay run malformed", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/run", body: `[]`, ct: js, wantCode: 400, wantBody: "malformed JSON"},
+		{name: "replay run bad threshold", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/run", body: `{"path":"rec.sigmf-meta","threshold_db":99}`, ct: js, wantCode: 400, wantBody: "threshold_db"},
+		{name: "replay run missing", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/run", body: `{"path":"none.sigmf-meta"}`, ct: js, wantCode: 404},
+		{name: "replay run", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/run", body: `{"path":"rec.sigmf-meta","threshold_db":10}`, ct: js, wantCode: 200, wantBody: `"label":"wifi"`},
+		{name: "replay annotated before any", as: RoleAnalyst, method: "GET", path: "/api/v1/replay/annotated", wantCode: 404, wantBody: "run a replay"},
+		{name: "replay upload", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/upload", body: okUpload, ct: okCT, wantCode: 201, wantBody: `uploads/up1.sigmf-meta`},
+		{name: "replay upload traversal stays inside", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/upload", body: travUpload, ct: travCT, wantCode: 201, wantBody: `"uploads/evil.sigmf-meta"`},
+		{name: "replay upload bad name", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/upload", body: badUpload, ct: badCT, wantCode: 400, wantBody: "plain name"},
+		{name: "replay upload mismatched", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/upload", body: misUpload, ct: misCT, wantCode: 400, wantBody: "NAME.sigmf-meta"},
+		{name: "replay upload missing data", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/upload", body: noData, ct: noDataCT, wantCode: 400, wantBody: `missing file field`},
+		{name: "replay upload oversized", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/upload", body: bigUpload, ct: bigCT, wantCode: 413},
+		{name: "replay upload without CSRF", as: RoleAnalyst, noCSRF: true, method: "POST", path: "/api/v1/replay/upload", body: okUpload, ct: okCT, wantCode: 403},
+		{name: "audit as analyst", as: RoleAnalyst, method: "GET", path: "/api/v1/audit", wantCode: 403},
+		{name: "audit", as: RoleAdmin, method: "GET", path: "/api/v1/audit?action=alert.ack", wantCode: 200, wantBody: `"after":"searched, phone found"`},
+		{name: "create user as analyst", as: RoleAnalyst, method: "POST", path: "/api/v1/users", body: `{"name":"x","password":"0123456789","role":"viewer"}`, ct: js, wantCode: 403},
+		{name: "create user bad role", as: RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"name":"x","password":"0123456789","role":"god"}`, ct: js, wantCode: 400, wantBody: "role"},
+		{name: "create user short password", as: RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"name":"x","password":"short","role":"viewer"}`, ct: js, wantCode: 400, wantBody: "password"},
+		{name: "create user", as: RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"name":"ops1","password":"0123456789","role":"officer"}`, ct: js, wantCode: 201},
+		{name: "create user again", as: RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"name":"ops1","password":"0123456789","role":"officer"}`, ct: js, wantCode: 409},
+		{name: "logout without CSRF", as: RoleViewer, noCSRF: true, method: "POST", path: "/api/v1/logout", wantCode: 403},
+		{name: "unknown API route", as: RoleViewer, method: "GET", path: "/api/v1/nope", wantCode: 404},
+	}
+	defer func() {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(ev.deps.ReplayDir), "evil.sigmf-meta")); err == nil {
+			t.Error("upload escaped the replay folder")
+		}
+	}()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c *creds
+			if tt.as != "" {
+				cc := cr[tt.as]
+				c = &cc
+			}
+			rec := do(e, tt.method, tt.path, tt.body, tt.ct, c, !tt.noCSRF)
+			if rec.Code != tt.wantCode {
+				t.Fatalf("%s %s: got %d %s, want %d", tt.method, tt.path, rec.Code, rec.Body, tt.wantCode)
+			}
+			if tt.wantBody != "" && !strings.Contains(rec.Body.String(), tt.wantBody) {
+				t.Errorf("%s %s: body %q does not contain %q", tt.method, tt.path, trunc(rec.Body.String()), tt.wantBody)
+			}
+			h := rec.Header()
+			if !strings.Contains(h.Get("Content-Security-Policy"), "script-src 'self'") || h.Get("X-Frame-Options") != "DENY" ||
+				h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
+				t.Errorf("security headers missing: %v", h)
+			}
+			if rec.Code >= 400 && strings.HasPrefix(tt.path, "/api/") && !strings.Contains(rec.Body.String(), `"error"`) {
+				t.Errorf("error response without JSON error message: %s", rec.Body)
+			}
+		})
+	}
+}
+
+func trunc(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}
+
+func TestAuditTrail(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := login(t, e, RoleOfficer, "officer-password")
+	do(e, "GET", "/api/v1/alerts/al1", "", "", &off, false)
+	do(e, "POST", "/api/v1/alerts/al1/ack", `{"note":"done"}`, "application/json", &off, true)
+	do(e, "POST", "/api/v1/search/outcome", `{"room":"a-101","found":false}`, "application/json", &off, true)
+	for _, want := range [][2]string{{"login", "user/officer"}, {"view.alert", "alert/al1"}, {"alert.ack", "alert/al1"}, {"search.outcome", "room/a-101"}} {
+		if !ev.audit.has(want[0], want[1]) {
+			t.Errorf("audit log lacks %s %s: %+v", want[0], want[1], ev.audit.entries)
+		}
+	}
+	got, _ := ev.al.Alert(context.Background(), "al1")
+	if got.AckBy != "officer" || got.AckNote != "done" {
+		t.Errorf("alert after ack: by %q note %q, want officer/done", got.AckBy, got.AckNote)
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []int
+	for i := 0; i < 7; i++ {
+		rec := do(e, "POST", "/api/v1/login", `{"user":"admin","password":"wrong-wrong"}`, "application/json", nil, false)
+		codes = append(codes, rec.Code)
+	}
+	want := []int{401, 401, 401, 401, 401, 429, 429}
+	for i := range want {
+		if codes[i] != want[i] {
+			t.Fatalf("failed login codes: got %v, want %v", codes, want)
+		}
+	}
+	// Even the right password is refused while limited, but another user is not.
+	if rec := do(e, "POST", "/api/v1/login", `{"user":"admin","password":"admin-password"}`, "application/json", nil, false); rec.Code != 429 {
+		t.Errorf("right password while limited: got %d, want 429", rec.Code)
+	}
+	if rec := do(e, "POST", "/api/v1/login", `{"user":"viewer","password":"viewer-password"}`, "application/json", nil, false); rec.Code != 200 {
+		t.Errorf("other user: got %d, want 200", rec.Code)
+	}
+}
+
+func TestLogoutEndsSession(t *testing.T) {
+	ev := newEnv(t)
+	e, _ := New(ev.deps)
+	c := login(t, e, RoleViewer, "viewer-password")
+	if rec := do(e, "POST", "/api/v1/logout", "", "", &c, true); rec.Code != 204 {
+		t.Fatalf("logout: got %d", rec.Code)
+	}
+	if rec := do(e, "GET", "/api/v1/me", "", "", &c, false); rec.Code != 401 {
+		t.Errorf("after logout: got %d, want 401", rec.Code)
+	}
+}
+
+func TestEnsureAdmin(t *testing.T) {
+	ev := newEnv(t) // already has an admin
+	if _, created, err := ev.deps.Users.EnsureAdmin(context.Background()); err != nil || created {
+		t.Fatalf("EnsureAdmin with an admin: created=%v err=%v", created, err)
+	}
+	db := ev.deps.Users.db
+	if _, err := db.Exec(`DELETE FROM dashboard_users`); err != nil {
+		t.Fatal(err)
+	}
+	pw, created, err := ev.deps.Users.EnsureAdmin(context.Background())
+	if err != nil || !created || len(pw) < 16 {
+		t.Fatalf("EnsureAdmin: pw %q created %v err %v", pw, created, err)
+	}
+	if _, err := ev.deps.Users.Login(context.Background(), "1.2.3.4", "admin", pw); err != nil {
+		t.Errorf("login with the printed password: %v", err)
+	}
+	var hash string
+	db.QueryRow(`SELECT hash FROM dashboard_users WHERE name='admin'`).Scan(&hash)
+	if !strings.HasPrefix(hash, "$2") || strings.Contains(hash, pw) {
+		t.Errorf("stored password is not a bcrypt hash: %q", hash)
+	}
+}
+
+func TestIncidentBundleManifest(t *testing.T) {
+	ev := newEnv(t)
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d1.sigmf-meta"), []byte(`{"m":1}`), 0o600)
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d2.sigmf-data"), []byte{1, 2, 3}, 0o600)
+	e, _ := New(ev.deps)
+	c := login(t, e, RoleAnalyst, "analyst-password")
+	rec := do(e, "GET", "/api/v1/incidents/inc1/bundle.zip", "", "", &c, false)
+	if rec.Code != 200 {
+		t.Fatalf("bundle: %d %s", rec.Code, rec.Body)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(rec.Body.Bytes()), int64(rec.Body.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		r, _ := f.Open()
+		b, _ := io.ReadAll(r)
+		files[f.Name] = b
+	}
+	for _, want := range []string{"incident.json", "snippets/snip-d1.sigmf-meta", "snippets/snip-d2.sigmf-data", "MANIFEST.sha256"} {
+		if _, ok := files[want]; !ok {
+			t.Errorf("bundle lacks %s; has %v", want, keys(files))
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(string(files["MANIFEST.sha256"])), "\n")
+	if len(lines) != len(files)-1 {
+		t.Errorf("manifest lists %d files, bundle has %d others", len(lines), len(files)-1)
+	}
+	for _, l := range lines {
+		sum, name, _ := strings.Cut(l, "  ")
+		got := sha256.Sum256(files[name])
+		if hex.EncodeToString(got[:]) != sum {
+			t.Errorf("manifest hash of %s: got %s, want %s", name, sum, hex.EncodeToString(got[:]))
+		}
+	}
+	var inc incidentDetail
+	if err := json.Unmarshal(files["incident.json"], &inc); err != nil || len(inc.Alerts) != 1 || len(inc.Detections) != 2 {
+		t.Errorf("incident.json: %v alerts %d detections %d", err, len(inc.Alerts), len(inc.Detections))
+	}
+	if !ev.audit.has("incident.export", "incident/inc1") {
+		t.Error("export not audited")
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestReplayAnnotatedDownload(t *testing.T) {
+	ev := newEnv(t)
+	ann := filepath.Join(t.TempDir(), "rec.annotated.sigmf-meta")
+	os.WriteFile(ann, []byte(`{"annotations":[1]}`), 0o600)
+	os.WriteFile(filepath.Join(ev.deps.ReplayDir, "rec.sigmf-meta"), []byte(`{}`), 0o600)
+	ev.deps.Replayer = fakeReplayer{annotated: ann}
+	e, _ := New(ev.deps)
+	c := login(t, e, RoleAnalyst, "analyst-password")
+	rec := do(e, "POST", "/api/v1/replay/run", `{"path":"rec.sigmf-meta","threshold_db":20}`, "application/json", &c, true)
+	var res ReplayResult
+	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil || len(res.Detections) != 1 || !res.AnnotatedReady {
+		t.Fatalf("replay at 20 dB: %v %s", err, rec.Body)
+	}
+	rec = do(e, "GET", "/api/v1/replay/annotated", "", "", &c, false)
+	if rec.Code != 200 || rec.Body.String() != `{"annotations":[1]}` {
+		t.Errorf("annotated download: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestSSEDeliversAlert(t *testing.T) {
+	ev := newEnv(t)
+	e, _ := New(ev.deps)
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	c := login(t, e, RoleViewer, "viewer-password")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v1/events?kinds=alert", nil)
+	req.AddCookie(c.cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	for ev.deps.Hub.Clients() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	ev.deps.Hub.PublishHealth(event.Health{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: 1, State: event.StateOK}) // filtered out
+	want := event.Alert{Schema: 1, ID: "live-1", Site: "hmp1", Rule: "drone", Severity: event.SeverityCritical, State: event.AlertFiring, Summary: "drone over yard"}
+	ev.deps.Hub.PublishAlert(want)
+	sc := bufio.NewScanner(resp.Body)
+	var lastEvent string
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "event: ") {
+			lastEvent = strings.TrimPrefix(line, "event: ")
+		}
+		if strings.HasPrefix(line, "data: ") {
+			if lastEvent != MsgAlert {
+				t.Fatalf("got event %q, want only alerts", lastEvent)
+			}
+			got, err := event.DecodeAlert([]byte(strings.TrimPrefix(line, "data: ")))
+			if err != nil || got.ID != want.ID || got.Summary != want.Summary {
+				t.Fatalf("got alert %+v (%v), want %+v", got, err, want)
+			}
+			return
+		}
+	}
+	t.Fatalf("stream ended without the alert: %v", sc.Err())
+}

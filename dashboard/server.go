@@ -1,0 +1,271 @@
+package dashboard
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+//go:embed web
+var webFS embed.FS
+
+//go:embed openapi.yaml
+var openapiYAML []byte
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "rfw_session"
+
+// CSRFHeader carries the session's CSRF token on state-changing requests.
+const CSRFHeader = "X-CSRF-Token"
+
+const maxJSONBody = 1 << 20
+
+type server struct {
+	d        Deps
+	log      *slog.Logger
+	now      func() time.Time
+	requests *prometheus.CounterVec
+	assets   fs.FS
+}
+
+type ackAdapter struct {
+	a   store.AlertStore
+	now func() time.Time
+}
+
+func (a ackAdapter) Ack(ctx context.Context, id, user, note string) (event.Alert, error) {
+	return a.a.Ack(ctx, id, user, note, a.now())
+}
+
+// New builds the dashboard's echo server from its dependencies.
+func New(d Deps) (*echo.Echo, error) {
+	if d.Users == nil || d.Alerts == nil || d.TimeSeries == nil {
+		return nil, errors.New("dashboard: Users, Alerts and TimeSeries are required")
+	}
+	if d.Hub == nil {
+		d.Hub = NewHub(0)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Acker == nil {
+		d.Acker = ackAdapter{d.Alerts, d.Now}
+	}
+	if d.MaxUpload <= 0 {
+		d.MaxUpload = 256 << 20
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Metrics == nil {
+		d.Metrics = prometheus.NewRegistry()
+	}
+	sub, err := fs.Sub(webFS, "web")
+	if err != nil {
+		return nil, fmt.Errorf("dashboard assets: %w", err)
+	}
+	s := &server{d: d, log: d.Logger, now: d.Now, assets: sub}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rfwarden_dashboard_requests_total", Help: "HTTP requests by route and status code.",
+	}, []string{"route", "code"})
+	hubClients := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rfwarden_dashboard_sse_clients", Help: "Connected live-feed clients.",
+	}, func() float64 { return float64(d.Hub.Clients()) })
+	hubDropped := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "rfwarden_dashboard_sse_dropped_total", Help: "Live-feed clients dropped for being too slow.",
+	}, func() float64 { return float64(d.Hub.Dropped()) })
+	for _, c := range []prometheus.Collector{s.requests, hubClients, hubDropped} {
+		if err := d.Metrics.Register(c); err != nil {
+			return nil, fmt.Errorf("register dashboard metrics: %w", err)
+		}
+	}
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(s.securityHeaders, s.count)
+	s.routes(e)
+	return e, nil
+}
+
+// httpError is an API error with a clear message.
+func httpError(code int, format string, args ...any) error {
+	return echo.NewHTTPError(code, fmt.Sprintf(format, args...))
+}
+
+func (s *server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg := http.StatusInternalServerError, "internal error"
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code = he.Code
+		msg = fmt.Sprint(he.Message)
+	} else if errors.Is(err, store.ErrNotFound) {
+		code, msg = http.StatusNotFound, "not found"
+	} else {
+		s.log.Error("dashboard request failed", "path", c.Path(), "err", err)
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(code)
+		return
+	}
+	_ = c.JSON(code, map[string]string{"error": msg})
+}
+
+func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		if s.d.Secure {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}
+
+func (s *server) count(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		code := c.Response().Status
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			code = he.Code
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		s.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+		return err
+	}
+}
+
+func (s *server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(SessionCookie)
+		if err != nil {
+			return httpError(http.StatusUnauthorized, "log in first")
+		}
+		sess, ok := s.d.Users.Session(ck.Value)
+		if !ok {
+			return httpError(http.StatusUnauthorized, "session expired, log in again")
+		}
+		c.Set("session", sess)
+		return next(c)
+	}
+}
+
+func (s *server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if !session(c).CheckCSRF(c.Request().Header.Get(CSRFHeader)) {
+			return httpError(http.StatusForbidden, "missing or wrong CSRF token (%s header)", CSRFHeader)
+		}
+		return next(c)
+	}
+}
+
+func (s *server) role(min string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !RoleAtLeast(session(c).Role, min) {
+				return httpError(http.StatusForbidden, "needs role %s or higher", min)
+			}
+			return next(c)
+		}
+	}
+}
+
+func session(c echo.Context) Session {
+	s, _ := c.Get("session").(Session)
+	return s
+}
+
+// audit records who did or viewed what; failures are logged, not fatal,
+// except where the caller checks the error.
+func (s *server) audit(c echo.Context, action, object, before, after string) error {
+	if s.d.Auditor == nil {
+		return nil
+	}
+	err := s.d.Auditor.Audit(c.Request().Context(), store.AuditEntry{
+		TimeNS: s.now().UnixNano(), User: session(c).User, Action: action, Object: object, Before: before, After: after,
+	})
+	if err != nil {
+		s.log.Error("audit failed", "action", action, "object", object, "err", err)
+	}
+	return err
+}
+
+// decodeJSON reads a size-limited JSON body strictly into v.
+func decodeJSON(c echo.Context, v any) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxJSONBody+1))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return httpError(http.StatusBadRequest, "malformed JSON: empty body")
+		}
+		return httpError(http.StatusBadRequest, "malformed JSON: %v", err)
+	}
+	if dec.More() {
+		return httpError(http.StatusBadRequest, "malformed JSON: trailing data after object")
+	}
+	return nil
+}
+
+// safeJoin joins a user-supplied relative name under dir and rejects
+// anything that would leave dir (.., absolute paths, empty names).
+func safeJoin(dir, name string) (string, error) {
+	if dir == "" {
+		return "", httpError(http.StatusServiceUnavailable, "no folder configured")
+	}
+	if name == "" || strings.ContainsRune(name, 0) || filepath.IsAbs(name) || strings.HasPrefix(name, "/") || strings.Contains(name, "\\") {
+		return "", httpError(http.StatusBadRequest, "bad file name %q", name)
+	}
+	clean := filepath.Clean(name)
+	if !filepath.IsLocal(clean) {
+		return "", httpError(http.StatusBadRequest, "path %q leaves the folder", name)
+	}
+	return filepath.Join(dir, clean), nil
+}
+
+// parseWindow maps a window name to a duration.
+func parseWindow(w string) (time.Duration, error) {
+	switch w {
+	case "", "hour":
+		return time.Hour, nil
+	case "shift":
+		return 8 * time.Hour, nil
+	case "day":
+		return 24 * time.Hour, nil
+	case "week":
+		return 7 * 24 * time.Hour, nil
+	}
+	return 0, httpError(http.StatusBadRequest, "window %q: use hour, shift, day or week", w)
+}
+
+func fsReadFile(fsys fs.FS, name string) ([]byte, error) { return fs.ReadFile(fsys, name) }

@@ -1,0 +1,91 @@
+package dashboard
+
+import (
+	"bytes"
+	"fmt"
+	"html"
+	"math"
+
+	"github.com/rfwarden/rfwarden/fusion/site"
+)
+
+// FloorSVG draws one floor of the site as SVG in metres. Site y points
+// north (up), SVG y points down, so every y is drawn as yflip-y where yflip
+// (minY+maxY) is stored in the root's data-yflip attribute for scripts that
+// add emitters. Each room is a <polygon class="room" data-room=ID
+// data-zone=ZONE>; sensors are <circle class="sensor">. Unknown-zone hatching
+// uses the pattern #hatch.
+func FloorSVG(s *site.Site, floor string) ([]byte, error) {
+	if s == nil {
+		return nil, fmt.Errorf("no site model loaded")
+	}
+	found := false
+	for _, f := range s.Floors {
+		found = found || f.ID == floor
+	}
+	if !found {
+		return nil, fmt.Errorf("floor %q not in site %q", floor, s.ID)
+	}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	grow := func(p site.Point) {
+		minX, minY = math.Min(minX, p.X), math.Min(minY, p.Y)
+		maxX, maxY = math.Max(maxX, p.X), math.Max(maxY, p.Y)
+	}
+	for _, r := range s.Rooms {
+		if r.Floor == floor {
+			for _, p := range r.Polygon {
+				grow(p)
+			}
+		}
+	}
+	for _, sn := range s.Sensors {
+		if sn.Floor == floor {
+			grow(sn.Pos)
+		}
+	}
+	if math.IsInf(minX, 0) {
+		minX, minY, maxX, maxY = 0, 0, 10, 10
+	}
+	const pad = 1.0
+	yflip := minY + maxY
+	w, h := maxX-minX+2*pad, maxY-minY+2*pad
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="floor" viewBox="%.2f %.2f %.2f %.2f" data-floor="%s" data-yflip="%.3f" preserveAspectRatio="xMidYMid meet">`,
+		minX-pad, minY-pad, w, h, html.EscapeString(floor), yflip)
+	b.WriteString(`<defs><pattern id="hatch" width="1" height="1" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="1" height="1" fill="#333"/><line x1="0" y1="0" x2="0" y2="1" stroke="#999" stroke-width="0.4"/></pattern></defs>`)
+	font := math.Max(0.4, math.Min(w, h)/40)
+	for _, r := range s.Rooms {
+		if r.Floor != floor || len(r.Polygon) < 3 {
+			continue
+		}
+		fmt.Fprintf(&b, `<polygon class="room kind-%s" data-room="%s" data-zone="%s" fill="#1d2633" stroke="#8aa" stroke-width="%.3f" points="`,
+			html.EscapeString(r.Kind), html.EscapeString(r.ID), html.EscapeString(r.Zone), font/10)
+		var cx, cy float64
+		for i, p := range r.Polygon {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(&b, "%.3f,%.3f", p.X, yflip-p.Y)
+			cx += p.X
+			cy += p.Y
+		}
+		cx /= float64(len(r.Polygon))
+		cy /= float64(len(r.Polygon))
+		name := r.Name
+		if name == "" {
+			name = r.ID
+		}
+		fmt.Fprintf(&b, `"><title>%s (%s)</title></polygon>`, html.EscapeString(name), html.EscapeString(r.Zone))
+		fmt.Fprintf(&b, `<text class="room-label" x="%.3f" y="%.3f" font-size="%.3f" text-anchor="middle" fill="#dde" pointer-events="none">%s</text>`,
+			cx, yflip-cy, font, html.EscapeString(name))
+	}
+	for _, sn := range s.Sensors {
+		if sn.Floor != floor {
+			continue
+		}
+		fmt.Fprintf(&b, `<circle class="sensor" data-sensor="%s" cx="%.3f" cy="%.3f" r="%.3f" fill="#4af" stroke="#fff" stroke-width="%.3f"><title>sensor %s</title></circle>`,
+			html.EscapeString(sn.ID), sn.Pos.X, yflip-sn.Pos.Y, font/2, font/12, html.EscapeString(sn.ID))
+	}
+	b.WriteString(`<g id="emitters"></g></svg>`)
+	return b.Bytes(), nil
+}

@@ -1,0 +1,407 @@
+// rfwarden dashboard: vanilla JS, no build step. All text goes through
+// textContent (never innerHTML with data) except our own server-made SVG.
+'use strict';
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
+  const st = { me: null, alerts: new Map(), site: null, es: null, spec: null, specSensor: '', audio: null, replay: null };
+
+  function el(tag, attrs, ...kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+    }
+    for (const k of kids) e.append(k);
+    return e;
+  }
+  const fmtT = (ns) => ns ? new Date(ns / 1e6).toLocaleString() : '';
+
+  async function api(method, path, body, raw) {
+    const opt = { method, headers: {}, credentials: 'same-origin' };
+    if (st.me && method !== 'GET') opt.headers['X-CSRF-Token'] = st.me.csrf;
+    if (body instanceof FormData || raw) opt.body = body;
+    else if (body !== undefined) { opt.headers['Content-Type'] = 'application/json'; opt.body = JSON.stringify(body); }
+    const r = await fetch('/api/v1' + path, opt);
+    if (r.status === 401 && path !== '/login') { showLogin(); throw new Error('log in first'); }
+    const ct = r.headers.get('Content-Type') || '';
+    const data = ct.includes('json') ? await r.json() : await r.text();
+    if (!r.ok) throw new Error((data && data.error) || r.statusText);
+    return data;
+  }
+
+  function showLogin() { $('app').classList.add('hidden'); $('login').classList.remove('hidden'); if (st.es) st.es.close(); }
+
+  async function start() {
+    try { st.me = await api('GET', '/me'); } catch (e) { showLogin(); return; }
+    $('login').classList.add('hidden'); $('app').classList.remove('hidden');
+    $('who').textContent = st.me.user + ' (' + st.me.role + ')';
+    document.querySelectorAll('[data-role]').forEach((n) => n.classList.toggle('hidden', ranks[st.me.role] < ranks[n.dataset.role]));
+    try { st.site = await api('GET', '/site'); } catch (e) { st.site = null; }
+    if (st.site) {
+      const zones = [...new Set(st.site.rooms.map((r) => r.zone).filter(Boolean))].sort();
+      for (const z of zones) $('f-zone').append(el('option', { value: z, text: z }));
+      for (const f of st.site.floors) $('h-floor').append(el('option', { value: f.id, text: f.name || f.id }));
+    }
+    connect();
+    await loadAlerts();
+    route();
+  }
+
+  $('login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    $('login-error').textContent = '';
+    try {
+      st.me = await api('POST', '/login', { user: $('login-user').value, password: $('login-pass').value });
+      $('login-pass').value = '';
+      start();
+    } catch (e) { $('login-error').textContent = e.message; }
+  });
+  $('logout').addEventListener('click', async () => { try { await api('POST', '/logout'); } catch (e) { } st.me = null; showLogin(); });
+
+  // ---- routing
+  const loaders = { alerts: loadAlerts, heatmap: loadHeatmap, sensors: loadSensors, registry: loadRegistry, incidents: loadIncidents, replay: loadReplay, audit: loadAudit };
+  function route() {
+    const page = (location.hash || '#alerts').slice(1);
+    if (!loaders[page]) return;
+    document.querySelectorAll('.page').forEach((p) => p.classList.toggle('hidden', p.id !== 'page-' + page));
+    document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', a.dataset.page === page));
+    loaders[page]().catch((e) => console.error(e));
+  }
+  window.addEventListener('hashchange', route);
+
+  // ---- live feed
+  function connect() {
+    if (st.es) st.es.close();
+    let url = '/api/v1/events';
+    if (st.specSensor) url += '?sensor=' + encodeURIComponent(st.specSensor);
+    const es = new EventSource(url);
+    st.es = es;
+    es.onopen = () => { $('live').textContent = 'live'; $('live').classList.add('ok'); };
+    es.onerror = () => { $('live').textContent = 'reconnecting…'; $('live').classList.remove('ok'); };
+    es.addEventListener('alert', (m) => onAlert(JSON.parse(m.data), true));
+    es.addEventListener('location', (m) => onLocation(JSON.parse(m.data)));
+    es.addEventListener('spectrum', (m) => drawSpectrum(JSON.parse(m.data)));
+    es.addEventListener('health', () => { if (!$('page-sensors').classList.contains('hidden')) loadSensors(); });
+    es.addEventListener('status', () => { if (!$('page-sensors').classList.contains('hidden')) loadSensors(); });
+    es.addEventListener('dropped', () => setTimeout(connect, 1000));
+  }
+
+  function beep() {
+    try {
+      st.audio = st.audio || new AudioContext();
+      const o = st.audio.createOscillator(), g = st.audio.createGain();
+      o.frequency.value = 880; o.connect(g); g.connect(st.audio.destination);
+      g.gain.setValueAtTime(0.3, st.audio.currentTime); g.gain.exponentialRampToValueAtTime(0.001, st.audio.currentTime + 0.8);
+      o.start(); o.stop(st.audio.currentTime + 0.8);
+    } catch (e) { }
+  }
+
+  function onAlert(a, live) {
+    const old = st.alerts.get(a.id);
+    st.alerts.set(a.id, a);
+    if (live && !old && a.severity === 'critical' && a.state !== 'resolved') {
+      const b = $('banner');
+      b.textContent = 'CRITICAL: ' + a.summary + (a.room ? ' — ' + a.room : '');
+      b.classList.remove('hidden');
+      beep();
+    }
+    renderAlerts(live && !old ? a.id : '');
+  }
+  $('banner').addEventListener('click', () => $('banner').classList.add('hidden'));
+
+  async function loadAlerts() {
+    const list = await api('GET', '/alerts?window=week');
+    for (const a of list) st.alerts.set(a.id, a);
+    const rules = new Set([...st.alerts.values()].map((a) => a.rule));
+    const sel = $('f-type'), cur = sel.value;
+    sel.replaceChildren(el('option', { value: '', text: 'all' }), ...[...rules].sort().map((r) => el('option', { value: r, text: r })));
+    sel.value = cur;
+    renderAlerts('');
+  }
+  ['f-zone', 'f-type', 'f-unacked'].forEach((id) => $(id).addEventListener('change', () => renderAlerts('')));
+
+  function renderAlerts(newID) {
+    const zone = $('f-zone').value, type = $('f-type').value, unacked = $('f-unacked').checked;
+    const rows = [...st.alerts.values()]
+      .filter((a) => (!zone || a.zone === zone) && (!type || a.rule === type) && (!unacked || !a.ack_by))
+      .sort((x, y) => y.updated_ns - x.updated_ns)
+      .map((a) => {
+        const tr = el('tr', { class: 'sev-' + a.severity + (a.ack_by ? ' acked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id },
+          el('td', { text: fmtT(a.active_ns) }), el('td', { text: a.severity }), el('td', { text: a.rule }),
+          el('td', { text: a.summary }), el('td', { text: a.room || '' }), el('td', { text: a.zone || '' }),
+          el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : '') }));
+        tr.addEventListener('click', () => showAlert(a.id));
+        return tr;
+      });
+    $('alert-rows').replaceChildren(...rows);
+  }
+
+  async function showAlert(id) {
+    const d = await api('GET', '/alerts/' + encodeURIComponent(id));
+    const a = d.alert, box = $('alert-detail');
+    box.classList.remove('hidden');
+    const probs = Object.entries(a.room_probs || {}).sort((x, y) => y[1] - x[1])
+      .map(([r, p]) => el('li', { text: r + ': ' + (p * 100).toFixed(0) + '%' }));
+    const dets = d.detections.map((r) => {
+      const li = el('li', { text: fmtT(r.time_ns) + ' ' + r.class + ' ' + (r.center_hz / 1e6).toFixed(3) + ' MHz ' + r.power_dbm.toFixed(0) + ' dBm @' + r.sensor + ' ' });
+      if (r.snippet) li.append(el('a', { href: '/api/v1/snippets/' + encodeURIComponent(r.snippet), text: 'snippet' }));
+      return li;
+    });
+    const kids = [el('h2', { text: a.severity.toUpperCase() + ': ' + a.summary }),
+      el('p', { text: 'Rule ' + a.rule + ' · room ' + (a.room || '?') + ' · zone ' + (a.zone || '?') + ' · ' + a.state }),
+      el('h3', { text: 'Room probabilities' }), el('ul', {}, ...probs),
+      el('h3', { text: 'Sensors that heard it' }), el('p', { text: d.sensors.join(', ') || '—' }),
+      el('h3', { text: 'Evidence' }), el('ul', {}, ...dets)];
+    if (a.ack_by) kids.push(el('p', { class: 'acked-by', text: 'Acknowledged by ' + a.ack_by + ': ' + (a.ack_note || '') }));
+    else if (ranks[st.me.role] >= ranks.officer) {
+      const note = el('input', { id: 'ack-note', placeholder: 'note (what was done)' });
+      const btn = el('button', { id: 'ack-btn', text: 'Acknowledge' });
+      btn.addEventListener('click', async () => {
+        try { onAlert(await api('POST', '/alerts/' + encodeURIComponent(a.id) + '/ack', { note: note.value }), false); $('banner').classList.add('hidden'); showAlert(a.id); }
+        catch (e) { alert(e.message); }
+      });
+      kids.push(el('div', { class: 'row' }, note, btn));
+    }
+    box.replaceChildren(...kids);
+  }
+
+  // ---- heatmap
+  const heatColour = (n) => n >= 20 ? '#d1242f' : n >= 5 ? '#b35900' : n >= 1 ? '#7a5c00' : '#1d2633';
+  async function loadHeatmap() {
+    if (!st.site) { $('floor').textContent = 'No site model loaded.'; return; }
+    const floor = $('h-floor').value || st.site.floors[0].id;
+    const svg = await api('GET', '/floors/' + encodeURIComponent(floor) + '/svg');
+    const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+    $('floor').replaceChildren(document.importNode(doc.documentElement, true));
+    const hour = $('h-hour').value;
+    const heat = await api('GET', '/heatmap?window=' + $('h-window').value + '&hour=' + (hour < 0 ? 'all' : hour));
+    for (const h of heat) {
+      const p = $('floor').querySelector('polygon[data-room="' + CSS.escape(h.room) + '"]');
+      if (!p) continue;
+      p.dataset.count = h.count; p.dataset.status = h.status;
+      p.setAttribute('fill', h.status === 'unknown' ? 'url(#hatch)' : heatColour(h.count));
+      p.querySelector('title').textContent += ' — ' + h.count + ' unauthorised' + (h.status === 'unknown' ? ' (zone unknown)' : '');
+    }
+    const locs = await api('GET', '/locations?minutes=30');
+    for (const l of locs) onLocation(l);
+    loadSearch();
+  }
+  ['h-floor', 'h-window'].forEach((id) => $(id).addEventListener('change', loadHeatmap));
+  $('h-hour').addEventListener('input', () => { const v = $('h-hour').value; $('h-hour-label').textContent = v < 0 ? 'all' : v + ':00'; });
+  $('h-hour').addEventListener('change', loadHeatmap);
+
+  function onLocation(l) {
+    const svg = $('floor').querySelector('svg');
+    if (!svg || svg.dataset.floor !== l.floor || l.authorised) return;
+    const g = svg.querySelector('#emitters'), yf = parseFloat(svg.dataset.yflip);
+    const ns = 'http://www.w3.org/2000/svg';
+    let e = g.querySelector('[data-track="' + CSS.escape(l.track) + '"]');
+    if (!e) {
+      e = document.createElementNS(ns, 'g'); e.setAttribute('data-track', l.track);
+      e.append(document.createElementNS(ns, 'ellipse'), document.createElementNS(ns, 'circle'), document.createElementNS(ns, 'title'));
+      g.append(e);
+    }
+    const [ell, dot, title] = e.children, y = yf - l.y_m;
+    ell.setAttribute('class', 'emitter'); ell.setAttribute('cx', l.x_m); ell.setAttribute('cy', y);
+    ell.setAttribute('rx', Math.max(l.semi_major_m, 0.2)); ell.setAttribute('ry', Math.max(l.semi_minor_m, 0.2));
+    ell.setAttribute('stroke-width', 0.1);
+    ell.setAttribute('transform', 'rotate(' + (-l.angle_rad * 180 / Math.PI) + ' ' + l.x_m + ' ' + y + ')');
+    dot.setAttribute('class', 'emitter-dot'); dot.setAttribute('cx', l.x_m); dot.setAttribute('cy', y); dot.setAttribute('r', 0.3);
+    title.textContent = l.class + ' ' + l.track + ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%)';
+    const room = svg.querySelector('polygon[data-room="' + CSS.escape(l.room) + '"]');
+    if (room) { room.classList.add('located'); room.setAttribute('stroke', '#f85149'); }
+  }
+
+  async function loadSearch() {
+    if (ranks[st.me.role] < ranks.officer) { $('search-list').replaceChildren(el('li', { text: 'officers only' })); return; }
+    const rooms = await api('GET', '/search');
+    $('search-list').replaceChildren(...rooms.map((r) => {
+      const found = el('button', { text: 'found' }), none = el('button', { text: 'not found' });
+      const rec = async (f) => { try { await api('POST', '/search/outcome', { room: r.room, found: f, note: '' }); li.classList.add('acked'); } catch (e) { alert(e.message); } };
+      found.addEventListener('click', () => rec(true)); none.addEventListener('click', () => rec(false));
+      const li = el('li', { 'data-room': r.room, text: (r.name || r.room) + ' (' + r.zone + ') score ' + r.score.toFixed(2) + (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }, found, none);
+      return li;
+    }));
+    if (!rooms.length) $('search-list').replaceChildren(el('li', { text: 'no rooms to search' }));
+  }
+
+  // ---- sensors
+  async function loadSensors() {
+    const ss = await api('GET', '/sensors');
+    $('sensor-rows').replaceChildren(...ss.map((s) => {
+      const h = s.health || {};
+      const nf = Object.entries(h.noise_floor_dbm || {}).map(([b, v]) => b + ' ' + v.toFixed(0)).join(', ');
+      const rv = Object.entries(h.revisit_s || {}).map(([b, v]) => b + ' ' + v.toFixed(1) + 's').join(', ');
+      const tr = el('tr', { 'data-sensor': s.sensor }, el('td', { text: s.sensor }), el('td', { class: 'st-' + s.status, text: s.status }),
+        el('td', { text: fmtT(s.last_heartbeat_ns) }), el('td', { text: nf }), el('td', { text: rv }), el('td', { text: String(h.outbox_depth || 0) }));
+      tr.addEventListener('click', () => chooseSensor(s.sensor));
+      return tr;
+    }));
+  }
+  async function chooseSensor(id) {
+    st.specSensor = id; st.spec = null; $('spec-title').textContent = 'Spectrum: ' + id;
+    connect();
+    const hs = await api('GET', '/sensors/' + encodeURIComponent(id) + '/health?window=day');
+    const c = $('noise'), x = c.getContext('2d');
+    x.fillStyle = '#000'; x.fillRect(0, 0, c.width, c.height);
+    const bands = [...new Set(hs.flatMap((h) => Object.keys(h.noise_floor_dbm || {})))];
+    const cols = ['#58a6ff', '#3fb950', '#d29922', '#f85149', '#bc8cff'];
+    bands.forEach((b, i) => {
+      const pts = hs.filter((h) => h.noise_floor_dbm && b in h.noise_floor_dbm);
+      if (!pts.length) return;
+      const vs = pts.map((h) => h.noise_floor_dbm[b]), lo = Math.min(...vs) - 3, hi = Math.max(...vs) + 3;
+      const t0 = pts[0].time_ns, t1 = pts[pts.length - 1].time_ns || t0 + 1;
+      x.strokeStyle = cols[i % cols.length]; x.beginPath();
+      pts.forEach((h, j) => { const px = (h.time_ns - t0) / Math.max(1, t1 - t0) * c.width, py = c.height - (h.noise_floor_dbm[b] - lo) / (hi - lo) * c.height; j ? x.lineTo(px, py) : x.moveTo(px, py); });
+      x.stroke(); x.fillStyle = cols[i % cols.length]; x.fillText(b, 5, 12 + 12 * i);
+    });
+  }
+  function colour(v, lo, hi) {
+    const t = Math.max(0, Math.min(1, (v - lo) / (hi - lo)));
+    return [Math.round(255 * Math.min(1, t * 2)), Math.round(255 * Math.max(0, t * 2 - 1)), Math.round(255 * (1 - t) * 0.6)];
+  }
+  function drawSpectrum(s) {
+    if (s.sensor !== st.specSensor) return;
+    const c = $('spectrum'), x = c.getContext('2d'), p = s.power_dbm;
+    const lo = Math.min(...p), hi = Math.max(...p) + 1;
+    x.fillStyle = '#000'; x.fillRect(0, 0, c.width, c.height); x.strokeStyle = '#3fb950'; x.beginPath();
+    p.forEach((v, i) => { const px = i / p.length * c.width, py = c.height - (v - lo) / (hi - lo) * c.height; i ? x.lineTo(px, py) : x.moveTo(px, py); });
+    x.stroke(); x.fillStyle = '#8b949e';
+    x.fillText(((s.center_hz - s.sample_rate_hz / 2) / 1e6).toFixed(2) + ' MHz', 4, c.height - 4);
+    x.fillText(((s.center_hz + s.sample_rate_hz / 2) / 1e6).toFixed(2) + ' MHz', c.width - 80, c.height - 4);
+    const w = $('waterfall'), wx = w.getContext('2d');
+    wx.drawImage(w, 0, 0, w.width, w.height - 1, 0, 1, w.width, w.height - 1);
+    const row = wx.createImageData(w.width, 1);
+    for (let i = 0; i < w.width; i++) {
+      const [r, g, b] = colour(p[Math.floor(i / w.width * p.length)], lo, hi);
+      row.data.set([r, g, b, 255], i * 4);
+    }
+    wx.putImageData(row, 0, 0);
+  }
+
+  // ---- registry
+  async function loadRegistry() {
+    const es = await api('GET', '/registry');
+    $('reg-rows').replaceChildren(...es.map((e) => {
+      const tr = el('tr', { 'data-id': e.id }, el('td', { text: String(e.id) }), el('td', { text: e.name }), el('td', { text: e.kind }),
+        el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
+        el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
+        el('td', { text: e.valid_until && !e.valid_until.startsWith('0001') ? new Date(e.valid_until).toLocaleString() : '—' }));
+      tr.addEventListener('click', () => editEntry(e));
+      return tr;
+    }));
+  }
+  const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  async function editEntry(e) {
+    const f = $('reg-form'); $('reg-detail').classList.remove('hidden'); $('reg-error').textContent = '';
+    f.id.value = e ? e.id : ''; f.name.value = e ? e.name : ''; f.kind.value = e ? e.kind : 'staff_radio';
+    f.class.value = e ? e.signature.class : ''; f.fmin.value = e ? e.signature.freq_min_hz / 1e6 : ''; f.fmax.value = e ? e.signature.freq_max_hz / 1e6 : '';
+    f.rooms.value = e ? (e.rooms || []).join(', ') : ''; f.zones.value = e ? (e.zones || []).join(', ') : ''; f.notes.value = e ? e.notes || '' : '';
+    f.dataset.entry = JSON.stringify(e || {});
+    $('reg-history').replaceChildren();
+    if (e) {
+      const h = await api('GET', '/registry/' + e.id + '/history');
+      $('reg-history').replaceChildren(...h.map((a) => el('li', { text: fmtT(a.time_ns) + ' ' + a.user + ' ' + a.action })));
+    }
+  }
+  $('reg-new').addEventListener('click', () => editEntry(null));
+  $('reg-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = ev.target, base = JSON.parse(f.dataset.entry || '{}');
+    const e = Object.assign(base, { name: f.name.value, kind: f.kind.value, rooms: split(f.rooms.value), zones: split(f.zones.value), notes: f.notes.value,
+      signature: Object.assign(base.signature || {}, { class: f.class.value, freq_min_hz: f.fmin.value * 1e6, freq_max_hz: f.fmax.value * 1e6 }) });
+    if (!e.valid_from) e.valid_from = new Date().toISOString();
+    try { f.id.value ? await api('PUT', '/registry/' + f.id.value, e) : await api('POST', '/registry', e); $('reg-detail').classList.add('hidden'); loadRegistry(); }
+    catch (err) { $('reg-error').textContent = err.message; }
+  });
+  $('reg-expire').addEventListener('click', async () => {
+    const id = $('reg-form').id.value; if (!id) return;
+    try { await api('POST', '/registry/' + id + '/expire'); loadRegistry(); } catch (err) { $('reg-error').textContent = err.message; }
+  });
+  $('reg-import').addEventListener('change', async (ev) => {
+    const f = ev.target.files[0]; if (!f) return;
+    try { const r = await api('POST', '/registry/import', await f.text(), true); alert('imported ' + r.imported); loadRegistry(); } catch (err) { alert(err.message); }
+  });
+
+  // ---- incidents
+  async function loadIncidents() {
+    const is = await api('GET', '/incidents');
+    $('inc-rows').replaceChildren(...is.map((i) => {
+      const tr = el('tr', { 'data-id': i.id }, el('td', { text: fmtT(i.opened_ns) }), el('td', { text: i.kind }), el('td', { text: i.summary }),
+        el('td', { text: i.state }), el('td', { text: (i.rooms || []).join(', ') }));
+      tr.addEventListener('click', () => showIncident(i.id));
+      return tr;
+    }));
+  }
+  async function showIncident(id) {
+    const d = await api('GET', '/incidents/' + encodeURIComponent(id));
+    $('inc-detail').classList.remove('hidden');
+    $('inc-detail').replaceChildren(el('h2', { text: d.incident.kind + ': ' + d.incident.summary }),
+      el('a', { class: 'button', href: '/api/v1/incidents/' + encodeURIComponent(id) + '/bundle.zip', text: 'Export evidence bundle' }),
+      el('h3', { text: 'Timeline' }),
+      el('ol', { class: 'timeline' }, ...d.timeline.map((t) => el('li', { class: t.kind, text: fmtT(t.time_ns) + ' — ' + t.summary }))));
+  }
+
+  // ---- replay
+  async function loadReplay() {
+    const files = await api('GET', '/replay/recordings');
+    const cur = $('r-file').value;
+    $('r-file').replaceChildren(...files.map((f) => el('option', { value: f, text: f })));
+    if (cur) $('r-file').value = cur;
+  }
+  $('r-thr').addEventListener('input', () => { $('r-thr-label').textContent = $('r-thr').value; drawReplay(); });
+  $('r-thr').addEventListener('change', runReplay);
+  $('r-run').addEventListener('click', runReplay);
+  $('r-upload').addEventListener('change', async (ev) => {
+    const fs = [...ev.target.files], meta = fs.find((f) => f.name.endsWith('.sigmf-meta')), data = fs.find((f) => f.name.endsWith('.sigmf-data'));
+    if (!meta || !data) { $('r-status').textContent = 'choose both NAME.sigmf-meta and NAME.sigmf-data'; return; }
+    const fd = new FormData(); fd.append('meta', meta); fd.append('data', data);
+    try { const r = await api('POST', '/replay/upload', fd); await loadReplay(); $('r-file').value = r.path; $('r-status').textContent = 'uploaded'; }
+    catch (e) { $('r-status').textContent = e.message; }
+  });
+  async function runReplay() {
+    const path = $('r-file').value; if (!path) return;
+    $('r-status').textContent = 'running…';
+    try {
+      st.replay = await api('POST', '/replay/run', { path, threshold_db: Number($('r-thr').value) });
+      $('r-status').textContent = st.replay.detections.length + ' detections';
+      $('r-status').dataset.count = st.replay.detections.length;
+      $('r-download').classList.toggle('hidden', !st.replay.annotated_ready);
+      $('r-rows').replaceChildren(...st.replay.detections.map((d) => el('tr', {}, el('td', { text: d.start_s.toFixed(3) }), el('td', { text: d.end_s.toFixed(3) }),
+        el('td', { text: (d.freq_low_hz / 1e6).toFixed(3) }), el('td', { text: (d.freq_high_hz / 1e6).toFixed(3) }), el('td', { text: d.label }), el('td', { text: d.power_db.toFixed(1) }))));
+      drawReplay();
+    } catch (e) { $('r-status').textContent = e.message; }
+  }
+  function drawReplay() {
+    const r = st.replay; if (!r) return;
+    const c = $('replay'), x = c.getContext('2d'), sg = r.spectrogram, rows = sg.rows_db;
+    x.fillStyle = '#000'; x.fillRect(0, 0, c.width, c.height);
+    if (rows.length && rows[0].length) {
+      let lo = Infinity, hi = -Infinity;
+      for (const row of rows) for (const v of row) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      const img = x.createImageData(rows[0].length, rows.length);
+      rows.forEach((row, t) => row.forEach((v, f) => img.data.set([...colour(v, lo, hi + 1e-9), 255], (t * row.length + f) * 4)));
+      const tmp = document.createElement('canvas'); tmp.width = img.width; tmp.height = img.height;
+      tmp.getContext('2d').putImageData(img, 0, 0);
+      x.imageSmoothingEnabled = false; x.drawImage(tmp, 0, 0, c.width, c.height);
+    }
+    const thr = Number($('r-thr').value), span = sg.freq_high_hz - sg.freq_low_hz;
+    x.lineWidth = 2; x.font = '16px sans-serif';
+    for (const d of r.detections) {
+      const px = (d.freq_low_hz - sg.freq_low_hz) / span * c.width, pw = (d.freq_high_hz - d.freq_low_hz) / span * c.width;
+      const py = d.start_s / sg.duration_s * c.height, ph = Math.max(2, (d.end_s - d.start_s) / sg.duration_s * c.height);
+      x.strokeStyle = '#fff'; x.strokeRect(px, py, Math.max(pw, 2), ph);
+      x.fillStyle = '#fff'; x.fillText(d.label, px + 2, py + 16);
+    }
+    x.fillStyle = '#8b949e'; x.fillText('threshold ' + thr + ' dB · ' + (sg.freq_low_hz / 1e6).toFixed(2) + '–' + (sg.freq_high_hz / 1e6).toFixed(2) + ' MHz · ' + sg.duration_s.toFixed(2) + ' s', 8, c.height - 8);
+  }
+
+  // ---- audit
+  async function loadAudit() {
+    const es = await api('GET', '/audit');
+    $('audit-rows').replaceChildren(...es.map((a) => el('tr', {}, el('td', { text: fmtT(a.time_ns) }), el('td', { text: a.user }), el('td', { text: a.action }),
+      el('td', { text: a.object }), el('td', { text: [a.before, a.after].filter(Boolean).join(' → ') }))));
+  }
+
+  start();
+})();
