@@ -25,7 +25,13 @@ type command struct {
 // commands lists every subcommand. Add one line per subcommand.
 func commands() map[string]command {
 	return map[string]command{
-		"version": {cmdVersion, "print the version"},
+		"version":   {cmdVersion, "print the version"},
+		"dashboard": {cmdDashboard, "serve the web dashboard (--db, --site, --listen, --tls-cert/--tls-key, --mqtt)"},
+		"sensor":    {cmdSensor, "run one sensor node (--config node.yaml)"},
+		"sim":       {cmdSim, "write simulated IQ of one sensor to SigMF, or print the wing's site YAML"},
+		"fusion":    {cmdFusion, "run fusion: associate, locate, authorise, alert (--config fusion.yaml)"},
+		"calibrate": {cmdCalibrate, "fit path-loss exponent and sensor offsets from a walk test (--site, --walk)"},
+		"scan":      {cmdScan, "scan IQ recordings for emissions (table, --json, or --annotate OUT.sigmf-meta)"},
 	}
 }
 

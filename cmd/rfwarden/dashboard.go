@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// cmdDashboard serves the web dashboard over the SQLite store. On first run
+// it creates the "admin" user and prints its random password once.
+func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dashboard", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", dashboardEnv("RFW_LISTEN", "127.0.0.1:8080"), "address to serve on")
+	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion (alerts, registry, users)")
+	sitePath := fs.String("site", dashboardEnv("RFW_SITE", ""), "site model YAML (floors, rooms, sensors)")
+	certFile := fs.String("tls-cert", dashboardEnv("RFW_TLS_CERT", ""), "TLS certificate (PEM); serve HTTPS when set with --tls-key")
+	keyFile := fs.String("tls-key", dashboardEnv("RFW_TLS_KEY", ""), "TLS private key (PEM)")
+	mqttURL := fs.String("mqtt", dashboardEnv("RFW_MQTT", ""), "MQTT broker URL for the live feed, e.g. tcp://127.0.0.1:1883")
+	replayDir := fs.String("replay-dir", dashboardEnv("RFW_REPLAY_DIR", ""), "folder of SigMF recordings offered for replay")
+	snippetDir := fs.String("snippet-dir", dashboardEnv("RFW_SNIPPET_DIR", ""), "folder of saved SigMF snippets")
+	verbose := fs.Bool("v", false, "log requests and errors")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		return errors.New("dashboard: give both --tls-cert and --tls-key, or neither")
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	db, err := store.OpenSQLite(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
+	if err != nil {
+		return err
+	}
+	pw, created, err := users.EnsureAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stdout, "created user admin with password %s (shown once; change it)\n", pw)
+	}
+	var st *site.Site
+	if *sitePath != "" {
+		if st, err = site.LoadFile(*sitePath); err != nil {
+			return err
+		}
+	}
+	reg, err := registry.Open(ctx, db.DB(), db, time.Local)
+	if err != nil {
+		return err
+	}
+	hub := dashboard.NewHub(0)
+	metrics := prometheus.NewRegistry()
+	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: db, Alerts: db, Auditor: db, Registry: reg,
+		ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, Logger: log, Secure: *certFile != ""})
+	if err != nil {
+		return err
+	}
+	if *mqttURL != "" {
+		client, err := subscribeFeed(*mqttURL, hub, log)
+		if err != nil {
+			return err
+		}
+		defer client.Disconnect(250)
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("dashboard: listen on %s: %w", *listen, err)
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	scheme := "http"
+	if *certFile != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "dashboard on %s://%s\n", scheme, ln.Addr())
+	errc := make(chan error, 1)
+	go func() {
+		if *certFile != "" {
+			errc <- srv.ServeTLS(ln, *certFile, *keyFile)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("dashboard: %w", err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		// Live-feed (SSE) streams never go idle; cut them after the grace period.
+		if cerr := srv.Close(); cerr != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("dashboard: shut down: %w", err)
+		}
+	}
+	return nil
+}
+
+// subscribeFeed connects to the broker and feeds alerts, health, status and
+// spectrum messages to the hub. Handlers never block (Hub publishing is
+// non-blocking).
+func subscribeFeed(url string, hub *dashboard.Hub, log *slog.Logger) (mqtt.Client, error) {
+	filters := map[string]byte{}
+	for _, t := range dashboard.FeedTopics {
+		filters[t] = 0
+	}
+	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID("rfwarden-dashboard-" + fmt.Sprint(os.Getpid())).
+		SetAutoReconnect(true).SetConnectRetry(true)
+	opts.SetOnConnectHandler(func(c mqtt.Client) {
+		c.SubscribeMultiple(filters, func(_ mqtt.Client, m mqtt.Message) {
+			if err := hub.HandleMQTT(m.Topic(), m.Payload()); err != nil {
+				log.Warn("dashboard feed: dropped message", "err", err)
+			}
+		})
+	})
+	c := mqtt.NewClient(opts)
+	tok := c.Connect()
+	if !tok.WaitTimeout(10 * time.Second) {
+		log.Warn("dashboard feed: broker not reachable yet, retrying in the background", "url", url)
+		return c, nil
+	}
+	if err := tok.Error(); err != nil {
+		return nil, fmt.Errorf("dashboard: connect to MQTT %s: %w", url, err)
+	}
+	return c, nil
+}
+
+// dashboardEnv returns the environment variable key, or def when unset.
+func dashboardEnv(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/site"
+)
+
+const fusionUsage = `usage: rfwarden fusion --config fusion.yaml
+
+Run fusion: subscribe to every sensor's detections, health and status,
+associate, locate, check the registry and raise alerts.
+`
+
+// cmdFusion runs `rfwarden fusion`. Stores are not wired yet: detections and
+// locations are not persisted; alerts go to MQTT.
+func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fusion", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, fusionUsage); fs.PrintDefaults() }
+	cfgPath := fs.String("config", os.Getenv("RFW_FUSION_CONFIG"), "fusion YAML `file` (env RFW_FUSION_CONFIG)")
+	verbose := fs.Bool("v", false, "log at debug level")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if *cfgPath == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	f, err := os.Open(*cfgPath)
+	if err != nil {
+		return fmt.Errorf("open fusion config: %w", err)
+	}
+	fc, err := fusion.LoadFileConfig(f, filepath.Dir(*cfgPath))
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", *cfgPath, err)
+	}
+	s, err := site.LoadFile(fc.Site)
+	if err != nil {
+		return err
+	}
+	cfg, err := fc.EngineConfig()
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	extra, closeExtra, err := fc.ExtraPublishers(log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		closeExtra(ctx)
+	}()
+	opts := mqtt.NewClientOptions().AddBroker(fc.Broker).SetClientID(fc.ClientID).
+		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(10 * time.Second)
+	if fc.Username != "" {
+		opts.SetUsername(fc.Username).SetPassword(os.Getenv("RFW_MQTT_PASSWORD"))
+	}
+	client := mqtt.NewClient(opts)
+	tok := client.Connect()
+	if !tok.WaitTimeout(15 * time.Second) {
+		return fmt.Errorf("connect %s: timeout", fc.Broker)
+	}
+	if err := tok.Error(); err != nil {
+		return fmt.Errorf("connect %s: %w", fc.Broker, err)
+	}
+	defer client.Disconnect(1000)
+
+	// Publishing must never stall the engine: MQTT is queued too.
+	mqttPub := fusion.NewAsyncPublisher(fusion.MQTTPublisher{Client: client}, 4096, log)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		mqttPub.Close(ctx)
+	}()
+	pub := append(fusion.MultiPublisher{mqttPub}, extra...)
+	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Publisher: pub, Logger: log})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s\n", s.ID, len(s.Sensors), len(s.Rooms), fc.Broker)
+	return eng.Run(ctx, fusion.PahoSubscriber{Client: client})
+}

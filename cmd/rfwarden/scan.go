@@ -1,0 +1,319 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/dsp/classify"
+	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+)
+
+const scanUsage = `usage: rfwarden scan [flags] FILE...
+
+Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta or
+.sigmf-data) or a raw interleaved IQ file with --datatype, --rate and --center.
+`
+
+// scanOptions are the parsed flags of `rfwarden scan`.
+type scanOptions struct {
+	json     bool
+	annotate string
+	datatype string
+	rateHz   float64
+	centerHz float64
+	pfa      float64
+	progress bool
+	classify bool
+}
+
+// cmdScan runs `rfwarden scan`.
+func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, scanUsage); fs.PrintDefaults() }
+	var o scanOptions
+	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
+	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only)")
+	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (overrides SigMF)")
+	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (overrides SigMF)")
+	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (overrides SigMF)")
+	fs.Float64Var(&o.pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
+	fs.BoolVar(&o.classify, "classify", true, "label detections with the classifiers (false: detect only, label \"unknown\")")
+	fs.BoolVar(&o.progress, "progress", false, "show a progress bar on stderr even when it is not a terminal")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if o.annotate != "" && len(files) != 1 {
+		return fmt.Errorf("scan: --annotate takes exactly one FILE, got %d", len(files))
+	}
+	if !o.json {
+		fmt.Fprintf(stdout, "%-44s %10s %9s %14s %10s %8s %6s  %s\n",
+			"file", "start_s", "dur_ms", "center_MHz", "bw_kHz", "dBFS", "snr", "label")
+	}
+	for _, f := range files {
+		if err := scanFile(ctx, f, o, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openScanInput opens path as a SigMF recording, or as a raw IQ file with
+// the flags' datatype, rate and centre. Flags given for a SigMF recording
+// override its metadata (the data file is then read as raw).
+func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
+	overrides := o.datatype != "" || o.rateHz != 0 || o.centerHz != 0
+	isSigMF := strings.HasSuffix(path, sigmf.MetaExt) || strings.HasSuffix(path, sigmf.DataExt) ||
+		strings.HasSuffix(path, sigmf.ArchiveExt)
+	if isSigMF {
+		rec, err := sigmf.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		if !overrides {
+			return rec, nil
+		}
+		g, data := rec.Meta().Global, rec.Path()
+		dt, rate, center := g.Datatype, g.SampleRateHz, rec.CenterHzAt(0)
+		rec.Close()
+		o.datatype = cmp.Or(o.datatype, dt)
+		o.rateHz = cmp.Or(o.rateHz, rate)
+		o.centerHz = cmp.Or(o.centerHz, center)
+		path = data
+	}
+	switch {
+	case o.datatype == "":
+		return nil, fmt.Errorf("scan %q: no datatype (use --datatype or a .sigmf-meta)", path)
+	case !(o.rateHz > 0):
+		return nil, fmt.Errorf("scan %q: sample rate %v is not positive (use --rate)", path, o.rateHz)
+	case math.IsNaN(o.centerHz) || math.IsInf(o.centerHz, 0) || o.centerHz < 0:
+		return nil, fmt.Errorf("scan %q: centre frequency %v is not valid (use --center)", path, o.centerHz)
+	}
+	rec, err := sigmf.OpenRaw(path, o.datatype, o.rateHz, o.centerHz)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	return rec, nil
+}
+
+func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io.Writer) error {
+	rec, err := openScanInput(path, o)
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	n := rec.NumSamples()
+	if n == 0 {
+		return fmt.Errorf("scan: %q holds no complete sample", path)
+	}
+	rate := rec.SampleRateHz()
+	var bar *progressbar.ProgressBar
+	if o.progress || isTerminal(stderr) {
+		bar = progressbar.Default(n, filepath.Base(path))
+		defer bar.Close()
+	}
+	var cl pipeline.Classifier
+	if o.classify {
+		cl = scanClassifier()
+	}
+	p := pipeline.New(pipeline.Config{Detector: dsp.DetectorConfig{PFA: o.pfa}, Classifier: cl})
+	iq := make([]complex64, 1<<16)
+	var results []pipeline.Result
+	for pos := int64(0); pos < n; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// never mix two capture segments (tunings) in one block
+		want := min(int64(len(iq)), rec.SegmentEnd(pos)-pos)
+		k, err := rec.Read(iq[:want])
+		if k > 0 {
+			b := sensor.Block{Samples: iq[:k], CenterHz: rec.CenterHzAt(pos), SampleRateHz: rate,
+				FirstSample: pos, Time: rec.TimeAt(pos), Device: "file"}
+			if results, err = p.Process(b, results); err != nil {
+				return fmt.Errorf("scan %q: %w", path, err)
+			}
+			pos += int64(k)
+			if bar != nil {
+				_ = bar.Add(k)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("scan: %w", err)
+		}
+		if k == 0 {
+			break
+		}
+	}
+	results = p.Flush(results)
+	sort.SliceStable(results, func(i, j int) bool { return results[i].Em.StartSample < results[j].Em.StartSample })
+	name := filepath.Base(path)
+	for _, res := range results {
+		if err := printResult(stdout, name, rate, res, o.json); err != nil {
+			return err
+		}
+	}
+	if o.annotate != "" {
+		if err := writeAnnotated(o.annotate, rec, results); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanClassifier adapts the default classify.Set to the pipeline.
+func scanClassifier() pipeline.Classifier {
+	set := classify.Default()
+	return pipeline.ClassifierFunc(func(in pipeline.ClassifierInput) pipeline.Label {
+		l := set.Classify(classify.Input{IQ: in.IQ, IQStart: in.IQStart, SampleRateHz: in.SampleRateHz,
+			CenterHz: in.CenterHz, Em: in.Em})
+		return pipeline.Label{Class: l.Class, Link: l.Link, Band: l.Band, Confidence: l.Confidence, Text: l.Text}
+	})
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// scanJSON is the --json form of one detection.
+type scanJSON struct {
+	File          string    `json:"file"`
+	Time          time.Time `json:"time,omitzero"`
+	SampleStart   int64     `json:"sample_start"`
+	SampleCount   int64     `json:"sample_count"`
+	CenterHz      float64   `json:"center_hz"`
+	FreqLowHz     float64   `json:"freq_low_hz"`
+	FreqHighHz    float64   `json:"freq_high_hz"`
+	BandwidthHz   float64   `json:"bandwidth_hz"`
+	MeanDBFS      float64   `json:"mean_dbfs"`
+	PeakDBFS      float64   `json:"peak_dbfs"`
+	NoiseDBFS     float64   `json:"noise_dbfs"`
+	SNRDB         float64   `json:"snr_db"`
+	DutyCycle     float64   `json:"duty_cycle"`
+	Bursts        int       `json:"bursts"`
+	PeriodSamples int64     `json:"period_samples,omitempty"`
+	Class         string    `json:"class"`
+	Link          string    `json:"link"`
+	Band          string    `json:"band,omitempty"`
+	Confidence    float64   `json:"confidence"`
+	Label         string    `json:"label"`
+}
+
+func printResult(w io.Writer, name string, rateHz float64, r pipeline.Result, asJSON bool) error {
+	e := r.Em
+	if asJSON {
+		b, err := json.Marshal(scanJSON{File: name, Time: r.Time, SampleStart: e.StartSample, SampleCount: e.SampleCount,
+			CenterHz: r.CenterHz, FreqLowHz: r.FreqLowHz, FreqHighHz: r.FreqHighHz, BandwidthHz: r.BandwidthHz,
+			MeanDBFS: round2(e.MeanDBFS), PeakDBFS: round2(e.PeakDBFS), NoiseDBFS: round2(e.NoiseDBFS), SNRDB: round2(e.SNRDB),
+			DutyCycle: round2(e.DutyCycle), Bursts: len(e.Bursts), PeriodSamples: e.PeriodSamples,
+			Class: r.Label.Class, Link: r.Label.Link, Band: r.Label.Band, Confidence: r.Label.Confidence, Label: r.Label.Text})
+		if err != nil {
+			return fmt.Errorf("scan: encode detection: %w", err)
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%-44s %10.6f %9.3f %14.6f %10.1f %8.1f %6.1f  %s\n",
+		name, float64(e.StartSample)/rateHz, float64(e.SampleCount)/rateHz*1e3,
+		r.CenterHz/1e6, r.BandwidthHz/1e3, e.MeanDBFS, e.SNRDB, r.Label.Text)
+	return err
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// writeAnnotated writes the input's SigMF metadata (a minimal one for a raw
+// file) with the detections appended as annotations, pointing at the input's
+// data file through core:dataset when OUT's name does not already imply it.
+func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result) error {
+	m := rec.Meta()
+	g := &m.Global
+	extra := make(map[string]any, len(g.Extra)+2)
+	for k, v := range g.Extra {
+		extra[k] = v
+	}
+	g.Extra = extra
+	data, err := filepath.Abs(rec.Path())
+	if err != nil {
+		return fmt.Errorf("scan: resolve %q: %w", rec.Path(), err)
+	}
+	outDir, err := filepath.Abs(filepath.Dir(out))
+	if err != nil {
+		return fmt.Errorf("scan: resolve %q: %w", out, err)
+	}
+	if rel, err := filepath.Rel(outDir, data); err == nil {
+		data = rel
+	}
+	if strings.TrimSuffix(filepath.Base(out), sigmf.MetaExt)+sigmf.DataExt != data {
+		extra["core:dataset"] = data
+	}
+	exts, _ := extra["core:extensions"].([]any)
+	hasRFW := false
+	for _, e := range exts {
+		if em, ok := e.(map[string]any); ok && em["name"] == "rfw" {
+			hasRFW = true
+		}
+	}
+	if !hasRFW {
+		extra["core:extensions"] = append(append([]any(nil), exts...),
+			map[string]any{"name": "rfw", "version": "1.0.0", "optional": true})
+	}
+	m.Annotations = append([]sigmf.Annotation(nil), m.Annotations...)
+	for _, r := range results {
+		e := r.Em
+		a := sigmf.Annotation{
+			SampleStart: e.StartSample, SampleCount: e.SampleCount,
+			FreqLowerHz: r.FreqLowHz, FreqUpperHz: r.FreqHighHz, HasFreq: true,
+			Label: r.Label.Text, Generator: "rfwarden",
+			Extra: map[string]any{
+				"rfw:class":          r.Label.Class,
+				"rfw:link":           r.Label.Link,
+				"rfw:confidence":     round2(r.Label.Confidence),
+				"rfw:center_hz":      math.Round(r.CenterHz),
+				"rfw:bandwidth_hz":   math.Round(r.BandwidthHz),
+				"rfw:mean_dbfs":      round2(e.MeanDBFS),
+				"rfw:peak_dbfs":      round2(e.PeakDBFS),
+				"rfw:noise_dbfs":     round2(e.NoiseDBFS),
+				"rfw:snr_db":         round2(e.SNRDB),
+				"rfw:duty_cycle":     round2(e.DutyCycle),
+				"rfw:bursts":         len(e.Bursts),
+				"rfw:period_samples": e.PeriodSamples,
+			},
+		}
+		if r.Label.Band != "" {
+			a.Extra["rfw:band"] = r.Label.Band
+		}
+		m.Annotations = append(m.Annotations, a)
+	}
+	if err := sigmf.WriteMeta(out, m); err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,369 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// realIQDir finds ../shared/testdata/real-iq beside the directory holding
+// go.mod, or skips the test.
+func realIQDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("no go.mod above the package; real recordings not located")
+		}
+		dir = parent
+	}
+	real := filepath.Join(dir, "..", "shared", "testdata", "real-iq")
+	if _, err := os.Stat(real); err != nil {
+		t.Skipf("real recordings absent (%v)", err)
+	}
+	return real
+}
+
+// writeCF32 writes x as a raw cf32_le file.
+func writeCF32(t *testing.T, path string, x []complex64) {
+	t.Helper()
+	b := make([]byte, 8*len(x))
+	for i, v := range x {
+		binary.LittleEndian.PutUint32(b[8*i:], math.Float32bits(real(v)))
+		binary.LittleEndian.PutUint32(b[8*i+4:], math.Float32bits(imag(v)))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// toneBurst returns seeded noise at −60 dBFS with a −40 dBFS tone at offHz
+// over samples [from, to).
+func toneBurst(n, from, to int, fs, offHz float64) []complex64 {
+	rng := rand.New(rand.NewPCG(11, 12))
+	x := make([]complex64, n)
+	s := math.Sqrt(1e-6 / 2)
+	for i := range x {
+		x[i] = complex(float32(rng.NormFloat64()*s), float32(rng.NormFloat64()*s))
+		if i >= from && i < to {
+			sn, c := math.Sincos(2 * math.Pi * offHz * float64(i) / fs)
+			x[i] += complex(float32(0.01*c), float32(0.01*sn))
+		}
+	}
+	return x
+}
+
+func TestScanRawJSON(t *testing.T) {
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "burst.cf32")
+	writeCF32(t, raw, toneBurst(300000, 100000, 150000, 2e6, 300e3))
+	var out, errb bytes.Buffer
+	err := cmdScan(context.Background(), []string{"--json", "--classify=false", "--datatype", "cf32_le", "--rate", "2e6", "--center", "433.92e6", raw}, &out, &errb)
+	if err != nil {
+		t.Fatalf("scan: %v (stderr %q)", err, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("got %d detections, want 1:\n%s", len(lines), out.String())
+	}
+	var got scanJSON
+	if err := json.Unmarshal([]byte(lines[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(got.CenterHz-434.22e6) > 2e6/64 {
+		t.Errorf("centre %0.0f Hz, want 434220000", got.CenterHz)
+	}
+	if d := got.SampleStart - 100000; d < -64 || d > 64 {
+		t.Errorf("start %d, want 100000 within a frame", got.SampleStart)
+	}
+	if d := got.SampleStart + got.SampleCount - 150000; d < -64 || d > 64 {
+		t.Errorf("end %d, want 150000 within a frame", got.SampleStart+got.SampleCount)
+	}
+	if got.File != "burst.cf32" || got.Label == "" || got.SNRDB < 20 {
+		t.Errorf("detection %+v: want file burst.cf32, a label and SNR ≥ 20 dB", got)
+	}
+}
+
+func TestScanAnnotateSigMF(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "rec")
+	writeCF32(t, base+".sigmf-data", toneBurst(200000, 50000, 120000, 1e6, -200e3))
+	meta := `{"global":{"core:datatype":"cf32_le","core:sample_rate":1000000,"core:version":"1.0.0","core:author":"test"},
+"captures":[{"core:sample_start":0,"core:frequency":915000000,"core:datetime":"2026-01-02T03:04:05Z"}],"annotations":[]}`
+	if err := os.WriteFile(base+".sigmf-meta", []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out", "det.sigmf-meta")
+	if err := os.Mkdir(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := cmdScan(context.Background(), []string{"--annotate", out, base + ".sigmf-meta"}, &stdout, &stderr); err != nil {
+		t.Fatalf("scan: %v (stderr %q)", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "914.80") && !strings.Contains(stdout.String(), "914.79") {
+		t.Errorf("table lacks the detection at 914.8 MHz:\n%s", stdout.String())
+	}
+	var m struct {
+		Global      map[string]any
+		Annotations []map[string]any
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Global["core:dataset"], "../rec.sigmf-data"; got != want {
+		t.Errorf("core:dataset %v, want %v", got, want)
+	}
+	if m.Global["core:author"] != "test" {
+		t.Errorf("input global not kept: %v", m.Global)
+	}
+	if len(m.Annotations) != 1 {
+		t.Fatalf("got %d annotations, want 1", len(m.Annotations))
+	}
+	a := m.Annotations[0]
+	lo, hi := a["core:freq_lower_edge"].(float64), a["core:freq_upper_edge"].(float64)
+	if lo > 914.8e6 || hi < 914.8e6 || hi-lo > 80e3 {
+		t.Errorf("edges [%0.0f, %0.0f], want a narrow band around 914.8 MHz", lo, hi)
+	}
+	if a["core:generator"] != "rfwarden" || a["core:label"] == "" || a["rfw:snr_db"] == nil {
+		t.Errorf("annotation %v lacks generator, label or features", a)
+	}
+}
+
+func TestScanBadInput(t *testing.T) {
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "x.bin")
+	if err := os.WriteFile(raw, make([]byte, 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badMeta := filepath.Join(dir, "bad.sigmf-meta")
+	if err := os.WriteFile(badMeta, []byte(`{"global":{"core:sample_rate":1e6,"core:version":"1.0.0"},"captures":[],"annotations":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{raw}, "no datatype"},
+		{[]string{"--datatype", "cf32_le", raw}, "sample rate"},
+		{[]string{"--datatype", "ci4", "--rate", "1e6", raw}, "unsupported datatype"},
+		{[]string{"--datatype", "cf32_le", "--rate", "1e6", filepath.Join(dir, "missing")}, "no such file"},
+		{[]string{badMeta}, "datatype"},
+		{[]string{"--annotate", "o.sigmf-meta", raw, raw}, "exactly one"},
+	} {
+		err := cmdScan(context.Background(), tc.args, &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("scan %v: got %v, want an error containing %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// annotation is the part of a SigMF annotation the scoring reads.
+type annotation struct {
+	Start    int64    `json:"core:sample_start"`
+	Count    int64    `json:"core:sample_count"`
+	Lo       *float64 `json:"core:freq_lower_edge"`
+	Hi       *float64 `json:"core:freq_upper_edge"`
+	Label    string   `json:"core:label"`
+	BWHz     float64  `json:"rfw:bandwidth_hz"`
+	Comment  string   `json:"core:comment"`
+	Category string   `json:"-"`
+}
+
+func (a annotation) end() int64            { return a.Start + max(a.Count, 1) }
+func overlaps(a0, a1, b0, b1 float64) bool { return a0 < b1 && b0 < a1 }
+func (a annotation) timeOverlaps(b annotation) bool {
+	return overlaps(float64(a.Start), float64(a.end()), float64(b.Start), float64(b.end()))
+}
+func (a annotation) freqOverlaps(b annotation) bool {
+	return a.Lo == nil || b.Lo == nil || overlaps(*a.Lo, *a.Hi, *b.Lo, *b.Hi)
+}
+
+// bandwidthExceptions lists ground-truth targets (by "file@start", or by
+// label) whose annotated width our detections are known not to match within
+// 25%, with the reason. They are still required to be hit, and the measured
+// width is logged.
+var bandwidthExceptions = map[string]string{
+	// The whole-slot NR carrier never pauses within the 1 ms file, so its
+	// bins are absorbed by the per-bin noise floor; it is hit through its SSB.
+	"nr-n1-dl-ssb-2135M@0": "continuous for the whole 1 ms file",
+	// Strong uplink with spectral regrowth ~10 dB below it across the band:
+	// the 99% bandwidth includes the regrowth.
+	"nr-n78-ul-strong-3427M@11008": "spectral regrowth of an overdriven signal",
+	// GMSK's 99% bandwidth (~250-300 kHz) exceeds the 200 kHz channel the
+	// annotations give; crowded carriers and lines 400 kHz away add to it.
+	"gsm-dl": "99% bandwidth of GMSK exceeds the 200 kHz channel",
+}
+
+// TestScanRealRecordings runs scan --annotate on every real recording with
+// the ground truth removed and checks the result against the ground truth:
+// every target overlapped in time and frequency (bandwidth within 25% unless
+// listed in bandwidthExceptions), no detection mostly inside a noise window
+// (except on a persistent line annotated "other" or one spanning the window).
+func TestScanRealRecordings(t *testing.T) {
+	real := realIQDir(t)
+	metas, err := filepath.Glob(filepath.Join(real, "*.sigmf-meta"))
+	if err != nil || len(metas) == 0 {
+		t.Skipf("no recordings in %s", real)
+	}
+	for _, truthPath := range metas {
+		name := strings.TrimSuffix(filepath.Base(truthPath), ".sigmf-meta")
+		t.Run(name, func(t *testing.T) {
+			truth := readAnnotations(t, truthPath)
+			dets := scanStripped(t, truthPath)
+			for _, a := range truth {
+				switch a.Label {
+				case "other", "wifi":
+					continue
+				case "noise":
+					for _, d := range dets {
+						if !d.timeOverlaps(a) || !d.freqOverlaps(a) || insideFrac(d, a) < 0.5 {
+							continue
+						}
+						if excusedOnLine(d, truth) || spansSignal(d, a, truth) {
+							continue
+						}
+						t.Errorf("noise window [%d, +%d): detection [%d, +%d) %.0f..%.0f Hz", a.Start, a.Count, d.Start, d.Count, *d.Lo, *d.Hi)
+					}
+					continue
+				}
+				var best *annotation
+				for i, d := range dets {
+					if d.timeOverlaps(a) && d.freqOverlaps(a) {
+						if best == nil || math.Abs(d.BWHz-(*a.Hi-*a.Lo)) < math.Abs(best.BWHz-(*a.Hi-*a.Lo)) {
+							best = &dets[i]
+						}
+					}
+				}
+				key := name + "@" + itoa(a.Start)
+				if best == nil {
+					t.Errorf("missed %s at [%d, +%d) %.0f..%.0f Hz", a.Label, a.Start, a.Count, *a.Lo, *a.Hi)
+					continue
+				}
+				want := *a.Hi - *a.Lo
+				if math.Abs(best.BWHz-want) <= 0.25*want {
+					continue
+				}
+				why, ok := bandwidthExceptions[key]
+				if !ok {
+					why, ok = bandwidthExceptions[a.Label]
+				}
+				if ok {
+					t.Logf("%s at %d: bandwidth %.0f Hz vs annotated %.0f (known: %s)", a.Label, a.Start, best.BWHz, want, why)
+				} else {
+					t.Errorf("%s at %d: bandwidth %.0f Hz, want %.0f ± 25%%", a.Label, a.Start, best.BWHz, want)
+				}
+			}
+		})
+	}
+}
+
+func itoa(v int64) string { b, _ := json.Marshal(v); return string(b) }
+
+func insideFrac(d, win annotation) float64 {
+	in := min(d.end(), win.end()) - max(d.Start, win.Start)
+	return float64(max(in, 0)) / float64(max(1, d.end()-d.Start))
+}
+
+func excusedOnLine(d annotation, truth []annotation) bool {
+	for _, o := range truth {
+		if o.Label == "other" && o.Lo != nil && d.Lo != nil && d.timeOverlaps(o) && d.freqOverlaps(o) &&
+			*d.Hi-*d.Lo <= 3*(*o.Hi-*o.Lo) {
+			return true
+		}
+	}
+	return false
+}
+
+func spansSignal(d, win annotation, truth []annotation) bool {
+	for _, s := range truth {
+		if s.Label == "noise" || s.Label == "other" || (s.Start <= win.Start && s.end() >= win.end()) {
+			continue
+		}
+		if d.timeOverlaps(s) && d.freqOverlaps(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func readAnnotations(t *testing.T, path string) []annotation {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ Annotations []annotation }
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return m.Annotations
+}
+
+// scanStripped gives scan the recording without its ground truth (as
+// check-real-iq does) and returns the annotations it writes.
+func scanStripped(t *testing.T, truthPath string) []annotation {
+	t.Helper()
+	b, err := os.ReadFile(truthPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Global   map[string]any
+		Captures []map[string]any
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	g := map[string]any{}
+	for _, k := range []string{"core:datatype", "core:sample_rate", "core:version"} {
+		if v, ok := m.Global[k]; ok {
+			g[k] = v
+		}
+	}
+	var caps []map[string]any
+	for _, c := range m.Captures {
+		cc := map[string]any{}
+		for _, k := range []string{"core:sample_start", "core:frequency", "core:datetime"} {
+			if v, ok := c[k]; ok {
+				cc[k] = v
+			}
+		}
+		caps = append(caps, cc)
+	}
+	stripped, _ := json.Marshal(map[string]any{"global": g, "captures": caps, "annotations": []any{}})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.sigmf-meta")
+	if err := os.WriteFile(in, stripped, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(strings.TrimSuffix(truthPath, ".sigmf-meta")+".sigmf-data", filepath.Join(dir, "in.sigmf-data")); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.sigmf-meta")
+	var stdout, stderr bytes.Buffer
+	// Detection only: labels are the classifiers' business and tested there.
+	if err := cmdScan(context.Background(), []string{"--classify=false", "--annotate", out, in}, &stdout, &stderr); err != nil {
+		t.Fatalf("scan: %v\n%s", err, stderr.String())
+	}
+	t.Logf("\n%s", stdout.String())
+	return readAnnotations(t, out)
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/agent"
+	"github.com/rfwarden/rfwarden/sensor/config"
+	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/publish"
+	"github.com/rfwarden/rfwarden/sensor/replay"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sim"
+)
+
+// cmdSensor runs one sensor node: rfwarden sensor --config node.yaml.
+func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sensor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", os.Getenv("RFW_SENSOR_CONFIG"), "node YAML config (env RFW_SENSOR_CONFIG)")
+	verbose := fs.Bool("v", false, "log at debug level")
+	check := fs.Bool("check", false, "validate the config and exit")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *cfgPath == "" {
+		fs.Usage()
+		return fmt.Errorf("sensor: --config is required")
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if *check {
+		_, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d bands)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands))
+		return err
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var password string
+	if cfg.MQTT.PasswordFile != "" {
+		if password, err = publish.ReadPasswordFile(cfg.MQTT.PasswordFile); err != nil {
+			return err
+		}
+	}
+	src, err := openSource(cfg)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	reg := prometheus.NewRegistry()
+	a, err := agent.New(cfg, agent.Deps{
+		Source:   src,
+		Pipeline: pipeline.New(pipeline.Config{}),
+		Password: password,
+		Logger:   log,
+		Registry: reg,
+		Gatherer: reg,
+		Version:  version,
+	})
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx)
+}
+
+// openSource opens the sample source the config names.
+func openSource(cfg config.Config) (sensor.Source, error) {
+	switch cfg.Source.Kind {
+	case config.SourceFile:
+		rec, err := sigmf.Open(cfg.Source.Path)
+		if err != nil {
+			return nil, fmt.Errorf("source: %w", err)
+		}
+		return replay.New(rec, replay.Options{Realtime: true, Start: time.Now().UTC()}), nil
+	case config.SourceSim:
+		w := sim.StandardWing(uint64(cfg.Source.Seed))
+		id := cfg.Sensor
+		if ss := w.Sensors(); len(ss) > 0 && !hasSimSensor(ss, id) {
+			id = ss[0].ID
+		}
+		s, err := w.NewSource(id, sim.SourceOptions{SampleRateHz: cfg.Source.SampleRateHz, Start: time.Now().UTC()})
+		if err != nil {
+			return nil, fmt.Errorf("source: %w", err)
+		}
+		return &pacedSource{Source: s, tuner: s}, nil
+	default:
+		return nil, fmt.Errorf("source: kind %q is not available in this build yet (use file or sim)", cfg.Source.Kind)
+	}
+}
+
+func hasSimSensor(ss []sim.SensorInfo, id string) bool {
+	for _, s := range ss {
+		if s.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// pacedSource delivers a simulated source's blocks in real time.
+type pacedSource struct {
+	sensor.Source
+	tuner sensor.Tuner
+	start time.Time
+	dur   time.Duration
+}
+
+func (p *pacedSource) Tune(centerHz, sampleRateHz float64) error {
+	return p.tuner.Tune(centerHz, sampleRateHz)
+}
+
+func (p *pacedSource) Next(ctx context.Context) (sensor.Block, error) {
+	if p.start.IsZero() {
+		p.start = time.Now()
+	}
+	if wait := time.Until(p.start.Add(p.dur)); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return sensor.Block{}, ctx.Err()
+		}
+	}
+	b, err := p.Source.Next(ctx)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return b, err
+	}
+	p.dur += b.Duration()
+	return b, err
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
+)
+
+func writeSensorConfig(t *testing.T, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "node.yaml")
+	body := fmt.Sprintf(`site: site1
+sensor: s1
+outbox: {dir: %q}
+source: {kind: sim, seed: 1, sample_rate_hz: 2e6}
+health: {interval: 1s}
+bands:
+  - {name: ism2400, low_hz: 2430e6, high_hz: 2440e6, dwell: 20ms, max_revisit: 2s}
+%s`, filepath.Join(dir, "outbox"), extra)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCmdSensorCheck(t *testing.T) {
+	p := writeSensorConfig(t, "")
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"sensor", "--check", "--config", p}, &out, &errb); err != nil {
+		t.Fatalf("check: %v (%s)", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "ok (site site1, sensor s1, 1 bands)") {
+		t.Errorf("output %q", out.String())
+	}
+	bad := writeSensorConfig(t, "bogus: 1\n")
+	err := run(context.Background(), []string{"sensor", "--config", bad}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Errorf("bad config: got %v, want an error naming the unknown field", err)
+	}
+	if err := run(context.Background(), []string{"sensor"}, &out, &errb); err == nil {
+		t.Error("missing --config accepted")
+	}
+}
+
+func TestCmdSensorRunsAgainstBroker(t *testing.T) {
+	b := brokertest.Start(t, "rfw/#")
+	p := writeSensorConfig(t, fmt.Sprintf("mqtt: {url: %q}\n", b.URL()))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"sensor", "--config", p}, &out, &errb); err != nil {
+		t.Fatalf("run: %v (%s)", err, errb.String())
+	}
+	var health int
+	for _, m := range b.Messages() {
+		if strings.HasSuffix(m.Topic, "/health") {
+			if _, err := event.DecodeHealth(m.Payload); err != nil {
+				t.Fatalf("health: %v", err)
+			}
+			health++
+		}
+	}
+	if health == 0 {
+		t.Errorf("no health published in 3 s (stderr: %s)", errb.String())
+	}
+}
