@@ -41,6 +41,7 @@ type Session struct {
 	CSRF      string // token the browser must echo in X-CSRF-Token
 	User      string
 	Role      string
+	IssuedAt  time.Time
 	ExpiresAt time.Time
 
 	annotated string // annotated SigMF meta of the last replay run
@@ -197,7 +198,7 @@ func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, 
 		u.mu.Unlock()
 		return Session{}, ErrBadCredentials
 	}
-	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: role, ExpiresAt: now.Add(u.ttl)}
+	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: role, IssuedAt: now, ExpiresAt: now.Add(u.ttl)}
 	u.mu.Lock()
 	delete(u.fails, key)
 	u.sessions[s.Token] = s

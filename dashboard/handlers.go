@@ -86,8 +86,10 @@ func (s *server) login(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	// MaxAge, not Expires: the lifetime is relative, so a browser whose clock
+	// disagrees with the server's (a control-room PC off NTP) keeps the session.
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: sess.Token, Path: "/", HttpOnly: true, Secure: s.d.Secure,
-		SameSite: http.SameSiteStrictMode, Expires: sess.ExpiresAt})
+		SameSite: http.SameSiteStrictMode, MaxAge: int(sess.ExpiresAt.Sub(sess.IssuedAt).Seconds())})
 	s.auditAs(c, sess.User, "login", "user/"+sess.User)
 	return c.JSON(http.StatusOK, meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF})
 }

@@ -45,6 +45,9 @@ func login(t testing.TB, e *echo.Echo, user, pass string) creds {
 			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
 				t.Errorf("session cookie: HttpOnly=%v SameSite=%v, want HttpOnly Strict", c.HttpOnly, c.SameSite)
 			}
+			if c.MaxAge <= 0 || !c.Expires.IsZero() {
+				t.Errorf("session cookie: MaxAge=%d Expires=%v, want a relative MaxAge so client clock skew cannot expire it", c.MaxAge, c.Expires)
+			}
 			return creds{cookie: c, csrf: me.CSRF}
 		}
 	}
