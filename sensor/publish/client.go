@@ -90,8 +90,9 @@ func ReadPasswordFile(path string) (string, error) {
 }
 
 type pahoClient struct {
-	c   mqtt.Client
-	log *slog.Logger
+	c      mqtt.Client
+	log    *slog.Logger
+	status string // status topic; "" when none
 }
 
 var _ Client = (*pahoClient)(nil)
@@ -143,7 +144,7 @@ func NewPaho(opts Options) (Client, error) {
 	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 		log.Warn("mqtt connection lost", "err", err)
 	})
-	return &pahoClient{c: mqtt.NewClient(o), log: log}, nil
+	return &pahoClient{c: mqtt.NewClient(o), log: log, status: opts.StatusTopic}, nil
 }
 
 func (p *pahoClient) Connect(ctx context.Context) error {
@@ -159,7 +160,18 @@ func (p *pahoClient) Publish(ctx context.Context, topic string, qos byte, retain
 
 func (p *pahoClient) IsConnected() bool { return p.c.IsConnectionOpen() }
 
-func (p *pahoClient) Disconnect() { p.c.Disconnect(250) }
+// Disconnect announces "offline" (retained) and closes the connection. A clean
+// MQTT disconnect discards the last will, so without this a sensor stopped on
+// purpose would stay "online" at the broker for ever.
+func (p *pahoClient) Disconnect() {
+	if p.status != "" && p.c.IsConnectionOpen() {
+		t := p.c.Publish(p.status, QoS1, true, event.StatusOffline)
+		if !t.WaitTimeout(2*time.Second) || t.Error() != nil {
+			p.log.Warn("mqtt: could not announce offline before disconnecting", "err", t.Error())
+		}
+	}
+	p.c.Disconnect(250)
+}
 
 func wait(ctx context.Context, t mqtt.Token) error {
 	select {

@@ -22,7 +22,6 @@ func TestPahoAgainstBroker(t *testing.T) {
 	if err := c.Connect(ctx); err != nil {
 		t.Fatalf("connect: %v", err)
 	}
-	defer c.Disconnect()
 	topic := event.SensorTopic("site1", "s1", event.KindDetection)
 	for i := range 5 {
 		if err := c.Publish(ctx, topic, QoS1, false, []byte(fmt.Sprint(i))); err != nil {
@@ -46,6 +45,15 @@ func TestPahoAgainstBroker(t *testing.T) {
 		return ok && string(p) == event.StatusOnline
 	}) {
 		t.Error("retained status is not online")
+	}
+	// A sensor stopped on purpose must not stay "online": the will is
+	// discarded on a clean disconnect, so Disconnect announces it.
+	c.Disconnect()
+	if !b.WaitFor(2*time.Second, func([]brokertest.Message) bool {
+		p, ok := b.Retained(status)
+		return ok && string(p) == event.StatusOffline
+	}) {
+		t.Error("retained status after Disconnect is not offline")
 	}
 }
 
