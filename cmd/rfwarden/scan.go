@@ -18,7 +18,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/rfwarden/rfwarden/dsp"
-	"github.com/rfwarden/rfwarden/dsp/classify"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -138,7 +137,7 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	}
 	var cl pipeline.Classifier
 	if o.classify {
-		cl = scanClassifier()
+		cl = pipeline.DefaultClassifier()
 	}
 	p := pipeline.New(pipeline.Config{Detector: dsp.DetectorConfig{PFA: o.pfa}, Classifier: cl})
 	iq := make([]complex64, 1<<16)
@@ -182,16 +181,6 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		}
 	}
 	return nil
-}
-
-// scanClassifier adapts the default classify.Set to the pipeline.
-func scanClassifier() pipeline.Classifier {
-	set := classify.Default()
-	return pipeline.ClassifierFunc(func(in pipeline.ClassifierInput) pipeline.Label {
-		l := set.Classify(classify.Input{IQ: in.IQ, IQStart: in.IQStart, SampleRateHz: in.SampleRateHz,
-			CenterHz: in.CenterHz, Em: in.Em})
-		return pipeline.Label{Class: l.Class, Link: l.Link, Band: l.Band, Confidence: l.Confidence, Text: l.Text}
-	})
 }
 
 func isTerminal(w io.Writer) bool {

@@ -63,7 +63,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	reg := prometheus.NewRegistry()
 	a, err := agent.New(cfg, agent.Deps{
 		Source:   src,
-		Pipeline: pipeline.New(pipeline.Config{}),
+		Pipeline: pipeline.New(pipeline.Config{Classifier: pipeline.DefaultClassifier()}),
 		Password: password,
 		Logger:   log,
 		Registry: reg,
