@@ -463,3 +463,48 @@ func TestNoiseFloorWithArtefacts(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipTo checks that skipping moves the capture time without a gap in
+// sample indices, renders what is on the air at the new time, and ignores
+// skips into the past.
+func TestSkipTo(t *testing.T) {
+	w := StandardWing(1)
+	var on TruthEvent
+	for _, e := range w.GroundTruth(w.Start, w.Start.Add(time.Hour)) {
+		if e.Kind == KindPhone && e.End.Sub(e.Start) > 20*time.Second && e.Start.After(w.Start.Add(time.Minute)) {
+			on = e
+			break
+		}
+	}
+	if on.EmitterID == "" {
+		t.Fatal("no phone session in the first hour")
+	}
+	src, err := w.NewSource(w.Sensors()[0].ID, SourceOptions{CenterHz: on.CenterHz, SampleRateHz: 10e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	b0, _ := src.Next(ctx)
+	if len(src.Truth()) != 0 {
+		t.Fatalf("at the start (%v) %s is already on: pick a later session", b0.Time, on.EmitterID)
+	}
+	mid := on.Start.Add(on.End.Sub(on.Start) / 2)
+	src.SkipTo(mid)
+	src.SkipTo(w.Start) // the past: ignored
+	var heard bool
+	for i := range 40 { // bursty classes may be off in one block
+		b, err := src.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 && (!b.Time.Equal(mid) || b.FirstSample != b0.FirstSample+int64(len(b0.Samples))) {
+			t.Fatalf("first block after SkipTo: time %v first sample %d, want %v and %d", b.Time, b.FirstSample, mid, b0.FirstSample+int64(len(b0.Samples)))
+		}
+		for _, tr := range src.Truth() {
+			heard = heard || tr.EmitterID == on.EmitterID
+		}
+	}
+	if !heard {
+		t.Errorf("after skipping into %s's session nothing of it was rendered", on.EmitterID)
+	}
+}

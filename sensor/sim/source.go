@@ -175,6 +175,19 @@ func (s *Source) Jam(on bool) { s.jam = on }
 // Time returns the simulated time of the next sample.
 func (s *Source) Time() time.Time { return s.timeAt(s.next) }
 
+// SkipTo moves the simulated clock forward to t without rendering the
+// samples in between, as a receiver that was busy elsewhere would miss them.
+// Sample indices stay contiguous; only the capture time jumps. A t at or
+// before Time is ignored. The demo uses it to keep a sensor that cannot render
+// in real time on the shared simulated clock.
+func (s *Source) SkipTo(t time.Time) {
+	if !t.After(s.Time()) {
+		return
+	}
+	s.t0 = t
+	s.idx0 = s.next
+}
+
 // Close ends the source.
 func (s *Source) Close() error { s.closed = true; return nil }
 
