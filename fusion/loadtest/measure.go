@@ -1,0 +1,208 @@
+package loadtest
+
+import (
+	"bytes"
+	"context"
+	"runtime/metrics"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// tracker records, per planned detection, when it was published, delivered
+// to fusion's client and stored. Slot (i, j) is sensor i's j-th detection.
+// All methods are safe for concurrent use and lock-free.
+type tracker struct {
+	prefix  string // "lt-<nonce>-"
+	sensors int
+	slots   int // per sensor
+	start   time.Time
+
+	pubNS     []atomic.Int64 // when Publish was called
+	deliverNS []atomic.Int64 // first arrival at fusion's client
+	storeNS   []atomic.Int64 // first committed write
+	acks      []atomic.Bool
+	delivers  []atomic.Int32
+	stores    []atomic.Int32
+
+	published, acked, pubErrors atomic.Int64
+	delivered, deliverDups      atomic.Int64
+	stored, storeDups           atomic.Int64
+	unknown, storeErrors        atomic.Int64
+	lastStoreNS                 atomic.Int64
+}
+
+func newTracker(nonce string, sensors, slots int, start time.Time) *tracker {
+	n := sensors * slots
+	return &tracker{prefix: "lt-" + nonce + "-", sensors: sensors, slots: slots, start: start,
+		pubNS: make([]atomic.Int64, n), deliverNS: make([]atomic.Int64, n), storeNS: make([]atomic.Int64, n),
+		acks: make([]atomic.Bool, n), delivers: make([]atomic.Int32, n), stores: make([]atomic.Int32, n)}
+}
+
+// id returns the detection ID of slot (i, j).
+func (t *tracker) id(i, j int) string {
+	return t.prefix + strconv.Itoa(i) + "-" + strconv.Itoa(j)
+}
+
+// index parses an ID made by id; ok is false for anything else.
+func (t *tracker) index(id string) (int, bool) {
+	rest, ok := strings.CutPrefix(id, t.prefix)
+	if !ok {
+		return 0, false
+	}
+	a, b, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	i, err1 := strconv.Atoi(a)
+	j, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || i < 0 || i >= t.sensors || j < 0 || j >= t.slots {
+		return 0, false
+	}
+	return i*t.slots + j, true
+}
+
+func (t *tracker) publishing(i, j int, now time.Time) {
+	t.pubNS[i*t.slots+j].Store(now.UnixNano())
+	t.published.Add(1)
+}
+
+// payloadID extracts the "id" field of a detection's JSON without decoding
+// the rest (this runs on the MQTT client's goroutine for every message).
+func payloadID(payload []byte) string {
+	const key = `"id":"`
+	k := bytes.Index(payload, []byte(key))
+	if k < 0 {
+		return ""
+	}
+	rest := payload[k+len(key):]
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return ""
+	}
+	return string(rest[:end])
+}
+
+// deliveredMsg records a message's arrival at fusion's client.
+func (t *tracker) deliveredMsg(payload []byte, now time.Time) {
+	x, ok := t.index(payloadID(payload))
+	if !ok {
+		t.unknown.Add(1)
+		return
+	}
+	if t.delivers[x].Add(1) == 1 {
+		t.deliverNS[x].Store(now.UnixNano())
+		t.delivered.Add(1)
+	} else {
+		t.deliverDups.Add(1)
+	}
+}
+
+// storedIDs records a committed write of detections.
+func (t *tracker) storedIDs(recs []store.DetectionRecord, now time.Time) {
+	for _, r := range recs {
+		x, ok := t.index(r.ID)
+		if !ok {
+			continue
+		}
+		if t.stores[x].Add(1) == 1 {
+			t.storeNS[x].Store(now.UnixNano())
+			t.stored.Add(1)
+		} else {
+			t.storeDups.Add(1)
+		}
+	}
+	t.lastStoreNS.Store(now.UnixNano())
+}
+
+// latencies returns the sorted latencies from pubNS to to, in seconds.
+func (t *tracker) latencies(to []atomic.Int64) []float64 {
+	var out []float64
+	for x := range t.pubNS {
+		p, q := t.pubNS[x].Load(), to[x].Load()
+		if p != 0 && q != 0 {
+			out = append(out, float64(q-p)/1e9)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Latency summarises a latency distribution in milliseconds.
+type Latency struct {
+	Count int     `json:"count"`
+	P50MS float64 `json:"p50_ms"`
+	P95MS float64 `json:"p95_ms"`
+	P99MS float64 `json:"p99_ms"`
+	MaxMS float64 `json:"max_ms"`
+}
+
+// summarise takes sorted seconds; percentiles are nearest-rank.
+func summarise(sorted []float64) Latency {
+	if len(sorted) == 0 {
+		return Latency{}
+	}
+	q := func(p float64) float64 {
+		r := int(float64(len(sorted))*p+0.999999) - 1
+		return sorted[min(max(r, 0), len(sorted)-1)] * 1e3
+	}
+	return Latency{Count: len(sorted), P50MS: q(0.50), P95MS: q(0.95), P99MS: q(0.99), MaxMS: sorted[len(sorted)-1] * 1e3}
+}
+
+// recordingStore wraps the engine's time series store and reports every
+// committed detection write to the tracker.
+type recordingStore struct {
+	fusion.TimeSeries
+	t *tracker
+}
+
+func (r recordingStore) WriteDetections(ctx context.Context, recs []store.DetectionRecord) error {
+	err := r.TimeSeries.WriteDetections(ctx, recs)
+	if err != nil {
+		r.t.storeErrors.Add(1)
+		return err
+	}
+	r.t.storedIDs(recs, time.Now())
+	return nil
+}
+
+// tapSubscriber passes every message to tap before the engine's handler.
+type tapSubscriber struct {
+	inner fusion.Subscriber
+	tap   func(topic string, payload []byte)
+}
+
+var _ fusion.Subscriber = tapSubscriber{}
+
+func (s tapSubscriber) Subscribe(topic string, qos byte, handler func(string, []byte)) error {
+	return s.inner.Subscribe(topic, qos, func(tp string, p []byte) {
+		s.tap(tp, p)
+		handler(tp, p)
+	})
+}
+
+// rusage returns the process's user and system CPU seconds and peak RSS in bytes.
+func rusage() (userS, sysS float64, maxRSSBytes int64) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, 0, 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime), tv(ru.Stime), int64(ru.Maxrss) * 1024 // Linux reports KiB
+}
+
+// heapBytes returns the bytes of live and not yet swept heap objects.
+func heapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}

@@ -1,0 +1,135 @@
+package loadtest
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/locate"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/sensor/sim"
+)
+
+// workload generates the detections of N simulated sensors over the
+// standard wing. It is immutable after newWorkload and safe for concurrent
+// use.
+type workload struct {
+	wing    *sim.Wing
+	site    *site.Site
+	sensors []string      // sensor IDs in publishing order
+	base    []int         // index into the wing's sensors of each sensor's original
+	emit    []sim.Emitter // the wing's emitters
+	rxDBm   [][]float64   // rxDBm[emitter][original sensor]: mean received power
+	heard   [][]int       // heard[original sensor]: emitters at or above the detection SNR
+	common  []int         // emitters heard by at least locate.MinSensors original sensors
+	seed    uint64
+}
+
+// sensorID returns the ID of simulated sensor i: the wing's own IDs for the
+// first copy, "cNNN-<id>" for later copies.
+func sensorID(orig []site.Sensor, i int) string {
+	c, k := i/len(orig), i%len(orig)
+	if c == 0 {
+		return orig[k].ID
+	}
+	return fmt.Sprintf("c%03d-%s", c, orig[k].ID)
+}
+
+// newWorkload builds the site model with n sensors and precomputes which
+// emitter each original sensor hears at what power.
+func newWorkload(n int, seed uint64) (*workload, error) {
+	w := sim.StandardWing(seed)
+	s, err := site.Load(bytes.NewReader(w.SiteYAML()))
+	if err != nil {
+		return nil, fmt.Errorf("load standard wing site: %w", err)
+	}
+	orig := append([]site.Sensor(nil), s.Sensors...)
+	if len(orig) == 0 {
+		return nil, fmt.Errorf("standard wing site has no sensors")
+	}
+	wl := &workload{wing: w, site: s, emit: w.Emitters(), seed: seed}
+	s.Sensors = s.Sensors[:0]
+	for i := range n {
+		sn := orig[i%len(orig)]
+		sn.ID = sensorID(orig, i)
+		sn.Zones = append([]string(nil), sn.Zones...)
+		s.Sensors = append(s.Sensors, sn)
+		wl.sensors = append(wl.sensors, sn.ID)
+		wl.base = append(wl.base, i%len(orig))
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("site with %d sensors: %w", n, err)
+	}
+	wl.rxDBm = make([][]float64, len(wl.emit))
+	wl.heard = make([][]int, len(orig))
+	for e, em := range wl.emit {
+		wl.rxDBm[e] = make([]float64, len(orig))
+		for k, sn := range orig {
+			rx := w.ReceivedPowerDBm(em.ID, sn.ID)
+			if math.IsNaN(rx) {
+				return nil, fmt.Errorf("standard wing: no power for emitter %q at sensor %q", em.ID, sn.ID)
+			}
+			wl.rxDBm[e][k] = rx
+			if rx-sim.NoiseFloorDBm(em.BandwidthHz) >= sim.DetectionMinSNRDB {
+				wl.heard[k] = append(wl.heard[k], e)
+			}
+		}
+	}
+	for k, h := range wl.heard {
+		if len(h) == 0 {
+			return nil, fmt.Errorf("standard wing: sensor %q hears no emitter", orig[k].ID)
+		}
+	}
+	for e := range wl.emit {
+		n := 0
+		for _, h := range wl.heard {
+			if slices.Contains(h, e) {
+				n++
+			}
+		}
+		if n >= locate.MinSensors {
+			wl.common = append(wl.common, e)
+		}
+	}
+	if len(wl.common) == 0 {
+		return nil, fmt.Errorf("standard wing: no emitter is heard by %d sensors", locate.MinSensors)
+	}
+	return wl, nil
+}
+
+// detection returns what sensor i reports in slot j at time at, with ID id
+// and a duration of slotDur (at most sim.DetectionInterval). In slot j,
+// copy c of the wing reports common[(j+c) mod len(common)], an emitter that
+// enough sensors hear to be located; a sensor that cannot hear it reports
+// one of the emitters it does hear.
+func (wl *workload) detection(i, j int, at time.Time, slotDur time.Duration, id string) event.Detection {
+	k := wl.base[i]
+	copyIdx := i / len(wl.heard)
+	e := wl.common[(j+copyIdx)%len(wl.common)]
+	if !slices.Contains(wl.heard[k], e) {
+		e = wl.heard[k][(j+copyIdx)%len(wl.heard[k])]
+	}
+	em := wl.emit[e]
+	rng := rand.New(rand.NewPCG(wl.seed, uint64(i)<<32|uint64(uint32(j))))
+	meas := sim.MeasurementSigmaDB * rng.NormFloat64()
+	rx := wl.rxDBm[e][k] + meas
+	dur := min(slotDur, sim.DetectionInterval)
+	const sampleRateHz = 20e6
+	d := event.Detection{
+		Schema: event.SchemaVersion, ID: id, Site: wl.site.ID, Sensor: wl.sensors[i],
+		TimeNS: at.UnixNano(), DurationNS: int64(dur),
+		CenterHz: em.CenterHz, BandwidthHz: em.BandwidthHz,
+		PowerDBm: rx, PeakDBm: rx + 3, SNRDB: rx - sim.NoiseFloorDBm(em.BandwidthHz),
+		Band: em.Band, Link: em.Link, Class: em.Class, Confidence: 0.9,
+		SampleStart: int64(j) * int64(slotDur.Seconds()*sampleRateHz), SampleCount: int64(dur.Seconds() * sampleRateHz),
+	}
+	if em.BurstLenS > 0 && em.BurstPeriodS > 0 {
+		d.DutyCycle = math.Min(1, em.BurstLenS/em.BurstPeriodS)
+		d.PeriodNS = int64(em.BurstPeriodS * 1e9)
+	}
+	return d
+}
