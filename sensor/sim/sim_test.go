@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,15 +115,15 @@ func TestDroneApproaches(t *testing.T) {
 
 func TestPathLoss(t *testing.T) {
 	w := StandardWing(1)
-	s1, _ := w.sensor("s1") // L1 corridor at (10, 6)
+	s1, _ := w.sensor("s1") // L1 corridor, on its north wall at (8, 7.8)
 	tests := []struct {
 		name   string
 		floor  string
 		a, b   Point // b is further or behind more walls than a
 		diffDB float64
 	}{
-		{"distance along corridor", "L1", Point{12, 6}, Point{20, 6}, 30 * math.Log10(math.Hypot(10, 1.5)/math.Hypot(2, 1.5))},
-		{"cell wall", "L1", Point{12.5, 6}, Point{10, 3.5}, 10}, // same distance, through the corridor wall
+		{"distance along corridor", "L1", Point{10, 7.8}, Point{18, 7.8}, 30 * math.Log10(math.Hypot(10, 1.5)/math.Hypot(2, 1.5))},
+		{"cell wall", "L1", Point{10.5, 7.8}, Point{6.5, 9.8}, 10}, // same distance (2.5 m), into cell N02 through the corridor wall
 		{"floor", "L2", Point{10, 6}, Point{10, 6}, 0},
 	}
 	for _, tc := range tests {
@@ -369,7 +370,7 @@ func TestSiteYAMLLoadsAsSite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("fusion cannot load the site yaml: %v", err)
 	}
-	if s.ID != w.SiteID || len(s.Rooms) != len(w.Rooms) || len(s.Walls) != len(w.Walls) || len(s.Sensors) != 5 || len(s.Floors) != 2 {
+	if s.ID != w.SiteID || len(s.Rooms) != len(w.Rooms) || len(s.Walls) != len(w.Walls) || len(s.Sensors) != 7 || len(s.Floors) != 2 {
 		t.Errorf("site: id %q, %d rooms, %d walls, %d sensors, %d floors", s.ID, len(s.Rooms), len(s.Walls), len(s.Sensors), len(s.Floors))
 	}
 	rooms := map[string]bool{}
@@ -506,5 +507,45 @@ func TestSkipTo(t *testing.T) {
 	}
 	if !heard {
 		t.Errorf("after skipping into %s's session nothing of it was rendered", on.EmitterID)
+	}
+}
+
+// TestStandardSensorLayout checks the properties the standard layout is
+// chosen for (see New): the IDs the demo relies on, every sensor inside a
+// room of its floor, none on a corridor's centre line (where a north cell
+// and its mirrored south cell look alike) and none above another.
+func TestStandardSensorLayout(t *testing.T) {
+	w := StandardWing(1)
+	byID := map[string]SensorInfo{}
+	for _, s := range w.Sensors() {
+		byID[s.ID] = s
+	}
+	for _, id := range []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7"} {
+		if _, ok := byID[id]; !ok {
+			t.Errorf("sensor %s missing", id)
+		}
+	}
+	perLanding := map[string]int{}
+	for _, s := range w.Sensors() {
+		room := w.RoomAt(s.Floor, s.Pos)
+		if room == "" {
+			t.Errorf("%s at %v on %s is in no room", s.ID, s.Pos, s.Floor)
+		}
+		if strings.HasSuffix(room, "-LAND") {
+			perLanding[s.Floor]++
+			if math.Abs(s.Pos.Y-6) < 1 {
+				t.Errorf("%s at %v is within 1 m of the corridor axis y = 6 m", s.ID, s.Pos)
+			}
+		}
+		for _, o := range w.Sensors() {
+			if o.ID < s.ID && math.Hypot(o.Pos.X-s.Pos.X, o.Pos.Y-s.Pos.Y) < 1 {
+				t.Errorf("%s at %v and %s at %v share a plan position", s.ID, s.Pos, o.ID, o.Pos)
+			}
+		}
+	}
+	for _, f := range []string{"L1", "L2"} {
+		if perLanding[f] != 3 {
+			t.Errorf("landing %s has %d sensors, want 3", f, perLanding[f])
+		}
 	}
 }

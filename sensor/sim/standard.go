@@ -21,8 +21,9 @@ func StandardWing(seed uint64) *Wing { return New(Config{Seed: seed}) }
 // New returns the standard wing with cfg's seed and start: a 48 x 12 m block
 // of two landings (L1, L2), each with ten cells on either side of a 4 m
 // landing corridor and an office at the east end; a yard to the south, a
-// perimeter strip beyond it and the outside beyond that. Five sensors: two in
-// each landing corridor and one on the yard wall.
+// perimeter strip beyond it and the outside beyond that. Seven sensors:
+// three on the corridor walls of each landing (s1, s6, s2 on L1; s3, s7, s4
+// on L2), staggered off the corridor axis, and s5 on the yard wall.
 func New(cfg Config) *Wing {
 	if cfg.Start.IsZero() {
 		cfg.Start = DefaultStart()
@@ -66,12 +67,24 @@ func New(cfg Config) *Wing {
 		Room{ID: "PERIM", Name: "Perimeter", Floor: "L1", Kind: "perimeter", Zone: "perimeter", Polygon: rect(-10, -30, 58, -20)},
 		Room{ID: "OUTSIDE", Name: "Outside the wall", Floor: "L1", Kind: "outside", Zone: "outside", Polygon: rect(-60, -150, 110, -30)})
 	w.Walls = append(w.Walls, Wall{Floor: "L1", A: Point{-10, -20}, B: Point{58, -20}, LossDB: 3}) // yard fence
+	// Three sensors per landing, wall-mounted at SensorHeightM on the
+	// corridor walls, alternating south and north wall and 12 m apart, the
+	// upper landing's shifted one cell (4 m) east, so no two sensors share
+	// an axis: a north cell and the mirrored south cell are at different
+	// distances from every sensor, and no sensor sits above another. Each
+	// stands at a cell partition, so it faces two cells across the corridor
+	// and two behind its own wall through one corridor wall only. With
+	// 10-12 dB walls a phone in a cell is heard by few sensors, and the
+	// locator needs three; two per landing left most cells with fewer.
+	// s5 watches the yard from the outer wall.
 	w.sensors = []SensorInfo{
-		{ID: "s1", Floor: "L1", Pos: Point{10, 6}, Zones: []string{"wing-a"}},
-		{ID: "s2", Floor: "L1", Pos: Point{30, 6}, Zones: []string{"wing-a", "admin"}},
-		{ID: "s3", Floor: "L2", Pos: Point{10, 6}, Zones: []string{"wing-a"}},
-		{ID: "s4", Floor: "L2", Pos: Point{30, 6}, Zones: []string{"wing-a", "admin"}},
+		{ID: "s1", Floor: "L1", Pos: Point{8, 7.8}, Zones: []string{"wing-a"}},
+		{ID: "s2", Floor: "L1", Pos: Point{32, 7.8}, Zones: []string{"wing-a", "admin"}},
+		{ID: "s3", Floor: "L2", Pos: Point{12, 4.2}, Zones: []string{"wing-a"}},
+		{ID: "s4", Floor: "L2", Pos: Point{36, 4.2}, Zones: []string{"wing-a", "admin"}},
 		{ID: "s5", Floor: "L1", Pos: Point{24, -1}, AntennaGainDB: 3, Zones: []string{"yard", "perimeter", "outside"}},
+		{ID: "s6", Floor: "L1", Pos: Point{20, 4.2}, Zones: []string{"wing-a"}},
+		{ID: "s7", Floor: "L2", Pos: Point{24, 7.8}, Zones: []string{"wing-a"}},
 	}
 	night := Schedule{Cycle: 20 * time.Minute, NightCount: [2]int{1, 3}, DayCount: [2]int{0, 1}, MinDur: 30 * time.Second, MaxDur: 5 * time.Minute}
 	overs := Schedule{Cycle: 5 * time.Minute, NightCount: [2]int{1, 2}, DayCount: [2]int{2, 4}, MinDur: 5 * time.Second, MaxDur: 30 * time.Second}
