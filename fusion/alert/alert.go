@@ -146,6 +146,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if r.Kind == KindUnauthorisedUplink && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD && loc.Link != event.LinkUnknown {
 			continue
 		}
+		if r.Kind == KindUnauthorisedUplink && loc.Class == event.ClassUnknown && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD {
+			continue // unnamed energy outside a cellular uplink: not a phone
+		}
 		key := loc.Track + "/" + loc.Room
 		a := e.alerts[r.Name+"/"+key]
 		if a == nil || a.state == StateResolved {

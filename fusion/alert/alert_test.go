@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,7 +46,7 @@ func TestLoadConfigFiles(t *testing.T) {
 				if got := c.Rules[2].Window; time.Duration(got) != 5*time.Minute {
 					t.Errorf("window: got %v, want 5m", got)
 				}
-				if got := c.Rules[0].Classes; len(got) != len(PhoneClasses) {
+				if got := c.Rules[0].Classes; len(got) != len(PhoneClasses)+1 || !slices.Contains(got, event.ClassUnknown) {
 					t.Errorf("default classes: got %v", got)
 				}
 				return

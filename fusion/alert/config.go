@@ -101,7 +101,10 @@ func (r *Rule) applyDefaults() {
 	switch r.Kind {
 	case KindUnauthorisedUplink:
 		if r.Classes == nil {
-			r.Classes = PhoneClasses
+			// An emission the classifiers could not name but that the band
+			// plan puts in a cellular uplink is a handset of some generation
+			// (e.g. "LTE or NR"): it counts, on uplink/TDD links only.
+			r.Classes = append(slices.Clone(PhoneClasses), event.ClassUnknown)
 		}
 	case KindDrone:
 		if r.Classes == nil {
