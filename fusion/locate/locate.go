@@ -24,6 +24,11 @@ type Model struct {
 	// floors; they enter the 3-D distance. Default 0 (same height).
 	SensorHeightM  float64
 	EmitterHeightM float64
+	// MaxTxDBm bounds the transmit power (EIRP) of any emitter the site
+	// expects; default 33 dBm (2 W, a GSM-900 handset's class-4 maximum;
+	// LTE/NR handsets stop at 23 dBm, Wi-Fi and TETRA handhelds near 30).
+	// It applies to measurements that carry CenterHz; +Inf disables it.
+	MaxTxDBm float64
 }
 
 func (m Model) withDefaults() Model {
@@ -42,6 +47,9 @@ func (m Model) withDefaults() Model {
 	if m.GridStepM == 0 {
 		m.GridStepM = 0.5
 	}
+	if m.MaxTxDBm == 0 {
+		m.MaxTxDBm = 33
+	}
 	return m
 }
 
@@ -49,6 +57,9 @@ func (m Model) withDefaults() Model {
 type Measurement struct {
 	Sensor   string
 	PowerDBm float64 // as reported by the sensor, before its calibration offset
+	// CenterHz is the emission's centre frequency; zero means unknown.
+	// When known it bounds the profiled transmit power (Model.MaxTxDBm).
+	CenterHz float64
 }
 
 // RoomProb is the posterior probability that the emitter is in Room.
@@ -126,7 +137,7 @@ type Locator struct {
 // New builds a Locator for s.
 func New(s *site.Site, m Model) (*Locator, error) {
 	m = m.withDefaults()
-	if m.Exponent <= 0 || m.RefDistM <= 0 || m.ShadowingDB <= 0 || m.GridStepM <= 0 || m.FloorLossDB < 0 {
+	if m.Exponent <= 0 || m.RefDistM <= 0 || m.ShadowingDB <= 0 || m.GridStepM <= 0 || m.FloorLossDB < 0 || math.IsNaN(m.MaxTxDBm) {
 		return nil, fmt.Errorf("locate: invalid model %+v", m)
 	}
 	l := &Locator{site: s, model: m, floors: map[string]int{}, sensors: map[string]int{}}
@@ -211,7 +222,11 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 	idx := make([]int, 0, len(ms))
 	val := make([]float64, 0, len(ms))
 	cnt := make([]int, 0, len(ms))
+	var freqHz float64
 	for _, m := range ms {
+		if m.CenterHz > 0 && !math.IsInf(m.CenterHz, 0) && freqHz == 0 {
+			freqHz = m.CenterHz
+		}
 		si, ok := l.sensors[m.Sensor]
 		if !ok {
 			return Result{}, fmt.Errorf("locate: unknown sensor %q", m.Sensor)
@@ -242,6 +257,7 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 		return Result{}, errors.New("locate: site has no rooms to locate in")
 	}
 	k := float64(len(idx))
+	txMax := l.maxProfiledTx(freqHz)
 	inv2s2 := 1 / (2 * l.model.ShadowingDB * l.model.ShadowingDB)
 	llp := l.pool.Get().(*[]float64)
 	defer l.pool.Put(llp)
@@ -255,6 +271,9 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 			sum2 += r * r
 		}
 		ss := sum2 - sum*sum/k // Σ(r - r̄)²
+		if over := sum/k - txMax; over > 0 {
+			ss += k * over * over // Σ(r - txMax)²: P_tx held at its bound
+		}
 		v := -ss * inv2s2
 		ll[j] = v
 		if v > bestLL {
@@ -262,6 +281,7 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 		}
 	}
 	probs := make([]float64, len(l.rooms))
+	floorMass := make([]float64, len(l.site.Floors))
 	var total float64
 	for j, g := range l.grid {
 		if ll[j]-bestLL < -40 {
@@ -269,6 +289,7 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 		}
 		w := math.Exp(ll[j]-bestLL) * g.w
 		probs[g.room] += w
+		floorMass[g.floor] += w
 		total += w
 	}
 	res := Result{}
@@ -283,20 +304,69 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 		}
 		return res.Rooms[a].Room < res.Rooms[b].Room
 	})
+	// The floor is the one with the most posterior mass (so it agrees with
+	// the room probabilities), the position the best grid point on it.
+	bestFloor := l.grid[best].floor
+	for fi, m := range floorMass {
+		if m > floorMass[bestFloor] {
+			bestFloor = fi
+		}
+	}
+	if bestFloor != l.grid[best].floor {
+		bestOn := math.Inf(-1)
+		for j, g := range l.grid {
+			if g.floor == bestFloor && ll[j] > bestOn {
+				best, bestOn = j, ll[j]
+			}
+		}
+	}
 	g := l.grid[best]
 	res.Floor = l.site.Floors[g.floor].ID
-	res.Pos = l.refine(g.floor, g.p, idx, val)
-	res.TxDBm = l.profiledTx(g.floor, res.Pos, idx, val)
+	res.Pos = l.refine(g.floor, g.p, idx, val, txMax)
+	res.TxDBm = min(l.profiledTx(g.floor, res.Pos, idx, val), txMax)
 	for _, si := range idx {
 		res.Sensors = append(res.Sensors, l.sens[si].ID)
 	}
-	cov, ok := l.covariance(g.floor, res.Pos, idx)
-	if ok {
-		res.Ellipse = ellipse95(cov)
-	} else {
-		res.Ellipse = Ellipse{SemiMajorM: math.Inf(1), SemiMinorM: math.Inf(1)}
-	}
+	res.Ellipse = ellipse95(l.posteriorCov(g.floor, res.Pos, ll, bestLL))
 	return res, nil
+}
+
+// posteriorCov returns the second moments [a b c] of the grid posterior on
+// floor fi about p (the ML position), each grid point standing for a
+// uniform square of side GridStepM (hence the h²/12 term). Unlike the
+// Fisher information it sees the walls (the likelihood jumps across them)
+// and a second mode (a mirrored room), so the ellipse it gives covers
+// what the room probabilities express.
+func (l *Locator) posteriorCov(fi int, p site.Point, ll []float64, bestLL float64) [3]float64 {
+	var w, a, b, c float64
+	for j, g := range l.grid {
+		if g.floor != fi || ll[j]-bestLL < -40 {
+			continue
+		}
+		wj := math.Exp(ll[j]-bestLL) * g.w
+		dx, dy := g.p.X-p.X, g.p.Y-p.Y
+		w += wj
+		a += wj * dx * dx
+		b += wj * dx * dy
+		c += wj * dy * dy
+	}
+	q := l.model.GridStepM * l.model.GridStepM / 12
+	return [3]float64{a/w + q, b / w, c/w + q}
+}
+
+// maxProfiledTx is the highest profiled transmit power (P_tx less the
+// free-space loss at d0, which the model leaves out) an emitter at freqHz
+// can have: Model.MaxTxDBm - 20·log10(4π·d0·f/c). Without a frequency
+// there is no bound. A far-away position that would need more power than
+// any handset or radio has is thereby penalised: with P_tx free, the
+// profile likelihood of distant points tends to a constant, and a large
+// outdoor area would collect posterior mass it does not deserve.
+func (l *Locator) maxProfiledTx(freqHz float64) float64 {
+	if freqHz <= 0 || math.IsInf(l.model.MaxTxDBm, 1) {
+		return math.Inf(1)
+	}
+	const c = 299_792_458.0
+	return l.model.MaxTxDBm - 20*math.Log10(4*math.Pi*l.model.RefDistM*freqHz/c)
 }
 
 func (l *Locator) profiledTx(fi int, p site.Point, idx []int, val []float64) float64 {
@@ -311,7 +381,7 @@ func (l *Locator) profiledTx(fi int, p site.Point, idx []int, val []float64) flo
 // point with Nelder-Mead, staying within two grid steps. The wall and floor
 // losses are held at their values at the start point (they are piecewise
 // constant), so only the distance term varies.
-func (l *Locator) refine(fi int, start site.Point, idx []int, val []float64) site.Point {
+func (l *Locator) refine(fi int, start site.Point, idx []int, val []float64, txMax float64) site.Point {
 	h := l.model.GridStepM
 	fixed := make([]float64, len(idx))
 	for a, si := range idx {
@@ -329,7 +399,12 @@ func (l *Locator) refine(fi int, start site.Point, idx []int, val []float64) sit
 			sum += r
 			sum2 += r * r
 		}
-		return sum2 - sum*sum/float64(len(idx))
+		k := float64(len(idx))
+		ss := sum2 - sum*sum/k
+		if over := sum/k - txMax; over > 0 {
+			ss += k * over * over
+		}
+		return ss
 	}
 	x0 := []float64{start.X, start.Y}
 	res, err := optimize.Minimize(optimize.Problem{Func: cost}, x0,

@@ -148,6 +148,11 @@ func accuracyWing(t *testing.T, sigma float64) {
 	if f2 < 0.95 {
 		t.Errorf("top-2 room rate %.3f, want ≥ 0.95", f2)
 	}
+	// The ellipse comes from the grid posterior, so it should cover about
+	// 95% of true positions (the Fisher ellipse, blind to walls, gave 85-88%).
+	if in := ellipseIn / float64(located); in < 0.90 || in > 0.995 {
+		t.Errorf("inside the 95%% ellipse %.3f, want 0.90..0.995", in)
+	}
 	if rmse > 1.25*crb {
 		t.Errorf("RMSE %.2f m above 1.25 × CRB %.2f m", rmse, crb)
 	}
@@ -164,10 +169,10 @@ func TestLocateErrors(t *testing.T) {
 		ms   []Measurement
 	}{
 		{"none", nil},
-		{"two sensors", []Measurement{{"s1", -60}, {"s2", -70}}},
-		{"same sensor thrice", []Measurement{{"s1", -60}, {"s1", -61}, {"s1", -62}}},
-		{"unknown sensor", []Measurement{{"s1", -60}, {"s2", -70}, {"zz", -70}}},
-		{"NaN", []Measurement{{"s1", -60}, {"s2", -70}, {"s3", math.NaN()}}},
+		{"two sensors", []Measurement{{Sensor: "s1", PowerDBm: -60}, {Sensor: "s2", PowerDBm: -70}}},
+		{"same sensor thrice", []Measurement{{Sensor: "s1", PowerDBm: -60}, {Sensor: "s1", PowerDBm: -61}, {Sensor: "s1", PowerDBm: -62}}},
+		{"unknown sensor", []Measurement{{Sensor: "s1", PowerDBm: -60}, {Sensor: "s2", PowerDBm: -70}, {Sensor: "zz", PowerDBm: -70}}},
+		{"NaN", []Measurement{{Sensor: "s1", PowerDBm: -60}, {Sensor: "s2", PowerDBm: -70}, {Sensor: "s3", PowerDBm: math.NaN()}}},
 	}
 	for _, tt := range tests {
 		if _, err := l.Locate(tt.ms); err == nil {
@@ -203,4 +208,46 @@ func BenchmarkLocate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestMaxTxBound: strong, equal powers at every sensor need a transmit power
+// no handset has wherever the emitter is. With the frequency known, the
+// profiled power may not exceed MaxTxDBm less the free-space loss at d0,
+// and the position moves to where the bounded power fits best.
+func TestMaxTxBound(t *testing.T) {
+	s := loadWing(t)
+	l, err := New(s, Model{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Free-space loss at 1 m, 900 MHz: 20·log10(4π/λ) = 31.53 dB.
+	if got, want := l.maxProfiledTx(900e6), 33-31.53; math.Abs(got-want) > 0.01 {
+		t.Errorf("maxProfiledTx(900 MHz) = %.3f, want %.3f", got, want)
+	}
+	if got := l.maxProfiledTx(0); !math.IsInf(got, 1) {
+		t.Errorf("maxProfiledTx(unknown) = %v, want +Inf", got)
+	}
+	var ms []Measurement
+	for _, sn := range s.Sensors {
+		ms = append(ms, Measurement{Sensor: sn.ID, PowerDBm: -35})
+	}
+	free, err := l.Locate(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ms {
+		ms[i].CenterHz = 900e6
+	}
+	bounded, err := l.Locate(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := l.maxProfiledTx(900e6)
+	if free.TxDBm <= limit {
+		t.Fatalf("without frequency: tx %.1f dB, want the far-field fit above %.1f (test premise)", free.TxDBm, limit)
+	}
+	if bounded.TxDBm > limit+1e-9 {
+		t.Errorf("with frequency: tx %.1f dB, want ≤ %.1f", bounded.TxDBm, limit)
+	}
+	t.Logf("free: tx %.1f at %v %v; bounded: tx %.1f at %v %v", free.TxDBm, free.Pos, free.Rooms[0], bounded.TxDBm, bounded.Pos, bounded.Rooms[0])
 }
