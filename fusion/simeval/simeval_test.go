@@ -2,8 +2,10 @@ package simeval
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"testing"
@@ -27,12 +29,92 @@ func emitterOf(d event.Detection) string {
 
 type stats struct {
 	n, top1, top2, sameFloor int
+	inEllipse                int // true position inside the 95% ellipse (same floor)
 	se, crb2                 float64
 	crbN                     int // located with a finite CRB
+	wrong                    map[string]int
+}
+
+func (s *stats) frac(k int) float64 { return float64(k) / float64(max(s.n, 1)) }
+
+// add scores one localisation res of an emitter truly at (floor, p) in room.
+func (s *stats) add(l *locate.Locator, res locate.Result, floor string, p site.Point, room string) {
+	s.n++
+	if len(res.Rooms) > 0 && res.Rooms[0].Room == room {
+		s.top1++
+	} else if len(res.Rooms) > 0 {
+		if s.wrong == nil {
+			s.wrong = map[string]int{}
+		}
+		s.wrong[res.Rooms[0].Room]++
+	}
+	if len(res.Rooms) > 0 && res.Rooms[0].Room == room || len(res.Rooms) > 1 && res.Rooms[1].Room == room {
+		s.top2++
+	}
+	if res.Floor != floor {
+		return
+	}
+	s.sameFloor++
+	dx, dy := p.X-res.Pos.X, p.Y-res.Pos.Y
+	s.se += dx*dx + dy*dy
+	// Inside the ellipse: rotate the error into the ellipse's axes.
+	e := res.Ellipse
+	c, sn := math.Cos(e.AngleRad), math.Sin(e.AngleRad)
+	u, v := dx*c+dy*sn, -dx*sn+dy*c
+	if e.SemiMinorM > 0 && (u/e.SemiMajorM)*(u/e.SemiMajorM)+(v/e.SemiMinorM)*(v/e.SemiMinorM) <= 1 ||
+		math.IsInf(e.SemiMajorM, 1) {
+		s.inEllipse++
+	}
+	crb, err := l.CRB(floor, p, res.Sensors)
+	if err == nil && !math.IsInf(crb, 0) {
+		s.crb2 += crb * crb
+		s.crbN++
+	}
+}
+
+func (s *stats) line(name string) string {
+	crb := "unbounded"
+	if s.crbN > 0 {
+		crb = fmt.Sprintf("%.2f m (finite for %d)", math.Sqrt(s.crb2/float64(s.crbN)), s.crbN)
+	}
+	var wrong []string
+	for r, k := range s.wrong {
+		wrong = append(wrong, fmt.Sprintf("%s×%d", r, k))
+	}
+	sort.Strings(wrong)
+	w := ""
+	if len(wrong) > 0 {
+		w = " wrong top-1: " + strings.Join(wrong, " ")
+	}
+	return fmt.Sprintf("%-12s n=%5d top-1 %5.1f%% top-2 %5.1f%% floor %5.1f%% RMSE %5.2f m in-95%% %5.1f%% CRB %s%s",
+		name, s.n, 100*s.frac(s.top1), 100*s.frac(s.top2), 100*s.frac(s.sameFloor),
+		math.Sqrt(s.se/float64(max(s.sameFloor, 1))), 100*float64(s.inEllipse)/float64(max(s.sameFloor, 1)), crb, w)
+}
+
+// newLocator builds the locator for w with the simulator's own propagation
+// constants (what a calibration walk would give on a real site).
+func newLocator(t *testing.T, w *sim.Wing) *locate.Locator {
+	t.Helper()
+	s, err := site.Load(bytes.NewReader(w.SiteYAML()))
+	if err != nil {
+		t.Fatalf("load simulated site: %v", err)
+	}
+	l, err := locate.New(s, locate.Model{Exponent: sim.PathLossExponent, FloorLossDB: sim.FloorLossDB,
+		ShadowingDB: math.Hypot(sim.ShadowSigmaDB, sim.MeasurementSigmaDB), GridStepM: 1, SensorHeightM: sim.SensorHeightM, EmitterHeightM: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 // TestStandardWing locates every (emitter, tick) of the standard scenario's
-// first night over several seeds (each seed draws new shadowing).
+// first night over several seeds (each seed draws new shadowing for the
+// scenario's fixed emitter positions). docs/localisation.md sets targets of
+// 80% top-1 and 95% top-2 room; the bars below are what the standard wing
+// reaches (mean over seeds 88% / 91%, 89% / 89% in -short): top-2 falls
+// short because the office access point, heard only from the west through
+// the office wall, is placed on the floor above under some shadowing draws,
+// and those draws are static for the whole night.
 func TestStandardWing(t *testing.T) {
 	seeds := 8
 	if testing.Short() {
@@ -40,17 +122,11 @@ func TestStandardWing(t *testing.T) {
 	}
 	var all stats
 	perKind := map[string]*stats{}
+	perEmitter := map[string]*stats{}
+	var top1Sum, top2Sum float64
 	for seed := uint64(1); seed <= uint64(seeds); seed++ {
 		w := sim.StandardWing(seed)
-		s, err := site.Load(bytes.NewReader(w.SiteYAML()))
-		if err != nil {
-			t.Fatalf("load simulated site: %v", err)
-		}
-		l, err := locate.New(s, locate.Model{Exponent: sim.PathLossExponent, FloorLossDB: sim.FloorLossDB,
-			ShadowingDB: math.Hypot(sim.ShadowSigmaDB, sim.MeasurementSigmaDB), GridStepM: 1, SensorHeightM: sim.SensorHeightM, EmitterHeightM: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := newLocator(t, w)
 		from := w.Start
 		to := from.Add(10 * time.Minute)
 		if testing.Short() {
@@ -76,15 +152,19 @@ func TestStandardWing(t *testing.T) {
 			}
 			return keys[i].em < keys[j].em
 		})
+		var seedStats stats
 		for _, k := range keys {
 			g := groups[k]
 			ms := make([]locate.Measurement, len(g))
 			for i, d := range g {
-				ms[i] = locate.Measurement{Sensor: d.Sensor, PowerDBm: d.PowerDBm}
+				ms[i] = locate.Measurement{Sensor: d.Sensor, PowerDBm: d.PowerDBm, CenterHz: d.CenterHz}
 			}
 			res, err := l.Locate(ms)
+			if errors.Is(err, locate.ErrTooFewSensors) {
+				continue
+			}
 			if err != nil {
-				continue // heard by fewer than 3 sensors
+				t.Fatal(err)
 			}
 			var truth *sim.Activity
 			for _, a := range w.Active(time.Unix(0, k.ns)) {
@@ -96,64 +176,125 @@ func TestStandardWing(t *testing.T) {
 			if truth == nil || truth.Room == "" {
 				continue
 			}
-			st := perKind[truth.Kind]
-			if st == nil {
-				st = &stats{}
-				perKind[truth.Kind] = st
-			}
-			for _, s := range []*stats{&all, st} {
-				s.n++
-				if len(res.Rooms) > 0 && res.Rooms[0].Room == truth.Room {
-					s.top1++
-				}
-				if len(res.Rooms) > 0 && res.Rooms[0].Room == truth.Room || len(res.Rooms) > 1 && res.Rooms[1].Room == truth.Room {
-					s.top2++
-				}
-				if res.Floor == truth.Floor {
-					s.sameFloor++
-					dx, dy := res.Pos.X-truth.Pos.X, res.Pos.Y-truth.Pos.Y
-					s.se += dx*dx + dy*dy
-					c, err := l.CRB(truth.Floor, site.Point{X: truth.Pos.X, Y: truth.Pos.Y}, res.Sensors)
-					if err == nil && !math.IsInf(c, 0) {
-						s.crb2 += c * c
-						s.crbN++
-					}
-				}
+			p := site.Point{X: truth.Pos.X, Y: truth.Pos.Y}
+			for _, st := range []*stats{&all, &seedStats, entry(perKind, truth.Kind), entry(perEmitter, truth.EmitterID)} {
+				st.add(l, res, truth.Floor, p, truth.Room)
 			}
 		}
+		t.Log(seedStats.line(fmt.Sprintf("seed %d", seed)))
+		top1Sum += seedStats.frac(seedStats.top1)
+		top2Sum += seedStats.frac(seedStats.top2)
 	}
-	report := func(name string, s *stats) {
-		crb := "unbounded"
-		if s.crbN > 0 {
-			crb = fmt.Sprintf("%.2f m (finite for %d)", math.Sqrt(s.crb2/float64(s.crbN)), s.crbN)
+	for _, m := range []map[string]*stats{perEmitter, perKind} {
+		names := make([]string, 0, len(m))
+		for k := range m {
+			names = append(names, k)
 		}
-		t.Logf("%-12s n=%5d top-1 %5.1f%% top-2 %5.1f%% floor %5.1f%% RMSE %.2f m CRB %s",
-			name, s.n, 100*float64(s.top1)/float64(s.n), 100*float64(s.top2)/float64(s.n), 100*float64(s.sameFloor)/float64(s.n),
-			math.Sqrt(s.se/float64(max(s.sameFloor, 1))), crb)
+		sort.Strings(names)
+		for _, k := range names {
+			t.Log(m[k].line(k))
+		}
 	}
-	kinds := make([]string, 0, len(perKind))
-	for k := range perKind {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for _, k := range kinds {
-		report(k, perKind[k])
-	}
-	report("all", &all)
+	t.Log(all.line("all"))
 	if all.n == 0 {
 		t.Fatal("nothing located")
 	}
-	// Regression bars for what this geometry allows. The standard wing's
-	// four corridor sensors lie on one line (y = 6 m), so a north cell and
-	// its mirrored south cell are indistinguishable for emitters that the
-	// yard sensor does not hear (phones): see docs/localisation.md.
-	if f := float64(all.sameFloor) / float64(all.n); f < 0.95 {
+	mean1, mean2 := top1Sum/float64(seeds), top2Sum/float64(seeds)
+	t.Logf("mean over %d seeds: top-1 %.1f%% top-2 %.1f%%", seeds, 100*mean1, 100*mean2)
+	if f := all.frac(all.sameFloor); f < 0.95 {
 		t.Errorf("floor correct %.3f, want ≥ 0.95", f)
 	}
-	if r := perKind[sim.KindStaffRadio]; r != nil && float64(r.top1)/float64(r.n) < 0.8 {
-		t.Errorf("staff radio top-1 %.3f, want ≥ 0.8", float64(r.top1)/float64(r.n))
+	if mean1 < 0.80 {
+		t.Errorf("top-1 room %.3f (mean over seeds), want ≥ 0.80", mean1)
 	}
-	if f := float64(all.top2) / float64(all.n); f < 0.8 {
-		t.Errorf("top-2 room %.3f, want ≥ 0.8", f)
+	if mean2 < 0.85 {
+		t.Errorf("top-2 room %.3f (mean over seeds), want ≥ 0.85", mean2)
+	}
+}
+
+// entry returns m[name], creating it.
+func entry(m map[string]*stats, name string) *stats {
+	if m[name] == nil {
+		m[name] = &stats{}
+	}
+	return m[name]
+}
+
+// TestStandardWingAnyCell places handsets uniformly at random in the cells
+// and landings of the standard wing (not only where the scenario puts its
+// four phones), with the simulator's propagation and detection threshold,
+// a fresh shadowing draw per emitter and sensor, and transmit power uniform
+// in 0..23 dBm at one of the scenario phones' frequencies.
+func TestStandardWingAnyCell(t *testing.T) {
+	seeds, n := 8, 400
+	if testing.Short() {
+		seeds, n = 4, 150
+	}
+	var all stats
+	var top1Sum, top2Sum float64
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+		w := sim.StandardWing(seed)
+		l := newLocator(t, w)
+		var phones []sim.Emitter
+		for _, e := range w.Emitters() {
+			if e.Kind == sim.KindPhone {
+				phones = append(phones, e)
+			}
+		}
+		var rooms []sim.Room
+		for _, r := range w.Rooms {
+			if r.Kind == site.KindCell || r.Kind == site.KindLanding {
+				rooms = append(rooms, r)
+			}
+		}
+		rng := rand.New(rand.NewPCG(seed, 99))
+		var st stats
+		for range n {
+			r := rooms[rng.IntN(len(rooms))]
+			lo, hi := r.Polygon[0], r.Polygon[2]
+			p := sim.Point{X: lo.X + 0.3 + rng.Float64()*(hi.X-lo.X-0.6), Y: lo.Y + 0.3 + rng.Float64()*(hi.Y-lo.Y-0.6)}
+			e := phones[rng.IntN(len(phones))]
+			tx := 23 * rng.Float64()
+			var ms []locate.Measurement
+			for _, s := range w.Sensors() {
+				rx := tx + s.AntennaGainDB - w.PathLossDB(e.CenterHz, r.Floor, p, 1, s) +
+					sim.ShadowSigmaDB*rng.NormFloat64() + sim.MeasurementSigmaDB*rng.NormFloat64()
+				if rx-sim.NoiseFloorDBm(e.BandwidthHz) >= sim.DetectionMinSNRDB {
+					ms = append(ms, locate.Measurement{Sensor: s.ID, PowerDBm: rx, CenterHz: e.CenterHz})
+				}
+			}
+			res, err := l.Locate(ms)
+			if errors.Is(err, locate.ErrTooFewSensors) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sp := site.Point{X: p.X, Y: p.Y}
+			st.add(l, res, r.Floor, sp, r.ID)
+			all.add(l, res, r.Floor, sp, r.ID)
+		}
+		st.wrong = nil
+		t.Log(st.line(fmt.Sprintf("seed %d", seed)))
+		top1Sum += st.frac(st.top1)
+		top2Sum += st.frac(st.top2)
+	}
+	all.wrong = nil
+	t.Log(all.line("all"))
+	t.Logf("mean over %d seeds: top-1 %.1f%% top-2 %.1f%%", seeds, 100*top1Sum/float64(seeds), 100*top2Sum/float64(seeds))
+	// Regression bars (8 seeds: 59% / 79%, floor 95%, ellipse 96%): a
+	// handset anywhere is harder than the scenario's four, and some cells
+	// are heard by only three sensors through partitions.
+	if f := all.frac(all.top1); f < 0.50 {
+		t.Errorf("top-1 room %.3f, want ≥ 0.50", f)
+	}
+	if f := all.frac(all.top2); f < 0.70 {
+		t.Errorf("top-2 room %.3f, want ≥ 0.70", f)
+	}
+	if f := all.frac(all.sameFloor); f < 0.90 {
+		t.Errorf("floor correct %.3f, want ≥ 0.90", f)
+	}
+	if f := float64(all.inEllipse) / float64(max(all.sameFloor, 1)); f < 0.90 {
+		t.Errorf("inside the 95%% ellipse %.3f, want ≥ 0.90", f)
 	}
 }
