@@ -23,6 +23,10 @@ const (
 	chipUMTS = 3.84e6       // UTRA chip rate (TS 25.213)
 	cpFrac   = 144.0 / 2048 // normal CP over Tu: LTE, NR, DroneID (72/1024)
 	minCPHz  = 1 / 70e-6    // shortest emission worth a CP test is ~1.05 LTE symbols
+	// envMinBWHz is the narrowest band the time-domain features are
+	// filtered to: one GSM channel.
+	envMinBWHz = 200e3
+	gsmFrameS  = 60e-3 / 13 // GSM TDMA frame, 8 timeslots (TS 45.002)
 )
 
 // features are the measurements every classifier reads, computed once per
@@ -41,6 +45,8 @@ type features struct {
 	flatness   float64 // geometric / arithmetic mean of the smoothed PSD over the occupied band (1: flat)
 	excessBWHz float64 // width holding 90% of the power above the noise reference, Hz (0: unknown)
 	contrastDB float64 // median in-band PSD over median PSD outside the span; NaN when no outside
+	envSNRDB   float64 // (S+N)/N within the time-domain filter band while on (gated PSD), dB (NaN: unknown)
+	lineFrac   float64 // fraction of the in-band excess power within ±3 bins of the strongest bin (1: a line)
 	envCV      float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
 	duty       float64 // active fraction of the analysed samples
 	bursts     []float64
@@ -48,6 +54,7 @@ type features struct {
 	cp30       float64 // same at 33.33 µs
 	cpWiFi     float64 // same at 3.2 µs
 	stf        float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
+	frame      float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
 	chip       float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
 }
 
@@ -62,11 +69,14 @@ func (f *features) toMap() map[string]float64 {
 		"duty":         f.duty,
 		"n_bursts":     float64(len(f.bursts)),
 		"contrast_db":  f.contrastDB,
+		"line_frac":    f.lineFrac,
+		"env_snr_db":   f.envSNRDB,
 		"cp15":         f.cp15,
 		"cp30":         f.cp30,
 		"cp_wifi":      f.cpWiFi,
 		"stf":          f.stf,
 		"chip_384":     f.chip,
+		"frame_corr":   f.frame,
 		"snr_db":       f.em.SNRDB,
 	}
 	if len(f.bursts) > 0 {
@@ -91,7 +101,7 @@ func (f *features) medianBurstS() float64 {
 // measure computes the features of in. It never panics on any input; an
 // emission outside the IQ window yields n == 0.
 func measure(in Input) *features {
-	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(),
+	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), frame: math.NaN(),
 		cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}
 	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
 		return f
@@ -125,6 +135,20 @@ func measure(in Input) *features {
 	}
 	fft := fourier.NewCmplxFFT(nfft)
 	spec := fft.Coefficients(nil, buf)
+	// Gate: when the detector's bursts cover under 90% of the segment, the
+	// spectral features (occupied band, contrast, noise reference) are taken
+	// over the bursts only, so a bursty carrier's gaps do not dilute its SNR.
+	pspec := spec
+	segStart := in.IQStart + start
+	gated := false
+	if g := gate(in.Em.Bursts, segStart, nfft, int(gateRampS*in.SampleRateHz)); g != nil {
+		gbuf := make([]complex128, nfft)
+		for i, w := range g {
+			gbuf[i] = buf[i] * complex(w, 0)
+		}
+		pspec = fft.Coefficients(nil, gbuf)
+		gated = true
+	}
 	binHz := in.SampleRateHz / float64(nfft)
 	freq := func(k int) float64 {
 		if k >= nfft/2 {
@@ -137,12 +161,12 @@ func measure(in Input) *features {
 		return min(max(k, 0), nfft-1)
 	}
 	// PSD in shifted order, Hann-windowed (X_w[k] = ½X[k] − ¼X[k−1] − ¼X[k+1])
-	// so a strong tone's leakage does not widen its band.
-	psd := make([]float64, nfft)
-	for k := range spec {
-		c := 0.5*spec[k] - 0.25*spec[(k+nfft-1)%nfft] - 0.25*spec[(k+1)%nfft]
-		re, im := real(c), imag(c)
-		psd[(k+nfft/2)%nfft] = re*re + im*im
+	// so a strong tone's leakage does not widen its band. gpsd is the gated
+	// PSD (the same as psd when there is no gate).
+	psd := hannPSD(spec)
+	gpsd := psd
+	if gated {
+		gpsd = hannPSD(pspec)
 	}
 	lo, hi := in.Em.FreqLowHz, in.Em.FreqHighHz
 	if !(hi > lo) {
@@ -159,15 +183,11 @@ func measure(in Input) *features {
 		wlo, whi = whi, wlo
 	}
 	smoothBins := max(16, (shi-slo)/64)
-	// For the occupancy estimate, narrow lines (bins 30× above their wide
-	// neighbourhood: spurs, distant carriers) are clipped, so a spur beside
-	// a weak burst neither sets the band nor starts the search.
-	wideOcc := movingAvg(psd, max(64, (shi-slo)/8))
-	clipped := make([]float64, nfft)
-	for k, v := range psd {
-		clipped[k] = math.Min(v, 30*wideOcc[k])
+	sm, noiseRef := smoothPSD(gpsd, slo, shi, wlo, whi, smoothBins)
+	smU, noiseU := sm, noiseRef
+	if gated {
+		smU, noiseU = smoothPSD(psd, slo, shi, wlo, whi, smoothBins)
 	}
-	sm := movingAvg(clipped, smoothBins)
 
 	inSpan := slices.Clone(sm[slo : shi+1])
 	level := percentile(inSpan, 0.9)
@@ -183,16 +203,6 @@ func measure(in Input) *features {
 	// never more than 30 dB under the strong part (an SSB does not hide a
 	// weaker data region, but a tone's leakage is not a band); without a
 	// noise reference, -10 dB from the strong part.
-	var out []float64
-	for k := 0; k < nfft; k++ {
-		if k < wlo || k > whi {
-			out = append(out, sm[k]) // smoothed: its median is the mean noise density
-		}
-	}
-	noiseRef := math.NaN()
-	if len(out) >= max(8, nfft/20) {
-		noiseRef = median(slices.Clone(out))
-	}
 	thr := level / 10
 	if noiseRef > 0 {
 		thr = math.Max(2*noiseRef, math.Min(level/10, math.Max(4*noiseRef, level/1000)))
@@ -230,10 +240,10 @@ func measure(in Input) *features {
 	// Lines: if under a quarter of the unsmoothed bins in the band reach
 	// the threshold, the band is a smoothing footprint around a line (tone,
 	// DC, spur): its width is what the bins themselves cover.
-	fillThr := math.Max(thr, 1e-3*percentile(slices.Clone(psd[a:b+1]), 0.99)) // a Hann line's skirts end 30 dB down; one strong line (a GSM FCCH) does not set it
+	fillThr := math.Max(thr, 1e-3*percentile(slices.Clone(gpsd[a:b+1]), 0.99)) // a Hann line's skirts end 30 dB down; one strong line (a GSM FCCH) does not set it
 	above := 0
 	for k := a; k <= b; k++ {
-		if psd[k] >= fillThr {
+		if gpsd[k] >= fillThr {
 			above++
 		}
 	}
@@ -267,16 +277,19 @@ func measure(in Input) *features {
 		}
 	}
 
-	// Contrast: occupied band against everything outside the widened span.
-	if !math.IsNaN(noiseRef) {
-		inMed := median(slices.Clone(sm[a : b+1]))
-		outMed := noiseRef
+	// Contrast: occupied band against everything outside the widened span,
+	// on the ungated PSD: the SNR averaged over the whole emission, so a
+	// weak bursty carrier is still judged as weak.
+	if !math.IsNaN(noiseU) {
+		inMed := median(slices.Clone(smU[a : b+1]))
+		outMed := noiseU
 		if outMed > 0 && inMed > 0 {
 			f.contrastDB = 10 * math.Log10(inMed/outMed)
 		} else if inMed > 0 {
 			f.contrastDB = 100
 		}
 	}
+	f.lineFrac = lineFraction(psd[a:b+1], noiseU)
 
 	// Filter to the occupied band (plus 2%) and return to time. Spectral
 	// lines (bins 30× above their wide neighbourhood) are cut too, so they
@@ -287,21 +300,47 @@ func measure(in Input) *features {
 	dcHz := 2e3 + 3*binHz
 	wideband := f.occBWHz >= 1e6
 	fpad := 0.02*f.occBWHz + 2*binHz
-	wide := movingAvg(psd, max(64, (b-a)/8))
-	for k := range spec {
-		sk := (k + nfft/2) % nfft
-		if fk := freq(k); fk < f.occLoHz-fpad || fk > f.occHiHz+fpad || ((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*wide[sk]) {
-			spec[k] = 0
+	// The filter is at least envMinBWHz wide around the occupied band: a
+	// weak carrier's occupied band shrinks to its strongest bins, and a
+	// GMSK/GFSK signal cut to those is no longer constant-envelope.
+	fLo, fHi := f.occLoHz-fpad, f.occHiHz+fpad
+	if w := fHi - fLo; w < envMinBWHz {
+		fLo, fHi = fLo-(envMinBWHz-w)/2, fHi+(envMinBWHz-w)/2
+	}
+	f.envSNRDB = f.contrastDB
+	if noiseRef > 0 {
+		var sum float64
+		ka, kb := bin(fLo), bin(fHi)
+		for k := ka; k <= kb; k++ {
+			sum += sm[k]
 		}
+		f.envSNRDB = 10 * math.Log10(math.Max(1e-3, sum/float64(kb-ka+1)/noiseRef))
+	}
+	wide := movingAvg(psd, max(64, (b-a)/8))
+	oLo, oHi := f.occLoHz-fpad, f.occHiHz+fpad
+	bandpass := func(lo, hi float64) []complex128 {
+		x := make([]complex128, nfft)
+		for k, v := range spec {
+			sk := (k + nfft/2) % nfft
+			if fk := freq(k); fk >= lo && fk <= hi && !((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*wide[sk]) {
+				x[k] = v
+			}
+		}
+		y := fft.Sequence(nil, x)[:len(seg)]
+		scale := 1 / float64(nfft)
+		for i := range y {
+			y[i] *= complex(scale, 0)
+		}
+		return y
 	}
 	f.nEff = int(float64(len(seg)) * math.Min(1, f.occBWHz/in.SampleRateHz))
-	y := fft.Sequence(nil, spec)[:len(seg)]
-	scale := 1 / float64(nfft)
-	for i := range y {
-		y[i] *= complex(scale, 0)
+	y := bandpass(oLo, oHi)
+	yw := y
+	if fLo < oLo || fHi > oHi {
+		yw = bandpass(fLo, fHi)
 	}
 
-	f.envelope(y)
+	f.envelope(y, yw)
 	fs := in.SampleRateHz
 	f.cp15 = cpContrast(y, tuLTE15S*fs, cpFrac*tuLTE15S*fs)
 	f.cp30 = cpContrast(y, tuNR30S*fs, cpFrac*tuNR30S*fs)
@@ -315,10 +354,118 @@ func measure(in Input) *features {
 	return f
 }
 
+// hannPSD returns |X_w[k]|² in shifted order (DC at len/2), where X_w is
+// the Hann-windowed spectrum X_w[k] = ½X[k] − ¼X[k−1] − ¼X[k+1].
+func hannPSD(spec []complex128) []float64 {
+	n := len(spec)
+	psd := make([]float64, n)
+	for k := range spec {
+		c := 0.5*spec[k] - 0.25*spec[(k+n-1)%n] - 0.25*spec[(k+1)%n]
+		re, im := real(c), imag(c)
+		psd[(k+n/2)%n] = re*re + im*im
+	}
+	return psd
+}
+
+// smoothPSD returns psd with narrow lines (bins 30× above their wide
+// neighbourhood: spurs, distant carriers) clipped and then smoothed over
+// smoothBins, so a spur beside a weak burst neither sets the band nor
+// starts the search; and the noise reference, the median of the smoothed
+// PSD outside the widened span [wlo, whi] (the mean noise density), NaN
+// when too little lies outside.
+func smoothPSD(psd []float64, slo, shi, wlo, whi, smoothBins int) ([]float64, float64) {
+	n := len(psd)
+	wideOcc := movingAvg(psd, max(64, (shi-slo)/8))
+	clipped := make([]float64, n)
+	for k, v := range psd {
+		clipped[k] = math.Min(v, 30*wideOcc[k])
+	}
+	sm := movingAvg(clipped, smoothBins)
+	var out []float64
+	for k := 0; k < n; k++ {
+		if k < wlo || k > whi {
+			out = append(out, sm[k])
+		}
+	}
+	noiseRef := math.NaN()
+	if len(out) >= max(8, n/20) {
+		noiseRef = median(out)
+	}
+	return sm, noiseRef
+}
+
+// lineFraction is the share of the excess power (over noise density
+// noise) of band that lies within ±3 bins of its strongest bin: near 1 for
+// a line (tone, spur, unmodulated carrier), near 7/len(band) for a
+// modulated carrier. 0 when there is no excess or no noise reference.
+func lineFraction(band []float64, noise float64) float64 {
+	if len(band) == 0 || !(noise > 0) {
+		return 0
+	}
+	var tot float64
+	pk := 0
+	for k, v := range band {
+		tot += math.Max(0, v-noise)
+		if v > band[pk] {
+			pk = k
+		}
+	}
+	if !(tot > 0) {
+		return 0
+	}
+	var line float64
+	for k := max(0, pk-3); k <= min(len(band)-1, pk+3); k++ {
+		line += math.Max(0, band[k]-noise)
+	}
+	return line / tot
+}
+
+// gateRampS is the raised-cosine ramp at each end of a gate window: it
+// keeps a strong line's spectrum from spreading through the gate's edges
+// (beyond ~2/gateRampS = 40 kHz the leakage is over 40 dB down).
+const gateRampS = 50e-6
+
+// gate returns weights for a segment of n samples starting at absolute
+// sample segStart: 1 inside the bursts, 0 outside, with raised-cosine ramps
+// of up to ramp samples inside each burst's ends. It returns nil when there
+// are no bursts or they cover at least 90% of the segment (nothing to gain).
+func gate(bursts []dsp.Burst, segStart int64, n, ramp int) []float64 {
+	if len(bursts) == 0 {
+		return nil
+	}
+	g := make([]float64, n)
+	on := 0
+	for _, b := range bursts {
+		lo := max(b.StartSample-segStart, 0)
+		hi := min(b.StartSample+b.SampleCount-segStart, int64(n))
+		if hi <= lo {
+			continue
+		}
+		r := min(int64(ramp), (hi-lo)/2)
+		for i := lo; i < hi; i++ {
+			w := 1.0
+			if d := min(i-lo, hi-1-i); d < r {
+				w = 0.5 - 0.5*math.Cos(math.Pi*(float64(d)+0.5)/float64(r))
+			}
+			if g[i] == 0 {
+				on++
+			}
+			g[i] = math.Max(g[i], w)
+		}
+	}
+	if on == 0 || float64(on) >= 0.9*float64(n) {
+		return nil
+	}
+	return g
+}
+
 // envelope measures the active samples (smoothed power above the geometric
 // middle of its 10th and 95th percentiles when they differ by > 6 dB), their
 // power's coefficient of variation and the bursts they form.
-func (f *features) envelope(y []complex128) {
+//
+// Bursts and duty are read from y, the envelope CV from yw (y over a band
+// at least envMinBWHz wide; the same slice when the band is that wide).
+func (f *features) envelope(y, yw []complex128) {
 	p := make([]float64, len(y))
 	for i, v := range y {
 		p[i] = real(v)*real(v) + imag(v)*imag(v)
@@ -341,7 +488,14 @@ func (f *features) envelope(y []complex128) {
 	if f.occBWHz > 0 {
 		w1 = max(1, min(len(y)/8, int(f.fs/f.occBWHz)))
 	}
-	sym := movingAvg(p, w1) // power over one symbol: takes the out-of-band-free noise down
+	pw := p
+	if &yw[0] != &y[0] {
+		pw = make([]float64, len(yw))
+		for i, v := range yw {
+			pw[i] = real(v)*real(v) + imag(v)*imag(v)
+		}
+	}
+	sym := movingAvg(pw, w1) // power over one symbol: takes the out-of-band-free noise down
 	// Winsorise at the 99.5th percentile: a receiver's start-up transient
 	// or one impulse must not dominate the envelope statistics.
 	subSym := make([]float64, 0, len(sym)/4+1)
@@ -390,12 +544,52 @@ func (f *features) envelope(y []complex128) {
 		return
 	}
 	f.duty = float64(nAct) / float64(len(y))
+	f.frame = frameCorr(sm, gsmFrameS*f.fs)
 	if cvW > 0 {
 		f.envCV = cvSum / cvW
 		return
 	}
 	mean := allSum / float64(nAct)
 	f.envCV = math.Sqrt(math.Max(0, allSum2/float64(nAct)-mean*mean)) / mean
+}
+
+// frameCorr is the Pearson correlation of the power envelope p with itself
+// one lag later, minus that at half the lag (over at least 1.5 lags of p): a TDMA carrier whose active
+// timeslots repeat every frame gives ≈ 1 − r(½ frame) (≈ 1.3 for half the
+// slots on, ≈ 0.8 for three); continuous signals and noise ≈ 0. The
+// envelope is read every 16th sample. NaN when p holds under 1.5 lags.
+func frameCorr(p []float64, lagF float64) float64 {
+	const step = 16
+	lag := int(math.Round(lagF / step))
+	if lag < 4 || len(p) < lag*step*3/2 {
+		return math.NaN()
+	}
+	sub := make([]float64, 0, len(p)/step+1)
+	for i := 0; i < len(p); i += step {
+		sub = append(sub, p[i])
+	}
+	r := func(l int) float64 {
+		var ma, mb float64
+		n := len(sub) - l
+		for i := 0; i < n; i++ {
+			ma += sub[i]
+			mb += sub[i+l]
+		}
+		ma /= float64(n)
+		mb /= float64(n)
+		var ab, aa, bb float64
+		for i := 0; i < n; i++ {
+			a, b := sub[i]-ma, sub[i+l]-mb
+			ab += a * b
+			aa += a * a
+			bb += b * b
+		}
+		if aa == 0 || bb == 0 {
+			return 0
+		}
+		return ab / math.Sqrt(aa*bb)
+	}
+	return r(lag) - r(lag/2)
 }
 
 // rho is the normalised autocorrelation magnitude of y at integer lag:

@@ -14,17 +14,22 @@ import (
 // Features: occupied width 40–400 kHz (GMSK is ~250 kHz wide at -10 dB
 // and ~350 kHz 6 dB over the noise at high SNR; a weak burst or a capture
 // edge shrinks it, to ≥ 25 kHz within 100 kHz of the capture edge; the
-// 20 kHz HackRF comb spurs stay below 40 kHz),
-// constant envelope (power CV within 0.3 of what a constant envelope plus
-// the measured noise gives, never Gaussian-like), on for at least one
-// timeslot, a band where GSM is deployed, 2 dB over the noise. Under 6 dB
-// SNR the envelope cannot confirm GMSK: such carriers must show bursts at
-// least one timeslot long (or be continuous) and a detector span of at
-// least 100 kHz (unless at the capture edge), get the minimum confidence
-// and say so in the text. Bursts of a
-// whole number of timeslots, or a continuous BCCH, raise the confidence
-// (burst timing is unreliable on weak carriers, so it is no gate). Link
-// from the band plan.
+// 20 kHz HackRF comb spurs stay below 40 kHz), constant envelope (power CV, over at least a
+// 200 kHz channel, within 0.3 of what a constant envelope plus the
+// measured noise gives, never Gaussian-like), on for at least one
+// timeslot, a band where GSM is deployed, 2 dB over the noise.
+//
+// Weak carriers (under 6 dB over the noise, averaged over the emission):
+// the envelope cannot confirm GMSK, so only a
+// spiky envelope is rejected; such carriers must show TDMA timing instead
+// (timeslot-long bursts, the 4.615 ms frame period in the power, or a
+// continuous carrier) and a detector span of at least 100 kHz; they get
+// the minimum confidence and say so in the text. Carriers cut by the
+// capture edge lose their constant envelope (half a GMSK spectrum is not
+// constant-envelope): they need timing evidence or 2 frames on air, and
+// are also named at the minimum confidence. Bursts of a whole number of
+// timeslots, or a continuous BCCH, raise the confidence. Link from the
+// band plan.
 func classifyGSM(f *features, p *bandplan.Plan) Label {
 	b, inBand := bandFor(p, f, "gsm")
 	w := f.occBWHz
@@ -35,14 +40,19 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	if edge {
 		minW = 25e3
 	}
+	// Cut: the occupied band reaches the anti-alias roll-off (the outer 5%
+	// of the capture, at least 25 kHz), so part of the carrier is missing.
+	guard := math.Max(25e3, 0.05*f.fs)
+	cut := f.occHiHz > f.fs/2-guard || f.occLoHz < -f.fs/2+guard
 	if !inBand || w < minW || w > 400e3 || !strongEnough(f) || math.IsNaN(f.envCV) {
 		return Label{}
 	}
 	cvMax := math.Min(0.85, constEnvCV(f)+0.3)
 	weak := !math.IsNaN(f.contrastDB) && f.contrastDB < 6
-	if weak {
+	if weak || cut {
 		// Below 6 dB SNR a constant envelope (CV ≥ 0.75) and Gaussian
-		// noise (CV 1) cannot be told apart: only reject a spiky envelope.
+		// noise (CV 1) cannot be told apart, and a cut carrier is not
+		// constant-envelope: only reject a spiky envelope.
 		cvMax = 1.5
 	}
 	if f.envCV > cvMax {
@@ -50,8 +60,13 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	}
 	med := f.medianBurstS()
 	continuous := f.duty >= 0.9 && float64(f.n)/f.fs >= 1e-3
-	if weak && !continuous && med < 0.45e-3 {
-		return Label{} // weak and not even timeslot-long bursts: nothing confirms GSM
+	framed := ok(f.frame, 0.5) // active timeslots repeat every TDMA frame
+	timed := continuous || framed || med >= 0.45e-3
+	if weak && !timed {
+		return Label{} // weak and no TDMA timing: nothing confirms GSM
+	}
+	if cut && !timed && f.durS < 2*gsmFrameS {
+		return Label{} // a cut carrier, too short to be a BTS carrier and no timing
 	}
 	if weak && !edge && f.em.FreqHighHz-f.em.FreqLowHz < 100e3 {
 		return Label{} // weak, and the detector saw less than half a carrier
@@ -60,22 +75,31 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 		return Label{}
 	}
 	conf := 0.55 + 0.25*ramp(cvMax-f.envCV, 0, 0.3)
-	if continuous || (med >= 0.45e-3 && math.Abs(med/577e-6-math.Round(med/577e-6)) < 0.15) {
-		conf += 0.2 // bursts a whole number of timeslots, or a BCCH carrier
+	if continuous || framed || (med >= 0.45e-3 && math.Abs(med/577e-6-math.Round(med/577e-6)) < 0.15) {
+		conf += 0.2 // bursts a whole number of timeslots, frame-periodic, or a BCCH carrier
 	}
 	link := b.Link
 	text := fmt.Sprintf("GSM %s (%s)", link, b.Name)
-	if weak {
+	switch {
+	case weak:
 		conf = MinConfidence
-		text = fmt.Sprintf("GSM %s (%s, weak: width and band only)", link, b.Name)
+		text = fmt.Sprintf("GSM %s (%s, weak: width, band and timing only)", link, b.Name)
+	case cut:
+		conf = MinConfidence
+		text = fmt.Sprintf("GSM %s (%s, cut by the capture edge: width, band and timing only)", link, b.Name)
 	}
 	return Label{Class: ClassGSM, Link: link, Band: b.Name, Confidence: clamp01(conf), Text: text}
 }
 
 // constEnvCV is the power coefficient of variation a constant-envelope
-// signal shows at the emission's SNR s: √(2s+1)/(s+1).
+// signal shows at the emission's SNR s: √(2s+1)/(s+1). s comes from the
+// (S+N)/N within the envelope's filter band while the emission is on
+// (env_snr_db), else the contrast, else the detector's SNR.
 func constEnvCV(f *features) float64 {
-	snrDB := f.contrastDB
+	snrDB := f.envSNRDB
+	if math.IsNaN(snrDB) {
+		snrDB = f.contrastDB
+	}
 	if math.IsNaN(snrDB) {
 		snrDB = f.em.SNRDB
 	}

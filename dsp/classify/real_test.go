@@ -202,10 +202,14 @@ func TestRealRecordings(t *testing.T) {
 					}
 					continue
 				}
-				if a.Label == "gsm-dl" && r.name == "gsm900-band-937M" {
-					// The README rates these weak carriers (one half cut by each
-					// capture edge) "lower confidence": logged, not required.
-					t.Logf("gsm-dl @%d weak carrier: %q (informational)", a.Start, lab.Text)
+				if a.Label == "gsm-dl" && a.Count >= int64(10e-3*r.fs) {
+					// A carrier annotated for ≥ 10 ms (the GSM-900 files: BCCH,
+					// weak and edge-cut carriers) must be named, every one.
+					if key := fmt.Sprintf("%s@%.0f", r.name, deref(a.LowHz)); !good && knownMiss[key] != "" {
+						t.Logf("KNOWN MISS %s: %q: %s", key, lab.Text, knownMiss[key])
+					} else if !good {
+						t.Errorf("gsm-dl carrier @%d [%v..%v]: got %q, want GSM downlink", a.Start, deref(a.LowHz), deref(a.HighHz), lab.Text)
+					}
 					continue
 				}
 				if a.Label == "gsm-dl" {
@@ -234,6 +238,14 @@ func TestRealRecordings(t *testing.T) {
 	}
 }
 
+// knownMiss lists ground-truth windows the classifier still gets wrong,
+// with why; each is reported in the log, never silently passed. Remove an
+// entry once it is fixed.
+var knownMiss = map[string]string{
+	"gsm900-band-937M@937900000": "a strong narrow line at 938.000 MHz sits inside this 200 kHz carrier; " +
+		"over the GSM channel the envelope CV is 1.4 at 9 dB contrast, so the constant-envelope test rejects it",
+}
+
 func deref(p *float64) float64 {
 	if p == nil {
 		return math.NaN()
@@ -243,7 +255,7 @@ func deref(p *float64) float64 {
 
 func fmtFeatures(m map[string]float64) string {
 	var b strings.Builder
-	for _, k := range []string{"occ_bw_hz", "contrast_db", "env_cv", "duty", "burst_med_s", "cp15", "cp30", "cp_wifi", "stf", "chip_384"} {
+	for _, k := range []string{"occ_bw_hz", "contrast_db", "env_cv", "duty", "burst_med_s", "frame_corr", "env_snr_db", "line_frac", "cp15", "cp30", "cp_wifi", "stf", "chip_384"} {
 		if v, ok := m[k]; ok {
 			fmt.Fprintf(&b, "%s=%.3g ", k, v)
 		}
