@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rfwarden/rfwarden/firmware/nodecheck"
+	"github.com/rfwarden/rfwarden/firmware/provision"
+	"github.com/rfwarden/rfwarden/sensor/config"
+)
+
+const nodeUsage = `usage: rfwarden node SUBCOMMAND [flags]
+
+Provision and check sensor nodes.
+
+  keygen  --out DIR                       make the site's Ed25519 signing key pair (site.key 0600, site.pub)
+  bundle  --key site.key --config node.yaml [--ca ca.pem] [--cert node.pem]
+          [--node-key node-key.pem] [--mqtt-password-file pw] --out node.tar
+                                          validate node.yaml and sign a bundle of it and its MQTT files
+  verify  --pub site.pub BUNDLE           check a bundle's signature and hashes, list its files
+  install --pub site.pub [--dir /etc/rfwarden] [--owner USER[:GROUP]] BUNDLE
+                                          verify, then write the files atomically (secrets 0600)
+  check   [--config node.yaml | --serial S] [--noise=false] [--json]
+                                          report the HackRF board, firmware, USB link and noise floor
+
+Run "rfwarden node SUBCOMMAND -h" for the flags of one subcommand.
+`
+
+// cmdNode dispatches `rfwarden node SUBCOMMAND`.
+func cmdNode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, nodeUsage)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	sub := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"keygen":  nodeKeygen,
+		"bundle":  nodeBundle,
+		"verify":  nodeVerify,
+		"install": nodeInstall,
+		"check": func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			return nodeCheck(ctx, args, stdout, stderr, nodecheck.DefaultDeps)
+		},
+	}
+	f, ok := sub[args[0]]
+	if !ok {
+		fmt.Fprint(stderr, nodeUsage)
+		return fmt.Errorf("node: unknown subcommand %q", args[0])
+	}
+	return f(ctx, args[1:], stdout, stderr)
+}
+
+// nodeFlags returns a flag set for `node NAME` that prints usage to stderr.
+func nodeFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("node "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintf(stderr, "usage: rfwarden node %s %s\n\n", name, usage); fs.PrintDefaults() }
+	return fs
+}
+
+// parseNodeFlags parses args; -h is not an error, other problems are errUsage.
+func parseNodeFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, errUsage
+	}
+	return false, nil
+}
+
+func nodeKeygen(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := nodeFlags("keygen", "--out DIR", stderr)
+	out := fs.String("out", "", "directory for site.key and site.pub (created 0700 if missing)")
+	if help, err := parseNodeFlags(fs, args); help || err != nil {
+		return err
+	}
+	if *out == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	id, err := provision.WriteKeyPair(*out, rand.Reader)
+	if err != nil {
+		return fmt.Errorf("node keygen: %w", err)
+	}
+	_, err = fmt.Fprintf(stdout, "wrote %s (private, 0600) and %s; key ID %s\nkeep %s offline; copy %s to every node\n",
+		filepath.Join(*out, provision.PrivateKeyFile), filepath.Join(*out, provision.PublicKeyFile), id,
+		provision.PrivateKeyFile, provision.PublicKeyFile)
+	return err
+}
+
+// readInput reads an input file of at most provision.MaxMemberBytes; an
+// empty path yields nil (absent).
+func readInput(what, path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", what, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, provision.MaxMemberBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s %q: %w", what, path, err)
+	}
+	if len(b) > provision.MaxMemberBytes {
+		return nil, fmt.Errorf("%s %q: larger than %d bytes", what, path, provision.MaxMemberBytes)
+	}
+	return b, nil
+}
+
+func nodeBundle(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := nodeFlags("bundle", "--key site.key --config node.yaml [--ca ...] [--cert ...] [--node-key ...] [--mqtt-password-file ...] --out node.tar", stderr)
+	keyPath := fs.String("key", os.Getenv("RFW_SITE_KEY"), "site signing key from `node keygen` (env RFW_SITE_KEY)")
+	cfgPath := fs.String("config", "", "node YAML; validated, and its mqtt.* file paths must match the files given")
+	ca := fs.String("ca", "", "PEM CA certificate of the broker (installed as ca.pem)")
+	cert := fs.String("cert", "", "PEM client certificate of the node (installed as node.pem)")
+	nodeKey := fs.String("node-key", "", "PEM client private key of the node (installed as node-key.pem, 0600)")
+	pw := fs.String("mqtt-password-file", "", "file holding the node's MQTT password (installed as mqtt.pass, 0600)")
+	out := fs.String("out", "", "bundle file to write (0600)")
+	if help, err := parseNodeFlags(fs, args); help || err != nil {
+		return err
+	}
+	if *keyPath == "" || *cfgPath == "" || *out == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	priv, err := provision.ReadPrivateKey(*keyPath)
+	if err != nil {
+		return fmt.Errorf("node bundle: %w", err)
+	}
+	var in provision.Inputs
+	for _, x := range []struct {
+		what, path string
+		dst        *[]byte
+	}{{"node config", *cfgPath, &in.Config}, {"CA", *ca, &in.CA}, {"client certificate", *cert, &in.Cert},
+		{"client key", *nodeKey, &in.Key}, {"MQTT password file", *pw, &in.Password}} {
+		if *x.dst, err = readInput(x.what, x.path); err != nil {
+			return fmt.Errorf("node bundle: %w", err)
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("node bundle: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	m, err := provision.Build(tmp, priv, in, time.Now())
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), *out)
+	}
+	if err != nil {
+		return fmt.Errorf("node bundle %s: %w", *cfgPath, err)
+	}
+	fmt.Fprintf(stdout, "wrote %s: site %s, sensor %s, key %s\n", *out, m.Site, m.Sensor, m.KeyID)
+	return printFiles(stdout, m)
+}
+
+func printFiles(w io.Writer, m provision.Manifest) error {
+	for _, f := range m.Files {
+		mode := "0644"
+		if provision.IsSecret(f.Name) {
+			mode = "0600"
+		}
+		if _, err := fmt.Fprintf(w, "  %-13s %s %7d  sha256:%s\n", f.Name, mode, f.Size, f.SHA256); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openVerified reads and verifies the bundle at path with the public key
+// at pubPath.
+func openVerified(pubPath, path string) (*provision.Bundle, error) {
+	pub, err := provision.ReadPublicKey(pubPath)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open bundle: %w", err)
+	}
+	defer f.Close()
+	b, err := provision.ReadVerify(f, pub)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", path, err)
+	}
+	return b, nil
+}
+
+func nodeVerify(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := nodeFlags("verify", "--pub site.pub BUNDLE", stderr)
+	pubPath := fs.String("pub", os.Getenv("RFW_SITE_PUB"), "site public key (env RFW_SITE_PUB)")
+	if help, err := parseNodeFlags(fs, args); help || err != nil {
+		return err
+	}
+	if *pubPath == "" || fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	b, err := openVerified(*pubPath, fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("node verify: %w", err)
+	}
+	m := b.Manifest
+	fmt.Fprintf(stdout, "ok: %s: site %s, sensor %s, signed by key %s on %s, installs into %s\n",
+		fs.Arg(0), m.Site, m.Sensor, m.KeyID, m.Created.UTC().Format(time.RFC3339), dirOrAny(m.Dir))
+	return printFiles(stdout, m)
+}
+
+func dirOrAny(dir string) string {
+	if dir == "" {
+		return "any dir"
+	}
+	return dir
+}
+
+func nodeInstall(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := nodeFlags("install", "--pub site.pub [--dir /etc/rfwarden] [--owner USER[:GROUP]] BUNDLE", stderr)
+	pubPath := fs.String("pub", os.Getenv("RFW_SITE_PUB"), "site public key (env RFW_SITE_PUB)")
+	dir := fs.String("dir", "/etc/rfwarden", "install directory; must be the one node.yaml names for its files")
+	owner := fs.String("owner", "", "give the files to USER[:GROUP] (names or numbers; needs root), e.g. rfwarden")
+	if help, err := parseNodeFlags(fs, args); help || err != nil {
+		return err
+	}
+	if *pubPath == "" || fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	opt, err := parseOwner(*owner)
+	if err != nil {
+		return fmt.Errorf("node install: %w", err)
+	}
+	b, err := openVerified(*pubPath, fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("node install: %w", err)
+	}
+	paths, err := provision.Install(b, *dir, opt)
+	if err != nil {
+		return fmt.Errorf("node install: %w", err)
+	}
+	fmt.Fprintf(stdout, "installed sensor %s of site %s (key %s):\n", b.Manifest.Sensor, b.Manifest.Site, b.Manifest.KeyID)
+	for _, p := range paths {
+		fmt.Fprintf(stdout, "  %s\n", p)
+	}
+	return nil
+}
+
+// parseOwner turns USER[:GROUP] into install options; GROUP defaults to
+// USER's primary group.
+func parseOwner(s string) (provision.InstallOptions, error) {
+	if s == "" {
+		return provision.InstallOptions{}, nil
+	}
+	name, group, hasGroup := strings.Cut(s, ":")
+	uid, err := strconv.Atoi(name)
+	gid := -1
+	if err != nil {
+		u, err := user.Lookup(name)
+		if err != nil {
+			return provision.InstallOptions{}, fmt.Errorf("owner %q: %w", name, err)
+		}
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
+	}
+	if hasGroup {
+		if gid, err = strconv.Atoi(group); err != nil {
+			g, err := user.LookupGroup(group)
+			if err != nil {
+				return provision.InstallOptions{}, fmt.Errorf("group %q: %w", group, err)
+			}
+			gid, _ = strconv.Atoi(g.Gid)
+		}
+	}
+	return provision.InstallOptions{Chown: true, UID: uid, GID: gid}, nil
+}
+
+// nodeCheck runs `node check` with the outside world from deps(serial).
+func nodeCheck(ctx context.Context, args []string, stdout, stderr io.Writer, deps func(serial string) nodecheck.Deps) error {
+	fs := nodeFlags("check", "[--config node.yaml | --serial S] [--noise=false] [--json]", stderr)
+	cfgPath := fs.String("config", os.Getenv("RFW_SENSOR_CONFIG"), "node YAML; its source.serial selects the board (env RFW_SENSOR_CONFIG)")
+	serial := fs.String("serial", "", "board serial (overrides --config)")
+	noise := fs.Bool("noise", true, "run the 0.1 s noise-floor self-test with hackrf_transfer")
+	centerHz := fs.Int64("noise-center-hz", nodecheck.DefaultNoiseCenterHz, "self-test centre frequency")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if help, err := parseNodeFlags(fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if *serial == "" && *cfgPath != "" {
+		cfg, err := config.Load(*cfgPath)
+		if err != nil {
+			return fmt.Errorf("node check: %w", err)
+		}
+		*serial = cfg.Source.Serial
+	}
+	r, err := nodecheck.Run(ctx, deps(*serial), nodecheck.Options{Serial: *serial, NoiseTest: *noise, CenterHz: *centerHz})
+	if err != nil {
+		return fmt.Errorf("node check: %w", err)
+	}
+	if *asJSON {
+		err = r.WriteJSON(stdout)
+	} else {
+		err = r.WriteText(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if r.Worst() == nodecheck.Fail {
+		return errors.New("node check: the node is not ready (see FAIL lines)")
+	}
+	return nil
+}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/firmware/hackrf"
+	"github.com/rfwarden/rfwarden/firmware/nodecheck"
+)
+
+// nodePKI writes ca.pem, node.pem and node-key.pem (a CA and a client
+// certificate it signed) into dir and returns their paths.
+func nodePKI(t *testing.T, dir string) (ca, cert, key string) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	now := time.Now()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "site CA"}, NotBefore: now.Add(-time.Hour),
+		NotAfter: now.Add(24 * time.Hour), IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "wing-a-1"}, NotBefore: now.Add(-time.Hour),
+		NotAfter: now.Add(24 * time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &k.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(k)
+	write := func(name, typ string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	return write("ca.pem", "CERTIFICATE", caDER), write("node.pem", "CERTIFICATE", der), write("node-key.pem", "PRIVATE KEY", keyDER)
+}
+
+// provisionFixture makes a key pair, PKI, password and a node.yaml whose
+// files live in etc, and returns the paths.
+type provisionFixture struct {
+	root, keys, etc, config, ca, cert, key, pw string
+}
+
+func newProvisionFixture(t *testing.T) provisionFixture {
+	t.Helper()
+	root := t.TempDir()
+	f := provisionFixture{root: root, keys: filepath.Join(root, "keys"), etc: filepath.Join(root, "etc", "rfwarden")}
+	var out, errb bytes.Buffer
+	if err := cmdNode(context.Background(), []string{"keygen", "--out", f.keys}, &out, &errb); err != nil {
+		t.Fatalf("keygen: %v (%s)", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "key ID") {
+		t.Errorf("keygen output %q", out.String())
+	}
+	in := filepath.Join(root, "in")
+	os.MkdirAll(in, 0o700)
+	f.ca, f.cert, f.key = nodePKI(t, in)
+	f.pw = filepath.Join(in, "pw")
+	os.WriteFile(f.pw, []byte("correct horse\n"), 0o600)
+	f.config = filepath.Join(in, "node.yaml")
+	cfg := fmt.Sprintf(`site: hmp-north
+sensor: wing-a-1
+mqtt:
+  url: ssl://127.0.0.1:8883
+  ca_file: %[1]s/ca.pem
+  cert_file: %[1]s/node.pem
+  key_file: %[1]s/node-key.pem
+  username: wing-a-1
+  password_file: %[1]s/mqtt.pass
+outbox: {dir: /var/lib/rfwarden/outbox}
+source: {kind: hackrf}
+bands:
+  - {name: gsm900-ul, low_hz: 880e6, high_hz: 915e6}
+`, f.etc)
+	os.WriteFile(f.config, []byte(cfg), 0o644)
+	return f
+}
+
+func (f provisionFixture) bundle(t *testing.T, out string) error {
+	t.Helper()
+	var o, e bytes.Buffer
+	return cmdNode(context.Background(), []string{"bundle", "--key", filepath.Join(f.keys, "site.key"), "--config", f.config,
+		"--ca", f.ca, "--cert", f.cert, "--node-key", f.key, "--mqtt-password-file", f.pw, "--out", out}, &o, &e)
+}
+
+func TestNodeProvisioningFlow(t *testing.T) {
+	f := newProvisionFixture(t)
+	bundle := filepath.Join(f.root, "node-wing-a-1.tar")
+	if err := f.bundle(t, bundle); err != nil {
+		t.Fatalf("bundle: %v", err)
+	}
+	if st, err := os.Stat(bundle); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("bundle file: %v, %v; want mode 0600 (it holds secrets)", st, err)
+	}
+	pub := filepath.Join(f.keys, "site.pub")
+	var out, errb bytes.Buffer
+	if err := cmdNode(context.Background(), []string{"verify", "--pub", pub, bundle}, &out, &errb); err != nil {
+		t.Fatalf("verify: %v (%s)", err, errb.String())
+	}
+	for _, want := range []string{"ok: ", "site hmp-north, sensor wing-a-1", "installs into " + f.etc, "node-key.pem  0600", "mqtt.pass     0600", "ca.pem        0644"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("verify output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for range 2 { // a second install replaces the files in place
+		out.Reset()
+		if err := cmdNode(context.Background(), []string{"install", "--pub", pub, "--dir", f.etc, bundle}, &out, &errb); err != nil {
+			t.Fatalf("install: %v (%s)", err, errb.String())
+		}
+	}
+	if n := strings.Count(out.String(), f.etc); n != 5 {
+		t.Errorf("install listed %d files:\n%s", n, out.String())
+	}
+	for name, mode := range map[string]os.FileMode{"node.yaml": 0o644, "ca.pem": 0o644, "node.pem": 0o644, "node-key.pem": 0o600, "mqtt.pass": 0o600} {
+		st, err := os.Stat(filepath.Join(f.etc, name))
+		if err != nil || st.Mode().Perm() != mode {
+			t.Errorf("%s: %v, %v; want mode %o", name, st, err, mode)
+		}
+	}
+	// The installed node config passes the sensor's own check.
+	out.Reset()
+	if err := run(context.Background(), []string{"sensor", "--check", "--config", filepath.Join(f.etc, "node.yaml")}, &out, &errb); err != nil {
+		t.Errorf("sensor --check on the installed config: %v", err)
+	}
+}
+
+func TestNodeInstallRefusesBadBundles(t *testing.T) {
+	f := newProvisionFixture(t)
+	bundle := filepath.Join(f.root, "b.tar")
+	if err := f.bundle(t, bundle); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(bundle)
+	flipped := bytes.Clone(good)
+	flipped[bytes.Index(flipped, []byte("sensor: wing-a-1"))+8] ^= 1
+	otherKeys := filepath.Join(f.root, "other")
+	if err := cmdNode(context.Background(), []string{"keygen", "--out", otherKeys}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		data    []byte
+		pub     string
+		wantErr string
+	}{
+		{"flipped byte", flipped, filepath.Join(f.keys, "site.pub"), "does not match manifest"},
+		{"wrong key", good, filepath.Join(otherKeys, "site.pub"), "signature invalid"},
+		{"truncated", good[:1000], filepath.Join(f.keys, "site.pub"), "malformed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "bad.tar")
+			os.WriteFile(p, tt.data, 0o600)
+			dir := filepath.Join(t.TempDir(), "etc")
+			err := cmdNode(context.Background(), []string{"install", "--pub", tt.pub, "--dir", dir, p}, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+			}
+			if _, err := os.Stat(dir); !os.IsNotExist(err) {
+				t.Errorf("install dir exists after a refused bundle (%v)", err)
+			}
+			if err := cmdNode(context.Background(), []string{"verify", "--pub", tt.pub, p}, io.Discard, io.Discard); err == nil {
+				t.Error("verify accepts it")
+			}
+		})
+	}
+	// Installing into another dir than node.yaml names is refused too.
+	err := cmdNode(context.Background(), []string{"install", "--pub", filepath.Join(f.keys, "site.pub"), "--dir", filepath.Join(f.root, "x"), bundle}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "expects its files in") {
+		t.Errorf("wrong dir: err = %v", err)
+	}
+}
+
+func TestNodeBundleRejects(t *testing.T) {
+	f := newProvisionFixture(t)
+	outDir := filepath.Join(f.root, "out")
+	os.MkdirAll(outDir, 0o700)
+	os.WriteFile(f.config, []byte("site: hmp-north\nsensor: wing a 1\n"), 0o644)
+	if err := f.bundle(t, filepath.Join(outDir, "b.tar")); err == nil || !strings.Contains(err.Error(), "sensor:") {
+		t.Errorf("invalid config: err = %v", err)
+	}
+	if entries, _ := os.ReadDir(outDir); len(entries) != 0 {
+		t.Errorf("a refused bundle left %d files in the output dir", len(entries))
+	}
+	// A private key that is not the site key is refused before anything is read.
+	err := cmdNode(context.Background(), []string{"bundle", "--key", f.key, "--config", f.config, "--out", filepath.Join(outDir, "b.tar")}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "not Ed25519") {
+		t.Errorf("ECDSA key as site key: err = %v", err)
+	}
+}
+
+// TestNodeBundleSampleConfig proves deploy/config/sensor.yaml is ready to bundle.
+func TestNodeBundleSampleConfig(t *testing.T) {
+	f := newProvisionFixture(t)
+	f.config = filepath.Join("..", "..", "deploy", "config", "sensor.yaml")
+	out := filepath.Join(f.root, "sample.tar")
+	if err := f.bundle(t, out); err != nil {
+		t.Fatalf("bundle the sample config: %v", err)
+	}
+	var o bytes.Buffer
+	if err := cmdNode(context.Background(), []string{"verify", "--pub", filepath.Join(f.keys, "site.pub"), out}, &o, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(o.String(), "installs into /etc/rfwarden") {
+		t.Errorf("verify: %s", o.String())
+	}
+}
+
+func TestNodeUsage(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr error // nil: success; errUsage; or any error (errOther)
+	}{
+		{nil, errUsage},
+		{[]string{"-h"}, nil},
+		{[]string{"keygen"}, errUsage},
+		{[]string{"keygen", "-h"}, nil},
+		{[]string{"bundle", "--key", "k"}, errUsage},
+		{[]string{"verify", "--pub", "p"}, errUsage},
+		{[]string{"install", "a.tar"}, errUsage},
+		{[]string{"check", "extra"}, errUsage},
+		{[]string{"frobnicate"}, errOther},
+	}
+	for _, tt := range tests {
+		err := cmdNode(context.Background(), tt.args, io.Discard, io.Discard)
+		switch {
+		case tt.wantErr == errOther && (err == nil || errors.Is(err, errUsage)):
+			t.Errorf("node %v: err = %v, want a non-usage error", tt.args, err)
+		case tt.wantErr != errOther && !errors.Is(err, tt.wantErr) && err != tt.wantErr:
+			t.Errorf("node %v: err = %v, want %v", tt.args, err, tt.wantErr)
+		}
+	}
+}
+
+var errOther = errors.New("any error")
+
+func TestParseOwner(t *testing.T) {
+	opt, err := parseOwner("1234:5678")
+	if err != nil || !opt.Chown || opt.UID != 1234 || opt.GID != 5678 {
+		t.Errorf("numeric: %+v, %v", opt, err)
+	}
+	if opt, err := parseOwner("root"); err != nil || opt.UID != 0 || opt.GID != 0 {
+		t.Errorf("root: %+v, %v", opt, err)
+	}
+	if opt, err := parseOwner(""); err != nil || opt.Chown {
+		t.Errorf("empty: %+v, %v", opt, err)
+	}
+	if _, err := parseOwner("no-such-user-rfw"); err == nil {
+		t.Error("unknown user accepted")
+	}
+}
+
+const infoOneBoard = `hackrf_info version: 2023.01.1
+libhackrf version: 2023.01.1 (0.8)
+Found HackRF
+Index: 0
+Serial number: 0000000000000000457863c8234e2e4f
+Board ID Number: 2 (HackRF One)
+Firmware Version: 2018.01.1 (API:1.02)
+Part ID Number: 0xa000cb3c 0x005c4f4a
+`
+
+func fakeNodeDeps(info string, gotSerial *string) func(string) nodecheck.Deps {
+	return func(serial string) nodecheck.Deps {
+		*gotSerial = serial
+		return nodecheck.Deps{
+			Run: func(context.Context, string, ...string) ([]byte, error) { return []byte(info), nil },
+			Capture: func(context.Context, hackrf.TransferOptions) (io.ReadCloser, error) {
+				return nil, errors.New("no capture in this test")
+			},
+		}
+	}
+}
+
+func TestNodeCheck(t *testing.T) {
+	var serial string
+	var out bytes.Buffer
+	// Old firmware is a warning, not a failure: the command succeeds.
+	if err := nodeCheck(context.Background(), []string{"--noise=false"}, &out, io.Discard, fakeNodeDeps(infoOneBoard, &serial)); err != nil {
+		t.Fatalf("check: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"ok    board     HackRF One, serial 0000000000000000457863c8234e2e4f", "warn  firmware  firmware 2018.01.1 is older than the host's libhackrf 2023.01.1", "skip  noise"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// No board fails the command, and says so.
+	out.Reset()
+	err := nodeCheck(context.Background(), []string{"--noise=false"}, &out, io.Discard, fakeNodeDeps("No HackRF boards found.\n", &serial))
+	if err == nil || !strings.Contains(out.String(), "FAIL  board     no HackRF board found") {
+		t.Errorf("no board: err %v, output:\n%s", err, out.String())
+	}
+	// The serial comes from node.yaml's source.serial; the noise test runs by default.
+	cfg := filepath.Join(t.TempDir(), "node.yaml")
+	os.WriteFile(cfg, []byte("site: s\nsensor: n\noutbox: {dir: /tmp/o}\nsource: {kind: hackrf, serial: \"457863c8234e2e4f\"}\nbands: [{name: b, low_hz: 1e9, high_hz: 2e9}]\n"), 0o644)
+	out.Reset()
+	err = nodeCheck(context.Background(), []string{"--config", cfg, "--json"}, &out, io.Discard, fakeNodeDeps(infoOneBoard, &serial))
+	if serial != "457863c8234e2e4f" {
+		t.Errorf("deps got serial %q", serial)
+	}
+	var rep struct {
+		Checks []struct{ Name, Status, Detail string }
+	}
+	if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil || len(rep.Checks) != 4 {
+		t.Fatalf("JSON report: %v\n%s", jerr, out.String())
+	}
+	if rep.Checks[0].Status != "ok" || rep.Checks[3].Name != "noise" || rep.Checks[3].Status != "fail" || err == nil {
+		t.Errorf("checks %+v, err %v: want board ok and a failed noise capture", rep.Checks, err)
+	}
+}
