@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -60,17 +61,23 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 
 // PahoSubscriber adapts a connected paho client to Subscriber. Use a
 // persistent session (CleanSession false, a stable client ID) so QoS 1
-// messages queue while fusion restarts.
+// messages queue while fusion restarts, and a Resubscriber so a broker
+// restart that forgets the subscription does not leave fusion deaf.
 type PahoSubscriber struct {
-	Client  mqtt.Client
-	Timeout time.Duration // default 10s
+	Client      mqtt.Client
+	Timeout     time.Duration // default 10s
+	Resubscribe *Resubscriber // nil: subscribe once
 }
 
 var _ Subscriber = PahoSubscriber{}
 
 // Subscribe implements Subscriber.
 func (p PahoSubscriber) Subscribe(topic string, qos byte, handler func(string, []byte)) error {
-	tok := p.Client.Subscribe(topic, qos, func(_ mqtt.Client, m mqtt.Message) { handler(m.Topic(), m.Payload()) })
+	cb := func(_ mqtt.Client, m mqtt.Message) { handler(m.Topic(), m.Payload()) }
+	if p.Resubscribe != nil {
+		p.Resubscribe.add(topic, qos, cb)
+	}
+	tok := p.Client.Subscribe(topic, qos, cb)
 	to := p.Timeout
 	if to == 0 {
 		to = 10 * time.Second
@@ -79,6 +86,42 @@ func (p PahoSubscriber) Subscribe(topic string, qos byte, handler func(string, [
 		return fmt.Errorf("subscribe %s: timeout after %v", topic, to)
 	}
 	return tok.Error()
+}
+
+// Resubscriber remembers the subscriptions made through a PahoSubscriber and
+// makes them again each time the client (re)connects. Paho does not
+// resubscribe by itself when the session is persistent, and a broker may
+// forget a persistent session's subscription when it restarts: mosquitto 2.0
+// restores plain subscriptions from its persistence file but not shared
+// ($share/...) ones. Messages that reach the broker before the subscription
+// is made again have no subscriber and are not queued for fusion.
+type Resubscriber struct {
+	mu   sync.Mutex
+	subs []resub
+}
+
+type resub struct {
+	topic string
+	qos   byte
+	cb    mqtt.MessageHandler
+}
+
+func (r *Resubscriber) add(topic string, qos byte, cb mqtt.MessageHandler) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.subs = append(r.subs, resub{topic, qos, cb})
+}
+
+// OnConnect is a paho OnConnectHandler: set it with
+// ClientOptions.SetOnConnectHandler. It subscribes again without waiting for
+// the broker's answer (paho handlers must not block).
+func (r *Resubscriber) OnConnect(c mqtt.Client) {
+	r.mu.Lock()
+	subs := append([]resub(nil), r.subs...)
+	r.mu.Unlock()
+	for _, s := range subs {
+		c.Subscribe(s.topic, s.qos, s.cb)
+	}
 }
 
 // MQTTPublisher publishes alert state changes on event.AlertTopic(site), QoS 1.

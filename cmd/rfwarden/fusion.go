@@ -78,6 +78,8 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fc.Username != "" {
 		opts.SetUsername(fc.Username).SetPassword(os.Getenv("RFW_MQTT_PASSWORD"))
 	}
+	resub := &fusion.Resubscriber{} // mosquitto forgets shared subscriptions when it restarts
+	opts.SetOnConnectHandler(resub.OnConnect)
 	client := mqtt.NewClient(opts)
 	tok := client.Connect()
 	if !tok.WaitTimeout(15 * time.Second) {
@@ -101,5 +103,5 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s\n", s.ID, len(s.Sensors), len(s.Rooms), fc.Broker)
-	return eng.Run(ctx, fusion.PahoSubscriber{Client: client})
+	return eng.Run(ctx, fusion.PahoSubscriber{Client: client, Resubscribe: resub})
 }
