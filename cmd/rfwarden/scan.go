@@ -242,13 +242,6 @@ func round2(v float64) float64 { return math.Round(v*100) / 100 }
 // file) with the detections appended as annotations, pointing at the input's
 // data file through core:dataset when OUT's name does not already imply it.
 func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result) error {
-	m := rec.Meta()
-	g := &m.Global
-	extra := make(map[string]any, len(g.Extra)+2)
-	for k, v := range g.Extra {
-		extra[k] = v
-	}
-	g.Extra = extra
 	data, err := filepath.Abs(rec.Path())
 	if err != nil {
 		return fmt.Errorf("scan: resolve %q: %w", rec.Path(), err)
@@ -260,48 +253,10 @@ func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result)
 	if rel, err := filepath.Rel(outDir, data); err == nil {
 		data = rel
 	}
-	if strings.TrimSuffix(filepath.Base(out), sigmf.MetaExt)+sigmf.DataExt != data {
-		extra["core:dataset"] = data
+	if strings.TrimSuffix(filepath.Base(out), sigmf.MetaExt)+sigmf.DataExt == data {
+		data = "" // implied by OUT's name
 	}
-	exts, _ := extra["core:extensions"].([]any)
-	hasRFW := false
-	for _, e := range exts {
-		if em, ok := e.(map[string]any); ok && em["name"] == "rfw" {
-			hasRFW = true
-		}
-	}
-	if !hasRFW {
-		extra["core:extensions"] = append(append([]any(nil), exts...),
-			map[string]any{"name": "rfw", "version": "1.0.0", "optional": true})
-	}
-	m.Annotations = append([]sigmf.Annotation(nil), m.Annotations...)
-	for _, r := range results {
-		e := r.Em
-		a := sigmf.Annotation{
-			SampleStart: e.StartSample, SampleCount: e.SampleCount,
-			FreqLowerHz: r.FreqLowHz, FreqUpperHz: r.FreqHighHz, HasFreq: true,
-			Label: r.Label.Text, Generator: "rfwarden",
-			Extra: map[string]any{
-				"rfw:class":          r.Label.Class,
-				"rfw:link":           r.Label.Link,
-				"rfw:confidence":     round2(r.Label.Confidence),
-				"rfw:center_hz":      math.Round(r.CenterHz),
-				"rfw:bandwidth_hz":   math.Round(r.BandwidthHz),
-				"rfw:mean_dbfs":      round2(e.MeanDBFS),
-				"rfw:peak_dbfs":      round2(e.PeakDBFS),
-				"rfw:noise_dbfs":     round2(e.NoiseDBFS),
-				"rfw:snr_db":         round2(e.SNRDB),
-				"rfw:duty_cycle":     round2(e.DutyCycle),
-				"rfw:bursts":         len(e.Bursts),
-				"rfw:period_samples": e.PeriodSamples,
-			},
-		}
-		if r.Label.Band != "" {
-			a.Extra["rfw:band"] = r.Label.Band
-		}
-		m.Annotations = append(m.Annotations, a)
-	}
-	if err := sigmf.WriteMeta(out, m); err != nil {
+	if err := sigmf.WriteMeta(out, pipeline.AnnotatedMeta(rec.Meta(), data, results)); err != nil {
 		return fmt.Errorf("scan: %w", err)
 	}
 	return nil
