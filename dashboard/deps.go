@@ -38,38 +38,61 @@ type ZoneStatus interface {
 
 // ReplayOptions tune a replay run.
 type ReplayOptions struct {
-	ThresholdDB float64 `json:"threshold_db"` // detection threshold above the noise floor; 0 means the pipeline default
-	MaxRows     int     `json:"max_rows"`     // spectrogram rows (time) after downsampling
-	MaxCols     int     `json:"max_cols"`     // spectrogram columns (frequency) after downsampling
+	// ThresholdDB is the least SNR, in dB above the noise floor, a detection
+	// must have to be reported and annotated; 0 keeps every detection.
+	ThresholdDB float64 `json:"threshold_db"`
+	// PFA is the detector's per-cell false-alarm probability; 0 means the
+	// pipeline default (1e-9). Lower finds fewer, stronger emissions.
+	PFA float64 `json:"pfa"`
+	// MaxSeconds analyses at most this much of the recording from its
+	// start; 0 means the Replayer's own cap, which it never exceeds.
+	MaxSeconds float64 `json:"max_seconds"`
+	MaxRows    int     `json:"max_rows"` // spectrogram rows (time) after downsampling
+	MaxCols    int     `json:"max_cols"` // spectrogram columns (frequency) after downsampling
 }
 
-// Spectrogram is a downsampled time x frequency power matrix.
+// Spectrogram is a downsampled time x frequency power matrix: row t covers
+// the time span [t, t+1)·DurationS/len(RowsDB) and column f the frequency
+// span FreqLowHz + [f, f+1)·(FreqHighHz−FreqLowHz)/len(RowsDB[t]).
 type Spectrogram struct {
 	DurationS  float64     `json:"duration_s"`
 	FreqLowHz  float64     `json:"freq_low_hz"`
 	FreqHighHz float64     `json:"freq_high_hz"`
-	RowsDB     [][]float32 `json:"rows_db"` // RowsDB[t][f], dB
+	NFFT       int         `json:"nfft,omitempty"` // FFT length of the frames averaged into each cell
+	RowsDB     [][]float32 `json:"rows_db"`        // RowsDB[t][f], mean power per FFT bin, dBFS
 }
 
 // ReplayDetection is one detection found in a replayed recording.
 type ReplayDetection struct {
-	StartS     float64 `json:"start_s"`
-	EndS       float64 `json:"end_s"`
-	FreqLowHz  float64 `json:"freq_low_hz"`
-	FreqHighHz float64 `json:"freq_high_hz"`
-	Label      string  `json:"label"`
-	PowerDB    float64 `json:"power_db"`
+	StartS      float64 `json:"start_s"` // from the recording's first sample
+	EndS        float64 `json:"end_s"`
+	FreqLowHz   float64 `json:"freq_low_hz"`
+	FreqHighHz  float64 `json:"freq_high_hz"`
+	CenterHz    float64 `json:"center_hz,omitempty"`
+	BandwidthHz float64 `json:"bandwidth_hz,omitempty"`
+	Class       string  `json:"class,omitempty"` // event class: lte, nr, gsm, wifi, droneid, ... or unknown
+	Link        string  `json:"link,omitempty"`  // uplink, downlink or unknown
+	Band        string  `json:"band,omitempty"`  // band plan name, e.g. "n78"
+	Confidence  float64 `json:"confidence,omitempty"`
+	Label       string  `json:"label"`    // human label from the classifier
+	PowerDB     float64 `json:"power_db"` // mean band power, dBFS
+	SNRDB       float64 `json:"snr_db"`
+	SampleStart int64   `json:"sample_start"`
+	SampleCount int64   `json:"sample_count"`
 }
 
 // ReplayResult is what a replay run produced.
 type ReplayResult struct {
 	Spectrogram    Spectrogram       `json:"spectrogram"`
 	Detections     []ReplayDetection `json:"detections"`
-	AnnotatedMeta  string            `json:"-"` // path of the annotated .sigmf-meta file
+	RecordingS     float64           `json:"recording_s"` // length of the whole recording
+	Truncated      bool              `json:"truncated"`   // only the first Spectrogram.DurationS were analysed
+	AnnotatedMeta  string            `json:"-"`           // path of the annotated .sigmf-meta file
 	AnnotatedReady bool              `json:"annotated_ready"`
 }
 
-// Replayer runs a SigMF recording through the sensor pipeline.
+// Replayer runs a SigMF recording through the sensor pipeline. Errors
+// wrapping ErrReplayInput are the caller's fault (bad path or options).
 type Replayer interface {
 	Replay(ctx context.Context, path string, opts ReplayOptions) (ReplayResult, error)
 }

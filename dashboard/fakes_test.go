@@ -291,14 +291,14 @@ func (z fakeZones) ZoneStatus(zone string) string {
 	return "ok"
 }
 
-// fakeReplayer reports the detections whose power exceeds the threshold.
+// fakeReplayer reports the detections whose SNR reaches the threshold.
 type fakeReplayer struct{ annotated string }
 
 func (f fakeReplayer) Replay(_ context.Context, path string, opts ReplayOptions) (ReplayResult, error) {
 	all := []ReplayDetection{
-		{StartS: 0.1, EndS: 0.3, FreqLowHz: 2.41e9, FreqHighHz: 2.42e9, Label: "droneid", PowerDB: 25},
-		{StartS: 0.5, EndS: 0.55, FreqLowHz: 2.44e9, FreqHighHz: 2.445e9, Label: "wifi", PowerDB: 12},
-		{StartS: 0.7, EndS: 0.9, FreqLowHz: 2.43e9, FreqHighHz: 2.435e9, Label: "unknown", PowerDB: 6},
+		{StartS: 0.1, EndS: 0.3, FreqLowHz: 2.41e9, FreqHighHz: 2.42e9, Class: "droneid", Label: "droneid", PowerDB: -30, SNRDB: 25},
+		{StartS: 0.5, EndS: 0.55, FreqLowHz: 2.44e9, FreqHighHz: 2.445e9, Class: "wifi", Label: "wifi", PowerDB: -43, SNRDB: 12},
+		{StartS: 0.7, EndS: 0.9, FreqLowHz: 2.43e9, FreqHighHz: 2.435e9, Class: "unknown", Label: "unknown", PowerDB: -49, SNRDB: 4},
 	}
 	res := ReplayResult{AnnotatedMeta: f.annotated, Spectrogram: Spectrogram{DurationS: 1, FreqLowHz: 2.4e9, FreqHighHz: 2.48e9}}
 	const rows, cols = 100, 160
@@ -310,14 +310,14 @@ func (f fakeReplayer) Replay(_ context.Context, path string, opts ReplayOptions)
 			row[i] = -100 + float32((t*7+i*13)%5) // deterministic noise floor
 			for _, d := range all {
 				if ts >= d.StartS && ts <= d.EndS && fz >= d.FreqLowHz && fz <= d.FreqHighHz {
-					row[i] += float32(d.PowerDB)
+					row[i] += float32(d.SNRDB)
 				}
 			}
 		}
 		res.Spectrogram.RowsDB = append(res.Spectrogram.RowsDB, row)
 	}
 	for _, d := range all {
-		if d.PowerDB > opts.ThresholdDB {
+		if d.SNRDB >= opts.ThresholdDB {
 			res.Detections = append(res.Detections, d)
 		}
 	}

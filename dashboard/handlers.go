@@ -3,6 +3,7 @@ package dashboard
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -884,8 +885,13 @@ func (s *server) replayUpload(c echo.Context) error {
 
 type replayReq struct {
 	Path        string  `json:"path"`
-	ThresholdDB float64 `json:"threshold_db"`
+	ThresholdDB float64 `json:"threshold_db"` // least SNR reported, dB
+	PFA         float64 `json:"pfa"`          // detector false-alarm probability; 0: default
+	MaxSeconds  float64 `json:"max_seconds"`  // analyse at most this long; 0: the server's cap
 }
+
+// Replay spectrogram size sent to the browser.
+const replayRows, replayCols = 400, 512
 
 func (s *server) replayRun(c echo.Context) error {
 	if s.d.Replayer == nil {
@@ -896,7 +902,13 @@ func (s *server) replayRun(c echo.Context) error {
 		return err
 	}
 	if req.ThresholdDB < 0 || req.ThresholdDB > 60 {
-		return httpError(http.StatusBadRequest, "threshold_db %v: use 0..60", req.ThresholdDB)
+		return httpError(http.StatusBadRequest, "threshold_db %v: use 0..60 (least SNR in dB)", req.ThresholdDB)
+	}
+	if req.PFA != 0 && (req.PFA < 1e-15 || req.PFA > 1e-2) {
+		return httpError(http.StatusBadRequest, "pfa %v: use 0 (default 1e-9) or 1e-15..1e-2", req.PFA)
+	}
+	if req.MaxSeconds < 0 || req.MaxSeconds > 3600 {
+		return httpError(http.StatusBadRequest, "max_seconds %v: use 0 (server limit) or up to 3600", req.MaxSeconds)
 	}
 	p, err := safeJoin(s.d.ReplayDir, req.Path)
 	if err != nil {
@@ -908,9 +920,16 @@ func (s *server) replayRun(c echo.Context) error {
 	if _, err := os.Stat(p); err != nil {
 		return httpError(http.StatusNotFound, "recording %q not found", req.Path)
 	}
-	res, err := s.d.Replayer.Replay(c.Request().Context(), p, ReplayOptions{ThresholdDB: req.ThresholdDB, MaxRows: 300, MaxCols: 512})
-	if err != nil {
-		return httpError(http.StatusUnprocessableEntity, "replay %q: %v", req.Path, err)
+	res, err := s.d.Replayer.Replay(c.Request().Context(), p, ReplayOptions{ThresholdDB: req.ThresholdDB, PFA: req.PFA,
+		MaxSeconds: req.MaxSeconds, MaxRows: replayRows, MaxCols: replayCols})
+	switch {
+	case errors.Is(err, ErrReplayInput):
+		return httpError(http.StatusBadRequest, "replay %q: %v", req.Path, err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return httpError(http.StatusServiceUnavailable, "replay %q: %v", req.Path, err)
+	case err != nil: // messages name files; show them relative to the replay folder
+		msg := strings.ReplaceAll(err.Error(), filepath.Clean(s.d.ReplayDir)+string(filepath.Separator), "")
+		return httpError(http.StatusUnprocessableEntity, "replay %q: %s", req.Path, msg)
 	}
 	res.AnnotatedReady = res.AnnotatedMeta != ""
 	if res.Detections == nil {
@@ -919,7 +938,7 @@ func (s *server) replayRun(c echo.Context) error {
 	if res.AnnotatedReady {
 		s.d.Users.setAnnotated(session(c).Token, res.AnnotatedMeta)
 	}
-	_ = s.audit(c, "replay.run", "recording/"+req.Path, "", fmt.Sprintf("threshold_db=%g detections=%d", req.ThresholdDB, len(res.Detections)))
+	_ = s.audit(c, "replay.run", "recording/"+req.Path, "", fmt.Sprintf("threshold_db=%g pfa=%g detections=%d", req.ThresholdDB, req.PFA, len(res.Detections)))
 	return c.JSON(http.StatusOK, res)
 }
 

@@ -33,6 +33,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	mqttURL := fs.String("mqtt", dashboardEnv("RFW_MQTT", ""), "MQTT broker URL for the live feed, e.g. tcp://127.0.0.1:1883")
 	replayDir := fs.String("replay-dir", dashboardEnv("RFW_REPLAY_DIR", ""), "folder of SigMF recordings offered for replay")
 	snippetDir := fs.String("snippet-dir", dashboardEnv("RFW_SNIPPET_DIR", ""), "folder of saved SigMF snippets")
+	replayMax := fs.Duration("replay-max", dashboard.DefaultReplayMaxDur, "longest stretch of a recording one replay analyses")
 	verbose := fs.Bool("v", false, "log requests and errors")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -74,8 +75,17 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	hub := dashboard.NewHub(0)
 	metrics := prometheus.NewRegistry()
+	var replayer dashboard.Replayer
+	if *replayDir != "" {
+		pr, err := dashboard.NewPipelineReplayer(dashboard.ReplayerConfig{Dir: *replayDir, MaxDuration: *replayMax, Logger: log})
+		if err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
+		defer pr.Close()
+		replayer = pr
+	}
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: db, Alerts: db, Auditor: db, Registry: reg,
-		ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, Logger: log, Secure: *certFile != ""})
+		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, Logger: log, Secure: *certFile != ""})
 	if err != nil {
 		return err
 	}

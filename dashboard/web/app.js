@@ -351,6 +351,7 @@
   }
   $('r-thr').addEventListener('input', () => { $('r-thr-label').textContent = $('r-thr').value; drawReplay(); });
   $('r-thr').addEventListener('change', runReplay);
+  $('r-pfa').addEventListener('change', runReplay);
   $('r-run').addEventListener('click', runReplay);
   $('r-upload').addEventListener('change', async (ev) => {
     const fs = [...ev.target.files], meta = fs.find((f) => f.name.endsWith('.sigmf-meta')), data = fs.find((f) => f.name.endsWith('.sigmf-data'));
@@ -362,19 +363,33 @@
   async function runReplay() {
     const path = $('r-file').value; if (!path) return;
     $('r-status').textContent = 'running…';
+    delete $('r-status').dataset.count;
     try {
-      st.replay = await api('POST', '/replay/run', { path, threshold_db: Number($('r-thr').value) });
-      $('r-status').textContent = st.replay.detections.length + ' detections';
-      $('r-status').dataset.count = st.replay.detections.length;
-      $('r-download').classList.toggle('hidden', !st.replay.annotated_ready);
-      $('r-rows').replaceChildren(...st.replay.detections.map((d) => el('tr', {}, el('td', { text: d.start_s.toFixed(3) }), el('td', { text: d.end_s.toFixed(3) }),
-        el('td', { text: (d.freq_low_hz / 1e6).toFixed(3) }), el('td', { text: (d.freq_high_hz / 1e6).toFixed(3) }), el('td', { text: d.label }), el('td', { text: d.power_db.toFixed(1) }))));
+      st.replay = await api('POST', '/replay/run', { path, threshold_db: Number($('r-thr').value), pfa: Number($('r-pfa').value) });
+      const r = st.replay, sg = r.spectrogram;
+      $('r-status').textContent = r.detections.length + (r.detections.length === 1 ? ' detection' : ' detections') +
+        ' · analysed ' + (sg.duration_s * 1e3).toFixed(3) + ' ms' + (r.truncated ? ' of ' + (r.recording_s * 1e3).toFixed(1) + ' ms (capped)' : '') +
+        ' · ' + (sg.freq_low_hz / 1e6).toFixed(2) + '–' + (sg.freq_high_hz / 1e6).toFixed(2) + ' MHz · time runs down';
+      $('r-status').dataset.count = r.detections.length;
+      $('r-download').classList.toggle('hidden', !r.annotated_ready);
+      $('r-rows').replaceChildren(...r.detections.map((d) => el('tr', {}, el('td', { text: d.start_s.toFixed(6) }), el('td', { text: d.end_s.toFixed(6) }),
+        el('td', { text: (d.freq_low_hz / 1e6).toFixed(3) }), el('td', { text: (d.freq_high_hz / 1e6).toFixed(3) }), el('td', { text: d.class || '' }),
+        el('td', { text: d.link || '' }), el('td', { text: d.band || '' }), el('td', { text: (d.snr_db || 0).toFixed(1) }), el('td', { text: d.power_db.toFixed(1) }),
+        el('td', { text: d.label }))));
       drawReplay();
     } catch (e) { $('r-status').textContent = e.message; }
+  }
+  // boxLabel names a detection on the spectrogram: class and link, then SNR.
+  function boxLabel(d) {
+    const name = d.class ? d.class + (d.link && d.link !== 'unknown' ? ' ' + d.link : '') : d.label;
+    return name + (d.snr_db ? ' · ' + d.snr_db.toFixed(1) + ' dB' : '');
   }
   function drawReplay() {
     const r = st.replay; if (!r) return;
     const c = $('replay'), x = c.getContext('2d'), sg = r.spectrogram, rows = sg.rows_db;
+    // Draw at the displayed size so text and lines are not stretched.
+    const cw = Math.round(c.clientWidth), ch = Math.round(c.clientHeight);
+    if (cw > 0 && ch > 0 && (c.width !== cw || c.height !== ch)) { c.width = cw; c.height = ch; }
     x.fillStyle = '#000'; x.fillRect(0, 0, c.width, c.height);
     if (rows.length && rows[0].length) {
       let lo = Infinity, hi = -Infinity;
@@ -385,15 +400,38 @@
       tmp.getContext('2d').putImageData(img, 0, 0);
       x.imageSmoothingEnabled = false; x.drawImage(tmp, 0, 0, c.width, c.height);
     }
-    const thr = Number($('r-thr').value), span = sg.freq_high_hz - sg.freq_low_hz;
-    x.lineWidth = 2; x.font = '16px sans-serif';
+    // Boxes: strokes on the canvas, labels as elements over it (readable at any size, and testable).
+    const thr = Number($('r-thr').value), span = sg.freq_high_hz - sg.freq_low_hz, boxes = [];
+    x.lineWidth = 2;
     for (const d of r.detections) {
-      const px = (d.freq_low_hz - sg.freq_low_hz) / span * c.width, pw = (d.freq_high_hz - d.freq_low_hz) / span * c.width;
+      if ((d.snr_db || thr) < thr) continue;
+      const px = (d.freq_low_hz - sg.freq_low_hz) / span * c.width, pw = Math.max(2, (d.freq_high_hz - d.freq_low_hz) / span * c.width);
       const py = d.start_s / sg.duration_s * c.height, ph = Math.max(2, (d.end_s - d.start_s) / sg.duration_s * c.height);
-      x.strokeStyle = '#fff'; x.strokeRect(px, py, Math.max(pw, 2), ph);
-      x.fillStyle = '#fff'; x.fillText(d.label, px + 2, py + 16);
+      x.strokeStyle = '#fff'; x.strokeRect(px, py, pw, ph);
+      const b = el('div', { class: 'r-box', 'data-class': d.class || d.label, title: d.label }, el('span', { text: boxLabel(d) }));
+      Object.assign(b.style, { left: px / c.width * 100 + '%', top: py / c.height * 100 + '%', width: pw / c.width * 100 + '%', height: ph / c.height * 100 + '%' });
+      boxes.push(b);
     }
-    x.fillStyle = '#8b949e'; x.fillText('threshold ' + thr + ' dB · ' + (sg.freq_low_hz / 1e6).toFixed(2) + '–' + (sg.freq_high_hz / 1e6).toFixed(2) + ' MHz · ' + sg.duration_s.toFixed(2) + ' s', 8, c.height - 8);
+    $('r-boxes').replaceChildren(...boxes);
+    // Axes: frequency ticks along the bottom, time ticks down the left.
+    x.font = '14px sans-serif'; x.textBaseline = 'bottom';
+    const tag = (text, tx, ty) => {
+      const w = x.measureText(text).width + 8;
+      tx = Math.min(Math.max(tx, 0), c.width - w);
+      x.fillStyle = 'rgba(0,0,0,.7)'; x.fillRect(tx, ty - 18, w, 18);
+      x.fillStyle = '#e6edf3'; x.fillText(text, tx + 4, ty - 2);
+    };
+    for (let i = 0; i <= 4; i++) {
+      const fx = i / 4 * c.width, f = (sg.freq_low_hz + i / 4 * span) / 1e6;
+      x.fillStyle = '#e6edf3'; x.fillRect(Math.min(fx, c.width - 1), c.height - 6, 1, 6);
+      tag(f.toFixed(2) + ' MHz', fx - 40, c.height - 6);
+    }
+    const ms = sg.duration_s < 0.1;
+    for (let i = 1; i <= 3; i++) {
+      const ty = i / 4 * c.height, tv = i / 4 * sg.duration_s;
+      x.fillStyle = '#e6edf3'; x.fillRect(0, ty, 6, 1);
+      tag(ms ? (tv * 1e3).toFixed(3) + ' ms' : tv.toFixed(3) + ' s', 8, ty + 9);
+    }
   }
 
   // ---- audit
