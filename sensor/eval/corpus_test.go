@@ -1,0 +1,163 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+)
+
+// writeRecording writes iq as a cf32 SigMF recording dir/name with truth as
+// labelled annotations (class and link words) and returns the meta path.
+func writeRecording(t *testing.T, dir, name string, s CaseSpec, iq []complex64, truth []Truth) string {
+	t.Helper()
+	w, err := sigmf.NewWriter(filepath.Join(dir, name), "cf32_le", s.SampleRateHz, s.CenterHz, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(iq); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range truth {
+		label := "noise"
+		if tr.Kind == KindTarget {
+			label = strings.TrimSpace(tr.Class + " " + tr.Link)
+		}
+		w.Annotate(sigmf.Annotation{SampleStart: tr.StartSample, SampleCount: tr.SampleCount, Label: label,
+			FreqLowerHz: tr.FreqLowHz, FreqUpperHz: tr.FreqHighHz, HasFreq: true})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, name+sigmf.MetaExt)
+}
+
+func TestTruthOf(t *testing.T) {
+	m := sigmf.Meta{Annotations: []sigmf.Annotation{
+		{SampleStart: 0, SampleCount: 10, Label: "lte-dl", FreqLowerHz: 1, FreqUpperHz: 2, HasFreq: true},
+		{SampleStart: 5, SampleCount: 10, Label: "noise"},
+		{SampleStart: 5, SampleCount: 10, Label: "LTE downlink", Generator: OwnGenerator}, // our own detection
+		{SampleStart: 5, SampleCount: 10, Label: "  "},                                    // no label
+		{SampleStart: 7, SampleCount: 1, Label: "other", FreqLowerHz: 3, FreqUpperHz: 4, HasFreq: true},
+	}}
+	got := TruthOf(m)
+	if len(got) != 3 {
+		t.Fatalf("%d truth records, want 3: %v", len(got), got)
+	}
+	if got[0].Class != event.ClassLTE || got[0].Link != event.LinkDownlink || got[0].Kind != KindTarget || got[0].FreqLowHz != 1 || !math.IsNaN(got[0].SNRDB) {
+		t.Errorf("lte-dl read as %+v", got[0])
+	}
+	if got[1].Kind != KindNoise || !math.IsInf(got[1].FreqLowHz, -1) || !math.IsInf(got[1].FreqHighHz, 1) {
+		t.Errorf("band-less noise read as %+v", got[1])
+	}
+	if got[2].Kind != KindOther {
+		t.Errorf("other read as %+v", got[2])
+	}
+}
+
+func TestRunCorpusSynthetic(t *testing.T) {
+	dir := t.TempDir()
+	k := Case{Name: "lte", Spec: specOf(t, event.ClassLTE), SNRDB: 21, Seed: 2}
+	iq, truth, err := Render(k, 1e-3, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a noise window over the first 2 ms, before the first LTE burst
+	truth = append([]Truth{{Kind: KindNoise, SampleCount: int64(2e-3 * k.Spec.SampleRateHz),
+		FreqLowHz: k.Spec.CenterHz - 5e6, FreqHighHz: k.Spec.CenterHz + 5e6}}, truth...)
+	writeRecording(t, dir, "lte", k.Spec, iq, truth)
+	// a recording without labels is skipped, a stray file ignored
+	writeRecording(t, filepath.Join(dir), "unlabelled", k.Spec, iq[:1000], nil)
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("hi"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	tl, files, err := RunCorpus(context.Background(), dir, testPipeline(), func(p string) { steps = append(steps, filepath.Base(p)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 2 || len(files) != 1 {
+		t.Fatalf("steps %v, %d files scored", steps, len(files))
+	}
+	r := tl.Report()
+	if len(r.Files) != 1 || r.Files[0].Name != "lte" || r.Files[0].Targets != len(truth)-1 || r.Files[0].Detected != r.Files[0].Targets {
+		t.Errorf("files %+v", r.Files)
+	}
+	if math.Abs(r.Noise.Seconds-2e-3) > 1e-9 || r.Noise.Alarms != 0 {
+		t.Errorf("noise %+v", r.Noise)
+	}
+	if _, _, err := RunCorpus(context.Background(), t.TempDir(), testPipeline(), nil); !errors.Is(err, ErrNoCorpus) {
+		t.Errorf("empty folder: %v, want ErrNoCorpus", err)
+	}
+	if _, _, err := RunCorpus(context.Background(), filepath.Join(dir, "absent"), testPipeline(), nil); err == nil {
+		t.Error("absent folder: no error")
+	}
+}
+
+// realIQDir finds ../shared/testdata/real-iq beside the directory holding
+// go.mod, or skips the test.
+func realIQDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("no go.mod above the package; real recordings not located")
+		}
+		dir = parent
+	}
+	real := filepath.Join(dir, "..", "shared", "testdata", "real-iq")
+	if _, err := os.Stat(real); err != nil {
+		t.Skipf("real recordings absent (%v)", err)
+	}
+	return real
+}
+
+// TestRealIQCorpus scores the real recordings: every target annotation
+// (every label but noise and other) must be found, and nothing may be
+// reported in a noise window.
+func TestRealIQCorpus(t *testing.T) {
+	dir := realIQDir(t)
+	tl, files, err := RunCorpus(context.Background(), dir, testPipeline(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 10 {
+		t.Errorf("%d recordings scored, want the 10 of the README", len(files))
+	}
+	r := tl.Report()
+	targets := 0
+	for _, f := range r.Files {
+		targets += f.Targets
+		if f.Detected != f.Targets {
+			t.Errorf("%s: %d of %d targets found; missed %v", f.Name, f.Detected, f.Targets, f.Missed)
+		}
+		if f.NoiseAlarms != 0 {
+			t.Errorf("%s: %d detections in noise windows", f.Name, f.NoiseAlarms)
+		}
+	}
+	if targets < 100 {
+		t.Errorf("%d targets in the corpus, want the README's (over 100)", targets)
+	}
+	// Wi-Fi must never be called cellular or drone
+	for _, f := range files {
+		for _, o := range f.Matched.Dets {
+			if o.Truth == event.ClassWiFi && o.Det.Class != event.ClassWiFi && o.Det.Class != event.ClassUnknown {
+				t.Errorf("%s: Wi-Fi packet called %q", filepath.Base(f.Path), o.Det.Text)
+			}
+		}
+	}
+}

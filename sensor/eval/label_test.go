@@ -1,0 +1,121 @@
+package eval
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+func TestParseLabel(t *testing.T) {
+	tests := []struct {
+		label       string
+		class, link string
+		kind        Kind
+	}{
+		// the real-iq vocabulary
+		{"lte-dl", event.ClassLTE, event.LinkDownlink, KindTarget},
+		{"lte-tdd", event.ClassLTE, event.LinkTDD, KindTarget},
+		{"gsm-dl", event.ClassGSM, event.LinkDownlink, KindTarget},
+		{"nr-dl", event.ClassNR, event.LinkDownlink, KindTarget},
+		{"nr-ul", event.ClassNR, event.LinkUplink, KindTarget},
+		{"droneid", event.ClassDroneID, "", KindTarget},
+		{"wifi", event.ClassWiFi, "", KindTarget},
+		{"noise", "", "", KindNoise},
+		{"other", event.ClassUnknown, "", KindOther},
+		// human text, as scan writes it
+		{"LTE downlink (DCS-1800 DL, 15 kHz SCS)", event.ClassLTE, event.LinkDownlink, KindTarget},
+		{"NR uplink (NR n78, 30 kHz SCS)", event.ClassNR, event.LinkUplink, KindTarget},
+		{"LTE TDD downlink (LTE B39, 15 kHz SCS)", event.ClassLTE, event.LinkDownlink, KindTarget},
+		{"TD-LTE frame", event.ClassLTE, event.LinkTDD, KindTarget},
+		{"LTE/NR uplink (LTE B1 UL, unconfirmed: too short)", ClassCellular, event.LinkUplink, KindTarget},
+		{"DJI DroneID drone telemetry burst (ISM 2.4 GHz)", event.ClassDroneID, "", KindTarget},
+		{"Wi-Fi 802.11 OFDM (Wi-Fi 5 GHz U-NII-1/2A)", event.ClassWiFi, "", KindTarget},
+		{"WLAN beacon", event.ClassWiFi, "", KindTarget},
+		{"Bluetooth/BLE GFSK packet (ISM 2.4 GHz)", event.ClassBluetooth, "", KindTarget},
+		{"GSM uplink (E-GSM-900 UL)", event.ClassGSM, event.LinkUplink, KindTarget},
+		{"UMTS uplink (UMTS B1 UL)", event.ClassUMTS, event.LinkUplink, KindTarget},
+		{"W-CDMA", event.ClassUMTS, "", KindTarget},
+		{"drone video/control link, OcuSync-like OFDM (5.8 GHz SRD)", event.ClassDroneVideo, "", KindTarget},
+		{"RC control link, narrow FHSS hop (ISM 2.4 GHz)", event.ClassRCFHSS, "", KindTarget},
+		{"analog FPV video", event.ClassFPVAnalog, "", KindTarget},
+		{"real receiver noise only", "", "", KindNoise},
+		{"unknown", event.ClassUnknown, "", KindOther},
+		{"unknown (classifier error)", event.ClassUnknown, "", KindOther},
+		{"HackRF spur", event.ClassUnknown, "", KindOther},
+		{"", event.ClassUnknown, "", KindOther},
+		{"something else entirely", event.ClassUnknown, "", KindOther},
+		// event and dsp/classify class names
+		{"drone_video", event.ClassDroneVideo, "", KindTarget},
+		{"drone-video", event.ClassDroneVideo, "", KindTarget},
+		{"rc_fhss", event.ClassRCFHSS, "", KindTarget},
+		{"rc-fhss", event.ClassRCFHSS, "", KindTarget},
+		{"fpv_analog", event.ClassFPVAnalog, "", KindTarget},
+		{"fpv-analog", event.ClassFPVAnalog, "", KindTarget},
+		{"cellular", ClassCellular, "", KindTarget},
+		{"bluetooth", event.ClassBluetooth, "", KindTarget},
+		{"umts", event.ClassUMTS, "", KindTarget},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			class, link, kind := ParseLabel(tt.label)
+			if class != tt.class || link != tt.link || kind != tt.kind {
+				t.Errorf("ParseLabel(%q) = %q, %q, %v; want %q, %q, %v", tt.label, class, link, kind, tt.class, tt.link, tt.kind)
+			}
+		})
+	}
+}
+
+func TestNormClass(t *testing.T) {
+	tests := map[string]string{
+		"gsm": "gsm", "lte": "lte", "nr": "nr", "umts": "umts", "wifi": "wifi", "bluetooth": "bluetooth",
+		"droneid": "droneid", "drone-video": "drone_video", "rc-fhss": "rc_fhss", "fpv-analog": "fpv_analog",
+		"cellular": ClassCellular, "unknown": "unknown", "": "unknown", "noise": "unknown", "martian": "unknown",
+	}
+	for in, want := range tests {
+		if got := NormClass(in); got != want {
+			t.Errorf("NormClass(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// every class a detection can carry maps to itself
+	for _, c := range PredictedClasses() {
+		if got := NormClass(c); got != c {
+			t.Errorf("NormClass(%q) = %q, want itself", c, got)
+		}
+	}
+}
+
+// FuzzParseLabel: any label maps into the vocabulary without panicking, and
+// a target's class read back maps to itself.
+func FuzzParseLabel(f *testing.F) {
+	for _, s := range []string{"lte-dl", "noise", "other", "Wi-Fi 802.11", "LTE/NR uplink", "drone_video", "", "\xff\xfe", "nr ul tdd dl"} {
+		f.Add(s)
+	}
+	pred := PredictedClasses()
+	links := []string{"", event.LinkUplink, event.LinkDownlink, event.LinkTDD}
+	f.Fuzz(func(t *testing.T, label string) {
+		class, link, kind := ParseLabel(label)
+		if !slices.Contains(links, link) {
+			t.Fatalf("ParseLabel(%q): link %q", label, link)
+		}
+		switch kind {
+		case KindNoise:
+			if class != "" {
+				t.Fatalf("ParseLabel(%q): noise with class %q", label, class)
+			}
+		case KindOther:
+			if class != event.ClassUnknown {
+				t.Fatalf("ParseLabel(%q): other with class %q", label, class)
+			}
+		case KindTarget:
+			if !slices.Contains(pred, class) || class == event.ClassUnknown {
+				t.Fatalf("ParseLabel(%q): target class %q", label, class)
+			}
+			if NormClass(class) != class {
+				t.Fatalf("ParseLabel(%q) = %q, which does not map to itself", label, class)
+			}
+		default:
+			t.Fatalf("ParseLabel(%q): kind %d", label, kind)
+		}
+	})
+}

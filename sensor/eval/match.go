@@ -1,0 +1,286 @@
+package eval
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/pipeline"
+)
+
+// Truth is one ground-truth record of a recording or generated case: a
+// window of samples and an RF band (absolute Hz, the same frame as the
+// detections it is matched with).
+type Truth struct {
+	Class       string // event class (KindTarget), else "" or unknown
+	Link        string // uplink, downlink, tdd or ""
+	Kind        Kind
+	Label       string // the label it came from, if any
+	StartSample int64
+	SampleCount int64
+	FreqLowHz   float64 // -Inf/+Inf when the annotation gives no band
+	FreqHighHz  float64
+	SNRDB       float64 // nominal SNR of a generated case; NaN when unknown
+}
+
+// String describes t: label (or class), sample window and band in MHz.
+func (t Truth) String() string {
+	name := cmp.Or(t.Label, t.Class, t.Kind.String())
+	band := "whole band"
+	if !math.IsInf(t.FreqLowHz, 0) && !math.IsInf(t.FreqHighHz, 0) {
+		band = fmt.Sprintf("%.3f..%.3f MHz", t.FreqLowHz/1e6, t.FreqHighHz/1e6)
+	}
+	return fmt.Sprintf("%s samples %d+%d %s", name, t.StartSample, t.SampleCount, band)
+}
+
+// end is one past the last sample.
+func (t Truth) end() int64 { return t.StartSample + t.SampleCount }
+
+// Detection is what the pipeline reported, reduced to what scoring needs.
+type Detection struct {
+	Class       string  // event class (NormClass of the classifier's), ClassCellular or unknown
+	Link        string  // as the classifier gave it
+	Text        string  // human label
+	StartSample int64   // absolute sample index
+	SampleCount int64   // samples
+	FreqLowHz   float64 // RF lower edge, Hz
+	FreqHighHz  float64 // RF upper edge, Hz
+	SNRDB       float64 // detector's SNR, dB
+}
+
+func (d Detection) end() int64 { return d.StartSample + d.SampleCount }
+
+// DetectionOf converts a pipeline result.
+func DetectionOf(r pipeline.Result) Detection {
+	return Detection{Class: NormClass(r.Label.Class), Link: r.Label.Link, Text: r.Label.Text,
+		StartSample: r.Em.StartSample, SampleCount: r.Em.SampleCount,
+		FreqLowHz: r.FreqLowHz, FreqHighHz: r.FreqHighHz, SNRDB: r.Em.SNRDB}
+}
+
+// Role is what a detection turned out to be.
+type Role int
+
+// Roles of a detection.
+const (
+	// RoleUnannotated overlaps no truth record at all.
+	RoleUnannotated Role = iota
+	// RoleHit overlaps a target.
+	RoleHit
+	// RoleNoise lies mostly inside a noise window: a false alarm.
+	RoleNoise
+	// RoleOther overlaps only KindOther records.
+	RoleOther
+)
+
+// String names the role.
+func (r Role) String() string {
+	return [...]string{"unannotated", "hit", "noise", "other"}[r]
+}
+
+// TruthOutcome is how one target fared.
+type TruthOutcome struct {
+	Truth    Truth
+	Detected bool   // some detection overlaps it
+	Pred     string // class of the detection overlapping it most; ClassMissed when not detected
+	PredLink string
+	Det      int // index of that detection, -1 when missed
+}
+
+// Correct reports a detection with the truth's class.
+func (o TruthOutcome) Correct() bool { return o.Detected && o.Pred == o.Truth.Class }
+
+// LinkScored reports whether the link of this outcome is scored: the truth
+// names uplink or downlink (a TDD frame holds both) and the class is right.
+func (o TruthOutcome) LinkScored() bool {
+	return o.Correct() && (o.Truth.Link == event.LinkUplink || o.Truth.Link == event.LinkDownlink)
+}
+
+// DetOutcome is how one detection fared.
+type DetOutcome struct {
+	Det   Detection
+	Role  Role
+	Truth string // class of the target it overlaps most (RoleHit), else ""
+}
+
+// TP reports a named class that matches the target it overlaps.
+func (o DetOutcome) TP() bool {
+	return o.Role == RoleHit && o.Det.Class != event.ClassUnknown && o.Det.Class == o.Truth
+}
+
+// FP reports a named class on anything but a target of that class.
+func (o DetOutcome) FP() bool { return o.Det.Class != event.ClassUnknown && !o.TP() }
+
+// Matched is the scoring of one recording or case.
+type Matched struct {
+	Targets     []TruthOutcome
+	Dets        []DetOutcome
+	NoiseSample int64 // samples covered by noise windows (their union)
+}
+
+// NoiseFraction is how much of a detection's time × frequency area must
+// lie inside one noise window for it to count as a false alarm there.
+const NoiseFraction = 0.5
+
+// Match scores the detections of one recording against its truth:
+//
+//   - a detection lying more than NoiseFraction (of its time × frequency
+//     area) inside one noise window is a false alarm (RoleNoise), or
+//     RoleOther when it sits on an "other" record (a persistent line), unless
+//     it overlaps a target that does not enclose that window (a signal
+//     starting at the window's edge). A target enclosing the window (a
+//     TD-LTE frame around its silent uplink period) does not excuse it;
+//   - else a detection overlapping a target is a hit (RoleHit), scored
+//     against the class of the target it overlaps most; else one
+//     overlapping an "other" record is RoleOther, else RoleUnannotated;
+//   - a target is detected when a hit overlaps it in time and frequency;
+//     its prediction is the class of the hit with the largest overlap (time
+//     in samples × frequency in Hz; ties: the earlier detection).
+func Match(truth []Truth, dets []Detection) Matched {
+	var m Matched
+	var noise [][2]int64
+	for _, t := range truth {
+		if t.Kind == KindNoise {
+			noise = append(noise, [2]int64{t.StartSample, t.end()})
+		}
+	}
+	m.NoiseSample = unionLen(noise)
+	for _, d := range dets {
+		m.Dets = append(m.Dets, matchDet(truth, d))
+	}
+	for _, t := range truth {
+		if t.Kind != KindTarget {
+			continue
+		}
+		o := TruthOutcome{Truth: t, Pred: ClassMissed, Det: -1}
+		best := -1.0
+		for i, d := range dets {
+			if m.Dets[i].Role != RoleHit {
+				continue
+			}
+			if a := overlapArea(t, d); a > best {
+				best, o.Det = a, i
+			}
+		}
+		if o.Det >= 0 {
+			o.Detected, o.Pred, o.PredLink = true, dets[o.Det].Class, dets[o.Det].Link
+		}
+		m.Targets = append(m.Targets, o)
+	}
+	return m
+}
+
+func matchDet(truth []Truth, d Detection) DetOutcome {
+	o := DetOutcome{Det: d}
+	hitClass, hitArea := "", -1.0
+	other := false
+	for _, t := range truth {
+		a := overlapArea(t, d)
+		if a < 0 {
+			continue
+		}
+		switch t.Kind {
+		case KindTarget:
+			if a > hitArea {
+				hitClass, hitArea = t.Class, a
+			}
+		case KindOther:
+			other = true
+		}
+	}
+	if inNoise(truth, d) {
+		o.Role = RoleNoise
+		if other {
+			o.Role = RoleOther
+		}
+		return o
+	}
+	switch {
+	case hitArea >= 0:
+		o.Role, o.Truth = RoleHit, hitClass
+	case other:
+		o.Role = RoleOther
+	}
+	return o
+}
+
+// inNoise reports d lying more than NoiseFraction inside a noise window,
+// not excused by overlapping a target that does not enclose that window.
+func inNoise(truth []Truth, d Detection) bool {
+	for _, w := range truth {
+		if w.Kind != KindNoise || insideFrac(w, d) <= NoiseFraction {
+			continue
+		}
+		excused := false
+		for _, t := range truth {
+			if t.Kind == KindTarget && overlapArea(t, d) >= 0 && (t.StartSample > w.StartSample || t.end() < w.end()) {
+				excused = true
+			}
+		}
+		if !excused {
+			return true
+		}
+	}
+	return false
+}
+
+// overlapArea is the time × frequency overlap of t and d (samples × Hz), or
+// -1 when they do not overlap. Touching is not overlapping. A zero-width
+// band (a tone) overlaps when it lies inside the other and counts 1 Hz.
+func overlapArea(t Truth, d Detection) float64 {
+	dt := min(t.end(), d.end()) - max(t.StartSample, d.StartSample)
+	if dt <= 0 {
+		return -1
+	}
+	df := bandOverlap(t.FreqLowHz, t.FreqHighHz, d.FreqLowHz, d.FreqHighHz)
+	if df < 0 {
+		return -1
+	}
+	return float64(dt) * df
+}
+
+// bandOverlap is the overlap of [a0,a1] and [b0,b1] in Hz, -1 for none.
+func bandOverlap(a0, a1, b0, b1 float64) float64 {
+	lo, hi := math.Max(a0, b0), math.Min(a1, b1)
+	switch {
+	case hi > lo:
+		return hi - lo
+	case hi == lo && (a0 == a1 || b0 == b1):
+		return 1
+	}
+	return -1
+}
+
+// insideFrac is the fraction of d's time × frequency area inside w.
+func insideFrac(w Truth, d Detection) float64 {
+	a := overlapArea(w, d)
+	if a <= 0 || d.SampleCount <= 0 {
+		return 0
+	}
+	bw := d.FreqHighHz - d.FreqLowHz
+	if bw <= 0 {
+		return float64(min(w.end(), d.end())-max(w.StartSample, d.StartSample)) / float64(d.SampleCount)
+	}
+	return a / (float64(d.SampleCount) * bw)
+}
+
+// unionLen is the total length of the union of [start, end) intervals.
+func unionLen(iv [][2]int64) int64 {
+	if len(iv) == 0 {
+		return 0
+	}
+	s := slices.Clone(iv)
+	slices.SortFunc(s, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	var total int64
+	cur := s[0]
+	for _, v := range s[1:] {
+		if v[0] <= cur[1] {
+			cur[1] = max(cur[1], v[1])
+			continue
+		}
+		total += max(0, cur[1]-cur[0])
+		cur = v
+	}
+	return total + max(0, cur[1]-cur[0])
+}

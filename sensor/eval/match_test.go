@@ -1,0 +1,150 @@
+package eval
+
+import (
+	"math"
+	"testing"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// tgt, noiseW and otherW build truth records in a 1 MHz-wide world; d builds a detection.
+func tgt(class string, start, n int64, lo, hi float64) Truth {
+	return Truth{Class: class, Kind: KindTarget, StartSample: start, SampleCount: n, FreqLowHz: lo, FreqHighHz: hi, SNRDB: math.NaN()}
+}
+
+func noiseW(start, n int64, lo, hi float64) Truth {
+	return Truth{Kind: KindNoise, StartSample: start, SampleCount: n, FreqLowHz: lo, FreqHighHz: hi, SNRDB: math.NaN()}
+}
+
+func otherW(start, n int64, lo, hi float64) Truth {
+	return Truth{Class: event.ClassUnknown, Kind: KindOther, StartSample: start, SampleCount: n, FreqLowHz: lo, FreqHighHz: hi, SNRDB: math.NaN()}
+}
+
+func d(class string, start, n int64, lo, hi float64) Detection {
+	return Detection{Class: class, StartSample: start, SampleCount: n, FreqLowHz: lo, FreqHighHz: hi}
+}
+
+func TestMatchTargets(t *testing.T) {
+	tests := []struct {
+		name         string
+		truth        []Truth
+		dets         []Detection
+		wantDetected []bool
+		wantPred     []string
+	}{
+		{"overlap in time and frequency", []Truth{tgt("lte", 100, 100, 0, 10)}, []Detection{d("lte", 150, 100, 5, 20)},
+			[]bool{true}, []string{"lte"}},
+		{"touching in time is not overlapping", []Truth{tgt("lte", 100, 100, 0, 10)}, []Detection{d("lte", 200, 100, 0, 10)},
+			[]bool{false}, []string{ClassMissed}},
+		{"touching in frequency is not overlapping", []Truth{tgt("lte", 100, 100, 0, 10)}, []Detection{d("lte", 100, 100, 10, 20)},
+			[]bool{false}, []string{ClassMissed}},
+		{"same time, other band", []Truth{tgt("gsm", 0, 100, 0, 1)}, []Detection{d("gsm", 0, 100, 2, 3)},
+			[]bool{false}, []string{ClassMissed}},
+		{"largest overlap names it", []Truth{tgt("wifi", 0, 1000, 0, 20)},
+			[]Detection{d("unknown", 0, 1000, 9, 11), d("wifi", 100, 300, 0, 20)},
+			[]bool{true}, []string{"wifi"}}, // 300×20 > 1000×2
+		{"largest overlap can be wrong", []Truth{tgt("wifi", 0, 1000, 0, 20)},
+			[]Detection{d("unknown", 0, 1000, 5, 15), d("wifi", 100, 300, 0, 20)},
+			[]bool{true}, []string{"unknown"}}, // 1000×10 > 300×20
+		{"tie goes to the earlier detection", []Truth{tgt("nr", 0, 100, 0, 10)},
+			[]Detection{d("cellular", 0, 50, 0, 10), d("nr", 50, 50, 0, 10)},
+			[]bool{true}, []string{ClassCellular}},
+		{"zero-width truth inside a detection", []Truth{tgt("gsm", 0, 100, 5, 5)}, []Detection{d("gsm", 0, 100, 0, 10)},
+			[]bool{true}, []string{"gsm"}},
+		{"band-less annotation covers all", []Truth{tgt("gsm", 0, 100, math.Inf(-1), math.Inf(1))}, []Detection{d("gsm", 10, 10, 1e9, 1.1e9)},
+			[]bool{true}, []string{"gsm"}},
+		{"one detection finds two targets", []Truth{tgt("wifi", 0, 10, 0, 20), tgt("wifi", 50, 10, 0, 20)},
+			[]Detection{d("wifi", 0, 100, 0, 20)}, []bool{true, true}, []string{"wifi", "wifi"}},
+		{"a detection inside a silent window does not find the enclosing frame",
+			[]Truth{tgt("lte", 0, 1000, 0, 20), noiseW(400, 200, 0, 20)}, []Detection{d("lte", 420, 100, 0, 20)},
+			[]bool{false}, []string{ClassMissed}},
+		{"noise and other are not targets", []Truth{noiseW(0, 100, 0, 20), otherW(0, 100, 9, 11)}, []Detection{d("unknown", 0, 100, 9, 11)},
+			nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Match(tt.truth, tt.dets)
+			if len(m.Targets) != len(tt.wantDetected) {
+				t.Fatalf("%d targets scored, want %d", len(m.Targets), len(tt.wantDetected))
+			}
+			for i, o := range m.Targets {
+				if o.Detected != tt.wantDetected[i] || o.Pred != tt.wantPred[i] {
+					t.Errorf("target %d: detected %v pred %q, want %v %q", i, o.Detected, o.Pred, tt.wantDetected[i], tt.wantPred[i])
+				}
+				if o.Detected == (o.Det < 0) {
+					t.Errorf("target %d: detected %v with detection index %d", i, o.Detected, o.Det)
+				}
+			}
+		})
+	}
+}
+
+func TestMatchDetectionRoles(t *testing.T) {
+	// A TD-LTE frame 0..1000 over 0..20 Hz with a silent uplink window
+	// 400..600 inside it, a spur line at 4..5 Hz, an NR uplink starting at
+	// the end of a noise window 1000..1500, and open spectrum above 100 Hz.
+	truth := []Truth{
+		tgt("lte", 0, 1000, 0, 20),
+		noiseW(400, 200, 0, 20),
+		otherW(0, 2000, 4, 5),
+		noiseW(1000, 500, 0, 20),
+		tgt("nr", 1500, 100, 0, 20),
+	}
+	tests := []struct {
+		name      string
+		det       Detection
+		wantRole  Role
+		wantTruth string
+		wantTP    bool
+		wantFP    bool
+	}{
+		{"right class on the frame", d("lte", 0, 1000, 0, 20), RoleHit, "lte", true, false},
+		{"wrong class on the frame", d("nr", 0, 1000, 0, 20), RoleHit, "lte", false, true},
+		{"unknown on the frame", d("unknown", 0, 1000, 0, 20), RoleHit, "lte", false, false},
+		{"inside the silent window: the enclosing frame does not excuse it", d("unknown", 420, 100, 10, 15), RoleNoise, "", false, false},
+		{"named inside the silent window", d("lte", 420, 100, 10, 15), RoleNoise, "", false, true},
+		{"spanning the window around the silence", d("lte", 300, 400, 0, 20), RoleHit, "lte", true, false},
+		{"on the spur line inside noise", d("unknown", 420, 100, 4, 5), RoleOther, "", false, false},
+		{"named on the spur line", d("gsm", 1100, 100, 4.2, 4.8), RoleOther, "", false, true},
+		{"onset at the window's edge is excused", d("nr", 1400, 200, 10, 15), RoleHit, "nr", true, false},
+		{"mostly in noise, touching nothing else", d("unknown", 1100, 200, 10, 15), RoleNoise, "", false, false},
+		{"open spectrum, unknown", d("unknown", 0, 100, 200, 300), RoleUnannotated, "", false, false},
+		{"open spectrum, named", d("droneid", 0, 100, 200, 300), RoleUnannotated, "", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Match(truth, []Detection{tt.det})
+			o := m.Dets[0]
+			if o.Role != tt.wantRole || o.Truth != tt.wantTruth || o.TP() != tt.wantTP || o.FP() != tt.wantFP {
+				t.Errorf("role %v truth %q TP %v FP %v; want %v %q %v %v", o.Role, o.Truth, o.TP(), o.FP(),
+					tt.wantRole, tt.wantTruth, tt.wantTP, tt.wantFP)
+			}
+			if m.NoiseSample != 700 {
+				t.Errorf("noise samples %d, want 700", m.NoiseSample)
+			}
+		})
+	}
+}
+
+func TestUnionLen(t *testing.T) {
+	tests := []struct {
+		name string
+		iv   [][2]int64
+		want int64
+	}{
+		{"none", nil, 0},
+		{"one", [][2]int64{{5, 15}}, 10},
+		{"disjoint", [][2]int64{{20, 30}, {0, 10}}, 20},
+		{"overlapping", [][2]int64{{0, 10}, {5, 15}}, 15},
+		{"nested", [][2]int64{{0, 100}, {10, 20}, {30, 40}}, 100},
+		{"touching", [][2]int64{{0, 10}, {10, 20}}, 20},
+		{"empty interval", [][2]int64{{5, 5}}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := unionLen(tt.iv); got != tt.want {
+				t.Errorf("unionLen(%v) = %d, want %d", tt.iv, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,290 @@
+package eval
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// Tally accumulates Matched recordings into the numbers of a Report.
+// The zero value is not ready; use NewTally.
+type Tally struct {
+	class     map[string]*ClassStats
+	conf      map[string]map[string]int
+	pd        map[string]map[float64]*PdPoint
+	noiseS    float64
+	alarms    int
+	classedFA int
+	files     []FileStats
+	runs      int
+}
+
+// NewTally returns an empty Tally.
+func NewTally() *Tally {
+	return &Tally{class: map[string]*ClassStats{}, conf: map[string]map[string]int{},
+		pd: map[string]map[float64]*PdPoint{}}
+}
+
+func (t *Tally) stats(c string) *ClassStats {
+	s := t.class[c]
+	if s == nil {
+		s = &ClassStats{Class: c}
+		t.class[c] = s
+	}
+	return s
+}
+
+func (t *Tally) count(row, col string) {
+	if t.conf[row] == nil {
+		t.conf[row] = map[string]int{}
+	}
+	t.conf[row][col]++
+}
+
+// Add scores one recording or case. name, when not empty, adds a per-file
+// line to the report; sampleRateHz converts noise samples to time.
+func (t *Tally) Add(name string, m Matched, sampleRateHz float64) {
+	t.runs++
+	fs := FileStats{Name: name, Targets: len(m.Targets), Detections: len(m.Dets)}
+	for _, o := range m.Targets {
+		s := t.stats(o.Truth.Class)
+		s.Truths++
+		t.count(o.Truth.Class, o.Pred)
+		if o.Detected {
+			s.Detected++
+			fs.Detected++
+		} else if len(fs.Missed) < maxMissedListed {
+			fs.Missed = append(fs.Missed, o.Truth.String())
+		}
+		if o.Correct() {
+			s.Correct++
+			fs.Correct++
+		}
+		if o.LinkScored() {
+			s.LinkScored++
+			if o.PredLink == o.Truth.Link {
+				s.LinkOK++
+			}
+		}
+		if !math.IsNaN(o.Truth.SNRDB) {
+			if t.pd[o.Truth.Class] == nil {
+				t.pd[o.Truth.Class] = map[float64]*PdPoint{}
+			}
+			p := t.pd[o.Truth.Class][o.Truth.SNRDB]
+			if p == nil {
+				p = &PdPoint{SNRDB: o.Truth.SNRDB}
+				t.pd[o.Truth.Class][o.Truth.SNRDB] = p
+			}
+			p.Truths++
+			if o.Detected {
+				p.Detected++
+			}
+			if o.Correct() {
+				p.Correct++
+			}
+		}
+	}
+	for _, o := range m.Dets {
+		if o.Role != RoleHit {
+			t.count(ClassNone, o.Det.Class)
+		}
+		if o.Role == RoleNoise {
+			t.alarms++
+			fs.NoiseAlarms++
+			if o.Det.Class != event.ClassUnknown {
+				t.classedFA++
+			}
+		}
+		if o.Det.Class == event.ClassUnknown {
+			continue
+		}
+		s := t.stats(o.Det.Class)
+		if o.TP() {
+			s.TP++
+		} else {
+			s.FP++
+		}
+	}
+	if sampleRateHz > 0 {
+		fs.NoiseSeconds = float64(m.NoiseSample) / sampleRateHz
+		t.noiseS += fs.NoiseSeconds
+	}
+	if name != "" {
+		t.files = append(t.files, fs)
+	}
+}
+
+// maxMissedListed bounds the missed targets a FileStats lists.
+const maxMissedListed = 20
+
+// Report is the result of an evaluation.
+type Report struct {
+	Runs      int          `json:"runs"` // recordings or generated cases scored
+	Classes   []ClassStats `json:"classes"`
+	Confusion Confusion    `json:"confusion"`
+	Noise     NoiseStats   `json:"noise"`
+	PdVsSNR   []PdCurve    `json:"pd_vs_snr,omitempty"`
+	Files     []FileStats  `json:"files,omitempty"`
+}
+
+// ClassStats are the numbers of one class. Truth-level counts (Truths,
+// Detected, Correct) count targets of the class; detection-level counts
+// (TP, FP) count detections the classifier named with it.
+type ClassStats struct {
+	Class      string `json:"class"`
+	Truths     int    `json:"truths"`      // targets of this class
+	Detected   int    `json:"detected"`    // ... overlapped by any detection
+	Correct    int    `json:"correct"`     // ... whose best detection names this class
+	TP         int    `json:"tp"`          // detections named this class on a target of this class
+	FP         int    `json:"fp"`          // detections named this class on anything else
+	LinkScored int    `json:"link_scored"` // correct targets with an uplink/downlink truth
+	LinkOK     int    `json:"link_ok"`     // ... whose predicted link agrees
+
+	Precision *float64 `json:"precision"` // TP / (TP + FP); null when the class was never predicted
+	Recall    *float64 `json:"recall"`    // Correct / Truths; null without truth
+	Pd        *float64 `json:"pd"`        // Detected / Truths
+	F1        *float64 `json:"f1"`
+	LinkAcc   *float64 `json:"link_accuracy"` // LinkOK / LinkScored
+}
+
+// Confusion is truth (rows) against predicted class (columns). A target row
+// counts targets by the class of the detection overlapping them most, or
+// ClassMissed. The ClassNone row counts detections that overlap no target
+// (false alarms on noise, "other" lines and unannotated spectrum) by their
+// predicted class.
+type Confusion struct {
+	Rows   []string `json:"rows"`
+	Cols   []string `json:"cols"`
+	Counts [][]int  `json:"counts"`
+}
+
+// NoiseStats are the false alarms in noise windows.
+type NoiseStats struct {
+	Seconds        float64  `json:"seconds"`          // total noise time
+	Alarms         int      `json:"alarms"`           // detections mostly inside noise
+	ClassedAlarms  int      `json:"classed_alarms"`   // ... named with a class (not unknown)
+	AlarmsPerHour  *float64 `json:"alarms_per_hour"`  // null without noise time
+	ClassedPerHour *float64 `json:"classed_per_hour"` // the alarms that would raise an alert
+	// Upper95PerHour is the one-sided 95% Poisson upper bound on the
+	// classed alarm rate (3/T for none seen).
+	Upper95PerHour *float64 `json:"classed_upper95_per_hour"`
+}
+
+// PdCurve is the probability of detection of one class against SNR.
+type PdCurve struct {
+	Class  string    `json:"class"`
+	Points []PdPoint `json:"points"`
+}
+
+// PdPoint is one SNR of a PdCurve. Pd counts targets overlapped by any
+// detection; Pc those also named with the right class.
+type PdPoint struct {
+	SNRDB    float64 `json:"snr_db"`
+	Truths   int     `json:"truths"`
+	Detected int     `json:"detected"`
+	Correct  int     `json:"correct"`
+	Pd       float64 `json:"pd"`
+	Pc       float64 `json:"pc"`
+}
+
+// FileStats summarises one recording.
+type FileStats struct {
+	Name         string   `json:"name"`
+	Targets      int      `json:"targets"`
+	Detected     int      `json:"detected"`
+	Correct      int      `json:"correct"`
+	Detections   int      `json:"detections"`
+	NoiseSeconds float64  `json:"noise_seconds"`
+	NoiseAlarms  int      `json:"noise_alarms"`
+	Missed       []string `json:"missed,omitempty"` // up to 20 missed targets (Truth.String)
+}
+
+// ratio returns num/den, or nil when den is 0.
+func ratio(num, den float64) *float64 {
+	if den == 0 {
+		return nil
+	}
+	v := num / den
+	return &v
+}
+
+// Report computes the numbers of everything added so far.
+func (t *Tally) Report() Report {
+	r := Report{Runs: t.runs, Files: slices.Clone(t.files)}
+	order := PredictedClasses()
+	for _, c := range order {
+		s, ok := t.class[c]
+		if !ok {
+			continue
+		}
+		v := *s
+		v.Precision = ratio(float64(v.TP), float64(v.TP+v.FP))
+		v.Recall = ratio(float64(v.Correct), float64(v.Truths))
+		v.Pd = ratio(float64(v.Detected), float64(v.Truths))
+		if v.Precision != nil && v.Recall != nil && *v.Precision+*v.Recall > 0 {
+			f := 2 * *v.Precision * *v.Recall / (*v.Precision + *v.Recall)
+			v.F1 = &f
+		}
+		v.LinkAcc = ratio(float64(v.LinkOK), float64(v.LinkScored))
+		r.Classes = append(r.Classes, v)
+	}
+	r.Confusion.Cols = append(order, ClassMissed)
+	for _, row := range append(Classes(), ClassNone) {
+		if len(t.conf[row]) == 0 {
+			continue
+		}
+		counts := make([]int, len(r.Confusion.Cols))
+		for i, c := range r.Confusion.Cols {
+			counts[i] = t.conf[row][c]
+		}
+		r.Confusion.Rows = append(r.Confusion.Rows, row)
+		r.Confusion.Counts = append(r.Confusion.Counts, counts)
+	}
+	h := t.noiseS / 3600
+	r.Noise = NoiseStats{Seconds: t.noiseS, Alarms: t.alarms, ClassedAlarms: t.classedFA,
+		AlarmsPerHour: ratio(float64(t.alarms), h), ClassedPerHour: ratio(float64(t.classedFA), h),
+		Upper95PerHour: ratio(poissonUpper95(t.classedFA), h)}
+	for _, c := range Classes() {
+		byS := t.pd[c]
+		if len(byS) == 0 {
+			continue
+		}
+		curve := PdCurve{Class: c}
+		for _, p := range byS {
+			q := *p
+			q.Pd = float64(q.Detected) / float64(q.Truths)
+			q.Pc = float64(q.Correct) / float64(q.Truths)
+			curve.Points = append(curve.Points, q)
+		}
+		slices.SortFunc(curve.Points, func(a, b PdPoint) int { return cmp.Compare(a.SNRDB, b.SNRDB) })
+		r.PdVsSNR = append(r.PdVsSNR, curve)
+	}
+	return r
+}
+
+// poissonUpper95 is the one-sided 95% upper confidence limit of a Poisson
+// mean after observing k events: half the 0.95 quantile of chi-square with
+// 2(k+1) degrees of freedom (Garwood 1936). For k = 0 it is -ln 0.05 ≈ 3.
+// Found by bisection on the Poisson CDF: P(X ≤ k; μ) = 0.05.
+func poissonUpper95(k int) float64 {
+	cdf := func(mu float64) float64 { // summed in logs: exp(-mu) underflows past mu ≈ 745
+		var sum float64
+		for i := 0; i <= k; i++ {
+			lg, _ := math.Lgamma(float64(i) + 1)
+			sum += math.Exp(-mu + float64(i)*math.Log(mu) - lg)
+		}
+		return sum
+	}
+	lo, hi := float64(k), float64(k)+10+5*math.Sqrt(float64(k)+1)
+	for range 100 {
+		mid := (lo + hi) / 2
+		if cdf(mid) > 0.05 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2
+}

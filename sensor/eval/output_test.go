@@ -1,0 +1,103 @@
+package eval
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// xmlElements parses doc and counts its elements by name; it fails the
+// test when doc is not well-formed XML.
+func xmlElements(t *testing.T, doc []byte) map[string]int {
+	t.Helper()
+	count := map[string]int{}
+	dec := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v\n%s", err, doc)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			count[se.Name.Local]++
+		}
+	}
+	return count
+}
+
+func TestWriteSVG(t *testing.T) {
+	curves := []PdCurve{
+		{Class: "lte", Points: []PdPoint{{SNRDB: -3, Pd: 0, Pc: 0}, {SNRDB: 6, Pd: 0.5, Pc: 0.25}, {SNRDB: 21, Pd: 1, Pc: 1}}},
+		{Class: "a<b&\"c\"", Points: []PdPoint{{SNRDB: 0, Pd: 0.2, Pc: 0.1}}},
+	}
+	tests := []struct {
+		name      string
+		curves    []PdCurve
+		polylines int
+		circles   int
+	}{
+		{"two classes", curves, 4, 4},
+		{"no data", nil, 0, 0},
+		{"one SNR", []PdCurve{{Class: "gsm", Points: []PdPoint{{SNRDB: 9, Pd: 1, Pc: 1}}}}, 2, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := WriteSVG(&b, tt.curves, "Pd <vs> SNR & more", "sub"); err != nil {
+				t.Fatal(err)
+			}
+			el := xmlElements(t, b.Bytes())
+			if el["svg"] != 1 || el["polyline"] != tt.polylines || el["circle"] != tt.circles {
+				t.Errorf("elements %v, want 1 svg, %d polylines, %d circles", el, tt.polylines, tt.circles)
+			}
+			if strings.Contains(b.String(), "NaN") || strings.Contains(b.String(), "Inf") {
+				t.Errorf("SVG holds a non-finite coordinate:\n%s", b.String())
+			}
+		})
+	}
+	var b bytes.Buffer
+	_ = WriteSVG(&b, curves, "t", "s")
+	// Pd of 1 sits on the top of the plot, 0 on the bottom: y(1) < y(0)
+	if !strings.Contains(b.String(), ",56.0") || !strings.Contains(b.String(), ",450.0") {
+		t.Errorf("Pd 1 and 0 not drawn at the plot's top (56) and bottom (450):\n%s", b.String())
+	}
+}
+
+func TestNiceStep(t *testing.T) {
+	for raw, want := range map[float64]float64{3: 5, 0.3: 0.5, 1: 1, 1.5: 2, 7: 10, 24: 50, 0: 1, -1: 1} {
+		if got := niceStep(raw); got != want {
+			t.Errorf("niceStep(%v) = %v, want %v", raw, got, want)
+		}
+	}
+}
+
+func TestWriteText(t *testing.T) {
+	tl := NewTally()
+	tl.Add("rec", Matched{
+		Targets:     []TruthOutcome{outcome("lte", "uplink", 21, "lte", "uplink"), outcome("gsm", "", 21, ClassMissed, "")},
+		Dets:        []DetOutcome{det("lte", RoleHit, "lte"), det("unknown", RoleNoise, "")},
+		NoiseSample: 3_600_000,
+	}, 1e6)
+	var b bytes.Buffer
+	if err := WriteText(&b, "my run", tl.Report()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"== my run: 1 runs ==",
+		"precision", "MISSED",
+		"1 false alarms (0 named with a class): 1000 /h",
+		"1.00/1.00", // LTE at 21 dB
+		"0.00/0.00", // GSM at 21 dB, missed
+		"rec",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

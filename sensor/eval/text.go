@@ -1,0 +1,113 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+)
+
+// shortName abbreviates a class for the confusion matrix's columns.
+var shortName = map[string]string{
+	"bluetooth": "bt", "drone_video": "dvideo", "fpv_analog": "fpv", "rc_fhss": "rc",
+	ClassCellular: "cell", "unknown": "unk", ClassMissed: "MISSED",
+}
+
+func short(c string) string {
+	if s, ok := shortName[c]; ok {
+		return s
+	}
+	return c
+}
+
+func fmtRatio(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", *p)
+}
+
+// WriteText prints r as plain-text tables under a title: per-class
+// precision and recall, the confusion matrix, noise false alarms,
+// Pd (and Pc) against SNR and the per-file lines.
+func WriteText(w io.Writer, title string, r Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "== %s: %d runs ==\n\n", title, r.Runs)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "class\ttruths\tdetected\tcorrect\tPd\trecall\tTP\tFP\tprecision\tF1\tlink_acc\t")
+	for _, c := range r.Classes {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t\n", c.Class, c.Truths, c.Detected, c.Correct,
+			fmtRatio(c.Pd), fmtRatio(c.Recall), c.TP, c.FP, fmtRatio(c.Precision), fmtRatio(c.F1), fmtRatio(c.LinkAcc))
+	}
+	tw.Flush()
+	fmt.Fprintf(&b, "\nconfusion (rows: truth; columns: predicted class of the best-overlapping detection; row none: detections on no target)\n")
+	tw = tabwriter.NewWriter(&b, 0, 0, 1, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "truth\\pred\t")
+	for _, c := range r.Confusion.Cols {
+		fmt.Fprintf(tw, "%s\t", short(c))
+	}
+	fmt.Fprintln(tw)
+	for i, row := range r.Confusion.Rows {
+		fmt.Fprintf(tw, "%s\t", row)
+		for _, n := range r.Confusion.Counts[i] {
+			fmt.Fprintf(tw, "%d\t", n)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	n := r.Noise
+	fmt.Fprintf(&b, "\nnoise: %.3f s; %d false alarms (%d named with a class): %s /h, named %s /h (95%% upper bound %s /h)\n",
+		n.Seconds, n.Alarms, n.ClassedAlarms, fmtRate(n.AlarmsPerHour), fmtRate(n.ClassedPerHour), fmtRate(n.Upper95PerHour))
+	if len(r.PdVsSNR) > 0 {
+		fmt.Fprintf(&b, "\nPd / Pc against SNR in the signal's bandwidth (Pd: detected; Pc: detected and named right)\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		var snrs []float64
+		for _, c := range r.PdVsSNR {
+			for _, p := range c.Points {
+				if !slices.Contains(snrs, p.SNRDB) {
+					snrs = append(snrs, p.SNRDB)
+				}
+			}
+		}
+		slices.Sort(snrs)
+		fmt.Fprint(tw, "class\\SNR dB\t")
+		for _, s := range snrs {
+			fmt.Fprintf(tw, "%g\t", s)
+		}
+		fmt.Fprintln(tw)
+		for _, c := range r.PdVsSNR {
+			fmt.Fprintf(tw, "%s\t", c.Class)
+			for _, s := range snrs {
+				cell := "-"
+				for _, p := range c.Points {
+					if p.SNRDB == s {
+						cell = fmt.Sprintf("%.2f/%.2f", p.Pd, p.Pc)
+					}
+				}
+				fmt.Fprintf(tw, "%s\t", cell)
+			}
+			fmt.Fprintln(tw)
+		}
+		tw.Flush()
+	}
+	if len(r.Files) > 0 {
+		fmt.Fprintf(&b, "\nfiles\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "file\ttargets\tdetected\tcorrect\tdetections\tnoise_s\tnoise_alarms\t")
+		for _, f := range r.Files {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.4f\t%d\t\n", f.Name, f.Targets, f.Detected, f.Correct, f.Detections, f.NoiseSeconds, f.NoiseAlarms)
+		}
+		tw.Flush()
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func fmtRate(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.4g", *p)
+}
