@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/sensor/eval"
+	"github.com/rfwarden/rfwarden/sensor/pipeline"
+)
+
+const evalUsage = `usage: rfwarden eval [flags]
+
+Measure detection and classification with the pipeline of "rfwarden scan":
+per-class precision and recall, a confusion matrix, false alarms per hour of
+noise and Pd against SNR. Scores a corpus of labelled SigMF recordings
+(--corpus) and generated cases from dsp/synth (every class at each SNR of
+--snr-list, --cases times, plus --noise-cases pure-noise captures with HackRF
+artefacts). See docs/evaluation.md.
+`
+
+// evalDefaultPFA is the detector's default per-cell false-alarm probability
+// (dsp.DetectorConfig), reported when --pfa is not given.
+const evalDefaultPFA = 1e-9
+
+// evalJSON is the --json document.
+type evalJSON struct {
+	Version   string       `json:"version"`
+	Settings  evalSettings `json:"settings"`
+	Corpus    *eval.Report `json:"corpus,omitempty"`
+	Generated *eval.Report `json:"generated,omitempty"`
+	ElapsedS  float64      `json:"elapsed_s"`
+}
+
+type evalSettings struct {
+	PFA        float64   `json:"pfa"`
+	Corpus     string    `json:"corpus,omitempty"`
+	Seed       uint64    `json:"seed"`
+	Cases      int       `json:"cases"`
+	NoiseCases int       `json:"noise_cases"`
+	NoiseS     float64   `json:"noise_case_s"`
+	SNRsDB     []float64 `json:"snr_db"`
+	Classes    []string  `json:"classes"`
+	DCSpike    bool      `json:"dc_spike_on_signals"`
+}
+
+// cmdEval runs `rfwarden eval`.
+func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, evalUsage); fs.PrintDefaults() }
+	var (
+		corpus, jsonOut, svgOut, snrList, classList string
+		cases, noiseCases                           int
+		noiseS, pfa                                 float64
+		seed                                        uint64
+		progress, dcSpike                           bool
+	)
+	fs.StringVar(&corpus, "corpus", "", "score the labelled SigMF recordings under `DIR` (core:label annotations are the truth)")
+	fs.IntVar(&cases, "cases", 2, "generated cases per class and SNR (0: none)")
+	fs.IntVar(&noiseCases, "noise-cases", 10, "generated pure-noise cases, with HackRF artefacts (0: none)")
+	fs.Float64Var(&noiseS, "noise-dur", 0.1, "seconds of each noise case")
+	fs.StringVar(&snrList, "snr-list", "-3,0,3,6,9,12,15,18,21", "comma-separated SNRs in dB (in the signal's own bandwidth)")
+	fs.StringVar(&classList, "classes", "", "comma-separated classes to generate (default: all synth supports)")
+	fs.Uint64Var(&seed, "seed", 1, "seed of the generated cases")
+	fs.BoolVar(&dcSpike, "dc-spike", false, "put the receiver DC spike into signal cases too (noise cases always have it)")
+	fs.Float64Var(&pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
+	fs.StringVar(&jsonOut, "json", "", "write every number as JSON to `OUT.json`")
+	fs.StringVar(&svgOut, "svg", "", "write the Pd-vs-SNR plot of the generated cases to `OUT.svg`")
+	fs.BoolVar(&progress, "progress", false, "show a progress bar on stderr even when it is not a terminal")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("eval: unexpected argument %q", fs.Arg(0))
+	}
+	snrs, err := parseFloatList(snrList)
+	if err != nil {
+		return fmt.Errorf("eval: --snr-list: %w", err)
+	}
+	specs, err := selectSpecs(classList)
+	if err != nil {
+		return err
+	}
+	if !(pfa >= 0 && pfa < 1) {
+		return fmt.Errorf("eval: --pfa %v is not in [0, 1)", pfa)
+	}
+	if !(noiseS > 0) || math.IsInf(noiseS, 0) {
+		return fmt.Errorf("eval: --noise-dur %v s is not positive", noiseS)
+	}
+	if cases < 0 || noiseCases < 0 {
+		return fmt.Errorf("eval: --cases %d and --noise-cases %d must not be negative", cases, noiseCases)
+	}
+	start := time.Now()
+	cfg := pipeline.Config{Detector: dsp.DetectorConfig{PFA: pfa}, Classifier: pipeline.DefaultClassifier()}
+	effPFA := pfa
+	if effPFA == 0 {
+		effPFA = evalDefaultPFA
+	}
+	showBar := progress || isTerminal(stderr)
+	doc := evalJSON{Version: version, Settings: evalSettings{PFA: effPFA, Corpus: corpus, Seed: seed, Cases: cases,
+		NoiseCases: noiseCases, NoiseS: noiseS, SNRsDB: snrs, DCSpike: dcSpike}}
+	for _, s := range specs {
+		doc.Settings.Classes = append(doc.Settings.Classes, s.Class)
+	}
+
+	if corpus != "" {
+		paths, err := eval.FindCorpus(corpus)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		bar := newEvalBar(showBar, len(paths), "corpus", stderr)
+		tally, _, err := eval.RunCorpus(ctx, corpus, cfg, func(string) { bar.add() })
+		bar.close()
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		r := tally.Report()
+		doc.Corpus = &r
+		if err := eval.WriteText(stdout, fmt.Sprintf("corpus %s (pfa %g)", corpus, effPFA), r); err != nil {
+			return err
+		}
+	}
+
+	gc := eval.GenConfig{Specs: specs, SNRsDB: snrs, Cases: orNone(cases), NoiseCases: orNone(noiseCases),
+		NoiseS: noiseS, Seed: seed, DCSpike: dcSpike}
+	if plan := gc.Plan(); len(plan) > 0 {
+		bar := newEvalBar(showBar, len(plan), "generated", stderr)
+		tally, err := eval.RunGenerated(ctx, gc, cfg, func(eval.CaseResult) { bar.add() })
+		bar.close()
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		r := tally.Report()
+		doc.Generated = &r
+		title := fmt.Sprintf("generated: %d cases (seed %d, pfa %g)", len(plan), seed, effPFA)
+		if err := eval.WriteText(stdout, title, r); err != nil {
+			return err
+		}
+		if svgOut != "" {
+			sub := fmt.Sprintf("generated cases, seed %d, %d per class and SNR, detector Pfa %g per cell", seed, cases, effPFA)
+			if err := writeFileWith(svgOut, func(w io.Writer) error {
+				return eval.WriteSVG(w, r.PdVsSNR, "rfwarden: probability of detection against SNR", sub)
+			}); err != nil {
+				return err
+			}
+		}
+	} else if svgOut != "" {
+		return errors.New("eval: --svg needs generated cases (--cases > 0)")
+	}
+	if doc.Corpus == nil && doc.Generated == nil {
+		return errors.New("eval: nothing to do: give --corpus or generated cases")
+	}
+	doc.ElapsedS = math.Round(time.Since(start).Seconds()*100) / 100
+	if jsonOut != "" {
+		if err := writeFileWith(jsonOut, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(doc)
+		}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "eval: done in %.1f s\n", time.Since(start).Seconds())
+	return nil
+}
+
+// orNone maps a flag's 0 (none) to GenConfig's "none" (negative; 0 there means default).
+func orNone(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// selectSpecs returns the default specs, or those of the comma-separated classes.
+func selectSpecs(list string) ([]eval.CaseSpec, error) {
+	all := eval.DefaultSpecs()
+	if strings.TrimSpace(list) == "" {
+		return all, nil
+	}
+	var out []eval.CaseSpec
+	for _, c := range strings.Split(list, ",") {
+		c = strings.TrimSpace(c)
+		i := slices.IndexFunc(all, func(s eval.CaseSpec) bool { return s.Class == c })
+		if i < 0 {
+			var names []string
+			for _, s := range all {
+				names = append(names, s.Class)
+			}
+			return nil, fmt.Errorf("eval: --classes: unknown class %q (have %s)", c, strings.Join(names, ", "))
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+// parseFloatList parses "a,b,c" into finite numbers.
+func parseFloatList(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%q is not a finite number", f)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("empty list")
+	}
+	return out, nil
+}
+
+// writeFileWith writes path through fn, atomically (temp file + rename).
+func writeFileWith(path string, fn func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("eval: write %q: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := fn(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("eval: write %q: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("eval: write %q: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("eval: write %q: %w", path, err)
+	}
+	return nil
+}
+
+// evalBar is an optional progress bar on stderr.
+type evalBar struct{ bar *progressbar.ProgressBar }
+
+func newEvalBar(show bool, n int, desc string, w io.Writer) evalBar {
+	if !show || n == 0 {
+		return evalBar{}
+	}
+	return evalBar{progressbar.NewOptions(n, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(), progressbar.OptionSetElapsedTime(true), progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))}
+}
+
+func (b evalBar) add() {
+	if b.bar != nil {
+		_ = b.bar.Add(1)
+	}
+}
+
+func (b evalBar) close() {
+	if b.bar != nil {
+		_ = b.bar.Close()
+	}
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/sensor/eval"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+)
+
+// writeLabelledLTE writes a generated LTE case as a SigMF recording in dir
+// with its truth as "lte tdd" annotations, plus a noise window before it.
+func writeLabelledLTE(t *testing.T, dir string) {
+	t.Helper()
+	var spec eval.CaseSpec
+	for _, s := range eval.DefaultSpecs() {
+		if s.Class == "lte" {
+			spec = s
+		}
+	}
+	iq, truth, err := eval.Render(eval.Case{Name: "lte", Spec: spec, SNRDB: 21, Seed: 4}, 1e-3, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sigmf.NewWriter(filepath.Join(dir, "lte"), "cf32_le", spec.SampleRateHz, spec.CenterHz, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(iq); err != nil {
+		t.Fatal(err)
+	}
+	w.Annotate(sigmf.Annotation{SampleStart: 0, SampleCount: int64(2e-3 * spec.SampleRateHz), Label: "noise"})
+	for _, tr := range truth {
+		w.Annotate(sigmf.Annotation{SampleStart: tr.StartSample, SampleCount: tr.SampleCount, Label: "LTE TDD",
+			FreqLowerHz: tr.FreqLowHz, FreqUpperHz: tr.FreqHighHz, HasFreq: true})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEvalEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	corpus := filepath.Join(dir, "corpus")
+	if err := os.Mkdir(corpus, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeLabelledLTE(t, corpus)
+	jsonPath, svgPath := filepath.Join(dir, "out.json"), filepath.Join(dir, "out.svg")
+	var stdout, stderr bytes.Buffer
+	args := []string{"eval", "--corpus", corpus, "--classes", "lte,droneid", "--snr-list", "6, 21", "--cases", "1",
+		"--noise-cases", "2", "--noise-dur", "0.02", "--seed", "3", "--json", jsonPath, "--svg", svgPath, "--progress"}
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("eval: %v\n%s", err, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"== corpus " + corpus, "== generated: 6 cases (seed 3, pfa 1e-09)", "precision", "MISSED", "false alarms", "Pd / Pc"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(stderr.String(), "generated") || !strings.Contains(stderr.String(), "eval: done") {
+		t.Errorf("stderr shows no progress:\n%s", stderr.String())
+	}
+
+	raw, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc evalJSON
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("JSON does not parse: %v\n%s", err, raw)
+	}
+	if doc.Settings.PFA != 1e-9 || doc.Settings.Seed != 3 || len(doc.Settings.SNRsDB) != 2 || len(doc.Settings.Classes) != 2 {
+		t.Errorf("settings %+v", doc.Settings)
+	}
+	if doc.Corpus == nil || doc.Corpus.Runs != 1 || len(doc.Corpus.Files) != 1 || doc.Corpus.Files[0].Detected != doc.Corpus.Files[0].Targets {
+		t.Errorf("corpus report %+v", doc.Corpus)
+	}
+	if doc.Generated == nil || doc.Generated.Runs != 6 || len(doc.Generated.PdVsSNR) != 2 || len(doc.Generated.Confusion.Rows) == 0 {
+		t.Fatalf("generated report %+v", doc.Generated)
+	}
+	if s := doc.Generated.Noise.Seconds; s < 0.039 || s > 0.041 {
+		t.Errorf("noise seconds %v, want 0.04", s)
+	}
+	for _, c := range doc.Generated.Classes {
+		if c.Class == "lte" && (c.Pd == nil || *c.Pd < 0.9) {
+			t.Errorf("LTE Pd %v at 6 and 21 dB, want ≥ 0.9", c.Pd)
+		}
+	}
+
+	svg, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	polylines := 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "polyline" {
+			polylines++
+		}
+	}
+	if polylines != 4 { // Pd and Pc for each of two classes
+		t.Errorf("%d polylines, want 4", polylines)
+	}
+}
+
+func TestEvalFlagErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad SNR", []string{"--snr-list", "3,x"}, "--snr-list"},
+		{"non-finite SNR", []string{"--snr-list", "NaN"}, "--snr-list"},
+		{"unknown class", []string{"--classes", "lte,martian"}, "unknown class \"martian\""},
+		{"negative cases", []string{"--cases", "-1"}, "must not be negative"},
+		{"bad pfa", []string{"--pfa", "2"}, "--pfa"},
+		{"bad noise duration", []string{"--noise-dur", "0"}, "--noise-dur"},
+		{"nothing to do", []string{"--cases", "0", "--noise-cases", "0"}, "nothing to do"},
+		{"svg without generated", []string{"--cases", "0", "--noise-cases", "0", "--svg", "x.svg"}, "--svg"},
+		{"stray argument", []string{"file.sigmf-meta"}, "unexpected argument"},
+		{"absent corpus", []string{"--corpus", "/nonexistent/rfw", "--cases", "0", "--noise-cases", "0"}, "/nonexistent/rfw"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), append([]string{"eval"}, tt.args...), &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"eval", "--no-such-flag"}, &stdout, &stderr); !errors.Is(err, errUsage) {
+		t.Errorf("unknown flag: %v, want errUsage", err)
+	}
+}
+
+// TestEvalRealIQ runs the corpus of real recordings through the command.
+func TestEvalRealIQ(t *testing.T) {
+	dir := realIQDir(t)
+	jsonPath := filepath.Join(t.TempDir(), "real.json")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"eval", "--corpus", dir, "--cases", "0", "--noise-cases", "0", "--json", jsonPath}, &stdout, &stderr); err != nil {
+		t.Fatalf("eval: %v\n%s", err, stderr.String())
+	}
+	raw, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc evalJSON
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Corpus == nil || doc.Generated != nil || len(doc.Corpus.Files) < 10 {
+		t.Fatalf("report %+v", doc)
+	}
+	for _, f := range doc.Corpus.Files {
+		if f.Detected != f.Targets {
+			t.Errorf("%s: %d of %d targets found", f.Name, f.Detected, f.Targets)
+		}
+	}
+}
