@@ -103,7 +103,7 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// slots is the number of detections one sensor publishes.
+// slots bounds the number of detections one sensor publishes.
 func slots(c Config) int { return int(math.Ceil(c.Duration.Seconds() * c.RateHz)) }
 
 func planned(c Config) int64 { return int64(c.Sensors) * int64(slots(c)) }
@@ -165,7 +165,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{Sensors: cfg.Sensors, RateHz: cfg.RateHz, DurationS: cfg.Duration.Seconds(),
-		OfferedPerS: float64(cfg.Sensors) * cfg.RateHz, Planned: planned(cfg)}
+		OfferedPerS: float64(cfg.Sensors) * cfg.RateHz, Planned: plannedCount(cfg, len(wl.heard))}
 
 	brokerURL := cfg.BrokerURL
 	if brokerURL == "" {
@@ -418,10 +418,7 @@ func connectSensors(ctx context.Context, brokerURL, nonce string, wl *workload) 
 // the period. A late slot is published at once (open loop); each publish
 // waits for its QoS 1 acknowledgement.
 func publishSensor(ctx context.Context, cfg Config, wl *workload, tr *tracker, i int, c mqtt.Client, start, end time.Time) {
-	period := time.Duration(float64(time.Second) / cfg.RateHz)
-	copyIdx := i / len(wl.heard)
-	frac := math.Mod(float64(copyIdx)*0.6180339887, 1)
-	phase := time.Duration(frac*float64(period)) + time.Duration(i%len(wl.heard))*time.Millisecond
+	period, phase := schedule(cfg, len(wl.heard), i)
 	topic := event.SensorTopic(wl.site.ID, wl.sensors[i], event.KindDetection)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -455,6 +452,29 @@ func publishSensor(ctx context.Context, cfg Config, wl *workload, tr *tracker, i
 		tr.acks[i*tr.slots+j].Store(true)
 		tr.acked.Add(1)
 	}
+}
+
+// schedule returns the publishing period and sensor i's phase: copies of a
+// wing of perCopy sensors are spread over the period by the golden ratio,
+// and the sensors of one copy are 1 ms apart.
+func schedule(cfg Config, perCopy, i int) (period, phase time.Duration) {
+	period = time.Duration(float64(time.Second) / cfg.RateHz)
+	frac := math.Mod(float64(i/perCopy)*0.6180339887, 1)
+	return period, time.Duration(frac*float64(period)) + time.Duration(i%perCopy)*time.Millisecond
+}
+
+// plannedCount is the number of slots whose time falls within the duration.
+func plannedCount(cfg Config, perCopy int) int64 {
+	var n int64
+	for i := range cfg.Sensors {
+		period, phase := schedule(cfg, perCopy, i)
+		for j := range slots(cfg) {
+			if phase+time.Duration(j)*period < cfg.Duration {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // counter sums every series of the named counter in reg.

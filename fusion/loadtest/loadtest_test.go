@@ -250,3 +250,25 @@ func abs(x float64) float64 {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestPlannedCount(t *testing.T) {
+	// Each sensor publishes the slots whose phase + j*period falls inside
+	// the duration: at 2/s for 10 s, 20 per sensor, or 19 when its phase
+	// is late in the period.
+	cfg := Config{Sensors: 30, RateHz: 2, Duration: 10 * time.Second}.withDefaults()
+	var want int64
+	for i := range cfg.Sensors {
+		_, phase := schedule(cfg, 7, i)
+		if phase < 0 || phase >= 500*time.Millisecond+7*time.Millisecond {
+			t.Fatalf("sensor %d phase %v outside the period", i, phase)
+		}
+		if phase == 0 || 19*500*time.Millisecond+phase < cfg.Duration {
+			want += 20
+		} else {
+			want += 19
+		}
+	}
+	if got := plannedCount(cfg, 7); got != want {
+		t.Errorf("plannedCount = %d, want %d", got, want)
+	}
+}
