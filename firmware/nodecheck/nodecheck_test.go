@@ -121,6 +121,13 @@ func TestRunBoardAndFirmware(t *testing.T) {
 	}
 }
 
+func TestUSBWithoutSysfs(t *testing.T) {
+	c := checkUSB(os.DirFS(filepath.Join(t.TempDir(), "absent")), nil)
+	if c.Status != Skip || !strings.Contains(c.Detail, "no sysfs USB view") {
+		t.Errorf("missing sysfs: %+v", c)
+	}
+}
+
 func TestUSBPicksBoardBySerial(t *testing.T) {
 	sys := usbFS("12", "0000000000000000088869dc2f4a3a1b")
 	sys["1-2/idVendor"] = &fstest.MapFile{Data: []byte("1d50")}

@@ -1,6 +1,7 @@
 package nodecheck
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -61,6 +62,10 @@ func checkUSB(sys fs.FS, board *hackrf.Info) Check {
 		return c
 	}
 	devs, err := findUSB(sys)
+	if errors.Is(err, fs.ErrNotExist) {
+		c.Status, c.Detail = Skip, "no sysfs USB view (/sys/bus/usb/devices): container or not Linux"
+		return c
+	}
 	if err != nil {
 		c.Status, c.Detail = Skip, fmt.Sprintf("cannot read sysfs USB devices: %v", err)
 		return c
