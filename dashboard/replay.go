@@ -194,7 +194,12 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	}
 	p := pipeline.New(pipeline.Config{Detector: dsp.DetectorConfig{PFA: opts.PFA}, Classifier: pipeline.DefaultClassifier()})
 	var results []pipeline.Result
+	lastLog := began
 	for {
+		if now := time.Now(); now.Sub(lastLog) >= 2*time.Second { // long runs show progress
+			lastLog = now
+			r.log.Info("replay progress", "file", filepath.Base(path), "done_pct", math.Round(100*float64(spec.done)/float64(limit)))
+		}
 		b, err := src.Next(ctx)
 		if errors.Is(err, io.EOF) {
 			break
@@ -300,6 +305,7 @@ type specBuilder struct {
 	tuneHz      float64
 	tuneHzValid bool
 	durationS   float64
+	done        int64 // samples seen so far
 }
 
 func newSpecBuilder(m sigmf.Meta, rateHz float64, limit int64, maxRows, maxCols int) (*specBuilder, error) {
@@ -357,6 +363,7 @@ func (s *specBuilder) tune(centerHz float64) {
 func (s *specBuilder) add(b sensor.Block) {
 	s.tune(b.CenterHz)
 	first, n := b.FirstSample, int64(len(b.Samples))
+	s.done = first + n
 	start := (first + s.stride - 1) / s.stride * s.stride
 	for at := start; at+int64(s.nfft) <= first+n && at < s.limit; at += s.stride {
 		s.welch.Frame(s.psd, b.Samples[at-first:at-first+int64(s.nfft)])
