@@ -104,6 +104,17 @@ type DetOutcome struct {
 	Truth string // class of the target it overlaps most (RoleHit), else ""
 }
 
+// String describes o: predicted class and text, window, band and role.
+func (o DetOutcome) String() string {
+	d := o.Det
+	on := o.Role.String()
+	if o.Role == RoleHit {
+		on = "target " + o.Truth
+	}
+	return fmt.Sprintf("%s (%s) samples %d+%d %.3f..%.3f MHz on %s", d.Class, d.Text, d.StartSample, d.SampleCount,
+		d.FreqLowHz/1e6, d.FreqHighHz/1e6, on)
+}
+
 // TP reports a named class that matches the target it overlaps.
 func (o DetOutcome) TP() bool {
 	return o.Role == RoleHit && o.Det.Class != event.ClassUnknown && o.Det.Class == o.Truth

@@ -105,6 +105,9 @@ func (t *Tally) Add(name string, m Matched, sampleRateHz float64) {
 			s.TP++
 		} else {
 			s.FP++
+			if len(fs.WrongNames) < maxMissedListed {
+				fs.WrongNames = append(fs.WrongNames, o.String())
+			}
 		}
 	}
 	if sampleRateHz > 0 {
@@ -199,6 +202,10 @@ type FileStats struct {
 	NoiseSeconds float64  `json:"noise_seconds"`
 	NoiseAlarms  int      `json:"noise_alarms"`
 	Missed       []string `json:"missed,omitempty"` // up to 20 missed targets (Truth.String)
+	// WrongNames lists up to 20 false positives: detections named with a
+	// class on a target of another class, noise, "other" lines or
+	// unannotated spectrum (DetOutcome.String).
+	WrongNames []string `json:"wrong_names,omitempty"`
 }
 
 // ratio returns num/den, or nil when den is 0.

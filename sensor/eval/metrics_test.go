@@ -2,6 +2,7 @@ package eval
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -59,6 +60,9 @@ func TestTallyHandBuilt(t *testing.T) {
 
 	if r.Runs != 2 || len(r.Files) != 2 || r.Files[0].Name != "one" || r.Files[0].Missed == nil || r.Files[0].Detected != 5 || r.Files[0].Correct != 4 {
 		t.Errorf("runs %d files %+v", r.Runs, r.Files)
+	}
+	if w := r.Files[0].WrongNames; len(w) != 2 || !strings.Contains(w[0], "on target gsm") || !strings.Contains(w[1], "on noise") {
+		t.Errorf("false positives listed %q, want the LTE on the GSM target and the GSM in noise", w)
 	}
 	want := map[string]ClassStats{
 		// LTE: 4 truths, 3 detected, 3 named right; TP 3, FP 1 (on the GSM target);

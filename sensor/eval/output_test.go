@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -68,6 +70,26 @@ func TestWriteSVG(t *testing.T) {
 	}
 }
 
+func TestXTicks(t *testing.T) {
+	few := []PdCurve{{Points: []PdPoint{{SNRDB: 3}, {SNRDB: -3}}}, {Points: []PdPoint{{SNRDB: 0}, {SNRDB: 3}}}}
+	if got := xTicks(few, -3, 3); !slices.Equal(got, []float64{-3, 0, 3}) {
+		t.Errorf("ticks of few SNRs %v, want the SNRs", got)
+	}
+	var many PdCurve
+	for s := -10; s <= 30; s += 2 {
+		many.Points = append(many.Points, PdPoint{SNRDB: float64(s)})
+	}
+	got := xTicks([]PdCurve{many}, -10, 30)
+	if !slices.Equal(got, []float64{-10, -5, 0, 5, 10, 15, 20, 25, 30}) {
+		t.Errorf("ticks of 21 SNRs %v, want every 5 dB", got)
+	}
+	for _, v := range xTicks(nil, -3, 21) {
+		if math.Signbit(v) && v == 0 {
+			t.Errorf("tick -0 in %v", got)
+		}
+	}
+}
+
 func TestNiceStep(t *testing.T) {
 	for raw, want := range map[float64]float64{3: 5, 0.3: 0.5, 1: 1, 1.5: 2, 7: 10, 24: 50, 0: 1, -1: 1} {
 		if got := niceStep(raw); got != want {
@@ -80,7 +102,7 @@ func TestWriteText(t *testing.T) {
 	tl := NewTally()
 	tl.Add("rec", Matched{
 		Targets:     []TruthOutcome{outcome("lte", "uplink", 21, "lte", "uplink"), outcome("gsm", "", 21, ClassMissed, "")},
-		Dets:        []DetOutcome{det("lte", RoleHit, "lte"), det("unknown", RoleNoise, "")},
+		Dets:        []DetOutcome{det("lte", RoleHit, "lte"), det("unknown", RoleNoise, ""), det("droneid", RoleOther, "")},
 		NoiseSample: 3_600_000,
 	}, 1e6)
 	var b bytes.Buffer
@@ -94,7 +116,8 @@ func TestWriteText(t *testing.T) {
 		"1 false alarms (0 named with a class): 1000 /h",
 		"1.00/1.00", // LTE at 21 dB
 		"0.00/0.00", // GSM at 21 dB, missed
-		"rec",
+		"rec: missed gsm samples 0+0",
+		"rec: false positive droneid () samples 0+0 0.000..0.000 MHz on other",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -49,8 +50,7 @@ func WriteSVG(w io.Writer, curves []PdCurve, title, subtitle string) error {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/>`+"\n", left, y(p), left+pw, y(p))
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%.1f</text>`+"\n", left-6, y(p)+4, p)
 	}
-	step := niceStep((hi - lo) / 8)
-	for s := math.Ceil(lo/step) * step; s <= hi+1e-9; s += step {
+	for _, s := range xTicks(curves, lo, hi) {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/>`+"\n", x(s), top, x(s), top+ph)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%g</text>`+"\n", x(s), top+ph+16, s)
 	}
@@ -83,6 +83,29 @@ func WriteSVG(w io.Writer, curves []PdCurve, title, subtitle string) error {
 	b.WriteString("</svg>\n")
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// xTicks returns the measured SNRs when there are at most 12 of them, else
+// round steps over [lo, hi].
+func xTicks(curves []PdCurve, lo, hi float64) []float64 {
+	var snrs []float64
+	for _, c := range curves {
+		for _, p := range c.Points {
+			if !slices.Contains(snrs, p.SNRDB) {
+				snrs = append(snrs, p.SNRDB)
+			}
+		}
+	}
+	if len(snrs) > 0 && len(snrs) <= 12 {
+		slices.Sort(snrs)
+		return snrs
+	}
+	var out []float64
+	step := niceStep((hi - lo) / 8)
+	for s := math.Ceil(lo/step) * step; s <= hi+1e-9; s += step {
+		out = append(out, s+0) // +0 turns -0 into 0
+	}
+	return out
 }
 
 // niceStep rounds a raw axis step up to 1, 2 or 5 times a power of ten.

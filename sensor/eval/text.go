@@ -99,6 +99,14 @@ func WriteText(w io.Writer, title string, r Report) error {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.4f\t%d\t\n", f.Name, f.Targets, f.Detected, f.Correct, f.Detections, f.NoiseSeconds, f.NoiseAlarms)
 		}
 		tw.Flush()
+		for _, f := range r.Files {
+			for _, m := range f.Missed {
+				fmt.Fprintf(&b, "%s: missed %s\n", f.Name, m)
+			}
+			for _, w := range f.WrongNames {
+				fmt.Fprintf(&b, "%s: false positive %s\n", f.Name, w)
+			}
+		}
 	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
