@@ -44,7 +44,7 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Usage = func() { fmt.Fprint(stderr, simUsage); fs.PrintDefaults() }
 	var o simOptions
 	fs.Uint64Var(&o.seed, "seed", 1, "scenario seed")
-	fs.StringVar(&o.sensorID, "sensor", "s1", "sensor ID (s1..s5)")
+	fs.StringVar(&o.sensorID, "sensor", "s1", "sensor ID (s1..s9)")
 	fs.Float64Var(&o.centerHz, "center", 847e6, "centre frequency, Hz")
 	fs.Float64Var(&o.rateHz, "rate", 10e6, "sample rate, samples/s (2e6..20e6)")
 	fs.Float64Var(&o.gainDB, "gain", 0, "receive gain, dB; 0 picks it from the rate (sets the dBFS-to-dBm calibration)")

@@ -61,7 +61,7 @@ func TestCmdSimBadFlags(t *testing.T) {
 		args []string
 	}{
 		{"no out", []string{}},
-		{"bad sensor", []string{"--out", "x", "--sensor", "s9"}},
+		{"bad sensor", []string{"--out", "x", "--sensor", "s99"}},
 		{"bad rate", []string{"--out", "x", "--rate", "50e6"}},
 		{"bad duration", []string{"--out", "x", "--duration", "-1s"}},
 		{"bad start", []string{"--out", "x", "--start", "yesterday"}},

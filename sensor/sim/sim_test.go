@@ -370,7 +370,7 @@ func TestSiteYAMLLoadsAsSite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("fusion cannot load the site yaml: %v", err)
 	}
-	if s.ID != w.SiteID || len(s.Rooms) != len(w.Rooms) || len(s.Walls) != len(w.Walls) || len(s.Sensors) != 7 || len(s.Floors) != 2 {
+	if s.ID != w.SiteID || len(s.Rooms) != len(w.Rooms) || len(s.Walls) != len(w.Walls) || len(s.Sensors) != 9 || len(s.Floors) != 2 {
 		t.Errorf("site: id %q, %d rooms, %d walls, %d sensors, %d floors", s.ID, len(s.Rooms), len(s.Walls), len(s.Sensors), len(s.Floors))
 	}
 	rooms := map[string]bool{}
@@ -512,24 +512,28 @@ func TestSkipTo(t *testing.T) {
 
 // TestStandardSensorLayout checks the properties the standard layout is
 // chosen for (see New): the IDs the demo relies on, every sensor inside a
-// room of its floor, none on a corridor's centre line (where a north cell
-// and its mirrored south cell look alike) and none above another.
+// room of its floor, three per landing and one per office, none on a
+// corridor's centre line (where a north cell and its mirrored south cell
+// look alike) and none above another.
 func TestStandardSensorLayout(t *testing.T) {
 	w := StandardWing(1)
 	byID := map[string]SensorInfo{}
 	for _, s := range w.Sensors() {
 		byID[s.ID] = s
 	}
-	for _, id := range []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7"} {
+	for _, id := range []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"} {
 		if _, ok := byID[id]; !ok {
 			t.Errorf("sensor %s missing", id)
 		}
 	}
-	perLanding := map[string]int{}
+	perLanding, perOffice := map[string]int{}, map[string]int{}
 	for _, s := range w.Sensors() {
 		room := w.RoomAt(s.Floor, s.Pos)
 		if room == "" {
 			t.Errorf("%s at %v on %s is in no room", s.ID, s.Pos, s.Floor)
+		}
+		if strings.HasSuffix(room, "-OFFICE") {
+			perOffice[s.Floor]++
 		}
 		if strings.HasSuffix(room, "-LAND") {
 			perLanding[s.Floor]++
@@ -546,6 +550,9 @@ func TestStandardSensorLayout(t *testing.T) {
 	for _, f := range []string{"L1", "L2"} {
 		if perLanding[f] != 3 {
 			t.Errorf("landing %s has %d sensors, want 3", f, perLanding[f])
+		}
+		if perOffice[f] != 1 {
+			t.Errorf("office on %s has %d sensors, want 1", f, perOffice[f])
 		}
 	}
 }

@@ -21,9 +21,10 @@ func StandardWing(seed uint64) *Wing { return New(Config{Seed: seed}) }
 // New returns the standard wing with cfg's seed and start: a 48 x 12 m block
 // of two landings (L1, L2), each with ten cells on either side of a 4 m
 // landing corridor and an office at the east end; a yard to the south, a
-// perimeter strip beyond it and the outside beyond that. Seven sensors:
+// perimeter strip beyond it and the outside beyond that. Nine sensors:
 // three on the corridor walls of each landing (s1, s6, s2 on L1; s3, s7, s4
-// on L2), staggered off the corridor axis, and s5 on the yard wall.
+// on L2), staggered off the corridor axis, one in each office (s8, s9) and
+// s5 on the yard wall.
 func New(cfg Config) *Wing {
 	if cfg.Start.IsZero() {
 		cfg.Start = DefaultStart()
@@ -76,7 +77,11 @@ func New(cfg Config) *Wing {
 	// and two behind its own wall through one corridor wall only. With
 	// 10-12 dB walls a phone in a cell is heard by few sensors, and the
 	// locator needs three; two per landing left most cells with fewer.
-	// s5 watches the yard from the outer wall.
+	// Each landing's office, a separate zone behind a 12 dB wall that the
+	// corridor sensors see only from the west, has its own sensor on its
+	// outer wall (a staff area: the easiest place in a wing to mount, power
+	// and protect one), on opposite walls on the two floors. s5 watches the
+	// yard from the outer wall.
 	w.sensors = []SensorInfo{
 		{ID: "s1", Floor: "L1", Pos: Point{8, 7.8}, Zones: []string{"wing-a"}},
 		{ID: "s2", Floor: "L1", Pos: Point{32, 7.8}, Zones: []string{"wing-a", "admin"}},
@@ -85,6 +90,8 @@ func New(cfg Config) *Wing {
 		{ID: "s5", Floor: "L1", Pos: Point{24, -1}, AntennaGainDB: 3, Zones: []string{"yard", "perimeter", "outside"}},
 		{ID: "s6", Floor: "L1", Pos: Point{20, 4.2}, Zones: []string{"wing-a"}},
 		{ID: "s7", Floor: "L2", Pos: Point{24, 7.8}, Zones: []string{"wing-a"}},
+		{ID: "s8", Floor: "L1", Pos: Point{44, 11.8}, Zones: []string{"admin"}},
+		{ID: "s9", Floor: "L2", Pos: Point{44, 0.2}, Zones: []string{"admin"}},
 	}
 	night := Schedule{Cycle: 20 * time.Minute, NightCount: [2]int{1, 3}, DayCount: [2]int{0, 1}, MinDur: 30 * time.Second, MaxDur: 5 * time.Minute}
 	overs := Schedule{Cycle: 5 * time.Minute, NightCount: [2]int{1, 2}, DayCount: [2]int{2, 4}, MinDur: 5 * time.Second, MaxDur: 30 * time.Second}
