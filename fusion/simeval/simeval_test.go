@@ -109,12 +109,11 @@ func newLocator(t *testing.T, w *sim.Wing) *locate.Locator {
 
 // TestStandardWing locates every (emitter, tick) of the standard scenario's
 // first night over several seeds (each seed draws new shadowing for the
-// scenario's fixed emitter positions). docs/localisation.md sets targets of
-// 80% top-1 and 95% top-2 room; the bars below are what the standard wing
-// reaches (mean over seeds 88% / 91%, 89% / 89% in -short): top-2 falls
-// short because the office access point, heard only from the west through
-// the office wall, is placed on the floor above under some shadowing draws,
-// and those draws are static for the whole night.
+// scenario's fixed emitter positions) and holds the mean over seeds to the
+// targets of docs/localisation.md, 80% top-1 and 95% top-2 room (reached:
+// 98% / 100%). Access points, always on, make most of the ticks, so the
+// phones, what the system is for, are held to the same targets on their own
+// (pooled: 86% / 99.6%).
 func TestStandardWing(t *testing.T) {
 	seeds := 8
 	if testing.Short() {
@@ -207,8 +206,11 @@ func TestStandardWing(t *testing.T) {
 	if mean1 < 0.80 {
 		t.Errorf("top-1 room %.3f (mean over seeds), want ≥ 0.80", mean1)
 	}
-	if mean2 < 0.85 {
-		t.Errorf("top-2 room %.3f (mean over seeds), want ≥ 0.85", mean2)
+	if mean2 < 0.95 {
+		t.Errorf("top-2 room %.3f (mean over seeds), want ≥ 0.95", mean2)
+	}
+	if p := perKind[sim.KindPhone]; p == nil || p.frac(p.top1) < 0.80 || p.frac(p.top2) < 0.95 {
+		t.Errorf("phones: want top-1 ≥ 0.80 and top-2 ≥ 0.95, got %+v", p)
 	}
 }
 
@@ -281,15 +283,17 @@ func TestStandardWingAnyCell(t *testing.T) {
 	}
 	all.wrong = nil
 	t.Log(all.line("all"))
-	t.Logf("mean over %d seeds: top-1 %.1f%% top-2 %.1f%%", seeds, 100*top1Sum/float64(seeds), 100*top2Sum/float64(seeds))
-	// Regression bars (8 seeds: 59% / 79%, floor 95%, ellipse 96%): a
-	// handset anywhere is harder than the scenario's four, and some cells
-	// are heard by only three sensors through partitions.
-	if f := all.frac(all.top1); f < 0.50 {
-		t.Errorf("top-1 room %.3f, want ≥ 0.50", f)
+	t.Logf("mean over %d seeds: top-1 %.1f%% top-2 %.1f%%; located (heard by ≥ %d sensors) %d of %d",
+		seeds, 100*top1Sum/float64(seeds), 100*top2Sum/float64(seeds), locate.MinSensors, all.n, seeds*n)
+	// Regression bars (8 seeds: 65% / 82%, floor 96%, ellipse 96%), below
+	// the scenario's targets: a handset anywhere is harder than the
+	// scenario's four, and some cells are heard by only three sensors
+	// through partitions (see docs/localisation.md).
+	if f := all.frac(all.top1); f < 0.55 {
+		t.Errorf("top-1 room %.3f, want ≥ 0.55", f)
 	}
-	if f := all.frac(all.top2); f < 0.70 {
-		t.Errorf("top-2 room %.3f, want ≥ 0.70", f)
+	if f := all.frac(all.top2); f < 0.75 {
+		t.Errorf("top-2 room %.3f, want ≥ 0.75", f)
 	}
 	if f := all.frac(all.sameFloor); f < 0.90 {
 		t.Errorf("floor correct %.3f, want ≥ 0.90", f)
