@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
@@ -56,10 +57,14 @@ type Classifier struct {
 	fn      func(f *features, p *bandplan.Plan) Label
 }
 
-// Set is an ordered table of classifiers with a band plan.
+// Set is an ordered table of classifiers with a band plan. It is safe for
+// concurrent use.
 type Set struct {
 	plan *bandplan.Plan
 	list []Classifier
+
+	mu   sync.Mutex
+	ffts map[int]*dsp.FFT // FFT plans by length; an FFT is read-only, so shared
 }
 
 // table is THE ordered list of classifiers (one line each).
@@ -79,7 +84,24 @@ func table() []Classifier {
 }
 
 // New returns the default classifier table over plan.
-func New(plan *bandplan.Plan) *Set { return &Set{plan: plan, list: table()} }
+func New(plan *bandplan.Plan) *Set {
+	return &Set{plan: plan, list: table(), ffts: map[int]*dsp.FFT{}}
+}
+
+// fft returns the Set's FFT plan of length n (a power of two), made once.
+func (s *Set) fft(n int) *dsp.FFT {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.ffts[n]
+	if !ok {
+		f = dsp.NewFFT(n)
+		s.ffts[n] = f
+	}
+	return f
+}
+
+// measure computes the features of in with the Set's FFT plans.
+func (s *Set) measure(in Input) *features { return measure(in, s.fft) }
 
 // Default returns the ordered table with the default band plan.
 func Default() *Set { return New(bandplan.Default()) }
@@ -105,7 +127,7 @@ func (s *Set) Classify(in Input) (lab Label) {
 			lab = Label{Class: ClassUnknown, Text: "unknown (classifier error)", Features: map[string]float64{}}
 		}
 	}()
-	f := measure(in)
+	f := s.measure(in)
 	best := s.best(f)
 	if bl, ok := s.burstVerdict(in); ok && bl.Confidence > best.Confidence {
 		best = bl
@@ -157,7 +179,7 @@ func (s *Set) burstVerdict(in Input) (Label, bool) {
 	for _, b := range picked {
 		sub := in
 		sub.Em.StartSample, sub.Em.SampleCount, sub.Em.Bursts = b.StartSample, b.SampleCount, nil
-		l := s.best(measure(sub))
+		l := s.best(s.measure(sub))
 		if l.Class == ClassUnknown {
 			continue
 		}
@@ -199,7 +221,7 @@ func (s *Set) ClassifyOne(name string, in Input) (Label, bool) {
 // ClassifyEach runs every classifier of the table, in order, on one
 // measurement of in (for cross-classifier tests and corpus runners).
 func (s *Set) ClassifyEach(in Input) []Label {
-	f := measure(in)
+	f := s.measure(in)
 	out := make([]Label, len(s.list))
 	for i, c := range s.list {
 		if f.n == 0 {

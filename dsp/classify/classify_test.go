@@ -10,6 +10,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/dsp/classify"
+	"github.com/rfwarden/rfwarden/dsp/synth"
 )
 
 // degenerate returns n samples of a named degenerate input.
@@ -200,20 +201,45 @@ func TestClassifierTable(t *testing.T) {
 	}
 }
 
-// BenchmarkClassify times one emission of n samples (a 20 MHz LTE-like
-// carrier at 30.72 Msps), the whole Classify call.
+// BenchmarkClassify times one Classify call on one emission of n samples:
+// a 20 MHz LTE-like carrier at 30.72 Msps (wideband: no decimation
+// possible), and a GSM carrier (3 of 8 slots, 15 dB) as a 250 kHz emission
+// in a 20 Msps capture with its detector bursts (narrowband: the bursty,
+// gated path). MB/s counts 8 bytes per complex64 sample.
 func BenchmarkClassify(b *testing.B) {
 	set := classify.Default()
 	for _, n := range []int{8192, 32768, 131072} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("lte20MHz/%d", n), func(b *testing.B) {
 			iq := ofdm(n, 2048, 144, 1200, 20, 5)
 			in := classify.Input{IQ: iq, SampleRateHz: 30.72e6, CenterHz: 1842.5e6,
 				Em: dsp.Emission{SampleCount: int64(n), FreqLowHz: -9e6, FreqHighHz: 9e6, BandwidthHz: 18e6, SNRDB: 20}}
-			b.ReportAllocs()
-			b.SetBytes(int64(8 * n))
-			for b.Loop() {
-				set.Classify(in)
-			}
+			benchClassify(b, set, in)
 		})
 	}
+	for _, n := range []int{32768, 131072} {
+		b.Run(fmt.Sprintf("gsm250kHz/%d", n), func(b *testing.B) {
+			const fs = 20e6
+			iq := make([]complex64, n)
+			synth.Noise(iq, rand.New(rand.NewPCG(1, 2)), synth.DefaultNoisePower)
+			synth.GSM(iq, synth.Params{SampleRateHz: fs, OffsetHz: 3e6, SNRDB: 15, Seed: 1, BurstLenS: 3 * synth.GSMSlotS})
+			var bursts []dsp.Burst
+			period, on := int(math.Round(synth.GSMFrameS*fs)), int(math.Round(3*synth.GSMSlotS*fs))
+			for s := 0; s < n; s += period {
+				bursts = append(bursts, dsp.Burst{StartSample: int64(s), SampleCount: int64(min(on, n-s))})
+			}
+			in := classify.Input{IQ: iq, SampleRateHz: fs, CenterHz: 941e6 - 3e6,
+				Em: dsp.Emission{SampleCount: int64(n), FreqLowHz: 3e6 - 125e3, FreqHighHz: 3e6 + 125e3,
+					CenterOffsetHz: 3e6, BandwidthHz: 250e3, SNRDB: 15, Bursts: bursts}}
+			benchClassify(b, set, in)
+		})
+	}
+}
+
+func benchClassify(b *testing.B, set *classify.Set, in classify.Input) {
+	b.ReportAllocs()
+	b.SetBytes(int64(8 * len(in.IQ)))
+	for b.Loop() {
+		set.Classify(in)
+	}
+	b.ReportMetric(float64(len(in.IQ))*float64(b.N)/b.Elapsed().Seconds()/1e6, "Msps")
 }

@@ -5,8 +5,6 @@ import (
 	"math/cmplx"
 	"slices"
 
-	"gonum.org/v1/gonum/dsp/fourier"
-
 	"github.com/rfwarden/rfwarden/dsp"
 )
 
@@ -27,6 +25,11 @@ const (
 	// filtered to: one GSM channel.
 	envMinBWHz = 200e3
 	gsmFrameS  = 60e-3 / 13 // GSM TDMA frame, 8 timeslots (TS 45.002)
+	// decOversample is how many times wider than the filter band the
+	// decimated time-domain signal's rate stays: the envelope windows
+	// (one symbol ≈ fs/occupied samples) keep ≥ 4 samples, so their
+	// rounding moves the envelope CV by under ~0.02.
+	decOversample = 4
 )
 
 // features are the measurements every classifier reads, computed once per
@@ -34,6 +37,8 @@ const (
 type features struct {
 	em         dsp.Emission
 	fs         float64 // sample rate, Hz
+	fsY        float64 // sample rate of the band-passed, decimated signal the time features read, Hz
+	dec        int     // fs / fsY
 	rfHz       float64 // RF centre of the occupied band, Hz
 	durS       float64 // emission duration from the detector, s
 	n          int     // samples analysed
@@ -98,9 +103,10 @@ func (f *features) medianBurstS() float64 {
 	return median(slices.Clone(f.bursts))
 }
 
-// measure computes the features of in. It never panics on any input; an
-// emission outside the IQ window yields n == 0.
-func measure(in Input) *features {
+// measure computes the features of in, with FFT plans from fftOf (a
+// power-of-two length). It never panics on any input; an emission outside
+// the IQ window yields n == 0.
+func measure(in Input, fftOf func(n int) *dsp.FFT) *features {
 	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), frame: math.NaN(),
 		cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}
 	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
@@ -116,25 +122,17 @@ func measure(in Input) *features {
 		return f
 	}
 	seg := in.IQ[start:min(end, start+MaxAnalysisSamples)]
-	f.n = len(seg)
 
-	// FFT length: the largest 2^k or 3·2^k not above the segment (no zero
+	// FFT length: the largest power of two not above the segment (no zero
 	// padding, so a Hann window is a 3-tap kernel on the spectrum).
 	nfft := 1
 	for nfft*2 <= len(seg) {
 		nfft *= 2
 	}
-	if nfft/2*3 <= len(seg) && nfft >= 2 {
-		nfft = nfft / 2 * 3
-	}
 	seg = seg[:nfft]
 	f.n = nfft
-	buf := make([]complex128, nfft)
-	for i, v := range seg {
-		buf[i] = complex128(v)
-	}
-	fft := fourier.NewCmplxFFT(nfft)
-	spec := fft.Coefficients(nil, buf)
+	fft := fftOf(nfft)
+	spec := fft.Coefficients(nil, seg)
 	// Gate: when the detector's bursts cover under 90% of the segment, the
 	// spectral features (occupied band, contrast, noise reference) are taken
 	// over the bursts only, so a bursty carrier's gaps do not dilute its SNR.
@@ -142,11 +140,11 @@ func measure(in Input) *features {
 	segStart := in.IQStart + start
 	gated := false
 	if g := gate(in.Em.Bursts, segStart, nfft, int(gateRampS*in.SampleRateHz)); g != nil {
-		gbuf := make([]complex128, nfft)
+		gbuf := make([]complex64, nfft)
 		for i, w := range g {
-			gbuf[i] = buf[i] * complex(w, 0)
+			gbuf[i] = seg[i] * complex(float32(w), 0)
 		}
-		pspec = fft.Coefficients(nil, gbuf)
+		pspec = fft.Coefficients(gbuf, gbuf)
 		gated = true
 	}
 	binHz := in.SampleRateHz / float64(nfft)
@@ -318,18 +316,38 @@ func measure(in Input) *features {
 	}
 	wide := movingAvg(psd, max(64, (b-a)/8))
 	oLo, oHi := f.occLoHz-fpad, f.occHiHz+fpad
-	bandpass := func(lo, hi float64) []complex128 {
-		x := make([]complex128, nfft)
-		for k, v := range spec {
-			sk := (k + nfft/2) % nfft
-			if fk := freq(k); fk >= lo && fk <= hi && !((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*wide[sk]) {
-				x[k] = v
+	// Band-pass and decimate in one step: the bins of [lo, hi] go into an
+	// inverse FFT of M = nfft/dec points (the smallest power of two at
+	// least decOversample times the band's bins), bin k to
+	// k mod M. Its output is exactly every dec-th sample of the band-passed
+	// segment (the band is shifted by a multiple of fs/dec, which no
+	// feature below sees: they use |y| and lagged products y·y*).
+	ka, kb := bin(oLo)-nfft/2, bin(oHi)-nfft/2
+	if fLo < oLo || fHi > oHi {
+		ka, kb = min(ka, bin(fLo)-nfft/2), max(kb, bin(fHi)-nfft/2)
+	}
+	m := 16
+	for m < decOversample*(kb-ka+1) && m < nfft {
+		m *= 2
+	}
+	m = min(m, nfft)
+	dec := nfft / m
+	fsY := in.SampleRateHz / float64(dec)
+	ifft := fftOf(m)
+	bandpass := func(lo, hi float64) []complex64 {
+		x := make([]complex64, m)
+		for k := bin(lo) - nfft/2; k <= bin(hi)-nfft/2; k++ {
+			i := (k + nfft) % nfft
+			sk := (i + nfft/2) % nfft
+			if fk := freq(i); fk < lo || fk > hi || ((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*wide[sk]) {
+				continue
 			}
+			x[(k%m+m)%m] = spec[i]
 		}
-		y := fft.Sequence(nil, x)[:len(seg)]
-		scale := 1 / float64(nfft)
+		y := ifft.Sequence(x, x)
+		scale := complex(float32(1/float64(nfft)), 0)
 		for i := range y {
-			y[i] *= complex(scale, 0)
+			y[i] *= scale
 		}
 		return y
 	}
@@ -339,29 +357,30 @@ func measure(in Input) *features {
 	if fLo < oLo || fHi > oHi {
 		yw = bandpass(fLo, fHi)
 	}
+	f.fsY, f.dec = fsY, dec
 
 	f.envelope(y, yw)
-	fs := in.SampleRateHz
-	f.cp15 = cpContrast(y, tuLTE15S*fs, cpFrac*tuLTE15S*fs)
-	f.cp30 = cpContrast(y, tuNR30S*fs, cpFrac*tuNR30S*fs)
-	f.cpWiFi = cpContrast(y, tuWiFiS*fs, tuWiFiS*fs/4)
-	if n := int(16e-6 * fs); n > 0 {
-		f.stf = stfContrast(y[:min(len(y), n)], tuSTFS*fs)
+	f.cp15 = cpContrast(y, tuLTE15S*fsY, cpFrac*tuLTE15S*fsY)
+	f.cp30 = cpContrast(y, tuNR30S*fsY, cpFrac*tuNR30S*fsY)
+	f.cpWiFi = cpContrast(y, tuWiFiS*fsY, tuWiFiS*fsY/4)
+	if n := int(16e-6 * fsY); n > 0 {
+		f.stf = stfContrast(y[:min(len(y), n)], tuSTFS*fsY)
 	}
-	if chipUMTS < fs {
-		f.chip = cyclic(y, chipUMTS/fs)
+	if chipUMTS < fsY {
+		f.chip = cyclic(y, chipUMTS/fsY)
 	}
 	return f
 }
 
 // hannPSD returns |X_w[k]|² in shifted order (DC at len/2), where X_w is
 // the Hann-windowed spectrum X_w[k] = ½X[k] − ¼X[k−1] − ¼X[k+1].
-func hannPSD(spec []complex128) []float64 {
+func hannPSD(spec []complex64) []float64 {
 	n := len(spec)
 	psd := make([]float64, n)
 	for k := range spec {
-		c := 0.5*spec[k] - 0.25*spec[(k+n-1)%n] - 0.25*spec[(k+1)%n]
-		re, im := real(c), imag(c)
+		a, b, c := spec[(k+n-1)%n], spec[k], spec[(k+1)%n]
+		re := 0.5*float64(real(b)) - 0.25*(float64(real(a))+float64(real(c)))
+		im := 0.5*float64(imag(b)) - 0.25*(float64(imag(a))+float64(imag(c)))
 		psd[(k+n/2)%n] = re*re + im*im
 	}
 	return psd
@@ -465,18 +484,18 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int) []float64 {
 //
 // Bursts and duty are read from y, the envelope CV from yw (y over a band
 // at least envMinBWHz wide; the same slice when the band is that wide).
-func (f *features) envelope(y, yw []complex128) {
+func (f *features) envelope(y, yw []complex64) {
 	p := make([]float64, len(y))
 	for i, v := range y {
-		p[i] = real(v)*real(v) + imag(v)*imag(v)
+		p[i] = float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
 	}
 	w := 1
 	if f.occBWHz > 0 {
-		w = max(1, min(len(y)/8, int(4*f.fs/f.occBWHz)))
+		w = max(1, min(len(y)/8, int(4*f.fsY/f.occBWHz)))
 	}
 	sm := movingAvg(p, w)
 	sub := make([]float64, 0, len(sm)/8+1)
-	for i := 0; i < len(sm); i += 8 {
+	for i := 0; i < len(sm); i += max(1, 8/f.dec) {
 		sub = append(sub, sm[i])
 	}
 	noise, sig := percentile(sub, 0.1), percentile(slices.Clone(sub), 0.95)
@@ -486,20 +505,20 @@ func (f *features) envelope(y, yw []complex128) {
 	}
 	w1 := 1
 	if f.occBWHz > 0 {
-		w1 = max(1, min(len(y)/8, int(f.fs/f.occBWHz)))
+		w1 = max(1, min(len(y)/8, int(f.fsY/f.occBWHz)))
 	}
 	pw := p
 	if &yw[0] != &y[0] {
 		pw = make([]float64, len(yw))
 		for i, v := range yw {
-			pw[i] = real(v)*real(v) + imag(v)*imag(v)
+			pw[i] = float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
 		}
 	}
 	sym := movingAvg(pw, w1) // power over one symbol: takes the out-of-band-free noise down
 	// Winsorise at the 99.5th percentile: a receiver's start-up transient
 	// or one impulse must not dominate the envelope statistics.
 	subSym := make([]float64, 0, len(sym)/4+1)
-	for i := 0; i < len(sym); i += 4 {
+	for i := 0; i < len(sym); i += max(1, 4/f.dec) {
 		subSym = append(subSym, sym[i])
 	}
 	if c := percentile(subSym, 0.995); c > 0 {
@@ -518,7 +537,7 @@ func (f *features) envelope(y, yw []complex128) {
 	minRun := 2 * w
 	endRun := func() {
 		if run >= minRun {
-			f.bursts = append(f.bursts, float64(run)/f.fs)
+			f.bursts = append(f.bursts, float64(run)/f.fsY)
 			if m := sum / float64(run); m > 0 {
 				cvSum += float64(run) * math.Sqrt(math.Max(0, sum2/float64(run)-m*m)) / m
 				cvW += float64(run)
@@ -544,7 +563,7 @@ func (f *features) envelope(y, yw []complex128) {
 		return
 	}
 	f.duty = float64(nAct) / float64(len(y))
-	f.frame = frameCorr(sm, gsmFrameS*f.fs)
+	f.frame = frameCorr(sm, gsmFrameS*f.fsY, max(1, 16/f.dec))
 	if cvW > 0 {
 		f.envCV = cvSum / cvW
 		return
@@ -557,10 +576,9 @@ func (f *features) envelope(y, yw []complex128) {
 // one lag later, minus that at half the lag (over at least 1.5 lags of p): a TDMA carrier whose active
 // timeslots repeat every frame gives ≈ 1 − r(½ frame) (≈ 1.3 for half the
 // slots on, ≈ 0.8 for three); continuous signals and noise ≈ 0. The
-// envelope is read every 16th sample. NaN when p holds under 1.5 lags.
-func frameCorr(p []float64, lagF float64) float64 {
-	const step = 16
-	lag := int(math.Round(lagF / step))
+// envelope is read every step-th sample (lagF is in samples of p). NaN when p holds under 1.5 lags.
+func frameCorr(p []float64, lagF float64, step int) float64 {
+	lag := int(math.Round(lagF / float64(step)))
 	if lag < 4 || len(p) < lag*step*3/2 {
 		return math.NaN()
 	}
@@ -595,14 +613,14 @@ func frameCorr(p []float64, lagF float64) float64 {
 // rho is the normalised autocorrelation magnitude of y at integer lag:
 // |Σ y[n]·y*[n+lag]| / √(Σ|y[n]|²·Σ|y[n+lag]|²). It is NaN when y is shorter
 // than two lags.
-func rho(y []complex128, lag int) float64 {
+func rho(y []complex64, lag int) float64 {
 	if lag <= 0 || len(y) < 2*lag {
 		return math.NaN()
 	}
 	var acc complex128
 	var e0, e1 float64
 	for n := 0; n+lag < len(y); n++ {
-		a, b := y[n], y[n+lag]
+		a, b := complex128(y[n]), complex128(y[n+lag])
 		acc += a * cmplx.Conj(b)
 		e0 += real(a)*real(a) + imag(a)*imag(a)
 		e1 += real(b)*real(b) + imag(b)*imag(b)
@@ -624,7 +642,7 @@ func rho(y []complex128, lag int) float64 {
 // score at N minus the larger score at 0.87·N and 1.13·N over the same
 // blocks. CP-OFDM gives 0.1–0.9; noise ≈ 0; a tone or DC correlates at
 // every lag and gives ≈ 0. NaN when y holds fewer than two symbols.
-func cpContrast(y []complex128, lagF, cpF float64) float64 {
+func cpContrast(y []complex64, lagF, cpF float64) float64 {
 	lag := int(math.Round(lagF))
 	if lag < 4 || len(y) < 2*int(lagF+cpF)+lag/8 {
 		return math.NaN()
@@ -642,7 +660,7 @@ func cpContrast(y []complex128, lagF, cpF float64) float64 {
 	energy := make([]float64, nb)
 	for i := 0; i < nb; i++ {
 		for n := int(float64(i) * period); n < int(float64(i+1)*period) && n < len(y); n++ {
-			energy[i] += real(y[n])*real(y[n]) + imag(y[n])*imag(y[n])
+			energy[i] += float64(real(y[n]))*float64(real(y[n])) + float64(imag(y[n]))*float64(imag(y[n]))
 		}
 	}
 	thr := 0.5 * percentile(slices.Clone(energy), 0.9)
@@ -667,16 +685,16 @@ func cpContrast(y []complex128, lagF, cpF float64) float64 {
 
 // blockMaxGamma returns, for each of nb blocks of period samples, the
 // largest γ(n) (see cpContrast) at lag with window L.
-func blockMaxGamma(y []complex128, lag, L int, period float64, nb int) []float64 {
+func blockMaxGamma(y []complex64, lag, L int, period float64, nb int) []float64 {
 	best := make([]float64, nb)
 	var meanE float64
 	for _, v := range y {
-		meanE += real(v)*real(v) + imag(v)*imag(v)
+		meanE += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
 	}
 	meanE /= float64(len(y))
 	tiny := 1e-3 * meanE * float64(L)
 	term := func(n int) (complex128, float64) {
-		a, b := y[n], y[n+lag]
+		a, b := complex128(y[n]), complex128(y[n+lag])
 		return a * cmplx.Conj(b), 0.5 * (real(a)*real(a) + imag(a)*imag(a) + real(b)*real(b) + imag(b)*imag(b))
 	}
 	var acc complex128
@@ -711,7 +729,7 @@ func blockMaxGamma(y []complex128, lag, L int, period float64, nb int) []float64
 // stfContrast is the 802.11 short-training-field periodicity: correlation
 // at one STF period minus the larger of those at 0.5 and 1.5 periods, where
 // the STF (tones every 4th subcarrier) correlates to zero.
-func stfContrast(y []complex128, lagF float64) float64 {
+func stfContrast(y []complex64, lagF float64) float64 {
 	lag := int(math.Round(lagF))
 	r := rho(y, lag)
 	if math.IsNaN(r) || lag < 4 {
@@ -727,13 +745,13 @@ func stfContrast(y []complex128, lagF float64) float64 {
 // cyclic is |Σ|y[n]|²·e^{-j2π·alpha·n}| / Σ|y[n]|², the cyclic
 // autocorrelation of the power at cycle frequency alpha (cycles/sample):
 // linear modulations with excess bandwidth show a line at their symbol rate.
-func cyclic(y []complex128, alpha float64) float64 {
+func cyclic(y []complex64, alpha float64) float64 {
 	var acc complex128
 	var e float64
 	step := cmplx.Exp(complex(0, -2*math.Pi*alpha))
 	rot := complex(1, 0)
 	for n, v := range y {
-		p := real(v)*real(v) + imag(v)*imag(v)
+		p := float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
 		acc += complex(p, 0) * rot
 		e += p
 		rot *= step
