@@ -314,6 +314,12 @@ func TestTamper(t *testing.T) {
 		{name: "manifest relative dir", bundle: full, edit: func(t *testing.T, ms []member) []member {
 			return resign(t, ms, priv, func(m map[string]any) { m["dir"] = "etc/rfwarden" })
 		}, want: ErrManifest},
+		{name: "manifest moves the dir", bundle: full, edit: func(t *testing.T, ms []member) []member {
+			return resign(t, ms, priv, func(m map[string]any) { m["dir"] = "/opt/elsewhere" })
+		}, want: ErrManifest},
+		{name: "manifest without dir", bundle: full, edit: func(t *testing.T, ms []member) []member {
+			return resign(t, ms, priv, func(m map[string]any) { delete(m, "dir") })
+		}, want: ErrManifest},
 		{name: "manifest drops a file", bundle: full, edit: func(t *testing.T, ms []member) []member {
 			return resign(t, ms, priv, func(m map[string]any) { m["files"] = m["files"].([]any)[:4] })
 		}, want: ErrUnexpectedMember},

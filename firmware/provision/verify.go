@@ -137,7 +137,7 @@ type Bundle struct {
 // the manifest (strict JSON, format, IDs, known unique names, hash form),
 // that the members are exactly the manifest's files, every size and
 // SHA-256, and that node.yaml is a valid config of the manifest's site and
-// sensor.
+// sensor which names exactly the bundled files, in the manifest's dir.
 func Verify(raw *Raw, pub ed25519.PublicKey) (*Bundle, error) {
 	if raw == nil || raw.Manifest == nil {
 		return nil, fmt.Errorf("%w: %s", ErrMissingMember, ManifestName)
@@ -181,6 +181,15 @@ func Verify(raw *Raw, pub ed25519.PublicKey) (*Bundle, error) {
 	}
 	if cfg.Site != m.Site || cfg.Sensor != m.Sensor {
 		return nil, fmt.Errorf("%w: %s is for %s/%s, manifest for %s/%s", ErrManifest, ConfigName, cfg.Site, cfg.Sensor, m.Site, m.Sensor)
+	}
+	// node.yaml must name exactly the files the bundle carries, in Dir.
+	for _, r := range []struct{ path, member string }{{cfg.MQTT.CAFile, CAName}, {cfg.MQTT.CertFile, CertName},
+		{cfg.MQTT.KeyFile, KeyName}, {cfg.MQTT.PasswordFile, PasswordName}} {
+		_, carried := raw.Files[r.member]
+		if (r.path != "") != carried || (carried && r.path != filepath.Join(m.Dir, r.member)) {
+			return nil, fmt.Errorf("%w: %s names %q but the bundle installs %s into %q (carried: %v)",
+				ErrManifest, ConfigName, r.path, r.member, m.Dir, carried)
+		}
 	}
 	files := make(map[string][]byte, len(raw.Files))
 	for k, v := range raw.Files {
