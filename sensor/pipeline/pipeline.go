@@ -85,6 +85,10 @@ type Config struct {
 type Pipeline struct {
 	cfg Config
 	det *dsp.Detector
+	// dets keeps one Detector per tuning, so a scanning sensor that comes
+	// back to a tuning resumes with the noise floor it learnt there instead
+	// of judging a short dwell against a floor of a few frames.
+	dets map[tuning]*dsp.Detector
 
 	centerHz, rateHz, gainDB float64
 	device                   string
@@ -98,6 +102,13 @@ type Pipeline struct {
 	ems []dsp.Emission
 	iq  []complex64
 }
+
+// tuning identifies a Detector: one per centre frequency and sample rate.
+type tuning struct{ centerHz, rateHz float64 }
+
+// MaxTunings bounds the Detectors a Pipeline keeps (one per tuning of the
+// scan plan); beyond it the cache is cleared and floors are learnt anew.
+const MaxTunings = 256
 
 // New returns a Pipeline for cfg.
 func New(cfg Config) *Pipeline {
@@ -122,11 +133,19 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 	}
 	if p.det == nil || b.Retuned || b.CenterHz != p.centerHz || b.SampleRateHz != p.rateHz {
 		dst = p.Flush(dst)
-		c := p.cfg.Detector
-		c.SampleRateHz = b.SampleRateHz
-		det, err := dsp.NewDetector(c)
-		if err != nil {
-			return dst, fmt.Errorf("pipeline: tuning %.0f Hz at %.0f sps: %w", b.CenterHz, b.SampleRateHz, err)
+		key := tuning{b.CenterHz, b.SampleRateHz}
+		det := p.dets[key]
+		if det == nil {
+			c := p.cfg.Detector
+			c.SampleRateHz = b.SampleRateHz
+			var err error
+			if det, err = dsp.NewDetector(c); err != nil {
+				return dst, fmt.Errorf("pipeline: tuning %.0f Hz at %.0f sps: %w", b.CenterHz, b.SampleRateHz, err)
+			}
+			if p.dets == nil || len(p.dets) >= MaxTunings {
+				p.dets = make(map[tuning]*dsp.Detector)
+			}
+			p.dets[key] = det
 		}
 		p.det = det
 		p.centerHz, p.rateHz = b.CenterHz, b.SampleRateHz

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/sensor"
 )
 
@@ -118,5 +119,36 @@ func TestPipelineRejectsBadBlock(t *testing.T) {
 	p := New(Config{})
 	if _, err := p.Process(sensor.Block{Samples: make([]complex64, 10)}, nil); err == nil {
 		t.Error("zero sample rate: got nil error")
+	}
+}
+
+// TestDetectorPerTuning checks that a scanning sensor coming back to a tuning
+// resumes that tuning's Detector (and so its learnt noise floor), and that
+// the cache stays bounded.
+func TestDetectorPerTuning(t *testing.T) {
+	p := New(Config{})
+	x := make([]complex64, 8192)
+	for i := range x {
+		x[i] = complex(float32(i%7)*1e-3, float32(i%5)*1e-3)
+	}
+	visit := func(centerHz float64, first int64) *dsp.Detector {
+		t.Helper()
+		b := sensor.Block{Samples: x, CenterHz: centerHz, SampleRateHz: 10e6, FirstSample: first, Time: time.Unix(0, 0), Retuned: true}
+		if _, err := p.Process(b, nil); err != nil {
+			t.Fatal(err)
+		}
+		return p.det
+	}
+	a1 := visit(900e6, 0)
+	b1 := visit(910e6, 8192)
+	a2 := visit(900e6, 16384)
+	if a1 != a2 || a1 == b1 {
+		t.Errorf("revisiting a tuning: same detector %v, distinct from the other tuning %v; want true, true", a1 == a2, a1 != b1)
+	}
+	for i := range MaxTunings + 10 {
+		visit(1e9+float64(i)*1e6, int64(i+3)*8192)
+	}
+	if len(p.dets) > MaxTunings {
+		t.Errorf("%d detectors kept, want at most %d", len(p.dets), MaxTunings)
 	}
 }
