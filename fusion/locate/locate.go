@@ -281,7 +281,7 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 		}
 	}
 	probs := make([]float64, len(l.rooms))
-	floorMass := make([]float64, len(l.site.Floors))
+	mom := make([]moments, len(l.site.Floors))
 	var total float64
 	for j, g := range l.grid {
 		if ll[j]-bestLL < -40 {
@@ -289,7 +289,7 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 		}
 		w := math.Exp(ll[j]-bestLL) * g.w
 		probs[g.room] += w
-		floorMass[g.floor] += w
+		mom[g.floor].add(w, g.p)
 		total += w
 	}
 	res := Result{}
@@ -307,8 +307,8 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 	// The floor is the one with the most posterior mass (so it agrees with
 	// the room probabilities), the position the best grid point on it.
 	bestFloor := l.grid[best].floor
-	for fi, m := range floorMass {
-		if m > floorMass[bestFloor] {
+	for fi, m := range mom {
+		if m.w > mom[bestFloor].w {
 			bestFloor = fi
 		}
 	}
@@ -327,31 +327,39 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 	for _, si := range idx {
 		res.Sensors = append(res.Sensors, l.sens[si].ID)
 	}
-	res.Ellipse = ellipse95(l.posteriorCov(g.floor, res.Pos, ll, bestLL))
+	q := l.model.GridStepM * l.model.GridStepM / 12
+	res.Ellipse = ellipse95(mom[g.floor].about(res.Pos, q))
 	return res, nil
 }
 
-// posteriorCov returns the second moments [a b c] of the grid posterior on
-// floor fi about p (the ML position), each grid point standing for a
-// uniform square of side GridStepM (hence the h²/12 term). Unlike the
-// Fisher information it sees the walls (the likelihood jumps across them)
-// and a second mode (a mirrored room), so the ellipse it gives covers
-// what the room probabilities express.
-func (l *Locator) posteriorCov(fi int, p site.Point, ll []float64, bestLL float64) [3]float64 {
-	var w, a, b, c float64
-	for j, g := range l.grid {
-		if g.floor != fi || ll[j]-bestLL < -40 {
-			continue
-		}
-		wj := math.Exp(ll[j]-bestLL) * g.w
-		dx, dy := g.p.X-p.X, g.p.Y-p.Y
-		w += wj
-		a += wj * dx * dx
-		b += wj * dx * dy
-		c += wj * dy * dy
+// moments accumulates the weighted first and second moments of grid points
+// (one floor's posterior).
+type moments struct{ w, x, y, xx, xy, yy float64 }
+
+func (m *moments) add(w float64, p site.Point) {
+	m.w += w
+	m.x += w * p.X
+	m.y += w * p.Y
+	m.xx += w * p.X * p.X
+	m.xy += w * p.X * p.Y
+	m.yy += w * p.Y * p.Y
+}
+
+// about returns the second moments [a b c] of the posterior about p, with q
+// added to the diagonal: each grid point stands for a uniform square of
+// side h, whose variance per axis is h²/12. Unlike the Fisher information,
+// the posterior sees the walls (the likelihood jumps across them) and a
+// second mode (a mirrored room), so the ellipse it gives covers what the
+// room probabilities express.
+func (m moments) about(p site.Point, q float64) [3]float64 {
+	if !(m.w > 0) {
+		return [3]float64{math.Inf(1), 0, math.Inf(1)}
 	}
-	q := l.model.GridStepM * l.model.GridStepM / 12
-	return [3]float64{a/w + q, b / w, c/w + q}
+	ex, ey := m.x/m.w, m.y/m.w
+	a := m.xx/m.w - 2*p.X*ex + p.X*p.X
+	b := m.xy/m.w - p.X*ey - p.Y*ex + p.X*p.Y
+	c := m.yy/m.w - 2*p.Y*ey + p.Y*p.Y
+	return [3]float64{max(a, 0) + q, b, max(c, 0) + q}
 }
 
 // maxProfiledTx is the highest profiled transmit power (P_tx less the

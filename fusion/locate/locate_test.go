@@ -251,3 +251,34 @@ func TestMaxTxBound(t *testing.T) {
 	}
 	t.Logf("free: tx %.1f at %v %v; bounded: tx %.1f at %v %v", free.TxDBm, free.Pos, free.Rooms[0], bounded.TxDBm, bounded.Pos, bounded.Rooms[0])
 }
+
+// TestMomentsAbout: the second moments about a point, from running sums,
+// equal the direct sum Σw·(x-p)(y-p)/Σw plus the grid-square variance q.
+func TestMomentsAbout(t *testing.T) {
+	pts := []struct {
+		w float64
+		p site.Point
+	}{{1, site.Point{X: 100, Y: -40}}, {3, site.Point{X: 102, Y: -41}}, {0.5, site.Point{X: 99.5, Y: -37}}}
+	about := site.Point{X: 101, Y: -40.5}
+	const q = 0.25 / 12
+	var m moments
+	var w, a, b, c float64
+	for _, x := range pts {
+		m.add(x.w, x.p)
+		dx, dy := x.p.X-about.X, x.p.Y-about.Y
+		w += x.w
+		a += x.w * dx * dx
+		b += x.w * dx * dy
+		c += x.w * dy * dy
+	}
+	got := m.about(about, q)
+	want := [3]float64{a/w + q, b / w, c/w + q}
+	for i := range got {
+		if math.Abs(got[i]-want[i]) > 1e-9 {
+			t.Errorf("moment %d: got %.12f, want %.12f", i, got[i], want[i])
+		}
+	}
+	if e := (moments{}).about(about, q); !math.IsInf(e[0], 1) {
+		t.Errorf("empty: got %v, want infinite", e)
+	}
+}
