@@ -10,6 +10,10 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/config"
 )
 
+// JamBands is how many bands must show a raised noise floor at once for the
+// sensor to report itself jammed (fewer when the scan plan has fewer bands).
+const JamBands = 2
+
 // warmBlocks is the number of blocks per band that seed its baseline.
 const warmBlocks = 8
 
@@ -158,9 +162,19 @@ func (t *Tamper) State() (string, []string) {
 	if t.clip >= t.cfg.PersistBlocks {
 		raise(event.StateOverloaded, fmt.Sprintf("clipping above %.1f%% for %d blocks", 100*t.cfg.ClipFraction, t.clip))
 	}
+	// A jammer raises the floor across bands. A raised floor in one band of
+	// several is far more often a strong legitimate signal filling the tuning
+	// (a staff radio next to the node, a handset on a call in the next cell),
+	// so jammed needs JamBands bands at once (every band if there are fewer).
+	var risen []string
 	for _, n := range names {
 		if b := t.bands[n]; b.high >= t.cfg.PersistBlocks {
-			raise(event.StateJammed, fmt.Sprintf("band %s: noise floor %.1f dB above baseline", n, b.last-b.baseline))
+			risen = append(risen, fmt.Sprintf("band %s: noise floor %.1f dB above baseline", n, b.last-b.baseline))
+		}
+	}
+	if len(risen) > 0 && len(risen) >= min(JamBands, len(t.bands)) {
+		for _, r := range risen {
+			raise(event.StateJammed, r)
 		}
 	}
 	if len(reasons) > 32 {

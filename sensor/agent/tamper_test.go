@@ -52,6 +52,41 @@ func TestTamperStates(t *testing.T) {
 	}
 }
 
+// TestTamperJamNeedsSeveralBands: a raised floor in one band of several is a
+// strong signal in that band, not a jammer; in two bands at once it is.
+func TestTamperJamNeedsSeveralBands(t *testing.T) {
+	cfg := config.Default().Tamper
+	for _, tc := range []struct {
+		name  string
+		risen []string
+		want  string
+	}{
+		{"one band of three", []string{"a"}, event.StateOK},
+		{"two bands of three", []string{"a", "c"}, event.StateJammed},
+		{"all bands", []string{"a", "b", "c"}, event.StateJammed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tm := NewTamper(cfg)
+			at := simStart
+			for range 10 {
+				for _, b := range []string{"a", "b", "c"} {
+					tm.Observe(b, at, BlockStats{FloorDBFS: -100})
+				}
+				at = at.Add(time.Second)
+			}
+			for range 3 {
+				for _, b := range tc.risen {
+					tm.Observe(b, at, BlockStats{FloorDBFS: -70})
+				}
+				at = at.Add(time.Second)
+			}
+			if got, reasons := tm.State(); got != tc.want {
+				t.Errorf("state %q (%v), want %q", got, reasons, tc.want)
+			}
+		})
+	}
+}
+
 func TestTamperStall(t *testing.T) {
 	tm := NewTamper(config.Default().Tamper)
 	tm.Observe("b", simStart, BlockStats{FloorDBFS: -90})
