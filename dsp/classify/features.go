@@ -784,31 +784,40 @@ func cyclic(y []complex64, alpha float64) float64 {
 	return cmplx.Abs(acc) / e
 }
 
-// movingAvg returns the centred moving average of x over w samples.
+// movingAvg returns the centred moving average of x over w samples
+// (windows are cut at the ends and average what they hold).
 func movingAvg(x []float64, w int) []float64 {
 	out := make([]float64, len(x))
 	if w <= 1 {
 		copy(out, x)
 		return out
 	}
-	var s float64
+	n := len(x)
 	h := w / 2
-	for i := 0; i < len(x)+h; i++ {
-		if i < len(x) {
+	// out[i-h] = mean of x[max(0, i-w+1) .. min(i, n-1)], for i in [h, n+h).
+	var s float64
+	i := 0
+	for ; i < min(h, n); i++ {
+		s += x[i]
+	}
+	for i = h; i < n+h; i++ {
+		if i < n {
 			s += x[i]
 		}
 		if j := i - w; j >= 0 {
 			s -= x[j]
 		}
-		if k := i - h; k >= 0 && k < len(x) {
-			n := min(i, len(x)-1) - max(0, i-w+1) + 1
-			out[k] = s / float64(n)
+		if i >= w-1 && i < n {
+			out[i-h] = s / float64(w)
+			continue
 		}
+		out[i-h] = s / float64(min(i, n-1)-max(0, i-w+1)+1)
 	}
 	return out
 }
 
-// percentile returns the q-quantile of x (0 for empty x); x is reordered.
+// percentile returns the q-quantile of x (0 for empty x): its
+// ⌊q·(len−1)⌋-th smallest value, NaN ordered first; x is reordered.
 //
 // Above 4096 values it works on an evenly strided subsample (cost bound).
 func percentile(x []float64, q float64) float64 {
@@ -823,9 +832,44 @@ func percentile(x []float64, q float64) float64 {
 		}
 		x = sub
 	}
-	slices.Sort(x)
 	i := int(q * float64(len(x)-1))
-	return x[min(max(i, 0), len(x)-1)]
+	return nthSmallest(x, min(max(i, 0), len(x)-1))
+}
+
+// nthSmallest returns the k-th smallest value of x (0-based; NaN before
+// every number, as slices.Sort orders them), reordering x: Hoare's
+// quickselect with a three-way partition, so runs of equal values (zeros,
+// a flat floor) stay linear.
+func nthSmallest(x []float64, k int) float64 {
+	less := func(a, b float64) bool { return a < b || (a != a && b == b) }
+	lo, hi := 0, len(x)-1
+	for lo < hi {
+		p := x[lo+(hi-lo)/2]
+		// x[lo:lt] < p, x[lt:i] == p, x[gt+1:hi+1] > p
+		lt, i, gt := lo, lo, hi
+		for i <= gt {
+			switch {
+			case less(x[i], p):
+				x[lt], x[i] = x[i], x[lt]
+				lt++
+				i++
+			case less(p, x[i]):
+				x[i], x[gt] = x[gt], x[i]
+				gt--
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt - 1
+		case k > gt:
+			lo = gt + 1
+		default:
+			return x[k]
+		}
+	}
+	return x[k]
 }
 
 // median returns the median of x (0 for empty x); x is reordered.
