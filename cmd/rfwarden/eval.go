@@ -55,6 +55,7 @@ type evalSettings struct {
 	SNRsDB     []float64 `json:"snr_db"`
 	Classes    []string  `json:"classes"`
 	DCSpike    bool      `json:"dc_spike_on_signals"`
+	DCSpikeDB  []float64 `json:"dc_spike_db"`
 }
 
 // cmdEval runs `rfwarden eval`.
@@ -63,11 +64,11 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, evalUsage); fs.PrintDefaults() }
 	var (
-		corpus, jsonOut, svgOut, snrList, classList string
-		cases, noiseCases                           int
-		noiseS, pfa                                 float64
-		seed                                        uint64
-		progress, dcSpike                           bool
+		corpus, jsonOut, svgOut, snrList, classList, spikeList string
+		cases, noiseCases                                      int
+		noiseS, pfa                                            float64
+		seed                                                   uint64
+		progress, dcSpike                                      bool
 	)
 	fs.StringVar(&corpus, "corpus", "", "score the labelled SigMF recordings under `DIR` (core:label annotations are the truth)")
 	fs.IntVar(&cases, "cases", 2, "generated cases per class and SNR (0: none)")
@@ -77,6 +78,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&classList, "classes", "", "comma-separated classes to generate (default: all synth supports)")
 	fs.Uint64Var(&seed, "seed", 1, "seed of the generated cases")
 	fs.BoolVar(&dcSpike, "dc-spike", false, "put the receiver DC spike into signal cases too (noise cases always have it)")
+	fs.StringVar(&spikeList, "dc-spike-db", "-20,-5", "range `LO,HI` of the DC spike's power against the capture's mean power, dB")
 	fs.Float64Var(&pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.StringVar(&jsonOut, "json", "", "write every number as JSON to `OUT.json`")
 	fs.StringVar(&svgOut, "svg", "", "write the Pd-vs-SNR plot of the generated cases to `OUT.svg`")
@@ -94,6 +96,10 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	snrs, err := parseFloatList(snrList)
 	if err != nil {
 		return fmt.Errorf("eval: --snr-list: %w", err)
+	}
+	spike, err := parseFloatList(spikeList)
+	if err != nil || len(spike) != 2 || spike[0] > spike[1] {
+		return fmt.Errorf("eval: --dc-spike-db %q: want LO,HI with LO <= HI", spikeList)
 	}
 	specs, err := selectSpecs(classList)
 	if err != nil {
@@ -116,7 +122,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	showBar := progress || isTerminal(stderr)
 	doc := evalJSON{Version: version, Settings: evalSettings{PFA: effPFA, Corpus: corpus, Seed: seed, Cases: cases,
-		NoiseCases: noiseCases, NoiseS: noiseS, SNRsDB: snrs, DCSpike: dcSpike}}
+		NoiseCases: noiseCases, NoiseS: noiseS, SNRsDB: snrs, DCSpike: dcSpike, DCSpikeDB: spike}}
 	for _, s := range specs {
 		doc.Settings.Classes = append(doc.Settings.Classes, s.Class)
 	}
@@ -140,7 +146,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	gc := eval.GenConfig{Specs: specs, SNRsDB: snrs, Cases: orNone(cases), NoiseCases: orNone(noiseCases),
-		NoiseS: noiseS, Seed: seed, DCSpike: dcSpike}
+		NoiseS: noiseS, Seed: seed, DCSpike: dcSpike, DCSpikeDB: [2]float64{spike[0], spike[1]}}
 	if plan := gc.Plan(); len(plan) > 0 {
 		bar := newEvalBar(showBar, len(plan), "generated", stderr)
 		tally, err := eval.RunGenerated(ctx, gc, cfg, func(eval.CaseResult) { bar.add() })

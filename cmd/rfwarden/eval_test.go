@@ -27,7 +27,7 @@ func writeLabelledLTE(t *testing.T, dir string) {
 			spec = s
 		}
 	}
-	iq, truth, err := eval.Render(eval.Case{Name: "lte", Spec: spec, SNRDB: 21, Seed: 4}, 1e-3, false, false)
+	iq, truth, err := eval.Render(eval.Case{Name: "lte", Spec: spec, SNRDB: 21, Seed: 4}, eval.GenConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +132,8 @@ func TestEvalFlagErrors(t *testing.T) {
 		{"unknown class", []string{"--classes", "lte,martian"}, "unknown class \"martian\""},
 		{"negative cases", []string{"--cases", "-1"}, "must not be negative"},
 		{"bad pfa", []string{"--pfa", "2"}, "--pfa"},
+		{"one spike level", []string{"--dc-spike-db", "-5"}, "--dc-spike-db"},
+		{"inverted spike range", []string{"--dc-spike-db", "-5,-20"}, "--dc-spike-db"},
 		{"bad noise duration", []string{"--noise-dur", "0"}, "--noise-dur"},
 		{"nothing to do", []string{"--cases", "0", "--noise-cases", "0"}, "nothing to do"},
 		{"svg without generated", []string{"--cases", "0", "--noise-cases", "0", "--svg", "x.svg"}, "--svg"},

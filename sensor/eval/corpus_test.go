@@ -65,7 +65,7 @@ func TestTruthOf(t *testing.T) {
 func TestRunCorpusSynthetic(t *testing.T) {
 	dir := t.TempDir()
 	k := Case{Name: "lte", Spec: specOf(t, event.ClassLTE), SNRDB: 21, Seed: 2}
-	iq, truth, err := Render(k, 1e-3, false, false)
+	iq, truth, err := Render(k, GenConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 
@@ -62,7 +63,10 @@ type GenConfig struct {
 	// DCSpike adds the receiver's DC spike to signal cases too (noise cases
 	// always have it): a spike inside a bursty signal's band bridges its
 	// bursts into one emission, which shows what DC leakage costs.
-	DCSpike      bool
+	DCSpike bool
+	// DCSpikeDB is the range the DC spike's power against the capture's
+	// mean power is drawn from, dB; default {-20, -5}.
+	DCSpikeDB    [2]float64
 	NoisePowerFS float64 // white noise power; default synth.DefaultNoisePower
 }
 
@@ -85,6 +89,9 @@ func (c GenConfig) withDefaults() GenConfig {
 	if c.NoiseS == 0 {
 		c.NoiseS = 0.1
 	}
+	if c.DCSpikeDB == [2]float64{} {
+		c.DCSpikeDB = [2]float64{-20, -5}
+	}
 	if c.NoisePowerFS == 0 {
 		c.NoisePowerFS = synth.DefaultNoisePower
 	}
@@ -103,13 +110,18 @@ type Case struct {
 
 // Plan lists the cases of c in run order: every spec at every SNR, Cases
 // times, then the noise cases, each at the tuning of the next spec in turn.
+// A case's seed follows from c.Seed and its name (class, SNR, number), so
+// planning fewer classes or SNRs leaves the remaining cases unchanged.
 // Negative counts plan none of that kind.
 func (c GenConfig) Plan() []Case {
 	c = c.withDefaults()
 	var out []Case
 	add := func(k Case) {
 		k.Index = len(out)
-		k.Seed = c.Seed*1_000_003 + uint64(k.Index)
+		// seeded by name, not position, so a subset of classes or SNRs renders the same cases
+		h := fnv.New64a()
+		h.Write([]byte(k.Name))
+		k.Seed = c.Seed*1_000_003 ^ h.Sum64()
 		out = append(out, k)
 	}
 	for _, s := range c.Specs {
@@ -128,21 +140,23 @@ func (c GenConfig) Plan() []Case {
 	return out
 }
 
-// Render draws case k: white noise of power noisePowerFS, the transmission
-// starting 2..6 ms in (seeded), and HackRF artefacts with seeded strengths:
-// IQ gain and phase imbalance up to 0.5 dB and 3°, 8-bit quantisation, and
-// on noise cases (on signal cases too when dcSpike) a DC spike -20..-5 dB
-// against the mean power (the wing simulator uses -10). noArtefacts leaves
-// all of them out. The truth is in RF Hz; a noise case's truth is one noise
-// window over the whole capture.
-func Render(k Case, noisePowerFS float64, noArtefacts, dcSpike bool) ([]complex64, []Truth, error) {
+// Render draws case k with the noise and artefacts of c: white noise of
+// power c.NoisePowerFS, the transmission starting 2..6 ms in (seeded), and
+// HackRF artefacts with seeded strengths: IQ gain and phase imbalance up to
+// 0.5 dB and 3°, 8-bit quantisation and, on noise cases (on signal cases
+// too when c.DCSpike), a DC spike drawn from c.DCSpikeDB against the mean
+// power (the wing simulator uses -10). c.NoArtefacts leaves all of them
+// out. The truth is in RF Hz; a noise case's truth is one noise window over
+// the whole capture.
+func Render(k Case, c GenConfig) ([]complex64, []Truth, error) {
+	c = c.withDefaults()
 	s := k.Spec
 	if s.SampleRateHz <= 0 || s.Samples <= 0 {
 		return nil, nil, fmt.Errorf("eval: case %s: sample rate %v Hz, %d samples", k.Name, s.SampleRateHz, s.Samples)
 	}
 	rng := rand.New(rand.NewPCG(k.Seed, 0x6576616c))
 	iq := make([]complex64, s.Samples)
-	synth.Noise(iq, rng, noisePowerFS)
+	synth.Noise(iq, rng, c.NoisePowerFS)
 	var truth []Truth
 	if k.Noise {
 		truth = append(truth, Truth{Kind: KindNoise, Label: "noise", SampleCount: int64(s.Samples),
@@ -154,7 +168,7 @@ func Render(k Case, noisePowerFS float64, noArtefacts, dcSpike bool) ([]complex6
 		}
 		start := int((2e-3 + 4e-3*rng.Float64()) * s.SampleRateHz)
 		p := synth.Params{SampleRateHz: s.SampleRateHz, OffsetHz: s.OffsetHz, SNRDB: k.SNRDB,
-			StartSample: start, Seed: k.Seed, NoisePower: noisePowerFS, BandwidthHz: s.BandwidthHz, SCSHz: s.SCSHz,
+			StartSample: start, Seed: k.Seed, NoisePower: c.NoisePowerFS, BandwidthHz: s.BandwidthHz, SCSHz: s.SCSHz,
 			BurstLenS: s.BurstLenS, BurstPeriodS: s.BurstPeriodS, HopSpanHz: s.HopSpanHz, TDD: s.TDD}
 		for _, tr := range gen(iq, p) {
 			lo := max(tr.StartSample, 0)
@@ -169,10 +183,11 @@ func Render(k Case, noisePowerFS float64, noArtefacts, dcSpike bool) ([]complex6
 		}
 	}
 	// draw every strength whether used or not, so a flag does not change the noise of later cases
-	spikeDB, gainDB, phaseDeg := -20+15*rng.Float64(), 0.5*rng.Float64(), 3*rng.Float64()
-	if !noArtefacts {
+	lo, hi := c.DCSpikeDB[0], c.DCSpikeDB[1]
+	spikeDB, gainDB, phaseDeg := lo+(hi-lo)*rng.Float64(), 0.5*rng.Float64(), 3*rng.Float64()
+	if !c.NoArtefacts {
 		a := synth.Artefacts{SampleRateHz: s.SampleRateHz, IQGainImbalanceDB: gainDB, IQPhaseDeg: phaseDeg, Quantise8Bit: true}
-		if k.Noise || dcSpike {
+		if k.Noise || c.DCSpike {
 			a.DCSpikeDB = spikeDB
 		}
 		synth.Apply(iq, a, rng)
@@ -191,7 +206,7 @@ type CaseResult struct {
 // RunCase renders, scans and scores one case.
 func RunCase(ctx context.Context, k Case, c GenConfig, cfg pipeline.Config) (CaseResult, error) {
 	c = c.withDefaults()
-	iq, truth, err := Render(k, c.NoisePowerFS, c.NoArtefacts, c.DCSpike)
+	iq, truth, err := Render(k, c)
 	if err != nil {
 		return CaseResult{}, err
 	}

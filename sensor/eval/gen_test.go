@@ -65,6 +65,14 @@ func TestPlan(t *testing.T) {
 	if other := (GenConfig{Specs: c.Specs, SNRsDB: c.SNRsDB, Cases: 2, NoiseCases: 4, NoiseS: 0.01, Seed: 8}).Plan(); other[0].Seed == plan[0].Seed {
 		t.Error("another seed plans the same case seeds")
 	}
+	// a subset plans the same cases with the same seeds
+	sub := GenConfig{Specs: c.Specs[1:2], SNRsDB: []float64{10}, Cases: 2, NoiseCases: -1, Seed: 7}.Plan()
+	for _, k := range sub {
+		i := slices.IndexFunc(plan, func(p Case) bool { return p.Name == k.Name })
+		if i < 0 || plan[i].Seed != k.Seed {
+			t.Errorf("subset case %s: seed %d, full plan has %+v", k.Name, k.Seed, plan[max(i, 0)])
+		}
+	}
 	if n := len((GenConfig{Cases: -1, NoiseCases: -1}).Plan()); n != 0 {
 		t.Errorf("negative counts plan %d cases, want none", n)
 	}
@@ -75,16 +83,16 @@ func TestPlan(t *testing.T) {
 
 func TestRender(t *testing.T) {
 	k := Case{Name: "gsm", Spec: specOf(t, event.ClassGSM), SNRDB: 10, Seed: 3}
-	a, ta, err := Render(k, 1e-3, false, false)
+	a, ta, err := Render(k, GenConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, tb, _ := Render(k, 1e-3, false, false)
+	b, tb, _ := Render(k, GenConfig{})
 	if !slices.Equal(a, b) || !slices.EqualFunc(ta, tb, func(x, y Truth) bool { return x.String() == y.String() }) {
 		t.Error("same case rendered twice differs")
 	}
 	k.Seed++
-	if c, _, _ := Render(k, 1e-3, false, false); slices.Equal(a, c) {
+	if c, _, _ := Render(k, GenConfig{}); slices.Equal(a, c) {
 		t.Error("another seed renders the same samples")
 	}
 	if len(ta) < 5 {
@@ -104,14 +112,14 @@ func TestRender(t *testing.T) {
 		}
 	}
 	noise := Case{Name: "noise", Spec: CaseSpec{CenterHz: 2441e6, SampleRateHz: 20e6, Samples: 1000}, SNRDB: math.NaN(), Noise: true, Seed: 1}
-	_, tn, err := Render(noise, 1e-3, true, false)
+	_, tn, err := Render(noise, GenConfig{NoArtefacts: true})
 	if err != nil || len(tn) != 1 || tn[0].Kind != KindNoise || tn[0].SampleCount != 1000 || tn[0].FreqHighHz-tn[0].FreqLowHz != 20e6 {
 		t.Errorf("noise truth %v, %v", tn, err)
 	}
-	if _, _, err := Render(Case{Spec: CaseSpec{Class: "martian", SampleRateHz: 1e6, Samples: 10}}, 1e-3, false, false); err == nil {
+	if _, _, err := Render(Case{Spec: CaseSpec{Class: "martian", SampleRateHz: 1e6, Samples: 10}}, GenConfig{}); err == nil {
 		t.Error("unknown class rendered")
 	}
-	if _, _, err := Render(Case{Spec: CaseSpec{Class: "gsm"}}, 1e-3, false, false); err == nil {
+	if _, _, err := Render(Case{Spec: CaseSpec{Class: "gsm"}}, GenConfig{}); err == nil {
 		t.Error("empty capture rendered")
 	}
 }
@@ -120,7 +128,10 @@ func TestRender(t *testing.T) {
 // artefacts through the real pipeline: LTE must be found and named, and the
 // noise must raise no named alarm.
 func TestGeneratedSmallRun(t *testing.T) {
-	c := GenConfig{Specs: []CaseSpec{specOf(t, event.ClassLTE)}, SNRsDB: []float64{15, 21}, Cases: 2, NoiseCases: 4, NoiseS: 0.05, Seed: 1}
+	// DC spikes up to -10 dB, the wing simulator's level; stronger ones
+	// (the default range reaches -5 dB) break through the DC notch
+	c := GenConfig{Specs: []CaseSpec{specOf(t, event.ClassLTE)}, SNRsDB: []float64{15, 21}, Cases: 2, NoiseCases: 4, NoiseS: 0.05, Seed: 1,
+		DCSpikeDB: [2]float64{-20, -10}}
 	if testing.Short() {
 		c.SNRsDB, c.NoiseCases, c.NoiseS = []float64{21}, 2, 0.03
 	}
@@ -161,7 +172,7 @@ func TestGeneratedSmallRun(t *testing.T) {
 // cases exactly as the file path (the one scan uses) would.
 func TestScanSamplesMatchesRecording(t *testing.T) {
 	k := Case{Name: "gsm", Spec: specOf(t, event.ClassGSM), SNRDB: 15, Seed: 5}
-	iq, truth, err := Render(k, 1e-3, false, false)
+	iq, truth, err := Render(k, GenConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
