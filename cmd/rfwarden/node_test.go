@@ -15,6 +15,7 @@ import (
 	"io"
 	"math/big"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -326,5 +327,35 @@ func TestNodeCheck(t *testing.T) {
 	}
 	if rep.Checks[0].Status != "ok" || rep.Checks[3].Name != "noise" || rep.Checks[3].Status != "fail" || err == nil {
 		t.Errorf("checks %+v, err %v: want board ok and a failed noise capture", rep.Checks, err)
+	}
+}
+
+// TestDeployDocPKI runs the openssl commands of docs/deploy.md section 2
+// in a temporary directory and bundles what they make, so the documented
+// certificates are ones `node bundle` accepts.
+func TestDeployDocPKI(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl not installed")
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(doc), "## 2. Certificates")
+	_, block, ok2 := strings.Cut(sec, "```sh\n")
+	script, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 || !strings.Contains(script, "openssl x509 -req") {
+		t.Fatal("docs/deploy.md section 2 has no openssl sh block")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("sh", "-e", "-c", script)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("documented openssl commands: %v\n%s", err, out)
+	}
+	f := newProvisionFixture(t)
+	f.ca, f.cert, f.key = filepath.Join(dir, "ca.crt"), filepath.Join(dir, "node.pem"), filepath.Join(dir, "node-key.pem")
+	if err := f.bundle(t, filepath.Join(f.root, "doc.tar")); err != nil {
+		t.Fatalf("bundle the documented certificates: %v", err)
 	}
 }
