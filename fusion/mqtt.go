@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,19 +24,43 @@ type Subscriber interface {
 	Subscribe(topic string, qos byte, handler func(topic string, payload []byte)) error
 }
 
+// AckSubscriber is a Subscriber whose handler is also given the message's
+// acknowledgement, to call once fusion has handled the message. Run prefers
+// it: a message still in Run's queue when fusion stops is then not
+// acknowledged, and the broker delivers it again to the persistent session
+// instead of losing it.
+type AckSubscriber interface {
+	SubscribeAck(topic string, qos byte, handler func(topic string, payload []byte, ack func())) error
+}
+
+type queued struct {
+	msg Message
+	ack func()
+}
+
+func noAck() {}
+
 // Run subscribes to SharedTopic at QoS 1 and processes messages until ctx is
 // done. The subscription handler only hands each message to a bounded queue
-// (a full queue drops and counts). A ticker advances associations and alerts.
-// On exit it flushes and saves the seen IDs.
+// (a full queue drops, acknowledges and counts). With an AckSubscriber a
+// message is acknowledged only after Handle. A ticker advances associations
+// and alerts. On exit it flushes and saves the seen IDs.
 func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
-	queue := make(chan Message, e.cfg.Queue)
-	err := sub.Subscribe(SharedTopic, 1, func(topic string, payload []byte) {
+	queue := make(chan queued, e.cfg.Queue)
+	enqueue := func(topic string, payload []byte, ack func()) {
 		select {
-		case queue <- Message{Topic: topic, Payload: payload}:
+		case queue <- queued{Message{Topic: topic, Payload: payload}, ack}:
 		default:
 			e.met.dropped.Inc()
+			ack()
 		}
-	})
+	}
+	var err error
+	if as, ok := sub.(AckSubscriber); ok {
+		err = as.SubscribeAck(SharedTopic, 1, enqueue)
+	} else {
+		err = sub.Subscribe(SharedTopic, 1, func(topic string, payload []byte) { enqueue(topic, payload, noAck) })
+	}
 	if err != nil {
 		return fmt.Errorf("subscribe %s: %w", SharedTopic, err)
 	}
@@ -45,12 +70,14 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 		select {
 		case <-ctx.Done():
 			return e.Close(context.WithoutCancel(ctx))
-		case m := <-queue:
+		case q := <-queue:
+			m := q.msg
 			if err := e.Handle(ctx, m); err != nil && !errors.Is(err, ErrRejected) {
 				e.log.Warn("handle", "topic", m.Topic, "err", err)
 			} else if err != nil {
 				e.log.Debug("dead letter", "topic", m.Topic, "err", err)
 			}
+			q.ack()
 		case <-tick.C:
 			if err := e.Tick(ctx, e.deps.Clock()); err != nil {
 				e.log.Warn("tick", "err", err)
@@ -59,23 +86,39 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	}
 }
 
-// PahoSubscriber adapts a connected paho client to Subscriber. Use a
-// persistent session (CleanSession false, a stable client ID) so QoS 1
-// messages queue while fusion restarts, and a Resubscriber so a broker
-// restart that forgets the subscription does not leave fusion deaf.
+// PahoSubscriber adapts a connected paho client to Subscriber and
+// AckSubscriber. Use a persistent session (CleanSession false, a stable
+// client ID) so QoS 1 messages queue while fusion restarts, a Resubscriber so
+// a broker restart that forgets the subscription does not leave fusion deaf,
+// and SetAutoAckDisabled(true) so messages are acknowledged after fusion has
+// handled them (with auto-ack paho acknowledges when the handler returns,
+// and a message queued but not handled when fusion stops is lost).
 type PahoSubscriber struct {
 	Client      mqtt.Client
 	Timeout     time.Duration // default 10s
 	Resubscribe *Resubscriber // nil: subscribe once
 }
 
-var _ Subscriber = PahoSubscriber{}
+var (
+	_ Subscriber    = PahoSubscriber{}
+	_ AckSubscriber = PahoSubscriber{}
+)
 
 // Subscribe implements Subscriber.
 func (p PahoSubscriber) Subscribe(topic string, qos byte, handler func(string, []byte)) error {
-	cb := func(_ mqtt.Client, m mqtt.Message) { handler(m.Topic(), m.Payload()) }
+	return p.subscribe(topic, qos, func(_ mqtt.Client, m mqtt.Message) { handler(m.Topic(), m.Payload()) })
+}
+
+// SubscribeAck implements AckSubscriber.
+func (p PahoSubscriber) SubscribeAck(topic string, qos byte, handler func(string, []byte, func())) error {
+	return p.subscribe(topic, qos, func(_ mqtt.Client, m mqtt.Message) { handler(m.Topic(), m.Payload(), m.Ack) })
+}
+
+func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler) error {
 	if p.Resubscribe != nil {
-		p.Resubscribe.add(topic, qos, cb)
+		for _, m := range p.Resubscribe.add(topic, qos, cb) {
+			go cb(p.Client, m) // arrived before the subscription: handle now
+		}
 	}
 	tok := p.Client.Subscribe(topic, qos, cb)
 	to := p.Timeout
@@ -95,9 +138,15 @@ func (p PahoSubscriber) Subscribe(topic string, qos byte, handler func(string, [
 // restores plain subscriptions from its persistence file but not shared
 // ($share/...) ones. Messages that reach the broker before the subscription
 // is made again have no subscriber and are not queued for fusion.
+//
+// It is also the client's default publish handler: a persistent session's
+// queued messages arrive right after CONNACK, before Run has subscribed and
+// paho has a route for them. Default keeps those (unacknowledged) and hands
+// them to the first matching subscription made afterwards.
 type Resubscriber struct {
-	mu   sync.Mutex
-	subs []resub
+	mu      sync.Mutex
+	subs    []resub
+	pending []mqtt.Message
 }
 
 type resub struct {
@@ -106,10 +155,21 @@ type resub struct {
 	cb    mqtt.MessageHandler
 }
 
-func (r *Resubscriber) add(topic string, qos byte, cb mqtt.MessageHandler) {
+// add records a subscription and returns the pending messages it matches.
+func (r *Resubscriber) add(topic string, qos byte, cb mqtt.MessageHandler) []mqtt.Message {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.subs = append(r.subs, resub{topic, qos, cb})
+	var match, keep []mqtt.Message
+	for _, m := range r.pending {
+		if TopicMatches(topic, m.Topic()) {
+			match = append(match, m)
+		} else {
+			keep = append(keep, m)
+		}
+	}
+	r.pending = keep
+	return match
 }
 
 // OnConnect is a paho OnConnectHandler: set it with
@@ -122,6 +182,43 @@ func (r *Resubscriber) OnConnect(c mqtt.Client) {
 	for _, s := range subs {
 		c.Subscribe(s.topic, s.qos, s.cb)
 	}
+}
+
+// Default is a paho default publish handler: set it with
+// ClientOptions.SetDefaultPublishHandler. A message no route matched goes to
+// a recorded subscription that matches it, else waits for one. The broker's
+// in-flight window bounds how many can wait.
+func (r *Resubscriber) Default(c mqtt.Client, m mqtt.Message) {
+	r.mu.Lock()
+	for _, s := range r.subs {
+		if TopicMatches(s.topic, m.Topic()) {
+			r.mu.Unlock()
+			s.cb(c, m)
+			return
+		}
+	}
+	r.pending = append(r.pending, m)
+	r.mu.Unlock()
+}
+
+// TopicMatches reports whether topic matches the MQTT subscription filter
+// (with + and # wildcards; a $share/{group}/ prefix is ignored).
+func TopicMatches(filter, topic string) bool {
+	if rest, ok := strings.CutPrefix(filter, "$share/"); ok {
+		if _, f, ok := strings.Cut(rest, "/"); ok {
+			filter = f
+		}
+	}
+	fs, ts := strings.Split(filter, "/"), strings.Split(topic, "/")
+	for i, f := range fs {
+		if f == "#" {
+			return true
+		}
+		if i >= len(ts) || f != "+" && f != ts[i] {
+			return false
+		}
+	}
+	return len(fs) == len(ts)
 }
 
 // MQTTPublisher publishes alert state changes on event.AlertTopic(site), QoS 1.

@@ -74,12 +74,14 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		closeExtra(ctx)
 	}()
 	opts := mqtt.NewClientOptions().AddBroker(fc.Broker).SetClientID(fc.ClientID).
-		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(10 * time.Second)
+		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(10 * time.Second).
+		SetAutoAckDisabled(true) // fusion acknowledges a message once it has handled it
 	if fc.Username != "" {
 		opts.SetUsername(fc.Username).SetPassword(os.Getenv("RFW_MQTT_PASSWORD"))
 	}
 	resub := &fusion.Resubscriber{} // mosquitto forgets shared subscriptions when it restarts
 	opts.SetOnConnectHandler(resub.OnConnect)
+	opts.SetDefaultPublishHandler(resub.Default) // queued messages arriving before Run subscribes
 	client := mqtt.NewClient(opts)
 	tok := client.Connect()
 	if !tok.WaitTimeout(15 * time.Second) {

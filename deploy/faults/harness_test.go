@@ -308,9 +308,10 @@ func (f *fusionNode) start() {
 		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).
 		SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond).
 		SetMaxReconnectInterval(500 * time.Millisecond).SetKeepAlive(2 * time.Second).
-		SetConnectTimeout(5 * time.Second)
+		SetConnectTimeout(5 * time.Second).SetAutoAckDisabled(true)
 	resub := &fusion.Resubscriber{}
 	opts.SetOnConnectHandler(resub.OnConnect)
+	opts.SetDefaultPublishHandler(resub.Default)
 	client := mqtt.NewClient(opts)
 	tok := client.Connect()
 	if !tok.WaitTimeout(20*time.Second) || tok.Error() != nil {
@@ -318,9 +319,10 @@ func (f *fusionNode) start() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.client, f.eng, f.cancel, f.done = client, eng, cancel, make(chan error, 1)
-	var sub fusion.Subscriber = fusion.PahoSubscriber{Client: client, Resubscribe: resub}
+	ps := fusion.PahoSubscriber{Client: client, Resubscribe: resub}
+	var sub fusion.Subscriber = ps
 	if f.plain {
-		sub = plainSubscriber{sub}
+		sub = plainSubscriber{ps}
 	}
 	go func() { f.done <- eng.Run(ctx, sub) }()
 	// Run subscribes first; wait until the subscription is in place.
@@ -338,13 +340,21 @@ func (f *fusionNode) start() {
 const plainTopic = event.TopicPrefix + "/+/sensor/+/+"
 
 // plainSubscriber subscribes to plainTopic when asked for fusion.SharedTopic.
-type plainSubscriber struct{ fusion.Subscriber }
+type plainSubscriber struct{ p fusion.PahoSubscriber }
 
-func (p plainSubscriber) Subscribe(topic string, qos byte, h func(string, []byte)) error {
+func plain(topic string) string {
 	if topic == fusion.SharedTopic {
-		topic = plainTopic
+		return plainTopic
 	}
-	return p.Subscriber.Subscribe(topic, qos, h)
+	return topic
+}
+
+func (s plainSubscriber) Subscribe(topic string, qos byte, h func(string, []byte)) error {
+	return s.p.Subscribe(plain(topic), qos, h)
+}
+
+func (s plainSubscriber) SubscribeAck(topic string, qos byte, h func(string, []byte, func())) error {
+	return s.p.SubscribeAck(plain(topic), qos, h)
 }
 
 // stop ends the engine as a SIGTERM of `rfwarden fusion` does: cancel Run
