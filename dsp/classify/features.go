@@ -89,7 +89,7 @@ func (f *features) toMap() map[string]float64 {
 		"snr_db":       f.em.SNRDB,
 	}
 	if len(f.bursts) > 0 {
-		m["burst_med_s"] = median(slices.Clone(f.bursts))
+		m["burst_med_s"] = median(f.bursts)
 	}
 	for k, v := range m {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -104,7 +104,7 @@ func (f *features) medianBurstS() float64 {
 	if len(f.bursts) == 0 {
 		return 0
 	}
-	return median(slices.Clone(f.bursts))
+	return median(f.bursts)
 }
 
 // measure computes the features of in, with FFT plans from fftOf (a
@@ -152,12 +152,6 @@ func measure(in Input, fftOf func(n int) *dsp.FFT) *features {
 		gated = true
 	}
 	binHz := in.SampleRateHz / float64(nfft)
-	freq := func(k int) float64 {
-		if k >= nfft/2 {
-			return float64(k-nfft) * binHz
-		}
-		return float64(k) * binHz
-	}
 	bin := func(hz float64) int { // shifted index 0..nfft-1, DC at nfft/2
 		k := int(math.Round(hz/binHz)) + nfft/2
 		return min(max(k, 0), nfft-1)
@@ -191,7 +185,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT) *features {
 		smU, noiseU = smoothPSD(psd, slo, shi, wlo, whi, smoothBins)
 	}
 
-	inSpan := slices.Clone(sm[slo : shi+1])
+	inSpan := sm[slo : shi+1]
 	level := percentile(inSpan, 0.9)
 	peak := slices.Max(inSpan)
 	level = math.Max(level, peak*1e-3) // a narrow line in a wide span: do not take noise as the level
@@ -242,7 +236,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT) *features {
 	// Lines: if under a quarter of the unsmoothed bins in the band reach
 	// the threshold, the band is a smoothing footprint around a line (tone,
 	// DC, spur): its width is what the bins themselves cover.
-	fillThr := math.Max(thr, 1e-3*percentile(slices.Clone(gpsd[a:b+1]), 0.99)) // a Hann line's skirts end 30 dB down; one strong line (a GSM FCCH) does not set it
+	fillThr := math.Max(thr, 1e-3*percentile(gpsd[a:b+1], 0.99)) // a Hann line's skirts end 30 dB down; one strong line (a GSM FCCH) does not set it
 	above := 0
 	for k := a; k <= b; k++ {
 		if gpsd[k] >= fillThr {
@@ -283,7 +277,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT) *features {
 	// on the ungated PSD: the SNR averaged over the whole emission, so a
 	// weak bursty carrier is still judged as weak.
 	if !math.IsNaN(noiseU) {
-		inMed := median(slices.Clone(smU[a : b+1]))
+		inMed := median(smU[a : b+1])
 		outMed := noiseU
 		if outMed > 0 && inMed > 0 {
 			f.contrastDB = 10 * math.Log10(inMed/outMed)
@@ -340,13 +334,21 @@ func measure(in Input, fftOf func(n int) *dsp.FFT) *features {
 	ifft := fftOf(m)
 	bandpass := func(lo, hi float64) []complex64 {
 		x := make([]complex64, m)
-		for k := bin(lo) - nfft/2; k <= bin(hi)-nfft/2; k++ {
-			i := (k + nfft) % nfft
-			sk := (i + nfft/2) % nfft
-			if fk := freq(i); fk < lo || fk > hi || ((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*wide[sk]) {
-				continue
+		// k is the signed bin (fk = k·binHz), sk its index in the shifted
+		// PSD, i in spec, j in x (k mod m).
+		k0 := bin(lo) - nfft/2
+		i, j := (k0+nfft)%nfft, (k0%m+m)%m
+		for k := k0; k <= bin(hi)-nfft/2; k++ {
+			sk := k + nfft/2
+			if fk := float64(k) * binHz; fk >= lo && fk <= hi && !((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*wide[sk]) {
+				x[j] = spec[i]
 			}
-			x[(k%m+m)%m] = spec[i]
+			if i++; i == nfft {
+				i = 0
+			}
+			if j++; j == m {
+				j = 0
+			}
 		}
 		y := ifft.Sequence(x, x)
 		scale := complex(float32(1/float64(nfft)), 0)
@@ -404,15 +406,27 @@ func smoothPSD(psd []float64, slo, shi, wlo, whi, smoothBins int) ([]float64, fl
 		clipped[k] = math.Min(v, 30*wideOcc[k])
 	}
 	sm := movingAvg(clipped, smoothBins)
-	var out []float64
-	for k := 0; k < n; k++ {
-		if k < wlo || k > whi {
-			out = append(out, sm[k])
-		}
+	// The bins outside [wlo, whi], in order, seen as one slice: out(j).
+	skip := 0
+	if wlo <= whi && whi >= 0 && wlo < n {
+		skip = min(whi, n-1) - max(wlo, 0) + 1
 	}
+	nOut := n - skip
 	noiseRef := math.NaN()
-	if len(out) >= max(8, n/20) {
-		noiseRef = median(out)
+	if nOut >= max(8, n/20) {
+		stride := 1
+		if nOut > 4096 {
+			stride = nOut / 4096
+		}
+		sub := make([]float64, 0, nOut/stride+1)
+		for j := 0; j < nOut; j += stride {
+			k := j
+			if j >= wlo {
+				k = j + skip
+			}
+			sub = append(sub, sm[k])
+		}
+		noiseRef = nthSmallest(sub, min(max(int(0.5*float64(len(sub)-1)), 0), len(sub)-1))
 	}
 	return sm, noiseRef
 }
@@ -502,7 +516,7 @@ func (f *features) envelope(y, yw []complex64) {
 	for i := 0; i < len(sm); i += max(1, 8/f.dec) {
 		sub = append(sub, sm[i])
 	}
-	noise, sig := percentile(sub, 0.1), percentile(slices.Clone(sub), 0.95)
+	noise, sig := percentile(sub, 0.1), percentile(sub, 0.95)
 	thr := 0.0
 	if sig > 4*noise {
 		thr = math.Sqrt(math.Max(noise, sig*1e-6) * sig)
@@ -667,10 +681,15 @@ func cpContrast(y []complex64, lagF, cpF float64) float64 {
 			energy[i] += float64(real(y[n]))*float64(real(y[n])) + float64(imag(y[n]))*float64(imag(y[n]))
 		}
 	}
-	thr := 0.5 * percentile(slices.Clone(energy), 0.9)
+	thr := 0.5 * percentile(energy, 0.9)
+	var meanE float64
+	for _, v := range y {
+		meanE += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
+	}
+	meanE /= float64(len(y))
 	var scores [3]float64
 	for j, lg := range lags {
-		best := blockMaxGamma(y, lg, L, period, nb)
+		best := blockMaxGamma(y, meanE, lg, L, period, nb)
 		var sum float64
 		cnt := 0
 		for i, e := range energy {
@@ -688,14 +707,11 @@ func cpContrast(y []complex64, lagF, cpF float64) float64 {
 }
 
 // blockMaxGamma returns, for each of nb blocks of period samples, the
-// largest γ(n) (see cpContrast) at lag with window L.
-func blockMaxGamma(y []complex64, lag, L int, period float64, nb int) []float64 {
+// largest γ(n) (see cpContrast) at lag with window L; γ is not evaluated
+// where the window's energy is under 10⁻³ of meanE·L (meanE: the mean
+// |y|²).
+func blockMaxGamma(y []complex64, meanE float64, lag, L int, period float64, nb int) []float64 {
 	best := make([]float64, nb)
-	var meanE float64
-	for _, v := range y {
-		meanE += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
-	}
-	meanE /= float64(len(y))
 	tiny := 1e-3 * meanE * float64(L)
 	// term(n) is y[n]·y*[n+lag] and ½(|y[n]|²+|y[n+lag]|²), in float64.
 	term := func(n int) (float64, float64, float64) {
@@ -703,16 +719,20 @@ func blockMaxGamma(y []complex64, lag, L int, period float64, nb int) []float64 
 		br, bi := float64(real(y[n+lag])), float64(imag(y[n+lag]))
 		return ar*br + ai*bi, ai*br - ar*bi, 0.5 * (ar*ar + ai*ai + br*br + bi*bi)
 	}
+	// The terms inside the window, kept in a ring of L so each is computed
+	// once (entering) and read back (leaving).
+	ringR, ringI, ringP := make([]float64, L), make([]float64, L), make([]float64, L)
 	var accR, accI, e float64
 	for k := 0; k < L; k++ {
 		r, q, p := term(k)
+		ringR[k], ringI[k], ringP[k] = r, q, p
 		accR += r
 		accI += q
 		e += p
 	}
 	end := min(int(float64(nb)*period), len(y)-L-lag)
 	// Walk block by block: samples n of block i satisfy int(n/period) == i.
-	n := 0
+	n, slot := 0, 0
 	for i := 0; i < nb && n < end; i++ {
 		stop := end
 		if i+1 < nb {
@@ -731,11 +751,14 @@ func blockMaxGamma(y []complex64, lag, L int, period float64, nb int) []float64 
 					b = num / (e * e)
 				}
 			}
-			r, q, p := term(n)
 			r2, q2, p2 := term(n + L)
-			accR += r2 - r
-			accI += q2 - q
-			e += p2 - p
+			accR += r2 - ringR[slot]
+			accI += q2 - ringI[slot]
+			e += p2 - ringP[slot]
+			ringR[slot], ringI[slot], ringP[slot] = r2, q2, p2
+			if slot++; slot == L {
+				slot = 0
+			}
 		}
 		best[i] = b
 	}
@@ -817,23 +840,23 @@ func movingAvg(x []float64, w int) []float64 {
 }
 
 // percentile returns the q-quantile of x (0 for empty x): its
-// ⌊q·(len−1)⌋-th smallest value, NaN ordered first; x is reordered.
+// ⌊q·(len−1)⌋-th smallest value, NaN ordered first. x is not changed.
 //
 // Above 4096 values it works on an evenly strided subsample (cost bound).
 func percentile(x []float64, q float64) float64 {
 	if len(x) == 0 {
 		return 0
 	}
+	stride := 1
 	if len(x) > 4096 {
-		stride := len(x) / 4096
-		sub := make([]float64, 0, 4097)
-		for i := 0; i < len(x); i += stride {
-			sub = append(sub, x[i])
-		}
-		x = sub
+		stride = len(x) / 4096
 	}
-	i := int(q * float64(len(x)-1))
-	return nthSmallest(x, min(max(i, 0), len(x)-1))
+	sub := make([]float64, 0, len(x)/stride+1)
+	for i := 0; i < len(x); i += stride {
+		sub = append(sub, x[i])
+	}
+	i := int(q * float64(len(sub)-1))
+	return nthSmallest(sub, min(max(i, 0), len(sub)-1))
 }
 
 // nthSmallest returns the k-th smallest value of x (0-based; NaN before
@@ -872,7 +895,7 @@ func nthSmallest(x []float64, k int) float64 {
 	return x[k]
 }
 
-// median returns the median of x (0 for empty x); x is reordered.
+// median returns the median of x (0 for empty x); x is not changed.
 func median(x []float64) float64 { return percentile(x, 0.5) }
 
 // flatness is the spectral flatness (geometric over arithmetic mean) of p.
