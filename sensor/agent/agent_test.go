@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
 func detections(t *testing.T, ms []brokertest.Message, topic string) map[string]event.Detection {
@@ -381,5 +384,31 @@ func TestDetectionIDUnique(t *testing.T) {
 	}
 	if got, want := DetectionID("s1", "ab", 10, 2), "s1-ab-10-2"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestSnippetOfLongEmission: an emission that began before the block and goes
+// on after it is annotated only where the snippet has samples, so the
+// snippet is a valid SigMF recording (it used to fail to close).
+func TestSnippetOfLongEmission(t *testing.T) {
+	s := &snippets{dir: t.TempDir(), maxCount: 10, maxBytes: 1 << 30, dur: time.Millisecond}
+	if err := s.init(); err != nil {
+		t.Fatal(err)
+	}
+	b := sensor.Block{Samples: make([]complex64, 10000), CenterHz: 900e6, SampleRateHz: 2e6, FirstSample: 50000, Time: simStart}
+	r := &pipeline.Result{FreqLowHz: 899e6, FreqHighHz: 901e6}
+	r.Em.StartSample, r.Em.SampleCount = 40000, 100000
+	name, err := s.save(b, r, "s1-x-1")
+	if err != nil || name == "" {
+		t.Fatalf("save: %q, %v", name, err)
+	}
+	rec, err := sigmf.Open(filepath.Join(s.dir, name+".sigmf-meta"))
+	if err != nil {
+		t.Fatalf("snippet does not open: %v", err)
+	}
+	defer rec.Close()
+	as := rec.Meta().Annotations
+	if len(as) != 1 || as[0].SampleStart != 0 || as[0].SampleCount != rec.NumSamples() {
+		t.Errorf("annotations %+v over %d samples; want one covering the whole snippet", as, rec.NumSamples())
 	}
 }

@@ -73,8 +73,15 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string) (string, 
 		w.Close()
 		return "", err
 	}
+	// The emission may have begun in an earlier block or go on past this
+	// one: annotate only the part inside the snippet.
+	aLo := min(max(r.Em.StartSample-b.FirstSample-lo, 0), n)
+	aHi := min(max(r.Em.StartSample+r.Em.SampleCount-b.FirstSample-lo, aLo), n)
+	if aHi == aLo { // the snippet is context around an emission outside it
+		aLo, aHi = 0, n
+	}
 	w.Annotate(sigmf.Annotation{
-		SampleStart: max(r.Em.StartSample-b.FirstSample-lo, 0), SampleCount: r.Em.SampleCount,
+		SampleStart: aLo, SampleCount: aHi - aLo,
 		FreqLowerHz: r.FreqLowHz, FreqUpperHz: r.FreqHighHz, HasFreq: r.FreqHighHz > r.FreqLowHz,
 		Label: r.Label.Text, Comment: id, Generator: "rfwarden sensor",
 	})
