@@ -31,7 +31,9 @@ func commands() map[string]command {
 		"sim":       {cmdSim, "write simulated IQ of one sensor to SigMF, or print the wing's site YAML"},
 		"fusion":    {cmdFusion, "run fusion: associate, locate, authorise, alert (--config fusion.yaml)"},
 		"calibrate": {cmdCalibrate, "fit path-loss exponent and sensor offsets from a walk test (--site, --walk)"},
+		"demo":      {cmdDemo, "run the whole system on a simulated wing: broker, sensors, fusion, dashboard (--speed, --record)"},
 		"loadtest":  {cmdLoadtest, "drive simulated sensors against a real broker and fusion; report throughput, latency, CPU, memory"},
+		"node":      {cmdNode, "node provisioning and checks: keygen, bundle, verify, install, check"},
 		"scan":      {cmdScan, "scan IQ recordings for emissions (table, --json, or --annotate OUT.sigmf-meta)"},
 		"eval":      {cmdEval, "measure detection and classification: precision/recall, confusion, false alarms, Pd vs SNR"},
 	}

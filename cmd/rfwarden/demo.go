@@ -1,0 +1,655 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	mochi "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/hooks/auth"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/agent"
+	"github.com/rfwarden/rfwarden/sensor/config"
+	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sim"
+)
+
+const demoUsage = `usage: rfwarden demo [flags]
+
+Run the whole system on one machine: an embedded MQTT broker, a simulated
+prison wing whose sensor agents run the real DSP pipeline on simulated IQ,
+fusion with SQLite, and the dashboard on 127.0.0.1. The login is printed at
+start. Stop with Ctrl-C.
+`
+
+// demoOptions are the flags of `rfwarden demo`.
+type demoOptions struct {
+	listen       string
+	speed        float64
+	seed         uint64
+	dir          string
+	record       string
+	recordMaxMB  int64
+	duration     time.Duration
+	start        string
+	rateHz       float64
+	offline      string
+	offlineAfter time.Duration
+	statusEvery  time.Duration
+	verbose      bool
+	cpuProfile   string
+}
+
+// demoInfo is what a started demo tells its caller (the banner, and tests).
+type demoInfo struct {
+	URL      string // dashboard base URL
+	User     string
+	Password string
+	Broker   string // MQTT broker URL
+	Site     string
+	Start    time.Time // simulated time the demo started at
+	Clock    func() time.Time
+	Wing     *sim.Wing
+	DB       *store.SQLite
+}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, demoUsage); fs.PrintDefaults() }
+	var o demoOptions
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "dashboard address")
+	fs.Float64Var(&o.speed, "speed", 1, "simulated seconds per wall-clock second (1 = real time)")
+	fs.Uint64Var(&o.seed, "seed", 1, "scenario seed: the same seed plays the same night")
+	fs.StringVar(&o.dir, "dir", "", "state folder (SQLite, outboxes, snippets); default a temporary folder removed at exit")
+	fs.StringVar(&o.record, "record", "", "save what each sensor heard as SigMF into `DIR` (for rfwarden scan and dashboard replay)")
+	fs.Int64Var(&o.recordMaxMB, "record-max-mb", 2048, "stop recording after this many MiB in all")
+	fs.DurationVar(&o.duration, "duration", 0, "stop after this much simulated time (0: run until interrupted)")
+	fs.StringVar(&o.start, "start", "", "simulated start time, RFC 3339 (default: 30 s before the scenario's first drone flight)")
+	fs.Float64Var(&o.rateHz, "rate", 10e6, "simulated receiver sample rate, samples/s (2e6..20e6)")
+	fs.StringVar(&o.offline, "offline-sensor", "s4", "sensor that loses power during the demo (\"\" for none)")
+	fs.DurationVar(&o.offlineAfter, "offline-after", 3*time.Minute, "simulated time after start at which that sensor goes offline")
+	fs.DurationVar(&o.statusEvery, "status-every", 10*time.Second, "wall-clock interval of the progress line")
+	fs.BoolVar(&o.verbose, "v", false, "log at info level")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole demo to `FILE` (for docs/performance.md)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("demo: --cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("demo: --cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return runDemo(ctx, o, stdout, stderr, nil)
+}
+
+// simClock is the demo's shared simulated clock: it starts at start and runs
+// speed times faster than the wall clock.
+type simClock struct {
+	start time.Time
+	wall  time.Time // monotonic reading at start
+	speed float64
+}
+
+func (c *simClock) Now() time.Time {
+	return c.start.Add(time.Duration(float64(time.Since(c.wall)) * c.speed))
+}
+
+func (o *demoOptions) validate() error {
+	switch {
+	case !(o.speed > 0 && o.speed <= 1000):
+		return fmt.Errorf("demo: --speed %v outside (0, 1000]", o.speed)
+	case !(o.rateHz >= 2e6 && o.rateHz <= 20e6):
+		return fmt.Errorf("demo: --rate %v outside 2e6..20e6", o.rateHz)
+	case o.duration < 0 || o.offlineAfter < 0:
+		return errors.New("demo: --duration and --offline-after must not be negative")
+	case o.recordMaxMB < 0:
+		return errors.New("demo: --record-max-mb must not be negative")
+	}
+	return nil
+}
+
+// demoStart picks the simulated start: the flag, or 30 s before the first
+// drone flight so that a newcomer sees the drop within two minutes.
+func demoStart(o demoOptions, w *sim.Wing) (time.Time, error) {
+	if o.start != "" {
+		t, err := time.Parse(time.RFC3339, o.start)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("demo: --start: %w", err)
+		}
+		return t.UTC(), nil
+	}
+	for _, e := range w.GroundTruth(w.Start, w.Start.Add(24*time.Hour)) {
+		if e.Kind == sim.KindDrone {
+			if t := e.Start.Add(-30 * time.Second); t.After(w.Start) {
+				return t, nil
+			}
+			return w.Start, nil
+		}
+	}
+	return w.Start, nil
+}
+
+// runDemo runs the demo until ctx ends or the simulated duration elapses.
+// ready, when not nil, is called once everything is up.
+func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready func(demoInfo)) (err error) {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	level := slog.LevelWarn
+	if o.verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	dir := o.dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "rfwarden-demo-"); err != nil {
+			return fmt.Errorf("demo: state folder: %w", err)
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("demo: state folder: %w", err)
+	}
+
+	wing := sim.StandardWing(o.seed)
+	start, err := demoStart(o, wing)
+	if err != nil {
+		return err
+	}
+	st, err := site.Load(strings.NewReader(string(wing.SiteYAML())))
+	if err != nil {
+		return fmt.Errorf("demo: simulated site: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// The broker.
+	broker, brokerURL, err := startDemoBroker()
+	if err != nil {
+		return err
+	}
+	defer broker.Close()
+
+	// State: SQLite for alerts, incidents, audit, registry, users and history.
+	db, err := store.OpenSQLite(filepath.Join(dir, "rfwarden.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	reg, err := registry.Open(ctx, db.DB(), db, time.UTC)
+	if err != nil {
+		return err
+	}
+	if err := authoriseDemoDevices(ctx, reg, wing, start); err != nil {
+		return err
+	}
+
+	clock := &simClock{start: start, wall: time.Now(), speed: o.speed}
+	hub := dashboard.NewHub(0)
+	metrics := prometheus.NewRegistry()
+
+	// Fusion.
+	fclient, err := connectDemo(brokerURL, "rfwarden-fusion", false)
+	if err != nil {
+		return err
+	}
+	defer fclient.Disconnect(250)
+	mqttPub := fusion.NewAsyncPublisher(fusion.MQTTPublisher{Client: fclient}, 4096, log)
+	defer func() {
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		mqttPub.Close(c)
+	}()
+	story := &demoStory{out: stdout, clock: clock.Now}
+	// Sensors scan: each visits a band every 2-3 s, at different moments, so
+	// the hits of one emission by several sensors spread over a revisit time.
+	eng, err := fusion.New(fusion.Config{AssocWindow: demoAssocWindow}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: liveLocations{db, hub},
+		AlertStore: db, Publisher: fusion.MultiPublisher{mqttPub, story}, Clock: clock.Now,
+		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics)})
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	fusionDone := make(chan error, 1)
+	wg.Go(func() { fusionDone <- eng.Run(ctx, fusion.PahoSubscriber{Client: fclient}) })
+
+	// Dashboard.
+	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
+	if err != nil {
+		return err
+	}
+	password, _, err := users.EnsureAdmin(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: create user: %w", err)
+	}
+	snippets := filepath.Join(dir, "snippets")
+	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: db, Alerts: db, Auditor: db,
+		Registry: reg, Acker: demoAcker{eng, clock.Now}, Zones: zoneStatus{eng.Alerts()}, ReplayDir: o.record, SnippetDir: snippets,
+		Metrics: metrics, Logger: log.With("svc", "dashboard"), Now: clock.Now})
+	if err != nil {
+		return err
+	}
+	feed, err := subscribeFeed(brokerURL, hub, log)
+	if err != nil {
+		return err
+	}
+	defer feed.Disconnect(250)
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("demo: dashboard: listen on %s: %w", o.listen, err)
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	httpDone := make(chan error, 1)
+	wg.Go(func() { httpDone <- srv.Serve(ln) })
+	defer func() {
+		c, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if srv.Shutdown(c) != nil {
+			srv.Close() // live-feed streams never go idle
+		}
+	}()
+
+	// Sensors.
+	var recorded atomic.Int64
+	var agents []*agent.Agent
+	for _, s := range wing.Sensors() {
+		a, src, err := newDemoAgent(o, wing, s.ID, st.ID, brokerURL, dir, clock, &recorded, log)
+		if err != nil {
+			return err
+		}
+		if s.ID == o.offline && o.offline != "" {
+			src.unplugAt = start.Add(o.offlineAfter)
+		}
+		agents = append(agents, a)
+		wg.Go(func() {
+			defer src.closeRecording(log)
+			err := a.Run(ctx)
+			switch {
+			case errors.Is(err, errUnplugged):
+				story.printf("sensor %s lost power (simulated): fusion hears its 'offline' status", s.ID)
+			case err != nil && ctx.Err() == nil:
+				log.Error("sensor agent stopped", "sensor", s.ID, "err", err)
+			}
+		})
+	}
+
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, `rfwarden demo: simulated wing %q with %d sensors, seed %d, speed %gx
+  dashboard  %s   (log in as admin / %s)
+  broker     %s
+  state      %s
+  sim clock  starts %s
+Watch the Alerts page: an illicit phone in a cell, then a drone at the perimeter
+and a new phone inside (one drone-drop incident), and sensor %s going offline.
+`, st.ID, len(agents), o.seed, o.speed, url, password, brokerURL, dir, start.Format(time.RFC3339), o.offline)
+	if ready != nil {
+		ready(demoInfo{URL: url, User: "admin", Password: password, Broker: brokerURL, Site: st.ID, Start: start,
+			Clock: clock.Now, Wing: wing, DB: db})
+	}
+
+	var stop <-chan time.Time
+	if o.duration > 0 {
+		stop = time.After(time.Duration(float64(o.duration) / o.speed))
+	}
+	tick := time.NewTicker(o.statusEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-stop:
+			story.printf("simulated %v done", o.duration)
+			return nil
+		case err := <-fusionDone:
+			return fmt.Errorf("demo: fusion stopped: %w", err)
+		case err := <-httpDone:
+			return fmt.Errorf("demo: dashboard stopped: %w", err)
+		case <-tick.C:
+			var det, samples int64
+			for _, a := range agents {
+				s := a.Stats()
+				det += s.Detections
+				samples += s.Samples
+			}
+			firing, _ := db.Alerts(ctx, store.AlertFilter{Site: st.ID, State: event.AlertFiring})
+			story.printf("%d sensors analysed %.1f s of IQ, %d detections, %d alerts firing",
+				len(agents), float64(samples)/o.rateHz, det, len(firing))
+		}
+	}
+}
+
+// startDemoBroker starts an embedded MQTT broker on a free loopback port.
+func startDemoBroker() (*mochi.Server, string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", fmt.Errorf("demo: broker: pick a port: %w", err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
+	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
+		return nil, "", err
+	}
+	if err := srv.AddListener(listeners.NewTCP(listeners.Config{Type: "tcp", ID: "demo", Address: addr})); err != nil {
+		return nil, "", fmt.Errorf("demo: broker: listen on %s: %w", addr, err)
+	}
+	if err := srv.Serve(); err != nil {
+		return nil, "", fmt.Errorf("demo: broker: %w", err)
+	}
+	return srv, "tcp://" + addr, nil
+}
+
+// connectDemo connects a paho client to the embedded broker.
+func connectDemo(url, id string, clean bool) (mqtt.Client, error) {
+	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(clean).
+		SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(5 * time.Second))
+	tok := c.Connect()
+	if !tok.WaitTimeout(10 * time.Second) {
+		return nil, fmt.Errorf("demo: connect %s to %s: timeout", id, url)
+	}
+	if err := tok.Error(); err != nil {
+		return nil, fmt.Errorf("demo: connect %s to %s: %w", id, url, err)
+	}
+	return c, nil
+}
+
+// demoBands is the scan plan every demo sensor runs. As after a site survey,
+// it dwells on the uplink carriers of the operators serving the area (paired
+// with the downlinks the survey heard) rather than sweeping whole bands: two
+// shared cores render and analyse the IQ of every sensor, and a short plan
+// keeps each band's revisit near the fusion association window. Drones get
+// the busy part of the 2.4 GHz ISM band and the 5.8 GHz video channel; the
+// authorised devices' channels are watched too, so the registry has work.
+func demoBands() []config.Band {
+	const ms = time.Millisecond
+	band := func(name string, centerHz, spanHz float64, prio int, kind string, revisit time.Duration) config.Band {
+		return config.Band{Name: name, LowHz: centerHz - spanHz/2, HighHz: centerHz + spanHz/2, Priority: prio,
+			Dwell: 20 * ms, Kind: kind, MaxRevisit: revisit}
+	}
+	return []config.Band{
+		band("gsm900-ul", 902e6, 6e6, 3, config.KindDwell, 2*time.Second),
+		band("lte-b20-ul", 847e6, 6e6, 3, config.KindDwell, 2*time.Second),
+		band("lte-b3-ul", 1747.5e6, 6e6, 3, config.KindDwell, 2*time.Second),
+		band("nr-n78", 3550e6, 6e6, 3, config.KindDwell, 2*time.Second),
+		band("ism2400", 2436e6, 24e6, 2, config.KindSweep, 3*time.Second),
+		band("srd5800", 5760e6, 6e6, 2, config.KindDwell, 3*time.Second),
+		band("tetra", 391.25e6, 6e6, 0, config.KindSweep, 6*time.Second),
+		band("wifi5", 5190e6, 24e6, 0, config.KindSweep, 6*time.Second),
+	}
+}
+
+// newDemoAgent builds one sensor agent over the simulator.
+func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string, clock *simClock,
+	recorded *atomic.Int64, log *slog.Logger) (*agent.Agent, *demoSource, error) {
+	// The simulator's automatic gain puts the thermal floor near one LSB of
+	// the 8-bit ADC. Less gain (tried: 12 dB) leaves the floor below the
+	// quantiser, which the detector reads as a collapsed floor and a storm of
+	// false detections; more clips handsets a few metres away.
+	s, err := w.NewSource(id, sim.SourceOptions{SampleRateHz: o.rateHz, Start: clock.start, GainDB: sim.AutoGainDB(o.rateHz) - demoGainBackoffDB,
+		Seed: o.seed + uint64(len(id))*7919})
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: sensor %s: %w", id, err)
+	}
+	src := &demoSource{src: s, clock: clock, rateHz: o.rateHz}
+	if o.record != "" {
+		src.record = filepath.Join(o.record, id)
+		src.recordBudget = recorded
+		src.recordMax = o.recordMaxMB << 20
+		if err := os.MkdirAll(o.record, 0o750); err != nil {
+			return nil, nil, fmt.Errorf("demo: --record: %w", err)
+		}
+	}
+	cfg := config.Default()
+	cfg.Site, cfg.Sensor = siteID, id
+	cfg.MQTT.URL = brokerURL
+	cfg.Outbox.Dir = filepath.Join(dir, "outbox", id)
+	cfg.Snippets.Dir = filepath.Join(dir, "snippets")
+	cfg.Source = config.Source{Kind: config.SourceSim, SampleRateHz: o.rateHz, Seed: int64(o.seed)}
+	cfg.Bands = demoBands()
+	cfg.Gains = nil
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("demo: sensor %s config: %w", id, err)
+	}
+	a, err := agent.New(cfg, agent.Deps{
+		Source:   src,
+		Pipeline: pipeline.New(pipeline.Config{Calibrator: simCalibrator{}, Classifier: pipeline.DefaultClassifier()}),
+		Clock:    clock,
+		Logger:   log.With("svc", "sensor", "sensor", id),
+		Registry: prometheus.NewRegistry(),
+		Version:  version,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: sensor %s: %w", id, err)
+	}
+	return a, src, nil
+}
+
+// simCalibrator converts dBFS to dBm at the simulated antenna.
+type simCalibrator struct{}
+
+func (simCalibrator) DBm(dBFS, _, gainDB float64) float64 {
+	return dBFS + sim.FullScaleDBm(gainDB)
+}
+
+var errUnplugged = errors.New("sensor unplugged (simulated)")
+
+// demoSource keeps a simulated sensor on the shared clock. A sensor that
+// renders faster than the clock waits; one that falls behind (two shared
+// cores, many sensors) skips ahead at its next retune, as a scanning receiver
+// misses what it was not tuned to. It can also record what it hears.
+type demoSource struct {
+	src      *sim.Source
+	clock    *simClock
+	rateHz   float64
+	centerHz float64
+	unplugAt time.Time
+
+	record       string // base path, "" for none
+	recordBudget *atomic.Int64
+	recordMax    int64
+	w            *sigmf.Writer
+	recordDone   bool
+}
+
+// demoGainBackoffDB is how far below the simulator's automatic gain the demo
+// nodes run (see newDemoAgent).
+const demoGainBackoffDB = 0
+
+// demoAssocWindow groups the detections of one emission by several sensors:
+// about one revisit time of the scan plan (demoBands).
+const demoAssocWindow = 3 * time.Second
+
+// maxLag is how far a sensor may fall behind the shared clock within one
+// tuning before it retunes in place to catch up.
+const maxLag = 500 * time.Millisecond
+
+func (d *demoSource) Tune(centerHz, sampleRateHz float64) error {
+	d.src.SkipTo(d.clock.Now())
+	d.centerHz, d.rateHz = centerHz, sampleRateHz
+	return d.src.Tune(centerHz, sampleRateHz)
+}
+
+func (d *demoSource) Next(ctx context.Context) (sensor.Block, error) {
+	now := d.clock.Now()
+	if !d.unplugAt.IsZero() && !now.Before(d.unplugAt) {
+		return sensor.Block{}, errUnplugged
+	}
+	if ahead := d.src.Time().Sub(now); ahead > 0 {
+		t := time.NewTimer(time.Duration(float64(ahead) / d.clock.speed))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return sensor.Block{}, ctx.Err()
+		case <-t.C:
+		}
+	} else if -ahead > maxLag && d.centerHz != 0 {
+		if err := d.Tune(d.centerHz, d.rateHz); err != nil {
+			return sensor.Block{}, err
+		}
+	}
+	b, err := d.src.Next(ctx)
+	if err == nil && d.record != "" && !d.recordDone {
+		d.recordBlock(b)
+	}
+	return b, err
+}
+
+func (d *demoSource) Close() error { return d.src.Close() }
+
+// recordBlock appends b to the sensor's SigMF recording (ci8, as a HackRF
+// delivers), one capture segment per tuning, until the shared budget is spent.
+func (d *demoSource) recordBlock(b sensor.Block) {
+	n := int64(2 * len(b.Samples))
+	if d.recordBudget.Add(n) > d.recordMax {
+		d.recordDone = true
+		return
+	}
+	var err error
+	if d.w == nil {
+		d.w, err = sigmf.NewWriter(d.record, "ci8", b.SampleRateHz, b.CenterHz, b.Time)
+		if err == nil {
+			d.w.SetGlobal("rfwarden demo: what sensor "+filepath.Base(d.record)+" heard (simulated wing)", "rfwarden demo", "sim", "CC0-1.0")
+			d.w.SetExtra("rfw:gain_db", b.GainDB)
+		}
+	} else if b.Retuned {
+		d.w.Retune(b.CenterHz, b.Time)
+	}
+	if err == nil {
+		err = d.w.Write(b.Samples)
+	}
+	if err != nil {
+		d.recordDone = true
+		slog.Warn("demo: recording stopped", "path", d.record, "err", err)
+	}
+}
+
+func (d *demoSource) closeRecording(log *slog.Logger) {
+	if d.w != nil {
+		if err := d.w.Close(); err != nil {
+			log.Warn("demo: close recording", "path", d.record, "err", err)
+		}
+	}
+}
+
+// authoriseDemoDevices registers the wing's authorised emitters (in-cell
+// tablets in their hours, Wi-Fi access points, staff radios), as a site's
+// security team would, so that they never alert.
+func authoriseDemoDevices(ctx context.Context, reg *registry.Registry, w *sim.Wing, from time.Time) error {
+	for _, em := range w.Emitters() {
+		if !em.Authorised {
+			continue
+		}
+		kind, ok := map[string]string{sim.KindTablet: "in_cell_tablet", sim.KindAccessPoint: "wifi_ap", sim.KindStaffRadio: "staff_radio"}[em.Kind]
+		if !ok {
+			return fmt.Errorf("demo: authorised emitter %s of kind %q has no registry kind", em.ID, em.Kind)
+		}
+		e := registry.Entry{Name: em.ID, Kind: kind, Rooms: []string{em.Room}, ValidFrom: from.Add(-24 * time.Hour),
+			Signature: registry.Signature{Class: em.Class, FreqMinHz: em.CenterHz - em.BandwidthHz, FreqMaxHz: em.CenterHz + em.BandwidthHz},
+			Notes:     "demo: authorised " + em.Kind}
+		if sc := em.Schedule; !sc.Always && sc.DailyOffH > sc.DailyOnH {
+			for d := time.Sunday; d <= time.Saturday; d++ {
+				e.Schedule = append(e.Schedule, registry.Window{Weekday: d, StartMin: 60 * sc.DailyOnH, EndMin: 60 * sc.DailyOffH})
+			}
+		}
+		if _, err := reg.Add(ctx, e, "demo"); err != nil {
+			return fmt.Errorf("demo: authorise %s: %w", em.ID, err)
+		}
+	}
+	return nil
+}
+
+// liveLocations stores like its TimeSeries and also pushes every location to
+// the dashboard's live feed (one process, so no broker hop is needed).
+type liveLocations struct {
+	fusion.TimeSeries
+	hub *dashboard.Hub
+}
+
+func (l liveLocations) WriteLocations(ctx context.Context, recs []store.LocationRecord) error {
+	for _, r := range recs {
+		l.hub.PublishLocation(r)
+	}
+	return l.TimeSeries.WriteLocations(ctx, recs)
+}
+
+// demoAcker acknowledges through the alert engine, so the state it keeps and
+// the stored alert agree.
+type demoAcker struct {
+	eng   *fusion.Engine
+	clock func() time.Time
+}
+
+func (a demoAcker) Ack(ctx context.Context, id, user, note string) (event.Alert, error) {
+	return a.eng.Alerts().Ack(ctx, id, user, note, a.clock())
+}
+
+// zoneStatus maps the alert engine's zone states onto the dashboard's: a
+// zone is "unknown" while its coverage is degraded, else "ok".
+type zoneStatus struct {
+	z interface{ ZoneStatus(string) string }
+}
+
+func (z zoneStatus) ZoneStatus(zone string) string {
+	if z.z.ZoneStatus(zone) == "unknown" {
+		return "unknown"
+	}
+	return "ok"
+}
+
+// demoStory prints alert changes and progress on stdout, stamped with the
+// simulated time.
+type demoStory struct {
+	mu    sync.Mutex
+	out   io.Writer
+	clock func() time.Time
+}
+
+func (s *demoStory) printf(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.out, "[%s] %s\n", s.clock().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func (s *demoStory) PublishAlert(_ context.Context, a event.Alert) error {
+	s.printf("alert %-8s %-8s %s", a.State, a.Severity, a.Summary)
+	return nil
+}
