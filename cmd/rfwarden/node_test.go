@@ -255,6 +255,13 @@ func TestNodeUsage(t *testing.T) {
 
 var errOther = errors.New("any error")
 
+func TestNodeRegistered(t *testing.T) {
+	var errb bytes.Buffer
+	if err := run(context.Background(), []string{"node", "-h"}, io.Discard, &errb); err != nil || !strings.Contains(errb.String(), "keygen") {
+		t.Errorf("rfwarden node -h: %v, %q", err, errb.String())
+	}
+}
+
 func TestParseOwner(t *testing.T) {
 	opt, err := parseOwner("1234:5678")
 	if err != nil || !opt.Chown || opt.UID != 1234 || opt.GID != 5678 {
