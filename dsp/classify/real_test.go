@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/dsp/classify"
@@ -262,44 +261,4 @@ func fmtFeatures(m map[string]float64) string {
 		}
 	}
 	return b.String()
-}
-
-// BenchmarkRealBusyBand runs the detector over each real recording (64 Ki
-// sample blocks, as rfwarden scan does), then classifies every emission
-// with the samples the sensor pipeline would hand over (at most 2^20, the
-// latest), and reports classification time as a fraction of detection
-// time (class/det) and per emission (ns/em).
-func BenchmarkRealBusyBand(b *testing.B) {
-	dir := realDir(b)
-	metas, _ := filepath.Glob(filepath.Join(dir, "*.sigmf-meta"))
-	set := classify.Default()
-	for _, m := range metas {
-		r := loadRecording(b, m)
-		b.Run(r.name, func(b *testing.B) {
-			var detNs, clsNs, nEm int64
-			for b.Loop() {
-				det, err := dsp.NewDetector(dsp.DetectorConfig{SampleRateHz: r.fs})
-				if err != nil {
-					b.Fatal(err)
-				}
-				t0 := time.Now()
-				var ems []dsp.Emission
-				for s := 0; s < len(r.iq); s += 1 << 16 {
-					ems = det.Process(r.iq[s:min(len(r.iq), s+1<<16)], int64(s), ems)
-				}
-				ems = det.Flush(ems)
-				t1 := time.Now()
-				for _, e := range ems {
-					lo := max(e.StartSample, e.EndSample()-1<<20)
-					set.Classify(classify.Input{IQ: r.iq[lo:e.EndSample()], IQStart: lo, SampleRateHz: r.fs, CenterHz: r.fc, Em: e})
-				}
-				detNs += t1.Sub(t0).Nanoseconds()
-				clsNs += time.Since(t1).Nanoseconds()
-				nEm += int64(len(ems))
-			}
-			b.ReportMetric(float64(clsNs)/float64(detNs), "class/det")
-			b.ReportMetric(float64(clsNs)/float64(max(nEm, 1)), "ns/em")
-			b.ReportMetric(float64(nEm)/float64(b.N), "em/op")
-		})
-	}
 }
