@@ -196,7 +196,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	defer db.Close()
 
 	nonce := strconv.FormatInt(time.Now().UnixNano()%1e12, 36)
-	tr := newTracker(nonce, cfg.Sensors, slots(cfg), time.Now())
+	tr := newTracker(nonce, cfg.Sensors, slots(cfg))
 	reg := prometheus.NewRegistry()
 	eng, err := fusion.New(fusion.Config{Model: locate.Model{GridStepM: cfg.GridStepM}},
 		fusion.Deps{Site: wl.site, TimeSeries: recordingStore{TimeSeries: db, t: tr}, AlertStore: db,
@@ -212,15 +212,21 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	defer fc.Disconnect(250)
 	subscribed := make(chan struct{})
 	sub := tapSubscriber{inner: fusion.PahoSubscriber{Client: fc}, tap: func(_ string, p []byte) { tr.deliveredMsg(p, time.Now()) }}
-	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopEngine()
+	engCtx, cancelEngine := context.WithCancel(context.WithoutCancel(ctx))
 	engDone := make(chan error, 1)
-	go func() { // exits when engCtx is cancelled (below, after the drain)
+	go func() { // exits when engCtx is cancelled (stopEngine, after the drain or on an early return)
 		engDone <- eng.Run(engCtx, onSubscribed{sub, subscribed})
 	}()
+	var engErr error
+	stopEngine := sync.OnceFunc(func() { // the engine flushes to db before db closes
+		cancelEngine()
+		engErr = <-engDone
+	})
+	defer stopEngine()
 	select {
 	case <-subscribed:
 	case err := <-engDone:
+		engDone <- err
 		return Result{}, fmt.Errorf("fusion: %w", err)
 	case <-time.After(15 * time.Second):
 		return Result{}, errors.New("fusion: subscribe timeout")
@@ -297,8 +303,8 @@ wait:
 		}
 	}
 	stopEngine()
-	if err := <-engDone; err != nil {
-		cfg.Logger.Warn("fusion run", "err", err)
+	if engErr != nil {
+		cfg.Logger.Warn("fusion run", "err", engErr)
 	}
 	wall := time.Since(pubStart)
 	u1, s1, rss := rusage()

@@ -16,7 +16,10 @@ func TestRunSmallIsLossless(t *testing.T) {
 		t.Skip("runs a broker and fusion for a few seconds")
 	}
 	var progress bytes.Buffer
-	cfg := Config{Sensors: 5, RateHz: 20, Duration: 2 * time.Second, Progress: &progress, ProgressEvery: 500 * time.Millisecond}
+	// The drain ends as soon as everything is stored; its bound is generous
+	// for -race on a busy machine.
+	cfg := Config{Sensors: 5, RateHz: 20, Duration: 2 * time.Second, Drain: 45 * time.Second,
+		Progress: &progress, ProgressEvery: 500 * time.Millisecond}
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +191,7 @@ func TestWorkload(t *testing.T) {
 }
 
 func TestTrackerIndexAndPayloadID(t *testing.T) {
-	tr := newTracker("abc", 3, 4, time.Now())
+	tr := newTracker("abc", 3, 4)
 	for _, tc := range []struct {
 		id string
 		x  int
@@ -271,4 +274,26 @@ func TestPlannedCount(t *testing.T) {
 	if got := plannedCount(cfg, 7); got != want {
 		t.Errorf("plannedCount = %d, want %d", got, want)
 	}
+}
+
+// BenchmarkDetectionEncode is the load generator's own cost per message:
+// building one detection of the wing and encoding it to JSON.
+func BenchmarkDetectionEncode(b *testing.B) {
+	wl, err := newWorkload(50, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := newTracker("bench", 50, 1000)
+	at := time.Unix(1_800_000_000, 0)
+	b.ReportAllocs()
+	var n int
+	for i := 0; b.Loop(); i++ {
+		s, j := i%50, (i/50)%1000
+		p, err := event.Encode(wl.detection(s, j, at, 500*time.Millisecond, tr.id(s, j)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(p)
+	}
+	b.SetBytes(int64(n))
 }

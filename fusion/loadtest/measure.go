@@ -22,7 +22,6 @@ type tracker struct {
 	prefix  string // "lt-<nonce>-"
 	sensors int
 	slots   int // per sensor
-	start   time.Time
 
 	pubNS     []atomic.Int64 // when Publish was called
 	deliverNS []atomic.Int64 // first arrival at fusion's client
@@ -38,9 +37,9 @@ type tracker struct {
 	lastStoreNS                 atomic.Int64
 }
 
-func newTracker(nonce string, sensors, slots int, start time.Time) *tracker {
+func newTracker(nonce string, sensors, slots int) *tracker {
 	n := sensors * slots
-	return &tracker{prefix: "lt-" + nonce + "-", sensors: sensors, slots: slots, start: start,
+	return &tracker{prefix: "lt-" + nonce + "-", sensors: sensors, slots: slots,
 		pubNS: make([]atomic.Int64, n), deliverNS: make([]atomic.Int64, n), storeNS: make([]atomic.Int64, n),
 		acks: make([]atomic.Bool, n), delivers: make([]atomic.Int32, n), stores: make([]atomic.Int32, n)}
 }
