@@ -51,6 +51,31 @@ type Config struct {
 	Alerts       *alert.Config // nil = alert.DefaultConfig()
 	Queue        int           // ingest channel capacity for Run; default 4096
 	TickEvery    time.Duration // Run's tick period; default 1s
+
+	// Localisation from few sensors (docs/localisation.md).
+	// LocateMinSensors is the fewest distinct sensors an emission needs to
+	// be located; default 1. With fewer than locate.MinSensors the room
+	// probabilities rest on the EIRP bounds and on the sensors that were
+	// listening and did not hear it, and are spread accordingly.
+	LocateMinSensors int
+	// ListenWindow: a sensor that showed it was scanning the emission's
+	// band (a detection in it, or a health report listing it) within this
+	// of the emission and did not hear it counts as silent; default 30s
+	// (three health intervals); negative disables negative information.
+	ListenWindow time.Duration
+	// NoiseDBmPerMHz is the assumed noise density of a sensor, default
+	// -100 dBm/MHz (the simulator's, a HackRF-class front end with ~14 dB
+	// noise figure); SensorNoiseDBmPerMHz overrides it per sensor.
+	NoiseDBmPerMHz       float64
+	SensorNoiseDBmPerMHz map[string]float64
+	// DetectSNRDB is the SNR a sensor needs to report; default 6.
+	DetectSNRDB float64
+	// MissProb is the chance a listening sensor misses an emission it would
+	// have heard (off the band at that instant of its scan); default 0.1.
+	MissProb float64
+	// MaxTxDBmByClass bounds the EIRP by class; nil = handset power
+	// classes (gsm 33, umts 24, lte 23, nr 26 dBm), others the model's.
+	MaxTxDBmByClass map[string]float64
 }
 
 func (c Config) withDefaults() Config {
@@ -80,6 +105,24 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TickEvery == 0 {
 		c.TickEvery = time.Second
+	}
+	if c.LocateMinSensors == 0 {
+		c.LocateMinSensors = 1
+	}
+	if c.ListenWindow == 0 {
+		c.ListenWindow = 30 * time.Second
+	}
+	if c.NoiseDBmPerMHz == 0 {
+		c.NoiseDBmPerMHz = -100
+	}
+	if c.DetectSNRDB == 0 {
+		c.DetectSNRDB = 6
+	}
+	if c.MissProb == 0 {
+		c.MissProb = locate.DefaultMissProb
+	}
+	if c.MaxTxDBmByClass == nil {
+		c.MaxTxDBmByClass = defaultMaxTxDBm
 	}
 	return c
 }
@@ -142,6 +185,7 @@ type Engine struct {
 	mu      sync.Mutex
 	assoc   associator
 	tracker tracker
+	listen  listening
 	detBuf  []store.DetectionRecord
 	locBuf  []store.LocationRecord
 	last    []LocatedEmission // most recent located emissions, for tests and the demo
@@ -244,6 +288,9 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		if h.Sensor != sensorID || h.Site != siteID {
 			return e.reject("mismatch", fmt.Errorf("payload %s/%s differs from topic %s/%s", h.Site, h.Sensor, siteID, sensorID))
 		}
+		e.mu.Lock()
+		e.listen.health(h)
+		e.mu.Unlock()
 		var errs []error
 		if e.deps.TimeSeries != nil {
 			errs = append(errs, e.deps.TimeSeries.WriteHealth(ctx, []event.Health{h}))
@@ -254,6 +301,11 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		s := string(msg.Payload)
 		if s != event.StatusOnline && s != event.StatusOffline {
 			return e.reject("decode", fmt.Errorf("status %q is not online or offline", truncate(s, 32)))
+		}
+		if s == event.StatusOffline {
+			e.mu.Lock()
+			e.listen.forget(sensorID)
+			e.mu.Unlock()
 		}
 		return e.alerts.ObserveStatus(ctx, sensorID, s, e.deps.Clock())
 	case event.KindSpectrum, event.KindCmd:
@@ -278,6 +330,7 @@ func (e *Engine) HandleDetection(ctx context.Context, d event.Detection) error {
 	e.met.detections.Inc()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.listen.saw(d.Sensor, d.Band, d.Time())
 	closed := e.assoc.add(d)
 	return e.process(ctx, closed)
 }
@@ -324,12 +377,8 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		}
 		sort.Slice(res.Rooms, func(i, j int) bool { return res.Rooms[i].Prob > res.Rooms[j].Prob })
 		located = true
-	} else if len(g.dets) >= locate.MinSensors {
-		ms := make([]locate.Measurement, len(g.dets))
-		for i, d := range g.dets {
-			ms[i] = locate.Measurement{Sensor: d.Sensor, PowerDBm: d.PowerDBm}
-		}
-		r, err := e.locator.Locate(ms)
+	} else if len(g.dets) >= e.cfg.LocateMinSensors {
+		r, err := e.locator.LocateQuery(e.query(g))
 		if err == nil {
 			res, located = r, true
 			e.met.locations.Inc()

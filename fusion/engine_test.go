@@ -188,7 +188,7 @@ func TestRunSubscribesAndStores(t *testing.T) {
 	}
 	p := site.Point{X: 12, Y: 9}
 	for _, sn := range s.Sensors {
-		pw, _ := e.Locator().PredictDBm(sn.ID, "g", p, 10)
+		pw, _ := e.Locator().PredictDBm(sn.ID, "g", p, 10-e.Locator().RefLossDB(1.75e9)) // 10 dBm EIRP
 		m := detMsg(t, testDet("r-"+sn.ID, sn.ID, now, pw), sn.ID)
 		sub.handler(m.Topic, m.Payload)
 	}
@@ -239,7 +239,7 @@ func benchEngine(b *testing.B, locateEvery time.Duration) {
 		at := now.Add(time.Duration(k) * 100 * time.Millisecond)
 		for pi, p := range phones {
 			for _, sn := range s.Sensors {
-				pw, _ := e.Locator().PredictDBm(sn.ID, "g", p, 10)
+				pw, _ := e.Locator().PredictDBm(sn.ID, "g", p, 10-e.Locator().RefLossDB(1.71e9+float64(pi)*50e6)) // 10 dBm EIRP
 				d := testDet(fmt.Sprintf("b-%d-%d-%s", k, pi, sn.ID), sn.ID, at, pw)
 				d.CenterHz = 1.71e9 + float64(pi)*50e6
 				msgs = append(msgs, detMsg(b, d, sn.ID))

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -36,24 +37,32 @@ func (f *fakeAuthorizer) Match(d event.Detection, room string, _ []string, _ tim
 	return registry.Entry{}, false
 }
 
+// detectSNRDB is the SNR at which a scenario's sensors report an emission
+// (and what the engine is told).
+const detectSNRDB = 6
+
 // scenario is the state of one running script.
 type scenario struct {
-	t       *testing.T
-	eng     *Engine
-	auth    *fakeAuthorizer
-	now     time.Time
-	rng     *rand.Rand
-	n       int
-	lastMsg []Message
+	t              *testing.T
+	noiseDBmPerMHz float64
+	eng            *Engine
+	auth           *fakeAuthorizer
+	now            time.Time
+	rng            *rand.Rand
+	n              int
+	lastMsg        []Message
 }
 
 // TestScenarios runs every script in testdata/scenarios. Commands (one per line, # comments):
 //
 //	authorise NAME class=C room=R[,R2]
+//	noise DBM_PER_MHZ              # first line only: sensors' noise density (default -100)
 //	emit ID class=C link=L x=X y=Y tx=DBM freq=HZ [bw=HZ] [noise=DB] [every=D for=D]
+//	                               # tx is the EIRP; a sensor reports the emission when
+//	                               # it arrives 6 dB above its noise in bw
+//	health SENSOR STATE [bands=B1,B2] # bands: the band names it reports scanning
 //	redeliver                      # send the last emission's messages again
 //	status SENSOR|all online|offline
-//	health SENSOR STATE
 //	advance D                      # in 1 s ticks
 //	ack rule=R user=U note=N
 //	expect alert rule=R [state=S] [room=R] [acked=true]
@@ -73,12 +82,8 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
-			sc := &scenario{t: t, auth: &fakeAuthorizer{}, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1))}
-			eng, err := New(Config{}, Deps{Site: s, Authorizer: sc.auth, Clock: func() time.Time { return sc.now }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc.eng = eng
+			sc := &scenario{t: t, auth: &fakeAuthorizer{}, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1)),
+				noiseDBmPerMHz: -100}
 			fh, err := os.Open(f)
 			if err != nil {
 				t.Fatal(err)
@@ -91,6 +96,20 @@ func TestScenarios(t *testing.T) {
 				text := strings.TrimSpace(scan.Text())
 				if text == "" || strings.HasPrefix(text, "#") {
 					continue
+				}
+				if sc.eng == nil {
+					if v, ok := strings.CutPrefix(text, "noise "); ok {
+						if sc.noiseDBmPerMHz, err = strconv.ParseFloat(v, 64); err != nil {
+							t.Fatalf("%s:%d: %v", filepath.Base(f), line, err)
+						}
+						continue
+					}
+					eng, err := New(Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB},
+						Deps{Site: s, Authorizer: sc.auth, Clock: func() time.Time { return sc.now }})
+					if err != nil {
+						t.Fatal(err)
+					}
+					sc.eng = eng
 				}
 				if err := sc.exec(text); err != nil {
 					t.Fatalf("%s:%d: %s: %v", filepath.Base(f), line, text, err)
@@ -146,7 +165,14 @@ func (sc *scenario) exec(line string) error {
 		}
 		return sc.eng.Handle(ctx, Message{Topic: event.SensorTopic(sc.eng.deps.Site.ID, f[1], event.KindStatus), Payload: []byte(f[2])})
 	case "health":
-		b, err := event.Encode(event.Health{Schema: 1, Site: sc.eng.deps.Site.ID, Sensor: f[1], TimeNS: sc.now.UnixNano(), State: f[2]})
+		h := event.Health{Schema: 1, Site: sc.eng.deps.Site.ID, Sensor: f[1], TimeNS: sc.now.UnixNano(), State: f[2]}
+		if bands := kv(f[3:])["bands"]; bands != "" {
+			h.NoiseFloorDBm = map[string]float64{}
+			for _, b := range strings.Split(bands, ",") {
+				h.NoiseFloorDBm[b] = -60 // dBFS; the engine only reads which bands are listed
+			}
+		}
+		b, err := event.Encode(h)
 		if err != nil {
 			return err
 		}
@@ -205,21 +231,25 @@ func (sc *scenario) emit(ctx context.Context, id string, m map[string]string) er
 		}
 	}
 	s := sc.eng.deps.Site
+	// PredictDBm takes the model's profiled power: the EIRP less the
+	// free-space loss at the 1 m reference distance.
+	profiled := tx - sc.eng.Locator().RefLossDB(freq)
+	floorDBm := sc.noiseDBmPerMHz + 10*math.Log10(bw/1e6)
 	for {
 		sc.lastMsg = sc.lastMsg[:0]
 		for _, sn := range s.Sensors {
-			p, err := sc.eng.Locator().PredictDBm(sn.ID, sn.Floor, site.Point{X: x, Y: y}, tx)
+			p, err := sc.eng.Locator().PredictDBm(sn.ID, sn.Floor, site.Point{X: x, Y: y}, profiled)
 			if err != nil {
 				return err
 			}
 			p += noise * sc.rng.NormFloat64()
-			if p < -100 {
+			if p-floorDBm < detectSNRDB {
 				continue
 			}
 			sc.n++
 			d := event.Detection{Schema: 1, ID: fmt.Sprintf("%s-%s-%d", id, sn.ID, sc.n), Site: s.ID, Sensor: sn.ID,
 				TimeNS: sc.now.UnixNano(), DurationNS: int64(time.Millisecond), CenterHz: freq, BandwidthHz: bw,
-				PowerDBm: p, SNRDB: p + 100, Link: m["link"], Class: m["class"], Confidence: 0.9, Band: "test"}
+				PowerDBm: p, SNRDB: p - floorDBm, Link: m["link"], Class: m["class"], Confidence: 0.9, Band: "test"}
 			if d.Link == "" {
 				d.Link = event.LinkUplink
 			}

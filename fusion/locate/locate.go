@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 
@@ -29,6 +30,21 @@ type Model struct {
 	// LTE/NR handsets stop at 23 dBm, Wi-Fi and TETRA handhelds near 30).
 	// It applies to measurements that carry CenterHz; +Inf disables it.
 	MaxTxDBm float64
+	// MinTxDBm bounds the transmit power (EIRP) from below when CenterHz is
+	// known; default -10 dBm. 3GPP lets an LTE/NR handset go down to
+	// -40 dBm (TS 36.101 §6.3.2, TS 38.101-1 §6.3.1) and a GSM-900 one to
+	// 5 dBm (TS 45.005 §4.1.1), but a handset indoors behind prison walls,
+	// far from its cell or under a managed-access system, transmits well
+	// above that; -10 dBm is a conservative floor. Without it one sensor
+	// cannot tell a faint phone next to it from a strong one far away.
+	// -Inf disables it.
+	MinTxDBm float64
+	// AreaPrior makes the prior uniform per unit area over the site. By
+	// default every room has the same prior probability, uniform within
+	// it: a yard or "outside" polygon is drawn as large as is convenient,
+	// and with a per-area prior its extent, not the radio evidence, decides
+	// how much of an emission heard by one sensor lands there.
+	AreaPrior bool
 }
 
 func (m Model) withDefaults() Model {
@@ -49,6 +65,9 @@ func (m Model) withDefaults() Model {
 	}
 	if m.MaxTxDBm == 0 {
 		m.MaxTxDBm = 33
+	}
+	if m.MinTxDBm == 0 {
+		m.MinTxDBm = -10
 	}
 	return m
 }
@@ -102,12 +121,49 @@ func (r Result) RoomProbs() map[string]float64 {
 	return m
 }
 
-// ErrTooFewSensors is returned when fewer than MinSensors sensors heard an emission.
+// ErrTooFewSensors is returned when fewer sensors heard an emission than
+// the query asks for.
 var ErrTooFewSensors = errors.New("locate: too few sensors")
 
-// MinSensors is the fewest distinct sensors Locate needs (P_tx takes one degree
-// of freedom, the position two).
+// MinSensors is the fewest distinct sensors Locate needs for a fix from
+// the heard powers alone (P_tx takes one degree of freedom, the position
+// two). LocateQuery goes down to one sensor: the transmit-power bounds and
+// the sensors that did not hear the emission then carry the rest, and the
+// room probabilities spread accordingly.
 const MinSensors = 3
+
+// DefaultMissProb is Query.MissProb's default.
+const DefaultMissProb = 0.1
+
+// Silence is a sensor that was listening in the emission's band around its
+// time and did not report it: its received power was probably below
+// ThresholdDBm.
+type Silence struct {
+	Sensor string
+	// ThresholdDBm is the weakest power the sensor reports in the
+	// emission's bandwidth, in its reported units (before its calibration
+	// offset, like Measurement.PowerDBm).
+	ThresholdDBm float64
+}
+
+// Query is one emission to locate.
+type Query struct {
+	Heard  []Measurement // at least one
+	Silent []Silence     // listening sensors that did not hear it
+	// MinSensors is the fewest distinct sensors that must have heard the
+	// emission; 0 means 1.
+	MinSensors int
+	// With TxBounds set, MinTxDBm and MaxTxDBm replace the model's EIRP
+	// bounds for this emission (e.g. 23 dBm for an LTE power class 3
+	// handset). They apply, like the model's, when CenterHz is known.
+	TxBounds           bool
+	MinTxDBm, MaxTxDBm float64
+	// MissProb is the probability that a listening sensor misses an
+	// emission it would have heard: tuned elsewhere in its scan at that
+	// instant, a burst between revisits, a dropped message. It caps what one
+	// silence can say. 0 means DefaultMissProb; it must be below 1.
+	MissProb float64
+}
 
 // chi2_95 is the 95% quantile of the chi-squared distribution with 2 degrees of freedom.
 const chi2_95 = 5.991464547107979
@@ -116,7 +172,7 @@ type gridPoint struct {
 	floor int
 	p     site.Point
 	room  int     // index into Locator.rooms
-	w     float64 // cell area (uniform prior weight)
+	w     float64 // prior weight: cell area, or its share of its room
 }
 
 // Locator locates emitters on one site. Build it once: it precomputes the
@@ -137,7 +193,7 @@ type Locator struct {
 // New builds a Locator for s.
 func New(s *site.Site, m Model) (*Locator, error) {
 	m = m.withDefaults()
-	if m.Exponent <= 0 || m.RefDistM <= 0 || m.ShadowingDB <= 0 || m.GridStepM <= 0 || m.FloorLossDB < 0 || math.IsNaN(m.MaxTxDBm) {
+	if m.Exponent <= 0 || m.RefDistM <= 0 || m.ShadowingDB <= 0 || m.GridStepM <= 0 || m.FloorLossDB < 0 || math.IsNaN(m.MaxTxDBm) || math.IsNaN(m.MinTxDBm) || m.MinTxDBm > m.MaxTxDBm {
 		return nil, fmt.Errorf("locate: invalid model %+v", m)
 	}
 	l := &Locator{site: s, model: m, floors: map[string]int{}, sensors: map[string]int{}}
@@ -186,6 +242,15 @@ func New(s *site.Site, m Model) (*Locator, error) {
 			}
 		}
 	}
+	if !m.AreaPrior {
+		count := make([]int, len(l.rooms))
+		for _, g := range l.grid {
+			count[g.room]++
+		}
+		for j := range l.grid {
+			l.grid[j].w = 1 / float64(count[l.grid[j].room])
+		}
+	}
 	n := len(l.grid)
 	l.pool.New = func() any { v := make([]float64, n); return &v }
 	for i, sn := range s.Sensors {
@@ -199,6 +264,9 @@ func New(s *site.Site, m Model) (*Locator, error) {
 	}
 	return l, nil
 }
+
+// Model returns the locator's model with its defaults filled in.
+func (l *Locator) Model() Model { return l.model }
 
 // lossTo returns L(x) from sensor sn to point p on floor fi, in dB.
 func (l *Locator) lossTo(sn site.Sensor, fi int, p site.Point) float64 {
@@ -219,6 +287,19 @@ func corrected(sn site.Sensor, powerDBm float64) float64 {
 // from the powers at least MinSensors distinct sensors received. A sensor
 // listed twice has its powers averaged.
 func (l *Locator) Locate(ms []Measurement) (Result, error) {
+	return l.LocateQuery(Query{Heard: ms, MinSensors: MinSensors})
+}
+
+// LocateQuery locates one emission from the sensors that heard it (at least
+// q.MinSensors, default 1) and those that were listening and did not.
+//
+// With fewer than three sensors the heard powers do not fix a position: the
+// posterior is then spread over the grid points whose path loss makes the
+// implied transmit power plausible (between the EIRP bounds) and where the
+// silent sensors would probably not have heard it. The position is the
+// posterior mean of the most likely room, not a maximum-likelihood point.
+func (l *Locator) LocateQuery(q Query) (Result, error) {
+	ms := q.Heard
 	idx := make([]int, 0, len(ms))
 	val := make([]float64, 0, len(ms))
 	cnt := make([]int, 0, len(ms))
@@ -247,8 +328,9 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 			idx, val, cnt = append(idx, si), append(val, v), append(cnt, 1)
 		}
 	}
-	if len(idx) < MinSensors {
-		return Result{}, fmt.Errorf("%w: %d heard it, need %d", ErrTooFewSensors, len(idx), MinSensors)
+	minSensors := max(q.MinSensors, 1)
+	if len(idx) < minSensors {
+		return Result{}, fmt.Errorf("%w: %d heard it, need %d", ErrTooFewSensors, len(idx), minSensors)
 	}
 	for k := range val {
 		val[k] /= float64(cnt[k])
@@ -256,9 +338,43 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 	if len(l.grid) == 0 {
 		return Result{}, errors.New("locate: site has no rooms to locate in")
 	}
+	missProb := q.MissProb
+	if missProb == 0 {
+		missProb = DefaultMissProb
+	}
+	if !(missProb > 0 && missProb < 1) {
+		return Result{}, fmt.Errorf("locate: miss probability %v not in (0, 1)", q.MissProb)
+	}
+	var sil []int
+	var thr []float64
+	for _, sc := range q.Silent {
+		si, ok := l.sensors[sc.Sensor]
+		if !ok {
+			return Result{}, fmt.Errorf("locate: unknown silent sensor %q", sc.Sensor)
+		}
+		if math.IsNaN(sc.ThresholdDBm) || math.IsInf(sc.ThresholdDBm, 0) {
+			return Result{}, fmt.Errorf("locate: silent sensor %q threshold not finite", sc.Sensor)
+		}
+		if slices.Contains(idx, si) || slices.Contains(sil, si) {
+			continue // heard it after all, or listed twice
+		}
+		sil, thr = append(sil, si), append(thr, corrected(l.sens[si], sc.ThresholdDBm))
+	}
+	minTx, maxTx := l.model.MinTxDBm, l.model.MaxTxDBm
+	if q.TxBounds {
+		if math.IsNaN(q.MinTxDBm) || math.IsNaN(q.MaxTxDBm) || q.MinTxDBm > q.MaxTxDBm {
+			return Result{}, fmt.Errorf("locate: transmit power bounds [%v, %v] dBm invalid", q.MinTxDBm, q.MaxTxDBm)
+		}
+		minTx, maxTx = q.MinTxDBm, q.MaxTxDBm
+	}
+	txLo, txHi := l.profiledBounds(freqHz, minTx, maxTx)
 	k := float64(len(idx))
-	txMax := l.maxProfiledTx(freqHz)
-	inv2s2 := 1 / (2 * l.model.ShadowingDB * l.model.ShadowingDB)
+	sigma := l.model.ShadowingDB
+	inv2s2 := 1 / (2 * sigma * sigma)
+	// A silent sensor's expected power is P̂_tx - L_j(x); P̂_tx carries the
+	// heard sensors' shadowing averaged (variance σ²/k) on top of the silent
+	// sensor's own.
+	invSilent := 1 / (sigma * math.Sqrt(1+1/k))
 	llp := l.pool.Get().(*[]float64)
 	defer l.pool.Put(llp)
 	ll := *llp
@@ -270,11 +386,16 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 			sum += r
 			sum2 += r * r
 		}
-		ss := sum2 - sum*sum/k // Σ(r - r̄)²
-		if over := sum/k - txMax; over > 0 {
-			ss += k * over * over // Σ(r - txMax)²: P_tx held at its bound
+		mean := sum / k
+		ss := sum2 - sum*mean // Σ(r - r̄)²
+		tx := min(max(mean, txLo), txHi)
+		if d := mean - tx; d != 0 {
+			ss += k * d * d // Σ(r - bound)²: P_tx held at its bound
 		}
 		v := -ss * inv2s2
+		for a, si := range sil {
+			v += logSilence((thr[a]-(tx-l.loss[si][j]))*invSilent, missProb)
+		}
 		ll[j] = v
 		if v > bestLL {
 			best, bestLL = j, v
@@ -322,14 +443,67 @@ func (l *Locator) Locate(ms []Measurement) (Result, error) {
 	}
 	g := l.grid[best]
 	res.Floor = l.site.Floors[g.floor].ID
-	res.Pos = l.refine(g.floor, g.p, idx, val, txMax)
-	res.TxDBm = min(l.profiledTx(g.floor, res.Pos, idx, val), txMax)
+	if len(idx) >= MinSensors {
+		res.Pos = l.refine(g.floor, g.p, idx, val, txLo, txHi)
+	} else {
+		res.Pos = l.roomMean(g.floor, probs, ll, bestLL, g.p)
+	}
+	res.TxDBm = min(max(l.profiledTx(g.floor, res.Pos, idx, val), txLo), txHi)
 	for _, si := range idx {
 		res.Sensors = append(res.Sensors, l.sens[si].ID)
 	}
-	q := l.model.GridStepM * l.model.GridStepM / 12
-	res.Ellipse = ellipse95(mom[g.floor].about(res.Pos, q))
+	q2 := l.model.GridStepM * l.model.GridStepM / 12
+	res.Ellipse = ellipse95(mom[g.floor].about(res.Pos, q2))
 	return res, nil
+}
+
+// logSilence is the log-probability that a listening sensor did not report
+// an emission whose expected power is z standard deviations below its
+// threshold: log(pMiss + (1 - pMiss)·Φ(z)).
+func logSilence(z, missProb float64) float64 {
+	if z > 8 {
+		return 0 // Φ(z) = 1 to double precision
+	}
+	return math.Log(missProb + (1-missProb)*0.5*math.Erfc(-z/math.Sqrt2))
+}
+
+// roomMean returns the posterior mean position within the most likely room
+// on floor fi (the room's posterior mass is in probs, the log-likelihoods
+// in ll). With one or two sensors the likelihood is flat over a region and
+// its maximum says little; the mean of the most likely room is where an
+// officer should start looking. When the mean falls outside that room (a
+// non-convex room), the room's best grid point is used; fallback when the
+// floor has no room with mass.
+func (l *Locator) roomMean(fi int, probs, ll []float64, bestLL float64, fallback site.Point) site.Point {
+	top := -1
+	for j := range l.grid {
+		g := l.grid[j]
+		if g.floor == fi && (top < 0 || probs[g.room] > probs[top]) {
+			top = g.room
+		}
+	}
+	if top < 0 {
+		return fallback
+	}
+	var m moments
+	bestJ, bestV := -1, math.Inf(-1)
+	for j, g := range l.grid {
+		if g.room != top || g.floor != fi || ll[j]-bestLL < -40 {
+			continue
+		}
+		m.add(math.Exp(ll[j]-bestLL)*g.w, g.p)
+		if ll[j] > bestV {
+			bestJ, bestV = j, ll[j]
+		}
+	}
+	if !(m.w > 0) {
+		return fallback
+	}
+	p := site.Point{X: m.x / m.w, Y: m.y / m.w}
+	if r, ok := l.site.RoomAt(l.site.Floors[fi].ID, p); ok && r.ID == l.rooms[top] {
+		return p
+	}
+	return l.grid[bestJ].p
 }
 
 // moments accumulates the weighted first and second moments of grid points
@@ -362,19 +536,29 @@ func (m moments) about(p site.Point, q float64) [3]float64 {
 	return [3]float64{max(a, 0) + q, b, max(c, 0) + q}
 }
 
-// maxProfiledTx is the highest profiled transmit power (P_tx less the
-// free-space loss at d0, which the model leaves out) an emitter at freqHz
-// can have: Model.MaxTxDBm - 20·log10(4π·d0·f/c). Without a frequency
-// there is no bound. A far-away position that would need more power than
-// any handset or radio has is thereby penalised: with P_tx free, the
-// profile likelihood of distant points tends to a constant, and a large
-// outdoor area would collect posterior mass it does not deserve.
-func (l *Locator) maxProfiledTx(freqHz float64) float64 {
-	if freqHz <= 0 || math.IsInf(l.model.MaxTxDBm, 1) {
-		return math.Inf(1)
+// profiledBounds returns the lowest and highest profiled transmit power
+// (P_tx less the free-space loss at d0, which the model leaves out) an
+// emitter at freqHz can have: the EIRP bounds less RefLossDB(freqHz).
+// Without a frequency there are no bounds. A far-away position that would
+// need more power than any handset or radio has is thereby penalised (with
+// P_tx free, the profile likelihood of distant points tends to a constant,
+// and a large outdoor area would collect posterior mass it does not
+// deserve), and so, with the lower bound, is a position so close to a
+// sensor that a handset would have to whisper.
+func (l *Locator) profiledBounds(freqHz, minTxDBm, maxTxDBm float64) (lo, hi float64) {
+	if freqHz <= 0 {
+		return math.Inf(-1), math.Inf(1)
 	}
+	ref := l.RefLossDB(freqHz)
+	return minTxDBm - ref, maxTxDBm - ref
+}
+
+// RefLossDB is the free-space loss at the reference distance d0 at freqHz,
+// 20·log10(4π·d0·f/c): what separates an EIRP from the profiled transmit
+// power of the model (Result.TxDBm, PredictDBm's txDBm).
+func (l *Locator) RefLossDB(freqHz float64) float64 {
 	const c = 299_792_458.0
-	return l.model.MaxTxDBm - 20*math.Log10(4*math.Pi*l.model.RefDistM*freqHz/c)
+	return 20 * math.Log10(4*math.Pi*l.model.RefDistM*freqHz/c)
 }
 
 func (l *Locator) profiledTx(fi int, p site.Point, idx []int, val []float64) float64 {
@@ -389,7 +573,7 @@ func (l *Locator) profiledTx(fi int, p site.Point, idx []int, val []float64) flo
 // point with Nelder-Mead, staying within two grid steps. The wall and floor
 // losses are held at their values at the start point (they are piecewise
 // constant), so only the distance term varies.
-func (l *Locator) refine(fi int, start site.Point, idx []int, val []float64, txMax float64) site.Point {
+func (l *Locator) refine(fi int, start site.Point, idx []int, val []float64, txLo, txHi float64) site.Point {
 	h := l.model.GridStepM
 	fixed := make([]float64, len(idx))
 	for a, si := range idx {
@@ -409,8 +593,9 @@ func (l *Locator) refine(fi int, start site.Point, idx []int, val []float64, txM
 		}
 		k := float64(len(idx))
 		ss := sum2 - sum*sum/k
-		if over := sum/k - txMax; over > 0 {
-			ss += k * over * over
+		mean := sum / k
+		if d := mean - min(max(mean, txLo), txHi); d != 0 {
+			ss += k * d * d
 		}
 		return ss
 	}
