@@ -245,3 +245,34 @@ func benchClassify(b *testing.B, set *classify.Set, in classify.Input) {
 	}
 	b.ReportMetric(float64(len(in.IQ))*float64(b.N)/b.Elapsed().Seconds()/1e6, "Msps")
 }
+
+// TestClassifyConcurrent classifies from several goroutines with one Set
+// (its FFT plan cache is shared): run with -race; every goroutine must get
+// the label a lone call gets.
+func TestClassifyConcurrent(t *testing.T) {
+	set := classify.Default()
+	iq := ofdm(30720, 2048, 144, 1200, 20, 3)
+	in := classify.Input{IQ: iq, SampleRateHz: 30.72e6, CenterHz: 1842.5e6,
+		Em: dsp.Emission{SampleCount: int64(len(iq)), FreqLowHz: -9e6, FreqHighHz: 9e6, BandwidthHz: 18e6, SNRDB: 20}}
+	want := classify.Default().Classify(in).Text
+	errs := make(chan string, 8)
+	for g := range 4 {
+		go func() {
+			sub := in
+			if g%2 == 1 { // another length: another FFT plan
+				sub.Em.SampleCount = 8192
+			}
+			got := set.Classify(sub).Text
+			if g%2 == 0 && got != want {
+				errs <- fmt.Sprintf("goroutine %d: %q, want %q", g, got, want)
+				return
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}
