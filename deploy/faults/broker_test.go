@@ -52,7 +52,7 @@ func TestBrokerRestart(t *testing.T) {
 				}
 				m.start()
 			}
-			made := ag.drain(t, l)
+			made := ag.drain(t, l, 0)
 			boot := ag.a.BootID()
 			if !tc.plain {
 				if l.snapshot()[detIDString(boot, made)] == 0 {

@@ -35,7 +35,7 @@ func TestFusionRestart(t *testing.T) {
 		}
 		f.start()
 	}
-	made := ag.drain(t, l)
+	made := ag.drain(t, l, 0)
 	checkExactlyOnce(t, l.snapshot(), ag.a.BootID(), seqRange(1, made))
 	t.Logf("made %d, fusion dropped %v redeliveries as duplicates", made, f.duplicates())
 }

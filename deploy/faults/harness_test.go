@@ -398,7 +398,7 @@ func (f *fusionNode) duplicates() float64 {
 // stamps its captures), until stop is set.
 type pacedSource struct {
 	clock agent.Clock
-	pace  time.Duration
+	pace  atomic.Int64 // nanoseconds between blocks
 	n     int
 	i     int64
 	buf   []complex64
@@ -408,7 +408,8 @@ type pacedSource struct {
 }
 
 func newPacedSource(clock agent.Clock, pace time.Duration) *pacedSource {
-	s := &pacedSource{clock: clock, pace: pace, n: 2000}
+	s := &pacedSource{clock: clock, n: 2000}
+	s.pace.Store(int64(pace))
 	s.buf = make([]complex64, s.n)
 	for k := range s.buf { // a deterministic pattern with a steady noise floor
 		v := float32(0.01 * float64(((k*7919)%13)-6) / 6)
@@ -426,7 +427,7 @@ func (s *pacedSource) Next(ctx context.Context) (sensor.Block, error) {
 			return sensor.Block{}, io.EOF
 		}
 		select {
-		case <-time.After(s.pace):
+		case <-time.After(time.Duration(s.pace.Load())):
 		case <-ctx.Done():
 			return sensor.Block{}, ctx.Err()
 		}
@@ -517,14 +518,15 @@ func (r *runningAgent) finish(t testing.TB) {
 }
 
 // drain pauses the source and waits until l holds every detection the agent
-// enqueued, then ends the agent; it returns the number enqueued.
-func (r *runningAgent) drain(t testing.TB, l *ledger) int64 {
+// enqueued but lost (dropped by the quota), then ends the agent; it returns
+// the number enqueued.
+func (r *runningAgent) drain(t testing.TB, l *ledger, lost int64) int64 {
 	t.Helper()
 	r.src.pause.Store(true)
 	time.Sleep(50 * time.Millisecond) // the last block's detections reach the outbox
 	made := r.a.Stats().Detections
-	if !waitUntil(60*time.Second, func() bool { return int64(l.unique()) >= made }) {
-		t.Errorf("fusion processed %d of %d detections; outbox depth %d", l.unique(), made, r.a.Health().OutboxDepth)
+	if !waitUntil(60*time.Second, func() bool { return int64(l.unique()) >= made-lost }) {
+		t.Errorf("fusion processed %d of %d detections (%d lost); outbox depth %d", l.unique(), made, lost, r.a.Health().OutboxDepth)
 	}
 	r.finish(t)
 	if n := r.a.Stats().Detections; n != made {

@@ -47,7 +47,7 @@ type Record struct {
 type OutboxStats struct {
 	Depth     int64 // records not yet acknowledged
 	Bytes     int64 // bytes on disk in segments
-	Dropped   int64 // records dropped unsent because of the quota, since Open
+	Dropped   int64 // records dropped undelivered because of the quota, since Open
 	Discarded int64 // torn or corrupt bytes discarded on Open
 	OverQuota bool  // records were dropped and the queue has not drained since
 }
@@ -77,6 +77,8 @@ type Outbox struct {
 	dropped   int64
 	discarded int64
 	overQuota bool
+	inflight  uint64 // seq Oldest last returned: the record the sender is publishing
+	infDrop   bool   // inflight was dropped by the quota after Oldest returned it
 	closed    bool
 	broken    error         // a failed write: the in-memory index no longer matches the disk
 	notify    chan struct{} // closed and replaced when a record is enqueued
@@ -349,6 +351,9 @@ func (o *Outbox) dropOldest() {
 	s := o.segs[0]
 	if o.acked < s.end() {
 		lost := s.end() - max(o.acked, s.base)
+		if o.inflight >= max(o.acked, s.base) && o.inflight < s.end() {
+			o.infDrop = true
+		}
 		o.dropped += int64(lost)
 		o.overQuota = true
 		o.acked = s.end()
@@ -378,6 +383,7 @@ func (o *Outbox) Oldest(ctx context.Context) (Record, error) {
 		}
 		if o.acked < o.next {
 			r, err := o.readLocked(o.acked)
+			o.inflight, o.infDrop = o.acked, false
 			o.mu.Unlock()
 			return r, err
 		}
@@ -406,12 +412,20 @@ func (o *Outbox) readLocked(seq uint64) (Record, error) {
 }
 
 // Ack marks every record up to and including seq delivered, persists the
-// cursor and deletes segments that are wholly delivered.
+// cursor and deletes segments that are wholly delivered. Acknowledging the
+// record Oldest last returned after the quota dropped it takes it back out
+// of Stats.Dropped: it was delivered after all.
 func (o *Outbox) Ack(seq uint64) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
 		return ErrClosed
+	}
+	if seq == o.inflight && o.infDrop {
+		// Dropped by the quota while the sender was publishing it, and
+		// delivered after all: it is not lost, so it is not counted.
+		o.infDrop = false
+		o.dropped--
 	}
 	if seq < o.acked || seq >= o.next {
 		return nil // already acknowledged, or dropped meanwhile
