@@ -3,8 +3,10 @@
 //
 // Run starts (unless Config.BrokerURL names one) an embedded mochi-mqtt
 // broker on 127.0.0.1, one paho client per simulated sensor, and fusion in
-// process: fusion.Engine.Run over fusion.PahoSubscriber, writing to a SQLite
-// store (fusion/store.OpenSQLite) so the write path is the production one.
+// process: fusion.Engine.Run over fusion.PahoSubscriber with paho's
+// automatic acknowledgement off, as `rfwarden fusion` runs it (a message is
+// acknowledged once fusion has handled it), writing to a SQLite store
+// (fusion/store.OpenSQLite) so the write path is the production one.
 // Each sensor publishes event.Detection JSON at QoS 1 on
 // event.SensorTopic(site, sensor, "detection") at Config.RateHz for
 // Config.Duration.

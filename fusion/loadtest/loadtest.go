@@ -205,17 +205,17 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 
-	fc, err := connect(brokerURL, "rfw-lt-"+nonce+"-fusion")
+	// As `rfwarden fusion`: acknowledge a message once fusion has handled it.
+	fc, err := connect(brokerURL, "rfw-lt-"+nonce+"-fusion", true)
 	if err != nil {
 		return Result{}, fmt.Errorf("fusion client: %w", err)
 	}
 	defer fc.Disconnect(250)
-	subscribed := make(chan struct{})
-	sub := tapSubscriber{inner: fusion.PahoSubscriber{Client: fc}, tap: func(_ string, p []byte) { tr.deliveredMsg(p, time.Now()) }}
+	sub := newTapSubscriber(fusion.PahoSubscriber{Client: fc}, func(_ string, p []byte) { tr.deliveredMsg(p, time.Now()) })
 	engCtx, cancelEngine := context.WithCancel(context.WithoutCancel(ctx))
 	engDone := make(chan error, 1)
 	go func() { // exits when engCtx is cancelled (stopEngine, after the drain or on an early return)
-		engDone <- eng.Run(engCtx, onSubscribed{sub, subscribed})
+		engDone <- eng.Run(engCtx, sub)
 	}()
 	var engErr error
 	stopEngine := sync.OnceFunc(func() { // the engine flushes to db before db closes
@@ -224,7 +224,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	})
 	defer stopEngine()
 	select {
-	case <-subscribed:
+	case <-sub.subscribed:
 	case err := <-engDone:
 		engDone <- err
 		return Result{}, fmt.Errorf("fusion: %w", err)
@@ -343,20 +343,6 @@ wait:
 	return res, nil
 }
 
-// onSubscribed closes done once the engine's subscription is in place.
-type onSubscribed struct {
-	inner fusion.Subscriber
-	done  chan struct{}
-}
-
-func (o onSubscribed) Subscribe(topic string, qos byte, h func(string, []byte)) error {
-	err := o.inner.Subscribe(topic, qos, h)
-	if err == nil {
-		close(o.done)
-	}
-	return err
-}
-
 // lost counts detections acknowledged by the broker but never stored.
 func (t *tracker) lost() int64 {
 	var n int64
@@ -368,10 +354,11 @@ func (t *tracker) lost() int64 {
 	return n
 }
 
-func connect(brokerURL, clientID string) (mqtt.Client, error) {
+func connect(brokerURL, clientID string, manualAck bool) (mqtt.Client, error) {
 	opts := mqtt.NewClientOptions().AddBroker(brokerURL).SetClientID(clientID).
 		SetCleanSession(true).SetAutoReconnect(true).SetOrderMatters(false).
-		SetConnectTimeout(10 * time.Second).SetMaxReconnectInterval(time.Second)
+		SetConnectTimeout(10 * time.Second).SetMaxReconnectInterval(time.Second).
+		SetAutoAckDisabled(manualAck)
 	c := mqtt.NewClient(opts)
 	tok := c.Connect()
 	if !tok.WaitTimeout(15 * time.Second) {
@@ -400,7 +387,7 @@ func connectSensors(ctx context.Context, brokerURL, nonce string, wl *workload) 
 		go func() { // exits after one connect attempt and status publish
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := connect(brokerURL, "rfw-lt-"+nonce+"-"+id)
+			c, err := connect(brokerURL, "rfw-lt-"+nonce+"-"+id, false)
 			if err != nil {
 				errs[i] = fmt.Errorf("sensor %s: %w", id, err)
 				return

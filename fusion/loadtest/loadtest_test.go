@@ -297,3 +297,48 @@ func BenchmarkDetectionEncode(b *testing.B) {
 	}
 	b.SetBytes(int64(n))
 }
+
+// fakeAckSub records which subscription style the engine used.
+type fakeAckSub struct {
+	plain, ack *int
+	msg        []byte
+}
+
+func (f fakeAckSub) Subscribe(topic string, _ byte, h func(string, []byte)) error {
+	*f.plain++
+	h(topic, f.msg)
+	return nil
+}
+
+func (f fakeAckSub) SubscribeAck(topic string, _ byte, h func(string, []byte, func())) error {
+	acks := 0
+	h(topic, f.msg, func() { acks++ })
+	*f.ack += acks
+	return nil
+}
+
+func TestTapSubscriberKeepsAcknowledgement(t *testing.T) {
+	var plain, acked, tapped int
+	inner := fakeAckSub{plain: &plain, ack: &acked, msg: []byte(`{"id":"x"}`)}
+	sub := newTapSubscriber(inner, func(string, []byte) { tapped++ })
+	err := sub.SubscribeAck("t", 1, func(_ string, p []byte, ack func()) {
+		if string(p) != `{"id":"x"}` {
+			t.Errorf("payload %q", p)
+		}
+		ack()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sub.subscribed:
+	default:
+		t.Error("subscribed not closed after SubscribeAck")
+	}
+	if err := sub.Subscribe("t", 1, func(string, []byte) {}); err != nil { // closes subscribed once only
+		t.Fatal(err)
+	}
+	if acked != 1 || plain != 1 || tapped != 2 {
+		t.Errorf("acked %d, plain %d, tapped %d; want 1, 1, 2", acked, plain, tapped)
+	}
+}

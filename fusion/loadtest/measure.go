@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -171,19 +172,48 @@ func (r recordingStore) WriteDetections(ctx context.Context, recs []store.Detect
 	return nil
 }
 
-// tapSubscriber passes every message to tap before the engine's handler.
-type tapSubscriber struct {
-	inner fusion.Subscriber
-	tap   func(topic string, payload []byte)
+// ackSubscriber is what fusion.PahoSubscriber offers: both subscription
+// styles. Engine.Run prefers SubscribeAck (acknowledge after handling).
+type ackSubscriber interface {
+	fusion.Subscriber
+	fusion.AckSubscriber
 }
 
-var _ fusion.Subscriber = tapSubscriber{}
+// tapSubscriber passes every message to tap before the engine's handler,
+// keeping the inner subscriber's acknowledgement style, and closes
+// subscribed once the engine's subscription is in place.
+type tapSubscriber struct {
+	inner      ackSubscriber
+	tap        func(topic string, payload []byte)
+	subscribed chan struct{}
+	once       *sync.Once
+}
+
+var _ ackSubscriber = tapSubscriber{}
+
+func newTapSubscriber(inner ackSubscriber, tap func(string, []byte)) tapSubscriber {
+	return tapSubscriber{inner: inner, tap: tap, subscribed: make(chan struct{}), once: new(sync.Once)}
+}
+
+func (s tapSubscriber) done(err error) error {
+	if err == nil {
+		s.once.Do(func() { close(s.subscribed) })
+	}
+	return err
+}
 
 func (s tapSubscriber) Subscribe(topic string, qos byte, handler func(string, []byte)) error {
-	return s.inner.Subscribe(topic, qos, func(tp string, p []byte) {
+	return s.done(s.inner.Subscribe(topic, qos, func(tp string, p []byte) {
 		s.tap(tp, p)
 		handler(tp, p)
-	})
+	}))
+}
+
+func (s tapSubscriber) SubscribeAck(topic string, qos byte, handler func(string, []byte, func())) error {
+	return s.done(s.inner.SubscribeAck(topic, qos, func(tp string, p []byte, ack func()) {
+		s.tap(tp, p)
+		handler(tp, p, ack)
+	}))
 }
 
 // rusage returns the process's user and system CPU seconds and peak RSS in bytes.
