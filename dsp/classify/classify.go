@@ -129,8 +129,13 @@ func (s *Set) Classify(in Input) (lab Label) {
 	}()
 	f := s.measure(in)
 	best := s.best(f)
-	if bl, ok := s.burstVerdict(in); ok && bl.Confidence > best.Confidence {
-		best = bl
+	// A burst verdict must be strictly more confident to win: at full
+	// confidence the bursts need not be measured (a long TD-LTE or Wi-Fi
+	// emission's bursts cost up to 6 more measurements).
+	if best.Confidence < 1 {
+		if bl, ok := s.burstVerdict(in); ok && bl.Confidence > best.Confidence {
+			best = bl
+		}
 	}
 	best.Features = f.toMap()
 	if best.Class == ClassUnknown {
