@@ -18,6 +18,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/sensor/publish"
 )
 
 // cmdDashboard serves the web dashboard over the SQLite store. On first run
@@ -30,7 +31,9 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	sitePath := fs.String("site", dashboardEnv("RFW_SITE", ""), "site model YAML (floors, rooms, sensors)")
 	certFile := fs.String("tls-cert", dashboardEnv("RFW_TLS_CERT", ""), "TLS certificate (PEM); serve HTTPS when set with --tls-key")
 	keyFile := fs.String("tls-key", dashboardEnv("RFW_TLS_KEY", ""), "TLS private key (PEM)")
-	mqttURL := fs.String("mqtt", dashboardEnv("RFW_MQTT", ""), "MQTT broker URL for the live feed, e.g. tcp://127.0.0.1:1883")
+	mqttURL := fs.String("mqtt", dashboardEnv("RFW_MQTT", ""), "MQTT broker URL for the live feed, e.g. tcp://127.0.0.1:1883 or ssl://broker:8883")
+	mqttUser := fs.String("mqtt-user", dashboardEnv("RFW_MQTT_USER", ""), "MQTT username (the \"user dashboard\" of the broker ACL); password from RFW_MQTT_PASSWORD")
+	mqttCA := fs.String("mqtt-ca", dashboardEnv("RFW_MQTT_CA", ""), "CA certificate (PEM) of the broker's TLS listener; empty: system roots")
 	replayDir := fs.String("replay-dir", dashboardEnv("RFW_REPLAY_DIR", ""), "folder of SigMF recordings offered for replay")
 	snippetDir := fs.String("snippet-dir", dashboardEnv("RFW_SNIPPET_DIR", ""), "folder of saved SigMF snippets")
 	replayMax := fs.Duration("replay-max", dashboard.DefaultReplayMaxDur, "longest stretch of a recording one replay analyses")
@@ -90,7 +93,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	if *mqttURL != "" {
-		client, err := subscribeFeed(*mqttURL, hub, log)
+		client, err := subscribeFeed(feedOptions{URL: *mqttURL, Username: *mqttUser, Password: os.Getenv("RFW_MQTT_PASSWORD"), CAFile: *mqttCA}, hub, log)
 		if err != nil {
 			return err
 		}
@@ -131,16 +134,34 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
-// subscribeFeed connects to the broker and feeds alerts, health, status and
-// spectrum messages to the hub. Handlers never block (Hub publishing is
+// feedOptions say how the dashboard reaches the broker for its live feed.
+type feedOptions struct {
+	URL                string
+	Username, Password string
+	CAFile             string // TLS CA for ssl:// brokers; empty: system roots
+}
+
+// subscribeFeed connects and feeds alerts, health, status and spectrum
+// messages to the hub. Handlers never block (Hub publishing is
 // non-blocking).
-func subscribeFeed(url string, hub *dashboard.Hub, log *slog.Logger) (mqtt.Client, error) {
+func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.Client, error) {
+	url := fo.URL
 	filters := map[string]byte{}
 	for _, t := range dashboard.FeedTopics {
 		filters[t] = 0
 	}
 	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID("rfwarden-dashboard-" + fmt.Sprint(os.Getpid())).
 		SetAutoReconnect(true).SetConnectRetry(true)
+	if fo.Username != "" {
+		opts.SetUsername(fo.Username).SetPassword(fo.Password)
+	}
+	if fo.CAFile != "" {
+		tlsCfg, err := publish.TLSConfig(fo.CAFile, "", "")
+		if err != nil {
+			return nil, fmt.Errorf("dashboard: MQTT TLS: %w", err)
+		}
+		opts.SetTLSConfig(tlsCfg)
+	}
 	opts.SetOnConnectHandler(func(c mqtt.Client) {
 		c.SubscribeMultiple(filters, func(_ mqtt.Client, m mqtt.Message) {
 			if err := hub.HandleMQTT(m.Topic(), m.Payload()); err != nil {

@@ -268,7 +268,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
-	feed, err := subscribeFeed(brokerURL, hub, log)
+	feed, err := subscribeFeed(feedOptions{URL: brokerURL}, hub, log)
 	if err != nil {
 		return err
 	}
@@ -296,15 +296,17 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		if err != nil {
 			return err
 		}
+		actx, acancel := context.WithCancel(ctx)
 		if s.ID == o.offline && o.offline != "" {
-			src.unplugAt = start.Add(o.offlineAfter)
+			src.unplugAt, src.unplug = start.Add(o.offlineAfter), acancel
 		}
 		agents = append(agents, a)
 		wg.Go(func() {
+			defer acancel()
 			defer src.closeRecording(log)
-			err := a.Run(ctx)
+			err := a.Run(actx)
 			switch {
-			case errors.Is(err, errUnplugged):
+			case src.unplugged.Load():
 				story.printf("sensor %s lost power (simulated): fusion hears its 'offline' status", s.ID)
 			case err != nil && ctx.Err() == nil:
 				log.Error("sensor agent stopped", "sensor", s.ID, "err", err)
@@ -477,11 +479,13 @@ var errUnplugged = errors.New("sensor unplugged (simulated)")
 // cores, many sensors) skips ahead at its next retune, as a scanning receiver
 // misses what it was not tuned to. It can also record what it hears.
 type demoSource struct {
-	src      *sim.Source
-	clock    *simClock
-	rateHz   float64
-	centerHz float64
-	unplugAt time.Time
+	src       *sim.Source
+	clock     *simClock
+	rateHz    float64
+	centerHz  float64
+	unplugAt  time.Time
+	unplug    func()
+	unplugged atomic.Bool
 
 	record       string // base path, "" for none
 	recordBudget *atomic.Int64
@@ -511,6 +515,8 @@ func (d *demoSource) Tune(centerHz, sampleRateHz float64) error {
 func (d *demoSource) Next(ctx context.Context) (sensor.Block, error) {
 	now := d.clock.Now()
 	if !d.unplugAt.IsZero() && !now.Before(d.unplugAt) {
+		d.unplugged.Store(true)
+		d.unplug() // the agent stops, as a node does when its power goes
 		return sensor.Block{}, errUnplugged
 	}
 	if ahead := d.src.Time().Sub(now); ahead > 0 {
