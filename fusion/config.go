@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
@@ -25,7 +26,18 @@ type FileConfig struct {
 	ClientID string `yaml:"client_id"` // stable, for the persistent session; default rfwarden-fusion
 	Username string `yaml:"username"`  // password from RFW_MQTT_PASSWORD
 	SeenFile string `yaml:"seen_file"` // idempotency state; "" = memory only
-	Model    struct {
+	// DB is the SQLite file holding the registry, alerts, incidents and
+	// audit, shared with the dashboard; also detections, locations and
+	// health when no InfluxDB is configured. Default rfwarden.db.
+	DB     string `yaml:"db"`
+	Influx struct {
+		URL      string `yaml:"url"`              // e.g. http://127.0.0.1:8086; "" = time series in DB
+		Database string `yaml:"database"`         // default rfwarden
+		RP       string `yaml:"retention_policy"` // default autogen
+		Username string `yaml:"username"`         // password from RFW_INFLUX_PASSWORD
+		SpoolDir string `yaml:"spool_dir"`        // buffer while InfluxDB is down; default influx-spool
+	} `yaml:"influx"`
+	Model struct {
 		Exponent       float64 `yaml:"exponent"`
 		ShadowingDB    float64 `yaml:"shadowing_db"`
 		FloorLossDB    float64 `yaml:"floor_loss_db"`
@@ -52,14 +64,21 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	if err != nil {
 		return FileConfig{}, fmt.Errorf("read fusion config: %w", err)
 	}
-	c := FileConfig{Broker: "tcp://127.0.0.1:1883", ClientID: "rfwarden-fusion"}
+	c := FileConfig{Broker: "tcp://127.0.0.1:1883", ClientID: "rfwarden-fusion", DB: "rfwarden.db"}
+	c.Influx.SpoolDir = "influx-spool"
 	if err := decodeStrict(data, &c); err != nil {
 		return FileConfig{}, fmt.Errorf("decode fusion config: %w", err)
 	}
 	if c.Site == "" {
 		return FileConfig{}, errors.New("fusion config: site missing")
 	}
-	for _, p := range []*string{&c.Site, &c.Alerts, &c.SeenFile} {
+	if c.DB == "" {
+		return FileConfig{}, errors.New("fusion config: db is empty")
+	}
+	if c.Influx.URL != "" && !strings.HasPrefix(c.Influx.URL, "http://") && !strings.HasPrefix(c.Influx.URL, "https://") {
+		return FileConfig{}, fmt.Errorf("fusion config: influx.url %q is not http:// or https://", c.Influx.URL)
+	}
+	for _, p := range []*string{&c.Site, &c.Alerts, &c.SeenFile, &c.DB, &c.Influx.SpoolDir} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

@@ -14,7 +14,9 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 const fusionUsage = `usage: rfwarden fusion --config fusion.yaml
@@ -23,8 +25,9 @@ Run fusion: subscribe to every sensor's detections, health and status,
 associate, locate, check the registry and raise alerts.
 `
 
-// cmdFusion runs `rfwarden fusion`. Stores are not wired yet: detections and
-// locations are not persisted; alerts go to MQTT.
+// cmdFusion runs `rfwarden fusion`: alerts, incidents, the registry and the
+// audit log live in SQLite (shared with the dashboard); detections,
+// locations and health go to InfluxDB when configured, else to SQLite.
 func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fusion", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -100,10 +103,44 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		mqttPub.Close(ctx)
 	}()
 	pub := append(fusion.MultiPublisher{mqttPub}, extra...)
-	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Publisher: pub, Logger: log})
+	db, err := store.OpenSQLite(fc.DB)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s\n", s.ID, len(s.Sensors), len(s.Rooms), fc.Broker)
+	defer db.Close()
+	reg, err := registry.Open(ctx, db.DB(), db, time.Local)
+	if err != nil {
+		return err
+	}
+	var ts fusion.TimeSeries = db
+	if fc.Influx.URL != "" {
+		in, err := store.OpenInflux(store.InfluxConfig{URL: fc.Influx.URL, Database: fc.Influx.Database, RP: fc.Influx.RP,
+			Username: fc.Influx.Username, Password: os.Getenv("RFW_INFLUX_PASSWORD"), SpoolDir: fc.Influx.SpoolDir, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			// Give the spool a moment to drain; what is left is sent next start.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := in.Flush(ctx); err != nil {
+				log.Warn("influx: writes left in the spool for next start", "err", err)
+			}
+			if err := in.Close(); err != nil {
+				log.Warn("influx: close", "err", err)
+			}
+		}()
+		ts = in
+	}
+	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Publisher: pub, Logger: log})
+	if err != nil {
+		return err
+	}
+	series := "SQLite"
+	if fc.Influx.URL != "" {
+		series = "InfluxDB " + fc.Influx.URL
+	}
+	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s, state %s, time series in %s\n",
+		s.ID, len(s.Sensors), len(s.Rooms), fc.Broker, fc.DB, series)
 	return eng.Run(ctx, fusion.PahoSubscriber{Client: client, Resubscribe: resub})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
@@ -107,6 +108,20 @@ func TestCmdFusion(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "seen")); err != nil {
 		t.Errorf("seen file not saved: %v", err)
 	}
+	// The state the dashboard reads: alerts and detections in rfwarden.db
+	// beside the config.
+	db, err := store.OpenSQLite(filepath.Join(dir, "rfwarden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if as, err := db.Alerts(context.Background(), store.AlertFilter{Site: s.ID}); err != nil || len(as) == 0 || as[0].Room != "B2-14" {
+		t.Errorf("stored alerts %+v, %v; want the B2-14 alert", as, err)
+	}
+	var stored int
+	if err := db.DB().QueryRow(`select count(*) from detection`).Scan(&stored); err != nil || stored == 0 {
+		t.Errorf("stored detections: %d, %v; want some", stored, err)
+	}
 }
 
 func TestCmdFusionErrors(t *testing.T) {
@@ -115,6 +130,8 @@ func TestCmdFusionErrors(t *testing.T) {
 	os.WriteFile(bad, []byte("site: x.yaml\ncolour: red\n"), 0o644)
 	nosite := filepath.Join(dir, "nosite.yaml")
 	os.WriteFile(nosite, []byte("broker: tcp://127.0.0.1:1\n"), 0o644)
+	badInflux := filepath.Join(dir, "influx.yaml")
+	os.WriteFile(badInflux, []byte("site: x.yaml\ninflux: {url: 'ftp://db'}\n"), 0o644)
 	badSyslog := filepath.Join(dir, "syslog.yaml")
 	os.WriteFile(badSyslog, []byte("site: x.yaml\nsyslog: {network: smoke, addr: 'x:1'}\n"), 0o644)
 	tests := []struct {
@@ -126,6 +143,7 @@ func TestCmdFusionErrors(t *testing.T) {
 		{[]string{"--config", bad}, "colour"},
 		{[]string{"--config", nosite}, "site missing"},
 		{[]string{"--config", badSyslog}, "syslog.network"},
+		{[]string{"--config", badInflux}, "influx.url"},
 	}
 	for _, tt := range tests {
 		err := cmdFusion(context.Background(), tt.args, &bytes.Buffer{}, &bytes.Buffer{})
