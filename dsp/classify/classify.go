@@ -101,7 +101,7 @@ func (s *Set) fft(n int) *dsp.FFT {
 }
 
 // measure computes the features of in with the Set's FFT plans.
-func (s *Set) measure(in Input) *features { return measure(in, s.fft) }
+func (s *Set) measure(in Input) *features { return measure(in, s.fft, s.plan) }
 
 // Default returns the ordered table with the default band plan.
 func Default() *Set { return New(bandplan.Default()) }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/dsp/bandplan"
 )
 
 // MaxAnalysisSamples caps the samples one emission's features are computed
@@ -108,9 +109,10 @@ func (f *features) medianBurstS() float64 {
 }
 
 // measure computes the features of in, with FFT plans from fftOf (a
-// power-of-two length). It never panics on any input; an emission outside
+// power-of-two length); plan, when not nil, limits the OFDM and chip-rate
+// features to those a classifier for the band's technologies reads. It never panics on any input; an emission outside
 // the IQ window yields n == 0.
-func measure(in Input, fftOf func(n int) *dsp.FFT) *features {
+func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *features {
 	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), frame: math.NaN(),
 		cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}
 	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
@@ -366,16 +368,72 @@ func measure(in Input, fftOf func(n int) *dsp.FFT) *features {
 	f.fsY, f.dec = fsY, dec
 
 	f.envelope(y, yw)
-	f.cp15 = cpContrast(y, tuLTE15S*fsY, cpFrac*tuLTE15S*fsY)
-	f.cp30 = cpContrast(y, tuNR30S*fsY, cpFrac*tuNR30S*fsY)
-	f.cpWiFi = cpContrast(y, tuWiFiS*fsY, tuWiFiS*fsY/4)
-	if n := int(16e-6 * fsY); n > 0 {
+	// The OFDM and chip-rate features cost most; each is measured only
+	// where the band plan deploys a technology whose classifier reads it
+	// (left NaN, "not measured", elsewhere).
+	need := needAll
+	if plan != nil {
+		need = needed(plan, f)
+	}
+	if need&needCP15 != 0 {
+		f.cp15 = cpContrast(y, tuLTE15S*fsY, cpFrac*tuLTE15S*fsY)
+	}
+	if need&needCP30 != 0 {
+		f.cp30 = cpContrast(y, tuNR30S*fsY, cpFrac*tuNR30S*fsY)
+	}
+	if need&needCPWiFi != 0 {
+		f.cpWiFi = cpContrast(y, tuWiFiS*fsY, tuWiFiS*fsY/4)
+	}
+	if n := int(16e-6 * fsY); n > 0 && need&needSTF != 0 {
 		f.stf = stfContrast(y[:min(len(y), n)], tuSTFS*fsY)
 	}
-	if chipUMTS < fsY {
+	if chipUMTS < fsY && need&needChip != 0 {
 		f.chip = cyclic(y, chipUMTS/fsY)
 	}
 	return f
+}
+
+// Time-domain features measured only where a classifier needs them.
+const (
+	needCP15 = 1 << iota
+	needCP30
+	needCPWiFi
+	needSTF
+	needChip
+	needAll = needCP15 | needCP30 | needCPWiFi | needSTF | needChip
+)
+
+// techNeeds returns the features the classifiers of one band-plan
+// technology read (ofdmcell.go, umts.go, wifi.go, droneid.go,
+// dronevideo.go, fpv.go); the other classifiers read none of them.
+func techNeeds(tech string) int {
+	switch tech {
+	case "lte", "nr":
+		return needCP15 | needCP30
+	case "umts":
+		return needCP15 | needCP30 | needChip
+	case "wifi":
+		return needCPWiFi | needSTF
+	case "droneid", "fpv":
+		return needCP15 | needCPWiFi
+	case "drone":
+		return needCP15 | needCPWiFi | needSTF
+	}
+	return 0
+}
+
+// needed returns the features the classifiers of the technologies deployed
+// around f's occupied band read (the same lookup as bandFor).
+func needed(p *bandplan.Plan, f *features) int {
+	need := 0
+	for _, b := range p.Lookup(f.rfHz, f.occBWHz) {
+		for _, tech := range [...]string{"lte", "nr", "umts", "wifi", "droneid", "drone", "fpv"} {
+			if b.HasTech(tech) {
+				need |= techNeeds(tech)
+			}
+		}
+	}
+	return need
 }
 
 // hannPSD returns |X_w[k]|² in shifted order (DC at len/2), where X_w is
