@@ -58,11 +58,19 @@ type Config struct {
 	// probabilities rest on the EIRP bounds and on the sensors that were
 	// listening and did not hear it, and are spread accordingly.
 	LocateMinSensors int
-	// ListenWindow: a sensor that showed it was scanning the emission's
-	// band (a detection in it, or a health report listing it) within this
-	// of the emission and did not hear it counts as silent; default 30s
-	// (three health intervals); negative disables negative information.
+	// ListenWindow: a sensor that showed it was listening at the emission's
+	// frequency within this of the emission and did not hear it counts as
+	// silent; default 30s (three health intervals); negative disables
+	// negative information. It shows it by a detection within ListenSpanHz
+	// (default 2 MHz, the narrowest span a sensor captures) centred on the
+	// emission's frequency, a detection with the same band label, or a
+	// health report listing a scan band that ScanBandsHz (band name → [low,
+	// high] Hz, the sensors' scan plan) puts around the frequency or whose
+	// name is the emission's band label. Without ScanBandsHz, health
+	// reports say nothing about frequencies: conservative, fewer silences.
 	ListenWindow time.Duration
+	ListenSpanHz float64
+	ScanBandsHz  map[string][2]float64
 	// NoiseDBmPerMHz is the assumed noise density of a sensor, default
 	// -100 dBm/MHz (the simulator's, a HackRF-class front end with ~14 dB
 	// noise figure); SensorNoiseDBmPerMHz overrides it per sensor.
@@ -111,6 +119,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ListenWindow == 0 {
 		c.ListenWindow = 30 * time.Second
+	}
+	if c.ListenSpanHz == 0 {
+		c.ListenSpanHz = 2e6
 	}
 	if c.NoiseDBmPerMHz == 0 {
 		c.NoiseDBmPerMHz = -100
@@ -289,7 +300,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 			return e.reject("mismatch", fmt.Errorf("payload %s/%s differs from topic %s/%s", h.Site, h.Sensor, siteID, sensorID))
 		}
 		e.mu.Lock()
-		e.listen.health(h)
+		e.listen.health(h, e.cfg.ScanBandsHz)
 		e.mu.Unlock()
 		var errs []error
 		if e.deps.TimeSeries != nil {
@@ -330,7 +341,7 @@ func (e *Engine) HandleDetection(ctx context.Context, d event.Detection) error {
 	e.met.detections.Inc()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.listen.saw(d.Sensor, d.Band, d.Time())
+	e.listen.detection(d, e.cfg.ListenSpanHz)
 	closed := e.assoc.add(d)
 	return e.process(ctx, closed)
 }

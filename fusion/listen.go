@@ -8,56 +8,81 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/locate"
 )
 
-// listening remembers, per sensor and band name, when the sensor last showed
-// it was listening in that band: a detection in the band, or a health report
-// listing the band's noise floor or revisit time. A sensor that was
-// listening around an emission's time and did not report it is negative
+// listening remembers, per sensor, what it last showed it was listening
+// to and when: a detection (its band label, and its frequency ± half of
+// Config.ListenSpanHz), or a health report listing a scan band's noise
+// floor or revisit time (the band name, and its frequency range when
+// Config.ScanBandsHz gives it). A sensor that was listening around an
+// emission's time and frequency and did not report it is negative
 // information for the locator; a sensor not known to be listening (tuned
 // elsewhere, another scan plan, offline) says nothing. Not safe for
 // concurrent use (the engine serialises).
 type listening struct {
-	last map[string]map[string]time.Time // sensor → band → time
+	last map[string]map[listenKey]time.Time // sensor → what → when
 }
 
-func (l *listening) saw(sensor, band string, at time.Time) {
-	if band == "" {
+// listenKey is a band name (lo = hi = 0) or a frequency range.
+type listenKey struct {
+	name   string
+	lo, hi float64
+}
+
+func (l *listening) saw(sensor string, k listenKey, at time.Time) {
+	if k.name == "" && !(k.hi > k.lo) {
 		return
 	}
 	if l.last == nil {
-		l.last = map[string]map[string]time.Time{}
+		l.last = map[string]map[listenKey]time.Time{}
 	}
 	m := l.last[sensor]
 	if m == nil {
-		m = map[string]time.Time{}
+		m = map[listenKey]time.Time{}
 		l.last[sensor] = m
 	}
-	if at.After(m[band]) {
-		m[band] = at
+	if at.After(m[k]) {
+		m[k] = at
 	}
 }
 
-// health records the bands a health report shows the sensor scanning.
-func (l *listening) health(h event.Health) {
+// detection records that d's sensor was tuned to d's frequency.
+func (l *listening) detection(d event.Detection, spanHz float64) {
+	l.saw(d.Sensor, listenKey{name: d.Band}, d.Time())
+	l.saw(d.Sensor, listenKey{lo: d.CenterHz - spanHz/2, hi: d.CenterHz + spanHz/2}, d.Time())
+}
+
+// health records the scan bands a health report lists; bandsHz gives their
+// frequency ranges where known.
+func (l *listening) health(h event.Health, bandsHz map[string][2]float64) {
 	at := time.Unix(0, h.TimeNS)
+	add := func(b string) {
+		l.saw(h.Sensor, listenKey{name: b}, at)
+		if r, ok := bandsHz[b]; ok {
+			l.saw(h.Sensor, listenKey{lo: r[0], hi: r[1]}, at)
+		}
+	}
 	for b := range h.NoiseFloorDBm {
-		l.saw(h.Sensor, b, at)
+		add(b)
 	}
 	for b := range h.RevisitS {
-		l.saw(h.Sensor, b, at)
+		add(b)
 	}
 }
 
 // forget drops a sensor's record (it went offline).
 func (l *listening) forget(sensor string) { delete(l.last, sensor) }
 
-// listened reports whether sensor showed band within window of at.
-func (l *listening) listened(sensor, band string, at time.Time, window time.Duration) bool {
-	t, ok := l.last[sensor][band]
-	if !ok {
-		return false
+// listened reports whether sensor showed, within window of at, the band
+// name or a range holding centerHz.
+func (l *listening) listened(sensor, band string, centerHz float64, at time.Time, window time.Duration) bool {
+	for k, t := range l.last[sensor] {
+		if d := at.Sub(t); d > window || d < -window {
+			continue
+		}
+		if band != "" && k.name == band || k.name == "" && centerHz >= k.lo && centerHz <= k.hi {
+			return true
+		}
 	}
-	d := at.Sub(t)
-	return d <= window && d >= -window
+	return false
 }
 
 // defaultMaxTxDBm is the highest EIRP of a handset by class: power class 3
@@ -90,11 +115,11 @@ func (e *Engine) query(g *group) locate.Query {
 	if maxTx, ok := e.cfg.MaxTxDBmByClass[g.class]; ok {
 		q.TxBounds, q.MinTxDBm, q.MaxTxDBm = true, e.locator.Model().MinTxDBm, maxTx
 	}
-	if e.cfg.ListenWindow < 0 || band == "" {
+	if e.cfg.ListenWindow < 0 {
 		return q
 	}
 	for _, sn := range e.deps.Site.Sensors {
-		if heard[sn.ID] || !e.listen.listened(sn.ID, band, g.start, e.cfg.ListenWindow) {
+		if heard[sn.ID] || !e.listen.listened(sn.ID, band, g.centerHz, g.start, e.cfg.ListenWindow) {
 			continue
 		}
 		noise := e.cfg.NoiseDBmPerMHz

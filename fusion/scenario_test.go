@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,6 +42,13 @@ func (f *fakeAuthorizer) Match(d event.Detection, room string, _ []string, _ tim
 // (and what the engine is told).
 const detectSNRDB = 6
 
+// scanBandsHz is the scenarios' scan plan, for health reports' band names.
+var scanBandsHz = map[string][2]float64{
+	"gsm900-ul": {880e6, 915e6},
+	"lte-b3-ul": {1710e6, 1785e6},
+	"ism2400":   {2400e6, 2483.5e6},
+}
+
 // scenario is the state of one running script.
 type scenario struct {
 	t              *testing.T
@@ -60,14 +68,18 @@ type scenario struct {
 //	emit ID class=C link=L x=X y=Y tx=DBM freq=HZ [bw=HZ] [noise=DB] [every=D for=D]
 //	                               # tx is the EIRP; a sensor reports the emission when
 //	                               # it arrives 6 dB above its noise in bw
-//	health SENSOR STATE [bands=B1,B2] # bands: the band names it reports scanning
+//	health SENSOR|all STATE [bands=B1,B2] # bands it reports scanning (scanBandsHz)
 //	redeliver                      # send the last emission's messages again
 //	status SENSOR|all online|offline
 //	advance D                      # in 1 s ticks
 //	ack rule=R user=U note=N
 //	expect alert rule=R [state=S] [room=R] [acked=true]
 //	expect alerts N [rule=R]       # alerts ever raised (any state)
-//	expect location room=R [minprob=P]   # most recent located emission
+//	expect alert ... room=R1,R2    # any of the rooms
+//	expect location room=R[,R2] [minprob=P] [top=K] [heard=N]
+//	                               # most recent located emission: one of the rooms
+//	                               # among its K most likely (default 1) with at
+//	                               # least P, heard by N sensors
 //	expect zone Z clear|alert|unknown
 //	expect incidents N [kind=K]
 //	expect detections N            # accepted (deduplicated) detections
@@ -104,7 +116,7 @@ func TestScenarios(t *testing.T) {
 						}
 						continue
 					}
-					eng, err := New(Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB},
+					eng, err := New(Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz},
 						Deps{Site: s, Authorizer: sc.auth, Clock: func() time.Time { return sc.now }})
 					if err != nil {
 						t.Fatal(err)
@@ -165,6 +177,14 @@ func (sc *scenario) exec(line string) error {
 		}
 		return sc.eng.Handle(ctx, Message{Topic: event.SensorTopic(sc.eng.deps.Site.ID, f[1], event.KindStatus), Payload: []byte(f[2])})
 	case "health":
+		if f[1] == "all" {
+			for _, sn := range sc.eng.deps.Site.Sensors {
+				if err := sc.exec("health " + sn.ID + " " + strings.Join(f[2:], " ")); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		h := event.Health{Schema: 1, Site: sc.eng.deps.Site.ID, Sensor: f[1], TimeNS: sc.now.UnixNano(), State: f[2]}
 		if bands := kv(f[3:])["bands"]; bands != "" {
 			h.NoiseFloorDBm = map[string]float64{}
@@ -289,7 +309,7 @@ func (sc *scenario) expect(f []string) error {
 		var seen []string
 		for _, a := range sc.eng.Alerts().All() {
 			seen = append(seen, fmt.Sprintf("%s/%s/%s", a.Rule, a.State, a.Room))
-			if a.Rule != m["rule"] || (m["state"] != "" && a.State != m["state"]) || (m["room"] != "" && a.Room != m["room"]) {
+			if a.Rule != m["rule"] || (m["state"] != "" && a.State != m["state"]) || (m["room"] != "" && !slices.Contains(strings.Split(m["room"], ","), a.Room)) {
 				continue
 			}
 			if m["acked"] == "true" && a.AckBy == "" {
@@ -322,15 +342,23 @@ func (sc *scenario) expect(f []string) error {
 		if len(locs) == 0 {
 			return fmt.Errorf("nothing located")
 		}
-		room, prob := locs[len(locs)-1].Result.Room()
-		minProb, err := num(m, "minprob", 0)
-		if err != nil {
+		res := locs[len(locs)-1].Result
+		minProb, err1 := num(m, "minprob", 0)
+		top, err2 := num(m, "top", 1)
+		heard, err3 := num(m, "heard", 0)
+		if err := firstErr(err1, err2, err3); err != nil {
 			return err
 		}
-		if room != m["room"] || prob < minProb {
-			return fmt.Errorf("got room %s (%.2f), want %s (≥ %.2f); rooms %v", room, prob, m["room"], minProb, locs[len(locs)-1].Result.Rooms)
+		if heard > 0 && len(res.Sensors) != int(heard) {
+			return fmt.Errorf("heard by %v, want %v sensors", res.Sensors, heard)
 		}
-		return nil
+		want := strings.Split(m["room"], ",")
+		for i, rp := range res.Rooms {
+			if i < int(top) && slices.Contains(want, rp.Room) && rp.Prob >= minProb {
+				return nil
+			}
+		}
+		return fmt.Errorf("want one of %v among the top %v (≥ %.2f); rooms %v", want, top, minProb, res.Rooms)
 	case "zone":
 		if got := sc.eng.Alerts().ZoneStatus(f[1]); got != f[2] {
 			return fmt.Errorf("zone %s is %q, want %q", f[1], got, f[2])

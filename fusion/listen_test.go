@@ -1,0 +1,101 @@
+package fusion
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// TestQuerySilentSensors: only sensors shown to be listening at the
+// emission's frequency within the window, and that did not hear it, are
+// passed to the locator as silent; an offline sensor is forgotten.
+func TestQuerySilentSensors(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	health := func(sensor string, at time.Time, bands ...string) event.Health {
+		h := event.Health{Schema: 1, Site: "hmp-test", Sensor: sensor, TimeNS: at.UnixNano(), State: event.StateOK, NoiseFloorDBm: map[string]float64{}}
+		for _, b := range bands {
+			h.NoiseFloorDBm[b] = -60
+		}
+		return h
+	}
+	scan := map[string][2]float64{"lte-b3-ul": {1710e6, 1785e6}, "gsm900-ul": {880e6, 915e6}}
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		healths []event.Health
+		other   []event.Detection // earlier detections of other emissions
+		offline []string
+		want    []string
+	}{
+		{name: "nothing known", cfg: Config{ScanBandsHz: scan}},
+		{name: "health in band", cfg: Config{ScanBandsHz: scan},
+			healths: []event.Health{health("s2", t0.Add(-5*time.Second), "lte-b3-ul"), health("s4", t0, "gsm900-ul")},
+			want:    []string{"s2"}},
+		{name: "health without the scan plan", cfg: Config{},
+			healths: []event.Health{health("s2", t0, "lte-b3-ul")}},
+		{name: "health too old", cfg: Config{ScanBandsHz: scan},
+			healths: []event.Health{health("s2", t0.Add(-31*time.Second), "lte-b3-ul")}},
+		{name: "heard it", cfg: Config{ScanBandsHz: scan},
+			healths: []event.Health{health("s1", t0, "lte-b3-ul"), health("s6", t0, "lte-b3-ul")}, want: []string{"s6"}},
+		{name: "detection nearby", cfg: Config{},
+			other: []event.Detection{testDet("o1", "s5", t0.Add(-10*time.Second), -70), testDet("o2", "s6", t0.Add(-10*time.Second), -70)},
+			want:  []string{"s5"}},
+		{name: "offline", cfg: Config{ScanBandsHz: scan},
+			healths: []event.Health{health("s2", t0, "lte-b3-ul"), health("s3", t0, "lte-b3-ul")}, offline: []string{"s3"},
+			want: []string{"s2"}},
+		{name: "disabled", cfg: Config{ScanBandsHz: scan, ListenWindow: -1},
+			healths: []event.Health{health("s2", t0, "lte-b3-ul")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := New(tc.cfg, Deps{Site: wing(t), Clock: func() time.Time { return t0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			for _, h := range tc.healths {
+				b, err := event.Encode(h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := e.Handle(ctx, Message{Topic: event.SensorTopic("hmp-test", h.Sensor, event.KindHealth), Payload: b}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, d := range tc.other {
+				d.CenterHz = 1.7502e9 // within 1 MHz of the emission
+				if d.Sensor == "s6" {
+					d.CenterHz = 1.76e9 // 10 MHz away: another tuning
+				}
+				d.Band = "other"
+				if err := e.HandleDetection(ctx, d); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, s := range tc.offline {
+				if err := e.Handle(ctx, Message{Topic: event.SensorTopic("hmp-test", s, event.KindStatus), Payload: []byte(event.StatusOffline)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g := &group{class: event.ClassLTE, centerHz: 1.75e9, bwHz: 5e6, start: t0,
+				dets: []event.Detection{testDet("a", "s1", t0, -60)}}
+			q := e.query(g)
+			var got []string
+			for _, s := range q.Silent {
+				got = append(got, s.Sensor)
+				if want := -100 + 10*0.69897 + 6; s.ThresholdDBm < want-0.01 || s.ThresholdDBm > want+0.01 {
+					t.Errorf("%s threshold %.2f dBm, want %.2f (noise -100 dBm/MHz in 5 MHz + 6 dB)", s.Sensor, s.ThresholdDBm, want)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("silent %v, want %v", got, tc.want)
+			}
+			if len(q.Heard) != 1 || q.Heard[0].CenterHz != 1.75e9 || !q.TxBounds || q.MaxTxDBm != 23 {
+				t.Errorf("query %+v: want the heard power with CenterHz and the LTE bound 23 dBm", q)
+			}
+		})
+	}
+}
