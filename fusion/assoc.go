@@ -59,12 +59,15 @@ func (a *associator) add(d event.Detection) []*group {
 	return closed
 }
 
-// flush closes and returns the groups opened more than the window before now.
+// flush closes and returns the groups opened more than the window before
+// now, and the groups stamped more than the window after now: a sensor whose
+// clock runs ahead (or jumped forward) must not have its detections held
+// until fusion's clock gets there, nor lost when fusion stops before that.
 func (a *associator) flush(now time.Time) []*group {
 	var closed []*group
 	keep := a.open[:0]
 	for _, g := range a.open {
-		if now.Sub(g.start) >= a.window {
+		if d := now.Sub(g.start); d >= a.window || d <= -a.window {
 			closed = append(closed, g)
 		} else {
 			keep = append(keep, g)

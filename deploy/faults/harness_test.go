@@ -193,11 +193,25 @@ type ledger struct {
 	counts  map[string]int
 	order   []string             // first-write order
 	written map[string]time.Time // wall time of the first write
+	recv    map[string]time.Time // wall time fusion first received it
 	health  []event.Health
 }
 
+// received notes the arrival of a detection message at fusion's client.
+func (l *ledger) received(payload []byte) {
+	d, err := event.DecodeDetection(payload)
+	if err != nil {
+		return // not a detection
+	}
+	l.mu.Lock()
+	if _, ok := l.recv[d.ID]; !ok {
+		l.recv[d.ID] = time.Now()
+	}
+	l.mu.Unlock()
+}
+
 func newLedger(inner fusion.TimeSeries) *ledger {
-	return &ledger{inner: inner, counts: map[string]int{}, written: map[string]time.Time{}}
+	return &ledger{inner: inner, counts: map[string]int{}, written: map[string]time.Time{}, recv: map[string]time.Time{}}
 }
 
 func (l *ledger) WriteDetections(ctx context.Context, recs []store.DetectionRecord) error {
@@ -234,6 +248,13 @@ func (l *ledger) WriteHealth(ctx context.Context, recs []event.Health) error {
 	return l.inner.WriteHealth(ctx, recs)
 }
 
+// receivedCount returns how many distinct detection IDs fusion received.
+func (l *ledger) receivedCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.recv)
+}
+
 // unique returns how many distinct IDs were written.
 func (l *ledger) unique() int {
 	l.mu.Lock()
@@ -267,7 +288,7 @@ type fusionNode struct {
 	clientID string
 	seenFile string
 	site     *site.Site
-	ts       fusion.TimeSeries
+	l        *ledger
 	clock    func() time.Time
 	plain    bool // subscribe to plainTopic instead of fusion.SharedTopic
 
@@ -279,14 +300,14 @@ type fusionNode struct {
 	dups   float64 // duplicates dropped by previous runs
 }
 
-func newFusion(t testing.TB, url string, ts fusion.TimeSeries) *fusionNode {
+func newFusion(t testing.TB, url string, l *ledger) *fusionNode {
 	t.Helper()
 	s, err := site.LoadFile(sitePath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fusionNode{t: t, url: url, clientID: "fusion-" + strconv.FormatInt(time.Now().UnixNano(), 36),
-		seenFile: filepath.Join(t.TempDir(), "seen"), site: s, ts: ts}
+		seenFile: filepath.Join(t.TempDir(), "seen"), site: s, l: l}
 	t.Cleanup(func() {
 		if f.cancel != nil {
 			f.stop()
@@ -300,7 +321,7 @@ func (f *fusionNode) start() {
 	f.t.Helper()
 	f.reg = prometheus.NewRegistry()
 	eng, err := fusion.New(fusion.Config{SeenFile: f.seenFile, TickEvery: 50 * time.Millisecond},
-		fusion.Deps{Site: f.site, TimeSeries: f.ts, Clock: f.clock, Registerer: f.reg})
+		fusion.Deps{Site: f.site, TimeSeries: f.l, Clock: f.clock, Registerer: f.reg})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -319,11 +340,7 @@ func (f *fusionNode) start() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.client, f.eng, f.cancel, f.done = client, eng, cancel, make(chan error, 1)
-	ps := fusion.PahoSubscriber{Client: client, Resubscribe: resub}
-	var sub fusion.Subscriber = ps
-	if f.plain {
-		sub = plainSubscriber{ps}
-	}
+	sub := harnessSubscriber{p: fusion.PahoSubscriber{Client: client, Resubscribe: resub}, plain: f.plain, l: f.l}
 	go func() { f.done <- eng.Run(ctx, sub) }()
 	// Run subscribes first; wait until the subscription is in place.
 	if !waitUntil(10*time.Second, func() bool { return client.IsConnectionOpen() }) {
@@ -339,22 +356,27 @@ func (f *fusionNode) start() {
 // even before it reconnects.
 const plainTopic = event.TopicPrefix + "/+/sensor/+/+"
 
-// plainSubscriber subscribes to plainTopic when asked for fusion.SharedTopic.
-type plainSubscriber struct{ p fusion.PahoSubscriber }
+// harnessSubscriber is fusion.PahoSubscriber with plainTopic instead of
+// fusion.SharedTopic when plain is set, noting when each detection arrives.
+type harnessSubscriber struct {
+	p     fusion.PahoSubscriber
+	plain bool
+	l     *ledger
+}
 
-func plain(topic string) string {
-	if topic == fusion.SharedTopic {
+func (s harnessSubscriber) topic(topic string) string {
+	if s.plain && topic == fusion.SharedTopic {
 		return plainTopic
 	}
 	return topic
 }
 
-func (s plainSubscriber) Subscribe(topic string, qos byte, h func(string, []byte)) error {
-	return s.p.Subscribe(plain(topic), qos, h)
+func (s harnessSubscriber) Subscribe(topic string, qos byte, h func(string, []byte)) error {
+	return s.p.Subscribe(s.topic(topic), qos, func(tp string, p []byte) { s.l.received(p); h(tp, p) })
 }
 
-func (s plainSubscriber) SubscribeAck(topic string, qos byte, h func(string, []byte, func())) error {
-	return s.p.SubscribeAck(plain(topic), qos, h)
+func (s harnessSubscriber) SubscribeAck(topic string, qos byte, h func(string, []byte, func())) error {
+	return s.p.SubscribeAck(s.topic(topic), qos, func(tp string, p []byte, ack func()) { s.l.received(p); h(tp, p, ack) })
 }
 
 // stop ends the engine as a SIGTERM of `rfwarden fusion` does: cancel Run

@@ -331,10 +331,10 @@ func (a *Agent) handle(b sensor.Block) error {
 		}
 	}
 	now := a.clock.Now()
-	if now.Sub(a.lastHlth) >= a.cfg.Health.IntervalDur {
+	if due(now, a.lastHlth, a.cfg.Health.IntervalDur) {
 		a.publishHealth(false)
 	}
-	if a.cfg.SpectrumDur > 0 && now.Sub(a.lastSpec) >= a.cfg.SpectrumDur {
+	if a.cfg.SpectrumDur > 0 && due(now, a.lastSpec, a.cfg.SpectrumDur) {
 		a.lastSpec = now
 		a.publishSpectrum(b)
 	}
@@ -516,11 +516,19 @@ func (a *Agent) healthLocked() event.Health {
 	return h
 }
 
+// due reports whether a periodic action last done at last is due again at
+// now. A wall clock that went back (last is in the future) makes it due at
+// once, so heartbeats do not stop until the clock has caught up again.
+func due(now, last time.Time, every time.Duration) bool {
+	d := now.Sub(last)
+	return d >= every || d < 0
+}
+
 // publishHealth hands the health report to the live publisher without
 // blocking; force publishes even when the interval has not passed.
 func (a *Agent) publishHealth(force bool) {
 	now := a.clock.Now()
-	if !force && now.Sub(a.lastHlth) < a.cfg.Health.IntervalDur {
+	if !force && !due(now, a.lastHlth, a.cfg.Health.IntervalDur) {
 		return
 	}
 	a.lastHlth = now
