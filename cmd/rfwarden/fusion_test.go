@@ -63,7 +63,9 @@ func TestCmdFusion(t *testing.T) {
 	for round := 0; round < 40 && !got; round++ {
 		at := now.Add(time.Duration(round) * time.Second)
 		for _, sn := range s.Sensors {
-			pw, _ := l.PredictDBm(sn.ID, sn.Floor, site.Point{X: 26, Y: 10}, 15)
+			// A 20 dBm EIRP handset: the model's profiled power is the EIRP
+			// less the free-space loss at the reference distance.
+			pw, _ := l.PredictDBm(sn.ID, sn.Floor, site.Point{X: 26, Y: 10}, 20-l.RefLossDB(1.75e9))
 			d := event.Detection{Schema: 1, ID: fmt.Sprintf("c-%d-%s", round, sn.ID), Site: s.ID, Sensor: sn.ID, TimeNS: at.UnixNano(),
 				CenterHz: 1.75e9, BandwidthHz: 5e6, PowerDBm: pw, SNRDB: 30, Link: event.LinkUplink, Class: event.ClassLTE, Confidence: 0.9, Band: "b3"}
 			payload, err := event.Encode(d)
