@@ -523,7 +523,10 @@ const gateRampS = 50e-6
 // gate returns weights for a segment of n samples starting at absolute
 // sample segStart: 1 inside the bursts, 0 outside, with raised-cosine ramps
 // of up to ramp samples inside each burst's ends. It returns nil when there
-// are no bursts or they cover at least 90% of the segment (nothing to gain).
+// are no bursts, when they cover at least 90% of the segment (nothing to
+// gain) or under 5% (a spectrum of a few detector frames is too noisy to
+// set the band: a weak carrier the detector caught in two 20 µs blips
+// stays judged on the whole segment).
 func gate(bursts []dsp.Burst, segStart int64, n, ramp int) []float64 {
 	if len(bursts) == 0 {
 		return nil
@@ -548,7 +551,7 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int) []float64 {
 			g[i] = math.Max(g[i], w)
 		}
 	}
-	if on == 0 || float64(on) >= 0.9*float64(n) {
+	if float64(on) < 0.05*float64(n) || float64(on) >= 0.9*float64(n) {
 		return nil
 	}
 	return g
