@@ -375,6 +375,10 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 	// heard sensors' shadowing averaged (variance σ²/k) on top of the silent
 	// sensor's own.
 	invSilent := 1 / (sigma * math.Sqrt(1+1/k))
+	var silTab silenceTable
+	if len(sil) > 0 {
+		silTab = newSilenceTable(missProb)
+	}
 	llp := l.pool.Get().(*[]float64)
 	defer l.pool.Put(llp)
 	ll := *llp
@@ -393,8 +397,10 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 			ss += k * d * d // Σ(r - bound)²: P_tx held at its bound
 		}
 		v := -ss * inv2s2
-		for a, si := range sil {
-			v += logSilence((thr[a]-(tx-l.loss[si][j]))*invSilent, missProb)
+		if v-bestLL >= -40 { // silences only lower v: below the cutoff already, skip them
+			for a, si := range sil {
+				v += silTab.at((thr[a] - (tx - l.loss[si][j])) * invSilent)
+			}
 		}
 		ll[j] = v
 		if v > bestLL {
@@ -461,10 +467,39 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 // an emission whose expected power is z standard deviations below its
 // threshold: log(pMiss + (1 - pMiss)·Φ(z)).
 func logSilence(z, missProb float64) float64 {
-	if z > 8 {
+	return math.Log(missProb + (1-missProb)*0.5*math.Erfc(-z/math.Sqrt2))
+}
+
+// silenceTable tabulates logSilence for one miss probability over
+// [silZLo, silZHi] (linear interpolation; outside, the limits): one
+// localisation evaluates it for every silent sensor at every grid point.
+type silenceTable struct{ v []float64 }
+
+const (
+	silZLo, silZHi = -8.0, 8.0
+	silStep        = 1.0 / 64
+)
+
+func newSilenceTable(missProb float64) silenceTable {
+	n := int((silZHi-silZLo)/silStep) + 1
+	t := silenceTable{v: make([]float64, n)}
+	for i := range t.v {
+		t.v[i] = logSilence(silZLo+float64(i)*silStep, missProb)
+	}
+	return t
+}
+
+func (t silenceTable) at(z float64) float64 {
+	if !(z > silZLo) {
+		return t.v[0]
+	}
+	if z >= silZHi {
 		return 0 // Φ(z) = 1 to double precision
 	}
-	return math.Log(missProb + (1-missProb)*0.5*math.Erfc(-z/math.Sqrt2))
+	f := (z - silZLo) / silStep
+	i := int(f)
+	f -= float64(i)
+	return t.v[i] + f*(t.v[i+1]-t.v[i])
 }
 
 // roomMean returns the posterior mean position within the most likely room

@@ -210,6 +210,27 @@ func BenchmarkLocate(b *testing.B) {
 	}
 }
 
+// BenchmarkLocateOneSensor: one sensor heard, the six others silent.
+func BenchmarkLocateOneSensor(b *testing.B) {
+	s := loadWing(b)
+	l, err := New(s, Model{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := Query{Heard: []Measurement{{Sensor: "s3", PowerDBm: -62, CenterHz: 1.75e9}}}
+	for _, sn := range s.Sensors[1:] {
+		if sn.ID != "s3" {
+			q.Silent = append(q.Silent, Silence{Sensor: sn.ID, ThresholdDBm: -80})
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := l.LocateQuery(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // TestMaxTxBound: strong, equal powers at every sensor need a transmit power
 // no handset has wherever the emitter is. With the frequency known, the
 // profiled power may not exceed MaxTxDBm less the free-space loss at d0,
@@ -452,6 +473,19 @@ func TestSilenceLowersNearbyRoom(t *testing.T) {
 		}
 		if got > before*0.6 {
 			t.Errorf("threshold %v dBm: P(B2-11) %.3f, want well below %.3f", thr, got, before)
+		}
+	}
+}
+
+// TestSilenceTable: the tabulated log-probability of a silence matches
+// the direct formula to 1e-3 (in log units) over and beyond its range.
+func TestSilenceTable(t *testing.T) {
+	for _, pm := range []float64{1e-9, 0.01, 0.1, 0.5} {
+		tab := newSilenceTable(pm)
+		for z := -12.0; z <= 12; z += 0.0137 {
+			if got, want := tab.at(z), logSilence(z, pm); math.Abs(got-want) > 1e-3 && !(z < silZLo && math.Abs(got-logSilence(silZLo, pm)) < 1e-12) {
+				t.Fatalf("miss %v, z %.4f: table %.6f, formula %.6f", pm, z, got, want)
+			}
 		}
 	}
 }

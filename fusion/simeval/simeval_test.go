@@ -302,3 +302,159 @@ func TestStandardWingAnyCell(t *testing.T) {
 		t.Errorf("inside the 95%% ellipse %.3f, want ≥ 0.90", f)
 	}
 }
+
+// maxTxDBm is the handset EIRP bound by class the fusion engine uses
+// (fusion.Config.MaxTxDBmByClass's default).
+var maxTxDBm = map[string]float64{event.ClassGSM: 33, event.ClassUMTS: 24, event.ClassLTE: 23, event.ClassNR: 26}
+
+// TestStandardWingFewSensors locates handsets anywhere in the cells and
+// landings (as TestStandardWingAnyCell) and drones anywhere in the yard,
+// perimeter and outside, the way the fusion engine does: every group, from
+// one sensor up, with the class's EIRP bounds and every other sensor as
+// silent (the simulator's scan plan has every sensor on every band; its
+// threshold is the simulator's noise plus 6 dB SNR). Scored by how many
+// sensors heard the emission; for 3+ also as before (heard powers only).
+func TestStandardWingFewSensors(t *testing.T) {
+	seeds, n := 8, 400
+	if testing.Short() {
+		seeds, n = 3, 150
+	}
+	byHeard := map[string]*stats{}
+	var drones, dronesAlone stats
+	var droneOut, droneAloneOut, notHeard int
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+		w := sim.StandardWing(seed)
+		l := newLocator(t, w)
+		st, err := site.Load(bytes.NewReader(w.SiteYAML()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var phones, drone []sim.Emitter
+		for _, e := range w.Emitters() {
+			switch {
+			case e.Kind == sim.KindPhone:
+				phones = append(phones, e)
+			case e.Kind == sim.KindDrone && e.Class == event.ClassDroneID:
+				drone = append(drone, e)
+			}
+		}
+		var rooms, outdoor []sim.Room
+		kind := map[string]string{}
+		for _, r := range w.Rooms {
+			kind[r.ID] = r.Kind
+			switch r.Kind {
+			case site.KindCell, site.KindLanding:
+				rooms = append(rooms, r)
+			case site.KindYard, site.KindPerimeter, site.KindOutside:
+				outdoor = append(outdoor, r)
+			}
+		}
+		rng := rand.New(rand.NewPCG(seed, 77))
+		for i := range 2 * n {
+			isDrone := i%2 == 1
+			var r sim.Room
+			var e sim.Emitter
+			var tx, heightM float64
+			if isDrone {
+				r, e, tx, heightM = outdoor[rng.IntN(len(outdoor))], drone[0], 10+10*rng.Float64(), 1+14*rng.Float64()
+			} else {
+				r, e, tx, heightM = rooms[rng.IntN(len(rooms))], phones[rng.IntN(len(phones))], 23*rng.Float64(), 1
+			}
+			lo, hi := r.Polygon[0], r.Polygon[2]
+			for _, q := range r.Polygon {
+				lo.X, lo.Y, hi.X, hi.Y = min(lo.X, q.X), min(lo.Y, q.Y), max(hi.X, q.X), max(hi.Y, q.Y)
+			}
+			var p sim.Point
+			for {
+				p = sim.Point{X: lo.X + 0.3 + rng.Float64()*(hi.X-lo.X-0.6), Y: lo.Y + 0.3 + rng.Float64()*(hi.Y-lo.Y-0.6)}
+				if got, ok := st.RoomAt(r.Floor, site.Point{X: p.X, Y: p.Y}); ok && got.ID == r.ID {
+					break
+				}
+			}
+			thr := sim.NoiseFloorDBm(e.BandwidthHz) + sim.DetectionMinSNRDB
+			q := locate.Query{TxBounds: true, MinTxDBm: -10, MaxTxDBm: 33}
+			if v, ok := maxTxDBm[e.Class]; ok {
+				q.MaxTxDBm = v
+			}
+			for _, s := range w.Sensors() {
+				rx := tx + s.AntennaGainDB - w.PathLossDB(e.CenterHz, r.Floor, p, heightM, s) +
+					sim.ShadowSigmaDB*rng.NormFloat64() + sim.MeasurementSigmaDB*rng.NormFloat64()
+				if rx >= thr {
+					q.Heard = append(q.Heard, locate.Measurement{Sensor: s.ID, PowerDBm: rx, CenterHz: e.CenterHz})
+				} else {
+					q.Silent = append(q.Silent, locate.Silence{Sensor: s.ID, ThresholdDBm: thr})
+				}
+			}
+			if len(q.Heard) == 0 {
+				notHeard++
+				continue
+			}
+			res, err := l.LocateQuery(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sp := site.Point{X: p.X, Y: p.Y}
+			if isDrone {
+				drones.add(l, res, r.Floor, sp, r.ID)
+				out := len(res.Rooms) > 0 && (kind[res.Rooms[0].Room] == site.KindYard || kind[res.Rooms[0].Room] == site.KindPerimeter || kind[res.Rooms[0].Room] == site.KindOutside)
+				if out {
+					droneOut++
+				}
+				if len(q.Heard) == 1 {
+					dronesAlone.add(l, res, r.Floor, sp, r.ID)
+					if out {
+						droneAloneOut++
+					}
+				}
+				continue
+			}
+			k := min(len(q.Heard), 3)
+			name := fmt.Sprintf("heard by %d", k)
+			if k == 3 {
+				name = "heard by 3+"
+				old, err := l.Locate(q.Heard)
+				if err != nil {
+					t.Fatal(err)
+				}
+				entry(byHeard, "3+ before").add(l, old, r.Floor, sp, r.ID)
+			}
+			entry(byHeard, name).add(l, res, r.Floor, sp, r.ID)
+		}
+	}
+	for _, name := range []string{"heard by 1", "heard by 2", "heard by 3+", "3+ before"} {
+		if st := byHeard[name]; st != nil {
+			st.wrong = nil
+			t.Log(st.line(name))
+		}
+	}
+	drones.wrong, dronesAlone.wrong = nil, nil
+	t.Log(drones.line("drones"))
+	t.Log(dronesAlone.line("drones by 1"))
+	t.Logf("drones placed outdoors (top room yard/perimeter/outside): %d of %d, heard by one sensor %d of %d; handsets and drones heard by none: %d",
+		droneOut, drones.n, droneAloneOut, dronesAlone.n, notHeard)
+	one, two, three, before := byHeard["heard by 1"], byHeard["heard by 2"], byHeard["heard by 3+"], byHeard["3+ before"]
+	if one == nil || two == nil || three == nil || one.n < 20 || two.n < 20 {
+		t.Fatalf("too few handsets heard by one or two sensors to score: %v %v", one, two)
+	}
+	if f := three.frac(three.top1); f < before.frac(before.top1)-0.01 {
+		t.Errorf("3+ sensors: top-1 %.3f with silences, %.3f without; silences must not hurt", f, before.frac(before.top1))
+	}
+	// Regression bars, below what was measured (8 seeds: heard by one 29% /
+	// 50% top-1/2, 97% in the ellipse; by two 67% / 84%, 97%; drones
+	// outdoors 98%; see docs/localisation.md).
+	for _, c := range []struct {
+		st        *stats
+		top2, ell float64
+		name      string
+	}{{one, 0.40, 0.90, "1"}, {two, 0.75, 0.90, "2"}} {
+		if f := c.st.frac(c.st.top2); f < c.top2 {
+			t.Errorf("heard by %s: top-2 %.3f, want ≥ %.2f", c.name, f, c.top2)
+		}
+		if f := float64(c.st.inEllipse) / float64(max(c.st.sameFloor, 1)); f < c.ell {
+			t.Errorf("heard by %s: in 95%% ellipse %.3f, want ≥ %.2f", c.name, f, c.ell)
+		}
+	}
+	if f := float64(droneOut) / float64(max(drones.n, 1)); f < 0.9 {
+		t.Errorf("drones placed outdoors %.3f, want ≥ 0.9", f)
+	}
+}
