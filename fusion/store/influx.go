@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -40,9 +41,12 @@ type InfluxConfig struct {
 // a sender delivers them in order in batches, retrying with backoff while
 // InfluxDB is down, so nothing written is lost across outages or restarts.
 //
-// Tags stay low-cardinality (site, sensor, band, class, link, room, auth);
-// the full record is kept as a JSON field. A detection is keyed by its tags
-// and capture time, so a redelivered detection overwrites itself.
+// Tags stay low-cardinality (site, sensor, band, class, link, room, auth,
+// and for detections the centre frequency in kHz: channels, not IDs); the
+// full record is kept as a JSON field. A detection is keyed by its tags and
+// capture time, so a redelivered detection overwrites itself, while two
+// emissions one sensor heard from the same instant (two phones in one band)
+// differ in frequency and are both kept.
 type Influx struct {
 	cfg    InfluxConfig
 	client influxdb2.Client
@@ -254,7 +258,8 @@ func (s *Influx) WriteDetections(_ context.Context, recs []DetectionRecord) erro
 			return err
 		}
 		ls = append(ls, strings.TrimSuffix(point("detection",
-			map[string]string{"site": r.Site, "sensor": r.Sensor, "band": r.Band, "class": r.Class, "link": r.Link, "room": r.Room, "auth": authTag(r.Authorised)},
+			map[string]string{"site": r.Site, "sensor": r.Sensor, "band": r.Band, "class": r.Class, "link": r.Link, "room": r.Room, "auth": authTag(r.Authorised),
+				"center_khz": strconv.FormatInt(int64(math.Round(r.CenterHz/1e3)), 10)},
 			map[string]any{"n": int64(1), "id": r.ID, "power_dbm": r.PowerDBm, "snr_db": r.SNRDB, "body": string(body)}, r.TimeNS), "\n"))
 	}
 	return s.enqueue(ls)
