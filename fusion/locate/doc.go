@@ -13,17 +13,26 @@
 // m_i + L_i(x)) and the log-likelihood becomes -Σ(r_i - r̄)²/(2σ²).
 //
 // P_tx is bounded: when the measurements carry the emission's centre
-// frequency, its estimate may not exceed Model.MaxTxDBm less the free-space
-// loss at d0 (20·log10(4π·d0·f/c), which the model otherwise leaves out);
-// above it the residuals are taken about the bound. Without the bound the
-// profile likelihood of far-away points tends to a constant and a large
-// outdoor room gathers probability no handset could justify.
+// frequency, its estimate must lie within [Model.MinTxDBm, Model.MaxTxDBm]
+// (or the query's bounds) less the free-space loss at d0
+// (20·log10(4π·d0·f/c), which the model otherwise leaves out); outside, the
+// residuals are taken about the bound. Without the upper bound the profile
+// likelihood of far-away points tends to a constant and a large outdoor room
+// gathers probability no handset could justify.
+//
+// LocateQuery also takes sensors that were listening and did not hear the
+// emission (Silence): each multiplies the likelihood by
+// pMiss + (1-pMiss)·Φ((T - (P̂_tx - L_j(x)))/(σ·sqrt(1+1/k))), the chance its
+// power stayed below its threshold T. With the bounds this locates from one
+// or two sensors: the posterior spreads over the places where a plausible
+// handset would be heard by those sensors and not by the silent ones.
 //
 // The answer is a probability per room — the likelihood summed over a grid
-// covering each room's polygon, normalised over the site (uniform prior per
-// unit area) — plus the floor with the most probability, the
-// maximum-likelihood position on it (refined with gonum's Nelder-Mead) and
-// a 95% ellipse from the second moments of the grid posterior on that floor
+// covering each room's polygon, normalised over the site (equal prior per
+// room, uniform within it; Model.AreaPrior for uniform per unit area) —
+// plus the floor with the most probability, the maximum-likelihood position
+// on it (refined with gonum's Nelder-Mead; with fewer than three sensors the
+// posterior mean of the most likely room) and a 95% ellipse from the second moments of the grid posterior on that floor
 // about the position (semi-axes sqrt(5.991·λ)). The posterior sees the
 // walls and a mirrored second mode; the Fisher information
 //
