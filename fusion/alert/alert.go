@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,6 +121,26 @@ func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog
 	return e, nil
 }
 
+// kindMass returns the most likely room of loc among the given kinds, its
+// probability, and the probability that loc is in any room of those kinds.
+func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mass float64) {
+	probs := loc.RoomProbs
+	if len(probs) == 0 {
+		probs = map[string]float64{loc.Room: loc.Prob}
+	}
+	for id, p := range probs {
+		rm, ok := e.site.Room(id)
+		if !ok || !slices.Contains(kinds, rm.Kind) {
+			continue
+		}
+		mass += p
+		if p > bestP || (p == bestP && id < best) {
+			best, bestP = id, p
+		}
+	}
+	return best, bestP, mass
+}
+
 func alertID(rule, key string, active time.Time) string {
 	h := sha256.Sum256([]byte(rule + "\x00" + key + "\x00" + strconv.FormatInt(active.UnixNano(), 10)))
 	return hex.EncodeToString(h[:10])
@@ -128,8 +149,7 @@ func alertID(rule, key string, active time.Time) string {
 // ObserveLocation feeds one localisation; unauthorised phones and drones in
 // matching rooms raise or refresh alerts.
 func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
-	room, ok := e.site.Room(loc.Room)
-	if !ok {
+	if _, ok := e.site.Room(loc.Room); !ok {
 		return nil
 	}
 	e.mu.Lock()
@@ -140,27 +160,36 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if r.Kind != KindUnauthorisedUplink && r.Kind != KindDrone {
 			continue
 		}
-		if loc.Authorised || !slices.Contains(r.Classes, loc.Class) || !slices.Contains(r.RoomKinds, room.Kind) || loc.Prob < r.MinProb {
+		if loc.Authorised || !slices.Contains(r.Classes, loc.Class) {
 			continue
 		}
+		// The rule holds when the emitter is in a room of the rule's kinds
+		// with probability MinProb or more, summed over those rooms: a phone
+		// heard by one sensor is "in one of these cells" long before it is
+		// in one cell. The alert names the most likely of them.
+		roomID, roomP, mass := e.kindMass(loc, r.RoomKinds)
+		if roomID == "" || mass < r.MinProb {
+			continue
+		}
+		room, _ := e.site.Room(roomID)
 		if r.Kind == KindUnauthorisedUplink && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD && loc.Link != event.LinkUnknown {
 			continue
 		}
 		if r.Kind == KindUnauthorisedUplink && loc.Class == event.ClassUnknown && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD {
 			continue // unnamed energy outside a cellular uplink: not a phone
 		}
-		key := loc.Track + "/" + loc.Room
+		key := loc.Track + "/" + roomID
 		a := e.alerts[r.Name+"/"+key]
 		if a == nil || a.state == StateResolved {
 			a = &alertState{rule: r, key: key, active: loc.At}
 			a.alert = event.Alert{Schema: event.SchemaVersion, ID: alertID(r.Name, key, loc.At), Site: e.site.ID,
-				Rule: r.Name, Severity: r.Severity, Room: loc.Room, Zone: room.Zone, Track: loc.Track,
+				Rule: r.Name, Severity: r.Severity, Room: roomID, Zone: room.Zone, Track: loc.Track,
 				Class: loc.Class, ActiveNS: loc.At.UnixNano()}
 			e.alerts[r.Name+"/"+key] = a
 		}
 		a.lastSeen = loc.At
 		a.pos = loc.Pos
-		a.alert.Probability = math.Min(1, math.Max(0, loc.Prob))
+		a.alert.Probability = math.Min(1, math.Max(0, roomP))
 		a.alert.RoomProbs = loc.RoomProbs
 		for _, id := range loc.Evidence {
 			if len(a.alert.Evidence) < 50 && !slices.Contains(a.alert.Evidence, id) {
@@ -172,7 +201,10 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			if r.Kind == KindDrone {
 				what = "drone (" + loc.Class + ")"
 			}
-			a.alert.Summary = fmt.Sprintf("%s in %s %s, %.0f%%", what, room.Kind, room.ID, 100*loc.Prob)
+			a.alert.Summary = fmt.Sprintf("%s in %s %s, %.0f%%", what, room.Kind, room.ID, 100*roomP)
+			if mass-roomP > 0.05 {
+				a.alert.Summary += fmt.Sprintf(" (in a %s: %.0f%%)", strings.Join(r.RoomKinds, "/"), 100*math.Min(1, mass))
+			}
 			errs = append(errs, e.transition(ctx, a, StatePending, loc.At))
 		}
 		errs = append(errs, e.advance(ctx, a, loc.At))

@@ -148,6 +148,47 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
+// TestUncertainRoomInCells: a phone heard by one sensor whose most likely
+// room is the landing, but which is in some cell with probability 0.55, fires
+// the cell rule naming the most likely cell; spread thinner it does not.
+func TestUncertainRoomInCells(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		probs map[string]float64
+		want  string // alert room, "" for none
+	}{
+		{"in a cell, room uncertain", map[string]float64{"B2-landing": 0.45, "B2-13": 0.2, "B2-14": 0.22, "B2-06": 0.13}, "B2-14"},
+		{"probably on the landing", map[string]float64{"B2-landing": 0.8, "B2-13": 0.1, "B2-14": 0.1}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{}
+			e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t0 := time.Unix(1_800_000_000, 0)
+			online(t, e, t0)
+			loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-landing",
+				Prob: tc.probs["B2-landing"], RoomProbs: tc.probs, At: t0}
+			if err := e.ObserveLocation(context.Background(), loc); err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, a := range rec.got {
+				if a.Rule == "unauthorised-uplink-in-cell" {
+					got = a.Room
+					if !strings.Contains(a.Summary, "in a cell: 55%") {
+						t.Errorf("summary %q does not give the cell probability", a.Summary)
+					}
+				}
+			}
+			if got != tc.want {
+				t.Errorf("cell alert in %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestSensorHealthZoneUnknown(t *testing.T) {
 	ctx := context.Background()
 	rec := &recorder{}
