@@ -116,7 +116,7 @@ func newLocator(t *testing.T, w *sim.Wing) *locate.Locator {
 // (pooled: 86% / 99.6%).
 func TestStandardWing(t *testing.T) {
 	seeds := 8
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		seeds = 4
 	}
 	var all stats
@@ -128,7 +128,7 @@ func TestStandardWing(t *testing.T) {
 		l := newLocator(t, w)
 		from := w.Start
 		to := from.Add(10 * time.Minute)
-		if testing.Short() {
+		if testing.Short() || raceEnabled {
 			to = from.Add(3 * time.Minute)
 		}
 		dets := w.Detections(from, to)
@@ -229,7 +229,7 @@ func entry(m map[string]*stats, name string) *stats {
 // in 0..23 dBm at one of the scenario phones' frequencies.
 func TestStandardWingAnyCell(t *testing.T) {
 	seeds, n := 8, 400
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		seeds, n = 4, 150
 	}
 	var all stats
@@ -316,7 +316,7 @@ var maxTxDBm = map[string]float64{event.ClassGSM: 33, event.ClassUMTS: 24, event
 // sensors heard the emission; for 3+ also as before (heard powers only).
 func TestStandardWingFewSensors(t *testing.T) {
 	seeds, n := 8, 400
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		seeds, n = 3, 150
 	}
 	byHeard := map[string]*stats{}

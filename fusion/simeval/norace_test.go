@@ -1,0 +1,5 @@
+//go:build !race
+
+package simeval
+
+const raceEnabled = false
