@@ -18,9 +18,14 @@
 //
 // Faults and what each test asserts:
 //
-//   - TestBrokerRestart: mosquitto stopped (SIGTERM and SIGKILL) and restarted
-//     on the same port while the agent publishes; every detection reaches
-//     fusion exactly once.
+//   - TestBrokerRestart: mosquitto stopped and restarted on the same port
+//     while the agent publishes. SIGTERM, plain subscription: every detection
+//     reaches fusion exactly once. SIGKILL: no duplicates, delivery resumes,
+//     and the loss stays within what mosquitto had acknowledged but not yet
+//     saved (autosave_interval changes per crash). Shared subscription:
+//     fusion subscribes again after the restart and resumes, no duplicates
+//     (mosquitto 2.0 does not restore shared subscriptions; what reaches it
+//     before fusion has subscribed again has no subscriber).
 //   - TestInfluxOutage: influxd killed while fusion stores detections from the
 //     agent; the writes are spooled and appear in InfluxDB after the restart,
 //     each exactly once, none overwritten.

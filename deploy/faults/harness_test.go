@@ -89,6 +89,11 @@ func mosquittoBin(t testing.TB) string {
 	return ""
 }
 
+// autosaveChanges is mosquitto's autosave_interval with autosave_on_changes:
+// the in-memory state is saved after this many changes. A crash loses what
+// changed since the last save, including QoS 1 messages it had acknowledged.
+const autosaveChanges = 50
+
 // newMosquitto writes the config; addr "" picks a free port. It does not start.
 func newMosquitto(t testing.TB, addr string) *mosquitto {
 	t.Helper()
@@ -106,12 +111,12 @@ func newMosquitto(t testing.TB, addr string) *mosquitto {
 allow_anonymous true
 persistence true
 persistence_location %s/
-autosave_interval 50
+autosave_interval %d
 autosave_on_changes true
 max_queued_messages 100000
 log_dest stderr
 log_type error
-`, user, port, dir)
+`, user, port, dir, autosaveChanges)
 	path := filepath.Join(dir, "mosquitto.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
