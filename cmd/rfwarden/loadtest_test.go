@@ -15,7 +15,7 @@ func TestCmdLoadtestJSON(t *testing.T) {
 		t.Skip("runs a broker and fusion for a few seconds")
 	}
 	var out, errOut bytes.Buffer
-	args := []string{"--sensors", "5", "--rate", "10", "--duration", "1s", "--json"}
+	args := []string{"--sensors", "5", "--rate", "10", "--duration", "1s", "--drain", "45s", "--json"} // the drain ends once all is stored
 	if err := cmdLoadtest(context.Background(), args, &out, &errOut); err != nil {
 		t.Fatalf("%v\nstderr:\n%s", err, errOut.String())
 	}
