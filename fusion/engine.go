@@ -84,6 +84,10 @@ type Config struct {
 	// MaxTxDBmByClass bounds the EIRP by class; nil = handset power
 	// classes (gsm 33, umts 24, lte 23, nr 26 dBm), others the model's.
 	MaxTxDBmByClass map[string]float64
+	// IndoorPriorByClass weights the prior of cells, landings and offices
+	// by class; nil = 0.05 for drone broadcasts (droneid, drone_video,
+	// fpv_analog), which come from the aircraft outdoors; others 1.
+	IndoorPriorByClass map[string]float64
 }
 
 func (c Config) withDefaults() Config {
@@ -134,6 +138,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxTxDBmByClass == nil {
 		c.MaxTxDBmByClass = defaultMaxTxDBm
+	}
+	if c.IndoorPriorByClass == nil {
+		c.IndoorPriorByClass = defaultIndoorPrior
 	}
 	return c
 }

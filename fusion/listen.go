@@ -6,6 +6,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/locate"
+	"github.com/rfwarden/rfwarden/fusion/site"
 )
 
 // listening remembers, per sensor, what it last showed it was listening
@@ -97,8 +98,18 @@ var defaultMaxTxDBm = map[string]float64{
 	event.ClassNR:   26,
 }
 
+// defaultIndoorPrior is the prior weight of indoor rooms (cells, landings,
+// offices) for drone classes: a drone's DroneID and video come from the
+// aircraft, which flies outdoors; 0.05 leaves room for one over a roof
+// or a misclassification. A controller (rc_fhss) can be anywhere.
+var defaultIndoorPrior = map[string]float64{
+	event.ClassDroneID:    0.05,
+	event.ClassDroneVideo: 0.05,
+	event.ClassFPVAnalog:  0.05,
+}
+
 // query builds the locator's query for g: the heard powers with the
-// group's centre frequency, the class's EIRP bounds, and the sensors that
+// group's centre frequency, the class's EIRP bounds and room prior, and the sensors that
 // were listening in the group's band and did not hear it, each with the
 // weakest power it would have reported in the group's bandwidth.
 func (e *Engine) query(g *group) locate.Query {
@@ -110,6 +121,14 @@ func (e *Engine) query(g *group) locate.Query {
 		heard[d.Sensor] = true
 		if band == "" {
 			band = d.Band
+		}
+	}
+	if w, ok := e.cfg.IndoorPriorByClass[g.class]; ok {
+		q.RoomPrior = map[string]float64{}
+		for _, r := range e.deps.Site.Rooms {
+			if r.Kind == site.KindCell || r.Kind == site.KindLanding || r.Kind == site.KindOffice {
+				q.RoomPrior[r.ID] = w
+			}
 		}
 	}
 	if maxTx, ok := e.cfg.MaxTxDBmByClass[g.class]; ok {

@@ -158,6 +158,10 @@ type Query struct {
 	// handset). They apply, like the model's, when CenterHz is known.
 	TxBounds           bool
 	MinTxDBm, MaxTxDBm float64
+	// RoomPrior multiplies the prior of the named rooms (missing: 1), e.g.
+	// to make a drone's broadcast unlikely inside a cell. Weights must be
+	// finite and non-negative, and leave some room with weight > 0.
+	RoomPrior map[string]float64
 	// MissProb is the probability that a listening sensor misses an
 	// emission it would have heard: tuned elsewhere in its scan at that
 	// instant, a burst between revisits, a dropped message. It caps what one
@@ -368,6 +372,25 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 		minTx, maxTx = q.MinTxDBm, q.MaxTxDBm
 	}
 	txLo, txHi := l.profiledBounds(freqHz, minTx, maxTx)
+	var logPrior []float64 // per room; nil = all 0
+	if len(q.RoomPrior) > 0 {
+		logPrior = make([]float64, len(l.rooms))
+		anyPos := false
+		for i, r := range l.rooms {
+			w, ok := q.RoomPrior[r]
+			if !ok {
+				w = 1
+			}
+			if !(w >= 0) || math.IsInf(w, 1) {
+				return Result{}, fmt.Errorf("locate: room %q prior weight %v not finite and non-negative", r, w)
+			}
+			anyPos = anyPos || w > 0
+			logPrior[i] = math.Log(w)
+		}
+		if !anyPos {
+			return Result{}, errors.New("locate: room prior weights are all zero")
+		}
+	}
 	k := float64(len(idx))
 	sigma := l.model.ShadowingDB
 	inv2s2 := 1 / (2 * sigma * sigma)
@@ -397,6 +420,9 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 			ss += k * d * d // Σ(r - bound)²: P_tx held at its bound
 		}
 		v := -ss * inv2s2
+		if logPrior != nil {
+			v += logPrior[l.grid[j].room]
+		}
 		if v-bestLL >= -40 { // silences only lower v: below the cutoff already, skip them
 			for a, si := range sil {
 				v += silTab.at((thr[a] - (tx - l.loss[si][j])) * invSilent)

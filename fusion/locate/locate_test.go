@@ -489,3 +489,46 @@ func TestSilenceTable(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomPrior: one sensor in the yard (s7) hears an emission that could
+// come from the yard or the cells behind the outer wall. Weighting indoor
+// rooms down moves probability to the yard; invalid weights are errors.
+func TestRoomPrior(t *testing.T) {
+	s := loadWing(t)
+	l, err := New(s, Model{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	heard := []Measurement{{Sensor: "s7", PowerDBm: -75, CenterHz: 2.44e9}}
+	flat, err := l.LocateQuery(Query{Heard: heard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	indoor := map[string]float64{}
+	for _, r := range s.Rooms {
+		if r.Kind != site.KindYard {
+			indoor[r.ID] = 0.05
+		}
+	}
+	weighted, err := l.LocateQuery(Query{Heard: heard, RoomPrior: indoor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, after := flat.RoomProbs()["yard"], weighted.RoomProbs()["yard"]
+	t.Logf("P(yard) %.3f flat, %.3f with indoor rooms at 0.05", before, after)
+	if !(after > before+0.1) {
+		t.Errorf("P(yard) %.3f with indoor rooms weighted down, want well above %.3f", after, before)
+	}
+	for _, bad := range []map[string]float64{{"B2-01": -1}, {"B2-01": math.NaN()}, {"B2-01": math.Inf(1)}} {
+		if _, err := l.LocateQuery(Query{Heard: heard, RoomPrior: bad}); err == nil {
+			t.Errorf("prior %v: no error", bad)
+		}
+	}
+	zero := map[string]float64{}
+	for _, r := range s.Rooms {
+		zero[r.ID] = 0
+	}
+	if _, err := l.LocateQuery(Query{Heard: heard, RoomPrior: zero}); err == nil {
+		t.Error("all-zero prior: no error")
+	}
+}

@@ -312,7 +312,8 @@ var maxTxDBm = map[string]float64{event.ClassGSM: 33, event.ClassUMTS: 24, event
 // perimeter and outside, the way the fusion engine does: every group, from
 // one sensor up, with the class's EIRP bounds and every other sensor as
 // silent (the simulator's scan plan has every sensor on every band; its
-// threshold is the simulator's noise plus 6 dB SNR). Scored by how many
+// threshold is the simulator's noise plus 6 dB SNR), and for drones the
+// engine's indoor prior of 0.05. Scored by how many
 // sensors heard the emission; for 3+ also as before (heard powers only).
 func TestStandardWingFewSensors(t *testing.T) {
 	seeds, n := 8, 400
@@ -340,8 +341,12 @@ func TestStandardWingFewSensors(t *testing.T) {
 		}
 		var rooms, outdoor []sim.Room
 		kind := map[string]string{}
+		indoor := map[string]float64{}
 		for _, r := range w.Rooms {
 			kind[r.ID] = r.Kind
+			if r.Kind == site.KindCell || r.Kind == site.KindLanding || r.Kind == site.KindOffice {
+				indoor[r.ID] = 0.05
+			}
 			switch r.Kind {
 			case site.KindCell, site.KindLanding:
 				rooms = append(rooms, r)
@@ -375,6 +380,9 @@ func TestStandardWingFewSensors(t *testing.T) {
 			q := locate.Query{TxBounds: true, MinTxDBm: -10, MaxTxDBm: 33}
 			if v, ok := maxTxDBm[e.Class]; ok {
 				q.MaxTxDBm = v
+			}
+			if isDrone {
+				q.RoomPrior = indoor // as the engine: drone broadcasts come from outdoors
 			}
 			for _, s := range w.Sensors() {
 				rx := tx + s.AntennaGainDB - w.PathLossDB(e.CenterHz, r.Floor, p, heightM, s) +
