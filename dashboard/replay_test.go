@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/rfwarden/rfwarden/internal/realiq"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -374,26 +375,7 @@ func TestPipelineReplayerKeepsFewOutputs(t *testing.T) {
 
 // realIQ returns the real recordings folder, or skips.
 func realIQ(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("project root (go.mod) not found")
-		}
-		dir = parent
-	}
-	real := filepath.Join(dir, "..", "shared", "testdata", "real-iq")
-	if _, err := os.Stat(real); err != nil {
-		t.Skipf("real recordings absent: %v", err)
-	}
-	return real
+	return realiq.Dir(t)
 }
 
 // copyRecording copies NAME.sigmf-meta and NAME.sigmf-data from src into dst.

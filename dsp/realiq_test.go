@@ -2,6 +2,7 @@ package dsp
 
 import (
 	"encoding/json"
+	"github.com/rfwarden/rfwarden/internal/realiq"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,26 +11,7 @@ import (
 // coreRealIQDir returns ../shared/testdata/real-iq relative to the
 // directory holding go.mod, or skips the test when it is absent.
 func coreRealIQDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Skipf("no working directory: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", "real-iq")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real recordings absent (%s): %v", p, err)
-	}
-	return p
+	return realiq.Dir(t)
 }
 
 type coreSigMF struct {

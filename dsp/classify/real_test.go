@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/rfwarden/rfwarden/internal/realiq"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,26 +18,7 @@ import (
 
 // realDir finds ../shared/testdata/real-iq next to the module root.
 func realDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package")
-		}
-		dir = parent
-	}
-	real := filepath.Join(dir, "..", "shared", "testdata", "real-iq")
-	if _, err := os.Stat(real); err != nil {
-		t.Skipf("real recordings absent: %v", err)
-	}
-	return real
+	return realiq.Dir(t)
 }
 
 type annotation struct {

@@ -2,7 +2,7 @@ package agent
 
 import (
 	"context"
-	"os"
+	"github.com/rfwarden/rfwarden/internal/realiq"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,26 +17,7 @@ import (
 
 // realIQ returns the shared real-recordings dir beside the module root, or skips.
 func realIQ(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", "real-iq")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real recordings not present at %s", p)
-	}
-	return p
+	return realiq.Dir(t)
 }
 
 // TestReplayRealRecording replays a real HackRF capture of an LTE band-3

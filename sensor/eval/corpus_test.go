@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"errors"
+	"github.com/rfwarden/rfwarden/internal/realiq"
 	"math"
 	"os"
 	"path/filepath"
@@ -104,26 +105,7 @@ func TestRunCorpusSynthetic(t *testing.T) {
 // realIQDir finds ../shared/testdata/real-iq beside the directory holding
 // go.mod, or skips the test.
 func realIQDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package; real recordings not located")
-		}
-		dir = parent
-	}
-	real := filepath.Join(dir, "..", "shared", "testdata", "real-iq")
-	if _, err := os.Stat(real); err != nil {
-		t.Skipf("real recordings absent (%v)", err)
-	}
-	return real
+	return realiq.Dir(t)
 }
 
 // TestRealIQCorpus scores the real recordings: every target annotation

@@ -3,9 +3,9 @@ package replay
 import (
 	"context"
 	"errors"
+	"github.com/rfwarden/rfwarden/internal/realiq"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -275,25 +275,7 @@ func TestReplayRealRecordings(t *testing.T) {
 
 // realIQDir returns ../shared/testdata/real-iq beside the module root or skips.
 func realIQDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("go.mod not found; real recordings unavailable")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", "real-iq")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real recordings absent at %s", p)
-	}
-	return p
+	return realiq.Dir(t)
 }
 
 func BenchmarkReplay(b *testing.B) {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
+	"github.com/rfwarden/rfwarden/internal/realiq"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -20,26 +21,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // realIQDir returns ../shared/testdata/real-iq relative to the module root,
 // skipping the test when it is absent.
 func realIQDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package; real recordings unavailable")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", "real-iq")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real recordings absent at %s", p)
-	}
-	return p
+	return realiq.Dir(t)
 }
 
 func TestDecodeSamples(t *testing.T) {
