@@ -265,3 +265,53 @@ func benchEngine(b *testing.B, locateEvery time.Duration) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "detections/s")
 }
+
+// TestRunQueueFullPushesBack: with an ingest queue of 2 and 200 messages
+// delivered at once from concurrent handlers (as paho does), every message is
+// handled; none is dropped.
+func TestRunQueueFullPushesBack(t *testing.T) {
+	s := wing(t)
+	ts := &memTS{}
+	now := time.Unix(1_800_000_000, 0)
+	e, err := New(Config{Queue: 2, BatchSize: 1}, Deps{Site: s, TimeSeries: ts, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &fakeSub{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx, sub) }()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		sub.mu.Lock()
+		h := sub.handler
+		sub.mu.Unlock()
+		if h != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no subscription")
+		}
+	}
+	const n = 200
+	var wg sync.WaitGroup
+	for i := range n {
+		m := detMsg(t, testDet(fmt.Sprintf("q-%d", i), "s1", now.Add(time.Duration(i)*time.Minute), -70), "s1")
+		wg.Go(func() { sub.handler(m.Topic, m.Payload) })
+	}
+	wg.Wait()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		ts.mu.Lock()
+		got := len(ts.dets)
+		ts.mu.Unlock()
+		if got == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stored %d of %d detections", got, n)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -42,17 +42,26 @@ func noAck() {}
 
 // Run subscribes to SharedTopic at QoS 1 and processes messages until ctx is
 // done. The subscription handler only hands each message to a bounded queue
-// (a full queue drops, acknowledges and counts). With an AckSubscriber a
+// (a full queue makes it wait: back-pressure to the broker). With an AckSubscriber a
 // message is acknowledged only after Handle. A ticker advances associations
 // and alerts. On exit it flushes and saves the seen IDs.
 func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	queue := make(chan queued, e.cfg.Queue)
+	// A full queue pushes back instead of dropping: paho runs each handler
+	// on its own goroutine (order does not matter here), and while messages
+	// stay unacknowledged the broker holds the rest. When fusion stops, a
+	// message still waiting is not acknowledged, so the broker delivers it
+	// again to the persistent session. (Dropping here lost detections under
+	// load: see fusion/loadtest.)
 	enqueue := func(topic string, payload []byte, ack func()) {
 		select {
 		case queue <- queued{Message{Topic: topic, Payload: payload}, ack}:
 		default:
-			e.met.dropped.Inc()
-			ack()
+			e.met.dropped.Inc() // counts queue-full events: time spent pushing back
+			select {
+			case queue <- queued{Message{Topic: topic, Payload: payload}, ack}:
+			case <-ctx.Done():
+			}
 		}
 	}
 	var err error
