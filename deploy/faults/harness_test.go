@@ -33,7 +33,8 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 )
 
-// Every test runs one site ("hmp-test", the fusion test wing) and sensor s1.
+// Every test runs one site ("hmp-test", a copy of the fusion test wing) and
+// sensor s1.
 const (
 	siteID   = "hmp-test"
 	sensorID = "s1"
@@ -431,7 +432,6 @@ type pacedSource struct {
 	buf   []complex64
 	stop  atomic.Bool // Next returns io.EOF
 	pause atomic.Bool // Next waits (no blocks, no detections)
-	limit int64       // blocks; 0 = endless
 }
 
 func newPacedSource(clock agent.Clock, pace time.Duration) *pacedSource {
@@ -446,7 +446,7 @@ func newPacedSource(clock agent.Clock, pace time.Duration) *pacedSource {
 }
 
 func (s *pacedSource) Next(ctx context.Context) (sensor.Block, error) {
-	if s.stop.Load() || s.limit > 0 && s.i >= s.limit {
+	if s.stop.Load() {
 		return sensor.Block{}, io.EOF
 	}
 	for first := true; first || s.pause.Load(); first = false {
