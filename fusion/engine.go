@@ -179,7 +179,7 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		deadLetter: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_dead_letter_total", Help: "Messages rejected, by reason."}, []string{"reason"}),
 		groups:     prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_groups_total", Help: "Associated emissions."}),
 		locations:  prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_locations_total", Help: "Localisations."}),
-		dropped:    prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_ingest_dropped_total", Help: "Messages dropped because the ingest queue was full."}),
+		dropped:    prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_ingest_queue_full_total", Help: "Times a message found the ingest queue full and waited (back-pressure; nothing is dropped)."}),
 	}
 	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped} {
 		if err := r.Register(c); err != nil {
