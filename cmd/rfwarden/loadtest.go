@@ -90,8 +90,8 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if !res.Clean() {
-		return fmt.Errorf("loadtest: not clean: lost %d, stored duplicates %d, queue dropped %d, dead letters %d, publish errors %d, stored %d of %d published",
-			res.Lost, res.StoredDupes, res.QueueDropped, res.DeadLetters, res.PublishErrors, res.Stored, res.Published)
+		return fmt.Errorf("loadtest: not clean: lost %d, stored duplicates %d, dead letters %d, publish errors %d, stored %d of %d published",
+			res.Lost, res.StoredDupes, res.DeadLetters, res.PublishErrors, res.Stored, res.Published)
 	}
 	return nil
 }
@@ -103,7 +103,7 @@ func writeLoadtestTable(w io.Writer, r loadtest.Result) error {
 	row("sensors x rate", "%d x %g/s = %g/s offered for %gs%s", r.Sensors, r.RateHz, r.OfferedPerS, r.DurationS, map[bool]string{true: " (interrupted)"}[r.Interrupted])
 	row("published / acked", "%d / %d of %d planned (%.1f/s), %d errors", r.Published, r.Acked, r.Planned, r.PublishedPerS, r.PublishErrors)
 	row("delivered to fusion", "%d (+%d redelivered)", r.Delivered, r.Redelivered)
-	row("accepted by engine", "%d (duplicates %d, queue dropped %d, dead letters %d)", r.Accepted, r.EngineDupes, r.QueueDropped, r.DeadLetters)
+	row("accepted by engine", "%d (duplicates %d, waits on a full queue %d, dead letters %d)", r.Accepted, r.EngineDupes, r.QueueFull, r.DeadLetters)
 	row("groups / locations", "%d / %d", r.Groups, r.Locations)
 	row("stored in SQLite", "%d (%.1f/s), rows %d, duplicates %d, lost %d, write errors %d", r.Stored, r.StoredPerS, r.RowsInDB, r.StoredDupes, r.Lost, r.StoreErrors)
 	lat := func(l loadtest.Latency) string {

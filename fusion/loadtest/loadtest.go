@@ -124,7 +124,7 @@ type Result struct {
 	Redelivered   int64   `json:"redelivered"`          // extra copies the broker sent (QoS 1 allows it)
 	Accepted      int64   `json:"accepted"`             // engine: rfw_fusion_detections_total
 	EngineDupes   int64   `json:"engine_duplicates"`    // engine: dropped as already seen
-	QueueDropped  int64   `json:"queue_dropped"`        // engine: ingest queue full
+	QueueFull     int64   `json:"queue_full"`           // engine: waits on a full ingest queue (back-pressure, not loss)
 	DeadLetters   int64   `json:"dead_letters"`         // engine: rejected messages
 	Groups        int64   `json:"groups"`               // associated emissions
 	Locations     int64   `json:"locations"`            // localisations
@@ -149,7 +149,7 @@ type Result struct {
 // Clean reports whether every acknowledged detection was stored exactly
 // once and nothing was dropped or rejected.
 func (r Result) Clean() bool {
-	return r.Lost == 0 && r.StoredDupes == 0 && r.QueueDropped == 0 && r.DeadLetters == 0 &&
+	return r.Lost == 0 && r.StoredDupes == 0 && r.DeadLetters == 0 &&
 		r.PublishErrors == 0 && r.Stored == r.Published && r.RowsInDB == r.Stored
 }
 
@@ -270,7 +270,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			el := time.Since(pubStart).Seconds()
 			fmt.Fprintf(cfg.Progress, "loadtest %-7s %5.1fs/%.0fs published %d (%.0f/s) delivered %d stored %d dropped %d heap %.0f MB\n",
 				phase, el, cfg.Duration.Seconds(), tr.acked.Load(), float64(tr.acked.Load())/math.Max(el, 1e-3),
-				tr.delivered.Load(), tr.stored.Load(), int64(counter(reg, "rfw_fusion_ingest_dropped_total")), float64(h)/1e6)
+				tr.delivered.Load(), tr.stored.Load(), int64(counter(reg, "rfw_fusion_ingest_queue_full_total")), float64(h)/1e6)
 		}
 	}
 	tick := time.NewTicker(cfg.ProgressEvery)
@@ -316,7 +316,7 @@ wait:
 	res.Lost = tr.lost()
 	res.Accepted = int64(counter(reg, "rfw_fusion_detections_total"))
 	res.EngineDupes = int64(counter(reg, "rfw_fusion_duplicates_total"))
-	res.QueueDropped = int64(counter(reg, "rfw_fusion_ingest_dropped_total"))
+	res.QueueFull = int64(counter(reg, "rfw_fusion_ingest_queue_full_total"))
 	res.DeadLetters = int64(counter(reg, "rfw_fusion_dead_letter_total"))
 	res.Groups = int64(counter(reg, "rfw_fusion_groups_total"))
 	res.Locations = int64(counter(reg, "rfw_fusion_locations_total"))
