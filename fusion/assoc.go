@@ -89,9 +89,18 @@ type track struct {
 	room      string
 	roomProb  float64
 	roomProbs map[string]float64
+	slackM    float64 // uncertainty of the last location (95% semi-major, capped)
 	lastSeen  time.Time
 	lastLoc   time.Time
 }
+
+// MaxTrackSlackM caps how much a location's uncertainty widens the track
+// continuity radius.
+const MaxTrackSlackM = 30
+
+// floorGapM is the distance a change of floor counts for when uncertain
+// locations are matched across floors.
+const floorGapM = 3.5
 
 // tracker links groups into tracks by class, frequency and position
 // continuity.
@@ -103,8 +112,13 @@ type tracker struct {
 	tracks  []*track
 }
 
-// match returns the track g continues, or nil. pos is used when located.
-func (tr *tracker) match(g *group, floor string, pos site.Point, located bool) *track {
+// match returns the track g continues, or nil. pos is used when located;
+// slackM is its uncertainty (95% semi-major). Two locations are the same
+// emitter when they lie within radiusM plus both uncertainties: a phone heard
+// by one sensor is placed only roughly, and without the slack each of its
+// groups would start a track (and an alert) of its own. Across floors only
+// uncertain locations can match.
+func (tr *tracker) match(g *group, floor string, pos site.Point, located bool, slackM float64) *track {
 	var best *track
 	bestD := math.Inf(1)
 	for _, t := range tr.tracks {
@@ -113,11 +127,15 @@ func (tr *tracker) match(g *group, floor string, pos site.Point, located bool) *
 		}
 		d := 0.0
 		if located && t.located {
-			if t.floor != floor {
-				continue
-			}
+			slack := min(slackM, MaxTrackSlackM) + min(t.slackM, MaxTrackSlackM)
 			d = math.Hypot(pos.X-t.pos.X, pos.Y-t.pos.Y)
-			if d > tr.radiusM {
+			if t.floor != floor {
+				if slack <= floorGapM {
+					continue
+				}
+				d = math.Hypot(d, floorGapM)
+			}
+			if d > tr.radiusM+slack {
 				continue
 			}
 		}

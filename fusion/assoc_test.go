@@ -65,10 +65,31 @@ func TestTracker(t *testing.T) {
 		{"frequency jump", group{class: "lte", centerHz: 2.6e9, start: t0.Add(10 * time.Second)}, site.Point{X: 1, Y: 0}, "g", nil},
 	}
 	for _, tt := range tests {
-		if got := tr.match(&tt.g, tt.floor, tt.pos, true); got != tt.want {
+		if got := tr.match(&tt.g, tt.floor, tt.pos, true, 0); got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 		}
 	}
+	// Uncertain locations (a phone heard by one sensor) widen the radius by
+	// both uncertainties, and may cross floors; certain ones do not.
+	a.slackM = 8
+	far := group{class: "lte", centerHz: 1.75e9, start: t0.Add(10 * time.Second)}
+	for _, tt := range []struct {
+		name   string
+		pos    site.Point
+		floor  string
+		slackM float64
+		want   *track
+	}{
+		{"far, both uncertain", site.Point{X: 25, Y: 0}, "g", 10, a},
+		{"far, beyond both uncertainties", site.Point{X: 40, Y: 0}, "g", 10, nil},
+		{"other floor, uncertain", site.Point{X: 2, Y: 0}, "f2", 10, a},
+		{"far, new location certain", site.Point{X: 25, Y: 0}, "g", 0, nil},
+	} {
+		if got := tr.match(&far, tt.floor, tt.pos, true, tt.slackM); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	a.slackM = 0
 	tr.expire(t0.Add(2 * time.Minute))
 	if len(tr.tracks) != 0 {
 		t.Errorf("expire left %d tracks", len(tr.tracks))

@@ -385,7 +385,7 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 			strongest = d
 		}
 	}
-	tr := e.tracker.match(g, "", site.Point{}, false)
+	tr := e.tracker.match(g, "", site.Point{}, false, 0)
 	var res locate.Result
 	located := false
 	if tr != nil && tr.located && e.cfg.LocateEvery > 0 && g.start.Sub(tr.lastLoc) < e.cfg.LocateEvery {
@@ -400,7 +400,7 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		if err == nil {
 			res, located = r, true
 			e.met.locations.Inc()
-			tr = e.tracker.match(g, r.Floor, r.Pos, true)
+			tr = e.tracker.match(g, r.Floor, r.Pos, true, r.Ellipse.SemiMajorM)
 		} else if !errors.Is(err, locate.ErrTooFewSensors) {
 			e.log.Warn("locate", "err", err)
 		}
@@ -413,6 +413,7 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	room, prob := res.Room()
 	if located && (res.Pos != tr.pos || !tr.located || tr.lastLoc.IsZero() || g.start.Sub(tr.lastLoc) >= e.cfg.LocateEvery) {
 		tr.floor, tr.pos, tr.located, tr.room, tr.roomProb = res.Floor, res.Pos, true, room, prob
+		tr.slackM = min(res.Ellipse.SemiMajorM, MaxTrackSlackM)
 		tr.roomProbs = res.RoomProbs()
 		tr.lastLoc = g.start
 	}
