@@ -12,9 +12,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/agent"
 	"github.com/rfwarden/rfwarden/sensor/config"
+	"github.com/rfwarden/rfwarden/sensor/hackrfsrc"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/publish"
 	"github.com/rfwarden/rfwarden/sensor/replay"
@@ -96,8 +98,17 @@ func openSource(cfg config.Config) (sensor.Source, error) {
 			return nil, fmt.Errorf("source: %w", err)
 		}
 		return &pacedSource{Source: s, tuner: s}, nil
+	case config.SourceHackRFTransfer:
+		gain := func(centerHz float64) float64 {
+			if g, ok := cfg.GainDB(centerHz); ok {
+				return g
+			}
+			return 40
+		}
+		return hackrfsrc.New(hackrf.Runner{Serial: cfg.Source.Serial}, hackrfsrc.Options{Serial: cfg.Source.Serial,
+			SampleRateHz: cfg.Source.SampleRateHz, GainDB: gain}), nil
 	default:
-		return nil, fmt.Errorf("source: kind %q is not available in this build yet (use file or sim)", cfg.Source.Kind)
+		return nil, fmt.Errorf("source: kind %q is not available in this build yet (use hackrf_transfer, file or sim)", cfg.Source.Kind)
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
@@ -71,5 +73,24 @@ func TestCmdSensorRunsAgainstBroker(t *testing.T) {
 	}
 	if health == 0 {
 		t.Errorf("no health published in 3 s (stderr: %s)", errb.String())
+	}
+}
+
+// TestOpenSourceKinds: hackrf_transfer opens a HackRF source (nothing runs
+// until the first block), an unwired kind is refused by name.
+func TestOpenSourceKinds(t *testing.T) {
+	cfg := config.Default()
+	cfg.Source = config.Source{Kind: config.SourceHackRFTransfer, SampleRateHz: 10e6, Serial: "0000000000000000a06063c8234e925f"}
+	src, err := openSource(cfg)
+	if err != nil {
+		t.Fatalf("hackrf_transfer: %v", err)
+	}
+	if _, ok := src.(sensor.Tuner); !ok {
+		t.Error("hackrf_transfer source cannot be tuned by the scan plan")
+	}
+	src.Close()
+	cfg.Source = config.Source{Kind: config.SourceHackRF}
+	if _, err := openSource(cfg); err == nil || !strings.Contains(err.Error(), "hackrf") {
+		t.Errorf("cgo hackrf kind: %v, want a refusal naming it", err)
 	}
 }

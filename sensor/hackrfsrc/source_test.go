@@ -1,0 +1,113 @@
+package hackrfsrc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/firmware/hackrf"
+)
+
+// fakeHackRF hands out streams of a fixed ci8 pattern and records the
+// options of every hackrf_transfer it was asked to start.
+type fakeHackRF struct {
+	opts   []hackrf.TransferOptions
+	bytes  int // per stream
+	closed int
+	fail   error
+}
+
+type stream struct {
+	io.Reader
+	f *fakeHackRF
+}
+
+func (s stream) Close() error { s.f.closed++; return nil }
+
+func (f *fakeHackRF) Transfer(_ context.Context, opt hackrf.TransferOptions) (io.ReadCloser, error) {
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	f.opts = append(f.opts, opt)
+	b := make([]byte, f.bytes)
+	for i := range b {
+		b[i] = byte(int8(i%2*64 - 32)) // I = -32, Q = +32
+	}
+	return stream{bytes.NewReader(b), f}, nil
+}
+
+func TestSourceStreamsRetunesAndTimes(t *testing.T) {
+	f := &fakeHackRF{bytes: 2 * 3000}
+	t0 := time.Date(2026, 12, 1, 21, 0, 0, 0, time.UTC)
+	s := New(f, Options{CenterHz: 900e6, SampleRateHz: 2e6, BlockSamples: 1000,
+		GainDB: func(float64) float64 { return 50 }, Now: func() time.Time { return t0 }})
+	ctx := context.Background()
+	var first []int64
+	for i := range 3 {
+		b, err := s.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first = append(first, b.FirstSample)
+		if b.Retuned != (i == 0) || b.CenterHz != 900e6 || b.SampleRateHz != 2e6 || b.GainDB != 50 {
+			t.Errorf("block %d: %+v", i, b)
+		}
+		if want := t0.Add(time.Duration(i) * 500 * time.Microsecond); !b.Time.Equal(want) {
+			t.Errorf("block %d time %v, want %v", i, b.Time, want)
+		}
+		if b.Samples[0] != complex(-0.25, 0.25) {
+			t.Errorf("sample %v, want (-0.25+0.25i) from ci8 -32,+32", b.Samples[0])
+		}
+	}
+	if first[1] != 1000 || first[2] != 2000 {
+		t.Errorf("first samples %v", first)
+	}
+	if _, err := s.Next(ctx); err == nil || !errors.Is(err, io.EOF) {
+		t.Errorf("end of stream: %v, want an error wrapping EOF", err)
+	}
+	if err := s.Tune(1800e6, 10e6); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Retuned || b.CenterHz != 1800e6 || b.FirstSample != 3000 {
+		t.Errorf("after tune: retuned %v centre %v first %d", b.Retuned, b.CenterHz, b.FirstSample)
+	}
+	if len(f.opts) != 2 || f.opts[1].CenterHz != 1800_000_000 || f.opts[1].SampleRateHz != 10_000_000 ||
+		f.opts[1].LNAGainDB != 40 || f.opts[1].VGAGainDB != 10 || f.opts[1].AmpOn {
+		t.Errorf("transfers started %+v", f.opts)
+	}
+	if err := s.Tune(100, 10e6); err == nil {
+		t.Error("tune to 100 Hz accepted")
+	}
+	s.Close()
+	if f.closed != 2 {
+		t.Errorf("%d streams closed, want 2", f.closed)
+	}
+	if _, err := s.Next(ctx); err == nil {
+		t.Error("Next after Close: want error")
+	}
+}
+
+func TestSourceStartError(t *testing.T) {
+	s := New(&fakeHackRF{fail: errors.New("hackrf_transfer: no HackRF boards found")}, Options{})
+	if _, err := s.Next(context.Background()); err == nil {
+		t.Fatal("want the start error")
+	}
+}
+
+func TestSplitGain(t *testing.T) {
+	for _, tc := range []struct {
+		total    float64
+		lna, vga int
+	}{{0, 0, 0}, {7, 0, 6}, {40, 40, 0}, {50, 40, 10}, {51, 40, 10}, {102, 40, 62}, {200, 40, 62}, {-5, 0, 0}} {
+		if l, v := SplitGain(tc.total); l != tc.lna || v != tc.vga {
+			t.Errorf("SplitGain(%v) = %d, %d; want %d, %d", tc.total, l, v, tc.lna, tc.vga)
+		}
+	}
+}
