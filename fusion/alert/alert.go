@@ -121,6 +121,26 @@ func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog
 	return e, nil
 }
 
+// RoomHysteresis is how likely, relative to the new most likely room, the
+// room of a track's open alert must stay for the alert to keep it.
+const RoomHysteresis = 0.5
+
+// openRoom returns the room of the most recent open (pending or firing)
+// alert of rule for track, or "".
+func (e *Engine) openRoom(rule, track string) string {
+	prefix := rule + "/" + track + "/"
+	var room string
+	var last time.Time
+	for k, a := range e.alerts {
+		if strings.HasPrefix(k, prefix) && a.state != StateResolved {
+			if room == "" || a.lastSeen.After(last) {
+				room, last = a.alert.Room, a.lastSeen
+			}
+		}
+	}
+	return room
+}
+
 // kindMass returns the most likely room of loc among the given kinds, its
 // probability, and the probability that loc is in any room of those kinds.
 func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mass float64) {
@@ -170,6 +190,13 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		roomID, roomP, mass := e.kindMass(loc, r.RoomKinds)
 		if roomID == "" || mass < r.MinProb {
 			continue
+		}
+		// Hysteresis: while the room of this track's open alert is still
+		// at least half as likely as the new best room, the emitter stays
+		// "there", so an uncertain location flickering between neighbouring
+		// cells raises one alert, not one per cell.
+		if cur := e.openRoom(r.Name, loc.Track); cur != "" && cur != roomID && loc.RoomProbs[cur] >= RoomHysteresis*roomP {
+			roomID, roomP = cur, loc.RoomProbs[cur]
 		}
 		room, _ := e.site.Room(roomID)
 		if r.Kind == KindUnauthorisedUplink && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD && loc.Link != event.LinkUnknown {

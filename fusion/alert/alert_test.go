@@ -189,6 +189,44 @@ func TestUncertainRoomInCells(t *testing.T) {
 	}
 }
 
+// TestRoomHysteresis: an uncertain location flickering between neighbouring
+// cells keeps one alert in the first cell while that cell stays at least
+// half as likely; a clear move opens a second.
+func TestRoomHysteresis(t *testing.T) {
+	rec := &recorder{}
+	e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	for i, probs := range []map[string]float64{
+		{"B2-13": 0.4, "B2-14": 0.35, "B2-12": 0.25},
+		{"B2-14": 0.4, "B2-13": 0.3, "B2-12": 0.3},   // flicker: B2-13 still ≥ half
+		{"B2-12": 0.45, "B2-13": 0.25, "B2-14": 0.3}, // B2-13 still ≥ half
+		{"B2-05": 0.9, "B2-13": 0.05, "B2-06": 0.05}, // moved
+	} {
+		best, p := "", 0.0
+		for r, q := range probs {
+			if q > p {
+				best, p = r, q
+			}
+		}
+		loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: probs,
+			At: t0.Add(time.Duration(i) * time.Second)}
+		if err := e.ObserveLocation(context.Background(), loc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rooms := map[string]bool{}
+	for _, a := range rec.got {
+		rooms[a.Room] = true
+	}
+	if len(rooms) != 2 || !rooms["B2-13"] || !rooms["B2-05"] {
+		t.Errorf("alert rooms %v, want B2-13 (held through the flicker) and B2-05 (a clear move)", rooms)
+	}
+}
+
 func TestSensorHealthZoneUnknown(t *testing.T) {
 	ctx := context.Background()
 	rec := &recorder{}
