@@ -125,6 +125,10 @@ func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog
 // room of a track's open alert must stay for the alert to keep it.
 const RoomHysteresis = 0.5
 
+// MoveMinProb is how likely a new room must be before a track with an open
+// alert counts as having moved there (and raises an alert for it).
+const MoveMinProb = 0.5
+
 // openRoom returns the room of the most recent open (pending or firing)
 // alert of rule for track, or "".
 func (e *Engine) openRoom(rule, track string) string {
@@ -191,11 +195,13 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if roomID == "" || mass < r.MinProb {
 			continue
 		}
-		// Hysteresis: while the room of this track's open alert is still
-		// at least half as likely as the new best room, the emitter stays
-		// "there", so an uncertain location flickering between neighbouring
-		// cells raises one alert, not one per cell.
-		if cur := e.openRoom(r.Name, loc.Track); cur != "" && cur != roomID && loc.RoomProbs[cur] >= RoomHysteresis*roomP {
+		// Hysteresis: a track with an open alert moves to a new room only on
+		// evidence that it moved: the new room at least MoveMinProb likely
+		// and the alerted room less than RoomHysteresis as likely as it.
+		// Otherwise the open alert is refreshed, so an uncertain location
+		// (one or two sensors) wandering between cells stays one alert.
+		if cur := e.openRoom(r.Name, loc.Track); cur != "" && cur != roomID &&
+			(roomP < MoveMinProb || loc.RoomProbs[cur] >= RoomHysteresis*roomP) {
 			roomID, roomP = cur, loc.RoomProbs[cur]
 		}
 		room, _ := e.site.Room(roomID)

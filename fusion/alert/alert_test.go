@@ -189,9 +189,9 @@ func TestUncertainRoomInCells(t *testing.T) {
 	}
 }
 
-// TestRoomHysteresis: an uncertain location flickering between neighbouring
-// cells keeps one alert in the first cell while that cell stays at least
-// half as likely; a clear move opens a second.
+// TestRoomHysteresis: an uncertain location flickering between cells keeps
+// one alert in the first cell; a clear move (new room ≥ 50% and the old one
+// under half as likely) opens a second.
 func TestRoomHysteresis(t *testing.T) {
 	rec := &recorder{}
 	e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
@@ -204,6 +204,7 @@ func TestRoomHysteresis(t *testing.T) {
 		{"B2-13": 0.4, "B2-14": 0.35, "B2-12": 0.25},
 		{"B2-14": 0.4, "B2-13": 0.3, "B2-12": 0.3},   // flicker: B2-13 still ≥ half
 		{"B2-12": 0.45, "B2-13": 0.25, "B2-14": 0.3}, // B2-13 still ≥ half
+		{"B2-05": 0.3, "B2-06": 0.3, "B2-07": 0.4},   // far but vague: no move
 		{"B2-05": 0.9, "B2-13": 0.05, "B2-06": 0.05}, // moved
 	} {
 		best, p := "", 0.0
