@@ -69,10 +69,16 @@ func TestAgentCrash(t *testing.T) {
 		<-exited
 		t.Fatalf("fusion got %d detections from the agent process; its output:\n%s", l.unique(), out.String())
 	}
+	// Take the broker away first so detections pile up in the outbox: the
+	// crash then certainly has something in flight (with the broker up the
+	// outbox was sometimes empty at the kill).
+	m.stop(syscall.SIGTERM)
+	time.Sleep(500 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	<-exited
+	m.start()
 	time.Sleep(300 * time.Millisecond) // what the broker already had still reaches fusion
 	before := l.unique()
 

@@ -130,11 +130,13 @@ func TestBrokerOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	topic := event.SensorTopic("site1", "s1", event.KindDetection)
-	// Keep producing until delivery has caught up with production.
-	if !b.WaitFor(20*time.Second, func(ms []brokertest.Message) bool {
-		return int64(len(detections(t, ms, topic))) >= a.Stats().Detections
+	// Everything made up to the restart arrives (production goes on; a
+	// moving target made this flaky on a loaded machine).
+	target := a.Stats().Detections
+	if !b.WaitFor(30*time.Second, func(ms []brokertest.Message) bool {
+		return int64(len(detections(t, ms, topic))) >= target
 	}) {
-		t.Fatalf("delivery did not catch up after restart: %d of %d", len(detections(t, b.Messages(), topic)), a.Stats().Detections)
+		t.Fatalf("delivery did not catch up after restart: %d of the %d made before it", len(detections(t, b.Messages(), topic)), target)
 	}
 	src.eof.Store(true) // Run drains the outbox and returns
 	if err := <-done; err != nil {
