@@ -11,14 +11,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/rfwarden/rfwarden/dsp"
-	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -139,36 +138,14 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	if o.classify {
 		cl = pipeline.DefaultClassifier()
 	}
-	p := pipeline.New(pipeline.Config{Detector: dsp.DetectorConfig{PFA: o.pfa}, Classifier: cl})
-	iq := make([]complex64, 1<<16)
-	var results []pipeline.Result
-	for pos := int64(0); pos < n; {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		// never mix two capture segments (tunings) in one block
-		want := min(int64(len(iq)), rec.SegmentEnd(pos)-pos)
-		k, err := rec.Read(iq[:want])
-		if k > 0 {
-			b := sensor.Block{Samples: iq[:k], CenterHz: rec.CenterHzAt(pos), SampleRateHz: rate,
-				FirstSample: pos, Time: rec.TimeAt(pos), Device: "file"}
-			if results, err = p.Process(b, results); err != nil {
-				return fmt.Errorf("scan %q: %w", path, err)
-			}
-			pos += int64(k)
-			if bar != nil {
-				_ = bar.Add(k)
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("scan: %w", err)
-		}
-		if k == 0 {
-			break
-		}
+	var progress func(int)
+	if bar != nil {
+		progress = func(k int) { _ = bar.Add(k) }
 	}
-	results = p.Flush(results)
-	sort.SliceStable(results, func(i, j int) bool { return results[i].Em.StartSample < results[j].Em.StartSample })
+	results, err := eval.ScanRecording(ctx, rec, pipeline.Config{Detector: dsp.DetectorConfig{PFA: o.pfa}, Classifier: cl}, progress)
+	if err != nil {
+		return err
+	}
 	name := filepath.Base(path)
 	for _, res := range results {
 		if err := printResult(stdout, name, rate, res, o.json); err != nil {
