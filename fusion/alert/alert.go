@@ -187,6 +187,12 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if loc.Authorised || !slices.Contains(r.Classes, loc.Class) {
 			continue
 		}
+		if r.Kind == KindUnauthorisedUplink && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD && loc.Link != event.LinkUnknown {
+			continue
+		}
+		if r.Kind == KindUnauthorisedUplink && loc.Class == event.ClassUnknown && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD {
+			continue // unnamed energy outside a cellular uplink: not a phone
+		}
 		// The rule holds when the emitter is in a room of the rule's kinds
 		// with probability MinProb or more, summed over those rooms: a phone
 		// heard by one sensor is "in one of these cells" long before it is
@@ -205,12 +211,6 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			roomID, roomP = cur, loc.RoomProbs[cur]
 		}
 		room, _ := e.site.Room(roomID)
-		if r.Kind == KindUnauthorisedUplink && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD && loc.Link != event.LinkUnknown {
-			continue
-		}
-		if r.Kind == KindUnauthorisedUplink && loc.Class == event.ClassUnknown && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD {
-			continue // unnamed energy outside a cellular uplink: not a phone
-		}
 		key := loc.Track + "/" + roomID
 		a := e.alerts[r.Name+"/"+key]
 		if a == nil || a.state == StateResolved {
