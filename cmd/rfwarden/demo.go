@@ -310,7 +310,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		agents = append(agents, a)
 		wg.Go(func() {
 			defer acancel()
-			defer src.closeRecording(log)
+			defer src.closeRecording()
 			err := a.Run(actx)
 			switch {
 			case src.unplugged.Load():
@@ -438,7 +438,7 @@ func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string,
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: sensor %s: %w", id, err)
 	}
-	src := &demoSource{src: s, clock: clock, rateHz: o.rateHz}
+	src := &demoSource{src: s, clock: clock, rateHz: o.rateHz, log: log}
 	if o.record != "" {
 		src.record = filepath.Join(o.record, id)
 		src.recordBudget = recorded
@@ -499,6 +499,7 @@ type demoSource struct {
 	recordMax    int64
 	w            *sigmf.Writer
 	recordDone   bool
+	log          *slog.Logger
 }
 
 // demoGainBackoffDB is how far below the simulator's automatic gain the demo
@@ -571,14 +572,14 @@ func (d *demoSource) recordBlock(b sensor.Block) {
 	}
 	if err != nil {
 		d.recordDone = true
-		slog.Warn("demo: recording stopped", "path", d.record, "err", err)
+		d.log.Warn("demo: recording stopped", "path", d.record, "err", err)
 	}
 }
 
-func (d *demoSource) closeRecording(log *slog.Logger) {
+func (d *demoSource) closeRecording() {
 	if d.w != nil {
 		if err := d.w.Close(); err != nil {
-			log.Warn("demo: close recording", "path", d.record, "err", err)
+			d.log.Warn("demo: close recording", "path", d.record, "err", err)
 		}
 	}
 }

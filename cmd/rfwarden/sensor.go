@@ -105,7 +105,7 @@ func openSource(cfg config.Config) (sensor.Source, error) {
 			}
 			return 40
 		}
-		return hackrfsrc.New(hackrf.Runner{Serial: cfg.Source.Serial}, hackrfsrc.Options{Serial: cfg.Source.Serial,
+		return hackrfsrc.New(hackrf.Runner{Serial: cfg.Source.Serial}, hackrfsrc.Options{
 			SampleRateHz: cfg.Source.SampleRateHz, GainDB: gain}), nil
 	default:
 		return nil, fmt.Errorf("source: kind %q is not available in this build yet (use hackrf_transfer, file or sim)", cfg.Source.Kind)

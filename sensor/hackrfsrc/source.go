@@ -21,7 +21,6 @@ type Transferer interface {
 
 // Options configure a Source. Zero values take the defaults shown.
 type Options struct {
-	Serial       string  // board serial (informational; the runner selects the board)
 	CenterHz     float64 // first tuning; default 2437e6
 	SampleRateHz float64 // default 10e6 (2..20e6)
 	BlockSamples int     // default 65536
