@@ -17,7 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	mqtt "github.com/eclipse/paho.mqtt.golang"
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
@@ -226,7 +225,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	metrics := prometheus.NewRegistry()
 
 	// Fusion.
-	fclient, err := connectDemo(brokerURL, "rfwarden-fusion", false)
+	fclient, resub, err := connectFusion(brokerURL, "rfwarden-fusion", "", "")
 	if err != nil {
 		return err
 	}
@@ -257,7 +256,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	defer wg.Wait()
 	defer cancel()
 	fusionDone := make(chan error, 1)
-	wg.Go(func() { fusionDone <- eng.Run(ctx, fusion.PahoSubscriber{Client: fclient}) })
+	wg.Go(func() { fusionDone <- eng.Run(ctx, fusion.PahoSubscriber{Client: fclient, Resubscribe: resub}) })
 
 	// Dashboard.
 	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
@@ -385,20 +384,6 @@ func startDemoBroker() (*mochi.Server, string, error) {
 		return nil, "", fmt.Errorf("demo: broker: %w", err)
 	}
 	return srv, "tcp://" + addr, nil
-}
-
-// connectDemo connects a paho client to the embedded broker.
-func connectDemo(url, id string, clean bool) (mqtt.Client, error) {
-	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(clean).
-		SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(5 * time.Second))
-	tok := c.Connect()
-	if !tok.WaitTimeout(10 * time.Second) {
-		return nil, fmt.Errorf("demo: connect %s to %s: timeout", id, url)
-	}
-	if err := tok.Error(); err != nil {
-		return nil, fmt.Errorf("demo: connect %s to %s: %w", id, url, err)
-	}
-	return c, nil
 }
 
 // demoBands is the scan plan every demo sensor runs. As after a site survey,

@@ -78,22 +78,9 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer cancel()
 		closeExtra(ctx)
 	}()
-	opts := mqtt.NewClientOptions().AddBroker(fc.Broker).SetClientID(fc.ClientID).
-		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(10 * time.Second).
-		SetAutoAckDisabled(true) // fusion acknowledges a message once it has handled it
-	if fc.Username != "" {
-		opts.SetUsername(fc.Username).SetPassword(os.Getenv("RFW_MQTT_PASSWORD"))
-	}
-	resub := &fusion.Resubscriber{} // mosquitto forgets shared subscriptions when it restarts
-	opts.SetOnConnectHandler(resub.OnConnect)
-	opts.SetDefaultPublishHandler(resub.Default) // queued messages arriving before Run subscribes
-	client := mqtt.NewClient(opts)
-	tok := client.Connect()
-	if !tok.WaitTimeout(15 * time.Second) {
-		return fmt.Errorf("connect %s: timeout", fc.Broker)
-	}
-	if err := tok.Error(); err != nil {
-		return fmt.Errorf("connect %s: %w", fc.Broker, err)
+	client, resub, err := connectFusion(fc.Broker, fc.ClientID, fc.Username, os.Getenv("RFW_MQTT_PASSWORD"))
+	if err != nil {
+		return err
 	}
 	defer client.Disconnect(1000)
 
@@ -148,6 +135,31 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s, state %s, time series in %s\n",
 		s.ID, len(s.Sensors), len(s.Rooms), fc.Broker, fc.DB, series)
 	return eng.Run(ctx, fusion.PahoSubscriber{Client: client, Resubscribe: resub})
+}
+
+// connectFusion connects fusion's MQTT client: a persistent session under a
+// stable client ID, messages acknowledged only once fusion has handled them,
+// and a Resubscriber (mosquitto forgets shared subscriptions when it
+// restarts). Pass the Resubscriber to fusion.PahoSubscriber.
+func connectFusion(broker, clientID, username, password string) (mqtt.Client, *fusion.Resubscriber, error) {
+	opts := mqtt.NewClientOptions().AddBroker(broker).SetClientID(clientID).
+		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(10 * time.Second).
+		SetAutoAckDisabled(true) // fusion acknowledges a message once it has handled it
+	if username != "" {
+		opts.SetUsername(username).SetPassword(password)
+	}
+	resub := &fusion.Resubscriber{}
+	opts.SetOnConnectHandler(resub.OnConnect)
+	opts.SetDefaultPublishHandler(resub.Default) // queued messages arriving before Run subscribes
+	client := mqtt.NewClient(opts)
+	tok := client.Connect()
+	if !tok.WaitTimeout(15 * time.Second) {
+		return nil, nil, fmt.Errorf("connect %s: timeout", broker)
+	}
+	if err := tok.Error(); err != nil {
+		return nil, nil, fmt.Errorf("connect %s: %w", broker, err)
+	}
+	return client, resub, nil
 }
 
 // bothSeries writes the engine's time series to two stores.
