@@ -95,6 +95,20 @@ func (r *recorder) states() []string {
 	return s
 }
 
+// onlineEngine is the default rules over the test wing, every sensor online
+// at t0, recording what it publishes.
+func onlineEngine(t *testing.T) (*Engine, *recorder, time.Time) {
+	t.Helper()
+	rec := &recorder{}
+	e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	return e, rec, t0
+}
+
 func wing(t *testing.T) *site.Site {
 	t.Helper()
 	s, err := site.LoadFile("../site/testdata/wing.good.yaml")
@@ -106,13 +120,7 @@ func wing(t *testing.T) *site.Site {
 
 func TestLifecycle(t *testing.T) {
 	ctx := context.Background()
-	rec := &recorder{}
-	e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, rec, t0 := onlineEngine(t)
 	loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, At: t0, Evidence: []string{"d1"}}
 	for i := range 5 { // seen every 5 s for 20 s: pending once, firing once (dedupe)
 		loc.At = t0.Add(time.Duration(i) * 5 * time.Second)
@@ -161,13 +169,7 @@ func TestUncertainRoomInCells(t *testing.T) {
 		{"probably on the landing", map[string]float64{"B2-landing": 0.8, "B2-13": 0.1, "B2-14": 0.1}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := &recorder{}
-			e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t0 := time.Unix(1_800_000_000, 0)
-			online(t, e, t0)
+			e, rec, t0 := onlineEngine(t)
 			loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-landing",
 				Prob: tc.probs["B2-landing"], RoomProbs: tc.probs, At: t0}
 			if err := e.ObserveLocation(context.Background(), loc); err != nil {
@@ -193,13 +195,7 @@ func TestUncertainRoomInCells(t *testing.T) {
 // one alert in the first cell; a clear move (new room ≥ 50% and the old one
 // under half as likely) opens a second.
 func TestRoomHysteresis(t *testing.T) {
-	rec := &recorder{}
-	e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, rec, t0 := onlineEngine(t)
 	for i, probs := range []map[string]float64{
 		{"B2-13": 0.4, "B2-14": 0.35, "B2-12": 0.25},
 		{"B2-14": 0.4, "B2-13": 0.3, "B2-12": 0.3},   // flicker: B2-13 still ≥ half
