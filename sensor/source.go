@@ -41,3 +41,13 @@ type Source interface {
 type Tuner interface {
 	Tune(centerHz, sampleRateHz float64) error
 }
+
+// GainSetter is implemented by sources whose receive gain the agent's
+// automatic gain control can change. SetGainDB asks for a total receive gain
+// (LNA+VGA+amp, dB) for the current tuning; the source applies the nearest
+// setting it has from the next Block on, and that Block's GainDB is the gain
+// applied. A Tune resets the gain to the source's own choice for the new
+// tuning (its gain table).
+type GainSetter interface {
+	SetGainDB(totalDB float64) error
+}

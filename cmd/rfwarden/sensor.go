@@ -99,16 +99,15 @@ func openSource(cfg config.Config) (sensor.Source, error) {
 		}
 		return &pacedSource{Source: s, tuner: s}, nil
 	case config.SourceHackRFTransfer:
-		gain := func(centerHz float64) float64 {
-			if g, ok := cfg.GainDB(centerHz); ok {
-				return g
-			}
-			return 40
+		return hackrfsrc.New(hackrf.Runner{Serial: cfg.Source.Serial}, hackrfsrc.OptionsFromConfig(cfg)), nil
+	case config.SourceHackRF:
+		s, err := hackrfsrc.OpenDevice(cfg.Source.Serial, hackrfsrc.OptionsFromConfig(cfg))
+		if err != nil {
+			return nil, fmt.Errorf("source kind %q: %w", cfg.Source.Kind, err)
 		}
-		return hackrfsrc.New(hackrf.Runner{Serial: cfg.Source.Serial}, hackrfsrc.Options{
-			SampleRateHz: cfg.Source.SampleRateHz, GainDB: gain}), nil
+		return s, nil
 	default:
-		return nil, fmt.Errorf("source: kind %q is not available in this build yet (use hackrf_transfer, file or sim)", cfg.Source.Kind)
+		return nil, fmt.Errorf("source: kind %q is not one of hackrf, hackrf_transfer, file, sim", cfg.Source.Kind)
 	}
 }
 

@@ -179,6 +179,16 @@ func (d *Device) SetAmp(on bool) error {
 	return libError("hackrf_set_amp_enable", C.hackrf_set_amp_enable(d.dev, v))
 }
 
+// InFlightBytes returns how many received bytes libhackrf can hold in its
+// USB transfers at once (transfer buffer size times queue depth): after a
+// retune or gain change, up to this many bytes captured before it may still
+// arrive.
+func (d *Device) InFlightBytes() int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return int64(C.hackrf_get_transfer_buffer_size(d.dev)) * int64(C.hackrf_get_transfer_queue_depth(d.dev))
+}
+
 //export rfwRXCallback
 func rfwRXCallback(t *C.hackrf_transfer) C.int {
 	s, ok := cgo.Handle(*(*C.uintptr_t)(t.rx_ctx)).Value().(*Stream)

@@ -14,6 +14,7 @@ type Stream struct {
 	free    chan []byte
 	made    int // buffers allocated; only the callback thread touches it
 	dropped atomic.Int64
+	lostB   atomic.Int64 // bytes in the dropped buffers
 	stopped atomic.Bool
 	cur     []byte // reader side: rest of the current buffer
 	curBuf  []byte
@@ -27,6 +28,35 @@ func newStream(queue int) *Stream {
 // Dropped returns the number of USB buffers dropped because the reader was
 // behind.
 func (s *Stream) Dropped() int64 { return s.dropped.Load() }
+
+// DroppedBytes returns the number of bytes in the dropped buffers (two per
+// complex ci8 sample).
+func (s *Stream) DroppedBytes() int64 { return s.lostB.Load() }
+
+// Discard throws away every buffer already queued and the rest of the
+// current one, so the next Read returns bytes the callback delivers from now
+// on, and returns how many bytes it threw away. The reader calls it after a
+// retune or gain change; it is not safe to call concurrently with Read.
+func (s *Stream) Discard() int64 {
+	n := int64(len(s.cur))
+	s.cur = nil
+	if s.curBuf != nil {
+		s.release(s.curBuf)
+		s.curBuf = nil
+	}
+	for {
+		select {
+		case b, ok := <-s.full:
+			if !ok {
+				return n
+			}
+			n += int64(len(b))
+			s.release(b)
+		default:
+			return n
+		}
+	}
+}
 
 // Read copies received bytes (interleaved ci8 IQ, or sweep blocks for
 // StartSweep) into dst, blocking until some are available or ctx ends.
@@ -65,7 +95,7 @@ func (s *Stream) deliver(src []byte) {
 	case buf = <-s.free:
 	default:
 		if s.made >= cap(s.full) {
-			s.dropped.Add(1)
+			s.drop(len(src))
 			return
 		}
 		s.made++
@@ -80,6 +110,11 @@ func (s *Stream) deliver(src []byte) {
 	case s.full <- buf:
 	default:
 		s.release(buf)
-		s.dropped.Add(1)
+		s.drop(len(src))
 	}
+}
+
+func (s *Stream) drop(n int) {
+	s.dropped.Add(1)
+	s.lostB.Add(int64(n))
 }

@@ -49,3 +49,32 @@ func TestStreamQueuesCopiesAndDrops(t *testing.T) {
 		t.Errorf("Read of empty stream err = %v, want DeadlineExceeded", err)
 	}
 }
+
+func TestStreamDroppedBytesAndDiscard(t *testing.T) {
+	s := newStream(2)
+	for i := range 4 {
+		s.deliver(bytes.Repeat([]byte{byte(i)}, 6))
+	}
+	if s.Dropped() != 2 || s.DroppedBytes() != 12 {
+		t.Errorf("dropped %d buffers, %d bytes; want 2, 12", s.Dropped(), s.DroppedBytes())
+	}
+	ctx := context.Background()
+	dst := make([]byte, 4)
+	if n, err := s.Read(ctx, dst); err != nil || n != 4 || dst[0] != 0 {
+		t.Fatalf("first read %v %d %v", dst, n, err)
+	}
+	// The rest of buffer 0 and all of buffer 1 were captured before a retune.
+	if n := s.Discard(); n != 2+6 {
+		t.Errorf("Discard threw away %d bytes, want 8", n)
+	}
+	s.deliver(bytes.Repeat([]byte{9}, 6))
+	if n, err := s.Read(ctx, dst); err != nil || n != 4 || dst[0] != 9 {
+		t.Errorf("read after Discard = %v (%d, %v), want the new buffer of 9s", dst[:n], n, err)
+	}
+	if s.Dropped() != 2 {
+		t.Errorf("Discard counted as drops: %d", s.Dropped())
+	}
+	if s.made != 2 {
+		t.Errorf("made %d buffers after Discard, want the 2 recycled", s.made)
+	}
+}

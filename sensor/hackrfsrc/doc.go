@@ -1,9 +1,18 @@
-// Package hackrfsrc is a sensor.Source over a HackRF One driven through
-// Debian's hackrf_transfer in receive mode (firmware/hackrf.Runner), for nodes
-// where the cgo binding is unwanted. Each tuning runs one hackrf_transfer
-// process; a retune stops it and starts the next, which costs the USB
-// re-open (a few hundred milliseconds), so this source suits dwell plans
-// more than fast sweeps (use hackrf_sweep for those).
+// Package hackrfsrc has the two sensor.Sources over a HackRF One, both
+// receive only, sharing their options, tuning limits, gain split and sample
+// clock (receiver.go):
 //
-// Receive only: the runner never passes a transmit option.
+//   - Source drives Debian's hackrf_transfer in receive mode
+//     (firmware/hackrf.Runner), for nodes where the cgo binding is unwanted.
+//     Each tuning or gain runs one hackrf_transfer process; a change stops it
+//     and starts the next, which costs the USB re-open (a few hundred
+//     milliseconds), so it suits dwell plans more than fast sweeps.
+//   - DeviceSource drives libhackrf directly through the cgo binding in
+//     firmware/hackrf. It streams continuously; a retune or gain change is a
+//     register write, after which the samples still in flight from before it
+//     are thrown away. OpenDevice needs the "hackrf" build tag and cgo; in
+//     the default build it returns ErrNotBuilt.
+//
+// Both implement sensor.Source, sensor.Tuner and sensor.GainSetter. The RF
+// amplifier stays off.
 package hackrfsrc

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"time"
 
-	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/sensor"
 )
@@ -19,88 +17,59 @@ type Transferer interface {
 	Transfer(ctx context.Context, opt hackrf.TransferOptions) (io.ReadCloser, error)
 }
 
-// Options configure a Source. Zero values take the defaults shown.
-type Options struct {
-	CenterHz     float64 // first tuning; default 2437e6
-	SampleRateHz float64 // default 10e6 (2..20e6)
-	BlockSamples int     // default 65536
-	// GainDB gives the total receive gain for a tuning (a node's gain
-	// table); nil means 40 dB. It is split into the HackRF's LNA (0-40 dB in
-	// 8 dB steps) and VGA (0-62 dB in 2 dB steps) gains; the RF amplifier
-	// stays off.
-	GainDB func(centerHz float64) float64
-	Now    func() time.Time // default time.Now
-}
-
-// Source is a HackRF receive stream; it implements sensor.Source and
-// sensor.Tuner. It is not safe for concurrent use.
+// Source is a HackRF receive stream through hackrf_transfer; it implements
+// sensor.Source, sensor.Tuner and sensor.GainSetter. It is not safe for
+// concurrent use.
 type Source struct {
-	t   Transferer
-	opt Options
-
-	stream   io.ReadCloser
-	started  time.Time // capture time of the stream's first sample
-	inStream int64     // samples read from the current stream
-	next     int64     // absolute index of the next sample
-	retuned  bool
-	gainDB   float64
-	raw      []byte
-	buf      []complex64
-	closed   bool
+	t      Transferer
+	rx     receiver
+	stream io.ReadCloser
+	closed bool
 }
+
+var (
+	_ sensor.Source     = (*Source)(nil)
+	_ sensor.Tuner      = (*Source)(nil)
+	_ sensor.GainSetter = (*Source)(nil)
+)
 
 // New returns a Source; nothing runs until the first Next.
 func New(t Transferer, opt Options) *Source {
-	if opt.CenterHz == 0 {
-		opt.CenterHz = 2437e6
-	}
-	if opt.SampleRateHz == 0 {
-		opt.SampleRateHz = 10e6
-	}
-	if opt.BlockSamples <= 0 {
-		opt.BlockSamples = 65536
-	}
-	if opt.Now == nil {
-		opt.Now = time.Now
-	}
-	return &Source{t: t, opt: opt, retuned: true}
+	return &Source{t: t, rx: newReceiver(opt)}
 }
 
-// SplitGain splits a total gain into the HackRF's LNA (8 dB steps, at most
-// 40) and VGA (2 dB steps, at most 62) gains, LNA first.
-func SplitGain(totalDB float64) (lnaDB, vgaDB int) {
-	g := max(0, min(102, int(math.Round(totalDB))))
-	lnaDB = min(40, g/8*8)
-	vgaDB = min(62, (g-lnaDB)/2*2)
-	return lnaDB, vgaDB
-}
-
-// Tune moves to a new centre frequency and sample rate from the next block.
+// Tune moves to a new centre frequency and sample rate from the next block,
+// at the gain table's gain for it.
 func (s *Source) Tune(centerHz, sampleRateHz float64) error {
-	if !(centerHz >= 1e6 && centerHz <= 6e9) {
-		return fmt.Errorf("hackrf: tune: centre %v Hz outside 1 MHz..6 GHz", centerHz)
+	if err := s.rx.tune(centerHz, sampleRateHz); err != nil {
+		return err
 	}
-	if !(sampleRateHz >= 2e6 && sampleRateHz <= 20e6) {
-		return fmt.Errorf("hackrf: tune: sample rate %v outside 2..20 Msps", sampleRateHz)
+	return s.stop()
+}
+
+// SetGainDB changes the total receive gain of the current tuning from the
+// next block; hackrf_transfer cannot change gain while it runs, so a change
+// restarts it.
+func (s *Source) SetGainDB(totalDB float64) error {
+	changed, err := s.rx.setGain(totalDB)
+	if err != nil || !changed {
+		return err
 	}
-	s.stop()
-	s.opt.CenterHz, s.opt.SampleRateHz = centerHz, sampleRateHz
-	s.retuned = true
-	return nil
+	return s.stop()
 }
 
 func (s *Source) start(ctx context.Context) error {
-	gain := 40.0
-	if s.opt.GainDB != nil {
-		gain = s.opt.GainDB(s.opt.CenterHz)
+	opt := hackrf.TransferOptions{CenterHz: int64(math.Round(s.rx.centerHz)),
+		SampleRateHz: int(math.Round(s.rx.rateHz)), LNAGainDB: s.rx.lnaDB, VGAGainDB: s.rx.vgaDB}
+	if s.rx.opt.BasebandFilterHz > 0 {
+		opt.BasebandFilterHz = int(s.rx.opt.BasebandFilterHz)
 	}
-	lna, vga := SplitGain(gain)
-	st, err := s.t.Transfer(ctx, hackrf.TransferOptions{CenterHz: int64(math.Round(s.opt.CenterHz)),
-		SampleRateHz: int(math.Round(s.opt.SampleRateHz)), LNAGainDB: lna, VGAGainDB: vga})
+	st, err := s.t.Transfer(ctx, opt)
 	if err != nil {
 		return err
 	}
-	s.stream, s.started, s.inStream, s.gainDB = st, s.opt.Now().UTC(), 0, float64(lna+vga)
+	s.stream = st
+	s.rx.restartClock(s.rx.opt.Now())
 	return nil
 }
 
@@ -110,6 +79,7 @@ func (s *Source) stop() error {
 	}
 	err := s.stream.Close()
 	s.stream = nil
+	s.rx.retuned = true // the next stream's samples are not contiguous with these
 	return err
 }
 
@@ -128,30 +98,11 @@ func (s *Source) Next(ctx context.Context) (sensor.Block, error) {
 			return sensor.Block{}, err
 		}
 	}
-	n := s.opt.BlockSamples
-	if cap(s.raw) < 2*n {
-		s.raw = make([]byte, 2*n)
-		s.buf = make([]complex64, n)
-	}
-	if _, err := io.ReadFull(s.stream, s.raw[:2*n]); err != nil {
+	if _, err := io.ReadFull(s.stream, s.rx.rawBuf()); err != nil {
 		cerr := s.stop()
-		s.retuned = true
-		return sensor.Block{}, fmt.Errorf("hackrf: read %.0f Hz: %w", s.opt.CenterHz, errors.Join(err, cerr))
+		return sensor.Block{}, fmt.Errorf("hackrf: read %.0f Hz: %w", s.rx.centerHz, errors.Join(err, cerr))
 	}
-	b := sensor.Block{
-		Samples:      dsp.FromCI8(s.buf[:n], s.raw[:2*n]),
-		CenterHz:     s.opt.CenterHz,
-		SampleRateHz: s.opt.SampleRateHz,
-		GainDB:       s.gainDB,
-		FirstSample:  s.next,
-		Time:         s.started.Add(time.Duration(float64(s.inStream) / s.opt.SampleRateHz * float64(time.Second))),
-		Device:       "hackrf",
-		Retuned:      s.retuned,
-	}
-	s.retuned = false
-	s.next += int64(n)
-	s.inStream += int64(n)
-	return b, nil
+	return s.rx.block(0), nil
 }
 
 // Close stops the stream.

@@ -101,13 +101,32 @@ func TestSourceStartError(t *testing.T) {
 	}
 }
 
-func TestSplitGain(t *testing.T) {
+// TestSourceSetGainRestarts: hackrf_transfer cannot change gain while it
+// runs, so a new split restarts it at the new gains; the same split does not.
+func TestSourceSetGainRestarts(t *testing.T) {
+	f := &fakeHackRF{bytes: 2 * 5000}
+	s := New(f, Options{CenterHz: 900e6, SampleRateHz: 2e6, BlockSamples: 1000})
+	ctx := context.Background()
+	if _, err := s.Next(ctx); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
-		total    float64
-		lna, vga int
-	}{{0, 0, 0}, {7, 0, 6}, {40, 40, 0}, {50, 40, 10}, {51, 40, 10}, {102, 40, 62}, {200, 40, 62}, {-5, 0, 0}} {
-		if l, v := SplitGain(tc.total); l != tc.lna || v != tc.vga {
-			t.Errorf("SplitGain(%v) = %d, %d; want %d, %d", tc.total, l, v, tc.lna, tc.vga)
+		gainDB      float64
+		transfers   int
+		lna, vga    int
+		wantBlockDB float64
+	}{{41, 1, 40, 0, 40}, {22, 2, 16, 6, 22}, {23, 2, 16, 6, 22}, {-3, 3, 0, 0, 0}} {
+		if err := s.SetGainDB(tc.gainDB); err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := f.opts[len(f.opts)-1]
+		if len(f.opts) != tc.transfers || last.LNAGainDB != tc.lna || last.VGAGainDB != tc.vga || b.GainDB != tc.wantBlockDB {
+			t.Errorf("SetGainDB(%v): %d transfers, last LNA %d VGA %d, block gain %v; want %d, %d, %d, %v",
+				tc.gainDB, len(f.opts), last.LNAGainDB, last.VGAGainDB, b.GainDB, tc.transfers, tc.lna, tc.vga, tc.wantBlockDB)
 		}
 	}
 }

@@ -1,0 +1,32 @@
+//go:build hackrf && cgo
+
+package hackrfsrc
+
+import (
+	"fmt"
+
+	"github.com/rfwarden/rfwarden/firmware/hackrf"
+)
+
+// libDevice adapts *hackrf.Device to Device.
+type libDevice struct{ *hackrf.Device }
+
+var _ Device = libDevice{}
+
+func (d libDevice) StartRX(queueBuffers int) (RXStream, error) {
+	s, err := d.Device.StartRX(queueBuffers)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenDevice opens the HackRF with the given serial number (the first board
+// when serial is "") through libhackrf and returns a DeviceSource over it.
+func OpenDevice(serial string, opt Options) (*DeviceSource, error) {
+	d, err := hackrf.Open(serial)
+	if err != nil {
+		return nil, fmt.Errorf("hackrf source: %w", err)
+	}
+	return NewDevice(libDevice{d}, opt), nil
+}
