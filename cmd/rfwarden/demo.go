@@ -18,8 +18,6 @@ import (
 	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rfwarden/rfwarden/dashboard"
@@ -28,6 +26,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/embroker"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/agent"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -367,20 +366,8 @@ and a new phone inside (one drone-drop incident), and sensor %s going offline.
 
 // startDemoBroker starts an embedded MQTT broker on a free loopback port.
 func startDemoBroker() (*mochi.Server, string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, addr, err := embroker.Start("127.0.0.1:0")
 	if err != nil {
-		return nil, "", fmt.Errorf("demo: broker: pick a port: %w", err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
-	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
-		return nil, "", err
-	}
-	if err := srv.AddListener(listeners.NewTCP(listeners.Config{Type: "tcp", ID: "demo", Address: addr})); err != nil {
-		return nil, "", fmt.Errorf("demo: broker: listen on %s: %w", addr, err)
-	}
-	if err := srv.Serve(); err != nil {
 		return nil, "", fmt.Errorf("demo: broker: %w", err)
 	}
 	return srv, "tcp://" + addr, nil

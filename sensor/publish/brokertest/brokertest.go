@@ -1,17 +1,14 @@
 package brokertest
 
 import (
-	"fmt"
-	"log/slog"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/rfwarden/rfwarden/internal/embroker"
 )
 
 // Message is one message the broker routed to the recorder.
@@ -35,13 +32,7 @@ type Broker struct {
 // filter; it is closed when the test ends.
 func Start(t testing.TB, filter string) *Broker {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("pick port: %v", err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	b := &Broker{Addr: addr, filter: filter}
+	b := &Broker{Addr: "127.0.0.1:0", filter: filter} // the first start picks a free port
 	if err := b.Restart(); err != nil {
 		t.Fatalf("start broker: %v", err)
 	}
@@ -60,23 +51,12 @@ func (b *Broker) Restart() error {
 	if b.srv != nil {
 		return nil
 	}
-	srv := mqtt.New(&mqtt.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
-	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
-		return err
-	}
-	var err error
-	for range 50 { // the port may linger briefly after Stop
-		err = srv.AddListener(listeners.NewTCP(listeners.Config{Type: "tcp", ID: "t", Address: b.Addr}))
-		if err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	srv, addr, err := embroker.Start(b.Addr)
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", b.Addr, err)
-	}
-	if err := srv.Serve(); err != nil {
 		return err
+	}
+	if b.Addr != addr { // only on the first start: later ones reuse the address
+		b.Addr = addr
 	}
 	if err := srv.Subscribe(b.filter, 1, func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
 		m := Message{Topic: pk.TopicName, Payload: append([]byte(nil), pk.Payload...), Retained: pk.FixedHeader.Retain}
