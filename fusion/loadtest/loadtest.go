@@ -137,6 +137,12 @@ type Result struct {
 	StoredPerS    float64 `json:"stored_per_s"`         // stored / (last store - first publish)
 	Deliver       Latency `json:"deliver_latency"`      // publish -> fusion's MQTT client
 	Store         Latency `json:"store_latency"`        // publish -> committed to SQLite
+	Alerts        int64   `json:"alerts"`               // distinct alerts seen on the alert topic
+	AlertMessages int64   `json:"alert_messages"`       // messages on the alert topic (state changes)
+	AlertsFiring  int64   `json:"alerts_firing"`        // firing messages (after the rule's for duration)
+	AlertsUntimed int64   `json:"alerts_untimed"`       // alerts whose evidence this run did not publish
+	AlertBad      int64   `json:"alert_bad_messages"`   // undecodable alert messages
+	Alert         Latency `json:"alert_latency"`        // first evidence publish -> alert's first message on MQTT
 	CPUUserS      float64 `json:"cpu_user_s"`           // whole process, publishing and drain
 	CPUSysS       float64 `json:"cpu_sys_s"`            //
 	CPUCores      float64 `json:"cpu_cores"`            // (user+sys) / wall time of the same span
@@ -197,20 +203,40 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 	nonce := strconv.FormatInt(time.Now().UnixNano()%1e12, 36)
 	tr := newTracker(nonce, cfg.Sensors, slots(cfg))
-	reg := prometheus.NewRegistry()
-	eng, err := fusion.New(fusion.Config{Model: locate.Model{GridStepM: cfg.GridStepM}},
-		fusion.Deps{Site: wl.site, TimeSeries: recordingStore{TimeSeries: db, t: tr}, AlertStore: db,
-			Logger: cfg.Logger, Registerer: reg})
-	if err != nil {
-		return Result{}, err
-	}
+	alerts := newAlertLog(tr)
 
-	// As `rfwarden fusion`: acknowledge a message once fusion has handled it.
+	// As `rfwarden fusion`: acknowledge a message once fusion has handled
+	// it, and publish alerts on MQTT through a queue.
 	fc, err := connect(brokerURL, "rfw-lt-"+nonce+"-fusion", true)
 	if err != nil {
 		return Result{}, fmt.Errorf("fusion client: %w", err)
 	}
 	defer fc.Disconnect(250)
+	alertPub := fusion.NewAsyncPublisher(fusion.MQTTPublisher{Client: fc}, 4096, cfg.Logger)
+	closePub := sync.OnceFunc(func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		alertPub.Close(cctx)
+	})
+	defer closePub()
+	// What staff would see: a separate client on the alert topic.
+	ac, err := connect(brokerURL, "rfw-lt-"+nonce+"-alerts", false)
+	if err != nil {
+		return Result{}, fmt.Errorf("alert client: %w", err)
+	}
+	defer ac.Disconnect(100)
+	atok := ac.Subscribe(event.AlertTopic(wl.site.ID), 1, func(_ mqtt.Client, m mqtt.Message) { alerts.message(m.Payload(), time.Now()) })
+	if !atok.WaitTimeout(15*time.Second) || atok.Error() != nil {
+		return Result{}, fmt.Errorf("alert client: subscribe %s: %v", event.AlertTopic(wl.site.ID), atok.Error())
+	}
+
+	reg := prometheus.NewRegistry()
+	eng, err := fusion.New(fusion.Config{Model: locate.Model{GridStepM: cfg.GridStepM}},
+		fusion.Deps{Site: wl.site, TimeSeries: recordingStore{TimeSeries: db, t: tr}, AlertStore: db,
+			Publisher: alertPub, Logger: cfg.Logger, Registerer: reg})
+	if err != nil {
+		return Result{}, err
+	}
 	sub := newTapSubscriber(fusion.PahoSubscriber{Client: fc}, func(_ string, p []byte) { tr.deliveredMsg(p, time.Now()) })
 	engCtx, cancelEngine := context.WithCancel(context.WithoutCancel(ctx))
 	engDone := make(chan error, 1)
@@ -309,6 +335,11 @@ wait:
 	wall := time.Since(pubStart)
 	u1, s1, rss := rusage()
 	progress("done")
+	// Alerts still queued go out; wait until the alert topic is quiet.
+	closePub()
+	for quietEnd := time.Now().Add(2 * time.Second); time.Now().Before(quietEnd) && !alerts.quietFor(200*time.Millisecond, time.Now()); {
+		<-poll.C
+	}
 
 	res.Published, res.Acked, res.PublishErrors = tr.published.Load(), tr.acked.Load(), tr.pubErrors.Load()
 	res.Delivered, res.Redelivered = tr.delivered.Load(), tr.deliverDups.Load()
@@ -328,6 +359,7 @@ wait:
 	}
 	res.Deliver = summarise(tr.latencies(tr.deliverNS))
 	res.Store = summarise(tr.latencies(tr.storeNS))
+	res.Alerts, res.AlertMessages, res.AlertsFiring, res.AlertsUntimed, res.AlertBad, res.Alert = alerts.summary()
 	res.CPUUserS, res.CPUSysS = u1-u0, s1-s0
 	res.WallS = wall.Seconds()
 	res.CPUCores = (res.CPUUserS + res.CPUSysS) / res.WallS

@@ -64,6 +64,13 @@ func TestRunSmallIsLossless(t *testing.T) {
 			t.Errorf("%s latency not positive and ordered: %+v", name, l)
 		}
 	}
+	// Every alert on the alert topic is timed from its evidence.
+	if res.Alerts == 0 || int64(res.Alert.Count) != res.Alerts || res.AlertsUntimed != 0 || res.AlertBad != 0 {
+		t.Errorf("alerts %d, timed %d, untimed %d, undecodable %d: want every alert timed", res.Alerts, res.Alert.Count, res.AlertsUntimed, res.AlertBad)
+	}
+	if res.Alert.Count > 0 && !(res.Alert.P50MS > 0 && res.Alert.P50MS <= res.Alert.MaxMS) {
+		t.Errorf("alert latency not positive and ordered: %+v", res.Alert)
+	}
 	if res.Store.P50MS < res.Deliver.P50MS {
 		t.Errorf("stored p50 %.1f ms before delivered p50 %.1f ms", res.Store.P50MS, res.Deliver.P50MS)
 	}
@@ -187,6 +194,84 @@ func TestWorkload(t *testing.T) {
 	if len(classes) < 3 {
 		t.Errorf("sensor s1 reports only classes %v over a cycle", classes)
 	}
+}
+
+// TestPhoneRotation: each phone of the wing is a new handset every
+// PhoneEvery, at a frequency no handset of its class used within
+// phoneReuse (longer than fusion's track gap), further from every such
+// frequency than fusion's track frequency continuity plus the bandwidth.
+func TestPhoneRotation(t *testing.T) {
+	wl, err := newWorkload(9, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(wl.phones) < 2 {
+		t.Fatalf("%d phones rotate; want at least 2", len(wl.phones))
+	}
+	reuse := int64(phoneReuse / PhoneEvery)
+	if phoneReuse <= 2*time.Minute {
+		t.Fatalf("phoneReuse %v is not beyond fusion's default track gap", phoneReuse)
+	}
+	type use struct {
+		e  int
+		n  int64
+		hz float64
+	}
+	var uses []use
+	for e := range wl.phones {
+		for n := range 3 * reuse {
+			uses = append(uses, use{e, n, wl.phoneCenterHz(e, n)})
+		}
+	}
+	for _, a := range uses {
+		for _, b := range uses {
+			ea, eb := wl.emit[a.e], wl.emit[b.e]
+			if ea.Class != eb.Class || a == b || abs64(a.n-b.n) >= reuse {
+				continue
+			}
+			if d, min := abs(a.hz-b.hz), trackFreqTolHz+max(ea.BandwidthHz, eb.BandwidthHz); d < min {
+				t.Fatalf("%s epoch %d at %.0f Hz and %s epoch %d at %.0f Hz: %.0f Hz apart, want >= %.0f",
+					ea.ID, a.n, a.hz, eb.ID, b.n, b.hz, d, min)
+			}
+		}
+		if again := wl.phoneCenterHz(a.e, a.n+reuse); again != a.hz {
+			t.Errorf("%s epoch %d: %.0f Hz, after a reuse period %.0f Hz; want the cycle to repeat", wl.emit[a.e].ID, a.n, a.hz, again)
+		}
+	}
+	// Detections carry their emitter's frequency: the handset's of the
+	// slot's epoch for a rotating phone, the nominal one otherwise.
+	period := 50 * time.Millisecond
+	rotated := 0
+	for i := range wl.sensors {
+		for j := range 100 {
+			d := wl.detection(i, j, time.Unix(0, 0), period, "x")
+			n := int64(time.Duration(j) * period / PhoneEvery)
+			ok := false
+			for e, em := range wl.emit {
+				if _, rot := wl.phones[e]; rot && em.Class == d.Class && d.CenterHz == wl.phoneCenterHz(e, n) {
+					ok = true
+					if n > 0 {
+						rotated++
+					}
+				} else if !rot && em.Class == d.Class && d.CenterHz == em.CenterHz {
+					ok = true
+				}
+			}
+			if !ok {
+				t.Fatalf("sensor %d slot %d: %s at %.0f Hz is no emitter's frequency in epoch %d", i, j, d.Class, d.CenterHz, n)
+			}
+		}
+	}
+	if rotated == 0 {
+		t.Error("no detection of a new handset after the first epoch")
+	}
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 func TestTrackerIndexAndPayloadID(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
@@ -132,6 +133,76 @@ func (t *tracker) latencies(to []atomic.Int64) []float64 {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// alertLog times alerts: each alert's first message on the alert topic
+// against the publish time of the earliest detection in its evidence (the
+// detections of the emission that opened it). Safe for concurrent use.
+type alertLog struct {
+	t *tracker
+
+	mu       sync.Mutex
+	seen     map[string]bool // alert IDs
+	firstNS  []int64         // per alert, first arrival minus earliest evidence publish
+	messages int64
+	bad      int64 // undecodable messages
+	untimed  int64 // alerts with no evidence published by this run
+	firing   int64 // alerts seen firing
+	lastNS   int64 // arrival of the latest message
+}
+
+func newAlertLog(t *tracker) *alertLog { return &alertLog{t: t, seen: map[string]bool{}} }
+
+// message records one message of the alert topic arriving at now.
+func (a *alertLog) message(payload []byte, now time.Time) {
+	al, err := event.DecodeAlert(payload)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.messages++
+	a.lastNS = now.UnixNano()
+	if err != nil {
+		a.bad++
+		return
+	}
+	if al.State == event.AlertFiring {
+		a.firing++ // QoS 1 may repeat a message; counted as sent
+	}
+	if a.seen[al.ID] {
+		return
+	}
+	a.seen[al.ID] = true
+	var first int64
+	for _, id := range al.Evidence {
+		if x, ok := a.t.index(id); ok {
+			if p := a.t.pubNS[x].Load(); p != 0 && (first == 0 || p < first) {
+				first = p
+			}
+		}
+	}
+	if first == 0 {
+		a.untimed++
+		return
+	}
+	a.firstNS = append(a.firstNS, now.UnixNano()-first)
+}
+
+// summary returns the alert counts and the latency of first appearances.
+func (a *alertLog) summary() (alerts, messages, firing, untimed, bad int64, lat Latency) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := make([]float64, len(a.firstNS))
+	for i, ns := range a.firstNS {
+		s[i] = float64(ns) / 1e9
+	}
+	slices.Sort(s)
+	return int64(len(a.seen)), a.messages, a.firing, a.untimed, a.bad, summarise(s)
+}
+
+// quietFor reports whether no alert message arrived within d before now.
+func (a *alertLog) quietFor(d time.Duration, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return now.UnixNano()-a.lastNS >= int64(d)
 }
 
 // Latency summarises a latency distribution in milliseconds.

@@ -26,7 +26,41 @@ type workload struct {
 	rxDBm   [][]float64   // rxDBm[emitter][original sensor]: mean received power
 	heard   [][]int       // heard[original sensor]: emitters at or above the detection SNR
 	common  []int         // emitters heard by at least locate.MinSensors original sensors
+	phones  map[int]phoneSlot
 	seed    uint64
+}
+
+// Handset rotation. An alert is raised once per track and room, and a
+// phone that keeps transmitting stays one track, so the wing's few phones
+// would give a run only a handful of alerts to time. Instead every phone
+// emitter of the wing is a new handset each PhoneEvery: same place, same
+// received powers, but a centre frequency that no track of its class
+// holds, so fusion starts a new track and raises a new alert for it. A
+// frequency is used again only after phoneReuse, longer than fusion's
+// track gap (fusion.Config.TrackGap, default 2m), and frequencies of one
+// class are further apart than fusion's track frequency continuity
+// (fusion.Config.TrackFreqHz, default 20 MHz) plus the bandwidth. This is a
+// load model: the frequencies span a few GHz beyond the phone's band, and
+// the power at each sensor is kept (the locator solves the transmit power).
+const (
+	PhoneEvery     = time.Second
+	phoneReuse     = 130 * time.Second
+	trackFreqTolHz = 20e6
+)
+
+// phoneSlot is a phone emitter's place in its class's frequency cycle.
+type phoneSlot struct {
+	baseHz, stepHz float64
+	idx, perClass  int // this phone's index among its class's phones, and their number
+	cycle          int // frequencies in the class's cycle
+}
+
+// phoneCenterHz returns the centre frequency of phone emitter e's handset
+// of epoch n (n counts PhoneEvery from the start).
+func (wl *workload) phoneCenterHz(e int, n int64) float64 {
+	p := wl.phones[e]
+	k := (n*int64(p.perClass) + int64(p.idx)) % int64(p.cycle)
+	return p.baseHz + float64(k)*p.stepHz
 }
 
 // sensorID returns the ID of simulated sensor i: the wing's own IDs for the
@@ -98,14 +132,39 @@ func newWorkload(n int, seed uint64) (*workload, error) {
 	if len(wl.common) == 0 {
 		return nil, fmt.Errorf("standard wing: no emitter is heard by %d sensors", locate.MinSensors)
 	}
+	wl.phones = phoneSlots(wl.emit, wl.common)
 	return wl, nil
+}
+
+// phoneSlots lays out the frequency cycles of the phone emitters among
+// common, per class.
+func phoneSlots(emit []sim.Emitter, common []int) map[int]phoneSlot {
+	byClass := map[string][]int{}
+	for _, e := range common {
+		if emit[e].Kind == sim.KindPhone {
+			byClass[emit[e].Class] = append(byClass[emit[e].Class], e)
+		}
+	}
+	perPhone := int(math.Ceil(phoneReuse.Seconds() / PhoneEvery.Seconds()))
+	out := map[int]phoneSlot{}
+	for _, es := range byClass {
+		base, bw := math.Inf(1), 0.0
+		for _, e := range es {
+			base, bw = math.Min(base, emit[e].CenterHz), math.Max(bw, emit[e].BandwidthHz)
+		}
+		for k, e := range es {
+			out[e] = phoneSlot{baseHz: base, stepHz: trackFreqTolHz + bw + 1e6, idx: k, perClass: len(es), cycle: perPhone * len(es)}
+		}
+	}
+	return out
 }
 
 // detection returns what sensor i reports in slot j at time at, with ID id
 // and a duration of slotDur (at most sim.DetectionInterval). In slot j,
 // copy c of the wing reports common[(j+c) mod len(common)], an emitter that
 // enough sensors hear to be located; a sensor that cannot hear it reports
-// one of the emitters it does hear.
+// one of the emitters it does hear. A phone is reported at the frequency of
+// its handset of the slot's epoch (j·slotDur / PhoneEvery).
 func (wl *workload) detection(i, j int, at time.Time, slotDur time.Duration, id string) event.Detection {
 	k := wl.base[i]
 	copyIdx := i / len(wl.heard)
@@ -114,6 +173,9 @@ func (wl *workload) detection(i, j int, at time.Time, slotDur time.Duration, id 
 		e = wl.heard[k][(j+copyIdx)%len(wl.heard[k])]
 	}
 	em := wl.emit[e]
+	if _, ok := wl.phones[e]; ok {
+		em.CenterHz = wl.phoneCenterHz(e, int64(time.Duration(j)*slotDur/PhoneEvery))
+	}
 	rng := rand.New(rand.NewPCG(wl.seed, uint64(i)<<32|uint64(uint32(j))))
 	meas := sim.MeasurementSigmaDB * rng.NormFloat64()
 	rx := wl.rxDBm[e][k] + meas
