@@ -43,8 +43,11 @@ func noAck() {}
 // Run subscribes to SharedTopic at QoS 1 and processes messages until ctx is
 // done. The subscription handler only hands each message to a bounded queue
 // (a full queue makes it wait: back-pressure to the broker). With an AckSubscriber a
-// message is acknowledged only after Handle. A ticker advances associations
-// and alerts. On exit it flushes and saves the seen IDs.
+// message is acknowledged only after Handle. A timer closes each
+// association group when its window ends (so an emission is located and
+// alerted on AssocWindow after its first detection, not at the next tick),
+// and a ticker (TickEvery) advances alerts, expires tracks and writes
+// buffered records. On exit it flushes and saves the seen IDs.
 func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	queue := make(chan queued, e.cfg.Queue)
 	// A full queue pushes back instead of dropping: paho runs each handler
@@ -75,22 +78,138 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	}
 	tick := time.NewTicker(e.cfg.TickEvery)
 	defer tick.Stop()
+	// closer fires when the first open group's window ends; armed is that
+	// time (zero: not armed).
+	closer := time.NewTimer(time.Hour)
+	closer.Stop()
+	defer closer.Stop()
+	var armed time.Time
+	closes := groupCloser{opened: map[*group]time.Time{}}
+	arm := func() {
+		now := e.deps.Clock()
+		due, ok := closes.next(e, now)
+		if !ok || !armed.IsZero() && !due.Before(armed) {
+			return
+		}
+		armed = due
+		closer.Reset(max(due.Sub(now), 0))
+	}
+	handle := func(q queued) {
+		m := q.msg
+		if err := e.Handle(ctx, m); err != nil && !errors.Is(err, ErrRejected) {
+			e.log.Warn("handle", "topic", m.Topic, "err", err)
+		} else if err != nil {
+			e.log.Debug("dead letter", "topic", m.Topic, "err", err)
+		}
+		q.ack()
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return e.Close(context.WithoutCancel(ctx))
 		case q := <-queue:
-			m := q.msg
-			if err := e.Handle(ctx, m); err != nil && !errors.Is(err, ErrRejected) {
-				e.log.Warn("handle", "topic", m.Topic, "err", err)
-			} else if err != nil {
-				e.log.Debug("dead letter", "topic", m.Topic, "err", err)
+			handle(q)
+			arm()
+		case <-closer.C:
+			armed = time.Time{}
+			for range len(queue) { // what has arrived may still join a group
+				handle(<-queue)
 			}
-			q.ack()
+			if err := closes.closeDue(ctx, e, e.deps.Clock()); err != nil {
+				e.log.Warn("close groups", "err", err)
+			}
+			arm()
 		case <-tick.C:
 			if err := e.Tick(ctx, e.deps.Clock()); err != nil {
 				e.log.Warn("tick", "err", err)
 			}
+			closes.prune(e)
+			arm()
+		}
+	}
+}
+
+// groupCloser closes association groups in Run when their window ends by
+// fusion's clock, so an emission is located and alerted on about AssocWindow
+// after its first detection arrives rather than at the next tick (or the
+// next detection, which closes groups by detection time). A group's window
+// counts from the later of its first detection's time and its arrival at
+// fusion: detections that arrive late together (a sensor's outbox
+// replaying after an outage, a backlog at the broker) still get a window to
+// find each other. Only Run's goroutine uses it.
+type groupCloser struct {
+	opened map[*group]time.Time // when Run first saw each open group, by fusion's clock
+}
+
+// next records newly opened groups as opened at now and returns when the
+// first open group is due to close; false when none is open.
+func (c *groupCloser) next(e *Engine, now time.Time) (time.Time, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var first time.Time
+	for _, g := range e.assoc.open {
+		op, ok := c.opened[g]
+		if !ok {
+			op = now
+			c.opened[g] = now
+		}
+		due := c.due(g, op, e.assoc.window, now)
+		if first.IsZero() || due.Before(first) {
+			first = due
+		}
+	}
+	return first, !first.IsZero()
+}
+
+// due is when group g, opened at op, closes seen at now: a window after the
+// later of its start and op, or at once when it is stamped a window or
+// more ahead of now (as associator.flush).
+func (c *groupCloser) due(g *group, op time.Time, window time.Duration, now time.Time) time.Time {
+	if now.Sub(g.start) <= -window {
+		return now
+	}
+	if op.After(g.start) {
+		return op.Add(window)
+	}
+	return g.start.Add(window)
+}
+
+// closeDue closes and processes (locates, authorises, alerts on) the groups
+// due at now; store writes and alert timers stay on Tick.
+func (c *groupCloser) closeDue(ctx context.Context, e *Engine, now time.Time) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var closed []*group
+	keep := e.assoc.open[:0]
+	for _, g := range e.assoc.open {
+		op, ok := c.opened[g]
+		if !ok {
+			op = now
+		}
+		if due := c.due(g, op, e.assoc.window, now); !due.After(now) {
+			closed = append(closed, g)
+			delete(c.opened, g)
+		} else {
+			keep = append(keep, g)
+		}
+	}
+	clear(e.assoc.open[len(keep):])
+	e.assoc.open = keep
+	return e.process(ctx, closed)
+}
+
+// prune forgets groups that are no longer open (closed by a later
+// detection or by Tick).
+func (c *groupCloser) prune(e *Engine) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	open := make(map[*group]bool, len(e.assoc.open))
+	for _, g := range e.assoc.open {
+		open[g] = true
+	}
+	for g := range c.opened {
+		if !open[g] {
+			delete(c.opened, g)
 		}
 	}
 }

@@ -1,6 +1,13 @@
 package fusion
 
-import "testing"
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
 
 func TestTopicMatches(t *testing.T) {
 	for _, tc := range []struct {
@@ -17,6 +24,89 @@ func TestTopicMatches(t *testing.T) {
 	} {
 		if got := TopicMatches(tc.filter, tc.topic); got != tc.want {
 			t.Errorf("TopicMatches(%q, %q) = %v, want %v", tc.filter, tc.topic, got, tc.want)
+		}
+	}
+}
+
+// TestRunClosesGroupsAtWindowEnd: with no tick (TickEvery an hour) and no
+// later detection, Run still closes an emission's group when its window
+// ends and locates it once, with every sensor that heard it, also when the
+// detections arrive late (stamped seconds ago) and a little apart.
+func TestRunClosesGroupsAtWindowEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		age   time.Duration // how old the detections are when they arrive
+		apart time.Duration // between arrivals
+	}{
+		{"live", 0, 0},
+		{"live, apart", 0, 50 * time.Millisecond},
+		{"late", 5 * time.Second, 0},
+		{"late, apart", 5 * time.Second, 50 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := wing(t)
+			ts := &memTS{}
+			e, err := New(Config{TickEvery: time.Hour, AssocWindow: 2 * time.Second, BatchSize: 1}, Deps{Site: s, TimeSeries: ts})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sub := &fakeSub{}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- e.Run(ctx, sub) }()
+			h := waitHandler(t, sub)
+			at := time.Now().Add(-tc.age)
+			sensors := s.Sensors[:3]
+			for _, sn := range sensors {
+				pw, err := e.Locator().PredictDBm(sn.ID, "g", site.Point{X: 12, Y: 9}, 10-e.Locator().RefLossDB(1.75e9))
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := detMsg(t, testDet("w-"+sn.ID, sn.ID, at, pw), sn.ID)
+				h(m.Topic, m.Payload)
+				time.Sleep(tc.apart)
+			}
+			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				ts.mu.Lock()
+				n := len(ts.dets)
+				ts.mu.Unlock()
+				if n == len(sensors) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("stored %d of %d detections without a tick", n, len(sensors))
+				}
+			}
+			ts.mu.Lock()
+			locs := append([]store.LocationRecord(nil), ts.locs...)
+			ts.mu.Unlock()
+			var heard [][]string
+			for _, l := range locs {
+				heard = append(heard, l.Sensors)
+			}
+			if len(locs) != 1 || len(locs[0].Sensors) != len(sensors) {
+				t.Errorf("located %d times, by sensors %v; want once by %d sensors", len(locs), heard, len(sensors))
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func waitHandler(t *testing.T, sub *fakeSub) func(string, []byte) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		sub.mu.Lock()
+		h := sub.handler
+		sub.mu.Unlock()
+		if h != nil {
+			return h
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no subscription")
 		}
 	}
 }
