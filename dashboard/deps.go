@@ -114,7 +114,11 @@ type Deps struct {
 	SnippetDir string           // folder of saved SigMF snippets (evidence)
 	MaxUpload  int64            // upload limit in bytes; default 256 MiB
 	Metrics    *prometheus.Registry
-	Logger     *slog.Logger
-	Secure     bool // set cookies Secure (TLS in use)
-	Now        func() time.Time
+	// MetricsToken, when set, protects /metrics: a scrape must send
+	// "Authorization: Bearer <MetricsToken>". At least 16 characters of
+	// RFC 6750 token syntax. Empty leaves /metrics open (loopback only).
+	MetricsToken string
+	Logger       *slog.Logger
+	Secure       bool // set cookies Secure (TLS in use)
+	Now          func() time.Time
 }

@@ -21,18 +21,12 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 func (s *server) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }
-
-func (s *server) metrics(c echo.Context) error {
-	promhttp.HandlerFor(s.d.Metrics, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
-	return nil
-}
 
 func (s *server) index(c echo.Context) error {
 	b, err := fsReadFile(s.assets, "index.html")

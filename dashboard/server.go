@@ -75,6 +75,9 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
+	if err := ValidateMetricsToken(d.MetricsToken); err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
 	sub, err := fs.Sub(webFS, "web")
 	if err != nil {
 		return nil, fmt.Errorf("dashboard assets: %w", err)
