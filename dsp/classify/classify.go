@@ -65,7 +65,15 @@ type Set struct {
 
 	mu   sync.Mutex
 	ffts map[int]*dsp.FFT // FFT plans by length; an FFT is read-only, so shared
+	// free holds scratch memory for Classify calls to take and give back
+	// (at most maxFreeWorkspaces kept; a sync.Pool would drop them at
+	// every GC, and a fresh workspace costs the allocation and page
+	// faults it is there to save).
+	free []*workspace
 }
+
+// maxFreeWorkspaces bounds the scratch memory a Set keeps (a few MB each).
+const maxFreeWorkspaces = 4
 
 // table is THE ordered list of classifiers (one line each).
 func table() []Classifier {
@@ -100,8 +108,31 @@ func (s *Set) fft(n int) *dsp.FFT {
 	return f
 }
 
-// measure computes the features of in with the Set's FFT plans.
-func (s *Set) measure(in Input) *features { return measure(in, s.fft, s.plan) }
+// measure computes the features of in with the Set's FFT plans and the
+// scratch memory ws.
+func (s *Set) measure(in Input, ws *workspace) *features { return measure(in, s.fft, s.plan, ws) }
+
+// workspace takes scratch memory from the Set (give it back with
+// s.release).
+func (s *Set) workspace() *workspace {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := len(s.free); n > 0 {
+		w := s.free[n-1]
+		s.free = s.free[:n-1]
+		return w
+	}
+	return &workspace{}
+}
+
+// release gives scratch memory back to the Set.
+func (s *Set) release(w *workspace) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.free) < maxFreeWorkspaces {
+		s.free = append(s.free, w)
+	}
+}
 
 // Default returns the ordered table with the default band plan.
 func Default() *Set { return New(bandplan.Default()) }
@@ -127,13 +158,15 @@ func (s *Set) Classify(in Input) (lab Label) {
 			lab = Label{Class: ClassUnknown, Text: "unknown (classifier error)", Features: map[string]float64{}}
 		}
 	}()
-	f := s.measure(in)
+	ws := s.workspace()
+	defer s.release(ws)
+	f := s.measure(in, ws)
 	best := s.best(f)
 	// A burst verdict must be strictly more confident to win: at full
 	// confidence the bursts need not be measured (a long TD-LTE or Wi-Fi
 	// emission's bursts cost up to 6 more measurements).
 	if best.Confidence < 1 {
-		if bl, ok := s.burstVerdict(in); ok && bl.Confidence > best.Confidence {
+		if bl, ok := s.burstVerdict(in, ws); ok && bl.Confidence > best.Confidence {
 			best = bl
 		}
 	}
@@ -166,7 +199,7 @@ func (s *Set) best(f *features) Label {
 // burstVerdict classifies the longest bursts of in.Em on their own and
 // returns the class most of them agree on (at least two, or the only
 // burst analysed), with its most confident label.
-func (s *Set) burstVerdict(in Input) (Label, bool) {
+func (s *Set) burstVerdict(in Input, ws *workspace) (Label, bool) {
 	if len(in.Em.Bursts) < 2 {
 		return Label{}, false
 	}
@@ -181,16 +214,19 @@ func (s *Set) burstVerdict(in Input) (Label, bool) {
 	picked = picked[:min(len(picked), MaxBurstsAnalysed)]
 	votes := map[string]int{}
 	bestOf := map[string]Label{}
-	for _, b := range picked {
+	for i, b := range picked {
 		sub := in
 		sub.Em.StartSample, sub.Em.SampleCount, sub.Em.Bursts = b.StartSample, b.SampleCount, nil
-		l := s.best(s.measure(sub))
+		l := s.best(s.measure(sub, ws))
 		if l.Class == ClassUnknown {
 			continue
 		}
 		votes[l.Class]++
 		if l.Confidence > bestOf[l.Class].Confidence {
 			bestOf[l.Class] = l
+		}
+		if decided(votes, l.Class, len(picked)-1-i) && bestOf[l.Class].Confidence >= 1 {
+			break // no later burst can change the winner or its label
 		}
 	}
 	var win Label
@@ -204,6 +240,23 @@ func (s *Set) burstVerdict(in Input) (Label, bool) {
 		return win, true
 	}
 	return Label{}, false
+}
+
+// decided reports that class c has won the burst vote whatever the left
+// remaining bursts say: it holds at least two votes and more than any
+// other class can reach. (Its label can still change to a more confident
+// one of the same class; the caller checks that.)
+func decided(votes map[string]int, c string, left int) bool {
+	v := votes[c]
+	if v < 2 || v <= left {
+		return false
+	}
+	for k, o := range votes {
+		if k != c && o+left >= v {
+			return false
+		}
+	}
+	return true
 }
 
 // classOrder lists the classes the table can return, in a fixed order.
@@ -226,7 +279,9 @@ func (s *Set) ClassifyOne(name string, in Input) (Label, bool) {
 // ClassifyEach runs every classifier of the table, in order, on one
 // measurement of in (for cross-classifier tests and corpus runners).
 func (s *Set) ClassifyEach(in Input) []Label {
-	f := s.measure(in)
+	ws := s.workspace()
+	defer s.release(ws)
+	f := s.measure(in, ws)
 	out := make([]Label, len(s.list))
 	for i, c := range s.list {
 		if f.n == 0 {

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"cmp"
 	"math"
 	"math/cmplx"
 	"slices"
@@ -35,6 +36,9 @@ const (
 	// (one symbol ≈ fs/occupied samples) keep ≥ 4 samples, so their
 	// rounding moves the envelope CV by under ~0.02.
 	decOversample = 4
+	// cpOversample is the same for the cyclic-prefix tests: a CP lag
+	// rounded by up to half a sample still correlates by sinc(0.5/2) ≈ 0.9.
+	cpOversample = 2
 )
 
 // features are the measurements every classifier reads, computed once per
@@ -52,7 +56,7 @@ type features struct {
 	occHiHz    float64
 	occBWHz    float64
 	fill       float64 // fraction of unsmoothed bins of the occupied band above its threshold
-	flatness   float64 // geometric / arithmetic mean of the smoothed PSD over the occupied band (1: flat)
+	flatness   float64 // geometric / arithmetic mean of the smoothed PSD over the occupied band (1: flat; NaN: not measured, outside FPV bands)
 	excessBWHz float64 // width holding 90% of the power above the noise reference, Hz (0: unknown)
 	contrastDB float64 // median in-band PSD over median PSD outside the span; NaN when no outside
 	envSNRDB   float64 // (S+N)/N within the time-domain filter band while on (gated PSD), dB (NaN: unknown)
@@ -109,12 +113,14 @@ func (f *features) medianBurstS() float64 {
 }
 
 // measure computes the features of in, with FFT plans from fftOf (a
-// power-of-two length); plan, when not nil, limits the OFDM and chip-rate
-// features to those a classifier for the band's technologies reads. It never panics on any input; an emission outside
-// the IQ window yields n == 0.
-func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *features {
+// power-of-two length) and scratch memory from ws (nil: a fresh one);
+// plan, when not nil, limits the OFDM and chip-rate features to those a
+// classifier for the band's technologies reads. It never panics on any
+// input; an emission outside the IQ window yields n == 0. The features
+// keep no reference to ws.
+func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *workspace) *features {
 	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), frame: math.NaN(),
-		cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}
+		cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN(), flatness: math.NaN()}
 	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
 		return f
 	}
@@ -127,6 +133,10 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 	if end-start < 16 {
 		return f
 	}
+	if ws == nil {
+		ws = &workspace{}
+	}
+	ws.reset()
 	seg := in.IQ[start:min(end, start+MaxAnalysisSamples)]
 
 	// FFT length: the largest power of two not above the segment (no zero
@@ -138,15 +148,15 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 	seg = seg[:nfft]
 	f.n = nfft
 	fft := fftOf(nfft)
-	spec := fft.Coefficients(nil, seg)
+	spec := fft.Coefficients(ws.complexes(nfft), seg)
 	// Gate: when the detector's bursts cover under 90% of the segment, the
 	// spectral features (occupied band, contrast, noise reference) are taken
 	// over the bursts only, so a bursty carrier's gaps do not dilute its SNR.
 	pspec := spec
 	segStart := in.IQStart + start
 	gated := false
-	if g := gate(in.Em.Bursts, segStart, nfft, int(gateRampS*in.SampleRateHz)); g != nil {
-		gbuf := make([]complex64, nfft)
+	if g := gate(in.Em.Bursts, segStart, nfft, int(gateRampS*in.SampleRateHz), ws); g != nil {
+		gbuf := ws.complexes(nfft)
 		for i, w := range g {
 			gbuf[i] = seg[i] * complex(float32(w), 0)
 		}
@@ -157,14 +167,6 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 	bin := func(hz float64) int { // shifted index 0..nfft-1, DC at nfft/2
 		k := int(math.Round(hz/binHz)) + nfft/2
 		return min(max(k, 0), nfft-1)
-	}
-	// PSD in shifted order, Hann-windowed (X_w[k] = ½X[k] − ¼X[k−1] − ¼X[k+1])
-	// so a strong tone's leakage does not widen its band. gpsd is the gated
-	// PSD (the same as psd when there is no gate).
-	psd := hannPSD(spec)
-	gpsd := psd
-	if gated {
-		gpsd = hannPSD(pspec)
 	}
 	lo, hi := in.Em.FreqLowHz, in.Em.FreqHighHz
 	if !(hi > lo) {
@@ -181,14 +183,28 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 		wlo, whi = whi, wlo
 	}
 	smoothBins := max(16, (shi-slo)/64)
-	sm, noiseRef := smoothPSD(gpsd, slo, shi, wlo, whi, smoothBins)
-	smU, noiseU := sm, noiseRef
+	// The smoothed PSD is read inside the widened span, and around it as
+	// far as the time-domain filter band reaches (the occupied band, which
+	// lies within the span, plus 2% and 2 bins, widened to envMinBWHz).
+	reach := int(math.Ceil(envMinBWHz/binHz)) + (whi-wlo)/50 + 4
+	rlo, rhi := max(0, wlo-reach), min(nfft-1, whi+reach)
+	// PSD in shifted order, Hann-windowed (X_w[k] = ½X[k] − ¼X[k−1] − ¼X[k+1])
+	// so a strong tone's leakage does not widen its band. gsp is the gated
+	// PSD (the same as sp when there is no gate).
+	sp := newSpectrum(spec, ws)
+	wOcc := max(64, (shi-slo)/8)
+	noiseU := sp.smooth(wOcc, smoothBins, wlo, whi, rlo, rhi, ws)
+	gsp := sp
 	if gated {
-		smU, noiseU = smoothPSD(psd, slo, shi, wlo, whi, smoothBins)
+		gsp = newSpectrum(pspec, ws)
+		gsp.smooth(wOcc, smoothBins, wlo, whi, rlo, rhi, ws)
 	}
+	psd, gpsd := sp.psd, gsp.psd
+	sm, noiseRef := gsp.sm, gsp.noise
+	smU := sp.sm
 
 	inSpan := sm[slo : shi+1]
-	level := percentile(inSpan, 0.9)
+	level := percentileWS(inSpan, 0.9, ws)
 	peak := slices.Max(inSpan)
 	level = math.Max(level, peak*1e-3) // a narrow line in a wide span: do not take noise as the level
 	if !(level > 0) {
@@ -238,7 +254,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 	// Lines: if under a quarter of the unsmoothed bins in the band reach
 	// the threshold, the band is a smoothing footprint around a line (tone,
 	// DC, spur): its width is what the bins themselves cover.
-	fillThr := math.Max(thr, 1e-3*percentile(gpsd[a:b+1], 0.99)) // a Hann line's skirts end 30 dB down; one strong line (a GSM FCCH) does not set it
+	fillThr := math.Max(thr, 1e-3*percentileWS(gpsd[a:b+1], 0.99, ws)) // a Hann line's skirts end 30 dB down; one strong line (a GSM FCCH) does not set it
 	above := 0
 	for k := a; k <= b; k++ {
 		if gpsd[k] >= fillThr {
@@ -248,8 +264,17 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 	if f.fill = float64(above) / float64(b-a+1); f.fill < 0.25 {
 		f.occBWHz = float64(above) * binHz
 	}
-	f.flatness = flatness(sm[a : b+1])
 	f.rfHz = in.CenterHz + (f.occLoHz+f.occHiHz)/2
+	// The costlier features are measured only where the band plan deploys
+	// a technology whose classifier reads them (left NaN, "not measured",
+	// elsewhere).
+	need := needAll
+	if plan != nil {
+		need = needed(plan, f)
+	}
+	if need&needFlat != 0 {
+		f.flatness = flatness(sm[a : b+1])
+	}
 
 	// Excess-power bandwidth: the span holding the middle 90% of the power
 	// above the noise reference inside the widened span. Robust at low SNR,
@@ -257,12 +282,12 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 	if noiseRef > 0 {
 		var tot float64
 		for k := wlo; k <= whi; k++ {
-			tot += math.Max(0, sm[k]-noiseRef)
+			tot += max(0, sm[k]-noiseRef)
 		}
 		var cum float64
 		klo, khi := -1, -1
 		for k := wlo; k <= whi && tot > 0; k++ {
-			cum += math.Max(0, sm[k]-noiseRef)
+			cum += max(0, sm[k]-noiseRef)
 			if klo < 0 && cum >= 0.05*tot {
 				klo = k
 			}
@@ -279,7 +304,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 	// on the ungated PSD: the SNR averaged over the whole emission, so a
 	// weak bursty carrier is still judged as weak.
 	if !math.IsNaN(noiseU) {
-		inMed := median(smU[a : b+1])
+		inMed := percentileWS(smU[a:b+1], 0.5, ws)
 		outMed := noiseU
 		if outMed > 0 && inMed > 0 {
 			f.contrastDB = 10 * math.Log10(inMed/outMed)
@@ -314,7 +339,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 		}
 		f.envSNRDB = 10 * math.Log10(math.Max(1e-3, sum/float64(kb-ka+1)/noiseRef))
 	}
-	wide := movingAvg(psd, max(64, (b-a)/8))
+	wideW := max(64, (b-a)/8)
 	oLo, oHi := f.occLoHz-fpad, f.occHiHz+fpad
 	// Band-pass and decimate in one step: the bins of [lo, hi] go into an
 	// inverse FFT of M = nfft/dec points (the smallest power of two at
@@ -333,17 +358,19 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 	m = min(m, nfft)
 	dec := nfft / m
 	fsY := in.SampleRateHz / float64(dec)
-	ifft := fftOf(m)
-	bandpass := func(lo, hi float64) []complex64 {
-		x := make([]complex64, m)
+	// bandpass returns the bins of [lo, hi] through an m-point inverse FFT.
+	bandpass := func(lo, hi float64, m int) []complex64 {
+		x := ws.complexes(m)
+		clear(x)
+		scale := complex(float32(1/float64(nfft)), 0) // the 1/N of the inverse transform, on the few bins kept
 		// k is the signed bin (fk = k·binHz), sk its index in the shifted
 		// PSD, i in spec, j in x (k mod m).
 		k0 := bin(lo) - nfft/2
 		i, j := (k0+nfft)%nfft, (k0%m+m)%m
 		for k := k0; k <= bin(hi)-nfft/2; k++ {
 			sk := k + nfft/2
-			if fk := float64(k) * binHz; fk >= lo && fk <= hi && !((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*wide[sk]) {
-				x[j] = spec[i]
+			if fk := float64(k) * binHz; fk >= lo && fk <= hi && !((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*sp.mean(wideW, sk)) {
+				x[j] = spec[i] * scale
 			}
 			if i++; i == nfft {
 				i = 0
@@ -352,37 +379,40 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 				j = 0
 			}
 		}
-		y := ifft.Sequence(x, x)
-		scale := complex(float32(1/float64(nfft)), 0)
-		for i := range y {
-			y[i] *= scale
-		}
-		return y
+		return fftOf(m).Sequence(x, x)
 	}
 	f.nEff = int(float64(len(seg)) * math.Min(1, f.occBWHz/in.SampleRateHz))
-	y := bandpass(oLo, oHi)
+	y := bandpass(oLo, oHi, m)
 	yw := y
 	if fLo < oLo || fHi > oHi {
-		yw = bandpass(fLo, fHi)
+		yw = bandpass(fLo, fHi, m)
 	}
 	f.fsY, f.dec = fsY, dec
 
-	f.envelope(y, yw)
-	// The OFDM and chip-rate features cost most; each is measured only
-	// where the band plan deploys a technology whose classifier reads it
-	// (left NaN, "not measured", elsewhere).
-	need := needAll
-	if plan != nil {
-		need = needed(plan, f)
-	}
-	if need&needCP15 != 0 {
-		f.cp15 = cpContrast(y, tuLTE15S*fsY, cpFrac*tuLTE15S*fsY)
-	}
-	if need&needCP30 != 0 {
-		f.cp30 = cpContrast(y, tuNR30S*fsY, cpFrac*tuNR30S*fsY)
-	}
-	if need&needCPWiFi != 0 {
-		f.cpWiFi = cpContrast(y, tuWiFiS*fsY, tuWiFiS*fsY/4)
+	py := power(y, ws)
+	f.envelope(y, yw, py, ws)
+	if need&(needCP15|needCP30|needCPWiFi) != 0 {
+		// The CP correlations cost most (three sliding correlations each,
+		// over every sample): they read the occupied band decimated to
+		// at least cpOversample times its width, not decOversample.
+		yc, pc, fsC := y, py, fsY
+		mc := 16
+		for mc < cpOversample*(bin(oHi)-bin(oLo)+1) && mc < m {
+			mc *= 2
+		}
+		if mc < m {
+			yc = bandpass(oLo, oHi, mc)
+			pc, fsC = power(yc, ws), in.SampleRateHz/float64(nfft/mc)
+		}
+		if need&needCP15 != 0 {
+			f.cp15 = cpContrast(yc, pc, tuLTE15S*fsC, cpFrac*tuLTE15S*fsC, ws)
+		}
+		if need&needCP30 != 0 {
+			f.cp30 = cpContrast(yc, pc, tuNR30S*fsC, cpFrac*tuNR30S*fsC, ws)
+		}
+		if need&needCPWiFi != 0 {
+			f.cpWiFi = cpContrast(yc, pc, tuWiFiS*fsC, tuWiFiS*fsC/4, ws)
+		}
 	}
 	if n := int(16e-6 * fsY); n > 0 && need&needSTF != 0 {
 		f.stf = stfContrast(y[:min(len(y), n)], tuSTFS*fsY)
@@ -393,6 +423,171 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan) *feature
 	return f
 }
 
+// workspace is scratch memory for one measure call at a time: slices are
+// handed out from large chunks and all taken back by reset, so the
+// per-emission buffers (tens of thousands of samples each) are not
+// allocated, zeroed and collected anew for every emission and burst.
+// Slices handed out are not zeroed.
+type workspace struct {
+	f64     []float64
+	nf      int
+	c64     []complex64
+	nc      int
+	wantF64 int // largest total asked for since the chunk was made
+	wantC64 int
+}
+
+// reset takes every slice back; a chunk that ran short grows to what was asked.
+func (w *workspace) reset() {
+	if w.wantF64 > len(w.f64) {
+		w.f64 = make([]float64, w.wantF64)
+	}
+	if w.wantC64 > len(w.c64) {
+		w.c64 = make([]complex64, w.wantC64)
+	}
+	w.nf, w.nc, w.wantF64, w.wantC64 = 0, 0, 0, 0
+}
+
+// floats returns n float64s (not zeroed).
+func (w *workspace) floats(n int) []float64 {
+	w.wantF64 += n
+	if w.nf+n > len(w.f64) {
+		return make([]float64, n) // the chunk grows at the next reset
+	}
+	s := w.f64[w.nf : w.nf+n : w.nf+n]
+	w.nf += n
+	return s
+}
+
+// complexes returns n complex64s (not zeroed).
+func (w *workspace) complexes(n int) []complex64 {
+	w.wantC64 += n
+	if w.nc+n > len(w.c64) {
+		return make([]complex64, n)
+	}
+	s := w.c64[w.nc : w.nc+n : w.nc+n]
+	w.nc += n
+	return s
+}
+
+// spectrum is a Hann-windowed PSD in shifted order (DC at len/2) with the
+// prefix sums its centred moving averages are read from, so a moving
+// average costs O(1) wherever it is needed instead of a pass over every bin.
+type spectrum struct {
+	psd   []float64
+	cum   []float64 // cum[k] = Σ psd[:k]
+	ccum  []float64 // the same for the line-clipped PSD (see smooth)
+	sm    []float64 // smoothed clipped PSD, valid on the range smooth was given
+	noise float64   // median of sm outside the widened span (see smooth)
+	sw    int       // smoothing window of sm
+}
+
+// newSpectrum computes |X_w[k]|² of spec (X_w[k] = ½X[k] − ¼X[k−1] −
+// ¼X[k+1]) in shifted order and its prefix sums.
+func newSpectrum(spec []complex64, ws *workspace) *spectrum {
+	n := len(spec)
+	s := &spectrum{psd: ws.floats(n), cum: ws.floats(n + 1)}
+	h := n / 2
+	one := func(a, b, c complex64) float64 {
+		re := 0.5*float64(real(b)) - 0.25*(float64(real(a))+float64(real(c)))
+		im := 0.5*float64(imag(b)) - 0.25*(float64(imag(a))+float64(imag(c)))
+		return re*re + im*im
+	}
+	s.psd[h] = one(spec[n-1], spec[0], spec[1])
+	for k := 1; k < h; k++ {
+		s.psd[k+h] = one(spec[k-1], spec[k], spec[k+1])
+	}
+	for k := h; k < n-1; k++ {
+		s.psd[k-h] = one(spec[k-1], spec[k], spec[k+1])
+	}
+	s.psd[h-1] = one(spec[n-2], spec[n-1], spec[0])
+	var acc float64
+	s.cum[0] = 0
+	for k, v := range s.psd {
+		acc += v
+		s.cum[k+1] = acc
+	}
+	return s
+}
+
+// windowMean is the centred moving average of x over w samples at index
+// j (windows cut at the ends average what they hold, as movingAvg), from
+// cum, the prefix sums of x.
+func windowMean(cum []float64, w, j int) float64 {
+	n := len(cum) - 1
+	if w <= 1 {
+		return cum[j+1] - cum[j]
+	}
+	h := w / 2
+	lo, hi := max(0, j+h-w+1), min(j+h, n-1)
+	return (cum[hi+1] - cum[lo]) / float64(hi-lo+1)
+}
+
+// mean is the centred moving average of the PSD over w bins at bin k.
+func (s *spectrum) mean(w, k int) float64 { return windowMean(s.cum, w, k) }
+
+// smooth clips narrow lines (bins 30× above their moving average over
+// wOcc bins: spurs, distant carriers) and smooths the result over
+// smoothBins, so a spur beside a weak burst neither sets the band nor
+// starts the search. The smoothed PSD s.sm is computed on bins [rlo, rhi];
+// s.noise, the noise reference, is the median of the smoothed PSD
+// outside the widened span [wlo, whi] (the mean noise density), NaN when
+// too little lies outside (read on at most ~4096 evenly strided bins). It
+// returns s.noise.
+func (s *spectrum) smooth(wOcc, smoothBins, wlo, whi, rlo, rhi int, ws *workspace) float64 {
+	n := len(s.psd)
+	s.ccum, s.sm, s.sw = ws.floats(n+1), ws.floats(n), smoothBins
+	var acc float64
+	s.ccum[0] = 0
+	h := wOcc / 2
+	inv := 1 / float64(wOcc)
+	for k, v := range s.psd {
+		var m float64
+		if k+h-wOcc+1 >= 0 && k+h <= n-1 {
+			m = (s.cum[k+h+1] - s.cum[k+h-wOcc+1]) * inv
+		} else {
+			m = windowMean(s.cum, wOcc, k)
+		}
+		acc += min(v, 30*m)
+		s.ccum[k+1] = acc
+	}
+	for k := rlo; k <= rhi; k++ {
+		s.sm[k] = windowMean(s.ccum, smoothBins, k)
+	}
+	// The bins outside [wlo, whi], in order, seen as one slice: out(j).
+	skip := 0
+	if wlo <= whi && whi >= 0 && wlo < n {
+		skip = min(whi, n-1) - max(wlo, 0) + 1
+	}
+	nOut := n - skip
+	s.noise = math.NaN()
+	if nOut >= max(8, n/20) {
+		stride := 1
+		if nOut > 4096 {
+			stride = nOut / 4096
+		}
+		sub := ws.floats(nOut/stride + 1)[:0]
+		for j := 0; j < nOut; j += stride {
+			k := j
+			if j >= wlo {
+				k = j + skip
+			}
+			sub = append(sub, windowMean(s.ccum, smoothBins, k))
+		}
+		s.noise = nthSmallest(sub, min(max(int(0.5*float64(len(sub)-1)), 0), len(sub)-1))
+	}
+	return s.noise
+}
+
+// power returns |y|² per sample, in float64.
+func power(y []complex64, ws *workspace) []float64 {
+	p := ws.floats(len(y))
+	for i, v := range y {
+		p[i] = float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
+	}
+	return p
+}
+
 // Time-domain features measured only where a classifier needs them.
 const (
 	needCP15 = 1 << iota
@@ -400,7 +595,8 @@ const (
 	needCPWiFi
 	needSTF
 	needChip
-	needAll = needCP15 | needCP30 | needCPWiFi | needSTF | needChip
+	needFlat
+	needAll = needCP15 | needCP30 | needCPWiFi | needSTF | needChip | needFlat
 )
 
 // techNeeds returns the features the classifiers of one band-plan
@@ -414,8 +610,10 @@ func techNeeds(tech string) int {
 		return needCP15 | needCP30 | needChip
 	case "wifi":
 		return needCPWiFi | needSTF
-	case "droneid", "fpv":
+	case "droneid":
 		return needCP15 | needCPWiFi
+	case "fpv":
+		return needCP15 | needCPWiFi | needFlat
 	case "drone":
 		return needCP15 | needCPWiFi | needSTF
 	}
@@ -436,59 +634,6 @@ func needed(p *bandplan.Plan, f *features) int {
 	return need
 }
 
-// hannPSD returns |X_w[k]|² in shifted order (DC at len/2), where X_w is
-// the Hann-windowed spectrum X_w[k] = ½X[k] − ¼X[k−1] − ¼X[k+1].
-func hannPSD(spec []complex64) []float64 {
-	n := len(spec)
-	psd := make([]float64, n)
-	for k := range spec {
-		a, b, c := spec[(k+n-1)%n], spec[k], spec[(k+1)%n]
-		re := 0.5*float64(real(b)) - 0.25*(float64(real(a))+float64(real(c)))
-		im := 0.5*float64(imag(b)) - 0.25*(float64(imag(a))+float64(imag(c)))
-		psd[(k+n/2)%n] = re*re + im*im
-	}
-	return psd
-}
-
-// smoothPSD returns psd with narrow lines (bins 30× above their wide
-// neighbourhood: spurs, distant carriers) clipped and then smoothed over
-// smoothBins, so a spur beside a weak burst neither sets the band nor
-// starts the search; and the noise reference, the median of the smoothed
-// PSD outside the widened span [wlo, whi] (the mean noise density), NaN
-// when too little lies outside.
-func smoothPSD(psd []float64, slo, shi, wlo, whi, smoothBins int) ([]float64, float64) {
-	n := len(psd)
-	wideOcc := movingAvg(psd, max(64, (shi-slo)/8))
-	clipped := make([]float64, n)
-	for k, v := range psd {
-		clipped[k] = math.Min(v, 30*wideOcc[k])
-	}
-	sm := movingAvg(clipped, smoothBins)
-	// The bins outside [wlo, whi], in order, seen as one slice: out(j).
-	skip := 0
-	if wlo <= whi && whi >= 0 && wlo < n {
-		skip = min(whi, n-1) - max(wlo, 0) + 1
-	}
-	nOut := n - skip
-	noiseRef := math.NaN()
-	if nOut >= max(8, n/20) {
-		stride := 1
-		if nOut > 4096 {
-			stride = nOut / 4096
-		}
-		sub := make([]float64, 0, nOut/stride+1)
-		for j := 0; j < nOut; j += stride {
-			k := j
-			if j >= wlo {
-				k = j + skip
-			}
-			sub = append(sub, sm[k])
-		}
-		noiseRef = nthSmallest(sub, min(max(int(0.5*float64(len(sub)-1)), 0), len(sub)-1))
-	}
-	return sm, noiseRef
-}
-
 // lineFraction is the share of the excess power (over noise density
 // noise) of band that lies within ±3 bins of its strongest bin: near 1 for
 // a line (tone, spur, unmodulated carrier), near 7/len(band) for a
@@ -500,7 +645,7 @@ func lineFraction(band []float64, noise float64) float64 {
 	var tot float64
 	pk := 0
 	for k, v := range band {
-		tot += math.Max(0, v-noise)
+		tot += max(0, v-noise)
 		if v > band[pk] {
 			pk = k
 		}
@@ -510,7 +655,7 @@ func lineFraction(band []float64, noise float64) float64 {
 	}
 	var line float64
 	for k := max(0, pk-3); k <= min(len(band)-1, pk+3); k++ {
-		line += math.Max(0, band[k]-noise)
+		line += max(0, band[k]-noise)
 	}
 	return line / tot
 }
@@ -526,13 +671,29 @@ const gateRampS = 50e-6
 // are no bursts, when they cover at least 90% of the segment (nothing to
 // gain) or under 5% (a spectrum of a few detector frames is too noisy to
 // set the band: a weak carrier the detector caught in two 20 µs blips
-// stays judged on the whole segment).
-func gate(bursts []dsp.Burst, segStart int64, n, ramp int) []float64 {
+// stays judged on the whole segment). The weights are ws memory.
+func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []float64 {
 	if len(bursts) == 0 {
 		return nil
 	}
-	g := make([]float64, n)
-	on := 0
+	// Coverage first: most gates are refused, and cheaply so.
+	on, end := int64(0), int64(0)
+	for _, b := range bursts {
+		lo := max(b.StartSample-segStart, 0, end)
+		hi := min(b.StartSample+b.SampleCount-segStart, int64(n))
+		if hi > lo {
+			on += hi - lo
+			end = hi
+		}
+	}
+	sorted := slices.IsSortedFunc(bursts, func(a, b dsp.Burst) int { return cmp.Compare(a.StartSample, b.StartSample) })
+	if sorted && (float64(on) < 0.05*float64(n) || float64(on) >= 0.9*float64(n)) {
+		return nil
+	}
+	g := ws.floats(n)
+	clear(g)
+	rampTab := rampWeights(ramp, ws)
+	on = 0
 	for _, b := range bursts {
 		lo := max(b.StartSample-segStart, 0)
 		hi := min(b.StartSample+b.SampleCount-segStart, int64(n))
@@ -540,15 +701,19 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int) []float64 {
 			continue
 		}
 		r := min(int64(ramp), (hi-lo)/2)
+		rw := rampTab
+		if r != int64(ramp) {
+			rw = rampWeights(int(r), ws)
+		}
 		for i := lo; i < hi; i++ {
 			w := 1.0
 			if d := min(i-lo, hi-1-i); d < r {
-				w = 0.5 - 0.5*math.Cos(math.Pi*(float64(d)+0.5)/float64(r))
+				w = rw[d]
 			}
 			if g[i] == 0 {
 				on++
 			}
-			g[i] = math.Max(g[i], w)
+			g[i] = max(g[i], w)
 		}
 	}
 	if float64(on) < 0.05*float64(n) || float64(on) >= 0.9*float64(n) {
@@ -557,27 +722,33 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int) []float64 {
 	return g
 }
 
+// rampWeights returns the raised-cosine ramp of r samples the gate puts
+// at a burst's ends: w(d) = ½ − ½·cos(π(d+½)/r), d = 0..r−1.
+func rampWeights(r int, ws *workspace) []float64 {
+	w := ws.floats(max(r, 0))
+	for d := range w {
+		w[d] = 0.5 - 0.5*math.Cos(math.Pi*(float64(d)+0.5)/float64(r))
+	}
+	return w
+}
+
 // envelope measures the active samples (smoothed power above the geometric
 // middle of its 10th and 95th percentiles when they differ by > 6 dB), their
 // power's coefficient of variation and the bursts they form.
 //
 // Bursts and duty are read from y, the envelope CV from yw (y over a band
 // at least envMinBWHz wide; the same slice when the band is that wide).
-func (f *features) envelope(y, yw []complex64) {
-	p := make([]float64, len(y))
-	for i, v := range y {
-		p[i] = float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
-	}
+func (f *features) envelope(y, yw []complex64, p []float64, ws *workspace) {
 	w := 1
 	if f.occBWHz > 0 {
 		w = max(1, min(len(y)/8, int(4*f.fsY/f.occBWHz)))
 	}
-	sm := movingAvg(p, w)
-	sub := make([]float64, 0, len(sm)/8+1)
+	sm := movingAvgInto(ws.floats(len(p)), p, w)
+	sub := ws.floats(len(sm)/8 + 1)[:0]
 	for i := 0; i < len(sm); i += max(1, 8/f.dec) {
 		sub = append(sub, sm[i])
 	}
-	noise, sig := percentile(sub, 0.1), percentile(sub, 0.95)
+	noise, sig := percentileWS(sub, 0.1, ws), percentileWS(sub, 0.95, ws)
 	thr := 0.0
 	if sig > 4*noise {
 		thr = math.Sqrt(math.Max(noise, sig*1e-6) * sig)
@@ -588,21 +759,18 @@ func (f *features) envelope(y, yw []complex64) {
 	}
 	pw := p
 	if &yw[0] != &y[0] {
-		pw = make([]float64, len(yw))
-		for i, v := range yw {
-			pw[i] = float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
-		}
+		pw = power(yw, ws)
 	}
-	sym := movingAvg(pw, w1) // power over one symbol: takes the out-of-band-free noise down
+	sym := movingAvgInto(ws.floats(len(pw)), pw, w1) // power over one symbol: takes the out-of-band-free noise down
 	// Winsorise at the 99.5th percentile: a receiver's start-up transient
 	// or one impulse must not dominate the envelope statistics.
-	subSym := make([]float64, 0, len(sym)/4+1)
+	subSym := ws.floats(len(sym)/4 + 1)[:0]
 	for i := 0; i < len(sym); i += max(1, 4/f.dec) {
 		subSym = append(subSym, sym[i])
 	}
-	if c := percentile(subSym, 0.995); c > 0 {
+	if c := percentileWS(subSym, 0.995, ws); c > 0 {
 		for i, v := range sym {
-			sym[i] = math.Min(v, c)
+			sym[i] = min(v, c)
 		}
 	}
 	// The CV is taken within each burst and averaged (weighted by length):
@@ -642,7 +810,7 @@ func (f *features) envelope(y, yw []complex64) {
 		return
 	}
 	f.duty = float64(nAct) / float64(len(y))
-	f.frame = frameCorr(sm, gsmFrameS*f.fsY, max(1, 16/f.dec))
+	f.frame = frameCorr(sm, gsmFrameS*f.fsY, max(1, 16/f.dec), ws)
 	if cvW > 0 {
 		f.envCV = cvSum / cvW
 		return
@@ -656,12 +824,12 @@ func (f *features) envelope(y, yw []complex64) {
 // timeslots repeat every frame gives ≈ 1 − r(½ frame) (≈ 1.3 for half the
 // slots on, ≈ 0.8 for three); continuous signals and noise ≈ 0. The
 // envelope is read every step-th sample (lagF is in samples of p). NaN when p holds under 1.5 lags.
-func frameCorr(p []float64, lagF float64, step int) float64 {
+func frameCorr(p []float64, lagF float64, step int, ws *workspace) float64 {
 	lag := int(math.Round(lagF / float64(step)))
 	if lag < 4 || len(p) < lag*step*3/2 {
 		return math.NaN()
 	}
-	sub := make([]float64, 0, len(p)/step+1)
+	sub := ws.floats(len(p)/step + 1)[:0]
 	for i := 0; i < len(p); i += step {
 		sub = append(sub, p[i])
 	}
@@ -720,8 +888,9 @@ func rho(y []complex64, lag int) float64 {
 // idle symbols are left out), of the block's largest γ. The contrast is the
 // score at N minus the larger score at 0.87·N and 1.13·N over the same
 // blocks. CP-OFDM gives 0.1–0.9; noise ≈ 0; a tone or DC correlates at
-// every lag and gives ≈ 0. NaN when y holds fewer than two symbols.
-func cpContrast(y []complex64, lagF, cpF float64) float64 {
+// every lag and gives ≈ 0. NaN when y holds fewer than two symbols. p is
+// |y|² per sample.
+func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) float64 {
 	lag := int(math.Round(lagF))
 	if lag < 4 || len(y) < 2*int(lagF+cpF)+lag/8 {
 		return math.NaN()
@@ -736,65 +905,60 @@ func cpContrast(y []complex64, lagF, cpF float64) float64 {
 		return math.NaN()
 	}
 	// Block energies pick the active blocks.
-	energy := make([]float64, nb)
+	energy := ws.floats(nb)
 	for i := 0; i < nb; i++ {
+		var e float64
 		for n := int(float64(i) * period); n < int(float64(i+1)*period) && n < len(y); n++ {
-			energy[i] += float64(real(y[n]))*float64(real(y[n])) + float64(imag(y[n]))*float64(imag(y[n]))
+			e += p[n]
 		}
+		energy[i] = e
 	}
-	thr := 0.5 * percentile(energy, 0.9)
+	thr := 0.5 * percentileWS(energy, 0.9, ws)
 	var meanE float64
-	for _, v := range y {
-		meanE += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
+	for _, v := range p {
+		meanE += v
 	}
 	meanE /= float64(len(y))
+	active := ws.floats(nb)[:0] // indices of the active blocks, as float64
+	for i, e := range energy {
+		if e >= thr && e > 0 {
+			active = append(active, float64(i))
+		}
+	}
+	if len(active) == 0 {
+		return 0
+	}
+	best := ws.floats(nb)
 	var scores [3]float64
 	for j, lg := range lags {
-		best := blockMaxGamma(y, meanE, lg, L, period, nb)
+		blockMaxGamma(y, p, meanE, lg, L, period, nb, active, best)
 		var sum float64
-		cnt := 0
-		for i, e := range energy {
-			if e >= thr && e > 0 {
-				sum += best[i]
-				cnt++
-			}
+		for _, i := range active {
+			sum += best[int(i)]
 		}
-		if cnt == 0 {
-			return 0
-		}
-		scores[j] = sum / float64(cnt)
+		scores[j] = sum / float64(len(active))
 	}
 	return scores[0] - math.Max(scores[1], scores[2])
 }
 
-// blockMaxGamma returns, for each of nb blocks of period samples, the
-// largest γ(n) (see cpContrast) at lag with window L; γ is not evaluated
-// where the window's energy is under 10⁻³ of meanE·L (meanE: the mean
-// |y|²).
-func blockMaxGamma(y []complex64, meanE float64, lag, L int, period float64, nb int) []float64 {
-	best := make([]float64, nb)
+// blockMaxGamma sets best[i], for each active block i of nb blocks of
+// period samples, to the largest γ(n) (see cpContrast) at lag with window
+// L over the block's starts n; γ is not evaluated where the window's
+// energy is under 10⁻³ of meanE·L (meanE: the mean |y|²). p is |y|².
+// Inactive blocks are skipped: their values are never read.
+func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period float64, nb int, active, best []float64) {
 	tiny := 1e-3 * meanE * float64(L)
-	// term(n) is y[n]·y*[n+lag] and ½(|y[n]|²+|y[n+lag]|²), in float64.
-	term := func(n int) (float64, float64, float64) {
-		ar, ai := float64(real(y[n])), float64(imag(y[n]))
-		br, bi := float64(real(y[n+lag])), float64(imag(y[n+lag]))
-		return ar*br + ai*bi, ai*br - ar*bi, 0.5 * (ar*ar + ai*ai + br*br + bi*bi)
-	}
-	// The terms inside the window, kept in a ring of L so each is computed
-	// once (entering) and read back (leaving).
-	ringR, ringI, ringP := make([]float64, L), make([]float64, L), make([]float64, L)
-	var accR, accI, e float64
-	for k := 0; k < L; k++ {
-		r, q, p := term(k)
-		ringR[k], ringI[k], ringP[k] = r, q, p
-		accR += r
-		accI += q
-		e += p
-	}
 	end := min(int(float64(nb)*period), len(y)-L-lag)
-	// Walk block by block: samples n of block i satisfy int(n/period) == i.
-	n, slot := 0, 0
-	for i := 0; i < nb && n < end; i++ {
+	// blockRange returns block i's starts [n, stop): the n with
+	// int(n/period) == i, below end.
+	blockRange := func(i int) (int, int) {
+		n := int(math.Ceil(float64(i) * period))
+		for n > 0 && int(float64(n-1)/period) >= i {
+			n--
+		}
+		for n < end && int(float64(n)/period) < i {
+			n++
+		}
 		stop := end
 		if i+1 < nb {
 			stop = min(end, int(math.Ceil(float64(i+1)*period)))
@@ -805,28 +969,42 @@ func blockMaxGamma(y []complex64, meanE float64, lag, L int, period float64, nb 
 				stop++
 			}
 		}
-		b := best[i]
+		return n, stop
+	}
+	for _, fi := range active {
+		i := int(fi)
+		n, stop := blockRange(i)
+		if n >= stop {
+			best[i] = 0
+			continue
+		}
+		// The window's sums, over [n, n+L), then slid sample by sample.
+		var accR, accI, e float64
+		for k := n; k < n+L; k++ {
+			ar, ai := float64(real(y[k])), float64(imag(y[k]))
+			br, bi := float64(real(y[k+lag])), float64(imag(y[k+lag]))
+			accR += ar*br + ai*bi
+			accI += ai*br - ar*bi
+			e += 0.5 * (p[k] + p[k+lag])
+		}
+		b := 0.0
 		for ; n < stop; n++ {
 			if e > tiny {
 				if num := accR*accR + accI*accI; num > b*e*e {
 					b = num / (e * e)
 				}
 			}
-			r2, q2, p2 := term(n + L)
-			accR += r2 - ringR[slot]
-			accI += q2 - ringI[slot]
-			e += p2 - ringP[slot]
-			ringR[slot], ringI[slot], ringP[slot] = r2, q2, p2
-			if slot++; slot == L {
-				slot = 0
-			}
+			// Slide: the term at n leaves, the one at n+L enters.
+			ar, ai := float64(real(y[n])), float64(imag(y[n]))
+			br, bi := float64(real(y[n+lag])), float64(imag(y[n+lag]))
+			cr, ci := float64(real(y[n+L])), float64(imag(y[n+L]))
+			dr, di := float64(real(y[n+L+lag])), float64(imag(y[n+L+lag]))
+			accR += (cr*dr + ci*di) - (ar*br + ai*bi)
+			accI += (ci*dr - cr*di) - (ai*br - ar*bi)
+			e += 0.5 * ((p[n+L] + p[n+L+lag]) - (p[n] + p[n+lag]))
 		}
-		best[i] = b
+		best[i] = math.Sqrt(b)
 	}
-	for i, g2 := range best {
-		best[i] = math.Sqrt(g2)
-	}
-	return best
 }
 
 // stfContrast is the 802.11 short-training-field periodicity: correlation
@@ -870,8 +1048,10 @@ func cyclic(y []complex64, alpha float64) float64 {
 
 // movingAvg returns the centred moving average of x over w samples
 // (windows are cut at the ends and average what they hold).
-func movingAvg(x []float64, w int) []float64 {
-	out := make([]float64, len(x))
+func movingAvg(x []float64, w int) []float64 { return movingAvgInto(make([]float64, len(x)), x, w) }
+
+// movingAvgInto is movingAvg into out (len(x) long), which it returns.
+func movingAvgInto(out, x []float64, w int) []float64 {
 	if w <= 1 {
 		copy(out, x)
 		return out
@@ -884,7 +1064,7 @@ func movingAvg(x []float64, w int) []float64 {
 	for ; i < min(h, n); i++ {
 		s += x[i]
 	}
-	for i = h; i < n+h; i++ {
+	edge := func(i int) {
 		if i < n {
 			s += x[i]
 		}
@@ -893,9 +1073,23 @@ func movingAvg(x []float64, w int) []float64 {
 		}
 		if i >= w-1 && i < n {
 			out[i-h] = s / float64(w)
-			continue
+			return
 		}
 		out[i-h] = s / float64(min(i, n-1)-max(0, i-w+1)+1)
+	}
+	mid := max(h, w)
+	for i = h; i < min(mid, n+h); i++ {
+		edge(i)
+	}
+	// Every window full: the same operations in the same order, unbranched.
+	fw := float64(w)
+	for i = mid; i < n; i++ {
+		s += x[i]
+		s -= x[i-w]
+		out[i-h] = s / fw
+	}
+	for i = max(mid, n); i < n+h; i++ {
+		edge(i)
 	}
 	return out
 }
@@ -904,7 +1098,10 @@ func movingAvg(x []float64, w int) []float64 {
 // ⌊q·(len−1)⌋-th smallest value, NaN ordered first. x is not changed.
 //
 // Above 4096 values it works on an evenly strided subsample (cost bound).
-func percentile(x []float64, q float64) float64 {
+func percentile(x []float64, q float64) float64 { return percentileWS(x, q, &workspace{}) }
+
+// percentileWS is percentile with its copy in ws memory.
+func percentileWS(x []float64, q float64, ws *workspace) float64 {
 	if len(x) == 0 {
 		return 0
 	}
@@ -912,7 +1109,7 @@ func percentile(x []float64, q float64) float64 {
 	if len(x) > 4096 {
 		stride = len(x) / 4096
 	}
-	sub := make([]float64, 0, len(x)/stride+1)
+	sub := ws.floats(len(x)/stride + 1)[:0]
 	for i := 0; i < len(x); i += stride {
 		sub = append(sub, x[i])
 	}
