@@ -23,6 +23,9 @@ import (
 
 // cmdDashboard serves the web dashboard over the SQLite store. On first run
 // it creates the "admin" user and prints its random password once.
+//
+// RFW_METRICS_TOKEN (environment only, like RFW_MQTT_PASSWORD, so it stays
+// out of the process list) puts /metrics behind a bearer token.
 func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("dashboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -87,8 +90,13 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer pr.Close()
 		replayer = pr
 	}
+	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: db, Alerts: db, Auditor: db, Registry: reg,
-		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, Logger: log, Secure: *certFile != ""})
+		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken,
+		Logger: log, Secure: *certFile != ""})
+	if errors.Is(err, dashboard.ErrMetricsToken) {
+		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -103,6 +111,9 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("dashboard: listen on %s: %w", *listen, err)
+	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && metricsToken == "" && !tcp.IP.IsLoopback() {
+		log.Warn("dashboard: /metrics is open to anyone who reaches this address; set RFW_METRICS_TOKEN", "listen", ln.Addr().String())
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	scheme := "http"

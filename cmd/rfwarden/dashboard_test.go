@@ -21,7 +21,11 @@ type syncBuf struct {
 func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func TestCmdDashboard(t *testing.T) {
+// startDashboard runs cmdDashboard on a fresh database at 127.0.0.1:0 and
+// returns its base URL, its stdout and a stop function that returns
+// cmdDashboard's error.
+func startDashboard(t *testing.T) (base string, stdout *syncBuf, stop func() error) {
+	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuf
@@ -31,7 +35,6 @@ func TestCmdDashboard(t *testing.T) {
 			"--site", "../../fusion/site/testdata/minimal.good.yaml"}, &out, &errOut)
 	}()
 	addrRe := regexp.MustCompile(`dashboard on (http://\S+)`)
-	var base string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := addrRe.FindStringSubmatch(out.String()); m != nil {
 			base = m[1]
@@ -42,23 +45,63 @@ func TestCmdDashboard(t *testing.T) {
 		cancel()
 		t.Fatalf("no listen address; stdout %q stderr %q err %v", out.String(), errOut.String(), <-done)
 	}
+	return base, &out, func() error { cancel(); return <-done }
+}
+
+// getStatus answers the status code of a GET with optional headers.
+func getStatus(t *testing.T, url string, header map[string]string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestCmdDashboard(t *testing.T) {
+	base, out, stop := startDashboard(t)
 	if !strings.Contains(out.String(), "created user admin with password ") {
 		t.Errorf("first run did not print the admin password: %q", out.String())
 	}
-	for path, want := range map[string]int{"/healthz": 200, "/api/v1/me": 401, "/": 200} {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("GET %s: got %d, want %d", path, resp.StatusCode, want)
+	for path, want := range map[string]int{"/healthz": 200, "/api/v1/me": 401, "/": 200, "/metrics": 200} {
+		if got := getStatus(t, base+path, nil); got != want {
+			t.Errorf("GET %s: got %d, want %d", path, got, want)
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("cmdDashboard: %v", err)
+	}
+}
+
+func TestCmdDashboardMetricsToken(t *testing.T) {
+	const tok = "test-metrics-token-0123456789"
+	t.Setenv("RFW_METRICS_TOKEN", tok)
+	base, _, stop := startDashboard(t)
+	for _, tt := range []struct {
+		auth string
+		want int
+	}{{"", 401}, {"Bearer wrong-token-0123456789", 401}, {"Bearer " + tok, 200}} {
+		if got := getStatus(t, base+"/metrics", map[string]string{"Authorization": tt.auth}); got != tt.want {
+			t.Errorf("GET /metrics with Authorization %q: got %d, want %d", tt.auth, got, tt.want)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Errorf("cmdDashboard: %v", err)
+	}
+
+	t.Setenv("RFW_METRICS_TOKEN", "short")
+	err := cmdDashboard(context.Background(), []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "rfw.db")}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "RFW_METRICS_TOKEN") {
+		t.Errorf("short metrics token: got %v, want an error naming RFW_METRICS_TOKEN", err)
 	}
 }
 
