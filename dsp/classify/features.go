@@ -1118,10 +1118,64 @@ func percentileWS(x []float64, q float64, ws *workspace) float64 {
 }
 
 // nthSmallest returns the k-th smallest value of x (0-based; NaN before
-// every number, as slices.Sort orders them), reordering x: Hoare's
-// quickselect with a three-way partition, so runs of equal values (zeros,
-// a flat floor) stay linear.
+// every number, as slices.Sort orders them), reordering and overwriting x.
+// Above 64 values it is a radix select on the order-preserving integer
+// image of the floats, 11 bits a pass over the values still in the
+// running (two or three passes over the data instead of quickselect's
+// compares and swaps); the last few go to quickSelect.
 func nthSmallest(x []float64, k int) float64 {
+	if len(x) <= 64 {
+		return quickSelect(x, k)
+	}
+	n := 0
+	for _, v := range x {
+		if v == v {
+			x[n] = v
+			n++
+		}
+	}
+	nan := len(x) - n
+	if k < nan {
+		return math.NaN()
+	}
+	k -= nan
+	x = x[:n]
+	// key maps a float64 to a uint64 in the same order (−0 just before +0).
+	key := func(v float64) uint64 {
+		b := math.Float64bits(v)
+		if b>>63 != 0 {
+			return ^b
+		}
+		return b | 1<<63
+	}
+	var hist [2048]int
+	for shift := 53; len(x) > 64; shift = max(shift-11, 0) {
+		clear(hist[:])
+		for _, v := range x {
+			hist[(key(v)>>shift)&2047]++
+		}
+		d := 0
+		for ; k >= hist[d]; d++ {
+			k -= hist[d]
+		}
+		m := 0
+		for _, v := range x {
+			if (key(v)>>shift)&2047 == uint64(d) {
+				x[m] = v
+				m++
+			}
+		}
+		x = x[:m]
+		if shift == 0 { // every key left is the same
+			return x[k]
+		}
+	}
+	return quickSelect(x, k)
+}
+
+// quickSelect is nthSmallest by Hoare's quickselect with a three-way
+// partition, so runs of equal values (zeros, a flat floor) stay linear.
+func quickSelect(x []float64, k int) float64 {
 	less := func(a, b float64) bool { return a < b || (a != a && b == b) }
 	lo, hi := 0, len(x)-1
 	for lo < hi {
