@@ -206,32 +206,51 @@ func DroneVideo(dst []complex64, p Params) []Truth {
 	return ofdmGenerate(dst, p, event.ClassDroneVideo, sch, shape, hopFn)
 }
 
-// RCFHSS adds a radio-control frequency hopper: 2-GFSK at 100 kbit/s with
-// 50 kHz deviation, 1 ms packets every 4 ms, each on a new 1-MHz channel
-// over p.HopSpanHz (default 80 MHz).
+// RCFHSS adds a radio-control frequency hopper like ExpressLRS: LoRa-like
+// chirps of 500 kHz bandwidth and spreading factor 6 (128 µs symbols),
+// 1 ms packets every 4 ms (250 Hz packet rate), each on a new 1-MHz
+// channel over p.HopSpanHz (default 80 MHz, the 2.4 GHz band).
 func RCFHSS(dst []complex64, p Params) []Truth {
 	span := p.HopSpanHz
 	if span == 0 {
 		span = 80e6
 	}
+	shape := loraShape{bwHz: RCFHSSBandwidthHz, sf: 6}
 	sch := p.timing(schedule{lenS: 1e-3, periodS: 4e-3})
-	return generate(dst, p, event.ClassRCFHSS, sch, -85e3, 85e3,
+	return generate(dst, p, event.ClassRCFHSS, sch, -rcHalfHz, rcHalfHz,
 		func(k int64) float64 { return hop(p, k, span, 1e6) },
-		fskRender(fskShape{rateSym: 100e3, h: 1, bt: 0.5, levels: 2}))
+		func(buf []complex64, b burst, fs float64, rng *rand.Rand) float64 {
+			renderLoRa(buf, shape, b.offsetHz, fs, rng)
+			return overlapFrac(b.offsetHz+b.lowHz, b.offsetHz+b.highHz, fs)
+		})
 }
 
-// FPVAnalogDevHz is the peak deviation of FPVAnalog: with ~1 MHz of video
-// the Carson bandwidth is about 8 MHz.
-const FPVAnalogDevHz = 3e6
+// RCFHSSBandwidthHz is the chirp bandwidth of RCFHSS (ELRS 868/915 MHz
+// LoRa; ELRS 2.4 GHz uses 812.5 kHz).
+const RCFHSSBandwidthHz = 500e3
 
-// FPVAnalog adds continuous analogue FM video (PAL-like 64 µs lines).
+// rcHalfHz is the half width of RCFHSS's truth: 99% of a 500 kHz chirp's
+// power (the symbol edges spread it) lies within ±295 kHz.
+const rcHalfHz = 295e3
+
+// FPVAnalogDevHz is the peak deviation of FPVAnalog, sync tip to peak
+// white ±4 MHz: with 5 MHz of video the Carson bandwidth is about 18 MHz,
+// and 99% of the power lies within about ±6.1 MHz (colour and audio
+// subcarriers included).
+const FPVAnalogDevHz = 4e6
+
+// fpvHalfHz is the half width FPVAnalog's truth gives its band.
+const fpvHalfHz = 6.1e6
+
+// FPVAnalog adds continuous analogue FM video as a 5.8 GHz FPV camera
+// transmitter sends it (PAL-like composite with colour and an audio
+// subcarrier; see renderFM).
 func FPVAnalog(dst []complex64, p Params) []Truth {
 	sch := p.timing(schedule{lenS: 1e-3, periodS: 1e-3, merge: true})
-	half := 3.2e6
-	return generate(dst, p, event.ClassFPVAnalog, sch, -half, half, nil,
+	return generate(dst, p, event.ClassFPVAnalog, sch, -fpvHalfHz, fpvHalfHz, nil,
 		func(buf []complex64, b burst, fs float64, rng *rand.Rand) float64 {
 			renderFM(buf, b.offsetHz, FPVAnalogDevHz, fs, rng)
-			return overlapFrac(b.offsetHz-half, b.offsetHz+half, fs)
+			return overlapFrac(b.offsetHz-fpvHalfHz, b.offsetHz+fpvHalfHz, fs)
 		})
 }
 
