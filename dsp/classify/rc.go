@@ -7,18 +7,36 @@ import (
 // classifyRC recognises a frequency-hopping RC control link.
 //
 // Emitter: drone/RC-model control radios (ExpressLRS, FrSky ACCESS/ACCST,
-// Crossfire) in the 433, 868, 915 MHz SRD/ISM and 2.4 GHz bands: narrow
-// FSK/LoRa hops of 25–800 kHz and a few ms each. Features: an RC band,
-// occupied width 25–800 kHz, constant envelope (FSK and LoRa chirps both are),
-// bursts 0.1–20 ms, ≥ 6 dB over the noise.
+// TBS Crossfire) in the 433, 868, 915 MHz SRD/ISM and 2.4 GHz bands: LoRa
+// chirps of 500 kHz (ELRS 868/915) or 812.5 kHz (ELRS 2.4 GHz) or narrow
+// FSK, one packet of about 0.5–5 ms per hop. Features: an RC band,
+// occupied width 25 kHz–1 MHz, constant envelope (FSK and LoRa chirps both
+// are) and no 15 kHz CP (a piece of an OFDM drone burst), packets of
+// 0.1–20 ms, 2 dB over the noise. Where the band plan also has GSM (the
+// 915 MHz ISM band overlaps E-GSM-900 uplink) the hop must be wider than a
+// GSM carrier (≥ 350 kHz; GMSK's 99% width is about 250 kHz), as LoRa RC
+// links (500 kHz) are. At 2.4 GHz a Bluetooth
+// single-slot packet has the same width and envelope; packets over
+// 0.45 ms score 0.7 (above Bluetooth's 0.55 for long packets, and above
+// its 0.65 for the short pieces a chirp's sweep leaves when Classify
+// measures the detector's bursts alone), shorter ones 0.5 (below its 0.65
+// for one slot).
 func classifyRC(f *features, p *bandplan.Plan) Label {
 	b, inBand := bandFor(p, f, "rc")
-	if !inBand || f.occBWHz < 25e3 || f.occBWHz > 800e3 || !strongEnough(f) {
+	if !inBand || f.occBWHz < 25e3 || f.occBWHz > 1e6 || !strongEnough(f) {
 		return Label{}
 	}
-	if !ok(f.envCV, 0) || f.envCV > constEnvCV(f)+0.2 || f.durS < 0.1e-3 || f.durS > 20e-3 {
+	if _, gsm := bandFor(p, f, "gsm"); gsm && f.occBWHz < 350e3 {
 		return Label{}
 	}
-	return Label{Class: ClassRCFHSS, Band: b.Name, Confidence: 0.55,
-		Text: "RC control link, narrow FHSS hop (" + b.Name + ")"}
+	pkt := packetS(f)
+	if ok(f.cp15, cpThreshold(f.nEff)) || !ok(f.envCV, 0) || f.envCV > constEnvCV(f)+0.2 || pkt < 0.1e-3 || pkt > 20e-3 {
+		return Label{}
+	}
+	conf := 0.7
+	if pkt <= btSlotPacketS {
+		conf = 0.5
+	}
+	return Label{Class: ClassRCFHSS, Band: b.Name, Confidence: conf,
+		Text: "RC control link, FHSS hop (" + b.Name + ")"}
 }
