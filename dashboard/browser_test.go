@@ -21,7 +21,7 @@ var screenshotDir = flag.String("screenshots", "", "folder to save browser-test 
 const chromiumPath = "/usr/bin/chromium"
 
 // newBrowser starts headless chromium with a fresh profile, or skips.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test skipped with -short")

@@ -8,7 +8,9 @@
 // officer < analyst < admin), server-side sessions in HttpOnly SameSite=Strict
 // cookies, a CSRF token per session checked on every state-changing request,
 // login rate limiting per IP and user, an audit trail through store.Auditor,
-// and strict security headers (CSP without inline script). Assets are
+// and strict security headers (CSP without inline script). /healthz and
+// /metrics stay outside the login (Prometheus cannot log in); with
+// Deps.MetricsToken set, /metrics needs that bearer token. Assets are
 // embedded with go:embed; no CDN is used.
 //
 // Everything the dashboard reads comes through small interfaces declared here

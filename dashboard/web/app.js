@@ -16,6 +16,11 @@
   }
   const fmtT = (ns) => ns ? new Date(ns / 1e6).toLocaleString() : '';
 
+  // drawn says a page's fetched data is on screen: a performance mark
+  // 'rfw-drawn-<page>' (startTime in ms since navigation start) and
+  // data-drawn=<n> on the page's section; the browser tests wait for both.
+  function drawn(page, n) { performance.mark('rfw-drawn-' + page); $('page-' + page).dataset.drawn = n; }
+
   async function api(method, path, body, raw) {
     const opt = { method, headers: {}, credentials: 'same-origin' };
     if (st.me && method !== 'GET') opt.headers['X-CSRF-Token'] = st.me.csrf;
@@ -32,19 +37,19 @@
   function showLogin() { $('app').classList.add('hidden'); $('login').classList.remove('hidden'); if (st.es) st.es.close(); }
 
   async function start() {
+    const site = api('GET', '/site').catch(() => null); // in parallel with /me: one round trip less
     try { st.me = await api('GET', '/me'); } catch (e) { showLogin(); return; }
     $('login').classList.add('hidden'); $('app').classList.remove('hidden');
     $('who').textContent = st.me.user + ' (' + st.me.role + ')';
     document.querySelectorAll('[data-role]').forEach((n) => n.classList.toggle('hidden', ranks[st.me.role] < ranks[n.dataset.role]));
-    try { st.site = await api('GET', '/site'); } catch (e) { st.site = null; }
+    st.site = await site;
     if (st.site) {
       const zones = [...new Set(st.site.rooms.map((r) => r.zone).filter(Boolean))].sort();
-      for (const z of zones) $('f-zone').append(el('option', { value: z, text: z }));
-      for (const f of st.site.floors) $('h-floor').append(el('option', { value: f.id, text: f.name || f.id }));
+      $('f-zone').replaceChildren(el('option', { value: '', text: 'all' }), ...zones.map((z) => el('option', { value: z, text: z })));
+      $('h-floor').replaceChildren(...st.site.floors.map((f) => el('option', { value: f.id, text: f.name || f.id })));
     }
     connect();
-    await loadAlerts();
-    route();
+    route(); // loads the page shown; the alert feed page loads the alert list
   }
 
   $('login-form').addEventListener('submit', async (ev) => {
@@ -117,6 +122,7 @@
     sel.replaceChildren(el('option', { value: '', text: 'all' }), ...[...rules].sort().map((r) => el('option', { value: r, text: r })));
     sel.value = cur;
     renderAlerts('');
+    drawn('alerts', $('alert-rows').children.length);
   }
   ['f-zone', 'f-type', 'f-unacked'].forEach((id) => $(id).addEventListener('change', () => renderAlerts('')));
 
@@ -169,12 +175,16 @@
   const heatColour = (n) => n >= 20 ? '#d1242f' : n >= 5 ? '#b35900' : n >= 1 ? '#7a5c00' : '#1d2633';
   async function loadHeatmap() {
     if (!st.site) { $('floor').textContent = 'No site model loaded.'; return; }
-    const floor = $('h-floor').value || st.site.floors[0].id;
-    const svg = await api('GET', '/floors/' + encodeURIComponent(floor) + '/svg');
+    delete $('page-heatmap').dataset.drawn;
+    const floor = $('h-floor').value || st.site.floors[0].id, hour = $('h-hour').value;
+    st.floorSVG = st.floorSVG || new Map(); // a floor's drawing never changes while the page is open
+    const [svg, heat, locs] = await Promise.all([
+      st.floorSVG.get(floor) || api('GET', '/floors/' + encodeURIComponent(floor) + '/svg'),
+      api('GET', '/heatmap?window=' + $('h-window').value + '&hour=' + (hour < 0 ? 'all' : hour)),
+      api('GET', '/locations?minutes=30')]);
+    st.floorSVG.set(floor, svg);
     const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
     $('floor').replaceChildren(document.importNode(doc.documentElement, true));
-    const hour = $('h-hour').value;
-    const heat = await api('GET', '/heatmap?window=' + $('h-window').value + '&hour=' + (hour < 0 ? 'all' : hour));
     for (const h of heat) {
       const p = $('floor').querySelector('polygon[data-room="' + CSS.escape(h.room) + '"]');
       if (!p) continue;
@@ -182,8 +192,8 @@
       p.setAttribute('fill', h.status === 'unknown' ? 'url(#hatch)' : heatColour(h.count));
       p.querySelector('title').textContent += ' — ' + h.count + ' unauthorised' + (h.status === 'unknown' ? ' (zone unknown)' : '');
     }
-    const locs = await api('GET', '/locations?minutes=30');
     for (const l of locs) onLocation(l);
+    drawn('heatmap', heat.length);
     loadSearch();
   }
   ['h-floor', 'h-window'].forEach((id) => $(id).addEventListener('change', loadHeatmap));
