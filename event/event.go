@@ -150,6 +150,8 @@ type Health struct {
 	Reasons        []string           `json:"reasons,omitempty"`
 	NoiseFloorDBm  map[string]float64 `json:"noise_floor_dbm,omitempty"` // per band
 	RevisitS       map[string]float64 `json:"revisit_s,omitempty"`       // achieved revisit per band
+	GainDB         map[string]float64 `json:"gain_db,omitempty"`         // receive gain now applied per band (AGC)
+	AGCChanges     int64              `json:"agc_changes,omitempty"`     // gain changes the AGC made since start
 	DroppedSamples int64              `json:"dropped_samples"`
 	OverloadCount  int64              `json:"overload_count"`
 	USBErrors      int64              `json:"usb_errors"`
@@ -174,7 +176,7 @@ func (h Health) Validate() error {
 		return schemaErr("state: %q is not one of %v", h.State, States)
 	case !finite(h.ClockOffsetS):
 		return schemaErr("clock_offset_s: not finite")
-	case len(h.NoiseFloorDBm) > 256 || len(h.RevisitS) > 256 || len(h.Reasons) > 32:
+	case len(h.NoiseFloorDBm) > 256 || len(h.RevisitS) > 256 || len(h.GainDB) > 256 || len(h.Reasons) > 32:
 		return schemaErr("too many bands or reasons")
 	}
 	for k, v := range h.NoiseFloorDBm {
@@ -185,6 +187,11 @@ func (h Health) Validate() error {
 	for k, v := range h.RevisitS {
 		if !finite(v) || v < 0 {
 			return schemaErr("revisit_s[%q]: %v out of range", k, v)
+		}
+	}
+	for k, v := range h.GainDB {
+		if !finite(v) || v < 0 || v > 200 {
+			return schemaErr("gain_db[%q]: %v out of range", k, v)
 		}
 	}
 	return nil

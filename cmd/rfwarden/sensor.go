@@ -97,7 +97,7 @@ func openSource(cfg config.Config) (sensor.Source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("source: %w", err)
 		}
-		return &pacedSource{Source: s, tuner: s}, nil
+		return &pacedSource{Source: s, tuner: s, gain: s}, nil
 	case config.SourceHackRFTransfer:
 		return hackrfsrc.New(hackrf.Runner{Serial: cfg.Source.Serial}, hackrfsrc.OptionsFromConfig(cfg)), nil
 	case config.SourceHackRF:
@@ -124,6 +124,7 @@ func hasSimSensor(ss []sim.SensorInfo, id string) bool {
 type pacedSource struct {
 	sensor.Source
 	tuner sensor.Tuner
+	gain  sensor.GainSetter
 	start time.Time
 	dur   time.Duration
 }
@@ -131,6 +132,9 @@ type pacedSource struct {
 func (p *pacedSource) Tune(centerHz, sampleRateHz float64) error {
 	return p.tuner.Tune(centerHz, sampleRateHz)
 }
+
+// SetGainDB lets the agent's AGC change the simulated receiver's gain.
+func (p *pacedSource) SetGainDB(totalDB float64) error { return p.gain.SetGainDB(totalDB) }
 
 func (p *pacedSource) Next(ctx context.Context) (sensor.Block, error) {
 	if p.start.IsZero() {

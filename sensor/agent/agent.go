@@ -62,6 +62,7 @@ type Stats struct {
 	Dropped    int64 // samples the source reported lost
 	Overloads  int64 // clipped samples
 	SourceErrs int64
+	AGCChanges int64 // gain changes made by the AGC
 }
 
 // Agent runs one sensor node.
@@ -75,6 +76,7 @@ type Agent struct {
 	tuner sensor.Tuner
 	snip  *snippets
 	met   *metrics
+	agc   *AGC // nil: AGC off or the source cannot change gain
 
 	mu        sync.Mutex // guards the fields below, read by health and /healthz
 	tamper    *Tamper
@@ -136,6 +138,9 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 			return nil, fmt.Errorf("agent: %w", err)
 		}
 		a.sched, a.tuner = s, t
+	}
+	if gs, ok := deps.Source.(sensor.GainSetter); ok && cfg.AGC.Enabled {
+		a.agc = NewAGC(cfg.AGC, gs)
 	}
 	if cfg.Snippets.Dir != "" && cfg.Snippets.MaxCount > 0 {
 		a.snip = &snippets{dir: cfg.Snippets.Dir, maxCount: cfg.Snippets.MaxCount, maxBytes: cfg.Snippets.MaxBytes, dur: cfg.Snippets.Dur}
@@ -251,6 +256,11 @@ func (a *Agent) loop(ctx context.Context) error {
 			if err := a.tuner.Tune(st.CenterHz, st.SampleRateHz); err != nil {
 				return fmt.Errorf("tune %.0f Hz: %w", st.CenterHz, err)
 			}
+			if a.agc != nil {
+				if err := a.agc.Retuned(st.CenterHz, st.SampleRateHz); err != nil {
+					a.log.Warn("source", "err", err)
+				}
+			}
 			a.curBand, stepLeft, stepEnd = st.Band, st.Dwell, now.Add(st.Dwell)
 			if a.met != nil {
 				for band, d := range a.sched.Revisit() {
@@ -315,9 +325,33 @@ func (a *Agent) handle(b sensor.Block) error {
 	a.stats.Samples += int64(len(b.Samples))
 	a.stats.Dropped += b.Dropped
 	a.stats.Overloads += st.Clipped
+	var agcDir int
+	var agcErr error
+	if a.agc != nil {
+		agcDir, agcErr = a.agc.Observe(b, band, st)
+		a.stats.AGCChanges = a.agc.Changes()
+	}
 	a.mu.Unlock()
 	if a.met != nil {
 		a.met.samples.Add(float64(len(b.Samples)))
+	}
+	if a.agc != nil {
+		if agcErr != nil {
+			a.log.Warn("source", "err", agcErr)
+		}
+		if agcDir != 0 {
+			a.log.Debug("agc", "band", band, "center_hz", b.CenterHz, "from_db", b.GainDB, "step", agcDir)
+			if a.met != nil {
+				dir := "up"
+				if agcDir < 0 {
+					dir = "down"
+				}
+				a.met.agcChanges.WithLabelValues(band, dir).Inc()
+			}
+		}
+		// The pipeline sees every block at the tuning's reference gain, so
+		// calibrated powers do not jump when the AGC changes the gain.
+		b = a.agc.Normalise(b)
 	}
 
 	var err error
@@ -502,6 +536,9 @@ func (a *Agent) healthLocked() event.Health {
 			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox over quota: %d detections dropped", os.Dropped))
 		}
 	}
+	if a.agc != nil {
+		h.GainDB, h.AGCChanges = a.agc.Gains(), a.agc.Changes()
+	}
 	if a.sched != nil {
 		h.RevisitS = map[string]float64{}
 		for band, d := range a.sched.Revisit() {
@@ -539,6 +576,9 @@ func (a *Agent) publishHealth(force bool) {
 	}
 	if a.met != nil {
 		a.met.outboxDepth.Set(float64(h.OutboxDepth))
+		for band, g := range h.GainDB {
+			a.met.gain.WithLabelValues(band).Set(g)
+		}
 		for _, s := range event.States {
 			v := 0.0
 			if s == h.State {

@@ -9,7 +9,12 @@
 // never blocking the sample loop. Phone uplinks and drone classes trigger a
 // short SigMF IQ snippet, bounded in count and bytes on disk. The tamper
 // detector (tamper.go) turns noise-floor collapse, broadband rise, persistent
-// clipping and a stalled stream into the health state.
+// clipping and a stalled stream into the health state. For sources that can
+// change gain (sensor.GainSetter) the AGC (agc.go) lowers a tuning's gain
+// while the ADC clips and restores it when the signal is far below full
+// scale, and scales each block back to the tuning's reference gain so
+// calibrated powers do not jump; the gains are in the health report
+// (gain_db, agc_changes) and in metrics.
 //
 // Time comes from a Clock so tests run in simulated time; metrics go to a
 // Prometheus registry passed in; /healthz and /metrics are served on an

@@ -13,6 +13,8 @@ type metrics struct {
 	revisit     *prometheus.GaugeVec
 	outboxDepth prometheus.Gauge
 	state       *prometheus.GaugeVec
+	gain        *prometheus.GaugeVec
+	agcChanges  *prometheus.CounterVec
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -27,8 +29,12 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 			Help: "Detections waiting in the outbox."}),
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfwarden_sensor_state",
 			Help: "1 for the sensor's current health state."}, []string{"state"}),
+		gain: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfwarden_gain_db",
+			Help: "Receive gain applied per band (lowest of its tunings), dB, at the last health report."}, []string{"band"}),
+		agcChanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_agc_changes_total",
+			Help: "Gain steps made by the AGC, by band and direction (down, up)."}, []string{"band", "direction"}),
 	}
-	for _, c := range []prometheus.Collector{m.samples, m.detections, m.revisit, m.outboxDepth, m.state} {
+	for _, c := range []prometheus.Collector{m.samples, m.detections, m.revisit, m.outboxDepth, m.state, m.gain, m.agcChanges} {
 		if err := r.Register(c); err != nil {
 			return nil, err
 		}

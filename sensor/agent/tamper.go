@@ -21,9 +21,10 @@ const warmBlocks = 8
 // (full scale is 1; an 8-bit ADC's largest code is 127/128 = 0.992).
 const ClipLevel = 0.99
 
-// BlockStats summarises one block for the tamper detector.
+// BlockStats summarises one block for the tamper detector and the AGC.
 type BlockStats struct {
 	FloorDBFS    float64 // robust noise-floor proxy: 10th percentile of chunk powers, dBFS
+	PeakDBFS     float64 // largest |I| or |Q| in the block, dB relative to full scale (1)
 	ClipFraction float64 // fraction of samples with |I| or |Q| >= ClipLevel
 	Clipped      int64
 }
@@ -32,22 +33,41 @@ type BlockStats struct {
 const chunkSamples = 64
 
 // MeasureBlock computes BlockStats of samples. scratch is reused for the
-// chunk powers and returned.
+// chunk powers and returned. Clipped samples are counted only in chunks
+// whose peak reaches ClipLevel, so the common unclipped block costs one pass
+// of multiply-adds and compares.
 func MeasureBlock(samples []complex64, scratch []float64) (BlockStats, []float64) {
 	scratch = scratch[:0]
 	var clipped int64
-	for i := 0; i+chunkSamples <= len(samples); i += chunkSamples {
-		var p float32
-		for _, x := range samples[i : i+chunkSamples] {
+	var peak float32
+	for i := 0; i < len(samples); i += chunkSamples {
+		chunk := samples[i:min(i+chunkSamples, len(samples))]
+		var p, pk float32
+		for _, x := range chunk {
 			re, im := real(x), imag(x)
 			p += re*re + im*im
-			if re >= ClipLevel || re <= -ClipLevel || im >= ClipLevel || im <= -ClipLevel {
-				clipped++
+			if re < 0 {
+				re = -re
+			}
+			if im < 0 {
+				im = -im
+			}
+			if re > pk {
+				pk = re
+			}
+			if im > pk {
+				pk = im
 			}
 		}
-		scratch = append(scratch, float64(p)/chunkSamples)
+		if pk >= ClipLevel {
+			clipped += countClipped(chunk)
+		}
+		peak = max(peak, pk)
+		if len(chunk) == chunkSamples {
+			scratch = append(scratch, float64(p)/chunkSamples)
+		}
 	}
-	st := BlockStats{FloorDBFS: math.Inf(-1)}
+	st := BlockStats{FloorDBFS: math.Inf(-1), PeakDBFS: 20 * math.Log10(float64(peak))}
 	if len(samples) > 0 {
 		st.ClipFraction = float64(clipped) / float64(len(samples))
 		st.Clipped = clipped
@@ -59,6 +79,18 @@ func MeasureBlock(samples []complex64, scratch []float64) (BlockStats, []float64
 	sort.Float64s(scratch)
 	st.FloorDBFS = 10 * math.Log10(scratch[k]+1e-30)
 	return st, scratch
+}
+
+// countClipped counts the samples of x with |I| or |Q| at or above ClipLevel.
+func countClipped(x []complex64) int64 {
+	var n int64
+	for _, v := range x {
+		re, im := real(v), imag(v)
+		if re >= ClipLevel || re <= -ClipLevel || im >= ClipLevel || im <= -ClipLevel {
+			n++
+		}
+	}
+	return n
 }
 
 type bandFloor struct {

@@ -116,8 +116,16 @@ func TestMeasureBlock(t *testing.T) {
 	if math.Abs(st.FloorDBFS-(-20)) > 0.01 {
 		t.Errorf("floor: got %.2f dBFS, want -20", st.FloorDBFS)
 	}
-	if math.Abs(st.ClipFraction-0.1) > 1e-9 || st.Clipped != 640 {
-		t.Errorf("clip: got %v (%d), want 0.1 (640)", st.ClipFraction, st.Clipped)
+	if math.Abs(st.ClipFraction-0.1) > 1e-9 || st.Clipped != 640 || st.PeakDBFS != 0 {
+		t.Errorf("clip: got %v (%d), peak %v dBFS; want 0.1 (640), 0 dBFS", st.ClipFraction, st.Clipped, st.PeakDBFS)
+	}
+	// A peak in the trailing part-chunk counts; negative values count by magnitude.
+	y := append(make([]complex64, 100), complex(0, -0.5), complex(-0.995, 0))
+	for i := range 100 {
+		y[i] = complex(0.01, -0.02)
+	}
+	if st, _ := MeasureBlock(y, nil); st.Clipped != 1 || math.Abs(st.PeakDBFS-20*math.Log10(0.995)) > 1e-6 {
+		t.Errorf("tail: clipped %d, peak %.4f dBFS; want 1, %.4f", st.Clipped, st.PeakDBFS, 20*math.Log10(0.995))
 	}
 	if st, _ := MeasureBlock(nil, nil); !math.IsInf(st.FloorDBFS, -1) || st.ClipFraction != 0 {
 		t.Errorf("empty block: %+v", st)

@@ -44,6 +44,7 @@ type Config struct {
 	Gains       []Gain        `yaml:"gains"`
 	Health      Health        `yaml:"health"`
 	Tamper      Tamper        `yaml:"tamper"`
+	AGC         AGC           `yaml:"agc"`
 	SpectrumDur time.Duration `yaml:"spectrum_interval"`
 	HTTPAddr    string        `yaml:"http_addr"` // optional /healthz and /metrics listener
 }
@@ -117,6 +118,30 @@ type Tamper struct {
 	PersistBlocks int           `yaml:"persist_blocks"` // consecutive blocks before a state is raised
 }
 
+// AGC configures the agent's automatic gain control, kept per tuning, for
+// sources that can change their gain (HackRF, simulator; a file cannot).
+// The gain-table gain of a tuning is its ceiling: the AGC only takes gain
+// away when the ADC clips and gives it back when the signal is far below
+// full scale.
+type AGC struct {
+	Enabled bool `yaml:"enabled"`
+	// ClipFraction: a block with a larger fraction of clipped samples is a
+	// clipping block.
+	ClipFraction float64 `yaml:"clip_fraction"`
+	// ClipBlocks clipping blocks among the last 8 of a tuning step the gain
+	// down by StepDownDB (bursty signals clip only some blocks).
+	ClipBlocks int     `yaml:"clip_blocks"`
+	StepDownDB float64 `yaml:"step_down_db"`
+	// LowBlocks consecutive blocks whose peak is below LowPeakDBFS step the
+	// gain up by StepUpDB, up to the gain table's. LowPeakDBFS+StepUpDB must
+	// stay 3 dB below full scale, so a step up cannot cause the next step
+	// down (hysteresis).
+	LowPeakDBFS float64 `yaml:"low_peak_dbfs"`
+	LowBlocks   int     `yaml:"low_blocks"`
+	StepUpDB    float64 `yaml:"step_up_db"`
+	MinGainDB   float64 `yaml:"min_gain_db"`
+}
+
 // Default returns a Config with every default set.
 func Default() Config {
 	return Config{
@@ -127,6 +152,8 @@ func Default() Config {
 		Health:   Health{IntervalDur: 10 * time.Second},
 		Tamper: Tamper{CollapseDB: 6, RiseDB: 15, ClipFraction: 0.01, StallDur: 5 * time.Second,
 			BaselineAlpha: 0.02, PersistBlocks: 3},
+		AGC: AGC{Enabled: true, ClipFraction: 0.0005, ClipBlocks: 2, StepDownDB: 8,
+			LowPeakDBFS: -20, LowBlocks: 100, StepUpDB: 2},
 		SpectrumDur: 2 * time.Second,
 	}
 }
@@ -217,6 +244,18 @@ func (c Config) Validate() error {
 		return bad("tamper.baseline_alpha: %v not in (0,1]", c.Tamper.BaselineAlpha)
 	case c.Tamper.PersistBlocks < 1:
 		return bad("tamper.persist_blocks: must be at least 1")
+	case c.AGC.ClipFraction <= 0 || c.AGC.ClipFraction > 1:
+		return bad("agc.clip_fraction: %v not in (0,1]", c.AGC.ClipFraction)
+	case c.AGC.ClipBlocks < 1 || c.AGC.ClipBlocks > 8:
+		return bad("agc.clip_blocks: %d not in 1..8 (clipping blocks among the last 8)", c.AGC.ClipBlocks)
+	case c.AGC.LowBlocks < 1:
+		return bad("agc.low_blocks: must be at least 1")
+	case !(c.AGC.StepDownDB > 0 && c.AGC.StepDownDB <= 40) || !(c.AGC.StepUpDB > 0 && c.AGC.StepUpDB <= 40):
+		return bad("agc.step_down_db and agc.step_up_db must be in (0, 40]")
+	case !(c.AGC.LowPeakDBFS+c.AGC.StepUpDB <= -3):
+		return bad("agc.low_peak_dbfs %v + step_up_db %v must be <= -3 dBFS, or a step up could clip", c.AGC.LowPeakDBFS, c.AGC.StepUpDB)
+	case !(c.AGC.MinGainDB >= 0 && c.AGC.MinGainDB <= 120):
+		return bad("agc.min_gain_db: %v not in 0..120", c.AGC.MinGainDB)
 	}
 	switch c.Source.Kind {
 	case SourceHackRF, SourceHackRFTransfer, SourceSim:

@@ -13,19 +13,20 @@ func TestFiles(t *testing.T) {
 	// wantErr lists a fragment every bad file's error must contain; the line
 	// number fragments prove the decoder's position reaches the user.
 	wantErr := map[string]string{
-		"unknown-field.bad.yaml": "[3:1]",
-		"bad-site.bad.yaml":      "site:",
-		"no-bands.bad.yaml":      "bands: need at least one band",
-		"band-order.bad.yaml":    "low_hz < high_hz",
-		"bad-kind.bad.yaml":      "kind \"hop\"",
-		"bad-source.bad.yaml":    "source.kind",
-		"file-no-path.bad.yaml":  "source.path",
-		"bad-duration.bad.yaml":  `invalid duration "ten seconds"`,
-		"syntax.bad.yaml":        "[3:1]",
-		"cert-no-key.bad.yaml":   "key_file",
-		"dup-band.bad.yaml":      "repeated",
-		"small-quota.bad.yaml":   "quota_bytes",
-		"low-health.bad.yaml":    "health.interval",
+		"unknown-field.bad.yaml":  "[3:1]",
+		"bad-site.bad.yaml":       "site:",
+		"no-bands.bad.yaml":       "bands: need at least one band",
+		"band-order.bad.yaml":     "low_hz < high_hz",
+		"bad-kind.bad.yaml":       "kind \"hop\"",
+		"bad-source.bad.yaml":     "source.kind",
+		"file-no-path.bad.yaml":   "source.path",
+		"bad-duration.bad.yaml":   `invalid duration "ten seconds"`,
+		"syntax.bad.yaml":         "[3:1]",
+		"cert-no-key.bad.yaml":    "key_file",
+		"dup-band.bad.yaml":       "repeated",
+		"small-quota.bad.yaml":    "quota_bytes",
+		"low-health.bad.yaml":     "health.interval",
+		"agc-hysteresis.bad.yaml": "agc.low_peak_dbfs",
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 	if err != nil || len(files) == 0 {
@@ -76,7 +77,7 @@ func TestDefaultsApplied(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := Default()
-	if c.Health.IntervalDur != 10*time.Second || c.Outbox != d.Outbox || c.Source != d.Source || c.Tamper != d.Tamper {
+	if c.Health.IntervalDur != 10*time.Second || c.Outbox != d.Outbox || c.Source != d.Source || c.Tamper != d.Tamper || c.AGC != d.AGC {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 	b := c.Bands[0]
@@ -98,6 +99,10 @@ func TestFullValues(t *testing.T) {
 	}
 	if got, want := c.Bands[2].HighHz, 2483.5e6; got != want {
 		t.Errorf("high_hz: got %v, want %v", got, want)
+	}
+	if want := (AGC{Enabled: true, ClipFraction: 0.001, ClipBlocks: 3, StepDownDB: 6, LowPeakDBFS: -24,
+		LowBlocks: 50, StepUpDB: 2, MinGainDB: 8}); c.AGC != want {
+		t.Errorf("agc: got %+v, want %+v", c.AGC, want)
 	}
 	if got, want := c.Source.Serial, "0000000000000000457863c8234e2f5f"; got != want {
 		t.Errorf("serial: got %q, want %q", got, want)

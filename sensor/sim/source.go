@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/dsp/synth"
+	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/sensor"
 )
 
@@ -82,8 +83,9 @@ type BurstTruth struct {
 }
 
 var (
-	_ sensor.Source = (*Source)(nil)
-	_ sensor.Tuner  = (*Source)(nil)
+	_ sensor.Source     = (*Source)(nil)
+	_ sensor.Tuner      = (*Source)(nil)
+	_ sensor.GainSetter = (*Source)(nil)
 )
 
 // ErrClosed is returned by Next after Close.
@@ -153,6 +155,21 @@ func AutoGainDB(sampleRateHz float64) float64 {
 
 // GainDB returns the receive gain of the current tuning.
 func (s *Source) GainDB() float64 { return s.gainDB }
+
+// SetGainDB sets the total receive gain of the current tuning from the next
+// block, as a HackRF would: split into LNA and VGA steps by
+// hackrf.SplitGain, so the gain applied (GainDB, Block.GainDB) may be up to
+// 1 dB below the request. The signal scales with the gain and, unless
+// NoArtefacts is set, clips at the 8-bit ADC's full scale. Tune goes back to
+// SourceOptions.GainDB (or AutoGainDB).
+func (s *Source) SetGainDB(totalDB float64) error {
+	if math.IsNaN(totalDB) {
+		return fmt.Errorf("sim: gain %v dB", totalDB)
+	}
+	lna, vga := hackrf.SplitGain(totalDB)
+	s.gainDB = float64(lna + vga)
+	return nil
+}
 
 // timeAt is the capture time of sample index i.
 func (s *Source) timeAt(i int64) time.Time {
