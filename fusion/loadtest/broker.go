@@ -2,13 +2,12 @@ package loadtest
 
 import (
 	"fmt"
-	"log/slog"
 	"net"
 	"net/url"
 
 	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"github.com/rfwarden/rfwarden/internal/embroker"
 )
 
 // embeddedBroker is a mochi-mqtt broker listening on a free 127.0.0.1 port.
@@ -18,18 +17,11 @@ type embeddedBroker struct {
 }
 
 func startEmbeddedBroker() (*embeddedBroker, error) {
-	srv := mochi.New(&mochi.Options{InlineClient: false, Logger: slog.New(slog.DiscardHandler)})
-	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
-		return nil, fmt.Errorf("embedded broker: %w", err)
+	srv, addr, err := embroker.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, err
 	}
-	l := listeners.NewTCP(listeners.Config{Type: "tcp", ID: "loadtest", Address: "127.0.0.1:0"})
-	if err := srv.AddListener(l); err != nil {
-		return nil, fmt.Errorf("embedded broker: listen: %w", err)
-	}
-	if err := srv.Serve(); err != nil {
-		return nil, fmt.Errorf("embedded broker: serve: %w", err)
-	}
-	return &embeddedBroker{srv: srv, url: "tcp://" + l.Address()}, nil
+	return &embeddedBroker{srv: srv, url: "tcp://" + addr}, nil
 }
 
 func (b *embeddedBroker) Close() error { return b.srv.Close() }

@@ -294,9 +294,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 		if cfg.Progress != nil {
 			el := time.Since(pubStart).Seconds()
-			fmt.Fprintf(cfg.Progress, "loadtest %-7s %5.1fs/%.0fs published %d (%.0f/s) delivered %d stored %d dropped %d heap %.0f MB\n",
+			fmt.Fprintf(cfg.Progress, "loadtest %-7s %5.1fs/%.0fs published %d (%.0f/s) delivered %d accepted %d stored %d alerts %d queue-full waits %d heap %.0f MB\n",
 				phase, el, cfg.Duration.Seconds(), tr.acked.Load(), float64(tr.acked.Load())/math.Max(el, 1e-3),
-				tr.delivered.Load(), tr.stored.Load(), int64(counter(reg, "rfw_fusion_ingest_queue_full_total")), float64(h)/1e6)
+				tr.delivered.Load(), int64(counter(reg, "rfw_fusion_detections_total")), tr.stored.Load(), alerts.count(),
+				int64(counter(reg, "rfw_fusion_ingest_queue_full_total")), float64(h)/1e6)
 		}
 	}
 	tick := time.NewTicker(cfg.ProgressEvery)

@@ -198,6 +198,13 @@ func (a *alertLog) summary() (alerts, messages, firing, untimed, bad int64, lat 
 	return int64(len(a.seen)), a.messages, a.firing, a.untimed, a.bad, summarise(s)
 }
 
+// count returns the number of distinct alerts seen so far.
+func (a *alertLog) count() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.seen)
+}
+
 // quietFor reports whether no alert message arrived within d before now.
 func (a *alertLog) quietFor(d time.Duration, now time.Time) bool {
 	a.mu.Lock()

@@ -1,0 +1,125 @@
+package mosquittotest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Broker is a running mosquitto.
+type Broker struct {
+	// URL is the broker's address for paho, tcp://127.0.0.1:port.
+	URL string
+
+	cmd    *exec.Cmd
+	exited chan struct{}
+	mu     sync.Mutex
+	stderr strings.Builder
+}
+
+// Bin returns the mosquitto binary, or "" when it is not installed.
+func Bin() string {
+	if p, err := exec.LookPath("mosquitto"); err == nil {
+		return p
+	}
+	if _, err := os.Stat("/usr/sbin/mosquitto"); err == nil {
+		return "/usr/sbin/mosquitto"
+	}
+	return ""
+}
+
+// Config returns the broker configuration for port with persistence in dir:
+// deploy/mosquitto's limits (max_queued_messages 100000,
+// max_inflight_messages 100, autosave after every 10 changes) without TLS
+// and authentication. Running as root, the broker keeps root (it would
+// otherwise drop to the mosquitto user and could not write dir).
+func Config(port, dir string) string {
+	user := ""
+	if os.Getuid() == 0 {
+		user = "user root\n"
+	}
+	return fmt.Sprintf(`%sper_listener_settings false
+persistence true
+persistence_location %s/
+autosave_on_changes true
+autosave_interval 10
+log_dest stderr
+log_type error
+log_type warning
+allow_anonymous true
+max_queued_messages 100000
+max_inflight_messages 100
+listener %s 127.0.0.1
+`, user, dir, port)
+}
+
+// Start runs mosquitto on a free loopback port and waits (at most 10 s)
+// until it accepts connections. It skips the test when mosquitto is not
+// installed.
+func Start(t testing.TB) *Broker {
+	t.Helper()
+	bin := Bin()
+	if bin == "" {
+		t.Skip("mosquitto not installed: run scripts/install-deps.sh")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("mosquittotest: pick a port: %v", err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "mosquitto.conf")
+	if err := os.WriteFile(conf, []byte(Config(port, dir)), 0o600); err != nil {
+		t.Fatalf("mosquittotest: %v", err)
+	}
+	b := &Broker{URL: "tcp://" + addr, exited: make(chan struct{})}
+	b.cmd = exec.Command(bin, "-c", conf)
+	b.cmd.Stderr = writerFunc(func(p []byte) (int, error) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.stderr.Write(p)
+	})
+	if err := b.cmd.Start(); err != nil {
+		t.Fatalf("mosquittotest: start %s: %v", bin, err)
+	}
+	go func() { b.cmd.Wait(); close(b.exited) }() // exits with the process
+	t.Cleanup(b.stop)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return b
+		}
+		select {
+		case <-b.exited:
+			t.Fatalf("mosquittotest: mosquitto exited: %s", b.Stderr())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mosquittotest: mosquitto did not listen on %s: %s", addr, b.Stderr())
+		}
+	}
+}
+
+// Stderr returns what the broker has logged (errors and warnings).
+func (b *Broker) Stderr() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.stderr.String()
+}
+
+func (b *Broker) stop() {
+	b.cmd.Process.Kill()
+	<-b.exited
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
