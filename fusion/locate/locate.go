@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"sync"
@@ -179,19 +180,59 @@ type gridPoint struct {
 	w     float64 // prior weight: cell area, or its share of its room
 }
 
+// blockSide is the side of a grid block in grid steps. LocateQuery bounds
+// the log-likelihood over each block from the range of every sensor's loss
+// within it and evaluates only the blocks that can reach within e^-40 of the
+// peak (typically 1-3% of a site's points when three or more sensors heard
+// the emission).
+const blockSide = 4
+
+// block is a run of grid points (in Locator.grid order) within one
+// blockSide × blockSide square of one floor.
+type block struct {
+	lo, hi         int32 // grid points [lo, hi)
+	roomLo, roomHi int32 // its distinct rooms: Locator.blockRooms[roomLo:roomHi]
+}
+
 // Locator locates emitters on one site. Build it once: it precomputes the
 // path loss from every sensor to every grid point. It is safe for concurrent use.
 type Locator struct {
-	site    *site.Site
-	model   Model
-	floors  map[string]int
-	elev    []float64
-	rooms   []string
-	grid    []gridPoint
-	sensors map[string]int
-	sens    []site.Sensor
-	loss    [][]float64 // loss[sensor][grid point]
-	pool    sync.Pool   // *[]float64 of len(grid): log-likelihood scratch
+	site   *site.Site
+	model  Model
+	floors map[string]int
+	elev   []float64
+	rooms  []string
+	grid   []gridPoint // block by block
+	// rank[j] is grid point j's position in floor, x, y order (ties and
+	// sums go by it), slot[rank] its index in grid.
+	rank, slot []int32
+	blocks     []block
+	// blockRooms lists each block's rooms; floorRooms each floor's rooms in
+	// the order their first grid point comes (by rank).
+	blockRooms []int32
+	floorRooms [][]int
+	sensors    map[string]int
+	sens       []site.Sensor
+	loss       [][]float64 // loss[sensor][grid point]
+	// blockMid and blockHalf are the centre and half-width of the range of
+	// loss[sensor] over each block's points: blockMid[sensor][block].
+	blockMid  [][]float64
+	blockHalf [][]float64
+	pool      sync.Pool // *scratch
+	// exhaustive evaluates every block (tests compare it with the pruned
+	// search).
+	exhaustive bool
+}
+
+// scratch is one localisation's working memory.
+type scratch struct {
+	ll []float64 // log-likelihood per grid point (only evaluated ones are set)
+	ub []float64 // upper bound per block
+	// kept has a bit per rank for the evaluated points within e^-40 of the
+	// peak at the time (a superset of those within e^-40 of the final peak).
+	kept []uint64
+	pts  []int32 // the points within e^-40 of the final peak, in rank order
+	rows [][]float64
 }
 
 // New builds a Locator for s.
@@ -211,8 +252,11 @@ func New(s *site.Site, m Model) (*Locator, error) {
 		l.rooms = append(l.rooms, r.ID)
 	}
 	// One grid per floor over the bounding box of its rooms; each point
-	// belongs to the room RoomAt gives (first listed wins).
+	// belongs to the room RoomAt gives (first listed wins). Points are
+	// stored block by block.
 	h := m.GridStepM
+	l.floorRooms = make([][]int, len(s.Floors))
+	var rank int32
 	for fi, f := range s.Floors {
 		var lo, hi site.Point
 		first := true
@@ -235,14 +279,45 @@ func New(s *site.Site, m Model) (*Locator, error) {
 		if nx*ny > 2_000_000 {
 			return nil, fmt.Errorf("locate: floor %q grid of %d×%d points is too large; raise GridStepM", f.ID, nx, ny)
 		}
-		for ix := 0; ix < nx; ix++ {
-			for iy := 0; iy < ny; iy++ {
-				p := site.Point{X: lo.X + (float64(ix)+0.5)*h, Y: lo.Y + (float64(iy)+0.5)*h}
-				r, ok := s.RoomAt(f.ID, p)
-				if !ok {
-					continue
+		inFloor := map[int]bool{}
+		floorStart := len(l.grid)
+		for bx := 0; bx < nx; bx += blockSide {
+			for by := 0; by < ny; by += blockSide {
+				b := block{lo: int32(len(l.grid)), roomLo: int32(len(l.blockRooms))}
+				for ix := bx; ix < min(bx+blockSide, nx); ix++ {
+					for iy := by; iy < min(by+blockSide, ny); iy++ {
+						p := site.Point{X: lo.X + (float64(ix)+0.5)*h, Y: lo.Y + (float64(iy)+0.5)*h}
+						r, ok := s.RoomAt(f.ID, p)
+						if !ok {
+							continue
+						}
+						ri := roomIdx[r.ID]
+						l.grid = append(l.grid, gridPoint{floor: fi, p: p, room: ri, w: h * h})
+						l.rank = append(l.rank, int32(ix*ny+iy))
+						if !slices.Contains(l.blockRooms[b.roomLo:], int32(ri)) {
+							l.blockRooms = append(l.blockRooms, int32(ri))
+						}
+					}
 				}
-				l.grid = append(l.grid, gridPoint{floor: fi, p: p, room: roomIdx[r.ID], w: h * h})
+				b.hi, b.roomHi = int32(len(l.grid)), int32(len(l.blockRooms))
+				if b.hi > b.lo {
+					l.blocks = append(l.blocks, b)
+				}
+			}
+		}
+		// Ranks so far count the floor's whole bounding box; make them
+		// consecutive in floor, x, y order.
+		order := make([]int, len(l.grid)-floorStart)
+		for i := range order {
+			order[i] = floorStart + i
+		}
+		slices.SortFunc(order, func(a, b int) int { return int(l.rank[a] - l.rank[b]) })
+		for _, j := range order {
+			l.rank[j] = rank
+			rank++
+			if room := l.grid[j].room; !inFloor[room] {
+				inFloor[room] = true
+				l.floorRooms[fi] = append(l.floorRooms[fi], room)
 			}
 		}
 	}
@@ -255,16 +330,32 @@ func New(s *site.Site, m Model) (*Locator, error) {
 			l.grid[j].w = 1 / float64(count[l.grid[j].room])
 		}
 	}
-	n := len(l.grid)
-	l.pool.New = func() any { v := make([]float64, n); return &v }
+	n, nb := len(l.grid), len(l.blocks)
+	l.slot = make([]int32, n)
+	for j, r := range l.rank {
+		l.slot[r] = int32(j)
+	}
+	l.pool.New = func() any {
+		return &scratch{ll: make([]float64, n), ub: make([]float64, nb), kept: make([]uint64, (n+63)/64)}
+	}
 	for i, sn := range s.Sensors {
 		l.sensors[sn.ID] = i
 		l.sens = append(l.sens, sn)
-		row := make([]float64, len(l.grid))
+		row := make([]float64, n)
 		for j, g := range l.grid {
 			row[j] = l.lossTo(sn, g.floor, g.p)
 		}
 		l.loss = append(l.loss, row)
+		mid, half := make([]float64, nb), make([]float64, nb)
+		for b, bl := range l.blocks {
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, v := range row[bl.lo:bl.hi] {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+			mid[b], half[b] = (lo+hi)/2, (hi-lo)/2
+		}
+		l.blockMid = append(l.blockMid, mid)
+		l.blockHalf = append(l.blockHalf, half)
 	}
 	return l, nil
 }
@@ -393,53 +484,37 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 	}
 	k := float64(len(idx))
 	sigma := l.model.ShadowingDB
-	inv2s2 := 1 / (2 * sigma * sigma)
-	// A silent sensor's expected power is P̂_tx - L_j(x); P̂_tx carries the
-	// heard sensors' shadowing averaged (variance σ²/k) on top of the silent
-	// sensor's own.
-	invSilent := 1 / (sigma * math.Sqrt(1+1/k))
-	var silTab silenceTable
+	pq := prepared{idx: idx, val: val, sil: sil, thr: thr, txLo: txLo, txHi: txHi, logPrior: logPrior,
+		inv2s2: 1 / (2 * sigma * sigma),
+		// A silent sensor's expected power is P̂_tx - L_j(x); P̂_tx carries
+		// the heard sensors' shadowing averaged (variance σ²/k) on top of
+		// the silent sensor's own.
+		invSilent: 1 / (sigma * math.Sqrt(1+1/k))}
 	if len(sil) > 0 {
-		silTab = newSilenceTable(missProb)
+		pq.silTab = newSilenceTable(missProb)
 	}
-	llp := l.pool.Get().(*[]float64)
-	defer l.pool.Put(llp)
-	ll := *llp
-	best, bestLL := 0, math.Inf(-1)
-	for j := range l.grid {
-		var sum, sum2 float64
-		for a, si := range idx {
-			r := val[a] + l.loss[si][j]
-			sum += r
-			sum2 += r * r
-		}
-		mean := sum / k
-		ss := sum2 - sum*mean // Σ(r - r̄)²
-		tx := min(max(mean, txLo), txHi)
-		if d := mean - tx; d != 0 {
-			ss += k * d * d // Σ(r - bound)²: P_tx held at its bound
-		}
-		v := -ss * inv2s2
-		if logPrior != nil {
-			v += logPrior[l.grid[j].room]
-		}
-		if v-bestLL >= -40 { // silences only lower v: below the cutoff already, skip them
-			for a, si := range sil {
-				v += silTab.at((thr[a] - (tx - l.loss[si][j])) * invSilent)
+	sc := l.pool.Get().(*scratch)
+	defer l.pool.Put(sc)
+	best, bestLL := l.search(&pq, sc)
+	ll := sc.ll
+	// The points within e^-40 of the peak, in rank order: the sums below
+	// then add in the same order whatever blocks the search skipped.
+	kept := sc.pts[:0]
+	for w, word := range sc.kept {
+		for ; word != 0; word &= word - 1 {
+			j := l.slot[w*64+bits.TrailingZeros64(word)]
+			if !(ll[j]-bestLL < -40) {
+				kept = append(kept, j)
 			}
 		}
-		ll[j] = v
-		if v > bestLL {
-			best, bestLL = j, v
-		}
 	}
+	clear(sc.kept)
+	sc.pts = kept
 	probs := make([]float64, len(l.rooms))
 	mom := make([]moments, len(l.site.Floors))
 	var total float64
-	for j, g := range l.grid {
-		if ll[j]-bestLL < -40 {
-			continue // below e^-40 of the peak: negligible
-		}
+	for _, j := range kept {
+		g := l.grid[j]
 		w := math.Exp(ll[j]-bestLL) * g.w
 		probs[g.room] += w
 		mom[g.floor].add(w, g.p)
@@ -467,18 +542,18 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 	}
 	if bestFloor != l.grid[best].floor {
 		bestOn := math.Inf(-1)
-		for j, g := range l.grid {
-			if g.floor == bestFloor && ll[j] > bestOn {
-				best, bestOn = j, ll[j]
+		for _, j := range kept {
+			if l.grid[j].floor == bestFloor && ll[j] > bestOn {
+				best, bestOn = int(j), ll[j]
 			}
 		}
 	}
 	g := l.grid[best]
 	res.Floor = l.site.Floors[g.floor].ID
 	if len(idx) >= MinSensors {
-		res.Pos = l.refine(g.floor, g.p, idx, val, txLo, txHi)
+		res.Pos = l.refine(best, idx, val, txLo, txHi)
 	} else {
-		res.Pos = l.roomMean(g.floor, probs, ll, bestLL, g.p)
+		res.Pos = l.roomMean(g.floor, probs, ll, kept, bestLL, g.p)
 	}
 	res.TxDBm = min(max(l.profiledTx(g.floor, res.Pos, idx, val), txLo), txHi)
 	for _, si := range idx {
@@ -528,19 +603,169 @@ func (t silenceTable) at(z float64) float64 {
 	return t.v[i] + f*(t.v[i+1]-t.v[i])
 }
 
+// prepared is one query in the locator's indices.
+type prepared struct {
+	idx        []int     // heard sensors
+	val        []float64 // their corrected powers (averaged per sensor)
+	sil        []int     // silent sensors
+	thr        []float64 // their corrected thresholds
+	txLo, txHi float64   // profiled transmit power bounds
+	logPrior   []float64 // per room; nil = all 0
+	inv2s2     float64   // 1/(2σ²)
+	invSilent  float64   // 1/(σ·sqrt(1+1/k))
+	silTab     silenceTable
+}
+
+// pruneSlack widens the e^-40 cutoff for whole blocks to absorb rounding
+// in their bounds, in nats.
+const pruneSlack = 1e-3
+
+// search evaluates the log-likelihood of q on the grid into sc.ll and
+// returns the best point and its value. Blocks whose upper bound lies more
+// than 40 below the best point found so far are skipped: their points fall
+// below the posterior's e^-40 cutoff. The block with the highest bound goes
+// first, so the best point is near its final value early. sc.kept gets the
+// ranks of the evaluated points within 40 of the best at the time (a
+// superset of those within 40 of the final best).
+//
+// The best point is the first in rank order among equals, and every point
+// that passes the cutoff has the value an evaluation of the whole grid gives
+// it: the result does not depend on which blocks were skipped.
+func (l *Locator) search(q *prepared, sc *scratch) (best int, bestLL float64) {
+	sc.rows = sc.rows[:0]
+	for _, si := range q.idx {
+		sc.rows = append(sc.rows, l.loss[si])
+	}
+	top, topUB := 0, math.Inf(-1)
+	for b := range l.blocks {
+		u := l.blockBound(q, b)
+		sc.ub[b] = u
+		if u > topUB {
+			top, topUB = b, u
+		}
+	}
+	best, bestLL = l.evalBlock(q, sc, top, -1, math.Inf(-1))
+	for b := range l.blocks {
+		if b == top || (!l.exhaustive && sc.ub[b]-bestLL < -40-pruneSlack) {
+			continue
+		}
+		best, bestLL = l.evalBlock(q, sc, b, best, bestLL)
+	}
+	if best < 0 { // every point -Inf: cannot happen with a room of weight > 0
+		best = int(l.slot[0])
+	}
+	return best, bestLL
+}
+
+// blockBound returns an upper bound on the log-likelihood of q over block
+// b's points. Within the block sensor a's loss lies within w_a of its
+// centre c_a, so the residuals r lie within ||w|| of those at the centres,
+// r_c. The heard term is -dist(r, C)²/(2σ²), where C = {t·1 : t within the
+// transmit power bounds} (a segment, or the line without bounds); the
+// distance to a convex set is 1-Lipschitz, so dist(r, C) ≥ dist(r_c, C) -
+// ||w||. Each silence term grows with the silent sensor's loss and falls
+// with the profiled power; it is bounded at the block's largest loss and
+// smallest profiled power.
+func (l *Locator) blockBound(q *prepared, b int) float64 {
+	var sum, sum2, w2, wsum float64
+	for a, si := range q.idx {
+		c := q.val[a] + l.blockMid[si][b]
+		w := l.blockHalf[si][b]
+		sum += c
+		sum2 += c * c
+		w2 += w * w
+		wsum += w
+	}
+	k := float64(len(q.idx))
+	mean := sum / k
+	ss := max(sum2-sum*mean, 0)
+	if d := mean - q.clampTx(mean); d != 0 {
+		ss += k * d * d
+	}
+	u := 0.0
+	if lb := math.Sqrt(ss) - math.Sqrt(w2); lb > 0 {
+		u = -lb * lb * q.inv2s2
+	}
+	if q.logPrior != nil {
+		bl := l.blocks[b]
+		m := math.Inf(-1)
+		for _, r := range l.blockRooms[bl.roomLo:bl.roomHi] {
+			m = max(m, q.logPrior[r])
+		}
+		u += m
+	}
+	if len(q.sil) > 0 {
+		txMin := q.clampTx(mean - wsum/k)
+		for a, si := range q.sil {
+			u += q.silTab.at((q.thr[a] - txMin + l.blockMid[si][b] + l.blockHalf[si][b]) * q.invSilent)
+		}
+	}
+	return u
+}
+
+// clampTx holds a profiled transmit power within the query's bounds.
+func (q *prepared) clampTx(tx float64) float64 {
+	if tx < q.txLo {
+		return q.txLo
+	}
+	if tx > q.txHi {
+		return q.txHi
+	}
+	return tx
+}
+
+// evalBlock evaluates block b's points into sc.ll and returns the best
+// point and value so far (best -1: none yet).
+func (l *Locator) evalBlock(q *prepared, sc *scratch, b int, best int, bestLL float64) (int, float64) {
+	bl := l.blocks[b]
+	k := float64(len(q.idx))
+	for j := int(bl.lo); j < int(bl.hi); j++ {
+		var sum, sum2 float64
+		for a, row := range sc.rows {
+			r := q.val[a] + row[j]
+			sum += r
+			sum2 += r * r
+		}
+		mean := sum / k
+		ss := sum2 - sum*mean // Σ(r - r̄)²
+		tx := q.clampTx(mean)
+		if d := mean - tx; d != 0 {
+			ss += k * d * d // Σ(r - bound)²: P_tx held at its bound
+		}
+		v := -ss * q.inv2s2
+		if q.logPrior != nil {
+			v += q.logPrior[l.grid[j].room]
+		}
+		if v-bestLL >= -40 { // silences only lower v: below the cutoff already, skip them
+			for a, si := range q.sil {
+				v += q.silTab.at((q.thr[a] - (tx - l.loss[si][j])) * q.invSilent)
+			}
+		}
+		sc.ll[j] = v
+		if v > bestLL || (v == bestLL && best >= 0 && l.rank[j] < l.rank[best]) {
+			best, bestLL = j, v
+		}
+		if v-bestLL >= -40 {
+			r := l.rank[j]
+			sc.kept[r/64] |= 1 << (r % 64)
+		}
+	}
+	return best, bestLL
+}
+
 // roomMean returns the posterior mean position within the most likely room
 // on floor fi (the room's posterior mass is in probs, the log-likelihoods
-// in ll). With one or two sensors the likelihood is flat over a region and
-// its maximum says little; the mean of the most likely room is where an
-// officer should start looking. When the mean falls outside that room (a
-// non-convex room), the room's best grid point is used; fallback when the
-// floor has no room with mass.
-func (l *Locator) roomMean(fi int, probs, ll []float64, bestLL float64, fallback site.Point) site.Point {
+// in ll, the points within e^-40 of the peak in kept, by rank). With
+// one or two sensors the likelihood is flat over a region and its maximum
+// says little; the mean of the most likely room is where an officer should
+// start looking. When the mean falls outside that room (a non-convex room),
+// the room's best grid point is used; fallback when the floor has no room
+// with mass.
+func (l *Locator) roomMean(fi int, probs, ll []float64, kept []int32, bestLL float64, fallback site.Point) site.Point {
 	top := -1
-	for j := range l.grid {
-		g := l.grid[j]
-		if g.floor == fi && (top < 0 || probs[g.room] > probs[top]) {
-			top = g.room
+	for _, r := range l.floorRooms[fi] {
+		if top < 0 || probs[r] > probs[top] {
+			top = r
 		}
 	}
 	if top < 0 {
@@ -548,13 +773,14 @@ func (l *Locator) roomMean(fi int, probs, ll []float64, bestLL float64, fallback
 	}
 	var m moments
 	bestJ, bestV := -1, math.Inf(-1)
-	for j, g := range l.grid {
-		if g.room != top || g.floor != fi || ll[j]-bestLL < -40 {
+	for _, j := range kept {
+		g := l.grid[j]
+		if g.room != top || g.floor != fi {
 			continue
 		}
 		m.add(math.Exp(ll[j]-bestLL)*g.w, g.p)
 		if ll[j] > bestV {
-			bestJ, bestV = j, ll[j]
+			bestJ, bestV = int(j), ll[j]
 		}
 	}
 	if !(m.w > 0) {
@@ -630,29 +856,33 @@ func (l *Locator) profiledTx(fi int, p site.Point, idx []int, val []float64) flo
 	return sum / float64(len(idx))
 }
 
-// refine maximises the continuous profile likelihood from the best grid
-// point with Nelder-Mead, staying within two grid steps. The wall and floor
-// losses are held at their values at the start point (they are piecewise
-// constant), so only the distance term varies.
-func (l *Locator) refine(fi int, start site.Point, idx []int, val []float64, txLo, txHi float64) site.Point {
+// refine maximises the continuous profile likelihood from grid point j
+// (the best) with Nelder-Mead, staying within two grid steps. The wall and
+// floor losses are held at their values at the start point (they are
+// piecewise constant), so only the distance term varies.
+func (l *Locator) refine(j int, idx []int, val []float64, txLo, txHi float64) site.Point {
 	h := l.model.GridStepM
-	fixed := make([]float64, len(idx))
+	fi, start := l.grid[j].floor, l.grid[j].p
+	n, d0 := l.model.Exponent, l.model.RefDistM
+	type term struct{ base, x, y, dz float64 } // r_a = base + distLoss
+	terms := make([]term, len(idx))
 	for a, si := range idx {
 		sn := l.sens[si]
-		fixed[a] = l.lossTo(sn, fi, start) - l.distLoss(sn, fi, start)
+		terms[a] = term{base: val[a] + (l.loss[si][j] - l.distLoss(sn, fi, start)), x: sn.Pos.X, y: sn.Pos.Y, dz: l.dz(sn, fi)}
 	}
+	k := float64(len(idx))
 	cost := func(x []float64) float64 {
 		if math.Abs(x[0]-start.X) > 2*h || math.Abs(x[1]-start.Y) > 2*h {
 			return math.Inf(1)
 		}
-		p := site.Point{X: x[0], Y: x[1]}
 		var sum, sum2 float64
-		for a, si := range idx {
-			r := val[a] + fixed[a] + l.distLoss(l.sens[si], fi, p)
+		for _, t := range terms {
+			dx, dy := x[0]-t.x, x[1]-t.y
+			d := max(math.Sqrt(dx*dx+dy*dy+t.dz*t.dz), d0)
+			r := t.base + 10*n*math.Log10(d/d0) // distLoss
 			sum += r
 			sum2 += r * r
 		}
-		k := float64(len(idx))
 		ss := sum2 - sum*sum/k
 		mean := sum / k
 		if d := mean - min(max(mean, txLo), txHi); d != 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/rfwarden/rfwarden/fusion/site"
@@ -203,6 +204,7 @@ func BenchmarkLocate(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	ms := trial(b, l, s, site.Point{X: 12, Y: 9}, 15, 4, rng)
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := l.Locate(ms); err != nil {
 			b.Fatal(err)
@@ -224,6 +226,7 @@ func BenchmarkLocateOneSensor(b *testing.B) {
 		}
 	}
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := l.LocateQuery(q); err != nil {
 			b.Fatal(err)
@@ -530,5 +533,68 @@ func TestRoomPrior(t *testing.T) {
 	}
 	if _, err := l.LocateQuery(Query{Heard: heard, RoomPrior: zero}); err == nil {
 		t.Error("all-zero prior: no error")
+	}
+}
+
+// BenchmarkNew500 builds the locator's tables for the test wing with 500
+// sensors (start-up of a large site).
+func BenchmarkNew500(b *testing.B) {
+	s := loadWing(b)
+	rng := rand.New(rand.NewPCG(5, 6))
+	s.Sensors = nil
+	for i := range 500 {
+		s.Sensors = append(s.Sensors, site.Sensor{ID: fmt.Sprintf("n%d", i), Floor: "g",
+			Pos: site.Point{X: -20 + 80*rng.Float64(), Y: -20 + 51*rng.Float64()}})
+	}
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		if _, err := New(s, Model{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestPruneExact: skipping grid blocks by their likelihood bound gives the
+// same result, to the bit, as evaluating every grid point, for 3+ sensors
+// and for one or two with silences, room priors and transmit power bounds.
+func TestPruneExact(t *testing.T) {
+	s := loadWing(t)
+	l, err := New(s, Model{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	for i := range 300 {
+		thr := []float64{-100, -85, -75, -65}[i%4]
+		_, _, ms, sil := fewTrial(l, s, []float64{2, 4, 6}[i%3], thr, rng)
+		if len(ms) == 0 {
+			continue
+		}
+		q := Query{Heard: ms, Silent: sil}
+		if i%5 == 0 {
+			q.RoomPrior = map[string]float64{"yard": 0.05, "B2-03": 2, "B2-04": 0}
+		}
+		if i%7 == 0 {
+			q.TxBounds, q.MinTxDBm, q.MaxTxDBm = true, 0, 10
+		}
+		if i%11 == 0 {
+			for j := range q.Heard {
+				q.Heard[j].CenterHz = 0
+			}
+		}
+		l.exhaustive = false
+		got, err := l.LocateQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.exhaustive = true
+		want, err := l.LocateQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("query %d (%d heard): pruned %+v, exhaustive %+v", i, len(ms), got, want)
+		}
 	}
 }
