@@ -13,9 +13,10 @@ import (
 const btSlotPacketS = 0.45e-3
 
 // packetGapS is the longest gap inside one packet: a LoRa chirp sweeps
-// through the detector's bins, so one packet reads as many short bursts a
-// few frames apart; a hopper's revisits of one channel are ≥ 0.25 ms apart.
-const packetGapS = 0.1e-3
+// through the detector's bins, so near 6 dB one packet reads as many short
+// bursts up to a symbol (0.04–0.3 ms) apart; a Bluetooth device's packets
+// on one channel are at least 625 − 366 = 259 µs apart.
+const packetGapS = 0.25e-3
 
 // packetS is the typical packet length of f: the median length of the
 // detector's bursts (bursts under packetGapS apart joined) when it
