@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/event"
 )
 
@@ -15,6 +16,8 @@ type Tally struct {
 	conf      map[string]map[string]int
 	pd        map[string]map[float64]*PdPoint
 	noiseS    float64
+	noiseFr   float64         // noise time in detector frames
+	nfft      map[float64]int // default detector frame length by sample rate
 	alarms    int
 	classedFA int
 	files     []FileStats
@@ -113,10 +116,28 @@ func (t *Tally) Add(name string, m Matched, sampleRateHz float64) {
 	if sampleRateHz > 0 {
 		fs.NoiseSeconds = float64(m.NoiseSample) / sampleRateHz
 		t.noiseS += fs.NoiseSeconds
+		t.noiseFr += float64(m.NoiseSample) / float64(t.frameLen(sampleRateHz))
 	}
 	if name != "" {
 		t.files = append(t.files, fs)
 	}
+}
+
+// frameLen returns the default detector frame length (NFFT) at
+// sampleRateHz, the unit of false alarms per frame.
+func (t *Tally) frameLen(sampleRateHz float64) int {
+	if n, ok := t.nfft[sampleRateHz]; ok {
+		return n
+	}
+	n := 1
+	if d, err := dsp.NewDetector(dsp.DetectorConfig{SampleRateHz: sampleRateHz}); err == nil {
+		n = d.Config().NFFT
+	}
+	if t.nfft == nil {
+		t.nfft = map[float64]int{}
+	}
+	t.nfft[sampleRateHz] = n
+	return n
 }
 
 // maxMissedListed bounds the missed targets a FileStats lists.
@@ -173,6 +194,11 @@ type NoiseStats struct {
 	// Upper95PerHour is the one-sided 95% Poisson upper bound on the
 	// classed alarm rate (3/T for none seen).
 	Upper95PerHour *float64 `json:"classed_upper95_per_hour"`
+	// Frames is the noise time in detector frames of the default NFFT at
+	// each capture's sample rate (dsp.DetectorConfig), AlarmsPerFrame the
+	// alarms over it: the detector's false-alarm rate per frame.
+	Frames         float64  `json:"frames"`
+	AlarmsPerFrame *float64 `json:"alarms_per_frame"` // null without noise time
 }
 
 // PdCurve is the probability of detection of one class against SNR.
@@ -252,7 +278,8 @@ func (t *Tally) Report() Report {
 	h := t.noiseS / 3600
 	r.Noise = NoiseStats{Seconds: t.noiseS, Alarms: t.alarms, ClassedAlarms: t.classedFA,
 		AlarmsPerHour: ratio(float64(t.alarms), h), ClassedPerHour: ratio(float64(t.classedFA), h),
-		Upper95PerHour: ratio(poissonUpper95(t.classedFA), h)}
+		Upper95PerHour: ratio(poissonUpper95(t.classedFA), h),
+		Frames:         t.noiseFr, AlarmsPerFrame: ratio(float64(t.alarms), t.noiseFr)}
 	for _, c := range Classes() {
 		byS := t.pd[c]
 		if len(byS) == 0 {

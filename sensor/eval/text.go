@@ -59,6 +59,9 @@ func WriteText(w io.Writer, title string, r Report) error {
 	n := r.Noise
 	fmt.Fprintf(&b, "\nnoise: %.3f s; %d false alarms (%d named with a class): %s /h, named %s /h (95%% upper bound %s /h)\n",
 		n.Seconds, n.Alarms, n.ClassedAlarms, fmtRate(n.AlarmsPerHour), fmtRate(n.ClassedPerHour), fmtRate(n.Upper95PerHour))
+	if n.AlarmsPerFrame != nil {
+		fmt.Fprintf(&b, "noise: %.3g false alarms per detector frame (%.0f frames of the default NFFT)\n", *n.AlarmsPerFrame, n.Frames)
+	}
 	if len(r.PdVsSNR) > 0 {
 		fmt.Fprintf(&b, "\nPd / Pc against SNR in the signal's bandwidth (Pd: detected; Pc: detected and named right)\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
