@@ -154,3 +154,19 @@ func testConfig(t testing.TB) config.Config {
 	c.SpectrumDur = 0
 	return c
 }
+
+// countClient is a connected fake publish.Client that keeps nothing but a
+// count, for benchmarks and soaks (recClient would grow with every message).
+type countClient struct{ published atomic.Int64 }
+
+func (c *countClient) Connect(context.Context) error { return nil }
+func (c *countClient) IsConnected() bool             { return true }
+func (c *countClient) Disconnect()                   {}
+func (c *countClient) Publish(context.Context, string, byte, bool, []byte) error {
+	c.published.Add(1)
+	return nil
+}
+
+func (c *countClient) factory() publish.Factory {
+	return func(publish.Options) (publish.Client, error) { return c, nil }
+}

@@ -33,33 +33,19 @@ type BlockStats struct {
 const chunkSamples = 64
 
 // MeasureBlock computes BlockStats of samples. scratch is reused for the
-// chunk powers and returned. Clipped samples are counted only in chunks
-// whose peak reaches ClipLevel, so the common unclipped block costs one pass
-// of multiply-adds and compares.
+// chunk powers and returned. The peak is tracked on the IEEE bits of |I| and
+// |Q| (for non-negative floats their order is the numbers' order), which
+// compiles without branches; clipped samples are counted only in chunks
+// whose peak reaches ClipLevel.
 func MeasureBlock(samples []complex64, scratch []float64) (BlockStats, []float64) {
+	clipBits := math.Float32bits(ClipLevel)
 	scratch = scratch[:0]
 	var clipped int64
-	var peak float32
+	var peak uint32
 	for i := 0; i < len(samples); i += chunkSamples {
 		chunk := samples[i:min(i+chunkSamples, len(samples))]
-		var p, pk float32
-		for _, x := range chunk {
-			re, im := real(x), imag(x)
-			p += re*re + im*im
-			if re < 0 {
-				re = -re
-			}
-			if im < 0 {
-				im = -im
-			}
-			if re > pk {
-				pk = re
-			}
-			if im > pk {
-				pk = im
-			}
-		}
-		if pk >= ClipLevel {
+		p, pk := chunkPowerPeak(chunk)
+		if pk >= clipBits {
 			clipped += countClipped(chunk)
 		}
 		peak = max(peak, pk)
@@ -67,7 +53,7 @@ func MeasureBlock(samples []complex64, scratch []float64) (BlockStats, []float64
 			scratch = append(scratch, float64(p)/chunkSamples)
 		}
 	}
-	st := BlockStats{FloorDBFS: math.Inf(-1), PeakDBFS: 20 * math.Log10(float64(peak))}
+	st := BlockStats{FloorDBFS: math.Inf(-1), PeakDBFS: 20 * math.Log10(float64(math.Float32frombits(peak)))}
 	if len(samples) > 0 {
 		st.ClipFraction = float64(clipped) / float64(len(samples))
 		st.Clipped = clipped
@@ -79,6 +65,32 @@ func MeasureBlock(samples []complex64, scratch []float64) (BlockStats, []float64
 	sort.Float64s(scratch)
 	st.FloorDBFS = 10 * math.Log10(scratch[k]+1e-30)
 	return st, scratch
+}
+
+// chunkPowerPeak returns the summed power of x and the largest IEEE bits of
+// |I| or |Q|. Four partial sums break the chain of dependent adds.
+func chunkPowerPeak(x []complex64) (float32, uint32) {
+	const absMask = 1<<31 - 1
+	var p0, p1, p2, p3 float32
+	var k0, k1 uint32
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		a, b, c, d := x[j], x[j+1], x[j+2], x[j+3]
+		p0 += real(a)*real(a) + imag(a)*imag(a)
+		p1 += real(b)*real(b) + imag(b)*imag(b)
+		p2 += real(c)*real(c) + imag(c)*imag(c)
+		p3 += real(d)*real(d) + imag(d)*imag(d)
+		k0 = max(k0, math.Float32bits(real(a))&absMask, math.Float32bits(imag(a))&absMask,
+			math.Float32bits(real(b))&absMask, math.Float32bits(imag(b))&absMask)
+		k1 = max(k1, math.Float32bits(real(c))&absMask, math.Float32bits(imag(c))&absMask,
+			math.Float32bits(real(d))&absMask, math.Float32bits(imag(d))&absMask)
+	}
+	for ; j < len(x); j++ {
+		v := x[j]
+		p0 += real(v)*real(v) + imag(v)*imag(v)
+		k0 = max(k0, math.Float32bits(real(v))&absMask, math.Float32bits(imag(v))&absMask)
+	}
+	return p0 + p1 + p2 + p3, max(k0, k1)
 }
 
 // countClipped counts the samples of x with |I| or |Q| at or above ClipLevel.

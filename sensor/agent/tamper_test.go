@@ -194,3 +194,15 @@ func TestOutboxQuotaDegrades(t *testing.T) {
 		t.Errorf("health: state %q dropped %d depth %d; want degraded with dropped+depth = 200", h.State, h.OutboxDropped, h.OutboxDepth)
 	}
 }
+
+// BenchmarkMeasureBlock measures the per-block statistics of the tamper
+// detector and the AGC on a 20 Msps block of noise.
+func BenchmarkMeasureBlock(b *testing.B) {
+	src := newLoopSource(1)
+	b.SetBytes(int64(len(src.buf)) * 8)
+	var scratch []float64
+	for b.Loop() {
+		_, scratch = MeasureBlock(src.buf, scratch)
+	}
+	b.ReportMetric(float64(len(src.buf))*float64(b.N)/b.Elapsed().Seconds()/1e6, "Msps")
+}
