@@ -34,6 +34,8 @@ type InfluxConfig struct {
 	// BatchLines caps the lines sent in one write request (default 5000).
 	BatchLines int
 	Logger     *slog.Logger
+
+	noRollup bool // tests: never roll up, so every hour is counted raw
 }
 
 // Influx is the TimeSeries backend over InfluxDB 1.8 (v2 write and Flux APIs,
@@ -61,6 +63,7 @@ type Influx struct {
 	mu      sync.Mutex
 	lastErr error
 	flushed *sync.Cond
+	dirty   map[heatKey]bool // hours delivered but not rolled up (see influxheat.go)
 }
 
 var _ TimeSeries = (*Influx)(nil)
@@ -94,7 +97,8 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	client := influxdb2.NewClientWithOptions(cfg.URL, token, influxdb2.DefaultOptions().SetHTTPRequestTimeout(20))
 	bucket := cfg.Database + "/" + cfg.RP
 	s := &Influx{cfg: cfg, client: client, write: client.WriteAPIBlocking("", bucket), query: client.QueryAPI(""),
-		spool: sp, log: cfg.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		spool: sp, log: cfg.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		dirty: map[heatKey]bool{}}
 	s.flushed = sync.NewCond(&s.mu)
 	if err := s.createDatabase(context.Background()); err != nil {
 		s.log.Warn("influx: cannot create database yet; writes are spooled", "err", err)
@@ -143,38 +147,55 @@ func (s *Influx) enqueue(lines []string) error {
 	return nil
 }
 
-// send delivers spooled batches in order until Close.
+// send delivers spooled batches in order until Close and, when the spool is
+// empty, brings the heat roll-up up to date for the hours that have ended.
 func (s *Influx) send() {
 	defer close(s.done)
 	backoff := 100 * time.Millisecond
-	dbReady := false
+	dbReady, scanned := false, false
 	for {
 		recs, off, err := s.spool.Peek(64, 4<<20)
-		if err == nil && len(recs) == 0 {
-			s.mu.Lock()
-			s.lastErr = nil
-			s.flushed.Broadcast()
-			s.mu.Unlock()
-			select {
-			case <-s.stop:
-				return
-			case <-s.wake:
+		if err == nil && !dbReady {
+			if err = s.createDatabase(context.Background()); err == nil {
+				dbReady = true
 			}
-			continue
 		}
 		if err == nil {
-			if !dbReady {
-				if err = s.createDatabase(context.Background()); err == nil {
-					dbReady = true
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			var idle bool
+			var wake time.Time
+			switch {
+			case len(recs) > 0:
+				err = s.deliver(ctx, recs, off)
+			case !scanned && !s.cfg.noRollup:
+				if err = s.scanHeat(ctx); err == nil {
+					scanned = true
+				}
+			default:
+				site, from, to, next := s.nextHeatRun(time.Now())
+				if from < to {
+					err = s.rollHeat(ctx, site, from, to)
+				} else {
+					idle, wake = true, next
 				}
 			}
-			if err == nil {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				err = s.write.WriteRecord(ctx, lines(recs)...)
-				cancel()
-			}
-			if err == nil {
-				err = s.spool.Commit(off, len(recs))
+			cancel()
+			if idle {
+				s.mu.Lock()
+				s.lastErr = nil
+				s.flushed.Broadcast()
+				s.mu.Unlock()
+				var timer <-chan time.Time
+				if !wake.IsZero() {
+					timer = time.After(time.Until(wake))
+				}
+				select {
+				case <-s.stop:
+					return
+				case <-s.wake:
+				case <-timer:
+				}
+				continue
 			}
 		}
 		if err == nil {
@@ -184,7 +205,7 @@ func (s *Influx) send() {
 		s.mu.Lock()
 		s.lastErr = err
 		s.mu.Unlock()
-		s.log.Warn("influx: write failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff)
+		s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff)
 		select {
 		case <-s.stop:
 			return
@@ -194,15 +215,34 @@ func (s *Influx) send() {
 	}
 }
 
-func lines(recs [][]byte) []string {
-	out := make([]string, 0, len(recs))
+// deliver writes spooled records in one request, commits them and marks the
+// hours their detections touched for the heat roll-up.
+func (s *Influx) deliver(ctx context.Context, recs [][]byte, off int64) error {
+	var marked []heatKey
+	payload := make([]string, 0, len(recs))
 	for _, r := range recs {
-		out = append(out, string(r))
+		keys, body, err := splitHeatMarks(r)
+		if err != nil {
+			return err
+		}
+		marked = append(marked, keys...)
+		if len(body) > 0 {
+			payload = append(payload, string(body))
+		}
 	}
-	return out
+	if len(payload) > 0 {
+		if err := s.write.WriteRecord(ctx, payload...); err != nil {
+			return err
+		}
+	}
+	// Mark before the commit: Flush must never see an empty spool with the
+	// delivered hours not yet marked. (A failed commit redelivers: harmless.)
+	s.markHeat(marked)
+	return s.spool.Commit(off, len(recs))
 }
 
-// Flush blocks until every spooled write has reached InfluxDB or ctx ends.
+// Flush blocks until every spooled write has reached InfluxDB, and the heat
+// roll-up of every delivered hour that has ended is up to date, or ctx ends.
 func (s *Influx) Flush(ctx context.Context) error {
 	select {
 	case s.wake <- struct{}{}:
@@ -216,9 +256,10 @@ func (s *Influx) Flush(ctx context.Context) error {
 	defer stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for s.spool.Len() > 0 {
+	for s.spool.Len() > 0 || s.heatDueLocked(time.Now()) > 0 {
 		if ctx.Err() != nil {
-			return fmt.Errorf("influx flush (%d batches pending, last error %v): %w", s.spool.Len(), s.lastErr, ctx.Err())
+			return fmt.Errorf("influx flush (%d batches pending, %d hours to roll up, last error %v): %w",
+				s.spool.Len(), s.heatDueLocked(time.Now()), s.lastErr, ctx.Err())
 		}
 		s.flushed.Wait()
 	}
@@ -250,8 +291,12 @@ func authTag(b bool) string {
 }
 
 // WriteDetections spools recs for InfluxDB.
+// Each batch carries marks of the hours it touches for the heat roll-up.
 func (s *Influx) WriteDetections(_ context.Context, recs []DetectionRecord) error {
-	ls := make([]string, 0, len(recs))
+	if len(recs) == 0 {
+		return nil
+	}
+	ls := heatMarks(recs)
 	for _, r := range recs {
 		body, err := json.Marshal(r)
 		if err != nil {
@@ -313,56 +358,6 @@ func (s *Influx) WriteSpectrum(_ context.Context, recs []event.Spectrum) error {
 func (s *Influx) bucket() string { return s.cfg.Database + "/" + s.cfg.RP }
 
 func fluxTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-// Heatmap counts detections per room and clock hour in [from, to). (Flux's
-// range() in InfluxDB 1.8 includes its stop time, so every query here also
-// filters on _time < to.)
-func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, unauthorisedOnly bool) ([]HeatCell, error) {
-	if !to.After(from) {
-		return nil, nil
-	}
-	auth := ""
-	if unauthorisedOnly {
-		auth = ` and r.auth == "0"`
-	}
-	q := fmt.Sprintf(`from(bucket: %q)
-  |> range(start: %s, stop: %s)
-  |> filter(fn: (r) => r._measurement == "detection" and r._field == "n" and r.site == %q%s and r._time < %s)
-  |> group(columns: ["room"])
-  |> aggregateWindow(every: 1h, fn: count, timeSrc: "_start", createEmpty: false)`,
-		s.bucket(), fluxTime(from), fluxTime(to), site, auth, fluxTime(to))
-	res, err := s.query.Query(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("influx heatmap: %w", err)
-	}
-	defer res.Close()
-	counts := map[string]map[int64]int64{}
-	for res.Next() {
-		r := res.Record()
-		room, _ := r.ValueByKey("room").(string)
-		if room == "_" {
-			room = ""
-		}
-		n, _ := r.Value().(int64)
-		if counts[room] == nil {
-			counts[room] = map[int64]int64{}
-		}
-		// Windows are aligned to the epoch; the first one may start at
-		// `from` (range start): truncate to its clock hour.
-		counts[room][r.Time().Truncate(time.Hour).UnixNano()] += n
-	}
-	if res.Err() != nil {
-		return nil, fmt.Errorf("influx heatmap: %w", res.Err())
-	}
-	var out []HeatCell
-	for room, hs := range counts {
-		for h, n := range hs {
-			out = append(out, HeatCell{Room: room, HourStart: time.Unix(0, h).UTC(), Count: n})
-		}
-	}
-	SortHeat(out)
-	return out, nil
-}
 
 // bodies runs a Flux query over one measurement's body field in [from, to),
 // newest first, and decodes each body into T.

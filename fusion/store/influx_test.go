@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -22,13 +23,110 @@ func openInflux(t testing.TB, srv *influxtest.Server, db string) *store.Influx {
 	return s
 }
 
+// TestInfluxTimeSeriesConformance runs the suite against the store as it
+// runs (whole hours from the heat roll-up) and against one that never rolls
+// up (every hour counted from the detection points): both must answer alike.
 func TestInfluxTimeSeriesConformance(t *testing.T) {
 	srv := influxtest.Start(t)
 	n := 0
-	storetest.TimeSeries(t, func(t *testing.T) store.TimeSeries {
-		n++
-		return openInflux(t, srv, fmt.Sprintf("conf%d", n))
+	t.Run("rolled up", func(t *testing.T) {
+		storetest.TimeSeries(t, func(t *testing.T) store.TimeSeries {
+			n++
+			return openInflux(t, srv, fmt.Sprintf("conf%d", n))
+		})
 	})
+	t.Run("raw", func(t *testing.T) {
+		storetest.TimeSeries(t, func(t *testing.T) store.TimeSeries {
+			n++
+			s, err := store.OpenInfluxUnrolled(store.InfluxConfig{URL: srv.URL, Database: fmt.Sprintf("conf%d", n), SpoolDir: filepath.Join(t.TempDir(), "spool")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		})
+	})
+}
+
+// checkHeat asserts that the heatmap of site1 over [from, to) equals
+// storetest.WantHeat of recs (unauthorised only and all) and that no hour's
+// roll-up there is behind its writes.
+func checkHeat(t *testing.T, s *store.Influx, recs []store.DetectionRecord, from, to time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	for _, unauth := range []bool{true, false} {
+		got, err := s.Heatmap(ctx, "site1", from, to, unauth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := storetest.WantHeat(recs, "site1", from, to, unauth)
+		if len(want) == 0 {
+			t.Fatal("test data has no detection in the window")
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("heatmap (unauthorised only %v) = %v, want %v", unauth, got, want)
+		}
+	}
+	behind, err := store.HeatBehind(ctx, s, "site1", from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(behind) > 0 {
+		t.Errorf("heat roll-up behind its writes for hours %v", behind)
+	}
+}
+
+// TestInfluxHeatRollupAfterCrash writes detections with a store that never
+// rolls up (as if it crashed between delivering them and rolling up their
+// hours), then opens a normal store on the same database: it finds the hours
+// left behind, rolls them up, and late detections into those hours are
+// rolled up again after delivery.
+func TestInfluxHeatRollupAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	srv := influxtest.Start(t)
+	crashed, err := store.OpenInfluxUnrolled(store.InfluxConfig{URL: srv.URL, Database: "crash", SpoolDir: filepath.Join(t.TempDir(), "spool")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []store.DetectionRecord
+	for i := range 60 {
+		recs = append(recs, storetest.Detection("site1", fmt.Sprintf("c%03d", i), storetest.Base.Add(time.Duration(i)*7*time.Minute),
+			fmt.Sprintf("R%d", i%3), i%4 == 0))
+	}
+	if err := crashed.WriteDetections(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := crashed.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	crashed.Close()
+	from, to := storetest.Base, storetest.Base.Add(8*time.Hour)
+	if behind, err := store.HeatBehind(ctx, crashed, "site1", from, to); err != nil || len(behind) != 7 {
+		t.Fatalf("before reopening: %d hours behind (err %v), want 7", len(behind), err)
+	}
+	s := openInflux(t, srv, "crash")
+	// One more write: its Flush returns once the sender is idle, which is
+	// after the scan for hours left behind and their roll-up.
+	more := storetest.Detection("site1", "m1", storetest.Base.Add(9*time.Hour), "R0", false)
+	recs = append(recs, more)
+	if err := s.WriteDetections(ctx, []store.DetectionRecord{more}); err != nil {
+		t.Fatal(err)
+	}
+	fctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := s.Flush(fctx); err != nil {
+		t.Fatal(err)
+	}
+	checkHeat(t, s, recs, from.Add(10*time.Minute), to.Add(2*time.Hour))
+	late := storetest.Detection("site1", "late", storetest.Base.Add(2*time.Hour+time.Second), "R1", false)
+	recs = append(recs, late)
+	if err := s.WriteDetections(ctx, []store.DetectionRecord{late, recs[3]}); err != nil { // with a redelivery
+		t.Fatal(err)
+	}
+	if err := s.Flush(fctx); err != nil {
+		t.Fatal(err)
+	}
+	checkHeat(t, s, recs, from, to)
 }
 
 // TestInfluxOutage stops InfluxDB while detections are written, restarts it,
@@ -87,8 +185,10 @@ func TestInfluxSpoolSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var recs []store.DetectionRecord
 	for i := 0; i < 50; i++ {
 		rec := storetest.Detection("site1", fmt.Sprintf("r%04d", i), storetest.Base.Add(time.Duration(i)*time.Second), "A", false)
+		recs = append(recs, rec)
 		if err := s.WriteDetections(ctx, []store.DetectionRecord{rec}); err != nil {
 			t.Fatal(err)
 		}
@@ -109,22 +209,12 @@ func TestInfluxSpoolSurvivesRestart(t *testing.T) {
 	if err != nil || len(got) != 50 {
 		t.Fatalf("after reopen: %d detections, err %v; want 50", len(got), err)
 	}
+	checkHeat(t, s2, recs, storetest.Base, storetest.Base.Add(2*time.Hour))
 }
 
 // BenchmarkInfluxHeatmapWeek measures the heatmap query for one week over
 // one million stored detections.
 func BenchmarkInfluxHeatmapWeek(b *testing.B) {
-	ctx := context.Background()
 	srv := influxtest.Start(b)
-	s := openInflux(b, srv, "bench")
-	if err := storetest.Fill(ctx, s, "site1", 1_000_000, 120); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		cells, err := s.Heatmap(ctx, "site1", storetest.Base.Add(17*time.Minute), storetest.Base.Add(7*24*time.Hour), true)
-		if err != nil || len(cells) == 0 {
-			b.Fatal(err, len(cells))
-		}
-	}
+	storetest.HeatmapWeek(b, openInflux(b, srv, "bench"), srv.CPUTime)
 }

@@ -140,16 +140,5 @@ func TestSQLiteIncidentsAndAudit(t *testing.T) {
 // BenchmarkSQLiteHeatmapWeek measures the dashboard's heatmap query for one
 // week over one million stored detections (filled once, ~1 min).
 func BenchmarkSQLiteHeatmapWeek(b *testing.B) {
-	ctx := context.Background()
-	s := openSQLite(b)
-	if err := storetest.Fill(ctx, s, "site1", 1_000_000, 120); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		cells, err := s.Heatmap(ctx, "site1", storetest.Base.Add(17*time.Minute), storetest.Base.Add(7*24*time.Hour), true)
-		if err != nil || len(cells) == 0 {
-			b.Fatal(err, len(cells))
-		}
-	}
+	storetest.HeatmapWeek(b, openSQLite(b), nil)
 }

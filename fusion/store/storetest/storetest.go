@@ -5,7 +5,10 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
+	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -105,6 +108,7 @@ func TimeSeries(t *testing.T, open func(t *testing.T) store.TimeSeries) {
 			t.Errorf("limit 2: got %d", len(dets))
 		}
 	})
+	t.Run("heatmap edges and late writes", func(t *testing.T) { heatEdgesAndLate(t, open(t)) })
 	t.Run("locations", func(t *testing.T) {
 		ts := open(t)
 		locs := []store.LocationRecord{
@@ -166,6 +170,104 @@ func TimeSeries(t *testing.T, open func(t *testing.T) store.TimeSeries) {
 	})
 }
 
+// heatEdgesAndLate writes detections out of order, then late ones into hours
+// already complete (and redeliveries), and after each step checks windows
+// with whole hours, partial hours at either edge and none, against WantHeat.
+func heatEdgesAndLate(t *testing.T, ts store.TimeSeries) {
+	ctx := context.Background()
+	at := func(h, m int, d time.Duration) time.Time {
+		return Base.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + d)
+	}
+	var recs []store.DetectionRecord
+	add := func(id string, t time.Time, room string, authorised bool) {
+		recs = append(recs, Detection("site1", id, t, room, authorised))
+	}
+	add("e1", at(0, 0, 0), "A", false) // on an hour's first instant
+	add("e2", at(0, 59, 59*time.Second+999_999_999*time.Nanosecond), "A", false)
+	add("e3", at(1, 0, time.Nanosecond), "B", false)
+	add("e4", at(1, 15, 0), "B", true)
+	add("e5", at(1, 45, 0), "", false) // not located
+	add("e6", at(2, 30, 0), "A", false)
+	add("e7", at(3, 0, 0), "A", false)
+	add("e8", at(3, 59, 0), "B", true)
+	add("e9", at(5, 59, 59*time.Second), "B", false)
+	add("e10", at(30, 0, 0), "A", false) // next day
+	recs = append(recs, Detection("site2", "x1", at(1, 20, 0), "A", false))
+	slices.Reverse(recs) // newest first: out of order
+	windows := []struct {
+		name     string
+		from, to time.Time
+	}{
+		{"day", at(0, 0, 0), at(24, 0, 0)},
+		{"two days", at(0, 0, 0), at(48, 0, 0)},
+		{"whole hours", at(1, 0, 0), at(3, 0, 0)},
+		{"both edges partial", at(0, 30, 0), at(3, 30, 0)},
+		{"start partial", at(1, 0, time.Nanosecond), at(4, 0, 0)},
+		{"end partial", at(0, 0, 0), at(3, 0, time.Nanosecond)},
+		{"inside one hour", at(1, 10, 0), at(1, 50, 0)},
+		{"across one boundary", at(0, 59, 59*time.Second), at(1, 0, time.Second)},
+		{"empty", at(1, 0, 0), at(1, 0, 0)},
+	}
+	check := func(step string, written []store.DetectionRecord) {
+		t.Helper()
+		if err := ts.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range windows {
+			for _, unauth := range []bool{true, false} {
+				got, err := ts.Heatmap(ctx, "site1", w.from, w.to, unauth)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := WantHeat(written, "site1", w.from, w.to, unauth); !heatEqual(got, want) {
+					t.Errorf("%s: window %s (unauthorised only %v): heatmap = %v, want %v", step, w.name, unauth, got, want)
+				}
+			}
+		}
+	}
+	if err := ts.WriteDetections(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	check("out of order", recs)
+	// Late: hours 0-3 are complete and were counted; more arrive for them,
+	// one at a time and older first, with redeliveries of e1 and e6.
+	late := []store.DetectionRecord{
+		Detection("site1", "l1", at(2, 5, 0), "A", false),
+		Detection("site1", "l2", at(0, 10, 0), "C", false),
+		recs[len(recs)-1-0], // e1 again
+		Detection("site1", "l3", at(3, 20, 0), "B", true),
+		recs[len(recs)-1-5], // e6 again
+	}
+	for _, r := range late {
+		if err := ts.WriteDetections(ctx, []store.DetectionRecord{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("late", append(slices.Clone(recs), late...))
+}
+
+// WantHeat counts recs the way every TimeSeries.Heatmap must: per room and
+// clock hour (UTC) in [from, to), each detection ID once, sorted by SortHeat.
+func WantHeat(recs []store.DetectionRecord, site string, from, to time.Time, unauthorisedOnly bool) []store.HeatCell {
+	seen := map[string]bool{}
+	counts := map[store.HeatCell]int64{}
+	for _, r := range recs {
+		t := time.Unix(0, r.TimeNS).UTC()
+		if seen[r.ID] || r.Site != site || t.Before(from) || !t.Before(to) || (unauthorisedOnly && r.Authorised) {
+			continue
+		}
+		seen[r.ID] = true
+		counts[store.HeatCell{Room: r.Room, HourStart: t.Truncate(time.Hour)}]++
+	}
+	var out []store.HeatCell
+	for c, n := range counts {
+		c.Count = n
+		out = append(out, c)
+	}
+	store.SortHeat(out)
+	return out
+}
+
 func idsOf(recs []store.DetectionRecord) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
@@ -203,4 +305,60 @@ func Fill(ctx context.Context, ts store.TimeSeries, site string, n, rooms int) e
 		}
 	}
 	return ts.Flush(ctx)
+}
+
+// HeatmapWeek is the dashboard's benchmark: it fills ts with a million
+// detections over a week (Fill, 120 rooms), then asks b.N times for the
+// week's unauthorised heatmap, as the dashboard does. Beside the mean (ns/op)
+// it reports the 50th and 95th percentile latencies (p50-ms, p95-ms), the
+// benchmark process's CPU time per query (cpu-ms/op) and, when serverCPU is
+// not nil, the database server's (server-cpu-ms/op).
+func HeatmapWeek(b *testing.B, ts store.TimeSeries, serverCPU func() time.Duration) {
+	ctx := context.Background()
+	start := time.Now()
+	if err := Fill(ctx, ts, "site1", 1_000_000, 120); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("filled 1,000,000 detections in %v", time.Since(start).Round(time.Millisecond))
+	if serverCPU == nil {
+		serverCPU = func() time.Duration { return 0 }
+	}
+	lat := make([]time.Duration, 0, b.N)
+	cpu0, srv0 := processCPU(), serverCPU()
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		cells, err := ts.Heatmap(ctx, "site1", Base.Add(17*time.Minute), Base.Add(7*24*time.Hour), true)
+		lat = append(lat, time.Since(t0))
+		if err != nil || len(cells) == 0 {
+			b.Fatal(err, len(cells))
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(Percentile(lat, 50).Seconds()*1e3, "p50-ms")
+	b.ReportMetric(Percentile(lat, 95).Seconds()*1e3, "p95-ms")
+	b.ReportMetric((processCPU()-cpu0).Seconds()*1e3/float64(b.N), "cpu-ms/op")
+	if srv := serverCPU() - srv0; srv > 0 {
+		b.ReportMetric(srv.Seconds()*1e3/float64(b.N), "server-cpu-ms/op")
+	}
+}
+
+// processCPU returns the user plus system CPU time of this process.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Percentile returns the p-th percentile (nearest rank) of ds, 0 for none.
+func Percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	rank := int(math.Ceil(p / 100 * float64(len(s))))
+	return s[min(max(rank, 1), len(s))-1]
 }

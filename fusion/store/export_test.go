@@ -1,0 +1,34 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// OpenInfluxUnrolled opens an Influx store that marks the hours it writes but
+// never rolls them up, as if it crashed after every delivery: its Heatmap
+// counts every hour from the detection points.
+func OpenInfluxUnrolled(cfg InfluxConfig) (*Influx, error) {
+	cfg.noRollup = true
+	return OpenInflux(cfg)
+}
+
+// HeatBehind returns the hours in [from, to) whose heat roll-up is behind the
+// detections written into them.
+func HeatBehind(ctx context.Context, s *Influx, site string, from, to time.Time) ([]time.Time, error) {
+	res, err := s.influxQL(ctx, fmt.Sprintf("SELECT written, rolled FROM %s WHERE site = %s AND time >= %d AND time < %d",
+		s.qlFrom(heatMeasurement), qlString(tagValue(site)), from.UnixNano(), to.UnixNano()))
+	if err != nil {
+		return nil, err
+	}
+	var out []time.Time
+	for _, sr := range res[0].Series {
+		for _, row := range sr.Values {
+			if t, ok := qlInt(row, 0); ok && !heatClean(row) {
+				out = append(out, time.Unix(0, t).UTC())
+			}
+		}
+	}
+	return out, nil
+}

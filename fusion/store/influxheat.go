@@ -1,0 +1,506 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The Influx store keeps its own hourly roll-up of detections, derived from
+// the stored points themselves so that it is exact (a redelivered detection
+// overwrites its point and must not count twice) and follows late and
+// out-of-order writes. It is one point per site and clock hour, at the hour's
+// start:
+//
+//	heat_hour,site=<site> written=<token>i,rolled=<token>i,unauth="<counts>",auth="<counts>"
+//
+// Every spooled detection batch carries a `written` field with a fresh
+// random token for each (site, hour) it touches, sent in the same write
+// request as its detections (InfluxDB merges the fields of points with the
+// same series and time). After delivery the sender counts the hour's
+// detection points again (InfluxQL count over the hour) and writes `rolled`
+// (the token it read before counting) with the counts per room of the
+// unauthorised and the authorised detections (room=count pairs, rooms
+// query-escaped, joined by "&").
+//
+// An hour is clean when written == rolled: its counts are then exact. Any
+// other hour (not rolled up yet, rolled up before a later batch landed,
+// written before this roll-up existed) is counted from the raw points at
+// query time, as are the partial hours at the window's edges. A crash between
+// delivery and roll-up leaves the hour unclean in InfluxDB; the sender scans
+// for such hours when it starts, and a spool replay marks the hours it
+// delivers again, so the roll-up catches up without state outside InfluxDB.
+const (
+	heatMeasurement = "heat_hour"
+	// heatMarkPrefix starts the spool-only header lines of a detection batch,
+	// one per (site, hour) it touches; the sender strips them before sending.
+	heatMarkPrefix = "#heat "
+	// heatRollHours caps the hours counted in one roll-up query.
+	heatRollHours = 24
+	// heatMaxCounts caps an hour's encoded counts (InfluxDB's string fields
+	// hold 64 KiB); an hour with more rooms stays counted from raw points.
+	heatMaxCounts = 60 << 10
+)
+
+// heatKey is one site's clock hour (hour = Unix ns / 1 h).
+type heatKey struct {
+	site string
+	hour int64
+}
+
+// heatMarks returns the spool header lines and the heat_hour_state points
+// that mark every (site, hour) of recs as written by this batch.
+func heatMarks(recs []DetectionRecord) []string {
+	token := rand.Int64()
+	seen := map[heatKey]bool{}
+	var head, marks []string
+	for _, r := range recs {
+		k := heatKey{tagValue(r.Site), hourOf(r.TimeNS)}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		head = append(head, heatMarkPrefix+strconv.FormatInt(k.hour, 10)+" "+strconv.Quote(k.site))
+		marks = append(marks, strings.TrimSuffix(point(heatMeasurement, map[string]string{"site": k.site},
+			map[string]any{"written": token}, k.hour*int64(time.Hour)), "\n"))
+	}
+	return append(head, marks...)
+}
+
+// splitHeatMarks splits a spool record into the hours its header marks and
+// the line protocol to send. Records without a header (other measurements,
+// or spooled by an older version) are returned whole.
+func splitHeatMarks(rec []byte) ([]heatKey, []byte, error) {
+	var keys []heatKey
+	for bytes.HasPrefix(rec, []byte(heatMarkPrefix)) {
+		line, rest, _ := bytes.Cut(rec, []byte("\n"))
+		rec = rest
+		hour, site, ok := strings.Cut(string(line[len(heatMarkPrefix):]), " ")
+		h, err := strconv.ParseInt(hour, 10, 64)
+		if !ok || err != nil {
+			return nil, nil, fmt.Errorf("spool heat mark %q: bad hour", line)
+		}
+		s, err := strconv.Unquote(site)
+		if err != nil {
+			return nil, nil, fmt.Errorf("spool heat mark %q: bad site: %w", line, err)
+		}
+		keys = append(keys, heatKey{s, h})
+	}
+	return keys, rec, nil
+}
+
+// tagValue is how point stores a tag value: "" becomes "_".
+func tagValue(v string) string {
+	if v == "" {
+		return "_"
+	}
+	return v
+}
+
+// markHeat records hours whose detections reached InfluxDB.
+func (s *Influx) markHeat(keys []heatKey) {
+	if len(keys) == 0 || s.cfg.noRollup {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		s.dirty[k] = true
+	}
+}
+
+// heatDueLocked counts the marked hours that have ended by now (s.mu held).
+func (s *Influx) heatDueLocked(now time.Time) int {
+	n := 0
+	for k := range s.dirty {
+		if (k.hour+1)*int64(time.Hour) <= now.UnixNano() {
+			n++
+		}
+	}
+	return n
+}
+
+// nextHeatRun returns a run of consecutive marked hours of one site that have
+// ended by now (at most heatRollHours), or, when none has, the time the
+// earliest marked hour ends (zero when nothing is marked).
+func (s *Influx) nextHeatRun(now time.Time) (site string, from, to int64, wake time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var due []heatKey
+	for k := range s.dirty {
+		end := time.Unix(0, (k.hour+1)*int64(time.Hour))
+		if !end.After(now) {
+			due = append(due, k)
+		} else if wake.IsZero() || end.Before(wake) {
+			wake = end
+		}
+	}
+	if len(due) == 0 {
+		return "", 0, 0, wake
+	}
+	slices.SortFunc(due, func(a, b heatKey) int {
+		if c := strings.Compare(a.site, b.site); c != 0 {
+			return c
+		}
+		return int(min(max(a.hour-b.hour, -1), 1))
+	})
+	site, from, to = due[0].site, due[0].hour, due[0].hour+1
+	for _, k := range due[1:] {
+		if k.site != site || k.hour != to || to-from >= heatRollHours {
+			break
+		}
+		to++
+	}
+	return site, from, to, time.Time{}
+}
+
+// rollHeat recounts the hours [from, to) of site from the detection points
+// and writes their counts and `rolled` tokens. It runs on the sender
+// goroutine, so no write of this store lands while it counts.
+func (s *Influx) rollHeat(ctx context.Context, site string, from, to int64) error {
+	hourNS := int64(time.Hour)
+	where := fmt.Sprintf("site = %s AND time >= %d AND time < %d", qlString(site), from*hourNS, to*hourNS)
+	res, err := s.influxQL(ctx,
+		"SELECT written FROM "+s.qlFrom(heatMeasurement)+" WHERE "+where,
+		"SELECT count(n) FROM "+s.qlFrom("detection")+" WHERE "+where+" GROUP BY time(1h), room, auth fill(none)")
+	if err != nil {
+		return fmt.Errorf("heat roll-up %s hours %d-%d: %w", site, from, to, err)
+	}
+	written := map[int64]int64{}
+	for _, sr := range res[0].Series {
+		for _, row := range sr.Values {
+			t, ok1 := qlInt(row, 0)
+			tok, ok2 := qlInt(row, 1)
+			if ok1 && ok2 {
+				written[t/hourNS] = tok
+			}
+		}
+	}
+	counts := map[int64]*[2]map[string]int64{} // hour -> unauthorised, authorised counts per room
+	if err := eachCount(res[1], func(tags map[string]string, t, n int64) {
+		c := counts[t/hourNS]
+		if c == nil {
+			c = &[2]map[string]int64{{}, {}}
+			counts[t/hourNS] = c
+		}
+		i := 0
+		if tags["auth"] == "1" {
+			i = 1
+		}
+		c[i][tags["room"]] += n
+	}); err != nil {
+		return fmt.Errorf("heat roll-up %s hours %d-%d: %w", site, from, to, err)
+	}
+	var ls []string
+	for h, tok := range written {
+		fields := map[string]any{"rolled": tok, "unauth": "", "auth": ""}
+		size := 0
+		if c := counts[h]; c != nil {
+			fields["unauth"], fields["auth"] = encodeRoomCounts(c[0]), encodeRoomCounts(c[1])
+			size = len(fields["unauth"].(string)) + len(fields["auth"].(string))
+		}
+		if size > heatMaxCounts {
+			s.log.Warn("influx: too many rooms in an hour for the heat roll-up; it is counted from raw points", "site", site, "hour", time.Unix(0, h*hourNS).UTC())
+			continue
+		}
+		ls = append(ls, strings.TrimSuffix(point(heatMeasurement, map[string]string{"site": site}, fields, h*hourNS), "\n"))
+	}
+	if len(ls) > 0 {
+		if err := s.write.WriteRecord(ctx, ls...); err != nil {
+			return fmt.Errorf("heat roll-up %s hours %d-%d: write: %w", site, from, to, err)
+		}
+	}
+	s.mu.Lock()
+	for h := from; h < to; h++ {
+		delete(s.dirty, heatKey{site, h})
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// heatClean reports whether a row (time, written, rolled, ...) is a clean hour.
+func heatClean(row []any) bool {
+	w, ok1 := qlInt(row, 1)
+	r, ok2 := qlInt(row, 2)
+	return ok1 && ok2 && w == r
+}
+
+// scanHeat marks every hour whose roll-up is behind its writes (left so by a
+// crash between delivery and roll-up).
+func (s *Influx) scanHeat(ctx context.Context) error {
+	res, err := s.influxQL(ctx, "SELECT written, rolled FROM "+s.qlFrom(heatMeasurement)+" GROUP BY site")
+	if err != nil {
+		return fmt.Errorf("heat roll-up scan: %w", err)
+	}
+	var keys []heatKey
+	for _, sr := range res[0].Series {
+		for _, row := range sr.Values {
+			if t, ok := qlInt(row, 0); ok && !heatClean(row) {
+				keys = append(keys, heatKey{sr.Tags["site"], t / int64(time.Hour)})
+			}
+		}
+	}
+	if len(keys) > 0 {
+		s.log.Info("influx: heat roll-up behind its writes; recounting", "hours", len(keys))
+	}
+	s.markHeat(keys)
+	return nil
+}
+
+// Heatmap counts detections per room and clock hour in [from, to). Whole
+// hours whose roll-up is clean are read from heat_hour (one point an hour);
+// partial hours at the edges and hours not rolled up yet are counted from the
+// detection points, so the answer is exact, as SQLite's is. It asks InfluxQL
+// (/query) rather than Flux, which in InfluxDB 1.8 costs several times the
+// CPU for the same points.
+func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, unauthorisedOnly bool) ([]HeatCell, error) {
+	fromNS, toNS := from.UnixNano(), to.UnixNano()
+	if toNS <= fromNS {
+		return nil, nil
+	}
+	site = tagValue(site)
+	auth, fields := "", "written, rolled, unauth, auth"
+	if unauthorisedOnly {
+		auth, fields = " AND auth = '0'", "written, rolled, unauth"
+	}
+	hourNS := int64(time.Hour)
+	firstWhole := (fromNS + hourNS - 1) / hourNS // as SQLite.Heatmap
+	lastWhole := toNS / hourNS
+	whole := firstWhole < lastWhole
+	raw := [][2]int64{{fromNS, toNS}}
+	var stmts []string
+	if whole {
+		raw = [][2]int64{{fromNS, firstWhole * hourNS}, {lastWhole * hourNS, toNS}}
+		stmts = append(stmts, fmt.Sprintf("SELECT %s FROM %s WHERE site = %s AND time >= %d AND time < %d",
+			fields, s.qlFrom(heatMeasurement), qlString(site), firstWhole*hourNS, lastWhole*hourNS))
+	}
+	res, err := s.influxQL(ctx, append(stmts, s.rawHeatStmts(site, auth, raw)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("influx heatmap: %w", err)
+	}
+	counts := map[heatCellKey]int64{}
+	if whole {
+		clean := map[int64]bool{}
+		for _, sr := range res[0].Series {
+			for _, row := range sr.Values {
+				t, ok := qlInt(row, 0)
+				if !ok || !heatClean(row) {
+					continue
+				}
+				clean[t/hourNS] = true
+				for col := 3; col < len(row); col++ {
+					if err := addEncodedCounts(counts, t/hourNS, row[col]); err != nil {
+						return nil, fmt.Errorf("influx heatmap: hour %d: %w", t/hourNS, err)
+					}
+				}
+			}
+		}
+		// Whole hours not rolled up yet: count their points.
+		var dirty [][2]int64
+		for h := firstWhole; h < lastWhole; h++ {
+			if clean[h] {
+				continue
+			}
+			if n := len(dirty); n > 0 && dirty[n-1][1] == h*hourNS {
+				dirty[n-1][1] += hourNS
+			} else {
+				dirty = append(dirty, [2]int64{h * hourNS, (h + 1) * hourNS})
+			}
+		}
+		if len(dirty) > 0 {
+			more, err := s.influxQL(ctx, s.rawHeatStmts(site, auth, dirty)...)
+			if err != nil {
+				return nil, fmt.Errorf("influx heatmap: hours not rolled up: %w", err)
+			}
+			res = append(res, more...)
+		}
+		res = res[1:]
+	}
+	for _, r := range res {
+		if err := eachCount(r, func(tags map[string]string, t, n int64) {
+			counts[heatCellKey{roomName(tags["room"]), t / hourNS}] += n
+		}); err != nil {
+			return nil, fmt.Errorf("influx heatmap: %w", err)
+		}
+	}
+	out := make([]HeatCell, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, HeatCell{Room: k.room, HourStart: time.Unix(0, k.hour*hourNS).UTC(), Count: n})
+	}
+	SortHeat(out)
+	return out, nil
+}
+
+// roomName undoes tagValue for rooms: "_" is the unlocated room "".
+func roomName(tag string) string {
+	if tag == "_" {
+		return ""
+	}
+	return tag
+}
+
+// encodeRoomCounts encodes counts per room (tag values) as room=n pairs joined
+// by "&", rooms query-escaped and sorted.
+func encodeRoomCounts(m map[string]int64) string {
+	var b strings.Builder
+	for i, room := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(room))
+		b.WriteByte('=')
+		b.WriteString(strconv.FormatInt(m[room], 10))
+	}
+	return b.String()
+}
+
+// addEncodedCounts adds one hour's encoded room counts (room=n&room=n, rooms
+// query-escaped; null or "" for none) into counts.
+func addEncodedCounts(counts map[heatCellKey]int64, hour int64, v any) error {
+	enc, _ := v.(string)
+	for enc != "" {
+		var pair string
+		pair, enc, _ = strings.Cut(enc, "&")
+		room, n, ok := strings.Cut(pair, "=")
+		count, err := strconv.ParseInt(n, 10, 64)
+		if !ok || err != nil {
+			return fmt.Errorf("room count %q", pair)
+		}
+		if strings.ContainsAny(room, "%+") {
+			if room, err = url.QueryUnescape(room); err != nil {
+				return fmt.Errorf("room count %q: %w", pair, err)
+			}
+		}
+		counts[heatCellKey{roomName(room), hour}] += count
+	}
+	return nil
+}
+
+type heatCellKey struct {
+	room string
+	hour int64
+}
+
+// rawHeatStmts counts detection points per clock hour and room in each range.
+func (s *Influx) rawHeatStmts(site, auth string, ranges [][2]int64) []string {
+	var out []string
+	for _, r := range ranges {
+		if r[1] > r[0] {
+			out = append(out, fmt.Sprintf("SELECT count(n) FROM %s WHERE site = %s AND time >= %d AND time < %d%s GROUP BY time(1h), room fill(none)",
+				s.qlFrom("detection"), qlString(site), r[0], r[1], auth))
+		}
+	}
+	return out
+}
+
+// qlResult is one statement's answer from InfluxDB 1.x /query: values are
+// json.Number, string, bool or nil.
+type qlResult struct {
+	Series []struct {
+		Tags   map[string]string `json:"tags"`
+		Values [][]any           `json:"values"`
+	} `json:"series"`
+	Error string `json:"error"`
+}
+
+// qlInt returns row[i] as an integer, false when null or not one.
+func qlInt(row []any, i int) (int64, bool) {
+	if i >= len(row) {
+		return 0, false
+	}
+	n, ok := row[i].(json.Number)
+	if !ok {
+		return 0, false
+	}
+	v, err := n.Int64()
+	return v, err == nil
+}
+
+// eachCount calls fn with the tags, time (Unix ns) and count of every row of
+// a (time, count) result, skipping nulls.
+func eachCount(r qlResult, fn func(tags map[string]string, t, n int64)) error {
+	for _, sr := range r.Series {
+		for _, row := range sr.Values {
+			if len(row) < 2 || row[1] == nil {
+				continue
+			}
+			t, ok1 := qlInt(row, 0)
+			n, ok2 := qlInt(row, 1)
+			if !ok1 || !ok2 {
+				return fmt.Errorf("count row %v: not (time, integer)", row)
+			}
+			fn(sr.Tags, t, n)
+		}
+	}
+	return nil
+}
+
+// influxQL runs statements in one /query request (times as Unix ns) and
+// returns one result per statement, failing on any statement's error.
+func (s *Influx) influxQL(ctx context.Context, stmts ...string) ([]qlResult, error) {
+	if len(stmts) == 0 {
+		return nil, nil
+	}
+	q := url.Values{"db": {s.cfg.Database}, "epoch": {"ns"}, "q": {strings.Join(stmts, ";\n")}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(s.cfg.URL, "/")+"/query", strings.NewReader(q.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if s.cfg.Username != "" {
+		req.SetBasicAuth(s.cfg.Username, s.cfg.Password)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, fmt.Errorf("query: %s: %s", resp.Status, b)
+	}
+	var body struct {
+		Results []qlResult `json:"results"`
+		Error   string     `json:"error"`
+	}
+	dec := json.NewDecoder(resp.Body)
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil {
+		return nil, fmt.Errorf("query: decode answer: %w", err)
+	}
+	if body.Error != "" {
+		return nil, fmt.Errorf("query: %s", body.Error)
+	}
+	if len(body.Results) != len(stmts) {
+		return nil, fmt.Errorf("query: %d results for %d statements", len(body.Results), len(stmts))
+	}
+	for i, r := range body.Results {
+		if r.Error != "" {
+			return nil, fmt.Errorf("query %q: %s", stmts[i], r.Error)
+		}
+	}
+	return body.Results, nil
+}
+
+// qlFrom names a measurement in the store's database and retention policy.
+func (s *Influx) qlFrom(measurement string) string {
+	return qlIdent(s.cfg.Database) + "." + qlIdent(s.cfg.RP) + "." + qlIdent(measurement)
+}
+
+func qlIdent(v string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}
+
+func qlString(v string) string {
+	return `'` + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + `'`
+}
