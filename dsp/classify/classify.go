@@ -314,7 +314,7 @@ func cpThreshold(nEff int) float64 { return 0.1 + 3/math.Sqrt(float64(max(nEff, 
 
 // bandFor returns the best band deploying any of techs around f's occupied band.
 func bandFor(p *bandplan.Plan, f *features, techs ...string) (bandplan.Band, bool) {
-	for _, b := range p.Lookup(f.rfHz, f.occBWHz) {
+	for _, b := range f.lookup(p) {
 		for _, t := range techs {
 			if b.HasTech(t) {
 				return b, true

@@ -3,6 +3,7 @@ package classify
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"math/cmplx"
 	"slices"
 
@@ -70,6 +71,22 @@ type features struct {
 	stf        float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
 	frame      float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
 	chip       float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
+
+	// The band-plan lookup around the occupied band, made once for the
+	// whole table (see lookup).
+	lookPlan *bandplan.Plan
+	lookAt   [2]float64
+	looked   []bandplan.Band
+}
+
+// lookup returns p.Lookup(f.rfHz, f.occBWHz), computed once per plan and
+// features (every classifier asks it).
+func (f *features) lookup(p *bandplan.Plan) []bandplan.Band {
+	at := [2]float64{f.rfHz, f.occBWHz}
+	if f.lookPlan != p || f.lookAt != at {
+		f.lookPlan, f.lookAt, f.looked = p, at, p.Lookup(f.rfHz, f.occBWHz)
+	}
+	return f.looked
 }
 
 // toMap exports the features for Label.Features.
@@ -365,9 +382,9 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 		scale := complex(float32(1/float64(nfft)), 0) // the 1/N of the inverse transform, on the few bins kept
 		// k is the signed bin (fk = k·binHz), sk its index in the shifted
 		// PSD, i in spec, j in x (k mod m).
-		k0 := bin(lo) - nfft/2
+		k0, k1 := bin(lo)-nfft/2, bin(hi)-nfft/2
 		i, j := (k0+nfft)%nfft, (k0%m+m)%m
-		for k := k0; k <= bin(hi)-nfft/2; k++ {
+		for k := k0; k <= k1; k++ {
 			sk := k + nfft/2
 			if fk := float64(k) * binHz; fk >= lo && fk <= hi && !((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*sp.mean(wideW, sk)) {
 				x[j] = spec[i] * scale
@@ -476,7 +493,6 @@ func (w *workspace) complexes(n int) []complex64 {
 type spectrum struct {
 	psd   []float64
 	cum   []float64 // cum[k] = Σ psd[:k]
-	ccum  []float64 // the same for the line-clipped PSD (see smooth)
 	sm    []float64 // smoothed clipped PSD, valid on the range smooth was given
 	noise float64   // median of sm outside the widened span (see smooth)
 	sw    int       // smoothing window of sm
@@ -529,30 +545,29 @@ func (s *spectrum) mean(w, k int) float64 { return windowMean(s.cum, w, k) }
 // smooth clips narrow lines (bins 30× above their moving average over
 // wOcc bins: spurs, distant carriers) and smooths the result over
 // smoothBins, so a spur beside a weak burst neither sets the band nor
-// starts the search. The smoothed PSD s.sm is computed on bins [rlo, rhi];
-// s.noise, the noise reference, is the median of the smoothed PSD
-// outside the widened span [wlo, whi] (the mean noise density), NaN when
-// too little lies outside (read on at most ~4096 evenly strided bins). It
-// returns s.noise.
+// starts the search. The smoothed PSD s.sm is computed on bins [rlo, rhi]
+// only. s.noise, the noise reference, is the median of the PSD smoothed
+// over smoothBins outside the widened span [wlo, whi] (the mean noise
+// density; read on at most ~4096 evenly strided bins, unclipped: a median
+// over thousands of bins does not see a few lines), NaN when too little
+// lies outside. It returns s.noise.
 func (s *spectrum) smooth(wOcc, smoothBins, wlo, whi, rlo, rhi int, ws *workspace) float64 {
 	n := len(s.psd)
-	s.ccum, s.sm, s.sw = ws.floats(n+1), ws.floats(n), smoothBins
+	s.sm, s.sw = ws.floats(n), smoothBins
+	// The clipped PSD's prefix sums over the bins the smoothing windows
+	// of [rlo, rhi] read: ccum[k-clo] = Σ clipped[clo:k].
+	clo, chi := max(0, rlo-smoothBins), min(n-1, rhi+smoothBins)
+	ccum := ws.floats(chi - clo + 2)
 	var acc float64
-	s.ccum[0] = 0
-	h := wOcc / 2
-	inv := 1 / float64(wOcc)
-	for k, v := range s.psd {
-		var m float64
-		if k+h-wOcc+1 >= 0 && k+h <= n-1 {
-			m = (s.cum[k+h+1] - s.cum[k+h-wOcc+1]) * inv
-		} else {
-			m = windowMean(s.cum, wOcc, k)
-		}
-		acc += min(v, 30*m)
-		s.ccum[k+1] = acc
+	ccum[0] = 0
+	for k := clo; k <= chi; k++ {
+		acc += min(s.psd[k], 30*windowMean(s.cum, wOcc, k))
+		ccum[k-clo+1] = acc
 	}
+	h := smoothBins / 2
 	for k := rlo; k <= rhi; k++ {
-		s.sm[k] = windowMean(s.ccum, smoothBins, k)
+		lo, hi := max(0, k+h-smoothBins+1), min(k+h, n-1)
+		s.sm[k] = (ccum[hi-clo+1] - ccum[lo-clo]) / float64(hi-lo+1)
 	}
 	// The bins outside [wlo, whi], in order, seen as one slice: out(j).
 	skip := 0
@@ -572,7 +587,7 @@ func (s *spectrum) smooth(wOcc, smoothBins, wlo, whi, rlo, rhi int, ws *workspac
 			if j >= wlo {
 				k = j + skip
 			}
-			sub = append(sub, windowMean(s.ccum, smoothBins, k))
+			sub = append(sub, windowMean(s.cum, smoothBins, k))
 		}
 		s.noise = nthSmallest(sub, min(max(int(0.5*float64(len(sub)-1)), 0), len(sub)-1))
 	}
@@ -624,7 +639,7 @@ func techNeeds(tech string) int {
 // around f's occupied band read (the same lookup as bandFor).
 func needed(p *bandplan.Plan, f *features) int {
 	need := 0
-	for _, b := range p.Lookup(f.rfHz, f.occBWHz) {
+	for _, b := range f.lookup(p) {
 		for _, tech := range [...]string{"lte", "nr", "umts", "wifi", "droneid", "drone", "fpv"} {
 			if b.HasTech(tech) {
 				need |= techNeeds(tech)
@@ -693,6 +708,7 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []floa
 	g := ws.floats(n)
 	clear(g)
 	rampTab := rampWeights(ramp, ws)
+	short := map[int64][]float64{}
 	on = 0
 	for _, b := range bursts {
 		lo := max(b.StartSample-segStart, 0)
@@ -703,7 +719,10 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []floa
 		r := min(int64(ramp), (hi-lo)/2)
 		rw := rampTab
 		if r != int64(ramp) {
-			rw = rampWeights(int(r), ws)
+			if rw = short[r]; rw == nil { // bursts shorter than two ramps: often of equal lengths
+				rw = rampWeights(int(r), ws)
+				short[r] = rw
+			}
 		}
 		for i := lo; i < hi; i++ {
 			w := 1.0
@@ -1109,22 +1128,73 @@ func percentileWS(x []float64, q float64, ws *workspace) float64 {
 	if len(x) > 4096 {
 		stride = len(x) / 4096
 	}
-	sub := ws.floats(len(x)/stride + 1)[:0]
+	n := (len(x) + stride - 1) / stride
+	k := min(max(int(q*float64(n-1)), 0), n-1)
+	if h := min(k+1, n-k); h <= n/16 {
+		return extreme(x, stride, n, k, ws.floats(h))
+	}
+	sub := ws.floats(n)[:0]
 	for i := 0; i < len(x); i += stride {
 		sub = append(sub, x[i])
 	}
-	i := int(q * float64(len(sub)-1))
-	return nthSmallest(sub, min(max(i, 0), len(sub)-1))
+	return nthSmallest(sub, k)
+}
+
+// extreme returns the k-th smallest (0-based, NaN first) of the n values
+// x[0], x[stride], x[2·stride], … when k is near either end: it keeps the
+// k+1 smallest (or n−k largest) in a heap whose root is the answer, so
+// most values are turned away by one comparison. heap holds
+// min(k+1, n−k) values.
+func extreme(x []float64, stride, n, k int, heap []float64) float64 {
+	less := func(a, b float64) bool { return a < b || (a != a && b == b) }
+	top := n-k < k+1 // keep the largest; the root is their smallest
+	// above(a, b): a belongs nearer the root (further from the kept end).
+	above := func(a, b float64) bool {
+		if top {
+			return less(a, b)
+		}
+		return less(b, a)
+	}
+	h := len(heap)
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= h {
+				return
+			}
+			if c+1 < h && above(heap[c+1], heap[c]) {
+				c++
+			}
+			if !above(heap[c], heap[i]) {
+				return
+			}
+			heap[i], heap[c] = heap[c], heap[i]
+			i = c
+		}
+	}
+	for i := 0; i < h; i++ {
+		heap[i] = x[i*stride]
+		for j := i; j > 0 && above(heap[j], heap[(j-1)/2]); j = (j - 1) / 2 {
+			heap[j], heap[(j-1)/2] = heap[(j-1)/2], heap[j]
+		}
+	}
+	for i := h * stride; i < len(x); i += stride {
+		if v := x[i]; above(heap[0], v) {
+			heap[0] = v
+			down(0)
+		}
+	}
+	return heap[0]
 }
 
 // nthSmallest returns the k-th smallest value of x (0-based; NaN before
 // every number, as slices.Sort orders them), reordering and overwriting x.
-// Above 64 values it is a radix select on the order-preserving integer
-// image of the floats, 11 bits a pass over the values still in the
-// running (two or three passes over the data instead of quickselect's
+// Above 512 values it is a radix select on the order-preserving integer
+// image of the floats, 8 bits a pass over the values still in the
+// running (a few passes over ever fewer values instead of quickselect's
 // compares and swaps); the last few go to quickSelect.
 func nthSmallest(x []float64, k int) float64 {
-	if len(x) <= 64 {
+	if len(x) <= 512 {
 		return quickSelect(x, k)
 	}
 	n := 0
@@ -1148,24 +1218,36 @@ func nthSmallest(x []float64, k int) float64 {
 		}
 		return b | 1<<63
 	}
-	var hist [2048]int
-	for shift := 53; len(x) > 64; shift = max(shift-11, 0) {
+	// The bits above the highest one where the keys differ are common:
+	// the first pass starts below them.
+	k0 := key(x[0])
+	var diff uint64
+	for _, v := range x {
+		diff |= key(v) ^ k0
+	}
+	if diff == 0 {
+		return x[k]
+	}
+	var hist [256]int
+	for shift := max(bits.Len64(diff)-8, 0); len(x) > 64; shift = max(shift-8, 0) {
 		clear(hist[:])
 		for _, v := range x {
-			hist[(key(v)>>shift)&2047]++
+			hist[(key(v)>>shift)&255]++
 		}
 		d := 0
 		for ; k >= hist[d]; d++ {
 			k -= hist[d]
 		}
-		m := 0
-		for _, v := range x {
-			if (key(v)>>shift)&2047 == uint64(d) {
+		if hist[d] < len(x) { // keep the values of digit d (branch-free)
+			m := 0
+			for _, v := range x {
 				x[m] = v
-				m++
+				if (key(v)>>shift)&255 == uint64(d) {
+					m++
+				}
 			}
+			x = x[:m]
 		}
-		x = x[:m]
 		if shift == 0 { // every key left is the same
 			return x[k]
 		}

@@ -91,8 +91,8 @@ func classifyOFDMCell(f *features, p *bandplan.Plan) Label {
 		scs, ev = 30e3, f.cp30
 	}
 	link := cellLink(b, f)
-	hasLTE := len(p.LookupTech(f.rfHz, f.occBWHz, "lte")) > 0
-	hasNR := len(p.LookupTech(f.rfHz, f.occBWHz, "nr")) > 0
+	_, hasLTE := bandFor(p, f, "lte")
+	_, hasNR := bandFor(p, f, "nr")
 	tech := ""
 	switch {
 	case scs == 30e3 || !hasLTE:

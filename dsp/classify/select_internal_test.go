@@ -11,7 +11,7 @@ import (
 // on data with ties, zeros of both signs, negatives, infinities and NaN.
 func TestNthSmallestMatchesSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{65, 100, 1000, 4097} {
+	for _, n := range []int{65, 513, 1000, 4097} {
 		for _, kind := range []string{"exp", "ties", "mixed"} {
 			x := make([]float64, n)
 			for i := range x {
@@ -30,6 +30,38 @@ func TestNthSmallestMatchesSort(t *testing.T) {
 				got, want := nthSmallest(slices.Clone(x), k), sorted[k]
 				if !(got == want || math.IsNaN(got) && math.IsNaN(want)) {
 					t.Errorf("%s n=%d k=%d: %v, want %v", kind, n, k, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestPercentileExtremes checks the heap path of percentile (quantiles near
+// either end) against a sort, over strided inputs, ties and NaN.
+func TestPercentileExtremes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{100, 4096, 9000} {
+		for _, kind := range []string{"exp", "ties", "nan", "ascending"} {
+			x := make([]float64, n)
+			for i := range x {
+				switch kind {
+				case "exp":
+					x[i] = rng.ExpFloat64()
+				case "ties":
+					x[i] = float64(rng.IntN(4))
+				case "nan":
+					x[i] = rng.NormFloat64()
+					if rng.IntN(50) == 0 {
+						x[i] = math.NaN()
+					}
+				case "ascending":
+					x[i] = float64(i)
+				}
+			}
+			for _, q := range []float64{0, 0.01, 0.05, 0.1, 0.9, 0.95, 0.99, 0.995, 1} {
+				got, want := percentile(x, q), percentileSorted(slices.Clone(x), q)
+				if !(got == want || math.IsNaN(got) && math.IsNaN(want)) {
+					t.Errorf("%s n=%d q=%v: %v, want %v", kind, n, q, got, want)
 				}
 			}
 		}
