@@ -509,19 +509,24 @@ func newSpectrum(spec []complex64, ws *workspace) *spectrum {
 		im := 0.5*float64(imag(b)) - 0.25*(float64(imag(a))+float64(imag(c)))
 		return re*re + im*im
 	}
-	s.psd[h] = one(spec[n-1], spec[0], spec[1])
-	for k := 1; k < h; k++ {
-		s.psd[k+h] = one(spec[k-1], spec[k], spec[k+1])
-	}
-	for k := h; k < n-1; k++ {
-		s.psd[k-h] = one(spec[k-1], spec[k], spec[k+1])
-	}
-	s.psd[h-1] = one(spec[n-2], spec[n-1], spec[0])
+	// In shifted order j (spectrum index k = j+h below h, j−h above), so
+	// the prefix sums run in the same pass.
 	var acc float64
 	s.cum[0] = 0
-	for k, v := range s.psd {
+	put := func(j int, v float64) {
+		s.psd[j] = v
 		acc += v
-		s.cum[k+1] = acc
+		s.cum[j+1] = acc
+	}
+	for j := 0; j < h-1; j++ {
+		k := j + h
+		put(j, one(spec[k-1], spec[k], spec[k+1]))
+	}
+	put(h-1, one(spec[n-2], spec[n-1], spec[0]))
+	put(h, one(spec[n-1], spec[0], spec[1]))
+	for j := h + 1; j < n; j++ {
+		k := j - h
+		put(j, one(spec[k-1], spec[k], spec[k+1]))
 	}
 	return s
 }
@@ -1130,7 +1135,7 @@ func percentileWS(x []float64, q float64, ws *workspace) float64 {
 	}
 	n := (len(x) + stride - 1) / stride
 	k := min(max(int(q*float64(n-1)), 0), n-1)
-	if h := min(k+1, n-k); h <= n/16 {
+	if h := min(k+1, n-k); h <= n/64 {
 		return extreme(x, stride, n, k, ws.floats(h))
 	}
 	sub := ws.floats(n)[:0]
