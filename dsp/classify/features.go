@@ -955,7 +955,7 @@ func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) fl
 	best := ws.floats(nb)
 	var scores [3]float64
 	for j, lg := range lags {
-		blockMaxGamma(y, p, meanE, lg, L, period, nb, active, best)
+		blockMaxGamma(y, p, meanE, lg, L, period, nb, active, best, ws)
 		var sum float64
 		for _, i := range active {
 			sum += best[int(i)]
@@ -970,7 +970,7 @@ func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) fl
 // L over the block's starts n; γ is not evaluated where the window's
 // energy is under 10⁻³ of meanE·L (meanE: the mean |y|²). p is |y|².
 // Inactive blocks are skipped: their values are never read.
-func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period float64, nb int, active, best []float64) {
+func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period float64, nb int, active, best []float64, ws *workspace) {
 	tiny := 1e-3 * meanE * float64(L)
 	end := min(int(float64(nb)*period), len(y)-L-lag)
 	// blockRange returns block i's starts [n, stop): the n with
@@ -995,6 +995,9 @@ func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period
 		}
 		return n, stop
 	}
+	// The terms y[k]·y*[k+lag] and ½(|y[k]|²+|y[k+lag]|²), each computed
+	// once, over the samples the active blocks' windows read.
+	zr, zi, q := ws.floats(end+L), ws.floats(end+L), ws.floats(end+L)
 	for _, fi := range active {
 		i := int(fi)
 		n, stop := blockRange(i)
@@ -1002,14 +1005,17 @@ func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period
 			best[i] = 0
 			continue
 		}
+		for k := n; k < stop+L; k++ {
+			ar, ai := float64(real(y[k])), float64(imag(y[k]))
+			br, bi := float64(real(y[k+lag])), float64(imag(y[k+lag]))
+			zr[k], zi[k], q[k] = ar*br+ai*bi, ai*br-ar*bi, 0.5*(p[k]+p[k+lag])
+		}
 		// The window's sums, over [n, n+L), then slid sample by sample.
 		var accR, accI, e float64
 		for k := n; k < n+L; k++ {
-			ar, ai := float64(real(y[k])), float64(imag(y[k]))
-			br, bi := float64(real(y[k+lag])), float64(imag(y[k+lag]))
-			accR += ar*br + ai*bi
-			accI += ai*br - ar*bi
-			e += 0.5 * (p[k] + p[k+lag])
+			accR += zr[k]
+			accI += zi[k]
+			e += q[k]
 		}
 		b := 0.0
 		for ; n < stop; n++ {
@@ -1019,13 +1025,9 @@ func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period
 				}
 			}
 			// Slide: the term at n leaves, the one at n+L enters.
-			ar, ai := float64(real(y[n])), float64(imag(y[n]))
-			br, bi := float64(real(y[n+lag])), float64(imag(y[n+lag]))
-			cr, ci := float64(real(y[n+L])), float64(imag(y[n+L]))
-			dr, di := float64(real(y[n+L+lag])), float64(imag(y[n+L+lag]))
-			accR += (cr*dr + ci*di) - (ar*br + ai*bi)
-			accI += (ci*dr - cr*di) - (ai*br - ar*bi)
-			e += 0.5 * ((p[n+L] + p[n+L+lag]) - (p[n] + p[n+lag]))
+			accR += zr[n+L] - zr[n]
+			accI += zi[n+L] - zi[n]
+			e += q[n+L] - q[n]
 		}
 		best[i] = math.Sqrt(b)
 	}
