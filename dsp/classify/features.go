@@ -19,6 +19,22 @@ import (
 // at 2^15 (docs/classifiers.md); the cost is about linear in it.
 const MaxAnalysisSamples = 1 << 15
 
+// MaxAnalysisS caps the analysed duration too, where MaxAnalysisSamples
+// would reach further (rates under 1.64 Msps): ≤ 16 ms is 3.5 GSM frames and
+// 220 LTE symbols, plenty for every feature (the TDMA frame periodicity
+// needs 1.5 frames).
+const MaxAnalysisS = 10e-3
+
+// analysisSamples is the most samples analysed at rate fs: MaxAnalysisSamples,
+// or fewer at low rates, the smallest power of two covering MaxAnalysisS.
+func analysisSamples(fs float64) int {
+	n := 16
+	for n < MaxAnalysisSamples && float64(n) < MaxAnalysisS*fs {
+		n *= 2
+	}
+	return n
+}
+
 // Numerologies the OFDM features test, as useful-symbol durations Tu.
 const (
 	tuLTE15S = 1 / 15e3     // LTE / NR 15 kHz SCS / DJI DroneID: 66.67 µs (TS 36.211 §6.12)
@@ -154,7 +170,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 		ws = &workspace{}
 	}
 	ws.reset()
-	seg := in.IQ[start:min(end, start+MaxAnalysisSamples)]
+	seg := in.IQ[start:min(end, start+int64(analysisSamples(in.SampleRateHz)))]
 
 	// FFT length: the largest power of two not above the segment (no zero
 	// padding, so a Hann window is a 3-tap kernel on the spectrum).
