@@ -55,6 +55,7 @@ type DeviceSource struct {
 	applied setting
 	settle  int64 // bytes still to throw away after a change
 	unsure  bool  // a write failed: the board's settings are unknown
+	junk    []byte
 	lost    int64 // DroppedBytes already reported
 	closed  bool
 }
@@ -156,9 +157,11 @@ func (s *DeviceSource) sync() error {
 
 // read fills dst from the stream, first throwing away the settle bytes.
 func (s *DeviceSource) read(ctx context.Context, dst []byte) error {
-	var junk [16384]byte
+	if s.settle > 0 && s.junk == nil {
+		s.junk = make([]byte, 16384)
+	}
 	for s.settle > 0 {
-		n, err := s.stream.Read(ctx, junk[:min(int64(len(junk)), s.settle)])
+		n, err := s.stream.Read(ctx, s.junk[:min(int64(len(s.junk)), s.settle)])
 		if err != nil {
 			return err
 		}
