@@ -37,6 +37,7 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	db := fs.String("db", "", "SQLite `file` for fusion's store; empty = a temporary file")
 	drain := fs.Duration("drain", 10*time.Second, "after publishing, wait at most this long for fusion to store everything")
 	gridStep := fs.Float64("grid-step-m", 0, "locator grid step in metres; 0 = the engine default")
+	locateEvery := fs.Duration("locate-every", 0, "re-locate a track at most this often (fusion's locate_every); 0 = every group")
 	seed := fs.Uint64("seed", 1, "workload seed")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
@@ -53,7 +54,7 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return errUsage
 	}
 	cfg := loadtest.Config{Sensors: *sensors, RateHz: *rate, Duration: *duration, BrokerURL: *broker, DBPath: *db,
-		Drain: *drain, GridStepM: *gridStep, Seed: *seed, Progress: stderr}
+		Drain: *drain, GridStepM: *gridStep, LocateEvery: *locateEvery, Seed: *seed, Progress: stderr}
 	if *quiet {
 		cfg.Progress = nil
 	}

@@ -29,7 +29,7 @@ const (
 	MaxRateHz   = 1000.0 // per sensor
 	MaxDuration = 10 * time.Minute
 	MaxMessages = 2_000_000 // sensors x rate x duration
-	MaxDrain    = time.Minute
+	MaxDrain    = 5 * time.Minute
 )
 
 // Config describes one load test. Zero fields take the defaults noted.
@@ -41,6 +41,7 @@ type Config struct {
 	DBPath        string        // SQLite file; "" = a file in a temporary directory removed afterwards
 	Drain         time.Duration // after publishing, wait at most this for fusion to store everything; default 10s
 	GridStepM     float64       // locator grid step; 0 = the engine's default
+	LocateEvery   time.Duration // fusion.Config.LocateEvery; 0 = every group (as deploy/config/fusion.yaml)
 	Seed          uint64        // workload seed
 	Progress      io.Writer     // progress lines; nil = none
 	ProgressEvery time.Duration // default 2s
@@ -89,6 +90,8 @@ func (c Config) Validate() error {
 		return bad("drain: %v not in (0, %v]", c.Drain, MaxDrain)
 	case c.GridStepM < 0 || math.IsNaN(c.GridStepM):
 		return bad("grid step: %v must not be negative", c.GridStepM)
+	case c.LocateEvery < 0:
+		return bad("locate every: %v must not be negative", c.LocateEvery)
 	case c.ProgressEvery < 100*time.Millisecond:
 		return bad("progress interval: %v is below 100ms", c.ProgressEvery)
 	}
@@ -231,7 +234,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 
 	reg := prometheus.NewRegistry()
-	eng, err := fusion.New(fusion.Config{Model: locate.Model{GridStepM: cfg.GridStepM}},
+	eng, err := fusion.New(fusion.Config{Model: locate.Model{GridStepM: cfg.GridStepM}, LocateEvery: cfg.LocateEvery},
 		fusion.Deps{Site: wl.site, TimeSeries: recordingStore{TimeSeries: db, t: tr}, AlertStore: db,
 			Publisher: alertPub, Logger: cfg.Logger, Registerer: reg})
 	if err != nil {

@@ -136,6 +136,7 @@ func TestValidate(t *testing.T) {
 		{"broker without port", Config{BrokerURL: "tcp://127.0.0.1"}, "port"},
 		{"websocket broker", Config{BrokerURL: "ws://127.0.0.1:1883"}, "scheme"},
 		{"fast progress", Config{ProgressEvery: time.Millisecond}, "progress"},
+		{"negative locate every", Config{LocateEvery: -time.Second}, "locate every"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
