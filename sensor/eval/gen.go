@@ -34,8 +34,9 @@ type CaseSpec struct {
 // UMTS in band 1, LTE in band 3) or NR in n78; Wi-Fi at 5 GHz; Bluetooth,
 // DroneID and RC hoppers in 2.4 GHz ISM; drone video and analog FPV at
 // 5.8 GHz. Hoppers hop over 16 MHz so every hop lands in the 20 Msps
-// capture, and sparse beacons (Wi-Fi, DroneID) repeat faster than their
-// defaults so a short case holds several.
+// capture (drone video, 10 MHz wide, between two channels 10 MHz apart
+// in a 30.72 Msps capture), and sparse beacons (Wi-Fi, DroneID) repeat
+// faster than their defaults so a short case holds several.
 func DefaultSpecs() []CaseSpec {
 	return []CaseSpec{
 		{Class: event.ClassGSM, Link: event.LinkUplink, CenterHz: 902.4e6, SampleRateHz: 2e6, Samples: 80_000, OffsetHz: 200e3},
@@ -45,7 +46,7 @@ func DefaultSpecs() []CaseSpec {
 		{Class: event.ClassWiFi, CenterHz: 5200e6, SampleRateHz: 20e6, Samples: 400_000, BurstLenS: 300e-6, BurstPeriodS: 5e-3},
 		{Class: event.ClassBluetooth, CenterHz: 2441e6, SampleRateHz: 20e6, Samples: 400_000, HopSpanHz: 16e6},
 		{Class: event.ClassDroneID, CenterHz: 2429.5e6, SampleRateHz: 15.36e6, Samples: 307_200, OffsetHz: 1e6, BurstPeriodS: 6e-3},
-		{Class: event.ClassDroneVideo, CenterHz: 5760e6, SampleRateHz: 20e6, Samples: 400_000, OffsetHz: 2e6, BandwidthHz: 10e6},
+		{Class: event.ClassDroneVideo, CenterHz: 5760e6, SampleRateHz: 30.72e6, Samples: 614_400, OffsetHz: 2e6, BandwidthHz: 10e6, HopSpanHz: 20e6},
 		{Class: event.ClassRCFHSS, CenterHz: 2440e6, SampleRateHz: 20e6, Samples: 400_000, HopSpanHz: 16e6},
 		{Class: event.ClassFPVAnalog, CenterHz: 5800e6, SampleRateHz: 20e6, Samples: 400_000, OffsetHz: 2e6},
 	}
