@@ -39,7 +39,7 @@ type InfluxConfig struct {
 }
 
 // Influx is the TimeSeries backend over InfluxDB 1.8 (v2 write and Flux APIs,
-// bucket "db/rp"). Writes are appended durably to an on-disk spool first and
+// bucket "db/rp"; the heatmap over InfluxQL, see influxheat.go). Writes are appended durably to an on-disk spool first and
 // a sender delivers them in order in batches, retrying with backoff while
 // InfluxDB is down, so nothing written is lost across outages or restarts.
 //
@@ -223,7 +223,7 @@ func (s *Influx) deliver(ctx context.Context, recs [][]byte, off int64) error {
 	for _, r := range recs {
 		keys, body, err := splitHeatMarks(r)
 		if err != nil {
-			return err
+			s.log.Error("influx: heat roll-up cannot follow a spooled batch", "err", err)
 		}
 		marked = append(marked, keys...)
 		if len(body) > 0 {

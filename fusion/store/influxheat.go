@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -58,8 +59,8 @@ type heatKey struct {
 	hour int64
 }
 
-// heatMarks returns the spool header lines and the heat_hour_state points
-// that mark every (site, hour) of recs as written by this batch.
+// heatMarks returns the spool header lines and the heat_hour `written`
+// points that mark every (site, hour) of recs as written by this batch.
 func heatMarks(recs []DetectionRecord) []string {
 	token := rand.Int64()
 	seen := map[heatKey]bool{}
@@ -79,24 +80,22 @@ func heatMarks(recs []DetectionRecord) []string {
 
 // splitHeatMarks splits a spool record into the hours its header marks and
 // the line protocol to send. Records without a header (other measurements,
-// or spooled by an older version) are returned whole.
-func splitHeatMarks(rec []byte) ([]heatKey, []byte, error) {
-	var keys []heatKey
+// or spooled by an older version) are returned whole. A malformed mark is
+// skipped and reported in err, never holding up the record's delivery.
+func splitHeatMarks(rec []byte) (keys []heatKey, body []byte, err error) {
 	for bytes.HasPrefix(rec, []byte(heatMarkPrefix)) {
 		line, rest, _ := bytes.Cut(rec, []byte("\n"))
 		rec = rest
 		hour, site, ok := strings.Cut(string(line[len(heatMarkPrefix):]), " ")
-		h, err := strconv.ParseInt(hour, 10, 64)
-		if !ok || err != nil {
-			return nil, nil, fmt.Errorf("spool heat mark %q: bad hour", line)
-		}
-		s, err := strconv.Unquote(site)
-		if err != nil {
-			return nil, nil, fmt.Errorf("spool heat mark %q: bad site: %w", line, err)
+		h, herr := strconv.ParseInt(hour, 10, 64)
+		s, serr := strconv.Unquote(site)
+		if !ok || herr != nil || serr != nil {
+			err = fmt.Errorf("spool heat mark %q: want an hour and a quoted site", line)
+			continue
 		}
 		keys = append(keys, heatKey{s, h})
 	}
-	return keys, rec, nil
+	return keys, rec, err
 }
 
 // tagValue is how point stores a tag value: "" becomes "_".
@@ -152,7 +151,7 @@ func (s *Influx) nextHeatRun(now time.Time) (site string, from, to int64, wake t
 		if c := strings.Compare(a.site, b.site); c != 0 {
 			return c
 		}
-		return int(min(max(a.hour-b.hour, -1), 1))
+		return cmp.Compare(a.hour, b.hour)
 	})
 	site, from, to = due[0].site, due[0].hour, due[0].hour+1
 	for _, k := range due[1:] {

@@ -61,8 +61,8 @@ func TestSplitHeatMarks(t *testing.T) {
 	}{
 		{"no header (older spool)", "detection,site=s1 n=1i 1\ndetection,site=s1 n=1i 2", nil, "detection,site=s1 n=1i 1\ndetection,site=s1 n=1i 2", false},
 		{"header only", heatMarkPrefix + `5 "s1"`, []heatKey{{"s1", 5}}, "", false},
-		{"bad hour", heatMarkPrefix + `x "s1"` + "\nd", nil, "", true},
-		{"unquoted site", heatMarkPrefix + "5 s1\nd", nil, "", true},
+		{"bad hour", heatMarkPrefix + `x "s1"` + "\n" + heatMarkPrefix + `6 "s1"` + "\nd", []heatKey{{"s1", 6}}, "d", true},
+		{"unquoted site", heatMarkPrefix + "5 s1\nd", nil, "d", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,7 +70,7 @@ func TestSplitHeatMarks(t *testing.T) {
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
 			}
-			if err == nil && (!slices.Equal(keys, tc.wantKeys) || string(body) != tc.wantBody) {
+			if !slices.Equal(keys, tc.wantKeys) || string(body) != tc.wantBody {
 				t.Errorf("got %v %q, want %v %q", keys, body, tc.wantKeys, tc.wantBody)
 			}
 		})
