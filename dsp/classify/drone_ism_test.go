@@ -1,0 +1,72 @@
+package classify_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/rfwarden/rfwarden/dsp/classify"
+	"github.com/rfwarden/rfwarden/dsp/synth"
+)
+
+// TestLookalikes runs the detector and classifiers over generated signals
+// that other classifiers could claim — a 10 MHz drone video burst has
+// DroneID's width and numerology, a LoRa RC hop and a Bluetooth packet the
+// same width and envelope at 2.4 GHz — at 9 dB SNR, and checks that most
+// named emissions get the right class and few get the look-alike's.
+func TestLookalikes(t *testing.T) {
+	set := classify.Default()
+	tests := []struct {
+		name       string
+		fs, fc     float64
+		gen        synth.Generator
+		p          synth.Params
+		want, not  string
+		wantShare  float64 // of the named emissions, at least
+		notShareAt float64 // of the named emissions, at most
+	}{
+		{"drone video hopping", 30.72e6, 5760e6, synth.DroneVideo,
+			synth.Params{OffsetHz: 2e6, BandwidthHz: 10e6, HopSpanHz: 20e6}, classify.ClassDroneVideo, classify.ClassDroneID, 0.8, 0},
+		{"drone video fixed", 20e6, 5760e6, synth.DroneVideo,
+			synth.Params{OffsetHz: 2e6, BandwidthHz: 10e6}, classify.ClassDroneVideo, classify.ClassDroneID, 0.8, 0},
+		{"DroneID", 15.36e6, 2429.5e6, synth.DroneID,
+			synth.Params{OffsetHz: 1e6, BurstPeriodS: 6e-3}, classify.ClassDroneID, classify.ClassDroneVideo, 0.8, 0},
+		{"Bluetooth", 20e6, 2441e6, synth.Bluetooth,
+			synth.Params{HopSpanHz: 16e6}, classify.ClassBluetooth, classify.ClassRCFHSS, 0.8, 0.1},
+		{"RC 2.4 GHz", 20e6, 2440e6, synth.RCFHSS,
+			synth.Params{HopSpanHz: 16e6}, classify.ClassRCFHSS, classify.ClassBluetooth, 0.8, 0.1},
+		{"RC 868 MHz", 4e6, 868e6, synth.RCFHSS,
+			synth.Params{HopSpanHz: 2e6}, classify.ClassRCFHSS, classify.ClassBluetooth, 0.8, 0},
+		{"UMTS B1 uplink", 15.36e6, 1950e6, synth.UMTS,
+			synth.Params{OffsetHz: 3e6}, classify.ClassUMTS, classify.ClassCellular, 0.8, 0},
+		{"analog FPV", 20e6, 5800e6, synth.FPVAnalog,
+			synth.Params{OffsetHz: 1e6}, classify.ClassAnalogFPV, classify.ClassDroneVideo, 0.8, 0},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iq := make([]complex64, int(20e-3*tt.fs))
+			synth.Noise(iq, rand.New(rand.NewPCG(uint64(i), 9)), synth.DefaultNoisePower)
+			p := tt.p
+			p.SampleRateHz, p.SNRDB, p.Seed, p.StartSample = tt.fs, 9, uint64(i+1), int(3e-3*tt.fs)
+			tt.gen(iq, p)
+			named, want, not := 0, 0, 0
+			for _, l := range detectAndClassify(t, set, iq, tt.fs, tt.fc) {
+				switch l.Class {
+				case classify.ClassUnknown:
+					continue
+				case tt.want:
+					want++
+				case tt.not:
+					not++
+				}
+				named++
+			}
+			t.Logf("%d named: %d %s, %d %s", named, want, tt.want, not, tt.not)
+			if named == 0 || float64(want) < tt.wantShare*float64(named) {
+				t.Errorf("%d of %d named emissions are %s, want ≥ %.0f%%", want, named, tt.want, 100*tt.wantShare)
+			}
+			if float64(not) > tt.notShareAt*float64(named) {
+				t.Errorf("%d of %d named emissions are %s, want ≤ %.0f%%", not, named, tt.not, 100*tt.notShareAt)
+			}
+		})
+	}
+}
