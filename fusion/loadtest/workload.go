@@ -43,9 +43,10 @@ type workload struct {
 // load model: the frequencies span a few GHz beyond the phone's band, and
 // the power at each sensor is kept (the locator solves the transmit power).
 const (
+	// PhoneEvery is how often each phone of the wing becomes a new handset.
 	PhoneEvery     = time.Second
-	phoneReuse     = 130 * time.Second
-	trackFreqTolHz = 20e6
+	phoneReuse     = 130 * time.Second // > fusion's default TrackGap
+	trackFreqTolHz = 20e6              // fusion's default TrackFreqHz
 )
 
 // phoneSlot is a phone emitter's place in its class's frequency cycle.
