@@ -129,15 +129,18 @@ func TestInfluxHeatRollupAfterCrash(t *testing.T) {
 	checkHeat(t, s, recs, from, to)
 }
 
-// TestInfluxOutage stops InfluxDB while detections are written, restarts it,
-// and checks that every point arrives exactly once.
+// TestInfluxOutage stops InfluxDB while detections are written (into an
+// hour already rolled up), restarts it, and checks that every point arrives
+// exactly once and that the heatmap's roll-up has caught up with them.
 func TestInfluxOutage(t *testing.T) {
 	ctx := context.Background()
 	srv := influxtest.Start(t)
 	s := openInflux(t, srv, "outage")
+	var recs []store.DetectionRecord
 	write := func(from, to int) {
 		for i := from; i < to; i++ {
-			rec := storetest.Detection("site1", fmt.Sprintf("o%04d", i), storetest.Base.Add(time.Duration(i)*time.Second), "A", false)
+			rec := storetest.Detection("site1", fmt.Sprintf("o%04d", i), storetest.Base.Add(time.Duration(i)*time.Second), "A", i%3 == 0)
+			recs = append(recs, rec)
 			if err := s.WriteDetections(ctx, []store.DetectionRecord{rec}); err != nil {
 				t.Fatal(err)
 			}
@@ -172,6 +175,7 @@ func TestInfluxOutage(t *testing.T) {
 		}
 		seen[d.ID] = true
 	}
+	checkHeat(t, s, recs, storetest.Base, storetest.Base.Add(2*time.Hour))
 }
 
 // TestInfluxSpoolSurvivesRestart closes the store while InfluxDB is down and
