@@ -249,6 +249,7 @@ func benchEngine(b *testing.B, locateEvery time.Duration) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer reportCPU(b)()
 	n := 0
 	for i := 0; i < b.N; i++ {
 		if err := e.Handle(ctx, msgs[i%len(msgs)]); err != nil {
