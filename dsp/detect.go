@@ -134,12 +134,13 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 type Detector struct {
 	cfg  DetectorConfig
 	n    int
-	fft  *detectFFT
+	fft  *FFT
 	win  []float32
 	norm float64 // 1/(N·Σw²)
 
 	frame      []complex64
 	work       []complex64
+	spec       []complex64
 	fill       int
 	frameStart int64
 	next       int64
@@ -154,6 +155,7 @@ type Detector struct {
 	groupBlocks int
 	floor       []float64
 	floorOK     bool
+	floorDirty  bool      // floor changed since cumF was summed
 	minBias     []float64 // index: blocks in ring
 	scratch     []float64
 
@@ -212,12 +214,9 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 		return nil, err
 	}
 	n := c.NFFT
-	f, err := newDetectFFT(n)
-	if err != nil {
-		return nil, err
-	}
+	f := NewFFT(n) // n was checked to be a power of two
 	d := &Detector{cfg: c, n: n, fft: f,
-		win: make([]float32, n), frame: make([]complex64, n), work: make([]complex64, n),
+		win: make([]float32, n), frame: make([]complex64, n), work: make([]complex64, n), spec: make([]complex64, n),
 		blockSum: make([]float64, n),
 		floor:    make([]float64, n), scratch: make([]float64, n),
 		warm: make([]float64, c.WarmFrames*n), warmStart: make([]int64, c.WarmFrames), curP: make([]float64, n),
@@ -380,10 +379,8 @@ func (d *Detector) Flush(dst []Emission) []Emission {
 }
 
 func (d *Detector) frameDone(dst []Emission) []Emission {
-	for i, v := range d.frame {
-		d.work[i] = v * complex(d.win[i], 0)
-	}
-	d.fft.transform(d.work)
+	ApplyWindow(d.work, d.frame, d.win)
+	d.fft.Coefficients(d.spec, d.work)
 	var P []float64
 	if d.warmed {
 		P = d.curP
@@ -394,7 +391,7 @@ func (d *Detector) frameDone(dst []Emission) []Emission {
 	}
 	h := d.n / 2
 	for i := range d.n {
-		c := d.work[(i+h)&(d.n-1)]
+		c := d.spec[(i+h)&(d.n-1)]
 		re, im := float64(real(c)), float64(imag(c))
 		P[i] = (re*re + im*im) * d.norm
 	}
@@ -414,7 +411,7 @@ func (d *Detector) finishWarm(dst []Emission) []Emission {
 			d.floor[i] = d.blockSum[i] / float64(max(1, d.blockN))
 		}
 		d.capFloor()
-		d.floorOK = true
+		d.floorOK, d.floorDirty = true, true
 	}
 	d.warmed = true
 	for f := range d.warmCount {
@@ -476,7 +473,7 @@ func (d *Detector) updateFloor(P []float64) {
 		d.floor[i] *= bias
 	}
 	d.capFloor()
-	d.floorOK = true
+	d.floorOK, d.floorDirty = true, true
 }
 
 // capFloor limits each bin's floor to FloorCapDB above the 10th percentile
@@ -488,8 +485,7 @@ func (d *Detector) capFloor() {
 	lo, hi := d.n/10, d.n-d.n/10
 	s := d.scratch[:0]
 	s = append(s, d.floor[lo:hi]...)
-	sort.Float64s(s)
-	c := s[len(s)/10] * math.Pow(10, d.cfg.FloorCapDB/10)
+	c := quickSelect(s, len(s)/10) * math.Pow(10, d.cfg.FloorCapDB/10)
 	for i, v := range d.floor {
 		if v > c {
 			d.floor[i] = c
@@ -532,22 +528,42 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 			}
 		}
 	}
+	cumP, cumL, cumF := d.cumP[:n+1], d.cumL[:n+1], d.cumF[:n+1]
+	P, long := P[:n], d.longSum[:n]
 	for i := range n {
-		d.cumP[i+1] = d.cumP[i] + P[i]
-		d.cumL[i+1] = d.cumL[i] + d.longSum[i]
-		d.cumF[i+1] = d.cumF[i] + d.floor[i]
+		cumP[i+1] = cumP[i] + P[i]
+		cumL[i+1] = cumL[i] + long[i]
+	}
+	if d.floorDirty { // the floor changes once per FloorBlockFrames frames
+		fl := d.floor[:n]
+		for i := range n {
+			cumF[i+1] = cumF[i] + fl[i]
+		}
+		d.floorDirty = false
 	}
 	h := d.cfg.SmoothBins
 	ac := d.avgCount
 	dc := n / 2
-	for i := range n {
+	on := d.on[:n]
+	test := func(i int) bool {
 		a, b := max(0, i-h), min(n, i+h+1)
-		f := d.cumF[b] - d.cumF[a]
-		d.on[i] = (d.cumP[b]-d.cumP[a]) > d.thrCells[b-a]*f ||
-			(d.cumL[b]-d.cumL[a]) > d.thrCells[ac*(b-a)]*float64(ac)*f
-		if d.cfg.DCNotchBins >= 0 && i >= dc-d.cfg.DCNotchBins && i <= dc+d.cfg.DCNotchBins {
-			d.on[i] = false
-		}
+		f := cumF[b] - cumF[a]
+		return (cumP[b]-cumP[a]) > d.thrCells[b-a]*f ||
+			(cumL[b]-cumL[a]) > d.thrCells[ac*(b-a)]*float64(ac)*f
+	}
+	for i := range h { // the band's edges: fewer cells
+		on[i], on[n-1-i] = test(i), test(n-1-i)
+	}
+	// inside, every window has 2h+1 cells: fixed thresholds
+	thrP, thrL := d.thrCells[2*h+1], d.thrCells[ac*(2*h+1)]*float64(ac)
+	w := 2*h + 1
+	for i := h; i < n-h; i++ {
+		a := i - h
+		f := cumF[a+w] - cumF[a]
+		on[i] = cumP[a+w]-cumP[a] > thrP*f || cumL[a+w]-cumL[a] > thrL*f
+	}
+	if notch := d.cfg.DCNotchBins; notch >= 0 {
+		clear(on[max(0, dc-notch):min(n, dc+notch+1)])
 	}
 	// Segments of on bins, less the h bins the smoothing window adds on each
 	// side (so edges and bandwidths are the signal's), then gaps of up to

@@ -73,31 +73,6 @@ func runDetector(t testing.TB, cfg DetectorConfig, x []complex64, block int) []E
 	return d.Flush(out)
 }
 
-func TestDetectFFTMatchesDFT(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{2, 8, 64, 256} {
-		f, err := newDetectFFT(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := noiseIQ(rng, n, 1)
-		got := append([]complex64(nil), x...)
-		f.transform(got)
-		for k := range n {
-			var want complex128
-			for j := range n {
-				want += complex128(x[j]) * cmplx.Exp(complex(0, -2*math.Pi*float64(j*k)/float64(n)))
-			}
-			if cmplx.Abs(complex128(got[k])-want) > 1e-4*math.Sqrt(float64(n)) {
-				t.Fatalf("n=%d bin %d: got %v, want %v", n, k, got[k], want)
-			}
-		}
-	}
-	if _, err := newDetectFFT(12); err == nil {
-		t.Error("newDetectFFT(12): got nil error, want error")
-	}
-}
-
 func TestGammaUpperQuantile(t *testing.T) {
 	// k = 1 is the exponential law: P(X > x) = e^{-x}.
 	for _, p := range []float64{1e-2, 1e-6, 1e-9} {

@@ -79,7 +79,7 @@ func FloorEstimateFrames(psd, scratch []float32, frames int) float32 {
 
 // quickSelect partially sorts s so that s[k] is the k-th smallest (0-based)
 // and returns it. NaNs compare as larger than everything.
-func quickSelect(s []float32, k int) float32 {
+func quickSelect[T float32 | float64](s []T, k int) T {
 	lo, hi := 0, len(s)-1
 	for hi > lo {
 		if hi-lo < 16 {
@@ -124,9 +124,9 @@ func quickSelect(s []float32, k int) float32 {
 	return s[k]
 }
 
-func less(a, b float32) bool { return a < b || (b != b && a == a) }
+func less[T float32 | float64](a, b T) bool { return a < b || (b != b && a == a) }
 
-func insertionSort(s []float32) {
+func insertionSort[T float32 | float64](s []T) {
 	for i := 1; i < len(s); i++ {
 		v := s[i]
 		j := i
