@@ -202,8 +202,10 @@ type Locator struct {
 	rooms  []string
 	grid   []gridPoint // block by block
 	// rank[j] is grid point j's position in floor, x, y order (ties and
-	// sums go by it), slot[rank] its index in grid.
+	// sums go by it), slot[rank] its index in grid; byRank is the grid in
+	// that order.
 	rank, slot []int32
+	byRank     []gridPoint
 	blocks     []block
 	// blockRooms lists each block's rooms; floorRooms each floor's rooms in
 	// the order their first grid point comes (by rank).
@@ -224,7 +226,7 @@ type Locator struct {
 
 // scratch is one localisation's working memory.
 type scratch struct {
-	ll   []float64 // log-likelihood per grid point (only evaluated ones are set)
+	ll   []float64 // log-likelihood per grid point by rank (only evaluated ones are set)
 	ub   []float64 // upper bound per block
 	sums []float64 // blockBounds' four sums per block
 	// kept has a bit per rank for the evaluated points within e^-40 of the
@@ -331,8 +333,10 @@ func New(s *site.Site, m Model) (*Locator, error) {
 	}
 	n, nb := len(l.grid), len(l.blocks)
 	l.slot = make([]int32, n)
+	l.byRank = make([]gridPoint, n)
 	for j, r := range l.rank {
 		l.slot[r] = int32(j)
+		l.byRank[r] = l.grid[j]
 	}
 	l.pool.New = func() any {
 		return &scratch{ll: make([]float64, n), ub: make([]float64, nb), sums: make([]float64, 4*nb), kept: make([]uint64, (n+63)/64)}
@@ -501,9 +505,9 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 	kept := sc.pts[:0]
 	for w, word := range sc.kept {
 		for ; word != 0; word &= word - 1 {
-			j := l.slot[w*64+bits.TrailingZeros64(word)]
-			if !(ll[j]-bestLL < -40) {
-				kept = append(kept, j)
+			r := w*64 + bits.TrailingZeros64(word)
+			if !(ll[r]-bestLL < -40) {
+				kept = append(kept, int32(r))
 			}
 		}
 	}
@@ -512,9 +516,9 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 	probs := make([]float64, len(l.rooms))
 	mom := make([]moments, len(l.site.Floors))
 	var total float64
-	for _, j := range kept {
-		g := l.grid[j]
-		w := math.Exp(ll[j]-bestLL) * g.w
+	for _, r := range kept {
+		g := &l.byRank[r]
+		w := math.Exp(ll[r]-bestLL) * g.w
 		probs[g.room] += w
 		mom[g.floor].add(w, g.p)
 		total += w
@@ -541,9 +545,9 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 	}
 	if bestFloor != l.grid[best].floor {
 		bestOn := math.Inf(-1)
-		for _, j := range kept {
-			if l.grid[j].floor == bestFloor && ll[j] > bestOn {
-				best, bestOn = int(j), ll[j]
+		for _, r := range kept {
+			if l.byRank[r].floor == bestFloor && ll[r] > bestOn {
+				best, bestOn = int(l.slot[r]), ll[r]
 			}
 		}
 	}
@@ -739,8 +743,7 @@ func (l *Locator) evalBlock(q *prepared, sc *scratch, b int, best int, bestLL fl
 		}
 	}
 	k := float64(len(q.idx))
-	ll := sc.ll[lo : lo+n]
-	for i := range ll {
+	for i := range n {
 		mean := sum[i] / k
 		ss := sum2[i] - sum[i]*mean // Σ(r - r̄)²
 		tx := q.clampTx(mean)
@@ -757,7 +760,7 @@ func (l *Locator) evalBlock(q *prepared, sc *scratch, b int, best int, bestLL fl
 				v += q.silTab.at((q.thr[a] - (tx - l.loss[si][j])) * q.invSilent)
 			}
 		}
-		ll[i] = v
+		sc.ll[l.rank[j]] = v
 		if v > bestLL || (v == bestLL && best >= 0 && l.rank[j] < l.rank[best]) {
 			best, bestLL = j, v
 		}
@@ -789,14 +792,14 @@ func (l *Locator) roomMean(fi int, probs, ll []float64, kept []int32, bestLL flo
 	}
 	var m moments
 	bestJ, bestV := -1, math.Inf(-1)
-	for _, j := range kept {
-		g := l.grid[j]
+	for _, r := range kept {
+		g := &l.byRank[r]
 		if g.room != top || g.floor != fi {
 			continue
 		}
-		m.add(math.Exp(ll[j]-bestLL)*g.w, g.p)
-		if ll[j] > bestV {
-			bestJ, bestV = int(j), ll[j]
+		m.add(math.Exp(ll[r]-bestLL)*g.w, g.p)
+		if ll[r] > bestV {
+			bestJ, bestV = int(r), ll[r]
 		}
 	}
 	if !(m.w > 0) {
@@ -806,7 +809,7 @@ func (l *Locator) roomMean(fi int, probs, ll []float64, kept []int32, bestLL flo
 	if r, ok := l.site.RoomAt(l.site.Floors[fi].ID, p); ok && r.ID == l.rooms[top] {
 		return p
 	}
-	return l.grid[bestJ].p
+	return l.byRank[bestJ].p
 }
 
 // moments accumulates the weighted first and second moments of grid points
