@@ -1,6 +1,7 @@
 package dsp
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -174,7 +175,7 @@ type Detector struct {
 	cumP      []float64
 	cumL      []float64
 	cumF      []float64
-	on        []bool
+	on        []byte // 1 where the CFAR test fired
 	runs      []binRun
 	thrCells  []float64 // CFAR threshold by number of cells averaged
 	thrBand   []float64 // by run width; 0 = not computed yet
@@ -222,7 +223,7 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 		warm: make([]float64, c.WarmFrames*n), warmStart: make([]int64, c.WarmFrames), curP: make([]float64, n),
 		avgRing: make([]float64, c.AvgFrames*n), longSum: make([]float64, n),
 		cumP: make([]float64, n+1), cumL: make([]float64, n+1), cumF: make([]float64, n+1),
-		on: make([]bool, n), runs: make([]binRun, 0, n), thrBand: make([]float64, n+1),
+		on: make([]byte, n), runs: make([]binRun, 0, n), thrBand: make([]float64, n+1),
 	}
 	var s2 float64
 	for i := range d.win {
@@ -304,6 +305,15 @@ func gammaUpperQuantile(k int, p float64) float64 {
 	return (lo + hi) / 2
 }
 
+// b2u is 1 for true, 0 for false (compiled without a branch).
+func b2u(b bool) byte {
+	var u byte
+	if b {
+		u = 1
+	}
+	return u
+}
+
 // Reset forgets all state: floor, open emissions and stream position.
 func (d *Detector) Reset() {
 	d.fill, d.started, d.frameIdx = 0, false, 0
@@ -381,28 +391,111 @@ func (d *Detector) Flush(dst []Emission) []Emission {
 func (d *Detector) frameDone(dst []Emission) []Emission {
 	ApplyWindow(d.work, d.frame, d.win)
 	d.fft.Coefficients(d.spec, d.work)
-	var P []float64
 	if d.warmed {
-		P = d.curP
-	} else {
-		P = d.warm[d.warmCount*d.n : (d.warmCount+1)*d.n]
-		d.warmStart[d.warmCount] = d.frameStart
-		d.warmCount++
+		d.powerAccumulate()
+		d.endBlock()
+		return d.detect(d.curP, d.frameStart, dst)
 	}
+	P := d.warm[d.warmCount*d.n : (d.warmCount+1)*d.n]
+	d.warmStart[d.warmCount] = d.frameStart
+	d.warmCount++
 	h := d.n / 2
 	for i := range d.n {
 		c := d.spec[(i+h)&(d.n-1)]
 		re, im := float64(real(c)), float64(imag(c))
 		P[i] = (re*re + im*im) * d.norm
 	}
-	d.updateFloor(P)
-	if d.warmed {
-		return d.detect(P, d.frameStart, dst)
+	for i, p := range P {
+		d.blockSum[i] += p
 	}
+	d.blockN++
+	d.endBlock()
 	if d.warmCount == d.cfg.WarmFrames {
 		dst = d.finishWarm(dst)
 	}
 	return dst
+}
+
+// powerAccumulate is the per-frame work of a warmed detector in one pass
+// over the bins: the periodogram d.curP of d.spec (fftshifted), the noise
+// floor's block sum, the AvgFrames ring and its running sum, and the prefix
+// sums of the frame and of the running sum that the CFAR tests read.
+func (d *Detector) powerAccumulate() {
+	n := d.n
+	mask, half := n-1, n/2
+	spec, P, bs := d.spec[:n], d.curP[:n], d.blockSum[:n]
+	slot := d.avgRing[d.avgPos*n : (d.avgPos+1)*n]
+	long := d.longSum[:n]
+	cumP, cumL := d.cumP[1:n+1], d.cumL[1:n+1]
+	full := 0.0 // 1 once the ring is full: the slot's old frame leaves the sum
+	if d.avgCount == d.cfg.AvgFrames {
+		full = 1
+	}
+	norm := d.norm
+	var sp, sl float64
+	for i := range n {
+		c := spec[(i+half)&mask]
+		re, im := float64(real(c)), float64(imag(c))
+		p := (re*re + im*im) * norm
+		P[i] = p
+		bs[i] += p
+		l := long[i] + p - full*slot[i]
+		slot[i] = p
+		long[i] = l
+		sp += p
+		sl += l
+		cumP[i] = sp
+		cumL[i] = sl
+	}
+	d.blockN++
+	d.advanceRing()
+}
+
+// accumulate is powerAccumulate's ring and prefix-sum part for a frame P
+// already computed (the buffered warm-up frames).
+func (d *Detector) accumulate(P []float64) {
+	n := d.n
+	slot := d.avgRing[d.avgPos*n : (d.avgPos+1)*n]
+	long := d.longSum[:n]
+	if d.avgCount == d.cfg.AvgFrames {
+		for i, v := range slot {
+			long[i] -= v
+		}
+	}
+	copy(slot, P)
+	var sp, sl float64
+	for i, p := range P[:n] {
+		long[i] += p
+		sp += p
+		sl += long[i]
+		d.cumP[i+1] = sp
+		d.cumL[i+1] = sl
+	}
+	d.advanceRing()
+}
+
+// advanceRing moves to the next ring slot. Once per turn the running sum is
+// recomputed exactly from the ring, so rounding cannot accumulate, and its
+// prefix sums with it.
+func (d *Detector) advanceRing() {
+	n := d.n
+	d.avgPos = (d.avgPos + 1) % d.cfg.AvgFrames
+	d.avgCount = min(d.avgCount+1, d.cfg.AvgFrames)
+	if d.avgPos != 0 {
+		return
+	}
+	long := d.longSum[:n]
+	clear(long)
+	for a := range d.avgCount {
+		for i, v := range d.avgRing[a*n : (a+1)*n] {
+			long[i] += v
+		}
+	}
+	var sl float64
+	for i, l := range long {
+		sl += l
+		d.cumL[i+1] = sl
+	}
 }
 
 func (d *Detector) finishWarm(dst []Emission) []Emission {
@@ -415,22 +508,21 @@ func (d *Detector) finishWarm(dst []Emission) []Emission {
 	}
 	d.warmed = true
 	for f := range d.warmCount {
-		dst = d.detect(d.warm[f*d.n:(f+1)*d.n], d.warmStart[f], dst)
+		P := d.warm[f*d.n : (f+1)*d.n]
+		d.accumulate(P)
+		dst = d.detect(P, d.warmStart[f], dst)
 	}
 	d.warmCount = 0
 	return dst
 }
 
-// updateFloor adds frame P to the current block; at the end of a block it
-// folds the block mean into the running minimum. The history is kept as
+// endBlock, at the end of a block of FloorBlockFrames frames (whose sum the
+// caller has added to blockSum and counted in blockN), folds the block mean
+// into the running minimum. The history is kept as
 // floorGroups groups of groupBlocks blocks, each holding its own minimum
 // (Martin's sub-window scheme), so the cost per block is O(groups·N) and the
 // history spans between FloorBlocks − groupBlocks and FloorBlocks blocks.
-func (d *Detector) updateFloor(P []float64) {
-	for i, p := range P {
-		d.blockSum[i] += p
-	}
-	d.blockN++
+func (d *Detector) endBlock() {
 	if d.blockN < d.cfg.FloorBlockFrames {
 		return
 	}
@@ -506,34 +598,9 @@ func (d *Detector) bandThreshold(w int) float64 {
 func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 	n := d.n
 	d.frameIdx++
-	// running sum of the last AvgFrames spectra, recomputed exactly once per
-	// ring turn so rounding cannot accumulate
-	slot := d.avgRing[d.avgPos*n : (d.avgPos+1)*n]
-	if d.avgCount == d.cfg.AvgFrames {
-		for i, v := range slot {
-			d.longSum[i] -= v
-		}
-	}
-	copy(slot, P)
-	for i, v := range P {
-		d.longSum[i] += v
-	}
-	d.avgPos = (d.avgPos + 1) % d.cfg.AvgFrames
-	d.avgCount = min(d.avgCount+1, d.cfg.AvgFrames)
-	if d.avgPos == 0 {
-		clear(d.longSum)
-		for a := range d.avgCount {
-			for i, v := range d.avgRing[a*n : (a+1)*n] {
-				d.longSum[i] += v
-			}
-		}
-	}
+	// accumulate or powerAccumulate has summed the frame into the ring and
+	// the prefix sums
 	cumP, cumL, cumF := d.cumP[:n+1], d.cumL[:n+1], d.cumF[:n+1]
-	P, long := P[:n], d.longSum[:n]
-	for i := range n {
-		cumP[i+1] = cumP[i] + P[i]
-		cumL[i+1] = cumL[i] + long[i]
-	}
 	if d.floorDirty { // the floor changes once per FloorBlockFrames frames
 		fl := d.floor[:n]
 		for i := range n {
@@ -545,11 +612,11 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 	ac := d.avgCount
 	dc := n / 2
 	on := d.on[:n]
-	test := func(i int) bool {
+	test := func(i int) byte {
 		a, b := max(0, i-h), min(n, i+h+1)
 		f := cumF[b] - cumF[a]
-		return (cumP[b]-cumP[a]) > d.thrCells[b-a]*f ||
-			(cumL[b]-cumL[a]) > d.thrCells[ac*(b-a)]*float64(ac)*f
+		return b2u((cumP[b]-cumP[a]) > d.thrCells[b-a]*f ||
+			(cumL[b]-cumL[a]) > d.thrCells[ac*(b-a)]*float64(ac)*f)
 	}
 	for i := range h { // the band's edges: fewer cells
 		on[i], on[n-1-i] = test(i), test(n-1-i)
@@ -560,7 +627,7 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 	for i := h; i < n-h; i++ {
 		a := i - h
 		f := cumF[a+w] - cumF[a]
-		on[i] = cumP[a+w]-cumP[a] > thrP*f || cumL[a+w]-cumL[a] > thrL*f
+		on[i] = b2u(cumP[a+w]-cumP[a] > thrP*f) | b2u(cumL[a+w]-cumL[a] > thrL*f)
 	}
 	if notch := d.cfg.DCNotchBins; notch >= 0 {
 		clear(on[max(0, dc-notch):min(n, dc+notch+1)])
@@ -572,13 +639,16 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 	d.runs = d.runs[:0]
 	notch := d.cfg.DCNotchBins
 	for i := 0; i < n; {
-		if !d.on[i] {
-			i++
-			continue
+		j := bytes.IndexByte(on[i:], 1) // skips the off bins many at a time
+		if j < 0 {
+			break
 		}
-		lo := i
-		for i < n && d.on[i] {
-			i++
+		lo := i + j
+		i = lo + 1
+		if k := bytes.IndexByte(on[i:], 0); k < 0 {
+			i = n
+		} else {
+			i += k
 		}
 		hi := i - 1
 		if hi-lo+1 > 2*h {
