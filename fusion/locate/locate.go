@@ -332,6 +332,15 @@ func New(s *site.Site, m Model) (*Locator, error) {
 		}
 	}
 	n, nb := len(l.grid), len(l.blocks)
+	floorWalls := make([]*site.Site, len(s.Floors)) // each floor's walls, in site order
+	for fi, f := range s.Floors {
+		floorWalls[fi] = &site.Site{}
+		for _, w := range s.Walls {
+			if w.Floor == f.ID {
+				floorWalls[fi].Walls = append(floorWalls[fi].Walls, w)
+			}
+		}
+	}
 	l.slot = make([]int32, n)
 	l.byRank = make([]gridPoint, n)
 	for j, r := range l.rank {
@@ -344,9 +353,19 @@ func New(s *site.Site, m Model) (*Locator, error) {
 	for i, sn := range s.Sensors {
 		l.sensors[sn.ID] = i
 		l.sens = append(l.sens, sn)
+		// As lossTo, with the sensor's floor, heights and walls looked up
+		// once (the table takes most of New's time on a large site).
+		sf, ok := l.floors[sn.Floor]
+		if !ok {
+			return nil, fmt.Errorf("locate: sensor %q on unknown floor %q", sn.ID, sn.Floor)
+		}
+		dz := make([]float64, len(s.Floors))
+		for fi := range dz {
+			dz[fi] = l.dz(sn, fi)
+		}
 		row := make([]float64, n)
 		for j, g := range l.grid {
-			row[j] = l.lossTo(sn, g.floor, g.p)
+			row[j] = l.lossFrom(sn, sf, g.floor, dz[g.floor], floorWalls[sf], g.p)
 		}
 		l.loss = append(l.loss, row)
 		mid, half := make([]float64, nb), make([]float64, nb)
@@ -368,8 +387,14 @@ func (l *Locator) Model() Model { return l.model }
 
 // lossTo returns L(x) from sensor sn to point p on floor fi, in dB.
 func (l *Locator) lossTo(sn site.Sensor, fi int, p site.Point) float64 {
-	sf := l.floors[sn.Floor]
-	loss := l.distLoss(sn, fi, p) + l.site.WallLossDB(sn.Floor, sn.Pos, p)
+	return l.lossFrom(sn, l.floors[sn.Floor], fi, l.dz(sn, fi), l.site, p)
+}
+
+// lossFrom is lossTo with the sensor's floor index sf, the height dz of
+// floor fi above the sensor and a site s holding at least the walls of the
+// sensor's floor given.
+func (l *Locator) lossFrom(sn site.Sensor, sf, fi int, dz float64, s *site.Site, p site.Point) float64 {
+	loss := l.distLossDZ(sn.Pos, dz, p) + s.WallLossDB(sn.Floor, sn.Pos, p)
 	if fi != sf {
 		loss += l.model.FloorLossDB * math.Abs(float64(fi-sf))
 	}
@@ -931,8 +956,12 @@ func (l *Locator) dz(sn site.Sensor, fi int) float64 {
 
 // distLoss is the distance term 10·n·log10(d/d0) of the loss.
 func (l *Locator) distLoss(sn site.Sensor, fi int, p site.Point) float64 {
-	dz := l.dz(sn, fi)
-	dx, dy := p.X-sn.Pos.X, p.Y-sn.Pos.Y
+	return l.distLossDZ(sn.Pos, l.dz(sn, fi), p)
+}
+
+// distLossDZ is distLoss from a sensor at s, dz below p.
+func (l *Locator) distLossDZ(s site.Point, dz float64, p site.Point) float64 {
+	dx, dy := p.X-s.X, p.Y-s.Y
 	d := max(math.Sqrt(dx*dx+dy*dy+dz*dz), l.model.RefDistM)
 	return 10 * l.model.Exponent * math.Log10(d/l.model.RefDistM)
 }
