@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // headerBytes is the size of a record's frame header.
@@ -35,6 +36,13 @@ type OutboxOptions struct {
 	QuotaBytes   int64        // total size of all segments; at least 2*SegmentBytes
 	SegmentBytes int64        // a segment is closed once it reaches this size
 	Logger       *slog.Logger // nil: discard
+	// CursorEvery is how often at most Ack persists the acknowledgement
+	// cursor (a write, rename and two fsyncs). 0: on every Ack. With a
+	// period, a crash re-delivers the records acknowledged since the last
+	// write (at most that long ago), which the consumer drops by event ID;
+	// none is lost. The cursor is always written before an acknowledged
+	// segment is deleted, when the queue drains, and on Close.
+	CursorEvery time.Duration
 }
 
 // Record is one queued payload with its sequence number.
@@ -82,6 +90,7 @@ type Outbox struct {
 	closed    bool
 	broken    error         // a failed write: the in-memory index no longer matches the disk
 	notify    chan struct{} // closed and replaced when a record is enqueued
+	cursorAt  time.Time     // last cursor write
 }
 
 // Open opens or creates the outbox in dir, recovering from a torn tail.
@@ -431,14 +440,19 @@ func (o *Outbox) Ack(seq uint64) error {
 		return nil // already acknowledged, or dropped meanwhile
 	}
 	o.acked = seq + 1
-	for len(o.segs) > 1 && o.segs[0].end() <= o.acked {
-		o.removeSeg()
-	}
 	if o.acked == o.next {
 		o.overQuota = false
 	}
-	if err := o.writeCursor(); err != nil {
-		return fmt.Errorf("outbox: write cursor: %w", err)
+	freed := len(o.segs) > 1 && o.segs[0].end() <= o.acked
+	now := time.Now()
+	if freed || o.acked == o.next || o.opts.CursorEvery <= 0 || now.Sub(o.cursorAt) >= o.opts.CursorEvery {
+		if err := o.writeCursor(); err != nil {
+			return fmt.Errorf("outbox: write cursor: %w", err)
+		}
+		o.cursorAt = now
+	}
+	for len(o.segs) > 1 && o.segs[0].end() <= o.acked {
+		o.removeSeg()
 	}
 	return nil
 }
