@@ -365,6 +365,12 @@ func (d *Detector) Process(src []complex64, firstSample int64, dst []Emission) [
 	for len(src) > 0 {
 		if d.fill == 0 {
 			d.frameStart = pos
+			if len(src) >= d.n { // a whole frame in src: window it from there
+				dst = d.frameDone(src[:d.n], dst)
+				src = src[d.n:]
+				pos += int64(d.n)
+				continue
+			}
 		}
 		k := copy(d.frame[d.fill:], src)
 		d.fill += k
@@ -372,7 +378,7 @@ func (d *Detector) Process(src []complex64, firstSample int64, dst []Emission) [
 		pos += int64(k)
 		if d.fill == d.n {
 			d.fill = 0
-			dst = d.frameDone(dst)
+			dst = d.frameDone(d.frame, dst)
 		}
 	}
 	return dst
@@ -388,8 +394,9 @@ func (d *Detector) Flush(dst []Emission) []Emission {
 	return d.closeAll(dst)
 }
 
-func (d *Detector) frameDone(dst []Emission) []Emission {
-	ApplyWindow(d.work, d.frame, d.win)
+// frameDone judges one frame of n samples.
+func (d *Detector) frameDone(frame []complex64, dst []Emission) []Emission {
+	ApplyWindow(d.work, frame, d.win)
 	d.fft.Coefficients(d.spec, d.work)
 	if d.warmed {
 		d.powerAccumulate()
