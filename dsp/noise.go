@@ -77,6 +77,18 @@ func FloorEstimateFrames(psd, scratch []float32, frames int) float32 {
 	return float32(float64(m) / orderStatMean(frames, n, r))
 }
 
+// Select reorders s so that s[k] is its k-th smallest element (0-based),
+// every element before it no larger and every one after no smaller, and
+// returns s[k], in O(len(s)) average time (Hoare's selection with a
+// median-of-three pivot), where a full sort is O(n log n). NaNs order after
+// every number. It panics unless 0 ≤ k < len(s).
+func Select[T float32 | float64](s []T, k int) T {
+	if k < 0 || k >= len(s) {
+		panic(fmt.Sprintf("dsp: Select index %d out of range [0, %d)", k, len(s)))
+	}
+	return quickSelect(s, k)
+}
+
 // quickSelect partially sorts s so that s[k] is the k-th smallest (0-based)
 // and returns it. NaNs compare as larger than everything.
 func quickSelect[T float32 | float64](s []T, k int) T {

@@ -169,3 +169,29 @@ func TestNoiseFloorIgnoresBursts(t *testing.T) {
 		t.Error("Reset did not empty the floor")
 	}
 }
+
+func TestSelect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{1, 2, 15, 16, 17, 100, 1001} {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = math.Floor(rng.NormFloat64() * 4) // ties
+		}
+		sorted := append([]float64(nil), x...)
+		slices.Sort(sorted)
+		for _, k := range []int{0, n / 10, n / 2, n - 1} {
+			s := append([]float64(nil), x...)
+			if got := Select(s, k); got != sorted[k] {
+				t.Fatalf("n=%d k=%d: got %v, want %v", n, k, got, sorted[k])
+			}
+			for i := range s {
+				if (i < k && s[i] > s[k]) || (i > k && s[i] < s[k]) {
+					t.Fatalf("n=%d k=%d: s[%d]=%v on the wrong side of %v", n, k, i, s[i], s[k])
+				}
+			}
+		}
+	}
+	if !panics(func() { Select([]float32{1}, 1) }) || !panics(func() { Select([]float64{}, 0) }) {
+		t.Error("Select out of range: want a panic")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor/config"
 )
@@ -62,8 +63,7 @@ func MeasureBlock(samples []complex64, scratch []float64) (BlockStats, []float64
 		return st, scratch
 	}
 	k := len(scratch) / 10
-	sort.Float64s(scratch)
-	st.FloorDBFS = 10 * math.Log10(scratch[k]+1e-30)
+	st.FloorDBFS = 10 * math.Log10(dsp.Select(scratch, k)+1e-30)
 	return st, scratch
 }
 
