@@ -148,17 +148,19 @@ type Detector struct {
 	started    bool
 
 	// noise floor
-	blockSum    []float64
-	blockN      int
-	groupMin    []float64 // floorGroups × n: minimum block mean per group
-	groupCnt    []int     // blocks in each group
-	groupCur    int
-	groupBlocks int
-	floor       []float64
-	floorOK     bool
-	floorDirty  bool      // floor changed since cumF was summed
-	minBias     []float64 // index: blocks in ring
-	scratch     []float64
+	blockSum     []float64
+	blockN       int
+	groupMin     []float64 // floorGroups × n: minimum block mean per group
+	groupCnt     []int     // blocks in each group
+	groupCur     int
+	groupBlocks  int
+	othersMin    []float64 // minimum over the groups other than groupCur
+	othersBlocks int       // blocks in those groups
+	floor        []float64
+	floorOK      bool
+	floorDirty   bool      // floor changed since cumF was summed
+	minBias      []float64 // index: blocks in ring
+	scratch      []float64
 
 	// warm-up
 	warm      []float64 // WarmFrames × n
@@ -245,6 +247,8 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 	groups := (c.FloorBlocks + d.groupBlocks - 1) / d.groupBlocks
 	d.groupMin = make([]float64, groups*n)
 	d.groupCnt = make([]int, groups)
+	d.othersMin = make([]float64, n)
+	d.foldOthers()
 	d.minBias = make([]float64, groups*d.groupBlocks+1)
 	for k := 1; k < len(d.minBias); k++ {
 		// median of the minimum of k block means: F(x) = 1 − 0.5^(1/k)
@@ -320,6 +324,7 @@ func (d *Detector) Reset() {
 	clear(d.blockSum)
 	d.blockN, d.groupCur, d.floorOK = 0, 0, false
 	clear(d.groupCnt)
+	d.foldOthers()
 	d.warmCount, d.warmed = 0, false
 	d.avgPos, d.avgCount = 0, 0
 	clear(d.longSum)
@@ -537,6 +542,7 @@ func (d *Detector) endBlock() {
 	if d.groupCnt[d.groupCur] == d.groupBlocks {
 		d.groupCur = (d.groupCur + 1) % len(d.groupCnt)
 		d.groupCnt[d.groupCur] = 0
+		d.foldOthers()
 	}
 	g := d.groupMin[d.groupCur*n : (d.groupCur+1)*n]
 	inv := 1 / float64(d.blockN)
@@ -554,25 +560,36 @@ func (d *Detector) endBlock() {
 	d.groupCnt[d.groupCur]++
 	clear(d.blockSum)
 	d.blockN = 0
-	copy(d.floor, g)
-	k := 0
-	for j, c := range d.groupCnt {
-		k += c
-		if c == 0 || j == d.groupCur {
-			continue
-		}
-		for i, v := range d.groupMin[j*n : (j+1)*n] {
-			if v < d.floor[i] {
-				d.floor[i] = v
-			}
-		}
-	}
-	bias := 1 / d.minBias[k]
-	for i := range d.floor {
-		d.floor[i] *= bias
+	// floor = min(this group, the others), unbiased by the median of the
+	// minimum of that many blocks
+	bias := 1 / d.minBias[d.othersBlocks+d.groupCnt[d.groupCur]]
+	fl, others := d.floor[:n], d.othersMin[:n]
+	for i, v := range g[:n] {
+		fl[i] = min(v, others[i]) * bias
 	}
 	d.capFloor()
 	d.floorOK, d.floorDirty = true, true
+}
+
+// foldOthers sets othersMin to the minimum over the groups other than the
+// current one, and othersBlocks to their blocks: they change only when the
+// current group moves on, once per groupBlocks blocks.
+func (d *Detector) foldOthers() {
+	n := d.n
+	others := d.othersMin[:n]
+	for i := range others {
+		others[i] = math.Inf(1)
+	}
+	d.othersBlocks = 0
+	for j, c := range d.groupCnt {
+		if c == 0 || j == d.groupCur {
+			continue
+		}
+		d.othersBlocks += c
+		for i, v := range d.groupMin[j*n : (j+1)*n] {
+			others[i] = min(others[i], v)
+		}
+	}
 }
 
 // capFloor limits each bin's floor to FloorCapDB above the 10th percentile
