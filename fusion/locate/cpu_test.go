@@ -1,17 +1,5 @@
 package locate
 
-import (
-	"syscall"
-	"testing"
-)
+import "github.com/rfwarden/rfwarden/internal/benchcpu"
 
-func cpuNS() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
-
-func reportCPU(b *testing.B) func() {
-	start := cpuNS()
-	return func() { b.ReportMetric(float64(cpuNS()-start)/float64(b.N), "cpu-ns/op") }
-}
+var reportCPU = benchcpu.Report
