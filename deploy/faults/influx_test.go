@@ -4,6 +4,7 @@ package faults
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -17,7 +18,10 @@ import (
 // agent (two detections per block, from the same instant, as two phones
 // transmitting together) publishes through mosquitto to fusion, whose time
 // series store is the real InfluxDB 1.8 backend; influxd is killed (SIGKILL)
-// for 1.5 s mid-stream and restarted on the same data directory. It asserts
+// mid-stream for 2 minutes (issue 6; RFW_FAULT_INFLUX_OUTAGE, a Go duration,
+// shortens it for a quick local run) and restarted on the same data
+// directory. The agent goes on detecting for the first 10 s of the outage,
+// then pauses, which bounds the work while the store keeps retrying. It asserts
 // that writes during the outage were spooled (Pending > 0), that after the
 // restart and a Flush InfluxDB holds every detection the agent made exactly
 // once (none lost, none duplicated or overwritten by another), and that
@@ -38,13 +42,22 @@ func TestInfluxOutage(t *testing.T) {
 	from := time.Now().Add(-time.Minute)
 	ag := startAgent(t, sensorConfig(m.url(), t.TempDir()), newPacedSource(wallClock{}, 10*time.Millisecond), 2, nil)
 	ag.waitDetections(t, 100)
+	outage := 2 * time.Minute
+	if v := os.Getenv("RFW_FAULT_INFLUX_OUTAGE"); v != "" {
+		if outage, err = time.ParseDuration(v); err != nil {
+			t.Fatalf("RFW_FAULT_INFLUX_OUTAGE: %v", err)
+		}
+	}
 	srv.Stop()
-	time.Sleep(1500 * time.Millisecond)
+	down := time.Now()
+	time.Sleep(min(outage, 10*time.Second))
+	ag.src.pause.Store(true) // bound the work for the rest of the outage and while influxd starts again
+	time.Sleep(outage - time.Since(down))
 	spooled := ix.Pending()
 	if spooled == 0 {
 		t.Error("nothing spooled while InfluxDB was down")
 	}
-	ag.src.pause.Store(true) // bound the work while influxd starts again
+	t.Logf("InfluxDB down for %v", time.Since(down).Round(time.Second))
 	start = time.Now()
 	srv.Restart()
 	t.Logf("influxd restarted in %v", time.Since(start).Round(time.Millisecond))
