@@ -26,8 +26,8 @@
 //     fusion subscribes again after the restart and resumes, no duplicates
 //     (mosquitto 2.0 does not restore shared subscriptions; what reaches it
 //     before fusion has subscribed again has no subscriber).
-//   - TestInfluxOutage: influxd killed while fusion stores detections from the
-//     agent; the writes are spooled and appear in InfluxDB after the restart,
+//   - TestInfluxOutage: influxd killed for 2 minutes while fusion stores
+//     detections from the agent; the writes are spooled and appear in InfluxDB after the restart,
 //     each exactly once, none overwritten.
 //   - TestFusionRestart: the fusion engine and its MQTT client stopped and
 //     restarted (persistent session, SeenFile) while the agent publishes;
