@@ -740,6 +740,13 @@ func (l *Locator) blockBounds(q *prepared, sc *scratch) {
 	}
 }
 
+// better reports whether grid point j with log-likelihood v beats best
+// with bestV (best -1: none yet); ties go to the point first in floor, x, y
+// order.
+func (l *Locator) better(j int, v float64, best int, bestV float64) bool {
+	return v > bestV || (v == bestV && best >= 0 && l.rank[j] < l.rank[best])
+}
+
 // clampTx holds a profiled transmit power within the query's bounds.
 func (q *prepared) clampTx(tx float64) float64 {
 	if tx < q.txLo {
@@ -768,7 +775,8 @@ func (l *Locator) evalBlock(q *prepared, sc *scratch, b int, best int, bestLL fl
 		}
 	}
 	k := float64(len(q.idx))
-	for i := range n {
+	ll, kept, ranks := sc.ll, sc.kept, l.rank[lo:lo+n]
+	for i, r := range ranks {
 		mean := sum[i] / k
 		ss := sum2[i] - sum[i]*mean // Σ(r - r̄)²
 		tx := q.clampTx(mean)
@@ -780,18 +788,17 @@ func (l *Locator) evalBlock(q *prepared, sc *scratch, b int, best int, bestLL fl
 		if q.logPrior != nil {
 			v += q.logPrior[l.grid[j].room]
 		}
-		if v-bestLL >= -40 { // silences only lower v: below the cutoff already, skip them
+		if len(q.sil) > 0 && v-bestLL >= -40 { // silences only lower v: below the cutoff already, skip them
 			for a, si := range q.sil {
 				v += q.silTab.at((q.thr[a] - (tx - l.loss[si][j])) * q.invSilent)
 			}
 		}
-		sc.ll[l.rank[j]] = v
-		if v > bestLL || (v == bestLL && best >= 0 && l.rank[j] < l.rank[best]) {
+		ll[r] = v
+		if v >= bestLL && l.better(j, v, best, bestLL) {
 			best, bestLL = j, v
 		}
 		if v-bestLL >= -40 {
-			r := l.rank[j]
-			sc.kept[r/64] |= 1 << (r % 64)
+			kept[r/64] |= 1 << (r % 64)
 		}
 	}
 	return best, bestLL
