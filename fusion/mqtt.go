@@ -52,7 +52,10 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	queue := make(chan queued, e.cfg.Queue)
 	// A full queue pushes back instead of dropping: paho runs each handler
 	// on its own goroutine (order does not matter here), and while messages
-	// stay unacknowledged the broker holds the rest. When fusion stops, a
+	// stay unacknowledged the broker should hold the rest (mosquitto 2.0.11
+	// stops holding to max_inflight_messages once acknowledgements flow, so
+	// the backlog may wait here instead, unacknowledged, as blocked
+	// handlers: docs/scaling.md). When fusion stops, a
 	// message still waiting is not acknowledged, so the broker delivers it
 	// again to the persistent session. (Dropping here lost detections under
 	// load: see fusion/loadtest.)
@@ -94,9 +97,13 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 		armed = due
 		closer.Reset(max(due.Sub(now), 0))
 	}
+	// Work begun (a message, a close, a tick) is finished with its store
+	// writes even when ctx ends meanwhile: a cancelled context would fail
+	// the alert's store write after its state had changed.
+	work := context.WithoutCancel(ctx)
 	handle := func(q queued) {
 		m := q.msg
-		if err := e.Handle(ctx, m); err != nil && !errors.Is(err, ErrRejected) {
+		if err := e.Handle(work, m); err != nil && !errors.Is(err, ErrRejected) {
 			e.log.Warn("handle", "topic", m.Topic, "err", err)
 		} else if err != nil {
 			e.log.Debug("dead letter", "topic", m.Topic, "err", err)
@@ -104,9 +111,12 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 		q.ack()
 	}
 	for {
+		if ctx.Err() != nil { // select picks at random among ready cases
+			return e.Close(work)
+		}
 		select {
 		case <-ctx.Done():
-			return e.Close(context.WithoutCancel(ctx))
+			return e.Close(work)
 		case q := <-queue:
 			handle(q)
 			arm()
@@ -115,12 +125,12 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 			for range len(queue) { // what has arrived may still join a group
 				handle(<-queue)
 			}
-			if err := closes.closeDue(ctx, e, e.deps.Clock()); err != nil {
+			if err := closes.closeDue(work, e, e.deps.Clock()); err != nil {
 				e.log.Warn("close groups", "err", err)
 			}
 			arm()
 		case <-tick.C:
-			if err := e.Tick(ctx, e.deps.Clock()); err != nil {
+			if err := e.Tick(work, e.deps.Clock()); err != nil {
 				e.log.Warn("tick", "err", err)
 			}
 			closes.prune(e)
