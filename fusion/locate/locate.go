@@ -775,29 +775,41 @@ func (l *Locator) evalBlock(q *prepared, sc *scratch, b int, best int, bestLL fl
 		}
 	}
 	k := float64(len(q.idx))
-	ll, kept, ranks := sc.ll, sc.kept, l.rank[lo:lo+n]
-	for i, r := range ranks {
+	var vA, txA [blockSide * blockSide]float64
+	v, tx := vA[:n], txA[:n]
+	top := math.Inf(-1)
+	for i := range v {
 		mean := sum[i] / k
 		ss := sum2[i] - sum[i]*mean // Σ(r - r̄)²
-		tx := q.clampTx(mean)
-		if d := mean - tx; d != 0 {
+		tx[i] = q.clampTx(mean)
+		if d := mean - tx[i]; d != 0 {
 			ss += k * d * d // Σ(r - bound)²: P_tx held at its bound
 		}
-		v := -ss * q.inv2s2
-		j := lo + i
+		v[i] = -ss * q.inv2s2
 		if q.logPrior != nil {
-			v += q.logPrior[l.grid[j].room]
+			v[i] += q.logPrior[l.grid[lo+i].room]
 		}
-		if len(q.sil) > 0 && v-bestLL >= -40 { // silences only lower v: below the cutoff already, skip them
-			for a, si := range q.sil {
-				v += q.silTab.at((q.thr[a] - (tx - l.loss[si][j])) * q.invSilent)
+		top = max(top, v[i])
+	}
+	// Silences only lower v: a block already below the cutoff skips them.
+	// Otherwise every point gets them, sensor by sensor; a point below the
+	// cutoff without them stays below it, so which points are kept and
+	// their values do not change.
+	if len(q.sil) > 0 && top-bestLL >= -40 {
+		for a, si := range q.sil {
+			thr := q.thr[a]
+			for i, x := range l.loss[si][lo : lo+n] {
+				v[i] += q.silTab.at((thr - (tx[i] - x)) * q.invSilent)
 			}
 		}
-		ll[r] = v
-		if v >= bestLL && l.better(j, v, best, bestLL) {
-			best, bestLL = j, v
+	}
+	ll, kept, ranks := sc.ll, sc.kept, l.rank[lo:lo+n]
+	for i, r := range ranks {
+		ll[r] = v[i]
+		if j := lo + i; v[i] >= bestLL && l.better(j, v[i], best, bestLL) {
+			best, bestLL = j, v[i]
 		}
-		if v-bestLL >= -40 {
+		if v[i]-bestLL >= -40 {
 			kept[r/64] |= 1 << (r % 64)
 		}
 	}
