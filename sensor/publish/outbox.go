@@ -38,10 +38,11 @@ type OutboxOptions struct {
 	Logger       *slog.Logger // nil: discard
 	// CursorEvery is how often at most Ack persists the acknowledgement
 	// cursor (a write, rename and two fsyncs). 0: on every Ack. With a
-	// period, a crash re-delivers the records acknowledged since the last
-	// write (at most that long ago), which the consumer drops by event ID;
+	// period, an Ack within it of the last write leaves the write to a
+	// timer at the period's end, so a crash re-delivers at most the records
+	// acknowledged in the last period, which the consumer drops by event ID;
 	// none is lost. The cursor is always written before an acknowledged
-	// segment is deleted, when the queue drains, and on Close.
+	// segment is deleted, and on Close.
 	CursorEvery time.Duration
 }
 
@@ -91,6 +92,7 @@ type Outbox struct {
 	broken    error         // a failed write: the in-memory index no longer matches the disk
 	notify    chan struct{} // closed and replaced when a record is enqueued
 	cursorAt  time.Time     // last cursor write
+	cursorT   *time.Timer   // pending late write, nil if none
 }
 
 // Open opens or creates the outbox in dir, recovering from a torn tail.
@@ -445,11 +447,13 @@ func (o *Outbox) Ack(seq uint64) error {
 	}
 	freed := len(o.segs) > 1 && o.segs[0].end() <= o.acked
 	now := time.Now()
-	if freed || o.acked == o.next || o.opts.CursorEvery <= 0 || now.Sub(o.cursorAt) >= o.opts.CursorEvery {
+	if wait := o.opts.CursorEvery - now.Sub(o.cursorAt); freed || wait <= 0 {
 		if err := o.writeCursor(); err != nil {
 			return fmt.Errorf("outbox: write cursor: %w", err)
 		}
 		o.cursorAt = now
+	} else if o.cursorT == nil {
+		o.cursorT = time.AfterFunc(wait, o.lateCursor)
 	}
 	for len(o.segs) > 1 && o.segs[0].end() <= o.acked {
 		o.removeSeg()
@@ -467,6 +471,21 @@ func (o *Outbox) Stats() OutboxStats {
 
 // Close persists the cursor and closes the segment files. Records not yet
 // acknowledged stay on disk for the next Open.
+// lateCursor writes the cursor that an Ack left for later.
+func (o *Outbox) lateCursor() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cursorT = nil
+	if o.closed {
+		return
+	}
+	if err := o.writeCursor(); err != nil {
+		o.log.Warn("outbox: write cursor", "err", err)
+		return
+	}
+	o.cursorAt = time.Now()
+}
+
 func (o *Outbox) Close() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -475,6 +494,10 @@ func (o *Outbox) Close() error {
 	}
 	o.closed = true
 	close(o.notify)
+	if o.cursorT != nil {
+		o.cursorT.Stop()
+		o.cursorT = nil
+	}
 	err := o.writeCursor()
 	if cerr := o.closeFiles(); err == nil {
 		err = cerr

@@ -215,45 +215,69 @@ func FuzzScanSegment(f *testing.F) {
 }
 
 // TestOutboxLazyCursor: with CursorEvery, a kill re-delivers the records
-// acknowledged since the last cursor write (here all but the first), loses
-// none, and a drained queue always persists its cursor.
+// acknowledged since the last cursor write (here all but the first) and
+// loses none; the write left for later happens when the period ends.
 func TestOutboxLazyCursor(t *testing.T) {
-	dir := t.TempDir()
-	opts := testOpts()
-	opts.CursorEvery = time.Hour
-	o, err := Open(dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 20 // within one 4 KiB segment: no segment is freed
-	for i := range n {
-		if _, err := o.Enqueue(payload(i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	drain(t, o, 5) // the first Ack writes the cursor, the next four do not
-	// Simulate a kill: no Close, reopen from disk.
-	o2, err := Open(dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := o2.Stats().Depth; got != n-1 {
-		t.Fatalf("depth after kill: got %d, want %d (records 1..4 re-delivered, none lost)", got, n-1)
-	}
-	rest := drain(t, o2, n-1)
-	for i, r := range rest {
-		if want := payload(1 + i); !bytes.Equal(r.Payload, want) {
-			t.Fatalf("record %d after reopen: got %q, want %q", 1+i, r.Payload, want)
-		}
-	}
-	// The last Ack drained the queue, so it was persisted: a kill now
-	// re-delivers nothing.
-	o3, err := Open(dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o3.Close()
-	if got := o3.Stats().Depth; got != 0 {
-		t.Fatalf("depth after a drained kill: got %d, want 0", got)
+	for _, tc := range []struct {
+		name      string
+		every     time.Duration
+		wantDepth int64 // after acking 5 of 20 and a kill, once the period has ended
+	}{
+		{"kill before the late write", time.Hour, 20 - 1}, // the first Ack wrote, the next four did not
+		{"late write done", 20 * time.Millisecond, 20 - 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			opts := testOpts()
+			opts.CursorEvery = tc.every
+			o, err := Open(dir, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 20 // within one 4 KiB segment: no segment is freed
+			for i := range n {
+				if _, err := o.Enqueue(payload(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			drain(t, o, 5)
+			// Simulate a kill: no Close, reopen from disk (after the period
+			// for the second case: poll, the timer runs on its own).
+			var depth int64
+			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				o2, err := Open(dir, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				depth = o2.Stats().Depth
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				first, err := o2.Oldest(ctx) // read, not acknowledged: this cursor stays as it was
+				cancel()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := payload(int(n - depth)); !bytes.Equal(first.Payload, want) {
+					t.Fatalf("first record after reopen: got %q, want %q (re-delivered in order, none lost)", first.Payload, want)
+				}
+				o2.closeFiles() // a second kill
+				if depth == tc.wantDepth || time.Now().After(deadline) {
+					break
+				}
+			}
+			if depth != tc.wantDepth {
+				t.Fatalf("depth after kill: got %d, want %d", depth, tc.wantDepth)
+			}
+			if err := o.Close(); err != nil {
+				t.Fatal(err)
+			}
+			o3, err := Open(dir, opts) // Close persisted the cursor
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o3.Close()
+			if got := o3.Stats().Depth; got != n-5 {
+				t.Fatalf("depth after Close: got %d, want %d", got, n-5)
+			}
+		})
 	}
 }
