@@ -219,6 +219,8 @@ type Locator struct {
 	blockMid  [][]float64
 	blockHalf [][]float64
 	pool      sync.Pool // *scratch
+	silMu     sync.Mutex
+	silTabs   map[float64]silenceTable // by miss probability
 	// exhaustive evaluates every block (tests compare it with the pruned
 	// search).
 	exhaustive bool
@@ -519,7 +521,7 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 		// the silent sensor's own.
 		invSilent: 1 / (sigma * math.Sqrt(1+1/k))}
 	if len(sil) > 0 {
-		pq.silTab = newSilenceTable(missProb)
+		pq.silTab = l.silenceTable(missProb)
 	}
 	sc := l.pool.Get().(*scratch)
 	defer l.pool.Put(sc)
@@ -602,7 +604,7 @@ func logSilence(z, missProb float64) float64 {
 // silenceTable tabulates logSilence for one miss probability over
 // [silZLo, silZHi] (linear interpolation; outside, the limits): one
 // localisation evaluates it for every silent sensor at every grid point.
-type silenceTable struct{ v []float64 }
+type silenceTable struct{ v, d []float64 } // values, and d[i] = v[i+1] - v[i]
 
 const (
 	silZLo, silZHi = -8.0, 8.0
@@ -611,9 +613,30 @@ const (
 
 func newSilenceTable(missProb float64) silenceTable {
 	n := int((silZHi-silZLo)/silStep) + 1
-	t := silenceTable{v: make([]float64, n)}
+	t := silenceTable{v: make([]float64, n), d: make([]float64, n)}
 	for i := range t.v {
 		t.v[i] = logSilence(silZLo+float64(i)*silStep, missProb)
+	}
+	for i := range n - 1 {
+		t.d[i] = t.v[i+1] - t.v[i]
+	}
+	return t
+}
+
+// silenceTable returns the table for missProb, built once per locator for
+// the first few miss probabilities queries use (1025 erfc and log each).
+func (l *Locator) silenceTable(missProb float64) silenceTable {
+	l.silMu.Lock()
+	defer l.silMu.Unlock()
+	if t, ok := l.silTabs[missProb]; ok {
+		return t
+	}
+	t := newSilenceTable(missProb)
+	if len(l.silTabs) < 8 {
+		if l.silTabs == nil {
+			l.silTabs = map[float64]silenceTable{}
+		}
+		l.silTabs[missProb] = t
 	}
 	return t
 }
@@ -625,10 +648,10 @@ func (t silenceTable) at(z float64) float64 {
 	if z >= silZHi {
 		return 0 // Φ(z) = 1 to double precision
 	}
-	f := (z - silZLo) / silStep
+	f := (z - silZLo) * (1 / silStep) // = / silStep exactly: a power of two
 	i := int(f)
 	f -= float64(i)
-	return t.v[i] + f*(t.v[i+1]-t.v[i])
+	return t.v[i] + f*t.d[i]
 }
 
 // prepared is one query in the locator's indices.
