@@ -162,7 +162,8 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 		filters[t] = 0
 	}
 	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID("rfwarden-dashboard-" + fmt.Sprint(os.Getpid())).
-		SetAutoReconnect(true).SetConnectRetry(true)
+		SetAutoReconnect(true).SetConnectRetry(true).
+		SetMaxReconnectInterval(5 * time.Second) // paho's default back-off reaches 10 minutes
 	if fo.Username != "" {
 		opts.SetUsername(fo.Username).SetPassword(fo.Password)
 	}

@@ -144,6 +144,9 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func connectFusion(broker, clientID, username, password string) (mqtt.Client, *fusion.Resubscriber, error) {
 	opts := mqtt.NewClientOptions().AddBroker(broker).SetClientID(clientID).
 		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(10 * time.Second).
+		// paho's reconnect back-off grows to 10 minutes by default: after a
+		// long broker outage alerts would wait that long
+		SetMaxReconnectInterval(5 * time.Second).
 		SetAutoAckDisabled(true) // fusion acknowledges a message once it has handled it
 	if username != "" {
 		opts.SetUsername(username).SetPassword(password)
