@@ -112,7 +112,7 @@ func writeLoadtestTable(w io.Writer, r loadtest.Result) error {
 	}
 	row("latency publish->fusion", "%s", lat(r.Deliver))
 	row("latency publish->stored", "%s", lat(r.Store))
-	row("alerts on MQTT", "%d alerts (%d firing), %d messages, %d untimed, %d undecodable", r.Alerts, r.AlertsFiring, r.AlertMessages, r.AlertsUntimed, r.AlertBad)
+	row("alerts on MQTT", "%d of %d raised (%d firing), %d messages, %d untimed, %d undecodable", r.Alerts, r.AlertsRaised, r.AlertsFiring, r.AlertMessages, r.AlertsUntimed, r.AlertBad)
 	row("latency detection->alert", "%s", lat(r.Alert))
 	row("cpu", "%.2f s user + %.2f s sys over %.1f s = %.2f cores, %.0f µs per detection", r.CPUUserS, r.CPUSysS, r.WallS, r.CPUCores, r.CPUPerDetUS)
 	row("memory", "peak RSS %.0f MB, peak Go heap %.0f MB", r.PeakRSSMB, r.PeakHeapMB)

@@ -140,6 +140,7 @@ type Result struct {
 	StoredPerS    float64 `json:"stored_per_s"`         // stored / (last store - first publish)
 	Deliver       Latency `json:"deliver_latency"`      // publish -> fusion's MQTT client
 	Store         Latency `json:"store_latency"`        // publish -> committed to SQLite
+	AlertsRaised  int64   `json:"alerts_raised"`        // alerts fusion stored in SQLite during the run
 	Alerts        int64   `json:"alerts"`               // distinct alerts seen on the alert topic
 	AlertMessages int64   `json:"alert_messages"`       // messages on the alert topic (state changes)
 	AlertsFiring  int64   `json:"alerts_firing"`        // firing messages (after the rule's for duration)
@@ -375,6 +376,10 @@ wait:
 	row := db.DB().QueryRowContext(context.WithoutCancel(ctx), "SELECT count(*) FROM detection WHERE id LIKE ?", tr.prefix+"%")
 	if err := row.Scan(&res.RowsInDB); err != nil {
 		return res, fmt.Errorf("count stored detections in %s: %w", dbPath, err)
+	}
+	row = db.DB().QueryRowContext(context.WithoutCancel(ctx), "SELECT count(*) FROM alert WHERE site = ? AND updated_ns >= ?", wl.site.ID, pubStart.UnixNano())
+	if err := row.Scan(&res.AlertsRaised); err != nil {
+		return res, fmt.Errorf("count alerts in %s: %w", dbPath, err)
 	}
 	return res, nil
 }

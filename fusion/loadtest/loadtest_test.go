@@ -65,6 +65,9 @@ func TestRunSmallIsLossless(t *testing.T) {
 		}
 	}
 	// Every alert on the alert topic is timed from its evidence.
+	if res.AlertsRaised != res.Alerts {
+		t.Errorf("%d alerts raised (stored), %d arrived on the alert topic", res.AlertsRaised, res.Alerts)
+	}
 	if res.Alerts == 0 || int64(res.Alert.Count) != res.Alerts || res.AlertsUntimed != 0 || res.AlertBad != 0 {
 		t.Errorf("alerts %d, timed %d, untimed %d, undecodable %d: want every alert timed", res.Alerts, res.Alert.Count, res.AlertsUntimed, res.AlertBad)
 	}

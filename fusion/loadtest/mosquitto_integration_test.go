@@ -32,6 +32,9 @@ func TestRunThroughMosquitto(t *testing.T) {
 	if res.Published != res.Planned || res.Planned == 0 {
 		t.Errorf("published %d of %d planned", res.Published, res.Planned)
 	}
+	if res.AlertsRaised != res.Alerts {
+		t.Errorf("%d alerts raised (stored), %d arrived on the alert topic", res.AlertsRaised, res.Alerts)
+	}
 	if res.Alerts == 0 || int64(res.Alert.Count) != res.Alerts || res.AlertsUntimed != 0 || res.AlertBad != 0 {
 		t.Errorf("alerts %d, timed %d, untimed %d, undecodable %d: want alerts, every one timed", res.Alerts, res.Alert.Count, res.AlertsUntimed, res.AlertBad)
 	}
