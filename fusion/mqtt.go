@@ -143,10 +143,7 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 // fusion's clock, so an emission is located and alerted on about AssocWindow
 // after its first detection arrives rather than at the next tick (or the
 // next detection, which closes groups by detection time). A group's window
-// counts from the later of its first detection's time and its arrival at
-// fusion: detections that arrive late together (a sensor's outbox
-// replaying after an outage, a backlog at the broker) still get a window to
-// find each other. Only Run's goroutine uses it.
+// counts from its arrival at fusion (see due). Only Run's goroutine uses it.
 type groupCloser struct {
 	opened map[*group]time.Time // when Run first saw each open group, by fusion's clock
 }
@@ -163,7 +160,7 @@ func (c *groupCloser) next(e *Engine, now time.Time) (time.Time, bool) {
 			op = now
 			c.opened[g] = now
 		}
-		due := c.due(g, op, e.assoc.window, now)
+		due := c.due(op, e.assoc.window)
 		if first.IsZero() || due.Before(first) {
 			first = due
 		}
@@ -171,17 +168,14 @@ func (c *groupCloser) next(e *Engine, now time.Time) (time.Time, bool) {
 	return first, !first.IsZero()
 }
 
-// due is when group g, opened at op, closes seen at now: a window after the
-// later of its start and op, or at once when it is stamped a window or
-// more ahead of now (as associator.flush).
-func (c *groupCloser) due(g *group, op time.Time, window time.Duration, now time.Time) time.Time {
-	if now.Sub(g.start) <= -window {
-		return now
-	}
-	if op.After(g.start) {
-		return op.Add(window)
-	}
-	return g.start.Add(window)
+// due is when a group first seen by Run at op closes: one window after
+// op, whatever its detections' stamps say. Late detections (an outbox
+// replaying, a backlog at the broker) and ones stamped ahead of fusion's
+// clock (a sensor whose clock runs fast) both get a whole window to find
+// each other; closing a group stamped ahead at once made each of its
+// detections a group of one.
+func (c *groupCloser) due(op time.Time, window time.Duration) time.Time {
+	return op.Add(window)
 }
 
 // closeDue closes and processes (locates, authorises, alerts on) the groups
@@ -196,7 +190,7 @@ func (c *groupCloser) closeDue(ctx context.Context, e *Engine, now time.Time) er
 		if !ok {
 			op = now
 		}
-		if due := c.due(g, op, e.assoc.window, now); !due.After(now) {
+		if due := c.due(op, e.assoc.window); !due.After(now) {
 			closed = append(closed, g)
 			delete(c.opened, g)
 		} else {

@@ -31,7 +31,8 @@ func TestTopicMatches(t *testing.T) {
 // TestRunClosesGroupsAtWindowEnd: with no tick (TickEvery an hour) and no
 // later detection, Run still closes an emission's group when its window
 // ends and locates it once, with every sensor that heard it, also when the
-// detections arrive late (stamped seconds ago) and a little apart.
+// detections arrive late (stamped seconds ago) or stamped ahead of fusion's
+// clock, and a little apart.
 func TestRunClosesGroupsAtWindowEnd(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -42,6 +43,7 @@ func TestRunClosesGroupsAtWindowEnd(t *testing.T) {
 		{"live, apart", 0, 50 * time.Millisecond},
 		{"late", 5 * time.Second, 0},
 		{"late, apart", 5 * time.Second, 50 * time.Millisecond},
+		{"stamped ahead (sensor clock fast)", -3 * time.Second, 50 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := wing(t)

@@ -39,7 +39,7 @@ func TestCmdLoadtestTable(t *testing.T) {
 	if err := writeLoadtestTable(&out, r); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"10 x 2/s = 20/s offered", "600 / 600 of 600 planned", "p50 0.4  p95 0.9  p99 2.0  max 5.0 ms (n=600)", "clean                    true"} {
+	for _, want := range []string{"10 x 2/s = 20/s offered", "600 / 600 of 600 planned", "p50 0.4  p95 0.9  p99 2.0  max 5.0 ms (n=600)", "clean                     true"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
