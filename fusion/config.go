@@ -55,6 +55,9 @@ type FileConfig struct {
 	} `yaml:"syslog"`
 	AssocWindow string `yaml:"assoc_window"` // Go duration; default 500ms
 	LocateEvery string `yaml:"locate_every"` // Go duration; default 0 (every group)
+	// Subscription overrides the MQTT topic filter fusion subscribes to;
+	// default SiteTopic(site ID), "$share/fusion-<site>/rfw/v1/<site>/sensor/+/+".
+	Subscription string `yaml:"subscription"`
 }
 
 // LoadFileConfig reads fusion.yaml strictly, applies defaults and resolves
@@ -89,6 +92,11 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	if c.Webhook.SecretEnv == "" {
 		c.Webhook.SecretEnv = "RFW_WEBHOOK_SECRET"
 	}
+	if c.Subscription != "" {
+		if err := checkFilter(c.Subscription); err != nil {
+			return FileConfig{}, fmt.Errorf("fusion config: subscription %q: %w", c.Subscription, err)
+		}
+	}
 	for _, d := range []string{c.AssocWindow, c.LocateEvery} {
 		if d != "" {
 			if _, err := time.ParseDuration(d); err != nil {
@@ -97,6 +105,24 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 		}
 	}
 	return c, nil
+}
+
+// checkFilter reports why f is not an MQTT topic filter (MQTT 3.1.1 §4.7):
+// '+' only as a whole level, '#' only as the whole last level.
+func checkFilter(f string) error {
+	if strings.ContainsAny(f, "\x00 \t\n") {
+		return errors.New("contains a NUL or white space")
+	}
+	levels := strings.Split(f, "/")
+	for i, l := range levels {
+		switch {
+		case strings.Contains(l, "#") && (l != "#" || i != len(levels)-1):
+			return errors.New("'#' must be the whole last level")
+		case strings.Contains(l, "+") && l != "+":
+			return errors.New("'+' must be a whole level")
+		}
+	}
+	return nil
 }
 
 func decodeStrict(data []byte, v any) (err error) {
@@ -119,6 +145,7 @@ func (c FileConfig) EngineConfig() (Config, error) {
 	if c.LocateEvery != "" {
 		cfg.LocateEvery, _ = time.ParseDuration(c.LocateEvery)
 	}
+	cfg.Subscription = c.Subscription
 	if c.Alerts != "" {
 		f, err := os.Open(c.Alerts)
 		if err != nil {

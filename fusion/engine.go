@@ -51,6 +51,7 @@ type Config struct {
 	Alerts       *alert.Config // nil = alert.DefaultConfig()
 	Queue        int           // ingest channel capacity for Run; default 4096
 	TickEvery    time.Duration // Run's tick period; default 1s
+	Subscription string        // Run's topic filter; default SiteTopic(site ID)
 
 	// Localisation from few sensors (docs/localisation.md).
 	// LocateMinSensors is the fewest distinct sensors an emission needs to

@@ -183,8 +183,8 @@ func TestRunSubscribesAndStores(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if sub.topic != "$share/fusion/rfw/v1/+/sensor/+/+" {
-		t.Errorf("topic %q", sub.topic)
+	if want := "$share/fusion-" + s.ID + "/rfw/v1/" + s.ID + "/sensor/+/+"; sub.topic != want {
+		t.Errorf("subscribed to %q, want %q (the site's own topics)", sub.topic, want)
 	}
 	p := site.Point{X: 12, Y: 9}
 	for _, sn := range s.Sensors {

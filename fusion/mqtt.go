@@ -13,9 +13,16 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 )
 
-// SharedTopic is fusion's shared subscription: instances in the group
-// "fusion" share the load of every site's sensor topics.
-const SharedTopic = "$share/fusion/" + event.TopicPrefix + "/+/sensor/+/+"
+// SiteTopic is the subscription of a site's fusion engine: the sensor
+// topics of that site only, in the shared group "fusion-<site>". One engine
+// must see every detection of its site (association needs all the sensors
+// that heard an emission), so a site runs one active member; the group lets
+// a standby instance subscribe too without the two each receiving every
+// message, and keeps the sites of a regional broker apart
+// (docs/scaling.md). Config.Subscription overrides it.
+func SiteTopic(siteID string) string {
+	return "$share/fusion-" + siteID + "/" + event.TopicPrefix + "/" + siteID + "/sensor/+/+"
+}
 
 // Subscriber is the seam over an MQTT client: Subscribe registers handler
 // for topic at QoS qos. The handler runs on the client's goroutine and must
@@ -40,7 +47,15 @@ type queued struct {
 
 func noAck() {}
 
-// Run subscribes to SharedTopic at QoS 1 and processes messages until ctx is
+// Subscription is the topic filter Run subscribes to.
+func (e *Engine) Subscription() string {
+	if e.cfg.Subscription != "" {
+		return e.cfg.Subscription
+	}
+	return SiteTopic(e.deps.Site.ID)
+}
+
+// Run subscribes to its site's topic (SiteTopic, or Config.Subscription) at QoS 1 and processes messages until ctx is
 // done. The subscription handler only hands each message to a bounded queue
 // (a full queue makes it wait: back-pressure to the broker). With an AckSubscriber a
 // message is acknowledged only after Handle. A timer closes each
@@ -70,14 +85,15 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 			}
 		}
 	}
+	topic := e.Subscription()
 	var err error
 	if as, ok := sub.(AckSubscriber); ok {
-		err = as.SubscribeAck(SharedTopic, 1, enqueue)
+		err = as.SubscribeAck(topic, 1, enqueue)
 	} else {
-		err = sub.Subscribe(SharedTopic, 1, func(topic string, payload []byte) { enqueue(topic, payload, noAck) })
+		err = sub.Subscribe(topic, 1, func(topic string, payload []byte) { enqueue(topic, payload, noAck) })
 	}
 	if err != nil {
-		return fmt.Errorf("subscribe %s: %w", SharedTopic, err)
+		return fmt.Errorf("subscribe %s: %w", topic, err)
 	}
 	tick := time.NewTicker(e.cfg.TickEvery)
 	defer tick.Stop()

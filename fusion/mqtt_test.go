@@ -14,7 +14,8 @@ func TestTopicMatches(t *testing.T) {
 		filter, topic string
 		want          bool
 	}{
-		{SharedTopic, "rfw/v1/hmp-test/sensor/s1/detection", true},
+		{SiteTopic("hmp-test"), "rfw/v1/hmp-test/sensor/s1/detection", true},
+		{SiteTopic("hmp-test"), "rfw/v1/hmp-other/sensor/s1/detection", false},
 		{"rfw/v1/+/sensor/+/+", "rfw/v1/hmp-test/sensor/s1/detection", true},
 		{"rfw/v1/+/sensor/+/+", "rfw/v1/hmp-test/sensor/s1", false},
 		{"rfw/v1/+/sensor/+/+", "rfw/v1/hmp-test/sensor/s1/detection/x", false},

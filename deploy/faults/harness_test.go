@@ -296,7 +296,7 @@ type fusionNode struct {
 	site     *site.Site
 	l        *ledger
 	clock    func() time.Time
-	plain    bool // subscribe to plainTopic instead of fusion.SharedTopic
+	plain    bool // subscribe to plainTopic of fusion's subscription
 
 	client mqtt.Client
 	eng    *fusion.Engine
@@ -355,15 +355,20 @@ func (f *fusionNode) start() {
 	time.Sleep(100 * time.Millisecond)
 }
 
-// plainTopic is fusion.SharedTopic without the $share/fusion/ prefix: one
-// fusion instance, no load sharing. Mosquitto 2.0 restores such a
+// plainTopic is a shared subscription's filter without its $share/<group>/
+// prefix: one fusion instance, no group. Mosquitto 2.0 restores such a
 // subscription of a persistent session from its persistence file after a
 // restart (it does not restore a shared one), so messages queue for fusion
 // even before it reconnects.
-const plainTopic = event.TopicPrefix + "/+/sensor/+/+"
+func plainTopic(topic string) string {
+	if parts := strings.SplitN(topic, "/", 3); len(parts) == 3 && parts[0] == "$share" {
+		return parts[2]
+	}
+	return topic
+}
 
-// harnessSubscriber is fusion.PahoSubscriber with plainTopic instead of
-// fusion.SharedTopic when plain is set, noting when each detection arrives.
+// harnessSubscriber is fusion.PahoSubscriber with plainTopic of fusion's
+// subscription when plain is set, noting when each detection arrives.
 type harnessSubscriber struct {
 	p     fusion.PahoSubscriber
 	plain bool
@@ -371,8 +376,8 @@ type harnessSubscriber struct {
 }
 
 func (s harnessSubscriber) topic(topic string) string {
-	if s.plain && topic == fusion.SharedTopic {
-		return plainTopic
+	if s.plain {
+		return plainTopic(topic)
 	}
 	return topic
 }

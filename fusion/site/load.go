@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/goccy/go-yaml"
 )
@@ -74,6 +75,9 @@ func finitePoint(p Point) bool {
 func (s *Site) Validate() error {
 	if s.ID == "" {
 		return invalid("id: missing")
+	}
+	if strings.ContainsAny(s.ID, "/+#\x00 ") || strings.HasPrefix(s.ID, "$") {
+		return invalid("id %q: must be one MQTT topic level (no '/', '+', '#', spaces, or leading '$')", s.ID)
 	}
 	if len(s.Floors) == 0 {
 		return invalid("floors: at least one floor is needed")

@@ -22,6 +22,7 @@ func TestLoadFiles(t *testing.T) {
 		"wall-loss.bad.yaml":        "loss_db must be in (0, 200]",
 		"unknown-field.bad.yaml":    "colour",
 		"no-floors.bad.yaml":        "at least one floor",
+		"id-topic.bad.yaml":         "one MQTT topic level",
 	}
 	files, err := filepath.Glob("testdata/*.yaml")
 	if err != nil || len(files) == 0 {

@@ -1,0 +1,62 @@
+package fusion
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoadFileConfigSubscription(t *testing.T) {
+	for _, tc := range []struct {
+		sub     string
+		wantErr string
+	}{
+		{"", ""},
+		{"rfw/v1/hmp-test/sensor/+/+", ""},
+		{"$share/fusion-a/rfw/v1/a/sensor/#", ""},
+		{"rfw/v1/hmp-test/sensor/s+/+", "'+' must be a whole level"},
+		{"rfw/#/sensor", "'#' must be the whole last level"},
+		{"rfw/v1/a b", "white space"},
+	} {
+		t.Run(tc.sub, func(t *testing.T) {
+			yml := "site: wing.yaml\n"
+			if tc.sub != "" {
+				yml += "subscription: " + tc.sub + "\n"
+			}
+			c, err := LoadFileConfig(strings.NewReader(yml), "/etc/rfwarden")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "subscription") {
+					t.Fatalf("err %v, want one naming subscription and %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ec, err := c.EngineConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ec.Subscription != tc.sub {
+				t.Errorf("engine subscription %q, want %q", ec.Subscription, tc.sub)
+			}
+		})
+	}
+}
+
+// TestRunSubscription: Run subscribes to the site's shared group and
+// topics by default, and to Config.Subscription when set.
+func TestRunSubscription(t *testing.T) {
+	s := wing(t)
+	for _, tc := range []struct{ sub, want string }{
+		{"", "$share/fusion-hmp-test/rfw/v1/hmp-test/sensor/+/+"},
+		{"rfw/v1/hmp-test/sensor/+/+", "rfw/v1/hmp-test/sensor/+/+"},
+	} {
+		e, err := New(Config{Subscription: tc.sub}, Deps{Site: s, TimeSeries: &memTS{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.Subscription(); got != tc.want {
+			t.Errorf("Subscription() with %q = %q, want %q", tc.sub, got, tc.want)
+		}
+	}
+}
