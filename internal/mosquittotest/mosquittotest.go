@@ -36,7 +36,7 @@ func Bin() string {
 
 // Config returns the broker configuration for port with persistence in dir:
 // deploy/mosquitto's limits (max_queued_messages 100000,
-// max_inflight_messages 100, autosave after every 10 changes) without TLS
+// max_inflight_messages 100, autosave every second) without TLS
 // and authentication. Running as root, the broker keeps root (it would
 // otherwise drop to the mosquitto user and could not write dir).
 func Config(port, dir string) string {
@@ -47,8 +47,8 @@ func Config(port, dir string) string {
 	return fmt.Sprintf(`%sper_listener_settings false
 persistence true
 persistence_location %s/
-autosave_on_changes true
-autosave_interval 10
+autosave_on_changes false
+autosave_interval 1
 log_dest stderr
 log_type error
 log_type warning
