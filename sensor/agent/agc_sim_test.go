@@ -105,16 +105,11 @@ func medianPower(ds []event.Detection) float64 {
 // unclipped receiver (a fixed gain 20 dB lower) reports.
 func TestAGCStrongHandset(t *testing.T) {
 	w := sim.StandardWing(1)
-	var from time.Time
-	for _, ev := range w.GroundTruth(w.Start, w.Start.Add(4*time.Hour)) {
-		if ev.EmitterID == "phone-gsm-1" && ev.End.Sub(ev.Start) > 10*time.Second {
-			from = ev.Start.Add(time.Second)
-			break
-		}
-	}
-	if from.IsZero() {
+	call, ok := w.FirstSession("phone-gsm-1", 10*time.Second, 4*time.Hour)
+	if !ok {
 		t.Fatal("phone-gsm-1 makes no call of 10 s in the first 4 hours")
 	}
+	from := call.Start.Add(time.Second)
 	until := from.Add(3 * time.Second)
 	auto := sim.AutoGainDB(2e6)
 	truthDBm := w.ReceivedPowerDBm("phone-gsm-1", "s7")

@@ -61,6 +61,17 @@ func (w *Wing) Active(t time.Time) []Activity {
 	return out
 }
 
+// FirstSession returns the first session of emitter emitterID lasting more
+// than minDur that starts within horizon of the wing's start; false if none.
+func (w *Wing) FirstSession(emitterID string, minDur, horizon time.Duration) (TruthEvent, bool) {
+	for _, ev := range w.GroundTruth(w.Start, w.Start.Add(horizon)) {
+		if ev.EmitterID == emitterID && ev.End.Sub(ev.Start) > minDur {
+			return ev, true
+		}
+	}
+	return TruthEvent{}, false
+}
+
 // GroundTruth returns every session overlapping [from, to), clipped to it,
 // ordered by start time then emitter ID.
 func (w *Wing) GroundTruth(from, to time.Time) []TruthEvent {

@@ -13,16 +13,11 @@ import (
 // Tune goes back to the automatic gain.
 func TestSetGainDBScalesAndClips(t *testing.T) {
 	w := StandardWing(1)
-	var from time.Time
-	for _, ev := range w.GroundTruth(w.Start, w.Start.Add(4*time.Hour)) {
-		if ev.EmitterID == "phone-gsm-1" && ev.End.Sub(ev.Start) > 5*time.Second {
-			from = ev.Start.Add(time.Second)
-			break
-		}
-	}
-	if from.IsZero() {
+	call, ok := w.FirstSession("phone-gsm-1", 5*time.Second, 4*time.Hour)
+	if !ok {
 		t.Fatal("phone-gsm-1 makes no call of 5 s in the first 4 hours")
 	}
+	from := call.Start.Add(time.Second)
 	src, err := w.NewSource("s7", SourceOptions{CenterHz: 902e6, SampleRateHz: 2e6, Start: from})
 	if err != nil {
 		t.Fatal(err)
