@@ -41,8 +41,16 @@ func New(t Transferer, opt Options) *Source {
 // Tune moves to a new centre frequency and sample rate from the next block,
 // at the gain table's gain for it.
 func (s *Source) Tune(centerHz, sampleRateHz float64) error {
+	was := struct {
+		centerHz, rateHz float64
+		lna, vga         int
+	}{s.rx.centerHz, s.rx.rateHz, s.rx.lnaDB, s.rx.vgaDB}
 	if err := s.rx.tune(centerHz, sampleRateHz); err != nil {
 		return err
+	}
+	if s.stream != nil && was.centerHz == s.rx.centerHz && was.rateHz == s.rx.rateHz &&
+		was.lna == s.rx.lnaDB && was.vga == s.rx.vgaDB {
+		return nil // the same tuning and gains (a one-band plan): keep the tool running
 	}
 	return s.stop()
 }

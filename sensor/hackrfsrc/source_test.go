@@ -130,3 +130,35 @@ func TestSourceSetGainRestarts(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceSameTuneKeepsRunning: a Tune to the tuning and gains already
+// running (a one-band scan plan dwelling again) does not restart
+// hackrf_transfer; the samples go on without a gap. Another tuning does.
+func TestSourceSameTuneKeepsRunning(t *testing.T) {
+	f := &fakeHackRF{bytes: 2 * 5000}
+	s := New(f, Options{CenterHz: 900e6, SampleRateHz: 2e6, BlockSamples: 1000,
+		GainDB: func(float64) float64 { return 30 }})
+	ctx := context.Background()
+	if _, err := s.Next(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Tune(900e6, 2e6); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.opts) != 1 || f.closed != 0 || b.FirstSample != 1000 {
+		t.Errorf("same tuning: %d transfers, %d closed, block at %d; want 1, 0, 1000", len(f.opts), f.closed, b.FirstSample)
+	}
+	if err := s.Tune(905e6, 2e6); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Next(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.opts) != 2 || f.closed != 1 {
+		t.Errorf("new tuning: %d transfers, %d closed; want 2, 1", len(f.opts), f.closed)
+	}
+}
