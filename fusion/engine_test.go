@@ -170,19 +170,8 @@ func TestRunSubscribesAndStores(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx, sub) }()
+	h := waitHandler(t, sub)
 	deadline := time.Now().Add(5 * time.Second)
-	for {
-		sub.mu.Lock()
-		h := sub.handler
-		sub.mu.Unlock()
-		if h != nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no subscription")
-		}
-		time.Sleep(time.Millisecond)
-	}
 	if want := "$share/fusion-" + s.ID + "/rfw/v1/" + s.ID + "/sensor/+/+"; sub.topic != want {
 		t.Errorf("subscribed to %q, want %q (the site's own topics)", sub.topic, want)
 	}
@@ -190,7 +179,7 @@ func TestRunSubscribesAndStores(t *testing.T) {
 	for _, sn := range s.Sensors {
 		pw, _ := e.Locator().PredictDBm(sn.ID, "g", p, 10-e.Locator().RefLossDB(1.75e9)) // 10 dBm EIRP
 		m := detMsg(t, testDet("r-"+sn.ID, sn.ID, now, pw), sn.ID)
-		sub.handler(m.Topic, m.Payload)
+		h(m.Topic, m.Payload)
 	}
 	for {
 		ts.mu.Lock()
@@ -282,22 +271,12 @@ func TestRunQueueFullPushesBack(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx, sub) }()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		sub.mu.Lock()
-		h := sub.handler
-		sub.mu.Unlock()
-		if h != nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no subscription")
-		}
-	}
+	h := waitHandler(t, sub)
 	const n = 200
 	var wg sync.WaitGroup
 	for i := range n {
 		m := detMsg(t, testDet(fmt.Sprintf("q-%d", i), "s1", now.Add(time.Duration(i)*time.Minute), -70), "s1")
-		wg.Go(func() { sub.handler(m.Topic, m.Payload) })
+		wg.Go(func() { h(m.Topic, m.Payload) })
 	}
 	wg.Wait()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
