@@ -224,17 +224,11 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	metrics := prometheus.NewRegistry()
 
 	// Fusion.
-	fclient, resub, err := connectFusion(brokerURL, "rfwarden-fusion", "", "")
+	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "", "", log)
 	if err != nil {
 		return err
 	}
-	defer fclient.Disconnect(250)
-	mqttPub := fusion.NewAsyncPublisher(fusion.MQTTPublisher{Client: fclient}, 4096, log)
-	defer func() {
-		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		mqttPub.Close(c)
-	}()
+	defer fconn.close(5*time.Second, 250)
 	story := &demoStory{out: stdout, clock: clock.Now}
 	// Sensors scan: each visits a band every 2-3 s, at different moments, so
 	// the hits of one emission by several sensors spread over a revisit time.
@@ -246,7 +240,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		scanBands[b.Name] = [2]float64{b.LowHz, b.HighHz}
 	}
 	eng, err := fusion.New(fusion.Config{AssocWindow: demoAssocWindow, ScanBandsHz: scanBands}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: liveLocations{db, hub},
-		AlertStore: db, Publisher: fusion.MultiPublisher{mqttPub, story}, Clock: clock.Now,
+		AlertStore: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Clock: clock.Now,
 		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics)})
 	if err != nil {
 		return err
@@ -255,7 +249,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	defer wg.Wait()
 	defer cancel()
 	fusionDone := make(chan error, 1)
-	wg.Go(func() { fusionDone <- eng.Run(ctx, fusion.PahoSubscriber{Client: fclient, Resubscribe: resub}) })
+	wg.Go(func() { fusionDone <- eng.Run(ctx, fconn.subscriber()) })
 
 	// Dashboard.
 	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
