@@ -416,9 +416,7 @@ func (d *Detector) frameDone(frame []complex64, dst []Emission) []Emission {
 		c := d.spec[(i+h)&(d.n-1)]
 		re, im := float64(real(c)), float64(imag(c))
 		P[i] = (re*re + im*im) * d.norm
-	}
-	for i, p := range P {
-		d.blockSum[i] += p
+		d.blockSum[i] += P[i]
 	}
 	d.blockN++
 	d.endBlock()
