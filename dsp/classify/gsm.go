@@ -17,7 +17,8 @@ import (
 // 20 kHz HackRF comb spurs stay below 40 kHz), constant envelope (power CV, over at least a
 // 200 kHz channel, within 0.3 of what a constant envelope plus the
 // measured noise gives, never Gaussian-like), on for at least one
-// timeslot, a band where GSM is deployed, 2 dB over the noise.
+// timeslot, a band where GSM is deployed, 2 dB over the noise (a
+// frame-periodic carrier: while on; see gsmPresent).
 //
 // Weak carriers (under 6 dB over the noise, averaged over the emission):
 // the envelope cannot confirm GMSK, so only a
@@ -44,7 +45,8 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	// of the capture, at least 25 kHz), so part of the carrier is missing.
 	guard := math.Max(25e3, 0.05*f.fs)
 	cut := f.occHiHz > f.fs/2-guard || f.occLoHz < -f.fs/2+guard
-	if !inBand || w < minW || w > 400e3 || !strongEnough(f) || math.IsNaN(f.envCV) {
+	framed := ok(f.frame, 0.5) // active timeslots repeat every TDMA frame
+	if !inBand || w < minW || w > 400e3 || !gsmPresent(f, framed) || math.IsNaN(f.envCV) {
 		return Label{}
 	}
 	cvMax := math.Min(0.85, constEnvCV(f)+0.3)
@@ -60,7 +62,6 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	}
 	med := f.medianBurstS()
 	continuous := f.duty >= 0.9 && float64(f.n)/f.fs >= 1e-3
-	framed := ok(f.frame, 0.5) // active timeslots repeat every TDMA frame
 	timed := continuous || framed || med >= 0.45e-3
 	if weak && !timed {
 		return Label{} // weak and no TDMA timing: nothing confirms GSM
@@ -89,6 +90,22 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 		text = fmt.Sprintf("GSM %s (%s, cut by the capture edge: width, band and timing only)", link, b.Name)
 	}
 	return Label{Class: ClassGSM, Link: link, Band: b.Name, Confidence: clamp01(conf), Text: text}
+}
+
+// gsmPresent says a GSM carrier stands out of the noise: strongEnough, or,
+// for a carrier whose power repeats every TDMA frame, 2 dB over the noise
+// while on (env_snr_db, from the spectrum of its bursts). A handset sends
+// one timeslot in eight, so the contrast of the whole emission (its gaps
+// included) understates its SNR by up to 10·log10(8) = 9 dB: at 6 dB in
+// its bandwidth a 1/8-duty uplink reads a contrast of 1.1–3 dB (15–32% of
+// them under strongEnough's 2 dB, then named by the fragments of their
+// bursts, often "cellular") but 7.6–9.4 dB while on. The frame
+// periodicity, not the gated SNR, is what tells it from noise (noise reads
+// frame_corr ≈ 0, and its detections 3.5–6 dB while on); such a carrier
+// stays weak (contrast < 6 dB): width, band and timing only, at the
+// minimum confidence.
+func gsmPresent(f *features, framed bool) bool {
+	return strongEnough(f) || (framed && ok(f.envSNRDB, 2))
 }
 
 // constEnvCV is the power coefficient of variation a constant-envelope
