@@ -11,9 +11,15 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/config"
 )
 
-// JamBands is how many bands must show a raised noise floor at once for the
-// sensor to report itself jammed (fewer when the scan plan has fewer bands).
-const JamBands = 2
+// FrontEndBands is how many bands must show a collapsed or a raised noise
+// floor at once for the sensor to blame its own front end and report itself
+// tampered or jammed (fewer when the scan plan has fewer bands). A cut or
+// shielded antenna drops the floor, and a jammer raises it, across bands;
+// one band's floor moving alone is far more often a strong legitimate
+// signal: one that filled the tuning while the baseline was learnt and has
+// since stopped (a handset on a long call beside the node, a staff radio),
+// or one that has started.
+const FrontEndBands = 2
 
 // warmBlocks is the number of blocks per band that seed its baseline.
 const warmBlocks = 8
@@ -198,25 +204,30 @@ func (t *Tamper) State() (string, []string) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	var collapsed []string
 	for _, n := range names {
 		if b := t.bands[n]; b.low >= t.cfg.PersistBlocks {
-			raise(event.StateTampered, fmt.Sprintf("band %s: noise floor %.1f dB below baseline", n, b.baseline-b.last))
+			collapsed = append(collapsed, fmt.Sprintf("band %s: noise floor %.1f dB below baseline", n, b.baseline-b.last))
+		}
+	}
+	if len(collapsed) > 0 && len(collapsed) >= min(FrontEndBands, len(t.bands)) {
+		for _, r := range collapsed {
+			raise(event.StateTampered, r)
 		}
 	}
 	if t.clip >= t.cfg.PersistBlocks {
 		raise(event.StateOverloaded, fmt.Sprintf("clipping above %.1f%% for %d blocks", 100*t.cfg.ClipFraction, t.clip))
 	}
-	// A jammer raises the floor across bands. A raised floor in one band of
-	// several is far more often a strong legitimate signal filling the tuning
-	// (a staff radio next to the node, a handset on a call in the next cell),
-	// so jammed needs JamBands bands at once (every band if there are fewer).
+	// A raised floor in one band of several is far more often a strong
+	// legitimate signal filling the tuning (a staff radio next to the node,
+	// a handset on a call in the next cell) than a jammer (FrontEndBands).
 	var risen []string
 	for _, n := range names {
 		if b := t.bands[n]; b.high >= t.cfg.PersistBlocks {
 			risen = append(risen, fmt.Sprintf("band %s: noise floor %.1f dB above baseline", n, b.last-b.baseline))
 		}
 	}
-	if len(risen) > 0 && len(risen) >= min(JamBands, len(t.bands)) {
+	if len(risen) > 0 && len(risen) >= min(FrontEndBands, len(t.bands)) {
 		for _, r := range risen {
 			raise(event.StateJammed, r)
 		}

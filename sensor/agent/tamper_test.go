@@ -52,18 +52,23 @@ func TestTamperStates(t *testing.T) {
 	}
 }
 
-// TestTamperJamNeedsSeveralBands: a raised floor in one band of several is a
-// strong signal in that band, not a jammer; in two bands at once it is.
-func TestTamperJamNeedsSeveralBands(t *testing.T) {
+// TestTamperNeedsSeveralBands: a raised or collapsed floor in one band of
+// several is a strong signal in that band starting or stopping, not a
+// jammer or a cut antenna; in two bands at once it is the front end.
+func TestTamperNeedsSeveralBands(t *testing.T) {
 	cfg := config.Default().Tamper
 	for _, tc := range []struct {
 		name  string
-		risen []string
+		floor float64 // of the changed bands, after a baseline at -100
+		bands []string
 		want  string
 	}{
-		{"one band of three", []string{"a"}, event.StateOK},
-		{"two bands of three", []string{"a", "c"}, event.StateJammed},
-		{"all bands", []string{"a", "b", "c"}, event.StateJammed},
+		{"risen in one band of three", -70, []string{"a"}, event.StateOK},
+		{"risen in two bands of three", -70, []string{"a", "c"}, event.StateJammed},
+		{"risen in all bands", -70, []string{"a", "b", "c"}, event.StateJammed},
+		{"collapsed in one band of three", -110, []string{"b"}, event.StateOK},
+		{"collapsed in two bands of three", -110, []string{"a", "b"}, event.StateTampered},
+		{"collapsed in all bands", -110, []string{"a", "b", "c"}, event.StateTampered},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tm := NewTamper(cfg)
@@ -75,13 +80,17 @@ func TestTamperJamNeedsSeveralBands(t *testing.T) {
 				at = at.Add(time.Second)
 			}
 			for range 3 {
-				for _, b := range tc.risen {
-					tm.Observe(b, at, BlockStats{FloorDBFS: -70})
+				for _, b := range tc.bands {
+					tm.Observe(b, at, BlockStats{FloorDBFS: tc.floor})
 				}
 				at = at.Add(time.Second)
 			}
-			if got, reasons := tm.State(); got != tc.want {
+			got, reasons := tm.State()
+			if got != tc.want {
 				t.Errorf("state %q (%v), want %q", got, reasons, tc.want)
+			}
+			if got != event.StateOK && len(reasons) != len(tc.bands) {
+				t.Errorf("reasons %v: want one per changed band %v", reasons, tc.bands)
 			}
 		})
 	}
