@@ -314,15 +314,21 @@ func (e *Engine) sensorCondition(ctx context.Context, r *Rule, sensor string, ba
 	return e.advance(ctx, a, at)
 }
 
-// advance fires a pending alert whose condition has held for its rule's For.
+// advance fires a pending alert whose condition has held for its rule's
+// For: it was last seen at least For after it became active. A location
+// alert holds only while the emitter is observed, so one stray detection (a
+// 12 µs false alarm in a TDD band, an emitter heard once in passing) stays
+// pending and resolves unseen instead of paging the control room For
+// later; a sensor alert's condition holds until it is cleared (Tick keeps
+// its lastSeen at now).
 func (e *Engine) advance(ctx context.Context, a *alertState, now time.Time) error {
-	if a.state == StatePending && now.Sub(a.active) >= time.Duration(a.rule.For) {
+	if a.state == StatePending && a.lastSeen.Sub(a.active) >= time.Duration(a.rule.For) {
 		return e.transition(ctx, a, StateFiring, now)
 	}
 	return nil
 }
 
-// Tick advances time: pending alerts fire after For, location alerts not
+// Tick advances time: pending sensor alerts fire after For, location alerts not
 // seen for ResolveAfter resolve. Call it periodically (e.g. every second).
 func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	e.mu.Lock()

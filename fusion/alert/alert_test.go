@@ -118,6 +118,41 @@ func wing(t *testing.T) *site.Site {
 	return s
 }
 
+// TestForNeedsSightingsOverFor: a location alert fires only when its
+// emitter is seen again at least For after it was first seen; one stray
+// sighting stays pending through every tick and resolves unfired.
+func TestForNeedsSightingsOverFor(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		seenAtS []int // seconds after t0
+		want    string
+	}{
+		{"once", []int{0}, "unauthorised-uplink-in-cell:pending,unauthorised-uplink-in-cell:resolved"},
+		{"twice within For", []int{0, 9}, "unauthorised-uplink-in-cell:pending,unauthorised-uplink-in-cell:resolved"},
+		{"again after For", []int{0, 11}, "unauthorised-uplink-in-cell:pending,unauthorised-uplink-in-cell:firing,unauthorised-uplink-in-cell:resolved"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, rec, t0 := onlineEngine(t)
+			loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, Evidence: []string{"d1"}}
+			for _, s := range tc.seenAtS {
+				loc.At = t0.Add(time.Duration(s) * time.Second)
+				if err := e.ObserveLocation(ctx, loc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for s := 1; s <= 200; s++ { // ticks every second, past For and ResolveAfter
+				if err := e.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := strings.Join(rec.states(), ","); got != tc.want {
+				t.Errorf("got transitions %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestLifecycle(t *testing.T) {
 	ctx := context.Background()
 	e, rec, t0 := onlineEngine(t)

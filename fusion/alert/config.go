@@ -48,7 +48,7 @@ type Rule struct {
 	Name         string   `yaml:"name"`
 	Kind         string   `yaml:"kind"`
 	Severity     string   `yaml:"severity"`      // info, warning, critical
-	For          Duration `yaml:"for"`           // condition must hold this long before firing
+	For          Duration `yaml:"for"`           // condition must hold this long before firing (a location alert: seen again at least this long after first)
 	ResolveAfter Duration `yaml:"resolve_after"` // resolved when not seen for this long; default 2m
 	RoomKinds    []string `yaml:"room_kinds"`    // for uplink and drone rules
 	Classes      []string `yaml:"classes"`       // event classes; defaults per kind
