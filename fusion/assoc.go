@@ -2,10 +2,12 @@ package fusion
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/site"
 )
 
@@ -95,6 +97,61 @@ type track struct {
 	slackM    float64 // uncertainty of the last location (95% semi-major, capped)
 	lastSeen  time.Time
 	lastLoc   time.Time
+	powers    map[string][]timedPower // per sensor, its recent detections' powers, oldest first
+}
+
+// timedPower is one detection's power at its time.
+type timedPower struct {
+	at  time.Time
+	dBm float64
+}
+
+// maxPowersPerSensor bounds a track's power history per sensor.
+const maxPowersPerSensor = 15
+
+// notePowers adds the powers of g's detections to t's history, dropping
+// those older than window before g.
+func (t *track) notePowers(g *group, window time.Duration) {
+	if t.powers == nil {
+		t.powers = map[string][]timedPower{}
+	}
+	for _, d := range g.dets {
+		h := append(t.powers[d.Sensor], timedPower{at: d.Time(), dBm: d.PowerDBm})
+		i := 0
+		for i < len(h) && (g.start.Sub(h[i].at) > window || len(h)-i > maxPowersPerSensor) {
+			i++
+		}
+		t.powers[d.Sensor] = append(h[:0], h[i:]...)
+	}
+	for sn, h := range t.powers { // sensors that no longer hear the track
+		if len(h) == 0 || g.start.Sub(h[len(h)-1].at) > window {
+			delete(t.powers, sn)
+		}
+	}
+}
+
+// robustPowers sets each of heard's powers (the measurements of g) to the
+// median of that sensor's detections of t within window before g and its
+// own.
+func (t *track) robustPowers(heard []locate.Measurement, g *group, window time.Duration) {
+	var buf [maxPowersPerSensor + 1]float64
+	for i, m := range heard {
+		v := append(buf[:0], m.PowerDBm)
+		for _, p := range t.powers[m.Sensor] {
+			if d := g.start.Sub(p.at); d <= window && d >= -window {
+				v = append(v, p.dBm)
+			}
+		}
+		if len(v) < 2 {
+			continue
+		}
+		slices.Sort(v)
+		med := v[len(v)/2]
+		if len(v)%2 == 0 {
+			med = (v[len(v)/2-1] + v[len(v)/2]) / 2
+		}
+		heard[i].PowerDBm = med
+	}
 }
 
 // MaxTrackSlackM caps how much a location's uncertainty widens the track
@@ -125,7 +182,7 @@ func (tr *tracker) match(g *group, floor string, pos site.Point, located bool, s
 	var best *track
 	bestD := math.Inf(1)
 	for _, t := range tr.tracks {
-		if t.class != g.class || g.start.Sub(t.lastSeen) > tr.gap || math.Abs(t.centerHz-g.centerHz) > tr.tolHz+g.bwHz/2 {
+		if !tr.carries(t, g) {
 			continue
 		}
 		d := 0.0
@@ -147,6 +204,28 @@ func (tr *tracker) match(g *group, floor string, pos site.Point, located bool, s
 		}
 	}
 	return best
+}
+
+// carries reports that t may continue g: same class, seen within the
+// track gap, centre frequency within the tolerance.
+func (tr *tracker) carries(t *track, g *group) bool {
+	return t.class == g.class && g.start.Sub(t.lastSeen) <= tr.gap && math.Abs(t.centerHz-g.centerHz) <= tr.tolHz+g.bwHz/2
+}
+
+// only returns the one live track of g's class whose frequency matches g,
+// or nil when there is none or more than one.
+func (tr *tracker) only(g *group) *track {
+	var found *track
+	for _, t := range tr.tracks {
+		if !tr.carries(t, g) {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = t
+	}
+	return found
 }
 
 func (tr *tracker) newTrack(g *group) *track {

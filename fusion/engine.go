@@ -71,7 +71,15 @@ type Config struct {
 	// reports say nothing about frequencies: conservative, fewer silences.
 	ListenWindow time.Duration
 	ListenSpanHz float64
-	ScanBandsHz  map[string][2]float64
+	// PowerWindow: the power a sensor reports for a located emission is
+	// the median of its detections of the same track within this before
+	// the group (the group's own included), so one biased reading does not
+	// move the location: a fragment of a few detector frames at a dwell's
+	// edge reads several dB low (its edge frames are part noise). Default
+	// 5s; negative disables. Used only when the group's class and frequency
+	// match exactly one track (two phones on one channel share no history).
+	PowerWindow time.Duration
+	ScanBandsHz map[string][2]float64
 	// NoiseDBmPerMHz is the assumed noise density of a sensor, default
 	// -100 dBm/MHz (the simulator's, a HackRF-class front end with ~14 dB
 	// noise figure); SensorNoiseDBmPerMHz overrides it per sensor.
@@ -124,6 +132,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ListenWindow == 0 {
 		c.ListenWindow = 30 * time.Second
+	}
+	if c.PowerWindow == 0 {
+		c.PowerWindow = 5 * time.Second
 	}
 	if c.ListenSpanHz == 0 {
 		c.ListenSpanHz = 2e6
@@ -397,7 +408,13 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		sort.Slice(res.Rooms, func(i, j int) bool { return res.Rooms[i].Prob > res.Rooms[j].Prob })
 		located = true
 	} else if len(g.dets) >= e.cfg.LocateMinSensors {
-		r, err := e.locator.LocateQuery(e.query(g))
+		q := e.query(g)
+		if e.cfg.PowerWindow > 0 {
+			if only := e.tracker.only(g); only != nil {
+				only.robustPowers(q.Heard, g, e.cfg.PowerWindow)
+			}
+		}
+		r, err := e.locator.LocateQuery(q)
 		if err == nil {
 			res, located = r, true
 			e.met.locations.Inc()
@@ -411,6 +428,9 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	}
 	tr.lastSeen = g.start
 	tr.centerHz = g.centerHz
+	if e.cfg.PowerWindow > 0 {
+		tr.notePowers(g, e.cfg.PowerWindow)
+	}
 	room, prob := res.Room()
 	if located && (res.Pos != tr.pos || !tr.located || tr.lastLoc.IsZero() || g.start.Sub(tr.lastLoc) >= e.cfg.LocateEvery) {
 		tr.floor, tr.pos, tr.located, tr.room, tr.roomProb = res.Floor, res.Pos, true, room, prob
