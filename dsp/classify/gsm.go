@@ -54,7 +54,7 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	// spectrum; the excess-power bandwidth (the middle 90% of the power
 	// over the noise) does not: GMSK with BT 0.3 holds 90% of its power in
 	// about 0.6 × 270.833 kHz ≈ 160 kHz (synthetic uplinks at 6 dB read
-	// 140–175 kHz where the occupied band read 5–68 kHz). A weak carrier
+	// 142–174 kHz where the occupied band read 5–40 kHz). A weak carrier
 	// whose power repeats every TDMA frame and whose excess bandwidth is
 	// 100–400 kHz has that width. Timeslot-long bursts alone do not do: a
 	// weak piece of an NR carrier with a line in it reads 4.7 kHz occupied,
