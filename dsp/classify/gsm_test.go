@@ -15,16 +15,24 @@ import (
 // emission, as the sensor pipeline does (whole capture in view).
 func detectAndClassify(t testing.TB, set *classify.Set, iq []complex64, fs, fc float64) []classify.Label {
 	t.Helper()
+	_, labels := detectEmissions(t, set, iq, fs, fc)
+	return labels
+}
+
+// detectEmissions is detectAndClassify with the emissions too (labels[i]
+// names ems[i]).
+func detectEmissions(t testing.TB, set *classify.Set, iq []complex64, fs, fc float64) (ems []dsp.Emission, labels []classify.Label) {
+	t.Helper()
 	det, err := dsp.NewDetector(dsp.DetectorConfig{SampleRateHz: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ems := det.Flush(det.Process(iq, 0, nil))
-	out := make([]classify.Label, len(ems))
+	ems = det.Flush(det.Process(iq, 0, nil))
+	labels = make([]classify.Label, len(ems))
 	for i, e := range ems {
-		out[i] = set.Classify(classify.Input{IQ: iq, SampleRateHz: fs, CenterHz: fc, Em: e})
+		labels[i] = set.Classify(classify.Input{IQ: iq, SampleRateHz: fs, CenterHz: fc, Em: e})
 	}
-	return out
+	return ems, labels
 }
 
 // gsmScene renders 30 ms of noise with one GSM downlink carrier 300 kHz
@@ -146,15 +154,7 @@ func TestGSMUplinkNamedAt6dB(t *testing.T) {
 		tr := synth.GSM(iq, synth.Params{SampleRateHz: fs, OffsetHz: 200e3, SNRDB: snrDB, Seed: seed,
 			StartSample: int((2e-3 + 4e-3*rng.Float64()) * fs)})
 		synth.Apply(iq, synth.Artefacts{SampleRateHz: fs, Quantise8Bit: true}, rng)
-		det, err := dsp.NewDetector(dsp.DetectorConfig{SampleRateHz: fs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ems := det.Flush(det.Process(iq, 0, nil))
-		labels := make([]classify.Label, len(ems))
-		for i, e := range ems {
-			labels[i] = set.Classify(classify.Input{IQ: iq, SampleRateHz: fs, CenterHz: fc, Em: e})
-		}
+		ems, labels := detectEmissions(t, set, iq, fs, fc)
 		for _, b := range tr {
 			if b.StartSample < 0 || b.StartSample+b.SampleCount > len(iq) {
 				continue // cut by the capture
