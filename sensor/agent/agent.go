@@ -92,6 +92,10 @@ type Agent struct {
 	lastSpec time.Time
 	live     chan liveMsg
 	curBand  string
+	// tuneBand names the band of each tuning (RF centre) blocks came in
+	// on: a retune flushes the old tuning's emissions while the new
+	// tuning's block is handled, and they belong to the old band.
+	tuneBand map[float64]string
 	pending  chan []byte  // encoded detections on their way into the outbox
 	enqErr   atomic.Value // error: the outbox refused a batch
 }
@@ -320,6 +324,12 @@ func (a *Agent) bandOf(centerHz float64) string {
 
 func (a *Agent) handle(b sensor.Block) error {
 	band := a.bandOf(b.CenterHz)
+	if a.tuneBand[b.CenterHz] != band {
+		if a.tuneBand == nil || len(a.tuneBand) >= 1024 {
+			a.tuneBand = map[float64]string{}
+		}
+		a.tuneBand[b.CenterHz] = band
+	}
 	var st BlockStats
 	st, a.scratch = MeasureBlock(b.Samples, a.scratch)
 	st.FloorDBFS -= b.GainDB // dBm at the antenna, uncalibrated
@@ -387,9 +397,18 @@ func DetectionID(sensorID, boot string, sampleStart, seq int64) string {
 
 func (a *Agent) emit(r *pipeline.Result, b sensor.Block, band string) error {
 	a.seq++
+	// A result of an earlier tuning (flushed by this block's retune) is
+	// named after that tuning's band, and b holds none of its samples: no
+	// snippet (it would be another band's IQ annotated with this emission).
+	earlier := r.TuneCenterHz != b.CenterHz
+	if earlier {
+		if tb, ok := a.tuneBand[r.TuneCenterHz]; ok {
+			band = tb
+		}
+	}
 	d := ToDetection(r, a.cfg.Site, a.cfg.Sensor, band)
 	d.ID = DetectionID(a.cfg.Sensor, a.boot, r.Em.StartSample, a.seq)
-	if a.snip != nil && Triggers(d.Class, d.Link) {
+	if a.snip != nil && !earlier && Triggers(d.Class, d.Link) {
 		ref, err := a.snip.save(b, r, d.ID)
 		if err != nil {
 			a.log.Warn("snippet", "err", err)

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -415,5 +417,86 @@ func TestSnippetOfLongEmission(t *testing.T) {
 	as := rec.Meta().Annotations
 	if len(as) != 1 || as[0].SampleStart != 0 || as[0].SampleCount != rec.NumSamples() {
 		t.Errorf("annotations %+v over %d samples; want one covering the whole snippet", as, rec.NumSamples())
+	}
+}
+
+// retuneSource alternates its synthSource between two tunings every two
+// blocks, marking each first block of a tuning Retuned.
+type retuneSource struct {
+	*synthSource
+	centers [2]float64
+}
+
+func (s *retuneSource) Next(ctx context.Context) (sensor.Block, error) {
+	i := s.synthSource.i
+	s.synthSource.center = s.centers[(i/2)%2]
+	b, err := s.synthSource.Next(ctx)
+	b.Retuned = i%2 == 0
+	return b, err
+}
+
+// flushPipeline reports, on the first block of a tuning, an emission of the
+// previous tuning (what pipeline.Pipeline's Flush on retune gives), labelled
+// with no band of its own.
+type flushPipeline struct{ last *sensor.Block }
+
+func (p *flushPipeline) Process(b sensor.Block, dst []pipeline.Result) ([]pipeline.Result, error) {
+	if p.last != nil && p.last.CenterHz != b.CenterHz {
+		dst = append(dst, pipeline.Result{
+			Em:       dsp.Emission{StartSample: p.last.FirstSample, SampleCount: int64(len(p.last.Samples)), SNRDB: 12},
+			Label:    pipeline.Label{Class: event.ClassLTE, Link: event.LinkUplink, Confidence: 0.8, Text: "lte uplink"},
+			CenterHz: p.last.CenterHz + 1e6, FreqLowHz: p.last.CenterHz + 0.5e6, FreqHighHz: p.last.CenterHz + 1.5e6,
+			BandwidthHz: 1e6, PowerDBm: -70, Time: p.last.Time, Duration: 10 * time.Millisecond,
+			SampleRateHz: p.last.SampleRateHz, TuneCenterHz: p.last.CenterHz,
+		})
+	}
+	last := b
+	p.last = &last
+	return dst, nil
+}
+
+func (p *flushPipeline) Flush(dst []pipeline.Result) []pipeline.Result { return dst }
+
+// TestRetuneFlushKeepsItsBand: an emission flushed by a retune is named
+// after the band it was heard in, not the band of the block that flushed
+// it, and gets no snippet (that block holds another band's samples).
+func TestRetuneFlushKeepsItsBand(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Bands = append(cfg.Bands, config.Band{Name: "ism2400", LowHz: 2400e6, HighHz: 2483.5e6, Dwell: 10 * time.Millisecond,
+		Kind: config.KindSweep, MaxRevisit: 2 * time.Second})
+	cfg.Snippets.Dir = t.TempDir()
+	cfg.Snippets.Dur = 5 * time.Millisecond
+	rc := &recClient{connected: true}
+	src := &retuneSource{synthSource: newSynth(nil, 8), centers: [2]float64{905e6, 2440e6}}
+	a, err := New(cfg, Deps{Source: src, Pipeline: &flushPipeline{}, ClientFactory: rc.factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range rc.snapshot() {
+		if !strings.HasSuffix(m.topic, "/detection") {
+			continue
+		}
+		d, err := event.DecodeDetection(m.payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		want := "gsm900"
+		if d.CenterHz > 2e9 {
+			want = "ism2400"
+		}
+		if d.Band != want {
+			t.Errorf("detection at %.0f MHz in band %q, want %q", d.CenterHz/1e6, d.Band, want)
+		}
+		if d.Snippet != "" {
+			t.Errorf("detection at %.0f MHz has snippet %q cut from another tuning's block", d.CenterHz/1e6, d.Snippet)
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d detections, want 3 (one per retune)", n)
 	}
 }
