@@ -426,7 +426,7 @@ func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string,
 	}
 	a, err := agent.New(cfg, agent.Deps{
 		Source:   src,
-		Pipeline: pipeline.New(pipeline.Config{Calibrator: simCalibrator{}, Classifier: pipeline.DefaultClassifier()}),
+		Pipeline: pipeline.New(pipeline.Config{Calibrator: simCalibrator{}, Classifier: pipeline.DefaultClassifier(), LabelReuse: pipeline.DefaultLabelReuse}),
 		Clock:    clock,
 		Logger:   log.With("svc", "sensor", "sensor", id),
 		Registry: prometheus.NewRegistry(),

@@ -64,7 +64,7 @@ func loopStream(tb testing.TB, path string) []sensor.Block {
 // runStream runs blocks through a new Pipeline with the classifiers
 // rfwarden sensor and scan use, and returns the thread CPU time of the
 // whole run, the part spent in Classify calls, and the results.
-func runStream(tb testing.TB, blocks []sensor.Block) (total, class time.Duration, n int) {
+func runStream(tb testing.TB, blocks []sensor.Block, reuse time.Duration) (total, class time.Duration, n int) {
 	inner := pipeline.DefaultClassifier()
 	timed := pipeline.ClassifierFunc(func(in pipeline.ClassifierInput) pipeline.Label {
 		t0 := threadCPU(tb)
@@ -72,7 +72,7 @@ func runStream(tb testing.TB, blocks []sensor.Block) (total, class time.Duration
 		class += threadCPU(tb) - t0
 		return l
 	})
-	p := pipeline.New(pipeline.Config{Classifier: timed})
+	p := pipeline.New(pipeline.Config{Classifier: timed, LabelReuse: reuse})
 	var res []pipeline.Result
 	t0 := threadCPU(tb)
 	for _, b := range blocks {
@@ -90,12 +90,14 @@ func runStream(tb testing.TB, blocks []sensor.Block) (total, class time.Duration
 // pipeline on each real recording played as a 1 s stream (the recording
 // looped, since each is only 4.5–80 ms long), in CPU time of the one
 // locked thread: class/det is the time inside Classify calls over the rest
-// of the pipeline's (the DSP core: detector, sample ring, results). In a
-// stream a carrier that never stops is one emission until the detector's
-// MaxEmissionDur (500 ms), so it is classified twice a second, not once per
-// short capture as in BenchmarkRealBusyBand (dsp/classify). The loop's seam
-// is a jump in phase and content every recording length, which ends and
-// starts some emissions: em/s counts them.
+// of the pipeline's (the DSP core: detector, sample ring, results), with
+// the label reuse rfwarden sensor runs (pipeline.DefaultLabelReuse);
+// class/det-all the same when every emission is classified (rfwarden
+// scan). In a stream a carrier that never stops is one emission until the
+// detector's MaxEmissionDur (500 ms), so it is classified twice a second,
+// not once per short capture as in BenchmarkRealBusyBand (dsp/classify).
+// The loop's seam is a jump in phase and content every recording length,
+// which ends and starts some emissions: em/s counts them.
 func BenchmarkRealStream(b *testing.B) {
 	dir := realiq.Dir(b)
 	metas, _ := filepath.Glob(filepath.Join(dir, "*.sigmf-meta"))
@@ -104,17 +106,20 @@ func BenchmarkRealStream(b *testing.B) {
 		b.Run(strings.TrimSuffix(filepath.Base(m), ".sigmf-meta"), func(b *testing.B) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			var total, class time.Duration
+			var total, class, totalAll, classAll time.Duration
 			var ems int
 			for b.Loop() {
-				t, c, n := runStream(b, blocks)
+				t, c, n := runStream(b, blocks, pipeline.DefaultLabelReuse)
 				total += t
 				class += c
 				ems += n
+				t, c, _ = runStream(b, blocks, 0)
+				totalAll += t
+				classAll += c
 			}
-			core := total - class
-			b.ReportMetric(float64(class)/float64(core), "class/det")
-			b.ReportMetric(float64(core.Milliseconds())/float64(b.N)/streamS, "core-ms/s")
+			b.ReportMetric(float64(class)/float64(total-class), "class/det")
+			b.ReportMetric(float64(classAll)/float64(totalAll-classAll), "class/det-all")
+			b.ReportMetric(float64((total-class).Milliseconds())/float64(b.N)/streamS, "core-ms/s")
 			b.ReportMetric(float64(class.Milliseconds())/float64(b.N)/streamS, "class-ms/s")
 			b.ReportMetric(float64(ems)/float64(b.N)/streamS, "em/s")
 		})

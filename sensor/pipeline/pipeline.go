@@ -79,6 +79,37 @@ type Config struct {
 
 	RingSamples  int // IQ history kept for the classifier; default 1<<21
 	MaxIQSamples int // most samples handed to the classifier; default 1<<20
+
+	// LabelReuse lets an emission take the label of one the Classifier
+	// named (any class but unknown) instead of being classified again, when
+	// both are at the same tuning, their band edges agree within 1.5
+	// detector bins, the earlier one (or one that took its label) ended at
+	// most ReuseGap before it began, and the label is at most LabelReuse
+	// old at its end: a carrier that keeps coming back (a BTS traffic
+	// channel with idle timeslots, a handset's bursts further apart than
+	// the detector's MergeGapDur) is classified about once per LabelReuse,
+	// not at every return. 0: every emission is classified (rfwarden scan,
+	// eval and replay, where each detection is evidence of its own);
+	// rfwarden sensor and the demo use DefaultLabelReuse.
+	LabelReuse time.Duration
+}
+
+// DefaultLabelReuse is how long the sensor agent reuses a label.
+const DefaultLabelReuse = time.Second
+
+// ReuseGap is the longest silence across which an emission takes the
+// label of the one before it on the same band edges (LabelReuse).
+const ReuseGap = 100 * time.Millisecond
+
+// maxReused bounds the labels kept for reuse per tuning.
+const maxReused = 64
+
+// reused is a label kept for reuse (Config.LabelReuse).
+type reused struct {
+	loHz, hiHz float64 // band edges of the emission it was classified on, Hz from DC
+	end        int64   // one past the last sample of the latest emission that took it
+	at         int64   // end of the emission it was classified on
+	label      Label
 }
 
 // Pipeline runs Blocks through a Detector and a Classifier.
@@ -99,8 +130,9 @@ type Pipeline struct {
 	ringEnd int64 // absolute index one past the newest sample in ring
 	ringLen int64 // valid samples in ring
 
-	ems []dsp.Emission
-	iq  []complex64
+	ems    []dsp.Emission
+	iq     []complex64
+	labels []reused // of the current tuning
 }
 
 // tuning identifies a Detector: one per centre frequency and sample rate.
@@ -150,6 +182,7 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 		p.det = det
 		p.centerHz, p.rateHz = b.CenterHz, b.SampleRateHz
 		p.ringLen = 0
+		p.labels = p.labels[:0]
 	}
 	p.gainDB, p.device = b.GainDB, b.Device
 	p.refSample, p.refTime = b.FirstSample, b.Time
@@ -235,9 +268,13 @@ func (p *Pipeline) dbm(dbfs float64) float64 {
 func (p *Pipeline) result(e dsp.Emission) Result {
 	lab := Unknown
 	if p.cfg.Classifier != nil {
-		iq, start := p.span(e.StartSample, e.EndSample())
-		lab = p.cfg.Classifier.Classify(ClassifierInput{IQ: iq, IQStart: start,
-			SampleRateHz: p.rateHz, CenterHz: p.centerHz, Em: e})
+		var ok bool
+		if lab, ok = p.reuse(e); !ok {
+			iq, start := p.span(e.StartSample, e.EndSample())
+			lab = p.cfg.Classifier.Classify(ClassifierInput{IQ: iq, IQStart: start,
+				SampleRateHz: p.rateHz, CenterHz: p.centerHz, Em: e})
+			p.remember(e, lab)
+		}
 	}
 	off := time.Duration(float64(e.StartSample-p.refSample) / p.rateHz * float64(time.Second))
 	var t time.Time
@@ -251,4 +288,46 @@ func (p *Pipeline) result(e dsp.Emission) Result {
 		Time: t, Duration: time.Duration(float64(e.SampleCount) / p.rateHz * float64(time.Second)),
 		SampleRateHz: p.rateHz, TuneCenterHz: p.centerHz, Device: p.device,
 	}
+}
+
+// reuse returns the label e may take from an earlier emission under
+// Config.LabelReuse, and extends that label's reach to e.
+func (p *Pipeline) reuse(e dsp.Emission) (Label, bool) {
+	if p.cfg.LabelReuse <= 0 {
+		return Label{}, false
+	}
+	tol := 1.5 * p.rateHz / float64(p.det.Config().NFFT)
+	gap := int64(ReuseGap.Seconds() * p.rateHz)
+	age := int64(p.cfg.LabelReuse.Seconds() * p.rateHz)
+	for i := range p.labels {
+		r := &p.labels[i]
+		if math.Abs(e.FreqLowHz-r.loHz) <= tol && math.Abs(e.FreqHighHz-r.hiHz) <= tol &&
+			e.StartSample-r.end <= gap && e.EndSample()-r.at <= age {
+			r.end = max(r.end, e.EndSample())
+			return r.label, true
+		}
+	}
+	return Label{}, false
+}
+
+// remember keeps the label the Classifier gave e for reuse (Config.LabelReuse),
+// dropping labels no later emission can take.
+func (p *Pipeline) remember(e dsp.Emission, lab Label) {
+	if p.cfg.LabelReuse <= 0 {
+		return
+	}
+	gap := int64(ReuseGap.Seconds() * p.rateHz)
+	age := int64(p.cfg.LabelReuse.Seconds() * p.rateHz)
+	keep := p.labels[:0]
+	for _, r := range p.labels {
+		// A replaced label (same edges) goes too: the new one is fresher.
+		if e.StartSample-r.end <= gap && e.EndSample()-r.at <= age && !(r.loHz == e.FreqLowHz && r.hiHz == e.FreqHighHz) {
+			keep = append(keep, r)
+		}
+	}
+	p.labels = keep
+	if lab.Class == Unknown.Class || len(p.labels) >= maxReused {
+		return
+	}
+	p.labels = append(p.labels, reused{loHz: e.FreqLowHz, hiHz: e.FreqHighHz, end: e.EndSample(), at: e.EndSample(), label: lab})
 }

@@ -152,3 +152,93 @@ func TestDetectorPerTuning(t *testing.T) {
 		t.Errorf("%d detectors kept, want at most %d", len(p.dets), MaxTunings)
 	}
 }
+
+// TestLabelReuse: bursts that keep returning on the same band edges are
+// classified about once per LabelReuse when it is set, every time when it
+// is not; unknown labels, other edges and returns after more than ReuseGap
+// of silence are classified anew.
+func TestLabelReuse(t *testing.T) {
+	const fs = 2e6
+	const burst, period = 10000, 60000 // 5 ms every 30 ms
+	rng := rand.New(rand.NewPCG(5, 6))
+	n := int(2.2 * fs)
+	x := make([]complex64, n)
+	s := math.Sqrt(1e-6 / 2)
+	for i := range x {
+		x[i] = complex(float32(rng.NormFloat64()*s), float32(rng.NormFloat64()*s))
+	}
+	tone := func(from, to int, offHz float64) { // with 0.2 ms raised-cosine ramps, as a transmitter's
+		const ramp = 400
+		for i := from; i < min(to, n); i++ {
+			a := 0.01
+			if d := min(i-from, to-1-i); d < ramp {
+				a *= 0.5 - 0.5*math.Cos(math.Pi*float64(d)/ramp)
+			}
+			sn, c := math.Sincos(2 * math.Pi * offHz * float64(i) / fs)
+			x[i] += complex(float32(a*c), float32(a*sn))
+		}
+	}
+	// "A" at +300 kHz: 5 ms every 30 ms from 50 ms, silent 0.5-0.7 s.
+	// "B" at -500 kHz, the classifier's unknown: the same rhythm.
+	var nA, nB int
+	for st := 100000; st+burst < n; st += period {
+		if st > 1000000 && st < 1400000 {
+			continue
+		}
+		tone(st, st+burst, 300e3)
+		tone(st+20000, st+20000+burst, -500e3)
+		nA++
+		nB++
+	}
+	for _, tc := range []struct {
+		reuse time.Duration
+		maxA  int // classifier calls on A's bursts at most
+	}{
+		{0, nA},
+		{time.Second, 3}, // the first burst, the first after the silence, once more 1 s after that
+	} {
+		var callsA, callsB int
+		cl := ClassifierFunc(func(in ClassifierInput) Label {
+			if in.Em.CenterOffsetHz > 0 {
+				callsA++
+				return Label{Class: "gsm", Link: "uplink", Text: "gsm uplink", Confidence: 0.8}
+			}
+			callsB++
+			return Unknown
+		})
+		p := New(Config{Classifier: cl, LabelReuse: tc.reuse})
+		var res []Result
+		var err error
+		for _, b := range blocks(x, 65536, 900e6, fs, time.Time{}, 0) {
+			if res, err = p.Process(b, res); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res = p.Flush(res)
+		var gotA, gotB int
+		for _, r := range res {
+			switch {
+			case r.Em.CenterOffsetHz > 0:
+				gotA++
+				if r.Label.Class != "gsm" {
+					t.Errorf("reuse %v: burst A at sample %d labelled %+v", tc.reuse, r.Em.StartSample, r.Label)
+				}
+			default:
+				gotB++
+			}
+		}
+		if gotA < nA-1 || gotB < nB-1 {
+			t.Fatalf("reuse %v: %d and %d results, want about %d and %d bursts", tc.reuse, gotA, gotB, nA, nB)
+		}
+		if callsB != gotB {
+			t.Errorf("reuse %v: unknown bursts classified %d times for %d results, want every one", tc.reuse, callsB, gotB)
+		}
+		if tc.reuse == 0 && callsA != gotA {
+			t.Errorf("no reuse: %d calls for %d bursts, want one each", callsA, gotA)
+		}
+		if tc.reuse > 0 && (callsA > tc.maxA || callsA < 3) {
+			t.Errorf("reuse %v: %d calls for %d bursts, want 3 (first, after the 200 ms silence, 1 s after that)", tc.reuse, callsA, gotA)
+		}
+		t.Logf("reuse %v: %d bursts A, %d classified; %d bursts B, %d classified", tc.reuse, gotA, callsA, gotB, callsB)
+	}
+}
