@@ -136,7 +136,11 @@ func classifyOFDMCell(f *features, p *bandplan.Plan) Label {
 // Emitter: a handset's PUSCH/SRS/PUCCH seen for less than about one OFDM
 // symbol (a capture edge or a short SRS). Features: too short for the
 // 66.67 µs CP test, occupied width at least one resource block (180 kHz)
-// and at most 100 MHz, filled (≥ half its bins above threshold: no line),
+// and at most 100 MHz, as the classifier measures it and as the detector
+// saw it (its span at least 3/4 of a resource block: a segment this short
+// has FFT bins of 100 kHz and more, so the classifier's own width of a
+// one-frame blip in one detector bin says nothing),
+// filled (≥ half its bins above threshold: no line),
 // a noise-like envelope (CV ≥ 0.3), ≥ 6 dB over the noise outside it, in a cellular
 // band on its uplink side (a downlink is continuous, never that short).
 // Confidence is the bare minimum: it is band-plan evidence only.
@@ -147,6 +151,13 @@ func classifyCellShort(f *features, p *bandplan.Plan) Label {
 	b, inBand := bandFor(p, f, "lte", "nr")
 	if !inBand || f.occBWHz < 180e3 || f.occBWHz > 100e6 || math.IsNaN(f.contrastDB) || f.contrastDB < 6 {
 		return Label{}
+	}
+	span := f.em.FreqHighHz - f.em.FreqLowHz
+	if !(span > 0) {
+		span = f.em.BandwidthHz // no detector edges: its bandwidth
+	}
+	if !(span >= 0.75*180e3) {
+		return Label{} // the detector saw less than a resource block
 	}
 	if !ok(f.envCV, 0.3) || !ok(f.fill, 0.5) { // a tone, DC or FM, not OFDM/SC-FDMA
 		return Label{}
