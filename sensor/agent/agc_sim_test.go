@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -74,14 +73,7 @@ func handsetRun(t *testing.T, gainDB float64, agc bool, from, until time.Time) (
 		t.Fatal(err)
 	}
 	var dets []event.Detection
-	for _, m := range rc.snapshot() {
-		if !strings.HasSuffix(m.topic, "/detection") {
-			continue
-		}
-		d, err := event.DecodeDetection(m.payload)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, d := range rc.detections(t) {
 		if math.Abs(d.CenterHz-902.4e6) < 150e3 {
 			dets = append(dets, d)
 		}

@@ -339,17 +339,11 @@ func TestSnippets(t *testing.T) {
 		t.Errorf("snippet size %d, want %d", fi.Size(), want)
 	}
 	withRef := 0
-	for _, m := range rc.snapshot() {
-		if strings.HasSuffix(m.topic, "/detection") {
-			d, err := event.DecodeDetection(m.payload)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d.Snippet != "" {
-				withRef++
-				if _, err := os.Stat(filepath.Join(cfg.Snippets.Dir, d.Snippet+".sigmf-meta")); err != nil {
-					t.Errorf("snippet ref %q: %v", d.Snippet, err)
-				}
+	for _, d := range rc.detections(t) {
+		if d.Snippet != "" {
+			withRef++
+			if _, err := os.Stat(filepath.Join(cfg.Snippets.Dir, d.Snippet+".sigmf-meta")); err != nil {
+				t.Errorf("snippet ref %q: %v", d.Snippet, err)
 			}
 		}
 	}
@@ -475,16 +469,8 @@ func TestRetuneFlushKeepsItsBand(t *testing.T) {
 	if err := a.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, m := range rc.snapshot() {
-		if !strings.HasSuffix(m.topic, "/detection") {
-			continue
-		}
-		d, err := event.DecodeDetection(m.payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
+	dets := rc.detections(t)
+	for _, d := range dets {
 		want := "gsm900"
 		if d.CenterHz > 2e9 {
 			want = "ism2400"
@@ -496,7 +482,7 @@ func TestRetuneFlushKeepsItsBand(t *testing.T) {
 			t.Errorf("detection at %.0f MHz has snippet %q cut from another tuning's block", d.CenterHz/1e6, d.Snippet)
 		}
 	}
-	if n != 3 {
-		t.Errorf("%d detections, want 3 (one per retune)", n)
+	if len(dets) != 3 {
+		t.Errorf("%d detections, want 3 (one per retune)", len(dets))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -131,6 +132,23 @@ func (c *recClient) Publish(_ context.Context, topic string, _ byte, _ bool, p [
 	}
 	c.msgs = append(c.msgs, recMsg{topic, append([]byte(nil), p...)})
 	return nil
+}
+
+// detections decodes the detections c was given, in order.
+func (c *recClient) detections(t testing.TB) []event.Detection {
+	t.Helper()
+	var out []event.Detection
+	for _, m := range c.snapshot() {
+		if !strings.HasSuffix(m.topic, "/detection") {
+			continue
+		}
+		d, err := event.DecodeDetection(m.payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 func (c *recClient) snapshot() []recMsg {
