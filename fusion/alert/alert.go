@@ -78,6 +78,7 @@ type alertState struct {
 	active   time.Time
 	lastSeen time.Time
 	pos      site.Point
+	contra   int // consecutive fixes of its track that make another room at least twice as likely (RoomHysteresis)
 }
 
 type sensorState struct {
@@ -129,20 +130,26 @@ const RoomHysteresis = 0.5
 // alert counts as having moved there (and raises an alert for it).
 const MoveMinProb = 0.5
 
-// openRoom returns the room of the most recent open (pending or firing)
-// alert of rule for track, or "".
-func (e *Engine) openRoom(rule, track string) string {
+// MoveAfterFixes is how many fixes in a row that each make another room at
+// least 1/RoomHysteresis times as likely as the alerted one move a track's
+// alert there however spread they are: the alerted room came from one early
+// fix (often the first, from a group of far sensors) that the later ones
+// keep contradicting.
+const MoveAfterFixes = 3
+
+// openAlert returns the most recent open (pending or firing) alert of rule
+// for track, or nil.
+func (e *Engine) openAlert(rule, track string) *alertState {
 	prefix := rule + "/" + track + "/"
-	var room string
-	var last time.Time
+	var open *alertState
 	for k, a := range e.alerts {
 		if strings.HasPrefix(k, prefix) && a.state != StateResolved {
-			if room == "" || a.lastSeen.After(last) {
-				room, last = a.alert.Room, a.lastSeen
+			if open == nil || a.lastSeen.After(open.lastSeen) {
+				open = a
 			}
 		}
 	}
-	return room
+	return open
 }
 
 // kindMass returns the most likely room of loc among the given kinds, its
@@ -202,13 +209,24 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			continue
 		}
 		// Hysteresis: a track with an open alert moves to a new room only on
-		// evidence that it moved: the new room at least MoveMinProb likely
-		// and the alerted room less than RoomHysteresis as likely as it.
+		// evidence that it moved: the alerted room less than RoomHysteresis
+		// as likely as the new one, and the new room at least MoveMinProb
+		// likely or that contradiction MoveAfterFixes times in a row.
 		// Otherwise the open alert is refreshed, so an uncertain location
 		// (one or two sensors) wandering between cells stays one alert.
-		if cur := e.openRoom(r.Name, loc.Track); cur != "" && cur != roomID &&
-			(roomP < MoveMinProb || loc.RoomProbs[cur] >= RoomHysteresis*roomP) {
-			roomID, roomP = cur, loc.RoomProbs[cur]
+		if open := e.openAlert(r.Name, loc.Track); open != nil {
+			cur := open.alert.Room
+			switch {
+			case cur == roomID:
+				open.contra = 0
+			case loc.RoomProbs[cur] >= RoomHysteresis*roomP:
+				open.contra = 0
+				roomID, roomP = cur, loc.RoomProbs[cur]
+			default:
+				if open.contra++; roomP < MoveMinProb && open.contra < MoveAfterFixes {
+					roomID, roomP = cur, loc.RoomProbs[cur]
+				}
+			}
 		}
 		room, _ := e.site.Room(roomID)
 		key := loc.Track + "/" + roomID

@@ -259,6 +259,52 @@ func TestRoomHysteresis(t *testing.T) {
 	}
 }
 
+// TestRoomMovesAfterRepeatedContradiction: an alert opened on a first fix
+// (the demo's phone in L1-S03 first placed across the corridor in L1-N03 at
+// 41%) moves when the fixes after it keep putting the track elsewhere, even
+// though each of them is spread over neighbouring cells (45%), after
+// MoveAfterFixes of them; one such fix, or fixes that still give the alerted
+// room its share, do not move it.
+func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
+	vague := map[string]float64{"B2-07": 0.45, "B2-06": 0.3, "B2-08": 0.25}
+	for _, tc := range []struct {
+		name  string
+		fixes []map[string]float64 // after a first fix in B2-13
+		want  []string             // alert rooms, in order
+	}{
+		{"one contradicting fix", []map[string]float64{vague}, []string{"B2-13"}},
+		{"contradicted then confirmed", []map[string]float64{vague, vague, {"B2-13": 0.5, "B2-07": 0.5}, vague}, []string{"B2-13"}},
+		{"contradicted three times", []map[string]float64{vague, vague, vague}, []string{"B2-13", "B2-07"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, rec, t0 := onlineEngine(t)
+			fixes := append([]map[string]float64{{"B2-13": 0.41, "B2-14": 0.3, "B2-12": 0.29}}, tc.fixes...)
+			for i, probs := range fixes {
+				best, p := "", 0.0
+				for r, q := range probs {
+					if q > p || (q == p && r < best) {
+						best, p = r, q
+					}
+				}
+				loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: probs,
+					At: t0.Add(time.Duration(i) * time.Second)}
+				if err := e.ObserveLocation(context.Background(), loc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var rooms []string
+			for _, a := range rec.got {
+				if !slices.Contains(rooms, a.Room) {
+					rooms = append(rooms, a.Room)
+				}
+			}
+			if !slices.Equal(rooms, tc.want) {
+				t.Errorf("alert rooms %v, want %v", rooms, tc.want)
+			}
+		})
+	}
+}
+
 func TestSensorHealthZoneUnknown(t *testing.T) {
 	ctx := context.Background()
 	rec := &recorder{}
