@@ -249,6 +249,11 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		}
 		if a.state == StateInactive {
 			what := "unauthorised " + loc.Class + " uplink"
+			if loc.Class == event.ClassUnknown {
+				// Energy in a cellular uplink the classifiers could not name
+				// (often LTE or NR whose numerology is not confirmed).
+				what = "unauthorised uplink, class not named,"
+			}
 			if r.Kind == KindDrone {
 				what = "drone (" + loc.Class + ")"
 			}

@@ -305,6 +305,22 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 	}
 }
 
+// TestSummaryOfUnnamedUplink: an unnamed uplink's alert does not read as
+// the name of a class ("unknown uplink").
+func TestSummaryOfUnnamedUplink(t *testing.T) {
+	e, rec, t0 := onlineEngine(t)
+	loc := Location{Track: "t1", Class: event.ClassUnknown, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, At: t0}
+	if err := e.ObserveLocation(context.Background(), loc); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.got) == 0 {
+		t.Fatal("no alert for an unnamed uplink in a cell")
+	}
+	if got, want := rec.got[0].Summary, "unauthorised uplink, class not named, in cell B2-14, 80%"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+}
+
 func TestSensorHealthZoneUnknown(t *testing.T) {
 	ctx := context.Background()
 	rec := &recorder{}
