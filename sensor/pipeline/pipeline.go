@@ -80,15 +80,16 @@ type Config struct {
 	RingSamples  int // IQ history kept for the classifier; default 1<<21
 	MaxIQSamples int // most samples handed to the classifier; default 1<<20
 
-	// LabelReuse lets an emission take the label of one the Classifier
-	// named (any class but unknown) instead of being classified again, when
-	// both are at the same tuning, their band edges agree within 1.5
-	// detector bins, the earlier one (or one that took its label) ended at
-	// most ReuseGap before it began, and the label is at most LabelReuse
-	// old at its end: a carrier that keeps coming back (a BTS traffic
-	// channel with idle timeslots, a handset's bursts further apart than
-	// the detector's MergeGapDur) is classified about once per LabelReuse,
-	// not at every return. 0: every emission is classified (rfwarden scan,
+	// LabelReuse lets an emission take the label the Classifier gave an
+	// earlier one instead of being classified again, when both are at the
+	// same tuning, their band edges agree within 1.5 detector bins, the
+	// earlier one (or one that took its label) ended at most ReuseGap
+	// before it began, and the label is at most LabelReuse old at its end:
+	// a carrier that keeps coming back (a BTS traffic channel with idle
+	// timeslots, a handset's bursts further apart than the detector's
+	// MergeGapDur) is classified about once per LabelReuse, not at every
+	// return. An unknown label passes only to emissions no longer than the
+	// one it was given to: a longer one may hold what the classifiers need. 0: every emission is classified (rfwarden scan,
 	// eval and replay, where each detection is evidence of its own);
 	// rfwarden sensor and the demo use DefaultLabelReuse.
 	LabelReuse time.Duration
@@ -109,6 +110,7 @@ type reused struct {
 	loHz, hiHz float64 // band edges of the emission it was classified on, Hz from DC
 	end        int64   // one past the last sample of the latest emission that took it
 	at         int64   // end of the emission it was classified on
+	n          int64   // samples of the emission it was classified on
 	label      Label
 }
 
@@ -302,7 +304,8 @@ func (p *Pipeline) reuse(e dsp.Emission) (Label, bool) {
 	for i := range p.labels {
 		r := &p.labels[i]
 		if math.Abs(e.FreqLowHz-r.loHz) <= tol && math.Abs(e.FreqHighHz-r.hiHz) <= tol &&
-			e.StartSample-r.end <= gap && e.EndSample()-r.at <= age {
+			e.StartSample-r.end <= gap && e.EndSample()-r.at <= age &&
+			(r.label.Class != Unknown.Class || e.SampleCount <= r.n) {
 			r.end = max(r.end, e.EndSample())
 			return r.label, true
 		}
@@ -326,8 +329,9 @@ func (p *Pipeline) remember(e dsp.Emission, lab Label) {
 		}
 	}
 	p.labels = keep
-	if lab.Class == Unknown.Class || len(p.labels) >= maxReused {
+	if len(p.labels) >= maxReused {
 		return
 	}
-	p.labels = append(p.labels, reused{loHz: e.FreqLowHz, hiHz: e.FreqHighHz, end: e.EndSample(), at: e.EndSample(), label: lab})
+	p.labels = append(p.labels, reused{loHz: e.FreqLowHz, hiHz: e.FreqHighHz, end: e.EndSample(), at: e.EndSample(),
+		n: e.SampleCount, label: lab})
 }

@@ -155,8 +155,8 @@ func TestDetectorPerTuning(t *testing.T) {
 
 // TestLabelReuse: bursts that keep returning on the same band edges are
 // classified about once per LabelReuse when it is set, every time when it
-// is not; unknown labels, other edges and returns after more than ReuseGap
-// of silence are classified anew.
+// is not; returns after more than ReuseGap of silence are classified anew,
+// and so is a burst longer than the one whose unknown label it would take.
 func TestLabelReuse(t *testing.T) {
 	const fs = 2e6
 	const burst, period = 10000, 60000 // 5 ms every 30 ms
@@ -179,15 +179,20 @@ func TestLabelReuse(t *testing.T) {
 		}
 	}
 	// "A" at +300 kHz: 5 ms every 30 ms from 50 ms, silent 0.5-0.7 s.
-	// "B" at -500 kHz, the classifier's unknown: the same rhythm.
+	// "B" at -500 kHz, the classifier's unknown: the same rhythm, without
+	// the silence; one burst at 1.5 s lasts 12 ms.
 	var nA, nB int
+	const longB = 3000000
 	for st := 100000; st+burst < n; st += period {
-		if st > 1000000 && st < 1400000 {
-			continue
+		if st < 1000000 || st > 1400000 {
+			tone(st, st+burst, 300e3)
+			nA++
 		}
-		tone(st, st+burst, 300e3)
-		tone(st+20000, st+20000+burst, -500e3)
-		nA++
+		if b := st + 20000; b == longB {
+			tone(b, b+24000, -500e3)
+		} else {
+			tone(b, b+burst, -500e3)
+		}
 		nB++
 	}
 	for _, tc := range []struct {
@@ -198,12 +203,14 @@ func TestLabelReuse(t *testing.T) {
 		{time.Second, 3}, // the first burst, the first after the silence, once more 1 s after that
 	} {
 		var callsA, callsB int
+		longClassified := false
 		cl := ClassifierFunc(func(in ClassifierInput) Label {
 			if in.Em.CenterOffsetHz > 0 {
 				callsA++
 				return Label{Class: "gsm", Link: "uplink", Text: "gsm uplink", Confidence: 0.8}
 			}
 			callsB++
+			longClassified = longClassified || in.Em.SampleCount > 2*burst
 			return Unknown
 		})
 		p := New(Config{Classifier: cl, LabelReuse: tc.reuse})
@@ -230,8 +237,14 @@ func TestLabelReuse(t *testing.T) {
 		if gotA < nA-1 || gotB < nB-1 {
 			t.Fatalf("reuse %v: %d and %d results, want about %d and %d bursts", tc.reuse, gotA, gotB, nA, nB)
 		}
-		if callsB != gotB {
-			t.Errorf("reuse %v: unknown bursts classified %d times for %d results, want every one", tc.reuse, callsB, gotB)
+		if !longClassified {
+			t.Errorf("reuse %v: the 12 ms burst B was not classified", tc.reuse)
+		}
+		if tc.reuse == 0 && callsB != gotB {
+			t.Errorf("no reuse: unknown bursts classified %d times for %d results, want every one", callsB, gotB)
+		}
+		if tc.reuse > 0 && (callsB < 3 || callsB > 5) {
+			t.Errorf("reuse %v: unknown bursts classified %d times, want 3-5 (first, the long one, then once a second)", tc.reuse, callsB)
 		}
 		if tc.reuse == 0 && callsA != gotA {
 			t.Errorf("no reuse: %d calls for %d bursts, want one each", callsA, gotA)
