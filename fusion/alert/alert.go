@@ -225,6 +225,11 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			default:
 				if open.contra++; roomP < MoveMinProb && open.contra < MoveAfterFixes {
 					roomID, roomP = cur, loc.RoomProbs[cur]
+				} else if open.state == StatePending {
+					// Moved before it fired: the old room was never
+					// announced as firing; withdraw it now rather than let
+					// it linger pending until ResolveAfter.
+					errs = append(errs, e.transition(ctx, open, StateResolved, loc.At))
 				}
 			}
 		}

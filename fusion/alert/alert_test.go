@@ -263,8 +263,9 @@ func TestRoomHysteresis(t *testing.T) {
 // (the demo's phone in L1-S03 first placed across the corridor in L1-N03 at
 // 41%) moves when the fixes after it keep putting the track elsewhere, even
 // though each of them is spread over neighbouring cells (45%), after
-// MoveAfterFixes of them; one such fix, or fixes that still give the alerted
-// room its share, do not move it.
+// MoveAfterFixes of them, and the first room's alert, still pending, is
+// withdrawn; one such fix, or fixes that still give the alerted room its
+// share, do not move it.
 func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 	vague := map[string]float64{"B2-07": 0.45, "B2-06": 0.3, "B2-08": 0.25}
 	for _, tc := range []struct {
@@ -300,6 +301,13 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 			}
 			if !slices.Equal(rooms, tc.want) {
 				t.Errorf("alert rooms %v, want %v", rooms, tc.want)
+			}
+			var states []string
+			for _, a := range rec.got {
+				states = append(states, a.Room+":"+a.State)
+			}
+			if len(tc.want) == 2 && !slices.Contains(states, tc.want[0]+":resolved") {
+				t.Errorf("transitions %v: the first room's pending alert was not withdrawn at the move", states)
 			}
 		})
 	}
