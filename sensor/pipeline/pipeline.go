@@ -89,9 +89,10 @@ type Config struct {
 	// timeslots, a handset's bursts further apart than the detector's
 	// MergeGapDur) is classified about once per LabelReuse, not at every
 	// return. An unknown label passes only to emissions no longer than the
-	// one it was given to: a longer one may hold what the classifiers need. 0: every emission is classified (rfwarden scan,
-	// eval and replay, where each detection is evidence of its own);
-	// rfwarden sensor and the demo use DefaultLabelReuse.
+	// one it was given to: a longer one may hold what the classifiers
+	// need. 0: every emission is classified (rfwarden scan, eval and
+	// replay, where each detection is evidence of its own); rfwarden
+	// sensor and the demo use DefaultLabelReuse.
 	LabelReuse time.Duration
 }
 
