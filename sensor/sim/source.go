@@ -29,8 +29,8 @@ type SourceOptions struct {
 	SampleRateHz float64 // default 10e6; at most 20e6 (HackRF)
 	BlockSamples int     // default 65536
 	// GainDB is the total receive gain. Zero picks it per tuning so that
-	// the thermal floor sits near -42 dBFS (AutoGainDB), a few LSB of the
-	// 8-bit ADC: 43 dB at 10 Msps, 50 dB at 2 Msps.
+	// the thermal floor sits near -42 dBFS (AutoGainDB), about 0.7 LSB rms
+	// per I or Q sample of the 8-bit ADC: 43 dB at 10 Msps, 50 dB at 2 Msps.
 	GainDB float64
 	Seed   uint64 // noise seed; default the wing's seed
 	// Start is the simulated time of the first sample; default the wing's Start.
