@@ -65,7 +65,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	reg := prometheus.NewRegistry()
 	a, err := agent.New(cfg, agent.Deps{
 		Source:   src,
-		Pipeline: pipeline.New(pipeline.Config{Classifier: pipeline.DefaultClassifier(), LabelReuse: pipeline.DefaultLabelReuse}),
+		Pipeline: pipeline.New(pipeline.Config{Classifier: pipeline.DefaultClassifier(), LabelReuse: cfg.LabelReuse}),
 		Password: password,
 		Logger:   log,
 		Registry: reg,

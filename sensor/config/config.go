@@ -46,7 +46,12 @@ type Config struct {
 	Tamper      Tamper        `yaml:"tamper"`
 	AGC         AGC           `yaml:"agc"`
 	SpectrumDur time.Duration `yaml:"spectrum_interval"`
-	HTTPAddr    string        `yaml:"http_addr"` // optional /healthz and /metrics listener
+	// LabelReuse: an emission returning on the same band edges within
+	// 100 ms takes the earlier one's label for up to this long instead of
+	// being classified again (pipeline.Config.LabelReuse); 0s classifies
+	// every emission. Default 1s.
+	LabelReuse time.Duration `yaml:"label_reuse"`
+	HTTPAddr   string        `yaml:"http_addr"` // optional /healthz and /metrics listener
 }
 
 // MQTT is the broker connection.
@@ -155,6 +160,7 @@ func Default() Config {
 		AGC: AGC{Enabled: true, ClipFraction: 0.0005, ClipBlocks: 2, StepDownDB: 8,
 			LowPeakDBFS: -20, LowBlocks: 100, StepUpDB: 2},
 		SpectrumDur: 2 * time.Second,
+		LabelReuse:  time.Second,
 	}
 }
 
@@ -234,6 +240,8 @@ func (c Config) Validate() error {
 		return bad("health.interval: %v is below 1s", c.Health.IntervalDur)
 	case c.SpectrumDur < 0:
 		return bad("spectrum_interval: must not be negative")
+	case c.LabelReuse < 0:
+		return bad("label_reuse: must not be negative (0s classifies every emission)")
 	case c.Tamper.CollapseDB <= 0 || c.Tamper.RiseDB <= 0:
 		return bad("tamper.collapse_db and tamper.rise_db must be positive")
 	case c.Tamper.ClipFraction <= 0 || c.Tamper.ClipFraction > 1:

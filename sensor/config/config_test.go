@@ -27,6 +27,7 @@ func TestFiles(t *testing.T) {
 		"small-quota.bad.yaml":    "quota_bytes",
 		"low-health.bad.yaml":     "health.interval",
 		"agc-hysteresis.bad.yaml": "agc.low_peak_dbfs",
+		"negative-reuse.bad.yaml": "label_reuse",
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 	if err != nil || len(files) == 0 {
@@ -103,6 +104,9 @@ func TestFullValues(t *testing.T) {
 	if want := (AGC{Enabled: true, ClipFraction: 0.001, ClipBlocks: 3, StepDownDB: 6, LowPeakDBFS: -24,
 		LowBlocks: 50, StepUpDB: 2, MinGainDB: 8}); c.AGC != want {
 		t.Errorf("agc: got %+v, want %+v", c.AGC, want)
+	}
+	if got, want := c.LabelReuse, 500*time.Millisecond; got != want {
+		t.Errorf("label_reuse: got %v, want %v", got, want)
 	}
 	if got, want := c.Source.Serial, "0000000000000000457863c8234e2f5f"; got != want {
 		t.Errorf("serial: got %q, want %q", got, want)
