@@ -78,7 +78,7 @@ func BenchmarkAgentEndToEndRecording(b *testing.B) {
 		b.Fatalf("read %d of %d samples: %v", n, len(buf), err)
 	}
 	benchAgent(b, &loopSource{buf: buf, rateHz: rec.SampleRateHz(), center: rec.CenterHzAt(0), n: b.N},
-		pipeline.Config{Classifier: pipeline.DefaultClassifier()})
+		pipeline.Config{Classifier: pipeline.DefaultClassifier(), LabelReuse: pipeline.DefaultLabelReuse})
 }
 
 func benchAgent(b *testing.B, src *loopSource, pc pipeline.Config) {
