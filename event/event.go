@@ -9,6 +9,8 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // SchemaVersion is the version of every payload this package encodes. Decoders
@@ -76,7 +78,16 @@ type Detection struct {
 	SampleStart int64  `json:"sample_start"`
 	SampleCount int64  `json:"sample_count"`
 	Snippet     string `json:"snippet,omitempty"` // reference to a saved SigMF snippet
+	// Label is the classifier's text for the emission, e.g. "LTE/NR uplink
+	// (LTE B3 UL, 15 kHz SCS)": signal metadata only, at most MaxLabelLen
+	// bytes of printable UTF-8. It says what Class cannot: a class the
+	// schema does not list (LTE or NR, not told apart) or a caveat ("weak",
+	// "cut by the capture edge").
+	Label string `json:"label,omitempty"`
 }
+
+// MaxLabelLen bounds Detection.Label.
+const MaxLabelLen = 128
 
 // Time returns the capture time of the detection's first sample.
 func (d Detection) Time() time.Time { return time.Unix(0, d.TimeNS).UTC() }
@@ -122,6 +133,10 @@ func (d Detection) Validate() error {
 		return schemaErr("burst_count/period_ns: must not be negative")
 	case len(d.Snippet) > 512:
 		return schemaErr("snippet: longer than 512 characters")
+	case len(d.Label) > MaxLabelLen:
+		return schemaErr("label: longer than %d bytes", MaxLabelLen)
+	case !printable(d.Label):
+		return schemaErr("label: not printable UTF-8")
 	}
 	return nil
 }
@@ -359,6 +374,19 @@ func schemaErr(format string, args ...any) error {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// printable reports that s is valid UTF-8 without control characters.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
 
 func oneOf(s string, set []string) bool {
 	for _, x := range set {

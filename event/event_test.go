@@ -12,7 +12,8 @@ import (
 func validDetection() event.Detection {
 	return event.Detection{Schema: 1, ID: "s1-42", Site: "hmp-a", Sensor: "s1", TimeNS: 1_700_000_000_000_000_000,
 		DurationNS: 1_000_000, CenterHz: 1.95e9, BandwidthHz: 5e6, PowerDBm: -60, SNRDB: 20, Band: "n1",
-		Link: event.LinkUplink, Class: event.ClassNR, Confidence: 0.8, SampleStart: 100, SampleCount: 2000}
+		Link: event.LinkUplink, Class: event.ClassNR, Confidence: 0.8, SampleStart: 100, SampleCount: 2000,
+		Label: "NR uplink (NR n1, 15 kHz SCS)"}
 }
 
 func TestDetectionRoundTrip(t *testing.T) {
@@ -46,6 +47,8 @@ func TestDetectionRejects(t *testing.T) {
 		{"missing id", strings.Replace(mustJSON(validDetection()), `"id":"s1-42"`, `"id":""`, 1), "id"},
 		{"zero time", strings.Replace(mustJSON(validDetection()), `"time_ns":1700000000000000000`, `"time_ns":0`, 1), "time_ns"},
 		{"huge", `{"id":"` + strings.Repeat("x", event.MaxPayloadBytes) + `"}`, "exceeds"},
+		{"long label", strings.Replace(mustJSON(validDetection()), `"label":"NR uplink (NR n1, 15 kHz SCS)"`, `"label":"`+strings.Repeat("x", event.MaxLabelLen+1)+`"`, 1), "label"},
+		{"control in label", strings.Replace(mustJSON(validDetection()), `"label":"NR uplink (NR n1, 15 kHz SCS)"`, `"label":"NR\u001b[2J"`, 1), "label"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -473,7 +473,7 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	}
 	e.last = append(e.last, le)
 	return e.alerts.ObserveLocation(ctx, alert.Location{Track: tr.id, Class: g.class, Link: g.link, Room: room, Prob: prob,
-		RoomProbs: res.RoomProbs(), Pos: res.Pos, Authorised: authorised, Evidence: ids, At: g.start})
+		RoomProbs: res.RoomProbs(), Pos: res.Pos, Authorised: authorised, Evidence: ids, At: g.start, Label: strongest.Label})
 }
 
 func finiteOr0(v float64) float64 {

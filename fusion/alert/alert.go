@@ -68,6 +68,10 @@ type Location struct {
 	Authorised bool
 	Evidence   []string // detection IDs
 	At         time.Time
+	// Label is the sensor's text for the emission (event.Detection.Label of
+	// the strongest detection), e.g. "LTE/NR uplink (LTE B3 UL, 15 kHz
+	// SCS)"; it names an uplink whose Class is unknown.
+	Label string
 }
 
 type alertState struct {
@@ -255,9 +259,13 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if a.state == StateInactive {
 			what := "unauthorised " + loc.Class + " uplink"
 			if loc.Class == event.ClassUnknown {
-				// Energy in a cellular uplink the classifiers could not name
-				// (often LTE or NR whose numerology is not confirmed).
+				// Energy in a cellular uplink no event class names: the
+				// sensor's label says what it is when it knows (LTE or NR,
+				// not told apart), else the class is not named.
 				what = "unauthorised uplink, class not named,"
+				if loc.Label != "" {
+					what = "unauthorised " + loc.Label
+				}
 			}
 			if r.Kind == KindDrone {
 				what = "drone (" + loc.Class + ")"

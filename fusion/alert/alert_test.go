@@ -314,7 +314,8 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 }
 
 // TestSummaryOfUnnamedUplink: an unnamed uplink's alert does not read as
-// the name of a class ("unknown uplink").
+// the name of a class ("unknown uplink"); with the sensor's label (LTE or
+// NR, not told apart) it says that.
 func TestSummaryOfUnnamedUplink(t *testing.T) {
 	e, rec, t0 := onlineEngine(t)
 	loc := Location{Track: "t1", Class: event.ClassUnknown, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, At: t0}
@@ -326,6 +327,13 @@ func TestSummaryOfUnnamedUplink(t *testing.T) {
 	}
 	if got, want := rec.got[0].Summary, "unauthorised uplink, class not named, in cell B2-14, 80%"; got != want {
 		t.Errorf("summary %q, want %q", got, want)
+	}
+	loc.Track, loc.Label = "t2", "LTE/NR uplink (LTE B3 UL, 15 kHz SCS)"
+	if err := e.ObserveLocation(context.Background(), loc); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rec.got[len(rec.got)-1].Summary, "unauthorised LTE/NR uplink (LTE B3 UL, 15 kHz SCS) in cell B2-14, 80%"; got != want {
+		t.Errorf("summary with the sensor's label %q, want %q", got, want)
 	}
 }
 

@@ -486,3 +486,32 @@ func TestRetuneFlushKeepsItsBand(t *testing.T) {
 		t.Errorf("%d detections, want 3 (one per retune)", len(dets))
 	}
 }
+
+// TestToDetectionLabel: the classifier's text travels as the detection's
+// label, cut to event.MaxLabelLen at a character boundary and without
+// control characters; "unknown" and an empty text send none. Every
+// detection made is valid.
+func TestToDetectionLabel(t *testing.T) {
+	long := strings.Repeat("é", event.MaxLabelLen) // 2 bytes each
+	for _, tc := range []struct{ text, want string }{
+		{"LTE/NR uplink (LTE B3 UL, 15 kHz SCS)", "LTE/NR uplink (LTE B3 UL, 15 kHz SCS)"},
+		{"unknown", ""},
+		{"", ""},
+		{"GSM\x1b[2J uplink\n", "GSM[2J uplink"},
+		{long, long[:event.MaxLabelLen]},
+	} {
+		r := pipeline.Result{Em: dsp.Emission{SampleCount: 100}, Label: pipeline.Label{Class: "cellular", Link: event.LinkUplink, Text: tc.text},
+			CenterHz: 1747.5e6, BandwidthHz: 4.5e6, PowerDBm: -80, Time: simStart, SampleRateHz: 10e6}
+		d := ToDetection(&r, "site1", "s1", "lte-b3-ul")
+		d.ID = "s1-x-1"
+		if d.Label != tc.want {
+			t.Errorf("text %q: label %q, want %q", tc.text, d.Label, tc.want)
+		}
+		if d.Class != event.ClassUnknown {
+			t.Errorf("class %q, want unknown (cellular is no event class)", d.Class)
+		}
+		if err := d.Validate(); err != nil {
+			t.Errorf("text %q: %v", tc.text, err)
+		}
+	}
+}
