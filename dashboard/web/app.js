@@ -149,7 +149,7 @@
     const probs = Object.entries(a.room_probs || {}).sort((x, y) => y[1] - x[1])
       .map(([r, p]) => el('li', { text: r + ': ' + (p * 100).toFixed(0) + '%' }));
     const dets = d.detections.map((r) => {
-      const li = el('li', { text: fmtT(r.time_ns) + ' ' + r.class + ' ' + (r.center_hz / 1e6).toFixed(3) + ' MHz ' + r.power_dbm.toFixed(0) + ' dBm @' + r.sensor + ' ' });
+      const li = el('li', { text: fmtT(r.time_ns) + ' ' + (r.label || r.class) + ' ' + (r.center_hz / 1e6).toFixed(3) + ' MHz ' + r.power_dbm.toFixed(0) + ' dBm @' + r.sensor + ' ' });
       if (r.snippet) li.append(el('a', { href: '/api/v1/snippets/' + encodeURIComponent(r.snippet), text: 'snippet' }));
       return li;
     });
