@@ -7,25 +7,10 @@ import (
 	"runtime"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/dsp/classify"
+	"github.com/rfwarden/rfwarden/internal/benchcpu"
 )
-
-// threadCPUNs is the CPU time the calling OS thread has used, ns
-// (CLOCK_THREAD_CPUTIME_ID: the scheduler's own count, to the ns; getrusage
-// RUSAGE_THREAD reports the same time but moves in ms steps, too coarse
-// for a 1 ms recording). With the goroutine locked to its thread it times
-// a section by CPU, not wall clock, so other processes on a shared machine
-// do not inflate it.
-func threadCPUNs(tb testing.TB) int64 {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
-		tb.Fatalf("clock_gettime: %v", err)
-	}
-	return ts.Nano()
-}
 
 // BenchmarkRealBusyBand runs the detector over each real recording (64 Ki
 // sample blocks, as rfwarden scan does), then classifies every emission
@@ -48,19 +33,19 @@ func BenchmarkRealBusyBand(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				t0 := threadCPUNs(b)
+				t0 := int64(benchcpu.Thread())
 				var ems []dsp.Emission
 				for s := 0; s < len(r.iq); s += 1 << 16 {
 					ems = det.Process(r.iq[s:min(len(r.iq), s+1<<16)], int64(s), ems)
 				}
 				ems = det.Flush(ems)
-				t1 := threadCPUNs(b)
+				t1 := int64(benchcpu.Thread())
 				for _, e := range ems {
 					lo := max(e.StartSample, e.EndSample()-1<<20)
 					set.Classify(classify.Input{IQ: r.iq[lo:e.EndSample()], IQStart: lo, SampleRateHz: r.fs, CenterHz: r.fc, Em: e})
 				}
 				detNs += t1 - t0
-				clsNs += threadCPUNs(b) - t1
+				clsNs += int64(benchcpu.Thread()) - t1
 				nEm += int64(len(ems))
 			}
 			b.ReportMetric(float64(clsNs)/float64(max(detNs, 1)), "class/det")

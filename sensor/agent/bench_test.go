@@ -6,10 +6,10 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/benchcpu"
 	"github.com/rfwarden/rfwarden/internal/realiq"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
@@ -95,13 +95,13 @@ func benchAgent(b *testing.B, src *loopSource, pc pipeline.Config) {
 	runtime.ReadMemStats(&m0)
 	b.SetBytes(benchBlock * 8)
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := benchcpu.Process()
 	b.ResetTimer()
 	if err := a.Run(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()
-	cpu := cpuTime() - cpu0
+	cpu := benchcpu.Process() - cpu0
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
 	samples := float64(b.N) * benchBlock
@@ -113,12 +113,4 @@ func benchAgent(b *testing.B, src *loopSource, pc pipeline.Config) {
 	b.ReportMetric(float64(rc.published.Load())/float64(b.N), "published/block")
 	b.ReportMetric(float64(m0.HeapInuse)/(1<<20), "heapMiB-before")
 	b.ReportMetric(float64(m1.HeapInuse)/(1<<20), "heapMiB-after")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

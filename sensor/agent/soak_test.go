@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/internal/benchcpu"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
@@ -92,14 +93,14 @@ func TestAgentSoak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cpu0 := cpuTime()
+	cpu0 := benchcpu.Process()
 	if err := a.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	st := a.Stats()
 	h := ss.heapMiB
 	t.Logf("soak: %v simulated in %v wall, %v CPU: %d blocks, %.0f Msamples, %d detections, %d published, %d snippets, %d AGC changes",
-		dur, time.Since(ss.wall).Round(time.Second), (cpuTime() - cpu0).Round(time.Second), st.Blocks, float64(st.Samples)/1e6,
+		dur, time.Since(ss.wall).Round(time.Second), (benchcpu.Process() - cpu0).Round(time.Second), st.Blocks, float64(st.Samples)/1e6,
 		st.Detections, cc.published.Load(), st.Snippets, st.AGCChanges)
 	t.Logf("soak: heap in use per simulated minute (MiB): %.1f", h)
 	if len(h) < 3 || st.Detections == 0 {

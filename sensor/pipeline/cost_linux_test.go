@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/rfwarden/rfwarden/internal/benchcpu"
 	"github.com/rfwarden/rfwarden/internal/realiq"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
@@ -22,17 +21,6 @@ const streamS = 1.0
 
 // streamBlock is the block length (as rfwarden scan reads files).
 const streamBlock = 1 << 16
-
-// threadCPU is the CPU time of the calling OS thread
-// (CLOCK_THREAD_CPUTIME_ID); with the goroutine locked to its thread it
-// times a section by CPU, so other processes on the machine do not inflate it.
-func threadCPU(tb testing.TB) time.Duration {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
-		tb.Fatalf("clock_gettime: %v", err)
-	}
-	return time.Duration(ts.Nano())
-}
 
 // loopStream cuts streamS seconds of rec's samples, the recording repeated
 // end to end, into Blocks of streamBlock samples.
@@ -66,14 +54,14 @@ func loopStream(tb testing.TB, path string) []sensor.Block {
 // spent in Classify calls, and the results.
 func runStream(tb testing.TB, blocks []sensor.Block, inner pipeline.Classifier, reuse time.Duration) (total, class time.Duration, n int) {
 	timed := pipeline.ClassifierFunc(func(in pipeline.ClassifierInput) pipeline.Label {
-		t0 := threadCPU(tb)
+		t0 := benchcpu.Thread()
 		l := inner.Classify(in)
-		class += threadCPU(tb) - t0
+		class += benchcpu.Thread() - t0
 		return l
 	})
 	p := pipeline.New(pipeline.Config{Classifier: timed, LabelReuse: reuse})
 	var res []pipeline.Result
-	t0 := threadCPU(tb)
+	t0 := benchcpu.Thread()
 	for _, b := range blocks {
 		var err error
 		if res, err = p.Process(b, res[:0]); err != nil {
@@ -82,7 +70,7 @@ func runStream(tb testing.TB, blocks []sensor.Block, inner pipeline.Classifier, 
 		n += len(res)
 	}
 	res = p.Flush(res[:0])
-	return threadCPU(tb) - t0, class, n + len(res)
+	return benchcpu.Thread() - t0, class, n + len(res)
 }
 
 // BenchmarkRealStream measures what classification costs in the sensor
