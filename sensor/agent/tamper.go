@@ -204,38 +204,39 @@ func (t *Tamper) State() (string, []string) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var collapsed []string
-	for _, n := range names {
-		if b := t.bands[n]; b.low >= t.cfg.PersistBlocks {
-			collapsed = append(collapsed, fmt.Sprintf("band %s: noise floor %.1f dB below baseline", n, b.baseline-b.last))
-		}
-	}
-	if len(collapsed) > 0 && len(collapsed) >= min(FrontEndBands, len(t.bands)) {
-		for _, r := range collapsed {
-			raise(event.StateTampered, r)
-		}
+	for _, r := range t.frontEnd(names, "below", func(b *bandFloor) (int, float64) { return b.low, b.baseline - b.last }) {
+		raise(event.StateTampered, r)
 	}
 	if t.clip >= t.cfg.PersistBlocks {
 		raise(event.StateOverloaded, fmt.Sprintf("clipping above %.1f%% for %d blocks", 100*t.cfg.ClipFraction, t.clip))
 	}
-	// A raised floor in one band of several is far more often a strong
-	// legitimate signal filling the tuning (a staff radio next to the node,
-	// a handset on a call in the next cell) than a jammer (FrontEndBands).
-	var risen []string
-	for _, n := range names {
-		if b := t.bands[n]; b.high >= t.cfg.PersistBlocks {
-			risen = append(risen, fmt.Sprintf("band %s: noise floor %.1f dB above baseline", n, b.last-b.baseline))
-		}
-	}
-	if len(risen) > 0 && len(risen) >= min(FrontEndBands, len(t.bands)) {
-		for _, r := range risen {
-			raise(event.StateJammed, r)
-		}
+	for _, r := range t.frontEnd(names, "above", func(b *bandFloor) (int, float64) { return b.high, b.last - b.baseline }) {
+		raise(event.StateJammed, r)
 	}
 	if len(reasons) > 32 {
 		reasons = reasons[:32]
 	}
 	return state, reasons
+}
+
+// frontEnd returns a reason for each band (of names, in order) whose floor
+// has stood dir ("below" or "above") its baseline for PersistBlocks blocks,
+// as moved reports (blocks, dB), when at least FrontEndBands bands (every
+// band of a shorter plan) do; otherwise none. A floor moved in one band of
+// several is far more often a strong legitimate signal filling the tuning
+// (a staff radio next to the node, a handset on a call in the next cell,
+// or one that was on while the baseline was learnt) than the front end.
+func (t *Tamper) frontEnd(names []string, dir string, moved func(*bandFloor) (int, float64)) []string {
+	var reasons []string
+	for _, n := range names {
+		if blocks, dB := moved(t.bands[n]); blocks >= t.cfg.PersistBlocks {
+			reasons = append(reasons, fmt.Sprintf("band %s: noise floor %.1f dB %s baseline", n, dB, dir))
+		}
+	}
+	if len(reasons) < min(FrontEndBands, len(t.bands)) {
+		return nil
+	}
+	return reasons
 }
 
 // Floors returns the last noise-floor proxy per band, dBFS.
