@@ -375,6 +375,23 @@ func schemaErr(format string, args ...any) error {
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
+// ClipLabel returns s as a valid Detection.Label: without control
+// characters or invalid UTF-8, cut at a character boundary to at most
+// MaxLabelLen bytes.
+func ClipLabel(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			continue
+		}
+		if b.Len()+utf8.RuneLen(r) > MaxLabelLen {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // printable reports that s is valid UTF-8 without control characters.
 func printable(s string) bool {
 	if !utf8.ValidString(s) {

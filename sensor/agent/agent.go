@@ -11,12 +11,9 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -497,7 +494,7 @@ func ToDetection(r *pipeline.Result, site, sensorID, band string) event.Detectio
 		d.Band = d.Band[:64]
 	}
 	if r.Label.Text != "" && r.Label.Text != pipeline.Unknown.Text {
-		d.Label = clip(r.Label.Text, event.MaxLabelLen)
+		d.Label = event.ClipLabel(r.Label.Text)
 	}
 	if !validOf(d.Class, event.Classes) {
 		d.Class = event.ClassUnknown
@@ -509,22 +506,6 @@ func ToDetection(r *pipeline.Result, site, sensorID, band string) event.Detectio
 		d.TimeNS = 1
 	}
 	return d
-}
-
-// clip returns s without control characters or invalid UTF-8, cut at a
-// character boundary to at most max bytes.
-func clip(s string, max int) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) {
-			continue
-		}
-		if b.Len()+utf8.RuneLen(r) > max {
-			break
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func clamp(v, lo, hi float64) float64 {
