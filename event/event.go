@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -121,9 +122,9 @@ func (d Detection) Validate() error {
 		return schemaErr("duty_cycle: %v not in [0,1]", d.DutyCycle)
 	case !finite(d.Confidence) || d.Confidence < 0 || d.Confidence > 1:
 		return schemaErr("confidence: %v not in [0,1]", d.Confidence)
-	case !oneOf(d.Link, Links):
+	case !slices.Contains(Links, d.Link):
 		return schemaErr("link: %q is not one of %v", d.Link, Links)
-	case !oneOf(d.Class, Classes):
+	case !slices.Contains(Classes, d.Class):
 		return schemaErr("class: %q is not one of %v", d.Class, Classes)
 	case len(d.Band) > 64:
 		return schemaErr("band: longer than 64 characters")
@@ -187,7 +188,7 @@ func (h Health) Validate() error {
 		return schemaErr("sensor: %q is not a valid ID", h.Sensor)
 	case h.TimeNS <= 0:
 		return schemaErr("time_ns: must be positive")
-	case !oneOf(h.State, States):
+	case !slices.Contains(States, h.State):
 		return schemaErr("state: %q is not one of %v", h.State, States)
 	case !finite(h.ClockOffsetS):
 		return schemaErr("clock_offset_s: not finite")
@@ -303,9 +304,9 @@ func (a Alert) Validate() error {
 		return schemaErr("site: %q is not a valid ID", a.Site)
 	case a.Rule == "":
 		return schemaErr("rule: missing")
-	case !oneOf(a.Severity, []string{SeverityInfo, SeverityWarning, SeverityCritical}):
+	case !slices.Contains([]string{SeverityInfo, SeverityWarning, SeverityCritical}, a.Severity):
 		return schemaErr("severity: %q unknown", a.Severity)
-	case !oneOf(a.State, []string{AlertPending, AlertFiring, AlertResolved}):
+	case !slices.Contains([]string{AlertPending, AlertFiring, AlertResolved}, a.State):
 		return schemaErr("state: %q unknown", a.State)
 	case !finite(a.Probability) || a.Probability < 0 || a.Probability > 1:
 		return schemaErr("probability: %v not in [0,1]", a.Probability)
@@ -403,15 +404,6 @@ func printable(s string) bool {
 		}
 	}
 	return true
-}
-
-func oneOf(s string, set []string) bool {
-	for _, x := range set {
-		if s == x {
-			return true
-		}
-	}
-	return false
 }
 
 // ValidID reports whether s can be a site or sensor ID: 1..64 characters of

@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -496,10 +497,10 @@ func ToDetection(r *pipeline.Result, site, sensorID, band string) event.Detectio
 	if r.Label.Text != "" && r.Label.Text != pipeline.Unknown.Text {
 		d.Label = event.ClipLabel(r.Label.Text)
 	}
-	if !validOf(d.Class, event.Classes) {
+	if !slices.Contains(event.Classes, d.Class) {
 		d.Class = event.ClassUnknown
 	}
-	if !validOf(d.Link, event.Links) {
+	if !slices.Contains(event.Links, d.Link) {
 		d.Link = event.LinkUnknown
 	}
 	if d.TimeNS <= 0 {
@@ -513,15 +514,6 @@ func clamp(v, lo, hi float64) float64 {
 		return 0
 	}
 	return math.Min(math.Max(v, lo), hi)
-}
-
-func validOf(s string, set []string) bool {
-	for _, x := range set {
-		if s == x {
-			return true
-		}
-	}
-	return false
 }
 
 // Triggers reports whether a detection of class on link saves an IQ snippet:
