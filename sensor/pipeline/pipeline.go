@@ -300,12 +300,9 @@ func (p *Pipeline) reuse(e dsp.Emission) (Label, bool) {
 		return Label{}, false
 	}
 	tol := 1.5 * p.rateHz / float64(p.det.Config().NFFT)
-	gap := int64(ReuseGap.Seconds() * p.rateHz)
-	age := int64(p.cfg.LabelReuse.Seconds() * p.rateHz)
 	for i := range p.labels {
 		r := &p.labels[i]
-		if math.Abs(e.FreqLowHz-r.loHz) <= tol && math.Abs(e.FreqHighHz-r.hiHz) <= tol &&
-			e.StartSample-r.end <= gap && e.EndSample()-r.at <= age &&
+		if math.Abs(e.FreqLowHz-r.loHz) <= tol && math.Abs(e.FreqHighHz-r.hiHz) <= tol && p.reaches(r, e) &&
 			(r.label.Class != Unknown.Class || e.SampleCount <= r.n) {
 			r.end = max(r.end, e.EndSample())
 			return r.label, true
@@ -314,18 +311,25 @@ func (p *Pipeline) reuse(e dsp.Emission) (Label, bool) {
 	return Label{}, false
 }
 
+// reaches reports that r's label can still pass to e: e begins at most
+// ReuseGap after the last emission that took it and ends at most
+// LabelReuse after it was classified.
+func (p *Pipeline) reaches(r *reused, e dsp.Emission) bool {
+	gap := int64(ReuseGap.Seconds() * p.rateHz)
+	age := int64(p.cfg.LabelReuse.Seconds() * p.rateHz)
+	return e.StartSample-r.end <= gap && e.EndSample()-r.at <= age
+}
+
 // remember keeps the label the Classifier gave e for reuse (Config.LabelReuse),
 // dropping labels no later emission can take.
 func (p *Pipeline) remember(e dsp.Emission, lab Label) {
 	if p.cfg.LabelReuse <= 0 {
 		return
 	}
-	gap := int64(ReuseGap.Seconds() * p.rateHz)
-	age := int64(p.cfg.LabelReuse.Seconds() * p.rateHz)
 	keep := p.labels[:0]
 	for _, r := range p.labels {
 		// A replaced label (same edges) goes too: the new one is fresher.
-		if e.StartSample-r.end <= gap && e.EndSample()-r.at <= age && !(r.loHz == e.FreqLowHz && r.hiHz == e.FreqHighHz) {
+		if p.reaches(&r, e) && !(r.loHz == e.FreqLowHz && r.hiHz == e.FreqHighHz) {
 			keep = append(keep, r)
 		}
 	}
