@@ -312,16 +312,26 @@ func ok(x, thr float64) bool { return !math.IsNaN(x) && x >= thr }
 // where the block maxima of noise scatter more.
 func cpThreshold(nEff int) float64 { return 0.1 + 3/math.Sqrt(float64(max(nEff, 1))) }
 
-// bandFor returns the best band deploying any of techs around f's occupied band.
+// bandFor returns the best band deploying any of techs around f's occupied
+// band. Of bands with the same edges and link (one spectrum under several
+// names: DCS-1800 UL, LTE B3 UL, NR n3 UL) it takes the one deploying the
+// fewest technologies, the name that tells the most: an LTE handset at
+// 1747 MHz is in "LTE B3 UL", not in the band's GSM name.
 func bandFor(p *bandplan.Plan, f *features, techs ...string) (bandplan.Band, bool) {
+	var best bandplan.Band
+	found := false
 	for _, b := range f.lookup(p) {
-		for _, t := range techs {
-			if b.HasTech(t) {
-				return b, true
-			}
+		if !slices.ContainsFunc(techs, b.HasTech) {
+			continue
+		}
+		switch {
+		case !found:
+			best, found = b, true
+		case b.LowHz == best.LowHz && b.HighHz == best.HighHz && b.Link == best.Link && len(b.Tech) < len(best.Tech):
+			best = b
 		}
 	}
-	return bandplan.Band{}, false
+	return best, found
 }
 
 // strongEnough says the emission stands out of the noise: median in-band

@@ -167,13 +167,14 @@ func TestSyntheticOFDM(t *testing.T) {
 		fs, fc              float64
 		n, fftN, cp, used   int
 		wantClass, wantLink string
+		wantBand            string // the name that tells the tech: LTE B3 DL, not its GSM name DCS-1800 DL
 	}{
-		{"LTE 20 MHz band 3 DL", 30.72e6, 1842.5e6, 30720 * 3, 2048, 144, 1200, classify.ClassLTE, "downlink"},
-		{"LTE 10 MHz band 20 DL", 15.36e6, 806e6, 15360 * 3, 1024, 72, 600, classify.ClassLTE, "downlink"},
-		{"NR 30 kHz n78 2 ms", 30.72e6, 3500e6, 30720 * 2, 1024, 72, 612, classify.ClassNR, "downlink"},
-		{"NR 30 kHz n78 slot", 30.72e6, 3500e6, 15360, 1024, 72, 612, classify.ClassNR, "uplink"},
-		{"DroneID 2.4 GHz", 15.36e6, 2459.5e6, 9830, 1024, 72, 600, classify.ClassDroneID, ""},
-		{"Wi-Fi 5 GHz", 20e6, 5180e6, 4000, 64, 16, 52, classify.ClassWiFi, ""},
+		{"LTE 20 MHz band 3 DL", 30.72e6, 1842.5e6, 30720 * 3, 2048, 144, 1200, classify.ClassLTE, "downlink", "LTE B3 DL"},
+		{"LTE 10 MHz band 20 DL", 15.36e6, 806e6, 15360 * 3, 1024, 72, 600, classify.ClassLTE, "downlink", "LTE B20 DL"},
+		{"NR 30 kHz n78 2 ms", 30.72e6, 3500e6, 30720 * 2, 1024, 72, 612, classify.ClassNR, "downlink", "NR n78"},
+		{"NR 30 kHz n78 slot", 30.72e6, 3500e6, 15360, 1024, 72, 612, classify.ClassNR, "uplink", "NR n78"},
+		{"DroneID 2.4 GHz", 15.36e6, 2459.5e6, 9830, 1024, 72, 600, classify.ClassDroneID, "", "ISM 2.4 GHz"},
+		{"Wi-Fi 5 GHz", 20e6, 5180e6, 4000, 64, 16, 52, classify.ClassWiFi, "", "Wi-Fi 5 GHz U-NII-1/2A"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,9 +183,9 @@ func TestSyntheticOFDM(t *testing.T) {
 			in := classify.Input{IQ: iq, SampleRateHz: tt.fs, CenterHz: tt.fc,
 				Em: dsp.Emission{SampleCount: int64(len(iq)), FreqLowHz: -bw / 2, FreqHighHz: bw / 2, BandwidthHz: bw, SNRDB: 20}}
 			got := set.Classify(in)
-			if got.Class != tt.wantClass || got.Link != tt.wantLink {
-				t.Errorf("got %q (class %q link %q conf %.2f), want class %q link %q; features %v",
-					got.Text, got.Class, got.Link, got.Confidence, tt.wantClass, tt.wantLink, got.Features)
+			if got.Class != tt.wantClass || got.Link != tt.wantLink || got.Band != tt.wantBand {
+				t.Errorf("got %q (class %q link %q band %q conf %.2f), want class %q link %q band %q; features %v",
+					got.Text, got.Class, got.Link, got.Band, got.Confidence, tt.wantClass, tt.wantLink, tt.wantBand, got.Features)
 			}
 		})
 	}
