@@ -18,7 +18,9 @@ import (
 // 200 kHz channel, within 0.3 of what a constant envelope plus the
 // measured noise gives, never Gaussian-like), on for at least one
 // timeslot, a band where GSM is deployed, 2 dB over the noise (a
-// frame-periodic carrier: while on; see gsmPresent).
+// frame-periodic carrier: while on; see gsmPresent), and TDMA-like
+// timing: continuous, frame-periodic, or a median burst of at least
+// minGSMBurstS (not a constant-envelope hop the gate cuts into pieces).
 //
 // Weak carriers (under 6 dB over the noise, averaged over the emission):
 // the envelope cannot confirm GMSK, so only a
@@ -82,6 +84,9 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	if weak && !timed {
 		return Label{} // weak and no TDMA timing: nothing confirms GSM
 	}
+	if !cut && !continuous && !framed && !(med >= minGSMBurstS) {
+		return Label{} // on in pieces shorter than any GSM burst
+	}
 	if cut && !timed && f.durS < 2*gsmFrameS {
 		return Label{} // a cut carrier, too short to be a BTS carrier and no timing
 	}
@@ -107,6 +112,14 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	}
 	return Label{Class: ClassGSM, Link: link, Band: b.Name, Confidence: clamp01(conf), Text: text}
 }
+
+// minGSMBurstS is the shortest on-time a GSM carrier that is neither
+// continuous nor frame-periodic must show in its median burst: a normal
+// burst carries 546 µs of bits, and the gate reads a real DCS-1800 BTS's
+// one-slot bursts as 379–440 µs (its ramps stay under the threshold). An
+// emission whose power comes in shorter pieces (a LoRa RC hop the gate
+// cuts into 50–80 µs at 6 dB) is no GSM burst.
+const minGSMBurstS = 0.35e-3
 
 // gsmPresent says a GSM carrier stands out of the noise: strongEnough, or,
 // for a carrier whose power repeats every TDMA frame, 2 dB over the noise

@@ -185,3 +185,40 @@ func TestGSMUplinkNamedAt6dB(t *testing.T) {
 		t.Errorf("GSM UL at %d dB named right %.3f, want ≥ %.2f (others: %v)", snrDB, pc, minPc, other)
 	}
 }
+
+// TestRCHopInGSMBandNotGSM places an ELRS-like LoRa hopper (500 kHz chirps,
+// 1 ms packets every 4 ms, over 2 MHz) at 910 MHz, where the 915 MHz ISM
+// band overlaps E-GSM-900 uplink, at 6 dB SNR with 8-bit quantisation:
+// no emission may be called GSM (a drone controller would raise a phone
+// alert), and most of the named ones must be RC. At 6 dB the gate cuts a
+// chirp packet into 50–80 µs pieces, which no GSM burst is, and its
+// 90%-power width (270–450 kHz) is wider than GMSK's (~160 kHz) even
+// where the 3 dB occupied band has shrunk under 350 kHz.
+func TestRCHopInGSMBandNotGSM(t *testing.T) {
+	const fs, fc, snrDB = 4e6, 910e6, 6
+	set := classify.Default()
+	counts := map[string]int{}
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 46))
+		iq := make([]complex64, int(40e-3*fs))
+		synth.Noise(iq, rng, synth.DefaultNoisePower)
+		synth.RCFHSS(iq, synth.Params{SampleRateHz: fs, HopSpanHz: 2e6, SNRDB: snrDB, Seed: seed, StartSample: int(3e-3 * fs)})
+		synth.Apply(iq, synth.Artefacts{SampleRateHz: fs, Quantise8Bit: true}, rng)
+		for _, l := range detectAndClassify(t, set, iq, fs, fc) {
+			counts[l.Class]++
+			if l.Class == classify.ClassGSM {
+				t.Errorf("seed %d: %q (conf %.2f), want no GSM; features %v", seed, l.Text, l.Confidence, l.Features)
+			}
+		}
+	}
+	named := 0
+	for c, n := range counts {
+		if c != classify.ClassUnknown {
+			named += n
+		}
+	}
+	t.Logf("RC at 910 MHz, %d dB: %v", snrDB, counts)
+	if rc := counts[classify.ClassRCFHSS]; named == 0 || float64(rc) < 0.6*float64(named) {
+		t.Errorf("%d of %d named emissions are RC, want ≥ 60%% (%v)", rc, named, counts)
+	}
+}

@@ -14,8 +14,11 @@ import (
 // are) and no 15 kHz CP (a piece of an OFDM drone burst), packets of
 // 0.1–20 ms, 2 dB over the noise. Where the band plan also has GSM (the
 // 915 MHz ISM band overlaps E-GSM-900 uplink) the hop must be wider than a
-// GSM carrier (≥ 350 kHz; GMSK's 99% width is about 250 kHz), as LoRa RC
-// links (500 kHz) are. At 2.4 GHz a Bluetooth
+// GSM carrier, as LoRa RC links (500 kHz) are: an occupied band ≥ 350 kHz
+// (GMSK's 99% width is about 250 kHz), or, where a weak hop's occupied
+// band has shrunk to its strongest bins, a 90%-power width ≥ 250 kHz
+// (GMSK holds 90% of its power in ~160 kHz: 148–176 kHz measured from
+// 6 to 35 dB; a 500 kHz chirp at 6 dB reads 270–450 kHz). At 2.4 GHz a Bluetooth
 // single-slot packet has the same width and envelope; packets over
 // 0.45 ms score 0.7 (above Bluetooth's 0.55 for long packets, and above
 // its 0.65 for the short pieces a chirp's sweep leaves when Classify
@@ -26,7 +29,7 @@ func classifyRC(f *features, p *bandplan.Plan) Label {
 	if !inBand || f.occBWHz < 25e3 || f.occBWHz > 1e6 || !strongEnough(f) {
 		return Label{}
 	}
-	if _, gsm := bandFor(p, f, "gsm"); gsm && f.occBWHz < 350e3 {
+	if _, gsm := bandFor(p, f, "gsm"); gsm && f.occBWHz < 350e3 && !ok(f.excessBWHz, 250e3) {
 		return Label{}
 	}
 	pkt := packetS(f)
