@@ -161,7 +161,7 @@ func (s *Set) Classify(in Input) (lab Label) {
 	ws := s.workspace()
 	defer s.release(ws)
 	f := s.measure(in, ws)
-	best := s.best(f)
+	best := s.best(f, "")
 	// A burst verdict must be strictly more confident to win: at full
 	// confidence the bursts need not be measured (a long TD-LTE or Wi-Fi
 	// emission's bursts cost up to 6 more measurements).
@@ -180,14 +180,18 @@ func (s *Set) Classify(in Input) (lab Label) {
 	return best
 }
 
-// best runs the table over f and returns the most confident label at or
-// above MinConfidence (earlier entries win ties), or ClassUnknown.
-func (s *Set) best(f *features) Label {
+// best runs the table over f, but for the classifier named skip, and
+// returns the most confident label at or above MinConfidence (earlier
+// entries win ties), or ClassUnknown.
+func (s *Set) best(f *features, skip string) Label {
 	best := Label{Class: ClassUnknown}
 	if f.n == 0 {
 		return best
 	}
 	for _, c := range s.list {
+		if c.Name == skip {
+			continue
+		}
 		l := c.fn(f, s.plan)
 		if l.Confidence >= MinConfidence && l.Confidence > best.Confidence {
 			best = l
@@ -212,12 +216,21 @@ func (s *Set) burstVerdict(in Input, ws *workspace) (Label, bool) {
 	}
 	slices.SortStableFunc(picked, func(a, b dsp.Burst) int { return cmp.Compare(b.SampleCount, a.SampleCount) })
 	picked = picked[:min(len(picked), MaxBurstsAnalysed)]
+	// The too-short LTE/NR rule stands in for the cyclic-prefix test only
+	// where an emission is too short for it. An emission long enough for
+	// that test, which its bursts' own measurements have not passed, is not
+	// named LTE/NR by the band plan alone through pieces of it (a LoRa RC
+	// hop in a GSM band, cut by the gate into 50–80 µs pieces).
+	skip := ""
+	if float64(in.Em.SampleCount)/in.SampleRateHz >= 2*tuLTE15S {
+		skip = "cellular-short"
+	}
 	votes := map[string]int{}
 	bestOf := map[string]Label{}
 	for i, b := range picked {
 		sub := in
 		sub.Em.StartSample, sub.Em.SampleCount, sub.Em.Bursts = b.StartSample, b.SampleCount, nil
-		l := s.best(s.measure(sub, ws))
+		l := s.best(s.measure(sub, ws), skip)
 		if l.Class == ClassUnknown {
 			continue
 		}

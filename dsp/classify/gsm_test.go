@@ -186,15 +186,17 @@ func TestGSMUplinkNamedAt6dB(t *testing.T) {
 	}
 }
 
-// TestRCHopInGSMBandNotGSM places an ELRS-like LoRa hopper (500 kHz chirps,
+// TestRCHopInGSMBandNotAPhone places an ELRS-like LoRa hopper (500 kHz chirps,
 // 1 ms packets every 4 ms, over 2 MHz) at 910 MHz, where the 915 MHz ISM
-// band overlaps E-GSM-900 uplink, at 6 dB SNR with 8-bit quantisation:
-// no emission may be called GSM (a drone controller would raise a phone
-// alert), and most of the named ones must be RC. At 6 dB the gate cuts a
-// chirp packet into 50–80 µs pieces, which no GSM burst is, and its
-// 90%-power width (270–450 kHz) is wider than GMSK's (~160 kHz) even
-// where the 3 dB occupied band has shrunk under 350 kHz.
-func TestRCHopInGSMBandNotGSM(t *testing.T) {
+// band overlaps E-GSM-900 uplink (and LTE B8 UL), at 6 dB SNR with 8-bit
+// quantisation: no emission may be called GSM or LTE/NR (a drone
+// controller would raise a phone alert), and most of the named ones must
+// be RC. At 6 dB the gate cuts a chirp packet into 50–80 µs pieces, which
+// no GSM burst is and which the too-short LTE/NR rule must not name when
+// the emission is long enough for the CP test; and its 90%-power width
+// (270–450 kHz) is wider than GMSK's (~160 kHz) even where the 3 dB
+// occupied band has shrunk under 350 kHz.
+func TestRCHopInGSMBandNotAPhone(t *testing.T) {
 	const fs, fc, snrDB = 4e6, 910e6, 6
 	set := classify.Default()
 	counts := map[string]int{}
@@ -206,8 +208,9 @@ func TestRCHopInGSMBandNotGSM(t *testing.T) {
 		synth.Apply(iq, synth.Artefacts{SampleRateHz: fs, Quantise8Bit: true}, rng)
 		for _, l := range detectAndClassify(t, set, iq, fs, fc) {
 			counts[l.Class]++
-			if l.Class == classify.ClassGSM {
-				t.Errorf("seed %d: %q (conf %.2f), want no GSM; features %v", seed, l.Text, l.Confidence, l.Features)
+			switch l.Class {
+			case classify.ClassGSM, classify.ClassLTE, classify.ClassNR, classify.ClassCellular:
+				t.Errorf("seed %d: %q (conf %.2f), want no phone class; features %v", seed, l.Text, l.Confidence, l.Features)
 			}
 		}
 	}
