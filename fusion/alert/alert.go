@@ -83,6 +83,28 @@ type alertState struct {
 	lastSeen time.Time
 	pos      site.Point
 	contra   int // consecutive fixes of its track that make another room at least twice as likely (RoomHysteresis)
+	// recent holds the room probabilities of its track's last
+	// MoveWindowFixes fixes, oldest first.
+	recent []map[string]float64
+}
+
+// remember adds a fix's room probabilities to a's window.
+func (a *alertState) remember(probs map[string]float64) {
+	if len(a.recent) == MoveWindowFixes {
+		a.recent = slices.Delete(a.recent, 0, 1)
+	}
+	a.recent = append(a.recent, probs)
+}
+
+// outweighs reports that over a's window room is, on average, at least
+// 1/RoomHysteresis times as likely as the alerted room cur.
+func (a *alertState) outweighs(room, cur string) bool {
+	var pRoom, pCur float64
+	for _, probs := range a.recent {
+		pRoom += probs[room]
+		pCur += probs[cur]
+	}
+	return pCur < RoomHysteresis*pRoom
 }
 
 type sensorState struct {
@@ -136,10 +158,17 @@ const MoveMinProb = 0.5
 
 // MoveAfterFixes is how many fixes in a row that each make another room at
 // least 1/RoomHysteresis times as likely as the alerted one move a track's
-// alert there however spread they are: the alerted room came from one early
-// fix (often the first, from a group of far sensors) that the later ones
-// keep contradicting.
+// alert there however spread they are, provided the track's last
+// MoveWindowFixes fixes, averaged, say so too: the alerted room came from
+// one early fix (often the first, from a group of far sensors) that the
+// later ones keep contradicting. The window keeps a few vague fixes (one
+// sensor, while the others dwell on other bands) from moving an alert that
+// a minute of fixes from two sensors has held.
 const MoveAfterFixes = 3
+
+// MoveWindowFixes is how many of a track's latest fixes the move test
+// averages.
+const MoveWindowFixes = 10
 
 // openAlert returns the most recent open (pending or firing) alert of rule
 // for track, or nil.
@@ -215,10 +244,18 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		// Hysteresis: a track with an open alert moves to a new room only on
 		// evidence that it moved: the alerted room less than RoomHysteresis
 		// as likely as the new one, and the new room at least MoveMinProb
-		// likely or that contradiction MoveAfterFixes times in a row.
+		// likely or that contradiction MoveAfterFixes times in a row and
+		// over the track's last MoveWindowFixes fixes on average.
 		// Otherwise the open alert is refreshed, so an uncertain location
 		// (one or two sensors) wandering between cells stays one alert.
+		var recent []map[string]float64
 		if open := e.openAlert(r.Name, loc.Track); open != nil {
+			probs := loc.RoomProbs
+			if len(probs) == 0 {
+				probs = map[string]float64{loc.Room: loc.Prob}
+			}
+			open.remember(probs)
+			recent = open.recent
 			cur := open.alert.Room
 			switch {
 			case cur == roomID:
@@ -227,7 +264,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				open.contra = 0
 				roomID, roomP = cur, loc.RoomProbs[cur]
 			default:
-				if open.contra++; roomP < MoveMinProb && open.contra < MoveAfterFixes {
+				if open.contra++; roomP < MoveMinProb && (open.contra < MoveAfterFixes || !open.outweighs(roomID, cur)) {
 					roomID, roomP = cur, loc.RoomProbs[cur]
 				} else if open.state == StatePending {
 					// Moved before it fired: the old room was never
@@ -241,7 +278,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		key := loc.Track + "/" + roomID
 		a := e.alerts[r.Name+"/"+key]
 		if a == nil || a.state == StateResolved {
-			a = &alertState{rule: r, key: key, active: loc.At}
+			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent)}
 			a.alert = event.Alert{Schema: event.SchemaVersion, ID: alertID(r.Name, key, loc.At), Site: e.site.ID,
 				Rule: r.Name, Severity: r.Severity, Room: roomID, Zone: room.Zone, Track: loc.Track,
 				Class: loc.Class, ActiveNS: loc.At.UnixNano()}
