@@ -13,7 +13,10 @@ import (
 // MinConfidence is the confidence a classifier must reach to name an emission.
 const MinConfidence = 0.5
 
-// Class names used in Label.Class.
+// Class names used in Label.Class: the event schema's class names (see
+// package event), which a sensor publishes as they are, plus ClassCellular,
+// which the schema lacks (a detection carries it as "unknown" with the
+// label's text).
 const (
 	ClassUnknown    = "unknown"
 	ClassGSM        = "gsm"
@@ -24,10 +27,17 @@ const (
 	ClassWiFi       = "wifi"
 	ClassBluetooth  = "bluetooth"
 	ClassDroneID    = "droneid"
-	ClassDroneVideo = "drone-video"
-	ClassRCFHSS     = "rc-fhss"
-	ClassAnalogFPV  = "fpv-analog"
+	ClassDroneVideo = "drone_video"
+	ClassRCFHSS     = "rc_fhss"
+	ClassAnalogFPV  = "fpv_analog"
 )
+
+// Classes returns every class a Label can name (all but ClassUnknown), in
+// a fixed order.
+func Classes() []string {
+	return []string{ClassGSM, ClassLTE, ClassNR, ClassCellular, ClassUMTS, ClassWiFi, ClassDroneID,
+		ClassDroneVideo, ClassBluetooth, ClassRCFHSS, ClassAnalogFPV}
+}
 
 // Input is one detected emission and the IQ samples around it.
 type Input struct {
@@ -244,7 +254,7 @@ func (s *Set) burstVerdict(in Input, ws *workspace) (Label, bool) {
 	}
 	var win Label
 	winVotes := 0
-	for _, c := range s.classOrder() {
+	for _, c := range Classes() {
 		if v := votes[c]; v > winVotes || (v == winVotes && v > 0 && bestOf[c].Confidence > win.Confidence) {
 			win, winVotes = bestOf[c], v
 		}
@@ -270,12 +280,6 @@ func decided(votes map[string]int, c string, left int) bool {
 		}
 	}
 	return true
-}
-
-// classOrder lists the classes the table can return, in a fixed order.
-func (s *Set) classOrder() []string {
-	return []string{ClassGSM, ClassLTE, ClassNR, ClassCellular, ClassUMTS, ClassWiFi, ClassDroneID,
-		ClassDroneVideo, ClassBluetooth, ClassRCFHSS, ClassAnalogFPV}
 }
 
 // ClassifyOne runs only the named classifier (for tests and the corpus

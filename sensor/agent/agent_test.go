@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/dsp/classify"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -512,6 +513,26 @@ func TestToDetectionLabel(t *testing.T) {
 		}
 		if err := d.Validate(); err != nil {
 			t.Errorf("text %q: %v", tc.text, err)
+		}
+	}
+}
+
+// TestToDetectionKeepsEveryClass: every class the classifiers name reaches
+// the event as itself (the event schema's vocabulary), but cellular, which
+// the schema lacks. A drone video link, an RC controller or analog FPV
+// named by dsp/classify as "drone-video", "rc-fhss" or "fpv-analog" used to
+// be published as unknown, so fusion never raised a drone alert for them.
+func TestToDetectionKeepsEveryClass(t *testing.T) {
+	for _, c := range classify.Classes() {
+		r := pipeline.Result{Em: dsp.Emission{SampleCount: 100}, Label: pipeline.Label{Class: c, Text: c},
+			CenterHz: 5760e6, BandwidthHz: 9e6, PowerDBm: -80, Time: simStart, SampleRateHz: 10e6}
+		d := ToDetection(&r, "site1", "s1", "srd5800")
+		want := c
+		if c == classify.ClassCellular {
+			want = event.ClassUnknown
+		}
+		if d.Class != want {
+			t.Errorf("classifier class %q published as %q, want %q", c, d.Class, want)
 		}
 	}
 }
