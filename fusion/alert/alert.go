@@ -248,8 +248,17 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		// over the track's last MoveWindowFixes fixes on average.
 		// Otherwise the open alert is refreshed, so an uncertain location
 		// (one or two sensors) wandering between cells stays one alert.
+		// A drone is one alert per room, whatever its tracks: its DroneID,
+		// video link and controller are tracks of their own, and a
+		// controller hopping over the 2.4 GHz band starts a track wherever
+		// its hops land further apart than the track's frequency tolerance
+		// (one drone visit to the demo's wing raised eight alerts). Phones
+		// are one alert per track and room, with the hysteresis below.
+		key := loc.Track + "/" + roomID
 		var recent []map[string]float64
-		if open := e.openAlert(r.Name, loc.Track); open != nil {
+		if r.Kind == KindDrone {
+			key = roomID
+		} else if open := e.openAlert(r.Name, loc.Track); open != nil {
 			probs := loc.RoomProbs
 			if len(probs) == 0 {
 				probs = map[string]float64{loc.Room: loc.Prob}
@@ -275,7 +284,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 		}
 		room, _ := e.site.Room(roomID)
-		key := loc.Track + "/" + roomID
+		if r.Kind != KindDrone {
+			key = loc.Track + "/" + roomID
+		}
 		a := e.alerts[r.Name+"/"+key]
 		if a == nil || a.state == StateResolved {
 			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent)}
@@ -475,29 +486,19 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 	var inc *store.Incident
 	switch a.rule.Kind {
 	case KindDrone:
+		// A drone alert in another room (the aircraft came over the wall
+		// from outside) joins the incident of the drone seen within the
+		// drop rule's window and radius: one visit, one incident.
 		if dr := e.dropRule(); dr != nil {
+			inc = e.nearDrone(dr, a, now)
 			e.drones = append(e.drones, a)
-			inc = e.newIncident("drone_drop", a, now)
+			if inc == nil {
+				inc = e.newIncident("drone_drop", a, now)
+			}
 		}
 	case KindUnauthorisedUplink:
 		if dr := e.dropRule(); dr != nil {
-			keep := e.drones[:0]
-			for _, d := range e.drones {
-				if now.Sub(d.lastSeen) <= time.Duration(dr.Window) {
-					keep = append(keep, d)
-				}
-			}
-			e.drones = keep
-			for i := len(e.drones) - 1; i >= 0; i-- {
-				d := e.drones[i]
-				if d.alert.Incident == "" || now.Sub(d.active) < 0 {
-					continue
-				}
-				if math.Hypot(a.pos.X-d.pos.X, a.pos.Y-d.pos.Y) <= dr.RadiusM {
-					inc = e.incidents[d.alert.Incident]
-					break
-				}
-			}
+			inc = e.nearDrone(dr, a, now)
 		}
 		if inc == nil {
 			inc = e.newIncident("illicit_phone", a, now)
@@ -529,6 +530,30 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			e.log.Warn("store incident", "id", inc.ID, "err", err)
 		}
 	}
+}
+
+// nearDrone returns the incident of the latest drone alert seen within dr's
+// window of now and within its radius of a, or nil; it forgets drone
+// alerts older than the window.
+func (e *Engine) nearDrone(dr *Rule, a *alertState, now time.Time) *store.Incident {
+	keep := e.drones[:0]
+	for _, d := range e.drones {
+		if now.Sub(d.lastSeen) <= time.Duration(dr.Window) {
+			keep = append(keep, d)
+		}
+	}
+	clear(e.drones[len(keep):])
+	e.drones = keep
+	for i := len(e.drones) - 1; i >= 0; i-- {
+		d := e.drones[i]
+		if d == a || d.alert.Incident == "" || now.Sub(d.active) < 0 {
+			continue
+		}
+		if math.Hypot(a.pos.X-d.pos.X, a.pos.Y-d.pos.Y) <= dr.RadiusM {
+			return e.incidents[d.alert.Incident]
+		}
+	}
+	return nil
 }
 
 func (e *Engine) newIncident(kind string, a *alertState, now time.Time) *store.Incident {

@@ -402,3 +402,63 @@ func online(t *testing.T, e *Engine, at time.Time) {
 		}
 	}
 }
+
+// TestDroneVisitOneIncident: a drone seen in two rooms of the drone rule
+// (here the yard, then the landing, which this test's rule also watches)
+// raises an alert in each, and both join one drone_drop incident: the
+// second is within the drop rule's radius of the first. The drone's
+// several tracks (DroneID, video, controller hops) in one room are one
+// alert.
+func TestDroneVisitOneIncident(t *testing.T) {
+	cfg := DefaultConfig()
+	for i := range cfg.Rules {
+		if cfg.Rules[i].Kind == KindDrone {
+			cfg.Rules[i].RoomKinds = append(cfg.Rules[i].RoomKinds, site.KindLanding)
+		}
+	}
+	rec := &recorder{}
+	e, err := New(cfg, wing(t), nil, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	ctx := context.Background()
+	see := func(track, class, room string, pos site.Point, at time.Time) {
+		t.Helper()
+		loc := Location{Track: track, Class: class, Link: event.LinkUnknown, Room: room, Prob: 0.9,
+			RoomProbs: map[string]float64{room: 0.9}, Pos: pos, At: at}
+		if err := e.ObserveLocation(ctx, loc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	yard, landing := site.Point{X: 15, Y: -8}, site.Point{X: 20, Y: 5.5}
+	for i := range 10 {
+		at := t0.Add(time.Duration(2*i) * time.Second)
+		see("t1", event.ClassDroneID, "yard", yard, at)
+		see("t2", event.ClassRCFHSS, "yard", yard, at)
+		see("t3", event.ClassRCFHSS, "yard", yard, at)
+	}
+	for i := range 10 {
+		see("t1", event.ClassDroneID, "B2-landing", landing, t0.Add(time.Duration(30+2*i)*time.Second))
+	}
+	if err := e.Tick(ctx, t0.Add(60*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	rooms := map[string]bool{}
+	for _, a := range e.All() {
+		if a.Rule == "drone" {
+			if rooms[a.Room] {
+				t.Errorf("a second drone alert in %s", a.Room)
+			}
+			rooms[a.Room] = true
+		}
+	}
+	if !rooms["yard"] || !rooms["B2-landing"] {
+		t.Errorf("drone alerts in %v, want the yard and the landing", rooms)
+	}
+	incs := e.Incidents()
+	if len(incs) != 1 || incs[0].Kind != "drone_drop" || len(incs[0].Alerts) != 2 {
+		t.Fatalf("incidents %+v, want one drone_drop with both alerts", incs)
+	}
+}
