@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"math/cmplx"
 	"os"
 	"strings"
 	"testing"
@@ -554,5 +555,58 @@ func TestStandardSensorLayout(t *testing.T) {
 		if perOffice[f] != 1 {
 			t.Errorf("office on %s has %d sensors, want 1", f, perOffice[f])
 		}
+	}
+}
+
+// TestDCLeakIgnoresSignals: the LO leakage is a DC offset DCLeakDB under
+// the thermal floor with one phase per tuning, in quiet blocks and in
+// blocks holding a strong handset alike (it used to follow each block's
+// mean power with a new phase per block, so a strong burst lifted the
+// spike of its block and the detector reported the step as an emission).
+func TestDCLeakIgnoresSignals(t *testing.T) {
+	w := StandardWing(1)
+	var te TruthEvent
+	for _, x := range w.GroundTruth(w.Start, w.Start.Add(3*time.Hour)) {
+		if x.EmitterID == "phone-lte-1" && x.End.Sub(x.Start) > 2*time.Second {
+			te = x
+			break
+		}
+	}
+	if te.EmitterID == "" {
+		t.Fatal("no phone-lte-1 session")
+	}
+	const fs = 10e6
+	for _, tc := range []struct {
+		name     string
+		centerHz float64
+	}{{"quiet", 600e6}, {"handset at DC", te.CenterHz}} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, err := w.NewSource("s1", SourceOptions{CenterHz: tc.centerHz, SampleRateHz: fs, Start: te.Start.Add(time.Second)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantDBm := NoiseDBmPerMHz + 10*math.Log10(fs/1e6) + DCLeakDB
+			var first complex128
+			for i := range 4 {
+				b, err := src.Next(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				var m complex128
+				for _, v := range b.Samples {
+					m += complex128(v)
+				}
+				m /= complex(float64(len(b.Samples)), 0)
+				gotDBm := 10*math.Log10(real(m)*real(m)+imag(m)*imag(m)) + FullScaleDBm(src.GainDB())
+				if math.Abs(gotDBm-wantDBm) > 2 {
+					t.Errorf("block %d: DC %.1f dBm, want %.1f ± 2", i, gotDBm, wantDBm)
+				}
+				if i == 0 {
+					first = m
+				} else if d := math.Abs(cmplx.Phase(m / first)); d > 0.6 {
+					t.Errorf("block %d: DC phase moved %.2f rad within one tuning", i, d)
+				}
+			}
+		})
 	}
 }

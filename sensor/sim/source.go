@@ -62,6 +62,7 @@ type Source struct {
 	idx0     int64     // sample index at which the current tuning began
 	retuned  bool
 	cut, jam bool
+	dcPhase  float64 // phase of the LO leakage, drawn at each tuning
 	closed   bool
 	buf      []complex64
 	rng      *rand.Rand
@@ -142,8 +143,18 @@ func (s *Source) Tune(centerHz, sampleRateHz float64) error {
 		s.gainDB = AutoGainDB(sampleRateHz)
 	}
 	s.retuned = true
+	s.dcPhase = 2 * math.Pi * s.rng.Float64()
 	return nil
 }
+
+// DCLeakDB is the power of the simulated LO leakage (the HackRF's DC spike)
+// relative to the thermal noise power of the capture: a constant offset
+// for a tuning and gain, whatever the signals in a block. (dsp/synth's
+// DCSpikeDB is relative to a block's mean power, with a new phase per
+// block: a 200 µs Wi-Fi beacon at 30 dB over the floor then lifted the
+// spike of its 6.5 ms block by 15 dB, and the detector reported the step
+// as a 9.5 MHz emission at DC lasting the whole block.)
+const DCLeakDB = -10
 
 // AutoGainDB is the gain a Source uses at sampleRateHz when
 // SourceOptions.GainDB is zero: thermal noise over the sample rate at about
@@ -282,8 +293,17 @@ func (s *Source) render(x []complex64, t time.Time) {
 		}
 	}
 	if !s.opts.NoArtefacts {
-		synth.Apply(x, synth.Artefacts{SampleRateHz: fs, DCSpikeDB: -10, IQGainImbalanceDB: 0.2, IQPhaseDeg: 2,
-			Quantise8Bit: true}, s.rng)
+		// LO leakage against the thermal floor of this sample rate (not
+		// raised by a cut antenna or a jammer), then IQ imbalance and the
+		// 8-bit ADC.
+		leakDBm := NoiseDBmPerMHz + 10*math.Log10(fs/1e6) + DCLeakDB
+		amp := math.Sqrt(math.Pow(10, (leakDBm-full)/10))
+		sn, cs := math.Sincos(s.dcPhase)
+		dc := complex64(complex(amp*cs, amp*sn))
+		for i := range x {
+			x[i] += dc
+		}
+		synth.Apply(x, synth.Artefacts{SampleRateHz: fs, IQGainImbalanceDB: 0.2, IQPhaseDeg: 2, Quantise8Bit: true}, s.rng)
 	}
 }
 
