@@ -137,6 +137,14 @@ func (f *features) toMap() map[string]float64 {
 	return m
 }
 
+// cutByEdge reports that the occupied band reaches the anti-alias roll-off
+// (the outer 5% of the capture, at least 25 kHz): part of the emission
+// lies outside the capture, so its width is a lower bound.
+func (f *features) cutByEdge() bool {
+	guard := math.Max(25e3, 0.05*f.fs)
+	return f.occHiHz > f.fs/2-guard || f.occLoHz < -f.fs/2+guard
+}
+
 // medianBurstS is the median own-measured burst duration, or 0.
 func (f *features) medianBurstS() float64 {
 	if len(f.bursts) == 0 {

@@ -45,10 +45,7 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	if edge {
 		minW = 25e3
 	}
-	// Cut: the occupied band reaches the anti-alias roll-off (the outer 5%
-	// of the capture, at least 25 kHz), so part of the carrier is missing.
-	guard := math.Max(25e3, 0.05*f.fs)
-	cut := f.occHiHz > f.fs/2-guard || f.occLoHz < -f.fs/2+guard
+	cut := f.cutByEdge()       // part of the carrier is missing
 	framed := ok(f.frame, 0.5) // active timeslots repeat every TDMA frame
 	weak := !math.IsNaN(f.contrastDB) && f.contrastDB < 6
 	// A weak carrier's occupied band (bins 3 dB over the noise) and the
