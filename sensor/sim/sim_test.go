@@ -240,18 +240,22 @@ func bandPower(p []float64, fs, lo, hi float64) float64 {
 	return s
 }
 
-func TestSourceEnergyAtOffsetAndCalibration(t *testing.T) {
-	w := StandardWing(1)
-	var te TruthEvent
+// lteSession returns the first phone-lte-1 session of w longer than 2 s in
+// its first three hours.
+func lteSession(t *testing.T, w *Wing) TruthEvent {
+	t.Helper()
 	for _, x := range w.GroundTruth(w.Start, w.Start.Add(3*time.Hour)) {
 		if x.EmitterID == "phone-lte-1" && x.End.Sub(x.Start) > 2*time.Second {
-			te = x
-			break
+			return x
 		}
 	}
-	if te.EmitterID == "" {
-		t.Fatal("no phone-lte-1 session")
-	}
+	t.Fatal("no phone-lte-1 session")
+	return TruthEvent{}
+}
+
+func TestSourceEnergyAtOffsetAndCalibration(t *testing.T) {
+	w := StandardWing(1)
+	te := lteSession(t, w)
 	const fs = 10e6
 	src, err := w.NewSource("s1", SourceOptions{CenterHz: te.CenterHz + 2e6, SampleRateHz: fs, GainDB: 40, Start: te.Start.Add(time.Second), NoArtefacts: true})
 	if err != nil {
@@ -565,16 +569,7 @@ func TestStandardSensorLayout(t *testing.T) {
 // spike of its block and the detector reported the step as an emission).
 func TestDCLeakIgnoresSignals(t *testing.T) {
 	w := StandardWing(1)
-	var te TruthEvent
-	for _, x := range w.GroundTruth(w.Start, w.Start.Add(3*time.Hour)) {
-		if x.EmitterID == "phone-lte-1" && x.End.Sub(x.Start) > 2*time.Second {
-			te = x
-			break
-		}
-	}
-	if te.EmitterID == "" {
-		t.Fatal("no phone-lte-1 session")
-	}
+	te := lteSession(t, w)
 	const fs = 10e6
 	for _, tc := range []struct {
 		name     string
