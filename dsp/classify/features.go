@@ -145,6 +145,15 @@ func (f *features) cutByEdge() bool {
 	return f.occHiHz > f.fs/2-guard || f.occLoHz < -f.fs/2+guard
 }
 
+// tdmaFramed reports that the detector found the emission's bursts
+// repeating at the GSM TDMA frame, 4.615 ms (within 2%): a GSM carrier's
+// active timeslots, which no hopper (ELRS at 250 Hz repeats every 4 ms, on
+// another frequency) and no LTE/NR or UMTS uplink shows.
+func (f *features) tdmaFramed() bool {
+	p := float64(f.em.PeriodSamples) / f.fs
+	return p > 0 && math.Abs(p/gsmFrameS-1) < 0.02
+}
+
 // medianBurstS is the median own-measured burst duration, or 0.
 func (f *features) medianBurstS() float64 {
 	if len(f.bursts) == 0 {

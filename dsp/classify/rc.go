@@ -18,7 +18,9 @@ import (
 // (GMSK's 99% width is about 250 kHz), or, where a weak hop's occupied
 // band has shrunk to its strongest bins, a 90%-power width ≥ 250 kHz
 // (GMSK holds 90% of its power in ~160 kHz: 148–176 kHz measured from
-// 6 to 35 dB; a 500 kHz chirp at 6 dB reads 270–450 kHz). At 2.4 GHz a Bluetooth
+// 6 to 35 dB; a 500 kHz chirp at 6 dB reads 270–450 kHz), and its bursts
+// must not repeat at the GSM TDMA frame (an overdriven handset's spread
+// carrier is as wide as a LoRa hop). At 2.4 GHz a Bluetooth
 // single-slot packet has the same width and envelope; packets over
 // 0.45 ms score 0.7 (above Bluetooth's 0.55 for long packets, and above
 // its 0.65 for the short pieces a chirp's sweep leaves when Classify
@@ -29,7 +31,7 @@ func classifyRC(f *features, p *bandplan.Plan) Label {
 	if !inBand || f.occBWHz < 25e3 || f.occBWHz > 1e6 || !strongEnough(f) {
 		return Label{}
 	}
-	if _, gsm := bandFor(p, f, "gsm"); gsm && f.occBWHz < 350e3 && !ok(f.excessBWHz, 250e3) {
+	if _, gsm := bandFor(p, f, "gsm"); gsm && (f.tdmaFramed() || f.occBWHz < 350e3 && !ok(f.excessBWHz, 250e3)) {
 		return Label{}
 	}
 	pkt := packetS(f)
