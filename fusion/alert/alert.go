@@ -96,15 +96,32 @@ func (a *alertState) remember(probs map[string]float64) {
 	a.recent = append(a.recent, probs)
 }
 
-// outweighs reports that over a's window room is, on average, at least
-// 1/RoomHysteresis times as likely as the alerted room cur.
-func (a *alertState) outweighs(room, cur string) bool {
-	var pRoom, pCur float64
+// windowProbs returns the summed probabilities of room and of the alerted
+// room cur over a's window.
+func (a *alertState) windowProbs(room, cur string) (pRoom, pCur float64) {
 	for _, probs := range a.recent {
 		pRoom += probs[room]
 		pCur += probs[cur]
 	}
-	return pCur < RoomHysteresis*pRoom
+	return pRoom, pCur
+}
+
+// moves reports whether a fix that puts its track in room with
+// probability roomP, the alert's contra-th contradicting fix in a row,
+// moves the alert from cur: the window must favour room too, as much as
+// the fixes' own test asks (RoomHysteresis) for MoveAfterFixes vague
+// fixes, and at all for one clear fix (MoveMinProb), so that one clear fix
+// after a minute of others in cur (the demo's L2-N07 handset, placed there
+// at 95%, then once in L2-N06 at 57%) does not open an alert next door.
+func (a *alertState) moves(room, cur string, roomP float64, contra int) bool {
+	pRoom, pCur := a.windowProbs(room, cur)
+	switch {
+	case roomP >= MoveMinProb:
+		return pRoom > pCur
+	case contra >= MoveAfterFixes:
+		return pCur < RoomHysteresis*pRoom
+	}
+	return false
 }
 
 type sensorState struct {
@@ -244,8 +261,8 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		// Hysteresis: a track with an open alert moves to a new room only on
 		// evidence that it moved: the alerted room less than RoomHysteresis
 		// as likely as the new one, and the new room at least MoveMinProb
-		// likely or that contradiction MoveAfterFixes times in a row and
-		// over the track's last MoveWindowFixes fixes on average.
+		// likely or that contradiction MoveAfterFixes times in a row, and
+		// the track's last MoveWindowFixes fixes agreeing (see moves).
 		// Otherwise the open alert is refreshed, so an uncertain location
 		// (one or two sensors) wandering between cells stays one alert.
 		// A drone is one alert per room, whatever its tracks: its DroneID,
@@ -255,14 +272,14 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		// (one drone visit to the demo's wing raised eight alerts). Phones
 		// are one alert per track and room, with the hysteresis below.
 		key := loc.Track + "/" + roomID
+		probs := loc.RoomProbs
+		if len(probs) == 0 {
+			probs = map[string]float64{loc.Room: loc.Prob}
+		}
 		var recent []map[string]float64
 		if r.Kind == KindDrone {
 			key = roomID
 		} else if open := e.openAlert(r.Name, loc.Track); open != nil {
-			probs := loc.RoomProbs
-			if len(probs) == 0 {
-				probs = map[string]float64{loc.Room: loc.Prob}
-			}
 			open.remember(probs)
 			recent = open.recent
 			cur := open.alert.Room
@@ -273,7 +290,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				open.contra = 0
 				roomID, roomP = cur, loc.RoomProbs[cur]
 			default:
-				if open.contra++; roomP < MoveMinProb && (open.contra < MoveAfterFixes || !open.outweighs(roomID, cur)) {
+				if open.contra++; !open.moves(roomID, cur, roomP, open.contra) {
 					roomID, roomP = cur, loc.RoomProbs[cur]
 				} else if open.state == StatePending {
 					// Moved before it fired: the old room was never
@@ -290,6 +307,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		a := e.alerts[r.Name+"/"+key]
 		if a == nil || a.state == StateResolved {
 			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent)}
+			if len(a.recent) == 0 {
+				a.remember(probs) // the fix that opens it starts its window
+			}
 			a.alert = event.Alert{Schema: event.SchemaVersion, ID: alertID(r.Name, key, loc.At), Site: e.site.ID,
 				Rule: r.Name, Severity: r.Severity, Room: roomID, Zone: room.Zone, Track: loc.Track,
 				Class: loc.Class, ActiveNS: loc.At.UnixNano()}

@@ -270,10 +270,16 @@ func TestRoomHysteresis(t *testing.T) {
 // for a minute, was heard by s1 alone for three fixes, which put it in
 // L1-S01 below at 19%, and its alert moved): the move also needs the
 // track's last MoveWindowFixes fixes, averaged, to favour the new room.
+// Nor does one clear fix (≥ MoveMinProb) after a run of surer ones in the
+// alerted room (the demo's L2-N07 handset, at 95%, placed once in L2-N06
+// at 57%, opened a pending alert there, withdrawn at the next fix, 13
+// times in two minutes); a run of them does.
 func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 	vague := map[string]float64{"B2-07": 0.45, "B2-06": 0.3, "B2-08": 0.25}
 	held := map[string]float64{"B2-13": 0.28, "B2-14": 0.18, "B2-07": 0.02}
 	oneSensor := map[string]float64{"B2-07": 0.19, "B2-06": 0.18, "B2-13": 0.02}
+	sure := map[string]float64{"B2-13": 0.95, "B2-14": 0.03}
+	next := map[string]float64{"B2-14": 0.57, "B2-13": 0.2}
 	repeat := func(n int, p map[string]float64) []map[string]float64 {
 		out := make([]map[string]float64, n)
 		for i := range out {
@@ -294,6 +300,8 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 		{"held, then vague fixes interleaved", append(repeat(30, held), held, oneSensor, held, oneSensor, oneSensor, oneSensor, oneSensor),
 			[]string{"B2-13"}, false},
 		{"held, then moved for good", append(repeat(30, held), repeat(10, oneSensor)...), []string{"B2-13", "B2-07"}, false},
+		{"held, then one clear fix next door", append(repeat(20, sure), next, sure, sure), []string{"B2-13"}, false},
+		{"held, then clearly next door", append(repeat(5, sure), repeat(10, next)...), []string{"B2-13", "B2-14"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, rec, t0 := onlineEngine(t)
