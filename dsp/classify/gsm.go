@@ -90,6 +90,13 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	if weak && !timed {
 		return Label{} // weak and no TDMA timing: nothing confirms GSM
 	}
+	if weak && !cut && f.excessBWHz > 400e3 {
+		// Weak, and its power over the noise spreads far wider than
+		// GMSK's (90% in ~160 kHz): the strongest bins of something wider
+		// (a weak LTE uplink in E-GSM-900 read 146–293 kHz occupied, 1.2–1.6
+		// MHz excess).
+		return Label{}
+	}
 	if !cut && !continuous && !framed && !(med >= minGSMBurstS) {
 		return Label{} // on in pieces shorter than any GSM burst
 	}

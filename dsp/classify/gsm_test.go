@@ -258,3 +258,24 @@ func TestOverdrivenGSMHandset(t *testing.T) {
 		}
 	}
 }
+
+// TestWeakLTEUplinkNotGSM: a 5 MHz LTE uplink in E-GSM-900 UL (902 MHz,
+// LTE B8) at 3 dB leaves fragments whose strongest bins read 150–300 kHz
+// wide, like GMSK, while the power over the noise spreads over 1.2–1.6
+// MHz: no fragment may be called GSM (6 in 10 captures were).
+func TestWeakLTEUplinkNotGSM(t *testing.T) {
+	const fs, fc = 7.68e6, 902e6
+	set := classify.Default()
+	for seed := uint64(1); seed <= 10; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 46))
+		iq := make([]complex64, int(20e-3*fs))
+		synth.Noise(iq, rng, synth.DefaultNoisePower)
+		synth.LTE(iq, synth.Params{SampleRateHz: fs, OffsetHz: 1e6, SNRDB: 3, Seed: seed, BandwidthHz: 5e6, StartSample: int(3e-3 * fs)})
+		synth.Apply(iq, synth.Artefacts{SampleRateHz: fs, Quantise8Bit: true}, rng)
+		for _, l := range detectAndClassify(t, set, iq, fs, fc) {
+			if l.Class == classify.ClassGSM {
+				t.Errorf("seed %d: %q, want no GSM; features %v", seed, l.Text, l.Features)
+			}
+		}
+	}
+}

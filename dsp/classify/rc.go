@@ -34,6 +34,9 @@ func classifyRC(f *features, p *bandplan.Plan) Label {
 	if _, gsm := bandFor(p, f, "gsm"); gsm && (f.tdmaFramed() || f.occBWHz < 350e3 && !ok(f.excessBWHz, 250e3)) {
 		return Label{}
 	}
+	if f.excessBWHz > 1e6 {
+		return Label{} // power spread wider than any RC hop (the strongest bins of a wider emission)
+	}
 	pkt := packetS(f)
 	if ok(f.cp15, cpThreshold(f.nEff)) || !ok(f.envCV, 0) || f.envCV > constEnvCV(f)+0.2 || pkt < 0.1e-3 || pkt > 20e-3 {
 		return Label{}
