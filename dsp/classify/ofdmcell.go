@@ -53,14 +53,19 @@ func nearestCarrier(occHz, scsHz float64) (carrierConfig, float64) {
 }
 
 // cellLink is the link of a cellular emission in band b: the band plan for
-// FDD; for TDD bands the burst behaviour: a carrier on for ≥ 1 ms (a
-// downlink subframe run, SSB/CRS-bearing) is downlink, a shorter isolated
-// burst (an uplink slot, 0.5 ms at 30 kHz SCS) is uplink.
+// FDD; for TDD bands the burst behaviour: a carrier on for ≥ 1 ms at a time
+// (a downlink subframe run, SSB/CRS-bearing) is downlink, shorter bursts
+// (uplink slots, 0.5 ms at 30 kHz SCS) are uplink. The on-time is
+// packetS: the median run of the detector's bursts (those under 0.25 ms
+// apart joined: a weak TD-LTE downlink reads as 0.12 ms pieces), not the
+// emission's span: the detector bridges a handset's slots (one in five,
+// DDDSU) into one emission as long as its dwell, which read as downlink
+// (eval: 92% of NR uplinks).
 func cellLink(b bandplan.Band, f *features) string {
 	if b.Link != bandplan.LinkTDD {
 		return b.Link
 	}
-	if f.durS >= 1e-3 {
+	if packetS(f) >= 1e-3 {
 		return bandplan.LinkDownlink
 	}
 	return bandplan.LinkUplink
