@@ -277,6 +277,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			probs = map[string]float64{loc.Room: loc.Prob}
 		}
 		var recent []map[string]float64
+		var follow *alertState // a pending alert that moves with its track
 		if r.Kind == KindDrone {
 			key = roomID
 		} else if open := e.openAlert(r.Name, loc.Track); open != nil {
@@ -294,15 +295,29 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 					roomID, roomP = cur, loc.RoomProbs[cur]
 				} else if open.state == StatePending {
 					// Moved before it fired: the old room was never
-					// announced as firing; withdraw it now rather than let
-					// it linger pending until ResolveAfter.
-					errs = append(errs, e.transition(ctx, open, StateResolved, loc.At))
+					// announced as firing. The alert follows its track
+					// (one alert, announced pending again in the new
+					// room) rather than being withdrawn for a new one,
+					// which flickering fixes turned into a stream of
+					// pending and withdrawn alerts; if the track already
+					// has an alert in the new room, it is withdrawn.
+					if t := e.alerts[r.Name+"/"+loc.Track+"/"+roomID]; t == nil || t.state == StateResolved {
+						follow = open
+					} else {
+						errs = append(errs, e.transition(ctx, open, StateResolved, loc.At))
+					}
 				}
 			}
 		}
 		room, _ := e.site.Room(roomID)
 		if r.Kind != KindDrone {
 			key = loc.Track + "/" + roomID
+		}
+		if follow != nil {
+			delete(e.alerts, r.Name+"/"+follow.key)
+			follow.key, follow.contra, follow.state = key, 0, StateInactive // re-announced below
+			follow.alert.Room, follow.alert.Zone = roomID, room.Zone
+			e.alerts[r.Name+"/"+key] = follow
 		}
 		a := e.alerts[r.Name+"/"+key]
 		if a == nil || a.state == StateResolved {
