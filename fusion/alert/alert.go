@@ -109,16 +109,19 @@ func (a *alertState) windowProbs(room, cur string) (pRoom, pCur float64) {
 // moves reports whether a fix that puts its track in room with
 // probability roomP, the alert's contra-th contradicting fix in a row,
 // moves the alert from cur: the window must favour room too, as much as
-// the fixes' own test asks (RoomHysteresis) for MoveAfterFixes vague
-// fixes, and at all for one clear fix (MoveMinProb), so that one clear fix
-// after a minute of others in cur (the demo's L2-N07 handset, placed there
-// at 95%, then once in L2-N06 at 57%) does not open an alert next door.
+// the fixes' own test asks (RoomHysteresis) after MoveAfterFixes vague
+// fixes or away from a firing alert, and at all for one clear fix
+// (MoveMinProb) while the alert is pending. So one clear fix after a
+// minute of others in cur (the demo's L2-N07 handset, placed there at 95%,
+// then once in L2-N06 at 57%) does not open an alert next door, and fixes
+// alternating between two cells do not keep opening and withdrawing one
+// beside an alert that has fired.
 func (a *alertState) moves(room, cur string, roomP float64, contra int) bool {
 	pRoom, pCur := a.windowProbs(room, cur)
 	switch {
-	case roomP >= MoveMinProb:
+	case roomP >= MoveMinProb && a.state == StatePending:
 		return pRoom > pCur
-	case contra >= MoveAfterFixes:
+	case roomP >= MoveMinProb || contra >= MoveAfterFixes:
 		return pCur < RoomHysteresis*pRoom
 	}
 	return false

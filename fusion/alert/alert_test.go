@@ -273,13 +273,16 @@ func TestRoomHysteresis(t *testing.T) {
 // Nor does one clear fix (≥ MoveMinProb) after a run of surer ones in the
 // alerted room (the demo's L2-N07 handset, at 95%, placed once in L2-N06
 // at 57%, opened a pending alert there, withdrawn at the next fix, 13
-// times in two minutes); a run of them does.
+// times in two minutes); a run of them does. Away from an alert that has
+// fired, the window must favour the new room twice over: fixes that put the
+// track next door two times in three do not open alerts there.
 func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 	vague := map[string]float64{"B2-07": 0.45, "B2-06": 0.3, "B2-08": 0.25}
 	held := map[string]float64{"B2-13": 0.28, "B2-14": 0.18, "B2-07": 0.02}
 	oneSensor := map[string]float64{"B2-07": 0.19, "B2-06": 0.18, "B2-13": 0.02}
 	sure := map[string]float64{"B2-13": 0.95, "B2-14": 0.03}
 	next := map[string]float64{"B2-14": 0.57, "B2-13": 0.2}
+	nextClear := map[string]float64{"B2-14": 0.85, "B2-13": 0.1}
 	repeat := func(n int, p map[string]float64) []map[string]float64 {
 		out := make([]map[string]float64, n)
 		for i := range out {
@@ -302,6 +305,8 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 		{"held, then moved for good", append(repeat(30, held), repeat(10, oneSensor)...), []string{"B2-13", "B2-07"}, false},
 		{"held, then one clear fix next door", append(repeat(20, sure), next, sure, sure), []string{"B2-13"}, false},
 		{"held, then clearly next door", append(repeat(5, sure), repeat(10, next)...), []string{"B2-13", "B2-14"}, false},
+		{"fired, then two of three fixes next door", append(repeat(15, sure), slices.Repeat([]map[string]float64{nextClear, nextClear, sure}, 5)...),
+			[]string{"B2-13"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, rec, t0 := onlineEngine(t)
