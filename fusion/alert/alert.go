@@ -111,15 +111,17 @@ func (a *alertState) windowProbs(room, cur string) (pRoom, pCur float64) {
 // moves the alert from cur: the window must favour room too, as much as
 // the fixes' own test asks (RoomHysteresis) after MoveAfterFixes vague
 // fixes or away from a firing alert, and at all for one clear fix
-// (MoveMinProb) while the alert is pending. So one clear fix after a
+// (MoveMinProb) while the alert is pending, unless strict (the track
+// has another alert open in room: going back to it is leaving that alert's
+// room and coming back, and needs what leaving it needed). So one clear fix after a
 // minute of others in cur (the demo's L2-N07 handset, placed there at 95%,
 // then once in L2-N06 at 57%) does not open an alert next door, and fixes
 // alternating between two cells do not keep opening and withdrawing one
 // beside an alert that has fired.
-func (a *alertState) moves(room, cur string, roomP float64, contra int) bool {
+func (a *alertState) moves(room, cur string, roomP float64, contra int, strict bool) bool {
 	pRoom, pCur := a.windowProbs(room, cur)
 	switch {
-	case roomP >= MoveMinProb && a.state == StatePending:
+	case roomP >= MoveMinProb && a.state == StatePending && !strict:
 		return pRoom > pCur
 	case roomP >= MoveMinProb || contra >= MoveAfterFixes:
 		return pCur < RoomHysteresis*pRoom
@@ -294,7 +296,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				open.contra = 0
 				roomID, roomP = cur, loc.RoomProbs[cur]
 			default:
-				if open.contra++; !open.moves(roomID, cur, roomP, open.contra) {
+				back := e.alerts[r.Name+"/"+loc.Track+"/"+roomID]
+				strict := back != nil && back != open && back.state != StateResolved
+				if open.contra++; !open.moves(roomID, cur, roomP, open.contra, strict) {
 					roomID, roomP = cur, loc.RoomProbs[cur]
 				} else if open.state == StatePending {
 					// Moved before it fired: the old room was never
@@ -304,7 +308,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 					// which flickering fixes turned into a stream of
 					// pending and withdrawn alerts; if the track already
 					// has an alert in the new room, it is withdrawn.
-					if t := e.alerts[r.Name+"/"+loc.Track+"/"+roomID]; t == nil || t.state == StateResolved {
+					if !strict {
 						follow = open
 					} else {
 						errs = append(errs, e.transition(ctx, open, StateResolved, loc.At))

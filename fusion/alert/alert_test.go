@@ -480,3 +480,45 @@ func TestDroneVisitOneIncident(t *testing.T) {
 		t.Fatalf("incidents %+v, want one drone_drop with both alerts", incs)
 	}
 }
+
+// TestNoPendingChurnBesideFiredAlert: a phone's alert has fired in B2-13;
+// its fixes then move it clearly next door (a pending alert opens in
+// B2-14), and then alternate between the two. Going back to the fired
+// alert's room needs what leaving it needed, so the pending alert is not
+// withdrawn and opened again at every other fix (the demo's LTE B3 handset
+// had four pending alerts in L2-N04 opened and withdrawn in 15 s): two
+// alerts in all, none resolved.
+func TestNoPendingChurnBesideFiredAlert(t *testing.T) {
+	e, rec, t0 := onlineEngine(t)
+	sure := map[string]float64{"B2-13": 0.95, "B2-14": 0.03}
+	next := map[string]float64{"B2-14": 0.85, "B2-13": 0.1}
+	var fixes []map[string]float64
+	fixes = append(fixes, slices.Repeat([]map[string]float64{sure}, 15)...)
+	fixes = append(fixes, slices.Repeat([]map[string]float64{next}, 8)...)
+	fixes = append(fixes, slices.Repeat([]map[string]float64{sure, next}, 6)...)
+	for i, probs := range fixes {
+		best, p := "", 0.0
+		for r, q := range probs {
+			if q > p {
+				best, p = r, q
+			}
+		}
+		loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: probs,
+			At: t0.Add(time.Duration(i) * time.Second)}
+		if err := e.ObserveLocation(context.Background(), loc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := map[string]bool{}
+	var states []string
+	for _, a := range rec.got {
+		ids[a.ID] = true
+		states = append(states, a.Room+":"+a.State)
+		if a.State == "resolved" {
+			t.Errorf("alert in %s resolved; transitions so far %v", a.Room, states)
+		}
+	}
+	if len(ids) != 2 {
+		t.Errorf("%d alerts, want 2 (B2-13 fired, B2-14 pending); transitions %v", len(ids), states)
+	}
+}
