@@ -231,25 +231,13 @@ func TestUncertainRoomInCells(t *testing.T) {
 // under half as likely) opens a second.
 func TestRoomHysteresis(t *testing.T) {
 	e, rec, t0 := onlineEngine(t)
-	for i, probs := range []map[string]float64{
+	observeFixes(t, e, t0, []map[string]float64{
 		{"B2-13": 0.4, "B2-14": 0.35, "B2-12": 0.25},
 		{"B2-14": 0.4, "B2-13": 0.3, "B2-12": 0.3},   // flicker: B2-13 still ≥ half
 		{"B2-12": 0.45, "B2-13": 0.25, "B2-14": 0.3}, // B2-13 still ≥ half
 		{"B2-05": 0.3, "B2-06": 0.3, "B2-07": 0.4},   // far but vague: no move
 		{"B2-05": 0.9, "B2-13": 0.05, "B2-06": 0.05}, // moved
-	} {
-		best, p := "", 0.0
-		for r, q := range probs {
-			if q > p {
-				best, p = r, q
-			}
-		}
-		loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: probs,
-			At: t0.Add(time.Duration(i) * time.Second)}
-		if err := e.ObserveLocation(context.Background(), loc); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	rooms := map[string]bool{}
 	for _, a := range rec.got {
 		rooms[a.Room] = true
@@ -311,19 +299,7 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e, rec, t0 := onlineEngine(t)
 			fixes := append([]map[string]float64{{"B2-13": 0.41, "B2-14": 0.3, "B2-12": 0.29}}, tc.fixes...)
-			for i, probs := range fixes {
-				best, p := "", 0.0
-				for r, q := range probs {
-					if q > p || (q == p && r < best) {
-						best, p = r, q
-					}
-				}
-				loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: probs,
-					At: t0.Add(time.Duration(i) * time.Second)}
-				if err := e.ObserveLocation(context.Background(), loc); err != nil {
-					t.Fatal(err)
-				}
-			}
+			observeFixes(t, e, t0, fixes)
 			var rooms []string
 			for _, a := range rec.got {
 				if !slices.Contains(rooms, a.Room) {
@@ -496,19 +472,7 @@ func TestNoPendingChurnBesideFiredAlert(t *testing.T) {
 	fixes = append(fixes, slices.Repeat([]map[string]float64{sure}, 15)...)
 	fixes = append(fixes, slices.Repeat([]map[string]float64{next}, 8)...)
 	fixes = append(fixes, slices.Repeat([]map[string]float64{sure, next}, 6)...)
-	for i, probs := range fixes {
-		best, p := "", 0.0
-		for r, q := range probs {
-			if q > p {
-				best, p = r, q
-			}
-		}
-		loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: probs,
-			At: t0.Add(time.Duration(i) * time.Second)}
-		if err := e.ObserveLocation(context.Background(), loc); err != nil {
-			t.Fatal(err)
-		}
-	}
+	observeFixes(t, e, t0, fixes)
 	ids := map[string]bool{}
 	var states []string
 	for _, a := range rec.got {
@@ -520,5 +484,25 @@ func TestNoPendingChurnBesideFiredAlert(t *testing.T) {
 	}
 	if len(ids) != 2 {
 		t.Errorf("%d alerts, want 2 (B2-13 fired, B2-14 pending); transitions %v", len(ids), states)
+	}
+}
+
+// observeFixes feeds track t1 (an LTE uplink) one fix a second from t0,
+// each with the given room probabilities and its most likely room (ties to
+// the first name).
+func observeFixes(t *testing.T, e *Engine, t0 time.Time, fixes []map[string]float64) {
+	t.Helper()
+	for i, probs := range fixes {
+		best, p := "", 0.0
+		for r, q := range probs {
+			if q > p || (q == p && r < best) {
+				best, p = r, q
+			}
+		}
+		loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: probs,
+			At: t0.Add(time.Duration(i) * time.Second)}
+		if err := e.ObserveLocation(context.Background(), loc); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
