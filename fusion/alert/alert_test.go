@@ -260,7 +260,7 @@ func TestRoomHysteresis(t *testing.T) {
 // track's last MoveWindowFixes fixes, averaged, to favour the new room.
 // Nor does one clear fix (≥ MoveMinProb) after a run of surer ones in the
 // alerted room (the demo's L2-N07 handset, at 95%, placed once in L2-N06
-// at 57%, opened a pending alert there, withdrawn at the next fix, 13
+// at 57%, opened a pending alert there, withdrawn at the next fix, 12
 // times in two minutes); a run of them does. Away from an alert that has
 // fired, the window must favour the new room twice over: fixes that put the
 // track next door two times in three do not open alerts there.
