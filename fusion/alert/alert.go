@@ -192,6 +192,20 @@ const MoveAfterFixes = 3
 // averages.
 const MoveWindowFixes = 10
 
+// alertKey is the key, under a location rule r, of the alert of a track in
+// a room: one alert per track and room, but for a drone one per room,
+// whatever its tracks. A drone's DroneID, video link and controller are
+// tracks of their own, and a controller hopping over the 2.4 GHz band
+// starts a track wherever its hops land further apart than the track's
+// frequency tolerance (one drone visit to the demo's wing raised eight
+// alerts).
+func alertKey(r *Rule, track, room string) string {
+	if r.Kind == KindDrone {
+		return room
+	}
+	return track + "/" + room
+}
+
 // openAlert returns the most recent open (pending or firing) alert of rule
 // for track, or nil.
 func (e *Engine) openAlert(rule, track string) *alertState {
@@ -270,22 +284,19 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		// the track's last MoveWindowFixes fixes agreeing (see moves).
 		// Otherwise the open alert is refreshed, so an uncertain location
 		// (one or two sensors) wandering between cells stays one alert.
-		// A drone is one alert per room, whatever its tracks: its DroneID,
-		// video link and controller are tracks of their own, and a
-		// controller hopping over the 2.4 GHz band starts a track wherever
-		// its hops land further apart than the track's frequency tolerance
-		// (one drone visit to the demo's wing raised eight alerts). Phones
-		// are one alert per track and room, with the hysteresis below.
-		key := loc.Track + "/" + roomID
+		// A drone is one alert per room, whatever its tracks (alertKey):
+		// no hysteresis.
 		probs := loc.RoomProbs
 		if len(probs) == 0 {
 			probs = map[string]float64{loc.Room: loc.Prob}
 		}
 		var recent []map[string]float64
 		var follow *alertState // a pending alert that moves with its track
-		if r.Kind == KindDrone {
-			key = roomID
-		} else if open := e.openAlert(r.Name, loc.Track); open != nil {
+		var open *alertState
+		if r.Kind != KindDrone {
+			open = e.openAlert(r.Name, loc.Track)
+		}
+		if open != nil {
 			open.remember(probs)
 			recent = open.recent
 			cur := open.alert.Room
@@ -296,7 +307,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				open.contra = 0
 				roomID, roomP = cur, loc.RoomProbs[cur]
 			default:
-				back := e.alerts[r.Name+"/"+loc.Track+"/"+roomID]
+				back := e.alerts[r.Name+"/"+alertKey(r, loc.Track, roomID)]
 				strict := back != nil && back != open && back.state != StateResolved
 				if open.contra++; !open.moves(roomID, cur, roomP, open.contra, strict) {
 					roomID, roomP = cur, loc.RoomProbs[cur]
@@ -317,9 +328,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 		}
 		room, _ := e.site.Room(roomID)
-		if r.Kind != KindDrone {
-			key = loc.Track + "/" + roomID
-		}
+		key := alertKey(r, loc.Track, roomID)
 		if follow != nil {
 			delete(e.alerts, r.Name+"/"+follow.key)
 			follow.key, follow.contra, follow.state = key, 0, StateInactive // re-announced below
