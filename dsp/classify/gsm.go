@@ -48,7 +48,8 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	cut := f.cutByEdge() // part of the carrier is missing
 	// Active timeslots repeat every TDMA frame, in the power (frame_corr) or
 	// in the detector's bursts.
-	framed := ok(f.frame, 0.5) || f.tdmaFramed()
+	tdma := f.tdmaFramed()
+	framed := ok(f.frame, 0.5) || tdma
 	weak := !math.IsNaN(f.contrastDB) && f.contrastDB < 6
 	// A weak carrier's occupied band (bins 3 dB over the noise) and the
 	// detector's span shrink to the strongest bins of GMSK's bell-shaped
@@ -68,7 +69,7 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	// the clipping spreads the carrier (550 kHz at 3 dB over the floor in
 	// the demo, 43 dB SNR); its bursts at the TDMA frame still say GSM.
 	maxW := 400e3
-	if f.tdmaFramed() {
+	if tdma {
 		maxW = 1e6
 	}
 	if !inBand || w < minW || w > maxW || !gsmPresent(f, framed) || math.IsNaN(f.envCV) {
