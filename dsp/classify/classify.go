@@ -46,6 +46,11 @@ type Input struct {
 	SampleRateHz float64      // sample rate of IQ, Hz
 	CenterHz     float64      // RF frequency of DC, Hz
 	Em           dsp.Emission // the detection, in absolute samples and Hz from DC
+
+	// packetS is the typical packet length of the emission Em is a burst
+	// of, when burstVerdict measures that burst on its own (0: Em is the
+	// whole emission).
+	packetS float64
 }
 
 // Label is what Classify concluded.
@@ -180,7 +185,7 @@ func (s *Set) Classify(in Input) (lab Label) {
 	// confidence the bursts need not be measured (a long TD-LTE or Wi-Fi
 	// emission's bursts cost up to 6 more measurements).
 	if best.Confidence < 1 {
-		if bl, ok := s.burstVerdict(in, ws); ok && bl.Confidence > best.Confidence {
+		if bl, ok := s.burstVerdict(in, f.emPacketS, ws); ok && bl.Confidence > best.Confidence {
 			best = bl
 		}
 	}
@@ -217,7 +222,7 @@ func (s *Set) best(f *features, skip string) Label {
 // burstVerdict classifies the longest bursts of in.Em on their own and
 // returns the class most of them agree on (at least two, or the only
 // burst analysed), with its most confident label.
-func (s *Set) burstVerdict(in Input, ws *workspace) (Label, bool) {
+func (s *Set) burstVerdict(in Input, packetS float64, ws *workspace) (Label, bool) {
 	if len(in.Em.Bursts) < 2 {
 		return Label{}, false
 	}
@@ -244,6 +249,7 @@ func (s *Set) burstVerdict(in Input, ws *workspace) (Label, bool) {
 	for i, b := range picked {
 		sub := in
 		sub.Em.StartSample, sub.Em.SampleCount, sub.Em.Bursts = b.StartSample, b.SampleCount, nil
+		sub.packetS = packetS
 		l := s.best(s.measure(sub, ws), skip)
 		if l.Class == ClassUnknown {
 			continue

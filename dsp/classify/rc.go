@@ -25,7 +25,12 @@ import (
 // 0.45 ms score 0.7 (above Bluetooth's 0.55 for long packets, and above
 // its 0.65 for the short pieces a chirp's sweep leaves when Classify
 // measures the detector's bursts alone), shorter ones 0.5 (below its 0.65
-// for one slot).
+// for one slot). Where Bluetooth is deployed, an emission that is one
+// packet of at most a slot (≤ 0.45 ms) is not an RC hop at all: RC
+// packets are longer, and a weak Bluetooth packet (about 3 dB in its
+// 1 MHz) shows only its strongest 150–300 kHz, under Bluetooth's 0.3 MHz
+// floor, so it looked like a narrow RC hop; only pieces of a longer
+// packet, in the burst vote, may score 0.5.
 func classifyRC(f *features, p *bandplan.Plan) Label {
 	b, inBand := bandFor(p, f, "rc")
 	if !inBand || f.occBWHz < 25e3 || f.occBWHz > 1e6 || !strongEnough(f) {
@@ -36,6 +41,9 @@ func classifyRC(f *features, p *bandplan.Plan) Label {
 	}
 	if f.excessBWHz > 1e6 {
 		return Label{} // power spread wider than any RC hop (the strongest bins of a wider emission)
+	}
+	if _, bt := bandFor(p, f, "bluetooth"); bt && f.emPacketS <= btSlotPacketS {
+		return Label{} // one short packet: a weak Bluetooth packet, not an RC hop
 	}
 	pkt := packetS(f)
 	if ok(f.cp15, cpThreshold(f.nEff)) || !ok(f.envCV, 0) || f.envCV > constEnvCV(f)+0.2 || pkt < 0.1e-3 || pkt > 20e-3 {
