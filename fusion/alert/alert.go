@@ -83,25 +83,36 @@ type alertState struct {
 	lastSeen time.Time
 	pos      site.Point
 	contra   int // consecutive fixes of its track that make another room at least twice as likely (RoomHysteresis)
-	// recent holds the room probabilities of its track's last
-	// MoveWindowFixes fixes, oldest first.
-	recent []map[string]float64
+	// recent holds the room probabilities of its track's fixes of the
+	// last MoveWindow, and at least its last MoveWindowFixes fixes, oldest
+	// first.
+	recent []fix
 }
 
-// remember adds a fix's room probabilities to a's window.
-func (a *alertState) remember(probs map[string]float64) {
-	if len(a.recent) == MoveWindowFixes {
-		a.recent = slices.Delete(a.recent, 0, 1)
+// fix is one location fix of a track, as the move test remembers it.
+type fix struct {
+	at    time.Time
+	probs map[string]float64
+}
+
+// remember adds a fix's room probabilities to a's window and drops the
+// fixes that fell out of it: older than MoveWindow before at, beyond the
+// latest MoveWindowFixes, or beyond MaxWindowFixes.
+func (a *alertState) remember(at time.Time, probs map[string]float64) {
+	a.recent = append(a.recent, fix{at: at, probs: probs})
+	drop := max(0, len(a.recent)-MaxWindowFixes)
+	for drop < len(a.recent)-MoveWindowFixes && at.Sub(a.recent[drop].at) > MoveWindow {
+		drop++
 	}
-	a.recent = append(a.recent, probs)
+	a.recent = slices.Delete(a.recent, 0, drop)
 }
 
 // windowProbs returns the summed probabilities of room and of the alerted
 // room cur over a's window.
 func (a *alertState) windowProbs(room, cur string) (pRoom, pCur float64) {
-	for _, probs := range a.recent {
-		pRoom += probs[room]
-		pCur += probs[cur]
+	for _, f := range a.recent {
+		pRoom += f.probs[room]
+		pCur += f.probs[cur]
 	}
 	return pRoom, pCur
 }
@@ -180,17 +191,28 @@ const MoveMinProb = 0.5
 
 // MoveAfterFixes is how many fixes in a row that each make another room at
 // least 1/RoomHysteresis times as likely as the alerted one move a track's
-// alert there however spread they are, provided the track's last
-// MoveWindowFixes fixes, averaged, say so too: the alerted room came from
+// alert there however spread they are, provided the track's fixes of the
+// last MoveWindow, summed, say so too: the alerted room came from
 // one early fix (often the first, from a group of far sensors) that the
 // later ones keep contradicting. The window keeps a few vague fixes (one
 // sensor, while the others dwell on other bands) from moving an alert that
 // a minute of fixes from two sensors has held.
 const MoveAfterFixes = 3
 
-// MoveWindowFixes is how many of a track's latest fixes the move test
-// averages.
+// MoveWindow is how far back the move test sums a track's fixes: a
+// handset heard by two or three sensors gets several fixes a second, each
+// from the sensors that happened to be on its band, and ten of them (two
+// seconds) at times favoured the next cell twice over (the demo's L2-N07
+// GSM handset fired alerts in L2-N06 and L2-N09 too); half a minute of
+// them did not once.
+const MoveWindow = 30 * time.Second
+
+// MoveWindowFixes is how many of a track's latest fixes the move test sums
+// at least, however old (a track located once every few seconds).
 const MoveWindowFixes = 10
+
+// MaxWindowFixes bounds the move test's window of one alert.
+const MaxWindowFixes = 512
 
 // alertKey is the key, under a location rule r, of the alert of a track in
 // a room: one alert per track and room, but for a drone one per room,
@@ -281,7 +303,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		// evidence that it moved: the alerted room less than RoomHysteresis
 		// as likely as the new one, and the new room at least MoveMinProb
 		// likely or that contradiction MoveAfterFixes times in a row, and
-		// the track's last MoveWindowFixes fixes agreeing (see moves).
+		// the track's fixes of the last MoveWindow agreeing (see moves).
 		// Otherwise the open alert is refreshed, so an uncertain location
 		// (one or two sensors) wandering between cells stays one alert.
 		// A drone is one alert per room, whatever its tracks (alertKey):
@@ -290,14 +312,14 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if len(probs) == 0 {
 			probs = map[string]float64{loc.Room: loc.Prob}
 		}
-		var recent []map[string]float64
+		var recent []fix
 		var follow *alertState // a pending alert that moves with its track
 		var open *alertState
 		if r.Kind != KindDrone {
 			open = e.openAlert(r.Name, loc.Track)
 		}
 		if open != nil {
-			open.remember(probs)
+			open.remember(loc.At, probs)
 			recent = open.recent
 			cur := open.alert.Room
 			switch {
@@ -339,7 +361,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if a == nil || a.state == StateResolved {
 			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent)}
 			if len(a.recent) == 0 {
-				a.remember(probs) // the fix that opens it starts its window
+				a.remember(loc.At, probs) // the fix that opens it starts its window
 			}
 			a.alert = event.Alert{Schema: event.SchemaVersion, ID: alertID(r.Name, key, loc.At), Site: e.site.ID,
 				Rule: r.Name, Severity: r.Severity, Room: roomID, Zone: room.Zone, Track: loc.Track,

@@ -2,6 +2,7 @@ package alert
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -257,7 +258,9 @@ func TestRoomHysteresis(t *testing.T) {
 // in the alerted room (the demo's L2-S02 phone, placed there by s1 and s3
 // for a minute, was heard by s1 alone for three fixes, which put it in
 // L1-S01 below at 19%, and its alert moved): the move also needs the
-// track's last MoveWindowFixes fixes, averaged, to favour the new room.
+// track's fixes of the last MoveWindow (30 s), summed, to favour the new
+// room, so a track held in a room for half a minute moves after about
+// half a minute of fixes elsewhere, not after ten seconds of them.
 // Nor does one clear fix (≥ MoveMinProb) after a run of surer ones in the
 // alerted room (the demo's L2-N07 handset, at 95%, placed once in L2-N06
 // at 57%, opened a pending alert there, withdrawn at the next fix, 12
@@ -290,9 +293,11 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 		{"held, then three vague fixes", append(repeat(30, held), repeat(3, oneSensor)...), []string{"B2-13"}, false},
 		{"held, then vague fixes interleaved", append(repeat(30, held), held, oneSensor, held, oneSensor, oneSensor, oneSensor, oneSensor),
 			[]string{"B2-13"}, false},
-		{"held, then moved for good", append(repeat(30, held), repeat(10, oneSensor)...), []string{"B2-13", "B2-07"}, false},
+		{"held, then moved for good", append(repeat(30, held), repeat(30, oneSensor)...), []string{"B2-13", "B2-07"}, false},
+		{"held, then ten seconds elsewhere", append(repeat(30, held), repeat(10, oneSensor)...), []string{"B2-13"}, false},
 		{"held, then one clear fix next door", append(repeat(20, sure), next, sure, sure), []string{"B2-13"}, false},
-		{"held, then clearly next door", append(repeat(5, sure), repeat(10, next)...), []string{"B2-13", "B2-14"}, false},
+		{"held, then clearly next door", append(repeat(5, sure), repeat(30, next)...), []string{"B2-13", "B2-14"}, false},
+		{"held, then ten seconds clearly next door", append(repeat(5, sure), repeat(10, next)...), []string{"B2-13"}, false},
 		{"fired, then two of three fixes next door", append(repeat(15, sure), slices.Repeat([]map[string]float64{nextClear, nextClear, sure}, 5)...),
 			[]string{"B2-13"}, false},
 	} {
@@ -470,7 +475,7 @@ func TestNoPendingChurnBesideFiredAlert(t *testing.T) {
 	next := map[string]float64{"B2-14": 0.85, "B2-13": 0.1}
 	var fixes []map[string]float64
 	fixes = append(fixes, slices.Repeat([]map[string]float64{sure}, 15)...)
-	fixes = append(fixes, slices.Repeat([]map[string]float64{next}, 8)...)
+	fixes = append(fixes, slices.Repeat([]map[string]float64{next}, 30)...) // half a minute (MoveWindow)
 	fixes = append(fixes, slices.Repeat([]map[string]float64{sure, next}, 6)...)
 	observeFixes(t, e, t0, fixes)
 	ids := map[string]bool{}
@@ -504,5 +509,62 @@ func observeFixes(t *testing.T, e *Engine, t0 time.Time, fixes []map[string]floa
 		if err := e.ObserveLocation(context.Background(), loc); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestDemoHandsetOneAlert replays the fixes fusion made of the demo's GSM
+// handset in cell L2-N07 (testdata/demo-gsm-handset-fixes.jsonl: 333 fixes
+// in 40 s of `rfwarden demo --start 2026-01-15T21:14:30Z`, rooms under 1%
+// left out). Each fix comes from whichever two or three sensors were on
+// its band, so about five a second put it in L2-N07, L2-N06, L2-N09 or a
+// cell below, several at 90%. Summed over two seconds (ten fixes) they
+// fired alerts in L2-N06, L2-N09 and L2-N07; the track must raise one
+// alert, in L2-N07.
+func TestDemoHandsetOneAlert(t *testing.T) {
+	s, err := site.LoadFile("../../sensor/sim/testdata/standard-site.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	e, err := New(DefaultConfig(), s, nil, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	data, err := os.ReadFile("testdata/demo-gsm-handset-fixes.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		var f struct {
+			MS int64              `json:"ms"`
+			P  map[string]float64 `json:"p"`
+		}
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("fix %d: %v", n+1, err)
+		}
+		best, p := "", 0.0
+		for r, q := range f.P {
+			if q > p || (q == p && r < best) {
+				best, p = r, q
+			}
+		}
+		loc := Location{Track: "trk-19", Class: event.ClassGSM, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: f.P,
+			At: t0.Add(time.Duration(f.MS) * time.Millisecond)}
+		if err := e.ObserveLocation(context.Background(), loc); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	ids := map[string]string{}
+	var states []string
+	for _, a := range rec.got {
+		ids[a.ID] = a.Room
+		states = append(states, a.Room+":"+a.State)
+	}
+	if n < 300 || len(ids) != 1 || rec.got[len(rec.got)-1].Room != "L2-N07" || rec.got[len(rec.got)-1].State != "firing" {
+		t.Errorf("%d fixes: %d alerts, want one firing in L2-N07; transitions %v", n, len(ids), states)
 	}
 }
