@@ -552,9 +552,10 @@ func (e *Engine) dropRule() *Rule {
 }
 
 // linkIncident gives a firing location alert its incident: a drone opens a
-// drone-drop incident; an unauthorised phone that fires within the drop
-// rule's window and radius of a drone joins that incident; any other phone
-// opens its own.
+// drone-drop incident; an unauthorised phone joins the incident of its
+// track's earlier alert (it moved, or was first placed in the wrong room:
+// one handset, one case), else that of a drone seen within the drop rule's
+// window and radius; any other phone opens its own.
 func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time) {
 	var inc *store.Incident
 	switch a.rule.Kind {
@@ -570,7 +571,10 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			}
 		}
 	case KindUnauthorisedUplink:
-		if dr := e.dropRule(); dr != nil {
+		if inc = e.trackIncident(a); inc != nil && inc.Kind == "illicit_phone" {
+			inc.Summary = a.alert.Summary // where the handset is now; Rooms keeps where it was
+		}
+		if dr := e.dropRule(); dr != nil && inc == nil {
 			inc = e.nearDrone(dr, a, now)
 		}
 		if inc == nil {
@@ -603,6 +607,27 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			e.log.Warn("store incident", "id", inc.ID, "err", err)
 		}
 	}
+}
+
+// trackIncident returns the incident of the latest-opened other alert of
+// a's track under an unauthorised-uplink rule, or nil.
+func (e *Engine) trackIncident(a *alertState) *store.Incident {
+	if a.alert.Track == "" {
+		return nil
+	}
+	var last *alertState
+	for _, o := range e.alerts {
+		if o == a || o.rule.Kind != KindUnauthorisedUplink || o.alert.Track != a.alert.Track || e.incidents[o.alert.Incident] == nil {
+			continue
+		}
+		if last == nil || o.active.After(last.active) || o.active.Equal(last.active) && o.alert.ID > last.alert.ID {
+			last = o
+		}
+	}
+	if last == nil {
+		return nil
+	}
+	return e.incidents[last.alert.Incident]
 }
 
 // nearDrone returns the incident of the latest drone alert seen within dr's

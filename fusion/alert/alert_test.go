@@ -568,3 +568,35 @@ func TestDemoHandsetOneAlert(t *testing.T) {
 		t.Errorf("%d fixes: %d alerts, want one firing in L2-N07; transitions %v", n, len(ids), states)
 	}
 }
+
+// TestTrackMovesOneIncident: a handset whose alert has fired in B2-13 and
+// that then moves next door for good fires a second alert there (one per
+// track and room), and both are one incident, the analyst's case: its
+// rooms are both cells, its summary says where the handset is now. (The
+// demo's NR handset, first placed in L1-S09 by one sensor and then in
+// L1-N08 by two, was two incidents.)
+func TestTrackMovesOneIncident(t *testing.T) {
+	e, rec, t0 := onlineEngine(t)
+	here := map[string]float64{"B2-13": 0.9, "B2-14": 0.05}
+	there := map[string]float64{"B2-14": 0.9, "B2-13": 0.05}
+	observeFixes(t, e, t0, append(slices.Repeat([]map[string]float64{here}, 20), slices.Repeat([]map[string]float64{there}, 40)...))
+	fired := map[string]string{} // alert ID -> incident
+	for _, a := range rec.got {
+		if a.State == "firing" {
+			fired[a.ID] = a.Incident
+		}
+	}
+	incs := e.Incidents()
+	if len(fired) != 2 || len(incs) != 1 {
+		t.Fatalf("%d alerts fired (%v), %d incidents (%+v); want 2 alerts in one incident", len(fired), fired, len(incs), incs)
+	}
+	inc := incs[0]
+	for id, in := range fired {
+		if in != inc.ID || !slices.Contains(inc.Alerts, id) {
+			t.Errorf("alert %s in incident %q; want it in %s (alerts %v)", id, in, inc.ID, inc.Alerts)
+		}
+	}
+	if !slices.Equal(inc.Rooms, []string{"B2-13", "B2-14"}) || !strings.Contains(inc.Summary, "B2-14") {
+		t.Errorf("incident rooms %v, summary %q; want both cells, and the summary in B2-14", inc.Rooms, inc.Summary)
+	}
+}
