@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"time"
 )
@@ -885,16 +886,51 @@ func (d *Detector) finish(e *openEmission) Emission {
 	return em
 }
 
-// burstPeriod returns the mean start-to-start interval of bs when there are
-// at least three bursts and every interval is within max(tol, 5%) of the mean.
+// burstPeriod returns the burst repetition period of bs, in samples, or 0
+// when the bursts are not regular: at least three bursts whose every
+// start-to-start interval lies within max(tol, 5%) of their mean, which is
+// returned. Slivers (bursts under a quarter of the median burst length: a
+// frame or two of noise or of a neighbour's edge) are left out, and when
+// the rest are not regular, so is a first burst shorter than 0.9 of the
+// median: its start may be the start of the block rather than of the
+// burst (a TDMA handset's slot cut by the capture's start).
 func burstPeriod(bs []Burst, tol int64) int64 {
 	if len(bs) < 3 {
 		return 0
 	}
-	mean := float64(bs[len(bs)-1].StartSample-bs[0].StartSample) / float64(len(bs)-1)
+	lens := make([]int64, len(bs))
+	for i, b := range bs {
+		lens[i] = b.SampleCount
+	}
+	slices.Sort(lens)
+	med := lens[len(lens)/2]
+	starts := make([]int64, 0, len(bs))
+	firstShort := false
+	for i, b := range bs {
+		if 4*b.SampleCount < med {
+			continue
+		}
+		if len(starts) == 0 && i == 0 && 10*b.SampleCount < 9*med {
+			firstShort = true
+		}
+		starts = append(starts, b.StartSample)
+	}
+	if p := regularPeriod(starts, tol); p > 0 || !firstShort {
+		return p
+	}
+	return regularPeriod(starts[1:], tol)
+}
+
+// regularPeriod returns the mean interval of starts when there are at
+// least three and every interval is within max(tol, 5%) of it, else 0.
+func regularPeriod(starts []int64, tol int64) int64 {
+	if len(starts) < 3 {
+		return 0
+	}
+	mean := float64(starts[len(starts)-1]-starts[0]) / float64(len(starts)-1)
 	lim := max(float64(tol), 0.05*mean)
-	for i := 1; i < len(bs); i++ {
-		if math.Abs(float64(bs[i].StartSample-bs[i-1].StartSample)-mean) > lim {
+	for i := 1; i < len(starts); i++ {
+		if math.Abs(float64(starts[i]-starts[i-1])-mean) > lim {
 			return 0
 		}
 	}
