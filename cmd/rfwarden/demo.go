@@ -398,7 +398,8 @@ func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string,
 	// The simulator's automatic gain puts the thermal floor near one LSB of
 	// the 8-bit ADC. Less gain (tried: 12 dB) leaves the floor below the
 	// quantiser, which the detector reads as a collapsed floor and a storm of
-	// false detections; more clips handsets a few metres away.
+	// false detections; more clips handsets a few metres away. The agent's
+	// AGC lowers the gain of a tuning that clips (demoSource.SetGainDB).
 	s, err := w.NewSource(id, sim.SourceOptions{SampleRateHz: o.rateHz, Start: clock.start, GainDB: sim.AutoGainDB(o.rateHz) - demoGainBackoffDB,
 		Seed: o.seed + uint64(len(id))*7919})
 	if err != nil {
@@ -502,7 +503,11 @@ func (d *demoSource) Next(ctx context.Context) (sensor.Block, error) {
 		case <-t.C:
 		}
 	} else if -ahead > maxLag && d.centerHz != 0 {
+		gain := d.src.GainDB() // the AGC's, which a tune resets
 		if err := d.Tune(d.centerHz, d.rateHz); err != nil {
+			return sensor.Block{}, err
+		}
+		if err := d.src.SetGainDB(gain); err != nil {
 			return sensor.Block{}, err
 		}
 	}
@@ -512,6 +517,11 @@ func (d *demoSource) Next(ctx context.Context) (sensor.Block, error) {
 	}
 	return b, err
 }
+
+// SetGainDB lets the agent's AGC change the simulated receiver's gain (a
+// handset a few metres from a node clips the 8-bit ADC at the automatic
+// gain).
+func (d *demoSource) SetGainDB(totalDB float64) error { return d.src.SetGainDB(totalDB) }
 
 func (d *demoSource) Close() error { return d.src.Close() }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/sim"
 )
 
@@ -161,4 +162,42 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// TestDemoSourceKeepsAGCGain: the demo's nodes run the agent's AGC, so the
+// simulated receiver must take its gain (without it the AGC was off, and a
+// handset 3 m from s7 clipped the ADC: "sensor s7 overloaded" went pending
+// and resolved four times in five minutes of demo), and keep it when the
+// source retunes in place to catch up with the clock.
+func TestDemoSourceKeepsAGCGain(t *testing.T) {
+	w := sim.StandardWing(1)
+	start := sim.DefaultStart()
+	s, err := w.NewSource("s7", sim.SourceOptions{SampleRateHz: 2e6, Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &simClock{start: start, wall: time.Now(), speed: 1}
+	d := &demoSource{src: s, clock: clock, rateHz: 2e6}
+	defer d.Close()
+	gs, ok := any(d).(sensor.GainSetter)
+	if !ok {
+		t.Fatal("demoSource does not take a gain: the agent's AGC is off in the demo")
+	}
+	if err := d.Tune(902e6, 2e6); err != nil {
+		t.Fatal(err)
+	}
+	const agcDB = 28 // a gain the simulated HackRF has (2 dB VGA steps)
+	if err := gs.SetGainDB(agcDB); err != nil {
+		t.Fatal(err)
+	}
+	// The clock jumps 10 s ahead of the source (more than maxLag): the next
+	// block is a catch-up.
+	clock.start = clock.start.Add(10 * time.Second)
+	b, err := d.Next(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.GainDB != agcDB || b.Time.Before(clock.start) {
+		t.Errorf("block at %v with gain %v dB; want a catch-up block (from %v) at the AGC's %v dB", b.Time, b.GainDB, clock.start, agcDB)
+	}
 }
