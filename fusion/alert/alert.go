@@ -630,9 +630,14 @@ func (e *Engine) trackIncident(a *alertState) *store.Incident {
 	return e.incidents[last.alert.Incident]
 }
 
-// nearDrone returns the incident of the latest drone alert seen within dr's
-// window of now and within its radius of a, or nil; it forgets drone
-// alerts older than the window.
+// nearDrone returns the drone-drop incident a joins, or nil: for a drone
+// alert, that of the latest drone alert seen within dr's window of now,
+// wherever it was (one visit: the aircraft seen as it approaches from
+// outside, beyond the radius, and its controller with the pilot a hundred
+// metres off are the same incident); for a phone alert, that of the latest
+// drone alert within the window and within dr's radius of a that was
+// active before a (a drop followed by a new uplink: a phone on before the
+// drone came is not one). It forgets drone alerts older than the window.
 func (e *Engine) nearDrone(dr *Rule, a *alertState, now time.Time) *store.Incident {
 	keep := e.drones[:0]
 	for _, d := range e.drones {
@@ -647,7 +652,10 @@ func (e *Engine) nearDrone(dr *Rule, a *alertState, now time.Time) *store.Incide
 		if d == a || d.alert.Incident == "" || now.Sub(d.active) < 0 {
 			continue
 		}
-		if math.Hypot(a.pos.X-d.pos.X, a.pos.Y-d.pos.Y) <= dr.RadiusM {
+		if a.rule.Kind == KindDrone {
+			return e.incidents[d.alert.Incident]
+		}
+		if !a.active.Before(d.active) && math.Hypot(a.pos.X-d.pos.X, a.pos.Y-d.pos.Y) <= dr.RadiusM {
 			return e.incidents[d.alert.Incident]
 		}
 	}

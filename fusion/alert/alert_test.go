@@ -409,28 +409,8 @@ func online(t *testing.T, e *Engine, at time.Time) {
 // several tracks (DroneID, video, controller hops) in one room are one
 // alert.
 func TestDroneVisitOneIncident(t *testing.T) {
-	cfg := DefaultConfig()
-	for i := range cfg.Rules {
-		if cfg.Rules[i].Kind == KindDrone {
-			cfg.Rules[i].RoomKinds = append(cfg.Rules[i].RoomKinds, site.KindLanding)
-		}
-	}
-	rec := &recorder{}
-	e, err := New(cfg, wing(t), nil, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, see, t0 := droneEngine(t, 0)
 	ctx := context.Background()
-	see := func(track, class, room string, pos site.Point, at time.Time) {
-		t.Helper()
-		loc := Location{Track: track, Class: class, Link: event.LinkUnknown, Room: room, Prob: 0.9,
-			RoomProbs: map[string]float64{room: 0.9}, Pos: pos, At: at}
-		if err := e.ObserveLocation(ctx, loc); err != nil {
-			t.Fatal(err)
-		}
-	}
 	yard, landing := site.Point{X: 15, Y: -8}, site.Point{X: 20, Y: 5.5}
 	for i := range 10 {
 		at := t0.Add(time.Duration(2*i) * time.Second)
@@ -459,6 +439,80 @@ func TestDroneVisitOneIncident(t *testing.T) {
 	incs := e.Incidents()
 	if len(incs) != 1 || incs[0].Kind != "drone_drop" || len(incs[0].Alerts) != 2 {
 		t.Fatalf("incidents %+v, want one drone_drop with both alerts", incs)
+	}
+}
+
+// droneEngine returns an online engine whose drone rule also watches
+// landings, with the drop rule's radius set to radiusM (0: the default),
+// and see, which feeds it one fix of a track.
+func droneEngine(t *testing.T, radiusM float64) (*Engine, func(track, class, room string, pos site.Point, at time.Time), time.Time) {
+	t.Helper()
+	cfg := DefaultConfig()
+	for i := range cfg.Rules {
+		switch cfg.Rules[i].Kind {
+		case KindDrone:
+			cfg.Rules[i].RoomKinds = append(cfg.Rules[i].RoomKinds, site.KindLanding)
+		case KindDroneDrop:
+			if radiusM > 0 {
+				cfg.Rules[i].RadiusM = radiusM
+			}
+		}
+	}
+	e, err := New(cfg, wing(t), nil, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	see := func(track, class, room string, pos site.Point, at time.Time) {
+		t.Helper()
+		loc := Location{Track: track, Class: class, Link: event.LinkUplink, Room: room, Prob: 0.9,
+			RoomProbs: map[string]float64{room: 0.9}, Pos: pos, At: at}
+		if err := e.ObserveLocation(context.Background(), loc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e, see, t0
+}
+
+// TestDroneDropIncidents: a drone's alerts are one incident however far
+// apart it was seen within the drop rule's window (the demo's aircraft,
+// seen approaching 100 m out and then over the yard, was two); a phone
+// that appears after the drone, within the radius, joins it; a phone that
+// was on before the drone came is a case of its own, not a drop (the
+// demo's LTE handset, on a minute before the drone, was linked to it).
+func TestDroneDropIncidents(t *testing.T) {
+	e, see, t0 := droneEngine(t, 15)
+	far, yard := site.Point{X: 15, Y: -80}, site.Point{X: 15, Y: -8}
+	cellB203, cellB205 := site.Point{X: 12, Y: 2}, site.Point{X: 18, Y: 2}
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	for s := range 90 {
+		if s >= 15 && s < 60 {
+			see("before", event.ClassGSM, "B2-05", cellB205, at(s)) // on 5 s before the drone, fires at 25 s
+		}
+		switch {
+		case s >= 20 && s < 40:
+			see("id", event.ClassDroneID, "yard", yard, at(s))
+		case s >= 40 && s < 60:
+			see("video", event.ClassDroneVideo, "B2-landing", far, at(s)) // a room the rule watches, 72 m from the first sighting
+		case s >= 60:
+			see("after", event.ClassGSM, "B2-03", cellB203, at(s))
+		}
+	}
+	kinds := map[string][]string{} // incident kind -> alert rooms
+	for _, inc := range e.Incidents() {
+		for _, id := range inc.Alerts {
+			for _, a := range e.All() {
+				if a.ID == id {
+					kinds[inc.Kind] = append(kinds[inc.Kind], a.Room)
+				}
+			}
+		}
+	}
+	slices.Sort(kinds["drone_drop"])
+	if len(e.Incidents()) != 2 || !slices.Equal(kinds["drone_drop"], []string{"B2-03", "B2-landing", "yard"}) ||
+		!slices.Equal(kinds["illicit_phone"], []string{"B2-05"}) {
+		t.Errorf("%d incidents %+v by kind (alert rooms) %v; want one drone_drop (yard, landing, B2-03) and B2-05 on its own", len(e.Incidents()), e.Incidents(), kinds)
 	}
 }
 
