@@ -130,6 +130,15 @@ func (g *AGC) Observe(b sensor.Block, band string, st BlockStats) (int, error) {
 	return dir, nil
 }
 
+// Lowered reports whether b was captured at a gain the AGC took below its
+// tuning's reference. The thermal floor then lies under the 8-bit
+// quantiser (at the reference gain it is about one LSB), so a block's
+// floor says nothing about the front end.
+func (g *AGC) Lowered(b sensor.Block) bool {
+	t := g.tun[agcKey{b.CenterHz, b.SampleRateHz}]
+	return t != nil && b.GainDB < t.refDB-1.5
+}
+
 // Normalise returns b scaled to its tuning's reference gain (see AGC). A
 // block already at it is returned as it is; otherwise the samples are
 // written to a buffer of the AGC, valid until the next call.

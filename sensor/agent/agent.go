@@ -335,6 +335,13 @@ func (a *Agent) handle(b sensor.Block) error {
 	st, a.scratch = MeasureBlock(b.Samples, a.scratch)
 	st.FloorDBFS -= b.GainDB // dBm at the antenna, uncalibrated
 	a.mu.Lock()
+	if a.agc != nil && a.agc.Lowered(b) {
+		// A strong signal made the AGC take gain away: the floor is under
+		// the quantiser, not a cut antenna (a staff radio beside the demo's
+		// s3 took its TETRA tuning to 2 dB, and with one other band's floor
+		// down the node reported itself tampered).
+		st.FloorDBFS = math.NaN()
+	}
 	a.tamper.Observe(band, b.Time, st)
 	a.stats.Blocks++
 	a.stats.Samples += int64(len(b.Samples))

@@ -134,7 +134,9 @@ func NewTamper(cfg config.Tamper) *Tamper {
 	return &Tamper{cfg: cfg, bands: map[string]*bandFloor{}}
 }
 
-// Observe feeds one block's statistics for band at time t.
+// Observe feeds one block's statistics for band at time t. A NaN
+// FloorDBFS says the floor could not be measured (the AGC lowered the
+// band's gain): it clears the band's collapsed or risen run.
 func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 	t.last = at
 	t.stall = false
@@ -143,10 +145,18 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 	} else {
 		t.clip = 0
 	}
-	if math.IsInf(st.FloorDBFS, 0) || math.IsNaN(st.FloorDBFS) {
+	b := t.bands[band]
+	if math.IsNaN(st.FloorDBFS) {
+		// Not measurable (the AGC took the gain down): the band's floor is
+		// neither collapsed nor risen until it is measured again.
+		if b != nil {
+			b.low, b.high = 0, 0
+		}
 		return
 	}
-	b := t.bands[band]
+	if math.IsInf(st.FloorDBFS, 0) {
+		return
+	}
 	if b == nil {
 		b = &bandFloor{baseline: st.FloorDBFS}
 		t.bands[band] = b

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/config"
 )
 
@@ -214,4 +216,71 @@ func BenchmarkMeasureBlock(b *testing.B) {
 		_, scratch = MeasureBlock(src.buf, scratch)
 	}
 	b.ReportMetric(float64(len(src.buf))*float64(b.N)/b.Elapsed().Seconds()/1e6, "Msps")
+}
+
+// gainSource is a source the agent's AGC can set the gain of; the test
+// hands blocks to the agent itself.
+type gainSource struct{ synthSource }
+
+func (*gainSource) SetGainDB(float64) error { return nil }
+
+// TestAGCLoweredFloorIsNotTamper: a strong signal made the AGC lower one
+// tuning's gain, so its quantised floor reads 40 dB down; with one other
+// band's floor 10 dB under its baseline (a handset that was on while it was
+// learnt), the node is not tampered: the lowered band's floor is not
+// measured. (The demo's s3 reported itself tampered once its TETRA tuning
+// went to 2 dB beside a staff radio.) Two bands measured down still are.
+func TestAGCLoweredFloorIsNotTamper(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Bands = []config.Band{
+		{Name: "a", LowHz: 880e6, HighHz: 900e6, Dwell: 10 * time.Millisecond, Kind: config.KindDwell, MaxRevisit: 2 * time.Second},
+		{Name: "b", LowHz: 400e6, HighHz: 420e6, Dwell: 10 * time.Millisecond, Kind: config.KindDwell, MaxRevisit: 2 * time.Second},
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	block := func(i int, centerHz, gainDB, rms float64) sensor.Block {
+		x := make([]complex64, 20000)
+		for k := range x {
+			x[k] = complex(float32(rng.NormFloat64()*rms/math.Sqrt2), float32(rng.NormFloat64()*rms/math.Sqrt2))
+		}
+		return sensor.Block{Samples: x, CenterHz: centerHz, SampleRateHz: 2e6, GainDB: gainDB,
+			FirstSample: int64(i) * 20000, Time: simStart.Add(time.Duration(i) * 10 * time.Millisecond), Device: "synth"}
+	}
+	for _, tc := range []struct {
+		name  string
+		gainB float64 // band b's gain after the baseline
+		want  string
+	}{
+		{"band b's gain lowered by the AGC", 14, event.StateOK},
+		{"band b's floor down at full gain", 30, event.StateTampered},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rc := &recClient{connected: true}
+			a, err := New(cfg, Deps{Source: &gainSource{}, Pipeline: &everyPipeline{}, Clock: &simClock{}, ClientFactory: rc.factory()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.agc == nil {
+				t.Fatal("no AGC for a source that takes a gain")
+			}
+			i := 0
+			feed := func(centerHz, gainDB, rms float64) {
+				t.Helper()
+				if err := a.handle(block(i, centerHz, gainDB, rms)); err != nil {
+					t.Fatal(err)
+				}
+				i++
+			}
+			for range 12 {
+				feed(890e6, 30, 0.01)
+				feed(410e6, 30, 0.01)
+			}
+			for range 5 {
+				feed(890e6, 30, 0.003)        // 10 dB down at full gain
+				feed(410e6, tc.gainB, 0.0001) // 40 dB down
+			}
+			if h := a.Health(); h.State != tc.want {
+				t.Errorf("state %q (%v), want %q", h.State, h.Reasons, tc.want)
+			}
+		})
+	}
 }
