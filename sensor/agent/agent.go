@@ -339,8 +339,9 @@ func (a *Agent) handle(b sensor.Block) error {
 		// A strong signal made the AGC take gain away: the floor is under
 		// the quantiser, not a cut antenna (a staff radio beside the demo's
 		// s3 took its TETRA tuning to 2 dB, and with one other band's floor
-		// down the node reported itself tampered).
-		st.FloorDBFS = math.NaN()
+		// down the node reported itself tampered). A jammer's rise still
+		// shows.
+		st.FloorHidden = true
 	}
 	a.tamper.Observe(band, b.Time, st)
 	a.stats.Blocks++

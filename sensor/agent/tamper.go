@@ -34,6 +34,10 @@ type BlockStats struct {
 	PeakDBFS     float64 // largest |I| or |Q| in the block, dB relative to full scale (1)
 	ClipFraction float64 // fraction of samples with |I| or |Q| >= ClipLevel
 	Clipped      int64
+	// FloorHidden says the floor may lie under the quantiser (the AGC
+	// lowered the gain): a floor read below the baseline is then no collapse,
+	// while one read above it is still a rise.
+	FloorHidden bool
 }
 
 // chunkSamples is the chunk over which MeasureBlock averages power.
@@ -134,9 +138,7 @@ func NewTamper(cfg config.Tamper) *Tamper {
 	return &Tamper{cfg: cfg, bands: map[string]*bandFloor{}}
 }
 
-// Observe feeds one block's statistics for band at time t. A NaN
-// FloorDBFS says the floor could not be measured (the AGC lowered the
-// band's gain): it clears the band's collapsed or risen run.
+// Observe feeds one block's statistics for band at time t.
 func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 	t.last = at
 	t.stall = false
@@ -145,17 +147,12 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 	} else {
 		t.clip = 0
 	}
-	b := t.bands[band]
-	if math.IsNaN(st.FloorDBFS) {
-		// Not measurable (the AGC took the gain down): the band's floor is
-		// neither collapsed nor risen until it is measured again.
-		if b != nil {
-			b.low, b.high = 0, 0
-		}
+	if math.IsInf(st.FloorDBFS, 0) || math.IsNaN(st.FloorDBFS) {
 		return
 	}
-	if math.IsInf(st.FloorDBFS, 0) {
-		return
+	b := t.bands[band]
+	if st.FloorHidden && (b == nil || b.n < warmBlocks) {
+		return // no baseline from a floor the quantiser may hide
 	}
 	if b == nil {
 		b = &bandFloor{baseline: st.FloorDBFS}
@@ -169,6 +166,8 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 	}
 	d := st.FloorDBFS - b.baseline
 	switch {
+	case st.FloorHidden && d < 0:
+		b.low, b.high = 0, 0 // the quantiser's floor, not the front end's
 	case d < -t.cfg.CollapseDB:
 		b.low++
 		b.high = 0

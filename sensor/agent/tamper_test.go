@@ -229,7 +229,8 @@ func (*gainSource) SetGainDB(float64) error { return nil }
 // band's floor 10 dB under its baseline (a handset that was on while it was
 // learnt), the node is not tampered: the lowered band's floor is not
 // measured. (The demo's s3 reported itself tampered once its TETRA tuning
-// went to 2 dB beside a staff radio.) Two bands measured down still are.
+// went to 2 dB beside a staff radio.) Two bands measured down still are
+// tampered, and a jammer's rise still shows in a band at lowered gain.
 func TestAGCLoweredFloorIsNotTamper(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Bands = []config.Band{
@@ -246,12 +247,14 @@ func TestAGCLoweredFloorIsNotTamper(t *testing.T) {
 			FirstSample: int64(i) * 20000, Time: simStart.Add(time.Duration(i) * 10 * time.Millisecond), Device: "synth"}
 	}
 	for _, tc := range []struct {
-		name  string
-		gainB float64 // band b's gain after the baseline
-		want  string
+		name       string
+		gainB      float64 // band b's gain after the baseline
+		rmsA, rmsB float64 // after the baseline (0.01)
+		want       string
 	}{
-		{"band b's gain lowered by the AGC", 14, event.StateOK},
-		{"band b's floor down at full gain", 30, event.StateTampered},
+		{"band b's gain lowered by the AGC", 14, 0.003, 0.0001, event.StateOK},
+		{"band b's floor down at full gain", 30, 0.003, 0.0001, event.StateTampered},
+		{"a jammer, band b's gain lowered", 14, 0.5, 0.5, event.StateJammed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rc := &recClient{connected: true}
@@ -275,8 +278,8 @@ func TestAGCLoweredFloorIsNotTamper(t *testing.T) {
 				feed(410e6, 30, 0.01)
 			}
 			for range 5 {
-				feed(890e6, 30, 0.003)        // 10 dB down at full gain
-				feed(410e6, tc.gainB, 0.0001) // 40 dB down
+				feed(890e6, 30, tc.rmsA)
+				feed(410e6, tc.gainB, tc.rmsB)
 			}
 			if h := a.Health(); h.State != tc.want {
 				t.Errorf("state %q (%v), want %q", h.State, h.Reasons, tc.want)
