@@ -64,7 +64,7 @@ func classifyBluetooth(f *features, p *bandplan.Plan) Label {
 	if !inBand || f.occBWHz < 0.3e6 || f.occBWHz > 2.5e6 || !strongEnough(f) {
 		return Label{}
 	}
-	pkt := packetS(f)
+	pkt := f.pktS
 	if ok(f.cp15, cpThreshold(f.nEff)) || !ok(f.envCV, 0) || f.envCV > constEnvCV(f)+0.2 || pkt > 3.2e-3 || pkt < 50e-6 {
 		return Label{}
 	}

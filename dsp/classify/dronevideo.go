@@ -22,7 +22,7 @@ func classifyDroneVideo(f *features, p *bandplan.Plan) Label {
 	if !inBand || f.occBWHz < 7.5e6 || f.occBWHz > 45e6 {
 		return Label{}
 	}
-	pkt := packetS(f)
+	pkt := f.pktS
 	if pkt <= droneIDMaxS || pkt > 20e-3 || (len(f.em.Bursts) > 1 && f.duty >= 0.9) {
 		return Label{}
 	}

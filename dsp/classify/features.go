@@ -67,7 +67,8 @@ type features struct {
 	dec        int     // fs / fsY
 	rfHz       float64 // RF centre of the occupied band, Hz
 	durS       float64 // emission duration from the detector, s
-	emPacketS  float64 // typical packet length of the whole emission (packetS), also when one of its bursts is measured, s
+	pktS       float64 // typical packet length (packetS), s
+	emPacketS  float64 // pktS of the whole emission, also when one of its bursts is measured, s
 	n          int     // samples analysed
 	nEff       int     // independent samples: n·occupied/fs
 	occLoHz    float64 // own occupied-band edges (-10 dB from the 90th percentile), Hz from DC
@@ -176,8 +177,9 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 		return f
 	}
 	f.durS = float64(in.Em.SampleCount) / in.SampleRateHz
+	f.pktS = packetS(f)
 	if f.emPacketS = in.packetS; !(f.emPacketS > 0) {
-		f.emPacketS = packetS(f)
+		f.emPacketS = f.pktS
 	}
 	f.rfHz = in.CenterHz + in.Em.CenterOffsetHz
 	start := in.Em.StartSample - in.IQStart

@@ -65,7 +65,7 @@ func cellLink(b bandplan.Band, f *features) string {
 	if b.Link != bandplan.LinkTDD {
 		return b.Link
 	}
-	if packetS(f) >= 1e-3 {
+	if f.pktS >= 1e-3 {
 		return bandplan.LinkDownlink
 	}
 	return bandplan.LinkUplink

@@ -45,7 +45,7 @@ func classifyRC(f *features, p *bandplan.Plan) Label {
 	if _, bt := bandFor(p, f, "bluetooth"); bt && f.emPacketS <= btSlotPacketS {
 		return Label{} // one short packet: a weak Bluetooth packet, not an RC hop
 	}
-	pkt := packetS(f)
+	pkt := f.pktS
 	if ok(f.cp15, cpThreshold(f.nEff)) || !ok(f.envCV, 0) || f.envCV > constEnvCV(f)+0.2 || pkt < 0.1e-3 || pkt > 20e-3 {
 		return Label{}
 	}
