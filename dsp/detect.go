@@ -910,7 +910,7 @@ func burstPeriod(bs []Burst, tol int64) int64 {
 		if 4*b.SampleCount < med {
 			continue
 		}
-		if len(starts) == 0 && i == 0 && 10*b.SampleCount < 9*med {
+		if i == 0 && 10*b.SampleCount < 9*med {
 			firstShort = true
 		}
 		starts = append(starts, b.StartSample)
