@@ -18,6 +18,10 @@ const agcWindow = 8
 // gain-table gain.
 const maxAGCTunings = 256
 
+// gainTolDB is how far a block's gain may lie from a gain asked for and
+// still be it: a HackRF's VGA has 2 dB steps and rounds an odd request down.
+const gainTolDB = 1.5
+
 type agcKey struct{ centerHz, rateHz float64 }
 
 // agcTuning is the AGC's state for one tuning.
@@ -95,7 +99,7 @@ func (g *AGC) Observe(b sensor.Block, band string, st BlockStats) (int, error) {
 	// A source applies the nearest gain it has (the HackRF's 2 dB VGA steps
 	// round an odd request down); a block further off is from before the
 	// change, and after a window of them the source's gain is taken as it is.
-	if math.Abs(b.GainDB-t.wantDB) > 1.5 {
+	if math.Abs(b.GainDB-t.wantDB) > gainTolDB {
 		if t.stale++; t.stale < agcWindow {
 			return 0, nil
 		}
@@ -136,7 +140,7 @@ func (g *AGC) Observe(b sensor.Block, band string, st BlockStats) (int, error) {
 // floor says nothing about the front end.
 func (g *AGC) Lowered(b sensor.Block) bool {
 	t := g.tun[agcKey{b.CenterHz, b.SampleRateHz}]
-	return t != nil && b.GainDB < t.refDB-1.5
+	return t != nil && b.GainDB < t.refDB-gainTolDB
 }
 
 // Normalise returns b scaled to its tuning's reference gain (see AGC). A
