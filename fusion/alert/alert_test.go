@@ -546,18 +546,25 @@ func TestNoPendingChurnBesideFiredAlert(t *testing.T) {
 	}
 }
 
+// mostLikely returns the most likely room of probs and its probability
+// (ties to the first name).
+func mostLikely(probs map[string]float64) (string, float64) {
+	best, p := "", 0.0
+	for r, q := range probs {
+		if q > p || (q == p && r < best) {
+			best, p = r, q
+		}
+	}
+	return best, p
+}
+
 // observeFixes feeds track t1 (an LTE uplink) one fix a second from t0,
 // each with the given room probabilities and its most likely room (ties to
 // the first name).
 func observeFixes(t *testing.T, e *Engine, t0 time.Time, fixes []map[string]float64) {
 	t.Helper()
 	for i, probs := range fixes {
-		best, p := "", 0.0
-		for r, q := range probs {
-			if q > p || (q == p && r < best) {
-				best, p = r, q
-			}
-		}
+		best, p := mostLikely(probs)
 		loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: probs,
 			At: t0.Add(time.Duration(i) * time.Second)}
 		if err := e.ObserveLocation(context.Background(), loc); err != nil {
@@ -599,12 +606,7 @@ func TestDemoHandsetOneAlert(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &f); err != nil {
 			t.Fatalf("fix %d: %v", n+1, err)
 		}
-		best, p := "", 0.0
-		for r, q := range f.P {
-			if q > p || (q == p && r < best) {
-				best, p = r, q
-			}
-		}
+		best, p := mostLikely(f.P)
 		loc := Location{Track: "trk-19", Class: event.ClassGSM, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: f.P,
 			At: t0.Add(time.Duration(f.MS) * time.Millisecond)}
 		if err := e.ObserveLocation(context.Background(), loc); err != nil {
