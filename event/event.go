@@ -158,23 +158,24 @@ var States = []string{StateOK, StateTampered, StateJammed, StateOverloaded, Stat
 
 // Health is published every 10 s on rfw/v1/{site}/sensor/{sensor}/health.
 type Health struct {
-	Schema         int                `json:"schema"`
-	Site           string             `json:"site"`
-	Sensor         string             `json:"sensor"`
-	TimeNS         int64              `json:"time_ns"`
-	State          string             `json:"state"`
-	Reasons        []string           `json:"reasons,omitempty"`
-	NoiseFloorDBm  map[string]float64 `json:"noise_floor_dbm,omitempty"` // per band
-	RevisitS       map[string]float64 `json:"revisit_s,omitempty"`       // achieved revisit per band
-	GainDB         map[string]float64 `json:"gain_db,omitempty"`         // receive gain now applied per band (AGC)
-	AGCChanges     int64              `json:"agc_changes,omitempty"`     // gain changes the AGC made since start
-	DroppedSamples int64              `json:"dropped_samples"`
-	OverloadCount  int64              `json:"overload_count"`
-	USBErrors      int64              `json:"usb_errors"`
-	OutboxDepth    int64              `json:"outbox_depth"`
-	OutboxDropped  int64              `json:"outbox_dropped"`
-	ClockOffsetS   float64            `json:"clock_offset_s"`
-	Version        string             `json:"version"`
+	Schema         int                   `json:"schema"`
+	Site           string                `json:"site"`
+	Sensor         string                `json:"sensor"`
+	TimeNS         int64                 `json:"time_ns"`
+	State          string                `json:"state"`
+	Reasons        []string              `json:"reasons,omitempty"`
+	NoiseFloorDBm  map[string]float64    `json:"noise_floor_dbm,omitempty"` // per band
+	RevisitS       map[string]float64    `json:"revisit_s,omitempty"`       // achieved revisit per band
+	GainDB         map[string]float64    `json:"gain_db,omitempty"`         // receive gain now applied per band (AGC)
+	ScanBandsHz    map[string][2]float64 `json:"scan_bands_hz,omitempty"`   // scan plan: band → [low, high] Hz
+	AGCChanges     int64                 `json:"agc_changes,omitempty"`     // gain changes the AGC made since start
+	DroppedSamples int64                 `json:"dropped_samples"`
+	OverloadCount  int64                 `json:"overload_count"`
+	USBErrors      int64                 `json:"usb_errors"`
+	OutboxDepth    int64                 `json:"outbox_depth"`
+	OutboxDropped  int64                 `json:"outbox_dropped"`
+	ClockOffsetS   float64               `json:"clock_offset_s"`
+	Version        string                `json:"version"`
 }
 
 // Validate reports the first problem with h, naming the field.
@@ -192,7 +193,7 @@ func (h Health) Validate() error {
 		return schemaErr("state: %q is not one of %v", h.State, States)
 	case !finite(h.ClockOffsetS):
 		return schemaErr("clock_offset_s: not finite")
-	case len(h.NoiseFloorDBm) > 256 || len(h.RevisitS) > 256 || len(h.GainDB) > 256 || len(h.Reasons) > 32:
+	case len(h.NoiseFloorDBm) > 256 || len(h.RevisitS) > 256 || len(h.GainDB) > 256 || len(h.ScanBandsHz) > 256 || len(h.Reasons) > 32:
 		return schemaErr("too many bands or reasons")
 	}
 	for k, v := range h.NoiseFloorDBm {
@@ -208,6 +209,11 @@ func (h Health) Validate() error {
 	for k, v := range h.GainDB {
 		if !finite(v) || v < 0 || v > 200 {
 			return schemaErr("gain_db[%q]: %v out of range", k, v)
+		}
+	}
+	for k, r := range h.ScanBandsHz {
+		if !finite(r[0]) || !finite(r[1]) || r[0] <= 0 || r[1] <= r[0] || r[1] > 1e12 {
+			return schemaErr("scan_bands_hz[%q]: [%v, %v] is not a frequency range (0 < low < high ≤ 1e12 Hz)", k, r[0], r[1])
 		}
 	}
 	return nil

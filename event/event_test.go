@@ -86,6 +86,19 @@ func TestHealthAlertSpectrum(t *testing.T) {
 	if _, err := event.DecodeHealth([]byte(strings.Replace(string(b), "jammed", "sleepy", 1))); err == nil {
 		t.Error("accepted unknown state")
 	}
+	h.ScanBandsHz = map[string][2]float64{"n1": {1920e6, 1980e6}}
+	if b, err = event.Encode(h); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := event.DecodeHealth(b); err != nil || got.ScanBandsHz["n1"] != [2]float64{1920e6, 1980e6} {
+		t.Errorf("health scan plan round trip = %+v, %v", got.ScanBandsHz, err)
+	}
+	for _, bad := range []string{`[1980e6, 1920e6]`, `[0, 1e6]`, `[1920e6]`, `[-5, 1e6]`, `[1e9, 2e12]`} {
+		p := strings.Replace(string(b), `[1920000000,1980000000]`, bad, 1)
+		if _, err := event.DecodeHealth([]byte(p)); err == nil || !strings.Contains(err.Error(), `scan_bands_hz["n1"]`) {
+			t.Errorf("scan_bands_hz %s: error %v, want one naming scan_bands_hz[\"n1\"]", bad, err)
+		}
+	}
 	a := event.Alert{Schema: 1, ID: "a1", Site: "a", Rule: "unauthorised_uplink", Severity: event.SeverityCritical, State: event.AlertFiring, Probability: 0.82}
 	b, err = event.Encode(a)
 	if err != nil {

@@ -65,10 +65,12 @@ type Config struct {
 	// negative information. It shows it by a detection within ListenSpanHz
 	// (default 2 MHz, the narrowest span a sensor captures) centred on the
 	// emission's frequency, a detection with the same band label, or a
-	// health report listing a scan band that ScanBandsHz (band name → [low,
-	// high] Hz, the sensors' scan plan) puts around the frequency or whose
-	// name is the emission's band label. Without ScanBandsHz, health
-	// reports say nothing about frequencies: conservative, fewer silences.
+	// health report listing a scan band whose range (the report's own
+	// scan_bands_hz, which rfwarden sensors send, else ScanBandsHz: band
+	// name → [low, high] Hz, for sensors that do not) is around the
+	// frequency or whose name is the emission's band label. A band whose
+	// range neither gives says nothing about frequencies: conservative,
+	// fewer silences.
 	ListenWindow time.Duration
 	ListenSpanHz float64
 	// PowerWindow: the power a sensor reports for a located emission is

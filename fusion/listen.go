@@ -12,8 +12,8 @@ import (
 // listening remembers, per sensor, what it last showed it was listening
 // to and when: a detection (its band label, and its frequency ± half of
 // Config.ListenSpanHz), or a health report listing a scan band's noise
-// floor or revisit time (the band name, and its frequency range when
-// Config.ScanBandsHz gives it). A sensor that was listening around an
+// floor or revisit time (the band name, and its frequency range from the
+// report's scan_bands_hz or Config.ScanBandsHz). A sensor that was listening around an
 // emission's time and frequency and did not report it is negative
 // information for the locator; a sensor not known to be listening (tuned
 // elsewhere, another scan plan, offline) says nothing. Not safe for
@@ -51,13 +51,18 @@ func (l *listening) detection(d event.Detection, spanHz float64) {
 	l.saw(d.Sensor, listenKey{lo: d.CenterHz - spanHz/2, hi: d.CenterHz + spanHz/2}, d.Time())
 }
 
-// health records the scan bands a health report lists; bandsHz gives their
-// frequency ranges where known.
+// health records the scan bands a health report lists. Their frequency
+// ranges come from the report's own scan plan (scan_bands_hz), else from
+// bandsHz (Config.ScanBandsHz, for sensors that do not send one).
 func (l *listening) health(h event.Health, bandsHz map[string][2]float64) {
 	at := time.Unix(0, h.TimeNS)
 	add := func(b string) {
 		l.saw(h.Sensor, listenKey{name: b}, at)
-		if r, ok := bandsHz[b]; ok {
+		r, ok := h.ScanBandsHz[b]
+		if !ok {
+			r, ok = bandsHz[b]
+		}
+		if ok {
 			l.saw(h.Sensor, listenKey{lo: r[0], hi: r[1]}, at)
 		}
 	}

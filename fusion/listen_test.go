@@ -22,6 +22,13 @@ func TestQuerySilentSensors(t *testing.T) {
 		return h
 	}
 	scan := map[string][2]float64{"lte-b3-ul": {1710e6, 1785e6}, "gsm900-ul": {880e6, 915e6}}
+	withPlan := func(h event.Health, plan map[string][2]float64) event.Health {
+		h.ScanBandsHz = map[string][2]float64{}
+		for b := range h.NoiseFloorDBm {
+			h.ScanBandsHz[b] = plan[b]
+		}
+		return h
+	}
 	for _, tc := range []struct {
 		name    string
 		cfg     Config
@@ -36,6 +43,11 @@ func TestQuerySilentSensors(t *testing.T) {
 			want:    []string{"s2"}},
 		{name: "health without the scan plan", cfg: Config{},
 			healths: []event.Health{health("s2", t0, "lte-b3-ul")}},
+		{name: "health with its own scan plan", cfg: Config{},
+			healths: []event.Health{withPlan(health("s2", t0, "lte-b3-ul"), scan), withPlan(health("s4", t0, "gsm900-ul"), scan)},
+			want:    []string{"s2"}},
+		{name: "own scan plan before the config's", cfg: Config{ScanBandsHz: scan},
+			healths: []event.Health{withPlan(health("s2", t0, "lte-b3-ul"), map[string][2]float64{"lte-b3-ul": {1710e6, 1730e6}})}},
 		{name: "health too old", cfg: Config{ScanBandsHz: scan},
 			healths: []event.Health{health("s2", t0.Add(-31*time.Second), "lte-b3-ul")}},
 		{name: "heard it", cfg: Config{ScanBandsHz: scan},

@@ -232,14 +232,10 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	story := &demoStory{out: stdout, clock: clock.Now}
 	// Sensors scan: each visits a band every 2-3 s, at different moments, so
 	// the hits of one emission by several sensors spread over a revisit time.
-	// The scan plan tells fusion which sensors were listening where, so a
-	// sensor that scanned a band and heard nothing counts against the places
-	// near it.
-	scanBands := map[string][2]float64{}
-	for _, b := range demoBands() {
-		scanBands[b.Name] = [2]float64{b.LowHz, b.HighHz}
-	}
-	eng, err := fusion.New(fusion.Config{AssocWindow: demoAssocWindow, ScanBandsHz: scanBands}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: liveLocations{db, hub},
+	// Each sensor's health report carries its scan plan, which tells fusion
+	// which sensors were listening where, so a sensor that scanned a band
+	// and heard nothing counts against the places near it.
+	eng, err := fusion.New(fusion.Config{AssocWindow: demoAssocWindow}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: liveLocations{db, hub},
 		AlertStore: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Clock: clock.Now,
 		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics)})
 	if err != nil {

@@ -565,6 +565,12 @@ func (a *Agent) healthLocked() event.Health {
 	if a.agc != nil {
 		h.GainDB, h.AGCChanges = a.agc.Gains(), a.agc.Changes()
 	}
+	if len(a.cfg.Bands) > 0 {
+		h.ScanBandsHz = make(map[string][2]float64, len(a.cfg.Bands))
+		for _, b := range a.cfg.Bands {
+			h.ScanBandsHz[b.Name] = [2]float64{b.LowHz, b.HighHz}
+		}
+	}
 	if a.sched != nil {
 		h.RevisitS = map[string]float64{}
 		for band, d := range a.sched.Revisit() {

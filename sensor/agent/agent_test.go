@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -314,6 +315,27 @@ func TestStalled(t *testing.T) {
 	<-done
 	if got := a.Health().State; got != event.StateStalled {
 		t.Fatalf("state %q, want stalled", got)
+	}
+}
+
+// TestHealthListsScanPlan: every health report carries the sensor's scan
+// plan, so fusion knows which frequencies a silent sensor was listening to
+// without a copy of every sensor's configuration.
+func TestHealthListsScanPlan(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Bands = append(cfg.Bands, config.Band{Name: "lte-b3-ul", LowHz: 1710e6, HighHz: 1785e6, Dwell: 10 * time.Millisecond,
+		Kind: config.KindDwell, MaxRevisit: 2 * time.Second})
+	a, err := New(cfg, Deps{Source: newSynth(nil, 0), Pipeline: &everyPipeline{}, ClientFactory: (&recClient{connected: true}).factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := a.Health()
+	want := map[string][2]float64{"gsm900": {880e6, 960e6}, "lte-b3-ul": {1710e6, 1785e6}}
+	if !maps.Equal(h.ScanBandsHz, want) {
+		t.Errorf("scan_bands_hz = %v, want %v", h.ScanBandsHz, want)
+	}
+	if _, err := event.Encode(h); err != nil {
+		t.Errorf("health with its scan plan does not encode: %v", err)
 	}
 }
 

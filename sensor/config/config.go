@@ -277,6 +277,9 @@ func (c Config) Validate() error {
 	if len(c.Bands) == 0 {
 		return bad("bands: need at least one band")
 	}
+	if len(c.Bands) > 256 {
+		return bad("bands: %d listed, at most 256 (each health report lists every band)", len(c.Bands))
+	}
 	names := map[string]bool{}
 	for i, b := range c.Bands {
 		switch {

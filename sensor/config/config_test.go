@@ -28,6 +28,7 @@ func TestFiles(t *testing.T) {
 		"low-health.bad.yaml":     "health.interval",
 		"agc-hysteresis.bad.yaml": "agc.low_peak_dbfs",
 		"negative-reuse.bad.yaml": "label_reuse",
+		"too-many-bands.bad.yaml": "257 listed, at most 256",
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 	if err != nil || len(files) == 0 {
