@@ -27,11 +27,11 @@ type FileConfig struct {
 	Username string `yaml:"username"`  // password from RFW_MQTT_PASSWORD
 	SeenFile string `yaml:"seen_file"` // idempotency state; "" = memory only
 	// DB is the SQLite file holding the registry, alerts, incidents and
-	// audit, shared with the dashboard, and detections, locations and
-	// health (also written to InfluxDB when configured). Default rfwarden.db.
+	// audit, shared with the dashboard, and, when no InfluxDB is
+	// configured, detections, locations and health. Default rfwarden.db.
 	DB     string `yaml:"db"`
 	Influx struct {
-		URL      string `yaml:"url"`              // e.g. http://127.0.0.1:8086; "" = time series in DB only
+		URL      string `yaml:"url"`              // e.g. http://127.0.0.1:8086; the time series go here, not to DB; "" = in DB
 		Database string `yaml:"database"`         // default rfwarden
 		RP       string `yaml:"retention_policy"` // default autogen
 		Username string `yaml:"username"`         // password from RFW_INFLUX_PASSWORD

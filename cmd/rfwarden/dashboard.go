@@ -21,8 +21,9 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/publish"
 )
 
-// cmdDashboard serves the web dashboard over the SQLite store. On first run
-// it creates the "admin" user and prints its random password once.
+// cmdDashboard serves the web dashboard over fusion's SQLite store, and its
+// InfluxDB with --influx. On first run it creates the "admin" user and
+// prints its random password once.
 //
 // RFW_METRICS_TOKEN (environment only, like RFW_MQTT_PASSWORD, so it stays
 // out of the process list) puts /metrics behind a bearer token.
@@ -39,6 +40,10 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	mqttCA := fs.String("mqtt-ca", dashboardEnv("RFW_MQTT_CA", ""), "CA certificate (PEM) of the broker's TLS listener; empty: system roots")
 	replayDir := fs.String("replay-dir", dashboardEnv("RFW_REPLAY_DIR", ""), "folder of SigMF recordings offered for replay")
 	snippetDir := fs.String("snippet-dir", dashboardEnv("RFW_SNIPPET_DIR", ""), "folder of saved SigMF snippets")
+	influxURL := fs.String("influx", dashboardEnv("RFW_INFLUX_URL", ""), "InfluxDB URL (fusion.yaml's influx.url): read detections, locations and health there, not in --db; password from RFW_INFLUX_PASSWORD")
+	influxDB := fs.String("influx-db", dashboardEnv("RFW_INFLUX_DB", "rfwarden"), "InfluxDB database (fusion.yaml's influx.database)")
+	influxRP := fs.String("influx-rp", dashboardEnv("RFW_INFLUX_RP", "autogen"), "InfluxDB retention policy (fusion.yaml's influx.retention_policy)")
+	influxUser := fs.String("influx-user", dashboardEnv("RFW_INFLUX_USER", ""), "InfluxDB username (fusion.yaml's influx.username)")
 	replayMax := fs.Duration("replay-max", dashboard.DefaultReplayMaxDur, "longest stretch of a recording one replay analyses")
 	verbose := fs.Bool("v", false, "log requests and errors")
 	if err := fs.Parse(args); err != nil {
@@ -58,6 +63,18 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer db.Close()
+	// Where fusion keeps the time series: InfluxDB when it is configured
+	// there (fusion then writes none of it to SQLite), else the SQLite file.
+	var series store.TimeSeries = db
+	if *influxURL != "" {
+		in, err := store.OpenInflux(store.InfluxConfig{URL: *influxURL, Database: *influxDB, RP: *influxRP,
+			Username: *influxUser, Password: os.Getenv("RFW_INFLUX_PASSWORD"), ReadOnly: true, Logger: log})
+		if err != nil {
+			return fmt.Errorf("dashboard: --influx: %w", err)
+		}
+		defer in.Close()
+		series = in
+	}
 	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
 	if err != nil {
 		return err
@@ -91,7 +108,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		replayer = pr
 	}
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
-	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: db, Alerts: db, Auditor: db, Registry: reg,
+	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken,
 		Logger: log, Secure: *certFile != ""})
 	if errors.Is(err, dashboard.ErrMetricsToken) {

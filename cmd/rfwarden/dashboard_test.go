@@ -26,26 +26,43 @@ func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(
 // cmdDashboard's error.
 func startDashboard(t *testing.T) (base string, stdout *syncBuf, stop func() error) {
 	t.Helper()
-	dir := t.TempDir()
+	d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "rfw.db"), "--site", "../../fusion/site/testdata/minimal.good.yaml")
+	return d.URL, d.stdout, d.stop
+}
+
+// runningDashboard is a cmdDashboard started by startDashboardArgs: its
+// URL, and the admin password when this run created the user.
+type runningDashboard struct {
+	demoInfo
+	stdout *syncBuf
+	stop   func() error
+}
+
+// startDashboardArgs runs cmdDashboard at 127.0.0.1:0 with args.
+func startDashboardArgs(t *testing.T, args ...string) runningDashboard {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuf
 	done := make(chan error, 1)
 	go func() {
-		done <- cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "rfw.db"),
-			"--site", "../../fusion/site/testdata/minimal.good.yaml"}, &out, &errOut)
+		done <- cmdDashboard(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), &out, &errOut)
 	}()
 	addrRe := regexp.MustCompile(`dashboard on (http://\S+)`)
+	d := runningDashboard{stdout: &out, stop: func() error { cancel(); return <-done }}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := addrRe.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
+			d.URL = m[1]
 			break
 		}
 	}
-	if base == "" {
+	if d.URL == "" {
 		cancel()
 		t.Fatalf("no listen address; stdout %q stderr %q err %v", out.String(), errOut.String(), <-done)
 	}
-	return base, &out, func() error { cancel(); return <-done }
+	if m := regexp.MustCompile(`created user admin with password (\S+)`).FindStringSubmatch(out.String()); m != nil {
+		d.User, d.Password = "admin", m[1]
+	}
+	return d
 }
 
 // getStatus answers the status code of a GET with optional headers.

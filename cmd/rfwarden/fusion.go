@@ -13,7 +13,6 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
@@ -28,8 +27,8 @@ associate, locate, check the registry and raise alerts.
 
 // cmdFusion runs `rfwarden fusion`: alerts, incidents, the registry and the
 // audit log live in SQLite (shared with the dashboard); detections,
-// locations and health go to SQLite too (the dashboard reads them there) and
-// also to InfluxDB when configured.
+// locations and health go to InfluxDB when it is configured, else to SQLite
+// (the dashboard reads them from the same place).
 func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fusion", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -111,10 +110,10 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				log.Warn("influx: close", "err", err)
 			}
 		}()
-		// SQLite keeps serving the dashboard; InfluxDB holds the long
-		// history (both answer a week's heatmap over a million detections
-		// in under 0.1 s at p95: docs/performance.md).
-		ts = bothSeries{db, in}
+		// The time series go to InfluxDB alone (DESIGN §6): its retention
+		// policy bounds them, and SQLite, which has none, keeps only the
+		// state. The dashboard reads them there (--influx).
+		ts = in
 	}
 	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Publisher: pub, Logger: log})
 	if err != nil {
@@ -122,7 +121,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	series := "SQLite"
 	if fc.Influx.URL != "" {
-		series = "SQLite and InfluxDB " + fc.Influx.URL
+		series = "InfluxDB " + fc.Influx.URL
 	}
 	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s, state %s, time series in %s\n",
 		s.ID, len(s.Sensors), len(s.Rooms), fc.Broker, fc.DB, series)
@@ -179,19 +178,4 @@ func (m *fusionMQTT) close(drain time.Duration, quiesce uint) {
 	defer cancel()
 	m.pub.Close(ctx)
 	m.client.Disconnect(quiesce)
-}
-
-// bothSeries writes the engine's time series to two stores.
-type bothSeries struct{ a, b fusion.TimeSeries }
-
-func (t bothSeries) WriteDetections(ctx context.Context, recs []store.DetectionRecord) error {
-	return errors.Join(t.a.WriteDetections(ctx, recs), t.b.WriteDetections(ctx, recs))
-}
-
-func (t bothSeries) WriteLocations(ctx context.Context, recs []store.LocationRecord) error {
-	return errors.Join(t.a.WriteLocations(ctx, recs), t.b.WriteLocations(ctx, recs))
-}
-
-func (t bothSeries) WriteHealth(ctx context.Context, recs []event.Health) error {
-	return errors.Join(t.a.WriteHealth(ctx, recs), t.b.WriteHealth(ctx, recs))
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -17,35 +18,54 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
-// TestCmdFusion runs fusion against an in-process broker, publishes one
-// phone's detections from every sensor and waits for the pending alert.
-func TestCmdFusion(t *testing.T) {
-	b := brokertest.Start(t, "rfw/v1/+/alert")
-	dir := t.TempDir()
+// runFusion writes fusion.yaml (the test wing, broker, a seen file and
+// extra lines) into a fresh directory and runs cmdFusion on it until stop,
+// which returns cmdFusion's error.
+func runFusion(t *testing.T, broker, extra string) (dir string, stdout, stderr *syncBuf, stop func() error) {
+	t.Helper()
+	dir = t.TempDir()
 	siteAbs, err := filepath.Abs("../../fusion/site/testdata/wing.good.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer udp.Close()
-	cfg := fmt.Sprintf("site: %s\nbroker: %s\nclient_id: fusion-test\nseen_file: seen\nsyslog: {network: udp, addr: %q}\n", siteAbs, b.URL(), udp.LocalAddr())
+	cfg := fmt.Sprintf("site: %s\nbroker: %s\nclient_id: fusion-test\nseen_file: seen\n%s", siteAbs, broker, extra)
 	cfgPath := filepath.Join(dir, "fusion.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr bytes.Buffer
+	stdout, stderr = &syncBuf{}, &syncBuf{}
 	done := make(chan error, 1)
-	go func() { done <- cmdFusion(ctx, []string{"--config", cfgPath}, &stdout, &stderr) }()
+	go func() { done <- cmdFusion(ctx, []string{"--config", cfgPath}, stdout, stderr) }()
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			return errors.New("fusion did not stop")
+		}
+	}
+	t.Cleanup(func() { stop() })
+	return dir, stdout, stderr, stop
+}
 
-	s, err := site.LoadFile(siteAbs)
+// publishPhone publishes, once a second of capture time from start, the
+// detections every sensor of the test wing would make of a 20 dBm LTE
+// handset in cell B2-14, until fusion's first alert reaches the broker; it
+// returns that alert.
+func publishPhone(t *testing.T, b *brokertest.Broker, start time.Time, stderr *syncBuf) event.Alert {
+	t.Helper()
+	s, err := site.LoadFile("../../fusion/site/testdata/wing.good.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,10 +78,9 @@ func TestCmdFusion(t *testing.T) {
 		t.Fatalf("connect: %v", tok.Error())
 	}
 	defer pub.Disconnect(100)
-	now := time.Now()
 	got := false
 	for round := 0; round < 40 && !got; round++ {
-		at := now.Add(time.Duration(round) * time.Second)
+		at := start.Add(time.Duration(round) * time.Second)
 		for _, sn := range s.Sensors {
 			// A 20 dBm EIRP handset: the model's profiled power is the EIRP
 			// less the free-space loss at the reference distance.
@@ -86,6 +105,30 @@ func TestCmdFusion(t *testing.T) {
 	if a.Room != "B2-14" || a.State != event.AlertPending {
 		t.Errorf("alert %+v, want pending in B2-14", a)
 	}
+	return a
+}
+
+// storedDetections counts the detections in a SQLite file of fusion.
+func storedDetections(t *testing.T, db *store.SQLite) int {
+	t.Helper()
+	var n int
+	if err := db.DB().QueryRow(`select count(*) from detection`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestCmdFusion runs fusion against an in-process broker, publishes one
+// phone's detections from every sensor and waits for the pending alert.
+func TestCmdFusion(t *testing.T) {
+	b := brokertest.Start(t, "rfw/v1/+/alert")
+	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	dir, stdout, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("syslog: {network: udp, addr: %q}\n", udp.LocalAddr()))
+	publishPhone(t, b, time.Now(), stderr)
 	buf := make([]byte, 4096)
 	udp.SetReadDeadline(time.Now().Add(5 * time.Second))
 	n, _, err := udp.ReadFrom(buf)
@@ -95,16 +138,10 @@ func TestCmdFusion(t *testing.T) {
 	if msg := string(buf[:n]); !strings.HasPrefix(msg, "<130>1 ") || !strings.Contains(msg, `room="B2-14"`) {
 		t.Errorf("syslog message %q", msg)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("fusion: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("fusion did not stop")
+	if err := stop(); err != nil {
+		t.Fatalf("fusion: %v", err)
 	}
-	if !strings.Contains(stdout.String(), "site hmp-test") {
+	if !strings.Contains(stdout.String(), "site hmp-test") || !strings.Contains(stdout.String(), "time series in SQLite") {
 		t.Errorf("stdout %q", stdout.String())
 	}
 	if _, err := os.Stat(filepath.Join(dir, "seen")); err != nil {
@@ -117,12 +154,67 @@ func TestCmdFusion(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if as, err := db.Alerts(context.Background(), store.AlertFilter{Site: s.ID}); err != nil || len(as) == 0 || as[0].Room != "B2-14" {
+	if as, err := db.Alerts(context.Background(), store.AlertFilter{Site: "hmp-test"}); err != nil || len(as) == 0 || as[0].Room != "B2-14" {
 		t.Errorf("stored alerts %+v, %v; want the B2-14 alert", as, err)
 	}
-	var stored int
-	if err := db.DB().QueryRow(`select count(*) from detection`).Scan(&stored); err != nil || stored == 0 {
-		t.Errorf("stored detections: %d, %v; want some", stored, err)
+	if n := storedDetections(t, db); n == 0 {
+		t.Error("no detections stored in SQLite")
+	}
+}
+
+// TestCmdFusionInflux: with influx.url set, fusion writes the time series
+// to InfluxDB alone (SQLite keeps the alerts), and the dashboard started
+// with --influx shows them: the phone's room on the heatmap, its locations.
+func TestCmdFusionInflux(t *testing.T) {
+	srv := influxtest.Start(t)
+	b := brokertest.Start(t, "rfw/v1/+/alert")
+	dir, stdout, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("influx: {url: %q, database: rfwt, spool_dir: spool}\n", srv.URL))
+	// A minute in the past, so the dashboard's windows, which end now, hold
+	// every detection.
+	publishPhone(t, b, time.Now().Add(-time.Minute), stderr)
+	if err := stop(); err != nil { // flushes the spool to InfluxDB
+		t.Fatalf("fusion: %v", err)
+	}
+	if !strings.Contains(stdout.String(), "time series in InfluxDB "+srv.URL) {
+		t.Errorf("stdout %q", stdout.String())
+	}
+	db, err := store.OpenSQLite(filepath.Join(dir, "rfwarden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as, err := db.Alerts(context.Background(), store.AlertFilter{Site: "hmp-test"}); err != nil || len(as) == 0 {
+		t.Errorf("stored alerts %+v, %v; want the B2-14 alert in SQLite", as, err)
+	}
+	if n := storedDetections(t, db); n != 0 {
+		t.Errorf("%d detections in SQLite; want none there with InfluxDB configured", n)
+	}
+	db.Close()
+
+	info := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../fusion/site/testdata/wing.good.yaml",
+		"--influx", srv.URL, "--influx-db", "rfwt")
+	c := loginDemo(t, info.demoInfo)
+	var heat []struct {
+		Room  string `json:"room"`
+		Count int64  `json:"count"`
+	}
+	c.get("/api/v1/heatmap?window=day", &heat)
+	var total int64
+	for _, h := range heat {
+		total += h.Count
+		if h.Count > 0 && h.Room != "B2-14" {
+			t.Errorf("heatmap: %d in %s, want only B2-14", h.Count, h.Room)
+		}
+	}
+	if total == 0 {
+		t.Errorf("heatmap from InfluxDB is empty: %+v", heat)
+	}
+	var locs []store.LocationRecord
+	c.get("/api/v1/locations?minutes=10", &locs)
+	if len(locs) == 0 || locs[0].Room != "B2-14" {
+		t.Errorf("locations from InfluxDB: %+v, want B2-14", locs)
+	}
+	if err := info.stop(); err != nil {
+		t.Errorf("dashboard: %v", err)
 	}
 }
 

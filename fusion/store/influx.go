@@ -30,7 +30,11 @@ type InfluxConfig struct {
 	RP       string // retention policy, default "autogen"
 	Username string
 	Password string
-	SpoolDir string // on-disk buffer for writes while InfluxDB is down (required)
+	SpoolDir string // on-disk buffer for writes while InfluxDB is down (required unless ReadOnly)
+	// ReadOnly opens the store for queries only (the dashboard): no spool,
+	// no sender, no heat roll-up (the writer keeps it), no CREATE
+	// DATABASE; every write returns ErrReadOnly.
+	ReadOnly bool
 	// BatchLines caps the lines sent in one write request (default 5000).
 	BatchLines int
 	Logger     *slog.Logger
@@ -68,11 +72,33 @@ type Influx struct {
 
 var _ TimeSeries = (*Influx)(nil)
 
+// ErrReadOnly is returned by the writes of a store opened read-only.
+var ErrReadOnly = errors.New("store opened read-only")
+
+// ErrNoDatabase is returned by queries while the database does not exist:
+// the writer (fusion) has not created it yet, or the reader names another.
+var ErrNoDatabase = errors.New("InfluxDB database not found")
+
+// noDatabase turns InfluxDB's answers for a missing database ("database not
+// found" over InfluxQL, "no database" over Flux) into ErrNoDatabase, naming
+// the database and what to check.
+func (s *Influx) noDatabase(err error) error {
+	if err == nil || !(strings.Contains(err.Error(), "database not found") || strings.Contains(err.Error(), "no database")) {
+		return err
+	}
+	return fmt.Errorf("%w: %q on %s (fusion creates it with its first write; the database and retention policy must be fusion.yaml's influx.database and influx.retention_policy): %v",
+		ErrNoDatabase, s.cfg.Database, s.cfg.URL, err)
+}
+
 // OpenInflux opens the spool, creates the database if needed (when InfluxDB
-// is reachable) and starts the sender.
+// is reachable) and starts the sender. With cfg.ReadOnly it only prepares
+// the client for queries.
 func OpenInflux(cfg InfluxConfig) (*Influx, error) {
-	if cfg.URL == "" || cfg.SpoolDir == "" {
-		return nil, errors.New("influx: URL and SpoolDir are required")
+	if u, err := url.Parse(cfg.URL); cfg.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("influx: URL %q: want http://host:port or https://host:port", cfg.URL)
+	}
+	if cfg.SpoolDir == "" && !cfg.ReadOnly {
+		return nil, errors.New("influx: SpoolDir is required")
 	}
 	if cfg.Database == "" {
 		cfg.Database = "rfwarden"
@@ -86,9 +112,12 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	sp, err := openSpool(cfg.SpoolDir)
-	if err != nil {
-		return nil, err
+	var sp *spool
+	if !cfg.ReadOnly {
+		var err error
+		if sp, err = openSpool(cfg.SpoolDir); err != nil {
+			return nil, err
+		}
 	}
 	token := ""
 	if cfg.Username != "" {
@@ -100,6 +129,10 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 		spool: sp, log: cfg.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		dirty: map[heatKey]bool{}}
 	s.flushed = sync.NewCond(&s.mu)
+	if cfg.ReadOnly {
+		close(s.done)
+		return s, nil
+	}
 	if err := s.createDatabase(context.Background()); err != nil {
 		s.log.Warn("influx: cannot create database yet; writes are spooled", "err", err)
 	}
@@ -131,11 +164,19 @@ func (s *Influx) createDatabase(ctx context.Context) error {
 }
 
 // Pending returns how many write batches wait in the spool.
-func (s *Influx) Pending() int64 { return s.spool.Len() }
+func (s *Influx) Pending() int64 {
+	if s.spool == nil {
+		return 0
+	}
+	return s.spool.Len()
+}
 
 func (s *Influx) enqueue(lines []string) error {
 	if len(lines) == 0 {
 		return nil
+	}
+	if s.spool == nil {
+		return fmt.Errorf("influx: %w", ErrReadOnly)
 	}
 	if err := s.spool.Append([]byte(strings.Join(lines, "\n"))); err != nil {
 		return fmt.Errorf("influx spool: %w", err)
@@ -244,6 +285,9 @@ func (s *Influx) deliver(ctx context.Context, recs [][]byte, off int64) error {
 // Flush blocks until every spooled write has reached InfluxDB, and the heat
 // roll-up of every delivered hour that has ended is up to date, or ctx ends.
 func (s *Influx) Flush(ctx context.Context) error {
+	if s.spool == nil {
+		return nil
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -271,6 +315,9 @@ func (s *Influx) Close() error {
 	close(s.stop)
 	<-s.done
 	s.client.Close()
+	if s.spool == nil {
+		return nil
+	}
 	return s.spool.Close()
 }
 
@@ -370,7 +417,7 @@ func bodies[T any](ctx context.Context, s *Influx, measurement, filter string, f
   |> limit(n: %d)`, s.bucket(), fluxTime(from), fluxTime(to), measurement, filter, fluxTime(to), desc, clampLimit(limit))
 	res, err := s.query.Query(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("influx %s query: %w", measurement, err)
+		return nil, s.noDatabase(fmt.Errorf("influx %s query: %w", measurement, err))
 	}
 	defer res.Close()
 	var out []T

@@ -2,12 +2,15 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
@@ -221,4 +224,59 @@ func TestInfluxSpoolSurvivesRestart(t *testing.T) {
 func BenchmarkInfluxHeatmapWeek(b *testing.B) {
 	srv := influxtest.Start(b)
 	storetest.HeatmapWeek(b, openInflux(b, srv, "bench"), srv.CPUTime)
+}
+
+// TestInfluxReadOnly: the dashboard opens InfluxDB read-only. It answers
+// what fusion's writing store wrote, alike, and refuses writes; opened
+// before fusion has created the database, its queries say so by name.
+func TestInfluxReadOnly(t *testing.T) {
+	srv := influxtest.Start(t)
+	ctx := context.Background()
+	r, err := store.OpenInflux(store.InfluxConfig{URL: srv.URL, Database: "ro", ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	week := storetest.Base.Add(7 * 24 * time.Hour)
+	_, errD := r.Detections(ctx, "site1", storetest.Base, week, 10)
+	_, errH := r.Heatmap(ctx, "site1", storetest.Base, week, false)
+	for _, err := range []error{errD, errH} {
+		if !errors.Is(err, store.ErrNoDatabase) || !strings.Contains(err.Error(), `"ro"`) {
+			t.Errorf("before the database exists: error %v, want ErrNoDatabase naming \"ro\"", err)
+		}
+	}
+
+	w := openInflux(t, srv, "ro")
+	if err := storetest.Fill(ctx, w, "site1", 3000, 12); err != nil {
+		t.Fatal(err)
+	}
+	loc := store.LocationRecord{Site: "site1", Track: "t1", Class: "lte", Room: "R001", RoomProb: 0.7, TimeNS: storetest.Base.Add(time.Hour).UnixNano()}
+	h := event.Health{Schema: event.SchemaVersion, Site: "site1", Sensor: "s1", TimeNS: storetest.Base.Add(time.Hour).UnixNano(), State: event.StateOK, Version: "v"}
+	if err := errors.Join(w.WriteLocations(ctx, []store.LocationRecord{loc}), w.WriteHealth(ctx, []event.Health{h}), w.Flush(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	for _, unauth := range []bool{true, false} {
+		want, err := w.Heatmap(ctx, "site1", storetest.Base, week, unauth)
+		if err != nil || len(want) == 0 {
+			t.Fatalf("writer's heatmap: %v, %v", want, err)
+		}
+		if got, err := r.Heatmap(ctx, "site1", storetest.Base, week, unauth); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("read-only heatmap (unauthorised only %v) = %v, %v; want the writer's %v", unauth, got, err, want)
+		}
+	}
+	if got, err := r.Detections(ctx, "site1", storetest.Base, week, 5000); err != nil || len(got) != 3000 {
+		t.Errorf("read-only detections: %d, %v; want 3000", len(got), err)
+	}
+	if got, err := r.Locations(ctx, "site1", storetest.Base, week, 10); err != nil || len(got) != 1 || got[0].Track != "t1" {
+		t.Errorf("read-only locations: %+v, %v", got, err)
+	}
+	if got, err := r.HealthSeries(ctx, "site1", "s1", storetest.Base, week); err != nil || len(got) != 1 || got[0].TimeNS != h.TimeNS {
+		t.Errorf("read-only health: %+v, %v", got, err)
+	}
+	if err := r.WriteDetections(ctx, []store.DetectionRecord{storetest.Detection("site1", "x", storetest.Base, "R001", false)}); !errors.Is(err, store.ErrReadOnly) {
+		t.Errorf("read-only write: %v, want ErrReadOnly", err)
+	}
+	if err := r.Flush(ctx); err != nil {
+		t.Errorf("read-only flush: %v", err)
+	}
 }

@@ -262,7 +262,8 @@ func (s *Influx) scanHeat(ctx context.Context) error {
 // detection points, so the answer is exact, as SQLite's is. It asks InfluxQL
 // (/query) rather than Flux, which in InfluxDB 1.8 costs several times the
 // CPU for the same points.
-func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, unauthorisedOnly bool) ([]HeatCell, error) {
+func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, unauthorisedOnly bool) (_ []HeatCell, err error) {
+	defer func() { err = s.noDatabase(err) }()
 	fromNS, toNS := from.UnixNano(), to.UnixNano()
 	if toNS <= fromNS {
 		return nil, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,4 +142,28 @@ func TestSQLiteIncidentsAndAudit(t *testing.T) {
 // week over one million stored detections (filled once, ~1 min).
 func BenchmarkSQLiteHeatmapWeek(b *testing.B) {
 	storetest.HeatmapWeek(b, openSQLite(b), nil)
+}
+
+// TestOpenInfluxChecks: a URL that is not http(s) is refused by name; a
+// writing store needs its spool, a read-only one does not, and refuses
+// writes without reaching any server.
+func TestOpenInfluxChecks(t *testing.T) {
+	for _, u := range []string{"", "ftp://db:8086", "127.0.0.1:8086", "http://"} {
+		if _, err := store.OpenInflux(store.InfluxConfig{URL: u, SpoolDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "URL") {
+			t.Errorf("URL %q: error %v, want one about the URL", u, err)
+		}
+	}
+	if _, err := store.OpenInflux(store.InfluxConfig{URL: "http://127.0.0.1:1"}); err == nil || !strings.Contains(err.Error(), "SpoolDir") {
+		t.Errorf("no spool: error %v, want one naming SpoolDir", err)
+	}
+	r, err := store.OpenInflux(store.InfluxConfig{URL: "http://127.0.0.1:1", ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteHealth(context.Background(), []event.Health{{Site: "a"}}); !errors.Is(err, store.ErrReadOnly) {
+		t.Errorf("read-only write: %v, want ErrReadOnly", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
 }
