@@ -29,8 +29,13 @@ type FileConfig struct {
 	// DB is the SQLite file holding the registry, alerts, incidents and
 	// audit, shared with the dashboard, and, when no InfluxDB is
 	// configured, detections, locations and health. Default rfwarden.db.
-	DB     string `yaml:"db"`
-	Influx struct {
+	DB string `yaml:"db"`
+	// HistoryDays is how many days of detections, locations and health db
+	// keeps when no InfluxDB is configured (InfluxDB has its retention
+	// policy); older rows are deleted every hour. Default 90; negative keeps
+	// everything.
+	HistoryDays int `yaml:"history_days"`
+	Influx      struct {
 		URL      string `yaml:"url"`              // e.g. http://127.0.0.1:8086; the time series go here, not to DB; "" = in DB
 		Database string `yaml:"database"`         // default rfwarden
 		RP       string `yaml:"retention_policy"` // default autogen
@@ -67,7 +72,7 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	if err != nil {
 		return FileConfig{}, fmt.Errorf("read fusion config: %w", err)
 	}
-	c := FileConfig{Broker: "tcp://127.0.0.1:1883", ClientID: "rfwarden-fusion", DB: "rfwarden.db"}
+	c := FileConfig{Broker: "tcp://127.0.0.1:1883", ClientID: "rfwarden-fusion", DB: "rfwarden.db", HistoryDays: 90}
 	c.Influx.SpoolDir = "influx-spool"
 	if err := decodeStrict(data, &c); err != nil {
 		return FileConfig{}, fmt.Errorf("decode fusion config: %w", err)
@@ -77,6 +82,9 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	}
 	if c.DB == "" {
 		return FileConfig{}, errors.New("fusion config: db is empty")
+	}
+	if c.HistoryDays == 0 {
+		return FileConfig{}, errors.New("fusion config: history_days is 0: give the days of history to keep in db (default 90), or -1 to keep everything")
 	}
 	if c.Influx.URL != "" && !strings.HasPrefix(c.Influx.URL, "http://") && !strings.HasPrefix(c.Influx.URL, "https://") {
 		return FileConfig{}, fmt.Errorf("fusion config: influx.url %q is not http:// or https://", c.Influx.URL)

@@ -43,6 +43,31 @@ func TestLoadFileConfigSubscription(t *testing.T) {
 	}
 }
 
+func TestLoadFileConfigHistoryDays(t *testing.T) {
+	for _, tc := range []struct {
+		yml     string
+		want    int
+		wantErr string
+	}{
+		{"", 90, ""},
+		{"history_days: 7\n", 7, ""},
+		{"history_days: -1\n", -1, ""},
+		{"history_days: 0\n", 0, "history_days is 0"},
+		{"history_days: ten\n", 0, "history_days"},
+	} {
+		c, err := LoadFileConfig(strings.NewReader("site: wing.yaml\n"+tc.yml), "/etc/rfwarden")
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%q: err %v, want one containing %q", tc.yml, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || c.HistoryDays != tc.want {
+			t.Errorf("%q: history_days %d, %v; want %d", tc.yml, c.HistoryDays, err, tc.want)
+		}
+	}
+}
+
 // TestRunSubscription: Run subscribes to the site's shared group and
 // topics by default, and to Config.Subscription when set.
 func TestRunSubscription(t *testing.T) {

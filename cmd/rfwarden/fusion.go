@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -120,12 +121,40 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	series := "SQLite"
-	if fc.Influx.URL != "" {
+	switch {
+	case fc.Influx.URL != "":
 		series = "InfluxDB " + fc.Influx.URL
+	case fc.HistoryDays > 0:
+		series = fmt.Sprintf("SQLite, %d days kept", fc.HistoryDays)
+		pctx, stopPrune := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer stopPrune()
+		wg.Go(func() { pruneHistory(pctx, db, s.ID, time.Duration(fc.HistoryDays)*24*time.Hour, time.Hour, log) })
 	}
 	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s, state %s, time series in %s\n",
 		s.ID, len(s.Sensors), len(s.Rooms), fc.Broker, fc.DB, series)
 	return eng.Run(ctx, conn.subscriber())
+}
+
+// pruneHistory deletes the site's time series older than keep from db at
+// once and then every period, until ctx ends.
+func pruneHistory(ctx context.Context, db *store.SQLite, siteID string, keep, period time.Duration, log *slog.Logger) {
+	for {
+		before := time.Now().Add(-keep)
+		n, err := db.Prune(ctx, siteID, before)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("fusion: prune history", "before", before, "deleted", n, "err", err)
+		case n > 0:
+			log.Info("fusion: pruned history", "before", before, "deleted", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(period):
+		}
+	}
 }
 
 // fusionMQTT is fusion's MQTT side: the client, the Resubscriber Run's

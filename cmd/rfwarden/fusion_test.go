@@ -19,15 +19,19 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
 // runFusion writes fusion.yaml (the test wing, broker, a seen file and
-// extra lines) into a fresh directory and runs cmdFusion on it until stop,
-// which returns cmdFusion's error.
-func runFusion(t *testing.T, broker, extra string) (dir string, stdout, stderr *syncBuf, stop func() error) {
+// extra lines) into a fresh directory, calls prepare (when not nil) with
+// it, and runs cmdFusion there until stop, which returns cmdFusion's error.
+func runFusion(t *testing.T, broker, extra string, prepare func(dir string)) (dir string, stdout, stderr *syncBuf, stop func() error) {
 	t.Helper()
 	dir = t.TempDir()
+	if prepare != nil {
+		prepare(dir)
+	}
 	siteAbs, err := filepath.Abs("../../fusion/site/testdata/wing.good.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +131,19 @@ func TestCmdFusion(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer udp.Close()
-	dir, stdout, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("syslog: {network: udp, addr: %q}\n", udp.LocalAddr()))
+	// History older than history_days is pruned from SQLite when fusion
+	// starts (and every hour).
+	old := storetest.Detection("hmp-test", "old", time.Now().AddDate(0, 0, -8), "B2-14", false)
+	dir, stdout, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("syslog: {network: udp, addr: %q}\nhistory_days: 7\n", udp.LocalAddr()), func(dir string) {
+		db, err := store.OpenSQLite(filepath.Join(dir, "rfwarden.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.WriteDetections(context.Background(), []store.DetectionRecord{old}); err != nil {
+			t.Fatal(err)
+		}
+	})
 	publishPhone(t, b, time.Now(), stderr)
 	buf := make([]byte, 4096)
 	udp.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -160,6 +176,13 @@ func TestCmdFusion(t *testing.T) {
 	if n := storedDetections(t, db); n == 0 {
 		t.Error("no detections stored in SQLite")
 	}
+	var stale int
+	if err := db.DB().QueryRow(`select count(*) from detection where id = 'old'`).Scan(&stale); err != nil || stale != 0 {
+		t.Errorf("the 8-day-old detection is still stored (%d, %v) with history_days 7", stale, err)
+	}
+	if !strings.Contains(stdout.String(), "7 days kept") {
+		t.Errorf("stdout %q does not say how much history is kept", stdout.String())
+	}
 }
 
 // TestCmdFusionInflux: with influx.url set, fusion writes the time series
@@ -168,7 +191,7 @@ func TestCmdFusion(t *testing.T) {
 func TestCmdFusionInflux(t *testing.T) {
 	srv := influxtest.Start(t)
 	b := brokertest.Start(t, "rfw/v1/+/alert")
-	dir, stdout, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("influx: {url: %q, database: rfwt, spool_dir: spool}\n", srv.URL))
+	dir, stdout, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("influx: {url: %q, database: rfwt, spool_dir: spool}\n", srv.URL), nil)
 	// A minute in the past, so the dashboard's windows, which end now, hold
 	// every detection.
 	publishPhone(t, b, time.Now().Add(-time.Minute), stderr)

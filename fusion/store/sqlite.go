@@ -219,6 +219,43 @@ func (s *SQLite) WriteSpectrum(ctx context.Context, recs []event.Spectrum) error
 	})
 }
 
+// pruneBatch is how many rows one delete of Prune removes: a writer waits
+// for at most one batch.
+const pruneBatch = 5000
+
+// Prune deletes site's detections, locations, health reports and spectra
+// older than before, and the heatmap roll-up of their hours: the history a
+// SQLite-only deployment would otherwise keep for ever (InfluxDB has its
+// retention policy). before is rounded down to a clock hour, so a roll-up
+// hour and the detections it counts go together. Rows are deleted in
+// batches of pruneBatch, each its own transaction. It returns how many rows
+// it deleted.
+func (s *SQLite) Prune(ctx context.Context, site string, before time.Time) (int64, error) {
+	hour := hourOf(before.UnixNano())
+	cut := hour * int64(time.Hour)
+	var total int64
+	for _, table := range []string{"detection", "location", "health", "spectrum"} {
+		q := `DELETE FROM ` + table + ` WHERE rowid IN (SELECT rowid FROM ` + table + ` WHERE site = ? AND time_ns < ? LIMIT ?)`
+		for {
+			res, err := s.db.ExecContext(ctx, q, site, cut, pruneBatch)
+			if err != nil {
+				return total, fmt.Errorf("prune %s: %w", table, err)
+			}
+			n, _ := res.RowsAffected()
+			total += n
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM heat_hour WHERE site = ? AND hour < ?`, site, hour)
+	if err != nil {
+		return total, fmt.Errorf("prune heat_hour: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return total + n, nil
+}
+
 // Heatmap counts detections per room and clock hour in [from, to). Partial
 // hours at either end are counted from the detections themselves so the
 // answer is exact, and whole hours come from the rollup.

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,65 @@ func openSQLite(t testing.TB) *store.SQLite {
 
 func TestSQLiteTimeSeriesConformance(t *testing.T) {
 	storetest.TimeSeries(t, func(t *testing.T) store.TimeSeries { return openSQLite(t) })
+}
+
+// TestSQLitePrune: Prune removes one site's history before the clock hour
+// of its cut, in several batches, and leaves the rest alone; the heatmap
+// then agrees with the detections that are left.
+func TestSQLitePrune(t *testing.T) {
+	s := openSQLite(t)
+	ctx := context.Background()
+	const n = 12000 // several prune batches before the cut
+	var recs []store.DetectionRecord
+	for i := range n {
+		at := storetest.Base.Add(time.Duration(i) * 3 * time.Second) // 10 hours
+		recs = append(recs, storetest.Detection("site1", fmt.Sprintf("d%05d", i), at, fmt.Sprintf("R%d", i%7), i%4 == 0))
+	}
+	other := storetest.Detection("site2", "o1", storetest.Base, "R1", false)
+	if err := s.WriteDetections(ctx, append(recs, other)); err != nil {
+		t.Fatal(err)
+	}
+	var locs []store.LocationRecord
+	var hs []event.Health
+	for h := range 10 {
+		at := storetest.Base.Add(time.Duration(h)*time.Hour + time.Minute).UnixNano()
+		locs = append(locs, store.LocationRecord{Site: "site1", Track: fmt.Sprint(h), TimeNS: at})
+		hs = append(hs, event.Health{Schema: event.SchemaVersion, Site: "site1", Sensor: "s1", TimeNS: at, State: event.StateOK})
+	}
+	if err := errors.Join(s.WriteLocations(ctx, locs), s.WriteHealth(ctx, hs)); err != nil {
+		t.Fatal(err)
+	}
+
+	cut := storetest.Base.Add(4*time.Hour + 30*time.Minute) // rounded down to Base+4h
+	deleted, err := s.Prune(ctx, "site1", cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := recs[4*1200:] // 1200 detections an hour
+	end := storetest.Base.Add(11 * time.Hour)
+	got, err := s.Detections(ctx, "site1", storetest.Base, end, 2*n)
+	if err != nil || len(got) != len(kept) || got[len(got)-1].ID != kept[0].ID {
+		t.Fatalf("after prune: %d detections (%v), want the %d from %s on", len(got), err, len(kept), kept[0].ID)
+	}
+	for _, unauth := range []bool{true, false} {
+		heat, err := s.Heatmap(ctx, "site1", storetest.Base, end, unauth)
+		if want := storetest.WantHeat(kept, "site1", storetest.Base, end, unauth); err != nil || !reflect.DeepEqual(heat, want) {
+			t.Errorf("heatmap after prune (unauthorised only %v) = %v, %v; want %v", unauth, heat, err, want)
+		}
+	}
+	gl, err1 := s.Locations(ctx, "site1", storetest.Base, end, 100)
+	gh, err2 := s.HealthSeries(ctx, "site1", "s1", storetest.Base, end)
+	if err := errors.Join(err1, err2); err != nil || len(gl) != 6 || len(gh) != 6 || gh[0].TimeNS != hs[4].TimeNS {
+		t.Errorf("after prune: %d locations, %d health reports (%v); want the 6 from hour 4 on", len(gl), len(gh), err)
+	}
+	if o, err := s.Detections(ctx, "site2", storetest.Base, end, 10); err != nil || len(o) != 1 {
+		t.Errorf("another site's detections: %d, %v; want its one kept", len(o), err)
+	}
+	// 4800 detections, 4 locations, 4 health reports, and the roll-up rows
+	// of 4 hours (7 rooms, authorised or not, as the data has them).
+	if min := int64(4800 + 4 + 4); deleted < min {
+		t.Errorf("Prune reported %d rows deleted, want at least %d", deleted, min)
+	}
 }
 
 func TestSQLiteAlerts(t *testing.T) {
