@@ -91,7 +91,8 @@ func TestBrowser(t *testing.T) {
 	defer func() { srv.CloseClientConnections(); srv.Close() }() // SSE streams stay open otherwise
 	hub := ev.deps.Hub
 	hub.PublishHealth(event.Health{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: testNow.UnixNano(), State: event.StateOK,
-		NoiseFloorDBm: map[string]float64{"lte-b3": -101, "gsm900": -104}, RevisitS: map[string]float64{"lte-b3": 1.2}, OutboxDepth: 3})
+		NoiseFloorDBm: map[string]float64{"lte-b3": -101, "gsm900": -104}, RevisitS: map[string]float64{"lte-b3": 1.2}, OutboxDepth: 3,
+		ScanBandsHz: map[string][2]float64{"lte-b3": {1805e6, 1825e6}}})
 	hub.PublishHealth(event.Health{Schema: 1, Site: "hmp1", Sensor: "s2", TimeNS: testNow.UnixNano(), State: event.StateJammed, Reasons: []string{"noise floor +15 dB"}})
 
 	within(t, ctx, 15*time.Second, "log in",
@@ -166,6 +167,9 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-sensor="s2"] td.st-jammed`)),
 		chromedp.Click(chromedp.CSS(`tr[data-sensor="s1"]`)),
 	)
+	if row, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('tr[data-sensor="s1"]').textContent`)); err != nil || !strings.Contains(row, "lte-b3 1805.0–1825.0 MHz 1.2s") {
+		t.Errorf("sensor s1's row %q (%v): want its scan band with its range and revisit time", row, err)
+	}
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if hub.Clients() > 0 {
 			break

@@ -241,7 +241,8 @@
     $('sensor-rows').replaceChildren(...ss.map((s) => {
       const h = s.health || {};
       const nf = Object.entries(h.noise_floor_dbm || {}).map(([b, v]) => b + ' ' + v.toFixed(0)).join(', ');
-      const rv = Object.entries(h.revisit_s || {}).map(([b, v]) => b + ' ' + v.toFixed(1) + 's').join(', ');
+      const span = (b) => { const r = (h.scan_bands_hz || {})[b]; return r ? ' ' + (r[0] / 1e6).toFixed(1) + '–' + (r[1] / 1e6).toFixed(1) + ' MHz' : ''; };
+      const rv = Object.entries(h.revisit_s || {}).map(([b, v]) => b + span(b) + ' ' + v.toFixed(1) + 's').join(', ');
       const tr = el('tr', { 'data-sensor': s.sensor }, el('td', { text: s.sensor }), el('td', { class: 'st-' + s.status, text: s.status }),
         el('td', { text: fmtT(s.last_heartbeat_ns) }), el('td', { text: nf }), el('td', { text: rv }), el('td', { text: String(h.outbox_depth || 0) }));
       tr.addEventListener('click', () => chooseSensor(s.sensor));
