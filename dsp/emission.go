@@ -24,6 +24,9 @@ type Emission struct {
 	CenterOffsetHz float64 // power-weighted centre of the excess power, Hz from DC
 	BandwidthHz    float64 // occupied bandwidth holding 99% of the excess power, Hz
 
+	// Band power is a frame's power summed over the emission's bins so far
+	// (from its lowest to its highest detected bin), whichever of them were
+	// on in that frame.
 	PeakDBFS  float64 // highest single-frame band power, dBFS
 	MeanDBFS  float64 // mean band power over the on frames, dBFS
 	NoiseDBFS float64 // noise floor summed over the same bins, dBFS
