@@ -219,7 +219,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	})
 	sender := &publish.Sender{Outbox: ob, Client: client, Topic: a.topic(event.KindDetection),
-		AckTimeout: a.cfg.MQTT.AckTimeout, Logger: a.log}
+		AckTimeout: a.cfg.MQTT.AckTimeout, Window: a.cfg.MQTT.MaxInflight, Logger: a.log}
 	wg.Go(func() { _ = sender.Run(bg) })
 	wg.Go(func() { a.livePublisher(bg, client) })
 	if a.cfg.HTTPAddr != "" {

@@ -64,6 +64,9 @@ type MQTT struct {
 	PasswordFile string        `yaml:"password_file"`
 	KeepAliveDur time.Duration `yaml:"keepalive"`
 	AckTimeout   time.Duration `yaml:"ack_timeout"`
+	// MaxInflight is how many detections may await their PUBACK at once
+	// (publish.Sender.Window); 1 sends one at a time. Default 16.
+	MaxInflight int `yaml:"max_inflight"`
 }
 
 // Outbox is the durable on-disk queue of detections.
@@ -150,7 +153,7 @@ type AGC struct {
 // Default returns a Config with every default set.
 func Default() Config {
 	return Config{
-		MQTT:     MQTT{URL: "tcp://127.0.0.1:1883", KeepAliveDur: 30 * time.Second, AckTimeout: 10 * time.Second},
+		MQTT:     MQTT{URL: "tcp://127.0.0.1:1883", KeepAliveDur: 30 * time.Second, AckTimeout: 10 * time.Second, MaxInflight: 16},
 		Outbox:   Outbox{Dir: "outbox", QuotaBytes: 256 << 20, SegmentBytes: 4 << 20},
 		Snippets: Snippets{MaxCount: 100, MaxBytes: 512 << 20, Dur: 50 * time.Millisecond},
 		Source:   Source{Kind: SourceSim, SampleRateHz: 20e6},
@@ -226,6 +229,8 @@ func (c Config) Validate() error {
 		return bad("mqtt.cert_file and mqtt.key_file: give both or neither")
 	case c.MQTT.KeepAliveDur < time.Second || c.MQTT.AckTimeout <= 0:
 		return bad("mqtt.keepalive must be >= 1s and mqtt.ack_timeout > 0")
+	case c.MQTT.MaxInflight < 1 || c.MQTT.MaxInflight > 1024:
+		return bad("mqtt.max_inflight: %d not in 1..1024", c.MQTT.MaxInflight)
 	case c.Outbox.Dir == "":
 		return bad("outbox.dir: missing")
 	case c.Outbox.SegmentBytes < 4096:

@@ -29,6 +29,7 @@ func TestFiles(t *testing.T) {
 		"agc-hysteresis.bad.yaml": "agc.low_peak_dbfs",
 		"negative-reuse.bad.yaml": "label_reuse",
 		"too-many-bands.bad.yaml": "257 listed, at most 256",
+		"zero-inflight.bad.yaml":  "mqtt.max_inflight: 0",
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 	if err != nil || len(files) == 0 {

@@ -408,6 +408,39 @@ func (o *Outbox) Oldest(ctx context.Context) (Record, error) {
 	}
 }
 
+// Peek returns the unacknowledged record with the lowest sequence number
+// at or after seq, waiting for one until ctx ends; with wait false it
+// returns ok false at once when there is none. A pipelining sender reads
+// ahead of the oldest record with it. The oldest record counts as the one
+// being published, as with Oldest (see Ack).
+func (o *Outbox) Peek(ctx context.Context, seq uint64, wait bool) (r Record, ok bool, err error) {
+	for {
+		o.mu.Lock()
+		if o.closed {
+			o.mu.Unlock()
+			return Record{}, false, ErrClosed
+		}
+		if seq = max(seq, o.acked); seq < o.next {
+			r, err := o.readLocked(seq)
+			if seq == o.acked {
+				o.inflight, o.infDrop = seq, false
+			}
+			o.mu.Unlock()
+			return r, err == nil, err
+		}
+		ch := o.notify
+		o.mu.Unlock()
+		if !wait {
+			return Record{}, false, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Record{}, false, ctx.Err()
+		}
+	}
+}
+
 func (o *Outbox) readLocked(seq uint64) (Record, error) {
 	for _, s := range o.segs {
 		if seq >= s.base && seq < s.end() {
