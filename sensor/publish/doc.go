@@ -7,9 +7,11 @@
 // "online" retained on every connect, and auto-reconnect.
 //
 // Outbox is a durable on-disk queue of detections in front of the client, and
-// Sender drains it in order with at-least-once delivery: a record is removed
-// only after the broker's PUBACK, so after a reconnect or a restart everything
-// not acknowledged is sent again. Receivers de-duplicate by event ID.
+// Sender drains it in order with at-least-once delivery, a window of
+// publishes in flight at once: a record is removed only after the broker's
+// PUBACK for it and every record before it, so after a reconnect or a
+// restart everything not acknowledged is sent again. Receivers de-duplicate
+// by event ID.
 //
 // # Outbox format
 //
