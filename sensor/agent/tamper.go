@@ -159,7 +159,11 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 		t.bands[band] = b
 	}
 	b.n++
-	b.last = st.FloorDBFS
+	if !st.FloorHidden || st.FloorDBFS >= b.baseline {
+		// A hidden floor below the baseline is the quantiser's: the band
+		// keeps its last real floor in the health report.
+		b.last = st.FloorDBFS
+	}
 	if b.n <= warmBlocks {
 		b.baseline += (st.FloorDBFS - b.baseline) / float64(b.n)
 		return
@@ -248,7 +252,9 @@ func (t *Tamper) frontEnd(names []string, dir string, moved func(*bandFloor) (in
 	return reasons
 }
 
-// Floors returns the last noise-floor proxy per band, dBFS.
+// Floors returns the last noise-floor proxy per band, dBFS; for a band at
+// an AGC-lowered gain whose floor lies under the quantiser, the last one
+// measured before.
 func (t *Tamper) Floors() map[string]float64 {
 	m := make(map[string]float64, len(t.bands))
 	for n, b := range t.bands {
