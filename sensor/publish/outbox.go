@@ -441,6 +441,14 @@ func (o *Outbox) Peek(ctx context.Context, seq uint64, wait bool) (r Record, ok 
 	}
 }
 
+// Pending reports whether record seq is still to be delivered: not yet
+// acknowledged, nor dropped by the quota.
+func (o *Outbox) Pending(seq uint64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return seq >= o.acked && seq < o.next
+}
+
 func (o *Outbox) readLocked(seq uint64) (Record, error) {
 	for _, s := range o.segs {
 		if seq >= s.base && seq < s.end() {

@@ -119,9 +119,13 @@ func (s *Sender) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if !s.Outbox.Pending(head.r.Seq) {
+			win = win[1:] // dropped by the quota meanwhile: not sent again
+			continue
+		}
 		// The head failed: pause, then publish again every record of the
 		// window whose publish has failed by now (the link is likely down
-		// for all of them).
+		// for all of them), unless the quota has dropped it meanwhile.
 		s.retries.Add(1)
 		log.Debug("publish failed, will retry", "seq", head.r.Seq, "err", head.err)
 		select {
@@ -129,17 +133,24 @@ func (s *Sender) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		}
+		keep := win[:0]
 		for i, f := range win {
 			select {
 			case <-f.done:
-				if f.err != nil {
-					if i > 0 {
-						s.retries.Add(1)
-					}
-					publish(f)
+				if f.err == nil {
+					break
 				}
+				if !s.Outbox.Pending(f.r.Seq) {
+					continue // dropped by the quota
+				}
+				if i > 0 {
+					s.retries.Add(1)
+				}
+				publish(f)
 			default:
 			}
+			keep = append(keep, f)
 		}
+		win = keep
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -158,5 +159,124 @@ func TestSenderWindow(t *testing.T) {
 	}
 	if o.Stats().Depth != 0 || s.Sent() != n || s.Retries() < 5 || gc.peak > window {
 		t.Errorf("depth %d sent %d retries %d peak in flight %d; want 0, %d, >= 5, <= %d", o.Stats().Depth, s.Sent(), s.Retries(), gc.peak, n, window)
+	}
+}
+
+// downClient fails every publish while down is set.
+type downClient struct {
+	fakeClient
+	down atomic.Bool
+}
+
+func (c *downClient) Publish(ctx context.Context, topic string, qos byte, r bool, p []byte) error {
+	if c.down.Load() {
+		return ErrNotConnected
+	}
+	return c.fakeClient.Publish(ctx, topic, qos, r, p)
+}
+
+// TestSenderWindowQuota: records the quota drops while they wait in the
+// sender's window (the broker down) are not sent when it comes back; what
+// arrives is exactly what the outbox kept.
+func TestSenderWindowQuota(t *testing.T) {
+	o, err := Open(t.TempDir(), OutboxOptions{QuotaBytes: 8192, SegmentBytes: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	dc := &downClient{}
+	dc.down.Store(true)
+	s := &Sender{Outbox: o, Client: dc, Topic: "t", RetryDur: time.Millisecond, Window: 8}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	const n = 200
+	for i := range n {
+		if _, err := o.Enqueue(payload(i)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Microsecond) // the sender fills its window meanwhile
+	}
+	st := o.Stats()
+	if st.Dropped == 0 || st.Dropped+st.Depth != n {
+		t.Fatalf("outbox before the broker returns: %+v; want some of the %d dropped", st, n)
+	}
+	dc.down.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for o.Stats().Depth > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	got := map[string]int{}
+	for _, p := range dc.snapshot() {
+		got[p]++
+	}
+	for i := range n {
+		want := 0
+		if int64(i) >= st.Dropped {
+			want = 1
+		}
+		if got[string(payload(i))] != want {
+			t.Errorf("record %d delivered %d times, want %d (%d dropped by the quota)", i, got[string(payload(i))], want, st.Dropped)
+		}
+	}
+}
+
+// rttClient answers every publish after a fixed round trip.
+type rttClient struct {
+	fakeClient
+	rtt time.Duration
+}
+
+func (c *rttClient) Publish(ctx context.Context, topic string, qos byte, r bool, p []byte) error {
+	select {
+	case <-time.After(c.rtt):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// BenchmarkSenderRTT drains 256 detections over a link with a 5 ms round
+// trip, one publish at a time and with the default window; det/s is the
+// rate the sensor can publish at.
+func BenchmarkSenderRTT(b *testing.B) {
+	for _, window := range []int{1, DefaultWindow} {
+		b.Run(fmt.Sprintf("window=%d", window), func(b *testing.B) {
+			const n = 256
+			var total time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				o, err := Open(b.TempDir(), OutboxOptions{QuotaBytes: 4 << 20, SegmentBytes: 1 << 20})
+				if err != nil {
+					b.Fatal(err)
+				}
+				payload := make([]byte, 500)
+				for range n {
+					if _, err := o.Enqueue(payload); err != nil {
+						b.Fatal(err)
+					}
+				}
+				s := &Sender{Outbox: o, Client: &rttClient{rtt: 5 * time.Millisecond}, Topic: "t", Window: window}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				b.StartTimer()
+				t0 := time.Now()
+				go func() { done <- s.Run(ctx) }()
+				for o.Stats().Depth > 0 {
+					time.Sleep(100 * time.Microsecond)
+				}
+				total += time.Since(t0)
+				b.StopTimer()
+				cancel()
+				<-done
+				o.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(n*b.N)/total.Seconds(), "det/s")
+		})
 	}
 }
