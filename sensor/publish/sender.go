@@ -19,7 +19,10 @@ import (
 // it and every record before it got a PUBACK; a failed publish is retried
 // after RetryDur (with the other failed ones in the window), so after a
 // failure a record can arrive after later ones, or more than once, but is
-// never skipped.
+// never skipped. A record the disk quota drops is not sent again; if its
+// publish was already under way and gets through, it arrives but stays in
+// Stats.Dropped (for the oldest record the outbox takes it back out), so
+// the count can exceed the loss by up to Window-1.
 type Sender struct {
 	Outbox     *Outbox
 	Client     Client
