@@ -73,6 +73,12 @@ type Config struct {
 	// fewer silences.
 	ListenWindow time.Duration
 	ListenSpanHz float64
+	// SilentMaxRevisit: a listening sensor whose last health report gives
+	// the band a revisit time longer than this does not count as silent
+	// (it was likely tuned elsewhere while the group's detections could
+	// join it). Default twice AssocWindow, the span of detection times one
+	// group takes; negative disables the check.
+	SilentMaxRevisit time.Duration
 	// PowerWindow: the power a sensor reports for a located emission is
 	// the median of its detections of the same track within this before
 	// the group (the group's own included), so one biased reading does not
@@ -137,6 +143,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PowerWindow == 0 {
 		c.PowerWindow = 5 * time.Second
+	}
+	if c.SilentMaxRevisit == 0 {
+		c.SilentMaxRevisit = 2 * c.AssocWindow
 	}
 	if c.ListenSpanHz == 0 {
 		c.ListenSpanHz = 2e6

@@ -19,7 +19,8 @@ import (
 // elsewhere, another scan plan, offline) says nothing. Not safe for
 // concurrent use (the engine serialises).
 type listening struct {
-	last map[string]map[listenKey]time.Time // sensor → what → when
+	last    map[string]map[listenKey]time.Time // sensor → what → when
+	revisit map[string]map[listenKey]float64   // sensor → scan band (name and range) → its last reported revisit, s
 }
 
 // listenKey is a band name (lo = hi = 0) or a frequency range.
@@ -57,13 +58,25 @@ func (l *listening) detection(d event.Detection, spanHz float64) {
 func (l *listening) health(h event.Health, bandsHz map[string][2]float64) {
 	at := time.Unix(0, h.TimeNS)
 	add := func(b string) {
-		l.saw(h.Sensor, listenKey{name: b}, at)
+		keys := []listenKey{{name: b}}
 		r, ok := h.ScanBandsHz[b]
 		if !ok {
 			r, ok = bandsHz[b]
 		}
 		if ok {
-			l.saw(h.Sensor, listenKey{lo: r[0], hi: r[1]}, at)
+			keys = append(keys, listenKey{lo: r[0], hi: r[1]})
+		}
+		for _, k := range keys {
+			l.saw(h.Sensor, k, at)
+			if v, ok := h.RevisitS[b]; ok {
+				if l.revisit == nil {
+					l.revisit = map[string]map[listenKey]float64{}
+				}
+				if l.revisit[h.Sensor] == nil {
+					l.revisit[h.Sensor] = map[listenKey]float64{}
+				}
+				l.revisit[h.Sensor][k] = v
+			}
 		}
 	}
 	for b := range h.NoiseFloorDBm {
@@ -75,7 +88,24 @@ func (l *listening) health(h event.Health, bandsHz map[string][2]float64) {
 }
 
 // forget drops a sensor's record (it went offline).
-func (l *listening) forget(sensor string) { delete(l.last, sensor) }
+func (l *listening) forget(sensor string) {
+	delete(l.last, sensor)
+	delete(l.revisit, sensor)
+}
+
+// revisitAt returns the shortest revisit time sensor last reported for a
+// scan band named band or holding centerHz; false when it reported none.
+func (l *listening) revisitAt(sensor, band string, centerHz float64) (float64, bool) {
+	best, found := 0.0, false
+	for k, v := range l.revisit[sensor] {
+		if band != "" && k.name == band || k.name == "" && centerHz >= k.lo && centerHz <= k.hi {
+			if !found || v < best {
+				best, found = v, true
+			}
+		}
+	}
+	return best, found
+}
 
 // listened reports whether sensor showed, within window of at, the band
 // name or a range holding centerHz.
@@ -144,6 +174,13 @@ func (e *Engine) query(g *group) locate.Query {
 	}
 	for _, sn := range e.deps.Site.Sensors {
 		if heard[sn.ID] || !e.listen.listened(sn.ID, band, g.centerHz, g.start, e.cfg.ListenWindow) {
+			continue
+		}
+		if r, ok := e.listen.revisitAt(sn.ID, band, g.centerHz); ok && e.cfg.SilentMaxRevisit > 0 && r > e.cfg.SilentMaxRevisit.Seconds() {
+			// It scans the band too seldom to have been tuned there while
+			// the group's detections could join it: its silence says
+			// little (a 2 s revisit against a 500 ms window is there one
+			// time in four).
 			continue
 		}
 		noise := e.cfg.NoiseDBmPerMHz

@@ -22,6 +22,13 @@ func TestQuerySilentSensors(t *testing.T) {
 		return h
 	}
 	scan := map[string][2]float64{"lte-b3-ul": {1710e6, 1785e6}, "gsm900-ul": {880e6, 915e6}}
+	withRevisit := func(h event.Health, s float64) event.Health {
+		h.RevisitS = map[string]float64{}
+		for b := range h.NoiseFloorDBm {
+			h.RevisitS[b] = s
+		}
+		return h
+	}
 	withPlan := func(h event.Health, plan map[string][2]float64) event.Health {
 		h.ScanBandsHz = map[string][2]float64{}
 		for b := range h.NoiseFloorDBm {
@@ -45,6 +52,17 @@ func TestQuerySilentSensors(t *testing.T) {
 			healths: []event.Health{health("s2", t0, "lte-b3-ul")}},
 		{name: "health with its own scan plan", cfg: Config{},
 			healths: []event.Health{withPlan(health("s2", t0, "lte-b3-ul"), scan), withPlan(health("s4", t0, "gsm900-ul"), scan)},
+			want:    []string{"s2"}},
+		// A sensor that comes back to the band every 5 s was tuned there
+		// while a 500 ms group could take its detection one time in five.
+		{name: "band revisited seldom", cfg: Config{ScanBandsHz: scan},
+			healths: []event.Health{withRevisit(health("s2", t0, "lte-b3-ul"), 5), withRevisit(health("s3", t0, "lte-b3-ul"), 0.4)},
+			want:    []string{"s3"}},
+		{name: "band revisited seldom, check off", cfg: Config{ScanBandsHz: scan, SilentMaxRevisit: -1},
+			healths: []event.Health{withRevisit(health("s2", t0, "lte-b3-ul"), 5)},
+			want:    []string{"s2"}},
+		{name: "band revisited seldom, long window", cfg: Config{ScanBandsHz: scan, AssocWindow: 3 * time.Second},
+			healths: []event.Health{withRevisit(health("s2", t0, "lte-b3-ul"), 5)},
 			want:    []string{"s2"}},
 		{name: "own scan plan before the config's", cfg: Config{ScanBandsHz: scan},
 			healths: []event.Health{withPlan(health("s2", t0, "lte-b3-ul"), map[string][2]float64{"lte-b3-ul": {1710e6, 1730e6}})}},
