@@ -50,9 +50,7 @@ func TestSenderRetriesInOrder(t *testing.T) {
 	defer o.Close()
 	fc := &fakeClient{failN: 3}
 	s := &Sender{Outbox: o, Client: fc, Topic: "t", RetryDur: time.Millisecond, Window: 1}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	cancel, done := runSender(s)
 	const n = 20
 	for i := range n {
 		if _, err := o.Enqueue([]byte(fmt.Sprint(i))); err != nil {
@@ -130,9 +128,7 @@ func TestSenderWindow(t *testing.T) {
 	}
 	gc := &gateClient{fakeClient: fakeClient{failN: 5}, release: make(chan struct{})}
 	s := &Sender{Outbox: o, Client: gc, Topic: "t", RetryDur: time.Millisecond, Window: window}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	cancel, done := runSender(s)
 	deadline := time.Now().Add(5 * time.Second)
 	for gc.inFlight() < window && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
@@ -141,13 +137,7 @@ func TestSenderWindow(t *testing.T) {
 		t.Fatalf("%d publishes in flight, want the window's %d", got, window)
 	}
 	close(gc.release)
-	for o.Stats().Depth > 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	drainThenStop(t, o, cancel, done)
 	seen := map[string]bool{}
 	for _, p := range gc.snapshot() {
 		seen[p] = true
@@ -159,6 +149,27 @@ func TestSenderWindow(t *testing.T) {
 	}
 	if o.Stats().Depth != 0 || s.Sent() != n || s.Retries() < 5 || gc.peak > window {
 		t.Errorf("depth %d sent %d retries %d peak in flight %d; want 0, %d, >= 5, <= %d", o.Stats().Depth, s.Sent(), s.Retries(), gc.peak, n, window)
+	}
+}
+
+// runSender starts s.Run; cancel stops it, and done receives what it returned.
+func runSender(s *Sender) (cancel context.CancelFunc, done <-chan error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan error, 1)
+	go func() { ch <- s.Run(ctx) }()
+	return cancel, ch
+}
+
+// drainThenStop waits (at most 5 s) for the outbox to empty, then stops
+// the sender whose Run reports to done.
+func drainThenStop(t *testing.T, o *Outbox, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); o.Stats().Depth > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
 	}
 }
 
@@ -187,9 +198,7 @@ func TestSenderWindowQuota(t *testing.T) {
 	dc := &downClient{}
 	dc.down.Store(true)
 	s := &Sender{Outbox: o, Client: dc, Topic: "t", RetryDur: time.Millisecond, Window: 8}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	cancel, done := runSender(s)
 	const n = 200
 	for i := range n {
 		if _, err := o.Enqueue(payload(i)); err != nil {
@@ -202,14 +211,7 @@ func TestSenderWindowQuota(t *testing.T) {
 		t.Fatalf("outbox before the broker returns: %+v; want some of the %d dropped", st, n)
 	}
 	dc.down.Store(false)
-	deadline := time.Now().Add(5 * time.Second)
-	for o.Stats().Depth > 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	drainThenStop(t, o, cancel, done)
 	got := map[string]int{}
 	for _, p := range dc.snapshot() {
 		got[p]++
