@@ -23,9 +23,16 @@ type group struct {
 	dets     []event.Detection
 }
 
+// overlaps reports whether d can be g's emission heard by another sensor:
+// the same class and link, and frequencies within half the wider
+// bandwidth plus tolHz. The link matters for class unknown, which holds
+// both an uplink the classifiers could not name ("LTE/NR uplink") and a
+// sensor's noise blip: in the demo a 12 µs blip from the office sensor
+// joined the first group of an LTE handset two floors away and moved its
+// first fix to another landing.
 func (g *group) overlaps(d event.Detection, tolHz float64) bool {
 	half := max(g.bwHz, d.BandwidthHz)/2 + tolHz
-	return d.Class == g.class && math.Abs(d.CenterHz-g.centerHz) <= half
+	return d.Class == g.class && d.Link == g.link && math.Abs(d.CenterHz-g.centerHz) <= half
 }
 
 // hasSensor reports whether the group already holds a detection of sensor.
@@ -87,6 +94,7 @@ func (a *associator) flush(now time.Time) []*group {
 type track struct {
 	id        string
 	class     string
+	link      string
 	centerHz  float64
 	floor     string
 	pos       site.Point
@@ -206,10 +214,11 @@ func (tr *tracker) match(g *group, floor string, pos site.Point, located bool, s
 	return best
 }
 
-// carries reports that t may continue g: same class, seen within the
-// track gap, centre frequency within the tolerance.
+// carries reports that t may continue g: same class and link (see
+// group.overlaps), seen within the track gap, centre frequency within the
+// tolerance.
 func (tr *tracker) carries(t *track, g *group) bool {
-	return t.class == g.class && g.start.Sub(t.lastSeen) <= tr.gap && math.Abs(t.centerHz-g.centerHz) <= tr.tolHz+g.bwHz/2
+	return t.class == g.class && t.link == g.link && g.start.Sub(t.lastSeen) <= tr.gap && math.Abs(t.centerHz-g.centerHz) <= tr.tolHz+g.bwHz/2
 }
 
 // only returns the one live track of g's class whose frequency matches g,
@@ -230,7 +239,7 @@ func (tr *tracker) only(g *group) *track {
 
 func (tr *tracker) newTrack(g *group) *track {
 	tr.next++
-	t := &track{id: "trk-" + strconv.Itoa(tr.next), class: g.class, centerHz: g.centerHz, lastSeen: g.start}
+	t := &track{id: "trk-" + strconv.Itoa(tr.next), class: g.class, link: g.link, centerHz: g.centerHz, lastSeen: g.start}
 	tr.tracks = append(tr.tracks, t)
 	return t
 }

@@ -13,6 +13,7 @@ func TestAssociator(t *testing.T) {
 	det := func(sensor, class string, dt time.Duration, hz float64) event.Detection {
 		return event.Detection{ID: sensor + class, Sensor: sensor, Class: class, TimeNS: t0.Add(dt).UnixNano(), CenterHz: hz, BandwidthHz: 1e6}
 	}
+	withLink := func(d event.Detection, link string) event.Detection { d.Link = link; return d }
 	tests := []struct {
 		name       string
 		dets       []event.Detection
@@ -23,6 +24,10 @@ func TestAssociator(t *testing.T) {
 		{"frequency apart", []event.Detection{det("s1", "lte", 0, 1e9), det("s2", "lte", 0, 1.01e9)}, []int{1, 1}},
 		{"outside window", []event.Detection{det("s1", "lte", 0, 1e9), det("s2", "lte", 600*time.Millisecond, 1e9)}, []int{1, 1}},
 		{"same sensor twice", []event.Detection{det("s1", "lte", 0, 1e9), det("s1", "lte", 10*time.Millisecond, 1e9)}, []int{1, 1}},
+		// An unnamed uplink (a handset the classifiers called "LTE/NR") and
+		// a sensor's noise blip on its frequency are both class unknown.
+		{"unknown uplink and a noise blip", []event.Detection{withLink(det("s1", "unknown", 0, 1e9), event.LinkUplink),
+			det("s8", "unknown", 10*time.Millisecond, 1.0003e9), withLink(det("s3", "unknown", 20*time.Millisecond, 1e9), event.LinkUplink)}, []int{2, 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,7 +53,7 @@ func TestTracker(t *testing.T) {
 	t0 := time.Unix(1_800_000_000, 0)
 	tr := tracker{gap: time.Minute, radiusM: 10, tolHz: 20e6}
 	g := &group{class: "lte", centerHz: 1.75e9, start: t0}
-	a := tr.newTrack(g)
+	a := tr.newTrack(g) // link "" against LinkUnknown below
 	a.floor, a.pos, a.located, a.lastSeen = "g", site.Point{X: 0, Y: 0}, true, t0
 	tests := []struct {
 		name  string
@@ -63,6 +68,7 @@ func TestTracker(t *testing.T) {
 		{"other class", group{class: "gsm", centerHz: 1.75e9, start: t0.Add(10 * time.Second)}, site.Point{X: 1, Y: 0}, "g", nil},
 		{"after gap", group{class: "lte", centerHz: 1.75e9, start: t0.Add(2 * time.Minute)}, site.Point{X: 1, Y: 0}, "g", nil},
 		{"frequency jump", group{class: "lte", centerHz: 2.6e9, start: t0.Add(10 * time.Second)}, site.Point{X: 1, Y: 0}, "g", nil},
+		{"other link", group{class: "lte", link: event.LinkUnknown, centerHz: 1.75e9, start: t0.Add(10 * time.Second)}, site.Point{X: 1, Y: 0}, "g", nil},
 	}
 	for _, tt := range tests {
 		if got := tr.match(&tt.g, tt.floor, tt.pos, true, 0); got != tt.want {
