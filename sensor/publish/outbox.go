@@ -386,33 +386,15 @@ func (o *Outbox) removeSeg() {
 
 // Oldest returns the oldest unacknowledged record, waiting for one until ctx ends.
 func (o *Outbox) Oldest(ctx context.Context) (Record, error) {
-	for {
-		o.mu.Lock()
-		if o.closed {
-			o.mu.Unlock()
-			return Record{}, ErrClosed
-		}
-		if o.acked < o.next {
-			r, err := o.readLocked(o.acked)
-			o.inflight, o.infDrop = o.acked, false
-			o.mu.Unlock()
-			return r, err
-		}
-		ch := o.notify
-		o.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return Record{}, ctx.Err()
-		}
-	}
+	r, _, err := o.Peek(ctx, 0, true)
+	return r, err
 }
 
 // Peek returns the unacknowledged record with the lowest sequence number
 // at or after seq, waiting for one until ctx ends; with wait false it
 // returns ok false at once when there is none. A pipelining sender reads
-// ahead of the oldest record with it. The oldest record counts as the one
-// being published, as with Oldest (see Ack).
+// ahead of the oldest record with it. Returning the oldest record marks it
+// as the one being published (see Ack).
 func (o *Outbox) Peek(ctx context.Context, seq uint64, wait bool) (r Record, ok bool, err error) {
 	for {
 		o.mu.Lock()
