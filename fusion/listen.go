@@ -19,8 +19,7 @@ import (
 // elsewhere, another scan plan, offline) says nothing. Not safe for
 // concurrent use (the engine serialises).
 type listening struct {
-	last    map[string]map[listenKey]time.Time // sensor → what → when
-	revisit map[string]map[listenKey]float64   // sensor → scan band (name and range) → its last reported revisit, s
+	last map[string]map[listenKey]listenState // sensor → what → when
 }
 
 // listenKey is a band name (lo = hi = 0) or a frequency range.
@@ -29,54 +28,70 @@ type listenKey struct {
 	lo, hi float64
 }
 
-func (l *listening) saw(sensor string, k listenKey, at time.Time) {
+// covers reports whether k is the band named band or a range holding
+// centerHz.
+func (k listenKey) covers(band string, centerHz float64) bool {
+	return band != "" && k.name == band || k.name == "" && centerHz >= k.lo && centerHz <= k.hi
+}
+
+// listenState is when a sensor last showed it listened to a key, and the
+// revisit time its last health report gave that scan band (-1: none).
+type listenState struct {
+	at       time.Time
+	revisitS float64
+}
+
+// saw records that sensor listened to k at at; revisitS ≥ 0 is the scan
+// band's revisit time from a health report, -1 none.
+func (l *listening) saw(sensor string, k listenKey, at time.Time, revisitS float64) {
 	if k.name == "" && !(k.hi > k.lo) {
 		return
 	}
 	if l.last == nil {
-		l.last = map[string]map[listenKey]time.Time{}
+		l.last = map[string]map[listenKey]listenState{}
 	}
 	m := l.last[sensor]
 	if m == nil {
-		m = map[listenKey]time.Time{}
+		m = map[listenKey]listenState{}
 		l.last[sensor] = m
 	}
-	if at.After(m[k]) {
-		m[k] = at
+	st, ok := m[k]
+	if !ok {
+		st.revisitS = -1
 	}
+	if at.After(st.at) {
+		st.at = at
+	}
+	if revisitS >= 0 {
+		st.revisitS = revisitS
+	}
+	m[k] = st
 }
 
 // detection records that d's sensor was tuned to d's frequency.
 func (l *listening) detection(d event.Detection, spanHz float64) {
-	l.saw(d.Sensor, listenKey{name: d.Band}, d.Time())
-	l.saw(d.Sensor, listenKey{lo: d.CenterHz - spanHz/2, hi: d.CenterHz + spanHz/2}, d.Time())
+	l.saw(d.Sensor, listenKey{name: d.Band}, d.Time(), -1)
+	l.saw(d.Sensor, listenKey{lo: d.CenterHz - spanHz/2, hi: d.CenterHz + spanHz/2}, d.Time(), -1)
 }
 
-// health records the scan bands a health report lists. Their frequency
-// ranges come from the report's own scan plan (scan_bands_hz), else from
-// bandsHz (Config.ScanBandsHz, for sensors that do not send one).
+// health records the scan bands a health report lists, with their revisit
+// times. Their frequency ranges come from the report's own scan plan
+// (scan_bands_hz), else from bandsHz (Config.ScanBandsHz, for sensors that
+// do not send one).
 func (l *listening) health(h event.Health, bandsHz map[string][2]float64) {
 	at := time.Unix(0, h.TimeNS)
 	add := func(b string) {
-		keys := []listenKey{{name: b}}
+		rv, ok := h.RevisitS[b]
+		if !ok {
+			rv = -1
+		}
+		l.saw(h.Sensor, listenKey{name: b}, at, rv)
 		r, ok := h.ScanBandsHz[b]
 		if !ok {
 			r, ok = bandsHz[b]
 		}
 		if ok {
-			keys = append(keys, listenKey{lo: r[0], hi: r[1]})
-		}
-		for _, k := range keys {
-			l.saw(h.Sensor, k, at)
-			if v, ok := h.RevisitS[b]; ok {
-				if l.revisit == nil {
-					l.revisit = map[string]map[listenKey]float64{}
-				}
-				if l.revisit[h.Sensor] == nil {
-					l.revisit[h.Sensor] = map[listenKey]float64{}
-				}
-				l.revisit[h.Sensor][k] = v
-			}
+			l.saw(h.Sensor, listenKey{lo: r[0], hi: r[1]}, at, rv)
 		}
 	}
 	for b := range h.NoiseFloorDBm {
@@ -88,20 +103,15 @@ func (l *listening) health(h event.Health, bandsHz map[string][2]float64) {
 }
 
 // forget drops a sensor's record (it went offline).
-func (l *listening) forget(sensor string) {
-	delete(l.last, sensor)
-	delete(l.revisit, sensor)
-}
+func (l *listening) forget(sensor string) { delete(l.last, sensor) }
 
 // revisitAt returns the shortest revisit time sensor last reported for a
 // scan band named band or holding centerHz; false when it reported none.
 func (l *listening) revisitAt(sensor, band string, centerHz float64) (float64, bool) {
 	best, found := 0.0, false
-	for k, v := range l.revisit[sensor] {
-		if band != "" && k.name == band || k.name == "" && centerHz >= k.lo && centerHz <= k.hi {
-			if !found || v < best {
-				best, found = v, true
-			}
+	for k, st := range l.last[sensor] {
+		if st.revisitS >= 0 && k.covers(band, centerHz) && (!found || st.revisitS < best) {
+			best, found = st.revisitS, true
 		}
 	}
 	return best, found
@@ -110,11 +120,11 @@ func (l *listening) revisitAt(sensor, band string, centerHz float64) (float64, b
 // listened reports whether sensor showed, within window of at, the band
 // name or a range holding centerHz.
 func (l *listening) listened(sensor, band string, centerHz float64, at time.Time, window time.Duration) bool {
-	for k, t := range l.last[sensor] {
-		if d := at.Sub(t); d > window || d < -window {
+	for k, st := range l.last[sensor] {
+		if d := at.Sub(st.at); d > window || d < -window {
 			continue
 		}
-		if band != "" && k.name == band || k.name == "" && centerHz >= k.lo && centerHz <= k.hi {
+		if k.covers(band, centerHz) {
 			return true
 		}
 	}
