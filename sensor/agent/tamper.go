@@ -159,9 +159,11 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 		t.bands[band] = b
 	}
 	b.n++
-	if !st.FloorHidden || st.FloorDBFS >= b.baseline {
-		// A hidden floor below the baseline is the quantiser's: the band
-		// keeps its last real floor in the health report.
+	// A hidden floor below the baseline is the quantiser's, not the front
+	// end's: no collapse, and the band keeps its last real floor in the
+	// health report.
+	quantised := st.FloorHidden && st.FloorDBFS < b.baseline
+	if !quantised {
 		b.last = st.FloorDBFS
 	}
 	if b.n <= warmBlocks {
@@ -170,8 +172,8 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 	}
 	d := st.FloorDBFS - b.baseline
 	switch {
-	case st.FloorHidden && d < 0:
-		b.low, b.high = 0, 0 // the quantiser's floor, not the front end's
+	case quantised:
+		b.low, b.high = 0, 0
 	case d < -t.cfg.CollapseDB:
 		b.low++
 		b.high = 0
