@@ -39,6 +39,14 @@ type DetectorConfig struct {
 	// percentile of the floor over the central 80% of the band, so a carrier
 	// that never stops still stands out. Default 10; negative disables.
 	FloorCapDB float64
+	// FloorHold is how long, in stream time, a bin under a detected,
+	// mostly-on emission keeps the floor it had when the emission began,
+	// instead of learning the emission's power into its minimum: without it
+	// a carrier that started after the floor existed fades from detection
+	// once it has lasted the floor's history (FloorBlocks·FloorBlockFrames
+	// frames, 13 ms at 20 Msps), unless it is FloorCapDB above the floor.
+	// Default 5 min; negative disables.
+	FloorHold time.Duration
 
 	MergeGapBins   int           // frequency gaps up to this many bins are bridged; default 2
 	MergeGapDur    time.Duration // an emission stays open across off time up to this; default 5 ms
@@ -91,6 +99,9 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 	if c.FloorCapDB == 0 {
 		c.FloorCapDB = 10
 	}
+	if c.FloorHold == 0 {
+		c.FloorHold = 5 * time.Minute
+	}
 	if c.MergeGapDur == 0 {
 		c.MergeGapDur = 5 * time.Millisecond
 	}
@@ -121,6 +132,16 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 //     median of that minimum for Gaussian noise (exact Gamma law), then capped
 //     FloorCapDB above a low quantile of the floor across the band. The first
 //     WarmFrames frames are buffered and only judged once the floor exists.
+//     The bins of an emission that has lasted 32 frames and been on in at
+//     least half of them (its bins so far, widened by SmoothBins) hold their
+//     floor while it is on, and MergeGapDur after, for up to FloorHold: their
+//     blocks stay out of the minimum (which, once the hold ends, is unbiased
+//     for the blocks they measured), and they move only as the rest of the
+//     band does (the median over the bins not held of each one's floor over
+//     its floor when the holds began), so a change of gain moves them too.
+//     No hold begins before the floor has a whole history, nor while the
+//     emissions cover more than 90% of the band: a floor that rose across
+//     the band is learnt, not held.
 //  3. CFAR in time and frequency: a cell is on when the power averaged over
 //     2·SmoothBins+1 bins, in one frame or in AvgFrames frames, exceeds the
 //     floor by the Gamma-law threshold for PFA (the degrees of freedom are
@@ -152,6 +173,8 @@ type Detector struct {
 	blockSum     []float64
 	blockN       int
 	groupMin     []float64 // floorGroups × n: minimum block mean per group
+	groupReal    []int32   // floorGroups × n: blocks in each group that were measured, not held
+	othersReal   []int     // per bin, such blocks in the groups other than groupCur
 	groupCnt     []int     // blocks in each group
 	groupCur     int
 	groupBlocks  int
@@ -160,6 +183,14 @@ type Detector struct {
 	floor        []float64
 	floorOK      bool
 	floorDirty   bool      // floor changed since cumF was summed
+	claim        []byte    // 1 where an emission was on during the current block
+	held         []int     // blocks each bin has been held for; 0 = learning
+	idle         []int     // blocks since a held bin was last claimed
+	snap         []float64 // each bin's floor when the current holds began, over holdRatio then
+	holdRatio    float64   // the median of floor/snap over the bins not held
+	anyHeld      bool      // some bin held in the last block
+	holdBlocks   int       // FloorHold in blocks
+	gapBlocks    int       // MergeGapDur in blocks
 	minBias      []float64 // index: blocks in ring
 	scratch      []float64
 
@@ -225,6 +256,7 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 		avgRing: make([]float64, c.AvgFrames*n), longSum: make([]float64, n),
 		cumP: make([]float64, n+1), cumL: make([]float64, n+1), cumF: make([]float64, n+1),
 		on: make([]byte, n), runs: make([]binRun, 0, n), thrBand: make([]float64, n+1),
+		claim: make([]byte, n), held: make([]int, n), idle: make([]int, n), snap: make([]float64, n),
 	}
 	var s2 float64
 	for i := range d.win {
@@ -245,6 +277,8 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 	d.groupBlocks = (c.FloorBlocks + 7) / 8
 	groups := (c.FloorBlocks + d.groupBlocks - 1) / d.groupBlocks
 	d.groupMin = make([]float64, groups*n)
+	d.groupReal = make([]int32, groups*n)
+	d.othersReal = make([]int, n)
 	d.groupCnt = make([]int, groups)
 	d.othersMin = make([]float64, n)
 	d.foldOthers()
@@ -256,6 +290,11 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 	}
 	frameDur := float64(n) / c.SampleRateHz
 	d.mergeGap = int64(math.Ceil(c.MergeGapDur.Seconds() / frameDur))
+	blockDur := frameDur * float64(c.FloorBlockFrames)
+	if c.FloorHold > 0 {
+		d.holdBlocks = int(min(c.FloorHold.Seconds()/blockDur, math.MaxInt32))
+	}
+	d.gapBlocks = int(math.Ceil(c.MergeGapDur.Seconds() / blockDur))
 	d.maxFrames = max(1, int64(c.MaxEmissionDur.Seconds()/frameDur))
 	d.minBins = max(1, int(math.Ceil(c.MinBandwidthHz/(c.SampleRateHz/float64(n)))))
 	d.open = make([]*openEmission, 0, c.MaxOpen)
@@ -323,6 +362,10 @@ func (d *Detector) Reset() {
 	clear(d.blockSum)
 	d.blockN, d.groupCur, d.floorOK = 0, 0, false
 	clear(d.groupCnt)
+	clear(d.claim)
+	clear(d.held)
+	clear(d.idle)
+	d.anyHeld = false
 	d.foldOthers()
 	d.warmCount, d.warmed = 0, false
 	d.avgPos, d.avgCount = 0, 0
@@ -543,15 +586,25 @@ func (d *Detector) endBlock() {
 	}
 	g := d.groupMin[d.groupCur*n : (d.groupCur+1)*n]
 	inv := 1 / float64(d.blockN)
-	if d.groupCnt[d.groupCur] == 0 {
-		for i := range g {
-			g[i] = d.blockSum[i] * inv
+	holds := d.updateHolds()
+	first := d.groupCnt[d.groupCur] == 0
+	fl, others := d.floor[:n], d.othersMin[:n]
+	// A held bin's block does not enter its minimum: once the hold ends,
+	// its floor is the minimum of the blocks it measured, unbiased for
+	// their number (groupReal).
+	gr := d.groupReal[d.groupCur*n : (d.groupCur+1)*n]
+	for i := range g {
+		m := d.blockSum[i] * inv
+		if first {
+			gr[i] = 0
 		}
-	} else {
-		for i, v := range g {
-			if m := d.blockSum[i] * inv; m < v {
-				g[i] = m
-			}
+		if holds && d.holding(i) {
+			m = math.Inf(1)
+		} else {
+			gr[i]++
+		}
+		if first || m < g[i] {
+			g[i] = m
 		}
 	}
 	d.groupCnt[d.groupCur]++
@@ -559,24 +612,111 @@ func (d *Detector) endBlock() {
 	d.blockN = 0
 	// floor = min(this group, the others), unbiased by the median of the
 	// minimum of that many blocks
-	bias := 1 / d.minBias[d.othersBlocks+d.groupCnt[d.groupCur]]
-	fl, others := d.floor[:n], d.othersMin[:n]
+	blocks := d.othersBlocks + d.groupCnt[d.groupCur]
+	bias := 1 / d.minBias[blocks]
+	othersReal := d.othersReal[:n]
 	for i, v := range g[:n] {
-		fl[i] = min(v, others[i]) * bias
+		switch real := othersReal[i] + int(gr[i]); {
+		case holds && d.holding(i):
+		case real == blocks: // no hold in the history
+			fl[i] = min(v, others[i]) * bias
+		default: // this block at least
+			fl[i] = min(v, others[i]) / d.minBias[real]
+		}
 	}
+	if holds {
+		d.moveHeld()
+	}
+	d.anyHeld = holds
 	d.capFloor()
 	d.floorOK, d.floorDirty = true, true
 }
 
+// holdMinFrames is how many frames an emission must have lasted before
+// it holds its floor.
+const holdMinFrames = 32
+
+// holding reports whether bin i keeps its floor this block.
+func (d *Detector) holding(i int) bool { return d.held[i] > 0 && d.held[i] <= d.holdBlocks }
+
+// moveHeld sets holdRatio to the median over the bins not held of floor
+// over snap, and each held bin's floor to snap·holdRatio: held bins follow
+// the band's floor (a change of gain), measured from when the holds began.
+func (d *Detector) moveHeld() {
+	r := d.scratch[:0]
+	for i, v := range d.floor {
+		if !d.holding(i) && d.snap[i] > 0 {
+			r = append(r, v/d.snap[i])
+		}
+	}
+	if len(r) > 0 {
+		d.holdRatio = quickSelect(r, len(r)/2)
+	}
+	for i := range d.floor {
+		if d.holding(i) {
+			d.floor[i] = d.snap[i] * d.holdRatio
+		}
+	}
+}
+
+// updateHolds turns the block's claims into holds and reports whether any
+// bin holds. A hold begins on a claimed bin and ends gapBlocks after its
+// last claim; the bin holds while its count of blocks since the hold began
+// is at most holdBlocks (holdBlocks+1: expired, it learns until the hold
+// ends). Nothing is held before the floor has a whole history or with
+// FloorHold negative, and no hold begins while the claims cover more than
+// 90% of the band: then the band's floor itself has moved, and is learnt.
+// When the first hold begins every bin's floor is kept in snap, the base
+// holdRatio is measured from; a later hold keeps its floor in snap over
+// holdRatio.
+func (d *Detector) updateHolds() bool {
+	claim, held, idle := d.claim[:d.n], d.held[:d.n], d.idle[:d.n]
+	var cnt int
+	for _, c := range claim {
+		cnt += int(c)
+	}
+	// A floor learnt over less than its whole history is still settling
+	// (its minimum falls as blocks come in): holding it would keep it high.
+	full := d.othersBlocks+d.groupCnt[d.groupCur] >= d.cfg.FloorBlocks-d.groupBlocks
+	noHold := d.holdBlocks == 0 || !d.floorOK || !full
+	noNew := 10*cnt > 9*d.n
+	any := false
+	for i, c := range claim {
+		switch {
+		case noHold || (c == 0 && (held[i] == 0 || idle[i] >= d.gapBlocks)):
+			held[i], idle[i] = 0, 0
+			continue
+		case c == 0:
+			idle[i]++
+		case held[i] == 0 && noNew:
+			continue
+		case held[i] == 0:
+			if !d.anyHeld && !any {
+				copy(d.snap, d.floor)
+				d.holdRatio = 1
+			}
+			d.snap[i] = d.floor[i] / d.holdRatio
+		default:
+			idle[i] = 0
+		}
+		held[i] = min(held[i]+1, d.holdBlocks+1)
+		any = any || held[i] <= d.holdBlocks
+	}
+	clear(claim)
+	return any
+}
+
 // foldOthers sets othersMin to the minimum over the groups other than the
-// current one, and othersBlocks to their blocks: they change only when the
+// current one, othersBlocks to their blocks and othersReal to the blocks
+// each bin measured (was not held for) in them: they change only when the
 // current group moves on, once per groupBlocks blocks.
 func (d *Detector) foldOthers() {
 	n := d.n
-	others := d.othersMin[:n]
+	others, real := d.othersMin[:n], d.othersReal[:n]
 	for i := range others {
 		others[i] = math.Inf(1)
 	}
+	clear(real)
 	d.othersBlocks = 0
 	for j, c := range d.groupCnt {
 		if c == 0 || j == d.groupCur {
@@ -585,6 +725,9 @@ func (d *Detector) foldOthers() {
 		d.othersBlocks += c
 		for i, v := range d.groupMin[j*n : (j+1)*n] {
 			others[i] = min(others[i], v)
+		}
+		for i, r := range d.groupReal[j*n : (j+1)*n] {
+			real[i] += int(r)
 		}
 	}
 }
@@ -723,6 +866,15 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 	end := start + int64(n)
 	for i := 0; i < len(d.open); {
 		e := d.open[i]
+		if span := d.frameIdx - e.firstFrame + 1; e.touched && span >= holdMinFrames && 2*int64(e.onFrames+1) >= span {
+			// An emission on in half its frames or more holds its bins'
+			// floor for this block. (A bursty one leaves the minimum its
+			// gaps.)
+			c := d.claim[max(0, e.lo-h):min(n, e.hi+h+1)]
+			for i := range c {
+				c[i] = 1
+			}
+		}
 		if e.touched {
 			// The frame's power over the emission's whole band so far, not
 			// over this frame's on runs only: a carrier that never stops

@@ -387,9 +387,10 @@ func TestDetectorPowerOfContinuousCarrier(t *testing.T) {
 		noisePow = 1e-6
 		lo, hi   = -2.5e6, 2e6
 	)
-	// (At 8 dB the carrier is not found at all once the floor has learnt
-	// it: FloorCapDB, 10 dB, is the lowest level a never-ending carrier is
-	// sure to stay detected at.)
+	// (At 8 dB a carrier on from the start is not found at all once the
+	// floor has learnt it: FloorCapDB, 10 dB, is the lowest level such a
+	// carrier is sure to stay detected at. One that starts once the floor
+	// exists is held: TestDetectorHoldsFloorUnderCarrier.)
 	for _, snrDB := range []float64{14, 20, 26} {
 		rng := rand.New(rand.NewPCG(11, uint64(snrDB)))
 		x := noiseIQ(rng, n, noisePow)
@@ -433,5 +434,68 @@ func TestDetectorPowerOfContinuousCarrier(t *testing.T) {
 		if late < 3 {
 			t.Errorf("SNR %.0f dB: %d emissions in the second half, want the carrier in 5 ms pieces", snrDB, late)
 		}
+	}
+}
+
+// TestDetectorHoldsFloorUnderCarrier checks FloorHold: a carrier that starts
+// after the floor exists and never stops stays detected, also across a step
+// of the receiver's gain, while a step that moves the whole band is learnt
+// and leaves no emission behind.
+func TestDetectorHoldsFloorUnderCarrier(t *testing.T) {
+	const (
+		fs       = 10e6
+		n        = 1 << 21 // 210 ms; the floor's history is 1024 frames, 13 ms
+		onset    = 1 << 18 // 26 ms: the floor has been learnt on noise
+		step     = n / 2
+		noisePow = 1e-6
+		lo, hi   = 1e6, 2e6
+		snrDB    = 8.0 // in the carrier's band: below FloorCapDB
+	)
+	cases := []struct {
+		name   string
+		hold   time.Duration
+		gainDB float64 // of the whole input from step on
+		// the carrier's on time over the last quarter, as a fraction
+		wantMin, wantMax float64
+	}{
+		{name: "held", wantMin: 0.8, wantMax: 1},
+		{name: "gain down 10 dB", gainDB: -10, wantMin: 0.8, wantMax: 1},
+		{name: "gain up 10 dB", gainDB: 10, wantMin: 0.8, wantMax: 1},
+		{name: "hold 30 ms", hold: 30 * time.Millisecond, wantMin: 0, wantMax: 0.2},
+		{name: "no hold", hold: -1, wantMin: 0, wantMax: 0.2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(5, 17))
+			x := noiseIQ(rng, n, noisePow)
+			addBandNoise(rng, x, fs, lo, hi, noisePow*(hi-lo)/fs*math.Pow(10, snrDB/10), onset, n)
+			g := complex(float32(math.Pow(10, tc.gainDB/20)), 0)
+			for i := step; i < n; i++ {
+				x[i] *= g
+			}
+			// 20 ms pieces: the gain step's first frames, on across the
+			// band, join the carrier's piece
+			cfg := DetectorConfig{SampleRateHz: fs, FloorHold: tc.hold, MaxEmissionDur: 20 * time.Millisecond}
+			ems := runDetector(t, cfg, x, 8192)
+			from := int64(n - n/4)
+			var on int64
+			for _, e := range ems {
+				if e.StartSample+e.SampleCount <= from {
+					continue
+				}
+				// A floor the gain step moved, held instead of learnt,
+				// would be on long after the step.
+				if e.FreqLowHz < lo-0.3e6 || e.FreqHighHz > hi+0.3e6 {
+					t.Errorf("emission at %.2f..%.2f MHz, samples %d+%d, beside the carrier %.0f ms after the step", e.FreqLowHz/1e6, e.FreqHighHz/1e6, e.StartSample, e.SampleCount, float64(e.StartSample-step)/fs*1e3)
+					continue
+				}
+				for _, b := range e.Bursts {
+					on += max(0, min(b.StartSample+b.SampleCount, n)-max(b.StartSample, from))
+				}
+			}
+			if f := float64(on) / float64(n-from); f < tc.wantMin || f > tc.wantMax {
+				t.Errorf("carrier on for %.2f of the last quarter, want %.1f..%.1f", f, tc.wantMin, tc.wantMax)
+			}
+		})
 	}
 }
