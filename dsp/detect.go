@@ -189,6 +189,8 @@ type Detector struct {
 	snap         []float64 // each bin's floor when the current holds began, over holdRatio then
 	holdRatio    float64   // the median of floor/snap over the bins not held
 	anyHeld      bool      // some bin held in the last block
+	partial      bool      // some bin's history may have held blocks
+	holdState    bool      // some bin has a hold count (held or expired)
 	holdBlocks   int       // FloorHold in blocks
 	gapBlocks    int       // MergeGapDur in blocks
 	minBias      []float64 // index: blocks in ring
@@ -365,7 +367,7 @@ func (d *Detector) Reset() {
 	clear(d.claim)
 	clear(d.held)
 	clear(d.idle)
-	d.anyHeld = false
+	d.anyHeld, d.partial, d.holdState = false, false, false
 	d.foldOthers()
 	d.warmCount, d.warmed = 0, false
 	d.avgPos, d.avgCount = 0, 0
@@ -614,18 +616,24 @@ func (d *Detector) endBlock() {
 	// minimum of that many blocks
 	blocks := d.othersBlocks + d.groupCnt[d.groupCur]
 	bias := 1 / d.minBias[blocks]
-	othersReal := d.othersReal[:n]
 	for i, v := range g[:n] {
-		switch real := othersReal[i] + int(gr[i]); {
-		case holds && d.holding(i):
-		case real == blocks: // no hold in the history
-			fl[i] = min(v, others[i]) * bias
-		default: // this block at least
-			fl[i] = min(v, others[i]) / d.minBias[real]
+		fl[i] = min(v, others[i]) * bias
+	}
+	if d.partial { // some bin's history has blocks it did not measure
+		partial := false
+		othersReal := d.othersReal[:n]
+		for i, v := range g[:n] {
+			// 0: held throughout, moveHeld sets it
+			if real := othersReal[i] + int(gr[i]); real != blocks && real > 0 {
+				fl[i] = min(v, others[i]) / d.minBias[real]
+				partial = true
+			}
 		}
+		d.partial = partial
 	}
 	if holds {
-		d.moveHeld()
+		d.partial = true
+		d.moveHeld() // the held bins
 	}
 	d.anyHeld = holds
 	d.capFloor()
@@ -643,10 +651,13 @@ func (d *Detector) holding(i int) bool { return d.held[i] > 0 && d.held[i] <= d.
 // over snap, and each held bin's floor to snap·holdRatio: held bins follow
 // the band's floor (a change of gain), measured from when the holds began.
 func (d *Detector) moveHeld() {
+	// over at most 64 bins (strided) not held: the median of a flat band's
+	// ratios needs no more
 	r := d.scratch[:0]
-	for i, v := range d.floor {
+	step := max(1, d.n/64)
+	for i := 0; i < d.n; i += step {
 		if !d.holding(i) && d.snap[i] > 0 {
-			r = append(r, v/d.snap[i])
+			r = append(r, d.floor[i]/d.snap[i])
 		}
 	}
 	if len(r) > 0 {
@@ -675,12 +686,15 @@ func (d *Detector) updateHolds() bool {
 	for _, c := range claim {
 		cnt += int(c)
 	}
+	if cnt == 0 && !d.holdState {
+		return false
+	}
 	// A floor learnt over less than its whole history is still settling
 	// (its minimum falls as blocks come in): holding it would keep it high.
 	full := d.othersBlocks+d.groupCnt[d.groupCur] >= d.cfg.FloorBlocks-d.groupBlocks
 	noHold := d.holdBlocks == 0 || !d.floorOK || !full
 	noNew := 10*cnt > 9*d.n
-	any := false
+	any, state := false, false
 	for i, c := range claim {
 		switch {
 		case noHold || (c == 0 && (held[i] == 0 || idle[i] >= d.gapBlocks)):
@@ -701,8 +715,10 @@ func (d *Detector) updateHolds() bool {
 		}
 		held[i] = min(held[i]+1, d.holdBlocks+1)
 		any = any || held[i] <= d.holdBlocks
+		state = true
 	}
 	clear(claim)
+	d.holdState = state
 	return any
 }
 
