@@ -23,6 +23,7 @@ import (
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
@@ -235,7 +236,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// Each sensor's health report carries its scan plan, which tells fusion
 	// which sensors were listening where, so a sensor that scanned a band
 	// and heard nothing counts against the places near it.
-	eng, err := fusion.New(fusion.Config{AssocWindow: demoAssocWindow}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: liveLocations{db, hub},
+	eng, err := fusion.New(fusion.Config{AssocWindow: demoAssocWindow, Model: demoModel()}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: liveLocations{db, hub},
 		AlertStore: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Clock: clock.Now,
 		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics)})
 	if err != nil {
@@ -472,6 +473,22 @@ const demoGainBackoffDB = 0
 // demoAssocWindow groups the detections of one emission by several sensors:
 // about one revisit time of the scan plan (demoBands).
 const demoAssocWindow = 3 * time.Second
+
+// demoHandsetHeightM is the height above its floor the demo's locator
+// assumes for an emitter: a phone in a hand or on a bunk.
+const demoHandsetHeightM = 1
+
+// demoModel is the path-loss model of the demo's fusion: the simulated
+// wing's own constants, as a commissioned site's fusion.yaml holds them
+// (sensor_height_m from the installation, emitter_height_m a handset's,
+// the exponent, shadowing and floor loss from `rfwarden calibrate` and a
+// walk across floors; docs/localisation.md). With the model's defaults
+// (antennas at floor level, 15 dB floors) the LTE B20 handset in L1-S03 was
+// placed in L1-N03, across the landing.
+func demoModel() locate.Model {
+	return locate.Model{Exponent: sim.PathLossExponent, ShadowingDB: sim.ShadowSigmaDB, FloorLossDB: sim.FloorLossDB,
+		SensorHeightM: sim.SensorHeightM, EmitterHeightM: demoHandsetHeightM}
+}
 
 // maxLag is how far a sensor may fall behind the shared clock within one
 // tuning before it retunes in place to catch up.
