@@ -499,3 +499,74 @@ func TestDetectorHoldsFloorUnderCarrier(t *testing.T) {
 		})
 	}
 }
+
+// TestDetectorHoldsInRandomScenes drives the floor hold through every state
+// (begin, idle, expiry, band-wide rise, the bias of a partly held history)
+// with a short history and hold, in scenes of random segments: noise at a
+// random level, carriers switching on and off, gain steps, silence and
+// full scale. Every emission must be well formed and every floor finite
+// and not negative.
+func TestDetectorHoldsInRandomScenes(t *testing.T) {
+	const fs = 1e6
+	cfg := DetectorConfig{SampleRateHz: fs, NFFT: 64, FloorBlocks: 16, FloorBlockFrames: 4,
+		FloorHold: 3 * time.Millisecond, MergeGapDur: time.Millisecond}
+	var holds, expired, partial int // calls that saw each state
+	for seed := range uint64(8) {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		var x []complex64
+		for range 40 {
+			n := 512 + rng.IntN(8192)
+			seg := noiseIQ(rng, n, math.Pow(10, rng.Float64()*4-8))
+			switch rng.IntN(6) {
+			case 0:
+				clear(seg)
+			case 1: // full scale
+				addTone(seg, fs, (rng.Float64()-0.5)*fs, 1, 0, n)
+			default:
+				for range rng.IntN(3) {
+					addTone(seg, fs, (rng.Float64()-0.5)*fs, math.Pow(10, rng.Float64()*3-4), rng.IntN(n), n)
+				}
+			}
+			x = append(x, seg...)
+		}
+		d, err := NewDetector(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ems []Emission
+		for i := 0; i < len(x); i += 1000 {
+			ems = d.Process(x[i:min(len(x), i+1000)], int64(i), ems)
+			if d.anyHeld {
+				holds++
+			}
+			if slices.ContainsFunc(d.held, func(h int) bool { return h > d.holdBlocks }) {
+				expired++
+			}
+			if d.partial {
+				partial++
+			}
+			if d.floorOK {
+				for k, v := range d.floor {
+					if !(v >= 0) || math.IsInf(v, 0) { // 0 in silence
+						t.Fatalf("seed %d, sample %d: bin %d floor %v", seed, i, k, v)
+					}
+				}
+			}
+		}
+		ems = d.Flush(ems)
+		held := false
+		for _, e := range ems {
+			if e.SampleCount <= 0 || e.FreqHighHz <= e.FreqLowHz || math.IsNaN(e.MeanDBFS) || math.IsNaN(e.SNRDB) {
+				t.Errorf("seed %d: malformed emission %+v", seed, e)
+			}
+			held = held || e.SampleCount > int64(cfg.FloorBlocks*cfg.FloorBlockFrames*cfg.NFFT)
+		}
+		if !held {
+			t.Logf("seed %d: no emission outlasted the floor's history", seed)
+		}
+	}
+	if holds == 0 || expired == 0 || partial == 0 {
+		t.Errorf("states seen in calls: held %d, expired %d, partly held history %d; want each", holds, expired, partial)
+	}
+	t.Logf("calls with a hold %d, an expired hold %d, a partly held history %d", holds, expired, partial)
+}
