@@ -882,15 +882,7 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 	end := start + int64(n)
 	for i := 0; i < len(d.open); {
 		e := d.open[i]
-		if span := d.frameIdx - e.firstFrame + 1; e.touched && span >= holdMinFrames && 2*int64(e.onFrames+1) >= span {
-			// An emission on in half its frames or more holds its bins'
-			// floor for this block. (A bursty one leaves the minimum its
-			// gaps.)
-			c := d.claim[max(0, e.lo-h):min(n, e.hi+h+1)]
-			for i := range c {
-				c[i] = 1
-			}
-		}
+		span := d.frameIdx - e.firstFrame + 1
 		if e.touched {
 			// The frame's power over the emission's whole band so far, not
 			// over this frame's on runs only: a carrier that never stops
@@ -910,8 +902,17 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 			}
 			e.lastOn = d.frameIdx
 			e.end = end
+			if span >= holdMinFrames && 2*int64(e.onFrames) >= span {
+				// An emission on in half its frames or more holds its
+				// bins' floor for this block. (A bursty one leaves the
+				// minimum its gaps.)
+				c := d.claim[max(0, e.lo-h):min(n, e.hi+h+1)]
+				for i := range c {
+					c[i] = 1
+				}
+			}
 		}
-		if d.frameIdx-e.lastOn > d.mergeGap || d.frameIdx-e.firstFrame+1 >= d.maxFrames {
+		if d.frameIdx-e.lastOn > d.mergeGap || span >= d.maxFrames {
 			dst = append(dst, d.finish(e))
 			d.release(i)
 			continue
