@@ -118,11 +118,20 @@ func writeTar(t testing.TB, ms []member) []byte {
 			typ = tar.TypeReg
 		}
 		hdr := &tar.Header{Name: m.name, Typeflag: typ, Linkname: m.link, Mode: 0o600, ModTime: testNow}
+		lying := typ == tar.TypeReg && m.data == nil && m.size > 0
 		if typ == tar.TypeReg {
 			hdr.Size = int64(len(m.data))
+			if lying {
+				hdr.Size = m.size
+			}
 		}
 		if err := tw.WriteHeader(hdr); err != nil {
 			t.Fatalf("tar header %q: %v", m.name, err)
+		}
+		if lying {
+			// the header claims m.size bytes and none follow: the tar ends
+			// here, as a hostile or cut-off bundle would
+			return buf.Bytes()
 		}
 		if typ == tar.TypeReg {
 			tw.Write(m.data)

@@ -298,6 +298,13 @@ func TestTamper(t *testing.T) {
 			ms[find(ms, CAName)].data = bytes.Repeat([]byte{'A'}, MaxMemberBytes+1)
 			return ms
 		}, want: ErrTooLarge},
+		{name: "header claims 1 TiB", bundle: full, edit: func(t *testing.T, ms []member) []member {
+			// refused from the header, before anything is allocated or read
+			return append(ms[:1], member{name: CAName, size: 1 << 40})
+		}, want: ErrTooLarge},
+		{name: "header claims more than follows", bundle: full, edit: func(t *testing.T, ms []member) []member {
+			return append(ms[:1], member{name: CAName, size: MaxMemberBytes})
+		}, want: ErrMalformed},
 		{name: "oversized bundle", raw: func() []byte { return make([]byte, MaxBundleBytes+1) }, want: ErrTooLarge},
 		{name: "truncated", raw: func() []byte { return full[:700] }, want: ErrMalformed},
 		{name: "not a tar", raw: func() []byte { return []byte("PK\x03\x04 this is a zip") }, want: ErrMalformed},
