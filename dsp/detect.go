@@ -227,19 +227,18 @@ type Detector struct {
 type binRun struct{ lo, hi int }
 
 type openEmission struct {
-	lo, hi      int // union of the bins of all its runs
-	firstFrame  int64
-	lastOn      int64
-	start       int64 // sample of first on frame
-	end         int64 // sample after last on frame
-	onFrames    int
-	binPow      []float64 // excess power per bin, summed over on frames
-	sumBand     float64
-	sumFloor    float64
-	peak        float64
-	bursts      []Burst
-	burstLastOn int64
-	touched     bool
+	lo, hi     int // union of the bins of all its runs
+	firstFrame int64
+	lastOn     int64
+	start      int64 // sample of first on frame
+	end        int64 // sample after last on frame
+	onFrames   int
+	binPow     []float64 // excess power per bin, summed over on frames
+	sumBand    float64
+	sumFloor   float64
+	peak       float64
+	bursts     []Burst
+	touched    bool
 }
 
 // NewDetector validates cfg, applies defaults and returns a Detector.
@@ -372,9 +371,7 @@ func (d *Detector) Reset() {
 	d.warmCount, d.warmed = 0, false
 	d.avgPos, d.avgCount = 0, 0
 	clear(d.longSum)
-	for _, e := range d.open {
-		d.free = append(d.free, e)
-	}
+	d.free = append(d.free, d.open...)
 	d.open = d.open[:0]
 }
 

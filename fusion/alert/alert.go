@@ -141,9 +141,8 @@ func (a *alertState) moves(room, cur string, roomP float64, contra int, strict b
 }
 
 type sensorState struct {
-	offline   bool
-	health    string
-	changedAt time.Time
+	offline bool
+	health  string
 }
 
 // Engine evaluates the rules. It is safe for concurrent use.

@@ -116,7 +116,8 @@ func (g *AGC) Observe(b sensor.Block, band string, st BlockStats) (int, error) {
 	} else {
 		t.low = 0
 	}
-	want, dir := t.wantDB, 0
+	var want float64
+	var dir int
 	switch {
 	case bits.OnesCount8(t.clipHist) >= g.cfg.ClipBlocks && t.wantDB > g.cfg.MinGainDB:
 		want, dir = math.Max(g.cfg.MinGainDB, t.wantDB-g.cfg.StepDownDB), -1

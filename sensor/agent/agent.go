@@ -84,7 +84,6 @@ type Agent struct {
 	stats     Stats
 	outbox    *publish.Outbox
 	lastState string
-	reasons   []string
 
 	seq      int64
 	scratch  []float64
