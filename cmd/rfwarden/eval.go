@@ -258,7 +258,8 @@ func writeFileWith(path string, fn func(io.Writer) error) error {
 	return nil
 }
 
-// evalBar is an optional progress bar on stderr.
+// evalBar is an optional progress bar on stderr (eval's cases, sim's
+// samples).
 type evalBar struct{ bar *progressbar.ProgressBar }
 
 func newEvalBar(show bool, n int, desc string, w io.Writer) evalBar {
@@ -270,9 +271,11 @@ func newEvalBar(show bool, n int, desc string, w io.Writer) evalBar {
 		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))}
 }
 
-func (b evalBar) add() {
+func (b evalBar) add() { b.addN(1) }
+
+func (b evalBar) addN(k int) {
 	if b.bar != nil {
-		_ = b.bar.Add(1)
+		_ = b.bar.Add(k)
 	}
 }
 

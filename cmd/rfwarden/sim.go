@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -35,6 +36,7 @@ type simOptions struct {
 	out         string
 	siteYAML    bool
 	noArtefacts bool
+	progress    bool
 }
 
 // cmdSim runs `rfwarden sim`.
@@ -53,6 +55,7 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.out, "out", "", "recording base path (BASE.sigmf-data, BASE.sigmf-meta)")
 	fs.BoolVar(&o.siteYAML, "site-yaml", false, "print the wing's site YAML and exit")
 	fs.BoolVar(&o.noArtefacts, "no-artefacts", false, "leave out the HackRF artefacts (DC spike, IQ imbalance)")
+	fs.BoolVar(&o.progress, "progress", false, "show a progress bar on stderr even when it is not a terminal")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -89,11 +92,12 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer src.Close()
-	return writeSim(ctx, src, o, start, stdout)
+	return writeSim(ctx, src, o, start, stdout, stderr)
 }
 
-// writeSim records o.dur of src to o.out with ground-truth annotations.
-func writeSim(ctx context.Context, src *sim.Source, o simOptions, start time.Time, stdout io.Writer) error {
+// writeSim records o.dur of src to o.out with ground-truth annotations,
+// with a progress bar on stderr when it is a terminal or o.progress.
+func writeSim(ctx context.Context, src *sim.Source, o simOptions, start time.Time, stdout, stderr io.Writer) error {
 	wr, err := sigmf.NewWriter(o.out, "ci8", o.rateHz, o.centerHz, start)
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
@@ -102,6 +106,8 @@ func writeSim(ctx context.Context, src *sim.Source, o simOptions, start time.Tim
 	wr.SetExtra("rfw:gain_db", src.GainDB())
 	wr.SetExtra("rfw:full_scale_dbm", sim.FullScaleDBm(src.GainDB()))
 	total := int64(math.Round(o.dur.Seconds() * o.rateHz))
+	bar := newEvalBar(o.progress || isTerminal(stderr), int(total), "sim "+filepath.Base(o.out), stderr)
+	defer bar.close()
 	var truth []sim.BurstTruth
 	for wr.NumSamples() < total {
 		b, err := src.Next(ctx)
@@ -114,6 +120,7 @@ func writeSim(ctx context.Context, src *sim.Source, o simOptions, start time.Tim
 			wr.Close()
 			return fmt.Errorf("sim: %w", err)
 		}
+		bar.addN(int(n))
 		for _, t := range src.Truth() {
 			t.SampleCount = min(t.SampleCount, total-t.SampleStart)
 			if t.SampleCount <= 0 {

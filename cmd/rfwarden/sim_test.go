@@ -24,9 +24,14 @@ func TestCmdSimRecording(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "wing")
 	var out bytes.Buffer
 	// s4 shares landing L2 with the 2.412 GHz access point, which beacons every 102.4 ms.
-	args := []string{"--out", base, "--sensor", "s4", "--center", "2420e6", "--rate", "20e6", "--duration", "250ms"}
-	if err := cmdSim(context.Background(), args, &out, &bytes.Buffer{}); err != nil {
+	args := []string{"--out", base, "--sensor", "s4", "--center", "2420e6", "--rate", "20e6", "--duration", "250ms", "--progress"}
+	var errOut bytes.Buffer
+	if err := cmdSim(context.Background(), args, &out, &errOut); err != nil {
 		t.Fatal(err)
+	}
+	// the bar counts samples and ends at the total
+	if s := errOut.String(); !strings.Contains(s, "sim wing") || !strings.Contains(s, "100%") || !strings.Contains(s, "5000000/5000000") {
+		t.Errorf("stderr shows no finished progress bar: %q", s)
 	}
 	m, err := sigmf.ReadMeta(base + ".sigmf-meta")
 	if err != nil {
