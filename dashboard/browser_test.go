@@ -153,14 +153,36 @@ func TestBrowser(t *testing.T) {
 	if count != "7" || !contains(located, "located") {
 		t.Errorf("room a-102 of the located phone: count %q class %q, want 7 and located", count, located)
 	}
+	// the colours scale to the floor's busiest room: a-102's 7 is the top step
+	// (1+, 3+, 5+ for a maximum of 7)
+	fill, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`polygon[data-room="a-102"]`), "fill"))
+	legend, lerr := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#page-heatmap .legend').textContent`))
+	if err != nil || lerr != nil || fill.Value != "#d1242f" || !strings.Contains(legend, "1+ 3+ 5+") {
+		t.Errorf("a-102 fill %q, legend %q (%v, %v): want #d1242f and steps 1+ 3+ 5+", fill.Value, legend, err, lerr)
+	}
+	// t1 is drawn at its latest fix (x 4.5 m), not its earlier one in b-101
+	// (x 1.5 m), which the store returns after it
+	cx, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#emitters g[data-track="t1"] ellipse`), "cx"))
+	if err != nil || cx.Value != "4.5" {
+		t.Errorf("t1's ellipse at x %q (%v), want 4.5 (its latest fix)", cx.Value, err)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('polygon.room.located').length`)); err != nil || n != 1 {
+		t.Errorf("%d rooms outlined as located (%v), want 1 (a-102)", n, err)
+	}
 	yard, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`polygon[data-room="yard"]`), "fill"))
 	if err != nil || yard.Value != "url(#hatch)" {
 		yardFill := yard.Value
 		t.Errorf("yard (unknown zone) fill %q, want url(#hatch)", yardFill)
 	}
 	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t2", Class: event.ClassLTE, Floor: "g", Room: "b-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5, AngleRad: 0.5})
-	within(t, ctx, 2*time.Second, "live location drawn", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t2"]`)))
+	within(t, ctx, 2*time.Second, "live location drawn", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t2"]`)),
+		chromedp.WaitReady(chromedp.CSS(`polygon[data-room="b-102"].located`)))
 	shot(t, ctx, "heatmap")
+	// t2 goes upstairs: it leaves this floor's drawing, and its room is no
+	// longer outlined
+	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t2", Class: event.ClassLTE, TimeNS: 1, Floor: "first", Room: "c-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5})
+	within(t, ctx, 2*time.Second, "a track that left the floor is taken off it",
+		chromedp.Poll[chromedp.Void](`document.querySelector('#emitters g[data-track="t2"]') === null && !document.querySelector('polygon[data-room="b-102"]').classList.contains('located')`))
 
 	within(t, ctx, 10*time.Second, "sensors",
 		chromedp.Navigate(srv.URL+"/#sensors"),

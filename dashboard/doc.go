@@ -13,6 +13,14 @@
 // Deps.MetricsToken set, /metrics needs that bearer token. Assets are
 // embedded with go:embed; no CDN is used.
 //
+// The floor plan (FloorSVG, web/app.js) is fitted to the floor's building,
+// yard and perimeter; the site's "outside" catch-all is drawn but neither
+// fitted nor coloured. Rooms are coloured by their unauthorised transmissions
+// in the window, in steps scaled to the floor's busiest room (1+, max^½,
+// max^0.8), so hot rooms stand out in a quiet hour and a busy week alike.
+// Each track is drawn once, at its latest fix (a dot and the outline of its
+// 95% ellipse); a track whose latest fix is on another floor leaves this one.
+//
 // Everything the dashboard reads comes through small interfaces declared here
 // (Registry, Acker, ZoneStatus, Replayer) or in fusion/store, so tests use
 // in-memory fakes. All routes are declared in routes.go.

@@ -391,8 +391,12 @@ func (ev *env) seed() {
 		{Room: "a-102", HourStart: testNow.Truncate(time.Hour), Count: 7},
 		{Room: "b-101", HourStart: testNow.Add(-3 * time.Hour).Truncate(time.Hour), Count: 2},
 	}
+	// newest first, as the stores return them: t1 was in b-101 a minute
+	// before its latest fix in a-102
 	ev.ts.locs = []store.LocationRecord{{Site: "hmp1", Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, TimeNS: at, Floor: "g",
-		Room: "a-102", RoomProb: 0.7, RoomProbs: map[string]float64{"a-102": 0.7, "a-101": 0.2, "land-a": 0.1}, XM: 4.5, YM: 2, SemiMajorM: 1.5, SemiMinorM: 0.8}}
+		Room: "a-102", RoomProb: 0.7, RoomProbs: map[string]float64{"a-102": 0.7, "a-101": 0.2, "land-a": 0.1}, XM: 4.5, YM: 2, SemiMajorM: 1.5, SemiMinorM: 0.8},
+		{Site: "hmp1", Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, TimeNS: at - int64(time.Minute), Floor: "g",
+			Room: "b-101", RoomProb: 0.6, XM: 1.5, YM: 8, SemiMajorM: 2, SemiMinorM: 1}}
 	ev.ts.health = []event.Health{{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: at, State: event.StateOK, NoiseFloorDBm: map[string]float64{"lte-b3": -101}}}
 	ev.al.alerts["al1"] = event.Alert{Schema: 1, ID: "al1", Site: "hmp1", Rule: "illicit_phone", Severity: event.SeverityCritical, State: event.AlertFiring,
 		Summary: "LTE uplink in cell A1-02", Room: "a-102", Zone: "wing-a", Probability: 0.7, RoomProbs: map[string]float64{"a-102": 0.7},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"unicode/utf8"
 
 	"github.com/rfwarden/rfwarden/fusion/site"
 )
@@ -15,6 +16,12 @@ import (
 // add emitters. Each room is a <polygon class="room" data-room=ID
 // data-zone=ZONE>; sensors are <circle class="sensor">. Unknown-zone hatching
 // uses the pattern #hatch.
+//
+// The view is fitted to the floor's rooms and sensors but for the "outside"
+// rooms: those are catch-alls around the site (the demo's reaches 150 m out,
+// against a 48 m wing) and are drawn, cut off by the view's edge. Each room's
+// label is sized to fit inside it, and a room whose name cannot be read at
+// that size is labelled with its ID (the name stays in its tooltip).
 func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 	if s == nil {
 		return nil, fmt.Errorf("no site model loaded")
@@ -32,7 +39,7 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 		maxX, maxY = math.Max(maxX, p.X), math.Max(maxY, p.Y)
 	}
 	for _, r := range s.Rooms {
-		if r.Floor == floor {
+		if r.Floor == floor && r.Kind != site.KindOutside {
 			for _, p := range r.Polygon {
 				grow(p)
 			}
@@ -41,6 +48,15 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 	for _, sn := range s.Sensors {
 		if sn.Floor == floor {
 			grow(sn.Pos)
+		}
+	}
+	if math.IsInf(minX, 0) { // only outside rooms, or none
+		for _, r := range s.Rooms {
+			if r.Floor == floor {
+				for _, p := range r.Polygon {
+					grow(p)
+				}
+			}
 		}
 	}
 	if math.IsInf(minX, 0) {
@@ -61,6 +77,7 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 		fmt.Fprintf(&b, `<polygon class="room kind-%s" data-room="%s" data-zone="%s" fill="#1d2633" stroke="#8aa" stroke-width="%.3f" points="`,
 			html.EscapeString(r.Kind), html.EscapeString(r.ID), html.EscapeString(r.Zone), font/10)
 		var cx, cy float64
+		rx0, ry0, rx1, ry1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 		for i, p := range r.Polygon {
 			if i > 0 {
 				b.WriteByte(' ')
@@ -68,6 +85,7 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 			fmt.Fprintf(&b, "%.3f,%.3f", p.X, yflip-p.Y)
 			cx += p.X
 			cy += p.Y
+			rx0, ry0, rx1, ry1 = math.Min(rx0, p.X), math.Min(ry0, p.Y), math.Max(rx1, p.X), math.Max(ry1, p.Y)
 		}
 		cx /= float64(len(r.Polygon))
 		cy /= float64(len(r.Polygon))
@@ -76,8 +94,16 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 			name = r.ID
 		}
 		fmt.Fprintf(&b, `"><title>%s (%s)</title></polygon>`, html.EscapeString(name), html.EscapeString(r.Zone))
-		fmt.Fprintf(&b, `<text class="room-label" x="%.3f" y="%.3f" font-size="%.3f" text-anchor="middle" fill="#dde" pointer-events="none">%s</text>`,
-			cx, yflip-cy, font, html.EscapeString(name))
+		if r.Kind == site.KindOutside {
+			// its centroid can lie anywhere, even inside the building
+			continue
+		}
+		label, size := name, labelSize(name, rx1-rx0, ry1-ry0, font)
+		if size < font/2 && len(r.ID) < len(name) {
+			label, size = r.ID, labelSize(r.ID, rx1-rx0, ry1-ry0, font)
+		}
+		fmt.Fprintf(&b, `<text class="room-label" x="%.3f" y="%.3f" font-size="%.3f" text-anchor="middle" dominant-baseline="middle" fill="#dde" pointer-events="none">%s</text>`,
+			cx, yflip-cy, size, html.EscapeString(label))
 	}
 	for _, sn := range s.Sensors {
 		if sn.Floor != floor {
@@ -88,4 +114,12 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 	}
 	b.WriteString(`<g id="emitters"></g></svg>`)
 	return b.Bytes(), nil
+}
+
+// labelSize is the font size, in metres, at which label fits a room of
+// w × h metres (its bounding box): at most maxSize, 90% of the width at
+// about 0.6 em per character, and half the height.
+func labelSize(label string, w, h, maxSize float64) float64 {
+	n := float64(max(1, utf8.RuneCountInString(label)))
+	return math.Min(maxSize, math.Min(0.9*w/(0.6*n), h/2))
 }

@@ -54,3 +54,53 @@ func TestFloorSVG(t *testing.T) {
 		t.Error("nil site: want an error")
 	}
 }
+
+func TestFloorSVGFitsTheBuilding(t *testing.T) {
+	s := testSite()
+	// a catch-all around the site, 200 m across against the 15 m building
+	s.Rooms = append(s.Rooms, site.Room{ID: "out", Name: "Outside the wall", Floor: "g", Kind: site.KindOutside, Zone: "outside",
+		Polygon: []site.Point{{X: -100, Y: -100}, {X: 100, Y: -100}, {X: 100, Y: 100}, {X: -100, Y: 100}}})
+	// a 3 × 4 m cell whose name cannot be read at the drawing's size
+	s.Rooms[0].Name = "Cell A1 south, one of twelve"
+	b, err := FloorSVG(s, "g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root struct {
+		ViewBox string `xml:"viewBox,attr"`
+		Polys   []struct {
+			Room string `xml:"data-room,attr"`
+		} `xml:"polygon"`
+		Texts []struct {
+			Size  float64 `xml:"font-size,attr"`
+			Label string  `xml:",chardata"`
+		} `xml:"text"`
+	}
+	if err := xml.Unmarshal(b, &root); err != nil {
+		t.Fatal(err)
+	}
+	// rooms span x 0..15, y 0..10; 1 m of padding
+	if root.ViewBox != "-1.00 -1.00 17.00 12.00" {
+		t.Errorf("viewBox %q, want the building's -1.00 -1.00 17.00 12.00", root.ViewBox)
+	}
+	if len(root.Polys) != len(s.Rooms) {
+		t.Errorf("%d room polygons, want %d (outside drawn too)", len(root.Polys), len(s.Rooms))
+	}
+	labels := map[string]float64{}
+	for _, x := range root.Texts {
+		labels[x.Label] = x.Size
+	}
+	if _, ok := labels["Outside the wall"]; ok {
+		t.Error("the outside room is labelled (its centroid may fall anywhere)")
+	}
+	if _, ok := labels["a-101"]; !ok {
+		t.Errorf("the cell with the long name is not labelled with its ID: %v", labels)
+	}
+	// every label fits its room: 3 m cells, at 0.6 em per character
+	for _, name := range []string{"a-101", "A1-02", "B1-01"} {
+		size, ok := labels[name]
+		if !ok || size <= 0 || 0.6*size*float64(len(name)) > 3 {
+			t.Errorf("label %q at %.2f m (present %v): wants to fit 3 m", name, size, ok)
+		}
+	}
+}

@@ -172,7 +172,14 @@
   }
 
   // ---- heatmap
-  const heatColour = (n) => n >= 20 ? '#d1242f' : n >= 5 ? '#b35900' : n >= 1 ? '#7a5c00' : '#1d2633';
+  // heatSteps scales the colours to the floor's busiest room (but for the
+  // outside catch-alls): 1+, about max^½ and max^0.8, so the rooms that stand
+  // out stay visible whether the window holds ten detections or ten thousand.
+  function heatSteps(max) {
+    const a = Math.max(2, Math.round(Math.sqrt(max))), b = Math.max(a + 1, Math.round(Math.pow(max, 0.8)));
+    return [1, a, b];
+  }
+  const heatColour = (n, [s1, s2, s3]) => n >= s3 ? '#d1242f' : n >= s2 ? '#b35900' : n >= s1 ? '#7a5c00' : '#1d2633';
   async function loadHeatmap() {
     if (!st.site) { $('floor').textContent = 'No site model loaded.'; return; }
     delete $('page-heatmap').dataset.drawn;
@@ -185,14 +192,23 @@
     st.floorSVG.set(floor, svg);
     const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
     $('floor').replaceChildren(document.importNode(doc.documentElement, true));
+    const outside = new Set(st.site.rooms.filter((r) => r.kind === 'outside').map((r) => r.id));
+    const steps = heatSteps(Math.max(0, ...heat.filter((h) => h.floor === floor && !outside.has(h.room)).map((h) => h.count)));
+    steps.forEach((v, i) => { $('leg-' + (i + 1)).textContent = v + '+'; });
     for (const h of heat) {
       const p = $('floor').querySelector('polygon[data-room="' + CSS.escape(h.room) + '"]');
       if (!p) continue;
       p.dataset.count = h.count; p.dataset.status = h.status;
-      p.setAttribute('fill', h.status === 'unknown' ? 'url(#hatch)' : heatColour(h.count));
+      // the outside catch-alls lie around (and under) the building: left
+      // uncoloured, or their heat would tint every room drawn over them
+      if (!outside.has(h.room)) p.setAttribute('fill', h.status === 'unknown' ? 'url(#hatch)' : heatColour(h.count, steps));
       p.querySelector('title').textContent += ' — ' + h.count + ' unauthorised' + (h.status === 'unknown' ? ' (zone unknown)' : '');
     }
-    for (const l of locs) onLocation(l);
+    // newest first from the store: each track is drawn at its latest fix
+    const latest = new Map();
+    for (const l of locs) if (!latest.has(l.track) || latest.get(l.track).time_ns < l.time_ns) latest.set(l.track, l);
+    for (const l of latest.values()) onLocation(l, false);
+    markLocated($('floor').querySelector('svg'));
     drawn('heatmap', heat.length);
     loadSearch();
   }
@@ -200,26 +216,43 @@
   $('h-hour').addEventListener('input', () => { const v = $('h-hour').value; $('h-hour-label').textContent = v < 0 ? 'all' : v + ':00'; });
   $('h-hour').addEventListener('change', loadHeatmap);
 
-  function onLocation(l) {
+  // onLocation draws (or moves) a track's marker at fix l: a dot and its 95%
+  // ellipse. A fix older than the one drawn is ignored; a fix on another
+  // floor, or of an authorised device, takes the track off this floor. Rooms
+  // holding a drawn track are outlined ("located"), unless mark is false (the
+  // caller marks them once after many fixes).
+  function onLocation(l, mark = true) {
     const svg = $('floor').querySelector('svg');
-    if (!svg || svg.dataset.floor !== l.floor || l.authorised) return;
+    if (!svg) return;
     const g = svg.querySelector('#emitters'), yf = parseFloat(svg.dataset.yflip);
     const ns = 'http://www.w3.org/2000/svg';
     let e = g.querySelector('[data-track="' + CSS.escape(l.track) + '"]');
+    if (e && Number(e.dataset.time) > l.time_ns) return;
+    if (svg.dataset.floor !== l.floor || l.authorised) {
+      if (e) { e.remove(); if (mark) markLocated(svg); }
+      return;
+    }
     if (!e) {
       e = document.createElementNS(ns, 'g'); e.setAttribute('data-track', l.track);
       e.append(document.createElementNS(ns, 'ellipse'), document.createElementNS(ns, 'circle'), document.createElementNS(ns, 'title'));
       g.append(e);
     }
+    e.dataset.time = l.time_ns; e.dataset.room = l.room;
     const [ell, dot, title] = e.children, y = yf - l.y_m;
+    // the dot keeps a readable size whatever the drawing's scale
+    const vb = svg.viewBox.baseVal, r = Math.max(0.3, Math.max(vb.width, vb.height) / 150);
     ell.setAttribute('class', 'emitter'); ell.setAttribute('cx', l.x_m); ell.setAttribute('cy', y);
     ell.setAttribute('rx', Math.max(l.semi_major_m, 0.2)); ell.setAttribute('ry', Math.max(l.semi_minor_m, 0.2));
-    ell.setAttribute('stroke-width', 0.1);
+    ell.setAttribute('stroke-width', r / 3);
     ell.setAttribute('transform', 'rotate(' + (-l.angle_rad * 180 / Math.PI) + ' ' + l.x_m + ' ' + y + ')');
-    dot.setAttribute('class', 'emitter-dot'); dot.setAttribute('cx', l.x_m); dot.setAttribute('cy', y); dot.setAttribute('r', 0.3);
-    title.textContent = l.class + ' ' + l.track + ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%)';
-    const room = svg.querySelector('polygon[data-room="' + CSS.escape(l.room) + '"]');
-    if (room) { room.classList.add('located'); room.setAttribute('stroke', '#f85149'); }
+    dot.setAttribute('class', 'emitter-dot'); dot.setAttribute('cx', l.x_m); dot.setAttribute('cy', y); dot.setAttribute('r', r);
+    title.textContent = l.class + ' ' + l.track + ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%), ' + fmtT(l.time_ns);
+    if (mark) markLocated(svg);
+  }
+  function markLocated(svg) {
+    if (!svg) return;
+    const rooms = new Set([...svg.querySelectorAll('#emitters g[data-room]')].map((e) => e.dataset.room));
+    for (const p of svg.querySelectorAll('polygon.room')) p.classList.toggle('located', rooms.has(p.dataset.room));
   }
 
   async function loadSearch() {
