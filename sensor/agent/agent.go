@@ -417,7 +417,8 @@ func (a *Agent) emit(r *pipeline.Result, b sensor.Block, band string) error {
 	d := ToDetection(r, a.cfg.Site, a.cfg.Sensor, band)
 	d.ID = DetectionID(a.cfg.Sensor, a.boot, r.Em.StartSample, a.seq)
 	if a.snip != nil && !earlier && Triggers(d.Class, d.Link) {
-		ref, err := a.snip.save(b, r, d.ID)
+		ring, _ := a.deps.Pipeline.(iqRing)
+		ref, err := a.snip.save(a.snip.window(b, r, ring), r, d.ID)
 		if err != nil {
 			a.log.Warn("snippet", "err", err)
 		} else if ref != "" {

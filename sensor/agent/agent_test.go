@@ -3,6 +3,8 @@ package agent
 import (
 	"context"
 	"maps"
+	"math"
+	"math/cmplx"
 	"os"
 	"path/filepath"
 	"sort"
@@ -556,5 +558,83 @@ func TestToDetectionKeepsEveryClass(t *testing.T) {
 		if d.Class != want {
 			t.Errorf("classifier class %q published as %q, want %q", c, d.Class, want)
 		}
+	}
+}
+
+// burstSource is a synthSource with a tone burst over absolute samples
+// [lo, hi).
+type burstSource struct {
+	*synthSource
+	lo, hi int64
+}
+
+func (s *burstSource) Next(ctx context.Context) (sensor.Block, error) {
+	b, err := s.synthSource.Next(ctx)
+	for k := range b.Samples {
+		if i := b.FirstSample + int64(k); i >= s.lo && i < s.hi {
+			ph := 2 * math.Pi * 0.15 * float64(i) // +300 kHz at 2 Msps
+			b.Samples[k] += complex(float32(0.3*math.Cos(ph)), float32(0.3*math.Sin(ph)))
+		}
+	}
+	return b, err
+}
+
+// TestSnippetHoldsItsEmission: a burst near the end of one block closes in
+// the next (after the detector's MergeGapDur); its snippet is cut from the
+// pipeline's ring around the burst, not from the block it closed in (which
+// held only the noise after it, annotated as the burst).
+func TestSnippetHoldsItsEmission(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Snippets.Dir = t.TempDir()
+	cfg.Snippets.Dur = 5 * time.Millisecond
+	rc := &recClient{connected: true}
+	const lo, hi = 115000, 118000 // block 5 is samples [100000, 120000)
+	src := &burstSource{synthSource: newSynth(nil, 10), lo: lo, hi: hi}
+	// every emission called a GSM uplink, so that it triggers a snippet
+	gsm := pipeline.ClassifierFunc(func(pipeline.ClassifierInput) pipeline.Label {
+		return pipeline.Label{Class: event.ClassGSM, Link: event.LinkUplink, Confidence: 1, Text: "gsm uplink"}
+	})
+	a, err := New(cfg, Deps{Source: src, Pipeline: pipeline.New(pipeline.Config{Classifier: gsm}), ClientFactory: rc.factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var burst *event.Detection
+	for _, d := range rc.detections(t) {
+		if d.SampleStart >= lo-2000 && d.SampleStart < hi && d.Snippet != "" {
+			burst = &d
+		}
+	}
+	if burst == nil {
+		t.Fatalf("no detection of the burst with a snippet: %+v", rc.detections(t))
+	}
+	rec, err := sigmf.Open(filepath.Join(cfg.Snippets.Dir, burst.Snippet+".sigmf-meta"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	x := make([]complex64, rec.NumSamples())
+	if n, err := rec.Read(x); err != nil || n != len(x) {
+		t.Fatalf("read snippet: %d of %d, %v", n, len(x), err)
+	}
+	// the snippet starts a quarter of its length (2500 samples) before the
+	// burst, and its annotation is where the burst is
+	as := rec.Meta().Annotations
+	if len(as) != 1 || as[0].SampleStart < 2000 || as[0].SampleStart > 3000 {
+		t.Fatalf("annotations %+v: want one starting about 2500 samples in", as)
+	}
+	var peak float64
+	for _, v := range x[as[0].SampleStart:min(int64(len(x)), as[0].SampleStart+as[0].SampleCount)] {
+		peak = max(peak, cmplx.Abs(complex128(v)))
+	}
+	if peak < 0.25 {
+		t.Errorf("snippet's annotated span peaks at %.3f: the 0.3 burst is not in it", peak)
+	}
+	wantStart := simStart.Add(time.Duration(float64(burst.SampleStart-2500) / 2e6 * float64(time.Second)))
+	got, err := time.Parse(time.RFC3339Nano, rec.Meta().Captures[0].Datetime)
+	if err != nil || got.Sub(wantStart).Abs() > 10*time.Microsecond {
+		t.Errorf("snippet starts at %v (%v), want %v (its first sample's time)", got, err, wantStart)
 	}
 }

@@ -25,6 +25,7 @@ type snippets struct {
 	count   int
 	bytes   int64
 	skipped int64
+	buf     []complex64 // window's samples from the ring
 }
 
 func (s *snippets) init() error {
@@ -44,6 +45,34 @@ func (s *snippets) init() error {
 		}
 	}
 	return nil
+}
+
+// iqRing is what a pipeline offers the snippets: the samples it processed
+// lately (*pipeline.Pipeline's IQ).
+type iqRing interface {
+	IQ(dst []complex64, from, to int64) ([]complex64, int64)
+}
+
+// window returns the samples of r's snippet, at most s.dur of them from a
+// quarter of that before the emission's start, and the block b they belong
+// to with its samples replaced by them. From ring when it holds any of
+// them, since the emission may have begun blocks before b, in which it
+// closed; from b's own samples otherwise.
+func (s *snippets) window(b sensor.Block, r *pipeline.Result, ring iqRing) sensor.Block {
+	maxN := int64(s.dur.Seconds() * b.SampleRateHz)
+	if ring == nil || maxN <= 0 {
+		return b
+	}
+	from := r.Em.StartSample - maxN/4
+	x, first := ring.IQ(s.buf[:0], from, from+maxN)
+	s.buf = x
+	if len(x) == 0 {
+		return b
+	}
+	out := b
+	out.Samples, out.FirstSample = x, first
+	out.Time = b.Time.Add(time.Duration(float64(first-b.FirstSample) / b.SampleRateHz * float64(time.Second)))
+	return out
 }
 
 // save writes the part of b's samples overlapping r's emission (at most dur

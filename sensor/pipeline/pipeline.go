@@ -242,23 +242,32 @@ func (p *Pipeline) push(x []complex64, first int64) {
 // span copies ring samples [from, to) (clipped to what the ring holds and to
 // MaxIQSamples, keeping the latest) into p.iq and returns them with their start.
 func (p *Pipeline) span(from, to int64) ([]complex64, int64) {
+	hi := min(to, p.ringEnd)
+	from = max(from, hi-int64(p.cfg.MaxIQSamples))
+	p.iq, from = p.IQ(p.iq[:0], from, to)
+	return p.iq, from
+}
+
+// IQ appends to dst the samples [from, to) of the current tuning that the
+// pipeline's ring still holds (the last Config.RingSamples processed, as
+// the Detector saw them), and returns it with the absolute index of its
+// first sample: the sensor agent saves evidence snippets from it, so a
+// snippet holds its emission even when that began blocks before the one
+// it closed in. Nothing when the ring holds none of the span.
+func (p *Pipeline) IQ(dst []complex64, from, to int64) ([]complex64, int64) {
 	lo := max(from, p.ringEnd-p.ringLen)
 	hi := min(to, p.ringEnd)
-	if hi-lo > int64(p.cfg.MaxIQSamples) {
-		lo = hi - int64(p.cfg.MaxIQSamples)
-	}
 	if hi <= lo {
-		return nil, from
+		return dst, from
 	}
-	p.iq = p.iq[:0]
 	n := int64(len(p.ring))
 	for s := lo; s < hi; {
 		pos := s % n
 		end := min(n, pos+(hi-s))
-		p.iq = append(p.iq, p.ring[pos:end]...)
+		dst = append(dst, p.ring[pos:end]...)
 		s += end - pos
 	}
-	return p.iq, lo
+	return dst, lo
 }
 
 func (p *Pipeline) dbm(dbfs float64) float64 {
