@@ -133,6 +133,20 @@ func TestBrowser(t *testing.T) {
 	}
 	shot(t, ctx, "alerts-acked")
 
+	// An analyst checks the case: the evidence's snippet is replayed through
+	// the pipeline from the alert's detail.
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d1.sigmf-meta"), []byte(`{}`), 0o600)
+	within(t, ctx, 10*time.Second, "replay an alert's evidence",
+		chromedp.Click(chromedp.CSS(`tr[data-id="al1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`button.replay-snippet`)),
+		chromedp.Click(chromedp.CSS(`button.replay-snippet`)),
+		chromedp.WaitVisible(chromedp.CSS(`#page-replay`)),
+		chromedp.WaitReady(chromedp.CSS(`#r-status[data-count="2"]`)),
+	)
+	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('r-file').value`)); err != nil || v != "snippet:snip-d1.sigmf-meta" {
+		t.Errorf("replay page chose %q (%v), want the evidence snippet:snip-d1.sigmf-meta", v, err)
+	}
+
 	var located, count string
 	within(t, ctx, 10*time.Second, "heatmap",
 		chromedp.Navigate(srv.URL+"/#heatmap"),

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"context"
@@ -446,11 +447,65 @@ func (s *server) snippet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if st, err := os.Stat(p); err != nil || st.IsDir() {
+	if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		_ = s.audit(c, "view.snippet", "snippet/"+name, "", "")
+		return c.Attachment(p, filepath.Base(p))
+	}
+	// A detection names its snippet without extension (event.Detection's
+	// Snippet): send the pair as one SigMF archive, NAME.sigmf.
+	meta, data := p+".sigmf-meta", p+".sigmf-data"
+	if !isFile(meta) || !isFile(data) {
 		return httpError(http.StatusNotFound, "snippet %q not found", name)
 	}
-	_ = s.audit(c, "view.snippet", "snippet/"+name, "", "")
-	return c.Attachment(p, filepath.Base(p))
+	_ = s.audit(c, "view.snippet", "snippet/"+name, "", "archive")
+	base := filepath.Base(p)
+	c.Response().Header().Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": base + ".sigmf"}))
+	c.Response().Header().Set(echo.HeaderContentType, "application/x-tar")
+	c.Response().WriteHeader(http.StatusOK)
+	if err := writeSigMFArchive(c.Response(), base, meta, data); err != nil {
+		// the status is sent; the client sees a cut tar
+		s.log.Error("snippet archive", "snippet", name, "err", err)
+	}
+	return nil
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// writeSigMFArchive writes the recording name (its meta and data files) to
+// w as a SigMF archive: a tar holding the folder name/ with
+// name.sigmf-meta and name.sigmf-data, which SigMF tools open as name.sigmf.
+func writeSigMFArchive(w io.Writer, name, meta, data string) error {
+	tw := tar.NewWriter(w)
+	for _, f := range []struct{ path, ext string }{{meta, ".sigmf-meta"}, {data, ".sigmf-data"}} {
+		if err := addTarFile(tw, name+"/"+name+f.ext, f.path); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}
+
+func addTarFile(tw *tar.Writer, name, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	hdr := &tar.Header{Name: name, Mode: 0o644, Size: st.Size(), ModTime: st.ModTime().UTC(), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return fmt.Errorf("archive %s: %w", name, err)
+	}
+	// a file that grew since Stat would overrun the header: copy its size
+	if _, err := io.CopyN(tw, f, st.Size()); err != nil {
+		return fmt.Errorf("archive %s: %w", name, err)
+	}
+	return nil
 }
 
 func (s *server) sensors(c echo.Context) error {
@@ -789,10 +844,81 @@ func sanitizeName(s string) string {
 	}, s)
 }
 
+// snippetPrefix marks a replay path in SnippetDir (the evidence snippets)
+// rather than in ReplayDir.
+const snippetPrefix = "snippet:"
+
+// maxListedSnippets caps the evidence snippets replayList offers, newest
+// first (a busy site saves thousands).
+const maxListedSnippets = 200
+
+// replayList answers the recordings of ReplayDir (relative paths), then the
+// newest evidence snippets of SnippetDir as "snippet:NAME.sigmf-meta".
 func (s *server) replayList(c echo.Context) error {
-	if s.d.ReplayDir == "" {
+	if s.d.Replayer == nil {
+		return httpError(http.StatusServiceUnavailable, "replay not configured")
+	}
+	if s.d.ReplayDir == "" && s.d.SnippetDir == "" {
 		return httpError(http.StatusServiceUnavailable, "no replay folder configured")
 	}
+	out := []string{}
+	if s.d.ReplayDir != "" {
+		rec, err := s.recordings()
+		if err != nil {
+			return err
+		}
+		out = append(out, rec...)
+	}
+	if s.d.SnippetDir != "" {
+		snips, err := newestMetas(s.d.SnippetDir, maxListedSnippets)
+		if err != nil {
+			return fmt.Errorf("list snippets: %w", err)
+		}
+		for _, n := range snips {
+			out = append(out, snippetPrefix+n)
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// newestMetas returns the names of at most n .sigmf-meta files directly in
+// dir, newest first; none when dir does not exist.
+func newestMetas(dir string, n int) ([]string, error) {
+	des, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	type file struct {
+		name string
+		mod  time.Time
+	}
+	var fs []file
+	for _, de := range des {
+		if de.IsDir() || !strings.HasSuffix(de.Name(), ".sigmf-meta") {
+			continue
+		}
+		if info, err := de.Info(); err == nil {
+			fs = append(fs, file{de.Name(), info.ModTime()})
+		}
+	}
+	sort.Slice(fs, func(i, j int) bool {
+		if !fs[i].mod.Equal(fs[j].mod) {
+			return fs[i].mod.After(fs[j].mod)
+		}
+		return fs[i].name > fs[j].name
+	})
+	out := make([]string, 0, min(n, len(fs)))
+	for _, f := range fs[:min(n, len(fs))] {
+		out = append(out, f.name)
+	}
+	return out, nil
+}
+
+// recordings lists the .sigmf-meta files under ReplayDir, relative to it.
+func (s *server) recordings() ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(s.d.ReplayDir, func(p string, de os.DirEntry, err error) error {
 		if err != nil {
@@ -808,12 +934,9 @@ func (s *server) replayList(c echo.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("list recordings: %w", err)
+		return nil, fmt.Errorf("list recordings: %w", err)
 	}
-	if out == nil {
-		out = []string{}
-	}
-	return c.JSON(http.StatusOK, out)
+	return out, nil
 }
 
 // replayUpload stores an uploaded SigMF pair (multipart fields "meta" and
@@ -904,7 +1027,11 @@ func (s *server) replayRun(c echo.Context) error {
 	if req.MaxSeconds < 0 || req.MaxSeconds > 3600 {
 		return httpError(http.StatusBadRequest, "max_seconds %v: use 0 (server limit) or up to 3600", req.MaxSeconds)
 	}
-	p, err := safeJoin(s.d.ReplayDir, req.Path)
+	dir, rel := s.d.ReplayDir, req.Path
+	if r, ok := strings.CutPrefix(req.Path, snippetPrefix); ok {
+		dir, rel = s.d.SnippetDir, r
+	}
+	p, err := safeJoin(dir, rel)
 	if err != nil {
 		return err
 	}
@@ -922,7 +1049,7 @@ func (s *server) replayRun(c echo.Context) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return httpError(http.StatusServiceUnavailable, "replay %q: %v", req.Path, err)
 	case err != nil: // messages name files; show them relative to the replay folder
-		msg := strings.ReplaceAll(err.Error(), filepath.Clean(s.d.ReplayDir)+string(filepath.Separator), "")
+		msg := strings.ReplaceAll(err.Error(), filepath.Clean(dir)+string(filepath.Separator), "")
 		return httpError(http.StatusUnprocessableEntity, "replay %q: %s", req.Path, msg)
 	}
 	res.AnnotatedReady = res.AnnotatedMeta != ""

@@ -46,6 +46,7 @@ const (
 // ReplayerConfig sets up a PipelineReplayer.
 type ReplayerConfig struct {
 	Dir         string        // recordings must lie inside this folder (after symlinks); made if missing; required
+	SnippetDir  string        // evidence snippets, replayable too (same checks); optional
 	OutDir      string        // annotated .sigmf-meta files go here; "" means a new temporary folder
 	MaxDuration time.Duration // most of a recording analysed; 0 means DefaultReplayMaxDur
 	Logger      *slog.Logger  // nil: discard
@@ -57,13 +58,13 @@ type ReplayerConfig struct {
 // frames, and writes the detections as SigMF annotations. One replay runs at
 // a time; others wait for it or for their context.
 type PipelineReplayer struct {
-	dir, realDir string
-	outDir       string
-	ownOut       bool
-	maxDur       time.Duration
-	log          *slog.Logger
-	sem          chan struct{}
-	keep         int // annotated folders kept
+	roots  []replayRoot // the replay folder, then the snippet folder
+	outDir string
+	ownOut bool
+	maxDur time.Duration
+	log    *slog.Logger
+	sem    chan struct{}
+	keep   int // annotated folders kept
 
 	mu      sync.Mutex
 	seq     int
@@ -77,24 +78,24 @@ func NewPipelineReplayer(cfg ReplayerConfig) (*PipelineReplayer, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("replayer: no replay folder given")
 	}
-	dir, err := filepath.Abs(cfg.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("replayer: folder %q: %w", cfg.Dir, err)
+	r := &PipelineReplayer{maxDur: cfg.MaxDuration, log: cfg.Logger, sem: make(chan struct{}, 1), keep: keepAnnotated}
+	for _, d := range []string{cfg.Dir, cfg.SnippetDir} {
+		if d == "" {
+			continue
+		}
+		root, err := newReplayRoot(d)
+		if err != nil {
+			return nil, err
+		}
+		r.roots = append(r.roots, root)
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("replayer: %w", err)
-	}
-	realDir, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return nil, fmt.Errorf("replayer: folder %q: %w", cfg.Dir, err)
-	}
-	r := &PipelineReplayer{dir: dir, realDir: realDir, maxDur: cfg.MaxDuration, log: cfg.Logger, sem: make(chan struct{}, 1), keep: keepAnnotated}
 	if r.maxDur <= 0 {
 		r.maxDur = DefaultReplayMaxDur
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
+	var err error
 	if cfg.OutDir == "" {
 		if r.outDir, err = os.MkdirTemp("", "rfwarden-replay-"); err != nil {
 			return nil, fmt.Errorf("replayer: output folder: %w", err)
@@ -117,14 +118,41 @@ func (r *PipelineReplayer) Close() error {
 	return os.RemoveAll(r.outDir)
 }
 
+// replayRoot is a folder recordings may be replayed from, as given (made
+// absolute) and with its symlinks resolved.
+type replayRoot struct{ dir, real string }
+
+func newReplayRoot(d string) (replayRoot, error) {
+	dir, err := filepath.Abs(d)
+	if err != nil {
+		return replayRoot{}, fmt.Errorf("replayer: folder %q: %w", d, err)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return replayRoot{}, fmt.Errorf("replayer: %w", err)
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return replayRoot{}, fmt.Errorf("replayer: folder %q: %w", d, err)
+	}
+	return replayRoot{dir, real}, nil
+}
+
 // inside resolves path and checks that it, and the data file beside it,
-// lie inside the replay folder also after following symlinks.
+// lie inside the replay folder (or the snippet folder) also after
+// following symlinks.
 func (r *PipelineReplayer) inside(path string) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return fmt.Errorf("replay %q: %w", path, err)
 	}
-	if rel, err := filepath.Rel(r.dir, abs); err != nil || !filepath.IsLocal(rel) {
+	var root *replayRoot
+	for i := range r.roots {
+		if rel, err := filepath.Rel(r.roots[i].dir, abs); err == nil && filepath.IsLocal(rel) {
+			root = &r.roots[i]
+			break
+		}
+	}
+	if root == nil {
 		return fmt.Errorf("replay %q: %w: outside the replay folder", path, ErrReplayInput)
 	}
 	for _, p := range []string{abs, strings.TrimSuffix(abs, sigmf.MetaExt) + sigmf.DataExt} {
@@ -132,7 +160,7 @@ func (r *PipelineReplayer) inside(path string) error {
 		if err != nil {
 			return fmt.Errorf("replay: %w", err)
 		}
-		if rel, err := filepath.Rel(r.realDir, real); err != nil || !filepath.IsLocal(rel) {
+		if rel, err := filepath.Rel(root.real, real); err != nil || !filepath.IsLocal(rel) {
 			return fmt.Errorf("replay %q: %w: %s links outside the replay folder", path, ErrReplayInput, filepath.Base(p))
 		}
 	}

@@ -548,3 +548,37 @@ func TestReplayRoutesWithPipeline(t *testing.T) {
 		t.Errorf("oversized upload: %d %s, want 413 naming the limit", rec.Code, rec.Body)
 	}
 }
+
+// The evidence snippets' folder is replayable too, under the same checks.
+func TestPipelineReplayerSnippetFolder(t *testing.T) {
+	root := t.TempDir()
+	dir, snips := filepath.Join(root, "replay"), filepath.Join(root, "snippets")
+	os.Mkdir(dir, 0o755)
+	os.Mkdir(snips, 0o755)
+	snip := writeSynthRecording(t, snips, "snippet-s1-ab-1-1")
+	outside := writeSynthRecording(t, root, "outside")
+	writeSynthRecording(t, dir, "rec")
+	// a snippet whose data file links into the replay folder: each folder
+	// holds its own files
+	b, _ := os.ReadFile(snip)
+	os.WriteFile(filepath.Join(snips, "cross"+sigmf.MetaExt), b, 0o644)
+	os.Symlink(filepath.Join(dir, "rec"+sigmf.DataExt), filepath.Join(snips, "cross"+sigmf.DataExt))
+
+	r, err := NewPipelineReplayer(ReplayerConfig{Dir: dir, SnippetDir: snips, OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Replay(context.Background(), snip, ReplayOptions{})
+	if err != nil || len(res.Detections) == 0 {
+		t.Errorf("snippet: %d detections, %v; want the tone burst", len(res.Detections), err)
+	}
+	for path, want := range map[string]string{outside: "outside the replay folder", filepath.Join(snips, "cross"+sigmf.MetaExt): "links outside"} {
+		if _, err := r.Replay(context.Background(), path, ReplayOptions{}); !errors.Is(err, ErrReplayInput) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want ErrReplayInput saying %q", filepath.Base(path), err, want)
+		}
+	}
+	// without SnippetDir the snippet is outside
+	if _, err := newTestReplayer(t, dir).Replay(context.Background(), snip, ReplayOptions{}); !errors.Is(err, ErrReplayInput) {
+		t.Errorf("snippet without SnippetDir: got %v, want ErrReplayInput", err)
+	}
+}

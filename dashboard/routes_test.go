@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bufio"
 	"bytes"
@@ -14,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +96,7 @@ func TestRoutes(t *testing.T) {
 	os.WriteFile(filepath.Join(ev.deps.ReplayDir, "rec.sigmf-data"), []byte{0, 0}, 0o600)
 	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d1.sigmf-meta"), []byte(`{"snippet":1}`), 0o600)
 	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d1"), []byte(`raw`), 0o600)
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d3.sigmf-meta"), []byte(`{}`), 0o600) // no data file
 	e, err := New(ev.deps)
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +169,7 @@ func TestRoutes(t *testing.T) {
 		{name: "snippet", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d1.sigmf-meta", wantCode: 200, wantBody: `{"snippet":1}`},
 		{name: "snippet traversal", as: RoleViewer, method: "GET", path: "/api/v1/snippets/..%2f..%2fetc%2fpasswd", wantCode: 400, wantBody: "leaves the folder"},
 		{name: "snippet missing", as: RoleViewer, method: "GET", path: "/api/v1/snippets/nope", wantCode: 404},
+		{name: "snippet pair incomplete", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d3", wantCode: 404},
 		{name: "sensors", as: RoleViewer, method: "GET", path: "/api/v1/sensors", wantCode: 200},
 		{name: "sensor health", as: RoleViewer, method: "GET", path: "/api/v1/sensors/s1/health?window=day", wantCode: 200, wantBody: `"lte-b3":-101`},
 		{name: "sensor health bad id", as: RoleViewer, method: "GET", path: "/api/v1/sensors/a.b/health", wantCode: 400},
@@ -192,7 +196,10 @@ func TestRoutes(t *testing.T) {
 		{name: "incident timeline", as: RoleAnalyst, method: "GET", path: "/api/v1/incidents/inc1", wantCode: 200, wantBody: `"kind":"detection","id":"d1"`},
 		{name: "incident missing", as: RoleAnalyst, method: "GET", path: "/api/v1/incidents/zz", wantCode: 404},
 		{name: "incident bundle", as: RoleAnalyst, method: "GET", path: "/api/v1/incidents/inc1/bundle.zip", wantCode: 200, wantBody: "MANIFEST.sha256"},
-		{name: "replay list", as: RoleAnalyst, method: "GET", path: "/api/v1/replay/recordings", wantCode: 200, wantBody: `["rec.sigmf-meta"]`},
+		{name: "replay list", as: RoleAnalyst, method: "GET", path: "/api/v1/replay/recordings", wantCode: 200, wantBody: `["rec.sigmf-meta","snippet:snip-d3.sigmf-meta","snippet:snip-d1.sigmf-meta"]`},
+		{name: "replay run snippet traversal", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/run", body: `{"path":"snippet:../rec.sigmf-meta"}`, ct: js, wantCode: 400, wantBody: "leaves the folder"},
+		{name: "replay run snippet missing", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/run", body: `{"path":"snippet:rec.sigmf-meta"}`, ct: js, wantCode: 404},
+		{name: "replay run snippet", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/run", body: `{"path":"snippet:snip-d1.sigmf-meta"}`, ct: js, wantCode: 200, wantBody: `"label":"droneid"`},
 		{name: "replay list as officer", as: RoleOfficer, method: "GET", path: "/api/v1/replay/recordings", wantCode: 403},
 		{name: "replay run traversal", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/run", body: `{"path":"../../etc/x.sigmf-meta"}`, ct: js, wantCode: 400, wantBody: "leaves the folder"},
 		{name: "replay run absolute", as: RoleAnalyst, method: "POST", path: "/api/v1/replay/run", body: `{"path":"/etc/passwd"}`, ct: js, wantCode: 400},
@@ -453,4 +460,60 @@ func TestSSEDeliversAlert(t *testing.T) {
 		}
 	}
 	t.Fatalf("stream ended without the alert: %v", sc.Err())
+}
+
+// A detection's snippet, named as its Snippet field (no extension), downloads
+// as one SigMF archive holding the pair.
+func TestSnippetArchive(t *testing.T) {
+	ev := newEnv(t)
+	meta, data := []byte(`{"global":{}}`), []byte{1, 2, 3, 4, 5, 6}
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snippet-s1-ab-42-1.sigmf-meta"), meta, 0o600)
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snippet-s1-ab-42-1.sigmf-data"), data, 0o600)
+	e, _ := New(ev.deps)
+	c := login(t, e, RoleViewer, "viewer-password")
+	rec := do(e, "GET", "/api/v1/snippets/snippet-s1-ab-42-1", "", "", &c, false)
+	if rec.Code != 200 {
+		t.Fatalf("archive: %d %s", rec.Code, rec.Body)
+	}
+	if cd := rec.Header().Get("Content-Disposition"); !strings.Contains(cd, `filename=snippet-s1-ab-42-1.sigmf`) {
+		t.Errorf("Content-Disposition %q: want the archive's name, NAME.sigmf", cd)
+	}
+	tr := tar.NewReader(bytes.NewReader(rec.Body.Bytes()))
+	got := map[string][]byte{}
+	var order []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("tar: %v", err)
+		}
+		b, _ := io.ReadAll(tr)
+		got[h.Name] = b
+		order = append(order, h.Name)
+	}
+	want := []string{"snippet-s1-ab-42-1/snippet-s1-ab-42-1.sigmf-meta", "snippet-s1-ab-42-1/snippet-s1-ab-42-1.sigmf-data"}
+	if !slices.Equal(order, want) || !bytes.Equal(got[want[0]], meta) || !bytes.Equal(got[want[1]], data) {
+		t.Errorf("archive holds %v, want %v with the files' bytes", order, want)
+	}
+}
+
+func TestNewestMetas(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, n := range []string{"b", "a", "c"} { // b oldest, c newest
+		p := filepath.Join(dir, n+".sigmf-meta")
+		os.WriteFile(p, []byte(`{}`), 0o600)
+		os.Chtimes(p, base.Add(time.Duration(i)*time.Minute), base.Add(time.Duration(i)*time.Minute))
+	}
+	os.WriteFile(filepath.Join(dir, "c.sigmf-data"), nil, 0o600)
+	os.Mkdir(filepath.Join(dir, "d.sigmf-meta"), 0o700)
+	got, err := newestMetas(dir, 2)
+	if err != nil || !slices.Equal(got, []string{"c.sigmf-meta", "a.sigmf-meta"}) {
+		t.Errorf("newestMetas(dir, 2) = %v, %v; want [c.sigmf-meta a.sigmf-meta]", got, err)
+	}
+	if got, err := newestMetas(filepath.Join(dir, "none"), 2); err != nil || len(got) != 0 {
+		t.Errorf("missing folder: %v, %v; want nothing, no error", got, err)
+	}
 }

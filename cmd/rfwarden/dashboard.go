@@ -100,7 +100,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metrics := prometheus.NewRegistry()
 	var replayer dashboard.Replayer
 	if *replayDir != "" {
-		pr, err := dashboard.NewPipelineReplayer(dashboard.ReplayerConfig{Dir: *replayDir, MaxDuration: *replayMax, Logger: log})
+		pr, err := dashboard.NewPipelineReplayer(dashboard.ReplayerConfig{Dir: *replayDir, SnippetDir: *snippetDir, MaxDuration: *replayMax, Logger: log})
 		if err != nil {
 			return fmt.Errorf("dashboard: %w", err)
 		}

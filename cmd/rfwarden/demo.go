@@ -258,8 +258,22 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return fmt.Errorf("demo: create user: %w", err)
 	}
 	snippets := filepath.Join(dir, "snippets")
+	// Replay offers the evidence snippets, and what --record keeps; without
+	// it, uploads go to a folder of the demo's own.
+	replayDir := o.record
+	if replayDir == "" {
+		replayDir = filepath.Join(dir, "recordings")
+		if err := os.MkdirAll(replayDir, 0o750); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	replayer, err := dashboard.NewPipelineReplayer(dashboard.ReplayerConfig{Dir: replayDir, SnippetDir: snippets, Logger: log.With("svc", "replay")})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer replayer.Close()
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: db, Alerts: db, Auditor: db,
-		Registry: reg, Acker: demoAcker{eng, clock.Now}, Zones: zoneStatus{eng.Alerts()}, ReplayDir: o.record, SnippetDir: snippets,
+		Registry: reg, Acker: demoAcker{eng, clock.Now}, Zones: zoneStatus{eng.Alerts()}, Replayer: replayer, ReplayDir: replayDir, SnippetDir: snippets,
 		Metrics: metrics, Logger: log.With("svc", "dashboard"), Now: clock.Now})
 	if err != nil {
 		return err

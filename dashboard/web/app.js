@@ -150,7 +150,14 @@
       .map(([r, p]) => el('li', { text: r + ': ' + (p * 100).toFixed(0) + '%' }));
     const dets = d.detections.map((r) => {
       const li = el('li', { text: fmtT(r.time_ns) + ' ' + (r.label || r.class) + ' ' + (r.center_hz / 1e6).toFixed(3) + ' MHz ' + r.power_dbm.toFixed(0) + ' dBm @' + r.sensor + ' ' });
-      if (r.snippet) li.append(el('a', { href: '/api/v1/snippets/' + encodeURIComponent(r.snippet), text: 'snippet' }));
+      if (r.snippet) {
+        li.append(el('a', { href: '/api/v1/snippets/' + encodeURIComponent(r.snippet), text: 'IQ (.sigmf)', title: 'the detection\'s IQ snippet as a SigMF archive' }));
+        if (ranks[st.me.role] >= ranks.analyst) {
+          const b = el('button', { class: 'replay-snippet', text: 'replay', title: 'run the snippet through the pipeline on the Replay page' });
+          b.addEventListener('click', () => { st.replayPick = snippetPath(r.snippet); location.hash = '#replay'; });
+          li.append(' ', b);
+        }
+      }
       return li;
     });
     const kids = [el('h2', { text: a.severity.toUpperCase() + ': ' + a.summary }),
@@ -387,11 +394,19 @@
   }
 
   // ---- replay
+  // snippetPath is the replay path of a detection's evidence snippet.
+  const snippetPath = (name) => 'snippet:' + name + '.sigmf-meta';
   async function loadReplay() {
-    const files = await api('GET', '/replay/recordings');
-    const cur = $('r-file').value;
-    $('r-file').replaceChildren(...files.map((f) => el('option', { value: f, text: f })));
-    if (cur) $('r-file').value = cur;
+    let files;
+    try { files = await api('GET', '/replay/recordings'); }
+    catch (e) { $('r-file').replaceChildren(); $('r-status').textContent = e.message; return; }
+    const pick = st.replayPick; st.replayPick = null;
+    if (pick && !files.includes(pick)) files.unshift(pick); // older than the listed snippets
+    const cur = pick || $('r-file').value;
+    $('r-file').replaceChildren(...files.map((f) => el('option', { value: f, text: f.startsWith('snippet:') ? 'evidence: ' + f.slice(8) : f })));
+    if (!files.length) { $('r-status').textContent = 'No recordings yet: upload a SigMF pair (both files), or replay a detection\'s evidence from an alert.'; return; }
+    if (cur && files.includes(cur)) $('r-file').value = cur;
+    if (pick) await runReplay();
   }
   $('r-thr').addEventListener('input', () => { $('r-thr-label').textContent = $('r-thr').value; drawReplay(); });
   $('r-thr').addEventListener('change', runReplay);
