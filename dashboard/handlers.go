@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"context"
@@ -25,6 +24,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
 func (s *server) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }
@@ -457,12 +457,15 @@ func (s *server) snippet(c echo.Context) error {
 	if !isFile(meta) || !isFile(data) {
 		return httpError(http.StatusNotFound, "snippet %q not found", name)
 	}
+	if _, err := sigmf.ReadMeta(meta); err != nil {
+		return httpError(http.StatusUnprocessableEntity, "snippet %q: %v", name, err)
+	}
 	_ = s.audit(c, "view.snippet", "snippet/"+name, "", "archive")
 	base := filepath.Base(p)
-	c.Response().Header().Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": base + ".sigmf"}))
+	c.Response().Header().Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": base + sigmf.ArchiveExt}))
 	c.Response().Header().Set(echo.HeaderContentType, "application/x-tar")
 	c.Response().WriteHeader(http.StatusOK)
-	if err := writeSigMFArchive(c.Response(), base, meta, data); err != nil {
+	if err := sigmf.WriteArchiveTo(c.Response(), base, meta, data); err != nil {
 		// the status is sent; the client sees a cut tar
 		s.log.Error("snippet archive", "snippet", name, "err", err)
 	}
@@ -472,40 +475,6 @@ func (s *server) snippet(c echo.Context) error {
 func isFile(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode().IsRegular()
-}
-
-// writeSigMFArchive writes the recording name (its meta and data files) to
-// w as a SigMF archive: a tar holding the folder name/ with
-// name.sigmf-meta and name.sigmf-data, which SigMF tools open as name.sigmf.
-func writeSigMFArchive(w io.Writer, name, meta, data string) error {
-	tw := tar.NewWriter(w)
-	for _, f := range []struct{ path, ext string }{{meta, ".sigmf-meta"}, {data, ".sigmf-data"}} {
-		if err := addTarFile(tw, name+"/"+name+f.ext, f.path); err != nil {
-			return err
-		}
-	}
-	return tw.Close()
-}
-
-func addTarFile(tw *tar.Writer, name, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	hdr := &tar.Header{Name: name, Mode: 0o644, Size: st.Size(), ModTime: st.ModTime().UTC(), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
-	if err := tw.WriteHeader(hdr); err != nil {
-		return fmt.Errorf("archive %s: %w", name, err)
-	}
-	// a file that grew since Stat would overrun the header: copy its size
-	if _, err := io.CopyN(tw, f, st.Size()); err != nil {
-		return fmt.Errorf("archive %s: %w", name, err)
-	}
-	return nil
 }
 
 func (s *server) sensors(c echo.Context) error {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
 type creds struct {
@@ -466,11 +467,24 @@ func TestSSEDeliversAlert(t *testing.T) {
 // as one SigMF archive holding the pair.
 func TestSnippetArchive(t *testing.T) {
 	ev := newEnv(t)
-	meta, data := []byte(`{"global":{}}`), []byte{1, 2, 3, 4, 5, 6}
-	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snippet-s1-ab-42-1.sigmf-meta"), meta, 0o600)
-	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snippet-s1-ab-42-1.sigmf-data"), data, 0o600)
+	w, err := sigmf.NewWriter(filepath.Join(ev.deps.SnippetDir, "snippet-s1-ab-42-1"), "cf32_le", 2e6, 915e6, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]complex64{1, 2i, -1})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	meta, _ := os.ReadFile(filepath.Join(ev.deps.SnippetDir, "snippet-s1-ab-42-1.sigmf-meta"))
+	data, _ := os.ReadFile(filepath.Join(ev.deps.SnippetDir, "snippet-s1-ab-42-1.sigmf-data"))
+	// a pair whose metadata is not SigMF is refused, not archived
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "bad.sigmf-meta"), []byte(`{"global":{}}`), 0o600)
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "bad.sigmf-data"), data, 0o600)
 	e, _ := New(ev.deps)
 	c := login(t, e, RoleViewer, "viewer-password")
+	if rec := do(e, "GET", "/api/v1/snippets/bad", "", "", &c, false); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("bad metadata: %d %s, want 422", rec.Code, rec.Body)
+	}
 	rec := do(e, "GET", "/api/v1/snippets/snippet-s1-ab-42-1", "", "", &c, false)
 	if rec.Code != 200 {
 		t.Fatalf("archive: %d %s", rec.Code, rec.Body)

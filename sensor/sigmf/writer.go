@@ -236,6 +236,20 @@ func WriteArchive(path, metaPath, dataPath string) error {
 	return nil
 }
 
+// WriteArchiveTo streams a SigMF archive of the recording name (members
+// "name/name.sigmf-meta" and "name/name.sigmf-data", from metaPath and
+// dataPath) to dst, for a download of NAME.sigmf. The metadata is validated
+// first.
+func WriteArchiveTo(dst io.Writer, name, metaPath, dataPath string) error {
+	if _, err := ReadMeta(metaPath); err != nil {
+		return fmt.Errorf("write archive %q: %w", name, err)
+	}
+	if err := writeTar(dst, name, metaPath, dataPath); err != nil {
+		return fmt.Errorf("write archive %q: %w", name, err)
+	}
+	return nil
+}
+
 func writeTar(dst io.Writer, base, metaPath, dataPath string) error {
 	tw := tar.NewWriter(dst)
 	for _, m := range []struct{ src, name string }{
