@@ -209,28 +209,58 @@ func (s *server) getAlert(c echo.Context) error {
 	if len(a.Evidence) > 0 {
 		from := time.Unix(0, a.ActiveNS).Add(-10 * time.Minute)
 		to := time.Unix(0, a.UpdatedNS).Add(10 * time.Minute)
-		recs, err := s.d.TimeSeries.Detections(ctx, a.Site, from, to, 5000)
+		recs, err := s.evidence(ctx, a.Site, from, to, a.Evidence, 5000)
 		if err != nil {
 			return fmt.Errorf("evidence for alert %q: %w", a.ID, err)
 		}
-		want := map[string]bool{}
-		for _, id := range a.Evidence {
-			want[id] = true
-		}
 		seen := map[string]bool{}
 		for _, r := range recs {
-			if want[r.ID] {
-				d.Detections = append(d.Detections, r)
-				if !seen[r.Sensor] {
-					seen[r.Sensor] = true
-					d.Sensors = append(d.Sensors, r.Sensor)
-				}
+			d.Detections = append(d.Detections, r)
+			if !seen[r.Sensor] {
+				seen[r.Sensor] = true
+				d.Sensors = append(d.Sensors, r.Sensor)
 			}
 		}
 		sort.Strings(d.Sensors)
 	}
 	_ = s.audit(c, "view.alert", "alert/"+a.ID, "", "")
 	return c.JSON(http.StatusOK, d)
+}
+
+// idFinder is a TimeSeries that looks detections up by ID (store.SQLite
+// and store.Influx do).
+type idFinder interface {
+	DetectionsByID(ctx context.Context, site string, from, to time.Time, ids []string) ([]store.DetectionRecord, error)
+}
+
+// evidence returns the detections of site in [from, to) named by ids,
+// newest first: by ID when the store can, else from the newest limit
+// detections of the window (which a busy window can leave them out of).
+func (s *server) evidence(ctx context.Context, site string, from, to time.Time, ids []string, limit int) ([]store.DetectionRecord, error) {
+	valid := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if event.ValidID(id) {
+			valid = append(valid, id)
+		}
+	}
+	if f, ok := s.d.TimeSeries.(idFinder); ok && len(valid) <= store.MaxIDs {
+		return f.DetectionsByID(ctx, site, from, to, valid)
+	}
+	recs, err := s.d.TimeSeries.Detections(ctx, site, from, to, limit)
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(valid))
+	for _, id := range valid {
+		want[id] = true
+	}
+	out := recs[:0]
+	for _, r := range recs {
+		if want[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 type ackReq struct {
@@ -706,24 +736,18 @@ func (s *server) incidentDetail(c echo.Context) (incidentDetail, error) {
 		d.Timeline = append(d.Timeline, TimelineItem{TimeNS: a.ActiveNS, Kind: "alert", ID: a.ID, Summary: a.Severity + ": " + a.Summary})
 	}
 	if len(inc.Detections) > 0 {
-		want := map[string]bool{}
-		for _, id := range inc.Detections {
-			want[id] = true
-		}
 		upd := inc.UpdatedNS
 		if upd < inc.OpenedNS {
 			upd = inc.OpenedNS
 		}
-		recs, err := s.d.TimeSeries.Detections(ctx, inc.Site, time.Unix(0, inc.OpenedNS).Add(-time.Hour), time.Unix(0, upd).Add(time.Hour), 10000)
+		recs, err := s.evidence(ctx, inc.Site, time.Unix(0, inc.OpenedNS).Add(-time.Hour), time.Unix(0, upd).Add(time.Hour), inc.Detections, 10000)
 		if err != nil {
 			return d, fmt.Errorf("detections of incident %q: %w", inc.ID, err)
 		}
 		for _, r := range recs {
-			if want[r.ID] {
-				d.Detections = append(d.Detections, r)
-				d.Timeline = append(d.Timeline, TimelineItem{TimeNS: r.TimeNS, Kind: "detection", ID: r.ID,
-					Summary: fmt.Sprintf("%s %s %.3f MHz %.0f dBm at %s (%s)", r.Class, r.Link, r.CenterHz/1e6, r.PowerDBm, r.Sensor, r.Room)})
-			}
+			d.Detections = append(d.Detections, r)
+			d.Timeline = append(d.Timeline, TimelineItem{TimeNS: r.TimeNS, Kind: "detection", ID: r.ID,
+				Summary: fmt.Sprintf("%s %s %.3f MHz %.0f dBm at %s (%s)", r.Class, r.Link, r.CenterHz/1e6, r.PowerDBm, r.Sensor, r.Room)})
 		}
 	}
 	sort.SliceStable(d.Timeline, func(i, j int) bool { return d.Timeline[i].TimeNS < d.Timeline[j].TimeNS })

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
@@ -529,5 +531,50 @@ func TestNewestMetas(t *testing.T) {
 	}
 	if got, err := newestMetas(filepath.Join(dir, "none"), 2); err != nil || len(got) != 0 {
 		t.Errorf("missing folder: %v, %v; want nothing, no error", got, err)
+	}
+}
+
+// An alert's evidence is found by ID however many newer detections its
+// window holds (it was looked for among the newest 5000 of them: in the
+// demo, every alert older than a few minutes showed no evidence).
+func TestAlertEvidenceInBusyWindow(t *testing.T) {
+	ev := newEnv(t)
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := testNow.Add(-5 * time.Minute)
+	det := func(id string, t time.Time) store.DetectionRecord {
+		return store.DetectionRecord{Detection: event.Detection{Schema: 1, ID: id, Site: "hmp1", Sensor: "s1", TimeNS: t.UnixNano(),
+			CenterHz: 1747.5e6, BandwidthHz: 5e6, PowerDBm: -60, Band: "lte-b3", Link: event.LinkUplink, Class: event.ClassLTE}, Floor: "g", Room: "a-102"}
+	}
+	recs := []store.DetectionRecord{det("ev-1", at), det("ev-2", at.Add(time.Second))}
+	for i := range 6000 {
+		recs = append(recs, det(fmt.Sprintf("later-%04d", i), at.Add(time.Minute+time.Duration(i)*10*time.Millisecond)))
+	}
+	if err := db.WriteDetections(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	ev.deps.TimeSeries = db
+	ev.al.alerts["busy"] = event.Alert{Schema: 1, ID: "busy", Site: "hmp1", Rule: "illicit_phone", Severity: event.SeverityCritical,
+		State: event.AlertFiring, Summary: "LTE uplink", Room: "a-102", Zone: "wing-a", Evidence: []string{"ev-1", "ev-2", "bad id!"},
+		ActiveNS: at.UnixNano(), UpdatedNS: testNow.UnixNano()}
+	e, _ := New(ev.deps)
+	c := login(t, e, RoleViewer, "viewer-password")
+	rec := do(e, "GET", "/api/v1/alerts/busy", "", "", &c, false)
+	var d struct {
+		Detections []store.DetectionRecord `json:"detections"`
+		Sensors    []string                `json:"sensors"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil || rec.Code != 200 {
+		t.Fatalf("alert: %d %v %s", rec.Code, err, rec.Body)
+	}
+	var ids []string
+	for _, r := range d.Detections {
+		ids = append(ids, r.ID)
+	}
+	if !slices.Equal(ids, []string{"ev-2", "ev-1"}) || !slices.Equal(d.Sensors, []string{"s1"}) {
+		t.Errorf("evidence %v from %v, want [ev-2 ev-1] from [s1]", ids, d.Sensors)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -438,6 +439,44 @@ func bodies[T any](ctx context.Context, s *Influx, measurement, filter string, f
 // Detections returns detections in [from, to), newest first, at most limit.
 func (s *Influx) Detections(ctx context.Context, site string, from, to time.Time, limit int) ([]DetectionRecord, error) {
 	out, err := bodies[DetectionRecord](ctx, s, "detection", fmt.Sprintf(" and r.site == %q", site), from, to, limit, true)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].TimeNS != out[j].TimeNS {
+			return out[i].TimeNS > out[j].TimeNS
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, err
+}
+
+// DetectionsByID returns the detections of site in [from, to) whose IDs
+// are in ids (at most MaxIDs of them), newest first. The ID is a field, not
+// a tag, so the query matches it in each body, and the bodies are checked
+// again here.
+func (s *Influx) DetectionsByID(ctx context.Context, site string, from, to time.Time, ids []string) ([]DetectionRecord, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > MaxIDs {
+		return nil, fmt.Errorf("detections by ID: %d IDs, at most %d", len(ids), MaxIDs)
+	}
+	want := make(map[string]bool, len(ids))
+	alt := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !event.ValidID(id) {
+			return nil, fmt.Errorf("detections by ID: %q is not a valid ID", id)
+		}
+		want[id] = true
+		alt = append(alt, regexp.QuoteMeta(id))
+	}
+	// event IDs are [A-Za-z0-9_-] (event.ValidID): no slash to escape in the Flux regex
+	filter := fmt.Sprintf(` and r.site == %q and r._value =~ /"id":"(%s)"/`, site, strings.Join(alt, "|"))
+	all, err := bodies[DetectionRecord](ctx, s, "detection", filter, from, to, 0, true)
+	out := all[:0]
+	for _, r := range all {
+		if want[r.ID] {
+			out = append(out, r)
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].TimeNS != out[j].TimeNS {
 			return out[i].TimeNS > out[j].TimeNS

@@ -350,6 +350,29 @@ func (s *SQLite) Detections(ctx context.Context, site string, from, to time.Time
 	return scanJSON[DetectionRecord](rows)
 }
 
+// DetectionsByID returns the detections of site in [from, to) whose IDs
+// are in ids (at most MaxIDs of them), newest first: an alert's or an
+// incident's evidence, found however many other detections the window
+// holds.
+func (s *SQLite) DetectionsByID(ctx context.Context, site string, from, to time.Time, ids []string) ([]DetectionRecord, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > MaxIDs {
+		return nil, fmt.Errorf("detections by ID: %d IDs, at most %d", len(ids), MaxIDs)
+	}
+	args := []any{site, from.UnixNano(), to.UnixNano()}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	q := `SELECT body FROM detection WHERE site = ? AND time_ns >= ? AND time_ns < ? AND id IN (?` + strings.Repeat(",?", len(ids)-1) + `) ORDER BY time_ns DESC, id`
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("detections by ID: %w", err)
+	}
+	return scanJSON[DetectionRecord](rows)
+}
+
 // Locations returns locations in [from, to), newest first, at most limit.
 func (s *SQLite) Locations(ctx context.Context, site string, from, to time.Time, limit int) ([]LocationRecord, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT body FROM location WHERE site = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns DESC, seq DESC LIMIT ?`,

@@ -73,6 +73,10 @@ type TimeSeries interface {
 	Close() error
 }
 
+// MaxIDs is the most IDs one DetectionsByID call takes (an alert keeps at
+// most 50 evidence detections, an incident a few hundred).
+const MaxIDs = 1000
+
 // AlertFilter selects alerts; zero fields match everything.
 type AlertFilter struct {
 	Site     string

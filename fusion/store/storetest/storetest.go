@@ -109,6 +109,7 @@ func TimeSeries(t *testing.T, open func(t *testing.T) store.TimeSeries) {
 		}
 	})
 	t.Run("heatmap edges and late writes", func(t *testing.T) { heatEdgesAndLate(t, open(t)) })
+	t.Run("detections by ID", func(t *testing.T) { detectionsByID(t, open(t)) })
 	t.Run("locations", func(t *testing.T) {
 		ts := open(t)
 		locs := []store.LocationRecord{
@@ -361,4 +362,56 @@ func Percentile(ds []time.Duration, p float64) time.Duration {
 	slices.Sort(s)
 	rank := int(math.Ceil(p / 100 * float64(len(s))))
 	return s[min(max(rank, 1), len(s))-1]
+}
+
+// IDFinder is what the dashboard asks of a backend to find an alert's
+// evidence: store.SQLite and store.Influx implement it.
+type IDFinder interface {
+	DetectionsByID(ctx context.Context, site string, from, to time.Time, ids []string) ([]store.DetectionRecord, error)
+}
+
+// detectionsByID: the evidence is found by ID among 300 newer detections
+// (a window query capped below them misses it), newest first, only of the
+// site and window asked.
+func detectionsByID(t *testing.T, ts store.TimeSeries) {
+	ctx := context.Background()
+	f, ok := ts.(IDFinder)
+	if !ok {
+		t.Fatalf("%T has no DetectionsByID", ts)
+	}
+	recs := []store.DetectionRecord{
+		Detection("site1", "ev-1", Base.Add(time.Minute), "A", false),
+		Detection("site1", "ev-2", Base.Add(2*time.Minute), "A", false),
+		Detection("site2", "ev-3", Base.Add(2*time.Minute), "A", false),
+	}
+	for i := range 300 {
+		recs = append(recs, Detection("site1", fmt.Sprintf("other-%03d", i), Base.Add(3*time.Minute+time.Duration(i)*time.Second), "B", false))
+	}
+	if err := ts.WriteDetections(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(rs []store.DetectionRecord) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	got, err := f.DetectionsByID(ctx, "site1", Base, Base.Add(time.Hour), []string{"ev-1", "ev-2", "ev-3", "nope"})
+	if err != nil || !slices.Equal(ids(got), []string{"ev-2", "ev-1"}) {
+		t.Errorf("DetectionsByID = %v, %v; want [ev-2 ev-1] (site1 only, newest first)", ids(got), err)
+	}
+	if len(got) > 0 && got[0].Room != "A" || len(got) > 0 && got[0].CenterHz != 1.95e9 {
+		t.Errorf("DetectionsByID returned %+v: the record is not whole", got[0])
+	}
+	got, err = f.DetectionsByID(ctx, "site1", Base.Add(90*time.Second), Base.Add(time.Hour), []string{"ev-1", "ev-2"})
+	if err != nil || !slices.Equal(ids(got), []string{"ev-2"}) {
+		t.Errorf("DetectionsByID from 00:01:30 = %v, %v; want [ev-2]", ids(got), err)
+	}
+	if got, err := f.DetectionsByID(ctx, "site1", Base, Base.Add(time.Hour), nil); err != nil || len(got) != 0 {
+		t.Errorf("no IDs: %v, %v; want nothing", ids(got), err)
+	}
 }
