@@ -430,6 +430,9 @@ func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string,
 	cfg.MQTT.URL = brokerURL
 	cfg.Outbox.Dir = filepath.Join(dir, "outbox", id)
 	cfg.Snippets.Dir = filepath.Join(dir, "snippets")
+	// 10 ms (800 kB at 10 Msps) and 32 MiB a sensor: nine sensors keep
+	// under 300 MB of evidence on the demo's disk
+	cfg.Snippets.Dur, cfg.Snippets.MaxBytes = 10*time.Millisecond, 32<<20
 	cfg.Source = config.Source{Kind: config.SourceSim, SampleRateHz: o.rateHz, Seed: int64(o.seed)}
 	cfg.Bands = demoBands()
 	cfg.Gains = nil

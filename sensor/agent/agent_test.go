@@ -384,7 +384,12 @@ func TestTriggers(t *testing.T) {
 	}{
 		{event.ClassGSM, event.LinkUplink, true},
 		{event.ClassLTE, event.LinkDownlink, false},
-		{event.ClassNR, event.LinkUnknown, false},
+		{event.ClassNR, event.LinkTDD, true},         // a TDD handset (n78)
+		{event.ClassNR, event.LinkUnknown, true},     // a phone class off the band plan: fusion alerts on it
+		{event.ClassUnknown, event.LinkUplink, true}, // "LTE/NR uplink": fusion alerts on it as a phone
+		{event.ClassUnknown, event.LinkTDD, true},
+		{event.ClassUnknown, event.LinkUnknown, false}, // unnamed energy outside a cellular band
+		{event.ClassUnknown, event.LinkDownlink, false},
 		{event.ClassDroneID, event.LinkUnknown, true},
 		{event.ClassFPVAnalog, event.LinkUnknown, true},
 		{event.ClassWiFi, event.LinkUplink, false},
