@@ -194,6 +194,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		if err := a.snip.init(); err != nil {
 			return err
 		}
+		defer a.snip.start(a.log)() // the queued snippets are written before Run returns
 	}
 	opts := publish.Options{BrokerURL: a.cfg.MQTT.URL, ClientID: a.cfg.Sensor, Username: a.cfg.MQTT.Username,
 		Password: a.deps.Password, StatusTopic: a.topic(event.KindStatus), KeepAliveDur: a.cfg.MQTT.KeepAliveDur, Logger: a.log}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"math"
 	"math/cmplx"
@@ -641,5 +642,31 @@ func TestSnippetHoldsItsEmission(t *testing.T) {
 	got, err := time.Parse(time.RFC3339Nano, rec.Meta().Captures[0].Datetime)
 	if err != nil || got.Sub(wantStart).Abs() > 10*time.Microsecond {
 		t.Errorf("snippet starts at %v (%v), want %v (its first sample's time)", got, err, wantStart)
+	}
+}
+
+// TestSnippetQueueFull: with the writer behind (here: not running), a
+// snippet past the queue is skipped at once, not waited for, and neither
+// counted nor named.
+func TestSnippetQueueFull(t *testing.T) {
+	s := &snippets{dir: t.TempDir(), maxCount: 100, maxBytes: 1 << 30, dur: time.Millisecond}
+	s.jobs = make(chan snippetJob, snippetQueue)
+	b := sensor.Block{Samples: make([]complex64, 10000), CenterHz: 900e6, SampleRateHz: 2e6, FirstSample: 50000, Time: simStart}
+	r := &pipeline.Result{FreqLowHz: 899e6, FreqHighHz: 901e6}
+	r.Em.StartSample, r.Em.SampleCount = 52000, 500
+	for i := range snippetQueue + 1 {
+		name, err := s.save(b, r, fmt.Sprintf("s1-x-%d", i))
+		if want := i < snippetQueue; err != nil || (name != "") != want {
+			t.Errorf("save %d: %q, %v; want a name: %v", i, name, err, want)
+		}
+	}
+	if s.count != snippetQueue || s.skipped != 1 {
+		t.Errorf("count %d, skipped %d; want %d and 1", s.count, s.skipped, snippetQueue)
+	}
+	// the queued snippet owns its samples: the block's buffer is reused
+	j := <-s.jobs
+	b.Samples[2000-500] = 1
+	if j.b.Samples[0] != 0 || len(j.b.Samples) != 2000 || j.b.FirstSample != 51500 {
+		t.Errorf("queued snippet: %d samples from %d, first %v; want its own copy of 2000 from 51500", len(j.b.Samples), j.b.FirstSample, j.b.Samples[0])
 	}
 }

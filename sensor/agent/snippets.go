@@ -2,8 +2,10 @@ package agent
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,7 +17,9 @@ import (
 // snippets saves short SigMF recordings around triggering detections,
 // bounded in count and bytes on disk (existing snippets in dir count too).
 // When a bound is reached new snippets are skipped, never old ones deleted:
-// they may be evidence.
+// they may be evidence. Once started, a goroutine writes them (a 50 ms
+// snippet at 20 Msps is 8 MB, synced to disk): the agent's loop only copies
+// the samples, and skips a snippet when snippetQueue of them wait.
 type snippets struct {
 	dir      string
 	maxCount int
@@ -26,6 +30,33 @@ type snippets struct {
 	bytes   int64
 	skipped int64
 	buf     []complex64 // window's samples from the ring
+
+	jobs chan snippetJob // nil: save writes before it returns
+	log  *slog.Logger
+}
+
+// snippetQueue is how many snippets may wait for the writer.
+const snippetQueue = 4
+
+type snippetJob struct {
+	name string
+	b    sensor.Block // its samples only, owned by the job when queued
+	ann  sigmf.Annotation
+}
+
+// start runs the writer until stop, which waits for the queued snippets.
+func (s *snippets) start(log *slog.Logger) (stop func()) {
+	s.jobs, s.log = make(chan snippetJob, snippetQueue), log
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for j := range s.jobs {
+			if err := writeSnippet(s.dir, j); err != nil {
+				s.log.Warn("snippet", "name", j.name, "err", err)
+			}
+		}
+	}()
+	return func() { close(s.jobs); <-done }
 }
 
 func (s *snippets) init() error {
@@ -92,16 +123,6 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string) (string, 
 		s.skipped++
 		return "", nil
 	}
-	name := "snippet-" + id
-	start := b.Time.Add(time.Duration(float64(lo) / b.SampleRateHz * float64(time.Second)))
-	w, err := sigmf.NewWriter(filepath.Join(s.dir, name), "cf32_le", b.SampleRateHz, b.CenterHz, start)
-	if err != nil {
-		return "", err
-	}
-	if err := w.Write(b.Samples[lo:hi]); err != nil {
-		w.Close()
-		return "", err
-	}
 	// The emission may have begun in an earlier block or go on past this
 	// one: annotate only the part inside the snippet.
 	aLo := min(max(r.Em.StartSample-b.FirstSample-lo, 0), n)
@@ -109,15 +130,42 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string) (string, 
 	if aHi == aLo { // the snippet is context around an emission outside it
 		aLo, aHi = 0, n
 	}
-	w.Annotate(sigmf.Annotation{
+	j := snippetJob{name: "snippet-" + id, b: b, ann: sigmf.Annotation{
 		SampleStart: aLo, SampleCount: aHi - aLo,
 		FreqLowerHz: r.FreqLowHz, FreqUpperHz: r.FreqHighHz, HasFreq: r.FreqHighHz > r.FreqLowHz,
 		Label: r.Label.Text, Comment: id, Generator: "rfwarden sensor",
-	})
-	if err := w.Close(); err != nil {
-		return "", err
+	}}
+	j.b.Time = b.Time.Add(time.Duration(float64(lo) / b.SampleRateHz * float64(time.Second)))
+	j.b.FirstSample = b.FirstSample + lo
+	if s.jobs == nil {
+		j.b.Samples = b.Samples[lo:hi]
+		if err := writeSnippet(s.dir, j); err != nil {
+			return "", err
+		}
+	} else {
+		j.b.Samples = slices.Clone(b.Samples[lo:hi])
+		select {
+		case s.jobs <- j:
+		default: // the disk is behind: the pipeline does not wait for it
+			s.skipped++
+			return "", nil
+		}
 	}
 	s.count++
 	s.bytes += size
-	return name, nil
+	return j.name, nil
+}
+
+// writeSnippet writes j as the SigMF recording dir/j.name.
+func writeSnippet(dir string, j snippetJob) error {
+	w, err := sigmf.NewWriter(filepath.Join(dir, j.name), "cf32_le", j.b.SampleRateHz, j.b.CenterHz, j.b.Time)
+	if err != nil {
+		return err
+	}
+	if err := w.Write(j.b.Samples); err != nil {
+		w.Close()
+		return err
+	}
+	w.Annotate(j.ann)
+	return w.Close()
 }
