@@ -96,8 +96,11 @@ type Agent struct {
 	// on: a retune flushes the old tuning's emissions while the new
 	// tuning's block is handled, and they belong to the old band.
 	tuneBand map[float64]string
-	pending  chan []byte  // encoded detections on their way into the outbox
-	enqErr   atomic.Value // error: the outbox refused a batch
+	// prev is the last block handled, without its samples: a retune's
+	// flush is emitted against it (see handle).
+	prev    sensor.Block
+	pending chan []byte  // encoded detections on their way into the outbox
+	enqErr  atomic.Value // error: the outbox refused a batch
 }
 
 type liveMsg struct {
@@ -324,6 +327,20 @@ func (a *Agent) bandOf(centerHz float64) string {
 }
 
 func (a *Agent) handle(b sensor.Block) error {
+	// A new tuning closes the old one's emissions. Flush them before the
+	// pipeline sees the new block, while its ring still holds their
+	// samples: a phone that transmits without a gap is closed only by the
+	// retune, and its snippet is cut from that ring.
+	if p := a.prev; p.SampleRateHz > 0 && (b.Retuned || b.CenterHz != p.CenterHz || b.SampleRateHz != p.SampleRateHz) {
+		a.results = a.deps.Pipeline.Flush(a.results[:0])
+		for i := range a.results {
+			if err := a.emit(&a.results[i], p, a.tuneBand[p.CenterHz]); err != nil {
+				return err
+			}
+		}
+	}
+	a.prev = b
+	a.prev.Samples = nil
 	band := a.bandOf(b.CenterHz)
 	if a.tuneBand[b.CenterHz] != band {
 		if a.tuneBand == nil || len(a.tuneBand) >= 1024 {

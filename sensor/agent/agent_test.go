@@ -670,3 +670,73 @@ func TestSnippetQueueFull(t *testing.T) {
 		t.Errorf("queued snippet: %d samples from %d, first %v; want its own copy of 2000 from 51500", len(j.b.Samples), j.b.FirstSample, j.b.Samples[0])
 	}
 }
+
+// toneSource adds a +300 kHz tone to the blocks of retuneSource at centre
+// from block from on.
+type toneSource struct {
+	*retuneSource
+	center float64
+	from   int
+}
+
+func (s *toneSource) Next(ctx context.Context) (sensor.Block, error) {
+	i := s.synthSource.i
+	b, err := s.retuneSource.Next(ctx)
+	if i >= s.from && b.CenterHz == s.center {
+		for k := range b.Samples {
+			ph := 2 * math.Pi * 0.15 * float64(b.FirstSample+int64(k))
+			b.Samples[k] += complex(float32(0.3*math.Cos(ph)), float32(0.3*math.Sin(ph)))
+		}
+	}
+	return b, err
+}
+
+// TestSnippetOfEmissionClosedByRetune: a phone that transmits without a
+// gap is closed only when the sensor tunes away; its snippet is cut from
+// the old tuning's samples (it had none: the block that flushed it was
+// another band's).
+func TestSnippetOfEmissionClosedByRetune(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Bands = append(cfg.Bands, config.Band{Name: "ism2400", LowHz: 2400e6, HighHz: 2483.5e6, Dwell: 10 * time.Millisecond,
+		Kind: config.KindSweep, MaxRevisit: 2 * time.Second})
+	cfg.Snippets.Dir = t.TempDir()
+	cfg.Snippets.Dur = 5 * time.Millisecond
+	rc := &recClient{connected: true}
+	// two blocks (20 ms) a tuning; the tone is on at 905 MHz from its
+	// second dwell (blocks 4 and 5), after the floor has formed
+	src := &toneSource{retuneSource: &retuneSource{synthSource: newSynth(nil, 8), centers: [2]float64{905e6, 2440e6}}, center: 905e6, from: 4}
+	gsm := pipeline.ClassifierFunc(func(pipeline.ClassifierInput) pipeline.Label {
+		return pipeline.Label{Class: event.ClassGSM, Link: event.LinkUplink, Confidence: 1, Text: "gsm uplink"}
+	})
+	a, err := New(cfg, Deps{Source: src, Pipeline: pipeline.New(pipeline.Config{Classifier: gsm}), ClientFactory: rc.factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var tone *event.Detection
+	for _, d := range rc.detections(t) {
+		if math.Abs(d.CenterHz-905.3e6) < 50e3 && d.SampleStart >= 80000 && d.SampleStart < 100000 {
+			tone = &d
+		}
+	}
+	if tone == nil || tone.Snippet == "" || tone.Band != "gsm900" {
+		t.Fatalf("tone's detection %+v: want one in gsm900 with a snippet", tone)
+	}
+	rec, err := sigmf.Open(filepath.Join(cfg.Snippets.Dir, tone.Snippet+".sigmf-meta"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	x := make([]complex64, rec.NumSamples())
+	rec.Read(x)
+	as := rec.Meta().Annotations
+	var peak float64
+	for _, v := range x[as[0].SampleStart : as[0].SampleStart+as[0].SampleCount] {
+		peak = max(peak, cmplx.Abs(complex128(v)))
+	}
+	if rec.Meta().Captures[0].FrequencyHz != 905e6 || peak < 0.25 {
+		t.Errorf("snippet at %.0f Hz, annotated span peaks at %.3f: want 905 MHz and the 0.3 tone", rec.Meta().Captures[0].FrequencyHz, peak)
+	}
+}
