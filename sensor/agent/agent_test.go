@@ -486,11 +486,7 @@ func (p *flushPipeline) Flush(dst []pipeline.Result) []pipeline.Result { return 
 // after the band it was heard in, not the band of the block that flushed
 // it, and gets no snippet (that block holds another band's samples).
 func TestRetuneFlushKeepsItsBand(t *testing.T) {
-	cfg := testConfig(t)
-	cfg.Bands = append(cfg.Bands, config.Band{Name: "ism2400", LowHz: 2400e6, HighHz: 2483.5e6, Dwell: 10 * time.Millisecond,
-		Kind: config.KindSweep, MaxRevisit: 2 * time.Second})
-	cfg.Snippets.Dir = t.TempDir()
-	cfg.Snippets.Dur = 5 * time.Millisecond
+	cfg := retuneConfig(t)
 	rc := &recClient{connected: true}
 	src := &retuneSource{synthSource: newSynth(nil, 8), centers: [2]float64{905e6, 2440e6}}
 	a, err := New(cfg, Deps{Source: src, Pipeline: &flushPipeline{}, ClientFactory: rc.factory()})
@@ -593,53 +589,29 @@ func TestSnippetHoldsItsEmission(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Snippets.Dir = t.TempDir()
 	cfg.Snippets.Dur = 5 * time.Millisecond
-	rc := &recClient{connected: true}
 	const lo, hi = 115000, 118000 // block 5 is samples [100000, 120000)
 	src := &burstSource{synthSource: newSynth(nil, 10), lo: lo, hi: hi}
-	// every emission called a GSM uplink, so that it triggers a snippet
-	gsm := pipeline.ClassifierFunc(func(pipeline.ClassifierInput) pipeline.Label {
-		return pipeline.Label{Class: event.ClassGSM, Link: event.LinkUplink, Confidence: 1, Text: "gsm uplink"}
-	})
-	a, err := New(cfg, Deps{Source: src, Pipeline: pipeline.New(pipeline.Config{Classifier: gsm}), ClientFactory: rc.factory()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	var burst *event.Detection
-	for _, d := range rc.detections(t) {
+	dets := runGSM(t, cfg, src)
+	for _, d := range dets {
 		if d.SampleStart >= lo-2000 && d.SampleStart < hi && d.Snippet != "" {
 			burst = &d
 		}
 	}
 	if burst == nil {
-		t.Fatalf("no detection of the burst with a snippet: %+v", rc.detections(t))
+		t.Fatalf("no detection of the burst with a snippet: %+v", dets)
 	}
-	rec, err := sigmf.Open(filepath.Join(cfg.Snippets.Dir, burst.Snippet+".sigmf-meta"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	x := make([]complex64, rec.NumSamples())
-	if n, err := rec.Read(x); err != nil || n != len(x) {
-		t.Fatalf("read snippet: %d of %d, %v", n, len(x), err)
-	}
+	m, peak := snippetPeak(t, cfg.Snippets.Dir, burst.Snippet)
 	// the snippet starts a quarter of its length (2500 samples) before the
 	// burst, and its annotation is where the burst is
-	as := rec.Meta().Annotations
-	if len(as) != 1 || as[0].SampleStart < 2000 || as[0].SampleStart > 3000 {
-		t.Fatalf("annotations %+v: want one starting about 2500 samples in", as)
-	}
-	var peak float64
-	for _, v := range x[as[0].SampleStart:min(int64(len(x)), as[0].SampleStart+as[0].SampleCount)] {
-		peak = max(peak, cmplx.Abs(complex128(v)))
+	if as := m.Annotations; as[0].SampleStart < 2000 || as[0].SampleStart > 3000 {
+		t.Errorf("annotation %+v: want it to start about 2500 samples in", as[0])
 	}
 	if peak < 0.25 {
 		t.Errorf("snippet's annotated span peaks at %.3f: the 0.3 burst is not in it", peak)
 	}
 	wantStart := simStart.Add(time.Duration(float64(burst.SampleStart-2500) / 2e6 * float64(time.Second)))
-	got, err := time.Parse(time.RFC3339Nano, rec.Meta().Captures[0].Datetime)
+	got, err := time.Parse(time.RFC3339Nano, m.Captures[0].Datetime)
 	if err != nil || got.Sub(wantStart).Abs() > 10*time.Microsecond {
 		t.Errorf("snippet starts at %v (%v), want %v (its first sample's time)", got, err, wantStart)
 	}
@@ -696,15 +668,31 @@ func (s *toneSource) Next(ctx context.Context) (sensor.Block, error) {
 // the old tuning's samples (it had none: the block that flushed it was
 // another band's).
 func TestSnippetOfEmissionClosedByRetune(t *testing.T) {
-	cfg := testConfig(t)
-	cfg.Bands = append(cfg.Bands, config.Band{Name: "ism2400", LowHz: 2400e6, HighHz: 2483.5e6, Dwell: 10 * time.Millisecond,
-		Kind: config.KindSweep, MaxRevisit: 2 * time.Second})
-	cfg.Snippets.Dir = t.TempDir()
-	cfg.Snippets.Dur = 5 * time.Millisecond
-	rc := &recClient{connected: true}
+	cfg := retuneConfig(t)
 	// two blocks (20 ms) a tuning; the tone is on at 905 MHz from its
 	// second dwell (blocks 4 and 5), after the floor has formed
 	src := &toneSource{retuneSource: &retuneSource{synthSource: newSynth(nil, 8), centers: [2]float64{905e6, 2440e6}}, center: 905e6, from: 4}
+	var tone *event.Detection
+	for _, d := range runGSM(t, cfg, src) {
+		if math.Abs(d.CenterHz-905.3e6) < 50e3 && d.SampleStart >= 80000 && d.SampleStart < 100000 {
+			tone = &d
+		}
+	}
+	if tone == nil || tone.Snippet == "" || tone.Band != "gsm900" {
+		t.Fatalf("tone's detection %+v: want one in gsm900 with a snippet", tone)
+	}
+	m, peak := snippetPeak(t, cfg.Snippets.Dir, tone.Snippet)
+	if m.Captures[0].FrequencyHz != 905e6 || peak < 0.25 {
+		t.Errorf("snippet at %.0f Hz, annotated span peaks at %.3f: want 905 MHz and the 0.3 tone", m.Captures[0].FrequencyHz, peak)
+	}
+}
+
+// runGSM runs an agent over src with the real pipeline, every emission
+// called a GSM uplink (so that each triggers a snippet), and returns what
+// it published.
+func runGSM(t *testing.T, cfg config.Config, src sensor.Source) []event.Detection {
+	t.Helper()
+	rc := &recClient{connected: true}
 	gsm := pipeline.ClassifierFunc(func(pipeline.ClassifierInput) pipeline.Label {
 		return pipeline.Label{Class: event.ClassGSM, Link: event.LinkUplink, Confidence: 1, Text: "gsm uplink"}
 	})
@@ -715,28 +703,41 @@ func TestSnippetOfEmissionClosedByRetune(t *testing.T) {
 	if err := a.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var tone *event.Detection
-	for _, d := range rc.detections(t) {
-		if math.Abs(d.CenterHz-905.3e6) < 50e3 && d.SampleStart >= 80000 && d.SampleStart < 100000 {
-			tone = &d
-		}
-	}
-	if tone == nil || tone.Snippet == "" || tone.Band != "gsm900" {
-		t.Fatalf("tone's detection %+v: want one in gsm900 with a snippet", tone)
-	}
-	rec, err := sigmf.Open(filepath.Join(cfg.Snippets.Dir, tone.Snippet+".sigmf-meta"))
+	return rc.detections(t)
+}
+
+// retuneConfig is testConfig with a second band (ism2400, for
+// retuneSource's 2440 MHz) and 5 ms snippets.
+func retuneConfig(t *testing.T) config.Config {
+	cfg := testConfig(t)
+	cfg.Bands = append(cfg.Bands, config.Band{Name: "ism2400", LowHz: 2400e6, HighHz: 2483.5e6, Dwell: 10 * time.Millisecond,
+		Kind: config.KindSweep, MaxRevisit: 2 * time.Second})
+	cfg.Snippets.Dir = t.TempDir()
+	cfg.Snippets.Dur = 5 * time.Millisecond
+	return cfg
+}
+
+// snippetPeak opens the snippet name in dir and returns its metadata and
+// the largest |x| over its one annotation's span.
+func snippetPeak(t *testing.T, dir, name string) (sigmf.Meta, float64) {
+	t.Helper()
+	rec, err := sigmf.Open(filepath.Join(dir, name+".sigmf-meta"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rec.Close()
 	x := make([]complex64, rec.NumSamples())
-	rec.Read(x)
-	as := rec.Meta().Annotations
+	if n, err := rec.Read(x); err != nil || n != len(x) {
+		t.Fatalf("read snippet: %d of %d, %v", n, len(x), err)
+	}
+	m := rec.Meta()
+	if len(m.Annotations) != 1 {
+		t.Fatalf("snippet annotations %+v: want one", m.Annotations)
+	}
+	a := m.Annotations[0]
 	var peak float64
-	for _, v := range x[as[0].SampleStart : as[0].SampleStart+as[0].SampleCount] {
+	for _, v := range x[a.SampleStart:min(int64(len(x)), a.SampleStart+a.SampleCount)] {
 		peak = max(peak, cmplx.Abs(complex128(v)))
 	}
-	if rec.Meta().Captures[0].FrequencyHz != 905e6 || peak < 0.25 {
-		t.Errorf("snippet at %.0f Hz, annotated span peaks at %.3f: want 905 MHz and the 0.3 tone", rec.Meta().Captures[0].FrequencyHz, peak)
-	}
+	return m, peak
 }
