@@ -150,7 +150,7 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		a.agc = NewAGC(cfg.AGC, gs)
 	}
 	if cfg.Snippets.Dir != "" && cfg.Snippets.MaxCount > 0 {
-		a.snip = &snippets{dir: cfg.Snippets.Dir, maxCount: cfg.Snippets.MaxCount, maxBytes: cfg.Snippets.MaxBytes, dur: cfg.Snippets.Dur}
+		a.snip = &snippets{dir: cfg.Snippets.Dir, maxCount: cfg.Snippets.MaxCount, maxBytes: cfg.Snippets.MaxBytes, dur: cfg.Snippets.Dur, every: cfg.Snippets.Every}
 	}
 	if deps.Registry != nil {
 		m, err := newMetrics(deps.Registry)

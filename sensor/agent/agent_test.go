@@ -347,6 +347,7 @@ func TestSnippets(t *testing.T) {
 	cfg.Snippets.Dir = t.TempDir()
 	cfg.Snippets.MaxCount = 3
 	cfg.Snippets.Dur = 5 * time.Millisecond
+	cfg.Snippets.Every = 0 // a snippet for every detection, up to the bound
 	rc := &recClient{connected: true}
 	a, err := New(cfg, Deps{Source: newSynth(nil, 10), Pipeline: &everyPipeline{every: 1}, ClientFactory: rc.factory()})
 	if err != nil {
@@ -740,4 +741,48 @@ func snippetPeak(t *testing.T, dir, name string) (sigmf.Meta, float64) {
 		peak = max(peak, cmplx.Abs(complex128(v)))
 	}
 	return m, peak
+}
+
+// TestSnippetSpacing: one emitter gets at most one snippet per Every of
+// stream time; another emitter (100 kHz away or more) gets its own.
+func TestSnippetSpacing(t *testing.T) {
+	s := &snippets{dir: t.TempDir(), maxCount: 100, maxBytes: 1 << 30, dur: time.Millisecond, every: 10 * time.Second}
+	b := sensor.Block{Samples: make([]complex64, 10000), CenterHz: 905e6, SampleRateHz: 2e6, Time: simStart}
+	save := func(centerHz float64, after time.Duration) bool {
+		class := event.ClassGSM
+		if centerHz > 2e9 {
+			class = event.ClassRCFHSS
+		}
+		r := &pipeline.Result{CenterHz: centerHz, FreqLowHz: centerHz - 100e3, FreqHighHz: centerHz + 100e3, Time: simStart.Add(after),
+			Label: pipeline.Label{Class: class}}
+		r.Em.StartSample, r.Em.SampleCount = 2000, 500
+		name, err := s.save(b, r, fmt.Sprintf("s1-x-%d-%d", int(centerHz/1e3), after))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return name != ""
+	}
+	for _, step := range []struct {
+		centerHz float64
+		after    time.Duration
+		want     bool
+	}{
+		{905.3e6, 0, true},
+		{906.1e6, 0, true},             // another emitter
+		{905.32e6, time.Second, false}, // the first again, 1 s later
+		{906.1e6, 9 * time.Second, false},
+		{905.3e6, 10 * time.Second, true}, // Every later
+		{906.1e6, 10*time.Second + 1, true},
+		{905.3e6, 10*time.Second + 5e8, false},
+		{2410e6, 0, true}, // an RC hopper: its hops are one emitter
+		{2470e6, time.Second, false},
+		{2430e6, 10 * time.Second, true},
+	} {
+		if got := save(step.centerHz, step.after); got != step.want {
+			t.Errorf("%.2f MHz at +%v: saved %v, want %v", step.centerHz/1e6, step.after, got, step.want)
+		}
+	}
+	if s.count != 6 || s.spaced != 4 {
+		t.Errorf("count %d, spaced %d; want 6 and 4", s.count, s.spaced)
+	}
 }

@@ -3,12 +3,14 @@ package agent
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -25,7 +27,10 @@ type snippets struct {
 	maxCount int
 	maxBytes int64
 	dur      time.Duration
+	every    time.Duration // see config.Snippets.Every
 
+	last    map[emitterKey]time.Time // the stream time of each emitter's last snippet
+	spaced  int64                    // snippets not saved because of every
 	count   int
 	bytes   int64
 	skipped int64
@@ -33,6 +38,14 @@ type snippets struct {
 
 	jobs chan snippetJob // nil: save writes before it returns
 	log  *slog.Logger
+}
+
+// emitterKey tells emitters apart for Snippets.Every: class and RF centre
+// in 100 kHz steps; class alone for the hopping drone links (RC control,
+// OcuSync-like video).
+type emitterKey struct {
+	class string
+	bin   int64
 }
 
 // snippetQueue is how many snippets may wait for the writer.
@@ -119,6 +132,14 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string) (string, 
 	hi := min(lo+maxN, int64(len(b.Samples)))
 	n := hi - lo
 	size := n * 8 // cf32_le
+	key := emitterKey{r.Label.Class, int64(math.Round(r.CenterHz / 100e3))}
+	if r.Label.Class == event.ClassRCFHSS || r.Label.Class == event.ClassDroneVideo {
+		key.bin = 0 // a hopping link's hops are one emitter wherever they land
+	}
+	if t, ok := s.last[key]; ok && s.every > 0 && !r.Time.Before(t) && r.Time.Sub(t) < s.every {
+		s.spaced++
+		return "", nil
+	}
 	if s.count >= s.maxCount || s.bytes+size > s.maxBytes {
 		s.skipped++
 		return "", nil
@@ -153,6 +174,12 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string) (string, 
 	}
 	s.count++
 	s.bytes += size
+	if s.every > 0 {
+		if s.last == nil || len(s.last) >= 4096 {
+			s.last = map[emitterKey]time.Time{}
+		}
+		s.last[key] = r.Time
+	}
 	return j.name, nil
 }
 

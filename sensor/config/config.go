@@ -82,6 +82,11 @@ type Snippets struct {
 	MaxCount int           `yaml:"max_count"`
 	MaxBytes int64         `yaml:"max_bytes"`
 	Dur      time.Duration `yaml:"duration"`
+	// Every is the least stream time between two snippets of one emitter
+	// (the same RF centre within 100 kHz), so that one chatty handset does
+	// not spend the whole budget (snippets are never deleted) in a minute;
+	// 0 saves one for every triggering detection.
+	Every time.Duration `yaml:"every"`
 }
 
 // Source selects and parameterises the sample source.
@@ -155,7 +160,7 @@ func Default() Config {
 	return Config{
 		MQTT:     MQTT{URL: "tcp://127.0.0.1:1883", KeepAliveDur: 30 * time.Second, AckTimeout: 10 * time.Second, MaxInflight: 16},
 		Outbox:   Outbox{Dir: "outbox", QuotaBytes: 256 << 20, SegmentBytes: 4 << 20},
-		Snippets: Snippets{MaxCount: 100, MaxBytes: 512 << 20, Dur: 50 * time.Millisecond},
+		Snippets: Snippets{MaxCount: 100, MaxBytes: 512 << 20, Dur: 50 * time.Millisecond, Every: 10 * time.Second},
 		Source:   Source{Kind: SourceSim, SampleRateHz: 20e6},
 		Health:   Health{IntervalDur: 10 * time.Second},
 		Tamper: Tamper{CollapseDB: 6, RiseDB: 15, ClipFraction: 0.01, StallDur: 5 * time.Second,
@@ -237,7 +242,7 @@ func (c Config) Validate() error {
 		return bad("outbox.segment_bytes: %d is below 4096", c.Outbox.SegmentBytes)
 	case c.Outbox.QuotaBytes < 2*c.Outbox.SegmentBytes:
 		return bad("outbox.quota_bytes: %d must be at least twice segment_bytes (%d)", c.Outbox.QuotaBytes, c.Outbox.SegmentBytes)
-	case c.Snippets.MaxCount < 0 || c.Snippets.MaxBytes < 0 || c.Snippets.Dur < 0:
+	case c.Snippets.MaxCount < 0 || c.Snippets.MaxBytes < 0 || c.Snippets.Dur < 0 || c.Snippets.Every < 0:
 		return bad("snippets: limits must not be negative")
 	case c.Source.SampleRateHz <= 0 || c.Source.SampleRateHz > 100e6:
 		return bad("source.sample_rate_hz: %v out of range (0, 100e6]", c.Source.SampleRateHz)
