@@ -436,7 +436,7 @@ func (a *Agent) emit(r *pipeline.Result, b sensor.Block, band string) error {
 	d.ID = DetectionID(a.cfg.Sensor, a.boot, r.Em.StartSample, a.seq)
 	if a.snip != nil && !earlier && Triggers(d.Class, d.Link) {
 		ring, _ := a.deps.Pipeline.(iqRing)
-		ref, err := a.snip.save(a.snip.window(b, r, ring), r, d.ID)
+		ref, err := a.snip.save(b, r, d.ID, ring)
 		if err != nil {
 			a.log.Warn("snippet", "err", err)
 		} else if ref != "" {

@@ -431,7 +431,7 @@ func TestSnippetOfLongEmission(t *testing.T) {
 	b := sensor.Block{Samples: make([]complex64, 10000), CenterHz: 900e6, SampleRateHz: 2e6, FirstSample: 50000, Time: simStart}
 	r := &pipeline.Result{FreqLowHz: 899e6, FreqHighHz: 901e6}
 	r.Em.StartSample, r.Em.SampleCount = 40000, 100000
-	name, err := s.save(b, r, "s1-x-1")
+	name, err := s.save(b, r, "s1-x-1", nil)
 	if err != nil || name == "" {
 		t.Fatalf("save: %q, %v", name, err)
 	}
@@ -628,7 +628,7 @@ func TestSnippetQueueFull(t *testing.T) {
 	r := &pipeline.Result{FreqLowHz: 899e6, FreqHighHz: 901e6}
 	r.Em.StartSample, r.Em.SampleCount = 52000, 500
 	for i := range snippetQueue + 1 {
-		name, err := s.save(b, r, fmt.Sprintf("s1-x-%d", i))
+		name, err := s.save(b, r, fmt.Sprintf("s1-x-%d", i), nil)
 		if want := i < snippetQueue; err != nil || (name != "") != want {
 			t.Errorf("save %d: %q, %v; want a name: %v", i, name, err, want)
 		}
@@ -756,7 +756,7 @@ func TestSnippetSpacing(t *testing.T) {
 		r := &pipeline.Result{CenterHz: centerHz, FreqLowHz: centerHz - 100e3, FreqHighHz: centerHz + 100e3, Time: simStart.Add(after),
 			Label: pipeline.Label{Class: class}}
 		r.Em.StartSample, r.Em.SampleCount = 2000, 500
-		name, err := s.save(b, r, fmt.Sprintf("s1-x-%d-%d", int(centerHz/1e3), after))
+		name, err := s.save(b, r, fmt.Sprintf("s1-x-%d-%d", int(centerHz/1e3), after), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -97,11 +97,9 @@ type iqRing interface {
 	IQ(dst []complex64, from, to int64) ([]complex64, int64)
 }
 
-// window returns the samples of r's snippet, at most s.dur of them from a
-// quarter of that before the emission's start, and the block b they belong
-// to with its samples replaced by them. From ring when it holds any of
-// them, since the emission may have begun blocks before b, in which it
-// closed; from b's own samples otherwise.
+// window returns the block b with its samples replaced by those of r's
+// snippet from ring, when it holds any of them: the emission may have begun
+// blocks before b, in which it closed. Otherwise b as it is.
 func (s *snippets) window(b sensor.Block, r *pipeline.Result, ring iqRing) sensor.Block {
 	maxN := int64(s.dur.Seconds() * b.SampleRateHz)
 	if ring == nil || maxN <= 0 {
@@ -119,19 +117,15 @@ func (s *snippets) window(b sensor.Block, r *pipeline.Result, ring iqRing) senso
 	return out
 }
 
-// save writes the part of b's samples overlapping r's emission (at most dur
-// of samples, centred on the emission's start) and returns the snippet's
-// file base name, or "" when a bound stops it.
-func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string) (string, error) {
+// save writes r's snippet, at most dur of samples from a quarter of that
+// before the emission's start (from ring when it holds them, else from b),
+// and returns its file base name, or "" when the spacing or a bound stops
+// it. Those are checked before any samples are copied.
+func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRing) (string, error) {
 	maxN := int64(s.dur.Seconds() * b.SampleRateHz)
-	if maxN <= 0 || len(b.Samples) == 0 {
+	if maxN <= 0 {
 		return "", nil
 	}
-	lo := max(r.Em.StartSample-b.FirstSample-maxN/4, 0)
-	lo = min(lo, int64(len(b.Samples))-1)
-	hi := min(lo+maxN, int64(len(b.Samples)))
-	n := hi - lo
-	size := n * 8 // cf32_le
 	key := emitterKey{r.Label.Class, int64(math.Round(r.CenterHz / 100e3))}
 	if r.Label.Class == event.ClassRCFHSS || r.Label.Class == event.ClassDroneVideo {
 		key.bin = 0 // a hopping link's hops are one emitter wherever they land
@@ -140,7 +134,20 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string) (string, 
 		s.spaced++
 		return "", nil
 	}
-	if s.count >= s.maxCount || s.bytes+size > s.maxBytes {
+	if s.count >= s.maxCount {
+		s.skipped++
+		return "", nil
+	}
+	b = s.window(b, r, ring)
+	if len(b.Samples) == 0 {
+		return "", nil
+	}
+	lo := max(r.Em.StartSample-b.FirstSample-maxN/4, 0)
+	lo = min(lo, int64(len(b.Samples))-1)
+	hi := min(lo+maxN, int64(len(b.Samples)))
+	n := hi - lo
+	size := n * 8 // cf32_le
+	if s.bytes+size > s.maxBytes {
 		s.skipped++
 		return "", nil
 	}
