@@ -320,6 +320,55 @@ func (a Alert) Validate() error {
 	return nil
 }
 
+// Commands a sensor takes on its rfw/v1/{site}/sensor/{sensor}/cmd topic.
+const (
+	// CmdKeep asks the sensor to keep the IQ snippets of the detections
+	// named: they are evidence of an alert, and must outlive the rotation
+	// that makes room for new snippets.
+	CmdKeep = "keep"
+)
+
+// MaxCommandDetections bounds Command.Detections.
+const MaxCommandDetections = 256
+
+// Command is fusion's request to one sensor, published on
+// rfw/v1/{site}/sensor/{sensor}/cmd, QoS 1.
+type Command struct {
+	Schema     int      `json:"schema"`
+	Site       string   `json:"site"`
+	Sensor     string   `json:"sensor"`
+	TimeNS     int64    `json:"time_ns"`
+	Cmd        string   `json:"cmd"`
+	Alert      string   `json:"alert,omitempty"` // the alert that asks (CmdKeep)
+	Detections []string `json:"detections"`      // detection IDs (CmdKeep)
+}
+
+// Validate reports the first problem with c, naming the field.
+func (c Command) Validate() error {
+	switch {
+	case c.Schema != SchemaVersion:
+		return schemaErr("schema: got %d, want %d", c.Schema, SchemaVersion)
+	case !validID(c.Site):
+		return schemaErr("site: %q is not a valid ID", c.Site)
+	case !validID(c.Sensor):
+		return schemaErr("sensor: %q is not a valid ID", c.Sensor)
+	case c.TimeNS <= 0:
+		return schemaErr("time_ns: must be positive")
+	case c.Cmd != CmdKeep:
+		return schemaErr("cmd: %q is not one of [%s]", c.Cmd, CmdKeep)
+	case len(c.Alert) > 128:
+		return schemaErr("alert: longer than 128 characters")
+	case len(c.Detections) == 0 || len(c.Detections) > MaxCommandDetections:
+		return schemaErr("detections: must name 1..%d detection IDs", MaxCommandDetections)
+	}
+	for i, id := range c.Detections {
+		if id == "" || len(id) > 128 {
+			return schemaErr("detections[%d]: must be 1..128 characters", i)
+		}
+	}
+	return nil
+}
+
 // Validator is implemented by every payload type.
 type Validator interface{ Validate() error }
 
@@ -374,6 +423,13 @@ func DecodeSpectrum(data []byte) (Spectrum, error) {
 	var s Spectrum
 	err := Decode(data, &s)
 	return s, err
+}
+
+// DecodeCommand strictly decodes and validates a command payload.
+func DecodeCommand(data []byte) (Command, error) {
+	var c Command
+	err := Decode(data, &c)
+	return c, err
 }
 
 func schemaErr(format string, args ...any) error {

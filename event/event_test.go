@@ -143,3 +143,41 @@ func mustJSON(d event.Detection) string {
 	}
 	return string(b)
 }
+
+func TestCommand(t *testing.T) {
+	c := event.Command{Schema: 1, Site: "a", Sensor: "s1", TimeNS: 1, Cmd: event.CmdKeep, Alert: "a1",
+		Detections: []string{"s1-0a1b2c3d4e5f-100-1", "s1-0a1b2c3d4e5f-900-7"}}
+	b, err := event.Encode(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := event.DecodeCommand(b)
+	if err != nil || got.Alert != "a1" || len(got.Detections) != 2 || got.Detections[1] != c.Detections[1] {
+		t.Errorf("command round trip = %+v, %v", got, err)
+	}
+	long := make([]string, event.MaxCommandDetections+1)
+	for i := range long {
+		long[i] = "d"
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*event.Command)
+		field string
+	}{
+		{"unknown command", func(c *event.Command) { c.Cmd = "erase" }, "cmd"},
+		{"no detections", func(c *event.Command) { c.Detections = nil }, "detections"},
+		{"too many detections", func(c *event.Command) { c.Detections = long }, "detections"},
+		{"empty ID", func(c *event.Command) { c.Detections = []string{"x", ""} }, "detections[1]"},
+		{"bad sensor", func(c *event.Command) { c.Sensor = "../s1" }, "sensor"},
+		{"no time", func(c *event.Command) { c.TimeNS = 0 }, "time_ns"},
+	} {
+		bad := c
+		tc.edit(&bad)
+		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), tc.field+":") {
+			t.Errorf("%s: error %v, want one naming %s", tc.name, err, tc.field)
+		}
+	}
+	if _, err := event.DecodeCommand([]byte(strings.Replace(string(b), `"cmd"`, `"cmd":"keep","x"`, 1))); err == nil {
+		t.Error("accepted an unknown field")
+	}
+}

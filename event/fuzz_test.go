@@ -1,6 +1,7 @@
 package event_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -49,6 +50,28 @@ func FuzzParseSensorTopic(f *testing.F) {
 		site, sensor, kind, err := event.ParseSensorTopic(topic)
 		if err == nil && event.SensorTopic(site, sensor, kind) != topic {
 			t.Fatalf("topic %q parsed to %q %q %q", topic, site, sensor, kind)
+		}
+	})
+}
+
+// FuzzDecodeCommand: any bytes decode into a valid command that re-encodes
+// to itself, or give an error.
+func FuzzDecodeCommand(f *testing.F) {
+	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"cmd":"keep","alert":"a1","detections":["s1-0a1b2c3d4e5f-100-1"]}`))
+	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"cmd":"erase","detections":["x"]}`))
+	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"cmd":"keep","detections":[]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := event.DecodeCommand(data)
+		if err != nil {
+			return
+		}
+		b, err := event.Encode(c)
+		if err != nil {
+			t.Fatalf("decoded command does not re-encode: %v", err)
+		}
+		c2, err := event.DecodeCommand(b)
+		if err != nil || !slices.Equal(c2.Detections, c.Detections) || c2.Alert != c.Alert || c2.Sensor != c.Sensor {
+			t.Fatalf("re-decode: %+v, %v; want %+v", c2, err, c)
 		}
 	})
 }
