@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +50,19 @@ type Options struct {
 	StatusTopic  string      // LWT "offline" and "online" on connect, both retained
 	KeepAliveDur time.Duration
 	Logger       *slog.Logger
+	// Subscribe lists the topics subscribed to at every connect. The
+	// session persists (clean session off), so the broker keeps QoS 1
+	// messages for them while the sensor is away.
+	Subscribe []Subscription
+}
+
+// Subscription is a topic a Client receives, and what handles its messages.
+// Handle runs on the client's network goroutine, one message at a time: it
+// must not block for long.
+type Subscription struct {
+	Topic  string // exact, without wildcards
+	QoS    byte
+	Handle func(payload []byte)
 }
 
 // Factory makes a Client; the agent takes one so tests inject a fake.
@@ -133,14 +147,34 @@ func NewPaho(opts Options) (Client, error) {
 		o.SetTLSConfig(opts.TLS)
 	}
 	if opts.StatusTopic != "" {
-		topic := opts.StatusTopic
-		o.SetWill(topic, event.StatusOffline, QoS1, true)
-		o.SetOnConnectHandler(func(c mqtt.Client) {
-			// Handlers must not block: publish without waiting for the ack.
-			c.Publish(topic, QoS1, true, event.StatusOnline)
-			log.Info("mqtt connected", "broker", opts.BrokerURL)
-		})
+		o.SetWill(opts.StatusTopic, event.StatusOffline, QoS1, true)
 	}
+	subs := slices.Clone(opts.Subscribe)
+	o.SetOnConnectHandler(func(c mqtt.Client) {
+		// Handlers must not block: publish and subscribe without waiting.
+		if opts.StatusTopic != "" {
+			c.Publish(opts.StatusTopic, QoS1, true, event.StatusOnline)
+		}
+		for _, sub := range subs {
+			tok := c.Subscribe(sub.Topic, sub.QoS, func(_ mqtt.Client, m mqtt.Message) { sub.Handle(m.Payload()) })
+			go func() {
+				if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
+					log.Warn("mqtt subscribe", "topic", sub.Topic, "err", tok.Error())
+				}
+			}()
+		}
+		log.Info("mqtt connected", "broker", opts.BrokerURL)
+	})
+	// Messages the broker kept for the session may arrive before the
+	// subscriptions are made again: route them by topic.
+	o.SetDefaultPublishHandler(func(_ mqtt.Client, m mqtt.Message) {
+		for _, sub := range subs {
+			if sub.Topic == m.Topic() {
+				sub.Handle(m.Payload())
+				return
+			}
+		}
+	})
 	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 		log.Warn("mqtt connection lost", "err", err)
 	})

@@ -57,6 +57,63 @@ func TestPahoAgainstBroker(t *testing.T) {
 	}
 }
 
+// TestPahoSubscription: a subscribed topic's messages reach its handler,
+// and after the broker restarts (sessions lost) the subscription is made
+// again on reconnect.
+func TestPahoSubscription(t *testing.T) {
+	b := brokertest.Start(t, "rfw/#")
+	cmd := event.SensorTopic("site1", "s1", event.KindCmd)
+	got := make(chan string, 16)
+	c, err := NewPaho(Options{BrokerURL: b.URL(), ClientID: "s1", KeepAliveDur: time.Second,
+		Subscribe: []Subscription{{Topic: cmd, QoS: QoS1, Handle: func(p []byte) { got <- string(p) }}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := c.Connect(ctx); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	expect := func(want string) {
+		t.Helper()
+		deadline := time.After(5 * time.Second)
+		for {
+			// the subscription is made asynchronously after connecting:
+			// publish until it arrives
+			if err := b.Publish(cmd, []byte(want)); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case p := <-got:
+				if p == want {
+					return
+				}
+			case <-time.After(100 * time.Millisecond):
+			case <-deadline:
+				t.Fatalf("handler never got %q", want)
+			}
+		}
+	}
+	expect("one")
+	if err := b.Publish(event.SensorTopic("site1", "s2", event.KindCmd), []byte("not mine")); err != nil {
+		t.Fatal(err)
+	}
+	b.Stop()
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	for !c.IsConnected() && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	expect("two")
+	for len(got) > 0 {
+		if p := <-got; p == "not mine" {
+			t.Error("handler got another sensor's command")
+		}
+	}
+}
+
 func TestNewPahoValidates(t *testing.T) {
 	if _, err := NewPaho(Options{BrokerURL: "tcp://127.0.0.1:1", ClientID: "bad id"}); err == nil {
 		t.Error("bad client ID accepted")

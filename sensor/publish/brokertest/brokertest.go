@@ -1,6 +1,7 @@
 package brokertest
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -79,6 +80,18 @@ func (b *Broker) Stop() {
 	if srv != nil {
 		_ = srv.Close()
 	}
+}
+
+// Publish sends payload on topic at QoS 1 from the broker itself, as
+// fusion's commands reach a sensor.
+func (b *Broker) Publish(topic string, payload []byte) error {
+	b.mu.Lock()
+	srv := b.srv
+	b.mu.Unlock()
+	if srv == nil {
+		return errors.New("brokertest: broker stopped")
+	}
+	return srv.Publish(topic, payload, false, 1)
 }
 
 // Messages returns a copy of the messages recorded so far.
