@@ -371,7 +371,7 @@ func TopicMatches(filter, topic string) bool {
 
 // MQTTPublisher publishes alert state changes on event.AlertTopic(site), QoS 1.
 type MQTTPublisher struct {
-	Client  mqtt.Client
+	Client  tokenPublisher
 	Timeout time.Duration // default 10s
 }
 
@@ -381,17 +381,5 @@ func (p MQTTPublisher) PublishAlert(ctx context.Context, a event.Alert) error {
 	if err != nil {
 		return err
 	}
-	tok := p.Client.Publish(event.AlertTopic(a.Site), 1, false, b)
-	to := p.Timeout
-	if to == 0 {
-		to = 10 * time.Second
-	}
-	select {
-	case <-tok.Done():
-		return tok.Error()
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(to):
-		return fmt.Errorf("publish alert %s: timeout after %v", a.ID, to)
-	}
+	return waitToken(ctx, p.Client.Publish(event.AlertTopic(a.Site), 1, false, b), p.Timeout, "alert "+a.ID)
 }

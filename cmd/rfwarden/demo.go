@@ -225,7 +225,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	metrics := prometheus.NewRegistry()
 
 	// Fusion.
-	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "", "", log)
+	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "", "", sensorIDs(st), log)
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer cancel()
 		closeExtra(ctx)
 	}()
-	conn, err := connectFusion(fc.Broker, fc.ClientID, fc.Username, os.Getenv("RFW_MQTT_PASSWORD"), log)
+	conn, err := connectFusion(fc.Broker, fc.ClientID, fc.Username, os.Getenv("RFW_MQTT_PASSWORD"), sensorIDs(s), log)
 	if err != nil {
 		return err
 	}
@@ -169,8 +169,9 @@ type fusionMQTT struct {
 // connectFusion connects fusion's MQTT client: a persistent session under a
 // stable client ID, messages acknowledged only once fusion has handled them,
 // and a Resubscriber (mosquitto forgets shared subscriptions when it
-// restarts).
-func connectFusion(broker, clientID, username, password string, log *slog.Logger) (*fusionMQTT, error) {
+// restarts). Its publisher sends each alert state change, and asks the
+// sensors (IDs) that heard the alert's evidence to keep those snippets.
+func connectFusion(broker, clientID, username, password string, sensors []string, log *slog.Logger) (*fusionMQTT, error) {
 	opts := mqtt.NewClientOptions().AddBroker(broker).SetClientID(clientID).
 		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(10 * time.Second).
 		// paho's reconnect back-off grows to 10 minutes by default: after a
@@ -192,7 +193,17 @@ func connectFusion(broker, clientID, username, password string, log *slog.Logger
 		return nil, fmt.Errorf("connect %s: %w", broker, err)
 	}
 	return &fusionMQTT{client: client, resub: resub,
-		pub: fusion.NewAsyncPublisher(fusion.MQTTPublisher{Client: client}, 4096, log)}, nil
+		pub: fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client},
+			fusion.KeepPublisher{Client: client, Sensors: sensors}}, 4096, log)}, nil
+}
+
+// sensorIDs lists the IDs of s's sensors.
+func sensorIDs(s *site.Site) []string {
+	ids := make([]string, len(s.Sensors))
+	for i, x := range s.Sensors {
+		ids[i] = x.ID
+	}
+	return ids
 }
 
 // subscriber is what Engine.Run subscribes through.

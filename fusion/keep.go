@@ -1,0 +1,101 @@
+package fusion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// tokenPublisher is the part of a paho client the alert publishers use.
+type tokenPublisher interface {
+	Publish(topic string, qos byte, retained bool, payload any) mqtt.Token
+}
+
+// KeepPublisher asks the sensors that heard an alert's evidence to keep
+// those detections' IQ snippets (event.CmdKeep on each one's cmd topic, QoS
+// 1), at every state change of an alert that has evidence. A sensor rotates
+// its snippets to make room for new ones; the ones an alert cites are kept
+// until someone removes them. A detection ID begins with its sensor's ID
+// and "-": each ID goes to the sensors of Sensors it could belong to (the
+// longest such ID, and any other that is a prefix of it too, so an ID is
+// never lost to a look-alike sensor name; a sensor ignores IDs it has no
+// snippet for). IDs of no known sensor are dropped.
+type KeepPublisher struct {
+	Client  tokenPublisher
+	Sensors []string      // the site's sensor IDs
+	Timeout time.Duration // per message; default 10s
+	Now     func() time.Time
+}
+
+// PublishAlert implements alert.Publisher.
+func (p KeepPublisher) PublishAlert(ctx context.Context, a event.Alert) error {
+	by := EvidenceBySensor(a.Evidence, p.Sensors)
+	sensors := make([]string, 0, len(by))
+	for s := range by {
+		sensors = append(sensors, s)
+	}
+	slices.Sort(sensors)
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	var errs []error
+	for _, s := range sensors {
+		ids := by[s]
+		for len(ids) > 0 {
+			n := min(len(ids), event.MaxCommandDetections)
+			c := event.Command{Schema: event.SchemaVersion, Site: a.Site, Sensor: s, TimeNS: now().UnixNano(),
+				Cmd: event.CmdKeep, Alert: a.ID, Detections: ids[:n]}
+			ids = ids[n:]
+			b, err := event.Encode(c)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("keep command for sensor %s: %w", s, err))
+				continue
+			}
+			tok := p.Client.Publish(event.SensorTopic(a.Site, s, event.KindCmd), 1, false, b)
+			errs = append(errs, waitToken(ctx, tok, p.Timeout, "keep command for sensor "+s+" (alert "+a.ID+")"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// EvidenceBySensor groups detection IDs by the sensors they may come from
+// (see KeepPublisher), in their order, without repeats.
+func EvidenceBySensor(ids, sensors []string) map[string][]string {
+	by := map[string][]string{}
+	for _, id := range ids {
+		for _, s := range sensors {
+			if strings.HasPrefix(id, s+"-") && len(id) > len(s)+1 && !slices.Contains(by[s], id) {
+				by[s] = append(by[s], id)
+			}
+		}
+	}
+	return by
+}
+
+// waitToken waits for tok until ctx ends or timeout (default 10s) passes.
+func waitToken(ctx context.Context, tok mqtt.Token, timeout time.Duration, what string) error {
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("publish %s: %w", what, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("publish %s: timeout after %v", what, timeout)
+	}
+}
