@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -122,9 +125,35 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 	elapsed := info.Clock().Sub(info.Start)
+	var detail struct {
+		Detections []store.DetectionRecord `json:"detections"`
+	}
+	if phone.ID != "" {
+		c.get("/api/v1/alerts/"+url.PathEscape(phone.ID), &detail)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("demo: %v", err)
+	}
+	// Fusion asked the sensors to keep the phone alert's evidence (sent
+	// when it went pending and again at firing): its snippets are marked
+	// kept, so rotation passes them over.
+	if phone.ID != "" {
+		snips, kept := 0, 0
+		for _, r := range detail.Detections {
+			if r.Snippet == "" {
+				continue
+			}
+			snips++
+			if _, err := os.Stat(filepath.Join(o.dir, "snippets", r.Snippet+".keep")); err == nil {
+				kept++
+			}
+		}
+		if snips == 0 || kept == 0 {
+			t.Errorf("phone alert %s: %d evidence detections, %d with a snippet, %d of those kept; want some kept", phone.ID, len(detail.Detections), snips, kept)
+		} else {
+			t.Logf("phone alert evidence: %d snippets, %d kept", snips, kept)
+		}
 	}
 	if t.Failed() || phone.ID == "" || drop.ID == "" || !offline {
 		t.Logf("demo output:\n%s", out.String())

@@ -150,16 +150,49 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		a.agc = NewAGC(cfg.AGC, gs)
 	}
 	if cfg.Snippets.Dir != "" && cfg.Snippets.MaxCount > 0 {
-		a.snip = &snippets{dir: cfg.Snippets.Dir, maxCount: cfg.Snippets.MaxCount, maxBytes: cfg.Snippets.MaxBytes, dur: cfg.Snippets.Dur, every: cfg.Snippets.Every}
+		a.snip = &snippets{dir: cfg.Snippets.Dir, sensor: cfg.Sensor, maxCount: cfg.Snippets.MaxCount, maxBytes: cfg.Snippets.MaxBytes, dur: cfg.Snippets.Dur, every: cfg.Snippets.Every}
 	}
 	if deps.Registry != nil {
-		m, err := newMetrics(deps.Registry)
+		m, err := newMetrics(deps.Registry, a.snip)
 		if err != nil {
 			return nil, fmt.Errorf("agent: metrics: %w", err)
 		}
 		a.met = m
 	}
 	return a, nil
+}
+
+// command takes one message of the sensor's cmd topic (fusion's
+// event.Command). One that does not decode, or is for another site or
+// sensor, is logged and counted, never acted on. It runs on the MQTT
+// client's goroutine.
+func (a *Agent) command(payload []byte) {
+	c, err := event.DecodeCommand(payload)
+	if err == nil && (c.Site != a.cfg.Site || c.Sensor != a.cfg.Sensor) {
+		err = fmt.Errorf("command for sensor %s/%s reached %s/%s", c.Site, c.Sensor, a.cfg.Site, a.cfg.Sensor)
+	}
+	if err != nil {
+		a.log.Warn("command refused", "topic", a.topic(event.KindCmd), "bytes", len(payload), "err", err)
+		a.countCommand("invalid", "refused")
+		return
+	}
+	switch c.Cmd {
+	case event.CmdKeep:
+		if a.snip == nil {
+			a.log.Info("keep: this sensor saves no snippets", "alert", c.Alert)
+			a.countCommand(c.Cmd, "no_snippets")
+			return
+		}
+		have, newly := a.snip.keep(c.Detections)
+		a.log.Info("snippets kept as alert evidence", "alert", c.Alert, "detections", len(c.Detections), "with_snippet", have, "newly_kept", newly)
+		a.countCommand(c.Cmd, "ok")
+	}
+}
+
+func (a *Agent) countCommand(cmd, result string) {
+	if a.met != nil {
+		a.met.commands.WithLabelValues(cmd, result).Inc()
+	}
 }
 
 // BootID returns the random part of this run's detection IDs.
@@ -200,7 +233,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		defer a.snip.start(a.log)() // the queued snippets are written before Run returns
 	}
 	opts := publish.Options{BrokerURL: a.cfg.MQTT.URL, ClientID: a.cfg.Sensor, Username: a.cfg.MQTT.Username,
-		Password: a.deps.Password, StatusTopic: a.topic(event.KindStatus), KeepAliveDur: a.cfg.MQTT.KeepAliveDur, Logger: a.log}
+		Password: a.deps.Password, StatusTopic: a.topic(event.KindStatus), KeepAliveDur: a.cfg.MQTT.KeepAliveDur, Logger: a.log,
+		Subscribe: []publish.Subscription{{Topic: a.topic(event.KindCmd), QoS: publish.QoS1, Handle: a.command}}}
 	if a.cfg.MQTT.CAFile != "" || a.cfg.MQTT.CertFile != "" {
 		if opts.TLS, err = publish.TLSConfig(a.cfg.MQTT.CAFile, a.cfg.MQTT.CertFile, a.cfg.MQTT.KeyFile); err != nil {
 			return err

@@ -8,7 +8,9 @@ import (
 	"math/cmplx"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -342,12 +344,14 @@ func TestHealthListsScanPlan(t *testing.T) {
 	}
 }
 
+// TestSnippets: every triggering detection names its snippet, and past
+// the bound the oldest make room: the newest three are on disk.
 func TestSnippets(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Snippets.Dir = t.TempDir()
 	cfg.Snippets.MaxCount = 3
 	cfg.Snippets.Dur = 5 * time.Millisecond
-	cfg.Snippets.Every = 0 // a snippet for every detection, up to the bound
+	cfg.Snippets.Every = 0 // a snippet for every detection
 	rc := &recClient{connected: true}
 	a, err := New(cfg, Deps{Source: newSynth(nil, 10), Pipeline: &everyPipeline{every: 1}, ClientFactory: rc.factory()})
 	if err != nil {
@@ -365,17 +369,27 @@ func TestSnippets(t *testing.T) {
 	if want := int64(5e-3*2e6) * 8; fi.Size() != want {
 		t.Errorf("snippet size %d, want %d", fi.Size(), want)
 	}
-	withRef := 0
+	var refs []string
 	for _, d := range rc.detections(t) {
 		if d.Snippet != "" {
-			withRef++
-			if _, err := os.Stat(filepath.Join(cfg.Snippets.Dir, d.Snippet+".sigmf-meta")); err != nil {
-				t.Errorf("snippet ref %q: %v", d.Snippet, err)
-			}
+			refs = append(refs, d.Snippet)
 		}
 	}
-	if withRef != 3 {
-		t.Errorf("%d detections reference a snippet, want 3", withRef)
+	if len(refs) < 5 {
+		t.Fatalf("%d detections reference a snippet, want every one of at least 5", len(refs))
+	}
+	// in the order saved: by the ID's sequence number (the outbox may
+	// publish out of order)
+	seq := func(ref string) int {
+		n, _ := strconv.Atoi(ref[strings.LastIndex(ref, "-")+1:])
+		return n
+	}
+	slices.SortFunc(refs, func(a, b string) int { return seq(a) - seq(b) })
+	for i, ref := range refs {
+		_, err := os.Stat(filepath.Join(cfg.Snippets.Dir, ref+".sigmf-meta"))
+		if newest := i >= len(refs)-3; newest != (err == nil) {
+			t.Errorf("snippet %d of %d (%s): on disk %v, want %v (the newest three)", i+1, len(refs), ref, err == nil, newest)
+		}
 	}
 }
 

@@ -15,9 +15,12 @@ type metrics struct {
 	state       *prometheus.GaugeVec
 	gain        *prometheus.GaugeVec
 	agcChanges  *prometheus.CounterVec
+	commands    *prometheus.CounterVec
 }
 
-func newMetrics(r prometheus.Registerer) (*metrics, error) {
+// newMetrics registers the agent's metrics on r, and those of snip when
+// it is not nil.
+func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 	m := &metrics{
 		samples: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfwarden_samples_total",
 			Help: "Complex samples processed."}),
@@ -33,8 +36,22 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 			Help: "Receive gain applied per band (lowest of its tunings), dB, at the last health report."}, []string{"band"}),
 		agcChanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_agc_changes_total",
 			Help: "Gain steps made by the AGC, by band and direction (down, up)."}, []string{"band", "direction"}),
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_commands_total",
+			Help: "Messages on the sensor's cmd topic, by command (invalid: refused undecoded) and result."}, []string{"cmd", "result"}),
 	}
-	for _, c := range []prometheus.Collector{m.samples, m.detections, m.revisit, m.outboxDepth, m.state, m.gain, m.agcChanges} {
+	cs := []prometheus.Collector{m.samples, m.detections, m.revisit, m.outboxDepth, m.state, m.gain, m.agcChanges, m.commands}
+	if snip != nil {
+		cs = append(cs,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_snippets",
+				Help: "This sensor's IQ snippets on disk (queued included)."}, func() float64 { return float64(snip.stats().count) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_snippets_bytes",
+				Help: "Bytes of this sensor's IQ snippets on disk (queued included)."}, func() float64 { return float64(snip.stats().bytes) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_snippets_kept",
+				Help: "Snippets kept as alert evidence (never rotated)."}, func() float64 { return float64(snip.stats().kept) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfwarden_snippets_rotated_total",
+				Help: "Snippets deleted, oldest first, to make room for new ones."}, func() float64 { return float64(snip.stats().rotated) }))
+	}
+	for _, c := range cs {
 		if err := r.Register(c); err != nil {
 			return nil, err
 		}

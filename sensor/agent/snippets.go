@@ -1,13 +1,16 @@
 package agent
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -17,28 +20,52 @@ import (
 )
 
 // snippets saves short SigMF recordings around triggering detections,
-// bounded in count and bytes on disk (existing snippets in dir count too).
-// When a bound is reached new snippets are skipped, never old ones deleted:
-// they may be evidence. Once started, a goroutine writes them (a 50 ms
-// snippet at 20 Msps is 8 MB, synced to disk): the agent's loop only copies
-// the samples, and skips a snippet when snippetQueue of them wait.
+// bounded in count and bytes on disk. Past a bound the oldest snippet makes
+// room, unless an alert has asked to keep it (keep, fusion's event.CmdKeep):
+// those are evidence and are never deleted here, and when they alone fill
+// the bounds new snippets are skipped. The bounds count this sensor's
+// snippets in dir (names snippet-SENSOR-BOOT-START-SEQ), those of earlier
+// runs too; a kept one has a marker file NAME.keep beside it, so it stays
+// kept across restarts. Once started, a goroutine writes them (a 50 ms
+// snippet at 20 Msps is 8 MB, synced to disk) and deletes the ones rotated
+// out, in order: the agent's loop only copies the samples, and skips a
+// snippet when snippetQueue of them wait.
 type snippets struct {
 	dir      string
+	sensor   string // its snippets of earlier runs are found by this ID
 	maxCount int
 	maxBytes int64
 	dur      time.Duration
 	every    time.Duration // see config.Snippets.Every
 
+	// the agent's loop only
 	last    map[emitterKey]time.Time // the stream time of each emitter's last snippet
 	spaced  int64                    // snippets not saved because of every
-	count   int
-	bytes   int64
 	skipped int64
 	buf     []complex64 // window's samples from the ring
+
+	mu         sync.Mutex // guards the rest: keep runs on the MQTT client's goroutine
+	files      map[string]*snippetFile
+	order      []string // names in the order saved, oldest first; kept or rotated ones are passed over
+	count      int
+	bytes      int64
+	keptCount  int
+	keptBytes  int64
+	rotated    int64
+	fullOfKept bool // the last skip was for want of room that only kept snippets fill
 
 	jobs chan snippetJob // nil: save writes before it returns
 	log  *slog.Logger
 }
+
+// snippetFile is one of this sensor's snippets on disk (or queued for it).
+type snippetFile struct {
+	bytes int64
+	kept  bool
+}
+
+// keepExt marks a snippet an alert asked to keep.
+const keepExt = ".keep"
 
 // emitterKey tells emitters apart for Snippets.Every: class and RF centre
 // in 100 kHz steps; class alone for the hopping drone links (RC control,
@@ -52,9 +79,10 @@ type emitterKey struct {
 const snippetQueue = 4
 
 type snippetJob struct {
-	name string
-	b    sensor.Block // its samples only, owned by the job when queued
-	ann  sigmf.Annotation
+	rotate []string // snippets to delete first, oldest first
+	name   string
+	b      sensor.Block // its samples only, owned by the job when queued
+	ann    sigmf.Annotation
 }
 
 // start runs the writer until stop, which waits for the queued snippets.
@@ -64,12 +92,21 @@ func (s *snippets) start(log *slog.Logger) (stop func()) {
 	go func() {
 		defer close(done)
 		for j := range s.jobs {
+			s.remove(j.rotate)
 			if err := writeSnippet(s.dir, j); err != nil {
-				s.log.Warn("snippet", "name", j.name, "err", err)
+				s.logger().Warn("snippet", "name", j.name, "err", err)
+				s.forget(j.name)
 			}
 		}
 	}()
 	return func() { close(s.jobs); <-done }
+}
+
+func (s *snippets) logger() *slog.Logger {
+	if s.log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.log
 }
 
 func (s *snippets) init() error {
@@ -80,15 +117,172 @@ func (s *snippets) init() error {
 	if err != nil {
 		return fmt.Errorf("snippet dir: %w", err)
 	}
+	type found struct {
+		name string
+		mod  time.Time
+	}
+	var old []found
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files = map[string]*snippetFile{}
 	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), sigmf.DataExt) {
-			if fi, err := e.Info(); err == nil {
-				s.count++
-				s.bytes += fi.Size()
+		name, ok := strings.CutSuffix(e.Name(), sigmf.DataExt)
+		if !ok || !s.own(name) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		f := &snippetFile{bytes: fi.Size()}
+		if _, err := os.Stat(filepath.Join(s.dir, name+keepExt)); err == nil {
+			f.kept = true
+			s.keptCount++
+			s.keptBytes += f.bytes
+		} else {
+			old = append(old, found{name, fi.ModTime()})
+		}
+		s.files[name] = f
+		s.count++
+		s.bytes += f.bytes
+	}
+	slices.SortFunc(old, func(a, b found) int {
+		if c := a.mod.Compare(b.mod); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	for _, f := range old {
+		s.order = append(s.order, f.name)
+	}
+	return nil
+}
+
+// own reports whether name is a snippet of this sensor, of any run:
+// snippet-SENSOR-BOOT-START-SEQ (DetectionID), BOOT 12 hex digits.
+func (s *snippets) own(name string) bool {
+	rest, ok := strings.CutPrefix(name, "snippet-"+s.sensor+"-")
+	if !ok || s.sensor == "" {
+		return false
+	}
+	p := strings.Split(rest, "-")
+	if len(p) != 3 || len(p[0]) != 12 || strings.Trim(p[0], "0123456789abcdef") != "" {
+		return false
+	}
+	for _, d := range p[1:] {
+		if d == "" || strings.Trim(d, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// keep marks the snippets of the detections ids kept (an alert's
+// evidence): rotation passes them over, and a marker file keeps them so
+// across restarts. It returns how many of ids have a snippet here, and
+// how many of those were not kept before; the rest were never saved (no
+// trigger, spaced out, another sensor's) or were rotated out already.
+func (s *snippets) keep(ids []string) (have, newly int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		name := "snippet-" + id
+		f, ok := s.files[name]
+		if !ok {
+			continue
+		}
+		have++
+		if f.kept {
+			continue
+		}
+		// The name is one this sensor saved, never a path from the message.
+		if err := os.WriteFile(filepath.Join(s.dir, name+keepExt), nil, 0o640); err != nil {
+			s.logger().Warn("snippet: keep marker", "name", name, "err", err)
+		}
+		f.kept = true
+		s.keptCount++
+		s.keptBytes += f.bytes
+		s.fullOfKept = false
+		newly++
+	}
+	return have, newly
+}
+
+// makeRoom picks the oldest snippets not kept to delete so that one more
+// of size bytes fits the bounds, takes them off the books and returns
+// them. ok is false, and nothing is picked, when the kept ones leave no
+// room.
+func (s *snippets) makeRoom(size int64) (rotate []string, ok bool) {
+	if s.keptCount+1 > s.maxCount || s.keptBytes+size > s.maxBytes {
+		return nil, false
+	}
+	for len(s.order) > 0 && (s.count+1 > s.maxCount || s.bytes+size > s.maxBytes) {
+		name := s.order[0]
+		s.order = s.order[1:]
+		f, ok := s.files[name]
+		if !ok || f.kept {
+			continue
+		}
+		delete(s.files, name)
+		s.count--
+		s.bytes -= f.bytes
+		s.rotated++
+		rotate = append(rotate, name)
+	}
+	return rotate, true
+}
+
+// forget takes a snippet that could not be written off the books.
+func (s *snippets) forget(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f, ok := s.files[name]; ok {
+		delete(s.files, name)
+		s.count--
+		s.bytes -= f.bytes
+		if f.kept {
+			s.keptCount--
+			s.keptBytes -= f.bytes
+		}
+	}
+}
+
+// snippetStats are the snippets' books.
+type snippetStats struct {
+	count, kept    int
+	bytes, rotated int64
+}
+
+func (s *snippets) stats() snippetStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return snippetStats{count: s.count, kept: s.keptCount, bytes: s.bytes, rotated: s.rotated}
+}
+
+// skip counts a snippet skipped for want of room, and says so once each
+// time the kept snippets come to fill the bounds.
+func (s *snippets) skip() {
+	s.skipped++
+	s.mu.Lock()
+	warn := !s.fullOfKept
+	s.fullOfKept = true
+	n, size := s.keptCount, s.keptBytes
+	s.mu.Unlock()
+	if warn {
+		s.logger().Warn("snippets: the kept ones (alert evidence) fill snippets.max_count or max_bytes; new snippets are skipped until some are removed",
+			"dir", s.dir, "kept", n, "kept_bytes", size)
+	}
+}
+
+// remove deletes the rotated snippets' files.
+func (s *snippets) remove(names []string) {
+	for _, n := range names {
+		for _, ext := range []string{sigmf.DataExt, sigmf.MetaExt} {
+			if err := os.Remove(filepath.Join(s.dir, n+ext)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				s.logger().Warn("snippet: rotate", "name", n, "err", err)
 			}
 		}
 	}
-	return nil
 }
 
 // iqRing is what a pipeline offers the snippets: the samples it processed
@@ -134,8 +328,17 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 		s.spaced++
 		return "", nil
 	}
-	if s.count >= s.maxCount {
+	if s.jobs != nil && len(s.jobs) == cap(s.jobs) {
+		// the disk is behind: the pipeline does not wait for it (only this
+		// goroutine sends, so below the send cannot block)
 		s.skipped++
+		return "", nil
+	}
+	s.mu.Lock()
+	full := s.keptCount >= s.maxCount
+	s.mu.Unlock()
+	if full {
+		s.skip()
 		return "", nil
 	}
 	b = s.window(b, r, ring)
@@ -147,8 +350,11 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 	hi := min(lo+maxN, int64(len(b.Samples)))
 	n := hi - lo
 	size := n * 8 // cf32_le
-	if s.bytes+size > s.maxBytes {
-		s.skipped++
+	s.mu.Lock()
+	rotate, ok := s.makeRoom(size)
+	s.mu.Unlock()
+	if !ok {
+		s.skip()
 		return "", nil
 	}
 	// The emission may have begun in an earlier block or go on past this
@@ -158,29 +364,33 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 	if aHi == aLo { // the snippet is context around an emission outside it
 		aLo, aHi = 0, n
 	}
-	j := snippetJob{name: "snippet-" + id, b: b, ann: sigmf.Annotation{
+	j := snippetJob{rotate: rotate, name: "snippet-" + id, b: b, ann: sigmf.Annotation{
 		SampleStart: aLo, SampleCount: aHi - aLo,
 		FreqLowerHz: r.FreqLowHz, FreqUpperHz: r.FreqHighHz, HasFreq: r.FreqHighHz > r.FreqLowHz,
 		Label: r.Label.Text, Comment: id, Generator: "rfwarden sensor",
 	}}
 	j.b.Time = b.Time.Add(time.Duration(float64(lo) / b.SampleRateHz * float64(time.Second)))
 	j.b.FirstSample = b.FirstSample + lo
+	s.mu.Lock()
+	if s.files == nil {
+		s.files = map[string]*snippetFile{}
+	}
+	s.files[j.name] = &snippetFile{bytes: size}
+	s.order = append(s.order, j.name)
+	s.count++
+	s.bytes += size
+	s.mu.Unlock()
 	if s.jobs == nil {
 		j.b.Samples = b.Samples[lo:hi]
+		s.remove(j.rotate)
 		if err := writeSnippet(s.dir, j); err != nil {
+			s.forget(j.name)
 			return "", err
 		}
 	} else {
 		j.b.Samples = slices.Clone(b.Samples[lo:hi])
-		select {
-		case s.jobs <- j:
-		default: // the disk is behind: the pipeline does not wait for it
-			s.skipped++
-			return "", nil
-		}
+		s.jobs <- j
 	}
-	s.count++
-	s.bytes += size
 	if s.every > 0 {
 		if s.last == nil || len(s.last) >= 4096 {
 			s.last = map[emitterKey]time.Time{}

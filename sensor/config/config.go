@@ -76,7 +76,10 @@ type Outbox struct {
 	SegmentBytes int64  `yaml:"segment_bytes"`
 }
 
-// Snippets bounds the triggered SigMF IQ snippets.
+// Snippets bounds the triggered SigMF IQ snippets. Past MaxCount or
+// MaxBytes the oldest snippet is deleted to make room, unless an alert
+// asked to keep it (fusion's keep command): kept ones are never deleted by
+// the sensor, and when they fill the bounds new snippets are skipped.
 type Snippets struct {
 	Dir      string        `yaml:"dir"` // empty disables snippets
 	MaxCount int           `yaml:"max_count"`
@@ -84,7 +87,7 @@ type Snippets struct {
 	Dur      time.Duration `yaml:"duration"`
 	// Every is the least stream time between two snippets of one emitter
 	// (the same RF centre within 100 kHz), so that one chatty handset does
-	// not spend the whole budget (snippets are never deleted) in a minute;
+	// not rotate every other emitter's snippets out within a minute;
 	// 0 saves one for every triggering detection.
 	Every time.Duration `yaml:"every"`
 }

@@ -1,0 +1,235 @@
+package agent
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/publish"
+)
+
+// snippetSaver saves 1 ms snippets (2000 samples, 16000 bytes) of
+// detections numbered from 1 into s, as sensor s1 of boot 0a1b2c3d4e5f.
+type snippetSaver struct {
+	t *testing.T
+	s *snippets
+}
+
+const testBoot = "0a1b2c3d4e5f"
+
+func newSnippetSaver(t *testing.T, dir string, maxCount int, maxBytes int64) snippetSaver {
+	s := &snippets{dir: dir, sensor: "s1", maxCount: maxCount, maxBytes: maxBytes, dur: time.Millisecond}
+	if err := s.init(); err != nil {
+		t.Fatal(err)
+	}
+	return snippetSaver{t, s}
+}
+
+func snipID(n int) string { return DetectionID("s1", testBoot, int64(n)*1000, int64(n)) }
+
+// save saves detection n's snippet and reports whether it was saved.
+func (v snippetSaver) save(n int) bool {
+	b := sensor.Block{Samples: make([]complex64, 10000), CenterHz: 900e6, SampleRateHz: 2e6, FirstSample: 0, Time: simStart}
+	r := &pipeline.Result{FreqLowHz: 899e6, FreqHighHz: 901e6, Time: simStart}
+	r.Em.StartSample, r.Em.SampleCount = 2000, 500
+	name, err := v.s.save(b, r, snipID(n), nil)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	return name != ""
+}
+
+// onDisk lists the detection numbers whose snippets are in dir (data and
+// meta both), ascending.
+func onDisk(t *testing.T, dir string) []int {
+	t.Helper()
+	var out []int
+	for n := range 100 {
+		base := filepath.Join(dir, "snippet-"+snipID(n))
+		_, errD := os.Stat(base + ".sigmf-data")
+		_, errM := os.Stat(base + ".sigmf-meta")
+		if (errD == nil) != (errM == nil) {
+			t.Errorf("snippet %d: data %v, meta %v", n, errD, errM)
+		}
+		if errD == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// TestSnippetRotationKeepsEvidence: past the count bound the oldest
+// snippet makes room, but never one an alert asked to keep; when the kept
+// ones fill the bound, new snippets are skipped.
+func TestSnippetRotationKeepsEvidence(t *testing.T) {
+	dir := t.TempDir()
+	v := newSnippetSaver(t, dir, 3, 1<<30)
+	for n := 1; n <= 3; n++ {
+		v.save(n)
+	}
+	// 1 is evidence; another sensor's ID and an unknown one are not here
+	if have, newly := v.s.keep([]string{snipID(1), "s2-" + testBoot + "-1000-1", "s1-nope", snipID(1)}); have != 2 || newly != 1 {
+		t.Errorf("keep: %d with a snippet, %d newly kept; want 2 (one ID twice) and 1", have, newly)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "snippet-"+snipID(1)+keepExt)); err != nil {
+		t.Errorf("no keep marker: %v", err)
+	}
+	for n := 4; n <= 5; n++ {
+		if !v.save(n) {
+			t.Fatalf("snippet %d skipped: the oldest not kept should make room", n)
+		}
+	}
+	if got, want := onDisk(t, dir), []int{1, 4, 5}; !slices.Equal(got, want) {
+		t.Errorf("on disk %v, want %v (2 and 3 rotated out, 1 kept)", got, want)
+	}
+	if have, _ := v.s.keep([]string{snipID(2)}); have != 0 {
+		t.Error("keep found a rotated snippet")
+	}
+	v.s.keep([]string{snipID(4), snipID(5)})
+	if v.save(6) {
+		t.Error("saved a snippet with the bound full of kept ones")
+	}
+	if got, want := onDisk(t, dir), []int{1, 4, 5}; !slices.Equal(got, want) {
+		t.Errorf("on disk %v, want %v: kept snippets are never deleted", got, want)
+	}
+	if st := v.s.stats(); st.count != 3 || st.kept != 3 || st.rotated != 2 || v.s.skipped != 1 {
+		t.Errorf("books %+v, skipped %d; want 3 on disk, 3 kept, 2 rotated, 1 skipped", st, v.s.skipped)
+	}
+}
+
+// TestSnippetRotationByBytes: the byte bound rotates too.
+func TestSnippetRotationByBytes(t *testing.T) {
+	dir := t.TempDir()
+	v := newSnippetSaver(t, dir, 100, 2*16000+100) // two 1 ms snippets at 2 Msps
+	for n := 1; n <= 5; n++ {
+		if !v.save(n) {
+			t.Fatalf("snippet %d skipped", n)
+		}
+	}
+	if got, want := onDisk(t, dir), []int{4, 5}; !slices.Equal(got, want) {
+		t.Errorf("on disk %v, want %v", got, want)
+	}
+	if st := v.s.stats(); st.bytes != 2*16000 || st.count != 2 {
+		t.Errorf("books %+v, want 2 snippets of 16000 bytes", st)
+	}
+}
+
+// TestSnippetsAcrossRestart: a restarted sensor counts its own snippets of
+// earlier runs (kept ones by their marker), rotates the oldest first, and
+// leaves other sensors' and unknown files alone.
+func TestSnippetsAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	v := newSnippetSaver(t, dir, 10, 1<<30)
+	for n := 1; n <= 3; n++ {
+		v.save(n)
+	}
+	v.s.keep([]string{snipID(2)})
+	// snippet 1 is the oldest on disk, whatever its name
+	old := time.Now().Add(-time.Hour)
+	for i, n := range []int{3, 1, 2} {
+		for _, ext := range []string{".sigmf-data", ".sigmf-meta"} {
+			if err := os.Chtimes(filepath.Join(dir, "snippet-"+snipID(n)+ext), old, old.Add(time.Duration(i)*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	foreign := []string{"snippet-s2-" + testBoot + "-1000-1.sigmf-data", "snippet-s1-notaboot-1-1.sigmf-data", "notes.txt"}
+	for _, f := range foreign {
+		if err := os.WriteFile(filepath.Join(dir, f), make([]byte, 1<<20), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := newSnippetSaver(t, dir, 3, 1<<30)
+	if st := w.s.stats(); st.count != 3 || st.kept != 1 || st.bytes != 3*16000 {
+		t.Fatalf("after restart: %+v; want its 3 snippets (48000 bytes), 1 kept", st)
+	}
+	w.save(4)
+	w.save(5)
+	if got, want := onDisk(t, dir), []int{2, 4, 5}; !slices.Equal(got, want) {
+		t.Errorf("on disk %v, want %v (3 then 1, the oldest, rotated; 2 kept)", got, want)
+	}
+	for _, f := range foreign {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+// TestAgentKeepCommand: the agent subscribes to its cmd topic; a keep
+// command marks the snippets of its own detections kept; one that is for
+// another sensor, or not a command, is refused and counted.
+func TestAgentKeepCommand(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Snippets.Dir = t.TempDir()
+	cfg.Snippets.MaxCount = 100
+	cfg.Snippets.Dur = time.Millisecond
+	cfg.Snippets.Every = 0
+	rc := &recClient{connected: true}
+	var subs []publish.Subscription
+	reg := prometheus.NewRegistry()
+	a, err := New(cfg, Deps{Source: newSynth(nil, 6), Pipeline: &everyPipeline{every: 1}, Registry: reg,
+		ClientFactory: func(o publish.Options) (publish.Client, error) { subs = o.Subscribe; return rc, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(subs) != 1 || subs[0].Topic != "rfw/v1/site1/sensor/s1/cmd" || subs[0].QoS != publish.QoS1 {
+		t.Fatalf("subscriptions %+v, want the sensor's cmd topic at QoS 1", subs)
+	}
+	var ids []string
+	for _, d := range rc.detections(t) {
+		if d.Snippet != "" {
+			ids = append(ids, d.ID)
+		}
+	}
+	if len(ids) < 2 {
+		t.Fatalf("%d snippets, want at least 2", len(ids))
+	}
+	cmd := func(sensorID string, ids ...string) []byte {
+		b, err := event.Encode(event.Command{Schema: 1, Site: "site1", Sensor: sensorID, TimeNS: 1, Cmd: event.CmdKeep, Alert: "ar-1", Detections: ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	handle := subs[0].Handle
+	handle(cmd("s2", ids[0]))                           // another sensor's command
+	handle([]byte(`{"schema":1,"cmd":"keep"`))          // broken
+	handle([]byte(strings.Repeat("[", 1<<20)))          // hostile
+	handle(cmd("s1", ids[1], "s1-"+a.BootID()+"-9-99")) // one of ours, one unknown
+	kept, _ := filepath.Glob(filepath.Join(cfg.Snippets.Dir, "*"+keepExt))
+	if len(kept) != 1 || filepath.Base(kept[0]) != "snippet-"+ids[1]+keepExt {
+		t.Errorf("keep markers %v, want only %s's", kept, ids[1])
+	}
+	if got := testutil.ToFloat64(a.met.commands.WithLabelValues("invalid", "refused")); got != 3 {
+		t.Errorf("refused commands %v, want 3", got)
+	}
+	if got := testutil.ToFloat64(a.met.commands.WithLabelValues(event.CmdKeep, "ok")); got != 1 {
+		t.Errorf("keep commands %v, want 1", got)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kg := -1.0
+	for _, mf := range mfs {
+		if mf.GetName() == "rfwarden_snippets_kept" {
+			kg = mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	if kg != 1 {
+		t.Errorf("rfwarden_snippets_kept = %v, want 1", kg)
+	}
+}
