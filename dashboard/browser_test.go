@@ -146,6 +146,12 @@ func TestBrowser(t *testing.T) {
 	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('r-file').value`)); err != nil || v != "snippet:snip-d1.sigmf-meta" {
 		t.Errorf("replay page chose %q (%v), want the evidence snippet:snip-d1.sigmf-meta", v, err)
 	}
+	// d2's snippet is not on this server (rotated out on its sensor): the
+	// detail says so, with no download link or replay button for it
+	gone, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#alert-detail li')].filter((li) => li.querySelector('.snippet-gone')).map((li) => li.textContent.includes('@s2') && !li.querySelector('a, button')).join()`))
+	if err != nil || gone != "true" {
+		t.Errorf("evidence entries marked gone: %q (%v), want just d2's (heard @s2), without link or button", gone, err)
+	}
 
 	var located, count string
 	within(t, ctx, 10*time.Second, "heatmap",

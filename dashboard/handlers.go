@@ -197,6 +197,10 @@ type alertDetail struct {
 	Alert      event.Alert             `json:"alert"`
 	Detections []store.DetectionRecord `json:"detections"`
 	Sensors    []string                `json:"sensors"`
+	// SnippetsGone names the evidence's snippets not in SnippetDir: rotated
+	// out on the sensor before the alert asked to keep them, or not copied
+	// here. Empty without a SnippetDir.
+	SnippetsGone []string `json:"snippets_gone"`
 }
 
 func (s *server) getAlert(c echo.Context) error {
@@ -205,7 +209,7 @@ func (s *server) getAlert(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("alert %q: %w", c.Param("id"), err)
 	}
-	d := alertDetail{Alert: a, Detections: []store.DetectionRecord{}, Sensors: []string{}}
+	d := alertDetail{Alert: a, Detections: []store.DetectionRecord{}, Sensors: []string{}, SnippetsGone: []string{}}
 	if len(a.Evidence) > 0 {
 		from := time.Unix(0, a.ActiveNS).Add(-10 * time.Minute)
 		to := time.Unix(0, a.UpdatedNS).Add(10 * time.Minute)
@@ -220,11 +224,25 @@ func (s *server) getAlert(c echo.Context) error {
 				seen[r.Sensor] = true
 				d.Sensors = append(d.Sensors, r.Sensor)
 			}
+			if r.Snippet != "" && s.d.SnippetDir != "" && !s.snippetOnHand(r.Snippet) {
+				d.SnippetsGone = append(d.SnippetsGone, r.Snippet)
+			}
 		}
 		sort.Strings(d.Sensors)
 	}
 	_ = s.audit(c, "view.alert", "alert/"+a.ID, "", "")
 	return c.JSON(http.StatusOK, d)
+}
+
+// snippetOnHand reports whether the snippet a detection names is in
+// SnippetDir (its metadata; a name that is not a local path is not).
+func (s *server) snippetOnHand(name string) bool {
+	p, err := safeJoin(s.d.SnippetDir, name+sigmf.MetaExt)
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(p)
+	return err == nil
 }
 
 // idFinder is a TimeSeries that looks detections up by ID (store.SQLite

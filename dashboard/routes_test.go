@@ -578,3 +578,44 @@ func TestAlertEvidenceInBusyWindow(t *testing.T) {
 		t.Errorf("evidence %v from %v, want [ev-2 ev-1] from [s1]", ids, d.Sensors)
 	}
 }
+
+// TestAlertSnippetsGone: the alert detail names the evidence snippets that
+// are not in SnippetDir (rotated out on the sensor), so the page says so
+// instead of offering a download that fails.
+func TestAlertSnippetsGone(t *testing.T) {
+	ev := newEnv(t)
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := testNow.Add(-5 * time.Minute)
+	var recs []store.DetectionRecord
+	for i, snip := range []string{"snippet-kept", "snippet-rotated", "", "../../etc/passwd"} {
+		recs = append(recs, store.DetectionRecord{Detection: event.Detection{Schema: 1, ID: fmt.Sprintf("ev-%d", i), Site: "hmp1", Sensor: "s1",
+			TimeNS: at.Add(time.Duration(i) * time.Second).UnixNano(), CenterHz: 1747.5e6, BandwidthHz: 5e6, PowerDBm: -60,
+			Band: "lte-b3", Link: event.LinkUplink, Class: event.ClassLTE, Snippet: snip}, Floor: "g", Room: "a-102"})
+	}
+	if err := db.WriteDetections(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snippet-kept.sigmf-meta"), []byte(`{}`), 0o600)
+	ev.deps.TimeSeries = db
+	ev.al.alerts["a"] = event.Alert{Schema: 1, ID: "a", Site: "hmp1", Rule: "illicit_phone", Severity: event.SeverityCritical,
+		State: event.AlertFiring, Summary: "LTE uplink", Evidence: []string{"ev-0", "ev-1", "ev-2", "ev-3"},
+		ActiveNS: at.UnixNano(), UpdatedNS: testNow.UnixNano()}
+	e, _ := New(ev.deps)
+	c := login(t, e, RoleViewer, "viewer-password")
+	rec := do(e, "GET", "/api/v1/alerts/a", "", "", &c, false)
+	var d struct {
+		Detections []store.DetectionRecord `json:"detections"`
+		Gone       []string                `json:"snippets_gone"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil || rec.Code != 200 || len(d.Detections) != 4 {
+		t.Fatalf("alert: %d %v %s", rec.Code, err, rec.Body)
+	}
+	slices.Sort(d.Gone)
+	if want := []string{"../../etc/passwd", "snippet-rotated"}; !slices.Equal(d.Gone, want) {
+		t.Errorf("snippets_gone %q, want %q", d.Gone, want)
+	}
+}
