@@ -181,3 +181,44 @@ func TestSensorCannotPublishAsAnother(t *testing.T) {
 		t.Fatal("broker accepted an unknown user")
 	}
 }
+
+// TestSensorReadsOnlyItsOwnCommands proves the production ACL for fusion's
+// commands: fusion may publish on a sensor's cmd topic, that sensor
+// receives it, and another sensor subscribing to it receives nothing.
+func TestSensorReadsOnlyItsOwnCommands(t *testing.T) {
+	addr, pool := startMosquitto(t, map[string]string{"s1": "pw-s1", "s2": "pw-s2", "fusion": "pw-fusion"})
+	got := map[string]chan string{"s1": make(chan string, 10), "s2": make(chan string, 10)}
+	for _, id := range []string{"s1", "s2"} {
+		c, err := connect(t, addr, pool, id, "pw-"+id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The broker grants the subscription (it cannot tell yet what the
+		// filter will match) but delivers only what the ACL lets id read.
+		if tok := c.Subscribe("rfw/v1/site1/sensor/s1/cmd", 1, func(_ mqtt.Client, m mqtt.Message) {
+			got[id] <- string(m.Payload())
+		}); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatalf("%s subscribe: %v", id, tok.Error())
+		}
+	}
+	fusion, err := connect(t, addr, pool, "fusion", "pw-fusion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok := fusion.Publish("rfw/v1/site1/sensor/s1/cmd", 1, false, "keep"); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("fusion publish: %v", tok.Error())
+	}
+	select {
+	case msg := <-got["s1"]:
+		if msg != "keep" {
+			t.Errorf("s1 received %q", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("s1 did not receive fusion's command")
+	}
+	select {
+	case msg := <-got["s2"]:
+		t.Fatalf("s2 read s1's command %q: the ACL let it", msg)
+	case <-time.After(500 * time.Millisecond):
+	}
+}
