@@ -117,6 +117,19 @@ func TestHealthAlertSpectrum(t *testing.T) {
 	}
 }
 
+func TestEvidenceTopic(t *testing.T) {
+	topic := event.EvidenceTopic("hmp-a", "s1")
+	site, sensor, err := event.ParseEvidenceTopic(topic)
+	if topic != "rfw/v1/hmp-a/evidence/s1" || err != nil || site != "hmp-a" || sensor != "s1" {
+		t.Errorf("%q parsed to %q %q %v", topic, site, sensor, err)
+	}
+	for _, bad := range []string{"rfw/v1/a/evidence/s1/x", "rfw/v1/a/evidence/", "rfw/v1/a/sensor/s1", "rfw/v2/a/evidence/s1", "rfw/v1/a/evidence/../s1", ""} {
+		if _, _, err := event.ParseEvidenceTopic(bad); err == nil {
+			t.Errorf("parsed bad evidence topic %q", bad)
+		}
+	}
+}
+
 func TestTopics(t *testing.T) {
 	topic := event.SensorTopic("hmp-a", "s1", event.KindDetection)
 	if topic != "rfw/v1/hmp-a/sensor/s1/detection" {
