@@ -130,6 +130,13 @@ func openArchive(archivePath string) (*Recording, error) {
 }
 
 func readArchive(archivePath string, file *os.File) (*Recording, error) {
+	r, _, _, err := readArchiveMembers(archivePath, file)
+	return r, err
+}
+
+// readArchiveMembers is readArchive that also returns the recording's
+// member base ("dir/name") and its metadata as stored.
+func readArchiveMembers(archivePath string, file *os.File) (*Recording, string, []byte, error) {
 	type member struct {
 		off, size int64
 	}
@@ -142,51 +149,52 @@ func readArchive(archivePath string, file *os.File) (*Recording, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: read tar: %w", ErrBadMeta, err)
+			return nil, "", nil, fmt.Errorf("%w: read tar: %w", ErrBadMeta, err)
 		}
 		switch {
 		case strings.HasSuffix(h.Name, MetaExt):
 			if h.Size > maxMetaBytes {
-				return nil, fmt.Errorf("%w: member %q: %d bytes is too large for metadata", ErrBadMeta, h.Name, h.Size)
+				return nil, "", nil, fmt.Errorf("%w: member %q: %d bytes is too large for metadata", ErrBadMeta, h.Name, h.Size)
 			}
 			b, err := io.ReadAll(tr)
 			if err != nil {
-				return nil, fmt.Errorf("%w: member %q: %w", ErrTruncated, h.Name, err)
+				return nil, "", nil, fmt.Errorf("%w: member %q: %w", ErrTruncated, h.Name, err)
 			}
 			metas[strings.TrimSuffix(h.Name, MetaExt)] = b
 		case strings.HasSuffix(h.Name, DataExt):
 			if h.Typeflag != tar.TypeReg {
-				return nil, fmt.Errorf("%w: member %q is not a regular file", ErrBadMeta, h.Name)
+				return nil, "", nil, fmt.Errorf("%w: member %q is not a regular file", ErrBadMeta, h.Name)
 			}
 			// tar.Reader reads headers straight from file, so the file
 			// offset is now the start of this member's content.
 			off, err := file.Seek(0, io.SeekCurrent)
 			if err != nil {
-				return nil, fmt.Errorf("locate member %q: %w", h.Name, err)
+				return nil, "", nil, fmt.Errorf("locate member %q: %w", h.Name, err)
 			}
 			datas[strings.TrimSuffix(h.Name, DataExt)] = member{off, h.Size}
 		}
 	}
 	if len(metas) != 1 {
-		return nil, fmt.Errorf("%w: archive holds %d %s members, want 1", ErrBadMeta, len(metas), MetaExt)
+		return nil, "", nil, fmt.Errorf("%w: archive holds %d %s members, want 1", ErrBadMeta, len(metas), MetaExt)
 	}
 	for base, b := range metas {
 		d, ok := datas[base]
 		if !ok {
-			return nil, fmt.Errorf("%w: no member %q", ErrMismatch, base+DataExt)
+			return nil, "", nil, fmt.Errorf("%w: no member %q", ErrMismatch, base+DataExt)
 		}
 		st, err := file.Stat()
 		if err != nil {
-			return nil, err
+			return nil, "", nil, err
 		}
 		if d.off+d.size > st.Size() {
-			return nil, fmt.Errorf("member %q: %w: archive ends early", base+DataExt, ErrTruncated)
+			return nil, "", nil, fmt.Errorf("member %q: %w: archive ends early", base+DataExt, ErrTruncated)
 		}
 		m, err := ParseMeta(b)
 		if err != nil {
-			return nil, fmt.Errorf("member %q: %w", base+MetaExt, err)
+			return nil, "", nil, fmt.Errorf("member %q: %w", base+MetaExt, err)
 		}
-		return newRecording(m, archivePath+":"+path.Clean(base+DataExt), io.NewSectionReader(file, d.off, d.size), d.size, file)
+		r, err := newRecording(m, archivePath+":"+path.Clean(base+DataExt), io.NewSectionReader(file, d.off, d.size), d.size, file)
+		return r, base, b, err
 	}
 	panic("unreachable")
 }
