@@ -15,6 +15,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
@@ -39,7 +40,8 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	mqttUser := fs.String("mqtt-user", dashboardEnv("RFW_MQTT_USER", ""), "MQTT username (the \"user dashboard\" of the broker ACL); password from RFW_MQTT_PASSWORD")
 	mqttCA := fs.String("mqtt-ca", dashboardEnv("RFW_MQTT_CA", ""), "CA certificate (PEM) of the broker's TLS listener; empty: system roots")
 	replayDir := fs.String("replay-dir", dashboardEnv("RFW_REPLAY_DIR", ""), "folder of SigMF recordings offered for replay")
-	snippetDir := fs.String("snippet-dir", dashboardEnv("RFW_SNIPPET_DIR", ""), "folder of saved SigMF snippets")
+	snippetDir := fs.String("snippet-dir", dashboardEnv("RFW_SNIPPET_DIR", ""), "folder of SigMF snippets: the sensors' evidence (an alert's kept snippets) arrives here over MQTT")
+	mqttID := fs.String("mqtt-client-id", dashboardEnv("RFW_MQTT_CLIENT_ID", "rfwarden-dashboard"), "MQTT client ID; with --snippet-dir its session persists, so evidence sent while the dashboard is down waits at the broker")
 	influxURL := fs.String("influx", dashboardEnv("RFW_INFLUX_URL", ""), "InfluxDB URL (fusion.yaml's influx.url): read detections, locations and health there, not in --db; password from RFW_INFLUX_PASSWORD")
 	influxDB := fs.String("influx-db", dashboardEnv("RFW_INFLUX_DB", "rfwarden"), "InfluxDB database (fusion.yaml's influx.database)")
 	influxRP := fs.String("influx-rp", dashboardEnv("RFW_INFLUX_RP", "autogen"), "InfluxDB retention policy (fusion.yaml's influx.retention_policy)")
@@ -118,7 +120,8 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	if *mqttURL != "" {
-		client, err := subscribeFeed(feedOptions{URL: *mqttURL, Username: *mqttUser, Password: os.Getenv("RFW_MQTT_PASSWORD"), CAFile: *mqttCA}, hub, log)
+		client, err := subscribeFeed(feedOptions{URL: *mqttURL, Username: *mqttUser, Password: os.Getenv("RFW_MQTT_PASSWORD"), CAFile: *mqttCA,
+			EvidenceDir: *snippetDir, ClientID: *mqttID}, hub, log)
 		if err != nil {
 			return err
 		}
@@ -167,18 +170,31 @@ type feedOptions struct {
 	URL                string
 	Username, Password string
 	CAFile             string // TLS CA for ssl:// brokers; empty: system roots
+	// EvidenceDir receives the sensors' evidence snippets
+	// (event.EvidenceFilter, QoS 1) when set; the session then persists
+	// under ClientID, so evidence sent while the dashboard is down waits at
+	// the broker.
+	EvidenceDir string
+	ClientID    string
 }
 
 // subscribeFeed connects and feeds alerts, health, status and spectrum
-// messages to the hub. Handlers never block (Hub publishing is
-// non-blocking).
+// messages to the hub (QoS 0), and with fo.EvidenceDir saves the sensors'
+// evidence snippets there (QoS 1). Feed handlers never block (Hub
+// publishing is non-blocking); saving a snippet writes a few MB.
 func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.Client, error) {
 	url := fo.URL
 	filters := map[string]byte{}
 	for _, t := range dashboard.FeedTopics {
 		filters[t] = 0
 	}
-	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID("rfwarden-dashboard-" + fmt.Sprint(os.Getpid())).
+	id := "rfwarden-dashboard-" + fmt.Sprint(os.Getpid())
+	if fo.EvidenceDir != "" {
+		id = fo.ClientID
+		filters[event.EvidenceFilter] = 1
+	}
+	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID(id).
+		SetCleanSession(fo.EvidenceDir == "").
 		SetAutoReconnect(true).SetConnectRetry(true).
 		SetMaxReconnectInterval(5 * time.Second) // paho's default back-off reaches 10 minutes
 	if fo.Username != "" {
@@ -191,13 +207,22 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 		}
 		opts.SetTLSConfig(tlsCfg)
 	}
-	opts.SetOnConnectHandler(func(c mqtt.Client) {
-		c.SubscribeMultiple(filters, func(_ mqtt.Client, m mqtt.Message) {
-			if err := hub.HandleMQTT(m.Topic(), m.Payload()); err != nil {
-				log.Warn("dashboard feed: dropped message", "err", err)
+	handle := func(_ mqtt.Client, m mqtt.Message) {
+		if _, _, err := event.ParseEvidenceTopic(m.Topic()); err == nil && fo.EvidenceDir != "" {
+			name, err := dashboard.SaveEvidence(fo.EvidenceDir, m.Topic(), m.Payload())
+			if err != nil {
+				log.Warn("dashboard: evidence refused", "err", err)
+			} else {
+				log.Info("dashboard: evidence saved", "snippet", name, "bytes", len(m.Payload()))
 			}
-		})
-	})
+			return
+		}
+		if err := hub.HandleMQTT(m.Topic(), m.Payload()); err != nil {
+			log.Warn("dashboard feed: dropped message", "err", err)
+		}
+	}
+	opts.SetOnConnectHandler(func(c mqtt.Client) { c.SubscribeMultiple(filters, handle) })
+	opts.SetDefaultPublishHandler(handle) // evidence the session kept, arriving before the subscription is made again
 	c := mqtt.NewClient(opts)
 	tok := c.Connect()
 	if !tok.WaitTimeout(10 * time.Second) {

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/publish"
+	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+)
+
+// evidenceArchive is a small snippet recording called name, as the SigMF
+// archive a sensor sends on its evidence topic.
+func evidenceArchive(t *testing.T, name string) []byte {
+	t.Helper()
+	base := filepath.Join(t.TempDir(), name)
+	w, err := sigmf.NewWriter(base, "cf32_le", 2e6, 1747.5e6, time.Unix(1767308400, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(make([]complex64, 2000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := sigmf.WriteArchiveTo(&b, name, base+sigmf.MetaExt, base+sigmf.DataExt); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestDashboardReceivesEvidence: the dashboard saves a sensor's evidence
+// snippet into --snippet-dir, and one sent while it was down arrives when
+// it is back (its MQTT session persists), while one naming another sensor
+// is refused.
+func TestDashboardReceivesEvidence(t *testing.T) {
+	b := brokertest.Start(t, "rfw/#")
+	snips := t.TempDir()
+	db := filepath.Join(t.TempDir(), "rfw.db")
+	args := []string{"--db", db, "--site", "../../fusion/site/testdata/minimal.good.yaml", "--mqtt", b.URL(),
+		"--snippet-dir", snips, "--mqtt-client-id", "dash-evidence-test"}
+	d := startDashboardArgs(t, args...)
+
+	s1, err := publish.NewPaho(publish.Options{BrokerURL: b.URL(), ClientID: "s1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s1.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s1.Disconnect()
+	onDisk := func(name string) bool {
+		_, err := os.Stat(filepath.Join(snips, name+sigmf.MetaExt))
+		return err == nil
+	}
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	topic := event.EvidenceTopic("site1", "s1")
+	const first, forged, second = "snippet-s1-0a1b2c3d4e5f-100-1", "snippet-s2-0a1b2c3d4e5f-100-1", "snippet-s1-0a1b2c3d4e5f-900-2"
+	// the dashboard subscribes once connected: send until it is there
+	waitUntil("the first evidence saved", func() bool {
+		if err := s1.Publish(ctx, topic, publish.QoS1, false, evidenceArchive(t, first)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		return onDisk(first)
+	})
+	if err := s1.Publish(ctx, topic, publish.QoS1, false, evidenceArchive(t, forged)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.Publish(ctx, topic, publish.QoS1, false, evidenceArchive(t, second)); err != nil {
+		t.Fatal(err)
+	}
+	d = startDashboardArgs(t, args...)
+	defer d.stop()
+	waitUntil("the evidence sent while the dashboard was down", func() bool { return onDisk(second) })
+	if onDisk(forged) {
+		t.Error("saved s2's snippet sent on s1's evidence topic")
+	}
+	if r, err := sigmf.Open(filepath.Join(snips, second+sigmf.MetaExt)); err != nil || r.NumSamples() != 2000 {
+		t.Errorf("saved evidence: %v", err)
+	} else {
+		r.Close()
+	}
+}
