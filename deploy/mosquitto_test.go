@@ -222,3 +222,51 @@ func TestSensorReadsOnlyItsOwnCommands(t *testing.T) {
 	case <-time.After(500 * time.Millisecond):
 	}
 }
+
+// TestEvidenceTopicACL proves the production ACL for the sensors' evidence
+// snippets: a sensor sends on its own evidence topic (a full-size 8 MB
+// snippet passes the broker), not on another's; the dashboard reads them;
+// fusion, which reads every sensor topic, is not sent megabytes of IQ.
+func TestEvidenceTopicACL(t *testing.T) {
+	addr, pool := startMosquitto(t, map[string]string{"s1": "pw-s1", "fusion": "pw-fusion", "dashboard": "pw-dashboard"})
+	sub := func(user, filter string) chan string {
+		c, err := connect(t, addr, pool, user, "pw-"+user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan string, 10)
+		if tok := c.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) {
+			got <- fmt.Sprintf("%s %d", m.Topic(), len(m.Payload()))
+		}); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatalf("%s subscribe: %v", user, tok.Error())
+		}
+		return got
+	}
+	dash := sub("dashboard", "rfw/v1/+/evidence/+")
+	fusion := sub("fusion", "rfw/v1/+/sensor/#")
+	s1, err := connect(t, addr, pool, "s1", "pw-s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 8<<20)
+	for _, topic := range []string{"rfw/v1/site1/evidence/s2", "rfw/v1/site1/evidence/s1"} {
+		if tok := s1.Publish(topic, 1, false, big); !tok.WaitTimeout(20 * time.Second) {
+			t.Fatalf("publish on %s: timeout", topic)
+		}
+	}
+	select {
+	case msg := <-dash:
+		if msg != fmt.Sprintf("rfw/v1/site1/evidence/s1 %d", len(big)) {
+			t.Fatalf("dashboard received %q: want s1's own 8 MB evidence only", msg)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("dashboard did not receive s1's evidence")
+	}
+	select {
+	case msg := <-dash:
+		t.Errorf("dashboard received a second message %q", msg)
+	case msg := <-fusion:
+		t.Errorf("fusion received %q", msg)
+	case <-time.After(300 * time.Millisecond):
+	}
+}

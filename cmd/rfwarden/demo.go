@@ -433,6 +433,7 @@ func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string,
 	// 10 ms (800 kB at 10 Msps) and 32 MiB a sensor: nine sensors keep
 	// under 300 MB of evidence on the demo's disk
 	cfg.Snippets.Dur, cfg.Snippets.MaxBytes = 10*time.Millisecond, 32<<20
+	cfg.Snippets.Upload = false // the dashboard reads this folder itself
 	cfg.Source = config.Source{Kind: config.SourceSim, SampleRateHz: o.rateHz, Seed: int64(o.seed)}
 	cfg.Bands = demoBands()
 	cfg.Gains = nil

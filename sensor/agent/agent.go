@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -78,6 +79,8 @@ type Agent struct {
 	snip  *snippets
 	met   *metrics
 	agc   *AGC // nil: AGC off or the source cannot change gain
+
+	evidenceRetry time.Duration // 0: the const evidenceRetry
 
 	mu        sync.Mutex // guards the fields below, read by health and /healthz
 	tamper    *Tamper
@@ -189,6 +192,49 @@ func (a *Agent) command(payload []byte) {
 	}
 }
 
+// evidenceRetry is how often the uploader looks again for kept snippets
+// it could not send (not connected, or not written yet); tests shorten it
+// through Agent.evidenceRetry.
+const evidenceRetry = 30 * time.Second
+
+// uploadEvidence sends the kept snippets not sent yet (an alert's
+// evidence) on the sensor's evidence topic (event.EvidenceTopic), QoS 1,
+// one at a time, each as a SigMF archive, and marks each sent once the
+// broker has it. It looks when keep marks new ones, and every
+// evidenceRetry.
+func (a *Agent) uploadEvidence(ctx context.Context, c publish.Client) {
+	t := time.NewTicker(cmp.Or(a.evidenceRetry, evidenceRetry))
+	defer t.Stop()
+	topic := event.EvidenceTopic(a.cfg.Site, a.cfg.Sensor)
+	for {
+		for _, name := range a.snip.unsent() {
+			if ctx.Err() != nil || !c.IsConnected() {
+				break
+			}
+			b, err := a.snip.archive(name)
+			if err != nil { // still queued for writing, or removed by hand
+				a.log.Debug("evidence upload: not readable yet", "snippet", name, "err", err)
+				continue
+			}
+			pctx, cancel := context.WithTimeout(ctx, max(a.cfg.MQTT.AckTimeout, 30*time.Second))
+			err = c.Publish(pctx, topic, publish.QoS1, false, b)
+			cancel()
+			if err != nil {
+				a.log.Warn("evidence upload", "snippet", name, "bytes", len(b), "err", err)
+				break
+			}
+			a.snip.markSent(name)
+			a.log.Info("evidence uploaded", "snippet", name, "bytes", len(b))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.snip.kept:
+		case <-t.C:
+		}
+	}
+}
+
 func (a *Agent) countCommand(cmd, result string) {
 	if a.met != nil {
 		a.met.commands.WithLabelValues(cmd, result).Inc()
@@ -230,7 +276,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		if err := a.snip.init(); err != nil {
 			return err
 		}
-		defer a.snip.start(a.log)() // the queued snippets are written before Run returns
+		a.snip.kept = make(chan struct{}, 1) // before the client connects: keep signals it
+		defer a.snip.start(a.log)()          // the queued snippets are written before Run returns
 	}
 	opts := publish.Options{BrokerURL: a.cfg.MQTT.URL, ClientID: a.cfg.Sensor, Username: a.cfg.MQTT.Username,
 		Password: a.deps.Password, StatusTopic: a.topic(event.KindStatus), KeepAliveDur: a.cfg.MQTT.KeepAliveDur, Logger: a.log,
@@ -259,6 +306,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		AckTimeout: a.cfg.MQTT.AckTimeout, Window: a.cfg.MQTT.MaxInflight, Logger: a.log}
 	wg.Go(func() { _ = sender.Run(bg) })
 	wg.Go(func() { a.livePublisher(bg, client) })
+	if a.snip != nil && a.cfg.Snippets.Upload {
+		wg.Go(func() { a.uploadEvidence(bg, client) })
+	}
 	if a.cfg.HTTPAddr != "" {
 		srv, err := a.serveHTTP()
 		if err != nil {

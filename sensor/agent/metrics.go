@@ -49,7 +49,9 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_snippets_kept",
 				Help: "Snippets kept as alert evidence (never rotated)."}, func() float64 { return float64(snip.stats().kept) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfwarden_snippets_rotated_total",
-				Help: "Snippets deleted, oldest first, to make room for new ones."}, func() float64 { return float64(snip.stats().rotated) }))
+				Help: "Snippets deleted, oldest first, to make room for new ones."}, func() float64 { return float64(snip.stats().rotated) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfwarden_snippets_uploaded_total",
+				Help: "Kept snippets sent to the dashboard on the evidence topic."}, func() float64 { return float64(snip.stats().uploaded) }))
 	}
 	for _, c := range cs {
 		if err := r.Register(c); err != nil {

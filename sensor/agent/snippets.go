@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -52,7 +53,10 @@ type snippets struct {
 	keptCount  int
 	keptBytes  int64
 	rotated    int64
+	uploaded   int64
 	fullOfKept bool // the last skip was for want of room that only kept snippets fill
+	// kept is signalled when keep marks snippets kept: the uploader looks
+	kept chan struct{}
 
 	jobs chan snippetJob // nil: save writes before it returns
 	log  *slog.Logger
@@ -62,10 +66,14 @@ type snippets struct {
 type snippetFile struct {
 	bytes int64
 	kept  bool
+	sent  bool // uploaded as evidence (kept ones only)
 }
 
-// keepExt marks a snippet an alert asked to keep.
-const keepExt = ".keep"
+// keepExt marks a snippet an alert asked to keep; sentExt one uploaded.
+const (
+	keepExt = ".keep"
+	sentExt = ".sent"
+)
 
 // emitterKey tells emitters apart for Snippets.Every: class and RF centre
 // in 100 kHz steps; class alone for the hopping drone links (RC control,
@@ -137,6 +145,8 @@ func (s *snippets) init() error {
 		f := &snippetFile{bytes: fi.Size()}
 		if _, err := os.Stat(filepath.Join(s.dir, name+keepExt)); err == nil {
 			f.kept = true
+			_, err := os.Stat(filepath.Join(s.dir, name+sentExt))
+			f.sent = err == nil
 			s.keptCount++
 			s.keptBytes += f.bytes
 		} else {
@@ -205,7 +215,50 @@ func (s *snippets) keep(ids []string) (have, newly int) {
 		s.fullOfKept = false
 		newly++
 	}
+	if newly > 0 && s.kept != nil {
+		select {
+		case s.kept <- struct{}{}:
+		default: // the uploader has yet to look since the last signal
+		}
+	}
 	return have, newly
+}
+
+// unsent lists the kept snippets not uploaded yet, by name.
+func (s *snippets) unsent() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for n, f := range s.files {
+		if f.kept && !f.sent {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// archive returns the kept snippet name as a SigMF archive.
+func (s *snippets) archive(name string) ([]byte, error) {
+	var b bytes.Buffer
+	base := filepath.Join(s.dir, name)
+	if err := sigmf.WriteArchiveTo(&b, name, base+sigmf.MetaExt, base+sigmf.DataExt); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// markSent records that the kept snippet name was uploaded (NAME.sent).
+func (s *snippets) markSent(name string) {
+	if err := os.WriteFile(filepath.Join(s.dir, name+sentExt), nil, 0o640); err != nil {
+		s.logger().Warn("snippet: sent marker", "name", name, "err", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f, ok := s.files[name]; ok {
+		f.sent = true
+	}
+	s.uploaded++
 }
 
 // makeRoom picks the oldest snippets not kept to delete so that one more
@@ -249,14 +302,14 @@ func (s *snippets) forget(name string) {
 
 // snippetStats are the snippets' books.
 type snippetStats struct {
-	count, kept    int
-	bytes, rotated int64
+	count, kept              int
+	bytes, rotated, uploaded int64
 }
 
 func (s *snippets) stats() snippetStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return snippetStats{count: s.count, kept: s.keptCount, bytes: s.bytes, rotated: s.rotated}
+	return snippetStats{count: s.count, kept: s.keptCount, bytes: s.bytes, rotated: s.rotated, uploaded: s.uploaded}
 }
 
 // skip counts a snippet skipped for want of room, and says so once each

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/publish"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
 // snippetSaver saves 1 ms snippets (2000 samples, 16000 bytes) of
@@ -232,4 +234,114 @@ func TestAgentKeepCommand(t *testing.T) {
 	if kg != 1 {
 		t.Errorf("rfwarden_snippets_kept = %v, want 1", kg)
 	}
+}
+
+// TestEvidenceUpload: a snippet an alert asked to keep is sent once on the
+// sensor's evidence topic as a SigMF archive that extracts to the same
+// recording, and marked sent; while the client is disconnected it waits,
+// and goes once the client is back.
+func TestEvidenceUpload(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Snippets.Dir = t.TempDir()
+	cfg.Snippets.Dur = time.Millisecond
+	cfg.Snippets.Every = 0
+	src := newSynth(nil, 0)
+	src.stall = 6 // then wait for the test to end the run
+	rc := &recClient{connected: true}
+	var subs []publish.Subscription
+	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{every: 1},
+		ClientFactory: func(o publish.Options) (publish.Client, error) { subs = o.Subscribe; return rc, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.evidenceRetry = 20 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "six snippets written", func() bool {
+		m, _ := filepath.Glob(filepath.Join(cfg.Snippets.Dir, "*.sigmf-meta"))
+		return len(m) == 6
+	})
+	var ids []string
+	waitFor(t, "detections published", func() bool {
+		ids = ids[:0]
+		for _, d := range rc.detections(t) {
+			if d.Snippet != "" {
+				ids = append(ids, d.ID)
+			}
+		}
+		return len(ids) >= 2
+	})
+	evidence := func() []recMsg {
+		var out []recMsg
+		for _, m := range rc.snapshot() {
+			if m.topic == "rfw/v1/site1/evidence/s1" {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	keep := func(id string) {
+		b, err := event.Encode(event.Command{Schema: 1, Site: "site1", Sensor: "s1", TimeNS: 1, Cmd: event.CmdKeep, Detections: []string{id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs[0].Handle(b)
+	}
+	keep(ids[0])
+	waitFor(t, "the kept snippet sent", func() bool { return len(evidence()) == 1 })
+	arch := filepath.Join(t.TempDir(), "e.sigmf")
+	if err := os.WriteFile(arch, evidence()[0].payload, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	name, err := sigmf.ExtractArchive(arch, out, nil)
+	if err != nil || name != "snippet-"+ids[0] {
+		t.Fatalf("evidence archive: %q, %v; want snippet-%s", name, err, ids[0])
+	}
+	for _, ext := range []string{".sigmf-meta", ".sigmf-data"} {
+		if a, b := mustReadFile(t, filepath.Join(out, name+ext)), mustReadFile(t, filepath.Join(cfg.Snippets.Dir, name+ext)); !bytes.Equal(a, b) {
+			t.Errorf("%s differs from the sensor's", ext)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Snippets.Dir, name+sentExt)); err != nil {
+		t.Errorf("no sent marker: %v", err)
+	}
+	// offline: the next kept one waits for the connection
+	rc.mu.Lock()
+	rc.connected = false
+	rc.mu.Unlock()
+	keep(ids[1])
+	keep(ids[0]) // sent already: not again
+	time.Sleep(100 * time.Millisecond)
+	if n := len(evidence()); n != 1 {
+		t.Fatalf("%d evidence messages while disconnected, want still 1", n)
+	}
+	rc.mu.Lock()
+	rc.connected = true
+	rc.mu.Unlock()
+	waitFor(t, "the second kept snippet sent after reconnecting", func() bool { return len(evidence()) == 2 })
+	time.Sleep(100 * time.Millisecond)
+	if n := len(evidence()); n != 2 {
+		t.Errorf("%d evidence messages, want 2: each kept snippet once", n)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func mustReadFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

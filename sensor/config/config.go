@@ -90,6 +90,11 @@ type Snippets struct {
 	// not rotate every other emitter's snippets out within a minute;
 	// 0 saves one for every triggering detection.
 	Every time.Duration `yaml:"every"`
+	// Upload sends each kept snippet once, as a SigMF archive, on the
+	// site's evidence topic for the dashboard (event.EvidenceTopic), and
+	// marks it NAME.sent. Default true; off where the dashboard reads this
+	// folder itself (the demo).
+	Upload bool `yaml:"upload"`
 }
 
 // Source selects and parameterises the sample source.
@@ -163,7 +168,7 @@ func Default() Config {
 	return Config{
 		MQTT:     MQTT{URL: "tcp://127.0.0.1:1883", KeepAliveDur: 30 * time.Second, AckTimeout: 10 * time.Second, MaxInflight: 16},
 		Outbox:   Outbox{Dir: "outbox", QuotaBytes: 256 << 20, SegmentBytes: 4 << 20},
-		Snippets: Snippets{MaxCount: 100, MaxBytes: 512 << 20, Dur: 50 * time.Millisecond, Every: 10 * time.Second},
+		Snippets: Snippets{MaxCount: 100, MaxBytes: 512 << 20, Dur: 50 * time.Millisecond, Every: 10 * time.Second, Upload: true},
 		Source:   Source{Kind: SourceSim, SampleRateHz: 20e6},
 		Health:   Health{IntervalDur: 10 * time.Second},
 		Tamper: Tamper{CollapseDB: 6, RiseDB: 15, ClipFraction: 0.01, StallDur: 5 * time.Second,
