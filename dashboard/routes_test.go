@@ -539,23 +539,12 @@ func TestNewestMetas(t *testing.T) {
 // demo, every alert older than a few minutes showed no evidence).
 func TestAlertEvidenceInBusyWindow(t *testing.T) {
 	ev := newEnv(t)
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	at := testNow.Add(-5 * time.Minute)
-	det := func(id string, t time.Time) store.DetectionRecord {
-		return store.DetectionRecord{Detection: event.Detection{Schema: 1, ID: id, Site: "hmp1", Sensor: "s1", TimeNS: t.UnixNano(),
-			CenterHz: 1747.5e6, BandwidthHz: 5e6, PowerDBm: -60, Band: "lte-b3", Link: event.LinkUplink, Class: event.ClassLTE}, Floor: "g", Room: "a-102"}
-	}
-	recs := []store.DetectionRecord{det("ev-1", at), det("ev-2", at.Add(time.Second))}
+	recs := []store.DetectionRecord{evidenceDet("ev-1", at, ""), evidenceDet("ev-2", at.Add(time.Second), "")}
 	for i := range 6000 {
-		recs = append(recs, det(fmt.Sprintf("later-%04d", i), at.Add(time.Minute+time.Duration(i)*10*time.Millisecond)))
+		recs = append(recs, evidenceDet(fmt.Sprintf("later-%04d", i), at.Add(time.Minute+time.Duration(i)*10*time.Millisecond), ""))
 	}
-	if err := db.WriteDetections(context.Background(), recs); err != nil {
-		t.Fatal(err)
-	}
+	db := sqliteWith(t, recs)
 	ev.deps.TimeSeries = db
 	ev.al.alerts["busy"] = event.Alert{Schema: 1, ID: "busy", Site: "hmp1", Rule: "illicit_phone", Severity: event.SeverityCritical,
 		State: event.AlertFiring, Summary: "LTE uplink", Room: "a-102", Zone: "wing-a", Evidence: []string{"ev-1", "ev-2", "bad id!"},
@@ -584,21 +573,12 @@ func TestAlertEvidenceInBusyWindow(t *testing.T) {
 // instead of offering a download that fails.
 func TestAlertSnippetsGone(t *testing.T) {
 	ev := newEnv(t)
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	at := testNow.Add(-5 * time.Minute)
 	var recs []store.DetectionRecord
 	for i, snip := range []string{"snippet-kept", "snippet-rotated", "", "../../etc/passwd"} {
-		recs = append(recs, store.DetectionRecord{Detection: event.Detection{Schema: 1, ID: fmt.Sprintf("ev-%d", i), Site: "hmp1", Sensor: "s1",
-			TimeNS: at.Add(time.Duration(i) * time.Second).UnixNano(), CenterHz: 1747.5e6, BandwidthHz: 5e6, PowerDBm: -60,
-			Band: "lte-b3", Link: event.LinkUplink, Class: event.ClassLTE, Snippet: snip}, Floor: "g", Room: "a-102"})
+		recs = append(recs, evidenceDet(fmt.Sprintf("ev-%d", i), at.Add(time.Duration(i)*time.Second), snip))
 	}
-	if err := db.WriteDetections(context.Background(), recs); err != nil {
-		t.Fatal(err)
-	}
+	db := sqliteWith(t, recs)
 	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snippet-kept.sigmf-meta"), []byte(`{}`), 0o600)
 	ev.deps.TimeSeries = db
 	ev.al.alerts["a"] = event.Alert{Schema: 1, ID: "a", Site: "hmp1", Rule: "illicit_phone", Severity: event.SeverityCritical,
@@ -618,4 +598,25 @@ func TestAlertSnippetsGone(t *testing.T) {
 	if want := []string{"../../etc/passwd", "snippet-rotated"}; !slices.Equal(d.Gone, want) {
 		t.Errorf("snippets_gone %q, want %q", d.Gone, want)
 	}
+}
+
+// evidenceDet is an LTE uplink detection of s1 in room a-102 at at.
+func evidenceDet(id string, at time.Time, snippet string) store.DetectionRecord {
+	return store.DetectionRecord{Detection: event.Detection{Schema: 1, ID: id, Site: "hmp1", Sensor: "s1", TimeNS: at.UnixNano(),
+		CenterHz: 1747.5e6, BandwidthHz: 5e6, PowerDBm: -60, Band: "lte-b3", Link: event.LinkUplink, Class: event.ClassLTE, Snippet: snippet},
+		Floor: "g", Room: "a-102"}
+}
+
+// sqliteWith is a SQLite store holding recs, closed when the test ends.
+func sqliteWith(t *testing.T, recs []store.DetectionRecord) *store.SQLite {
+	t.Helper()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.WriteDetections(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

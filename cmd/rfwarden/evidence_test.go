@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -12,29 +11,8 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/publish"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmftest"
 )
-
-// evidenceArchive is a small snippet recording called name, as the SigMF
-// archive a sensor sends on its evidence topic.
-func evidenceArchive(t *testing.T, name string) []byte {
-	t.Helper()
-	base := filepath.Join(t.TempDir(), name)
-	w, err := sigmf.NewWriter(base, "cf32_le", 2e6, 1747.5e6, time.Unix(1767308400, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(make([]complex64, 2000)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := sigmf.WriteArchiveTo(&b, name, base+sigmf.MetaExt, base+sigmf.DataExt); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // TestDashboardReceivesEvidence: the dashboard saves a sensor's evidence
 // snippet into --snippet-dir, and one sent while it was down arrives when
@@ -74,19 +52,19 @@ func TestDashboardReceivesEvidence(t *testing.T) {
 	const first, forged, second = "snippet-s1-0a1b2c3d4e5f-100-1", "snippet-s2-0a1b2c3d4e5f-100-1", "snippet-s1-0a1b2c3d4e5f-900-2"
 	// the dashboard subscribes once connected: send until it is there
 	waitUntil("the first evidence saved", func() bool {
-		if err := s1.Publish(ctx, topic, publish.QoS1, false, evidenceArchive(t, first)); err != nil {
+		if err := s1.Publish(ctx, topic, publish.QoS1, false, sigmftest.Archive(t, first, 2000)); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(100 * time.Millisecond)
 		return onDisk(first)
 	})
-	if err := s1.Publish(ctx, topic, publish.QoS1, false, evidenceArchive(t, forged)); err != nil {
+	if err := s1.Publish(ctx, topic, publish.QoS1, false, sigmftest.Archive(t, forged, 2000)); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.stop(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s1.Publish(ctx, topic, publish.QoS1, false, evidenceArchive(t, second)); err != nil {
+	if err := s1.Publish(ctx, topic, publish.QoS1, false, sigmftest.Archive(t, second, 2000)); err != nil {
 		t.Fatal(err)
 	}
 	d = startDashboardArgs(t, args...)

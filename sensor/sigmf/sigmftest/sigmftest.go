@@ -1,0 +1,36 @@
+// Package sigmftest makes small SigMF recordings for tests of the packages
+// that receive them.
+package sigmftest
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+)
+
+// Archive returns a recording called name of n zero cf32_le samples at
+// 2 Msps and 1747.5 MHz, annotated "LTE/NR uplink" over its middle
+// quarter, as the SigMF archive a sensor sends on its evidence topic.
+func Archive(t testing.TB, name string, n int) []byte {
+	t.Helper()
+	base := filepath.Join(t.TempDir(), name)
+	w, err := sigmf.NewWriter(base, "cf32_le", 2e6, 1747.5e6, time.Unix(1767308400, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(make([]complex64, n)); err != nil {
+		t.Fatal(err)
+	}
+	w.Annotate(sigmf.Annotation{SampleStart: int64(n) * 3 / 8, SampleCount: int64(n) / 4, Label: "LTE/NR uplink"})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := sigmf.WriteArchiveTo(&b, name, base+sigmf.MetaExt, base+sigmf.DataExt); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
