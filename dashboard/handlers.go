@@ -23,6 +23,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -401,9 +402,13 @@ type SearchRoom struct {
 	Status string  `json:"status"`
 }
 
-// searchList ranks rooms for a handheld search: the summed room
-// probabilities of unauthorised emitters located in the last 30 minutes,
-// plus a small weight for each unauthorised detection in the last hour.
+// searchList ranks rooms for a handheld search. Each unauthorised emitter
+// located in the last 30 minutes that fusion's rules may alert on (a phone
+// or a drone, event.Alertable) adds its room probabilities averaged over
+// its fixes, so one emitter weighs 1 however often it was located (a
+// hopping RC link is located many times a minute, a phone a few); each
+// unauthorised detection of the last hour adds a small weight. The
+// "outside" catch-all is not a place to search, and is left out.
 func (s *server) searchList(c echo.Context) error {
 	if s.d.Site == nil {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
@@ -418,16 +423,36 @@ func (s *server) searchList(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("search list: %w", err)
 	}
-	score := map[string]float64{}
-	for _, l := range locs {
-		if l.Authorised {
+	type track struct {
+		fixes int
+		probs map[string]float64
+	}
+	tracks := map[string]*track{}
+	for i, l := range locs {
+		if l.Authorised || !event.Alertable(l.Class, l.Link) {
 			continue
 		}
+		key := l.Track
+		if key == "" {
+			key = fmt.Sprint("\x00", i) // a fix of no track is an emitter of its own
+		}
+		t := tracks[key]
+		if t == nil {
+			t = &track{probs: map[string]float64{}}
+			tracks[key] = t
+		}
+		t.fixes++
 		if len(l.RoomProbs) == 0 && l.Room != "" {
-			score[l.Room] += l.RoomProb
+			t.probs[l.Room] += l.RoomProb
 		}
 		for r, p := range l.RoomProbs {
-			score[r] += p
+			t.probs[r] += p
+		}
+	}
+	score := map[string]float64{}
+	for _, t := range tracks {
+		for r, p := range t.probs {
+			score[r] += p / float64(t.fixes)
 		}
 	}
 	recent := map[string]int64{}
@@ -437,7 +462,7 @@ func (s *server) searchList(c echo.Context) error {
 	var out []SearchRoom
 	for _, r := range s.d.Site.Rooms {
 		sc := score[r.ID] + 0.05*float64(recent[r.ID])
-		if sc <= 0 {
+		if sc <= 0 || r.Kind == site.KindOutside {
 			continue
 		}
 		out = append(out, SearchRoom{Room: r.ID, Name: r.Name, Floor: r.Floor, Zone: r.Zone, Score: sc, Recent: recent[r.ID], Status: s.zoneStatus(r.Zone)})

@@ -23,6 +23,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -619,4 +620,48 @@ func sqliteWith(t *testing.T, recs []store.DetectionRecord) *store.SQLite {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// TestSearchRanking: each emitter counts once however often it was
+// located, only what fusion may alert on counts (not downlinks, unnamed
+// energy off the cellular bands, or authorised devices), and the outside
+// catch-all is never offered for a search.
+func TestSearchRanking(t *testing.T) {
+	ev := newEnv(t)
+	st := *testSite()
+	st.Rooms = append(slices.Clone(st.Rooms), site.Room{ID: "out", Name: "Outside", Floor: "g", Kind: site.KindOutside, Zone: "outside",
+		Polygon: []site.Point{{X: -50, Y: -50}, {X: 60, Y: -50}, {X: 60, Y: 60}, {X: -50, Y: 60}}})
+	ev.deps.Site = &st
+	ev.ts.cells = nil
+	at := testNow.Add(-5 * time.Minute).UnixNano()
+	fix := func(track, class, link string, probs map[string]float64) store.LocationRecord {
+		return store.LocationRecord{Site: "hmp1", Track: track, Class: class, Link: link, TimeNS: at, Floor: "g", RoomProbs: probs}
+	}
+	var locs []store.LocationRecord
+	for range 20 { // an RC link located 20 times, in the yard and outside
+		locs = append(locs, fix("rc", event.ClassRCFHSS, event.LinkUnknown, map[string]float64{"yard": 0.6, "out": 0.4}))
+	}
+	locs = append(locs,
+		fix("phone", event.ClassLTE, event.LinkUplink, map[string]float64{"a-103": 0.9, "a-101": 0.1}),
+		fix("phone", event.ClassLTE, event.LinkUplink, map[string]float64{"a-103": 0.7, "a-101": 0.3}),
+		fix("handset", event.ClassUnknown, event.LinkUplink, map[string]float64{"b-102": 1}),
+		fix("mast", event.ClassLTE, event.LinkDownlink, map[string]float64{"b-101": 1}),
+		fix("energy", event.ClassUnknown, event.LinkUnknown, map[string]float64{"land-a": 1}))
+	tablet := fix("tablet", event.ClassWiFi, event.LinkUnknown, map[string]float64{"a-102": 1})
+	tablet.Class, tablet.Authorised = event.ClassLTE, true
+	ev.ts.locs = append(locs, tablet)
+	e, _ := New(ev.deps)
+	c := login(t, e, RoleOfficer, "officer-password")
+	rec := do(e, "GET", "/api/v1/search", "", "", &c, false)
+	var got []SearchRoom
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
+		t.Fatalf("search: %d %v %s", rec.Code, err, rec.Body)
+	}
+	var rooms []string
+	for _, r := range got {
+		rooms = append(rooms, fmt.Sprintf("%s %.1f", r.Room, r.Score))
+	}
+	if want := []string{"b-102 1.0", "a-103 0.8", "yard 0.6", "a-101 0.2"}; !slices.Equal(rooms, want) {
+		t.Errorf("search list %v, want %v", rooms, want)
+	}
 }

@@ -51,6 +51,24 @@ var Classes = []string{ClassGSM, ClassUMTS, ClassLTE, ClassNR, ClassWiFi, ClassB
 // Links lists every valid link, in a stable order.
 var Links = []string{LinkUplink, LinkDownlink, LinkTDD, LinkUnknown}
 
+// Alertable reports whether fusion's default rules may alert on an
+// emission of class on link, as a phone or a drone: a phone class on any
+// link but downlink; an unnamed emission in a cellular uplink or TDD band
+// (the classifiers could not tell LTE from NR: fusion treats it as a
+// phone); every drone class. Sensors save IQ snippets of these, and the
+// dashboard's search list ranks rooms by them.
+func Alertable(class, link string) bool {
+	switch class {
+	case ClassGSM, ClassUMTS, ClassLTE, ClassNR:
+		return link != LinkDownlink
+	case ClassUnknown:
+		return link == LinkUplink || link == LinkTDD
+	case ClassDroneID, ClassDroneVideo, ClassRCFHSS, ClassFPVAnalog:
+		return true
+	}
+	return false
+}
+
 // ErrSchema is wrapped by every decoding error caused by the payload's content.
 var ErrSchema = errors.New("event schema")
 

@@ -626,22 +626,10 @@ func clamp(v, lo, hi float64) float64 {
 	return math.Min(math.Max(v, lo), hi)
 }
 
-// Triggers reports whether a detection of class on link saves an IQ snippet:
-// whatever fusion's default rules may alert on as a phone or a drone. A
-// phone class on any link but downlink; an unnamed emission in a cellular
-// uplink or TDD band (the classifiers could not tell LTE from NR: fusion
-// treats it as a phone, docs/architecture.md); every drone class.
-func Triggers(class, link string) bool {
-	switch class {
-	case event.ClassGSM, event.ClassUMTS, event.ClassLTE, event.ClassNR:
-		return link != event.LinkDownlink
-	case event.ClassUnknown:
-		return link == event.LinkUplink || link == event.LinkTDD
-	case event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog:
-		return true
-	}
-	return false
-}
+// Triggers reports whether a detection of class on link saves an IQ
+// snippet: whatever fusion's default rules may alert on as a phone or a
+// drone (event.Alertable).
+func Triggers(class, link string) bool { return event.Alertable(class, link) }
 
 // Health returns the current health report.
 func (a *Agent) Health() event.Health {
