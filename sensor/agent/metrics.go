@@ -47,7 +47,7 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_snippets_bytes",
 				Help: "Bytes of this sensor's IQ snippets on disk (queued included)."}, func() float64 { return float64(snip.stats().bytes) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_snippets_kept",
-				Help: "Snippets kept as alert evidence (never rotated)."}, func() float64 { return float64(snip.stats().kept) }),
+				Help: "Snippets kept as alert evidence (rotated only once sent to the dashboard)."}, func() float64 { return float64(snip.stats().kept) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfwarden_snippets_rotated_total",
 				Help: "Snippets deleted, oldest first, to make room for new ones."}, func() float64 { return float64(snip.stats().rotated) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfwarden_snippets_uploaded_total",

@@ -23,8 +23,9 @@ import (
 // snippets saves short SigMF recordings around triggering detections,
 // bounded in count and bytes on disk. Past a bound the oldest snippet makes
 // room, unless an alert has asked to keep it (keep, fusion's event.CmdKeep):
-// those are evidence and are never deleted here, and when they alone fill
-// the bounds new snippets are skipped. The bounds count this sensor's
+// those are evidence, and are deleted here only once sent to the dashboard
+// (upload) and only after every snippet not kept; when kept ones not sent
+// yet fill the bounds, new snippets are skipped. The bounds count this sensor's
 // snippets in dir (names snippet-SENSOR-BOOT-START-SEQ), those of earlier
 // runs too; a kept one has a marker file NAME.keep beside it, so it stays
 // kept across restarts. Once started, a goroutine writes them (a 50 ms
@@ -47,14 +48,14 @@ type snippets struct {
 
 	mu         sync.Mutex // guards the rest: keep runs on the MQTT client's goroutine
 	files      map[string]*snippetFile
-	order      []string // names in the order saved, oldest first; kept or rotated ones are passed over
+	order      []string // names in the order saved, oldest first (rotation's order)
 	count      int
 	bytes      int64
 	keptCount  int
 	keptBytes  int64
 	rotated    int64
 	uploaded   int64
-	fullOfKept bool // the last skip was for want of room that only kept snippets fill
+	fullOfKept bool // the last skip was for want of room that kept snippets not sent yet fill
 	// kept is signalled when keep marks snippets kept: the uploader looks
 	kept chan struct{}
 
@@ -149,9 +150,8 @@ func (s *snippets) init() error {
 			f.sent = err == nil
 			s.keptCount++
 			s.keptBytes += f.bytes
-		} else {
-			old = append(old, found{name, fi.ModTime()})
 		}
+		old = append(old, found{name, fi.ModTime()})
 		s.files[name] = f
 		s.count++
 		s.bytes += f.bytes
@@ -261,43 +261,71 @@ func (s *snippets) markSent(name string) {
 	s.uploaded++
 }
 
-// makeRoom picks the oldest snippets not kept to delete so that one more
-// of size bytes fits the bounds, takes them off the books and returns
-// them. ok is false, and nothing is picked, when the kept ones leave no
-// room.
+// makeRoom picks snippets to delete so that one more of size bytes fits
+// the bounds, takes them off the books and returns them: first those no
+// alert asked to keep, oldest first; then kept ones already sent to the
+// dashboard, oldest first. ok is false, and nothing is picked, when the
+// kept ones not sent yet leave no room.
 func (s *snippets) makeRoom(size int64) (rotate []string, ok bool) {
-	if s.keptCount+1 > s.maxCount || s.keptBytes+size > s.maxBytes {
+	fits := func() bool { return s.count+1 <= s.maxCount && s.bytes+size <= s.maxBytes }
+	if fits() {
+		return nil, true
+	}
+	if n, b := s.held(); n+1 > s.maxCount || b+size > s.maxBytes {
 		return nil, false
 	}
-	for len(s.order) > 0 && (s.count+1 > s.maxCount || s.bytes+size > s.maxBytes) {
-		name := s.order[0]
-		s.order = s.order[1:]
-		f, ok := s.files[name]
-		if !ok || f.kept {
-			continue
+	for pass := 0; pass < 2 && !fits(); pass++ {
+		rest := s.order[:0] // written behind the reading position
+		for _, name := range s.order {
+			f, ok := s.files[name]
+			if !ok {
+				continue
+			}
+			if !fits() && (pass == 0 && !f.kept || pass == 1 && f.kept && f.sent) {
+				s.drop(name)
+				s.rotated++
+				rotate = append(rotate, name)
+				continue
+			}
+			rest = append(rest, name)
 		}
-		delete(s.files, name)
-		s.count--
-		s.bytes -= f.bytes
-		s.rotated++
-		rotate = append(rotate, name)
+		s.order = rest
 	}
 	return rotate, true
+}
+
+// held counts the snippets rotation may not delete: kept, and not sent to
+// the dashboard yet.
+func (s *snippets) held() (n int, bytes int64) {
+	for _, f := range s.files {
+		if f.kept && !f.sent {
+			n++
+			bytes += f.bytes
+		}
+	}
+	return n, bytes
+}
+
+// drop takes name off the books.
+func (s *snippets) drop(name string) {
+	f, ok := s.files[name]
+	if !ok {
+		return
+	}
+	delete(s.files, name)
+	s.count--
+	s.bytes -= f.bytes
+	if f.kept {
+		s.keptCount--
+		s.keptBytes -= f.bytes
+	}
 }
 
 // forget takes a snippet that could not be written off the books.
 func (s *snippets) forget(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if f, ok := s.files[name]; ok {
-		delete(s.files, name)
-		s.count--
-		s.bytes -= f.bytes
-		if f.kept {
-			s.keptCount--
-			s.keptBytes -= f.bytes
-		}
-	}
+	s.drop(name)
 }
 
 // snippetStats are the snippets' books.
@@ -319,18 +347,18 @@ func (s *snippets) skip() {
 	s.mu.Lock()
 	warn := !s.fullOfKept
 	s.fullOfKept = true
-	n, size := s.keptCount, s.keptBytes
+	n, size := s.held()
 	s.mu.Unlock()
 	if warn {
-		s.logger().Warn("snippets: the kept ones (alert evidence) fill snippets.max_count or max_bytes; new snippets are skipped until some are removed",
-			"dir", s.dir, "kept", n, "kept_bytes", size)
+		s.logger().Warn("snippets: kept ones (alert evidence) not yet sent to the dashboard fill snippets.max_count or max_bytes; new snippets are skipped until they are sent or removed",
+			"dir", s.dir, "held", n, "held_bytes", size)
 	}
 }
 
 // remove deletes the rotated snippets' files.
 func (s *snippets) remove(names []string) {
 	for _, n := range names {
-		for _, ext := range []string{sigmf.DataExt, sigmf.MetaExt} {
+		for _, ext := range []string{sigmf.DataExt, sigmf.MetaExt, keepExt, sentExt} {
 			if err := os.Remove(filepath.Join(s.dir, n+ext)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				s.logger().Warn("snippet: rotate", "name", n, "err", err)
 			}
@@ -388,8 +416,9 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 		return "", nil
 	}
 	s.mu.Lock()
-	full := s.keptCount >= s.maxCount
+	held, _ := s.held()
 	s.mu.Unlock()
+	full := held >= s.maxCount
 	if full {
 		s.skip()
 		return "", nil

@@ -78,8 +78,9 @@ type Outbox struct {
 
 // Snippets bounds the triggered SigMF IQ snippets. Past MaxCount or
 // MaxBytes the oldest snippet is deleted to make room, unless an alert
-// asked to keep it (fusion's keep command): kept ones are never deleted by
-// the sensor, and when they fill the bounds new snippets are skipped.
+// asked to keep it (fusion's keep command): a kept one is deleted only once
+// sent to the dashboard (Upload), after every one not kept, and when kept
+// ones not sent fill the bounds new snippets are skipped.
 type Snippets struct {
 	Dir      string        `yaml:"dir"` // empty disables snippets
 	MaxCount int           `yaml:"max_count"`
