@@ -198,9 +198,9 @@ type alertDetail struct {
 	Alert      event.Alert             `json:"alert"`
 	Detections []store.DetectionRecord `json:"detections"`
 	Sensors    []string                `json:"sensors"`
-	// SnippetsGone names the evidence's snippets not in SnippetDir: rotated
-	// out on the sensor before the alert asked to keep them, or not copied
-	// here. Empty without a SnippetDir.
+	// SnippetsGone names the evidence's snippets not in SnippetDir: not
+	// sent by the sensor (yet), or rotated out there before the alert asked
+	// to keep them. Empty without a SnippetDir.
 	SnippetsGone []string `json:"snippets_gone"`
 }
 
