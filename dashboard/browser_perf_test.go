@@ -269,8 +269,8 @@ func TestBrowserMainPageInteractive(t *testing.T) {
 		t.Fatalf("heatmap week window: %d rooms drawn, %v", week.Count, err)
 	}
 	t.Logf("heatmap week window redrawn in %.0f ms", week.DrawnMS)
-	// The heatmap on screen shows the store's unauthorised counts of the week.
-	cells, err := db.Heatmap(context.Background(), "hmp1", perfNow.Add(-7*24*time.Hour), perfNow, true)
+	// The heatmap on screen shows the store's counts of the week's targets.
+	cells, err := db.Heatmap(context.Background(), "hmp1", perfNow.Add(-7*24*time.Hour), perfNow, store.HeatTargets)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,8 @@
 // The floor plan (FloorSVG, web/app.js) is fitted to the floor's building,
 // yard and perimeter; the site's "outside" catch-all is drawn but neither
 // fitted nor coloured. Rooms are coloured by their unauthorised transmissions
-// in the window, in steps scaled to the floor's busiest room (1+, max^½,
+// in the window (by default only what fusion may alert on: phones off the
+// downlink, drones; store.HeatTargets), in steps scaled to the floor's busiest room (1+, max^½,
 // max^0.8), so hot rooms stand out in a quiet hour and a busy week alike.
 // Each track is drawn once, at its latest fix (a dot and the outline of its
 // 95% ellipse); a track whose latest fix is on another floor leaves this one.

@@ -31,7 +31,7 @@ type fakeTS struct {
 	health           []event.Health
 }
 
-func (f *fakeTS) Heatmap(_ context.Context, _ string, from, to time.Time, _ bool) ([]store.HeatCell, error) {
+func (f *fakeTS) Heatmap(_ context.Context, _ string, from, to time.Time, _ store.HeatKind) ([]store.HeatCell, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []store.HeatCell

@@ -334,8 +334,17 @@ func (s *server) zoneStatus(zone string) string {
 	return s.d.Zones.ZoneStatus(zone)
 }
 
-// heatmap answers per-room counts of unauthorised transmissions over a
-// window, optionally only those in one hour of the day (pattern of life).
+// heatKinds are the heatmap's show= values.
+var heatKinds = map[string]store.HeatKind{
+	store.HeatTargets.String():      store.HeatTargets,
+	store.HeatUnauthorised.String(): store.HeatUnauthorised,
+}
+
+// heatmap answers per-room counts over a window, optionally only those in
+// one hour of the day (pattern of life), of the unauthorised transmissions
+// fusion may alert on (show=targets, the default: phones off the downlink,
+// drones) or of every unauthorised one (show=unauthorised: downlinks,
+// Wi-Fi and unnamed energy too).
 func (s *server) heatmap(c echo.Context) error {
 	if s.d.Site == nil {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
@@ -351,8 +360,15 @@ func (s *server) heatmap(c echo.Context) error {
 			return httpError(http.StatusBadRequest, "hour %q: use 0..23 or all", h)
 		}
 	}
+	kind := store.HeatTargets
+	if v := c.QueryParam("show"); v != "" {
+		var ok bool
+		if kind, ok = heatKinds[v]; !ok {
+			return httpError(http.StatusBadRequest, "show %q: use targets or unauthorised", v)
+		}
+	}
 	to := s.now()
-	cells, err := s.d.TimeSeries.Heatmap(c.Request().Context(), s.d.Site.ID, to.Add(-d), to, true)
+	cells, err := s.d.TimeSeries.Heatmap(c.Request().Context(), s.d.Site.ID, to.Add(-d), to, kind)
 	if err != nil {
 		return fmt.Errorf("heatmap: %w", err)
 	}
@@ -398,7 +414,7 @@ type SearchRoom struct {
 	Floor  string  `json:"floor"`
 	Zone   string  `json:"zone"`
 	Score  float64 `json:"score"`
-	Recent int64   `json:"recent"` // unauthorised detections in the last hour
+	Recent int64   `json:"recent"` // unauthorised detections of phones and drones in the last hour
 	Status string  `json:"status"`
 }
 
@@ -407,7 +423,8 @@ type SearchRoom struct {
 // or a drone, event.Alertable) adds its room probabilities averaged over
 // its fixes, so one emitter weighs 1 however often it was located (a
 // hopping RC link is located many times a minute, a phone a few); each
-// unauthorised detection of the last hour adds a small weight. The
+// unauthorised detection of the same kinds in the last hour adds a small
+// weight. The
 // "outside" catch-all is not a place to search, and is left out.
 func (s *server) searchList(c echo.Context) error {
 	if s.d.Site == nil {
@@ -419,7 +436,7 @@ func (s *server) searchList(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("search list: %w", err)
 	}
-	cells, err := s.d.TimeSeries.Heatmap(ctx, s.d.Site.ID, now.Add(-time.Hour), now, true)
+	cells, err := s.d.TimeSeries.Heatmap(ctx, s.d.Site.ID, now.Add(-time.Hour), now, store.HeatTargets)
 	if err != nil {
 		return fmt.Errorf("search list: %w", err)
 	}

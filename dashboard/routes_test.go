@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -663,5 +664,80 @@ func TestSearchRanking(t *testing.T) {
 	}
 	if want := []string{"b-102 1.0", "a-103 0.8", "yard 0.6", "a-101 0.2"}; !slices.Equal(rooms, want) {
 		t.Errorf("search list %v, want %v", rooms, want)
+	}
+}
+
+// TestHeatmapShow: the heatmap counts what fusion may alert on (phones off
+// the downlink, drones) unless asked for every unauthorised transmission;
+// the search list's recent counts are of the same kinds. Over a real store.
+func TestHeatmapShow(t *testing.T) {
+	ev := newEnv(t)
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ev.deps.TimeSeries = db
+	var recs []store.DetectionRecord
+	add := func(n int, room, class, link string, authorised bool) {
+		for range n {
+			at := testNow.Add(-time.Duration(len(recs)+1) * time.Minute).UnixNano()
+			recs = append(recs, store.DetectionRecord{Detection: event.Detection{Schema: 1, ID: fmt.Sprint("d", len(recs)), Site: "hmp1", Sensor: "s1",
+				TimeNS: at, Class: class, Link: link}, Room: room, Floor: "g", Authorised: authorised})
+		}
+	}
+	add(3, "a-102", event.ClassLTE, event.LinkUplink, false)
+	add(1, "a-102", event.ClassLTE, event.LinkUplink, true) // the in-cell phone
+	add(2, "b-101", event.ClassLTE, event.LinkDownlink, false)
+	add(1, "b-102", event.ClassWiFi, event.LinkUnknown, false)
+	add(1, "a-103", event.ClassDroneID, event.LinkUnknown, false)
+	if err := db.WriteDetections(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := New(ev.deps)
+	c := login(t, e, RoleOfficer, "officer-password")
+	counts := func(path string) map[string]int64 {
+		t.Helper()
+		rec := do(e, "GET", path, "", "", &c, false)
+		var got []RoomHeat
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
+			t.Fatalf("%s: %d %v %s", path, rec.Code, err, rec.Body)
+		}
+		out := map[string]int64{}
+		for _, r := range got {
+			if r.Count > 0 {
+				out[r.Room] = r.Count
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		path string
+		want map[string]int64
+	}{
+		{"/api/v1/heatmap?window=hour", map[string]int64{"a-102": 3, "a-103": 1}},
+		{"/api/v1/heatmap?window=hour&show=targets", map[string]int64{"a-102": 3, "a-103": 1}},
+		{"/api/v1/heatmap?window=hour&show=unauthorised", map[string]int64{"a-102": 3, "a-103": 1, "b-101": 2, "b-102": 1}},
+	} {
+		if got := counts(tc.path); !maps.Equal(got, tc.want) {
+			t.Errorf("%s: counts %v, want %v", tc.path, got, tc.want)
+		}
+	}
+	if rec := do(e, "GET", "/api/v1/heatmap?show=everything", "", "", &c, false); rec.Code != 400 || !strings.Contains(rec.Body.String(), "targets or unauthorised") {
+		t.Errorf("show=everything: %d %s, want 400 naming the choices", rec.Code, rec.Body)
+	}
+	rec := do(e, "GET", "/api/v1/search", "", "", &c, false)
+	var list []SearchRoom
+	if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil || rec.Code != 200 {
+		t.Fatalf("search: %d %v %s", rec.Code, err, rec.Body)
+	}
+	recent := map[string]int64{}
+	for _, r := range list {
+		if r.Recent > 0 {
+			recent[r.Room] = r.Recent
+		}
+	}
+	if want := map[string]int64{"a-102": 3, "a-103": 1}; !maps.Equal(recent, want) {
+		t.Errorf("search list recent counts %v, want %v", recent, want)
 	}
 }

@@ -196,7 +196,7 @@
     st.floorSVG = st.floorSVG || new Map(); // a floor's drawing never changes while the page is open
     const [svg, heat, locs] = await Promise.all([
       st.floorSVG.get(floor) || api('GET', '/floors/' + encodeURIComponent(floor) + '/svg'),
-      api('GET', '/heatmap?window=' + $('h-window').value + '&hour=' + (hour < 0 ? 'all' : hour)),
+      api('GET', '/heatmap?window=' + $('h-window').value + '&hour=' + (hour < 0 ? 'all' : hour) + '&show=' + $('h-show').value),
       api('GET', '/locations?minutes=30')]);
     st.floorSVG.set(floor, svg);
     const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
@@ -211,7 +211,7 @@
       // the outside catch-alls lie around (and under) the building: left
       // uncoloured, or their heat would tint every room drawn over them
       if (!outside.has(h.room)) p.setAttribute('fill', h.status === 'unknown' ? 'url(#hatch)' : heatColour(h.count, steps));
-      p.querySelector('title').textContent += ' — ' + h.count + ' unauthorised' + (h.status === 'unknown' ? ' (zone unknown)' : '');
+      p.querySelector('title').textContent += ' — ' + h.count + ($('h-show').value === 'targets' ? ' phone/drone' : ' unauthorised') + (h.status === 'unknown' ? ' (zone unknown)' : '');
     }
     // newest first from the store: each track is drawn at its latest fix
     const latest = new Map();
@@ -221,7 +221,7 @@
     drawn('heatmap', heat.length);
     loadSearch();
   }
-  ['h-floor', 'h-window'].forEach((id) => $(id).addEventListener('change', loadHeatmap));
+  ['h-floor', 'h-window', 'h-show'].forEach((id) => $(id).addEventListener('change', loadHeatmap));
   $('h-hour').addEventListener('input', () => { const v = $('h-hour').value; $('h-hour-label').textContent = v < 0 ? 'all' : v + ':00'; });
   $('h-hour').addEventListener('change', loadHeatmap);
 

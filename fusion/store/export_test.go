@@ -14,10 +14,18 @@ func OpenInfluxUnrolled(cfg InfluxConfig) (*Influx, error) {
 	return OpenInflux(cfg)
 }
 
+// OpenInfluxWithoutTarget opens an Influx store that rolls up as the version
+// before the target counts did (and does not look for hours to recount
+// when it starts).
+func OpenInfluxWithoutTarget(cfg InfluxConfig) (*Influx, error) {
+	cfg.noTarget = true
+	return OpenInflux(cfg)
+}
+
 // HeatBehind returns the hours in [from, to) whose heat roll-up is behind the
-// detections written into them.
+// detections written into them, or has no target counts.
 func HeatBehind(ctx context.Context, s *Influx, site string, from, to time.Time) ([]time.Time, error) {
-	res, err := s.influxQL(ctx, fmt.Sprintf("SELECT written, rolled FROM %s WHERE site = %s AND time >= %d AND time < %d",
+	res, err := s.influxQL(ctx, fmt.Sprintf("SELECT written, rolled, target FROM %s WHERE site = %s AND time >= %d AND time < %d",
 		s.qlFrom(heatMeasurement), qlString(tagValue(site)), from.UnixNano(), to.UnixNano()))
 	if err != nil {
 		return nil, err
@@ -25,7 +33,7 @@ func HeatBehind(ctx context.Context, s *Influx, site string, from, to time.Time)
 	var out []time.Time
 	for _, sr := range res[0].Series {
 		for _, row := range sr.Values {
-			if t, ok := qlInt(row, 0); ok && !heatClean(row) {
+			if t, ok := qlInt(row, 0); ok && !heatCurrent(row) {
 				out = append(out, time.Unix(0, t).UTC())
 			}
 		}

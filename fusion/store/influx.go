@@ -41,6 +41,7 @@ type InfluxConfig struct {
 	Logger     *slog.Logger
 
 	noRollup bool // tests: never roll up, so every hour is counted raw
+	noTarget bool // tests: roll up as before the target counts existed, and never scan
 }
 
 // Influx is the TimeSeries backend over InfluxDB 1.8 (v2 write and Flux APIs,
@@ -209,7 +210,7 @@ func (s *Influx) send() {
 			switch {
 			case len(recs) > 0:
 				err = s.deliver(ctx, recs, off)
-			case !scanned && !s.cfg.noRollup:
+			case !scanned && !s.cfg.noRollup && !s.cfg.noTarget:
 				if err = s.scanHeat(ctx); err == nil {
 					scanned = true
 				}

@@ -52,30 +52,37 @@ func TestInfluxTimeSeriesConformance(t *testing.T) {
 }
 
 // checkHeat asserts that the heatmap of site1 over [from, to) equals
-// storetest.WantHeat of recs (unauthorised only and all) and that no hour's
+// storetest.WantHeat of recs (of every kind) and that no hour's
 // roll-up there is behind its writes.
 func checkHeat(t *testing.T, s *store.Influx, recs []store.DetectionRecord, from, to time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	for _, unauth := range []bool{true, false} {
-		got, err := s.Heatmap(ctx, "site1", from, to, unauth)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := storetest.WantHeat(recs, "site1", from, to, unauth)
-		if len(want) == 0 {
-			t.Fatal("test data has no detection in the window")
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("heatmap (unauthorised only %v) = %v, want %v", unauth, got, want)
-		}
-	}
-	behind, err := store.HeatBehind(ctx, s, "site1", from, to)
+	checkKinds(t, s, recs, from, to)
+	behind, err := store.HeatBehind(context.Background(), s, "site1", from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(behind) > 0 {
 		t.Errorf("heat roll-up behind its writes for hours %v", behind)
+	}
+}
+
+// checkKinds asserts that the heatmap of site1 over [from, to) of every kind
+// equals storetest.WantHeat of recs.
+func checkKinds(t *testing.T, s *store.Influx, recs []store.DetectionRecord, from, to time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	for _, kind := range []store.HeatKind{store.HeatTargets, store.HeatUnauthorised, store.HeatAll} {
+		got, err := s.Heatmap(ctx, "site1", from, to, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := storetest.WantHeat(recs, "site1", from, to, kind)
+		if len(want) == 0 {
+			t.Fatal("test data has no detection in the window")
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("heatmap (%v) = %v, want %v", kind, got, want)
+		}
 	}
 }
 
@@ -91,11 +98,7 @@ func TestInfluxHeatRollupAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []store.DetectionRecord
-	for i := range 60 {
-		recs = append(recs, storetest.Detection("site1", fmt.Sprintf("c%03d", i), storetest.Base.Add(time.Duration(i)*7*time.Minute),
-			fmt.Sprintf("R%d", i%3), i%4 == 0))
-	}
+	recs := mixedDetections(60)
 	if err := crashed.WriteDetections(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +133,63 @@ func TestInfluxHeatRollupAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkHeat(t, s, recs, from, to)
+}
+
+// TestInfluxHeatRollupUpgrade: hours rolled up before the target counts
+// existed are counted from the points for a heatmap of targets, and the
+// next version recounts them when it starts.
+func TestInfluxHeatRollupUpgrade(t *testing.T) {
+	ctx := context.Background()
+	srv := influxtest.Start(t)
+	old, err := store.OpenInfluxWithoutTarget(store.InfluxConfig{URL: srv.URL, Database: "upgrade", SpoolDir: filepath.Join(t.TempDir(), "spool")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := mixedDetections(60)
+	if err := old.WriteDetections(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	from, to := storetest.Base, storetest.Base.Add(8*time.Hour)
+	if behind, err := store.HeatBehind(ctx, old, "site1", from, to); err != nil || len(behind) != 7 {
+		t.Fatalf("rolled up without targets: %d hours behind (err %v), want 7", len(behind), err)
+	}
+	checkKinds(t, old, recs, from, to)
+	old.Close()
+
+	s := openInflux(t, srv, "upgrade")
+	more := storetest.Detection("site1", "m1", storetest.Base.Add(9*time.Hour), "R0", false)
+	recs = append(recs, more)
+	if err := s.WriteDetections(ctx, []store.DetectionRecord{more}); err != nil {
+		t.Fatal(err)
+	}
+	fctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := s.Flush(fctx); err != nil {
+		t.Fatal(err)
+	}
+	checkHeat(t, s, recs, from, to.Add(2*time.Hour))
+}
+
+// mixedDetections returns n detections of site1, one every 7 minutes from
+// storetest.Base over three rooms, every fourth authorised, and every third
+// heard as something fusion does not alert on (LTE downlink or Wi-Fi).
+func mixedDetections(n int) []store.DetectionRecord {
+	var recs []store.DetectionRecord
+	for i := range n {
+		r := storetest.Detection("site1", fmt.Sprintf("c%03d", i), storetest.Base.Add(time.Duration(i)*7*time.Minute),
+			fmt.Sprintf("R%d", i%3), i%4 == 0)
+		switch i % 6 {
+		case 2:
+			r = storetest.Heard(r, event.ClassLTE, event.LinkDownlink)
+		case 5:
+			r = storetest.Heard(r, event.ClassWiFi, event.LinkUnknown)
+		}
+		recs = append(recs, r)
+	}
+	return recs
 }
 
 // TestInfluxOutage stops InfluxDB while detections are written (into an
@@ -239,7 +299,7 @@ func TestInfluxReadOnly(t *testing.T) {
 	defer r.Close()
 	week := storetest.Base.Add(7 * 24 * time.Hour)
 	_, errD := r.Detections(ctx, "site1", storetest.Base, week, 10)
-	_, errH := r.Heatmap(ctx, "site1", storetest.Base, week, false)
+	_, errH := r.Heatmap(ctx, "site1", storetest.Base, week, store.HeatAll)
 	for _, err := range []error{errD, errH} {
 		if !errors.Is(err, store.ErrNoDatabase) || !strings.Contains(err.Error(), `"ro"`) {
 			t.Errorf("before the database exists: error %v, want ErrNoDatabase naming \"ro\"", err)
@@ -255,13 +315,13 @@ func TestInfluxReadOnly(t *testing.T) {
 	if err := errors.Join(w.WriteLocations(ctx, []store.LocationRecord{loc}), w.WriteHealth(ctx, []event.Health{h}), w.Flush(ctx)); err != nil {
 		t.Fatal(err)
 	}
-	for _, unauth := range []bool{true, false} {
-		want, err := w.Heatmap(ctx, "site1", storetest.Base, week, unauth)
+	for _, kind := range []store.HeatKind{store.HeatTargets, store.HeatUnauthorised, store.HeatAll} {
+		want, err := w.Heatmap(ctx, "site1", storetest.Base, week, kind)
 		if err != nil || len(want) == 0 {
 			t.Fatalf("writer's heatmap: %v, %v", want, err)
 		}
-		if got, err := r.Heatmap(ctx, "site1", storetest.Base, week, unauth); err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("read-only heatmap (unauthorised only %v) = %v, %v; want the writer's %v", unauth, got, err, want)
+		if got, err := r.Heatmap(ctx, "site1", storetest.Base, week, kind); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("read-only heatmap (%v) = %v, %v; want the writer's %v", kind, got, err, want)
 		}
 	}
 	if got, err := r.Detections(ctx, "site1", storetest.Base, week, 5000); err != nil || len(got) != 3000 {

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rfwarden/rfwarden/event"
 )
 
 // The Influx store keeps its own hourly roll-up of detections, derived from
@@ -23,7 +25,7 @@ import (
 // out-of-order writes. It is one point per site and clock hour, at the hour's
 // start:
 //
-//	heat_hour,site=<site> written=<token>i,rolled=<token>i,unauth="<counts>",auth="<counts>"
+//	heat_hour,site=<site> written=<token>i,rolled=<token>i,unauth="<counts>",auth="<counts>",target="<counts>"
 //
 // Every spooled detection batch carries a `written` field with a fresh
 // random token for each (site, hour) it touches, sent in the same write
@@ -31,8 +33,9 @@ import (
 // same series and time). After delivery the sender counts the hour's
 // detection points again (InfluxQL count over the hour) and writes `rolled`
 // (the token it read before counting) with the counts per room of the
-// unauthorised and the authorised detections (room=count pairs, rooms
-// query-escaped, joined by "&").
+// unauthorised and the authorised detections, and of the unauthorised
+// ones fusion may alert on (target: event.Alertable of the points' class
+// and link tags), as room=count pairs, rooms query-escaped, joined by "&".
 //
 // An hour is clean when written == rolled: its counts are then exact. Any
 // other hour (not rolled up yet, rolled up before a later batch landed,
@@ -41,6 +44,9 @@ import (
 // delivery and roll-up leaves the hour unclean in InfluxDB; the sender scans
 // for such hours when it starts, and a spool replay marks the hours it
 // delivers again, so the roll-up catches up without state outside InfluxDB.
+// The same scan finds hours rolled up before the target counts existed
+// (no `target` field); a heatmap of targets counts them from the raw points
+// until they are rolled up again.
 const (
 	heatMeasurement = "heat_hour"
 	// heatMarkPrefix starts the spool-only header lines of a detection batch,
@@ -171,7 +177,7 @@ func (s *Influx) rollHeat(ctx context.Context, site string, from, to int64) erro
 	where := fmt.Sprintf("site = %s AND time >= %d AND time < %d", qlString(site), from*hourNS, to*hourNS)
 	res, err := s.influxQL(ctx,
 		"SELECT written FROM "+s.qlFrom(heatMeasurement)+" WHERE "+where,
-		"SELECT count(n) FROM "+s.qlFrom("detection")+" WHERE "+where+" GROUP BY time(1h), room, auth fill(none)")
+		"SELECT count(n) FROM "+s.qlFrom("detection")+" WHERE "+where+" GROUP BY time(1h), room, auth, class, link fill(none)")
 	if err != nil {
 		return fmt.Errorf("heat roll-up %s hours %d-%d: %w", site, from, to, err)
 	}
@@ -185,11 +191,11 @@ func (s *Influx) rollHeat(ctx context.Context, site string, from, to int64) erro
 			}
 		}
 	}
-	counts := map[int64]*[2]map[string]int64{} // hour -> unauthorised, authorised counts per room
+	counts := map[int64]*[3]map[string]int64{} // hour -> unauthorised, authorised, target counts per room
 	if err := eachCount(res[1], func(tags map[string]string, t, n int64) {
 		c := counts[t/hourNS]
 		if c == nil {
-			c = &[2]map[string]int64{{}, {}}
+			c = &[3]map[string]int64{{}, {}, {}}
 			counts[t/hourNS] = c
 		}
 		i := 0
@@ -197,16 +203,23 @@ func (s *Influx) rollHeat(ctx context.Context, site string, from, to int64) erro
 			i = 1
 		}
 		c[i][tags["room"]] += n
+		if i == 0 && heatTarget(tags) {
+			c[2][tags["room"]] += n
+		}
 	}); err != nil {
 		return fmt.Errorf("heat roll-up %s hours %d-%d: %w", site, from, to, err)
 	}
 	var ls []string
 	for h, tok := range written {
-		fields := map[string]any{"rolled": tok, "unauth": "", "auth": ""}
+		fields := map[string]any{"rolled": tok, "unauth": "", "auth": "", "target": ""}
 		size := 0
 		if c := counts[h]; c != nil {
-			fields["unauth"], fields["auth"] = encodeRoomCounts(c[0]), encodeRoomCounts(c[1])
-			size = len(fields["unauth"].(string)) + len(fields["auth"].(string))
+			u, a, g := encodeRoomCounts(c[0]), encodeRoomCounts(c[1]), encodeRoomCounts(c[2])
+			fields["unauth"], fields["auth"], fields["target"] = u, a, g
+			size = len(u) + len(a) + len(g)
+		}
+		if s.cfg.noTarget {
+			delete(fields, "target")
 		}
 		if size > heatMaxCounts {
 			s.log.Warn("influx: too many rooms in an hour for the heat roll-up; it is counted from raw points", "site", site, "hour", time.Unix(0, h*hourNS).UTC())
@@ -234,17 +247,28 @@ func heatClean(row []any) bool {
 	return ok1 && ok2 && w == r
 }
 
+// heatCurrent reports whether a row (time, written, rolled, target) is a
+// clean hour with target counts: rolled up by this version.
+func heatCurrent(row []any) bool { return heatClean(row) && len(row) > 3 && row[3] != nil }
+
+// heatTarget reports whether a count grouped by class and link tags counts
+// in a heatmap of targets (the caller has left out authorised points).
+func heatTarget(tags map[string]string) bool {
+	return event.Alertable(roomName(tags["class"]), roomName(tags["link"]))
+}
+
 // scanHeat marks every hour whose roll-up is behind its writes (left so by a
-// crash between delivery and roll-up).
+// crash between delivery and roll-up) or has no target counts (rolled up
+// by an older version).
 func (s *Influx) scanHeat(ctx context.Context) error {
-	res, err := s.influxQL(ctx, "SELECT written, rolled FROM "+s.qlFrom(heatMeasurement)+" GROUP BY site")
+	res, err := s.influxQL(ctx, "SELECT written, rolled, target FROM "+s.qlFrom(heatMeasurement)+" GROUP BY site")
 	if err != nil {
 		return fmt.Errorf("heat roll-up scan: %w", err)
 	}
 	var keys []heatKey
 	for _, sr := range res[0].Series {
 		for _, row := range sr.Values {
-			if t, ok := qlInt(row, 0); ok && !heatClean(row) {
+			if t, ok := qlInt(row, 0); ok && !heatCurrent(row) {
 				keys = append(keys, heatKey{sr.Tags["site"], t / int64(time.Hour)})
 			}
 		}
@@ -256,22 +280,26 @@ func (s *Influx) scanHeat(ctx context.Context) error {
 	return nil
 }
 
-// Heatmap counts detections per room and clock hour in [from, to). Whole
-// hours whose roll-up is clean are read from heat_hour (one point an hour);
-// partial hours at the edges and hours not rolled up yet are counted from the
-// detection points, so the answer is exact, as SQLite's is. It asks InfluxQL
+// Heatmap counts the detections of kind per room and clock hour in [from,
+// to). Whole hours whose roll-up is clean are read from heat_hour (one point
+// an hour); partial hours at the edges and hours not rolled up yet are
+// counted from the detection points, so the answer is exact, as SQLite's is.
+// It asks InfluxQL
 // (/query) rather than Flux, which in InfluxDB 1.8 costs several times the
 // CPU for the same points.
-func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, unauthorisedOnly bool) (_ []HeatCell, err error) {
+func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, kind HeatKind) (_ []HeatCell, err error) {
 	defer func() { err = s.noDatabase(err) }()
 	fromNS, toNS := from.UnixNano(), to.UnixNano()
 	if toNS <= fromNS {
 		return nil, nil
 	}
 	site = tagValue(site)
-	auth, fields := "", "written, rolled, unauth, auth"
-	if unauthorisedOnly {
-		auth, fields = " AND auth = '0'", "written, rolled, unauth"
+	fields, rolled := "written, rolled, unauth, auth", heatClean
+	switch kind {
+	case HeatUnauthorised:
+		fields = "written, rolled, unauth"
+	case HeatTargets:
+		fields, rolled = "written, rolled, target", heatCurrent
 	}
 	hourNS := int64(time.Hour)
 	firstWhole := (fromNS + hourNS - 1) / hourNS // as SQLite.Heatmap
@@ -284,7 +312,7 @@ func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, u
 		stmts = append(stmts, fmt.Sprintf("SELECT %s FROM %s WHERE site = %s AND time >= %d AND time < %d",
 			fields, s.qlFrom(heatMeasurement), qlString(site), firstWhole*hourNS, lastWhole*hourNS))
 	}
-	res, err := s.influxQL(ctx, append(stmts, s.rawHeatStmts(site, auth, raw)...)...)
+	res, err := s.influxQL(ctx, append(stmts, s.rawHeatStmts(site, kind, raw)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("influx heatmap: %w", err)
 	}
@@ -294,7 +322,7 @@ func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, u
 		for _, sr := range res[0].Series {
 			for _, row := range sr.Values {
 				t, ok := qlInt(row, 0)
-				if !ok || !heatClean(row) {
+				if !ok || !rolled(row) {
 					continue
 				}
 				clean[t/hourNS] = true
@@ -318,7 +346,7 @@ func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, u
 			}
 		}
 		if len(dirty) > 0 {
-			more, err := s.influxQL(ctx, s.rawHeatStmts(site, auth, dirty)...)
+			more, err := s.influxQL(ctx, s.rawHeatStmts(site, kind, dirty)...)
 			if err != nil {
 				return nil, fmt.Errorf("influx heatmap: hours not rolled up: %w", err)
 			}
@@ -328,7 +356,9 @@ func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, u
 	}
 	for _, r := range res {
 		if err := eachCount(r, func(tags map[string]string, t, n int64) {
-			counts[heatCellKey{roomName(tags["room"]), t / hourNS}] += n
+			if kind != HeatTargets || heatTarget(tags) {
+				counts[heatCellKey{roomName(tags["room"]), t / hourNS}] += n
+			}
 		}); err != nil {
 			return nil, fmt.Errorf("influx heatmap: %w", err)
 		}
@@ -391,13 +421,22 @@ type heatCellKey struct {
 	hour int64
 }
 
-// rawHeatStmts counts detection points per clock hour and room in each range.
-func (s *Influx) rawHeatStmts(site, auth string, ranges [][2]int64) []string {
+// rawHeatStmts counts the detection points of kind per clock hour and room
+// in each range; for targets, also per class and link, for heatTarget to
+// pick.
+func (s *Influx) rawHeatStmts(site string, kind HeatKind, ranges [][2]int64) []string {
+	auth, by := "", "room"
+	if kind != HeatAll {
+		auth = " AND auth = '0'"
+	}
+	if kind == HeatTargets {
+		by = "room, class, link"
+	}
 	var out []string
 	for _, r := range ranges {
 		if r[1] > r[0] {
-			out = append(out, fmt.Sprintf("SELECT count(n) FROM %s WHERE site = %s AND time >= %d AND time < %d%s GROUP BY time(1h), room fill(none)",
-				s.qlFrom("detection"), qlString(site), r[0], r[1], auth))
+			out = append(out, fmt.Sprintf("SELECT count(n) FROM %s WHERE site = %s AND time >= %d AND time < %d%s GROUP BY time(1h), %s fill(none)",
+				s.qlFrom("detection"), qlString(site), r[0], r[1], auth, by))
 		}
 	}
 	return out

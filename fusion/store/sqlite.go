@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS heat_hour (
 	hour INTEGER NOT NULL,
 	authorised INTEGER NOT NULL,
 	count INTEGER NOT NULL,
+	target INTEGER NOT NULL DEFAULT 0, -- of count, those event.Alertable
 	PRIMARY KEY (site, hour, room, authorised)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS location (
@@ -114,7 +115,80 @@ func OpenSQLite(path string) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("create schema in %q: %w", path, err)
 	}
+	if err := migrateHeatTarget(context.Background(), db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("upgrade %q: %w", path, err)
+	}
 	return &SQLite{db: db}, nil
+}
+
+// migrateHeatTarget adds heat_hour's target column to a store written
+// before it existed, counting it from the stored detections (Prune
+// deletes a roll-up hour and its detections together, so the count is
+// exact). It holds the write lock from the check on (BEGIN IMMEDIATE), so
+// fusion and the dashboard opening one old file together upgrade it once.
+func migrateHeatTarget(ctx context.Context, db *sql.DB) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return fmt.Errorf("heat_hour upgrade: %w", err)
+	}
+	defer func() {
+		end := `COMMIT`
+		if err != nil {
+			end = `ROLLBACK`
+		}
+		if _, e := conn.ExecContext(ctx, end); e != nil && err == nil {
+			err = fmt.Errorf("heat_hour upgrade: %w", e)
+		}
+	}()
+	var has int
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('heat_hour') WHERE name = 'target'`).Scan(&has); err != nil {
+		return fmt.Errorf("heat_hour columns: %w", err)
+	}
+	if has > 0 {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, `ALTER TABLE heat_hour ADD COLUMN target INTEGER NOT NULL DEFAULT 0`); err != nil {
+		return fmt.Errorf("add heat_hour.target: %w", err)
+	}
+	type key struct {
+		site, room  string
+		hour, auth  int64
+		class, link string
+	}
+	var keys []key
+	var ns []int64
+	rows, err := conn.QueryContext(ctx, `SELECT site, room, time_ns / ?, authorised, COALESCE(json_extract(body, '$.class'), ''), COALESCE(json_extract(body, '$.link'), ''), COUNT(*)
+		FROM detection GROUP BY 1, 2, 3, 4, 5, 6`, int64(time.Hour))
+	if err != nil {
+		return fmt.Errorf("count targets: %w", err)
+	}
+	for rows.Next() {
+		var k key
+		var n int64
+		if err := rows.Scan(&k.site, &k.room, &k.hour, &k.auth, &k.class, &k.link, &n); err != nil {
+			rows.Close()
+			return fmt.Errorf("count targets: %w", err)
+		}
+		if event.Alertable(k.class, k.link) {
+			keys, ns = append(keys, k), append(ns, n)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("count targets: %w", err)
+	}
+	for i, k := range keys {
+		if _, err := conn.ExecContext(ctx, `UPDATE heat_hour SET target = target + ? WHERE site = ? AND hour = ? AND room = ? AND authorised = ?`,
+			ns[i], k.site, k.hour, k.room, k.auth); err != nil {
+			return fmt.Errorf("count targets: %w", err)
+		}
+	}
+	return nil
 }
 
 // DB returns the underlying database so other packages (registry, dashboard
@@ -145,8 +219,8 @@ func (s *SQLite) WriteDetections(ctx context.Context, recs []DetectionRecord) er
 			return err
 		}
 		defer ins.Close()
-		heat, err := tx.PrepareContext(ctx, `INSERT INTO heat_hour(site, room, hour, authorised, count) VALUES(?,?,?,?,1)
-			ON CONFLICT(site, hour, room, authorised) DO UPDATE SET count = count + 1`)
+		heat, err := tx.PrepareContext(ctx, `INSERT INTO heat_hour(site, room, hour, authorised, count, target) VALUES(?,?,?,?,1,?)
+			ON CONFLICT(site, hour, room, authorised) DO UPDATE SET count = count + 1, target = target + excluded.target`)
 		if err != nil {
 			return err
 		}
@@ -163,7 +237,7 @@ func (s *SQLite) WriteDetections(ctx context.Context, recs []DetectionRecord) er
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue // duplicate
 			}
-			if _, err := heat.ExecContext(ctx, r.Site, r.Room, hourOf(r.TimeNS), boolInt(r.Authorised)); err != nil {
+			if _, err := heat.ExecContext(ctx, r.Site, r.Room, hourOf(r.TimeNS), boolInt(r.Authorised), boolInt(event.Alertable(r.Class, r.Link))); err != nil {
 				return fmt.Errorf("heat rollup %q: %w", r.ID, err)
 			}
 		}
@@ -256,10 +330,10 @@ func (s *SQLite) Prune(ctx context.Context, site string, before time.Time) (int6
 	return total + n, nil
 }
 
-// Heatmap counts detections per room and clock hour in [from, to). Partial
-// hours at either end are counted from the detections themselves so the
-// answer is exact, and whole hours come from the rollup.
-func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, unauthorisedOnly bool) ([]HeatCell, error) {
+// Heatmap counts the detections of kind per room and clock hour in [from,
+// to). Partial hours at either end are counted from the detections
+// themselves so the answer is exact, and whole hours come from the rollup.
+func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, kind HeatKind) ([]HeatCell, error) {
 	fromNS, toNS := from.UnixNano(), to.UnixNano()
 	if toNS <= fromNS {
 		return nil, nil
@@ -278,12 +352,15 @@ func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, u
 		}
 		counts[[2]int64{i, hour}] += n
 	}
-	auth := ""
-	if unauthorisedOnly {
+	auth, sum := "", "count"
+	if kind != HeatAll {
 		auth = " AND authorised = 0"
 	}
+	if kind == HeatTargets {
+		sum = "target"
+	}
 	if firstWhole < lastWhole {
-		rows, err := s.db.QueryContext(ctx, `SELECT room, hour, SUM(count) FROM heat_hour WHERE site = ? AND hour >= ? AND hour < ?`+auth+` GROUP BY room, hour`,
+		rows, err := s.db.QueryContext(ctx, `SELECT room, hour, SUM(`+sum+`) FROM heat_hour WHERE site = ? AND hour >= ? AND hour < ?`+auth+` GROUP BY room, hour HAVING SUM(`+sum+`) > 0`,
 			site, firstWhole, lastWhole)
 		if err != nil {
 			return nil, fmt.Errorf("heatmap: %w", err)
@@ -313,19 +390,28 @@ func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, u
 		if e[1] <= e[0] {
 			continue
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT room, time_ns / ?, COUNT(*) FROM detection WHERE site = ? AND time_ns >= ? AND time_ns < ?`+auth+` GROUP BY room, time_ns / ?`,
-			int64(time.Hour), site, e[0], e[1], int64(time.Hour))
+		// Targets are told by class and link, which only the body holds:
+		// they are grouped by them too and picked by event.Alertable.
+		classLink := `'', ''`
+		if kind == HeatTargets {
+			classLink = `COALESCE(json_extract(body, '$.class'), ''), COALESCE(json_extract(body, '$.link'), '')`
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT room, time_ns / ?, `+classLink+`, COUNT(*)
+			FROM detection WHERE site = ? AND time_ns >= ? AND time_ns < ?`+auth+` GROUP BY 1, 2, 3, 4`,
+			int64(time.Hour), site, e[0], e[1])
 		if err != nil {
 			return nil, fmt.Errorf("heatmap edges: %w", err)
 		}
 		for rows.Next() {
-			var room string
+			var room, class, link string
 			var hour, n int64
-			if err := rows.Scan(&room, &hour, &n); err != nil {
+			if err := rows.Scan(&room, &hour, &class, &link, &n); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			add(room, hour, n)
+			if kind != HeatTargets || event.Alertable(class, link) {
+				add(room, hour, n)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

@@ -29,6 +29,56 @@ func TestSQLiteTimeSeriesConformance(t *testing.T) {
 	storetest.TimeSeries(t, func(t *testing.T) store.TimeSeries { return openSQLite(t) })
 }
 
+// TestSQLiteHeatTargetUpgrade: a store written before heat_hour counted
+// targets gets the column, counted from its detections, when it is
+// opened; the heatmap of every kind then agrees with the detections.
+func TestSQLiteHeatTargetUpgrade(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	s, err := store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := mixedDetections(60)
+	if err := s.WriteDetections(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `ALTER TABLE heat_hour DROP COLUMN target`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// fusion and the dashboard open the old file at once: both succeed, and
+	// it is upgraded once
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			s, err := store.OpenSQLite(path)
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	if err := errors.Join(<-errs, <-errs); err != nil {
+		t.Fatalf("opening the old store twice at once: %v", err)
+	}
+	for range 2 {
+		s, err := store.OpenSQLite(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, to := storetest.Base, storetest.Base.Add(8*time.Hour)
+		for _, kind := range []store.HeatKind{store.HeatTargets, store.HeatUnauthorised, store.HeatAll} {
+			got, err := s.Heatmap(ctx, "site1", from, to, kind)
+			want := storetest.WantHeat(recs, "site1", from, to, kind)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("after the upgrade, heatmap of %v = %v, %v; want %v", kind, got, err, want)
+			}
+		}
+		s.Close()
+	}
+}
+
 // TestSQLitePrune: Prune removes one site's history before the clock hour
 // of its cut, in several batches, and leaves the rest alone; the heatmap
 // then agrees with the detections that are left.
@@ -67,10 +117,10 @@ func TestSQLitePrune(t *testing.T) {
 	if err != nil || len(got) != len(kept) || got[len(got)-1].ID != kept[0].ID {
 		t.Fatalf("after prune: %d detections (%v), want the %d from %s on", len(got), err, len(kept), kept[0].ID)
 	}
-	for _, unauth := range []bool{true, false} {
-		heat, err := s.Heatmap(ctx, "site1", storetest.Base, end, unauth)
-		if want := storetest.WantHeat(kept, "site1", storetest.Base, end, unauth); err != nil || !reflect.DeepEqual(heat, want) {
-			t.Errorf("heatmap after prune (unauthorised only %v) = %v, %v; want %v", unauth, heat, err, want)
+	for _, kind := range []store.HeatKind{store.HeatTargets, store.HeatUnauthorised, store.HeatAll} {
+		heat, err := s.Heatmap(ctx, "site1", storetest.Base, end, kind)
+		if want := storetest.WantHeat(kept, "site1", storetest.Base, end, kind); err != nil || !reflect.DeepEqual(heat, want) {
+			t.Errorf("heatmap after prune (%v) = %v, %v; want %v", kind, heat, err, want)
 		}
 	}
 	gl, err1 := s.Locations(ctx, "site1", storetest.Base, end, 100)

@@ -43,6 +43,43 @@ type LocationRecord struct {
 	Authorised bool               `json:"authorised"`
 }
 
+// HeatKind selects the detections a heatmap counts.
+type HeatKind int
+
+const (
+	// HeatAll counts every detection.
+	HeatAll HeatKind = iota
+	// HeatUnauthorised leaves out detections the registry authorised.
+	HeatUnauthorised
+	// HeatTargets counts unauthorised detections of what fusion may alert
+	// on (event.Alertable: a phone off the downlink, a drone): where
+	// phones are used, without the mast's downlink, Wi-Fi or unnamed
+	// energy.
+	HeatTargets
+)
+
+// Counts reports whether a heatmap of kind k counts r.
+func (k HeatKind) Counts(r DetectionRecord) bool {
+	switch k {
+	case HeatUnauthorised:
+		return !r.Authorised
+	case HeatTargets:
+		return !r.Authorised && event.Alertable(r.Class, r.Link)
+	}
+	return true
+}
+
+// String names k as the dashboard's heatmap query does.
+func (k HeatKind) String() string {
+	switch k {
+	case HeatUnauthorised:
+		return "unauthorised"
+	case HeatTargets:
+		return "targets"
+	}
+	return "all"
+}
+
 // HeatCell counts detections in one room over one clock hour.
 type HeatCell struct {
 	Room      string    `json:"room"`
@@ -61,9 +98,9 @@ type TimeSeries interface {
 	// Flush blocks until everything written so far is durable in the backend.
 	Flush(ctx context.Context) error
 
-	// Heatmap counts detections per room and clock hour in [from, to).
-	// With unauthorisedOnly, detections the registry authorised are left out.
-	Heatmap(ctx context.Context, site string, from, to time.Time, unauthorisedOnly bool) ([]HeatCell, error)
+	// Heatmap counts the detections of kind per room and clock hour in
+	// [from, to).
+	Heatmap(ctx context.Context, site string, from, to time.Time, kind HeatKind) ([]HeatCell, error)
 	// Detections returns detections in [from, to), newest first, at most limit.
 	Detections(ctx context.Context, site string, from, to time.Time, limit int) ([]DetectionRecord, error)
 	// Locations returns locations in [from, to), newest first, at most limit.

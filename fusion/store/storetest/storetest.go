@@ -31,14 +31,21 @@ func Detection(site, id string, at time.Time, room string, authorised bool) stor
 	}
 }
 
+// Heard returns r heard as class on link.
+func Heard(r store.DetectionRecord, class, link string) store.DetectionRecord {
+	r.Class, r.Link = class, link
+	return r
+}
+
 // TimeSeries runs the conformance suite against a fresh backend from open.
 func TimeSeries(t *testing.T, open func(t *testing.T) store.TimeSeries) {
 	ctx := context.Background()
 	t.Run("detections and heatmap", func(t *testing.T) {
 		ts := open(t)
 		var recs []store.DetectionRecord
-		// Room A: 3 unauthorised at 01:10, 01:20, 02:30; one authorised at 01:40.
-		// Room B: 1 unauthorised at 05:59:59.999. Other site: 1 in room A.
+		// Room A: 3 unauthorised at 01:10, 01:20, 02:30; one authorised at
+		// 01:40; the mast's LTE downlink at 02:40. Room B: 1 unauthorised at
+		// 05:59:59.999; Wi-Fi at 05:30. Other site: 1 in room A.
 		recs = append(recs,
 			Detection("site1", "d1", Base.Add(70*time.Minute), "A", false),
 			Detection("site1", "d2", Base.Add(80*time.Minute), "A", false),
@@ -46,6 +53,8 @@ func TimeSeries(t *testing.T, open func(t *testing.T) store.TimeSeries) {
 			Detection("site1", "d4", Base.Add(100*time.Minute), "A", true),
 			Detection("site1", "d5", Base.Add(6*time.Hour-time.Millisecond), "B", false),
 			Detection("site2", "d6", Base.Add(70*time.Minute), "A", false),
+			Heard(Detection("site1", "d7", Base.Add(160*time.Minute), "A", false), event.ClassLTE, event.LinkDownlink),
+			Heard(Detection("site1", "d8", Base.Add(330*time.Minute), "B", false), event.ClassWiFi, event.LinkUnknown),
 		)
 		if err := ts.WriteDetections(ctx, recs); err != nil {
 			t.Fatal(err)
@@ -57,37 +66,37 @@ func TimeSeries(t *testing.T, open func(t *testing.T) store.TimeSeries) {
 		if err := ts.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
-		got, err := ts.Heatmap(ctx, "site1", Base, Base.Add(24*time.Hour), true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []store.HeatCell{
-			{Room: "A", HourStart: Base.Add(time.Hour), Count: 2},
-			{Room: "A", HourStart: Base.Add(2 * time.Hour), Count: 1},
-			{Room: "B", HourStart: Base.Add(5 * time.Hour), Count: 1},
-		}
-		if !heatEqual(got, want) {
-			t.Errorf("unauthorised heatmap = %v, want %v", got, want)
-		}
-		got, err = ts.Heatmap(ctx, "site1", Base, Base.Add(24*time.Hour), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want[0].Count = 3
-		if !heatEqual(got, want) {
-			t.Errorf("all heatmap = %v, want %v", got, want)
-		}
-		// A window that cuts hours: [01:15, 02:45) holds d2, d4 (auth), d3.
-		got, err = ts.Heatmap(ctx, "site1", Base.Add(75*time.Minute), Base.Add(165*time.Minute), true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = []store.HeatCell{
-			{Room: "A", HourStart: Base.Add(time.Hour), Count: 1},
-			{Room: "A", HourStart: Base.Add(2 * time.Hour), Count: 1},
-		}
-		if !heatEqual(got, want) {
-			t.Errorf("partial-hour heatmap = %v, want %v", got, want)
+		day := Base.Add(24 * time.Hour)
+		for _, c := range []struct {
+			kind     store.HeatKind
+			from, to time.Time
+			a1, a2   int64 // room A at 01:00, 02:00
+			b5       int64 // room B at 05:00
+		}{
+			{store.HeatTargets, Base, day, 2, 1, 1},
+			{store.HeatUnauthorised, Base, day, 2, 2, 2},
+			{store.HeatAll, Base, day, 3, 2, 2},
+			// A window that cuts hours: [01:15, 02:45) holds d2, d4 (auth), d3, d7.
+			{store.HeatTargets, Base.Add(75 * time.Minute), Base.Add(165 * time.Minute), 1, 1, 0},
+			{store.HeatUnauthorised, Base.Add(75 * time.Minute), Base.Add(165 * time.Minute), 1, 2, 0},
+		} {
+			got, err := ts.Heatmap(ctx, "site1", c.from, c.to, c.kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []store.HeatCell
+			for _, w := range []store.HeatCell{
+				{Room: "A", HourStart: Base.Add(time.Hour), Count: c.a1},
+				{Room: "A", HourStart: Base.Add(2 * time.Hour), Count: c.a2},
+				{Room: "B", HourStart: Base.Add(5 * time.Hour), Count: c.b5},
+			} {
+				if w.Count > 0 {
+					want = append(want, w)
+				}
+			}
+			if !heatEqual(got, want) {
+				t.Errorf("heatmap of %v over [%s, %s) = %v, want %v", c.kind, c.from.Format("15:04"), c.to.Format("15:04"), got, want)
+			}
 		}
 		dets, err := ts.Detections(ctx, "site1", Base, Base.Add(2*time.Hour), 10)
 		if err != nil {
@@ -189,9 +198,13 @@ func heatEdgesAndLate(t *testing.T, ts store.TimeSeries) {
 	add("e4", at(1, 15, 0), "B", true)
 	add("e5", at(1, 45, 0), "", false) // not located
 	add("e6", at(2, 30, 0), "A", false)
+	add("e6d", at(2, 40, 0), "A", false) // the mast's downlink: no target
+	recs[len(recs)-1] = Heard(recs[len(recs)-1], event.ClassGSM, event.LinkDownlink)
 	add("e7", at(3, 0, 0), "A", false)
 	add("e8", at(3, 59, 0), "B", true)
 	add("e9", at(5, 59, 59*time.Second), "B", false)
+	add("e9w", at(0, 59, 0), "B", false) // Wi-Fi at an edge: no target
+	recs[len(recs)-1] = Heard(recs[len(recs)-1], event.ClassWiFi, event.LinkUnknown)
 	add("e10", at(30, 0, 0), "A", false) // next day
 	recs = append(recs, Detection("site2", "x1", at(1, 20, 0), "A", false))
 	slices.Reverse(recs) // newest first: out of order
@@ -215,13 +228,13 @@ func heatEdgesAndLate(t *testing.T, ts store.TimeSeries) {
 			t.Fatal(err)
 		}
 		for _, w := range windows {
-			for _, unauth := range []bool{true, false} {
-				got, err := ts.Heatmap(ctx, "site1", w.from, w.to, unauth)
+			for _, kind := range []store.HeatKind{store.HeatTargets, store.HeatUnauthorised, store.HeatAll} {
+				got, err := ts.Heatmap(ctx, "site1", w.from, w.to, kind)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if want := WantHeat(written, "site1", w.from, w.to, unauth); !heatEqual(got, want) {
-					t.Errorf("%s: window %s (unauthorised only %v): heatmap = %v, want %v", step, w.name, unauth, got, want)
+				if want := WantHeat(written, "site1", w.from, w.to, kind); !heatEqual(got, want) {
+					t.Errorf("%s: window %s (%v): heatmap = %v, want %v", step, w.name, kind, got, want)
 				}
 			}
 		}
@@ -237,6 +250,7 @@ func heatEdgesAndLate(t *testing.T, ts store.TimeSeries) {
 		Detection("site1", "l2", at(0, 10, 0), "C", false),
 		recs[len(recs)-1-0], // e1 again
 		Detection("site1", "l3", at(3, 20, 0), "B", true),
+		Heard(Detection("site1", "l4", at(1, 30, 0), "B", false), event.ClassUnknown, event.LinkDownlink),
 		recs[len(recs)-1-5], // e6 again
 	}
 	for _, r := range late {
@@ -249,12 +263,12 @@ func heatEdgesAndLate(t *testing.T, ts store.TimeSeries) {
 
 // WantHeat counts recs the way every TimeSeries.Heatmap must: per room and
 // clock hour (UTC) in [from, to), each detection ID once, sorted by SortHeat.
-func WantHeat(recs []store.DetectionRecord, site string, from, to time.Time, unauthorisedOnly bool) []store.HeatCell {
+func WantHeat(recs []store.DetectionRecord, site string, from, to time.Time, kind store.HeatKind) []store.HeatCell {
 	seen := map[string]bool{}
 	counts := map[store.HeatCell]int64{}
 	for _, r := range recs {
 		t := time.Unix(0, r.TimeNS).UTC()
-		if seen[r.ID] || r.Site != site || t.Before(from) || !t.Before(to) || (unauthorisedOnly && r.Authorised) {
+		if seen[r.ID] || r.Site != site || t.Before(from) || !t.Before(to) || !kind.Counts(r) {
 			continue
 		}
 		seen[r.ID] = true
@@ -329,7 +343,7 @@ func HeatmapWeek(b *testing.B, ts store.TimeSeries, serverCPU func() time.Durati
 	b.ResetTimer()
 	for range b.N {
 		t0 := time.Now()
-		cells, err := ts.Heatmap(ctx, "site1", Base.Add(17*time.Minute), Base.Add(7*24*time.Hour), true)
+		cells, err := ts.Heatmap(ctx, "site1", Base.Add(17*time.Minute), Base.Add(7*24*time.Hour), store.HeatTargets)
 		lat = append(lat, time.Since(t0))
 		if err != nil || len(cells) == 0 {
 			b.Fatal(err, len(cells))
