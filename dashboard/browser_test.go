@@ -203,6 +203,31 @@ func TestBrowser(t *testing.T) {
 	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t2", Class: event.ClassLTE, TimeNS: 1, Floor: "first", Room: "c-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5})
 	within(t, ctx, 2*time.Second, "a track that left the floor is taken off it",
 		chromedp.Poll[chromedp.Void](`document.querySelector('#emitters g[data-track="t2"]') === null && !document.querySelector('polygon[data-room="b-102"]').classList.contains('located')`))
+	// the mast's downlink, located in b-102: not drawn while the floor shows
+	// phones and drones; drawn muted, without outlining its room, when it
+	// shows every unauthorised emitter
+	mast := store.LocationRecord{Site: "hmp1", Track: "mast", Class: event.ClassLTE, Link: event.LinkDownlink, TimeNS: testNow.Add(-time.Minute).UnixNano(),
+		Floor: "g", Room: "b-102", RoomProb: 0.5, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5}
+	ev.ts.mu.Lock()
+	ev.ts.locs = append([]store.LocationRecord{mast}, ev.ts.locs...)
+	ev.ts.mu.Unlock()
+	hub.PublishLocation(mast)
+	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t4", Class: event.ClassDroneID, TimeNS: 2, Floor: "g", Room: "yard", XM: 10, YM: 5, SemiMajorM: 1, SemiMinorM: 1})
+	within(t, ctx, 2*time.Second, "a downlink is not drawn among phones and drones", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t4"]`)))
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#emitters g[data-track="mast"]').length`)); err != nil || n != 0 {
+		t.Errorf("the mast's downlink drawn %d times (%v) while showing phones and drones", n, err)
+	}
+	within(t, ctx, 10*time.Second, "show every unauthorised emitter",
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`(() => { const s = document.getElementById('h-show');
+				s.value = 'unauthorised'; s.dispatchEvent(new Event('change')); return true; })()`)(ctx, tg)
+			return err
+		}),
+		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="mast"] ellipse.emitter.other`)),
+	)
+	if located, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('polygon[data-room="b-102"]').classList.contains('located')`)); err != nil || located {
+		t.Errorf("b-102 outlined as located by the mast's downlink (%v)", err)
+	}
 
 	within(t, ctx, 10*time.Second, "sensors",
 		chromedp.Navigate(srv.URL+"/#sensors"),

@@ -401,10 +401,25 @@ func (s *server) locations(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("locations: %w", err)
 	}
-	if locs == nil {
-		locs = []store.LocationRecord{}
+	out := make([]Location, len(locs))
+	for i, l := range locs {
+		out[i] = LocationOf(l)
 	}
-	return c.JSON(http.StatusOK, locs)
+	return c.JSON(http.StatusOK, out)
+}
+
+// Location is a located emitter as the dashboard sends it: the stored
+// record, and whether fusion may alert on it (Target: unauthorised and
+// event.Alertable, a phone off the downlink or a drone). The floor plan
+// draws only targets unless asked for every unauthorised emitter.
+type Location struct {
+	store.LocationRecord
+	Target bool `json:"target"`
+}
+
+// LocationOf returns l with Target set.
+func LocationOf(l store.LocationRecord) Location {
+	return Location{LocationRecord: l, Target: !l.Authorised && event.Alertable(l.Class, l.Link)}
 }
 
 // SearchRoom is one row of the ranked room search list.

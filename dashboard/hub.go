@@ -142,8 +142,8 @@ func (h *Hub) publishJSON(kind, sensor string, v any) {
 // PublishAlert sends an alert (new, changed or acknowledged) to all clients.
 func (h *Hub) PublishAlert(a event.Alert) { h.publishJSON(MsgAlert, "", a) }
 
-// PublishLocation sends a located emitter to all clients.
-func (h *Hub) PublishLocation(l store.LocationRecord) { h.publishJSON(MsgLocation, "", l) }
+// PublishLocation sends a located emitter (as a Location) to all clients.
+func (h *Hub) PublishLocation(l store.LocationRecord) { h.publishJSON(MsgLocation, "", LocationOf(l)) }
 
 // PublishSpectrum sends a spectrum frame to the clients watching its sensor.
 func (h *Hub) PublishSpectrum(s event.Spectrum) { h.publishJSON(MsgSpectrum, s.Sensor, s) }

@@ -165,6 +165,7 @@ func TestRoutes(t *testing.T) {
 		{name: "heatmap hour-of-day excludes", as: RoleViewer, method: "GET", path: "/api/v1/heatmap?window=day&hour=7", wantCode: 200, wantBody: `"room":"a-102","floor":"g","zone":"wing-a","count":0`},
 		{name: "heatmap bad hour", as: RoleViewer, method: "GET", path: "/api/v1/heatmap?hour=24", wantCode: 400, wantBody: "0..23"},
 		{name: "locations", as: RoleViewer, method: "GET", path: "/api/v1/locations?minutes=30", wantCode: 200, wantBody: `"track":"t1"`},
+		{name: "locations say a phone is a target", as: RoleViewer, method: "GET", path: "/api/v1/locations?minutes=30", wantCode: 200, wantBody: `"authorised":false,"target":true}`},
 		{name: "locations bad minutes", as: RoleViewer, method: "GET", path: "/api/v1/locations?minutes=-1", wantCode: 400},
 		{name: "search as viewer", as: RoleViewer, method: "GET", path: "/api/v1/search", wantCode: 403},
 		{name: "search ranks located room first", as: RoleOfficer, method: "GET", path: "/api/v1/search", wantCode: 200, wantBody: `[{"room":"a-102"`},

@@ -237,7 +237,7 @@
     const ns = 'http://www.w3.org/2000/svg';
     let e = g.querySelector('[data-track="' + CSS.escape(l.track) + '"]');
     if (e && Number(e.dataset.time) > l.time_ns) return;
-    if (svg.dataset.floor !== l.floor || l.authorised) {
+    if (svg.dataset.floor !== l.floor || l.authorised || (!l.target && $('h-show').value === 'targets')) {
       if (e) { e.remove(); if (mark) markLocated(svg); }
       return;
     }
@@ -246,21 +246,25 @@
       e.append(document.createElementNS(ns, 'ellipse'), document.createElementNS(ns, 'circle'), document.createElementNS(ns, 'title'));
       g.append(e);
     }
-    e.dataset.time = l.time_ns; e.dataset.room = l.room;
+    e.dataset.time = l.time_ns; e.dataset.room = l.room; e.dataset.target = l.target ? '1' : '0';
     const [ell, dot, title] = e.children, y = yf - l.y_m;
     // the dot keeps a readable size whatever the drawing's scale
     const vb = svg.viewBox.baseVal, r = Math.max(0.3, Math.max(vb.width, vb.height) / 150);
-    ell.setAttribute('class', 'emitter'); ell.setAttribute('cx', l.x_m); ell.setAttribute('cy', y);
+    // an emitter fusion does not alert on (a downlink, Wi-Fi, unnamed
+    // energy) is drawn muted, when all unauthorised ones are shown
+    const other = l.target ? '' : ' other';
+    ell.setAttribute('class', 'emitter' + other); ell.setAttribute('cx', l.x_m); ell.setAttribute('cy', y);
     ell.setAttribute('rx', Math.max(l.semi_major_m, 0.2)); ell.setAttribute('ry', Math.max(l.semi_minor_m, 0.2));
     ell.setAttribute('stroke-width', r / 3);
     ell.setAttribute('transform', 'rotate(' + (-l.angle_rad * 180 / Math.PI) + ' ' + l.x_m + ' ' + y + ')');
-    dot.setAttribute('class', 'emitter-dot'); dot.setAttribute('cx', l.x_m); dot.setAttribute('cy', y); dot.setAttribute('r', r);
-    title.textContent = l.class + ' ' + l.track + ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%), ' + fmtT(l.time_ns);
+    dot.setAttribute('class', 'emitter-dot' + other); dot.setAttribute('cx', l.x_m); dot.setAttribute('cy', y); dot.setAttribute('r', r);
+    title.textContent = l.class + (l.link && l.link !== 'unknown' ? ' ' + l.link : '') + ' ' + l.track + ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%), ' + fmtT(l.time_ns);
     if (mark) markLocated(svg);
   }
   function markLocated(svg) {
     if (!svg) return;
-    const rooms = new Set([...svg.querySelectorAll('#emitters g[data-room]')].map((e) => e.dataset.room));
+    // only a target outlines its room: a muted downlink does not mark a cell
+    const rooms = new Set([...svg.querySelectorAll('#emitters g[data-target="1"]')].map((e) => e.dataset.room));
     for (const p of svg.querySelectorAll('polygon.room')) p.classList.toggle('located', rooms.has(p.dataset.room));
   }
 
