@@ -121,4 +121,7 @@ type Deps struct {
 	Logger       *slog.Logger
 	Secure       bool // set cookies Secure (TLS in use)
 	Now          func() time.Time
+	// Location is the site's local time, in which the heatmap's hour of
+	// day is read (as the registry reads its schedules); default UTC.
+	Location *time.Location
 }

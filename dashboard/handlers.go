@@ -341,7 +341,7 @@ var heatKinds = map[string]store.HeatKind{
 }
 
 // heatmap answers per-room counts over a window, optionally only those in
-// one hour of the day (pattern of life), of the unauthorised transmissions
+// one hour of the day in site local time (pattern of life), of the unauthorised transmissions
 // fusion may alert on (show=targets, the default: phones off the downlink,
 // drones) or of every unauthorised one (show=unauthorised: downlinks,
 // Wi-Fi and unnamed energy too).
@@ -374,7 +374,7 @@ func (s *server) heatmap(c echo.Context) error {
 	}
 	counts := map[string]int64{}
 	for _, cell := range cells {
-		if hour >= 0 && cell.HourStart.UTC().Hour() != hour {
+		if hour >= 0 && cell.HourStart.In(s.d.Location).Hour() != hour {
 			continue
 		}
 		counts[cell.Room] += cell.Count

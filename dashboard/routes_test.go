@@ -742,3 +742,25 @@ func TestHeatmapShow(t *testing.T) {
 		t.Errorf("search list recent counts %v, want %v", recent, want)
 	}
 }
+
+// TestHeatmapHourLocal: the hour-of-day filter is read in the site's local
+// time (a UK prison in summer time is an hour ahead of UTC).
+func TestHeatmapHourLocal(t *testing.T) {
+	ev := newEnv(t)
+	ev.deps.Location = time.FixedZone("BST", 3600)
+	e, _ := New(ev.deps)
+	c := login(t, e, RoleViewer, "viewer-password")
+	// b-101's two detections are in the 07:00 UTC hour: 08:00 local
+	for hour, want := range map[string]int64{"7": 0, "8": 2} {
+		rec := do(e, "GET", "/api/v1/heatmap?window=day&show=unauthorised&hour="+hour, "", "", &c, false)
+		var got []RoomHeat
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
+			t.Fatalf("hour %s: %d %v %s", hour, rec.Code, err, rec.Body)
+		}
+		for _, r := range got {
+			if r.Room == "b-101" && r.Count != want {
+				t.Errorf("hour %s (site time): b-101 count %d, want %d", hour, r.Count, want)
+			}
+		}
+	}
+}

@@ -60,6 +60,9 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Hub == nil {
 		d.Hub = NewHub(0)
 	}
+	if d.Location == nil {
+		d.Location = time.UTC
+	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}

@@ -60,7 +60,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	db, err := store.OpenSQLite(*dbPath)
+	db, err := store.OpenSQLiteLog(*dbPath, log)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken,
-		Logger: log, Secure: *certFile != ""})
+		Logger: log, Secure: *certFile != "", Location: time.Local})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
 	}

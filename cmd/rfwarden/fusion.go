@@ -84,7 +84,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer conn.close(10*time.Second, 1000)
 	pub := append(fusion.MultiPublisher{conn.pub}, extra...)
-	db, err := store.OpenSQLite(fc.DB)
+	db, err := store.OpenSQLiteLog(fc.DB, log)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -100,10 +101,24 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_object ON audit(object, id);
 `
 
+// busyTimeout is how long a statement waits for another connection's (or
+// process's) write lock; upgradeWait how long opening a store waits for
+// another process upgrading it.
+const (
+	busyTimeout = 10 * time.Second
+	upgradeWait = 5 * time.Minute
+)
+
 // OpenSQLite opens (creating if needed) the SQLite store at path. Use
 // ":memory:" only in tests with a single connection; a file is the norm.
-func OpenSQLite(path string) (*SQLite, error) {
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+func OpenSQLite(path string) (*SQLite, error) { return OpenSQLiteLog(path, nil) }
+
+// OpenSQLiteLog is OpenSQLite, logging schema upgrades to log (nil: none).
+func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dsn := "file:" + path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
@@ -115,7 +130,7 @@ func OpenSQLite(path string) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("create schema in %q: %w", path, err)
 	}
-	if err := migrateHeatTarget(context.Background(), db); err != nil {
+	if err := migrateHeatTarget(context.Background(), db, log); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("upgrade %q: %w", path, err)
 	}
@@ -125,14 +140,20 @@ func OpenSQLite(path string) (*SQLite, error) {
 // migrateHeatTarget adds heat_hour's target column to a store written
 // before it existed, counting it from the stored detections (Prune
 // deletes a roll-up hour and its detections together, so the count is
-// exact). It holds the write lock from the check on (BEGIN IMMEDIATE), so
-// fusion and the dashboard opening one old file together upgrade it once.
-func migrateHeatTarget(ctx context.Context, db *sql.DB) (err error) {
+// exact): about 6 s for a million detections. It holds the write lock from
+// the check on (BEGIN IMMEDIATE), so fusion and the dashboard opening one
+// old file together upgrade it once; the one that waits waits up to
+// upgradeWait, not the store's usual busy timeout.
+func migrateHeatTarget(ctx context.Context, db *sql.DB, log *slog.Logger) (err error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, upgradeWait.Milliseconds())); err != nil {
+		return fmt.Errorf("heat_hour upgrade: %w", err)
+	}
+	defer conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeout.Milliseconds()))
 	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 		return fmt.Errorf("heat_hour upgrade: %w", err)
 	}
@@ -152,42 +173,58 @@ func migrateHeatTarget(ctx context.Context, db *sql.DB) (err error) {
 	if has > 0 {
 		return nil
 	}
+	start := time.Now()
+	log.Info("sqlite: upgrading the heatmap roll-up: counting the targets among the stored detections")
 	if _, err := conn.ExecContext(ctx, `ALTER TABLE heat_hour ADD COLUMN target INTEGER NOT NULL DEFAULT 0`); err != nil {
 		return fmt.Errorf("add heat_hour.target: %w", err)
 	}
+	// One JSON parse a row (class and link together, as a JSON array), and
+	// the grouping in Go: SQLite's GROUP BY would sort a million rows.
 	type key struct {
-		site, room  string
-		hour, auth  int64
-		class, link string
+		site, room string
+		hour, auth int64
+		classLink  string
 	}
-	var keys []key
-	var ns []int64
-	rows, err := conn.QueryContext(ctx, `SELECT site, room, time_ns / ?, authorised, COALESCE(json_extract(body, '$.class'), ''), COALESCE(json_extract(body, '$.link'), ''), COUNT(*)
-		FROM detection GROUP BY 1, 2, 3, 4, 5, 6`, int64(time.Hour))
+	counts := map[key]int64{}
+	rows, err := conn.QueryContext(ctx, `SELECT site, room, time_ns / ?, authorised, COALESCE(json_extract(body, '$.class', '$.link'), '') FROM detection`, int64(time.Hour))
 	if err != nil {
 		return fmt.Errorf("count targets: %w", err)
 	}
+	var n int64
 	for rows.Next() {
 		var k key
-		var n int64
-		if err := rows.Scan(&k.site, &k.room, &k.hour, &k.auth, &k.class, &k.link, &n); err != nil {
+		if err := rows.Scan(&k.site, &k.room, &k.hour, &k.auth, &k.classLink); err != nil {
 			rows.Close()
 			return fmt.Errorf("count targets: %w", err)
 		}
-		if event.Alertable(k.class, k.link) {
-			keys, ns = append(keys, k), append(ns, n)
-		}
+		counts[k]++
+		n++
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("count targets: %w", err)
 	}
-	for i, k := range keys {
-		if _, err := conn.ExecContext(ctx, `UPDATE heat_hour SET target = target + ? WHERE site = ? AND hour = ? AND room = ? AND authorised = ?`,
-			ns[i], k.site, k.hour, k.room, k.auth); err != nil {
+	upd, err := conn.PrepareContext(ctx, `UPDATE heat_hour SET target = target + ? WHERE site = ? AND hour = ? AND room = ? AND authorised = ?`)
+	if err != nil {
+		return fmt.Errorf("count targets: %w", err)
+	}
+	defer upd.Close()
+	target := map[string]bool{}
+	for k, c := range counts {
+		t, ok := target[k.classLink]
+		if !ok {
+			var cl []string
+			t = json.Unmarshal([]byte(k.classLink), &cl) == nil && len(cl) == 2 && event.Alertable(cl[0], cl[1])
+			target[k.classLink] = t
+		}
+		if !t {
+			continue
+		}
+		if _, err := upd.ExecContext(ctx, c, k.site, k.hour, k.room, k.auth); err != nil {
 			return fmt.Errorf("count targets: %w", err)
 		}
 	}
+	log.Info("sqlite: heatmap roll-up upgraded", "detections", n, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -255,6 +255,41 @@ func BenchmarkSQLiteHeatmapWeek(b *testing.B) {
 	storetest.HeatmapWeek(b, openSQLite(b), nil)
 }
 
+// BenchmarkSQLiteHeatTargetUpgrade measures opening a store of one million
+// detections (storetest.Fill, filled once) written before heat_hour had its
+// target column: the upgrade counts it from the detections. Each iteration
+// drops the column again, outside the timer.
+func BenchmarkSQLiteHeatTargetUpgrade(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "old.db")
+	s, err := store.OpenSQLite(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := storetest.Fill(ctx, s, "site1", 1_000_000, 120); err != nil {
+		b.Fatal(err)
+	}
+	s.Close()
+	for b.Loop() {
+		b.StopTimer()
+		s, err := store.OpenSQLite(path)
+		if err == nil {
+			_, err = s.DB().ExecContext(ctx, `ALTER TABLE heat_hour DROP COLUMN target`)
+			s.Close()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if s, err = store.OpenSQLite(path); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+}
+
 // TestOpenInfluxChecks: a URL that is not http(s) is refused by name; a
 // writing store needs its spool, a read-only one does not, and refuses
 // writes without reaching any server.
