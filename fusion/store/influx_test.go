@@ -99,37 +99,17 @@ func TestInfluxHeatRollupAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := mixedDetections(60)
-	if err := crashed.WriteDetections(ctx, recs); err != nil {
-		t.Fatal(err)
-	}
-	if err := crashed.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	crashed.Close()
 	from, to := storetest.Base, storetest.Base.Add(8*time.Hour)
-	if behind, err := store.HeatBehind(ctx, crashed, "site1", from, to); err != nil || len(behind) != 7 {
-		t.Fatalf("before reopening: %d hours behind (err %v), want 7", len(behind), err)
-	}
-	s := openInflux(t, srv, "crash")
-	// One more write: its Flush returns once the sender is idle, which is
-	// after the scan for hours left behind and their roll-up.
-	more := storetest.Detection("site1", "m1", storetest.Base.Add(9*time.Hour), "R0", false)
-	recs = append(recs, more)
-	if err := s.WriteDetections(ctx, []store.DetectionRecord{more}); err != nil {
-		t.Fatal(err)
-	}
-	fctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := s.Flush(fctx); err != nil {
-		t.Fatal(err)
-	}
+	writeBehind(t, crashed, recs, from, to)
+	crashed.Close()
+	s, recs := reopen(t, srv, "crash", recs)
 	checkHeat(t, s, recs, from.Add(10*time.Minute), to.Add(2*time.Hour))
 	late := storetest.Detection("site1", "late", storetest.Base.Add(2*time.Hour+time.Second), "R1", false)
 	recs = append(recs, late)
 	if err := s.WriteDetections(ctx, []store.DetectionRecord{late, recs[3]}); err != nil { // with a redelivery
 		t.Fatal(err)
 	}
-	if err := s.Flush(fctx); err != nil {
+	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
 	checkHeat(t, s, recs, from, to)
@@ -139,38 +119,54 @@ func TestInfluxHeatRollupAfterCrash(t *testing.T) {
 // existed are counted from the points for a heatmap of targets, and the
 // next version recounts them when it starts.
 func TestInfluxHeatRollupUpgrade(t *testing.T) {
-	ctx := context.Background()
 	srv := influxtest.Start(t)
 	old, err := store.OpenInfluxWithoutTarget(store.InfluxConfig{URL: srv.URL, Database: "upgrade", SpoolDir: filepath.Join(t.TempDir(), "spool")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	recs := mixedDetections(60)
-	if err := old.WriteDetections(ctx, recs); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
 	from, to := storetest.Base, storetest.Base.Add(8*time.Hour)
-	if behind, err := store.HeatBehind(ctx, old, "site1", from, to); err != nil || len(behind) != 7 {
-		t.Fatalf("rolled up without targets: %d hours behind (err %v), want 7", len(behind), err)
-	}
+	writeBehind(t, old, recs, from, to)
 	checkKinds(t, old, recs, from, to)
 	old.Close()
+	s, recs := reopen(t, srv, "upgrade", recs)
+	checkHeat(t, s, recs, from, to.Add(2*time.Hour))
+}
 
-	s := openInflux(t, srv, "upgrade")
+// writeBehind writes recs with s and checks that the 7 hours of [from, to)
+// they touch are left behind (s does not roll up as a store of this
+// version does).
+func writeBehind(t *testing.T, s *store.Influx, recs []store.DetectionRecord, from, to time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.WriteDetections(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if behind, err := store.HeatBehind(ctx, s, "site1", from, to); err != nil || len(behind) != 7 {
+		t.Fatalf("%d hours behind (err %v), want 7", len(behind), err)
+	}
+}
+
+// reopen opens a store of this version on db and writes one more
+// detection with it: its Flush returns once the sender is idle, which is
+// after the scan for hours left behind and their roll-up. It returns the
+// store and recs with the new detection.
+func reopen(t *testing.T, srv *influxtest.Server, db string, recs []store.DetectionRecord) (*store.Influx, []store.DetectionRecord) {
+	t.Helper()
+	s := openInflux(t, srv, db)
 	more := storetest.Detection("site1", "m1", storetest.Base.Add(9*time.Hour), "R0", false)
-	recs = append(recs, more)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
 	if err := s.WriteDetections(ctx, []store.DetectionRecord{more}); err != nil {
 		t.Fatal(err)
 	}
-	fctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := s.Flush(fctx); err != nil {
+	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	checkHeat(t, s, recs, from, to.Add(2*time.Hour))
+	return s, append(recs, more)
 }
 
 // mixedDetections returns n detections of site1, one every 7 minutes from
