@@ -5,17 +5,19 @@ import (
 	"strings"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // FeedTopics are the MQTT topic filters whose messages HandleMQTT understands.
 var FeedTopics = []string{
 	event.TopicPrefix + "/+/alert",
+	event.TopicPrefix + "/+/location",
 	event.TopicPrefix + "/+/sensor/+/" + event.KindHealth,
 	event.TopicPrefix + "/+/sensor/+/" + event.KindStatus,
 	event.TopicPrefix + "/+/sensor/+/" + event.KindSpectrum,
 }
 
-// HandleMQTT decodes one MQTT message (alert, health, status or spectrum)
+// HandleMQTT decodes one MQTT message (alert, location, health, status or spectrum)
 // and publishes it on the Hub. It never blocks; bad topics or payloads give
 // an error naming the problem and publish nothing. Detections are ignored
 // (the dashboard shows what fusion made of them).
@@ -30,6 +32,19 @@ func (h *Hub) HandleMQTT(topic string, payload []byte) error {
 				return fmt.Errorf("alert on %q: site %q does not match the topic", topic, a.Site)
 			}
 			h.PublishAlert(a)
+			return nil
+		}
+		if site, ok := strings.CutSuffix(rest, "/location"); ok && event.ValidID(site) {
+			l, err := event.DecodeLocation(payload)
+			if err != nil {
+				return fmt.Errorf("location on %q: %w", topic, err)
+			}
+			if l.Site != site {
+				return fmt.Errorf("location on %q: site %q does not match the topic", topic, l.Site)
+			}
+			h.PublishLocation(store.LocationRecord{Site: l.Site, Track: l.Track, Class: l.Class, Link: l.Link, TimeNS: l.TimeNS,
+				Floor: l.Floor, Room: l.Room, RoomProb: l.RoomProb, XM: l.XM, YM: l.YM, SemiMajorM: l.SemiMajorM,
+				SemiMinorM: l.SemiMinorM, AngleRad: l.AngleRad, Authorised: l.Authorised})
 			return nil
 		}
 	}

@@ -270,3 +270,39 @@ func TestEvidenceTopicACL(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 }
+
+// TestLocationTopicACL: fusion's located emitters reach the dashboard, and
+// a sensor cannot forge one (it would draw a phone in any cell).
+func TestLocationTopicACL(t *testing.T) {
+	addr, pool := startMosquitto(t, map[string]string{"s1": "pw-s1", "fusion": "pw-fusion", "dashboard": "pw-dashboard"})
+	dash, err := connect(t, addr, pool, "dashboard", "pw-dashboard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 10)
+	if tok := dash.Subscribe("rfw/v1/+/location", 0, func(_ mqtt.Client, m mqtt.Message) { got <- string(m.Payload()) }); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("dashboard subscribe: %v", tok.Error())
+	}
+	for _, user := range []string{"s1", "fusion"} {
+		c, err := connect(t, addr, pool, user, "pw-"+user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok := c.Publish("rfw/v1/site1/location", 1, false, "from "+user); !tok.WaitTimeout(5 * time.Second) {
+			t.Fatalf("%s publish: timeout", user)
+		}
+	}
+	select {
+	case msg := <-got:
+		if msg != "from fusion" {
+			t.Fatalf("dashboard received %q: want fusion's location only", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("dashboard did not receive fusion's location")
+	}
+	select {
+	case msg := <-got:
+		t.Errorf("dashboard received a second location %q", msg)
+	case <-time.After(300 * time.Millisecond):
+	}
+}

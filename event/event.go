@@ -387,6 +387,54 @@ func (c Command) Validate() error {
 	return nil
 }
 
+// Location is one localisation of an emitter track, published by fusion on
+// rfw/v1/{site}/location, QoS 0, for live floor plans: a lost one is
+// replaced by the track's next fix, and the history is in the store.
+type Location struct {
+	Schema     int     `json:"schema"`
+	Site       string  `json:"site"`
+	Track      string  `json:"track"`
+	Class      string  `json:"class"`
+	Link       string  `json:"link"`
+	TimeNS     int64   `json:"time_ns"` // the located emission's start
+	Floor      string  `json:"floor"`
+	Room       string  `json:"room"` // most likely room
+	RoomProb   float64 `json:"room_prob"`
+	XM         float64 `json:"x_m"` // site coordinates, metres
+	YM         float64 `json:"y_m"`
+	SemiMajorM float64 `json:"semi_major_m"` // 95% ellipse
+	SemiMinorM float64 `json:"semi_minor_m"`
+	AngleRad   float64 `json:"angle_rad"` // of the major axis from +x, counter-clockwise
+	Authorised bool    `json:"authorised"`
+}
+
+// Validate reports the first problem with l, naming the field.
+func (l Location) Validate() error {
+	switch {
+	case l.Schema != SchemaVersion:
+		return schemaErr("schema: got %d, want %d", l.Schema, SchemaVersion)
+	case !validID(l.Site):
+		return schemaErr("site: %q is not a valid ID", l.Site)
+	case l.Track == "" || len(l.Track) > 128 || !printable(l.Track):
+		return schemaErr("track: must be 1..128 printable characters")
+	case !slices.Contains(Classes, l.Class):
+		return schemaErr("class: %q unknown", l.Class)
+	case !slices.Contains(Links, l.Link):
+		return schemaErr("link: %q unknown", l.Link)
+	case l.TimeNS <= 0:
+		return schemaErr("time_ns: must be positive")
+	case len(l.Floor) > 128 || len(l.Room) > 128 || !printable(l.Floor) || !printable(l.Room):
+		return schemaErr("floor, room: at most 128 printable characters")
+	case !finite(l.RoomProb) || l.RoomProb < 0 || l.RoomProb > 1:
+		return schemaErr("room_prob: %v not in [0,1]", l.RoomProb)
+	case !finite(l.XM) || !finite(l.YM) || !finite(l.AngleRad):
+		return schemaErr("x_m, y_m, angle_rad: must be finite")
+	case !finite(l.SemiMajorM) || !finite(l.SemiMinorM) || l.SemiMajorM < 0 || l.SemiMinorM < 0:
+		return schemaErr("semi_major_m, semi_minor_m: must be finite and not negative")
+	}
+	return nil
+}
+
 // Validator is implemented by every payload type.
 type Validator interface{ Validate() error }
 
@@ -441,6 +489,13 @@ func DecodeSpectrum(data []byte) (Spectrum, error) {
 	var s Spectrum
 	err := Decode(data, &s)
 	return s, err
+}
+
+// DecodeLocation strictly decodes and validates a location payload.
+func DecodeLocation(data []byte) (Location, error) {
+	var l Location
+	err := Decode(data, &l)
+	return l, err
 }
 
 // DecodeCommand strictly decodes and validates a command payload.

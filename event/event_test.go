@@ -194,3 +194,42 @@ func TestCommand(t *testing.T) {
 		t.Error("accepted an unknown field")
 	}
 }
+
+func TestLocation(t *testing.T) {
+	l := event.Location{Schema: 1, Site: "hmp1", Track: "t-7", Class: event.ClassLTE, Link: event.LinkUplink, TimeNS: 1,
+		Floor: "L2", Room: "L2-S02", RoomProb: 0.8, XM: 4.5, YM: -2, SemiMajorM: 1.5, SemiMinorM: 0.5, AngleRad: -0.3}
+	b, err := event.Encode(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := event.DecodeLocation(b); err != nil || got != l {
+		t.Errorf("location round trip = %+v, %v; want %+v", got, err, l)
+	}
+	if got := event.LocationTopic("hmp1"); got != "rfw/v1/hmp1/location" {
+		t.Errorf("LocationTopic = %q", got)
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*event.Location)
+		field string
+	}{
+		{"no track", func(l *event.Location) { l.Track = "" }, "track"},
+		{"control character in track", func(l *event.Location) { l.Track = "t\x1b[2J" }, "track"},
+		{"unknown class", func(l *event.Location) { l.Class = "5g-phone" }, "class"},
+		{"no link", func(l *event.Location) { l.Link = "" }, "link"},
+		{"no time", func(l *event.Location) { l.TimeNS = 0 }, "time_ns"},
+		{"probability over 1", func(l *event.Location) { l.RoomProb = 1.5 }, "room_prob"},
+		{"NaN position", func(l *event.Location) { l.XM = math.NaN() }, "x_m, y_m, angle_rad"},
+		{"negative axis", func(l *event.Location) { l.SemiMinorM = -1 }, "semi_major_m, semi_minor_m"},
+		{"bad site", func(l *event.Location) { l.Site = "a/b" }, "site"},
+	} {
+		bad := l
+		tc.edit(&bad)
+		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), tc.field+":") {
+			t.Errorf("%s: error %v, want one naming %s", tc.name, err, tc.field)
+		}
+	}
+	if _, err := event.DecodeLocation([]byte(strings.Replace(string(b), `"track"`, `"imsi":"x","track"`, 1))); err == nil {
+		t.Error("accepted an unknown field")
+	}
+}

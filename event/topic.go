@@ -25,6 +25,9 @@ func SensorTopic(site, sensor, kind string) string {
 // AlertTopic returns rfw/v1/{site}/alert.
 func AlertTopic(site string) string { return TopicPrefix + "/" + site + "/alert" }
 
+// LocationTopic returns rfw/v1/{site}/location: fusion's located emitters.
+func LocationTopic(site string) string { return TopicPrefix + "/" + site + "/location" }
+
 // EvidenceTopic returns rfw/v1/{site}/evidence/{sensor}: a sensor's kept
 // IQ snippets (an alert's evidence), each message one SigMF archive. It is
 // outside the sensor/ tree so that fusion, which reads every sensor topic,

@@ -116,6 +116,8 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// state. The dashboard reads them there (--influx).
 		ts = in
 	}
+	// every location also goes to the dashboards' floor plans, live
+	ts = fusion.LiveLocations{TimeSeries: ts, Client: conn.client, Log: log}
 	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Publisher: pub, Logger: log})
 	if err != nil {
 		return err

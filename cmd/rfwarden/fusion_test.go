@@ -144,7 +144,30 @@ func TestCmdFusion(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	// a dashboard's live floor plan: fusion publishes what it locates
+	locs := make(chan []byte, 100)
+	dash := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(b.URL()).SetClientID("dashboard"))
+	if tok := dash.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	defer dash.Disconnect(100)
+	if tok := dash.Subscribe("rfw/v1/+/location", 0, func(_ mqtt.Client, m mqtt.Message) {
+		select {
+		case locs <- m.Payload():
+		default:
+		}
+	}); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
 	publishPhone(t, b, time.Now(), stderr)
+	select {
+	case p := <-locs:
+		if l, err := event.DecodeLocation(p); err != nil || l.Room != "B2-14" || l.Site != "hmp-test" || l.Class != event.ClassLTE {
+			t.Errorf("live location %+v, %v; want the phone in B2-14", l, err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Error("fusion published no live location")
+	}
 	buf := make([]byte, 4096)
 	udp.SetReadDeadline(time.Now().Add(5 * time.Second))
 	n, _, err := udp.ReadFrom(buf)
