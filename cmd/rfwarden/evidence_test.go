@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,5 +80,61 @@ func TestDashboardReceivesEvidence(t *testing.T) {
 		t.Errorf("saved evidence: %v", err)
 	} else {
 		r.Close()
+	}
+}
+
+// TestDashboardLiveLocations: a location fusion publishes reaches the
+// browsers' live feed (SSE) through the dashboard's MQTT subscription,
+// marked as a target or not.
+func TestDashboardLiveLocations(t *testing.T) {
+	b := brokertest.Start(t, "rfw/#")
+	d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "rfw.db"), "--site", "../../fusion/site/testdata/minimal.good.yaml",
+		"--mqtt", b.URL(), "--mqtt-client-id", "dash-location-test")
+	defer d.stop()
+	c := loginDemo(t, d.demoInfo)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, d.URL+"/api/v1/events", nil)
+	resp, err := c.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	l := event.Location{Schema: 1, Site: "site1", Track: "tr-1", Class: event.ClassNR, Link: event.LinkUplink, TimeNS: time.Now().UnixNano(),
+		Floor: "g", Room: "r1", RoomProb: 0.9, XM: 1, YM: 2, SemiMajorM: 1, SemiMinorM: 1}
+	payload, err := event.Encode(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the dashboard subscribes once connected: send until the feed has it
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("the live feed closed")
+			}
+			if strings.HasPrefix(line, "data:") && strings.Contains(line, `"track":"tr-1"`) {
+				if !strings.Contains(line, `"target":true`) || !strings.Contains(line, `"room":"r1"`) {
+					t.Errorf("live location %s: want room r1, a target", line)
+				}
+				return
+			}
+		case <-tick.C:
+			if err := b.Publish(event.LocationTopic("site1"), payload); err != nil {
+				t.Fatal(err)
+			}
+		case <-ctx.Done():
+			t.Fatal("no location on the live feed")
+		}
 	}
 }
