@@ -8,13 +8,20 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
-// FeedTopics are the MQTT topic filters whose messages HandleMQTT understands.
-var FeedTopics = []string{
-	event.TopicPrefix + "/+/alert",
-	event.TopicPrefix + "/+/location",
-	event.TopicPrefix + "/+/sensor/+/" + event.KindHealth,
-	event.TopicPrefix + "/+/sensor/+/" + event.KindStatus,
-	event.TopicPrefix + "/+/sensor/+/" + event.KindSpectrum,
+// FeedTopics are the MQTT topic filters, of every site, whose messages
+// HandleMQTT understands.
+var FeedTopics = FeedTopicsFor("")
+
+// FeedTopicsFor returns the FeedTopics of one site ("" for every site): a
+// dashboard shows one site, and another site's tracks on a broker they
+// share would be drawn on its floors.
+func FeedTopicsFor(site string) []string {
+	if site == "" {
+		site = "+"
+	}
+	p := event.TopicPrefix + "/" + site
+	return []string{p + "/alert", p + "/location", p + "/sensor/+/" + event.KindHealth,
+		p + "/sensor/+/" + event.KindStatus, p + "/sensor/+/" + event.KindSpectrum}
 }
 
 // HandleMQTT decodes one MQTT message (alert, location, health, status or spectrum)

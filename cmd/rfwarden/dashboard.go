@@ -120,8 +120,12 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	if *mqttURL != "" {
-		client, err := subscribeFeed(feedOptions{URL: *mqttURL, Username: *mqttUser, Password: os.Getenv("RFW_MQTT_PASSWORD"), CAFile: *mqttCA,
-			EvidenceDir: *snippetDir, ClientID: *mqttID}, hub, log)
+		fo := feedOptions{URL: *mqttURL, Username: *mqttUser, Password: os.Getenv("RFW_MQTT_PASSWORD"), CAFile: *mqttCA,
+			EvidenceDir: *snippetDir, ClientID: *mqttID}
+		if st != nil {
+			fo.Site = st.ID
+		}
+		client, err := subscribeFeed(fo, hub, log)
 		if err != nil {
 			return err
 		}
@@ -176,22 +180,27 @@ type feedOptions struct {
 	// the broker.
 	EvidenceDir string
 	ClientID    string
+	Site        string // the site shown; "" subscribes to every site
 }
 
-// subscribeFeed connects and feeds alerts, health, status and spectrum
-// messages to the hub (QoS 0), and with fo.EvidenceDir saves the sensors'
-// evidence snippets there (QoS 1). Feed handlers never block (Hub
+// subscribeFeed connects and feeds alerts, locations, health, status and
+// spectrum messages of fo.Site to the hub (QoS 0), and with fo.EvidenceDir
+// saves the site's sensors' evidence snippets there (QoS 1). Feed handlers never block (Hub
 // publishing is non-blocking); saving a snippet writes a few MB.
 func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.Client, error) {
 	url := fo.URL
 	filters := map[string]byte{}
-	for _, t := range dashboard.FeedTopics {
+	for _, t := range dashboard.FeedTopicsFor(fo.Site) {
 		filters[t] = 0
 	}
 	id := "rfwarden-dashboard-" + fmt.Sprint(os.Getpid())
 	if fo.EvidenceDir != "" {
 		id = fo.ClientID
-		filters[event.EvidenceFilter] = 1
+		evidence := event.EvidenceFilter
+		if fo.Site != "" {
+			evidence = event.EvidenceTopic(fo.Site, "+")
+		}
+		filters[evidence] = 1
 	}
 	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID(id).
 		SetCleanSession(fo.EvidenceDir == "").

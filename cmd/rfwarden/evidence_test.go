@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -51,7 +52,7 @@ func TestDashboardReceivesEvidence(t *testing.T) {
 			}
 		}
 	}
-	topic := event.EvidenceTopic("site1", "s1")
+	topic := event.EvidenceTopic("tiny", "s1") // the site of minimal.good.yaml
 	const first, forged, second = "snippet-s1-0a1b2c3d4e5f-100-1", "snippet-s2-0a1b2c3d4e5f-100-1", "snippet-s1-0a1b2c3d4e5f-900-2"
 	// the dashboard subscribes once connected: send until it is there
 	waitUntil("the first evidence saved", func() bool {
@@ -108,10 +109,15 @@ func TestDashboardLiveLocations(t *testing.T) {
 		}
 		close(lines)
 	}()
-	l := event.Location{Schema: 1, Site: "site1", Track: "tr-1", Class: event.ClassNR, Link: event.LinkUplink, TimeNS: time.Now().UnixNano(),
+	// tiny is the site of minimal.good.yaml; a site sharing the broker
+	// must not reach this dashboard's floors
+	l := event.Location{Schema: 1, Site: "tiny", Track: "tr-1", Class: event.ClassNR, Link: event.LinkUplink, TimeNS: time.Now().UnixNano(),
 		Floor: "g", Room: "r1", RoomProb: 0.9, XM: 1, YM: 2, SemiMajorM: 1, SemiMinorM: 1}
 	payload, err := event.Encode(l)
-	if err != nil {
+	other := l
+	other.Site, other.Track = "elsewhere", "tr-other"
+	otherPayload, err2 := event.Encode(other)
+	if err := errors.Join(err, err2); err != nil {
 		t.Fatal(err)
 	}
 	// the dashboard subscribes once connected: send until the feed has it
@@ -123,6 +129,9 @@ func TestDashboardLiveLocations(t *testing.T) {
 			if !ok {
 				t.Fatal("the live feed closed")
 			}
+			if strings.Contains(line, "tr-other") {
+				t.Fatalf("another site's location on the live feed: %s", line)
+			}
 			if strings.HasPrefix(line, "data:") && strings.Contains(line, `"track":"tr-1"`) {
 				if !strings.Contains(line, `"target":true`) || !strings.Contains(line, `"room":"r1"`) {
 					t.Errorf("live location %s: want room r1, a target", line)
@@ -130,7 +139,7 @@ func TestDashboardLiveLocations(t *testing.T) {
 				return
 			}
 		case <-tick.C:
-			if err := b.Publish(event.LocationTopic("site1"), payload); err != nil {
+			if err := errors.Join(b.Publish(event.LocationTopic("elsewhere"), otherPayload), b.Publish(event.LocationTopic("tiny"), payload)); err != nil {
 				t.Fatal(err)
 			}
 		case <-ctx.Done():
