@@ -194,13 +194,13 @@ func TestBrowser(t *testing.T) {
 		yardFill := yard.Value
 		t.Errorf("yard (unknown zone) fill %q, want url(#hatch)", yardFill)
 	}
-	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t2", Class: event.ClassLTE, Floor: "g", Room: "b-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5, AngleRad: 0.5})
+	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t2", Class: event.ClassLTE, TimeNS: testNow.Add(-3 * time.Minute).UnixNano(), Floor: "g", Room: "b-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5, AngleRad: 0.5})
 	within(t, ctx, 2*time.Second, "live location drawn", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t2"]`)),
 		chromedp.WaitReady(chromedp.CSS(`polygon[data-room="b-102"].located`)))
 	shot(t, ctx, "heatmap")
 	// t2 goes upstairs: it leaves this floor's drawing, and its room is no
 	// longer outlined
-	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t2", Class: event.ClassLTE, TimeNS: 1, Floor: "first", Room: "c-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5})
+	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t2", Class: event.ClassLTE, TimeNS: testNow.Add(-2 * time.Minute).UnixNano(), Floor: "first", Room: "c-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5})
 	within(t, ctx, 2*time.Second, "a track that left the floor is taken off it",
 		chromedp.Poll[chromedp.Void](`document.querySelector('#emitters g[data-track="t2"]') === null && !document.querySelector('polygon[data-room="b-102"]').classList.contains('located')`))
 	// the mast's downlink, located in b-102: not drawn while the floor shows
@@ -212,7 +212,7 @@ func TestBrowser(t *testing.T) {
 	ev.ts.locs = append([]store.LocationRecord{mast}, ev.ts.locs...)
 	ev.ts.mu.Unlock()
 	hub.PublishLocation(mast)
-	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t4", Class: event.ClassDroneID, TimeNS: 2, Floor: "g", Room: "yard", XM: 10, YM: 5, SemiMajorM: 1, SemiMinorM: 1})
+	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t4", Class: event.ClassDroneID, TimeNS: testNow.UnixNano(), Floor: "g", Room: "yard", XM: 10, YM: 5, SemiMajorM: 1, SemiMinorM: 1})
 	within(t, ctx, 2*time.Second, "a downlink is not drawn among phones and drones", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t4"]`)))
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#emitters g[data-track="mast"]').length`)); err != nil || n != 0 {
 		t.Errorf("the mast's downlink drawn %d times (%v) while showing phones and drones", n, err)
@@ -228,6 +228,13 @@ func TestBrowser(t *testing.T) {
 	if located, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('polygon[data-room="b-102"]').classList.contains('located')`)); err != nil || located {
 		t.Errorf("b-102 outlined as located by the mast's downlink (%v)", err)
 	}
+	// a track not heard for 30 minutes (on the fixes' clock: t5 is 26 minutes
+	// after the mast's fix, 45 after t1's) leaves the floor
+	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t5", Class: event.ClassNR, Link: event.LinkUplink, TimeNS: testNow.Add(25 * time.Minute).UnixNano(),
+		Floor: "g", Room: "a-101", RoomProb: 0.9, XM: 1.5, YM: 2, SemiMajorM: 1, SemiMinorM: 1})
+	within(t, ctx, 2*time.Second, "tracks older than 30 minutes are taken off",
+		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t5"]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#emitters g[data-track="t1"]') === null && document.querySelector('#emitters g[data-track="mast"]') !== null && !document.querySelector('polygon[data-room="a-102"]').classList.contains('located')`))
 
 	within(t, ctx, 10*time.Second, "sensors",
 		chromedp.Navigate(srv.URL+"/#sensors"),

@@ -225,6 +225,20 @@
   $('h-hour').addEventListener('input', () => { const v = $('h-hour').value; $('h-hour-label').textContent = v < 0 ? 'all' : v + ':00'; });
   $('h-hour').addEventListener('change', loadHeatmap);
 
+  // A track stays drawn for 30 minutes after its last fix (the page loads
+  // /locations?minutes=30), reckoned on the fixes' own clock, the newest fix
+  // seen, so the wall clock and the demo's simulated one both work: a phone
+  // heard hours ago does not stay on a screen left open all night.
+  const trackTTLns = 30 * 60 * 1e9;
+  function ageTracks(svg, newest) {
+    st.newestFix = Math.max(st.newestFix || 0, newest);
+    let gone = false;
+    for (const e of svg.querySelectorAll('#emitters g[data-track]')) {
+      if (Number(e.dataset.time) < st.newestFix - trackTTLns) { e.remove(); gone = true; }
+    }
+    return gone;
+  }
+
   // onLocation draws (or moves) a track's marker at fix l: a dot and its 95%
   // ellipse. A fix older than the one drawn is ignored; a fix on another
   // floor, or of an authorised device, takes the track off this floor. Rooms
@@ -259,6 +273,7 @@
     ell.setAttribute('transform', 'rotate(' + (-l.angle_rad * 180 / Math.PI) + ' ' + l.x_m + ' ' + y + ')');
     dot.setAttribute('class', 'emitter-dot' + other); dot.setAttribute('cx', l.x_m); dot.setAttribute('cy', y); dot.setAttribute('r', r);
     title.textContent = l.class + (l.link && l.link !== 'unknown' ? ' ' + l.link : '') + ' ' + l.track + ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%), ' + fmtT(l.time_ns);
+    ageTracks(svg, l.time_ns);
     if (mark) markLocated(svg);
   }
   function markLocated(svg) {
