@@ -235,6 +235,18 @@ func TestBrowser(t *testing.T) {
 	within(t, ctx, 2*time.Second, "tracks older than 30 minutes are taken off",
 		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t5"]`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector('#emitters g[data-track="t1"]') === null && document.querySelector('#emitters g[data-track="mast"]') !== null && !document.querySelector('polygon[data-room="a-102"]').classList.contains('located')`))
+	// the heat follows new detections while the page is open: a few seconds
+	// after a fix arrives, without a reload
+	ev.ts.mu.Lock()
+	ev.ts.cells = append(ev.ts.cells, store.HeatCell{Room: "a-101", HourStart: testNow.Truncate(time.Hour), Count: 4})
+	ev.ts.mu.Unlock()
+	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t5", Class: event.ClassNR, Link: event.LinkUplink, TimeNS: testNow.Add(26 * time.Minute).UnixNano(),
+		Floor: "g", Room: "a-101", RoomProb: 0.9, XM: 1.5, YM: 2, SemiMajorM: 1, SemiMinorM: 1})
+	within(t, ctx, 15*time.Second, "the heat refreshed after a fix",
+		chromedp.WaitReady(chromedp.CSS(`polygon[data-room="a-101"][data-count="4"]`)))
+	if title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('polygon[data-room="a-101"] title').textContent`)); err != nil || strings.Count(title, "—") != 1 || !strings.Contains(title, "4 unauthorised") {
+		t.Errorf("a-101's tooltip after a refresh %q (%v): want its name and one count, 4 unauthorised", title, err)
+	}
 
 	within(t, ctx, 10*time.Second, "sensors",
 		chromedp.Navigate(srv.URL+"/#sensors"),

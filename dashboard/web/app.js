@@ -84,7 +84,7 @@
     es.onopen = () => { $('live').textContent = 'live'; $('live').classList.add('ok'); };
     es.onerror = () => { $('live').textContent = 'reconnecting…'; $('live').classList.remove('ok'); };
     es.addEventListener('alert', (m) => onAlert(JSON.parse(m.data), true));
-    es.addEventListener('location', (m) => onLocation(JSON.parse(m.data)));
+    es.addEventListener('location', (m) => { onLocation(JSON.parse(m.data)); scheduleHeatRefresh(); });
     es.addEventListener('spectrum', (m) => drawSpectrum(JSON.parse(m.data)));
     es.addEventListener('health', () => { if (!$('page-sensors').classList.contains('hidden')) loadSensors(); });
     es.addEventListener('status', () => { if (!$('page-sensors').classList.contains('hidden')) loadSensors(); });
@@ -201,6 +201,18 @@
     st.floorSVG.set(floor, svg);
     const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
     $('floor').replaceChildren(document.importNode(doc.documentElement, true));
+    paintHeat(heat, floor);
+    // newest first from the store: each track is drawn at its latest fix
+    const latest = new Map();
+    for (const l of locs) if (!latest.has(l.track) || latest.get(l.track).time_ns < l.time_ns) latest.set(l.track, l);
+    for (const l of latest.values()) onLocation(l, false);
+    markLocated($('floor').querySelector('svg'));
+    drawn('heatmap', heat.length);
+    loadSearch();
+  }
+  // paintHeat colours the drawn floor's rooms by heat (the /heatmap answer)
+  // and writes each room's count into its tooltip.
+  function paintHeat(heat, floor) {
     const outside = new Set(st.site.rooms.filter((r) => r.kind === 'outside').map((r) => r.id));
     const steps = heatSteps(Math.max(0, ...heat.filter((h) => h.floor === floor && !outside.has(h.room)).map((h) => h.count)));
     steps.forEach((v, i) => { $('leg-' + (i + 1)).textContent = v + '+'; });
@@ -211,15 +223,31 @@
       // the outside catch-alls lie around (and under) the building: left
       // uncoloured, or their heat would tint every room drawn over them
       if (!outside.has(h.room)) p.setAttribute('fill', h.status === 'unknown' ? 'url(#hatch)' : heatColour(h.count, steps));
-      p.querySelector('title').textContent += ' — ' + h.count + ($('h-show').value === 'targets' ? ' phone/drone' : ' unauthorised') + (h.status === 'unknown' ? ' (zone unknown)' : '');
+      const title = p.querySelector('title');
+      title.dataset.name ??= title.textContent;
+      title.textContent = title.dataset.name + ' — ' + h.count + ($('h-show').value === 'targets' ? ' phone/drone' : ' unauthorised') + (h.status === 'unknown' ? ' (zone unknown)' : '');
     }
-    // newest first from the store: each track is drawn at its latest fix
-    const latest = new Map();
-    for (const l of locs) if (!latest.has(l.track) || latest.get(l.track).time_ns < l.time_ns) latest.set(l.track, l);
-    for (const l of latest.values()) onLocation(l, false);
-    markLocated($('floor').querySelector('svg'));
-    drawn('heatmap', heat.length);
+  }
+  // While the floor plan is on screen its heat and search list follow the
+  // new detections: a few seconds after a fix arrives (at most every 5 s),
+  // and every minute (the window slides).
+  async function refreshHeat() {
+    if ($('page-heatmap').classList.contains('hidden') || document.hidden || !$('floor').querySelector('svg')) return;
+    const floor = $('floor').querySelector('svg').dataset.floor, hour = $('h-hour').value;
+    const heat = await api('GET', '/heatmap?window=' + $('h-window').value + '&hour=' + (hour < 0 ? 'all' : hour) + '&show=' + $('h-show').value);
+    if ($('floor').querySelector('svg')?.dataset.floor !== floor) return; // the floor changed meanwhile
+    paintHeat(heat, floor);
+    $('page-heatmap').dataset.refreshed = Date.now();
     loadSearch();
+  }
+  setInterval(() => refreshHeat().catch((e) => console.error(e)), 60000);
+  function scheduleHeatRefresh() {
+    if (st.heatTimer) return;
+    const wait = Math.max(1000, 5000 - (Date.now() - (st.heatAt || 0)));
+    st.heatTimer = setTimeout(() => {
+      st.heatTimer = null; st.heatAt = Date.now();
+      refreshHeat().catch((e) => console.error(e));
+    }, wait);
   }
   ['h-floor', 'h-window', 'h-show'].forEach((id) => $(id).addEventListener('change', loadHeatmap));
   $('h-hour').addEventListener('input', () => { const v = $('h-hour').value; $('h-hour-label').textContent = v < 0 ? 'all' : v + ':00'; });
