@@ -237,7 +237,6 @@
     const heat = await api('GET', '/heatmap?window=' + $('h-window').value + '&hour=' + (hour < 0 ? 'all' : hour) + '&show=' + $('h-show').value);
     if ($('floor').querySelector('svg')?.dataset.floor !== floor) return; // the floor changed meanwhile
     paintHeat(heat, floor);
-    $('page-heatmap').dataset.refreshed = Date.now();
     loadSearch();
   }
   setInterval(() => refreshHeat().catch((e) => console.error(e)), 60000);
@@ -260,11 +259,9 @@
   const trackTTLns = 30 * 60 * 1e9;
   function ageTracks(svg, newest) {
     st.newestFix = Math.max(st.newestFix || 0, newest);
-    let gone = false;
     for (const e of svg.querySelectorAll('#emitters g[data-track]')) {
-      if (Number(e.dataset.time) < st.newestFix - trackTTLns) { e.remove(); gone = true; }
+      if (Number(e.dataset.time) < st.newestFix - trackTTLns) e.remove();
     }
-    return gone;
   }
 
   // onLocation draws (or moves) a track's marker at fix l: a dot and its 95%
