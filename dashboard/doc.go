@@ -17,10 +17,14 @@
 // yard and perimeter; the site's "outside" catch-all is drawn but neither
 // fitted nor coloured. Rooms are coloured by their unauthorised transmissions
 // in the window (by default only what fusion may alert on: phones off the
-// downlink, drones; store.HeatTargets), in steps scaled to the floor's busiest room (1+, max^½,
-// max^0.8), so hot rooms stand out in a quiet hour and a busy week alike.
-// Each track is drawn once, at its latest fix (a dot and the outline of its
-// 95% ellipse); a track whose latest fix is on another floor leaves this one.
+// downlink, drones; store.HeatTargets), in steps scaled to the floor's
+// busiest room (1+, max^½, max^0.8), so hot rooms stand out in a quiet hour
+// and a busy week alike; the colours follow new detections while the page
+// is open. Each track is drawn once, at its latest fix (a dot and the
+// outline of its 95% ellipse), moved live as fusion publishes fixes
+// (rfw/v1/{site}/location, through the Hub); a track whose latest fix is
+// on another floor, or 30 minutes older than the newest fix, leaves this
+// one.
 //
 // Everything the dashboard reads comes through small interfaces declared here
 // (Registry, Acker, ZoneStatus, Replayer) or in fusion/store, so tests use
