@@ -79,7 +79,7 @@ func TestBrokerRestart(t *testing.T) {
 				// A crashed mosquitto loses what it had acknowledged but not
 				// yet saved: at most autosaveChanges changes per crash. The
 				// last detection is made after both crashes: wait for it.
-				waitUntil(30*time.Second, func() bool { return l.snapshot()[detIDString(boot, made)] > 0 })
+				waitProgress(20*time.Second, 3*time.Minute, l.unique, func() bool { return l.snapshot()[detIDString(boot, made)] > 0 })
 				counts := l.snapshot()
 				var lost []int64
 				for s := int64(1); s <= made; s++ {

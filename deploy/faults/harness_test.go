@@ -53,6 +53,25 @@ func waitUntil(d time.Duration, cond func() bool) bool {
 	return true
 }
 
+// waitProgress waits until cond holds, as long as progress keeps changing:
+// it gives up when progress has stood still for stall, or after limit in
+// all. A loaded machine may drain a backlog slowly; a stuck one stops.
+func waitProgress(stall, limit time.Duration, progress func() int, cond func() bool) bool {
+	start := time.Now()
+	last, moved := progress(), start
+	for !cond() {
+		now := time.Now()
+		if p := progress(); p != last {
+			last, moved = p, now
+		}
+		if now.Sub(moved) > stall || now.Sub(start) > limit {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
 func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -557,8 +576,8 @@ func (r *runningAgent) drain(t testing.TB, l *ledger, lost int64) int64 {
 	r.src.pause.Store(true)
 	time.Sleep(50 * time.Millisecond) // the last block's detections reach the outbox
 	made := r.a.Stats().Detections
-	if !waitUntil(60*time.Second, func() bool { return int64(l.unique()) >= made-lost }) {
-		t.Errorf("fusion processed %d of %d detections (%d lost); outbox depth %d", l.unique(), made, lost, r.a.Health().OutboxDepth)
+	if !waitProgress(20*time.Second, 3*time.Minute, l.unique, func() bool { return int64(l.unique()) >= made-lost }) {
+		t.Errorf("fusion processed %d of %d detections (%d lost), nothing new for 20 s; outbox depth %d", l.unique(), made, lost, r.a.Health().OutboxDepth)
 	}
 	r.finish(t)
 	if n := r.a.Stats().Detections; n != made {
