@@ -231,12 +231,15 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 	defer fconn.close(5*time.Second, 250)
 	story := &demoStory{out: stdout, clock: clock.Now}
+	// Every location goes over the broker to the dashboard's floor plan, as
+	// between the services of a deployment.
+	live := fusion.LiveLocations{TimeSeries: db, Client: fconn.client, Log: log.With("svc", "fusion")}
 	// Sensors scan: each visits a band every 2-3 s, at different moments, so
 	// the hits of one emission by several sensors spread over a revisit time.
 	// Each sensor's health report carries its scan plan, which tells fusion
 	// which sensors were listening where, so a sensor that scanned a band
 	// and heard nothing counts against the places near it.
-	eng, err := fusion.New(fusion.Config{AssocWindow: demoAssocWindow, Model: demoModel()}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: liveLocations{db, hub},
+	eng, err := fusion.New(fusion.Config{AssocWindow: demoAssocWindow, Model: demoModel()}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
 		AlertStore: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Clock: clock.Now,
 		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics)})
 	if err != nil {
@@ -278,7 +281,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
-	feed, err := subscribeFeed(feedOptions{URL: brokerURL}, hub, log)
+	feed, err := subscribeFeed(feedOptions{URL: brokerURL, Site: st.ID}, hub, log)
 	if err != nil {
 		return err
 	}
@@ -616,20 +619,6 @@ func authoriseDemoDevices(ctx context.Context, reg *registry.Registry, w *sim.Wi
 		}
 	}
 	return nil
-}
-
-// liveLocations stores like its TimeSeries and also pushes every location to
-// the dashboard's live feed (one process, so no broker hop is needed).
-type liveLocations struct {
-	fusion.TimeSeries
-	hub *dashboard.Hub
-}
-
-func (l liveLocations) WriteLocations(ctx context.Context, recs []store.LocationRecord) error {
-	for _, r := range recs {
-		l.hub.PublishLocation(r)
-	}
-	return l.TimeSeries.WriteLocations(ctx, recs)
 }
 
 // demoAcker acknowledges through the alert engine, so the state it keeps and

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,9 +13,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/sensor"
@@ -93,6 +97,24 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatal("demo not ready within three minutes")
 	}
 	c := loginDemo(t, info)
+	// The floor plan's live feed: fusion publishes each location on the
+	// demo's broker and the dashboard passes it on, as between services.
+	live := liveLocationCount(t, ctx, c)
+	var published atomic.Int64
+	watch := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(info.Broker).SetClientID("location-watch"))
+	if tok := watch.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect to the demo's broker: %v", tok.Error())
+	}
+	defer watch.Disconnect(100)
+	if tok := watch.Subscribe(event.LocationTopic(info.Site), 0, func(_ mqtt.Client, m mqtt.Message) {
+		if _, err := event.DecodeLocation(m.Payload()); err != nil {
+			t.Errorf("location on the broker: %v", err)
+			return
+		}
+		published.Add(1)
+	}); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
 
 	// Where the simulator really put the illicit phones during the run.
 	phoneRooms := map[string]bool{}
@@ -125,6 +147,11 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 	elapsed := info.Clock().Sub(info.Start)
+	if n, p := live.Load(), published.Load(); n == 0 || p == 0 {
+		t.Errorf("after %v simulated: %d locations published on the broker, %d on the dashboard's live feed; want both", elapsed.Round(time.Second), p, n)
+	} else {
+		t.Logf("live locations: %d published on the broker, %d on the dashboard's live feed", p, n)
+	}
 	var detail struct {
 		Detections []store.DetectionRecord `json:"detections"`
 	}
@@ -171,6 +198,41 @@ func TestDemoEndToEnd(t *testing.T) {
 	if !offline {
 		t.Errorf("after %v simulated: sensor %s went offline at +%v but no sensor-offline alert", elapsed.Round(time.Second), o.offline, o.offlineAfter)
 	}
+}
+
+// liveLocationCount follows the dashboard's live feed of locations until
+// ctx ends, counting the locations of the demo's site it carries.
+func liveLocationCount(t *testing.T, ctx context.Context, c *demoClient) *atomic.Int64 {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/events?kinds=location", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := *c.c
+	feed.Timeout = 0 // a stream
+	resp, err := feed.Do(req)
+	if err != nil {
+		t.Fatalf("live feed: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		t.Fatalf("live feed: %s", resp.Status)
+	}
+	var n atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			var l dashboard.Location
+			if data, ok := strings.CutPrefix(sc.Text(), "data:"); ok && json.Unmarshal([]byte(data), &l) == nil && l.Track != "" && l.Room != "" {
+				n.Add(1)
+			}
+		}
+	}()
+	t.Cleanup(func() { resp.Body.Close(); <-done })
+	return &n
 }
 
 func keys(m map[string]bool) []string {
