@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +34,10 @@ var (
 	ErrBadCredentials = errors.New("bad user name or password")
 	ErrRateLimited    = errors.New("too many failed logins, try again later")
 	ErrUserExists     = errors.New("user already exists")
+	ErrNoUser         = errors.New("no such user")
+	ErrDisabled       = errors.New("account disabled; ask an administrator")
+	ErrPassword       = errors.New("password not accepted")
+	ErrLastAdmin      = errors.New("the last enabled admin account cannot be disabled or given another role")
 )
 
 // Session is one logged-in browser.
@@ -44,7 +49,8 @@ type Session struct {
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 
-	annotated string // annotated SigMF meta of the last replay run
+	annotated string    // annotated SigMF meta of the last replay run
+	checked   time.Time // when the account was last read for this session
 }
 
 // Users keeps local accounts in a SQLite table and sessions in memory.
@@ -55,6 +61,7 @@ type Users struct {
 	now      func() time.Time
 	maxFails int
 	failWin  time.Duration
+	recheck  time.Duration
 
 	mu       sync.Mutex
 	sessions map[string]Session
@@ -67,7 +74,12 @@ type UsersOptions struct {
 	SessionTTL  time.Duration // default 12 h (one shift plus margin)
 	MaxFailures int           // failed logins per IP+user in FailWindow; default 5
 	FailWindow  time.Duration // default 15 min
-	Now         func() time.Time
+	// Recheck is how often a session's account is read again, so that an
+	// account disabled, given another role or a new password by another
+	// dashboard process (or `rfwarden users`) loses its sessions here too;
+	// default 5 s. Changes made through this Users act at once.
+	Recheck time.Duration
+	Now     func() time.Time
 }
 
 // NewUsers creates the users table in db if needed.
@@ -76,7 +88,9 @@ func NewUsers(ctx context.Context, db *sql.DB, opt UsersOptions) (*Users, error)
 	name TEXT PRIMARY KEY,
 	hash TEXT NOT NULL,
 	role TEXT NOT NULL,
-	created_ns INTEGER NOT NULL
+	created_ns INTEGER NOT NULL,
+	disabled_ns INTEGER NOT NULL DEFAULT 0,
+	revoked_ns INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -89,8 +103,11 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	if _, err := db.ExecContext(ctx, ddl); err != nil {
 		return nil, fmt.Errorf("create dashboard tables: %w", err)
 	}
+	if err := addAccountColumns(ctx, db); err != nil {
+		return nil, err
+	}
 	u := &Users{db: db, cost: opt.BcryptCost, ttl: opt.SessionTTL, now: opt.Now, maxFails: opt.MaxFailures,
-		failWin: opt.FailWindow, sessions: map[string]Session{}, fails: map[string][]time.Time{}}
+		failWin: opt.FailWindow, recheck: opt.Recheck, sessions: map[string]Session{}, fails: map[string][]time.Time{}}
 	if u.cost == 0 {
 		u.cost = bcrypt.DefaultCost
 	}
@@ -106,7 +123,30 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	if u.failWin == 0 {
 		u.failWin = 15 * time.Minute
 	}
+	if u.recheck == 0 {
+		u.recheck = 5 * time.Second
+	}
 	return u, nil
+}
+
+// addAccountColumns upgrades a users table made before accounts could be
+// disabled or their sessions revoked. Two dashboards upgrading one file at
+// once both succeed: the loser's "duplicate column" is what it wanted.
+func addAccountColumns(ctx context.Context, db *sql.DB) error {
+	for _, col := range []string{"disabled_ns", "revoked_ns"} {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('dashboard_users') WHERE name = ?`, col).Scan(&n); err != nil {
+			return fmt.Errorf("upgrade dashboard users: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		_, err := db.ExecContext(ctx, `ALTER TABLE dashboard_users ADD COLUMN `+col+` INTEGER NOT NULL DEFAULT 0`)
+		if err != nil && !strings.Contains(err.Error(), "duplicate column") {
+			return fmt.Errorf("upgrade dashboard users: add %s: %w", col, err)
+		}
+	}
+	return nil
 }
 
 // Create adds a user with a bcrypt hash of password.
@@ -117,12 +157,9 @@ func (u *Users) Create(ctx context.Context, name, password, role string) error {
 	if roleRank[role] == 0 {
 		return fmt.Errorf("role %q: must be viewer, officer, analyst or admin", role)
 	}
-	if len(password) < 10 || len(password) > 72 {
-		return fmt.Errorf("password: must be 10..72 characters")
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), u.cost)
+	h, err := u.hash(password)
 	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
+		return err
 	}
 	var n int
 	if err := u.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM dashboard_users WHERE name = ?`, name).Scan(&n); err != nil {
@@ -132,10 +169,22 @@ func (u *Users) Create(ctx context.Context, name, password, role string) error {
 		return fmt.Errorf("create user %q: %w", name, ErrUserExists)
 	}
 	if _, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_users(name, hash, role, created_ns) VALUES (?, ?, ?, ?)`,
-		name, string(h), role, u.now().UnixNano()); err != nil {
+		name, h, role, u.now().UnixNano()); err != nil {
 		return fmt.Errorf("create user %q: %w", name, err)
 	}
 	return nil
+}
+
+// hash checks a new password's length and returns its bcrypt hash.
+func (u *Users) hash(password string) (string, error) {
+	if len(password) < 10 || len(password) > 72 {
+		return "", fmt.Errorf("%w: it must be 10..72 characters", ErrPassword)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), u.cost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
 }
 
 func validUserName(s string) bool {
@@ -174,6 +223,30 @@ func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool,
 func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, error) {
 	key := ip + "|" + name
 	now := u.now()
+	acct, err := u.checkPassword(ctx, key, now, name, password)
+	if err != nil {
+		return Session{}, err
+	}
+	if acct.disabledNS != 0 {
+		return Session{}, ErrDisabled
+	}
+	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: acct.role, IssuedAt: now, ExpiresAt: now.Add(u.ttl), checked: now}
+	u.mu.Lock()
+	u.sessions[s.Token] = s
+	u.mu.Unlock()
+	return s, nil
+}
+
+// account is a user's row, without its hash.
+type account struct {
+	role                  string
+	disabledNS, revokedNS int64
+}
+
+// checkPassword checks name's password, counting failures per key (ip and
+// user): after MaxFailures in FailWindow it returns ErrRateLimited without
+// checking. A wrong password or an unknown user is ErrBadCredentials.
+func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, name, password string) (account, error) {
 	u.mu.Lock()
 	recent := u.fails[key][:0]
 	for _, t := range u.fails[key] {
@@ -185,38 +258,64 @@ func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, 
 	limited := len(recent) >= u.maxFails
 	u.mu.Unlock()
 	if limited {
-		return Session{}, ErrRateLimited
+		return account{}, ErrRateLimited
 	}
-	var hash, role string
-	err := u.db.QueryRowContext(ctx, `SELECT hash, role FROM dashboard_users WHERE name = ?`, name).Scan(&hash, &role)
+	var hash string
+	var a account
+	err := u.db.QueryRowContext(ctx, `SELECT hash, role, disabled_ns, revoked_ns FROM dashboard_users WHERE name = ?`, name).
+		Scan(&hash, &a.role, &a.disabledNS, &a.revokedNS)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return Session{}, fmt.Errorf("look up user: %w", err)
+		return account{}, fmt.Errorf("look up user: %w", err)
 	}
 	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
 		u.mu.Lock()
 		u.fails[key] = append(u.fails[key], now)
 		u.mu.Unlock()
-		return Session{}, ErrBadCredentials
+		return account{}, ErrBadCredentials
 	}
-	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: role, IssuedAt: now, ExpiresAt: now.Add(u.ttl)}
 	u.mu.Lock()
 	delete(u.fails, key)
-	u.sessions[s.Token] = s
 	u.mu.Unlock()
-	return s, nil
+	return a, nil
 }
 
-// Session returns the live session for a cookie token.
+// Session returns the live session for a cookie token. Every Recheck it
+// reads the account again: a session ends when its account is gone or
+// disabled, or its sessions were revoked (a new password or role) after it
+// was opened. If the account cannot be read the session stands and is
+// checked at the next request.
 func (u *Users) Session(token string) (Session, bool) {
+	now := u.now()
 	u.mu.Lock()
-	defer u.mu.Unlock()
 	s, ok := u.sessions[token]
+	if ok && now.After(s.ExpiresAt) {
+		delete(u.sessions, token)
+		ok = false
+	}
+	u.mu.Unlock()
 	if !ok {
 		return Session{}, false
 	}
-	if u.now().After(s.ExpiresAt) {
-		delete(u.sessions, token)
+	if now.Sub(s.checked) < u.recheck {
+		return s, true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var a account
+	err := u.db.QueryRowContext(ctx, `SELECT role, disabled_ns, revoked_ns FROM dashboard_users WHERE name = ?`, s.User).
+		Scan(&a.role, &a.disabledNS, &a.revokedNS)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || err == nil && (a.disabledNS != 0 || a.revokedNS >= s.IssuedAt.UnixNano() || a.role != s.Role):
+		u.Logout(token)
 		return Session{}, false
+	case err != nil:
+		return s, true
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if cur, ok := u.sessions[token]; ok {
+		cur.checked = now
+		u.sessions[token] = cur
 	}
 	return s, true
 }

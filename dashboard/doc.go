@@ -7,7 +7,12 @@
 // Security: local users with bcrypt-hashed passwords and four roles (viewer <
 // officer < analyst < admin), server-side sessions in HttpOnly SameSite=Strict
 // cookies, a CSRF token per session checked on every state-changing request,
-// login rate limiting per IP and user, an audit trail through store.Auditor,
+// login rate limiting per IP and user (also on the current password of a
+// password change), an audit trail through store.Auditor, account
+// lifecycle (admins disable accounts, change roles and reset passwords,
+// which ends the account's sessions and live feeds; every session rereads
+// its account every 5 s, so a change made by another process reaches it;
+// the last enabled admin keeps its role),
 // and strict security headers (CSP without inline script). /healthz and
 // /metrics stay outside the login (Prometheus cannot log in); with
 // Deps.MetricsToken set, /metrics needs that bearer token. Assets are

@@ -80,6 +80,9 @@ func (s *server) login(c echo.Context) error {
 	case errors.Is(err, ErrBadCredentials):
 		s.auditAs(c, req.User, "login.failed", "user/"+req.User)
 		return httpError(http.StatusUnauthorized, "%v", err)
+	case errors.Is(err, ErrDisabled):
+		s.auditAs(c, req.User, "login.disabled", "user/"+req.User)
+		return httpError(http.StatusForbidden, "%v", err)
 	case err != nil:
 		return err
 	}
@@ -128,8 +131,10 @@ func (s *server) openapi(c echo.Context) error {
 }
 
 // events streams the live feed as Server-Sent Events. Query: kinds
-// (comma-separated), sensor (for spectrum frames).
+// (comma-separated), sensor (for spectrum frames). The stream ends when its
+// session does (logged out, expired, or the account disabled or changed).
 func (s *server) events(c echo.Context) error {
+	token := session(c).Token
 	sub := Subscription{Sensor: c.QueryParam("sensor")}
 	if k := c.QueryParam("kinds"); k != "" {
 		sub.Kinds = map[string]bool{}
@@ -153,9 +158,15 @@ func (s *server) events(c echo.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-keep.C:
+			if _, live := s.d.Users.Session(token); !live {
+				return nil
+			}
 			fmt.Fprint(w, ": keep-alive\n\n")
 			w.Flush()
 		case m, ok := <-msgs:
+			if _, live := s.d.Users.Session(token); !live {
+				return nil
+			}
 			if !ok {
 				fmt.Fprint(w, "event: dropped\ndata: {}\n\n")
 				w.Flush()
@@ -1176,4 +1187,140 @@ func (s *server) createUser(c echo.Context) error {
 		return fmt.Errorf("audit user creation: %w", err)
 	}
 	return c.JSON(http.StatusCreated, map[string]string{"name": req.Name, "role": req.Role})
+}
+
+func (s *server) listUsers(c echo.Context) error {
+	users, err := s.d.Users.List(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, users)
+}
+
+// userParam is the :name of a /users/:name route, checked like a new name.
+func userParam(c echo.Context) (string, error) {
+	name := c.Param("name")
+	if !validUserName(name) {
+		return "", httpError(http.StatusBadRequest, "user name %q: use 1..64 letters, digits, '.', '-' or '_'", name)
+	}
+	return name, nil
+}
+
+// accountError maps the errors of the account changes to HTTP statuses.
+func accountError(err error) error {
+	switch {
+	case errors.Is(err, ErrNoUser):
+		return httpError(http.StatusNotFound, "%v", err)
+	case errors.Is(err, ErrLastAdmin):
+		return httpError(http.StatusConflict, "%v", err)
+	case errors.Is(err, ErrRateLimited):
+		return httpError(http.StatusTooManyRequests, "%v", err)
+	case errors.Is(err, ErrBadCredentials):
+		return httpError(http.StatusForbidden, "current password is wrong")
+	case errors.Is(err, ErrPassword):
+		return httpError(http.StatusBadRequest, "%v", err)
+	}
+	return err
+}
+
+type roleReq struct {
+	Role string `json:"role"`
+}
+
+// setUserRole changes another account's role; its sessions end.
+func (s *server) setUserRole(c echo.Context) error {
+	name, err := userParam(c)
+	if err != nil {
+		return err
+	}
+	var req roleReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if roleRank[req.Role] == 0 {
+		return httpError(http.StatusBadRequest, "role %q: must be viewer, officer, analyst or admin", req.Role)
+	}
+	if name == session(c).User {
+		return httpError(http.StatusConflict, "you cannot change your own role; another admin can")
+	}
+	old, err := s.d.Users.SetRole(c.Request().Context(), name, req.Role)
+	if err != nil {
+		return accountError(err)
+	}
+	if old != req.Role {
+		if err := s.audit(c, "user.role", "user/"+name, old, req.Role); err != nil {
+			return fmt.Errorf("audit role change: %w", err)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"name": name, "role": req.Role})
+}
+
+// disableUser and enableUser switch an account off (ending its sessions)
+// and on again.
+func (s *server) disableUser(c echo.Context) error { return s.setDisabled(c, true) }
+func (s *server) enableUser(c echo.Context) error  { return s.setDisabled(c, false) }
+
+func (s *server) setDisabled(c echo.Context, disabled bool) error {
+	name, err := userParam(c)
+	if err != nil {
+		return err
+	}
+	if disabled && name == session(c).User {
+		return httpError(http.StatusConflict, "you cannot disable your own account; another admin can")
+	}
+	if err := s.d.Users.SetDisabled(c.Request().Context(), name, disabled); err != nil {
+		return accountError(err)
+	}
+	action := "user.enable"
+	if disabled {
+		action = "user.disable"
+	}
+	if err := s.audit(c, action, "user/"+name, "", ""); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"name": name, "disabled": disabled})
+}
+
+// resetPassword gives another account a new random password, shown once
+// to the admin to hand over; its sessions end.
+func (s *server) resetPassword(c echo.Context) error {
+	name, err := userParam(c)
+	if err != nil {
+		return err
+	}
+	password, err := s.d.Users.ResetPassword(c.Request().Context(), name)
+	if err != nil {
+		return accountError(err)
+	}
+	if err := s.audit(c, "user.password.reset", "user/"+name, "", ""); err != nil {
+		return fmt.Errorf("audit password reset: %w", err)
+	}
+	return c.JSON(http.StatusOK, map[string]string{"name": name, "password": password})
+}
+
+type passwordReq struct {
+	Current string `json:"current"`
+	New     string `json:"new"`
+}
+
+// changePassword sets the logged-in user's own password. Every session of
+// the account ends, this one too: the browser logs in again.
+func (s *server) changePassword(c echo.Context) error {
+	var req passwordReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	user := session(c).User
+	err := s.d.Users.ChangePassword(c.Request().Context(), c.RealIP(), user, req.Current, req.New)
+	if errors.Is(err, ErrBadCredentials) {
+		s.auditAs(c, user, "user.password.failed", "user/"+user)
+	}
+	if err != nil {
+		return accountError(err)
+	}
+	if err := s.audit(c, "user.password.change", "user/"+user, "", ""); err != nil {
+		return fmt.Errorf("audit password change: %w", err)
+	}
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	return c.JSON(http.StatusOK, map[string]string{"status": "password changed; log in again"})
 }

@@ -55,5 +55,11 @@ func (s *server) routes(e *echo.Echo) {
 	api.GET("/replay/annotated", s.replayAnnotated, s.role(RoleAnalyst))
 
 	api.GET("/audit", s.auditLog, s.role(RoleAdmin))
+	api.GET("/users", s.listUsers, s.role(RoleAdmin))
 	api.POST("/users", s.createUser, s.role(RoleAdmin))
+	api.PUT("/users/:name/role", s.setUserRole, s.role(RoleAdmin))
+	api.POST("/users/:name/disable", s.disableUser, s.role(RoleAdmin))
+	api.POST("/users/:name/enable", s.enableUser, s.role(RoleAdmin))
+	api.POST("/users/:name/password", s.resetPassword, s.role(RoleAdmin))
+	api.POST("/me/password", s.changePassword, s.role(RoleViewer))
 }

@@ -1,0 +1,162 @@
+package dashboard
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// User is one account as an administrator sees it (never its hash).
+type User struct {
+	Name       string `json:"name"`
+	Role       string `json:"role"`
+	CreatedNS  int64  `json:"created_ns"`
+	DisabledNS int64  `json:"disabled_ns,omitempty"` // when it was disabled; 0 while enabled
+	Sessions   int    `json:"sessions"`              // open sessions on this dashboard
+}
+
+// List returns every account, by name.
+func (u *Users) List(ctx context.Context) ([]User, error) {
+	rows, err := u.db.QueryContext(ctx, `SELECT name, role, created_ns, disabled_ns FROM dashboard_users ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	users := []User{}
+	for rows.Next() {
+		var x User
+		if err := rows.Scan(&x.Name, &x.Role, &x.CreatedNS, &x.DisabledNS); err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		users = append(users, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	now := u.now()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, s := range u.sessions {
+		if i := slices.IndexFunc(users, func(x User) bool { return x.Name == s.User }); i >= 0 && !now.After(s.ExpiresAt) {
+			users[i].Sessions++
+		}
+	}
+	return users, nil
+}
+
+// lastAdminGuard is true for a row that may lose admin rights: it is not an
+// enabled admin, or another enabled admin remains. In one UPDATE statement
+// it is atomic, also between processes sharing the database.
+const lastAdminGuard = `(role != 'admin' OR disabled_ns != 0 OR
+	(SELECT COUNT(*) FROM dashboard_users AS o WHERE o.role = 'admin' AND o.disabled_ns = 0 AND o.name != dashboard_users.name) > 0)`
+
+// SetRole gives name another role and ends its sessions (its rights change
+// at its next login). It returns the old role. The last enabled admin
+// keeps its role (ErrLastAdmin).
+func (u *Users) SetRole(ctx context.Context, name, role string) (old string, err error) {
+	if roleRank[role] == 0 {
+		return "", fmt.Errorf("role %q: must be viewer, officer, analyst or admin", role)
+	}
+	if err := u.db.QueryRowContext(ctx, `SELECT role FROM dashboard_users WHERE name = ?`, name).Scan(&old); err != nil {
+		return "", u.lookupErr(name, err)
+	}
+	if old == role {
+		return old, nil
+	}
+	guard := lastAdminGuard
+	if role == RoleAdmin {
+		guard = "1"
+	}
+	if err := u.update(ctx, name, `UPDATE dashboard_users SET role = ?, revoked_ns = ? WHERE name = ? AND `+guard,
+		role, u.now().UnixNano(), name); err != nil {
+		return "", fmt.Errorf("set role of %q: %w", name, err)
+	}
+	return old, nil
+}
+
+// SetDisabled disables an account, ending its sessions, or enables it
+// again. The last enabled admin cannot be disabled (ErrLastAdmin).
+func (u *Users) SetDisabled(ctx context.Context, name string, disabled bool) error {
+	if disabled {
+		now := u.now().UnixNano()
+		if err := u.update(ctx, name, `UPDATE dashboard_users SET disabled_ns = ?, revoked_ns = ? WHERE name = ? AND `+lastAdminGuard, now, now, name); err != nil {
+			return fmt.Errorf("disable %q: %w", name, err)
+		}
+		return nil
+	}
+	res, err := u.db.ExecContext(ctx, `UPDATE dashboard_users SET disabled_ns = 0 WHERE name = ?`, name)
+	if err != nil {
+		return fmt.Errorf("enable %q: %w", name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return u.lookupErr(name, sql.ErrNoRows)
+	}
+	return nil
+}
+
+// ResetPassword gives name a new random password, which it returns for an
+// administrator to hand over, and ends name's sessions.
+func (u *Users) ResetPassword(ctx context.Context, name string) (string, error) {
+	password := randToken(15)
+	h, err := u.hash(password)
+	if err != nil {
+		return "", err
+	}
+	if err := u.update(ctx, name, `UPDATE dashboard_users SET hash = ?, revoked_ns = ? WHERE name = ?`, h, u.now().UnixNano(), name); err != nil {
+		return "", fmt.Errorf("reset password of %q: %w", name, err)
+	}
+	return password, nil
+}
+
+// ChangePassword sets name's password to next after checking current,
+// rate-limited per ip and user like Login, and ends every session of name,
+// this one included: the user logs in again with the new password.
+func (u *Users) ChangePassword(ctx context.Context, ip, name, current, next string) error {
+	if next == current {
+		return fmt.Errorf("%w: the new password must differ from the current one", ErrPassword)
+	}
+	h, err := u.hash(next)
+	if err != nil {
+		return err
+	}
+	if _, err := u.checkPassword(ctx, ip+"|"+name, u.now(), name, current); err != nil {
+		return err
+	}
+	if err := u.update(ctx, name, `UPDATE dashboard_users SET hash = ?, revoked_ns = ? WHERE name = ?`, h, u.now().UnixNano(), name); err != nil {
+		return fmt.Errorf("change password of %q: %w", name, err)
+	}
+	return nil
+}
+
+// update runs a statement on name's row and ends name's sessions here. When
+// it changed no row it tells why: no such user, or the last-admin guard.
+func (u *Users) update(ctx context.Context, name, query string, args ...any) error {
+	res, err := u.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		var one int
+		if err := u.db.QueryRowContext(ctx, `SELECT 1 FROM dashboard_users WHERE name = ?`, name).Scan(&one); err != nil {
+			return u.lookupErr(name, err)
+		}
+		return ErrLastAdmin
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for token, s := range u.sessions {
+		if s.User == name {
+			delete(u.sessions, token)
+		}
+	}
+	return nil
+}
+
+func (u *Users) lookupErr(name string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("user %q: %w", name, ErrNoUser)
+	}
+	return fmt.Errorf("look up user %q: %w", name, err)
+}

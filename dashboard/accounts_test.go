@@ -1,0 +1,365 @@
+package dashboard
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// An account an admin disables, demotes or gives a new password loses its
+// open sessions at once, and the change is in the audit log.
+func TestAccountChangesEndSessions(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const js = "application/json"
+	admin := login(t, e, RoleAdmin, "admin-password")
+	me := func(c creds) int { return do(e, "GET", "/api/v1/me", "", "", &c, false).Code }
+	loginCode := func(user, pass string) (int, string) {
+		rec := do(e, "POST", "/api/v1/login", `{"user":"`+user+`","password":"`+pass+`"}`, js, nil, false)
+		return rec.Code, rec.Body.String()
+	}
+
+	t.Run("disable", func(t *testing.T) {
+		viewer := login(t, e, RoleViewer, "viewer-password")
+		if rec := do(e, "POST", "/api/v1/users/viewer/disable", "", "", &admin, true); rec.Code != 200 {
+			t.Fatalf("disable: %d %s", rec.Code, rec.Body)
+		}
+		if code := me(viewer); code != 401 {
+			t.Errorf("disabled account's session: got %d, want 401", code)
+		}
+		if code, body := loginCode("viewer", "viewer-password"); code != 403 || !strings.Contains(body, "disabled") {
+			t.Errorf("disabled account logs in: %d %s, want 403 disabled", code, body)
+		}
+		if code, _ := loginCode("viewer", "wrong-password"); code != 401 {
+			t.Errorf("disabled account, wrong password: %d, want 401 (a guess learns nothing)", code)
+		}
+		var users []User
+		json.Unmarshal(do(e, "GET", "/api/v1/users", "", "", &admin, false).Body.Bytes(), &users)
+		for _, u := range users {
+			if u.Name == "viewer" && (u.DisabledNS == 0 || u.Sessions != 0) {
+				t.Errorf("listed %+v, want disabled with no sessions", u)
+			}
+		}
+		if rec := do(e, "POST", "/api/v1/users/viewer/enable", "", "", &admin, true); rec.Code != 200 {
+			t.Fatalf("enable: %d %s", rec.Code, rec.Body)
+		}
+		if code, body := loginCode("viewer", "viewer-password"); code != 200 {
+			t.Errorf("enabled account logs in: %d %s", code, body)
+		}
+		for _, a := range []string{"user.disable", "user.enable", "login.disabled"} {
+			if !ev.audit.has(a, "user/viewer") {
+				t.Errorf("audit log lacks %s user/viewer", a)
+			}
+		}
+	})
+
+	t.Run("role", func(t *testing.T) {
+		officer := login(t, e, RoleOfficer, "officer-password")
+		if rec := do(e, "PUT", "/api/v1/users/officer/role", `{"role":"viewer"}`, js, &admin, true); rec.Code != 200 {
+			t.Fatalf("set role: %d %s", rec.Code, rec.Body)
+		}
+		if code := me(officer); code != 401 {
+			t.Errorf("session with the old role: got %d, want 401", code)
+		}
+		again := login(t, e, "officer", "officer-password")
+		if rec := do(e, "POST", "/api/v1/alerts/al1/ack", `{"note":"x"}`, js, &again, true); rec.Code != 403 {
+			t.Errorf("demoted officer acknowledges: got %d, want 403", rec.Code)
+		}
+		if !ev.audit.has("user.role", "user/officer") {
+			t.Error("audit log lacks user.role")
+		}
+	})
+
+	t.Run("reset password", func(t *testing.T) {
+		analyst := login(t, e, RoleAnalyst, "analyst-password")
+		rec := do(e, "POST", "/api/v1/users/analyst/password", "", "", &admin, true)
+		var got struct{ Password string }
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &got) != nil || len(got.Password) < 16 {
+			t.Fatalf("reset: %d %s", rec.Code, rec.Body)
+		}
+		if code := me(analyst); code != 401 {
+			t.Errorf("session after a reset: got %d, want 401", code)
+		}
+		if code, _ := loginCode("analyst", "analyst-password"); code != 401 {
+			t.Errorf("old password after a reset: got %d, want 401", code)
+		}
+		login(t, e, "analyst", got.Password)
+		for _, en := range ev.audit.entries {
+			if strings.Contains(en.Before+en.After, got.Password) {
+				t.Errorf("the new password is in the audit log: %+v", en)
+			}
+		}
+	})
+
+	t.Run("own password", func(t *testing.T) {
+		a, b := login(t, e, RoleViewer, "viewer-password"), login(t, e, RoleViewer, "viewer-password")
+		if rec := do(e, "POST", "/api/v1/me/password", `{"current":"not-my-password","new":"a-new-long-password"}`, js, &a, true); rec.Code != 403 {
+			t.Errorf("wrong current password: %d %s", rec.Code, rec.Body)
+		}
+		if !ev.audit.has("user.password.failed", "user/viewer") {
+			t.Error("audit log lacks the failed password change")
+		}
+		if code := me(a); code != 200 {
+			t.Errorf("a refused change ends the session: %d", code)
+		}
+		rec := do(e, "POST", "/api/v1/me/password", `{"current":"viewer-password","new":"a-new-long-password"}`, js, &a, true)
+		if rec.Code != 200 {
+			t.Fatalf("change: %d %s", rec.Code, rec.Body)
+		}
+		cleared := false
+		for _, c := range rec.Result().Cookies() {
+			cleared = cleared || c.Name == SessionCookie && c.MaxAge < 0
+		}
+		if !cleared {
+			t.Error("the session cookie is not cleared")
+		}
+		if ca, cb := me(a), me(b); ca != 401 || cb != 401 {
+			t.Errorf("sessions after a password change: %d, %d; want 401 for both", ca, cb)
+		}
+		if code, _ := loginCode("viewer", "viewer-password"); code != 401 {
+			t.Errorf("old password: %d, want 401", code)
+		}
+		login(t, e, "viewer", "a-new-long-password")
+		if !ev.audit.has("user.password.change", "user/viewer") {
+			t.Error("audit log lacks user.password.change")
+		}
+	})
+
+	t.Run("own password rate limited", func(t *testing.T) {
+		c := login(t, e, RoleAdmin, "admin-password")
+		var codes []int
+		for range 6 {
+			codes = append(codes, do(e, "POST", "/api/v1/me/password", `{"current":"guess-guess-guess","new":"a-new-long-password"}`, js, &c, true).Code)
+		}
+		if codes[0] != 403 || codes[5] != 429 {
+			t.Errorf("guessing the current password: codes %v, want 403 first and 429 by the sixth", codes)
+		}
+	})
+}
+
+// The last enabled admin cannot be disabled or demoted, so the site always
+// keeps someone who can manage accounts.
+func TestLastAdmin(t *testing.T) {
+	ev := newEnv(t)
+	u, ctx := ev.deps.Users, context.Background()
+	if err := u.SetDisabled(ctx, "admin", true); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("disable the only admin: %v, want ErrLastAdmin", err)
+	}
+	if _, err := u.SetRole(ctx, "admin", RoleAnalyst); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("demote the only admin: %v, want ErrLastAdmin", err)
+	}
+	if err := u.Create(ctx, "admin2", "admin2-password", RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.SetDisabled(ctx, "admin2", true); err != nil {
+		t.Fatalf("disable one of two admins: %v", err)
+	}
+	if _, err := u.SetRole(ctx, "admin", RoleViewer); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("demote the last enabled admin: %v, want ErrLastAdmin", err)
+	}
+	if _, err := u.SetRole(ctx, "admin2", RoleViewer); err != nil {
+		t.Errorf("demote a disabled admin: %v", err)
+	}
+	if _, err := u.SetRole(ctx, "viewer", RoleAdmin); err != nil {
+		t.Fatalf("promote: %v", err)
+	}
+	if _, err := u.SetRole(ctx, "admin", RoleViewer); err != nil {
+		t.Errorf("demote an admin with another enabled: %v", err)
+	}
+	if _, err := u.Login(ctx, "1.2.3.4", "admin", "admin-password"); err != nil {
+		t.Errorf("demoted admin logs in: %v", err)
+	}
+	users, err := u.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admins := 0
+	for _, x := range users {
+		if x.Role == RoleAdmin && x.DisabledNS == 0 {
+			admins++
+		}
+	}
+	if admins != 1 {
+		t.Errorf("enabled admins %d, want 1: %+v", admins, users)
+	}
+}
+
+// Two dashboards on one database: an account changed through one loses its
+// sessions on the other within Recheck.
+func TestSessionRecheck(t *testing.T) {
+	db := openUsersDB(t, ":memory:")
+	var now atomic.Int64
+	now.Store(testNow.UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	ctx := context.Background()
+	a, err := NewUsers(ctx, db, UsersOptions{BcryptCost: bcrypt.MinCost, Now: clock, Recheck: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewUsers(ctx, db, UsersOptions{BcryptCost: bcrypt.MinCost, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"admin", "ops"} {
+		if err := a.Create(ctx, n, n+"-password", RoleAdmin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, change := range []struct {
+		name string
+		do   func() error
+	}{
+		{"disabled", func() error { return b.SetDisabled(ctx, "ops", true) }},
+		{"demoted", func() error { _, err := b.SetRole(ctx, "ops", RoleOfficer); return err }},
+		{"new password", func() error { _, err := b.ResetPassword(ctx, "ops"); return err }},
+		{"deleted", func() error { _, err := db.Exec(`DELETE FROM dashboard_users WHERE name = 'ops'`); return err }},
+	} {
+		t.Run(change.name, func(t *testing.T) {
+			db.Exec(`DELETE FROM dashboard_users WHERE name = 'ops'`)
+			if err := a.Create(ctx, "ops", "ops-password", RoleAdmin); err != nil {
+				t.Fatal(err)
+			}
+			now.Add(int64(time.Second))
+			s, err := a.Login(ctx, "1.2.3.4", "ops", "ops-password")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := change.do(); err != nil {
+				t.Fatal(err)
+			}
+			now.Add(int64(4 * time.Second))
+			if _, ok := a.Session(s.Token); !ok {
+				t.Error("the session ended before Recheck")
+			}
+			now.Add(int64(2 * time.Second))
+			if _, ok := a.Session(s.Token); ok {
+				t.Errorf("%s on the other dashboard: the session still stands after Recheck", change.name)
+			}
+		})
+	}
+	// an unchanged account's session stands across rechecks
+	s, err := a.Login(ctx, "1.2.3.4", "admin", "admin-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		now.Add(int64(6 * time.Second))
+		if _, ok := a.Session(s.Token); !ok {
+			t.Fatal("an unchanged account's session ended at a recheck")
+		}
+	}
+}
+
+// A users table made before accounts could be disabled is upgraded in
+// place, also by two dashboards opening it at once, and its accounts keep
+// their passwords.
+func TestUsersTableUpgrade(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	old := openUsersDB(t, path)
+	h, _ := bcrypt.GenerateFromPassword([]byte("admin-password"), bcrypt.MinCost)
+	if _, err := old.Exec(`CREATE TABLE dashboard_users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, role TEXT NOT NULL, created_ns INTEGER NOT NULL);
+INSERT INTO dashboard_users VALUES ('admin', ?, 'admin', 1), ('ops', ?, 'officer', 2)`, string(h), string(h)); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	var wg sync.WaitGroup
+	users := make([]*Users, 2)
+	errs := make([]error, 2)
+	for i := range users {
+		db := openUsersDB(t, path)
+		wg.Go(func() {
+			users[i], errs[i] = NewUsers(context.Background(), db, UsersOptions{BcryptCost: bcrypt.MinCost})
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("open an old users table twice at once: %v", err)
+	}
+	ctx := context.Background()
+	if _, err := users[0].Login(ctx, "1.2.3.4", "admin", "admin-password"); err != nil {
+		t.Errorf("log in after the upgrade: %v", err)
+	}
+	if err := users[1].SetDisabled(ctx, "ops", true); err != nil {
+		t.Errorf("disable after the upgrade: %v", err)
+	}
+	if _, err := users[0].Login(ctx, "1.2.3.4", "ops", "admin-password"); !errors.Is(err, ErrDisabled) {
+		t.Errorf("disabled after the upgrade, log in: %v, want ErrDisabled", err)
+	}
+}
+
+func openUsersDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	dsn := path
+	if path != ":memory:" {
+		dsn = "file:" + path + "?_pragma=busy_timeout(10000)"
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// A live feed ends with its session: after the account is disabled the
+// stream stops instead of carrying the next alert.
+func TestSSEEndsWithSession(t *testing.T) {
+	ev := newEnv(t)
+	e, _ := New(ev.deps)
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	viewer := login(t, e, RoleViewer, "viewer-password")
+	admin := login(t, e, RoleAdmin, "admin-password")
+	resp := openFeed(t, ev.deps.Hub, srv.URL, viewer)
+	defer resp.Body.Close()
+	if rec := do(e, "POST", "/api/v1/users/viewer/disable", "", "", &admin, true); rec.Code != 200 {
+		t.Fatalf("disable: %d %s", rec.Code, rec.Body)
+	}
+	ev.deps.Hub.PublishAlert(event.Alert{Schema: 1, ID: "after", Site: "hmp1", Rule: "drone", Severity: event.SeverityCritical, State: event.AlertFiring})
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), `"after"`) {
+			t.Fatal("a disabled account's live feed carried an alert")
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Errorf("the stream did not end: %v", err)
+	}
+}
+
+// openFeed opens the live alert feed for c and waits until the hub has it.
+func openFeed(t *testing.T, hub *Hub, url string, c creds) *http.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/v1/events?kinds=alert", nil)
+	req.AddCookie(c.cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("live feed: %s", resp.Status)
+	}
+	for hub.Clients() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return resp
+}
