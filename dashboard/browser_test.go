@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -358,4 +359,96 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// TestBrowserAccounts: an admin manages accounts on the Users page
+// (disable, role, password reset, a new user) and changes their own
+// password, which ends the session and leads back to the login.
+func TestBrowserAccounts(t *testing.T) {
+	ctx := newBrowser(t)
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer func() { srv.CloseClientConnections(); srv.Close() }()
+	users := ev.deps.Users
+	bg := context.Background()
+	viewer, err := users.Login(bg, "1.2.3.4", "viewer", "viewer-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logIn := func(step, pass string) {
+		within(t, ctx, 15*time.Second, step,
+			chromedp.WaitVisible(chromedp.CSS(`#login-user`)),
+			chromedp.SetValue(chromedp.CSS(`#login-user`), "admin"),
+			chromedp.SetValue(chromedp.CSS(`#login-pass`), pass),
+			chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#app`)),
+		)
+	}
+	within(t, ctx, 5*time.Second, "open", chromedp.Navigate(srv.URL+"/#users"))
+	logIn("log in", "admin-password")
+	within(t, ctx, 10*time.Second, "users page",
+		chromedp.Navigate(srv.URL+"/#users"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-user="viewer"] button`)),
+		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+	)
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('tr[data-user="admin"] button').length`)); err != nil || n != 0 {
+		t.Errorf("the admin's own row offers %d buttons (%v), want none", n, err)
+	}
+	within(t, ctx, 10*time.Second, "disable the viewer",
+		chromedp.Click(chromedp.CSS(`tr[data-user="viewer"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-user="viewer"].disabled`)),
+	)
+	if _, ok := users.Session(viewer.Token); ok {
+		t.Error("the viewer's session stands after the admin disabled the account")
+	}
+	within(t, ctx, 10*time.Second, "officer becomes viewer",
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('tr[data-user="officer"] select'); s.value = 'viewer'; s.dispatchEvent(new Event('change')); })()`),
+		chromedp.WaitVisible(chromedp.CSS(`#page-users[data-drawn]`)),
+	)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		us, _ := users.List(bg)
+		i := slices.IndexFunc(us, func(u User) bool { return u.Name == "officer" })
+		if i >= 0 && us[i].Role == RoleViewer {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("officer's role not changed: %+v", us)
+		}
+	}
+	within(t, ctx, 10*time.Second, "reset the analyst's password",
+		chromedp.Click(chromedp.CSS(`tr[data-user="analyst"] button:nth-of-type(2)`)),
+		chromedp.WaitVisible(chromedp.CSS(`#user-result .secret`)),
+	)
+	pw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#user-result .secret').textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.Login(bg, "1.2.3.4", "analyst", pw); err != nil {
+		t.Errorf("the password shown (%q) does not log the analyst in: %v", pw, err)
+	}
+	within(t, ctx, 10*time.Second, "create a user",
+		chromedp.SetValue(chromedp.CSS(`#user-form input[name=name]`), "night.ops"),
+		chromedp.SetValue(chromedp.CSS(`#user-form select[name=role]`), "officer"),
+		chromedp.SetValue(chromedp.CSS(`#user-form input[name=password]`), "night-ops-password"),
+		chromedp.Click(chromedp.CSS(`#user-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-user="night.ops"]`)),
+	)
+	shot(t, ctx, "users")
+	within(t, ctx, 10*time.Second, "change my password",
+		chromedp.Click(chromedp.CSS(`#who`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pw-form`)),
+		chromedp.SetValue(chromedp.CSS(`#pw-form input[name=current]`), "admin-password"),
+		chromedp.SetValue(chromedp.CSS(`#pw-form input[name=new]`), "a-new-admin-password"),
+		chromedp.SetValue(chromedp.CSS(`#pw-form input[name=again]`), "a-new-admin-password"),
+		chromedp.Click(chromedp.CSS(`#pw-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#login`)),
+	)
+	if note, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('login-note').textContent`)); err != nil || !strings.Contains(note, "Password changed") {
+		t.Errorf("login note %q (%v), want the password change", note, err)
+	}
+	logIn("log in with the new password", "a-new-admin-password")
 }

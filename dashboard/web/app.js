@@ -34,7 +34,10 @@
     return data;
   }
 
-  function showLogin() { $('app').classList.add('hidden'); $('login').classList.remove('hidden'); if (st.es) st.es.close(); }
+  function showLogin(note) {
+    $('app').classList.add('hidden'); $('login').classList.remove('hidden'); if (st.es) st.es.close();
+    if (note) $('login-note').textContent = note; // kept through the 401s of requests still under way
+  }
 
   async function start() {
     const site = api('GET', '/site').catch(() => null); // in parallel with /me: one round trip less
@@ -54,7 +57,7 @@
 
   $('login-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    $('login-error').textContent = '';
+    $('login-error').textContent = ''; $('login-note').textContent = '';
     try {
       st.me = await api('POST', '/login', { user: $('login-user').value, password: $('login-pass').value });
       $('login-pass').value = '';
@@ -64,7 +67,7 @@
   $('logout').addEventListener('click', async () => { try { await api('POST', '/logout'); } catch (e) { } st.me = null; showLogin(); });
 
   // ---- routing
-  const loaders = { alerts: loadAlerts, heatmap: loadHeatmap, sensors: loadSensors, registry: loadRegistry, incidents: loadIncidents, replay: loadReplay, audit: loadAudit };
+  const loaders = { alerts: loadAlerts, heatmap: loadHeatmap, sensors: loadSensors, registry: loadRegistry, incidents: loadIncidents, replay: loadReplay, audit: loadAudit, users: loadUsers, account: loadAccount };
   function route() {
     const page = (location.hash || '#alerts').slice(1);
     if (!loaders[page]) return;
@@ -538,6 +541,62 @@
       tag(ms ? (tv * 1e3).toFixed(3) + ' ms' : tv.toFixed(3) + ' s', 8, ty + 9);
     }
   }
+
+  // ---- users (admin) and the user's own account
+  async function loadUsers() {
+    const us = await api('GET', '/users');
+    const act = async (path, method, body) => {
+      $('user-error').textContent = ''; $('user-result').textContent = '';
+      try { const r = await api(method || 'POST', path, body); await loadUsers(); return r; } catch (err) { $('user-error').textContent = err.message; await loadUsers(); }
+    };
+    $('user-rows').replaceChildren(...us.map((u) => {
+      const self = u.name === st.me.user, path = '/users/' + encodeURIComponent(u.name);
+      const role = el('select', { 'aria-label': 'role of ' + u.name }, ...Object.keys(ranks).map((r) => el('option', { value: r, text: r })));
+      role.value = u.role; role.disabled = self;
+      role.addEventListener('change', () => act(path + '/role', 'PUT', { role: role.value }));
+      const buttons = el('td', {});
+      if (!self) {
+        const onOff = el('button', { text: u.disabled_ns ? 'Enable' : 'Disable' });
+        onOff.addEventListener('click', () => {
+          if (u.disabled_ns || confirm('Disable ' + u.name + '? Their open sessions end now.')) act(path + (u.disabled_ns ? '/enable' : '/disable'));
+        });
+        const reset = el('button', { text: 'Reset password' });
+        reset.addEventListener('click', async () => {
+          if (!confirm('Give ' + u.name + ' a new password? Their open sessions end now.')) return;
+          const r = await act(path + '/password');
+          if (r) $('user-result').replaceChildren('New password for ' + r.name + ' (shown once): ', el('span', { class: 'secret', text: r.password }));
+        });
+        buttons.append(onOff, reset);
+      }
+      return el('tr', { class: u.disabled_ns ? 'disabled' : '', 'data-user': u.name }, el('td', { text: u.name + (self ? ' (you)' : '') }), el('td', {}, role),
+        el('td', { text: u.disabled_ns ? 'disabled ' + fmtT(u.disabled_ns) : 'enabled' }), el('td', { text: fmtT(u.created_ns) }),
+        el('td', { text: String(u.sessions) }), buttons);
+    }));
+    drawn('users', us.length);
+  }
+  $('user-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    $('user-error').textContent = ''; $('user-result').textContent = '';
+    try {
+      await api('POST', '/users', { name: f.name.value, role: f.role.value, password: f.password.value });
+      $('user-result').textContent = 'Created ' + f.name.value + ' (' + f.role.value + ').';
+      f.reset(); loadUsers();
+    } catch (err) { $('user-error').textContent = err.message; }
+  });
+
+  async function loadAccount() { $('pw-form').user.value = st.me.user; $('pw-error').textContent = ''; }
+  $('pw-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    $('pw-error').textContent = '';
+    if (f.new.value !== f.again.value) { $('pw-error').textContent = 'the new passwords differ'; return; }
+    try {
+      await api('POST', '/me/password', { current: f.current.value, new: f.new.value });
+      f.reset(); st.me = null; location.hash = '';
+      showLogin('Password changed: log in with the new one.');
+    } catch (err) { $('pw-error').textContent = err.message; }
+  });
 
   // ---- audit
   async function loadAudit() {
