@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os/user"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+const usersUsage = `usage: rfwarden users [--db rfwarden.db] ACTION [NAME] [ROLE]
+
+Manage the dashboard's accounts from the central host's shell, for when no
+admin can log in (a forgotten password). Each change is in the audit log as
+done by "console:<login name>"; the dashboards see it within seconds.
+
+actions:
+  list                   every account, its role and state
+  reset-password NAME    give NAME a new random password (printed once); ends its sessions
+  enable NAME            let a disabled account log in again
+  disable NAME           stop NAME logging in; ends its sessions
+  role NAME ROLE         give NAME another role (viewer, officer, analyst, admin)
+`
+
+// cmdUsers manages dashboard accounts in fusion's SQLite file.
+func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("users", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usersUsage); fs.PrintDefaults() }
+	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	rest := fs.Args()
+	want := map[string]int{"list": 1, "reset-password": 2, "enable": 2, "disable": 2, "role": 3}
+	if len(rest) == 0 || want[rest[0]] != len(rest) {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := store.OpenSQLite(*dbPath)
+	if err != nil {
+		return fmt.Errorf("users: %w", err)
+	}
+	defer db.Close()
+	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
+	if err != nil {
+		return fmt.Errorf("users: %w", err)
+	}
+	audit := func(action, name, before, after string) error {
+		who := "console"
+		if u, err := user.Current(); err == nil {
+			who += ":" + u.Username
+		}
+		if err := db.Audit(ctx, store.AuditEntry{TimeNS: time.Now().UnixNano(), User: who, Action: action, Object: "user/" + name, Before: before, After: after}); err != nil {
+			return fmt.Errorf("users: audit %s: %w", action, err)
+		}
+		return nil
+	}
+	switch rest[0] {
+	case "list":
+		list, err := users.List(ctx)
+		if err != nil {
+			return fmt.Errorf("users: %w", err)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tROLE\tSTATE\tCREATED")
+		for _, u := range list {
+			state := "enabled"
+			if u.DisabledNS != 0 {
+				state = "disabled " + time.Unix(0, u.DisabledNS).Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, state, time.Unix(0, u.CreatedNS).Format(time.RFC3339))
+		}
+		return tw.Flush()
+	case "reset-password":
+		pw, err := users.ResetPassword(ctx, rest[1])
+		if err != nil {
+			return fmt.Errorf("users: %w", err)
+		}
+		if err := audit("user.password.reset", rest[1], "", ""); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "new password of %s: %s (shown once; change it after logging in)\n", rest[1], pw)
+	case "enable", "disable":
+		if err := users.SetDisabled(ctx, rest[1], rest[0] == "disable"); err != nil {
+			if errors.Is(err, dashboard.ErrLastAdmin) {
+				return fmt.Errorf("users: %w (enable or make another admin first)", err)
+			}
+			return fmt.Errorf("users: %w", err)
+		}
+		if err := audit("user."+rest[0], rest[1], "", ""); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%sd %s\n", rest[0], rest[1])
+	case "role":
+		old, err := users.SetRole(ctx, rest[1], rest[2])
+		if err != nil {
+			return fmt.Errorf("users: %w", err)
+		}
+		if old != rest[2] {
+			if err := audit("user.role", rest[1], old, rest[2]); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(stdout, "%s: %s -> %s\n", rest[1], old, rest[2])
+	}
+	return nil
+}
