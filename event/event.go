@@ -315,6 +315,11 @@ type Alert struct {
 	AckBy       string             `json:"ack_by,omitempty"`
 	AckNote     string             `json:"ack_note,omitempty"`
 	AckNS       int64              `json:"ack_ns,omitempty"`
+	// Escalations counts the reminders fusion has published because the
+	// alert stayed firing with nobody acknowledging it (its rule's
+	// escalate_after); EscalatedNS is when the latest was sent.
+	Escalations int   `json:"escalations,omitempty"`
+	EscalatedNS int64 `json:"escalated_ns,omitempty"`
 }
 
 // Validate reports the first problem with a, naming the field.
@@ -334,6 +339,8 @@ func (a Alert) Validate() error {
 		return schemaErr("state: %q unknown", a.State)
 	case !finite(a.Probability) || a.Probability < 0 || a.Probability > 1:
 		return schemaErr("probability: %v not in [0,1]", a.Probability)
+	case a.Escalations < 0:
+		return schemaErr("escalations: %d is negative", a.Escalations)
 	}
 	return nil
 }

@@ -107,6 +107,16 @@ func TestHealthAlertSpectrum(t *testing.T) {
 	if got, err := event.DecodeAlert(b); err != nil || got.Probability != 0.82 {
 		t.Errorf("alert round trip = %+v, %v", got, err)
 	}
+	a.Escalations, a.EscalatedNS = 2, 600e9
+	if b, err = event.Encode(a); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := event.DecodeAlert(b); err != nil || got.Escalations != 2 || got.EscalatedNS != 600e9 {
+		t.Errorf("reminder round trip = %+v, %v", got, err)
+	}
+	if _, err := event.DecodeAlert([]byte(strings.Replace(string(b), `"escalations":2`, `"escalations":-1`, 1))); err == nil || !strings.Contains(err.Error(), "escalations") {
+		t.Errorf("negative escalations: %v, want an error naming escalations", err)
+	}
 	s := event.Spectrum{Schema: 1, Site: "a", Sensor: "s1", TimeNS: 1, CenterHz: 1e9, SampleRateHz: 2e7, PowerDBm: []float32{-90, -80}}
 	b, err = event.Encode(s)
 	if err != nil {

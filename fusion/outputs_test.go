@@ -29,6 +29,11 @@ func TestFormatRFC5424(t *testing.T) {
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
+	a.Escalations = 2 // fusion's second reminder: still firing, unacknowledged
+	got = string(FormatRFC5424(a, SyslogFacilityLocal0, "fusion-1", "rfwarden", ts))
+	if want := `class="lte" prob="0.82" escalations="2"] unauthorised`; !strings.Contains(got, want) {
+		t.Errorf("reminder: got\n%s\nwant it to contain %s", got, want)
+	}
 	a = event.Alert{Schema: 1, ID: `x"]\`, Site: "s", Rule: "r", Severity: event.SeverityWarning, State: event.AlertPending, Summary: "two\nlines"}
 	got = string(FormatRFC5424(a, 4, "", "my app", ts))
 	want = `<36>1 2026-11-24T10:00:01.123456Z - myapp - pending [rfw@32473 id="x\"\]\\" site="s" rule="r" severity="warning" state="pending"] two lines`

@@ -79,6 +79,9 @@ func FormatRFC5424(a event.Alert, facility int, hostname, app string, ts time.Ti
 		param("prob", strconv.FormatFloat(a.Probability, 'f', 2, 64))
 	}
 	param("ack_by", a.AckBy)
+	if a.Escalations > 0 {
+		param("escalations", strconv.Itoa(a.Escalations))
+	}
 	b.WriteString("]")
 	if a.Summary != "" {
 		b.WriteString(" " + strings.ReplaceAll(a.Summary, "\n", " "))

@@ -81,6 +81,7 @@ type alertState struct {
 	alert    event.Alert
 	active   time.Time
 	lastSeen time.Time
+	firedAt  time.Time // when it fired; escalations count from here
 	pos      site.Point
 	contra   int // consecutive fixes of its track that make another room at least twice as likely (RoomHysteresis)
 	// recent holds the room probabilities of its track's fixes of the
@@ -507,7 +508,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			if sensorRule {
 				a.lastSeen = now
 			}
-			errs = append(errs, e.advance(ctx, a, now))
+			errs = append(errs, e.advance(ctx, a, now), e.escalate(ctx, a, now))
 		case StateResolved:
 			if now.Sub(a.lastSeen) > time.Duration(a.rule.ResolveAfter)+time.Hour {
 				delete(e.alerts, k) // forget long-resolved alerts
@@ -517,6 +518,34 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	return errors.Join(errs...)
 }
 
+// escalate publishes a firing alert again, its Escalations counted, each
+// time its rule's EscalateAfter passes since it fired with nobody
+// acknowledging it. An acknowledgement may have been stored by another
+// process (the dashboard acknowledges in the shared store): the stored
+// alert is read before each reminder, and its acknowledgement adopted.
+func (e *Engine) escalate(ctx context.Context, a *alertState, now time.Time) error {
+	every := time.Duration(a.rule.EscalateAfter)
+	if a.state != StateFiring || every <= 0 || a.alert.AckNS != 0 || now.Sub(a.firedAt) < every*time.Duration(a.alert.Escalations+1) {
+		return nil
+	}
+	if e.store != nil {
+		stored, err := e.store.Alert(ctx, a.alert.ID)
+		switch {
+		case err == nil && stored.AckNS != 0:
+			a.alert.AckBy, a.alert.AckNote, a.alert.AckNS = stored.AckBy, stored.AckNote, stored.AckNS
+			return nil
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return fmt.Errorf("escalate alert %s: read its acknowledgement: %w", a.alert.ID, err)
+		}
+	}
+	a.alert.Escalations = int(now.Sub(a.firedAt) / every) // one reminder, however late the tick
+	a.alert.EscalatedNS = now.UnixNano()
+	a.alert.UpdatedNS = now.UnixNano()
+	e.log.Warn("alert unacknowledged", "rule", a.rule.Name, "id", a.alert.ID, "room", a.alert.Room, "sensor", a.alert.Sensor,
+		"escalations", a.alert.Escalations, "firing_for", now.Sub(a.firedAt).Round(time.Second))
+	return e.emit(ctx, a)
+}
+
 // transition moves a to state s at now, links incidents on firing, then
 // stores and publishes the change.
 func (e *Engine) transition(ctx context.Context, a *alertState, s State, now time.Time) error {
@@ -524,9 +553,15 @@ func (e *Engine) transition(ctx context.Context, a *alertState, s State, now tim
 	a.alert.State = s.String()
 	a.alert.UpdatedNS = now.UnixNano()
 	if s == StateFiring {
+		a.firedAt = now
 		e.linkIncident(ctx, a, now)
 	}
 	e.log.Info("alert", "rule", a.rule.Name, "state", a.alert.State, "id", a.alert.ID, "room", a.alert.Room, "sensor", a.alert.Sensor)
+	return e.emit(ctx, a)
+}
+
+// emit stores and publishes a's current state.
+func (e *Engine) emit(ctx context.Context, a *alertState) error {
 	var errs []error
 	if e.store != nil {
 		if err := e.store.UpsertAlert(ctx, a.alert); err != nil {

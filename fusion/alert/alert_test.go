@@ -13,16 +13,19 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 func TestLoadConfigFiles(t *testing.T) {
 	wantErr := map[string]string{
-		"kind.bad.yaml":          `kind "nonsense" unknown`,
-		"duplicate.bad.yaml":     `duplicate name "x"`,
-		"duration.bad.yaml":      `duration "soon"`,
-		"unknown-field.bad.yaml": "colour",
-		"severity.bad.yaml":      `severity "apocalyptic"`,
-		"roomkinds.bad.yaml":     "room_kinds missing",
+		"kind.bad.yaml":           `kind "nonsense" unknown`,
+		"duplicate.bad.yaml":      `duplicate name "x"`,
+		"duration.bad.yaml":       `duration "soon"`,
+		"unknown-field.bad.yaml":  "colour",
+		"severity.bad.yaml":       `severity "apocalyptic"`,
+		"roomkinds.bad.yaml":      "room_kinds missing",
+		"escalate-short.bad.yaml": "escalate_after 10s: use 0 (never) or at least 30s",
+		"escalate-drop.bad.yaml":  "escalate_after: a drone_drop rule raises no alerts",
 	}
 	files, _ := filepath.Glob("testdata/*.yaml")
 	if len(files) == 0 {
@@ -654,5 +657,91 @@ func TestTrackMovesOneIncident(t *testing.T) {
 	}
 	if !slices.Equal(inc.Rooms, []string{"B2-13", "B2-14"}) || !strings.Contains(inc.Summary, "B2-14") {
 		t.Errorf("incident rooms %v, summary %q; want both cells, and the summary in B2-14", inc.Rooms, inc.Summary)
+	}
+}
+
+// TestEscalation: a firing critical alert nobody acknowledges is published
+// again every escalate_after (5 min) since it fired, its escalations
+// counted, until someone acknowledges it: in this engine (the demo), or in
+// the shared store (the dashboard of a deployment, another process).
+func TestEscalation(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		ack   string // "", "engine" or "store"
+		want  []int  // escalation counts published, in order
+		acked bool   // the resolution carries the acknowledgement
+	}{
+		{name: "nobody acknowledges", want: []int{1, 2, 3}},
+		{name: "acknowledged after the first reminder", ack: "engine", want: []int{1}, acked: true},
+		{name: "acknowledged in the store", ack: "store", want: []int{1}, acked: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			rec := &recorder{}
+			e, err := New(DefaultConfig(), wing(t), db, rec, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t0 := time.Unix(1_800_000_000, 0)
+			online(t, e, t0)
+			loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, Evidence: []string{"d1"}}
+			var firedAt time.Time
+			for s := 0; s <= 18*60; s++ { // a phone used for 16 minutes, then quiet
+				now := t0.Add(time.Duration(s) * time.Second)
+				if s%5 == 0 && s <= 16*60 {
+					loc.At = now
+					if err := e.ObserveLocation(ctx, loc); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := e.Tick(ctx, now); err != nil {
+					t.Fatal(err)
+				}
+				if firedAt.IsZero() && len(rec.got) > 1 && rec.got[1].State == event.AlertFiring {
+					firedAt = time.Unix(0, rec.got[1].UpdatedNS)
+				}
+				if s == 7*60 {
+					var err error
+					switch tc.ack {
+					case "engine":
+						_, err = e.Ack(ctx, rec.got[0].ID, "officer1", "cell searched", now)
+					case "store":
+						_, err = db.Ack(ctx, rec.got[0].ID, "officer1", "cell searched", now)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			var got []int
+			for i, a := range rec.got {
+				if i == 0 || a.Escalations == rec.got[i-1].Escalations {
+					continue // later publications keep the count
+				}
+				got = append(got, a.Escalations)
+				if a.State != event.AlertFiring || a.ID != rec.got[0].ID {
+					t.Errorf("reminder %d: %s %s, want the firing alert %s", i, a.ID, a.State, rec.got[0].ID)
+				}
+				if d := time.Unix(0, a.EscalatedNS).Sub(firedAt); d != time.Duration(a.Escalations)*5*time.Minute {
+					t.Errorf("reminder %d sent %v after firing, want %v", a.Escalations, d, time.Duration(a.Escalations)*5*time.Minute)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("escalations published %v, want %v (all: %v)", got, tc.want, rec.states())
+			}
+			last := rec.got[len(rec.got)-1]
+			if last.State != event.AlertResolved || (last.AckBy == "officer1") != tc.acked {
+				t.Errorf("last publication %s, acknowledged by %q; want resolved, acknowledged %v", last.State, last.AckBy, tc.acked)
+			}
+			stored, err := db.Alert(ctx, last.ID)
+			if err != nil || stored.Escalations != tc.want[len(tc.want)-1] {
+				t.Errorf("stored alert: escalations %d (%v), want %d", stored.Escalations, err, tc.want[len(tc.want)-1])
+			}
+		})
 	}
 }

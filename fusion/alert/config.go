@@ -56,6 +56,10 @@ type Rule struct {
 	States       []string `yaml:"states"`        // for sensor_health; default tampered, jammed, overloaded
 	Window       Duration `yaml:"window"`        // for drone_drop; default 10m
 	RadiusM      float64  `yaml:"radius_m"`      // for drone_drop; default 60
+	// EscalateAfter publishes a firing alert again, its escalations
+	// counted, every EscalateAfter that nobody acknowledges it; 0 never.
+	// At least 30 s; not for drone_drop (its alerts are the drone's).
+	EscalateAfter Duration `yaml:"escalate_after"`
 }
 
 // Config is the alerting configuration.
@@ -69,15 +73,19 @@ var PhoneClasses = []string{event.ClassGSM, event.ClassUMTS, event.ClassLTE, eve
 // DroneClasses are the classes treated as a drone.
 var DroneClasses = []string{event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog}
 
+// DefaultEscalateAfter is how long the built-in critical rules let a firing
+// alert go unacknowledged before they publish it again.
+const DefaultEscalateAfter = Duration(5 * time.Minute)
+
 // DefaultConfig returns the rules of DESIGN.md §5.
 func DefaultConfig() Config {
 	c := Config{Rules: []Rule{
 		{Name: "unauthorised-uplink-in-cell", Kind: KindUnauthorisedUplink, Severity: event.SeverityCritical,
-			For: Duration(10 * time.Second), RoomKinds: []string{site.KindCell}},
+			For: Duration(10 * time.Second), RoomKinds: []string{site.KindCell}, EscalateAfter: DefaultEscalateAfter},
 		{Name: "unauthorised-uplink", Kind: KindUnauthorisedUplink, Severity: event.SeverityWarning,
 			For: Duration(30 * time.Second), RoomKinds: []string{site.KindLanding, site.KindOffice, site.KindYard}},
 		{Name: "drone", Kind: KindDrone, Severity: event.SeverityCritical,
-			RoomKinds: []string{site.KindPerimeter, site.KindYard, site.KindOutside}},
+			RoomKinds: []string{site.KindPerimeter, site.KindYard, site.KindOutside}, EscalateAfter: DefaultEscalateAfter},
 		{Name: "drone-drop", Kind: KindDroneDrop, Severity: event.SeverityCritical},
 		{Name: "sensor-offline", Kind: KindSensorOffline, Severity: event.SeverityWarning, For: Duration(30 * time.Second)},
 		{Name: "sensor-health", Kind: KindSensorHealth, Severity: event.SeverityWarning, For: Duration(30 * time.Second)},
@@ -172,6 +180,12 @@ func (c Config) Validate() error {
 		}
 		if !slices.Contains([]string{event.SeverityInfo, event.SeverityWarning, event.SeverityCritical}, r.Severity) {
 			return fmt.Errorf("%w: rule %q: severity %q unknown", ErrConfig, r.Name, r.Severity)
+		}
+		switch {
+		case r.EscalateAfter != 0 && r.Kind == KindDroneDrop:
+			return fmt.Errorf("%w: rule %q: escalate_after: a drone_drop rule raises no alerts of its own", ErrConfig, r.Name)
+		case r.EscalateAfter != 0 && time.Duration(r.EscalateAfter) < 30*time.Second:
+			return fmt.Errorf("%w: rule %q: escalate_after %v: use 0 (never) or at least 30s", ErrConfig, r.Name, time.Duration(r.EscalateAfter))
 		}
 		if r.MinProb < 0 || r.MinProb > 1 {
 			return fmt.Errorf("%w: rule %q: min_prob %v not in [0,1]", ErrConfig, r.Name, r.MinProb)
