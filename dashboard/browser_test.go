@@ -121,6 +121,21 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#banner`)),
 	)
 	shot(t, ctx, "alerts-critical")
+	// a reminder: fusion publishes it again while nobody acknowledges it
+	within(t, ctx, 5*time.Second, "dismiss the banner",
+		chromedp.Click(chromedp.CSS(`#banner`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#banner`)),
+	)
+	reminder := live
+	reminder.Escalations, reminder.EscalatedNS, reminder.UpdatedNS = 1, live.ActiveNS+int64(5*time.Minute), live.ActiveNS+int64(5*time.Minute)
+	hub.PublishAlert(reminder)
+	within(t, ctx, 2*time.Second, "a reminder raises the banner again",
+		chromedp.WaitVisible(chromedp.CSS(`#banner`)),
+	)
+	if text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('banner').textContent + ' | ' + document.querySelector('tr[data-id="live-1"]').textContent`)); err != nil ||
+		!strings.Contains(text, "STILL UNACKNOWLEDGED after 5 min: DJI DroneID over yard") || !strings.Contains(text, "reminder 1") {
+		t.Errorf("banner and row after a reminder: %q (%v)", text, err)
+	}
 	within(t, ctx, 10*time.Second, "acknowledge",
 		chromedp.Click(chromedp.CSS(`tr[data-id="live-1"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#ack-btn`)),

@@ -660,6 +660,10 @@ func (s *demoStory) printf(format string, args ...any) {
 }
 
 func (s *demoStory) PublishAlert(_ context.Context, a event.Alert) error {
-	s.printf("alert %-8s %-8s %s", a.State, a.Severity, a.Summary)
+	state := a.State
+	if a.Escalations > 0 && a.State == event.AlertFiring && a.AckNS == 0 {
+		state = "unacked" // fusion's reminder: firing, nobody has acknowledged it
+	}
+	s.printf("alert %-8s %-8s %s", state, a.Severity, a.Summary)
 	return nil
 }

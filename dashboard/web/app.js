@@ -107,13 +107,16 @@
   function onAlert(a, live) {
     const old = st.alerts.get(a.id);
     st.alerts.set(a.id, a);
-    if (live && !old && a.severity === 'critical' && a.state !== 'resolved') {
+    // fusion publishes a firing alert again while nobody acknowledges it
+    const reminder = old && (a.escalations || 0) > (old.escalations || 0) && !a.ack_by && a.state === 'firing';
+    if (live && a.state !== 'resolved' && ((!old && a.severity === 'critical') || reminder)) {
       const b = $('banner');
-      b.textContent = 'CRITICAL: ' + a.summary + (a.room ? ' — ' + a.room : '');
+      b.textContent = (reminder ? 'STILL UNACKNOWLEDGED after ' + Math.round((a.escalated_ns - a.active_ns) / 6e10) + ' min: ' : 'CRITICAL: ') +
+        a.summary + (a.room ? ' — ' + a.room : '');
       b.classList.remove('hidden');
       beep();
     }
-    renderAlerts(live && !old ? a.id : '');
+    renderAlerts(live && (!old || reminder) ? a.id : '');
   }
   $('banner').addEventListener('click', () => $('banner').classList.add('hidden'));
 
@@ -138,7 +141,7 @@
         const tr = el('tr', { class: 'sev-' + a.severity + (a.ack_by ? ' acked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id },
           el('td', { text: fmtT(a.active_ns) }), el('td', { text: a.severity }), el('td', { text: a.rule }),
           el('td', { text: a.summary }), el('td', { text: a.room || '' }), el('td', { text: a.zone || '' }),
-          el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : '') }));
+          el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : '') }));
         tr.addEventListener('click', () => showAlert(a.id));
         return tr;
       });
