@@ -528,15 +528,11 @@ func (e *Engine) escalate(ctx context.Context, a *alertState, now time.Time) err
 	if a.state != StateFiring || every <= 0 || a.alert.AckNS != 0 || now.Sub(a.firedAt) < every*time.Duration(a.alert.Escalations+1) {
 		return nil
 	}
-	if e.store != nil {
-		stored, err := e.store.Alert(ctx, a.alert.ID)
-		switch {
-		case err == nil && stored.AckNS != 0:
-			a.alert.AckBy, a.alert.AckNote, a.alert.AckNS = stored.AckBy, stored.AckNote, stored.AckNS
-			return nil
-		case err != nil && !errors.Is(err, store.ErrNotFound):
-			return fmt.Errorf("escalate alert %s: read its acknowledgement: %w", a.alert.ID, err)
-		}
+	if err := e.adoptAck(ctx, a); err != nil {
+		return fmt.Errorf("escalate: %w", err)
+	}
+	if a.alert.AckNS != 0 {
+		return nil
 	}
 	a.alert.Escalations = int(now.Sub(a.firedAt) / every) // one reminder, however late the tick
 	a.alert.EscalatedNS = now.UnixNano()
@@ -560,9 +556,30 @@ func (e *Engine) transition(ctx context.Context, a *alertState, s State, now tim
 	return e.emit(ctx, a)
 }
 
-// emit stores and publishes a's current state.
+// adoptAck copies into a the acknowledgement another process (the
+// dashboard of a deployment) stored for it, if any.
+func (e *Engine) adoptAck(ctx context.Context, a *alertState) error {
+	if e.store == nil || a.alert.AckNS != 0 {
+		return nil
+	}
+	stored, err := e.store.Alert(ctx, a.alert.ID)
+	switch {
+	case err == nil && stored.AckNS != 0:
+		a.alert.AckBy, a.alert.AckNote, a.alert.AckNS = stored.AckBy, stored.AckNote, stored.AckNS
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("alert %s: read its acknowledgement: %w", a.alert.ID, err)
+	}
+	return nil
+}
+
+// emit stores and publishes a's current state, with the acknowledgement
+// stored for it: every dashboard and output sees who acknowledged it,
+// whichever process took the acknowledgement.
 func (e *Engine) emit(ctx context.Context, a *alertState) error {
 	var errs []error
+	if err := e.adoptAck(ctx, a); err != nil {
+		errs = append(errs, err)
+	}
 	if e.store != nil {
 		if err := e.store.UpsertAlert(ctx, a.alert); err != nil {
 			errs = append(errs, fmt.Errorf("store alert %s: %w", a.alert.ID, err))

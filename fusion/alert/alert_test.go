@@ -745,3 +745,45 @@ func TestEscalation(t *testing.T) {
 		})
 	}
 }
+
+// TestStoredAckPublished: the dashboard of a deployment acknowledges in the
+// shared store, not in fusion's engine; the alert's later publications (here
+// its resolution) carry that acknowledgement, so the live feed does not show
+// it unacknowledged again.
+func TestStoredAckPublished(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rec := &recorder{}
+	e, err := New(DefaultConfig(), wing(t), db, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, Evidence: []string{"d1"}}
+	for s := 0; s <= 4*60; s++ {
+		now := t0.Add(time.Duration(s) * time.Second)
+		if s%5 == 0 && s <= 60 {
+			loc.At = now
+			if err := e.ObserveLocation(ctx, loc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if s == 70 {
+			if _, err := db.Ack(ctx, rec.got[0].ID, "officer1", "cell searched", now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.Tick(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := rec.got[len(rec.got)-1]
+	if last.State != event.AlertResolved || last.AckBy != "officer1" || last.AckNote != "cell searched" {
+		t.Errorf("resolution published %s, acknowledged by %q (%q); want resolved, by officer1 (%v)", last.State, last.AckBy, last.AckNote, rec.states())
+	}
+}
