@@ -21,6 +21,7 @@ func (s *server) routes(e *echo.Echo) {
 	api.GET("/events", s.events, s.role(RoleViewer))
 
 	api.GET("/alerts", s.listAlerts, s.role(RoleViewer))
+	api.GET("/alerts/export.csv", s.exportAlerts, s.role(RoleAnalyst))
 	api.GET("/alerts/:id", s.getAlert, s.role(RoleViewer))
 	api.POST("/alerts/:id/ack", s.ackAlert, s.role(RoleOfficer))
 

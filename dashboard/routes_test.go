@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -788,5 +789,47 @@ func TestHeatmapHourLocal(t *testing.T) {
 				t.Errorf("hour %s (site time): b-101 count %d, want %d", hour, r.Count, want)
 			}
 		}
+	}
+}
+
+// TestAlertsExport: an analyst downloads the week's alerts as CSV for a
+// report; a note typed as a formula stays text in a spreadsheet.
+func TestAlertsExport(t *testing.T) {
+	ev := newEnv(t)
+	a := ev.al.alerts["al1"]
+	a.Escalations, a.AckBy, a.AckNote, a.AckNS = 2, "officer", `=HYPERLINK("http://x","click")`, testNow.Add(-time.Minute).UnixNano()
+	ev.al.alerts["al1"] = a
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	an := login(t, e, RoleAnalyst, "analyst-password")
+	rec := do(e, "GET", "/api/v1/alerts/export.csv?window=month", "", "", &an, false)
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/csv" || !strings.Contains(rec.Header().Get("Content-Disposition"), `filename="alerts-hmp1-2026-11-24.csv"`) {
+		t.Fatalf("export: %d %v %s", rec.Code, rec.Header(), trunc(rec.Body.String()))
+	}
+	rows, err := csv.NewReader(rec.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rows[0], alertsCSVHeader) {
+		t.Errorf("header %v", rows[0])
+	}
+	var row []string
+	for _, r := range rows[1:] {
+		if r[0] == "al1" {
+			row = r
+		}
+	}
+	col := func(name string) string { return row[slices.Index(alertsCSVHeader, name)] }
+	if row == nil || col("escalations") != "2" || col("ack_by") != "officer" || col("ack_note") != `'=HYPERLINK("http://x","click")` ||
+		col("ack_time") != testNow.Add(-time.Minute).Format(time.RFC3339) || col("severity") != "critical" {
+		t.Errorf("al1's row %v", row)
+	}
+	if !ev.audit.has("alerts.export", "alerts") {
+		t.Error("the export is not audited")
+	}
+	if rec := do(e, "GET", "/api/v1/alerts/export.csv?window=year", "", "", &an, false); rec.Code != 400 || !strings.Contains(rec.Body.String(), "month") {
+		t.Errorf("window=year: %d %s", rec.Code, rec.Body)
 	}
 }
