@@ -247,9 +247,7 @@ func (s *server) exportAlerts(c echo.Context) error {
 		row := []string{a.ID, t(a.ActiveNS), t(a.UpdatedNS), a.Severity, a.Rule, a.State, a.Summary, a.Room, a.Zone, a.Sensor,
 			a.Class, strconv.FormatFloat(a.Probability, 'f', 2, 64), a.Incident, strconv.Itoa(a.Escalations), a.AckBy, t(a.AckNS), a.AckNote}
 		for i, v := range row {
-			if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-				row[i] = "'" + v
-			}
+			row[i] = registry.TextCell(v)
 		}
 		cw.Write(row)
 	}

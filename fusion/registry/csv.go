@@ -59,9 +59,32 @@ func entryRow(e Entry) []string {
 		until = e.ValidUntil.UTC().Format(time.RFC3339)
 	}
 	s := e.Signature
-	return []string{strconv.FormatInt(e.ID, 10), e.Name, e.Kind, s.Class, f(s.FreqMinHz), f(s.FreqMaxHz), f(s.BandwidthMinHz), f(s.BandwidthMaxHz),
+	row := []string{strconv.FormatInt(e.ID, 10), e.Name, e.Kind, s.Class, f(s.FreqMinHz), f(s.FreqMaxHz), f(s.BandwidthMinHz), f(s.BandwidthMaxHz),
 		p(s.PowerMinDBm), p(s.PowerMaxDBm), strings.Join(e.Rooms, "|"), strings.Join(e.Zones, "|"), strings.Join(sched, "|"),
-		e.ValidFrom.UTC().Format(time.RFC3339), until, e.AddedBy, e.Notes}
+		e.ValidFrom.UTC().Format(time.RFC3339), until, TextCell(e.AddedBy), TextCell(e.Notes)}
+	row[1] = TextCell(row[1])
+	return row
+}
+
+// formulaStart are the first characters that make a spreadsheet read a
+// cell as a formula (CSV injection).
+const formulaStart = "=+-@\t\r"
+
+// TextCell keeps free text a text when the CSV is opened in a spreadsheet:
+// a value starting like a formula gets a leading apostrophe, which
+// untextCell removes on import, so export and import round-trip.
+func TextCell(v string) string {
+	if v != "" && strings.ContainsRune(formulaStart, rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+func untextCell(v string) string {
+	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune(formulaStart, rune(v[1])) {
+		return v[1:]
+	}
+	return v
 }
 
 // ImportCSV reads entries in ExportCSV's format and adds them as user (a row
@@ -157,7 +180,7 @@ func parseRow(rec []string) (Entry, error) {
 			return e, fmt.Errorf("column id: %q is not an integer", s)
 		}
 	}
-	e.Name, e.Kind = strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
+	e.Name, e.Kind = untextCell(strings.TrimSpace(rec[1])), strings.TrimSpace(rec[2])
 	e.Signature = Signature{Class: strings.TrimSpace(rec[3]), FreqMinHz: num(4), FreqMaxHz: num(5), BandwidthMinHz: num(6), BandwidthMaxHz: num(7),
 		PowerMinDBm: ptr(8), PowerMaxDBm: ptr(9)}
 	if err != nil {
@@ -180,7 +203,7 @@ func parseRow(rec []string) (Entry, error) {
 			*dst = t.UTC()
 		}
 	}
-	e.Notes = rec[16]
+	e.Notes = untextCell(rec[16])
 	return e, nil
 }
 

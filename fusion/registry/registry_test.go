@@ -177,21 +177,35 @@ func TestCSVRoundTrip(t *testing.T) {
 	if _, err := r.Add(ctx, e, "admin"); err != nil {
 		t.Fatal(err)
 	}
+	// free text typed like a formula stays text in a spreadsheet, and
+	// comes back as typed
+	f := tabletEntry()
+	f.Name, f.Notes = "+44 tablet", `=HYPERLINK("http://x","click")`
+	if _, err := r.Add(ctx, f, "admin"); err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
 	if err := r.ExportCSV(ctx, &buf); err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(buf.String(), `,'+44 tablet,`) || !strings.Contains(buf.String(), `"'=HYPERLINK(""http://x"",""click"")"`) {
+		t.Errorf("formula-like cells not neutralised:\n%s", buf.String())
+	}
 	r2, _ := openRegistry(t)
 	n, err := r2.ImportCSV(ctx, bytes.NewReader(buf.Bytes()), "importer")
-	if err != nil || n != 1 {
+	if err != nil || n != 2 {
 		t.Fatalf("import: n=%d err=%v\n%s", n, err, buf.String())
+	}
+	es, err := r2.List(ctx)
+	if err != nil || len(es) != 2 || es[1].Name != f.Name || es[1].Notes != f.Notes {
+		t.Errorf("imported %+v, %v; want the second named %q, notes %q", es, err, f.Name, f.Notes)
 	}
 	var buf2 bytes.Buffer
 	if err := r2.ExportCSV(ctx, &buf2); err != nil {
 		t.Fatal(err)
 	}
 	// Only added_by differs (the importer is recorded).
-	want := strings.Replace(buf.String(), ",admin,", ",importer,", 1)
+	want := strings.ReplaceAll(buf.String(), ",admin,", ",importer,")
 	if buf2.String() != want {
 		t.Errorf("round trip:\n got %s\nwant %s", buf2.String(), want)
 	}
