@@ -455,21 +455,10 @@ func TestSSEDeliversAlert(t *testing.T) {
 	e, _ := New(ev.deps)
 	srv := httptest.NewServer(e)
 	defer srv.Close()
-	c := login(t, e, RoleViewer, "viewer-password")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v1/events?kinds=alert", nil)
-	req.AddCookie(c.cookie)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := openFeed(t, ev.deps.Hub, srv.URL, login(t, e, RoleViewer, "viewer-password"))
 	defer resp.Body.Close()
 	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Fatalf("content type %q", ct)
-	}
-	for ev.deps.Hub.Clients() == 0 {
-		time.Sleep(5 * time.Millisecond)
 	}
 	ev.deps.Hub.PublishHealth(event.Health{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: 1, State: event.StateOK}) // filtered out
 	want := event.Alert{Schema: 1, ID: "live-1", Site: "hmp1", Rule: "drone", Severity: event.SeverityCritical, State: event.AlertFiring, Summary: "drone over yard"}

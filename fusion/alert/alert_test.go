@@ -660,6 +660,42 @@ func TestTrackMovesOneIncident(t *testing.T) {
 	}
 }
 
+// storedPhone runs the default rules over a SQLite store (as fusion
+// does) for a phone in cell B2-14, located every 5 s for usedS seconds,
+// ticking every second until endS; each runs after every tick. It returns
+// what the engine published.
+func storedPhone(t *testing.T, usedS, endS int, each func(e *Engine, db *store.SQLite, rec *recorder, s int, now time.Time)) *recorder {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rec := &recorder{}
+	e, err := New(DefaultConfig(), wing(t), db, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, Evidence: []string{"d1"}}
+	for s := 0; s <= endS; s++ {
+		now := t0.Add(time.Duration(s) * time.Second)
+		if s%5 == 0 && s <= usedS {
+			loc.At = now
+			if err := e.ObserveLocation(ctx, loc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.Tick(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		each(e, db, rec, s, now)
+	}
+	return rec
+}
+
 // TestEscalation: a firing critical alert nobody acknowledges is published
 // again every escalate_after (5 min) since it fired, its escalations
 // counted, until someone acknowledges it: in this engine (the demo), or in
@@ -677,47 +713,28 @@ func TestEscalation(t *testing.T) {
 		{name: "acknowledged in the store", ack: "store", want: []int{1}, acked: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			rec := &recorder{}
-			e, err := New(DefaultConfig(), wing(t), db, rec, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t0 := time.Unix(1_800_000_000, 0)
-			online(t, e, t0)
-			loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, Evidence: []string{"d1"}}
 			var firedAt time.Time
-			for s := 0; s <= 18*60; s++ { // a phone used for 16 minutes, then quiet
-				now := t0.Add(time.Duration(s) * time.Second)
-				if s%5 == 0 && s <= 16*60 {
-					loc.At = now
-					if err := e.ObserveLocation(ctx, loc); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := e.Tick(ctx, now); err != nil {
-					t.Fatal(err)
-				}
+			var db *store.SQLite
+			// a phone used for 16 minutes, then quiet
+			rec := storedPhone(t, 16*60, 18*60, func(e *Engine, d *store.SQLite, rec *recorder, s int, now time.Time) {
+				db = d
 				if firedAt.IsZero() && len(rec.got) > 1 && rec.got[1].State == event.AlertFiring {
 					firedAt = time.Unix(0, rec.got[1].UpdatedNS)
 				}
-				if s == 7*60 {
-					var err error
-					switch tc.ack {
-					case "engine":
-						_, err = e.Ack(ctx, rec.got[0].ID, "officer1", "cell searched", now)
-					case "store":
-						_, err = db.Ack(ctx, rec.got[0].ID, "officer1", "cell searched", now)
-					}
-					if err != nil {
-						t.Fatal(err)
-					}
+				if s != 7*60 {
+					return
 				}
-			}
+				var err error
+				switch tc.ack {
+				case "engine":
+					_, err = e.Ack(ctx, rec.got[0].ID, "officer1", "cell searched", now)
+				case "store":
+					_, err = d.Ack(ctx, rec.got[0].ID, "officer1", "cell searched", now)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			})
 			var got []int
 			for i, a := range rec.got {
 				if i == 0 || a.Escalations == rec.got[i-1].Escalations {
@@ -751,37 +768,13 @@ func TestEscalation(t *testing.T) {
 // its resolution) carry that acknowledgement, so the live feed does not show
 // it unacknowledged again.
 func TestStoredAckPublished(t *testing.T) {
-	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rec := &recorder{}
-	e, err := New(DefaultConfig(), wing(t), db, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
-	loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, Evidence: []string{"d1"}}
-	for s := 0; s <= 4*60; s++ {
-		now := t0.Add(time.Duration(s) * time.Second)
-		if s%5 == 0 && s <= 60 {
-			loc.At = now
-			if err := e.ObserveLocation(ctx, loc); err != nil {
-				t.Fatal(err)
-			}
-		}
+	rec := storedPhone(t, 60, 4*60, func(_ *Engine, db *store.SQLite, rec *recorder, s int, now time.Time) {
 		if s == 70 {
-			if _, err := db.Ack(ctx, rec.got[0].ID, "officer1", "cell searched", now); err != nil {
+			if _, err := db.Ack(context.Background(), rec.got[0].ID, "officer1", "cell searched", now); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := e.Tick(ctx, now); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	last := rec.got[len(rec.got)-1]
 	if last.State != event.AlertResolved || last.AckBy != "officer1" || last.AckNote != "cell searched" {
 		t.Errorf("resolution published %s, acknowledged by %q (%q); want resolved, by officer1 (%v)", last.State, last.AckBy, last.AckNote, rec.states())
