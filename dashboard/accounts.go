@@ -97,17 +97,27 @@ func (u *Users) SetDisabled(ctx context.Context, name string, disabled bool) err
 }
 
 // ResetPassword gives name a new random password, which it returns for an
-// administrator to hand over, and ends name's sessions.
+// administrator to hand over, and ends name's sessions; name must choose
+// its own at its next login.
 func (u *Users) ResetPassword(ctx context.Context, name string) (string, error) {
 	password := randToken(15)
 	h, err := u.hash(password)
 	if err != nil {
 		return "", err
 	}
-	if err := u.update(ctx, name, `UPDATE dashboard_users SET hash = ?, revoked_ns = ? WHERE name = ?`, h, u.now().UnixNano(), name); err != nil {
+	if err := u.update(ctx, name, `UPDATE dashboard_users SET hash = ?, revoked_ns = ?, must_change = 1 WHERE name = ?`, h, u.now().UnixNano(), name); err != nil {
 		return "", fmt.Errorf("reset password of %q: %w", name, err)
 	}
 	return password, nil
+}
+
+// RequireChange makes name choose a new password at its next login: its
+// password was chosen by someone else (an admin creating the account).
+func (u *Users) RequireChange(ctx context.Context, name string) error {
+	if err := u.update(ctx, name, `UPDATE dashboard_users SET must_change = 1 WHERE name = ?`, name); err != nil {
+		return fmt.Errorf("require a new password of %q: %w", name, err)
+	}
+	return nil
 }
 
 // ChangePassword sets name's password to next after checking current,
@@ -124,7 +134,7 @@ func (u *Users) ChangePassword(ctx context.Context, ip, name, current, next stri
 	if _, err := u.checkPassword(ctx, ip+"|"+name, u.now(), name, current); err != nil {
 		return err
 	}
-	if err := u.update(ctx, name, `UPDATE dashboard_users SET hash = ?, revoked_ns = ? WHERE name = ?`, h, u.now().UnixNano(), name); err != nil {
+	if err := u.update(ctx, name, `UPDATE dashboard_users SET hash = ?, revoked_ns = ?, must_change = 0 WHERE name = ?`, h, u.now().UnixNano(), name); err != nil {
 		return fmt.Errorf("change password of %q: %w", name, err)
 	}
 	return nil

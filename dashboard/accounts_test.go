@@ -141,6 +141,36 @@ func TestAccountChangesEndSessions(t *testing.T) {
 		}
 	})
 
+	t.Run("admin-set passwords are changed at first login", func(t *testing.T) {
+		if rec := do(e, "POST", "/api/v1/users", `{"name":"ops2","password":"set-by-admin","role":"officer"}`, js, &admin, true); rec.Code != 201 {
+			t.Fatalf("create: %d %s", rec.Code, rec.Body)
+		}
+		c := login(t, e, "ops2", "set-by-admin")
+		if rec := do(e, "GET", "/api/v1/me", "", "", &c, false); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"must_change":true`) {
+			t.Errorf("/me with an admin-set password: %d %s", rec.Code, rec.Body)
+		}
+		for _, path := range []string{"/api/v1/alerts", "/api/v1/events", "/api/v1/heatmap"} {
+			if rec := do(e, "GET", path, "", "", &c, false); rec.Code != 403 || !strings.Contains(rec.Body.String(), "choose your own password") {
+				t.Errorf("%s before choosing a password: %d %s", path, rec.Code, rec.Body)
+			}
+		}
+		if rec := do(e, "POST", "/api/v1/me/password", `{"current":"set-by-admin","new":"ops2-own-password"}`, js, &c, true); rec.Code != 200 {
+			t.Fatalf("change: %d %s", rec.Code, rec.Body)
+		}
+		c = login(t, e, "ops2", "ops2-own-password")
+		if rec := do(e, "GET", "/api/v1/alerts", "", "", &c, false); rec.Code != 200 {
+			t.Errorf("/alerts with an own password: %d %s", rec.Code, rec.Body)
+		}
+		// a reset password is the admin's too
+		rec := do(e, "POST", "/api/v1/users/ops2/password", "", "", &admin, true)
+		var got struct{ Password string }
+		json.Unmarshal(rec.Body.Bytes(), &got)
+		c = login(t, e, "ops2", got.Password)
+		if rec := do(e, "GET", "/api/v1/alerts", "", "", &c, false); rec.Code != 403 {
+			t.Errorf("/alerts after a reset: %d, want 403 until the user chooses a password", rec.Code)
+		}
+	})
+
 	t.Run("own password rate limited", func(t *testing.T) {
 		c := login(t, e, RoleAdmin, "admin-password")
 		var codes []int

@@ -42,12 +42,15 @@ var (
 
 // Session is one logged-in browser.
 type Session struct {
-	Token     string // cookie value
-	CSRF      string // token the browser must echo in X-CSRF-Token
-	User      string
-	Role      string
-	IssuedAt  time.Time
-	ExpiresAt time.Time
+	Token string // cookie value
+	CSRF  string // token the browser must echo in X-CSRF-Token
+	User  string
+	Role  string
+	// MustChange: the password was set by an administrator (a new account
+	// or a reset); the session may only change it, read /me and log out.
+	MustChange bool
+	IssuedAt   time.Time
+	ExpiresAt  time.Time
 
 	annotated string    // annotated SigMF meta of the last replay run
 	checked   time.Time // when the account was last read for this session
@@ -90,7 +93,8 @@ func NewUsers(ctx context.Context, db *sql.DB, opt UsersOptions) (*Users, error)
 	role TEXT NOT NULL,
 	created_ns INTEGER NOT NULL,
 	disabled_ns INTEGER NOT NULL DEFAULT 0,
-	revoked_ns INTEGER NOT NULL DEFAULT 0
+	revoked_ns INTEGER NOT NULL DEFAULT 0,
+	must_change INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -133,7 +137,7 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 // disabled or their sessions revoked. Two dashboards upgrading one file at
 // once both succeed: the loser's "duplicate column" is what it wanted.
 func addAccountColumns(ctx context.Context, db *sql.DB) error {
-	for _, col := range []string{"disabled_ns", "revoked_ns"} {
+	for _, col := range []string{"disabled_ns", "revoked_ns", "must_change"} {
 		var n int
 		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('dashboard_users') WHERE name = ?`, col).Scan(&n); err != nil {
 			return fmt.Errorf("upgrade dashboard users: %w", err)
@@ -230,7 +234,8 @@ func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, 
 	if acct.disabledNS != 0 {
 		return Session{}, ErrDisabled
 	}
-	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: acct.role, IssuedAt: now, ExpiresAt: now.Add(u.ttl), checked: now}
+	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: acct.role, MustChange: acct.mustChange,
+		IssuedAt: now, ExpiresAt: now.Add(u.ttl), checked: now}
 	u.mu.Lock()
 	u.sessions[s.Token] = s
 	u.mu.Unlock()
@@ -241,6 +246,7 @@ func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, 
 type account struct {
 	role                  string
 	disabledNS, revokedNS int64
+	mustChange            bool
 }
 
 // checkPassword checks name's password, counting failures per key (ip and
@@ -262,8 +268,8 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 	}
 	var hash string
 	var a account
-	err := u.db.QueryRowContext(ctx, `SELECT hash, role, disabled_ns, revoked_ns FROM dashboard_users WHERE name = ?`, name).
-		Scan(&hash, &a.role, &a.disabledNS, &a.revokedNS)
+	err := u.db.QueryRowContext(ctx, `SELECT hash, role, disabled_ns, revoked_ns, must_change FROM dashboard_users WHERE name = ?`, name).
+		Scan(&hash, &a.role, &a.disabledNS, &a.revokedNS, &a.mustChange)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return account{}, fmt.Errorf("look up user: %w", err)
 	}

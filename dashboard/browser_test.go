@@ -466,4 +466,31 @@ func TestBrowserAccounts(t *testing.T) {
 		t.Errorf("login note %q (%v), want the password change", note, err)
 	}
 	logIn("log in with the new password", "a-new-admin-password")
+
+	// the user the admin created logs in with the admin's password and
+	// must choose their own before anything else
+	within(t, ctx, 15*time.Second, "a new user's first login",
+		chromedp.Click(chromedp.CSS(`#logout`)),
+		chromedp.WaitVisible(chromedp.CSS(`#login-user`)),
+		chromedp.SetValue(chromedp.CSS(`#login-user`), "night.ops"),
+		chromedp.SetValue(chromedp.CSS(`#login-pass`), "night-ops-password"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pw-required`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pw-form`)),
+	)
+	within(t, ctx, 5*time.Second, "the alerts page leads back to the password",
+		chromedp.Navigate(srv.URL+"/#alerts"),
+		chromedp.WaitVisible(chromedp.CSS(`#pw-required`)),
+	)
+	within(t, ctx, 15*time.Second, "the new user chooses a password",
+		chromedp.SetValue(chromedp.CSS(`#pw-form input[name=current]`), "night-ops-password"),
+		chromedp.SetValue(chromedp.CSS(`#pw-form input[name=new]`), "my-own-night-password"),
+		chromedp.SetValue(chromedp.CSS(`#pw-form input[name=again]`), "my-own-night-password"),
+		chromedp.Click(chromedp.CSS(`#pw-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#login-user`)),
+		chromedp.SetValue(chromedp.CSS(`#login-user`), "night.ops"),
+		chromedp.SetValue(chromedp.CSS(`#login-pass`), "my-own-night-password"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="al1"]`)),
+	)
 }

@@ -93,7 +93,7 @@ func (s *server) login(c echo.Context) error {
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: sess.Token, Path: "/", HttpOnly: true, Secure: s.d.Secure,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sess.ExpiresAt.Sub(sess.IssuedAt).Seconds())})
 	s.auditAs(c, sess.User, "login", "user/"+sess.User)
-	return c.JSON(http.StatusOK, meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF})
+	return c.JSON(http.StatusOK, meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange})
 }
 
 func (s *server) auditAs(c echo.Context, user, action, object string) {
@@ -117,11 +117,14 @@ type meResp struct {
 	Role string `json:"role"`
 	CSRF string `json:"csrf"`
 	Site string `json:"site,omitempty"`
+	// MustChange: choose your own password (POST /me/password) before
+	// anything else; an administrator set this one.
+	MustChange bool `json:"must_change,omitempty"`
 }
 
 func (s *server) me(c echo.Context) error {
 	sess := session(c)
-	r := meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF}
+	r := meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange}
 	if s.d.Site != nil {
 		r.Site = s.d.Site.ID
 	}
@@ -1237,6 +1240,10 @@ func (s *server) createUser(c echo.Context) error {
 			return httpError(http.StatusConflict, "%v", err)
 		}
 		return httpError(http.StatusBadRequest, "%v", err)
+	}
+	// the admin knows this password: the user chooses their own at login
+	if err := s.d.Users.RequireChange(c.Request().Context(), req.Name); err != nil {
+		return err
 	}
 	if err := s.audit(c, "user.create", "user/"+req.Name, "", req.Role); err != nil {
 		return fmt.Errorf("audit user creation: %w", err)

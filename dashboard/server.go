@@ -178,10 +178,17 @@ func (s *server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return httpError(http.StatusUnauthorized, "session expired, log in again")
 		}
+		if sess.MustChange && !mustChangeAllows[c.Path()] {
+			return httpError(http.StatusForbidden, "choose your own password first (POST /api/v1/me/password): an administrator set this one")
+		}
 		c.Set("session", sess)
 		return next(c)
 	}
 }
+
+// mustChangeAllows are the routes a session whose password an
+// administrator set may use before choosing its own.
+var mustChangeAllows = map[string]bool{"/api/v1/me": true, "/api/v1/me/password": true, "/api/v1/logout": true}
 
 func (s *server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -22,7 +22,8 @@ done by "console:<login name>"; the dashboards see it within seconds.
 
 actions:
   list                   every account, its role and state
-  reset-password NAME    give NAME a new random password (printed once); ends its sessions
+  reset-password NAME    give NAME a new random password (printed once), to replace at
+                         its next login; ends its sessions
   enable NAME            let a disabled account log in again
   disable NAME           stop NAME logging in; ends its sessions
   role NAME ROLE         give NAME another role (viewer, officer, analyst, admin)
@@ -86,7 +87,7 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := audit("user.password.reset", rest[1], "", ""); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "new password of %s: %s (shown once; change it after logging in)\n", rest[1], pw)
+		fmt.Fprintf(stdout, "new password of %s: %s (shown once; they choose their own when they log in)\n", rest[1], pw)
 	case "enable", "disable":
 		if err := users.SetDisabled(ctx, rest[1], rest[0] == "disable"); err != nil {
 			if errors.Is(err, dashboard.ErrLastAdmin) {

@@ -51,7 +51,8 @@
       $('f-zone').replaceChildren(el('option', { value: '', text: 'all' }), ...zones.map((z) => el('option', { value: z, text: z })));
       $('h-floor').replaceChildren(...st.site.floors.map((f) => el('option', { value: f.id, text: f.name || f.id })));
     }
-    connect();
+    $('pw-required').classList.toggle('hidden', !st.me.must_change);
+    if (!st.me.must_change) connect(); // until then the feed is refused
     route(); // loads the page shown; the alert feed page loads the alert list
   }
 
@@ -69,7 +70,8 @@
   // ---- routing
   const loaders = { alerts: loadAlerts, heatmap: loadHeatmap, sensors: loadSensors, registry: loadRegistry, incidents: loadIncidents, replay: loadReplay, audit: loadAudit, users: loadUsers, account: loadAccount };
   function route() {
-    const page = (location.hash || '#alerts').slice(1);
+    // an administrator set this password: choose your own first
+    const page = st.me && st.me.must_change ? 'account' : (location.hash || '#alerts').slice(1);
     if (!loaders[page]) return;
     document.querySelectorAll('.page').forEach((p) => p.classList.toggle('hidden', p.id !== 'page-' + page));
     document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', a.dataset.page === page));
