@@ -45,7 +45,7 @@ func parseUnit(data []byte) (unit, error) {
 				return nil, fmt.Errorf("line %d: bad section header %q", lineNo, line)
 			}
 			section = line[1 : len(line)-1]
-			if !slices.Contains([]string{"Unit", "Service", "Install"}, section) {
+			if !slices.Contains([]string{"Unit", "Service", "Timer", "Install"}, section) {
 				return nil, fmt.Errorf("line %d: unexpected section [%s]", lineNo, section)
 			}
 			if u[section] != nil {
@@ -121,7 +121,13 @@ func TestUnitsHardened(t *testing.T) {
 					t.Errorf("[Service] %s = %q, want %q", k, got, v)
 				}
 			}
-			if u.get("Install", "WantedBy") != "multi-user.target" {
+			timer := strings.TrimSuffix(f, ".service") + ".timer"
+			if _, err := os.Stat(timer); err == nil {
+				// started by its timer: a oneshot job, not enabled itself
+				if u.get("Service", "Type") != "oneshot" || u["Install"] != nil {
+					t.Errorf("timer-started unit: Type = %q, [Install] %v; want oneshot and no [Install]", u.get("Service", "Type"), u["Install"])
+				}
+			} else if u.get("Install", "WantedBy") != "multi-user.target" {
 				t.Errorf("[Install] WantedBy = %q", u.get("Install", "WantedBy"))
 			}
 			if u.get("Unit", "Description") == "" {
@@ -166,9 +172,37 @@ func TestUnitsHardened(t *testing.T) {
 			}
 		})
 	}
-	for _, s := range []string{"sensor", "fusion", "dashboard"} {
+	for _, s := range []string{"sensor", "fusion", "dashboard", "backup"} {
 		if !seen[s] {
 			t.Errorf("no unit runs rfwarden %s", s)
+		}
+	}
+}
+
+// TestTimers: each timer starts the unit of its name, catches up on a run
+// missed while the host was off, and is enabled with timers.target.
+func TestTimers(t *testing.T) {
+	timers, _ := filepath.Glob(filepath.Join("systemd", "*.timer"))
+	if len(timers) == 0 {
+		t.Fatal("no timer units")
+	}
+	for _, f := range timers {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := parseUnit(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if u.get("Timer", "OnCalendar") == "" || u.get("Timer", "Persistent") != "yes" && u.get("Timer", "Persistent") != "true" {
+			t.Errorf("%s: [Timer] OnCalendar %q, Persistent %q; want a calendar and Persistent=true", f, u.get("Timer", "OnCalendar"), u.get("Timer", "Persistent"))
+		}
+		if u.get("Install", "WantedBy") != "timers.target" || u.get("Unit", "Description") == "" {
+			t.Errorf("%s: WantedBy %q, Description %q", f, u.get("Install", "WantedBy"), u.get("Unit", "Description"))
+		}
+		if _, err := os.Stat(strings.TrimSuffix(f, ".timer") + ".service"); err != nil {
+			t.Errorf("%s starts no unit: %v", f, err)
 		}
 	}
 }
@@ -203,7 +237,8 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 	if got := systemdVerify(t, bin, bad); len(got) == 0 {
 		t.Skip("systemd-analyze verify does not report unknown keys here")
 	}
-	for _, f := range unitFiles(t) {
+	timers, _ := filepath.Glob(filepath.Join("systemd", "*.timer"))
+	for _, f := range append(unitFiles(t), timers...) {
 		abs, _ := filepath.Abs(f)
 		if got := systemdVerify(t, bin, abs); len(got) > 0 {
 			t.Errorf("%s:\n%s", f, strings.Join(got, "\n"))

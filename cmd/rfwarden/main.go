@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"node":      {cmdNode, "node provisioning and checks: keygen, bundle, verify, install, check"},
 		"scan":      {cmdScan, "scan IQ recordings for emissions (table, --json, or --annotate OUT.sigmf-meta)"},
 		"eval":      {cmdEval, "measure detection and classification: precision/recall, confusion, false alarms, Pd vs SNR"},
+		"backup":    {cmdBackup, "copy the SQLite state online into a checked, dated file and keep the newest (--db, --keep)"},
 		"users":     {cmdUsers, "dashboard accounts from the shell: list, reset-password, enable, disable, role (--db)"},
 	}
 }

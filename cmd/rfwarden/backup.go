@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+const backupUsage = `usage: rfwarden backup [--db rfwarden.db] [--keep 14] DIR
+
+Copy the SQLite state (users, registry, alerts, incidents, audit log, and
+the time series when no InfluxDB is used) into DIR as
+rfwarden-<UTC time>.db while fusion and the dashboard run: a consistent,
+compacted snapshot (VACUUM INTO), checked (integrity_check) before it is
+given its name, mode 0600. Then only the newest --keep backups in DIR stay.
+Restore: docs/deploy.md, section 4.
+`
+
+// backupPrefix and backupSuffix name the backups that rotation counts.
+const (
+	backupPrefix = "rfwarden-"
+	backupSuffix = ".db"
+)
+
+// cmdBackup writes a checked online backup of the SQLite state.
+func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, backupUsage); fs.PrintDefaults() }
+	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard")
+	keep := fs.Int("keep", 14, "backups to keep in DIR, newest first (0: keep all)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() != 1 || *keep < 0 {
+		fs.Usage()
+		return errUsage
+	}
+	dir := fs.Arg(0)
+	info, err := os.Stat(*dbPath)
+	if err != nil {
+		return fmt.Errorf("backup: database: %w", err) // never create an empty one
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	start := time.Now()
+	name := filepath.Join(dir, backupPrefix+start.UTC().Format("20060102T150405.000Z")+backupSuffix)
+	if _, err := os.Stat(name); err == nil {
+		return fmt.Errorf("backup: %s exists already", name)
+	}
+	fmt.Fprintf(stdout, "backing up %s (%.1f MB) to %s\n", *dbPath, float64(info.Size())/1e6, name)
+	tmp := name + ".partial"
+	os.Remove(tmp) // a crashed run's leftover
+	if err := snapshot(ctx, *dbPath, tmp); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup: %w", err)
+	}
+	out, _ := os.Stat(name)
+	fmt.Fprintf(stdout, "wrote %s (%.1f MB, integrity ok) in %v\n", name, float64(out.Size())/1e6, time.Since(start).Round(time.Millisecond))
+	if *keep > 0 {
+		removed, err := rotateBackups(dir, *keep)
+		for _, r := range removed {
+			fmt.Fprintf(stdout, "removed old backup %s\n", r)
+		}
+		if err != nil {
+			return fmt.Errorf("backup: rotate: %w", err)
+		}
+	}
+	return nil
+}
+
+// snapshot writes a compacted copy of the database at src to dst in one
+// read transaction (VACUUM INTO), and checks the copy.
+func snapshot(ctx context.Context, src, dst string) error {
+	db, err := sql.Open("sqlite", "file:"+src+"?mode=ro&_pragma=busy_timeout(30000)")
+	if err != nil {
+		return fmt.Errorf("open %s: %w", src, err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	cp, err := sql.Open("sqlite", "file:"+dst+"?mode=ro")
+	if err != nil {
+		return fmt.Errorf("open the copy: %w", err)
+	}
+	defer cp.Close()
+	rows, err := cp.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("check the copy: %w", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return fmt.Errorf("check the copy: %w", err)
+		}
+		if s != "ok" {
+			problems = append(problems, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check the copy: %w", err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("the copy fails its integrity check: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// rotateBackups removes all but the newest keep backups in dir (by name,
+// which sorts by time) and returns what it removed.
+func rotateBackups(dir string, keep int) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.Type().IsRegular() && strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, backupSuffix) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	var removed []string
+	var errs []error
+	for len(names) > keep {
+		p := filepath.Join(dir, names[0])
+		if err := os.Remove(p); err != nil {
+			errs = append(errs, err)
+		} else {
+			removed = append(removed, p)
+		}
+		names = names[1:]
+	}
+	return removed, errors.Join(errs...)
+}
