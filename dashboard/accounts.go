@@ -14,7 +14,7 @@ type User struct {
 	Role       string `json:"role"`
 	CreatedNS  int64  `json:"created_ns"`
 	DisabledNS int64  `json:"disabled_ns,omitempty"` // when it was disabled; 0 while enabled
-	Sessions   int    `json:"sessions"`              // open sessions on this dashboard
+	Sessions   int    `json:"sessions"`              // open sessions, on every dashboard
 }
 
 // List returns every account, by name.
@@ -35,15 +35,22 @@ func (u *Users) List(ctx context.Context) ([]User, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	now := u.now()
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for _, s := range u.sessions {
-		if i := slices.IndexFunc(users, func(x User) bool { return x.Name == s.User }); i >= 0 && !now.After(s.ExpiresAt) {
-			users[i].Sessions++
+	open, err := u.db.QueryContext(ctx, `SELECT user, COUNT(*) FROM dashboard_sessions WHERE expires_ns >= ? GROUP BY user`, u.now().UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("list users: sessions: %w", err)
+	}
+	defer open.Close()
+	for open.Next() {
+		var name string
+		var n int
+		if err := open.Scan(&name, &n); err != nil {
+			return nil, fmt.Errorf("list users: sessions: %w", err)
+		}
+		if i := slices.IndexFunc(users, func(x User) bool { return x.Name == name }); i >= 0 {
+			users[i].Sessions = n
 		}
 	}
-	return users, nil
+	return users, open.Err()
 }
 
 // lastAdminGuard is true for a row that may lose admin rights: it is not an
@@ -155,11 +162,14 @@ func (u *Users) update(ctx context.Context, name, query string, args ...any) err
 		return ErrLastAdmin
 	}
 	u.mu.Lock()
-	defer u.mu.Unlock()
 	for token, s := range u.sessions {
 		if s.User == name {
 			delete(u.sessions, token)
 		}
+	}
+	u.mu.Unlock()
+	if _, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE user = ?`, name); err != nil {
+		return fmt.Errorf("end sessions: %w", err) // the account's revoked_ns ends them at their next recheck anyway
 	}
 	return nil
 }

@@ -393,3 +393,61 @@ func openFeed(t *testing.T, hub *Hub, url string, c creds) *http.Response {
 	}
 	return resp
 }
+
+// Sessions outlive a dashboard restart (a control-room screen stays logged
+// in through an upgrade) and serve every dashboard on the database; a
+// logout on one ends the session on the others. The table keeps a hash of
+// each token, never the token.
+func TestSessionsSurviveRestart(t *testing.T) {
+	db := openUsersDB(t, filepath.Join(t.TempDir(), "rfw.db"))
+	var now atomic.Int64
+	now.Store(testNow.UnixNano())
+	opt := UsersOptions{BcryptCost: bcrypt.MinCost, Now: func() time.Time { return time.Unix(0, now.Load()) }, SessionTTL: time.Hour}
+	ctx := context.Background()
+	before, err := NewUsers(ctx, db, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := before.Create(ctx, "screen1", "screen1-password", RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	s, err := before.Login(ctx, "10.0.0.5", "screen1", "screen1-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw, hashed int
+	db.QueryRow(`SELECT COUNT(*) FROM dashboard_sessions WHERE token_hash = ?1 OR csrf = ?1 OR user = ?1`, s.Token).Scan(&raw)
+	db.QueryRow(`SELECT COUNT(*) FROM dashboard_sessions WHERE token_hash = ?`, tokenHash(s.Token)).Scan(&hashed)
+	if raw != 0 || hashed != 1 {
+		t.Errorf("sessions table: %d rows hold the cookie's token, %d its hash; want 0 and 1", raw, hashed)
+	}
+	after, err := NewUsers(ctx, db, opt) // the restarted dashboard, or a second one
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := after.Session(s.Token)
+	if !ok || got.User != "screen1" || got.Role != RoleViewer || got.CSRF != s.CSRF || !got.ExpiresAt.Equal(s.ExpiresAt) {
+		t.Fatalf("after a restart: %+v, %v; want %+v", got, ok, s)
+	}
+	if _, ok := after.Session("not-a-token"); ok {
+		t.Error("an unknown token opened a session")
+	}
+	if users, err := after.List(ctx); err != nil || users[0].Sessions != 1 {
+		t.Errorf("listed %+v (%v), want one open session", users, err)
+	}
+	after.Logout(s.Token)
+	now.Add(int64(6 * time.Second)) // past the recheck
+	if _, ok := before.Session(s.Token); ok {
+		t.Error("logged out on one dashboard, the session stands on the other")
+	}
+	// an expired session is not brought back
+	s2, err := before.Login(ctx, "10.0.0.5", "screen1", "screen1-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now.Add(int64(2 * time.Hour))
+	third, _ := NewUsers(ctx, db, opt)
+	if _, ok := third.Session(s2.Token); ok {
+		t.Error("an expired session came back after a restart")
+	}
+}

@@ -3,9 +3,11 @@ package dashboard
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -56,7 +58,10 @@ type Session struct {
 	checked   time.Time // when the account was last read for this session
 }
 
-// Users keeps local accounts in a SQLite table and sessions in memory.
+// Users keeps local accounts and their sessions in SQLite tables, so a
+// session outlives a dashboard restart (the control room's screens stay
+// logged in through an upgrade) and serves every dashboard process on the
+// database; sessions in use are also kept in memory.
 type Users struct {
 	db       *sql.DB
 	cost     int
@@ -96,6 +101,15 @@ func NewUsers(ctx context.Context, db *sql.DB, opt UsersOptions) (*Users, error)
 	revoked_ns INTEGER NOT NULL DEFAULT 0,
 	must_change INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS dashboard_sessions (
+	token_hash TEXT PRIMARY KEY, -- hex SHA-256 of the cookie's token: the table alone opens no session
+	csrf TEXT NOT NULL,
+	user TEXT NOT NULL,
+	issued_ns INTEGER NOT NULL,
+	expires_ns INTEGER NOT NULL,
+	must_change INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS dashboard_sessions_user ON dashboard_sessions(user);
 CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	time_ns INTEGER NOT NULL,
@@ -236,10 +250,23 @@ func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, 
 	}
 	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: acct.role, MustChange: acct.mustChange,
 		IssuedAt: now, ExpiresAt: now.Add(u.ttl), checked: now}
+	if _, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE expires_ns < ?`, now.UnixNano()); err != nil {
+		return Session{}, fmt.Errorf("open session: %w", err)
+	}
+	if _, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_sessions(token_hash, csrf, user, issued_ns, expires_ns, must_change) VALUES (?, ?, ?, ?, ?, ?)`,
+		tokenHash(s.Token), s.CSRF, s.User, s.IssuedAt.UnixNano(), s.ExpiresAt.UnixNano(), s.MustChange); err != nil {
+		return Session{}, fmt.Errorf("open session: %w", err)
+	}
 	u.mu.Lock()
 	u.sessions[s.Token] = s
 	u.mu.Unlock()
 	return s, nil
+}
+
+// tokenHash is what the sessions table keeps of a cookie's token.
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
 }
 
 // account is a user's row, without its hash.
@@ -285,11 +312,13 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 	return a, nil
 }
 
-// Session returns the live session for a cookie token. Every Recheck it
-// reads the account again: a session ends when its account is gone or
+// Session returns the live session for a cookie token: from memory, or
+// from the sessions table (after a restart, or one another dashboard
+// process opened). Every Recheck it reads the account again: a session ends
+// when it was logged out (here or elsewhere), or its account is gone or
 // disabled, or its sessions were revoked (a new password or role) after it
-// was opened. If the account cannot be read the session stands and is
-// checked at the next request.
+// was opened. If the database cannot be read a session in memory stands
+// and is checked at the next request.
 func (u *Users) Session(token string) (Session, bool) {
 	now := u.now()
 	u.mu.Lock()
@@ -299,38 +328,54 @@ func (u *Users) Session(token string) (Session, bool) {
 		ok = false
 	}
 	u.mu.Unlock()
-	if !ok {
-		return Session{}, false
-	}
-	if now.Sub(s.checked) < u.recheck {
+	if ok && now.Sub(s.checked) < u.recheck {
 		return s, true
+	}
+	if token == "" || len(token) > 256 {
+		return Session{}, false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	var stored Session
+	var issued, expires int64
 	var a account
-	err := u.db.QueryRowContext(ctx, `SELECT role, disabled_ns, revoked_ns FROM dashboard_users WHERE name = ?`, s.User).
-		Scan(&a.role, &a.disabledNS, &a.revokedNS)
+	err := u.db.QueryRowContext(ctx, `SELECT s.csrf, s.user, s.issued_ns, s.expires_ns, s.must_change, u.role, u.disabled_ns, u.revoked_ns
+		FROM dashboard_sessions AS s JOIN dashboard_users AS u ON u.name = s.user WHERE s.token_hash = ?`, tokenHash(token)).
+		Scan(&stored.CSRF, &stored.User, &issued, &expires, &stored.MustChange, &a.role, &a.disabledNS, &a.revokedNS)
 	switch {
-	case errors.Is(err, sql.ErrNoRows) || err == nil && (a.disabledNS != 0 || a.revokedNS >= s.IssuedAt.UnixNano() || a.role != s.Role):
-		u.Logout(token)
+	case errors.Is(err, sql.ErrNoRows): // logged out, or never a session: nothing to delete
+		u.mu.Lock()
+		delete(u.sessions, token)
+		u.mu.Unlock()
 		return Session{}, false
 	case err != nil:
-		return s, true
+		return s, ok // a session in memory stands until the database answers
+	case a.disabledNS != 0 || a.revokedNS >= issued || now.UnixNano() > expires || ok && a.role != s.Role:
+		u.Logout(token)
+		return Session{}, false
 	}
+	if !ok {
+		s = Session{Token: token, CSRF: stored.CSRF, User: stored.User, Role: a.role, MustChange: stored.MustChange,
+			IssuedAt: time.Unix(0, issued), ExpiresAt: time.Unix(0, expires)}
+	}
+	s.checked = now
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if cur, ok := u.sessions[token]; ok {
-		cur.checked = now
-		u.sessions[token] = cur
+	if cur, had := u.sessions[token]; had {
+		s.annotated = cur.annotated
 	}
+	u.sessions[token] = s
 	return s, true
 }
 
-// Logout ends a session.
+// Logout ends a session, here and in the sessions table.
 func (u *Users) Logout(token string) {
 	u.mu.Lock()
 	delete(u.sessions, token)
 	u.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE token_hash = ?`, tokenHash(token)) // on failure it expires, or the next recheck of a revoked account ends it
 }
 
 // CheckCSRF compares a submitted token with the session's in constant time.

@@ -5,18 +5,20 @@
 // bundles, and SigMF replay for analysts.
 //
 // Security: local users with bcrypt-hashed passwords and four roles (viewer <
-// officer < analyst < admin), server-side sessions in HttpOnly SameSite=Strict
-// cookies, a CSRF token per session checked on every state-changing request,
-// login rate limiting per IP and user (also on the current password of a
-// password change), an audit trail through store.Auditor, account
+// officer < analyst < admin); server-side sessions in HttpOnly
+// SameSite=Strict cookies, kept in SQLite as a hash of the token, so they
+// survive a restart and serve every dashboard process on the database; a
+// CSRF token per session checked on every state-changing request; login
+// rate limiting per IP and user (also on the current password of a
+// password change); an audit trail through store.Auditor; account
 // lifecycle (admins disable accounts, change roles and reset passwords,
 // which ends the account's sessions and live feeds; every session rereads
 // its account every 5 s, so a change made by another process reaches it;
-// the last enabled admin keeps its role),
-// and strict security headers (CSP without inline script). /healthz and
-// /metrics stay outside the login (Prometheus cannot log in); with
-// Deps.MetricsToken set, /metrics needs that bearer token. Assets are
-// embedded with go:embed; no CDN is used.
+// the last enabled admin keeps its role; a password an admin set must be
+// replaced at first login); and strict security headers (CSP without
+// inline script). /healthz and /metrics stay outside the login (Prometheus
+// cannot log in); with Deps.MetricsToken set, /metrics needs that bearer
+// token. Assets are embedded with go:embed; no CDN is used.
 //
 // The floor plan (FloorSVG, web/app.js) is fitted to the floor's building,
 // yard and perimeter; the site's "outside" catch-all is drawn but neither
