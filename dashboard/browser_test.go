@@ -394,15 +394,7 @@ func TestBrowserAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logIn := func(step, pass string) {
-		within(t, ctx, 15*time.Second, step,
-			chromedp.WaitVisible(chromedp.CSS(`#login-user`)),
-			chromedp.SetValue(chromedp.CSS(`#login-user`), "admin"),
-			chromedp.SetValue(chromedp.CSS(`#login-pass`), pass),
-			chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`#app`)),
-		)
-	}
+	logIn := func(step, pass string) { loginForm(t, ctx, step, "admin", pass) }
 	within(t, ctx, 5*time.Second, "open", chromedp.Navigate(srv.URL+"/#users"))
 	logIn("log in", "admin-password")
 	within(t, ctx, 10*time.Second, "users page",
@@ -492,5 +484,47 @@ func TestBrowserAccounts(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#login-pass`), "my-own-night-password"),
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="al1"]`)),
+	)
+}
+
+// loginForm logs in on the login form shown.
+func loginForm(t *testing.T, ctx context.Context, step, user, pass string) {
+	t.Helper()
+	within(t, ctx, 15*time.Second, step,
+		chromedp.WaitVisible(chromedp.CSS(`#login-user`)),
+		chromedp.SetValue(chromedp.CSS(`#login-user`), user),
+		chromedp.SetValue(chromedp.CSS(`#login-pass`), pass),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#app`)),
+	)
+}
+
+// TestBrowserFeedReconnect: an alert raised while the control room's live
+// feed was cut (a network blip, a dashboard restart) appears when the feed
+// reconnects, without a reload.
+func TestBrowserFeedReconnect(t *testing.T) {
+	ctx := newBrowser(t)
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer func() { srv.CloseClientConnections(); srv.Close() }()
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "alerts and the live feed",
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="al1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#live.ok`)),
+	)
+	// the feed drops, and meanwhile fusion stores an alert the hub never sees
+	missed := event.Alert{Schema: 1, ID: "missed-1", Site: "hmp1", Rule: "drone", Severity: event.SeverityCritical, State: event.AlertFiring,
+		Summary: "drone over the yard", Room: "yard", Zone: "yard", ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()}
+	if err := ev.al.UpsertAlert(context.Background(), missed); err != nil {
+		t.Fatal(err)
+	}
+	srv.CloseClientConnections()
+	within(t, ctx, 20*time.Second, "the missed alert appears after the feed reconnects",
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="missed-1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#live.ok`)),
 	)
 }

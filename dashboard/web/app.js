@@ -4,7 +4,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
-  const st = { me: null, alerts: new Map(), site: null, es: null, spec: null, specSensor: '', audio: null, replay: null };
+  const st = { me: null, alerts: new Map(), site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -86,7 +86,13 @@
     if (st.specSensor) url += '?sensor=' + encodeURIComponent(st.specSensor);
     const es = new EventSource(url);
     st.es = es;
-    es.onopen = () => { $('live').textContent = 'live'; $('live').classList.add('ok'); };
+    es.onopen = () => {
+      $('live').textContent = 'live'; $('live').classList.add('ok');
+      // what was published while the feed was down (a network blip, a
+      // dashboard restart) is in the store: read it again
+      if (st.feedWasOpen) loadAlerts().catch((e) => console.error(e));
+      st.feedWasOpen = true;
+    };
     es.onerror = () => { $('live').textContent = 'reconnecting…'; $('live').classList.remove('ok'); };
     es.addEventListener('alert', (m) => onAlert(JSON.parse(m.data), true));
     es.addEventListener('location', (m) => { onLocation(JSON.parse(m.data)); scheduleHeatRefresh(); });
@@ -133,6 +139,9 @@
     drawn('alerts', $('alert-rows').children.length);
   }
   ['f-zone', 'f-type', 'f-unacked'].forEach((id) => $(id).addEventListener('change', () => renderAlerts('')));
+  // and every minute: acknowledgements taken by another dashboard process
+  // reach this one only through the store
+  setInterval(() => { if (st.me && !$('page-alerts').classList.contains('hidden')) loadAlerts().catch(() => { }); }, 60000);
 
   function renderAlerts(newID) {
     const zone = $('f-zone').value, type = $('f-type').value, unacked = $('f-unacked').checked;
