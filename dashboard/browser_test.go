@@ -3,11 +3,13 @@ package dashboard
 import (
 	"context"
 	"flag"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -412,9 +414,14 @@ func TestBrowserAccounts(t *testing.T) {
 	if _, ok := users.Session(viewer.Token); ok {
 		t.Error("the viewer's session stands after the admin disabled the account")
 	}
+	gen, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('page-users').dataset.gen`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, _ := strconv.Atoi(gen)
 	within(t, ctx, 10*time.Second, "officer becomes viewer",
 		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('tr[data-user="officer"] select'); s.value = 'viewer'; s.dispatchEvent(new Event('change')); })()`),
-		chromedp.WaitVisible(chromedp.CSS(`#page-users[data-drawn]`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#page-users[data-gen="%d"]`, next+1))), // the list redrawn after the change
 	)
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		us, _ := users.List(bg)

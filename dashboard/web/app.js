@@ -587,6 +587,7 @@
         el('td', { text: String(u.sessions) }), buttons);
     }));
     drawn('users', us.length);
+    $('page-users').dataset.gen = String(+($('page-users').dataset.gen || 0) + 1); // each redraw, for the browser test
   }
   $('user-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
