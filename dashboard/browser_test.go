@@ -382,14 +382,7 @@ func indexOf(s, sub string) int {
 // (disable, role, password reset, a new user) and changes their own
 // password, which ends the session and leads back to the login.
 func TestBrowserAccounts(t *testing.T) {
-	ctx := newBrowser(t)
-	ev := newEnv(t)
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(e)
-	defer func() { srv.CloseClientConnections(); srv.Close() }()
+	ctx, ev, srv := browserDashboard(t)
 	users := ev.deps.Users
 	bg := context.Background()
 	viewer, err := users.Login(bg, "1.2.3.4", "viewer", "viewer-password")
@@ -510,14 +503,7 @@ func loginForm(t *testing.T, ctx context.Context, step, user, pass string) {
 // feed was cut (a network blip, a dashboard restart) appears when the feed
 // reconnects, without a reload.
 func TestBrowserFeedReconnect(t *testing.T) {
-	ctx := newBrowser(t)
-	ev := newEnv(t)
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(e)
-	defer func() { srv.CloseClientConnections(); srv.Close() }()
+	ctx, ev, srv := browserDashboard(t)
 	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
 	within(t, ctx, 10*time.Second, "alerts and the live feed",
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="al1"]`)),
@@ -534,4 +520,19 @@ func TestBrowserFeedReconnect(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="missed-1"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#live.ok`)),
 	)
+}
+
+// browserDashboard starts a browser and a dashboard over the test env; both
+// stop with the test.
+func browserDashboard(t *testing.T) (context.Context, *env, *httptest.Server) {
+	t.Helper()
+	ctx := newBrowser(t)
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() }) // SSE streams stay open otherwise
+	return ctx, ev, srv
 }

@@ -90,6 +90,20 @@ func TestParseUnitRejectsJunk(t *testing.T) {
 	}
 }
 
+// readUnit reads and parses the unit file f.
+func readUnit(t *testing.T, f string) unit {
+	t.Helper()
+	data, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := parseUnit(data)
+	if err != nil {
+		t.Fatalf("%s: %v", f, err)
+	}
+	return u
+}
+
 func unitFiles(t *testing.T) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("systemd", "*.service"))
@@ -108,14 +122,7 @@ func TestUnitsHardened(t *testing.T) {
 	seen := map[string]bool{}
 	for _, f := range unitFiles(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			u, err := parseUnit(data)
-			if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
+			u := readUnit(t, f)
 			for k, v := range want {
 				if got := u.get("Service", k); got != v {
 					t.Errorf("[Service] %s = %q, want %q", k, got, v)
@@ -187,14 +194,7 @@ func TestTimers(t *testing.T) {
 		t.Fatal("no timer units")
 	}
 	for _, f := range timers {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, err := parseUnit(data)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+		u := readUnit(t, f)
 		if u.get("Timer", "OnCalendar") == "" || u.get("Timer", "Persistent") != "yes" && u.get("Timer", "Persistent") != "true" {
 			t.Errorf("%s: [Timer] OnCalendar %q, Persistent %q; want a calendar and Persistent=true", f, u.get("Timer", "OnCalendar"), u.get("Timer", "Persistent"))
 		}
