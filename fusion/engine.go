@@ -193,6 +193,8 @@ type metrics struct {
 	groups     prometheus.Counter
 	locations  prometheus.Counter
 	dropped    prometheus.Counter
+	alerts     *prometheus.CounterVec
+	reminders  *prometheus.CounterVec
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -203,13 +205,37 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		groups:     prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_groups_total", Help: "Associated emissions."}),
 		locations:  prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_locations_total", Help: "Localisations."}),
 		dropped:    prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_ingest_queue_full_total", Help: "Times a message found the ingest queue full and waited (back-pressure; nothing is dropped)."}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_alerts_total",
+			Help: "Alert state changes published, by rule, severity and state (pending, firing, resolved)."}, []string{"rule", "severity", "state"}),
+		reminders: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_alert_reminders_total",
+			Help: "Firing alerts published again because nobody had acknowledged them (escalate_after), by rule and severity."}, []string{"rule", "severity"}),
 	}
-	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped} {
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders} {
 		if err := r.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
 	}
 	return m, nil
+}
+
+// countingPublisher counts the alert publications, and among them the
+// reminders (a firing alert published with escalations: the firing
+// transition itself has none), then passes them on to next (nil: none).
+type countingPublisher struct {
+	next alert.Publisher
+	met  *metrics
+}
+
+func (p countingPublisher) PublishAlert(ctx context.Context, a event.Alert) error {
+	if a.State == event.AlertFiring && a.Escalations > 0 {
+		p.met.reminders.WithLabelValues(a.Rule, a.Severity).Inc()
+	} else {
+		p.met.alerts.WithLabelValues(a.Rule, a.Severity, a.State).Inc()
+	}
+	if p.next == nil {
+		return nil
+	}
+	return p.next.PublishAlert(ctx, a)
 }
 
 // Engine is the fusion pipeline. Handle and Tick may be called from several
@@ -265,11 +291,11 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	if cfg.Alerts != nil {
 		ac = *cfg.Alerts
 	}
-	ae, err := alert.New(ac, deps.Site, deps.AlertStore, deps.Publisher, deps.Logger)
+	met, err := newMetrics(deps.Registerer)
 	if err != nil {
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
-	met, err := newMetrics(deps.Registerer)
+	ae, err := alert.New(ac, deps.Site, deps.AlertStore, countingPublisher{deps.Publisher, met}, deps.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("fusion: %w", err)
 	}

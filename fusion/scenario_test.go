@@ -83,6 +83,8 @@ type scenario struct {
 //	expect zone Z clear|alert|unknown
 //	expect incidents N [kind=K]
 //	expect detections N            # accepted (deduplicated) detections
+//	expect reminders N rule=R severity=S   # rfw_fusion_alert_reminders_total
+//	expect alerts_total N rule=R severity=S state=S # rfw_fusion_alerts_total
 func TestScenarios(t *testing.T) {
 	files, err := filepath.Glob("testdata/scenarios/*.txt")
 	if err != nil || len(files) == 0 {
@@ -389,6 +391,22 @@ func (sc *scenario) expect(f []string) error {
 		}
 		if got := testutil.ToFloat64(sc.eng.met.detections); got != want {
 			return fmt.Errorf("got %v detections, want %v", got, want)
+		}
+		return nil
+	case "reminders", "alerts_total":
+		want, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			return err
+		}
+		m := kv(f[2:])
+		var got float64
+		if f[0] == "reminders" {
+			got = testutil.ToFloat64(sc.eng.met.reminders.WithLabelValues(m["rule"], m["severity"]))
+		} else {
+			got = testutil.ToFloat64(sc.eng.met.alerts.WithLabelValues(m["rule"], m["severity"], m["state"]))
+		}
+		if got != want {
+			return fmt.Errorf("metric %s %v: got %v, want %v", f[0], m, got, want)
 		}
 		return nil
 	}
