@@ -13,6 +13,8 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/registry"
@@ -118,9 +120,21 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// every location also goes to the dashboards' floor plans, live
 	ts = fusion.LiveLocations{TimeSeries: ts, Client: conn.client, Log: log}
-	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Publisher: pub, Logger: log})
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Publisher: pub, Logger: log, Registerer: metrics})
 	if err != nil {
 		return err
+	}
+	if fc.HTTPAddr != "" {
+		hctx, stopHTTP := context.WithCancel(ctx)
+		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, ping: db.DB().PingContext, active: eng.Alerts().Active}
+		httpDone, err := serveFusionHTTP(hctx, fc.HTTPAddr, probe, metrics, log)
+		if err != nil {
+			stopHTTP()
+			return err
+		}
+		defer func() { stopHTTP(); <-httpDone }()
 	}
 	series := "SQLite"
 	switch {

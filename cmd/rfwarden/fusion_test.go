@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,7 +137,8 @@ func TestCmdFusion(t *testing.T) {
 	// History older than history_days is pruned from SQLite when fusion
 	// starts (and every hour).
 	old := storetest.Detection("hmp-test", "old", time.Now().AddDate(0, 0, -8), "B2-14", false)
-	dir, stdout, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("syslog: {network: udp, addr: %q}\nhistory_days: 7\n", udp.LocalAddr()), func(dir string) {
+	httpAddr := freeTCPAddr(t)
+	dir, stdout, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("syslog: {network: udp, addr: %q}\nhistory_days: 7\nhttp_addr: %s\n", udp.LocalAddr(), httpAddr), func(dir string) {
 		db, err := store.OpenSQLite(filepath.Join(dir, "rfwarden.db"))
 		if err != nil {
 			t.Fatal(err)
@@ -176,6 +180,28 @@ func TestCmdFusion(t *testing.T) {
 	}
 	if msg := string(buf[:n]); !strings.HasPrefix(msg, "<130>1 ") || !strings.Contains(msg, `room="B2-14"`) {
 		t.Errorf("syslog message %q", msg)
+	}
+	// health and metrics, for the site's monitoring
+	code, body := httpGet(t, "http://"+httpAddr+"/healthz")
+	var h fusionHealth
+	if err := json.Unmarshal([]byte(body), &h); err != nil || code != 200 || h.State != "ok" || !h.BrokerConnected || !h.DatabaseOK || h.Site != "hmp-test" || h.ActiveAlerts == 0 {
+		t.Errorf("/healthz: %d %s (%v)", code, body, err)
+	}
+	code, body = httpGet(t, "http://"+httpAddr+"/metrics")
+	for _, want := range []string{"rfw_fusion_detections_total", `rfw_fusion_alerts_total{rule="unauthorised-uplink-in-cell",severity="critical",state="pending"} 1`, "go_goroutines", "process_cpu_seconds_total"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("/metrics (%d) lacks %s", code, want)
+		}
+	}
+	b.Stop() // the broker goes away: fusion is degraded
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		code, body = httpGet(t, "http://"+httpAddr+"/healthz")
+		if code == 503 && strings.Contains(body, `"broker_connected":false`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz without a broker: %d %s, want 503", code, body)
+		}
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("fusion: %v", err)
@@ -291,4 +317,29 @@ func TestCmdFusionErrors(t *testing.T) {
 			t.Errorf("%v: got %v, want error containing %q", tt.args, err, tt.want)
 		}
 	}
+}
+
+// freeTCPAddr returns a loopback address with a port free a moment ago.
+func freeTCPAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// httpGet returns the status and body of a GET, failing the test on a
+// transport error.
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	c := http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// fusionHealth is what GET /healthz of `rfwarden fusion` answers.
+type fusionHealth struct {
+	State           string `json:"state"` // ok, or degraded (HTTP 503)
+	Site            string `json:"site"`
+	BrokerConnected bool   `json:"broker_connected"`
+	DatabaseOK      bool   `json:"database_ok"`
+	Error           string `json:"error,omitempty"` // the database's, when not ok
+	ActiveAlerts    int    `json:"active_alerts"`   // pending and firing
+}
+
+// fusionProbe is what the health check asks: the MQTT connection, the
+// SQLite database and the alert engine.
+type fusionProbe struct {
+	site      string
+	connected func() bool
+	ping      func(context.Context) error
+	active    func() []event.Alert
+}
+
+func (p fusionProbe) health(ctx context.Context) fusionHealth {
+	h := fusionHealth{State: event.StateOK, Site: p.site, BrokerConnected: p.connected(), ActiveAlerts: len(p.active())}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := p.ping(ctx); err != nil {
+		h.Error = err.Error()
+	} else {
+		h.DatabaseOK = true
+	}
+	if !h.BrokerConnected || !h.DatabaseOK {
+		h.State = event.StateDegraded
+	}
+	return h
+}
+
+// serveFusionHTTP serves /healthz and /metrics on addr until ctx ends, then
+// shuts the server down. It returns once listening.
+func serveFusionHTTP(ctx context.Context, addr string, probe fusionProbe, g prometheus.Gatherer, log *slog.Logger) (done <-chan struct{}, err error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		h := probe.health(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		if h.State != event.StateOK {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_ = json.NewEncoder(w).Encode(h)
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("fusion: http_addr: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		if err := srv.Serve(l); err != nil && err != http.ErrServerClosed {
+			log.Error("fusion: http", "err", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(c)
+	}()
+	log.Info("fusion: serving /healthz and /metrics", "addr", l.Addr().String())
+	return stopped, nil
+}
