@@ -88,6 +88,11 @@ func publishPhone(t *testing.T, b *brokertest.Broker, start time.Time, stderr *s
 	got := false
 	for round := 0; round < 40 && !got; round++ {
 		at := start.Add(time.Duration(round) * time.Second)
+		// a round's detections go out together, as the sensors' would: waiting
+		// for each acknowledgement in turn spread them over more than fusion's
+		// 500 ms association window on a loaded machine, and the phone was
+		// located from the first few sensors' alone
+		var toks []mqtt.Token
 		for _, sn := range s.Sensors {
 			// A 20 dBm EIRP handset: the model's profiled power is the EIRP
 			// less the free-space loss at the reference distance.
@@ -98,7 +103,10 @@ func publishPhone(t *testing.T, b *brokertest.Broker, start time.Time, stderr *s
 			if err != nil {
 				t.Fatal(err)
 			}
-			pub.Publish(event.SensorTopic(s.ID, sn.ID, event.KindDetection), 1, false, payload).WaitTimeout(time.Second)
+			toks = append(toks, pub.Publish(event.SensorTopic(s.ID, sn.ID, event.KindDetection), 1, false, payload))
+		}
+		for _, tok := range toks {
+			tok.WaitTimeout(time.Second)
 		}
 		got = b.WaitFor(250*time.Millisecond, func(ms []brokertest.Message) bool { return len(ms) > 0 })
 	}
