@@ -445,6 +445,30 @@ func TestBrowserAccounts(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-user="night.ops"]`)),
 	)
 	shot(t, ctx, "users")
+	// the audit log, filtered to account changes, shows what was just done
+	within(t, ctx, 10*time.Second, "audit log of account changes",
+		chromedp.Navigate(srv.URL+"/#audit"),
+		chromedp.WaitVisible(chromedp.CSS(`#page-audit[data-drawn]`)),
+		chromedp.SetValue(chromedp.CSS(`#audit-filter select[name=action]`), "user."),
+		chromedp.Evaluate[chromedp.Void](`delete document.getElementById('page-audit').dataset.drawn`),
+		chromedp.Click(chromedp.CSS(`#audit-filter button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#page-audit[data-drawn]`)),
+	)
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#audit-rows tr')].map((r) => r.children[2].textContent + ' ' + r.children[3].textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"user.disable user/viewer", "user.role user/officer", "user.password.reset user/analyst", "user.create user/night.ops"}
+	for _, w := range want {
+		if !slices.Contains(rows, w) {
+			t.Errorf("audit rows %v lack %q", rows, w)
+		}
+	}
+	for _, r := range rows {
+		if !strings.HasPrefix(r, "user.") {
+			t.Errorf("filtered to account changes, the audit log shows %q", r)
+		}
+	}
 	within(t, ctx, 10*time.Second, "change my password",
 		chromedp.Click(chromedp.CSS(`#who`)),
 		chromedp.WaitVisible(chromedp.CSS(`#pw-form`)),
