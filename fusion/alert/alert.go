@@ -539,7 +539,7 @@ func (e *Engine) escalate(ctx context.Context, a *alertState, now time.Time) err
 	a.alert.UpdatedNS = now.UnixNano()
 	e.log.Warn("alert unacknowledged", "rule", a.rule.Name, "id", a.alert.ID, "room", a.alert.Room, "sensor", a.alert.Sensor,
 		"escalations", a.alert.Escalations, "firing_for", now.Sub(a.firedAt).Round(time.Second))
-	return e.emit(ctx, a)
+	return e.save(ctx, a) // its acknowledgement was read just now
 }
 
 // transition moves a to state s at now, links incidents on firing, then
@@ -576,10 +576,12 @@ func (e *Engine) adoptAck(ctx context.Context, a *alertState) error {
 // stored for it: every dashboard and output sees who acknowledged it,
 // whichever process took the acknowledgement.
 func (e *Engine) emit(ctx context.Context, a *alertState) error {
+	return errors.Join(e.adoptAck(ctx, a), e.save(ctx, a))
+}
+
+// save stores and publishes a's current state as it is.
+func (e *Engine) save(ctx context.Context, a *alertState) error {
 	var errs []error
-	if err := e.adoptAck(ctx, a); err != nil {
-		errs = append(errs, err)
-	}
 	if e.store != nil {
 		if err := e.store.UpsertAlert(ctx, a.alert); err != nil {
 			errs = append(errs, fmt.Errorf("store alert %s: %w", a.alert.ID, err))
