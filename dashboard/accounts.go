@@ -63,8 +63,8 @@ const lastAdminGuard = `(role != 'admin' OR disabled_ns != 0 OR
 // at its next login). It returns the old role. The last enabled admin
 // keeps its role (ErrLastAdmin).
 func (u *Users) SetRole(ctx context.Context, name, role string) (old string, err error) {
-	if roleRank[role] == 0 {
-		return "", fmt.Errorf("role %q: must be viewer, officer, analyst or admin", role)
+	if err := checkRole(role); err != nil {
+		return "", err
 	}
 	if err := u.db.QueryRowContext(ctx, `SELECT role FROM dashboard_users WHERE name = ?`, name).Scan(&old); err != nil {
 		return "", u.lookupErr(name, err)

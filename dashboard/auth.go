@@ -169,11 +169,11 @@ func addAccountColumns(ctx context.Context, db *sql.DB) error {
 
 // Create adds a user with a bcrypt hash of password.
 func (u *Users) Create(ctx context.Context, name, password, role string) error {
-	if !validUserName(name) {
-		return fmt.Errorf("user name %q: use 1..64 letters, digits, '.', '-' or '_'", name)
+	if err := checkUserName(name); err != nil {
+		return err
 	}
-	if roleRank[role] == 0 {
-		return fmt.Errorf("role %q: must be viewer, officer, analyst or admin", role)
+	if err := checkRole(role); err != nil {
+		return err
 	}
 	h, err := u.hash(password)
 	if err != nil {
@@ -205,16 +205,24 @@ func (u *Users) hash(password string) (string, error) {
 	return string(h), nil
 }
 
-func validUserName(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
+// checkUserName accepts 1..64 letters, digits, '.', '-' or '_'.
+func checkUserName(s string) error {
+	ok := s != "" && len(s) <= 64
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
-			return false
-		}
+		ok = ok && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_')
 	}
-	return true
+	if !ok {
+		return fmt.Errorf("user name %q: use 1..64 letters, digits, '.', '-' or '_'", s)
+	}
+	return nil
+}
+
+// checkRole accepts the four roles.
+func checkRole(role string) error {
+	if roleRank[role] == 0 {
+		return fmt.Errorf("role %q: must be viewer, officer, analyst or admin", role)
+	}
+	return nil
 }
 
 // EnsureAdmin creates the user "admin" with a random password when no admin

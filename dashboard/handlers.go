@@ -96,6 +96,11 @@ func (s *server) login(c echo.Context) error {
 	return c.JSON(http.StatusOK, meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange})
 }
 
+// clearSessionCookie tells the browser to drop its session cookie.
+func (s *server) clearSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
 func (s *server) auditAs(c echo.Context, user, action, object string) {
 	if s.d.Auditor == nil {
 		return
@@ -107,7 +112,7 @@ func (s *server) auditAs(c echo.Context, user, action, object string) {
 
 func (s *server) logout(c echo.Context) error {
 	s.d.Users.Logout(session(c).Token)
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	s.clearSessionCookie(c)
 	_ = s.audit(c, "logout", "user/"+session(c).User, "", "")
 	return c.NoContent(http.StatusNoContent)
 }
@@ -1262,8 +1267,8 @@ func (s *server) listUsers(c echo.Context) error {
 // userParam is the :name of a /users/:name route, checked like a new name.
 func userParam(c echo.Context) (string, error) {
 	name := c.Param("name")
-	if !validUserName(name) {
-		return "", httpError(http.StatusBadRequest, "user name %q: use 1..64 letters, digits, '.', '-' or '_'", name)
+	if err := checkUserName(name); err != nil {
+		return "", httpError(http.StatusBadRequest, "%v", err)
 	}
 	return name, nil
 }
@@ -1299,8 +1304,8 @@ func (s *server) setUserRole(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if roleRank[req.Role] == 0 {
-		return httpError(http.StatusBadRequest, "role %q: must be viewer, officer, analyst or admin", req.Role)
+	if err := checkRole(req.Role); err != nil {
+		return httpError(http.StatusBadRequest, "%v", err)
 	}
 	if name == session(c).User {
 		return httpError(http.StatusConflict, "you cannot change your own role; another admin can")
@@ -1383,6 +1388,6 @@ func (s *server) changePassword(c echo.Context) error {
 	if err := s.audit(c, "user.password.change", "user/"+user, "", ""); err != nil {
 		return fmt.Errorf("audit password change: %w", err)
 	}
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	s.clearSessionCookie(c)
 	return c.JSON(http.StatusOK, map[string]string{"status": "password changed; log in again"})
 }
