@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -70,7 +71,7 @@ func serveFusionHTTP(ctx context.Context, addr string, probe fusionProbe, g prom
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		if err := srv.Serve(l); err != nil && err != http.ErrServerClosed {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("fusion: http", "err", err)
 		}
 	}()

@@ -59,11 +59,9 @@ func entryRow(e Entry) []string {
 		until = e.ValidUntil.UTC().Format(time.RFC3339)
 	}
 	s := e.Signature
-	row := []string{strconv.FormatInt(e.ID, 10), e.Name, e.Kind, s.Class, f(s.FreqMinHz), f(s.FreqMaxHz), f(s.BandwidthMinHz), f(s.BandwidthMaxHz),
+	return []string{strconv.FormatInt(e.ID, 10), TextCell(e.Name), e.Kind, s.Class, f(s.FreqMinHz), f(s.FreqMaxHz), f(s.BandwidthMinHz), f(s.BandwidthMaxHz),
 		p(s.PowerMinDBm), p(s.PowerMaxDBm), strings.Join(e.Rooms, "|"), strings.Join(e.Zones, "|"), strings.Join(sched, "|"),
 		e.ValidFrom.UTC().Format(time.RFC3339), until, TextCell(e.AddedBy), TextCell(e.Notes)}
-	row[1] = TextCell(row[1])
-	return row
 }
 
 // formulaStart are the first characters that make a spreadsheet read a
