@@ -45,9 +45,9 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errUsage
 	}
 	dir := fs.Arg(0)
-	info, err := os.Stat(*dbPath)
+	info, err := existingDB(*dbPath)
 	if err != nil {
-		return fmt.Errorf("backup: database: %w", err) // never create an empty one
+		return fmt.Errorf("backup: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -153,4 +153,14 @@ func rotateBackups(dir string, keep int) ([]string, error) {
 		names = names[1:]
 	}
 	return removed, errors.Join(errs...)
+}
+
+// existingDB checks that the database a maintenance command was given is
+// there: opening a mistyped path would create an empty one.
+func existingDB(path string) (os.FileInfo, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	return info, nil
 }

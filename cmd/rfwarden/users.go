@@ -44,6 +44,9 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return errUsage
 	}
+	if _, err := existingDB(*dbPath); err != nil {
+		return fmt.Errorf("users: %w", err)
+	}
 	db, err := store.OpenSQLite(*dbPath)
 	if err != nil {
 		return fmt.Errorf("users: %w", err)

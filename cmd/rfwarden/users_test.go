@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -79,6 +81,14 @@ func TestCmdUsers(t *testing.T) {
 		}
 	}
 
+	// a mistyped --db is refused, not created empty
+	missing := filepath.Join(filepath.Dir(path), "rfw-typo.db")
+	if err := run(ctx, []string{"users", "--db", missing, "list"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "database") {
+		t.Errorf("users with a missing database: %v", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the missing database was created: %v", err)
+	}
 	if _, err := users.Login(ctx, "127.0.0.1", "admin", m[1]); err != nil {
 		t.Errorf("log in with the printed password: %v", err)
 	}
