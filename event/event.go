@@ -442,6 +442,44 @@ func (l Location) Validate() error {
 	return nil
 }
 
+// MaxAckNote bounds Ack.Note (and the note a dashboard accepts).
+const MaxAckNote = 2000
+
+// Ack is a person's acknowledgement of an alert, published by the
+// dashboard that took it on rfw/v1/{site}/ack, QoS 1, after storing it.
+// Fusion, which owns the alert's publication, then publishes the alert
+// again with the acknowledgement, so every other dashboard and every
+// output (MQTT, webhook, syslog) learns of it. With a store, fusion takes
+// the acknowledgement from the store, and the message only says where to
+// look.
+type Ack struct {
+	Schema int    `json:"schema"`
+	Site   string `json:"site"`
+	Alert  string `json:"alert"` // the alert's ID
+	By     string `json:"by"`    // the dashboard user
+	Note   string `json:"note,omitempty"`
+	AckNS  int64  `json:"ack_ns"`
+}
+
+// Validate reports the first problem with a, naming the field.
+func (a Ack) Validate() error {
+	switch {
+	case a.Schema != SchemaVersion:
+		return schemaErr("schema: got %d, want %d", a.Schema, SchemaVersion)
+	case !validID(a.Site):
+		return schemaErr("site: %q is not a valid ID", a.Site)
+	case a.Alert == "" || len(a.Alert) > 128:
+		return schemaErr("alert: must be 1..128 characters")
+	case a.By == "" || len(a.By) > 128 || !printable(a.By):
+		return schemaErr("by: must be 1..128 printable characters")
+	case len(a.Note) > MaxAckNote || !utf8.ValidString(a.Note):
+		return schemaErr("note: must be at most %d bytes of UTF-8", MaxAckNote)
+	case a.AckNS <= 0:
+		return schemaErr("ack_ns: must be positive")
+	}
+	return nil
+}
+
 // Validator is implemented by every payload type.
 type Validator interface{ Validate() error }
 
@@ -510,6 +548,13 @@ func DecodeCommand(data []byte) (Command, error) {
 	var c Command
 	err := Decode(data, &c)
 	return c, err
+}
+
+// DecodeAck strictly decodes and validates an acknowledgement payload.
+func DecodeAck(data []byte) (Ack, error) {
+	var a Ack
+	err := Decode(data, &a)
+	return a, err
 }
 
 func schemaErr(format string, args ...any) error {

@@ -243,3 +243,41 @@ func TestLocation(t *testing.T) {
 		t.Error("accepted an unknown field")
 	}
 }
+
+func TestAck(t *testing.T) {
+	a := event.Ack{Schema: 1, Site: "hmp1", Alert: "phone-in-cell-L2-S02-t7", By: "officer.jones", Note: "cell searched, handset seized", AckNS: 1}
+	b, err := event.Encode(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := event.DecodeAck(b); err != nil || got != a {
+		t.Errorf("ack round trip = %+v, %v; want %+v", got, err, a)
+	}
+	if got := event.AckTopic("hmp1"); got != "rfw/v1/hmp1/ack" {
+		t.Errorf("AckTopic = %q", got)
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*event.Ack)
+		field string
+	}{
+		{"wrong schema", func(a *event.Ack) { a.Schema = 2 }, "schema"},
+		{"bad site", func(a *event.Ack) { a.Site = "a/b" }, "site"},
+		{"no alert", func(a *event.Ack) { a.Alert = "" }, "alert"},
+		{"long alert", func(a *event.Ack) { a.Alert = strings.Repeat("x", 129) }, "alert"},
+		{"nobody", func(a *event.Ack) { a.By = "" }, "by"},
+		{"control character in by", func(a *event.Ack) { a.By = "x\r\nadmin" }, "by"},
+		{"long note", func(a *event.Ack) { a.Note = strings.Repeat("n", event.MaxAckNote+1) }, "note"},
+		{"note not UTF-8", func(a *event.Ack) { a.Note = "\xff" }, "note"},
+		{"no time", func(a *event.Ack) { a.AckNS = 0 }, "ack_ns"},
+	} {
+		bad := a
+		tc.edit(&bad)
+		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), tc.field+":") {
+			t.Errorf("%s: error %v, want one naming %s", tc.name, err, tc.field)
+		}
+	}
+	if _, err := event.DecodeAck([]byte(strings.Replace(string(b), `"by"`, `"admin":true,"by"`, 1))); err == nil {
+		t.Error("accepted an unknown field")
+	}
+}

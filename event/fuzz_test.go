@@ -95,3 +95,24 @@ func FuzzDecodeLocation(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeAck: any bytes decode into a valid acknowledgement that
+// re-encodes to itself, or give an error.
+func FuzzDecodeAck(f *testing.F) {
+	f.Add([]byte(`{"schema":1,"site":"a","alert":"phone-in-cell-L2-S02-t7","by":"officer.jones","note":"cell searched","ack_ns":1}`))
+	f.Add([]byte(`{"schema":1,"site":"a","alert":"x","by":"\u001b[2J","ack_ns":1}`))
+	f.Add([]byte(`{"schema":1,"site":"a","alert":"x","by":"u","ack_ns":-5}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := event.DecodeAck(data)
+		if err != nil {
+			return
+		}
+		b, err := event.Encode(a)
+		if err != nil {
+			t.Fatalf("decoded ack does not re-encode: %v", err)
+		}
+		if a2, err := event.DecodeAck(b); err != nil || a2 != a {
+			t.Fatalf("re-decode: %+v, %v; want %+v", a2, err, a)
+		}
+	})
+}

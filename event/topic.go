@@ -25,6 +25,10 @@ func SensorTopic(site, sensor, kind string) string {
 // AlertTopic returns rfw/v1/{site}/alert.
 func AlertTopic(site string) string { return TopicPrefix + "/" + site + "/alert" }
 
+// AckTopic returns rfw/v1/{site}/ack: acknowledgements taken by a
+// dashboard, for fusion to publish with the alert.
+func AckTopic(site string) string { return TopicPrefix + "/" + site + "/ack" }
+
 // LocationTopic returns rfw/v1/{site}/location: fusion's located emitters.
 func LocationTopic(site string) string { return TopicPrefix + "/" + site + "/location" }
 
