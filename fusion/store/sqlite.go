@@ -517,14 +517,17 @@ func (s *SQLite) HealthSeries(ctx context.Context, site, sensor string, from, to
 }
 
 // UpsertAlert stores a by ID, replacing an older state of the same alert. An
-// acknowledgement already stored is kept if a carries none.
+// acknowledgement already stored is kept if a carries none or an older one.
 func (s *SQLite) UpsertAlert(ctx context.Context, a event.Alert) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var old string
 		err := tx.QueryRowContext(ctx, `SELECT body FROM alert WHERE id = ?`, a.ID).Scan(&old)
-		if err == nil && a.AckNS == 0 {
+		if err == nil {
+			// The newest acknowledgement wins: a publication carrying none,
+			// or an older one read before a dashboard stored another, keeps
+			// the stored one.
 			var prev event.Alert
-			if json.Unmarshal([]byte(old), &prev) == nil && prev.AckNS != 0 {
+			if json.Unmarshal([]byte(old), &prev) == nil && prev.AckNS > a.AckNS {
 				a.AckBy, a.AckNote, a.AckNS = prev.AckBy, prev.AckNote, prev.AckNS
 			}
 		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {

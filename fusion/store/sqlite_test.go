@@ -166,6 +166,28 @@ func TestSQLiteAlerts(t *testing.T) {
 	if got.State != event.AlertFiring || got.AckBy != "officer1" {
 		t.Errorf("after upsert = %+v, want firing and still acked", got)
 	}
+	// A publication carrying an older acknowledgement (read before a
+	// second person acknowledged in a dashboard) keeps the newer stored one;
+	// a newer one replaces it.
+	if _, err := s.Ack(ctx, "a1", "officer2", "cell searched", base.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	old := a
+	old.AckBy, old.AckNote, old.AckNS = "officer1", "searching", base.Add(time.Minute).UnixNano()
+	if err := s.UpsertAlert(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Alert(ctx, "a1"); err != nil || got.AckBy != "officer2" || got.AckNote != "cell searched" {
+		t.Errorf("after an upsert with an older ack = %+v, %v; want officer2's", got, err)
+	}
+	newer := a
+	newer.AckBy, newer.AckNS = "officer3", base.Add(4*time.Minute).UnixNano()
+	if err := s.UpsertAlert(ctx, newer); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Alert(ctx, "a1"); err != nil || got.AckBy != "officer3" || got.AckNote != "" {
+		t.Errorf("after an upsert with a newer ack = %+v, %v; want officer3's", got, err)
+	}
 	b := a
 	b.ID, b.Zone, b.Severity, b.UpdatedNS = "a2", "C", event.SeverityWarning, base.Add(3*time.Minute).UnixNano()
 	if err := s.UpsertAlert(ctx, b); err != nil {
