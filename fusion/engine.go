@@ -195,6 +195,7 @@ type metrics struct {
 	dropped    prometheus.Counter
 	alerts     *prometheus.CounterVec
 	reminders  *prometheus.CounterVec
+	acks       *prometheus.CounterVec
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -209,8 +210,10 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 			Help: "Alert state changes published, by rule, severity and state (pending, firing, resolved)."}, []string{"rule", "severity", "state"}),
 		reminders: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_alert_reminders_total",
 			Help: "Firing alerts published again because nobody had acknowledged them (escalate_after), by rule and severity."}, []string{"rule", "severity"}),
+		acks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_acks_total",
+			Help: "Acknowledgements, by result: published (the alert went out again with it), known (a dashboard announced one fusion had, or for an alert it no longer holds)."}, []string{"result"}),
 	}
-	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders} {
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks} {
 		if err := r.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -218,18 +221,30 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-// countingPublisher counts the alert publications, and among them the
-// reminders (a firing alert published with escalations: the firing
-// transition itself has none), then passes them on to next (nil: none).
+// countingPublisher counts the alert publications by why they were made
+// (state changes, reminders, acknowledgements), then passes them on to
+// next (nil: none).
 type countingPublisher struct {
 	next alert.Publisher
 	met  *metrics
 }
 
+var _ alert.WhyPublisher = countingPublisher{}
+
+// PublishAlert implements alert.Publisher: a publication of no stated
+// reason counts as a state change.
 func (p countingPublisher) PublishAlert(ctx context.Context, a event.Alert) error {
-	if a.State == event.AlertFiring && a.Escalations > 0 {
+	return p.PublishAlertWhy(ctx, alert.WhyState, a)
+}
+
+// PublishAlertWhy implements alert.WhyPublisher.
+func (p countingPublisher) PublishAlertWhy(ctx context.Context, why alert.Why, a event.Alert) error {
+	switch why {
+	case alert.WhyReminder:
 		p.met.reminders.WithLabelValues(a.Rule, a.Severity).Inc()
-	} else {
+	case alert.WhyAck:
+		p.met.acks.WithLabelValues("published").Inc()
+	default:
 		p.met.alerts.WithLabelValues(a.Rule, a.Severity, a.State).Inc()
 	}
 	if p.next == nil {
@@ -327,6 +342,9 @@ func (e *Engine) reject(reason string, err error) error {
 // Handle processes one message. Bad messages are counted as dead letters and
 // returned as an error wrapping ErrRejected; duplicates return nil.
 func (e *Engine) Handle(ctx context.Context, msg Message) error {
+	if msg.Topic == event.AckTopic(e.deps.Site.ID) {
+		return e.handleAck(ctx, msg.Payload)
+	}
 	siteID, sensorID, kind, err := event.ParseSensorTopic(msg.Topic)
 	if err != nil {
 		return e.reject("topic", err)
@@ -379,6 +397,26 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		return nil // not fusion's business
 	}
 	return e.reject("kind", fmt.Errorf("topic kind %q unknown", truncate(kind, 32)))
+}
+
+// handleAck publishes again, with its acknowledgement, an alert a
+// dashboard has acknowledged (alert.Engine.Acknowledged).
+func (e *Engine) handleAck(ctx context.Context, payload []byte) error {
+	n, err := event.DecodeAck(payload)
+	if err != nil {
+		return e.reject("decode", fmt.Errorf("ack: %w", err))
+	}
+	if n.Site != e.deps.Site.ID {
+		return e.reject("mismatch", fmt.Errorf("ack of site %q on site %q's topic", n.Site, e.deps.Site.ID))
+	}
+	published, err := e.alerts.Acknowledged(ctx, n)
+	switch {
+	case errors.Is(err, alert.ErrAckNotStored):
+		return e.reject("ack", err)
+	case err == nil && !published: // a publication is counted as it goes out
+		e.met.acks.WithLabelValues("known").Inc()
+	}
+	return err
 }
 
 func truncate(s string, n int) string {

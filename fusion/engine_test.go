@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -125,16 +126,18 @@ func TestSeenSetEvicts(t *testing.T) {
 	}
 }
 
+// fakeSub records Run's subscriptions; handler is the last one's (Run
+// hands every topic to one queue).
 type fakeSub struct {
 	mu      sync.Mutex
 	handler func(string, []byte)
-	topic   string
+	topics  []string
 }
 
 func (f *fakeSub) Subscribe(topic string, _ byte, h func(string, []byte)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.topic, f.handler = topic, h
+	f.topics, f.handler = append(f.topics, topic), h
 	return nil
 }
 
@@ -172,9 +175,12 @@ func TestRunSubscribesAndStores(t *testing.T) {
 	go func() { done <- e.Run(ctx, sub) }()
 	h := waitHandler(t, sub)
 	deadline := time.Now().Add(5 * time.Second)
-	if want := "$share/fusion-" + s.ID + "/rfw/v1/" + s.ID + "/sensor/+/+"; sub.topic != want {
-		t.Errorf("subscribed to %q, want %q (the site's own topics)", sub.topic, want)
+	sub.mu.Lock()
+	want := []string{"$share/fusion-" + s.ID + "/rfw/v1/" + s.ID + "/sensor/+/+", "$share/fusion-" + s.ID + "/rfw/v1/" + s.ID + "/ack"}
+	if !slices.Equal(sub.topics, want) {
+		t.Errorf("subscribed to %q, want %q (the site's own topics)", sub.topics, want)
 	}
+	sub.mu.Unlock()
 	p := site.Point{X: 12, Y: 9}
 	for _, sn := range s.Sensors {
 		pw, _ := e.Locator().PredictDBm(sn.ID, "g", p, 10-e.Locator().RefLossDB(1.75e9)) // 10 dBm EIRP

@@ -55,7 +55,20 @@ func (e *Engine) Subscription() string {
 	return SiteTopic(e.deps.Site.ID)
 }
 
-// Run subscribes to its site's topic (SiteTopic, or Config.Subscription) at QoS 1 and processes messages until ctx is
+// AckSubscription is the topic filter of the site's acknowledgements
+// (event.AckTopic), in the shared group of Subscription when it has one.
+func (e *Engine) AckSubscription() string {
+	t := event.AckTopic(e.deps.Site.ID)
+	if rest, ok := strings.CutPrefix(e.Subscription(), "$share/"); ok {
+		if group, _, ok := strings.Cut(rest, "/"); ok {
+			return "$share/" + group + "/" + t
+		}
+	}
+	return t
+}
+
+// Run subscribes to its site's topic (SiteTopic, or Config.Subscription)
+// and its acknowledgements (AckSubscription) at QoS 1 and processes messages until ctx is
 // done. The subscription handler only hands each message to a bounded queue
 // (a full queue makes it wait: back-pressure to the broker). With an AckSubscriber a
 // message is acknowledged only after Handle. A timer closes each
@@ -85,15 +98,16 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 			}
 		}
 	}
-	topic := e.Subscription()
-	var err error
-	if as, ok := sub.(AckSubscriber); ok {
-		err = as.SubscribeAck(topic, 1, enqueue)
-	} else {
-		err = sub.Subscribe(topic, 1, func(topic string, payload []byte) { enqueue(topic, payload, noAck) })
-	}
-	if err != nil {
-		return fmt.Errorf("subscribe %s: %w", topic, err)
+	for _, topic := range []string{e.Subscription(), e.AckSubscription()} {
+		var err error
+		if as, ok := sub.(AckSubscriber); ok {
+			err = as.SubscribeAck(topic, 1, enqueue)
+		} else {
+			err = sub.Subscribe(topic, 1, func(topic string, payload []byte) { enqueue(topic, payload, noAck) })
+		}
+		if err != nil {
+			return fmt.Errorf("subscribe %s: %w", topic, err)
+		}
 	}
 	tick := time.NewTicker(e.cfg.TickEvery)
 	defer tick.Stop()

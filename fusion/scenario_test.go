@@ -72,7 +72,8 @@ type scenario struct {
 //	redeliver                      # send the last emission's messages again
 //	status SENSOR|all online|offline
 //	advance D                      # in 1 s ticks
-//	ack rule=R user=U note=N
+//	ack rule=R user=U note=N        # in fusion's engine (the demo's dashboard)
+//	announce rule=R user=U note=N   # on the ack topic (a dashboard of a deployment)
 //	expect alert rule=R [state=S] [room=R] [acked=true]
 //	expect alerts N [rule=R]       # alerts ever raised (any state)
 //	expect alert ... room=R1,R2    # any of the rooms
@@ -85,6 +86,7 @@ type scenario struct {
 //	expect detections N            # accepted (deduplicated) detections
 //	expect reminders N rule=R severity=S   # rfw_fusion_alert_reminders_total
 //	expect alerts_total N rule=R severity=S state=S # rfw_fusion_alerts_total
+//	expect acks N result=R         # rfw_fusion_acks_total
 func TestScenarios(t *testing.T) {
 	files, err := filepath.Glob("testdata/scenarios/*.txt")
 	if err != nil || len(files) == 0 {
@@ -214,6 +216,18 @@ func (sc *scenario) exec(line string) error {
 			}
 		}
 		return fmt.Errorf("no alert of rule %q to ack", m["rule"])
+	case "announce":
+		m := kv(f[1:])
+		for _, a := range sc.eng.Alerts().All() {
+			if a.Rule == m["rule"] {
+				b, err := event.Encode(event.Ack{Schema: event.SchemaVersion, Site: a.Site, Alert: a.ID, By: m["user"], Note: m["note"], AckNS: sc.now.UnixNano()})
+				if err != nil {
+					return err
+				}
+				return sc.eng.Handle(ctx, Message{Topic: event.AckTopic(a.Site), Payload: b})
+			}
+		}
+		return fmt.Errorf("no alert of rule %q to announce an acknowledgement of", m["rule"])
 	case "expect":
 		return sc.expect(f[1:])
 	}
@@ -391,6 +405,16 @@ func (sc *scenario) expect(f []string) error {
 		}
 		if got := testutil.ToFloat64(sc.eng.met.detections); got != want {
 			return fmt.Errorf("got %v detections, want %v", got, want)
+		}
+		return nil
+	case "acks":
+		want, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			return err
+		}
+		result := kv(f[2:])["result"]
+		if got := testutil.ToFloat64(sc.eng.met.acks.WithLabelValues(result)); got != want {
+			return fmt.Errorf("metric acks result=%s: got %v, want %v", result, got, want)
 		}
 		return nil
 	case "reminders", "alerts_total":

@@ -661,8 +661,14 @@ func (s *demoStory) printf(format string, args ...any) {
 
 func (s *demoStory) PublishAlert(_ context.Context, a event.Alert) error {
 	state := a.State
-	if a.Escalations > 0 && a.State == event.AlertFiring && a.AckNS == 0 {
+	switch {
+	case a.Escalations > 0 && a.State == event.AlertFiring && a.AckNS == 0:
 		state = "unacked" // fusion's reminder: firing, nobody has acknowledged it
+	case a.AckNS != 0 && a.AckNS >= a.UpdatedNS:
+		// published again because someone acknowledged it (the demo has one
+		// clock, so the acknowledgement is the latest thing that happened)
+		s.printf("alert %-8s %-8s %s (by %s)", "acked", a.Severity, a.Summary, a.AckBy)
+		return nil
 	}
 	s.printf("alert %-8s %-8s %s", state, a.Severity, a.Summary)
 	return nil

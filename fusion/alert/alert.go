@@ -56,6 +56,24 @@ type Publisher interface {
 	PublishAlert(ctx context.Context, a event.Alert) error
 }
 
+// Why says why an alert is published.
+type Why int
+
+// Reasons for a publication.
+const (
+	WhyState    Why = iota // a state change: pending, firing, resolved
+	WhyReminder            // a firing alert nobody has acknowledged (escalate_after)
+	WhyAck                 // an acknowledgement
+)
+
+// WhyPublisher is a Publisher that is also told why each alert is
+// published (for counting); the engine calls PublishAlertWhy instead of
+// PublishAlert when its Publisher implements it.
+type WhyPublisher interface {
+	Publisher
+	PublishAlertWhy(ctx context.Context, why Why, a event.Alert) error
+}
+
 // Location is one localisation of an emitter track, as the alert engine sees it.
 type Location struct {
 	Track      string
@@ -539,7 +557,7 @@ func (e *Engine) escalate(ctx context.Context, a *alertState, now time.Time) err
 	a.alert.UpdatedNS = now.UnixNano()
 	e.log.Warn("alert unacknowledged", "rule", a.rule.Name, "id", a.alert.ID, "room", a.alert.Room, "sensor", a.alert.Sensor,
 		"escalations", a.alert.Escalations, "firing_for", now.Sub(a.firedAt).Round(time.Second))
-	return e.save(ctx, a) // its acknowledgement was read just now
+	return e.save(ctx, a, WhyReminder) // its acknowledgement was read just now
 }
 
 // transition moves a to state s at now, links incidents on firing, then
@@ -576,11 +594,11 @@ func (e *Engine) adoptAck(ctx context.Context, a *alertState) error {
 // stored for it: every dashboard and output sees who acknowledged it,
 // whichever process took the acknowledgement.
 func (e *Engine) emit(ctx context.Context, a *alertState) error {
-	return errors.Join(e.adoptAck(ctx, a), e.save(ctx, a))
+	return errors.Join(e.adoptAck(ctx, a), e.save(ctx, a, WhyState))
 }
 
-// save stores and publishes a's current state as it is.
-func (e *Engine) save(ctx context.Context, a *alertState) error {
+// save stores and publishes a's current state as it is, for the reason why.
+func (e *Engine) save(ctx context.Context, a *alertState, why Why) error {
 	var errs []error
 	if e.store != nil {
 		if err := e.store.UpsertAlert(ctx, a.alert); err != nil {
@@ -588,7 +606,13 @@ func (e *Engine) save(ctx context.Context, a *alertState) error {
 		}
 	}
 	if e.pub != nil {
-		if err := e.pub.PublishAlert(ctx, a.alert); err != nil {
+		var err error
+		if wp, ok := e.pub.(WhyPublisher); ok {
+			err = wp.PublishAlertWhy(ctx, why, a.alert)
+		} else {
+			err = e.pub.PublishAlert(ctx, a.alert)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("publish alert %s: %w", a.alert.ID, err))
 		}
 	}
@@ -722,28 +746,74 @@ func (e *Engine) newIncident(kind string, a *alertState, now time.Time) *store.I
 	return inc
 }
 
-// Ack records an acknowledgement of the alert with the given ID.
+// Ack records an acknowledgement of the alert with the given ID. An alert
+// the engine holds is stored and published again with it, so every
+// dashboard and output learns who acknowledged it; one it no longer holds
+// is acknowledged in the store only.
 func (e *Engine) Ack(ctx context.Context, id, user, note string, at time.Time) (event.Alert, error) {
 	if user == "" {
 		return event.Alert{}, errors.New("ack: user missing")
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, a := range e.alerts {
-		if a.alert.ID == id {
-			a.alert.AckBy, a.alert.AckNote, a.alert.AckNS = user, note, at.UnixNano()
-			if e.store != nil {
-				if _, err := e.store.Ack(ctx, id, user, note, at); err != nil {
-					return a.alert, fmt.Errorf("ack %s: %w", id, err)
-				}
-			}
-			return a.alert, nil
+	if a := e.find(id); a != nil {
+		a.alert.AckBy, a.alert.AckNote, a.alert.AckNS = user, note, at.UnixNano()
+		if err := e.save(ctx, a, WhyAck); err != nil {
+			return a.alert, fmt.Errorf("ack %s: %w", id, err)
 		}
+		return a.alert, nil
 	}
 	if e.store != nil {
 		return e.store.Ack(ctx, id, user, note, at)
 	}
 	return event.Alert{}, fmt.Errorf("ack %s: %w", id, store.ErrNotFound)
+}
+
+// ErrAckNotStored is returned by Acknowledged when the store holds no
+// acknowledgement as recent as the one announced.
+var ErrAckNotStored = errors.New("acknowledgement not in the store")
+
+// Acknowledged takes an acknowledgement another process (a dashboard) has
+// taken and announced (event.Ack), and publishes the alert again with it,
+// so every other dashboard and every output learns of it. With a store the
+// acknowledgement is read from the store (the announcement only says
+// where to look; one the store lacks is ErrAckNotStored); without one it
+// is taken from n. It reports whether the alert was published: not when
+// the engine no longer holds the alert (it was acknowledged in the store
+// only) or already carries this or a later acknowledgement (a repeated
+// announcement).
+func (e *Engine) Acknowledged(ctx context.Context, n event.Ack) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := e.find(n.Alert)
+	if a == nil || a.alert.AckNS >= n.AckNS {
+		return false, nil
+	}
+	by, note, at := n.By, n.Note, n.AckNS
+	if e.store != nil {
+		stored, err := e.store.Alert(ctx, n.Alert)
+		if err != nil {
+			return false, fmt.Errorf("alert %s: read its acknowledgement: %w", n.Alert, err)
+		}
+		if stored.AckNS < n.AckNS {
+			return false, fmt.Errorf("alert %s acknowledged by %q: %w", n.Alert, n.By, ErrAckNotStored)
+		}
+		by, note, at = stored.AckBy, stored.AckNote, stored.AckNS
+	}
+	a.alert.AckBy, a.alert.AckNote, a.alert.AckNS = by, note, at
+	e.log.Info("alert acknowledged", "rule", a.rule.Name, "id", a.alert.ID, "by", by, "state", a.alert.State)
+	return true, e.save(ctx, a, WhyAck)
+}
+
+// find returns the alert the engine holds with the given ID, or nil. The
+// caller holds e.mu.
+func (e *Engine) find(id string) *alertState {
+	for _, a := range e.alerts {
+		if a.alert.ID == id {
+			return a
+		}
+	}
+	return nil
 }
 
 // Active returns the pending and firing alerts, sorted by ID.

@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -778,5 +779,57 @@ func TestStoredAckPublished(t *testing.T) {
 	last := rec.got[len(rec.got)-1]
 	if last.State != event.AlertResolved || last.AckBy != "officer1" || last.AckNote != "cell searched" {
 		t.Errorf("resolution published %s, acknowledged by %q (%q); want resolved, by officer1 (%v)", last.State, last.AckBy, last.AckNote, rec.states())
+	}
+}
+
+// TestAcknowledged: a dashboard of a deployment stores its acknowledgement
+// and announces it; the engine then publishes the alert once more, with the
+// acknowledgement as stored (not as announced), and an announcement the
+// store does not bear out, or a repeated one, publishes nothing.
+func TestAcknowledged(t *testing.T) {
+	ctx := context.Background()
+	var id string
+	var at time.Time
+	rec := storedPhone(t, 60, 4*60, func(e *Engine, db *store.SQLite, rec *recorder, s int, now time.Time) {
+		if len(rec.got) > 0 {
+			id = rec.got[0].ID
+		}
+		n := event.Ack{Schema: 1, Site: "hmp-test", Alert: id, By: "officer1", Note: "as announced", AckNS: now.UnixNano()}
+		switch s {
+		case 65: // announced, but not in the store
+			if ok, err := e.Acknowledged(ctx, n); ok || !errors.Is(err, ErrAckNotStored) {
+				t.Errorf("an acknowledgement the store lacks: published %v, %v; want ErrAckNotStored", ok, err)
+			}
+		case 70:
+			before := len(rec.got)
+			at = now
+			if _, err := db.Ack(ctx, id, "officer1", "cell searched", now); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := e.Acknowledged(ctx, n); !ok || err != nil {
+				t.Fatalf("Acknowledged = %v, %v; want published", ok, err)
+			}
+			if len(rec.got) != before+1 {
+				t.Fatalf("published %d alerts, want 1", len(rec.got)-before)
+			}
+			got := rec.got[len(rec.got)-1]
+			if got.ID != id || got.State != event.AlertFiring || got.AckBy != "officer1" || got.AckNote != "cell searched" || got.AckNS != now.UnixNano() {
+				t.Errorf("published %+v; want the firing alert acknowledged as stored", got)
+			}
+			if ok, err := e.Acknowledged(ctx, n); ok || err != nil {
+				t.Errorf("the same announcement again: published %v, %v; want nothing", ok, err)
+			}
+			n.Alert = "no-such-alert"
+			if ok, err := e.Acknowledged(ctx, n); ok || err != nil {
+				t.Errorf("an alert the engine does not hold: published %v, %v; want nothing", ok, err)
+			}
+		}
+	})
+	if at.IsZero() {
+		t.Fatal("the alert never fired")
+	}
+	last := rec.got[len(rec.got)-1]
+	if last.State != event.AlertResolved || last.AckNS != at.UnixNano() {
+		t.Errorf("last publication %s, ack at %d; want resolved, acknowledged at %d", last.State, last.AckNS, at.UnixNano())
 	}
 }
