@@ -31,6 +31,14 @@ type Acker interface {
 	Ack(ctx context.Context, alertID, user, note string) (event.Alert, error)
 }
 
+// AckAnnouncer tells fusion of an acknowledgement the dashboard has
+// stored (event.Ack on event.AckTopic), so fusion publishes the alert
+// again with it to every other dashboard and output. It should return
+// within about a second: it runs in the acknowledging request.
+type AckAnnouncer interface {
+	AnnounceAck(ctx context.Context, a event.Ack) error
+}
+
 // ZoneStatus reports whether a zone is covered by working sensors: "ok" or "unknown".
 type ZoneStatus interface {
 	ZoneStatus(zone string) string
@@ -124,4 +132,10 @@ type Deps struct {
 	// Location is the site's local time, in which the heatmap's hour of
 	// day is read (as the registry reads its schedules); default UTC.
 	Location *time.Location
+	// AckAnnouncer, when set, announces each acknowledgement to fusion
+	// (a deployment; the demo acknowledges in fusion's own engine). A
+	// failed announcement is logged and counted, and the acknowledgement
+	// stands: fusion adopts it from the store at the alert's next
+	// publication.
+	AckAnnouncer AckAnnouncer
 }

@@ -365,8 +365,8 @@ func (s *server) ackAlert(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if len(req.Note) > 2000 {
-		return httpError(http.StatusBadRequest, "note: longer than 2000 characters")
+	if len(req.Note) > event.MaxAckNote {
+		return httpError(http.StatusBadRequest, "note: longer than %d characters", event.MaxAckNote)
 	}
 	a, err := s.d.Acker.Ack(c.Request().Context(), c.Param("id"), session(c).User, req.Note)
 	if err != nil {
@@ -374,7 +374,26 @@ func (s *server) ackAlert(c echo.Context) error {
 	}
 	_ = s.audit(c, "alert.ack", "alert/"+a.ID, "", req.Note)
 	s.d.Hub.PublishAlert(a)
+	s.announceAck(c.Request().Context(), a)
 	return c.JSON(http.StatusOK, a)
+}
+
+// announceAck tells fusion of a's acknowledgement, when the dashboard has
+// an AckAnnouncer. A failure is logged and counted only: the
+// acknowledgement is stored, and fusion adopts it from the store at the
+// alert's next publication.
+func (s *server) announceAck(ctx context.Context, a event.Alert) {
+	if s.d.AckAnnouncer == nil {
+		return
+	}
+	n := event.Ack{Schema: event.SchemaVersion, Site: a.Site, Alert: a.ID, By: a.AckBy, Note: a.AckNote, AckNS: a.AckNS}
+	if err := s.d.AckAnnouncer.AnnounceAck(ctx, n); err != nil {
+		s.acks.WithLabelValues("failed").Inc()
+		s.log.Warn("acknowledgement stored but not announced to fusion; it goes out with the alert's next change",
+			"alert", a.ID, "by", a.AckBy, "err", err)
+		return
+	}
+	s.acks.WithLabelValues("sent").Inc()
 }
 
 func (s *server) getSite(c echo.Context) error {

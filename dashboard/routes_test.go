@@ -10,6 +10,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -314,6 +315,53 @@ func TestAuditTrail(t *testing.T) {
 	got, _ := ev.al.Alert(context.Background(), "al1")
 	if got.AckBy != "officer" || got.AckNote != "done" {
 		t.Errorf("alert after ack: by %q note %q, want officer/done", got.AckBy, got.AckNote)
+	}
+}
+
+// announcer records the acknowledgements announced to fusion, failing
+// with err when set.
+type announcer struct {
+	got []event.Ack
+	err error
+}
+
+func (a *announcer) AnnounceAck(_ context.Context, n event.Ack) error {
+	a.got = append(a.got, n)
+	return a.err
+}
+
+// TestAckAnnounced: an acknowledgement taken in the dashboard is announced
+// to fusion with what was stored; when announcing fails the
+// acknowledgement still stands, and the failure is counted.
+func TestAckAnnounced(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		ev := newEnv(t)
+		an := &announcer{}
+		if fail {
+			an.err = errors.New("broker unreachable")
+		}
+		ev.deps.AckAnnouncer = an
+		e, err := New(ev.deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off := login(t, e, RoleOfficer, "officer-password")
+		if rec := do(e, "POST", "/api/v1/alerts/al1/ack", `{"note":"cell searched"}`, "application/json", &off, true); rec.Code != http.StatusOK {
+			t.Fatalf("fail=%v: ack: %d %s", fail, rec.Code, rec.Body)
+		}
+		stored, _ := ev.al.Alert(context.Background(), "al1")
+		want := event.Ack{Schema: 1, Site: stored.Site, Alert: "al1", By: "officer", Note: "cell searched", AckNS: stored.AckNS}
+		if len(an.got) != 1 || an.got[0] != want || want.AckNS == 0 {
+			t.Errorf("fail=%v: announced %+v, want %+v", fail, an.got, want)
+		}
+		if err := an.got[0].Validate(); err != nil {
+			t.Errorf("announced an invalid acknowledgement: %v", err)
+		}
+		result := map[bool]string{false: "sent", true: "failed"}[fail]
+		line := `rfwarden_dashboard_ack_announcements_total{result="` + result + `"} 1`
+		if m := do(e, "GET", "/metrics", "", "", nil, false); !strings.Contains(m.Body.String(), line) {
+			t.Errorf("fail=%v: /metrics lacks %s", fail, line)
+		}
 	}
 }
 

@@ -40,6 +40,7 @@ type server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	requests *prometheus.CounterVec
+	acks     *prometheus.CounterVec // acknowledgements announced to fusion, by result
 	assets   fs.FS
 }
 
@@ -95,7 +96,10 @@ func New(d Deps) (*echo.Echo, error) {
 	hubDropped := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_sse_dropped_total", Help: "Live-feed clients dropped for being too slow.",
 	}, func() float64 { return float64(d.Hub.Dropped()) })
-	for _, c := range []prometheus.Collector{s.requests, hubClients, hubDropped} {
+	s.acks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rfwarden_dashboard_ack_announcements_total", Help: "Acknowledgements announced to fusion (AckAnnouncer), by result: sent or failed.",
+	}, []string{"result"})
+	for _, c := range []prometheus.Collector{s.requests, s.acks, hubClients, hubDropped} {
 		if err := d.Metrics.Register(c); err != nil {
 			return nil, fmt.Errorf("register dashboard metrics: %w", err)
 		}

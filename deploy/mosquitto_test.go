@@ -306,3 +306,40 @@ func TestLocationTopicACL(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 }
+
+// TestAckTopicACL: fusion hears the dashboard's acknowledgements, through
+// its shared subscription, and a sensor cannot forge one (it would silence
+// the reminders of an alert nobody has seen to).
+func TestAckTopicACL(t *testing.T) {
+	addr, pool := startMosquitto(t, map[string]string{"s1": "pw-s1", "fusion": "pw-fusion", "dashboard": "pw-dashboard"})
+	fusion, err := connect(t, addr, pool, "fusion", "pw-fusion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 10)
+	if tok := fusion.Subscribe("$share/fusion-site1/rfw/v1/site1/ack", 1, func(_ mqtt.Client, m mqtt.Message) { got <- string(m.Payload()) }); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("fusion subscribe: %v", tok.Error())
+	}
+	for _, user := range []string{"s1", "dashboard"} {
+		c, err := connect(t, addr, pool, user, "pw-"+user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok := c.Publish("rfw/v1/site1/ack", 1, false, "from "+user); !tok.WaitTimeout(5 * time.Second) {
+			t.Fatalf("%s publish: timeout", user)
+		}
+	}
+	select {
+	case msg := <-got:
+		if msg != "from dashboard" {
+			t.Fatalf("fusion received %q: want the dashboard's acknowledgement only", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("fusion did not receive the dashboard's acknowledgement")
+	}
+	select {
+	case msg := <-got:
+		t.Errorf("fusion received a second acknowledgement %q", msg)
+	case <-time.After(300 * time.Millisecond):
+	}
+}

@@ -109,16 +109,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer pr.Close()
 		replayer = pr
 	}
-	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
-	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
-		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken,
-		Logger: log, Secure: *certFile != "", Location: time.Local})
-	if errors.Is(err, dashboard.ErrMetricsToken) {
-		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
-	}
-	if err != nil {
-		return err
-	}
+	var announcer dashboard.AckAnnouncer
 	if *mqttURL != "" {
 		fo := feedOptions{URL: *mqttURL, Username: *mqttUser, Password: os.Getenv("RFW_MQTT_PASSWORD"), CAFile: *mqttCA,
 			EvidenceDir: *snippetDir, ClientID: *mqttID}
@@ -130,6 +121,17 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 		defer client.Disconnect(250)
+		announcer = mqttAckAnnouncer{client: client, wait: time.Second}
+	}
+	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
+	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
+		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer,
+		Logger: log, Secure: *certFile != "", Location: time.Local})
+	if errors.Is(err, dashboard.ErrMetricsToken) {
+		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
+	}
+	if err != nil {
+		return err
 	}
 
 	ln, err := net.Listen("tcp", *listen)
@@ -242,6 +244,30 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 		return nil, fmt.Errorf("dashboard: connect to MQTT %s: %w", url, err)
 	}
 	return c, nil
+}
+
+// mqttAckAnnouncer announces acknowledgements to fusion on the site's ack
+// topic (QoS 1) through the live feed's client, waiting at most wait for
+// the broker to take the message.
+type mqttAckAnnouncer struct {
+	client mqtt.Client
+	wait   time.Duration
+}
+
+func (m mqttAckAnnouncer) AnnounceAck(_ context.Context, n event.Ack) error {
+	b, err := event.Encode(n)
+	if err != nil {
+		return err
+	}
+	topic := event.AckTopic(n.Site)
+	tok := m.client.Publish(topic, 1, false, b)
+	if !tok.WaitTimeout(m.wait) {
+		return fmt.Errorf("publish %s: the broker did not take it within %v", topic, m.wait)
+	}
+	if err := tok.Error(); err != nil {
+		return fmt.Errorf("publish %s: %w", topic, err)
+	}
+	return nil
 }
 
 // dashboardEnv returns the environment variable key, or def when unset.

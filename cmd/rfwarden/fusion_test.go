@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -239,6 +240,80 @@ func TestCmdFusion(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "7 days kept") {
 		t.Errorf("stdout %q does not say how much history is kept", stdout.String())
+	}
+}
+
+// TestCmdAckReachesOutputs: an acknowledgement taken in a dashboard
+// process (sharing fusion's SQLite file, as deployed) reaches fusion's
+// outputs: the alert is published again on MQTT, which every other
+// dashboard's live feed reads, and sent to syslog, with who acknowledged it.
+func TestCmdAckReachesOutputs(t *testing.T) {
+	b := brokertest.Start(t, "rfw/v1/+/alert")
+	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	httpAddr := freeTCPAddr(t)
+	dir, _, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("syslog: {network: udp, addr: %q}\nhttp_addr: %s\n", udp.LocalAddr(), httpAddr), nil)
+	a := publishPhone(t, b, time.Now(), stderr)
+
+	dash := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL())
+	defer dash.stop()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 90 * time.Second}
+	body, _ := json.Marshal(map[string]string{"user": dash.User, "password": dash.Password})
+	resp, err := c.Post(dash.URL+"/api/v1/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct {
+		CSRF string `json:"csrf"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("log in: %d %v", resp.StatusCode, err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, dash.URL+"/api/v1/alerts/"+a.ID+"/ack", strings.NewReader(`{"note":"cell searched"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", login.CSRF)
+	resp, err = c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("ack: %d", resp.StatusCode)
+	}
+
+	acked := func(ms []brokertest.Message) bool {
+		for _, m := range ms {
+			if got, err := event.DecodeAlert(m.Payload); err == nil && got.ID == a.ID && got.AckBy == dash.User && got.AckNote == "cell searched" {
+				return true
+			}
+		}
+		return false
+	}
+	if !b.WaitFor(15*time.Second, acked) {
+		t.Errorf("fusion did not publish the alert acknowledged; fusion's log:\n%s", stderr.String())
+	}
+	buf := make([]byte, 4096)
+	found := false
+	for !found {
+		udp.SetReadDeadline(time.Now().Add(15 * time.Second))
+		n, _, err := udp.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("no syslog message with the acknowledgement: %v", err)
+		}
+		found = strings.Contains(string(buf[:n]), `ack_by="`+dash.User+`"`)
+	}
+	_, metrics := httpGet(t, "http://"+httpAddr+"/metrics")
+	if want := `rfw_fusion_acks_total{result="published"} 1`; !strings.Contains(metrics, want) {
+		t.Errorf("fusion /metrics lacks %s", want)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("fusion: %v", err)
 	}
 }
 
