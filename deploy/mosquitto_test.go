@@ -271,75 +271,53 @@ func TestEvidenceTopicACL(t *testing.T) {
 	}
 }
 
-// TestLocationTopicACL: fusion's located emitters reach the dashboard, and
-// a sensor cannot forge one (it would draw a phone in any cell).
-func TestLocationTopicACL(t *testing.T) {
-	addr, pool := startMosquitto(t, map[string]string{"s1": "pw-s1", "fusion": "pw-fusion", "dashboard": "pw-dashboard"})
-	dash, err := connect(t, addr, pool, "dashboard", "pw-dashboard")
+// onlyWriter checks the production ACL of one topic: reader, subscribed
+// with filter, receives what writer publishes on topic and nothing that
+// forger publishes there.
+func onlyWriter(t *testing.T, reader, filter, topic, writer, forger string) {
+	t.Helper()
+	addr, pool := startMosquitto(t, map[string]string{reader: "pw-" + reader, writer: "pw-" + writer, forger: "pw-" + forger})
+	rc, err := connect(t, addr, pool, reader, "pw-"+reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := make(chan string, 10)
-	if tok := dash.Subscribe("rfw/v1/+/location", 0, func(_ mqtt.Client, m mqtt.Message) { got <- string(m.Payload()) }); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("dashboard subscribe: %v", tok.Error())
+	if tok := rc.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) { got <- string(m.Payload()) }); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("%s subscribe: %v", reader, tok.Error())
 	}
-	for _, user := range []string{"s1", "fusion"} {
+	for _, user := range []string{forger, writer} {
 		c, err := connect(t, addr, pool, user, "pw-"+user)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tok := c.Publish("rfw/v1/site1/location", 1, false, "from "+user); !tok.WaitTimeout(5 * time.Second) {
+		if tok := c.Publish(topic, 1, false, "from "+user); !tok.WaitTimeout(5 * time.Second) {
 			t.Fatalf("%s publish: timeout", user)
 		}
 	}
 	select {
 	case msg := <-got:
-		if msg != "from fusion" {
-			t.Fatalf("dashboard received %q: want fusion's location only", msg)
+		if msg != "from "+writer {
+			t.Fatalf("%s received %q on %s: want %s's only", reader, msg, topic, writer)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("dashboard did not receive fusion's location")
+		t.Fatalf("%s did not receive %s's message on %s", reader, writer, topic)
 	}
 	select {
 	case msg := <-got:
-		t.Errorf("dashboard received a second location %q", msg)
+		t.Errorf("%s received a second message %q on %s", reader, msg, topic)
 	case <-time.After(300 * time.Millisecond):
 	}
+}
+
+// TestLocationTopicACL: fusion's located emitters reach the dashboard, and
+// a sensor cannot forge one (it would draw a phone in any cell).
+func TestLocationTopicACL(t *testing.T) {
+	onlyWriter(t, "dashboard", "rfw/v1/+/location", "rfw/v1/site1/location", "fusion", "s1")
 }
 
 // TestAckTopicACL: fusion hears the dashboard's acknowledgements, through
 // its shared subscription, and a sensor cannot forge one (it would silence
 // the reminders of an alert nobody has seen to).
 func TestAckTopicACL(t *testing.T) {
-	addr, pool := startMosquitto(t, map[string]string{"s1": "pw-s1", "fusion": "pw-fusion", "dashboard": "pw-dashboard"})
-	fusion, err := connect(t, addr, pool, "fusion", "pw-fusion")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan string, 10)
-	if tok := fusion.Subscribe("$share/fusion-site1/rfw/v1/site1/ack", 1, func(_ mqtt.Client, m mqtt.Message) { got <- string(m.Payload()) }); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("fusion subscribe: %v", tok.Error())
-	}
-	for _, user := range []string{"s1", "dashboard"} {
-		c, err := connect(t, addr, pool, user, "pw-"+user)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tok := c.Publish("rfw/v1/site1/ack", 1, false, "from "+user); !tok.WaitTimeout(5 * time.Second) {
-			t.Fatalf("%s publish: timeout", user)
-		}
-	}
-	select {
-	case msg := <-got:
-		if msg != "from dashboard" {
-			t.Fatalf("fusion received %q: want the dashboard's acknowledgement only", msg)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("fusion did not receive the dashboard's acknowledgement")
-	}
-	select {
-	case msg := <-got:
-		t.Errorf("fusion received a second acknowledgement %q", msg)
-	case <-time.After(300 * time.Millisecond):
-	}
+	onlyWriter(t, "fusion", "$share/fusion-site1/rfw/v1/site1/ack", "rfw/v1/site1/ack", "dashboard", "s1")
 }

@@ -138,11 +138,7 @@ func storedDetections(t *testing.T, db *store.SQLite) int {
 // phone's detections from every sensor and waits for the pending alert.
 func TestCmdFusion(t *testing.T) {
 	b := brokertest.Start(t, "rfw/v1/+/alert")
-	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer udp.Close()
+	udp := syslogCollector(t)
 	// History older than history_days is pruned from SQLite when fusion
 	// starts (and every hour).
 	old := storetest.Detection("hmp-test", "old", time.Now().AddDate(0, 0, -8), "B2-14", false)
@@ -243,17 +239,25 @@ func TestCmdFusion(t *testing.T) {
 	}
 }
 
+// syslogCollector is a UDP syslog collector on 127.0.0.1 for fusion's
+// syslog output, closed when the test ends.
+func syslogCollector(t *testing.T) net.PacketConn {
+	t.Helper()
+	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { udp.Close() })
+	return udp
+}
+
 // TestCmdAckReachesOutputs: an acknowledgement taken in a dashboard
 // process (sharing fusion's SQLite file, as deployed) reaches fusion's
 // outputs: the alert is published again on MQTT, which every other
 // dashboard's live feed reads, and sent to syslog, with who acknowledged it.
 func TestCmdAckReachesOutputs(t *testing.T) {
 	b := brokertest.Start(t, "rfw/v1/+/alert")
-	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer udp.Close()
+	udp := syslogCollector(t)
 	httpAddr := freeTCPAddr(t)
 	dir, _, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("syslog: {network: udp, addr: %q}\nhttp_addr: %s\n", udp.LocalAddr(), httpAddr), nil)
 	a := publishPhone(t, b, time.Now(), stderr)
