@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -626,19 +627,91 @@ func (s *SQLite) Ack(ctx context.Context, id, user, note string, at time.Time) (
 	return out, err
 }
 
-// UpsertIncident stores inc by ID.
+// UpsertIncident implements AlertStore: inc by ID, keeping the closure
+// stored for it (see mergeClosure).
 func (s *SQLite) UpsertIncident(ctx context.Context, inc Incident) error {
-	body, err := json.Marshal(inc)
-	if err != nil {
-		return err
-	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO incident(id, site, updated_ns, body) VALUES(?,?,?,?)
-		ON CONFLICT(id) DO UPDATE SET site=excluded.site, updated_ns=excluded.updated_ns, body=excluded.body`,
-		inc.ID, inc.Site, inc.UpdatedNS, body)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var old string
+		err := tx.QueryRowContext(ctx, `SELECT body FROM incident WHERE id = ?`, inc.ID).Scan(&old)
+		if err == nil {
+			var prev Incident
+			if json.Unmarshal([]byte(old), &prev) == nil {
+				inc = mergeClosure(prev, inc)
+			}
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		return putIncident(ctx, tx, inc)
+	})
 	if err != nil {
 		return fmt.Errorf("upsert incident %q: %w", inc.ID, err)
 	}
 	return nil
+}
+
+// mergeClosure returns inc (fusion's state of an incident, which knows
+// nothing of closures) with the closure stored in prev: still closed when
+// inc is no newer than the closure, else open again (a new alert joined
+// after staff closed it), with the old closure kept for the record.
+func mergeClosure(prev, inc Incident) Incident {
+	if inc.ClosedNS != 0 || prev.ClosedNS == 0 {
+		return inc
+	}
+	inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note, inc.ReopenedNS = prev.ClosedNS, prev.ClosedBy, prev.Outcome, prev.Note, prev.ReopenedNS
+	switch {
+	case prev.State != IncidentClosed:
+		inc.State = IncidentOpen
+	case inc.UpdatedNS <= prev.ClosedNS:
+		inc.State, inc.UpdatedNS = IncidentClosed, max(inc.UpdatedNS, prev.UpdatedNS)
+	default:
+		inc.State, inc.ReopenedNS = IncidentOpen, inc.UpdatedNS
+	}
+	return inc
+}
+
+// CloseIncident implements AlertStore.
+func (s *SQLite) CloseIncident(ctx context.Context, id, user, outcome, note string, at time.Time) (Incident, error) {
+	if !slices.Contains(IncidentOutcomes, outcome) {
+		return Incident{}, fmt.Errorf("close incident %q: outcome %q is not one of %v", id, outcome, IncidentOutcomes)
+	}
+	if user == "" {
+		return Incident{}, fmt.Errorf("close incident %q: user missing", id)
+	}
+	var inc Incident
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var body string
+		err := tx.QueryRowContext(ctx, `SELECT body FROM incident WHERE id = ?`, id).Scan(&body)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(body), &inc); err != nil {
+			return err
+		}
+		if inc.State == IncidentClosed {
+			return ErrClosed
+		}
+		inc.State, inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note = IncidentClosed, at.UnixNano(), user, outcome, note
+		inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
+		return putIncident(ctx, tx, inc)
+	})
+	if err != nil {
+		return Incident{}, fmt.Errorf("close incident %q: %w", id, err)
+	}
+	return inc, nil
+}
+
+func putIncident(ctx context.Context, tx *sql.Tx, inc Incident) error {
+	body, err := json.Marshal(inc)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO incident(id, site, updated_ns, body) VALUES(?,?,?,?)
+		ON CONFLICT(id) DO UPDATE SET site=excluded.site, updated_ns=excluded.updated_ns, body=excluded.body`,
+		inc.ID, inc.Site, inc.UpdatedNS, body)
+	return err
 }
 
 // Incident returns one incident by ID.

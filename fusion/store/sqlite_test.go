@@ -335,3 +335,58 @@ func TestOpenInfluxChecks(t *testing.T) {
 		t.Errorf("close: %v", err)
 	}
 }
+
+// TestSQLiteIncidentClosure: staff close an incident; fusion's later writes
+// of the same incident keep the closure, unless a new alert joined it after
+// the closure (then it is open again, the closure kept for the record).
+func TestSQLiteIncidentClosure(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	at := func(s int) time.Time { return time.Unix(1_800_000_000+int64(s), 0) }
+	inc := store.Incident{ID: "i1", Site: "site1", Kind: "drone_drop", State: store.IncidentOpen, OpenedNS: at(0).UnixNano(), UpdatedNS: at(10).UnixNano(), Alerts: []string{"a1"}}
+	if err := s.UpsertIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CloseIncident(ctx, "i1", "analyst1", "seized", "", at(20)); err == nil || !strings.Contains(err.Error(), `outcome "seized"`) {
+		t.Errorf("an unknown outcome: %v, want an error naming it", err)
+	}
+	if _, err := s.CloseIncident(ctx, "none", "analyst1", "found", "", at(20)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("closing a missing incident: %v, want ErrNotFound", err)
+	}
+	closed, err := s.CloseIncident(ctx, "i1", "analyst1", "found", "package in the yard", at(20))
+	if err != nil || closed.State != store.IncidentClosed || closed.ClosedBy != "analyst1" || closed.Outcome != "found" || closed.ClosedNS != at(20).UnixNano() || closed.UpdatedNS != at(20).UnixNano() {
+		t.Fatalf("CloseIncident = %+v, %v", closed, err)
+	}
+	if _, err := s.CloseIncident(ctx, "i1", "analyst2", "other", "", at(21)); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("closing it again: %v, want ErrClosed", err)
+	}
+	// fusion writes the incident as it last knew it (older than the closure)
+	inc.Summary = "drone over the yard"
+	if err := s.UpsertIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Incident(ctx, "i1")
+	if err != nil || got.State != store.IncidentClosed || got.Outcome != "found" || got.Note != "package in the yard" || got.Summary != "drone over the yard" {
+		t.Errorf("after an older write from fusion: %+v, %v; want still closed, found", got, err)
+	}
+	// a new alert joins the case after the closure: open again
+	inc.Alerts, inc.UpdatedNS = append(inc.Alerts, "a2"), at(30).UnixNano()
+	if err := s.UpsertIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Incident(ctx, "i1")
+	if err != nil || got.State != store.IncidentOpen || got.ReopenedNS != at(30).UnixNano() || got.ClosedBy != "analyst1" || len(got.Alerts) != 2 {
+		t.Errorf("after a new alert joined: %+v, %v; want open again, reopened at 30 s, the closure kept", got, err)
+	}
+	// and the next write of fusion keeps it open with its record
+	inc.UpdatedNS = at(40).UnixNano()
+	if err := s.UpsertIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.Incident(ctx, "i1"); err != nil || got.State != store.IncidentOpen || got.ReopenedNS != at(30).UnixNano() || got.Outcome != "found" {
+		t.Errorf("a later write: %+v, %v", got, err)
+	}
+	if got, err = s.CloseIncident(ctx, "i1", "analyst2", "not_found", "", at(50)); err != nil || got.ClosedBy != "analyst2" || got.State != store.IncidentClosed {
+		t.Errorf("closing the reopened incident: %+v, %v", got, err)
+	}
+}

@@ -139,7 +139,31 @@ type Incident struct {
 	Alerts     []string `json:"alerts"`
 	Detections []string `json:"detections"`
 	Rooms      []string `json:"rooms,omitempty"`
+	// The latest closure by staff (CloseIncident): when, by whom, with
+	// which outcome (IncidentOutcomes) and note. An incident a new alert
+	// joins after it was closed is open again, ReopenedNS saying when; the
+	// closure fields then tell how it was closed before.
+	ClosedNS   int64  `json:"closed_ns,omitempty"`
+	ClosedBy   string `json:"closed_by,omitempty"`
+	Outcome    string `json:"outcome,omitempty"`
+	Note       string `json:"note,omitempty"`
+	ReopenedNS int64  `json:"reopened_ns,omitempty"`
 }
+
+// Incident states.
+const (
+	IncidentOpen   = "open"
+	IncidentClosed = "closed"
+)
+
+// IncidentOutcomes are the outcomes an incident can be closed with: the
+// device or package was found; searched and nothing found; no contraband
+// (a false alarm); an authorised device (its registry entry to be added);
+// anything else (the note says what).
+var IncidentOutcomes = []string{"found", "not_found", "false_alarm", "authorised", "other"}
+
+// ErrClosed is returned by CloseIncident for an incident already closed.
+var ErrClosed = errors.New("store: already closed")
 
 // AlertStore keeps alerts and incidents (SQLite).
 type AlertStore interface {
@@ -149,7 +173,13 @@ type AlertStore interface {
 	Alerts(ctx context.Context, f AlertFilter) ([]event.Alert, error)
 	// Ack records an acknowledgement and returns the updated alert.
 	Ack(ctx context.Context, id, user, note string, at time.Time) (event.Alert, error)
+	// UpsertIncident stores inc by ID. A closure stored for it (by
+	// CloseIncident) is kept, and stands unless inc was updated after it
+	// (a new alert joined the case: it is open again).
 	UpsertIncident(ctx context.Context, inc Incident) error
+	// CloseIncident closes an open incident with one of IncidentOutcomes
+	// and returns it (ErrNotFound, ErrClosed).
+	CloseIncident(ctx context.Context, id, user, outcome, note string, at time.Time) (Incident, error)
 	Incident(ctx context.Context, id string) (Incident, error)
 	Incidents(ctx context.Context, site string, since time.Time, limit int) ([]Incident, error)
 }
