@@ -560,3 +560,29 @@ func browserDashboard(t *testing.T) (context.Context, *env, *httptest.Server) {
 	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() }) // SSE streams stay open otherwise
 	return ctx, ev, srv
 }
+
+// TestBrowserCloseIncident: an analyst closes an incident with its outcome
+// from its detail, and the list says how it ended.
+func TestBrowserCloseIncident(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+	within(t, ctx, 20*time.Second, "close inc1 as found",
+		chromedp.Navigate(srv.URL+"/#incidents"),
+		chromedp.Click(chromedp.CSS(`#inc-rows tr[data-id="inc1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#inc-close`)),
+		chromedp.SetValue(chromedp.CSS(`#inc-outcome-pick`), "found"),
+		chromedp.SetValue(chromedp.CSS(`#inc-note`), "package under the bench"),
+		chromedp.Click(chromedp.CSS(`#inc-close`)),
+		chromedp.WaitVisible(chromedp.CSS(`#inc-outcome`)),
+	)
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('inc-outcome').textContent + ' | ' + document.querySelector('#inc-rows tr[data-id="inc1"] td:nth-child(4)').textContent`))
+	if err != nil || !strings.Contains(text, "Closed by analyst") || !strings.Contains(text, "package under the bench") || !strings.HasSuffix(text, "| closed: found") {
+		t.Errorf("after closing: detail | list state = %q, %v", text, err)
+	}
+	if inc, err := ev.al.Incident(context.Background(), "inc1"); err != nil || inc.State != "closed" || inc.Outcome != "found" || inc.ClosedBy != "analyst" {
+		t.Errorf("stored incident %+v, %v", inc, err)
+	}
+	if closeForms, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#inc-close').length`)); err != nil || closeForms != 0 {
+		t.Errorf("a closed incident still offers the close button (%d, %v)", closeForms, err)
+	}
+}

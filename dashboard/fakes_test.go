@@ -132,6 +132,21 @@ func (f *fakeAlerts) UpsertIncident(_ context.Context, inc store.Incident) error
 	return nil
 }
 
+func (f *fakeAlerts) CloseIncident(_ context.Context, id, user, outcome, note string, at time.Time) (store.Incident, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i, ok := f.incidents[id]
+	switch {
+	case !ok:
+		return i, store.ErrNotFound
+	case i.State == store.IncidentClosed:
+		return i, store.ErrClosed
+	}
+	i.State, i.ClosedBy, i.Outcome, i.Note, i.ClosedNS = store.IncidentClosed, user, outcome, note, at.UnixNano()
+	f.incidents[id] = i
+	return i, nil
+}
+
 func (f *fakeAlerts) Incident(_ context.Context, id string) (store.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

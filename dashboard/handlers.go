@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -868,6 +869,37 @@ func (s *server) listIncidents(c echo.Context) error {
 		incs = []store.Incident{}
 	}
 	return c.JSON(http.StatusOK, incs)
+}
+
+type closeReq struct {
+	Outcome string `json:"outcome"`
+	Note    string `json:"note"`
+}
+
+// closeIncident closes an open incident with an outcome and a note
+// (audited). Fusion keeps the closure, unless a new alert joins the case
+// afterwards: then it is open again.
+func (s *server) closeIncident(c echo.Context) error {
+	var req closeReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if !slices.Contains(store.IncidentOutcomes, req.Outcome) {
+		return httpError(http.StatusBadRequest, "outcome: %q is not one of %s", trimForErr(req.Outcome), strings.Join(store.IncidentOutcomes, ", "))
+	}
+	if len(req.Note) > event.MaxAckNote {
+		return httpError(http.StatusBadRequest, "note: longer than %d characters", event.MaxAckNote)
+	}
+	id := c.Param("id")
+	inc, err := s.d.Alerts.CloseIncident(c.Request().Context(), id, session(c).User, req.Outcome, req.Note, s.now())
+	if errors.Is(err, store.ErrClosed) {
+		return httpError(http.StatusConflict, "incident %q is already closed", id)
+	}
+	if err != nil {
+		return fmt.Errorf("close incident %q: %w", id, err)
+	}
+	_ = s.audit(c, "incident.close", "incident/"+inc.ID, "", req.Outcome+": "+req.Note)
+	return c.JSON(http.StatusOK, inc)
 }
 
 // TimelineItem is one event on an incident timeline.

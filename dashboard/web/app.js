@@ -442,7 +442,7 @@
     const is = await api('GET', '/incidents');
     $('inc-rows').replaceChildren(...is.map((i) => {
       const tr = el('tr', { 'data-id': i.id }, el('td', { text: fmtT(i.opened_ns) }), el('td', { text: i.kind }), el('td', { text: i.summary }),
-        el('td', { text: i.state }), el('td', { text: (i.rooms || []).join(', ') }));
+        el('td', { text: i.state === 'closed' ? 'closed: ' + i.outcome.replace('_', ' ') : i.reopened_ns ? 'open (reopened)' : i.state }), el('td', { text: (i.rooms || []).join(', ') }));
       tr.addEventListener('click', () => showIncident(i.id));
       return tr;
     }));
@@ -450,11 +450,30 @@
   async function showIncident(id) {
     const d = await api('GET', '/incidents/' + encodeURIComponent(id));
     $('inc-detail').classList.remove('hidden');
-    $('inc-detail').replaceChildren(el('h2', { text: d.incident.kind + ': ' + d.incident.summary }),
-      el('a', { class: 'button', href: '/api/v1/incidents/' + encodeURIComponent(id) + '/bundle.zip', text: 'Export evidence bundle' }),
-      el('h3', { text: 'Timeline' }),
+    const inc = d.incident, kids = [el('h2', { text: inc.kind + ': ' + inc.summary }),
+      el('a', { class: 'button', href: '/api/v1/incidents/' + encodeURIComponent(id) + '/bundle.zip', text: 'Export evidence bundle' })];
+    // the case's outcome: closed by staff, or open again after a new alert joined it
+    if (inc.closed_by) {
+      const how = 'by ' + inc.closed_by + ' ' + fmtT(inc.closed_ns) + ': ' + outcomeText[inc.outcome] + (inc.note ? ' — ' + inc.note : '');
+      kids.push(el('p', { id: 'inc-outcome', class: 'acked-by', text: inc.state === 'closed' ? 'Closed ' + how : 'Reopened ' + fmtT(inc.reopened_ns) + ' by a new alert (closed before ' + how + ')' }));
+    }
+    if (inc.state !== 'closed') {
+      const outcome = el('select', { id: 'inc-outcome-pick' }, ...Object.entries(outcomeText).map(([v, t]) => el('option', { value: v, text: t })));
+      const note = el('input', { id: 'inc-note', placeholder: 'note (what was found, where)' });
+      const btn = el('button', { id: 'inc-close', text: 'Close incident' });
+      btn.addEventListener('click', async () => {
+        try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/close', { outcome: outcome.value, note: note.value }); await loadIncidents(); await showIncident(id); }
+        catch (e) { alert(e.message); }
+      });
+      kids.push(el('div', { class: 'row' }, outcome, note, btn));
+    }
+    kids.push(el('h3', { text: 'Timeline' }),
       el('ol', { class: 'timeline' }, ...d.timeline.map((t) => el('li', { class: t.kind, text: fmtT(t.time_ns) + ' — ' + t.summary }))));
+    $('inc-detail').replaceChildren(...kids);
   }
+  // the outcomes an incident is closed with (store.IncidentOutcomes)
+  const outcomeText = { found: 'found (device or package seized)', not_found: 'searched, nothing found', false_alarm: 'false alarm (no contraband)',
+    authorised: 'authorised device (register it)', other: 'other (see note)' };
 
   // ---- replay
   // snippetPath is the replay path of a detection's evidence snippet.
