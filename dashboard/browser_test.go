@@ -586,3 +586,23 @@ func TestBrowserCloseIncident(t *testing.T) {
 		t.Errorf("a closed incident still offers the close button (%d, %v)", closeForms, err)
 	}
 }
+
+// TestBrowserBannerClearsOnRemoteAck: the control room's banner for a
+// critical alert goes away when the alert is acknowledged on another
+// screen (fusion publishes it again with the acknowledgement), not only on
+// this one.
+func TestBrowserBannerClearsOnRemoteAck(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the live feed", chromedp.WaitVisible(chromedp.CSS(`#live.ok`)))
+	a := event.Alert{Schema: 1, ID: "live-2", Site: "hmp1", Rule: "unauthorised-uplink-in-cell", Severity: event.SeverityCritical, State: event.AlertFiring,
+		Summary: "unauthorised LTE uplink in cell a-102", Room: "a-102", Zone: "a", ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()}
+	ev.deps.Hub.PublishAlert(a)
+	within(t, ctx, 5*time.Second, "the banner", chromedp.WaitVisible(chromedp.CSS(`#banner`)))
+	a.AckBy, a.AckNote, a.AckNS = "officer2", "on my way", testNow.Add(time.Minute).UnixNano()
+	ev.deps.Hub.PublishAlert(a)
+	within(t, ctx, 5*time.Second, "acknowledged elsewhere: the banner goes",
+		chromedp.WaitNotVisible(chromedp.CSS(`#banner`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="live-2"].acked`)),
+	)
+}

@@ -121,8 +121,11 @@
       const b = $('banner');
       b.textContent = (reminder ? 'STILL UNACKNOWLEDGED after ' + Math.round((a.escalated_ns - a.active_ns) / 6e10) + ' min: ' : 'CRITICAL: ') +
         a.summary + (a.room ? ' — ' + a.room : '');
+      b.dataset.id = a.id;
       b.classList.remove('hidden');
       beep();
+    } else if (a.id === $('banner').dataset.id && (a.ack_by || a.state === 'resolved')) {
+      $('banner').classList.add('hidden'); // acknowledged (on this screen or another) or over
     }
     renderAlerts(live && (!old || reminder) ? a.id : '');
   }
