@@ -1,6 +1,7 @@
 package dsp
 
 import (
+	"fmt"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
@@ -86,6 +87,22 @@ func TestGammaUpperQuantile(t *testing.T) {
 	x := gammaUpperQuantile(2, 1e-4)
 	if got := math.Exp(-2*x) * (1 + 2*x); math.Abs(got-1e-4) > 1e-10 {
 		t.Errorf("k=2: tail at quantile = %v, want 1e-4", got)
+	}
+	// Any k: the Poisson sum P(X > x) = Σ_{i<k} e^{−kx}(kx)^i/i!, at the
+	// thresholds the detector uses (PFA, BandPFA, the floor's medians).
+	for _, k := range []int{3, 16, 200, 1000} {
+		for _, p := range []float64{0.5, 1e-6, 1e-12} {
+			x := gammaUpperQuantile(k, p)
+			lam := float64(k) * x
+			var tail float64
+			for i := range k {
+				lg, _ := math.Lgamma(float64(i + 1))
+				tail += math.Exp(-lam + float64(i)*math.Log(lam) - lg)
+			}
+			if math.Abs(tail-p) > 1e-8*p {
+				t.Errorf("k=%d p=%g: tail at quantile %v = %v", k, p, x, tail)
+			}
+		}
 	}
 }
 
@@ -314,6 +331,22 @@ func BenchmarkDetectorProcess(b *testing.B) {
 		dst = d.Process(block, int64((i+20)*len(block)), dst[:0])
 	}
 	b.ReportMetric(float64(b.N*len(block))/b.Elapsed().Seconds()/1e6, "Msps")
+}
+
+// BenchmarkNewDetector times making a detector (its window and threshold
+// tables) at the default settings of each rate: a scan, an eval case and a
+// replay each make one, a sensor one per tuning.
+func BenchmarkNewDetector(b *testing.B) {
+	for _, fs := range []float64{2e6, 20e6, 50e6} {
+		b.Run(fmt.Sprintf("%gMsps", fs/1e6), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := NewDetector(DetectorConfig{SampleRateHz: fs}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 func TestDetectorGapClosesEmissions(t *testing.T) {
