@@ -47,6 +47,7 @@ func (s *server) routes(e *echo.Echo) {
 	api.POST("/registry/import", s.registryImport, s.role(RoleAdmin))
 
 	api.GET("/incidents", s.listIncidents, s.role(RoleAnalyst))
+	api.GET("/incidents/export.csv", s.exportIncidents, s.role(RoleAnalyst))
 	api.GET("/incidents/:id", s.getIncident, s.role(RoleAnalyst))
 	api.GET("/incidents/:id/bundle.zip", s.incidentBundle, s.role(RoleAnalyst))
 	api.POST("/incidents/:id/close", s.closeIncident, s.role(RoleAnalyst))

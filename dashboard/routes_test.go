@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -834,6 +835,47 @@ func TestHeatmapHourLocal(t *testing.T) {
 				t.Errorf("hour %s (site time): b-101 count %d, want %d", hour, r.Count, want)
 			}
 		}
+	}
+}
+
+// TestIncidentsExport: an analyst downloads the month's incidents with how
+// each case ended, for the monthly report.
+func TestIncidentsExport(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	an := login(t, e, RoleAnalyst, "analyst-password")
+	if rec := do(e, "POST", "/api/v1/incidents/inc1/close", `{"outcome":"found","note":"+44 handset under the bed"}`, "application/json", &an, true); rec.Code != 200 {
+		t.Fatalf("close: %d %s", rec.Code, rec.Body)
+	}
+	rec := do(e, "GET", "/api/v1/incidents/export.csv?window=month", "", "", &an, false)
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/csv" || !strings.Contains(rec.Header().Get("Content-Disposition"), `filename="incidents-hmp1-2026-11-24.csv"`) {
+		t.Fatalf("export: %d %v %s", rec.Code, rec.Header(), trunc(rec.Body.String()))
+	}
+	rows, err := csv.NewReader(rec.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || !slices.Equal(rows[0], incidentsCSVHeader) {
+		t.Fatalf("rows %v", rows)
+	}
+	col := func(name string) string { return rows[1][slices.Index(incidentsCSVHeader, name)] }
+	inc := ev.al.incidents["inc1"]
+	if col("id") != "inc1" || col("state") != "closed" || col("outcome") != "found" || col("closed_by") != "analyst" ||
+		col("note") != "'+44 handset under the bed" || col("closed") != testNow.Format(time.RFC3339) || col("alerts") != strconv.Itoa(len(inc.Alerts)) {
+		t.Errorf("inc1's row %v", rows[1])
+	}
+	if !ev.audit.has("incidents.export", "incidents") {
+		t.Error("the export is not audited")
+	}
+	if rec := do(e, "GET", "/api/v1/incidents/export.csv?window=year", "", "", &an, false); rec.Code != 400 || !strings.Contains(rec.Body.String(), "month") {
+		t.Errorf("window=year: %d %s", rec.Code, rec.Body)
+	}
+	off := login(t, e, RoleOfficer, "officer-password")
+	if rec := do(e, "GET", "/api/v1/incidents/export.csv", "", "", &off, false); rec.Code != 403 {
+		t.Errorf("as officer: %d", rec.Code)
 	}
 }
 
