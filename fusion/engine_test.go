@@ -59,6 +59,9 @@ func TestHandleRejects(t *testing.T) {
 		{"sensor mismatch", detMsg(t, good, "s2"), "mismatch"},
 		{"bad status", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindStatus), Payload: []byte("maybe")}, "decode"},
 		{"bad kind", Message{Topic: event.SensorTopic("hmp-test", "s1", "weather"), Payload: nil}, "kind"},
+		{"bad ack", Message{Topic: event.AckTopic("hmp-test"), Payload: []byte(`{"schema":1,"site":"hmp-test","alert":"a1","by":"","ack_ns":1}`)}, "decode"},
+		{"ack of another site", Message{Topic: event.AckTopic("hmp-test"), Payload: []byte(`{"schema":1,"site":"elsewhere","alert":"a1","by":"u","ack_ns":1}`)}, "mismatch"},
+		{"ack on another site's topic", Message{Topic: event.AckTopic("elsewhere"), Payload: []byte(`{"schema":1,"site":"elsewhere","alert":"a1","by":"u","ack_ns":1}`)}, "topic"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,6 +77,11 @@ func TestHandleRejects(t *testing.T) {
 	}
 	if err := e.Handle(context.Background(), detMsg(t, good, "s1")); err != nil {
 		t.Fatalf("good message: %v", err)
+	}
+	// an acknowledgement of an alert fusion does not hold: nothing to publish
+	ack := Message{Topic: event.AckTopic("hmp-test"), Payload: []byte(`{"schema":1,"site":"hmp-test","alert":"gone","by":"u","ack_ns":1}`)}
+	if err := e.Handle(context.Background(), ack); err != nil || testutil.ToFloat64(e.met.acks.WithLabelValues("known")) != 1 {
+		t.Errorf("ack of an alert not held: %v, acks known %v", err, testutil.ToFloat64(e.met.acks.WithLabelValues("known")))
 	}
 }
 
