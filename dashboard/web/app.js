@@ -445,7 +445,7 @@
     const is = await api('GET', '/incidents');
     $('inc-rows').replaceChildren(...is.map((i) => {
       const tr = el('tr', { 'data-id': i.id }, el('td', { text: fmtT(i.opened_ns) }), el('td', { text: i.kind }), el('td', { text: i.summary }),
-        el('td', { text: i.state === 'closed' ? 'closed: ' + i.outcome.replace('_', ' ') : i.reopened_ns ? 'open (reopened)' : i.state }), el('td', { text: (i.rooms || []).join(', ') }));
+        el('td', { text: i.state === 'closed' ? 'closed: ' + (i.outcome || '').replace('_', ' ') : i.reopened_ns ? 'open (reopened)' : i.state }), el('td', { text: (i.rooms || []).join(', ') }));
       tr.addEventListener('click', () => showIncident(i.id));
       return tr;
     }));
