@@ -435,7 +435,9 @@ func TestSessionsSurviveRestart(t *testing.T) {
 	if users, err := after.List(ctx); err != nil || users[0].Sessions != 1 {
 		t.Errorf("listed %+v (%v), want one open session", users, err)
 	}
-	after.Logout(s.Token)
+	if err := after.Logout(s.Token); err != nil {
+		t.Fatal(err)
+	}
 	now.Add(int64(6 * time.Second)) // past the recheck
 	if _, ok := before.Session(s.Token); ok {
 		t.Error("logged out on one dashboard, the session stands on the other")

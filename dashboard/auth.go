@@ -359,7 +359,8 @@ func (u *Users) Session(token string) (Session, bool) {
 	case err != nil:
 		return s, ok // a session in memory stands until the database answers
 	case a.disabledNS != 0 || a.revokedNS >= issued || now.UnixNano() > expires || ok && a.role != s.Role:
-		u.Logout(token)
+		_ = u.Logout(token) // a row left behind is refused again by this same check
+		u.forget(token)
 		return Session{}, false
 	}
 	if !ok {
@@ -376,14 +377,25 @@ func (u *Users) Session(token string) (Session, bool) {
 	return s, true
 }
 
-// Logout ends a session, here and in the sessions table.
-func (u *Users) Logout(token string) {
+// Logout ends a session, in the sessions table and here. When the table
+// cannot be written the session stands, here too, and the error says so:
+// a session dropped here but left in the table would be served again from
+// the table once the database answers.
+func (u *Users) Logout(token string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE token_hash = ?`, tokenHash(token)); err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	u.forget(token)
+	return nil
+}
+
+// forget drops a session from memory only.
+func (u *Users) forget(token string) {
 	u.mu.Lock()
 	delete(u.sessions, token)
 	u.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, _ = u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE token_hash = ?`, tokenHash(token)) // on failure it expires, or the next recheck of a revoked account ends it
 }
 
 // CheckCSRF compares a submitted token with the session's in constant time.

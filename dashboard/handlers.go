@@ -112,7 +112,10 @@ func (s *server) auditAs(c echo.Context, user, action, object string) {
 }
 
 func (s *server) logout(c echo.Context) error {
-	s.d.Users.Logout(session(c).Token)
+	if err := s.d.Users.Logout(session(c).Token); err != nil {
+		s.log.Error("logout failed", "user", session(c).User, "err", err)
+		return httpError(http.StatusServiceUnavailable, "could not log out: the session store is unavailable; try again")
+	}
 	s.clearSessionCookie(c)
 	_ = s.audit(c, "logout", "user/"+session(c).User, "", "")
 	return c.NoContent(http.StatusNoContent)

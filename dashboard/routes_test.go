@@ -412,6 +412,23 @@ func TestLogoutEndsSession(t *testing.T) {
 	}
 }
 
+// TestLogoutFailsLoudly: a logout the sessions table cannot record is
+// refused with a clear error instead of seeming done while the session
+// would come back from the table.
+func TestLogoutFailsLoudly(t *testing.T) {
+	ev := newEnv(t)
+	e, _ := New(ev.deps)
+	c := login(t, e, RoleViewer, "viewer-password")
+	ev.deps.Users.db.Close()
+	rec := do(e, "POST", "/api/v1/logout", "", "", &c, true)
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "could not log out") {
+		t.Errorf("logout with the database gone: %d %s", rec.Code, rec.Body)
+	}
+	if strings.Contains(rec.Header().Get("Set-Cookie"), SessionCookie+"=;") {
+		t.Error("the cookie was cleared although the session stands")
+	}
+}
+
 func TestEnsureAdmin(t *testing.T) {
 	ev := newEnv(t) // already has an admin
 	if _, created, err := ev.deps.Users.EnsureAdmin(context.Background()); err != nil || created {
