@@ -65,7 +65,12 @@
       start();
     } catch (e) { $('login-error').textContent = e.message; }
   });
-  $('logout').addEventListener('click', async () => { try { await api('POST', '/logout'); } catch (e) { } st.me = null; showLogin(); });
+  $('logout').addEventListener('click', async () => {
+    // a logout the server could not record leaves the session open: say so
+    // rather than show the login form over it (a 401 shows the form itself)
+    try { await api('POST', '/logout'); } catch (e) { if (e.message !== 'log in first') { alert(e.message); return; } }
+    st.me = null; showLogin();
+  });
 
   // ---- routing
   const loaders = { alerts: loadAlerts, heatmap: loadHeatmap, sensors: loadSensors, registry: loadRegistry, incidents: loadIncidents, replay: loadReplay, audit: loadAudit, users: loadUsers, account: loadAccount };
