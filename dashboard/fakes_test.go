@@ -143,6 +143,7 @@ func (f *fakeAlerts) CloseIncident(_ context.Context, id, user, outcome, note st
 		return i, store.ErrClosed
 	}
 	i.State, i.ClosedBy, i.Outcome, i.Note, i.ClosedNS = store.IncidentClosed, user, outcome, note, at.UnixNano()
+	i.UpdatedNS = max(i.UpdatedNS, i.ClosedNS)
 	f.incidents[id] = i
 	return i, nil
 }
@@ -157,13 +158,16 @@ func (f *fakeAlerts) Incident(_ context.Context, id string) (store.Incident, err
 	return i, nil
 }
 
-func (f *fakeAlerts) Incidents(context.Context, string, time.Time, int) ([]store.Incident, error) {
+func (f *fakeAlerts) Incidents(_ context.Context, _ string, since time.Time, _ int) ([]store.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []store.Incident
 	for _, i := range f.incidents {
-		out = append(out, i)
+		if i.UpdatedNS >= since.UnixNano() {
+			out = append(out, i)
+		}
 	}
+	sort.Slice(out, func(a, b int) bool { return out[a].UpdatedNS > out[b].UpdatedNS })
 	return out, nil
 }
 

@@ -902,7 +902,15 @@ func (s *server) registryExport(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
 }
 
+// listIncidents lists the incidents updated in the window (default a
+// week), newest first, at most 200; with state=open every open incident,
+// however old (a case nobody has closed), with state=closed the closed ones
+// of the window.
 func (s *server) listIncidents(c echo.Context) error {
+	state := c.QueryParam("state")
+	if state != "" && state != store.IncidentOpen && state != store.IncidentClosed {
+		return httpError(http.StatusBadRequest, "state %q: use open or closed", trimForErr(state))
+	}
 	d, err := parseWindow(c.QueryParam("window"))
 	if c.QueryParam("window") == "" {
 		d, err = 7*24*time.Hour, nil
@@ -910,14 +918,24 @@ func (s *server) listIncidents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	incs, err := s.d.Alerts.Incidents(c.Request().Context(), s.siteID(), s.now().Add(-d), 200)
+	since, limit := s.now().Add(-d), 200
+	if state != "" {
+		limit = 0 // the store's most; the state filter below leaves at most 200
+		if state == store.IncidentOpen && c.QueryParam("window") == "" {
+			since = time.Time{}
+		}
+	}
+	incs, err := s.d.Alerts.Incidents(c.Request().Context(), s.siteID(), since, limit)
 	if err != nil {
 		return fmt.Errorf("list incidents: %w", err)
 	}
-	if incs == nil {
-		incs = []store.Incident{}
+	out := make([]store.Incident, 0, len(incs))
+	for _, i := range incs {
+		if (state == "" || i.State == state) && len(out) < 200 {
+			out = append(out, i)
+		}
 	}
-	return c.JSON(http.StatusOK, incs)
+	return c.JSON(http.StatusOK, out)
 }
 
 type closeReq struct {

@@ -896,6 +896,44 @@ func TestIncidentsExport(t *testing.T) {
 	}
 }
 
+// TestIncidentsByState: the control room's list of open cases holds every
+// open incident, however old; closed ones leave it.
+func TestIncidentsByState(t *testing.T) {
+	ev := newEnv(t)
+	old := testNow.Add(-30 * 24 * time.Hour).UnixNano()
+	ev.al.incidents["inc-old"] = store.Incident{ID: "inc-old", Site: "hmp1", Kind: "drone_drop", Summary: "drone over the yard", State: store.IncidentOpen, OpenedNS: old, UpdatedNS: old}
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	an := login(t, e, RoleAnalyst, "analyst-password")
+	ids := func(query string) string {
+		t.Helper()
+		rec := do(e, "GET", "/api/v1/incidents"+query, "", "", &an, false)
+		var incs []store.Incident
+		if err := json.Unmarshal(rec.Body.Bytes(), &incs); rec.Code != 200 || err != nil {
+			t.Fatalf("GET %s: %d %s", query, rec.Code, rec.Body)
+		}
+		var out []string
+		for _, i := range incs {
+			out = append(out, i.ID)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct{ query, want string }{{"", "inc1"}, {"?state=open", "inc1,inc-old"}, {"?state=closed", ""}} {
+		if got := ids(tc.query); got != tc.want {
+			t.Errorf("before closing, %q: %s, want %s", tc.query, got, tc.want)
+		}
+	}
+	do(e, "POST", "/api/v1/incidents/inc-old/close", `{"outcome":"not_found"}`, "application/json", &an, true)
+	if got := ids("?state=open"); got != "inc1" {
+		t.Errorf("open after closing inc-old: %s, want inc1", got)
+	}
+	if rec := do(e, "GET", "/api/v1/incidents?state=pending", "", "", &an, false); rec.Code != 400 || !strings.Contains(rec.Body.String(), "open or closed") {
+		t.Errorf("state=pending: %d %s", rec.Code, rec.Body)
+	}
+}
+
 // TestAlertsExport: an analyst downloads the week's alerts as CSV for a
 // report; a note typed as a formula stays text in a spreadsheet.
 func TestAlertsExport(t *testing.T) {

@@ -447,7 +447,8 @@
 
   // ---- incidents
   async function loadIncidents() {
-    const is = await api('GET', '/incidents');
+    const state = $('inc-state').value;
+    const is = await api('GET', '/incidents' + (state ? '?state=' + state : ''));
     $('inc-rows').replaceChildren(...is.map((i) => {
       const tr = el('tr', { 'data-id': i.id }, el('td', { text: fmtT(i.opened_ns) }), el('td', { text: i.kind }), el('td', { text: i.summary }),
         el('td', { text: i.state === 'closed' ? 'closed: ' + (i.outcome || '').replace('_', ' ') : i.reopened_ns ? 'open (reopened)' : i.state }), el('td', { text: (i.rooms || []).join(', ') }));
@@ -455,6 +456,7 @@
       return tr;
     }));
   }
+  $('inc-state').addEventListener('change', () => loadIncidents());
   async function showIncident(id) {
     const d = await api('GET', '/incidents/' + encodeURIComponent(id));
     $('inc-detail').classList.remove('hidden');
