@@ -570,6 +570,9 @@ func TestBrowserCloseIncident(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/#incidents"),
 		chromedp.Click(chromedp.CSS(`#inc-rows tr[data-id="inc1"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#inc-close`)),
+	)
+	shot(t, ctx, "incident-open")
+	within(t, ctx, 20*time.Second, "close it",
 		chromedp.SetValue(chromedp.CSS(`#inc-outcome-pick`), "found"),
 		chromedp.SetValue(chromedp.CSS(`#inc-note`), "package under the bench"),
 		chromedp.Click(chromedp.CSS(`#inc-close`)),
@@ -579,6 +582,7 @@ func TestBrowserCloseIncident(t *testing.T) {
 	if err != nil || !strings.Contains(text, "Closed by analyst") || !strings.Contains(text, "package under the bench") || !strings.HasSuffix(text, "| closed: found") {
 		t.Errorf("after closing: detail | list state = %q, %v", text, err)
 	}
+	shot(t, ctx, "incident-closed")
 	if inc, err := ev.al.Incident(context.Background(), "inc1"); err != nil || inc.State != "closed" || inc.Outcome != "found" || inc.ClosedBy != "analyst" {
 		t.Errorf("stored incident %+v, %v", inc, err)
 	}

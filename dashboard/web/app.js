@@ -475,7 +475,7 @@
         try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/close', { outcome: outcome.value, note: note.value }); await loadIncidents(); await showIncident(id); }
         catch (e) { alert(e.message); }
       });
-      kids.push(el('div', { class: 'row' }, outcome, note, btn));
+      kids.push(el('h3', { text: 'Close the case' }), el('div', { class: 'row wrap' }, outcome, note, btn));
     }
     kids.push(el('h3', { text: 'Timeline' }),
       el('ol', { class: 'timeline' }, ...d.timeline.map((t) => el('li', { class: t.kind, text: fmtT(t.time_ns) + ' — ' + t.summary }))));
