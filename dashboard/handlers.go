@@ -418,14 +418,25 @@ func (s *server) ackAlert(c echo.Context) error {
 	if len(req.Note) > event.MaxAckNote {
 		return httpError(http.StatusBadRequest, "note: longer than %d characters", event.MaxAckNote)
 	}
-	a, err := s.d.Acker.Ack(c.Request().Context(), c.Param("id"), session(c).User, req.Note)
+	a, err := s.acknowledge(c, c.Param("id"), req.Note)
 	if err != nil {
-		return fmt.Errorf("acknowledge alert %q: %w", c.Param("id"), err)
+		return err
 	}
-	_ = s.audit(c, "alert.ack", "alert/"+a.ID, "", req.Note)
+	return c.JSON(http.StatusOK, a)
+}
+
+// acknowledge acknowledges an alert as the session's user: stored (or in
+// the demo's engine), audited, on this dashboard's live feed at once, and
+// announced to fusion for the other dashboards and the outputs.
+func (s *server) acknowledge(c echo.Context, id, note string) (event.Alert, error) {
+	a, err := s.d.Acker.Ack(c.Request().Context(), id, session(c).User, note)
+	if err != nil {
+		return a, fmt.Errorf("acknowledge alert %q: %w", id, err)
+	}
+	_ = s.audit(c, "alert.ack", "alert/"+a.ID, "", note)
 	s.d.Hub.PublishAlert(a)
 	s.announceAck(c.Request().Context(), a)
-	return c.JSON(http.StatusOK, a)
+	return a, nil
 }
 
 // announceAck tells fusion of a's acknowledgement, when the dashboard has
@@ -944,8 +955,9 @@ type closeReq struct {
 }
 
 // closeIncident closes an open incident with an outcome and a note
-// (audited). Fusion keeps the closure, unless a new alert joins the case
-// afterwards: then it is open again.
+// (audited), and acknowledges its alerts nobody had. Fusion keeps the
+// closure, unless a new alert joins the case afterwards: then it is open
+// again.
 func (s *server) closeIncident(c echo.Context) error {
 	var req closeReq
 	if err := decodeJSON(c, &req); err != nil {
@@ -966,6 +978,24 @@ func (s *server) closeIncident(c echo.Context) error {
 		return fmt.Errorf("close incident %q: %w", id, err)
 	}
 	_ = s.audit(c, "incident.close", "incident/"+inc.ID, "", req.Outcome+": "+req.Note)
+	// The case is dealt with: its alerts nobody acknowledged are
+	// acknowledged with the closure, so their reminders stop.
+	note := "incident closed: " + req.Outcome
+	if req.Note != "" {
+		note += ": " + req.Note
+	}
+	if len(note) > event.MaxAckNote {
+		note = strings.ToValidUTF8(note[:event.MaxAckNote], "")
+	}
+	for _, aid := range inc.Alerts {
+		a, err := s.d.Alerts.Alert(c.Request().Context(), aid)
+		if err != nil || a.AckNS != 0 {
+			continue // gone from the store, or acknowledged already
+		}
+		if _, err := s.acknowledge(c, aid, note); err != nil {
+			s.log.Warn("incident closed, but one of its alerts not acknowledged", "incident", inc.ID, "alert", aid, "err", err)
+		}
+	}
 	return c.JSON(http.StatusOK, inc)
 }
 

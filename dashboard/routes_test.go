@@ -896,6 +896,41 @@ func TestIncidentsExport(t *testing.T) {
 	}
 }
 
+// TestCloseIncidentAcksItsAlerts: closing a case acknowledges its alerts
+// nobody had acknowledged (their reminders stop, and fusion hears of it),
+// and leaves an acknowledgement already taken as it was.
+func TestCloseIncidentAcksItsAlerts(t *testing.T) {
+	ev := newEnv(t)
+	acked := ev.al.alerts["al1"]
+	acked.ID, acked.AckBy, acked.AckNote, acked.AckNS = "al-acked", "officer", "on my way", testNow.Add(-time.Minute).UnixNano()
+	ev.al.alerts[acked.ID] = acked
+	inc := ev.al.incidents["inc1"]
+	inc.Alerts = append(inc.Alerts, acked.ID, "al-gone")
+	ev.al.incidents["inc1"] = inc
+	an := &announcer{}
+	ev.deps.AckAnnouncer = an
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAnalyst, "analyst-password")
+	if rec := do(e, "POST", "/api/v1/incidents/inc1/close", `{"outcome":"found","note":"handset under the mattress"}`, "application/json", &c, true); rec.Code != 200 {
+		t.Fatalf("close: %d %s", rec.Code, rec.Body)
+	}
+	if a, _ := ev.al.Alert(context.Background(), "al1"); a.AckBy != "analyst" || a.AckNote != "incident closed: found: handset under the mattress" {
+		t.Errorf("al1 after the closure: acknowledged by %q, %q", a.AckBy, a.AckNote)
+	}
+	if a, _ := ev.al.Alert(context.Background(), "al-acked"); a.AckBy != "officer" || a.AckNote != "on my way" {
+		t.Errorf("an alert acknowledged before: now by %q, %q", a.AckBy, a.AckNote)
+	}
+	if len(an.got) != 1 || an.got[0].Alert != "al1" {
+		t.Errorf("announced %+v, want al1's acknowledgement only", an.got)
+	}
+	if !ev.audit.has("alert.ack", "alert/al1") || !ev.audit.has("incident.close", "incident/inc1") {
+		t.Errorf("audit %+v", ev.audit.entries)
+	}
+}
+
 // TestIncidentsByState: the control room's list of open cases holds every
 // open incident, however old; closed ones leave it.
 func TestIncidentsByState(t *testing.T) {
