@@ -248,7 +248,9 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 
 // mqttAckAnnouncer announces acknowledgements to fusion on the site's ack
 // topic (QoS 1) through the live feed's client, waiting at most wait for
-// the broker to take the message.
+// the broker to take the message. While the client is not connected it
+// refuses at once: the acknowledging request (or a closure acknowledging
+// several alerts) does not wait for a broker that is away.
 type mqttAckAnnouncer struct {
 	client mqtt.Client
 	wait   time.Duration
@@ -260,6 +262,9 @@ func (m mqttAckAnnouncer) AnnounceAck(_ context.Context, n event.Ack) error {
 		return err
 	}
 	topic := event.AckTopic(n.Site)
+	if !m.client.IsConnectionOpen() {
+		return fmt.Errorf("publish %s: not connected to the broker", topic)
+	}
 	tok := m.client.Publish(topic, 1, false, b)
 	if !tok.WaitTimeout(m.wait) {
 		return fmt.Errorf("publish %s: the broker did not take it within %v", topic, m.wait)

@@ -11,6 +11,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/rfwarden/rfwarden/event"
 )
 
 type syncBuf struct {
@@ -126,5 +130,16 @@ func TestCmdDashboardFlags(t *testing.T) {
 	err := cmdDashboard(context.Background(), []string{"--tls-cert", "x.pem"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--tls-key") {
 		t.Errorf("cert without key: got %v", err)
+	}
+}
+
+// TestAckAnnouncerNotConnected: with the broker away the announcer refuses
+// at once, naming why, instead of waiting on a publish that cannot go.
+func TestAckAnnouncerNotConnected(t *testing.T) {
+	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker("tcp://" + freeTCPAddr(t)))
+	err := mqttAckAnnouncer{client: c, wait: time.Minute}.AnnounceAck(context.Background(),
+		event.Ack{Schema: 1, Site: "hmp-test", Alert: "a1", By: "officer", AckNS: 1})
+	if err == nil || !strings.Contains(err.Error(), "not connected") {
+		t.Errorf("AnnounceAck without a connection: %v", err)
 	}
 }
