@@ -2,7 +2,13 @@
 // echo: live alerts over Server-Sent Events for the control room, floor-plan
 // heatmaps and a ranked room search list for search teams, sensor health with a
 // live spectrum, the authorised-emitter registry, incidents with evidence
-// bundles, and SigMF replay for analysts.
+// bundles, outcomes and a CSV report, and SigMF replay for analysts.
+//
+// Acknowledgements taken here are stored and then announced to fusion
+// (AckAnnouncer, event.Ack on rfw/v1/{site}/ack), which publishes the alert
+// again with them: every other dashboard's feed, the webhook and syslog
+// learn of them at once. Closing an incident acknowledges its alerts that
+// nobody had acknowledged.
 //
 // Security: local users with bcrypt-hashed passwords and four roles (viewer <
 // officer < analyst < admin); server-side sessions in HttpOnly
@@ -34,6 +40,6 @@
 // one.
 //
 // Everything the dashboard reads comes through small interfaces declared here
-// (Registry, Acker, ZoneStatus, Replayer) or in fusion/store, so tests use
+// (Registry, Acker, AckAnnouncer, ZoneStatus, Replayer) or in fusion/store, so tests use
 // in-memory fakes. All routes are declared in routes.go.
 package dashboard

@@ -4,5 +4,8 @@
 // related alerts into incidents (a drone drop followed by a new unauthorised
 // phone nearby is one incident), and tracks per-zone coverage: a zone with an
 // unhealthy sensor is "unknown", never "clear". Every state change is stored
-// through store.AlertStore and published as an event.Alert.
+// through store.AlertStore and published as an event.Alert, and so is every
+// acknowledgement: taken here (Engine.Ack, the demo) or by a dashboard
+// that announced it (Engine.Acknowledged). A WhyPublisher is told which of
+// the three (state change, reminder, acknowledgement) each publication is.
 package alert
