@@ -352,15 +352,13 @@ func (u *Users) Session(token string) (Session, bool) {
 		Scan(&stored.CSRF, &stored.User, &issued, &expires, &stored.MustChange, &a.role, &a.disabledNS, &a.revokedNS)
 	switch {
 	case errors.Is(err, sql.ErrNoRows): // logged out, or never a session: nothing to delete
-		u.mu.Lock()
-		delete(u.sessions, token)
-		u.mu.Unlock()
+		u.forget(token)
 		return Session{}, false
 	case err != nil:
 		return s, ok // a session in memory stands until the database answers
 	case a.disabledNS != 0 || a.revokedNS >= issued || now.UnixNano() > expires || ok && a.role != s.Role:
-		_ = u.Logout(token) // a row left behind is refused again by this same check
 		u.forget(token)
+		_ = u.deleteRow(token) // a row left behind is refused again by this same check
 		return Session{}, false
 	}
 	if !ok {
@@ -382,12 +380,20 @@ func (u *Users) Session(token string) (Session, bool) {
 // a session dropped here but left in the table would be served again from
 // the table once the database answers.
 func (u *Users) Logout(token string) error {
+	if err := u.deleteRow(token); err != nil {
+		return err
+	}
+	u.forget(token)
+	return nil
+}
+
+// deleteRow deletes a session from the sessions table only.
+func (u *Users) deleteRow(token string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE token_hash = ?`, tokenHash(token)); err != nil {
 		return fmt.Errorf("end session: %w", err)
 	}
-	u.forget(token)
 	return nil
 }
 
