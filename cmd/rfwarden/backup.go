@@ -60,15 +60,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "backing up %s (%.1f MB) to %s\n", *dbPath, float64(info.Size())/1e6, name)
 	tmp := name + ".partial"
 	os.Remove(tmp) // a crashed run's leftover
-	if err := snapshot(ctx, *dbPath, tmp); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := os.Rename(tmp, name); err != nil {
+	if err := writeBackup(ctx, *dbPath, tmp, name); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -84,6 +76,18 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	return nil
+}
+
+// writeBackup snapshots src into tmp, makes it private and gives it its
+// name; on error the caller removes tmp.
+func writeBackup(ctx context.Context, src, tmp, name string) error {
+	if err := snapshot(ctx, src, tmp); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, name)
 }
 
 // snapshot writes a compacted copy of the database at src to dst in one
