@@ -415,14 +415,23 @@ func (s *server) ackAlert(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if len(req.Note) > event.MaxAckNote {
-		return httpError(http.StatusBadRequest, "note: longer than %d characters", event.MaxAckNote)
+	if err := checkNote(req.Note); err != nil {
+		return err
 	}
 	a, err := s.acknowledge(c, c.Param("id"), req.Note)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, a)
+}
+
+// checkNote refuses a note (of an acknowledgement or a closure) longer
+// than an acknowledgement may carry.
+func checkNote(note string) error {
+	if len(note) > event.MaxAckNote {
+		return httpError(http.StatusBadRequest, "note: longer than %d characters", event.MaxAckNote)
+	}
+	return nil
 }
 
 // acknowledge acknowledges an alert as the session's user: stored (or in
@@ -966,8 +975,8 @@ func (s *server) closeIncident(c echo.Context) error {
 	if !slices.Contains(store.IncidentOutcomes, req.Outcome) {
 		return httpError(http.StatusBadRequest, "outcome: %q is not one of %s", trimForErr(req.Outcome), strings.Join(store.IncidentOutcomes, ", "))
 	}
-	if len(req.Note) > event.MaxAckNote {
-		return httpError(http.StatusBadRequest, "note: longer than %d characters", event.MaxAckNote)
+	if err := checkNote(req.Note); err != nil {
+		return err
 	}
 	id := c.Param("id")
 	inc, err := s.d.Alerts.CloseIncident(c.Request().Context(), id, session(c).User, req.Outcome, req.Note, s.now())

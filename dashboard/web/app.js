@@ -148,7 +148,8 @@
   }
   ['f-zone', 'f-type', 'f-unacked'].forEach((id) => $(id).addEventListener('change', () => renderAlerts('')));
   // and every minute: acknowledgements taken by another dashboard process
-  // reach this one only through the store
+  // come through fusion's publication, or, when that was lost (the broker
+  // was down), only through the store
   setInterval(() => { if (st.me && !$('page-alerts').classList.contains('hidden')) loadAlerts().catch(() => { }); }, 60000);
 
   function renderAlerts(newID) {
