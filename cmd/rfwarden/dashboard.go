@@ -100,6 +100,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	hub := dashboard.NewHub(0)
 	metrics := prometheus.NewRegistry()
+	defer followRegistry(ctx, reg, metrics, "rfwarden_dashboard", log)()
 	var replayer dashboard.Replayer
 	if *replayDir != "" {
 		pr, err := dashboard.NewPipelineReplayer(dashboard.ReplayerConfig{Dir: *replayDir, SnippetDir: *snippetDir, MaxDuration: *replayMax, Logger: log})

@@ -122,6 +122,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	ts = fusion.LiveLocations{TimeSeries: ts, Client: conn.client, Log: log}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	defer followRegistry(ctx, reg, metrics, "rfw_fusion", log)()
 	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Publisher: pub, Logger: log, Registerer: metrics})
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/locate"
+	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
@@ -73,6 +74,21 @@ func runFusion(t *testing.T, broker, extra string, prepare func(dir string)) (di
 // returns that alert.
 func publishPhone(t *testing.T, b *brokertest.Broker, start time.Time, stderr *syncBuf) event.Alert {
 	t.Helper()
+	a, ok := publishPhoneRounds(t, b, start, 40)
+	if !ok {
+		t.Fatalf("no alert published; stderr:\n%s", stderr.String())
+	}
+	if a.Room != "B2-14" || a.State != event.AlertPending {
+		t.Errorf("alert %+v, want pending in B2-14", a)
+	}
+	return a
+}
+
+// publishPhoneRounds publishes publishPhone's detections for at most
+// rounds seconds of capture time from start, and returns the first alert
+// that reached the broker, if one did.
+func publishPhoneRounds(t *testing.T, b *brokertest.Broker, start time.Time, rounds int) (event.Alert, bool) {
+	t.Helper()
 	s, err := site.LoadFile("../../fusion/site/testdata/wing.good.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +103,7 @@ func publishPhone(t *testing.T, b *brokertest.Broker, start time.Time, stderr *s
 	}
 	defer pub.Disconnect(100)
 	got := false
-	for round := 0; round < 40 && !got; round++ {
+	for round := 0; round < rounds && !got; round++ {
 		at := start.Add(time.Duration(round) * time.Second)
 		// a round's detections go out together, as the sensors' would: waiting
 		// for each acknowledgement in turn spread them over more than fusion's
@@ -98,7 +114,7 @@ func publishPhone(t *testing.T, b *brokertest.Broker, start time.Time, stderr *s
 			// A 20 dBm EIRP handset: the model's profiled power is the EIRP
 			// less the free-space loss at the reference distance.
 			pw, _ := l.PredictDBm(sn.ID, sn.Floor, site.Point{X: 26, Y: 10}, 20-l.RefLossDB(1.75e9))
-			d := event.Detection{Schema: 1, ID: fmt.Sprintf("c-%d-%s", round, sn.ID), Site: s.ID, Sensor: sn.ID, TimeNS: at.UnixNano(),
+			d := event.Detection{Schema: 1, ID: fmt.Sprintf("c-%d-%d-%s", start.UnixNano(), round, sn.ID), Site: s.ID, Sensor: sn.ID, TimeNS: at.UnixNano(),
 				CenterHz: 1.75e9, BandwidthHz: 5e6, PowerDBm: pw, SNRDB: 30, Link: event.LinkUplink, Class: event.ClassLTE, Confidence: 0.9, Band: "b3"}
 			payload, err := event.Encode(d)
 			if err != nil {
@@ -112,16 +128,13 @@ func publishPhone(t *testing.T, b *brokertest.Broker, start time.Time, stderr *s
 		got = b.WaitFor(250*time.Millisecond, func(ms []brokertest.Message) bool { return len(ms) > 0 })
 	}
 	if !got {
-		t.Fatalf("no alert published; stderr:\n%s", stderr.String())
+		return event.Alert{}, false
 	}
 	a, err := event.DecodeAlert(b.Messages()[0].Payload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Room != "B2-14" || a.State != event.AlertPending {
-		t.Errorf("alert %+v, want pending in B2-14", a)
-	}
-	return a
+	return a, true
 }
 
 // storedDetections counts the detections in a SQLite file of fusion.
@@ -429,4 +442,67 @@ func httpGet(t *testing.T, url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestCmdRegistryReachesFusion: fusion and the dashboard each hold the
+// registry in memory. An entry an admin adds in the dashboard's process
+// (here a Registry of the test's own on fusion's database) stops fusion
+// alerting on that device, and revoking it makes fusion alert again,
+// without restarting fusion.
+func TestCmdRegistryReachesFusion(t *testing.T) {
+	b := brokertest.Start(t, "rfw/v1/+/alert")
+	httpAddr := freeTCPAddr(t)
+	dir, _, stderr, stop := runFusion(t, b.URL(), "http_addr: "+httpAddr+"\n", nil)
+	// metricsHave waits until fusion's /metrics holds want.
+	metricsHave := func(want string) {
+		t.Helper()
+		c := http.Client{Timeout: 2 * time.Second}
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			resp, err := c.Get("http://" + httpAddr + "/metrics")
+			if err != nil {
+				continue
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), want) {
+				return
+			}
+		}
+		t.Fatalf("fusion's /metrics never showed %q; fusion's log:\n%s", want, stderr.String())
+	}
+	metricsHave("rfw_fusion_registry_entries 0")
+
+	db, err := store.OpenSQLite(filepath.Join(dir, "rfwarden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	dash, err := registry.Open(ctx, db.DB(), db, time.Local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := dash.Add(ctx, registry.Entry{Name: "officer's phone", Kind: registry.KindOfficialPhone,
+		Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9},
+		ValidFrom: time.Now().Add(-time.Hour)}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsHave("rfw_fusion_registry_entries 1")
+	if a, ok := publishPhoneRounds(t, b, time.Now(), 8); ok {
+		t.Fatalf("fusion alerted on a registered device: %+v", a)
+	}
+
+	revoked := time.Now()
+	if _, err := dash.Expire(ctx, e.ID, "admin", revoked); err != nil {
+		t.Fatal(err)
+	}
+	metricsHave(`rfw_fusion_registry_reloads_total{result="ok"} 2`)
+	publishPhone(t, b, revoked.Add(time.Second), stderr)
+	if !strings.Contains(stderr.String(), "registry: reloaded after a change elsewhere") {
+		t.Errorf("fusion's log does not say it reloaded the registry:\n%s", stderr.String())
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("fusion: %v", err)
+	}
 }

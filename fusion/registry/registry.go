@@ -24,6 +24,11 @@ var Kinds = []string{KindStaffRadio, KindInCellTablet, KindKiosk, KindOfficialPh
 // Registry is the authorised-device list kept in SQLite, with an in-memory
 // copy for matching on the hot path. Every change is written to the audit log
 // with the entry before and after. Safe for concurrent use.
+//
+// Fusion and the dashboard each open their own Registry on the one
+// database. A Registry sees its own changes at once, another's at its next
+// Refresh (Follow calls it periodically): triggers count every change to
+// the entries' table, by any writer, in registry_version.
 type Registry struct {
 	db    *sql.DB
 	audit store.Auditor
@@ -31,6 +36,18 @@ type Registry struct {
 
 	mu      sync.RWMutex
 	entries []Entry // sorted by ID
+	version int64   // registry_version when entries were read
+}
+
+// schema creates the entries' table and the change counter its triggers
+// keep (idempotent: fusion and a dashboard may start together).
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS registry_entry (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS registry_version (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL)`,
+	`INSERT OR IGNORE INTO registry_version (id, v) VALUES (1, 0)`,
+	`CREATE TRIGGER IF NOT EXISTS registry_entry_insert AFTER INSERT ON registry_entry BEGIN UPDATE registry_version SET v = v + 1; END`,
+	`CREATE TRIGGER IF NOT EXISTS registry_entry_update AFTER UPDATE ON registry_entry BEGIN UPDATE registry_version SET v = v + 1; END`,
+	`CREATE TRIGGER IF NOT EXISTS registry_entry_delete AFTER DELETE ON registry_entry BEGIN UPDATE registry_version SET v = v + 1; END`,
 }
 
 // Open loads the registry from db (creating its table) and audits changes
@@ -39,8 +56,10 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, loc *time.Locati
 	if loc == nil {
 		loc = time.UTC
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS registry_entry (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)`); err != nil {
-		return nil, fmt.Errorf("create registry table: %w", err)
+	for _, q := range schema {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("create registry tables: %w", err)
+		}
 	}
 	r := &Registry{db: db, audit: audit, loc: loc}
 	if err := r.reload(ctx); err != nil {
@@ -49,33 +68,94 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, loc *time.Locati
 	return r, nil
 }
 
-func (r *Registry) reload(ctx context.Context) error {
-	rows, err := r.db.QueryContext(ctx, `SELECT id, body FROM registry_entry ORDER BY id`)
+// reload reads every entry and the change counter, in one transaction so
+// the two agree. An entry that does not decode is left out (it authorises
+// nothing) and named in the error; the others are loaded all the same, so
+// one bad row cannot keep a revoked entry matching.
+func (r *Registry) reload(ctx context.Context) (err error) {
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("load registry: %w", err)
+	}
+	defer tx.Rollback() // read only
+	var version int64
+	if err := tx.QueryRowContext(ctx, `SELECT v FROM registry_version WHERE id = 1`).Scan(&version); err != nil {
+		return fmt.Errorf("load registry version: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, body FROM registry_entry ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("load registry: %w", err)
 	}
 	defer rows.Close()
 	var es []Entry
+	var bad []error
 	for rows.Next() {
 		var id int64
 		var body string
 		if err := rows.Scan(&id, &body); err != nil {
-			return err
+			return fmt.Errorf("load registry: %w", err)
 		}
 		var e Entry
 		if err := json.Unmarshal([]byte(body), &e); err != nil {
-			return fmt.Errorf("registry entry %d: %w", id, err)
+			bad = append(bad, fmt.Errorf("registry entry %d is left out: %w", id, err))
+			continue
 		}
 		e.ID = id
 		es = append(es, e)
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return fmt.Errorf("load registry: %w", err)
 	}
 	r.mu.Lock()
-	r.entries = es
+	r.entries, r.version = es, version
 	r.mu.Unlock()
-	return nil
+	return errors.Join(bad...)
+}
+
+// Refresh reloads the entries if anything changed them since this Registry
+// last read them (another process: fusion and the dashboard each have
+// one), and reports whether it did. A reload that left out undecodable
+// entries reports true with the error naming them.
+func (r *Registry) Refresh(ctx context.Context) (bool, error) {
+	var v int64
+	if err := r.db.QueryRowContext(ctx, `SELECT v FROM registry_version WHERE id = 1`).Scan(&v); err != nil {
+		return false, fmt.Errorf("read registry version: %w", err)
+	}
+	r.mu.RLock()
+	same := v == r.version
+	r.mu.RUnlock()
+	if same {
+		return false, nil
+	}
+	return true, r.reload(ctx)
+}
+
+// Follow calls Refresh every period until ctx ends, and tells report of
+// each reload and each error (report may be nil).
+func (r *Registry) Follow(ctx context.Context, every time.Duration, report func(reloaded bool, err error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		reloaded, err := r.Refresh(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if report != nil && (reloaded || err != nil) {
+			report(reloaded, err)
+		}
+	}
+}
+
+// Len returns how many entries are loaded (expired ones included).
+func (r *Registry) Len() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.entries)
 }
 
 // Validate reports the first problem with e, naming the field.
@@ -148,7 +228,7 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 
 // Update replaces entry e.ID with e, keeping who added it, and audits it.
 func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, error) {
-	old, err := r.Get(ctx, e.ID)
+	old, err := r.current(ctx, e.ID)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -172,7 +252,7 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 // Expire ends entry id's validity at at (entries are never deleted, so the
 // audit trail keeps its subject).
 func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Time) (Entry, error) {
-	e, err := r.Get(ctx, id)
+	e, err := r.current(ctx, id)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -189,6 +269,16 @@ func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Ti
 		return Entry{}, err
 	}
 	return e, r.reload(ctx)
+}
+
+// current returns entry id as stored now, refreshing first: another
+// process may have changed it since this Registry read it, and the audit
+// trail's "before" must be what was replaced.
+func (r *Registry) current(ctx context.Context, id int64) (Entry, error) {
+	if _, err := r.Refresh(ctx); err != nil {
+		return Entry{}, err
+	}
+	return r.Get(ctx, id)
 }
 
 // History returns the audit trail of entry id, newest first.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -237,4 +238,156 @@ func TestCSVErrorsNameTheLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRefreshSeesOtherProcess: fusion and the dashboard each hold a
+// Registry over one database file. A change made through one (or by any
+// other writer of the table) reaches the other at its next Refresh, which
+// reads nothing when nothing changed; an expiry stops the match there.
+func TestRefreshSeesOtherProcess(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	open := func() (*registry.Registry, *store.SQLite) {
+		s, err := store.OpenSQLite(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		r, err := registry.Open(ctx, s.DB(), s, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, s
+	}
+	dash, dashDB := open()
+	fus, _ := open()
+	at := monday.Add(10 * time.Hour)
+	refresh := func(want bool) {
+		t.Helper()
+		got, err := fus.Refresh(ctx)
+		if err != nil || got != want {
+			t.Fatalf("Refresh = %v, %v; want %v, nil", got, err, want)
+		}
+	}
+	refresh(false)
+
+	e, err := dash.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := fus.Match(wifiDet(at), "B2-14", nil, at); ok {
+		t.Fatal("matched before refreshing")
+	}
+	refresh(true)
+	if m, ok := fus.Match(wifiDet(at), "B2-14", nil, at); !ok || m.ID != e.ID {
+		t.Fatalf("after refresh: match %v %+v", ok, m)
+	}
+	refresh(false)
+
+	if _, err := dash.Expire(ctx, e.ID, "admin", at.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	refresh(true)
+	if _, ok := fus.Match(wifiDet(at), "B2-14", nil, at); ok {
+		t.Error("an expired entry still matches after refresh")
+	}
+
+	// A writer that is not a Registry (an older binary, a hand edit): the
+	// table's triggers count its change too.
+	if _, err := dashDB.DB().ExecContext(ctx, `UPDATE registry_entry SET body = json_set(body, '$.valid_until', '0001-01-01T00:00:00Z') WHERE id = ?`, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	refresh(true)
+	if _, ok := fus.Match(wifiDet(at), "B2-14", nil, at); !ok {
+		t.Error("the hand-edited entry (no end) does not match after refresh")
+	}
+
+	// Fusion's Update sees the dashboard's latest change first, so the
+	// audit trail's "before" is what it replaced.
+	if _, err := dash.Expire(ctx, e.ID, "admin", at.Add(-2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	upd := tabletEntry()
+	upd.ID, upd.Name = e.ID, "tablet B2-14 (renamed)"
+	if _, err := fus.Update(ctx, upd, "admin2"); err != nil {
+		t.Fatal(err)
+	}
+	hist, err := fus.History(ctx, e.ID)
+	if err != nil || len(hist) == 0 {
+		t.Fatalf("history %v %v", hist, err)
+	}
+	if !strings.Contains(hist[0].Before, at.Add(-2*time.Minute).Format(time.RFC3339)) {
+		t.Errorf("update's before %s, want the dashboard's expiry at %s", hist[0].Before, at.Add(-2*time.Minute).Format(time.RFC3339))
+	}
+}
+
+// TestRefreshLeavesOutBadRows: an entry whose stored body no longer
+// decodes is left out and named, and the rest still load: one bad row
+// must not freeze the copy (a revoked entry would keep matching).
+func TestRefreshLeavesOutBadRows(t *testing.T) {
+	ctx := context.Background()
+	r, s := openRegistry(t)
+	at := monday.Add(10 * time.Hour)
+	good, err := r.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := r.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = '{"name": 7' WHERE id = ?`, bad.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = json_set(body, '$.valid_until', ?) WHERE id = ?`,
+		at.Add(-time.Minute).Format(time.RFC3339Nano), good.ID); err != nil {
+		t.Fatal(err)
+	}
+	reloaded, err := r.Refresh(ctx)
+	if !reloaded || err == nil || !strings.Contains(err.Error(), fmt.Sprintf("registry entry %d", bad.ID)) {
+		t.Fatalf("Refresh = %v, %v; want true and an error naming entry %d", reloaded, err, bad.ID)
+	}
+	if r.Len() != 1 {
+		t.Errorf("%d entries loaded, want the one that decodes", r.Len())
+	}
+	if _, ok := r.Match(wifiDet(at), "B2-14", nil, at); ok {
+		t.Error("the good entry's expiry, written beside a bad row, was not loaded")
+	}
+	if reloaded, err := r.Refresh(ctx); reloaded || err != nil {
+		t.Errorf("second Refresh = %v, %v; want nothing to do", reloaded, err)
+	}
+}
+
+// TestFollow: Follow refreshes on its own and reports each reload.
+func TestFollow(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, s := openRegistry(t)
+	other, err := registry.Open(ctx, s.DB(), s, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reloads := make(chan error, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Follow(ctx, 10*time.Millisecond, func(reloaded bool, err error) {
+			if reloaded {
+				reloads <- err
+			}
+		})
+	}()
+	if _, err := other.Add(ctx, tabletEntry(), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-reloads:
+		if err != nil || r.Len() != 1 {
+			t.Errorf("reload: %v, %d entries", err, r.Len())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Follow did not reload within 10 s")
+	}
+	cancel()
+	<-done
 }
