@@ -111,6 +111,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		replayer = pr
 	}
 	var announcer dashboard.AckAnnouncer
+	var zones dashboard.ZoneStatus // without the live feed the sensors' state is not known here: zones show no status
 	if *mqttURL != "" {
 		fo := feedOptions{URL: *mqttURL, Username: *mqttUser, Password: os.Getenv("RFW_MQTT_PASSWORD"), CAFile: *mqttCA,
 			EvidenceDir: *snippetDir, ClientID: *mqttID}
@@ -123,10 +124,13 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		defer client.Disconnect(250)
 		announcer = mqttAckAnnouncer{client: client, wait: time.Second}
+		if st != nil {
+			zones = dashboard.SensorZones{Site: st, Hub: hub}
+		}
 	}
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
-		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer,
+		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones,
 		Logger: log, Secure: *certFile != "", Location: time.Local})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -15,6 +16,8 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
 type syncBuf struct {
@@ -142,4 +145,59 @@ func TestAckAnnouncerNotConnected(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not connected") {
 		t.Errorf("AnnounceAck without a connection: %v", err)
 	}
+}
+
+// TestCmdDashboardZoneStatus: a dashboard on the live feed marks the zones
+// of a sensor that is offline (or never heard) "unknown" on the heatmap,
+// from the sensors' retained status, as fusion does; before, a separate
+// dashboard process showed every zone as covered.
+func TestCmdDashboardZoneStatus(t *testing.T) {
+	b := brokertest.Start(t, "rfw/v1/+/alert")
+	s, err := site.LoadFile("../../fusion/site/testdata/wing.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(b.URL()).SetClientID("sensors"))
+	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	defer pub.Disconnect(100)
+	status := func(sensor, st string) {
+		t.Helper()
+		tok := pub.Publish(event.SensorTopic(s.ID, sensor, event.KindStatus), 1, true, st)
+		if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatalf("publish status: %v", tok.Error())
+		}
+	}
+	for _, id := range []string{"s1", "s2", "s3", "s4", "s5", "s6"} { // wing-b's; the yard's s7 is never heard
+		status(id, event.StatusOnline)
+	}
+	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL())
+	defer dash.stop()
+	c := loginDemo(t, dash.demoInfo)
+	// zones waits until the heatmap shows the rooms' zone statuses want.
+	zones := func(want map[string]string) {
+		t.Helper()
+		var got map[string]string
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			var rooms []struct{ Room, Status string }
+			c.get("/api/v1/heatmap?window=day", &rooms)
+			got = map[string]string{}
+			for _, r := range rooms {
+				if _, ok := want[r.Room]; ok {
+					got[r.Room] = r.Status
+				}
+			}
+			if maps.Equal(got, want) {
+				return
+			}
+		}
+		t.Fatalf("heatmap zone statuses %v, want %v", got, want)
+	}
+	zones(map[string]string{"B2-14": "ok", "yard": "unknown"})
+	status("s3", event.StatusOffline) // the sensor's last will
+	zones(map[string]string{"B2-14": "unknown", "yard": "unknown"})
+	status("s3", event.StatusOnline)
+	status("s7", event.StatusOnline)
+	zones(map[string]string{"B2-14": "ok", "yard": "ok"})
 }
