@@ -745,8 +745,31 @@ func isFile(p string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
+// StatusUnheard is the status of a sensor of the site model that the live
+// feed has not heard (no retained status, no health report): never
+// started, or its broker account or network is broken.
+const StatusUnheard = "unheard"
+
+// sensors lists every sensor heard on the live feed and, with a site
+// model, the site's sensors not heard, as StatusUnheard: the control room
+// must see a sensor that never came up, not just the ones that did.
 func (s *server) sensors(c echo.Context) error {
-	return c.JSON(http.StatusOK, s.d.Hub.Sensors())
+	out := s.d.Hub.Sensors()
+	if s.d.Site != nil {
+		heard := map[string]bool{}
+		for _, st := range out {
+			if st.Site == s.d.Site.ID {
+				heard[st.Sensor] = true
+			}
+		}
+		for _, sn := range s.d.Site.Sensors {
+			if !heard[sn.ID] {
+				out = append(out, SensorState{Site: s.d.Site.ID, Sensor: sn.ID, Status: StatusUnheard})
+			}
+		}
+		slices.SortFunc(out, func(a, b SensorState) int { return cmp.Or(cmp.Compare(a.Site, b.Site), cmp.Compare(a.Sensor, b.Sensor)) })
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *server) sensorHealth(c echo.Context) error {

@@ -1,6 +1,9 @@
 package dashboard
 
 import (
+	"encoding/json"
+	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,4 +50,34 @@ func TestSensorZones(t *testing.T) {
 	check("s5 back", "wing-b", "ok")
 	z.Site = nil
 	check("no site model", "wing-b", "unknown")
+}
+
+// TestSensorsListsUnheard: the sensors list has the site model's sensors
+// the feed has not heard, as "unheard", beside the ones it has; another
+// site's sensor heard on a shared broker does not stand in for one of ours.
+func TestSensorsListsUnheard(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.deps.Hub.PublishHealth(event.Health{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: 1, State: event.StateOK})
+	ev.deps.Hub.PublishStatus("elsewhere", "s2", event.StatusOnline)
+	c := login(t, e, RoleViewer, "viewer-password")
+	rec := do(e, http.MethodGet, "/api/v1/sensors", "", "", &c, false)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET sensors: %d %s", rec.Code, rec.Body)
+	}
+	var got []SensorState
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, s := range got {
+		rows = append(rows, s.Site+"/"+s.Sensor+" "+s.Status)
+	}
+	want := []string{"elsewhere/s2 online", "hmp1/s1 online", "hmp1/s2 unheard"}
+	if !slices.Equal(rows, want) {
+		t.Errorf("sensors %q, want %q", rows, want)
+	}
 }
