@@ -328,7 +328,7 @@ func (sc *scenario) expect(f []string) error {
 			if a.Rule != m["rule"] || (m["state"] != "" && a.State != m["state"]) || (m["room"] != "" && !slices.Contains(strings.Split(m["room"], ","), a.Room)) {
 				continue
 			}
-			if m["acked"] == "true" && a.AckBy == "" {
+			if (m["acked"] == "true" && a.AckBy == "") || (m["sensor"] != "" && a.Sensor != m["sensor"]) {
 				continue
 			}
 			return nil

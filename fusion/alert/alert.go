@@ -173,8 +173,9 @@ type Engine struct {
 	log   *slog.Logger
 
 	mu        sync.Mutex
-	alerts    map[string]*alertState // by rule name + key
-	sensors   map[string]*sensorState
+	started   time.Time               // the first Tick's time
+	alerts    map[string]*alertState  // by rule name + key
+	sensors   map[string]*sensorState // heard (status or health), by ID
 	incidents map[string]*store.Incident
 	// drones are recent drone alerts, candidates for a drone-drop incident.
 	drones []*alertState
@@ -441,14 +442,51 @@ func (e *Engine) ObserveHealth(ctx context.Context, h event.Health) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	at := time.Unix(0, h.TimeNS)
+	first := e.sensors[h.Sensor] == nil
 	st := e.sensor(h.Sensor)
 	st.health = h.State
 	var errs []error
 	for i := range e.cfg.Rules {
 		r := &e.cfg.Rules[i]
-		if r.Kind == KindSensorHealth {
+		switch {
+		case r.Kind == KindSensorHealth:
 			bad := slices.Contains(r.States, h.State)
 			errs = append(errs, e.sensorCondition(ctx, r, h.Sensor, bad, "sensor "+h.Sensor+" "+h.State, at))
+		case r.Kind == KindSensorOffline && first: // heard at last: an unheard alert resolves
+			errs = append(errs, e.sensorCondition(ctx, r, h.Sensor, st.offline, "sensor "+h.Sensor+" offline", at))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// UnheardAfter is how long after the engine's first Tick a sensor of the
+// site model may stay unheard (no status, no health) before the
+// sensor-offline rules count it as offline, their For running from then.
+// A sensor's retained status reaches fusion as it subscribes, its health
+// every 10 s; one that never reports (never started, a broken certificate
+// or broker account, a broker that lost its retained messages) would
+// otherwise raise nothing while its zones stay unknown.
+const UnheardAfter = time.Minute
+
+// unheard raises the sensor-offline rules' alert of every sensor of the
+// site model not heard UnheardAfter after the first Tick (now), or keeps
+// it raised.
+func (e *Engine) unheard(ctx context.Context, now time.Time) error {
+	if e.started.IsZero() {
+		e.started = now
+	}
+	if now.Sub(e.started) < UnheardAfter {
+		return nil
+	}
+	var errs []error
+	for _, sn := range e.site.Sensors {
+		if e.sensors[sn.ID] != nil {
+			continue
+		}
+		for i := range e.cfg.Rules {
+			if r := &e.cfg.Rules[i]; r.Kind == KindSensorOffline {
+				errs = append(errs, e.sensorCondition(ctx, r, sn.ID, true, "sensor "+sn.ID+" not heard since fusion started", now))
+			}
 		}
 	}
 	return errors.Join(errs...)
@@ -508,12 +546,12 @@ func (e *Engine) advance(ctx context.Context, a *alertState, now time.Time) erro
 func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	errs := []error{e.unheard(ctx, now)}
 	keys := make([]string, 0, len(e.alerts))
 	for k := range e.alerts {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys) // deterministic order of publications
-	var errs []error
 	for _, k := range keys {
 		a := e.alerts[k]
 		switch a.state {
