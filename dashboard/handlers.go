@@ -767,7 +767,9 @@ func (s *server) sensors(c echo.Context) error {
 				out = append(out, SensorState{Site: s.d.Site.ID, Sensor: sn.ID, Status: StatusUnheard})
 			}
 		}
-		slices.SortFunc(out, func(a, b SensorState) int { return cmp.Or(cmp.Compare(a.Site, b.Site), cmp.Compare(a.Sensor, b.Sensor)) })
+		slices.SortFunc(out, func(a, b SensorState) int {
+			return cmp.Or(cmp.Compare(a.Site, b.Site), cmp.Compare(a.Sensor, b.Sensor))
+		})
 	}
 	return c.JSON(http.StatusOK, out)
 }
