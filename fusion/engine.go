@@ -196,6 +196,7 @@ type metrics struct {
 	alerts     *prometheus.CounterVec
 	reminders  *prometheus.CounterVec
 	acks       *prometheus.CounterVec
+	clock      *prometheus.GaugeVec
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -212,8 +213,10 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 			Help: "Firing alerts published again because nobody had acknowledged them (escalate_after), by rule and severity."}, []string{"rule", "severity"}),
 		acks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_acks_total",
 			Help: "Acknowledgements, by result: published (the alert went out again with it), known (a dashboard announced one fusion had, or for an alert it no longer holds)."}, []string{"result"}),
+		clock: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfw_fusion_sensor_clock_offset_seconds",
+			Help: "Each online sensor's clock against fusion's, estimated from its health reports' arrival (positive: ahead; short of the truth by the least delay of its last six reports)."}, []string{"sensor"}),
 	}
-	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks} {
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks, m.clock} {
 		if err := r.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -268,6 +271,7 @@ type Engine struct {
 	assoc   associator
 	tracker tracker
 	listen  listening
+	clocks  clockWatch // the sensors' clock offsets
 	detBuf  []store.DetectionRecord
 	locBuf  []store.LocationRecord
 	last    []LocatedEmission // most recent located emissions, for tests and the demo
@@ -373,14 +377,18 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		if h.Sensor != sensorID || h.Site != siteID {
 			return e.reject("mismatch", fmt.Errorf("payload %s/%s differs from topic %s/%s", h.Site, h.Sensor, siteID, sensorID))
 		}
+		now := e.deps.Clock()
 		e.mu.Lock()
 		e.listen.health(h, e.cfg.ScanBandsHz)
+		offset := e.clocks.observe(h.Sensor, time.Unix(0, h.TimeNS), now)
+		rel, known := e.clocks.relative(h.Sensor, now)
 		e.mu.Unlock()
+		e.met.clock.WithLabelValues(h.Sensor).Set(offset.Seconds())
 		var errs []error
 		if e.deps.TimeSeries != nil {
 			errs = append(errs, e.deps.TimeSeries.WriteHealth(ctx, []event.Health{h}))
 		}
-		errs = append(errs, e.alerts.ObserveHealth(ctx, h))
+		errs = append(errs, e.alerts.ObserveHealth(ctx, h), e.alerts.ObserveClock(ctx, h.Sensor, rel, known, now))
 		return errors.Join(errs...)
 	case event.KindStatus:
 		s := string(msg.Payload)
@@ -390,7 +398,9 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		if s == event.StatusOffline {
 			e.mu.Lock()
 			e.listen.forget(sensorID)
+			e.clocks.forget(sensorID)
 			e.mu.Unlock()
+			e.met.clock.DeleteLabelValues(sensorID)
 		}
 		return e.alerts.ObserveStatus(ctx, sensorID, s, e.deps.Clock())
 	case event.KindSpectrum, event.KindCmd:

@@ -190,6 +190,13 @@ func (sc *scenario) exec(line string) error {
 			return nil
 		}
 		h := event.Health{Schema: 1, Site: sc.eng.deps.Site.ID, Sensor: f[1], TimeNS: sc.now.UnixNano(), State: f[2]}
+		if c := kv(f[3:])["clock"]; c != "" { // the sensor's clock is this far ahead (negative: behind)
+			d, err := time.ParseDuration(c)
+			if err != nil {
+				return err
+			}
+			h.TimeNS += d.Nanoseconds()
+		}
 		if bands := kv(f[3:])["bands"]; bands != "" {
 			h.NoiseFloorDBm = map[string]float64{}
 			for _, b := range strings.Split(bands, ",") {

@@ -459,6 +459,29 @@ func (e *Engine) ObserveHealth(ctx context.Context, h event.Health) error {
 	return errors.Join(errs...)
 }
 
+// ObserveClock feeds a sensor's clock offset from the site's other sensors
+// (fusion's estimate, positive ahead), as of fusion's time at; known false
+// (no estimate: no other sensor reports) clears the condition.
+func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Duration, known bool, at time.Time) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	for i := range e.cfg.Rules {
+		r := &e.cfg.Rules[i]
+		if r.Kind != KindSensorClock {
+			continue
+		}
+		way := "ahead of"
+		if offset < 0 {
+			way = "behind"
+		}
+		size := max(offset, -offset)
+		summary := fmt.Sprintf("sensor %s clock %v %s the other sensors'", sensor, size.Round(time.Millisecond), way)
+		errs = append(errs, e.sensorCondition(ctx, r, sensor, known && size > time.Duration(r.MaxOffset), summary, at))
+	}
+	return errors.Join(errs...)
+}
+
 // UnheardAfter is how long after the engine's first Tick a sensor of the
 // site model may stay unheard (no status, no health) before the
 // sensor-offline rules count it as offline, their For running from then.
@@ -556,7 +579,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 		a := e.alerts[k]
 		switch a.state {
 		case StatePending, StateFiring:
-			sensorRule := a.rule.Kind == KindSensorOffline || a.rule.Kind == KindSensorHealth
+			sensorRule := a.rule.Kind == KindSensorOffline || a.rule.Kind == KindSensorHealth || a.rule.Kind == KindSensorClock
 			if !sensorRule && now.Sub(a.lastSeen) >= time.Duration(a.rule.ResolveAfter) {
 				errs = append(errs, e.transition(ctx, a, StateResolved, now))
 				continue

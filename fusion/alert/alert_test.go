@@ -19,14 +19,16 @@ import (
 
 func TestLoadConfigFiles(t *testing.T) {
 	wantErr := map[string]string{
-		"kind.bad.yaml":           `kind "nonsense" unknown`,
-		"duplicate.bad.yaml":      `duplicate name "x"`,
-		"duration.bad.yaml":       `duration "soon"`,
-		"unknown-field.bad.yaml":  "colour",
-		"severity.bad.yaml":       `severity "apocalyptic"`,
-		"roomkinds.bad.yaml":      "room_kinds missing",
-		"escalate-short.bad.yaml": "escalate_after 10s: use 0 (never) or at least 30s",
-		"escalate-drop.bad.yaml":  "escalate_after: a drone_drop rule raises no alerts",
+		"kind.bad.yaml":            `kind "nonsense" unknown`,
+		"duplicate.bad.yaml":       `duplicate name "x"`,
+		"duration.bad.yaml":        `duration "soon"`,
+		"unknown-field.bad.yaml":   "colour",
+		"severity.bad.yaml":        `severity "apocalyptic"`,
+		"roomkinds.bad.yaml":       "room_kinds missing",
+		"escalate-short.bad.yaml":  "escalate_after 10s: use 0 (never) or at least 30s",
+		"escalate-drop.bad.yaml":   "escalate_after: a drone_drop rule raises no alerts",
+		"maxoffset-kind.bad.yaml":  `rule "offline": max_offset is for sensor_clock rules only`,
+		"maxoffset-small.bad.yaml": "max_offset 1ms: at least 10ms",
 	}
 	files, _ := filepath.Glob("testdata/*.yaml")
 	if len(files) == 0 {
@@ -53,6 +55,9 @@ func TestLoadConfigFiles(t *testing.T) {
 				}
 				if got := c.Rules[0].Classes; len(got) != len(PhoneClasses)+1 || !slices.Contains(got, event.ClassUnknown) {
 					t.Errorf("default classes: got %v", got)
+				}
+				if got := time.Duration(c.Rules[5].MaxOffset); got != 250*time.Millisecond {
+					t.Errorf("sensor_clock max_offset: got %v, want the default 250ms", got)
 				}
 				return
 			}

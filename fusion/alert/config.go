@@ -21,6 +21,7 @@ const (
 	KindDroneDrop          = "drone_drop"          // links a drone and a later phone within Window and RadiusM
 	KindSensorOffline      = "sensor_offline"      // status offline (the sensor's last will)
 	KindSensorHealth       = "sensor_health"       // health state in States
+	KindSensorClock        = "sensor_clock"        // clock off the other sensors' by more than MaxOffset
 )
 
 // Duration is a time.Duration written in YAML as "30s", "2m".
@@ -56,6 +57,12 @@ type Rule struct {
 	States       []string `yaml:"states"`        // for sensor_health; default tampered, jammed, overloaded
 	Window       Duration `yaml:"window"`        // for drone_drop; default 10m
 	RadiusM      float64  `yaml:"radius_m"`      // for drone_drop; default 60
+	// MaxOffset is, for sensor_clock, how far a sensor's clock may be from
+	// the median of the site's sensors' (fusion's estimate from their
+	// health reports' arrival); default 250ms, half the default
+	// association window: detections of one emission stamped further
+	// apart are not grouped, and the emitter is located from fewer sensors.
+	MaxOffset Duration `yaml:"max_offset"`
 	// EscalateAfter publishes a firing alert again, its escalations
 	// counted, every EscalateAfter that nobody acknowledges it; 0 never.
 	// At least 30 s; not for drone_drop (its alerts are the drone's).
@@ -89,6 +96,7 @@ func DefaultConfig() Config {
 		{Name: "drone-drop", Kind: KindDroneDrop, Severity: event.SeverityCritical},
 		{Name: "sensor-offline", Kind: KindSensorOffline, Severity: event.SeverityWarning, For: Duration(30 * time.Second)},
 		{Name: "sensor-health", Kind: KindSensorHealth, Severity: event.SeverityWarning, For: Duration(30 * time.Second)},
+		{Name: "sensor-clock", Kind: KindSensorClock, Severity: event.SeverityWarning, For: Duration(time.Minute)},
 	}}
 	for i := range c.Rules {
 		c.Rules[i].applyDefaults()
@@ -121,6 +129,10 @@ func (r *Rule) applyDefaults() {
 	case KindSensorHealth:
 		if r.States == nil {
 			r.States = []string{event.StateTampered, event.StateJammed, event.StateOverloaded}
+		}
+	case KindSensorClock:
+		if r.MaxOffset == 0 {
+			r.MaxOffset = Duration(250 * time.Millisecond)
 		}
 	case KindDroneDrop:
 		if r.Window == 0 {
@@ -175,7 +187,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%w: rules[%d]: duplicate name %q", ErrConfig, i, r.Name)
 		}
 		names[r.Name] = true
-		if !slices.Contains([]string{KindUnauthorisedUplink, KindDrone, KindDroneDrop, KindSensorOffline, KindSensorHealth}, r.Kind) {
+		if !slices.Contains([]string{KindUnauthorisedUplink, KindDrone, KindDroneDrop, KindSensorOffline, KindSensorHealth, KindSensorClock}, r.Kind) {
 			return fmt.Errorf("%w: rule %q: kind %q unknown", ErrConfig, r.Name, r.Kind)
 		}
 		if !slices.Contains([]string{event.SeverityInfo, event.SeverityWarning, event.SeverityCritical}, r.Severity) {
@@ -186,6 +198,12 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%w: rule %q: escalate_after: a drone_drop rule raises no alerts of its own", ErrConfig, r.Name)
 		case r.EscalateAfter != 0 && time.Duration(r.EscalateAfter) < 30*time.Second:
 			return fmt.Errorf("%w: rule %q: escalate_after %v: use 0 (never) or at least 30s", ErrConfig, r.Name, time.Duration(r.EscalateAfter))
+		}
+		switch {
+		case r.MaxOffset != 0 && r.Kind != KindSensorClock:
+			return fmt.Errorf("%w: rule %q: max_offset is for sensor_clock rules only", ErrConfig, r.Name)
+		case r.Kind == KindSensorClock && time.Duration(r.MaxOffset) < 10*time.Millisecond:
+			return fmt.Errorf("%w: rule %q: max_offset %v: at least 10ms (the estimate is good to a few ms)", ErrConfig, r.Name, time.Duration(r.MaxOffset))
 		}
 		if r.MinProb < 0 || r.MinProb > 1 {
 			return fmt.Errorf("%w: rule %q: min_prob %v not in [0,1]", ErrConfig, r.Name, r.MinProb)

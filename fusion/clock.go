@@ -1,0 +1,94 @@
+package fusion
+
+import (
+	"slices"
+	"time"
+)
+
+// clockSamples is how many of a sensor's latest health reports its clock
+// estimate reads: a minute of reports at the agent's 10 s interval.
+const clockSamples = 6
+
+// clockFresh is how recent a sensor's estimate must be to count in the
+// site's median: a sensor gone quiet keeps no say in the others' offsets.
+const clockFresh = 5 * time.Minute
+
+// clockWatch estimates each sensor's clock offset from the arrival of its
+// health reports. A report stamped at sent by the sensor's clock, handled
+// at recv by fusion's, gives sent − recv = offset − delay, where the delay
+// (network, broker, fusion's queue) is never negative: the largest of the
+// sensor's last clockSamples is its estimate, short of the offset by the
+// least delay among them (milliseconds on a site network). Health goes out
+// live, never from the sensor's outbox, so reports are not days late after
+// an outage.
+//
+// What association needs is that the sensors agree with each other: it
+// groups detections by their capture times. So the alert reads each
+// sensor's offset from the median of all of them (relative), which a
+// backlog in fusion's queue (every report late alike) or fusion's own
+// clock being off does not move. Not safe for concurrent use.
+type clockWatch struct {
+	sensors map[string]*clockEst
+}
+
+type clockEst struct {
+	samples []time.Duration // ring of sent − recv, at most clockSamples
+	next    int
+	at      time.Time // fusion's time of the latest report
+}
+
+// estimate is the largest sample: the report that waited least.
+func (c *clockEst) estimate() time.Duration { return slices.Max(c.samples) }
+
+// observe records a health report of sensor stamped sent and handled at
+// recv, and returns the sensor's estimated offset (positive: its clock is
+// ahead of fusion's).
+func (w *clockWatch) observe(sensor string, sent, recv time.Time) time.Duration {
+	if w.sensors == nil {
+		w.sensors = map[string]*clockEst{}
+	}
+	c := w.sensors[sensor]
+	if c == nil {
+		c = &clockEst{}
+		w.sensors[sensor] = c
+	}
+	s := sent.Sub(recv)
+	if len(c.samples) < clockSamples {
+		c.samples = append(c.samples, s)
+	} else {
+		c.samples[c.next] = s
+		c.next = (c.next + 1) % clockSamples
+	}
+	c.at = recv
+	return c.estimate()
+}
+
+// relative returns sensor's estimated offset less the median of the
+// estimates of every sensor reported within clockFresh of now (its own
+// included), and false when fewer than two sensors have one: alone, a
+// sensor agrees with itself.
+func (w *clockWatch) relative(sensor string, now time.Time) (time.Duration, bool) {
+	own, ok := w.sensors[sensor]
+	if !ok {
+		return 0, false
+	}
+	var all []time.Duration
+	for _, c := range w.sensors {
+		if now.Sub(c.at) <= clockFresh {
+			all = append(all, c.estimate())
+		}
+	}
+	if len(all) < 2 {
+		return 0, false
+	}
+	slices.Sort(all)
+	med := all[len(all)/2]
+	if len(all)%2 == 0 {
+		med = (all[len(all)/2-1] + all[len(all)/2]) / 2
+	}
+	return own.estimate() - med, true
+}
+
+// forget drops a sensor's estimate (it went offline: when it comes back
+// its clock may have been set).
+func (w *clockWatch) forget(sensor string) { delete(w.sensors, sensor) }
