@@ -589,6 +589,24 @@ func TestBrowserCloseIncident(t *testing.T) {
 	if closeForms, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#inc-close').length`)); err != nil || closeForms != 0 {
 		t.Errorf("a closed incident still offers the close button (%d, %v)", closeForms, err)
 	}
+
+	// Closed in error: reopened with the reason, it can be closed again.
+	within(t, ctx, 20*time.Second, "reopen it",
+		chromedp.SetValue(chromedp.CSS(`#inc-reopen-note`), "the package was in the next cell"),
+		chromedp.Click(chromedp.CSS(`#inc-reopen`)),
+		chromedp.WaitVisible(chromedp.CSS(`#inc-close`)),
+	)
+	text, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('inc-outcome').textContent + ' | ' + document.querySelector('#inc-rows tr[data-id="inc1"] td:nth-child(4)').textContent`))
+	if err != nil || !strings.Contains(text, "by analyst (closed before by analyst") || !strings.HasSuffix(text, "| open (reopened)") {
+		t.Errorf("after reopening: detail | list state = %q, %v", text, err)
+	}
+	if inc, err := ev.al.Incident(context.Background(), "inc1"); err != nil || inc.State != "open" || inc.ReopenedBy != "analyst" || inc.Outcome != "found" {
+		t.Errorf("stored incident after reopening %+v, %v", inc, err)
+	}
+	shot(t, ctx, "incident-reopened")
+	if !ev.audit.has("incident.reopen", "incident/inc1") {
+		t.Error("the reopening is not audited")
+	}
 }
 
 // TestBrowserBannerClearsOnRemoteAck: the control room's banner for a

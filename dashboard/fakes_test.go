@@ -148,6 +148,22 @@ func (f *fakeAlerts) CloseIncident(_ context.Context, id, user, outcome, note st
 	return i, nil
 }
 
+func (f *fakeAlerts) ReopenIncident(_ context.Context, id, user string, at time.Time) (store.Incident, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i, ok := f.incidents[id]
+	switch {
+	case !ok:
+		return i, store.ErrNotFound
+	case i.State != store.IncidentClosed:
+		return i, store.ErrOpen
+	}
+	i.State, i.ReopenedBy, i.ReopenedNS = store.IncidentOpen, user, at.UnixNano()
+	i.UpdatedNS = max(i.UpdatedNS, i.ReopenedNS)
+	f.incidents[id] = i
+	return i, nil
+}
+
 func (f *fakeAlerts) Incident(_ context.Context, id string) (store.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -247,7 +247,7 @@ func (s *server) exportAlerts(c echo.Context) error {
 
 // incidentsCSVHeader names the columns of the incidents export.
 var incidentsCSVHeader = []string{"id", "opened", "updated", "kind", "summary", "state", "rooms", "alerts", "detections",
-	"closed", "closed_by", "outcome", "note", "reopened"}
+	"closed", "closed_by", "outcome", "note", "reopened", "reopened_by"}
 
 // exportIncidents downloads the incidents updated in the window (as
 // exportAlerts) as CSV, newest first, with how each case ended: the
@@ -264,7 +264,7 @@ func (s *server) exportIncidents(c echo.Context) error {
 	rows := make([][]string, 0, len(incs))
 	for _, i := range incs {
 		rows = append(rows, []string{i.ID, s.csvTime(i.OpenedNS), s.csvTime(i.UpdatedNS), i.Kind, i.Summary, i.State, strings.Join(i.Rooms, " "),
-			strconv.Itoa(len(i.Alerts)), strconv.Itoa(len(i.Detections)), s.csvTime(i.ClosedNS), i.ClosedBy, i.Outcome, i.Note, s.csvTime(i.ReopenedNS)})
+			strconv.Itoa(len(i.Alerts)), strconv.Itoa(len(i.Detections)), s.csvTime(i.ClosedNS), i.ClosedBy, i.Outcome, i.Note, s.csvTime(i.ReopenedNS), i.ReopenedBy})
 	}
 	return s.sendCSV(c, "incidents", w, incidentsCSVHeader, rows)
 }
@@ -1030,6 +1030,36 @@ func (s *server) closeIncident(c echo.Context) error {
 			s.log.Warn("incident closed, but one of its alerts not acknowledged", "incident", inc.ID, "alert", aid, "err", err)
 		}
 	}
+	return c.JSON(http.StatusOK, inc)
+}
+
+type reopenReq struct {
+	Note string `json:"note"`
+}
+
+// reopenIncident opens a closed incident again (closed in error, or to be
+// closed with another outcome), keeping its closure for the record; the
+// note, saying why, goes to the audit log.
+func (s *server) reopenIncident(c echo.Context) error {
+	var req reopenReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Note) == "" {
+		return httpError(http.StatusBadRequest, "note: say why the case is reopened")
+	}
+	if err := checkNote(req.Note); err != nil {
+		return err
+	}
+	id := c.Param("id")
+	inc, err := s.d.Alerts.ReopenIncident(c.Request().Context(), id, session(c).User, s.now())
+	if errors.Is(err, store.ErrOpen) {
+		return httpError(http.StatusConflict, "incident %q is not closed", id)
+	}
+	if err != nil {
+		return fmt.Errorf("reopen incident %q: %w", id, err)
+	}
+	_ = s.audit(c, "incident.reopen", "incident/"+inc.ID, "closed: "+inc.Outcome, req.Note)
 	return c.JSON(http.StatusOK, inc)
 }
 

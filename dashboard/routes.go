@@ -51,6 +51,7 @@ func (s *server) routes(e *echo.Echo) {
 	api.GET("/incidents/:id", s.getIncident, s.role(RoleAnalyst))
 	api.GET("/incidents/:id/bundle.zip", s.incidentBundle, s.role(RoleAnalyst))
 	api.POST("/incidents/:id/close", s.closeIncident, s.role(RoleAnalyst))
+	api.POST("/incidents/:id/reopen", s.reopenIncident, s.role(RoleAnalyst))
 
 	api.GET("/replay/recordings", s.replayList, s.role(RoleAnalyst))
 	api.POST("/replay/upload", s.replayUpload, s.role(RoleAnalyst))

@@ -466,7 +466,18 @@
     // the case's outcome: closed by staff, or open again after a new alert joined it
     if (inc.closed_by) {
       const how = 'by ' + inc.closed_by + ' ' + fmtT(inc.closed_ns) + ': ' + outcomeText[inc.outcome] + (inc.note ? ' — ' + inc.note : '');
-      kids.push(el('p', { id: 'inc-outcome', class: 'acked-by', text: inc.state === 'closed' ? 'Closed ' + how : 'Reopened ' + fmtT(inc.reopened_ns) + ' by a new alert (closed before ' + how + ')' }));
+      const who = inc.reopened_by ? 'by ' + inc.reopened_by : 'by a new alert';
+      kids.push(el('p', { id: 'inc-outcome', class: 'acked-by', text: inc.state === 'closed' ? 'Closed ' + how : 'Reopened ' + fmtT(inc.reopened_ns) + ' ' + who + ' (closed before ' + how + ')' }));
+    }
+    if (inc.state === 'closed') {
+      // a case closed in error, or to be closed with another outcome
+      const why = el('input', { id: 'inc-reopen-note', placeholder: 'why it is reopened' });
+      const btn = el('button', { id: 'inc-reopen', text: 'Reopen incident' });
+      btn.addEventListener('click', async () => {
+        try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/reopen', { note: why.value }); await loadIncidents(); await showIncident(id); }
+        catch (e) { alert(e.message); }
+      });
+      kids.push(el('div', { class: 'row wrap' }, why, btn));
     }
     if (inc.state !== 'closed') {
       const outcome = el('select', { id: 'inc-outcome-pick' }, ...Object.entries(outcomeText).map(([v, t]) => el('option', { value: v, text: t })));

@@ -657,14 +657,15 @@ func mergeClosure(prev, inc Incident) Incident {
 	if inc.ClosedNS != 0 || prev.ClosedNS == 0 {
 		return inc
 	}
-	inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note, inc.ReopenedNS = prev.ClosedNS, prev.ClosedBy, prev.Outcome, prev.Note, prev.ReopenedNS
+	inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note = prev.ClosedNS, prev.ClosedBy, prev.Outcome, prev.Note
+	inc.ReopenedNS, inc.ReopenedBy = prev.ReopenedNS, prev.ReopenedBy
 	switch {
 	case prev.State != IncidentClosed:
-		inc.State = IncidentOpen
+		inc.State, inc.UpdatedNS = IncidentOpen, max(inc.UpdatedNS, prev.UpdatedNS)
 	case inc.UpdatedNS <= prev.ClosedNS:
 		inc.State, inc.UpdatedNS = IncidentClosed, max(inc.UpdatedNS, prev.UpdatedNS)
 	default:
-		inc.State, inc.ReopenedNS = IncidentOpen, inc.UpdatedNS
+		inc.State, inc.ReopenedNS, inc.ReopenedBy = IncidentOpen, inc.UpdatedNS, ""
 	}
 	return inc
 }
@@ -699,6 +700,39 @@ func (s *SQLite) CloseIncident(ctx context.Context, id, user, outcome, note stri
 	})
 	if err != nil {
 		return Incident{}, fmt.Errorf("close incident %q: %w", id, err)
+	}
+	return inc, nil
+}
+
+// ReopenIncident implements AlertStore.
+func (s *SQLite) ReopenIncident(ctx context.Context, id, user string, at time.Time) (Incident, error) {
+	if user == "" {
+		return Incident{}, fmt.Errorf("reopen incident %q: user missing", id)
+	}
+	var inc Incident
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var body string
+		err := tx.QueryRowContext(ctx, `SELECT body FROM incident WHERE id = ?`, id).Scan(&body)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(body), &inc); err != nil {
+			return err
+		}
+		if inc.State != IncidentClosed {
+			return ErrOpen
+		}
+		// UpdatedNS passes the closure, so fusion's next write of the
+		// case (no newer than this) leaves it open.
+		inc.State, inc.ReopenedNS, inc.ReopenedBy = IncidentOpen, at.UnixNano(), user
+		inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
+		return putIncident(ctx, tx, inc)
+	})
+	if err != nil {
+		return Incident{}, fmt.Errorf("reopen incident %q: %w", id, err)
 	}
 	return inc, nil
 }

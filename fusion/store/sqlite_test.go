@@ -389,4 +389,35 @@ func TestSQLiteIncidentClosure(t *testing.T) {
 	if got, err = s.CloseIncident(ctx, "i1", "analyst2", "not_found", "", at(50)); err != nil || got.ClosedBy != "analyst2" || got.State != store.IncidentClosed {
 		t.Errorf("closing the reopened incident: %+v, %v", got, err)
 	}
+
+	// staff reopen it (closed in error); fusion's next write, no newer,
+	// leaves it open, the closure and who reopened it kept
+	if _, err := s.ReopenIncident(ctx, "none", "analyst3", at(60)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("reopening a missing incident: %v, want ErrNotFound", err)
+	}
+	if got, err = s.ReopenIncident(ctx, "i1", "analyst3", at(60)); err != nil || got.State != store.IncidentOpen || got.ReopenedBy != "analyst3" ||
+		got.ReopenedNS != at(60).UnixNano() || got.ClosedBy != "analyst2" || got.Outcome != "not_found" {
+		t.Fatalf("ReopenIncident = %+v, %v", got, err)
+	}
+	if _, err := s.ReopenIncident(ctx, "i1", "analyst3", at(61)); !errors.Is(err, store.ErrOpen) {
+		t.Errorf("reopening an open incident: %v, want ErrOpen", err)
+	}
+	if err := s.UpsertIncident(ctx, inc); err != nil { // UpdatedNS 40
+		t.Fatal(err)
+	}
+	if got, err = s.Incident(ctx, "i1"); err != nil || got.State != store.IncidentOpen || got.ReopenedBy != "analyst3" || got.UpdatedNS != at(60).UnixNano() {
+		t.Errorf("fusion's write after a reopening: %+v, %v; want open, reopened by analyst3, updated at 60 s", got, err)
+	}
+	// closed again with another outcome; then a new alert reopens it, and
+	// the reopening is the alert's, nobody's
+	if got, err = s.CloseIncident(ctx, "i1", "analyst3", "found", "in the next cell", at(70)); err != nil || got.State != store.IncidentClosed {
+		t.Fatalf("closing again: %+v, %v", got, err)
+	}
+	inc.Alerts, inc.UpdatedNS = append(inc.Alerts, "a3"), at(80).UnixNano()
+	if err := s.UpsertIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.Incident(ctx, "i1"); err != nil || got.State != store.IncidentOpen || got.ReopenedNS != at(80).UnixNano() || got.ReopenedBy != "" || got.Outcome != "found" {
+		t.Errorf("a new alert after the second closure: %+v, %v; want open, reopened at 80 s by no one", got, err)
+	}
 }

@@ -141,13 +141,15 @@ type Incident struct {
 	Rooms      []string `json:"rooms,omitempty"`
 	// The latest closure by staff (CloseIncident): when, by whom, with
 	// which outcome (IncidentOutcomes) and note. An incident a new alert
-	// joins after it was closed is open again, ReopenedNS saying when; the
-	// closure fields then tell how it was closed before.
+	// joins after it was closed, or that staff reopen (ReopenIncident), is
+	// open again, ReopenedNS saying when (and ReopenedBy who, when staff
+	// did); the closure fields then tell how it was closed before.
 	ClosedNS   int64  `json:"closed_ns,omitempty"`
 	ClosedBy   string `json:"closed_by,omitempty"`
 	Outcome    string `json:"outcome,omitempty"`
 	Note       string `json:"note,omitempty"`
 	ReopenedNS int64  `json:"reopened_ns,omitempty"`
+	ReopenedBy string `json:"reopened_by,omitempty"`
 }
 
 // Incident states.
@@ -165,6 +167,9 @@ var IncidentOutcomes = []string{"found", "not_found", "false_alarm", "authorised
 // ErrClosed is returned by CloseIncident for an incident already closed.
 var ErrClosed = errors.New("store: already closed")
 
+// ErrOpen is returned by ReopenIncident for an incident that is open.
+var ErrOpen = errors.New("store: not closed")
+
 // AlertStore keeps alerts and incidents (SQLite).
 type AlertStore interface {
 	// UpsertAlert stores a by ID, replacing an older state of the same alert.
@@ -180,6 +185,10 @@ type AlertStore interface {
 	// CloseIncident closes an open incident with one of IncidentOutcomes
 	// and returns it (ErrNotFound, ErrClosed).
 	CloseIncident(ctx context.Context, id, user, outcome, note string, at time.Time) (Incident, error)
+	// ReopenIncident opens a closed incident again, by user at at (a case
+	// closed in error, or to close it with another outcome), keeping its
+	// closure for the record, and returns it (ErrNotFound, ErrOpen).
+	ReopenIncident(ctx context.Context, id, user string, at time.Time) (Incident, error)
 	Incident(ctx context.Context, id string) (Incident, error)
 	Incidents(ctx context.Context, site string, since time.Time, limit int) ([]Incident, error)
 }
