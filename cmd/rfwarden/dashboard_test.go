@@ -157,11 +157,7 @@ func TestCmdDashboardZoneStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(b.URL()).SetClientID("sensors"))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
-	defer pub.Disconnect(100)
+	pub := testClient(t, b.URL(), "sensors")
 	status := func(sensor, st string) {
 		t.Helper()
 		tok := pub.Publish(event.SensorTopic(s.ID, sensor, event.KindStatus), 1, true, st)

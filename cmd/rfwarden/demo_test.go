@@ -101,11 +101,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	// demo's broker and the dashboard passes it on, as between services.
 	live := liveLocationCount(t, ctx, c)
 	var published atomic.Int64
-	watch := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(info.Broker).SetClientID("location-watch"))
-	if tok := watch.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect to the demo's broker: %v", tok.Error())
-	}
-	defer watch.Disconnect(100)
+	watch := testClient(t, info.Broker, "location-watch")
 	if tok := watch.Subscribe(event.LocationTopic(info.Site), 0, func(_ mqtt.Client, m mqtt.Message) {
 		if _, err := event.DecodeLocation(m.Payload()); err != nil {
 			t.Errorf("location on the broker: %v", err)

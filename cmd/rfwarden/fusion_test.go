@@ -97,11 +97,7 @@ func publishPhoneRounds(t *testing.T, b *brokertest.Broker, start time.Time, rou
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(b.URL()).SetClientID("sensors"))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
-	defer pub.Disconnect(100)
+	pub := testClient(t, b.URL(), "sensors")
 	got := false
 	for round := 0; round < rounds && !got; round++ {
 		at := start.Add(time.Duration(round) * time.Second)
@@ -168,11 +164,7 @@ func TestCmdFusion(t *testing.T) {
 	})
 	// a dashboard's live floor plan: fusion publishes what it locates
 	locs := make(chan []byte, 100)
-	dash := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(b.URL()).SetClientID("dashboard"))
-	if tok := dash.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
-	defer dash.Disconnect(100)
+	dash := testClient(t, b.URL(), "dashboard")
 	if tok := dash.Subscribe("rfw/v1/+/location", 0, func(_ mqtt.Client, m mqtt.Message) {
 		select {
 		case locs <- m.Payload():
@@ -428,6 +420,18 @@ func freeTCPAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// testClient connects an MQTT client to broker as id, disconnected when
+// the test ends.
+func testClient(t *testing.T, broker, id string) mqtt.Client {
+	t.Helper()
+	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).SetClientID(id))
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect to %s as %s: %v", broker, id, tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	return c
 }
 
 // httpGet returns the status and body of a GET, failing the test on a

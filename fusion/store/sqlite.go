@@ -678,30 +678,14 @@ func (s *SQLite) CloseIncident(ctx context.Context, id, user, outcome, note stri
 	if user == "" {
 		return Incident{}, fmt.Errorf("close incident %q: user missing", id)
 	}
-	var inc Incident
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var body string
-		err := tx.QueryRowContext(ctx, `SELECT body FROM incident WHERE id = ?`, id).Scan(&body)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(body), &inc); err != nil {
-			return err
-		}
+	return s.changeIncident(ctx, id, "close", func(inc *Incident) error {
 		if inc.State == IncidentClosed {
 			return ErrClosed
 		}
 		inc.State, inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note = IncidentClosed, at.UnixNano(), user, outcome, note
 		inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
-		return putIncident(ctx, tx, inc)
+		return nil
 	})
-	if err != nil {
-		return Incident{}, fmt.Errorf("close incident %q: %w", id, err)
-	}
-	return inc, nil
 }
 
 // ReopenIncident implements AlertStore.
@@ -709,6 +693,22 @@ func (s *SQLite) ReopenIncident(ctx context.Context, id, user string, at time.Ti
 	if user == "" {
 		return Incident{}, fmt.Errorf("reopen incident %q: user missing", id)
 	}
+	return s.changeIncident(ctx, id, "reopen", func(inc *Incident) error {
+		if inc.State != IncidentClosed {
+			return ErrOpen
+		}
+		// UpdatedNS passes the closure, so fusion's next write of the
+		// case (no newer than this) leaves it open.
+		inc.State, inc.ReopenedNS, inc.ReopenedBy = IncidentOpen, at.UnixNano(), user
+		inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
+		return nil
+	})
+}
+
+// changeIncident reads incident id in a transaction, lets change alter it
+// (or refuse with an error), writes it back and returns it; op names the
+// change in errors (ErrNotFound when there is no such incident).
+func (s *SQLite) changeIncident(ctx context.Context, id, op string, change func(*Incident) error) (Incident, error) {
 	var inc Incident
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var body string
@@ -722,17 +722,13 @@ func (s *SQLite) ReopenIncident(ctx context.Context, id, user string, at time.Ti
 		if err := json.Unmarshal([]byte(body), &inc); err != nil {
 			return err
 		}
-		if inc.State != IncidentClosed {
-			return ErrOpen
+		if err := change(&inc); err != nil {
+			return err
 		}
-		// UpdatedNS passes the closure, so fusion's next write of the
-		// case (no newer than this) leaves it open.
-		inc.State, inc.ReopenedNS, inc.ReopenedBy = IncidentOpen, at.UnixNano(), user
-		inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
 		return putIncident(ctx, tx, inc)
 	})
 	if err != nil {
-		return Incident{}, fmt.Errorf("reopen incident %q: %w", id, err)
+		return Incident{}, fmt.Errorf("%s incident %q: %w", op, id, err)
 	}
 	return inc, nil
 }
