@@ -174,10 +174,14 @@ type Deps struct {
 	Authorizer Authorizer
 	TimeSeries TimeSeries
 	AlertStore store.AlertStore
-	Publisher  alert.Publisher
-	Clock      func() time.Time
-	Logger     *slog.Logger
-	Registerer prometheus.Registerer
+	// Maintenance, when not nil, holds the sensors' maintenance windows,
+	// read every MaintenanceEvery: no sensor alert is raised for a sensor
+	// in maintenance.
+	Maintenance store.MaintenanceStore
+	Publisher   alert.Publisher
+	Clock       func() time.Time
+	Logger      *slog.Logger
+	Registerer  prometheus.Registerer
 }
 
 // Message is one MQTT message.
@@ -272,9 +276,11 @@ type Engine struct {
 	tracker tracker
 	listen  listening
 	clocks  clockWatch // the sensors' clock offsets
-	detBuf  []store.DetectionRecord
-	locBuf  []store.LocationRecord
-	last    []LocatedEmission // most recent located emissions, for tests and the demo
+	// maintRead is when Tick last read the maintenance windows.
+	maintRead time.Time
+	detBuf    []store.DetectionRecord
+	locBuf    []store.LocationRecord
+	last      []LocatedEmission // most recent located emissions, for tests and the demo
 }
 
 // LocatedEmission is one associated emission after localisation.
@@ -457,9 +463,35 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	errs := []error{e.process(ctx, e.assoc.flush(now))}
 	e.tracker.expire(now)
 	errs = append(errs, e.flushLocked(ctx))
+	readMaint := e.deps.Maintenance != nil && (e.maintRead.IsZero() || now.Sub(e.maintRead) >= MaintenanceEvery || now.Before(e.maintRead))
+	if readMaint {
+		e.maintRead = now
+	}
 	e.mu.Unlock()
+	if readMaint {
+		errs = append(errs, e.readMaintenance(ctx, now))
+	}
 	errs = append(errs, e.alerts.Tick(ctx, now))
 	return errors.Join(errs...)
+}
+
+// MaintenanceEvery is how often Tick reads the sensors' maintenance
+// windows from Deps.Maintenance (the dashboard writes them there).
+const MaintenanceEvery = 5 * time.Second
+
+// readMaintenance hands the windows lasting past now to the alert engine.
+// When the store cannot be read the windows known stay.
+func (e *Engine) readMaintenance(ctx context.Context, now time.Time) error {
+	ms, err := e.deps.Maintenance.Maintenance(ctx, e.deps.Site.ID, now)
+	if err != nil {
+		return fmt.Errorf("read sensors' maintenance: %w", err)
+	}
+	until := make(map[string]time.Time, len(ms))
+	for _, m := range ms {
+		until[m.Sensor] = time.Unix(0, m.UntilNS)
+	}
+	e.alerts.SetMaintenance(until)
+	return nil
 }
 
 // process locates, authorises and alerts on closed groups. Caller holds mu.

@@ -19,6 +19,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // fakeAuthorizer authorises a class in a set of rooms.
@@ -59,6 +60,33 @@ type scenario struct {
 	rng            *rand.Rand
 	n              int
 	lastMsg        []Message
+	maint          fakeMaintenance
+}
+
+// fakeMaintenance is a store.MaintenanceStore of one site in memory.
+type fakeMaintenance map[string]store.Maintenance
+
+func (f fakeMaintenance) SetMaintenance(_ context.Context, m store.Maintenance) error {
+	f[m.Sensor] = m
+	return nil
+}
+
+func (f fakeMaintenance) EndMaintenance(_ context.Context, _, sensor string, at time.Time) error {
+	if m, ok := f[sensor]; !ok || m.UntilNS <= at.UnixNano() {
+		return store.ErrNotFound
+	}
+	delete(f, sensor)
+	return nil
+}
+
+func (f fakeMaintenance) Maintenance(_ context.Context, _ string, at time.Time) ([]store.Maintenance, error) {
+	var out []store.Maintenance
+	for _, m := range f {
+		if m.UntilNS > at.UnixNano() {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // TestScenarios runs every script in testdata/scenarios. Commands (one per line, # comments):
@@ -68,13 +96,15 @@ type scenario struct {
 //	emit ID class=C link=L x=X y=Y tx=DBM freq=HZ [bw=HZ] [noise=DB] [every=D for=D]
 //	                               # tx is the EIRP; a sensor reports the emission when
 //	                               # it arrives 6 dB above its noise in bw
-//	health SENSOR|all STATE [bands=B1,B2] # bands it reports scanning (scanBandsHz)
+//	health SENSOR|all STATE [bands=B1,B2] [clock=D] # bands it reports scanning (scanBandsHz);
+//	                               # its clock D ahead (negative: behind)
+//	maintenance SENSOR for=D|end   # a maintenance window from now (the dashboard's), or ended
 //	redeliver                      # send the last emission's messages again
 //	status SENSOR|all online|offline
 //	advance D                      # in 1 s ticks
 //	ack rule=R user=U note=N        # in fusion's engine (the demo's dashboard)
 //	announce rule=R user=U note=N   # on the ack topic (a dashboard of a deployment)
-//	expect alert rule=R [state=S] [room=R] [acked=true]
+//	expect alert rule=R [state=S] [room=R] [acked=true] [sensor=S]
 //	expect alerts N [rule=R]       # alerts ever raised (any state)
 //	expect alert ... room=R1,R2    # any of the rooms
 //	expect location room=R[,R2] [minprob=P] [top=K] [heard=N]
@@ -99,7 +129,7 @@ func TestScenarios(t *testing.T) {
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
 			sc := &scenario{t: t, auth: &fakeAuthorizer{}, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1)),
-				noiseDBmPerMHz: -100}
+				noiseDBmPerMHz: -100, maint: fakeMaintenance{}}
 			fh, err := os.Open(f)
 			if err != nil {
 				t.Fatal(err)
@@ -121,7 +151,7 @@ func TestScenarios(t *testing.T) {
 						continue
 					}
 					eng, err := New(Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz},
-						Deps{Site: s, Authorizer: sc.auth, Clock: func() time.Time { return sc.now }})
+						Deps{Site: s, Authorizer: sc.auth, Maintenance: sc.maint, Clock: func() time.Time { return sc.now }})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -208,6 +238,16 @@ func (sc *scenario) exec(line string) error {
 			return err
 		}
 		return sc.eng.Handle(ctx, Message{Topic: event.SensorTopic(sc.eng.deps.Site.ID, f[1], event.KindHealth), Payload: b})
+	case "maintenance":
+		if f[2] == "end" {
+			return sc.maint.EndMaintenance(ctx, "", f[1], sc.now)
+		}
+		d, err := time.ParseDuration(kv(f[2:])["for"])
+		if err != nil {
+			return err
+		}
+		return sc.maint.SetMaintenance(ctx, store.Maintenance{Site: sc.eng.deps.Site.ID, Sensor: f[1], FromNS: sc.now.UnixNano(),
+			UntilNS: sc.now.Add(d).UnixNano(), By: "engineer", Reason: "scenario"})
 	case "advance":
 		d, err := time.ParseDuration(f[1])
 		if err != nil {

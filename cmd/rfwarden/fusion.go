@@ -123,7 +123,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	defer followRegistry(ctx, reg, metrics, "rfw_fusion", log)()
-	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Publisher: pub, Logger: log, Registerer: metrics})
+	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Maintenance: db, Publisher: pub, Logger: log, Registerer: metrics})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -176,6 +177,7 @@ type Engine struct {
 	started   time.Time               // the first Tick's time
 	alerts    map[string]*alertState  // by rule name + key
 	sensors   map[string]*sensorState // heard (status or health), by ID
+	maint     map[string]time.Time    // sensors in maintenance, until when
 	incidents map[string]*store.Incident
 	// drones are recent drone alerts, candidates for a drone-drop incident.
 	drones []*alertState
@@ -491,24 +493,40 @@ func (e *Engine) ObserveClock(ctx context.Context, sensor string, offset time.Du
 // otherwise raise nothing while its zones stay unknown.
 const UnheardAfter = time.Minute
 
-// unheard raises the sensor-offline rules' alert of every sensor of the
-// site model not heard UnheardAfter after the first Tick (now), or keeps
-// it raised.
-func (e *Engine) unheard(ctx context.Context, now time.Time) error {
+// SetMaintenance replaces the sensors in maintenance, each until the time
+// given (fusion reads them from the store every few seconds). No sensor
+// alert is raised for a sensor while it is in maintenance; one raised
+// before stays, to resolve when its condition clears (the dashboard
+// acknowledges it as it starts the window). When the window ends the
+// sensor is judged again: offline or not heard at the next Tick, health
+// and clock at its next report.
+func (e *Engine) SetMaintenance(until map[string]time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.maint = maps.Clone(until)
+}
+
+// sensorsDown raises (or keeps raised) the sensor-offline rules' alert of
+// every sensor of the site model that is offline, or not heard
+// UnheardAfter after the first Tick (now). A status report raises the
+// offline alert as it comes; this raises it again for a sensor whose
+// maintenance ended while it was still offline.
+func (e *Engine) sensorsDown(ctx context.Context, now time.Time) error {
 	if e.started.IsZero() {
 		e.started = now
 	}
-	if now.Sub(e.started) < UnheardAfter {
-		return nil
-	}
 	var errs []error
 	for _, sn := range e.site.Sensors {
-		if e.sensors[sn.ID] != nil {
+		summary := "sensor " + sn.ID + " offline"
+		switch st := e.sensors[sn.ID]; {
+		case st == nil && now.Sub(e.started) >= UnheardAfter:
+			summary = "sensor " + sn.ID + " not heard since fusion started"
+		case st == nil || !st.offline:
 			continue
 		}
 		for i := range e.cfg.Rules {
 			if r := &e.cfg.Rules[i]; r.Kind == KindSensorOffline {
-				errs = append(errs, e.sensorCondition(ctx, r, sn.ID, true, "sensor "+sn.ID+" not heard since fusion started", now))
+				errs = append(errs, e.sensorCondition(ctx, r, sn.ID, true, summary, now))
 			}
 		}
 	}
@@ -534,6 +552,9 @@ func (e *Engine) sensorCondition(ctx context.Context, r *Rule, sensor string, ba
 		return nil
 	}
 	if a == nil || a.state == StateResolved {
+		if until, ok := e.maint[sensor]; ok && at.Before(until) {
+			return nil // in maintenance: judged again when it ends (Tick, or the next report)
+		}
 		a = &alertState{rule: r, key: sensor, active: at}
 		zone := ""
 		if sn, ok := e.site.Sensor(sensor); ok && len(sn.Zones) > 0 {
@@ -569,7 +590,7 @@ func (e *Engine) advance(ctx context.Context, a *alertState, now time.Time) erro
 func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	errs := []error{e.unheard(ctx, now)}
+	errs := []error{e.sensorsDown(ctx, now)}
 	keys := make([]string, 0, len(e.alerts))
 	for k := range e.alerts {
 		keys = append(keys, k)

@@ -100,6 +100,15 @@ CREATE TABLE IF NOT EXISTS audit (
 	after TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_object ON audit(object, id);
+CREATE TABLE IF NOT EXISTS sensor_maintenance (
+	site TEXT NOT NULL,
+	sensor TEXT NOT NULL,
+	from_ns INTEGER NOT NULL,
+	until_ns INTEGER NOT NULL,
+	by TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	PRIMARY KEY (site, sensor)
+);
 `
 
 // busyTimeout is how long a statement waits for another connection's (or
@@ -731,6 +740,54 @@ func (s *SQLite) changeIncident(ctx context.Context, id, op string, change func(
 		return Incident{}, fmt.Errorf("%s incident %q: %w", op, id, err)
 	}
 	return inc, nil
+}
+
+// SetMaintenance implements MaintenanceStore.
+func (s *SQLite) SetMaintenance(ctx context.Context, m Maintenance) error {
+	if m.Site == "" || m.Sensor == "" || m.By == "" || m.UntilNS <= m.FromNS {
+		return fmt.Errorf("set maintenance of %s/%s: site, sensor, by and a window that ends after it starts are needed", m.Site, m.Sensor)
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO sensor_maintenance(site, sensor, from_ns, until_ns, by, reason) VALUES(?,?,?,?,?,?)
+		ON CONFLICT(site, sensor) DO UPDATE SET from_ns=excluded.from_ns, until_ns=excluded.until_ns, by=excluded.by, reason=excluded.reason`,
+		m.Site, m.Sensor, m.FromNS, m.UntilNS, m.By, m.Reason)
+	if err != nil {
+		return fmt.Errorf("set maintenance of %s/%s: %w", m.Site, m.Sensor, err)
+	}
+	return nil
+}
+
+// EndMaintenance implements MaintenanceStore.
+func (s *SQLite) EndMaintenance(ctx context.Context, site, sensor string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sensor_maintenance WHERE site = ? AND sensor = ? AND until_ns > ?`, site, sensor, at.UnixNano())
+	if err != nil {
+		return fmt.Errorf("end maintenance of %s/%s: %w", site, sensor, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("end maintenance of %s/%s: %w", site, sensor, ErrNotFound)
+	}
+	return nil
+}
+
+// Maintenance implements MaintenanceStore.
+func (s *SQLite) Maintenance(ctx context.Context, site string, at time.Time) ([]Maintenance, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT site, sensor, from_ns, until_ns, by, reason FROM sensor_maintenance
+		WHERE site = ? AND until_ns > ? ORDER BY sensor`, site, at.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("maintenance of %s: %w", site, err)
+	}
+	defer rows.Close()
+	var out []Maintenance
+	for rows.Next() {
+		var m Maintenance
+		if err := rows.Scan(&m.Site, &m.Sensor, &m.FromNS, &m.UntilNS, &m.By, &m.Reason); err != nil {
+			return nil, fmt.Errorf("maintenance of %s: %w", site, err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("maintenance of %s: %w", site, err)
+	}
+	return out, nil
 }
 
 func putIncident(ctx context.Context, tx *sql.Tx, inc Incident) error {

@@ -421,3 +421,59 @@ func TestSQLiteIncidentClosure(t *testing.T) {
 		t.Errorf("a new alert after the second closure: %+v, %v; want open, reopened at 80 s by no one", got, err)
 	}
 }
+
+// TestSQLiteMaintenance: a sensor's maintenance window is listed while it
+// lasts, replaced by a new one, ended early, and refused when malformed.
+func TestSQLiteMaintenance(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	at := func(min int) time.Time { return time.Unix(1_800_000_000+int64(min)*60, 0) }
+	list := func(when time.Time) string {
+		t.Helper()
+		ms, err := s.Maintenance(ctx, "site1", when)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms {
+			out = append(out, fmt.Sprintf("%s until %d by %s (%s)", m.Sensor, (m.UntilNS-at(0).UnixNano())/int64(time.Minute), m.By, m.Reason))
+		}
+		return strings.Join(out, "; ")
+	}
+	for _, m := range []store.Maintenance{
+		{Site: "site1", Sensor: "s4", FromNS: at(0).UnixNano(), UntilNS: at(60).UnixNano(), By: "admin", Reason: "new antenna"},
+		{Site: "site1", Sensor: "s2", FromNS: at(0).UnixNano(), UntilNS: at(30).UnixNano(), By: "admin", Reason: "power cut"},
+		{Site: "site2", Sensor: "s4", FromNS: at(0).UnixNano(), UntilNS: at(90).UnixNano(), By: "admin", Reason: "other site"},
+	} {
+		if err := s.SetMaintenance(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := list(at(10)), "s2 until 30 by admin (power cut); s4 until 60 by admin (new antenna)"; got != want {
+		t.Errorf("at 10 min: %q, want %q", got, want)
+	}
+	if got, want := list(at(30)), "s4 until 60 by admin (new antenna)"; got != want {
+		t.Errorf("at 30 min (s2's window over): %q, want %q", got, want)
+	}
+	if err := s.SetMaintenance(ctx, store.Maintenance{Site: "site1", Sensor: "s4", FromNS: at(40).UnixNano(), UntilNS: at(120).UnixNano(), By: "eng", Reason: "longer"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := list(at(40)), "s4 until 120 by eng (longer)"; got != want {
+		t.Errorf("after replacing s4's window: %q, want %q", got, want)
+	}
+	if err := s.EndMaintenance(ctx, "site1", "s4", at(50)); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(at(50)); got != "" {
+		t.Errorf("after ending s4's window: %q, want none", got)
+	}
+	if err := s.EndMaintenance(ctx, "site1", "s2", at(50)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ending a window already over: %v, want ErrNotFound", err)
+	}
+	if got, want := func() string { ms, _ := s.Maintenance(ctx, "site2", at(50)); return ms[0].Reason }(), "other site"; got != want {
+		t.Errorf("site2's window: %q, want %q", got, want)
+	}
+	if err := s.SetMaintenance(ctx, store.Maintenance{Site: "site1", Sensor: "s1", FromNS: at(10).UnixNano(), UntilNS: at(10).UnixNano(), By: "admin"}); err == nil {
+		t.Error("a window that ends as it starts was stored")
+	}
+}

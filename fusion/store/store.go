@@ -193,6 +193,30 @@ type AlertStore interface {
 	Incidents(ctx context.Context, site string, since time.Time, limit int) ([]Incident, error)
 }
 
+// Maintenance is a sensor taken out of service by staff (an engineer at
+// work on the node, a planned power cut) from FromNS until UntilNS: fusion
+// raises no new sensor alert for it (offline, not heard, health, clock)
+// while it lasts.
+type Maintenance struct {
+	Site    string `json:"site"`
+	Sensor  string `json:"sensor"`
+	FromNS  int64  `json:"from_ns"`
+	UntilNS int64  `json:"until_ns"`
+	By      string `json:"by"`
+	Reason  string `json:"reason"`
+}
+
+// MaintenanceStore keeps the sensors' maintenance windows (SQLite).
+type MaintenanceStore interface {
+	// SetMaintenance stores m, replacing any window of the same sensor.
+	SetMaintenance(ctx context.Context, m Maintenance) error
+	// EndMaintenance ends sensor's window (ErrNotFound when it has none
+	// that lasts past at).
+	EndMaintenance(ctx context.Context, site, sensor string, at time.Time) error
+	// Maintenance returns the site's windows that last past at, by sensor.
+	Maintenance(ctx context.Context, site string, at time.Time) ([]Maintenance, error)
+}
+
 // AuditEntry is one audited action: who did what to which object, with the
 // object's state before and after as JSON ("" when none).
 type AuditEntry struct {
