@@ -628,3 +628,35 @@ func TestBrowserBannerClearsOnRemoteAck(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="live-2"].acked`)),
 	)
 }
+
+// TestBrowserSensorMaintenance: an admin starts a maintenance window for a
+// sensor from the Sensors page, the list shows it, and ends it.
+func TestBrowserSensorMaintenance(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	within(t, ctx, 20*time.Second, "start s1's maintenance",
+		chromedp.Navigate(srv.URL+"/#sensors"),
+		chromedp.Click(chromedp.CSS(`#sensor-rows tr[data-sensor="s1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#maint-start`)),
+		chromedp.SetValue(chromedp.CSS(`#maint-minutes`), "120"),
+		chromedp.SetValue(chromedp.CSS(`#maint-reason`), "new antenna"),
+		chromedp.Click(chromedp.CSS(`#maint-start`)),
+		chromedp.WaitVisible(chromedp.CSS(`#maint-end`)),
+	)
+	shot(t, ctx, "sensor-maintenance")
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#sensor-rows tr[data-sensor="s1"] td.maint').textContent`))
+	if err != nil || !strings.Contains(text, "admin: new antenna") {
+		t.Errorf("s1's maintenance cell %q, %v", text, err)
+	}
+	ms, _ := ev.maint.Maintenance(context.Background(), "hmp1", testNow)
+	if len(ms) != 1 || ms[0].Sensor != "s1" || ms[0].UntilNS != testNow.Add(2*time.Hour).UnixNano() {
+		t.Errorf("stored windows %+v, want s1's for 2 hours", ms)
+	}
+	within(t, ctx, 20*time.Second, "end it",
+		chromedp.Click(chromedp.CSS(`#maint-end`)),
+		chromedp.WaitVisible(chromedp.CSS(`#maint-start`)),
+	)
+	if ms, _ := ev.maint.Maintenance(context.Background(), "hmp1", testNow); len(ms) != 0 {
+		t.Errorf("windows after ending: %+v", ms)
+	}
+}

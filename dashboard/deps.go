@@ -117,11 +117,14 @@ type Deps struct {
 	Registry   Registry         // may be nil
 	Acker      Acker            // defaults to Alerts.Ack
 	Zones      ZoneStatus       // may be nil: every zone "ok"
-	Replayer   Replayer         // may be nil
-	ReplayDir  string           // folder of recordings offered for replay (and where uploads go)
-	SnippetDir string           // folder of saved SigMF snippets (evidence)
-	MaxUpload  int64            // upload limit in bytes; default 256 MiB
-	Metrics    *prometheus.Registry
+	// Maintenance holds the sensors' maintenance windows, which fusion
+	// reads; may be nil (then none can be set).
+	Maintenance store.MaintenanceStore
+	Replayer    Replayer // may be nil
+	ReplayDir   string   // folder of recordings offered for replay (and where uploads go)
+	SnippetDir  string   // folder of saved SigMF snippets (evidence)
+	MaxUpload   int64    // upload limit in bytes; default 256 MiB
+	Metrics     *prometheus.Registry
 	// MetricsToken, when set, protects /metrics: a scrape must send
 	// "Authorization: Bearer <MetricsToken>". At least 16 characters of
 	// RFC 6750 token syntax. Empty leaves /metrics open (loopback only).

@@ -105,7 +105,7 @@ func (f *fakeAlerts) Alerts(_ context.Context, fl store.AlertFilter) ([]event.Al
 	defer f.mu.Unlock()
 	var out []event.Alert
 	for _, a := range f.alerts {
-		if (fl.Zone == "" || a.Zone == fl.Zone) && (fl.Rule == "" || a.Rule == fl.Rule) && (!fl.Unacked || a.AckBy == "") {
+		if (fl.Zone == "" || a.Zone == fl.Zone) && (fl.Rule == "" || a.Rule == fl.Rule) && (!fl.Unacked || a.AckBy == "") && (fl.State == "" || a.State == fl.State) {
 			out = append(out, a)
 		}
 	}
@@ -378,6 +378,41 @@ func testSite() *site.Site {
 	}
 }
 
+// fakeMaintenance keeps maintenance windows by site/sensor.
+type fakeMaintenance struct {
+	mu sync.Mutex
+	m  map[string]store.Maintenance
+}
+
+func (f *fakeMaintenance) SetMaintenance(_ context.Context, m store.Maintenance) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.m[m.Site+"/"+m.Sensor] = m
+	return nil
+}
+
+func (f *fakeMaintenance) EndMaintenance(_ context.Context, site, sensor string, at time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if m, ok := f.m[site+"/"+sensor]; !ok || m.UntilNS <= at.UnixNano() {
+		return store.ErrNotFound
+	}
+	delete(f.m, site+"/"+sensor)
+	return nil
+}
+
+func (f *fakeMaintenance) Maintenance(_ context.Context, site string, at time.Time) ([]store.Maintenance, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.Maintenance
+	for _, m := range f.m {
+		if m.Site == site && m.UntilNS > at.UnixNano() {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
 // env is a dashboard wired to fakes, with one user per role.
 type env struct {
 	deps  Deps
@@ -385,6 +420,7 @@ type env struct {
 	al    *fakeAlerts
 	audit *fakeAudit
 	reg   *fakeRegistry
+	maint *fakeMaintenance
 }
 
 func newEnv(t testing.TB) *env {
@@ -406,10 +442,11 @@ func newEnv(t testing.TB) *env {
 	}
 	ev := &env{ts: &fakeTS{}, al: &fakeAlerts{alerts: map[string]event.Alert{}, incidents: map[string]store.Incident{}}, audit: &fakeAudit{}}
 	ev.reg = &fakeRegistry{entries: map[int64]registry.Entry{}, audit: ev.audit}
+	ev.maint = &fakeMaintenance{m: map[string]store.Maintenance{}}
 	ev.seed()
 	dir := t.TempDir()
 	ev.deps = Deps{Users: users, Site: testSite(), Hub: NewHub(16), TimeSeries: ev.ts, Alerts: ev.al, Auditor: ev.audit,
-		Registry: ev.reg, Zones: fakeZones{"yard": "unknown"}, Replayer: fakeReplayer{}, ReplayDir: dir, SnippetDir: t.TempDir(),
+		Registry: ev.reg, Zones: fakeZones{"yard": "unknown"}, Maintenance: ev.maint, Replayer: fakeReplayer{}, ReplayDir: dir, SnippetDir: t.TempDir(),
 		MaxUpload: 64 << 10, Now: func() time.Time { return testNow }}
 	return ev
 }

@@ -771,7 +771,112 @@ func (s *server) sensors(c echo.Context) error {
 			return cmp.Or(cmp.Compare(a.Site, b.Site), cmp.Compare(a.Sensor, b.Sensor))
 		})
 	}
+	if s.d.Maintenance != nil {
+		ms, err := s.d.Maintenance.Maintenance(c.Request().Context(), s.siteID(), s.now())
+		if err != nil {
+			return fmt.Errorf("sensors' maintenance: %w", err)
+		}
+		for i := range out {
+			for _, m := range ms {
+				if out[i].Site == m.Site && out[i].Sensor == m.Sensor {
+					out[i].Maintenance = &m
+				}
+			}
+		}
+	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// MaxMaintenance is the longest maintenance window that can be set: a week.
+const MaxMaintenance = 7 * 24 * time.Hour
+
+type maintenanceReq struct {
+	Minutes int    `json:"minutes"`
+	Reason  string `json:"reason"`
+}
+
+// maintenanceSensor returns the sensor ID of the request's path, refusing
+// an invalid one, one not in the site model, and a dashboard without a
+// maintenance store.
+func (s *server) maintenanceSensor(c echo.Context) (string, error) {
+	id := c.Param("id")
+	switch {
+	case s.d.Maintenance == nil:
+		return "", httpError(http.StatusServiceUnavailable, "sensors' maintenance not configured")
+	case !event.ValidID(id):
+		return "", httpError(http.StatusBadRequest, "sensor %q is not a valid ID", trimForErr(id))
+	case s.d.Site == nil:
+		return "", httpError(http.StatusServiceUnavailable, "no site model loaded")
+	}
+	if _, ok := s.d.Site.Sensor(id); !ok {
+		return "", httpError(http.StatusNotFound, "sensor %q is not in the site model", id)
+	}
+	return id, nil
+}
+
+// startMaintenance takes a sensor out of service for the minutes asked:
+// fusion raises no sensor alert for it meanwhile (an engineer opening its
+// case, switching it off). Its open alerts nobody acknowledged are
+// acknowledged with the window's reason. Admin only: a window silences a
+// tamper alarm too; audited.
+func (s *server) startMaintenance(c echo.Context) error {
+	id, err := s.maintenanceSensor(c)
+	if err != nil {
+		return err
+	}
+	var req maintenanceReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	d := time.Duration(req.Minutes) * time.Minute
+	switch reason := strings.TrimSpace(req.Reason); {
+	case req.Minutes < 1 || d > MaxMaintenance:
+		return httpError(http.StatusBadRequest, "minutes: %d is not between 1 and %d", req.Minutes, int(MaxMaintenance/time.Minute))
+	case reason == "":
+		return httpError(http.StatusBadRequest, "reason: say what is done to the sensor")
+	case len(req.Reason) > 200:
+		return httpError(http.StatusBadRequest, "reason: longer than 200 characters")
+	}
+	now := s.now()
+	m := store.Maintenance{Site: s.d.Site.ID, Sensor: id, FromNS: now.UnixNano(), UntilNS: now.Add(d).UnixNano(),
+		By: session(c).User, Reason: strings.TrimSpace(req.Reason)}
+	if err := s.d.Maintenance.SetMaintenance(c.Request().Context(), m); err != nil {
+		return err
+	}
+	until := time.Unix(0, m.UntilNS).In(s.d.Location).Format("2006-01-02 15:04")
+	_ = s.audit(c, "sensor.maintenance", "sensor/"+id, "", "until "+until+": "+m.Reason)
+	for _, state := range []string{event.AlertPending, event.AlertFiring} {
+		alerts, err := s.d.Alerts.Alerts(c.Request().Context(), store.AlertFilter{Site: m.Site, State: state, Unacked: true})
+		if err != nil {
+			s.log.Warn("maintenance set, but the sensor's alerts not read", "sensor", id, "err", err)
+		}
+		for _, a := range alerts {
+			if a.Sensor != id || a.Room != "" || a.AckNS != 0 { // its own sensor alerts, not a location's
+				continue
+			}
+			if _, err := s.acknowledge(c, a.ID, "maintenance until "+until+": "+m.Reason); err != nil {
+				s.log.Warn("maintenance set, but one of the sensor's alerts not acknowledged", "sensor", id, "alert", a.ID, "err", err)
+			}
+		}
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+// endMaintenance ends a sensor's maintenance window now: fusion judges
+// the sensor again within seconds. Audited.
+func (s *server) endMaintenance(c echo.Context) error {
+	id, err := s.maintenanceSensor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.d.Maintenance.EndMaintenance(c.Request().Context(), s.d.Site.ID, id, s.now()); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return httpError(http.StatusNotFound, "sensor %q is not in maintenance", id)
+		}
+		return err
+	}
+	_ = s.audit(c, "sensor.maintenance.end", "sensor/"+id, "", "")
+	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *server) sensorHealth(c echo.Context) error {

@@ -33,6 +33,9 @@ type SensorState struct {
 	Status          string        `json:"status"` // online, offline or the health state (tampered, jammed, ...)
 	LastHeartbeatNS int64         `json:"last_heartbeat_ns"`
 	Health          *event.Health `json:"health,omitempty"`
+	// Maintenance is the sensor's maintenance window, while one lasts (the
+	// sensors list adds it from the store; the hub never sets it).
+	Maintenance *store.Maintenance `json:"maintenance,omitempty"`
 }
 
 // Subscription selects which messages a client receives. Empty Kinds means

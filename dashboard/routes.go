@@ -36,6 +36,8 @@ func (s *server) routes(e *echo.Echo) {
 
 	api.GET("/sensors", s.sensors, s.role(RoleViewer))
 	api.GET("/sensors/:id/health", s.sensorHealth, s.role(RoleViewer))
+	api.POST("/sensors/:id/maintenance", s.startMaintenance, s.role(RoleAdmin))
+	api.DELETE("/sensors/:id/maintenance", s.endMaintenance, s.role(RoleAdmin))
 
 	api.GET("/registry", s.registryList, s.role(RoleAnalyst))
 	api.GET("/registry/export.csv", s.registryExport, s.role(RoleAnalyst))

@@ -201,6 +201,7 @@ type metrics struct {
 	reminders  *prometheus.CounterVec
 	acks       *prometheus.CounterVec
 	clock      *prometheus.GaugeVec
+	maint      prometheus.Gauge
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -220,7 +221,9 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		clock: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfw_fusion_sensor_clock_offset_seconds",
 			Help: "Each online sensor's clock against fusion's, estimated from its health reports' arrival (positive: ahead; short of the truth by the least delay of its last six reports)."}, []string{"sensor"}),
 	}
-	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks, m.clock} {
+	m.maint = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rfw_fusion_sensors_in_maintenance",
+		Help: "Sensors in a maintenance window (no sensor alerts raised for them), as fusion last read them."})
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks, m.clock, m.maint} {
 		if err := r.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -491,6 +494,7 @@ func (e *Engine) readMaintenance(ctx context.Context, now time.Time) error {
 		until[m.Sensor] = time.Unix(0, m.UntilNS)
 	}
 	e.alerts.SetMaintenance(until)
+	e.met.maint.Set(float64(len(until)))
 	return nil
 }
 

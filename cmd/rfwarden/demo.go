@@ -276,7 +276,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 	defer replayer.Close()
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: db, Alerts: db, Auditor: db,
-		Registry: reg, Acker: demoAcker{eng, clock.Now}, Zones: zoneStatus{eng.Alerts()}, Replayer: replayer, ReplayDir: replayDir, SnippetDir: snippets,
+		Registry: reg, Acker: demoAcker{eng, clock.Now}, Zones: zoneStatus{eng.Alerts()}, Maintenance: db, Replayer: replayer, ReplayDir: replayDir, SnippetDir: snippets,
 		Metrics: metrics, Logger: log.With("svc", "dashboard"), Now: clock.Now})
 	if err != nil {
 		return err

@@ -30,6 +30,7 @@ type demoClient struct {
 	t    *testing.T
 	base string
 	c    *http.Client
+	csrf string
 }
 
 func loginDemo(t *testing.T, info demoInfo) *demoClient {
@@ -48,7 +49,32 @@ func loginDemo(t *testing.T, info demoInfo) *demoClient {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("log in with the printed password: %d %s", resp.StatusCode, b)
 	}
-	return &demoClient{t: t, base: info.URL, c: c}
+	var me struct {
+		CSRF string `json:"csrf"`
+	}
+	if err := json.Unmarshal(b, &me); err != nil {
+		t.Fatalf("log in: %v in %s", err, b)
+	}
+	return &demoClient{t: t, base: info.URL, c: c, csrf: me.CSRF}
+}
+
+// send makes a request with a JSON body (may be empty) and the session's
+// CSRF token, and returns the status and body.
+func (d *demoClient) send(method, path, body string) (int, string) {
+	d.t.Helper()
+	req, err := http.NewRequest(method, d.base+path, strings.NewReader(body))
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", d.csrf)
+	resp, err := d.c.Do(req)
+	if err != nil {
+		d.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 func (d *demoClient) get(path string, v any) {

@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -457,23 +458,7 @@ func TestCmdRegistryReachesFusion(t *testing.T) {
 	b := brokertest.Start(t, "rfw/v1/+/alert")
 	httpAddr := freeTCPAddr(t)
 	dir, _, stderr, stop := runFusion(t, b.URL(), "http_addr: "+httpAddr+"\n", nil)
-	// metricsHave waits until fusion's /metrics holds want.
-	metricsHave := func(want string) {
-		t.Helper()
-		c := http.Client{Timeout: 2 * time.Second}
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			resp, err := c.Get("http://" + httpAddr + "/metrics")
-			if err != nil {
-				continue
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if strings.Contains(string(body), want) {
-				return
-			}
-		}
-		t.Fatalf("fusion's /metrics never showed %q; fusion's log:\n%s", want, stderr.String())
-	}
+	metricsHave := func(want string) { t.Helper(); waitMetrics(t, httpAddr, want, stderr) }
 	metricsHave("rfw_fusion_registry_entries 0")
 
 	db, err := store.OpenSQLite(filepath.Join(dir, "rfwarden.db"))
@@ -505,6 +490,65 @@ func TestCmdRegistryReachesFusion(t *testing.T) {
 	publishPhone(t, b, revoked.Add(time.Second), stderr)
 	if !strings.Contains(stderr.String(), "registry: reloaded after a change elsewhere") {
 		t.Errorf("fusion's log does not say it reloaded the registry:\n%s", stderr.String())
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("fusion: %v", err)
+	}
+}
+
+// waitMetrics waits until the /metrics of fusion at addr holds want.
+func waitMetrics(t *testing.T, addr, want string, stderr *syncBuf) {
+	t.Helper()
+	c := http.Client{Timeout: 2 * time.Second}
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		resp, err := c.Get("http://" + addr + "/metrics")
+		if err != nil {
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), want) {
+			return
+		}
+	}
+	t.Fatalf("fusion's /metrics never showed %q; fusion's log:\n%s", want, stderr.String())
+}
+
+// TestCmdMaintenanceSilencesSensor: a maintenance window an admin starts in
+// the dashboard's process reaches fusion's through the database: the
+// sensor going offline raises nothing, while another one's does.
+func TestCmdMaintenanceSilencesSensor(t *testing.T) {
+	b := brokertest.Start(t, "rfw/v1/+/alert")
+	httpAddr := freeTCPAddr(t)
+	dir, _, stderr, stop := runFusion(t, b.URL(), "http_addr: "+httpAddr+"\n", nil)
+	waitMetrics(t, httpAddr, "rfw_fusion_sensors_in_maintenance 0", stderr)
+	dash := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../fusion/site/testdata/wing.good.yaml")
+	defer dash.stop()
+	c := loginDemo(t, dash.demoInfo)
+	if code, body := c.send(http.MethodPost, "/api/v1/sensors/s3/maintenance", `{"minutes":30,"reason":"new antenna"}`); code != http.StatusOK {
+		t.Fatalf("start maintenance: %d %s", code, body)
+	}
+	waitMetrics(t, httpAddr, "rfw_fusion_sensors_in_maintenance 1", stderr)
+
+	sensors := testClient(t, b.URL(), "sensors")
+	for _, id := range []string{"s3", "s4"} { // fusion handles them in order
+		tok := sensors.Publish(event.SensorTopic("hmp-test", id, event.KindStatus), 1, true, event.StatusOffline)
+		if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatalf("publish: %v", tok.Error())
+		}
+	}
+	var got []string
+	b.WaitFor(15*time.Second, func(ms []brokertest.Message) bool {
+		got = got[:0]
+		for _, m := range ms {
+			if a, err := event.DecodeAlert(m.Payload); err == nil {
+				got = append(got, a.Rule+"/"+a.Sensor+"/"+a.State)
+			}
+		}
+		return slices.Contains(got, "sensor-offline/s4/pending")
+	})
+	if want := []string{"sensor-offline/s4/pending"}; !slices.Equal(got, want) {
+		t.Errorf("alerts %v, want %v: none for s3, in maintenance", got, want)
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("fusion: %v", err)

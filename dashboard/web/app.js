@@ -350,19 +350,50 @@
   // ---- sensors
   async function loadSensors() {
     const ss = await api('GET', '/sensors');
+    st.sensors = new Map(ss.map((s) => [s.sensor, s]));
+    if (st.specSensor) showMaintenance(st.specSensor);
     $('sensor-rows').replaceChildren(...ss.map((s) => {
       const h = s.health || {};
       const nf = Object.entries(h.noise_floor_dbm || {}).map(([b, v]) => b + ' ' + v.toFixed(0)).join(', ');
       const span = (b) => { const r = (h.scan_bands_hz || {})[b]; return r ? ' ' + (r[0] / 1e6).toFixed(1) + '–' + (r[1] / 1e6).toFixed(1) + ' MHz' : ''; };
       const rv = Object.entries(h.revisit_s || {}).map(([b, v]) => b + span(b) + ' ' + v.toFixed(1) + 's').join(', ');
       const tr = el('tr', { 'data-sensor': s.sensor }, el('td', { text: s.sensor }), el('td', { class: 'st-' + s.status, text: s.status }),
-        el('td', { text: fmtT(s.last_heartbeat_ns) }), el('td', { text: nf }), el('td', { text: rv }), el('td', { text: String(h.outbox_depth || 0) }));
+        el('td', { text: fmtT(s.last_heartbeat_ns) }), el('td', { text: nf }), el('td', { text: rv }), el('td', { text: String(h.outbox_depth || 0) }),
+        el('td', { class: 'maint', text: s.maintenance ? 'until ' + fmtT(s.maintenance.until_ns) + ' (' + s.maintenance.by + ': ' + s.maintenance.reason + ')' : '' }));
       tr.addEventListener('click', () => chooseSensor(s.sensor));
       return tr;
     }));
   }
+  // showMaintenance offers an admin the sensor's maintenance window: start
+  // one (no sensor alerts from it meanwhile), or end the running one.
+  // A refresh of the list (every health report) leaves the form alone
+  // unless the window changed, so a reason being typed stays.
+  function showMaintenance(id) {
+    const s = st.sensors && st.sensors.get(id), m = s && s.maintenance;
+    const key = id + '|' + (m ? m.until_ns + m.reason : '');
+    if (st.maintShown === key) return;
+    st.maintShown = key;
+    const act = async (method, body) => {
+      try { await api(method, '/sensors/' + encodeURIComponent(id) + '/maintenance', body); await loadSensors(); }
+      catch (e) { alert(e.message); }
+    };
+    if (m) {
+      const end = el('button', { id: 'maint-end', text: 'End maintenance' });
+      end.addEventListener('click', () => act('DELETE'));
+      $('maint').replaceChildren(el('span', { text: 'In maintenance until ' + fmtT(m.until_ns) + ': ' + m.reason }), end);
+      return;
+    }
+    const mins = el('select', { id: 'maint-minutes' }, ...[[30, '30 min'], [60, '1 hour'], [120, '2 hours'], [240, '4 hours'], [480, '8 hours'], [1440, '1 day']]
+      .map(([v, t]) => el('option', { value: String(v), text: t })));
+    mins.value = '60';
+    const why = el('input', { id: 'maint-reason', placeholder: 'work on the node (no sensor alerts meanwhile)' });
+    const start = el('button', { id: 'maint-start', text: 'Start maintenance' });
+    start.addEventListener('click', () => act('POST', { minutes: Number(mins.value), reason: why.value }));
+    $('maint').replaceChildren(mins, why, start);
+  }
   async function chooseSensor(id) {
     st.specSensor = id; st.spec = null; $('spec-title').textContent = 'Spectrum: ' + id;
+    showMaintenance(id);
     connect();
     const hs = await api('GET', '/sensors/' + encodeURIComponent(id) + '/health?window=day');
     const c = $('noise'), x = c.getContext('2d');
