@@ -828,18 +828,18 @@ func (s *server) startMaintenance(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	d := time.Duration(req.Minutes) * time.Minute
-	switch reason := strings.TrimSpace(req.Reason); {
+	d, reason := time.Duration(req.Minutes)*time.Minute, strings.TrimSpace(req.Reason)
+	switch {
 	case req.Minutes < 1 || d > MaxMaintenance:
 		return httpError(http.StatusBadRequest, "minutes: %d is not between 1 and %d", req.Minutes, int(MaxMaintenance/time.Minute))
 	case reason == "":
 		return httpError(http.StatusBadRequest, "reason: say what is done to the sensor")
-	case len(req.Reason) > 200:
+	case len(reason) > 200:
 		return httpError(http.StatusBadRequest, "reason: longer than 200 characters")
 	}
 	now := s.now()
 	m := store.Maintenance{Site: s.d.Site.ID, Sensor: id, FromNS: now.UnixNano(), UntilNS: now.Add(d).UnixNano(),
-		By: session(c).User, Reason: strings.TrimSpace(req.Reason)}
+		By: session(c).User, Reason: reason}
 	if err := s.d.Maintenance.SetMaintenance(c.Request().Context(), m); err != nil {
 		return err
 	}

@@ -14,9 +14,10 @@ const clockSamples = 6
 const clockFresh = 5 * time.Minute
 
 // clockWatch estimates each sensor's clock offset from the arrival of its
-// health reports. A report stamped at sent by the sensor's clock, handled
-// at recv by fusion's, gives sent − recv = offset − delay, where the delay
-// (network, broker, fusion's queue) is never negative: the largest of the
+// health reports. A report stamped at sent by the sensor's clock, received
+// at recv by fusion's (Message.Received: before it waits in Run's queue),
+// gives sent − recv = offset − delay, where the delay (network, broker) is
+// never negative: the largest of the
 // sensor's last clockSamples is its estimate, short of the offset by the
 // least delay among them (milliseconds on a site network). Health goes out
 // live, never from the sensor's outbox, so reports are not days late after
@@ -25,7 +26,7 @@ const clockFresh = 5 * time.Minute
 // What association needs is that the sensors agree with each other: it
 // groups detections by their capture times. So the alert reads each
 // sensor's offset from the median of all of them (relative), which a
-// backlog in fusion's queue (every report late alike) or fusion's own
+// backlog at the broker or in fusion (every report late alike) or fusion's own
 // clock being off does not move. Not safe for concurrent use.
 type clockWatch struct {
 	sensors map[string]*clockEst
@@ -40,7 +41,7 @@ type clockEst struct {
 // estimate is the largest sample: the report that waited least.
 func (c *clockEst) estimate() time.Duration { return slices.Max(c.samples) }
 
-// observe records a health report of sensor stamped sent and handled at
+// observe records a health report of sensor stamped sent and received at
 // recv, and returns the sensor's estimated offset (positive: its clock is
 // ahead of fusion's).
 func (w *clockWatch) observe(sensor string, sent, recv time.Time) time.Duration {

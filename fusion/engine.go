@@ -188,6 +188,10 @@ type Deps struct {
 type Message struct {
 	Topic   string
 	Payload []byte
+	// Received is when the message reached fusion, before it waited in
+	// Run's queue (zero: when Handle sees it). A sensor's clock is
+	// estimated from its health reports' arrival.
+	Received time.Time
 }
 
 type metrics struct {
@@ -386,10 +390,13 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		if h.Sensor != sensorID || h.Site != siteID {
 			return e.reject("mismatch", fmt.Errorf("payload %s/%s differs from topic %s/%s", h.Site, h.Sensor, siteID, sensorID))
 		}
-		now := e.deps.Clock()
+		now, recv := e.deps.Clock(), msg.Received
+		if recv.IsZero() {
+			recv = now
+		}
 		e.mu.Lock()
 		e.listen.health(h, e.cfg.ScanBandsHz)
-		offset := e.clocks.observe(h.Sensor, time.Unix(0, h.TimeNS), now)
+		offset := e.clocks.observe(h.Sensor, time.Unix(0, h.TimeNS), recv)
 		rel, known := e.clocks.relative(h.Sensor, now)
 		e.mu.Unlock()
 		e.met.clock.WithLabelValues(h.Sensor).Set(offset.Seconds())

@@ -88,12 +88,13 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	// again to the persistent session. (Dropping here lost detections under
 	// load: see fusion/loadtest.)
 	enqueue := func(topic string, payload []byte, ack func()) {
+		m := Message{Topic: topic, Payload: payload, Received: e.deps.Clock()}
 		select {
-		case queue <- queued{Message{Topic: topic, Payload: payload}, ack}:
+		case queue <- queued{m, ack}:
 		default:
 			e.met.dropped.Inc() // counts queue-full events: time spent pushing back
 			select {
-			case queue <- queued{Message{Topic: topic, Payload: payload}, ack}:
+			case queue <- queued{m, ack}:
 			case <-ctx.Done():
 			}
 		}
