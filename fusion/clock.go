@@ -17,17 +17,16 @@ const clockFresh = 5 * time.Minute
 // health reports. A report stamped at sent by the sensor's clock, received
 // at recv by fusion's (Message.Received: before it waits in Run's queue),
 // gives sent − recv = offset − delay, where the delay (network, broker) is
-// never negative: the largest of the
-// sensor's last clockSamples is its estimate, short of the offset by the
-// least delay among them (milliseconds on a site network). Health goes out
-// live, never from the sensor's outbox, so reports are not days late after
-// an outage.
+// never negative: the largest of the sensor's last clockSamples is its
+// estimate, short of the offset by the least delay among them
+// (milliseconds on a site network). Health goes out live, never from the
+// sensor's outbox, so reports are not days late after an outage.
 //
 // What association needs is that the sensors agree with each other: it
 // groups detections by their capture times. So the alert reads each
 // sensor's offset from the median of all of them (relative), which a
-// backlog at the broker or in fusion (every report late alike) or fusion's own
-// clock being off does not move. Not safe for concurrent use.
+// backlog at the broker or in fusion (every report late alike) or fusion's
+// own clock being off does not move. Not safe for concurrent use.
 type clockWatch struct {
 	sensors map[string]*clockEst
 }
