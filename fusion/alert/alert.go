@@ -429,11 +429,16 @@ func (e *Engine) ObserveStatus(ctx context.Context, sensor, status string, at ti
 	defer e.mu.Unlock()
 	st := e.sensor(sensor)
 	st.offline = status == event.StatusOffline
+	return e.offlineRules(ctx, sensor, st.offline, "sensor "+sensor+" offline", at)
+}
+
+// offlineRules judges every sensor-offline rule for sensor: down (offline,
+// or not heard) with summary, as of at. The caller holds e.mu.
+func (e *Engine) offlineRules(ctx context.Context, sensor string, down bool, summary string, at time.Time) error {
 	var errs []error
 	for i := range e.cfg.Rules {
-		r := &e.cfg.Rules[i]
-		if r.Kind == KindSensorOffline {
-			errs = append(errs, e.sensorCondition(ctx, r, sensor, st.offline, "sensor "+sensor+" offline", at))
+		if r := &e.cfg.Rules[i]; r.Kind == KindSensorOffline {
+			errs = append(errs, e.sensorCondition(ctx, r, sensor, down, summary, at))
 		}
 	}
 	return errors.Join(errs...)
@@ -524,11 +529,7 @@ func (e *Engine) sensorsDown(ctx context.Context, now time.Time) error {
 		case st == nil || !st.offline:
 			continue
 		}
-		for i := range e.cfg.Rules {
-			if r := &e.cfg.Rules[i]; r.Kind == KindSensorOffline {
-				errs = append(errs, e.sensorCondition(ctx, r, sn.ID, true, summary, now))
-			}
-		}
+		errs = append(errs, e.offlineRules(ctx, sn.ID, true, summary, now))
 	}
 	return errors.Join(errs...)
 }
