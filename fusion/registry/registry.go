@@ -72,7 +72,7 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, loc *time.Locati
 // the two agree. An entry that does not decode is left out (it authorises
 // nothing) and named in the error; the others are loaded all the same, so
 // one bad row cannot keep a revoked entry matching.
-func (r *Registry) reload(ctx context.Context) (err error) {
+func (r *Registry) reload(ctx context.Context) error {
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("load registry: %w", err)
