@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"slices"
@@ -270,31 +269,8 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 
 	dash := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL())
 	defer dash.stop()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 90 * time.Second}
-	body, _ := json.Marshal(map[string]string{"user": dash.User, "password": dash.Password})
-	resp, err := c.Post(dash.URL+"/api/v1/login", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var login struct {
-		CSRF string `json:"csrf"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&login)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("log in: %d %v", resp.StatusCode, err)
-	}
-	req, _ := http.NewRequest(http.MethodPost, dash.URL+"/api/v1/alerts/"+a.ID+"/ack", strings.NewReader(`{"note":"cell searched"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-CSRF-Token", login.CSRF)
-	resp, err = c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("ack: %d", resp.StatusCode)
+	if code, body := loginDemo(t, dash.demoInfo).send(http.MethodPost, "/api/v1/alerts/"+a.ID+"/ack", `{"note":"cell searched"}`); code != http.StatusOK {
+		t.Fatalf("ack: %d %s", code, body)
 	}
 
 	acked := func(ms []brokertest.Message) bool {
