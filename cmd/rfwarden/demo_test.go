@@ -3,14 +3,17 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -95,8 +98,17 @@ func (d *demoClient) get(path string, v any) {
 
 // TestDemoEndToEnd runs `rfwarden demo` headless, as a newcomer would, and
 // checks through the dashboard's API that within two minutes of simulated
-// time it shows an unauthorised phone located in the room where the
-// simulator put an illicit phone, and a drone-drop incident.
+// time it shows a firing unauthorised-phone alert that points to the room
+// where the simulator put an illicit phone, a drone-drop incident and the
+// offline sensor's alert.
+//
+// "Points to" means the room is among the alert's 90% credible rooms (what
+// the alert's room probabilities tell a guard to search), not necessarily
+// its most likely one: the demo's B3 handset is heard by one sensor, and
+// one sensor on a corridor wall cannot tell a cell from the mirrored cell
+// across the corridor (docs/localisation.md: top-1 29%, top-2 50% for
+// handsets heard by one sensor). The test logs whether the top room was
+// right.
 func TestDemoEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo runs for up to two simulated minutes")
@@ -146,6 +158,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 	var phone event.Alert
+	var phoneAlerts []event.Alert // every firing unauthorised-uplink alert seen
 	var drop store.Incident
 	var offline bool
 	for info.Clock().Sub(info.Start) < simLimit && (phone.ID == "" || drop.ID == "" || !offline) {
@@ -154,8 +167,13 @@ func TestDemoEndToEnd(t *testing.T) {
 		c.get("/api/v1/alerts", &alerts)
 		for _, a := range alerts {
 			switch {
-			case strings.HasPrefix(a.Rule, "unauthorised-uplink") && a.State == event.AlertFiring && phoneRooms[a.Room]:
-				phone = a
+			case strings.HasPrefix(a.Rule, "unauthorised-uplink") && a.State == event.AlertFiring:
+				if phone.ID == "" && slices.ContainsFunc(credibleRooms(a.RoomProbs, demoCredibleMass), func(r string) bool { return phoneRooms[r] }) {
+					phone = a
+				}
+				if !slices.ContainsFunc(phoneAlerts, func(b event.Alert) bool { return b.ID == a.ID }) {
+					phoneAlerts = append(phoneAlerts, a)
+				}
 			case a.Rule == "sensor-offline" && strings.Contains(a.Summary, o.offline):
 				offline = true
 			}
@@ -207,10 +225,14 @@ func TestDemoEndToEnd(t *testing.T) {
 	if t.Failed() || phone.ID == "" || drop.ID == "" || !offline {
 		t.Logf("demo output:\n%s", out.String())
 	}
+	for _, a := range phoneAlerts {
+		t.Logf("phone alert %s: room %s; %.0f%% credible rooms %v", a.ID, a.Room, 100*demoCredibleMass, credibleRooms(a.RoomProbs, demoCredibleMass))
+	}
 	if phone.ID == "" {
-		t.Errorf("after %v simulated: no firing unauthorised-uplink alert in a room with an illicit phone (%v)", elapsed.Round(time.Second), keys(phoneRooms))
+		t.Errorf("after %v simulated: no firing unauthorised-uplink alert with a room where the simulator put an illicit phone (%v) among its %.0f%% credible rooms",
+			elapsed.Round(time.Second), keys(phoneRooms), 100*demoCredibleMass)
 	} else {
-		t.Logf("phone: %s (room %s, %.0f%%)", phone.Summary, phone.Room, 100*phone.Probability)
+		t.Logf("phone: %s (room %s, %.0f%%; top room right: %v)", phone.Summary, phone.Room, 100*phone.Probability, phoneRooms[phone.Room])
 	}
 	if drop.ID == "" {
 		t.Errorf("after %v simulated: no drone-drop incident", elapsed.Round(time.Second))
@@ -255,6 +277,30 @@ func liveLocationCount(t *testing.T, ctx context.Context, c *demoClient) *atomic
 	}()
 	t.Cleanup(func() { resp.Body.Close(); <-done })
 	return &n
+}
+
+// demoCredibleMass is the share of an alert's room probability the demo
+// test searches: the rooms a guard would search, most likely first, until
+// they hold that share.
+const demoCredibleMass = 0.9
+
+// credibleRooms returns the most likely rooms of probs, in order, until
+// they hold mass of the probability (all of them if they never do).
+func credibleRooms(probs map[string]float64, mass float64) []string {
+	rooms := slices.Collect(maps.Keys(probs))
+	slices.SortFunc(rooms, func(a, b string) int {
+		if c := cmp.Compare(probs[b], probs[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	sum := 0.0
+	for i, r := range rooms {
+		if sum += probs[r]; sum >= mass {
+			return rooms[:i+1]
+		}
+	}
+	return rooms
 }
 
 func keys(m map[string]bool) []string {
