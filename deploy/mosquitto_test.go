@@ -316,8 +316,10 @@ func TestLocationTopicACL(t *testing.T) {
 }
 
 // TestAckTopicACL: fusion hears the dashboard's acknowledgements, through
-// its shared subscription, and a sensor cannot forge one (it would silence
-// the reminders of an alert nobody has seen to).
+// its default subscription or a shared group, and a sensor cannot forge one
+// (it would silence the reminders of an alert nobody has seen to).
 func TestAckTopicACL(t *testing.T) {
-	onlyWriter(t, "fusion", "$share/fusion-site1/rfw/v1/site1/ack", "rfw/v1/site1/ack", "dashboard", "s1")
+	for _, sub := range []string{"rfw/v1/site1/ack", "$share/fusion-site1/rfw/v1/site1/ack"} {
+		t.Run(sub, func(t *testing.T) { onlyWriter(t, "fusion", sub, "rfw/v1/site1/ack", "dashboard", "s1") })
+	}
 }

@@ -65,7 +65,7 @@ type FileConfig struct {
 	// 127.0.0.1:9465; "" = none.
 	HTTPAddr string `yaml:"http_addr"`
 	// Subscription overrides the MQTT topic filter fusion subscribes to;
-	// default SiteTopic(site ID), "$share/fusion-<site>/rfw/v1/<site>/sensor/+/+".
+	// default SiteTopic(site ID), "rfw/v1/<site>/sensor/+/+".
 	Subscription string `yaml:"subscription"`
 }
 

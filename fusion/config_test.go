@@ -68,20 +68,22 @@ func TestLoadFileConfigHistoryDays(t *testing.T) {
 	}
 }
 
-// TestRunSubscription: Run subscribes to the site's shared group and
-// topics by default, and to Config.Subscription when set.
+// TestRunSubscription: Run subscribes to the site's own topics by default,
+// plain (mosquitto keeps a plain subscription across its restart), and to
+// Config.Subscription when set, hearing acknowledgements in the same
+// shared group when it names one.
 func TestRunSubscription(t *testing.T) {
 	s := wing(t)
-	for _, tc := range []struct{ sub, want string }{
-		{"", "$share/fusion-hmp-test/rfw/v1/hmp-test/sensor/+/+"},
-		{"rfw/v1/hmp-test/sensor/+/+", "rfw/v1/hmp-test/sensor/+/+"},
+	for _, tc := range []struct{ sub, want, wantAck string }{
+		{"", "rfw/v1/hmp-test/sensor/+/+", "rfw/v1/hmp-test/ack"},
+		{"$share/fusion-hmp-test/rfw/v1/hmp-test/sensor/+/+", "$share/fusion-hmp-test/rfw/v1/hmp-test/sensor/+/+", "$share/fusion-hmp-test/rfw/v1/hmp-test/ack"},
 	} {
 		e, err := New(Config{Subscription: tc.sub}, Deps{Site: s, TimeSeries: &memTS{}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := e.Subscription(); got != tc.want {
-			t.Errorf("Subscription() with %q = %q, want %q", tc.sub, got, tc.want)
+		if got, ack := e.Subscription(), e.AckSubscription(); got != tc.want || ack != tc.wantAck {
+			t.Errorf("with %q: Subscription() = %q, AckSubscription() = %q; want %q, %q", tc.sub, got, ack, tc.want, tc.wantAck)
 		}
 	}
 }

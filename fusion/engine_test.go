@@ -184,7 +184,7 @@ func TestRunSubscribesAndStores(t *testing.T) {
 	h := waitHandler(t, sub)
 	deadline := time.Now().Add(5 * time.Second)
 	sub.mu.Lock()
-	want := []string{"$share/fusion-" + s.ID + "/rfw/v1/" + s.ID + "/sensor/+/+", "$share/fusion-" + s.ID + "/rfw/v1/" + s.ID + "/ack"}
+	want := []string{"rfw/v1/" + s.ID + "/sensor/+/+", "rfw/v1/" + s.ID + "/ack"}
 	if !slices.Equal(sub.topics, want) {
 		t.Errorf("subscribed to %q, want %q (the site's own topics)", sub.topics, want)
 	}

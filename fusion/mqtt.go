@@ -14,14 +14,18 @@ import (
 )
 
 // SiteTopic is the subscription of a site's fusion engine: the sensor
-// topics of that site only, in the shared group "fusion-<site>". One engine
-// must see every detection of its site (association needs all the sensors
-// that heard an emission), so a site runs one active member; the group lets
-// a standby instance subscribe too without the two each receiving every
-// message, and keeps the sites of a regional broker apart
-// (docs/scaling.md). Config.Subscription overrides it.
+// topics of that site only, so the sites of a regional broker stay apart.
+// One engine must see every detection of its site (association needs all
+// the sensors that heard an emission), so a site runs one active engine.
+//
+// It is a plain filter, not a shared group: mosquitto keeps a persistent
+// session's plain subscription, and the messages queued for it, across its
+// own restart, but forgets a shared ($share/...) one, and what reached the
+// broker before fusion subscribed again was lost (a restarted sensor
+// sending its outbox lost a dozen detections that way). Config.Subscription
+// overrides it (docs/scaling.md).
 func SiteTopic(siteID string) string {
-	return "$share/fusion-" + siteID + "/" + event.TopicPrefix + "/" + siteID + "/sensor/+/+"
+	return event.TopicPrefix + "/" + siteID + "/sensor/+/+"
 }
 
 // Subscriber is the seam over an MQTT client: Subscribe registers handler

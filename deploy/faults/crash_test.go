@@ -85,8 +85,10 @@ func TestAgentCrash(t *testing.T) {
 
 	onDisk := readOutbox(t, outbox)
 	// On a failure the log shows what the crash left and what the agent
-	// said: a loss seen once in CI (12 detections in the middle of the
-	// outbox never reached fusion) did not reproduce locally.
+	// said. (A loss seen once in CI, 12 detections of the outbox never
+	// reaching fusion, was fusion's then-default shared subscription:
+	// mosquitto forgot it in the restart above, and what the new agent sent
+	// before fusion subscribed again had no subscriber.)
 	leftAtCrash := outboxListing(outbox)
 	defer func() {
 		if t.Failed() {

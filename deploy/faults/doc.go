@@ -19,10 +19,11 @@
 // Faults and what each test asserts:
 //
 //   - TestBrokerRestart: mosquitto stopped and restarted on the same port
-//     while the agent publishes. SIGTERM, plain subscription: every detection
-//     reaches fusion exactly once. SIGKILL: no duplicates, delivery resumes,
-//     and the loss stays within what mosquitto had acknowledged but not yet
-//     saved (autosave_interval changes per crash). Shared subscription:
+//     while the agent publishes. SIGTERM, fusion's default plain
+//     subscription: every detection reaches fusion exactly once. SIGKILL:
+//     no duplicates, delivery resumes, and the loss stays within what
+//     mosquitto had acknowledged but not yet saved (autosave_interval
+//     changes per crash). Shared subscription (a fusion.yaml override):
 //     fusion subscribes again after the restart and resumes, no duplicates
 //     (mosquitto 2.0 does not restore shared subscriptions; what reaches it
 //     before fusion has subscribed again has no subscriber).

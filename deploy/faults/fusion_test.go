@@ -12,7 +12,7 @@ import (
 // which flushes and saves the seen-ID file, then the MQTT client
 // disconnects), kept down for 700 ms while the agent keeps publishing, and
 // started again with the same client ID (persistent session, clean session
-// false) and SeenFile, twice, on its production shared subscription. It
+// false) and SeenFile, twice, on its default subscription. It
 // asserts that the messages published while fusion was down are delivered
 // after it returns and that every detection is processed exactly once across
 // the three runs of the engine.

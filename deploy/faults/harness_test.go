@@ -315,7 +315,7 @@ type fusionNode struct {
 	site     *site.Site
 	l        *ledger
 	clock    func() time.Time
-	plain    bool // subscribe to plainTopic of fusion's subscription
+	shared   bool // subscribe in a shared group (sharedTopic), as Config.Subscription may
 
 	client mqtt.Client
 	eng    *fusion.Engine
@@ -365,7 +365,7 @@ func (f *fusionNode) start() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.client, f.eng, f.cancel, f.done = client, eng, cancel, make(chan error, 1)
-	sub := harnessSubscriber{p: fusion.PahoSubscriber{Client: client, Resubscribe: resub}, plain: f.plain, l: f.l}
+	sub := harnessSubscriber{p: fusion.PahoSubscriber{Client: client, Resubscribe: resub}, shared: f.shared, l: f.l}
 	go func() { f.done <- eng.Run(ctx, sub) }()
 	// Run subscribes first; wait until the subscription is in place.
 	if !waitUntil(10*time.Second, func() bool { return client.IsConnectionOpen() }) {
@@ -374,29 +374,24 @@ func (f *fusionNode) start() {
 	time.Sleep(100 * time.Millisecond)
 }
 
-// plainTopic is a shared subscription's filter without its $share/<group>/
-// prefix: one fusion instance, no group. Mosquitto 2.0 restores such a
-// subscription of a persistent session from its persistence file after a
-// restart (it does not restore a shared one), so messages queue for fusion
-// even before it reconnects.
-func plainTopic(topic string) string {
-	if parts := strings.SplitN(topic, "/", 3); len(parts) == 3 && parts[0] == "$share" {
-		return parts[2]
-	}
-	return topic
-}
+// sharedTopic is fusion's filter in the shared group "fusion-faults", as
+// a fusion.yaml subscription: $share/... may make it. Mosquitto 2.0 does
+// not restore a shared subscription of a persistent session from its
+// persistence file after a restart (it restores fusion's default, plain
+// one), so what arrives before fusion subscribes again has no subscriber.
+func sharedTopic(topic string) string { return "$share/fusion-faults/" + topic }
 
-// harnessSubscriber is fusion.PahoSubscriber with plainTopic of fusion's
-// subscription when plain is set, noting when each detection arrives.
+// harnessSubscriber is fusion.PahoSubscriber with sharedTopic of fusion's
+// subscription when shared is set, noting when each detection arrives.
 type harnessSubscriber struct {
-	p     fusion.PahoSubscriber
-	plain bool
-	l     *ledger
+	p      fusion.PahoSubscriber
+	shared bool
+	l      *ledger
 }
 
 func (s harnessSubscriber) topic(topic string) string {
-	if s.plain {
-		return plainTopic(topic)
+	if s.shared {
+		return sharedTopic(topic)
 	}
 	return topic
 }

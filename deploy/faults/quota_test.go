@@ -23,7 +23,6 @@ func TestOutboxQuota(t *testing.T) {
 	m := startMosquitto(t)
 	l := newLedger(nil)
 	f := newFusion(t, m.url(), l)
-	f.plain = true // its subscription survives the broker restart below
 	f.start()
 	m.stop(syscall.SIGTERM) // the broker is down from the start
 	cfg := sensorConfig(m.url(), t.TempDir())
