@@ -185,8 +185,9 @@ type fusionMQTT struct {
 
 // connectFusion connects fusion's MQTT client: a persistent session under a
 // stable client ID, messages acknowledged only once fusion has handled them,
-// and a Resubscriber (mosquitto forgets shared subscriptions when it
-// restarts). Its publisher sends each alert state change, and asks the
+// and a Resubscriber (paho does not subscribe again by itself, and
+// mosquitto forgets a shared subscription, which fusion.yaml's
+// subscription: may name, when it restarts). Its publisher sends each alert state change, and asks the
 // sensors (IDs) that heard the alert's evidence to keep those snippets.
 func connectFusion(broker, clientID, username, password string, sensors []string, log *slog.Logger) (*fusionMQTT, error) {
 	opts := mqtt.NewClientOptions().AddBroker(broker).SetClientID(clientID).
