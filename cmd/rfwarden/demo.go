@@ -23,6 +23,7 @@ import (
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
@@ -239,7 +240,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// Each sensor's health report carries its scan plan, which tells fusion
 	// which sensors were listening where, so a sensor that scanned a band
 	// and heard nothing counts against the places near it.
-	eng, err := fusion.New(fusion.Config{AssocWindow: demoAssocWindow, Model: demoModel()}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
+	eng, err := fusion.New(fusion.Config{AssocWindow: demoAssocWindow, Model: demoModel(), Alerts: demoAlerts(o.speed)}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
 		AlertStore: db, Maintenance: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Clock: clock.Now,
 		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics)})
 	if err != nil {
@@ -498,6 +499,22 @@ const demoAssocWindow = 3 * time.Second
 // demoHandsetHeightM is the height above its floor the demo's locator
 // assumes for an emitter: a phone in a hand or on a bunk.
 const demoHandsetHeightM = 1
+
+// demoAlerts returns the default rules with the sensor-clock rule's
+// tolerance kept in wall-clock time. The demo's sensors share one
+// simulated clock, so the offsets fusion measures are only how late their
+// health reports get through the demo's busy process, and --speed
+// multiplies that in simulated time: at 4x on two saturated cores, 60-110 ms
+// late read as 250-430 ms, and the rule fired on healthy sensors.
+func demoAlerts(speed float64) *alert.Config {
+	c := alert.DefaultConfig()
+	for i, r := range c.Rules {
+		if r.Kind == alert.KindSensorClock {
+			c.Rules[i].MaxOffset = alert.Duration(float64(r.MaxOffset) * max(1, speed))
+		}
+	}
+	return &c
+}
 
 // demoModel is the path-loss model of the demo's fusion: the simulated
 // wing's own constants, as a commissioned site's fusion.yaml holds them

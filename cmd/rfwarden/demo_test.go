@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/sim"
@@ -358,5 +360,37 @@ func TestDemoSourceKeepsAGCGain(t *testing.T) {
 	}
 	if b.GainDB != agcDB || b.Time.Before(clock.start) {
 		t.Errorf("block at %v with gain %v dB; want a catch-up block (from %v) at the AGC's %v dB", b.Time, b.GainDB, clock.start, agcDB)
+	}
+}
+
+// TestDemoAlertsClockTolerance: the demo's sensor-clock rule tolerates the
+// default 250 ms of wall-clock time at any --speed (its sensors share one
+// simulated clock; what fusion measures is delivery delay, which --speed
+// multiplies), and the other rules are the defaults.
+func TestDemoAlertsClockTolerance(t *testing.T) {
+	def := alert.DefaultConfig()
+	for _, tc := range []struct {
+		speed float64
+		want  time.Duration
+	}{{0.2, 250 * time.Millisecond}, {1, 250 * time.Millisecond}, {4, time.Second}, {100, 25 * time.Second}} {
+		c := demoAlerts(tc.speed)
+		if len(c.Rules) != len(def.Rules) {
+			t.Fatalf("speed %g: %d rules, want the %d defaults", tc.speed, len(c.Rules), len(def.Rules))
+		}
+		for i, r := range c.Rules {
+			want := def.Rules[i]
+			if r.Kind == alert.KindSensorClock {
+				if time.Duration(r.MaxOffset) != tc.want {
+					t.Errorf("speed %g: sensor-clock max offset %v, want %v", tc.speed, time.Duration(r.MaxOffset), tc.want)
+				}
+				want.MaxOffset = r.MaxOffset
+			}
+			if !reflect.DeepEqual(r, want) {
+				t.Errorf("speed %g: rule %s = %+v, want the default %+v", tc.speed, r.Name, r, want)
+			}
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("speed %g: %v", tc.speed, err)
+		}
 	}
 }
