@@ -87,7 +87,13 @@ type Config struct {
 	// 5s; negative disables. Used only when the group's class and frequency
 	// match exactly one track (two phones on one channel share no history).
 	PowerWindow time.Duration
-	ScanBandsHz map[string][2]float64
+	// BorrowWindow: a group is located with, besides its own detections,
+	// each other sensor's median power over its detections of the same
+	// class, link and channel within this of the group (borrow.go): sensors
+	// that scan seldom hear one handset within the same AssocWindow.
+	// Default 3s (a scan revisit); negative disables. Not for drones.
+	BorrowWindow time.Duration
+	ScanBandsHz  map[string][2]float64
 	// NoiseDBmPerMHz is the assumed noise density of a sensor, default
 	// -100 dBm/MHz (the simulator's, a HackRF-class front end with ~14 dB
 	// noise figure); SensorNoiseDBmPerMHz overrides it per sensor.
@@ -143,6 +149,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PowerWindow == 0 {
 		c.PowerWindow = 5 * time.Second
+	}
+	if c.BorrowWindow == 0 {
+		c.BorrowWindow = 3 * time.Second
 	}
 	if c.SilentMaxRevisit == 0 {
 		c.SilentMaxRevisit = 2 * c.AssocWindow
@@ -282,6 +291,7 @@ type Engine struct {
 	assoc   associator
 	tracker tracker
 	listen  listening
+	recent  recentDets // detections other groups may borrow (borrow.go)
 	clocks  clockWatch // the sensors' clock offsets
 	// maintRead is when Tick last read the maintenance windows.
 	maintRead time.Time
@@ -333,7 +343,8 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, deps: deps, log: deps.Logger, locator: loc, alerts: ae, seen: newSeenSet(cfg.SeenIDs), met: met,
 		assoc:   associator{window: cfg.AssocWindow, tolHz: cfg.FreqTolHz},
-		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.TrackFreqHz}}
+		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.TrackFreqHz},
+		recent:  recentDets{window: cfg.BorrowWindow, tolHz: cfg.FreqTolHz}}
 	if cfg.SeenFile != "" {
 		if err := e.seen.load(cfg.SeenFile); err != nil {
 			return nil, fmt.Errorf("fusion: %w", err)
@@ -462,6 +473,7 @@ func (e *Engine) HandleDetection(ctx context.Context, d event.Detection) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.listen.detection(d, e.cfg.ListenSpanHz)
+	e.recent.add(d)
 	closed := e.assoc.add(d)
 	return e.process(ctx, closed)
 }
@@ -542,6 +554,7 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 				only.robustPowers(q.Heard, g, e.cfg.PowerWindow)
 			}
 		}
+		e.recent.lend(&q, g)
 		r, err := e.locator.LocateQuery(q)
 		if err == nil {
 			res, located = r, true

@@ -1,0 +1,240 @@
+package simeval
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/locate"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/sensor/sim"
+)
+
+// records keeps what the engine writes.
+type records struct {
+	mu   sync.Mutex
+	dets []store.DetectionRecord
+	locs []store.LocationRecord
+}
+
+func (r *records) WriteDetections(_ context.Context, recs []store.DetectionRecord) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dets = append(r.dets, recs...)
+	return nil
+}
+
+func (r *records) WriteLocations(_ context.Context, recs []store.LocationRecord) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.locs = append(r.locs, recs...)
+	return nil
+}
+
+func (r *records) WriteHealth(context.Context, []event.Health) error { return nil }
+
+// scanHandset is one handset of TestScanningSensors: where it is and what
+// each sensor hears of it.
+type scanHandset struct {
+	id, room, floor string
+	e               sim.Emitter // class, band and frequency
+	rxDBm           map[string]float64
+}
+
+// scanScore is top-1 and top-2 room over the located emissions.
+type scanScore struct{ n, top1, top2 int }
+
+func (s scanScore) String() string {
+	f := func(k int) float64 { return 100 * float64(k) / float64(max(s.n, 1)) }
+	return fmt.Sprintf("n=%5d top-1 %5.1f%% top-2 %5.1f%%", s.n, f(s.top1), f(s.top2))
+}
+
+// TestScanningSensors measures the fusion engine (association, tracking and
+// localisation, not the locator alone) on handsets heard as scanning sensors
+// hear them. Each handset, anywhere in the standard wing's cells and
+// landings at one of the scenario phones' frequencies and 0–23 dBm, with
+// fresh shadowing, transmits for a minute; each sensor that hears it
+// (the simulator's propagation and threshold, 1 dB measurement noise) is
+// tuned to its band once every 3 s, at its own phase and at a random moment
+// within the second, so the sensors seldom hear it within one association
+// window. Every emission the engine locates is scored against the
+// handset's room (top-1 and top-2), with the engine's BorrowWindow on (the
+// default) and off. Results: docs/localisation.md.
+func TestScanningSensors(t *testing.T) {
+	seeds, n := 4, 40
+	if testing.Short() || raceEnabled {
+		seeds, n = 2, 15
+	}
+	var on, off scanScore
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+		w := sim.StandardWing(seed)
+		hs := scanHandsets(w, seed, n)
+		a := runScanning(t, w, hs, seed, 0)
+		b := runScanning(t, w, hs, seed, -1)
+		t.Logf("seed %d: borrowing %v; without %v", seed, a, b)
+		on.n, on.top1, on.top2 = on.n+a.n, on.top1+a.top1, on.top2+a.top2
+		off.n, off.top1, off.top2 = off.n+b.n, off.top1+b.top1, off.top2+b.top2
+	}
+	t.Logf("all: borrowing %v; without %v", on, off)
+	frac := func(k, n int) float64 { return float64(k) / float64(max(n, 1)) }
+	if on.n == 0 || off.n == 0 {
+		t.Fatalf("nothing located: %v / %v", on, off)
+	}
+	if frac(on.top1, on.n) < frac(off.top1, off.n)+0.05 {
+		t.Errorf("top-1 with borrowing %.3f, without %.3f: want at least 5 points better", frac(on.top1, on.n), frac(off.top1, off.n))
+	}
+	if frac(on.top2, on.n) < frac(off.top2, off.n) {
+		t.Errorf("top-2 with borrowing %.3f, without %.3f: want no worse", frac(on.top2, on.n), frac(off.top2, off.n))
+	}
+}
+
+// scanHandsets draws n handsets for w.
+func scanHandsets(w *sim.Wing, seed uint64, n int) []scanHandset {
+	var phones []sim.Emitter
+	for _, e := range w.Emitters() {
+		if e.Kind == sim.KindPhone {
+			phones = append(phones, e)
+		}
+	}
+	var rooms []sim.Room
+	for _, r := range w.Rooms {
+		if r.Kind == site.KindCell || r.Kind == site.KindLanding {
+			rooms = append(rooms, r)
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	hs := make([]scanHandset, n)
+	for i := range hs {
+		r := rooms[rng.IntN(len(rooms))]
+		lo, hi := r.Polygon[0], r.Polygon[2]
+		p := sim.Point{X: lo.X + 0.3 + rng.Float64()*(hi.X-lo.X-0.6), Y: lo.Y + 0.3 + rng.Float64()*(hi.Y-lo.Y-0.6)}
+		e := phones[rng.IntN(len(phones))]
+		tx := 23 * rng.Float64()
+		h := scanHandset{id: fmt.Sprintf("h%d", i), room: r.ID, floor: r.Floor, e: e, rxDBm: map[string]float64{}}
+		for _, s := range w.Sensors() {
+			h.rxDBm[s.ID] = tx + s.AntennaGainDB - w.PathLossDB(e.CenterHz, r.Floor, p, 1, s) + sim.ShadowSigmaDB*rng.NormFloat64()
+		}
+		hs[i] = h
+	}
+	return hs
+}
+
+// runScanning plays hs one after the other, four minutes apart (longer
+// than the engine's track gap), through a fusion engine with the given
+// BorrowWindow, and scores the emissions it located.
+func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borrow time.Duration) scanScore {
+	t.Helper()
+	st, err := site.Load(bytes.NewReader(w.SiteYAML()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := locate.Model{Exponent: sim.PathLossExponent, FloorLossDB: sim.FloorLossDB,
+		ShadowingDB: math.Hypot(sim.ShadowSigmaDB, sim.MeasurementSigmaDB), GridStepM: 1, SensorHeightM: sim.SensorHeightM, EmitterHeightM: 1}
+	rec := &records{}
+	start := sim.DefaultStart()
+	var now time.Time
+	eng, err := fusion.New(fusion.Config{Model: model, BorrowWindow: borrow}, fusion.Deps{Site: st, TimeSeries: rec, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 11))
+	var dets []event.Detection
+	for i, h := range hs {
+		from := start.Add(time.Duration(i) * 4 * time.Minute)
+		for _, s := range w.Sensors() {
+			rx := h.rxDBm[s.ID]
+			if rx-sim.NoiseFloorDBm(h.e.BandwidthHz) < sim.DetectionMinSNRDB {
+				continue
+			}
+			phase := rng.IntN(3)
+			for k := phase; k < 60; k += 3 {
+				at := from.Add(time.Duration(k)*time.Second + time.Duration(rng.Float64()*float64(time.Second)))
+				p := rx + sim.MeasurementSigmaDB*rng.NormFloat64()
+				dets = append(dets, event.Detection{Schema: event.SchemaVersion, ID: fmt.Sprintf("%s-%s-%d", h.id, s.ID, k), Site: st.ID,
+					Sensor: s.ID, TimeNS: at.UnixNano(), DurationNS: int64(10 * time.Millisecond), CenterHz: h.e.CenterHz,
+					BandwidthHz: h.e.BandwidthHz, PowerDBm: p, SNRDB: p - sim.NoiseFloorDBm(h.e.BandwidthHz), DutyCycle: 0.5,
+					Band: h.e.Band, Link: event.LinkUplink, Class: h.e.Class, Confidence: 0.9})
+			}
+		}
+	}
+	sort.SliceStable(dets, func(i, j int) bool { return dets[i].TimeNS < dets[j].TimeNS })
+	ctx := context.Background()
+	now = start
+	for _, d := range dets {
+		for at := d.Time(); now.Add(100 * time.Millisecond).Before(at); {
+			now = now.Add(100 * time.Millisecond)
+			if err := eng.Tick(ctx, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now = d.Time()
+		if err := eng.HandleDetection(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = now.Add(time.Minute)
+	if err := eng.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The handset each track followed: the one most of its detections came from.
+	votes := map[string]map[string]int{}
+	for _, r := range rec.dets {
+		h, _, _ := strings.Cut(r.ID, "-")
+		if votes[r.Track] == nil {
+			votes[r.Track] = map[string]int{}
+		}
+		votes[r.Track][h]++
+	}
+	byID := map[string]scanHandset{}
+	for _, h := range hs {
+		byID[h.id] = h
+	}
+	var sc scanScore
+	for _, l := range rec.locs {
+		best, bestN := "", 0
+		for h, k := range votes[l.Track] {
+			if k > bestN || k == bestN && h < best {
+				best, bestN = h, k
+			}
+		}
+		h, ok := byID[best]
+		if !ok {
+			continue
+		}
+		sc.n++
+		if l.Room == h.room {
+			sc.top1++
+		}
+		if l.Room == h.room || second(l.RoomProbs) == h.room {
+			sc.top2++
+		}
+	}
+	return sc
+}
+
+// second returns the second most likely room of probs.
+func second(probs map[string]float64) string {
+	type rp struct {
+		r string
+		p float64
+	}
+	var v []rp
+	for r, p := range probs {
+		v = append(v, rp{r, p})
+	}
+	sort.Slice(v, func(i, j int) bool { return v[i].p > v[j].p || v[i].p == v[j].p && v[i].r < v[j].r })
+	if len(v) < 2 {
+		return ""
+	}
+	return v[1].r
+}
