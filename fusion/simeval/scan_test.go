@@ -100,24 +100,12 @@ func TestScanningSensors(t *testing.T) {
 
 // scanHandsets draws n handsets for w.
 func scanHandsets(w *sim.Wing, seed uint64, n int) []scanHandset {
-	var phones []sim.Emitter
-	for _, e := range w.Emitters() {
-		if e.Kind == sim.KindPhone {
-			phones = append(phones, e)
-		}
-	}
-	var rooms []sim.Room
-	for _, r := range w.Rooms {
-		if r.Kind == site.KindCell || r.Kind == site.KindLanding {
-			rooms = append(rooms, r)
-		}
-	}
+	phones, rooms := phonesAndIndoor(w)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	hs := make([]scanHandset, n)
 	for i := range hs {
 		r := rooms[rng.IntN(len(rooms))]
-		lo, hi := r.Polygon[0], r.Polygon[2]
-		p := sim.Point{X: lo.X + 0.3 + rng.Float64()*(hi.X-lo.X-0.6), Y: lo.Y + 0.3 + rng.Float64()*(hi.Y-lo.Y-0.6)}
+		p := pointInRect(rng, r)
 		e := phones[rng.IntN(len(phones))]
 		tx := 23 * rng.Float64()
 		h := scanHandset{id: fmt.Sprintf("h%d", i), room: r.ID, floor: r.Floor, e: e, rxDBm: map[string]float64{}}

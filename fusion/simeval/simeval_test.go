@@ -107,6 +107,31 @@ func newLocator(t *testing.T, w *sim.Wing) *locate.Locator {
 	return l
 }
 
+// phonesAndIndoor returns the scenario's handsets of w (their classes,
+// bands and frequencies) and its cells and landings.
+func phonesAndIndoor(w *sim.Wing) ([]sim.Emitter, []sim.Room) {
+	var phones []sim.Emitter
+	for _, e := range w.Emitters() {
+		if e.Kind == sim.KindPhone {
+			phones = append(phones, e)
+		}
+	}
+	var rooms []sim.Room
+	for _, r := range w.Rooms {
+		if r.Kind == site.KindCell || r.Kind == site.KindLanding {
+			rooms = append(rooms, r)
+		}
+	}
+	return phones, rooms
+}
+
+// pointInRect draws a point of the rectangular room r (corners 0 and 2 of
+// its polygon), at least 0.3 m from its walls.
+func pointInRect(rng *rand.Rand, r sim.Room) sim.Point {
+	lo, hi := r.Polygon[0], r.Polygon[2]
+	return sim.Point{X: lo.X + 0.3 + rng.Float64()*(hi.X-lo.X-0.6), Y: lo.Y + 0.3 + rng.Float64()*(hi.Y-lo.Y-0.6)}
+}
+
 // TestStandardWing locates every (emitter, tick) of the standard scenario's
 // first night over several seeds (each seed draws new shadowing for the
 // scenario's fixed emitter positions) and holds the mean over seeds to the
@@ -237,24 +262,12 @@ func TestStandardWingAnyCell(t *testing.T) {
 	for seed := uint64(1); seed <= uint64(seeds); seed++ {
 		w := sim.StandardWing(seed)
 		l := newLocator(t, w)
-		var phones []sim.Emitter
-		for _, e := range w.Emitters() {
-			if e.Kind == sim.KindPhone {
-				phones = append(phones, e)
-			}
-		}
-		var rooms []sim.Room
-		for _, r := range w.Rooms {
-			if r.Kind == site.KindCell || r.Kind == site.KindLanding {
-				rooms = append(rooms, r)
-			}
-		}
+		phones, rooms := phonesAndIndoor(w)
 		rng := rand.New(rand.NewPCG(seed, 99))
 		var st stats
 		for range n {
 			r := rooms[rng.IntN(len(rooms))]
-			lo, hi := r.Polygon[0], r.Polygon[2]
-			p := sim.Point{X: lo.X + 0.3 + rng.Float64()*(hi.X-lo.X-0.6), Y: lo.Y + 0.3 + rng.Float64()*(hi.Y-lo.Y-0.6)}
+			p := pointInRect(rng, r)
 			e := phones[rng.IntN(len(phones))]
 			tx := 23 * rng.Float64()
 			var ms []locate.Measurement
