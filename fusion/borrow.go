@@ -16,8 +16,9 @@ import (
 // the sensors are not in step, so the sensors that hear one handset seldom
 // hear it within the same association window: a bursty handset's groups
 // were mostly one sensor's, a distance from it and not a cell (the demo's
-// B3 handset, heard by s3 and through the floor by s1 in turn, was placed
-// from s3 alone, across the landing from its cell). A group is therefore
+// B3 handset is heard by s3 and, through the floor, by s1; from s3 alone
+// the cell across the landing is as likely as its own, with both it is
+// its own). A group is therefore
 // located with, besides its own detections, each other sensor's median
 // power over its detections of the same class, link and channel within
 // BorrowWindow of the group, as if heard with it, and such a sensor no
@@ -64,8 +65,9 @@ func (r *recentDets) add(d event.Detection) {
 	for i < len(h) && at.Sub(h[i].at) > r.window {
 		i++
 	}
-	h = append(h[:0], h[i:]...)
-	r.by[d.Class] = append(h, recentDet{sensor: d.Sensor, link: d.Link, centerHz: d.CenterHz, bwHz: d.BandwidthHz, dBm: d.PowerDBm, at: at})
+	// h[i:] leaves the old ones behind without a copy; append copies only
+	// the live ones when it outgrows the array.
+	r.by[d.Class] = append(h[i:], recentDet{sensor: d.Sensor, link: d.Link, centerHz: d.CenterHz, bwHz: d.BandwidthHz, dBm: d.PowerDBm, at: at})
 }
 
 // lend adds to q a measurement for each sensor not in g that detected g's
