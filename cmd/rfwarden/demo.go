@@ -237,10 +237,15 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	live := fusion.LiveLocations{TimeSeries: db, Client: fconn.client, Log: log.With("svc", "fusion")}
 	// Sensors scan: each visits a band every 2-3 s, at different moments, so
 	// the hits of one emission by several sensors spread over a revisit time.
+	// Fusion runs on its defaults there: each 500 ms group borrows the other
+	// sensors' powers of the same channel from the last 3 s (BorrowWindow).
+	// The demo used to widen the association window to 3 s instead, which
+	// held every fix and alert back by the window; with borrowing the B20
+	// handset is placed in its own cell, not across the landing.
 	// Each sensor's health report carries its scan plan, which tells fusion
 	// which sensors were listening where, so a sensor that scanned a band
 	// and heard nothing counts against the places near it.
-	eng, err := fusion.New(fusion.Config{AssocWindow: demoAssocWindow, Model: demoModel(), Alerts: demoAlerts(o.speed)}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
+	eng, err := fusion.New(fusion.Config{Model: demoModel(), Alerts: demoAlerts(o.speed)}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
 		AlertStore: db, Maintenance: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Clock: clock.Now,
 		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics)})
 	if err != nil {
@@ -491,10 +496,6 @@ type demoSource struct {
 // demoGainBackoffDB is how far below the simulator's automatic gain the demo
 // nodes run (see newDemoAgent).
 const demoGainBackoffDB = 0
-
-// demoAssocWindow groups the detections of one emission by several sensors:
-// about one revisit time of the scan plan (demoBands).
-const demoAssocWindow = 3 * time.Second
 
 // demoHandsetHeightM is the height above its floor the demo's locator
 // assumes for an emitter: a phone in a hand or on a bunk.
