@@ -240,8 +240,8 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// Fusion runs on its defaults there: each 500 ms group borrows the other
 	// sensors' powers of the same channel from the last 3 s (BorrowWindow).
 	// The demo used to widen the association window to 3 s instead, which
-	// held every fix and alert back by the window; with borrowing the B20
-	// handset is placed in its own cell, not across the landing.
+	// held every fix and alert back by the window; with borrowing most of
+	// the B20 handset's fixes are in its own cell, not across the landing.
 	// Each sensor's health report carries its scan plan, which tells fusion
 	// which sensors were listening where, so a sensor that scanned a band
 	// and heard nothing counts against the places near it.
