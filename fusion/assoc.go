@@ -153,13 +153,18 @@ func (t *track) robustPowers(heard []locate.Measurement, g *group, window time.D
 		if len(v) < 2 {
 			continue
 		}
-		slices.Sort(v)
-		med := v[len(v)/2]
-		if len(v)%2 == 0 {
-			med = (v[len(v)/2-1] + v[len(v)/2]) / 2
-		}
-		heard[i].PowerDBm = med
+		heard[i].PowerDBm = median(v)
 	}
+}
+
+// median sorts v in place and returns its median: the middle value, or
+// the mean of the two middle ones. v must not be empty.
+func median[T ~int64 | ~float64](v []T) T {
+	slices.Sort(v)
+	if len(v)%2 == 0 {
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return v[len(v)/2]
 }
 
 // MaxTrackSlackM caps how much a location's uncertainty widens the track

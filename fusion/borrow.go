@@ -91,12 +91,7 @@ func (r *recentDets) lend(q *locate.Query, g *group) int {
 	}
 	n0 := len(q.Heard)
 	for sn, v := range powers {
-		slices.Sort(v)
-		med := v[len(v)/2]
-		if len(v)%2 == 0 {
-			med = (v[len(v)/2-1] + v[len(v)/2]) / 2
-		}
-		q.Heard = append(q.Heard, locate.Measurement{Sensor: sn, PowerDBm: med, CenterHz: g.centerHz})
+		q.Heard = append(q.Heard, locate.Measurement{Sensor: sn, PowerDBm: median(v), CenterHz: g.centerHz})
 		q.Silent = slices.DeleteFunc(q.Silent, func(s locate.Silence) bool { return s.Sensor == sn })
 	}
 	// in sensor order, not the map's: the same query, the same result

@@ -81,12 +81,7 @@ func (w *clockWatch) relative(sensor string, now time.Time) (time.Duration, bool
 	if len(all) < 2 {
 		return 0, false
 	}
-	slices.Sort(all)
-	med := all[len(all)/2]
-	if len(all)%2 == 0 {
-		med = (all[len(all)/2-1] + all[len(all)/2]) / 2
-	}
-	return own.estimate() - med, true
+	return own.estimate() - median(all), true
 }
 
 // forget drops a sensor's estimate (it went offline: when it comes back
