@@ -39,7 +39,7 @@ type agcTuning struct {
 // frequency and sample rate) because a strong handset next to the node
 // clips the 8-bit ADC in its band only.
 //
-// Each block's clipped fraction and peak level (MeasureBlock) feed the
+// Each block's clipped fraction and peak level (BlockMeter.Measure) feed the
 // tuning's state: when config.AGC.ClipBlocks of the last 8 blocks clip, the
 // gain steps down by StepDownDB (to at most MinGainDB); after LowBlocks
 // consecutive blocks whose peak stays below LowPeakDBFS it steps up by

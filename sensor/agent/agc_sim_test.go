@@ -25,6 +25,7 @@ type blockLog struct {
 	gains []float64
 	clips []float64
 	times []time.Time
+	meter BlockMeter
 }
 
 func (l *blockLog) Next(ctx context.Context) (sensor.Block, error) {
@@ -36,7 +37,7 @@ func (l *blockLog) Next(ctx context.Context) (sensor.Block, error) {
 		return sensor.Block{}, io.EOF
 	}
 	l.clock.ns.Store(b.Time.UnixNano())
-	st, _ := MeasureBlock(b.Samples, nil)
+	st := l.meter.Measure(b.Samples)
 	l.gains = append(l.gains, b.GainDB)
 	l.clips = append(l.clips, st.ClipFraction)
 	l.times = append(l.times, b.Time)

@@ -89,7 +89,7 @@ type Agent struct {
 	lastState string
 
 	seq      int64
-	scratch  []float64
+	meter    BlockMeter // per-block statistics for the tamper detector and the AGC
 	results  []pipeline.Result
 	lastHlth time.Time
 	lastSpec time.Time
@@ -432,9 +432,9 @@ func (a *Agent) handle(b sensor.Block) error {
 		}
 		a.tuneBand[b.CenterHz] = band
 	}
-	var st BlockStats
-	st, a.scratch = MeasureBlock(b.Samples, a.scratch)
+	st := a.meter.Measure(b.Samples)
 	st.FloorDBFS -= b.GainDB // dBm at the antenna, uncalibrated
+	st.SpectralDBFS -= b.GainDB
 	a.mu.Lock()
 	if a.agc != nil && a.agc.Lowered(b) {
 		// A strong signal made the AGC take gain away: the floor is under

@@ -34,23 +34,55 @@ type BlockStats struct {
 	PeakDBFS     float64 // largest |I| or |Q| in the block, dB relative to full scale (1)
 	ClipFraction float64 // fraction of samples with |I| or |Q| >= ClipLevel
 	Clipped      int64
+	// SpectralDBFS is a floor proxy across frequency: the 25th percentile,
+	// over the central bins, of each bin's median over SpectralFrames
+	// frames, scaled so white noise reads about its mean power (dBFS). A
+	// narrowband carrier leaves it where it was, where it raises every
+	// chunk's power and with it FloorDBFS; a bursty signal leaves FloorDBFS
+	// where it was. Valid when SpectralFrames > 0.
+	SpectralDBFS   float64
+	SpectralFrames int
 	// FloorHidden says the floor may lie under the quantiser (the AGC
 	// lowered the gain): a floor read below the baseline is then no collapse,
 	// while one read above it is still a rise.
 	FloorHidden bool
 }
 
-// chunkSamples is the chunk over which MeasureBlock averages power.
+// chunkSamples is the chunk over which a BlockMeter averages power; it is
+// also the length of its spectral frames.
 const chunkSamples = 64
 
-// MeasureBlock computes BlockStats of samples. scratch is reused for the
-// chunk powers and returned. The peak is tracked on the IEEE bits of |I| and
-// |Q| (for non-negative floats their order is the numbers' order), which
-// compiles without branches; clipped samples are counted only in chunks
-// whose peak reaches ClipLevel.
-func MeasureBlock(samples []complex64, scratch []float64) (BlockStats, []float64) {
+// Spectral floor: at most spectralFrames chunks, spread evenly over the
+// block, are transformed; fewer than minSpectralFrames give no spectral
+// floor. The bins within spectralDCBins of DC (the receiver's DC spike) and
+// beyond spectralEdgeBins from it (the anti-alias filter's roll-off) are
+// left out: 46 of 64 bins remain.
+const (
+	spectralFrames    = 32
+	minSpectralFrames = 8
+	spectralDCBins    = 1
+	spectralEdgeBins  = 24
+)
+
+// BlockMeter computes BlockStats and keeps its scratch memory and FFT plan
+// from one block to the next. The zero value is ready to use; it is not
+// safe for concurrent use.
+type BlockMeter struct {
+	chunks []float64 // chunk mean powers
+	fft    *dsp.FFT
+	win    []float32
+	frame  []complex64
+	bins   []float64 // periodograms, bin-major: bins[k*frames+j]
+	meds   []float64 // per-bin medians over frames
+}
+
+// Measure computes the BlockStats of samples. The peak is tracked on the
+// IEEE bits of |I| and |Q| (for non-negative floats their order is the
+// numbers' order), which compiles without branches; clipped samples are
+// counted only in chunks whose peak reaches ClipLevel.
+func (m *BlockMeter) Measure(samples []complex64) BlockStats {
 	clipBits := math.Float32bits(ClipLevel)
-	scratch = scratch[:0]
+	m.chunks = m.chunks[:0]
 	var clipped int64
 	var peak uint32
 	for i := 0; i < len(samples); i += chunkSamples {
@@ -61,7 +93,7 @@ func MeasureBlock(samples []complex64, scratch []float64) (BlockStats, []float64
 		}
 		peak = max(peak, pk)
 		if len(chunk) == chunkSamples {
-			scratch = append(scratch, float64(p)/chunkSamples)
+			m.chunks = append(m.chunks, float64(p)/chunkSamples)
 		}
 	}
 	st := BlockStats{FloorDBFS: math.Inf(-1), PeakDBFS: 20 * math.Log10(float64(math.Float32frombits(peak)))}
@@ -69,12 +101,56 @@ func MeasureBlock(samples []complex64, scratch []float64) (BlockStats, []float64
 		st.ClipFraction = float64(clipped) / float64(len(samples))
 		st.Clipped = clipped
 	}
-	if len(scratch) == 0 {
-		return st, scratch
+	if len(m.chunks) == 0 {
+		return st
 	}
-	k := len(scratch) / 10
-	st.FloorDBFS = 10 * math.Log10(dsp.Select(scratch, k)+1e-30)
-	return st, scratch
+	if len(m.chunks) >= minSpectralFrames {
+		st.SpectralDBFS, st.SpectralFrames = m.spectralFloor(samples, len(m.chunks))
+	}
+	k := len(m.chunks) / 10
+	st.FloorDBFS = 10 * math.Log10(dsp.Select(m.chunks, k)+1e-30)
+	return st
+}
+
+// spectralFloor returns BlockStats.SpectralDBFS of samples, which hold
+// chunks whole chunks, and the number of frames it read. Each frame is a
+// Hann-windowed chunk; its periodogram P[k] = |X[k]|²/Σw² sums, over the
+// bins, to about N times its mean power, so a bin of white noise of mean
+// power σ reads σ on average, and its median over frames σ·ln 2 (the
+// median of an exponential), which the result divides out.
+func (m *BlockMeter) spectralFloor(samples []complex64, chunks int) (float64, int) {
+	const n = chunkSamples
+	if m.fft == nil {
+		m.fft = dsp.NewFFT(n)
+		m.win = dsp.Hann(make([]float32, n))
+		m.frame = make([]complex64, n)
+		m.bins = make([]float64, n*spectralFrames)
+	}
+	frames := min(chunks, spectralFrames)
+	step := chunks / frames
+	var sumW2 float64
+	for _, w := range m.win {
+		sumW2 += float64(w) * float64(w)
+	}
+	for j := range frames {
+		at := j * step * n
+		dsp.ApplyWindow(m.frame, samples[at:at+n], m.win)
+		m.fft.Coefficients(m.frame, m.frame)
+		for k, v := range m.frame {
+			m.bins[k*frames+j] = float64(real(v)*real(v)+imag(v)*imag(v)) / sumW2
+		}
+	}
+	m.meds = m.meds[:0]
+	for k := range n {
+		off := min(k, n-k) // distance from DC in bins
+		if off <= spectralDCBins || off > spectralEdgeBins {
+			continue
+		}
+		col := m.bins[k*frames : (k+1)*frames]
+		m.meds = append(m.meds, dsp.Select(col, frames/2))
+	}
+	q := dsp.Select(m.meds, len(m.meds)/4) / math.Ln2
+	return 10 * math.Log10(q+1e-30), frames
 }
 
 // chunkPowerPeak returns the summed power of x and the largest IEEE bits of
@@ -120,11 +196,24 @@ type bandFloor struct {
 	n         int // blocks seen
 	low, high int // consecutive blocks collapsed / risen
 	last      float64
+	// The spectral floor's baseline (BlockStats.SpectralDBFS) and its
+	// blocks seen; spec.n is 0 while the band has had none.
+	spec struct {
+		baseline float64
+		n        int
+	}
 }
 
 // Tamper tracks each band's noise floor against its learned baseline and the
 // clipping and stall conditions, and derives the sensor's health state.
 // It is not safe for concurrent use.
+//
+// A band's floor has moved when both its proxies have: the chunk powers'
+// low percentile (FloorDBFS), which a narrowband carrier raises (a staff
+// radio's TETRA carrier 12 m from a node raised it 33 dB) and a bursty
+// signal does not, and the spectral floor (SpectralDBFS), which a carrier
+// in a few bins does not raise and a signal on a small share of the time
+// may. A jammer's noise, or a cut antenna, moves both.
 type Tamper struct {
 	cfg   config.Tamper
 	bands map[string]*bandFloor
@@ -159,6 +248,13 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 		t.bands[band] = b
 	}
 	b.n++
+	spectral := st.SpectralFrames > 0 && !math.IsInf(st.SpectralDBFS, 0) && !math.IsNaN(st.SpectralDBFS)
+	if spectral {
+		if b.spec.n == 0 {
+			b.spec.baseline = st.SpectralDBFS
+		}
+		b.spec.n++
+	}
 	// A hidden floor below the baseline is the quantiser's, not the front
 	// end's: no collapse, and the band keeps its last real floor in the
 	// health report.
@@ -166,18 +262,27 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 	if !quantised {
 		b.last = st.FloorDBFS
 	}
+	if spectral && b.spec.n <= warmBlocks {
+		b.spec.baseline += (st.SpectralDBFS - b.spec.baseline) / float64(b.spec.n)
+	}
 	if b.n <= warmBlocks {
 		b.baseline += (st.FloorDBFS - b.baseline) / float64(b.n)
 		return
 	}
 	d := st.FloorDBFS - b.baseline
+	rise, fall := d, d // how far the floor rose, and fell, by both proxies
+	var ds float64
+	if spectral && b.spec.n > warmBlocks {
+		ds = st.SpectralDBFS - b.spec.baseline
+		rise, fall = min(d, ds), max(d, ds)
+	}
 	switch {
 	case quantised:
 		b.low, b.high = 0, 0
-	case d < -t.cfg.CollapseDB:
+	case fall < -t.cfg.CollapseDB:
 		b.low++
 		b.high = 0
-	case d > t.cfg.RiseDB:
+	case rise > t.cfg.RiseDB:
 		b.high++
 		b.low = 0
 	default:
@@ -185,6 +290,9 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 		// Learn only while normal, so a slow attack does not become the baseline
 		// at once.
 		b.baseline += t.cfg.BaselineAlpha * d
+		if spectral && b.spec.n > warmBlocks {
+			b.spec.baseline += t.cfg.BaselineAlpha * ds
+		}
 	}
 }
 

@@ -123,7 +123,8 @@ func TestMeasureBlock(t *testing.T) {
 	for i := range 640 { // 10 % of samples clipped, at the start
 		x[i] = complex(1, 0)
 	}
-	st, _ := MeasureBlock(x, nil)
+	var m BlockMeter
+	st := m.Measure(x)
 	if math.Abs(st.FloorDBFS-(-20)) > 0.01 {
 		t.Errorf("floor: got %.2f dBFS, want -20", st.FloorDBFS)
 	}
@@ -135,10 +136,10 @@ func TestMeasureBlock(t *testing.T) {
 	for i := range 100 {
 		y[i] = complex(0.01, -0.02)
 	}
-	if st, _ := MeasureBlock(y, nil); st.Clipped != 1 || math.Abs(st.PeakDBFS-20*math.Log10(0.995)) > 1e-6 {
+	if st := m.Measure(y); st.Clipped != 1 || math.Abs(st.PeakDBFS-20*math.Log10(0.995)) > 1e-6 {
 		t.Errorf("tail: clipped %d, peak %.4f dBFS; want 1, %.4f", st.Clipped, st.PeakDBFS, 20*math.Log10(0.995))
 	}
-	if st, _ := MeasureBlock(nil, nil); !math.IsInf(st.FloorDBFS, -1) || st.ClipFraction != 0 {
+	if st := m.Measure(nil); !math.IsInf(st.FloorDBFS, -1) || st.ClipFraction != 0 || st.SpectralFrames != 0 {
 		t.Errorf("empty block: %+v", st)
 	}
 }
@@ -206,14 +207,113 @@ func TestOutboxQuotaDegrades(t *testing.T) {
 	}
 }
 
-// BenchmarkMeasureBlock measures the per-block statistics of the tamper
+// noiseBlock returns n samples of complex Gaussian noise of mean power
+// 10^(dBFS/10), plus a tone of power 10^(toneDBFS/10) at a quarter of the
+// sample rate when toneDBFS > -200.
+func noiseBlock(rng *rand.Rand, n int, dBFS, toneDBFS float64) []complex64 {
+	a := math.Sqrt(math.Pow(10, dBFS/10) / 2)
+	tone := 0.0
+	if toneDBFS > -200 {
+		tone = math.Sqrt(math.Pow(10, toneDBFS/10))
+	}
+	phase := rng.Float64() * 2 * math.Pi
+	x := make([]complex64, n)
+	for i := range x {
+		s, c := math.Sincos(phase + math.Pi/2*float64(i))
+		x[i] = complex(float32(rng.NormFloat64()*a+tone*c), float32(rng.NormFloat64()*a+tone*s))
+	}
+	return x
+}
+
+// TestSpectralFloor: the spectral floor reads white noise at its mean
+// power, and does not rise for a strong carrier that raises every chunk's
+// power; broadband noise raises both proxies.
+func TestSpectralFloor(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var m BlockMeter
+	for _, tc := range []struct {
+		name           string
+		noise, tone    float64 // dBFS
+		floor, specLvl float64 // want, dBFS: FloorDBFS at least, SpectralDBFS within 1.5 dB
+	}{
+		{"noise", -40, -300, -41.5, -40},
+		{"noise and a carrier 30 dB over it", -40, -10, -12, -40},
+		{"noise 30 dB up", -10, -300, -11.5, -10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := m.Measure(noiseBlock(rng, 16384, tc.noise, tc.tone))
+			if st.SpectralFrames != spectralFrames {
+				t.Fatalf("spectral frames %d, want %d", st.SpectralFrames, spectralFrames)
+			}
+			t.Logf("floor %.2f dBFS, spectral %.2f dBFS", st.FloorDBFS, st.SpectralDBFS)
+			if st.FloorDBFS < tc.floor || math.Abs(st.SpectralDBFS-tc.specLvl) > 1.5 {
+				t.Errorf("floor %.1f dBFS (want ≥ %.1f), spectral %.1f dBFS (want %.1f ± 1.5)", st.FloorDBFS, tc.floor, st.SpectralDBFS, tc.specLvl)
+			}
+		})
+	}
+	if st := m.Measure(make([]complex64, chunkSamples*(minSpectralFrames-1))); st.SpectralFrames != 0 {
+		t.Errorf("%d chunks: spectral frames %d, want none", minSpectralFrames-1, st.SpectralFrames)
+	}
+}
+
+// TestTamperCarrierIsNotJamming: a strong carrier in two bands at once (a
+// staff radio's TETRA beside a handset on a long call) raises the chunk
+// powers' floor in both, which alone would read as jamming; the spectral
+// floor says the noise did not rise. A jammer's noise and a cut antenna
+// still move both.
+func TestTamperCarrierIsNotJamming(t *testing.T) {
+	cfg := config.Default().Tamper
+	for _, tc := range []struct {
+		name        string
+		noise, tone float64 // dBFS in bands a and b after the baseline at -40 dBFS noise
+		timeOnly    bool    // drop the spectral floor (the detector before it)
+		want        string
+	}{
+		{"carrier 30 dB over the noise", -40, -10, false, event.StateOK},
+		{"carrier, chunk powers only", -40, -10, true, event.StateJammed},
+		{"jammer 30 dB", -10, -300, false, event.StateJammed},
+		{"jammer 30 dB and a carrier", -10, 0, false, event.StateJammed},
+		{"antenna cut 20 dB", -60, -300, false, event.StateTampered},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(5, 6))
+			var m BlockMeter
+			tm := NewTamper(cfg)
+			at := simStart
+			feed := func(band string, noise, tone float64) {
+				st := m.Measure(noiseBlock(rng, 8192, noise, tone))
+				if tc.timeOnly {
+					st.SpectralFrames = 0
+				}
+				tm.Observe(band, at, st)
+			}
+			for range 12 {
+				for _, b := range []string{"a", "b", "c"} {
+					feed(b, -40, -300)
+				}
+				at = at.Add(100 * time.Millisecond)
+			}
+			for range cfg.PersistBlocks + 2 {
+				feed("a", tc.noise, tc.tone)
+				feed("b", tc.noise, tc.tone)
+				feed("c", -40, -300)
+				at = at.Add(100 * time.Millisecond)
+			}
+			if got, reasons := tm.State(); got != tc.want {
+				t.Errorf("state %q (%v), want %q", got, reasons, tc.want)
+			}
+		})
+	}
+}
+
+// BenchmarkMeasureBlock measures (BlockMeter.Measure) the per-block statistics of the tamper
 // detector and the AGC on a 20 Msps block of noise.
 func BenchmarkMeasureBlock(b *testing.B) {
 	src := newLoopSource(1)
 	b.SetBytes(int64(len(src.buf)) * 8)
-	var scratch []float64
+	var m BlockMeter
 	for b.Loop() {
-		_, scratch = MeasureBlock(src.buf, scratch)
+		m.Measure(src.buf)
 	}
 	b.ReportMetric(float64(len(src.buf))*float64(b.N)/b.Elapsed().Seconds()/1e6, "Msps")
 }
