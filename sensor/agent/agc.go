@@ -32,6 +32,7 @@ type agcTuning struct {
 	clipHist uint8   // the last agcWindow blocks at wantDB, newest in bit 0: 1 = clipping
 	low      int     // consecutive blocks with the peak far below full scale
 	stale    int     // consecutive blocks whose gain is not yet wantDB
+	ignored  bool    // the source kept its gain through a whole window after a change was asked
 	band     string
 }
 
@@ -95,6 +96,9 @@ func (g *AGC) Observe(b sensor.Block, band string, st BlockStats) (int, error) {
 		t = &agcTuning{refDB: b.GainDB, wantDB: b.GainDB}
 		g.tun[key] = t
 	}
+	if b.GainDB != t.gainDB {
+		t.ignored = false // the source changes its gain
+	}
 	t.gainDB, t.band = b.GainDB, band
 	// A source applies the nearest gain it has (the HackRF's 2 dB VGA steps
 	// round an odd request down); a block further off is from before the
@@ -103,7 +107,7 @@ func (g *AGC) Observe(b sensor.Block, band string, st BlockStats) (int, error) {
 		if t.stale++; t.stale < agcWindow {
 			return 0, nil
 		}
-		t.wantDB = b.GainDB
+		t.wantDB, t.ignored = b.GainDB, true
 	}
 	t.stale = 0
 	var clip uint8
@@ -133,6 +137,20 @@ func (g *AGC) Observe(b sensor.Block, band string, st BlockStats) (int, error) {
 	t.wantDB = want
 	g.changes++
 	return dir, nil
+}
+
+// Curing reports whether clipping in b is the AGC's to cure: it may still
+// take gain away in b's tuning (the gain asked for is above MinGainDB, or
+// the tuning is new and its gain is), and the source has not kept its
+// gain through a whole window after the AGC last asked for another. A
+// strong handset beside the node clips a few blocks before the gain comes
+// down; only clipping the AGC can do no more about is an overload.
+func (g *AGC) Curing(b sensor.Block) bool {
+	t := g.tun[agcKey{b.CenterHz, b.SampleRateHz}]
+	if t == nil {
+		return b.GainDB > g.cfg.MinGainDB
+	}
+	return t.wantDB > g.cfg.MinGainDB && !t.ignored
 }
 
 // Lowered reports whether b was captured at a gain the AGC took below its

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -26,6 +27,10 @@ type blockLog struct {
 	clips []float64
 	times []time.Time
 	meter BlockMeter
+	// agent, when set, is asked for its health state before each block,
+	// kept in states.
+	agent  *Agent
+	states []string
 }
 
 func (l *blockLog) Next(ctx context.Context) (sensor.Block, error) {
@@ -37,6 +42,9 @@ func (l *blockLog) Next(ctx context.Context) (sensor.Block, error) {
 		return sensor.Block{}, io.EOF
 	}
 	l.clock.ns.Store(b.Time.UnixNano())
+	if l.agent != nil {
+		l.states = append(l.states, l.agent.Health().State)
+	}
 	st := l.meter.Measure(b.Samples)
 	l.gains = append(l.gains, b.GainDB)
 	l.clips = append(l.clips, st.ClipFraction)
@@ -70,6 +78,7 @@ func handsetRun(t *testing.T, gainDB float64, agc bool, from, until time.Time) (
 	if err != nil {
 		t.Fatal(err)
 	}
+	lg.agent = a
 	if err := a.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -169,4 +178,32 @@ func countAbove(x []float64, v float64) int {
 		}
 	}
 	return n
+}
+
+// TestAGCClippingIsNotOverload: the handset 3 m from s7 clips the ADC at
+// the automatic gain until the AGC has taken gain away, a few blocks; the
+// node is not "overloaded" meanwhile, since the AGC is curing it. Without
+// the AGC the clipping lasts, and the node says so.
+func TestAGCClippingIsNotOverload(t *testing.T) {
+	w := sim.StandardWing(1)
+	call, ok := w.FirstSession("phone-gsm-1", 10*time.Second, 4*time.Hour)
+	if !ok {
+		t.Fatal("phone-gsm-1 makes no call of 10 s in the first 4 hours")
+	}
+	from := call.Start.Add(time.Second)
+	until := from.Add(2 * time.Second)
+	for _, tc := range []struct {
+		agc  bool
+		want bool // some block's health is overloaded
+	}{{true, false}, {false, true}} {
+		lg, _ := handsetRun(t, 0, tc.agc, from, until)
+		if maxClip(lg.clips) == 0 {
+			t.Fatalf("agc %v: no block clips; the scenario does not test overload", tc.agc)
+		}
+		over := slices.Index(lg.states, event.StateOverloaded)
+		t.Logf("agc %v: %d of %d blocks clip; first overloaded state before block %d", tc.agc, countAbove(lg.clips, 0), len(lg.clips), over)
+		if (over >= 0) != tc.want {
+			t.Errorf("agc %v: overloaded seen %v (states %v), want %v", tc.agc, over >= 0, lg.states[:min(len(lg.states), 20)], tc.want)
+		}
+	}
 }

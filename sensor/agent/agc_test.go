@@ -3,6 +3,7 @@ package agent
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/rfwarden/rfwarden/sensor"
@@ -162,4 +163,49 @@ func TestAGCNormalise(t *testing.T) {
 	if low.Samples[0] != complex(0.1, -0.2) {
 		t.Error("Normalise changed the source's samples")
 	}
+}
+
+// TestAGCCuring: clipping is the AGC's to cure while it may take gain away
+// and the source follows it; at the lowest gain, or with a source that
+// keeps its gain, clipping is an overload.
+func TestAGCCuring(t *testing.T) {
+	cfg := config.Default().AGC
+	cfg.MinGainDB = 24
+	clip := BlockStats{ClipFraction: 0.5}
+	t.Run("steps down to the lowest gain", func(t *testing.T) {
+		g := NewAGC(cfg, &fakeGain{})
+		b := sensor.Block{CenterHz: 900e6, SampleRateHz: 2e6, GainDB: 40}
+		var curing []bool
+		for range 8 {
+			curing = append(curing, g.Curing(b))
+			g.Observe(b, "b", clip)
+			b.GainDB = g.tun[agcKey{900e6, 2e6}].wantDB // the source applies it at once
+		}
+		// 40 and 32 dB may still go lower; 24 dB is the lowest.
+		want := []bool{true, true, true, true, false, false, false, false}
+		if !slices.Equal(curing, want) {
+			t.Errorf("curing %v, want %v", curing, want)
+		}
+	})
+	t.Run("a new tuning at the lowest gain", func(t *testing.T) {
+		g := NewAGC(cfg, &fakeGain{})
+		if g.Curing(sensor.Block{CenterHz: 900e6, SampleRateHz: 2e6, GainDB: 24}) {
+			t.Error("curing at the lowest gain")
+		}
+	})
+	t.Run("a source that keeps its gain", func(t *testing.T) {
+		g := NewAGC(cfg, &fakeGain{})
+		b := sensor.Block{CenterHz: 900e6, SampleRateHz: 2e6, GainDB: 40}
+		for range 2 + agcWindow {
+			g.Observe(b, "b", clip)
+		}
+		if g.Curing(b) {
+			t.Errorf("curing after a window at 40 dB while 32 dB was asked for")
+		}
+		b.GainDB = 32 // it follows after all
+		g.Observe(b, "b", BlockStats{})
+		if !g.Curing(b) {
+			t.Errorf("not curing once the source changed its gain")
+		}
+	})
 }

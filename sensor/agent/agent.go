@@ -444,6 +444,7 @@ func (a *Agent) handle(b sensor.Block) error {
 		// shows.
 		st.FloorHidden = true
 	}
+	st.AGCCuring = a.agc != nil && a.agc.Curing(b)
 	a.tamper.Observe(band, b.Time, st)
 	a.stats.Blocks++
 	a.stats.Samples += int64(len(b.Samples))

@@ -46,6 +46,9 @@ type BlockStats struct {
 	// lowered the gain): a floor read below the baseline is then no collapse,
 	// while one read above it is still a rise.
 	FloorHidden bool
+	// AGCCuring says the AGC may still take gain away in the block's
+	// tuning (AGC.Curing): its clipping does not count towards overloaded.
+	AGCCuring bool
 }
 
 // chunkSamples is the chunk over which a BlockMeter averages power; it is
@@ -231,7 +234,7 @@ func NewTamper(cfg config.Tamper) *Tamper {
 func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 	t.last = at
 	t.stall = false
-	if st.ClipFraction > t.cfg.ClipFraction {
+	if st.ClipFraction > t.cfg.ClipFraction && !st.AGCCuring {
 		t.clip++
 	} else {
 		t.clip = 0
