@@ -91,6 +91,17 @@ func handsetRun(t *testing.T, gainDB float64, agc bool, from, until time.Time) (
 	return lg, dets
 }
 
+// handsetCall returns a time one second into phone-gsm-1's first call of
+// at least 10 s.
+func handsetCall(t *testing.T, w *sim.Wing) time.Time {
+	t.Helper()
+	call, ok := w.FirstSession("phone-gsm-1", 10*time.Second, 4*time.Hour)
+	if !ok {
+		t.Fatal("phone-gsm-1 makes no call of 10 s in the first 4 hours")
+	}
+	return call.Start.Add(time.Second)
+}
+
 func medianPower(ds []event.Detection) float64 {
 	p := make([]float64, len(ds))
 	for i, d := range ds {
@@ -107,11 +118,7 @@ func medianPower(ds []event.Detection) float64 {
 // unclipped receiver (a fixed gain 20 dB lower) reports.
 func TestAGCStrongHandset(t *testing.T) {
 	w := sim.StandardWing(1)
-	call, ok := w.FirstSession("phone-gsm-1", 10*time.Second, 4*time.Hour)
-	if !ok {
-		t.Fatal("phone-gsm-1 makes no call of 10 s in the first 4 hours")
-	}
-	from := call.Start.Add(time.Second)
+	from := handsetCall(t, w)
 	until := from.Add(3 * time.Second)
 	auto := sim.AutoGainDB(2e6)
 	truthDBm := w.ReceivedPowerDBm("phone-gsm-1", "s7")
@@ -185,12 +192,7 @@ func countAbove(x []float64, v float64) int {
 // node is not "overloaded" meanwhile, since the AGC is curing it. Without
 // the AGC the clipping lasts, and the node says so.
 func TestAGCClippingIsNotOverload(t *testing.T) {
-	w := sim.StandardWing(1)
-	call, ok := w.FirstSession("phone-gsm-1", 10*time.Second, 4*time.Hour)
-	if !ok {
-		t.Fatal("phone-gsm-1 makes no call of 10 s in the first 4 hours")
-	}
-	from := call.Start.Add(time.Second)
+	from := handsetCall(t, sim.StandardWing(1))
 	until := from.Add(2 * time.Second)
 	for _, tc := range []struct {
 		agc  bool
