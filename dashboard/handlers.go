@@ -1212,8 +1212,12 @@ func (s *server) incidentDetail(c echo.Context) (incidentDetail, error) {
 		}
 		for _, r := range recs {
 			d.Detections = append(d.Detections, r)
+			room := r.Room
+			if room == "" {
+				room = "no room" // not located, or too vaguely (fusion.Config.PlaceMinProb)
+			}
 			d.Timeline = append(d.Timeline, TimelineItem{TimeNS: r.TimeNS, Kind: "detection", ID: r.ID,
-				Summary: fmt.Sprintf("%s %s %.3f MHz %.0f dBm at %s (%s)", r.Class, r.Link, r.CenterHz/1e6, r.PowerDBm, r.Sensor, r.Room)})
+				Summary: fmt.Sprintf("%s %s %.3f MHz %.0f dBm at %s (%s)", r.Class, r.Link, r.CenterHz/1e6, r.PowerDBm, r.Sensor, room)})
 		}
 	}
 	sort.SliceStable(d.Timeline, func(i, j int) bool { return d.Timeline[i].TimeNS < d.Timeline[j].TimeNS })

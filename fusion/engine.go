@@ -93,6 +93,16 @@ type Config struct {
 	// that scan seldom hear one handset within the same AssocWindow.
 	// Default 3s (a scan revisit); negative disables. Not for drones.
 	BorrowWindow time.Duration
+	// PlaceMinProb: a located emission's detections are stored in its most
+	// likely room (the heatmap's counts, the search list's recent activity)
+	// only when the fix gives that room at least this probability; a vaguer
+	// fix stores them with no room. Its location record keeps every room's
+	// probability, which is what alerts and the search list weigh. Default
+	// 0.1; negative places every fix. A fix from one sensor that says little
+	// (a drone's controller outside the walls, heard by the yard sensor
+	// alone, 4% on each of 20 rooms) otherwise painted the room that won
+	// the tie, one cell of the wing, as the hottest on the floor plan.
+	PlaceMinProb float64
 	ScanBandsHz  map[string][2]float64
 	// NoiseDBmPerMHz is the assumed noise density of a sensor, default
 	// -100 dBm/MHz (the simulator's, a HackRF-class front end with ~14 dB
@@ -152,6 +162,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BorrowWindow == 0 {
 		c.BorrowWindow = 3 * time.Second
+	}
+	if c.PlaceMinProb == 0 {
+		c.PlaceMinProb = 0.1
 	}
 	if c.SilentMaxRevisit == 0 {
 		c.SilentMaxRevisit = 2 * c.AssocWindow
@@ -594,10 +607,14 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	}
 	ids := make([]string, len(g.dets))
 	sensors := make([]string, len(g.dets))
+	placed, placedProb := room, prob // the room its detections are counted in
+	if prob < e.cfg.PlaceMinProb {
+		placed, placedProb = "", 0
+	}
 	for i, d := range g.dets {
 		ids[i] = d.ID
 		sensors[i] = d.Sensor
-		e.detBuf = append(e.detBuf, store.DetectionRecord{Detection: d, Floor: res.Floor, Room: room, RoomProb: prob,
+		e.detBuf = append(e.detBuf, store.DetectionRecord{Detection: d, Floor: res.Floor, Room: placed, RoomProb: placedProb,
 			Track: tr.id, Authorised: authorised, RegistryID: entry.ID})
 	}
 	if !located {

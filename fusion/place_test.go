@@ -1,0 +1,92 @@
+package fusion
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
+)
+
+// TestVagueFixIsNotPlaced: a drone controller heard by one sensor may be
+// anywhere within reach, and its fix spreads over many rooms; its
+// detections are stored with no room (the heatmap does not paint the room
+// that won the tie), while its location keeps every room's probability. An
+// emission heard by every sensor is placed in its room.
+func TestVagueFixIsNotPlaced(t *testing.T) {
+	s := wing(t)
+	t0 := time.Date(2026, 12, 3, 21, 0, 0, 0, time.UTC)
+	run := func(placeMin float64, heardBy []string, class string) (*memTS, float64) {
+		ts := &memTS{}
+		e, err := New(Config{PlaceMinProb: placeMin, ListenWindow: -1}, Deps{Site: s, TimeSeries: ts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		p := site.Point{X: 12, Y: 9}
+		for i, id := range heardBy {
+			sn, ok := s.Sensor(id)
+			if !ok {
+				t.Fatalf("no sensor %s", id)
+			}
+			pw, err := e.Locator().PredictDBm(sn.ID, sn.Floor, p, 10-e.Locator().RefLossDB(1.75e9))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := testDet(fmt.Sprintf("d%d", i), sn.ID, t0, pw)
+			d.Site, d.Class = s.ID, class
+			if class == event.ClassRCFHSS {
+				d.Link = event.LinkUnknown
+			}
+			if err := e.HandleDetection(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.Tick(ctx, t0.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(ts.locs) != 1 || len(ts.dets) != len(heardBy) {
+			t.Fatalf("%d locations, %d detections stored; want 1 and %d", len(ts.locs), len(ts.dets), len(heardBy))
+		}
+		return ts, ts.locs[0].RoomProb
+	}
+	var all []string
+	for _, sn := range s.Sensors {
+		all = append(all, sn.ID)
+	}
+	one := all[:1]
+
+	vague, p := run(0, one, event.ClassRCFHSS)
+	t.Logf("controller heard by %v: %s at %.3f", one, vague.locs[0].Room, p)
+	if p >= 0.1 {
+		t.Fatalf("one sensor placed the controller in %s at %.2f: not a vague fix, the test shows nothing", vague.locs[0].Room, p)
+	}
+	if vague.locs[0].Room == "" || len(vague.locs[0].RoomProbs) < 5 {
+		t.Errorf("location %+v: want its most likely room and every room's probability kept", vague.locs[0])
+	}
+	for _, d := range vague.dets {
+		if d.Room != "" || d.RoomProb != 0 {
+			t.Errorf("detection %s stored in %s at %.2f, want no room", d.ID, d.Room, d.RoomProb)
+		}
+	}
+
+	if placed, _ := run(-1, one, event.ClassRCFHSS); placed.dets[0].Room != placed.locs[0].Room {
+		t.Errorf("PlaceMinProb -1: detection in %q, want the fix's room %q", placed.dets[0].Room, placed.locs[0].Room)
+	}
+
+	sharp, p := run(0, all, event.ClassLTE)
+	t.Logf("handset heard by %v: %s at %.3f", all, sharp.locs[0].Room, p)
+	if p < 0.1 {
+		t.Fatalf("every sensor placed the handset at only %.2f", p)
+	}
+	for _, d := range sharp.dets {
+		if d.Room != sharp.locs[0].Room || d.RoomProb != p {
+			t.Errorf("detection %s stored in %q at %.2f, want %s at %.2f", d.ID, d.Room, d.RoomProb, sharp.locs[0].Room, p)
+		}
+	}
+}
