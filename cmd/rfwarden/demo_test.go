@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -367,6 +368,27 @@ func TestDemoSourceKeepsAGCGain(t *testing.T) {
 // default 250 ms of wall-clock time at any --speed (its sensors share one
 // simulated clock; what fusion measures is delivery delay, which --speed
 // multiplies), and the other rules are the defaults.
+// TestKeptUp: the share of the sensors' simulated time whose IQ they
+// analysed, as the demo's progress line prints it.
+func TestKeptUp(t *testing.T) {
+	for _, tc := range []struct {
+		iqS     float64
+		n       int
+		elapsed time.Duration
+		want    float64
+	}{
+		{90, 9, 40 * time.Second, 0.25},
+		{700, 9, 24 * time.Minute, 700.0 / (9 * 1440)},
+		{50, 1, 40 * time.Second, 1}, // a block past the clock
+		{10, 0, time.Second, 0},
+		{10, 9, 0, 0},
+	} {
+		if got := keptUp(tc.iqS, tc.n, tc.elapsed); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("keptUp(%v, %d, %v) = %v, want %v", tc.iqS, tc.n, tc.elapsed, got, tc.want)
+		}
+	}
+}
+
 func TestDemoAlertsClockTolerance(t *testing.T) {
 	def := alert.DefaultConfig()
 	for _, tc := range []struct {
