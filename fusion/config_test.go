@@ -3,6 +3,8 @@ package fusion
 import (
 	"strings"
 	"testing"
+
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
 func TestLoadFileConfigSubscription(t *testing.T) {
@@ -78,7 +80,7 @@ func TestRunSubscription(t *testing.T) {
 		{"", "rfw/v1/hmp-test/sensor/+/+", "rfw/v1/hmp-test/ack"},
 		{"$share/fusion-hmp-test/rfw/v1/hmp-test/sensor/+/+", "$share/fusion-hmp-test/rfw/v1/hmp-test/sensor/+/+", "$share/fusion-hmp-test/rfw/v1/hmp-test/ack"},
 	} {
-		e, err := New(Config{Subscription: tc.sub}, Deps{Site: s, TimeSeries: &memTS{}})
+		e, err := New(Config{Subscription: tc.sub}, Deps{Site: s, TimeSeries: &storetest.Recorder{}})
 		if err != nil {
 			t.Fatal(err)
 		}

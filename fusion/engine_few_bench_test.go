@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
 // BenchmarkEngineFewHeard is BenchmarkEngine's site and phones with the
@@ -18,7 +19,7 @@ func BenchmarkEngineFewHeard(b *testing.B) {
 	const thrDBm = -80
 	s := wing(b)
 	now := time.Unix(1_800_000_000, 0)
-	e, err := New(Config{SeenIDs: 1 << 16}, Deps{Site: s, TimeSeries: &memTS{}, Clock: func() time.Time { return now }})
+	e, err := New(Config{SeenIDs: 1 << 16}, Deps{Site: s, TimeSeries: &storetest.Recorder{}, Clock: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
-	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
 func wing(t testing.TB) *site.Site {
@@ -149,29 +149,9 @@ func (f *fakeSub) Subscribe(topic string, _ byte, h func(string, []byte)) error 
 	return nil
 }
 
-type memTS struct {
-	mu   sync.Mutex
-	dets []store.DetectionRecord
-	locs []store.LocationRecord
-}
-
-func (m *memTS) WriteDetections(_ context.Context, r []store.DetectionRecord) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.dets = append(m.dets, r...)
-	return nil
-}
-func (m *memTS) WriteLocations(_ context.Context, r []store.LocationRecord) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.locs = append(m.locs, r...)
-	return nil
-}
-func (m *memTS) WriteHealth(context.Context, []event.Health) error { return nil }
-
 func TestRunSubscribesAndStores(t *testing.T) {
 	s := wing(t)
-	ts := &memTS{}
+	ts := &storetest.Recorder{}
 	now := time.Unix(1_800_000_000, 0)
 	e, err := New(Config{TickEvery: 10 * time.Millisecond}, Deps{Site: s, TimeSeries: ts, Clock: func() time.Time { return now.Add(time.Second) }})
 	if err != nil {
@@ -196,9 +176,9 @@ func TestRunSubscribesAndStores(t *testing.T) {
 		h(m.Topic, m.Payload)
 	}
 	for {
-		ts.mu.Lock()
-		n := len(ts.locs)
-		ts.mu.Unlock()
+		ts.Mu.Lock()
+		n := len(ts.Locs)
+		ts.Mu.Unlock()
 		if n > 0 {
 			break
 		}
@@ -211,13 +191,13 @@ func TestRunSubscribesAndStores(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if got := ts.locs[0].Room; got != "B2-11" {
+	ts.Mu.Lock()
+	defer ts.Mu.Unlock()
+	if got := ts.Locs[0].Room; got != "B2-11" {
 		t.Errorf("stored room %q, want B2-11", got)
 	}
-	if len(ts.dets) != len(s.Sensors) {
-		t.Errorf("stored %d detections, want %d", len(ts.dets), len(s.Sensors))
+	if len(ts.Dets) != len(s.Sensors) {
+		t.Errorf("stored %d detections, want %d", len(ts.Dets), len(s.Sensors))
 	}
 }
 
@@ -232,7 +212,7 @@ func BenchmarkEngine(b *testing.B) {
 func benchEngine(b *testing.B, locateEvery time.Duration) {
 	s := wing(b)
 	now := time.Unix(1_800_000_000, 0)
-	e, err := New(Config{LocateEvery: locateEvery, SeenIDs: 1 << 16}, Deps{Site: s, TimeSeries: &memTS{}, Clock: func() time.Time { return now }})
+	e, err := New(Config{LocateEvery: locateEvery, SeenIDs: 1 << 16}, Deps{Site: s, TimeSeries: &storetest.Recorder{}, Clock: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -275,7 +255,7 @@ func benchEngine(b *testing.B, locateEvery time.Duration) {
 // handled; none is dropped.
 func TestRunQueueFullPushesBack(t *testing.T) {
 	s := wing(t)
-	ts := &memTS{}
+	ts := &storetest.Recorder{}
 	now := time.Unix(1_800_000_000, 0)
 	e, err := New(Config{Queue: 2, BatchSize: 1}, Deps{Site: s, TimeSeries: ts, Clock: func() time.Time { return now }})
 	if err != nil {
@@ -294,9 +274,9 @@ func TestRunQueueFullPushesBack(t *testing.T) {
 	}
 	wg.Wait()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		ts.mu.Lock()
-		got := len(ts.dets)
-		ts.mu.Unlock()
+		ts.Mu.Lock()
+		got := len(ts.Dets)
+		ts.Mu.Unlock()
 		if got == n {
 			break
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
 func TestTopicMatches(t *testing.T) {
@@ -48,7 +49,7 @@ func TestRunClosesGroupsAtWindowEnd(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := wing(t)
-			ts := &memTS{}
+			ts := &storetest.Recorder{}
 			e, err := New(Config{TickEvery: time.Hour, AssocWindow: 2 * time.Second, BatchSize: 1}, Deps{Site: s, TimeSeries: ts})
 			if err != nil {
 				t.Fatal(err)
@@ -71,9 +72,9 @@ func TestRunClosesGroupsAtWindowEnd(t *testing.T) {
 				time.Sleep(tc.apart)
 			}
 			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-				ts.mu.Lock()
-				n := len(ts.dets)
-				ts.mu.Unlock()
+				ts.Mu.Lock()
+				n := len(ts.Dets)
+				ts.Mu.Unlock()
 				if n == len(sensors) {
 					break
 				}
@@ -81,9 +82,9 @@ func TestRunClosesGroupsAtWindowEnd(t *testing.T) {
 					t.Fatalf("stored %d of %d detections without a tick", n, len(sensors))
 				}
 			}
-			ts.mu.Lock()
-			locs := append([]store.LocationRecord(nil), ts.locs...)
-			ts.mu.Unlock()
+			ts.Mu.Lock()
+			locs := append([]store.LocationRecord(nil), ts.Locs...)
+			ts.Mu.Unlock()
 			var heard [][]string
 			for _, l := range locs {
 				heard = append(heard, l.Sensors)

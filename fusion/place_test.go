@@ -8,6 +8,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
 // TestVagueFixIsNotPlaced: a drone controller heard by one sensor may be
@@ -18,8 +19,8 @@ import (
 func TestVagueFixIsNotPlaced(t *testing.T) {
 	s := wing(t)
 	t0 := time.Date(2026, 12, 3, 21, 0, 0, 0, time.UTC)
-	run := func(placeMin float64, heardBy []string, class string) (*memTS, float64) {
-		ts := &memTS{}
+	run := func(placeMin float64, heardBy []string, class string) (*storetest.Recorder, float64) {
+		ts := &storetest.Recorder{}
 		e, err := New(Config{PlaceMinProb: placeMin, ListenWindow: -1}, Deps{Site: s, TimeSeries: ts})
 		if err != nil {
 			t.Fatal(err)
@@ -50,10 +51,10 @@ func TestVagueFixIsNotPlaced(t *testing.T) {
 		if err := e.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if len(ts.locs) != 1 || len(ts.dets) != len(heardBy) {
-			t.Fatalf("%d locations, %d detections stored; want 1 and %d", len(ts.locs), len(ts.dets), len(heardBy))
+		if len(ts.Locs) != 1 || len(ts.Dets) != len(heardBy) {
+			t.Fatalf("%d locations, %d detections stored; want 1 and %d", len(ts.Locs), len(ts.Dets), len(heardBy))
 		}
-		return ts, ts.locs[0].RoomProb
+		return ts, ts.Locs[0].RoomProb
 	}
 	var all []string
 	for _, sn := range s.Sensors {
@@ -62,31 +63,31 @@ func TestVagueFixIsNotPlaced(t *testing.T) {
 	one := all[:1]
 
 	vague, p := run(0, one, event.ClassRCFHSS)
-	t.Logf("controller heard by %v: %s at %.3f", one, vague.locs[0].Room, p)
+	t.Logf("controller heard by %v: %s at %.3f", one, vague.Locs[0].Room, p)
 	if p >= 0.1 {
-		t.Fatalf("one sensor placed the controller in %s at %.2f: not a vague fix, the test shows nothing", vague.locs[0].Room, p)
+		t.Fatalf("one sensor placed the controller in %s at %.2f: not a vague fix, the test shows nothing", vague.Locs[0].Room, p)
 	}
-	if vague.locs[0].Room == "" || len(vague.locs[0].RoomProbs) < 5 {
-		t.Errorf("location %+v: want its most likely room and every room's probability kept", vague.locs[0])
+	if vague.Locs[0].Room == "" || len(vague.Locs[0].RoomProbs) < 5 {
+		t.Errorf("location %+v: want its most likely room and every room's probability kept", vague.Locs[0])
 	}
-	for _, d := range vague.dets {
+	for _, d := range vague.Dets {
 		if d.Room != "" || d.RoomProb != 0 {
 			t.Errorf("detection %s stored in %s at %.2f, want no room", d.ID, d.Room, d.RoomProb)
 		}
 	}
 
-	if placed, _ := run(-1, one, event.ClassRCFHSS); placed.dets[0].Room != placed.locs[0].Room {
-		t.Errorf("PlaceMinProb -1: detection in %q, want the fix's room %q", placed.dets[0].Room, placed.locs[0].Room)
+	if placed, _ := run(-1, one, event.ClassRCFHSS); placed.Dets[0].Room != placed.Locs[0].Room {
+		t.Errorf("PlaceMinProb -1: detection in %q, want the fix's room %q", placed.Dets[0].Room, placed.Locs[0].Room)
 	}
 
 	sharp, p := run(0, all, event.ClassLTE)
-	t.Logf("handset heard by %v: %s at %.3f", all, sharp.locs[0].Room, p)
+	t.Logf("handset heard by %v: %s at %.3f", all, sharp.Locs[0].Room, p)
 	if p < 0.1 {
 		t.Fatalf("every sensor placed the handset at only %.2f", p)
 	}
-	for _, d := range sharp.dets {
-		if d.Room != sharp.locs[0].Room || d.RoomProb != p {
-			t.Errorf("detection %s stored in %q at %.2f, want %s at %.2f", d.ID, d.Room, d.RoomProb, sharp.locs[0].Room, p)
+	for _, d := range sharp.Dets {
+		if d.Room != sharp.Locs[0].Room || d.RoomProb != p {
+			t.Errorf("detection %s stored in %q at %.2f, want %s at %.2f", d.ID, d.Room, d.RoomProb, sharp.Locs[0].Room, p)
 		}
 	}
 }

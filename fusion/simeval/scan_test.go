@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,32 +15,9 @@ import (
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/site"
-	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 	"github.com/rfwarden/rfwarden/sensor/sim"
 )
-
-// records keeps what the engine writes.
-type records struct {
-	mu   sync.Mutex
-	dets []store.DetectionRecord
-	locs []store.LocationRecord
-}
-
-func (r *records) WriteDetections(_ context.Context, recs []store.DetectionRecord) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.dets = append(r.dets, recs...)
-	return nil
-}
-
-func (r *records) WriteLocations(_ context.Context, recs []store.LocationRecord) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.locs = append(r.locs, recs...)
-	return nil
-}
-
-func (r *records) WriteHealth(context.Context, []event.Health) error { return nil }
 
 // scanHandset is one handset of TestScanningSensors: where it is and what
 // each sensor hears of it.
@@ -145,7 +121,7 @@ func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borro
 	}
 	model := locate.Model{Exponent: sim.PathLossExponent, FloorLossDB: sim.FloorLossDB,
 		ShadowingDB: math.Hypot(sim.ShadowSigmaDB, sim.MeasurementSigmaDB), GridStepM: 1, SensorHeightM: sim.SensorHeightM, EmitterHeightM: 1}
-	rec := &records{}
+	rec := &storetest.Recorder{}
 	start := sim.DefaultStart()
 	var now time.Time
 	eng, err := fusion.New(fusion.Config{Model: model, BorrowWindow: borrow}, fusion.Deps{Site: st, TimeSeries: rec, Clock: func() time.Time { return now }})
@@ -197,7 +173,7 @@ func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borro
 	}
 	// The handset each track followed: the one most of its detections came from.
 	votes := map[string]map[string]int{}
-	for _, r := range rec.dets {
+	for _, r := range rec.Dets {
 		h, _, _ := strings.Cut(r.ID, "-")
 		if votes[r.Track] == nil {
 			votes[r.Track] = map[string]int{}
@@ -209,7 +185,7 @@ func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borro
 		byID[h.id] = h
 	}
 	var sc scanScore
-	for _, l := range rec.locs {
+	for _, l := range rec.Locs {
 		best, bestN := "", 0
 		for h, k := range votes[l.Track] {
 			if k > bestN || k == bestN && h < best {
