@@ -31,8 +31,14 @@ type group struct {
 // joined the first group of an LTE handset two floors away and moved its
 // first fix to another landing.
 func (g *group) overlaps(d event.Detection, tolHz float64) bool {
-	half := max(g.bwHz, d.BandwidthHz)/2 + tolHz
-	return d.Class == g.class && d.Link == g.link && math.Abs(d.CenterHz-g.centerHz) <= half
+	return d.Class == g.class && g.onChannel(d.Link, d.CenterHz, d.BandwidthHz, tolHz)
+}
+
+// onChannel reports whether an emission on link at centerHz, bwHz wide, is
+// on g's channel: the same link, and centres within half the wider of the
+// two bandwidths plus tolHz.
+func (g *group) onChannel(link string, centerHz, bwHz, tolHz float64) bool {
+	return link == g.link && math.Abs(centerHz-g.centerHz) <= max(g.bwHz, bwHz)/2+tolHz
 }
 
 // hasSensor reports whether the group already holds a detection of sensor.

@@ -81,10 +81,7 @@ func (r *recentDets) lend(q *locate.Query, g *group) int {
 	powers := map[string][]float64{}
 	for _, d := range r.by[g.class] {
 		dt := d.at.Sub(g.start)
-		if dt > r.window || dt < -r.window || d.link != g.link || g.hasSensor(d.sensor) {
-			continue
-		}
-		if half := max(g.bwHz, d.bwHz)/2 + r.tolHz; d.centerHz-g.centerHz > half || g.centerHz-d.centerHz > half {
+		if dt > r.window || dt < -r.window || !g.onChannel(d.link, d.centerHz, d.bwHz, r.tolHz) || g.hasSensor(d.sensor) {
 			continue
 		}
 		powers[d.sensor] = append(powers[d.sensor], d.dBm)
