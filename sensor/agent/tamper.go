@@ -74,6 +74,7 @@ type BlockMeter struct {
 	chunks []float64 // chunk mean powers
 	fft    *dsp.FFT
 	win    []float32
+	sumW2  float64 // Σ win²
 	frame  []complex64
 	bins   []float64 // periodograms, bin-major: bins[k*frames+j]
 	meds   []float64 // per-bin medians over frames
@@ -126,21 +127,20 @@ func (m *BlockMeter) spectralFloor(samples []complex64, chunks int) (float64, in
 	if m.fft == nil {
 		m.fft = dsp.NewFFT(n)
 		m.win = dsp.Hann(make([]float32, n))
+		for _, w := range m.win {
+			m.sumW2 += float64(w) * float64(w)
+		}
 		m.frame = make([]complex64, n)
 		m.bins = make([]float64, n*spectralFrames)
 	}
 	frames := min(chunks, spectralFrames)
 	step := chunks / frames
-	var sumW2 float64
-	for _, w := range m.win {
-		sumW2 += float64(w) * float64(w)
-	}
 	for j := range frames {
 		at := j * step * n
 		dsp.ApplyWindow(m.frame, samples[at:at+n], m.win)
 		m.fft.Coefficients(m.frame, m.frame)
 		for k, v := range m.frame {
-			m.bins[k*frames+j] = float64(real(v)*real(v)+imag(v)*imag(v)) / sumW2
+			m.bins[k*frames+j] = float64(real(v)*real(v)+imag(v)*imag(v)) / m.sumW2
 		}
 	}
 	m.meds = m.meds[:0]
@@ -195,16 +195,29 @@ func countClipped(x []complex64) int64 {
 }
 
 type bandFloor struct {
-	baseline  float64
-	n         int // blocks seen
-	low, high int // consecutive blocks collapsed / risen
+	floor     baseline // of BlockStats.FloorDBFS
+	spec      baseline // of BlockStats.SpectralDBFS, from the blocks that have one
+	low, high int      // consecutive blocks collapsed / risen
 	last      float64
-	// The spectral floor's baseline (BlockStats.SpectralDBFS) and its
-	// blocks seen; spec.n is 0 while the band has had none.
-	spec struct {
-		baseline float64
-		n        int
+}
+
+// baseline is a floor proxy's learnt level, dB: the mean of its first
+// warmBlocks readings, then moved by BaselineAlpha towards each reading
+// taken while the band is normal (Tamper.Observe).
+type baseline struct {
+	dB float64
+	n  int // readings seen
+}
+
+// warm counts reading x and, while it is one of the first warmBlocks,
+// averages it into the level; it reports whether it was.
+func (l *baseline) warm(x float64) bool {
+	l.n++
+	if l.n > warmBlocks {
+		return false
 	}
+	l.dB += (x - l.dB) / float64(l.n)
+	return true
 }
 
 // Tamper tracks each band's noise floor against its learned baseline and the
@@ -243,40 +256,30 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 		return
 	}
 	b := t.bands[band]
-	if st.FloorHidden && (b == nil || b.n < warmBlocks) {
+	if st.FloorHidden && (b == nil || b.floor.n < warmBlocks) {
 		return // no baseline from a floor the quantiser may hide
 	}
 	if b == nil {
-		b = &bandFloor{baseline: st.FloorDBFS}
+		b = &bandFloor{}
 		t.bands[band] = b
-	}
-	b.n++
-	spectral := st.SpectralFrames > 0 && !math.IsInf(st.SpectralDBFS, 0) && !math.IsNaN(st.SpectralDBFS)
-	if spectral {
-		if b.spec.n == 0 {
-			b.spec.baseline = st.SpectralDBFS
-		}
-		b.spec.n++
 	}
 	// A hidden floor below the baseline is the quantiser's, not the front
 	// end's: no collapse, and the band keeps its last real floor in the
 	// health report.
-	quantised := st.FloorHidden && st.FloorDBFS < b.baseline
+	quantised := st.FloorHidden && st.FloorDBFS < b.floor.dB
 	if !quantised {
 		b.last = st.FloorDBFS
 	}
-	if spectral && b.spec.n <= warmBlocks {
-		b.spec.baseline += (st.SpectralDBFS - b.spec.baseline) / float64(b.spec.n)
-	}
-	if b.n <= warmBlocks {
-		b.baseline += (st.FloorDBFS - b.baseline) / float64(b.n)
+	spectral := st.SpectralFrames > 0 && !math.IsInf(st.SpectralDBFS, 0) && !math.IsNaN(st.SpectralDBFS) &&
+		!b.spec.warm(st.SpectralDBFS)
+	if b.floor.warm(st.FloorDBFS) {
 		return
 	}
-	d := st.FloorDBFS - b.baseline
+	d := st.FloorDBFS - b.floor.dB
 	rise, fall := d, d // how far the floor rose, and fell, by both proxies
 	var ds float64
-	if spectral && b.spec.n > warmBlocks {
-		ds = st.SpectralDBFS - b.spec.baseline
+	if spectral {
+		ds = st.SpectralDBFS - b.spec.dB
 		rise, fall = min(d, ds), max(d, ds)
 	}
 	switch {
@@ -292,9 +295,9 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 		b.low, b.high = 0, 0
 		// Learn only while normal, so a slow attack does not become the baseline
 		// at once.
-		b.baseline += t.cfg.BaselineAlpha * d
-		if spectral && b.spec.n > warmBlocks {
-			b.spec.baseline += t.cfg.BaselineAlpha * ds
+		b.floor.dB += t.cfg.BaselineAlpha * d
+		if spectral {
+			b.spec.dB += t.cfg.BaselineAlpha * ds
 		}
 	}
 }
@@ -330,13 +333,13 @@ func (t *Tamper) State() (string, []string) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, r := range t.frontEnd(names, "below", func(b *bandFloor) (int, float64) { return b.low, b.baseline - b.last }) {
+	for _, r := range t.frontEnd(names, "below", func(b *bandFloor) (int, float64) { return b.low, b.floor.dB - b.last }) {
 		raise(event.StateTampered, r)
 	}
 	if t.clip >= t.cfg.PersistBlocks {
 		raise(event.StateOverloaded, fmt.Sprintf("clipping above %.1f%% for %d blocks", 100*t.cfg.ClipFraction, t.clip))
 	}
-	for _, r := range t.frontEnd(names, "above", func(b *bandFloor) (int, float64) { return b.high, b.last - b.baseline }) {
+	for _, r := range t.frontEnd(names, "above", func(b *bandFloor) (int, float64) { return b.high, b.last - b.floor.dB }) {
 		raise(event.StateJammed, r)
 	}
 	if len(reasons) > 32 {
