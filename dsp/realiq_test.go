@@ -2,10 +2,11 @@ package dsp
 
 import (
 	"encoding/json"
-	"github.com/rfwarden/rfwarden/internal/realiq"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/rfwarden/rfwarden/internal/realiq"
 )
 
 // coreRealIQDir returns ../shared/testdata/real-iq relative to the

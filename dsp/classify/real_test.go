@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"github.com/rfwarden/rfwarden/internal/realiq"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/dsp/classify"
+	"github.com/rfwarden/rfwarden/internal/realiq"
 )
 
 // realDir finds ../shared/testdata/real-iq next to the module root.

@@ -2,12 +2,12 @@ package agent
 
 import (
 	"context"
-	"github.com/rfwarden/rfwarden/internal/realiq"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/realiq"
 	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"

@@ -3,7 +3,6 @@ package eval
 import (
 	"context"
 	"errors"
-	"github.com/rfwarden/rfwarden/internal/realiq"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/realiq"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 

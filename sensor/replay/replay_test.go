@@ -3,13 +3,13 @@ package replay
 import (
 	"context"
 	"errors"
-	"github.com/rfwarden/rfwarden/internal/realiq"
 	"io"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/realiq"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
-	"github.com/rfwarden/rfwarden/internal/realiq"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rfwarden/rfwarden/internal/realiq"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
