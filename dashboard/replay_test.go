@@ -1,24 +1,21 @@
 package dashboard
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/rfwarden/rfwarden/internal/realiq"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
+	"github.com/rfwarden/rfwarden/internal/realiq"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmfschema"
 )
 
 // Synthetic recording: complex white noise with a tone burst.
@@ -67,72 +64,6 @@ func newTestReplayer(t testing.TB, dir string) *PipelineReplayer {
 		t.Fatal(err)
 	}
 	return r
-}
-
-// sigmfSchema compiles the official SigMF 1.0.0 schema kept by sensor/sigmf.
-// Patterns RE2 cannot compile (the datetime look-ahead) are relaxed, and
-// the fragment-only subschema $ids that draft 2020-12 forbids are dropped,
-// as sensor/sigmf's own schema test does.
-func sigmfSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "sensor", "sigmf", "testdata", "sigmf-schema.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var drop func(v any)
-	drop = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			delete(v, "$id")
-			for _, e := range v {
-				drop(e)
-			}
-		case []any:
-			for _, e := range v {
-				drop(e)
-			}
-		}
-	}
-	for k, v := range doc.(map[string]any) {
-		if k != "$id" {
-			drop(v)
-		}
-	}
-	c := jsonschema.NewCompiler()
-	c.UseRegexpEngine(func(s string) (jsonschema.Regexp, error) {
-		if re, err := regexp.Compile(s); err == nil {
-			return re, nil
-		}
-		s = regexp.MustCompile(`\(\?![^()]*\)`).ReplaceAllString(s, "")
-		s = regexp.MustCompile(`\\[1-9][0-9]*`).ReplaceAllString(s, "[-:]?")
-		return regexp.Compile(s)
-	})
-	if err := c.AddResource("sigmf-schema.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("sigmf-schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func validateSigMF(t *testing.T, s *jsonschema.Schema, path string) error {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Validate(doc)
 }
 
 func TestPipelineReplayerFindsBurst(t *testing.T) {
@@ -213,7 +144,7 @@ func TestPipelineReplayerFindsBurst(t *testing.T) {
 	if !found {
 		t.Errorf("no rfwarden annotation for the burst at sample %d in %+v", burst.SampleStart, m.Annotations)
 	}
-	if err := validateSigMF(t, sigmfSchema(t), res.AnnotatedMeta); err != nil {
+	if err := sigmfschema.CheckFile(res.AnnotatedMeta); err != nil {
 		t.Errorf("annotated meta fails the SigMF schema: %v", err)
 	}
 }
@@ -417,7 +348,6 @@ var realReplays = []struct {
 
 func TestPipelineReplayerRealRecordings(t *testing.T) {
 	src := realIQ(t)
-	schema := sigmfSchema(t)
 	for _, tc := range realReplays {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -439,7 +369,7 @@ func TestPipelineReplayerRealRecordings(t *testing.T) {
 			if !hit {
 				t.Errorf("no %s %s detection over %.1f-%.1f MHz, %.6f-%.6f s", tc.class, tc.link, tc.lowHz/1e6, tc.highHz/1e6, tc.startS, tc.endS)
 			}
-			if err := validateSigMF(t, schema, res.AnnotatedMeta); err != nil {
+			if err := sigmfschema.CheckFile(res.AnnotatedMeta); err != nil {
 				t.Errorf("annotated meta fails the SigMF schema: %v", err)
 			}
 		})
