@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -47,7 +48,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Usage = func() { fmt.Fprint(stderr, scanUsage); fs.PrintDefaults() }
 	var o scanOptions
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
-	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only)")
+	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are)")
 	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (overrides SigMF)")
 	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (overrides SigMF)")
 	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (overrides SigMF)")
@@ -216,8 +217,13 @@ func printResult(w io.Writer, name string, rateHz float64, r pipeline.Result, as
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 // writeAnnotated writes the input's SigMF metadata (a minimal one for a raw
-// file) with the detections appended as annotations, pointing at the input's
-// data file through core:dataset when OUT's name does not already imply it.
+// file) with the detections appended as annotations. SigMF finds a
+// metadata file's samples beside it: NAME.sigmf-data, or the file named by
+// core:dataset, which is a file name, never a path. So OUT beside the input's
+// data names it in core:dataset when OUT's name does not already imply it;
+// OUT elsewhere cannot point at the samples in core:, and records their path
+// relative to OUT's directory in rfw:dataset instead (for a person, or a
+// tool that knows the rfw extension).
 func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result) error {
 	data, err := filepath.Abs(rec.Path())
 	if err != nil {
@@ -227,13 +233,22 @@ func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result)
 	if err != nil {
 		return fmt.Errorf("scan: resolve %q: %w", out, err)
 	}
-	if rel, err := filepath.Rel(outDir, data); err == nil {
-		data = rel
+	meta := rec.Meta()
+	dataset := ""
+	switch {
+	case filepath.Dir(data) != outDir:
+		if rel, err := filepath.Rel(outDir, data); err == nil {
+			data = rel
+		}
+		meta.Global.Extra = maps.Clone(meta.Global.Extra)
+		if meta.Global.Extra == nil {
+			meta.Global.Extra = map[string]any{}
+		}
+		meta.Global.Extra["rfw:dataset"] = filepath.ToSlash(data)
+	case strings.TrimSuffix(filepath.Base(out), sigmf.MetaExt)+sigmf.DataExt != filepath.Base(data):
+		dataset = filepath.Base(data)
 	}
-	if strings.TrimSuffix(filepath.Base(out), sigmf.MetaExt)+sigmf.DataExt == data {
-		data = "" // implied by OUT's name
-	}
-	if err := sigmf.WriteMeta(out, pipeline.AnnotatedMeta(rec.Meta(), data, results)); err != nil {
+	if err := sigmf.WriteMeta(out, pipeline.AnnotatedMeta(meta, dataset, results)); err != nil {
 		return fmt.Errorf("scan: %w", err)
 	}
 	return nil

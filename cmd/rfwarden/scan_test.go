@@ -5,13 +5,16 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"github.com/rfwarden/rfwarden/internal/realiq"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rfwarden/rfwarden/internal/realiq"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmfschema"
 )
 
 // realIQDir finds ../shared/testdata/real-iq beside the directory holding
@@ -111,8 +114,14 @@ func TestScanAnnotateSigMF(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := m.Global["core:dataset"], "../rec.sigmf-data"; got != want {
-		t.Errorf("core:dataset %v, want %v", got, want)
+	checkWrittenSigMF(t, out)
+	// OUT is not beside the data: SigMF's core:dataset is a file name, so
+	// the path goes in rfw:dataset.
+	if got, want := m.Global["rfw:dataset"], "../rec.sigmf-data"; got != want {
+		t.Errorf("rfw:dataset %v, want %v", got, want)
+	}
+	if got, ok := m.Global["core:dataset"]; ok {
+		t.Errorf("core:dataset %v written for a metadata file in another directory", got)
 	}
 	if m.Global["core:author"] != "test" {
 		t.Errorf("input global not kept: %v", m.Global)
@@ -127,6 +136,55 @@ func TestScanAnnotateSigMF(t *testing.T) {
 	}
 	if a["core:generator"] != "rfwarden" || a["core:label"] == "" || a["rfw:snr_db"] == nil {
 		t.Errorf("annotation %v lacks generator, label or features", a)
+	}
+}
+
+// TestScanAnnotateBesideData writes OUT in the recording's own directory:
+// under the recording's name it is a conforming pair and needs no
+// core:dataset; under another name core:dataset names the data file (a file
+// name, as SigMF's schema requires, not a path).
+func TestScanAnnotateBesideData(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "rec")
+	writeCF32(t, base+".sigmf-data", toneBurst(200000, 50000, 120000, 1e6, -200e3))
+	meta := `{"global":{"core:datatype":"cf32_le","core:sample_rate":1000000,"core:version":"1.0.0"},
+"captures":[{"core:sample_start":0,"core:frequency":915000000}],"annotations":[]}`
+	if err := os.WriteFile(base+".sigmf-meta", []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		out, dataset string // dataset "" for no core:dataset
+	}{
+		{"det.sigmf-meta", "rec.sigmf-data"},
+		{"rec.sigmf-meta", ""}, // over the input itself: the pair stays conforming
+	}
+	for _, tc := range tests {
+		t.Run(tc.out, func(t *testing.T) {
+			out := filepath.Join(dir, tc.out)
+			var stdout, stderr bytes.Buffer
+			if err := cmdScan(context.Background(), []string{"--annotate", out, base + ".sigmf-meta"}, &stdout, &stderr); err != nil {
+				t.Fatalf("scan: %v (stderr %q)", err, stderr.String())
+			}
+			checkWrittenSigMF(t, out)
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := sigmf.ParseMeta(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := m.Global.Extra["core:dataset"].(string)
+			if got != tc.dataset {
+				t.Errorf("core:dataset %q, want %q", got, tc.dataset)
+			}
+			if p, ok := m.Global.Extra["rfw:dataset"]; ok {
+				t.Errorf("rfw:dataset %v written beside the data", p)
+			}
+			if len(m.Annotations) == 0 {
+				t.Error("no annotations written")
+			}
+		})
 	}
 }
 
@@ -347,5 +405,24 @@ func scanStripped(t *testing.T, truthPath string) []annotation {
 		t.Fatalf("scan: %v\n%s", err, stderr.String())
 	}
 	t.Logf("\n%s", stdout.String())
+	checkWrittenSigMF(t, out)
 	return readAnnotations(t, out)
+}
+
+// checkWrittenSigMF fails t unless the metadata scan wrote at path passes
+// the official SigMF schema and sigmf.ParseMeta (field types, datetimes,
+// captures and annotations sorted by sample_start), so other SigMF tools
+// open it.
+func checkWrittenSigMF(t *testing.T, path string) {
+	t.Helper()
+	if err := sigmfschema.CheckFile(path); err != nil {
+		t.Errorf("written metadata fails the SigMF schema: %v", err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sigmf.ParseMeta(b); err != nil {
+		t.Errorf("written metadata: %v", err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmfschema"
 )
 
 func TestCmdSimSiteYAML(t *testing.T) {
@@ -36,6 +37,9 @@ func TestCmdSimRecording(t *testing.T) {
 	m, err := sigmf.ReadMeta(base + ".sigmf-meta")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := sigmfschema.CheckFile(base + ".sigmf-meta"); err != nil {
+		t.Errorf("recording fails the SigMF schema: %v", err)
 	}
 	if m.Global.Datatype != "ci8" || m.Global.SampleRateHz != 20e6 {
 		t.Errorf("global: %+v", m.Global)

@@ -18,6 +18,7 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/publish"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmfschema"
 )
 
 // snippetSaver saves 1 ms snippets (2000 samples, 16000 bytes) of
@@ -313,6 +314,9 @@ func TestEvidenceUpload(t *testing.T) {
 		if a, b := mustReadFile(t, filepath.Join(out, name+ext)), mustReadFile(t, filepath.Join(cfg.Snippets.Dir, name+ext)); !bytes.Equal(a, b) {
 			t.Errorf("%s differs from the sensor's", ext)
 		}
+	}
+	if err := sigmfschema.CheckFile(filepath.Join(out, name+".sigmf-meta")); err != nil {
+		t.Errorf("evidence metadata fails the SigMF schema: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(cfg.Snippets.Dir, name+sentExt)); err != nil {
 		t.Errorf("no sent marker: %v", err)
