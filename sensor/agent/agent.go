@@ -304,7 +304,22 @@ func (a *Agent) Run(ctx context.Context) error {
 	})
 	sender := &publish.Sender{Outbox: ob, Client: client, Topic: a.topic(event.KindDetection),
 		AckTimeout: a.cfg.MQTT.AckTimeout, Window: a.cfg.MQTT.MaxInflight, Logger: a.log}
-	wg.Go(func() { _ = sender.Run(bg) })
+	wg.Go(func() {
+		// The sender stops only on an outbox error (a cursor it cannot
+		// write): say so, and start it again, or delivery would end here.
+		for {
+			err := sender.Run(bg)
+			if err == nil || bg.Err() != nil {
+				return
+			}
+			a.log.Error("detection sender stopped: starting it again in 1 s", "err", err)
+			select {
+			case <-bg.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	})
 	wg.Go(func() { a.livePublisher(bg, client) })
 	if a.snip != nil && a.cfg.Snippets.Upload {
 		wg.Go(func() { a.uploadEvidence(bg, client) })
@@ -318,6 +333,15 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 
 	err = a.loop(ctx)
+	// The emissions still open (a phone transmitting without a gap, one
+	// within the merge gap of its end) are detections too: close them
+	// before the outbox does, whether the source ended, failed or the
+	// agent was stopped.
+	if a.prev.SampleRateHz > 0 {
+		if ferr := a.closeTuning(a.prev); ferr != nil {
+			a.log.Error("emissions open at the end lost", "err", ferr)
+		}
+	}
 	if errors.Is(err, io.EOF) {
 		close(a.pending)
 		<-enqDone
@@ -410,17 +434,26 @@ func (a *Agent) bandOf(centerHz float64) string {
 	return fmt.Sprintf("%.0fMHz", centerHz/1e6)
 }
 
+// closeTuning flushes the emissions the pipeline still holds for the
+// tuning p (the last block of which it saw) and emits them.
+func (a *Agent) closeTuning(p sensor.Block) error {
+	a.results = a.deps.Pipeline.Flush(a.results[:0])
+	for i := range a.results {
+		if err := a.emit(&a.results[i], p, a.tuneBand[p.CenterHz]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (a *Agent) handle(b sensor.Block) error {
 	// A new tuning closes the old one's emissions. Flush them before the
 	// pipeline sees the new block, while its ring still holds their
 	// samples: a phone that transmits without a gap is closed only by the
 	// retune, and its snippet is cut from that ring.
 	if p := a.prev; p.SampleRateHz > 0 && (b.Retuned || b.CenterHz != p.CenterHz || b.SampleRateHz != p.SampleRateHz) {
-		a.results = a.deps.Pipeline.Flush(a.results[:0])
-		for i := range a.results {
-			if err := a.emit(&a.results[i], p, a.tuneBand[p.CenterHz]); err != nil {
-				return err
-			}
+		if err := a.closeTuning(p); err != nil {
+			return err
 		}
 	}
 	a.prev = b
@@ -656,6 +689,12 @@ func (a *Agent) healthLocked() event.Health {
 				h.State = event.StateDegraded
 			}
 			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox over quota: %d detections dropped", os.Dropped))
+		}
+		if os.Lost > 0 {
+			if h.State == event.StateOK {
+				h.State = event.StateDegraded
+			}
+			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox: %d detections lost to a corrupt segment (check the disk)", os.Lost))
 		}
 	}
 	if a.agc != nil {

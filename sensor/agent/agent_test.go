@@ -800,3 +800,67 @@ func TestSnippetSpacing(t *testing.T) {
 		t.Errorf("count %d, spaced %d; want 6 and 4", s.count, s.spaced)
 	}
 }
+
+// openPipeline holds one emission open from its first block on (a phone
+// transmitting without a gap): Process closes nothing, Flush closes it.
+type openPipeline struct{ first *sensor.Block }
+
+func (p *openPipeline) Process(b sensor.Block, dst []pipeline.Result) ([]pipeline.Result, error) {
+	if p.first == nil {
+		f := b
+		f.Samples = nil
+		p.first = &f
+	}
+	return dst, nil
+}
+
+func (p *openPipeline) Flush(dst []pipeline.Result) []pipeline.Result {
+	if p.first == nil {
+		return dst
+	}
+	b := *p.first
+	p.first = nil
+	return append(dst, pipeline.Result{
+		Em:       dsp.Emission{StartSample: b.FirstSample, SampleCount: 5000, SNRDB: 12, DutyCycle: 1},
+		Label:    pipeline.Label{Class: event.ClassLTE, Link: event.LinkUplink, Band: "B8", Confidence: 0.8},
+		CenterHz: b.CenterHz + 1e6, BandwidthHz: 1e6, PowerDBm: -70, Time: b.Time, Duration: time.Second,
+		SampleRateHz: b.SampleRateHz, TuneCenterHz: b.CenterHz,
+	})
+}
+
+// TestShutdownFlushesOpenEmissions: an emission still open when the agent
+// stops (the source ends, or SIGTERM) is flushed into the outbox before it
+// closes, as a retune flushes the old tuning's. Before, it was lost.
+func TestShutdownFlushesOpenEmissions(t *testing.T) {
+	for _, eof := range []bool{true, false} {
+		t.Run(map[bool]string{true: "source ends", false: "stopped"}[eof], func(t *testing.T) {
+			cfg := testConfig(t)
+			cfg.MQTT.AckTimeout = 100 * time.Millisecond
+			src := newSynth(nil, 0)
+			src.pace = time.Millisecond
+			if eof {
+				src.blocks = 20
+			}
+			a, err := New(cfg, Deps{Source: src, Pipeline: &openPipeline{}, ClientFactory: (&recClient{}).factory()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- a.Run(ctx) }()
+			if !eof {
+				for a.Stats().Blocks < 20 && ctx.Err() == nil {
+					time.Sleep(time.Millisecond)
+				}
+				cancel()
+			}
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if got := a.Stats().Detections; got != 1 {
+				t.Errorf("%d detections in the outbox, want the 1 open emission", got)
+			}
+		})
+	}
+}

@@ -22,15 +22,21 @@
 //
 //	uint32 LE payload length | uint32 LE CRC-32C of payload | payload
 //
+// A payload is never empty.
+//
 // # Durability (fsync policy)
 //
 // Enqueue writes the record and fsyncs the segment before it returns, so an
 // accepted record survives a process kill or power loss. The cursor is written
 // to a temporary file, fsynced and renamed over the old one (and the directory
 // fsynced) on every Ack; losing the last cursor update only causes a re-send.
-// On Open a torn or corrupt tail (a length or CRC that does not check) is
-// detected, the segment is truncated to its last good record, and the rest of
-// the queue is kept.
+// On Open a torn or corrupt tail (a length or CRC that does not check, or
+// the zeros a file system may leave where an append was cut by a power loss)
+// is detected, the segment is truncated to its last good record, and the rest
+// of the queue is kept. A corrupt record in an older segment (a bad sector)
+// cuts that segment the same way; the records from it to the next segment
+// are lost, counted in Stats.Lost and logged, and the readers step over the
+// gap, so delivery goes on with the next segment.
 //
 // # Quota
 //

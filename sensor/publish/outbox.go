@@ -29,6 +29,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 var (
 	ErrClosed        = errors.New("outbox closed")
 	ErrRecordTooLong = errors.New("outbox record too long")
+	ErrEmptyRecord   = errors.New("outbox record empty")
 )
 
 // OutboxOptions configures Open.
@@ -58,6 +59,7 @@ type OutboxStats struct {
 	Bytes     int64 // bytes on disk in segments
 	Dropped   int64 // records dropped undelivered because of the quota, since Open
 	Discarded int64 // torn or corrupt bytes discarded on Open
+	Lost      int64 // undelivered records that were in those bytes, when a later segment shows how many
 	OverQuota bool  // records were dropped and the queue has not drained since
 }
 
@@ -85,6 +87,7 @@ type Outbox struct {
 	bytes     int64
 	dropped   int64
 	discarded int64
+	lost      int64
 	overQuota bool
 	inflight  uint64 // seq Oldest last returned: the record the sender is publishing
 	infDrop   bool   // inflight was dropped by the quota after Oldest returned it
@@ -165,9 +168,19 @@ func (o *Outbox) load() error {
 			}
 		}
 		s := &segment{base: b, f: f, path: path, size: valid, offs: offs, lens: lens}
-		if i > 0 && b < o.segs[len(o.segs)-1].end() {
-			f.Close()
-			return fmt.Errorf("segment %s overlaps its predecessor", path)
+		if i > 0 {
+			prev := o.segs[len(o.segs)-1]
+			if b < prev.end() {
+				f.Close()
+				return fmt.Errorf("segment %s overlaps its predecessor", path)
+			}
+			// A corrupt record in an older segment cut it short: the
+			// records from there to this segment's first are gone. The
+			// readers step over the gap (see firstFrom).
+			if lo := max(prev.end(), acked); b > lo {
+				o.lost += int64(b - lo)
+				o.log.Error("outbox: records lost to a corrupt segment", "segment", prev.path, "records", b-lo)
+			}
 		}
 		o.segs = append(o.segs, s)
 		o.bytes += valid
@@ -192,7 +205,8 @@ func (o *Outbox) load() error {
 
 // ScanSegment parses the records of one segment's bytes. It returns each
 // record's header offset and payload length, and the length of the valid
-// prefix; anything after it is a torn or corrupt tail. It never panics.
+// prefix; anything after it (a length of 0 or over MaxRecordBytes, or a CRC
+// that does not check) is a torn or corrupt tail. It never panics.
 func ScanSegment(data []byte) (offs []int64, lens []int32, valid int64) {
 	var off int64
 	for {
@@ -202,7 +216,11 @@ func ScanSegment(data []byte) (offs []int64, lens []int32, valid int64) {
 		}
 		n := binary.LittleEndian.Uint32(rest)
 		sum := binary.LittleEndian.Uint32(rest[4:])
-		if n > MaxRecordBytes || int64(n) > int64(len(rest)-headerBytes) {
+		if n == 0 || n > MaxRecordBytes || int64(n) > int64(len(rest)-headerBytes) {
+			// No record is empty (EnqueueBatch refuses them), so a zero
+			// length is a torn tail: a file system may fill the length an
+			// append had reached at a power loss with zeros, and eight zero
+			// bytes would otherwise check (CRC-32C of nothing is 0).
 			return offs, lens, off
 		}
 		if crc32.Checksum(rest[headerBytes:headerBytes+int(n)], castagnoli) != sum {
@@ -286,6 +304,9 @@ func (o *Outbox) Enqueue(payload []byte) (uint64, error) {
 // until reopened, which recovers exactly what reached the disk.
 func (o *Outbox) EnqueueBatch(payloads [][]byte) (uint64, error) {
 	for _, p := range payloads {
+		if len(p) == 0 {
+			return 0, fmt.Errorf("enqueue: %w", ErrEmptyRecord)
+		}
 		if len(p) > MaxRecordBytes || int64(len(p))+headerBytes > o.opts.SegmentBytes {
 			return 0, fmt.Errorf("enqueue %d bytes: %w", len(p), ErrRecordTooLong)
 		}
@@ -402,7 +423,7 @@ func (o *Outbox) Peek(ctx context.Context, seq uint64, wait bool) (r Record, ok 
 			o.mu.Unlock()
 			return Record{}, false, ErrClosed
 		}
-		if seq = max(seq, o.acked); seq < o.next {
+		if seq = o.firstFrom(max(seq, o.acked)); seq < o.next {
 			r, err := o.readLocked(seq)
 			if seq == o.acked {
 				o.inflight, o.infDrop = seq, false
@@ -428,7 +449,30 @@ func (o *Outbox) Peek(ctx context.Context, seq uint64, wait bool) (r Record, ok 
 func (o *Outbox) Pending(seq uint64) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return seq >= o.acked && seq < o.next
+	return seq >= o.acked && seq < o.next && o.firstFrom(seq) == seq
+}
+
+// firstFrom returns the first record at or after seq that is on disk, or
+// o.next if there is none: it steps over a gap that a corrupt segment left
+// on Open.
+func (o *Outbox) firstFrom(seq uint64) uint64 {
+	for _, s := range o.segs {
+		if seq < s.end() {
+			return max(seq, s.base)
+		}
+	}
+	return max(seq, o.next)
+}
+
+// depthLocked counts the records on disk not yet acknowledged.
+func (o *Outbox) depthLocked() int64 {
+	var n int64
+	for _, s := range o.segs {
+		if e := s.end(); e > o.acked {
+			n += int64(e - max(s.base, o.acked))
+		}
+	}
+	return n
 }
 
 func (o *Outbox) readLocked(seq uint64) (Record, error) {
@@ -488,8 +532,8 @@ func (o *Outbox) Ack(seq uint64) error {
 func (o *Outbox) Stats() OutboxStats {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return OutboxStats{Depth: int64(o.next - o.acked), Bytes: o.bytes, Dropped: o.dropped,
-		Discarded: o.discarded, OverQuota: o.overQuota}
+	return OutboxStats{Depth: o.depthLocked(), Bytes: o.bytes, Dropped: o.dropped,
+		Discarded: o.discarded, Lost: o.lost, OverQuota: o.overQuota}
 }
 
 // Close persists the cursor and closes the segment files. Records not yet

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"os"
@@ -279,5 +280,124 @@ func TestOutboxLazyCursor(t *testing.T) {
 				t.Fatalf("depth after Close: got %d, want %d", got, n-5)
 			}
 		})
+	}
+}
+
+// TestOutboxCorruptOlderSegment: a corrupt record in a segment that is not
+// the last (a bad sector) cuts that segment on Open, which leaves a gap
+// before the next segment. The records in the gap are counted as lost, and
+// the sender steps over the gap and delivers every later record; before,
+// Peek failed with "record N not found", the sender stopped and delivery
+// ended for good.
+func TestOutboxCorruptOlderSegment(t *testing.T) {
+	rec := len(frame(payload(0)))
+	perSeg := 4096 / rec
+	for _, corrupt := range []int{0, 5} { // record of the first segment whose payload is damaged
+		t.Run(fmt.Sprint("record ", corrupt), func(t *testing.T) {
+			dir := t.TempDir()
+			o, err := Open(dir, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 100 // four segments
+			for i := range n {
+				if _, err := o.Enqueue(payload(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			o.Close()
+			seg0 := filepath.Join(dir, segName(0))
+			b, err := os.ReadFile(seg0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b[corrupt*rec+headerBytes+3] ^= 0xff
+			if err := os.WriteFile(seg0, b, 0o640); err != nil {
+				t.Fatal(err)
+			}
+			o2, err := Open(dir, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o2.Close()
+			lost := perSeg - corrupt
+			if st := o2.Stats(); st.Lost != int64(lost) || st.Depth != int64(n-lost) {
+				t.Errorf("stats %+v, want %d lost and a depth of %d", st, lost, n-lost)
+			}
+			if o2.Pending(uint64(corrupt)) {
+				t.Errorf("record %d, lost, is pending", corrupt)
+			}
+			fc := &fakeClient{}
+			s := &Sender{Outbox: o2, Client: fc, Topic: "t", RetryDur: time.Millisecond, Window: 4}
+			cancel, done := runSender(s)
+			drainThenStop(t, o2, cancel, done)
+			got := map[string]bool{}
+			for _, p := range fc.snapshot() {
+				got[p] = true
+			}
+			for i := range n {
+				if want := i < corrupt || i >= perSeg; got[string(payload(i))] != want {
+					t.Errorf("record %d delivered %v, want %v", i, !want, want)
+				}
+			}
+		})
+	}
+}
+
+// TestOutboxZeroFilledTail: after a power loss during an append a file
+// system may leave the segment's new length filled with zeros. Eight zero
+// bytes check as a frame (length 0, and CRC-32C of nothing is 0), so the
+// torn tail was read as empty records, counted and published. No record
+// is empty: a zero length is a torn tail, cut on Open.
+func TestOutboxZeroFilledTail(t *testing.T) {
+	for _, zeros := range []int{8, 4096 - 10*10} {
+		t.Run(fmt.Sprint(zeros, " zeros"), func(t *testing.T) {
+			dir := t.TempDir()
+			o, err := Open(dir, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 10 {
+				if _, err := o.Enqueue(fmt.Appendf(nil, "r%d", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			o.Close()
+			seg := filepath.Join(dir, segName(0))
+			b, err := os.ReadFile(seg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(seg, append(b, make([]byte, zeros)...), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			o2, err := Open(dir, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o2.Close()
+			if st := o2.Stats(); st.Depth != 10 || st.Discarded != int64(zeros) {
+				t.Errorf("stats %+v, want a depth of 10 and the %d zeros discarded", st, zeros)
+			}
+			for i, r := range drain(t, o2, 10) {
+				if want := fmt.Sprintf("r%d", i); string(r.Payload) != want {
+					t.Errorf("record %d: %q, want %q", i, r.Payload, want)
+				}
+			}
+		})
+	}
+}
+
+func TestOutboxRefusesEmptyRecord(t *testing.T) {
+	o, err := Open(t.TempDir(), testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if _, err := o.EnqueueBatch([][]byte{[]byte("a"), nil}); !errors.Is(err, ErrEmptyRecord) {
+		t.Errorf("EnqueueBatch with an empty payload: %v, want ErrEmptyRecord", err)
+	}
+	if st := o.Stats(); st.Depth != 0 {
+		t.Errorf("depth %d after a refused batch, want 0", st.Depth)
 	}
 }

@@ -3,8 +3,12 @@ package publish
 import (
 	"context"
 	"fmt"
+	"net"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
@@ -123,5 +127,161 @@ func TestNewPahoValidates(t *testing.T) {
 	}
 	if _, err := TLSConfig("/nonexistent/ca.pem", "", ""); err == nil {
 		t.Error("missing CA file accepted")
+	}
+}
+
+// TestSenderOrderOverPaho: the sender's window over paho to the embedded
+// broker, with no failure: the broker gets the detections in order.
+func TestSenderOrderOverPaho(t *testing.T) {
+	b := brokertest.Start(t, "rfw/#")
+	c, err := NewPaho(Options{BrokerURL: b.URL(), ClientID: "s1", KeepAliveDur: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o, err := Open(t.TempDir(), OutboxOptions{QuotaBytes: 8 << 20, SegmentBytes: 1 << 20, CursorEvery: 250 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	const n = 2000
+	for i := range n {
+		if _, err := o.Enqueue(fmt.Appendf(nil, "%05d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	topic := event.SensorTopic("site1", "s1", event.KindDetection)
+	s := &Sender{Outbox: o, Client: c, Topic: topic, AckTimeout: 5 * time.Second}
+	stop, done := runSender(s)
+	drainThenStop(t, o, stop, done)
+	var got []string
+	for _, m := range b.Messages() {
+		if m.Topic == topic {
+			got = append(got, string(m.Payload))
+		}
+	}
+	if s.Retries() != 0 || len(got) != n {
+		t.Fatalf("retries %d, received %d; want 0 and %d", s.Retries(), len(got), n)
+	}
+	for i, p := range got {
+		if want := fmt.Sprintf("%05d", i); p != want {
+			t.Fatalf("message %d is %s, want %s", i, p, want)
+		}
+	}
+}
+
+// lossyBroker is a minimal MQTT 3.1.1 server on 127.0.0.1 for one client.
+// Its first connection takes drop PUBLISHes, answers none and closes (an
+// outage that loses their PUBACKs); later connections answer every PUBLISH.
+type lossyBroker struct {
+	ln    net.Listener
+	drop  int
+	acked atomic.Int64 // PUBACKs sent after the outage
+	conns atomic.Int64
+}
+
+func startLossyBroker(t *testing.T, drop int) *lossyBroker {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	b := &lossyBroker{ln: ln, drop: drop}
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go b.serve(conn, b.conns.Add(1) == 1)
+		}
+	}()
+	return b
+}
+
+func (b *lossyBroker) serve(conn net.Conn, first bool) {
+	defer conn.Close()
+	if _, err := packets.ReadPacket(conn); err != nil { // CONNECT
+		return
+	}
+	ack := packets.NewControlPacket(packets.Connack).(*packets.ConnackPacket)
+	ack.SessionPresent = !first
+	if ack.Write(conn) != nil {
+		return
+	}
+	for n := 0; ; {
+		p, err := packets.ReadPacket(conn)
+		if err != nil {
+			return
+		}
+		switch p := p.(type) {
+		case *packets.PublishPacket:
+			if first {
+				if n++; n == b.drop {
+					return
+				}
+				continue
+			}
+			pa := packets.NewControlPacket(packets.Puback).(*packets.PubackPacket)
+			pa.MessageID = p.MessageID
+			if pa.Write(conn) != nil {
+				return
+			}
+			b.acked.Add(1)
+		case *packets.PingreqPacket:
+			if packets.NewControlPacket(packets.Pingresp).Write(conn) != nil {
+				return
+			}
+		case *packets.DisconnectPacket:
+			return
+		}
+	}
+}
+
+// TestPahoMessageIDsAfterOutage: with a persistent session paho frees the
+// message ID of a publish whose PUBACK an outage lost only when it sends the
+// message again from its store. With no store (as before) every outage
+// leaked the IDs of the window in flight, and once all 65535 had leaked
+// every publish failed with "no message IDs available" against a healthy
+// broker. This test loses all 65535 in one outage, then publishes.
+func TestPahoMessageIDsAfterOutage(t *testing.T) {
+	const lost = 65535
+	b := startLossyBroker(t, lost)
+	c, err := NewPaho(Options{BrokerURL: "tcp://" + b.ln.Addr().String(), ClientID: "s1", KeepAliveDur: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := c.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	topic := event.SensorTopic("site1", "s1", event.KindDetection)
+	gone, stop := context.WithCancel(ctx)
+	stop() // the sender has given up waiting for each of these
+	for i := 0; i < lost && c.IsConnected(); i++ {
+		_ = c.Publish(gone, topic, QoS1, false, []byte("lost"))
+	}
+	for (b.conns.Load() < 2 || !c.IsConnected()) && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond) // the outage; paho reconnects
+	}
+	var perr error
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
+		perr = c.Publish(pctx, topic, QoS1, false, []byte("after the outage"))
+		pcancel()
+		if perr == nil {
+			break
+		}
+	}
+	if perr != nil {
+		t.Errorf("publish to a healthy broker after the outage: %v (%d PUBACKs since)", perr, b.acked.Load())
 	}
 }

@@ -15,22 +15,33 @@ import (
 // not cap the rate: one at a time, a 50 ms link carries at most 20
 // detections a second, and on the demo's busy two cores each PUBACK took
 // 300-500 ms and the sensors fell seconds behind. Records are published
-// in outbox order and acknowledged in the outbox in order, each only once
-// it and every record before it got a PUBACK; a failed publish is retried
-// after RetryDur (with the other failed ones in the window), so after a
-// failure a record can arrive after later ones, or more than once, but is
-// never skipped. A record the disk quota drops is not sent again; if its
+// in outbox order (on the wire in that order when the Client is a
+// Starter) and acknowledged in the outbox in order, each only once it and
+// every record before it got a PUBACK; a failed publish is retried after
+// RetryDur (with the other failed ones in the window), so after a failure
+// a record can arrive after later ones, or more than once, but is never
+// skipped. A record the disk quota drops is not sent again; if its
 // publish was already under way and gets through, it arrives but stays in
 // Stats.Dropped (for the oldest record the outbox takes it back out), so
 // the count can exceed the loss by up to Window-1.
+//
+// A PUBACK that does not come within AckTimeout while the client stays
+// connected is a slow broker, not a lost message: the record is sent again
+// with twice the timeout (up to MaxAckTimeout), and the timeout returns
+// to AckTimeout with the next PUBACK in time. Sending again at the same
+// timeout would give a broker that stays slower than it a copy of the
+// window every AckTimeout, for ever, and load it further.
 type Sender struct {
 	Outbox     *Outbox
 	Client     Client
 	Topic      string
 	AckTimeout time.Duration // per publish; default 10 s
-	RetryDur   time.Duration // pause after a failed publish; default 200 ms
-	Window     int           // publishes in flight at once; default 16, 1 publishes one at a time
-	Logger     *slog.Logger
+	// MaxAckTimeout bounds the timeout a slow broker doubles it to;
+	// default 32 AckTimeouts.
+	MaxAckTimeout time.Duration
+	RetryDur      time.Duration // pause after a failed publish; default 200 ms
+	Window        int           // publishes in flight at once; default 16, 1 publishes one at a time
+	Logger        *slog.Logger
 
 	sent    atomic.Int64
 	retries atomic.Int64
@@ -45,11 +56,23 @@ func (s *Sender) Sent() int64 { return s.sent.Load() }
 // Retries returns the number of failed publish attempts.
 func (s *Sender) Retries() int64 { return s.retries.Load() }
 
+// Starter is a Client that puts a publish on the wire and waits for its
+// PUBACK apart. The Sender starts a window's publishes with it one after
+// another, so they go on the wire in outbox order; a Client that is not a
+// Starter publishes the window's records from goroutines of their own,
+// which reach it in any order.
+type Starter interface {
+	// Start queues the message for sending and returns; wait returns once
+	// the broker's PUBACK came (nil), the send failed, or ctx ended.
+	Start(topic string, qos byte, retained bool, payload []byte) (wait func(ctx context.Context) error)
+}
+
 // flight is one publish in progress: err is valid once done is closed.
 type flight struct {
-	r    Record
-	done chan struct{}
-	err  error
+	r       Record
+	timeout time.Duration // its wait for the PUBACK
+	done    chan struct{}
+	err     error
 }
 
 // Run delivers records until ctx ends (returning nil, after the publishes
@@ -63,6 +86,11 @@ func (s *Sender) Run(ctx context.Context) error {
 	if retry <= 0 {
 		retry = 200 * time.Millisecond
 	}
+	maxAck := s.MaxAckTimeout
+	if maxAck <= 0 {
+		maxAck = 32 * ackTimeout
+	}
+	timeout := ackTimeout // doubled while the broker is slow
 	window := s.Window
 	if window <= 0 {
 		window = DefaultWindow
@@ -73,10 +101,22 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	starter, _ := s.Client.(Starter)
 	publish := func(f *flight) {
 		f.done = make(chan struct{})
+		f.timeout = timeout
+		if starter != nil {
+			wait := starter.Start(s.Topic, QoS1, false, f.r.Payload) // here: in order
+			wg.Go(func() {
+				pctx, cancel := context.WithTimeout(ctx, f.timeout)
+				f.err = wait(pctx)
+				cancel()
+				close(f.done)
+			})
+			return
+		}
 		wg.Go(func() {
-			pctx, cancel := context.WithTimeout(ctx, ackTimeout)
+			pctx, cancel := context.WithTimeout(ctx, f.timeout)
 			f.err = s.Client.Publish(pctx, s.Topic, QoS1, false, f.r.Payload)
 			cancel()
 			close(f.done)
@@ -109,6 +149,7 @@ func (s *Sender) Run(ctx context.Context) error {
 			return nil
 		}
 		if head.err == nil {
+			timeout = ackTimeout
 			if err := s.Outbox.Ack(head.r.Seq); err != nil {
 				if errors.Is(err, ErrClosed) {
 					return nil
@@ -130,6 +171,10 @@ func (s *Sender) Run(ctx context.Context) error {
 		// window whose publish has failed by now (the link is likely down
 		// for all of them), unless the quota has dropped it meanwhile.
 		s.retries.Add(1)
+		if errors.Is(head.err, context.DeadlineExceeded) && s.Client.IsConnected() && head.timeout >= timeout && timeout < maxAck {
+			timeout = min(2*timeout, maxAck)
+			log.Warn("broker slow to acknowledge: waiting longer", "seq", head.r.Seq, "ack_timeout", timeout)
+		}
 		log.Debug("publish failed, will retry", "seq", head.r.Seq, "err", head.err)
 		select {
 		case <-time.After(retry):
