@@ -138,12 +138,7 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 	}
 	a.boot = hex.EncodeToString(b[:])
 	if t, ok := deps.Source.(sensor.Tuner); ok {
-		bands := make([]scan.Band, len(cfg.Bands))
-		for i, cb := range cfg.Bands {
-			bands[i] = scan.Band{Name: cb.Name, LowHz: cb.LowHz, HighHz: cb.HighHz, Priority: cb.Priority,
-				Dwell: cb.Dwell, Kind: cb.Kind, MaxRevisit: cb.MaxRevisit}
-		}
-		s, err := scan.New(bands, cfg.Source.SampleRateHz, scan.Options{})
+		s, err := scan.New(cfg.ScanBands(), cfg.Source.SampleRateHz, scan.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("agent: %w", err)
 		}

@@ -727,6 +727,9 @@ func retuneConfig(t *testing.T) config.Config {
 	cfg := testConfig(t)
 	cfg.Bands = append(cfg.Bands, config.Band{Name: "ism2400", LowHz: 2400e6, HighHz: 2483.5e6, Dwell: 10 * time.Millisecond,
 		Kind: config.KindSweep, MaxRevisit: 2 * time.Second})
+	for i := range cfg.Bands {
+		cfg.Bands[i].MaxRevisit = 3 * time.Second // a plan a tuning source can keep with the second band
+	}
 	cfg.Snippets.Dir = t.TempDir()
 	cfg.Snippets.Dur = 5 * time.Millisecond
 	return cfg

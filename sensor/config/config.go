@@ -10,6 +10,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/scan"
 )
 
 // MaxFileBytes bounds a config file.
@@ -319,12 +320,29 @@ func (c Config) Validate() error {
 		}
 		names[b.Name] = true
 	}
+	if c.Source.Kind != SourceFile {
+		// The plan a tuning source scans by: a config that validates also
+		// starts (the agent builds the same plan).
+		if _, err := scan.New(c.ScanBands(), c.Source.SampleRateHz, scan.Options{}); err != nil {
+			return bad("bands: %v", err)
+		}
+	}
 	for i, g := range c.Gains {
 		if !(g.HighHz > g.LowHz) || g.LowHz < 0 || g.GainDB < 0 || g.GainDB > 120 {
 			return bad("gains[%d]: need 0 <= low_hz < high_hz and 0 <= gain_db <= 120", i)
 		}
 	}
 	return nil
+}
+
+// ScanBands returns the bands as the scan scheduler takes them.
+func (c Config) ScanBands() []scan.Band {
+	bands := make([]scan.Band, len(c.Bands))
+	for i, b := range c.Bands {
+		bands[i] = scan.Band{Name: b.Name, LowHz: b.LowHz, HighHz: b.HighHz, Priority: b.Priority,
+			Dwell: b.Dwell, Kind: b.Kind, MaxRevisit: b.MaxRevisit}
+	}
+	return bands
 }
 
 // GainDB returns the gain-table gain for centerHz, and false when no row covers it.
