@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -88,7 +87,7 @@ func (s *Influx) noDatabase(err error) error {
 	if err == nil || !(strings.Contains(err.Error(), "database not found") || strings.Contains(err.Error(), "no database")) {
 		return err
 	}
-	return fmt.Errorf("%w: %q on %s (fusion creates it with its first write; the database and retention policy must be fusion.yaml's influx.database and influx.retention_policy): %v",
+	return fmt.Errorf("%w: %q on %s (fusion creates it when it starts, or an admin does when fusion's user is not one; the database and retention policy must be fusion.yaml's influx.database and influx.retention_policy): %v",
 		ErrNoDatabase, s.cfg.Database, s.cfg.URL, err)
 }
 
@@ -142,25 +141,29 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	return s, nil
 }
 
-// createDatabase issues CREATE DATABASE through the 1.x query endpoint.
+// createDatabase makes sure the database exists: it asks SHOW DATABASES,
+// which any user may (and which lists the databases the user has rights
+// on), and issues CREATE DATABASE only when the database is not there.
+// Only an admin may create a database, so a fusion user that is not one
+// works with a database an admin made (docs/deploy.md), and is told to
+// have one made when there is none.
 func (s *Influx) createDatabase(ctx context.Context) error {
-	form := url.Values{"q": {"CREATE DATABASE " + strconv.Quote(s.cfg.Database)}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(s.cfg.URL, "/")+"/query", strings.NewReader(form.Encode()))
+	res, err := s.influxQL(ctx, "SHOW DATABASES")
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if s.cfg.Username != "" {
-		req.SetBasicAuth(s.cfg.Username, s.cfg.Password)
+	for _, sr := range res[0].Series {
+		for _, v := range sr.Values {
+			if len(v) > 0 && v[0] == s.cfg.Database {
+				return nil
+			}
+		}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	if _, err := s.influxQL(ctx, "CREATE DATABASE "+strconv.Quote(s.cfg.Database)); err != nil {
+		if strings.Contains(err.Error(), "requires admin privilege") {
+			return fmt.Errorf("database %q does not exist and user %q may not create it: create it as an InfluxDB admin (docs/deploy.md): %w", s.cfg.Database, s.cfg.Username, err)
+		}
 		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("create database: %s: %s", resp.Status, b)
 	}
 	return nil
 }

@@ -336,3 +336,38 @@ func TestInfluxReadOnly(t *testing.T) {
 		t.Errorf("read-only flush: %v", err)
 	}
 }
+
+// TestInfluxUserNotAdmin: with authentication on, fusion's user has rights
+// on its database only (docs/deploy.md), which an admin created. Only an
+// admin may CREATE DATABASE, and fusion issued it before every delivery:
+// the 403 kept every write in the spool for ever. It now asks SHOW
+// DATABASES first, and delivers.
+func TestInfluxUserNotAdmin(t *testing.T) {
+	srv := influxtest.StartAuth(t)
+	srv.Exec("", "", `CREATE USER "admin" WITH PASSWORD 'admin-pw' WITH ALL PRIVILEGES`)
+	for _, q := range []string{`CREATE DATABASE "site"`, `CREATE USER "rfwarden" WITH PASSWORD 'fusion-pw'`, `GRANT ALL ON "site" TO "rfwarden"`} {
+		srv.Exec("admin", "admin-pw", q)
+	}
+	s, err := store.OpenInflux(store.InfluxConfig{URL: srv.URL, Database: "site", Username: "rfwarden", Password: "fusion-pw",
+		SpoolDir: filepath.Join(t.TempDir(), "spool")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	recs := mixedDetections(10)
+	if err := s.WriteDetections(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatalf("flush: %v (%d batches still spooled)", err, s.Pending())
+	}
+	got, err := s.Detections(ctx, "site1", storetest.Base.Add(-time.Hour), storetest.Base.Add(48*time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(recs) {
+		t.Errorf("read back %d detections, want %d", len(got), len(recs))
+	}
+}

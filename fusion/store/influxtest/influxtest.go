@@ -6,8 +6,10 @@ package influxtest
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,6 +59,18 @@ func freePort(t testing.TB) int {
 // Start starts influxd for the test and stops it at cleanup.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return start(t, false)
+}
+
+// StartAuth is Start with authentication on (auth-enabled = true), as a
+// production server runs: the first statement must create an admin user.
+func StartAuth(t testing.TB) *Server {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, auth bool) *Server {
+	t.Helper()
 	bin := Binary()
 	if bin == "" {
 		t.Skip("influxd not installed: run scripts/install-deps.sh")
@@ -77,6 +91,7 @@ bind-address = "127.0.0.1:%d"
 [http]
   bind-address = "127.0.0.1:%d"
   flux-enabled = true
+  auth-enabled = %t
   log-enabled = false
 [monitor]
   store-enabled = false
@@ -84,7 +99,7 @@ bind-address = "127.0.0.1:%d"
   enabled = false
 [logging]
   level = "warn"
-`, rpcPort, filepath.Join(dir, "meta"), filepath.Join(dir, "data"), filepath.Join(dir, "wal"), httpPort)
+`, rpcPort, filepath.Join(dir, "meta"), filepath.Join(dir, "data"), filepath.Join(dir, "wal"), httpPort, auth)
 	if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -150,4 +165,27 @@ func (s *Server) Restart() {
 	}
 	s.Stop()
 	s.t.Fatalf("influxd at %s did not answer /ping within 60 s", s.URL)
+}
+
+// Exec runs the InfluxQL statement q over /query as user (none when ""),
+// failing the test on an HTTP error or an error in the result.
+func (s *Server) Exec(user, password, q string) {
+	s.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/query", strings.NewReader(url.Values{"q": {q}}.Encode()))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if user != "" {
+		req.SetBasicAuth(user, password)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("influx %q: %v", q, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode/100 != 2 || strings.Contains(string(b), `"error"`) {
+		s.t.Fatalf("influx %q: %s: %s", q, resp.Status, b)
+	}
 }
