@@ -61,7 +61,8 @@ type FileConfig struct {
 	AssocWindow string `yaml:"assoc_window"` // Go duration; default 500ms
 	LocateEvery string `yaml:"locate_every"` // Go duration; default 0 (every group)
 	// HTTPAddr serves GET /healthz (JSON; 503 while the broker or the
-	// database is unreachable) and GET /metrics (Prometheus), e.g.
+	// database is unreachable, or InfluxDB's writes fail) and GET /metrics
+	// (Prometheus), e.g.
 	// 127.0.0.1:9465; "" = none.
 	HTTPAddr string `yaml:"http_addr"`
 	// Subscription overrides the MQTT topic filter fusion subscribes to;

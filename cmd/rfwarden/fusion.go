@@ -96,6 +96,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	var ts fusion.TimeSeries = db
+	var influxState func() (int64, error)
 	if fc.Influx.URL != "" {
 		in, err := store.OpenInflux(store.InfluxConfig{URL: fc.Influx.URL, Database: fc.Influx.Database, RP: fc.Influx.RP,
 			Username: fc.Influx.Username, Password: os.Getenv("RFW_INFLUX_PASSWORD"), SpoolDir: fc.Influx.SpoolDir, Logger: log})
@@ -117,11 +118,16 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// policy bounds them, and SQLite, which has none, keeps only the
 		// state. The dashboard reads them there (--influx).
 		ts = in
+		influxState = in.State
 	}
 	// every location also goes to the dashboards' floor plans, live
 	ts = fusion.LiveLocations{TimeSeries: ts, Client: conn.client, Log: log}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if influxState != nil {
+		metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_influx_spooled_batches",
+			Help: "Write batches waiting in fusion's spool for InfluxDB."}, func() float64 { n, _ := influxState(); return float64(n) }))
+	}
 	defer followRegistry(ctx, reg, metrics, "rfw_fusion", log)()
 	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Maintenance: db, Publisher: pub, Logger: log, Registerer: metrics})
 	if err != nil {
@@ -129,7 +135,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if fc.HTTPAddr != "" {
 		hctx, stopHTTP := context.WithCancel(ctx)
-		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, ping: db.DB().PingContext, active: eng.Alerts().Active}
+		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
 		httpDone, err := serveFusionHTTP(hctx, fc.HTTPAddr, probe, metrics, log)
 		if err != nil {
 			stopHTTP()

@@ -309,10 +309,38 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 func TestCmdFusionInflux(t *testing.T) {
 	srv := influxtest.Start(t)
 	b := brokertest.Start(t, "rfw/v1/+/alert")
-	dir, stdout, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("influx: {url: %q, database: rfwt, spool_dir: spool}\n", srv.URL), nil)
+	httpAddr := freeTCPAddr(t)
+	dir, stdout, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("influx: {url: %q, database: rfwt, spool_dir: spool}\nhttp_addr: %s\n", srv.URL, httpAddr), nil)
 	// A minute in the past, so the dashboard's windows, which end now, hold
 	// every detection.
 	publishPhone(t, b, time.Now().Add(-time.Minute), stderr)
+	if code, body := httpGet(t, "http://"+httpAddr+"/metrics"); code != 200 || !strings.Contains(body, "rfw_fusion_influx_spooled_batches") {
+		t.Errorf("/metrics (%d) lacks rfw_fusion_influx_spooled_batches", code)
+	}
+	// InfluxDB goes away while detections come: fusion spools them and says
+	// it is degraded, then delivers them when InfluxDB is back.
+	srv.Stop()
+	publishPhone(t, b, time.Now().Add(-time.Minute), stderr)
+	waitHealth := func(what string, ok func(code int, h fusionHealth) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			code, body := httpGet(t, "http://"+httpAddr+"/healthz")
+			var h fusionHealth
+			if json.Unmarshal([]byte(body), &h) == nil && ok(code, h) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("/healthz %s: %d %s", what, code, body)
+			}
+		}
+	}
+	waitHealth("without InfluxDB", func(code int, h fusionHealth) bool {
+		return code == 503 && h.InfluxError != "" && h.InfluxSpooled > 0
+	})
+	srv.Restart()
+	waitHealth("with InfluxDB back", func(code int, h fusionHealth) bool {
+		return code == 200 && h.InfluxError == "" && h.InfluxSpooled == 0
+	})
 	if err := stop(); err != nil { // flushes the spool to InfluxDB
 		t.Fatalf("fusion: %v", err)
 	}

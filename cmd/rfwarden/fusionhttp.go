@@ -24,15 +24,21 @@ type fusionHealth struct {
 	DatabaseOK      bool   `json:"database_ok"`
 	Error           string `json:"error,omitempty"` // the database's, when not ok
 	ActiveAlerts    int    `json:"active_alerts"`   // pending and firing
+	// With InfluxDB: the write batches waiting in fusion's spool, and the
+	// last request's error while InfluxDB fails (unreachable, refusing the
+	// user), which makes the state degraded.
+	InfluxSpooled int64  `json:"influx_spooled,omitempty"`
+	InfluxError   string `json:"influx_error,omitempty"`
 }
 
 // fusionProbe is what the health check asks: the MQTT connection, the
-// SQLite database and the alert engine.
+// SQLite database, the alert engine and InfluxDB's writer.
 type fusionProbe struct {
 	site      string
 	connected func() bool
 	ping      func(context.Context) error
 	active    func() []event.Alert
+	influx    func() (spooled int64, err error) // nil without InfluxDB
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
@@ -44,7 +50,13 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 	} else {
 		h.DatabaseOK = true
 	}
-	if !h.BrokerConnected || !h.DatabaseOK {
+	if p.influx != nil {
+		var err error
+		if h.InfluxSpooled, err = p.influx(); err != nil {
+			h.InfluxError = err.Error()
+		}
+	}
+	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" {
 		h.State = event.StateDegraded
 	}
 	return h

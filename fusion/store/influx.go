@@ -168,6 +168,18 @@ func (s *Influx) createDatabase(ctx context.Context) error {
 	return nil
 }
 
+// State returns how many write batches wait in the spool, and the error of
+// the last request to InfluxDB when it failed (nil once one succeeds), for
+// fusion's health.
+func (s *Influx) State() (spooled int64, err error) {
+	if s.spool == nil {
+		return 0, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.spool.Len(), s.lastErr
+}
+
 // Pending returns how many write batches wait in the spool.
 func (s *Influx) Pending() int64 {
 	if s.spool == nil {
@@ -246,6 +258,9 @@ func (s *Influx) send() {
 		}
 		if err == nil {
 			backoff = 100 * time.Millisecond
+			s.mu.Lock()
+			s.lastErr = nil
+			s.mu.Unlock()
 			continue
 		}
 		s.mu.Lock()

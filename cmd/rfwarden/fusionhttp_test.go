@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+func TestFusionProbeHealth(t *testing.T) {
+	up := func() bool { return true }
+	ping := func(context.Context) error { return nil }
+	none := func() []event.Alert { return nil }
+	tests := []struct {
+		name  string
+		probe fusionProbe
+		state string
+	}{
+		{"sqlite only", fusionProbe{connected: up, ping: ping, active: none}, event.StateOK},
+		{"influx delivering", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 3, nil }}, event.StateOK},
+		{"influx failing", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 40, errors.New("connection refused") }}, event.StateDegraded},
+		{"broker down", fusionProbe{connected: func() bool { return false }, ping: ping, active: none}, event.StateDegraded},
+		{"sqlite failing", fusionProbe{connected: up, ping: func(context.Context) error { return errors.New("disk I/O error") }, active: none}, event.StateDegraded},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := tc.probe.health(context.Background())
+			if h.State != tc.state {
+				t.Errorf("state %q, want %q (%+v)", h.State, tc.state, h)
+			}
+			if tc.probe.influx != nil {
+				n, err := tc.probe.influx()
+				if h.InfluxSpooled != n || (err != nil) != (h.InfluxError != "") {
+					t.Errorf("influx spooled %d error %q, want %d and %v", h.InfluxSpooled, h.InfluxError, n, err)
+				}
+			}
+		})
+	}
+}
