@@ -57,7 +57,11 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := os.Stat(name); err == nil {
 		return fmt.Errorf("backup: %s exists already", name)
 	}
-	fmt.Fprintf(stdout, "backing up %s (%.1f MB) to %s\n", *dbPath, float64(info.Size())/1e6, name)
+	size := info.Size()
+	if wal, err := os.Stat(*dbPath + "-wal"); err == nil {
+		size += wal.Size() // pages not yet checkpointed into the file
+	}
+	fmt.Fprintf(stdout, "backing up %s (%.1f MB with its WAL) to %s\n", *dbPath, float64(size)/1e6, name)
 	tmp := name + ".partial"
 	os.Remove(tmp) // a crashed run's leftover
 	if err := writeBackup(ctx, *dbPath, tmp, name); err != nil {

@@ -124,7 +124,7 @@ func readInput(what, path string) ([]byte, error) {
 
 func nodeBundle(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := nodeFlags("bundle", "--key site.key --config node.yaml [--ca ...] [--cert ...] [--node-key ...] [--mqtt-password-file ...] --out node.tar", stderr)
-	keyPath := fs.String("key", os.Getenv("RFW_SITE_KEY"), "site signing key from `node keygen` (env RFW_SITE_KEY)")
+	keyPath := fs.String("key", os.Getenv("RFW_SITE_KEY"), "the site signing key, `site.key` from node keygen (env RFW_SITE_KEY)")
 	cfgPath := fs.String("config", "", "node YAML; validated, and its mqtt.* file paths must match the files given")
 	ca := fs.String("ca", "", "PEM CA certificate of the broker (installed as ca.pem)")
 	cert := fs.String("cert", "", "PEM client certificate of the node (installed as node.pem)")
