@@ -82,7 +82,8 @@ type Agent struct {
 
 	evidenceRetry time.Duration // 0: the const evidenceRetry
 
-	mu        sync.Mutex // guards the fields below, read by health and /healthz
+	mu        sync.Mutex  // guards the fields below, read by health and /healthz
+	linkUp    func() bool // the MQTT client's IsConnected while Run runs, for /healthz
 	tamper    *Tamper
 	stats     Stats
 	outbox    *publish.Outbox
@@ -287,6 +288,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("mqtt client: %w", err)
 	}
 	defer client.Disconnect()
+	a.mu.Lock()
+	a.linkUp = client.IsConnected
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.linkUp = nil
+		a.mu.Unlock()
+	}()
 
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -800,6 +809,17 @@ func (a *Agent) serveHTTP() (*http.Server, error) {
 
 func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {
 	h := a.Health()
+	a.mu.Lock()
+	up := a.linkUp
+	a.mu.Unlock()
+	if up != nil && !up() {
+		// Only the node's own monitoring can see this: the reports sent
+		// over MQTT go when the link is up.
+		if h.State == event.StateOK {
+			h.State = event.StateDegraded
+		}
+		h.Reasons = append(h.Reasons, fmt.Sprintf("not connected to the MQTT broker: %d detections wait in the outbox", h.OutboxDepth))
+	}
 	p, err := event.Encode(h)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -394,5 +395,43 @@ func TestAGCLoweredFloorIsNotTamper(t *testing.T) {
 				t.Errorf("band b's reported floor %.1f dBm (listed %v), %.1f before; want it %+d (0: unchanged)", after, ok, before, tc.floorB)
 			}
 		})
+	}
+}
+
+// TestHealthzWithoutBroker: while the broker is out of reach the node's
+// own /healthz says so (degraded, HTTP 503, the outbox's depth in the
+// reason); it said ok.
+func TestHealthzWithoutBroker(t *testing.T) {
+	cfg := testConfig(t)
+	src := newSynth(nil, 0)
+	src.stall = 20
+	rc := &recClient{} // never connects
+	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{every: 2}, ClientFactory: rc.factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for a.Stats().Detections < 5 && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	rec := httptest.NewRecorder()
+	a.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	h, err := event.DecodeHealth(rec.Body.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != http.StatusServiceUnavailable || h.State != event.StateDegraded || !strings.Contains(strings.Join(h.Reasons, ";"), "not connected to the MQTT broker") {
+		t.Errorf("/healthz without a broker: %d %+v", rec.Code, h)
+	}
+	rc.mu.Lock()
+	rc.connected = true
+	rc.mu.Unlock()
+	rec = httptest.NewRecorder()
+	a.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("/healthz with the broker back: %d %s", rec.Code, rec.Body)
 	}
 }
