@@ -137,12 +137,13 @@ func NewPaho(opts Options) (Client, error) {
 	// from its store after reconnecting. With no store every outage leaked
 	// the IDs of the publishes in flight, and after about 4000 outages every
 	// publish failed with "no message IDs available". The copy it sends
-	// again is one more duplicate, which receivers drop by event ID.
+	// again is one more duplicate, which receivers drop by event ID. The
+	// store keeps copies (copyStore), not paho's MemoryStore.
 	o := mqtt.NewClientOptions().
 		AddBroker(opts.BrokerURL).
 		SetClientID(opts.ClientID).
 		SetCleanSession(false).
-		SetStore(mqtt.NewMemoryStore()).
+		SetStore(newCopyStore()).
 		SetWriteTimeout(5 * time.Second).
 		SetOrderMatters(true).
 		SetKeepAlive(keep).
