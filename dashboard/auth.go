@@ -71,9 +71,15 @@ type Users struct {
 	failWin  time.Duration
 	recheck  time.Duration
 
+	// decoy is a bcrypt hash of a random password at cost, compared for a
+	// name no account has, so a login costs the same either way and its
+	// time does not tell which accounts exist.
+	decoy func() []byte
+
 	mu       sync.Mutex
 	sessions map[string]Session
 	fails    map[string][]time.Time // key ip|user
+	sweepAt  int                    // len(fails) at which expired keys are swept
 }
 
 // UsersOptions tune Users; zero values pick the defaults.
@@ -129,6 +135,14 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	if u.cost == 0 {
 		u.cost = bcrypt.DefaultCost
 	}
+	u.sweepAt = 1024
+	u.decoy = sync.OnceValue(func() []byte {
+		h, err := bcrypt.GenerateFromPassword([]byte(randToken(16)), u.cost)
+		if err != nil { // a cost out of range, which Create refuses too
+			h, _ = bcrypt.GenerateFromPassword([]byte(randToken(16)), bcrypt.DefaultCost)
+		}
+		return h
+	})
 	if u.ttl == 0 {
 		u.ttl = 12 * time.Hour
 	}
@@ -203,6 +217,19 @@ func (u *Users) hash(password string) (string, error) {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
 	return string(h), nil
+}
+
+// sweepFails forgets the keys with no failure in the window, and sets the
+// size at which to sweep next to twice what is left (at least 1024), so
+// the failures kept stay bounded by the window and a sweep's cost is
+// spread over as many failures. Call with u.mu held.
+func (u *Users) sweepFails(now time.Time) {
+	for k, ts := range u.fails {
+		if len(ts) == 0 || now.Sub(ts[len(ts)-1]) >= u.failWin {
+			delete(u.fails, k)
+		}
+	}
+	u.sweepAt = max(1024, 2*len(u.fails))
 }
 
 // checkUserName accepts 1..64 letters, digits, '.', '-' or '_'.
@@ -288,6 +315,12 @@ type account struct {
 // user): after MaxFailures in FailWindow it returns ErrRateLimited without
 // checking. A wrong password or an unknown user is ErrBadCredentials.
 func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, name, password string) (account, error) {
+	if checkUserName(name) != nil {
+		// No account has such a name; it is not counted either, so a
+		// flood of ever new (up to 1 MiB) names keeps no memory.
+		_ = bcrypt.CompareHashAndPassword(u.decoy(), []byte(password))
+		return account{}, ErrBadCredentials
+	}
 	u.mu.Lock()
 	recent := u.fails[key][:0]
 	for _, t := range u.fails[key] {
@@ -308,9 +341,15 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return account{}, fmt.Errorf("look up user: %w", err)
 	}
-	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+	if err != nil {
+		hash = string(u.decoy())
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || err != nil {
 		u.mu.Lock()
 		u.fails[key] = append(u.fails[key], now)
+		if len(u.fails) >= u.sweepAt {
+			u.sweepFails(now)
+		}
 		u.mu.Unlock()
 		return account{}, ErrBadCredentials
 	}

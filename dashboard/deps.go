@@ -124,7 +124,11 @@ type Deps struct {
 	ReplayDir   string   // folder of recordings offered for replay (and where uploads go)
 	SnippetDir  string   // folder of saved SigMF snippets (evidence)
 	MaxUpload   int64    // upload limit in bytes; default 256 MiB
-	Metrics     *prometheus.Registry
+	// BodyIdle is how long a request body may send nothing before the
+	// request is cut (408); default 15 s. A slow upload that keeps
+	// sending is not cut.
+	BodyIdle time.Duration
+	Metrics  *prometheus.Registry
 	// MetricsToken, when set, protects /metrics: a scrape must send
 	// "Authorization: Bearer <MetricsToken>". At least 16 characters of
 	// RFC 6750 token syntax. Empty leaves /metrics open (loopback only).

@@ -81,7 +81,11 @@ func (s *server) login(c echo.Context) error {
 	case errors.Is(err, ErrRateLimited):
 		return httpError(http.StatusTooManyRequests, "%v", err)
 	case errors.Is(err, ErrBadCredentials):
-		s.auditAs(c, req.User, "login.failed", "user/"+req.User)
+		name := req.User
+		if checkUserName(name) != nil {
+			name = fmt.Sprintf("(not a user name, %d bytes)", len(name)) // the audit keeps no junk of any size
+		}
+		s.auditAs(c, name, "login.failed", "user/"+name)
 		return httpError(http.StatusUnauthorized, "%v", err)
 	case errors.Is(err, ErrDisabled):
 		s.auditAs(c, req.User, "login.disabled", "user/"+req.User)
@@ -828,9 +832,9 @@ func (s *server) startMaintenance(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	d, reason := time.Duration(req.Minutes)*time.Minute, strings.TrimSpace(req.Reason)
+	reason := strings.TrimSpace(req.Reason)
 	switch {
-	case req.Minutes < 1 || d > MaxMaintenance:
+	case req.Minutes < 1 || req.Minutes > int(MaxMaintenance/time.Minute): // before multiplying: a huge count wrapped round
 		return httpError(http.StatusBadRequest, "minutes: %d is not between 1 and %d", req.Minutes, int(MaxMaintenance/time.Minute))
 	case reason == "":
 		return httpError(http.StatusBadRequest, "reason: say what is done to the sensor")
@@ -838,7 +842,7 @@ func (s *server) startMaintenance(c echo.Context) error {
 		return httpError(http.StatusBadRequest, "reason: longer than 200 characters")
 	}
 	now := s.now()
-	m := store.Maintenance{Site: s.d.Site.ID, Sensor: id, FromNS: now.UnixNano(), UntilNS: now.Add(d).UnixNano(),
+	m := store.Maintenance{Site: s.d.Site.ID, Sensor: id, FromNS: now.UnixNano(), UntilNS: now.Add(time.Duration(req.Minutes) * time.Minute).UnixNano(),
 		By: session(c).User, Reason: reason}
 	if err := s.d.Maintenance.SetMaintenance(c.Request().Context(), m); err != nil {
 		return err
@@ -1434,6 +1438,9 @@ func (s *server) replayUpload(c echo.Context) error {
 	base := strings.TrimSuffix(filepath.Base(mh.Filename), ".sigmf-meta")
 	if base != strings.TrimSuffix(filepath.Base(dh.Filename), ".sigmf-data") || !strings.HasSuffix(mh.Filename, ".sigmf-meta") || !strings.HasSuffix(dh.Filename, ".sigmf-data") {
 		return httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and NAME.sigmf-data, got %q and %q", mh.Filename, dh.Filename)
+	}
+	if base == "" {
+		return httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and NAME.sigmf-data, got no NAME")
 	}
 	if mh.Filename != filepath.Base(mh.Filename) || dh.Filename != filepath.Base(dh.Filename) || sanitizeName(base) != base {
 		return httpError(http.StatusBadRequest, "upload: file name %q must be a plain name of letters, digits, '-' and '_'", mh.Filename)

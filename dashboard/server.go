@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -73,6 +74,9 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.MaxUpload <= 0 {
 		d.MaxUpload = 256 << 20
 	}
+	if d.BodyIdle <= 0 {
+		d.BodyIdle = 15 * time.Second
+	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -109,7 +113,12 @@ func New(d Deps) (*echo.Echo, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(s.securityHeaders, s.count)
+	// The client's address is the connection's: the dashboard is served
+	// directly (TLS on :443, docs/deploy.md), so X-Forwarded-For and
+	// X-Real-IP are whatever the client wrote, and the login's per-address
+	// limit keyed by them was no limit.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Use(s.securityHeaders, s.count, s.bodyDeadline)
 	s.routes(e)
 	return e, nil
 }
@@ -238,11 +247,68 @@ func (s *server) audit(c echo.Context, action, object, before, after string) err
 	return err
 }
 
-// decodeJSON reads a size-limited JSON body strictly into v.
+// bodyDeadline cuts a request whose body stops coming for Deps.BodyIdle:
+// a client that sends a request's headers and then withholds its body held
+// a connection and a goroutine for ever (no login needed). Each read of
+// the body moves the connection's read deadline on; at the body's end it
+// is lifted, so a long handler after it is not cut.
+func (s *server) bodyDeadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+			return next(c)
+		}
+		rc := http.NewResponseController(c.Response().Writer)
+		if rc.SetReadDeadline(time.Now().Add(s.d.BodyIdle)) != nil {
+			return next(c) // not a network connection (a test's recorder)
+		}
+		r.Body = &idleBody{ReadCloser: r.Body, rc: rc, idle: s.d.BodyIdle}
+		return next(c)
+	}
+}
+
+// idleBody moves the read deadline on with every read of a request body.
+type idleBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		_ = b.rc.SetReadDeadline(time.Time{})
+	} else if err == nil {
+		_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	}
+	return n, err
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// decodeJSON reads a size-limited JSON body strictly into v; a body over
+// the limit is 413.
 func decodeJSON(c echo.Context, v any) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxJSONBody+1))
+	body := &countingReader{r: io.LimitReader(c.Request().Body, maxJSONBody+1)}
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if body.n > maxJSONBody {
+			return httpError(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", maxJSONBody)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return httpError(http.StatusRequestTimeout, "request body stopped coming")
+		}
 		if errors.Is(err, io.EOF) {
 			return httpError(http.StatusBadRequest, "malformed JSON: empty body")
 		}

@@ -146,7 +146,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && metricsToken == "" && !tcp.IP.IsLoopback() {
 		log.Warn("dashboard: /metrics is open to anyone who reaches this address; set RFW_METRICS_TOKEN", "listen", ln.Addr().String())
 	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute} // bodies: dashboard.Deps.BodyIdle
 	scheme := "http"
 	if *certFile != "" {
 		scheme = "https"
