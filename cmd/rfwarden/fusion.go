@@ -97,6 +97,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var ts fusion.TimeSeries = db
 	var influxState func() (int64, error)
+	var influxRefused func() int64
 	if fc.Influx.URL != "" {
 		in, err := store.OpenInflux(store.InfluxConfig{URL: fc.Influx.URL, Database: fc.Influx.Database, RP: fc.Influx.RP,
 			Username: fc.Influx.Username, Password: os.Getenv("RFW_INFLUX_PASSWORD"), SpoolDir: fc.Influx.SpoolDir, Logger: log})
@@ -118,7 +119,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// policy bounds them, and SQLite, which has none, keeps only the
 		// state. The dashboard reads them there (--influx).
 		ts = in
-		influxState = in.State
+		influxState, influxRefused = in.State, in.Refused
 	}
 	// every location also goes to the dashboards' floor plans, live
 	ts = fusion.LiveLocations{TimeSeries: ts, Client: conn.client, Log: log}
@@ -126,7 +127,10 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if influxState != nil {
 		metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_influx_spooled_batches",
-			Help: "Write batches waiting in fusion's spool for InfluxDB."}, func() float64 { n, _ := influxState(); return float64(n) }))
+			Help: "Write batches waiting in fusion's spool for InfluxDB."}, func() float64 { n, _ := influxState(); return float64(n) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_refused_batches_total",
+				Help: "Write batches InfluxDB refused points of (HTTP 400: older than the retention policy, unparsable); not sent again."},
+				func() float64 { return float64(influxRefused()) }))
 	}
 	defer followRegistry(ctx, reg, metrics, "rfw_fusion", log)()
 	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Maintenance: db, Publisher: pub, Logger: log, Registerer: metrics})

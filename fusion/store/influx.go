@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -18,6 +19,7 @@ import (
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
 	"github.com/influxdata/influxdb-client-go/v2/api"
+	influxhttp "github.com/influxdata/influxdb-client-go/v2/api/http"
 	"github.com/influxdata/influxdb-client-go/v2/api/write"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -67,6 +69,7 @@ type Influx struct {
 	done    chan struct{}
 	mu      sync.Mutex
 	lastErr error
+	refused int64 // batches InfluxDB refused points of (400)
 	flushed *sync.Cond
 	dirty   map[heatKey]bool // hours delivered but not rolled up (see influxheat.go)
 }
@@ -178,6 +181,14 @@ func (s *Influx) State() (spooled int64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.spool.Len(), s.lastErr
+}
+
+// Refused returns how many batches InfluxDB refused points of (HTTP 400),
+// which are not sent again.
+func (s *Influx) Refused() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
 }
 
 // Pending returns how many write batches wait in the spool.
@@ -293,7 +304,20 @@ func (s *Influx) deliver(ctx context.Context, recs [][]byte, off int64) error {
 	}
 	if len(payload) > 0 {
 		if err := s.write.WriteRecord(ctx, payload...); err != nil {
-			return err
+			var he *influxhttp.Error
+			if !errors.As(err, &he) || he.StatusCode != http.StatusBadRequest {
+				return err // unreachable, refusing the user, overloaded: retried
+			}
+			// InfluxDB refused points of the batch for what they are (a
+			// point older than the retention policy, from a sensor whose
+			// clock came up at a wrong date; a line it cannot parse).
+			// Sending the batch again would be refused again, and every
+			// later batch would wait behind it for ever. InfluxDB 1.8
+			// writes the other points of a batch ("partial write").
+			s.mu.Lock()
+			s.refused++
+			s.mu.Unlock()
+			s.log.Error("influx: points refused, the batch is not sent again", "records", len(recs), "err", err)
 		}
 	}
 	// Mark before the commit: Flush must never see an empty spool with the

@@ -371,3 +371,40 @@ func TestInfluxUserNotAdmin(t *testing.T) {
 		t.Errorf("read back %d detections, want %d", len(got), len(recs))
 	}
 }
+
+// TestInfluxPointOutsideRetention: InfluxDB refuses a point older than the
+// retention policy (a sensor whose clock came up at a wrong date) with a
+// 400 "partial write" and writes the batch's other points. Sending that
+// batch again forever held every later batch in the spool; it is counted
+// as refused and the spool moves on.
+func TestInfluxPointOutsideRetention(t *testing.T) {
+	srv := influxtest.Start(t)
+	srv.Exec("", "", `CREATE DATABASE "ret" WITH DURATION 1h REPLICATION 1 NAME "h1"`)
+	s, err := store.OpenInflux(store.InfluxConfig{URL: srv.URL, Database: "ret", RP: "h1", SpoolDir: filepath.Join(t.TempDir(), "spool")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	now := time.Now().Add(-time.Minute).Truncate(time.Second)
+	for _, batch := range [][]store.DetectionRecord{
+		{storetest.Detection("site1", "before", now, "R1", false)},
+		{storetest.Detection("site1", "old-clock", now.Add(-10*24*time.Hour), "R1", false), storetest.Detection("site1", "beside", now.Add(time.Second), "R1", false)},
+		{storetest.Detection("site1", "after", now.Add(2*time.Second), "R1", false)},
+	} {
+		if err := s.WriteDetections(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatalf("flush: %v (%d batches still spooled)", err, s.Pending())
+	}
+	got, err := s.Detections(ctx, "site1", now.Add(-time.Minute), now.Add(time.Minute), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || s.Refused() < 1 {
+		t.Errorf("read back %d detections with %d batches refused, want 3 (before, beside, after) and at least 1", len(got), s.Refused())
+	}
+}

@@ -30,7 +30,13 @@ type spool struct {
 	cursor int64 // offset of the first undelivered record
 	count  int64 // records between cursor and end
 	rd     *os.File
+	// crashAt, set by tests, stops Commit at the named step as a power
+	// cut there would ("pos": the cursor is on disk; "truncate": the log
+	// is emptied too).
+	crashAt string
 }
+
+var errCrashed = errors.New("spool: stopped as by a power cut (test)")
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
@@ -145,23 +151,70 @@ func (s *spool) Peek(max int, maxBytes int) ([][]byte, int64, error) {
 }
 
 // Commit marks everything before off (as returned by Peek) delivered, and
-// truncates the log when nothing is left.
+// truncates the log when nothing is left. The cursor is on disk (fsynced)
+// before Commit returns, and when the log is emptied the cursor 0 is on disk
+// before the log is truncated: in the other order a power cut could leave
+// an older cursor pointing into records appended after the truncation,
+// which were then skipped. A crash between the two only delivers the old
+// records again, which the stores take by ID.
 func (s *spool) Commit(off int64, records int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cursor = off
-	s.count -= int64(records)
-	if s.cursor == s.end {
+	if off == s.end {
+		if err := s.writePos(0); err != nil {
+			return err
+		}
+		if s.crashAt == "pos" {
+			return errCrashed
+		}
 		if err := s.log.Truncate(0); err != nil {
 			return err
 		}
+		if err := s.log.Sync(); err != nil {
+			return err
+		}
+		if s.crashAt == "truncate" {
+			return errCrashed
+		}
 		s.cursor, s.end, s.count = 0, 0, 0
+		return nil
 	}
-	tmp := filepath.Join(s.dir, "spool.pos.tmp")
-	if err := os.WriteFile(tmp, []byte(strconv.FormatInt(s.cursor, 10)), 0o640); err != nil {
+	if err := s.writePos(off); err != nil {
 		return err
 	}
-	return os.Rename(tmp, filepath.Join(s.dir, "spool.pos"))
+	s.cursor = off
+	s.count -= int64(records)
+	return nil
+}
+
+// writePos replaces spool.pos with v durably: a temporary file, fsynced,
+// renamed over it, and the directory fsynced.
+func (s *spool) writePos(v int64) error {
+	tmp := filepath.Join(s.dir, "spool.pos.tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(strconv.FormatInt(v, 10)); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(s.dir, "spool.pos")); err != nil {
+		return err
+	}
+	d, err := os.Open(s.dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Len returns the number of undelivered records.
