@@ -116,8 +116,8 @@ func (d Detection) Validate() error {
 	switch {
 	case d.Schema != SchemaVersion:
 		return schemaErr("schema: got %d, want %d", d.Schema, SchemaVersion)
-	case d.ID == "" || len(d.ID) > 128:
-		return schemaErr("id: must be 1..128 characters")
+	case d.ID == "" || len(d.ID) > 128 || !printable(d.ID):
+		return schemaErr("id: must be 1..128 printable characters")
 	case !validID(d.Site):
 		return schemaErr("site: %q is not a valid ID", d.Site)
 	case !validID(d.Sensor):
@@ -327,8 +327,8 @@ func (a Alert) Validate() error {
 	switch {
 	case a.Schema != SchemaVersion:
 		return schemaErr("schema: got %d, want %d", a.Schema, SchemaVersion)
-	case a.ID == "" || len(a.ID) > 128:
-		return schemaErr("id: must be 1..128 characters")
+	case a.ID == "" || len(a.ID) > 128 || !printable(a.ID):
+		return schemaErr("id: must be 1..128 printable characters")
 	case !validID(a.Site):
 		return schemaErr("site: %q is not a valid ID", a.Site)
 	case a.Rule == "":
@@ -387,8 +387,8 @@ func (c Command) Validate() error {
 		return schemaErr("detections: must name 1..%d detection IDs", MaxCommandDetections)
 	}
 	for i, id := range c.Detections {
-		if id == "" || len(id) > 128 {
-			return schemaErr("detections[%d]: must be 1..128 characters", i)
+		if id == "" || len(id) > 128 || !printable(id) {
+			return schemaErr("detections[%d]: must be 1..128 printable characters", i)
 		}
 	}
 	return nil

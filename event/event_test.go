@@ -45,6 +45,7 @@ func TestDetectionRejects(t *testing.T) {
 		{"confidence > 1", strings.Replace(mustJSON(validDetection()), `"confidence":0.8`, `"confidence":1.5`, 1), "confidence"},
 		{"negative bandwidth", strings.Replace(mustJSON(validDetection()), `"bandwidth_hz":5000000`, `"bandwidth_hz":-1`, 1), "bandwidth_hz"},
 		{"missing id", strings.Replace(mustJSON(validDetection()), `"id":"s1-42"`, `"id":""`, 1), "id"},
+		{"id with a newline", strings.Replace(mustJSON(validDetection()), `"id":"s1-42"`, `"id":"s1-42\ns1-43"`, 1), "printable"},
 		{"zero time", strings.Replace(mustJSON(validDetection()), `"time_ns":1700000000000000000`, `"time_ns":0`, 1), "time_ns"},
 		{"huge", `{"id":"` + strings.Repeat("x", event.MaxPayloadBytes) + `"}`, "exceeds"},
 		{"long label", strings.Replace(mustJSON(validDetection()), `"label":"NR uplink (NR n1, 15 kHz SCS)"`, `"label":"`+strings.Repeat("x", event.MaxLabelLen+1)+`"`, 1), "label"},

@@ -96,6 +96,13 @@ func (a *associator) flush(now time.Time) []*group {
 	return closed
 }
 
+// flushAll closes and returns every open group (fusion is stopping).
+func (a *associator) flushAll() []*group {
+	closed := a.open
+	a.open = nil
+	return closed
+}
+
 // track is one emitter followed over successive groups.
 type track struct {
 	id        string

@@ -50,8 +50,8 @@ type recentDets struct {
 // borrows reports whether detections of class are kept and lent.
 func borrows(class string) bool { return !slices.Contains(alert.DroneClasses, class) }
 
-// add keeps d and drops its class's detections older than the window
-// before it.
+// add keeps d and drops, from the front, its class's detections more than
+// the window before or after it.
 func (r *recentDets) add(d event.Detection) {
 	if r.window <= 0 || !borrows(d.Class) {
 		return
@@ -62,7 +62,10 @@ func (r *recentDets) add(d event.Detection) {
 	at := d.Time()
 	h := r.by[d.Class]
 	i := 0
-	for i < len(h) && at.Sub(h[i].at) > r.window {
+	// Also past one stamped more than the window after d: a sensor whose
+	// clock is far ahead would otherwise stop the pruning at its
+	// detection, and the list would keep everything after it.
+	for i < len(h) && (at.Sub(h[i].at) > r.window || h[i].at.Sub(at) > r.window) {
 		i++
 	}
 	// h[i:] leaves the old ones behind without a copy; append copies only

@@ -228,6 +228,9 @@ type metrics struct {
 	acks       *prometheus.CounterVec
 	clock      *prometheus.GaugeVec
 	maint      prometheus.Gauge
+	// storeDropped counts records dropped after the store failed for
+	// maxBuffered batches, by what (detections, locations).
+	storeDropped *prometheus.CounterVec
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -247,9 +250,11 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		clock: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfw_fusion_sensor_clock_offset_seconds",
 			Help: "Each online sensor's clock against fusion's, estimated from its health reports' arrival (positive: ahead; short of the truth by the least delay of its last six reports)."}, []string{"sensor"}),
 	}
+	m.storeDropped = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_store_dropped_total",
+		Help: "Records dropped because the store kept failing (the newest are kept for the next try), by what."}, []string{"what"})
 	m.maint = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rfw_fusion_sensors_in_maintenance",
 		Help: "Sensors in a maintenance window (no sensor alerts raised for them), as fusion last read them."})
-	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks, m.clock, m.maint} {
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks, m.clock, m.maint, m.storeDropped} {
 		if err := r.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -660,25 +665,55 @@ func (e *Engine) flushLocked(ctx context.Context) error {
 		e.detBuf, e.locBuf = e.detBuf[:0], e.locBuf[:0]
 		return nil
 	}
+	// A failed write keeps its records for the next flush (a database
+	// locked past its busy timeout, a full disk): they were acknowledged to
+	// the broker. Past maxBuffered batches the oldest go, counted.
 	var errs []error
 	if len(e.detBuf) > 0 {
 		if err := e.deps.TimeSeries.WriteDetections(ctx, e.detBuf); err != nil {
-			errs = append(errs, fmt.Errorf("write detections: %w", err))
+			errs = append(errs, fmt.Errorf("write detections (%d kept for the next try): %w", len(e.detBuf), err))
+			e.detBuf = dropOldestOf(e, e.detBuf, "detections")
+		} else {
+			e.detBuf = make([]store.DetectionRecord, 0, e.cfg.BatchSize) // the store may keep the slice
 		}
-		e.detBuf = make([]store.DetectionRecord, 0, e.cfg.BatchSize) // the store may keep the slice
 	}
 	if len(e.locBuf) > 0 {
 		if err := e.deps.TimeSeries.WriteLocations(ctx, e.locBuf); err != nil {
-			errs = append(errs, fmt.Errorf("write locations: %w", err))
+			errs = append(errs, fmt.Errorf("write locations (%d kept for the next try): %w", len(e.locBuf), err))
+			e.locBuf = dropOldestOf(e, e.locBuf, "locations")
+		} else {
+			e.locBuf = make([]store.LocationRecord, 0, e.cfg.BatchSize)
 		}
-		e.locBuf = make([]store.LocationRecord, 0, e.cfg.BatchSize)
 	}
 	return errors.Join(errs...)
 }
 
-// Close flushes buffered records and saves the seen IDs.
+// maxBuffered bounds, in batches, the records kept while the store fails.
+const maxBuffered = 64
+
+// dropOldestOf keeps the newest maxBuffered batches of buf, counting and
+// logging what it drops.
+func dropOldestOf[T any](e *Engine, buf []T, what string) []T {
+	limit := maxBuffered * e.cfg.BatchSize
+	if len(buf) <= limit {
+		return buf
+	}
+	n := len(buf) - limit
+	e.met.storeDropped.WithLabelValues(what).Add(float64(n))
+	e.log.Error("store failing: oldest records dropped", "what", what, "n", n)
+	return append(buf[:0:0], buf[n:]...)
+}
+
+// Close flushes buffered records and saves the seen IDs. Every group
+// still open is closed, also one stamped ahead of fusion's clock (a sensor
+// whose clock runs fast), which the Tick a window ahead left open: its
+// detections are acknowledged and their IDs are saved as seen, so the
+// broker would not bring them again.
 func (e *Engine) Close(ctx context.Context) error {
 	errs := []error{e.Tick(ctx, e.deps.Clock().Add(e.cfg.AssocWindow))}
+	e.mu.Lock()
+	errs = append(errs, e.process(ctx, e.assoc.flushAll()), e.flushLocked(ctx))
+	e.mu.Unlock()
 	if e.cfg.SeenFile != "" {
 		errs = append(errs, e.seen.save(e.cfg.SeenFile))
 	}

@@ -1,0 +1,148 @@
+package fusion
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
+)
+
+// TestCloseStoresDetectionsStampedAhead: Close (SIGTERM) stores every
+// detection Handle accepted. One stamped a little ahead of fusion's clock
+// (a sensor whose clock runs fast) was left in its open group by Close's
+// Tick a window ahead, then its ID was saved as seen: lost.
+func TestCloseStoresDetectionsStampedAhead(t *testing.T) {
+	for _, ahead := range []time.Duration{0, time.Nanosecond, 300 * time.Millisecond, 900 * time.Millisecond, 3 * time.Second} {
+		t.Run(fmt.Sprint(ahead, " ahead"), func(t *testing.T) {
+			now := time.Unix(1_800_000_000, 0)
+			ts := &storetest.Recorder{}
+			e, err := New(Config{SeenFile: filepath.Join(t.TempDir(), "seen")}, Deps{Site: wing(t), TimeSeries: ts, Clock: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := e.HandleDetection(ctx, testDet("ahead-1", "s1", now.Add(ahead), -60)); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ts.Mu.Lock()
+			defer ts.Mu.Unlock()
+			if len(ts.Dets) != 1 {
+				t.Errorf("stored %d detections at Close, want 1", len(ts.Dets))
+			}
+		})
+	}
+}
+
+// failingTS fails the first fail writes of detections, then records them.
+type failingTS struct {
+	storetest.Recorder
+	fail int
+}
+
+func (f *failingTS) WriteDetections(ctx context.Context, recs []store.DetectionRecord) error {
+	f.Mu.Lock()
+	if f.fail > 0 {
+		f.fail--
+		f.Mu.Unlock()
+		return errors.New("database is locked")
+	}
+	f.Mu.Unlock()
+	return f.Recorder.WriteDetections(ctx, recs)
+}
+
+// TestFlushKeepsDetectionsOnWriteError: a write that fails (the database
+// locked past its busy timeout, a full disk) keeps its detections for the
+// next flush; they were thrown away, after being acknowledged.
+func TestFlushKeepsDetectionsOnWriteError(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	ts := &failingTS{fail: 2}
+	e, err := New(Config{}, Deps{Site: wing(t), TimeSeries: ts, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := e.HandleDetection(ctx, testDet("keep-1", "s1", now.Add(-time.Second), -60)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := e.Tick(ctx, now.Add(time.Duration(i)*time.Second)); err == nil {
+			t.Fatalf("write %d did not fail", i+1)
+		}
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ts.Mu.Lock()
+	defer ts.Mu.Unlock()
+	if len(ts.Dets) != 1 || ts.Dets[0].ID != "keep-1" {
+		t.Errorf("stored %+v after two failed writes and a good one, want keep-1", ts.Dets)
+	}
+	if n := testutil.ToFloat64(e.met.storeDropped.WithLabelValues("detections")); n != 0 {
+		t.Errorf("%v detections counted as dropped, want 0", n)
+	}
+}
+
+// TestIDWithNewlineRejected: the seen file keeps one ID a line; an ID with
+// a newline came back from it as two other IDs after a restart, and a new
+// detection with one of them was dropped as a duplicate. IDs must be
+// printable: such a detection is a dead letter.
+func TestIDWithNewlineRejected(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	e, err := New(Config{}, Deps{Site: wing(t), TimeSeries: &storetest.Recorder{}, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := detMsg(t, testDet("s2-odd", "s2", now, -60), "s2")
+	m.Payload = bytes.Replace(m.Payload, []byte(`"id":"s2-odd"`), []byte(`"id":"s2-odd\ns1-boot-100-7"`), 1)
+	if err := e.Handle(context.Background(), m); !errors.Is(err, ErrRejected) {
+		t.Errorf("detection with a newline in its ID: %v, want rejected", err)
+	}
+	if n := testutil.ToFloat64(e.met.detections); n != 0 {
+		t.Errorf("%v detections accepted, want 0", n)
+	}
+}
+
+// TestRecentDetsBoundedAfterFutureStamp: the detections kept for borrowing
+// stay bounded by the window. One stamped 50 years ahead (a sensor clock
+// set wrong) sat at the front of its class's list and stopped the
+// pruning: every later detection of the class was kept.
+func TestRecentDetsBoundedAfterFutureStamp(t *testing.T) {
+	for _, future := range []bool{false, true} {
+		t.Run(fmt.Sprint("future ", future), func(t *testing.T) {
+			now := time.Unix(1_800_000_000, 0)
+			e, err := New(Config{}, Deps{Site: wing(t), TimeSeries: &storetest.Recorder{}, Clock: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if future {
+				if err := e.HandleDetection(ctx, testDet("future", "s2", now.Add(50*365*24*time.Hour), -60)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range 3000 {
+				if err := e.HandleDetection(ctx, testDet(fmt.Sprint("d-", i), "s1", now.Add(time.Duration(i)*time.Second), -60)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.mu.Lock()
+			kept := len(e.recent.by[event.ClassLTE])
+			e.mu.Unlock()
+			if kept > 10 {
+				t.Errorf("%d detections kept for borrowing after 3000 a second apart, want a window's few (%v)", kept, e.cfg.BorrowWindow)
+			}
+		})
+	}
+}
