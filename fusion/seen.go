@@ -2,12 +2,14 @@ package fusion
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
+
+	"github.com/rfwarden/rfwarden/internal/atomicfile"
 )
 
 // seenSet remembers the last capacity event IDs (FIFO eviction), so QoS 1
@@ -40,28 +42,20 @@ func (s *seenSet) add(id string) bool {
 	return true
 }
 
-// save writes the IDs, oldest first, one per line, atomically.
+// save writes the IDs, oldest first, one per line, atomically and durably
+// (mode 0600).
 func (s *seenSet) save(path string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".seen-*")
-	if err != nil {
-		return fmt.Errorf("save seen IDs: %w", err)
-	}
-	w := bufio.NewWriter(tmp)
+	var b bytes.Buffer
 	for i := range s.ring {
 		if id := s.ring[(s.next+i)%len(s.ring)]; id != "" {
-			w.WriteString(id)
-			w.WriteByte('\n')
+			b.WriteString(id)
+			b.WriteByte('\n')
 		}
 	}
-	err = errors.Join(w.Flush(), tmp.Sync(), tmp.Close())
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save seen IDs %q: %w", path, err)
+	if err := atomicfile.Write(path, b.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("save seen IDs: %w", err)
 	}
 	return nil
 }

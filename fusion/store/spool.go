@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/rfwarden/rfwarden/internal/atomicfile"
 )
 
 // spool is a durable first-in first-out queue of byte records on disk: an
@@ -187,34 +189,9 @@ func (s *spool) Commit(off int64, records int) error {
 	return nil
 }
 
-// writePos replaces spool.pos with v durably: a temporary file, fsynced,
-// renamed over it, and the directory fsynced.
+// writePos replaces spool.pos with v durably.
 func (s *spool) writePos(v int64) error {
-	tmp := filepath.Join(s.dir, "spool.pos.tmp")
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteString(strconv.FormatInt(v, 10)); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(s.dir, "spool.pos")); err != nil {
-		return err
-	}
-	d, err := os.Open(s.dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.Write(filepath.Join(s.dir, "spool.pos"), []byte(strconv.FormatInt(v, 10)), 0o640)
 }
 
 // Len returns the number of undelivered records.

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rfwarden/rfwarden/internal/atomicfile"
 )
 
 // headerBytes is the size of a record's frame header.
@@ -251,35 +253,7 @@ func (o *Outbox) writeCursor() error {
 	var b [12]byte
 	binary.LittleEndian.PutUint64(b[:], o.acked)
 	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b[:8], castagnoli))
-	tmp := filepath.Join(o.dir, "cursor.tmp")
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b[:]); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(o.dir, "cursor")); err != nil {
-		return err
-	}
-	return syncDir(o.dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.Write(filepath.Join(o.dir, "cursor"), b[:], 0o640)
 }
 
 func (o *Outbox) newSegment() error {
@@ -289,7 +263,7 @@ func (o *Outbox) newSegment() error {
 		return err
 	}
 	o.segs = append(o.segs, &segment{base: o.next, f: f, path: path})
-	return syncDir(o.dir)
+	return atomicfile.SyncDir(o.dir)
 }
 
 // Enqueue appends payload durably: when it returns nil the record is on disk

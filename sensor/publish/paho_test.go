@@ -144,17 +144,8 @@ func TestSenderOrderOverPaho(t *testing.T) {
 	if err := c.Connect(ctx); err != nil {
 		t.Fatal(err)
 	}
-	o, err := Open(t.TempDir(), OutboxOptions{QuotaBytes: 8 << 20, SegmentBytes: 1 << 20, CursorEvery: 250 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
 	const n = 2000
-	for i := range n {
-		if _, err := o.Enqueue(fmt.Appendf(nil, "%05d", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	o := numberedOutbox(t, n)
 	topic := event.SensorTopic("site1", "s1", event.KindDetection)
 	s := &Sender{Outbox: o, Client: c, Topic: topic, AckTimeout: 5 * time.Second}
 	stop, done := runSender(s)

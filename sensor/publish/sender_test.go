@@ -371,17 +371,8 @@ func (c *orderClient) Start(_ string, _ byte, _ bool, p []byte) func(context.Con
 // which reached the client in any order: a quarter of the records went
 // out after a later one, with no failure at all.
 func TestSenderWindowOrder(t *testing.T) {
-	o, err := Open(t.TempDir(), OutboxOptions{QuotaBytes: 8 << 20, SegmentBytes: 1 << 20, CursorEvery: 250 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
 	const n = 2000
-	for i := range n {
-		if _, err := o.Enqueue(fmt.Appendf(nil, "%05d", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	o := numberedOutbox(t, n)
 	c := &orderClient{}
 	cancel, done := runSender(&Sender{Outbox: o, Client: c, Topic: "t"})
 	drainThenStop(t, o, cancel, done)
@@ -395,4 +386,21 @@ func TestSenderWindowOrder(t *testing.T) {
 			t.Fatalf("publish %d is %s, want %s", i, p, want)
 		}
 	}
+}
+
+// numberedOutbox is an outbox holding n records "00000", "00001", ... with
+// the agent's lazy cursor.
+func numberedOutbox(t *testing.T, n int) *Outbox {
+	t.Helper()
+	o, err := Open(t.TempDir(), OutboxOptions{QuotaBytes: 8 << 20, SegmentBytes: 1 << 20, CursorEvery: 250 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { o.Close() })
+	for i := range n {
+		if _, err := o.Enqueue(fmt.Appendf(nil, "%05d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return o
 }
