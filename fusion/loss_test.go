@@ -146,3 +146,28 @@ func TestRecentDetsBoundedAfterFutureStamp(t *testing.T) {
 		})
 	}
 }
+
+// fakeMsg is a paho message.
+type fakeMsg struct{ topic, payload string }
+
+func (m fakeMsg) Duplicate() bool   { return false }
+func (m fakeMsg) Qos() byte         { return 0 }
+func (m fakeMsg) Retained() bool    { return false }
+func (m fakeMsg) Topic() string     { return m.topic }
+func (m fakeMsg) MessageID() uint16 { return 0 }
+func (m fakeMsg) Payload() []byte   { return []byte(m.payload) }
+func (m fakeMsg) Ack()              {}
+
+// TestResubscriberPendingBounded: messages no subscription takes (an old
+// filter a persistent session still holds) were kept for ever; past
+// MaxPending the oldest go, and a subscription made later gets the rest.
+func TestResubscriberPendingBounded(t *testing.T) {
+	r := &Resubscriber{}
+	for i := range MaxPending + 5 {
+		r.Default(nil, fakeMsg{"old/x", fmt.Sprint(i)})
+	}
+	got := r.add("old/#", 0, nil)
+	if len(got) != MaxPending || string(got[0].Payload()) != "5" || string(got[len(got)-1].Payload()) != fmt.Sprint(MaxPending+4) {
+		t.Errorf("a later subscription got %d messages from %q, want %d from 5", len(got), got[0].Payload(), MaxPending)
+	}
+}

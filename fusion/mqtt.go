@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -314,6 +315,7 @@ type Resubscriber struct {
 	mu      sync.Mutex
 	subs    []resub
 	pending []mqtt.Message
+	dropped int // pending messages dropped past MaxPending
 }
 
 type resub struct {
@@ -364,9 +366,26 @@ func (r *Resubscriber) Default(c mqtt.Client, m mqtt.Message) {
 			return
 		}
 	}
+	if len(r.pending) >= MaxPending {
+		// A persistent session can hold an old subscription no one makes
+		// again (the subscription filter changed): its messages, QoS 0
+		// ones unbounded by the in-flight window, would pile up here for
+		// ever. The oldest go (a QoS 1 one, unacknowledged, comes again
+		// after a reconnect).
+		r.pending[0] = nil
+		r.pending = r.pending[1:]
+		r.dropped++
+		if r.dropped == 1 || r.dropped%1000 == 0 {
+			slog.Warn("mqtt: messages no subscription takes; oldest dropped", "dropped", r.dropped, "topic", m.Topic())
+		}
+	}
 	r.pending = append(r.pending, m)
 	r.mu.Unlock()
 }
+
+// MaxPending bounds the messages a Resubscriber keeps for a subscription
+// not made yet.
+const MaxPending = 10000
 
 // TopicMatches reports whether topic matches the MQTT subscription filter
 // (with + and # wildcards; a $share/{group}/ prefix is ignored).
