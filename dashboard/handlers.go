@@ -77,14 +77,15 @@ func (s *server) login(c echo.Context) error {
 		return err
 	}
 	sess, err := s.d.Users.Login(c.Request().Context(), c.RealIP(), req.User, req.Password)
+	name := req.User
+	if checkUserName(name) != nil {
+		name = fmt.Sprintf("(not a user name, %d bytes)", len(name)) // the audit keeps no junk of any size
+	}
 	switch {
 	case errors.Is(err, ErrRateLimited):
+		s.auditAs(c, name, "login.limited", "user/"+name) // someone guessing: the audit shows it
 		return httpError(http.StatusTooManyRequests, "%v", err)
 	case errors.Is(err, ErrBadCredentials):
-		name := req.User
-		if checkUserName(name) != nil {
-			name = fmt.Sprintf("(not a user name, %d bytes)", len(name)) // the audit keeps no junk of any size
-		}
 		s.auditAs(c, name, "login.failed", "user/"+name)
 		return httpError(http.StatusUnauthorized, "%v", err)
 	case errors.Is(err, ErrDisabled):

@@ -41,6 +41,15 @@ func TestLoginLimitIgnoresForwardedFor(t *testing.T) {
 	if codes[len(codes)-1] != http.StatusTooManyRequests {
 		t.Errorf("ten wrong passwords from one address with made-up X-Forwarded-For: %v, want the last ones 429", codes)
 	}
+	limited := 0
+	for _, a := range ev.audit.entries {
+		if a.Action == "login.limited" {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Error("the refused guesses are not in the audit log (login.limited)")
+	}
 }
 
 func usersAt(t *testing.T, cost int, failWin time.Duration, now func() time.Time) *Users {
