@@ -423,7 +423,8 @@ type env struct {
 	maint *fakeMaintenance
 }
 
-func newEnv(t testing.TB) *env {
+// memDB is an SQLite database in memory for one test.
+func memDB(t testing.TB) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
@@ -431,7 +432,12 @@ func newEnv(t testing.TB) *env {
 	}
 	db.SetMaxOpenConns(1)
 	t.Cleanup(func() { db.Close() })
-	users, err := NewUsers(context.Background(), db, UsersOptions{BcryptCost: bcrypt.MinCost, Now: func() time.Time { return testNow }})
+	return db
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	users, err := NewUsers(context.Background(), memDB(t), UsersOptions{BcryptCost: bcrypt.MinCost, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}

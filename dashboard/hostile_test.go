@@ -3,7 +3,6 @@ package dashboard
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -54,13 +53,7 @@ func TestLoginLimitIgnoresForwardedFor(t *testing.T) {
 
 func usersAt(t *testing.T, cost int, failWin time.Duration, now func() time.Time) *Users {
 	t.Helper()
-	db, err := sql.Open("sqlite", ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
-	u, err := NewUsers(context.Background(), db, UsersOptions{BcryptCost: cost, MaxFailures: 100, FailWindow: failWin, Now: now})
+	u, err := NewUsers(context.Background(), memDB(t), UsersOptions{BcryptCost: cost, MaxFailures: 100, FailWindow: failWin, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
