@@ -433,7 +433,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		if e.deps.TimeSeries != nil {
 			errs = append(errs, e.deps.TimeSeries.WriteHealth(ctx, []event.Health{h}))
 		}
-		errs = append(errs, e.alerts.ObserveHealth(ctx, h), e.alerts.ObserveClock(ctx, h.Sensor, rel, known, now))
+		errs = append(errs, e.alerts.ObserveHealth(ctx, h, now), e.alerts.ObserveClock(ctx, h.Sensor, rel, known, now))
 		return errors.Join(errs...)
 	case event.KindStatus:
 		s := string(msg.Payload)
@@ -585,7 +585,9 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	if tr == nil {
 		tr = e.tracker.newTrack(g)
 	}
-	tr.lastSeen = g.start
+	if g.start.After(tr.lastSeen) {
+		tr.lastSeen = g.start // a late group (an outbox sending again) does not age the track
+	}
 	tr.centerHz = g.centerHz
 	if e.cfg.PowerWindow > 0 {
 		tr.notePowers(g, e.cfg.PowerWindow)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
@@ -169,5 +171,55 @@ func TestResubscriberPendingBounded(t *testing.T) {
 	got := r.add("old/#", 0, nil)
 	if len(got) != MaxPending || string(got[0].Payload()) != "5" || string(got[len(got)-1].Payload()) != fmt.Sprint(MaxPending+4) {
 		t.Errorf("a later subscription got %d messages from %q, want %d from 5", len(got), got[0].Payload(), MaxPending)
+	}
+}
+
+// TestLateDetectionsOneAlert: a phone in cell B2-14 is heard every 5 s for
+// four minutes, and meanwhile an outbox delivers detections of it captured
+// 3 min before. They took its track's last sighting back: the track
+// expired and the phone raised a second alert.
+func TestLateDetectionsOneAlert(t *testing.T) {
+	s, err := site.LoadFile("site/testdata/wing.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &scenario{t: t, auth: &fakeAuthorizer{}, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1)),
+		noiseDBmPerMHz: -100, maint: fakeMaintenance{}}
+	sc.eng, err = New(Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz},
+		Deps{Site: s, Authorizer: sc.auth, Maintenance: sc.maint, Clock: func() time.Time { return sc.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(line string) {
+		t.Helper()
+		if err := sc.exec(line); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+	}
+	run("status all online")
+	run("emit p1 class=lte x=26 y=10 tx=20")
+	var late []Message
+	for _, m := range sc.lastMsg {
+		d, err := event.DecodeDetection(m.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.ID += "-late"
+		late = append(late, detMsg(t, d, d.Sensor))
+	}
+	run("emit p1 class=lte x=26 y=10 tx=20 every=5s for=180s")
+	for _, m := range late {
+		if err := sc.eng.Handle(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("emit p1 class=lte x=26 y=10 tx=20 every=5s for=60s")
+	all := sc.eng.Alerts().All()
+	if len(all) != 1 || all[0].State != event.AlertFiring {
+		var got []string
+		for _, a := range all {
+			got = append(got, a.Track+":"+a.Room+":"+a.State)
+		}
+		t.Errorf("alerts %v; want one, firing", got)
 	}
 }

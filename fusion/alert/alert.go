@@ -179,6 +179,9 @@ type Engine struct {
 	sensors   map[string]*sensorState // heard (status or health), by ID
 	maint     map[string]time.Time    // sensors in maintenance, until when
 	incidents map[string]*store.Incident
+	// orphansClosed: the alerts an earlier run left open in the store
+	// are resolved (closeOrphans, at the first Tick that can read them).
+	orphansClosed bool
 	// drones are recent drone alerts, candidates for a drone-drop incident.
 	drones []*alertState
 }
@@ -389,7 +392,12 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				Class: loc.Class, ActiveNS: loc.At.UnixNano()}
 			e.alerts[r.Name+"/"+key] = a
 		}
-		a.lastSeen = loc.At
+		if loc.At.After(a.lastSeen) {
+			// A late fix (a sensor's outbox sending again what a network
+			// cut held back, with its capture time) does not take the
+			// alert back in time: it resolved a live alert.
+			a.lastSeen = loc.At
+		}
 		a.pos = loc.Pos
 		a.alert.Probability = math.Min(1, math.Max(0, roomP))
 		a.alert.RoomProbs = loc.RoomProbs
@@ -444,11 +452,14 @@ func (e *Engine) offlineRules(ctx context.Context, sensor string, down bool, sum
 	return errors.Join(errs...)
 }
 
-// ObserveHealth feeds a sensor's health report.
-func (e *Engine) ObserveHealth(ctx context.Context, h event.Health) error {
+// ObserveHealth feeds a sensor's health report, received at now (fusion's
+// clock, as Tick's: the sensor's own clock may be hours off after a power
+// cut, which skipped the rule's For or raised an alert in a maintenance
+// window).
+func (e *Engine) ObserveHealth(ctx context.Context, h event.Health, now time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	at := time.Unix(0, h.TimeNS)
+	at := now
 	first := e.sensors[h.Sensor] == nil
 	st := e.sensor(h.Sensor)
 	st.health = h.State
@@ -592,6 +603,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	errs := []error{e.sensorsDown(ctx, now)}
+	forgot := false
 	keys := make([]string, 0, len(e.alerts))
 	for k := range e.alerts {
 		keys = append(keys, k)
@@ -613,7 +625,65 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 		case StateResolved:
 			if now.Sub(a.lastSeen) > time.Duration(a.rule.ResolveAfter)+time.Hour {
 				delete(e.alerts, k) // forget long-resolved alerts
+				forgot = true
 			}
+		}
+	}
+	if forgot {
+		e.forgetIncidents()
+	}
+	if !e.orphansClosed {
+		if err := e.closeOrphans(ctx, now); err != nil {
+			errs = append(errs, err)
+		} else {
+			e.orphansClosed = true
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// forgetIncidents drops the incidents no remembered alert belongs to: no
+// alert can join them any more (alerts reach incidents through alerts), and
+// the store keeps them. They were kept for the life of the process.
+func (e *Engine) forgetIncidents() {
+	held := map[string]bool{}
+	for _, a := range e.alerts {
+		held[a.alert.Incident] = true
+	}
+	for id := range e.incidents {
+		if !held[id] {
+			delete(e.incidents, id)
+		}
+	}
+}
+
+// closeOrphans resolves the alerts the store holds open (pending or
+// firing) that this engine does not follow: those of a fusion that
+// stopped. Nothing would ever resolve them, and they stayed firing in the
+// dashboard for ever, while their emitter, if still there, raises a new
+// alert. It runs at the first Tick.
+func (e *Engine) closeOrphans(ctx context.Context, now time.Time) error {
+	if e.store == nil {
+		return nil
+	}
+	ours := map[string]bool{}
+	for _, a := range e.alerts {
+		ours[a.alert.ID] = true
+	}
+	var errs []error
+	for _, st := range []string{event.AlertPending, event.AlertFiring} {
+		open, err := e.store.Alerts(ctx, store.AlertFilter{Site: e.site.ID, State: st})
+		if err != nil {
+			return fmt.Errorf("alerts left open by an earlier run: %w", err)
+		}
+		for _, al := range open {
+			if ours[al.ID] {
+				continue
+			}
+			al.State = StateResolved.String()
+			al.UpdatedNS = now.UnixNano()
+			e.log.Info("alert left open by an earlier run resolved", "id", al.ID, "rule", al.Rule, "room", al.Room, "sensor", al.Sensor)
+			errs = append(errs, e.save(ctx, &alertState{alert: al}, WhyState))
 		}
 	}
 	return errors.Join(errs...)

@@ -378,7 +378,7 @@ func TestSensorHealthZoneUnknown(t *testing.T) {
 	if got := e.ZoneStatus("wing-b"); got != ZoneClear {
 		t.Fatalf("all online: got %q", got)
 	}
-	if err := e.ObserveHealth(ctx, event.Health{Schema: 1, Site: "hmp-test", Sensor: "s3", TimeNS: t0.UnixNano(), State: event.StateJammed}); err != nil {
+	if err := e.ObserveHealth(ctx, event.Health{Schema: 1, Site: "hmp-test", Sensor: "s3", TimeNS: t0.UnixNano(), State: event.StateJammed}, t0); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.ZoneStatus("wing-b"); got != ZoneUnknown {
@@ -390,7 +390,7 @@ func TestSensorHealthZoneUnknown(t *testing.T) {
 	if err := e.Tick(ctx, t0.Add(31*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.ObserveHealth(ctx, event.Health{Schema: 1, Site: "hmp-test", Sensor: "s3", TimeNS: t0.Add(time.Minute).UnixNano(), State: event.StateOK}); err != nil {
+	if err := e.ObserveHealth(ctx, event.Health{Schema: 1, Site: "hmp-test", Sensor: "s3", TimeNS: t0.Add(time.Minute).UnixNano(), State: event.StateOK}, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(rec.states(), ",")
