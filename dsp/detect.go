@@ -1019,7 +1019,11 @@ func (d *Detector) finish(e *openEmission) Emission {
 		mean := e.sumBand / float64(e.onFrames)
 		noise := e.sumFloor / float64(e.onFrames)
 		em.MeanDBFS, em.NoiseDBFS, em.PeakDBFS = dbOf(mean), dbOf(noise), dbOf(e.peak)
-		em.SNRDB = dbOf(max(mean-noise, 1e-30*noise) / noise)
+		// A floor learnt on digital silence (exact zeros) is 0: measure
+		// against dbOf's floor then (-300 dB), not a division by 0 (+Inf
+		// broke every JSON and SigMF output of a valid recording).
+		n := max(noise, 1e-30)
+		em.SNRDB = dbOf(max(mean-n, 1e-30*n) / n)
 		span := e.lastOn - e.firstFrame + 1
 		em.DutyCycle = float64(e.onFrames) / float64(max(span, int64(e.onFrames)))
 	}

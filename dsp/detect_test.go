@@ -603,3 +603,30 @@ func TestDetectorHoldsInRandomScenes(t *testing.T) {
 	}
 	t.Logf("calls with a hold %d, an expired hold %d, a partly held history %d", holds, expired, partial)
 }
+
+// TestDetectorDigitalSilence: a recording that starts with exact zeros
+// (digital silence) learns a floor of 0; the emissions after it had an
+// SNR of +Inf, which no JSON or SigMF output takes. Every figure is finite.
+func TestDetectorDigitalSilence(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	x := append(make([]complex64, 600000), noiseIQ(rng, 600000, 1e-3)...)
+	d, err := NewDetector(DetectorConfig{SampleRateHz: 2e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ems []Emission
+	for s := 0; s < len(x); s += 1 << 16 {
+		ems = d.Process(x[s:min(len(x), s+1<<16)], int64(s), ems)
+	}
+	ems = d.Flush(ems)
+	if len(ems) == 0 {
+		t.Fatal("no emission where the noise begins after the silence")
+	}
+	for _, e := range ems {
+		for name, v := range map[string]float64{"snr": e.SNRDB, "mean": e.MeanDBFS, "noise": e.NoiseDBFS, "peak": e.PeakDBFS} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Errorf("emission at %d: %s %v", e.StartSample, name, v)
+			}
+		}
+	}
+}
