@@ -184,6 +184,13 @@ func TestScanAnnotateBesideData(t *testing.T) {
 			if len(m.Annotations) == 0 {
 				t.Error("no annotations written")
 			}
+			// and it opens again, with the recording's samples
+			var again bytes.Buffer
+			if err := cmdScan(context.Background(), []string{out}, &again, &stderr); err != nil {
+				t.Errorf("scan of what scan --annotate wrote: %v", err)
+			} else if !strings.Contains(again.String(), "914.8") && !strings.Contains(again.String(), "914.79") {
+				t.Errorf("scan of what scan --annotate wrote lacks the tone:\n%s", again.String())
+			}
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -68,9 +69,15 @@ func openPair(base string) (*Recording, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open recording: %w", err)
 	}
-	dataPath := base + DataExt
+	dataPath, err := datasetPath(base, m)
+	if err != nil {
+		return nil, fmt.Errorf("open recording %q: %w", base+MetaExt, err)
+	}
 	file, err := os.Open(dataPath)
 	if err != nil {
+		if ds, ok := m.Global.Extra["rfw:dataset"].(string); ok && errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("open recording: %w (its samples are not beside it: rfw:dataset says %q; put the metadata beside them)", err, ds)
+		}
 		return nil, fmt.Errorf("open recording: %w", err)
 	}
 	st, err := file.Stat()
@@ -84,6 +91,21 @@ func openPair(base string) (*Recording, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// datasetPath is where the samples of the metadata at base+MetaExt are:
+// the file core:dataset names beside it (a file name, which the SigMF
+// schema requires to have no directory part), else base+DataExt.
+func datasetPath(base string, m Meta) (string, error) {
+	v, ok := m.Global.Extra["core:dataset"]
+	if !ok {
+		return base + DataExt, nil
+	}
+	name, _ := v.(string)
+	if name == "" || name != filepath.Base(name) || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
+		return "", fmt.Errorf("core:dataset %q: want the name of a file beside the metadata: %w", v, ErrBadMeta)
+	}
+	return filepath.Join(filepath.Dir(base), name), nil
 }
 
 // OpenRaw opens a headerless interleaved IQ file of the given SigMF datatype

@@ -713,3 +713,43 @@ func BenchmarkRecordingRead(b *testing.B) {
 		}
 	}
 }
+
+// TestOpenDataset: core:dataset names the data file beside the metadata
+// (what scan --annotate writes beside a recording under another name); it
+// was ignored, and such metadata could not be opened. A path there is an
+// error naming the field, not a file read elsewhere.
+func TestOpenDataset(t *testing.T) {
+	dir := t.TempDir()
+	data := make([]byte, 2*100)
+	if err := os.WriteFile(filepath.Join(dir, "rec.sigmf-data"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	meta := func(name, dataset string) string {
+		p := filepath.Join(dir, name+".sigmf-meta")
+		ds := ""
+		if dataset != "" {
+			ds = `,"core:dataset":"` + dataset + `"`
+		}
+		body := `{"global":{"core:datatype":"ci8","core:sample_rate":1000000,"core:version":"1.0.0"` + ds + `},"captures":[{"core:sample_start":0}],"annotations":[]}`
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	r, err := Open(meta("det", "rec.sigmf-data"))
+	if err != nil {
+		t.Fatalf("metadata naming its data beside it: %v", err)
+	}
+	if r.NumSamples() != 100 {
+		t.Errorf("%d samples, want 100", r.NumSamples())
+	}
+	r.Close()
+	for _, ds := range []string{"../rec.sigmf-data", "/etc/passwd", ".."} {
+		if _, err := Open(meta("bad", ds)); err == nil || !strings.Contains(err.Error(), "core:dataset") {
+			t.Errorf("core:dataset %q: %v, want an error naming core:dataset", ds, err)
+		}
+	}
+	if _, err := Open(meta("gone", "missing.sigmf-data")); err == nil {
+		t.Error("core:dataset naming a missing file: no error")
+	}
+}
