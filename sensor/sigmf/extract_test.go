@@ -4,8 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +161,73 @@ func FuzzExtractArchive(f *testing.F) {
 			t.Fatalf("files written beside the output folder: %d entries", len(others))
 		}
 	})
+}
+
+// TestSparseArchiveMembers: tar's sparse members (GNU, PAX) store fewer
+// bytes than their content. A data member was read in place and gave
+// other samples than tar extracts, with no error; sparse metadata members
+// of a few hundred bytes each claimed 64 MiB and were all read before the
+// second one was refused (3.6 GB for forty). Both are refused at once.
+// Needs GNU tar to make the archives.
+func TestSparseArchiveMembers(t *testing.T) {
+	if _, err := exec.LookPath("tar"); err != nil {
+		t.Skip("no tar")
+	}
+	dir := t.TempDir()
+	run := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("tar", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Skipf("tar %v: %v %s", args, err, out)
+		}
+	}
+	// forty 64 MiB metadata members, all holes
+	if err := os.MkdirAll(filepath.Join(dir, "bomb"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		p := filepath.Join(dir, "bomb", fmt.Sprintf("m%02d.sigmf-meta", i))
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(p, 64<<20); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("--format=gnu", "-S", "-cf", "bomb.sigmf", "bomb")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Open(filepath.Join(dir, "bomb.sigmf"))
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "sparse") {
+		t.Errorf("archive of sparse metadata members: %v, want an error saying sparse", err)
+	}
+	if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 64 {
+		t.Errorf("opening it allocated %d MiB", mb)
+	}
+	// a recording whose data has a hole, archived sparse (PAX)
+	if err := os.MkdirAll(filepath.Join(dir, "rec"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, "rec", "rec.sigmf-data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail := make([]byte, 512<<10)
+	for i := range tail {
+		tail[i] = byte(i)
+	}
+	if _, err := f.WriteAt(tail, 512<<10); err != nil { // a hole before it
+		t.Fatal(err)
+	}
+	f.Close()
+	meta := `{"global":{"core:datatype":"ci8","core:sample_rate":1000000,"core:version":"1.0.0"},"captures":[{"core:sample_start":0}],"annotations":[]}`
+	if err := os.WriteFile(filepath.Join(dir, "rec", "rec.sigmf-meta"), []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("--format=pax", "--sparse", "--sparse-version=1.0", "-cf", "pax.sigmf", "rec")
+	if _, err := Open(filepath.Join(dir, "pax.sigmf")); err == nil || !strings.Contains(err.Error(), "sparse") {
+		t.Errorf("archive with a sparse data member: %v, want an error saying sparse", err)
+	}
 }

@@ -156,6 +156,26 @@ func readArchive(archivePath string, file *os.File) (*Recording, error) {
 	return r, err
 }
 
+// plainMember refuses an archive member that is not a plain file stored
+// as it is: a link, or a sparse file (GNU or PAX sparse), whose stored
+// bytes are not its content. The data member is read in place, so a
+// sparse one gave other samples than tar extracts, with no error; a sparse
+// metadata member of a few hundred bytes claimed 64 MiB, and forty of them
+// took 3.6 GB before the archive was refused.
+func plainMember(h *tar.Header) error {
+	sparse := h.Typeflag == tar.TypeGNUSparse
+	for k := range h.PAXRecords {
+		sparse = sparse || strings.HasPrefix(k, "GNU.sparse.")
+	}
+	if sparse {
+		return fmt.Errorf("%w: member %q is a sparse file; archive it without --sparse", ErrBadMeta, h.Name)
+	}
+	if h.Typeflag != tar.TypeReg {
+		return fmt.Errorf("%w: member %q is not a regular file", ErrBadMeta, h.Name)
+	}
+	return nil
+}
+
 // readArchiveMembers is readArchive that also returns the recording's
 // member base ("dir/name") and its metadata as stored.
 func readArchiveMembers(archivePath string, file *os.File) (*Recording, string, []byte, error) {
@@ -173,20 +193,29 @@ func readArchiveMembers(archivePath string, file *os.File) (*Recording, string, 
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("%w: read tar: %w", ErrBadMeta, err)
 		}
+		isMeta, isData := strings.HasSuffix(h.Name, MetaExt), strings.HasSuffix(h.Name, DataExt)
+		if isMeta || isData {
+			if err := plainMember(h); err != nil {
+				return nil, "", nil, err
+			}
+		}
 		switch {
-		case strings.HasSuffix(h.Name, MetaExt):
+		case isMeta:
+			if len(metas) > 0 {
+				return nil, "", nil, fmt.Errorf("%w: archive holds more than one %s member (%q), want 1", ErrBadMeta, MetaExt, h.Name)
+			}
 			if h.Size > maxMetaBytes {
 				return nil, "", nil, fmt.Errorf("%w: member %q: %d bytes is too large for metadata", ErrBadMeta, h.Name, h.Size)
 			}
-			b, err := io.ReadAll(tr)
+			b, err := io.ReadAll(io.LimitReader(tr, maxMetaBytes+1))
 			if err != nil {
 				return nil, "", nil, fmt.Errorf("%w: member %q: %w", ErrTruncated, h.Name, err)
 			}
-			metas[strings.TrimSuffix(h.Name, MetaExt)] = b
-		case strings.HasSuffix(h.Name, DataExt):
-			if h.Typeflag != tar.TypeReg {
-				return nil, "", nil, fmt.Errorf("%w: member %q is not a regular file", ErrBadMeta, h.Name)
+			if len(b) > maxMetaBytes {
+				return nil, "", nil, fmt.Errorf("%w: member %q is too large for metadata", ErrBadMeta, h.Name)
 			}
+			metas[strings.TrimSuffix(h.Name, MetaExt)] = b
+		case isData:
 			// tar.Reader reads headers straight from file, so the file
 			// offset is now the start of this member's content.
 			off, err := file.Seek(0, io.SeekCurrent)
