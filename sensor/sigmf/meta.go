@@ -332,11 +332,25 @@ func takeIndex(o object, key string, required bool) (int64, error) {
 	if !isNum {
 		return 0, fmt.Errorf("%s: %w: want an integer, got %s", key, ErrBadMeta, jsonType(v))
 	}
-	i, err := n.Int64()
+	i, err := integer(n)
 	if err != nil || i < 0 {
 		return 0, fmt.Errorf("%s %s: %w: want a non-negative 64-bit integer", key, n, ErrBadMeta)
 	}
 	return i, nil
+}
+
+// integer returns n as an int64: written as an integer, or as a number
+// with an integral value (0.0, 1e3), which JSON and the SigMF schema take
+// as integers too, exactly representable (below 2^53).
+func integer(n json.Number) (int64, error) {
+	if i, err := n.Int64(); err == nil {
+		return i, nil
+	}
+	f, err := n.Float64()
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, fmt.Errorf("%s is not an integer", n)
+	}
+	return int64(f), nil
 }
 
 func jsonType(v any) string {

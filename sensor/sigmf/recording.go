@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -259,7 +260,7 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 	if !(m.Global.SampleRateHz > 0) || m.Global.SampleRateHz > 1e300 {
 		return nil, fmt.Errorf("open recording %q: %w", dataPath, ErrNoSampleRate)
 	}
-	if nc, ok := m.Global.Extra["core:num_channels"]; ok && fmt.Sprint(nc) != "1" {
+	if nc, ok := m.Global.Extra["core:num_channels"]; ok && !isOne(nc) {
 		return nil, fmt.Errorf("open recording %q: core:num_channels %v: %w: only one channel is supported", dataPath, nc, ErrDatatype)
 	}
 	if tb, ok := m.Global.Extra["core:trailing_bytes"]; ok {
@@ -440,4 +441,18 @@ func (r *Recording) Verify() error {
 		}
 	}
 	return nil
+}
+
+// isOne reports whether the JSON value v is the number 1 (1, 1.0, 1e0).
+func isOne(v any) bool {
+	switch n := v.(type) {
+	case json.Number:
+		i, err := integer(n)
+		return err == nil && i == 1
+	case float64:
+		return n == 1
+	case int, int64:
+		return fmt.Sprint(n) == "1"
+	}
+	return false
 }

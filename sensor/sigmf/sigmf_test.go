@@ -753,3 +753,36 @@ func TestOpenDataset(t *testing.T) {
 		t.Error("core:dataset naming a missing file: no error")
 	}
 }
+
+// TestIntegerValuedFloats: SigMF's schema takes 0.0 and 1.0 as integers
+// (JSON has one number type); an index written 0.0 and core:num_channels
+// 1.0 were refused. 0.5 is not an integer.
+func TestIntegerValuedFloats(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "r.sigmf-data"), make([]byte, 200), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		start, channels string
+		ok              bool
+	}{
+		{"0", "1", true},
+		{"0.0", "1.0", true},
+		{"0e0", "1e0", true},
+		{"0.5", "1", false},
+		{"0", "2", false},
+	} {
+		meta := `{"global":{"core:datatype":"ci8","core:sample_rate":1000000,"core:version":"1.0.0","core:num_channels":` + tc.channels +
+			`},"captures":[{"core:sample_start":` + tc.start + `}],"annotations":[]}`
+		if err := os.WriteFile(filepath.Join(dir, "r.sigmf-meta"), []byte(meta), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(filepath.Join(dir, "r.sigmf-meta"))
+		if (err == nil) != tc.ok {
+			t.Errorf("sample_start %s, num_channels %s: %v, want ok %v", tc.start, tc.channels, err, tc.ok)
+		}
+		if r != nil {
+			r.Close()
+		}
+	}
+}
