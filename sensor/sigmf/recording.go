@@ -260,6 +260,12 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 	if !(m.Global.SampleRateHz > 0) || m.Global.SampleRateHz > 1e300 {
 		return nil, fmt.Errorf("open recording %q: %w", dataPath, ErrNoSampleRate)
 	}
+	if r := m.Global.SampleRateHz; r < MinSampleRateHz || r > MaxSampleRateHz {
+		// Valid SigMF, but sample counts and times computed from it
+		// overflowed (the dashboard analysed -9223372036854775808
+		// samples at 1e300) or came out infinite (1e-320).
+		return nil, fmt.Errorf("open recording %q: core:sample_rate %g: %w: rfwarden analyses %g to %g samples/s", dataPath, r, ErrNoSampleRate, MinSampleRateHz, MaxSampleRateHz)
+	}
 	if nc, ok := m.Global.Extra["core:num_channels"]; ok && !isOne(nc) {
 		return nil, fmt.Errorf("open recording %q: core:num_channels %v: %w: only one channel is supported", dataPath, nc, ErrDatatype)
 	}
@@ -312,6 +318,13 @@ func (r *Recording) Path() string { return r.path }
 
 // NumSamples returns the number of complex samples in the data.
 func (r *Recording) NumSamples() int64 { return r.n }
+
+// The sample rates a Recording is opened at: from audio-rate IQ to well
+// past any receiver's.
+const (
+	MinSampleRateHz = 1.0
+	MaxSampleRateHz = 1e11
+)
 
 // SampleRateHz returns core:sample_rate.
 func (r *Recording) SampleRateHz() float64 { return r.meta.Global.SampleRateHz }

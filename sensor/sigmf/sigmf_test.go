@@ -786,3 +786,26 @@ func TestIntegerValuedFloats(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleRateBounds: valid SigMF at a rate whose sample counts and
+// times overflow (1e300: the dashboard analysed -9223372036854775808
+// samples) or come out infinite (1e-320) is refused, naming the rate.
+func TestSampleRateBounds(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.ci8")
+	if err := os.WriteFile(p, make([]byte, 200), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, rate := range []float64{1e300, 2e11, 0.5, 1e-320} {
+		if _, err := OpenRaw(p, "ci8", rate, 915e6); err == nil || !strings.Contains(err.Error(), "core:sample_rate") {
+			t.Errorf("rate %g: %v, want an error naming core:sample_rate", rate, err)
+		}
+	}
+	for _, rate := range []float64{1, 8000, 20e6, 1e11} {
+		r, err := OpenRaw(p, "ci8", rate, 915e6)
+		if err != nil {
+			t.Errorf("rate %g: %v", rate, err)
+			continue
+		}
+		r.Close()
+	}
+}
