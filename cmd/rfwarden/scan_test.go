@@ -215,6 +215,8 @@ func TestScanBadInput(t *testing.T) {
 		{[]string{"--datatype", "cf32_le", "--rate", "1e6", filepath.Join(dir, "missing")}, "no such file"},
 		{[]string{badMeta}, "datatype"},
 		{[]string{"--annotate", "o.sigmf-meta", raw, raw}, "exactly one"},
+		{[]string{"--center", "2.4e9", filepath.Join(dir, "rec.sigmf")}, "not an archive"},
+		{[]string{"--datatype", "ci8", "--rate", "1e300", raw}, "core:sample_rate"},
 	} {
 		err := cmdScan(context.Background(), tc.args, &bytes.Buffer{}, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
