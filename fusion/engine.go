@@ -314,6 +314,7 @@ type Engine struct {
 	// maintRead is when Tick last read the maintenance windows.
 	maintRead time.Time
 	detBuf    []store.DetectionRecord
+	heldBack  int // records kept after a failed write: the size flush waits for a batch more
 	locBuf    []store.LocationRecord
 	last      []LocatedEmission // most recent located emissions, for tests and the demo
 }
@@ -542,7 +543,7 @@ func (e *Engine) process(ctx context.Context, groups []*group) error {
 		e.met.groups.Inc()
 		errs = append(errs, e.processGroup(ctx, g))
 	}
-	if len(e.detBuf) >= e.cfg.BatchSize || len(e.locBuf) >= e.cfg.BatchSize {
+	if len(e.detBuf) >= e.cfg.BatchSize+e.heldBack || len(e.locBuf) >= e.cfg.BatchSize+e.heldBack {
 		errs = append(errs, e.flushLocked(ctx))
 	}
 	return errors.Join(errs...)
@@ -671,6 +672,15 @@ func (e *Engine) flushLocked(ctx context.Context) error {
 	// locked past its busy timeout, a full disk): they were acknowledged to
 	// the broker. Past maxBuffered batches the oldest go, counted.
 	var errs []error
+	defer func() {
+		// While the store fails, a full batch is tried again only once
+		// another batch has come (or at the next Tick), not on every
+		// message: each try may wait out a database's busy timeout.
+		e.heldBack = 0
+		if len(errs) > 0 {
+			e.heldBack = max(len(e.detBuf), len(e.locBuf))
+		}
+	}()
 	if len(e.detBuf) > 0 {
 		if err := e.deps.TimeSeries.WriteDetections(ctx, e.detBuf); err != nil {
 			errs = append(errs, fmt.Errorf("write detections (%d kept for the next try): %w", len(e.detBuf), err))

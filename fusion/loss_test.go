@@ -223,3 +223,37 @@ func TestLateDetectionsOneAlert(t *testing.T) {
 		t.Errorf("alerts %v; want one, firing", got)
 	}
 }
+
+// countingFailTS fails every write of detections and counts the tries.
+type countingFailTS struct {
+	storetest.Recorder
+	tries int
+}
+
+func (f *countingFailTS) WriteDetections(context.Context, []store.DetectionRecord) error {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	f.tries++
+	return errors.New("database is locked")
+}
+
+// TestFailingStoreTriedPerBatch: while the store fails, the records kept
+// are tried again once another batch has come, not on every message (each
+// try may wait out a database's busy timeout).
+func TestFailingStoreTriedPerBatch(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	ts := &countingFailTS{}
+	e, err := New(Config{BatchSize: 4}, Deps{Site: wing(t), TimeSeries: ts, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 40 {
+		_ = e.HandleDetection(ctx, testDet(fmt.Sprint("d-", i), "s1", now.Add(time.Duration(i)*time.Second), -60))
+	}
+	ts.Mu.Lock()
+	defer ts.Mu.Unlock()
+	if ts.tries > 12 {
+		t.Errorf("%d write tries for 40 detections in batches of 4, want about one a batch", ts.tries)
+	}
+}
