@@ -72,10 +72,9 @@ const (
 // safe for concurrent use.
 type BlockMeter struct {
 	chunks []float64 // chunk mean powers
-	fft    *dsp.FFT
-	win    []float32
-	sumW2  float64 // Σ win²
-	frame  []complex64
+	psd    *dsp.Welch
+	noise  float64   // N/ENBW: scales a Welch frame (tone-normalised) to noise power per bin
+	spec   []float32 // one frame's power spectrum
 	bins   []float64 // periodograms, bin-major: bins[k*frames+j]
 	meds   []float64 // per-bin medians over frames
 }
@@ -118,29 +117,25 @@ func (m *BlockMeter) Measure(samples []complex64) BlockStats {
 
 // spectralFloor returns BlockStats.SpectralDBFS of samples, which hold
 // chunks whole chunks, and the number of frames it read. Each frame is a
-// Hann-windowed chunk; its periodogram P[k] = |X[k]|²/Σw² sums, over the
-// bins, to about N times its mean power, so a bin of white noise of mean
-// power σ reads σ on average, and its median over frames σ·ln 2 (the
-// median of an exponential), which the result divides out.
+// Hann-windowed chunk. Its power spectrum scaled to |X[k]|²/Σw² (a Welch
+// frame times N/ENBW) sums, over the bins, to about N times its mean power,
+// so a bin of white noise of mean power σ reads σ on average, and its
+// median over frames σ·ln 2 (the median of an exponential), which the
+// result divides out.
 func (m *BlockMeter) spectralFloor(samples []complex64, chunks int) (float64, int) {
 	const n = chunkSamples
-	if m.fft == nil {
-		m.fft = dsp.NewFFT(n)
-		m.win = dsp.Hann(make([]float32, n))
-		for _, w := range m.win {
-			m.sumW2 += float64(w) * float64(w)
-		}
-		m.frame = make([]complex64, n)
+	if m.psd == nil {
+		m.psd = dsp.NewWelch(n, dsp.WindowHann, 0)
+		m.noise = n / dsp.ENBW(m.psd.Window())
+		m.spec = make([]float32, n)
 		m.bins = make([]float64, n*spectralFrames)
 	}
 	frames := min(chunks, spectralFrames)
 	step := chunks / frames
 	for j := range frames {
 		at := j * step * n
-		dsp.ApplyWindow(m.frame, samples[at:at+n], m.win)
-		m.fft.Coefficients(m.frame, m.frame)
-		for k, v := range m.frame {
-			m.bins[k*frames+j] = float64(real(v)*real(v)+imag(v)*imag(v)) / m.sumW2
+		for k, v := range m.psd.Frame(m.spec, samples[at:at+n]) {
+			m.bins[k*frames+j] = float64(v) * m.noise
 		}
 	}
 	m.meds = m.meds[:0]
