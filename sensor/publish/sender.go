@@ -105,19 +105,13 @@ func (s *Sender) Run(ctx context.Context) error {
 	publish := func(f *flight) {
 		f.done = make(chan struct{})
 		f.timeout = timeout
+		wait := func(ctx context.Context) error { return s.Client.Publish(ctx, s.Topic, QoS1, false, f.r.Payload) }
 		if starter != nil {
-			wait := starter.Start(s.Topic, QoS1, false, f.r.Payload) // here: in order
-			wg.Go(func() {
-				pctx, cancel := context.WithTimeout(ctx, f.timeout)
-				f.err = wait(pctx)
-				cancel()
-				close(f.done)
-			})
-			return
+			wait = starter.Start(s.Topic, QoS1, false, f.r.Payload) // here: in order
 		}
 		wg.Go(func() {
 			pctx, cancel := context.WithTimeout(ctx, f.timeout)
-			f.err = s.Client.Publish(pctx, s.Topic, QoS1, false, f.r.Payload)
+			f.err = wait(pctx)
 			cancel()
 			close(f.done)
 		})
