@@ -88,7 +88,7 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	overrides := o.datatype != "" || o.rateHz != 0 || o.centerHz != 0
 	isSigMF := strings.HasSuffix(path, sigmf.MetaExt) || strings.HasSuffix(path, sigmf.DataExt) ||
 		strings.HasSuffix(path, sigmf.ArchiveExt)
-	if isSigMF && overrides && strings.HasSuffix(path, sigmf.ArchiveExt) {
+	if overrides && strings.HasSuffix(path, sigmf.ArchiveExt) {
 		// The overrides reopen the samples as a raw file, and an archive's
 		// are inside it.
 		return nil, fmt.Errorf("scan %q: --datatype, --rate and --center apply to a raw file or a .sigmf-meta, not an archive (extract it first)", path)

@@ -208,12 +208,9 @@ func readArchiveMembers(archivePath string, file *os.File) (*Recording, string, 
 			if h.Size > maxMetaBytes {
 				return nil, "", nil, fmt.Errorf("%w: member %q: %d bytes is too large for metadata", ErrBadMeta, h.Name, h.Size)
 			}
-			b, err := io.ReadAll(io.LimitReader(tr, maxMetaBytes+1))
+			b, err := io.ReadAll(tr) // h.Size bytes: a plain member stores its content as it is
 			if err != nil {
 				return nil, "", nil, fmt.Errorf("%w: member %q: %w", ErrTruncated, h.Name, err)
-			}
-			if len(b) > maxMetaBytes {
-				return nil, "", nil, fmt.Errorf("%w: member %q is too large for metadata", ErrBadMeta, h.Name)
 			}
 			metas[strings.TrimSuffix(h.Name, MetaExt)] = b
 		case isData:
@@ -257,7 +254,7 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 	if err != nil {
 		return nil, fmt.Errorf("open recording %q: %w", dataPath, err)
 	}
-	if !(m.Global.SampleRateHz > 0) || m.Global.SampleRateHz > 1e300 {
+	if !(m.Global.SampleRateHz > 0) {
 		return nil, fmt.Errorf("open recording %q: %w", dataPath, ErrNoSampleRate)
 	}
 	if r := m.Global.SampleRateHz; r < MinSampleRateHz || r > MaxSampleRateHz {
