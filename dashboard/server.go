@@ -284,26 +284,14 @@ func (b *idleBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // decodeJSON reads a size-limited JSON body strictly into v; a body over
 // the limit is 413.
 func decodeJSON(c echo.Context, v any) error {
-	body := &countingReader{r: io.LimitReader(c.Request().Body, maxJSONBody+1)}
-	dec := json.NewDecoder(body)
+	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, maxJSONBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		if body.n > maxJSONBody {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
 			return httpError(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", maxJSONBody)
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
