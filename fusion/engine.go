@@ -716,16 +716,16 @@ func dropOldestOf[T any](e *Engine, buf []T, what string) []T {
 	return append(buf[:0:0], buf[n:]...)
 }
 
-// Close flushes buffered records and saves the seen IDs. Every group
-// still open is closed, also one stamped ahead of fusion's clock (a sensor
-// whose clock runs fast), which the Tick a window ahead left open: its
-// detections are acknowledged and their IDs are saved as seen, so the
-// broker would not bring them again.
+// Close closes every group still open, flushes buffered records and saves
+// the seen IDs. Every group: also one stamped ahead of fusion's clock (a
+// sensor whose clock runs fast), which a Tick a window ahead, as Close did,
+// left open: its detections are acknowledged and their IDs are saved as
+// seen, so the broker would not bring them again.
 func (e *Engine) Close(ctx context.Context) error {
-	errs := []error{e.Tick(ctx, e.deps.Clock().Add(e.cfg.AssocWindow))}
 	e.mu.Lock()
-	errs = append(errs, e.process(ctx, e.assoc.flushAll()), e.flushLocked(ctx))
+	err := e.process(ctx, e.assoc.flushAll())
 	e.mu.Unlock()
+	errs := []error{err, e.Tick(ctx, e.deps.Clock())}
 	if e.cfg.SeenFile != "" {
 		errs = append(errs, e.seen.save(e.cfg.SeenFile))
 	}
