@@ -452,14 +452,13 @@ func (e *Engine) offlineRules(ctx context.Context, sensor string, down bool, sum
 	return errors.Join(errs...)
 }
 
-// ObserveHealth feeds a sensor's health report, received at now (fusion's
+// ObserveHealth feeds a sensor's health report, received at at (fusion's
 // clock, as Tick's: the sensor's own clock may be hours off after a power
 // cut, which skipped the rule's For or raised an alert in a maintenance
 // window).
-func (e *Engine) ObserveHealth(ctx context.Context, h event.Health, now time.Time) error {
+func (e *Engine) ObserveHealth(ctx context.Context, h event.Health, at time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	at := now
 	first := e.sensors[h.Sensor] == nil
 	st := e.sensor(h.Sensor)
 	st.health = h.State
