@@ -96,8 +96,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	var ts fusion.TimeSeries = db
-	var influxState func() (int64, error)
-	var influxRefused func() int64
+	var influx *store.Influx
 	if fc.Influx.URL != "" {
 		in, err := store.OpenInflux(store.InfluxConfig{URL: fc.Influx.URL, Database: fc.Influx.Database, RP: fc.Influx.RP,
 			Username: fc.Influx.Username, Password: os.Getenv("RFW_INFLUX_PASSWORD"), SpoolDir: fc.Influx.SpoolDir, Logger: log})
@@ -119,18 +118,20 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// policy bounds them, and SQLite, which has none, keeps only the
 		// state. The dashboard reads them there (--influx).
 		ts = in
-		influxState, influxRefused = in.State, in.Refused
+		influx = in
 	}
 	// every location also goes to the dashboards' floor plans, live
 	ts = fusion.LiveLocations{TimeSeries: ts, Client: conn.client, Log: log}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if influxState != nil {
+	var influxState func() (int64, error) // for /healthz; nil without InfluxDB
+	if influx != nil {
+		influxState = influx.State
 		metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_influx_spooled_batches",
-			Help: "Write batches waiting in fusion's spool for InfluxDB."}, func() float64 { n, _ := influxState(); return float64(n) }),
+			Help: "Write batches waiting in fusion's spool for InfluxDB."}, func() float64 { return float64(influx.Pending()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_refused_batches_total",
 				Help: "Write batches InfluxDB refused points of (HTTP 400: older than the retention policy, unparsable); not sent again."},
-				func() float64 { return float64(influxRefused()) }))
+				func() float64 { return float64(influx.Refused()) }))
 	}
 	defer followRegistry(ctx, reg, metrics, "rfw_fusion", log)()
 	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Maintenance: db, Publisher: pub, Logger: log, Registerer: metrics})
