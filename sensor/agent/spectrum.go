@@ -2,10 +2,8 @@ package agent
 
 import (
 	"math"
-	"math/cmplx"
 
-	"gonum.org/v1/gonum/dsp/fourier"
-
+	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor"
 )
@@ -25,33 +23,17 @@ func SpectrumOf(b sensor.Block) []float32 {
 	if len(b.Samples) < n {
 		return nil
 	}
-	fft := fourier.NewCmplxFFT(n)
-	win := make([]float64, n)
-	var wsum float64
-	for i := range win {
-		win[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))
-		wsum += win[i]
-	}
+	w := dsp.NewWelch(n, dsp.WindowHann, 0)
 	frames := min(len(b.Samples)/n, maxSpectrumFrames)
 	stride := len(b.Samples) / frames
-	acc := make([]float64, n)
-	in := make([]complex128, n)
-	out := make([]complex128, n)
 	for f := range frames {
-		x := b.Samples[f*stride : f*stride+n]
-		for i, v := range x {
-			in[i] = complex128(v) * complex(win[i], 0)
-		}
-		fft.Coefficients(out, in)
-		for i, c := range out {
-			a := cmplx.Abs(c) / wsum
-			acc[i] += a * a
-		}
+		w.Write(b.Samples[f*stride : f*stride+n]) // one whole frame each: none pending
 	}
+	p := w.PSD(nil)
 	psd := make([]float32, n)
 	for i := range psd {
 		k := (i + n/2) % n // FFT order to lowest-to-highest frequency
-		psd[i] = float32(10*math.Log10(acc[k]/float64(frames)+1e-20) - b.GainDB)
+		psd[i] = float32(10*math.Log10(float64(p[k])+1e-20) - b.GainDB)
 	}
 	return psd
 }
