@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,15 +164,20 @@ func (m fakeMsg) Ack()              {}
 
 // TestResubscriberPendingBounded: messages no subscription takes (an old
 // filter a persistent session still holds) were kept for ever; past
-// MaxPending the oldest go, and a subscription made later gets the rest.
+// MaxPending the oldest go, logged (once for the first thousand) through
+// the Resubscriber's logger, and a subscription made later gets the rest.
 func TestResubscriberPendingBounded(t *testing.T) {
-	r := &Resubscriber{}
+	var logs bytes.Buffer
+	r := &Resubscriber{Log: slog.New(slog.NewTextHandler(&logs, nil))}
 	for i := range MaxPending + 5 {
 		r.Default(nil, fakeMsg{"old/x", fmt.Sprint(i)})
 	}
 	got := r.add("old/#", 0, nil)
 	if len(got) != MaxPending || string(got[0].Payload()) != "5" || string(got[len(got)-1].Payload()) != fmt.Sprint(MaxPending+4) {
 		t.Errorf("a later subscription got %d messages from %q, want %d from 5", len(got), got[0].Payload(), MaxPending)
+	}
+	if n := strings.Count(logs.String(), "oldest dropped"); n != 1 || !strings.Contains(logs.String(), "dropped=1 ") {
+		t.Errorf("logged %d drop warnings, want 1 with dropped=1:\n%s", n, logs.String())
 	}
 }
 

@@ -312,6 +312,8 @@ func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler
 // paho has a route for them. Default keeps those (unacknowledged) and hands
 // them to the first matching subscription made afterwards.
 type Resubscriber struct {
+	Log *slog.Logger // nil: slog.Default()
+
 	mu      sync.Mutex
 	subs    []resub
 	pending []mqtt.Message
@@ -376,7 +378,11 @@ func (r *Resubscriber) Default(c mqtt.Client, m mqtt.Message) {
 		r.pending = r.pending[1:]
 		r.dropped++
 		if r.dropped == 1 || r.dropped%1000 == 0 {
-			slog.Warn("mqtt: messages no subscription takes; oldest dropped", "dropped", r.dropped, "topic", m.Topic())
+			log := r.Log
+			if log == nil {
+				log = slog.Default()
+			}
+			log.Warn("mqtt: messages no subscription takes; oldest dropped", "dropped", r.dropped, "topic", m.Topic())
 		}
 	}
 	r.pending = append(r.pending, m)

@@ -210,7 +210,7 @@ func connectFusion(broker, clientID, username, password string, sensors []string
 	if username != "" {
 		opts.SetUsername(username).SetPassword(password)
 	}
-	resub := &fusion.Resubscriber{}
+	resub := &fusion.Resubscriber{Log: log}
 	opts.SetOnConnectHandler(resub.OnConnect)
 	opts.SetDefaultPublishHandler(resub.Default) // queued messages arriving before Run subscribes
 	client := mqtt.NewClient(opts)
