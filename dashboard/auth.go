@@ -42,6 +42,10 @@ var (
 	ErrLastAdmin      = errors.New("the last enabled admin account cannot be disabled or given another role")
 )
 
+// errDisabledLogin is a login to a disabled account: a bad credential to
+// the client, a disabled account to the audit log.
+var errDisabledLogin = fmt.Errorf("%w: %w", ErrBadCredentials, ErrDisabled)
+
 // Session is one logged-in browser.
 type Session struct {
 	Token string // cookie value
@@ -272,16 +276,15 @@ func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool,
 
 // Login checks the password and opens a session. Failed attempts are
 // counted per ip+user; after MaxFailures in FailWindow, Login returns
-// ErrRateLimited without checking the password.
+// ErrRateLimited without checking the password. A disabled account fails
+// as a wrong password does, whatever the password (the error is both
+// ErrBadCredentials and ErrDisabled).
 func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, error) {
 	key := ip + "|" + name
 	now := u.now()
 	acct, err := u.checkPassword(ctx, key, now, name, password)
 	if err != nil {
 		return Session{}, err
-	}
-	if acct.disabledNS != 0 {
-		return Session{}, ErrDisabled
 	}
 	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: acct.role, MustChange: acct.mustChange,
 		IssuedAt: now, ExpiresAt: now.Add(u.ttl), checked: now}
@@ -313,7 +316,10 @@ type account struct {
 
 // checkPassword checks name's password, counting failures per key (ip and
 // user): after MaxFailures in FailWindow it returns ErrRateLimited without
-// checking. A wrong password or an unknown user is ErrBadCredentials.
+// checking. A wrong password or an unknown user is ErrBadCredentials. A
+// disabled account is a failure with any password, counted and timed as a
+// wrong one, so neither the answer nor the limit tells whether the
+// password was right; its error is ErrBadCredentials and ErrDisabled.
 func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, name, password string) (account, error) {
 	if checkUserName(name) != nil {
 		// No account has such a name; it is not counted either, so a
@@ -344,13 +350,16 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 	if err != nil {
 		hash = string(u.decoy())
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || err != nil {
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || err != nil || a.disabledNS != 0 {
 		u.mu.Lock()
 		u.fails[key] = append(u.fails[key], now)
 		if len(u.fails) >= u.sweepAt {
 			u.sweepFails(now)
 		}
 		u.mu.Unlock()
+		if err == nil && a.disabledNS != 0 {
+			return account{}, errDisabledLogin
+		}
 		return account{}, ErrBadCredentials
 	}
 	u.mu.Lock()

@@ -85,12 +85,14 @@ func (s *server) login(c echo.Context) error {
 	case errors.Is(err, ErrRateLimited):
 		s.auditAs(c, name, "login.limited", "user/"+name) // someone guessing: the audit shows it
 		return httpError(http.StatusTooManyRequests, "%v", err)
+	case errors.Is(err, ErrDisabled):
+		// Answered as a wrong password, whatever the password: a 403 to
+		// the right one only told a guesser it was right.
+		s.auditAs(c, req.User, "login.disabled", "user/"+req.User)
+		return httpError(http.StatusUnauthorized, "%v", ErrBadCredentials)
 	case errors.Is(err, ErrBadCredentials):
 		s.auditAs(c, name, "login.failed", "user/"+name)
-		return httpError(http.StatusUnauthorized, "%v", err)
-	case errors.Is(err, ErrDisabled):
-		s.auditAs(c, req.User, "login.disabled", "user/"+req.User)
-		return httpError(http.StatusForbidden, "%v", err)
+		return httpError(http.StatusUnauthorized, "%v", ErrBadCredentials)
 	case err != nil:
 		return err
 	}
