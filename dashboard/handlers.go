@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -151,11 +152,45 @@ func (s *server) openapi(c echo.Context) error {
 	return c.Blob(http.StatusOK, "application/yaml", openapiYAML)
 }
 
+// MaxFeedsPerSession is how many live feeds (GET /events) one session may
+// have open at once: a dashboard tab holds one, and each is a connection,
+// a goroutine and a hub buffer for as long as it lasts.
+const MaxFeedsPerSession = 8
+
+// feedSlots counts the open live feeds of each session.
+type feedSlots struct {
+	mu sync.Mutex
+	n  map[string]int // by session token; a session with none has no key
+}
+
+// take reserves one of token's MaxFeedsPerSession slots; release frees it.
+func (f *feedSlots) take(token string) (release func(), ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n[token] >= MaxFeedsPerSession {
+		return nil, false
+	}
+	f.n[token]++
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.n[token]--; f.n[token] <= 0 {
+			delete(f.n, token)
+		}
+	}, true
+}
+
 // events streams the live feed as Server-Sent Events. Query: kinds
 // (comma-separated), sensor (for spectrum frames). The stream ends when its
 // session does (logged out, expired, or the account disabled or changed).
+// A session has at most MaxFeedsPerSession at once (429 beyond).
 func (s *server) events(c echo.Context) error {
 	token := session(c).Token
+	release, ok := s.feeds.take(token)
+	if !ok {
+		return httpError(http.StatusTooManyRequests, "this session already has %d live feeds open, the most it may: close another dashboard tab or window", MaxFeedsPerSession)
+	}
+	defer release()
 	sub := Subscription{Sensor: c.QueryParam("sensor")}
 	if k := c.QueryParam("kinds"); k != "" {
 		sub.Kinds = map[string]bool{}
