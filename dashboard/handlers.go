@@ -267,7 +267,7 @@ var alertsCSVHeader = []string{"id", "active", "updated", "severity", "rule", "s
 
 // exportAlerts downloads the alerts updated in the window (hour, shift,
 // day, week, or month: 30 days; default week) as CSV, newest first, times
-// in the site's zone. Cells that a spreadsheet would read as a formula
+// in the site's zone; at most MaxExportRows of them. Cells that a spreadsheet would read as a formula
 // (starting =, +, -, @, tab or CR) are prefixed with an apostrophe: notes
 // are typed by users.
 func (s *server) exportAlerts(c echo.Context) error {
@@ -275,9 +275,12 @@ func (s *server) exportAlerts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	as, err := s.d.Alerts.Alerts(c.Request().Context(), store.AlertFilter{Site: s.siteID(), Since: since})
+	as, err := s.d.Alerts.Alerts(c.Request().Context(), store.AlertFilter{Site: s.siteID(), Since: since, Limit: MaxExportRows + 1})
 	if err != nil {
 		return fmt.Errorf("export alerts: %w", err)
+	}
+	if len(as) > MaxExportRows {
+		return exportTooLarge("alerts", w)
 	}
 	rows := make([][]string, 0, len(as))
 	for _, a := range as {
@@ -299,9 +302,12 @@ func (s *server) exportIncidents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	incs, err := s.d.Alerts.Incidents(c.Request().Context(), s.siteID(), since, 0)
+	incs, err := s.d.Alerts.Incidents(c.Request().Context(), s.siteID(), since, MaxExportRows+1)
 	if err != nil {
 		return fmt.Errorf("export incidents: %w", err)
+	}
+	if len(incs) > MaxExportRows {
+		return exportTooLarge("incidents", w)
 	}
 	rows := make([][]string, 0, len(incs))
 	for _, i := range incs {
@@ -309,6 +315,18 @@ func (s *server) exportIncidents(c echo.Context) error {
 			strconv.Itoa(len(i.Alerts)), strconv.Itoa(len(i.Detections)), s.csvTime(i.ClosedNS), i.ClosedBy, i.Outcome, i.Note, s.csvTime(i.ReopenedNS), i.ReopenedBy})
 	}
 	return s.sendCSV(c, "incidents", w, incidentsCSVHeader, rows)
+}
+
+// MaxExportRows is the most rows one CSV export (alerts, incidents) holds.
+// A window with more is refused (422, exportTooLarge) rather than cut
+// short: a report missing rows without a word is worse than none.
+const MaxExportRows = 20000
+
+// exportTooLarge refuses an export whose window holds more than
+// MaxExportRows rows of kind.
+func exportTooLarge(kind, window string) error {
+	return httpError(http.StatusUnprocessableEntity, "the %s window holds more than %d %s, the most one export holds: export a shorter window",
+		window, MaxExportRows, kind)
 }
 
 // exportWindow reads an export's window (hour, shift, day, week, or month:
