@@ -84,6 +84,11 @@ type Users struct {
 	sessions map[string]Session
 	fails    map[string][]time.Time // key ip|user
 	sweepAt  int                    // len(fails) at which expired keys are swept
+	// dropped counts the times sessions were dropped from memory (a
+	// logout, an account changed); a session read from the database is
+	// kept in memory only if none was dropped during the read, which may
+	// have read it before the change.
+	dropped uint64
 }
 
 // UsersOptions tune Users; zero values pick the defaults.
@@ -282,6 +287,9 @@ func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool,
 func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, error) {
 	key := ip + "|" + name
 	now := u.now()
+	u.mu.Lock()
+	dropped := u.dropped
+	u.mu.Unlock()
 	acct, err := u.checkPassword(ctx, key, now, name, password)
 	if err != nil {
 		return Session{}, err
@@ -296,7 +304,9 @@ func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, 
 		return Session{}, fmt.Errorf("open session: %w", err)
 	}
 	u.mu.Lock()
-	u.sessions[s.Token] = s
+	if u.dropped == dropped { // else the account may have changed since it was read: Session reads the row
+		u.sessions[s.Token] = s
+	}
 	u.mu.Unlock()
 	return s, nil
 }
@@ -374,7 +384,10 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 // when it was logged out (here or elsewhere), or its account is gone or
 // disabled, or its sessions were revoked (a new password or role) after it
 // was opened. If the database cannot be read a session in memory stands
-// and is checked at the next request.
+// and is checked at the next request. A read during which a session was
+// dropped here (a logout, an account changed) is not kept: it may have
+// been made before the change, and would have revived the session for a
+// Recheck.
 func (u *Users) Session(token string) (Session, bool) {
 	now := u.now()
 	u.mu.Lock()
@@ -383,6 +396,7 @@ func (u *Users) Session(token string) (Session, bool) {
 		delete(u.sessions, token)
 		ok = false
 	}
+	dropped := u.dropped
 	u.mu.Unlock()
 	if ok && now.Sub(s.checked) < u.recheck {
 		return s, true
@@ -416,6 +430,9 @@ func (u *Users) Session(token string) (Session, bool) {
 	s.checked = now
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.dropped != dropped {
+		return s, true // this request began before the change; the next reads the database again
+	}
 	if cur, had := u.sessions[token]; had {
 		s.annotated = cur.annotated
 	}
@@ -449,6 +466,7 @@ func (u *Users) deleteRow(token string) error {
 func (u *Users) forget(token string) {
 	u.mu.Lock()
 	delete(u.sessions, token)
+	u.dropped++
 	u.mu.Unlock()
 }
 
