@@ -167,6 +167,7 @@ func (u *Users) update(ctx context.Context, name, query string, args ...any) err
 			delete(u.sessions, token)
 		}
 	}
+	u.dropped++ // a read of name's sessions under way is not kept (Session)
 	u.mu.Unlock()
 	if _, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE user = ?`, name); err != nil {
 		return fmt.Errorf("end sessions: %w", err) // the account's revoked_ns ends them at their next recheck anyway

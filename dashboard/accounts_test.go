@@ -6,9 +6,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,11 +45,9 @@ func TestAccountChangesEndSessions(t *testing.T) {
 		if code := me(viewer); code != 401 {
 			t.Errorf("disabled account's session: got %d, want 401", code)
 		}
-		if code, body := loginCode("viewer", "viewer-password"); code != 403 || !strings.Contains(body, "disabled") {
-			t.Errorf("disabled account logs in: %d %s, want 403 disabled", code, body)
-		}
-		if code, _ := loginCode("viewer", "wrong-password"); code != 401 {
-			t.Errorf("disabled account, wrong password: %d, want 401 (a guess learns nothing)", code)
+		// as a wrong password, right password or not (TestDisabledLoginLooksLikeBadPassword)
+		if code, body := loginCode("viewer", "viewer-password"); code != 401 || strings.Contains(body, "disabled") {
+			t.Errorf("disabled account logs in: %d %s, want 401 as a wrong password", code, body)
 		}
 		var users []User
 		json.Unmarshal(do(e, "GET", "/api/v1/users", "", "", &admin, false).Body.Bytes(), &users)
@@ -451,5 +451,69 @@ func TestSessionsSurviveRestart(t *testing.T) {
 	third, _ := NewUsers(ctx, db, opt)
 	if _, ok := third.Session(s2.Token); ok {
 		t.Error("an expired session came back after a restart")
+	}
+}
+
+// TestFeedsPerSessionCapped: one session opens at most MaxFeedsPerSession
+// live feeds at once; the next is refused with 429 saying why, another
+// session is not, and a feed that ends frees its slot. A session opened
+// live feeds without end, each a connection, a goroutine and a hub buffer.
+func TestFeedsPerSessionCapped(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close) // after the feeds' bodies are closed (cleanups run last first)
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+	t.Cleanup(client.Transport.(*http.Transport).CloseIdleConnections)
+	open := func(c creds) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/events?kinds=alert", nil)
+		req.AddCookie(c.cookie)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	a := login(t, e, RoleViewer, "viewer-password")
+	var feeds []*http.Response
+	for i := range MaxFeedsPerSession {
+		resp := open(a)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("feed %d of one session: %s, want 200", i+1, resp.Status)
+		}
+		feeds = append(feeds, resp)
+	}
+	over := open(a)
+	var body []byte
+	if over.StatusCode != http.StatusOK { // a feed's body never ends
+		body, _ = io.ReadAll(io.LimitReader(over.Body, 1024))
+	}
+	if over.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), strconv.Itoa(MaxFeedsPerSession)) {
+		t.Errorf("feed %d of one session: %s %s, want 429 naming the limit", MaxFeedsPerSession+1, over.Status, body)
+	}
+	if got := ev.deps.Hub.Clients(); got != MaxFeedsPerSession {
+		t.Errorf("hub clients: %d, want %d", got, MaxFeedsPerSession)
+	}
+	if resp := open(login(t, e, RoleViewer, "viewer-password")); resp.StatusCode != http.StatusOK {
+		t.Errorf("another session's feed: %s, want 200", resp.Status)
+	}
+	// a feed that ends frees its slot (once its handler has returned)
+	feeds[0].Body.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp := open(a)
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		resp.Body.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("a feed closed, the session's next: %s, want 200 once its slot is free", resp.Status)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

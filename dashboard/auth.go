@@ -42,6 +42,10 @@ var (
 	ErrLastAdmin      = errors.New("the last enabled admin account cannot be disabled or given another role")
 )
 
+// errDisabledLogin is a login to a disabled account: a bad credential to
+// the client, a disabled account to the audit log.
+var errDisabledLogin = fmt.Errorf("%w: %w", ErrBadCredentials, ErrDisabled)
+
 // Session is one logged-in browser.
 type Session struct {
 	Token string // cookie value
@@ -80,6 +84,11 @@ type Users struct {
 	sessions map[string]Session
 	fails    map[string][]time.Time // key ip|user
 	sweepAt  int                    // len(fails) at which expired keys are swept
+	// dropped counts the times sessions were dropped from memory (a
+	// logout, an account changed); a session read from the database is
+	// kept in memory only if none was dropped during the read, which may
+	// have read it before the change.
+	dropped uint64
 }
 
 // UsersOptions tune Users; zero values pick the defaults.
@@ -272,16 +281,18 @@ func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool,
 
 // Login checks the password and opens a session. Failed attempts are
 // counted per ip+user; after MaxFailures in FailWindow, Login returns
-// ErrRateLimited without checking the password.
+// ErrRateLimited without checking the password. A disabled account fails
+// as a wrong password does, whatever the password (the error is both
+// ErrBadCredentials and ErrDisabled).
 func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, error) {
 	key := ip + "|" + name
 	now := u.now()
+	u.mu.Lock()
+	dropped := u.dropped
+	u.mu.Unlock()
 	acct, err := u.checkPassword(ctx, key, now, name, password)
 	if err != nil {
 		return Session{}, err
-	}
-	if acct.disabledNS != 0 {
-		return Session{}, ErrDisabled
 	}
 	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: acct.role, MustChange: acct.mustChange,
 		IssuedAt: now, ExpiresAt: now.Add(u.ttl), checked: now}
@@ -293,7 +304,9 @@ func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, 
 		return Session{}, fmt.Errorf("open session: %w", err)
 	}
 	u.mu.Lock()
-	u.sessions[s.Token] = s
+	if u.dropped == dropped { // else the account may have changed since it was read: Session reads the row
+		u.sessions[s.Token] = s
+	}
 	u.mu.Unlock()
 	return s, nil
 }
@@ -313,7 +326,10 @@ type account struct {
 
 // checkPassword checks name's password, counting failures per key (ip and
 // user): after MaxFailures in FailWindow it returns ErrRateLimited without
-// checking. A wrong password or an unknown user is ErrBadCredentials.
+// checking. A wrong password or an unknown user is ErrBadCredentials. A
+// disabled account is a failure with any password, counted and timed as a
+// wrong one, so neither the answer nor the limit tells whether the
+// password was right; its error is ErrBadCredentials and ErrDisabled.
 func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, name, password string) (account, error) {
 	if checkUserName(name) != nil {
 		// No account has such a name; it is not counted either, so a
@@ -344,13 +360,16 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 	if err != nil {
 		hash = string(u.decoy())
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || err != nil {
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || err != nil || a.disabledNS != 0 {
 		u.mu.Lock()
 		u.fails[key] = append(u.fails[key], now)
 		if len(u.fails) >= u.sweepAt {
 			u.sweepFails(now)
 		}
 		u.mu.Unlock()
+		if err == nil && a.disabledNS != 0 {
+			return account{}, errDisabledLogin
+		}
 		return account{}, ErrBadCredentials
 	}
 	u.mu.Lock()
@@ -365,7 +384,10 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 // when it was logged out (here or elsewhere), or its account is gone or
 // disabled, or its sessions were revoked (a new password or role) after it
 // was opened. If the database cannot be read a session in memory stands
-// and is checked at the next request.
+// and is checked at the next request. A read during which a session was
+// dropped here (a logout, an account changed) is not kept: it may have
+// been made before the change, and would have revived the session for a
+// Recheck.
 func (u *Users) Session(token string) (Session, bool) {
 	now := u.now()
 	u.mu.Lock()
@@ -374,6 +396,7 @@ func (u *Users) Session(token string) (Session, bool) {
 		delete(u.sessions, token)
 		ok = false
 	}
+	dropped := u.dropped
 	u.mu.Unlock()
 	if ok && now.Sub(s.checked) < u.recheck {
 		return s, true
@@ -407,6 +430,9 @@ func (u *Users) Session(token string) (Session, bool) {
 	s.checked = now
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.dropped != dropped {
+		return s, true // this request began before the change; the next reads the database again
+	}
 	if cur, had := u.sessions[token]; had {
 		s.annotated = cur.annotated
 	}
@@ -440,6 +466,7 @@ func (u *Users) deleteRow(token string) error {
 func (u *Users) forget(token string) {
 	u.mu.Lock()
 	delete(u.sessions, token)
+	u.dropped++
 	u.mu.Unlock()
 }
 

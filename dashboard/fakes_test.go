@@ -110,7 +110,16 @@ func (f *fakeAlerts) Alerts(_ context.Context, fl store.AlertFilter) ([]event.Al
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return out[:min(len(out), fakeLimit(fl.Limit))], nil
+}
+
+// fakeLimit is the most rows a query with limit returns, as the stores
+// clamp it (store.SQLite: 100000 for none or more).
+func fakeLimit(limit int) int {
+	if limit <= 0 || limit > 100000 {
+		return 100000
+	}
+	return limit
 }
 
 func (f *fakeAlerts) Ack(_ context.Context, id, user, note string, at time.Time) (event.Alert, error) {
@@ -174,7 +183,7 @@ func (f *fakeAlerts) Incident(_ context.Context, id string) (store.Incident, err
 	return i, nil
 }
 
-func (f *fakeAlerts) Incidents(_ context.Context, _ string, since time.Time, _ int) ([]store.Incident, error) {
+func (f *fakeAlerts) Incidents(_ context.Context, _ string, since time.Time, limit int) ([]store.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []store.Incident
@@ -184,7 +193,7 @@ func (f *fakeAlerts) Incidents(_ context.Context, _ string, since time.Time, _ i
 		}
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].UpdatedNS > out[b].UpdatedNS })
-	return out, nil
+	return out[:min(len(out), fakeLimit(limit))], nil
 }
 
 type fakeAudit struct {

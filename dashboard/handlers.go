@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -85,12 +86,14 @@ func (s *server) login(c echo.Context) error {
 	case errors.Is(err, ErrRateLimited):
 		s.auditAs(c, name, "login.limited", "user/"+name) // someone guessing: the audit shows it
 		return httpError(http.StatusTooManyRequests, "%v", err)
+	case errors.Is(err, ErrDisabled):
+		// Answered as a wrong password, whatever the password: a 403 to
+		// the right one only told a guesser it was right.
+		s.auditAs(c, req.User, "login.disabled", "user/"+req.User)
+		return httpError(http.StatusUnauthorized, "%v", ErrBadCredentials)
 	case errors.Is(err, ErrBadCredentials):
 		s.auditAs(c, name, "login.failed", "user/"+name)
-		return httpError(http.StatusUnauthorized, "%v", err)
-	case errors.Is(err, ErrDisabled):
-		s.auditAs(c, req.User, "login.disabled", "user/"+req.User)
-		return httpError(http.StatusForbidden, "%v", err)
+		return httpError(http.StatusUnauthorized, "%v", ErrBadCredentials)
 	case err != nil:
 		return err
 	}
@@ -149,11 +152,45 @@ func (s *server) openapi(c echo.Context) error {
 	return c.Blob(http.StatusOK, "application/yaml", openapiYAML)
 }
 
+// MaxFeedsPerSession is how many live feeds (GET /events) one session may
+// have open at once: a dashboard tab holds one, and each is a connection,
+// a goroutine and a hub buffer for as long as it lasts.
+const MaxFeedsPerSession = 8
+
+// feedSlots counts the open live feeds of each session.
+type feedSlots struct {
+	mu sync.Mutex
+	n  map[string]int // by session token; a session with none has no key
+}
+
+// take reserves one of token's MaxFeedsPerSession slots; release frees it.
+func (f *feedSlots) take(token string) (release func(), ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n[token] >= MaxFeedsPerSession {
+		return nil, false
+	}
+	f.n[token]++
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.n[token]--; f.n[token] <= 0 {
+			delete(f.n, token)
+		}
+	}, true
+}
+
 // events streams the live feed as Server-Sent Events. Query: kinds
 // (comma-separated), sensor (for spectrum frames). The stream ends when its
 // session does (logged out, expired, or the account disabled or changed).
+// A session has at most MaxFeedsPerSession at once (429 beyond).
 func (s *server) events(c echo.Context) error {
 	token := session(c).Token
+	release, ok := s.feeds.take(token)
+	if !ok {
+		return httpError(http.StatusTooManyRequests, "this session already has %d live feeds open, the most it may: close another dashboard tab or window", MaxFeedsPerSession)
+	}
+	defer release()
 	sub := Subscription{Sensor: c.QueryParam("sensor")}
 	if k := c.QueryParam("kinds"); k != "" {
 		sub.Kinds = map[string]bool{}
@@ -230,7 +267,7 @@ var alertsCSVHeader = []string{"id", "active", "updated", "severity", "rule", "s
 
 // exportAlerts downloads the alerts updated in the window (hour, shift,
 // day, week, or month: 30 days; default week) as CSV, newest first, times
-// in the site's zone. Cells that a spreadsheet would read as a formula
+// in the site's zone; at most MaxExportRows of them. Cells that a spreadsheet would read as a formula
 // (starting =, +, -, @, tab or CR) are prefixed with an apostrophe: notes
 // are typed by users.
 func (s *server) exportAlerts(c echo.Context) error {
@@ -238,9 +275,12 @@ func (s *server) exportAlerts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	as, err := s.d.Alerts.Alerts(c.Request().Context(), store.AlertFilter{Site: s.siteID(), Since: since})
+	as, err := s.d.Alerts.Alerts(c.Request().Context(), store.AlertFilter{Site: s.siteID(), Since: since, Limit: MaxExportRows + 1})
 	if err != nil {
 		return fmt.Errorf("export alerts: %w", err)
+	}
+	if len(as) > MaxExportRows {
+		return exportTooLarge("alerts", w)
 	}
 	rows := make([][]string, 0, len(as))
 	for _, a := range as {
@@ -262,9 +302,12 @@ func (s *server) exportIncidents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	incs, err := s.d.Alerts.Incidents(c.Request().Context(), s.siteID(), since, 0)
+	incs, err := s.d.Alerts.Incidents(c.Request().Context(), s.siteID(), since, MaxExportRows+1)
 	if err != nil {
 		return fmt.Errorf("export incidents: %w", err)
+	}
+	if len(incs) > MaxExportRows {
+		return exportTooLarge("incidents", w)
 	}
 	rows := make([][]string, 0, len(incs))
 	for _, i := range incs {
@@ -272,6 +315,18 @@ func (s *server) exportIncidents(c echo.Context) error {
 			strconv.Itoa(len(i.Alerts)), strconv.Itoa(len(i.Detections)), s.csvTime(i.ClosedNS), i.ClosedBy, i.Outcome, i.Note, s.csvTime(i.ReopenedNS), i.ReopenedBy})
 	}
 	return s.sendCSV(c, "incidents", w, incidentsCSVHeader, rows)
+}
+
+// MaxExportRows is the most rows one CSV export (alerts, incidents) holds.
+// A window with more is refused (422, exportTooLarge) rather than cut
+// short: a report missing rows without a word is worse than none.
+const MaxExportRows = 20000
+
+// exportTooLarge refuses an export whose window holds more than
+// MaxExportRows rows of kind.
+func exportTooLarge(kind, window string) error {
+	return httpError(http.StatusUnprocessableEntity, "the %s window holds more than %d %s, the most one export holds: export a shorter window",
+		window, MaxExportRows, kind)
 }
 
 // exportWindow reads an export's window (hour, shift, day, week, or month:

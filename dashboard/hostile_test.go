@@ -203,3 +203,53 @@ func TestStalledBodyCut(t *testing.T) {
 		t.Errorf("slow but steady login: %d, want 200", resp2.StatusCode)
 	}
 }
+
+// TestDisabledLoginLooksLikeBadPassword: a login to a disabled account is
+// answered as a wrong password is, whatever password it sends, and counts
+// as a failure towards the limit: it answered 403 "account disabled" to the
+// right password only, and cleared the account's failure count, so a
+// guesser learnt the password of a disabled account (to try elsewhere, or
+// once it is enabled again). The audit log still says the attempt was on a
+// disabled account.
+func TestDisabledLoginLooksLikeBadPassword(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := login(t, e, RoleAdmin, "admin-password")
+	if rec := do(e, "POST", "/api/v1/users/viewer/disable", "", "", &admin, true); rec.Code != 200 {
+		t.Fatalf("disable: %d %s", rec.Code, rec.Body)
+	}
+	attempt := func(user, pass string) (int, string) {
+		rec := do(e, "POST", "/api/v1/login", `{"user":"`+user+`","password":"`+pass+`"}`, "application/json", nil, false)
+		return rec.Code, rec.Body.String()
+	}
+	wantCode, wantBody := attempt("officer", "wrong-password") // an enabled account, a wrong password
+	if wantCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d %s, want 401", wantCode, wantBody)
+	}
+	// MaxFailures is 5: the sixth attempt is limited, right password or not.
+	for i, pass := range []string{"viewer-password", "wrong-password", "wrong-password", "viewer-password", "viewer-password", "viewer-password"} {
+		code, body := attempt("viewer", pass)
+		if i == 5 {
+			if code != http.StatusTooManyRequests {
+				t.Errorf("attempt %d on a disabled account: %d %s, want 429 (failures counted)", i+1, code, body)
+			}
+			continue
+		}
+		if code != wantCode || body != wantBody {
+			t.Errorf("attempt %d on a disabled account (password %s): %d %s, want %d %s as for a wrong password",
+				i+1, pass, code, body, wantCode, wantBody)
+		}
+	}
+	n := 0
+	for _, a := range ev.audit.entries {
+		if a.Action == "login.disabled" && a.Object == "user/viewer" {
+			n++
+		}
+	}
+	if n != 5 {
+		t.Errorf("audit log: %d login.disabled for user/viewer, want 5 (each attempt not limited)", n)
+	}
+}

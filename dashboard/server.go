@@ -43,6 +43,7 @@ type server struct {
 	requests *prometheus.CounterVec
 	acks     *prometheus.CounterVec // acknowledgements announced to fusion, by result
 	assets   fs.FS
+	feeds    feedSlots // open live feeds by session
 }
 
 type ackAdapter struct {
@@ -90,7 +91,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard assets: %w", err)
 	}
-	s := &server{d: d, log: d.Logger, now: d.Now, assets: sub}
+	s := &server{d: d, log: d.Logger, now: d.Now, assets: sub, feeds: feedSlots{n: map[string]int{}}}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "code"})
