@@ -1295,34 +1295,24 @@ func (s *server) getIncident(c echo.Context) error {
 
 // incidentBundle writes a zip with incident.json, the snippets its
 // detections reference (when present in SnippetDir) and MANIFEST.sha256
-// listing the SHA-256 of every other file.
+// listing the SHA-256 of every other file. The zip is streamed as it is
+// made: an incident can reference hundreds of snippets of up to 64 MiB each,
+// and its IQ is stored, not deflated (noise does not compress). A failure
+// once the response has begun (a snippet unreadable half-way) leaves the
+// zip without its central directory, which no reader accepts, is logged,
+// and is not audited as an export; one before the first bytes went out is
+// an error answer (500).
 func (s *server) incidentBundle(c echo.Context) error {
 	d, err := s.incidentDetail(c)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	var manifest strings.Builder
-	add := func(name string, data []byte) error {
-		w, err := zw.Create(name)
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(data); err != nil {
-			return err
-		}
-		sum := sha256.Sum256(data)
-		fmt.Fprintf(&manifest, "%s  %s\n", hex.EncodeToString(sum[:]), name)
-		return nil
-	}
 	js, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := add("incident.json", js); err != nil {
-		return fmt.Errorf("bundle incident %q: %w", d.Incident.ID, err)
-	}
+	type part struct{ name, path string }
+	var parts []part
 	seen := map[string]bool{}
 	for _, r := range d.Detections {
 		if r.Snippet == "" || s.d.SnippetDir == "" || seen[r.Snippet] {
@@ -1334,28 +1324,69 @@ func (s *server) incidentBundle(c echo.Context) error {
 			if err != nil {
 				break
 			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				continue
-			}
-			if err := add("snippets/"+filepath.ToSlash(filepath.Clean(r.Snippet+ext)), data); err != nil {
-				return fmt.Errorf("bundle incident %q: %w", d.Incident.ID, err)
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+				parts = append(parts, part{"snippets/" + filepath.ToSlash(filepath.Clean(r.Snippet+ext)), p})
 			}
 		}
 	}
-	w, err := zw.Create("MANIFEST.sha256")
+
+	resp := c.Response()
+	resp.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="incident-%s.zip"`, sanitizeName(d.Incident.ID)))
+	resp.Header().Set(echo.HeaderContentType, "application/zip")
+	zw := zip.NewWriter(resp) // the status goes with its first bytes
+	var manifest strings.Builder
+	add := func(name string, r io.Reader) error {
+		method := zip.Deflate
+		if strings.HasSuffix(name, ".sigmf-data") {
+			method = zip.Store
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+		if err != nil {
+			return err
+		}
+		h := sha256.New()
+		if _, err := io.Copy(io.MultiWriter(w, h), r); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		fmt.Fprintf(&manifest, "%s  %s\n", hex.EncodeToString(h.Sum(nil)), name)
+		return nil
+	}
+	addFile := func(name, path string) error {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return add(name, f)
+	}
+	err = add("incident.json", bytes.NewReader(js))
+	for _, p := range parts {
+		if err != nil {
+			break
+		}
+		err = addFile(p.name, p.path)
+	}
 	if err == nil {
-		_, err = io.WriteString(w, manifest.String())
+		var w io.Writer
+		if w, err = zw.Create("MANIFEST.sha256"); err == nil {
+			_, err = io.WriteString(w, manifest.String())
+		}
 	}
 	if err == nil {
 		err = zw.Close()
 	}
-	if err != nil {
+	if err != nil && !resp.Committed {
+		resp.Header().Del("Content-Disposition")
 		return fmt.Errorf("bundle incident %q: %w", d.Incident.ID, err)
 	}
+	if err != nil {
+		// The status is sent: the client's zip stays without its
+		// central directory.
+		s.log.Warn("incident bundle cut short", "incident", d.Incident.ID, "err", err)
+		return nil
+	}
 	_ = s.audit(c, "incident.export", "incident/"+d.Incident.ID, "", manifest.String())
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="incident-%s.zip"`, sanitizeName(d.Incident.ID)))
-	return c.Blob(http.StatusOK, "application/zip", buf.Bytes())
+	return nil
 }
 
 func sanitizeName(s string) string {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -503,6 +504,109 @@ func TestIncidentBundleManifest(t *testing.T) {
 	if !ev.audit.has("incident.export", "incident/inc1") {
 		t.Error("export not audited")
 	}
+	// The audit keeps the manifest the analyst received.
+	log, _ := ev.audit.AuditLog(context.Background(), store.AuditFilter{Object: "incident/inc1", Prefix: "incident.export"})
+	if len(log) != 1 || log[0].After != string(files["MANIFEST.sha256"]) {
+		t.Errorf("audited manifest %+v, want the bundle's %q", log, files["MANIFEST.sha256"])
+	}
+	for _, f := range zr.File {
+		if want := map[bool]uint16{true: zip.Store, false: zip.Deflate}[strings.HasSuffix(f.Name, ".sigmf-data")]; f.Method != want {
+			t.Errorf("%s compressed by method %d, want %d", f.Name, f.Method, want)
+		}
+	}
+}
+
+// TestIncidentBundleCutShort: a snippet that cannot be read makes no
+// zip that reads as whole and no export in the audit: an error answer
+// when it fails before the zip's first bytes went out, else a zip without
+// its central directory. The unreadable snippet is a link to
+// /proc/self/mem, a regular file whose read at offset 0 fails with EIO, as
+// a bad sector's would.
+func TestIncidentBundleCutShort(t *testing.T) {
+	if _, err := os.Stat("/proc/self/mem"); err != nil {
+		t.Skip("no /proc/self/mem:", err)
+	}
+	for _, tc := range []struct {
+		name     string
+		metaSize int // of the readable snippet listed before the bad one
+		wantCode int
+	}{
+		{"before the first bytes", 10, http.StatusInternalServerError},
+		{"half-way", 1 << 20, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t)
+			meta := bytes.Repeat([]byte{'x'}, tc.metaSize)
+			rng := rand.New(rand.NewPCG(1, 2))
+			for i := range meta { // incompressible: the deflated bytes go out
+				meta[i] = byte(rng.Uint32())
+			}
+			os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d1.sigmf-meta"), meta, 0o600)
+			if err := os.Symlink("/proc/self/mem", filepath.Join(ev.deps.SnippetDir, "snip-d2.sigmf-data")); err != nil {
+				t.Fatal(err)
+			}
+			e, _ := New(ev.deps)
+			c := login(t, e, RoleAnalyst, "analyst-password")
+			rec := do(e, "GET", "/api/v1/incidents/inc1/bundle.zip", "", "", &c, false)
+			if rec.Code != tc.wantCode {
+				t.Errorf("bundle: %d, want %d", rec.Code, tc.wantCode)
+			}
+			if rec.Code != http.StatusOK && rec.Header().Get("Content-Disposition") != "" {
+				t.Errorf("the error answer is offered as a download: %q", rec.Header().Get("Content-Disposition"))
+			}
+			if _, err := zip.NewReader(bytes.NewReader(rec.Body.Bytes()), int64(rec.Body.Len())); err == nil {
+				t.Error("a bundle missing a snippet reads as a whole zip")
+			}
+			if ev.audit.has("incident.export", "incident/inc1") {
+				t.Error("a bundle cut short was audited as an export")
+			}
+		})
+	}
+}
+
+// BenchmarkIncidentBundle measures the memory a bundle of one 32 MiB
+// snippet costs the dashboard (B/op): the zip is streamed, not built in
+// memory first.
+func BenchmarkIncidentBundle(b *testing.B) {
+	ev := newEnv(b)
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d1.sigmf-meta"), []byte(`{"m":1}`), 0o600)
+	big := make([]byte, 32<<20)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range big {
+		big[i] = byte(rng.Uint32())
+	}
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d2.sigmf-data"), big, 0o600)
+	e, _ := New(ev.deps)
+	c := login(b, e, RoleAnalyst, "analyst-password")
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/api/v1/incidents/inc1/bundle.zip", nil)
+		req.AddCookie(c.cookie)
+		w := &countingWriter{h: http.Header{}}
+		e.ServeHTTP(w, req)
+		if w.code != http.StatusOK || w.n < 32<<20 {
+			b.Fatalf("bundle: %d, %d bytes", w.code, w.n)
+		}
+	}
+}
+
+// countingWriter is a ResponseWriter that keeps only the count of bytes.
+type countingWriter struct {
+	h    http.Header
+	code int
+	n    int64
+}
+
+func (w *countingWriter) Header() http.Header { return w.h }
+func (w *countingWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.n += int64(len(p))
+	return len(p), nil
 }
 
 func keys(m map[string][]byte) []string {
