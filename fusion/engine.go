@@ -44,7 +44,7 @@ type Config struct {
 	TrackRadiusM float64       // position continuity of a track; default 12
 	TrackFreqHz  float64       // frequency continuity of a track; default 20 MHz
 	LocateEvery  time.Duration // re-locate a track at most this often; 0 = every group
-	SeenIDs      int           // event IDs remembered for idempotency; default 200000
+	SeenIDs      int           // detections (sensor and event ID) remembered for idempotency; default 200000
 	SeenFile     string        // where seen IDs persist across restarts; "" = memory only
 	BatchSize    int           // store records buffered before a write; default 512
 	Model        locate.Model  // propagation model
@@ -236,7 +236,7 @@ type metrics struct {
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		detections: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_detections_total", Help: "Detections accepted."}),
-		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_duplicates_total", Help: "Detections dropped as already seen (by event ID)."}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_duplicates_total", Help: "Detections dropped as already seen (by sensor and event ID)."}),
 		deadLetter: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_dead_letter_total", Help: "Messages rejected, by reason."}, []string{"reason"}),
 		groups:     prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_groups_total", Help: "Associated emissions."}),
 		locations:  prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_locations_total", Help: "Localisations."}),
@@ -365,8 +365,13 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.TrackFreqHz},
 		recent:  recentDets{window: cfg.BorrowWindow, tolHz: cfg.FreqTolHz}}
 	if cfg.SeenFile != "" {
-		if err := e.seen.load(cfg.SeenFile); err != nil {
+		bare, err := e.seen.load(cfg.SeenFile)
+		if err != nil {
 			return nil, fmt.Errorf("fusion: %w", err)
+		}
+		if bare > 0 {
+			e.log.Warn("seen IDs saved before detections were told apart by sensor are not used: a detection delivered again across this restart is handled again",
+				"file", cfg.SeenFile, "ids", bare)
 		}
 	}
 	return e, nil
@@ -482,9 +487,11 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// HandleDetection processes one decoded, validated detection.
+// HandleDetection processes one decoded, validated detection. A
+// detection whose sensor and ID were seen already (QoS 1 redelivery) is
+// dropped; another sensor's with the same ID is not.
 func (e *Engine) HandleDetection(ctx context.Context, d event.Detection) error {
-	if !e.seen.add(d.ID) {
+	if !e.seen.add(d.Sensor, d.ID) {
 		e.met.duplicates.Inc()
 		return nil
 	}

@@ -122,14 +122,14 @@ func TestSeenPersistsAcrossRestart(t *testing.T) {
 func TestSeenSetEvicts(t *testing.T) {
 	s := newSeenSet(2)
 	for _, id := range []string{"a", "b", "c"} {
-		if !s.add(id) {
+		if !s.add("s1", id) {
 			t.Fatalf("%s not new", id)
 		}
 	}
-	if s.add("b") || s.add("c") {
+	if s.add("s1", "b") || s.add("s1", "c") {
 		t.Error("recent IDs reported new")
 	}
-	if !s.add("a") {
+	if !s.add("s1", "a") {
 		t.Error("evicted ID a not reported new")
 	}
 }

@@ -7,50 +7,62 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/internal/atomicfile"
 )
 
-// seenSet remembers the last capacity event IDs (FIFO eviction), so QoS 1
-// redelivery is not counted twice. It can be saved to and loaded from a file
-// so a restart does not double count either.
+// seenSet remembers the last capacity detections (FIFO eviction), each by
+// its sensor and its event ID, so QoS 1 redelivery is not counted twice
+// while another sensor's detection with the same ID (a counter reset by a
+// reflash, a cloned node) is not taken for a duplicate. It can be saved to
+// and loaded from a file so a restart does not double count either.
 type seenSet struct {
 	mu   sync.Mutex
-	ids  map[string]struct{}
+	ids  map[string]struct{} // seenKey(sensor, id)
 	ring []string
 	next int
 }
+
+// seenKey joins a sensor and an event ID with a tab, which neither may
+// hold (sensor IDs are [A-Za-z0-9_-], event IDs have no control
+// characters), so each key has one meaning and a line of the seen file
+// that holds one is told from an older file's bare ID.
+func seenKey(sensor, id string) string { return sensor + "\t" + id }
 
 func newSeenSet(capacity int) *seenSet {
 	return &seenSet{ids: make(map[string]struct{}, capacity), ring: make([]string, capacity)}
 }
 
-// add records id and reports whether it was new.
-func (s *seenSet) add(id string) bool {
+// add records sensor's detection id and reports whether it was new.
+func (s *seenSet) add(sensor, id string) bool { return s.addKey(seenKey(sensor, id)) }
+
+func (s *seenSet) addKey(key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.ids[id]; ok {
+	if _, ok := s.ids[key]; ok {
 		return false
 	}
 	if old := s.ring[s.next]; old != "" {
 		delete(s.ids, old)
 	}
-	s.ring[s.next] = id
-	s.ids[id] = struct{}{}
+	s.ring[s.next] = key
+	s.ids[key] = struct{}{}
 	s.next = (s.next + 1) % len(s.ring)
 	return true
 }
 
-// save writes the IDs, oldest first, one per line, atomically and durably
-// (mode 0600).
+// save writes the detections, oldest first, one a line as sensor, tab, ID,
+// atomically and durably (mode 0600).
 func (s *seenSet) save(path string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var b bytes.Buffer
 	for i := range s.ring {
-		if id := s.ring[(s.next+i)%len(s.ring)]; id != "" {
-			b.WriteString(id)
+		if key := s.ring[(s.next+i)%len(s.ring)]; key != "" {
+			b.WriteString(key)
 			b.WriteByte('\n')
 		}
 	}
@@ -60,24 +72,34 @@ func (s *seenSet) save(path string) error {
 	return nil
 }
 
-// load adds the IDs in the file at path; a missing file is not an error.
-func (s *seenSet) load(path string) error {
+// load adds the detections in the file at path; a missing file is not an
+// error. It skips, and counts in bare, the lines of a file saved before
+// detections were told apart by sensor: a bare ID, which may be any
+// sensor's, so taking it for one sensor's could drop another's new
+// detection as a duplicate. Lines it cannot read are skipped too.
+func (s *seenSet) load(path string) (bare int, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return 0, nil
 	}
 	if err != nil {
-		return fmt.Errorf("load seen IDs: %w", err)
+		return 0, fmt.Errorf("load seen IDs: %w", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if id := sc.Text(); id != "" && len(id) <= 128 {
-			s.add(id)
+		line := sc.Text()
+		sensor, id, ok := strings.Cut(line, "\t")
+		switch {
+		case line == "":
+		case !ok:
+			bare++
+		case event.ValidID(sensor) && id != "" && len(id) <= 128:
+			s.addKey(line)
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("load seen IDs %q: %w", path, err)
+		return bare, fmt.Errorf("load seen IDs %q: %w", path, err)
 	}
-	return nil
+	return bare, nil
 }

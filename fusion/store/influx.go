@@ -55,7 +55,8 @@ type InfluxConfig struct {
 // full record is kept as a JSON field. A detection is keyed by its tags and
 // capture time, so a redelivered detection overwrites itself, while two
 // emissions one sensor heard from the same instant (two phones in one band)
-// differ in frequency and are both kept.
+// differ in frequency and are both kept, and two sensors' detections differ
+// in the sensor tag whatever their IDs (IDs of two sensors may collide).
 type Influx struct {
 	cfg    InfluxConfig
 	client influxdb2.Client
@@ -489,7 +490,7 @@ func (s *Influx) Detections(ctx context.Context, site string, from, to time.Time
 // DetectionsByID returns the detections of site in [from, to) whose IDs
 // are in ids (at most MaxIDs of them), newest first. The ID is a field, not
 // a tag, so the query matches it in each body, and the bodies are checked
-// again here.
+// again here. An ID two sensors used gives both their detections.
 func (s *Influx) DetectionsByID(ctx context.Context, site string, from, to time.Time, ids []string) ([]DetectionRecord, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -520,13 +521,16 @@ func (s *Influx) DetectionsByID(ctx context.Context, site string, from, to time.
 }
 
 // newestFirst orders detections as SQLite returns them: newest first, then
-// by ID.
+// by ID, then by sensor.
 func newestFirst(out []DetectionRecord) {
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].TimeNS != out[j].TimeNS {
 			return out[i].TimeNS > out[j].TimeNS
 		}
-		return out[i].ID < out[j].ID
+		if out[i].ID != out[j].ID {
+			return out[i].ID < out[j].ID
+		}
+		return out[i].Sensor < out[j].Sensor
 	})
 }
 

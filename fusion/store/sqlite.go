@@ -33,12 +33,14 @@ var (
 
 const schema = `
 CREATE TABLE IF NOT EXISTS detection (
-	id TEXT PRIMARY KEY,
+	id TEXT NOT NULL,
 	site TEXT NOT NULL,
+	sensor TEXT NOT NULL DEFAULT '', -- the default: rows an older binary writes after a rollback
 	time_ns INTEGER NOT NULL,
 	room TEXT NOT NULL,
 	authorised INTEGER NOT NULL,
-	body TEXT NOT NULL
+	body TEXT NOT NULL,
+	PRIMARY KEY (site, sensor, id) -- a detection is its sensor's: IDs of two sensors may collide
 );
 CREATE INDEX IF NOT EXISTS detection_site_time ON detection(site, time_ns);
 CREATE TABLE IF NOT EXISTS heat_hour (
@@ -140,32 +142,33 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("create schema in %q: %w", path, err)
 	}
-	if err := migrateHeatTarget(context.Background(), db, log); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("upgrade %q: %w", path, err)
+	for _, migrate := range []func(context.Context, *sql.DB, *slog.Logger) error{migrateHeatTarget, migrateDetectionKey} {
+		if err := migrate(context.Background(), db, log); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("upgrade %q: %w", path, err)
+		}
 	}
 	return &SQLite{db: db}, nil
 }
 
-// migrateHeatTarget adds heat_hour's target column to a store written
-// before it existed, counting it from the stored detections (Prune
-// deletes a roll-up hour and its detections together, so the count is
-// exact): about 6 s for a million detections. It holds the write lock from
-// the check on (BEGIN IMMEDIATE), so fusion and the dashboard opening one
-// old file together upgrade it once; the one that waits waits up to
-// upgradeWait, not the store's usual busy timeout.
-func migrateHeatTarget(ctx context.Context, db *sql.DB, log *slog.Logger) (err error) {
+// upgrading runs fn on one connection holding the write lock (BEGIN
+// IMMEDIATE), committing when it returns nil and rolling back otherwise,
+// so fusion and the dashboard opening one old file together upgrade it
+// once: fn checks whether the upgrade is still needed. The one that waits
+// waits up to upgradeWait, not the store's usual busy timeout. what names
+// the upgrade in errors.
+func upgrading(ctx context.Context, db *sql.DB, what string, fn func(conn *sql.Conn) error) (err error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s upgrade: %w", what, err)
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, upgradeWait.Milliseconds())); err != nil {
-		return fmt.Errorf("heat_hour upgrade: %w", err)
+		return fmt.Errorf("%s upgrade: %w", what, err)
 	}
 	defer conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeout.Milliseconds()))
 	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		return fmt.Errorf("heat_hour upgrade: %w", err)
+		return fmt.Errorf("%s upgrade: %w", what, err)
 	}
 	defer func() {
 		end := `COMMIT`
@@ -173,9 +176,72 @@ func migrateHeatTarget(ctx context.Context, db *sql.DB, log *slog.Logger) (err e
 			end = `ROLLBACK`
 		}
 		if _, e := conn.ExecContext(ctx, end); e != nil && err == nil {
-			err = fmt.Errorf("heat_hour upgrade: %w", e)
+			err = fmt.Errorf("%s upgrade: %w", what, e)
 		}
 	}()
+	return fn(conn)
+}
+
+// migrateDetectionKey keys the detection table of a store written before
+// by (site, sensor, id), not by id alone: there, a detection whose ID
+// another sensor had used first was ignored. SQLite cannot change a
+// primary key in place, so the table is copied into a new one, each row's
+// sensor read from its stored record, and the copy takes its place and
+// its index, all in one transaction (see upgrading).
+func migrateDetectionKey(ctx context.Context, db *sql.DB, log *slog.Logger) error {
+	return upgrading(ctx, db, "detection key", func(conn *sql.Conn) error {
+		var has int
+		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('detection') WHERE name = 'sensor'`).Scan(&has); err != nil {
+			return fmt.Errorf("detection columns: %w", err)
+		}
+		if has > 0 {
+			return nil
+		}
+		start := time.Now()
+		log.Info("sqlite: upgrading the detection table: keying detections by site, sensor and ID")
+		var n int64
+		for i, q := range []string{
+			`CREATE TABLE detection_by_sensor (
+				id TEXT NOT NULL,
+				site TEXT NOT NULL,
+				sensor TEXT NOT NULL DEFAULT '',
+				time_ns INTEGER NOT NULL,
+				room TEXT NOT NULL,
+				authorised INTEGER NOT NULL,
+				body TEXT NOT NULL,
+				PRIMARY KEY (site, sensor, id))`,
+			// A body that is not JSON (none is) keeps the row, with no sensor.
+			`INSERT INTO detection_by_sensor(id, site, sensor, time_ns, room, authorised, body)
+				SELECT id, site, CASE WHEN json_valid(body) THEN COALESCE(json_extract(body, '$.sensor'), '') ELSE '' END, time_ns, room, authorised, body
+				FROM detection`,
+			`DROP TABLE detection`,
+			`ALTER TABLE detection_by_sensor RENAME TO detection`,
+			`CREATE INDEX detection_site_time ON detection(site, time_ns)`,
+		} {
+			res, err := conn.ExecContext(ctx, q)
+			if err != nil {
+				return fmt.Errorf("rekey detections (step %d): %w", i+1, err)
+			}
+			if i == 1 {
+				n, _ = res.RowsAffected()
+			}
+		}
+		log.Info("sqlite: detection table upgraded", "detections", n, "took", time.Since(start).Round(time.Millisecond))
+		return nil
+	})
+}
+
+// migrateHeatTarget adds heat_hour's target column to a store written
+// before it existed, counting it from the stored detections (Prune
+// deletes a roll-up hour and its detections together, so the count is
+// exact): about 6 s for a million detections. It holds the write lock from
+// the check on (see upgrading).
+func migrateHeatTarget(ctx context.Context, db *sql.DB, log *slog.Logger) error {
+	return upgrading(ctx, db, "heat_hour", func(conn *sql.Conn) error { return countHeatTargets(ctx, conn, log) })
+}
+
+// countHeatTargets is migrateHeatTarget on a connection holding the write lock.
+func countHeatTargets(ctx context.Context, conn *sql.Conn, log *slog.Logger) error {
 	var has int
 	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('heat_hour') WHERE name = 'target'`).Scan(&has); err != nil {
 		return fmt.Errorf("heat_hour columns: %w", err)
@@ -257,11 +323,12 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// WriteDetections stores recs in one transaction. A detection whose ID is
-// already stored is ignored, so redelivery never double counts.
+// WriteDetections stores recs in one transaction. A detection whose site,
+// sensor and ID are already stored is ignored, so redelivery never double
+// counts; another sensor's detection with the same ID is stored.
 func (s *SQLite) WriteDetections(ctx context.Context, recs []DetectionRecord) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO detection(id, site, time_ns, room, authorised, body) VALUES(?,?,?,?,?,?)`)
+		ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO detection(id, site, sensor, time_ns, room, authorised, body) VALUES(?,?,?,?,?,?,?)`)
 		if err != nil {
 			return err
 		}
@@ -277,7 +344,7 @@ func (s *SQLite) WriteDetections(ctx context.Context, recs []DetectionRecord) er
 			if err != nil {
 				return fmt.Errorf("detection %q: %w", r.ID, err)
 			}
-			res, err := ins.ExecContext(ctx, r.ID, r.Site, r.TimeNS, r.Room, boolInt(r.Authorised), body)
+			res, err := ins.ExecContext(ctx, r.ID, r.Site, r.Sensor, r.TimeNS, r.Room, boolInt(r.Authorised), body)
 			if err != nil {
 				return fmt.Errorf("insert detection %q: %w", r.ID, err)
 			}
@@ -475,7 +542,7 @@ func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, k
 
 // Detections returns detections in [from, to), newest first, at most limit.
 func (s *SQLite) Detections(ctx context.Context, site string, from, to time.Time, limit int) ([]DetectionRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT body FROM detection WHERE site = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns DESC, id LIMIT ?`,
+	rows, err := s.db.QueryContext(ctx, `SELECT body FROM detection WHERE site = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns DESC, id, sensor LIMIT ?`,
 		site, from.UnixNano(), to.UnixNano(), clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("detections: %w", err)
@@ -486,7 +553,7 @@ func (s *SQLite) Detections(ctx context.Context, site string, from, to time.Time
 // DetectionsByID returns the detections of site in [from, to) whose IDs
 // are in ids (at most MaxIDs of them), newest first: an alert's or an
 // incident's evidence, found however many other detections the window
-// holds.
+// holds. An ID two sensors used gives both their detections.
 func (s *SQLite) DetectionsByID(ctx context.Context, site string, from, to time.Time, ids []string) ([]DetectionRecord, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -498,7 +565,7 @@ func (s *SQLite) DetectionsByID(ctx context.Context, site string, from, to time.
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	q := `SELECT body FROM detection WHERE site = ? AND time_ns >= ? AND time_ns < ? AND id IN (?` + strings.Repeat(",?", len(ids)-1) + `) ORDER BY time_ns DESC, id`
+	q := `SELECT body FROM detection WHERE site = ? AND time_ns >= ? AND time_ns < ? AND id IN (?` + strings.Repeat(",?", len(ids)-1) + `) ORDER BY time_ns DESC, id, sensor`
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("detections by ID: %w", err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +78,153 @@ func TestSQLiteHeatTargetUpgrade(t *testing.T) {
 			}
 		}
 		s.Close()
+	}
+}
+
+// oldDetectionTable turns the detection table of the store at path back
+// into its layout before it was keyed by site, sensor and ID: keyed by ID
+// alone, with no sensor column.
+func oldDetectionTable(ctx context.Context, path string) error {
+	s, err := store.OpenSQLite(path)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	for _, q := range []string{
+		`CREATE TABLE detection_old (
+			id TEXT PRIMARY KEY,
+			site TEXT NOT NULL,
+			time_ns INTEGER NOT NULL,
+			room TEXT NOT NULL,
+			authorised INTEGER NOT NULL,
+			body TEXT NOT NULL)`,
+		`INSERT INTO detection_old SELECT id, site, time_ns, room, authorised, body FROM detection`,
+		`DROP TABLE detection`,
+		`ALTER TABLE detection_old RENAME TO detection`,
+		`CREATE INDEX detection_site_time ON detection(site, time_ns)`,
+	} {
+		if _, err := s.DB().ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// TestSQLiteDetectionKeyUpgrade: a store whose detections were keyed by ID
+// alone (an ID another sensor had used first was ignored) is keyed by
+// site, sensor and ID when it is opened, also when fusion and the
+// dashboard open it at once, and also when it predates the heatmap's
+// target count too. Every detection stays, with its sensor; the heatmap
+// is unchanged; afterwards another sensor's detection with a stored ID is
+// stored, a redelivery is still ignored, and an older binary's insert
+// (no sensor) still works after a rollback.
+func TestSQLiteDetectionKeyUpgrade(t *testing.T) {
+	tests := []struct {
+		name      string
+		noTargets bool // heat_hour predates its target column too
+	}{
+		{"keyed by ID", false},
+		{"keyed by ID, heat_hour with no targets", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "old.db")
+			s, err := store.OpenSQLite(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs := mixedDetections(60)
+			for i := range recs {
+				recs[i].Sensor = fmt.Sprintf("s%d", i%4+1)
+			}
+			if err := s.WriteDetections(ctx, recs); err != nil {
+				t.Fatal(err)
+			}
+			if tt.noTargets {
+				if _, err := s.DB().ExecContext(ctx, `ALTER TABLE heat_hour DROP COLUMN target`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.Close()
+			if err := oldDetectionTable(ctx, path); err != nil {
+				t.Fatal(err)
+			}
+			errs := make(chan error, 2)
+			for range 2 {
+				go func() {
+					s, err := store.OpenSQLite(path)
+					if err == nil {
+						s.Close()
+					}
+					errs <- err
+				}()
+			}
+			if err := errors.Join(<-errs, <-errs); err != nil {
+				t.Fatalf("opening the old store twice at once: %v", err)
+			}
+			s, err = store.OpenSQLite(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var key []string
+			rows, err := s.DB().QueryContext(ctx, `SELECT name FROM pragma_table_info('detection') WHERE pk > 0 ORDER BY pk`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var c string
+				if err := rows.Scan(&c); err != nil {
+					t.Fatal(err)
+				}
+				key = append(key, c)
+			}
+			rows.Close()
+			if want := []string{"site", "sensor", "id"}; !reflect.DeepEqual(key, want) {
+				t.Errorf("detection key %v, want %v", key, want)
+			}
+			var mismatched, index int
+			if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM detection WHERE sensor != json_extract(body, '$.sensor')`).Scan(&mismatched); err != nil || mismatched != 0 {
+				t.Errorf("%d rows whose sensor is not their record's (%v)", mismatched, err)
+			}
+			if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'detection_site_time' AND tbl_name = 'detection'`).Scan(&index); err != nil || index != 1 {
+				t.Errorf("index detection_site_time on detection: %d (%v), want 1", index, err)
+			}
+			from, to := storetest.Base, storetest.Base.Add(8*time.Hour)
+			got, err := s.Detections(ctx, "site1", from, to, 0)
+			if err != nil || len(got) != len(recs) {
+				t.Fatalf("after the upgrade, %d detections (%v), want %d", len(got), err, len(recs))
+			}
+			for _, g := range got {
+				want := recs[slices.IndexFunc(recs, func(r store.DetectionRecord) bool { return r.ID == g.ID })]
+				if !reflect.DeepEqual(g, want) {
+					t.Errorf("after the upgrade, detection %s = %+v, want %+v", g.ID, g, want)
+				}
+			}
+			// c001 again from s2 (its own, a redelivery) and from s3 (new)
+			again, other := recs[1], recs[1]
+			other.Sensor = "s3"
+			if err := s.WriteDetections(ctx, []store.DetectionRecord{again, other}); err != nil {
+				t.Fatal(err)
+			}
+			all := append(slices.Clone(recs), other)
+			// an older binary after a rollback writes no sensor
+			if _, err := s.DB().ExecContext(ctx, `INSERT OR IGNORE INTO detection(id, site, time_ns, room, authorised, body) VALUES(?,?,?,?,?,?)`,
+				"old-binary", "site9", from.UnixNano(), "R0", 0, `{"id":"old-binary"}`); err != nil {
+				t.Errorf("an older binary's insert after the upgrade: %v", err)
+			}
+			if got, err := s.DetectionsByID(ctx, "site1", from, to, []string{"c001"}); err != nil || len(got) != 2 {
+				t.Errorf("c001 after s3 used it and s2 sent it again: %d detections (%v), want 2", len(got), err)
+			}
+			for _, kind := range []store.HeatKind{store.HeatTargets, store.HeatUnauthorised, store.HeatAll} {
+				got, err := s.Heatmap(ctx, "site1", from, to, kind)
+				want := storetest.WantHeat(all, "site1", from, to, kind)
+				if err != nil || !reflect.DeepEqual(got, want) {
+					t.Errorf("after the upgrade, heatmap of %v = %v, %v; want %v", kind, got, err, want)
+				}
+			}
+		})
 	}
 }
 
@@ -305,6 +453,37 @@ func BenchmarkSQLiteHeatTargetUpgrade(b *testing.B) {
 		}
 		b.StartTimer()
 		if s, err = store.OpenSQLite(path); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkSQLiteDetectionKeyUpgrade measures opening a store of one
+// million detections (storetest.Fill, filled once) keyed by ID alone: the
+// upgrade copies the table, keyed by site, sensor and ID. Each iteration
+// turns the table back, outside the timer.
+func BenchmarkSQLiteDetectionKeyUpgrade(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "old.db")
+	s, err := store.OpenSQLite(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := storetest.Fill(ctx, s, "site1", 1_000_000, 120); err != nil {
+		b.Fatal(err)
+	}
+	s.Close()
+	for b.Loop() {
+		b.StopTimer()
+		if err := oldDetectionTable(ctx, path); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		s, err := store.OpenSQLite(path)
+		if err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

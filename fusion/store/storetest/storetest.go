@@ -119,6 +119,7 @@ func TimeSeries(t *testing.T, open func(t *testing.T) store.TimeSeries) {
 	})
 	t.Run("heatmap edges and late writes", func(t *testing.T) { heatEdgesAndLate(t, open(t)) })
 	t.Run("detections by ID", func(t *testing.T) { detectionsByID(t, open(t)) })
+	t.Run("one ID from two sensors", func(t *testing.T) { oneIDTwoSensors(t, open(t)) })
 	t.Run("locations", func(t *testing.T) {
 		ts := open(t)
 		locs := []store.LocationRecord{
@@ -262,16 +263,18 @@ func heatEdgesAndLate(t *testing.T, ts store.TimeSeries) {
 }
 
 // WantHeat counts recs the way every TimeSeries.Heatmap must: per room and
-// clock hour (UTC) in [from, to), each detection ID once, sorted by SortHeat.
+// clock hour (UTC) in [from, to), each detection (its sensor and ID) once,
+// sorted by SortHeat.
 func WantHeat(recs []store.DetectionRecord, site string, from, to time.Time, kind store.HeatKind) []store.HeatCell {
-	seen := map[string]bool{}
+	seen := map[[2]string]bool{}
 	counts := map[store.HeatCell]int64{}
 	for _, r := range recs {
 		t := time.Unix(0, r.TimeNS).UTC()
-		if seen[r.ID] || r.Site != site || t.Before(from) || !t.Before(to) || !kind.Counts(r) {
+		key := [2]string{r.Sensor, r.ID}
+		if seen[key] || r.Site != site || t.Before(from) || !t.Before(to) || !kind.Counts(r) {
 			continue
 		}
-		seen[r.ID] = true
+		seen[key] = true
 		counts[store.HeatCell{Room: r.Room, HourStart: t.Truncate(time.Hour)}]++
 	}
 	var out []store.HeatCell
@@ -427,5 +430,58 @@ func detectionsByID(t *testing.T, ts store.TimeSeries) {
 	}
 	if got, err := f.DetectionsByID(ctx, "site1", Base, Base.Add(time.Hour), nil); err != nil || len(got) != 0 {
 		t.Errorf("no IDs: %v, %v; want nothing", ids(got), err)
+	}
+}
+
+// oneIDTwoSensors: a detection is identified by its sensor and its ID, not
+// by its ID alone. Two sensors whose IDs collide (a counter reset by a
+// reflash, a cloned node) both have their detection stored and counted;
+// only the same sensor's ID again is a redelivery. Both are evidence for
+// the ID (the alert names IDs only).
+func oneIDTwoSensors(t *testing.T, ts store.TimeSeries) {
+	ctx := context.Background()
+	at := Base.Add(10 * time.Minute)
+	a := Detection("site1", "s1-boot-7", at, "A", false)
+	b := Detection("site1", "s1-boot-7", at, "B", false)
+	b.Sensor, b.CenterHz = "s2", 1.96e9
+	if err := ts.WriteDetections(ctx, []store.DetectionRecord{a}); err != nil {
+		t.Fatal(err)
+	}
+	// the other sensor's detection, then each again (redelivery)
+	for _, recs := range [][]store.DetectionRecord{{b}, {a, b}} {
+		if err := ts.WriteDetections(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ts.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dets, err := ts.Detections(ctx, "site1", Base, Base.Add(time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keysOf := func(recs []store.DetectionRecord) []string {
+		var out []string
+		for _, r := range recs {
+			out = append(out, r.Sensor+"/"+r.ID+"/"+r.Room)
+		}
+		return out
+	}
+	want := []string{"s1/s1-boot-7/A", "s2/s1-boot-7/B"}
+	if got := keysOf(dets); !slices.Equal(got, want) {
+		t.Errorf("detections = %v, want %v (each sensor's once, by sensor at one time)", got, want)
+	}
+	from, to := Base, Base.Add(2*time.Hour)
+	for _, kind := range []store.HeatKind{store.HeatAll, store.HeatTargets} {
+		got, err := ts.Heatmap(ctx, "site1", from, to, kind)
+		if wantHeat := WantHeat([]store.DetectionRecord{a, b, a, b}, "site1", from, to, kind); err != nil || !heatEqual(got, wantHeat) {
+			t.Errorf("heatmap of %v = %v, %v; want %v", kind, got, err, wantHeat)
+		}
+	}
+	if f, ok := ts.(IDFinder); ok {
+		got, err := f.DetectionsByID(ctx, "site1", Base, Base.Add(time.Hour), []string{"s1-boot-7"})
+		if err != nil || !slices.Equal(keysOf(got), want) {
+			t.Errorf("DetectionsByID = %v, %v; want %v", keysOf(got), err, want)
+		}
 	}
 }
