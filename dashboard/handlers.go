@@ -437,31 +437,50 @@ type idFinder interface {
 }
 
 // evidence returns the detections of site in [from, to) named by ids,
-// newest first: by ID when the store can, else from the newest limit
-// detections of the window (which a busy window can leave them out of).
+// newest first. The store finds by ID those it can (IDs of the characters
+// event.ValidID allows, which its ID queries take; at most store.MaxIDs);
+// the rest (a detection ID may hold any printable character) are looked
+// for among the newest limit detections of the window, which a busy window
+// can leave them out of.
 func (s *server) evidence(ctx context.Context, site string, from, to time.Time, ids []string, limit int) ([]store.DetectionRecord, error) {
-	valid := make([]string, 0, len(ids))
+	var simple, other []string
 	for _, id := range ids {
 		if event.ValidID(id) {
-			valid = append(valid, id)
+			simple = append(simple, id)
+		} else {
+			other = append(other, id)
 		}
 	}
-	if f, ok := s.d.TimeSeries.(idFinder); ok && len(valid) <= store.MaxIDs {
-		return f.DetectionsByID(ctx, site, from, to, valid)
+	f, ok := s.d.TimeSeries.(idFinder)
+	if !ok || len(simple) > store.MaxIDs {
+		simple, other = nil, ids
+	}
+	var out []store.DetectionRecord
+	if len(simple) > 0 {
+		recs, err := f.DetectionsByID(ctx, site, from, to, simple)
+		if err != nil {
+			return nil, err
+		}
+		out = recs
+	}
+	if len(other) == 0 {
+		return out, nil
 	}
 	recs, err := s.d.TimeSeries.Detections(ctx, site, from, to, limit)
 	if err != nil {
 		return nil, err
 	}
-	want := make(map[string]bool, len(valid))
-	for _, id := range valid {
+	want := make(map[string]bool, len(other))
+	for _, id := range other {
 		want[id] = true
 	}
-	out := recs[:0]
 	for _, r := range recs {
 		if want[r.ID] {
 			out = append(out, r)
 		}
+	}
+	if len(simple) > 0 { // two lists, each newest first
+		sort.SliceStable(out, func(i, j int) bool { return out[i].TimeNS > out[j].TimeNS })
 	}
 	return out, nil
 }
