@@ -589,10 +589,17 @@ func (a *Agent) emit(r *pipeline.Result, b sensor.Block, band string) error {
 // maxBatch bounds the detections written with one fsync.
 const maxBatch = 256
 
+// batchQueue is what the enqueuer needs of the outbox.
+type batchQueue interface {
+	EnqueueBatch(payloads [][]byte) (uint64, error)
+}
+
+var _ batchQueue = (*publish.Outbox)(nil)
+
 // enqueuer moves detections from the pending channel into the outbox in
 // batches, one fsync per batch, so the sample loop never waits for the disk.
 // It returns when pending is closed and drained.
-func (a *Agent) enqueuer(ob *publish.Outbox) {
+func (a *Agent) enqueuer(ob batchQueue) {
 	batch := make([][]byte, 0, maxBatch)
 	for p := range a.pending {
 		batch = append(batch[:0], p)
