@@ -27,7 +27,12 @@
 // # Durability (fsync policy)
 //
 // Enqueue writes the record and fsyncs the segment before it returns, so an
-// accepted record survives a process kill or power loss. The cursor is written
+// accepted record survives a process kill or power loss. A write or fsync
+// that fails (a full disk, EIO) refuses the records it held and leaves the
+// outbox as it was before them (it cuts their bytes off the segment);
+// EnqueueBatch says how many of a batch it accepted, so the caller can hold
+// the rest and offer them again, and the outbox takes records again as soon
+// as the disk does. The cursor is written
 // to a temporary file, fsynced and renamed over the old one (and the directory
 // fsynced) on every Ack; losing the last cursor update only causes a re-send.
 // On Open a torn or corrupt tail (a length or CRC that does not check, or

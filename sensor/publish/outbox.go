@@ -106,7 +106,6 @@ type Outbox struct {
 	inflight  uint64 // seq Oldest last returned: the record the sender is publishing
 	infDrop   bool   // inflight was dropped by the quota after Oldest returned it
 	closed    bool
-	broken    error         // a failed write: the in-memory index no longer matches the disk
 	notify    chan struct{} // closed and replaced when a record is enqueued
 	cursorAt  time.Time     // last cursor write
 	cursorT   *time.Timer   // pending late write, nil if none
@@ -271,71 +270,116 @@ func (o *Outbox) newSegment() error {
 	if err != nil {
 		return err
 	}
+	if err := atomicfile.SyncDir(o.dir); err != nil {
+		// Records fsynced into a file whose name is not on disk could
+		// vanish with a power loss: do not use it; the next append
+		// creates it again.
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("sync %s: %w", o.dir, err)
+	}
 	o.segs = append(o.segs, &segment{base: o.next, f: f, path: path})
-	return atomicfile.SyncDir(o.dir)
+	return nil
 }
 
 // Enqueue appends payload durably: when it returns nil the record is on disk
 // (fsynced). It returns the record's sequence number.
 func (o *Outbox) Enqueue(payload []byte) (uint64, error) {
-	return o.EnqueueBatch([][]byte{payload})
+	_, last, err := o.enqueue([][]byte{payload})
+	if err != nil {
+		return 0, err
+	}
+	return last, nil
 }
 
-// EnqueueBatch appends payloads in order with one fsync per segment touched:
-// when it returns nil all of them are on disk. It returns the sequence number
-// of the last one. After a write error the outbox refuses further records
-// until reopened, which recovers exactly what reached the disk.
-func (o *Outbox) EnqueueBatch(payloads [][]byte) (uint64, error) {
-	for _, p := range payloads {
+// EnqueueBatch appends payloads in order with one fsync per segment
+// touched. It returns n, how many it accepted: payloads[:n] are on disk,
+// and when n < len(payloads) the rest are not and err says why
+// payloads[n] was refused. An empty or too long payload is refused
+// (ErrEmptyRecord, ErrRecordTooLong) before anything is written. A write
+// or fsync that fails (a full disk, EIO) refuses the records it held
+// and every one after them, and leaves the outbox as it was before them,
+// in memory and, as far as the disk allows, on disk: the caller may offer
+// them again, and the outbox takes records again once the disk does.
+func (o *Outbox) EnqueueBatch(payloads [][]byte) (n int, err error) {
+	n, _, err = o.enqueue(payloads)
+	return n, err
+}
+
+// enqueue is EnqueueBatch, and returns the sequence number of the last
+// record accepted too.
+func (o *Outbox) enqueue(payloads [][]byte) (n int, last uint64, err error) {
+	valid := len(payloads)
+	var invalid error
+	for i, p := range payloads {
 		if len(p) == 0 {
-			return 0, fmt.Errorf("enqueue: %w", ErrEmptyRecord)
+			valid, invalid = i, fmt.Errorf("enqueue record %d of %d: %w", i, len(payloads), ErrEmptyRecord)
+			break
 		}
 		if len(p) > MaxRecordBytes || int64(len(p))+headerBytes > o.opts.SegmentBytes {
-			return 0, fmt.Errorf("enqueue %d bytes: %w", len(p), ErrRecordTooLong)
+			valid, invalid = i, fmt.Errorf("enqueue record %d of %d, %d bytes: %w", i, len(payloads), len(p), ErrRecordTooLong)
+			break
 		}
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
-		return 0, ErrClosed
-	}
-	if o.broken != nil {
-		return 0, fmt.Errorf("outbox needs reopening after %w", o.broken)
+		return 0, 0, ErrClosed
 	}
 	var buf []byte
+	inBuf := 0 // records in buf: the last ones indexed in the current segment
+	added := 0 // records indexed, flushed or in buf
 	flush := func() error {
 		if len(buf) == 0 {
 			return nil
 		}
 		cur := o.segs[len(o.segs)-1]
 		off := cur.size - int64(len(buf))
-		if _, err := cur.f.WriteAt(buf, off); err != nil {
-			o.broken = fmt.Errorf("enqueue: write %s: %w", cur.path, err)
-			return o.broken
+		_, err := cur.f.WriteAt(buf, off)
+		if err == nil {
+			if err = cur.f.Sync(); err != nil {
+				err = fmt.Errorf("sync %s: %w", cur.path, err)
+			}
+		} else {
+			err = fmt.Errorf("write %s: %w", cur.path, err)
 		}
-		if err := cur.f.Sync(); err != nil {
-			o.broken = fmt.Errorf("enqueue: sync %s: %w", cur.path, err)
-			return o.broken
+		if err != nil {
+			// Take buf's records back out of the index, and its bytes off
+			// the file: a record offered again is written at the same
+			// place. After a failed fsync the written pages may be
+			// neither on disk nor dirty any more, so nothing of buf can
+			// count as written; writing it again makes it dirty again.
+			cur.offs = cur.offs[:len(cur.offs)-inBuf]
+			cur.lens = cur.lens[:len(cur.lens)-inBuf]
+			cur.size = off
+			o.bytes -= int64(len(buf))
+			o.next -= uint64(inBuf)
+			added -= inBuf
+			if terr := cur.f.Truncate(off); terr != nil {
+				// The next write overwrites them; a reopen before it cuts
+				// them as a torn tail.
+				o.log.Warn("outbox: cannot cut a failed write", "segment", cur.path, "err", terr)
+			}
+			return err
 		}
-		buf = buf[:0]
+		buf, inBuf = buf[:0], 0
 		return nil
 	}
-	added := 0
 	defer func() {
 		if added > 0 {
 			close(o.notify)
 			o.notify = make(chan struct{})
 		}
 	}()
-	for _, p := range payloads {
+	for _, p := range payloads[:valid] {
 		need := int64(len(p)) + headerBytes
 		cur := o.segs[len(o.segs)-1]
 		if cur.size+need > o.opts.SegmentBytes {
 			if err := flush(); err != nil {
-				return 0, err
+				return added, o.next - 1, fmt.Errorf("enqueue: %w", err)
 			}
 			if err := o.newSegment(); err != nil {
-				return 0, fmt.Errorf("enqueue: new segment: %w", err)
+				return added, o.next - 1, fmt.Errorf("enqueue: new segment: %w", err)
 			}
 			cur = o.segs[len(o.segs)-1]
 		}
@@ -353,12 +397,13 @@ func (o *Outbox) EnqueueBatch(payloads [][]byte) (uint64, error) {
 		cur.size += need
 		o.bytes += need
 		o.next++
+		inBuf++
 		added++
 	}
 	if err := flush(); err != nil {
-		return 0, err
+		return added, o.next - 1, fmt.Errorf("enqueue: %w", err)
 	}
-	return o.next - 1, nil
+	return added, o.next - 1, invalid
 }
 
 // dropOldest deletes the oldest segment, counting its unacknowledged records.
