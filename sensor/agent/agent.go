@@ -657,11 +657,11 @@ func (a *Agent) healthLocked() event.Health {
 			}
 			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox over quota: %d detections dropped", os.Dropped))
 		}
-		if os.Lost > 0 {
+		if os.Lost > 0 || os.Corrupt > 0 {
 			if h.State == event.StateOK {
 				h.State = event.StateDegraded
 			}
-			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox: %d detections lost to a corrupt segment (check the disk)", os.Lost))
+			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox: corrupt records on disk, %d bytes skipped, at least %d detections lost (check the disk)", os.Corrupt, os.Lost))
 		}
 	}
 	if a.agc != nil {

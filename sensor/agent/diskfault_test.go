@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -237,6 +239,70 @@ func TestDiskFaultAtStop(t *testing.T) {
 			}
 			if got := r.a.Stats().Detections; got != tc.want {
 				t.Errorf("%d detections written, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCorruptOutboxDegrades: corrupt records found on disk at start make
+// health degraded with the reason, even when they were delivered before
+// (none is known lost); a torn tail, which a power loss leaves, does not.
+func TestCorruptOutboxDegrades(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		acked  int // records delivered before the damage
+		damage func(b []byte) []byte
+		want   string // health state
+	}{
+		{"torn tail", 0, func(b []byte) []byte { return append(b, 9, 0, 0, 0, 1) }, event.StateOK},
+		{"corrupt record, undelivered", 0, func(b []byte) []byte { b[len(b)/2] ^= 1; return b }, event.StateDegraded},
+		{"corrupt record, delivered", 9, func(b []byte) []byte { b[len(b)/2] ^= 1; return b }, event.StateDegraded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			opts := publish.OutboxOptions{QuotaBytes: 1 << 20, SegmentBytes: 64 << 10}
+			ob, err := publish.Open(dir, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 10 {
+				if _, err := ob.Enqueue(fmt.Appendf(nil, `{"n":%d,"pad":"%0100d"}`, i, i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range tc.acked {
+				r, err := ob.Oldest(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := ob.Ack(r.Seq); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ob.Close()
+			segs, err := filepath.Glob(filepath.Join(dir, "seg-*.log"))
+			if err != nil || len(segs) != 1 {
+				t.Fatalf("segments %v, %v; want one", segs, err)
+			}
+			b, err := os.ReadFile(segs[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(segs[0], tc.damage(b), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			a, err := New(testConfig(t), Deps{Source: newSynth(nil, 0), Pipeline: &everyPipeline{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.outbox, err = publish.Open(dir, opts); err != nil {
+				t.Fatal(err)
+			}
+			defer a.outbox.Close()
+			h := a.Health()
+			reasons := strings.Join(h.Reasons, ";")
+			if h.State != tc.want || (tc.want == event.StateDegraded) != strings.Contains(reasons, "outbox: corrupt records on disk") {
+				t.Errorf("health %s %q, want %s, with the corrupt records named when degraded", h.State, h.Reasons, tc.want)
 			}
 		})
 	}
