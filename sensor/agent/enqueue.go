@@ -74,8 +74,8 @@ func (a *Agent) enqueuer(q batchQueue, hp holdPolicy) {
 			p, ok := <-in
 			take(p, ok)
 		}
-	more: // take what else is pending, without waiting
-		for in != nil {
+	more: // take what else is pending, without waiting (or dropping)
+		for in != nil && len(held) < hp.maxHeld {
 			select {
 			case p, ok := <-in:
 				take(p, ok)
