@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -87,6 +86,7 @@ type Agent struct {
 	tamper    *Tamper
 	stats     Stats
 	outbox    *publish.Outbox
+	disk      diskState // the enqueuer's writes to the outbox
 	lastState string
 
 	seq      int64
@@ -103,8 +103,7 @@ type Agent struct {
 	// prev is the last block handled, without its samples: a retune's
 	// flush is emitted against it (see handle).
 	prev    sensor.Block
-	pending chan []byte  // encoded detections on their way into the outbox
-	enqErr  atomic.Value // error: the outbox refused a batch
+	pending chan []byte // encoded detections on their way into the outbox
 }
 
 type liveMsg struct {
@@ -266,8 +265,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer ob.Close()
 	a.pending = make(chan []byte, 1024)
 	enqDone := make(chan struct{})
-	go func() { defer close(enqDone); a.enqueuer(ob) }()
-	defer func() { close(a.pending); <-enqDone }() // every detection handed over reaches the outbox
+	go func() { defer close(enqDone); a.enqueuer(ob, defaultHold()) }()
+	defer func() { close(a.pending); <-enqDone }() // every detection handed over reaches the outbox, unless the disk refuses it
 	if a.snip != nil {
 		if err := a.snip.init(); err != nil {
 			return err
@@ -342,9 +341,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	// before the outbox does, whether the source ended, failed or the
 	// agent was stopped.
 	if a.prev.SampleRateHz > 0 {
-		if ferr := a.closeTuning(a.prev); ferr != nil {
-			a.log.Error("emissions open at the end lost", "err", ferr)
-		}
+		a.closeTuning(a.prev)
 	}
 	if errors.Is(err, io.EOF) {
 		close(a.pending)
@@ -440,14 +437,11 @@ func (a *Agent) bandOf(centerHz float64) string {
 
 // closeTuning flushes the emissions the pipeline still holds for the
 // tuning p (the last block of which it saw) and emits them.
-func (a *Agent) closeTuning(p sensor.Block) error {
+func (a *Agent) closeTuning(p sensor.Block) {
 	a.results = a.deps.Pipeline.Flush(a.results[:0])
 	for i := range a.results {
-		if err := a.emit(&a.results[i], p, a.tuneBand[p.CenterHz]); err != nil {
-			return err
-		}
+		a.emit(&a.results[i], p, a.tuneBand[p.CenterHz])
 	}
-	return nil
 }
 
 func (a *Agent) handle(b sensor.Block) error {
@@ -456,9 +450,7 @@ func (a *Agent) handle(b sensor.Block) error {
 	// samples: a phone that transmits without a gap is closed only by the
 	// retune, and its snippet is cut from that ring.
 	if p := a.prev; p.SampleRateHz > 0 && (b.Retuned || b.CenterHz != p.CenterHz || b.SampleRateHz != p.SampleRateHz) {
-		if err := a.closeTuning(p); err != nil {
-			return err
-		}
+		a.closeTuning(p)
 	}
 	a.prev = b
 	a.prev.Samples = nil
@@ -522,9 +514,7 @@ func (a *Agent) handle(b sensor.Block) error {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	for i := range a.results {
-		if err := a.emit(&a.results[i], b, band); err != nil {
-			return err
-		}
+		a.emit(&a.results[i], b, band)
 	}
 	now := a.clock.Now()
 	if due(now, a.lastHlth, a.cfg.Health.IntervalDur) {
@@ -543,7 +533,8 @@ func DetectionID(sensorID, boot string, sampleStart, seq int64) string {
 	return fmt.Sprintf("%s-%s-%d-%d", sensorID, boot, sampleStart, seq)
 }
 
-func (a *Agent) emit(r *pipeline.Result, b sensor.Block, band string) error {
+// emit queues the detection of r for the outbox.
+func (a *Agent) emit(r *pipeline.Result, b sensor.Block, band string) {
 	a.seq++
 	// A result of an earlier tuning (flushed by this block's retune) is
 	// named after that tuning's band, and b holds none of its samples: no
@@ -571,51 +562,14 @@ func (a *Agent) emit(r *pipeline.Result, b sensor.Block, band string) error {
 	payload, err := event.Encode(d)
 	if err != nil {
 		a.log.Warn("dropping invalid detection", "err", err)
-		return nil
+		return
 	}
-	if err, _ := a.enqErr.Load().(error); err != nil {
-		return fmt.Errorf("enqueue detection: %w", err)
-	}
-	a.pending <- payload // blocks only when the disk falls 1024 detections behind
+	a.pending <- payload // blocks only while the disk is 1024 detections behind, not while it refuses writes
 	if a.sched != nil && d.Class != event.ClassUnknown {
 		a.sched.Seen(band, d.Time())
 	}
 	if a.met != nil {
 		a.met.detections.WithLabelValues(d.Class).Inc()
-	}
-	return nil
-}
-
-// maxBatch bounds the detections written with one fsync.
-const maxBatch = 256
-
-// enqueuer moves detections from the pending channel into the outbox in
-// batches, one fsync per batch, so the sample loop never waits for the disk.
-// It returns when pending is closed and drained.
-func (a *Agent) enqueuer(ob *publish.Outbox) {
-	batch := make([][]byte, 0, maxBatch)
-	for p := range a.pending {
-		batch = append(batch[:0], p)
-	more:
-		for len(batch) < maxBatch {
-			select {
-			case q, ok := <-a.pending:
-				if !ok {
-					break more
-				}
-				batch = append(batch, q)
-			default:
-				break more
-			}
-		}
-		if _, err := ob.EnqueueBatch(batch); err != nil {
-			a.log.Error("outbox refused detections", "n", len(batch), "err", err)
-			a.enqErr.Store(err)
-			continue
-		}
-		a.mu.Lock()
-		a.stats.Detections += int64(len(batch))
-		a.mu.Unlock()
 	}
 }
 
@@ -685,20 +639,29 @@ func (a *Agent) healthLocked() event.Health {
 	if h.Version == "" {
 		h.Version = "dev"
 	}
+	h.OutboxDropped = a.disk.dropped
+	if d := a.disk; d.err != nil {
+		if h.State == event.StateOK {
+			h.State = event.StateDegraded
+		}
+		h.Reasons = append(h.Reasons, fmt.Sprintf("outbox cannot write to disk for %s: %d detections held in memory, %d dropped (%v)",
+			time.Since(d.since).Round(time.Second), d.held, d.dropped, d.err))
+	}
 	if a.outbox != nil {
 		os := a.outbox.Stats()
-		h.OutboxDepth, h.OutboxDropped = os.Depth, os.Dropped
+		h.OutboxDepth = os.Depth
+		h.OutboxDropped += os.Dropped
 		if os.OverQuota {
 			if h.State == event.StateOK {
 				h.State = event.StateDegraded
 			}
 			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox over quota: %d detections dropped", os.Dropped))
 		}
-		if os.Lost > 0 {
+		if os.Lost > 0 || os.Corrupt > 0 {
 			if h.State == event.StateOK {
 				h.State = event.StateDegraded
 			}
-			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox: %d detections lost to a corrupt segment (check the disk)", os.Lost))
+			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox: corrupt records on disk, %d bytes skipped, at least %d detections lost (check the disk)", os.Corrupt, os.Lost))
 		}
 	}
 	if a.agc != nil {

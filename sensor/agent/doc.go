@@ -4,7 +4,10 @@
 // Every detection becomes an event.Detection with an ID unique across
 // restarts (sensor, boot ID, sample index, counter) and is enqueued durably
 // before anything else happens to it; a sender goroutine delivers the outbox
-// at least once. Health (event.Health) is published every health interval,
+// at least once. While the outbox's disk refuses writes (full, EIO) the
+// agent goes on: it holds the detections in memory (8192 at most; beyond,
+// the oldest are dropped and counted), writes them when the disk takes
+// writes again, trying with a backoff, and reports degraded meanwhile. Health (event.Health) is published every health interval,
 // spectrum summaries (QoS 0) every spectrum interval, both best effort and
 // never blocking the sample loop. Phone uplinks and drone classes trigger a
 // short SigMF IQ snippet, bounded in count and bytes on disk. The tamper

@@ -16,6 +16,7 @@ type metrics struct {
 	gain        *prometheus.GaugeVec
 	agcChanges  *prometheus.CounterVec
 	commands    *prometheus.CounterVec
+	heldDropped prometheus.Counter
 }
 
 // newMetrics registers the agent's metrics on r, and those of snip when
@@ -38,8 +39,10 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 			Help: "Gain steps made by the AGC, by band and direction (down, up)."}, []string{"band", "direction"}),
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_commands_total",
 			Help: "Messages on the sensor's cmd topic, by command (invalid: refused undecoded) and result."}, []string{"cmd", "result"}),
+		heldDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfwarden_outbox_held_dropped_total",
+			Help: "Detections dropped unwritten, the oldest first: the outbox's disk refused writes and more were waiting in memory than it holds."}),
 	}
-	cs := []prometheus.Collector{m.samples, m.detections, m.revisit, m.outboxDepth, m.state, m.gain, m.agcChanges, m.commands}
+	cs := []prometheus.Collector{m.samples, m.detections, m.revisit, m.outboxDepth, m.state, m.gain, m.agcChanges, m.commands, m.heldDropped}
 	if snip != nil {
 		cs = append(cs,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_snippets",

@@ -27,16 +27,29 @@
 // # Durability (fsync policy)
 //
 // Enqueue writes the record and fsyncs the segment before it returns, so an
-// accepted record survives a process kill or power loss. The cursor is written
+// accepted record survives a process kill or power loss. A write or fsync
+// that fails (a full disk, EIO) refuses the records it held and leaves the
+// outbox as it was before them (it cuts their bytes off the segment);
+// EnqueueBatch says how many of a batch it accepted, so the caller can hold
+// the rest and offer them again, and the outbox takes records again as soon
+// as the disk does. The cursor is written
 // to a temporary file, fsynced and renamed over the old one (and the directory
 // fsynced) on every Ack; losing the last cursor update only causes a re-send.
-// On Open a torn or corrupt tail (a length or CRC that does not check, or
-// the zeros a file system may leave where an append was cut by a power loss)
-// is detected, the segment is truncated to its last good record, and the rest
-// of the queue is kept. A corrupt record in an older segment (a bad sector)
-// cuts that segment the same way; the records from it to the next segment
-// are lost, counted in Stats.Lost and logged, and the readers step over the
-// gap, so delivery goes on with the next segment.
+// On Open a torn tail (a length or CRC that does not check, or the zeros a
+// file system may leave where an append was cut by a power loss, with no
+// good record after it) is detected, the segment is truncated to its last
+// good record, and the rest of the queue is kept. A corrupt record in an
+// older segment (a bad sector) cuts that segment the same way; the records
+// from it to the next segment are lost, counted in Stats.Lost and logged,
+// and the readers step over the gap, so delivery goes on with the next
+// segment. A corrupt record in the last segment with good records after it
+// (found by looking, byte by byte, for the next record whose length and CRC
+// check) is not a torn tail: the good records after it are moved to a new
+// segment, and the last one is cut and treated as an older one. Records hold
+// no sequence numbers, so the new segment counts one lost record per stretch
+// of damage and starts at the cursor at the earliest: the records kept are
+// all sent, some perhaps again. The damaged bytes are counted in
+// Stats.Corrupt (and Stats.Discarded, which counts torn tails too).
 //
 // # Quota
 //

@@ -61,13 +61,26 @@ type OutboxStats struct {
 	Bytes     int64 // bytes on disk in segments
 	Dropped   int64 // records dropped undelivered because of the quota, since Open
 	Discarded int64 // torn or corrupt bytes discarded on Open
-	Lost      int64 // undelivered records that were in those bytes, when a later segment shows how many
+	Corrupt   int64 // of those, the corrupt ones: not a torn tail, but bytes that records follow, or an older segment's
+	Lost      int64 // undelivered records that were in those bytes, as far as a later segment shows: at least one per corrupt stretch
 	OverQuota bool  // records were dropped and the queue has not drained since
 }
 
+// segFile is what a segment needs of its file; *os.File implements it.
+// Tests wrap it to make writes fail.
+type segFile interface {
+	io.ReaderAt
+	io.WriterAt
+	Sync() error
+	Truncate(size int64) error
+	Close() error
+}
+
+var _ segFile = (*os.File)(nil)
+
 type segment struct {
 	base uint64 // seq of first record
-	f    *os.File
+	f    segFile
 	path string
 	size int64
 	offs []int64 // offset of each record's header
@@ -89,12 +102,12 @@ type Outbox struct {
 	bytes     int64
 	dropped   int64
 	discarded int64
+	corrupt   int64
 	lost      int64
 	overQuota bool
 	inflight  uint64 // seq Oldest last returned: the record the sender is publishing
 	infDrop   bool   // inflight was dropped by the quota after Oldest returned it
 	closed    bool
-	broken    error         // a failed write: the in-memory index no longer matches the disk
 	notify    chan struct{} // closed and replaced when a record is enqueued
 	cursorAt  time.Time     // last cursor write
 	cursorT   *time.Timer   // pending late write, nil if none
@@ -144,6 +157,9 @@ func (o *Outbox) load() error {
 		bases = append(bases, b)
 	}
 	sort.Slice(bases, func(i, j int) bool { return bases[i] < bases[j] })
+	if bases, err = o.rescueLast(bases, acked); err != nil {
+		return err
+	}
 	o.acked, o.next = acked, acked
 	for i, b := range bases {
 		path := filepath.Join(o.dir, segName(b))
@@ -159,6 +175,11 @@ func (o *Outbox) load() error {
 		offs, lens, valid := ScanSegment(data)
 		if valid < int64(len(data)) {
 			o.discarded += int64(len(data)) - valid
+			if i < len(bases)-1 {
+				// Only the last segment is appended to: an older one's
+				// damage is not a torn append.
+				o.corrupt += int64(len(data)) - valid
+			}
 			o.log.Warn("outbox: discarding torn or corrupt tail", "segment", path, "bytes", int64(len(data))-valid)
 			if err := f.Truncate(valid); err != nil {
 				f.Close()
@@ -176,9 +197,10 @@ func (o *Outbox) load() error {
 				f.Close()
 				return fmt.Errorf("segment %s overlaps its predecessor", path)
 			}
-			// A corrupt record in an older segment cut it short: the
-			// records from there to this segment's first are gone. The
-			// readers step over the gap (see firstFrom).
+			// A corrupt record in an older segment cut it short (or
+			// rescueLast cut the last one): the records from there to
+			// this segment's first are gone. The readers step over the
+			// gap (see firstFrom).
 			if lo := max(prev.end(), acked); b > lo {
 				o.lost += int64(b - lo)
 				o.log.Error("outbox: records lost to a corrupt segment", "segment", prev.path, "records", b-lo)
@@ -199,8 +221,69 @@ func (o *Outbox) load() error {
 	if len(o.segs) == 0 {
 		return o.newSegment()
 	}
-	if _, err := o.segs[len(o.segs)-1].f.Seek(0, io.SeekEnd); err != nil {
+	return nil // appends write at the segment's size (WriteAt), not at the file offset
+}
+
+// rescueLast keeps the records that follow a corrupt one in the last
+// segment, bases[len(bases)-1]. A torn append leaves damage at the end
+// only; damage with whole records after it is a bad sector (or an append
+// the disk wrote out of order at a power loss). The records after it go
+// to a new segment, and the last one is cut before the damage: load then
+// sees a corrupt older segment and a gap, which it counts as lost and the
+// readers step over (firstFrom), as for damage in an older segment.
+//
+// The frames hold no sequence numbers, so how many records the damage
+// held is not known: the new segment's base counts one per stretch of
+// damage, and is at least acked, so that every record kept is delivered
+// (again, if it was already: receivers de-duplicate). The new segment is
+// on disk before the cut, so a crash between the two loses nothing. It
+// returns bases with the new segment's.
+func (o *Outbox) rescueLast(bases []uint64, acked uint64) ([]uint64, error) {
+	if len(bases) == 0 {
+		return bases, nil
+	}
+	b := bases[len(bases)-1]
+	path := filepath.Join(o.dir, segName(b))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	offs, _, valid := ScanSegment(data)
+	kept, stretches, skipped := rescue(data, valid)
+	if stretches == 0 {
+		return bases, nil // no damage, or a torn tail only: load cuts it
+	}
+	base := max(b+uint64(len(offs))+uint64(stretches), acked)
+	newPath := filepath.Join(o.dir, segName(base))
+	if err := atomicfile.Write(newPath, kept, 0o640); err != nil {
+		return nil, fmt.Errorf("keep the records after corrupt ones in %s: %w", path, err)
+	}
+	if err := truncateSync(path, valid); err != nil {
+		return nil, err
+	}
+	torn := int64(len(data)) - valid - int64(len(kept)) - skipped
+	o.discarded += skipped + torn
+	o.corrupt += skipped
+	o.log.Error("outbox: corrupt records in the last segment: kept the records after them",
+		"segment", path, "corrupt_bytes", skipped, "stretches", stretches, "kept_bytes", len(kept), "torn_tail_bytes", torn, "moved_to", newPath)
+	return append(bases, base), nil
+}
+
+// truncateSync cuts the file at path to size and fsyncs it.
+func truncateSync(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0o640)
+	if err != nil {
 		return err
+	}
+	err = f.Truncate(size)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("truncate %s: %w", path, err)
 	}
 	return nil
 }
@@ -212,26 +295,58 @@ func (o *Outbox) load() error {
 func ScanSegment(data []byte) (offs []int64, lens []int32, valid int64) {
 	var off int64
 	for {
-		rest := data[off:]
-		if len(rest) < headerBytes {
-			return offs, lens, off
-		}
-		n := binary.LittleEndian.Uint32(rest)
-		sum := binary.LittleEndian.Uint32(rest[4:])
-		if n == 0 || n > MaxRecordBytes || int64(n) > int64(len(rest)-headerBytes) {
-			// No record is empty (EnqueueBatch refuses them), so a zero
-			// length is a torn tail: a file system may fill the length an
-			// append had reached at a power loss with zeros, and eight zero
-			// bytes would otherwise check (CRC-32C of nothing is 0).
-			return offs, lens, off
-		}
-		if crc32.Checksum(rest[headerBytes:headerBytes+int(n)], castagnoli) != sum {
+		n := recordAt(data[off:])
+		if n == 0 {
 			return offs, lens, off
 		}
 		offs = append(offs, off)
-		lens = append(lens, int32(n))
-		off += headerBytes + int64(n)
+		lens = append(lens, int32(n-headerBytes))
+		off += n
 	}
+}
+
+// recordAt returns the size (header and payload) of the record at the
+// start of b, or 0 if none checks there.
+func recordAt(b []byte) int64 {
+	if len(b) < headerBytes {
+		return 0
+	}
+	n := binary.LittleEndian.Uint32(b)
+	if n == 0 || n > MaxRecordBytes || int64(n) > int64(len(b)-headerBytes) {
+		// No record is empty (EnqueueBatch refuses them), so a zero
+		// length is a torn tail: a file system may fill the length an
+		// append had reached at a power loss with zeros, and eight zero
+		// bytes would otherwise check (CRC-32C of nothing is 0).
+		return 0
+	}
+	if crc32.Checksum(b[headerBytes:headerBytes+int(n)], castagnoli) != binary.LittleEndian.Uint32(b[4:]) {
+		return 0
+	}
+	return headerBytes + int64(n)
+}
+
+// rescue finds the records after the damage at data[valid:] (valid is
+// ScanSegment's): it looks for the next offset at which a record checks,
+// takes the run of records from there, and goes on after it the same
+// way. It returns those records' bytes, the stretches of damage before
+// them and their bytes; what follows the last run is a torn tail. A
+// false record in damaged bytes needs a CRC-32C to match by chance.
+func rescue(data []byte, valid int64) (kept []byte, stretches int, skipped int64) {
+	for off := valid; off < int64(len(data)); {
+		at := off + 1
+		for at < int64(len(data)) && recordAt(data[at:]) == 0 {
+			at++
+		}
+		if at >= int64(len(data)) {
+			break // a torn tail
+		}
+		_, _, n := ScanSegment(data[at:])
+		kept = append(kept, data[at:at+n]...)
+		stretches++
+		skipped += at - off
+		off = at + n
+	}
+	return kept, stretches, skipped
 }
 
 func readCursor(path string) (uint64, error) {
@@ -262,71 +377,116 @@ func (o *Outbox) newSegment() error {
 	if err != nil {
 		return err
 	}
+	if err := atomicfile.SyncDir(o.dir); err != nil {
+		// Records fsynced into a file whose name is not on disk could
+		// vanish with a power loss: do not use it; the next append
+		// creates it again.
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("sync %s: %w", o.dir, err)
+	}
 	o.segs = append(o.segs, &segment{base: o.next, f: f, path: path})
-	return atomicfile.SyncDir(o.dir)
+	return nil
 }
 
 // Enqueue appends payload durably: when it returns nil the record is on disk
 // (fsynced). It returns the record's sequence number.
 func (o *Outbox) Enqueue(payload []byte) (uint64, error) {
-	return o.EnqueueBatch([][]byte{payload})
+	_, last, err := o.enqueue([][]byte{payload})
+	if err != nil {
+		return 0, err
+	}
+	return last, nil
 }
 
-// EnqueueBatch appends payloads in order with one fsync per segment touched:
-// when it returns nil all of them are on disk. It returns the sequence number
-// of the last one. After a write error the outbox refuses further records
-// until reopened, which recovers exactly what reached the disk.
-func (o *Outbox) EnqueueBatch(payloads [][]byte) (uint64, error) {
-	for _, p := range payloads {
+// EnqueueBatch appends payloads in order with one fsync per segment
+// touched. It returns n, how many it accepted: payloads[:n] are on disk,
+// and when n < len(payloads) the rest are not and err says why
+// payloads[n] was refused. An empty or too long payload is refused
+// (ErrEmptyRecord, ErrRecordTooLong) before anything is written. A write
+// or fsync that fails (a full disk, EIO) refuses the records it held
+// and every one after them, and leaves the outbox as it was before them,
+// in memory and, as far as the disk allows, on disk: the caller may offer
+// them again, and the outbox takes records again once the disk does.
+func (o *Outbox) EnqueueBatch(payloads [][]byte) (n int, err error) {
+	n, _, err = o.enqueue(payloads)
+	return n, err
+}
+
+// enqueue is EnqueueBatch, and returns the sequence number of the last
+// record accepted too.
+func (o *Outbox) enqueue(payloads [][]byte) (n int, last uint64, err error) {
+	valid := len(payloads)
+	var invalid error
+	for i, p := range payloads {
 		if len(p) == 0 {
-			return 0, fmt.Errorf("enqueue: %w", ErrEmptyRecord)
+			valid, invalid = i, fmt.Errorf("enqueue record %d of %d: %w", i, len(payloads), ErrEmptyRecord)
+			break
 		}
 		if len(p) > MaxRecordBytes || int64(len(p))+headerBytes > o.opts.SegmentBytes {
-			return 0, fmt.Errorf("enqueue %d bytes: %w", len(p), ErrRecordTooLong)
+			valid, invalid = i, fmt.Errorf("enqueue record %d of %d, %d bytes: %w", i, len(payloads), len(p), ErrRecordTooLong)
+			break
 		}
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
-		return 0, ErrClosed
-	}
-	if o.broken != nil {
-		return 0, fmt.Errorf("outbox needs reopening after %w", o.broken)
+		return 0, 0, ErrClosed
 	}
 	var buf []byte
+	inBuf := 0 // records in buf: the last ones indexed in the current segment
+	added := 0 // records indexed, flushed or in buf
 	flush := func() error {
 		if len(buf) == 0 {
 			return nil
 		}
 		cur := o.segs[len(o.segs)-1]
 		off := cur.size - int64(len(buf))
-		if _, err := cur.f.WriteAt(buf, off); err != nil {
-			o.broken = fmt.Errorf("enqueue: write %s: %w", cur.path, err)
-			return o.broken
+		_, err := cur.f.WriteAt(buf, off)
+		if err == nil {
+			if err = cur.f.Sync(); err != nil {
+				err = fmt.Errorf("sync %s: %w", cur.path, err)
+			}
+		} else {
+			err = fmt.Errorf("write %s: %w", cur.path, err)
 		}
-		if err := cur.f.Sync(); err != nil {
-			o.broken = fmt.Errorf("enqueue: sync %s: %w", cur.path, err)
-			return o.broken
+		if err != nil {
+			// Take buf's records back out of the index, and its bytes off
+			// the file: a record offered again is written at the same
+			// place. After a failed fsync the written pages may be
+			// neither on disk nor dirty any more, so nothing of buf can
+			// count as written; writing it again makes it dirty again.
+			cur.offs = cur.offs[:len(cur.offs)-inBuf]
+			cur.lens = cur.lens[:len(cur.lens)-inBuf]
+			cur.size = off
+			o.bytes -= int64(len(buf))
+			o.next -= uint64(inBuf)
+			added -= inBuf
+			if terr := cur.f.Truncate(off); terr != nil {
+				// The next write overwrites them; a reopen before it cuts
+				// them as a torn tail.
+				o.log.Warn("outbox: cannot cut a failed write", "segment", cur.path, "err", terr)
+			}
+			return err
 		}
-		buf = buf[:0]
+		buf, inBuf = buf[:0], 0
 		return nil
 	}
-	added := 0
 	defer func() {
 		if added > 0 {
 			close(o.notify)
 			o.notify = make(chan struct{})
 		}
 	}()
-	for _, p := range payloads {
+	for _, p := range payloads[:valid] {
 		need := int64(len(p)) + headerBytes
 		cur := o.segs[len(o.segs)-1]
 		if cur.size+need > o.opts.SegmentBytes {
 			if err := flush(); err != nil {
-				return 0, err
+				return added, o.next - 1, fmt.Errorf("enqueue: %w", err)
 			}
 			if err := o.newSegment(); err != nil {
-				return 0, fmt.Errorf("enqueue: new segment: %w", err)
+				return added, o.next - 1, fmt.Errorf("enqueue: new segment: %w", err)
 			}
 			cur = o.segs[len(o.segs)-1]
 		}
@@ -344,12 +504,13 @@ func (o *Outbox) EnqueueBatch(payloads [][]byte) (uint64, error) {
 		cur.size += need
 		o.bytes += need
 		o.next++
+		inBuf++
 		added++
 	}
 	if err := flush(); err != nil {
-		return 0, err
+		return added, o.next - 1, fmt.Errorf("enqueue: %w", err)
 	}
-	return o.next - 1, nil
+	return added, o.next - 1, invalid
 }
 
 // dropOldest deletes the oldest segment, counting its unacknowledged records.
@@ -507,7 +668,7 @@ func (o *Outbox) Stats() OutboxStats {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return OutboxStats{Depth: o.depthLocked(), Bytes: o.bytes, Dropped: o.dropped,
-		Discarded: o.discarded, Lost: o.lost, OverQuota: o.overQuota}
+		Discarded: o.discarded, Corrupt: o.corrupt, Lost: o.lost, OverQuota: o.overQuota}
 }
 
 // Close persists the cursor and closes the segment files. Records not yet

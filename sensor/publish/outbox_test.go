@@ -196,6 +196,7 @@ func FuzzScanSegment(f *testing.F) {
 	f.Add(frame([]byte("hello")))
 	f.Add(append(frame([]byte(`{"id":"a"}`)), frame([]byte("b"))[:5]...))
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
+	f.Add(append(append(frame([]byte("a")), 0xde, 0xad, 0, 0), frame([]byte("b"))...)) // damage between records
 	f.Fuzz(func(t *testing.T, data []byte) {
 		offs, lens, valid := ScanSegment(data)
 		if valid < 0 || valid > int64(len(data)) || len(offs) != len(lens) {
@@ -211,6 +212,15 @@ func FuzzScanSegment(f *testing.F) {
 		}
 		if end != valid {
 			t.Fatalf("records end at %d, valid %d", end, valid)
+		}
+		// What rescue keeps after the damage is whole records, of bytes
+		// after the valid prefix, with a stretch of damage before each run.
+		kept, stretches, skipped := rescue(data, valid)
+		if _, _, v := ScanSegment(kept); v != int64(len(kept)) {
+			t.Fatalf("rescue kept %d bytes, of which %d scan as records", len(kept), v)
+		}
+		if (stretches == 0) != (len(kept) == 0) || skipped < int64(stretches) || valid+skipped+int64(len(kept)) > int64(len(data)) {
+			t.Fatalf("rescue: %d stretches, %d bytes skipped, %d kept, of %d after %d valid", stretches, skipped, len(kept), len(data)-int(valid), valid)
 		}
 	})
 }
@@ -344,6 +354,181 @@ func TestOutboxCorruptOlderSegment(t *testing.T) {
 	}
 }
 
+// TestOutboxCorruptLastSegment: a corrupt record in the middle of the
+// segment appended to (a bad sector, not a torn append: good records
+// follow it) loses the damaged records only. Open keeps the records after
+// them, counts the damaged bytes as discarded and corrupt and one record
+// lost per damaged stretch (how many it held is not known), and still
+// cuts a torn tail after them. Before, everything from the damage on was
+// cut as a torn tail, counted in bytes only.
+func TestOutboxCorruptLastSegment(t *testing.T) {
+	rec := len(frame(payload(0))) // every record of payload(i) has this size
+	for _, tc := range []struct {
+		name   string
+		acked  int                   // records acknowledged before the damage
+		damage func(b []byte) []byte // of a segment holding records 0-9
+		keep   []int                 // records delivered after reopen
+		lost   int64
+	}{
+		{"payload bit flip", 0, func(b []byte) []byte {
+			b[4*rec+headerBytes+3] ^= 0x10
+			return b
+		}, []int{0, 1, 2, 3, 5, 6, 7, 8, 9}, 1},
+		{"garbage length", 0, func(b []byte) []byte {
+			copy(b[4*rec:], []byte{0xde, 0xad, 0xbe, 0xef})
+			return b
+		}, []int{0, 1, 2, 3, 5, 6, 7, 8, 9}, 1},
+		{"two records zeroed", 0, func(b []byte) []byte {
+			clear(b[4*rec : 6*rec])
+			return b
+		}, []int{0, 1, 2, 3, 6, 7, 8, 9}, 1}, // at least one
+		{"two corrupt stretches", 0, func(b []byte) []byte {
+			b[1*rec+headerBytes] ^= 0x01
+			b[7*rec+5] ^= 0x01
+			return b
+		}, []int{0, 2, 3, 4, 5, 6, 8, 9}, 2},
+		{"corrupt and torn tail", 0, func(b []byte) []byte {
+			b[2*rec+headerBytes] ^= 0x01
+			return append(b, frame(payload(10))[:rec/2]...)
+		}, []int{0, 1, 3, 4, 5, 6, 7, 8, 9}, 1},
+		{"first record corrupt", 0, func(b []byte) []byte {
+			b[headerBytes] ^= 0x01
+			return b
+		}, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}, 1},
+		// The damaged record was delivered: none is known lost, and the
+		// records after it are delivered (again: the cursor no longer
+		// tells which of them were).
+		{"damage already delivered", 7, func(b []byte) []byte {
+			b[4*rec+headerBytes+3] ^= 0x10
+			return b
+		}, []int{5, 6, 7, 8, 9}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			o, err := Open(dir, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 10 {
+				if _, err := o.Enqueue(payload(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			drain(t, o, tc.acked)
+			o.Close()
+			seg := filepath.Join(dir, segName(0))
+			b, err := os.ReadFile(seg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(seg, tc.damage(b), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			o2, err := Open(dir, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o2.Close()
+			st := o2.Stats()
+			if st.Depth != int64(len(tc.keep)) || st.Lost != tc.lost || st.Corrupt == 0 || st.Discarded < st.Corrupt {
+				t.Errorf("stats %+v, want a depth of %d, %d lost, corrupt bytes counted and discarded", st, len(tc.keep), tc.lost)
+			}
+			var got []int
+			for _, r := range drain(t, o2, int(st.Depth)) {
+				got = append(got, recordIndex(t, r.Payload))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.keep) {
+				t.Errorf("delivered records %v, want %v", got, tc.keep)
+			}
+			// Records enqueued now follow the kept ones, and a reopen finds
+			// nothing more to mend.
+			if _, err := o2.Enqueue(payload(10)); err != nil {
+				t.Fatal(err)
+			}
+			o3, err := Open(dir, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o3.closeFiles()
+			if st := o3.Stats(); st.Discarded != 0 || st.Lost != 0 {
+				t.Errorf("second reopen: %+v, want nothing discarded or lost", st)
+			}
+			if r := drain(t, o3, 1); recordIndex(t, r[0].Payload) != 10 {
+				t.Errorf("record after recovery: %q, want record 10", r[0].Payload)
+			}
+		})
+	}
+}
+
+// TestOutboxRescueCrash: a crash after Open wrote the segment of the
+// records kept after a corrupt one, and before it cut the damaged segment,
+// loses nothing: the next Open finds the damaged segment older and cuts it.
+func TestOutboxRescueCrash(t *testing.T) {
+	rec := len(frame(payload(0)))
+	damaged := func(dir string) {
+		o, err := Open(dir, testOpts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			if _, err := o.Enqueue(payload(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o.Close()
+		seg := filepath.Join(dir, segName(0))
+		b, err := os.ReadFile(seg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[4*rec+headerBytes] ^= 1
+		if err := os.WriteFile(seg, b, 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done, crashed := t.TempDir(), t.TempDir()
+	damaged(done)
+	damaged(crashed)
+	o, err := Open(done, testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.closeFiles()
+	// The crashed one has the new segment but not the cut.
+	kept, err := os.ReadFile(filepath.Join(done, segName(5)))
+	if err != nil {
+		t.Fatalf("the records kept: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(crashed, segName(5)), kept, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	o2, err := Open(crashed, testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o2.Close()
+	if st := o2.Stats(); st.Depth != 9 || st.Lost != 1 {
+		t.Errorf("stats %+v, want a depth of 9 and 1 lost", st)
+	}
+	var got []int
+	for _, r := range drain(t, o2, 9) {
+		got = append(got, recordIndex(t, r.Payload))
+	}
+	if want := []int{0, 1, 2, 3, 5, 6, 7, 8, 9}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("delivered %v, want %v", got, want)
+	}
+}
+
+// recordIndex returns i of a payload(i).
+func recordIndex(t *testing.T, p []byte) int {
+	t.Helper()
+	var i int
+	if _, err := fmt.Sscanf(string(p), `{"id":"rec-%05d"`, &i); err != nil {
+		t.Fatalf("record %q: %v", p, err)
+	}
+	return i
+}
+
 // TestOutboxZeroFilledTail: after a power loss during an append a file
 // system may leave the segment's new length filled with zeros. Eight zero
 // bytes check as a frame (length 0, and CRC-32C of nothing is 0), so the
@@ -394,10 +579,11 @@ func TestOutboxRefusesEmptyRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer o.Close()
-	if _, err := o.EnqueueBatch([][]byte{[]byte("a"), nil}); !errors.Is(err, ErrEmptyRecord) {
-		t.Errorf("EnqueueBatch with an empty payload: %v, want ErrEmptyRecord", err)
+	// The records before the empty one are accepted, it and those after it not.
+	if n, err := o.EnqueueBatch([][]byte{[]byte("a"), nil, []byte("b")}); n != 1 || !errors.Is(err, ErrEmptyRecord) {
+		t.Errorf("EnqueueBatch with an empty payload: %d accepted, %v; want 1, ErrEmptyRecord", n, err)
 	}
-	if st := o.Stats(); st.Depth != 0 {
-		t.Errorf("depth %d after a refused batch, want 0", st.Depth)
+	if st := o.Stats(); st.Depth != 1 {
+		t.Errorf("depth %d after a batch refused from its second record, want 1", st.Depth)
 	}
 }

@@ -1,0 +1,167 @@
+package publish
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// faultFile makes a segment file's writes or fsyncs fail while fail is
+// set: "write" fails with ENOSPC after writing half the bytes (a full
+// disk), "sync" with EIO after a whole write (a failing one).
+type faultFile struct {
+	segFile
+	path string
+	fail string // "", "write" or "sync"
+}
+
+func (f *faultFile) WriteAt(b []byte, off int64) (int, error) {
+	if f.fail == "write" {
+		n, _ := f.segFile.WriteAt(b[:len(b)/2], off)
+		return n, &os.PathError{Op: "write", Path: f.path, Err: syscall.ENOSPC}
+	}
+	return f.segFile.WriteAt(b, off)
+}
+
+func (f *faultFile) Sync() error {
+	if f.fail == "sync" {
+		return &os.PathError{Op: "sync", Path: f.path, Err: syscall.EIO}
+	}
+	return f.segFile.Sync()
+}
+
+// injectFault wraps the segment appended to in a faultFile.
+func injectFault(o *Outbox) *faultFile {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := o.segs[len(o.segs)-1]
+	ff := &faultFile{segFile: s.f, path: s.path}
+	s.f = ff
+	return ff
+}
+
+// TestOutboxWriteFault: a write or fsync that fails (a disk full for a
+// while, a transient EIO) refuses that batch and nothing else. The outbox
+// takes records again once the disk does, in order, and what a reopen
+// (a kill) finds on disk is exactly the records accepted: the failed
+// write's bytes are not read as records.
+func TestOutboxWriteFault(t *testing.T) {
+	for _, tc := range []struct {
+		fault   string
+		wantErr error
+	}{
+		{"write", syscall.ENOSPC},
+		{"sync", syscall.EIO},
+	} {
+		t.Run(tc.fault, func(t *testing.T) {
+			dir := t.TempDir()
+			o, err := Open(dir, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Close()
+			for i := range 5 {
+				if _, err := o.Enqueue(payload(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ff := injectFault(o)
+			ff.fail = tc.fault
+			batch := [][]byte{payload(5), payload(6), payload(7)}
+			if _, err := o.EnqueueBatch(batch); !errors.Is(err, tc.wantErr) {
+				t.Fatalf("EnqueueBatch with a failing disk: %v, want %v", err, tc.wantErr)
+			}
+			if st := o.Stats(); st.Depth != 5 {
+				t.Errorf("depth %d after a refused batch, want 5", st.Depth)
+			}
+			// A kill now: the failed write left nothing to discard.
+			k, err := Open(dir, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := k.Stats(); st.Depth != 5 || st.Discarded != 0 {
+				t.Errorf("reopened after the failed write: %+v, want a depth of 5 and nothing discarded", st)
+			}
+			k.closeFiles()
+			ff.fail = "" // the disk has room again
+			if _, err := o.EnqueueBatch(batch); err != nil {
+				t.Fatalf("EnqueueBatch once the disk recovered: %v", err)
+			}
+			if _, err := o.Enqueue(payload(8)); err != nil {
+				t.Fatal(err)
+			}
+			// A kill: what is on disk is the nine records, in order.
+			o2, err := Open(dir, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o2.Close()
+			if st := o2.Stats(); st.Depth != 9 || st.Discarded != 0 {
+				t.Errorf("after reopen: %+v, want a depth of 9 and nothing discarded", st)
+			}
+			for i, r := range drain(t, o2, 9) {
+				if !bytes.Equal(r.Payload, payload(i)) {
+					t.Errorf("record %d: %q, want %q", i, r.Payload, payload(i))
+				}
+			}
+		})
+	}
+}
+
+// TestOutboxNewSegmentFault: a batch that fills a segment and cannot
+// create the next (the outbox directory gone) is accepted up to the full
+// segment, and EnqueueBatch says how far; the rest, offered again once
+// the directory is back, follows without a gap or a duplicate.
+func TestOutboxNewSegmentFault(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "outbox")
+	o, err := Open(dir, testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	perSeg := 4096 / len(frame(payload(0)))
+	for i := range perSeg - 3 {
+		if _, err := o.Enqueue(payload(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var batch [][]byte
+	for i := perSeg - 3; i < perSeg+7; i++ {
+		batch = append(batch, payload(i))
+	}
+	away := filepath.Join(parent, "away")
+	if err := os.Rename(dir, away); err != nil {
+		t.Fatal(err)
+	}
+	n, err := o.EnqueueBatch(batch)
+	if n != 3 || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("EnqueueBatch without a directory for the next segment: %d accepted, %v; want 3, not exist", n, err)
+	}
+	if st := o.Stats(); st.Depth != int64(perSeg) {
+		t.Errorf("depth %d, want %d", st.Depth, perSeg)
+	}
+	if err := os.Rename(away, dir); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := o.EnqueueBatch(batch[n:]); m != len(batch)-n || err != nil {
+		t.Fatalf("EnqueueBatch of the rest: %d accepted, %v; want %d", m, err, len(batch)-n)
+	}
+	o2, err := Open(dir, testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o2.closeFiles()
+	total := perSeg + 7
+	if st := o2.Stats(); st.Depth != int64(total) {
+		t.Errorf("depth after reopen %d, want %d", st.Depth, total)
+	}
+	for i, r := range drain(t, o2, total) {
+		if !bytes.Equal(r.Payload, payload(i)) {
+			t.Errorf("record %d: %q, want %q", i, r.Payload, payload(i))
+		}
+	}
+}
