@@ -331,13 +331,21 @@ func recordAt(b []byte) int64 {
 // way. It returns those records' bytes, the stretches of damage before
 // them and their bytes; what follows the last run is a torn tail. A
 // false record in damaged bytes needs a CRC-32C to match by chance.
+//
+// Each offset tried costs a checksum of the length its first bytes claim,
+// so bytes made to claim long records at every offset would cost the
+// square of the segment's size. The checksums are bounded to
+// rescueWork·len(data) bytes: past that, the rest counts as a torn tail.
+// Real damage (a bad sector's garbage) rarely claims a length that fits.
 func rescue(data []byte, valid int64) (kept []byte, stretches int, skipped int64) {
+	budget := rescueWork * int64(len(data))
 	for off := valid; off < int64(len(data)); {
 		at := off + 1
-		for at < int64(len(data)) && recordAt(data[at:]) == 0 {
+		for at < int64(len(data)) && budget > 0 && recordAt(data[at:]) == 0 {
+			budget -= claimed(data[at:])
 			at++
 		}
-		if at >= int64(len(data)) {
+		if at >= int64(len(data)) || budget <= 0 {
 			break // a torn tail
 		}
 		_, _, n := ScanSegment(data[at:])
@@ -347,6 +355,22 @@ func rescue(data []byte, valid int64) (kept []byte, stretches int, skipped int64
 		off = at + n
 	}
 	return kept, stretches, skipped
+}
+
+// rescueWork bounds rescue's checksums, in bytes per byte searched.
+const rescueWork = 64
+
+// claimed returns the payload bytes a record header at the start of b
+// claims, when they fit in b (recordAt checksums them), else 0.
+func claimed(b []byte) int64 {
+	if len(b) < headerBytes {
+		return 0
+	}
+	n := int64(binary.LittleEndian.Uint32(b))
+	if n > MaxRecordBytes || n > int64(len(b)-headerBytes) {
+		return 0
+	}
+	return n
 }
 
 func readCursor(path string) (uint64, error) {

@@ -587,3 +587,33 @@ func TestOutboxRefusesEmptyRecord(t *testing.T) {
 		t.Errorf("depth %d after a batch refused from its second record, want 1", st.Depth)
 	}
 }
+
+// hostileSegment is 4 MiB (a default segment) whose every fourth offset
+// claims a record of 1 MiB that fits but does not check: without a bound,
+// rescue would checksum about 1.5 TiB of it.
+func hostileSegment() []byte {
+	data := make([]byte, 4<<20)
+	for i := 0; i+4 <= len(data); i += 4 {
+		binary.LittleEndian.PutUint32(data[i:], MaxRecordBytes)
+	}
+	return data
+}
+
+// TestRescueHostileBounded: such bytes are a torn tail, found within
+// rescueWork checksummed bytes per byte.
+func TestRescueHostileBounded(t *testing.T) {
+	data := hostileSegment()
+	kept, stretches, skipped := rescue(data, 0)
+	if len(kept) != 0 || stretches != 0 || skipped != 0 {
+		t.Errorf("rescue kept %d bytes in %d stretches, skipped %d: want a torn tail", len(kept), stretches, skipped)
+	}
+}
+
+// BenchmarkRescueHostile measures rescue on hostileSegment.
+func BenchmarkRescueHostile(b *testing.B) {
+	data := hostileSegment()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		rescue(data, 0)
+	}
+}
