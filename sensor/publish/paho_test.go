@@ -134,7 +134,11 @@ func TestNewPahoValidates(t *testing.T) {
 // broker, with no failure: the broker gets the detections in order.
 func TestSenderOrderOverPaho(t *testing.T) {
 	b := brokertest.Start(t, "rfw/#")
-	c, err := NewPaho(Options{BrokerURL: b.URL(), ClientID: "s1", KeepAliveDur: time.Second})
+	// Keep-alive and ack timeout are generous: on a loaded machine under
+	// the race detector a late ping (the broker drops the client at 1.5×
+	// keep-alive) or a late ack makes the sender publish again, which is
+	// not what this test is about (TestSenderSlowBroker is).
+	c, err := NewPaho(Options{BrokerURL: b.URL(), ClientID: "s1", KeepAliveDur: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +151,7 @@ func TestSenderOrderOverPaho(t *testing.T) {
 	const n = 2000
 	o := numberedOutbox(t, n)
 	topic := event.SensorTopic("site1", "s1", event.KindDetection)
-	s := &Sender{Outbox: o, Client: c, Topic: topic, AckTimeout: 5 * time.Second}
+	s := &Sender{Outbox: o, Client: c, Topic: topic, AckTimeout: 30 * time.Second}
 	stop, done := runSender(s)
 	drainThenStop(t, o, stop, done)
 	var got []string
