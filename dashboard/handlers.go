@@ -1407,7 +1407,9 @@ const snippetPrefix = "snippet:"
 const maxListedSnippets = 200
 
 // replayList answers the recordings of ReplayDir (relative paths), then the
-// newest evidence snippets of SnippetDir as "snippet:NAME.sigmf-meta".
+// newest evidence snippets of SnippetDir as "snippet:NAME.sigmf-meta":
+// only paths the Replayer's Check takes, so every one is a path replayRun
+// takes.
 func (s *server) replayList(c echo.Context) error {
 	if s.d.Replayer == nil {
 		return httpError(http.StatusServiceUnavailable, "replay not configured")
@@ -1429,10 +1431,22 @@ func (s *server) replayList(c echo.Context) error {
 			return fmt.Errorf("list snippets: %w", err)
 		}
 		for _, n := range snips {
-			out = append(out, snippetPrefix+n)
+			if s.replayable(filepath.Join(s.d.SnippetDir, n)) {
+				out = append(out, snippetPrefix+n)
+			}
 		}
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// replayable reports whether the Replayer takes the recording at p; what
+// it refuses (a link out of the folder) is logged, not offered.
+func (s *server) replayable(p string) bool {
+	if err := s.d.Replayer.Check(p); err != nil {
+		s.log.Warn("replay: recording not offered", "path", p, "err", err)
+		return false
+	}
+	return true
 }
 
 // newestMetas returns the names of at most n .sigmf-meta files directly in
@@ -1471,18 +1485,37 @@ func newestMetas(dir string, n int) ([]string, error) {
 	return out, nil
 }
 
-// recordings lists the .sigmf-meta files under ReplayDir, relative to it.
+// recordings lists the recordings under ReplayDir that the Replayer
+// takes (.sigmf-meta files and .sigmf archives), relative to it. Hidden
+// files and folders (uploads on their way in) are skipped; symlinked
+// folders within it are not followed, but ReplayDir itself may be a link.
 func (s *server) recordings() ([]string, error) {
+	root, err := filepath.EvalSymlinks(s.d.ReplayDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list recordings: %w", err)
+	}
 	var out []string
-	err := filepath.WalkDir(s.d.ReplayDir, func(p string, de os.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, de os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !de.IsDir() && strings.HasSuffix(p, ".sigmf-meta") {
-			rel, err := filepath.Rel(s.d.ReplayDir, p)
-			if err != nil {
-				return err
+		if p != root && strings.HasPrefix(de.Name(), ".") {
+			if de.IsDir() {
+				return filepath.SkipDir
 			}
+			return nil
+		}
+		if de.IsDir() || !strings.HasSuffix(p, sigmf.MetaExt) && !strings.HasSuffix(p, sigmf.ArchiveExt) {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		if s.replayable(filepath.Join(s.d.ReplayDir, rel)) { // the path replayRun makes of rel
 			out = append(out, filepath.ToSlash(rel))
 		}
 		return nil
@@ -1592,8 +1625,8 @@ func (s *server) replayRun(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !strings.HasSuffix(p, ".sigmf-meta") {
-		return httpError(http.StatusBadRequest, "path %q: choose a .sigmf-meta file", req.Path)
+	if !strings.HasSuffix(p, sigmf.MetaExt) && !strings.HasSuffix(p, sigmf.ArchiveExt) {
+		return httpError(http.StatusBadRequest, "path %q: choose a .sigmf-meta file or a .sigmf archive", req.Path)
 	}
 	if _, err := os.Stat(p); err != nil {
 		return httpError(http.StatusNotFound, "recording %q not found", req.Path)
