@@ -36,7 +36,7 @@ const (
 	// MaxReplaySamples caps the samples analysed whatever the duration says.
 	MaxReplaySamples = 1 << 26
 	// MinReplaySamples is the fewest samples a replay analyses (one
-	// smallest FFT frame).
+	// smallest FFT frame); an upload with fewer is refused.
 	MinReplaySamples = 16
 	// MaxSpectrogramRows and MaxSpectrogramCols bound the spectrogram.
 	MaxSpectrogramRows = 1024
