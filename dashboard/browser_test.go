@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
 var screenshotDir = flag.String("screenshots", "", "folder to save browser-test screenshots in (default: a temp dir)")
@@ -658,5 +659,68 @@ func TestBrowserSensorMaintenance(t *testing.T) {
 	)
 	if ms, _ := ev.maint.Maintenance(context.Background(), "hmp1", testNow); len(ms) != 0 {
 		t.Errorf("windows after ending: %+v", ms)
+	}
+}
+
+// TestBrowserReplayUpload: an analyst uploads a pair from the Replay page,
+// then a second recording of the same name, which replaces the first only
+// once they confirm it; then a SigMF archive in one file.
+func TestBrowserReplayUpload(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	src := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(src, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := []string{write("x.sigmf-meta", tinyMeta("ci8", "", "")), write("x.sigmf-data", tinyData(32))}
+	os.Mkdir(filepath.Join(src, "2"), 0o755)
+	second := []string{write("2/x.sigmf-meta", tinyMeta("ci8", "", "")), write("2/x.sigmf-data", tinyData(48))}
+	arch := filepath.Join(src, "packed.sigmf")
+	if err := sigmf.WriteArchive(arch, write("packed.sigmf-meta", tinyMeta("ci8", "", "")), write("packed.sigmf-data", tinyData(32))); err != nil {
+		t.Fatal(err)
+	}
+	stored := func() int {
+		st, err := os.Stat(filepath.Join(ev.deps.ReplayDir, "uploads", "x.sigmf-data"))
+		if err != nil {
+			return -1
+		}
+		return int(st.Size())
+	}
+	// upload chooses files and waits for the status line to say want
+	upload := func(files []string, want string) []chromedp.Action[chromedp.Void] {
+		return []chromedp.Action[chromedp.Void]{
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('r-status').textContent = ''`),
+			chromedp.SetUploadFiles(chromedp.CSS(`#r-upload`), files),
+			chromedp.Poll[chromedp.Void](`document.getElementById('r-status').textContent === ` + strconv.Quote(want)),
+		}
+	}
+	browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+	within(t, ctx, 10*time.Second, "the Replay page",
+		chromedp.Navigate(srv.URL+"/#replay"),
+		chromedp.WaitVisible(chromedp.CSS(`#r-upload`)),
+		chromedp.Evaluate[chromedp.Void](`window.asked = []; window.answer = false; window.confirm = (m) => { asked.push(m); return answer; }`),
+	)
+	within(t, ctx, 10*time.Second, "upload a pair", upload(first, "uploaded")...)
+	const exists = `upload: recording "uploads/x.sigmf-meta" exists; upload with replace=1 to replace it`
+	within(t, ctx, 10*time.Second, "the same name, not confirmed", upload(second, exists)...)
+	if got := stored(); got != 64 {
+		t.Errorf("after a replacement not confirmed: %d bytes stored, want the first upload's 64", got)
+	}
+	within(t, ctx, 10*time.Second, "the same name, confirmed",
+		append([]chromedp.Action[chromedp.Void]{chromedp.Evaluate[chromedp.Void](`window.answer = true`)},
+			upload(second, "uploaded, replacing the earlier uploads/x.sigmf-meta")...)...)
+	if got := stored(); got != 96 {
+		t.Errorf("after a confirmed replacement: %d bytes stored, want the second upload's 96", got)
+	}
+	within(t, ctx, 10*time.Second, "an archive", upload([]string{arch}, "uploaded")...)
+	asked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`asked`))
+	if err != nil || len(asked) != 2 || !strings.HasPrefix(asked[0], exists) || !strings.HasPrefix(asked[1], exists) {
+		t.Errorf("confirmations asked %q (%v), want 2 naming the existing recording", asked, err)
+	}
+	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('r-file').value`)); err != nil || v != "uploads/packed.sigmf-meta" {
+		t.Errorf("recording chosen after the archive upload %q (%v), want uploads/packed.sigmf-meta", v, err)
 	}
 }

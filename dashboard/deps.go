@@ -102,7 +102,12 @@ type ReplayResult struct {
 // Replayer runs a SigMF recording through the sensor pipeline. Errors
 // wrapping ErrReplayInput are the caller's fault (bad path or options).
 type Replayer interface {
+	// Replay runs the recording at path (a .sigmf-meta or a .sigmf archive).
 	Replay(ctx context.Context, path string, opts ReplayOptions) (ReplayResult, error)
+	// Check reports whether Replay takes path, without reading its
+	// samples: the path checks Replay makes first. The recordings list
+	// offers only the paths Check takes.
+	Check(path string) error
 }
 
 // Deps are the dashboard's collaborators. Users, Alerts and TimeSeries are
@@ -121,7 +126,7 @@ type Deps struct {
 	// reads; may be nil (then none can be set).
 	Maintenance store.MaintenanceStore
 	Replayer    Replayer // may be nil
-	ReplayDir   string   // folder of recordings offered for replay (and where uploads go)
+	ReplayDir   string   // folder of recordings offered for replay (pairs and .sigmf archives; uploads go to its uploads/)
 	SnippetDir  string   // folder of saved SigMF snippets (evidence)
 	MaxUpload   int64    // upload limit in bytes; default 256 MiB
 	// BodyIdle is how long a request body may send nothing before the

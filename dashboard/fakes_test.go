@@ -338,6 +338,8 @@ func (z fakeZones) ZoneStatus(zone string) string {
 // fakeReplayer reports the detections whose SNR reaches the threshold.
 type fakeReplayer struct{ annotated string }
 
+func (fakeReplayer) Check(string) error { return nil }
+
 func (f fakeReplayer) Replay(_ context.Context, path string, opts ReplayOptions) (ReplayResult, error) {
 	all := []ReplayDetection{
 		{StartS: 0.1, EndS: 0.3, FreqLowHz: 2.41e9, FreqHighHz: 2.42e9, Class: "droneid", Label: "droneid", PowerDB: -30, SNRDB: 25},

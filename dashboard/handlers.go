@@ -1426,7 +1426,9 @@ const snippetPrefix = "snippet:"
 const maxListedSnippets = 200
 
 // replayList answers the recordings of ReplayDir (relative paths), then the
-// newest evidence snippets of SnippetDir as "snippet:NAME.sigmf-meta".
+// newest evidence snippets of SnippetDir as "snippet:NAME.sigmf-meta":
+// only paths the Replayer's Check takes, so every one is a path replayRun
+// takes.
 func (s *server) replayList(c echo.Context) error {
 	if s.d.Replayer == nil {
 		return httpError(http.StatusServiceUnavailable, "replay not configured")
@@ -1448,10 +1450,22 @@ func (s *server) replayList(c echo.Context) error {
 			return fmt.Errorf("list snippets: %w", err)
 		}
 		for _, n := range snips {
-			out = append(out, snippetPrefix+n)
+			if s.replayable(filepath.Join(s.d.SnippetDir, n)) {
+				out = append(out, snippetPrefix+n)
+			}
 		}
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// replayable reports whether the Replayer takes the recording at p; what
+// it refuses (a link out of the folder) is logged, not offered.
+func (s *server) replayable(p string) bool {
+	if err := s.d.Replayer.Check(p); err != nil {
+		s.log.Warn("replay: recording not offered", "path", p, "err", err)
+		return false
+	}
+	return true
 }
 
 // newestMetas returns the names of at most n .sigmf-meta files directly in
@@ -1490,18 +1504,37 @@ func newestMetas(dir string, n int) ([]string, error) {
 	return out, nil
 }
 
-// recordings lists the .sigmf-meta files under ReplayDir, relative to it.
+// recordings lists the recordings under ReplayDir that the Replayer
+// takes (.sigmf-meta files and .sigmf archives), relative to it. Hidden
+// files and folders (uploads on their way in) are skipped; symlinked
+// folders within it are not followed, but ReplayDir itself may be a link.
 func (s *server) recordings() ([]string, error) {
+	root, err := filepath.EvalSymlinks(s.d.ReplayDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list recordings: %w", err)
+	}
 	var out []string
-	err := filepath.WalkDir(s.d.ReplayDir, func(p string, de os.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, de os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !de.IsDir() && strings.HasSuffix(p, ".sigmf-meta") {
-			rel, err := filepath.Rel(s.d.ReplayDir, p)
-			if err != nil {
-				return err
+		if p != root && strings.HasPrefix(de.Name(), ".") {
+			if de.IsDir() {
+				return filepath.SkipDir
 			}
+			return nil
+		}
+		if de.IsDir() || !strings.HasSuffix(p, sigmf.MetaExt) && !strings.HasSuffix(p, sigmf.ArchiveExt) {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		if s.replayable(filepath.Join(s.d.ReplayDir, rel)) { // the path replayRun makes of rel
 			out = append(out, filepath.ToSlash(rel))
 		}
 		return nil
@@ -1510,70 +1543,6 @@ func (s *server) recordings() ([]string, error) {
 		return nil, fmt.Errorf("list recordings: %w", err)
 	}
 	return out, nil
-}
-
-// replayUpload stores an uploaded SigMF pair (multipart fields "meta" and
-// "data") in the replay folder under uploads/, size-limited.
-func (s *server) replayUpload(c echo.Context) error {
-	if s.d.ReplayDir == "" {
-		return httpError(http.StatusServiceUnavailable, "no replay folder configured")
-	}
-	req := c.Request()
-	if req.ContentLength > s.d.MaxUpload {
-		return httpError(http.StatusRequestEntityTooLarge, "upload of %d bytes exceeds the %d byte limit", req.ContentLength, s.d.MaxUpload)
-	}
-	req.Body = http.MaxBytesReader(c.Response(), req.Body, s.d.MaxUpload)
-	if err := req.ParseMultipartForm(8 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return httpError(http.StatusRequestEntityTooLarge, "upload exceeds the %d byte limit", s.d.MaxUpload)
-		}
-		return httpError(http.StatusBadRequest, "bad upload: %v", err)
-	}
-	defer req.MultipartForm.RemoveAll()
-	meta, mh, err := req.FormFile("meta")
-	if err != nil {
-		return httpError(http.StatusBadRequest, "upload: missing file field \"meta\"")
-	}
-	defer meta.Close()
-	data, dh, err := req.FormFile("data")
-	if err != nil {
-		return httpError(http.StatusBadRequest, "upload: missing file field \"data\"")
-	}
-	defer data.Close()
-	base := strings.TrimSuffix(filepath.Base(mh.Filename), ".sigmf-meta")
-	if base != strings.TrimSuffix(filepath.Base(dh.Filename), ".sigmf-data") || !strings.HasSuffix(mh.Filename, ".sigmf-meta") || !strings.HasSuffix(dh.Filename, ".sigmf-data") {
-		return httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and NAME.sigmf-data, got %q and %q", mh.Filename, dh.Filename)
-	}
-	if base == "" {
-		return httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and NAME.sigmf-data, got no NAME")
-	}
-	if mh.Filename != filepath.Base(mh.Filename) || dh.Filename != filepath.Base(dh.Filename) || sanitizeName(base) != base {
-		return httpError(http.StatusBadRequest, "upload: file name %q must be a plain name of letters, digits, '-' and '_'", mh.Filename)
-	}
-	dir := filepath.Join(s.d.ReplayDir, "uploads")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("create upload folder: %w", err)
-	}
-	for _, f := range []struct {
-		r   io.Reader
-		ext string
-	}{{meta, ".sigmf-meta"}, {data, ".sigmf-data"}} {
-		out, err := os.Create(filepath.Join(dir, base+f.ext))
-		if err != nil {
-			return fmt.Errorf("save upload: %w", err)
-		}
-		_, err = io.Copy(out, f.r)
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("save upload: %w", err)
-		}
-	}
-	rel := "uploads/" + base + ".sigmf-meta"
-	_ = s.audit(c, "replay.upload", "recording/"+rel, "", "")
-	return c.JSON(http.StatusCreated, map[string]string{"path": rel})
 }
 
 type replayReq struct {
@@ -1611,8 +1580,8 @@ func (s *server) replayRun(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !strings.HasSuffix(p, ".sigmf-meta") {
-		return httpError(http.StatusBadRequest, "path %q: choose a .sigmf-meta file", req.Path)
+	if !strings.HasSuffix(p, sigmf.MetaExt) && !strings.HasSuffix(p, sigmf.ArchiveExt) {
+		return httpError(http.StatusBadRequest, "path %q: choose a .sigmf-meta file or a .sigmf archive", req.Path)
 	}
 	if _, err := os.Stat(p); err != nil {
 		return httpError(http.StatusNotFound, "recording %q not found", req.Path)

@@ -22,8 +22,9 @@ import (
 )
 
 // ErrReplayInput marks a replay refused because of its input: a path
-// outside the replay folder, a file that is not a .sigmf-meta, or options
-// out of range. The handler answers 400 for it.
+// outside the replay folder (or linking out of it), a hidden file, a file
+// that is neither a .sigmf-meta nor a .sigmf archive, or options out of
+// range. The handler answers 400 for it.
 var ErrReplayInput = errors.New("bad replay request")
 
 // Replay bounds.
@@ -34,6 +35,9 @@ const (
 	DefaultReplayMaxDur = 2 * time.Second
 	// MaxReplaySamples caps the samples analysed whatever the duration says.
 	MaxReplaySamples = 1 << 26
+	// MinReplaySamples is the fewest samples a replay analyses (one
+	// smallest FFT frame); an upload with fewer is refused.
+	MinReplaySamples = 16
 	// MaxSpectrogramRows and MaxSpectrogramCols bound the spectrogram.
 	MaxSpectrogramRows = 1024
 	MaxSpectrogramCols = 512
@@ -137,32 +141,63 @@ func newReplayRoot(d string) (replayRoot, error) {
 	return replayRoot{dir, real}, nil
 }
 
-// inside resolves path and checks that it, and the data file beside it,
-// lie inside the replay folder (or the snippet folder) also after
-// following symlinks.
-func (r *PipelineReplayer) inside(path string) error {
+// Check reports whether Replay takes path, without reading it: a
+// .sigmf-meta file or a .sigmf archive, not hidden (no element of its path
+// in its folder starts with '.': uploads on their way in, snippets being
+// saved), inside the replay folder (or the snippet folder) also after
+// following symlinks, and so is the data file beside a .sigmf-meta.
+// Links are followed only within the folder. A path refused for what it
+// is wraps ErrReplayInput; a file system error (a dangling link) does not.
+// The recordings list offers only what Check takes.
+func (r *PipelineReplayer) Check(path string) error {
+	_, err := r.check(path)
+	return err
+}
+
+// check is Check returning the folder path lies in.
+func (r *PipelineReplayer) check(path string) (replayRoot, error) {
+	if !strings.HasSuffix(path, sigmf.MetaExt) && !strings.HasSuffix(path, sigmf.ArchiveExt) {
+		return replayRoot{}, fmt.Errorf("replay %q: %w: not a %s or %s file", path, ErrReplayInput, sigmf.MetaExt, sigmf.ArchiveExt)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return fmt.Errorf("replay %q: %w", path, err)
+		return replayRoot{}, fmt.Errorf("replay %q: %w", path, err)
 	}
-	var root *replayRoot
-	for i := range r.roots {
-		if rel, err := filepath.Rel(r.roots[i].dir, abs); err == nil && filepath.IsLocal(rel) {
-			root = &r.roots[i]
-			break
+	for _, root := range r.roots {
+		rel, err := filepath.Rel(root.dir, abs)
+		if err != nil || !filepath.IsLocal(rel) {
+			continue
 		}
+		for el := range strings.SplitSeq(rel, string(filepath.Separator)) {
+			if strings.HasPrefix(el, ".") {
+				return replayRoot{}, fmt.Errorf("replay %q: %w: %q is hidden, not a recording", path, ErrReplayInput, el)
+			}
+		}
+		paths := []string{abs}
+		if data := strings.TrimSuffix(abs, sigmf.MetaExt) + sigmf.DataExt; strings.HasSuffix(abs, sigmf.MetaExt) {
+			if _, err := os.Lstat(data); err == nil {
+				paths = append(paths, data) // when missing, Open says so (or reads core:dataset, checked after)
+			}
+		}
+		for _, p := range paths {
+			if err := root.holds(p); err != nil {
+				return replayRoot{}, fmt.Errorf("replay %q: %w", path, err)
+			}
+		}
+		return root, nil
 	}
-	if root == nil {
-		return fmt.Errorf("replay %q: %w: outside the replay folder", path, ErrReplayInput)
+	return replayRoot{}, fmt.Errorf("replay %q: %w: outside the replay folder", path, ErrReplayInput)
+}
+
+// holds checks that the file at p (absolute) lies in the folder after
+// following symlinks.
+func (root replayRoot) holds(p string) error {
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return err
 	}
-	for _, p := range []string{abs, strings.TrimSuffix(abs, sigmf.MetaExt) + sigmf.DataExt} {
-		real, err := filepath.EvalSymlinks(p)
-		if err != nil {
-			return fmt.Errorf("replay: %w", err)
-		}
-		if rel, err := filepath.Rel(root.real, real); err != nil || !filepath.IsLocal(rel) {
-			return fmt.Errorf("replay %q: %w: %s links outside the replay folder", path, ErrReplayInput, filepath.Base(p))
-		}
+	if rel, err := filepath.Rel(root.real, real); err != nil || !filepath.IsLocal(rel) {
+		return fmt.Errorf("%w: %s links outside the replay folder", ErrReplayInput, filepath.Base(p))
 	}
 	return nil
 }
@@ -181,16 +216,14 @@ func checkReplayOptions(o ReplayOptions) error {
 	return nil
 }
 
-// Replay runs the recording whose metadata is path (a .sigmf-meta inside
-// the replay folder) through the pipeline.
+// Replay runs the recording at path (a .sigmf-meta, its data beside it,
+// or a .sigmf archive, that Check takes) through the pipeline.
 func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayOptions) (ReplayResult, error) {
-	if !strings.HasSuffix(path, sigmf.MetaExt) {
-		return ReplayResult{}, fmt.Errorf("replay %q: %w: not a %s file", path, ErrReplayInput, sigmf.MetaExt)
-	}
 	if err := checkReplayOptions(opts); err != nil {
 		return ReplayResult{}, err
 	}
-	if err := r.inside(path); err != nil {
+	root, err := r.check(path)
+	if err != nil {
 		return ReplayResult{}, err
 	}
 	select {
@@ -206,6 +239,16 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	}
 	src := replay.New(rec, replay.Options{}) // owns rec
 	defer src.Close()
+	if strings.HasSuffix(path, sigmf.MetaExt) {
+		// the samples Open read: NAME.sigmf-data, or the file core:dataset names
+		data, err := filepath.Abs(rec.Path())
+		if err == nil {
+			err = root.holds(data)
+		}
+		if err != nil {
+			return ReplayResult{}, fmt.Errorf("replay %q: %w", path, err)
+		}
+	}
 	meta := rec.Meta()
 	rate, total := rec.SampleRateHz(), rec.NumSamples()
 	maxDur := r.maxDur.Seconds()
@@ -213,8 +256,8 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		maxDur = min(maxDur, opts.MaxSeconds)
 	}
 	limit := min(total, int64(maxDur*rate), MaxReplaySamples)
-	if limit < 16 {
-		return ReplayResult{}, fmt.Errorf("replay %q: %d samples analysed, need at least 16", filepath.Base(path), limit)
+	if limit < MinReplaySamples {
+		return ReplayResult{}, fmt.Errorf("replay %q: %d samples analysed, need at least %d", filepath.Base(path), limit, MinReplaySamples)
 	}
 	spec, err := newSpecBuilder(meta, rate, limit, opts.MaxRows, opts.MaxCols)
 	if err != nil {
@@ -263,7 +306,11 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	if out.Truncated {
 		annotated.Global.Extra["rfw:analysed_samples"] = limit
 	}
-	if out.AnnotatedMeta, err = r.writeAnnotated(filepath.Base(path), annotated); err != nil {
+	name := filepath.Base(path)
+	if n, ok := strings.CutSuffix(name, sigmf.ArchiveExt); ok {
+		name = n + sigmf.MetaExt
+	}
+	if out.AnnotatedMeta, err = r.writeAnnotated(name, annotated); err != nil {
 		return ReplayResult{}, err
 	}
 	r.log.Info("replay done", "file", filepath.Base(path), "samples", limit, "of", total,

@@ -238,6 +238,29 @@ func TestPipelineReplayerRefusesPaths(t *testing.T) {
 	b, _ := os.ReadFile(outside)
 	os.WriteFile(filepath.Join(dir, "datalink"+sigmf.MetaExt), b, 0o644)
 	os.Symlink(filepath.Join(root, "outside"+sigmf.DataExt), filepath.Join(dir, "datalink"+sigmf.DataExt))
+	// Metadata inside whose core:dataset names a link outside, beside a
+	// harmless NAME.sigmf-data.
+	m, err := sigmf.ReadMeta(outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Global.Extra["core:dataset"] = "elsewhere.bin"
+	if err := sigmf.WriteMeta(filepath.Join(dir, "dataset"+sigmf.MetaExt), m); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "dataset"+sigmf.DataExt), nil, 0o644)
+	os.Symlink(filepath.Join(root, "outside"+sigmf.DataExt), filepath.Join(dir, "elsewhere.bin"))
+	// A hidden folder (an upload on its way in), a link that stays inside
+	// and an archive.
+	os.Mkdir(filepath.Join(dir, ".upload-1"), 0o755)
+	writeSynthRecording(t, filepath.Join(dir, ".upload-1"), "half")
+	for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt} {
+		os.Symlink(filepath.Join(dir, "inside"+ext), filepath.Join(dir, "alias"+ext))
+	}
+	inside := filepath.Join(dir, "inside")
+	if err := sigmf.WriteArchive(filepath.Join(dir, "packed.sigmf"), inside+sigmf.MetaExt, inside+sigmf.DataExt); err != nil {
+		t.Fatal(err)
+	}
 	r := newTestReplayer(t, dir)
 	tests := []struct {
 		name, path, want string
@@ -246,7 +269,9 @@ func TestPipelineReplayerRefusesPaths(t *testing.T) {
 		{"dot-dot", filepath.Join(dir, "..", "outside.sigmf-meta"), "outside the replay folder"},
 		{"symlinked recording", filepath.Join(dir, "link.sigmf-meta"), "links outside"},
 		{"symlinked data", filepath.Join(dir, "datalink.sigmf-meta"), "links outside"},
-		{"not metadata", filepath.Join(dir, "inside.sigmf-data"), "not a .sigmf-meta"},
+		{"core:dataset links outside", filepath.Join(dir, "dataset.sigmf-meta"), "elsewhere.bin links outside"},
+		{"hidden folder", filepath.Join(dir, ".upload-1", "half.sigmf-meta"), `".upload-1" is hidden`},
+		{"not metadata", filepath.Join(dir, "inside.sigmf-data"), "not a .sigmf-meta or .sigmf file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,8 +281,13 @@ func TestPipelineReplayerRefusesPaths(t *testing.T) {
 			}
 		})
 	}
-	if _, err := r.Replay(context.Background(), filepath.Join(dir, "inside.sigmf-meta"), ReplayOptions{}); err != nil {
-		t.Errorf("recording inside the folder: %v", err)
+	for _, name := range []string{"inside.sigmf-meta", "alias.sigmf-meta", "packed.sigmf"} {
+		if err := r.Check(filepath.Join(dir, name)); err != nil {
+			t.Errorf("check %s: %v", name, err)
+		}
+		if _, err := r.Replay(context.Background(), filepath.Join(dir, name), ReplayOptions{}); err != nil {
+			t.Errorf("replay %s: %v", name, err)
+		}
 	}
 }
 

@@ -114,8 +114,8 @@ func TestRoutes(t *testing.T) {
 	for _, r := range []string{RoleViewer, RoleOfficer, RoleAnalyst, RoleAdmin} {
 		cr[r] = login(t, e, r, r+"-password")
 	}
-	okUpload, okCT := multipartBody(t, map[string][2]string{"meta": {"up1.sigmf-meta", `{}`}, "data": {"up1.sigmf-data", "abcd"}})
-	travUpload, travCT := multipartBody(t, map[string][2]string{"meta": {"../evil.sigmf-meta", `{}`}, "data": {"../evil.sigmf-data", "abcd"}})
+	okUpload, okCT := multipartBody(t, map[string][2]string{"meta": {"up1.sigmf-meta", tinyMeta("ci8", "", "")}, "data": {"up1.sigmf-data", tinyData(16)}})
+	travUpload, travCT := multipartBody(t, map[string][2]string{"meta": {"../evil.sigmf-meta", tinyMeta("ci8", "", "")}, "data": {"../evil.sigmf-data", tinyData(16)}})
 	badUpload, badCT := multipartBody(t, map[string][2]string{"meta": {"a b;c.sigmf-meta", `{}`}, "data": {"a b;c.sigmf-data", "abcd"}})
 	misUpload, misCT := multipartBody(t, map[string][2]string{"meta": {"a.sigmf-meta", `{}`}, "data": {"b.sigmf-data", "abcd"}})
 	noData, noDataCT := multipartBody(t, map[string][2]string{"meta": {"a.sigmf-meta", `{}`}})

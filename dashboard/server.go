@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -43,7 +44,8 @@ type server struct {
 	requests *prometheus.CounterVec
 	acks     *prometheus.CounterVec // acknowledgements announced to fusion, by result
 	assets   fs.FS
-	feeds    feedSlots // open live feeds by session
+	feeds    feedSlots  // open live feeds by session
+	uploadMu sync.Mutex // one replay upload moves in at a time: its taken-name check and renames
 }
 
 type ackAdapter struct {

@@ -30,7 +30,7 @@
     if (r.status === 401 && path !== '/login') { showLogin(); throw new Error('log in first'); }
     const ct = r.headers.get('Content-Type') || '';
     const data = ct.includes('json') ? await r.json() : await r.text();
-    if (!r.ok) throw new Error((data && data.error) || r.statusText);
+    if (!r.ok) { const err = new Error((data && data.error) || r.statusText); err.status = r.status; throw err; }
     return data;
   }
 
@@ -539,7 +539,7 @@
     if (pick && !files.includes(pick)) files.unshift(pick); // older than the listed snippets
     const cur = pick || $('r-file').value;
     $('r-file').replaceChildren(...files.map((f) => el('option', { value: f, text: f.startsWith('snippet:') ? 'evidence: ' + f.slice(8) : f })));
-    if (!files.length) { $('r-status').textContent = 'No recordings yet: upload a SigMF pair (both files), or replay a detection\'s evidence from an alert.'; return; }
+    if (!files.length) { $('r-status').textContent = 'No recordings yet: upload a SigMF archive (.sigmf) or pair (both files), or replay a detection\'s evidence from an alert.'; return; }
     if (cur && files.includes(cur)) $('r-file').value = cur;
     if (pick) await runReplay();
   }
@@ -547,12 +547,25 @@
   $('r-thr').addEventListener('change', runReplay);
   $('r-pfa').addEventListener('change', runReplay);
   $('r-run').addEventListener('click', runReplay);
+  // An upload is a SigMF archive (NAME.sigmf) or a pair (both files); a
+  // name already uploaded is replaced only when the analyst confirms.
   $('r-upload').addEventListener('change', async (ev) => {
-    const fs = [...ev.target.files], meta = fs.find((f) => f.name.endsWith('.sigmf-meta')), data = fs.find((f) => f.name.endsWith('.sigmf-data'));
-    if (!meta || !data) { $('r-status').textContent = 'choose both NAME.sigmf-meta and NAME.sigmf-data'; return; }
-    const fd = new FormData(); fd.append('meta', meta); fd.append('data', data);
-    try { const r = await api('POST', '/replay/upload', fd); await loadReplay(); $('r-file').value = r.path; $('r-status').textContent = 'uploaded'; }
-    catch (e) { $('r-status').textContent = e.message; }
+    const fs = [...ev.target.files], meta = fs.find((f) => f.name.endsWith('.sigmf-meta')), data = fs.find((f) => f.name.endsWith('.sigmf-data')),
+      archive = fs.find((f) => f.name.endsWith('.sigmf'));
+    ev.target.value = ''; // so choosing the same files again (after a refusal) uploads them again
+    const fd = new FormData();
+    if (archive && fs.length === 1) fd.append('archive', archive);
+    else if (meta && data && fs.length === 2) { fd.append('meta', meta); fd.append('data', data); }
+    else { $('r-status').textContent = 'choose a NAME.sigmf archive, or both NAME.sigmf-meta and NAME.sigmf-data'; return; }
+    const send = async (query) => {
+      const r = await api('POST', '/replay/upload' + query, fd); await loadReplay(); $('r-file').value = r.path;
+      $('r-status').textContent = r.replaced ? 'uploaded, replacing the earlier ' + r.path : 'uploaded';
+    };
+    try { await send(''); }
+    catch (e) {
+      if (e.status !== 409 || !confirm(e.message + '\n\nReplace it?')) { $('r-status').textContent = e.message; return; }
+      try { await send('?replace=1'); } catch (e2) { $('r-status').textContent = e2.message; }
+    }
   });
   async function runReplay() {
     const path = $('r-file').value; if (!path) return;
