@@ -198,3 +198,44 @@ func TestCmdSimProgressNoTerminal(t *testing.T) {
 		t.Errorf("progress %q, want plain lines ending in the total", s)
 	}
 }
+
+// TestCmdSimDocExamples: every `rfwarden sim --out` example of
+// docs/simulator.md records an emitter on the air (its first 50 ms holds an
+// annotation), so it is of use as an eval input.
+func TestCmdSimDocExamples(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "simulator.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for _, line := range strings.Split(string(doc), "\n") {
+		if !strings.HasPrefix(line, "    rfwarden sim --out ") {
+			continue
+		}
+		n++
+		args := strings.Fields(line)[2:]
+		base := filepath.Join(t.TempDir(), "ex")
+		for i := 0; i+1 < len(args); i++ {
+			switch args[i] {
+			case "--out":
+				args[i+1] = base
+			case "--duration":
+				args[i+1] = "50ms"
+			}
+		}
+		if err := cmdSim(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+			t.Errorf("%s: %v", line, err)
+			continue
+		}
+		m, err := sigmf.ReadMeta(base + ".sigmf-meta")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Annotations) == 0 {
+			t.Errorf("%s: no emitter on the air (no annotation in the first 50 ms)", strings.TrimSpace(line))
+		}
+	}
+	if n == 0 {
+		t.Error("docs/simulator.md has no `rfwarden sim --out` example")
+	}
+}
