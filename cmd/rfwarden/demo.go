@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -33,6 +34,7 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/agent"
 	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/scan"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 	"github.com/rfwarden/rfwarden/sensor/sim"
 )
@@ -400,20 +402,28 @@ func startDemoBroker() (*mochi.Server, string, error) {
 	return srv, "tcp://" + addr, nil
 }
 
-// demoBands is the scan plan every demo sensor runs. As after a site survey,
-// it dwells on the uplink carriers of the operators serving the area (paired
-// with the downlinks the survey heard) rather than sweeping whole bands: two
-// shared cores render and analyse the IQ of every sensor, and a short plan
-// keeps each band's revisit near the fusion association window. Drones get
-// the busy part of the 2.4 GHz ISM band and the 5.8 GHz video channel; the
-// authorised devices' channels are watched too, so the registry has work.
-func demoBands() []config.Band {
+// demoBands is the scan plan every demo sensor runs at rateHz. As after a
+// site survey, it dwells on the uplink carriers of the operators serving the
+// area (paired with the downlinks the survey heard) rather than sweeping
+// whole bands: two shared cores render and analyse the IQ of every sensor,
+// and a short plan keeps each band's revisit near the fusion association
+// window. Drones get the busy part of the 2.4 GHz ISM band and the 5.8 GHz
+// video channel; the authorised devices' channels are watched too, so the
+// registry has work.
+//
+// Each tuning dwells 20 ms where the plan allows it. Below 2.5 Msps a
+// tuning covers less than 2 MHz, so a 6 MHz band takes 4 tunings and a
+// 24 MHz sweep up to 15 (54 in all at 2 Msps), and the scheduler's bound
+// (twice the dwells of a cycle plus the longest within every band's
+// max_revisit, scan.New) would exceed the 2 s bands': the dwell then
+// shrinks to fit, 18 ms at 2 Msps.
+func demoBands(rateHz float64) []config.Band {
 	const ms = time.Millisecond
 	band := func(name string, centerHz, spanHz float64, prio int, kind string, revisit time.Duration) config.Band {
 		return config.Band{Name: name, LowHz: centerHz - spanHz/2, HighHz: centerHz + spanHz/2, Priority: prio,
 			Dwell: 20 * ms, Kind: kind, MaxRevisit: revisit}
 	}
-	return []config.Band{
+	bands := []config.Band{
 		band("gsm900-ul", 902e6, 6e6, 3, config.KindDwell, 2*time.Second),
 		band("lte-b20-ul", 847e6, 6e6, 3, config.KindDwell, 2*time.Second),
 		band("lte-b3-ul", 1747.5e6, 6e6, 3, config.KindDwell, 2*time.Second),
@@ -423,6 +433,35 @@ func demoBands() []config.Band {
 		band("tetra", 391.25e6, 6e6, 0, config.KindSweep, 6*time.Second),
 		band("wifi5", 5190e6, 24e6, 0, config.KindSweep, 6*time.Second),
 	}
+	tunings, revisit := 0, bands[0].MaxRevisit
+	for _, b := range bands {
+		tunings += int(math.Ceil((b.HighHz - b.LowHz) / (scan.UsableFraction * rateHz)))
+		revisit = min(revisit, b.MaxRevisit)
+	}
+	// all dwells equal: 2 × (tunings + 1) × dwell ≤ revisit
+	if fit := (revisit / time.Duration(2*(tunings+1))).Truncate(ms); fit < bands[0].Dwell {
+		for i := range bands {
+			bands[i].Dwell = fit
+		}
+	}
+	return bands
+}
+
+// demoSensorConfig is the configuration of the demo's sensor id.
+func demoSensorConfig(o demoOptions, id, siteID, brokerURL, dir string) config.Config {
+	cfg := config.Default()
+	cfg.Site, cfg.Sensor = siteID, id
+	cfg.MQTT.URL = brokerURL
+	cfg.Outbox.Dir = filepath.Join(dir, "outbox", id)
+	cfg.Snippets.Dir = filepath.Join(dir, "snippets")
+	// 10 ms (800 kB at 10 Msps) and 32 MiB a sensor: nine sensors keep
+	// under 300 MB of evidence on the demo's disk
+	cfg.Snippets.Dur, cfg.Snippets.MaxBytes = 10*time.Millisecond, 32<<20
+	cfg.Snippets.Upload = false // the dashboard reads this folder itself
+	cfg.Source = config.Source{Kind: config.SourceSim, SampleRateHz: o.rateHz, Seed: int64(o.seed)}
+	cfg.Bands = demoBands(o.rateHz)
+	cfg.Gains = nil
+	return cfg
 }
 
 // newDemoAgent builds one sensor agent over the simulator.
@@ -447,18 +486,7 @@ func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string,
 			return nil, nil, fmt.Errorf("demo: --record: %w", err)
 		}
 	}
-	cfg := config.Default()
-	cfg.Site, cfg.Sensor = siteID, id
-	cfg.MQTT.URL = brokerURL
-	cfg.Outbox.Dir = filepath.Join(dir, "outbox", id)
-	cfg.Snippets.Dir = filepath.Join(dir, "snippets")
-	// 10 ms (800 kB at 10 Msps) and 32 MiB a sensor: nine sensors keep
-	// under 300 MB of evidence on the demo's disk
-	cfg.Snippets.Dur, cfg.Snippets.MaxBytes = 10*time.Millisecond, 32<<20
-	cfg.Snippets.Upload = false // the dashboard reads this folder itself
-	cfg.Source = config.Source{Kind: config.SourceSim, SampleRateHz: o.rateHz, Seed: int64(o.seed)}
-	cfg.Bands = demoBands()
-	cfg.Gains = nil
+	cfg := demoSensorConfig(o, id, siteID, brokerURL, dir)
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("demo: sensor %s config: %w", id, err)
 	}

@@ -370,6 +370,29 @@ func TestDemoSourceKeepsAGCGain(t *testing.T) {
 // multiplies), and the other rules are the defaults.
 // TestKeptUp: the share of the sensors' simulated time whose IQ they
 // analysed, as the demo's progress line prints it.
+// TestDemoPlanFeasible: the demo's sensors take every sample rate --rate
+// documents. At 2 Msps a 6 MHz band needs 4 tunings and the 24 MHz sweeps
+// 15, and 20 ms dwells could not revisit the 2 s bands (scan.New wants
+// twice the dwells of a cycle plus the longest: 2.2 s).
+func TestDemoPlanFeasible(t *testing.T) {
+	for _, rate := range []float64{2e6, 2.2e6, 2.4e6, 2.5e6, 3e6, 10e6, 20e6} {
+		o := demoOptions{rateHz: rate, seed: 1, speed: 1}
+		if err := o.validate(); err != nil {
+			t.Errorf("%g samples/s: %v", rate, err)
+			continue
+		}
+		cfg := demoSensorConfig(o, "s1", "hmp-demo", "tcp://127.0.0.1:1883", t.TempDir())
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%g samples/s: %v", rate, err)
+		}
+		for _, b := range cfg.Bands {
+			if rate >= 2.5e6 && b.Dwell != 20*time.Millisecond {
+				t.Errorf("%g samples/s: band %s dwells %v, want 20 ms where that fits", rate, b.Name, b.Dwell)
+			}
+		}
+	}
+}
+
 func TestKeptUp(t *testing.T) {
 	for _, tc := range []struct {
 		iqS     float64

@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
@@ -82,7 +80,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.StringVar(&jsonOut, "json", "", "write every number as JSON to `OUT.json`")
 	fs.StringVar(&svgOut, "svg", "", "write the Pd-vs-SNR plot of the generated cases to `OUT.svg`")
-	fs.BoolVar(&progress, "progress", false, "show a progress bar on stderr even when it is not a terminal")
+	fs.BoolVar(&progress, "progress", false, "show progress on stderr even when it is not a terminal (there as a line every 5 s)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -114,13 +112,29 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if cases < 0 || noiseCases < 0 {
 		return fmt.Errorf("eval: --cases %d and --noise-cases %d must not be negative", cases, noiseCases)
 	}
+	if i := firstRepeat(snrs); i >= 0 {
+		return fmt.Errorf("eval: --snr-list: %g dB given twice", snrs[i])
+	}
+	// refuse what cannot be done before doing any of it
+	if svgOut != "" && cases == 0 {
+		return errors.New("eval: --svg needs generated cases (--cases > 0)")
+	}
+	if corpus == "" && cases == 0 && noiseCases == 0 {
+		return errors.New("eval: nothing to do: give --corpus or generated cases")
+	}
+	gc := eval.GenConfig{Specs: specs, SNRsDB: snrs, Cases: orNone(cases), NoiseCases: orNone(noiseCases),
+		NoiseS: noiseS, Seed: seed, DCSpike: dcSpike, DCSpikeDB: [2]float64{spike[0], spike[1]}}
+	planned, err := gc.NumPlanned()
+	if err != nil {
+		return fmt.Errorf("eval: --cases %d: %w", cases, err)
+	}
 	start := time.Now()
 	cfg := pipeline.Config{Detector: dsp.DetectorConfig{PFA: pfa}, Classifier: pipeline.DefaultClassifier()}
 	effPFA := pfa
 	if effPFA == 0 {
 		effPFA = evalDefaultPFA
 	}
-	showBar := progress || isTerminal(stderr)
+	showBar, tty := progress || isTerminal(stderr), isTerminal(stderr)
 	doc := evalJSON{Version: version, Settings: evalSettings{PFA: effPFA, Corpus: corpus, Seed: seed, Cases: cases,
 		NoiseCases: noiseCases, NoiseS: noiseS, SNRsDB: snrs, DCSpike: dcSpike, DCSpikeDB: spike}}
 	for _, s := range specs {
@@ -132,8 +146,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
-		bar := newEvalBar(showBar, len(paths), "corpus", stderr)
-		tally, _, err := eval.RunCorpus(ctx, corpus, cfg, func(string) { bar.add() })
+		bar := newProgress(stderr, showBar, tty, int64(len(paths)), "corpus")
+		tally, _, err := eval.RunCorpus(ctx, corpus, cfg, func(string) { bar.add(1) })
 		bar.close()
 		if err != nil {
 			return fmt.Errorf("eval: %w", err)
@@ -145,18 +159,16 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
-	gc := eval.GenConfig{Specs: specs, SNRsDB: snrs, Cases: orNone(cases), NoiseCases: orNone(noiseCases),
-		NoiseS: noiseS, Seed: seed, DCSpike: dcSpike, DCSpikeDB: [2]float64{spike[0], spike[1]}}
-	if plan := gc.Plan(); len(plan) > 0 {
-		bar := newEvalBar(showBar, len(plan), "generated", stderr)
-		tally, err := eval.RunGenerated(ctx, gc, cfg, func(eval.CaseResult) { bar.add() })
+	if planned > 0 {
+		bar := newProgress(stderr, showBar, tty, int64(planned), "generated")
+		tally, err := eval.RunGenerated(ctx, gc, cfg, func(eval.CaseResult) { bar.add(1) })
 		bar.close()
 		if err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
 		r := tally.Report()
 		doc.Generated = &r
-		title := fmt.Sprintf("generated: %d cases (seed %d, pfa %g)", len(plan), seed, effPFA)
+		title := fmt.Sprintf("generated: %d cases (seed %d, pfa %g)", planned, seed, effPFA)
 		if err := eval.WriteText(stdout, title, r); err != nil {
 			return err
 		}
@@ -168,11 +180,6 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				return err
 			}
 		}
-	} else if svgOut != "" {
-		return errors.New("eval: --svg needs generated cases (--cases > 0)")
-	}
-	if doc.Corpus == nil && doc.Generated == nil {
-		return errors.New("eval: nothing to do: give --corpus or generated cases")
 	}
 	doc.ElapsedS = math.Round(time.Since(start).Seconds()*100) / 100
 	if jsonOut != "" {
@@ -205,6 +212,9 @@ func selectSpecs(list string) ([]eval.CaseSpec, error) {
 	var out []eval.CaseSpec
 	for _, c := range strings.Split(list, ",") {
 		c = strings.TrimSpace(c)
+		if slices.ContainsFunc(out, func(s eval.CaseSpec) bool { return s.Class == c }) {
+			return nil, fmt.Errorf("eval: --classes: class %q given twice", c)
+		}
 		i := slices.IndexFunc(all, func(s eval.CaseSpec) bool { return s.Class == c })
 		if i < 0 {
 			var names []string
@@ -216,6 +226,17 @@ func selectSpecs(list string) ([]eval.CaseSpec, error) {
 		out = append(out, all[i])
 	}
 	return out, nil
+}
+
+// firstRepeat returns the index of the first value of v equal to an
+// earlier one, or -1.
+func firstRepeat(v []float64) int {
+	for i := range v {
+		if slices.Contains(v[:i], v[i]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // parseFloatList parses "a,b,c" into finite numbers.
@@ -256,31 +277,4 @@ func writeFileWith(path string, fn func(io.Writer) error) error {
 		return fmt.Errorf("eval: write %q: %w", path, err)
 	}
 	return nil
-}
-
-// evalBar is an optional progress bar on stderr (eval's cases, sim's
-// samples).
-type evalBar struct{ bar *progressbar.ProgressBar }
-
-func newEvalBar(show bool, n int, desc string, w io.Writer) evalBar {
-	if !show || n == 0 {
-		return evalBar{}
-	}
-	return evalBar{progressbar.NewOptions(n, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(), progressbar.OptionSetElapsedTime(true), progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))}
-}
-
-func (b evalBar) add() { b.addN(1) }
-
-func (b evalBar) addN(k int) {
-	if b.bar != nil {
-		_ = b.bar.Add(k)
-	}
-}
-
-func (b evalBar) close() {
-	if b.bar != nil {
-		_ = b.bar.Close()
-	}
 }

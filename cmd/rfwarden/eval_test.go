@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,10 @@ func TestEvalFlagErrors(t *testing.T) {
 		{"bad noise duration", []string{"--noise-dur", "0"}, "--noise-dur"},
 		{"nothing to do", []string{"--cases", "0", "--noise-cases", "0"}, "nothing to do"},
 		{"svg without generated", []string{"--cases", "0", "--noise-cases", "0", "--svg", "x.svg"}, "--svg"},
+		{"svg with noise cases only", []string{"--cases", "0", "--noise-cases", "1", "--svg", "x.svg"}, "--svg"},
+		{"duplicate class", []string{"--classes", "lte, nr,lte"}, `class "lte" given twice`},
+		{"duplicate SNR", []string{"--snr-list", "0,6,0.0"}, "--snr-list: 0 dB given twice"},
+		{"cases overflow", []string{"--cases", "9223372036854775807", "--noise-cases", "0"}, "--cases 9223372036854775807"},
 		{"stray argument", []string{"file.sigmf-meta"}, "unexpected argument"},
 		{"absent corpus", []string{"--corpus", "/nonexistent/rfw", "--cases", "0", "--noise-cases", "0"}, "/nonexistent/rfw"},
 	}
@@ -147,11 +152,66 @@ func TestEvalFlagErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err %v, want one mentioning %q", err, tt.want)
 			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout %q, want nothing before the flags are sound", stdout.String())
+			}
 		})
 	}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"eval", "--no-such-flag"}, &stdout, &stderr); !errors.Is(err, errUsage) {
 		t.Errorf("unknown flag: %v, want errUsage", err)
+	}
+}
+
+// TestEvalConflictBeforeWork: --svg without generated cases is refused
+// before the corpus is scored, and nothing is written.
+func TestEvalConflictBeforeWork(t *testing.T) {
+	dir := t.TempDir()
+	corpus := filepath.Join(dir, "corpus")
+	if err := os.Mkdir(corpus, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeLabelledLTE(t, corpus)
+	jsonPath, svgPath := filepath.Join(dir, "ev.json"), filepath.Join(dir, "ev.svg")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"eval", "--cases", "0", "--noise-cases", "0", "--corpus", corpus,
+		"--json", jsonPath, "--svg", svgPath, "--progress"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--svg") {
+		t.Fatalf("err %v, want one naming --svg", err)
+	}
+	if stdout.Len() != 0 || stderr.Len() != 0 {
+		t.Errorf("work done before the refusal: stdout %q, stderr %q", stdout.String(), stderr.String())
+	}
+	for _, p := range []string{jsonPath, svgPath} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: %v, want it not written", p, err)
+		}
+	}
+}
+
+// TestEvalCancelled: a cancelled run of a million cases ends
+// without building its plan in memory, its progress stops where the run
+// did, and the error names the command once.
+func TestEvalCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := run(ctx, []string{"eval", "--cases", "1000000", "--classes", "gsm", "--snr-list", "0", "--noise-cases", "0", "--progress"}, &stdout, &stderr)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if got := err.Error(); got != "eval: case gsm@0dB#0: context canceled" {
+		t.Errorf("err %q, want %q", got, "eval: case gsm@0dB#0: context canceled")
+	}
+	// a plan of 1e6 cases held in memory costs 170 MB; one case's IQ 0.6 MB
+	if mb := float64(after.TotalAlloc-before.TotalAlloc) / 1e6; mb > 64 {
+		t.Errorf("a cancelled run allocated %.0f MB, want the plan not built", mb)
+	}
+	if s := stderr.String(); strings.Contains(s, "100%") || !strings.Contains(s, "generated: stopped at 0% (0/1000000)") {
+		t.Errorf("progress %q, want it stopped at the start", s)
 	}
 }
 

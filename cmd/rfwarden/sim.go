@@ -6,9 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"math"
+	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -21,7 +24,9 @@ const simUsage = `usage: rfwarden sim [flags] --out BASE
 Write the IQ that one sensor of the simulated prison wing captures in one band
 to the SigMF recording BASE.sigmf-data/.sigmf-meta (ci8), with one ground-truth
 annotation per burst (label = class, comment = emitter and received dBm).
---site-yaml prints the wing's site YAML instead.
+BASE may end in .sigmf-meta or .sigmf-data. The files appear only when the
+recording is complete: a run that fails or is interrupted leaves none.
+--site-yaml prints the wing's site YAML instead (it takes only --seed).
 `
 
 // simOptions are the parsed flags of `rfwarden sim`.
@@ -47,7 +52,7 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var o simOptions
 	fs.Uint64Var(&o.seed, "seed", 1, "scenario seed")
 	fs.StringVar(&o.sensorID, "sensor", "s1", "sensor ID (s1..s9)")
-	fs.Float64Var(&o.centerHz, "center", 847e6, "centre frequency, Hz")
+	fs.Float64Var(&o.centerHz, "center", 847e6, "centre frequency, Hz (1e6..6e9)")
 	fs.Float64Var(&o.rateHz, "rate", 10e6, "sample rate, samples/s (2e6..20e6)")
 	fs.Float64Var(&o.gainDB, "gain", 0, "receive gain, dB; 0 picks it from the rate (sets the dBFS-to-dBm calibration)")
 	fs.DurationVar(&o.dur, "duration", time.Second, "length of the recording")
@@ -55,7 +60,7 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.out, "out", "", "recording base path (BASE.sigmf-data, BASE.sigmf-meta)")
 	fs.BoolVar(&o.siteYAML, "site-yaml", false, "print the wing's site YAML and exit")
 	fs.BoolVar(&o.noArtefacts, "no-artefacts", false, "leave out the HackRF artefacts (DC spike, IQ imbalance)")
-	fs.BoolVar(&o.progress, "progress", false, "show a progress bar on stderr even when it is not a terminal")
+	fs.BoolVar(&o.progress, "progress", false, "show progress on stderr even when it is not a terminal (there as a line every 5 s)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -66,18 +71,31 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.Usage()
 		return errUsage
 	}
-	w := sim.StandardWing(o.seed)
 	if o.siteYAML {
-		_, err := stdout.Write(w.SiteYAML())
+		// the site YAML depends on the seed alone: any other flag would be ignored
+		var other []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "site-yaml" && f.Name != "seed" {
+				other = append(other, "--"+f.Name)
+			}
+		})
+		if len(other) > 0 {
+			return fmt.Errorf("sim: --site-yaml prints the site YAML to stdout and takes only --seed, not %s", strings.Join(other, ", "))
+		}
+		_, err := stdout.Write(sim.StandardWing(o.seed).SiteYAML())
 		return err
 	}
 	if o.out == "" {
 		fs.Usage()
 		return fmt.Errorf("sim: --out is required")
 	}
-	if o.dur <= 0 || o.dur > time.Hour {
-		return fmt.Errorf("sim: --duration %v outside (0, 1h]", o.dur)
+	for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt, sigmf.ArchiveExt} {
+		o.out = strings.TrimSuffix(o.out, ext)
 	}
+	if err := o.check(); err != nil {
+		return err
+	}
+	w := sim.StandardWing(o.seed)
 	start := w.Start
 	if o.start != "" {
 		t, err := time.Parse(time.RFC3339Nano, o.start)
@@ -95,32 +113,64 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return writeSim(ctx, src, o, start, stdout, stderr)
 }
 
+// check refuses a recording the simulated HackRF cannot make (the
+// simulator's defaults for a zero centre or rate do not apply here: the
+// flags have their own) or one without a sample.
+func (o simOptions) check() error {
+	switch {
+	case !(o.centerHz >= sim.MinCenterHz && o.centerHz <= sim.MaxCenterHz):
+		return fmt.Errorf("sim: --center %v Hz outside 1 MHz..6 GHz", o.centerHz)
+	case !(o.rateHz >= sim.MinSampleRateHz && o.rateHz <= sim.MaxSampleRateHz):
+		return fmt.Errorf("sim: --rate %v outside 2e6..20e6 samples/s", o.rateHz)
+	case o.dur <= 0 || o.dur > time.Hour:
+		return fmt.Errorf("sim: --duration %v outside (0, 1h]", o.dur)
+	case o.samples() < 1:
+		return fmt.Errorf("sim: --duration %v is shorter than one sample at %g samples/s", o.dur, o.rateHz)
+	}
+	return nil
+}
+
+// samples is the length of the recording.
+func (o simOptions) samples() int64 { return int64(math.Round(o.dur.Seconds() * o.rateHz)) }
+
 // writeSim records o.dur of src to o.out with ground-truth annotations,
-// with a progress bar on stderr when it is a terminal or o.progress.
+// with progress on stderr when it is a terminal or o.progress. The
+// recording is written under a temporary folder beside o.out and moved into
+// place when complete, so a failed or interrupted run leaves no recording
+// (and an earlier one at o.out stays as it was).
 func writeSim(ctx context.Context, src *sim.Source, o simOptions, start time.Time, stdout, stderr io.Writer) error {
-	wr, err := sigmf.NewWriter(o.out, "ci8", o.rateHz, o.centerHz, start)
+	dir, name := filepath.Dir(o.out), filepath.Base(o.out)
+	tmpDir, err := os.MkdirTemp(dir, "."+name+".tmp*") // beside o.out, so a rename moves it
+	if err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	defer os.RemoveAll(tmpDir)
+	tmp := filepath.Join(tmpDir, name)
+	wr, err := sigmf.NewWriter(tmp, "ci8", o.rateHz, o.centerHz, start)
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
 	wr.SetGlobal(fmt.Sprintf("rfwarden simulated wing, seed %d, sensor %s", o.seed, o.sensorID), "rfwarden sim", "sim", "")
 	wr.SetExtra("rfw:gain_db", src.GainDB())
 	wr.SetExtra("rfw:full_scale_dbm", sim.FullScaleDBm(src.GainDB()))
-	total := int64(math.Round(o.dur.Seconds() * o.rateHz))
-	bar := newEvalBar(o.progress || isTerminal(stderr), int(total), "sim "+filepath.Base(o.out), stderr)
-	defer bar.close()
+	total := o.samples()
+	bar := newProgress(stderr, o.progress || isTerminal(stderr), isTerminal(stderr), total, "sim "+name)
+	fail := func(err error) error {
+		bar.close()
+		wr.Close()
+		return fmt.Errorf("sim: %s: stopped after %d of %d samples, nothing written: %w", o.out, wr.NumSamples(), total, err)
+	}
 	var truth []sim.BurstTruth
 	for wr.NumSamples() < total {
 		b, err := src.Next(ctx)
 		if err != nil {
-			wr.Close()
-			return fmt.Errorf("sim: %w", err)
+			return fail(err)
 		}
 		n := min(int64(len(b.Samples)), total-wr.NumSamples())
 		if err := wr.Write(b.Samples[:n]); err != nil {
-			wr.Close()
-			return fmt.Errorf("sim: %w", err)
+			return fail(err)
 		}
-		bar.addN(int(n))
+		bar.add(n)
 		for _, t := range src.Truth() {
 			t.SampleCount = min(t.SampleCount, total-t.SampleStart)
 			if t.SampleCount <= 0 {
@@ -129,6 +179,7 @@ func writeSim(ctx context.Context, src *sim.Source, o simOptions, start time.Tim
 			truth = mergeTruth(truth, t)
 		}
 	}
+	bar.close()
 	sort.SliceStable(truth, func(a, b int) bool { return truth[a].SampleStart < truth[b].SampleStart })
 	for _, t := range truth {
 		wr.Annotate(sigmf.Annotation{SampleStart: t.SampleStart, SampleCount: t.SampleCount,
@@ -138,7 +189,17 @@ func writeSim(ctx context.Context, src *sim.Source, o simOptions, start time.Tim
 	if err := wr.Close(); err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
-	_, err = fmt.Fprintf(stdout, "wrote %s.sigmf-data: %d samples, %d annotations\n", o.out, total, len(truth))
+	// the metadata goes last: it is what makes the files a recording, and
+	// an earlier recording's must not describe the new data
+	if err := os.Remove(o.out + sigmf.MetaExt); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+		return fmt.Errorf("sim: replace %s: %w", o.out+sigmf.MetaExt, err)
+	}
+	for _, ext := range []string{sigmf.DataExt, sigmf.MetaExt} {
+		if err := os.Rename(tmp+ext, o.out+ext); err != nil {
+			return fmt.Errorf("sim: %w", err)
+		}
+	}
+	_, err = fmt.Fprintf(stdout, "wrote %s: %d samples, %d annotations\n", o.out+sigmf.DataExt, total, len(truth))
 	return err
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,7 +32,7 @@ func TestCmdSimRecording(t *testing.T) {
 	if err := cmdSim(context.Background(), args, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
-	// the bar counts samples and ends at the total
+	// the progress counts samples and ends at the total
 	if s := errOut.String(); !strings.Contains(s, "sim wing") || !strings.Contains(s, "100%") || !strings.Contains(s, "5000000/5000000") {
 		t.Errorf("stderr shows no finished progress bar: %q", s)
 	}
@@ -68,25 +70,172 @@ func TestCmdSimBadFlags(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
+		want string
 	}{
-		{"no out", []string{}},
-		{"bad sensor", []string{"--out", "x", "--sensor", "s99"}},
-		{"bad rate", []string{"--out", "x", "--rate", "50e6"}},
-		{"bad duration", []string{"--out", "x", "--duration", "-1s"}},
-		{"bad start", []string{"--out", "x", "--start", "yesterday"}},
-		{"stray arg", []string{"extra"}},
+		{"no out", []string{}, "--out"},
+		{"bad sensor", []string{"--out", "x", "--sensor", "s99"}, "s99"},
+		{"bad rate", []string{"--out", "x", "--rate", "50e6"}, "--rate"},
+		{"zero rate", []string{"--out", "x", "--rate", "0"}, "--rate"},
+		{"zero centre", []string{"--out", "x", "--center", "0"}, "--center 0 Hz outside 1 MHz..6 GHz"},
+		{"negative centre", []string{"--out", "x", "--center", "-1"}, "--center"},
+		{"bad duration", []string{"--out", "x", "--duration", "-1s"}, "--duration"},
+		{"duration under one sample", []string{"--out", "x", "--rate", "2e6", "--duration", "1ns"}, "shorter than one sample"},
+		{"bad start", []string{"--out", "x", "--start", "yesterday"}, "--start"},
+		{"site yaml with out", []string{"--site-yaml", "--out", "x"}, "--out"},
+		{"site yaml with centre", []string{"--site-yaml", "--seed", "2", "--center", "902e6"}, "--center"},
+		{"stray arg", []string{"extra"}, "usage"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			args := tc.args
+			dir := t.TempDir()
+			args := append([]string(nil), tc.args...)
 			for i, a := range args {
 				if a == "x" {
-					args[i] = filepath.Join(t.TempDir(), "x")
+					args[i] = filepath.Join(dir, "x")
 				}
 			}
-			if err := cmdSim(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
-				t.Error("want an error")
+			var out bytes.Buffer
+			err := cmdSim(context.Background(), args, &out, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err %v, want one naming %q", err, tc.want)
+			}
+			if out.Len() != 0 {
+				t.Errorf("stdout has %d bytes, want nothing", out.Len())
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+				t.Errorf("left %d files in the output folder", len(ents))
 			}
 		})
+	}
+}
+
+// TestCmdSimMetaSuffix: a base path given as the metadata file's name
+// writes BASE.sigmf-data and .sigmf-meta, and says so.
+func TestCmdSimMetaSuffix(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	args := []string{"--out", filepath.Join(dir, "x.sigmf-meta"), "--rate", "2e6", "--duration", "10ms", "--progress"}
+	if err := cmdSim(context.Background(), args, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	want := "wrote " + filepath.Join(dir, "x.sigmf-data") + ": 20000 samples"
+	if !strings.HasPrefix(out.String(), want) {
+		t.Errorf("stdout %q, want it to start %q", out.String(), want)
+	}
+	if !strings.Contains(errOut.String(), "sim x: 100%") {
+		t.Errorf("progress %q does not name the recording x", errOut.String())
+	}
+	for _, f := range []string{"x.sigmf-data", "x.sigmf-meta"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Errorf("%d entries in the output folder, want 2", len(ents))
+	}
+}
+
+// cancelOnWrite cancels a context at the first write (the first progress
+// line of a job), then keeps what is written.
+type cancelOnWrite struct {
+	bytes.Buffer
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnWrite) Write(p []byte) (int, error) {
+	c.cancel()
+	return c.Buffer.Write(p)
+}
+
+// TestCmdSimInterrupted: a run cancelled part way leaves no recording that
+// looks complete (and the one already at the path as it was), and its
+// progress stops where the run did.
+func TestCmdSimInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "intr")
+	old := map[string]string{base + ".sigmf-data": "old data", base + ".sigmf-meta": "{}"}
+	for p, b := range old {
+		if err := os.WriteFile(p, []byte(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errOut := &cancelOnWrite{cancel: cancel}
+	args := []string{"--out", base, "--sensor", "s7", "--center", "902.4e6", "--rate", "2e6", "--duration", "2s",
+		"--start", "2026-01-15T21:15:20Z", "--progress"}
+	err := cmdSim(ctx, args, &bytes.Buffer{}, errOut)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if strings.Count(err.Error(), "sim:") != 1 || !strings.Contains(err.Error(), "nothing written") {
+		t.Errorf("err %q, want one naming the command once and saying nothing was written", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != len(old) {
+		t.Errorf("%d entries in the output folder, want the %d there before", len(ents), len(old))
+	}
+	for p, want := range old {
+		if b, err := os.ReadFile(p); err != nil || string(b) != want {
+			t.Errorf("%s: %q, %v; want it kept as %q", p, b, err, want)
+		}
+	}
+	if s := errOut.String(); strings.Contains(s, "100%") || !strings.Contains(s, "sim intr: stopped at 1% (65536/4000000)") {
+		t.Errorf("progress %q, want it stopped at the first block", s)
+	}
+}
+
+// TestCmdSimProgressNoTerminal: --progress into a file or pipe writes plain
+// lines, not a bar redrawn with carriage returns.
+func TestCmdSimProgressNoTerminal(t *testing.T) {
+	var errOut bytes.Buffer
+	args := []string{"--out", filepath.Join(t.TempDir(), "p"), "--rate", "2e6", "--duration", "100ms", "--progress"}
+	if err := cmdSim(context.Background(), args, &bytes.Buffer{}, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	s := errOut.String()
+	if strings.ContainsAny(s, "\r|") || !strings.HasSuffix(s, "\n") || !strings.Contains(s, "sim p: 100% (200000/200000) in ") {
+		t.Errorf("progress %q, want plain lines ending in the total", s)
+	}
+}
+
+// TestCmdSimDocExamples: every `rfwarden sim --out` example of
+// docs/simulator.md records an emitter on the air (its first 50 ms holds an
+// annotation), so it is of use as an eval input.
+func TestCmdSimDocExamples(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "simulator.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for _, line := range strings.Split(string(doc), "\n") {
+		if !strings.HasPrefix(line, "    rfwarden sim --out ") {
+			continue
+		}
+		n++
+		args := strings.Fields(line)[2:]
+		base := filepath.Join(t.TempDir(), "ex")
+		for i := 0; i+1 < len(args); i++ {
+			switch args[i] {
+			case "--out":
+				args[i+1] = base
+			case "--duration":
+				args[i+1] = "50ms"
+			}
+		}
+		if err := cmdSim(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+			t.Errorf("%s: %v", line, err)
+			continue
+		}
+		m, err := sigmf.ReadMeta(base + ".sigmf-meta")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Annotations) == 0 {
+			t.Errorf("%s: no emitter on the air (no annotation in the first 50 ms)", strings.TrimSpace(line))
+		}
+	}
+	if n == 0 {
+		t.Error("docs/simulator.md has no `rfwarden sim --out` example")
 	}
 }

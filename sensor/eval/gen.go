@@ -2,10 +2,13 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"iter"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/rfwarden/rfwarden/dsp/synth"
 	"github.com/rfwarden/rfwarden/event"
@@ -109,37 +112,65 @@ type Case struct {
 	Index int // the case's position in the plan
 }
 
-// Plan lists the cases of c in run order: every spec at every SNR, Cases
+// ErrTooManyCases is returned by NumPlanned when the plan's length does not
+// fit in an int.
+var ErrTooManyCases = errors.New("too many generated cases")
+
+// NumPlanned returns the number of cases Planned yields: every spec at
+// every SNR, Cases times, plus NoiseCases.
+func (c GenConfig) NumPlanned() (int, error) {
+	c = c.withDefaults()
+	per := len(c.Specs) * len(c.SNRsDB)
+	signal, noise := max(c.Cases, 0), max(c.NoiseCases, 0)
+	if per > 0 && signal > (math.MaxInt-noise)/per {
+		return 0, fmt.Errorf("%d cases of %d classes at %d SNRs and %d noise cases: %w",
+			signal, len(c.Specs), len(c.SNRsDB), noise, ErrTooManyCases)
+	}
+	return per*signal + noise, nil
+}
+
+// Planned yields the cases of c in run order, one at a time, so that memory
+// does not grow with the number of cases: every spec at every SNR, Cases
 // times, then the noise cases, each at the tuning of the next spec in turn.
 // A case's seed follows from c.Seed and its name (class, SNR, number), so
 // planning fewer classes or SNRs leaves the remaining cases unchanged.
 // Negative counts plan none of that kind.
-func (c GenConfig) Plan() []Case {
+func (c GenConfig) Planned() iter.Seq[Case] {
 	c = c.withDefaults()
-	var out []Case
-	add := func(k Case) {
-		k.Index = len(out)
-		// seeded by name, not position, so a subset of classes or SNRs renders the same cases
-		h := fnv.New64a()
-		h.Write([]byte(k.Name))
-		k.Seed = c.Seed*1_000_003 ^ h.Sum64()
-		out = append(out, k)
-	}
-	for _, s := range c.Specs {
-		for _, snr := range c.SNRsDB {
-			for i := range max(c.Cases, 0) {
-				add(Case{Name: fmt.Sprintf("%s@%gdB#%d", s.Class, snr, i), Spec: s, SNRDB: snr})
+	return func(yield func(Case) bool) {
+		index := 0
+		emit := func(k Case) bool {
+			k.Index = index
+			index++
+			// seeded by name, not position, so a subset of classes or SNRs renders the same cases
+			h := fnv.New64a()
+			h.Write([]byte(k.Name))
+			k.Seed = c.Seed*1_000_003 ^ h.Sum64()
+			return yield(k)
+		}
+		for _, s := range c.Specs {
+			for _, snr := range c.SNRsDB {
+				for i := range max(c.Cases, 0) {
+					if !emit(Case{Name: fmt.Sprintf("%s@%gdB#%d", s.Class, snr, i), Spec: s, SNRDB: snr}) {
+						return
+					}
+				}
+			}
+		}
+		for i := range max(c.NoiseCases, 0) {
+			// noise in each class's tuning in turn: the band plan decides what a classifier may claim
+			s := c.Specs[i%len(c.Specs)]
+			noise := CaseSpec{CenterHz: s.CenterHz, SampleRateHz: s.SampleRateHz, Samples: int(c.NoiseS * s.SampleRateHz)}
+			if !emit(Case{Name: fmt.Sprintf("noise@%.1fMHz#%d", s.CenterHz/1e6, i), Spec: noise, SNRDB: math.NaN(), Noise: true}) {
+				return
 			}
 		}
 	}
-	for i := range max(c.NoiseCases, 0) {
-		// noise in each class's tuning in turn: the band plan decides what a classifier may claim
-		s := c.Specs[i%len(c.Specs)]
-		noise := CaseSpec{CenterHz: s.CenterHz, SampleRateHz: s.SampleRateHz, Samples: int(c.NoiseS * s.SampleRateHz)}
-		add(Case{Name: fmt.Sprintf("noise@%.1fMHz#%d", s.CenterHz/1e6, i), Spec: noise, SNRDB: math.NaN(), Noise: true})
-	}
-	return out
 }
+
+// Plan returns every case of Planned in a slice, for small plans: its
+// memory grows with the number of cases.
+func (c GenConfig) Plan() []Case { return slices.Collect(c.Planned()) }
 
 // Render draws case k with the noise and artefacts of c: white noise of
 // power c.NoisePowerFS, the transmission starting 2..6 ms in (seeded), and
@@ -153,7 +184,7 @@ func Render(k Case, c GenConfig) ([]complex64, []Truth, error) {
 	c = c.withDefaults()
 	s := k.Spec
 	if s.SampleRateHz <= 0 || s.Samples <= 0 {
-		return nil, nil, fmt.Errorf("eval: case %s: sample rate %v Hz, %d samples", k.Name, s.SampleRateHz, s.Samples)
+		return nil, nil, fmt.Errorf("case %s: sample rate %v Hz, %d samples", k.Name, s.SampleRateHz, s.Samples)
 	}
 	rng := rand.New(rand.NewPCG(k.Seed, 0x6576616c))
 	iq := make([]complex64, s.Samples)
@@ -165,7 +196,7 @@ func Render(k Case, c GenConfig) ([]complex64, []Truth, error) {
 	} else {
 		gen, ok := synth.Generators()[s.Class]
 		if !ok {
-			return nil, nil, fmt.Errorf("eval: case %s: synth has no generator for class %q", k.Name, s.Class)
+			return nil, nil, fmt.Errorf("case %s: synth has no generator for class %q", k.Name, s.Class)
 		}
 		start := int((2e-3 + 4e-3*rng.Float64()) * s.SampleRateHz)
 		p := synth.Params{SampleRateHz: s.SampleRateHz, OffsetHz: s.OffsetHz, SNRDB: k.SNRDB,
@@ -213,7 +244,7 @@ func RunCase(ctx context.Context, k Case, c GenConfig, cfg pipeline.Config) (Cas
 	}
 	res, err := ScanSamples(ctx, iq, k.Spec.CenterHz, k.Spec.SampleRateHz, cfg)
 	if err != nil {
-		return CaseResult{}, fmt.Errorf("eval: case %s: %w", k.Name, err)
+		return CaseResult{}, fmt.Errorf("case %s: %w", k.Name, err)
 	}
 	out := CaseResult{Case: k, Truth: truth}
 	for _, r := range res {
@@ -223,12 +254,12 @@ func RunCase(ctx context.Context, k Case, c GenConfig, cfg pipeline.Config) (Cas
 	return out, nil
 }
 
-// RunGenerated runs every case of c.Plan() and tallies them. step, when
+// RunGenerated runs every case of c.Planned() and tallies them. step, when
 // not nil, is called after each case.
 func RunGenerated(ctx context.Context, c GenConfig, cfg pipeline.Config, step func(CaseResult)) (*Tally, error) {
 	c = c.withDefaults()
 	t := NewTally()
-	for _, k := range c.Plan() {
+	for k := range c.Planned() {
 		r, err := RunCase(ctx, k, c, cfg)
 		if err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"testing"
@@ -76,6 +77,9 @@ func TestPlan(t *testing.T) {
 	if n := len((GenConfig{Cases: -1, NoiseCases: -1}).Plan()); n != 0 {
 		t.Errorf("negative counts plan %d cases, want none", n)
 	}
+	if n, err := c.NumPlanned(); n != len(plan) || err != nil {
+		t.Errorf("NumPlanned = %d, %v; the plan has %d cases", n, err, len(plan))
+	}
 	if n := len((GenConfig{}).Plan()); n != len(DefaultSpecs())*len(DefaultSNRsDB())*2+10 {
 		t.Errorf("default plan has %d cases", n)
 	}
@@ -121,6 +125,47 @@ func TestRender(t *testing.T) {
 	}
 	if _, _, err := Render(Case{Spec: CaseSpec{Class: "gsm"}}, GenConfig{}); err == nil {
 		t.Error("empty capture rendered")
+	}
+}
+
+// TestPlannedLazy: a plan of a hundred million cases is counted and its
+// cases yielded without building it, so memory does not grow with --cases.
+func TestPlannedLazy(t *testing.T) {
+	c := GenConfig{Specs: DefaultSpecs()[:1], SNRsDB: []float64{0}, Cases: 100_000_000, NoiseCases: 3, Seed: 1}
+	n, err := c.NumPlanned()
+	if err != nil || n != 100_000_003 {
+		t.Fatalf("NumPlanned = %d, %v; want 100000003", n, err)
+	}
+	first := func() []Case {
+		var out []Case
+		for k := range c.Planned() {
+			if out = append(out, k); len(out) == 3 {
+				break
+			}
+		}
+		return out
+	}
+	got := first()
+	small := GenConfig{Specs: c.Specs, SNRsDB: c.SNRsDB, Cases: 3, NoiseCases: -1, Seed: 1}.Plan()
+	if len(got) != 3 || got[2].Name != "gsm@0dB#2" || got[2].Index != 2 || got[2].Seed != small[2].Seed {
+		t.Errorf("first cases %+v, want those of a 3-case plan %+v", got, small)
+	}
+	if a := testing.AllocsPerRun(5, func() { first() }); a > 50 {
+		t.Errorf("the first 3 cases of a 1e8-case plan cost %.0f allocations, want a few", a)
+	}
+	tests := []struct {
+		name string
+		c    GenConfig
+	}{
+		{"cases", GenConfig{Cases: math.MaxInt / 2}},
+		{"cases and noise", GenConfig{Specs: DefaultSpecs()[:1], SNRsDB: []float64{0}, Cases: math.MaxInt - 1, NoiseCases: 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if n, err := tc.c.NumPlanned(); !errors.Is(err, ErrTooManyCases) {
+				t.Errorf("NumPlanned = %d, %v; want ErrTooManyCases", n, err)
+			}
+		})
 	}
 }
 

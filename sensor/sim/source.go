@@ -126,13 +126,21 @@ func (w *Wing) NewSource(sensorID string, opts SourceOptions) (*Source, error) {
 	return src, nil
 }
 
+// The HackRF's limits, which Tune enforces.
+const (
+	MinCenterHz     = 1e6
+	MaxCenterHz     = 6e9
+	MinSampleRateHz = 2e6
+	MaxSampleRateHz = 20e6
+)
+
 // Tune retunes the source from the next block (HackRF limits: 1 MHz..6 GHz,
 // 2..20 Msps).
 func (s *Source) Tune(centerHz, sampleRateHz float64) error {
-	if !(centerHz >= 1e6 && centerHz <= 6e9) {
+	if !(centerHz >= MinCenterHz && centerHz <= MaxCenterHz) {
 		return fmt.Errorf("sim: tune: centre %v Hz outside 1 MHz..6 GHz", centerHz)
 	}
-	if !(sampleRateHz >= 2e6 && sampleRateHz <= 20e6) {
+	if !(sampleRateHz >= MinSampleRateHz && sampleRateHz <= MaxSampleRateHz) {
 		return fmt.Errorf("sim: tune: sample rate %v outside 2..20 Msps", sampleRateHz)
 	}
 	s.t0 = s.timeAt(s.next)
