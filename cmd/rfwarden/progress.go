@@ -3,31 +3,33 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
+
+	"github.com/schollz/progressbar/v3"
 )
 
 // Progress output of eval and sim. (scan draws its own bar.)
 const (
-	progressBarWidth = 20                     // cells of the bar on a terminal, whatever its width
+	progressBarWidth = 20                     // cells of the bar on a terminal (fewer on one too narrow for the line)
 	progressRedraw   = 100 * time.Millisecond // least time between redraws on a terminal
 	progressLineGap  = 5 * time.Second        // time between lines elsewhere (a log, a pipe)
 )
 
-// progress reports how far a long job has got on stderr: on a terminal a
-// bar of fixed width redrawn in place, elsewhere a plain line when the job
-// starts, every progressLineGap and at the end. close draws the state the
-// job reached, so a job that failed or was cancelled shows where it
-// stopped. A nil *progress draws nothing. It is not safe for concurrent use.
+// progress reports how far a long job has got on stderr: on a terminal the
+// progressbar package's bar, redrawn in place; elsewhere a plain line when
+// the job starts, every progressLineGap and at the end (a bar's carriage
+// returns make a log unreadable). close shows the state the job reached,
+// so a job that failed or was cancelled shows where it stopped, not a
+// full bar. A nil *progress draws nothing. It is not safe for concurrent
+// use.
 type progress struct {
 	w           io.Writer
 	desc        string
-	tty         bool
+	bar         *progressbar.ProgressBar // on a terminal, else nil
 	total, done int64
 	now         func() time.Time
 	start, last time.Time
-	drawn       bool // a line or the bar has been drawn
-	width       int  // of the last terminal line, to blank a shorter one
+	drawn       bool // a line has been written (not on a terminal)
 }
 
 // newProgress returns a progress of total units on w, or nil when !show
@@ -36,7 +38,13 @@ func newProgress(w io.Writer, show, tty bool, total int64, desc string) *progres
 	if !show || total <= 0 {
 		return nil
 	}
-	return &progress{w: w, desc: desc, tty: tty, total: total, now: time.Now}
+	p := &progress{w: w, desc: desc, total: total, now: time.Now}
+	if tty {
+		p.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(desc),
+			progressbar.OptionSetWidth(progressBarWidth), progressbar.OptionShowCount(), progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(progressRedraw))
+	}
+	return p
 }
 
 // add counts n more units done.
@@ -44,70 +52,63 @@ func (p *progress) add(n int64) {
 	if p == nil {
 		return
 	}
+	n = min(n, p.total-p.done)
+	p.done += n
+	if p.bar != nil {
+		_ = p.bar.Add64(n)
+		return
+	}
 	t := p.now()
 	if p.start.IsZero() {
 		p.start = t
 	}
-	p.done = min(p.done+n, p.total)
-	gap := progressLineGap
-	if p.tty {
-		gap = progressRedraw
-	}
-	if !p.drawn || t.Sub(p.last) >= gap || (p.tty && p.done == p.total) {
-		p.draw(t, false)
+	if !p.drawn || t.Sub(p.last) >= progressLineGap {
+		p.line(t, false)
 	}
 }
 
-// close draws the final state, where the job stopped, and ends the line.
+// close shows the final state, where the job stopped, and ends the line.
 func (p *progress) close() {
 	if p == nil {
 		return
 	}
+	if p.bar != nil {
+		if p.done == p.total {
+			_ = p.bar.Finish() // draws the full bar
+			fmt.Fprintln(p.w)
+			return
+		}
+		// Exit, not Finish or Close, which fill the bar: the bar stays
+		// as last drawn (throttled), and a line says where it stopped.
+		_ = p.bar.Exit()
+		st := p.bar.State()
+		fmt.Fprintf(p.w, "\n%s: stopped at %d%% (%d/%d) after %v\n", p.desc, 100*p.done/p.total, p.done, p.total,
+			roundDur(time.Duration(st.SecondsSince*float64(time.Second))))
+		return
+	}
 	t := p.now()
 	if p.start.IsZero() {
 		p.start = t
 	}
-	p.draw(t, true)
-	if p.tty {
-		fmt.Fprintln(p.w)
-	}
+	p.line(t, true)
 }
 
-func (p *progress) draw(t time.Time, final bool) {
+// line writes the state as a plain line (not on a terminal).
+func (p *progress) line(t time.Time, final bool) {
 	p.last, p.drawn = t, true
 	elapsed := t.Sub(p.start)
 	pct := 100 * p.done / p.total
-	var left string
-	if p.done > 0 && p.done < p.total && elapsed > 0 {
-		rest := time.Duration(float64(elapsed) * float64(p.total-p.done) / float64(p.done))
-		left = roundDur(rest).String()
+	switch {
+	case final && p.done == p.total:
+		fmt.Fprintf(p.w, "%s: %d%% (%d/%d) in %v\n", p.desc, pct, p.done, p.total, roundDur(elapsed))
+	case final:
+		fmt.Fprintf(p.w, "%s: stopped at %d%% (%d/%d) after %v\n", p.desc, pct, p.done, p.total, roundDur(elapsed))
+	case p.done > 0 && elapsed > 0:
+		left := time.Duration(float64(elapsed) * float64(p.total-p.done) / float64(p.done))
+		fmt.Fprintf(p.w, "%s: %d%% (%d/%d) after %v, about %v left\n", p.desc, pct, p.done, p.total, roundDur(elapsed), roundDur(left))
+	default:
+		fmt.Fprintf(p.w, "%s: %d%% (%d/%d) after %v\n", p.desc, pct, p.done, p.total, roundDur(elapsed))
 	}
-	if !p.tty {
-		switch {
-		case final && p.done == p.total:
-			fmt.Fprintf(p.w, "%s: %d%% (%d/%d) in %v\n", p.desc, pct, p.done, p.total, roundDur(elapsed))
-		case final:
-			fmt.Fprintf(p.w, "%s: stopped at %d%% (%d/%d) after %v\n", p.desc, pct, p.done, p.total, roundDur(elapsed))
-		case left != "":
-			fmt.Fprintf(p.w, "%s: %d%% (%d/%d) after %v, about %s left\n", p.desc, pct, p.done, p.total, roundDur(elapsed), left)
-		default:
-			fmt.Fprintf(p.w, "%s: %d%% (%d/%d) after %v\n", p.desc, pct, p.done, p.total, roundDur(elapsed))
-		}
-		return
-	}
-	cells := int(int64(progressBarWidth) * p.done / p.total)
-	times := roundDur(elapsed).String()
-	if left != "" {
-		times += ":" + left
-	}
-	line := fmt.Sprintf("\r%s %3d%% |%s%s| (%d/%d) [%s]", p.desc, pct,
-		strings.Repeat("█", cells), strings.Repeat(" ", progressBarWidth-cells), p.done, p.total, times)
-	n := len([]rune(line))
-	if n < p.width {
-		line += strings.Repeat(" ", p.width-n)
-	}
-	p.width = max(p.width, n)
-	fmt.Fprint(p.w, line)
 }
 
 // roundDur rounds d for display: to 0.1 s under a minute, else to seconds.
