@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,8 +24,11 @@ import (
 
 const scanUsage = `usage: rfwarden scan [flags] FILE...
 
-Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta or
-.sigmf-data) or a raw interleaved IQ file with --datatype, --rate and --center.
+Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
+.sigmf-data or a .sigmf archive) or a raw interleaved IQ file with --datatype,
+--rate and --center. Given for a SigMF recording, each of those flags replaces
+that one field of its metadata and keeps the rest (--center sets every
+capture's frequency, so the captures must share one).
 `
 
 // scanOptions are the parsed flags of `rfwarden scan`.
@@ -49,9 +51,9 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o scanOptions
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
 	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are)")
-	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (overrides SigMF)")
-	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (overrides SigMF)")
-	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (overrides SigMF)")
+	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (for SigMF, replaces core:datatype)")
+	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (for SigMF, replaces core:sample_rate)")
+	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (for SigMF, replaces every capture's core:frequency)")
 	fs.Float64Var(&o.pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.BoolVar(&o.classify, "classify", true, "label detections with the classifiers (false: detect only, label \"unknown\")")
 	fs.BoolVar(&o.progress, "progress", false, "show a progress bar on stderr even when it is not a terminal")
@@ -69,53 +71,57 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if o.annotate != "" && len(files) != 1 {
 		return fmt.Errorf("scan: --annotate takes exactly one FILE, got %d", len(files))
 	}
-	if !o.json {
-		fmt.Fprintf(stdout, "%-44s %10s %9s %14s %10s %8s %6s  %s\n",
-			"file", "start_s", "dur_ms", "center_MHz", "bw_kHz", "dBFS", "snr", "label")
-	}
+	header := !o.json
 	for _, f := range files {
-		if err := scanFile(ctx, f, o, stdout, stderr); err != nil {
+		if err := scanFile(ctx, f, o, stdout, stderr, &header); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// isSigMFName reports whether path names a SigMF file by its extension.
+func isSigMFName(path string) bool {
+	return strings.HasSuffix(path, sigmf.MetaExt) || strings.HasSuffix(path, sigmf.DataExt) ||
+		strings.HasSuffix(path, sigmf.ArchiveExt)
+}
+
 // openScanInput opens path as a SigMF recording, or as a raw IQ file with
 // the flags' datatype, rate and centre. Flags given for a SigMF recording
-// override its metadata (the data file is then read as raw).
+// replace those fields of its metadata (sigmf.OpenWith) and keep the rest.
 func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
-	overrides := o.datatype != "" || o.rateHz != 0 || o.centerHz != 0
-	isSigMF := strings.HasSuffix(path, sigmf.MetaExt) || strings.HasSuffix(path, sigmf.DataExt) ||
-		strings.HasSuffix(path, sigmf.ArchiveExt)
-	if overrides && strings.HasSuffix(path, sigmf.ArchiveExt) {
-		// The overrides reopen the samples as a raw file, and an archive's
-		// are inside it.
-		return nil, fmt.Errorf("scan %q: --datatype, --rate and --center apply to a raw file or a .sigmf-meta, not an archive (extract it first)", path)
+	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) && !isSigMFName(path) {
+		// A recording's base name, as sigmf.Open takes it.
+		if _, merr := os.Stat(path + sigmf.MetaExt); merr == nil {
+			path += sigmf.MetaExt
+			st, err = os.Stat(path)
+		}
 	}
-	if isSigMF {
-		rec, err := sigmf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("scan %q: is a directory; give the recordings in it (e.g. %s)", path, filepath.Join(path, "*"+sigmf.MetaExt))
+	}
+	switch {
+	case math.IsNaN(o.rateHz) || o.rateHz < 0: // 0: not given
+		return nil, fmt.Errorf("scan %q: sample rate %v is not positive (use --rate)", path, o.rateHz)
+	case math.IsNaN(o.centerHz) || math.IsInf(o.centerHz, 0) || o.centerHz < 0:
+		return nil, fmt.Errorf("scan %q: centre frequency %v is not valid (use --center)", path, o.centerHz)
+	}
+	if isSigMFName(path) {
+		rec, err := sigmf.OpenWith(path, sigmf.Overrides{Datatype: o.datatype, SampleRateHz: o.rateHz, CenterHz: o.centerHz})
 		if err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}
-		if !overrides {
-			return rec, nil
-		}
-		g, data := rec.Meta().Global, rec.Path()
-		dt, rate, center := g.Datatype, g.SampleRateHz, rec.CenterHzAt(0)
-		rec.Close()
-		o.datatype = cmp.Or(o.datatype, dt)
-		o.rateHz = cmp.Or(o.rateHz, rate)
-		o.centerHz = cmp.Or(o.centerHz, center)
-		path = data
+		return rec, nil
 	}
 	switch {
 	case o.datatype == "":
 		return nil, fmt.Errorf("scan %q: no datatype (use --datatype or a .sigmf-meta)", path)
 	case !(o.rateHz > 0):
 		return nil, fmt.Errorf("scan %q: sample rate %v is not positive (use --rate)", path, o.rateHz)
-	case math.IsNaN(o.centerHz) || math.IsInf(o.centerHz, 0) || o.centerHz < 0:
-		return nil, fmt.Errorf("scan %q: centre frequency %v is not valid (use --center)", path, o.centerHz)
 	}
 	rec, err := sigmf.OpenRaw(path, o.datatype, o.rateHz, o.centerHz)
 	if err != nil {
@@ -124,17 +130,33 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	return rec, nil
 }
 
-func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io.Writer) error {
+// scanFile scans one recording and prints its detections, after the
+// table header when *header is set (which it then clears). Everything that
+// can be checked before the scan is: a recording too short to analyse
+// prints nothing.
+func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io.Writer, header *bool) error {
 	rec, err := openScanInput(path, o)
 	if err != nil {
 		return err
 	}
 	defer rec.Close()
 	n := rec.NumSamples()
-	if n == 0 {
-		return fmt.Errorf("scan: %q holds no complete sample", path)
-	}
 	rate := rec.SampleRateHz()
+	frame, err := frameSamples(rate, o.pfa)
+	if err != nil {
+		return fmt.Errorf("scan %q: %w", path, err)
+	}
+	if n < int64(frame) {
+		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
+	}
+	out := o.annotate
+	if *header {
+		*header = false
+		if _, err := fmt.Fprintf(stdout, "%-44s %10s %9s %14s %10s %8s %6s  %s\n",
+			"file", "start_s", "dur_ms", "center_MHz", "bw_kHz", "dBFS", "snr", "label"); err != nil {
+			return err
+		}
+	}
 	var bar *progressbar.ProgressBar
 	if o.progress || isTerminal(stderr) {
 		bar = progressbar.Default(n, filepath.Base(path))
@@ -158,12 +180,22 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 			return err
 		}
 	}
-	if o.annotate != "" {
-		if err := writeAnnotated(o.annotate, rec, results); err != nil {
+	if out != "" {
+		if err := writeAnnotated(out, rec, results); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// frameSamples is the length of the detector's frame at rateHz: its FFT
+// length, which rate and pfa set as in the scan.
+func frameSamples(rateHz, pfa float64) (int, error) {
+	d, err := dsp.NewDetector(dsp.DetectorConfig{SampleRateHz: rateHz, PFA: pfa})
+	if err != nil {
+		return 0, err
+	}
+	return d.Config().NFFT, nil
 }
 
 func isTerminal(w io.Writer) bool {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rfwarden/rfwarden/internal/realiq"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -215,7 +216,6 @@ func TestScanBadInput(t *testing.T) {
 		{[]string{"--datatype", "cf32_le", "--rate", "1e6", filepath.Join(dir, "missing")}, "no such file"},
 		{[]string{badMeta}, "datatype"},
 		{[]string{"--annotate", "o.sigmf-meta", raw, raw}, "exactly one"},
-		{[]string{"--center", "2.4e9", filepath.Join(dir, "rec.sigmf")}, "not an archive"},
 		{[]string{"--datatype", "ci8", "--rate", "1e300", raw}, "core:sample_rate"},
 	} {
 		err := cmdScan(context.Background(), tc.args, &bytes.Buffer{}, &bytes.Buffer{})
@@ -433,5 +433,182 @@ func checkWrittenSigMF(t *testing.T, path string) {
 	}
 	if _, err := sigmf.ParseMeta(b); err != nil {
 		t.Errorf("written metadata: %v", err)
+	}
+}
+
+// scanT0 is the core:datetime of the first capture testRecording writes.
+var scanT0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// testRecording writes base.sigmf-{meta,data} with the package's own writer:
+// 200000 cf32_le samples at 1 Msps and 915 MHz, a −40 dBFS tone 200 kHz
+// below the centre over samples [50000, 120000), the author "test",
+// rfw:gain_db 20, and one ground-truth annotation over the tone. It returns
+// the meta path.
+func testRecording(t *testing.T, base string) string {
+	t.Helper()
+	w, err := sigmf.NewWriter(base, "cf32_le", 1e6, 915e6, scanT0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetGlobal("", "test", "", "")
+	w.SetExtra("rfw:gain_db", 20)
+	if err := w.Write(toneBurst(200000, 50000, 120000, 1e6, -200e3)); err != nil {
+		t.Fatal(err)
+	}
+	w.Annotate(sigmf.Annotation{SampleStart: 50000, SampleCount: 70000, FreqLowerHz: 914.79e6, FreqUpperHz: 914.81e6, HasFreq: true, Label: "tone"})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return base + sigmf.MetaExt
+}
+
+// readMetaT reads the SigMF metadata at path.
+func readMetaT(t *testing.T, path string) sigmf.Meta {
+	t.Helper()
+	m, err := sigmf.ReadMeta(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestScanOverridesKeepMeta: --datatype, --rate and --center given for a
+// SigMF recording replace that field only; the rest of the metadata (author,
+// rfw:gain_db, core:datetime, the annotations) is kept, and --json still
+// gives times. An overriding datatype replaces one the metadata has wrong.
+func TestScanOverridesKeepMeta(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	archive := filepath.Join(dir, "rec.sigmf")
+	if err := sigmf.WriteArchive(archive, meta, strings.TrimSuffix(meta, sigmf.MetaExt)+sigmf.DataExt); err != nil {
+		t.Fatal(err)
+	}
+	// A copy whose metadata names a datatype it does not hold.
+	bad := filepath.Join(dir, "bad")
+	b, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad+sigmf.MetaExt, bytes.Replace(b, []byte(`"cf32_le"`), []byte(`"ci12_le"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(strings.TrimSuffix(meta, sigmf.MetaExt)+sigmf.DataExt, bad+sigmf.DataExt); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		in       string
+		centerHz float64
+		rateHz   float64
+	}{
+		{"center", []string{"--center", "902.4e6"}, meta, 902.4e6, 1e6},
+		{"rate", []string{"--rate", "2e6"}, meta, 915e6, 2e6},
+		{"datatype fixes the meta's", []string{"--datatype", "cf32_le"}, bad + sigmf.MetaExt, 915e6, 1e6},
+		{"center of an archive", []string{"--center", "902.4e6"}, archive, 902.4e6, 1e6},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.sigmf-meta")
+			var stdout, stderr bytes.Buffer
+			args := append(append([]string{"--json", "--annotate", out}, tc.args...), tc.in)
+			if err := cmdScan(context.Background(), args, &stdout, &stderr); err != nil {
+				t.Fatalf("scan %v: %v", args, err)
+			}
+			checkWrittenSigMF(t, out)
+			m := readMetaT(t, out)
+			g := m.Global
+			if g.Datatype != "cf32_le" || g.SampleRateHz != tc.rateHz || g.Author != "test" || g.Extra["rfw:gain_db"] == nil || g.Extra["core:sha512"] == nil {
+				t.Errorf("global %+v: want cf32_le at %g sps, and the input's author, rfw:gain_db and core:sha512", g, tc.rateHz)
+			}
+			if len(m.Captures) != 1 || m.Captures[0].FrequencyHz != tc.centerHz || m.Captures[0].Datetime == "" {
+				t.Errorf("captures %+v: want one at %g Hz with the input's datetime", m.Captures, tc.centerHz)
+			}
+			truth := 0
+			for _, a := range m.Annotations {
+				if a.Label == "tone" && a.Generator == "" {
+					truth++
+				}
+			}
+			if truth != 1 {
+				t.Errorf("the input's annotation is lost: %+v", m.Annotations)
+			}
+			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			var d scanJSON
+			if err := json.Unmarshal([]byte(lines[0]), &d); err != nil {
+				t.Fatalf("--json: %v\n%s", err, stdout.String())
+			}
+			if d.Time.IsZero() {
+				t.Errorf("--json detection %s has no time", lines[0])
+			}
+			if want := tc.centerHz - 200e3*tc.rateHz/1e6; math.Abs(d.CenterHz-want) > 50e3*tc.rateHz/1e6 {
+				t.Errorf("detection at %.0f Hz, want %.0f", d.CenterHz, want)
+			}
+		})
+	}
+}
+
+// TestScanCenterOverrideOfSeveralTunings: one --center cannot stand for
+// captures tuned to different frequencies.
+func TestScanCenterOverrideOfSeveralTunings(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "two")
+	writeTwoCaptures(t, base, 10*time.Second)
+	var stdout bytes.Buffer
+	err := cmdScan(context.Background(), []string{"--center", "902e6", base + sigmf.MetaExt}, &stdout, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "core:frequency") {
+		t.Errorf("got %v, want an error naming the captures' core:frequency", err)
+	}
+}
+
+// writeTwoCaptures writes base as a recording with a gap, as demo --record
+// does: 100000 samples of noise at 915 MHz from scanT0, then, gap later,
+// testRecording's tone burst at 2437 MHz.
+func writeTwoCaptures(t *testing.T, base string, gap time.Duration) {
+	t.Helper()
+	w, err := sigmf.NewWriter(base, "cf32_le", 1e6, 915e6, scanT0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(toneBurst(100000, 0, 0, 1e6, 0)); err != nil {
+		t.Fatal(err)
+	}
+	w.Retune(2437e6, scanT0.Add(gap))
+	if err := w.Write(toneBurst(200000, 50000, 120000, 1e6, -200e3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestScanInputErrors: inputs that cannot be scanned are named for what is
+// wrong, and nothing is printed on stdout, not even the table header.
+func TestScanInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	short := filepath.Join(dir, "s255.bin")
+	if err := os.WriteFile(short, make([]byte, 2*255), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"missing", []string{filepath.Join(dir, "nope")}, []string{"no such file"}},
+		{"directory", []string{dir}, []string{"is a directory"}},
+		{"shorter than a frame", []string{"--datatype", "ci8", "--rate", "19.2e6", "--center", "1890e6", short}, []string{"255 samples", "256"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			err := cmdScan(context.Background(), tc.args, &stdout, &bytes.Buffer{})
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("got %v, want an error containing %q", err, w)
+				}
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("failed scan printed %q", stdout.String())
+			}
+		})
 	}
 }
