@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,13 @@ Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
 --rate and --center. Given for a SigMF recording, each of those flags replaces
 that one field of its metadata and keeps the rest (--center sets every
 capture's frequency, so the captures must share one).
+
+--annotate OUT writes OUT.sigmf-meta (.sigmf-meta is added when OUT lacks it):
+the input's metadata, with its own annotations (ground truth) kept, those an
+earlier rfwarden scan wrote (core:generator rfwarden) dropped, and this scan's
+detections added. It refuses, before scanning, an OUT that is a file the scan
+reads, and an OUT.sigmf-data beside it that holds other samples (SigMF tools
+would read the detections against them).
 `
 
 // scanOptions are the parsed flags of `rfwarden scan`.
@@ -50,7 +58,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Usage = func() { fmt.Fprint(stderr, scanUsage); fs.PrintDefaults() }
 	var o scanOptions
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
-	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are)")
+	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are)")
 	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (for SigMF, replaces core:datatype)")
 	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (for SigMF, replaces core:sample_rate)")
 	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (for SigMF, replaces every capture's core:frequency)")
@@ -132,8 +140,8 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 
 // scanFile scans one recording and prints its detections, after the
 // table header when *header is set (which it then clears). Everything that
-// can be checked before the scan is: a recording too short to analyse
-// prints nothing.
+// can be checked before the scan is: a recording too short to analyse, or
+// an --annotate OUT that cannot be written, prints nothing.
 func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io.Writer, header *bool) error {
 	rec, err := openScanInput(path, o)
 	if err != nil {
@@ -149,7 +157,12 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	if n < int64(frame) {
 		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
 	}
-	out := o.annotate
+	out := ""
+	if o.annotate != "" {
+		if out, err = annotateTarget(o.annotate, rec); err != nil {
+			return err
+		}
+	}
 	if *header {
 		*header = false
 		if _, err := fmt.Fprintf(stdout, "%-44s %10s %9s %14s %10s %8s %6s  %s\n",
@@ -181,7 +194,7 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		}
 	}
 	if out != "" {
-		if err := writeAnnotated(out, rec, results); err != nil {
+		if err := writeAnnotated(out, rec, results, stderr); err != nil {
 			return err
 		}
 	}
@@ -253,15 +266,81 @@ func printResult(w io.Writer, name string, rateHz float64, r pipeline.Result, as
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
+// annotateTarget returns the file `scan --annotate out` writes for rec:
+// out, with .sigmf-meta added when it lacks it. It refuses, before any
+// work, an out that is a file the scan reads (compared as files, so a
+// symbolic or hard link counts), a .sigmf-data or .sigmf name (scan writes
+// metadata only), a directory that does not exist, and an out.sigmf-data
+// beside it that holds other samples than the input's: SigMF tools pair
+// NAME.sigmf-meta with NAME.sigmf-data, and would read the detections
+// against those.
+func annotateTarget(out string, rec *sigmf.Recording) (string, error) {
+	inputs := rec.Files()
+	isInput := func(path string) error {
+		if in := sameFileAs(path, inputs...); in != "" {
+			return fmt.Errorf("scan: --annotate %q would overwrite the input file %q; name another OUT.sigmf-meta", path, in)
+		}
+		return nil
+	}
+	if err := isInput(out); err != nil {
+		return "", err
+	}
+	switch {
+	case strings.HasSuffix(out, sigmf.DataExt), strings.HasSuffix(out, sigmf.ArchiveExt):
+		return "", fmt.Errorf("scan: --annotate %q: scan writes the metadata only, to a %s file; name OUT%s", out, sigmf.MetaExt, sigmf.MetaExt)
+	case !strings.HasSuffix(out, sigmf.MetaExt):
+		out += sigmf.MetaExt
+		if err := isInput(out); err != nil {
+			return "", err
+		}
+	}
+	if st, err := os.Stat(filepath.Dir(out)); err != nil {
+		return "", fmt.Errorf("scan: --annotate %q: %w", out, err)
+	} else if !st.IsDir() {
+		return "", fmt.Errorf("scan: --annotate %q: %s is not a directory", out, filepath.Dir(out))
+	}
+	sibling := strings.TrimSuffix(out, sigmf.MetaExt) + sigmf.DataExt
+	if _, err := os.Lstat(sibling); err == nil && !isInputData(sibling, rec) {
+		return "", fmt.Errorf("scan: --annotate %q: %s beside it holds other samples than the input's, and SigMF tools would read the detections against them; name another OUT",
+			out, filepath.Base(sibling))
+	}
+	return out, nil
+}
+
+// sameFileAs returns the first of files that path is (os.SameFile), or ""
+// when none is or path does not exist.
+func sameFileAs(path string, files ...string) string {
+	st, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	for _, f := range files {
+		if fst, err := os.Stat(f); err == nil && os.SameFile(st, fst) {
+			return f
+		}
+	}
+	return ""
+}
+
+// isInputData reports whether path is the file rec's samples are read
+// from; an archive's are inside it, so never.
+func isInputData(path string, rec *sigmf.Recording) bool {
+	return slices.Contains(rec.Files(), rec.Path()) && sameFileAs(path, rec.Path()) != ""
+}
+
 // writeAnnotated writes the input's SigMF metadata (a minimal one for a raw
-// file) with the detections appended as annotations. SigMF finds a
-// metadata file's samples beside it: NAME.sigmf-data, or the file named by
-// core:dataset, which is a file name, never a path. So OUT beside the input's
-// data names it in core:dataset when OUT's name does not already imply it;
-// OUT elsewhere cannot point at the samples in core:, and records their path
-// relative to OUT's directory in rfw:dataset instead (for a person, or a
-// tool that knows the rfw extension).
-func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result) error {
+// file) with the detections as annotations to out, which annotateTarget
+// returned. Annotations an earlier rfwarden scan wrote (core:generator
+// rfwarden) are dropped, so annotating an annotated file does not repeat
+// them; the others, ground truth, are kept. SigMF finds a metadata file's
+// samples beside it: NAME.sigmf-data, or the file named by core:dataset,
+// which is a file name, never a path. So out beside the input's data names
+// it in core:dataset, unless out's own NAME.sigmf-data is the data; out
+// elsewhere cannot point at the samples in core:, and records their path
+// relative to out's directory in rfw:dataset instead (for a person, or a
+// tool that knows the rfw extension). The input's own core:dataset and
+// rfw:dataset are replaced: relative to the input, they are wrong beside out.
+func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result, stderr io.Writer) error {
 	data, err := filepath.Abs(rec.Path())
 	if err != nil {
 		return fmt.Errorf("scan: resolve %q: %w", rec.Path(), err)
@@ -271,19 +350,30 @@ func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result)
 		return fmt.Errorf("scan: resolve %q: %w", out, err)
 	}
 	meta := rec.Meta()
+	meta.Global.Extra = maps.Clone(meta.Global.Extra)
+	if meta.Global.Extra == nil {
+		meta.Global.Extra = map[string]any{}
+	}
+	delete(meta.Global.Extra, "core:dataset")
+	delete(meta.Global.Extra, "rfw:dataset")
 	dataset := ""
 	switch {
-	case filepath.Dir(data) != outDir:
+	case isInputData(strings.TrimSuffix(out, sigmf.MetaExt)+sigmf.DataExt, rec):
+		// out's own name finds the samples
+	case filepath.Dir(data) == outDir && slices.Contains(rec.Files(), rec.Path()):
+		dataset = filepath.Base(data)
+	default:
 		if rel, err := filepath.Rel(outDir, data); err == nil {
 			data = rel
 		}
-		meta.Global.Extra = maps.Clone(meta.Global.Extra)
-		if meta.Global.Extra == nil {
-			meta.Global.Extra = map[string]any{}
-		}
 		meta.Global.Extra["rfw:dataset"] = filepath.ToSlash(data)
-	case strings.TrimSuffix(filepath.Base(out), sigmf.MetaExt)+sigmf.DataExt != filepath.Base(data):
-		dataset = filepath.Base(data)
+	}
+	meta.Annotations = slices.DeleteFunc(slices.Clone(meta.Annotations), func(a sigmf.Annotation) bool {
+		return a.Generator == pipeline.Generator
+	})
+	if n := len(rec.Meta().Annotations) - len(meta.Annotations); n > 0 {
+		fmt.Fprintf(stderr, "scan: %s: %d annotations of an earlier rfwarden scan (core:generator %s) are replaced by this scan's\n",
+			filepath.Base(out), n, pipeline.Generator)
 	}
 	if err := sigmf.WriteMeta(out, pipeline.AnnotatedMeta(meta, dataset, results)); err != nil {
 		return fmt.Errorf("scan: %w", err)

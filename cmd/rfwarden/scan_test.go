@@ -140,10 +140,10 @@ func TestScanAnnotateSigMF(t *testing.T) {
 	}
 }
 
-// TestScanAnnotateBesideData writes OUT in the recording's own directory:
-// under the recording's name it is a conforming pair and needs no
-// core:dataset; under another name core:dataset names the data file (a file
-// name, as SigMF's schema requires, not a path).
+// TestScanAnnotateBesideData writes OUT in the recording's own directory,
+// under another name: core:dataset names the data file (a file name, as
+// SigMF's schema requires, not a path). Under the recording's own name OUT
+// would be the input (TestScanAnnotateRefusesInput).
 func TestScanAnnotateBesideData(t *testing.T) {
 	dir := t.TempDir()
 	base := filepath.Join(dir, "rec")
@@ -157,7 +157,6 @@ func TestScanAnnotateBesideData(t *testing.T) {
 		out, dataset string // dataset "" for no core:dataset
 	}{
 		{"det.sigmf-meta", "rec.sigmf-data"},
-		{"rec.sigmf-meta", ""}, // over the input itself: the pair stays conforming
 	}
 	for _, tc := range tests {
 		t.Run(tc.out, func(t *testing.T) {
@@ -472,6 +471,129 @@ func readMetaT(t *testing.T, path string) sigmf.Meta {
 	return m
 }
 
+// fileBytes returns the content of each path, to check nothing changed.
+func fileBytes(t *testing.T, paths ...string) map[string][]byte {
+	t.Helper()
+	got := map[string][]byte{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[p] = b
+	}
+	return got
+}
+
+// TestScanAnnotateRefusesInput: --annotate never writes over a file the
+// scan reads (by name, symlink or hard link), nor writes metadata under a
+// .sigmf-data or .sigmf name, and refuses before scanning (nothing on
+// stdout); the input is left as it was.
+func TestScanAnnotateRefusesInput(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "g"))
+	data := strings.TrimSuffix(meta, sigmf.MetaExt) + sigmf.DataExt
+	archive := filepath.Join(dir, "copy.sigmf")
+	if err := sigmf.WriteArchive(archive, meta, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(meta, filepath.Join(dir, "link.sigmf-meta")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(meta, filepath.Join(dir, "hard.sigmf-meta")); err != nil {
+		t.Fatal(err)
+	}
+	in := func(name string) string { return filepath.Join(dir, name) }
+	tests := []struct {
+		name, out, in, want string
+	}{
+		{"data over itself", "g.sigmf-data", "g.sigmf-data", "input"},
+		{"data given meta", "g.sigmf-data", "g.sigmf-meta", "input"},
+		{"meta in place", "g.sigmf-meta", "g.sigmf-meta", "input"},
+		{"meta given data", "g.sigmf-meta", "g.sigmf-data", "input"},
+		{"archive over itself", "copy.sigmf", "copy.sigmf", "input"},
+		{"symlink to the meta", "link.sigmf-meta", "g.sigmf-meta", "input"},
+		{"hard link of the meta", "hard.sigmf-meta", "g.sigmf-meta", "input"},
+		{"meta as base name", "g", "g.sigmf-meta", "input"},
+		{"other data name", "new.sigmf-data", "g.sigmf-meta", ".sigmf-meta"},
+		{"other archive name", "new.sigmf", "g.sigmf-meta", ".sigmf-meta"},
+		{"missing directory", "nodir/new.sigmf-meta", "g.sigmf-meta", "no such file"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := fileBytes(t, meta, data, archive)
+			var stdout, stderr bytes.Buffer
+			err := cmdScan(context.Background(), []string{"--annotate", in(tc.out), in(tc.in)}, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("refused scan printed %q, want nothing", stdout.String())
+			}
+			for p, b := range fileBytes(t, meta, data, archive) {
+				if !bytes.Equal(b, before[p]) {
+					t.Errorf("%s changed", filepath.Base(p))
+				}
+			}
+			for _, p := range []string{"new.sigmf-meta", "new.sigmf-data.sigmf-meta", "new.sigmf.sigmf-meta"} {
+				if _, err := os.Stat(in(p)); err == nil {
+					t.Errorf("%s written", p)
+				}
+			}
+		})
+	}
+}
+
+// TestScanAnnotateOutName: OUT without .sigmf-meta gets it, as the help's
+// OUT.sigmf-meta says.
+func TestScanAnnotateOutName(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	var stdout, stderr bytes.Buffer
+	if err := cmdScan(context.Background(), []string{"--annotate", filepath.Join(dir, "out"), meta}, &stdout, &stderr); err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+		t.Error("wrote OUT as given, want OUT.sigmf-meta")
+	}
+	checkWrittenSigMF(t, filepath.Join(dir, "out.sigmf-meta"))
+}
+
+// TestScanAnnotateReplacesOwnAnnotations: the input's own annotations
+// (ground truth) are kept, those an earlier scan wrote (core:generator
+// rfwarden) are replaced by this scan's, so annotating an annotated file
+// gives the same annotations as annotating the original.
+func TestScanAnnotateReplacesOwnAnnotations(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	once, twice := filepath.Join(dir, "once.sigmf-meta"), filepath.Join(dir, "twice.sigmf-meta")
+	for _, step := range [][2]string{{once, meta}, {twice, once}} {
+		var stdout, stderr bytes.Buffer
+		if err := cmdScan(context.Background(), []string{"--annotate", step[0], step[1]}, &stdout, &stderr); err != nil {
+			t.Fatalf("scan --annotate %s %s: %v", step[0], step[1], err)
+		}
+		checkWrittenSigMF(t, step[0])
+	}
+	count := func(m sigmf.Meta) (truth, own int) {
+		for _, a := range m.Annotations {
+			if a.Generator == "rfwarden" {
+				own++
+			} else {
+				truth++
+			}
+		}
+		return truth, own
+	}
+	t1, o1 := count(readMetaT(t, once))
+	t2, o2 := count(readMetaT(t, twice))
+	if t1 != 1 || o1 == 0 {
+		t.Fatalf("once: %d ground-truth and %d rfwarden annotations, want 1 and some", t1, o1)
+	}
+	if t2 != t1 || o2 != o1 {
+		t.Errorf("annotated twice: %d ground-truth and %d rfwarden annotations, want %d and %d", t2, o2, t1, o1)
+	}
+}
+
 // TestScanOverridesKeepMeta: --datatype, --rate and --center given for a
 // SigMF recording replace that field only; the rest of the metadata (author,
 // rfw:gain_db, core:datetime, the annotations) is kept, and --json still
@@ -579,6 +701,97 @@ func writeTwoCaptures(t *testing.T, base string, gap time.Duration) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestScanAnnotateBesideOtherData: OUT.sigmf-meta beside an
+// OUT.sigmf-data holding another recording would pair the detections with
+// the wrong samples; it is refused, and allowed when that file is the
+// input's own data (a hard link).
+func TestScanAnnotateBesideOtherData(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	pair := filepath.Join(dir, "pair")
+	if err := os.Mkdir(pair, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeCF32(t, filepath.Join(pair, "b.sigmf-data"), make([]complex64, 1000))
+	if err := os.Link(strings.TrimSuffix(meta, sigmf.MetaExt)+sigmf.DataExt, filepath.Join(pair, "own.sigmf-data")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		out  string
+		want string // "" for success
+	}{
+		{filepath.Join(pair, "b.sigmf-meta"), "b.sigmf-data"},
+		{filepath.Join(dir, "det.sigmf-meta"), ""},
+		{filepath.Join(pair, "own.sigmf-meta"), ""},
+	} {
+		t.Run(filepath.Base(tc.out), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := cmdScan(context.Background(), []string{"--annotate", tc.out, meta}, &stdout, &stderr)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("scan: %v", err)
+				}
+				checkWrittenSigMF(t, tc.out)
+				g := readMetaT(t, tc.out).Global
+				if filepath.Base(tc.out) == "own.sigmf-meta" && (g.Extra["core:dataset"] != nil || g.Extra["rfw:dataset"] != nil) {
+					t.Errorf("core:dataset %v, rfw:dataset %v written beside the input's own data under OUT's name", g.Extra["core:dataset"], g.Extra["rfw:dataset"])
+				}
+				var again bytes.Buffer
+				if err := cmdScan(context.Background(), []string{tc.out}, &again, &stderr); err != nil || !hasTone(again.String()) {
+					t.Errorf("scan of the written file: %v\n%s", err, again.String())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error naming %s", err, tc.want)
+			}
+			if _, err := os.Stat(tc.out); err == nil {
+				t.Errorf("%s written", tc.out)
+			}
+		})
+	}
+}
+
+// TestScanAnnotateDropsInputDataset: the input's core:dataset names its
+// samples beside the input, not beside OUT; kept in OUT elsewhere it paired
+// OUT with a file of that name there.
+func TestScanAnnotateDropsInputDataset(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	b, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc := filepath.Join(dir, "nc.sigmf-meta")
+	b = bytes.Replace(b, []byte(`"core:datatype"`), []byte(`"core:dataset":"rec.sigmf-data","core:datatype"`), 1)
+	if err := os.WriteFile(nc, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other")
+	if err := os.Mkdir(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeCF32(t, filepath.Join(other, "rec.sigmf-data"), make([]complex64, 4000))
+	out := filepath.Join(other, "out.sigmf-meta")
+	var stdout, stderr bytes.Buffer
+	if err := cmdScan(context.Background(), []string{"--annotate", out, nc}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	checkWrittenSigMF(t, out)
+	g := readMetaT(t, out).Global
+	if g.Extra["core:dataset"] != nil || g.Extra["rfw:dataset"] != "../rec.sigmf-data" {
+		t.Errorf("core:dataset %v, rfw:dataset %v; want none and ../rec.sigmf-data", g.Extra["core:dataset"], g.Extra["rfw:dataset"])
+	}
+	if err := cmdScan(context.Background(), []string{out}, &bytes.Buffer{}, &stderr); err == nil {
+		t.Error("scan of OUT away from its samples read other samples")
+	}
+}
+
+// hasTone reports whether a scan table holds testRecording's tone at 914.8 MHz.
+func hasTone(table string) bool {
+	return strings.Contains(table, " 914.80") || strings.Contains(table, " 914.79")
 }
 
 // TestScanInputErrors: inputs that cannot be scanned are named for what is
