@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -30,6 +31,11 @@ Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
 --rate and --center. Given for a SigMF recording, each of those flags replaces
 that one field of its metadata and keeps the rest (--center sets every
 capture's frequency, so the captures must share one).
+
+The table's start_s is seconds from the recording's first sample to the
+emission's: when every capture has a core:datetime (a recording with gaps, as
+demo --record writes) it counts the time between captures, otherwise it is
+the sample index over the sample rate.
 
 --annotate OUT writes OUT.sigmf-meta (.sigmf-meta is added when OUT lacks it):
 the input's metadata, with its own annotations (ground truth) kept, those an
@@ -188,8 +194,9 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		return err
 	}
 	name := filepath.Base(path)
+	startS := startSeconds(rec)
 	for _, res := range results {
-		if err := printResult(stdout, name, rate, res, o.json); err != nil {
+		if err := printResult(stdout, name, rate, startS(res.Em.StartSample), res, o.json); err != nil {
 			return err
 		}
 	}
@@ -209,6 +216,29 @@ func frameSamples(rateHz, pfa float64) (int, error) {
 		return 0, err
 	}
 	return d.Config().NFFT, nil
+}
+
+// startSeconds returns the table's start_s of a sample: seconds from the
+// recording's first sample. When every capture has a core:datetime, it is
+// the capture's datetime less the first capture's, plus the sample's offset
+// in its capture, so the gaps between captures count; otherwise the sample
+// index over the sample rate.
+func startSeconds(rec *sigmf.Recording) func(sample int64) float64 {
+	rate := rec.SampleRateHz()
+	caps := rec.Meta().Captures
+	timed := len(caps) > 1
+	for _, c := range caps {
+		timed = timed && c.Datetime != ""
+	}
+	if !timed {
+		return func(sample int64) float64 { return float64(sample) / rate }
+	}
+	t0 := rec.TimeAt(caps[0].SampleStart)
+	return func(sample int64) float64 {
+		i := max(sort.Search(len(caps), func(i int) bool { return caps[i].SampleStart > sample })-1, 0)
+		c := caps[i].SampleStart
+		return rec.TimeAt(c).Sub(t0).Seconds() + float64(sample-c)/rate
+	}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -244,7 +274,9 @@ type scanJSON struct {
 	Label         string    `json:"label"`
 }
 
-func printResult(w io.Writer, name string, rateHz float64, r pipeline.Result, asJSON bool) error {
+// printResult prints one detection: a JSON line, or a table row whose
+// start_s is startS.
+func printResult(w io.Writer, name string, rateHz, startS float64, r pipeline.Result, asJSON bool) error {
 	e := r.Em
 	if asJSON {
 		b, err := json.Marshal(scanJSON{File: name, Time: r.Time, SampleStart: e.StartSample, SampleCount: e.SampleCount,
@@ -259,7 +291,7 @@ func printResult(w io.Writer, name string, rateHz float64, r pipeline.Result, as
 		return err
 	}
 	_, err := fmt.Fprintf(w, "%-44s %10.6f %9.3f %14.6f %10.1f %8.1f %6.1f  %s\n",
-		name, float64(e.StartSample)/rateHz, float64(e.SampleCount)/rateHz*1e3,
+		name, startS, float64(e.SampleCount)/rateHz*1e3,
 		r.CenterHz/1e6, r.BandwidthHz/1e3, e.MeanDBFS, e.SNRDB, r.Label.Text)
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -700,6 +701,37 @@ func writeTwoCaptures(t *testing.T, base string, gap time.Duration) {
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestScanStartSecondsAcrossGaps: the table's start_s is time since the
+// recording's first sample, by the captures' core:datetime, so a recording
+// with gaps gives the same offset as --json's time.
+func TestScanStartSecondsAcrossGaps(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "gaps")
+	writeTwoCaptures(t, base, 10*time.Second)
+	var table, js bytes.Buffer
+	if err := cmdScan(context.Background(), []string{base + sigmf.MetaExt}, &table, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdScan(context.Background(), []string{"--json", base + sigmf.MetaExt}, &js, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	var d scanJSON
+	if err := json.Unmarshal([]byte(strings.SplitN(js.String(), "\n", 2)[0]), &d); err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(table.String()), "\n")
+	if len(rows) < 2 {
+		t.Fatalf("table has no detection:\n%s", table.String())
+	}
+	got, err := strconv.ParseFloat(strings.Fields(rows[1])[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The burst starts 50000 samples (50 ms) into the capture 10 s in.
+	if want := d.Time.Sub(scanT0).Seconds(); math.Abs(got-want) > 1e-6 || math.Abs(got-10.05) > 1e-3 {
+		t.Errorf("start_s %v, want %v (--json time %v − first capture %v)", got, want, d.Time, scanT0)
 	}
 }
 
