@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -25,8 +26,23 @@ import (
 
 const scanUsage = `usage: rfwarden scan [flags] FILE...
 
-Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta or
-.sigmf-data) or a raw interleaved IQ file with --datatype, --rate and --center.
+Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
+.sigmf-data or a .sigmf archive) or a raw interleaved IQ file with --datatype,
+--rate and --center. Given for a SigMF recording, each of those flags replaces
+that one field of its metadata and keeps the rest (--center sets every
+capture's frequency, so the captures must share one).
+
+The table's start_s is seconds from the recording's first sample to the
+emission's: when every capture has a core:datetime (a recording with gaps, as
+demo --record writes) it counts the time between captures, otherwise it is
+the sample index over the sample rate.
+
+--annotate OUT writes OUT.sigmf-meta (.sigmf-meta is added when OUT lacks it):
+the input's metadata, with its own annotations (ground truth) kept, those an
+earlier rfwarden scan wrote (core:generator rfwarden) dropped, and this scan's
+detections added. It refuses, before scanning, an OUT that is a file the scan
+reads, and an OUT.sigmf-data beside it that holds other samples (SigMF tools
+would read the detections against them).
 `
 
 // scanOptions are the parsed flags of `rfwarden scan`.
@@ -48,10 +64,10 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Usage = func() { fmt.Fprint(stderr, scanUsage); fs.PrintDefaults() }
 	var o scanOptions
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
-	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are)")
-	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (overrides SigMF)")
-	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (overrides SigMF)")
-	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (overrides SigMF)")
+	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are)")
+	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (for SigMF, replaces core:datatype)")
+	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (for SigMF, replaces core:sample_rate)")
+	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (for SigMF, replaces every capture's core:frequency)")
 	fs.Float64Var(&o.pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.BoolVar(&o.classify, "classify", true, "label detections with the classifiers (false: detect only, label \"unknown\")")
 	fs.BoolVar(&o.progress, "progress", false, "show a progress bar on stderr even when it is not a terminal")
@@ -69,53 +85,57 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if o.annotate != "" && len(files) != 1 {
 		return fmt.Errorf("scan: --annotate takes exactly one FILE, got %d", len(files))
 	}
-	if !o.json {
-		fmt.Fprintf(stdout, "%-44s %10s %9s %14s %10s %8s %6s  %s\n",
-			"file", "start_s", "dur_ms", "center_MHz", "bw_kHz", "dBFS", "snr", "label")
-	}
+	header := !o.json
 	for _, f := range files {
-		if err := scanFile(ctx, f, o, stdout, stderr); err != nil {
+		if err := scanFile(ctx, f, o, stdout, stderr, &header); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// isSigMFName reports whether path names a SigMF file by its extension.
+func isSigMFName(path string) bool {
+	return strings.HasSuffix(path, sigmf.MetaExt) || strings.HasSuffix(path, sigmf.DataExt) ||
+		strings.HasSuffix(path, sigmf.ArchiveExt)
+}
+
 // openScanInput opens path as a SigMF recording, or as a raw IQ file with
 // the flags' datatype, rate and centre. Flags given for a SigMF recording
-// override its metadata (the data file is then read as raw).
+// replace those fields of its metadata (sigmf.OpenWith) and keep the rest.
 func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
-	overrides := o.datatype != "" || o.rateHz != 0 || o.centerHz != 0
-	isSigMF := strings.HasSuffix(path, sigmf.MetaExt) || strings.HasSuffix(path, sigmf.DataExt) ||
-		strings.HasSuffix(path, sigmf.ArchiveExt)
-	if overrides && strings.HasSuffix(path, sigmf.ArchiveExt) {
-		// The overrides reopen the samples as a raw file, and an archive's
-		// are inside it.
-		return nil, fmt.Errorf("scan %q: --datatype, --rate and --center apply to a raw file or a .sigmf-meta, not an archive (extract it first)", path)
+	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) && !isSigMFName(path) {
+		// A recording's base name, as sigmf.Open takes it.
+		if _, merr := os.Stat(path + sigmf.MetaExt); merr == nil {
+			path += sigmf.MetaExt
+			st, err = os.Stat(path)
+		}
 	}
-	if isSigMF {
-		rec, err := sigmf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("scan %q: is a directory; give the recordings in it (e.g. %s)", path, filepath.Join(path, "*"+sigmf.MetaExt))
+	}
+	switch {
+	case math.IsNaN(o.rateHz) || o.rateHz < 0: // 0: not given
+		return nil, fmt.Errorf("scan %q: sample rate %v is not positive (use --rate)", path, o.rateHz)
+	case math.IsNaN(o.centerHz) || math.IsInf(o.centerHz, 0) || o.centerHz < 0:
+		return nil, fmt.Errorf("scan %q: centre frequency %v is not valid (use --center)", path, o.centerHz)
+	}
+	if isSigMFName(path) {
+		rec, err := sigmf.OpenWith(path, sigmf.Overrides{Datatype: o.datatype, SampleRateHz: o.rateHz, CenterHz: o.centerHz})
 		if err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}
-		if !overrides {
-			return rec, nil
-		}
-		g, data := rec.Meta().Global, rec.Path()
-		dt, rate, center := g.Datatype, g.SampleRateHz, rec.CenterHzAt(0)
-		rec.Close()
-		o.datatype = cmp.Or(o.datatype, dt)
-		o.rateHz = cmp.Or(o.rateHz, rate)
-		o.centerHz = cmp.Or(o.centerHz, center)
-		path = data
+		return rec, nil
 	}
 	switch {
 	case o.datatype == "":
 		return nil, fmt.Errorf("scan %q: no datatype (use --datatype or a .sigmf-meta)", path)
 	case !(o.rateHz > 0):
 		return nil, fmt.Errorf("scan %q: sample rate %v is not positive (use --rate)", path, o.rateHz)
-	case math.IsNaN(o.centerHz) || math.IsInf(o.centerHz, 0) || o.centerHz < 0:
-		return nil, fmt.Errorf("scan %q: centre frequency %v is not valid (use --center)", path, o.centerHz)
 	}
 	rec, err := sigmf.OpenRaw(path, o.datatype, o.rateHz, o.centerHz)
 	if err != nil {
@@ -124,17 +144,38 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	return rec, nil
 }
 
-func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io.Writer) error {
+// scanFile scans one recording and prints its detections, after the
+// table header when *header is set (which it then clears). Everything that
+// can be checked before the scan is: a recording too short to analyse, or
+// an --annotate OUT that cannot be written, prints nothing.
+func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io.Writer, header *bool) error {
 	rec, err := openScanInput(path, o)
 	if err != nil {
 		return err
 	}
 	defer rec.Close()
 	n := rec.NumSamples()
-	if n == 0 {
-		return fmt.Errorf("scan: %q holds no complete sample", path)
-	}
 	rate := rec.SampleRateHz()
+	frame, err := frameSamples(rate, o.pfa)
+	if err != nil {
+		return fmt.Errorf("scan %q: %w", path, err)
+	}
+	if n < int64(frame) {
+		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
+	}
+	out := ""
+	if o.annotate != "" {
+		if out, err = annotateTarget(o.annotate, rec); err != nil {
+			return err
+		}
+	}
+	if *header {
+		*header = false
+		if _, err := fmt.Fprintf(stdout, "%-44s %10s %9s %14s %10s %8s %6s  %s\n",
+			"file", "start_s", "dur_ms", "center_MHz", "bw_kHz", "dBFS", "snr", "label"); err != nil {
+			return err
+		}
+	}
 	var bar *progressbar.ProgressBar
 	if o.progress || isTerminal(stderr) {
 		bar = progressbar.Default(n, filepath.Base(path))
@@ -153,17 +194,51 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		return err
 	}
 	name := filepath.Base(path)
+	startS := startSeconds(rec)
 	for _, res := range results {
-		if err := printResult(stdout, name, rate, res, o.json); err != nil {
+		if err := printResult(stdout, name, rate, startS(res.Em.StartSample), res, o.json); err != nil {
 			return err
 		}
 	}
-	if o.annotate != "" {
-		if err := writeAnnotated(o.annotate, rec, results); err != nil {
+	if out != "" {
+		if err := writeAnnotated(out, rec, results, stderr); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// frameSamples is the length of the detector's frame at rateHz: its FFT
+// length, which rate and pfa set as in the scan.
+func frameSamples(rateHz, pfa float64) (int, error) {
+	d, err := dsp.NewDetector(dsp.DetectorConfig{SampleRateHz: rateHz, PFA: pfa})
+	if err != nil {
+		return 0, err
+	}
+	return d.Config().NFFT, nil
+}
+
+// startSeconds returns the table's start_s of a sample: seconds from the
+// recording's first sample. When every capture has a core:datetime, it is
+// the capture's datetime less the first capture's, plus the sample's offset
+// in its capture, so the gaps between captures count; otherwise the sample
+// index over the sample rate.
+func startSeconds(rec *sigmf.Recording) func(sample int64) float64 {
+	rate := rec.SampleRateHz()
+	caps := rec.Meta().Captures
+	timed := len(caps) > 1
+	for _, c := range caps {
+		timed = timed && c.Datetime != ""
+	}
+	if !timed {
+		return func(sample int64) float64 { return float64(sample) / rate }
+	}
+	t0 := rec.TimeAt(caps[0].SampleStart)
+	return func(sample int64) float64 {
+		i := max(sort.Search(len(caps), func(i int) bool { return caps[i].SampleStart > sample })-1, 0)
+		c := caps[i].SampleStart
+		return rec.TimeAt(c).Sub(t0).Seconds() + float64(sample-c)/rate
+	}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -199,7 +274,9 @@ type scanJSON struct {
 	Label         string    `json:"label"`
 }
 
-func printResult(w io.Writer, name string, rateHz float64, r pipeline.Result, asJSON bool) error {
+// printResult prints one detection: a JSON line, or a table row whose
+// start_s is startS.
+func printResult(w io.Writer, name string, rateHz, startS float64, r pipeline.Result, asJSON bool) error {
 	e := r.Em
 	if asJSON {
 		b, err := json.Marshal(scanJSON{File: name, Time: r.Time, SampleStart: e.StartSample, SampleCount: e.SampleCount,
@@ -214,22 +291,88 @@ func printResult(w io.Writer, name string, rateHz float64, r pipeline.Result, as
 		return err
 	}
 	_, err := fmt.Fprintf(w, "%-44s %10.6f %9.3f %14.6f %10.1f %8.1f %6.1f  %s\n",
-		name, float64(e.StartSample)/rateHz, float64(e.SampleCount)/rateHz*1e3,
+		name, startS, float64(e.SampleCount)/rateHz*1e3,
 		r.CenterHz/1e6, r.BandwidthHz/1e3, e.MeanDBFS, e.SNRDB, r.Label.Text)
 	return err
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
+// annotateTarget returns the file `scan --annotate out` writes for rec:
+// out, with .sigmf-meta added when it lacks it. It refuses, before any
+// work, an out that is a file the scan reads (compared as files, so a
+// symbolic or hard link counts), a .sigmf-data or .sigmf name (scan writes
+// metadata only), a directory that does not exist, and an out.sigmf-data
+// beside it that holds other samples than the input's: SigMF tools pair
+// NAME.sigmf-meta with NAME.sigmf-data, and would read the detections
+// against those.
+func annotateTarget(out string, rec *sigmf.Recording) (string, error) {
+	inputs := rec.Files()
+	isInput := func(path string) error {
+		if in := sameFileAs(path, inputs...); in != "" {
+			return fmt.Errorf("scan: --annotate %q would overwrite the input file %q; name another OUT.sigmf-meta", path, in)
+		}
+		return nil
+	}
+	if err := isInput(out); err != nil {
+		return "", err
+	}
+	switch {
+	case strings.HasSuffix(out, sigmf.DataExt), strings.HasSuffix(out, sigmf.ArchiveExt):
+		return "", fmt.Errorf("scan: --annotate %q: scan writes the metadata only, to a %s file; name OUT%s", out, sigmf.MetaExt, sigmf.MetaExt)
+	case !strings.HasSuffix(out, sigmf.MetaExt):
+		out += sigmf.MetaExt
+		if err := isInput(out); err != nil {
+			return "", err
+		}
+	}
+	if st, err := os.Stat(filepath.Dir(out)); err != nil {
+		return "", fmt.Errorf("scan: --annotate %q: %w", out, err)
+	} else if !st.IsDir() {
+		return "", fmt.Errorf("scan: --annotate %q: %s is not a directory", out, filepath.Dir(out))
+	}
+	sibling := strings.TrimSuffix(out, sigmf.MetaExt) + sigmf.DataExt
+	if _, err := os.Lstat(sibling); err == nil && !isInputData(sibling, rec) {
+		return "", fmt.Errorf("scan: --annotate %q: %s beside it holds other samples than the input's, and SigMF tools would read the detections against them; name another OUT",
+			out, filepath.Base(sibling))
+	}
+	return out, nil
+}
+
+// sameFileAs returns the first of files that path is (os.SameFile), or ""
+// when none is or path does not exist.
+func sameFileAs(path string, files ...string) string {
+	st, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	for _, f := range files {
+		if fst, err := os.Stat(f); err == nil && os.SameFile(st, fst) {
+			return f
+		}
+	}
+	return ""
+}
+
+// isInputData reports whether path is the file rec's samples are read
+// from; an archive's are inside it, so never.
+func isInputData(path string, rec *sigmf.Recording) bool {
+	return slices.Contains(rec.Files(), rec.Path()) && sameFileAs(path, rec.Path()) != ""
+}
+
 // writeAnnotated writes the input's SigMF metadata (a minimal one for a raw
-// file) with the detections appended as annotations. SigMF finds a
-// metadata file's samples beside it: NAME.sigmf-data, or the file named by
-// core:dataset, which is a file name, never a path. So OUT beside the input's
-// data names it in core:dataset when OUT's name does not already imply it;
-// OUT elsewhere cannot point at the samples in core:, and records their path
-// relative to OUT's directory in rfw:dataset instead (for a person, or a
-// tool that knows the rfw extension).
-func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result) error {
+// file) with the detections as annotations to out, which annotateTarget
+// returned. Annotations an earlier rfwarden scan wrote (core:generator
+// rfwarden) are dropped, so annotating an annotated file does not repeat
+// them; the others, ground truth, are kept. SigMF finds a metadata file's
+// samples beside it: NAME.sigmf-data, or the file named by core:dataset,
+// which is a file name, never a path. So out beside the input's data names
+// it in core:dataset, unless out's own NAME.sigmf-data is the data; out
+// elsewhere cannot point at the samples in core:, and records their path
+// relative to out's directory in rfw:dataset instead (for a person, or a
+// tool that knows the rfw extension). The input's own core:dataset and
+// rfw:dataset are replaced: relative to the input, they are wrong beside out.
+func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result, stderr io.Writer) error {
 	data, err := filepath.Abs(rec.Path())
 	if err != nil {
 		return fmt.Errorf("scan: resolve %q: %w", rec.Path(), err)
@@ -239,19 +382,30 @@ func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result)
 		return fmt.Errorf("scan: resolve %q: %w", out, err)
 	}
 	meta := rec.Meta()
+	meta.Global.Extra = maps.Clone(meta.Global.Extra)
+	if meta.Global.Extra == nil {
+		meta.Global.Extra = map[string]any{}
+	}
+	delete(meta.Global.Extra, "core:dataset")
+	delete(meta.Global.Extra, "rfw:dataset")
 	dataset := ""
 	switch {
-	case filepath.Dir(data) != outDir:
+	case isInputData(strings.TrimSuffix(out, sigmf.MetaExt)+sigmf.DataExt, rec):
+		// out's own name finds the samples
+	case filepath.Dir(data) == outDir && slices.Contains(rec.Files(), rec.Path()):
+		dataset = filepath.Base(data)
+	default:
 		if rel, err := filepath.Rel(outDir, data); err == nil {
 			data = rel
 		}
-		meta.Global.Extra = maps.Clone(meta.Global.Extra)
-		if meta.Global.Extra == nil {
-			meta.Global.Extra = map[string]any{}
-		}
 		meta.Global.Extra["rfw:dataset"] = filepath.ToSlash(data)
-	case strings.TrimSuffix(filepath.Base(out), sigmf.MetaExt)+sigmf.DataExt != filepath.Base(data):
-		dataset = filepath.Base(data)
+	}
+	meta.Annotations = slices.DeleteFunc(slices.Clone(meta.Annotations), func(a sigmf.Annotation) bool {
+		return a.Generator == pipeline.Generator
+	})
+	if n := len(rec.Meta().Annotations) - len(meta.Annotations); n > 0 {
+		fmt.Fprintf(stderr, "scan: %s: %d annotations of an earlier rfwarden scan (core:generator %s) are replaced by this scan's\n",
+			filepath.Base(out), n, pipeline.Generator)
 	}
 	if err := sigmf.WriteMeta(out, pipeline.AnnotatedMeta(meta, dataset, results)); err != nil {
 		return fmt.Errorf("scan: %w", err)

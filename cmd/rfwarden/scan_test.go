@@ -9,8 +9,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rfwarden/rfwarden/internal/realiq"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -139,10 +141,10 @@ func TestScanAnnotateSigMF(t *testing.T) {
 	}
 }
 
-// TestScanAnnotateBesideData writes OUT in the recording's own directory:
-// under the recording's name it is a conforming pair and needs no
-// core:dataset; under another name core:dataset names the data file (a file
-// name, as SigMF's schema requires, not a path).
+// TestScanAnnotateBesideData writes OUT in the recording's own directory,
+// under another name: core:dataset names the data file (a file name, as
+// SigMF's schema requires, not a path). Under the recording's own name OUT
+// would be the input (TestScanAnnotateRefusesInput).
 func TestScanAnnotateBesideData(t *testing.T) {
 	dir := t.TempDir()
 	base := filepath.Join(dir, "rec")
@@ -156,7 +158,6 @@ func TestScanAnnotateBesideData(t *testing.T) {
 		out, dataset string // dataset "" for no core:dataset
 	}{
 		{"det.sigmf-meta", "rec.sigmf-data"},
-		{"rec.sigmf-meta", ""}, // over the input itself: the pair stays conforming
 	}
 	for _, tc := range tests {
 		t.Run(tc.out, func(t *testing.T) {
@@ -215,7 +216,6 @@ func TestScanBadInput(t *testing.T) {
 		{[]string{"--datatype", "cf32_le", "--rate", "1e6", filepath.Join(dir, "missing")}, "no such file"},
 		{[]string{badMeta}, "datatype"},
 		{[]string{"--annotate", "o.sigmf-meta", raw, raw}, "exactly one"},
-		{[]string{"--center", "2.4e9", filepath.Join(dir, "rec.sigmf")}, "not an archive"},
 		{[]string{"--datatype", "ci8", "--rate", "1e300", raw}, "core:sample_rate"},
 	} {
 		err := cmdScan(context.Background(), tc.args, &bytes.Buffer{}, &bytes.Buffer{})
@@ -433,5 +433,427 @@ func checkWrittenSigMF(t *testing.T, path string) {
 	}
 	if _, err := sigmf.ParseMeta(b); err != nil {
 		t.Errorf("written metadata: %v", err)
+	}
+}
+
+// scanT0 is the core:datetime of the first capture testRecording writes.
+var scanT0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// testRecording writes base.sigmf-{meta,data} with the package's own writer:
+// 200000 cf32_le samples at 1 Msps and 915 MHz, a −40 dBFS tone 200 kHz
+// below the centre over samples [50000, 120000), the author "test",
+// rfw:gain_db 20, and one ground-truth annotation over the tone. It returns
+// the meta path.
+func testRecording(t *testing.T, base string) string {
+	t.Helper()
+	w, err := sigmf.NewWriter(base, "cf32_le", 1e6, 915e6, scanT0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetGlobal("", "test", "", "")
+	w.SetExtra("rfw:gain_db", 20)
+	if err := w.Write(toneBurst(200000, 50000, 120000, 1e6, -200e3)); err != nil {
+		t.Fatal(err)
+	}
+	w.Annotate(sigmf.Annotation{SampleStart: 50000, SampleCount: 70000, FreqLowerHz: 914.79e6, FreqUpperHz: 914.81e6, HasFreq: true, Label: "tone"})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return base + sigmf.MetaExt
+}
+
+// readMetaT reads the SigMF metadata at path.
+func readMetaT(t *testing.T, path string) sigmf.Meta {
+	t.Helper()
+	m, err := sigmf.ReadMeta(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// fileBytes returns the content of each path, to check nothing changed.
+func fileBytes(t *testing.T, paths ...string) map[string][]byte {
+	t.Helper()
+	got := map[string][]byte{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[p] = b
+	}
+	return got
+}
+
+// TestScanAnnotateRefusesInput: --annotate never writes over a file the
+// scan reads (by name, symlink or hard link), nor writes metadata under a
+// .sigmf-data or .sigmf name, and refuses before scanning (nothing on
+// stdout); the input is left as it was.
+func TestScanAnnotateRefusesInput(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "g"))
+	data := strings.TrimSuffix(meta, sigmf.MetaExt) + sigmf.DataExt
+	archive := filepath.Join(dir, "copy.sigmf")
+	if err := sigmf.WriteArchive(archive, meta, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(meta, filepath.Join(dir, "link.sigmf-meta")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(meta, filepath.Join(dir, "hard.sigmf-meta")); err != nil {
+		t.Fatal(err)
+	}
+	in := func(name string) string { return filepath.Join(dir, name) }
+	tests := []struct {
+		name, out, in, want string
+	}{
+		{"data over itself", "g.sigmf-data", "g.sigmf-data", "input"},
+		{"data given meta", "g.sigmf-data", "g.sigmf-meta", "input"},
+		{"meta in place", "g.sigmf-meta", "g.sigmf-meta", "input"},
+		{"meta given data", "g.sigmf-meta", "g.sigmf-data", "input"},
+		{"archive over itself", "copy.sigmf", "copy.sigmf", "input"},
+		{"symlink to the meta", "link.sigmf-meta", "g.sigmf-meta", "input"},
+		{"hard link of the meta", "hard.sigmf-meta", "g.sigmf-meta", "input"},
+		{"meta as base name", "g", "g.sigmf-meta", "input"},
+		{"other data name", "new.sigmf-data", "g.sigmf-meta", ".sigmf-meta"},
+		{"other archive name", "new.sigmf", "g.sigmf-meta", ".sigmf-meta"},
+		{"missing directory", "nodir/new.sigmf-meta", "g.sigmf-meta", "no such file"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := fileBytes(t, meta, data, archive)
+			var stdout, stderr bytes.Buffer
+			err := cmdScan(context.Background(), []string{"--annotate", in(tc.out), in(tc.in)}, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("refused scan printed %q, want nothing", stdout.String())
+			}
+			for p, b := range fileBytes(t, meta, data, archive) {
+				if !bytes.Equal(b, before[p]) {
+					t.Errorf("%s changed", filepath.Base(p))
+				}
+			}
+			for _, p := range []string{"new.sigmf-meta", "new.sigmf-data.sigmf-meta", "new.sigmf.sigmf-meta"} {
+				if _, err := os.Stat(in(p)); err == nil {
+					t.Errorf("%s written", p)
+				}
+			}
+		})
+	}
+}
+
+// TestScanAnnotateOutName: OUT without .sigmf-meta gets it, as the help's
+// OUT.sigmf-meta says.
+func TestScanAnnotateOutName(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	var stdout, stderr bytes.Buffer
+	if err := cmdScan(context.Background(), []string{"--annotate", filepath.Join(dir, "out"), meta}, &stdout, &stderr); err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+		t.Error("wrote OUT as given, want OUT.sigmf-meta")
+	}
+	checkWrittenSigMF(t, filepath.Join(dir, "out.sigmf-meta"))
+}
+
+// TestScanAnnotateReplacesOwnAnnotations: the input's own annotations
+// (ground truth) are kept, those an earlier scan wrote (core:generator
+// rfwarden) are replaced by this scan's, so annotating an annotated file
+// gives the same annotations as annotating the original.
+func TestScanAnnotateReplacesOwnAnnotations(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	once, twice := filepath.Join(dir, "once.sigmf-meta"), filepath.Join(dir, "twice.sigmf-meta")
+	for _, step := range [][2]string{{once, meta}, {twice, once}} {
+		var stdout, stderr bytes.Buffer
+		if err := cmdScan(context.Background(), []string{"--annotate", step[0], step[1]}, &stdout, &stderr); err != nil {
+			t.Fatalf("scan --annotate %s %s: %v", step[0], step[1], err)
+		}
+		checkWrittenSigMF(t, step[0])
+	}
+	count := func(m sigmf.Meta) (truth, own int) {
+		for _, a := range m.Annotations {
+			if a.Generator == "rfwarden" {
+				own++
+			} else {
+				truth++
+			}
+		}
+		return truth, own
+	}
+	t1, o1 := count(readMetaT(t, once))
+	t2, o2 := count(readMetaT(t, twice))
+	if t1 != 1 || o1 == 0 {
+		t.Fatalf("once: %d ground-truth and %d rfwarden annotations, want 1 and some", t1, o1)
+	}
+	if t2 != t1 || o2 != o1 {
+		t.Errorf("annotated twice: %d ground-truth and %d rfwarden annotations, want %d and %d", t2, o2, t1, o1)
+	}
+}
+
+// TestScanOverridesKeepMeta: --datatype, --rate and --center given for a
+// SigMF recording replace that field only; the rest of the metadata (author,
+// rfw:gain_db, core:datetime, the annotations) is kept, and --json still
+// gives times. An overriding datatype replaces one the metadata has wrong.
+func TestScanOverridesKeepMeta(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	archive := filepath.Join(dir, "rec.sigmf")
+	if err := sigmf.WriteArchive(archive, meta, strings.TrimSuffix(meta, sigmf.MetaExt)+sigmf.DataExt); err != nil {
+		t.Fatal(err)
+	}
+	// A copy whose metadata names a datatype it does not hold.
+	bad := filepath.Join(dir, "bad")
+	b, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad+sigmf.MetaExt, bytes.Replace(b, []byte(`"cf32_le"`), []byte(`"ci12_le"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(strings.TrimSuffix(meta, sigmf.MetaExt)+sigmf.DataExt, bad+sigmf.DataExt); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		in       string
+		centerHz float64
+		rateHz   float64
+	}{
+		{"center", []string{"--center", "902.4e6"}, meta, 902.4e6, 1e6},
+		{"rate", []string{"--rate", "2e6"}, meta, 915e6, 2e6},
+		{"datatype fixes the meta's", []string{"--datatype", "cf32_le"}, bad + sigmf.MetaExt, 915e6, 1e6},
+		{"center of an archive", []string{"--center", "902.4e6"}, archive, 902.4e6, 1e6},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.sigmf-meta")
+			var stdout, stderr bytes.Buffer
+			args := append(append([]string{"--json", "--annotate", out}, tc.args...), tc.in)
+			if err := cmdScan(context.Background(), args, &stdout, &stderr); err != nil {
+				t.Fatalf("scan %v: %v", args, err)
+			}
+			checkWrittenSigMF(t, out)
+			m := readMetaT(t, out)
+			g := m.Global
+			if g.Datatype != "cf32_le" || g.SampleRateHz != tc.rateHz || g.Author != "test" || g.Extra["rfw:gain_db"] == nil || g.Extra["core:sha512"] == nil {
+				t.Errorf("global %+v: want cf32_le at %g sps, and the input's author, rfw:gain_db and core:sha512", g, tc.rateHz)
+			}
+			if len(m.Captures) != 1 || m.Captures[0].FrequencyHz != tc.centerHz || m.Captures[0].Datetime == "" {
+				t.Errorf("captures %+v: want one at %g Hz with the input's datetime", m.Captures, tc.centerHz)
+			}
+			truth := 0
+			for _, a := range m.Annotations {
+				if a.Label == "tone" && a.Generator == "" {
+					truth++
+				}
+			}
+			if truth != 1 {
+				t.Errorf("the input's annotation is lost: %+v", m.Annotations)
+			}
+			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			var d scanJSON
+			if err := json.Unmarshal([]byte(lines[0]), &d); err != nil {
+				t.Fatalf("--json: %v\n%s", err, stdout.String())
+			}
+			if d.Time.IsZero() {
+				t.Errorf("--json detection %s has no time", lines[0])
+			}
+			if want := tc.centerHz - 200e3*tc.rateHz/1e6; math.Abs(d.CenterHz-want) > 50e3*tc.rateHz/1e6 {
+				t.Errorf("detection at %.0f Hz, want %.0f", d.CenterHz, want)
+			}
+		})
+	}
+}
+
+// TestScanCenterOverrideOfSeveralTunings: one --center cannot stand for
+// captures tuned to different frequencies.
+func TestScanCenterOverrideOfSeveralTunings(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "two")
+	writeTwoCaptures(t, base, 10*time.Second)
+	var stdout bytes.Buffer
+	err := cmdScan(context.Background(), []string{"--center", "902e6", base + sigmf.MetaExt}, &stdout, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "core:frequency") {
+		t.Errorf("got %v, want an error naming the captures' core:frequency", err)
+	}
+}
+
+// writeTwoCaptures writes base as a recording with a gap, as demo --record
+// does: 100000 samples of noise at 915 MHz from scanT0, then, gap later,
+// testRecording's tone burst at 2437 MHz.
+func writeTwoCaptures(t *testing.T, base string, gap time.Duration) {
+	t.Helper()
+	w, err := sigmf.NewWriter(base, "cf32_le", 1e6, 915e6, scanT0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(toneBurst(100000, 0, 0, 1e6, 0)); err != nil {
+		t.Fatal(err)
+	}
+	w.Retune(2437e6, scanT0.Add(gap))
+	if err := w.Write(toneBurst(200000, 50000, 120000, 1e6, -200e3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestScanStartSecondsAcrossGaps: the table's start_s is time since the
+// recording's first sample, by the captures' core:datetime, so a recording
+// with gaps gives the same offset as --json's time.
+func TestScanStartSecondsAcrossGaps(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "gaps")
+	writeTwoCaptures(t, base, 10*time.Second)
+	var table, js bytes.Buffer
+	if err := cmdScan(context.Background(), []string{base + sigmf.MetaExt}, &table, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdScan(context.Background(), []string{"--json", base + sigmf.MetaExt}, &js, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	var d scanJSON
+	if err := json.Unmarshal([]byte(strings.SplitN(js.String(), "\n", 2)[0]), &d); err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(table.String()), "\n")
+	if len(rows) < 2 {
+		t.Fatalf("table has no detection:\n%s", table.String())
+	}
+	got, err := strconv.ParseFloat(strings.Fields(rows[1])[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The burst starts 50000 samples (50 ms) into the capture 10 s in.
+	if want := d.Time.Sub(scanT0).Seconds(); math.Abs(got-want) > 1e-6 || math.Abs(got-10.05) > 1e-3 {
+		t.Errorf("start_s %v, want %v (--json time %v − first capture %v)", got, want, d.Time, scanT0)
+	}
+}
+
+// TestScanAnnotateBesideOtherData: OUT.sigmf-meta beside an
+// OUT.sigmf-data holding another recording would pair the detections with
+// the wrong samples; it is refused, and allowed when that file is the
+// input's own data (a hard link).
+func TestScanAnnotateBesideOtherData(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	pair := filepath.Join(dir, "pair")
+	if err := os.Mkdir(pair, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeCF32(t, filepath.Join(pair, "b.sigmf-data"), make([]complex64, 1000))
+	if err := os.Link(strings.TrimSuffix(meta, sigmf.MetaExt)+sigmf.DataExt, filepath.Join(pair, "own.sigmf-data")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		out  string
+		want string // "" for success
+	}{
+		{filepath.Join(pair, "b.sigmf-meta"), "b.sigmf-data"},
+		{filepath.Join(dir, "det.sigmf-meta"), ""},
+		{filepath.Join(pair, "own.sigmf-meta"), ""},
+	} {
+		t.Run(filepath.Base(tc.out), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := cmdScan(context.Background(), []string{"--annotate", tc.out, meta}, &stdout, &stderr)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("scan: %v", err)
+				}
+				checkWrittenSigMF(t, tc.out)
+				g := readMetaT(t, tc.out).Global
+				if filepath.Base(tc.out) == "own.sigmf-meta" && (g.Extra["core:dataset"] != nil || g.Extra["rfw:dataset"] != nil) {
+					t.Errorf("core:dataset %v, rfw:dataset %v written beside the input's own data under OUT's name", g.Extra["core:dataset"], g.Extra["rfw:dataset"])
+				}
+				var again bytes.Buffer
+				if err := cmdScan(context.Background(), []string{tc.out}, &again, &stderr); err != nil || !hasTone(again.String()) {
+					t.Errorf("scan of the written file: %v\n%s", err, again.String())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error naming %s", err, tc.want)
+			}
+			if _, err := os.Stat(tc.out); err == nil {
+				t.Errorf("%s written", tc.out)
+			}
+		})
+	}
+}
+
+// TestScanAnnotateDropsInputDataset: the input's core:dataset names its
+// samples beside the input, not beside OUT; kept in OUT elsewhere it paired
+// OUT with a file of that name there.
+func TestScanAnnotateDropsInputDataset(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	b, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc := filepath.Join(dir, "nc.sigmf-meta")
+	b = bytes.Replace(b, []byte(`"core:datatype"`), []byte(`"core:dataset":"rec.sigmf-data","core:datatype"`), 1)
+	if err := os.WriteFile(nc, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other")
+	if err := os.Mkdir(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeCF32(t, filepath.Join(other, "rec.sigmf-data"), make([]complex64, 4000))
+	out := filepath.Join(other, "out.sigmf-meta")
+	var stdout, stderr bytes.Buffer
+	if err := cmdScan(context.Background(), []string{"--annotate", out, nc}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	checkWrittenSigMF(t, out)
+	g := readMetaT(t, out).Global
+	if g.Extra["core:dataset"] != nil || g.Extra["rfw:dataset"] != "../rec.sigmf-data" {
+		t.Errorf("core:dataset %v, rfw:dataset %v; want none and ../rec.sigmf-data", g.Extra["core:dataset"], g.Extra["rfw:dataset"])
+	}
+	if err := cmdScan(context.Background(), []string{out}, &bytes.Buffer{}, &stderr); err == nil {
+		t.Error("scan of OUT away from its samples read other samples")
+	}
+}
+
+// hasTone reports whether a scan table holds testRecording's tone at 914.8 MHz.
+func hasTone(table string) bool {
+	return strings.Contains(table, " 914.80") || strings.Contains(table, " 914.79")
+}
+
+// TestScanInputErrors: inputs that cannot be scanned are named for what is
+// wrong, and nothing is printed on stdout, not even the table header.
+func TestScanInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	short := filepath.Join(dir, "s255.bin")
+	if err := os.WriteFile(short, make([]byte, 2*255), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"missing", []string{filepath.Join(dir, "nope")}, []string{"no such file"}},
+		{"directory", []string{dir}, []string{"is a directory"}},
+		{"shorter than a frame", []string{"--datatype", "ci8", "--rate", "19.2e6", "--center", "1890e6", short}, []string{"255 samples", "256"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			err := cmdScan(context.Background(), tc.args, &stdout, &bytes.Buffer{})
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("got %v, want an error containing %q", err, w)
+				}
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("failed scan printed %q", stdout.String())
+			}
+		})
 	}
 }

@@ -23,7 +23,7 @@ func ExtractArchive(archivePath, dir string, ok func(name string) error) (string
 		return "", fmt.Errorf("extract archive: %w", err)
 	}
 	defer file.Close()
-	rec, base, meta, err := readArchiveMembers(archivePath, file)
+	rec, base, meta, err := readArchiveMembers(archivePath, file, Overrides{})
 	if err != nil {
 		return "", fmt.Errorf("extract archive %q: %w", archivePath, err)
 	}

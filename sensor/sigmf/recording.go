@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -43,6 +45,7 @@ type Recording struct {
 	pos      int64 // next sample to read
 	buf      []byte
 	capTimes []time.Time // parsed core:datetime per capture; zero if absent
+	files    []string    // the files read: metadata and data, the archive, or the raw file
 }
 
 // Open opens a SigMF recording. path may name the metadata (x.sigmf-meta),
@@ -50,25 +53,122 @@ type Recording struct {
 // (x.sigmf) or the base name x. The metadata is validated against the data:
 // the data size must be a whole number of samples, the datatype supported and
 // every capture and annotation inside the data.
-func Open(path string) (*Recording, error) {
+func Open(path string) (*Recording, error) { return OpenWith(path, Overrides{}) }
+
+// Overrides replace fields of a recording's metadata, for metadata known to
+// be wrong or incomplete. A zero field keeps the metadata's value.
+type Overrides struct {
+	// Datatype replaces core:datatype, so the metadata's may be one this
+	// package does not read, or malformed.
+	Datatype string
+	// SampleRateHz replaces core:sample_rate, so the metadata's may be
+	// missing or invalid.
+	SampleRateHz float64
+	// CenterHz replaces core:frequency in every capture, which must all
+	// have the same one: one value cannot stand for several tunings. A
+	// recording without captures gets one at sample 0.
+	CenterHz float64
+}
+
+// OpenWith is Open with the metadata's fields replaced by ov before it is
+// validated against the data. The data and the rest of the metadata are
+// read as they are, and Meta returns the metadata with ov applied.
+func OpenWith(path string, ov Overrides) (*Recording, error) {
+	if err := ov.check(); err != nil {
+		return nil, fmt.Errorf("open recording %q: %w", path, err)
+	}
 	switch {
 	case strings.HasSuffix(path, ArchiveExt):
-		return openArchive(path)
+		return openArchive(path, ov)
 	case strings.HasSuffix(path, MetaExt):
-		return openPair(strings.TrimSuffix(path, MetaExt))
+		return openPair(strings.TrimSuffix(path, MetaExt), ov)
 	case strings.HasSuffix(path, DataExt):
-		return openPair(strings.TrimSuffix(path, DataExt))
+		return openPair(strings.TrimSuffix(path, DataExt), ov)
 	}
 	if _, err := os.Stat(path + MetaExt); err == nil {
-		return openPair(path)
+		return openPair(path, ov)
 	}
 	return nil, fmt.Errorf("open recording %q: not a %s, %s or %s file", path, MetaExt, DataExt, ArchiveExt)
 }
 
-func openPair(base string) (*Recording, error) {
-	m, err := ReadMeta(base + MetaExt)
+// check refuses overriding values no metadata may hold.
+func (ov Overrides) check() error {
+	if ov.Datatype != "" && !datatypePattern.MatchString(ov.Datatype) {
+		return fmt.Errorf("override core:datatype %q: %w", ov.Datatype, ErrDatatype)
+	}
+	if r := ov.SampleRateHz; r != 0 && (!(r > 0) || math.IsInf(r, 0)) {
+		return fmt.Errorf("override core:sample_rate %v: %w", r, ErrNoSampleRate)
+	}
+	if c := ov.CenterHz; math.IsNaN(c) || math.IsInf(c, 0) {
+		return fmt.Errorf("override core:frequency %v: %w: not a finite number", c, ErrBadMeta)
+	}
+	return nil
+}
+
+// parseMetaWith is ParseMeta of data with ov applied. The global fields
+// are replaced in the JSON before it is validated, so an override mends a
+// value ParseMeta would refuse; malformed JSON is left for ParseMeta to
+// report.
+func parseMetaWith(data []byte, ov Overrides) (Meta, error) {
+	if ov.Datatype != "" || ov.SampleRateHz != 0 {
+		data = overrideGlobal(data, ov)
+	}
+	m, err := ParseMeta(data)
+	if err != nil || ov.CenterHz == 0 {
+		return m, err
+	}
+	for i, c := range m.Captures {
+		if c.FrequencyHz != m.Captures[0].FrequencyHz {
+			return Meta{}, fmt.Errorf("override core:frequency %g: the captures are tuned to different frequencies (captures[%d] to %g Hz, captures[0] to %g) and one cannot stand for them all: %w",
+				ov.CenterHz, i, c.FrequencyHz, m.Captures[0].FrequencyHz, ErrMismatch)
+		}
+	}
+	m.Captures = slices.Clone(m.Captures)
+	if len(m.Captures) == 0 {
+		m.Captures = []Capture{{}}
+	}
+	for i := range m.Captures {
+		m.Captures[i].FrequencyHz = ov.CenterHz
+	}
+	return m, nil
+}
+
+// overrideGlobal returns the metadata JSON data with ov's global fields
+// replaced, or data as it is when it is not an object with a global object.
+func overrideGlobal(data []byte, ov Overrides) []byte {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return data
+	}
+	var g map[string]json.RawMessage
+	if err := json.Unmarshal(top["global"], &g); err != nil || g == nil {
+		return data
+	}
+	if ov.Datatype != "" {
+		g["core:datatype"], _ = json.Marshal(ov.Datatype)
+	}
+	if ov.SampleRateHz != 0 {
+		g["core:sample_rate"], _ = json.Marshal(ov.SampleRateHz)
+	}
+	var err error
+	if top["global"], err = json.Marshal(g); err != nil {
+		return data
+	}
+	out, err := json.Marshal(top)
 	if err != nil {
-		return nil, fmt.Errorf("open recording: %w", err)
+		return data
+	}
+	return out
+}
+
+func openPair(base string, ov Overrides) (*Recording, error) {
+	b, err := os.ReadFile(base + MetaExt)
+	if err != nil {
+		return nil, fmt.Errorf("open recording: read meta: %w", err)
+	}
+	m, err := parseMetaWith(b, ov)
+	if err != nil {
+		return nil, fmt.Errorf("open recording: meta %q: %w", base+MetaExt, err)
 	}
 	dataPath, err := datasetPath(base, m)
 	if err != nil {
@@ -91,6 +191,7 @@ func openPair(base string) (*Recording, error) {
 		file.Close()
 		return nil, err
 	}
+	r.files = []string{base + MetaExt, dataPath}
 	return r, nil
 }
 
@@ -134,27 +235,24 @@ func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording,
 		file.Close()
 		return nil, err
 	}
+	r.files = []string{path}
 	return r, nil
 }
 
 // openArchive opens a SigMF tar archive holding one recording. The data
 // member is read in place through the archive file.
-func openArchive(archivePath string) (*Recording, error) {
+func openArchive(archivePath string, ov Overrides) (*Recording, error) {
 	file, err := os.Open(archivePath)
 	if err != nil {
 		return nil, fmt.Errorf("open archive: %w", err)
 	}
-	r, err := readArchive(archivePath, file)
+	r, _, _, err := readArchiveMembers(archivePath, file, ov)
 	if err != nil {
 		file.Close()
 		return nil, fmt.Errorf("open archive %q: %w", archivePath, err)
 	}
+	r.files = []string{archivePath}
 	return r, nil
-}
-
-func readArchive(archivePath string, file *os.File) (*Recording, error) {
-	r, _, _, err := readArchiveMembers(archivePath, file)
-	return r, err
 }
 
 // plainMember refuses an archive member that is not a plain file stored
@@ -178,8 +276,8 @@ func plainMember(h *tar.Header) error {
 }
 
 // readArchiveMembers is readArchive that also returns the recording's
-// member base ("dir/name") and its metadata as stored.
-func readArchiveMembers(archivePath string, file *os.File) (*Recording, string, []byte, error) {
+// member base ("dir/name") and its metadata as stored (without ov).
+func readArchiveMembers(archivePath string, file *os.File, ov Overrides) (*Recording, string, []byte, error) {
 	type member struct {
 		off, size int64
 	}
@@ -238,7 +336,7 @@ func readArchiveMembers(archivePath string, file *os.File) (*Recording, string, 
 		if d.off+d.size > st.Size() {
 			return nil, "", nil, fmt.Errorf("member %q: %w: archive ends early", base+DataExt, ErrTruncated)
 		}
-		m, err := ParseMeta(b)
+		m, err := parseMetaWith(b, ov)
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("member %q: %w", base+MetaExt, err)
 		}
@@ -312,6 +410,10 @@ func (r *Recording) Meta() Meta { return r.meta }
 
 // Path returns the data file path (or "archive:member") for messages.
 func (r *Recording) Path() string { return r.path }
+
+// Files returns the paths of the files the recording is read from: the
+// metadata and data files of a pair, the archive, or the raw file.
+func (r *Recording) Files() []string { return slices.Clone(r.files) }
 
 // NumSamples returns the number of complex samples in the data.
 func (r *Recording) NumSamples() int64 { return r.n }
