@@ -8,7 +8,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 )
 
-// Progress output of eval and sim. (scan draws its own bar.)
+// Progress output of scan, eval and sim.
 const (
 	progressBarWidth = 20                     // cells of the bar on a terminal (fewer on one too narrow for the line)
 	progressRedraw   = 100 * time.Millisecond // least time between redraws on a terminal

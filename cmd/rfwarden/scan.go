@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
@@ -70,7 +68,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (for SigMF, replaces every capture's core:frequency)")
 	fs.Float64Var(&o.pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.BoolVar(&o.classify, "classify", true, "label detections with the classifiers (false: detect only, label \"unknown\")")
-	fs.BoolVar(&o.progress, "progress", false, "show a progress bar on stderr even when it is not a terminal")
+	fs.BoolVar(&o.progress, "progress", false, "show progress on stderr even when it is not a terminal (there as a line every 5 s)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -176,20 +174,17 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 			return err
 		}
 	}
-	var bar *progressbar.ProgressBar
-	if o.progress || isTerminal(stderr) {
-		bar = progressbar.Default(n, filepath.Base(path))
-		defer bar.Close()
-	}
 	var cl pipeline.Classifier
 	if o.classify {
 		cl = pipeline.DefaultClassifier()
 	}
 	var progress func(int)
+	bar := newProgress(stderr, o.progress || isTerminal(stderr), isTerminal(stderr), n, filepath.Base(path))
 	if bar != nil {
-		progress = func(k int) { _ = bar.Add(k) }
+		progress = func(k int) { bar.add(int64(k)) }
 	}
 	results, err := eval.ScanRecording(ctx, rec, pipeline.Config{Detector: dsp.DetectorConfig{PFA: o.pfa}, Classifier: cl}, progress)
+	bar.close() // where the scan got to, if it stopped
 	if err != nil {
 		return err
 	}
