@@ -431,34 +431,14 @@ func BenchmarkSQLiteHeatmapWeek(b *testing.B) {
 // target column: the upgrade counts it from the detections. Each iteration
 // drops the column again, outside the timer.
 func BenchmarkSQLiteHeatTargetUpgrade(b *testing.B) {
-	ctx := context.Background()
-	path := filepath.Join(b.TempDir(), "old.db")
-	s, err := store.OpenSQLite(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := storetest.Fill(ctx, s, "site1", 1_000_000, 120); err != nil {
-		b.Fatal(err)
-	}
-	s.Close()
-	for b.Loop() {
-		b.StopTimer()
+	benchUpgrade(b, func(ctx context.Context, path string) error {
 		s, err := store.OpenSQLite(path)
 		if err == nil {
 			_, err = s.DB().ExecContext(ctx, `ALTER TABLE heat_hour DROP COLUMN target`)
 			s.Close()
 		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		if s, err = store.OpenSQLite(path); err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		s.Close()
-		b.StartTimer()
-	}
+		return err
+	})
 }
 
 // BenchmarkSQLiteDetectionKeyUpgrade measures opening a store of one
@@ -466,6 +446,12 @@ func BenchmarkSQLiteHeatTargetUpgrade(b *testing.B) {
 // upgrade copies the table, keyed by site, sensor and ID. Each iteration
 // turns the table back, outside the timer.
 func BenchmarkSQLiteDetectionKeyUpgrade(b *testing.B) {
+	benchUpgrade(b, oldDetectionTable)
+}
+
+// benchUpgrade times opening a store of a million detections after
+// downgrade, outside the timer, has made it older each time.
+func benchUpgrade(b *testing.B, downgrade func(ctx context.Context, path string) error) {
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "old.db")
 	s, err := store.OpenSQLite(path)
@@ -478,7 +464,7 @@ func BenchmarkSQLiteDetectionKeyUpgrade(b *testing.B) {
 	s.Close()
 	for b.Loop() {
 		b.StopTimer()
-		if err := oldDetectionTable(ctx, path); err != nil {
+		if err := downgrade(ctx, path); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
