@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -287,6 +288,38 @@ func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mas
 	return best, bestP, mass
 }
 
+// RunnerUpShare is how likely, against the alert's room, another room of
+// the rule's kinds must be for the alert's summary to name it too ("in cell
+// L1-N03, 32%, or cell L1-N01, 28%, or cell L1-S03, 26%"): rooms that alike
+// are all to be searched. It must be at least 10% likely as well, and the
+// summary names at most MaxRunnersUp of them.
+const (
+	RunnerUpShare = 0.5
+	MaxRunnersUp  = 2
+)
+
+// runnersUp returns the rooms of probs of one of kinds, other than top
+// (probability topP), that the summary names besides it: most likely
+// first (ties by ID).
+func (e *Engine) runnersUp(probs map[string]float64, kinds []string, top string, topP float64) []string {
+	var ids []string
+	for id, p := range probs {
+		if id == top || p < RunnerUpShare*topP || p < 0.1 {
+			continue
+		}
+		if rm, ok := e.site.Room(id); ok && slices.Contains(kinds, rm.Kind) {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := cmp.Compare(probs[b], probs[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return ids[:min(len(ids), MaxRunnersUp)]
+}
+
 func alertID(rule, key string, active time.Time) string {
 	h := sha256.Sum256([]byte(rule + "\x00" + key + "\x00" + strconv.FormatInt(active.UnixNano(), 10)))
 	return hex.EncodeToString(h[:10])
@@ -421,6 +454,12 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				what = "drone (" + loc.Class + ")"
 			}
 			a.alert.Summary = fmt.Sprintf("%s in %s %s, %.0f%%", what, room.Kind, room.ID, 100*roomP)
+			for _, id := range e.runnersUp(probs, r.RoomKinds, roomID, roomP) {
+				// Rooms nearly as likely (a cell across the landing, where
+				// walls make them alike): staff search them too.
+				rm, _ := e.site.Room(id)
+				a.alert.Summary += fmt.Sprintf(", or %s %s, %.0f%%", rm.Kind, id, 100*probs[id])
+			}
 			if mass-roomP > 0.05 {
 				a.alert.Summary += fmt.Sprintf(" (in a %s: %.0f%%)", strings.Join(r.RoomKinds, "/"), 100*math.Min(1, mass))
 			}

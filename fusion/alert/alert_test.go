@@ -363,6 +363,50 @@ func TestSummaryOfUnnamedUplink(t *testing.T) {
 	}
 }
 
+// TestSummaryNamesCloseSecond: cells at least half as likely as the
+// alert's (and 10%), two at most, most likely first, are named in the
+// summary too, so staff search them all; a distant second, or a room of
+// another kind, is not named.
+func TestSummaryNamesCloseSecond(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		probs map[string]float64
+		want  string
+	}{
+		{"close second", map[string]float64{"B2-14": 0.4, "B2-13": 0.3, "B2-landing": 0.3},
+			"unauthorised lte uplink in cell B2-14, 40%, or cell B2-13, 30% (in a cell: 70%)"},
+		{"distant second", map[string]float64{"B2-14": 0.8, "B2-13": 0.15, "B2-landing": 0.05},
+			"unauthorised lte uplink in cell B2-14, 80% (in a cell: 95%)"},
+		{"three alike", map[string]float64{"B2-14": 0.32, "B2-13": 0.28, "B2-03": 0.26, "B2-12": 0.13, "B2-landing": 0.01},
+			"unauthorised lte uplink in cell B2-14, 32%, or cell B2-13, 28%, or cell B2-03, 26% (in a cell: 99%)"},
+		{"at most two more", map[string]float64{"B2-14": 0.25, "B2-13": 0.25, "B2-03": 0.25, "B2-12": 0.25},
+			"unauthorised lte uplink in cell B2-03, 25%, or cell B2-12, 25%, or cell B2-13, 25% (in a cell: 100%)"}, // ties by ID
+		{"second not a cell", map[string]float64{"B2-14": 0.5, "B2-landing": 0.5},
+			"unauthorised lte uplink in cell B2-14, 50%"},
+		{"second under 10%", map[string]float64{"B2-14": 0.16, "B2-13": 0.09, "B2-12": 0.09, "B2-11": 0.09, "B2-10": 0.09,
+			"B2-09": 0.09, "B2-08": 0.09, "B2-07": 0.09, "B2-06": 0.09, "B2-05": 0.09, "B2-landing": 0.03},
+			"unauthorised lte uplink in cell B2-14, 16% (in a cell: 97%)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, rec, t0 := onlineEngine(t)
+			loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14",
+				Prob: tc.probs["B2-14"], RoomProbs: tc.probs, At: t0}
+			if err := e.ObserveLocation(context.Background(), loc); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, a := range rec.got {
+				if a.Rule == "unauthorised-uplink-in-cell" {
+					got = append(got, a.Summary)
+				}
+			}
+			if len(got) == 0 || got[0] != tc.want {
+				t.Errorf("summaries %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestSensorHealthZoneUnknown(t *testing.T) {
 	ctx := context.Background()
 	rec := &recorder{}
