@@ -455,8 +455,9 @@ func TestSessionsSurviveRestart(t *testing.T) {
 }
 
 // TestFeedsPerSessionCapped: one session opens at most MaxFeedsPerSession
-// live feeds at once; the next is refused with 429 saying why, another
-// session is not, and a feed that ends frees its slot. A session opened
+// live feeds at once, one user's sessions MaxFeedsPerUser; the next is
+// refused with 429 saying why, another session (or user) is not, and a
+// feed that ends frees its slot. A session opened
 // live feeds without end, each a connection, a goroutine and a hub buffer.
 func TestFeedsPerSessionCapped(t *testing.T) {
 	ev := newEnv(t)
@@ -501,6 +502,29 @@ func TestFeedsPerSessionCapped(t *testing.T) {
 	}
 	if resp := open(login(t, e, RoleViewer, "viewer-password")); resp.StatusCode != http.StatusOK {
 		t.Errorf("another session's feed: %s, want 200", resp.Status)
+	}
+	// One user's sessions together hold at most MaxFeedsPerUser: logging
+	// in again does not get past it. (9 held so far.)
+	held := MaxFeedsPerSession + 1
+	for held < MaxFeedsPerUser {
+		c := login(t, e, RoleViewer, "viewer-password")
+		for range min(MaxFeedsPerSession, MaxFeedsPerUser-held) {
+			if resp := open(c); resp.StatusCode != http.StatusOK {
+				t.Fatalf("feed %d of the user: %s, want 200", held+1, resp.Status)
+			}
+			held++
+		}
+	}
+	over = open(login(t, e, RoleViewer, "viewer-password"))
+	body = nil
+	if over.StatusCode != http.StatusOK {
+		body, _ = io.ReadAll(io.LimitReader(over.Body, 1024))
+	}
+	if over.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), strconv.Itoa(MaxFeedsPerUser)) {
+		t.Errorf("feed %d of one user, in a new session: %s %s, want 429 naming the limit", MaxFeedsPerUser+1, over.Status, body)
+	}
+	if resp := open(login(t, e, RoleOfficer, "officer-password")); resp.StatusCode != http.StatusOK {
+		t.Errorf("another user's feed: %s, want 200", resp.Status)
 	}
 	// a feed that ends frees its slot (once its handler has returned)
 	feeds[0].Body.Close()

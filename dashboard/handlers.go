@@ -154,41 +154,57 @@ func (s *server) openapi(c echo.Context) error {
 
 // MaxFeedsPerSession is how many live feeds (GET /events) one session may
 // have open at once: a dashboard tab holds one, and each is a connection,
-// a goroutine and a hub buffer for as long as it lasts.
-const MaxFeedsPerSession = 8
+// a goroutine and a hub buffer for as long as it lasts. MaxFeedsPerUser
+// bounds those of all of one user's sessions (logging in again opens a
+// new session).
+const (
+	MaxFeedsPerSession = 8
+	MaxFeedsPerUser    = 32
+)
 
-// feedSlots counts the open live feeds of each session.
+// feedSlots counts the open live feeds of each session and each user.
 type feedSlots struct {
 	mu sync.Mutex
-	n  map[string]int // by session token; a session with none has no key
+	n  map[string]int // by "s" + session token and "u" + user; one with none has no key
 }
 
-// take reserves one of token's MaxFeedsPerSession slots; release frees it.
-func (f *feedSlots) take(token string) (release func(), ok bool) {
+// take reserves one of the session token's MaxFeedsPerSession slots and
+// of its user's MaxFeedsPerUser; release frees them. It returns the limit
+// reached when it cannot.
+func (f *feedSlots) take(token, user string) (release func(), limit string) {
+	ks, ku := "s"+token, "u"+user
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.n[token] >= MaxFeedsPerSession {
-		return nil, false
+	switch {
+	case f.n[ks] >= MaxFeedsPerSession:
+		return nil, fmt.Sprintf("this session already has %d live feeds open, the most it may: close another dashboard tab or window", MaxFeedsPerSession)
+	case f.n[ku] >= MaxFeedsPerUser:
+		return nil, fmt.Sprintf("user %q already has %d live feeds open in all, the most one user may: close dashboards logged in elsewhere", user, MaxFeedsPerUser)
 	}
-	f.n[token]++
+	f.n[ks]++
+	f.n[ku]++
 	return func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if f.n[token]--; f.n[token] <= 0 {
-			delete(f.n, token)
+		for _, k := range []string{ks, ku} {
+			if f.n[k]--; f.n[k] <= 0 {
+				delete(f.n, k)
+			}
 		}
-	}, true
+	}, ""
 }
 
 // events streams the live feed as Server-Sent Events. Query: kinds
 // (comma-separated), sensor (for spectrum frames). The stream ends when its
 // session does (logged out, expired, or the account disabled or changed).
-// A session has at most MaxFeedsPerSession at once (429 beyond).
+// A session has at most MaxFeedsPerSession at once, a user
+// MaxFeedsPerUser (429 beyond).
 func (s *server) events(c echo.Context) error {
-	token := session(c).Token
-	release, ok := s.feeds.take(token)
-	if !ok {
-		return httpError(http.StatusTooManyRequests, "this session already has %d live feeds open, the most it may: close another dashboard tab or window", MaxFeedsPerSession)
+	sess := session(c)
+	token := sess.Token
+	release, limit := s.feeds.take(token, sess.User)
+	if release == nil {
+		return httpError(http.StatusTooManyRequests, "%s", limit)
 	}
 	defer release()
 	sub := Subscription{Sensor: c.QueryParam("sensor")}
