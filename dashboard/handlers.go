@@ -1475,12 +1475,16 @@ func (s *server) replayList(c echo.Context) error {
 }
 
 // replayable reports whether the Replayer takes the recording at p; what
-// it refuses (a link out of the folder) is logged, not offered.
+// it refuses (a link out of the folder) is not offered, and logged once
+// (the list is asked for at every visit of the Replay page).
 func (s *server) replayable(p string) bool {
 	if err := s.d.Replayer.Check(p); err != nil {
-		s.log.Warn("replay: recording not offered", "path", p, "err", err)
+		if old, seen := s.refused.Swap(p, err.Error()); !seen || old != err.Error() {
+			s.log.Warn("replay: recording not offered", "path", p, "err", err)
+		}
 		return false
 	}
+	s.refused.Delete(p)
 	return true
 }
 

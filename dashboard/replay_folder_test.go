@@ -1,12 +1,15 @@
 package dashboard
 
 import (
+	"bytes"
 	"crypto/sha512"
 	"encoding/hex"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -191,15 +194,25 @@ func TestReplayListAgreesWithRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev.deps.Replayer = r
+	var logs syncBuffer
+	ev.deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	e, err := New(ev.deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := login(t, e, RoleAnalyst, "analyst-password")
-	rec := do(e, "GET", "/api/v1/replay/recordings", "", "", &c, false)
 	want := `["alias.sigmf-meta","packed.sigmf","sub/burst.sigmf-meta","snippet:snippet-s1-a.sigmf-meta"]`
-	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != want {
-		t.Fatalf("list: %d %s, want %s", rec.Code, rec.Body, want)
+	for range 2 {
+		rec := do(e, "GET", "/api/v1/replay/recordings", "", "", &c, false)
+		if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != want {
+			t.Fatalf("list: %d %s, want %s", rec.Code, rec.Body, want)
+		}
+	}
+	// Each refused recording is logged once, not at every listing.
+	for _, p := range []string{"escape.sigmf-meta", "metaonly.sigmf-meta", "far.sigmf"} {
+		if n := strings.Count(logs.String(), "/"+p+" err="); n != 1 {
+			t.Errorf("%s logged %d times over two listings, want once:\n%s", p, n, logs.String())
+		}
 	}
 	tests := []struct {
 		name, path string
@@ -248,7 +261,7 @@ func TestReplayListAgreesWithRun(t *testing.T) {
 
 	// The annotated metadata of an archive's run is NAME.sigmf-meta.
 	do(e, "POST", "/api/v1/replay/run", `{"path":"packed.sigmf"}`, "application/json", &c, true)
-	rec = do(e, "GET", "/api/v1/replay/annotated", "", "", &c, false)
+	rec := do(e, "GET", "/api/v1/replay/annotated", "", "", &c, false)
 	if cd := rec.Header().Get("Content-Disposition"); rec.Code != 200 || !strings.Contains(cd, `"packed.sigmf-meta"`) {
 		t.Errorf("annotated download of an archive's run: %d %q, want packed.sigmf-meta", rec.Code, cd)
 	}
@@ -303,4 +316,23 @@ func TestReplayUploadArchive(t *testing.T) {
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"snr_db"`) {
 		t.Errorf("run of the uploaded archive: %d %s", rec.Code, trunc(rec.Body.String()))
 	}
+}
+
+// syncBuffer is a bytes.Buffer for a logger that may be written from
+// several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -45,6 +45,7 @@ type server struct {
 	acks     *prometheus.CounterVec // acknowledgements announced to fusion, by result
 	assets   fs.FS
 	feeds    feedSlots  // open live feeds by session
+	refused  sync.Map   // replay paths not offered (path: reason), logged once
 	uploadMu sync.Mutex // one replay upload moves in at a time: its taken-name check and renames
 }
 
