@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -141,13 +143,35 @@ func TestReplayUploadKeepsExisting(t *testing.T) {
 	if got, want := folderEntries(t, filepath.Join(ev.deps.ReplayDir, "uploads")), []string{"x.sigmf-data", "x.sigmf-meta"}; !slices.Equal(got, want) {
 		t.Errorf("uploads/ holds %v, want %v", got, want)
 	}
+	// A staging folder a crash left (over an hour old) goes at the next
+	// upload; one of an upload under way stays.
+	stale, busy := filepath.Join(ev.deps.ReplayDir, "uploads", ".upload-1"), filepath.Join(ev.deps.ReplayDir, "uploads", ".upload-2")
+	for _, d := range []string{stale, busy} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(d, "x.sigmf-data"), []byte(first), 0o640)
+	}
+	twoHours := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(stale, twoHours, twoHours); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := upload("?replace=1", first); code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a staging folder two hours old is still there (%v)", err)
+	}
+	if _, err := os.Stat(busy); err != nil {
+		t.Errorf("a new staging folder was removed: %v", err)
+	}
 	var uploads []string
 	for _, a := range ev.audit.entries {
 		if a.Action == "replay.upload" {
 			uploads = append(uploads, a.Object+" "+a.After)
 		}
 	}
-	if want := []string{"recording/uploads/x.sigmf-meta ", "recording/uploads/x.sigmf-meta replaced"}; !slices.Equal(uploads, want) {
+	if want := []string{"recording/uploads/x.sigmf-meta ", "recording/uploads/x.sigmf-meta replaced", "recording/uploads/x.sigmf-meta replaced"}; !slices.Equal(uploads, want) {
 		t.Errorf("audited uploads %q, want %q", uploads, want)
 	}
 }

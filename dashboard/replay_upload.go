@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -61,6 +62,8 @@ func (s *server) replayUpload(c echo.Context) error {
 	}
 	// The upload is staged in a hidden folder beside where it goes (the
 	// list and the replayer skip hidden ones), so it moves in by renames.
+	// One a crash left behind is removed by a later upload.
+	s.sweepStaging(dir)
 	stage, err := os.MkdirTemp(dir, ".upload-")
 	if err != nil {
 		return fmt.Errorf("stage upload: %w", err)
@@ -90,6 +93,28 @@ func (s *server) replayUpload(c echo.Context) error {
 	}
 	_ = s.audit(c, "replay.upload", "recording/"+rel, "", detail)
 	return c.JSON(http.StatusCreated, map[string]any{"path": rel, "replaced": replaced})
+}
+
+// stagingMaxAge is how old a staging folder must be for sweepStaging to
+// take it for a crash's leftover: an upload stages only once its whole body
+// is in, and is then checked and moved in within seconds.
+const stagingMaxAge = time.Hour
+
+// sweepStaging removes the staging folders (.upload-*) in dir older than
+// stagingMaxAge: a dashboard that crashed or was killed mid-upload left
+// them, with up to MaxUpload bytes each.
+func (s *server) sweepStaging(dir string) {
+	old, _ := filepath.Glob(filepath.Join(dir, ".upload-*"))
+	for _, p := range old {
+		// file ages by the file system's clock, not the dashboard's
+		if fi, err := os.Lstat(p); err == nil && fi.IsDir() && time.Since(fi.ModTime()) > stagingMaxAge {
+			if err := os.RemoveAll(p); err != nil {
+				s.log.Warn("replay upload: cannot remove a stale staging folder", "path", p, "err", err)
+			} else {
+				s.log.Info("replay upload: removed a staging folder a crash left", "path", p)
+			}
+		}
+	}
 }
 
 // stageUpload writes the uploaded recording into stage as NAME.sigmf-meta
