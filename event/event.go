@@ -83,7 +83,7 @@ type Detection struct {
 	DurationNS  int64   `json:"duration_ns"`
 	CenterHz    float64 `json:"center_hz"`
 	BandwidthHz float64 `json:"bandwidth_hz"`
-	PowerDBm    float64 `json:"power_dbm"` // mean in-band power while on
+	PowerDBm    float64 `json:"power_dbm"` // signal power in its band while on, noise removed
 	PeakDBm     float64 `json:"peak_dbm,omitempty"`
 	SNRDB       float64 `json:"snr_db"`
 	DutyCycle   float64 `json:"duty_cycle,omitempty"` // 0..1

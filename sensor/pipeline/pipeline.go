@@ -60,7 +60,7 @@ type Result struct {
 	FreqLowHz    float64   // RF lower edge of the detected bins, Hz
 	FreqHighHz   float64   // RF upper edge of the detected bins, Hz
 	BandwidthHz  float64   // occupied (99% power) bandwidth, Hz
-	PowerDBm     float64   // mean band power at the antenna, dBm (dBFS − gain when uncalibrated)
+	PowerDBm     float64   // signal power at the antenna while on, noise removed (dsp.Emission.SignalDBFS), dBm (dBFS − gain when uncalibrated)
 	PeakDBm      float64   // peak single-frame band power, dBm
 	Time         time.Time // capture time of the emission's first sample, UTC
 	Duration     time.Duration
@@ -296,7 +296,7 @@ func (p *Pipeline) result(e dsp.Emission) Result {
 	return Result{
 		Em: e, Label: lab,
 		CenterHz: p.centerHz + e.CenterOffsetHz, FreqLowHz: p.centerHz + e.FreqLowHz, FreqHighHz: p.centerHz + e.FreqHighHz,
-		BandwidthHz: e.BandwidthHz, PowerDBm: p.dbm(e.MeanDBFS), PeakDBm: p.dbm(e.PeakDBFS),
+		BandwidthHz: e.BandwidthHz, PowerDBm: p.dbm(e.SignalDBFS()), PeakDBm: p.dbm(e.PeakDBFS),
 		Time: t, Duration: time.Duration(float64(e.SampleCount) / p.rateHz * float64(time.Second)),
 		SampleRateHz: p.rateHz, TuneCenterHz: p.centerHz, Device: p.device,
 	}
