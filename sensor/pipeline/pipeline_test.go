@@ -21,6 +21,19 @@ func blocks(x []complex64, n int, centerHz, fs float64, t0 time.Time, first int6
 	return out
 }
 
+// runAll processes bs in order and flushes p, returning every result.
+func runAll(t *testing.T, p *Pipeline, bs []sensor.Block) []Result {
+	t.Helper()
+	var res []Result
+	var err error
+	for _, b := range bs {
+		if res, err = p.Process(b, res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p.Flush(res)
+}
+
 func noisyBurst(seed uint64, n, from, to int, fs, offHz, amp float64) []complex64 {
 	rng := rand.New(rand.NewPCG(seed, seed))
 	x := make([]complex64, n)
@@ -45,14 +58,7 @@ func TestPipelineResultAndClassifierInput(t *testing.T) {
 		seen = append(seen, in)
 		return Label{Class: "lte", Link: "downlink", Text: "lte downlink", Confidence: 0.9}
 	})})
-	var res []Result
-	var err error
-	for _, b := range blocks(x, 30000, fc, fs, t0, 1000) {
-		if res, err = p.Process(b, res); err != nil {
-			t.Fatal(err)
-		}
-	}
-	res = p.Flush(res)
+	res := runAll(t, p, blocks(x, 30000, fc, fs, t0, 1000))
 	if len(res) != 1 {
 		t.Fatalf("got %d results, want 1: %+v", len(res), res)
 	}
@@ -214,14 +220,7 @@ func TestLabelReuse(t *testing.T) {
 			return Unknown
 		})
 		p := New(Config{Classifier: cl, LabelReuse: tc.reuse})
-		var res []Result
-		var err error
-		for _, b := range blocks(x, 65536, 900e6, fs, time.Time{}, 0) {
-			if res, err = p.Process(b, res); err != nil {
-				t.Fatal(err)
-			}
-		}
-		res = p.Flush(res)
+		res := runAll(t, p, blocks(x, 65536, 900e6, fs, time.Time{}, 0))
 		var gotA, gotB int
 		for _, r := range res {
 			switch {

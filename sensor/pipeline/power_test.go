@@ -52,15 +52,7 @@ func TestPowerIsSignalPower(t *testing.T) {
 		{powDBFS: -58, tol: 0.5, weak: true},
 	} {
 		x := ofdmBurst(7, 300000, 100000, 200000, fs, 1e6, math.Pow(10, tc.powDBFS/10))
-		p := New(Config{})
-		var res []Result
-		var err error
-		for _, b := range blocks(x, 30000, fc, fs, t0, 1000) {
-			if res, err = p.Process(b, res); err != nil {
-				t.Fatal(err)
-			}
-		}
-		res = p.Flush(res)
+		res := runAll(t, New(Config{}), blocks(x, 30000, fc, fs, t0, 1000))
 		if len(res) != 1 {
 			t.Fatalf("%g dBFS: %d results, want 1", tc.powDBFS, len(res))
 		}
