@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
@@ -544,6 +546,70 @@ func TestBrowserFeedReconnect(t *testing.T) {
 	within(t, ctx, 20*time.Second, "the missed alert appears after the feed reconnects",
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="missed-1"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#live.ok`)),
+	)
+}
+
+// TestBrowserFeedRefused: a screen whose live feed the dashboard refuses
+// (its login already holds MaxFeedsPerSession feeds) says so, loudly, with
+// the server's reason, rather than "reconnecting…" for ever (the browser
+// gives up on a 429 and never tries again), and goes live again once a
+// slot is free. The other feeds are held from outside the browser with the
+// page's session cookie (Chrome opens at most 6 connections to one host).
+func TestBrowserFeedRefused(t *testing.T) {
+	ctx, _, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the live feed", chromedp.WaitVisible(chromedp.CSS(`#live.ok`)))
+	got, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.URL}})
+	if err != nil {
+		t.Fatalf("the session cookie: %v", err)
+	}
+	cookies := got.Cookies
+	client := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(client.Transport.(*http.Transport).CloseIdleConnections)
+	open := func() *http.Response {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/events", nil)
+		for _, c := range cookies {
+			req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	var held []*http.Response
+	hold := func() bool { // one more feed of the session, if a slot is free
+		resp := open()
+		if resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			return false
+		}
+		held = append(held, resp)
+		return true
+	}
+	for range MaxFeedsPerSession - 1 { // the page holds one
+		if !hold() {
+			t.Fatalf("feed %d of the session refused", len(held)+2)
+		}
+	}
+	// The page goes away, and its slot is taken before it comes back.
+	within(t, ctx, 10*time.Second, "leave", chromedp.Navigate("about:blank"))
+	for deadline := time.Now().Add(10 * time.Second); !hold(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the page's feed slot was not freed when it left")
+		}
+	}
+	within(t, ctx, 20*time.Second, "back: the refusal, with its reason",
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#live.bad`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('live').textContent.includes('live feeds open')`),
+	)
+	shot(t, ctx, "feed-refused")
+	held[0].Body.Close()
+	within(t, ctx, 45*time.Second, "live again once a slot is free (tried every 30 s)",
+		chromedp.WaitVisible(chromedp.CSS(`#live.ok`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#live.bad`)),
 	)
 }
 

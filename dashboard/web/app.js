@@ -35,7 +35,7 @@
   }
 
   function showLogin(note) {
-    $('app').classList.add('hidden'); $('login').classList.remove('hidden'); if (st.es) st.es.close();
+    $('app').classList.add('hidden'); $('login').classList.remove('hidden'); if (st.es) { st.es.close(); st.es = null; }
     if (note) $('login-note').textContent = note; // kept through the 401s of requests still under way
   }
 
@@ -92,19 +92,41 @@
     const es = new EventSource(url);
     st.es = es;
     es.onopen = () => {
-      $('live').textContent = 'live'; $('live').classList.add('ok');
+      $('live').textContent = 'live'; $('live').classList.add('ok'); $('live').classList.remove('bad');
       // what was published while the feed was down (a network blip, a
       // dashboard restart) is in the store: read it again
       if (st.feedWasOpen) loadAlerts().catch((e) => console.error(e));
       st.feedWasOpen = true;
     };
-    es.onerror = () => { $('live').textContent = 'reconnecting…'; $('live').classList.remove('ok'); };
+    es.onerror = () => {
+      $('live').classList.remove('ok');
+      if (es.readyState !== EventSource.CLOSED) { $('live').textContent = 'reconnecting…'; return; }
+      // The browser gives up on an answer that is no stream (429: too many
+      // live feeds for this login; 401: logged out) and never tries again:
+      // say why, loudly (this screen gets no alerts), and try every 30 s.
+      $('live').textContent = 'LIVE UPDATES STOPPED'; $('live').classList.add('bad');
+      feedRefusal(url).then((why) => { if (why && st.es === es) $('live').textContent = 'LIVE UPDATES STOPPED: ' + why + ' (trying again every 30 s)'; });
+      setTimeout(() => { if (st.es === es) connect(); }, 30000);
+    };
     es.addEventListener('alert', (m) => onAlert(JSON.parse(m.data), true));
     es.addEventListener('location', (m) => { onLocation(JSON.parse(m.data)); scheduleHeatRefresh(); });
     es.addEventListener('spectrum', (m) => drawSpectrum(JSON.parse(m.data)));
     es.addEventListener('health', () => { if (!$('page-sensors').classList.contains('hidden')) loadSensors(); });
     es.addEventListener('status', () => { if (!$('page-sensors').classList.contains('hidden')) loadSensors(); });
     es.addEventListener('dropped', () => setTimeout(connect, 1000));
+  }
+
+  // feedRefusal asks the feed's URL once more, as a plain request, for the
+  // server's reason to refuse it; a stream that opens is closed at once.
+  async function feedRefusal(url) {
+    const ctl = new AbortController();
+    try {
+      const r = await fetch(url, { credentials: 'same-origin', signal: ctl.signal });
+      if (r.ok) { ctl.abort(); return ''; }
+      if (r.status === 401) { showLogin('Your session ended: log in again.'); return 'logged out'; }
+      const data = await r.json().catch(() => ({}));
+      return data.error || r.statusText;
+    } catch (e) { return ''; }
   }
 
   function beep() {
