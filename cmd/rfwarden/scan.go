@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -229,11 +228,7 @@ func startSeconds(rec *sigmf.Recording) func(sample int64) float64 {
 		return func(sample int64) float64 { return float64(sample) / rate }
 	}
 	t0 := rec.TimeAt(caps[0].SampleStart)
-	return func(sample int64) float64 {
-		i := max(sort.Search(len(caps), func(i int) bool { return caps[i].SampleStart > sample })-1, 0)
-		c := caps[i].SampleStart
-		return rec.TimeAt(c).Sub(t0).Seconds() + float64(sample-c)/rate
-	}
+	return func(sample int64) float64 { return rec.TimeAt(sample).Sub(t0).Seconds() }
 }
 
 func isTerminal(w io.Writer) bool {
