@@ -8,7 +8,6 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/rfwarden/rfwarden/dsp/synth"
 	"github.com/rfwarden/rfwarden/event"
@@ -167,10 +166,6 @@ func (c GenConfig) Planned() iter.Seq[Case] {
 		}
 	}
 }
-
-// Plan returns every case of Planned in a slice, for small plans: its
-// memory grows with the number of cases.
-func (c GenConfig) Plan() []Case { return slices.Collect(c.Planned()) }
 
 // Render draws case k with the noise and artefacts of c: white noise of
 // power c.NoisePowerFS, the transmission starting 2..6 ms in (seeded), and

@@ -42,7 +42,7 @@ func TestDefaultSpecsCoverEveryClass(t *testing.T) {
 
 func TestPlan(t *testing.T) {
 	c := GenConfig{Specs: DefaultSpecs()[:3], SNRsDB: []float64{0, 10}, Cases: 2, NoiseCases: 4, NoiseS: 0.01, Seed: 7}
-	plan := c.Plan()
+	plan := slices.Collect(c.Planned())
 	if len(plan) != 3*2*2+4 {
 		t.Fatalf("%d cases, want 16", len(plan))
 	}
@@ -63,24 +63,24 @@ func TestPlan(t *testing.T) {
 			t.Errorf("noise case %d: %+v", i, k)
 		}
 	}
-	if other := (GenConfig{Specs: c.Specs, SNRsDB: c.SNRsDB, Cases: 2, NoiseCases: 4, NoiseS: 0.01, Seed: 8}).Plan(); other[0].Seed == plan[0].Seed {
+	if other := slices.Collect((GenConfig{Specs: c.Specs, SNRsDB: c.SNRsDB, Cases: 2, NoiseCases: 4, NoiseS: 0.01, Seed: 8}).Planned()); other[0].Seed == plan[0].Seed {
 		t.Error("another seed plans the same case seeds")
 	}
 	// a subset plans the same cases with the same seeds
-	sub := GenConfig{Specs: c.Specs[1:2], SNRsDB: []float64{10}, Cases: 2, NoiseCases: -1, Seed: 7}.Plan()
+	sub := slices.Collect(GenConfig{Specs: c.Specs[1:2], SNRsDB: []float64{10}, Cases: 2, NoiseCases: -1, Seed: 7}.Planned())
 	for _, k := range sub {
 		i := slices.IndexFunc(plan, func(p Case) bool { return p.Name == k.Name })
 		if i < 0 || plan[i].Seed != k.Seed {
 			t.Errorf("subset case %s: seed %d, full plan has %+v", k.Name, k.Seed, plan[max(i, 0)])
 		}
 	}
-	if n := len((GenConfig{Cases: -1, NoiseCases: -1}).Plan()); n != 0 {
+	if n := len(slices.Collect((GenConfig{Cases: -1, NoiseCases: -1}).Planned())); n != 0 {
 		t.Errorf("negative counts plan %d cases, want none", n)
 	}
 	if n, err := c.NumPlanned(); n != len(plan) || err != nil {
 		t.Errorf("NumPlanned = %d, %v; the plan has %d cases", n, err, len(plan))
 	}
-	if n := len((GenConfig{}).Plan()); n != len(DefaultSpecs())*len(DefaultSNRsDB())*2+10 {
+	if n := len(slices.Collect((GenConfig{}).Planned())); n != len(DefaultSpecs())*len(DefaultSNRsDB())*2+10 {
 		t.Errorf("default plan has %d cases", n)
 	}
 }
@@ -146,7 +146,7 @@ func TestPlannedLazy(t *testing.T) {
 		return out
 	}
 	got := first()
-	small := GenConfig{Specs: c.Specs, SNRsDB: c.SNRsDB, Cases: 3, NoiseCases: -1, Seed: 1}.Plan()
+	small := slices.Collect(GenConfig{Specs: c.Specs, SNRsDB: c.SNRsDB, Cases: 3, NoiseCases: -1, Seed: 1}.Planned())
 	if len(got) != 3 || got[2].Name != "gsm@0dB#2" || got[2].Index != 2 || got[2].Seed != small[2].Seed {
 		t.Errorf("first cases %+v, want those of a 3-case plan %+v", got, small)
 	}
@@ -185,8 +185,8 @@ func TestGeneratedSmallRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done != len(c.Plan()) {
-		t.Errorf("step called %d times for %d cases", done, len(c.Plan()))
+	if n, _ := c.NumPlanned(); done != n {
+		t.Errorf("step called %d times for %d cases", done, n)
 	}
 	r := tl.Report()
 	var lte *ClassStats
