@@ -496,7 +496,7 @@ func (s *server) evidence(ctx context.Context, site string, from, to time.Time, 
 		}
 	}
 	if len(simple) > 0 { // two lists, each newest first
-		sort.SliceStable(out, func(i, j int) bool { return out[i].TimeNS > out[j].TimeNS })
+		store.NewestFirst(out)
 	}
 	return out, nil
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -483,7 +482,7 @@ func bodies[T any](ctx context.Context, s *Influx, measurement, filter string, f
 // Detections returns detections in [from, to), newest first, at most limit.
 func (s *Influx) Detections(ctx context.Context, site string, from, to time.Time, limit int) ([]DetectionRecord, error) {
 	out, err := bodies[DetectionRecord](ctx, s, "detection", fmt.Sprintf(" and r.site == %q", site), from, to, limit, true)
-	newestFirst(out)
+	NewestFirst(out)
 	return out, err
 }
 
@@ -516,22 +515,8 @@ func (s *Influx) DetectionsByID(ctx context.Context, site string, from, to time.
 			out = append(out, r)
 		}
 	}
-	newestFirst(out)
+	NewestFirst(out)
 	return out, err
-}
-
-// newestFirst orders detections as SQLite returns them: newest first, then
-// by ID, then by sensor.
-func newestFirst(out []DetectionRecord) {
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].TimeNS != out[j].TimeNS {
-			return out[i].TimeNS > out[j].TimeNS
-		}
-		if out[i].ID != out[j].ID {
-			return out[i].ID < out[j].ID
-		}
-		return out[i].Sensor < out[j].Sensor
-	})
 }
 
 // Locations returns locations in [from, to), newest first, at most limit.

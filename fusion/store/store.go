@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"sort"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -242,4 +243,18 @@ type AuditFilter struct {
 type Auditor interface {
 	Audit(ctx context.Context, e AuditEntry) error
 	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}
+
+// NewestFirst orders detections as both stores return them: newest
+// first, then by ID, then by sensor.
+func NewestFirst(out []DetectionRecord) {
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].TimeNS != out[j].TimeNS {
+			return out[i].TimeNS > out[j].TimeNS
+		}
+		if out[i].ID != out[j].ID {
+			return out[i].ID < out[j].ID
+		}
+		return out[i].Sensor < out[j].Sensor
+	})
 }
