@@ -27,6 +27,25 @@ func openSQLite(t testing.TB) *store.SQLite {
 	return s
 }
 
+// openTwiceAtOnce opens the store at path from two goroutines at once, as
+// fusion and the dashboard starting together do, and closes both.
+func openTwiceAtOnce(t *testing.T, path string) {
+	t.Helper()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			s, err := store.OpenSQLite(path)
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	if err := errors.Join(<-errs, <-errs); err != nil {
+		t.Fatalf("opening the old store twice at once: %v", err)
+	}
+}
+
 func TestSQLiteTimeSeriesConformance(t *testing.T) {
 	storetest.TimeSeries(t, func(t *testing.T) store.TimeSeries { return openSQLite(t) })
 }
@@ -51,19 +70,7 @@ func TestSQLiteHeatTargetUpgrade(t *testing.T) {
 	s.Close()
 	// fusion and the dashboard open the old file at once: both succeed, and
 	// it is upgraded once
-	errs := make(chan error, 2)
-	for range 2 {
-		go func() {
-			s, err := store.OpenSQLite(path)
-			if err == nil {
-				s.Close()
-			}
-			errs <- err
-		}()
-	}
-	if err := errors.Join(<-errs, <-errs); err != nil {
-		t.Fatalf("opening the old store twice at once: %v", err)
-	}
+	openTwiceAtOnce(t, path)
 	for range 2 {
 		s, err := store.OpenSQLite(path)
 		if err != nil {
@@ -150,19 +157,7 @@ func TestSQLiteDetectionKeyUpgrade(t *testing.T) {
 			if err := oldDetectionTable(ctx, path); err != nil {
 				t.Fatal(err)
 			}
-			errs := make(chan error, 2)
-			for range 2 {
-				go func() {
-					s, err := store.OpenSQLite(path)
-					if err == nil {
-						s.Close()
-					}
-					errs <- err
-				}()
-			}
-			if err := errors.Join(<-errs, <-errs); err != nil {
-				t.Fatalf("opening the old store twice at once: %v", err)
-			}
+			openTwiceAtOnce(t, path)
 			s, err = store.OpenSQLite(path)
 			if err != nil {
 				t.Fatal(err)
