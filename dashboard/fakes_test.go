@@ -105,7 +105,8 @@ func (f *fakeAlerts) Alerts(_ context.Context, fl store.AlertFilter) ([]event.Al
 	defer f.mu.Unlock()
 	var out []event.Alert
 	for _, a := range f.alerts {
-		if (fl.Zone == "" || a.Zone == fl.Zone) && (fl.Rule == "" || a.Rule == fl.Rule) && (!fl.Unacked || a.AckBy == "") && (fl.State == "" || a.State == fl.State) {
+		if (fl.Zone == "" || a.Zone == fl.Zone) && (fl.Rule == "" || a.Rule == fl.Rule) && (!fl.Unacked || a.AckBy == "") && (fl.State == "" || a.State == fl.State) &&
+			inWindow(a.UpdatedNS, fl.Since, fl.Until) {
 			out = append(out, a)
 		}
 	}
@@ -183,17 +184,23 @@ func (f *fakeAlerts) Incident(_ context.Context, id string) (store.Incident, err
 	return i, nil
 }
 
-func (f *fakeAlerts) Incidents(_ context.Context, _ string, since time.Time, limit int) ([]store.Incident, error) {
+func (f *fakeAlerts) Incidents(_ context.Context, fl store.IncidentFilter) ([]store.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []store.Incident
 	for _, i := range f.incidents {
-		if i.UpdatedNS >= since.UnixNano() {
+		if inWindow(i.UpdatedNS, fl.Since, fl.Until) {
 			out = append(out, i)
 		}
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].UpdatedNS > out[b].UpdatedNS })
-	return out[:min(len(out), fakeLimit(limit))], nil
+	return out[:min(len(out), fakeLimit(fl.Limit))], nil
+}
+
+// inWindow says whether ns is at or after since and before until, as the
+// stores' filters take them (zero: no bound).
+func inWindow(ns int64, since, until time.Time) bool {
+	return (since.IsZero() || ns >= since.UnixNano()) && (until.IsZero() || ns < until.UnixNano())
 }
 
 type fakeAudit struct {

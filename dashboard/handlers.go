@@ -287,11 +287,11 @@ var alertsCSVHeader = []string{"id", "active", "updated", "severity", "rule", "s
 // (starting =, +, -, @, tab or CR) are prefixed with an apostrophe: notes
 // are typed by users.
 func (s *server) exportAlerts(c echo.Context) error {
-	w, since, err := s.exportWindow(c)
+	w, since, until, err := s.exportWindow(c)
 	if err != nil {
 		return err
 	}
-	as, err := s.d.Alerts.Alerts(c.Request().Context(), store.AlertFilter{Site: s.siteID(), Since: since, Limit: MaxExportRows + 1})
+	as, err := s.d.Alerts.Alerts(c.Request().Context(), store.AlertFilter{Site: s.siteID(), Since: since, Until: until, Limit: MaxExportRows + 1})
 	if err != nil {
 		return fmt.Errorf("export alerts: %w", err)
 	}
@@ -314,11 +314,11 @@ var incidentsCSVHeader = []string{"id", "opened", "updated", "kind", "summary", 
 // exportAlerts) as CSV, newest first, with how each case ended: the
 // monthly report of finds, searches with nothing found and false alarms.
 func (s *server) exportIncidents(c echo.Context) error {
-	w, since, err := s.exportWindow(c)
+	w, since, until, err := s.exportWindow(c)
 	if err != nil {
 		return err
 	}
-	incs, err := s.d.Alerts.Incidents(c.Request().Context(), s.siteID(), since, MaxExportRows+1)
+	incs, err := s.d.Alerts.Incidents(c.Request().Context(), store.IncidentFilter{Site: s.siteID(), Since: since, Until: until, Limit: MaxExportRows + 1})
 	if err != nil {
 		return fmt.Errorf("export incidents: %w", err)
 	}
@@ -341,14 +341,24 @@ const MaxExportRows = 20000
 // exportTooLarge refuses an export whose window holds more than
 // MaxExportRows rows of kind.
 func exportTooLarge(kind, window string) error {
-	return httpError(http.StatusUnprocessableEntity, "the %s window holds more than %d %s, the most one export holds: export a shorter window",
+	return httpError(http.StatusUnprocessableEntity, "the %s window holds more than %d %s, the most one export holds: export a shorter window, or from and to dates",
 		window, MaxExportRows, kind)
 }
 
-// exportWindow reads an export's window (hour, shift, day, week, or month:
-// 30 days; default week) and returns its name and start.
-func (s *server) exportWindow(c echo.Context) (string, time.Time, error) {
-	w := c.QueryParam("window")
+// exportWindow reads an export's window and returns its name, start and
+// end (zero: now). Either window names one that ends now (hour, shift,
+// day, week, or month: 30 days; default week), or from and to give dates
+// (YYYY-MM-DD, in the site's zone) of its first and last day, to
+// defaulting to today: from=2026-11-01&to=2026-11-30 is November, for a
+// report after the month, however much came since.
+func (s *server) exportWindow(c echo.Context) (string, time.Time, time.Time, error) {
+	w, from, to := c.QueryParam("window"), c.QueryParam("from"), c.QueryParam("to")
+	if from != "" || to != "" {
+		if w != "" {
+			return "", time.Time{}, time.Time{}, httpError(http.StatusBadRequest, "give a window or from and to dates, not both")
+		}
+		return s.exportDates(from, to)
+	}
 	var d time.Duration
 	switch w {
 	case "":
@@ -358,10 +368,42 @@ func (s *server) exportWindow(c echo.Context) (string, time.Time, error) {
 	default:
 		var err error
 		if d, err = parseWindow(w); err != nil {
-			return "", time.Time{}, httpError(http.StatusBadRequest, "window %q: use hour, shift, day, week or month", w)
+			return "", time.Time{}, time.Time{}, httpError(http.StatusBadRequest, "window %q: use hour, shift, day, week or month", trimForErr(w))
 		}
 	}
-	return w, s.now().Add(-d), nil
+	return w, s.now().Add(-d), time.Time{}, nil
+}
+
+// exportDates reads an export's from and to dates (exportWindow): the
+// window runs from the start of from's day to the end of to's, in the
+// site's zone.
+func (s *server) exportDates(from, to string) (string, time.Time, time.Time, error) {
+	day := func(name, v string) (time.Time, error) {
+		t, err := time.ParseInLocation(time.DateOnly, v, s.d.Location)
+		if err != nil {
+			return t, httpError(http.StatusBadRequest, "%s %q: give a date as YYYY-MM-DD", name, trimForErr(v))
+		}
+		return t, nil
+	}
+	if from == "" {
+		return "", time.Time{}, time.Time{}, httpError(http.StatusBadRequest, "to %q without from: give the window's first day as from=YYYY-MM-DD", trimForErr(to))
+	}
+	since, err := day("from", from)
+	if err != nil {
+		return "", time.Time{}, time.Time{}, err
+	}
+	last := s.now().In(s.d.Location)
+	if to != "" {
+		if last, err = day("to", to); err != nil {
+			return "", time.Time{}, time.Time{}, err
+		}
+	}
+	if last.Before(since) {
+		return "", time.Time{}, time.Time{}, httpError(http.StatusBadRequest, "to %s is before from %s", last.Format(time.DateOnly), from)
+	}
+	y, m, d := last.Date()
+	until := time.Date(y, m, d+1, 0, 0, 0, 0, s.d.Location)
+	return since.Format(time.DateOnly) + ".." + last.Format(time.DateOnly), since, until, nil
 }
 
 // csvTime formats a time in the site's zone for an export ("" for none).
@@ -1170,7 +1212,7 @@ func (s *server) listIncidents(c echo.Context) error {
 			since = time.Time{}
 		}
 	}
-	incs, err := s.d.Alerts.Incidents(c.Request().Context(), s.siteID(), since, limit)
+	incs, err := s.d.Alerts.Incidents(c.Request().Context(), store.IncidentFilter{Site: s.siteID(), Since: since, Limit: limit})
 	if err != nil {
 		return fmt.Errorf("list incidents: %w", err)
 	}

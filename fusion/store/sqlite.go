@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -666,6 +667,9 @@ func (s *SQLite) Alerts(ctx context.Context, f AlertFilter) ([]event.Alert, erro
 	if !f.Since.IsZero() {
 		add("updated_ns >= ?", f.Since.UnixNano())
 	}
+	if !f.Until.IsZero() {
+		add("updated_ns < ?", f.Until.UnixNano())
+	}
 	if f.Unacked {
 		add("ack_ns = ?", 0)
 	}
@@ -882,10 +886,17 @@ func (s *SQLite) Incident(ctx context.Context, id string) (Incident, error) {
 	return inc, json.Unmarshal([]byte(body), &inc)
 }
 
-// Incidents returns a site's incidents updated since since, newest first.
-func (s *SQLite) Incidents(ctx context.Context, site string, since time.Time, limit int) ([]Incident, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT body FROM incident WHERE (? = '' OR site = ?) AND updated_ns >= ? ORDER BY updated_ns DESC, id LIMIT ?`,
-		site, site, since.UnixNano(), clampLimit(limit))
+// Incidents returns the incidents matching f, newest first.
+func (s *SQLite) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error) {
+	since, until := int64(math.MinInt64), int64(math.MaxInt64)
+	if !f.Since.IsZero() {
+		since = f.Since.UnixNano()
+	}
+	if !f.Until.IsZero() {
+		until = f.Until.UnixNano()
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT body FROM incident WHERE (? = '' OR site = ?) AND updated_ns >= ? AND updated_ns < ? ORDER BY updated_ns DESC, id LIMIT ?`,
+		f.Site, f.Site, since, until, clampLimit(f.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("incidents: %w", err)
 	}

@@ -385,7 +385,7 @@ func TestSQLiteIncidentsAndAudit(t *testing.T) {
 	if err != nil || len(got.Alerts) != 3 {
 		t.Fatalf("incident = %+v, %v", got, err)
 	}
-	list, err := s.Incidents(ctx, "site1", time.Unix(0, 0), 10)
+	list, err := s.Incidents(ctx, store.IncidentFilter{Site: "site1", Since: time.Unix(0, 0), Limit: 10})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("incidents = %v, %v", list, err)
 	}
@@ -696,6 +696,59 @@ func TestSQLiteDurable(t *testing.T) {
 		}
 		if mode != "wal" || sync != 2 {
 			t.Errorf("connection %d: journal_mode %s, synchronous %d; want wal and 2 (FULL)", i, mode, sync)
+		}
+	}
+}
+
+// TestSQLiteWindowUntil: alerts and incidents are chosen by the time they
+// were last updated, from Since (inclusive) to Until (exclusive), so a
+// report for a past month takes that month and nothing after it.
+func TestSQLiteWindowUntil(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC) }
+	for _, d := range []int{1, 15, 30} {
+		id := fmt.Sprint("d", d)
+		at := day(d).Add(time.Hour).UnixNano()
+		if err := s.UpsertAlert(ctx, event.Alert{Schema: 1, ID: id, Site: "site1", State: event.AlertFiring, ActiveNS: at, UpdatedNS: at}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpsertIncident(ctx, store.Incident{ID: id, Site: "site1", State: store.IncidentOpen, OpenedNS: at, UpdatedNS: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		since, until time.Time
+		want         []string
+	}{
+		{day(1), day(30), []string{"d15", "d1"}},
+		{day(2), time.Time{}, []string{"d30", "d15"}},
+		{time.Time{}, day(15).Add(time.Hour), []string{"d1"}},
+		{time.Time{}, time.Time{}, []string{"d30", "d15", "d1"}},
+		{day(16), day(30), nil},
+	}
+	for _, tc := range tests {
+		as, err := s.Alerts(ctx, store.AlertFilter{Site: "site1", Since: tc.since, Until: tc.until})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, a := range as {
+			got = append(got, a.ID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("alerts %v..%v: %v, want %v", tc.since, tc.until, got, tc.want)
+		}
+		incs, err := s.Incidents(ctx, store.IncidentFilter{Site: "site1", Since: tc.since, Until: tc.until})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = nil
+		for _, i := range incs {
+			got = append(got, i.ID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("incidents %v..%v: %v, want %v", tc.since, tc.until, got, tc.want)
 		}
 	}
 }

@@ -122,9 +122,20 @@ type AlertFilter struct {
 	Severity string
 	Rule     string
 	Zone     string
-	Since    time.Time
+	Since    time.Time // updated at or after Since; zero: no start
+	Until    time.Time // updated before Until; zero: no end
 	Unacked  bool
 	Limit    int
+}
+
+// IncidentFilter selects a site's incidents by when they were last
+// updated: at or after Since, before Until (zero: no end), at most Limit
+// (the store's most for 0).
+type IncidentFilter struct {
+	Site  string // "" for every site
+	Since time.Time
+	Until time.Time
+	Limit int
 }
 
 // Incident links alerts and detections that belong to one event, such as a
@@ -191,7 +202,7 @@ type AlertStore interface {
 	// closure for the record, and returns it (ErrNotFound, ErrOpen).
 	ReopenIncident(ctx context.Context, id, user string, at time.Time) (Incident, error)
 	Incident(ctx context.Context, id string) (Incident, error)
-	Incidents(ctx context.Context, site string, since time.Time, limit int) ([]Incident, error)
+	Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error)
 }
 
 // Maintenance is a sensor taken out of service by staff (an engineer at
