@@ -98,7 +98,7 @@ type Result struct {
 	Floor   string
 	Pos     site.Point // maximum-likelihood position
 	TxDBm   float64    // profiled transmit power (up to the d0 reference loss)
-	Rooms   []RoomProb // every room with probability > 0.001, most likely first
+	Rooms   []RoomProb // every room with probability > 0.001, most likely first; of rooms that tie, the one holding Pos, then by ID
 	Ellipse Ellipse    // 95%
 	Sensors []string   // sensors used
 }
@@ -584,6 +584,20 @@ func (l *Locator) LocateQuery(q Query) (Result, error) {
 		res.Pos = l.refine(best, idx, val, txLo, txHi)
 	} else {
 		res.Pos = l.roomMean(g.floor, probs, ll, kept, bestLL, g.p)
+	}
+	// Rooms that tie for the top probability (a weak fix from one sensor
+	// leaves many alike) are ordered by ID above; the one holding the
+	// position goes first, so the room reported and the position drawn
+	// agree.
+	if at, ok := l.site.RoomAt(res.Floor, res.Pos); ok {
+		for i := 1; i < len(res.Rooms) && res.Rooms[i].Prob == res.Rooms[0].Prob; i++ {
+			if res.Rooms[i].Room == at.ID {
+				top := res.Rooms[i]
+				copy(res.Rooms[1:i+1], res.Rooms[:i])
+				res.Rooms[0] = top
+				break
+			}
+		}
 	}
 	res.TxDBm = min(max(l.profiledTx(g.floor, res.Pos, idx, val), txLo), txHi)
 	for _, si := range idx {

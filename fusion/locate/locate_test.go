@@ -598,3 +598,45 @@ func TestPruneExact(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomContainsPosition: with one or two sensors the position is the
+// posterior mean of the most likely room, so the reported room (Room) must
+// be the one the position lies in, also when several rooms tie. A weak
+// signal heard by one sensor (a drone controller far outside, heard by the
+// yard sensor alone) leaves many rooms with exactly the same probability;
+// the room used to go to the alphabetically first of them and the position
+// to the first listed in the site, so the floor plan drew the dot in one
+// cell and named another.
+func TestRoomContainsPosition(t *testing.T) {
+	s := loadWing(t)
+	const sigma, thr = 4.0, -75.0
+	l, err := New(s, Model{ShadowingDB: sigma})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T, name string, q Query) {
+		t.Helper()
+		res, err := l.LocateQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		room, prob := res.Room()
+		at, ok := s.RoomAt(res.Floor, res.Pos)
+		if !ok || at.ID != room {
+			t.Errorf("%s: room %q (%.4f) but position %+v on %s lies in %q", name, room, prob, res.Pos, res.Floor, at.ID)
+		}
+	}
+	// every sensor alone, heard at its threshold, nothing else known
+	for _, sn := range s.Sensors {
+		check(t, "weak at "+sn.ID, Query{Heard: []Measurement{{Sensor: sn.ID, PowerDBm: thr}}})
+		check(t, "weak at "+sn.ID+", bounded", Query{Heard: []Measurement{{Sensor: sn.ID, PowerDBm: thr, CenterHz: 2.44e9}}})
+	}
+	rng := rand.New(rand.NewPCG(5, 7))
+	for i := 0; i < 200; i++ {
+		_, _, ms, sil := fewTrial(l, s, sigma, thr, rng)
+		if len(ms) == 0 || len(ms) >= MinSensors {
+			continue
+		}
+		check(t, fmt.Sprintf("trial %d, heard by %d", i, len(ms)), Query{Heard: ms, Silent: sil, TxBounds: true, MinTxDBm: -10, MaxTxDBm: 23})
+	}
+}
