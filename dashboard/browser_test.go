@@ -613,12 +613,15 @@ func TestBrowserFeedRefused(t *testing.T) {
 	)
 }
 
-// browserDashboard starts a browser and a dashboard over the test env; both
-// stop with the test.
-func browserDashboard(t *testing.T) (context.Context, *env, *httptest.Server) {
+// browserDashboard starts a browser and a dashboard over the test env,
+// its Deps changed first by each of with; both stop with the test.
+func browserDashboard(t *testing.T, with ...func(*Deps)) (context.Context, *env, *httptest.Server) {
 	t.Helper()
 	ctx := newBrowser(t)
 	ev := newEnv(t)
+	for _, f := range with {
+		f(&ev.deps)
+	}
 	e, err := New(ev.deps)
 	if err != nil {
 		t.Fatal(err)

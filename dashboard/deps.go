@@ -142,8 +142,16 @@ type Deps struct {
 	Secure       bool // set cookies Secure (TLS in use)
 	Now          func() time.Time
 	// Location is the site's local time, in which the heatmap's hour of
-	// day is read (as the registry reads its schedules); default UTC.
+	// day is read (as the registry reads its schedules) and the exports
+	// and the UI show times; default UTC. Its IANA name goes to the UI
+	// (GET /me); time.Local is named from $TZ or /etc/localtime.
 	Location *time.Location
+	// PlaceMinProb is fusion's Config.PlaceMinProb: a fix whose most likely
+	// room has less is not counted on the heatmap, and the floor plan
+	// outlines no room for it ("location uncertain"; GET /site gives it to
+	// the UI). 0 means store.DefaultPlaceMinProb, fusion's default;
+	// negative outlines every fix's room.
+	PlaceMinProb float64
 	// AckAnnouncer, when set, announces each acknowledgement to fusion
 	// (a deployment; the demo acknowledges in fusion's own engine). A
 	// failed announcement is logged and counted, and the acknowledgement

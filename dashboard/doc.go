@@ -37,7 +37,10 @@
 // outline of its 95% ellipse), moved live as fusion publishes fixes
 // (rfw/v1/{site}/location, through the Hub); a track whose latest fix is
 // on another floor, or 30 minutes older than the newest fix, leaves this
-// one.
+// one. A target's room is outlined, unless its fix gives that room less
+// than Deps.PlaceMinProb (fusion's PlaceMinProb, sent in GET /site), below
+// which the heatmap does not count it either: such a track is drawn with a
+// dashed ellipse and "location uncertain", naming no room.
 //
 // Everything the dashboard reads comes through small interfaces declared here
 // (Registry, Acker, AckAnnouncer, ZoneStatus, Replayer) or in fusion/store, so tests use

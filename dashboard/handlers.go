@@ -603,11 +603,20 @@ func (s *server) announceAck(ctx context.Context, a event.Alert) {
 	s.acks.WithLabelValues("sent").Inc()
 }
 
+// siteResp is the site model as GET /site sends it, with what the floor
+// plan needs to know of fusion's placing.
+type siteResp struct {
+	*site.Site
+	// PlaceMinProb is Deps.PlaceMinProb: a fix whose most likely room has
+	// less is drawn without outlining or naming a room.
+	PlaceMinProb float64 `json:"place_min_prob"`
+}
+
 func (s *server) getSite(c echo.Context) error {
 	if s.d.Site == nil {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
 	}
-	return c.JSON(http.StatusOK, s.d.Site)
+	return c.JSON(http.StatusOK, siteResp{Site: s.d.Site, PlaceMinProb: s.d.PlaceMinProb})
 }
 
 func (s *server) floorSVG(c echo.Context) error {

@@ -69,6 +69,9 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Location == nil {
 		d.Location = time.UTC
 	}
+	if d.PlaceMinProb == 0 {
+		d.PlaceMinProb = store.DefaultPlaceMinProb
+	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}

@@ -98,7 +98,8 @@ type Config struct {
 	// only when the fix gives that room at least this probability; a vaguer
 	// fix stores them with no room. Its location record keeps every room's
 	// probability, which is what alerts and the search list weigh. Default
-	// 0.1; negative places every fix. A fix from one sensor that says little
+	// store.DefaultPlaceMinProb (0.1); negative places every fix. The
+	// dashboard must be given the same (dashboard.Deps.PlaceMinProb). A fix from one sensor that says little
 	// (a drone's controller outside the walls, heard by the yard sensor
 	// alone, 4% on each of 20 rooms) otherwise painted the room that won
 	// the tie, one cell of the wing, as the hottest on the floor plan.
@@ -164,7 +165,7 @@ func (c Config) withDefaults() Config {
 		c.BorrowWindow = 3 * time.Second
 	}
 	if c.PlaceMinProb == 0 {
-		c.PlaceMinProb = 0.1
+		c.PlaceMinProb = store.DefaultPlaceMinProb
 	}
 	if c.SilentMaxRevisit == 0 {
 		c.SilentMaxRevisit = 2 * c.AssocWindow

@@ -316,7 +316,12 @@
   // ellipse. A fix older than the one drawn is ignored; a fix on another
   // floor, or of an authorised device, takes the track off this floor. Rooms
   // holding a drawn track are outlined ("located"), unless mark is false (the
-  // caller marks them once after many fixes).
+  // caller marks them once after many fixes). A fix whose most likely room
+  // has less than the site's place_min_prob (fusion's PlaceMinProb, below
+  // which the heatmap does not count it either) is drawn as "location
+  // uncertain": no room outlined or named, for the room that won a near tie
+  // of many (a drone's controller outside the wall, 4% on each of twenty
+  // rooms) is no more where the target is than the others.
   function onLocation(l, mark = true) {
     const svg = $('floor').querySelector('svg');
     if (!svg) return;
@@ -333,7 +338,9 @@
       e.append(document.createElementNS(ns, 'ellipse'), document.createElementNS(ns, 'circle'), document.createElementNS(ns, 'title'));
       g.append(e);
     }
-    e.dataset.time = l.time_ns; e.dataset.room = l.room; e.dataset.target = l.target ? '1' : '0';
+    const vague = !(l.room_prob >= st.site.place_min_prob);
+    e.dataset.time = l.time_ns; e.dataset.room = vague ? '' : l.room; e.dataset.target = l.target ? '1' : '0';
+    e.classList.toggle('vague', vague);
     const [ell, dot, title] = e.children, y = yf - l.y_m;
     // the dot keeps a readable size whatever the drawing's scale
     const vb = svg.viewBox.baseVal, r = Math.max(0.3, Math.max(vb.width, vb.height) / 150);
@@ -345,14 +352,16 @@
     ell.setAttribute('stroke-width', r / 3);
     ell.setAttribute('transform', 'rotate(' + (-l.angle_rad * 180 / Math.PI) + ' ' + l.x_m + ' ' + y + ')');
     dot.setAttribute('class', 'emitter-dot' + other); dot.setAttribute('cx', l.x_m); dot.setAttribute('cy', y); dot.setAttribute('r', r);
-    title.textContent = l.class + (l.link && l.link !== 'unknown' ? ' ' + l.link : '') + ' ' + l.track + ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%), ' + fmtT(l.time_ns);
+    title.textContent = l.class + (l.link && l.link !== 'unknown' ? ' ' + l.link : '') + ' ' + l.track +
+      (vague ? ': location uncertain (no room reaches ' + (st.site.place_min_prob * 100).toFixed(0) + '%)' : ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%)') + ', ' + fmtT(l.time_ns);
     ageTracks(svg, l.time_ns);
     if (mark) markLocated(svg);
   }
   function markLocated(svg) {
     if (!svg) return;
-    // only a target outlines its room: a muted downlink does not mark a cell
-    const rooms = new Set([...svg.querySelectorAll('#emitters g[data-target="1"]')].map((e) => e.dataset.room));
+    // only a target outlines its room: a muted downlink does not mark a
+    // cell, nor does a fix too vague to name one
+    const rooms = new Set([...svg.querySelectorAll('#emitters g[data-target="1"]:not(.vague)')].map((e) => e.dataset.room));
     for (const p of svg.querySelectorAll('polygon.room')) p.classList.toggle('located', rooms.has(p.dataset.room));
   }
 

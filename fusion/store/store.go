@@ -24,6 +24,12 @@ type DetectionRecord struct {
 	RegistryID int64   `json:"registry_id,omitempty"`
 }
 
+// DefaultPlaceMinProb is the least probability a fix must give its most
+// likely room for fusion to store the fix's detections in that room (and
+// so count them on the heatmap); fusion.Config.PlaceMinProb's default. The
+// dashboard outlines no room for a fix below it.
+const DefaultPlaceMinProb = 0.1
+
 // LocationRecord is one localisation of an emitter track.
 type LocationRecord struct {
 	Site       string             `json:"site"`
