@@ -1,10 +1,12 @@
 package dashboard
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
@@ -55,5 +57,101 @@ func TestBrowserVagueFixNotOutlined(t *testing.T) {
 	}
 	if title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#emitters g[data-track="trk-16"] title').textContent`)); err != nil || !strings.Contains(title, "in b-102 (20%)") {
 		t.Errorf("trk-16's tooltip %q (%v): want its room, b-102 (20%%)", title, err)
+	}
+}
+
+// beepCounter replaces the page's AudioContext before its scripts run:
+// window.beeps counts the beeps.
+const beepCounter = `window.beeps = 0; window.AudioContext = class {
+	constructor() { this.currentTime = 0; this.destination = {}; }
+	createOscillator() { window.beeps++; return { frequency: {}, connect() {}, start() {}, stop() {} }; }
+	createGain() { return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect() {} }; }
+};`
+
+// TestBrowserBannerOnFiring: the alarm banner and beep come when a critical
+// alert fires, not when it is pending: a pending alert (that may never
+// fire) is silent, and a screen that already knew the alert as pending (it
+// was opened then, or its feed reconnected then) sounds when it fires,
+// once; the same firing alert published again does not sound again.
+func TestBrowserBannerOnFiring(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: beepCounter}); err != nil {
+		t.Fatal(err)
+	}
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the live feed", chromedp.WaitVisible(chromedp.CSS(`#live.ok`)))
+	bg := context.Background()
+	a := event.Alert{Schema: 1, ID: "p-1", Site: "hmp1", Rule: "unauthorised_uplink", Severity: event.SeverityCritical, State: event.AlertPending,
+		Summary: "LTE uplink in cell a-102", Room: "a-102", Zone: "wing-a", ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()}
+	publish := func(a event.Alert) {
+		t.Helper()
+		if err := ev.al.UpsertAlert(bg, a); err != nil {
+			t.Fatal(err)
+		}
+		ev.deps.Hub.PublishAlert(a)
+	}
+	// sentinel publishes a warning and waits for its row: the alerts
+	// published before it have been handled
+	n := 0
+	sentinel := func(step string) {
+		t.Helper()
+		n++
+		id := "sentinel-" + string(rune('a'+n))
+		ev.deps.Hub.PublishAlert(event.Alert{Schema: 1, ID: id, Site: "hmp1", Rule: "sensor-offline", Severity: event.SeverityWarning, State: event.AlertFiring,
+			Summary: "sensor s2 offline", ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()})
+		within(t, ctx, 5*time.Second, step, chromedp.WaitReady(chromedp.CSS(`tr[data-id="`+id+`"]`)))
+	}
+	state := func() (bool, int) {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.getElementById('banner').classList.contains('hidden') ? 0 : 1, window.beeps]`))
+		if err != nil || len(v) != 2 {
+			t.Fatalf("banner and beeps: %v (%v)", v, err)
+		}
+		return v[0] == 1, v[1]
+	}
+	publish(a)
+	within(t, ctx, 5*time.Second, "the pending alert listed", chromedp.WaitReady(chromedp.CSS(`tr[data-id="p-1"]`)))
+	sentinel("after the pending alert")
+	if shown, beeps := state(); shown || beeps != 0 {
+		t.Errorf("pending: banner shown %v, %d beeps; want neither", shown, beeps)
+	}
+	// the screen is reloaded while the alert is pending
+	within(t, ctx, 15*time.Second, "reload",
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitReady(chromedp.CSS(`tr[data-id="p-1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#live.ok`)),
+	)
+	a.State, a.UpdatedNS = event.AlertFiring, testNow.Add(30*time.Second).UnixNano()
+	publish(a)
+	within(t, ctx, 5*time.Second, "it fires: the banner", chromedp.WaitVisible(chromedp.CSS(`#banner`)))
+	if _, beeps := state(); beeps != 1 {
+		t.Errorf("fired: %d beeps, want 1", beeps)
+	}
+	a.Probability, a.UpdatedNS = 0.9, testNow.Add(40*time.Second).UnixNano()
+	publish(a)
+	sentinel("after an update of the firing alert")
+	if _, beeps := state(); beeps != 1 {
+		t.Errorf("the firing alert updated: %d beeps, want still 1", beeps)
+	}
+
+	// a second alert is pending when the feed drops, and fires meanwhile:
+	// the screen learns it from the store on reconnecting, and sounds
+	within(t, ctx, 5*time.Second, "dismiss", chromedp.Click(chromedp.CSS(`#banner`)), chromedp.WaitNotVisible(chromedp.CSS(`#banner`)))
+	b := a
+	b.ID, b.State, b.Summary, b.Probability = "p-2", event.AlertPending, "LTE uplink in cell b-102", 0
+	publish(b)
+	within(t, ctx, 5*time.Second, "the second pending alert listed", chromedp.WaitReady(chromedp.CSS(`tr[data-id="p-2"]`)))
+	b.State, b.UpdatedNS = event.AlertFiring, testNow.Add(time.Minute).UnixNano()
+	if err := ev.al.UpsertAlert(bg, b); err != nil {
+		t.Fatal(err)
+	}
+	srv.CloseClientConnections()
+	within(t, ctx, 20*time.Second, "fired while the feed was down: the banner after it reconnects",
+		chromedp.WaitVisible(chromedp.CSS(`#banner`)))
+	if text, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`#banner`))); err != nil || !strings.Contains(text, "cell b-102") {
+		t.Errorf("banner %q (%v), want the second alert", text, err)
+	}
+	if _, beeps := state(); beeps != 2 {
+		t.Errorf("the second alert fired: %d beeps in all, want 2", beeps)
 	}
 }

@@ -4,7 +4,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
-  const st = { me: null, alerts: new Map(), site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
+  const st = { me: null, alerts: new Map(), alertsLoaded: false, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -139,28 +139,55 @@
     } catch (e) { }
   }
 
+  // alarm says whether alert a, as this screen learns it, calls for the
+  // banner and the beep, and why: 'fired' when a critical alert fires that
+  // this screen last knew as pending or not at all (so a screen opened, or
+  // whose feed reconnected, while it was pending sounds when it fires, and a
+  // pending alert that never fires stays silent), 'reminder' when fusion
+  // publishes a firing alert again while nobody acknowledges it; '' else,
+  // so one transition sounds once however often the alert is published.
+  function alarm(a, old) {
+    if (a.ack_by || a.state !== 'firing') return '';
+    if (old && (a.escalations || 0) > (old.escalations || 0)) return 'reminder';
+    return a.severity === 'critical' && (!old || old.state !== 'firing') ? 'fired' : '';
+  }
+  function raiseBanner(a, why) {
+    const b = $('banner');
+    b.textContent = (why === 'reminder' ? 'STILL UNACKNOWLEDGED after ' + Math.round((a.escalated_ns - a.active_ns) / 6e10) + ' min: ' : 'CRITICAL: ') +
+      a.summary + (a.room ? ' — ' + a.room : '');
+    b.dataset.id = a.id;
+    b.classList.remove('hidden');
+    beep();
+  }
+  // settleBanner hides the banner once its alert is acknowledged (on this
+  // screen or another) or over.
+  function settleBanner() {
+    const a = st.alerts.get($('banner').dataset.id);
+    if (a && (a.ack_by || a.state === 'resolved')) $('banner').classList.add('hidden');
+  }
+
   function onAlert(a, live) {
     const old = st.alerts.get(a.id);
     st.alerts.set(a.id, a);
-    // fusion publishes a firing alert again while nobody acknowledges it
-    const reminder = old && (a.escalations || 0) > (old.escalations || 0) && !a.ack_by && a.state === 'firing';
-    if (live && a.state !== 'resolved' && ((!old && a.severity === 'critical') || reminder)) {
-      const b = $('banner');
-      b.textContent = (reminder ? 'STILL UNACKNOWLEDGED after ' + Math.round((a.escalated_ns - a.active_ns) / 6e10) + ' min: ' : 'CRITICAL: ') +
-        a.summary + (a.room ? ' — ' + a.room : '');
-      b.dataset.id = a.id;
-      b.classList.remove('hidden');
-      beep();
-    } else if (a.id === $('banner').dataset.id && (a.ack_by || a.state === 'resolved')) {
-      $('banner').classList.add('hidden'); // acknowledged (on this screen or another) or over
-    }
-    renderAlerts(live && (!old || reminder) ? a.id : '');
+    const why = live ? alarm(a, old) : '';
+    if (why) raiseBanner(a, why); else settleBanner();
+    renderAlerts(live && (!old || why) ? a.id : '');
   }
   $('banner').addEventListener('click', () => $('banner').classList.add('hidden'));
 
   async function loadAlerts() {
     const list = await api('GET', '/alerts?window=week');
-    for (const a of list) st.alerts.set(a.id, a);
+    // After the page's first load, what the store says fired meanwhile
+    // (while the feed was down, or its publication was lost) sounds as it
+    // would have live; the first such alert listed takes the banner.
+    let news = null;
+    for (const a of list) {
+      const why = st.alertsLoaded ? alarm(a, st.alerts.get(a.id)) : '';
+      if (why && !news) news = [a, why];
+      st.alerts.set(a.id, a);
+    }
+    st.alertsLoaded = true;
+    if (news) raiseBanner(...news); else settleBanner();
     const rules = new Set([...st.alerts.values()].map((a) => a.rule));
     const sel = $('f-type'), cur = sel.value;
     sel.replaceChildren(el('option', { value: '', text: 'all' }), ...[...rules].sort().map((r) => el('option', { value: r, text: r })));
