@@ -2,10 +2,12 @@ package dashboard
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/rfwarden/rfwarden/event"
@@ -153,5 +155,43 @@ func TestBrowserBannerOnFiring(t *testing.T) {
 	}
 	if _, beeps := state(); beeps != 2 {
 		t.Errorf("the second alert fired: %d beeps in all, want 2", beeps)
+	}
+}
+
+// TestBrowserSiteTimeZone: the dashboard shows times in the site's zone
+// (Deps.Location, as the CSV exports do), not the browser's: a control-room
+// PC on UTC during British summer time showed every time an hour off the
+// reports. The page names the zone once, in its header.
+func TestBrowserSiteTimeZone(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skipf("no zone data: %v", err)
+	}
+	ctx, ev, srv := browserDashboard(t, func(d *Deps) { d.Location = london })
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "UTC"}); err != nil {
+		t.Fatal(err)
+	}
+	summer := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC) // 13:00 BST
+	ev.al.alerts["summer"] = event.Alert{Schema: 1, ID: "summer", Site: "hmp1", Rule: "drone", Severity: event.SeverityWarning, State: event.AlertResolved,
+		Summary: "drone over the yard", Room: "yard", Zone: "yard", ActiveNS: summer.UnixNano(), UpdatedNS: testNow.Add(-time.Hour).UnixNano()}
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the alert listed", chromedp.WaitReady(chromedp.CSS(`tr[data-id="summer"]`)))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.querySelector('tr[data-id="summer"] td').textContent,
+		new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`).toLocaleString(undefined, { timeZone: 'Europe/London' }),
+		new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`).toLocaleString(),
+		Intl.DateTimeFormat().resolvedOptions().timeZone,
+		(document.getElementById('tz') || {}).textContent || '']`))
+	if err != nil || len(got) != 5 {
+		t.Fatalf("times: %v (%v)", got, err)
+	}
+	shown, inLondon, inBrowser, browserZone, label := got[0], got[1], got[2], got[3], got[4]
+	if browserZone != "UTC" || inLondon == inBrowser {
+		t.Fatalf("the browser's zone is %q (%q there, %q in London): the test needs UTC", browserZone, inBrowser, inLondon)
+	}
+	if shown != inLondon {
+		t.Errorf("alert time shown %q, want %q (Europe/London; the browser's UTC gives %q)", shown, inLondon, inBrowser)
+	}
+	if !strings.Contains(label, "Europe/London") {
+		t.Errorf("zone label %q, want it to name Europe/London", label)
 	}
 }

@@ -42,6 +42,9 @@
 // which the heatmap does not count it either: such a track is drawn with a
 // dashed ellipse and "location uncertain", naming no room.
 //
+// Times are shown in the site's zone (Deps.Location, named to the page in
+// GET /me), as the CSV exports give them, whatever the browser's zone.
+//
 // Everything the dashboard reads comes through small interfaces declared here
 // (Registry, Acker, AckAnnouncer, ZoneStatus, Replayer) or in fusion/store, so tests use
 // in-memory fakes. All routes are declared in routes.go.

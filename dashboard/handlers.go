@@ -102,7 +102,7 @@ func (s *server) login(c echo.Context) error {
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: sess.Token, Path: "/", HttpOnly: true, Secure: s.d.Secure,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sess.ExpiresAt.Sub(sess.IssuedAt).Seconds())})
 	s.auditAs(c, sess.User, "login", "user/"+sess.User)
-	return c.JSON(http.StatusOK, meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange})
+	return c.JSON(http.StatusOK, meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange, siteZone: s.zone()})
 }
 
 // clearSessionCookie tells the browser to drop its session cookie.
@@ -137,11 +137,14 @@ type meResp struct {
 	// MustChange: choose your own password (POST /me/password) before
 	// anything else; an administrator set this one.
 	MustChange bool `json:"must_change,omitempty"`
+	// The site's zone (Deps.Location), in which the UI shows times, as
+	// the CSV exports do.
+	siteZone
 }
 
 func (s *server) me(c echo.Context) error {
 	sess := session(c)
-	r := meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange}
+	r := meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange, siteZone: s.zone()}
 	if s.d.Site != nil {
 		r.Site = s.d.Site.ID
 	}

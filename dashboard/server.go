@@ -47,6 +47,7 @@ type server struct {
 	feeds    feedSlots  // open live feeds by session
 	refused  sync.Map   // replay paths not offered (path: reason), logged once
 	uploadMu sync.Mutex // one replay upload moves in at a time: its taken-name check and renames
+	zoneName string     // IANA name of d.Location, "" when it has none (zoneName)
 }
 
 type ackAdapter struct {
@@ -97,7 +98,8 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard assets: %w", err)
 	}
-	s := &server{d: d, log: d.Logger, now: d.Now, assets: sub, feeds: feedSlots{n: map[string]int{}}}
+	s := &server{d: d, log: d.Logger, now: d.Now, assets: sub, feeds: feedSlots{n: map[string]int{}},
+		zoneName: zoneName(d.Location, os.LookupEnv, os.Readlink)}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "code"})

@@ -4,7 +4,8 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
-  const st = { me: null, alerts: new Map(), alertsLoaded: false, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
+  const fmtParts = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }; // toLocaleString's parts
+  const st = { zone: { fmt: new Intl.DateTimeFormat(undefined, fmtParts), shiftMS: 0 }, me: null, alerts: new Map(), alertsLoaded: false, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -14,7 +15,28 @@
     for (const k of kids) e.append(k);
     return e;
   }
-  const fmtT = (ns) => ns ? new Date(ns / 1e6).toLocaleString() : '';
+  // Times are shown in the site's zone (GET /me), in which the CSV exports,
+  // the maintenance notes and the heatmap's hour of day are too, not the
+  // browser's: a control-room PC left on UTC was an hour off the reports
+  // all summer. A zone without an IANA name (a fixed offset) is shown as
+  // UTC shifted by its offset. st.zone is set by siteZone.
+  const fmtT = (ns) => ns ? st.zone.fmt.format(new Date(ns / 1e6 + st.zone.shiftMS)) : '';
+  // siteZone sets st.zone from /me's time_zone and utc_offset_s and names
+  // the zone, with its abbreviation now, in the header.
+  function siteZone(me) {
+    let name = me.time_zone || '', shiftMS = 0, label;
+    try { if (name) new Intl.DateTimeFormat(undefined, { timeZone: name }); } catch (e) { name = ''; } // a name the browser does not know
+    if (name) {
+      const abbr = new Intl.DateTimeFormat(undefined, { timeZone: name, timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
+      label = name + (abbr && abbr.value !== name ? ' (' + abbr.value + ')' : '');
+    } else {
+      const off = me.utc_offset_s || 0, a = Math.abs(off);
+      name = 'UTC'; shiftMS = off * 1000;
+      label = 'UTC' + (off ? (off < 0 ? '−' : '+') + String(Math.floor(a / 3600)).padStart(2, '0') + ':' + String(Math.floor(a % 3600 / 60)).padStart(2, '0') : '');
+    }
+    st.zone = { fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZone: name }), shiftMS };
+    $('tz').textContent = label;
+  }
 
   // drawn says a page's fetched data is on screen: a performance mark
   // 'rfw-drawn-<page>' (startTime in ms since navigation start) and
@@ -44,6 +66,7 @@
     try { st.me = await api('GET', '/me'); } catch (e) { showLogin(); return; }
     $('login').classList.add('hidden'); $('app').classList.remove('hidden');
     $('who').textContent = st.me.user + ' (' + st.me.role + ')';
+    siteZone(st.me);
     document.querySelectorAll('[data-role]').forEach((n) => n.classList.toggle('hidden', ranks[st.me.role] < ranks[n.dataset.role]));
     st.site = await site;
     if (st.site) {
