@@ -11,7 +11,7 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
-// writeCaptures writes a ci8 recording of n samples of noise at 2 Msps
+// writeCaptures writes a cf32_le recording of n samples at 2 Msps
 // split into caps captures of n/caps samples each, every capture tuned to
 // its own frequency when retune, else all at one, and returns its path.
 func writeCaptures(tb testing.TB, n, caps int, retune bool) string {
