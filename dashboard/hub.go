@@ -2,11 +2,14 @@ package dashboard
 
 import (
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -72,7 +75,28 @@ type Hub struct {
 	sensors map[string]*SensorState // key site/sensor
 	dropped int64
 	onDrop  func()
+
+	// known holds the site model's sensors (key site/sensor) once SetSite
+	// gave it; nil: any sensor, up to MaxHubSensors.
+	known   map[string]bool
+	ignored int64 // status and health messages of sensors not kept
+	// ignoredLogged are the sensors whose first ignored message was logged
+	// (at most maxIgnoredLogged); lastIgnoredLog rate-limits the rest.
+	ignoredLogged  map[string]bool
+	lastIgnoredLog time.Time
+	log            *slog.Logger
 }
+
+// MaxHubSensors bounds the sensors a Hub keeps state for when it does not
+// know the site model (SetSite): far more than a site has, few enough
+// that a client publishing status under made-up sensor IDs cannot fill
+// memory or the sensors list (70,000 did). Messages of sensors beyond it
+// are ignored and counted (IgnoredSensorMessages).
+const MaxHubSensors = 4096
+
+// maxIgnoredLogged bounds the ignored sensors logged one by one; beyond
+// it, one line a minute says how many messages were ignored.
+const maxIgnoredLogged = 64
 
 // NewHub returns a Hub whose clients each buffer up to bufLen messages
 // (64 when bufLen <= 0).
@@ -80,7 +104,49 @@ func NewHub(bufLen int) *Hub {
 	if bufLen <= 0 {
 		bufLen = 64
 	}
-	return &Hub{bufLen: bufLen, now: time.Now, clients: map[*hubClient]struct{}{}, sensors: map[string]*SensorState{}}
+	return &Hub{bufLen: bufLen, now: time.Now, clients: map[*hubClient]struct{}{}, sensors: map[string]*SensorState{},
+		ignoredLogged: map[string]bool{}, log: slog.New(slog.DiscardHandler)}
+}
+
+// SetSite restricts the sensors the Hub keeps state for, and sends on the
+// live feed, to those of the site model st (the messages of others are
+// ignored and counted, as fusion ignores them), and forgets any other
+// sensor it kept. A nil st lifts the restriction.
+func (h *Hub) SetSite(st *site.Site) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if st == nil {
+		h.known = nil
+		return
+	}
+	h.known = make(map[string]bool, len(st.Sensors))
+	for _, sn := range st.Sensors {
+		h.known[st.ID+"/"+sn.ID] = true
+	}
+	for k := range h.sensors {
+		if !h.known[k] {
+			delete(h.sensors, k)
+		}
+	}
+}
+
+// SetLogger sets where the Hub logs the sensors it ignores; nil discards.
+func (h *Hub) SetLogger(l *slog.Logger) {
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	h.mu.Lock()
+	h.log = l
+	h.mu.Unlock()
+}
+
+// IgnoredSensorMessages returns how many status and health messages were
+// ignored because their sensor is not in the site model (SetSite) or, with
+// none, because MaxHubSensors sensors are kept already.
+func (h *Hub) IgnoredSensorMessages() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ignored
 }
 
 // Subscribe registers a client. The returned channel is closed when cancel
@@ -155,6 +221,10 @@ func (h *Hub) PublishSpectrum(s event.Spectrum) { h.publishJSON(MsgSpectrum, s.S
 func (h *Hub) PublishHealth(hl event.Health) {
 	h.mu.Lock()
 	st := h.sensorLocked(hl.Site, hl.Sensor)
+	if st == nil {
+		h.mu.Unlock()
+		return
+	}
 	cp := hl
 	st.Health = &cp
 	st.LastHeartbeatNS = hl.TimeNS
@@ -171,6 +241,10 @@ func (h *Hub) PublishHealth(hl event.Health) {
 func (h *Hub) PublishStatus(site, sensor, status string) {
 	h.mu.Lock()
 	st := h.sensorLocked(site, sensor)
+	if st == nil {
+		h.mu.Unlock()
+		return
+	}
 	if status != event.StatusOnline || st.Health == nil || st.Health.State == event.StateOK {
 		st.Status = status
 	} else {
@@ -184,14 +258,41 @@ func (h *Hub) PublishStatus(site, sensor, status string) {
 	h.publishJSON(MsgStatus, sensor, cp)
 }
 
+// sensorLocked returns the state of sensor at site, new if need be, or nil
+// when the Hub does not keep it: not in the site model, or, without one,
+// MaxHubSensors kept already. It counts and logs the message ignored then.
 func (h *Hub) sensorLocked(site, sensor string) *SensorState {
 	k := site + "/" + sensor
-	st, ok := h.sensors[k]
-	if !ok {
-		st = &SensorState{Site: site, Sensor: sensor, Status: event.StatusOnline}
-		h.sensors[k] = st
+	if st, ok := h.sensors[k]; ok {
+		return st
 	}
+	if (h.known != nil && !h.known[k]) || (h.known == nil && len(h.sensors) >= MaxHubSensors) {
+		h.ignoreLocked(k)
+		return nil
+	}
+	st := &SensorState{Site: site, Sensor: sensor, Status: event.StatusOnline}
+	h.sensors[k] = st
 	return st
+}
+
+// ignoreLocked counts a message of the sensor k that is not kept and logs
+// it: the first of each of the first maxIgnoredLogged sensors, then at most
+// one line a minute.
+func (h *Hub) ignoreLocked(k string) {
+	h.ignored++
+	why := "not in the site model"
+	if h.known == nil {
+		why = fmt.Sprintf("the dashboard keeps at most %d sensors without a site model", MaxHubSensors)
+	}
+	if !h.ignoredLogged[k] && len(h.ignoredLogged) < maxIgnoredLogged {
+		h.ignoredLogged[k] = true
+		h.log.Warn("live feed: ignoring a sensor", "sensor", k, "why", why)
+		return
+	}
+	if now := h.now(); now.Sub(h.lastIgnoredLog) >= time.Minute {
+		h.lastIgnoredLog = now
+		h.log.Warn("live feed: ignoring sensors", "latest", k, "why", why, "messages_ignored", h.ignored)
+	}
 }
 
 // Sensors returns the latest state of every sensor seen, sorted by ID.

@@ -2,10 +2,13 @@ package dashboard
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -124,5 +127,76 @@ func BenchmarkHubPublish(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		h.PublishAlert(a)
+	}
+}
+
+// A hub that knows the site model keeps state only for the site's own
+// sensors: status and health on any other sensor's topic (100,000 ghost
+// sensors filled the sensors list and memory) are counted and ignored, as
+// are those of sensors the hub kept before it learnt the site.
+func TestHubIgnoresSensorsOutsideSite(t *testing.T) {
+	h := NewHub(0)
+	h.PublishStatus("w", "early-ghost", event.StatusOnline) // before the site is known
+	h.SetSite(&site.Site{ID: "w", Sensors: []site.Sensor{{ID: "s1"}, {ID: "s2"}}})
+	msgs, cancel := h.Subscribe(Subscription{})
+	defer cancel()
+	tests := []struct {
+		name      string
+		publish   func()
+		wantKept  bool
+		wantCount int64 // ignored so far
+	}{
+		{"given a site sensor's status then kept", func() { h.PublishStatus("w", "s1", event.StatusOnline) }, true, 0},
+		{"given a site sensor's health then kept", func() { h.PublishHealth(event.Health{Site: "w", Sensor: "s2", State: event.StateOK, TimeNS: 1}) }, true, 0},
+		{"given a ghost's status then ignored", func() { h.PublishStatus("w", "ghost1", event.StatusOnline) }, false, 1},
+		{"given a ghost's health then ignored", func() { h.PublishHealth(event.Health{Site: "w", Sensor: "ghost2", State: event.StateOK, TimeNS: 1}) }, false, 2},
+		{"given a site sensor's ID at another site then ignored", func() { h.PublishStatus("x", "s1", event.StatusOnline) }, false, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.publish()
+			select {
+			case <-msgs:
+				if !tc.wantKept {
+					t.Error("an ignored sensor's message was sent to the live feed")
+				}
+			default:
+				if tc.wantKept {
+					t.Error("a site sensor's message was not sent to the live feed")
+				}
+			}
+			if got := h.IgnoredSensorMessages(); got != tc.wantCount {
+				t.Errorf("IgnoredSensorMessages = %d, want %d", got, tc.wantCount)
+			}
+		})
+	}
+	var got []string
+	for _, s := range h.Sensors() {
+		got = append(got, s.Site+"/"+s.Sensor)
+	}
+	if want := []string{"w/s1", "w/s2"}; !slices.Equal(got, want) {
+		t.Errorf("Sensors = %v, want %v", got, want)
+	}
+}
+
+// Without a site model the hub keeps at most MaxHubSensors sensors; the
+// messages of sensors beyond are counted and ignored, and the sensors it
+// keeps are still updated.
+func TestHubCapsSensorsWithoutSite(t *testing.T) {
+	h := NewHub(0)
+	for i := range MaxHubSensors + 10 {
+		h.PublishStatus("w", fmt.Sprintf("ghost%d", i), event.StatusOnline)
+	}
+	if got := len(h.Sensors()); got != MaxHubSensors {
+		t.Errorf("kept %d sensors, want MaxHubSensors = %d", got, MaxHubSensors)
+	}
+	if got := h.IgnoredSensorMessages(); got != 10 {
+		t.Errorf("IgnoredSensorMessages = %d, want 10", got)
+	}
+	h.PublishStatus("w", "ghost0", event.StatusOffline)
+	for _, s := range h.Sensors() {
+		if s.Sensor == "ghost0" && s.Status != event.StatusOffline {
+			t.Errorf("kept sensor ghost0 not updated: status %q", s.Status)
+		}
 	}
 }

@@ -27,12 +27,22 @@ import (
 // range. The handler answers 400 for it.
 var ErrReplayInput = errors.New("bad replay request")
 
+// ErrReplayTooLong marks a replay stopped at the replayer's run time limit
+// (ReplayerConfig.RunTimeout): the recording costs more work than a
+// replay may take. The handler answers 422 for it.
+var ErrReplayTooLong = errors.New("replay run time limit reached")
+
 // Replay bounds.
 const (
 	// DefaultReplayMaxDur is the longest stretch of a recording analysed when
 	// ReplayerConfig.MaxDuration is 0: at 20 Msps about 40 M samples, some
 	// seconds of pipeline work on one core.
 	DefaultReplayMaxDur = 2 * time.Second
+	// DefaultReplayRunTimeout is the longest one replay run may take when
+	// ReplayerConfig.RunTimeout is 0. Runs hold the only replay slot, so a
+	// recording that costs too much work (a capture per sample, each at a
+	// new frequency) must not hold it for ever; a normal run takes seconds.
+	DefaultReplayRunTimeout = 10 * time.Minute
 	// MaxReplaySamples caps the samples analysed whatever the duration says.
 	MaxReplaySamples = 1 << 26
 	// MinReplaySamples is the fewest samples a replay analyses (one
@@ -53,6 +63,7 @@ type ReplayerConfig struct {
 	SnippetDir  string        // evidence snippets, replayable too (same checks); optional
 	OutDir      string        // annotated .sigmf-meta files go here; "" means a new temporary folder
 	MaxDuration time.Duration // most of a recording analysed; 0 means DefaultReplayMaxDur
+	RunTimeout  time.Duration // longest a run may take once it has the replay slot; 0 means DefaultReplayRunTimeout
 	Logger      *slog.Logger  // nil: discard
 }
 
@@ -66,9 +77,11 @@ type PipelineReplayer struct {
 	outDir string
 	ownOut bool
 	maxDur time.Duration
-	log    *slog.Logger
-	sem    chan struct{}
-	keep   int // annotated folders kept
+	// runTimeout bounds a run's time in the slot
+	runTimeout time.Duration
+	log        *slog.Logger
+	sem        chan struct{}
+	keep       int // annotated folders kept
 
 	mu      sync.Mutex
 	seq     int
@@ -95,6 +108,10 @@ func NewPipelineReplayer(cfg ReplayerConfig) (*PipelineReplayer, error) {
 	}
 	if r.maxDur <= 0 {
 		r.maxDur = DefaultReplayMaxDur
+	}
+	r.runTimeout = cfg.RunTimeout
+	if r.runTimeout <= 0 {
+		r.runTimeout = DefaultReplayRunTimeout
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -233,6 +250,8 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		return ReplayResult{}, fmt.Errorf("replay %q: waiting for another replay: %w", filepath.Base(path), ctx.Err())
 	}
 	began := time.Now()
+	runCtx, cancel := context.WithTimeout(ctx, r.runTimeout)
+	defer cancel()
 	rec, err := sigmf.Open(path)
 	if err != nil {
 		return ReplayResult{}, err // names the file and the fault
@@ -271,9 +290,14 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 			lastLog = now
 			r.log.Info("replay progress", "file", filepath.Base(path), "done_pct", math.Round(100*float64(spec.done)/float64(limit)))
 		}
-		b, err := src.Next(ctx)
+		b, err := src.Next(runCtx)
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			r.log.Warn("replay stopped at its run time limit", "file", filepath.Base(path), "limit", r.runTimeout, "done_pct", math.Round(100*float64(spec.done)/float64(limit)))
+			return ReplayResult{}, fmt.Errorf("replay %q: stopped after %v, the longest a replay may run, at sample %d of %d: %w",
+				filepath.Base(path), r.runTimeout, spec.done, limit, ErrReplayTooLong)
 		}
 		if err != nil {
 			return ReplayResult{}, err

@@ -360,3 +360,24 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// An uploaded pair's metadata larger than sigmf.MaxMetaBytes is refused
+// before it is read, naming the file and the limit: a 250 MB one was
+// parsed (39 s, 1.6 GB) and accepted. The file is sparse here.
+func TestCheckUploadRefusesHugeMeta(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "big.sigmf-data"), []byte(tinyData(32)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	meta := filepath.Join(dir, "big.sigmf-meta")
+	if err := os.WriteFile(meta, []byte(tinyMeta("ci8", "", "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(meta, sigmf.MaxMetaBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	err := checkUpload(dir, "big")
+	if !errors.Is(err, sigmf.ErrTooLarge) || !strings.Contains(err.Error(), "big.sigmf-meta") || !strings.Contains(err.Error(), "64 MiB") {
+		t.Fatalf("checkUpload err = %v, want ErrTooLarge naming big.sigmf-meta and the 64 MiB limit", err)
+	}
+}

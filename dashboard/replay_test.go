@@ -310,6 +310,33 @@ func TestPipelineReplayerCancel(t *testing.T) {
 	<-r.sem
 }
 
+// A replay run stops at the replayer's run time limit, so one recording
+// cannot hold the only replay slot for minutes (200,000 one-sample
+// captures did), with an error naming the limit that is not the client's
+// own cancellation; the slot is free again afterwards.
+func TestPipelineReplayerRunTimeout(t *testing.T) {
+	dir := t.TempDir()
+	meta := writeSynthRecording(t, dir, "burst")
+	r, err := NewPipelineReplayer(ReplayerConfig{Dir: dir, OutDir: t.TempDir(), RunTimeout: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	_, err = r.Replay(context.Background(), meta, ReplayOptions{})
+	if !errors.Is(err, ErrReplayTooLong) || errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "1ns") {
+		t.Fatalf("replay past its run time: got %v, want ErrReplayTooLong naming the 1ns limit", err)
+	}
+	select {
+	case r.sem <- struct{}{}:
+		<-r.sem
+	default:
+		t.Error("the replay slot is still held after the run stopped")
+	}
+	if got := newTestReplayer(t, dir).runTimeout; got != DefaultReplayRunTimeout {
+		t.Errorf("default run timeout = %v, want %v", got, DefaultReplayRunTimeout)
+	}
+}
+
 func TestPipelineReplayerKeepsFewOutputs(t *testing.T) {
 	dir := t.TempDir()
 	meta := writeSynthRecording(t, dir, "burst")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -213,20 +214,31 @@ func saveFormFile(h *multipart.FileHeader, path string) error {
 // fewer samples than a replay analyses, data that differs from the
 // metadata's hashes (core:sha512, rfw:sha256: cut short on its way), and
 // a non-finite sample.
+//
+// The metadata is parsed once, by sigmf.Open (which refuses metadata
+// larger than sigmf.MaxMetaBytes before reading it), and again only to
+// explain a core:dataset naming a file that is not there.
 func checkUpload(dir, name string) error {
 	metaPath := filepath.Join(dir, name+sigmf.MetaExt)
-	m, err := sigmf.ReadMeta(metaPath)
-	if err != nil {
-		return err
-	}
-	if ds, ok := m.Global.Extra["core:dataset"]; ok && ds != name+sigmf.DataExt {
-		return fmt.Errorf("core:dataset %q: the samples are stored as %s; remove core:dataset from the metadata", ds, name+sigmf.DataExt)
+	otherDataset := func(m sigmf.Meta) error {
+		if ds, ok := m.Global.Extra["core:dataset"]; ok && ds != name+sigmf.DataExt {
+			return fmt.Errorf("core:dataset %q: the samples are stored as %s; remove core:dataset from the metadata", ds, name+sigmf.DataExt)
+		}
+		return nil
 	}
 	rec, err := sigmf.Open(metaPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		if m, merr := sigmf.ReadMeta(metaPath); merr == nil && otherDataset(m) != nil {
+			return otherDataset(m)
+		}
+	}
 	if err != nil {
 		return err
 	}
 	defer rec.Close()
+	if err := otherDataset(rec.Meta()); err != nil {
+		return err
+	}
 	if n := rec.NumSamples(); n < MinReplaySamples {
 		return fmt.Errorf("%d samples, a replay needs at least %d", n, MinReplaySamples)
 	}

@@ -67,6 +67,9 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Hub == nil {
 		d.Hub = NewHub(0)
 	}
+	if d.Site != nil {
+		d.Hub.SetSite(d.Site) // the live feed keeps the site's sensors only
+	}
 	if d.Location == nil {
 		d.Location = time.UTC
 	}
@@ -88,6 +91,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	d.Hub.SetLogger(d.Logger)
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
@@ -109,10 +113,14 @@ func New(d Deps) (*echo.Echo, error) {
 	hubDropped := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_sse_dropped_total", Help: "Live-feed clients dropped for being too slow.",
 	}, func() float64 { return float64(d.Hub.Dropped()) })
+	hubIgnored := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "rfwarden_dashboard_sensor_messages_ignored_total",
+		Help: "Sensor status and health messages ignored: their sensor is not in the site model, or, without one, MaxHubSensors are kept.",
+	}, func() float64 { return float64(d.Hub.IgnoredSensorMessages()) })
 	s.acks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_ack_announcements_total", Help: "Acknowledgements announced to fusion (AckAnnouncer), by result: sent or failed.",
 	}, []string{"result"})
-	for _, c := range []prometheus.Collector{s.requests, s.acks, hubClients, hubDropped} {
+	for _, c := range []prometheus.Collector{s.requests, s.acks, hubClients, hubDropped, hubIgnored} {
 		if err := d.Metrics.Register(c); err != nil {
 			return nil, fmt.Errorf("register dashboard metrics: %w", err)
 		}

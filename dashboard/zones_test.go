@@ -55,7 +55,8 @@ func TestSensorZones(t *testing.T) {
 
 // TestSensorsListsUnheard: the sensors list has the site model's sensors
 // the feed has not heard, as "unheard", beside the ones it has; another
-// site's sensor heard on a shared broker does not stand in for one of ours.
+// site's sensor heard on a shared broker does not stand in for one of ours,
+// and is not listed: the hub keeps the site model's sensors only.
 func TestSensorsListsUnheard(t *testing.T) {
 	ev := newEnv(t)
 	e, err := New(ev.deps)
@@ -77,7 +78,7 @@ func TestSensorsListsUnheard(t *testing.T) {
 	for _, s := range got {
 		rows = append(rows, s.Site+"/"+s.Sensor+" "+s.Status)
 	}
-	want := []string{"elsewhere/s2 online", "hmp1/s1 online", "hmp1/s2 unheard"}
+	want := []string{"hmp1/s1 online", "hmp1/s2 unheard"}
 	if !slices.Equal(rows, want) {
 		t.Errorf("sensors %q, want %q", rows, want)
 	}

@@ -155,7 +155,8 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 //     without an on frame, or at MaxEmissionDur.
 //
 // A Detector is not safe for concurrent use. Process allocates only when an
-// emission closes (its Bursts slice).
+// emission closes (its Bursts slice) and when more emissions are open at
+// once than ever before in its life (up to MaxOpen).
 type Detector struct {
 	cfg  DetectorConfig
 	n    int
@@ -250,17 +251,8 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 		return nil, err
 	}
 	n := c.NFFT
-	f := NewFFT(n) // n was checked to be a power of two
-	d := &Detector{cfg: c, n: n, fft: f,
-		win: make([]float32, n), frame: make([]complex64, n), work: make([]complex64, n), spec: make([]complex64, n),
-		blockSum: make([]float64, n),
-		floor:    make([]float64, n), scratch: make([]float64, n),
-		warm: make([]float64, c.WarmFrames*n), warmStart: make([]int64, c.WarmFrames), curP: make([]float64, n),
-		avgRing: make([]float64, c.AvgFrames*n), longSum: make([]float64, n),
-		cumP: make([]float64, n+1), cumL: make([]float64, n+1), cumF: make([]float64, n+1),
-		on: make([]byte, n), runs: make([]binRun, 0, n), thrBand: make([]float64, n+1),
-		claim: make([]byte, n), held: make([]int, n), idle: make([]int, n), snap: make([]float64, n),
-	}
+	d := newDetectorState(c, NewFFT(n)) // n was checked to be a power of two
+	d.win = make([]float32, n)
 	var s2 float64
 	for i := range d.win {
 		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))
@@ -277,6 +269,44 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 			d.thrCells[k] = d.thrCells[k-1]
 		}
 	}
+	d.minBias = make([]float64, len(d.groupCnt)*d.groupBlocks+1)
+	for k := 1; k < len(d.minBias); k++ {
+		// median of the minimum of k block means: F(x) = 1 − 0.5^(1/k)
+		p := 1 - math.Pow(0.5, 1/float64(k))
+		d.minBias[k] = gammaUpperQuantile(c.FloorBlockFrames, 1-p)
+	}
+	return d, nil
+}
+
+// Fresh returns a new Detector with d's configuration and none of its
+// state (no floor, no open emissions, no stream position), as NewDetector
+// with d.Config() returns, sharing d's read-only FFT, window and threshold
+// tables. Computing those tables (inverse incomplete gamma functions) is
+// most of NewDetector's cost, so a pipeline that meets many tunings at one
+// sample rate makes their Detectors with Fresh: a recording with a capture
+// per sample at a new frequency took ~1 ms per capture.
+func (d *Detector) Fresh() *Detector {
+	e := newDetectorState(d.cfg, d.fft)
+	e.win, e.norm, e.thrCells, e.minBias = d.win, d.norm, d.thrCells, d.minBias
+	copy(e.thrBand, d.thrBand) // filled lazily, so each Detector has its own
+	return e
+}
+
+// newDetectorState returns a Detector for the validated configuration c
+// with its state buffers and the values derived from c, but without the
+// window and threshold tables.
+func newDetectorState(c DetectorConfig, f *FFT) *Detector {
+	n := c.NFFT
+	d := &Detector{cfg: c, n: n, fft: f,
+		frame: make([]complex64, n), work: make([]complex64, n), spec: make([]complex64, n),
+		blockSum: make([]float64, n),
+		floor:    make([]float64, n), scratch: make([]float64, n),
+		warm: make([]float64, c.WarmFrames*n), warmStart: make([]int64, c.WarmFrames), curP: make([]float64, n),
+		avgRing: make([]float64, c.AvgFrames*n), longSum: make([]float64, n),
+		cumP: make([]float64, n+1), cumL: make([]float64, n+1), cumF: make([]float64, n+1),
+		on: make([]byte, n), runs: make([]binRun, 0, n), thrBand: make([]float64, n+1),
+		claim: make([]byte, n), held: make([]int, n), idle: make([]int, n), snap: make([]float64, n),
+	}
 	d.groupBlocks = (c.FloorBlocks + 7) / 8
 	groups := (c.FloorBlocks + d.groupBlocks - 1) / d.groupBlocks
 	d.groupMin = make([]float64, groups*n)
@@ -285,12 +315,6 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 	d.groupCnt = make([]int, groups)
 	d.othersMin = make([]float64, n)
 	d.foldOthers()
-	d.minBias = make([]float64, groups*d.groupBlocks+1)
-	for k := 1; k < len(d.minBias); k++ {
-		// median of the minimum of k block means: F(x) = 1 − 0.5^(1/k)
-		p := 1 - math.Pow(0.5, 1/float64(k))
-		d.minBias[k] = gammaUpperQuantile(c.FloorBlockFrames, 1-p)
-	}
 	frameDur := float64(n) / c.SampleRateHz
 	d.mergeGap = int64(math.Ceil(c.MergeGapDur.Seconds() / frameDur))
 	blockDur := frameDur * float64(c.FloorBlockFrames)
@@ -301,10 +325,7 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 	d.maxFrames = max(1, int64(c.MaxEmissionDur.Seconds()/frameDur))
 	d.minBins = max(1, int(math.Ceil(c.MinBandwidthHz/(c.SampleRateHz/float64(n)))))
 	d.open = make([]*openEmission, 0, c.MaxOpen)
-	for range c.MaxOpen {
-		d.free = append(d.free, &openEmission{binPow: make([]float64, n), bursts: make([]Burst, 0, 64)})
-	}
-	return d, nil
+	return d
 }
 
 // Config returns the configuration in use, with defaults applied.
@@ -920,7 +941,11 @@ func (d *Detector) associate(r binRun, start int64) *openEmission {
 		return into
 	}
 	if len(d.free) == 0 {
-		return nil
+		if len(d.open) >= d.cfg.MaxOpen {
+			return nil
+		}
+		// made on first need: most tunings never hold MaxOpen at once
+		d.free = append(d.free, &openEmission{binPow: make([]float64, d.n), bursts: make([]Burst, 0, 64)})
 	}
 	e := d.free[len(d.free)-1]
 	d.free = d.free[:len(d.free)-1]

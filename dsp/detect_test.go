@@ -292,6 +292,50 @@ func TestDetectorBlockSizeInvariance(t *testing.T) {
 	}
 }
 
+// TestDetectorFresh checks that a Detector from Fresh, made from one that
+// has run (floor learnt, emissions open, band thresholds filled), finds
+// exactly what a new Detector finds, and that using it leaves the first
+// one's results unchanged.
+func TestDetectorFresh(t *testing.T) {
+	const fs = 20e6
+	rng := rand.New(rand.NewPCG(11, 11))
+	x := noiseIQ(rng, 100000, 1e-6)
+	addBandNoise(rng, x, fs, -4e6, -1e6, 1e-4, 40000, 52000)
+	addTone(x, fs, 5e6, 0.01, 60000, 90000)
+	for _, cfg := range []DetectorConfig{{SampleRateHz: fs}, {SampleRateHz: 2e6, PFA: 1e-6, SmoothBins: 2, AvgFrames: 3}} {
+		t.Run(fmt.Sprintf("%gsps/pfa%g", cfg.SampleRateHz, cfg.PFA), func(t *testing.T) {
+			want := runDetector(t, cfg, x, 4096)
+			old, err := NewDetector(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var oldOut []Emission
+			oldOut = old.Process(x[:70000], 0, oldOut) // a carrier is open
+			d := old.Fresh()
+			if d.Config() != old.Config() {
+				t.Fatalf("Config: got %+v, want %+v", d.Config(), old.Config())
+			}
+			var got []Emission
+			for i := 0; i < len(x); i += 4096 {
+				got = d.Process(x[i:min(len(x), i+4096)], int64(i), got)
+			}
+			got = d.Flush(got)
+			if !slices.EqualFunc(got, want, emissionEqual) {
+				t.Errorf("Fresh: got %d emissions %+v, want %d %+v", len(got), got, len(want), want)
+			}
+			oldOut = old.Flush(old.Process(x[70000:], 70000, oldOut))
+			if !slices.EqualFunc(oldOut, want, emissionEqual) {
+				t.Errorf("the original after Fresh: got %+v, want %+v", oldOut, want)
+			}
+		})
+	}
+}
+
+// emissionEqual compares two Emissions field by field, Bursts included.
+func emissionEqual(a, b Emission) bool {
+	return fmt.Sprintf("%+v", a) == fmt.Sprintf("%+v", b)
+}
+
 func TestDetectorDegenerateInput(t *testing.T) {
 	const fs = 1e6
 	for name, x := range map[string][]complex64{
@@ -344,6 +388,24 @@ func BenchmarkNewDetector(b *testing.B) {
 				if _, err := NewDetector(DetectorConfig{SampleRateHz: fs}); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkDetectorFresh times Fresh, which a pipeline uses for each new
+// tuning at a sample rate it has seen: the state buffers without the
+// tables (compare BenchmarkNewDetector).
+func BenchmarkDetectorFresh(b *testing.B) {
+	for _, fs := range []float64{2e6, 20e6, 50e6} {
+		b.Run(fmt.Sprintf("%gMsps", fs/1e6), func(b *testing.B) {
+			d, err := NewDetector(DetectorConfig{SampleRateHz: fs})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				d.Fresh()
 			}
 		})
 	}

@@ -40,6 +40,9 @@ earlier rfwarden scan wrote (core:generator rfwarden) dropped, and this scan's
 detections added. It refuses, before scanning, an OUT that is a file the scan
 reads, and an OUT.sigmf-data beside it that holds other samples (SigMF tools
 would read the detections against them).
+
+A SigMF recording whose data differs from its metadata's core:sha512 (or
+rfw:sha256) is refused before the scan; --verify=false scans it anyway.
 `
 
 // scanOptions are the parsed flags of `rfwarden scan`.
@@ -52,6 +55,7 @@ type scanOptions struct {
 	pfa      float64
 	progress bool
 	classify bool
+	verify   bool
 }
 
 // cmdScan runs `rfwarden scan`.
@@ -67,6 +71,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (for SigMF, replaces every capture's core:frequency)")
 	fs.Float64Var(&o.pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.BoolVar(&o.classify, "classify", true, "label detections with the classifiers (false: detect only, label \"unknown\")")
+	fs.BoolVar(&o.verify, "verify", true, "check a SigMF recording's data against its core:sha512 (and rfw:sha256) before scanning; false scans data whose metadata's hash is known to be stale")
 	fs.BoolVar(&o.progress, "progress", false, "show progress on stderr even when it is not a terminal (there as a line every 5 s)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -159,6 +164,11 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	}
 	if n < int64(frame) {
 		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
+	}
+	if o.verify {
+		if err := rec.Verify(); err != nil {
+			return fmt.Errorf("scan: %w (the data is not what the metadata was written for; scan it anyway with --verify=false)", err)
+		}
 	}
 	out := ""
 	if o.annotate != "" {

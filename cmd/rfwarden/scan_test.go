@@ -225,6 +225,54 @@ func TestScanBadInput(t *testing.T) {
 	}
 }
 
+// TestScanVerifiesHash: data that differs from the metadata's core:sha512
+// is refused before anything is printed or written, naming the file and
+// the hash (the dashboard's upload refused it, scan exited 0); --verify=false
+// scans it anyway.
+func TestScanVerifiesHash(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	data := filepath.Join(dir, "rec"+sigmf.DataExt)
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 1
+	if err := os.WriteFile(data, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string // "" for success
+	}{
+		{"given changed data when scanned then refused", []string{meta}, "core:sha512"},
+		{"given changed data when annotated then refused", []string{"--annotate", filepath.Join(dir, "out"), meta}, "core:sha512"},
+		{"given changed data and --verify=false when scanned then scanned", []string{"--verify=false", meta}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := cmdScan(context.Background(), tc.args, &stdout, &stderr)
+			if tc.wantErr == "" {
+				if err != nil || !strings.Contains(stdout.String(), "rec.sigmf-meta") {
+					t.Fatalf("got %v and %q, want the detections", err, stdout.String())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), data) || !strings.Contains(err.Error(), "--verify=false") {
+				t.Fatalf("got %v, want an error naming %s, %s and --verify=false", err, data, tc.wantErr)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("printed %q before refusing", stdout.String())
+			}
+			if _, err := os.Stat(filepath.Join(dir, "out"+sigmf.MetaExt)); err == nil {
+				t.Error("--annotate wrote its output for data it refused")
+			}
+		})
+	}
+}
+
 // annotation is the part of a SigMF annotation the scoring reads.
 type annotation struct {
 	Start    int64    `json:"core:sample_start"`

@@ -21,4 +21,7 @@ var (
 	// ErrBadMeta means the metadata is not valid JSON or a field has the
 	// wrong type or value.
 	ErrBadMeta = errors.New("invalid metadata")
+	// ErrTooLarge means the metadata is larger than rfwarden reads:
+	// more than MaxMetaBytes, or more than MaxCaptures captures.
+	ErrTooLarge = errors.New("metadata too large")
 )

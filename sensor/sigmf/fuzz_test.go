@@ -14,7 +14,7 @@ func FuzzParseMeta(f *testing.F) {
 		m, err := ParseMeta(data)
 		if err != nil {
 			if !errors.Is(err, ErrBadMeta) && !errors.Is(err, ErrDatatype) && !errors.Is(err, ErrNoSampleRate) &&
-				!errors.Is(err, ErrNoVersion) && !errors.Is(err, ErrMismatch) {
+				!errors.Is(err, ErrNoVersion) && !errors.Is(err, ErrMismatch) && !errors.Is(err, ErrTooLarge) {
 				t.Fatalf("error wraps no sentinel: %v", err)
 			}
 			return
@@ -92,7 +92,7 @@ func FuzzParseMetaWith(f *testing.F) {
 		}
 		if err != nil {
 			if !errors.Is(err, ErrBadMeta) && !errors.Is(err, ErrDatatype) && !errors.Is(err, ErrNoSampleRate) &&
-				!errors.Is(err, ErrNoVersion) && !errors.Is(err, ErrMismatch) {
+				!errors.Is(err, ErrNoVersion) && !errors.Is(err, ErrMismatch) && !errors.Is(err, ErrTooLarge) {
 				t.Fatalf("error wraps no sentinel: %v", err)
 			}
 			return

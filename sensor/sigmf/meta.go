@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"regexp"
@@ -45,7 +46,23 @@ type Capture struct {
 	SampleStart int64   // core:sample_start
 	FrequencyHz float64 // core:frequency, RF centre; 0 when absent
 	Datetime    string  // core:datetime, RFC 3339 in UTC, or "" when unknown
+	// HeaderBytes is core:header_bytes: bytes of the data file before this
+	// capture's first sample that are not samples, skipped when reading.
+	HeaderBytes int64
 	Extra       map[string]any
+}
+
+// MaxFrequencyHz bounds a capture's core:frequency: far above any
+// receiver's, far below where sums of frequencies lose their hertz.
+const MaxFrequencyHz = 1e12
+
+// checkFrequency refuses a core:frequency that is not an RF centre
+// frequency: zero, negative or above MaxFrequencyHz (NaN included).
+func checkFrequency(f float64) error {
+	if !(f > 0 && f <= MaxFrequencyHz) {
+		return fmt.Errorf("core:frequency %g: %w: want a positive RF centre frequency up to %g Hz", f, ErrBadMeta, MaxFrequencyHz)
+	}
+	return nil
 }
 
 // Annotation is a SigMF annotation segment.
@@ -83,6 +100,9 @@ func ParseMeta(data []byte) (Meta, error) {
 	if err != nil {
 		return Meta{}, err
 	}
+	if len(caps) > MaxCaptures {
+		return Meta{}, fmt.Errorf("%w: %d captures, more than the %d rfwarden reads", ErrTooLarge, len(caps), MaxCaptures)
+	}
 	for i, obj := range caps {
 		c, err := parseCapture(obj)
 		if err != nil {
@@ -110,17 +130,43 @@ func ParseMeta(data []byte) (Meta, error) {
 	return m, nil
 }
 
-// ReadMeta reads and validates the metadata file at path.
+// ReadMeta reads and validates the metadata file at path, refusing one
+// larger than MaxMetaBytes before reading it.
 func ReadMeta(path string) (Meta, error) {
-	data, err := os.ReadFile(path)
+	data, err := readMetaFile(path)
 	if err != nil {
-		return Meta{}, fmt.Errorf("read meta: %w", err)
+		return Meta{}, err
 	}
 	m, err := ParseMeta(data)
 	if err != nil {
 		return Meta{}, fmt.Errorf("meta %q: %w", path, err)
 	}
 	return m, nil
+}
+
+// readMetaFile returns the content of the metadata file at path, or an
+// error wrapping ErrTooLarge, naming the file and the limit, when it holds
+// more than MaxMetaBytes.
+func readMetaFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read meta: %w", err)
+	}
+	defer f.Close()
+	tooLarge := func(size int64) error {
+		return fmt.Errorf("read meta %q: %d bytes: %w: rfwarden reads at most %d bytes (%d MiB) of metadata", path, size, ErrTooLarge, MaxMetaBytes, MaxMetaBytes>>20)
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > MaxMetaBytes {
+		return nil, tooLarge(st.Size())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxMetaBytes+1)) // it may have grown
+	if err != nil {
+		return nil, fmt.Errorf("read meta %q: %w", path, err)
+	}
+	if len(data) > MaxMetaBytes {
+		return nil, tooLarge(int64(len(data)))
+	}
+	return data, nil
 }
 
 // unmarshalStrict decodes JSON keeping numbers as json.Number and rejecting
@@ -217,11 +263,19 @@ func parseCapture(o object) (Capture, error) {
 	if c.SampleStart, err = takeIndex(o, "core:sample_start", true); err != nil {
 		return Capture{}, err
 	}
-	f, _, err := takeNumber(o, "core:frequency")
+	f, hasF, err := takeNumber(o, "core:frequency")
 	if err != nil {
 		return Capture{}, err
 	}
+	if hasF {
+		if err := checkFrequency(f); err != nil {
+			return Capture{}, err
+		}
+	}
 	c.FrequencyHz = f
+	if c.HeaderBytes, err = takeIndex(o, "core:header_bytes", false); err != nil {
+		return Capture{}, err
+	}
 	if c.Datetime, err = takeString(o, "core:datetime", nil); err != nil {
 		return Capture{}, err
 	}
@@ -419,11 +473,24 @@ func MarshalMeta(m Meta) ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
+		if c.FrequencyHz != 0 {
+			if err := checkFrequency(c.FrequencyHz); err != nil {
+				return nil, fmt.Errorf("captures[%d].%w", i, err)
+			}
+		}
+		if c.HeaderBytes < 0 {
+			return nil, fmt.Errorf("captures[%d].core:header_bytes %d: %w: negative", i, c.HeaderBytes, ErrBadMeta)
+		}
 		w := &objWriter{b: &b}
 		w.field("core:sample_start", c.SampleStart)
-		w.field("core:frequency", c.FrequencyHz)
+		if c.FrequencyHz != 0 { // 0: unknown, and SigMF's frequency is optional
+			w.field("core:frequency", c.FrequencyHz)
+		}
 		w.optString("core:datetime", c.Datetime)
-		w.extra(fmt.Sprintf("captures[%d]", i), c.Extra, "core:sample_start", "core:frequency", "core:datetime")
+		if c.HeaderBytes != 0 {
+			w.field("core:header_bytes", c.HeaderBytes)
+		}
+		w.extra(fmt.Sprintf("captures[%d]", i), c.Extra, "core:sample_start", "core:frequency", "core:datetime", "core:header_bytes")
 		w.end()
 		if w.err != nil {
 			return nil, w.err

@@ -30,8 +30,17 @@ const (
 // bufBytes is the size of a Recording's reusable read buffer.
 const bufBytes = 256 << 10
 
-// maxMetaBytes bounds a metadata member read from an archive.
-const maxMetaBytes = 64 << 20
+// MaxMetaBytes bounds the metadata rfwarden reads, a .sigmf-meta file or
+// an archive's member: 64 MiB holds some 250,000 annotations. Metadata is
+// parsed whole, at several times its size in memory (a 250 MB file took
+// 1.6 GB), so a larger one is refused before it is read.
+const MaxMetaBytes = 64 << 20
+
+// MaxCaptures bounds the captures of a recording rfwarden reads. Each
+// tuning is a new detector and a flush of the emissions open, so a
+// hostile recording of one-sample captures held a replay for minutes;
+// 100,000 captures are 33 minutes of a sensor's scan at 20 ms dwells.
+const MaxCaptures = 100_000
 
 // Recording is an open SigMF or raw IQ recording read sample by sample.
 // It is not safe for concurrent use.
@@ -45,7 +54,12 @@ type Recording struct {
 	pos      int64 // next sample to read
 	buf      []byte
 	capTimes []time.Time // parsed core:datetime per capture; zero if absent
-	files    []string    // the files read: metadata and data, the archive, or the raw file
+	// hdrBytes is, per capture, the core:header_bytes of it and the
+	// captures before it: where its samples are offset in the data. nil
+	// when no capture has header bytes.
+	hdrBytes []int64
+	runEnd   []int64  // per capture, SegmentEnd of its samples
+	files    []string // the files read: metadata and data, the archive, or the raw file
 }
 
 // Open opens a SigMF recording. path may name the metadata (x.sigmf-meta),
@@ -162,9 +176,9 @@ func overrideGlobal(data []byte, ov Overrides) []byte {
 }
 
 func openPair(base string, ov Overrides) (*Recording, error) {
-	b, err := os.ReadFile(base + MetaExt)
+	b, err := readMetaFile(base + MetaExt)
 	if err != nil {
-		return nil, fmt.Errorf("open recording: read meta: %w", err)
+		return nil, fmt.Errorf("open recording: %w", err)
 	}
 	m, err := parseMetaWith(b, ov)
 	if err != nil {
@@ -303,8 +317,8 @@ func readArchiveMembers(archivePath string, file *os.File, ov Overrides) (*Recor
 			if len(metas) > 0 {
 				return nil, "", nil, fmt.Errorf("%w: archive holds more than one %s member (%q), want 1", ErrBadMeta, MetaExt, h.Name)
 			}
-			if h.Size > maxMetaBytes {
-				return nil, "", nil, fmt.Errorf("%w: member %q: %d bytes is too large for metadata", ErrBadMeta, h.Name, h.Size)
+			if h.Size > MaxMetaBytes {
+				return nil, "", nil, fmt.Errorf("member %q: %d bytes: %w: rfwarden reads at most %d bytes (%d MiB) of metadata", h.Name, h.Size, ErrTooLarge, MaxMetaBytes, MaxMetaBytes>>20)
 			}
 			b, err := io.ReadAll(tr) // h.Size bytes: a plain member stores its content as it is
 			if err != nil {
@@ -367,11 +381,32 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 	if tb, ok := m.Global.Extra["core:trailing_bytes"]; ok {
 		return nil, fmt.Errorf("open recording %q: core:trailing_bytes %v: %w: non-conforming datasets are not supported", dataPath, tb, ErrDatatype)
 	}
-	sz := int64(f.size())
-	if size%sz != 0 {
-		return nil, fmt.Errorf("open recording %q: %d bytes is not a multiple of the %d-byte %s sample: %w", dataPath, size, sz, m.Global.Datatype, ErrTruncated)
+	if len(m.Captures) > MaxCaptures { // a Meta not from ParseMeta
+		return nil, fmt.Errorf("open recording %q: %d captures: %w: rfwarden reads at most %d", dataPath, len(m.Captures), ErrTooLarge, MaxCaptures)
 	}
-	n := size / sz
+	var hdrBytes []int64
+	var hdr int64 // header bytes of the captures so far
+	for i, cp := range m.Captures {
+		if cp.HeaderBytes < 0 || cp.HeaderBytes > size-hdr {
+			return nil, fmt.Errorf("open recording %q: captures[%d].core:header_bytes %d: %w: beyond the %d bytes of data (after %d header bytes before it)", dataPath, i, cp.HeaderBytes, ErrMismatch, size, hdr)
+		}
+		if cp.HeaderBytes > 0 && hdrBytes == nil {
+			hdrBytes = make([]int64, len(m.Captures))
+		}
+		hdr += cp.HeaderBytes
+		if hdrBytes != nil {
+			hdrBytes[i] = hdr
+		}
+	}
+	sz := int64(f.size())
+	if (size-hdr)%sz != 0 {
+		after := ""
+		if hdr > 0 {
+			after = fmt.Sprintf(" (after %d core:header_bytes)", hdr)
+		}
+		return nil, fmt.Errorf("open recording %q: %d bytes%s is not a multiple of the %d-byte %s sample: %w", dataPath, size-hdr, after, sz, m.Global.Datatype, ErrTruncated)
+	}
+	n := (size - hdr) / sz
 	r := &Recording{
 		meta:     m,
 		path:     dataPath,
@@ -381,6 +416,7 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		n:        n,
 		buf:      make([]byte, bufBytes-bufBytes%f.size()),
 		capTimes: make([]time.Time, len(m.Captures)),
+		hdrBytes: hdrBytes,
 	}
 	for i, cp := range m.Captures {
 		if i > 0 && cp.SampleStart <= m.Captures[i-1].SampleStart {
@@ -402,7 +438,37 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 			return nil, fmt.Errorf("open recording %q: annotations[%d] samples [%d, +%d) beyond the %d samples of data: %w", dataPath, i, a.SampleStart, a.SampleCount, n, ErrMismatch)
 		}
 	}
+	r.runEnd = make([]int64, len(m.Captures))
+	end := n
+	for i := len(m.Captures) - 1; i >= 0; i-- {
+		r.runEnd[i] = end
+		if !r.continues(i) {
+			end = m.Captures[i].SampleStart
+		}
+	}
 	return r, nil
+}
+
+// continues reports whether capture i continues capture i-1: the same
+// frequency, and no gap in time (both without core:datetime, or capture
+// i's datetime that of i-1 plus its samples, within a microsecond or a
+// sample). Readers take such captures as one segment, so a recording
+// split into many captures of one tuning costs no more than one.
+func (r *Recording) continues(i int) bool {
+	if i == 0 {
+		return false
+	}
+	a, b := r.meta.Captures[i-1], r.meta.Captures[i]
+	if a.FrequencyHz != b.FrequencyHz || (a.Datetime == "") != (b.Datetime == "") {
+		return false
+	}
+	if a.Datetime == "" {
+		return true
+	}
+	rate := r.meta.Global.SampleRateHz
+	want := float64(b.SampleStart-a.SampleStart) / rate
+	gap := r.capTimes[i].Sub(r.capTimes[i-1]).Seconds() - want
+	return math.Abs(gap) <= max(1e-6, 1/rate)
 }
 
 // Meta returns the recording's metadata. The slices are shared; do not modify.
@@ -453,14 +519,39 @@ func (r *Recording) CenterHzAt(sample int64) float64 {
 }
 
 // SegmentEnd returns the first sample after sample's capture segment: the
-// next capture's sample_start, or NumSamples for the last segment. Readers
-// that must not mix tunings stop there.
+// sample_start of the next capture that does not continue it (another
+// frequency, or a gap in core:datetime), or NumSamples for the last
+// segment. Readers that must not mix tunings stop there.
 func (r *Recording) SegmentEnd(sample int64) int64 {
 	i := r.segment(sample)
-	if i < 0 || i+1 >= len(r.meta.Captures) {
+	if i < 0 {
 		return r.n
 	}
-	return r.meta.Captures[i+1].SampleStart
+	return r.runEnd[i]
+}
+
+// dataOffset returns the byte offset of sample in the data and the first
+// sample after it that is preceded by header bytes (NumSamples when none
+// is): Read reads up to there in one piece.
+func (r *Recording) dataOffset(sample int64) (off, contiguousTo int64) {
+	off = sample * int64(r.f.size())
+	if r.hdrBytes == nil {
+		return off, r.n
+	}
+	caps := r.meta.Captures
+	// captures starting at or before sample: their header bytes precede it
+	i := sort.Search(len(caps), func(i int) bool { return caps[i].SampleStart > sample })
+	if i > 0 {
+		off += r.hdrBytes[i-1]
+	}
+	contiguousTo = r.n
+	for j := i; j < len(caps); j++ {
+		if caps[j].HeaderBytes > 0 {
+			contiguousTo = caps[j].SampleStart
+			break
+		}
+	}
+	return off, contiguousTo
 }
 
 // TimeAt returns the UTC time of sample: its capture segment's core:datetime
@@ -489,9 +580,10 @@ func (r *Recording) Read(dst []complex64) (int, error) {
 	sz := int64(r.f.size())
 	total := 0
 	for total < len(dst) && r.pos < r.n {
-		want := min(int64(len(dst)-total), r.n-r.pos, int64(len(r.buf))/sz)
+		off, to := r.dataOffset(r.pos)
+		want := min(int64(len(dst)-total), to-r.pos, int64(len(r.buf))/sz)
 		b := r.buf[:want*sz]
-		if _, err := r.data.ReadAt(b, r.pos*sz); err != nil {
+		if _, err := r.data.ReadAt(b, off); err != nil {
 			if errors.Is(err, io.EOF) {
 				err = fmt.Errorf("%w: data shorter than when opened", ErrTruncated)
 			}

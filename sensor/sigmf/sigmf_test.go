@@ -5,11 +5,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -807,5 +809,179 @@ func TestSampleRateBounds(t *testing.T) {
 			continue
 		}
 		r.Close()
+	}
+}
+
+// TestOpenHostileMeta: metadata that is valid JSON but that rfwarden must
+// not act on is refused by Open with an error naming the field (or file)
+// and the limit.
+func TestOpenHostileMeta(t *testing.T) {
+	const g = `{"global":{"core:datatype":"ci8","core:sample_rate":1000,"core:version":"1.0.0"},"captures":[%s],"annotations":[]}`
+	meta := func(caps string) string { return fmt.Sprintf(g, caps) }
+	manyCaps := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"core:sample_start":%d,"core:frequency":1e9}`, i)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name    string
+		meta    string
+		data    int // bytes
+		want    error
+		wantMsg string
+	}{
+		{"frequency negative", meta(`{"core:sample_start":0,"core:frequency":-8e8}`), 100, ErrBadMeta, "captures[0].core:frequency -8e+08"},
+		{"frequency zero", meta(`{"core:sample_start":0,"core:frequency":0}`), 100, ErrBadMeta, "captures[0].core:frequency 0"},
+		{"frequency huge", meta(`{"core:sample_start":0,"core:frequency":9e8},{"core:sample_start":10,"core:frequency":1e300}`), 100, ErrBadMeta, "captures[1].core:frequency 1e+300"},
+		{"header bytes negative", meta(`{"core:sample_start":0,"core:header_bytes":-5}`), 100, ErrBadMeta, "captures[0].core:header_bytes -5"},
+		{"header bytes beyond data", meta(`{"core:sample_start":0,"core:header_bytes":4611686018427387904}`), 100, ErrMismatch, "captures[0].core:header_bytes 4611686018427387904"},
+		{"header bytes sum beyond data", meta(`{"core:sample_start":0,"core:header_bytes":60},{"core:sample_start":10,"core:header_bytes":60}`), 100, ErrMismatch, "captures[1].core:header_bytes 60"},
+		{"header bytes in a sample", meta(`{"core:sample_start":0,"core:header_bytes":3}`), 100, ErrTruncated, "not a multiple"},
+		{"too many captures", meta(manyCaps(MaxCaptures + 1)), 2 * (MaxCaptures + 1), ErrTooLarge, fmt.Sprintf("%d captures", MaxCaptures+1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := filepath.Join(t.TempDir(), "x")
+			writePair(t, base, tt.meta, make([]byte, tt.data))
+			r, err := Open(base + MetaExt)
+			if err == nil {
+				r.Close()
+			}
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.wantMsg) || !strings.Contains(err.Error(), base) {
+				t.Fatalf("Open err = %v, want %v containing %q and the path", err, tt.want, tt.wantMsg)
+			}
+		})
+	}
+}
+
+// TestMetaSizeLimit: a metadata file larger than MaxMetaBytes is refused
+// before it is read, by Open and ReadMeta, naming the file and the limit
+// (a 250 MB one took 1.6 GB to parse).
+func TestMetaSizeLimit(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "big")
+	writePair(t, base, "", []byte{1, 2})
+	if err := os.Truncate(base+MetaExt, MaxMetaBytes+1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	for name, open := range map[string]func() error{
+		"Open":     func() error { r, err := Open(base + MetaExt); closeIf(r); return err },
+		"ReadMeta": func() error { _, err := ReadMeta(base + MetaExt); return err },
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := open()
+			if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), base+MetaExt) || !strings.Contains(err.Error(), fmt.Sprint(MaxMetaBytes)) {
+				t.Fatalf("err = %v, want ErrTooLarge naming %s and the %d byte limit", err, base+MetaExt, MaxMetaBytes)
+			}
+		})
+	}
+}
+
+func closeIf(r *Recording) {
+	if r != nil {
+		r.Close()
+	}
+}
+
+// TestHeaderBytes: core:header_bytes before a capture's samples are
+// skipped, not read as samples.
+func TestHeaderBytes(t *testing.T) {
+	const g = `{"global":{"core:datatype":"ci8","core:sample_rate":1000,"core:version":"1.0.0"},"captures":[%s],"annotations":[]}`
+	tests := []struct {
+		name string
+		caps string
+		data []byte
+		want []complex64
+	}{
+		{"first capture", `{"core:sample_start":0,"core:header_bytes":3}`,
+			[]byte{9, 9, 9, 1, 2, 3, 4}, []complex64{ci8(1, 2), ci8(3, 4)}},
+		{"second capture", `{"core:sample_start":0,"core:frequency":1e9},{"core:sample_start":1,"core:frequency":2e9,"core:header_bytes":2}`,
+			[]byte{1, 2, 9, 9, 3, 4, 5, 6}, []complex64{ci8(1, 2), ci8(3, 4), ci8(5, 6)}},
+		{"both", `{"core:sample_start":0,"core:header_bytes":1},{"core:sample_start":2,"core:header_bytes":1}`,
+			[]byte{9, 1, 2, 3, 4, 9, 5, 6}, []complex64{ci8(1, 2), ci8(3, 4), ci8(5, 6)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := filepath.Join(t.TempDir(), "h")
+			writePair(t, base, fmt.Sprintf(g, tt.caps), tt.data)
+			r, err := Open(base + MetaExt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if got := r.NumSamples(); got != int64(len(tt.want)) {
+				t.Fatalf("NumSamples = %d, want %d", got, len(tt.want))
+			}
+			for _, chunk := range []int{len(tt.want) + 5, 1} {
+				if err := r.SeekSample(0); err != nil {
+					t.Fatal(err)
+				}
+				var got []complex64
+				buf := make([]complex64, chunk)
+				for {
+					k, err := r.Read(buf)
+					got = append(got, buf[:k]...)
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("chunk %d: read %v, want %v", chunk, got, tt.want)
+				}
+			}
+			m := r.Meta()
+			out, err := MarshalMeta(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(out), `"core:header_bytes"`) {
+				t.Errorf("MarshalMeta lost core:header_bytes:\n%s", out)
+			}
+		})
+	}
+}
+
+// ci8 is the sample the ci8 bytes re, im decode to (full scale 128).
+func ci8(re, im float32) complex64 { return complex(re/128, im/128) }
+
+// TestSegmentEndJoinsContinuingCaptures: captures that continue the one
+// before (same frequency, no gap in time) are one segment for readers, so
+// a recording cut into many captures of one tuning is read in big blocks.
+func TestSegmentEndJoinsContinuingCaptures(t *testing.T) {
+	const g = `{"global":{"core:datatype":"ci8","core:sample_rate":1000,"core:version":"1.0.0"},"captures":[%s],"annotations":[]}`
+	tests := []struct {
+		name string
+		caps string
+		want []int64 // SegmentEnd of samples 0, 10, 20
+	}{
+		{"same frequency", `{"core:sample_start":0,"core:frequency":1e9},{"core:sample_start":10,"core:frequency":1e9},{"core:sample_start":20,"core:frequency":1e9}`, []int64{30, 30, 30}},
+		{"no frequency", `{"core:sample_start":0},{"core:sample_start":10}`, []int64{30, 30, 30}},
+		{"retuned", `{"core:sample_start":0,"core:frequency":1e9},{"core:sample_start":10,"core:frequency":1e9},{"core:sample_start":20,"core:frequency":2e9}`, []int64{20, 20, 30}},
+		{"contiguous in time", `{"core:sample_start":0,"core:frequency":1e9,"core:datetime":"2026-01-01T00:00:00Z"},{"core:sample_start":10,"core:frequency":1e9,"core:datetime":"2026-01-01T00:00:00.01Z"}`, []int64{30, 30, 30}},
+		{"gap in time", `{"core:sample_start":0,"core:frequency":1e9,"core:datetime":"2026-01-01T00:00:00Z"},{"core:sample_start":10,"core:frequency":1e9,"core:datetime":"2026-01-01T00:00:01Z"}`, []int64{10, 30, 30}},
+		{"time then none", `{"core:sample_start":0,"core:frequency":1e9,"core:datetime":"2026-01-01T00:00:00Z"},{"core:sample_start":10,"core:frequency":1e9}`, []int64{10, 30, 30}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := filepath.Join(t.TempDir(), "s")
+			writePair(t, base, fmt.Sprintf(g, tt.caps), make([]byte, 60))
+			r, err := Open(base + MetaExt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			for i, s := range []int64{0, 10, 20} {
+				if got := r.SegmentEnd(s); got != tt.want[i] {
+					t.Errorf("SegmentEnd(%d) = %d, want %d", s, got, tt.want[i])
+				}
+			}
+		})
 	}
 }
