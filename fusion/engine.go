@@ -24,7 +24,7 @@ import (
 // Authorizer tells whether a detection in a room is an authorised device
 // (implemented by *registry.Registry).
 type Authorizer interface {
-	Match(d event.Detection, room string, zones []string, at time.Time) (registry.Entry, bool)
+	Match(d event.Detection, p registry.Place, at time.Time) (registry.Entry, bool)
 }
 
 // TimeSeries is the part of store.TimeSeries the engine writes to.
@@ -618,7 +618,7 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		if zone != "" {
 			zones = []string{zone}
 		}
-		entry, authorised = e.deps.Authorizer.Match(strongest, room, zones, g.start)
+		entry, authorised = e.deps.Authorizer.Match(strongest, registry.Place{Room: room, Zones: zones}, g.start)
 	}
 	ids := make([]string, len(g.dets))
 	sensors := make([]string, len(g.dets))

@@ -50,9 +50,17 @@ var schema = []string{
 	`CREATE TRIGGER IF NOT EXISTS registry_entry_delete AFTER DELETE ON registry_entry BEGIN UPDATE registry_version SET v = v + 1; END`,
 }
 
+// Options tune a Registry. Zero fields take the defaults on each field.
+type Options struct {
+	// Location is the site's local time, in which weekly schedules are
+	// read; UTC when nil.
+	Location *time.Location
+}
+
 // Open loads the registry from db (creating its table) and audits changes
-// through audit. Schedules are read in loc (UTC when nil).
-func Open(ctx context.Context, db *sql.DB, audit store.Auditor, loc *time.Location) (*Registry, error) {
+// through audit.
+func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*Registry, error) {
+	loc := opts.Location
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -300,43 +308,52 @@ func (r *Registry) auditChange(ctx context.Context, user, action string, id int6
 		Object: objectName(id), Before: enc(before), After: enc(after)})
 }
 
+// Place is where localisation put a detection, as matching reads it.
+type Place struct {
+	Room  string   // the most likely room, "" when not located
+	Zones []string // the zones of Room
+}
+
 // Match returns the first entry (lowest ID) that authorises detection d,
-// located in room (within zones), at time at: the signature fits, the room or
-// zone is allowed, at lies in the validity window and in the weekly schedule.
-func (r *Registry) Match(d event.Detection, room string, zones []string, at time.Time) (Entry, bool) {
+// located at p, at time at: the signature fits, the room or zone is
+// allowed, at lies in the validity window and in the weekly schedule.
+func (r *Registry) Match(d event.Detection, p Place, at time.Time) (Entry, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, e := range r.entries {
-		if e.Matches(d, room, zones, at, r.loc) {
+		if e.Matches(d, p, at, r.loc) {
 			return e, true
 		}
 	}
 	return Entry{}, false
 }
 
-// Matches reports whether e authorises d in room/zones at time at, reading
+// Matches reports whether e authorises d located at p at time at, reading
 // the weekly schedule in loc.
-func (e Entry) Matches(d event.Detection, room string, zones []string, at time.Time, loc *time.Location) bool {
+func (e Entry) Matches(d event.Detection, p Place, at time.Time, loc *time.Location) bool {
 	if at.Before(e.ValidFrom) || (!e.ValidUntil.IsZero() && !at.Before(e.ValidUntil)) {
 		return false
 	}
 	if !e.Signature.fits(d) {
 		return false
 	}
-	if len(e.Rooms) > 0 || len(e.Zones) > 0 {
-		inRoom := room != "" && slices.Contains(e.Rooms, room)
-		inZone := false
-		for _, z := range zones {
-			if slices.Contains(e.Zones, z) {
-				inZone = true
-				break
-			}
-		}
-		if !inRoom && !inZone {
-			return false
-		}
+	if (len(e.Rooms) > 0 || len(e.Zones) > 0) && !e.allows(p) {
+		return false
 	}
 	return inSchedule(e.Schedule, at.In(loc))
+}
+
+// allows reports whether p is in one of e's rooms or zones.
+func (e Entry) allows(p Place) bool {
+	if p.Room != "" && slices.Contains(e.Rooms, p.Room) {
+		return true
+	}
+	for _, z := range p.Zones {
+		if slices.Contains(e.Zones, z) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s Signature) fits(d event.Detection) bool {

@@ -22,7 +22,7 @@ func openRegistry(t *testing.T) (*registry.Registry, *store.SQLite) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	r, err := registry.Open(context.Background(), s.DB(), s, time.UTC)
+	r, err := registry.Open(context.Background(), s.DB(), s, registry.Options{Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestMatch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, got := r.Match(tc.d, tc.room, tc.zones, tc.at)
+			_, got := r.Match(tc.d, registry.Place{Room: tc.room, Zones: tc.zones}, tc.at)
 			if got != tc.want {
 				t.Errorf("Match = %v, want %v", got, tc.want)
 			}
@@ -83,10 +83,10 @@ func TestMatch(t *testing.T) {
 	if _, err := r.Expire(ctx, e.ID, "admin", monday.Add(9*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := r.Match(wifiDet(monday), "B2-14", nil, monday.Add(10*time.Hour)); ok {
+	if _, ok := r.Match(wifiDet(monday), registry.Place{Room: "B2-14"}, monday.Add(10*time.Hour)); ok {
 		t.Error("expired entry still matches")
 	}
-	if _, ok := r.Match(wifiDet(monday), "B2-14", nil, monday.Add(8*time.Hour+30*time.Minute)); !ok {
+	if _, ok := r.Match(wifiDet(monday), registry.Place{Room: "B2-14"}, monday.Add(8*time.Hour+30*time.Minute)); !ok {
 		t.Error("entry stopped matching before its expiry")
 	}
 }
@@ -104,7 +104,7 @@ func TestOvernightWindow(t *testing.T) {
 		want bool
 	}{{23 * time.Hour, true}, {29 * time.Hour, true}, {31 * time.Hour, false}, {21 * time.Hour, false}} {
 		at := monday.Add(c.at)
-		if _, ok := r.Match(wifiDet(at), "B2-14", nil, at); ok != c.want {
+		if _, ok := r.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok != c.want {
 			t.Errorf("at Mon+%v: match = %v, want %v", c.at, ok, c.want)
 		}
 	}
@@ -253,7 +253,7 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		r, err := registry.Open(ctx, s.DB(), s, time.UTC)
+		r, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,11 +275,11 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := fus.Match(wifiDet(at), "B2-14", nil, at); ok {
+	if _, ok := fus.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok {
 		t.Fatal("matched before refreshing")
 	}
 	refresh(true)
-	if m, ok := fus.Match(wifiDet(at), "B2-14", nil, at); !ok || m.ID != e.ID {
+	if m, ok := fus.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); !ok || m.ID != e.ID {
 		t.Fatalf("after refresh: match %v %+v", ok, m)
 	}
 	refresh(false)
@@ -288,7 +288,7 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	refresh(true)
-	if _, ok := fus.Match(wifiDet(at), "B2-14", nil, at); ok {
+	if _, ok := fus.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok {
 		t.Error("an expired entry still matches after refresh")
 	}
 
@@ -298,7 +298,7 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	refresh(true)
-	if _, ok := fus.Match(wifiDet(at), "B2-14", nil, at); !ok {
+	if _, ok := fus.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); !ok {
 		t.Error("the hand-edited entry (no end) does not match after refresh")
 	}
 
@@ -350,7 +350,7 @@ func TestRefreshLeavesOutBadRows(t *testing.T) {
 	if r.Len() != 1 {
 		t.Errorf("%d entries loaded, want the one that decodes", r.Len())
 	}
-	if _, ok := r.Match(wifiDet(at), "B2-14", nil, at); ok {
+	if _, ok := r.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok {
 		t.Error("the good entry's expiry, written beside a bad row, was not loaded")
 	}
 	if reloaded, err := r.Refresh(ctx); reloaded || err != nil {
@@ -363,7 +363,7 @@ func TestFollow(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r, s := openRegistry(t)
-	other, err := registry.Open(ctx, s.DB(), s, time.UTC)
+	other, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
