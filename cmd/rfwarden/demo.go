@@ -215,7 +215,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return err
 	}
 	defer db.Close()
-	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.UTC})
+	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.UTC, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -33,6 +34,7 @@ type Registry struct {
 	db    *sql.DB
 	audit store.Auditor
 	loc   *time.Location // site local time, for weekly schedules
+	log   *slog.Logger
 
 	mu      sync.RWMutex
 	entries []Entry // sorted by ID
@@ -55,6 +57,9 @@ type Options struct {
 	// Location is the site's local time, in which weekly schedules are
 	// read; UTC when nil.
 	Location *time.Location
+	// Logger gets the entries that load but break the rules; quiet when
+	// nil.
+	Logger *slog.Logger
 }
 
 // Open loads the registry from db (creating its table) and audits changes
@@ -69,7 +74,11 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*
 			return nil, fmt.Errorf("create registry tables: %w", err)
 		}
 	}
-	r := &Registry{db: db, audit: audit, loc: loc}
+	lg := opts.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	r := &Registry{db: db, audit: audit, loc: loc, log: lg}
 	if err := r.reload(ctx); err != nil {
 		return nil, err
 	}
@@ -109,6 +118,14 @@ func (r *Registry) reload(ctx context.Context) error {
 			continue
 		}
 		e.ID = id
+		e.Problem = ""
+		if err := e.Validate(); err != nil {
+			// Stored before a rule it breaks: listed, so an admin
+			// sees it and fixes it, but it authorises nothing (an
+			// alarm too many beats a silenced site).
+			e.Problem = strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
+			r.log.Error("registry: entry breaks the rules and authorises nothing until it is fixed", "id", id, "name", e.Name, "problem", e.Problem)
+		}
 		es = append(es, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -166,7 +183,16 @@ func (r *Registry) Len() int {
 	return len(r.entries)
 }
 
-// Validate reports the first problem with e, naming the field.
+// MaxBandHz is the widest frequency range an entry may authorise: a Wi-Fi
+// access point's whole 5 GHz band (5150-5895 MHz) fits. Zero bounds are not
+// open: an entry with no band, or one wider than this, would authorise
+// emissions it was never meant to (one with none authorised every phone
+// and drone on the site).
+const MaxBandHz = 1e9
+
+// Validate reports the first problem with e, naming the field. The
+// signature must have a band: 0 < freq_min_hz < freq_max_hz <=
+// freq_min_hz + MaxBandHz.
 func (e Entry) Validate() error {
 	s := e.Signature
 	switch {
@@ -176,8 +202,13 @@ func (e Entry) Validate() error {
 		return fmt.Errorf("%w: kind %q is not one of %v", ErrInvalid, e.Kind, Kinds)
 	case s.Class != "" && !slices.Contains(event.Classes, s.Class):
 		return fmt.Errorf("%w: signature class %q is not one of %v", ErrInvalid, s.Class, event.Classes)
-	case s.FreqMinHz < 0 || s.FreqMaxHz < 0 || (s.FreqMaxHz > 0 && s.FreqMaxHz < s.FreqMinHz):
-		return fmt.Errorf("%w: frequency range %v..%v Hz", ErrInvalid, s.FreqMinHz, s.FreqMaxHz)
+	// The negated comparisons refuse NaN too (CSV numbers may be "NaN").
+	case !(s.FreqMinHz > 0):
+		return fmt.Errorf("%w: signature freq_min_hz is %v: an entry needs its band, 0 < freq_min_hz < freq_max_hz, at most %v Hz wide", ErrInvalid, s.FreqMinHz, MaxBandHz)
+	case !(s.FreqMaxHz > s.FreqMinHz):
+		return fmt.Errorf("%w: signature freq_max_hz is %v, not above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, s.FreqMinHz)
+	case !(s.FreqMaxHz-s.FreqMinHz <= MaxBandHz):
+		return fmt.Errorf("%w: signature freq_max_hz %v is more than %v Hz above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, MaxBandHz, s.FreqMinHz)
 	case s.BandwidthMinHz < 0 || (s.BandwidthMaxHz > 0 && s.BandwidthMaxHz < s.BandwidthMinHz):
 		return fmt.Errorf("%w: bandwidth range %v..%v Hz", ErrInvalid, s.BandwidthMinHz, s.BandwidthMaxHz)
 	case s.PowerMinDBm != nil && s.PowerMaxDBm != nil && *s.PowerMaxDBm < *s.PowerMinDBm:
@@ -217,12 +248,12 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = time.Now().UTC()
 	}
-	e.AddedBy = user
+	e.AddedBy, e.Problem = user, ""
 	if err := e.Validate(); err != nil {
 		return Entry{}, err
 	}
 	e.ID = 0
-	body, _ := json.Marshal(e)
+	body := encode(e)
 	res, err := r.db.ExecContext(ctx, `INSERT INTO registry_entry(body) VALUES(?)`, body)
 	if err != nil {
 		return Entry{}, fmt.Errorf("add registry entry: %w", err)
@@ -240,14 +271,14 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	if err != nil {
 		return Entry{}, err
 	}
-	e.AddedBy = old.AddedBy
+	e.AddedBy, e.Problem = old.AddedBy, ""
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = old.ValidFrom
 	}
 	if err := e.Validate(); err != nil {
 		return Entry{}, err
 	}
-	body, _ := json.Marshal(e)
+	body := encode(e)
 	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, e.ID); err != nil {
 		return Entry{}, fmt.Errorf("update registry entry %d: %w", e.ID, err)
 	}
@@ -269,7 +300,7 @@ func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Ti
 	if e.ValidUntil.Before(e.ValidFrom) {
 		e.ValidFrom = e.ValidUntil
 	}
-	body, _ := json.Marshal(e)
+	body := encode(e)
 	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, id); err != nil {
 		return Entry{}, fmt.Errorf("expire registry entry %d: %w", id, err)
 	}
@@ -294,6 +325,14 @@ func (r *Registry) History(ctx context.Context, id int64) ([]store.AuditEntry, e
 	return r.audit.AuditLog(ctx, store.AuditFilter{Object: objectName(id)})
 }
 
+// encode returns e as stored: without Problem, which is worked out anew
+// at each load.
+func encode(e Entry) []byte {
+	e.Problem = ""
+	b, _ := json.Marshal(e)
+	return b
+}
+
 func objectName(id int64) string { return fmt.Sprintf("registry/%d", id) }
 
 func (r *Registry) auditChange(ctx context.Context, user, action string, id int64, before, after *Entry) error {
@@ -301,8 +340,7 @@ func (r *Registry) auditChange(ctx context.Context, user, action string, id int6
 		if e == nil {
 			return ""
 		}
-		b, _ := json.Marshal(e)
-		return string(b)
+		return string(encode(*e))
 	}
 	return r.audit.Audit(ctx, store.AuditEntry{TimeNS: time.Now().UnixNano(), User: user, Action: action,
 		Object: objectName(id), Before: enc(before), After: enc(after)})
@@ -317,11 +355,12 @@ type Place struct {
 // Match returns the first entry (lowest ID) that authorises detection d,
 // located at p, at time at: the signature fits, the room or zone is
 // allowed, at lies in the validity window and in the weekly schedule.
+// Entries with a Problem authorise nothing.
 func (r *Registry) Match(d event.Detection, p Place, at time.Time) (Entry, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, e := range r.entries {
-		if e.Matches(d, p, at, r.loc) {
+		if e.Problem == "" && e.Matches(d, p, at, r.loc) {
 			return e, true
 		}
 	}

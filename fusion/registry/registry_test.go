@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -149,10 +151,19 @@ func TestValidate(t *testing.T) {
 	ctx := context.Background()
 	r, _ := openRegistry(t)
 	bad := map[string]func(*registry.Entry){
-		"empty name":        func(e *registry.Entry) { e.Name = " " },
-		"unknown kind":      func(e *registry.Entry) { e.Kind = "toaster" },
-		"unknown class":     func(e *registry.Entry) { e.Signature.Class = "5g" },
-		"inverted freq":     func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 2e9, 1e9 },
+		"empty name":    func(e *registry.Entry) { e.Name = " " },
+		"unknown kind":  func(e *registry.Entry) { e.Kind = "toaster" },
+		"unknown class": func(e *registry.Entry) { e.Signature.Class = "5g" },
+		"inverted freq": func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 2e9, 1e9 },
+		// An entry with no band authorised every emission on the site.
+		"no band at all":    func(e *registry.Entry) { e.Signature = registry.Signature{}; e.Rooms = nil; e.Schedule = nil },
+		"no freq_min_hz":    func(e *registry.Entry) { e.Signature.FreqMinHz = 0 },
+		"no freq_max_hz":    func(e *registry.Entry) { e.Signature.FreqMaxHz = 0 },
+		"empty band":        func(e *registry.Entry) { e.Signature.FreqMaxHz = e.Signature.FreqMinHz },
+		"band over 1 GHz":   func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 1e9, 2.0001e9 },
+		"negative freq_min": func(e *registry.Entry) { e.Signature.FreqMinHz = -1 },
+		"NaN freq_max":      func(e *registry.Entry) { e.Signature.FreqMaxHz = math.NaN() },
+		"infinite freq_max": func(e *registry.Entry) { e.Signature.FreqMaxHz = math.Inf(1) },
 		"bad window":        func(e *registry.Entry) { e.Schedule = []registry.Window{{Weekday: 1, StartMin: 600, EndMin: 500}} },
 		"until before from": func(e *registry.Entry) { e.ValidUntil = e.ValidFrom.Add(-time.Hour) },
 	}
@@ -164,6 +175,109 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Add = %v, want ErrInvalid", err)
 			}
 		})
+	}
+	good := map[string]func(*registry.Entry){
+		"tablet":                 func(*registry.Entry) {},
+		"whole 5 GHz Wi-Fi band": func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 5.150e9, 5.895e9 },
+		"exactly 1 GHz wide":     func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 1e9, 2e9 },
+		"narrowband staff radio": func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 390e6, 390.025e6 },
+	}
+	for name, mut := range good {
+		t.Run(name, func(t *testing.T) {
+			e := tabletEntry()
+			mut(&e)
+			if err := e.Validate(); err != nil {
+				t.Errorf("Validate = %v, want nil", err)
+			}
+		})
+	}
+}
+
+// TestValidateNamesTheField: a missing band is refused naming the field
+// to fix.
+func TestValidateNamesTheField(t *testing.T) {
+	tests := []struct {
+		name string
+		sig  registry.Signature
+		want string
+	}{
+		{"nothing", registry.Signature{}, "freq_min_hz"},
+		{"no max", registry.Signature{FreqMinHz: 2.4e9}, "freq_max_hz"},
+		{"too wide", registry.Signature{FreqMinHz: 400e6, FreqMaxHz: 6e9}, "freq_max_hz"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := tabletEntry()
+			e.Signature = tc.sig
+			err := e.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate = %v, want an error naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestStoredEntryWithoutBandFailsSafe: an entry stored before the band
+// rule (or written by hand) that breaks it is loaded, listed with its
+// problem and logged naming it, but authorises nothing; the registry
+// still opens and the other entries still match.
+func TestStoredEntryWithoutBandFailsSafe(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := registry.Open(ctx, s.DB(), s, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := r.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := r.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// as an older version stored it: any class, any frequency, anywhere
+	if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = json_set(body, '$.signature', json('{"class":"","freq_min_hz":0,"freq_max_hz":0}'), '$.rooms', json('[]'), '$.schedule', json('[]')) WHERE id = ?`, open.ID); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	r2, err := registry.Open(ctx, s.DB(), s, registry.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatalf("Open with an entry that breaks the rules: %v (must still start)", err)
+	}
+	at := monday.Add(10 * time.Hour)
+	phone := wifiDet(at)
+	phone.Class, phone.CenterHz, phone.BandwidthHz = event.ClassLTE, 1.75e9, 5e6
+	if m, ok := r2.Match(phone, registry.Place{Room: "C1-01"}, at); ok {
+		t.Errorf("a phone in C1-01 matched entry %d: an entry without a band must authorise nothing", m.ID)
+	}
+	if m, ok := r2.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); !ok || m.ID != good.ID {
+		t.Errorf("tablet matched %d, %v; want the good entry %d", m.ID, ok, good.ID)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), fmt.Sprintf("id=%d", open.ID)) {
+		t.Errorf("log does not name entry %d as an error:\n%s", open.ID, logs.String())
+	}
+	es, err := r2.List(ctx)
+	if err != nil || len(es) != 2 {
+		t.Fatalf("List = %d entries, %v; want both listed", len(es), err)
+	}
+	if es[0].Problem != "" || !strings.Contains(es[1].Problem, "freq_min_hz") {
+		t.Errorf("problems %q, %q; want none for the good entry and one naming freq_min_hz", es[0].Problem, es[1].Problem)
+	}
+	// Fixing it clears the problem.
+	fixed := es[1]
+	fixed.Signature = tabletEntry().Signature
+	fixed.Problem = "typed by a client"
+	got, err := r2.Update(ctx, fixed, "admin")
+	if err != nil || got.Problem != "" {
+		t.Fatalf("Update = %+v, %v; want the fixed entry without a problem", got, err)
+	}
+	if e, _ := r2.Get(ctx, open.ID); e.Problem != "" {
+		t.Errorf("problem %q after the fix", e.Problem)
 	}
 }
 
@@ -220,7 +334,8 @@ func TestCSVErrorsNameTheLine(t *testing.T) {
 	cases := map[string]string{
 		"bad number":   head + good + ",radio,staff_radio,,abc,,,,,,,,,,,,\n",
 		"bad kind":     head + good + ",radio,walkie,,,,,,,,,,,,,,\n",
-		"bad schedule": head + good + ",radio,staff_radio,,,,,,,,,,Funday 1-2,,,,\n",
+		"bad schedule": head + good + ",radio,staff_radio,,380000000,400000000,,,,,,,Funday 1-2,,,,\n",
+		"no band":      head + good + ",radio,staff_radio,,,,,,,,,,,,,,\n",
 		"bad header":   "name,id\n",
 		"short row":    head + ",radio\n",
 	}
