@@ -488,7 +488,9 @@
     const f = ev.target, base = JSON.parse(f.dataset.entry || '{}');
     const e = Object.assign(base, { name: f.name.value, kind: f.kind.value, rooms: split(f.rooms.value), zones: split(f.zones.value), notes: f.notes.value,
       signature: Object.assign(base.signature || {}, { class: f.class.value, freq_min_hz: f.fmin.value * 1e6, freq_max_hz: f.fmax.value * 1e6 }) });
-    if (!e.valid_from) e.valid_from = new Date().toISOString();
+    // valid_from only as the user (or the stored entry) set it: missing, the
+    // server reads it on the system's clock, which fusion matches on (the
+    // browser's may be ahead, and the demo's is simulated).
     try { f.id.value ? await api('PUT', '/registry/' + f.id.value, e) : await api('POST', '/registry', e); $('reg-detail').classList.add('hidden'); loadRegistry(); }
     catch (err) { $('reg-error').textContent = err.message; }
   });

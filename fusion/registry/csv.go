@@ -86,11 +86,12 @@ func untextCell(v string) string {
 }
 
 // ImportCSV reads entries in ExportCSV's format and adds them as user (a row
-// whose id names an existing entry updates it). The whole file is checked
+// whose id names an existing entry updates it; a row without valid_from is
+// valid from now on the registry's clock). The whole file is checked
 // first: one bad row, named by its line, imports nothing. It returns how many
 // entries were added or updated.
 func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string) (int, error) {
-	es, err := ParseCSV(in, time.Now().UTC())
+	es, err := ParseCSV(in, r.now().UTC())
 	if err != nil {
 		return 0, err
 	}

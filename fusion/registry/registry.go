@@ -35,6 +35,7 @@ type Registry struct {
 	audit store.Auditor
 	loc   *time.Location // site local time, for weekly schedules
 	log   *slog.Logger
+	now   func() time.Time // the system's clock (Options.Now)
 
 	mu      sync.RWMutex
 	entries []Entry // sorted by ID
@@ -60,6 +61,10 @@ type Options struct {
 	// Logger gets the entries that load but break the rules; quiet when
 	// nil.
 	Logger *slog.Logger
+	// Now is the system's clock (the one fusion and the dashboard use: the
+	// demo's is simulated), for a new entry's missing valid_from and the
+	// audit trail's times; time.Now when nil.
+	Now func() time.Time
 }
 
 // Open loads the registry from db (creating its table) and audits changes
@@ -78,7 +83,11 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	r := &Registry{db: db, audit: audit, loc: loc, log: lg}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	r := &Registry{db: db, audit: audit, loc: loc, log: lg, now: now}
 	if err := r.reload(ctx); err != nil {
 		return nil, err
 	}
@@ -243,10 +252,11 @@ func (r *Registry) Get(ctx context.Context, id int64) (Entry, error) {
 	return Entry{}, fmt.Errorf("registry entry %d: %w", id, store.ErrNotFound)
 }
 
-// Add validates and stores a new entry added by user, and audits it.
+// Add validates and stores a new entry added by user, and audits it. A
+// missing ValidFrom is now on the registry's clock (Options.Now).
 func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error) {
 	if e.ValidFrom.IsZero() {
-		e.ValidFrom = time.Now().UTC()
+		e.ValidFrom = r.now().UTC()
 	}
 	e.AddedBy, e.Problem = user, ""
 	if err := e.Validate(); err != nil {
@@ -342,7 +352,7 @@ func (r *Registry) auditChange(ctx context.Context, user, action string, id int6
 		}
 		return string(encode(*e))
 	}
-	return r.audit.Audit(ctx, store.AuditEntry{TimeNS: time.Now().UnixNano(), User: user, Action: action,
+	return r.audit.Audit(ctx, store.AuditEntry{TimeNS: r.now().UnixNano(), User: user, Action: action,
 		Object: objectName(id), Before: enc(before), After: enc(after)})
 }
 

@@ -506,3 +506,41 @@ func TestFollow(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestRegistryClock: a missing valid_from is the system's clock, not the
+// wall clock, and so are the audit trail's times: the demo's clock is in
+// the past, and entries added there never took effect while their audit
+// entries sorted after everything else.
+func TestRegistryClock(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
+	r, err := registry.Open(ctx, s.DB(), s, registry.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := tabletEntry()
+	e.ValidFrom = time.Time{}
+	added, err := r.Add(ctx, e, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := "id,name,kind,class,freq_min_hz,freq_max_hz,bandwidth_min_hz,bandwidth_max_hz,power_min_dbm,power_max_dbm,rooms,zones,schedule,valid_from,valid_until,added_by,notes\n"
+	if _, err := r.ImportCSV(ctx, strings.NewReader(head+",radio,staff_radio,,380000000,400000000,,,,,,,,,,,\n"), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	es, _ := r.List(ctx)
+	for _, e := range es {
+		if !e.ValidFrom.Equal(now) {
+			t.Errorf("entry %d %q valid from %s, want the registry's clock %s", e.ID, e.Name, e.ValidFrom, now)
+		}
+	}
+	h, err := r.History(ctx, added.ID)
+	if err != nil || len(h) != 1 || h[0].TimeNS != now.UnixNano() {
+		t.Errorf("history %+v, %v; want one entry at %s", h, err, now)
+	}
+}
