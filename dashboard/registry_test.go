@@ -14,7 +14,7 @@ import (
 )
 
 // realRegistry swaps the env's fake registry for a real one over SQLite,
-// on the wall clock (its default): the dashboard's own clock, testNow, is
+// knowing the env's site, on the wall clock (its default): the dashboard's own clock, testNow, is
 // in the past like the demo's simulated clock, and must be the one a new
 // entry's missing valid_from is read on.
 func realRegistry(t *testing.T, ev *env) (*registry.Registry, *store.SQLite) {
@@ -24,7 +24,7 @@ func realRegistry(t *testing.T, ev *env) (*registry.Registry, *store.SQLite) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	reg, err := registry.Open(context.Background(), db.DB(), db, registry.Options{Location: time.UTC})
+	reg, err := registry.Open(context.Background(), db.DB(), db, registry.Options{Location: time.UTC, Site: ev.deps.Site})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +48,13 @@ func TestRegistryAddThroughDashboard(t *testing.T) {
 			wantCode: 400, wantBody: "freq_min_hz"},
 		{name: "no valid_from: from now on the system's clock", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`,
 			wantCode: 201, wantBody: `"valid_from":"2026-11-24T10:30:00Z"`, wantMatch: true},
+		// A typo authorised nothing, without a word: false alarms.
+		{name: "unknown room", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101","NO-SUCH-ROOM"]}`,
+			wantCode: 400, wantBody: `rooms [\"NO-SUCH-ROOM\"]`},
+		{name: "unknown zone", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"zones":["wing-z"]}`,
+			wantCode: 400, wantBody: `zones [\"wing-z\"]`},
+		{name: "known zone", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"zones":["wing-a"]}`,
+			wantCode: 201, wantBody: `"zones":["wing-a"]`, wantMatch: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -219,7 +219,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// The registry's clock is the simulated one, as fusion's and the
 	// dashboard's: entries added without valid_from take effect at once,
 	// and its audit entries sort with the rest.
-	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.UTC, Logger: log, Now: clock.Now})
+	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.UTC, Logger: log, Now: clock.Now, Site: st})
 	if err != nil {
 		return err
 	}

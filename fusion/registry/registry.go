@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -36,6 +37,7 @@ type Registry struct {
 	loc   *time.Location // site local time, for weekly schedules
 	log   *slog.Logger
 	now   func() time.Time // the system's clock (Options.Now)
+	site  *site.Site       // rooms and zones entries may name; nil: unchecked
 
 	mu      sync.RWMutex
 	entries []Entry // sorted by ID
@@ -65,6 +67,9 @@ type Options struct {
 	// demo's is simulated), for a new entry's missing valid_from and the
 	// audit trail's times; time.Now when nil.
 	Now func() time.Time
+	// Site, when known, is the site model whose rooms and zones an entry
+	// may name; nil: names are not checked.
+	Site *site.Site
 }
 
 // Open loads the registry from db (creating its table) and audits changes
@@ -87,7 +92,7 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*
 	if now == nil {
 		now = time.Now
 	}
-	r := &Registry{db: db, audit: audit, loc: loc, log: lg, now: now}
+	r := &Registry{db: db, audit: audit, loc: loc, log: lg, now: now, site: opts.Site}
 	if err := r.reload(ctx); err != nil {
 		return nil, err
 	}
@@ -134,6 +139,8 @@ func (r *Registry) reload(ctx context.Context) error {
 			// alarm too many beats a silenced site).
 			e.Problem = strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
 			r.log.Error("registry: entry breaks the rules and authorises nothing until it is fixed", "id", id, "name", e.Name, "problem", e.Problem)
+		} else if err := r.checkPlaces(e); err != nil {
+			r.log.Warn("registry: entry names places the site model has not, and authorises nothing there", "id", id, "name", e.Name, "err", err)
 		}
 		es = append(es, e)
 	}
@@ -233,6 +240,50 @@ func (e Entry) Validate() error {
 	return nil
 }
 
+// check validates e and, where the site is known, the rooms and zones it
+// names.
+func (r *Registry) check(e Entry) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	return r.checkPlaces(e)
+}
+
+// checkPlaces reports the rooms and zones e names that the site model has
+// not (nil when the registry knows no site): such an entry authorises
+// nothing there, so a typo would mean alarms for an authorised device.
+func (r *Registry) checkPlaces(e Entry) error {
+	if r.site == nil {
+		return nil
+	}
+	zones := map[string]bool{}
+	for _, rm := range r.site.Rooms {
+		zones[rm.Zone] = true
+	}
+	var badRooms, badZones []string
+	for _, id := range e.Rooms {
+		if _, ok := r.site.Room(id); !ok {
+			badRooms = append(badRooms, id)
+		}
+	}
+	for _, z := range e.Zones {
+		if z == "" || !zones[z] {
+			badZones = append(badZones, z)
+		}
+	}
+	var errs []string
+	if len(badRooms) > 0 {
+		errs = append(errs, fmt.Sprintf("rooms %q", badRooms))
+	}
+	if len(badZones) > 0 {
+		errs = append(errs, fmt.Sprintf("zones %q", badZones))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %s not in site %q's model", ErrInvalid, strings.Join(errs, " and "), r.site.ID)
+	}
+	return nil
+}
+
 // List returns every entry, expired ones included, by ID.
 func (r *Registry) List(ctx context.Context) ([]Entry, error) {
 	r.mu.RLock()
@@ -259,7 +310,7 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 		e.ValidFrom = r.now().UTC()
 	}
 	e.AddedBy, e.Problem = user, ""
-	if err := e.Validate(); err != nil {
+	if err := r.check(e); err != nil {
 		return Entry{}, err
 	}
 	e.ID = 0
@@ -285,7 +336,7 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = old.ValidFrom
 	}
-	if err := e.Validate(); err != nil {
+	if err := r.check(e); err != nil {
 		return Entry{}, err
 	}
 	body := encode(e)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -542,5 +543,70 @@ func TestRegistryClock(t *testing.T) {
 	h, err := r.History(ctx, added.ID)
 	if err != nil || len(h) != 1 || h[0].TimeNS != now.UnixNano() {
 		t.Errorf("history %+v, %v; want one entry at %s", h, err, now)
+	}
+}
+
+// TestUnknownPlaces: where the registry knows the site, an entry naming a
+// room or zone the site has not is refused, naming them, on add, update
+// and import (a typo authorised nothing, and the device raised alarms);
+// without a site nothing is checked.
+func TestUnknownPlaces(t *testing.T) {
+	ctx := context.Background()
+	st, err := site.LoadFile("../site/testdata/wing.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := "id,name,kind,class,freq_min_hz,freq_max_hz,bandwidth_min_hz,bandwidth_max_hz,power_min_dbm,power_max_dbm,rooms,zones,schedule,valid_from,valid_until,added_by,notes\n"
+	good := ",radio,staff_radio,,380000000,400000000,,,,,B2-03,wing-b,,,,,\n"
+	tests := []struct {
+		name    string
+		site    *site.Site
+		rooms   []string
+		zones   []string
+		csvRow  string
+		wantErr string // "" when accepted
+	}{
+		{name: "known room and zone", site: st, rooms: []string{"B2-14"}, zones: []string{"yard"}, csvRow: good},
+		{name: "unknown room", site: st, rooms: []string{"B2-14", "NO-SUCH-ROOM"}, csvRow: ",radio,staff_radio,,380000000,400000000,,,,,NO-SUCH-ROOM,,,,,,\n", wantErr: `rooms ["NO-SUCH-ROOM"]`},
+		{name: "unknown zone", site: st, rooms: []string{"B2-14"}, zones: []string{"wing-z"}, csvRow: ",radio,staff_radio,,380000000,400000000,,,,,,wing-z,,,,,\n", wantErr: `zones ["wing-z"]`},
+		{name: "no site, nothing checked", rooms: []string{"NO-SUCH-ROOM"}, csvRow: ",radio,staff_radio,,380000000,400000000,,,,,NO-SUCH-ROOM,,,,,,\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			r, err := registry.Open(ctx, s.DB(), s, registry.Options{Site: tc.site})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := func(what string, err error) {
+				t.Helper()
+				if tc.wantErr == "" && err != nil {
+					t.Errorf("%s: %v, want accepted", what, err)
+				}
+				if tc.wantErr != "" && (!errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), tc.wantErr)) {
+					t.Errorf("%s: %v, want ErrInvalid naming %s", what, err, tc.wantErr)
+				}
+			}
+			e := tabletEntry()
+			e.Rooms, e.Zones = tc.rooms, tc.zones
+			_, err = r.Add(ctx, e, "admin")
+			check("add", err)
+			ok, err := r.Add(ctx, tabletEntry(), "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.ID = ok.ID
+			_, err = r.Update(ctx, e, "admin")
+			check("update", err)
+			n, err := r.ImportCSV(ctx, strings.NewReader(head+good+tc.csvRow), "admin")
+			check("import", err)
+			if tc.wantErr != "" && (n != 0 || !strings.Contains(err.Error(), "line 3")) {
+				t.Errorf("import: %d imported, %v; want none and line 3 named", n, err)
+			}
+		})
 	}
 }
