@@ -407,10 +407,24 @@ func (r *Registry) auditChange(ctx context.Context, user, action string, id int6
 		Object: objectName(id), Before: enc(before), After: enc(after)})
 }
 
+// RoomShare is how likely, against the fix's most likely room, the most
+// likely of an entry's rooms must be for the entry to authorise the fix
+// there: the share at which alert summaries name another room as nearly as
+// likely (alert.RunnerUpShare; a fusion test keeps the two equal).
+const RoomShare = 0.5
+
 // Place is where localisation put a detection, as matching reads it.
 type Place struct {
 	Room  string   // the most likely room, "" when not located
 	Zones []string // the zones of Room
+	// RoomProbs is the fix's probability of each room
+	// (locate.Result.RoomProbs); nil or empty when not located, and then
+	// Room and Zones alone decide.
+	RoomProbs map[string]float64
+	// ZoneOf returns a room's zone ("" for none; site.Site.ZoneOf), so
+	// that every room of RoomProbs can count for an entry's zones; nil:
+	// only Room's Zones do.
+	ZoneOf func(room string) string
 }
 
 // Match returns the first entry (lowest ID) that authorises detection d,
@@ -443,17 +457,44 @@ func (e Entry) Matches(d event.Detection, p Place, at time.Time, loc *time.Locat
 	return inSchedule(e.Schedule, at.In(loc))
 }
 
-// allows reports whether p is in one of e's rooms or zones.
+// allows reports whether p may be in one of e's rooms or zones. Located
+// (RoomProbs), it is unless the location rules them out: the most likely
+// of e's rooms (its Rooms, and the rooms of its Zones) must be at least
+// RoomShare times as likely as the most likely room of all. A fix that
+// cannot tell the registered cell from the one beside it (one sensor
+// heard it) then leaves the device authorised, where the top room alone
+// made a tablet unauthorised whenever a vague fix put another cell first;
+// a confident fix elsewhere (top 60%, the registered cell 5%) does not.
+// Not located, p's Room or Zones must be e's.
 func (e Entry) allows(p Place) bool {
-	if p.Room != "" && slices.Contains(e.Rooms, p.Room) {
-		return true
-	}
-	for _, z := range p.Zones {
-		if slices.Contains(e.Zones, z) {
+	inTop := func() bool {
+		if p.Room != "" && slices.Contains(e.Rooms, p.Room) {
 			return true
 		}
+		for _, z := range p.Zones {
+			if slices.Contains(e.Zones, z) {
+				return true
+			}
+		}
+		return false
 	}
-	return false
+	if len(p.RoomProbs) == 0 {
+		return inTop()
+	}
+	var topP, bestP float64
+	for room, prob := range p.RoomProbs {
+		topP = max(topP, prob)
+		if prob <= bestP {
+			continue
+		}
+		if slices.Contains(e.Rooms, room) || (len(e.Zones) > 0 && p.ZoneOf != nil && slices.Contains(e.Zones, p.ZoneOf(room))) {
+			bestP = prob
+		}
+	}
+	if p.Room != "" && inTop() {
+		bestP = max(bestP, p.RoomProbs[p.Room])
+	}
+	return bestP > 0 && bestP >= RoomShare*topP
 }
 
 func (s Signature) fits(d event.Detection) bool {

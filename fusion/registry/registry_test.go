@@ -610,3 +610,62 @@ func TestUnknownPlaces(t *testing.T) {
 		})
 	}
 }
+
+// TestMatchRoomProbs: located, a fix authorises an entry in its rooms
+// unless the location rules them out: the most likely of its rooms (its
+// Rooms, and the rooms of its Zones) must be at least RoomShare times as
+// likely as the top room. A tablet of B2-14 placed first in another cell
+// by one vague fix stays authorised; one placed confidently elsewhere
+// does not.
+func TestMatchRoomProbs(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	tablet := tabletEntry() // rooms B2-14
+	if _, err := r.Add(ctx, tablet, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	wing := tabletEntry()
+	wing.Name, wing.Rooms, wing.Zones = "kiosk wing C", nil, []string{"C"}
+	wing.Signature.FreqMinHz, wing.Signature.FreqMaxHz = 5.15e9, 5.35e9
+	if _, err := r.Add(ctx, wing, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	zoneOf := func(room string) string { return room[:1] } // "B2-14" is in zone B
+	at := monday.Add(10 * time.Hour)
+	kiosk := wifiDet(at)
+	kiosk.CenterHz = 5.2e9
+	tests := []struct {
+		name string
+		d    event.Detection
+		p    registry.Place
+		want bool
+	}{
+		{name: "registered room on top", d: wifiDet(at), p: registry.Place{Room: "B2-14", RoomProbs: map[string]float64{"B2-14": 0.6, "B2-15": 0.4}}, want: true},
+		{name: "confident fix elsewhere (60%, registered 5%)", d: wifiDet(at),
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.6, "B2-13": 0.35, "B2-14": 0.05}}},
+		{name: "vague fix, registered room about as likely (3% vs 2.9%)", d: wifiDet(at),
+			p: registry.Place{Room: "A1-02", RoomProbs: map[string]float64{"A1-02": 0.03, "B2-14": 0.029, "A1-03": 0.028, "B2-01": 0.027}}, want: true},
+		{name: "registered room exactly RoomShare of the top", d: wifiDet(at),
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.4, "B2-14": 0.2}}, want: true},
+		{name: "registered room just under RoomShare of the top", d: wifiDet(at),
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.4, "B2-14": 0.1999}}},
+		{name: "registered room not in the fix", d: wifiDet(at),
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.04, "B2-13": 0.04}}},
+		{name: "zone entry, a room of its zone nearly as likely", d: kiosk,
+			p: registry.Place{Room: "B2-01", RoomProbs: map[string]float64{"B2-01": 0.3, "C1-04": 0.25}, ZoneOf: zoneOf}, want: true},
+		{name: "zone entry, its zone ruled out", d: kiosk,
+			p: registry.Place{Room: "B2-01", RoomProbs: map[string]float64{"B2-01": 0.8, "C1-04": 0.1}, ZoneOf: zoneOf}},
+		{name: "zone entry, no ZoneOf: the top room's zones decide", d: kiosk,
+			p: registry.Place{Room: "C1-04", Zones: []string{"C"}, RoomProbs: map[string]float64{"C1-04": 0.5, "B2-01": 0.5}}, want: true},
+		{name: "not located: the top room alone, in it", d: wifiDet(at), p: registry.Place{Room: "B2-14"}, want: true},
+		{name: "not located: the top room alone, elsewhere", d: wifiDet(at), p: registry.Place{Room: "B2-15"}},
+		{name: "nowhere", d: wifiDet(at), p: registry.Place{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, got := r.Match(tc.d, tc.p, at); got != tc.want {
+				t.Errorf("Match = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
