@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -791,5 +792,37 @@ func TestBrowserReplayUpload(t *testing.T) {
 	}
 	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('r-file').value`)); err != nil || v != "uploads/packed.sigmf-meta" {
 		t.Errorf("recording chosen after the archive upload %q (%v), want uploads/packed.sigmf-meta", v, err)
+	}
+}
+
+// TestBrowserRegistryForm: an entry added on the Registry page without a
+// start is valid from the system's clock (testNow, in the past like the
+// demo's), not the browser's, which is ahead of it; an entry stored
+// before a rule it breaks is marked in the list.
+func TestBrowserRegistryForm(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	ev.reg.entries[1] = registry.Entry{ID: 1, Name: "Old open entry", Kind: registry.KindKiosk, Problem: "signature freq_min_hz is 0"}
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	within(t, ctx, 20*time.Second, "add an entry",
+		chromedp.Navigate(srv.URL+"/#registry"),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+		chromedp.Click(chromedp.CSS(`#reg-new`)),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-form`)),
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=name]`), "Kiosk A"),
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=kind]`), "kiosk"),
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=fmin]`), "2400"),
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=fmax]`), "2483.5"),
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=rooms]`), "a-101"),
+		chromedp.Click(chromedp.CSS(`#reg-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-rows tr[data-id="2"]`)),
+	)
+	shot(t, ctx, "registry-added")
+	e, err := ev.reg.Get(context.Background(), 2)
+	if err != nil || e.Name != "Kiosk A" || !e.ValidFrom.Equal(testNow) {
+		t.Errorf("stored %+v, %v; want Kiosk A valid from the system's clock %s", e, err, testNow)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#reg-rows tr[data-id="1"]').textContent`))
+	if err != nil || !strings.Contains(text, "authorises nothing") || !strings.Contains(text, "freq_min_hz") {
+		t.Errorf("the entry with a problem reads %q, %v", text, err)
 	}
 }

@@ -1123,6 +1123,11 @@ func (s *server) registryAdd(c echo.Context) error {
 		return err
 	}
 	e.ID = 0
+	if e.ValidFrom.IsZero() {
+		// The system's clock, which fusion matches on (the demo's is
+		// simulated), not the browser's nor the registry's wall clock.
+		e.ValidFrom = s.now().UTC()
+	}
 	got, err := r.Add(c.Request().Context(), e, session(c).User)
 	if err != nil {
 		return httpError(http.StatusBadRequest, "add registry entry: %v", err)

@@ -21,10 +21,11 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
-// Authorizer tells whether a detection in a room is an authorised device
-// (implemented by *registry.Registry).
+// Authorizer tells whether a detection, located at a place (its most likely
+// room and the probability of each), is an authorised device (implemented
+// by *registry.Registry).
 type Authorizer interface {
-	Match(d event.Detection, room string, zones []string, at time.Time) (registry.Entry, bool)
+	Match(d event.Detection, p registry.Place, at time.Time) (registry.Entry, bool)
 }
 
 // TimeSeries is the part of store.TimeSeries the engine writes to.
@@ -305,6 +306,7 @@ type Engine struct {
 	alerts  *alert.Engine
 	seen    *seenSet
 	met     *metrics
+	zoneOf  map[string]string // room ID -> zone, for the registry's Place
 
 	mu      sync.Mutex
 	assoc   associator
@@ -364,7 +366,10 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	e := &Engine{cfg: cfg, deps: deps, log: deps.Logger, locator: loc, alerts: ae, seen: newSeenSet(cfg.SeenIDs), met: met,
 		assoc:   associator{window: cfg.AssocWindow, tolHz: cfg.FreqTolHz},
 		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.TrackFreqHz},
-		recent:  recentDets{window: cfg.BorrowWindow, tolHz: cfg.FreqTolHz}}
+		recent:  recentDets{window: cfg.BorrowWindow, tolHz: cfg.FreqTolHz}, zoneOf: map[string]string{}}
+	for _, rm := range deps.Site.Rooms {
+		e.zoneOf[rm.ID] = rm.Zone
+	}
 	if cfg.SeenFile != "" {
 		bare, err := e.seen.load(cfg.SeenFile)
 		if err != nil {
@@ -619,7 +624,10 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		if zone != "" {
 			zones = []string{zone}
 		}
-		entry, authorised = e.deps.Authorizer.Match(strongest, room, zones, g.start)
+		// Every room of the fix counts: a vague one must not make an
+		// authorised device unauthorised because another room came first.
+		entry, authorised = e.deps.Authorizer.Match(strongest, registry.Place{Room: room, Zones: zones,
+			RoomProbs: res.RoomProbs(), ZoneOf: func(r string) string { return e.zoneOf[r] }}, g.start)
 	}
 	ids := make([]string, len(g.dets))
 	sensors := make([]string, len(g.dets))

@@ -25,7 +25,8 @@ import (
 // fakeAuthorizer authorises a class in a set of rooms.
 type fakeAuthorizer struct{ entries []registry.Entry }
 
-func (f *fakeAuthorizer) Match(d event.Detection, room string, _ []string, _ time.Time) (registry.Entry, bool) {
+func (f *fakeAuthorizer) Match(d event.Detection, p registry.Place, _ time.Time) (registry.Entry, bool) {
+	room := p.Room
 	for _, e := range f.entries {
 		if e.Signature.Class != "" && e.Signature.Class != d.Class {
 			continue

@@ -94,7 +94,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 	}
-	reg, err := registry.Open(ctx, db.DB(), db, time.Local)
+	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.Local, Logger: log, Site: st})
 	if err != nil {
 		return err
 	}

@@ -215,7 +215,11 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return err
 	}
 	defer db.Close()
-	reg, err := registry.Open(ctx, db.DB(), db, time.UTC)
+	clock := &simClock{start: start, wall: time.Now(), speed: o.speed}
+	// The registry's clock is the simulated one, as fusion's and the
+	// dashboard's: entries added without valid_from take effect at once,
+	// and its audit entries sort with the rest.
+	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.UTC, Logger: log, Now: clock.Now, Site: st})
 	if err != nil {
 		return err
 	}
@@ -223,7 +227,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return err
 	}
 
-	clock := &simClock{start: start, wall: time.Now(), speed: o.speed}
 	hub := dashboard.NewHub(0)
 	metrics := prometheus.NewRegistry()
 

@@ -91,7 +91,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
-	reg, err := registry.Open(ctx, db.DB(), db, time.Local)
+	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.Local, Logger: log, Site: s})
 	if err != nil {
 		return err
 	}

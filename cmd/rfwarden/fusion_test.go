@@ -471,7 +471,7 @@ func TestCmdRegistryReachesFusion(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	dash, err := registry.Open(ctx, db.DB(), db, time.Local)
+	dash, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.Local})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -518,7 +518,9 @@
   async function loadRegistry() {
     const es = await api('GET', '/registry');
     $('reg-rows').replaceChildren(...es.map((e) => {
-      const tr = el('tr', { 'data-id': e.id }, el('td', { text: String(e.id) }), el('td', { text: e.name }), el('td', { text: e.kind }),
+      // An entry stored before a rule it breaks authorises nothing until fixed: say so.
+      const tr = el('tr', { 'data-id': e.id }, el('td', { text: String(e.id) }),
+        el('td', { text: e.problem ? '⚠ ' + e.name + ' (authorises nothing: ' + e.problem + ')' : e.name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
         el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
         el('td', { text: e.valid_until && !e.valid_until.startsWith('0001') ? new Date(e.valid_until).toLocaleString() : '—' }));
@@ -528,7 +530,7 @@
   }
   const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
   async function editEntry(e) {
-    const f = $('reg-form'); $('reg-detail').classList.remove('hidden'); $('reg-error').textContent = '';
+    const f = $('reg-form'); $('reg-detail').classList.remove('hidden'); $('reg-error').textContent = e && e.problem ? 'Authorises nothing until fixed: ' + e.problem : '';
     f.id.value = e ? e.id : ''; f.name.value = e ? e.name : ''; f.kind.value = e ? e.kind : 'staff_radio';
     f.class.value = e ? e.signature.class : ''; f.fmin.value = e ? e.signature.freq_min_hz / 1e6 : ''; f.fmax.value = e ? e.signature.freq_max_hz / 1e6 : '';
     f.rooms.value = e ? (e.rooms || []).join(', ') : ''; f.zones.value = e ? (e.zones || []).join(', ') : ''; f.notes.value = e ? e.notes || '' : '';
@@ -545,7 +547,9 @@
     const f = ev.target, base = JSON.parse(f.dataset.entry || '{}');
     const e = Object.assign(base, { name: f.name.value, kind: f.kind.value, rooms: split(f.rooms.value), zones: split(f.zones.value), notes: f.notes.value,
       signature: Object.assign(base.signature || {}, { class: f.class.value, freq_min_hz: f.fmin.value * 1e6, freq_max_hz: f.fmax.value * 1e6 }) });
-    if (!e.valid_from) e.valid_from = new Date().toISOString();
+    // valid_from only as the user (or the stored entry) set it: missing, the
+    // server reads it on the system's clock, which fusion matches on (the
+    // browser's may be ahead, and the demo's is simulated).
     try { f.id.value ? await api('PUT', '/registry/' + f.id.value, e) : await api('POST', '/registry', e); $('reg-detail').classList.add('hidden'); loadRegistry(); }
     catch (err) { $('reg-error').textContent = err.message; }
   });

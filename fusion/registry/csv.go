@@ -86,11 +86,12 @@ func untextCell(v string) string {
 }
 
 // ImportCSV reads entries in ExportCSV's format and adds them as user (a row
-// whose id names an existing entry updates it). The whole file is checked
+// whose id names an existing entry updates it; a row without valid_from is
+// valid from now on the registry's clock). The whole file is checked
 // first: one bad row, named by its line, imports nothing. It returns how many
 // entries were added or updated.
 func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string) (int, error) {
-	es, err := ParseCSV(in, time.Now().UTC())
+	es, err := parseCSV(in, r.now().UTC(), r.checkPlaces)
 	if err != nil {
 		return 0, err
 	}
@@ -116,6 +117,11 @@ func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string) (in
 // ParseCSV reads and validates entries in ExportCSV's format; an entry with
 // no valid_from gets now. Errors name the line and column.
 func ParseCSV(in io.Reader, now time.Time) ([]Entry, error) {
+	return parseCSV(in, now, nil)
+}
+
+// parseCSV is ParseCSV, with check (when not nil) run on each entry too.
+func parseCSV(in io.Reader, now time.Time, check func(Entry) error) ([]Entry, error) {
 	cr := csv.NewReader(io.LimitReader(in, 16<<20))
 	cr.FieldsPerRecord = len(csvHeader)
 	head, err := cr.Read()
@@ -146,6 +152,11 @@ func ParseCSV(in io.Reader, now time.Time) ([]Entry, error) {
 		}
 		if err := e.Validate(); err != nil {
 			return nil, fmt.Errorf("registry csv line %d: %w", line, err)
+		}
+		if check != nil {
+			if err := check(e); err != nil {
+				return nil, fmt.Errorf("registry csv line %d: %w", line, err)
+			}
 		}
 		es = append(es, e)
 	}

@@ -13,7 +13,9 @@ const (
 	KindAuthorisedDrone = "authorised_drone"
 )
 
-// Signature is what an authorised emission looks like. Zero bounds are open.
+// Signature is what an authorised emission looks like. The frequency range
+// is required (0 < FreqMinHz < FreqMaxHz, at most MaxBandHz wide; Validate);
+// zero bandwidth bounds and nil power bounds are open.
 type Signature struct {
 	Class          string   `json:"class"` // event class, "" for any
 	FreqMinHz      float64  `json:"freq_min_hz"`
@@ -45,4 +47,8 @@ type Entry struct {
 	ValidUntil time.Time `json:"valid_until,omitempty"` // zero means no end
 	AddedBy    string    `json:"added_by"`
 	Notes      string    `json:"notes,omitempty"`
+	// Problem, set when the registry loads an entry stored before a rule
+	// it breaks (Validate), says what is wrong; such an entry authorises
+	// nothing until it is fixed. Never stored: ignored on input.
+	Problem string `json:"problem,omitempty"`
 }

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -33,6 +35,9 @@ type Registry struct {
 	db    *sql.DB
 	audit store.Auditor
 	loc   *time.Location // site local time, for weekly schedules
+	log   *slog.Logger
+	now   func() time.Time // the system's clock (Options.Now)
+	site  *site.Site       // rooms and zones entries may name; nil: unchecked
 
 	mu      sync.RWMutex
 	entries []Entry // sorted by ID
@@ -50,9 +55,27 @@ var schema = []string{
 	`CREATE TRIGGER IF NOT EXISTS registry_entry_delete AFTER DELETE ON registry_entry BEGIN UPDATE registry_version SET v = v + 1; END`,
 }
 
+// Options tune a Registry. Zero fields take the defaults on each field.
+type Options struct {
+	// Location is the site's local time, in which weekly schedules are
+	// read; UTC when nil.
+	Location *time.Location
+	// Logger gets the entries that load but break the rules; quiet when
+	// nil.
+	Logger *slog.Logger
+	// Now is the system's clock (the one fusion and the dashboard use: the
+	// demo's is simulated), for a new entry's missing valid_from and the
+	// audit trail's times; time.Now when nil.
+	Now func() time.Time
+	// Site, when known, is the site model whose rooms and zones an entry
+	// may name; nil: names are not checked.
+	Site *site.Site
+}
+
 // Open loads the registry from db (creating its table) and audits changes
-// through audit. Schedules are read in loc (UTC when nil).
-func Open(ctx context.Context, db *sql.DB, audit store.Auditor, loc *time.Location) (*Registry, error) {
+// through audit.
+func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*Registry, error) {
+	loc := opts.Location
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -61,7 +84,15 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, loc *time.Locati
 			return nil, fmt.Errorf("create registry tables: %w", err)
 		}
 	}
-	r := &Registry{db: db, audit: audit, loc: loc}
+	lg := opts.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	r := &Registry{db: db, audit: audit, loc: loc, log: lg, now: now, site: opts.Site}
 	if err := r.reload(ctx); err != nil {
 		return nil, err
 	}
@@ -101,6 +132,16 @@ func (r *Registry) reload(ctx context.Context) error {
 			continue
 		}
 		e.ID = id
+		e.Problem = ""
+		if err := e.Validate(); err != nil {
+			// Stored before a rule it breaks: listed, so an admin
+			// sees it and fixes it, but it authorises nothing (an
+			// alarm too many beats a silenced site).
+			e.Problem = strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
+			r.log.Error("registry: entry breaks the rules and authorises nothing until it is fixed", "id", id, "name", e.Name, "problem", e.Problem)
+		} else if err := r.checkPlaces(e); err != nil {
+			r.log.Warn("registry: entry names places the site model has not, and authorises nothing there", "id", id, "name", e.Name, "err", err)
+		}
 		es = append(es, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -158,7 +199,16 @@ func (r *Registry) Len() int {
 	return len(r.entries)
 }
 
-// Validate reports the first problem with e, naming the field.
+// MaxBandHz is the widest frequency range an entry may authorise: a Wi-Fi
+// access point's whole 5 GHz band (5150-5895 MHz) fits. Zero bounds are not
+// open: an entry with no band, or one wider than this, would authorise
+// emissions it was never meant to (one with none authorised every phone
+// and drone on the site).
+const MaxBandHz = 1e9
+
+// Validate reports the first problem with e, naming the field. The
+// signature must have a band: 0 < freq_min_hz < freq_max_hz <=
+// freq_min_hz + MaxBandHz.
 func (e Entry) Validate() error {
 	s := e.Signature
 	switch {
@@ -168,8 +218,13 @@ func (e Entry) Validate() error {
 		return fmt.Errorf("%w: kind %q is not one of %v", ErrInvalid, e.Kind, Kinds)
 	case s.Class != "" && !slices.Contains(event.Classes, s.Class):
 		return fmt.Errorf("%w: signature class %q is not one of %v", ErrInvalid, s.Class, event.Classes)
-	case s.FreqMinHz < 0 || s.FreqMaxHz < 0 || (s.FreqMaxHz > 0 && s.FreqMaxHz < s.FreqMinHz):
-		return fmt.Errorf("%w: frequency range %v..%v Hz", ErrInvalid, s.FreqMinHz, s.FreqMaxHz)
+	// The negated comparisons refuse NaN too (CSV numbers may be "NaN").
+	case !(s.FreqMinHz > 0):
+		return fmt.Errorf("%w: signature freq_min_hz is %v: an entry needs its band, 0 < freq_min_hz < freq_max_hz, at most %v Hz wide", ErrInvalid, s.FreqMinHz, MaxBandHz)
+	case !(s.FreqMaxHz > s.FreqMinHz):
+		return fmt.Errorf("%w: signature freq_max_hz is %v, not above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, s.FreqMinHz)
+	case !(s.FreqMaxHz-s.FreqMinHz <= MaxBandHz):
+		return fmt.Errorf("%w: signature freq_max_hz %v is more than %v Hz above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, MaxBandHz, s.FreqMinHz)
 	case s.BandwidthMinHz < 0 || (s.BandwidthMaxHz > 0 && s.BandwidthMaxHz < s.BandwidthMinHz):
 		return fmt.Errorf("%w: bandwidth range %v..%v Hz", ErrInvalid, s.BandwidthMinHz, s.BandwidthMaxHz)
 	case s.PowerMinDBm != nil && s.PowerMaxDBm != nil && *s.PowerMaxDBm < *s.PowerMinDBm:
@@ -181,6 +236,50 @@ func (e Entry) Validate() error {
 		if w.Weekday < time.Sunday || w.Weekday > time.Saturday || w.StartMin < 0 || w.StartMin >= 24*60 || w.EndMin <= w.StartMin || w.EndMin > 48*60 {
 			return fmt.Errorf("%w: schedule[%d] %+v: need weekday 0..6, 0 <= start < 1440, start < end <= 2880 (minutes)", ErrInvalid, i, w)
 		}
+	}
+	return nil
+}
+
+// check validates e and, where the site is known, the rooms and zones it
+// names.
+func (r *Registry) check(e Entry) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	return r.checkPlaces(e)
+}
+
+// checkPlaces reports the rooms and zones e names that the site model has
+// not (nil when the registry knows no site): such an entry authorises
+// nothing there, so a typo would mean alarms for an authorised device.
+func (r *Registry) checkPlaces(e Entry) error {
+	if r.site == nil {
+		return nil
+	}
+	zones := map[string]bool{}
+	for _, rm := range r.site.Rooms {
+		zones[rm.Zone] = true
+	}
+	var badRooms, badZones []string
+	for _, id := range e.Rooms {
+		if _, ok := r.site.Room(id); !ok {
+			badRooms = append(badRooms, id)
+		}
+	}
+	for _, z := range e.Zones {
+		if z == "" || !zones[z] {
+			badZones = append(badZones, z)
+		}
+	}
+	var errs []string
+	if len(badRooms) > 0 {
+		errs = append(errs, fmt.Sprintf("rooms %q", badRooms))
+	}
+	if len(badZones) > 0 {
+		errs = append(errs, fmt.Sprintf("zones %q", badZones))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %s not in site %q's model", ErrInvalid, strings.Join(errs, " and "), r.site.ID)
 	}
 	return nil
 }
@@ -204,17 +303,18 @@ func (r *Registry) Get(ctx context.Context, id int64) (Entry, error) {
 	return Entry{}, fmt.Errorf("registry entry %d: %w", id, store.ErrNotFound)
 }
 
-// Add validates and stores a new entry added by user, and audits it.
+// Add validates and stores a new entry added by user, and audits it. A
+// missing ValidFrom is now on the registry's clock (Options.Now).
 func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error) {
 	if e.ValidFrom.IsZero() {
-		e.ValidFrom = time.Now().UTC()
+		e.ValidFrom = r.now().UTC()
 	}
-	e.AddedBy = user
-	if err := e.Validate(); err != nil {
+	e.AddedBy, e.Problem = user, ""
+	if err := r.check(e); err != nil {
 		return Entry{}, err
 	}
 	e.ID = 0
-	body, _ := json.Marshal(e)
+	body := encode(e)
 	res, err := r.db.ExecContext(ctx, `INSERT INTO registry_entry(body) VALUES(?)`, body)
 	if err != nil {
 		return Entry{}, fmt.Errorf("add registry entry: %w", err)
@@ -232,14 +332,14 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	if err != nil {
 		return Entry{}, err
 	}
-	e.AddedBy = old.AddedBy
+	e.AddedBy, e.Problem = old.AddedBy, ""
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = old.ValidFrom
 	}
-	if err := e.Validate(); err != nil {
+	if err := r.check(e); err != nil {
 		return Entry{}, err
 	}
-	body, _ := json.Marshal(e)
+	body := encode(e)
 	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, e.ID); err != nil {
 		return Entry{}, fmt.Errorf("update registry entry %d: %w", e.ID, err)
 	}
@@ -261,7 +361,7 @@ func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Ti
 	if e.ValidUntil.Before(e.ValidFrom) {
 		e.ValidFrom = e.ValidUntil
 	}
-	body, _ := json.Marshal(e)
+	body := encode(e)
 	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, id); err != nil {
 		return Entry{}, fmt.Errorf("expire registry entry %d: %w", id, err)
 	}
@@ -286,6 +386,14 @@ func (r *Registry) History(ctx context.Context, id int64) ([]store.AuditEntry, e
 	return r.audit.AuditLog(ctx, store.AuditFilter{Object: objectName(id)})
 }
 
+// encode returns e as stored: without Problem, which is worked out anew
+// at each load.
+func encode(e Entry) []byte {
+	e.Problem = ""
+	b, _ := json.Marshal(e)
+	return b
+}
+
 func objectName(id int64) string { return fmt.Sprintf("registry/%d", id) }
 
 func (r *Registry) auditChange(ctx context.Context, user, action string, id int64, before, after *Entry) error {
@@ -293,50 +401,100 @@ func (r *Registry) auditChange(ctx context.Context, user, action string, id int6
 		if e == nil {
 			return ""
 		}
-		b, _ := json.Marshal(e)
-		return string(b)
+		return string(encode(*e))
 	}
-	return r.audit.Audit(ctx, store.AuditEntry{TimeNS: time.Now().UnixNano(), User: user, Action: action,
+	return r.audit.Audit(ctx, store.AuditEntry{TimeNS: r.now().UnixNano(), User: user, Action: action,
 		Object: objectName(id), Before: enc(before), After: enc(after)})
 }
 
+// RoomShare is how likely, against the fix's most likely room, the most
+// likely of an entry's rooms must be for the entry to authorise the fix
+// there: the share at which alert summaries name another room as nearly as
+// likely (alert.RunnerUpShare; a fusion test keeps the two equal).
+const RoomShare = 0.5
+
+// Place is where localisation put a detection, as matching reads it.
+type Place struct {
+	Room  string   // the most likely room, "" when not located
+	Zones []string // the zones of Room
+	// RoomProbs is the fix's probability of each room
+	// (locate.Result.RoomProbs); nil or empty when not located, and then
+	// Room and Zones alone decide.
+	RoomProbs map[string]float64
+	// ZoneOf returns a room's zone ("" for none; site.Site.ZoneOf), so
+	// that every room of RoomProbs can count for an entry's zones; nil:
+	// only Room's Zones do.
+	ZoneOf func(room string) string
+}
+
 // Match returns the first entry (lowest ID) that authorises detection d,
-// located in room (within zones), at time at: the signature fits, the room or
-// zone is allowed, at lies in the validity window and in the weekly schedule.
-func (r *Registry) Match(d event.Detection, room string, zones []string, at time.Time) (Entry, bool) {
+// located at p, at time at: the signature fits, the room or zone is
+// allowed, at lies in the validity window and in the weekly schedule.
+// Entries with a Problem authorise nothing.
+func (r *Registry) Match(d event.Detection, p Place, at time.Time) (Entry, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, e := range r.entries {
-		if e.Matches(d, room, zones, at, r.loc) {
+		if e.Problem == "" && e.Matches(d, p, at, r.loc) {
 			return e, true
 		}
 	}
 	return Entry{}, false
 }
 
-// Matches reports whether e authorises d in room/zones at time at, reading
+// Matches reports whether e authorises d located at p at time at, reading
 // the weekly schedule in loc.
-func (e Entry) Matches(d event.Detection, room string, zones []string, at time.Time, loc *time.Location) bool {
+func (e Entry) Matches(d event.Detection, p Place, at time.Time, loc *time.Location) bool {
 	if at.Before(e.ValidFrom) || (!e.ValidUntil.IsZero() && !at.Before(e.ValidUntil)) {
 		return false
 	}
 	if !e.Signature.fits(d) {
 		return false
 	}
-	if len(e.Rooms) > 0 || len(e.Zones) > 0 {
-		inRoom := room != "" && slices.Contains(e.Rooms, room)
-		inZone := false
-		for _, z := range zones {
-			if slices.Contains(e.Zones, z) {
-				inZone = true
-				break
-			}
-		}
-		if !inRoom && !inZone {
-			return false
-		}
+	if (len(e.Rooms) > 0 || len(e.Zones) > 0) && !e.allows(p) {
+		return false
 	}
 	return inSchedule(e.Schedule, at.In(loc))
+}
+
+// allows reports whether p may be in one of e's rooms or zones. Located
+// (RoomProbs), it is unless the location rules them out: the most likely
+// of e's rooms (its Rooms, and the rooms of its Zones) must be at least
+// RoomShare times as likely as the most likely room of all. A fix that
+// cannot tell the registered cell from the one beside it (one sensor
+// heard it) then leaves the device authorised, where the top room alone
+// made a tablet unauthorised whenever a vague fix put another cell first;
+// a confident fix elsewhere (top 60%, the registered cell 5%) does not.
+// Not located, p's Room or Zones must be e's.
+func (e Entry) allows(p Place) bool {
+	inTop := func() bool {
+		if p.Room != "" && slices.Contains(e.Rooms, p.Room) {
+			return true
+		}
+		for _, z := range p.Zones {
+			if slices.Contains(e.Zones, z) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(p.RoomProbs) == 0 {
+		return inTop()
+	}
+	var topP, bestP float64
+	for room, prob := range p.RoomProbs {
+		topP = max(topP, prob)
+		if prob <= bestP {
+			continue
+		}
+		if slices.Contains(e.Rooms, room) || (len(e.Zones) > 0 && p.ZoneOf != nil && slices.Contains(e.Zones, p.ZoneOf(room))) {
+			bestP = prob
+		}
+	}
+	if p.Room != "" && inTop() {
+		bestP = max(bestP, p.RoomProbs[p.Room])
+	}
+	return bestP > 0 && bestP >= RoomShare*topP
 }
 
 func (s Signature) fits(d event.Detection) bool {

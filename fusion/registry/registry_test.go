@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -22,7 +25,7 @@ func openRegistry(t *testing.T) (*registry.Registry, *store.SQLite) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	r, err := registry.Open(context.Background(), s.DB(), s, time.UTC)
+	r, err := registry.Open(context.Background(), s.DB(), s, registry.Options{Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +76,7 @@ func TestMatch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, got := r.Match(tc.d, tc.room, tc.zones, tc.at)
+			_, got := r.Match(tc.d, registry.Place{Room: tc.room, Zones: tc.zones}, tc.at)
 			if got != tc.want {
 				t.Errorf("Match = %v, want %v", got, tc.want)
 			}
@@ -83,10 +86,10 @@ func TestMatch(t *testing.T) {
 	if _, err := r.Expire(ctx, e.ID, "admin", monday.Add(9*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := r.Match(wifiDet(monday), "B2-14", nil, monday.Add(10*time.Hour)); ok {
+	if _, ok := r.Match(wifiDet(monday), registry.Place{Room: "B2-14"}, monday.Add(10*time.Hour)); ok {
 		t.Error("expired entry still matches")
 	}
-	if _, ok := r.Match(wifiDet(monday), "B2-14", nil, monday.Add(8*time.Hour+30*time.Minute)); !ok {
+	if _, ok := r.Match(wifiDet(monday), registry.Place{Room: "B2-14"}, monday.Add(8*time.Hour+30*time.Minute)); !ok {
 		t.Error("entry stopped matching before its expiry")
 	}
 }
@@ -104,7 +107,7 @@ func TestOvernightWindow(t *testing.T) {
 		want bool
 	}{{23 * time.Hour, true}, {29 * time.Hour, true}, {31 * time.Hour, false}, {21 * time.Hour, false}} {
 		at := monday.Add(c.at)
-		if _, ok := r.Match(wifiDet(at), "B2-14", nil, at); ok != c.want {
+		if _, ok := r.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok != c.want {
 			t.Errorf("at Mon+%v: match = %v, want %v", c.at, ok, c.want)
 		}
 	}
@@ -149,10 +152,19 @@ func TestValidate(t *testing.T) {
 	ctx := context.Background()
 	r, _ := openRegistry(t)
 	bad := map[string]func(*registry.Entry){
-		"empty name":        func(e *registry.Entry) { e.Name = " " },
-		"unknown kind":      func(e *registry.Entry) { e.Kind = "toaster" },
-		"unknown class":     func(e *registry.Entry) { e.Signature.Class = "5g" },
-		"inverted freq":     func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 2e9, 1e9 },
+		"empty name":    func(e *registry.Entry) { e.Name = " " },
+		"unknown kind":  func(e *registry.Entry) { e.Kind = "toaster" },
+		"unknown class": func(e *registry.Entry) { e.Signature.Class = "5g" },
+		"inverted freq": func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 2e9, 1e9 },
+		// An entry with no band authorised every emission on the site.
+		"no band at all":    func(e *registry.Entry) { e.Signature = registry.Signature{}; e.Rooms = nil; e.Schedule = nil },
+		"no freq_min_hz":    func(e *registry.Entry) { e.Signature.FreqMinHz = 0 },
+		"no freq_max_hz":    func(e *registry.Entry) { e.Signature.FreqMaxHz = 0 },
+		"empty band":        func(e *registry.Entry) { e.Signature.FreqMaxHz = e.Signature.FreqMinHz },
+		"band over 1 GHz":   func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 1e9, 2.0001e9 },
+		"negative freq_min": func(e *registry.Entry) { e.Signature.FreqMinHz = -1 },
+		"NaN freq_max":      func(e *registry.Entry) { e.Signature.FreqMaxHz = math.NaN() },
+		"infinite freq_max": func(e *registry.Entry) { e.Signature.FreqMaxHz = math.Inf(1) },
 		"bad window":        func(e *registry.Entry) { e.Schedule = []registry.Window{{Weekday: 1, StartMin: 600, EndMin: 500}} },
 		"until before from": func(e *registry.Entry) { e.ValidUntil = e.ValidFrom.Add(-time.Hour) },
 	}
@@ -164,6 +176,109 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Add = %v, want ErrInvalid", err)
 			}
 		})
+	}
+	good := map[string]func(*registry.Entry){
+		"tablet":                 func(*registry.Entry) {},
+		"whole 5 GHz Wi-Fi band": func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 5.150e9, 5.895e9 },
+		"exactly 1 GHz wide":     func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 1e9, 2e9 },
+		"narrowband staff radio": func(e *registry.Entry) { e.Signature.FreqMinHz, e.Signature.FreqMaxHz = 390e6, 390.025e6 },
+	}
+	for name, mut := range good {
+		t.Run(name, func(t *testing.T) {
+			e := tabletEntry()
+			mut(&e)
+			if err := e.Validate(); err != nil {
+				t.Errorf("Validate = %v, want nil", err)
+			}
+		})
+	}
+}
+
+// TestValidateNamesTheField: a missing band is refused naming the field
+// to fix.
+func TestValidateNamesTheField(t *testing.T) {
+	tests := []struct {
+		name string
+		sig  registry.Signature
+		want string
+	}{
+		{"nothing", registry.Signature{}, "freq_min_hz"},
+		{"no max", registry.Signature{FreqMinHz: 2.4e9}, "freq_max_hz"},
+		{"too wide", registry.Signature{FreqMinHz: 400e6, FreqMaxHz: 6e9}, "freq_max_hz"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := tabletEntry()
+			e.Signature = tc.sig
+			err := e.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate = %v, want an error naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestStoredEntryWithoutBandFailsSafe: an entry stored before the band
+// rule (or written by hand) that breaks it is loaded, listed with its
+// problem and logged naming it, but authorises nothing; the registry
+// still opens and the other entries still match.
+func TestStoredEntryWithoutBandFailsSafe(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := registry.Open(ctx, s.DB(), s, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := r.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := r.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// as an older version stored it: any class, any frequency, anywhere
+	if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = json_set(body, '$.signature', json('{"class":"","freq_min_hz":0,"freq_max_hz":0}'), '$.rooms', json('[]'), '$.schedule', json('[]')) WHERE id = ?`, open.ID); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	r2, err := registry.Open(ctx, s.DB(), s, registry.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatalf("Open with an entry that breaks the rules: %v (must still start)", err)
+	}
+	at := monday.Add(10 * time.Hour)
+	phone := wifiDet(at)
+	phone.Class, phone.CenterHz, phone.BandwidthHz = event.ClassLTE, 1.75e9, 5e6
+	if m, ok := r2.Match(phone, registry.Place{Room: "C1-01"}, at); ok {
+		t.Errorf("a phone in C1-01 matched entry %d: an entry without a band must authorise nothing", m.ID)
+	}
+	if m, ok := r2.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); !ok || m.ID != good.ID {
+		t.Errorf("tablet matched %d, %v; want the good entry %d", m.ID, ok, good.ID)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), fmt.Sprintf("id=%d", open.ID)) {
+		t.Errorf("log does not name entry %d as an error:\n%s", open.ID, logs.String())
+	}
+	es, err := r2.List(ctx)
+	if err != nil || len(es) != 2 {
+		t.Fatalf("List = %d entries, %v; want both listed", len(es), err)
+	}
+	if es[0].Problem != "" || !strings.Contains(es[1].Problem, "freq_min_hz") {
+		t.Errorf("problems %q, %q; want none for the good entry and one naming freq_min_hz", es[0].Problem, es[1].Problem)
+	}
+	// Fixing it clears the problem.
+	fixed := es[1]
+	fixed.Signature = tabletEntry().Signature
+	fixed.Problem = "typed by a client"
+	got, err := r2.Update(ctx, fixed, "admin")
+	if err != nil || got.Problem != "" {
+		t.Fatalf("Update = %+v, %v; want the fixed entry without a problem", got, err)
+	}
+	if e, _ := r2.Get(ctx, open.ID); e.Problem != "" {
+		t.Errorf("problem %q after the fix", e.Problem)
 	}
 }
 
@@ -220,7 +335,8 @@ func TestCSVErrorsNameTheLine(t *testing.T) {
 	cases := map[string]string{
 		"bad number":   head + good + ",radio,staff_radio,,abc,,,,,,,,,,,,\n",
 		"bad kind":     head + good + ",radio,walkie,,,,,,,,,,,,,,\n",
-		"bad schedule": head + good + ",radio,staff_radio,,,,,,,,,,Funday 1-2,,,,\n",
+		"bad schedule": head + good + ",radio,staff_radio,,380000000,400000000,,,,,,,Funday 1-2,,,,\n",
+		"no band":      head + good + ",radio,staff_radio,,,,,,,,,,,,,,\n",
 		"bad header":   "name,id\n",
 		"short row":    head + ",radio\n",
 	}
@@ -253,7 +369,7 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		r, err := registry.Open(ctx, s.DB(), s, time.UTC)
+		r, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,11 +391,11 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := fus.Match(wifiDet(at), "B2-14", nil, at); ok {
+	if _, ok := fus.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok {
 		t.Fatal("matched before refreshing")
 	}
 	refresh(true)
-	if m, ok := fus.Match(wifiDet(at), "B2-14", nil, at); !ok || m.ID != e.ID {
+	if m, ok := fus.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); !ok || m.ID != e.ID {
 		t.Fatalf("after refresh: match %v %+v", ok, m)
 	}
 	refresh(false)
@@ -288,7 +404,7 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	refresh(true)
-	if _, ok := fus.Match(wifiDet(at), "B2-14", nil, at); ok {
+	if _, ok := fus.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok {
 		t.Error("an expired entry still matches after refresh")
 	}
 
@@ -298,7 +414,7 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	refresh(true)
-	if _, ok := fus.Match(wifiDet(at), "B2-14", nil, at); !ok {
+	if _, ok := fus.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); !ok {
 		t.Error("the hand-edited entry (no end) does not match after refresh")
 	}
 
@@ -350,7 +466,7 @@ func TestRefreshLeavesOutBadRows(t *testing.T) {
 	if r.Len() != 1 {
 		t.Errorf("%d entries loaded, want the one that decodes", r.Len())
 	}
-	if _, ok := r.Match(wifiDet(at), "B2-14", nil, at); ok {
+	if _, ok := r.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok {
 		t.Error("the good entry's expiry, written beside a bad row, was not loaded")
 	}
 	if reloaded, err := r.Refresh(ctx); reloaded || err != nil {
@@ -363,7 +479,7 @@ func TestFollow(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r, s := openRegistry(t)
-	other, err := registry.Open(ctx, s.DB(), s, time.UTC)
+	other, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,4 +506,166 @@ func TestFollow(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestRegistryClock: a missing valid_from is the system's clock, not the
+// wall clock, and so are the audit trail's times: the demo's clock is in
+// the past, and entries added there never took effect while their audit
+// entries sorted after everything else.
+func TestRegistryClock(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
+	r, err := registry.Open(ctx, s.DB(), s, registry.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := tabletEntry()
+	e.ValidFrom = time.Time{}
+	added, err := r.Add(ctx, e, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := "id,name,kind,class,freq_min_hz,freq_max_hz,bandwidth_min_hz,bandwidth_max_hz,power_min_dbm,power_max_dbm,rooms,zones,schedule,valid_from,valid_until,added_by,notes\n"
+	if _, err := r.ImportCSV(ctx, strings.NewReader(head+",radio,staff_radio,,380000000,400000000,,,,,,,,,,,\n"), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	es, _ := r.List(ctx)
+	for _, e := range es {
+		if !e.ValidFrom.Equal(now) {
+			t.Errorf("entry %d %q valid from %s, want the registry's clock %s", e.ID, e.Name, e.ValidFrom, now)
+		}
+	}
+	h, err := r.History(ctx, added.ID)
+	if err != nil || len(h) != 1 || h[0].TimeNS != now.UnixNano() {
+		t.Errorf("history %+v, %v; want one entry at %s", h, err, now)
+	}
+}
+
+// TestUnknownPlaces: where the registry knows the site, an entry naming a
+// room or zone the site has not is refused, naming them, on add, update
+// and import (a typo authorised nothing, and the device raised alarms);
+// without a site nothing is checked.
+func TestUnknownPlaces(t *testing.T) {
+	ctx := context.Background()
+	st, err := site.LoadFile("../site/testdata/wing.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := "id,name,kind,class,freq_min_hz,freq_max_hz,bandwidth_min_hz,bandwidth_max_hz,power_min_dbm,power_max_dbm,rooms,zones,schedule,valid_from,valid_until,added_by,notes\n"
+	good := ",radio,staff_radio,,380000000,400000000,,,,,B2-03,wing-b,,,,,\n"
+	tests := []struct {
+		name    string
+		site    *site.Site
+		rooms   []string
+		zones   []string
+		csvRow  string
+		wantErr string // "" when accepted
+	}{
+		{name: "known room and zone", site: st, rooms: []string{"B2-14"}, zones: []string{"yard"}, csvRow: good},
+		{name: "unknown room", site: st, rooms: []string{"B2-14", "NO-SUCH-ROOM"}, csvRow: ",radio,staff_radio,,380000000,400000000,,,,,NO-SUCH-ROOM,,,,,,\n", wantErr: `rooms ["NO-SUCH-ROOM"]`},
+		{name: "unknown zone", site: st, rooms: []string{"B2-14"}, zones: []string{"wing-z"}, csvRow: ",radio,staff_radio,,380000000,400000000,,,,,,wing-z,,,,,\n", wantErr: `zones ["wing-z"]`},
+		{name: "no site, nothing checked", rooms: []string{"NO-SUCH-ROOM"}, csvRow: ",radio,staff_radio,,380000000,400000000,,,,,NO-SUCH-ROOM,,,,,,\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			r, err := registry.Open(ctx, s.DB(), s, registry.Options{Site: tc.site})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := func(what string, err error) {
+				t.Helper()
+				if tc.wantErr == "" && err != nil {
+					t.Errorf("%s: %v, want accepted", what, err)
+				}
+				if tc.wantErr != "" && (!errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), tc.wantErr)) {
+					t.Errorf("%s: %v, want ErrInvalid naming %s", what, err, tc.wantErr)
+				}
+			}
+			e := tabletEntry()
+			e.Rooms, e.Zones = tc.rooms, tc.zones
+			_, err = r.Add(ctx, e, "admin")
+			check("add", err)
+			ok, err := r.Add(ctx, tabletEntry(), "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.ID = ok.ID
+			_, err = r.Update(ctx, e, "admin")
+			check("update", err)
+			n, err := r.ImportCSV(ctx, strings.NewReader(head+good+tc.csvRow), "admin")
+			check("import", err)
+			if tc.wantErr != "" && (n != 0 || !strings.Contains(err.Error(), "line 3")) {
+				t.Errorf("import: %d imported, %v; want none and line 3 named", n, err)
+			}
+		})
+	}
+}
+
+// TestMatchRoomProbs: located, a fix authorises an entry in its rooms
+// unless the location rules them out: the most likely of its rooms (its
+// Rooms, and the rooms of its Zones) must be at least RoomShare times as
+// likely as the top room. A tablet of B2-14 placed first in another cell
+// by one vague fix stays authorised; one placed confidently elsewhere
+// does not.
+func TestMatchRoomProbs(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	tablet := tabletEntry() // rooms B2-14
+	if _, err := r.Add(ctx, tablet, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	wing := tabletEntry()
+	wing.Name, wing.Rooms, wing.Zones = "kiosk wing C", nil, []string{"C"}
+	wing.Signature.FreqMinHz, wing.Signature.FreqMaxHz = 5.15e9, 5.35e9
+	if _, err := r.Add(ctx, wing, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	zoneOf := func(room string) string { return room[:1] } // "B2-14" is in zone B
+	at := monday.Add(10 * time.Hour)
+	kiosk := wifiDet(at)
+	kiosk.CenterHz = 5.2e9
+	tests := []struct {
+		name string
+		d    event.Detection
+		p    registry.Place
+		want bool
+	}{
+		{name: "registered room on top", d: wifiDet(at), p: registry.Place{Room: "B2-14", RoomProbs: map[string]float64{"B2-14": 0.6, "B2-15": 0.4}}, want: true},
+		{name: "confident fix elsewhere (60%, registered 5%)", d: wifiDet(at),
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.6, "B2-13": 0.35, "B2-14": 0.05}}},
+		{name: "vague fix, registered room about as likely (3% vs 2.9%)", d: wifiDet(at),
+			p: registry.Place{Room: "A1-02", RoomProbs: map[string]float64{"A1-02": 0.03, "B2-14": 0.029, "A1-03": 0.028, "B2-01": 0.027}}, want: true},
+		{name: "registered room exactly RoomShare of the top", d: wifiDet(at),
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.4, "B2-14": 0.2}}, want: true},
+		{name: "registered room just under RoomShare of the top", d: wifiDet(at),
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.4, "B2-14": 0.1999}}},
+		{name: "registered room not in the fix", d: wifiDet(at),
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.04, "B2-13": 0.04}}},
+		{name: "zone entry, a room of its zone nearly as likely", d: kiosk,
+			p: registry.Place{Room: "B2-01", RoomProbs: map[string]float64{"B2-01": 0.3, "C1-04": 0.25}, ZoneOf: zoneOf}, want: true},
+		{name: "zone entry, its zone ruled out", d: kiosk,
+			p: registry.Place{Room: "B2-01", RoomProbs: map[string]float64{"B2-01": 0.8, "C1-04": 0.1}, ZoneOf: zoneOf}},
+		{name: "zone entry, no ZoneOf: the top room's zones decide", d: kiosk,
+			p: registry.Place{Room: "C1-04", Zones: []string{"C"}, RoomProbs: map[string]float64{"C1-04": 0.5, "B2-01": 0.5}}, want: true},
+		{name: "not located: the top room alone, in it", d: wifiDet(at), p: registry.Place{Room: "B2-14"}, want: true},
+		{name: "not located: the top room alone, elsewhere", d: wifiDet(at), p: registry.Place{Room: "B2-15"}},
+		{name: "nowhere", d: wifiDet(at), p: registry.Place{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, got := r.Match(tc.d, tc.p, at); got != tc.want {
+				t.Errorf("Match = %v, want %v", got, tc.want)
+			}
+		})
+	}
 }

@@ -1,0 +1,168 @@
+package fusion
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/alert"
+	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
+)
+
+// TestRegistryRoomShareIsRunnerUpShare: a fix authorises a device in its
+// room when that room is as likely, against the top one, as a room the
+// alert summaries name beside it.
+func TestRegistryRoomShareIsRunnerUpShare(t *testing.T) {
+	if registry.RoomShare != alert.RunnerUpShare {
+		t.Errorf("registry.RoomShare %v, alert.RunnerUpShare %v: want them equal", registry.RoomShare, alert.RunnerUpShare)
+	}
+}
+
+// TestAuthorisedDeviceVagueFix: an authorised LTE device registered for
+// one cell. A fix that cannot tell that cell from the top one (one sensor
+// hears it, the probabilities spread over the floor) leaves it authorised:
+// it used to be unauthorised whenever the top room was another, and a
+// critical alert fired for a registered tablet (a control room saw "in
+// cell L1-N02, 3%" for a tablet of L2-S02). A confident fix in another
+// cell, where the registered one is unlikely, still raises the alert.
+func TestAuthorisedDeviceVagueFix(t *testing.T) {
+	s := wing(t)
+	t0 := time.Date(2026, 12, 3, 21, 0, 0, 0, time.UTC)
+	var all []string
+	for _, sn := range s.Sensors {
+		all = append(all, sn.ID)
+	}
+	pos := site.Point{X: 12, Y: 9} // in B2-11
+
+	// run emits an LTE uplink at pos heard by heardBy every 2 s for 40 s
+	// and returns the first fix's room probabilities and the firing
+	// alerts, with the registry (nil: none) authorising its rooms.
+	run := func(t *testing.T, heardBy []string, rooms []string) (map[string]float64, []event.Alert) {
+		t.Helper()
+		ctx := context.Background()
+		var auth Authorizer
+		if rooms != nil {
+			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Site: s})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := reg.Add(ctx, registry.Entry{Name: "tablet", Kind: registry.KindInCellTablet, Rooms: rooms, ValidFrom: t0.Add(-time.Hour),
+				Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}}, "admin"); err != nil {
+				t.Fatal(err)
+			}
+			auth = reg
+		}
+		ts := &storetest.Recorder{}
+		e, err := New(Config{ListenWindow: -1}, Deps{Site: s, TimeSeries: ts, Authorizer: auth, Clock: func() time.Time { return t0 }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 {
+			at := t0.Add(time.Duration(i) * 2 * time.Second)
+			for j, id := range heardBy {
+				sn, _ := s.Sensor(id)
+				pw, err := e.Locator().PredictDBm(sn.ID, sn.Floor, pos, 10-e.Locator().RefLossDB(1.75e9))
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := testDet(fmt.Sprintf("d%d-%d", i, j), sn.ID, at, pw)
+				d.Site = s.ID
+				if err := e.HandleDetection(ctx, d); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := e.Tick(ctx, at.Add(time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(ts.Locs) == 0 {
+			t.Fatal("never located")
+		}
+		var firing []event.Alert
+		for _, a := range e.Alerts().Active() {
+			if a.State == event.AlertFiring {
+				firing = append(firing, a)
+			}
+		}
+		return ts.Locs[0].RoomProbs, firing
+	}
+	// byProb lists the rooms of probs, most likely first.
+	byProb := func(probs map[string]float64) []string {
+		var ids []string
+		for id := range probs {
+			ids = append(ids, id)
+		}
+		slices.SortFunc(ids, func(a, b string) int { return cmp.Or(cmp.Compare(probs[b], probs[a]), cmp.Compare(a, b)) })
+		return ids
+	}
+
+	t.Run("vague fix, registered room nearly as likely as the top", func(t *testing.T) {
+		probs, firing := run(t, all[:1], nil)
+		ids := byProb(probs)
+		top := ids[0]
+		if probs[top] >= 0.2 {
+			t.Fatalf("one sensor placed it in %s at %.2f: not a vague fix, the test shows nothing", top, probs[top])
+		}
+		if len(firing) == 0 {
+			t.Fatal("unregistered, the vague fix raised no alert: the test shows nothing")
+		}
+		// the registered cell: the least likely cell still at least
+		// RoomShare as likely as the top
+		reg := ""
+		for _, id := range ids[1:] {
+			if rm, _ := s.Room(id); rm.Kind == site.KindCell && probs[id] >= registry.RoomShare*probs[top] {
+				reg = id
+			}
+		}
+		if reg == "" {
+			t.Fatalf("no cell at least %.0f%% as likely as %s (%.3f): %v", 100*registry.RoomShare, top, probs[top], probs)
+		}
+		t.Logf("top %s %.3f, registered %s %.3f", top, probs[top], reg, probs[reg])
+		if _, firing := run(t, all[:1], []string{reg}); len(firing) != 0 {
+			t.Errorf("a device registered for %s (%.3f) raised %q with %s at %.3f", reg, probs[reg], firing[0].Summary, top, probs[top])
+		}
+	})
+
+	t.Run("confident fix elsewhere", func(t *testing.T) {
+		probs, _ := run(t, all, nil)
+		ids := byProb(probs)
+		top := ids[0]
+		if probs[top] < 0.5 {
+			t.Fatalf("every sensor placed it in %s at only %.2f: not a confident fix", top, probs[top])
+		}
+		// the registered cell: another cell, unlikely against the top
+		reg := ""
+		for _, rm := range s.Rooms {
+			if rm.Kind == site.KindCell && rm.ID != top && probs[rm.ID] < registry.RoomShare*probs[top] {
+				reg = rm.ID
+				if probs[rm.ID] > 0 {
+					break // prefer a cell the fix gives some chance
+				}
+			}
+		}
+		t.Logf("top %s %.3f, registered %s %.3f", top, probs[top], reg, probs[reg])
+		_, firing := run(t, all, []string{reg})
+		if len(firing) == 0 || firing[0].Room != top {
+			t.Errorf("a device registered for %s, located in %s at %.2f: firing %v, want the alert in %s", reg, top, probs[top], firing, top)
+		}
+		if _, firing := run(t, all, []string{top}); len(firing) != 0 {
+			t.Errorf("registered for %s and located there: %q", top, firing[0].Summary)
+		}
+	})
+}
