@@ -530,6 +530,17 @@ func TestSQLiteIncidentClosure(t *testing.T) {
 	if err != nil || got.State != store.IncidentClosed || got.Outcome != "found" || got.Note != "package in the yard" || got.Summary != "drone over the yard" {
 		t.Errorf("after an older write from fusion: %+v, %v; want still closed, found", got, err)
 	}
+	// its alert gains evidence after the closure: still closed, its
+	// detections as at the closure
+	more := inc
+	more.Detections, more.UpdatedNS = []string{"d1", "d2"}, at(25).UnixNano()
+	if err := s.UpsertIncident(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Incident(ctx, "i1")
+	if err != nil || got.State != store.IncidentClosed || got.ReopenedNS != 0 || len(got.Detections) != 0 || got.UpdatedNS != at(20).UnixNano() {
+		t.Errorf("after new evidence of its alert: %+v, %v; want still closed, no detections, updated at the closure", got, err)
+	}
 	// a new alert joins the case after the closure: open again
 	inc.Alerts, inc.UpdatedNS = append(inc.Alerts, "a2"), at(30).UnixNano()
 	if err := s.UpsertIncident(ctx, inc); err != nil {
