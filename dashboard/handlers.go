@@ -257,23 +257,53 @@ func (s *server) siteID() string {
 	return ""
 }
 
+// ListAlertsLimit is how many alerts GET /api/v1/alerts lists, open ones
+// first: more when more are open.
+const ListAlertsLimit = 200
+
+// listAlerts lists the site's alerts matching the query (zone, rule,
+// severity, state, unacked=1): every open (pending or firing) alert,
+// whatever its age, then the others (resolved) updated in the window
+// (window=hour|shift|day|week; none: any time) up to ListAlertsLimit rows
+// in all, the whole newest updated first. A firing alert's updated_ns
+// moves only on a state change, an acknowledgement or a reminder, so a
+// list of the window's newest 200 missed an alert still firing on a busy
+// site, or acknowledged before the window.
 func (s *server) listAlerts(c echo.Context) error {
-	f := store.AlertFilter{Site: s.siteID(), Zone: c.QueryParam("zone"), Rule: c.QueryParam("rule"),
-		Severity: c.QueryParam("severity"), State: c.QueryParam("state"), Unacked: c.QueryParam("unacked") == "1", Limit: 200}
+	ctx := c.Request().Context()
+	base := store.AlertFilter{Site: s.siteID(), Zone: c.QueryParam("zone"), Rule: c.QueryParam("rule"),
+		Severity: c.QueryParam("severity"), Unacked: c.QueryParam("unacked") == "1"}
+	var since time.Time
 	if w := c.QueryParam("window"); w != "" {
 		d, err := parseWindow(w)
 		if err != nil {
 			return err
 		}
-		f.Since = s.now().Add(-d)
+		since = s.now().Add(-d)
 	}
-	as, err := s.d.Alerts.Alerts(c.Request().Context(), f)
-	if err != nil {
-		return fmt.Errorf("list alerts: %w", err)
+	states := []string{event.AlertPending, event.AlertFiring, event.AlertResolved}
+	if st := c.QueryParam("state"); st != "" {
+		states = []string{st}
 	}
-	if as == nil {
-		as = []event.Alert{}
+	as := []event.Alert{}
+	for _, st := range states {
+		f := base
+		f.State = st
+		if st != event.AlertPending && st != event.AlertFiring {
+			if len(as) >= ListAlertsLimit {
+				break
+			}
+			f.Since, f.Limit = since, ListAlertsLimit-len(as)
+		}
+		got, err := s.d.Alerts.Alerts(ctx, f)
+		if err != nil {
+			return fmt.Errorf("list %s alerts: %w", st, err)
+		}
+		as = append(as, got...)
 	}
+	slices.SortStableFunc(as, func(a, b event.Alert) int {
+		return cmp.Or(cmp.Compare(b.UpdatedNS, a.UpdatedNS), strings.Compare(a.ID, b.ID))
+	})
 	return c.JSON(http.StatusOK, as)
 }
 

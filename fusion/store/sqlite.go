@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS alert (
 	body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alert_site_updated ON alert(site, updated_ns);
+CREATE INDEX IF NOT EXISTS alert_site_state ON alert(site, state, updated_ns);
 CREATE TABLE IF NOT EXISTS incident (
 	id TEXT PRIMARY KEY,
 	site TEXT NOT NULL,
