@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/event"
@@ -593,13 +594,30 @@ func (s *server) ackAlert(c echo.Context) error {
 }
 
 // checkNote refuses a note (of an acknowledgement or a closure) longer
-// than an acknowledgement may carry.
+// than an acknowledgement may carry, or not UTF-8.
 func checkNote(note string) error {
-	if len(note) > event.MaxAckNote {
-		return httpError(http.StatusBadRequest, "note: longer than %d characters", event.MaxAckNote)
+	return checkText("note", note, event.MaxAckNote)
+}
+
+// checkText refuses typed text of field that is not UTF-8 or is longer
+// than most characters (Unicode code points, not bytes: 1500 "é" are
+// 1500 characters). UTF-8 bounds its bytes to 4*most.
+func checkText(field, text string, most int) error {
+	switch {
+	case !utf8.ValidString(text):
+		return httpError(http.StatusBadRequest, "%s: not UTF-8", field)
+	case utf8.RuneCountInString(text) > most:
+		return httpError(http.StatusBadRequest, "%s: longer than %d characters", field, most)
 	}
 	return nil
 }
+
+// MaxSearchNote bounds the note of a search's outcome, in characters.
+const MaxSearchNote = 2000
+
+// MaxMaintenanceReason bounds the reason of a maintenance window, in
+// characters.
+const MaxMaintenanceReason = 200
 
 // acknowledge acknowledges an alert as the session's user: stored (or in
 // the demo's engine), audited, on this dashboard's live feed at once, and
@@ -857,8 +875,8 @@ func (s *server) searchOutcome(c echo.Context) error {
 	if !known {
 		return httpError(http.StatusBadRequest, "room %q is not in the site model", req.Room)
 	}
-	if len(req.Note) > 2000 {
-		return httpError(http.StatusBadRequest, "note: longer than 2000 characters")
+	if err := checkText("note", req.Note, MaxSearchNote); err != nil {
+		return err
 	}
 	if err := s.d.Users.recordOutcome(c.Request().Context(), s.now(), session(c).User, req.Room, req.Found, req.Note); err != nil {
 		return err
@@ -1001,8 +1019,9 @@ func (s *server) startMaintenance(c echo.Context) error {
 		return httpError(http.StatusBadRequest, "minutes: %d is not between 1 and %d", req.Minutes, int(MaxMaintenance/time.Minute))
 	case reason == "":
 		return httpError(http.StatusBadRequest, "reason: say what is done to the sensor")
-	case len(reason) > 200:
-		return httpError(http.StatusBadRequest, "reason: longer than 200 characters")
+	}
+	if err := checkText("reason", reason, MaxMaintenanceReason); err != nil {
+		return err
 	}
 	now := s.now()
 	m := store.Maintenance{Site: s.d.Site.ID, Sensor: id, FromNS: now.UnixNano(), UntilNS: now.Add(time.Duration(req.Minutes) * time.Minute).UnixNano(),
@@ -1290,8 +1309,8 @@ func (s *server) closeIncident(c echo.Context) error {
 	if req.Note != "" {
 		note += ": " + req.Note
 	}
-	if len(note) > event.MaxAckNote {
-		note = strings.ToValidUTF8(note[:event.MaxAckNote], "")
+	if r := []rune(note); len(r) > event.MaxAckNote {
+		note = string(r[:event.MaxAckNote])
 	}
 	for _, aid := range inc.Alerts {
 		a, err := s.d.Alerts.Alert(c.Request().Context(), aid)
