@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -216,10 +217,18 @@ func (u *Users) Create(ctx context.Context, name, password, role string) error {
 	return nil
 }
 
-// hash checks a new password's length and returns its bcrypt hash.
+// hash checks a new password's length and returns its bcrypt hash: at
+// least MinPasswordChars characters, at most MaxPasswordBytes bytes of
+// UTF-8.
 func (u *Users) hash(password string) (string, error) {
-	if len(password) < 10 || len(password) > 72 {
-		return "", fmt.Errorf("%w: it must be 10..72 characters", ErrPassword)
+	switch {
+	case !utf8.ValidString(password):
+		return "", fmt.Errorf("%w: it is not UTF-8", ErrPassword)
+	case utf8.RuneCountInString(password) < MinPasswordChars:
+		return "", fmt.Errorf("%w: it must be at least %d characters", ErrPassword, MinPasswordChars)
+	case len(password) > MaxPasswordBytes:
+		return "", fmt.Errorf("%w: it must be at most %d bytes (%d plain letters or digits; an accented letter takes two, most other scripts' three)",
+			ErrPassword, MaxPasswordBytes, MaxPasswordBytes)
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), u.cost)
 	if err != nil {
@@ -227,6 +236,13 @@ func (u *Users) hash(password string) (string, error) {
 	}
 	return string(h), nil
 }
+
+// MinPasswordChars is the fewest characters a password has.
+const MinPasswordChars = 10
+
+// MaxPasswordBytes is the most bytes a password has: bcrypt reads no
+// more.
+const MaxPasswordBytes = 72
 
 // sweepFails forgets the keys with no failure in the window, and sets the
 // size at which to sweep next to twice what is left (at least 1024), so

@@ -49,8 +49,8 @@ func perfSite() *site.Site {
 
 // perfServer serves the dashboard over a SQLite store holding detections
 // (storetest.Fill: one week, perfRooms rooms, one in five authorised), 250
-// alerts over the week and 200 located emitters in the last 30 minutes. It
-// has one user, admin / admin-password.
+// alerts over the week (one in ten still firing) and 200 located emitters
+// in the last 30 minutes. It has one user, admin / admin-password.
 func perfServer(tb testing.TB, detections int) (*httptest.Server, *store.SQLite) {
 	tb.Helper()
 	ctx := context.Background()
@@ -69,8 +69,12 @@ func perfServer(tb testing.TB, detections int) (*httptest.Server, *store.SQLite)
 	for i := 0; i < alerts; i++ {
 		at := perfNow.Add(-time.Duration(i) * 7 * 24 * time.Hour / alerts).UnixNano()
 		room := fmt.Sprintf("R%03d", i%perfRooms)
+		state := event.AlertResolved
+		if i%10 == 0 {
+			state = event.AlertFiring // 25 still firing, over the whole week
+		}
 		a := event.Alert{Schema: 1, ID: fmt.Sprintf("al%04d", i), Site: "hmp1", Rule: "illicit_phone", Severity: event.SeverityCritical,
-			State: event.AlertFiring, Summary: "NR uplink in " + room, Room: room, Zone: "wing-a", Probability: 0.8,
+			State: state, Summary: "NR uplink in " + room, Room: room, Zone: "wing-a", Probability: 0.8,
 			RoomProbs: map[string]float64{room: 0.8}, Evidence: []string{"f000000001"}, ActiveNS: at, UpdatedNS: at}
 		if err := db.UpsertAlert(ctx, a); err != nil {
 			tb.Fatal(err)
@@ -247,7 +251,7 @@ func TestBrowserMainPageInteractive(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantCount := 200 // alerts: the API's limit (250 in the week)
+			wantCount := ListAlertsLimit // alerts: the 25 firing, then the 175 newest of the week's 225 resolved
 			if pl.page == "heatmap" {
 				wantCount = perfRooms
 			}

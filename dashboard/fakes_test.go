@@ -106,11 +106,18 @@ func (f *fakeAlerts) Alerts(_ context.Context, fl store.AlertFilter) ([]event.Al
 	var out []event.Alert
 	for _, a := range f.alerts {
 		if (fl.Zone == "" || a.Zone == fl.Zone) && (fl.Rule == "" || a.Rule == fl.Rule) && (!fl.Unacked || a.AckBy == "") && (fl.State == "" || a.State == fl.State) &&
+			(fl.Severity == "" || a.Severity == fl.Severity) &&
 			inWindow(a.UpdatedNS, fl.Since, fl.Until) {
 			out = append(out, a)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	// most recently updated first, then by ID, as the stores return them
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].UpdatedNS != out[j].UpdatedNS {
+			return out[i].UpdatedNS > out[j].UpdatedNS
+		}
+		return out[i].ID < out[j].ID
+	})
 	return out[:min(len(out), fakeLimit(fl.Limit))], nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/event"
@@ -260,23 +261,53 @@ func (s *server) siteID() string {
 	return ""
 }
 
+// ListAlertsLimit is how many alerts GET /api/v1/alerts lists, open ones
+// first: more when more are open.
+const ListAlertsLimit = 200
+
+// listAlerts lists the site's alerts matching the query (zone, rule,
+// severity, state, unacked=1): every open (pending or firing) alert,
+// whatever its age, then the others (resolved) updated in the window
+// (window=hour|shift|day|week; none: any time) up to ListAlertsLimit rows
+// in all, the whole newest updated first. A firing alert's updated_ns
+// moves only on a state change, an acknowledgement or a reminder, so a
+// list of the window's newest 200 missed an alert still firing on a busy
+// site, or acknowledged before the window.
 func (s *server) listAlerts(c echo.Context) error {
-	f := store.AlertFilter{Site: s.siteID(), Zone: c.QueryParam("zone"), Rule: c.QueryParam("rule"),
-		Severity: c.QueryParam("severity"), State: c.QueryParam("state"), Unacked: c.QueryParam("unacked") == "1", Limit: 200}
+	ctx := c.Request().Context()
+	base := store.AlertFilter{Site: s.siteID(), Zone: c.QueryParam("zone"), Rule: c.QueryParam("rule"),
+		Severity: c.QueryParam("severity"), Unacked: c.QueryParam("unacked") == "1"}
+	var since time.Time
 	if w := c.QueryParam("window"); w != "" {
 		d, err := parseWindow(w)
 		if err != nil {
 			return err
 		}
-		f.Since = s.now().Add(-d)
+		since = s.now().Add(-d)
 	}
-	as, err := s.d.Alerts.Alerts(c.Request().Context(), f)
-	if err != nil {
-		return fmt.Errorf("list alerts: %w", err)
+	states := []string{event.AlertPending, event.AlertFiring, event.AlertResolved}
+	if st := c.QueryParam("state"); st != "" {
+		states = []string{st}
 	}
-	if as == nil {
-		as = []event.Alert{}
+	as := []event.Alert{}
+	for _, st := range states {
+		f := base
+		f.State = st
+		if st != event.AlertPending && st != event.AlertFiring {
+			if len(as) >= ListAlertsLimit {
+				break
+			}
+			f.Since, f.Limit = since, ListAlertsLimit-len(as)
+		}
+		got, err := s.d.Alerts.Alerts(ctx, f)
+		if err != nil {
+			return fmt.Errorf("list %s alerts: %w", st, err)
+		}
+		as = append(as, got...)
 	}
+	slices.SortStableFunc(as, func(a, b event.Alert) int {
+		return cmp.Or(cmp.Compare(b.UpdatedNS, a.UpdatedNS), strings.Compare(a.ID, b.ID))
+	})
 	return c.JSON(http.StatusOK, as)
 }
 
@@ -566,13 +597,30 @@ func (s *server) ackAlert(c echo.Context) error {
 }
 
 // checkNote refuses a note (of an acknowledgement or a closure) longer
-// than an acknowledgement may carry.
+// than an acknowledgement may carry, or not UTF-8.
 func checkNote(note string) error {
-	if len(note) > event.MaxAckNote {
-		return httpError(http.StatusBadRequest, "note: longer than %d characters", event.MaxAckNote)
+	return checkText("note", note, event.MaxAckNote)
+}
+
+// checkText refuses typed text of field that is not UTF-8 or is longer
+// than most characters (Unicode code points, not bytes: 1500 "é" are
+// 1500 characters). UTF-8 bounds its bytes to 4*most.
+func checkText(field, text string, most int) error {
+	switch {
+	case !utf8.ValidString(text):
+		return httpError(http.StatusBadRequest, "%s: not UTF-8", field)
+	case utf8.RuneCountInString(text) > most:
+		return httpError(http.StatusBadRequest, "%s: longer than %d characters", field, most)
 	}
 	return nil
 }
+
+// MaxSearchNote bounds the note of a search's outcome, in characters.
+const MaxSearchNote = 2000
+
+// MaxMaintenanceReason bounds the reason of a maintenance window, in
+// characters.
+const MaxMaintenanceReason = 200
 
 // acknowledge acknowledges an alert as the session's user: stored (or in
 // the demo's engine), audited, on this dashboard's live feed at once, and
@@ -839,8 +887,8 @@ func (s *server) searchOutcome(c echo.Context) error {
 	if !known {
 		return httpError(http.StatusBadRequest, "room %q is not in the site model", req.Room)
 	}
-	if len(req.Note) > 2000 {
-		return httpError(http.StatusBadRequest, "note: longer than 2000 characters")
+	if err := checkText("note", req.Note, MaxSearchNote); err != nil {
+		return err
 	}
 	if err := s.d.Users.recordOutcome(c.Request().Context(), s.now(), session(c).User, req.Room, req.Found, req.Note); err != nil {
 		return err
@@ -983,8 +1031,9 @@ func (s *server) startMaintenance(c echo.Context) error {
 		return httpError(http.StatusBadRequest, "minutes: %d is not between 1 and %d", req.Minutes, int(MaxMaintenance/time.Minute))
 	case reason == "":
 		return httpError(http.StatusBadRequest, "reason: say what is done to the sensor")
-	case len(reason) > 200:
-		return httpError(http.StatusBadRequest, "reason: longer than 200 characters")
+	}
+	if err := checkText("reason", reason, MaxMaintenanceReason); err != nil {
+		return err
 	}
 	now := s.now()
 	m := store.Maintenance{Site: s.d.Site.ID, Sensor: id, FromNS: now.UnixNano(), UntilNS: now.Add(time.Duration(req.Minutes) * time.Minute).UnixNano(),
@@ -1277,8 +1326,8 @@ func (s *server) closeIncident(c echo.Context) error {
 	if req.Note != "" {
 		note += ": " + req.Note
 	}
-	if len(note) > event.MaxAckNote {
-		note = strings.ToValidUTF8(note[:event.MaxAckNote], "")
+	if r := []rune(note); len(r) > event.MaxAckNote {
+		note = string(r[:event.MaxAckNote])
 	}
 	for _, aid := range inc.Alerts {
 		a, err := s.d.Alerts.Alert(c.Request().Context(), aid)

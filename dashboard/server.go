@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -302,11 +304,11 @@ func (b *idleBody) Read(p []byte) (int, error) {
 }
 
 // decodeJSON reads a size-limited JSON body strictly into v; a body over
-// the limit is 413.
+// the limit is 413, one that is not UTF-8 (RFC 8259 §8.1) 400: the JSON
+// decoder would take it, each bad byte of a string turned into U+FFFD.
 func decodeJSON(c echo.Context, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, maxJSONBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxJSONBody))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return httpError(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", maxJSONBody)
@@ -314,6 +316,14 @@ func decodeJSON(c echo.Context, v any) error {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return httpError(http.StatusRequestTimeout, "request body stopped coming")
 		}
+		return httpError(http.StatusBadRequest, "read request body: %v", err)
+	}
+	if !utf8.Valid(body) {
+		return httpError(http.StatusBadRequest, "request body is not UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		if errors.Is(err, io.EOF) {
 			return httpError(http.StatusBadRequest, "malformed JSON: empty body")
 		}

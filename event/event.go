@@ -442,7 +442,9 @@ func (l Location) Validate() error {
 	return nil
 }
 
-// MaxAckNote bounds Ack.Note (and the note a dashboard accepts).
+// MaxAckNote bounds Ack.Note (and the note a dashboard accepts), in
+// characters (Unicode code points; UTF-8 bounds the bytes to four times
+// as many).
 const MaxAckNote = 2000
 
 // Ack is a person's acknowledgement of an alert, published by the
@@ -472,8 +474,8 @@ func (a Ack) Validate() error {
 		return schemaErr("alert: must be 1..128 characters")
 	case a.By == "" || len(a.By) > 128 || !printable(a.By):
 		return schemaErr("by: must be 1..128 printable characters")
-	case len(a.Note) > MaxAckNote || !utf8.ValidString(a.Note):
-		return schemaErr("note: must be at most %d bytes of UTF-8", MaxAckNote)
+	case !utf8.ValidString(a.Note) || utf8.RuneCountInString(a.Note) > MaxAckNote:
+		return schemaErr("note: must be at most %d characters of UTF-8", MaxAckNote)
 	case a.AckNS <= 0:
 		return schemaErr("ack_ns: must be positive")
 	}

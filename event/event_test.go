@@ -278,6 +278,16 @@ func TestAck(t *testing.T) {
 			t.Errorf("%s: error %v, want one naming %s", tc.name, err, tc.field)
 		}
 	}
+	// the note's bound counts characters, not bytes: 2000 "é" (4000
+	// bytes) are a note the dashboard takes
+	long := a
+	long.Note = strings.Repeat("é", event.MaxAckNote)
+	if err := long.Validate(); err != nil {
+		t.Errorf("a note of %d characters in é: %v", event.MaxAckNote, err)
+	}
+	if long.Note += "é"; long.Validate() == nil {
+		t.Errorf("a note of %d characters in é accepted", event.MaxAckNote+1)
+	}
 	if _, err := event.DecodeAck([]byte(strings.Replace(string(b), `"by"`, `"admin":true,"by"`, 1))); err == nil {
 		t.Error("accepted an unknown field")
 	}

@@ -434,9 +434,11 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		a.pos = loc.Pos
 		a.alert.Probability = math.Min(1, math.Max(0, roomP))
 		a.alert.RoomProbs = loc.RoomProbs
+		gained := false
 		for _, id := range loc.Evidence {
-			if len(a.alert.Evidence) < 50 && !slices.Contains(a.alert.Evidence, id) {
+			if len(a.alert.Evidence) < MaxAlertEvidence && !slices.Contains(a.alert.Evidence, id) {
 				a.alert.Evidence = append(a.alert.Evidence, id)
+				gained = true
 			}
 		}
 		if a.state == StateInactive {
@@ -466,8 +468,53 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			errs = append(errs, e.transition(ctx, a, StatePending, loc.At))
 		}
 		errs = append(errs, e.advance(ctx, a, loc.At))
+		if gained {
+			errs = append(errs, e.incidentEvidence(ctx, a, loc.At))
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// MaxAlertEvidence is the most detection IDs an alert keeps as evidence
+// (the first ones).
+const MaxAlertEvidence = 50
+
+// MaxIncidentDetections is the most detection IDs an incident keeps as
+// evidence, taken from its alerts' as they gain them.
+const MaxIncidentDetections = 200
+
+// addDetections adds to inc the IDs of ids it lacks, up to
+// MaxIncidentDetections, and reports whether it added any.
+func addDetections(inc *store.Incident, ids []string) bool {
+	added := false
+	for _, id := range ids {
+		if len(inc.Detections) < MaxIncidentDetections && !slices.Contains(inc.Detections, id) {
+			inc.Detections = append(inc.Detections, id)
+			added = true
+		}
+	}
+	return added
+}
+
+// incidentEvidence gives the incident of a (if it has joined one) the
+// evidence a gained after joining it, as of at, and stores the incident
+// when its detections changed: an alert that fired at its first fix (a
+// drone) brought one detection to its incident, which kept only that.
+// A closed incident is not reopened by it (store.AlertStore.UpsertIncident
+// keeps a closed case as it is when no new alert joined it).
+func (e *Engine) incidentEvidence(ctx context.Context, a *alertState, at time.Time) error {
+	inc := e.incidents[a.alert.Incident]
+	if inc == nil || !addDetections(inc, a.alert.Evidence) {
+		return nil
+	}
+	inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
+	if e.store == nil {
+		return nil
+	}
+	if err := e.store.UpsertIncident(ctx, *inc); err != nil {
+		return fmt.Errorf("store incident %s with alert %s's evidence: %w", inc.ID, a.alert.ID, err)
+	}
+	return nil
 }
 
 // ObserveStatus feeds a sensor's retained status (online/offline).
@@ -861,12 +908,8 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 	if a.alert.Room != "" && !slices.Contains(inc.Rooms, a.alert.Room) {
 		inc.Rooms = append(inc.Rooms, a.alert.Room)
 	}
-	for _, id := range a.alert.Evidence {
-		if len(inc.Detections) < 200 && !slices.Contains(inc.Detections, id) {
-			inc.Detections = append(inc.Detections, id)
-		}
-	}
-	inc.UpdatedNS = now.UnixNano()
+	addDetections(inc, a.alert.Evidence) // and more as a gains it (incidentEvidence)
+	inc.UpdatedNS = max(inc.UpdatedNS, now.UnixNano())
 	if inc.Kind == "drone_drop" && a.rule.Kind == KindUnauthorisedUplink {
 		inc.Summary = fmt.Sprintf("drone drop followed by unauthorised phone in %s", a.alert.Room)
 	}

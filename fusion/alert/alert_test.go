@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -880,5 +881,110 @@ func TestAcknowledged(t *testing.T) {
 	last := rec.got[len(rec.got)-1]
 	if last.State != event.AlertResolved || last.AckNS != at.UnixNano() {
 		t.Errorf("last publication %s, ack at %d; want resolved, acknowledged at %d", last.State, last.AckNS, at.UnixNano())
+	}
+}
+
+// countingStore is a SQLite store that counts the incident writes.
+type countingStore struct {
+	*store.SQLite
+	incidentWrites int
+}
+
+func (c *countingStore) UpsertIncident(ctx context.Context, inc store.Incident) error {
+	c.incidentWrites++
+	return c.SQLite.UpsertIncident(ctx, inc)
+}
+
+// TestIncidentTakesLaterEvidence: an incident takes in the evidence its
+// alerts gain after they joined it, not only what they held as they
+// fired (the demo's drone alert listed 50 detections, its drop incident
+// one), and is stored again each time its detections change, not at every
+// fix. A closed case stays closed while its alerts gain evidence, its
+// stored detections as they were at the closure; a new alert joining
+// reopens it with everything its alerts gathered.
+func TestIncidentTakesLaterEvidence(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	st := &countingStore{SQLite: db}
+	e, err := New(DefaultConfig(), wing(t), st, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	see := func(track, class, room string, pos site.Point, s int, evidence ...string) {
+		t.Helper()
+		loc := Location{Track: track, Class: class, Link: event.LinkUplink, Room: room, Prob: 0.9,
+			RoomProbs: map[string]float64{room: 0.9}, Pos: pos, At: at(s), Evidence: evidence}
+		if err := e.ObserveLocation(ctx, loc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(prefix string, from, to int) []string {
+		var out []string
+		for i := from; i <= to; i++ {
+			out = append(out, fmt.Sprintf("%s-%d", prefix, i))
+		}
+		return out
+	}
+	stored := func() store.Incident {
+		t.Helper()
+		incs := e.Incidents()
+		if len(incs) != 1 {
+			t.Fatalf("%d incidents %+v, want one", len(incs), incs)
+		}
+		got, err := db.Incident(ctx, incs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Detections, incs[0].Detections) && got.State == store.IncidentOpen {
+			t.Errorf("stored detections %v, the engine's %v; want the same while open", got.Detections, incs[0].Detections)
+		}
+		return got
+	}
+	yard, cell := site.Point{X: 15, Y: -8}, site.Point{X: 12, Y: 2}
+
+	// The drone fires at its first fix (the rule has no For); each fix
+	// brings a new detection and one it brought before.
+	for s := range 31 {
+		see("drone", event.ClassDroneID, "yard", yard, s, fmt.Sprintf("drone-%d", s), "drone-0")
+	}
+	inc := stored()
+	if want := ids("drone", 0, 30); !slices.Equal(inc.Detections, want) || inc.UpdatedNS != at(30).UnixNano() {
+		t.Fatalf("after 31 fixes: detections %v, updated %d; want %v, updated at 30 s", inc.Detections, inc.UpdatedNS, want)
+	}
+	if st.incidentWrites != 31 {
+		t.Errorf("%d incident writes for 31 new detections, want 31 (one per change)", st.incidentWrites)
+	}
+
+	// Closed by staff; the drone goes on (its alert keeps 50 detections).
+	if _, err := db.CloseIncident(ctx, inc.ID, "analyst1", "not_found", "", at(30).Add(500*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	for s := 31; s < 60; s++ {
+		see("drone", event.ClassDroneID, "yard", yard, s, fmt.Sprintf("drone-%d", s))
+	}
+	if got := stored(); got.State != store.IncidentClosed || !slices.Equal(got.Detections, ids("drone", 0, 30)) {
+		t.Errorf("closed, the drone still seen: state %s, detections %v; want closed, as at the closure", got.State, got.Detections)
+	}
+	if st.incidentWrites != 31+19 {
+		t.Errorf("%d incident writes, want %d: one per change, none once the alert holds 50", st.incidentWrites, 31+19)
+	}
+
+	// A phone appears after the drone, beside where it was: it joins the
+	// case and reopens it.
+	for s := 60; s <= 75; s++ {
+		see("phone", event.ClassGSM, "B2-03", cell, s, fmt.Sprintf("phone-%d", s))
+	}
+	got := stored()
+	want := append(ids("drone", 0, 49), ids("phone", 60, 75)...)
+	if got.State != store.IncidentOpen || got.ReopenedNS != at(70).UnixNano() || len(got.Alerts) != 2 || !slices.Equal(got.Detections, want) {
+		t.Errorf("after the phone joined: state %s, reopened %d, alerts %v, detections %v; want open, reopened at 70 s, two alerts, detections %v",
+			got.State, got.ReopenedNS, got.Alerts, got.Detections, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
@@ -212,8 +213,8 @@ const MaxBandHz = 1e9
 func (e Entry) Validate() error {
 	s := e.Signature
 	switch {
-	case strings.TrimSpace(e.Name) == "" || len(e.Name) > 200:
-		return fmt.Errorf("%w: name must be 1..200 characters", ErrInvalid)
+	case strings.TrimSpace(e.Name) == "" || !utf8.ValidString(e.Name) || utf8.RuneCountInString(e.Name) > 200:
+		return fmt.Errorf("%w: name must be 1..200 characters of UTF-8", ErrInvalid)
 	case !slices.Contains(Kinds, e.Kind):
 		return fmt.Errorf("%w: kind %q is not one of %v", ErrInvalid, e.Kind, Kinds)
 	case s.Class != "" && !slices.Contains(event.Classes, s.Class):

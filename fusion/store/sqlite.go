@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS alert (
 	body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alert_site_updated ON alert(site, updated_ns);
+CREATE INDEX IF NOT EXISTS alert_site_state ON alert(site, state, updated_ns);
 CREATE TABLE IF NOT EXISTS incident (
 	id TEXT PRIMARY KEY,
 	site TEXT NOT NULL,
@@ -731,11 +732,18 @@ func (s *SQLite) UpsertIncident(ctx context.Context, inc Incident) error {
 
 // mergeClosure returns inc (fusion's state of an incident, which knows
 // nothing of closures) with the closure stored in prev: still closed when
-// inc is no newer than the closure, else open again (a new alert joined
-// after staff closed it), with the old closure kept for the record.
+// inc is no newer than the closure; open again when a new alert (one prev
+// does not list) joined after staff closed it, with the old closure kept
+// for the record; and, when inc is newer only because the case's alerts
+// gained evidence, prev as it is: a closed case stays closed and its
+// detections grow only while it is open.
 func mergeClosure(prev, inc Incident) Incident {
 	if inc.ClosedNS != 0 || prev.ClosedNS == 0 {
 		return inc
+	}
+	joined := slices.ContainsFunc(inc.Alerts, func(id string) bool { return !slices.Contains(prev.Alerts, id) })
+	if prev.State == IncidentClosed && inc.UpdatedNS > prev.ClosedNS && !joined {
+		return prev
 	}
 	inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note = prev.ClosedNS, prev.ClosedBy, prev.Outcome, prev.Note
 	inc.ReopenedNS, inc.ReopenedBy = prev.ReopenedNS, prev.ReopenedBy

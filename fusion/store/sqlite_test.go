@@ -530,6 +530,17 @@ func TestSQLiteIncidentClosure(t *testing.T) {
 	if err != nil || got.State != store.IncidentClosed || got.Outcome != "found" || got.Note != "package in the yard" || got.Summary != "drone over the yard" {
 		t.Errorf("after an older write from fusion: %+v, %v; want still closed, found", got, err)
 	}
+	// its alert gains evidence after the closure: still closed, its
+	// detections as at the closure
+	more := inc
+	more.Detections, more.UpdatedNS = []string{"d1", "d2"}, at(25).UnixNano()
+	if err := s.UpsertIncident(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Incident(ctx, "i1")
+	if err != nil || got.State != store.IncidentClosed || got.ReopenedNS != 0 || len(got.Detections) != 0 || got.UpdatedNS != at(20).UnixNano() {
+		t.Errorf("after new evidence of its alert: %+v, %v; want still closed, no detections, updated at the closure", got, err)
+	}
 	// a new alert joins the case after the closure: open again
 	inc.Alerts, inc.UpdatedNS = append(inc.Alerts, "a2"), at(30).UnixNano()
 	if err := s.UpsertIncident(ctx, inc); err != nil {
@@ -750,5 +761,29 @@ func TestSQLiteWindowUntil(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("incidents %v..%v: %v, want %v", tc.since, tc.until, got, tc.want)
 		}
+	}
+}
+
+// TestSQLiteOpenAlertsIndexed: the dashboard's alert list asks for a
+// site's pending and firing alerts at every load, whatever their age; the
+// query uses an index on the state, not a scan of every alert ever stored.
+func TestSQLiteOpenAlertsIndexed(t *testing.T) {
+	s := openSQLite(t)
+	rows, err := s.DB().Query(`EXPLAIN QUERY PLAN SELECT body FROM alert WHERE site = ? AND state = ? ORDER BY updated_ns DESC, id LIMIT ?`, "site1", "firing", 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if got := strings.Join(plan, "; "); !strings.Contains(got, "alert_site_state") {
+		t.Errorf("query plan %q; want it to use index alert_site_state", got)
 	}
 }

@@ -198,7 +198,10 @@ type AlertStore interface {
 	Ack(ctx context.Context, id, user, note string, at time.Time) (event.Alert, error)
 	// UpsertIncident stores inc by ID. A closure stored for it (by
 	// CloseIncident) is kept, and stands unless inc was updated after it
-	// (a new alert joined the case: it is open again).
+	// and lists an alert the stored incident does not (a new alert joined
+	// the case: it is open again). A write after the closure that brings
+	// only more detections (its alerts' later evidence) leaves the closed
+	// incident as it is.
 	UpsertIncident(ctx context.Context, inc Incident) error
 	// CloseIncident closes an open incident with one of IncidentOutcomes
 	// and returns it (ErrNotFound, ErrClosed).
