@@ -14,9 +14,11 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/internal/embroker"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
@@ -42,6 +44,7 @@ func startDashboard(t *testing.T) (base string, stdout *syncBuf, stop func() err
 type runningDashboard struct {
 	demoInfo
 	stdout *syncBuf
+	stderr *syncBuf
 	stop   func() error
 }
 
@@ -55,8 +58,8 @@ func startDashboardArgs(t *testing.T, args ...string) runningDashboard {
 		done <- cmdDashboard(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), &out, &errOut)
 	}()
 	addrRe := regexp.MustCompile(`dashboard on (http://\S+)`)
-	d := runningDashboard{stdout: &out, stop: func() error { cancel(); return <-done }}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	d := runningDashboard{stdout: &out, stderr: &errOut, stop: func() error { cancel(); return <-done }}
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := addrRe.FindStringSubmatch(out.String()); m != nil {
 			d.URL = m[1]
 			break
@@ -134,6 +137,51 @@ func TestCmdDashboardFlags(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--tls-key") {
 		t.Errorf("cert without key: got %v", err)
 	}
+}
+
+// TestCmdDashboardFeedSaysWhy: given a broker that refuses the
+// dashboard's password, when the dashboard runs, expect the broker's "not
+// Authorized" in its log at warning level (it said only "broker not
+// reachable yet", once), /healthz degraded (503) with that reason, and
+// /metrics' connection gauge at 0 with the failures counted.
+func TestCmdDashboardFeedSaysWhy(t *testing.T) {
+	srv, addr, err := embroker.StartAuth("127.0.0.1:0", &mochiauth.Ledger{Auth: mochiauth.AuthRules{{Username: "dashboard", Password: "right", Allow: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv("RFW_MQTT_PASSWORD", "wrong")
+	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--site", "../../fusion/site/testdata/minimal.good.yaml",
+		"--mqtt", "tcp://"+addr, "--mqtt-user", "dashboard")
+	defer dash.stop()
+	var code int
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if code, body = httpGet(t, dash.URL+"/healthz"); code != http.StatusOK {
+			break
+		}
+	}
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "not connected to the MQTT broker: not Authorized") {
+		t.Errorf("/healthz = %d %q, want 503 naming the broker's not Authorized", code, body)
+	}
+	if log := dash.stderr.String(); !regexp.MustCompile(`level=WARN .*not Authorized`).MatchString(log) {
+		t.Errorf("log has no warning with the broker's not Authorized:\n%s", log)
+	}
+	_, metrics := httpGet(t, dash.URL+"/metrics")
+	if !strings.Contains(metrics, "rfwarden_dashboard_mqtt_connected 0") || !regexp.MustCompile(`rfwarden_dashboard_mqtt_connect_failures_total [1-9]`).MatchString(metrics) {
+		t.Errorf("/metrics has no feed connection gauge at 0 and failures counted:\n%s", grepLines(metrics, "mqtt"))
+	}
+}
+
+// grepLines returns the lines of s containing sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for l := range strings.Lines(s) {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "")
 }
 
 // TestAckAnnouncerNotConnected: with the broker away the announcer refuses
