@@ -25,7 +25,8 @@ import (
 
 // cmdDashboard serves the web dashboard over fusion's SQLite store, and its
 // InfluxDB with --influx. On first run it creates the "admin" user and
-// prints its random password once.
+// prints its random password once, when everything else has loaded and it
+// is about to serve.
 //
 // RFW_METRICS_TOKEN (environment only, like RFW_MQTT_PASSWORD, so it stays
 // out of the process list) puts /metrics behind a bearer token.
@@ -81,13 +82,6 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
 	if err != nil {
 		return err
-	}
-	pw, created, err := users.EnsureAdmin(ctx)
-	if err != nil {
-		return err
-	}
-	if created {
-		fmt.Fprintf(stdout, "created user admin with password %s (shown once; change it)\n", pw)
 	}
 	var st *site.Site
 	if *sitePath != "" {
@@ -146,6 +140,17 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("dashboard: listen on %s: %w", *listen, err)
+	}
+	defer ln.Close() // Serve closes it too; this is for the returns before it
+	// admin is made last, once everything else has loaded: a start that
+	// fails on the configuration would have printed the one-time password
+	// into its failure's log, and the next start would not print it.
+	pw, created, err := users.EnsureAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stdout, "created user admin with password %s (shown once; change it)\n", pw)
 	}
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && metricsToken == "" && !tcp.IP.IsLoopback() {
 		log.Warn("dashboard: /metrics is open to anyone who reaches this address; set RFW_METRICS_TOKEN", "listen", ln.Addr().String())

@@ -139,6 +139,27 @@ func TestCmdDashboardFlags(t *testing.T) {
 	}
 }
 
+// TestCmdDashboardAdminAfterConfig: given a site file that does not load,
+// when the dashboard starts on a fresh database, expect it to fail before
+// creating admin: the one-time password is printed by the run that
+// starts, not spent in a failed start's log.
+func TestCmdDashboardAdminAfterConfig(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "d.db")
+	var out bytes.Buffer
+	err := cmdDashboard(context.Background(), []string{"--listen", "127.0.0.1:0", "--db", db, "--site", "../../fusion/site/testdata/no-floors.bad.yaml"}, &out, io.Discard)
+	if err == nil {
+		t.Fatal("started with a site file that does not load")
+	}
+	if strings.Contains(out.String(), "created user admin") {
+		t.Errorf("a failed start printed the admin password: %q", out.String())
+	}
+	d := startDashboardArgs(t, "--db", db, "--site", "../../fusion/site/testdata/minimal.good.yaml")
+	defer d.stop()
+	if d.Password == "" {
+		t.Errorf("the first start that works printed no admin password: %q", d.stdout.String())
+	}
+}
+
 // TestCmdDashboardFeedSaysWhy: given a broker that refuses the
 // dashboard's password, when the dashboard runs, expect the broker's "not
 // Authorized" in its log at warning level (it said only "broker not
