@@ -18,6 +18,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
 	"github.com/rfwarden/rfwarden/internal/embroker"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
@@ -157,6 +158,60 @@ func TestCmdDashboardAdminAfterConfig(t *testing.T) {
 	defer d.stop()
 	if d.Password == "" {
 		t.Errorf("the first start that works printed no admin password: %q", d.stdout.String())
+	}
+}
+
+// TestCmdDashboardChecksInflux: given InfluxDB settings with one wrong
+// (the retention policy, the database, the password, the user), when the
+// dashboard starts, expect it to exit with an error naming the variable
+// at fault; it started and answered 500 on the heatmap and locations.
+func TestCmdDashboardChecksInflux(t *testing.T) {
+	srv := influxtest.StartAuth(t)
+	srv.Exec("", "", `CREATE USER "admin" WITH PASSWORD 'admin-pw' WITH ALL PRIVILEGES`)
+	for _, q := range []string{`CREATE DATABASE "rfwarden" WITH DURATION 90d REPLICATION 1 SHARD DURATION 1d NAME "d90"`,
+		`CREATE USER "dashboard" WITH PASSWORD 'dash-pw'`, `GRANT READ ON "rfwarden" TO "dashboard"`} {
+		srv.Exec("admin", "admin-pw", q)
+	}
+	tests := []struct {
+		name     string
+		given    map[string]string // RFW_INFLUX_ settings over the good ones
+		wantName string            // "" starts
+	}{
+		{name: "good", given: nil},
+		{name: "retention policy typo", given: map[string]string{"RFW_INFLUX_RP": "d9"}, wantName: "RFW_INFLUX_RP"},
+		{name: "database typo", given: map[string]string{"RFW_INFLUX_DB": "rfwardne"}, wantName: "RFW_INFLUX_DB"},
+		{name: "wrong password", given: map[string]string{"RFW_INFLUX_PASSWORD": "nope"}, wantName: "RFW_INFLUX_PASSWORD"},
+		{name: "unknown user", given: map[string]string{"RFW_INFLUX_USER": "dashbaord"}, wantName: "RFW_INFLUX_USER"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"RFW_INFLUX_URL": srv.URL, "RFW_INFLUX_DB": "rfwarden", "RFW_INFLUX_RP": "d90",
+				"RFW_INFLUX_USER": "dashboard", "RFW_INFLUX_PASSWORD": "dash-pw"}
+			maps.Copy(env, tt.given)
+			for k, v := range env {
+				t.Setenv(k, v)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var out syncBuf
+			done := make(chan error, 1)
+			go func() {
+				done <- cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "d.db")}, &out, io.Discard)
+			}()
+			for !strings.Contains(out.String(), "dashboard on ") && ctx.Err() == nil && len(done) == 0 {
+				time.Sleep(20 * time.Millisecond)
+			}
+			cancel()
+			err := <-done
+			switch {
+			case tt.wantName == "" && err != nil:
+				t.Errorf("good settings: %v", err)
+			case tt.wantName != "" && (err == nil || !strings.Contains(err.Error(), tt.wantName)):
+				t.Errorf("error %v, want one naming %s", err, tt.wantName)
+			case tt.wantName != "" && strings.Contains(out.String(), "dashboard on "):
+				t.Errorf("started serving with a wrong %s", tt.wantName)
+			}
+		})
 	}
 }
 
