@@ -39,6 +39,14 @@ type AckAnnouncer interface {
 	AnnounceAck(ctx context.Context, a event.Ack) error
 }
 
+// Link is a connection the dashboard needs, such as the live feed's to
+// the MQTT broker (mqttlink.Link is one), for /healthz.
+type Link interface {
+	IsConnected() bool
+	// Reason says why it is not connected, with the latest error.
+	Reason() string
+}
+
 // ZoneStatus reports whether a zone is covered by working sensors: "ok" or "unknown".
 type ZoneStatus interface {
 	ZoneStatus(zone string) string
@@ -158,4 +166,9 @@ type Deps struct {
 	// stands: fusion adopts it from the store at the alert's next
 	// publication.
 	AckAnnouncer AckAnnouncer
+	// Feed is the live feed's connection to the broker; nil without one.
+	// While it is not connected /healthz answers 503 "degraded" with its
+	// reason: the live feed, acknowledgements' announcements and evidence
+	// do not work meanwhile.
+	Feed Link
 }

@@ -33,7 +33,14 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
-func (s *server) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }
+// healthz answers "ok", or 503 "degraded: " and why while the live feed is
+// configured but not connected to the broker.
+func (s *server) healthz(c echo.Context) error {
+	if f := s.d.Feed; f != nil && !f.IsConnected() {
+		return c.String(http.StatusServiceUnavailable, "degraded: live feed: "+f.Reason()+"\n")
+	}
+	return c.String(http.StatusOK, "ok\n")
+}
 
 func (s *server) index(c echo.Context) error {
 	b, err := fsReadFile(s.assets, "index.html")

@@ -282,6 +282,12 @@ func (p PahoSubscriber) SubscribeAck(topic string, qos byte, handler func(string
 	return p.subscribe(topic, qos, func(_ mqtt.Client, m mqtt.Message) { handler(m.Topic(), m.Payload(), m.Ack) })
 }
 
+// subscribe subscribes and waits for the broker's answer. With a
+// Resubscriber, a subscription the connection's loss interrupted (the
+// connection dropped between connecting and subscribing) is not an
+// error: the Resubscriber has recorded it first, and makes it on the next
+// connection. A subscription the broker refuses (its ACL: the SUBACK
+// failure code 0x80, which paho does not report as an error) is one.
 func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler) error {
 	if p.Resubscribe != nil {
 		for _, m := range p.Resubscribe.add(topic, qos, cb) {
@@ -293,10 +299,46 @@ func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler
 	if to == 0 {
 		to = 10 * time.Second
 	}
+	var err error
 	if !tok.WaitTimeout(to) {
-		return fmt.Errorf("subscribe %s: timeout after %v", topic, to)
+		err = fmt.Errorf("no answer from the broker within %v", to)
+	} else if err = tok.Error(); err == nil {
+		return subscribeRefused(tok)
 	}
-	return tok.Error()
+	if p.Resubscribe != nil && leftToReconnect(p.Client, err) {
+		p.Resubscribe.logger().Warn("mqtt: not connected to the broker; subscribing on the next connection", "topic", topic, "err", err)
+		return nil
+	}
+	return err
+}
+
+// subscribeRefused returns an error when the broker's SUBACK refused the
+// subscription (failure code 0x80).
+func subscribeRefused(tok mqtt.Token) error {
+	st, ok := tok.(*mqtt.SubscribeToken)
+	if !ok {
+		return nil
+	}
+	for _, code := range st.Result() {
+		if code == subackFailure {
+			return errors.New("the broker refused the subscription (SUBACK 0x80): its ACL must let this client's user read the topic (deploy/mosquitto/rfwarden.acl)")
+		}
+	}
+	return nil
+}
+
+// subackFailure is the return code of a SUBACK refusing a subscription
+// (MQTT 3.1.1 §3.9.3).
+const subackFailure = 0x80
+
+// leftToReconnect reports whether a failed subscription can wait for the
+// next connection: the client is not connected, or the failure is not
+// about the subscription itself (an invalid topic or QoS fails again).
+func leftToReconnect(c mqtt.Client, err error) bool {
+	if errors.Is(err, mqtt.ErrInvalidQos) || errors.Is(err, mqtt.ErrInvalidTopicEmptyString) || errors.Is(err, mqtt.ErrInvalidTopicMultilevel) {
+		return false
+	}
+	return !c.IsConnectionOpen() || errors.Is(err, mqtt.ErrNotConnected) || strings.Contains(err.Error(), "not currently connected")
 }
 
 // Resubscriber remembers the subscriptions made through a PahoSubscriber and
@@ -314,10 +356,11 @@ func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler
 type Resubscriber struct {
 	Log *slog.Logger // nil: slog.Default()
 
-	mu      sync.Mutex
-	subs    []resub
-	pending []mqtt.Message
-	dropped int // pending messages dropped past MaxPending
+	mu       sync.Mutex
+	subs     []resub
+	pending  []mqtt.Message
+	dropped  int // pending messages dropped past MaxPending
+	connects int // OnConnect calls
 }
 
 type resub struct {
@@ -345,14 +388,43 @@ func (r *Resubscriber) add(topic string, qos byte, cb mqtt.MessageHandler) []mqt
 
 // OnConnect is a paho OnConnectHandler: set it with
 // ClientOptions.SetOnConnectHandler. It subscribes again without waiting for
-// the broker's answer (paho handlers must not block).
+// the broker's answer (paho handlers must not block); a goroutine per
+// subscription logs a refusal or failure. A connection after the first is
+// logged at warning level: the connection had been lost (a broker
+// restart, the network, or another client with the same client ID).
 func (r *Resubscriber) OnConnect(c mqtt.Client) {
 	r.mu.Lock()
 	subs := append([]resub(nil), r.subs...)
+	r.connects++
+	again := r.connects > 1
 	r.mu.Unlock()
-	for _, s := range subs {
-		c.Subscribe(s.topic, s.qos, s.cb)
+	log := r.logger()
+	if again {
+		log.Warn("mqtt: connected to the broker again after losing the connection; subscribing again", "subscriptions", len(subs),
+			"hint", "a connection lost again and again may be another client with the same client ID")
 	}
+	for _, s := range subs {
+		tok := c.Subscribe(s.topic, s.qos, s.cb)
+		go func() {
+			if !tok.WaitTimeout(time.Minute) {
+				return
+			}
+			err := tok.Error()
+			if err == nil {
+				err = subscribeRefused(tok)
+			}
+			if err != nil {
+				log.Error("mqtt: subscribing again after connecting", "topic", s.topic, "err", err)
+			}
+		}()
+	}
+}
+
+func (r *Resubscriber) logger() *slog.Logger {
+	if r.Log == nil {
+		return slog.Default()
+	}
+	return r.Log
 }
 
 // Default is a paho default publish handler: set it with
@@ -378,11 +450,7 @@ func (r *Resubscriber) Default(c mqtt.Client, m mqtt.Message) {
 		r.pending = r.pending[1:]
 		r.dropped++
 		if r.dropped == 1 || r.dropped%1000 == 0 {
-			log := r.Log
-			if log == nil {
-				log = slog.Default()
-			}
-			log.Warn("mqtt: messages no subscription takes; oldest dropped", "dropped", r.dropped, "topic", m.Topic())
+			r.logger().Warn("mqtt: messages no subscription takes; oldest dropped", "dropped", r.dropped, "topic", m.Topic())
 		}
 	}
 	r.pending = append(r.pending, m)

@@ -19,12 +19,14 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/sensor/publish"
 )
 
 // cmdDashboard serves the web dashboard over fusion's SQLite store, and its
 // InfluxDB with --influx. On first run it creates the "admin" user and
-// prints its random password once.
+// prints its random password once, when everything else has loaded and it
+// is about to serve.
 //
 // RFW_METRICS_TOKEN (environment only, like RFW_MQTT_PASSWORD, so it stays
 // out of the process list) puts /metrics behind a bearer token.
@@ -75,18 +77,14 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return fmt.Errorf("dashboard: --influx: %w", err)
 		}
 		defer in.Close()
+		if err := checkInflux(ctx, in, log); err != nil {
+			return err
+		}
 		series = in
 	}
 	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
 	if err != nil {
 		return err
-	}
-	pw, created, err := users.EnsureAdmin(ctx)
-	if err != nil {
-		return err
-	}
-	if created {
-		fmt.Fprintf(stdout, "created user admin with password %s (shown once; change it)\n", pw)
 	}
 	var st *site.Site
 	if *sitePath != "" {
@@ -111,6 +109,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		replayer = pr
 	}
 	var announcer dashboard.AckAnnouncer
+	var feed dashboard.Link        // the live feed's connection, for /healthz; nil without one
 	var zones dashboard.ZoneStatus // without the live feed the sensors' state is not known here: zones show no status
 	if *mqttURL != "" {
 		fo := feedOptions{URL: *mqttURL, Username: *mqttUser, Password: os.Getenv("RFW_MQTT_PASSWORD"), CAFile: *mqttCA,
@@ -118,11 +117,13 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if st != nil {
 			fo.Site = st.ID
 		}
-		client, err := subscribeFeed(fo, hub, log)
+		client, link, err := subscribeFeed(fo, hub, log)
 		if err != nil {
 			return err
 		}
 		defer client.Disconnect(250)
+		feed = link
+		metrics.MustRegister(link.Collectors("rfwarden_dashboard")...)
 		announcer = mqttAckAnnouncer{client: client, wait: time.Second}
 		if st != nil {
 			zones = dashboard.SensorZones{Site: st, Hub: hub}
@@ -131,7 +132,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
-		Logger: log, Secure: *certFile != "", Location: time.Local})
+		Feed: feed, Logger: log, Secure: *certFile != "", Location: time.Local})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
 	}
@@ -142,6 +143,17 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("dashboard: listen on %s: %w", *listen, err)
+	}
+	defer ln.Close() // Serve closes it too; this is for the returns before it
+	// admin is made last, once everything else has loaded: a start that
+	// fails on the configuration would have printed the one-time password
+	// into its failure's log, and the next start would not print it.
+	pw, created, err := users.EnsureAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stdout, "created user admin with password %s (shown once; change it)\n", pw)
 	}
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && metricsToken == "" && !tcp.IP.IsLoopback() {
 		log.Warn("dashboard: /metrics is open to anyone who reaches this address; set RFW_METRICS_TOKEN", "listen", ln.Addr().String())
@@ -176,6 +188,37 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
+// checkInflux checks the dashboard's InfluxDB settings (store.Influx.Check)
+// and returns an error naming the variable (and flag) at fault. An
+// InfluxDB that does not answer is only a warning: the dashboard serves
+// alerts and the registry without it, and the time series once it is up.
+func checkInflux(ctx context.Context, in *store.Influx, log *slog.Logger) error {
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	err := in.Check(cctx)
+	var ce *store.InfluxCheckError
+	if err == nil || !errors.As(err, &ce) {
+		return err
+	}
+	var name string
+	switch ce.Setting {
+	case store.InfluxSettingURL:
+		log.Warn("dashboard: InfluxDB does not answer; the heatmap, locations, detections and sensor health fail until it does (RFW_INFLUX_URL, --influx)", "err", err)
+		return nil
+	case store.InfluxSettingCredentials:
+		name = "RFW_INFLUX_USER or RFW_INFLUX_PASSWORD (--influx-user)"
+	case store.InfluxSettingDatabase:
+		name = "RFW_INFLUX_DB (--influx-db)"
+	case store.InfluxSettingRP:
+		name = "RFW_INFLUX_RP (--influx-rp)"
+	case store.InfluxSettingFlux:
+		name = "InfluxDB's flux-enabled"
+	default:
+		name = "RFW_INFLUX_URL (--influx)"
+	}
+	return fmt.Errorf("dashboard: check %s: %w", name, err)
+}
+
 // feedOptions say how the dashboard reaches the broker for its live feed.
 type feedOptions struct {
 	URL                string
@@ -194,7 +237,12 @@ type feedOptions struct {
 // spectrum messages of fo.Site to the hub (QoS 0), and with fo.EvidenceDir
 // saves the site's sensors' evidence snippets there (QoS 1). Feed handlers never block (Hub
 // publishing is non-blocking); saving a snippet writes a few MB.
-func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.Client, error) {
+//
+// The client retries for ever in the background; the link it returns
+// logs each failed attempt's error (the broker's "not Authorized", a
+// certificate) at warning level and says why the feed is not connected,
+// for /healthz and /metrics.
+func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.Client, *mqttlink.Link, error) {
 	url := fo.URL
 	filters := map[string]byte{}
 	for _, t := range dashboard.FeedTopicsFor(fo.Site) {
@@ -212,14 +260,15 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID(id).
 		SetCleanSession(fo.EvidenceDir == "").
 		SetAutoReconnect(true).SetConnectRetry(true).
-		SetMaxReconnectInterval(5 * time.Second) // paho's default back-off reaches 10 minutes
+		SetConnectRetryInterval(5 * time.Second). // paho's default: 30 s between first attempts
+		SetMaxReconnectInterval(5 * time.Second)  // paho's default back-off reaches 10 minutes
 	if fo.Username != "" {
 		opts.SetUsername(fo.Username).SetPassword(fo.Password)
 	}
 	if fo.CAFile != "" {
 		tlsCfg, err := publish.TLSConfig(fo.CAFile, "", "")
 		if err != nil {
-			return nil, fmt.Errorf("dashboard: MQTT TLS: %w", err)
+			return nil, nil, fmt.Errorf("dashboard: MQTT TLS: %w", err)
 		}
 		opts.SetTLSConfig(tlsCfg)
 	}
@@ -239,16 +288,35 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	}
 	opts.SetOnConnectHandler(func(c mqtt.Client) { c.SubscribeMultiple(filters, handle) })
 	opts.SetDefaultPublishHandler(handle) // evidence the session kept, arriving before the subscription is made again
+	link := mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log})
+	link.Watch(opts)
 	c := mqtt.NewClient(opts)
 	tok := c.Connect()
-	if !tok.WaitTimeout(10 * time.Second) {
-		log.Warn("dashboard feed: broker not reachable yet, retrying in the background", "url", url)
-		return c, nil
+	// Wait a moment for the first connection, so the feed is subscribed
+	// before the first page loads, but no longer than the first failed
+	// attempt: the link has logged its error, and the client keeps
+	// trying in the background.
+	wait := time.NewTimer(10 * time.Second)
+	defer wait.Stop()
+	poll := time.NewTicker(50 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case <-tok.Done():
+			if err := tok.Error(); err != nil { // not with ConnectRetry; only a Disconnect ends the retries
+				return nil, nil, fmt.Errorf("dashboard: connect to MQTT %s: %w", url, err)
+			}
+			return c, link, nil
+		case <-poll.C:
+			if link.Err() == nil {
+				continue
+			}
+		case <-wait.C:
+		}
+		log.Warn("dashboard feed: not connected to the MQTT broker yet; retrying in the background (live feed, acknowledgements' announcements and evidence wait)",
+			"broker", url, "err", link.Err())
+		return c, link, nil
 	}
-	if err := tok.Error(); err != nil {
-		return nil, fmt.Errorf("dashboard: connect to MQTT %s: %w", url, err)
-	}
-	return c, nil
 }
 
 // mqttAckAnnouncer announces acknowledgements to fusion on the site's ack

@@ -14,9 +14,12 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
+	"github.com/rfwarden/rfwarden/internal/embroker"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
@@ -42,6 +45,7 @@ func startDashboard(t *testing.T) (base string, stdout *syncBuf, stop func() err
 type runningDashboard struct {
 	demoInfo
 	stdout *syncBuf
+	stderr *syncBuf
 	stop   func() error
 }
 
@@ -55,8 +59,8 @@ func startDashboardArgs(t *testing.T, args ...string) runningDashboard {
 		done <- cmdDashboard(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), &out, &errOut)
 	}()
 	addrRe := regexp.MustCompile(`dashboard on (http://\S+)`)
-	d := runningDashboard{stdout: &out, stop: func() error { cancel(); return <-done }}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	d := runningDashboard{stdout: &out, stderr: &errOut, stop: func() error { cancel(); return <-done }}
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := addrRe.FindStringSubmatch(out.String()); m != nil {
 			d.URL = m[1]
 			break
@@ -134,6 +138,126 @@ func TestCmdDashboardFlags(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--tls-key") {
 		t.Errorf("cert without key: got %v", err)
 	}
+}
+
+// TestCmdDashboardAdminAfterConfig: given a site file that does not load,
+// when the dashboard starts on a fresh database, expect it to fail before
+// creating admin: the one-time password is printed by the run that
+// starts, not spent in a failed start's log.
+func TestCmdDashboardAdminAfterConfig(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "d.db")
+	var out bytes.Buffer
+	err := cmdDashboard(context.Background(), []string{"--listen", "127.0.0.1:0", "--db", db, "--site", "../../fusion/site/testdata/no-floors.bad.yaml"}, &out, io.Discard)
+	if err == nil {
+		t.Fatal("started with a site file that does not load")
+	}
+	if strings.Contains(out.String(), "created user admin") {
+		t.Errorf("a failed start printed the admin password: %q", out.String())
+	}
+	d := startDashboardArgs(t, "--db", db, "--site", "../../fusion/site/testdata/minimal.good.yaml")
+	defer d.stop()
+	if d.Password == "" {
+		t.Errorf("the first start that works printed no admin password: %q", d.stdout.String())
+	}
+}
+
+// TestCmdDashboardChecksInflux: given InfluxDB settings with one wrong
+// (the retention policy, the database, the password, the user), when the
+// dashboard starts, expect it to exit with an error naming the variable
+// at fault; it started and answered 500 on the heatmap and locations.
+func TestCmdDashboardChecksInflux(t *testing.T) {
+	srv := influxtest.StartAuth(t)
+	srv.Exec("", "", `CREATE USER "admin" WITH PASSWORD 'admin-pw' WITH ALL PRIVILEGES`)
+	for _, q := range []string{`CREATE DATABASE "rfwarden" WITH DURATION 90d REPLICATION 1 SHARD DURATION 1d NAME "d90"`,
+		`CREATE USER "dashboard" WITH PASSWORD 'dash-pw'`, `GRANT READ ON "rfwarden" TO "dashboard"`} {
+		srv.Exec("admin", "admin-pw", q)
+	}
+	tests := []struct {
+		name     string
+		given    map[string]string // RFW_INFLUX_ settings over the good ones
+		wantName string            // "" starts
+	}{
+		{name: "good", given: nil},
+		{name: "retention policy typo", given: map[string]string{"RFW_INFLUX_RP": "d9"}, wantName: "RFW_INFLUX_RP"},
+		{name: "database typo", given: map[string]string{"RFW_INFLUX_DB": "rfwardne"}, wantName: "RFW_INFLUX_DB"},
+		{name: "wrong password", given: map[string]string{"RFW_INFLUX_PASSWORD": "nope"}, wantName: "RFW_INFLUX_PASSWORD"},
+		{name: "unknown user", given: map[string]string{"RFW_INFLUX_USER": "dashbaord"}, wantName: "RFW_INFLUX_USER"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"RFW_INFLUX_URL": srv.URL, "RFW_INFLUX_DB": "rfwarden", "RFW_INFLUX_RP": "d90",
+				"RFW_INFLUX_USER": "dashboard", "RFW_INFLUX_PASSWORD": "dash-pw"}
+			maps.Copy(env, tt.given)
+			for k, v := range env {
+				t.Setenv(k, v)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var out syncBuf
+			done := make(chan error, 1)
+			go func() {
+				done <- cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "d.db")}, &out, io.Discard)
+			}()
+			for !strings.Contains(out.String(), "dashboard on ") && ctx.Err() == nil && len(done) == 0 {
+				time.Sleep(20 * time.Millisecond)
+			}
+			cancel()
+			err := <-done
+			switch {
+			case tt.wantName == "" && err != nil:
+				t.Errorf("good settings: %v", err)
+			case tt.wantName != "" && (err == nil || !strings.Contains(err.Error(), tt.wantName)):
+				t.Errorf("error %v, want one naming %s", err, tt.wantName)
+			case tt.wantName != "" && strings.Contains(out.String(), "dashboard on "):
+				t.Errorf("started serving with a wrong %s", tt.wantName)
+			}
+		})
+	}
+}
+
+// TestCmdDashboardFeedSaysWhy: given a broker that refuses the
+// dashboard's password, when the dashboard runs, expect the broker's "not
+// Authorized" in its log at warning level (it said only "broker not
+// reachable yet", once), /healthz degraded (503) with that reason, and
+// /metrics' connection gauge at 0 with the failures counted.
+func TestCmdDashboardFeedSaysWhy(t *testing.T) {
+	srv, addr, err := embroker.StartAuth("127.0.0.1:0", &mochiauth.Ledger{Auth: mochiauth.AuthRules{{Username: "dashboard", Password: "right", Allow: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv("RFW_MQTT_PASSWORD", "wrong")
+	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--site", "../../fusion/site/testdata/minimal.good.yaml",
+		"--mqtt", "tcp://"+addr, "--mqtt-user", "dashboard")
+	defer dash.stop()
+	var code int
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if code, body = httpGet(t, dash.URL+"/healthz"); code != http.StatusOK {
+			break
+		}
+	}
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "not connected to the MQTT broker: not Authorized") {
+		t.Errorf("/healthz = %d %q, want 503 naming the broker's not Authorized", code, body)
+	}
+	if log := dash.stderr.String(); !regexp.MustCompile(`level=WARN .*not Authorized`).MatchString(log) {
+		t.Errorf("log has no warning with the broker's not Authorized:\n%s", log)
+	}
+	_, metrics := httpGet(t, dash.URL+"/metrics")
+	if !strings.Contains(metrics, "rfwarden_dashboard_mqtt_connected 0") || !regexp.MustCompile(`rfwarden_dashboard_mqtt_connect_failures_total [1-9]`).MatchString(metrics) {
+		t.Errorf("/metrics has no feed connection gauge at 0 and failures counted:\n%s", grepLines(metrics, "mqtt"))
+	}
+}
+
+// grepLines returns the lines of s containing sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for l := range strings.Lines(s) {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "")
 }
 
 // TestAckAnnouncerNotConnected: with the broker away the announcer refuses

@@ -292,7 +292,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
-	feed, err := subscribeFeed(feedOptions{URL: brokerURL, Site: st.ID}, hub, log)
+	feed, _, err := subscribeFeed(feedOptions{URL: brokerURL, Site: st.ID}, hub, log)
 	if err != nil {
 		return err
 	}

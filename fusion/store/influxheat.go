@@ -506,7 +506,7 @@ func (s *Influx) influxQL(ctx context.Context, stmts ...string) ([]qlResult, err
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("query: %s: %s", resp.Status, b)
+		return nil, fmt.Errorf("query: %w", &influxHTTPError{code: resp.StatusCode, status: resp.Status, body: string(b)})
 	}
 	var body struct {
 		Results []qlResult `json:"results"`

@@ -21,6 +21,18 @@ import (
 // closed a moment ago is retried for up to a second, so a test can restart
 // a broker on the same address.
 func Start(addr string) (*mochi.Server, string, error) {
+	return start(addr, new(auth.AllowHook), nil)
+}
+
+// StartAuth is Start with the clients and topics ledger allows, for tests
+// of wrong passwords and refused subscriptions (mochi's auth.Ledger: a
+// connection no Auth rule allows is refused with "not authorised", a
+// subscription its ACL denies gets the SUBACK failure code 0x80).
+func StartAuth(addr string, ledger *auth.Ledger) (*mochi.Server, string, error) {
+	return start(addr, new(auth.Hook), &auth.Options{Ledger: ledger})
+}
+
+func start(addr string, hook mochi.Hook, hookConfig any) (*mochi.Server, string, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, "", fmt.Errorf("embedded broker: address %q: %w", addr, err)
@@ -29,7 +41,7 @@ func Start(addr string) (*mochi.Server, string, error) {
 		return nil, "", fmt.Errorf("embedded broker: address %q is not loopback (the embedded broker allows anyone in)", addr)
 	}
 	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
-	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
+	if err := srv.AddHook(hook, hookConfig); err != nil {
 		return nil, "", fmt.Errorf("embedded broker: %w", err)
 	}
 	l := listeners.NewTCP(listeners.Config{Type: "tcp", ID: "embedded", Address: addr})

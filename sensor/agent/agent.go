@@ -81,13 +81,19 @@ type Agent struct {
 
 	evidenceRetry time.Duration // 0: the const evidenceRetry
 
-	mu        sync.Mutex  // guards the fields below, read by health and /healthz
-	linkUp    func() bool // the MQTT client's IsConnected while Run runs, for /healthz
-	tamper    *Tamper
-	stats     Stats
-	outbox    *publish.Outbox
-	disk      diskState // the enqueuer's writes to the outbox
-	lastState string
+	mu     sync.Mutex  // guards the fields below, read by health and /healthz
+	linkUp func() bool // the MQTT client's IsConnected while Run runs, for /healthz
+	// linkWhy is the MQTT client's ConnectErrorer while Run runs (nil when
+	// the client is not one): why it is not connected, for /healthz, and
+	// its failed attempts for /metrics, on top of connFailures, those of
+	// the clients of earlier runs.
+	linkWhy      publish.ConnectErrorer
+	connFailures int64
+	tamper       *Tamper
+	stats        Stats
+	outbox       *publish.Outbox
+	disk         diskState // the enqueuer's writes to the outbox
+	lastState    string
 
 	seq      int64
 	meter    BlockMeter // per-block statistics for the tamper detector and the AGC
@@ -156,8 +162,25 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 			return nil, fmt.Errorf("agent: metrics: %w", err)
 		}
 		a.met = m
+		if err := deps.Registry.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfwarden_mqtt_connect_failures_total",
+			Help: "Failed attempts to connect to the MQTT broker (the log has each distinct error)."},
+			func() float64 { return float64(a.mqttFailures()) })); err != nil {
+			return nil, fmt.Errorf("agent: metrics: %w", err)
+		}
 	}
 	return a, nil
+}
+
+// mqttFailures counts the failed attempts to connect to the broker, of
+// every run.
+func (a *Agent) mqttFailures() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := a.connFailures
+	if a.linkWhy != nil {
+		n += a.linkWhy.ConnectFailures()
+	}
+	return n
 }
 
 // command takes one message of the sensor's cmd topic (fusion's
@@ -289,10 +312,15 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer client.Disconnect()
 	a.mu.Lock()
 	a.linkUp = client.IsConnected
+	a.linkWhy, _ = client.(publish.ConnectErrorer)
 	a.mu.Unlock()
 	defer func() {
 		a.mu.Lock()
 		a.linkUp = nil
+		if a.linkWhy != nil {
+			a.connFailures += a.linkWhy.ConnectFailures()
+			a.linkWhy = nil
+		}
 		a.mu.Unlock()
 	}()
 
@@ -773,7 +801,7 @@ func (a *Agent) serveHTTP() (*http.Server, error) {
 func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {
 	h := a.Health()
 	a.mu.Lock()
-	up := a.linkUp
+	up, why := a.linkUp, a.linkWhy
 	a.mu.Unlock()
 	if up != nil && !up() {
 		// Only the node's own monitoring can see this: the reports sent
@@ -781,7 +809,14 @@ func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {
 		if h.State == event.StateOK {
 			h.State = event.StateDegraded
 		}
-		h.Reasons = append(h.Reasons, fmt.Sprintf("not connected to the MQTT broker: %d detections wait in the outbox", h.OutboxDepth))
+		reason := "not connected to the MQTT broker"
+		if why != nil {
+			if err := why.ConnectError(); err != nil {
+				// the broker's answer (not Authorized) or the network's
+				reason += ": " + err.Error()
+			}
+		}
+		h.Reasons = append(h.Reasons, fmt.Sprintf("%s; %d detections wait in the outbox", reason, h.OutboxDepth))
 	}
 	p, err := event.Encode(h)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
 )
 
 // QoS levels used by the sensor.
@@ -37,6 +38,16 @@ type Client interface {
 	IsConnected() bool
 	// Disconnect closes the connection (the last will is not sent).
 	Disconnect()
+}
+
+// ConnectErrorer is a Client that tells why it is not connected, for the
+// sensor's /healthz and /metrics.
+type ConnectErrorer interface {
+	// ConnectError returns the error of the latest failed connection
+	// attempt, or of the lost connection; nil while connected.
+	ConnectError() error
+	// ConnectFailures returns how many connection attempts failed.
+	ConnectFailures() int64
 }
 
 // Options configures a Client.
@@ -106,11 +117,13 @@ type pahoClient struct {
 	c      mqtt.Client
 	log    *slog.Logger
 	status string // status topic; "" when none
+	link   *mqttlink.Link
 }
 
 var (
-	_ Client  = (*pahoClient)(nil)
-	_ Starter = (*pahoClient)(nil)
+	_ Client         = (*pahoClient)(nil)
+	_ Starter        = (*pahoClient)(nil)
+	_ ConnectErrorer = (*pahoClient)(nil)
 )
 
 // NewPaho returns the production Client over paho. It validates opts and does
@@ -175,7 +188,6 @@ func NewPaho(opts Options) (Client, error) {
 				}
 			}()
 		}
-		log.Info("mqtt connected", "broker", opts.BrokerURL)
 	})
 	// Messages the broker kept for the session may arrive before the
 	// subscriptions are made again: route them by topic.
@@ -187,11 +199,19 @@ func NewPaho(opts Options) (Client, error) {
 			}
 		}
 	})
-	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
-		log.Warn("mqtt connection lost", "err", err)
-	})
-	return &pahoClient{c: mqtt.NewClient(o), log: log, status: opts.StatusTopic}, nil
+	// paho retries for ever (ConnectRetry, AutoReconnect) and keeps each
+	// attempt's error to itself: the link logs them (a wrong password,
+	// an untrusted certificate) and the loss of a connection.
+	link := mqttlink.New(mqttlink.Options{Name: "mqtt", Broker: opts.BrokerURL, Logger: log})
+	link.Watch(o)
+	return &pahoClient{c: mqtt.NewClient(o), log: log, status: opts.StatusTopic, link: link}, nil
 }
+
+// ConnectError implements ConnectErrorer.
+func (p *pahoClient) ConnectError() error { return p.link.Err() }
+
+// ConnectFailures implements ConnectErrorer.
+func (p *pahoClient) ConnectFailures() int64 { return p.link.Failures() }
 
 func (p *pahoClient) Connect(ctx context.Context) error {
 	return wait(ctx, p.c.Connect())

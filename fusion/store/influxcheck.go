@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// influxHTTPError is InfluxDB's answer to a request that failed.
+type influxHTTPError struct {
+	code   int
+	status string
+	body   string
+}
+
+func (e *influxHTTPError) Error() string { return e.status + ": " + e.body }
+
+// InfluxSetting names a setting of the store Check can find at fault.
+type InfluxSetting string
+
+// The settings InfluxCheckError names.
+const (
+	InfluxSettingURL         InfluxSetting = "url"         // InfluxConfig.URL: nothing answers there
+	InfluxSettingCredentials InfluxSetting = "credentials" // InfluxConfig.Username and Password
+	InfluxSettingDatabase    InfluxSetting = "database"    // InfluxConfig.Database
+	InfluxSettingRP          InfluxSetting = "rp"          // InfluxConfig.RP
+	InfluxSettingFlux        InfluxSetting = "flux"        // the server's flux-enabled (influxdb.conf)
+)
+
+// InfluxCheckError is Check's error: the setting at fault, and why.
+type InfluxCheckError struct {
+	Setting InfluxSetting
+	Err     error
+}
+
+func (e *InfluxCheckError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *InfluxCheckError) Unwrap() error { return e.Err }
+
+// Check asks InfluxDB whether the store's settings work for reading: the
+// server answers (InfluxSettingURL), takes the username and password
+// (InfluxSettingCredentials: InfluxDB does not tell a wrong password from
+// an unknown user), has the database the user may read
+// (InfluxSettingDatabase) with the retention policy (InfluxSettingRP), and
+// answers Flux queries (InfluxSettingFlux), which detections, locations
+// and health are read with. Its error is an *InfluxCheckError. A reader
+// (the dashboard) calls it at start, so a typo is an error naming the
+// setting rather than HTTP 500 on every page that reads the time series.
+func (s *Influx) Check(ctx context.Context) error {
+	fail := func(setting InfluxSetting, format string, args ...any) error {
+		return &InfluxCheckError{Setting: setting, Err: fmt.Errorf("influx: "+format, args...)}
+	}
+	res, err := s.influxQL(ctx, "SHOW DATABASES")
+	if err != nil {
+		var he *influxHTTPError
+		if errors.As(err, &he) && (he.code == http.StatusUnauthorized || he.code == http.StatusForbidden) {
+			return fail(InfluxSettingCredentials, "user %q at %s: username or password refused: %w", s.cfg.Username, s.cfg.URL, err)
+		}
+		if errors.As(err, &he) {
+			return fail(InfluxSettingURL, "%s: %w", s.cfg.URL, err)
+		}
+		return fail(InfluxSettingURL, "%s not reachable: %w", s.cfg.URL, err)
+	}
+	if !qlListHas(res, s.cfg.Database) {
+		return fail(InfluxSettingDatabase, "database %q not found at %s, or user %q may not read it (fusion creates it when it starts; it must be fusion.yaml's influx.database)",
+			s.cfg.Database, s.cfg.URL, s.cfg.Username)
+	}
+	res, err = s.influxQL(ctx, "SHOW RETENTION POLICIES ON "+qlIdent(s.cfg.Database))
+	if err != nil {
+		return fail(InfluxSettingDatabase, "retention policies of database %q: %w", s.cfg.Database, err)
+	}
+	if !qlListHas(res, s.cfg.RP) {
+		return fail(InfluxSettingRP, "retention policy %q not found in database %q (it must be fusion.yaml's influx.retention_policy; SHOW RETENTION POLICIES ON %s lists them)",
+			s.cfg.RP, s.cfg.Database, qlIdent(s.cfg.Database))
+	}
+	q := fmt.Sprintf(`from(bucket: %q) |> range(start: -1m) |> limit(n: 1)`, s.cfg.Database+"/"+s.cfg.RP)
+	r, err := s.query.Query(ctx, q)
+	if err == nil {
+		for r.Next() {
+		}
+		err = r.Err()
+		r.Close()
+	}
+	if err != nil {
+		if strings.Contains(err.Error(), "Flux query service disabled") {
+			return fail(InfluxSettingFlux, "%s answers no Flux queries: set flux-enabled = true in the [http] section of influxdb.conf and restart InfluxDB: %w", s.cfg.URL, err)
+		}
+		return fail(InfluxSettingFlux, "a Flux query on %s/%s: %w", s.cfg.Database, s.cfg.RP, err)
+	}
+	return nil
+}
+
+// qlListHas reports whether the first column of an InfluxQL SHOW answer
+// lists name.
+func qlListHas(res []qlResult, name string) bool {
+	for _, r := range res {
+		for _, sr := range r.Series {
+			for _, v := range sr.Values {
+				if len(v) > 0 && v[0] == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,120 @@
+package fusion
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
+
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
+	"github.com/rfwarden/rfwarden/internal/embroker"
+	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
+)
+
+// syncLog is a log destination paho's goroutines and the test share.
+type syncLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncLog) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncLog) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// fusionClient is a paho client set up as fusion's: persistent session,
+// auto-reconnect, a Resubscriber.
+func fusionClient(t *testing.T, url, user, password string, logs *syncLog) (mqtt.Client, *Resubscriber) {
+	t.Helper()
+	resub := &Resubscriber{Log: slog.New(slog.NewTextHandler(logs, nil))}
+	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID("fusion-test").SetCleanSession(false).
+		SetAutoReconnect(true).SetMaxReconnectInterval(200 * time.Millisecond).SetConnectTimeout(2 * time.Second).
+		SetUsername(user).SetPassword(password)
+	opts.SetOnConnectHandler(resub.OnConnect)
+	opts.SetDefaultPublishHandler(resub.Default)
+	c := mqtt.NewClient(opts)
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(50) })
+	return c, resub
+}
+
+// TestSubscribeWhileDisconnected: given a connection that dropped between
+// connecting and subscribing, when fusion subscribes, expect no error (it
+// stopped fusion: "not currently connected and ResumeSubs not set") and
+// the subscription made on the next connection, so messages arrive, and
+// the reconnection logged at warning level.
+func TestSubscribeWhileDisconnected(t *testing.T) {
+	b := brokertest.Start(t, "none")
+	var logs syncLog
+	c, resub := fusionClient(t, b.URL(), "", "", &logs)
+	defer func() { t.Log(logs.String()) }()
+	b.Stop()
+	for deadline := time.Now().Add(5 * time.Second); c.IsConnectionOpen() && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	}
+	if c.IsConnectionOpen() {
+		t.Fatal("still connected after the broker stopped")
+	}
+	got := make(chan string, 4)
+	sub := PahoSubscriber{Client: c, Resubscribe: resub, Timeout: 2 * time.Second}
+	if err := sub.Subscribe("rfw/v1/hmp/sensor/+/+", 1, func(topic string, _ []byte) { got <- topic }); err != nil {
+		t.Fatalf("subscribe while the connection is down: %v, want it left to the next connection", err)
+	}
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if err := b.Publish("rfw/v1/hmp/sensor/s1/detection", []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case topic := <-got:
+			if topic != "rfw/v1/hmp/sensor/s1/detection" {
+				t.Fatalf("got %s", topic)
+			}
+			if !strings.Contains(logs.String(), "level=WARN msg=\"mqtt: connected to the broker again after losing the connection") {
+				t.Error("the reconnection after a lost connection was not logged at warning level")
+			}
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Fatal("no message after the reconnection: the subscription was not made again")
+}
+
+// TestSubscribeRefusedByACL: given a broker whose ACL denies fusion's
+// user the topic (SUBACK failure code 0x80), when fusion subscribes,
+// expect a clear error naming the topic; paho reports success.
+func TestSubscribeRefusedByACL(t *testing.T) {
+	srv, addr, err := embroker.StartAuth("127.0.0.1:0", &mochiauth.Ledger{
+		Auth: mochiauth.AuthRules{{Username: "fusion", Password: "pw", Allow: true}},
+		ACL:  mochiauth.ACLRules{{Username: "fusion", Filters: mochiauth.Filters{"rfw/v1/#": mochiauth.Deny}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var logs syncLog
+	c, resub := fusionClient(t, "tcp://"+addr, "fusion", "pw", &logs)
+	defer func() { t.Log(logs.String()) }()
+	const topic = "rfw/v1/hmp/sensor/+/+"
+	err = PahoSubscriber{Client: c, Resubscribe: resub, Timeout: 5 * time.Second}.Subscribe(topic, 1, func(string, []byte) {})
+	if err == nil || !strings.Contains(err.Error(), "refused") || !strings.Contains(err.Error(), "0x80") {
+		t.Errorf("subscribe refused by the ACL: %v, want an error saying the broker refused it (0x80)", err)
+	}
+	// Run names the topic
+	eng, err := New(Config{TickEvery: time.Hour}, Deps{Site: wing(t), TimeSeries: &storetest.Recorder{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	err = eng.Run(ctx, PahoSubscriber{Client: c, Resubscribe: resub, Timeout: 5 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "subscribe "+eng.Subscription()+": the broker refused") {
+		t.Errorf("Run with its subscription refused: %v, want a fatal error naming %s", err, eng.Subscription())
+	}
+}

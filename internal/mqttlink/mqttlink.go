@@ -1,0 +1,209 @@
+package mqttlink
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DefaultEvery is how often one and the same connection error is logged
+// again while it lasts.
+const DefaultEvery = time.Minute
+
+// Options configure a Link.
+type Options struct {
+	Name   string       // what connects, the logs' prefix: "mqtt", "dashboard feed"
+	Broker string       // the broker's URL, logged with each error
+	Logger *slog.Logger // nil: discard
+	// Every is how often a failure with the same error is logged again
+	// while it lasts (default DefaultEvery). A new error, and the first
+	// failure after a connection, are logged at once.
+	Every time.Duration
+	Now   func() time.Time // nil: time.Now
+}
+
+// Link follows one client's connection; Watch installs it on the client's
+// options. Its methods are safe for concurrent use.
+type Link struct {
+	opts Options
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	connected bool
+	lastErr   error
+	failures  int64                // failed attempts since the start
+	since     int64                // failed attempts since the last connection
+	logged    map[string]time.Time // when each distinct error was last logged, since the last connection
+	repeats   map[string]int       // failures with that error not logged since
+}
+
+// New returns a Link, not connected.
+func New(o Options) *Link {
+	if o.Every <= 0 {
+		o.Every = DefaultEvery
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Name == "" {
+		o.Name = "mqtt"
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Link{opts: o, log: log, logged: map[string]time.Time{}, repeats: map[string]int{}}
+}
+
+// Watch sets l as o's connection notification handler and returns o.
+func (l *Link) Watch(o *mqtt.ClientOptions) *mqtt.ClientOptions {
+	return o.SetConnectionNotificationHandler(l.Notify)
+}
+
+// Notify is a paho ConnectionNotificationHandler. paho calls it on its
+// connecting goroutine, so it only logs and records.
+func (l *Link) Notify(_ mqtt.Client, n mqtt.ConnectionNotification) {
+	switch n := n.(type) {
+	case mqtt.ConnectionNotificationFailed:
+		l.Failed(n.Reason)
+	case mqtt.ConnectionNotificationLost:
+		l.Lost(n.Reason)
+	case mqtt.ConnectionNotificationConnected:
+		l.Connected()
+	}
+}
+
+// Failed records a failed connection attempt and logs it at warning level:
+// the first with each distinct error since the last connection, then again
+// at most once per Options.Every (with how many failed meanwhile).
+func (l *Link) Failed(err error) {
+	if err == nil {
+		err = errors.New("connection failed")
+	}
+	l.mu.Lock()
+	l.connected = false
+	l.lastErr = err
+	l.failures++
+	l.since++
+	key := err.Error()
+	now := l.opts.Now()
+	last, seen := l.logged[key]
+	if seen && now.Sub(last) < l.opts.Every {
+		l.repeats[key]++
+		l.mu.Unlock()
+		return
+	}
+	repeats := l.repeats[key]
+	l.logged[key] = now
+	l.repeats[key] = 0
+	attempts := l.since
+	l.mu.Unlock()
+	args := []any{"broker", l.opts.Broker, "err", err, "failed_attempts", attempts}
+	if seen {
+		args = append(args, "same_error_since_last_logged", repeats)
+	}
+	if h := Hint(err); h != "" {
+		args = append(args, "hint", h)
+	}
+	l.log.Warn(l.opts.Name+": cannot connect to the MQTT broker, retrying", args...)
+}
+
+// Lost records that an established connection was lost and logs it at
+// warning level. A broker that takes the client ID for another client
+// (a second process with the same ID) ends the connection this way.
+func (l *Link) Lost(err error) {
+	if err == nil {
+		err = errors.New("connection lost")
+	}
+	l.mu.Lock()
+	l.connected = false
+	l.lastErr = err
+	l.mu.Unlock()
+	l.log.Warn(l.opts.Name+": MQTT connection lost, reconnecting", "broker", l.opts.Broker, "err", err,
+		"hint", "another client connecting with the same client ID ends this one's connection")
+}
+
+// Connected records a connection. After failed attempts it says so at
+// warning level, so that the end of the trouble is in the log too.
+func (l *Link) Connected() {
+	l.mu.Lock()
+	l.connected = true
+	l.lastErr = nil
+	after := l.since
+	l.since = 0
+	clear(l.logged)
+	clear(l.repeats)
+	l.mu.Unlock()
+	if after > 0 {
+		l.log.Warn(l.opts.Name+": connected to the MQTT broker", "broker", l.opts.Broker, "after_failed_attempts", after)
+		return
+	}
+	l.log.Info(l.opts.Name+": connected to the MQTT broker", "broker", l.opts.Broker)
+}
+
+// IsConnected reports whether the last notification was a connection.
+func (l *Link) IsConnected() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.connected
+}
+
+// Err returns why the client is not connected: the error of the latest
+// failed attempt or of the lost connection; nil while connected and before
+// the first attempt has ended.
+func (l *Link) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastErr
+}
+
+// Failures returns how many connection attempts failed since New.
+func (l *Link) Failures() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failures
+}
+
+// Reason is the health reason of a client that is not connected: "not
+// connected to the MQTT broker", with the latest error when there is one.
+func (l *Link) Reason() string {
+	const r = "not connected to the MQTT broker"
+	if err := l.Err(); err != nil {
+		return r + ": " + err.Error()
+	}
+	return r
+}
+
+// Collectors returns the metrics prefix_mqtt_connected (1 while connected)
+// and prefix_mqtt_connect_failures_total (failed connection attempts).
+func (l *Link) Collectors(prefix string) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: prefix + "_mqtt_connected",
+			Help: "1 while connected to the MQTT broker, else 0."}, func() float64 {
+			if l.IsConnected() {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: prefix + "_mqtt_connect_failures_total",
+			Help: "Failed attempts to connect to the MQTT broker (the log has each distinct error)."},
+			func() float64 { return float64(l.Failures()) }),
+	}
+}
+
+// Hint says what to check for a broker's refusal of the credentials; ""
+// for other errors.
+func Hint(err error) string {
+	switch {
+	case errors.Is(err, packets.ErrorRefusedNotAuthorised), errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword):
+		return "the broker refused the username or password: check them and the broker's password file"
+	case errors.Is(err, packets.ErrorRefusedIDRejected):
+		return "the broker refused the client ID"
+	}
+	return ""
+}

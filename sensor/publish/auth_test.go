@@ -1,0 +1,73 @@
+package publish
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mochi-mqtt/server/v2/hooks/auth"
+
+	"github.com/rfwarden/rfwarden/internal/embroker"
+)
+
+// lockedBuffer is a log destination paho's goroutines and the test share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestPahoSaysWhyItCannotConnect: given a broker that refuses the
+// sensor's password, when the client keeps retrying in the background,
+// expect each distinct error logged at warning level (the broker's "not
+// Authorized", not just "not connected"), once until a minute passes, and
+// the error and the count of failed attempts readable for /healthz and
+// /metrics.
+func TestPahoSaysWhyItCannotConnect(t *testing.T) {
+	srv, addr, err := embroker.StartAuth("127.0.0.1:0", &auth.Ledger{Auth: auth.AuthRules{{Username: "s1", Password: "right", Allow: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	c, err := NewPaho(Options{BrokerURL: "tcp://" + addr, ClientID: "s1", Username: "s1", Password: "wrong", Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := c.Connect(ctx); err == nil {
+		t.Fatal("connected with a wrong password")
+	}
+	ce, ok := c.(ConnectErrorer)
+	if !ok {
+		t.Fatalf("%T does not say why it is not connected (ConnectErrorer)", c)
+	}
+	if err := ce.ConnectError(); err == nil || !strings.Contains(err.Error(), "not Authorized") {
+		t.Errorf("ConnectError = %v, want the broker's not Authorized", err)
+	}
+	if n := ce.ConnectFailures(); n < 2 {
+		t.Errorf("ConnectFailures = %d after 3 s of retrying every 0.5 s, want several", n)
+	}
+	got := logs.String()
+	if n := strings.Count(got, "not Authorized"); n != 1 || !strings.Contains(got, "level=WARN") {
+		t.Errorf("log has %d warnings with not Authorized, want exactly 1 (the first; repeats wait a minute):\n%s", n, got)
+	}
+}
