@@ -231,6 +231,11 @@ type metrics struct {
 	// storeDropped counts records dropped after the store failed for
 	// maxBuffered batches, by what (detections, locations).
 	storeDropped *prometheus.CounterVec
+	// invalid counts records dropped because no store can hold them
+	// (store.ErrInvalidRecord: a NaN), by what; locateInvalid counts
+	// fixes dropped because the locator returned a non-finite value.
+	invalid       *prometheus.CounterVec
+	locateInvalid prometheus.Counter
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -254,7 +259,11 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		Help: "Records dropped because the store kept failing (the newest are kept for the next try), by what."}, []string{"what"})
 	m.maint = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rfw_fusion_sensors_in_maintenance",
 		Help: "Sensors in a maintenance window (no sensor alerts raised for them), as fusion last read them."})
-	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks, m.clock, m.maint, m.storeDropped} {
+	m.invalid = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_store_invalid_total",
+		Help: "Records dropped because no store can hold them (a NaN or infinite value), by what; the rest of their batch is written."}, []string{"what"})
+	m.locateInvalid = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_locate_invalid_total",
+		Help: "Fixes dropped because the locator returned a non-finite position, angle or room probability (the emission's detections are stored unlocated)."})
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks, m.clock, m.maint, m.storeDropped, m.invalid, m.locateInvalid} {
 		if err := r.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -582,11 +591,14 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		}
 		e.recent.lend(&q, g)
 		r, err := e.locator.LocateQuery(q)
+		if err == nil && !e.finiteFix(g, r) {
+			err = errNonFiniteFix
+		}
 		if err == nil {
 			res, located = r, true
 			e.met.locations.Inc()
 			tr = e.tracker.match(g, r.Floor, r.Pos, true, r.Ellipse.SemiMajorM)
-		} else if !errors.Is(err, locate.ErrTooFewSensors) {
+		} else if !errors.Is(err, locate.ErrTooFewSensors) && !errors.Is(err, errNonFiniteFix) {
 			e.log.Warn("locate", "err", err)
 		}
 	}
@@ -649,6 +661,26 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		RoomProbs: res.RoomProbs(), Pos: res.Pos, Authorised: authorised, Evidence: ids, At: g.start, Label: strongest.Label})
 }
 
+// errNonFiniteFix marks a fix finiteFix refused.
+var errNonFiniteFix = errors.New("non-finite fix")
+
+// finiteFix reports whether r's position, ellipse angle and room
+// probabilities are finite, and counts and logs a fix that is not: such a
+// fix is dropped (the group is stored unlocated), since a NaN location
+// cannot be stored, published or compared.
+func (e *Engine) finiteFix(g *group, r locate.Result) bool {
+	ok := !math.IsNaN(r.Pos.X+r.Pos.Y+r.Ellipse.AngleRad) && !math.IsInf(r.Pos.X, 0) && !math.IsInf(r.Pos.Y, 0) && !math.IsInf(r.Ellipse.AngleRad, 0)
+	for _, rp := range r.Rooms {
+		ok = ok && !math.IsNaN(rp.Prob) && !math.IsInf(rp.Prob, 0)
+	}
+	if !ok {
+		e.met.locateInvalid.Inc()
+		e.log.Warn("locate: fix with a non-finite value dropped", "class", g.class, "center_hz", g.centerHz,
+			"sensors", len(g.dets), "x_m", r.Pos.X, "y_m", r.Pos.Y, "angle_rad", r.Ellipse.AngleRad)
+	}
+	return ok
+}
+
 func finiteOr0(v float64) float64 {
 	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return 0
@@ -689,22 +721,83 @@ func (e *Engine) flushLocked(ctx context.Context) error {
 		}
 	}()
 	if len(e.detBuf) > 0 {
-		if err := e.deps.TimeSeries.WriteDetections(ctx, e.detBuf); err != nil {
-			errs = append(errs, fmt.Errorf("write detections (%d kept for the next try): %w", len(e.detBuf), err))
-			e.detBuf = dropOldestOf(e, e.detBuf, "detections")
+		if kept, err := writeBatch(ctx, e, "detections", e.detBuf, store.DetectionRecord.Check, e.deps.TimeSeries.WriteDetections); err != nil {
+			errs = append(errs, fmt.Errorf("write detections (%d kept for the next try): %w", len(kept), err))
+			e.detBuf = dropOldestOf(e, kept, "detections")
 		} else {
 			e.detBuf = make([]store.DetectionRecord, 0, e.cfg.BatchSize) // the store may keep the slice
 		}
 	}
 	if len(e.locBuf) > 0 {
-		if err := e.deps.TimeSeries.WriteLocations(ctx, e.locBuf); err != nil {
-			errs = append(errs, fmt.Errorf("write locations (%d kept for the next try): %w", len(e.locBuf), err))
-			e.locBuf = dropOldestOf(e, e.locBuf, "locations")
+		if kept, err := writeBatch(ctx, e, "locations", e.locBuf, store.LocationRecord.Check, e.deps.TimeSeries.WriteLocations); err != nil {
+			errs = append(errs, fmt.Errorf("write locations (%d kept for the next try): %w", len(kept), err))
+			e.locBuf = dropOldestOf(e, kept, "locations")
 		} else {
 			e.locBuf = make([]store.LocationRecord, 0, e.cfg.BatchSize)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// writeBatch writes buf with write. A record no store can hold is dropped,
+// counted and logged, never kept: one refused by check before the write,
+// and, when the store refuses the batch for its content
+// (store.ErrInvalidRecord), one it refuses when the batch is written
+// again a record at a time. One bad record used to fail its batch, which
+// was kept and tried again at every flush with every later record joining
+// it: nothing was stored again. A write that fails otherwise (the store
+// down, locked or full) returns the records to keep for the next try and
+// its error.
+func writeBatch[T any](ctx context.Context, e *Engine, what string, buf []T, check func(T) error, write func(context.Context, []T) error) ([]T, error) {
+	var bad []error
+	good := buf
+	for i, r := range buf {
+		if err := check(r); err != nil {
+			if len(bad) == 0 {
+				good = append(make([]T, 0, len(buf)), buf[:i]...)
+			}
+			bad = append(bad, err)
+		} else if len(bad) > 0 {
+			good = append(good, r)
+		}
+	}
+	defer func() { e.dropInvalid(what, bad) }()
+	if len(good) == 0 {
+		return nil, nil
+	}
+	err := write(ctx, good)
+	if err == nil || !errors.Is(err, store.ErrInvalidRecord) {
+		if err != nil {
+			return good, err
+		}
+		return nil, nil
+	}
+	var kept []T
+	var errs []error
+	for _, r := range good {
+		switch err := write(ctx, []T{r}); {
+		case err == nil:
+		case errors.Is(err, store.ErrInvalidRecord):
+			bad = append(bad, err)
+		default:
+			kept = append(kept, r)
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return kept, errs[0]
+	}
+	return nil, nil
+}
+
+// dropInvalid counts and logs the records of what dropped because no
+// store can hold them: one line per batch, with the first reason.
+func (e *Engine) dropInvalid(what string, errs []error) {
+	if len(errs) == 0 {
+		return
+	}
+	e.met.invalid.WithLabelValues(what).Add(float64(len(errs)))
+	e.log.Error("records no store can hold dropped; the rest of their batch is written", "what", what, "n", len(errs), "first", errs[0])
 }
 
 // maxBuffered bounds, in batches, the records kept while the store fails.
