@@ -53,6 +53,24 @@ type Config struct {
 	TickEvery    time.Duration // Run's tick period; default 1s
 	Subscription string        // Run's topic filter; default SiteTopic(site ID)
 
+	// MaxAhead: Handle refuses (dead letter, reason "time") a detection
+	// stamped more than this ahead of the engine's clock (Deps.Clock, the
+	// demo's simulated clock included). Default MaxAheadFactor times the
+	// largest max_offset of the sensor_clock alert rules (1s with the
+	// default 250ms; 1s without such a rule): a sensor whose clock runs that
+	// far ahead of the others' is already alarmed, and its detections would
+	// not associate with theirs. One stamped in 2200 made a track and an
+	// alert that never expired and swallowed every later detection of its
+	// channel. Negative disables.
+	MaxAhead time.Duration
+	// MaxAge: Handle refuses a detection stamped more than this before the
+	// engine's clock (a clock never set: 1970). Default DefaultMaxAge, the
+	// store's default history (cmd/rfwarden sets history_days): an older
+	// detection would be pruned within the hour. A sensor's outbox
+	// (bounded by its disk quota, not by age) sending again after an
+	// outage of days is well inside it. Negative disables.
+	MaxAge time.Duration
+
 	// Localisation from few sensors (docs/localisation.md).
 	// LocateMinSensors is the fewest distinct sensors an emission needs to
 	// be located; default 1. With fewer than locate.MinSensors the room
@@ -187,8 +205,29 @@ func (c Config) withDefaults() Config {
 	if c.IndoorPriorByClass == nil {
 		c.IndoorPriorByClass = defaultIndoorPrior
 	}
+	if c.MaxAhead == 0 {
+		ac := alert.DefaultConfig()
+		if c.Alerts != nil {
+			ac = *c.Alerts
+		}
+		c.MaxAhead = MaxAheadFactor * ac.MaxClockOffset()
+		if c.MaxAhead == 0 {
+			c.MaxAhead = MaxAheadFactor * alert.DefaultMaxOffset
+		}
+	}
+	if c.MaxAge == 0 {
+		c.MaxAge = DefaultMaxAge
+	}
 	return c
 }
+
+// MaxAheadFactor times the sensor_clock alert's max_offset is how far
+// ahead of fusion's clock a detection may be stamped (Config.MaxAhead).
+const MaxAheadFactor = 4
+
+// DefaultMaxAge is Config.MaxAge's default: 90 days, fusion's default
+// history_days.
+const DefaultMaxAge = 90 * 24 * time.Hour
 
 // Deps are the engine's collaborators. Site is required; the rest may be nil.
 type Deps struct {
@@ -425,6 +464,9 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		if d.Sensor != sensorID || d.Site != siteID {
 			return e.reject("mismatch", fmt.Errorf("payload %s/%s differs from topic %s/%s", d.Site, d.Sensor, siteID, sensorID))
 		}
+		if err := e.checkTime(d.TimeNS); err != nil {
+			return e.reject("time", fmt.Errorf("detection %q of sensor %s: %w", d.ID, d.Sensor, err))
+		}
 		return e.HandleDetection(ctx, d)
 	case event.KindHealth:
 		h, err := event.DecodeHealth(msg.Payload)
@@ -467,6 +509,20 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		return nil // not fusion's business
 	}
 	return e.reject("kind", fmt.Errorf("topic kind %q unknown", truncate(kind, 32)))
+}
+
+// checkTime refuses a time stamp more than MaxAhead ahead of the engine's
+// clock or more than MaxAge behind it, saying how far.
+func (e *Engine) checkTime(ns int64) error {
+	at := time.Unix(0, ns).UTC()
+	d := at.Sub(e.deps.Clock())
+	switch {
+	case e.cfg.MaxAhead > 0 && d > e.cfg.MaxAhead:
+		return fmt.Errorf("time_ns %d (%s) is %v ahead of fusion's clock, more than %v: the sensor's clock is wrong", ns, at.Format(time.RFC3339Nano), d, e.cfg.MaxAhead)
+	case e.cfg.MaxAge > 0 && d < -e.cfg.MaxAge:
+		return fmt.Errorf("time_ns %d (%s) is %v behind fusion's clock, more than %v: the sensor's clock is wrong", ns, at.Format(time.RFC3339Nano), -d, e.cfg.MaxAge)
+	}
+	return nil
 }
 
 // handleAck publishes again, with its acknowledgement, an alert a
