@@ -518,9 +518,9 @@ func (e *Engine) checkTime(ns int64) error {
 	d := at.Sub(e.deps.Clock())
 	switch {
 	case e.cfg.MaxAhead > 0 && d > e.cfg.MaxAhead:
-		return fmt.Errorf("time_ns %d (%s) is %v ahead of fusion's clock, more than %v: the sensor's clock is wrong", ns, at.Format(time.RFC3339Nano), d, e.cfg.MaxAhead)
+		return fmt.Errorf("time_ns %d (%s) is %v ahead of fusion's clock, more than %v: the sensor's clock is wrong", ns, at.Format(time.RFC3339Nano), d.Round(time.Millisecond), e.cfg.MaxAhead)
 	case e.cfg.MaxAge > 0 && d < -e.cfg.MaxAge:
-		return fmt.Errorf("time_ns %d (%s) is %v behind fusion's clock, more than %v: the sensor's clock is wrong", ns, at.Format(time.RFC3339Nano), -d, e.cfg.MaxAge)
+		return fmt.Errorf("time_ns %d (%s) is %v behind fusion's clock, more than %v: the sensor's clock is wrong", ns, at.Format(time.RFC3339Nano), (-d).Round(time.Millisecond), e.cfg.MaxAge)
 	}
 	return nil
 }
