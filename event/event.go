@@ -124,14 +124,15 @@ const (
 	// at least 1 Hz: no sensor resolves a narrower emission.
 	MaxBandwidthHz = 1e10
 	// MinPowerDBm and MaxPowerDBm bound Detection.PowerDBm and PeakDBm:
-	// +100 dBm (10 MW) at an antenna port, or -300 dBm, far under thermal
-	// noise in 1 Hz (-174 dBm) even for an uncalibrated sensor's dBFS less
-	// its gain, is a broken or hostile sensor.
-	MinPowerDBm = -300.0
+	// +100 dBm (10 MW) at an antenna port is a broken or hostile sensor.
+	// The lower bound is loose: a noiseless simulated capture reports
+	// floors near -360 dBm.
+	MinPowerDBm = -400.0
 	MaxPowerDBm = 100.0
-	// MinSNRDB and MaxSNRDB bound Detection.SNRDB.
-	MinSNRDB = -200.0
-	MaxSNRDB = 300.0
+	// MinSNRDB and MaxSNRDB bound Detection.SNRDB (the same noiseless
+	// captures give SNRs over 300 dB).
+	MinSNRDB = -400.0
+	MaxSNRDB = 400.0
 )
 
 // Validate reports the first problem with d, naming the field.
