@@ -111,6 +111,30 @@ const MaxLabelLen = 128
 // Time returns the capture time of the detection's first sample.
 func (d Detection) Time() time.Time { return time.Unix(0, d.TimeNS).UTC() }
 
+// Physical ranges of a detection's measurements (Detection.Validate).
+// Anything outside is not a radio emission any sensor here reports, and
+// some of it breaks arithmetic downstream: a 5e-324 Hz centre made the
+// locator's free-space loss -Inf and its coordinates NaN.
+const (
+	// MinCenterHz and MaxCenterHz bound Detection.CenterHz: below 1 kHz is
+	// not radio any receiver here tunes to.
+	MinCenterHz = 1e3
+	MaxCenterHz = 1e12
+	// MaxBandwidthHz bounds Detection.BandwidthHz, which is 0 (unknown) or
+	// at least 1 Hz: no sensor resolves a narrower emission.
+	MaxBandwidthHz = 1e10
+	// MinPowerDBm and MaxPowerDBm bound Detection.PowerDBm and PeakDBm:
+	// +100 dBm (10 MW) at an antenna port is a broken or hostile sensor.
+	// The lower bound is loose: a noiseless simulated capture reports
+	// floors near -360 dBm.
+	MinPowerDBm = -400.0
+	MaxPowerDBm = 100.0
+	// MinSNRDB and MaxSNRDB bound Detection.SNRDB (the same noiseless
+	// captures give SNRs over 300 dB).
+	MinSNRDB = -400.0
+	MaxSNRDB = 400.0
+)
+
 // Validate reports the first problem with d, naming the field.
 func (d Detection) Validate() error {
 	switch {
@@ -126,16 +150,16 @@ func (d Detection) Validate() error {
 		return schemaErr("time_ns: must be positive")
 	case d.DurationNS < 0:
 		return schemaErr("duration_ns: must not be negative")
-	case !finite(d.CenterHz) || d.CenterHz <= 0 || d.CenterHz > 1e12:
-		return schemaErr("center_hz: %v out of range", d.CenterHz)
-	case !finite(d.BandwidthHz) || d.BandwidthHz < 0 || d.BandwidthHz > 1e10:
-		return schemaErr("bandwidth_hz: %v out of range", d.BandwidthHz)
-	case !finite(d.PowerDBm) || math.Abs(d.PowerDBm) > 400:
-		return schemaErr("power_dbm: %v out of range", d.PowerDBm)
-	case !finite(d.PeakDBm) || math.Abs(d.PeakDBm) > 400:
-		return schemaErr("peak_dbm: %v out of range", d.PeakDBm)
-	case !finite(d.SNRDB) || math.Abs(d.SNRDB) > 400:
-		return schemaErr("snr_db: %v out of range", d.SNRDB)
+	case !finite(d.CenterHz) || d.CenterHz < MinCenterHz || d.CenterHz > MaxCenterHz:
+		return schemaErr("center_hz: %v out of range [%g, %g] Hz", d.CenterHz, MinCenterHz, MaxCenterHz)
+	case !finite(d.BandwidthHz) || d.BandwidthHz < 0 || d.BandwidthHz > MaxBandwidthHz || (d.BandwidthHz > 0 && d.BandwidthHz < 1):
+		return schemaErr("bandwidth_hz: %v out of range (0, or [1, %g] Hz)", d.BandwidthHz, MaxBandwidthHz)
+	case !finite(d.PowerDBm) || d.PowerDBm < MinPowerDBm || d.PowerDBm > MaxPowerDBm:
+		return schemaErr("power_dbm: %v out of range [%g, %g] dBm", d.PowerDBm, MinPowerDBm, MaxPowerDBm)
+	case !finite(d.PeakDBm) || d.PeakDBm < MinPowerDBm || d.PeakDBm > MaxPowerDBm:
+		return schemaErr("peak_dbm: %v out of range [%g, %g] dBm", d.PeakDBm, MinPowerDBm, MaxPowerDBm)
+	case !finite(d.SNRDB) || d.SNRDB < MinSNRDB || d.SNRDB > MaxSNRDB:
+		return schemaErr("snr_db: %v out of range [%g, %g] dB", d.SNRDB, MinSNRDB, MaxSNRDB)
 	case !finite(d.DutyCycle) || d.DutyCycle < 0 || d.DutyCycle > 1:
 		return schemaErr("duty_cycle: %v not in [0,1]", d.DutyCycle)
 	case !finite(d.Confidence) || d.Confidence < 0 || d.Confidence > 1:

@@ -1,6 +1,7 @@
 package event_test
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -62,6 +63,66 @@ func TestDetectionRejects(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.wantField) {
 				t.Errorf("error %q does not name %q", err, tc.wantField)
+			}
+		})
+	}
+}
+
+// TestDetectionPhysicalRanges: values a sensor here never reports (a
+// centre below 1 kHz, a denormal bandwidth, powers beyond any receiver's
+// range) are refused with an error naming the field, and the edges of the
+// ranges are taken. A 5e-324 Hz centre passed and made fusion's locator
+// return NaN coordinates, which then blocked every location write.
+func TestDetectionPhysicalRanges(t *testing.T) {
+	tests := []struct {
+		name      string
+		edit      func(*event.Detection)
+		wantField string // "" = valid
+	}{
+		{"denormal centre", func(d *event.Detection) { d.CenterHz = 5e-324 }, "center_hz"},
+		{"centre under 1 kHz", func(d *event.Detection) { d.CenterHz = 999 }, "center_hz"},
+		{"centre at 1 kHz", func(d *event.Detection) { d.CenterHz = 1e3 }, ""},
+		{"centre at 1e12 Hz", func(d *event.Detection) { d.CenterHz = 1e12 }, ""},
+		{"centre over 1e12 Hz", func(d *event.Detection) { d.CenterHz = 1.1e12 }, "center_hz"},
+		{"denormal bandwidth", func(d *event.Detection) { d.BandwidthHz = 5e-324 }, "bandwidth_hz"},
+		{"sub-hertz bandwidth", func(d *event.Detection) { d.BandwidthHz = 0.5 }, "bandwidth_hz"},
+		{"zero bandwidth", func(d *event.Detection) { d.BandwidthHz = 0 }, ""},
+		{"1 Hz bandwidth", func(d *event.Detection) { d.BandwidthHz = 1 }, ""},
+		{"power +101 dBm", func(d *event.Detection) { d.PowerDBm = 101 }, "power_dbm"},
+		{"power -401 dBm", func(d *event.Detection) { d.PowerDBm = -401 }, "power_dbm"},
+		{"power +100 dBm", func(d *event.Detection) { d.PowerDBm = 100 }, ""},
+		{"power -400 dBm", func(d *event.Detection) { d.PowerDBm = -400 }, ""},
+		{"denormal power", func(d *event.Detection) { d.PowerDBm = 5e-324 }, ""},
+		{"peak +101 dBm", func(d *event.Detection) { d.PeakDBm = 101 }, "peak_dbm"},
+		{"peak -401 dBm", func(d *event.Detection) { d.PeakDBm = -401 }, "peak_dbm"},
+		{"snr 401 dB", func(d *event.Detection) { d.SNRDB = 401 }, "snr_db"},
+		{"snr 309 dB (noiseless simulation)", func(d *event.Detection) { d.SNRDB = 309 }, ""},
+		{"snr -401 dB", func(d *event.Detection) { d.SNRDB = -401 }, "snr_db"},
+		{"snr -10 dB", func(d *event.Detection) { d.SNRDB = -10 }, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := validDetection()
+			tc.edit(&d)
+			err := d.Validate()
+			if tc.wantField == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate() = nil, want an error naming %s", tc.wantField)
+			}
+			if !errors.Is(err, event.ErrSchema) || !strings.Contains(err.Error(), tc.wantField) {
+				t.Errorf("Validate() = %v, want an ErrSchema naming %s", err, tc.wantField)
+			}
+			b, jerr := json.Marshal(d) // what a hostile publisher sends
+			if jerr != nil {
+				t.Fatal(jerr)
+			}
+			if _, err := event.DecodeDetection(b); err == nil || !strings.Contains(err.Error(), tc.wantField) {
+				t.Errorf("DecodeDetection = %v, want an error naming %s", err, tc.wantField)
 			}
 		})
 	}

@@ -262,11 +262,15 @@ func (tr *tracker) newTrack(g *group) *track {
 	return t
 }
 
-// expire drops tracks not seen for the gap before now.
+// expire drops tracks not seen for the gap before now, and tracks last
+// seen more than the gap after now: stamped by a sensor clock far ahead
+// (HandleDetection does not check times; Handle does), such a track lived
+// until fusion's clock got there, and every later emission on its channel
+// joined it.
 func (tr *tracker) expire(now time.Time) {
 	keep := tr.tracks[:0]
 	for _, t := range tr.tracks {
-		if now.Sub(t.lastSeen) <= tr.gap {
+		if d := now.Sub(t.lastSeen); d <= tr.gap && d >= -tr.gap {
 			keep = append(keep, t)
 		}
 	}

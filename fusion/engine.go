@@ -54,6 +54,24 @@ type Config struct {
 	TickEvery    time.Duration // Run's tick period; default 1s
 	Subscription string        // Run's topic filter; default SiteTopic(site ID)
 
+	// MaxAhead: Handle refuses (dead letter, reason "time") a detection
+	// stamped more than this ahead of the engine's clock (Deps.Clock, the
+	// demo's simulated clock included). Default MaxAheadFactor times the
+	// largest max_offset of the sensor_clock alert rules (1s with the
+	// default 250ms; 1s without such a rule): a sensor whose clock runs that
+	// far ahead of the others' is already alarmed, and its detections would
+	// not associate with theirs. One stamped in 2200 made a track and an
+	// alert that never expired and swallowed every later detection of its
+	// channel. Negative disables.
+	MaxAhead time.Duration
+	// MaxAge: Handle refuses a detection stamped more than this before the
+	// engine's clock (a clock never set: 1970). Default DefaultMaxAge, the
+	// store's default history (cmd/rfwarden sets history_days): an older
+	// detection would be pruned within the hour. A sensor's outbox
+	// (bounded by its disk quota, not by age) sending again after an
+	// outage of days is well inside it. Negative disables.
+	MaxAge time.Duration
+
 	// Localisation from few sensors (docs/localisation.md).
 	// LocateMinSensors is the fewest distinct sensors an emission needs to
 	// be located; default 1. With fewer than locate.MinSensors the room
@@ -189,8 +207,29 @@ func (c Config) withDefaults() Config {
 	if c.IndoorPriorByClass == nil {
 		c.IndoorPriorByClass = defaultIndoorPrior
 	}
+	if c.MaxAhead == 0 {
+		ac := alert.DefaultConfig()
+		if c.Alerts != nil {
+			ac = *c.Alerts
+		}
+		c.MaxAhead = MaxAheadFactor * ac.MaxClockOffset()
+		if c.MaxAhead == 0 {
+			c.MaxAhead = MaxAheadFactor * alert.DefaultMaxOffset
+		}
+	}
+	if c.MaxAge == 0 {
+		c.MaxAge = DefaultMaxAge
+	}
 	return c
 }
+
+// MaxAheadFactor times the sensor_clock alert's max_offset is how far
+// ahead of fusion's clock a detection may be stamped (Config.MaxAhead).
+const MaxAheadFactor = 4
+
+// DefaultMaxAge is Config.MaxAge's default: 90 days, fusion's default
+// history_days.
+const DefaultMaxAge = 90 * 24 * time.Hour
 
 // Deps are the engine's collaborators. Site is required; the rest may be nil.
 type Deps struct {
@@ -233,6 +272,11 @@ type metrics struct {
 	// storeDropped counts records dropped after the store failed for
 	// maxBuffered batches, by what (detections, locations).
 	storeDropped *prometheus.CounterVec
+	// invalid counts records dropped because no store can hold them
+	// (store.ErrInvalidRecord: a NaN), by what; locateInvalid counts
+	// fixes dropped because the locator returned a non-finite value.
+	invalid       *prometheus.CounterVec
+	locateInvalid prometheus.Counter
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -256,7 +300,11 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		Help: "Records dropped because the store kept failing (the newest are kept for the next try), by what."}, []string{"what"})
 	m.maint = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rfw_fusion_sensors_in_maintenance",
 		Help: "Sensors in a maintenance window (no sensor alerts raised for them), as fusion last read them."})
-	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks, m.clock, m.maint, m.storeDropped} {
+	m.invalid = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_store_invalid_total",
+		Help: "Records dropped because no store can hold them (a NaN or infinite value), by what; the rest of their batch is written."}, []string{"what"})
+	m.locateInvalid = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_locate_invalid_total",
+		Help: "Fixes dropped because the locator returned a non-finite position, angle or room probability (the emission's detections are stored unlocated)."})
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks, m.clock, m.maint, m.storeDropped, m.invalid, m.locateInvalid} {
 		if err := r.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -422,6 +470,9 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		if d.Sensor != sensorID || d.Site != siteID {
 			return e.reject("mismatch", fmt.Errorf("payload %s/%s differs from topic %s/%s", d.Site, d.Sensor, siteID, sensorID))
 		}
+		if err := e.checkTime(d.TimeNS); err != nil {
+			return e.reject("time", fmt.Errorf("detection %q of sensor %s: %w", d.ID, d.Sensor, err))
+		}
 		return e.HandleDetection(ctx, d)
 	case event.KindHealth:
 		h, err := event.DecodeHealth(msg.Payload)
@@ -464,6 +515,20 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		return nil // not fusion's business
 	}
 	return e.reject("kind", fmt.Errorf("topic kind %q unknown", truncate(kind, 32)))
+}
+
+// checkTime refuses a time stamp more than MaxAhead ahead of the engine's
+// clock or more than MaxAge behind it, saying how far.
+func (e *Engine) checkTime(ns int64) error {
+	at := time.Unix(0, ns).UTC()
+	d := at.Sub(e.deps.Clock())
+	switch {
+	case e.cfg.MaxAhead > 0 && d > e.cfg.MaxAhead:
+		return fmt.Errorf("time_ns %d (%s) is %v ahead of fusion's clock, more than %v: the sensor's clock is wrong", ns, at.Format(time.RFC3339Nano), d.Round(time.Millisecond), e.cfg.MaxAhead)
+	case e.cfg.MaxAge > 0 && d < -e.cfg.MaxAge:
+		return fmt.Errorf("time_ns %d (%s) is %v behind fusion's clock, more than %v: the sensor's clock is wrong", ns, at.Format(time.RFC3339Nano), (-d).Round(time.Millisecond), e.cfg.MaxAge)
+	}
+	return nil
 }
 
 // handleAck publishes again, with its acknowledgement, an alert a
@@ -588,11 +653,14 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		}
 		e.recent.lend(&q, g)
 		r, err := e.locator.LocateQuery(q)
+		if err == nil && !e.finiteFix(g, r) {
+			err = errNonFiniteFix
+		}
 		if err == nil {
 			res, located = r, true
 			e.met.locations.Inc()
 			tr = e.tracker.match(g, r.Floor, r.Pos, true, r.Ellipse.SemiMajorM)
-		} else if !errors.Is(err, locate.ErrTooFewSensors) {
+		} else if !errors.Is(err, locate.ErrTooFewSensors) && !errors.Is(err, errNonFiniteFix) {
 			e.log.Warn("locate", "err", err)
 		}
 	}
@@ -658,6 +726,26 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		RoomProbs: res.RoomProbs(), Pos: res.Pos, Authorised: authorised, Evidence: ids, At: g.start, Label: strongest.Label})
 }
 
+// errNonFiniteFix marks a fix finiteFix refused.
+var errNonFiniteFix = errors.New("non-finite fix")
+
+// finiteFix reports whether r's position, ellipse angle and room
+// probabilities are finite, and counts and logs a fix that is not: such a
+// fix is dropped (the group is stored unlocated), since a NaN location
+// cannot be stored, published or compared.
+func (e *Engine) finiteFix(g *group, r locate.Result) bool {
+	ok := !math.IsNaN(r.Pos.X+r.Pos.Y+r.Ellipse.AngleRad) && !math.IsInf(r.Pos.X, 0) && !math.IsInf(r.Pos.Y, 0) && !math.IsInf(r.Ellipse.AngleRad, 0)
+	for _, rp := range r.Rooms {
+		ok = ok && !math.IsNaN(rp.Prob) && !math.IsInf(rp.Prob, 0)
+	}
+	if !ok {
+		e.met.locateInvalid.Inc()
+		e.log.Warn("locate: fix with a non-finite value dropped", "class", g.class, "center_hz", g.centerHz,
+			"sensors", len(g.dets), "x_m", r.Pos.X, "y_m", r.Pos.Y, "angle_rad", r.Ellipse.AngleRad)
+	}
+	return ok
+}
+
 func finiteOr0(v float64) float64 {
 	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return 0
@@ -698,22 +786,83 @@ func (e *Engine) flushLocked(ctx context.Context) error {
 		}
 	}()
 	if len(e.detBuf) > 0 {
-		if err := e.deps.TimeSeries.WriteDetections(ctx, e.detBuf); err != nil {
-			errs = append(errs, fmt.Errorf("write detections (%d kept for the next try): %w", len(e.detBuf), err))
-			e.detBuf = dropOldestOf(e, e.detBuf, "detections")
+		if kept, err := writeBatch(ctx, e, "detections", e.detBuf, store.DetectionRecord.Check, e.deps.TimeSeries.WriteDetections); err != nil {
+			errs = append(errs, fmt.Errorf("write detections (%d kept for the next try): %w", len(kept), err))
+			e.detBuf = dropOldestOf(e, kept, "detections")
 		} else {
 			e.detBuf = make([]store.DetectionRecord, 0, e.cfg.BatchSize) // the store may keep the slice
 		}
 	}
 	if len(e.locBuf) > 0 {
-		if err := e.deps.TimeSeries.WriteLocations(ctx, e.locBuf); err != nil {
-			errs = append(errs, fmt.Errorf("write locations (%d kept for the next try): %w", len(e.locBuf), err))
-			e.locBuf = dropOldestOf(e, e.locBuf, "locations")
+		if kept, err := writeBatch(ctx, e, "locations", e.locBuf, store.LocationRecord.Check, e.deps.TimeSeries.WriteLocations); err != nil {
+			errs = append(errs, fmt.Errorf("write locations (%d kept for the next try): %w", len(kept), err))
+			e.locBuf = dropOldestOf(e, kept, "locations")
 		} else {
 			e.locBuf = make([]store.LocationRecord, 0, e.cfg.BatchSize)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// writeBatch writes buf with write. A record no store can hold is dropped,
+// counted and logged, never kept: one refused by check before the write,
+// and, when the store refuses the batch for its content
+// (store.ErrInvalidRecord), one it refuses when the batch is written
+// again a record at a time. One bad record used to fail its batch, which
+// was kept and tried again at every flush with every later record joining
+// it: nothing was stored again. A write that fails otherwise (the store
+// down, locked or full) returns the records to keep for the next try and
+// its error.
+func writeBatch[T any](ctx context.Context, e *Engine, what string, buf []T, check func(T) error, write func(context.Context, []T) error) ([]T, error) {
+	var bad []error
+	good := buf
+	for i, r := range buf {
+		if err := check(r); err != nil {
+			if len(bad) == 0 {
+				good = append(make([]T, 0, len(buf)), buf[:i]...)
+			}
+			bad = append(bad, err)
+		} else if len(bad) > 0 {
+			good = append(good, r)
+		}
+	}
+	defer func() { e.dropInvalid(what, bad) }()
+	if len(good) == 0 {
+		return nil, nil
+	}
+	err := write(ctx, good)
+	if err == nil || !errors.Is(err, store.ErrInvalidRecord) {
+		if err != nil {
+			return good, err
+		}
+		return nil, nil
+	}
+	var kept []T
+	var errs []error
+	for _, r := range good {
+		switch err := write(ctx, []T{r}); {
+		case err == nil:
+		case errors.Is(err, store.ErrInvalidRecord):
+			bad = append(bad, err)
+		default:
+			kept = append(kept, r)
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return kept, errs[0]
+	}
+	return nil, nil
+}
+
+// dropInvalid counts and logs the records of what dropped because no
+// store can hold them: one line per batch, with the first reason.
+func (e *Engine) dropInvalid(what string, errs []error) {
+	if len(errs) == 0 {
+		return
+	}
+	e.met.invalid.WithLabelValues(what).Add(float64(len(errs)))
+	e.log.Error("records no store can hold dropped; the rest of their batch is written", "what", what, "n", len(errs), "first", errs[0])
 }
 
 // maxBuffered bounds, in batches, the records kept while the store fails.

@@ -41,11 +41,11 @@ func testDet(id, sensor string, at time.Time, powerDBm float64) event.Detection 
 }
 
 func TestHandleRejects(t *testing.T) {
-	e, err := New(Config{}, Deps{Site: wing(t)})
+	now := time.Unix(1_800_000_000, 0)
+	e, err := New(Config{}, Deps{Site: wing(t), Clock: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Unix(1_800_000_000, 0)
 	good := testDet("a1", "s1", now, -60)
 	tests := []struct {
 		name   string
@@ -269,7 +269,7 @@ func TestRunQueueFullPushesBack(t *testing.T) {
 	const n = 200
 	var wg sync.WaitGroup
 	for i := range n {
-		m := detMsg(t, testDet(fmt.Sprintf("q-%d", i), "s1", now.Add(time.Duration(i)*time.Minute), -70), "s1")
+		m := detMsg(t, testDet(fmt.Sprintf("q-%d", i), "s1", now.Add(-time.Duration(i)*time.Minute), -70), "s1") // in the past: MaxAhead
 		wg.Go(func() { h(m.Topic, m.Payload) })
 	}
 	wg.Wait()

@@ -50,7 +50,9 @@ func TestRunClosesGroupsAtWindowEnd(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := wing(t)
 			ts := &storetest.Recorder{}
-			e, err := New(Config{TickEvery: time.Hour, AssocWindow: 2 * time.Second, BatchSize: 1}, Deps{Site: s, TimeSeries: ts})
+			// MaxAhead wider than the 3 s a fast clock stamps ahead (a
+			// sensor_clock max_offset of 2.5 s would give 10 s).
+			e, err := New(Config{TickEvery: time.Hour, AssocWindow: 2 * time.Second, BatchSize: 1, MaxAhead: 10 * time.Second}, Deps{Site: s, TimeSeries: ts})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package fusion
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -95,8 +96,11 @@ func (f fakeMaintenance) Maintenance(_ context.Context, _ string, at time.Time) 
 //	authorise NAME class=C room=R[,R2]
 //	noise DBM_PER_MHZ              # first line only: sensors' noise density (default -100)
 //	emit ID class=C link=L x=X y=Y tx=DBM freq=HZ [bw=HZ] [noise=DB] [every=D for=D]
-//	                               # tx is the EIRP; a sensor reports the emission when
-//	                               # it arrives 6 dB above its noise in bw
+//	     [ahead=D | at=RFC3339]    # tx is the EIRP; a sensor reports the emission when
+//	                               # it arrives 6 dB above its noise in bw; stamped D
+//	                               # ahead of now (negative: behind) or at a fixed time
+//	                               # (a sensor clock set wrong): a dead letter is counted,
+//	                               # not an error
 //	health SENSOR|all STATE [bands=B1,B2] [clock=D] # bands it reports scanning (scanBandsHz);
 //	                               # its clock D ahead (negative: behind)
 //	maintenance SENSOR for=D|end   # a maintenance window from now (the dashboard's), or ended
@@ -115,6 +119,7 @@ func (f fakeMaintenance) Maintenance(_ context.Context, _ string, at time.Time) 
 //	expect zone Z clear|alert|unknown
 //	expect incidents N [kind=K]
 //	expect detections N            # accepted (deduplicated) detections
+//	expect dead_letters N reason=R # rfw_fusion_dead_letter_total
 //	expect reminders N rule=R severity=S   # rfw_fusion_alert_reminders_total
 //	expect alerts_total N rule=R severity=S state=S # rfw_fusion_alerts_total
 //	expect acks N result=R         # rfw_fusion_acks_total
@@ -304,6 +309,23 @@ func (sc *scenario) emit(ctx context.Context, id string, m map[string]string) er
 	if err := firstErr(err1, err2, err3, err4, err5, err6); err != nil {
 		return err
 	}
+	var stamp func() int64 // the detections' time_ns
+	switch {
+	case m["ahead"] != "":
+		ahead, err := time.ParseDuration(m["ahead"])
+		if err != nil {
+			return err
+		}
+		stamp = func() int64 { return sc.now.Add(ahead).UnixNano() }
+	case m["at"] != "":
+		at, err := time.Parse(time.RFC3339, m["at"])
+		if err != nil {
+			return err
+		}
+		stamp = func() int64 { return at.UnixNano() }
+	default:
+		stamp = func() int64 { return sc.now.UnixNano() }
+	}
 	every, total := time.Duration(0), time.Duration(0)
 	if v, ok := m["every"]; ok {
 		var err error
@@ -332,7 +354,7 @@ func (sc *scenario) emit(ctx context.Context, id string, m map[string]string) er
 			}
 			sc.n++
 			d := event.Detection{Schema: 1, ID: fmt.Sprintf("%s-%s-%d", id, sn.ID, sc.n), Site: s.ID, Sensor: sn.ID,
-				TimeNS: sc.now.UnixNano(), DurationNS: int64(time.Millisecond), CenterHz: freq, BandwidthHz: bw,
+				TimeNS: stamp(), DurationNS: int64(time.Millisecond), CenterHz: freq, BandwidthHz: bw,
 				PowerDBm: p, SNRDB: p - floorDBm, Link: m["link"], Class: m["class"], Confidence: 0.9, Band: "test"}
 			if d.Link == "" {
 				d.Link = event.LinkUplink
@@ -343,7 +365,7 @@ func (sc *scenario) emit(ctx context.Context, id string, m map[string]string) er
 			}
 			msg := Message{Topic: event.SensorTopic(s.ID, sn.ID, event.KindDetection), Payload: b}
 			sc.lastMsg = append(sc.lastMsg, msg)
-			if err := sc.eng.Handle(ctx, msg); err != nil {
+			if err := sc.eng.Handle(ctx, msg); err != nil && !errors.Is(err, ErrRejected) {
 				return err
 			}
 		}
@@ -453,6 +475,16 @@ func (sc *scenario) expect(f []string) error {
 		}
 		if got := testutil.ToFloat64(sc.eng.met.detections); got != want {
 			return fmt.Errorf("got %v detections, want %v", got, want)
+		}
+		return nil
+	case "dead_letters":
+		want, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			return err
+		}
+		reason := kv(f[2:])["reason"]
+		if got := testutil.ToFloat64(sc.eng.met.deadLetter.WithLabelValues(reason)); got != want {
+			return fmt.Errorf("metric dead letters reason=%s: got %v, want %v", reason, got, want)
 		}
 		return nil
 	case "acks":

@@ -65,6 +65,11 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if fc.HistoryDays > 0 && cfg.MaxAge == 0 {
+		// A detection older than the history kept would be pruned within
+		// the hour: refused at ingest instead (a clock never set).
+		cfg.MaxAge = time.Duration(fc.HistoryDays) * 24 * time.Hour
+	}
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug

@@ -101,6 +101,12 @@ func publishPhoneRounds(t *testing.T, b *brokertest.Broker, start time.Time, rou
 	got := false
 	for round := 0; round < rounds && !got; round++ {
 		at := start.Add(time.Duration(round) * time.Second)
+		// Not ahead of fusion's clock by more than its tolerance
+		// (fusion.Config.MaxAhead, 1 s): a round a second of capture time
+		// goes out faster than that.
+		if ahead := time.Until(at); ahead > 500*time.Millisecond {
+			time.Sleep(ahead - 500*time.Millisecond)
+		}
 		// a round's detections go out together, as the sensors' would: waiting
 		// for each acknowledgement in turn spread them over more than fusion's
 		// 500 ms association window on a loaded machine, and the phone was

@@ -29,7 +29,13 @@ func (c *jumpClock) Now() time.Time {
 // each detection within 10 s of receiving it (it does not hold detections
 // stamped in its future until its own clock gets there), each phase's before
 // the next phase's, and that SQLite keeps the sensor's capture time (each
-// phase's detections are found in that phase's time range).
+// phase's detections are found in that phase's time range). The
+// forward phase's detections, an hour ahead of fusion's clock (more than
+// fusion.Config.MaxAhead), are refused: dead letters with reason "time",
+// none written (one stamped far ahead made a track and an alert that
+// never expired); its health reports are taken, so the clock alert sees
+// the jump. The hour-behind phase is within MaxAge (an outbox sending
+// late) and is stored.
 func TestClockJump(t *testing.T) {
 	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
 	if err != nil {
@@ -74,9 +80,14 @@ func TestClockJump(t *testing.T) {
 		}
 		ag.src.pause.Store(false)
 	}
-	total := ag.drain(t, l, 0)
+	const refused = 1 // the forward phase: stamped an hour ahead
+	lost := phases[refused].seq - phases[refused].seqLo
+	total := ag.drain(t, l, lost)
 	boot := ag.a.BootID()
-	checkExactlyOnce(t, l.snapshot(), boot, seqRange(1, total))
+	checkExactlyOnce(t, l.snapshot(), boot, append(seqRange(1, phases[refused].seqLo), seqRange(phases[refused].seq+1, total)...))
+	if got := f.deadLetters("time"); got != float64(lost) {
+		t.Errorf("%v detections dead-lettered for their time, want the forward phase's %d", got, lost)
+	}
 
 	phaseOf := func(seq int64) int {
 		for i, p := range phases {
@@ -120,7 +131,11 @@ func TestClockJump(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := int64(len(recs)), p.seq-p.seqLo; got != want {
+		want := p.seq - p.seqLo
+		if p == phases[refused] {
+			want = 0
+		}
+		if got := int64(len(recs)); got != want {
 			t.Errorf("phase %s: SQLite has %d detections in the phase's time range, want %d", p.name, got, want)
 		}
 		t.Logf("phase %s: %d detections, %d health reports", p.name, p.seq-p.seqLo, n)

@@ -431,6 +431,28 @@ func (f *fusionNode) duplicatesThisRun() float64 {
 	return 0
 }
 
+// deadLetters reads rfw_fusion_dead_letter_total{reason} of the current
+// engine.
+func (f *fusionNode) deadLetters(reason string) float64 {
+	mfs, err := f.reg.Gather()
+	if err != nil {
+		return 0
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "rfw_fusion_dead_letter_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "reason" && lp.GetValue() == reason {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
 func (f *fusionNode) duplicates() float64 {
 	if f.cancel != nil {
 		return f.dups + f.duplicatesThisRun()

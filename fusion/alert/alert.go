@@ -185,6 +185,10 @@ type Engine struct {
 	orphansClosed bool
 	// drones are recent drone alerts, candidates for a drone-drop incident.
 	drones []*alertState
+	// byTrack indexes the location alerts of alerts (not drones') by rule
+	// name + "/" + track, for openAlert; putAlert and dropAlert keep it in
+	// step with alerts.
+	byTrack map[string][]*alertState
 }
 
 // New returns an alert engine for s. pub and st may be nil.
@@ -199,7 +203,7 @@ func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog
 		log = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{cfg: cfg, site: s, store: st, pub: pub, log: log,
-		alerts: map[string]*alertState{}, sensors: map[string]*sensorState{}, incidents: map[string]*store.Incident{}}
+		alerts: map[string]*alertState{}, byTrack: map[string][]*alertState{}, sensors: map[string]*sensorState{}, incidents: map[string]*store.Incident{}}
 	for i := range e.cfg.Rules {
 		e.cfg.Rules[i].applyDefaults()
 	}
@@ -254,18 +258,60 @@ func alertKey(r *Rule, track, room string) string {
 }
 
 // openAlert returns the most recent open (pending or firing) alert of rule
-// for track, or nil.
+// for track, or nil. It reads the index byTrack: walking every alert on
+// every fix made a flood of one-off tracks (each an alert, kept an hour
+// after it resolved) slow fusion fifty-fold.
 func (e *Engine) openAlert(rule, track string) *alertState {
-	prefix := rule + "/" + track + "/"
 	var open *alertState
-	for k, a := range e.alerts {
-		if strings.HasPrefix(k, prefix) && a.state != StateResolved {
+	for _, a := range e.byTrack[rule+"/"+track] {
+		if a.state != StateResolved {
 			if open == nil || a.lastSeen.After(open.lastSeen) {
 				open = a
 			}
 		}
 	}
 	return open
+}
+
+// trackKey is a's key in byTrack, "" for an alert not of a track
+// (a sensor's, or a drone's, which is per room).
+func trackKey(a *alertState) string {
+	if a.alert.Track == "" || a.rule.Kind == KindDrone {
+		return ""
+	}
+	return a.rule.Name + "/" + a.alert.Track
+}
+
+// putAlert holds a under k (rule name + "/" + key), in place of the alert
+// held there before, keeping byTrack in step.
+func (e *Engine) putAlert(k string, a *alertState) {
+	if old := e.alerts[k]; old != nil && old != a {
+		e.unindex(old)
+	}
+	e.alerts[k] = a
+	if tk := trackKey(a); tk != "" && !slices.Contains(e.byTrack[tk], a) {
+		e.byTrack[tk] = append(e.byTrack[tk], a)
+	}
+}
+
+// dropAlert forgets the alert held under k, keeping byTrack in step.
+func (e *Engine) dropAlert(k string) {
+	if a := e.alerts[k]; a != nil {
+		e.unindex(a)
+	}
+	delete(e.alerts, k)
+}
+
+func (e *Engine) unindex(a *alertState) {
+	tk := trackKey(a)
+	if tk == "" {
+		return
+	}
+	if l := slices.DeleteFunc(e.byTrack[tk], func(o *alertState) bool { return o == a }); len(l) > 0 {
+		e.byTrack[tk] = l
+	} else {
+		delete(e.byTrack, tk)
+	}
 }
 
 // kindMass returns the most likely room of loc among the given kinds, its
@@ -409,10 +455,10 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		room, _ := e.site.Room(roomID)
 		key := alertKey(r, loc.Track, roomID)
 		if follow != nil {
-			delete(e.alerts, r.Name+"/"+follow.key)
+			e.dropAlert(r.Name + "/" + follow.key)
 			follow.key, follow.contra, follow.state = key, 0, StateInactive // re-announced below
 			follow.alert.Room, follow.alert.Zone = roomID, room.Zone
-			e.alerts[r.Name+"/"+key] = follow
+			e.putAlert(r.Name+"/"+key, follow)
 		}
 		a := e.alerts[r.Name+"/"+key]
 		if a == nil || a.state == StateResolved {
@@ -423,7 +469,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			a.alert = event.Alert{Schema: event.SchemaVersion, ID: alertID(r.Name, key, loc.At), Site: e.site.ID,
 				Rule: r.Name, Severity: r.Severity, Room: roomID, Zone: room.Zone, Track: loc.Track,
 				Class: loc.Class, ActiveNS: loc.At.UnixNano()}
-			e.alerts[r.Name+"/"+key] = a
+			e.putAlert(r.Name+"/"+key, a)
 		}
 		if loc.At.After(a.lastSeen) {
 			// A late fix (a sensor's outbox sending again what a network
@@ -659,7 +705,7 @@ func (e *Engine) sensorCondition(ctx context.Context, r *Rule, sensor string, ba
 		}
 		a.alert = event.Alert{Schema: event.SchemaVersion, ID: alertID(r.Name, sensor, at), Site: e.site.ID,
 			Rule: r.Name, Severity: r.Severity, Sensor: sensor, Zone: zone, Summary: summary, ActiveNS: at.UnixNano()}
-		e.alerts[k] = a
+		e.putAlert(k, a)
 		if err := e.transition(ctx, a, StatePending, at); err != nil {
 			return err
 		}
@@ -709,7 +755,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			errs = append(errs, e.advance(ctx, a, now), e.escalate(ctx, a, now))
 		case StateResolved:
 			if now.Sub(a.lastSeen) > time.Duration(a.rule.ResolveAfter)+time.Hour {
-				delete(e.alerts, k) // forget long-resolved alerts
+				e.dropAlert(k) // forget long-resolved alerts
 				forgot = true
 			}
 		}

@@ -85,6 +85,28 @@ var DroneClasses = []string{event.ClassDroneID, event.ClassDroneVideo, event.Cla
 const DefaultEscalateAfter = Duration(5 * time.Minute)
 
 // DefaultConfig returns the rules of DESIGN.md §5.
+// DefaultMaxOffset is a sensor_clock rule's max_offset when it gives none.
+const DefaultMaxOffset = 250 * time.Millisecond
+
+// MaxClockOffset returns the largest max_offset of c's sensor_clock rules
+// (DefaultMaxOffset for one that gives none), or 0 when c has none: how
+// far off the other sensors' a sensor's clock may be before it is
+// alarmed.
+func (c Config) MaxClockOffset() time.Duration {
+	var m time.Duration
+	for _, r := range c.Rules {
+		if r.Kind != KindSensorClock {
+			continue
+		}
+		off := time.Duration(r.MaxOffset)
+		if off == 0 {
+			off = DefaultMaxOffset
+		}
+		m = max(m, off)
+	}
+	return m
+}
+
 func DefaultConfig() Config {
 	c := Config{Rules: []Rule{
 		{Name: "unauthorised-uplink-in-cell", Kind: KindUnauthorisedUplink, Severity: event.SeverityCritical,
@@ -132,7 +154,7 @@ func (r *Rule) applyDefaults() {
 		}
 	case KindSensorClock:
 		if r.MaxOffset == 0 {
-			r.MaxOffset = Duration(250 * time.Millisecond)
+			r.MaxOffset = Duration(DefaultMaxOffset)
 		}
 	case KindDroneDrop:
 		if r.Window == 0 {

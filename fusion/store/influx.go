@@ -391,7 +391,7 @@ func (s *Influx) WriteDetections(_ context.Context, recs []DetectionRecord) erro
 	for _, r := range recs {
 		body, err := json.Marshal(r)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: detection %q: %v", ErrInvalidRecord, r.ID, err)
 		}
 		ls = append(ls, strings.TrimSuffix(point("detection",
 			map[string]string{"site": r.Site, "sensor": r.Sensor, "band": r.Band, "class": r.Class, "link": r.Link, "room": r.Room, "auth": authTag(r.Authorised),
@@ -407,7 +407,7 @@ func (s *Influx) WriteLocations(_ context.Context, recs []LocationRecord) error 
 	for _, r := range recs {
 		body, err := json.Marshal(r)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: location of track %q: %v", ErrInvalidRecord, r.Track, err)
 		}
 		ls = append(ls, strings.TrimSuffix(point("location",
 			map[string]string{"site": r.Site, "class": r.Class, "room": r.Room, "auth": authTag(r.Authorised)},

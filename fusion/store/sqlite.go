@@ -344,7 +344,7 @@ func (s *SQLite) WriteDetections(ctx context.Context, recs []DetectionRecord) er
 		for _, r := range recs {
 			body, err := json.Marshal(r)
 			if err != nil {
-				return fmt.Errorf("detection %q: %w", r.ID, err)
+				return fmt.Errorf("%w: detection %q: %v", ErrInvalidRecord, r.ID, err)
 			}
 			res, err := ins.ExecContext(ctx, r.ID, r.Site, r.Sensor, r.TimeNS, r.Room, boolInt(r.Authorised), body)
 			if err != nil {
@@ -367,7 +367,7 @@ func (s *SQLite) WriteLocations(ctx context.Context, recs []LocationRecord) erro
 		for _, r := range recs {
 			body, err := json.Marshal(r)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w: location of track %q: %v", ErrInvalidRecord, r.Track, err)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO location(site, time_ns, body) VALUES(?,?,?)`, r.Site, r.TimeNS, body); err != nil {
 				return fmt.Errorf("insert location: %w", err)

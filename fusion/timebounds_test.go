@@ -1,0 +1,120 @@
+package fusion
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rfwarden/rfwarden/fusion/alert"
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
+)
+
+// TestHandleRefusesTimesOutOfBounds: a detection stamped more than
+// MaxAhead (1 s by default: four sensor_clock max_offsets) ahead of the
+// engine's clock, or more than MaxAge (90 days) behind it, is a dead letter
+// naming time_ns and how far off it is; within the bounds it is taken. The
+// engine's clock is Deps.Clock: the demo's simulated clock, here years from
+// the wall clock, judges as the wall clock would.
+func TestHandleRefusesTimesOutOfBounds(t *testing.T) {
+	for _, clockAt := range []time.Time{time.Unix(1_800_000_000, 0), time.Date(2031, 3, 1, 12, 0, 0, 0, time.UTC)} {
+		now := clockAt
+		tests := []struct {
+			name   string
+			at     time.Time
+			reject string // "" = taken; else in the error
+		}{
+			{"now", now, ""},
+			{"a window ahead", now.Add(500 * time.Millisecond), ""},
+			{"at the tolerance", now.Add(time.Second), ""},
+			{"past the tolerance", now.Add(time.Second + time.Millisecond), "is 1.001s ahead of fusion's clock"},
+			{"year 2200", time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC), "time_ns 7258118400000000000 (2200-01-01T00:00:00Z) is"},
+			{"a day old (outbox)", now.Add(-24 * time.Hour), ""},
+			{"89 days old", now.Add(-89 * 24 * time.Hour), ""},
+			{"91 days old", now.Add(-91 * 24 * time.Hour), "is 2184h0m0s behind fusion's clock"},
+			{"1970", time.Unix(1, 0), "time_ns 1000000000 (1970-01-01T00:00:01Z) is"},
+		}
+		e, err := New(Config{}, Deps{Site: wing(t), TimeSeries: &storetest.Recorder{}, Clock: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tc := range tests {
+			t.Run(clockAt.Format("2006")+"/"+tc.name, func(t *testing.T) {
+				d := testDet("t-"+string(rune('a'+i)), "s1", tc.at, -60)
+				before := testutil.ToFloat64(e.met.deadLetter.WithLabelValues("time"))
+				err := e.Handle(context.Background(), detMsg(t, d, "s1"))
+				got := testutil.ToFloat64(e.met.deadLetter.WithLabelValues("time")) - before
+				if tc.reject == "" {
+					if err != nil || got != 0 {
+						t.Errorf("Handle = %v (%v dead letters), want it taken", err, got)
+					}
+					return
+				}
+				if !errors.Is(err, ErrRejected) || !strings.Contains(err.Error(), tc.reject) || got != 1 {
+					t.Errorf("Handle = %v (%v dead letters), want one rejection containing %q", err, got, tc.reject)
+				}
+			})
+		}
+	}
+}
+
+// TestMaxAheadFollowsClockRule: the tolerance follows the sensor_clock
+// rule's max_offset (the demo scales it with its speed), and can be set
+// or disabled.
+func TestMaxAheadFollowsClockRule(t *testing.T) {
+	ac := alert.DefaultConfig()
+	for i := range ac.Rules {
+		if ac.Rules[i].Kind == alert.KindSensorClock {
+			ac.Rules[i].MaxOffset = alert.Duration(2 * time.Second)
+		}
+	}
+	noClock := alert.DefaultConfig()
+	noClock.Rules = nil
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want time.Duration
+	}{
+		{"default", Config{}, time.Second},
+		{"max_offset 2s", Config{Alerts: &ac}, 8 * time.Second},
+		{"no clock rule", Config{Alerts: &noClock}, time.Second},
+		{"set", Config{MaxAhead: time.Minute}, time.Minute},
+		{"disabled", Config{MaxAhead: -1}, -1},
+	} {
+		if got := tc.cfg.withDefaults().MaxAhead; got != tc.want {
+			t.Errorf("%s: MaxAhead %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestTrackerExpiresFutureTracks: a track last seen more than the gap
+// after now (HandleDetection takes any time) expires at the next tick;
+// one a little ahead lives as a track seen now would. Such a track was
+// kept until fusion's clock reached its stamp.
+func TestTrackerExpiresFutureTracks(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	for _, tc := range []struct {
+		name  string
+		ahead time.Duration
+		kept  bool
+	}{
+		{"175 years ahead", 175 * 365 * 24 * time.Hour, false},
+		{"a gap and a second ahead", 2*time.Minute + time.Second, false},
+		{"a minute ahead", time.Minute, true},
+		{"now", 0, true},
+		{"a gap behind", -2 * time.Minute, true},
+		{"past the gap", -2*time.Minute - time.Second, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := tracker{gap: 2 * time.Minute, radiusM: 12, tolHz: 20e6}
+			tr.newTrack(&group{class: "lte", link: "uplink", centerHz: 1.95e9, start: now.Add(tc.ahead)})
+			tr.expire(now)
+			if got := len(tr.tracks) == 1; got != tc.kept {
+				t.Errorf("kept %v, want %v", got, tc.kept)
+			}
+		})
+	}
+}
