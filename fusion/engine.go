@@ -57,12 +57,12 @@ type Config struct {
 	// MaxAhead: Handle refuses (dead letter, reason "time") a detection
 	// stamped more than this ahead of the engine's clock (Deps.Clock, the
 	// demo's simulated clock included). Default MaxAheadFactor times the
-	// largest max_offset of the sensor_clock alert rules (1s with the
-	// default 250ms; 1s without such a rule): a sensor whose clock runs that
-	// far ahead of the others' is already alarmed, and its detections would
-	// not associate with theirs. One stamped in 2200 made a track and an
-	// alert that never expired and swallowed every later detection of its
-	// channel. Negative disables.
+	// largest max_offset of the sensor_clock alert rules, and at least
+	// MinMaxAhead (30 s): a sensor whose clock runs that far ahead of the
+	// others' is already alarmed, but a central host whose own clock lags
+	// the nodes' by a second must not lose every detection. One stamped in
+	// 2200 made a track and an alert that never expired and swallowed every
+	// later detection of its channel. Negative disables.
 	MaxAhead time.Duration
 	// MaxAge: Handle refuses a detection stamped more than this before the
 	// engine's clock (a clock never set: 1970). Default DefaultMaxAge, the
@@ -212,10 +212,7 @@ func (c Config) withDefaults() Config {
 		if c.Alerts != nil {
 			ac = *c.Alerts
 		}
-		c.MaxAhead = MaxAheadFactor * ac.MaxClockOffset()
-		if c.MaxAhead == 0 {
-			c.MaxAhead = MaxAheadFactor * alert.DefaultMaxOffset
-		}
+		c.MaxAhead = max(MaxAheadFactor*ac.MaxClockOffset(), MinMaxAhead)
 	}
 	if c.MaxAge == 0 {
 		c.MaxAge = DefaultMaxAge
@@ -223,9 +220,13 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// MaxAheadFactor times the sensor_clock alert's max_offset is how far
-// ahead of fusion's clock a detection may be stamped (Config.MaxAhead).
-const MaxAheadFactor = 4
+// MaxAheadFactor times the sensor_clock alert's max_offset, but at least
+// MinMaxAhead, is how far ahead of fusion's clock a detection may be
+// stamped (Config.MaxAhead).
+const (
+	MaxAheadFactor = 4
+	MinMaxAhead    = 30 * time.Second
+)
 
 // DefaultMaxAge is Config.MaxAge's default: 90 days, fusion's default
 // history_days.

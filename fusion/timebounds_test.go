@@ -14,7 +14,7 @@ import (
 )
 
 // TestHandleRefusesTimesOutOfBounds: a detection stamped more than
-// MaxAhead (1 s by default: four sensor_clock max_offsets) ahead of the
+// MaxAhead (30 s by default, MinMaxAhead; more with a loose sensor_clock rule) ahead of the
 // engine's clock, or more than MaxAge (90 days) behind it, is a dead letter
 // naming time_ns and how far off it is; within the bounds it is taken. The
 // engine's clock is Deps.Clock: the demo's simulated clock, here years from
@@ -29,8 +29,9 @@ func TestHandleRefusesTimesOutOfBounds(t *testing.T) {
 		}{
 			{"now", now, ""},
 			{"a window ahead", now.Add(500 * time.Millisecond), ""},
-			{"at the tolerance", now.Add(time.Second), ""},
-			{"past the tolerance", now.Add(time.Second + time.Millisecond), "is 1.001s ahead of fusion's clock"},
+			{"fusion's clock a second behind", now.Add(time.Second + time.Millisecond), ""},
+			{"at the tolerance", now.Add(30 * time.Second), ""},
+			{"past the tolerance", now.Add(30*time.Second + time.Millisecond), "is 30.001s ahead of fusion's clock"},
 			{"year 2200", time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC), "time_ns 7258118400000000000 (2200-01-01T00:00:00Z) is"},
 			{"a day old (outbox)", now.Add(-24 * time.Hour), ""},
 			{"89 days old", now.Add(-89 * 24 * time.Hour), ""},
@@ -68,7 +69,7 @@ func TestMaxAheadFollowsClockRule(t *testing.T) {
 	ac := alert.DefaultConfig()
 	for i := range ac.Rules {
 		if ac.Rules[i].Kind == alert.KindSensorClock {
-			ac.Rules[i].MaxOffset = alert.Duration(2 * time.Second)
+			ac.Rules[i].MaxOffset = alert.Duration(10 * time.Second)
 		}
 	}
 	noClock := alert.DefaultConfig()
@@ -78,9 +79,9 @@ func TestMaxAheadFollowsClockRule(t *testing.T) {
 		cfg  Config
 		want time.Duration
 	}{
-		{"default", Config{}, time.Second},
-		{"max_offset 2s", Config{Alerts: &ac}, 8 * time.Second},
-		{"no clock rule", Config{Alerts: &noClock}, time.Second},
+		{"default", Config{}, MinMaxAhead},
+		{"max_offset 10s", Config{Alerts: &ac}, 40 * time.Second},
+		{"no clock rule", Config{Alerts: &noClock}, MinMaxAhead},
 		{"set", Config{MaxAhead: time.Minute}, time.Minute},
 		{"disabled", Config{MaxAhead: -1}, -1},
 	} {
