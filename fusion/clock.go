@@ -13,6 +13,24 @@ const clockSamples = 6
 // site's median: a sensor gone quiet keeps no say in the others' offsets.
 const clockFresh = 5 * time.Minute
 
+// clockSpacing and clockSteady decide which health reports feed a clock
+// estimate. A report counts only when the sensor's report before it (since
+// fusion started, or since the sensor was forgotten) reached fusion at
+// least clockSpacing earlier, and the two reached it as far apart as they
+// were sent, within clockSteady: they waited alike. Both stamps come from
+// the sensor's clock, so its offset cancels in that comparison, and it
+// tells a queueing delay from an offset where a report's age alone
+// cannot: the reports the broker kept for fusion's persistent session
+// while fusion was away (a restart, a broker outage) arrive within
+// milliseconds of each other however far apart they were sent, and the
+// first live report after them arrives sooner after the last queued one
+// than it was sent. clockSpacing is the agent's least health interval
+// (1 s), clockSteady well under it and above a site network's jitter.
+const (
+	clockSpacing = time.Second
+	clockSteady  = 500 * time.Millisecond
+)
+
 // clockWatch estimates each sensor's clock offset from the arrival of its
 // health reports. A report stamped at sent by the sensor's clock, received
 // at recv by fusion's (Message.Received: before it waits in Run's queue),
@@ -20,7 +38,10 @@ const clockFresh = 5 * time.Minute
 // never negative: the largest of the sensor's last clockSamples is its
 // estimate, short of the offset by the least delay among them
 // (milliseconds on a site network). Health goes out live, never from the
-// sensor's outbox, so reports are not days late after an outage.
+// sensor's outbox, so reports are not days late after an outage; but the
+// broker queues them for fusion's persistent session while fusion is away,
+// so only reports that waited no longer than the one before them count
+// (clockSteady), and a sensor has no estimate until two such have come.
 //
 // What association needs is that the sensors agree with each other: it
 // groups detections by their capture times. So the alert reads each
@@ -34,16 +55,20 @@ type clockWatch struct {
 type clockEst struct {
 	samples []time.Duration // ring of sent − recv, at most clockSamples
 	next    int
-	at      time.Time // fusion's time of the latest report
+	at      time.Time // fusion's time of the latest sample
+	// the latest report, counted or not, that the next one is compared with
+	lastSent, lastRecv time.Time
 }
 
-// estimate is the largest sample: the report that waited least.
+// estimate is the largest sample: the report that waited least. Only for
+// a clockEst with samples.
 func (c *clockEst) estimate() time.Duration { return slices.Max(c.samples) }
 
 // observe records a health report of sensor stamped sent and received at
 // recv, and returns the sensor's estimated offset (positive: its clock is
-// ahead of fusion's).
-func (w *clockWatch) observe(sensor string, sent, recv time.Time) time.Duration {
+// ahead of fusion's), and false while it has none: no report yet that
+// waited as long as the one before it (clockSteady).
+func (w *clockWatch) observe(sensor string, sent, recv time.Time) (time.Duration, bool) {
 	if w.sensors == nil {
 		w.sensors = map[string]*clockEst{}
 	}
@@ -52,29 +77,40 @@ func (w *clockWatch) observe(sensor string, sent, recv time.Time) time.Duration 
 		c = &clockEst{}
 		w.sensors[sensor] = c
 	}
-	s := sent.Sub(recv)
-	if len(c.samples) < clockSamples {
-		c.samples = append(c.samples, s)
-	} else {
-		c.samples[c.next] = s
-		c.next = (c.next + 1) % clockSamples
+	steady := false
+	if !c.lastRecv.IsZero() {
+		dRecv, dSent := recv.Sub(c.lastRecv), sent.Sub(c.lastSent)
+		steady = dRecv >= clockSpacing && (dRecv-dSent).Abs() <= clockSteady
 	}
-	c.at = recv
-	return c.estimate()
+	c.lastSent, c.lastRecv = sent, recv
+	if steady {
+		s := sent.Sub(recv)
+		if len(c.samples) < clockSamples {
+			c.samples = append(c.samples, s)
+		} else {
+			c.samples[c.next] = s
+			c.next = (c.next + 1) % clockSamples
+		}
+		c.at = recv
+	}
+	if len(c.samples) == 0 {
+		return 0, false
+	}
+	return c.estimate(), true
 }
 
 // relative returns sensor's estimated offset less the median of the
-// estimates of every sensor reported within clockFresh of now (its own
-// included), and false when fewer than two sensors have one: alone, a
-// sensor agrees with itself.
+// estimates of every sensor with a sample within clockFresh of now (its own
+// included), and false when it has no estimate or fewer than two sensors
+// have one: alone, a sensor agrees with itself.
 func (w *clockWatch) relative(sensor string, now time.Time) (time.Duration, bool) {
 	own, ok := w.sensors[sensor]
-	if !ok {
+	if !ok || len(own.samples) == 0 {
 		return 0, false
 	}
 	var all []time.Duration
 	for _, c := range w.sensors {
-		if now.Sub(c.at) <= clockFresh {
+		if len(c.samples) > 0 && now.Sub(c.at) <= clockFresh {
 			all = append(all, c.estimate())
 		}
 	}

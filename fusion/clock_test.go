@@ -1,26 +1,37 @@
 package fusion
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/rfwarden/rfwarden/event"
 )
 
 // TestClockWatch: the estimate is the least-delayed of a sensor's last
 // reports, the alert's offset is taken from the median of the sensors',
 // so a backlog that delays every report alike (or fusion's own clock
-// being off) moves no sensor's relative offset.
+// being off) moves no sensor's relative offset. A sensor's first report,
+// and one that waited seconds longer than the one before it, give no
+// sample.
 func TestClockWatch(t *testing.T) {
 	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	ms := time.Millisecond
 	var w clockWatch
-	report := func(sensor string, i int, offset, delay time.Duration) time.Duration {
+	report := func(sensor string, i int, offset, delay time.Duration) (time.Duration, bool) {
 		sent := t0.Add(time.Duration(i)*10*time.Second + offset) // by the sensor's clock
 		return w.observe(sensor, sent, t0.Add(time.Duration(i)*10*time.Second+delay))
 	}
 	// s1 is 300 ms ahead; its reports wait 5..400 ms on the way.
 	for i, delay := range []time.Duration{400 * ms, 5 * ms, 90 * ms} {
-		if got := report("s1", i, 300*ms, delay); got != 300*ms-5*ms && i >= 1 {
-			t.Errorf("report %d: estimate %v, want %v (the least delayed)", i, got, 295*ms)
+		got, ok := report("s1", i, 300*ms, delay)
+		switch {
+		case i == 0 && ok:
+			t.Errorf("report 0: estimate %v from the first report alone", got)
+		case i >= 1 && (!ok || got != 300*ms-5*ms):
+			t.Errorf("report %d: estimate %v %v, want %v (the least delayed)", i, got, ok, 295*ms)
 		}
 	}
 	if _, ok := w.relative("s1", t0.Add(30*time.Second)); ok {
@@ -28,6 +39,7 @@ func TestClockWatch(t *testing.T) {
 	}
 	// s2..s4 keep good time, reports 5 ms on the way.
 	for _, s := range []string{"s2", "s3", "s4"} {
+		report(s, 1, 0, 5*ms)
 		report(s, 2, 0, 5*ms)
 	}
 	now := t0.Add(30 * time.Second)
@@ -37,9 +49,11 @@ func TestClockWatch(t *testing.T) {
 	if rel, ok := w.relative("s2", now); !ok || rel != 0 {
 		t.Errorf("s2 relative %v %v, want 0", rel, ok)
 	}
-	// Six reports later s1's first, late one has left the window: with
-	// every report of every sensor 3 s late (fusion's queue), none moves.
-	for i := 3; i < 3+clockSamples; i++ {
+	// From report 3 every report of every sensor is 3 s late (fusion's
+	// queue): the first of them, 3 s later than the one before it, gives
+	// no sample; clockSamples later s1's early ones have left the window,
+	// and no sensor's relative offset moved.
+	for i := 3; i < 4+clockSamples; i++ {
 		for _, s := range []string{"s1", "s2", "s3", "s4"} {
 			off := time.Duration(0)
 			if s == "s1" {
@@ -48,7 +62,7 @@ func TestClockWatch(t *testing.T) {
 			report(s, i, off, 3*time.Second)
 		}
 	}
-	now = t0.Add(time.Duration(3+clockSamples) * 10 * time.Second)
+	now = t0.Add(time.Duration(4+clockSamples) * 10 * time.Second)
 	if got := w.sensors["s1"].estimate(); got != 300*ms-3*time.Second {
 		t.Errorf("s1 estimate %v after the backlog, want %v", got, 300*ms-3*time.Second)
 	}
@@ -67,5 +81,136 @@ func TestClockWatch(t *testing.T) {
 	}
 	if rel, ok := w.relative("s1", now); !ok || rel != 150*ms {
 		t.Errorf("s1 against s4 alone: %v %v, want 150ms (the median of two is their mean)", rel, ok)
+	}
+}
+
+// TestClockWatchSamples: which reports of one sensor give a sample, as
+// the report before it and this one were sent and received.
+func TestClockWatchSamples(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	s := time.Second
+	tests := []struct {
+		name         string
+		dSent, dRecv time.Duration // from the report before
+		prevDelay    time.Duration // how long the report before waited
+		wantSample   bool
+	}{
+		{"live, one interval apart", 10 * s, 10 * s, 0, true},
+		{"live, jitter within clockSteady", 10 * s, 10*s + 400*time.Millisecond, 0, true},
+		{"waited 3 s longer than the one before", 10 * s, 13 * s, 0, false},
+		{"queued behind the one before: a burst", 10 * s, time.Millisecond, 0, false},
+		{"first live after a burst", 10 * s, 4 * s, 6 * s, false},
+		{"two queued sent 200 ms apart, delivered together", 200 * time.Millisecond, 200 * time.Microsecond, 0, false},
+		{"a forced report 300 ms after a regular one, live", 300 * time.Millisecond, 300 * time.Millisecond, 0, false},
+		{"the sensor's clock stepped by 2 s", 12 * s, 10 * s, 0, false},
+		{"out of order", -10 * s, 10 * time.Millisecond, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var w clockWatch
+			if _, ok := w.observe("s1", t0, t0.Add(tt.prevDelay)); ok {
+				t.Fatal("an estimate from the first report alone")
+			}
+			_, ok := w.observe("s1", t0.Add(tt.dSent), t0.Add(tt.prevDelay+tt.dRecv))
+			if ok != tt.wantSample {
+				t.Errorf("sample %v, want %v", ok, tt.wantSample)
+			}
+		})
+	}
+}
+
+// TestClockAfterReconnect: while fusion is down the broker queues the
+// sensors' health reports for its persistent session and delivers them in
+// a burst as it subscribes again, each late by as long as it waited. Their
+// lateness is a queueing delay, not a clock offset, and raises no
+// sensor-clock alert; a sensor whose clock is 3 s ahead on live reports
+// is still found, burst or not.
+func TestClockAfterReconnect(t *testing.T) {
+	const (
+		interval = 10 * time.Second       // the sensors' health interval
+		down     = 25 * time.Second       // fusion away; reports queue
+		live     = 5 * time.Millisecond   // a live report's way to fusion
+		burstGap = 200 * time.Microsecond // between queued reports delivered
+	)
+	tests := []struct {
+		name      string
+		burst     bool          // fusion was down and the broker queued reports
+		offset    time.Duration // s3's clock against the others'
+		wantAlert string        // the sensor with a sensor-clock alert; "" none
+	}{
+		{"burst after a restart, good clocks", true, 0, ""},
+		{"burst after a restart, s3 3 s ahead", true, 3 * time.Second, "s3"},
+		{"burst after a restart, s3 3 s behind", true, -3 * time.Second, "s3"},
+		{"no burst, s3 3 s ahead", false, 3 * time.Second, "s3"},
+		{"no burst, good clocks", false, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := wing(t)
+			restart := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC) // fusion subscribes again
+			now := restart
+			e, err := New(Config{}, Deps{Site: s, Clock: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			type report struct {
+				sensor     string
+				sent, recv time.Time // sent by fusion's clock; stamped sent+offset
+			}
+			var reports []report
+			for i, sn := range s.Sensors {
+				phase := time.Duration(i) * interval / time.Duration(len(s.Sensors))
+				for sent := restart.Add(-down - interval + phase); sent.Before(restart.Add(time.Minute)); sent = sent.Add(interval) {
+					switch {
+					case sent.Before(restart.Add(-down)): // handled before fusion stopped
+					case sent.Before(restart) && !tt.burst: // fusion was not away
+					case sent.Before(restart): // queued: delivered as fusion subscribes
+						reports = append(reports, report{sn.ID, sent, restart})
+					default:
+						reports = append(reports, report{sn.ID, sent, sent.Add(live)})
+					}
+				}
+			}
+			// the broker delivers in the order it received them
+			slices.SortStableFunc(reports, func(a, b report) int {
+				if c := a.recv.Compare(b.recv); c != 0 {
+					return c
+				}
+				return a.sent.Compare(b.sent)
+			})
+			for i := range reports {
+				if reports[i].recv.Equal(restart) {
+					reports[i].recv = restart.Add(time.Duration(i) * burstGap)
+				}
+			}
+			raised := map[string]string{} // sensor → the first summary
+			for _, r := range reports {
+				stamp := r.sent
+				if r.sensor == "s3" {
+					stamp = stamp.Add(tt.offset)
+				}
+				p, err := event.Encode(event.Health{Schema: event.SchemaVersion, Site: s.ID, Sensor: r.sensor, TimeNS: stamp.UnixNano(), State: event.StateOK})
+				if err != nil {
+					t.Fatal(err)
+				}
+				now = r.recv
+				if err := e.Handle(context.Background(), Message{Topic: event.SensorTopic(s.ID, r.sensor, event.KindHealth), Payload: p, Received: r.recv}); err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range e.Alerts().Active() {
+					if a.Rule == "sensor-clock" && raised[a.Sensor] == "" {
+						raised[a.Sensor] = fmt.Sprintf("%s at %v after the restart", a.Summary, r.recv.Sub(restart))
+					}
+				}
+			}
+			for sensor, summary := range raised {
+				if sensor != tt.wantAlert {
+					t.Errorf("sensor-clock alert %q", summary)
+				}
+			}
+			if tt.wantAlert != "" && raised[tt.wantAlert] == "" {
+				t.Errorf("no sensor-clock alert for %s", tt.wantAlert)
+			}
+		})
 	}
 }

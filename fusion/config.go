@@ -11,10 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
-
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/locate"
+	"github.com/rfwarden/rfwarden/internal/yamlstrict"
 )
 
 // FileConfig is fusion.yaml, the configuration of `rfwarden fusion`.
@@ -58,8 +57,8 @@ type FileConfig struct {
 		Network string `yaml:"network"` // udp or tcp
 		Addr    string `yaml:"addr"`    // "" = no syslog
 	} `yaml:"syslog"`
-	AssocWindow string `yaml:"assoc_window"` // Go duration; default 500ms
-	LocateEvery string `yaml:"locate_every"` // Go duration; default 0 (every group)
+	AssocWindow time.Duration `yaml:"assoc_window"` // Go duration; 0 = the default, 500ms
+	LocateEvery time.Duration `yaml:"locate_every"` // Go duration; 0 = every group
 	// HTTPAddr serves GET /healthz (JSON; 503 while the broker or the
 	// database is unreachable, or InfluxDB's writes fail) and GET /metrics
 	// (Prometheus), e.g.
@@ -110,13 +109,6 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 			return FileConfig{}, fmt.Errorf("fusion config: subscription %q: %w", c.Subscription, err)
 		}
 	}
-	for _, d := range []string{c.AssocWindow, c.LocateEvery} {
-		if d != "" {
-			if _, err := time.ParseDuration(d); err != nil {
-				return FileConfig{}, fmt.Errorf("fusion config: %w", err)
-			}
-		}
-	}
 	return c, nil
 }
 
@@ -138,26 +130,16 @@ func checkFilter(f string) error {
 	return nil
 }
 
-func decodeStrict(data []byte, v any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed yaml: %v", r)
-		}
-	}()
-	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
-}
+// decodeStrict decodes fusion.yaml strictly, its errors naming the key,
+// line and column (yamlstrict).
+func decodeStrict(data []byte, v any) error { return yamlstrict.Decode(data, v) }
 
 // EngineConfig converts the file configuration into a Config, loading the
 // alert rules file when one is named.
 func (c FileConfig) EngineConfig() (Config, error) {
 	cfg := Config{SeenFile: c.SeenFile, Model: locate.Model{Exponent: c.Model.Exponent, ShadowingDB: c.Model.ShadowingDB,
 		FloorLossDB: c.Model.FloorLossDB, GridStepM: c.Model.GridStepM, SensorHeightM: c.Model.SensorHeightM, EmitterHeightM: c.Model.EmitterHeightM}}
-	if c.AssocWindow != "" {
-		cfg.AssocWindow, _ = time.ParseDuration(c.AssocWindow)
-	}
-	if c.LocateEvery != "" {
-		cfg.LocateEvery, _ = time.ParseDuration(c.LocateEvery)
-	}
+	cfg.AssocWindow, cfg.LocateEvery = c.AssocWindow, c.LocateEvery
 	cfg.Subscription = c.Subscription
 	if c.Alerts != "" {
 		f, err := os.Open(c.Alerts)

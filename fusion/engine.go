@@ -489,10 +489,12 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		}
 		e.mu.Lock()
 		e.listen.health(h, e.cfg.ScanBandsHz)
-		offset := e.clocks.observe(h.Sensor, time.Unix(0, h.TimeNS), recv)
+		offset, estimated := e.clocks.observe(h.Sensor, time.Unix(0, h.TimeNS), recv)
 		rel, known := e.clocks.relative(h.Sensor, now)
 		e.mu.Unlock()
-		e.met.clock.WithLabelValues(h.Sensor).Set(offset.Seconds())
+		if estimated {
+			e.met.clock.WithLabelValues(h.Sensor).Set(offset.Seconds())
+		}
 		var errs []error
 		if e.deps.TimeSeries != nil {
 			errs = append(errs, e.deps.TimeSeries.WriteHealth(ctx, []event.Health{h}))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/statelock"
 )
 
 const fusionUsage = `usage: rfwarden fusion --config fusion.yaml
@@ -75,6 +77,22 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	// Before the broker or any state: a second fusion started by mistake
+	// with this config would take the running one's MQTT session (the same
+	// client_id) and share its seen file and spool.
+	unlock, err := lockFusionState(fc, s.ID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	var httpL net.Listener
+	if fc.HTTPAddr != "" {
+		if httpL, err = net.Listen("tcp", fc.HTTPAddr); err != nil {
+			return fmt.Errorf("fusion: http_addr: %w", err)
+		}
+		defer httpL.Close() // closed already once served
+	}
 
 	extra, closeExtra, err := fc.ExtraPublishers(log)
 	if err != nil {
@@ -143,14 +161,10 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if fc.HTTPAddr != "" {
+	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
 		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
-		httpDone, err := serveFusionHTTP(hctx, fc.HTTPAddr, probe, metrics, log)
-		if err != nil {
-			stopHTTP()
-			return err
-		}
+		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()
 	}
 	series := "SQLite"
@@ -168,6 +182,29 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s, state %s, time series in %s\n",
 		s.ID, len(s.Sensors), len(s.Rooms), fc.Broker, fc.DB, series)
 	return eng.Run(ctx, conn.subscriber())
+}
+
+// lockFusionState takes the locks of fusion's own state (statelock): its
+// seen file, its InfluxDB spool, and, always, its site's share of the
+// SQLite database (one fusion per site and database: a second would raise
+// every alert again). A lock another process holds is an error naming the
+// lock file and, when known, the holder's PID.
+func lockFusionState(fc fusion.FileConfig, siteID string) (release func() error, err error) {
+	paths := []string{statelock.For(fc.DB + ".fusion-" + siteID)}
+	if fc.SeenFile != "" {
+		paths = append([]string{statelock.For(fc.SeenFile)}, paths...)
+	}
+	if fc.Influx.URL != "" {
+		paths = append(paths, statelock.For(fc.Influx.SpoolDir))
+	}
+	release, err = statelock.AcquireAll(paths...)
+	if errors.Is(err, statelock.ErrHeld) {
+		return nil, fmt.Errorf("fusion: %w: another fusion runs with this state; stop it first (systemctl stop rfwarden-fusion)", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fusion: %w", err)
+	}
+	return release, nil
 }
 
 // pruneHistory deletes the site's time series older than keep from db at

@@ -13,10 +13,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	mochi "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/locate"
@@ -25,6 +28,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
+	"github.com/rfwarden/rfwarden/internal/embroker"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
@@ -42,14 +46,23 @@ func runFusion(t *testing.T, broker, extra string, prepare func(dir string)) (di
 		t.Fatal(err)
 	}
 	cfg := fmt.Sprintf("site: %s\nbroker: %s\nclient_id: fusion-test\nseen_file: seen\n%s", siteAbs, broker, extra)
-	cfgPath := filepath.Join(dir, "fusion.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "fusion.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	stdout, stderr, stop = runFusionIn(t, dir)
+	return dir, stdout, stderr, stop
+}
+
+// runFusionIn runs cmdFusion on the fusion.yaml in dir until stop, which
+// returns cmdFusion's error.
+func runFusionIn(t *testing.T, dir string) (stdout, stderr *syncBuf, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr = &syncBuf{}, &syncBuf{}
 	done := make(chan error, 1)
-	go func() { done <- cmdFusion(ctx, []string{"--config", cfgPath}, stdout, stderr) }()
+	go func() {
+		done <- cmdFusion(ctx, []string{"--config", filepath.Join(dir, "fusion.yaml")}, stdout, stderr)
+	}()
 	stopped := false
 	stop = func() error {
 		if stopped {
@@ -65,7 +78,7 @@ func runFusion(t *testing.T, broker, extra string, prepare func(dir string)) (di
 		}
 	}
 	t.Cleanup(func() { stop() })
-	return dir, stdout, stderr, stop
+	return stdout, stderr, stop
 }
 
 // publishPhone publishes, once a second of capture time from start, the
@@ -562,5 +575,104 @@ func TestCmdMaintenanceSilencesSensor(t *testing.T) {
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("fusion: %v", err)
+	}
+}
+
+// connectCounter is a broker hook counting the MQTT connections of each
+// client ID.
+type connectCounter struct {
+	mochi.HookBase
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (h *connectCounter) ID() string { return "connect-counter" }
+
+func (h *connectCounter) Provides(b byte) bool { return b == mochi.OnConnect }
+
+func (h *connectCounter) OnConnect(cl *mochi.Client, _ packets.Packet) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.n[cl.ID]++
+	return nil
+}
+
+func (h *connectCounter) count(id string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[id]
+}
+
+// TestCmdFusionSecondInstance: a second fusion started with the running
+// one's config stops at once, naming the lock file and its holder, before
+// it connects to the broker (which would take the running fusion's
+// session) or opens the spool, the seen file or the HTTP address; the
+// running fusion stays connected and healthy.
+func TestCmdFusionSecondInstance(t *testing.T) {
+	srv, addr, err := embroker.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	conns := &connectCounter{n: map[string]int{}}
+	if err := srv.AddHook(conns, nil); err != nil {
+		t.Fatal(err)
+	}
+	// InfluxDB that is never reached: the spool is state the second must
+	// not open either.
+	httpAddr := freeTCPAddr(t)
+	dir, _, stderr, stop := runFusion(t, "tcp://"+addr, fmt.Sprintf("http_addr: %s\ninflux: {url: 'http://127.0.0.1:1', spool_dir: spool}\n", httpAddr), nil)
+	waitHealthy := func() {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if c, err := http.Get("http://" + httpAddr + "/healthz"); err == nil {
+				var h fusionHealth
+				err = json.NewDecoder(c.Body).Decode(&h)
+				c.Body.Close()
+				if err == nil && h.BrokerConnected {
+					return
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("first fusion not connected; stderr:\n%s", stderr.String())
+			}
+		}
+	}
+	waitHealthy()
+	if n := conns.count("fusion-test"); n != 1 {
+		t.Fatalf("first fusion connected %d times, want 1", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var stdout2, stderr2 syncBuf
+	start := time.Now()
+	err = cmdFusion(ctx, []string{"--config", filepath.Join(dir, "fusion.yaml")}, &stdout2, &stderr2)
+	if err == nil {
+		t.Fatal("second fusion ran")
+	}
+	for _, want := range []string{filepath.Join(dir, "seen.lock"), fmt.Sprintf("PID %d", os.Getpid()), "another fusion"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("second fusion's error %q does not name %q", err, want)
+		}
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("second fusion took %v to give up, want at once", d)
+	}
+	time.Sleep(300 * time.Millisecond) // a takeover would show by now
+	if n := conns.count("fusion-test"); n != 1 {
+		t.Errorf("fusion-test connected %d times, want 1: the second fusion took the first's session", n)
+	}
+	waitHealthy()
+	if strings.Contains(stderr2.String(), "influx") {
+		t.Errorf("second fusion opened the InfluxDB spool:\n%s", stderr2.String())
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("first fusion: %v", err)
+	}
+	// Stopped, the first leaves the lock free for the next start.
+	_, _, stop = runFusionIn(t, dir)
+	waitHealthy()
+	if err := stop(); err != nil {
+		t.Fatalf("fusion after the first stopped: %v", err)
 	}
 }

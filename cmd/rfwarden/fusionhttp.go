@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -62,9 +61,10 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 	return h
 }
 
-// serveFusionHTTP serves /healthz and /metrics on addr until ctx ends, then
-// shuts the server down. It returns once listening.
-func serveFusionHTTP(ctx context.Context, addr string, probe fusionProbe, g prometheus.Gatherer, log *slog.Logger) (done <-chan struct{}, err error) {
+// serveFusionHTTP serves /healthz and /metrics on l (fusion binds it
+// before it connects to the broker) until ctx ends, then shuts the server
+// down, closing l.
+func serveFusionHTTP(ctx context.Context, l net.Listener, probe fusionProbe, g prometheus.Gatherer, log *slog.Logger) (done <-chan struct{}) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		h := probe.health(r.Context())
@@ -75,10 +75,6 @@ func serveFusionHTTP(ctx context.Context, addr string, probe fusionProbe, g prom
 		_ = json.NewEncoder(w).Encode(h)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("fusion: http_addr: %w", err)
-	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	stopped := make(chan struct{})
 	go func() {
@@ -94,5 +90,5 @@ func serveFusionHTTP(ctx context.Context, addr string, probe fusionProbe, g prom
 		_ = srv.Shutdown(c)
 	}()
 	log.Info("fusion: serving /healthz and /metrics", "addr", l.Addr().String())
-	return stopped, nil
+	return stopped
 }

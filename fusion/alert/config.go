@@ -8,10 +8,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/goccy/go-yaml"
-
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/internal/yamlstrict"
 )
 
 // Rule kinds.
@@ -189,14 +188,9 @@ func LoadConfig(r io.Reader) (Config, error) {
 	return c, nil
 }
 
-func decodeStrict(data []byte, v any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed yaml: %v", r)
-		}
-	}()
-	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
-}
+// decodeStrict decodes the rules strictly, its errors naming the key,
+// line and column (yamlstrict).
+func decodeStrict(data []byte, v any) error { return yamlstrict.Decode(data, v) }
 
 // Validate reports the first problem with c, naming the rule.
 func (c Config) Validate() error {

@@ -9,7 +9,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/goccy/go-yaml"
+	"github.com/rfwarden/rfwarden/internal/yamlstrict"
 )
 
 // MaxFileBytes bounds the size of a site file Load accepts.
@@ -162,14 +162,7 @@ func (s *Site) Validate() error {
 	return nil
 }
 
-// decodeStrict decodes YAML rejecting unknown fields. goccy/go-yaml v1.19.2
-// panics on some malformed documents (found by FuzzLoad); the panic is turned
-// into an error so outside bytes never crash the process.
-func decodeStrict(data []byte, v any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed yaml: %v", r)
-		}
-	}()
-	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
-}
+// decodeStrict decodes YAML rejecting unknown fields, its errors naming
+// the key, line and column; goccy/go-yaml v1.19.2 panics on some malformed
+// documents (found by FuzzLoad), which becomes an error (yamlstrict).
+func decodeStrict(data []byte, v any) error { return yamlstrict.Decode(data, v) }

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/statelock"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
@@ -273,6 +274,24 @@ func (a *Agent) Stats() Stats {
 // waits for the outbox to drain, at most the MQTT ack timeout), and closes the
 // outbox, which keeps every unacknowledged record on disk for the next run.
 func (a *Agent) Run(ctx context.Context) error {
+	// Before the outbox or the broker: a second sensor started by mistake
+	// with this config would share the outbox and, under the same client
+	// ID, take the running sensor's MQTT session.
+	lock, err := statelock.Acquire(statelock.For(a.cfg.Outbox.Dir))
+	if errors.Is(err, statelock.ErrHeld) {
+		return fmt.Errorf("outbox.dir: %w: another sensor runs with this outbox; stop it first (systemctl stop rfwarden-sensor)", err)
+	}
+	if err != nil {
+		return fmt.Errorf("outbox.dir: %w", err)
+	}
+	defer lock.Release()
+	if a.cfg.HTTPAddr != "" {
+		srv, err := a.serveHTTP()
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
 	ob, err := publish.Open(a.cfg.Outbox.Dir, publish.OutboxOptions{QuotaBytes: a.cfg.Outbox.QuotaBytes,
 		SegmentBytes: a.cfg.Outbox.SegmentBytes, Logger: a.log,
 		// Persisting the cursor on every acknowledgement cost two fsyncs per
@@ -355,14 +374,6 @@ func (a *Agent) Run(ctx context.Context) error {
 	if a.snip != nil && a.cfg.Snippets.Upload {
 		wg.Go(func() { a.uploadEvidence(bg, client) })
 	}
-	if a.cfg.HTTPAddr != "" {
-		srv, err := a.serveHTTP()
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-	}
-
 	err = a.loop(ctx)
 	// The emissions still open (a phone transmitting without a gap, one
 	// within the merge gap of its end) are detections too: close them
@@ -791,7 +802,7 @@ func (a *Agent) serveHTTP() (*http.Server, error) {
 	}
 	l, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
-		return nil, fmt.Errorf("listen %s: %w", a.cfg.HTTPAddr, err)
+		return nil, fmt.Errorf("http_addr: %w", err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(l) }()

@@ -7,9 +7,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/goccy/go-yaml"
-
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/yamlstrict"
 	"github.com/rfwarden/rfwarden/sensor/scan"
 )
 
@@ -355,16 +354,12 @@ func (c Config) GainDB(centerHz float64) (float64, bool) {
 	return 0, false
 }
 
-// decodeYAML decodes strictly into c. The YAML library can panic on some
-// malformed input (found by FuzzParse); that panic becomes an error.
-func decodeYAML(data []byte, c *Config) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: malformed YAML: %v", ErrInvalid, r)
-		}
-	}()
-	if err := yaml.UnmarshalWithOptions(data, c, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
-		return fmt.Errorf("%w: %s", ErrInvalid, yaml.FormatError(err, false, false))
+// decodeYAML decodes strictly into c, its errors naming the key, line and
+// column. The YAML library can panic on some malformed input (found by
+// FuzzParse); yamlstrict turns that panic into an error.
+func decodeYAML(data []byte, c *Config) error {
+	if err := yamlstrict.Decode(data, c); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
 }

@@ -1,0 +1,49 @@
+package yamlstrict
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+type inner struct {
+	Every time.Duration `yaml:"every"`
+	N     int           `yaml:"n"`
+}
+
+type doc struct {
+	Name   string           `yaml:"name"`
+	Inner  inner            `yaml:"inner"`
+	List   []inner          `yaml:"list"`
+	ByName map[string]inner `yaml:"by_name"`
+	Ptr    *inner           `yaml:"ptr"`
+}
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		name  string
+		given string
+		want  string // in the error; "" = none
+	}{
+		{"good", "name: a\ninner: {every: 2s, n: 3}\nlist: [{every: 1m}]\nby_name: {x: {every: 5ms}}\nptr: {every: 1h}\n", ""},
+		{"duration in a struct", "inner:\n  every: 10\n", `[2:10] inner.every: time: missing unit in duration "10"`},
+		{"duration in a flow list", "list: [{every: 1s}, {every: x}]\n", `[1:29] list[1].every: time: invalid duration "x"`},
+		{"duration in a map", "by_name:\n  x:\n    every: 3 s\n", `[3:12] by_name.x.every: time: unknown unit`},
+		{"duration behind a pointer", "ptr:\n  every: 1d\n", `[2:10] ptr.every: time: unknown unit "d"`},
+		{"type in a struct", "inner:\n  n: lots\n", "[2:6] inner.n: cannot unmarshal string into int"},
+		{"unknown key", "inner:\n  m: 1\n", `[2:3] inner.m: unknown field "m"`},
+		{"malformed", "inner: [\n", "[1:8]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var d doc
+			err := Decode([]byte(tt.given), &d)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("got %v, want no error", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
