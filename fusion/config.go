@@ -90,6 +90,9 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	if c.HistoryDays == 0 {
 		return FileConfig{}, errors.New("fusion config: history_days is 0: give the days of history to keep in db (default 90), or -1 to keep everything")
 	}
+	if err := c.checkRanges(); err != nil {
+		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
+	}
 	if c.Influx.URL != "" && !strings.HasPrefix(c.Influx.URL, "http://") && !strings.HasPrefix(c.Influx.URL, "https://") {
 		return FileConfig{}, fmt.Errorf("fusion config: influx.url %q is not http:// or https://", c.Influx.URL)
 	}
@@ -110,6 +113,53 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 		}
 	}
 	return c, nil
+}
+
+// MaxHistoryDays is the most days of history fusion.yaml may ask db to
+// keep (100 years); -1 keeps everything. More overflowed the prune's
+// time.Duration: 200000 days pruned everything stored.
+const MaxHistoryDays = 36500
+
+// checkRanges reports the first setting outside the range it makes sense
+// in, naming it: values that decoded but would break fusion without a word
+// (a NaN path-loss exponent made every fix NaN; a negative window matched
+// nothing; history_days over about 106000 overflowed and pruned all).
+func (c FileConfig) checkRanges() error {
+	if c.HistoryDays > MaxHistoryDays {
+		return fmt.Errorf("history_days %d is more than %d (100 years): give -1 to keep everything", c.HistoryDays, MaxHistoryDays)
+	}
+	durations := []struct {
+		key string
+		v   time.Duration
+		max time.Duration
+	}{
+		{"assoc_window", c.AssocWindow, 10 * time.Second},
+		{"locate_every", c.LocateEvery, time.Hour},
+	}
+	for _, d := range durations {
+		if d.v < 0 || d.v > d.max {
+			return fmt.Errorf("%s %v is outside 0..%v (0: the default)", d.key, d.v, d.max)
+		}
+	}
+	m := c.Model
+	floats := []struct {
+		key      string
+		v        float64
+		min, max float64 // besides 0, the default
+	}{
+		{"model.exponent", m.Exponent, 1, 8},
+		{"model.shadowing_db", m.ShadowingDB, 0.1, 30},
+		{"model.floor_loss_db", m.FloorLossDB, 0.1, 100},
+		{"model.grid_step_m", m.GridStepM, 0.05, 10},
+		{"model.sensor_height_m", m.SensorHeightM, 0, 100},
+		{"model.emitter_height_m", m.EmitterHeightM, 0, 100},
+	}
+	for _, f := range floats {
+		if f.v != 0 && !(f.v >= f.min && f.v <= f.max) { // NaN fails both
+			return fmt.Errorf("%s %v is outside %v..%v (0: the default)", f.key, f.v, f.min, f.max)
+		}
+	}
+	return nil
 }
 
 // checkFilter reports why f is not an MQTT topic filter (MQTT 3.1.1 §4.7):

@@ -56,6 +56,8 @@ func TestLoadFileConfigHistoryDays(t *testing.T) {
 		{"history_days: -1\n", -1, ""},
 		{"history_days: 0\n", 0, "history_days is 0"},
 		{"history_days: ten\n", 0, "history_days"},
+		{"history_days: 36500\n", 36500, ""},
+		{"history_days: 200000\n", 0, "history_days 200000 is more than 36500"},
 	} {
 		c, err := LoadFileConfig(strings.NewReader("site: wing.yaml\n"+tc.yml), "/etc/rfwarden")
 		if tc.wantErr != "" {
@@ -66,6 +68,43 @@ func TestLoadFileConfigHistoryDays(t *testing.T) {
 		}
 		if err != nil || c.HistoryDays != tc.want {
 			t.Errorf("%q: history_days %d, %v; want %d", tc.yml, c.HistoryDays, err, tc.want)
+		}
+	}
+}
+
+// TestLoadFileConfigRanges: settings that decode but make no sense are
+// refused, naming the key: a NaN path-loss exponent made every fix NaN, a
+// negative window matched nothing, and all were taken without a word.
+func TestLoadFileConfigRanges(t *testing.T) {
+	for _, tc := range []struct {
+		yml     string
+		wantErr string // "" = taken
+	}{
+		{"assoc_window: 800ms\n", ""},
+		{"assoc_window: -5s\n", "assoc_window -5s is outside 0..10s"},
+		{"assoc_window: 1m\n", "assoc_window 1m0s is outside"},
+		{"locate_every: 2s\n", ""},
+		{"locate_every: -1s\n", "locate_every -1s is outside"},
+		{"model:\n  exponent: 3.5\n", ""},
+		{"model:\n  exponent: .nan\n", "model.exponent NaN is outside 1..8"},
+		{"model:\n  exponent: -2\n", "model.exponent -2"},
+		{"model:\n  exponent: .inf\n", "model.exponent +Inf"},
+		{"model:\n  grid_step_m: 0\n", ""},
+		{"model:\n  grid_step_m: -1\n", "model.grid_step_m -1"},
+		{"model:\n  shadowing_db: 1e9\n", "model.shadowing_db"},
+		{"model:\n  floor_loss_db: -15\n", "model.floor_loss_db"},
+		{"model:\n  sensor_height_m: 2.5\n  emitter_height_m: 1.2\n", ""},
+		{"model:\n  emitter_height_m: -1\n", "model.emitter_height_m"},
+	} {
+		_, err := LoadFileConfig(strings.NewReader("site: wing.yaml\n"+tc.yml), "/etc/rfwarden")
+		if tc.wantErr == "" {
+			if err != nil {
+				t.Errorf("%q: %v, want it taken", tc.yml, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("%q: err %v, want one containing %q", tc.yml, err, tc.wantErr)
 		}
 	}
 }
