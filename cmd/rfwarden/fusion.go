@@ -21,6 +21,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
 
@@ -147,6 +148,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	ts = fusion.LiveLocations{TimeSeries: ts, Client: conn.client, Log: log}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics.MustRegister(conn.link.Collectors("rfw_fusion")...)
 	var influxState func() (int64, error) // for /healthz; nil without InfluxDB
 	if influx != nil {
 		influxState = influx.State
@@ -163,7 +165,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
-		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
+		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()
 	}
@@ -234,6 +236,7 @@ type fusionMQTT struct {
 	client mqtt.Client
 	resub  *fusion.Resubscriber
 	pub    *fusion.AsyncPublisher
+	link   *mqttlink.Link // the connection's errors, for the log, /healthz and /metrics
 }
 
 // connectFusion connects fusion's MQTT client: a persistent session under a
@@ -253,6 +256,10 @@ func connectFusion(broker, clientID, username, password string, sensors []string
 		opts.SetUsername(username).SetPassword(password)
 	}
 	resub := &fusion.Resubscriber{Log: log}
+	// logs each lost connection (a second client with this ID ends it) and
+	// failed attempt, with the broker's reason
+	link := mqttlink.New(mqttlink.Options{Name: "fusion", Broker: broker, Logger: log})
+	link.Watch(opts)
 	opts.SetOnConnectHandler(resub.OnConnect)
 	opts.SetDefaultPublishHandler(resub.Default) // queued messages arriving before Run subscribes
 	client := mqtt.NewClient(opts)
@@ -263,7 +270,7 @@ func connectFusion(broker, clientID, username, password string, sensors []string
 	if err := tok.Error(); err != nil {
 		return nil, fmt.Errorf("connect %s: %w", broker, err)
 	}
-	return &fusionMQTT{client: client, resub: resub,
+	return &fusionMQTT{client: client, resub: resub, link: link,
 		pub: fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client},
 			fusion.KeepPublisher{Client: client, Sensors: sensors}}, 4096, log)}, nil
 }

@@ -20,6 +20,7 @@ type fusionHealth struct {
 	State           string `json:"state"` // ok, or degraded (HTTP 503)
 	Site            string `json:"site"`
 	BrokerConnected bool   `json:"broker_connected"`
+	BrokerError     string `json:"broker_error,omitempty"` // the last connection error while not connected (not Authorized, refused)
 	DatabaseOK      bool   `json:"database_ok"`
 	Error           string `json:"error,omitempty"` // the database's, when not ok
 	ActiveAlerts    int    `json:"active_alerts"`   // pending and firing
@@ -35,6 +36,7 @@ type fusionHealth struct {
 type fusionProbe struct {
 	site      string
 	connected func() bool
+	brokerErr func() error // the last connection error; nil: none known
 	ping      func(context.Context) error
 	active    func() []event.Alert
 	influx    func() (spooled int64, err error) // nil without InfluxDB
@@ -53,6 +55,11 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 		var err error
 		if h.InfluxSpooled, err = p.influx(); err != nil {
 			h.InfluxError = err.Error()
+		}
+	}
+	if !h.BrokerConnected && p.brokerErr != nil {
+		if err := p.brokerErr(); err != nil {
+			h.BrokerError = err.Error()
 		}
 	}
 	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" {

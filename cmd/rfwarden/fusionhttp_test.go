@@ -21,6 +21,8 @@ func TestFusionProbeHealth(t *testing.T) {
 		{"influx delivering", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 3, nil }}, event.StateOK},
 		{"influx failing", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 40, errors.New("connection refused") }}, event.StateDegraded},
 		{"broker down", fusionProbe{connected: func() bool { return false }, ping: ping, active: none}, event.StateDegraded},
+		{"broker refusing", fusionProbe{connected: func() bool { return false }, brokerErr: func() error { return errors.New("not Authorized") }, ping: ping, active: none}, event.StateDegraded},
+		{"broker back", fusionProbe{connected: up, brokerErr: func() error { return errors.New("stale") }, ping: ping, active: none}, event.StateOK},
 		{"sqlite failing", fusionProbe{connected: up, ping: func(context.Context) error { return errors.New("disk I/O error") }, active: none}, event.StateDegraded},
 	}
 	for _, tc := range tests {
@@ -28,6 +30,14 @@ func TestFusionProbeHealth(t *testing.T) {
 			h := tc.probe.health(context.Background())
 			if h.State != tc.state {
 				t.Errorf("state %q, want %q (%+v)", h.State, tc.state, h)
+			}
+			// the broker's last error is said while it is not connected
+			wantBrokerErr := ""
+			if tc.probe.brokerErr != nil && !tc.probe.connected() {
+				wantBrokerErr = tc.probe.brokerErr().Error()
+			}
+			if h.BrokerError != wantBrokerErr {
+				t.Errorf("broker_error %q, want %q", h.BrokerError, wantBrokerErr)
 			}
 			if tc.probe.influx != nil {
 				n, err := tc.probe.influx()
