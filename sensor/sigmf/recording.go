@@ -113,8 +113,10 @@ func (ov Overrides) check() error {
 	if r := ov.SampleRateHz; r != 0 && (!(r > 0) || math.IsInf(r, 0)) {
 		return fmt.Errorf("override core:sample_rate %v: %w", r, ErrNoSampleRate)
 	}
-	if c := ov.CenterHz; math.IsNaN(c) || math.IsInf(c, 0) {
-		return fmt.Errorf("override core:frequency %v: %w: not a finite number", c, ErrBadMeta)
+	if c := ov.CenterHz; c != 0 {
+		if err := checkFrequency(c); err != nil {
+			return fmt.Errorf("override: %w", err)
+		}
 	}
 	return nil
 }
