@@ -174,7 +174,10 @@ func TestBrowserSiteTimeZone(t *testing.T) {
 	summer := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC) // 13:00 BST
 	ev.al.alerts["summer"] = event.Alert{Schema: 1, ID: "summer", Site: "hmp1", Rule: "drone", Severity: event.SeverityWarning, State: event.AlertResolved,
 		Summary: "drone over the yard", Room: "yard", Zone: "yard", ActiveNS: summer.UnixNano(), UpdatedNS: testNow.Add(-time.Hour).UnixNano()}
-	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	radio := ev.reg.entries[1]
+	radio.ValidUntil = summer
+	ev.reg.entries[1] = radio
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
 	within(t, ctx, 10*time.Second, "the alert listed", chromedp.WaitReady(chromedp.CSS(`tr[data-id="summer"]`)))
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.querySelector('tr[data-id="summer"] td').textContent,
 		new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`).toLocaleString(undefined, { timeZone: 'Europe/London' }),
@@ -193,5 +196,13 @@ func TestBrowserSiteTimeZone(t *testing.T) {
 	}
 	if !strings.Contains(label, "Europe/London") {
 		t.Errorf("zone label %q, want it to name Europe/London", label)
+	}
+	// the registry's expiry too (it was the browser's zone)
+	within(t, ctx, 10*time.Second, "the registry listed",
+		chromedp.Navigate(srv.URL+"/#registry"),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-rows tr[data-id="1"]`)))
+	until, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`#reg-rows tr[data-id="1"] td:last-child`)))
+	if err != nil || until != inLondon {
+		t.Errorf("registry valid until %q, want %q (Europe/London; the browser's UTC gives %q)", until, inLondon, inBrowser)
 	}
 }

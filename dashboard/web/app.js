@@ -523,7 +523,7 @@
         el('td', { text: e.problem ? '⚠ ' + e.name + ' (authorises nothing: ' + e.problem + ')' : e.name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
         el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
-        el('td', { text: e.valid_until && !e.valid_until.startsWith('0001') ? new Date(e.valid_until).toLocaleString() : '—' }));
+        el('td', { text: e.valid_until && !e.valid_until.startsWith('0001') ? fmtT(Date.parse(e.valid_until) * 1e6) : '—' }));
       tr.addEventListener('click', () => editEntry(e));
       return tr;
     }));
