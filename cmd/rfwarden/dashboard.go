@@ -49,12 +49,16 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	influxRP := fs.String("influx-rp", dashboardEnv("RFW_INFLUX_RP", "autogen"), "InfluxDB retention policy (fusion.yaml's influx.retention_policy)")
 	influxUser := fs.String("influx-user", dashboardEnv("RFW_INFLUX_USER", ""), "InfluxDB username (fusion.yaml's influx.username)")
 	replayMax := fs.Duration("replay-max", dashboard.DefaultReplayMaxDur, "longest stretch of a recording one replay analyses")
+	replayTimeout := fs.Duration("replay-timeout", dashboard.DefaultReplayRunTimeout, "longest one replay run may take once it has the replay slot (runs go one at a time)")
 	verbose := fs.Bool("v", false, "log requests and errors")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		return errors.New("dashboard: give both --tls-cert and --tls-key, or neither")
+	}
+	if *replayMax <= 0 || *replayTimeout <= 0 {
+		return fmt.Errorf("dashboard: --replay-max %v and --replay-timeout %v must be positive", *replayMax, *replayTimeout)
 	}
 	level := slog.LevelWarn
 	if *verbose {
@@ -101,7 +105,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer followRegistry(ctx, reg, metrics, "rfwarden_dashboard", log)()
 	var replayer dashboard.Replayer
 	if *replayDir != "" {
-		pr, err := dashboard.NewPipelineReplayer(dashboard.ReplayerConfig{Dir: *replayDir, SnippetDir: *snippetDir, MaxDuration: *replayMax, Logger: log})
+		pr, err := dashboard.NewPipelineReplayer(dashboard.ReplayerConfig{Dir: *replayDir, SnippetDir: *snippetDir, MaxDuration: *replayMax, RunTimeout: *replayTimeout, Logger: log})
 		if err != nil {
 			return fmt.Errorf("dashboard: %w", err)
 		}

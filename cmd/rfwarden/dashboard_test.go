@@ -134,9 +134,18 @@ func TestCmdDashboardMetricsToken(t *testing.T) {
 }
 
 func TestCmdDashboardFlags(t *testing.T) {
-	err := cmdDashboard(context.Background(), []string{"--tls-cert", "x.pem"}, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "--tls-key") {
-		t.Errorf("cert without key: got %v", err)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--tls-cert", "x.pem"}, "--tls-key"},
+		{[]string{"--replay-timeout", "0s"}, "--replay-timeout 0s"},
+		{[]string{"--replay-max", "-1m"}, "--replay-max -1m0s"},
+	} {
+		err := cmdDashboard(context.Background(), tc.args, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want an error naming %q", tc.args, err, tc.want)
+		}
 	}
 }
 
