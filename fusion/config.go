@@ -78,7 +78,7 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	}
 	c := FileConfig{Broker: "tcp://127.0.0.1:1883", ClientID: "rfwarden-fusion", DB: "rfwarden.db", HistoryDays: 90}
 	c.Influx.SpoolDir = "influx-spool"
-	if err := decodeStrict(data, &c); err != nil {
+	if err := yamlstrict.Decode(data, &c); err != nil {
 		return FileConfig{}, fmt.Errorf("decode fusion config: %w", err)
 	}
 	if c.Site == "" {
@@ -179,10 +179,6 @@ func checkFilter(f string) error {
 	}
 	return nil
 }
-
-// decodeStrict decodes fusion.yaml strictly, its errors naming the key,
-// line and column (yamlstrict).
-func decodeStrict(data []byte, v any) error { return yamlstrict.Decode(data, v) }
 
 // EngineConfig converts the file configuration into a Config, loading the
 // alert rules file when one is named.

@@ -176,7 +176,7 @@ func LoadConfig(r io.Reader) (Config, error) {
 		return Config{}, fmt.Errorf("read alert config: %w", err)
 	}
 	var c Config
-	if err := decodeStrict(data, &c); err != nil {
+	if err := yamlstrict.Decode(data, &c); err != nil {
 		return Config{}, fmt.Errorf("decode alert config: %w", err)
 	}
 	for i := range c.Rules {
@@ -187,10 +187,6 @@ func LoadConfig(r io.Reader) (Config, error) {
 	}
 	return c, nil
 }
-
-// decodeStrict decodes the rules strictly, its errors naming the key,
-// line and column (yamlstrict).
-func decodeStrict(data []byte, v any) error { return yamlstrict.Decode(data, v) }
 
 // Validate reports the first problem with c, naming the rule.
 func (c Config) Validate() error {

@@ -31,7 +31,7 @@ func Load(r io.Reader) (*Site, error) {
 		return nil, fmt.Errorf("%w: empty document", ErrInvalid)
 	}
 	s := &Site{}
-	if err := decodeStrict(data, s); err != nil {
+	if err := yamlstrict.Decode(data, s); err != nil {
 		return nil, fmt.Errorf("decode site: %w", err)
 	}
 	if err := s.Validate(); err != nil {
@@ -161,8 +161,3 @@ func (s *Site) Validate() error {
 	}
 	return nil
 }
-
-// decodeStrict decodes YAML rejecting unknown fields, its errors naming
-// the key, line and column; goccy/go-yaml v1.19.2 panics on some malformed
-// documents (found by FuzzLoad), which becomes an error (yamlstrict).
-func decodeStrict(data []byte, v any) error { return yamlstrict.Decode(data, v) }
