@@ -737,9 +737,9 @@ var errNonFiniteFix = errors.New("non-finite fix")
 // fix is dropped (the group is stored unlocated), since a NaN location
 // cannot be stored, published or compared.
 func (e *Engine) finiteFix(g *group, r locate.Result) bool {
-	ok := !math.IsNaN(r.Pos.X+r.Pos.Y+r.Ellipse.AngleRad) && !math.IsInf(r.Pos.X, 0) && !math.IsInf(r.Pos.Y, 0) && !math.IsInf(r.Ellipse.AngleRad, 0)
+	ok := finite(r.Pos.X) && finite(r.Pos.Y) && finite(r.Ellipse.AngleRad)
 	for _, rp := range r.Rooms {
-		ok = ok && !math.IsNaN(rp.Prob) && !math.IsInf(rp.Prob, 0)
+		ok = ok && finite(rp.Prob)
 	}
 	if !ok {
 		e.met.locateInvalid.Inc()
@@ -750,11 +750,13 @@ func (e *Engine) finiteFix(g *group, r locate.Result) bool {
 }
 
 func finiteOr0(v float64) float64 {
-	if math.IsInf(v, 0) || math.IsNaN(v) {
+	if !finite(v) {
 		return 0
 	}
 	return v
 }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // Located returns the most recent located emissions, oldest first.
 func (e *Engine) Located() []LocatedEmission {
