@@ -228,8 +228,10 @@ func checkUpload(dir, name string) error {
 	}
 	rec, err := sigmf.Open(metaPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		if m, merr := sigmf.ReadMeta(metaPath); merr == nil && otherDataset(m) != nil {
-			return otherDataset(m)
+		if m, merr := sigmf.ReadMeta(metaPath); merr == nil {
+			if derr := otherDataset(m); derr != nil {
+				return derr
+			}
 		}
 	}
 	if err != nil {
