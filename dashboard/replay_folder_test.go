@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"bytes"
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
@@ -10,10 +9,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
@@ -218,7 +217,7 @@ func TestReplayListAgreesWithRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev.deps.Replayer = r
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	ev.deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	e, err := New(ev.deps)
 	if err != nil {
@@ -340,25 +339,6 @@ func TestReplayUploadArchive(t *testing.T) {
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"snr_db"`) {
 		t.Errorf("run of the uploaded archive: %d %s", rec.Code, trunc(rec.Body.String()))
 	}
-}
-
-// syncBuffer is a bytes.Buffer for a logger that may be written from
-// several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // An uploaded pair's metadata larger than sigmf.MaxMetaBytes is refused

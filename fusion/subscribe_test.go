@@ -1,11 +1,9 @@
 package fusion
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,21 +12,13 @@ import (
 
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 	"github.com/rfwarden/rfwarden/internal/embroker"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
-// syncLog is a log destination paho's goroutines and the test share.
-type syncLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncLog) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncLog) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // fusionClient is a paho client set up as fusion's: persistent session,
 // auto-reconnect, a Resubscriber.
-func fusionClient(t *testing.T, url, user, password string, logs *syncLog) (mqtt.Client, *Resubscriber) {
+func fusionClient(t *testing.T, url, user, password string, logs *syncbuf.Buffer) (mqtt.Client, *Resubscriber) {
 	t.Helper()
 	resub := &Resubscriber{Log: slog.New(slog.NewTextHandler(logs, nil))}
 	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID("fusion-test").SetCleanSession(false).
@@ -51,7 +41,7 @@ func fusionClient(t *testing.T, url, user, password string, logs *syncLog) (mqtt
 // the reconnection logged at warning level.
 func TestSubscribeWhileDisconnected(t *testing.T) {
 	b := brokertest.Start(t, "none")
-	var logs syncLog
+	var logs syncbuf.Buffer
 	c, resub := fusionClient(t, b.URL(), "", "", &logs)
 	defer func() { t.Log(logs.String()) }()
 	b.Stop()
@@ -98,7 +88,7 @@ func TestSubscribeRefusedByACL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	var logs syncLog
+	var logs syncbuf.Buffer
 	c, resub := fusionClient(t, "tcp://"+addr, "fusion", "pw", &logs)
 	defer func() { t.Log(logs.String()) }()
 	const topic = "rfw/v1/hmp/sensor/+/+"

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,21 +19,14 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
 	"github.com/rfwarden/rfwarden/internal/embroker"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // startDashboard runs cmdDashboard on a fresh database at 127.0.0.1:0 and
 // returns its base URL, its stdout and a stop function that returns
 // cmdDashboard's error.
-func startDashboard(t *testing.T) (base string, stdout *syncBuf, stop func() error) {
+func startDashboard(t *testing.T) (base string, stdout *syncbuf.Buffer, stop func() error) {
 	t.Helper()
 	d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "rfw.db"), "--site", "../../fusion/site/testdata/minimal.good.yaml")
 	return d.URL, d.stdout, d.stop
@@ -44,8 +36,8 @@ func startDashboard(t *testing.T) (base string, stdout *syncBuf, stop func() err
 // URL, and the admin password when this run created the user.
 type runningDashboard struct {
 	demoInfo
-	stdout *syncBuf
-	stderr *syncBuf
+	stdout *syncbuf.Buffer
+	stderr *syncbuf.Buffer
 	stop   func() error
 }
 
@@ -53,7 +45,7 @@ type runningDashboard struct {
 func startDashboardArgs(t *testing.T, args ...string) runningDashboard {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuf
+	var out, errOut syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- cmdDashboard(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), &out, &errOut)
@@ -202,7 +194,7 @@ func TestCmdDashboardChecksInflux(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			var out syncBuf
+			var out syncbuf.Buffer
 			done := make(chan error, 1)
 			go func() {
 				done <- cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "d.db")}, &out, io.Discard)

@@ -29,13 +29,14 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 	"github.com/rfwarden/rfwarden/internal/embroker"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
 // runFusion writes fusion.yaml (the test wing, broker, a seen file and
 // extra lines) into a fresh directory, calls prepare (when not nil) with
 // it, and runs cmdFusion there until stop, which returns cmdFusion's error.
-func runFusion(t *testing.T, broker, extra string, prepare func(dir string)) (dir string, stdout, stderr *syncBuf, stop func() error) {
+func runFusion(t *testing.T, broker, extra string, prepare func(dir string)) (dir string, stdout, stderr *syncbuf.Buffer, stop func() error) {
 	t.Helper()
 	dir = t.TempDir()
 	if prepare != nil {
@@ -55,10 +56,10 @@ func runFusion(t *testing.T, broker, extra string, prepare func(dir string)) (di
 
 // runFusionIn runs cmdFusion on the fusion.yaml in dir until stop, which
 // returns cmdFusion's error.
-func runFusionIn(t *testing.T, dir string) (stdout, stderr *syncBuf, stop func() error) {
+func runFusionIn(t *testing.T, dir string) (stdout, stderr *syncbuf.Buffer, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr = &syncBuf{}, &syncBuf{}
+	stdout, stderr = &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- cmdFusion(ctx, []string{"--config", filepath.Join(dir, "fusion.yaml")}, stdout, stderr)
@@ -85,7 +86,7 @@ func runFusionIn(t *testing.T, dir string) (stdout, stderr *syncBuf, stop func()
 // detections every sensor of the test wing would make of a 20 dBm LTE
 // handset in cell B2-14, until fusion's first alert reaches the broker; it
 // returns that alert.
-func publishPhone(t *testing.T, b *brokertest.Broker, start time.Time, stderr *syncBuf) event.Alert {
+func publishPhone(t *testing.T, b *brokertest.Broker, start time.Time, stderr *syncbuf.Buffer) event.Alert {
 	t.Helper()
 	a, ok := publishPhoneRounds(t, b, start, 40)
 	if !ok {
@@ -520,7 +521,7 @@ func TestCmdRegistryReachesFusion(t *testing.T) {
 }
 
 // waitMetrics waits until the /metrics of fusion at addr holds want.
-func waitMetrics(t *testing.T, addr, want string, stderr *syncBuf) {
+func waitMetrics(t *testing.T, addr, want string, stderr *syncbuf.Buffer) {
 	t.Helper()
 	c := http.Client{Timeout: 2 * time.Second}
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
@@ -644,7 +645,7 @@ func TestCmdFusionSecondInstance(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var stdout2, stderr2 syncBuf
+	var stdout2, stderr2 syncbuf.Buffer
 	start := time.Now()
 	err = cmdFusion(ctx, []string{"--config", filepath.Join(dir, "fusion.yaml")}, &stdout2, &stderr2)
 	if err == nil {

@@ -1,36 +1,17 @@
 package publish
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 
 	"github.com/rfwarden/rfwarden/internal/embroker"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 )
-
-// lockedBuffer is a log destination paho's goroutines and the test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestPahoSaysWhyItCannotConnect: given a broker that refuses the
 // sensor's password, when the client keeps retrying in the background,
@@ -44,7 +25,7 @@ func TestPahoSaysWhyItCannotConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	c, err := NewPaho(Options{BrokerURL: "tcp://" + addr, ClientID: "s1", Username: "s1", Password: "wrong", Logger: log})
 	if err != nil {
