@@ -322,8 +322,7 @@ func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mas
 		probs = map[string]float64{loc.Room: loc.Prob}
 	}
 	for id, p := range probs {
-		rm, ok := e.site.Room(id)
-		if !ok || !slices.Contains(kinds, rm.Kind) {
+		if !e.ofKinds(id, kinds) {
 			continue
 		}
 		mass += p
@@ -332,6 +331,12 @@ func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mas
 		}
 	}
 	return best, bestP, mass
+}
+
+// ofKinds reports whether room id is in the site model and of one of kinds.
+func (e *Engine) ofKinds(id string, kinds []string) bool {
+	rm, ok := e.site.Room(id)
+	return ok && slices.Contains(kinds, rm.Kind)
 }
 
 // RunnerUpShare is how likely, against the alert's room, another room of
@@ -353,7 +358,7 @@ func (e *Engine) runnersUp(probs map[string]float64, kinds []string, top string,
 		if id == top || p < RunnerUpShare*topP || p < 0.1 {
 			continue
 		}
-		if rm, ok := e.site.Room(id); ok && slices.Contains(kinds, rm.Kind) {
+		if e.ofKinds(id, kinds) {
 			ids = append(ids, id)
 		}
 	}
