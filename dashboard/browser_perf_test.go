@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
+	"github.com/rfwarden/rfwarden/internal/rusage"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -213,11 +213,11 @@ func measureWeek(ctx context.Context) (loadTiming, error) {
 // processCPU is the user+system CPU time of this process (the dashboard
 // server and the chromedp client, not chromium).
 func processCPU(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatalf("getrusage: %v", err)
+	u, err := rusage.Self()
+	if err != nil {
+		tb.Skipf("process CPU time: %v", err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return u.CPU()
 }
 
 // pageLoads are the main pages the performance tests load: the control

@@ -275,7 +275,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 
 	// Publishing.
-	u0, s0, _ := rusage()
+	u0, s0, _ := usage()
 	pubStart := time.Now().Add(100 * time.Millisecond)
 	end := pubStart.Add(cfg.Duration)
 	pubCtx, stopPub := context.WithCancel(ctx)
@@ -338,7 +338,7 @@ wait:
 		cfg.Logger.Warn("fusion run", "err", engErr)
 	}
 	wall := time.Since(pubStart)
-	u1, s1, rss := rusage()
+	u1, s1, rss := usage()
 	progress("done")
 	// Alerts still queued go out; wait until the alert topic is quiet.
 	closePub()

@@ -9,12 +9,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/rusage"
 )
 
 // tracker records, per planned detection, when it was published, delivered
@@ -294,14 +294,14 @@ func (s tapSubscriber) SubscribeAck(topic string, qos byte, handler func(string,
 	}))
 }
 
-// rusage returns the process's user and system CPU seconds and peak RSS in bytes.
-func rusage() (userS, sysS float64, maxRSSBytes int64) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+// usage returns the process's user and system CPU seconds and peak RSS in
+// bytes; zeros where the system cannot tell (rusage.ErrUnsupported).
+func usage() (userS, sysS float64, maxRSSBytes int64) {
+	u, err := rusage.Self()
+	if err != nil {
 		return 0, 0, 0
 	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	return tv(ru.Utime), tv(ru.Stime), int64(ru.Maxrss) * 1024 // Linux reports KiB
+	return u.User.Seconds(), u.System.Seconds(), u.MaxRSSBytes
 }
 
 // heapBytes returns the bytes of live and not yet swept heap objects.

@@ -1,19 +1,20 @@
 package benchcpu
 
 import (
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rfwarden/rfwarden/internal/rusage"
 )
 
 // Process returns the user plus system CPU time of this process so far (0
-// when getrusage fails).
+// when the system cannot tell).
 func Process() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	u, err := rusage.Self()
+	if err != nil {
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return u.CPU()
 }
 
 // Report starts counting and returns a function that reports the CPU time

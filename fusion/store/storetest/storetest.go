@@ -8,12 +8,12 @@ import (
 	"math"
 	"reflect"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/rusage"
 )
 
 // Base is the start of the test data: a Monday at 00:00 UTC.
@@ -363,11 +363,11 @@ func HeatmapWeek(b *testing.B, ts store.TimeSeries, serverCPU func() time.Durati
 
 // processCPU returns the user plus system CPU time of this process.
 func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	u, err := rusage.Self()
+	if err != nil {
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return u.CPU()
 }
 
 // Percentile returns the p-th percentile (nearest rank) of ds, 0 for none.
