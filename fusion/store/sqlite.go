@@ -132,7 +132,12 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	dsn := "file:" + path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+	// _txlock=immediate: a transaction takes the write lock when it
+	// begins, waiting up to the busy timeout for another process's write.
+	// A deferred one that has read is refused its upgrade to a write at
+	// once (SQLITE_BUSY, no wait), and the alert or ack it carried was
+	// lost. Read-only transactions (sql.TxOptions.ReadOnly) stay deferred.
+	dsn := "file:" + path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
