@@ -114,6 +114,56 @@ func TestLiveAlertStored(t *testing.T) {
 	}
 }
 
+// TestDroneEvidenceStored: a drone over the yard fires at its first fix
+// (its rule has no For) and is tracked for 3 minutes, a fix and a new
+// detection every second. Its stored alert, which the incident's
+// evidence bundle lists, holds the detections the alert gained within
+// RefreshEvery, 50 in the end; it held the first one until the drone was
+// gone. Only its state changes (pending and firing, at once) are
+// published.
+func TestDroneEvidenceStored(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rec := &recorder{}
+	e, err := New(DefaultConfig(), wing(t), db, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	lag := int(RefreshEvery / time.Second)
+	var gained []string
+	for s := 0; s < 180; s++ {
+		now := t0.Add(time.Duration(s) * time.Second)
+		id := fmt.Sprintf("drone-%d", s)
+		if len(gained) < MaxAlertEvidence {
+			gained = append(gained, id)
+		}
+		loc := Location{Track: "drone", Class: event.ClassDroneID, Link: event.LinkUplink, Room: "yard", Prob: 0.9,
+			RoomProbs: map[string]float64{"yard": 0.9}, At: now, Evidence: []string{id}}
+		if err := e.ObserveLocation(ctx, loc); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Tick(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		stored, err := db.Alert(ctx, rec.got[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := gained[:max(0, min(len(gained), s-lag+1))]; stored.State != event.AlertFiring || !containsAll(stored.Evidence, want) {
+			t.Fatalf("at %d s the store holds the alert %s with evidence %v; want firing, with at least %v", s, stored.State, stored.Evidence, want)
+		}
+	}
+	if got, want := strings.Join(rec.states(), ","), "drone:pending,drone:firing"; got != want {
+		t.Errorf("published %s; want %s", got, want)
+	}
+}
+
 // TestRestartKeepsLiveEvidence: fusion restarts 45 s into a phone's
 // alert, which fired at 10 s; the new engine resolves the alert the store
 // holds open (closeOrphans) with the evidence stored up to RefreshEvery
