@@ -168,6 +168,11 @@ func BenchmarkObserveLocationLive(b *testing.B) {
 			}
 			ctx := context.Background()
 			t0 := time.Unix(1_800_000_000, 0)
+			for _, sn := range e.site.Sensors { // no sensor alerts
+				if err := e.ObserveStatus(ctx, sn.ID, event.StatusOnline, t0); err != nil {
+					b.Fatal(err)
+				}
+			}
 			loc := Location{Track: "phone", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14"}
 			swing := [2]map[string]float64{{"B2-14": 0.45, "B2-13": 0.35}, {"B2-14": 0.85, "B2-13": 0.1}}
 			b.ReportAllocs()
