@@ -764,7 +764,10 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			if sensorRule {
 				a.lastSeen = now
 			}
-			errs = append(errs, e.advance(ctx, a, now), e.escalate(ctx, a, now), e.refresh(ctx, a, now))
+			errs = append(errs, e.advance(ctx, a, now), e.escalate(ctx, a, now))
+			if err := e.refresh(ctx, a, now); err != nil {
+				errs = append(errs, err)
+			}
 		case StateResolved:
 			if now.Sub(a.lastSeen) > time.Duration(a.rule.ResolveAfter)+time.Hour {
 				e.dropAlert(k) // forget long-resolved alerts
