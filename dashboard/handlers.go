@@ -277,9 +277,10 @@ const ListAlertsLimit = 200
 // whatever its age, then the others (resolved) updated in the window
 // (window=hour|shift|day|week; none: any time) up to ListAlertsLimit rows
 // in all, the whole newest updated first. A firing alert's updated_ns
-// moves only on a state change, an acknowledgement or a reminder, so a
-// list of the window's newest 200 missed an alert still firing on a busy
-// site, or acknowledged before the window.
+// moves only on a state change, an acknowledgement, a reminder or while
+// its evidence and probability change (alert.RefreshEvery), so a list of
+// the window's newest 200 missed an alert still firing on a busy site, or
+// acknowledged before the window.
 func (s *server) listAlerts(c echo.Context) error {
 	ctx := c.Request().Context()
 	base := store.AlertFilter{Site: s.siteID(), Zone: c.QueryParam("zone"), Rule: c.QueryParam("rule"),

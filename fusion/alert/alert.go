@@ -108,6 +108,15 @@ type alertState struct {
 	// last MoveWindow, and at least its last MoveWindowFixes fixes, oldest
 	// first.
 	recent []fix
+	// top is the most likely room of its latest fix (the top of
+	// alert.RoomProbs, which may be another than alert.Room); stale
+	// says it gained evidence since it was last stored, and storedTop and
+	// storedProb are top and alert.Probability as they were then
+	// (refresh).
+	top        string
+	stale      bool
+	storedTop  string
+	storedProb float64
 }
 
 // fix is one location fix of a track, as the move test remembers it.
@@ -485,6 +494,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		a.pos = loc.Pos
 		a.alert.Probability = math.Min(1, math.Max(0, roomP))
 		a.alert.RoomProbs = loc.RoomProbs
+		a.top = loc.Room
 		gained := false
 		for _, id := range loc.Evidence {
 			if len(a.alert.Evidence) < MaxAlertEvidence && !slices.Contains(a.alert.Evidence, id) {
@@ -492,6 +502,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				gained = true
 			}
 		}
+		a.stale = a.stale || gained // stored by Tick (refresh), or with the transitions below
 		if a.state == StateInactive {
 			what := "unauthorised " + loc.Class + " uplink"
 			if loc.Class == event.ClassUnknown {
@@ -734,7 +745,8 @@ func (e *Engine) advance(ctx context.Context, a *alertState, now time.Time) erro
 }
 
 // Tick advances time: pending sensor alerts fire after For, location alerts not
-// seen for ResolveAfter resolve. Call it periodically (e.g. every second).
+// seen for ResolveAfter resolve, live ones are stored again as they gain
+// evidence (refresh). Call it periodically (e.g. every second).
 func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -758,6 +770,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 				a.lastSeen = now
 			}
 			errs = append(errs, e.advance(ctx, a, now), e.escalate(ctx, a, now))
+			if err := e.refresh(ctx, a, now); err != nil {
+				errs = append(errs, err)
+			}
 		case StateResolved:
 			if now.Sub(a.lastSeen) > time.Duration(a.rule.ResolveAfter)+time.Hour {
 				e.dropAlert(k) // forget long-resolved alerts
@@ -888,12 +903,7 @@ func (e *Engine) emit(ctx context.Context, a *alertState) error {
 
 // save stores and publishes a's current state as it is, for the reason why.
 func (e *Engine) save(ctx context.Context, a *alertState, why Why) error {
-	var errs []error
-	if e.store != nil {
-		if err := e.store.UpsertAlert(ctx, a.alert); err != nil {
-			errs = append(errs, fmt.Errorf("store alert %s: %w", a.alert.ID, err))
-		}
-	}
+	errs := []error{e.storeAlert(ctx, a)}
 	if e.pub != nil {
 		var err error
 		if wp, ok := e.pub.(WhyPublisher); ok {
@@ -906,6 +916,57 @@ func (e *Engine) save(ctx context.Context, a *alertState, why Why) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// storeAlert stores a's current state as it is, and notes what the store
+// holds of it for refresh.
+func (e *Engine) storeAlert(ctx context.Context, a *alertState) error {
+	if e.store == nil {
+		return nil
+	}
+	if err := e.store.UpsertAlert(ctx, a.alert); err != nil {
+		return fmt.Errorf("store alert %s: %w", a.alert.ID, err)
+	}
+	a.stale, a.storedTop, a.storedProb = false, a.top, a.alert.Probability
+	return nil
+}
+
+// RefreshEvery is how often at most a live (pending or firing) alert that
+// gained evidence is stored again between its state changes, and
+// RefreshProbEvery how often at most one whose probability moved by
+// RefreshProbStep or more, or whose fixes' most likely room changed, since
+// it was last stored. Fusion locates a busy emitter several times a
+// second; its alert gains evidence for its first MaxAlertEvidence
+// detections (so at most that many writes, most of them in its first
+// seconds), and its probability swings from fix to fix.
+const (
+	RefreshEvery     = 10 * time.Second
+	RefreshProbEvery = time.Minute
+	RefreshProbStep  = 0.1
+)
+
+// refresh stores a live alert again, as of now, when the store holds less
+// of it than the engine does (see RefreshEvery), so the dashboard's Alerts
+// page and alert detail, the evidence bundle, the CSV exports and a
+// restarted fusion (closeOrphans) have its evidence and probability of
+// RefreshEvery or RefreshProbEvery ago, not of its latest state change. It
+// moves the alert's UpdatedNS (the dashboard looks its evidence up until
+// then) but publishes nothing: a publication is a state change, a
+// reminder or an acknowledgement to the webhook, syslog and the control
+// room's screens, and the store keeps an acknowledgement the dashboard
+// stored meanwhile (store.SQLite.UpsertAlert keeps the newest). Its
+// resolution stores everything, as every transition does.
+func (e *Engine) refresh(ctx context.Context, a *alertState, now time.Time) error {
+	if e.store == nil {
+		return nil
+	}
+	since := now.Sub(time.Unix(0, a.alert.UpdatedNS))
+	moved := math.Abs(a.alert.Probability-a.storedProb) >= RefreshProbStep || a.top != a.storedTop
+	if !(a.stale && since >= RefreshEvery || moved && since >= RefreshProbEvery) {
+		return nil
+	}
+	a.alert.UpdatedNS = now.UnixNano()
+	return e.storeAlert(ctx, a)
 }
 
 func (e *Engine) dropRule() *Rule {

@@ -884,10 +884,17 @@ func TestAcknowledged(t *testing.T) {
 	}
 }
 
-// countingStore is a SQLite store that counts the incident writes.
+// countingStore is a SQLite store that counts the alert and incident
+// writes.
 type countingStore struct {
 	*store.SQLite
+	alertWrites    int
 	incidentWrites int
+}
+
+func (c *countingStore) UpsertAlert(ctx context.Context, a event.Alert) error {
+	c.alertWrites++
+	return c.SQLite.UpsertAlert(ctx, a)
 }
 
 func (c *countingStore) UpsertIncident(ctx context.Context, inc store.Incident) error {
