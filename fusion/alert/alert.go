@@ -117,6 +117,9 @@ type alertState struct {
 	stale      bool
 	storedTop  string
 	storedProb float64
+	// retried is when Tick last tried to store a resolved alert whose
+	// resolution the store refused (retryResolved).
+	retried time.Time
 }
 
 // fix is one location fix of a track, as the move test remembers it.
@@ -774,6 +777,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 				errs = append(errs, err)
 			}
 		case StateResolved:
+			if err := e.retryResolved(ctx, a, now); err != nil {
+				errs = append(errs, err)
+			}
 			if now.Sub(a.lastSeen) > time.Duration(a.rule.ResolveAfter)+time.Hour {
 				e.dropAlert(k) // forget long-resolved alerts
 				forgot = true
@@ -925,6 +931,7 @@ func (e *Engine) storeAlert(ctx context.Context, a *alertState) error {
 		return nil
 	}
 	if err := e.store.UpsertAlert(ctx, a.alert); err != nil {
+		a.stale = true // Tick stores it again (refresh, retryResolved)
 		return fmt.Errorf("store alert %s: %w", a.alert.ID, err)
 	}
 	a.stale, a.storedTop, a.storedProb = false, a.top, a.alert.Probability
@@ -966,6 +973,21 @@ func (e *Engine) refresh(ctx context.Context, a *alertState, now time.Time) erro
 		return nil
 	}
 	a.alert.UpdatedNS = now.UnixNano()
+	return e.storeAlert(ctx, a)
+}
+
+// retryResolved stores a resolved alert whose resolution the store
+// refused (a disk fault, the database locked past its busy timeout), at
+// most every RefreshEvery, so the store does not show it live for ever.
+// Live alerts are retried by refresh: a failed write leaves them stale.
+func (e *Engine) retryResolved(ctx context.Context, a *alertState, now time.Time) error {
+	if e.store == nil || !a.stale || now.Sub(time.Unix(0, a.alert.UpdatedNS)) < RefreshEvery {
+		return nil
+	}
+	if a.retried.After(now.Add(-RefreshEvery)) {
+		return nil
+	}
+	a.retried = now
 	return e.storeAlert(ctx, a)
 }
 

@@ -890,10 +890,17 @@ type countingStore struct {
 	*store.SQLite
 	alertWrites    int
 	incidentWrites int
+	// failAlerts is how many of the next alert writes fail (a disk
+	// fault, another process holding the lock too long).
+	failAlerts int
 }
 
 func (c *countingStore) UpsertAlert(ctx context.Context, a event.Alert) error {
 	c.alertWrites++
+	if c.failAlerts > 0 {
+		c.failAlerts--
+		return errors.New("disk I/O error")
+	}
 	return c.SQLite.UpsertAlert(ctx, a)
 }
 

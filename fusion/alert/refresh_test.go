@@ -220,3 +220,71 @@ func containsAll(have, want []string) bool {
 	}
 	return true
 }
+
+// TestFailedStoreRetried: an alert whose store write failed (a disk fault,
+// or the dashboard holding the database's lock past the busy timeout) is
+// stored again by Tick within RefreshEvery, as it is then, whether it is
+// live or has resolved. Until 2026-12-04 the failure was only logged: the
+// control room's Alerts page never listed the firing alert and an
+// acknowledgement of it answered 404.
+func TestFailedStoreRetried(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	st := &countingStore{SQLite: db}
+	e, err := New(DefaultConfig(), wing(t), st, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	stored := func(id string) (event.Alert, bool) {
+		t.Helper()
+		a, err := db.Alert(ctx, id)
+		if err != nil {
+			return event.Alert{}, false
+		}
+		return a, true
+	}
+	// Every write fails while the phone is seen for 60 s (pending, then
+	// firing).
+	st.failAlerts = 1 << 30
+	var id string
+	for s := 0; s <= 60; s++ {
+		loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", At: at(s),
+			Prob: 0.9, RoomProbs: map[string]float64{"B2-14": 0.9}, Evidence: []string{fmt.Sprintf("d-%d", s)}}
+		e.ObserveLocation(ctx, loc) // its store errors are the point
+		e.Tick(ctx, at(s))
+		if act := e.Active(); len(act) == 1 {
+			id = act[0].ID
+		}
+	}
+	if id == "" || e.find(id).state != StateFiring {
+		t.Fatalf("no firing alert after 60 s of fixes: %+v", e.Active())
+	}
+	if _, ok := stored(id); ok {
+		t.Fatal("alert stored while every write failed")
+	}
+	// The disk recovers: within RefreshEvery the store holds it, firing.
+	st.failAlerts = 0
+	for s := 61; s <= 61+int(RefreshEvery/time.Second); s++ {
+		e.Tick(ctx, at(s))
+	}
+	a, ok := stored(id)
+	if !ok || a.State != event.AlertFiring || len(a.Evidence) == 0 {
+		t.Fatalf("after the disk recovered the store holds %+v (stored %v), want the firing alert with its evidence", a, ok)
+	}
+	// Its resolution fails to be stored, then is stored on a later tick.
+	st.failAlerts = 1
+	resolveAt := 61 + int(RefreshEvery/time.Second) + int(time.Duration(DefaultConfig().Rules[0].ResolveAfter)/time.Second) + 60
+	for s := 61 + int(RefreshEvery/time.Second); s <= resolveAt+int(RefreshEvery/time.Second); s++ {
+		e.Tick(ctx, at(s))
+	}
+	if a, _ := stored(id); a.State != event.AlertResolved {
+		t.Fatalf("stored state %q after a failed resolution write and %v of ticks, want resolved", a.State, RefreshEvery)
+	}
+}
