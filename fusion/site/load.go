@@ -7,8 +7,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"strings"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/internal/yamlstrict"
 )
 
@@ -76,8 +76,10 @@ func (s *Site) Validate() error {
 	if s.ID == "" {
 		return invalid("id: missing")
 	}
-	if strings.ContainsAny(s.ID, "/+#\x00 ") || strings.HasPrefix(s.ID, "$") {
-		return invalid("id %q: must be one MQTT topic level (no '/', '+', '#', spaces, or leading '$')", s.ID)
+	if !event.ValidID(s.ID) {
+		// The sensors' node.yaml refuses such a site (sensor/config), so
+		// fusion would wait for sensors that can never join it.
+		return invalid("id %q: not a valid ID ([A-Za-z0-9_-], 1 to 64 characters): it is one MQTT topic level, and the sensors' configs refuse any other", s.ID)
 	}
 	if len(s.Floors) == 0 {
 		return invalid("floors: at least one floor is needed")
@@ -143,6 +145,9 @@ func (s *Site) Validate() error {
 	for i, sn := range s.Sensors {
 		if sn.ID == "" {
 			return invalid("sensors[%d]: id missing", i)
+		}
+		if !event.ValidID(sn.ID) {
+			return invalid("sensors[%d]: id %q is not a valid ID ([A-Za-z0-9_-], 1 to 64 characters; the sensor's own config and its MQTT topics refuse any other)", i, sn.ID)
 		}
 		if sensors[sn.ID] {
 			return invalid("sensors[%d]: duplicate id %q", i, sn.ID)

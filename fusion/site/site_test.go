@@ -23,6 +23,8 @@ func TestLoadFiles(t *testing.T) {
 		"unknown-field.bad.yaml":    "colour",
 		"no-floors.bad.yaml":        "at least one floor",
 		"id-topic.bad.yaml":         "one MQTT topic level",
+		"id-dot.bad.yaml":           `id "hmp.north": not a valid ID`,
+		"sensor-id.bad.yaml":        `sensors[1]: id "wing a.1" is not a valid ID`,
 	}
 	files, err := filepath.Glob("testdata/*.yaml")
 	if err != nil || len(files) == 0 {
