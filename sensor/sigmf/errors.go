@@ -24,4 +24,8 @@ var (
 	// ErrTooLarge means the metadata is larger than rfwarden reads:
 	// more than MaxMetaBytes, or more than MaxCaptures captures.
 	ErrTooLarge = errors.New("metadata too large")
+	// ErrNotRegular means a path names a FIFO, device, socket or
+	// directory, not a regular file: reading a FIFO would wait for a
+	// writer for ever.
+	ErrNotRegular = errors.New("not a regular file")
 )

@@ -18,7 +18,7 @@ import (
 // through a temporary file renamed into place, so a reader that lists
 // metadata never sees half a recording. It returns NAME.
 func ExtractArchive(archivePath, dir string, ok func(name string) error) (string, error) {
-	file, err := os.Open(archivePath)
+	file, err := openRegular(archivePath)
 	if err != nil {
 		return "", fmt.Errorf("extract archive: %w", err)
 	}

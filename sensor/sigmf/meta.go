@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -148,7 +147,7 @@ func ReadMeta(path string) (Meta, error) {
 // error wrapping ErrTooLarge, naming the file and the limit, when it holds
 // more than MaxMetaBytes.
 func readMetaFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read meta: %w", err)
 	}

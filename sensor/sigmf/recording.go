@@ -190,7 +190,7 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open recording %q: %w", base+MetaExt, err)
 	}
-	file, err := os.Open(dataPath)
+	file, err := openRegular(dataPath)
 	if err != nil {
 		if ds, ok := m.Global.Extra["rfw:dataset"].(string); ok && errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("open recording: %w (its samples are not beside it: rfw:dataset says %q; put the metadata beside them)", err, ds)
@@ -237,7 +237,7 @@ func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording,
 	if !(sampleRateHz > 0) || sampleRateHz > 1e300 {
 		return nil, fmt.Errorf("open raw %q: sample rate %v: %w", path, sampleRateHz, ErrNoSampleRate)
 	}
-	file, err := os.Open(path)
+	file, err := openRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("open raw: %w", err)
 	}
@@ -258,7 +258,7 @@ func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording,
 // openArchive opens a SigMF tar archive holding one recording. The data
 // member is read in place through the archive file.
 func openArchive(archivePath string, ov Overrides) (*Recording, error) {
-	file, err := os.Open(archivePath)
+	file, err := openRegular(archivePath)
 	if err != nil {
 		return nil, fmt.Errorf("open archive: %w", err)
 	}
@@ -661,4 +661,34 @@ func isOne(v any) bool {
 		return fmt.Sprint(n) == "1"
 	}
 	return false
+}
+
+// openRegular opens path for reading if it is a regular file (after
+// symbolic links), else returns an error wrapping ErrNotRegular naming it:
+// opening a FIFO blocks until something writes to it, so a scan or a
+// dashboard replay of one hung, deaf to SIGINT and SIGTERM.
+func openRegular(path string) (*os.File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%q is a %s: %w", path, kindOf(st.Mode()), ErrNotRegular)
+	}
+	return os.Open(path)
+}
+
+// kindOf names the kind of file mode m is, for errors.
+func kindOf(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
