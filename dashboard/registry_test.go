@@ -55,6 +55,18 @@ func TestRegistryAddThroughDashboard(t *testing.T) {
 			wantCode: 400, wantBody: `zones [\"wing-z\"]`},
 		{name: "known zone", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"zones":["wing-a"]}`,
 			wantCode: 201, wantBody: `"zones":["wing-a"]`, wantMatch: true},
+		// bandwidth and power bounds: a negative or absurd one, or a
+		// minimum above the maximum, is refused naming the field
+		{name: "negative bandwidth_max_hz", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9,"bandwidth_max_hz":-5e6},"rooms":["a-101"]}`,
+			wantCode: 400, wantBody: "bandwidth_max_hz"},
+		{name: "bandwidth_min_hz above bandwidth_max_hz", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9,"bandwidth_min_hz":10e6,"bandwidth_max_hz":5e6},"rooms":["a-101"]}`,
+			wantCode: 400, wantBody: "bandwidth_min_hz"},
+		{name: "power_max_dbm of a megawatt", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9,"power_max_dbm":1000},"rooms":["a-101"]}`,
+			wantCode: 400, wantBody: "power_max_dbm"},
+		{name: "power_min_dbm above power_max_dbm", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9,"power_min_dbm":-20,"power_max_dbm":-30},"rooms":["a-101"]}`,
+			wantCode: 400, wantBody: "power_min_dbm"},
+		{name: "bandwidth and power bounds that fit", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9,"bandwidth_min_hz":1.4e6,"bandwidth_max_hz":20e6,"power_min_dbm":-120,"power_max_dbm":-20},"rooms":["a-101"]}`,
+			wantCode: 201, wantBody: `"power_max_dbm":-20`, wantMatch: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,6 +87,43 @@ func TestRegistryAddThroughDashboard(t *testing.T) {
 				var got registry.Entry
 				_ = json.Unmarshal(rec.Body.Bytes(), &got)
 				t.Errorf("phone in a-101 at %s authorised = %v, want %v (entry valid from %s)", testNow, ok, tc.wantMatch, got.ValidFrom)
+			}
+		})
+	}
+}
+
+// TestRegistryImportNonFinite: a CSV can carry "NaN" and "Inf", which
+// JSON cannot; the import refuses such a bound with 400 naming the line
+// and the column, and imports nothing.
+func TestRegistryImportNonFinite(t *testing.T) {
+	head := "id,name,kind,class,freq_min_hz,freq_max_hz,bandwidth_min_hz,bandwidth_max_hz,power_min_dbm,power_max_dbm,rooms,zones,schedule,valid_from,valid_until,added_by,notes\n"
+	tests := []struct {
+		name     string
+		given    string // the CSV row after the header
+		wantCode int
+		wantBody string
+	}{
+		{name: "NaN bandwidth_max_hz", given: ",phone,official_phone,,1710000000,1785000000,,NaN,,,a-101,,,,,,\n", wantCode: 400, wantBody: "line 2"},
+		{name: "Inf bandwidth_min_hz", given: ",phone,official_phone,,1710000000,1785000000,Inf,,,,a-101,,,,,,\n", wantCode: 400, wantBody: "bandwidth_min_hz"},
+		{name: "NaN power_min_dbm", given: ",phone,official_phone,,1710000000,1785000000,,,NaN,,a-101,,,,,,\n", wantCode: 400, wantBody: "power_min_dbm"},
+		{name: "-Inf power_max_dbm", given: ",phone,official_phone,,1710000000,1785000000,,,,-Inf,a-101,,,,,,\n", wantCode: 400, wantBody: "power_max_dbm"},
+		{name: "finite bounds", given: ",phone,official_phone,,1710000000,1785000000,1400000,20000000,-120,-20,a-101,,,,,,\n", wantCode: 200, wantBody: `"imported":1`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t)
+			reg, _ := realRegistry(t, ev)
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := login(t, e, RoleAdmin, "admin-password")
+			rec := do(e, "POST", "/api/v1/registry/import", head+tc.given, "text/csv", &c, true)
+			if rec.Code != tc.wantCode || !strings.Contains(rec.Body.String(), tc.wantBody) {
+				t.Fatalf("import = %d %s; want %d with %s", rec.Code, rec.Body, tc.wantCode, tc.wantBody)
+			}
+			if es, _ := reg.List(context.Background()); tc.wantCode != 200 && len(es) != 0 {
+				t.Errorf("a refused file imported %d entries: %+v", len(es), es)
 			}
 		})
 	}

@@ -15,7 +15,8 @@ const (
 
 // Signature is what an authorised emission looks like. The frequency range
 // is required (0 < FreqMinHz < FreqMaxHz, at most MaxBandHz wide; Validate);
-// zero bandwidth bounds and nil power bounds are open.
+// zero bandwidth bounds and nil power bounds are open, and given ones must
+// be finite, in range and ordered (Validate).
 type Signature struct {
 	Class          string   `json:"class"` // event class, "" for any
 	FreqMinHz      float64  `json:"freq_min_hz"`

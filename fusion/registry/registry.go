@@ -209,7 +209,10 @@ const MaxBandHz = 1e9
 
 // Validate reports the first problem with e, naming the field. The
 // signature must have a band: 0 < freq_min_hz < freq_max_hz <=
-// freq_min_hz + MaxBandHz.
+// freq_min_hz + MaxBandHz. Its bandwidth bounds are 0 (open) or up to
+// event.MaxBandwidthHz, its power bounds nil (open) or within a
+// detection's (event.MinPowerDBm..event.MaxPowerDBm), each finite and the
+// minimum not above the maximum.
 func (e Entry) Validate() error {
 	s := e.Signature
 	switch {
@@ -226,10 +229,21 @@ func (e Entry) Validate() error {
 		return fmt.Errorf("%w: signature freq_max_hz is %v, not above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, s.FreqMinHz)
 	case !(s.FreqMaxHz-s.FreqMinHz <= MaxBandHz):
 		return fmt.Errorf("%w: signature freq_max_hz %v is more than %v Hz above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, MaxBandHz, s.FreqMinHz)
-	case s.BandwidthMinHz < 0 || (s.BandwidthMaxHz > 0 && s.BandwidthMaxHz < s.BandwidthMinHz):
-		return fmt.Errorf("%w: bandwidth range %v..%v Hz", ErrInvalid, s.BandwidthMinHz, s.BandwidthMaxHz)
-	case s.PowerMinDBm != nil && s.PowerMaxDBm != nil && *s.PowerMaxDBm < *s.PowerMinDBm:
-		return fmt.Errorf("%w: power range %v..%v dBm", ErrInvalid, *s.PowerMinDBm, *s.PowerMaxDBm)
+	// A NaN bound compares false and an infinite one bounds nothing, so
+	// either authorised any bandwidth or power (CSV numbers may be "NaN"
+	// or "Inf"); between is false for NaN.
+	case !between(s.BandwidthMinHz, 0, event.MaxBandwidthHz):
+		return fmt.Errorf("%w: signature bandwidth_min_hz is %v: need 0..%g Hz (0: no lower bound)", ErrInvalid, s.BandwidthMinHz, event.MaxBandwidthHz)
+	case !between(s.BandwidthMaxHz, 0, event.MaxBandwidthHz):
+		return fmt.Errorf("%w: signature bandwidth_max_hz is %v: need 0..%g Hz (0: no upper bound)", ErrInvalid, s.BandwidthMaxHz, event.MaxBandwidthHz)
+	case s.BandwidthMaxHz > 0 && s.BandwidthMinHz > s.BandwidthMaxHz:
+		return fmt.Errorf("%w: signature bandwidth_min_hz %v is above bandwidth_max_hz %v", ErrInvalid, s.BandwidthMinHz, s.BandwidthMaxHz)
+	case s.PowerMinDBm != nil && !between(*s.PowerMinDBm, event.MinPowerDBm, event.MaxPowerDBm):
+		return fmt.Errorf("%w: signature power_min_dbm is %v: need %g..%g dBm, as a detection's power (left out: no lower bound)", ErrInvalid, *s.PowerMinDBm, event.MinPowerDBm, event.MaxPowerDBm)
+	case s.PowerMaxDBm != nil && !between(*s.PowerMaxDBm, event.MinPowerDBm, event.MaxPowerDBm):
+		return fmt.Errorf("%w: signature power_max_dbm is %v: need %g..%g dBm, as a detection's power (left out: no upper bound)", ErrInvalid, *s.PowerMaxDBm, event.MinPowerDBm, event.MaxPowerDBm)
+	case s.PowerMinDBm != nil && s.PowerMaxDBm != nil && *s.PowerMinDBm > *s.PowerMaxDBm:
+		return fmt.Errorf("%w: signature power_min_dbm %v is above power_max_dbm %v", ErrInvalid, *s.PowerMinDBm, *s.PowerMaxDBm)
 	case !e.ValidUntil.IsZero() && e.ValidUntil.Before(e.ValidFrom):
 		return fmt.Errorf("%w: valid_until is before valid_from", ErrInvalid)
 	}
@@ -240,6 +254,9 @@ func (e Entry) Validate() error {
 	}
 	return nil
 }
+
+// between reports whether lo <= v <= hi; false for NaN.
+func between(v, lo, hi float64) bool { return v >= lo && v <= hi }
 
 // check validates e and, where the site is known, the rooms and zones it
 // names.

@@ -205,16 +205,87 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"nothing", registry.Signature{}, "freq_min_hz"},
 		{"no max", registry.Signature{FreqMinHz: 2.4e9}, "freq_max_hz"},
 		{"too wide", registry.Signature{FreqMinHz: 400e6, FreqMaxHz: 6e9}, "freq_max_hz"},
+		// A bound that is NaN or infinite compared false and so bounded
+		// nothing: the entry authorised any bandwidth or power.
+		{"NaN bandwidth_min_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMinHz = math.NaN() }), "bandwidth_min_hz"},
+		{"NaN bandwidth_max_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMaxHz = math.NaN() }), "bandwidth_max_hz"},
+		{"infinite bandwidth_min_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMinHz = math.Inf(1) }), "bandwidth_min_hz"},
+		{"infinite bandwidth_max_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMaxHz = math.Inf(1) }), "bandwidth_max_hz"},
+		{"negative bandwidth_min_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMinHz = -1 }), "bandwidth_min_hz"},
+		{"negative bandwidth_max_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMaxHz = -5e6 }), "bandwidth_max_hz"},
+		{"bandwidth_max_hz over any detection's", wifiSig(func(s *registry.Signature) { s.BandwidthMaxHz = 2 * event.MaxBandwidthHz }), "bandwidth_max_hz"},
+		{"bandwidth_min_hz above bandwidth_max_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMinHz, s.BandwidthMaxHz = 20e6, 10e6 }), "bandwidth_min_hz"},
+		{"NaN power_min_dbm", wifiSig(func(s *registry.Signature) { s.PowerMinDBm = ptr(math.NaN()) }), "power_min_dbm"},
+		{"NaN power_max_dbm", wifiSig(func(s *registry.Signature) { s.PowerMaxDBm = ptr(math.NaN()) }), "power_max_dbm"},
+		{"-Inf power_min_dbm", wifiSig(func(s *registry.Signature) { s.PowerMinDBm = ptr(math.Inf(-1)) }), "power_min_dbm"},
+		{"+Inf power_max_dbm", wifiSig(func(s *registry.Signature) { s.PowerMaxDBm = ptr(math.Inf(1)) }), "power_max_dbm"},
+		{"power_max_dbm above +100 dBm", wifiSig(func(s *registry.Signature) { s.PowerMaxDBm = ptr(event.MaxPowerDBm + 1) }), "power_max_dbm"},
+		{"power_min_dbm below -400 dBm", wifiSig(func(s *registry.Signature) { s.PowerMinDBm = ptr(event.MinPowerDBm - 1) }), "power_min_dbm"},
+		{"power_min_dbm above power_max_dbm", wifiSig(func(s *registry.Signature) { s.PowerMinDBm, s.PowerMaxDBm = ptr(-20), ptr(-30) }), "power_min_dbm"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := tabletEntry()
 			e.Signature = tc.sig
 			err := e.Validate()
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Validate = %v, want an error naming %s", err, tc.want)
+			if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate = %v, want ErrInvalid naming %s", err, tc.want)
 			}
 		})
+	}
+	// the bounds themselves, and open ones, are fine
+	good := map[string]registry.Signature{
+		"open bounds":            wifiSig(func(s *registry.Signature) { s.BandwidthMinHz, s.BandwidthMaxHz = 0, 0 }),
+		"min only":               wifiSig(func(s *registry.Signature) { s.BandwidthMinHz, s.BandwidthMaxHz = 5e6, 0 }),
+		"equal bandwidth bounds": wifiSig(func(s *registry.Signature) { s.BandwidthMinHz, s.BandwidthMaxHz = 20e6, 20e6 }),
+		"powers at the limits": wifiSig(func(s *registry.Signature) {
+			s.PowerMinDBm, s.PowerMaxDBm = ptr(event.MinPowerDBm), ptr(event.MaxPowerDBm)
+		}),
+		"equal power bounds": wifiSig(func(s *registry.Signature) { s.PowerMinDBm, s.PowerMaxDBm = ptr(-40), ptr(-40) }),
+	}
+	for name, sig := range good {
+		t.Run(name, func(t *testing.T) {
+			e := tabletEntry()
+			e.Signature = sig
+			if err := e.Validate(); err != nil {
+				t.Errorf("Validate = %v, want nil", err)
+			}
+		})
+	}
+}
+
+// wifiSig is the tablet's signature changed by f.
+func wifiSig(f func(*registry.Signature)) registry.Signature {
+	s := tabletEntry().Signature
+	f(&s)
+	return s
+}
+
+func ptr(v float64) *float64 { return &v }
+
+// TestCSVRefusesNonFiniteBounds: JSON cannot carry NaN or infinity, CSV
+// can ("NaN", "Inf"); an imported bound like that must be refused naming
+// its line and column, not stored as an open bound.
+func TestCSVRefusesNonFiniteBounds(t *testing.T) {
+	ctx := context.Background()
+	head := "id,name,kind,class,freq_min_hz,freq_max_hz,bandwidth_min_hz,bandwidth_max_hz,power_min_dbm,power_max_dbm,rooms,zones,schedule,valid_from,valid_until,added_by,notes\n"
+	good := ",radio,staff_radio,,380000000,400000000,,,,,,,,,,,\n"
+	cols := []string{"bandwidth_min_hz", "bandwidth_max_hz", "power_min_dbm", "power_max_dbm"}
+	for i, col := range cols {
+		for _, v := range []string{"NaN", "nan", "Inf", "+Inf", "-Inf", "infinity", "-1e999"} {
+			t.Run(col+"="+v, func(t *testing.T) {
+				r, _ := openRegistry(t)
+				cells := []string{"", "tablet", "in_cell_tablet", "wifi", "2400000000", "2483500000", "", "", "", "", "", "", "", "", "", "", ""}
+				cells[6+i] = v
+				_, err := r.ImportCSV(ctx, strings.NewReader(head+good+strings.Join(cells, ",")+"\n"), "admin")
+				if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), col) {
+					t.Errorf("import = %v; want an error naming line 3 and %s", err, col)
+				}
+				if es, _ := r.List(ctx); len(es) != 0 {
+					t.Errorf("a bad file imported %d entries: %+v", len(es), es)
+				}
+			})
+		}
 	}
 }
 
