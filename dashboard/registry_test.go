@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -126,5 +127,56 @@ func TestRegistryImportNonFinite(t *testing.T) {
 				t.Errorf("a refused file imported %d entries: %+v", len(es), es)
 			}
 		})
+	}
+}
+
+// TestRegistryListsUndecodableEntry: a stored entry whose body does not
+// decode is listed on the Registry page by its ID with a problem saying
+// so (it was left out, and the dashboard would not start), and an admin
+// fixes it by saving it anew.
+func TestRegistryListsUndecodableEntry(t *testing.T) {
+	ev := newEnv(t)
+	reg, db := realRegistry(t, ev)
+	ctx := context.Background()
+	phone := registry.Entry{Name: "officer phone", Kind: registry.KindOfficialPhone,
+		Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}, Rooms: []string{"a-101"}}
+	if _, err := reg.Add(ctx, phone, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	bad, err := reg.Add(ctx, phone, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DB().ExecContext(ctx, `UPDATE registry_entry SET body = '{"name": "officer' WHERE id = ?`, bad.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Refresh(ctx); err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAdmin, "admin-password")
+	list := func() []registry.Entry {
+		t.Helper()
+		rec := do(e, "GET", "/api/v1/registry", "", "", &c, false)
+		var es []registry.Entry
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &es) != nil {
+			t.Fatalf("GET /registry = %d %s", rec.Code, rec.Body)
+		}
+		return es
+	}
+	es := list()
+	if len(es) != 2 || es[1].ID != bad.ID || !strings.Contains(es[1].Problem, "does not decode") {
+		t.Fatalf("listed %+v; want entry %d with a problem saying it does not decode", es, bad.ID)
+	}
+	rec := do(e, "PUT", fmt.Sprintf("/api/v1/registry/%d", bad.ID),
+		`{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`, "application/json", &c, true)
+	if rec.Code != 200 {
+		t.Fatalf("PUT = %d %s", rec.Code, rec.Body)
+	}
+	if es := list(); es[1].Problem != "" || es[1].Name != "officer phone" {
+		t.Errorf("after saving it anew: %+v, want it fixed", es[1])
 	}
 }

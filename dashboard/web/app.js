@@ -518,9 +518,11 @@
   async function loadRegistry() {
     const es = await api('GET', '/registry');
     $('reg-rows').replaceChildren(...es.map((e) => {
-      // An entry stored before a rule it breaks authorises nothing until fixed: say so.
+      // An entry stored before a rule it breaks, or whose stored body does
+      // not decode (it has no name then), authorises nothing until fixed: say so.
+      const name = e.name || 'entry ' + e.id;
       const tr = el('tr', { 'data-id': e.id }, el('td', { text: String(e.id) }),
-        el('td', { text: e.problem ? '⚠ ' + e.name + ' (authorises nothing: ' + e.problem + ')' : e.name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
+        el('td', { text: e.problem ? '⚠ ' + name + ' (authorises nothing: ' + e.problem + ')' : name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
         el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
         el('td', { text: e.valid_until && !e.valid_until.startsWith('0001') ? fmtT(Date.parse(e.valid_until) * 1e6) : '—' }));

@@ -49,7 +49,9 @@ type Entry struct {
 	AddedBy    string    `json:"added_by"`
 	Notes      string    `json:"notes,omitempty"`
 	// Problem, set when the registry loads an entry stored before a rule
-	// it breaks (Validate), says what is wrong; such an entry authorises
-	// nothing until it is fixed. Never stored: ignored on input.
+	// it breaks (Validate), or one whose stored body does not decode (then
+	// ID and whatever did decode are set), says what is wrong; such an
+	// entry authorises nothing until it is fixed. Never stored: ignored on
+	// input.
 	Problem string `json:"problem,omitempty"`
 }

@@ -41,8 +41,10 @@ type Registry struct {
 	site  *site.Site       // rooms and zones entries may name; nil: unchecked
 
 	mu      sync.RWMutex
-	entries []Entry // sorted by ID
-	version int64   // registry_version when entries were read
+	entries []Entry          // sorted by ID
+	raw     map[int64]string // stored bodies of the entries that do not decode, by ID
+	version int64            // registry_version when entries were read
+	logged  map[int64]string // each entry's load problem as last logged, so a reload does not log it again
 }
 
 // schema creates the entries' table and the change counter its triggers
@@ -61,8 +63,9 @@ type Options struct {
 	// Location is the site's local time, in which weekly schedules are
 	// read; UTC when nil.
 	Location *time.Location
-	// Logger gets the entries that load but break the rules; quiet when
-	// nil.
+	// Logger gets the entries that load but do not decode, break the
+	// rules or name unknown places (each once, not at every reload);
+	// quiet when nil.
 	Logger *slog.Logger
 	// Now is the system's clock (the one fusion and the dashboard use: the
 	// demo's is simulated), for a new entry's missing valid_from and the
@@ -100,10 +103,22 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*
 	return r, nil
 }
 
+// loadProblem is something wrong with a stored entry that a load logs.
+type loadProblem struct {
+	id    int64
+	key   string // what is wrong: logged again only when it changes
+	level slog.Level
+	msg   string
+	args  []any
+}
+
 // reload reads every entry and the change counter, in one transaction so
-// the two agree. An entry that does not decode is left out (it authorises
-// nothing) and named in the error; the others are loaded all the same, so
-// one bad row cannot keep a revoked entry matching.
+// the two agree. An entry that does not decode or breaks the rules is
+// listed with its Problem and authorises nothing; one bad row neither
+// stops fusion or the dashboard starting nor keeps the other entries (a
+// revoked one) from loading. Each such entry is logged when a load first
+// finds it (or its problem changes), not at every reload. The error is the
+// database's.
 func (r *Registry) reload(ctx context.Context) error {
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -120,7 +135,8 @@ func (r *Registry) reload(ctx context.Context) error {
 	}
 	defer rows.Close()
 	var es []Entry
-	var bad []error
+	raw := map[int64]string{}
+	var found []loadProblem
 	for rows.Next() {
 		var id int64
 		var body string
@@ -129,7 +145,15 @@ func (r *Registry) reload(ctx context.Context) error {
 		}
 		var e Entry
 		if err := json.Unmarshal([]byte(body), &e); err != nil {
-			bad = append(bad, fmt.Errorf("registry entry %d is left out: %w", id, err))
+			// A hand edit, a torn write: listed by its ID with what
+			// did decode, so an admin sees it and saves it anew, but
+			// it authorises nothing. Its body is kept for the audit
+			// trail's "before" when it is replaced.
+			e.ID, e.Problem = id, fmt.Sprintf("stored entry does not decode (%v): save it anew, in full, to replace it", err)
+			raw[id] = body
+			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
+				msg: "registry: stored entry does not decode and authorises nothing until it is saved anew", args: []any{"id", id, "err", err}})
+			es = append(es, e)
 			continue
 		}
 		e.ID = id
@@ -139,25 +163,40 @@ func (r *Registry) reload(ctx context.Context) error {
 			// sees it and fixes it, but it authorises nothing (an
 			// alarm too many beats a silenced site).
 			e.Problem = strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
-			r.log.Error("registry: entry breaks the rules and authorises nothing until it is fixed", "id", id, "name", e.Name, "problem", e.Problem)
+			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
+				msg: "registry: entry breaks the rules and authorises nothing until it is fixed", args: []any{"id", id, "name", e.Name, "problem", e.Problem}})
 		} else if err := r.checkPlaces(e); err != nil {
-			r.log.Warn("registry: entry names places the site model has not, and authorises nothing there", "id", id, "name", e.Name, "err", err)
+			found = append(found, loadProblem{id: id, key: err.Error(), level: slog.LevelWarn,
+				msg: "registry: entry names places the site model has not, and authorises nothing there", args: []any{"id", id, "name", e.Name, "err", err}})
 		}
 		es = append(es, e)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load registry: %w", err)
 	}
+	var fresh []loadProblem
+	logged := make(map[int64]string, len(found))
 	r.mu.Lock()
-	r.entries, r.version = es, version
+	r.entries, r.raw, r.version = es, raw, version
+	for _, p := range found {
+		if r.logged[p.id] != p.key {
+			fresh = append(fresh, p)
+		}
+		logged[p.id] = p.key
+	}
+	r.logged = logged
 	r.mu.Unlock()
-	return errors.Join(bad...)
+	for _, p := range fresh {
+		r.log.Log(ctx, p.level, p.msg, p.args...)
+	}
+	return nil
 }
 
 // Refresh reloads the entries if anything changed them since this Registry
 // last read them (another process: fusion and the dashboard each have
-// one), and reports whether it did. A reload that left out undecodable
-// entries reports true with the error naming them.
+// one), and reports whether it did. An entry that does not decode is no
+// error: it is listed with its Problem (reload). The error is the
+// database's.
 func (r *Registry) Refresh(ctx context.Context) (bool, error) {
 	var v int64
 	if err := r.db.QueryRowContext(ctx, `SELECT v FROM registry_version WHERE id = 1`).Scan(&v); err != nil {
@@ -193,7 +232,8 @@ func (r *Registry) Follow(ctx context.Context, every time.Duration, report func(
 	}
 }
 
-// Len returns how many entries are loaded (expired ones included).
+// Len returns how many entries are loaded (expired ones, and those with
+// a Problem, included).
 func (r *Registry) Len() int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -302,7 +342,8 @@ func (r *Registry) checkPlaces(e Entry) error {
 	return nil
 }
 
-// List returns every entry, expired ones included, by ID.
+// List returns every entry, expired ones and those with a Problem
+// included, by ID.
 func (r *Registry) List(ctx context.Context) ([]Entry, error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -338,13 +379,15 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 		return Entry{}, fmt.Errorf("add registry entry: %w", err)
 	}
 	e.ID, _ = res.LastInsertId()
-	if err := r.auditChange(ctx, user, "registry.add", e.ID, nil, &e); err != nil {
+	if err := r.auditChange(ctx, user, "registry.add", e.ID, "", &e); err != nil {
 		return Entry{}, err
 	}
 	return e, r.reload(ctx)
 }
 
 // Update replaces entry e.ID with e, keeping who added it, and audits it.
+// A missing ValidFrom is the stored one's, or now on the registry's clock
+// when that is missing too (a stored entry that did not decode).
 func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, error) {
 	old, err := r.current(ctx, e.ID)
 	if err != nil {
@@ -354,6 +397,9 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = old.ValidFrom
 	}
+	if e.ValidFrom.IsZero() {
+		e.ValidFrom = r.now().UTC()
+	}
 	if err := r.check(e); err != nil {
 		return Entry{}, err
 	}
@@ -361,18 +407,23 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, e.ID); err != nil {
 		return Entry{}, fmt.Errorf("update registry entry %d: %w", e.ID, err)
 	}
-	if err := r.auditChange(ctx, user, "registry.update", e.ID, &old, &e); err != nil {
+	if err := r.auditChange(ctx, user, "registry.update", e.ID, r.stored(old), &e); err != nil {
 		return Entry{}, err
 	}
 	return e, r.reload(ctx)
 }
 
 // Expire ends entry id's validity at at (entries are never deleted, so the
-// audit trail keeps its subject).
+// audit trail keeps its subject). An entry whose stored body does not
+// decode has no validity to end: it is refused (ErrInvalid), to be saved
+// anew in full (Update).
 func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Time) (Entry, error) {
 	e, err := r.current(ctx, id)
 	if err != nil {
 		return Entry{}, err
+	}
+	if r.undecodable(id) {
+		return Entry{}, fmt.Errorf("%w: registry entry %d does not decode, so it has no validity to end (it authorises nothing): save it anew, in full, to replace it", ErrInvalid, id)
 	}
 	old := e
 	e.ValidUntil = at.UTC()
@@ -383,7 +434,7 @@ func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Ti
 	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, id); err != nil {
 		return Entry{}, fmt.Errorf("expire registry entry %d: %w", id, err)
 	}
-	if err := r.auditChange(ctx, user, "registry.expire", id, &old, &e); err != nil {
+	if err := r.auditChange(ctx, user, "registry.expire", id, r.stored(old), &e); err != nil {
 		return Entry{}, err
 	}
 	return e, r.reload(ctx)
@@ -414,15 +465,30 @@ func encode(e Entry) []byte {
 
 func objectName(id int64) string { return fmt.Sprintf("registry/%d", id) }
 
-func (r *Registry) auditChange(ctx context.Context, user, action string, id int64, before, after *Entry) error {
-	enc := func(e *Entry) string {
-		if e == nil {
-			return ""
-		}
-		return string(encode(*e))
+// stored returns e as stored: the body as read for an entry that does not
+// decode, so the audit trail's "before" keeps what was replaced.
+func (r *Registry) stored(e Entry) string {
+	r.mu.RLock()
+	body, ok := r.raw[e.ID]
+	r.mu.RUnlock()
+	if ok {
+		return body
 	}
+	return string(encode(e))
+}
+
+// undecodable reports whether entry id's stored body did not decode at
+// the last load.
+func (r *Registry) undecodable(id int64) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	_, ok := r.raw[id]
+	return ok
+}
+
+func (r *Registry) auditChange(ctx context.Context, user, action string, id int64, before string, after *Entry) error {
 	return r.audit.Audit(ctx, store.AuditEntry{TimeNS: r.now().UnixNano(), User: user, Action: action,
-		Object: objectName(id), Before: enc(before), After: enc(after)})
+		Object: objectName(id), Before: before, After: string(encode(*after))})
 }
 
 // RoomShare is how likely, against the fix's most likely room, the most

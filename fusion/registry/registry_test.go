@@ -508,12 +508,97 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 	}
 }
 
-// TestRefreshLeavesOutBadRows: an entry whose stored body no longer
-// decodes is left out and named, and the rest still load: one bad row
-// must not freeze the copy (a revoked entry would keep matching).
-func TestRefreshLeavesOutBadRows(t *testing.T) {
+// corrupt overwrites entry id's stored body with body, as a hand edit or
+// a torn write would.
+func corrupt(t *testing.T, s *store.SQLite, id int64, body string) {
+	t.Helper()
+	if _, err := s.DB().ExecContext(context.Background(), `UPDATE registry_entry SET body = ? WHERE id = ?`, body, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOpenWithUndecodableRow: one stored entry whose body does not decode
+// does not stop fusion or the dashboard starting (Open failed, and both
+// refused to start). The registry opens; the row is listed by its ID with
+// a problem, so an admin sees it and replaces it, and logged at ERROR
+// naming it; it authorises nothing, and the other entries still match.
+func TestOpenWithUndecodableRow(t *testing.T) {
 	ctx := context.Background()
+	at := monday.Add(10 * time.Hour)
+	for name, body := range map[string]string{
+		"truncated":  `{"name": "tablet`,
+		"wrong type": `{"name": 7, "kind": "in_cell_tablet", "signature": {"class": "wifi", "freq_min_hz": 2.4e9, "freq_max_hz": 2.4835e9}}`,
+		"not JSON":   `garbage`,
+		"empty":      ``,
+		"an array":   `[]`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, s := openRegistry(t)
+			good, err := r.Add(ctx, tabletEntry(), "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			bad, err := r.Add(ctx, tabletEntry(), "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			corrupt(t, s, bad.ID, body)
+			var logs bytes.Buffer
+			r2, err := registry.Open(ctx, s.DB(), s, registry.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatalf("Open with an undecodable row: %v (must still start)", err)
+			}
+			es, err := r2.List(ctx)
+			if err != nil || len(es) != 2 || es[0].ID != good.ID || es[1].ID != bad.ID {
+				t.Fatalf("List = %+v, %v; want entries %d and %d", es, err, good.ID, bad.ID)
+			}
+			if es[0].Problem != "" || !strings.Contains(es[1].Problem, "does not decode") {
+				t.Errorf("problems %q, %q; want none for the good entry, and the bad one's saying it does not decode", es[0].Problem, es[1].Problem)
+			}
+			if got, err := r2.Get(ctx, bad.ID); err != nil || got.Problem == "" {
+				t.Errorf("Get(%d) = %+v, %v; want the entry with its problem", bad.ID, got, err)
+			}
+			if m, ok := r2.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); !ok || m.ID != good.ID {
+				t.Errorf("tablet matched %d, %v; want the good entry %d", m.ID, ok, good.ID)
+			}
+			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), fmt.Sprintf("id=%d", bad.ID)) {
+				t.Errorf("log does not name entry %d as an error:\n%s", bad.ID, logs.String())
+			}
+		})
+	}
+	// alone, a row that decodes as the tablet's would match if it counted
 	r, s := openRegistry(t)
+	bad, err := r.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrupt(t, s, bad.ID, `{"name": 7, "kind": "in_cell_tablet", "signature": {"class": "wifi", "freq_min_hz": 2.4e9, "freq_max_hz": 2.4835e9}, "valid_from": "2026-01-01T00:00:00Z"}`)
+	if _, err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := r.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok {
+		t.Errorf("matched entry %d, whose stored body does not decode: it must authorise nothing", m.ID)
+	}
+}
+
+// TestRefreshListsBadRows: a reload after another process left a row
+// that does not decode lists it with its problem, without an error (the
+// database is readable), and loads the rest: one bad row must not freeze
+// the copy (a revoked entry would keep matching). The row is logged once,
+// not again at each reload, and saving the entry anew fixes it, the audit
+// trail keeping the body it replaced.
+func TestRefreshListsBadRows(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	var logs bytes.Buffer
+	r, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	at := monday.Add(10 * time.Hour)
 	good, err := r.Add(ctx, tabletEntry(), "admin")
 	if err != nil {
@@ -523,25 +608,78 @@ func TestRefreshLeavesOutBadRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = '{"name": 7' WHERE id = ?`, bad.ID); err != nil {
-		t.Fatal(err)
-	}
+	const torn = `{"name": 7`
+	corrupt(t, s, bad.ID, torn)
 	if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = json_set(body, '$.valid_until', ?) WHERE id = ?`,
 		at.Add(-time.Minute).Format(time.RFC3339Nano), good.ID); err != nil {
 		t.Fatal(err)
 	}
 	reloaded, err := r.Refresh(ctx)
-	if !reloaded || err == nil || !strings.Contains(err.Error(), fmt.Sprintf("registry entry %d", bad.ID)) {
-		t.Fatalf("Refresh = %v, %v; want true and an error naming entry %d", reloaded, err, bad.ID)
+	if !reloaded || err != nil {
+		t.Fatalf("Refresh = %v, %v; want true, nil", reloaded, err)
 	}
-	if r.Len() != 1 {
-		t.Errorf("%d entries loaded, want the one that decodes", r.Len())
+	if r.Len() != 2 {
+		t.Errorf("%d entries loaded, want both listed", r.Len())
+	}
+	if e, err := r.Get(ctx, bad.ID); err != nil || !strings.Contains(e.Problem, "does not decode") {
+		t.Errorf("Get(%d) = %+v, %v; want its problem", bad.ID, e, err)
 	}
 	if _, ok := r.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok {
 		t.Error("the good entry's expiry, written beside a bad row, was not loaded")
 	}
 	if reloaded, err := r.Refresh(ctx); reloaded || err != nil {
 		t.Errorf("second Refresh = %v, %v; want nothing to do", reloaded, err)
+	}
+	// another change elsewhere: reloaded again, the bad row not logged again
+	if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = json_set(body, '$.notes', 'seen') WHERE id = ?`, good.ID); err != nil {
+		t.Fatal(err)
+	}
+	if reloaded, err := r.Refresh(ctx); !reloaded || err != nil {
+		t.Fatalf("Refresh after another change = %v, %v; want true, nil", reloaded, err)
+	}
+	if n := strings.Count(logs.String(), fmt.Sprintf("id=%d", bad.ID)); n != 1 {
+		t.Errorf("entry %d logged %d times over two reloads, want once:\n%s", bad.ID, n, logs.String())
+	}
+	// saved anew: fixed, and the audit trail keeps the torn body it replaced
+	fixed := tabletEntry()
+	fixed.ID = bad.ID
+	if got, err := r.Update(ctx, fixed, "admin"); err != nil || got.Problem != "" {
+		t.Fatalf("Update = %+v, %v; want the entry fixed", got, err)
+	}
+	if e, _ := r.Get(ctx, bad.ID); e.Problem != "" {
+		t.Errorf("problem %q after the fix", e.Problem)
+	}
+	h, err := r.History(ctx, bad.ID)
+	if err != nil || len(h) == 0 || h[0].Action != "registry.update" || h[0].Before != torn {
+		t.Errorf("history %+v, %v; want the update first, its before the stored body %q", h, err, torn)
+	}
+}
+
+// TestExpireUndecodableRow: a row that does not decode has no validity
+// to end; Expire refuses it (ErrInvalid, naming the entry) and leaves the
+// stored body as it was, to be replaced in full.
+func TestExpireUndecodableRow(t *testing.T) {
+	ctx := context.Background()
+	r, s := openRegistry(t)
+	bad, err := r.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const torn = `{"name": 7`
+	corrupt(t, s, bad.ID, torn)
+	if _, err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Expire(ctx, bad.ID, "admin", monday)
+	if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), fmt.Sprintf("entry %d", bad.ID)) {
+		t.Errorf("Expire = %v, want ErrInvalid naming entry %d", err, bad.ID)
+	}
+	var body string
+	if err := s.DB().QueryRowContext(ctx, `SELECT body FROM registry_entry WHERE id = ?`, bad.ID).Scan(&body); err != nil || body != torn {
+		t.Errorf("stored body %q, %v; want it left as it was, %q", body, err, torn)
+	}
+	if h, _ := r.History(ctx, bad.ID); len(h) != 1 {
+		t.Errorf("history %+v; want only the add", h)
 	}
 }
 
