@@ -20,12 +20,19 @@ import (
 // entry's missing valid_from is read on.
 func realRegistry(t *testing.T, ev *env) (*registry.Registry, *store.SQLite) {
 	t.Helper()
+	return realRegistryOn(t, ev, nil)
+}
+
+// realRegistryOn is realRegistry on the clock now (the wall clock when
+// nil).
+func realRegistryOn(t *testing.T, ev *env, now func() time.Time) (*registry.Registry, *store.SQLite) {
+	t.Helper()
 	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	reg, err := registry.Open(context.Background(), db.DB(), db, registry.Options{Location: time.UTC, Site: ev.deps.Site})
+	reg, err := registry.Open(context.Background(), db.DB(), db, registry.Options{Location: time.UTC, Site: ev.deps.Site, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,5 +185,69 @@ func TestRegistryListsUndecodableEntry(t *testing.T) {
 	}
 	if es := list(); es[1].Problem != "" || es[1].Name != "officer phone" {
 		t.Errorf("after saving it anew: %+v, want it fixed", es[1])
+	}
+}
+
+// TestRegistryExpireThroughDashboard: "Expire now" answers 400 with the
+// reason when the registry refuses (it answered 500, or silently changed
+// the entry): an entry already expired, or one that does not decode. An
+// entry not yet started is cancelled: it ends at its start. Nothing
+// refused is audited.
+func TestRegistryExpireThroughDashboard(t *testing.T) {
+	ev := newEnv(t)
+	reg, db := realRegistryOn(t, ev, func() time.Time { return testNow }) // the system's clock, as in the demo
+	ctx := context.Background()
+	phone := registry.Entry{Name: "officer phone", Kind: registry.KindOfficialPhone,
+		Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}, Rooms: []string{"a-101"},
+		ValidFrom: testNow.Add(-time.Hour)}
+	inForce, err := reg.Add(ctx, phone, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone.ValidFrom = testNow.Add(24 * time.Hour)
+	pending, err := reg.Add(ctx, phone, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone.ValidFrom = testNow.Add(-time.Hour)
+	torn, err := reg.Add(ctx, phone, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DB().ExecContext(ctx, `UPDATE registry_entry SET body = '{"name": "officer' WHERE id = ?`, torn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAdmin, "admin-password")
+	tests := []struct {
+		name     string
+		id       int64
+		wantCode int
+		wantBody string
+	}{
+		{name: "in force: ends now", id: inForce.ID, wantCode: 200, wantBody: `"valid_until":"2026-11-24T10:30:00Z"`},
+		{name: "again: already expired", id: inForce.ID, wantCode: 400, wantBody: "already ends at 2026-11-24T10:30:00Z"},
+		{name: "not started: cancelled", id: pending.ID, wantCode: 200, wantBody: `"valid_from":"2026-11-25T10:30:00Z","valid_until":"2026-11-25T10:30:00Z"`},
+		{name: "does not decode", id: torn.ID, wantCode: 400, wantBody: "does not decode"},
+		{name: "no such entry", id: 99, wantCode: 404},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _ := reg.History(ctx, tc.id)
+			rec := do(e, "POST", fmt.Sprintf("/api/v1/registry/%d/expire", tc.id), "", "", &c, true)
+			if rec.Code != tc.wantCode || !strings.Contains(rec.Body.String(), tc.wantBody) {
+				t.Fatalf("expire = %d %s; want %d with %s", rec.Code, rec.Body, tc.wantCode, tc.wantBody)
+			}
+			h2, _ := reg.History(ctx, tc.id)
+			if audited := len(h2) - len(h); audited != map[bool]int{true: 1, false: 0}[tc.wantCode == 200] {
+				t.Errorf("%d audit entries added", audited)
+			}
+		})
 	}
 }

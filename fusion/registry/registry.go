@@ -413,11 +413,21 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	return e, r.reload(ctx)
 }
 
-// Expire ends entry id's validity at at (entries are never deleted, so the
-// audit trail keeps its subject). An entry whose stored body does not
-// decode has no validity to end: it is refused (ErrInvalid), to be saved
-// anew in full (Update).
+// Expire revokes entry id from at on (entries are never deleted, so the
+// audit trail keeps its subject), and audits it. at is now or a time
+// past on the registry's clock (Options.Now): an end to come is set as
+// valid_until (Update). An entry not yet started at at is cancelled: it
+// ends at its start, valid_from left as it is. Expire only ever brings an
+// end forward. It refuses, wrapping ErrInvalid and naming the times, a
+// zero at or one after now, an at before the start of an entry already in
+// force (moving valid_from back would rewrite what it authorised), an
+// entry that already ends by at, and an entry with a Problem (it
+// authorises nothing already; an admin fixes it, or retires it, by saving
+// it in full with Update). A refusal changes and audits nothing.
 func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Time) (Entry, error) {
+	if at.IsZero() {
+		return Entry{}, fmt.Errorf("%w: expire registry entry %d: no expiry time", ErrInvalid, id)
+	}
 	e, err := r.current(ctx, id)
 	if err != nil {
 		return Entry{}, err
@@ -425,11 +435,25 @@ func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Ti
 	if r.undecodable(id) {
 		return Entry{}, fmt.Errorf("%w: registry entry %d does not decode, so it has no validity to end (it authorises nothing): save it anew, in full, to replace it", ErrInvalid, id)
 	}
-	old := e
-	e.ValidUntil = at.UTC()
-	if e.ValidUntil.Before(e.ValidFrom) {
-		e.ValidFrom = e.ValidUntil
+	if e.Problem != "" {
+		return Entry{}, fmt.Errorf("%w: registry entry %d authorises nothing until it is fixed (%s): save it in full, with a valid_until to retire it", ErrInvalid, id, e.Problem)
 	}
+	at, now := at.UTC(), r.now().UTC()
+	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	until := at
+	switch {
+	case at.After(now):
+		return Entry{}, fmt.Errorf("%w: expire registry entry %d at %s: that is after now, %s: Expire ends an entry now or from a time past; set its valid_until to end it later", ErrInvalid, id, stamp(at), stamp(now))
+	case at.Before(e.ValidFrom) && !e.ValidFrom.After(now):
+		return Entry{}, fmt.Errorf("%w: expire registry entry %d at %s: that is before its valid_from %s, and it has been in force since; ending it earlier would rewrite what it authorised", ErrInvalid, id, stamp(at), stamp(e.ValidFrom))
+	case at.Before(e.ValidFrom):
+		until = e.ValidFrom // not started: cancelled, it never takes effect
+	}
+	if !e.ValidUntil.IsZero() && !until.Before(e.ValidUntil) {
+		return Entry{}, fmt.Errorf("%w: registry entry %d already ends at %s (valid_until), not after %s: Expire never extends an entry", ErrInvalid, id, stamp(e.ValidUntil), stamp(until))
+	}
+	old := e
+	e.ValidUntil = until
 	body := encode(e)
 	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, id); err != nil {
 		return Entry{}, fmt.Errorf("expire registry entry %d: %w", id, err)

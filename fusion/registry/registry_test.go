@@ -113,6 +113,109 @@ func TestOvernightWindow(t *testing.T) {
 	}
 }
 
+// TestExpireRules: Expire revokes an entry from a time that is not in the
+// future (an end to come is set with valid_until), brings a later end
+// forward, and cancels an entry that has not started (it ends at its
+// start, which stays). It refuses, with ErrInvalid naming what is wrong, a
+// zero or future time, one before the start of an entry already in force
+// (that would rewrite what it authorised; valid_from was moved back
+// silently), an entry that already ends by then (Expire never extends
+// one), and an entry with a problem (fixed by saving it in full). A
+// refusal changes and audits nothing.
+func TestExpireRules(t *testing.T) {
+	ctx := context.Background()
+	now := monday.Add(12 * time.Hour)
+	start := monday.Add(-24 * time.Hour) // tabletEntry's valid_from
+	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	tests := []struct {
+		name      string
+		entry     func(e *registry.Entry)
+		broken    bool // stored breaking a rule: the entry has a problem
+		twice     bool // expired once at at before the expiry tested
+		at        time.Time
+		wantErr   []string  // in the error (ErrInvalid); nil: accepted
+		wantUntil time.Time // valid_until after, when accepted
+	}{
+		{name: "now", at: now, wantUntil: now},
+		{name: "in the past, after its start", at: monday, wantUntil: monday},
+		{name: "at its start", at: start, wantUntil: start},
+		{name: "a later end brought forward", entry: func(e *registry.Entry) { e.ValidUntil = now.Add(48 * time.Hour) }, at: now, wantUntil: now},
+		{name: "not started: cancelled, ending at its start", entry: func(e *registry.Entry) { e.ValidFrom = now.Add(24 * time.Hour) }, at: now, wantUntil: now.Add(24 * time.Hour)},
+		{name: "zero time", at: time.Time{}, wantErr: []string{"no expiry time"}},
+		{name: "in the future", at: now.Add(time.Minute), wantErr: []string{"after now", stamp(now), "valid_until"}},
+		{name: "far future", at: now.AddDate(100, 0, 0), wantErr: []string{"after now"}},
+		{name: "before the start of an entry in force", at: start.Add(-time.Hour), wantErr: []string{"before", stamp(start.Add(-time.Hour)), stamp(start)}},
+		{name: "already ended", entry: func(e *registry.Entry) { e.ValidUntil = monday }, at: now, wantErr: []string{"already ends", stamp(monday)}},
+		{name: "already ends then", entry: func(e *registry.Entry) { e.ValidUntil = now }, at: now, wantErr: []string{"already ends"}},
+		{name: "expired twice", twice: true, at: now, wantErr: []string{"already ends", stamp(now)}},
+		{name: "cancelled twice", entry: func(e *registry.Entry) { e.ValidFrom = now.Add(24 * time.Hour) }, twice: true, at: now, wantErr: []string{"already ends"}},
+		{name: "with a problem", broken: true, at: now, wantErr: []string{"authorises nothing", "freq_min_hz"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			r, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC, Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := tabletEntry()
+			if tc.entry != nil {
+				tc.entry(&e)
+			}
+			e, err = r.Add(ctx, e, "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.broken {
+				if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = json_set(body, '$.signature.freq_min_hz', 0) WHERE id = ?`, e.ID); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := r.Refresh(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.twice {
+				if _, err := r.Expire(ctx, e.ID, "admin", tc.at); err != nil {
+					t.Fatalf("first Expire: %v", err)
+				}
+			}
+			before, _ := r.Get(ctx, e.ID)
+			hist, _ := r.History(ctx, e.ID)
+			got, err := r.Expire(ctx, e.ID, "carol", tc.at)
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatalf("Expire = %v, want accepted", err)
+				}
+				if !got.ValidUntil.Equal(tc.wantUntil) || !got.ValidFrom.Equal(before.ValidFrom) {
+					t.Errorf("valid %s..%s, want %s..%s (valid_from unchanged)", got.ValidFrom, got.ValidUntil, before.ValidFrom, tc.wantUntil)
+				}
+				if h, _ := r.History(ctx, e.ID); len(h) != len(hist)+1 || h[0].Action != "registry.expire" || h[0].User != "carol" {
+					t.Errorf("history %+v; want the expiry audited", h)
+				}
+				return
+			}
+			if !errors.Is(err, registry.ErrInvalid) {
+				t.Fatalf("Expire = %+v, %v; want ErrInvalid", got, err)
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Expire error %q does not say %q", err, w)
+				}
+			}
+			if after, _ := r.Get(ctx, e.ID); !after.ValidFrom.Equal(before.ValidFrom) || !after.ValidUntil.Equal(before.ValidUntil) {
+				t.Errorf("refused, yet valid %s..%s, was %s..%s", after.ValidFrom, after.ValidUntil, before.ValidFrom, before.ValidUntil)
+			}
+			if h, _ := r.History(ctx, e.ID); len(h) != len(hist) {
+				t.Errorf("refused, yet audited: %+v", h[0])
+			}
+		})
+	}
+}
+
 func TestAuditHistory(t *testing.T) {
 	ctx := context.Background()
 	r, _ := openRegistry(t)
