@@ -363,8 +363,10 @@ func (r *Registry) Get(ctx context.Context, id int64) (Entry, error) {
 }
 
 // Add validates and stores a new entry added by user, and audits it. A
-// missing ValidFrom is now on the registry's clock (Options.Now).
+// missing ValidFrom is now on the registry's clock (Options.Now). Times
+// are stored in UTC.
 func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error) {
+	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = r.now().UTC()
 	}
@@ -385,14 +387,17 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 	return e, r.reload(ctx)
 }
 
-// Update replaces entry e.ID with e, keeping who added it, and audits it.
-// A missing ValidFrom is the stored one's, or now on the registry's clock
-// when that is missing too (a stored entry that did not decode).
+// Update replaces entry e.ID with e, keeping who added it, and audits it;
+// an update that changes nothing is neither written nor audited. A
+// missing ValidFrom is the stored one's, or now on the registry's clock
+// when that is missing too (a stored entry that did not decode). Times
+// are stored in UTC.
 func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, error) {
 	old, err := r.current(ctx, e.ID)
 	if err != nil {
 		return Entry{}, err
 	}
+	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	e.AddedBy, e.Problem = old.AddedBy, ""
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = old.ValidFrom
@@ -404,6 +409,9 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 		return Entry{}, err
 	}
 	body := encode(e)
+	if string(body) == r.stored(old) {
+		return old, nil // the audit trail holds real changes only
+	}
 	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, e.ID); err != nil {
 		return Entry{}, fmt.Errorf("update registry entry %d: %w", e.ID, err)
 	}

@@ -251,6 +251,46 @@ func TestAuditHistory(t *testing.T) {
 	}
 }
 
+// TestUpdateWithoutChange: saving an entry unchanged (the Registry form's
+// Save with nothing edited, its times in another zone) writes and audits
+// nothing; the audit trail holds real changes only.
+func TestUpdateWithoutChange(t *testing.T) {
+	ctx := context.Background()
+	r, s := openRegistry(t)
+	e, err := r.Add(ctx, tabletEntry(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := func() (v int64) {
+		t.Helper()
+		if err := s.DB().QueryRowContext(ctx, `SELECT v FROM registry_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v := version()
+	same := e
+	same.AddedBy = "someone else" // kept as stored
+	same.ValidFrom = e.ValidFrom.In(time.FixedZone("CET", 3600))
+	got, err := r.Update(ctx, same, "bob")
+	if err != nil || got.Name != e.Name || !got.ValidFrom.Equal(e.ValidFrom) {
+		t.Fatalf("Update = %+v, %v; want the entry as it was", got, err)
+	}
+	if h, _ := r.History(ctx, e.ID); len(h) != 1 {
+		t.Errorf("history %+v; want only the add", h)
+	}
+	if version() != v {
+		t.Error("an update that changed nothing was written")
+	}
+	same.Notes = "now with a note"
+	if _, err := r.Update(ctx, same, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := r.History(ctx, e.ID); len(h) != 2 || h[0].User != "bob" {
+		t.Errorf("history %+v; want the real change audited", h)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	ctx := context.Background()
 	r, _ := openRegistry(t)
