@@ -25,7 +25,7 @@ func openRegistry(t *testing.T) (*registry.Registry, *store.SQLite) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	r, err := registry.Open(context.Background(), s.DB(), s, registry.Options{Location: time.UTC})
+	r, err := registry.Open(context.Background(), s.DB(), s, registry.Options{Location: time.UTC, Now: testClock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +34,10 @@ func openRegistry(t *testing.T) (*registry.Registry, *store.SQLite) {
 
 // Monday 2026-11-23.
 var monday = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+
+// testClock is the registry's clock in the tests, a fortnight after
+// monday: Expire takes no time after now, whatever the wall clock says.
+func testClock() time.Time { return monday.AddDate(0, 0, 14) }
 
 func tabletEntry() registry.Entry {
 	return registry.Entry{
@@ -583,7 +587,7 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		r, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC})
+		r, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC, Now: testClock})
 		if err != nil {
 			t.Fatal(err)
 		}
