@@ -798,10 +798,12 @@ func TestBrowserReplayUpload(t *testing.T) {
 // TestBrowserRegistryForm: an entry added on the Registry page without a
 // start is valid from the system's clock (testNow, in the past like the
 // demo's), not the browser's, which is ahead of it; an entry stored
-// before a rule it breaks is marked in the list.
+// before a rule it breaks is marked in the list, and so is one whose
+// stored body does not decode (it has no name: the list names its ID).
 func TestBrowserRegistryForm(t *testing.T) {
 	ctx, ev, srv := browserDashboard(t)
 	ev.reg.entries[1] = registry.Entry{ID: 1, Name: "Old open entry", Kind: registry.KindKiosk, Problem: "signature freq_min_hz is 0"}
+	ev.reg.entries[9] = registry.Entry{ID: 9, Problem: "stored entry does not decode (unexpected end of JSON input): save it anew, in full, to replace it"}
 	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
 	within(t, ctx, 20*time.Second, "add an entry",
 		chromedp.Navigate(srv.URL+"/#registry"),
@@ -824,5 +826,9 @@ func TestBrowserRegistryForm(t *testing.T) {
 	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#reg-rows tr[data-id="1"]').textContent`))
 	if err != nil || !strings.Contains(text, "authorises nothing") || !strings.Contains(text, "freq_min_hz") {
 		t.Errorf("the entry with a problem reads %q, %v", text, err)
+	}
+	text, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#reg-rows tr[data-id="9"] td:nth-child(2)').textContent`))
+	if err != nil || !strings.Contains(text, "entry 9") || !strings.Contains(text, "authorises nothing") || !strings.Contains(text, "does not decode") {
+		t.Errorf("the entry that does not decode reads %q, %v; want it named by its ID, with its problem", text, err)
 	}
 }

@@ -1225,7 +1225,13 @@ func (s *server) registryExpire(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Now on the system's clock, the registry's too: an entry not yet
+	// started is cancelled (it ends at its start).
 	got, err := r.Expire(c.Request().Context(), id, session(c).User, s.now())
+	if errors.Is(err, registry.ErrInvalid) {
+		// already expired, does not decode, has a problem: say why
+		return httpError(http.StatusBadRequest, "expire registry entry %d: %v", id, err)
+	}
 	if err != nil {
 		return fmt.Errorf("expire registry entry %d: %w", id, err)
 	}

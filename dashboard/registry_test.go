@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,12 +20,19 @@ import (
 // entry's missing valid_from is read on.
 func realRegistry(t *testing.T, ev *env) (*registry.Registry, *store.SQLite) {
 	t.Helper()
+	return realRegistryOn(t, ev, nil)
+}
+
+// realRegistryOn is realRegistry on the clock now (the wall clock when
+// nil).
+func realRegistryOn(t *testing.T, ev *env, now func() time.Time) (*registry.Registry, *store.SQLite) {
+	t.Helper()
 	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	reg, err := registry.Open(context.Background(), db.DB(), db, registry.Options{Location: time.UTC, Site: ev.deps.Site})
+	reg, err := registry.Open(context.Background(), db.DB(), db, registry.Options{Location: time.UTC, Site: ev.deps.Site, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +63,18 @@ func TestRegistryAddThroughDashboard(t *testing.T) {
 			wantCode: 400, wantBody: `zones [\"wing-z\"]`},
 		{name: "known zone", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"zones":["wing-a"]}`,
 			wantCode: 201, wantBody: `"zones":["wing-a"]`, wantMatch: true},
+		// bandwidth and power bounds: a negative or absurd one, or a
+		// minimum above the maximum, is refused naming the field
+		{name: "negative bandwidth_max_hz", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9,"bandwidth_max_hz":-5e6},"rooms":["a-101"]}`,
+			wantCode: 400, wantBody: "bandwidth_max_hz"},
+		{name: "bandwidth_min_hz above bandwidth_max_hz", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9,"bandwidth_min_hz":10e6,"bandwidth_max_hz":5e6},"rooms":["a-101"]}`,
+			wantCode: 400, wantBody: "bandwidth_min_hz"},
+		{name: "power_max_dbm of a megawatt", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9,"power_max_dbm":1000},"rooms":["a-101"]}`,
+			wantCode: 400, wantBody: "power_max_dbm"},
+		{name: "power_min_dbm above power_max_dbm", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9,"power_min_dbm":-20,"power_max_dbm":-30},"rooms":["a-101"]}`,
+			wantCode: 400, wantBody: "power_min_dbm"},
+		{name: "bandwidth and power bounds that fit", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9,"bandwidth_min_hz":1.4e6,"bandwidth_max_hz":20e6,"power_min_dbm":-120,"power_max_dbm":-20},"rooms":["a-101"]}`,
+			wantCode: 201, wantBody: `"power_max_dbm":-20`, wantMatch: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,6 +95,158 @@ func TestRegistryAddThroughDashboard(t *testing.T) {
 				var got registry.Entry
 				_ = json.Unmarshal(rec.Body.Bytes(), &got)
 				t.Errorf("phone in a-101 at %s authorised = %v, want %v (entry valid from %s)", testNow, ok, tc.wantMatch, got.ValidFrom)
+			}
+		})
+	}
+}
+
+// TestRegistryImportNonFinite: a CSV can carry "NaN" and "Inf", which
+// JSON cannot; the import refuses such a bound with 400 naming the line
+// and the column, and imports nothing.
+func TestRegistryImportNonFinite(t *testing.T) {
+	head := "id,name,kind,class,freq_min_hz,freq_max_hz,bandwidth_min_hz,bandwidth_max_hz,power_min_dbm,power_max_dbm,rooms,zones,schedule,valid_from,valid_until,added_by,notes\n"
+	tests := []struct {
+		name     string
+		given    string // the CSV row after the header
+		wantCode int
+		wantBody string
+	}{
+		{name: "NaN bandwidth_max_hz", given: ",phone,official_phone,,1710000000,1785000000,,NaN,,,a-101,,,,,,\n", wantCode: 400, wantBody: "line 2"},
+		{name: "Inf bandwidth_min_hz", given: ",phone,official_phone,,1710000000,1785000000,Inf,,,,a-101,,,,,,\n", wantCode: 400, wantBody: "bandwidth_min_hz"},
+		{name: "NaN power_min_dbm", given: ",phone,official_phone,,1710000000,1785000000,,,NaN,,a-101,,,,,,\n", wantCode: 400, wantBody: "power_min_dbm"},
+		{name: "-Inf power_max_dbm", given: ",phone,official_phone,,1710000000,1785000000,,,,-Inf,a-101,,,,,,\n", wantCode: 400, wantBody: "power_max_dbm"},
+		{name: "finite bounds", given: ",phone,official_phone,,1710000000,1785000000,1400000,20000000,-120,-20,a-101,,,,,,\n", wantCode: 200, wantBody: `"imported":1`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t)
+			reg, _ := realRegistry(t, ev)
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := login(t, e, RoleAdmin, "admin-password")
+			rec := do(e, "POST", "/api/v1/registry/import", head+tc.given, "text/csv", &c, true)
+			if rec.Code != tc.wantCode || !strings.Contains(rec.Body.String(), tc.wantBody) {
+				t.Fatalf("import = %d %s; want %d with %s", rec.Code, rec.Body, tc.wantCode, tc.wantBody)
+			}
+			if es, _ := reg.List(context.Background()); tc.wantCode != 200 && len(es) != 0 {
+				t.Errorf("a refused file imported %d entries: %+v", len(es), es)
+			}
+		})
+	}
+}
+
+// TestRegistryListsUndecodableEntry: a stored entry whose body does not
+// decode is listed on the Registry page by its ID with a problem saying
+// so (it was left out, and the dashboard would not start), and an admin
+// fixes it by saving it anew.
+func TestRegistryListsUndecodableEntry(t *testing.T) {
+	ev := newEnv(t)
+	reg, db := realRegistry(t, ev)
+	ctx := context.Background()
+	phone := registry.Entry{Name: "officer phone", Kind: registry.KindOfficialPhone,
+		Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}, Rooms: []string{"a-101"}}
+	if _, err := reg.Add(ctx, phone, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	bad, err := reg.Add(ctx, phone, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DB().ExecContext(ctx, `UPDATE registry_entry SET body = '{"name": "officer' WHERE id = ?`, bad.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Refresh(ctx); err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAdmin, "admin-password")
+	list := func() []registry.Entry {
+		t.Helper()
+		rec := do(e, "GET", "/api/v1/registry", "", "", &c, false)
+		var es []registry.Entry
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &es) != nil {
+			t.Fatalf("GET /registry = %d %s", rec.Code, rec.Body)
+		}
+		return es
+	}
+	es := list()
+	if len(es) != 2 || es[1].ID != bad.ID || !strings.Contains(es[1].Problem, "does not decode") {
+		t.Fatalf("listed %+v; want entry %d with a problem saying it does not decode", es, bad.ID)
+	}
+	rec := do(e, "PUT", fmt.Sprintf("/api/v1/registry/%d", bad.ID),
+		`{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`, "application/json", &c, true)
+	if rec.Code != 200 {
+		t.Fatalf("PUT = %d %s", rec.Code, rec.Body)
+	}
+	if es := list(); es[1].Problem != "" || es[1].Name != "officer phone" {
+		t.Errorf("after saving it anew: %+v, want it fixed", es[1])
+	}
+}
+
+// TestRegistryExpireThroughDashboard: "Expire now" answers 400 with the
+// reason when the registry refuses (it answered 500, or silently changed
+// the entry): an entry already expired, or one that does not decode. An
+// entry not yet started is cancelled: it ends at its start. Nothing
+// refused is audited.
+func TestRegistryExpireThroughDashboard(t *testing.T) {
+	ev := newEnv(t)
+	reg, db := realRegistryOn(t, ev, func() time.Time { return testNow }) // the system's clock, as in the demo
+	ctx := context.Background()
+	phone := registry.Entry{Name: "officer phone", Kind: registry.KindOfficialPhone,
+		Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}, Rooms: []string{"a-101"},
+		ValidFrom: testNow.Add(-time.Hour)}
+	inForce, err := reg.Add(ctx, phone, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone.ValidFrom = testNow.Add(24 * time.Hour)
+	pending, err := reg.Add(ctx, phone, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone.ValidFrom = testNow.Add(-time.Hour)
+	torn, err := reg.Add(ctx, phone, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DB().ExecContext(ctx, `UPDATE registry_entry SET body = '{"name": "officer' WHERE id = ?`, torn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAdmin, "admin-password")
+	tests := []struct {
+		name     string
+		id       int64
+		wantCode int
+		wantBody string
+	}{
+		{name: "in force: ends now", id: inForce.ID, wantCode: 200, wantBody: `"valid_until":"2026-11-24T10:30:00Z"`},
+		{name: "again: already expired", id: inForce.ID, wantCode: 400, wantBody: "already ends at 2026-11-24T10:30:00Z"},
+		{name: "not started: cancelled", id: pending.ID, wantCode: 200, wantBody: `"valid_from":"2026-11-25T10:30:00Z","valid_until":"2026-11-25T10:30:00Z"`},
+		{name: "does not decode", id: torn.ID, wantCode: 400, wantBody: "does not decode"},
+		{name: "no such entry", id: 99, wantCode: 404},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _ := reg.History(ctx, tc.id)
+			rec := do(e, "POST", fmt.Sprintf("/api/v1/registry/%d/expire", tc.id), "", "", &c, true)
+			if rec.Code != tc.wantCode || !strings.Contains(rec.Body.String(), tc.wantBody) {
+				t.Fatalf("expire = %d %s; want %d with %s", rec.Code, rec.Body, tc.wantCode, tc.wantBody)
+			}
+			h2, _ := reg.History(ctx, tc.id)
+			if audited := len(h2) - len(h); audited != map[bool]int{true: 1, false: 0}[tc.wantCode == 200] {
+				t.Errorf("%d audit entries added", audited)
 			}
 		})
 	}

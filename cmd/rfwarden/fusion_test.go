@@ -520,6 +520,43 @@ func TestCmdRegistryReachesFusion(t *testing.T) {
 	}
 }
 
+// TestCmdFusionStartsWithUndecodableRegistryRow: one registry row whose
+// stored body does not decode (a hand edit, a torn write) made fusion
+// refuse to start. It starts; the row authorises nothing, is logged at
+// ERROR naming its ID, and counted as a problem entry.
+func TestCmdFusionStartsWithUndecodableRegistryRow(t *testing.T) {
+	b := brokertest.Start(t, "rfw/v1/+/alert")
+	httpAddr := freeTCPAddr(t)
+	_, _, stderr, stop := runFusion(t, b.URL(), "http_addr: "+httpAddr+"\n", func(dir string) {
+		db, err := store.OpenSQLite(filepath.Join(dir, "rfwarden.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		ctx := context.Background()
+		reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.Local})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := reg.Add(ctx, registry.Entry{Name: "officer's phone", Kind: registry.KindOfficialPhone,
+			Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}}, "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.DB().ExecContext(ctx, `UPDATE registry_entry SET body = '{"name": "officer' WHERE id = ?`, e.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+	waitMetrics(t, httpAddr, "rfw_fusion_registry_entries 1", stderr)
+	waitMetrics(t, httpAddr, "rfw_fusion_registry_problems 1", stderr)
+	if log := stderr.String(); !strings.Contains(log, "level=ERROR") || !strings.Contains(log, "does not decode") || !strings.Contains(log, "id=1") {
+		t.Errorf("fusion's log does not name entry 1 as an error:\n%s", log)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("fusion: %v", err)
+	}
+}
+
 // waitMetrics waits until the /metrics of fusion at addr holds want.
 func waitMetrics(t *testing.T, addr, want string, stderr *syncbuf.Buffer) {
 	t.Helper()

@@ -20,14 +20,28 @@ const registryRefresh = 2 * time.Second
 // followRegistry keeps reg up to date with the database until ctx ends or
 // stop is called (stop returns once it has stopped). Reloads are logged and
 // counted on metrics as {prefix}_registry_reloads_total{result}, with the
-// loaded entries as {prefix}_registry_entries.
+// loaded entries as {prefix}_registry_entries and those that authorise
+// nothing until an admin fixes them (they do not decode or break the
+// rules; the registry logs each once) as {prefix}_registry_problems.
 func followRegistry(ctx context.Context, reg *registry.Registry, metrics prometheus.Registerer, prefix string, log *slog.Logger) (stop func()) {
 	reloads := prometheus.NewCounterVec(prometheus.CounterOpts{Name: prefix + "_registry_reloads_total",
-		Help: "Registry reloads after another process changed it, by result (ok; error: a row left out or the database unreadable)."},
+		Help: "Registry reloads after another process changed it, by result (ok; error: the database unreadable)."},
 		[]string{"result"})
 	entries := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: prefix + "_registry_entries",
 		Help: "Registry entries loaded (expired ones included)."}, func() float64 { return float64(reg.Len()) })
-	metrics.MustRegister(reloads, entries)
+	problems := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: prefix + "_registry_problems",
+		Help: "Registry entries that authorise nothing until an admin fixes them: their stored body does not decode, or they break a rule (listed with their problem on the Registry page)."},
+		func() float64 {
+			es, _ := reg.List(context.Background())
+			n := 0
+			for _, e := range es {
+				if e.Problem != "" {
+					n++
+				}
+			}
+			return float64(n)
+		})
+	metrics.MustRegister(reloads, entries, problems)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -37,7 +51,8 @@ func followRegistry(ctx context.Context, reg *registry.Registry, metrics prometh
 			case err != nil:
 				reloads.WithLabelValues("error").Inc()
 				// A database that stays unreadable is logged once, not
-				// every registryRefresh; a bad row at each reload.
+				// every registryRefresh (an entry that does not decode
+				// is no error: the registry logs it once and lists it).
 				if reloaded || !failing {
 					log.Error("registry: refresh", "err", err, "entries", reg.Len())
 				}

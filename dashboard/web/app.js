@@ -34,9 +34,38 @@
       name = 'UTC'; shiftMS = off * 1000;
       label = 'UTC' + (off ? (off < 0 ? '−' : '+') + String(Math.floor(a / 3600)).padStart(2, '0') + ':' + String(Math.floor(a % 3600 / 60)).padStart(2, '0') : '');
     }
-    st.zone = { fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZone: name }), shiftMS };
+    // parts reads the wall time in a named zone (zoneOffsetMS); a fixed
+    // offset has none, its offset is shiftMS
+    const parts = shiftMS || name === 'UTC' ? null : new Intl.DateTimeFormat('en-US', { timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    st.zone = { fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZone: name }), shiftMS, parts };
     $('tz').textContent = label;
+    // the zone's name alone where times are entered: the abbreviation now
+    // is not the one of every date
+    document.querySelectorAll('.zone-name').forEach((n) => { n.textContent = label.replace(/ \(.*\)$/, ''); });
   }
+  // zoneOffsetMS is the site zone's offset from UTC, in ms, at the instant
+  // ms (UTC milliseconds).
+  function zoneOffsetMS(ms) {
+    if (!st.zone.parts) return st.zone.shiftMS;
+    const p = {};
+    for (const x of st.zone.parts.formatToParts(new Date(ms))) p[x.type] = x.value;
+    return Date.UTC(+p.year, p.month - 1, +p.day, p.hour % 24, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
+  }
+  // siteInput is an RFC 3339 time as a datetime-local field shows it: the
+  // site's wall time, to the minute; '' for none (Go's zero time).
+  function siteInput(iso) {
+    const ms = iso && !iso.startsWith('0001') ? Date.parse(iso) : NaN;
+    return isFinite(ms) ? new Date(ms + zoneOffsetMS(ms)).toISOString().slice(0, 16) : '';
+  }
+  // fromSiteInput reads a datetime-local value as the site's wall time and
+  // returns it as RFC 3339 UTC. A wall time the zone skips or repeats at a
+  // clock change is read with one of the two offsets.
+  function fromSiteInput(v) {
+    const wall = Date.parse(v + 'Z'); // the wall time's digits, as if UTC
+    return new Date(wall - zoneOffsetMS(wall - zoneOffsetMS(wall))).toISOString();
+  }
+  // fmtISO shows an RFC 3339 time in the site's zone, '—' for none.
+  const fmtISO = (iso) => iso && !iso.startsWith('0001') ? fmtT(Date.parse(iso) * 1e6) : '—';
 
   // drawn says a page's fetched data is on screen: a performance mark
   // 'rfw-drawn-<page>' (startTime in ms since navigation start) and
@@ -518,12 +547,14 @@
   async function loadRegistry() {
     const es = await api('GET', '/registry');
     $('reg-rows').replaceChildren(...es.map((e) => {
-      // An entry stored before a rule it breaks authorises nothing until fixed: say so.
+      // An entry stored before a rule it breaks, or whose stored body does
+      // not decode (it has no name then), authorises nothing until fixed: say so.
+      const name = e.name || 'entry ' + e.id;
       const tr = el('tr', { 'data-id': e.id }, el('td', { text: String(e.id) }),
-        el('td', { text: e.problem ? '⚠ ' + e.name + ' (authorises nothing: ' + e.problem + ')' : e.name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
+        el('td', { text: e.problem ? '⚠ ' + name + ' (authorises nothing: ' + e.problem + ')' : name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
         el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
-        el('td', { text: e.valid_until && !e.valid_until.startsWith('0001') ? fmtT(Date.parse(e.valid_until) * 1e6) : '—' }));
+        el('td', { text: fmtISO(e.valid_from) }), el('td', { text: fmtISO(e.valid_until) }));
       tr.addEventListener('click', () => editEntry(e));
       return tr;
     }));
@@ -534,7 +565,9 @@
     f.id.value = e ? e.id : ''; f.name.value = e ? e.name : ''; f.kind.value = e ? e.kind : 'staff_radio';
     f.class.value = e ? e.signature.class : ''; f.fmin.value = e ? e.signature.freq_min_hz / 1e6 : ''; f.fmax.value = e ? e.signature.freq_max_hz / 1e6 : '';
     f.rooms.value = e ? (e.rooms || []).join(', ') : ''; f.zones.value = e ? (e.zones || []).join(', ') : ''; f.notes.value = e ? e.notes || '' : '';
+    f.valid_from.value = e ? siteInput(e.valid_from) : ''; f.valid_until.value = e ? siteInput(e.valid_until) : '';
     f.dataset.entry = JSON.stringify(e || {});
+    f.dataset.shown = JSON.stringify([f.valid_from.value, f.valid_until.value]);
     $('reg-history').replaceChildren();
     if (e) {
       const h = await api('GET', '/registry/' + e.id + '/history');
@@ -549,13 +582,24 @@
       signature: Object.assign(base.signature || {}, { class: f.class.value, freq_min_hz: f.fmin.value * 1e6, freq_max_hz: f.fmax.value * 1e6 }) });
     // valid_from only as the user (or the stored entry) set it: missing, the
     // server reads it on the system's clock, which fusion matches on (the
-    // browser's may be ahead, and the demo's is simulated).
+    // browser's may be ahead, and the demo's is simulated). A time left as
+    // shown keeps the stored value (the field shows minutes only); one
+    // typed is the site's wall time; one cleared is not sent (no start:
+    // now, or the stored one when editing; no end: none).
+    const shown = JSON.parse(f.dataset.shown || '["", ""]');
+    ['valid_from', 'valid_until'].forEach((k, i) => {
+      const v = f[k].value;
+      if (v === shown[i]) return;
+      if (v) e[k] = fromSiteInput(v); else delete e[k];
+    });
     try { f.id.value ? await api('PUT', '/registry/' + f.id.value, e) : await api('POST', '/registry', e); $('reg-detail').classList.add('hidden'); loadRegistry(); }
     catch (err) { $('reg-error').textContent = err.message; }
   });
   $('reg-expire').addEventListener('click', async () => {
     const id = $('reg-form').id.value; if (!id) return;
-    try { await api('POST', '/registry/' + id + '/expire'); loadRegistry(); } catch (err) { $('reg-error').textContent = err.message; }
+    // the form then shows the entry as expired: a Save from the form as it
+    // was would send the end from before, and undo the expiry
+    try { const e = await api('POST', '/registry/' + id + '/expire'); loadRegistry(); editEntry(e); } catch (err) { $('reg-error').textContent = err.message; }
   });
   $('reg-import').addEventListener('change', async (ev) => {
     const f = ev.target.files[0]; if (!f) return;

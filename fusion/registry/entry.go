@@ -15,7 +15,8 @@ const (
 
 // Signature is what an authorised emission looks like. The frequency range
 // is required (0 < FreqMinHz < FreqMaxHz, at most MaxBandHz wide; Validate);
-// zero bandwidth bounds and nil power bounds are open.
+// zero bandwidth bounds and nil power bounds are open, and given ones must
+// be finite, in range and ordered (Validate).
 type Signature struct {
 	Class          string   `json:"class"` // event class, "" for any
 	FreqMinHz      float64  `json:"freq_min_hz"`
@@ -48,7 +49,9 @@ type Entry struct {
 	AddedBy    string    `json:"added_by"`
 	Notes      string    `json:"notes,omitempty"`
 	// Problem, set when the registry loads an entry stored before a rule
-	// it breaks (Validate), says what is wrong; such an entry authorises
-	// nothing until it is fixed. Never stored: ignored on input.
+	// it breaks (Validate), or one whose stored body does not decode (then
+	// ID and whatever did decode are set), says what is wrong; such an
+	// entry authorises nothing until it is fixed. Never stored: ignored on
+	// input.
 	Problem string `json:"problem,omitempty"`
 }

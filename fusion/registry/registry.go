@@ -41,8 +41,10 @@ type Registry struct {
 	site  *site.Site       // rooms and zones entries may name; nil: unchecked
 
 	mu      sync.RWMutex
-	entries []Entry // sorted by ID
-	version int64   // registry_version when entries were read
+	entries []Entry          // sorted by ID
+	raw     map[int64]string // stored bodies of the entries that do not decode, by ID
+	version int64            // registry_version when entries were read
+	logged  map[int64]string // each entry's load problem as last logged, so a reload does not log it again
 }
 
 // schema creates the entries' table and the change counter its triggers
@@ -61,8 +63,9 @@ type Options struct {
 	// Location is the site's local time, in which weekly schedules are
 	// read; UTC when nil.
 	Location *time.Location
-	// Logger gets the entries that load but break the rules; quiet when
-	// nil.
+	// Logger gets the entries that load but do not decode, break the
+	// rules or name unknown places (each once, not at every reload);
+	// quiet when nil.
 	Logger *slog.Logger
 	// Now is the system's clock (the one fusion and the dashboard use: the
 	// demo's is simulated), for a new entry's missing valid_from and the
@@ -100,10 +103,22 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*
 	return r, nil
 }
 
+// loadProblem is something wrong with a stored entry that a load logs.
+type loadProblem struct {
+	id    int64
+	key   string // what is wrong: logged again only when it changes
+	level slog.Level
+	msg   string
+	args  []any
+}
+
 // reload reads every entry and the change counter, in one transaction so
-// the two agree. An entry that does not decode is left out (it authorises
-// nothing) and named in the error; the others are loaded all the same, so
-// one bad row cannot keep a revoked entry matching.
+// the two agree. An entry that does not decode or breaks the rules is
+// listed with its Problem and authorises nothing; one bad row neither
+// stops fusion or the dashboard starting nor keeps the other entries (a
+// revoked one) from loading. Each such entry is logged when a load first
+// finds it (or its problem changes), not at every reload. The error is the
+// database's.
 func (r *Registry) reload(ctx context.Context) error {
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -120,7 +135,8 @@ func (r *Registry) reload(ctx context.Context) error {
 	}
 	defer rows.Close()
 	var es []Entry
-	var bad []error
+	raw := map[int64]string{}
+	var found []loadProblem
 	for rows.Next() {
 		var id int64
 		var body string
@@ -129,7 +145,15 @@ func (r *Registry) reload(ctx context.Context) error {
 		}
 		var e Entry
 		if err := json.Unmarshal([]byte(body), &e); err != nil {
-			bad = append(bad, fmt.Errorf("registry entry %d is left out: %w", id, err))
+			// A hand edit, a torn write: listed by its ID with what
+			// did decode, so an admin sees it and saves it anew, but
+			// it authorises nothing. Its body is kept for the audit
+			// trail's "before" when it is replaced.
+			e.ID, e.Problem = id, fmt.Sprintf("stored entry does not decode (%v): save it anew, in full, to replace it", err)
+			raw[id] = body
+			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
+				msg: "registry: stored entry does not decode and authorises nothing until it is saved anew", args: []any{"id", id, "err", err}})
+			es = append(es, e)
 			continue
 		}
 		e.ID = id
@@ -139,25 +163,40 @@ func (r *Registry) reload(ctx context.Context) error {
 			// sees it and fixes it, but it authorises nothing (an
 			// alarm too many beats a silenced site).
 			e.Problem = strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
-			r.log.Error("registry: entry breaks the rules and authorises nothing until it is fixed", "id", id, "name", e.Name, "problem", e.Problem)
+			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
+				msg: "registry: entry breaks the rules and authorises nothing until it is fixed", args: []any{"id", id, "name", e.Name, "problem", e.Problem}})
 		} else if err := r.checkPlaces(e); err != nil {
-			r.log.Warn("registry: entry names places the site model has not, and authorises nothing there", "id", id, "name", e.Name, "err", err)
+			found = append(found, loadProblem{id: id, key: err.Error(), level: slog.LevelWarn,
+				msg: "registry: entry names places the site model has not, and authorises nothing there", args: []any{"id", id, "name", e.Name, "err", err}})
 		}
 		es = append(es, e)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load registry: %w", err)
 	}
+	var fresh []loadProblem
+	logged := make(map[int64]string, len(found))
 	r.mu.Lock()
-	r.entries, r.version = es, version
+	r.entries, r.raw, r.version = es, raw, version
+	for _, p := range found {
+		if r.logged[p.id] != p.key {
+			fresh = append(fresh, p)
+		}
+		logged[p.id] = p.key
+	}
+	r.logged = logged
 	r.mu.Unlock()
-	return errors.Join(bad...)
+	for _, p := range fresh {
+		r.log.Log(ctx, p.level, p.msg, p.args...)
+	}
+	return nil
 }
 
 // Refresh reloads the entries if anything changed them since this Registry
 // last read them (another process: fusion and the dashboard each have
-// one), and reports whether it did. A reload that left out undecodable
-// entries reports true with the error naming them.
+// one), and reports whether it did. An entry that does not decode is no
+// error: it is listed with its Problem (reload). The error is the
+// database's.
 func (r *Registry) Refresh(ctx context.Context) (bool, error) {
 	var v int64
 	if err := r.db.QueryRowContext(ctx, `SELECT v FROM registry_version WHERE id = 1`).Scan(&v); err != nil {
@@ -193,7 +232,8 @@ func (r *Registry) Follow(ctx context.Context, every time.Duration, report func(
 	}
 }
 
-// Len returns how many entries are loaded (expired ones included).
+// Len returns how many entries are loaded (expired ones, and those with
+// a Problem, included).
 func (r *Registry) Len() int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -209,7 +249,10 @@ const MaxBandHz = 1e9
 
 // Validate reports the first problem with e, naming the field. The
 // signature must have a band: 0 < freq_min_hz < freq_max_hz <=
-// freq_min_hz + MaxBandHz.
+// freq_min_hz + MaxBandHz. Its bandwidth bounds are 0 (open) or up to
+// event.MaxBandwidthHz, its power bounds nil (open) or within a
+// detection's (event.MinPowerDBm..event.MaxPowerDBm), each finite and the
+// minimum not above the maximum.
 func (e Entry) Validate() error {
 	s := e.Signature
 	switch {
@@ -226,10 +269,21 @@ func (e Entry) Validate() error {
 		return fmt.Errorf("%w: signature freq_max_hz is %v, not above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, s.FreqMinHz)
 	case !(s.FreqMaxHz-s.FreqMinHz <= MaxBandHz):
 		return fmt.Errorf("%w: signature freq_max_hz %v is more than %v Hz above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, MaxBandHz, s.FreqMinHz)
-	case s.BandwidthMinHz < 0 || (s.BandwidthMaxHz > 0 && s.BandwidthMaxHz < s.BandwidthMinHz):
-		return fmt.Errorf("%w: bandwidth range %v..%v Hz", ErrInvalid, s.BandwidthMinHz, s.BandwidthMaxHz)
-	case s.PowerMinDBm != nil && s.PowerMaxDBm != nil && *s.PowerMaxDBm < *s.PowerMinDBm:
-		return fmt.Errorf("%w: power range %v..%v dBm", ErrInvalid, *s.PowerMinDBm, *s.PowerMaxDBm)
+	// A NaN bound compares false and an infinite one bounds nothing, so
+	// either authorised any bandwidth or power (CSV numbers may be "NaN"
+	// or "Inf"); between is false for NaN.
+	case !between(s.BandwidthMinHz, 0, event.MaxBandwidthHz):
+		return fmt.Errorf("%w: signature bandwidth_min_hz is %v: need 0..%g Hz (0: no lower bound)", ErrInvalid, s.BandwidthMinHz, event.MaxBandwidthHz)
+	case !between(s.BandwidthMaxHz, 0, event.MaxBandwidthHz):
+		return fmt.Errorf("%w: signature bandwidth_max_hz is %v: need 0..%g Hz (0: no upper bound)", ErrInvalid, s.BandwidthMaxHz, event.MaxBandwidthHz)
+	case s.BandwidthMaxHz > 0 && s.BandwidthMinHz > s.BandwidthMaxHz:
+		return fmt.Errorf("%w: signature bandwidth_min_hz %v is above bandwidth_max_hz %v", ErrInvalid, s.BandwidthMinHz, s.BandwidthMaxHz)
+	case s.PowerMinDBm != nil && !between(*s.PowerMinDBm, event.MinPowerDBm, event.MaxPowerDBm):
+		return fmt.Errorf("%w: signature power_min_dbm is %v: need %g..%g dBm, as a detection's power (left out: no lower bound)", ErrInvalid, *s.PowerMinDBm, event.MinPowerDBm, event.MaxPowerDBm)
+	case s.PowerMaxDBm != nil && !between(*s.PowerMaxDBm, event.MinPowerDBm, event.MaxPowerDBm):
+		return fmt.Errorf("%w: signature power_max_dbm is %v: need %g..%g dBm, as a detection's power (left out: no upper bound)", ErrInvalid, *s.PowerMaxDBm, event.MinPowerDBm, event.MaxPowerDBm)
+	case s.PowerMinDBm != nil && s.PowerMaxDBm != nil && *s.PowerMinDBm > *s.PowerMaxDBm:
+		return fmt.Errorf("%w: signature power_min_dbm %v is above power_max_dbm %v", ErrInvalid, *s.PowerMinDBm, *s.PowerMaxDBm)
 	case !e.ValidUntil.IsZero() && e.ValidUntil.Before(e.ValidFrom):
 		return fmt.Errorf("%w: valid_until is before valid_from", ErrInvalid)
 	}
@@ -240,6 +294,9 @@ func (e Entry) Validate() error {
 	}
 	return nil
 }
+
+// between reports whether lo <= v <= hi; false for NaN.
+func between(v, lo, hi float64) bool { return v >= lo && v <= hi }
 
 // check validates e and, where the site is known, the rooms and zones it
 // names.
@@ -285,7 +342,8 @@ func (r *Registry) checkPlaces(e Entry) error {
 	return nil
 }
 
-// List returns every entry, expired ones included, by ID.
+// List returns every entry, expired ones and those with a Problem
+// included, by ID.
 func (r *Registry) List(ctx context.Context) ([]Entry, error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -305,8 +363,10 @@ func (r *Registry) Get(ctx context.Context, id int64) (Entry, error) {
 }
 
 // Add validates and stores a new entry added by user, and audits it. A
-// missing ValidFrom is now on the registry's clock (Options.Now).
+// missing ValidFrom is now on the registry's clock (Options.Now). Times
+// are stored in UTC.
 func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error) {
+	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = r.now().UTC()
 	}
@@ -321,52 +381,92 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 		return Entry{}, fmt.Errorf("add registry entry: %w", err)
 	}
 	e.ID, _ = res.LastInsertId()
-	if err := r.auditChange(ctx, user, "registry.add", e.ID, nil, &e); err != nil {
+	if err := r.auditChange(ctx, user, "registry.add", e.ID, "", &e); err != nil {
 		return Entry{}, err
 	}
 	return e, r.reload(ctx)
 }
 
-// Update replaces entry e.ID with e, keeping who added it, and audits it.
+// Update replaces entry e.ID with e, keeping who added it, and audits it;
+// an update that changes nothing is neither written nor audited. A
+// missing ValidFrom is the stored one's, or now on the registry's clock
+// when that is missing too (a stored entry that did not decode). Times
+// are stored in UTC.
 func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, error) {
 	old, err := r.current(ctx, e.ID)
 	if err != nil {
 		return Entry{}, err
 	}
+	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	e.AddedBy, e.Problem = old.AddedBy, ""
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = old.ValidFrom
+	}
+	if e.ValidFrom.IsZero() {
+		e.ValidFrom = r.now().UTC()
 	}
 	if err := r.check(e); err != nil {
 		return Entry{}, err
 	}
 	body := encode(e)
+	if string(body) == r.stored(old) {
+		return old, nil // the audit trail holds real changes only
+	}
 	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, e.ID); err != nil {
 		return Entry{}, fmt.Errorf("update registry entry %d: %w", e.ID, err)
 	}
-	if err := r.auditChange(ctx, user, "registry.update", e.ID, &old, &e); err != nil {
+	if err := r.auditChange(ctx, user, "registry.update", e.ID, r.stored(old), &e); err != nil {
 		return Entry{}, err
 	}
 	return e, r.reload(ctx)
 }
 
-// Expire ends entry id's validity at at (entries are never deleted, so the
-// audit trail keeps its subject).
+// Expire revokes entry id from at on (entries are never deleted, so the
+// audit trail keeps its subject), and audits it. at is now or a time
+// past on the registry's clock (Options.Now): an end to come is set as
+// valid_until (Update). An entry not yet started at at is cancelled: it
+// ends at its start, valid_from left as it is. Expire only ever brings an
+// end forward. It refuses, wrapping ErrInvalid and naming the times, a
+// zero at or one after now, an at before the start of an entry already in
+// force (moving valid_from back would rewrite what it authorised), an
+// entry that already ends by at, and an entry with a Problem (it
+// authorises nothing already; an admin fixes it, or retires it, by saving
+// it in full with Update). A refusal changes and audits nothing.
 func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Time) (Entry, error) {
+	if at.IsZero() {
+		return Entry{}, fmt.Errorf("%w: expire registry entry %d: no expiry time", ErrInvalid, id)
+	}
 	e, err := r.current(ctx, id)
 	if err != nil {
 		return Entry{}, err
 	}
-	old := e
-	e.ValidUntil = at.UTC()
-	if e.ValidUntil.Before(e.ValidFrom) {
-		e.ValidFrom = e.ValidUntil
+	if r.undecodable(id) {
+		return Entry{}, fmt.Errorf("%w: registry entry %d does not decode, so it has no validity to end (it authorises nothing): save it anew, in full, to replace it", ErrInvalid, id)
 	}
+	if e.Problem != "" {
+		return Entry{}, fmt.Errorf("%w: registry entry %d authorises nothing until it is fixed (%s): save it in full, with a valid_until to retire it", ErrInvalid, id, e.Problem)
+	}
+	at, now := at.UTC(), r.now().UTC()
+	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	until := at
+	switch {
+	case at.After(now):
+		return Entry{}, fmt.Errorf("%w: expire registry entry %d at %s: that is after now, %s: Expire ends an entry now or from a time past; set its valid_until to end it later", ErrInvalid, id, stamp(at), stamp(now))
+	case at.Before(e.ValidFrom) && !e.ValidFrom.After(now):
+		return Entry{}, fmt.Errorf("%w: expire registry entry %d at %s: that is before its valid_from %s, and it has been in force since; ending it earlier would rewrite what it authorised", ErrInvalid, id, stamp(at), stamp(e.ValidFrom))
+	case at.Before(e.ValidFrom):
+		until = e.ValidFrom // not started: cancelled, it never takes effect
+	}
+	if !e.ValidUntil.IsZero() && !until.Before(e.ValidUntil) {
+		return Entry{}, fmt.Errorf("%w: registry entry %d already ends at %s (valid_until), not after %s: Expire never extends an entry", ErrInvalid, id, stamp(e.ValidUntil), stamp(until))
+	}
+	old := e
+	e.ValidUntil = until
 	body := encode(e)
 	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, id); err != nil {
 		return Entry{}, fmt.Errorf("expire registry entry %d: %w", id, err)
 	}
-	if err := r.auditChange(ctx, user, "registry.expire", id, &old, &e); err != nil {
+	if err := r.auditChange(ctx, user, "registry.expire", id, r.stored(old), &e); err != nil {
 		return Entry{}, err
 	}
 	return e, r.reload(ctx)
@@ -397,15 +497,30 @@ func encode(e Entry) []byte {
 
 func objectName(id int64) string { return fmt.Sprintf("registry/%d", id) }
 
-func (r *Registry) auditChange(ctx context.Context, user, action string, id int64, before, after *Entry) error {
-	enc := func(e *Entry) string {
-		if e == nil {
-			return ""
-		}
-		return string(encode(*e))
+// stored returns e as stored: the body as read for an entry that does not
+// decode, so the audit trail's "before" keeps what was replaced.
+func (r *Registry) stored(e Entry) string {
+	r.mu.RLock()
+	body, ok := r.raw[e.ID]
+	r.mu.RUnlock()
+	if ok {
+		return body
 	}
+	return string(encode(e))
+}
+
+// undecodable reports whether entry id's stored body did not decode at
+// the last load.
+func (r *Registry) undecodable(id int64) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	_, ok := r.raw[id]
+	return ok
+}
+
+func (r *Registry) auditChange(ctx context.Context, user, action string, id int64, before string, after *Entry) error {
 	return r.audit.Audit(ctx, store.AuditEntry{TimeNS: r.now().UnixNano(), User: user, Action: action,
-		Object: objectName(id), Before: enc(before), After: enc(after)})
+		Object: objectName(id), Before: before, After: string(encode(*after))})
 }
 
 // RoomShare is how likely, against the fix's most likely room, the most

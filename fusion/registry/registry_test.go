@@ -25,7 +25,7 @@ func openRegistry(t *testing.T) (*registry.Registry, *store.SQLite) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	r, err := registry.Open(context.Background(), s.DB(), s, registry.Options{Location: time.UTC})
+	r, err := registry.Open(context.Background(), s.DB(), s, registry.Options{Location: time.UTC, Now: testClock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +34,10 @@ func openRegistry(t *testing.T) (*registry.Registry, *store.SQLite) {
 
 // Monday 2026-11-23.
 var monday = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+
+// testClock is the registry's clock in the tests, a fortnight after
+// monday: Expire takes no time after now, whatever the wall clock says.
+func testClock() time.Time { return monday.AddDate(0, 0, 14) }
 
 func tabletEntry() registry.Entry {
 	return registry.Entry{
@@ -113,6 +117,109 @@ func TestOvernightWindow(t *testing.T) {
 	}
 }
 
+// TestExpireRules: Expire revokes an entry from a time that is not in the
+// future (an end to come is set with valid_until), brings a later end
+// forward, and cancels an entry that has not started (it ends at its
+// start, which stays). It refuses, with ErrInvalid naming what is wrong, a
+// zero or future time, one before the start of an entry already in force
+// (that would rewrite what it authorised; valid_from was moved back
+// silently), an entry that already ends by then (Expire never extends
+// one), and an entry with a problem (fixed by saving it in full). A
+// refusal changes and audits nothing.
+func TestExpireRules(t *testing.T) {
+	ctx := context.Background()
+	now := monday.Add(12 * time.Hour)
+	start := monday.Add(-24 * time.Hour) // tabletEntry's valid_from
+	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	tests := []struct {
+		name      string
+		entry     func(e *registry.Entry)
+		broken    bool // stored breaking a rule: the entry has a problem
+		twice     bool // expired once at at before the expiry tested
+		at        time.Time
+		wantErr   []string  // in the error (ErrInvalid); nil: accepted
+		wantUntil time.Time // valid_until after, when accepted
+	}{
+		{name: "now", at: now, wantUntil: now},
+		{name: "in the past, after its start", at: monday, wantUntil: monday},
+		{name: "at its start", at: start, wantUntil: start},
+		{name: "a later end brought forward", entry: func(e *registry.Entry) { e.ValidUntil = now.Add(48 * time.Hour) }, at: now, wantUntil: now},
+		{name: "not started: cancelled, ending at its start", entry: func(e *registry.Entry) { e.ValidFrom = now.Add(24 * time.Hour) }, at: now, wantUntil: now.Add(24 * time.Hour)},
+		{name: "zero time", at: time.Time{}, wantErr: []string{"no expiry time"}},
+		{name: "in the future", at: now.Add(time.Minute), wantErr: []string{"after now", stamp(now), "valid_until"}},
+		{name: "far future", at: now.AddDate(100, 0, 0), wantErr: []string{"after now"}},
+		{name: "before the start of an entry in force", at: start.Add(-time.Hour), wantErr: []string{"before", stamp(start.Add(-time.Hour)), stamp(start)}},
+		{name: "already ended", entry: func(e *registry.Entry) { e.ValidUntil = monday }, at: now, wantErr: []string{"already ends", stamp(monday)}},
+		{name: "already ends then", entry: func(e *registry.Entry) { e.ValidUntil = now }, at: now, wantErr: []string{"already ends"}},
+		{name: "expired twice", twice: true, at: now, wantErr: []string{"already ends", stamp(now)}},
+		{name: "cancelled twice", entry: func(e *registry.Entry) { e.ValidFrom = now.Add(24 * time.Hour) }, twice: true, at: now, wantErr: []string{"already ends"}},
+		{name: "with a problem", broken: true, at: now, wantErr: []string{"authorises nothing", "freq_min_hz"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			r, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC, Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := tabletEntry()
+			if tc.entry != nil {
+				tc.entry(&e)
+			}
+			e, err = r.Add(ctx, e, "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.broken {
+				if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = json_set(body, '$.signature.freq_min_hz', 0) WHERE id = ?`, e.ID); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := r.Refresh(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.twice {
+				if _, err := r.Expire(ctx, e.ID, "admin", tc.at); err != nil {
+					t.Fatalf("first Expire: %v", err)
+				}
+			}
+			before, _ := r.Get(ctx, e.ID)
+			hist, _ := r.History(ctx, e.ID)
+			got, err := r.Expire(ctx, e.ID, "carol", tc.at)
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatalf("Expire = %v, want accepted", err)
+				}
+				if !got.ValidUntil.Equal(tc.wantUntil) || !got.ValidFrom.Equal(before.ValidFrom) {
+					t.Errorf("valid %s..%s, want %s..%s (valid_from unchanged)", got.ValidFrom, got.ValidUntil, before.ValidFrom, tc.wantUntil)
+				}
+				if h, _ := r.History(ctx, e.ID); len(h) != len(hist)+1 || h[0].Action != "registry.expire" || h[0].User != "carol" {
+					t.Errorf("history %+v; want the expiry audited", h)
+				}
+				return
+			}
+			if !errors.Is(err, registry.ErrInvalid) {
+				t.Fatalf("Expire = %+v, %v; want ErrInvalid", got, err)
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Expire error %q does not say %q", err, w)
+				}
+			}
+			if after, _ := r.Get(ctx, e.ID); !after.ValidFrom.Equal(before.ValidFrom) || !after.ValidUntil.Equal(before.ValidUntil) {
+				t.Errorf("refused, yet valid %s..%s, was %s..%s", after.ValidFrom, after.ValidUntil, before.ValidFrom, before.ValidUntil)
+			}
+			if h, _ := r.History(ctx, e.ID); len(h) != len(hist) {
+				t.Errorf("refused, yet audited: %+v", h[0])
+			}
+		})
+	}
+}
+
 func TestAuditHistory(t *testing.T) {
 	ctx := context.Background()
 	r, _ := openRegistry(t)
@@ -145,6 +252,46 @@ func TestAuditHistory(t *testing.T) {
 	got2, _ := r.Get(ctx, e.ID)
 	if got2.AddedBy != "alice" {
 		t.Errorf("AddedBy = %q after update, want alice", got2.AddedBy)
+	}
+}
+
+// TestUpdateWithoutChange: saving an entry unchanged (the Registry form's
+// Save with nothing edited, its times in another zone) writes and audits
+// nothing; the audit trail holds real changes only.
+func TestUpdateWithoutChange(t *testing.T) {
+	ctx := context.Background()
+	r, s := openRegistry(t)
+	e, err := r.Add(ctx, tabletEntry(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := func() (v int64) {
+		t.Helper()
+		if err := s.DB().QueryRowContext(ctx, `SELECT v FROM registry_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v := version()
+	same := e
+	same.AddedBy = "someone else" // kept as stored
+	same.ValidFrom = e.ValidFrom.In(time.FixedZone("CET", 3600))
+	got, err := r.Update(ctx, same, "bob")
+	if err != nil || got.Name != e.Name || !got.ValidFrom.Equal(e.ValidFrom) {
+		t.Fatalf("Update = %+v, %v; want the entry as it was", got, err)
+	}
+	if h, _ := r.History(ctx, e.ID); len(h) != 1 {
+		t.Errorf("history %+v; want only the add", h)
+	}
+	if version() != v {
+		t.Error("an update that changed nothing was written")
+	}
+	same.Notes = "now with a note"
+	if _, err := r.Update(ctx, same, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := r.History(ctx, e.ID); len(h) != 2 || h[0].User != "bob" {
+		t.Errorf("history %+v; want the real change audited", h)
 	}
 }
 
@@ -205,16 +352,87 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"nothing", registry.Signature{}, "freq_min_hz"},
 		{"no max", registry.Signature{FreqMinHz: 2.4e9}, "freq_max_hz"},
 		{"too wide", registry.Signature{FreqMinHz: 400e6, FreqMaxHz: 6e9}, "freq_max_hz"},
+		// A bound that is NaN or infinite compared false and so bounded
+		// nothing: the entry authorised any bandwidth or power.
+		{"NaN bandwidth_min_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMinHz = math.NaN() }), "bandwidth_min_hz"},
+		{"NaN bandwidth_max_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMaxHz = math.NaN() }), "bandwidth_max_hz"},
+		{"infinite bandwidth_min_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMinHz = math.Inf(1) }), "bandwidth_min_hz"},
+		{"infinite bandwidth_max_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMaxHz = math.Inf(1) }), "bandwidth_max_hz"},
+		{"negative bandwidth_min_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMinHz = -1 }), "bandwidth_min_hz"},
+		{"negative bandwidth_max_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMaxHz = -5e6 }), "bandwidth_max_hz"},
+		{"bandwidth_max_hz over any detection's", wifiSig(func(s *registry.Signature) { s.BandwidthMaxHz = 2 * event.MaxBandwidthHz }), "bandwidth_max_hz"},
+		{"bandwidth_min_hz above bandwidth_max_hz", wifiSig(func(s *registry.Signature) { s.BandwidthMinHz, s.BandwidthMaxHz = 20e6, 10e6 }), "bandwidth_min_hz"},
+		{"NaN power_min_dbm", wifiSig(func(s *registry.Signature) { s.PowerMinDBm = ptr(math.NaN()) }), "power_min_dbm"},
+		{"NaN power_max_dbm", wifiSig(func(s *registry.Signature) { s.PowerMaxDBm = ptr(math.NaN()) }), "power_max_dbm"},
+		{"-Inf power_min_dbm", wifiSig(func(s *registry.Signature) { s.PowerMinDBm = ptr(math.Inf(-1)) }), "power_min_dbm"},
+		{"+Inf power_max_dbm", wifiSig(func(s *registry.Signature) { s.PowerMaxDBm = ptr(math.Inf(1)) }), "power_max_dbm"},
+		{"power_max_dbm above +100 dBm", wifiSig(func(s *registry.Signature) { s.PowerMaxDBm = ptr(event.MaxPowerDBm + 1) }), "power_max_dbm"},
+		{"power_min_dbm below -400 dBm", wifiSig(func(s *registry.Signature) { s.PowerMinDBm = ptr(event.MinPowerDBm - 1) }), "power_min_dbm"},
+		{"power_min_dbm above power_max_dbm", wifiSig(func(s *registry.Signature) { s.PowerMinDBm, s.PowerMaxDBm = ptr(-20), ptr(-30) }), "power_min_dbm"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := tabletEntry()
 			e.Signature = tc.sig
 			err := e.Validate()
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Validate = %v, want an error naming %s", err, tc.want)
+			if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate = %v, want ErrInvalid naming %s", err, tc.want)
 			}
 		})
+	}
+	// the bounds themselves, and open ones, are fine
+	good := map[string]registry.Signature{
+		"open bounds":            wifiSig(func(s *registry.Signature) { s.BandwidthMinHz, s.BandwidthMaxHz = 0, 0 }),
+		"min only":               wifiSig(func(s *registry.Signature) { s.BandwidthMinHz, s.BandwidthMaxHz = 5e6, 0 }),
+		"equal bandwidth bounds": wifiSig(func(s *registry.Signature) { s.BandwidthMinHz, s.BandwidthMaxHz = 20e6, 20e6 }),
+		"powers at the limits": wifiSig(func(s *registry.Signature) {
+			s.PowerMinDBm, s.PowerMaxDBm = ptr(event.MinPowerDBm), ptr(event.MaxPowerDBm)
+		}),
+		"equal power bounds": wifiSig(func(s *registry.Signature) { s.PowerMinDBm, s.PowerMaxDBm = ptr(-40), ptr(-40) }),
+	}
+	for name, sig := range good {
+		t.Run(name, func(t *testing.T) {
+			e := tabletEntry()
+			e.Signature = sig
+			if err := e.Validate(); err != nil {
+				t.Errorf("Validate = %v, want nil", err)
+			}
+		})
+	}
+}
+
+// wifiSig is the tablet's signature changed by f.
+func wifiSig(f func(*registry.Signature)) registry.Signature {
+	s := tabletEntry().Signature
+	f(&s)
+	return s
+}
+
+func ptr(v float64) *float64 { return &v }
+
+// TestCSVRefusesNonFiniteBounds: JSON cannot carry NaN or infinity, CSV
+// can ("NaN", "Inf"); an imported bound like that must be refused naming
+// its line and column, not stored as an open bound.
+func TestCSVRefusesNonFiniteBounds(t *testing.T) {
+	ctx := context.Background()
+	head := "id,name,kind,class,freq_min_hz,freq_max_hz,bandwidth_min_hz,bandwidth_max_hz,power_min_dbm,power_max_dbm,rooms,zones,schedule,valid_from,valid_until,added_by,notes\n"
+	good := ",radio,staff_radio,,380000000,400000000,,,,,,,,,,,\n"
+	cols := []string{"bandwidth_min_hz", "bandwidth_max_hz", "power_min_dbm", "power_max_dbm"}
+	for i, col := range cols {
+		for _, v := range []string{"NaN", "nan", "Inf", "+Inf", "-Inf", "infinity", "-1e999"} {
+			t.Run(col+"="+v, func(t *testing.T) {
+				r, _ := openRegistry(t)
+				cells := []string{"", "tablet", "in_cell_tablet", "wifi", "2400000000", "2483500000", "", "", "", "", "", "", "", "", "", "", ""}
+				cells[6+i] = v
+				_, err := r.ImportCSV(ctx, strings.NewReader(head+good+strings.Join(cells, ",")+"\n"), "admin")
+				if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), col) {
+					t.Errorf("import = %v; want an error naming line 3 and %s", err, col)
+				}
+				if es, _ := r.List(ctx); len(es) != 0 {
+					t.Errorf("a bad file imported %d entries: %+v", len(es), es)
+				}
+			})
+		}
 	}
 }
 
@@ -369,7 +587,7 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		r, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC})
+		r, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC, Now: testClock})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -437,12 +655,97 @@ func TestRefreshSeesOtherProcess(t *testing.T) {
 	}
 }
 
-// TestRefreshLeavesOutBadRows: an entry whose stored body no longer
-// decodes is left out and named, and the rest still load: one bad row
-// must not freeze the copy (a revoked entry would keep matching).
-func TestRefreshLeavesOutBadRows(t *testing.T) {
+// corrupt overwrites entry id's stored body with body, as a hand edit or
+// a torn write would.
+func corrupt(t *testing.T, s *store.SQLite, id int64, body string) {
+	t.Helper()
+	if _, err := s.DB().ExecContext(context.Background(), `UPDATE registry_entry SET body = ? WHERE id = ?`, body, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOpenWithUndecodableRow: one stored entry whose body does not decode
+// does not stop fusion or the dashboard starting (Open failed, and both
+// refused to start). The registry opens; the row is listed by its ID with
+// a problem, so an admin sees it and replaces it, and logged at ERROR
+// naming it; it authorises nothing, and the other entries still match.
+func TestOpenWithUndecodableRow(t *testing.T) {
 	ctx := context.Background()
+	at := monday.Add(10 * time.Hour)
+	for name, body := range map[string]string{
+		"truncated":  `{"name": "tablet`,
+		"wrong type": `{"name": 7, "kind": "in_cell_tablet", "signature": {"class": "wifi", "freq_min_hz": 2.4e9, "freq_max_hz": 2.4835e9}}`,
+		"not JSON":   `garbage`,
+		"empty":      ``,
+		"an array":   `[]`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, s := openRegistry(t)
+			good, err := r.Add(ctx, tabletEntry(), "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			bad, err := r.Add(ctx, tabletEntry(), "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			corrupt(t, s, bad.ID, body)
+			var logs bytes.Buffer
+			r2, err := registry.Open(ctx, s.DB(), s, registry.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatalf("Open with an undecodable row: %v (must still start)", err)
+			}
+			es, err := r2.List(ctx)
+			if err != nil || len(es) != 2 || es[0].ID != good.ID || es[1].ID != bad.ID {
+				t.Fatalf("List = %+v, %v; want entries %d and %d", es, err, good.ID, bad.ID)
+			}
+			if es[0].Problem != "" || !strings.Contains(es[1].Problem, "does not decode") {
+				t.Errorf("problems %q, %q; want none for the good entry, and the bad one's saying it does not decode", es[0].Problem, es[1].Problem)
+			}
+			if got, err := r2.Get(ctx, bad.ID); err != nil || got.Problem == "" {
+				t.Errorf("Get(%d) = %+v, %v; want the entry with its problem", bad.ID, got, err)
+			}
+			if m, ok := r2.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); !ok || m.ID != good.ID {
+				t.Errorf("tablet matched %d, %v; want the good entry %d", m.ID, ok, good.ID)
+			}
+			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), fmt.Sprintf("id=%d", bad.ID)) {
+				t.Errorf("log does not name entry %d as an error:\n%s", bad.ID, logs.String())
+			}
+		})
+	}
+	// alone, a row that decodes as the tablet's would match if it counted
 	r, s := openRegistry(t)
+	bad, err := r.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrupt(t, s, bad.ID, `{"name": 7, "kind": "in_cell_tablet", "signature": {"class": "wifi", "freq_min_hz": 2.4e9, "freq_max_hz": 2.4835e9}, "valid_from": "2026-01-01T00:00:00Z"}`)
+	if _, err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := r.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok {
+		t.Errorf("matched entry %d, whose stored body does not decode: it must authorise nothing", m.ID)
+	}
+}
+
+// TestRefreshListsBadRows: a reload after another process left a row
+// that does not decode lists it with its problem, without an error (the
+// database is readable), and loads the rest: one bad row must not freeze
+// the copy (a revoked entry would keep matching). The row is logged once,
+// not again at each reload, and saving the entry anew fixes it, the audit
+// trail keeping the body it replaced.
+func TestRefreshListsBadRows(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	var logs bytes.Buffer
+	r, err := registry.Open(ctx, s.DB(), s, registry.Options{Location: time.UTC, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	at := monday.Add(10 * time.Hour)
 	good, err := r.Add(ctx, tabletEntry(), "admin")
 	if err != nil {
@@ -452,25 +755,78 @@ func TestRefreshLeavesOutBadRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = '{"name": 7' WHERE id = ?`, bad.ID); err != nil {
-		t.Fatal(err)
-	}
+	const torn = `{"name": 7`
+	corrupt(t, s, bad.ID, torn)
 	if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = json_set(body, '$.valid_until', ?) WHERE id = ?`,
 		at.Add(-time.Minute).Format(time.RFC3339Nano), good.ID); err != nil {
 		t.Fatal(err)
 	}
 	reloaded, err := r.Refresh(ctx)
-	if !reloaded || err == nil || !strings.Contains(err.Error(), fmt.Sprintf("registry entry %d", bad.ID)) {
-		t.Fatalf("Refresh = %v, %v; want true and an error naming entry %d", reloaded, err, bad.ID)
+	if !reloaded || err != nil {
+		t.Fatalf("Refresh = %v, %v; want true, nil", reloaded, err)
 	}
-	if r.Len() != 1 {
-		t.Errorf("%d entries loaded, want the one that decodes", r.Len())
+	if r.Len() != 2 {
+		t.Errorf("%d entries loaded, want both listed", r.Len())
+	}
+	if e, err := r.Get(ctx, bad.ID); err != nil || !strings.Contains(e.Problem, "does not decode") {
+		t.Errorf("Get(%d) = %+v, %v; want its problem", bad.ID, e, err)
 	}
 	if _, ok := r.Match(wifiDet(at), registry.Place{Room: "B2-14"}, at); ok {
 		t.Error("the good entry's expiry, written beside a bad row, was not loaded")
 	}
 	if reloaded, err := r.Refresh(ctx); reloaded || err != nil {
 		t.Errorf("second Refresh = %v, %v; want nothing to do", reloaded, err)
+	}
+	// another change elsewhere: reloaded again, the bad row not logged again
+	if _, err := s.DB().ExecContext(ctx, `UPDATE registry_entry SET body = json_set(body, '$.notes', 'seen') WHERE id = ?`, good.ID); err != nil {
+		t.Fatal(err)
+	}
+	if reloaded, err := r.Refresh(ctx); !reloaded || err != nil {
+		t.Fatalf("Refresh after another change = %v, %v; want true, nil", reloaded, err)
+	}
+	if n := strings.Count(logs.String(), fmt.Sprintf("id=%d", bad.ID)); n != 1 {
+		t.Errorf("entry %d logged %d times over two reloads, want once:\n%s", bad.ID, n, logs.String())
+	}
+	// saved anew: fixed, and the audit trail keeps the torn body it replaced
+	fixed := tabletEntry()
+	fixed.ID = bad.ID
+	if got, err := r.Update(ctx, fixed, "admin"); err != nil || got.Problem != "" {
+		t.Fatalf("Update = %+v, %v; want the entry fixed", got, err)
+	}
+	if e, _ := r.Get(ctx, bad.ID); e.Problem != "" {
+		t.Errorf("problem %q after the fix", e.Problem)
+	}
+	h, err := r.History(ctx, bad.ID)
+	if err != nil || len(h) == 0 || h[0].Action != "registry.update" || h[0].Before != torn {
+		t.Errorf("history %+v, %v; want the update first, its before the stored body %q", h, err, torn)
+	}
+}
+
+// TestExpireUndecodableRow: a row that does not decode has no validity
+// to end; Expire refuses it (ErrInvalid, naming the entry) and leaves the
+// stored body as it was, to be replaced in full.
+func TestExpireUndecodableRow(t *testing.T) {
+	ctx := context.Background()
+	r, s := openRegistry(t)
+	bad, err := r.Add(ctx, tabletEntry(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const torn = `{"name": 7`
+	corrupt(t, s, bad.ID, torn)
+	if _, err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Expire(ctx, bad.ID, "admin", monday)
+	if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), fmt.Sprintf("entry %d", bad.ID)) {
+		t.Errorf("Expire = %v, want ErrInvalid naming entry %d", err, bad.ID)
+	}
+	var body string
+	if err := s.DB().QueryRowContext(ctx, `SELECT body FROM registry_entry WHERE id = ?`, bad.ID).Scan(&body); err != nil || body != torn {
+		t.Errorf("stored body %q, %v; want it left as it was, %q", body, err, torn)
+	}
+	if h, _ := r.History(ctx, bad.ID); len(h) != 1 {
+		t.Errorf("history %+v; want only the add", h)
 	}
 }
 

@@ -1,0 +1,165 @@
+package dashboard
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// TestBrowserRegistryValidity: the Registry form sets when an entry starts
+// and ends (it could not, though the API took both), entered and shown in
+// the site's zone, not the browser's: a named zone through summer and
+// winter time, and one known only by its offset. Left empty, the start is
+// the system's clock and there is no end; a time left as shown keeps the
+// stored value (the field shows minutes, the entry may hold seconds);
+// cleared, the end goes.
+func TestBrowserRegistryValidity(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skipf("no zone data: %v", err)
+	}
+	tests := []struct {
+		name      string
+		loc       *time.Location
+		show      string // JS: a function of UTC milliseconds giving the site's wall time as the page shows it
+		fromInput string
+		wantFrom  time.Time
+		untilIn   string
+		wantUntil time.Time
+		seedShown string // the seeded entry's start, 2026-06-01T08:00:30Z, in the field
+		editUntil string
+		wantEdit  time.Time
+		nowShown  string // testNow in the field
+	}{
+		{name: "Europe/London", loc: london, show: `(ms) => new Date(ms).toLocaleString(undefined, { timeZone: 'Europe/London' })`,
+			fromInput: "2026-07-01T14:00", wantFrom: time.Date(2026, 7, 1, 13, 0, 0, 0, time.UTC), // BST
+			untilIn: "2026-12-01T09:00", wantUntil: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), // GMT
+			seedShown: "2026-06-01T09:00", editUntil: "2026-12-24T18:00", wantEdit: time.Date(2026, 12, 24, 18, 0, 0, 0, time.UTC), nowShown: "2026-11-24T10:30"},
+		{name: "a fixed offset, +05:30", loc: time.FixedZone("", 5*3600+1800), show: `(ms) => new Date(ms + 19800e3).toLocaleString(undefined, { timeZone: 'UTC' })`,
+			fromInput: "2026-07-01T14:00", wantFrom: time.Date(2026, 7, 1, 8, 30, 0, 0, time.UTC),
+			untilIn: "2026-12-01T09:00", wantUntil: time.Date(2026, 12, 1, 3, 30, 0, 0, time.UTC),
+			seedShown: "2026-06-01T13:30", editUntil: "2026-12-24T18:00", wantEdit: time.Date(2026, 12, 24, 12, 30, 0, 0, time.UTC), nowShown: "2026-11-24T16:00"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var reg *registry.Registry
+			ctx, _, srv := browserDashboard(t, func(d *Deps) {
+				d.Location = tc.loc
+				db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				reg, err = registry.Open(context.Background(), db.DB(), db, registry.Options{Location: tc.loc, Site: d.Site, Now: func() time.Time { return testNow }})
+				if err != nil {
+					t.Fatal(err)
+				}
+				d.Registry = reg
+			})
+			bg := context.Background()
+			seedFrom := time.Date(2026, 6, 1, 8, 0, 30, 0, time.UTC)
+			if _, err := reg.Add(bg, registry.Entry{Name: "Kiosk A", Kind: registry.KindKiosk, ValidFrom: seedFrom,
+				Signature: registry.Signature{FreqMinHz: 2.4e9, FreqMaxHz: 2.4835e9}, Rooms: []string{"a-101"}}, "admin"); err != nil {
+				t.Fatal(err)
+			}
+			// the browser is in neither zone
+			if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"}); err != nil {
+				t.Fatal(err)
+			}
+			browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+			within(t, ctx, 20*time.Second, "add an entry with its start and end",
+				chromedp.Navigate(srv.URL+"/#registry"),
+				chromedp.WaitVisible(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+				chromedp.Click(chromedp.CSS(`#reg-new`)),
+				chromedp.WaitVisible(chromedp.CSS(`#reg-form`)),
+				chromedp.SetValue(chromedp.CSS(`#reg-form [name=name]`), "Kiosk B"),
+				chromedp.SetValue(chromedp.CSS(`#reg-form [name=kind]`), "kiosk"),
+				chromedp.SetValue(chromedp.CSS(`#reg-form [name=fmin]`), "2400"),
+				chromedp.SetValue(chromedp.CSS(`#reg-form [name=fmax]`), "2483.5"),
+				chromedp.SetValue(chromedp.CSS(`#reg-form [name=rooms]`), "a-101"),
+				chromedp.SetValue(chromedp.CSS(`#reg-form [name=valid_from]`), tc.fromInput),
+				chromedp.SetValue(chromedp.CSS(`#reg-form [name=valid_until]`), tc.untilIn),
+				chromedp.Click(chromedp.CSS(`#reg-form button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#reg-rows tr[data-id="2"]`)),
+			)
+			shot(t, ctx, "registry-validity")
+			e, err := reg.Get(bg, 2)
+			if err != nil || !e.ValidFrom.Equal(tc.wantFrom) || !e.ValidUntil.Equal(tc.wantUntil) {
+				t.Fatalf("stored %+v, %v; want valid %s..%s", e, err, tc.wantFrom, tc.wantUntil)
+			}
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const show = `+tc.show+`;
+				const td = (n) => document.querySelector('#reg-rows tr[data-id="2"] td:nth-last-child(' + n + ')').textContent;
+				return [td(2), show(`+strconv.FormatInt(tc.wantFrom.UnixMilli(), 10)+`), td(1), show(`+strconv.FormatInt(tc.wantUntil.UnixMilli(), 10)+`)]; })()`))
+			if err != nil || len(got) != 4 || got[0] != got[1] || got[2] != got[3] {
+				t.Errorf("listed valid from %q until %q, want %q and %q in the site's zone (%v)", at(got, 0), at(got, 2), at(got, 1), at(got, 3), err)
+			}
+
+			// the seeded entry: its start shown in the site's zone; a new
+			// end, and the start left as shown keeps its seconds
+			within(t, ctx, 20*time.Second, "open the seeded entry",
+				chromedp.Click(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#reg-form`)),
+				chromedp.Poll[chromedp.Void](`document.querySelector('#reg-form [name=name]').value === 'Kiosk A'`),
+			)
+			shot(t, ctx, "registry-validity-form")
+			shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`['valid_from', 'valid_until'].map((n) => document.querySelector('#reg-form [name=' + n + ']').value)`))
+			if err != nil || len(shown) != 2 || shown[0] != tc.seedShown || shown[1] != "" {
+				t.Errorf("form shows valid from, until %q (%v); want %q and empty", shown, err, tc.seedShown)
+			}
+			within(t, ctx, 20*time.Second, "give it an end",
+				chromedp.SetValue(chromedp.CSS(`#reg-form [name=valid_until]`), tc.editUntil),
+				chromedp.Click(chromedp.CSS(`#reg-form button[type=submit]`)),
+				chromedp.WaitNotVisible(chromedp.CSS(`#reg-detail`)),
+			)
+			if e, err := reg.Get(bg, 1); err != nil || !e.ValidFrom.Equal(seedFrom) || !e.ValidUntil.Equal(tc.wantEdit) {
+				t.Errorf("stored valid %s..%s, %v; want %s (as it was) .. %s", e.ValidFrom, e.ValidUntil, err, seedFrom, tc.wantEdit)
+			}
+			// each step waits for the list the save redrew: a click on the
+			// list it replaced finds no row
+			lastCell := `document.querySelector('#reg-rows tr[data-id="1"] td:last-child').textContent`
+			within(t, ctx, 20*time.Second, "clear its end",
+				chromedp.Poll[chromedp.Void](lastCell+` !== '—'`),
+				chromedp.Click(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#reg-form`)),
+				chromedp.Poll[chromedp.Void](`document.querySelector('#reg-form [name=valid_until]').value !== ''`),
+				chromedp.SetValue(chromedp.CSS(`#reg-form [name=valid_until]`), ""),
+				chromedp.Click(chromedp.CSS(`#reg-form button[type=submit]`)),
+				chromedp.WaitNotVisible(chromedp.CSS(`#reg-detail`)),
+			)
+			if e, err := reg.Get(bg, 1); err != nil || !e.ValidFrom.Equal(seedFrom) || !e.ValidUntil.IsZero() {
+				t.Errorf("stored valid %s..%s, %v; want %s with no end", e.ValidFrom, e.ValidUntil, err, seedFrom)
+			}
+
+			// Expire now shows the new end in the form: a Save after it
+			// sent the end from before and undid the expiry
+			within(t, ctx, 20*time.Second, "expire entry 2 now, then save its form",
+				chromedp.Poll[chromedp.Void](lastCell+` === '—'`),
+				chromedp.Click(chromedp.CSS(`#reg-rows tr[data-id="2"]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#reg-form`)),
+				chromedp.Poll[chromedp.Void](`document.querySelector('#reg-form [name=name]').value === 'Kiosk B'`),
+				chromedp.Click(chromedp.CSS(`#reg-expire`)),
+				chromedp.Poll[chromedp.Void](`document.querySelector('#reg-form [name=valid_until]').value === '`+tc.nowShown+`'`),
+				chromedp.Click(chromedp.CSS(`#reg-form button[type=submit]`)),
+				chromedp.WaitNotVisible(chromedp.CSS(`#reg-detail`)),
+			)
+			if e, err := reg.Get(bg, 2); err != nil || !e.ValidUntil.Equal(testNow) {
+				t.Errorf("stored valid until %s, %v; want the expiry, %s", e.ValidUntil, err, testNow)
+			}
+		})
+	}
+}
+
+// at returns s[i], or "" when s is shorter.
+func at(s []string, i int) string {
+	if i < len(s) {
+		return s[i]
+	}
+	return ""
+}
