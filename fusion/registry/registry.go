@@ -120,7 +120,7 @@ type loadProblem struct {
 // finds it (or its problem changes), not at every reload. The error is the
 // database's.
 func (r *Registry) reload(ctx context.Context) error {
-	tx, err := r.db.BeginTx(ctx, nil)
+	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // deferred: a read takes no write lock (the store begins others IMMEDIATE)
 	if err != nil {
 		return fmt.Errorf("load registry: %w", err)
 	}
