@@ -126,12 +126,13 @@ func (w *Wing) NewSource(sensorID string, opts SourceOptions) (*Source, error) {
 	return src, nil
 }
 
-// The HackRF's limits, which Tune enforces.
+// The HackRF's limits (firmware/hackrf), which Tune enforces and
+// sensor/config checks a node config against.
 const (
-	MinCenterHz     = 1e6
-	MaxCenterHz     = 6e9
-	MinSampleRateHz = 2e6
-	MaxSampleRateHz = 20e6
+	MinCenterHz     = hackrf.MinCenterHz
+	MaxCenterHz     = hackrf.MaxCenterHz
+	MinSampleRateHz = hackrf.MinSampleRateHz
+	MaxSampleRateHz = hackrf.MaxSampleRateHz
 )
 
 // Tune retunes the source from the next block (HackRF limits: 1 MHz..6 GHz,
