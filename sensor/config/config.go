@@ -6,8 +6,11 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/url"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -60,7 +63,10 @@ type Config struct {
 
 // MQTT is the broker connection.
 type MQTT struct {
-	URL          string        `yaml:"url"` // tcp://, ssl://, ws://
+	// URL is the broker's: tcp://HOST:PORT, or ssl://HOST:PORT (also
+	// tls://, mqtts://) for TLS, ws:// or wss:// for MQTT over WebSocket;
+	// TLS whenever CAFile or CertFile is set.
+	URL          string        `yaml:"url"`
 	CAFile       string        `yaml:"ca_file"`
 	CertFile     string        `yaml:"cert_file"`
 	KeyFile      string        `yaml:"key_file"`
@@ -265,6 +271,8 @@ func (c Config) Validate() error {
 		return bad("mqtt.cert_file", "given without mqtt.key_file: give both cert_file and key_file or neither")
 	case c.MQTT.CertFile == "" && c.MQTT.KeyFile != "":
 		return bad("mqtt.key_file", "given without mqtt.cert_file: give both cert_file and key_file or neither")
+	case checkBrokerURL(c.MQTT) != nil:
+		return bad("mqtt.url", "%v", checkBrokerURL(c.MQTT))
 	case c.MQTT.KeepAliveDur < time.Second:
 		return bad("mqtt.keepalive", "%v: must be >= 1s", c.MQTT.KeepAliveDur)
 	case c.MQTT.AckTimeout <= 0:
@@ -397,6 +405,73 @@ func (c Config) Validate() error {
 	for i, g := range c.Gains {
 		if !(g.HighHz > g.LowHz) || g.LowHz < 0 || g.GainDB < 0 || g.GainDB > 120 {
 			return bad(fmt.Sprintf("gains[%d]", i), "need 0 <= low_hz < high_hz and 0 <= gain_db <= 120")
+		}
+	}
+	return nil
+}
+
+// brokerSchemes are the URL schemes paho (eclipse/paho.mqtt.golang
+// 1.5, openConnection) dials, each with whether it is encrypted, in the
+// order errors list them.
+var brokerSchemes = []brokerScheme{
+	{"tcp", false}, {"mqtt", false}, {"ssl", true}, {"tls", true}, {"mqtts", true}, {"mqtt+ssl", true},
+	{"tcps", true}, {"ws", false}, {"wss", true}, {"unix", false},
+}
+
+// brokerScheme is a broker URL scheme and whether it is encrypted.
+type brokerScheme struct {
+	name string
+	tls  bool
+}
+
+// checkBrokerURL reports why m.URL is not a broker URL paho dials as
+// meant: no scheme (paho takes the URL for plain TCP, even to a TLS port),
+// a scheme paho does not know, a TCP or TLS URL without a port (paho adds
+// none), or a plain one while a CA or client certificate is configured
+// (TLS was meant; the password would go in clear).
+func checkBrokerURL(m MQTT) error {
+	raw := m.URL
+	if !strings.Contains(raw, "://") {
+		return fmt.Errorf("%q has no scheme: write tcp://%s, or ssl://%s for TLS", raw, raw, raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q: %w", raw, errors.Unwrap(err))
+	}
+	scheme := strings.ToLower(u.Scheme)
+	i := slices.IndexFunc(brokerSchemes, func(s brokerScheme) bool { return s.name == scheme })
+	if i < 0 {
+		names := make([]string, len(brokerSchemes))
+		for j, s := range brokerSchemes {
+			names[j] = s.name
+		}
+		return fmt.Errorf("scheme %q is not one paho dials: %s", u.Scheme, strings.Join(names, ", "))
+	}
+	secure := brokerSchemes[i].tls
+	switch scheme {
+	case "unix":
+		if u.Host == "" && u.Path == "" {
+			return fmt.Errorf("%q names no socket (unix:///run/mosquitto/mqtt.sock)", raw)
+		}
+	case "ws", "wss":
+		// the WebSocket dialer adds the default port
+		if u.Host == "" {
+			return fmt.Errorf("%q has no host", raw)
+		}
+	default:
+		if u.Port() == "" {
+			port := "1883"
+			if secure {
+				port = "8883"
+			}
+			return fmt.Errorf("%q has no port (%s://%s:%s?)", raw, u.Scheme, u.Host, port)
+		}
+	}
+	if !secure {
+		for _, f := range []struct{ key, path string }{{"mqtt.ca_file", m.CAFile}, {"mqtt.cert_file", m.CertFile}} {
+			if f.path != "" {
+				return fmt.Errorf("%s:// is not encrypted, but %s is set: the password would go in clear; use ssl:// (or tls://, mqtts://, wss://)", u.Scheme, f.key)
+			}
 		}
 	}
 	return nil

@@ -162,3 +162,51 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestMQTTURL: mqtt.url needs a scheme paho dials (one without became
+// plain TCP, even to a TLS port), a host and port where paho needs them,
+// and TLS when a CA or client certificate is configured (plain TCP would
+// send the password in clear). Errors give the key's line.
+func TestMQTTURL(t *testing.T) {
+	const head = "site: hmp-north\nsensor: wing-a-1\nsource: {kind: hackrf}\nbands: [{name: a, low_hz: 900e6, high_hz: 910e6}]\nmqtt:\n"
+	tests := []struct {
+		name string
+		url  string
+		tls  string // more lines under mqtt:
+		want string // in the error; "" = valid
+	}{
+		{"tcp", "tcp://127.0.0.1:1883", "", ""},
+		{"mqtt", "mqtt://broker.local:1883", "", ""},
+		{"ssl", "ssl://broker.local:8883", "  ca_file: /etc/rfwarden/ca.pem\n", ""},
+		{"tls with client cert", "tls://broker.local:8883", "  cert_file: /c.pem\n  key_file: /k.pem\n", ""},
+		{"mqtts", "mqtts://broker.local:8883", "", ""},
+		{"wss", "wss://broker.local/mqtt", "  ca_file: /etc/rfwarden/ca.pem\n", ""},
+		{"ws", "ws://127.0.0.1:9001/mqtt", "", ""},
+		{"ipv6", "ssl://[fd00::1]:8883", "", ""},
+		{"no scheme", "127.0.0.1:18301", "", `[6:8] mqtt.url: "127.0.0.1:18301" has no scheme: write tcp://127.0.0.1:18301, or ssl://127.0.0.1:18301 for TLS`},
+		{"host without scheme", "broker.local:8883", "", `mqtt.url: "broker.local:8883" has no scheme`},
+		{"unknown scheme", "http://broker.local:1883", "", `[6:8] mqtt.url: scheme "http" is not one paho dials: tcp, mqtt, ssl, tls, mqtts, mqtt+ssl, tcps, ws, wss, unix`},
+		{"no port", "ssl://broker.local", "", `mqtt.url: "ssl://broker.local" has no port (ssl://broker.local:8883?)`},
+		{"tcp with CA", "tcp://broker.local:8883", "  ca_file: /etc/rfwarden/ca.pem\n",
+			"mqtt.url: tcp:// is not encrypted, but mqtt.ca_file is set: the password would go in clear; use ssl:// (or tls://, mqtts://, wss://)"},
+		{"ws with client cert", "ws://broker.local:9001", "  cert_file: /c.pem\n  key_file: /k.pem\n",
+			"mqtt.url: ws:// is not encrypted, but mqtt.cert_file is set"},
+		{"unix with CA", "unix:///run/mosquitto/mqtt.sock", "  ca_file: /ca.pem\n", "mqtt.url: unix:// is not encrypted"},
+		{"unix", "unix:///run/mosquitto/mqtt.sock", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(head + "  url: " + tt.url + "\n" + tt.tls))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("got %v, want it valid", err)
+			case tt.want != "" && err == nil:
+				t.Errorf("valid, want an error containing %q", tt.want)
+			case tt.want != "" && !strings.Contains(err.Error(), tt.want):
+				t.Errorf("got %v\nwant an error containing %q", err, tt.want)
+			case err != nil && !errors.Is(err, ErrInvalid):
+				t.Errorf("error %v does not wrap ErrInvalid", err)
+			}
+		})
+	}
+}
