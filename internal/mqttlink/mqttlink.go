@@ -3,6 +3,7 @@ package mqttlink
 import (
 	"errors"
 	"log/slog"
+	"regexp"
 	"sync"
 	"time"
 
@@ -38,7 +39,7 @@ type Link struct {
 	lastErr   error
 	failures  int64                // failed attempts since the start
 	since     int64                // failed attempts since the last connection
-	logged    map[string]time.Time // when each distinct error was last logged, since the last connection
+	logged    map[string]time.Time // when each distinct error (errorKey) was last logged, since the last connection
 	repeats   map[string]int       // failures with that error not logged since
 }
 
@@ -80,7 +81,9 @@ func (l *Link) Notify(_ mqtt.Client, n mqtt.ConnectionNotification) {
 
 // Failed records a failed connection attempt and logs it at warning level:
 // the first with each distinct error since the last connection, then again
-// at most once per Options.Every (with how many failed meanwhile).
+// at most once per Options.Every (with how many failed meanwhile). Errors
+// that differ only in the connection's local address and port are one
+// error; the warning shows the full text of the one it logs.
 func (l *Link) Failed(err error) {
 	if err == nil {
 		err = errors.New("connection failed")
@@ -90,7 +93,7 @@ func (l *Link) Failed(err error) {
 	l.lastErr = err
 	l.failures++
 	l.since++
-	key := err.Error()
+	key := errorKey(err)
 	now := l.opts.Now()
 	last, seen := l.logged[key]
 	if seen && now.Sub(last) < l.opts.Every {
@@ -207,3 +210,14 @@ func Hint(err error) string {
 	}
 	return ""
 }
+
+// localAddr matches the local end of a connection in a net.OpError's text,
+// "127.0.0.1:55006->" of "read tcp 127.0.0.1:55006->127.0.0.1:8883: ...":
+// an IPv4 or bracketed IPv6 address and port, then the arrow.
+var localAddr = regexp.MustCompile(`(?:\[[^\]]+\]|[0-9]{1,3}(?:\.[0-9]{1,3}){3}):[0-9]+->`)
+
+// errorKey is what tells two failures' errors apart: the error's text
+// without the local end of the connection, whose ephemeral port differs
+// from one attempt to the next (so that "read: connection reset by peer"
+// every 0.5 s is one error, not a new one each time).
+func errorKey(err error) string { return localAddr.ReplaceAllString(err.Error(), "") }
