@@ -368,8 +368,10 @@ func (c Config) Validate() error {
 			return bad(key+".name", "must be 1..64 characters")
 		case names[b.Name]:
 			return bad(key+".name", "%q repeated", b.Name)
-		case !(b.LowHz > 0) || !(b.HighHz > b.LowHz) || b.HighHz > 1e11:
+		case !(b.LowHz > 0):
 			return bad(key+".low_hz", "band %q: need 0 < low_hz < high_hz <= 1e11", b.Name)
+		case !(b.HighHz > b.LowHz) || b.HighHz > 1e11:
+			return bad(key+".high_hz", "band %q: need 0 < low_hz < high_hz <= 1e11", b.Name)
 		case b.Priority < 0 || b.Priority > 100:
 			return bad(key+".priority", "band %q: priority %d not in 0..100", b.Name, b.Priority)
 		case b.Dwell <= 0 || b.Dwell > time.Minute:
@@ -379,9 +381,9 @@ func (c Config) Validate() error {
 		case b.MaxRevisit < b.Dwell:
 			return bad(key+".max_revisit", "band %q: max_revisit %v shorter than dwell %v", b.Name, b.MaxRevisit, b.Dwell)
 		}
-		// No source of rfwarden's tunes below 1 MHz, a recording
-		// included (they come from a HackRF); one that tunes cannot go
-		// above 6 GHz either.
+		// Below 1 MHz, where no HackRF tunes and no phone or drone
+		// sends, an edge is a unit mistake whatever the source; above
+		// 6 GHz only a recording (of another receiver) can be.
 		for _, e := range []struct {
 			name string
 			hz   float64
