@@ -19,18 +19,24 @@ import (
 // items by [index] (mqtt.url, bands[2].low_hz). A key the document does
 // not hold (its default was refused) or a document that does not parse
 // gives "key: msg", without a position.
-func At(data []byte, key, msg string) error {
+func At(data []byte, key, msg string) (err error) {
 	plain := errors.New(key + ": " + msg)
-	p, err := yaml.PathString("$." + key)
-	if err != nil {
+	defer func() {
+		// the YAML library panics on some documents (see Decode)
+		if recover() != nil {
+			err = plain
+		}
+	}()
+	p, perr := yaml.PathString("$." + key)
+	if perr != nil {
 		return plain
 	}
-	file, err := parser.ParseBytes(data, 0)
-	if err != nil {
+	file, perr := parser.ParseBytes(data, 0)
+	if perr != nil {
 		return plain
 	}
-	n, err := p.FilterFile(file)
-	if err != nil || n == nil || n.GetToken() == nil {
+	n, perr := p.FilterFile(file)
+	if perr != nil || n == nil || n.GetToken() == nil {
 		return plain
 	}
 	return located(n, msg)

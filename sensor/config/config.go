@@ -260,6 +260,7 @@ func (c Config) Validate() error {
 	bad := func(key, format string, args ...any) error {
 		return &keyError{key: key, msg: fmt.Sprintf(format, args...)}
 	}
+	urlErr := checkBrokerURL(c.MQTT)
 	switch {
 	case !event.ValidID(c.Site):
 		return bad("site", "%q is not a valid ID ([A-Za-z0-9_-], 1..64)", c.Site)
@@ -271,8 +272,8 @@ func (c Config) Validate() error {
 		return bad("mqtt.cert_file", "given without mqtt.key_file: give both cert_file and key_file or neither")
 	case c.MQTT.CertFile == "" && c.MQTT.KeyFile != "":
 		return bad("mqtt.key_file", "given without mqtt.cert_file: give both cert_file and key_file or neither")
-	case checkBrokerURL(c.MQTT) != nil:
-		return bad("mqtt.url", "%v", checkBrokerURL(c.MQTT))
+	case urlErr != nil:
+		return bad("mqtt.url", "%v", urlErr)
 	case c.MQTT.KeepAliveDur < time.Second:
 		return bad("mqtt.keepalive", "%v: must be >= 1s", c.MQTT.KeepAliveDur)
 	case c.MQTT.AckTimeout <= 0:
