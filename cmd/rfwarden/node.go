@@ -28,8 +28,9 @@ Provision and check sensor nodes.
           [--node-key node-key.pem] [--mqtt-password-file pw] --out node.tar
                                           validate node.yaml and sign a bundle of it and its MQTT files
   verify  --pub site.pub BUNDLE           check a bundle's signature and hashes, list its files
-  install --pub site.pub [--dir /etc/rfwarden] [--owner USER[:GROUP]] BUNDLE
-                                          verify, then write the files atomically (secrets 0600)
+  install --pub site.pub [--dir /etc/rfwarden] [--owner USER[:GROUP]] [--force] BUNDLE
+                                          verify, then write the files atomically (secrets 0600) and
+                                          remove those the bundle lacks; --force to replace another node
   check   [--config node.yaml | --serial S] [--noise=false] [--json]
                                           report the HackRF board, firmware, USB link and noise floor
 
@@ -234,10 +235,11 @@ func dirOrAny(dir string) string {
 }
 
 func nodeInstall(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := nodeFlags("install", "--pub site.pub [--dir /etc/rfwarden] [--owner USER[:GROUP]] BUNDLE", stderr)
+	fs := nodeFlags("install", "--pub site.pub [--dir /etc/rfwarden] [--owner USER[:GROUP]] [--force] BUNDLE", stderr)
 	pubPath := fs.String("pub", os.Getenv("RFW_SITE_PUB"), "site public key (env RFW_SITE_PUB)")
-	dir := fs.String("dir", "/etc/rfwarden", "install directory; must be the one node.yaml names for its files")
+	dir := fs.String("dir", "/etc/rfwarden", "install directory (created 0750 if missing); must be the one node.yaml names for its files")
 	owner := fs.String("owner", "", "give the files to USER[:GROUP] (names or numbers; needs root), e.g. rfwarden")
+	force := fs.Bool("force", false, "install over another node's files (another site or sensor ID): this node takes the bundle's identity")
 	if help, err := parseNodeFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -253,13 +255,23 @@ func nodeInstall(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("node install: %w", err)
 	}
-	paths, err := provision.Install(b, *dir, opt)
+	opt.Force = *force
+	res, err := provision.Install(b, *dir, opt)
+	if errors.Is(err, provision.ErrOtherNode) {
+		return fmt.Errorf("node install: %w: give --force to replace it", err)
+	}
 	if err != nil {
 		return fmt.Errorf("node install: %w", err)
 	}
 	fmt.Fprintf(stdout, "installed sensor %s of site %s (key %s):\n", b.Manifest.Sensor, b.Manifest.Site, b.Manifest.KeyID)
-	for _, p := range paths {
+	for _, p := range res.Paths {
 		fmt.Fprintf(stdout, "  %s\n", p)
+	}
+	if res.Replaced != nil {
+		fmt.Fprintf(stdout, "replaced %v (--force): this node is now sensor %s of site %s\n", *res.Replaced, b.Manifest.Sensor, b.Manifest.Site)
+	}
+	for _, p := range res.Removed {
+		fmt.Fprintf(stdout, "removed %s (not in this bundle)\n", p)
 	}
 	return nil
 }

@@ -366,3 +366,61 @@ func TestDeployDocPKI(t *testing.T) {
 		t.Fatalf("bundle the documented certificates: %v", err)
 	}
 }
+
+// TestNodeInstallOtherNode: the operator's sequence. wing-a-1 (client
+// certificate and key) is installed, then a bundle of wing-b-7 (password
+// only) into the same dir: refused, naming both, until --force; forced, it
+// says whom it replaced and removes wing-a-1's certificate and key (both
+// used to happen silently, the key staying behind).
+func TestNodeInstallOtherNode(t *testing.T) {
+	f := newProvisionFixture(t)
+	pub := filepath.Join(f.keys, "site.pub")
+	b2 := filepath.Join(f.root, "b2.tar")
+	if err := f.bundle(t, b2); err != nil {
+		t.Fatal(err)
+	}
+	cfg7 := fmt.Sprintf(`site: hmp-north
+sensor: wing-b-7
+mqtt:
+  url: ssl://127.0.0.1:8883
+  username: wing-b-7
+  password_file: %s/mqtt.pass
+source: {kind: hackrf}
+bands:
+  - {name: gsm900-ul, low_hz: 880e6, high_hz: 915e6}
+`, f.etc)
+	p7 := filepath.Join(f.root, "in", "wing-b-7.yaml")
+	os.WriteFile(p7, []byte(cfg7), 0o644)
+	b7 := filepath.Join(f.root, "b7.tar")
+	if err := cmdNode(context.Background(), []string{"bundle", "--key", filepath.Join(f.keys, "site.key"), "--config", p7,
+		"--mqtt-password-file", f.pw, "--out", b7}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdNode(context.Background(), []string{"install", "--pub", pub, "--dir", f.etc, b2}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := cmdNode(context.Background(), []string{"install", "--pub", pub, "--dir", f.etc, b7}, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "sensor wing-a-1 of site hmp-north") || !strings.Contains(err.Error(), "sensor wing-b-7") ||
+		!strings.Contains(err.Error(), "--force") {
+		t.Fatalf("install of another node: err = %v, want a refusal naming wing-a-1, wing-b-7 and --force", err)
+	}
+	if _, err := os.Stat(filepath.Join(f.etc, "node-key.pem")); err != nil {
+		t.Errorf("refused install touched wing-a-1's key: %v", err)
+	}
+	out.Reset()
+	if err := cmdNode(context.Background(), []string{"install", "--force", "--pub", pub, "--dir", f.etc, b7}, &out, io.Discard); err != nil {
+		t.Fatalf("forced install: %v", err)
+	}
+	for _, want := range []string{"installed sensor wing-b-7 of site hmp-north", "replaced sensor wing-a-1 of site hmp-north",
+		"removed " + filepath.Join(f.etc, "node-key.pem"), "removed " + filepath.Join(f.etc, "node.pem"), "removed " + filepath.Join(f.etc, "ca.pem")} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, name := range []string{"node.pem", "node-key.pem", "ca.pem"} {
+		if _, err := os.Stat(filepath.Join(f.etc, name)); !os.IsNotExist(err) {
+			t.Errorf("%s of wing-a-1 still there (%v)", name, err)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,9 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *check {
+		if err := checkSource(cfg); err != nil {
+			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
+		}
 		_, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d bands)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands))
 		return err
 	}
@@ -89,11 +93,11 @@ func openSource(cfg config.Config) (sensor.Source, error) {
 		return replay.New(rec, replay.Options{Realtime: true, Start: time.Now().UTC()}), nil
 	case config.SourceSim:
 		w := sim.StandardWing(uint64(cfg.Source.Seed))
-		id := cfg.Sensor
-		if ss := w.Sensors(); len(ss) > 0 && !hasSimSensor(ss, id) {
-			id = ss[0].ID
+		if err := checkSimSensor(w, cfg.Sensor); err != nil {
+			return nil, err
 		}
-		s, err := w.NewSource(id, sim.SourceOptions{SampleRateHz: cfg.Source.SampleRateHz, Start: time.Now().UTC()})
+		s, err := w.NewSource(cfg.Sensor, sim.SourceOptions{SampleRateHz: cfg.Source.SampleRateHz, Start: time.Now().UTC(),
+			GainTable: cfg.GainDB})
 		if err != nil {
 			return nil, fmt.Errorf("source: %w", err)
 		}
@@ -111,13 +115,27 @@ func openSource(cfg config.Config) (sensor.Source, error) {
 	}
 }
 
-func hasSimSensor(ss []sim.SensorInfo, id string) bool {
-	for _, s := range ss {
-		if s.ID == id {
-			return true
-		}
+// checkSource reports what config.Validate cannot know about the source:
+// for the sim kind, whether the sensor is one of the simulated wing's.
+func checkSource(cfg config.Config) error {
+	if cfg.Source.Kind == config.SourceSim {
+		return checkSimSensor(sim.StandardWing(uint64(cfg.Source.Seed)), cfg.Sensor)
 	}
-	return false
+	return nil
+}
+
+// checkSimSensor reports a sensor ID that is not one of w's: with the sim
+// source, the node's sensor: picks the simulated sensor it hears as.
+func checkSimSensor(w *sim.Wing, id string) error {
+	ss := w.Sensors()
+	ids := make([]string, len(ss))
+	for i, s := range ss {
+		if s.ID == id {
+			return nil
+		}
+		ids[i] = s.ID
+	}
+	return fmt.Errorf("source.kind sim: sensor %q is not one of the simulated wing's: %s", id, strings.Join(ids, ", "))
 }
 
 // pacedSource delivers a simulated source's blocks in real time.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,5 +93,46 @@ func TestOpenSourceKinds(t *testing.T) {
 	cfg.Source = config.Source{Kind: config.SourceHackRF}
 	if _, err := openSource(cfg); err == nil || !strings.Contains(err.Error(), "hackrf") {
 		t.Errorf("cgo hackrf kind: %v, want a refusal naming it", err)
+	}
+}
+
+// TestOpenSimSource: the sim source is the node config's: its gains: table
+// sets each tuning's gain (every tuning ran at the automatic gain), and a
+// sensor: that is not one of the simulated wing's is an error naming the
+// valid ones, at --check too (s1 was substituted silently).
+func TestOpenSimSource(t *testing.T) {
+	cfg := config.Default()
+	cfg.Site, cfg.Sensor = "site1", "s3"
+	cfg.Source = config.Source{Kind: config.SourceSim, SampleRateHz: 2e6, Seed: 1}
+	cfg.Gains = []config.Gain{{LowHz: 0, HighHz: 1e9, GainDB: 40}, {LowHz: 1e9, HighHz: 7.25e9, GainDB: 46}}
+	src, err := openSource(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for _, tc := range []struct{ centerHz, wantDB float64 }{{2437e6, 46}, {902e6, 40}} {
+		if err := src.(sensor.Tuner).Tune(tc.centerHz, 2e6); err != nil {
+			t.Fatal(err)
+		}
+		b, err := src.Next(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.GainDB != tc.wantDB {
+			t.Errorf("at %v Hz: gain %v dB, want the gain table's %v dB", tc.centerHz, b.GainDB, tc.wantDB)
+		}
+	}
+
+	cfg.Sensor = "wing-a-1"
+	const want = `source.kind sim: sensor "wing-a-1" is not one of the simulated wing's: s1, s2, s3, s4, s5, s6, s7, s8, s9`
+	if _, err := openSource(cfg); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("unknown sim sensor: err = %v, want one containing %q", err, want)
+	}
+	p := writeSensorConfig(t, "")
+	body, _ := os.ReadFile(p)
+	os.WriteFile(p, bytes.Replace(body, []byte("sensor: s1"), []byte("sensor: wing-a-1"), 1), 0o600)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"sensor", "--check", "--config", p}, &out, io.Discard); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("--check of an unknown sim sensor: err = %v (%s), want one containing %q", err, out.String(), want)
 	}
 }

@@ -19,5 +19,8 @@
 // accepts only a Bundle that Verify returned, so nothing is ever written
 // from an unverified bundle. Install writes each file to a temporary name
 // in the target directory, syncs it and renames it into place, with mode
-// 0600 for secrets (node-key.pem, mqtt.pass) and 0644 otherwise.
+// 0600 for secrets (node-key.pem, mqtt.pass) and 0644 otherwise, and
+// removes the bundle files an earlier install left that this bundle does
+// not have. It refuses a directory holding another node's node.yaml
+// (another site or sensor ID) unless forced.
 package provision

@@ -24,16 +24,20 @@ func seedKey() ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
 }
 
-// nodeConfig returns a valid node.yaml whose MQTT files live in dir; with
-// tls false it names only a password file.
-func nodeConfig(dir string, tls bool) []byte {
-	s := fmt.Sprintf(`site: hmp-north
-sensor: wing-a-1
+// nodeConfig returns a valid node.yaml of sensor wing-a-1 of site
+// hmp-north whose MQTT files live in dir; with tls false it names only a
+// password file.
+func nodeConfig(dir string, tls bool) []byte { return nodeConfigOf("hmp-north", "wing-a-1", dir, tls) }
+
+// nodeConfigOf is nodeConfig for another site and sensor.
+func nodeConfigOf(site, sensor, dir string, tls bool) []byte {
+	s := fmt.Sprintf(`site: %[1]s
+sensor: %[2]s
 mqtt:
   url: ssl://broker.local:8883
-  username: wing-a-1
-  password_file: %s/mqtt.pass
-`, dir)
+  username: %[2]s
+  password_file: %[3]s/mqtt.pass
+`, site, sensor, dir)
 	if tls {
 		s += fmt.Sprintf("  ca_file: %[1]s/ca.pem\n  cert_file: %[1]s/node.pem\n  key_file: %[1]s/node-key.pem\n", dir)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,10 +99,11 @@ func TestBuildVerifyInstall(t *testing.T) {
 	if m.Site != "hmp-north" || m.Sensor != "wing-a-1" || m.Dir != dir || len(m.Files) != 5 || !m.Created.Equal(testNow) {
 		t.Errorf("manifest = %+v", m)
 	}
-	paths, err := Install(b, dir, InstallOptions{})
+	inst, err := Install(b, dir, InstallOptions{})
 	if err != nil {
 		t.Fatalf("Install: %v", err)
 	}
+	paths := inst.Paths
 	if len(paths) != 5 {
 		t.Errorf("installed %v, want 5 files", paths)
 	}
@@ -415,5 +417,135 @@ func TestInstallGuards(t *testing.T) {
 		if entries, _ := os.ReadDir(ro); len(entries) != 0 {
 			t.Errorf("read-only dir holds %d entries", len(entries))
 		}
+	}
+}
+
+// TestInstallOverAnotherInstall: a bundle installed over an earlier one
+// replaces the node's files; one of another site or sensor is refused
+// unless forced (it used to switch the node's identity silently), and the
+// earlier bundle's files the new one lacks (a private key) are removed
+// (they used to stay behind).
+func TestInstallOverAnotherInstall(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	pub := priv.Public().(ed25519.PublicKey)
+	tlsFiles := []string{ConfigName, CAName, CertName, KeyName, PasswordName}
+	pwFiles := []string{ConfigName, PasswordName}
+	tests := []struct {
+		name         string
+		site, sensor string
+		tls          bool
+		force        bool
+		wantErr      string   // "" = installed
+		wantFiles    []string // in the dir afterwards
+		wantRemoved  []string
+		wantReplaced *Node
+	}{
+		{"key rotation of the same node", "hmp-north", "wing-a-1", true, false, "", tlsFiles, nil, nil},
+		{"same node, password only now", "hmp-north", "wing-a-1", false, false, "", pwFiles,
+			[]string{CAName, CertName, KeyName}, nil},
+		{"another sensor", "hmp-north", "wing-b-7", false, false,
+			"holds sensor wing-a-1 of site hmp-north, the bundle is sensor wing-b-7 of site hmp-north", tlsFiles, nil, nil},
+		{"another site", "hmp-south", "wing-a-1", true, false,
+			"holds sensor wing-a-1 of site hmp-north, the bundle is sensor wing-a-1 of site hmp-south", tlsFiles, nil, nil},
+		{"another sensor, forced", "hmp-north", "wing-b-7", false, true, "", pwFiles,
+			[]string{CAName, CertName, KeyName}, &Node{Site: "hmp-north", Sensor: "wing-a-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "rfwarden")
+			ca, cert, key := testPKI(t)
+			install := func(in Inputs, opt InstallOptions) (Installed, error) {
+				t.Helper()
+				b, err := ReadVerify(bytes.NewReader(buildBundle(t, priv, in)), pub)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return Install(b, dir, opt)
+			}
+			first := Inputs{Config: nodeConfig(dir, true), CA: ca, Cert: cert, Key: key, Password: []byte("pw1\n")}
+			if _, err := install(first, InstallOptions{}); err != nil {
+				t.Fatalf("first install: %v", err)
+			}
+			second := Inputs{Config: nodeConfigOf(tt.site, tt.sensor, dir, tt.tls), Password: []byte("pw2\n")}
+			if tt.tls {
+				second.CA, second.Cert, second.Key = testPKI(t)
+			}
+			got, err := install(second, InstallOptions{Force: tt.force})
+			switch {
+			case tt.wantErr != "" && (err == nil || !errors.Is(err, ErrOtherNode) || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("err = %v, want ErrOtherNode containing %q", err, tt.wantErr)
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("second install: %v", err)
+			}
+			var names []string
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			slices.Sort(names)
+			want := slices.Sorted(slices.Values(tt.wantFiles))
+			if !slices.Equal(names, want) {
+				t.Errorf("dir holds %v, want %v", names, want)
+			}
+			cfg, _ := os.ReadFile(filepath.Join(dir, ConfigName))
+			wantCfg, wantPW := second.Config, "pw2\n"
+			if tt.wantErr != "" {
+				wantCfg, wantPW = first.Config, "pw1\n"
+			}
+			if !bytes.Equal(cfg, wantCfg) {
+				t.Errorf("node.yaml:\n%s\nwant:\n%s", cfg, wantCfg)
+			}
+			if pw, _ := os.ReadFile(filepath.Join(dir, PasswordName)); string(pw) != wantPW {
+				t.Errorf("mqtt.pass = %q, want %q", pw, wantPW)
+			}
+			var removed []string
+			for _, p := range got.Removed {
+				removed = append(removed, filepath.Base(p))
+			}
+			if !slices.Equal(removed, tt.wantRemoved) {
+				t.Errorf("Removed = %v, want %v", removed, tt.wantRemoved)
+			}
+			if (got.Replaced == nil) != (tt.wantReplaced == nil) || (got.Replaced != nil && *got.Replaced != *tt.wantReplaced) {
+				t.Errorf("Replaced = %v, want %v", got.Replaced, tt.wantReplaced)
+			}
+		})
+	}
+}
+
+// TestInstallUnreadableConfig: a node.yaml in the dir whose site and
+// sensor cannot be read may be another node's: refused unless forced.
+func TestInstallUnreadableConfig(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rfwarden")
+	os.MkdirAll(dir, 0o750)
+	os.WriteFile(filepath.Join(dir, ConfigName), []byte("site: [\n"), 0o644)
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	b, err := ReadVerify(bytes.NewReader(buildBundle(t, priv, Inputs{Config: nodeConfig(dir, false), Password: []byte("pw\n")})), priv.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Install(b, dir, InstallOptions{}); !errors.Is(err, ErrOtherNode) {
+		t.Errorf("err = %v, want ErrOtherNode", err)
+	}
+	if _, err := Install(b, dir, InstallOptions{Force: true}); err != nil {
+		t.Errorf("forced: %v", err)
+	}
+}
+
+// TestInstallCreatesDir0750: a missing install dir is created 0750, as
+// docs/deploy.md sets /etc/rfwarden up (it was 0755): others cannot look
+// in, whatever the umask.
+func TestInstallCreatesDir0750(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rfwarden")
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	b, err := ReadVerify(bytes.NewReader(buildBundle(t, priv, Inputs{Config: nodeConfig(dir, false), Password: []byte("pw\n")})), priv.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Install(b, dir, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil || st.Mode().Perm()&^0o750 != 0 {
+		t.Errorf("install dir mode %v (err %v), want 0750 or less", st.Mode().Perm(), err)
 	}
 }

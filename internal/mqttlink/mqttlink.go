@@ -2,7 +2,9 @@ package mqttlink
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"regexp"
 	"sync"
 	"time"
 
@@ -33,13 +35,15 @@ type Link struct {
 	opts Options
 	log  *slog.Logger
 
-	mu        sync.Mutex
-	connected bool
-	lastErr   error
-	failures  int64                // failed attempts since the start
-	since     int64                // failed attempts since the last connection
-	logged    map[string]time.Time // when each distinct error was last logged, since the last connection
-	repeats   map[string]int       // failures with that error not logged since
+	mu          sync.Mutex
+	connected   bool
+	connectedAt time.Time // when the last connection was made
+	quickLosses int       // connections in a row lost within TakeoverDur, no failed attempt between
+	lastErr     error
+	failures    int64                // failed attempts since the start
+	since       int64                // failed attempts since the last connection
+	logged      map[string]time.Time // when each distinct error (errorKey) was last logged, since the last connection
+	repeats     map[string]int       // failures with that error not logged since
 }
 
 // New returns a Link, not connected.
@@ -80,17 +84,20 @@ func (l *Link) Notify(_ mqtt.Client, n mqtt.ConnectionNotification) {
 
 // Failed records a failed connection attempt and logs it at warning level:
 // the first with each distinct error since the last connection, then again
-// at most once per Options.Every (with how many failed meanwhile).
+// at most once per Options.Every (with how many failed meanwhile). Errors
+// that differ only in the connection's local address and port are one
+// error; the warning shows the full text of the one it logs.
 func (l *Link) Failed(err error) {
 	if err == nil {
 		err = errors.New("connection failed")
 	}
 	l.mu.Lock()
 	l.connected = false
+	l.quickLosses = 0
 	l.lastErr = err
 	l.failures++
 	l.since++
-	key := err.Error()
+	key := errorKey(err)
 	now := l.opts.Now()
 	last, seen := l.logged[key]
 	if seen && now.Sub(last) < l.opts.Every {
@@ -113,26 +120,55 @@ func (l *Link) Failed(err error) {
 	l.log.Warn(l.opts.Name+": cannot connect to the MQTT broker, retrying", args...)
 }
 
+// TakeoverDur: connections that end within it of being made, twice
+// running, with the broker taking the client back at once each time (no
+// failed attempt between), are most likely another client with the same
+// client ID taking the connection over; each client reconnects within
+// seconds (paho's back-off stops at the services' 5 s) and ends the
+// other's connection. A broker that stops or restarts ends one connection
+// and refuses the next attempts.
+const TakeoverDur = 30 * time.Second
+
 // Lost records that an established connection was lost and logs it at
-// warning level. A broker that takes the client ID for another client
-// (a second process with the same ID) ends the connection this way.
+// warning level, with how long it lasted and a hint. MQTT 3.1.1 gives the
+// client no reason (the error is EOF, or a reset, whoever ended it), so the
+// hint names the possibilities, and says another client with the same
+// client ID is most likely when the losses follow its pattern (TakeoverDur).
 func (l *Link) Lost(err error) {
 	if err == nil {
 		err = errors.New("connection lost")
 	}
+	now := l.opts.Now()
 	l.mu.Lock()
+	var lasted time.Duration
+	if l.connected && !l.connectedAt.IsZero() {
+		lasted = now.Sub(l.connectedAt)
+	}
+	if l.connected && lasted < TakeoverDur {
+		l.quickLosses++
+	} else {
+		l.quickLosses = 0
+	}
+	quick := l.quickLosses
 	l.connected = false
 	l.lastErr = err
 	l.mu.Unlock()
+	hint := "the broker stopped or restarted, the network dropped the connection, or another client connected with the same client ID"
+	if quick >= 2 {
+		hint = fmt.Sprintf("the last %d connections each ended within %v of being made, and the broker took this client back at once: "+
+			"another client with the same client ID is most likely taking the connection over (a second process with this client ID)", quick, TakeoverDur)
+	}
 	l.log.Warn(l.opts.Name+": MQTT connection lost, reconnecting", "broker", l.opts.Broker, "err", err,
-		"hint", "another client connecting with the same client ID ends this one's connection")
+		"connected_for", lasted.Round(time.Second), "hint", hint)
 }
 
 // Connected records a connection. After failed attempts it says so at
 // warning level, so that the end of the trouble is in the log too.
 func (l *Link) Connected() {
+	now := l.opts.Now()
 	l.mu.Lock()
 	l.connected = true
+	l.connectedAt = now
 	l.lastErr = nil
 	after := l.since
 	l.since = 0
@@ -207,3 +243,14 @@ func Hint(err error) string {
 	}
 	return ""
 }
+
+// localAddr matches the local end of a connection in a net.OpError's text,
+// "127.0.0.1:55006->" of "read tcp 127.0.0.1:55006->127.0.0.1:8883: ...":
+// an IPv4 or bracketed IPv6 address and port, then the arrow.
+var localAddr = regexp.MustCompile(`(?:\[[^\]]+\]|[0-9]{1,3}(?:\.[0-9]{1,3}){3}):[0-9]+->`)
+
+// errorKey is what tells two failures' errors apart: the error's text
+// without the local end of the connection, whose ephemeral port differs
+// from one attempt to the next (so that "read: connection reset by peer"
+// every 0.5 s is one error, not a new one each time).
+func errorKey(err error) string { return localAddr.ReplaceAllString(err.Error(), "") }

@@ -3,8 +3,12 @@ package mqttlink
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,5 +63,125 @@ func TestLinkRateLimitsPerError(t *testing.T) {
 	l.Connected()
 	if l.Err() != nil || !l.IsConnected() {
 		t.Errorf("after Connected: Err %v, IsConnected %v", l.Err(), l.IsConnected())
+	}
+}
+
+// TestLinkSameErrorOtherPort: an error that differs from the last only in
+// a socket address (each attempt's ephemeral local port) is the same error:
+// a warning every 0.5 s became one a minute, which keeps the first one's
+// full text.
+func TestLinkSameErrorOtherPort(t *testing.T) {
+	reset := func(port int) error {
+		return &net.OpError{Op: "read", Net: "tcp",
+			Source: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port},
+			Addr:   &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 18301},
+			Err:    os.NewSyscallError("read", syscall.ECONNRESET)}
+	}
+	var buf bytes.Buffer
+	now := time.Unix(1_800_000_000, 0)
+	at := now
+	l := New(Options{Broker: "tcp://127.0.0.1:18301", Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Now: func() time.Time { return at }})
+	warnings := 0
+	for i := range 240 { // two minutes, an attempt every 0.5 s
+		at = now.Add(time.Duration(i) * 500 * time.Millisecond)
+		buf.Reset()
+		l.Failed(reset(55006 + i))
+		if buf.Len() > 0 {
+			warnings++
+			if i == 0 && !strings.Contains(buf.String(), "127.0.0.1:55006->127.0.0.1:18301: read: connection reset by peer") {
+				t.Errorf("first warning lacks the full error: %s", buf.String())
+			}
+		}
+	}
+	if warnings != 2 {
+		t.Errorf("%d warnings in two minutes of one error, want 2 (the first, and one a minute later)", warnings)
+	}
+}
+
+// TestErrorKey: errors differing only in socket addresses share a key;
+// errors of another kind, or to another broker port, do not.
+func TestErrorKey(t *testing.T) {
+	tests := []struct {
+		a, b string
+		same bool
+	}{
+		{"read tcp 127.0.0.1:55006->127.0.0.1:18301: read: connection reset by peer",
+			"read tcp 127.0.0.1:55012->127.0.0.1:18301: read: connection reset by peer", true},
+		{"read tcp [::1]:40000->[::1]:8883: read: connection reset by peer",
+			"read tcp [::1]:40002->[::1]:8883: read: connection reset by peer", true},
+		{"read tcp 10.0.0.5:40000->10.0.0.1:8883: i/o timeout",
+			"read tcp 10.0.0.5:40002->10.0.0.1:8883: i/o timeout", true},
+		{"network Error : dial tcp 127.0.0.1:1883: connect: connection refused",
+			"network Error : dial tcp 127.0.0.1:1883: connect: connection refused", true},
+		{"read tcp 127.0.0.1:55006->127.0.0.1:18301: read: connection reset by peer",
+			"network Error : dial tcp 127.0.0.1:18301: connect: connection refused", false},
+		{"not Authorized", "bad user name or password", false},
+	}
+	for _, tt := range tests {
+		if got := errorKey(errors.New(tt.a)) == errorKey(errors.New(tt.b)); got != tt.same {
+			t.Errorf("errorKey(%q) == errorKey(%q): %v, want %v (keys %q, %q)", tt.a, tt.b, got, tt.same,
+				errorKey(errors.New(tt.a)), errorKey(errors.New(tt.b)))
+		}
+	}
+}
+
+// TestLostHint: a lost connection is blamed on another client with the
+// same client ID only when the pattern of one shows: connections ending
+// within TakeoverDur of being made, twice running, the broker taking the
+// client back at once each time (no failed attempt between). A broker that
+// stops, or one loss, gets the neutral hint that names the possibilities.
+func TestLostHint(t *testing.T) {
+	const (
+		neutral  = "the broker stopped or restarted, the network dropped the connection, or another client connected with the same client ID"
+		clientID = "another client with the same client ID is most likely taking the connection over"
+	)
+	type step struct {
+		at   int  // seconds
+		ev   byte // c connected, l lost, f failed attempt
+		hint string
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"broker stopped", []step{{0, 'c', ""}, {100, 'l', neutral}, {101, 'f', ""}, {102, 'f', ""}}},
+		{"broker stopped twice, each time soon after the last", []step{{0, 'c', ""}, {5, 'l', neutral}, {6, 'f', ""},
+			{8, 'c', ""}, {10, 'l', neutral}, {11, 'f', ""}, {13, 'c', ""}, {15, 'l', neutral}}},
+		{"client ID taken over and over", []step{{0, 'c', ""}, {2, 'l', neutral}, {3, 'c', ""}, {5, 'l', clientID},
+			{6, 'c', ""}, {11, 'l', clientID}}},
+		{"a long connection in between starts over", []step{{0, 'c', ""}, {2, 'l', neutral}, {3, 'c', ""},
+			{300, 'l', neutral}, {301, 'c', ""}, {303, 'l', neutral}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			now := time.Unix(1_800_000_000, 0)
+			at := now
+			l := New(Options{Broker: "tcp://b:1883", Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})),
+				Now: func() time.Time { return at }})
+			for i, s := range tt.steps {
+				at = now.Add(time.Duration(s.at) * time.Second)
+				buf.Reset()
+				switch s.ev {
+				case 'c':
+					l.Connected()
+				case 'l':
+					l.Lost(io.EOF)
+				case 'f':
+					l.Failed(errors.New("network Error : dial tcp 127.0.0.1:1883: connect: connection refused"))
+				}
+				if s.hint == "" {
+					continue
+				}
+				got := buf.String()
+				if !strings.Contains(got, s.hint) {
+					t.Errorf("step %d (t=%d s): log lacks %q:\n%s", i, s.at, s.hint, got)
+				}
+				if s.hint == neutral && strings.Contains(got, clientID) {
+					t.Errorf("step %d (t=%d s): one loss blamed on the client ID:\n%s", i, s.at, got)
+				}
+			}
+		})
 	}
 }

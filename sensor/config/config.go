@@ -4,10 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"net"
+	"net/url"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/internal/yamlstrict"
 	"github.com/rfwarden/rfwarden/sensor/scan"
 )
@@ -56,7 +63,10 @@ type Config struct {
 
 // MQTT is the broker connection.
 type MQTT struct {
-	URL          string        `yaml:"url"` // tcp://, ssl://, ws://
+	// URL is the broker's: tcp://HOST:PORT, or ssl://HOST:PORT (also
+	// tls://, mqtts://) for TLS, ws:// or wss:// for MQTT over WebSocket;
+	// TLS whenever CAFile or CertFile is set.
+	URL          string        `yaml:"url"`
 	CAFile       string        `yaml:"ca_file"`
 	CertFile     string        `yaml:"cert_file"`
 	KeyFile      string        `yaml:"key_file"`
@@ -200,7 +210,9 @@ func Load(path string) (Config, error) {
 }
 
 // Parse decodes data strictly over the defaults and validates the result.
-// Errors from the YAML decoder carry the line and column of the problem.
+// Its errors carry the line and column of the problem, the key as written
+// and the line itself, from the YAML decoder and from Validate alike (a
+// key the file leaves out, whose default was refused, has no line).
 func Parse(data []byte) (Config, error) {
 	if len(data) > MaxFileBytes {
 		return Config{}, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, MaxFileBytes)
@@ -222,116 +234,299 @@ func Parse(data []byte) (Config, error) {
 		}
 	}
 	if err := c.Validate(); err != nil {
+		// a value that does not validate, at its line in data
+		var ke *keyError
+		if errors.As(err, &ke) {
+			return Config{}, fmt.Errorf("%w: %w", ErrInvalid, yamlstrict.At(data, ke.key, ke.msg))
+		}
 		return Config{}, err
 	}
 	return c, nil
 }
 
-// Validate reports the first problem with c, naming the field.
+// keyError is a value of the config that does not validate: key is its
+// path as written in node.yaml (mqtt.url, bands[2].low_hz). Parse turns it
+// into an error that also gives the key's line and column.
+type keyError struct{ key, msg string }
+
+func (e *keyError) Error() string { return ErrInvalid.Error() + ": " + e.key + ": " + e.msg }
+func (e *keyError) Unwrap() error { return ErrInvalid }
+
+// Validate reports the first problem with c, naming the key as written in
+// node.yaml. A source that tunes (hackrf, hackrf_transfer, sim) must run at
+// a sample rate and over bands a HackRF can (hackrf.MinSampleRateHz and
+// companions): a config that validates also starts.
 func (c Config) Validate() error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+	bad := func(key, format string, args ...any) error {
+		return &keyError{key: key, msg: fmt.Sprintf(format, args...)}
 	}
+	urlErr := checkBrokerURL(c.MQTT)
 	switch {
 	case !event.ValidID(c.Site):
-		return bad("site: %q is not a valid ID ([A-Za-z0-9_-], 1..64)", c.Site)
+		return bad("site", "%q is not a valid ID ([A-Za-z0-9_-], 1..64)", c.Site)
 	case !event.ValidID(c.Sensor):
-		return bad("sensor: %q is not a valid ID ([A-Za-z0-9_-], 1..64)", c.Sensor)
+		return bad("sensor", "%q is not a valid ID ([A-Za-z0-9_-], 1..64)", c.Sensor)
 	case c.MQTT.URL == "":
-		return bad("mqtt.url: missing")
-	case (c.MQTT.CertFile == "") != (c.MQTT.KeyFile == ""):
-		return bad("mqtt.cert_file and mqtt.key_file: give both or neither")
-	case c.MQTT.KeepAliveDur < time.Second || c.MQTT.AckTimeout <= 0:
-		return bad("mqtt.keepalive must be >= 1s and mqtt.ack_timeout > 0")
+		return bad("mqtt.url", "missing")
+	case c.MQTT.CertFile != "" && c.MQTT.KeyFile == "":
+		return bad("mqtt.cert_file", "given without mqtt.key_file: give both cert_file and key_file or neither")
+	case c.MQTT.CertFile == "" && c.MQTT.KeyFile != "":
+		return bad("mqtt.key_file", "given without mqtt.cert_file: give both cert_file and key_file or neither")
+	case urlErr != nil:
+		return bad("mqtt.url", "%v", urlErr)
+	case c.MQTT.KeepAliveDur < time.Second:
+		return bad("mqtt.keepalive", "%v: must be >= 1s", c.MQTT.KeepAliveDur)
+	case c.MQTT.AckTimeout <= 0:
+		return bad("mqtt.ack_timeout", "%v: must be > 0", c.MQTT.AckTimeout)
 	case c.MQTT.MaxInflight < 1 || c.MQTT.MaxInflight > 1024:
-		return bad("mqtt.max_inflight: %d not in 1..1024", c.MQTT.MaxInflight)
+		return bad("mqtt.max_inflight", "%d not in 1..1024", c.MQTT.MaxInflight)
 	case c.Outbox.Dir == "":
-		return bad("outbox.dir: missing")
+		return bad("outbox.dir", "missing")
 	case c.Outbox.SegmentBytes < 4096:
-		return bad("outbox.segment_bytes: %d is below 4096", c.Outbox.SegmentBytes)
+		return bad("outbox.segment_bytes", "%d is below 4096", c.Outbox.SegmentBytes)
 	case c.Outbox.QuotaBytes < 2*c.Outbox.SegmentBytes:
-		return bad("outbox.quota_bytes: %d must be at least twice segment_bytes (%d)", c.Outbox.QuotaBytes, c.Outbox.SegmentBytes)
-	case c.Snippets.MaxCount < 0 || c.Snippets.MaxBytes < 0 || c.Snippets.Dur < 0 || c.Snippets.Every < 0:
-		return bad("snippets: limits must not be negative")
-	case c.Source.SampleRateHz <= 0 || c.Source.SampleRateHz > 100e6:
-		return bad("source.sample_rate_hz: %v out of range (0, 100e6]", c.Source.SampleRateHz)
+		return bad("outbox.quota_bytes", "%d must be at least twice segment_bytes (%d)", c.Outbox.QuotaBytes, c.Outbox.SegmentBytes)
+	case c.Snippets.MaxCount < 0:
+		return bad("snippets.max_count", "limits must not be negative")
+	case c.Snippets.MaxBytes < 0:
+		return bad("snippets.max_bytes", "limits must not be negative")
+	case c.Snippets.Dur < 0:
+		return bad("snippets.duration", "limits must not be negative")
+	case c.Snippets.Every < 0:
+		return bad("snippets.every", "limits must not be negative")
 	case c.Health.IntervalDur < time.Second:
-		return bad("health.interval: %v is below 1s", c.Health.IntervalDur)
+		return bad("health.interval", "%v is below 1s", c.Health.IntervalDur)
 	case c.SpectrumDur < 0:
-		return bad("spectrum_interval: must not be negative")
+		return bad("spectrum_interval", "must not be negative")
 	case c.LabelReuse < 0:
-		return bad("label_reuse: must not be negative (0s classifies every emission)")
-	case c.Tamper.CollapseDB <= 0 || c.Tamper.RiseDB <= 0:
-		return bad("tamper.collapse_db and tamper.rise_db must be positive")
+		return bad("label_reuse", "must not be negative (0s classifies every emission)")
+	case c.Tamper.CollapseDB <= 0:
+		return bad("tamper.collapse_db", "tamper.collapse_db and tamper.rise_db must be positive")
+	case c.Tamper.RiseDB <= 0:
+		return bad("tamper.rise_db", "tamper.collapse_db and tamper.rise_db must be positive")
 	case c.Tamper.ClipFraction <= 0 || c.Tamper.ClipFraction > 1:
-		return bad("tamper.clip_fraction: %v not in (0,1]", c.Tamper.ClipFraction)
+		return bad("tamper.clip_fraction", "%v not in (0,1]", c.Tamper.ClipFraction)
 	case c.Tamper.StallDur <= 0:
-		return bad("tamper.stall: must be positive")
+		return bad("tamper.stall", "must be positive")
 	case c.Tamper.BaselineAlpha <= 0 || c.Tamper.BaselineAlpha > 1:
-		return bad("tamper.baseline_alpha: %v not in (0,1]", c.Tamper.BaselineAlpha)
+		return bad("tamper.baseline_alpha", "%v not in (0,1]", c.Tamper.BaselineAlpha)
 	case c.Tamper.PersistBlocks < 1:
-		return bad("tamper.persist_blocks: must be at least 1")
+		return bad("tamper.persist_blocks", "must be at least 1")
 	case c.AGC.ClipFraction <= 0 || c.AGC.ClipFraction > 1:
-		return bad("agc.clip_fraction: %v not in (0,1]", c.AGC.ClipFraction)
+		return bad("agc.clip_fraction", "%v not in (0,1]", c.AGC.ClipFraction)
 	case c.AGC.ClipBlocks < 1 || c.AGC.ClipBlocks > 8:
-		return bad("agc.clip_blocks: %d not in 1..8 (clipping blocks among the last 8)", c.AGC.ClipBlocks)
+		return bad("agc.clip_blocks", "%d not in 1..8 (clipping blocks among the last 8)", c.AGC.ClipBlocks)
 	case c.AGC.LowBlocks < 1:
-		return bad("agc.low_blocks: must be at least 1")
-	case !(c.AGC.StepDownDB > 0 && c.AGC.StepDownDB <= 40) || !(c.AGC.StepUpDB > 0 && c.AGC.StepUpDB <= 40):
-		return bad("agc.step_down_db and agc.step_up_db must be in (0, 40]")
+		return bad("agc.low_blocks", "must be at least 1")
+	case !(c.AGC.StepDownDB > 0 && c.AGC.StepDownDB <= 40):
+		return bad("agc.step_down_db", "%v: agc.step_down_db and agc.step_up_db must be in (0, 40]", c.AGC.StepDownDB)
+	case !(c.AGC.StepUpDB > 0 && c.AGC.StepUpDB <= 40):
+		return bad("agc.step_up_db", "%v: agc.step_down_db and agc.step_up_db must be in (0, 40]", c.AGC.StepUpDB)
 	case !(c.AGC.LowPeakDBFS+c.AGC.StepUpDB <= -3):
-		return bad("agc.low_peak_dbfs %v + step_up_db %v must be <= -3 dBFS, or a step up could clip", c.AGC.LowPeakDBFS, c.AGC.StepUpDB)
+		return bad("agc.low_peak_dbfs", "%v + step_up_db %v must be <= -3 dBFS, or a step up could clip", c.AGC.LowPeakDBFS, c.AGC.StepUpDB)
 	case !(c.AGC.MinGainDB >= 0 && c.AGC.MinGainDB <= 120):
-		return bad("agc.min_gain_db: %v not in 0..120", c.AGC.MinGainDB)
+		return bad("agc.min_gain_db", "%v not in 0..120", c.AGC.MinGainDB)
 	}
+	if c.HTTPAddr != "" {
+		if err := checkListenAddr(c.HTTPAddr); err != nil {
+			return bad("http_addr", "%v", err)
+		}
+	}
+	tunes := false
 	switch c.Source.Kind {
 	case SourceHackRF, SourceHackRFTransfer, SourceSim:
+		tunes = true
 	case SourceFile:
 		if c.Source.Path == "" {
-			return bad("source.path: missing for source kind %q", SourceFile)
+			return bad("source.path", "missing for source kind %q", SourceFile)
 		}
 	default:
-		return bad("source.kind: %q is not one of hackrf, hackrf_transfer, file, sim", c.Source.Kind)
+		return bad("source.kind", "%q is not one of hackrf, hackrf_transfer, file, sim", c.Source.Kind)
+	}
+	// what the source kind is, for the messages about the HackRF's limits
+	kind := "source.kind " + c.Source.Kind
+	if c.Source.Kind == SourceSim {
+		kind += ", which simulates a HackRF"
+	}
+	switch {
+	case tunes && !(c.Source.SampleRateHz >= hackrf.MinSampleRateHz && c.Source.SampleRateHz <= hackrf.MaxSampleRateHz):
+		return bad("source.sample_rate_hz", "%s is outside %v..%v Msps, what a HackRF samples at (%s)",
+			rateString(c.Source.SampleRateHz), hackrf.MinSampleRateHz/1e6, hackrf.MaxSampleRateHz/1e6, kind)
+	case !tunes && !(c.Source.SampleRateHz > 0 && c.Source.SampleRateHz <= 100e6):
+		return bad("source.sample_rate_hz", "%v out of range (0, 100e6]", c.Source.SampleRateHz)
 	}
 	if len(c.Bands) == 0 {
-		return bad("bands: need at least one band")
+		return bad("bands", "need at least one band")
 	}
 	if len(c.Bands) > 256 {
-		return bad("bands: %d listed, at most 256 (each health report lists every band)", len(c.Bands))
+		return bad("bands", "%d listed, at most 256 (each health report lists every band)", len(c.Bands))
 	}
 	names := map[string]bool{}
 	for i, b := range c.Bands {
+		key := fmt.Sprintf("bands[%d]", i)
 		switch {
 		case b.Name == "" || len(b.Name) > 64:
-			return bad("bands[%d].name: must be 1..64 characters", i)
+			return bad(key+".name", "must be 1..64 characters")
 		case names[b.Name]:
-			return bad("bands[%d].name: %q repeated", i, b.Name)
-		case !(b.LowHz > 0) || !(b.HighHz > b.LowHz) || b.HighHz > 1e11:
-			return bad("bands[%d] %q: need 0 < low_hz < high_hz <= 1e11", i, b.Name)
+			return bad(key+".name", "%q repeated", b.Name)
+		case !(b.LowHz > 0):
+			return bad(key+".low_hz", "band %q: need 0 < low_hz < high_hz <= 1e11", b.Name)
+		case !(b.HighHz > b.LowHz) || b.HighHz > 1e11:
+			return bad(key+".high_hz", "band %q: need 0 < low_hz < high_hz <= 1e11", b.Name)
 		case b.Priority < 0 || b.Priority > 100:
-			return bad("bands[%d] %q: priority %d not in 0..100", i, b.Name, b.Priority)
+			return bad(key+".priority", "band %q: priority %d not in 0..100", b.Name, b.Priority)
 		case b.Dwell <= 0 || b.Dwell > time.Minute:
-			return bad("bands[%d] %q: dwell %v not in (0, 1m]", i, b.Name, b.Dwell)
+			return bad(key+".dwell", "band %q: dwell %v not in (0, 1m]", b.Name, b.Dwell)
 		case b.Kind != KindSweep && b.Kind != KindDwell:
-			return bad("bands[%d] %q: kind %q is not sweep or dwell", i, b.Name, b.Kind)
+			return bad(key+".kind", "band %q: kind %q is not sweep or dwell", b.Name, b.Kind)
 		case b.MaxRevisit < b.Dwell:
-			return bad("bands[%d] %q: max_revisit %v shorter than dwell %v", i, b.Name, b.MaxRevisit, b.Dwell)
+			return bad(key+".max_revisit", "band %q: max_revisit %v shorter than dwell %v", b.Name, b.MaxRevisit, b.Dwell)
+		}
+		// Below 1 MHz, where no HackRF tunes and no phone or drone
+		// sends, an edge is a unit mistake whatever the source; above
+		// 6 GHz only a recording (of another receiver) can be.
+		for _, e := range []struct {
+			name string
+			hz   float64
+		}{{"low_hz", b.LowHz}, {"high_hz", b.HighHz}} {
+			switch {
+			case e.hz < hackrf.MinCenterHz:
+				return bad(key+"."+e.name, "%s is below %s, the lowest a HackRF tunes%s", hzString(e.hz), hzString(hackrf.MinCenterHz), unitHint(e.hz))
+			case tunes && e.hz > hackrf.MaxCenterHz:
+				return bad(key+"."+e.name, "%s is above %s, the highest a HackRF tunes (%s)", hzString(e.hz), hzString(hackrf.MaxCenterHz), kind)
+			}
 		}
 		names[b.Name] = true
 	}
-	if c.Source.Kind != SourceFile {
+	if tunes {
 		// The plan a tuning source scans by: a config that validates also
 		// starts (the agent builds the same plan).
 		if _, err := scan.New(c.ScanBands(), c.Source.SampleRateHz, scan.Options{}); err != nil {
-			return bad("bands: %v", err)
+			return bad("bands", "%v", err)
 		}
 	}
 	for i, g := range c.Gains {
 		if !(g.HighHz > g.LowHz) || g.LowHz < 0 || g.GainDB < 0 || g.GainDB > 120 {
-			return bad("gains[%d]: need 0 <= low_hz < high_hz and 0 <= gain_db <= 120", i)
+			return bad(fmt.Sprintf("gains[%d]", i), "need 0 <= low_hz < high_hz and 0 <= gain_db <= 120")
 		}
 	}
 	return nil
+}
+
+// brokerSchemes are the URL schemes paho (eclipse/paho.mqtt.golang
+// 1.5, openConnection) dials, each with whether it is encrypted, in the
+// order errors list them.
+var brokerSchemes = []brokerScheme{
+	{"tcp", false}, {"mqtt", false}, {"ssl", true}, {"tls", true}, {"mqtts", true}, {"mqtt+ssl", true},
+	{"tcps", true}, {"ws", false}, {"wss", true}, {"unix", false},
+}
+
+// brokerScheme is a broker URL scheme and whether it is encrypted.
+type brokerScheme struct {
+	name string
+	tls  bool
+}
+
+// checkBrokerURL reports why m.URL is not a broker URL paho dials as
+// meant: no scheme (paho takes the URL for plain TCP, even to a TLS port),
+// a scheme paho does not know, a TCP or TLS URL without a port (paho adds
+// none), or a plain one while a CA or client certificate is configured
+// (TLS was meant; the password would go in clear).
+func checkBrokerURL(m MQTT) error {
+	raw := m.URL
+	if !strings.Contains(raw, "://") {
+		return fmt.Errorf("%q has no scheme: write tcp://%s, or ssl://%s for TLS", raw, raw, raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q: %w", raw, errors.Unwrap(err))
+	}
+	scheme := strings.ToLower(u.Scheme)
+	i := slices.IndexFunc(brokerSchemes, func(s brokerScheme) bool { return s.name == scheme })
+	if i < 0 {
+		names := make([]string, len(brokerSchemes))
+		for j, s := range brokerSchemes {
+			names[j] = s.name
+		}
+		return fmt.Errorf("scheme %q is not one paho dials: %s", u.Scheme, strings.Join(names, ", "))
+	}
+	secure := brokerSchemes[i].tls
+	switch scheme {
+	case "unix":
+		if u.Host == "" && u.Path == "" {
+			return fmt.Errorf("%q names no socket (unix:///run/mosquitto/mqtt.sock)", raw)
+		}
+	case "ws", "wss":
+		// the WebSocket dialer adds the default port
+		if u.Host == "" {
+			return fmt.Errorf("%q has no host", raw)
+		}
+	default:
+		if u.Port() == "" {
+			port := "1883"
+			if secure {
+				port = "8883"
+			}
+			return fmt.Errorf("%q has no port (%s://%s:%s?)", raw, u.Scheme, u.Host, port)
+		}
+	}
+	if !secure {
+		for _, f := range []struct{ key, path string }{{"mqtt.ca_file", m.CAFile}, {"mqtt.cert_file", m.CertFile}} {
+			if f.path != "" {
+				return fmt.Errorf("%s:// is not encrypted, but %s is set: the password would go in clear; use ssl:// (or tls://, mqtts://, wss://)", u.Scheme, f.key)
+			}
+		}
+	}
+	return nil
+}
+
+// checkListenAddr reports why addr is not a host:port to listen on, the
+// port a number (the host may be empty: every interface).
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		var aerr *net.AddrError
+		if errors.As(err, &aerr) {
+			err = errors.New(aerr.Err)
+		}
+		return fmt.Errorf("%q is not host:port (%w), e.g. 127.0.0.1:9464", addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("port %q is not a number in 1..65535", port)
+	}
+	return nil
+}
+
+// hzString is hz in the unit that reads best: 0.88 Hz, 100 kHz, 880 MHz,
+// 10 GHz.
+func hzString(hz float64) string {
+	switch a := math.Abs(hz); {
+	case a >= 1e9:
+		return strconv.FormatFloat(hz/1e9, 'g', -1, 64) + " GHz"
+	case a >= 1e6:
+		return strconv.FormatFloat(hz/1e6, 'g', -1, 64) + " MHz"
+	case a >= 1e3:
+		return strconv.FormatFloat(hz/1e3, 'g', -1, 64) + " kHz"
+	}
+	return strconv.FormatFloat(hz, 'g', -1, 64) + " Hz"
+}
+
+// rateString is a sample rate in Msps.
+func rateString(hz float64) string {
+	return strconv.FormatFloat(hz/1e6, 'g', -1, 64) + " Msps"
+}
+
+// unitHint guesses the unit a band edge far below 1 MHz was written in:
+// below 10 GHz, below 10 000 MHz; nothing for a value that reads as Hz.
+func unitHint(hz float64) string {
+	v := strconv.FormatFloat(hz, 'g', -1, 64)
+	switch {
+	case hz > 0 && hz < 10:
+		return fmt.Sprintf(" (band edges are in Hz: is it in GHz? %s GHz is %se9)", v, v)
+	case hz >= 10 && hz < 1e4:
+		return fmt.Sprintf(" (band edges are in Hz: is it in MHz? %s MHz is %se6)", v, v)
+	}
+	return ""
 }
 
 // ScanBands returns the bands as the scan scheduler takes them.

@@ -29,8 +29,18 @@ func TestFiles(t *testing.T) {
 		"agc-hysteresis.bad.yaml":  "agc.low_peak_dbfs",
 		"negative-reuse.bad.yaml":  "label_reuse",
 		"too-many-bands.bad.yaml":  "257 listed, at most 256",
-		"zero-inflight.bad.yaml":   "mqtt.max_inflight: 0",
+		"zero-inflight.bad.yaml":   "[4:17] mqtt.max_inflight: 0",
 		"infeasible-plan.bad.yaml": "scan plan infeasible: band \"gsm900-ul\" max_revisit 200ms",
+		// what a HackRF (and the simulator, which models one) cannot do
+		// fails the check, not the run, at the key's line
+		"rate-hackrf.bad.yaml":    "[6:19] source.sample_rate_hz: 40 Msps is outside 2..20 Msps",
+		"rate-sim.bad.yaml":       "[4:37] source.sample_rate_hz: 1 Msps is outside 2..20 Msps",
+		"band-ghz.bad.yaml":       "[7:13] bands[0].low_hz: 0.88 Hz is below 1 MHz, the lowest a HackRF tunes (band edges are in Hz: is it in GHz? 0.88 GHz is 0.88e9)",
+		"band-10ghz.bad.yaml":     "[7:28] bands[1].low_hz: 10 GHz is above 6 GHz, the highest a HackRF tunes",
+		"band-khz.bad.yaml":       "[7:13] bands[0].low_hz: 100 kHz is below 1 MHz, the lowest a HackRF tunes",
+		"band-high-edge.bad.yaml": "[8:14] bands[0].high_hz: 6.05 GHz is above 6 GHz",
+		"http-no-port.bad.yaml":   "[6:12] http_addr: \"localhost\" is not host:port (missing port in address), e.g. 127.0.0.1:9464",
+		"http-bad-port.bad.yaml":  "[5:12] http_addr: port \"99999\" is not a number in 1..65535",
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 	if err != nil || len(files) == 0 {
@@ -151,4 +161,52 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse accepted a config Validate rejects: %v", err)
 		}
 	})
+}
+
+// TestMQTTURL: mqtt.url needs a scheme paho dials (one without became
+// plain TCP, even to a TLS port), a host and port where paho needs them,
+// and TLS when a CA or client certificate is configured (plain TCP would
+// send the password in clear). Errors give the key's line.
+func TestMQTTURL(t *testing.T) {
+	const head = "site: hmp-north\nsensor: wing-a-1\nsource: {kind: hackrf}\nbands: [{name: a, low_hz: 900e6, high_hz: 910e6}]\nmqtt:\n"
+	tests := []struct {
+		name string
+		url  string
+		tls  string // more lines under mqtt:
+		want string // in the error; "" = valid
+	}{
+		{"tcp", "tcp://127.0.0.1:1883", "", ""},
+		{"mqtt", "mqtt://broker.local:1883", "", ""},
+		{"ssl", "ssl://broker.local:8883", "  ca_file: /etc/rfwarden/ca.pem\n", ""},
+		{"tls with client cert", "tls://broker.local:8883", "  cert_file: /c.pem\n  key_file: /k.pem\n", ""},
+		{"mqtts", "mqtts://broker.local:8883", "", ""},
+		{"wss", "wss://broker.local/mqtt", "  ca_file: /etc/rfwarden/ca.pem\n", ""},
+		{"ws", "ws://127.0.0.1:9001/mqtt", "", ""},
+		{"ipv6", "ssl://[fd00::1]:8883", "", ""},
+		{"no scheme", "127.0.0.1:18301", "", `[6:8] mqtt.url: "127.0.0.1:18301" has no scheme: write tcp://127.0.0.1:18301, or ssl://127.0.0.1:18301 for TLS`},
+		{"host without scheme", "broker.local:8883", "", `mqtt.url: "broker.local:8883" has no scheme`},
+		{"unknown scheme", "http://broker.local:1883", "", `[6:8] mqtt.url: scheme "http" is not one paho dials: tcp, mqtt, ssl, tls, mqtts, mqtt+ssl, tcps, ws, wss, unix`},
+		{"no port", "ssl://broker.local", "", `mqtt.url: "ssl://broker.local" has no port (ssl://broker.local:8883?)`},
+		{"tcp with CA", "tcp://broker.local:8883", "  ca_file: /etc/rfwarden/ca.pem\n",
+			"mqtt.url: tcp:// is not encrypted, but mqtt.ca_file is set: the password would go in clear; use ssl:// (or tls://, mqtts://, wss://)"},
+		{"ws with client cert", "ws://broker.local:9001", "  cert_file: /c.pem\n  key_file: /k.pem\n",
+			"mqtt.url: ws:// is not encrypted, but mqtt.cert_file is set"},
+		{"unix with CA", "unix:///run/mosquitto/mqtt.sock", "  ca_file: /ca.pem\n", "mqtt.url: unix:// is not encrypted"},
+		{"unix", "unix:///run/mosquitto/mqtt.sock", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(head + "  url: " + tt.url + "\n" + tt.tls))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("got %v, want it valid", err)
+			case tt.want != "" && err == nil:
+				t.Errorf("valid, want an error containing %q", tt.want)
+			case tt.want != "" && !strings.Contains(err.Error(), tt.want):
+				t.Errorf("got %v\nwant an error containing %q", err, tt.want)
+			case err != nil && !errors.Is(err, ErrInvalid):
+				t.Errorf("error %v does not wrap ErrInvalid", err)
+			}
+		})
+	}
 }

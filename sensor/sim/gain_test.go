@@ -71,3 +71,51 @@ func TestSetGainDBScalesAndClips(t *testing.T) {
 		t.Errorf("after Tune: gain %v, want the automatic %v", g, auto)
 	}
 }
+
+// TestGainTable: a node config's gain table sets the gain of each tuning,
+// split as a HackRF splits it, as hackrfsrc does; a tuning no row covers
+// keeps SourceOptions.GainDB, or the automatic gain. (The sim ran every
+// tuning at the automatic gain whatever the table said.)
+func TestGainTable(t *testing.T) {
+	table := func(centerHz float64) (float64, bool) {
+		switch {
+		case centerHz >= 1e9 && centerHz < 7.25e9:
+			return 46, true
+		case centerHz >= 400e6 && centerHz < 500e6:
+			return 33, true // LNA 32 + VGA 0: the split rounds down to 32
+		}
+		return 0, false
+	}
+	tests := []struct {
+		name     string
+		centerHz float64
+		fixedDB  float64 // SourceOptions.GainDB
+		want     float64
+	}{
+		{"row above 1 GHz", 2437e6, 0, 46},
+		{"row split as a HackRF", 450e6, 0, 32},
+		{"no row: automatic", 902e6, 0, AutoGainDB(2e6)},
+		{"no row: the fixed gain", 902e6, 20, 20},
+		{"row over the fixed gain", 1800e6, 20, 46},
+	}
+	w := StandardWing(1)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, err := w.NewSource("s1", SourceOptions{CenterHz: 2437e6, SampleRateHz: 2e6, BlockSamples: 1000,
+				GainDB: tt.fixedDB, GainTable: table})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := src.Tune(tt.centerHz, 2e6); err != nil {
+				t.Fatal(err)
+			}
+			b, err := src.Next(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.GainDB != tt.want || src.GainDB() != tt.want {
+				t.Errorf("at %v Hz: block gain %v, GainDB() %v; want %v", tt.centerHz, b.GainDB, src.GainDB(), tt.want)
+			}
+		})
+	}
+}

@@ -32,7 +32,12 @@ type SourceOptions struct {
 	// the thermal floor sits near -42 dBFS (AutoGainDB), about 0.7 LSB rms
 	// per I or Q sample of the 8-bit ADC: 43 dB at 10 Msps, 50 dB at 2 Msps.
 	GainDB float64
-	Seed   uint64 // noise seed; default the wing's seed
+	// GainTable, when set, gives the total receive gain of a tuning (a
+	// node config's gains: table, config.Config.GainDB); ok false leaves
+	// that tuning at GainDB (or AutoGainDB). Its gain is split as a
+	// HackRF splits it (hackrf.SplitGain), so it may apply up to 1 dB less.
+	GainTable func(centerHz float64) (gainDB float64, ok bool)
+	Seed      uint64 // noise seed; default the wing's seed
 	// Start is the simulated time of the first sample; default the wing's Start.
 	Start time.Time
 	// NoArtefacts turns off the HackRF artefacts (DC spike, IQ imbalance,
@@ -126,16 +131,18 @@ func (w *Wing) NewSource(sensorID string, opts SourceOptions) (*Source, error) {
 	return src, nil
 }
 
-// The HackRF's limits, which Tune enforces.
+// The HackRF's limits (firmware/hackrf), which Tune enforces and
+// sensor/config checks a node config against.
 const (
-	MinCenterHz     = 1e6
-	MaxCenterHz     = 6e9
-	MinSampleRateHz = 2e6
-	MaxSampleRateHz = 20e6
+	MinCenterHz     = hackrf.MinCenterHz
+	MaxCenterHz     = hackrf.MaxCenterHz
+	MinSampleRateHz = hackrf.MinSampleRateHz
+	MaxSampleRateHz = hackrf.MaxSampleRateHz
 )
 
 // Tune retunes the source from the next block (HackRF limits: 1 MHz..6 GHz,
-// 2..20 Msps).
+// 2..20 Msps) at the gain SourceOptions.GainTable gives the tuning, else
+// SourceOptions.GainDB, else AutoGainDB.
 func (s *Source) Tune(centerHz, sampleRateHz float64) error {
 	if !(centerHz >= MinCenterHz && centerHz <= MaxCenterHz) {
 		return fmt.Errorf("sim: tune: centre %v Hz outside 1 MHz..6 GHz", centerHz)
@@ -149,6 +156,12 @@ func (s *Source) Tune(centerHz, sampleRateHz float64) error {
 	s.gainDB = s.opts.GainDB
 	if s.gainDB == 0 {
 		s.gainDB = AutoGainDB(sampleRateHz)
+	}
+	if s.opts.GainTable != nil {
+		if g, ok := s.opts.GainTable(centerHz); ok {
+			lna, vga := hackrf.SplitGain(g)
+			s.gainDB = float64(lna + vga)
+		}
 	}
 	s.retuned = true
 	s.dcPhase = 2 * math.Pi * s.rng.Float64()
@@ -180,7 +193,7 @@ func (s *Source) GainDB() float64 { return s.gainDB }
 // hackrf.SplitGain, so the gain applied (GainDB, Block.GainDB) may be up to
 // 1 dB below the request. The signal scales with the gain and, unless
 // NoArtefacts is set, clips at the 8-bit ADC's full scale. Tune goes back to
-// SourceOptions.GainDB (or AutoGainDB).
+// the tuning's gain (SourceOptions.GainTable, GainDB or AutoGainDB).
 func (s *Source) SetGainDB(totalDB float64) error {
 	if math.IsNaN(totalDB) {
 		return fmt.Errorf("sim: gain %v dB", totalDB)
