@@ -66,9 +66,10 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		cases, noiseCases                                      int
 		noiseS, pfa                                            float64
 		seed                                                   uint64
-		progress, dcSpike                                      bool
+		progress, dcSpike, includeOwn                          bool
 	)
-	fs.StringVar(&corpus, "corpus", "", "score the labelled SigMF recordings under `DIR` (core:label annotations are the truth)")
+	fs.StringVar(&corpus, "corpus", "", "score the labelled SigMF recordings under `DIR`, following symbolic links (core:label annotations are the truth, except rfwarden's own: see --include-own)")
+	fs.BoolVar(&includeOwn, "include-own", false, "take the corpus annotations rfwarden's own detectors wrote (core:generator \"rfwarden\" from scan --annotate, \"rfwarden sensor\" on evidence clips) as truth too: does a replay agree with the sensor, not is either right")
 	fs.IntVar(&cases, "cases", 2, "generated cases per class and SNR (0: none)")
 	fs.IntVar(&noiseCases, "noise-cases", 10, "generated pure-noise cases, with HackRF artefacts (0: none)")
 	fs.Float64Var(&noiseS, "noise-dur", 0.1, "seconds of each noise case")
@@ -142,17 +143,27 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	if corpus != "" {
-		paths, err := eval.FindCorpus(corpus)
+		c, err := eval.FindCorpus(corpus)
 		if err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
-		bar := newProgress(stderr, showBar, tty, int64(len(paths)), "corpus")
-		tally, _, err := eval.RunCorpus(ctx, corpus, cfg, func(string) { bar.add(1) })
+		bar := newProgress(stderr, showBar, tty, int64(len(c.Paths)), "corpus")
+		cr, err := eval.RunCorpus(ctx, c, eval.CorpusConfig{Pipeline: cfg, IncludeOwn: includeOwn, Step: func(string) { bar.add(1) }})
 		bar.close()
 		if err != nil {
+			if errors.Is(err, eval.ErrNoCorpus) && cr.Count(eval.SkipOwnLabels) > 0 {
+				return fmt.Errorf("eval: %w (--include-own takes rfwarden's own annotations as truth)", err)
+			}
 			return fmt.Errorf("eval: %w", err)
 		}
-		r := tally.Report()
+		if sum := cr.SkipSummary(); sum != "" {
+			hint := ""
+			if cr.Count(eval.SkipOwnLabels) > 0 {
+				hint = "; --include-own takes rfwarden's own annotations as truth"
+			}
+			fmt.Fprintf(stderr, "eval: corpus %s: scored %d of %d recordings; passed over %s%s\n", corpus, len(cr.Files), len(c.Paths), sum, hint)
+		}
+		r := cr.Tally.Report()
 		doc.Corpus = &r
 		if err := eval.WriteText(stdout, fmt.Sprintf("corpus %s (pfa %g)", corpus, effPFA), r); err != nil {
 			return err

@@ -240,3 +240,85 @@ func TestEvalRealIQ(t *testing.T) {
 		}
 	}
 }
+
+// writeClip writes dir/name as 4096 silent cf32 samples with one
+// annotation labelled label by generator gen, as a sensor's evidence clip.
+func writeClip(t *testing.T, dir, name, gen, label string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w, err := sigmf.NewWriter(filepath.Join(dir, name), "cf32_le", 1e6, 1747.5e6, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(make([]complex64, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	w.Annotate(sigmf.Annotation{SampleStart: 0, SampleCount: 4096, Label: label, Generator: gen})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEvalCorpusLinksAndOwnLabels: --corpus given as a symbolic link, and
+// folders linked inside it, are read (eval answered "no SigMF recording
+// with core:label annotations" for a link to real-iq); the labels a
+// sensor wrote on an evidence clip are not truth unless --include-own,
+// and what is passed over is counted on stderr with the reason.
+func TestEvalCorpusLinksAndOwnLabels(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	if err := os.MkdirAll(filepath.Join(real, "night1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeLabelledLTE(t, filepath.Join(real, "night1"))
+	clips := filepath.Join(dir, "bundle", "snippets")
+	writeClip(t, clips, "s1-0001", eval.SensorGenerator, "LTE/NR uplink (LTE B3 UL, unconfirmed: too short)")
+	if err := os.Symlink(real, filepath.Join(dir, "link")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if err := os.Symlink(clips, filepath.Join(real, "clips")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		wantRuns   int
+		wantStderr []string
+	}{
+		{"default", nil, 1, []string{"1 labelled only by rfwarden's own detectors", "clips/s1-0001.sigmf-meta", "--include-own"}},
+		{"include own", []string{"--include-own"}, 2, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			jsonPath := filepath.Join(t.TempDir(), "ev.json")
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"eval", "--corpus", filepath.Join(dir, "link"), "--cases", "0", "--noise-cases", "0", "--json", jsonPath}, tc.args...)
+			if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+				t.Fatalf("eval: %v\n%s", err, stderr.String())
+			}
+			raw, err := os.ReadFile(jsonPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc evalJSON
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Corpus == nil || doc.Corpus.Runs != tc.wantRuns {
+				t.Errorf("corpus report %+v, want %d recordings scored", doc.Corpus, tc.wantRuns)
+			}
+			for _, w := range tc.wantStderr {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				}
+			}
+		})
+	}
+	// The bundle's clips alone: nothing is truth, and the error says why.
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"eval", "--corpus", clips, "--cases", "0", "--noise-cases", "0"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "rfwarden sensor") || !strings.Contains(err.Error(), "--include-own") {
+		t.Errorf("bundle alone: %v, want an error naming the sensor's annotations and --include-own", err)
+	}
+}
