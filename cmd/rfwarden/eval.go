@@ -41,6 +41,9 @@ type evalJSON struct {
 	Corpus    *eval.Report `json:"corpus,omitempty"`
 	Generated *eval.Report `json:"generated,omitempty"`
 	ElapsedS  float64      `json:"elapsed_s"`
+	// Interrupted, when the run was stopped (Ctrl-C), says where; the
+	// reports hold what was done before.
+	Interrupted string `json:"interrupted,omitempty"`
 }
 
 type evalSettings struct {
@@ -142,6 +145,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		doc.Settings.Classes = append(doc.Settings.Classes, s.Class)
 	}
 
+	var stopped *evalInterrupted // Ctrl-C: what was done is printed and written, then this error
 	if corpus != "" {
 		c, err := eval.FindCorpus(corpus)
 		if err != nil {
@@ -150,10 +154,15 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		bar := newProgress(stderr, showBar, tty, int64(len(c.Paths)), "corpus")
 		cr, err := eval.RunCorpus(ctx, c, eval.CorpusConfig{Pipeline: cfg, IncludeOwn: includeOwn, Step: func(string) { bar.add(1) }})
 		bar.close()
-		if err != nil {
-			if errors.Is(err, eval.ErrNoCorpus) && cr.Count(eval.SkipOwnLabels) > 0 {
-				return fmt.Errorf("eval: %w (--include-own takes rfwarden's own annotations as truth)", err)
-			}
+		title := fmt.Sprintf("corpus %s (pfa %g)", corpus, effPFA)
+		var ri *eval.RunInterruptedError
+		switch {
+		case errors.As(err, &ri):
+			stopped = interruptedAt(ri, "corpus recordings")
+			title = fmt.Sprintf("corpus %s (pfa %g, interrupted after %d of %d recordings)", corpus, effPFA, ri.Done, ri.Of)
+		case errors.Is(err, eval.ErrNoCorpus) && cr.Count(eval.SkipOwnLabels) > 0:
+			return fmt.Errorf("eval: %w (--include-own takes rfwarden's own annotations as truth)", err)
+		case err != nil:
 			return fmt.Errorf("eval: %w", err)
 		}
 		if sum := cr.SkipSummary(); sum != "" {
@@ -163,36 +172,48 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			fmt.Fprintf(stderr, "eval: corpus %s: scored %d of %d recordings; passed over %s%s\n", corpus, len(cr.Files), len(c.Paths), sum, hint)
 		}
-		r := cr.Tally.Report()
-		doc.Corpus = &r
-		if err := eval.WriteText(stdout, fmt.Sprintf("corpus %s (pfa %g)", corpus, effPFA), r); err != nil {
-			return err
-		}
-	}
-
-	if planned > 0 {
-		bar := newProgress(stderr, showBar, tty, int64(planned), "generated")
-		tally, err := eval.RunGenerated(ctx, gc, cfg, func(eval.CaseResult) { bar.add(1) })
-		bar.close()
-		if err != nil {
-			return fmt.Errorf("eval: %w", err)
-		}
-		r := tally.Report()
-		doc.Generated = &r
-		title := fmt.Sprintf("generated: %d cases (seed %d, pfa %g)", planned, seed, effPFA)
-		if err := eval.WriteText(stdout, title, r); err != nil {
-			return err
-		}
-		if svgOut != "" {
-			sub := fmt.Sprintf("generated cases, seed %d, %d per class and SNR, detector Pfa %g per cell", seed, cases, effPFA)
-			if err := writeFileWith(svgOut, func(w io.Writer) error {
-				return eval.WriteSVG(w, r.PdVsSNR, "rfwarden: probability of detection against SNR", sub)
-			}); err != nil {
+		if stopped == nil || len(cr.Files) > 0 {
+			r := cr.Tally.Report()
+			doc.Corpus = &r
+			if err := eval.WriteText(stdout, title, r); err != nil {
 				return err
 			}
 		}
 	}
+
+	if planned > 0 && stopped == nil {
+		bar := newProgress(stderr, showBar, tty, int64(planned), "generated")
+		tally, err := eval.RunGenerated(ctx, gc, cfg, func(eval.CaseResult) { bar.add(1) })
+		bar.close()
+		title := fmt.Sprintf("generated: %d cases (seed %d, pfa %g)", planned, seed, effPFA)
+		sub := fmt.Sprintf("generated cases, seed %d, %d per class and SNR, detector Pfa %g per cell", seed, cases, effPFA)
+		var ri *eval.RunInterruptedError
+		switch {
+		case errors.As(err, &ri):
+			stopped = interruptedAt(ri, "generated cases")
+			title = fmt.Sprintf("generated: %d of %d cases (interrupted; seed %d, pfa %g)", ri.Done, ri.Of, seed, effPFA)
+			sub += fmt.Sprintf("; interrupted after %d of %d cases", ri.Done, ri.Of)
+		case err != nil:
+			return fmt.Errorf("eval: %w", err)
+		}
+		if r := tally.Report(); r.Runs > 0 {
+			doc.Generated = &r
+			if err := eval.WriteText(stdout, title, r); err != nil {
+				return err
+			}
+			if svgOut != "" {
+				if err := writeFileWith(svgOut, func(w io.Writer) error {
+					return eval.WriteSVG(w, r.PdVsSNR, "rfwarden: probability of detection against SNR", sub)
+				}); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	doc.ElapsedS = math.Round(time.Since(start).Seconds()*100) / 100
+	if stopped != nil {
+		doc.Interrupted = stopped.Error()
+	}
 	if jsonOut != "" {
 		if err := writeFileWith(jsonOut, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
@@ -202,8 +223,31 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	if stopped != nil {
+		return stopped
+	}
 	fmt.Fprintf(stderr, "eval: done in %.1f s\n", time.Since(start).Seconds())
 	return nil
+}
+
+// evalInterrupted is the error of an eval stopped by its context (Ctrl-C),
+// after it printed and wrote what it had done.
+type evalInterrupted struct {
+	msg string
+	err error // wraps the context's
+}
+
+func (e *evalInterrupted) Error() string { return e.msg }
+func (e *evalInterrupted) Unwrap() error { return e.err }
+
+// interruptedAt says where a run stopped: "eval: interrupted at case
+// gsm@21dB#2 (2 of 3 generated cases done); the tables above are of those".
+func interruptedAt(ri *eval.RunInterruptedError, what string) *evalInterrupted {
+	msg := fmt.Sprintf("eval: interrupted at %s (%d of %d %s done)", ri.At, ri.Done, ri.Of, what)
+	if ri.Done > 0 {
+		msg += "; the tables above are of those"
+	}
+	return &evalInterrupted{msg: msg, err: ri}
 }
 
 // orNone maps a flag's 0 (none) to GenConfig's "none" (negative; 0 there means default).

@@ -203,8 +203,11 @@ func TestEvalCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
-	if got := err.Error(); got != "eval: case gsm@0dB#0: context canceled" {
-		t.Errorf("err %q, want %q", got, "eval: case gsm@0dB#0: context canceled")
+	if got, want := err.Error(), "eval: interrupted at case gsm@0dB#0 (0 of 1000000 generated cases done)"; got != want {
+		t.Errorf("err %q, want %q", got, want)
+	}
+	if stdout.Len() > 0 {
+		t.Errorf("stdout %q, want nothing: no case was done", stdout.String())
 	}
 	// a plan of 1e6 cases held in memory costs 170 MB; one case's IQ 0.6 MB
 	if mb := float64(after.TotalAlloc-before.TotalAlloc) / 1e6; mb > 64 {
@@ -320,5 +323,63 @@ func TestEvalCorpusLinksAndOwnLabels(t *testing.T) {
 	err := run(context.Background(), []string{"eval", "--corpus", clips, "--cases", "0", "--noise-cases", "0"}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "rfwarden sensor") || !strings.Contains(err.Error(), "--include-own") {
 		t.Errorf("bundle alone: %v, want an error naming the sensor's annotations and --include-own", err)
+	}
+}
+
+// TestEvalInterruptedKeepsTables: Ctrl-C during the generated cases or
+// the corpus prints the tables of what was done, writes --json (saying it
+// is partial), names where it stopped and fails. It printed nothing and
+// "case nr@21dB#0: context canceled".
+func TestEvalInterruptedKeepsTables(t *testing.T) {
+	corpus := t.TempDir()
+	writeClip(t, corpus, "a", "", "lte uplink")
+	writeClip(t, corpus, "b", "", "lte uplink")
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		n         int // ctx.Err calls before the interrupt: one per block
+		wantOut   string
+		wantErr   string
+		corpusRun int
+		genRuns   int
+	}{
+		// a GSM case is two blocks: two cases, then stop in the third
+		{"generated", []string{"--classes", "gsm", "--snr-list", "21", "--cases", "3", "--noise-cases", "0"}, 4,
+			"== generated: 2 of 3 cases (interrupted; seed 1, pfa 1e-09)", "eval: interrupted at case gsm@21dB#2 (2 of 3 generated cases done); the tables above are of those", 0, 2},
+		// a clip is one block: a, then stop in b; no generated case is run
+		{"corpus", []string{"--corpus", corpus, "--cases", "1", "--classes", "gsm", "--snr-list", "21", "--noise-cases", "0"}, 1,
+			"== corpus " + corpus + " (pfa 1e-09, interrupted after 1 of 2 recordings): 1 runs ==", "eval: interrupted at b.sigmf-meta (1 of 2 corpus recordings done); the tables above are of those", 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			jsonPath := filepath.Join(t.TempDir(), "ev.json")
+			var stdout, stderr bytes.Buffer
+			ctx := &errAfter{Context: context.Background(), n: tc.n}
+			err := run(ctx, append([]string{"eval", "--json", jsonPath}, tc.args...), &stdout, &stderr)
+			if !errors.Is(err, context.Canceled) || err.Error() != tc.wantErr {
+				t.Errorf("err %v, want %q wrapping context.Canceled", err, tc.wantErr)
+			}
+			if !strings.Contains(stdout.String(), tc.wantOut) {
+				t.Errorf("stdout lacks %q:\n%s", tc.wantOut, stdout.String())
+			}
+			raw, err := os.ReadFile(jsonPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc evalJSON
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Interrupted != tc.wantErr {
+				t.Errorf("JSON interrupted %q, want %q", doc.Interrupted, tc.wantErr)
+			}
+			if runs := func(r *eval.Report) int {
+				if r == nil {
+					return 0
+				}
+				return r.Runs
+			}; runs(doc.Corpus) != tc.corpusRun || runs(doc.Generated) != tc.genRuns {
+				t.Errorf("JSON holds %d corpus recordings and %d cases, want %d and %d", runs(doc.Corpus), runs(doc.Generated), tc.corpusRun, tc.genRuns)
+			}
+		})
 	}
 }

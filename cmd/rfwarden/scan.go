@@ -43,6 +43,12 @@ would read the detections against them).
 
 A SigMF recording whose data differs from its metadata's core:sha512 (or
 rfw:sha256) is refused before the scan; --verify=false scans it anyway.
+
+Interrupted (Ctrl-C or SIGTERM), scan prints what it found in the file so
+far (an emission still going ends where the scan stopped), says how far it
+got ("interrupted at 42% of FILE") and exits 1. It writes no --annotate
+OUT then: SigMF tools would read the annotations of part of a recording as
+a whole scan.
 `
 
 // scanOptions are the parsed flags of `rfwarden scan`.
@@ -88,12 +94,66 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("scan: --annotate takes exactly one FILE, got %d", len(files))
 	}
 	header := !o.json
-	for _, f := range files {
+	for i, f := range files {
 		if err := scanFile(ctx, f, o, stdout, stderr, &header); err != nil {
+			var ie *scanInterrupted
+			if errors.As(err, &ie) {
+				ie.filesLeft = len(files) - 1 - i
+			}
 			return err
 		}
 	}
 	return nil
+}
+
+// scanInterrupted is the error of a scan stopped by its context (Ctrl-C)
+// part way through a file, after it printed what it had found.
+type scanInterrupted struct {
+	path      string                 // FILE as given
+	err       *eval.InterruptedError // how far it got
+	rateHz    float64
+	out       string // the --annotate OUT not written, if any
+	asJSON    bool
+	filesLeft int // FILEs after it, not scanned
+}
+
+// Error says where the scan stopped, and what that means for its output:
+// "scan: interrupted at 42% of night1/s1.sigmf-meta (6.7 of 16 s scanned);
+// the rows above are what it found before".
+func (e *scanInterrupted) Error() string {
+	what := "rows"
+	if e.asJSON {
+		what = "lines"
+	}
+	msg := fmt.Sprintf("scan: interrupted at %d%% of %s (%s of %s s scanned); the %s above are what it found before",
+		e.err.Percent(), e.path, fmtSeconds(float64(e.err.DoneSamples)/e.rateHz), fmtSeconds(float64(e.err.TotalSamples)/e.rateHz), what)
+	if e.out != "" {
+		msg += fmt.Sprintf("; %s not written (an annotation file of part of a recording would read as a whole scan)", e.out)
+	}
+	if e.filesLeft > 0 {
+		msg += fmt.Sprintf("; %d %s after it not scanned", e.filesLeft, plural(e.filesLeft, "file", "files"))
+	}
+	return msg
+}
+
+// Unwrap returns the scan's error, which wraps the context's.
+func (e *scanInterrupted) Unwrap() error { return e.err }
+
+// fmtSeconds formats seconds with three significant digits, whole
+// seconds from 100 s.
+func fmtSeconds(s float64) string {
+	if s >= 100 {
+		return fmt.Sprintf("%.0f", s)
+	}
+	return fmt.Sprintf("%.3g", s)
+}
+
+// plural returns one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // isSigMFName reports whether path names a SigMF file by its extension.
@@ -194,7 +254,8 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	}
 	results, err := eval.ScanRecording(ctx, rec, pipeline.Config{Detector: dsp.DetectorConfig{PFA: o.pfa}, Classifier: cl}, progress)
 	bar.close() // where the scan got to, if it stopped
-	if err != nil {
+	var stopped *eval.InterruptedError
+	if err != nil && !errors.As(err, &stopped) {
 		return err
 	}
 	name := filepath.Base(path)
@@ -203,6 +264,9 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		if err := printResult(stdout, name, rate, startS(res.Em.StartSample), res, o.json); err != nil {
 			return err
 		}
+	}
+	if stopped != nil {
+		return &scanInterrupted{path: path, err: stopped, rateHz: rate, out: out, asJSON: o.json}
 	}
 	if out != "" {
 		if err := writeAnnotated(out, rec, results, stderr); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -901,6 +902,89 @@ func TestScanInputErrors(t *testing.T) {
 			}
 			if stdout.Len() > 0 {
 				t.Errorf("failed scan printed %q", stdout.String())
+			}
+		})
+	}
+}
+
+// errAfter is a context whose Err is nil for its first n calls and
+// context.Canceled after: Ctrl-C at a known block of a scan, which asks
+// once per block of eval.BlockSamples.
+type errAfter struct {
+	context.Context
+	n int
+}
+
+func (c *errAfter) Err() error {
+	if c.n > 0 {
+		c.n--
+		return nil
+	}
+	return context.Canceled
+}
+
+// TestScanInterruptedKeepsRows: Ctrl-C part way through a file prints what
+// was found so far (the emission still open closed where the scan
+// stopped), says how far it got in which file, and fails; --annotate
+// writes nothing. It printed no row and only "context canceled".
+func TestScanInterruptedKeepsRows(t *testing.T) {
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "night1", "burst.cf32")
+	if err := os.Mkdir(filepath.Dir(raw), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeCF32(t, raw, toneBurst(300000, 100000, 250000, 1e6, 300e3))
+	rawArgs := []string{"--classify=false", "--datatype", "cf32_le", "--rate", "1e6", "--center", "433.92e6"}
+	out := filepath.Join(dir, "det.sigmf-meta")
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		wantRows int
+	}{
+		{"table", nil, 2}, // header and the tone
+		{"json", []string{"--json"}, 1},
+		{"annotate", []string{"--annotate", out}, 2},
+		{"second file not scanned", nil, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := []string{raw}
+			if tc.name == "second file not scanned" {
+				files = append(files, raw)
+			}
+			var stdout, stderr bytes.Buffer
+			args := append(append(append([]string{}, rawArgs...), tc.args...), files...)
+			ctx := &errAfter{Context: context.Background(), n: 2} // 131072 of 300000 samples
+			err := cmdScan(ctx, args, &stdout, &stderr)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err %v, want one wrapping context.Canceled", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "interrupted at 43% of "+raw) || strings.Contains(msg, "context canceled") {
+				t.Errorf("err %q, want it to say it was interrupted at 43%% of %s", msg, raw)
+			}
+			if tc.name == "second file not scanned" && !strings.Contains(msg, "1 file after it not scanned") {
+				t.Errorf("err %q, want it to say 1 file after it was not scanned", msg)
+			}
+			rows := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			if len(rows) != tc.wantRows {
+				t.Fatalf("stdout has %d lines, want %d:\n%s", len(rows), tc.wantRows, stdout.String())
+			}
+			if tc.name == "json" {
+				var d scanJSON
+				if err := json.Unmarshal([]byte(rows[0]), &d); err != nil {
+					t.Fatal(err)
+				}
+				if d.SampleStart < 99000 || d.SampleStart+d.SampleCount > 131072 {
+					t.Errorf("detection %d+%d, want the tone from 100000 to where the scan stopped (131072)", d.SampleStart, d.SampleCount)
+				}
+			}
+			if tc.name == "annotate" {
+				if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("%s: %v, want it not written", out, err)
+				}
+				if !strings.Contains(msg, out+" not written") {
+					t.Errorf("err %q, want it to say %s was not written", msg, out)
+				}
 			}
 		})
 	}

@@ -20,10 +20,55 @@ import (
 // pipeline with, as `rfwarden scan` does.
 const BlockSamples = 1 << 16
 
+// InterruptedError is the error of a scan whose context ended before the
+// last sample: how far it got. The results returned with it are what was
+// found before, the emissions still open closed where it stopped.
+type InterruptedError struct {
+	DoneSamples  int64 // samples scanned
+	TotalSamples int64 // samples of the recording or capture
+	Err          error // the context's error
+}
+
+// Percent is how much was scanned, rounded down: 0..100.
+func (e *InterruptedError) Percent() int64 {
+	if e.TotalSamples <= 0 {
+		return 0
+	}
+	return 100 * e.DoneSamples / e.TotalSamples
+}
+
+// Error says "interrupted at 42% (6720000 of 16000000 samples)".
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("interrupted at %d%% (%d of %d samples): %v", e.Percent(), e.DoneSamples, e.TotalSamples, e.Err)
+}
+
+// Unwrap returns the context's error.
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
+// RunInterruptedError is the error of a corpus or generated run whose
+// context ended before the last recording or case: where it stopped. The
+// tally returned with it holds the recordings or cases done before.
+type RunInterruptedError struct {
+	At   string // the recording (relative to the corpus folder) or case it was in
+	Done int    // recordings or cases done before it
+	Of   int    // ... of so many
+	Err  error  // the context's error
+}
+
+// Error says "interrupted at case nr@21dB#0, after 56 of 190: context canceled".
+func (e *RunInterruptedError) Error() string {
+	return fmt.Sprintf("interrupted at %s, after %d of %d: %v", e.At, e.Done, e.Of, e.Err)
+}
+
+// Unwrap returns the context's error.
+func (e *RunInterruptedError) Unwrap() error { return e.Err }
+
 // ScanRecording runs every sample of rec through a new pipeline with cfg,
 // one block of at most BlockSamples at a time and never across a capture
 // segment boundary, and returns the results sorted by start sample.
 // progress, when not nil, is called with the number of samples of each block.
+// When ctx ends first, it returns the results so far with an
+// *InterruptedError.
 func ScanRecording(ctx context.Context, rec *sigmf.Recording, cfg pipeline.Config, progress func(samples int)) ([]pipeline.Result, error) {
 	n := rec.NumSamples()
 	rate := rec.SampleRateHz()
@@ -32,7 +77,7 @@ func ScanRecording(ctx context.Context, rec *sigmf.Recording, cfg pipeline.Confi
 	var results []pipeline.Result
 	for pos := int64(0); pos < n; {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return sortResults(p.Flush(results)), &InterruptedError{DoneSamples: pos, TotalSamples: n, Err: err}
 		}
 		want := min(int64(len(iq)), rec.SegmentEnd(pos)-pos)
 		k, err := rec.Read(iq[:want])
@@ -59,13 +104,14 @@ func ScanRecording(ctx context.Context, rec *sigmf.Recording, cfg pipeline.Confi
 
 // ScanSamples runs iq, captured at centerHz and sampleRateHz, through a new
 // pipeline with cfg in blocks of BlockSamples, and returns the results
-// sorted by start sample.
+// sorted by start sample. When ctx ends first, it returns the results so
+// far with an *InterruptedError.
 func ScanSamples(ctx context.Context, iq []complex64, centerHz, sampleRateHz float64, cfg pipeline.Config) ([]pipeline.Result, error) {
 	p := pipeline.New(cfg)
 	var results []pipeline.Result
 	for pos := 0; pos < len(iq); pos += BlockSamples {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return sortResults(p.Flush(results)), &InterruptedError{DoneSamples: int64(pos), TotalSamples: int64(len(iq)), Err: err}
 		}
 		end := min(len(iq), pos+BlockSamples)
 		var err error
@@ -354,15 +400,17 @@ type CorpusRun struct {
 // passing over, in Skipped, those without truth (see RunCorpusFile). It
 // fails with ErrNoCorpus when nothing was scored, returning the run to say
 // what was passed over. When ctx ends first, it returns what was scored
-// before the recording it was reading, with an error wrapping ctx.Err().
-// Any other error returns a nil run.
+// before the recording it was reading, with a *RunInterruptedError. Any
+// other error returns a nil run.
 func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, error) {
 	run := &CorpusRun{Corpus: c, Tally: NewTally()}
 	run.Skipped = slices.Clone(c.Skipped)
 	for _, p := range c.Paths {
 		f, err := RunCorpusFile(ctx, p, cc)
-		if ctx.Err() != nil {
-			return run, fmt.Errorf("corpus %q: interrupted at %s, after %d of %d recordings: %w", c.Dir, c.relName(p), run.Read, len(c.Paths), ctx.Err())
+		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return run, &RunInterruptedError{At: c.relName(p), Done: run.Read, Of: len(c.Paths), Err: cerr}
+			}
 		}
 		run.Read++
 		if cc.Step != nil {
