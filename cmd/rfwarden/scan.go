@@ -25,9 +25,13 @@ const scanUsage = `usage: rfwarden scan [flags] FILE...
 
 Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
 .sigmf-data or a .sigmf archive) or a raw interleaved IQ file with --datatype,
---rate and --center. Given for a SigMF recording, each of those flags replaces
-that one field of its metadata and keeps the rest (--center sets every
-capture's frequency, so the captures must share one).
+--rate and --center. Those flags describe the raw files: a SigMF recording
+scanned with them must agree with each (--center with every capture's
+frequency), or the scan is refused before any FILE is scanned, naming the
+recording and the key; a field its metadata lacks is filled in. --override
+makes each of them replace that one field of a SigMF recording's metadata
+instead, keeping the rest: for metadata known to be wrong (--center sets
+every capture's frequency, so the captures must share one).
 
 The table's start_s is seconds from the recording's first sample to the
 emission's: when every capture has a core:datetime (a recording with gaps, as
@@ -59,6 +63,7 @@ type scanOptions struct {
 	rateHz   float64
 	centerHz float64
 	pfa      float64
+	override bool
 	progress bool
 	classify bool
 	verify   bool
@@ -72,9 +77,10 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o scanOptions
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
 	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are)")
-	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (for SigMF, replaces core:datatype)")
-	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (for SigMF, replaces core:sample_rate)")
-	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (for SigMF, replaces every capture's core:frequency)")
+	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (a SigMF recording's core:datatype must agree, unless --override)")
+	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (a SigMF recording's core:sample_rate must agree, unless --override)")
+	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (every capture's core:frequency of a SigMF recording must agree, unless --override)")
+	fs.BoolVar(&o.override, "override", false, "let --datatype, --rate and --center replace those fields of a SigMF recording's metadata, for metadata known to be wrong")
 	fs.Float64Var(&o.pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.BoolVar(&o.classify, "classify", true, "label detections with the classifiers (false: detect only, label \"unknown\")")
 	fs.BoolVar(&o.verify, "verify", true, "check a SigMF recording's data against its core:sha512 (and rfw:sha256) before scanning; false scans data whose metadata's hash is known to be stale")
@@ -92,6 +98,14 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if o.annotate != "" && len(files) != 1 {
 		return fmt.Errorf("scan: --annotate takes exactly one FILE, got %d", len(files))
+	}
+	// Refuse a FILE that cannot be opened as asked before scanning any.
+	for _, f := range files {
+		rec, err := openScanInput(f, o)
+		if err != nil {
+			return err
+		}
+		rec.Close()
 	}
 	header := !o.json
 	for i, f := range files {
@@ -164,7 +178,8 @@ func isSigMFName(path string) bool {
 
 // openScanInput opens path as a SigMF recording, or as a raw IQ file with
 // the flags' datatype, rate and centre. Flags given for a SigMF recording
-// replace those fields of its metadata (sigmf.OpenWith) and keep the rest.
+// must agree with its metadata (sigmf.Overrides.MustAgree), or, with
+// --override, replace those fields of it and keep the rest.
 func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	st, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) && !isSigMFName(path) {
@@ -187,7 +202,10 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 		return nil, fmt.Errorf("scan %q: centre frequency %v is not valid (use --center)", path, o.centerHz)
 	}
 	if isSigMFName(path) {
-		rec, err := sigmf.OpenWith(path, sigmf.Overrides{Datatype: o.datatype, SampleRateHz: o.rateHz, CenterHz: o.centerHz})
+		rec, err := sigmf.OpenWith(path, sigmf.Overrides{Datatype: o.datatype, SampleRateHz: o.rateHz, CenterHz: o.centerHz, MustAgree: !o.override})
+		if errors.Is(err, sigmf.ErrOverride) && !o.override {
+			return nil, fmt.Errorf("scan %q: %w (--datatype, --rate and --center describe raw files; --override makes them replace a SigMF recording's own)", path, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}

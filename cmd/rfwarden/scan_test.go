@@ -644,8 +644,8 @@ func TestScanAnnotateReplacesOwnAnnotations(t *testing.T) {
 	}
 }
 
-// TestScanOverridesKeepMeta: --datatype, --rate and --center given for a
-// SigMF recording replace that field only; the rest of the metadata (author,
+// TestScanOverridesKeepMeta: --datatype, --rate and --center given with
+// --override for a SigMF recording replace that field only; the rest of the metadata (author,
 // rfw:gain_db, core:datetime, the annotations) is kept, and --json still
 // gives times. An overriding datatype replaces one the metadata has wrong.
 func TestScanOverridesKeepMeta(t *testing.T) {
@@ -674,10 +674,11 @@ func TestScanOverridesKeepMeta(t *testing.T) {
 		centerHz float64
 		rateHz   float64
 	}{
-		{"center", []string{"--center", "902.4e6"}, meta, 902.4e6, 1e6},
-		{"rate", []string{"--rate", "2e6"}, meta, 915e6, 2e6},
-		{"datatype fixes the meta's", []string{"--datatype", "cf32_le"}, bad + sigmf.MetaExt, 915e6, 1e6},
-		{"center of an archive", []string{"--center", "902.4e6"}, archive, 902.4e6, 1e6},
+		{"center", []string{"--override", "--center", "902.4e6"}, meta, 902.4e6, 1e6},
+		{"rate", []string{"--override", "--rate", "2e6"}, meta, 915e6, 2e6},
+		{"datatype fixes the meta's", []string{"--override", "--datatype", "cf32_le"}, bad + sigmf.MetaExt, 915e6, 1e6},
+		{"center of an archive", []string{"--override", "--center", "902.4e6"}, archive, 902.4e6, 1e6},
+		{"agreeing values need no --override", []string{"--datatype", "cf32_le", "--rate", "1e6", "--center", "915e6"}, meta, 915e6, 1e6},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -721,14 +722,57 @@ func TestScanOverridesKeepMeta(t *testing.T) {
 }
 
 // TestScanCenterOverrideOfSeveralTunings: one --center cannot stand for
-// captures tuned to different frequencies.
+// captures tuned to different frequencies, and the error says so rather
+// than blame the data ("metadata does not match data").
 func TestScanCenterOverrideOfSeveralTunings(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "two")
 	writeTwoCaptures(t, base, 10*time.Second)
-	var stdout bytes.Buffer
-	err := cmdScan(context.Background(), []string{"--center", "902e6", base + sigmf.MetaExt}, &stdout, &bytes.Buffer{})
-	if err == nil || !strings.Contains(err.Error(), "core:frequency") {
-		t.Errorf("got %v, want an error naming the captures' core:frequency", err)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--override", "--center", "902e6"}, "one cannot stand for them all"},
+		{[]string{"--center", "915e6"}, "captures[1].core:frequency is 2.437e+09 Hz, not 9.15e+08"},
+	} {
+		var stdout bytes.Buffer
+		err := cmdScan(context.Background(), append(tc.args, base+sigmf.MetaExt), &stdout, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "does not match data") {
+			t.Errorf("%v: got %v, want an error saying %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestScanRawFlagsOnSigMF: --datatype, --rate and --center describe raw
+// files; given with a SigMF recording they must agree with its metadata,
+// or the scan is refused before any file is scanned, naming the file and
+// the key. scan --datatype ci8 ... raw.ci8 nr.sigmf-meta read the SigMF's
+// float samples as ci8 and reported nothing, exit 0.
+func TestScanRawFlagsOnSigMF(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	raw := filepath.Join(dir, "raw.ci8")
+	if err := os.WriteFile(raw, make([]byte, 2*4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		want  string
+	}{
+		{"datatype", []string{"--datatype", "ci8", "--rate", "1e6", "--center", "915e6"}, `core:datatype is "cf32_le", not "ci8"`},
+		{"rate", []string{"--datatype", "cf32_le", "--rate", "19.2e6"}, "core:sample_rate is 1e+06, not 1.92e+07"},
+		{"center", []string{"--datatype", "cf32_le", "--rate", "1e6", "--center", "1890e6"}, "captures[0].core:frequency is 9.15e+08 Hz, not 1.89e+09"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			err := cmdScan(context.Background(), append(tc.flags, raw, meta), &stdout, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), meta) || !strings.Contains(err.Error(), "--override") {
+				t.Errorf("got %v, want an error naming %s, %q and --override", err, meta, tc.want)
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("a file was scanned before the refusal:\n%s", stdout.String())
+			}
+		})
 	}
 }
 
