@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -125,6 +126,11 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if corpus == "" && cases == 0 && noiseCases == 0 {
 		return errors.New("eval: nothing to do: give --corpus or generated cases")
+	}
+	for _, o := range []struct{ flag, path string }{{"--json", jsonOut}, {"--svg", svgOut}} {
+		if err := checkOutPath(o.path); err != nil {
+			return fmt.Errorf("eval: %s %q: %w", o.flag, o.path, err)
+		}
 	}
 	gc := eval.GenConfig{Specs: specs, SNRsDB: snrs, Cases: orNone(cases), NoiseCases: orNone(noiseCases),
 		NoiseS: noiseS, Seed: seed, DCSpike: dcSpike, DCSpikeDB: [2]float64{spike[0], spike[1]}}
@@ -314,22 +320,63 @@ func parseFloatList(s string) ([]float64, error) {
 	return out, nil
 }
 
-// writeFileWith writes path through fn, atomically (temp file + rename).
+// checkOutPath refuses, before any work, a path ("" is none) that
+// writeFileWith could not write: in a folder that does not exist, is not a
+// folder or takes no new file, or that is itself a folder.
+func checkOutPath(path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return errors.New("is a folder; name a file")
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("folder %s: %w", dir, unwrapPath(err))
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("cannot write in folder %s: %w", dir, unwrapPath(err))
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
+}
+
+// unwrapPath returns the cause of a *fs.PathError, without the path it
+// names (a temporary file's, for one), else err.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// writeFileWith writes path through fn, atomically (a temporary file
+// beside it, renamed over it), readable by all (0644) as scan --annotate's
+// files are. Errors name path, never the temporary file.
 func writeFileWith(path string, fn func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("eval: write %q: %w", path, err)
+		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := fn(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("eval: write %q: %w", path, err)
+		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("eval: write %q: %w", path, err)
+		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("eval: write %q: %w", path, err)
+		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
 	return nil
 }

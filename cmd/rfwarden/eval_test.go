@@ -383,3 +383,53 @@ func TestEvalInterruptedKeepsTables(t *testing.T) {
 		})
 	}
 }
+
+// TestEvalOutputPaths: --json and --svg that cannot be written are refused
+// before any work, naming the path as given (eval failed after all the
+// work, naming a hidden temporary file, ".e.json.1620293555"); what it
+// writes is 0644, as scan --annotate's is (it was 0600).
+func TestEvalOutputPaths(t *testing.T) {
+	dir := t.TempDir()
+	gen := []string{"--classes", "gsm", "--snr-list", "21", "--cases", "1", "--noise-cases", "0"}
+	for _, tc := range []struct {
+		name string
+		flag string
+		path string
+		want string
+	}{
+		{"json in a missing folder", "--json", filepath.Join(dir, "nope", "e.json"), "no such file or directory"},
+		{"svg in a missing folder", "--svg", filepath.Join(dir, "nope", "pd.svg"), "no such file or directory"},
+		{"json is a folder", "--json", dir, "is a folder"},
+		{"json in a file", "--json", filepath.Join(dir, "file", "e.json"), "not a folder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), append([]string{"eval", tc.flag, tc.path, "--progress"}, gen...), &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tc.flag+" "+strconvQuote(tc.path)) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "/.") {
+				t.Errorf("err %v, want one naming %s %q: %s (and no hidden file)", err, tc.flag, tc.path, tc.want)
+			}
+			if stdout.Len() > 0 || stderr.Len() > 0 {
+				t.Errorf("work done before the refusal: stdout %q, stderr %q", stdout.String(), stderr.String())
+			}
+		})
+	}
+	jsonPath, svgPath := filepath.Join(dir, "e.json"), filepath.Join(dir, "pd.svg")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), append([]string{"eval", "--json", jsonPath, "--svg", svgPath}, gen...), &stdout, &stderr); err != nil {
+		t.Fatalf("eval: %v\n%s", err, stderr.String())
+	}
+	for _, p := range []string{jsonPath, svgPath} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want 0644", p, st.Mode().Perm())
+		}
+	}
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
