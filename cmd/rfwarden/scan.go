@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/sensor/eval"
@@ -63,6 +64,7 @@ type scanOptions struct {
 	rateHz   float64
 	centerHz float64
 	pfa      float64
+	fileCol  int // width of the table's file column: the longest FILE, at least fileColMin
 	override bool
 	progress bool
 	classify bool
@@ -107,6 +109,10 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		rec.Close()
 	}
+	o.fileCol = fileColMin
+	for _, f := range files {
+		o.fileCol = max(o.fileCol, utf8.RuneCountInString(f))
+	}
 	header := !o.json
 	for i, f := range files {
 		if err := scanFile(ctx, f, o, stdout, stderr, &header); err != nil {
@@ -119,6 +125,9 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	return nil
 }
+
+// fileColMin is the least width of the table's file column, in characters.
+const fileColMin = 44
 
 // scanInterrupted is the error of a scan stopped by its context (Ctrl-C)
 // part way through a file, after it printed what it had found.
@@ -256,8 +265,8 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	}
 	if *header {
 		*header = false
-		if _, err := fmt.Fprintf(stdout, "%-44s %10s %9s %14s %10s %8s %6s  %s\n",
-			"file", "start_s", "dur_ms", "center_MHz", "bw_kHz", "dBFS", "snr", "label"); err != nil {
+		if _, err := fmt.Fprintf(stdout, "%-*s %10s %9s %14s %10s %8s %6s  %s\n",
+			o.fileCol, "file", "start_s", "dur_ms", "center_MHz", "bw_kHz", "dBFS", "snr", "label"); err != nil {
 			return err
 		}
 	}
@@ -266,7 +275,7 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		cl = pipeline.DefaultClassifier()
 	}
 	var progress func(int)
-	bar := newProgress(stderr, o.progress || isTerminal(stderr), isTerminal(stderr), n, filepath.Base(path))
+	bar := newProgress(stderr, o.progress || isTerminal(stderr), isTerminal(stderr), n, path)
 	if bar != nil {
 		progress = func(k int) { bar.add(int64(k)) }
 	}
@@ -276,10 +285,9 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	if err != nil && !errors.As(err, &stopped) {
 		return err
 	}
-	name := filepath.Base(path)
 	startS := startSeconds(rec)
 	for _, res := range results {
-		if err := printResult(stdout, name, rate, startS(res.Em.StartSample), res, o.json); err != nil {
+		if err := printResult(stdout, path, o.fileCol, rate, startS(res.Em.StartSample), res, o.json); err != nil {
 			return err
 		}
 	}
@@ -356,9 +364,10 @@ type scanJSON struct {
 	Label         string    `json:"label"`
 }
 
-// printResult prints one detection: a JSON line, or a table row whose
+// printResult prints one detection of the FILE name (as given): a JSON
+// line, or a table row whose file column is width characters and whose
 // start_s is startS.
-func printResult(w io.Writer, name string, rateHz, startS float64, r pipeline.Result, asJSON bool) error {
+func printResult(w io.Writer, name string, width int, rateHz, startS float64, r pipeline.Result, asJSON bool) error {
 	e := r.Em
 	if asJSON {
 		b, err := json.Marshal(scanJSON{File: name, Time: r.Time, SampleStart: e.StartSample, SampleCount: e.SampleCount,
@@ -372,8 +381,8 @@ func printResult(w io.Writer, name string, rateHz, startS float64, r pipeline.Re
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%-44s %10.6f %9.3f %14.6f %10.1f %8.1f %6.1f  %s\n",
-		name, startS, float64(e.SampleCount)/rateHz*1e3,
+	_, err := fmt.Fprintf(w, "%-*s %10.6f %9.3f %14.6f %10.1f %8.1f %6.1f  %s\n",
+		width, name, startS, float64(e.SampleCount)/rateHz*1e3,
 		r.CenterHz/1e6, r.BandwidthHz/1e3, e.MeanDBFS, e.SNRDB, r.Label.Text)
 	return err
 }

@@ -81,8 +81,8 @@ func TestScanRawJSON(t *testing.T) {
 	if d := got.SampleStart + got.SampleCount - 150000; d < -64 || d > 64 {
 		t.Errorf("end %d, want 150000 within a frame", got.SampleStart+got.SampleCount)
 	}
-	if got.File != "burst.cf32" || got.Label == "" || got.SNRDB < 20 {
-		t.Errorf("detection %+v: want file burst.cf32, a label and SNR ≥ 20 dB", got)
+	if got.File != raw || got.Label == "" || got.SNRDB < 20 {
+		t.Errorf("detection %+v: want file %s, a label and SNR ≥ 20 dB", got, raw)
 	}
 }
 
@@ -1031,5 +1031,56 @@ func TestScanInterruptedKeepsRows(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestScanFileColumnAsGiven: the file column and --json's "file" are the
+// path as given, so night1/s1 and night2/s1 are told apart (both read
+// "s1.sigmf-meta"), and the table's columns stay aligned for names longer
+// than the column.
+func TestScanFileColumnAsGiven(t *testing.T) {
+	dir := t.TempDir()
+	var metas []string
+	for _, night := range []string{"night1", "night2-with-a-much-longer-folder-name-than-the-column"} {
+		if err := os.Mkdir(filepath.Join(dir, night), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		metas = append(metas, testRecording(t, filepath.Join(dir, night, "s1")))
+	}
+	var table, js bytes.Buffer
+	if err := cmdScan(context.Background(), metas, &table, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdScan(context.Background(), append([]string{"--json"}, metas...), &js, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(table.String()), "\n")
+	seen := map[string]bool{}
+	// where the start_s column ends: the same on every line
+	colEnd := func(line string) int {
+		f := strings.Fields(line)
+		return len(f[0]) + strings.Index(line[len(f[0]):], f[1]) + len(f[1])
+	}
+	for _, l := range lines[1:] {
+		seen[strings.Fields(l)[0]] = true
+		if colEnd(l) != colEnd(lines[0]) {
+			t.Errorf("row %q: start_s ends at %d, the header's at %d", l, colEnd(l), colEnd(lines[0]))
+		}
+	}
+	for _, m := range metas {
+		if !seen[m] {
+			t.Errorf("no row names %s:\n%s", m, table.String())
+		}
+	}
+	files := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(js.String()), "\n") {
+		var d scanJSON
+		if err := json.Unmarshal([]byte(l), &d); err != nil {
+			t.Fatal(err)
+		}
+		files[d.File] = true
+	}
+	if !files[metas[0]] || !files[metas[1]] {
+		t.Errorf("--json files %v, want %v", files, metas)
 	}
 }

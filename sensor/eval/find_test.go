@@ -184,3 +184,23 @@ func TestRunCorpusOwnAnnotations(t *testing.T) {
 		t.Errorf("bundle alone: %v, want ErrNoCorpus naming the sensor's generator", err)
 	}
 }
+
+// TestCorpusFileNames: the per-file lines name each recording by its path
+// in the corpus, so night1/s1 and night2/s1 are told apart (both read
+// "s1").
+func TestCorpusFileNames(t *testing.T) {
+	dir := t.TempDir()
+	writeTiny(t, filepath.Join(dir, "night1"), "s1", "", "lte-dl")
+	writeTiny(t, filepath.Join(dir, "night2"), "s1", "", "lte-dl")
+	run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range run.Tally.Report().Files {
+		names = append(names, f.Name)
+	}
+	if want := []string{"night1/s1", "night2/s1"}; !slices.Equal(names, want) {
+		t.Errorf("file names %v, want %v", names, want)
+	}
+}

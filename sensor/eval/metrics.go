@@ -222,7 +222,7 @@ type PdPoint struct {
 
 // FileStats summarises one recording.
 type FileStats struct {
-	Name         string   `json:"name"`
+	Name         string   `json:"name"` // a corpus recording: its path in the corpus folder, without extension
 	Targets      int      `json:"targets"`
 	Detected     int      `json:"detected"`
 	Correct      int      `json:"correct"`

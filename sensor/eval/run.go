@@ -426,7 +426,7 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		case err != nil:
 			return nil, err
 		}
-		run.Tally.Add(filepath.Base(strings.TrimSuffix(strings.TrimSuffix(p, sigmf.MetaExt), sigmf.ArchiveExt)), f.Matched, f.SampleRateHz)
+		run.Tally.Add(strings.TrimSuffix(strings.TrimSuffix(c.relName(p), sigmf.MetaExt), sigmf.ArchiveExt), f.Matched, f.SampleRateHz)
 		run.Files = append(run.Files, f)
 	}
 	if len(run.Files) == 0 {
