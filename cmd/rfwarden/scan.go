@@ -26,7 +26,8 @@ const scanUsage = `usage: rfwarden scan [flags] FILE...
 
 Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
 .sigmf-data or a .sigmf archive) or a raw interleaved IQ file with --datatype,
---rate and --center. Those flags describe the raw files: a SigMF recording
+--rate and --center (a .sigmf-data without its .sigmf-meta is read as one).
+Those flags describe the raw files: a SigMF recording
 scanned with them must agree with each (--center with every capture's
 frequency), or the scan is refused before any FILE is scanned, naming the
 recording and the key; a field its metadata lacks is filled in. --override
@@ -186,7 +187,8 @@ func isSigMFName(path string) bool {
 }
 
 // openScanInput opens path as a SigMF recording, or as a raw IQ file with
-// the flags' datatype, rate and centre. Flags given for a SigMF recording
+// the flags' datatype, rate and centre (a .sigmf-data without its
+// .sigmf-meta too). Flags given for a SigMF recording
 // must agree with its metadata (sigmf.Overrides.MustAgree), or, with
 // --override, replace those fields of it and keep the rest.
 func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
@@ -210,6 +212,14 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	case math.IsNaN(o.centerHz) || math.IsInf(o.centerHz, 0) || o.centerHz < 0:
 		return nil, fmt.Errorf("scan %q: centre frequency %v is not valid (use --center)", path, o.centerHz)
 	}
+	if meta := strings.TrimSuffix(path, sigmf.DataExt) + sigmf.MetaExt; strings.HasSuffix(path, sigmf.DataExt) {
+		if _, err := os.Stat(meta); errors.Is(err, os.ErrNotExist) {
+			if o.datatype == "" {
+				return nil, fmt.Errorf("scan %q: no %s beside it; scan it as a raw file with --datatype, --rate and --center", path, filepath.Base(meta))
+			}
+			return openRaw(path, o)
+		}
+	}
 	if isSigMFName(path) {
 		rec, err := sigmf.OpenWith(path, sigmf.Overrides{Datatype: o.datatype, SampleRateHz: o.rateHz, CenterHz: o.centerHz, MustAgree: !o.override})
 		if errors.Is(err, sigmf.ErrOverride) && !o.override {
@@ -220,10 +230,15 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 		}
 		return rec, nil
 	}
-	switch {
-	case o.datatype == "":
+	if o.datatype == "" {
 		return nil, fmt.Errorf("scan %q: no datatype (use --datatype or a .sigmf-meta)", path)
-	case !(o.rateHz > 0):
+	}
+	return openRaw(path, o)
+}
+
+// openRaw opens path as a raw IQ file of the flags' datatype, rate and centre.
+func openRaw(path string, o scanOptions) (*sigmf.Recording, error) {
+	if !(o.rateHz > 0) {
 		return nil, fmt.Errorf("scan %q: sample rate %v is not positive (use --rate)", path, o.rateHz)
 	}
 	rec, err := sigmf.OpenRaw(path, o.datatype, o.rateHz, o.centerHz)
@@ -495,8 +510,8 @@ func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result,
 		return a.Generator == pipeline.Generator
 	})
 	if n := len(rec.Meta().Annotations) - len(meta.Annotations); n > 0 {
-		fmt.Fprintf(stderr, "scan: %s: %d annotations of an earlier rfwarden scan (core:generator %s) are replaced by this scan's\n",
-			filepath.Base(out), n, pipeline.Generator)
+		fmt.Fprintf(stderr, "scan: %s: %d %s of an earlier rfwarden scan (core:generator %s) %s replaced by this scan's\n",
+			filepath.Base(out), n, plural(n, "annotation", "annotations"), pipeline.Generator, plural(n, "is", "are"))
 	}
 	if err := sigmf.WriteMeta(out, pipeline.AnnotatedMeta(meta, dataset, results)); err != nil {
 		return fmt.Errorf("scan: %w", err)

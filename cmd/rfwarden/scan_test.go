@@ -617,12 +617,18 @@ func TestScanAnnotateReplacesOwnAnnotations(t *testing.T) {
 	dir := t.TempDir()
 	meta := testRecording(t, filepath.Join(dir, "rec"))
 	once, twice := filepath.Join(dir, "once.sigmf-meta"), filepath.Join(dir, "twice.sigmf-meta")
+	var stderr bytes.Buffer
 	for _, step := range [][2]string{{once, meta}, {twice, once}} {
-		var stdout, stderr bytes.Buffer
+		var stdout bytes.Buffer
+		stderr.Reset()
 		if err := cmdScan(context.Background(), []string{"--annotate", step[0], step[1]}, &stdout, &stderr); err != nil {
 			t.Fatalf("scan --annotate %s %s: %v", step[0], step[1], err)
 		}
 		checkWrittenSigMF(t, step[0])
+	}
+	// the tone: one detection, replaced ("1 annotations ... are" before)
+	if want := "scan: twice.sigmf-meta: 1 annotation of an earlier rfwarden scan (core:generator rfwarden) is replaced by this scan's\n"; stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 	count := func(m sigmf.Meta) (truth, own int) {
 		for _, a := range m.Annotations {
@@ -1082,5 +1088,25 @@ func TestScanFileColumnAsGiven(t *testing.T) {
 	}
 	if !files[metas[0]] || !files[metas[1]] {
 		t.Errorf("--json files %v, want %v", files, metas)
+	}
+}
+
+// TestScanDataWithoutMeta: a .sigmf-data whose metadata is missing is
+// scanned as a raw file when --datatype, --rate and --center say what it
+// holds (it could not be: "read meta: no such file"), and without them the
+// error says how.
+func TestScanDataWithoutMeta(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "orphan.sigmf-data")
+	writeCF32(t, data, toneBurst(200000, 50000, 120000, 1e6, -200e3))
+	var stdout bytes.Buffer
+	if err := cmdScan(context.Background(), []string{"--datatype", "cf32_le", "--rate", "1e6", "--center", "915e6", data}, &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if !hasTone(stdout.String()) {
+		t.Errorf("no tone at 914.8 MHz:\n%s", stdout.String())
+	}
+	err := cmdScan(context.Background(), []string{data}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "orphan.sigmf-meta") || !strings.Contains(err.Error(), "--datatype") {
+		t.Errorf("got %v, want an error naming the missing orphan.sigmf-meta and --datatype", err)
 	}
 }
