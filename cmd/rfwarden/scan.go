@@ -35,6 +35,11 @@ makes each of them replace that one field of a SigMF recording's metadata
 instead, keeping the rest: for metadata known to be wrong (--center sets
 every capture's frequency, so the captures must share one).
 
+An emission longer than 500 ms is reported in pieces of 500 ms, each
+starting where the last ended (a 2 s carrier is four rows); the last piece
+is what was left when the emission or the file ended, and may be too short
+to classify ("unconfirmed: too short").
+
 The table's start_s is seconds from the recording's first sample to the
 emission's: when every capture has a core:datetime (a recording with gaps, as
 demo --record writes) it counts the time between captures, otherwise it is

@@ -100,7 +100,7 @@ func (t *Tally) Add(name string, m Matched, sampleRateHz float64) {
 				t.classedFA++
 			}
 		}
-		if o.Det.Class == event.ClassUnknown {
+		if o.Det.Class == event.ClassUnknown || o.Fragment {
 			continue
 		}
 		s := t.stats(o.Det.Class)
