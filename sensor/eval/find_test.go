@@ -204,3 +204,19 @@ func TestCorpusFileNames(t *testing.T) {
 		t.Errorf("file names %v, want %v", names, want)
 	}
 }
+
+func TestSkipSummary(t *testing.T) {
+	c := Corpus{Dir: "/c", Skipped: []Skipped{
+		{"/c/a.sigmf-meta", SkipNoLabels}, {"/c/b.sigmf-meta", SkipNoLabels}, {"/c/x/c.sigmf-meta", SkipNoLabels},
+		{"/c/x/d.sigmf-meta", SkipNoLabels}, {"/c/loop", SkipSeen}, {"/c/clip.sigmf-meta", SkipOwnLabels},
+	}}
+	want := "4 recordings without core:label annotations (a.sigmf-meta, b.sigmf-meta, x/c.sigmf-meta, …); " +
+		"1 recording labelled only by rfwarden's own detectors (core:generator rfwarden or rfwarden sensor) (clip.sigmf-meta); " +
+		"1 folder already read by another path (a link loop, or a second way to the same folder) (loop)"
+	if got := c.SkipSummary(); got != want {
+		t.Errorf("SkipSummary:\n got %q\nwant %q", got, want)
+	}
+	if got := (Corpus{}).SkipSummary(); got != "" {
+		t.Errorf("nothing skipped: %q, want \"\"", got)
+	}
+}

@@ -199,19 +199,42 @@ const (
 	SkipBrokenLink
 )
 
-// String says what the reason is, to follow a count ("3 ...").
+// String names the reason: "no labels", "own labels only", "seen",
+// "broken link".
 func (r SkipReason) String() string {
 	switch r {
 	case SkipNoLabels:
-		return "without core:label annotations"
+		return "no labels"
 	case SkipOwnLabels:
-		return "labelled only by rfwarden's own detectors (core:generator " + OwnGenerator + " or " + SensorGenerator + ")"
+		return "own labels only"
 	case SkipSeen:
-		return "folders already read by another path (a link loop, or a second way to the same folder)"
+		return "seen"
 	case SkipBrokenLink:
-		return "links to nothing"
+		return "broken link"
 	}
 	return fmt.Sprintf("SkipReason(%d)", int(r))
+}
+
+// count says n files or folders passed over for r: "2 recordings without
+// core:label annotations".
+func (r SkipReason) count(n int) string {
+	one, many, why := "", "", ""
+	switch r {
+	case SkipNoLabels:
+		one, many, why = "recording", "recordings", "without core:label annotations"
+	case SkipOwnLabels:
+		one, many, why = "recording", "recordings", "labelled only by rfwarden's own detectors (core:generator "+OwnGenerator+" or "+SensorGenerator+")"
+	case SkipSeen:
+		one, many, why = "folder", "folders", "already read by another path (a link loop, or a second way to the same folder)"
+	case SkipBrokenLink:
+		one, many, why = "link", "links", "to nothing"
+	default:
+		one, many, why = "file", "files", r.String()
+	}
+	if n == 1 {
+		return fmt.Sprintf("%d %s %s", n, one, why)
+	}
+	return fmt.Sprintf("%d %s %s", n, many, why)
 }
 
 // Skipped is a file or folder a corpus run passed over.
@@ -228,8 +251,8 @@ type Corpus struct {
 }
 
 // SkipSummary says how many files and folders were passed over, by
-// reason, naming up to three of each: "2 without core:label annotations
-// (a.sigmf-meta, b.sigmf-meta)". It is "" when none was.
+// reason, naming up to three of each: "2 recordings without core:label
+// annotations (a.sigmf-meta, b.sigmf-meta)". It is "" when none was.
 func (c Corpus) SkipSummary() string {
 	var parts []string
 	for _, r := range []SkipReason{SkipNoLabels, SkipOwnLabels, SkipSeen, SkipBrokenLink} {
@@ -246,7 +269,7 @@ func (c Corpus) SkipSummary() string {
 		if len(names) > 3 {
 			list += ", …"
 		}
-		parts = append(parts, fmt.Sprintf("%d %s (%s)", len(names), r, list))
+		parts = append(parts, fmt.Sprintf("%s (%s)", r.count(len(names)), list))
 	}
 	return strings.Join(parts, "; ")
 }
