@@ -23,6 +23,23 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/publish"
 )
 
+const dashboardUsage = `usage: rfwarden dashboard [flags]
+
+Serve the web dashboard (alerts, floor plan and heatmap, sensors, registry,
+incidents, replay, accounts) over fusion's SQLite database (--db), reading
+detections, locations and health from InfluxDB instead with --influx. With
+--mqtt it shows the live feed; with --snippet-dir it keeps the sensors'
+evidence; with --replay-dir analysts replay SigMF recordings. On first run
+it creates the user "admin" and prints its password once.
+
+A flag may be set in the environment instead: RFW_ and its name in
+capitals, - as _ (RFW_DB, RFW_MQTT_CLIENT_ID; --influx is RFW_INFLUX_URL),
+except --replay-max, --replay-timeout and -v. Secrets come from the
+environment only, to stay out of the process list: RFW_MQTT_PASSWORD,
+RFW_INFLUX_PASSWORD, and RFW_METRICS_TOKEN, which puts /metrics behind a
+bearer token.
+`
+
 // cmdDashboard serves the web dashboard over fusion's SQLite store, and its
 // InfluxDB with --influx. On first run it creates the "admin" user and
 // prints its random password once, when everything else has loaded and it
@@ -33,6 +50,7 @@ import (
 func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("dashboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, dashboardUsage); fs.PrintDefaults() }
 	listen := fs.String("listen", dashboardEnv("RFW_LISTEN", "127.0.0.1:8080"), "address to serve on")
 	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion (alerts, registry, users)")
 	sitePath := fs.String("site", dashboardEnv("RFW_SITE", ""), "site model YAML (floors, rooms, sensors)")
@@ -52,6 +70,9 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	replayTimeout := fs.Duration("replay-timeout", dashboard.DefaultReplayRunTimeout, "longest one replay run may take once it has the replay slot (runs go one at a time)")
 	verbose := fs.Bool("v", false, "log requests and errors")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return errUsage
 	}
 	if (*certFile == "") != (*keyFile == "") {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -41,6 +42,9 @@ type evalJSON struct {
 	Corpus    *eval.Report `json:"corpus,omitempty"`
 	Generated *eval.Report `json:"generated,omitempty"`
 	ElapsedS  float64      `json:"elapsed_s"`
+	// Interrupted, when the run was stopped (Ctrl-C), says where; the
+	// reports hold what was done before.
+	Interrupted string `json:"interrupted,omitempty"`
 }
 
 type evalSettings struct {
@@ -66,9 +70,10 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		cases, noiseCases                                      int
 		noiseS, pfa                                            float64
 		seed                                                   uint64
-		progress, dcSpike                                      bool
+		progress, dcSpike, includeOwn                          bool
 	)
-	fs.StringVar(&corpus, "corpus", "", "score the labelled SigMF recordings under `DIR` (core:label annotations are the truth)")
+	fs.StringVar(&corpus, "corpus", "", "score the labelled SigMF recordings under `DIR`, following symbolic links (core:label annotations are the truth, except rfwarden's own: see --include-own)")
+	fs.BoolVar(&includeOwn, "include-own", false, "take the corpus annotations rfwarden's own detectors wrote (core:generator \"rfwarden\" from scan --annotate, \"rfwarden sensor\" on evidence clips) as truth too: does a replay agree with the sensor, not is either right")
 	fs.IntVar(&cases, "cases", 2, "generated cases per class and SNR (0: none)")
 	fs.IntVar(&noiseCases, "noise-cases", 10, "generated pure-noise cases, with HackRF artefacts (0: none)")
 	fs.Float64Var(&noiseS, "noise-dur", 0.1, "seconds of each noise case")
@@ -122,6 +127,11 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if corpus == "" && cases == 0 && noiseCases == 0 {
 		return errors.New("eval: nothing to do: give --corpus or generated cases")
 	}
+	for _, o := range []struct{ flag, path string }{{"--json", jsonOut}, {"--svg", svgOut}} {
+		if err := checkOutPath(o.path); err != nil {
+			return fmt.Errorf("eval: %s %q: %w", o.flag, o.path, err)
+		}
+	}
 	gc := eval.GenConfig{Specs: specs, SNRsDB: snrs, Cases: orNone(cases), NoiseCases: orNone(noiseCases),
 		NoiseS: noiseS, Seed: seed, DCSpike: dcSpike, DCSpikeDB: [2]float64{spike[0], spike[1]}}
 	planned, err := gc.NumPlanned()
@@ -141,47 +151,75 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		doc.Settings.Classes = append(doc.Settings.Classes, s.Class)
 	}
 
+	var stopped *evalInterrupted // Ctrl-C: what was done is printed and written, then this error
 	if corpus != "" {
-		paths, err := eval.FindCorpus(corpus)
+		c, err := eval.FindCorpus(corpus)
 		if err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
-		bar := newProgress(stderr, showBar, tty, int64(len(paths)), "corpus")
-		tally, _, err := eval.RunCorpus(ctx, corpus, cfg, func(string) { bar.add(1) })
+		bar := newProgress(stderr, showBar, tty, int64(len(c.Paths)), "corpus")
+		cr, err := eval.RunCorpus(ctx, c, eval.CorpusConfig{Pipeline: cfg, IncludeOwn: includeOwn, Step: func(string) { bar.add(1) }})
 		bar.close()
-		if err != nil {
+		title := fmt.Sprintf("corpus %s (pfa %g)", corpus, effPFA)
+		var ri *eval.RunInterruptedError
+		switch {
+		case errors.As(err, &ri):
+			stopped = interruptedAt(ri, "corpus recordings")
+			title = fmt.Sprintf("corpus %s (pfa %g, interrupted after %d of %d recordings)", corpus, effPFA, ri.Done, ri.Of)
+		case errors.Is(err, eval.ErrNoCorpus) && cr.Count(eval.SkipOwnLabels) > 0:
+			return fmt.Errorf("eval: %w (--include-own takes rfwarden's own annotations as truth)", err)
+		case err != nil:
 			return fmt.Errorf("eval: %w", err)
 		}
-		r := tally.Report()
-		doc.Corpus = &r
-		if err := eval.WriteText(stdout, fmt.Sprintf("corpus %s (pfa %g)", corpus, effPFA), r); err != nil {
-			return err
+		if sum := cr.SkipSummary(); sum != "" {
+			hint := ""
+			if cr.Count(eval.SkipOwnLabels) > 0 {
+				hint = "; --include-own takes rfwarden's own annotations as truth"
+			}
+			fmt.Fprintf(stderr, "eval: corpus %s: scored %d of %d recordings; passed over %s%s\n", corpus, len(cr.Files), len(c.Paths), sum, hint)
 		}
-	}
-
-	if planned > 0 {
-		bar := newProgress(stderr, showBar, tty, int64(planned), "generated")
-		tally, err := eval.RunGenerated(ctx, gc, cfg, func(eval.CaseResult) { bar.add(1) })
-		bar.close()
-		if err != nil {
-			return fmt.Errorf("eval: %w", err)
-		}
-		r := tally.Report()
-		doc.Generated = &r
-		title := fmt.Sprintf("generated: %d cases (seed %d, pfa %g)", planned, seed, effPFA)
-		if err := eval.WriteText(stdout, title, r); err != nil {
-			return err
-		}
-		if svgOut != "" {
-			sub := fmt.Sprintf("generated cases, seed %d, %d per class and SNR, detector Pfa %g per cell", seed, cases, effPFA)
-			if err := writeFileWith(svgOut, func(w io.Writer) error {
-				return eval.WriteSVG(w, r.PdVsSNR, "rfwarden: probability of detection against SNR", sub)
-			}); err != nil {
+		if stopped == nil || len(cr.Files) > 0 {
+			r := cr.Tally.Report()
+			doc.Corpus = &r
+			if err := eval.WriteText(stdout, title, r); err != nil {
 				return err
 			}
 		}
 	}
+
+	if planned > 0 && stopped == nil {
+		bar := newProgress(stderr, showBar, tty, int64(planned), "generated")
+		tally, err := eval.RunGenerated(ctx, gc, cfg, func(eval.CaseResult) { bar.add(1) })
+		bar.close()
+		title := fmt.Sprintf("generated: %d cases (seed %d, pfa %g)", planned, seed, effPFA)
+		sub := fmt.Sprintf("generated cases, seed %d, %d per class and SNR, detector Pfa %g per cell", seed, cases, effPFA)
+		var ri *eval.RunInterruptedError
+		switch {
+		case errors.As(err, &ri):
+			stopped = interruptedAt(ri, "generated cases")
+			title = fmt.Sprintf("generated: %d of %d cases (interrupted; seed %d, pfa %g)", ri.Done, ri.Of, seed, effPFA)
+			sub += fmt.Sprintf("; interrupted after %d of %d cases", ri.Done, ri.Of)
+		case err != nil:
+			return fmt.Errorf("eval: %w", err)
+		}
+		if r := tally.Report(); r.Runs > 0 {
+			doc.Generated = &r
+			if err := eval.WriteText(stdout, title, r); err != nil {
+				return err
+			}
+			if svgOut != "" {
+				if err := writeFileWith(svgOut, func(w io.Writer) error {
+					return eval.WriteSVG(w, r.PdVsSNR, "rfwarden: probability of detection against SNR", sub)
+				}); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	doc.ElapsedS = math.Round(time.Since(start).Seconds()*100) / 100
+	if stopped != nil {
+		doc.Interrupted = stopped.Error()
+	}
 	if jsonOut != "" {
 		if err := writeFileWith(jsonOut, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
@@ -191,8 +229,31 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	if stopped != nil {
+		return stopped
+	}
 	fmt.Fprintf(stderr, "eval: done in %.1f s\n", time.Since(start).Seconds())
 	return nil
+}
+
+// evalInterrupted is the error of an eval stopped by its context (Ctrl-C),
+// after it printed and wrote what it had done.
+type evalInterrupted struct {
+	msg string
+	err error // wraps the context's
+}
+
+func (e *evalInterrupted) Error() string { return e.msg }
+func (e *evalInterrupted) Unwrap() error { return e.err }
+
+// interruptedAt says where a run stopped: "eval: interrupted at case
+// gsm@21dB#2 (2 of 3 generated cases done); the tables above are of those".
+func interruptedAt(ri *eval.RunInterruptedError, what string) *evalInterrupted {
+	msg := fmt.Sprintf("eval: interrupted at %s (%d of %d %s done)", ri.At, ri.Done, ri.Of, what)
+	if ri.Done > 0 {
+		msg += "; the tables above are of those"
+	}
+	return &evalInterrupted{msg: msg, err: ri}
 }
 
 // orNone maps a flag's 0 (none) to GenConfig's "none" (negative; 0 there means default).
@@ -259,22 +320,63 @@ func parseFloatList(s string) ([]float64, error) {
 	return out, nil
 }
 
-// writeFileWith writes path through fn, atomically (temp file + rename).
+// checkOutPath refuses, before any work, a path ("" is none) that
+// writeFileWith could not write: in a folder that does not exist, is not a
+// folder or takes no new file, or that is itself a folder.
+func checkOutPath(path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return errors.New("is a folder; name a file")
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("folder %s: %w", dir, unwrapPath(err))
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("cannot write in folder %s: %w", dir, unwrapPath(err))
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
+}
+
+// unwrapPath returns the cause of a *fs.PathError, without the path it
+// names (a temporary file's, for one), else err.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// writeFileWith writes path through fn, atomically (a temporary file
+// beside it, renamed over it), readable by all (0644) as scan --annotate's
+// files are. Errors name path, never the temporary file.
 func writeFileWith(path string, fn func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("eval: write %q: %w", path, err)
+		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := fn(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("eval: write %q: %w", path, err)
+		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("eval: write %q: %w", path, err)
+		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("eval: write %q: %w", path, err)
+		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
 	return nil
 }

@@ -203,8 +203,11 @@ func TestEvalCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
-	if got := err.Error(); got != "eval: case gsm@0dB#0: context canceled" {
-		t.Errorf("err %q, want %q", got, "eval: case gsm@0dB#0: context canceled")
+	if got, want := err.Error(), "eval: interrupted at case gsm@0dB#0 (0 of 1000000 generated cases done)"; got != want {
+		t.Errorf("err %q, want %q", got, want)
+	}
+	if stdout.Len() > 0 {
+		t.Errorf("stdout %q, want nothing: no case was done", stdout.String())
 	}
 	// a plan of 1e6 cases held in memory costs 170 MB; one case's IQ 0.6 MB
 	if mb := float64(after.TotalAlloc-before.TotalAlloc) / 1e6; mb > 64 {
@@ -240,3 +243,193 @@ func TestEvalRealIQ(t *testing.T) {
 		}
 	}
 }
+
+// writeClip writes dir/name as 4096 silent cf32 samples with one
+// annotation labelled label by generator gen, as a sensor's evidence clip.
+func writeClip(t *testing.T, dir, name, gen, label string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w, err := sigmf.NewWriter(filepath.Join(dir, name), "cf32_le", 1e6, 1747.5e6, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(make([]complex64, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	w.Annotate(sigmf.Annotation{SampleStart: 0, SampleCount: 4096, Label: label, Generator: gen})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEvalCorpusLinksAndOwnLabels: --corpus given as a symbolic link, and
+// folders linked inside it, are read (eval answered "no SigMF recording
+// with core:label annotations" for a link to real-iq); the labels a
+// sensor wrote on an evidence clip are not truth unless --include-own,
+// and what is passed over is counted on stderr with the reason.
+func TestEvalCorpusLinksAndOwnLabels(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	if err := os.MkdirAll(filepath.Join(real, "night1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeLabelledLTE(t, filepath.Join(real, "night1"))
+	clips := filepath.Join(dir, "bundle", "snippets")
+	writeClip(t, clips, "s1-0001", eval.SensorGenerator, "LTE/NR uplink (LTE B3 UL, unconfirmed: too short)")
+	if err := os.Symlink(real, filepath.Join(dir, "link")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if err := os.Symlink(clips, filepath.Join(real, "clips")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		wantRuns   int
+		wantStderr []string
+	}{
+		{"default", nil, 1, []string{"passed over 1 recording labelled only by rfwarden's own detectors", "clips/s1-0001.sigmf-meta", "--include-own"}},
+		{"include own", []string{"--include-own"}, 2, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			jsonPath := filepath.Join(t.TempDir(), "ev.json")
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"eval", "--corpus", filepath.Join(dir, "link"), "--cases", "0", "--noise-cases", "0", "--json", jsonPath}, tc.args...)
+			if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+				t.Fatalf("eval: %v\n%s", err, stderr.String())
+			}
+			raw, err := os.ReadFile(jsonPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc evalJSON
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Corpus == nil || doc.Corpus.Runs != tc.wantRuns {
+				t.Errorf("corpus report %+v, want %d recordings scored", doc.Corpus, tc.wantRuns)
+			}
+			for _, w := range tc.wantStderr {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				}
+			}
+		})
+	}
+	// The bundle's clips alone: nothing is truth, and the error says why.
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"eval", "--corpus", clips, "--cases", "0", "--noise-cases", "0"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "rfwarden sensor") || !strings.Contains(err.Error(), "--include-own") {
+		t.Errorf("bundle alone: %v, want an error naming the sensor's annotations and --include-own", err)
+	}
+}
+
+// TestEvalInterruptedKeepsTables: Ctrl-C during the generated cases or
+// the corpus prints the tables of what was done, writes --json (saying it
+// is partial), names where it stopped and fails. It printed nothing and
+// "case nr@21dB#0: context canceled".
+func TestEvalInterruptedKeepsTables(t *testing.T) {
+	corpus := t.TempDir()
+	writeClip(t, corpus, "a", "", "lte uplink")
+	writeClip(t, corpus, "b", "", "lte uplink")
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		n         int // ctx.Err calls before the interrupt: one per block
+		wantOut   string
+		wantErr   string
+		corpusRun int
+		genRuns   int
+	}{
+		// a GSM case is two blocks: two cases, then stop in the third
+		{"generated", []string{"--classes", "gsm", "--snr-list", "21", "--cases", "3", "--noise-cases", "0"}, 4,
+			"== generated: 2 of 3 cases (interrupted; seed 1, pfa 1e-09)", "eval: interrupted at case gsm@21dB#2 (2 of 3 generated cases done); the tables above are of those", 0, 2},
+		// a clip is one block: a, then stop in b; no generated case is run
+		{"corpus", []string{"--corpus", corpus, "--cases", "1", "--classes", "gsm", "--snr-list", "21", "--noise-cases", "0"}, 1,
+			"== corpus " + corpus + " (pfa 1e-09, interrupted after 1 of 2 recordings): 1 runs ==", "eval: interrupted at b.sigmf-meta (1 of 2 corpus recordings done); the tables above are of those", 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			jsonPath := filepath.Join(t.TempDir(), "ev.json")
+			var stdout, stderr bytes.Buffer
+			ctx := &errAfter{Context: context.Background(), n: tc.n}
+			err := run(ctx, append([]string{"eval", "--json", jsonPath}, tc.args...), &stdout, &stderr)
+			if !errors.Is(err, context.Canceled) || err.Error() != tc.wantErr {
+				t.Errorf("err %v, want %q wrapping context.Canceled", err, tc.wantErr)
+			}
+			if !strings.Contains(stdout.String(), tc.wantOut) {
+				t.Errorf("stdout lacks %q:\n%s", tc.wantOut, stdout.String())
+			}
+			raw, err := os.ReadFile(jsonPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc evalJSON
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Interrupted != tc.wantErr {
+				t.Errorf("JSON interrupted %q, want %q", doc.Interrupted, tc.wantErr)
+			}
+			if runs := func(r *eval.Report) int {
+				if r == nil {
+					return 0
+				}
+				return r.Runs
+			}; runs(doc.Corpus) != tc.corpusRun || runs(doc.Generated) != tc.genRuns {
+				t.Errorf("JSON holds %d corpus recordings and %d cases, want %d and %d", runs(doc.Corpus), runs(doc.Generated), tc.corpusRun, tc.genRuns)
+			}
+		})
+	}
+}
+
+// TestEvalOutputPaths: --json and --svg that cannot be written are refused
+// before any work, naming the path as given (eval failed after all the
+// work, naming a hidden temporary file, ".e.json.1620293555"); what it
+// writes is 0644, as scan --annotate's is (it was 0600).
+func TestEvalOutputPaths(t *testing.T) {
+	dir := t.TempDir()
+	gen := []string{"--classes", "gsm", "--snr-list", "21", "--cases", "1", "--noise-cases", "0"}
+	for _, tc := range []struct {
+		name string
+		flag string
+		path string
+		want string
+	}{
+		{"json in a missing folder", "--json", filepath.Join(dir, "nope", "e.json"), "no such file or directory"},
+		{"svg in a missing folder", "--svg", filepath.Join(dir, "nope", "pd.svg"), "no such file or directory"},
+		{"json is a folder", "--json", dir, "is a folder"},
+		{"json in a file", "--json", filepath.Join(dir, "file", "e.json"), "not a folder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), append([]string{"eval", tc.flag, tc.path, "--progress"}, gen...), &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tc.flag+" "+strconvQuote(tc.path)) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "/.") {
+				t.Errorf("err %v, want one naming %s %q: %s (and no hidden file)", err, tc.flag, tc.path, tc.want)
+			}
+			if stdout.Len() > 0 || stderr.Len() > 0 {
+				t.Errorf("work done before the refusal: stdout %q, stderr %q", stdout.String(), stderr.String())
+			}
+		})
+	}
+	jsonPath, svgPath := filepath.Join(dir, "e.json"), filepath.Join(dir, "pd.svg")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), append([]string{"eval", "--json", jsonPath, "--svg", svgPath}, gen...), &stdout, &stderr); err != nil {
+		t.Fatalf("eval: %v\n%s", err, stderr.String())
+	}
+	for _, p := range []string{jsonPath, svgPath} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want 0644", p, st.Mode().Perm())
+		}
+	}
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }

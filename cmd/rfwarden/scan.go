@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/sensor/eval"
@@ -25,9 +26,19 @@ const scanUsage = `usage: rfwarden scan [flags] FILE...
 
 Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
 .sigmf-data or a .sigmf archive) or a raw interleaved IQ file with --datatype,
---rate and --center. Given for a SigMF recording, each of those flags replaces
-that one field of its metadata and keeps the rest (--center sets every
-capture's frequency, so the captures must share one).
+--rate and --center (a .sigmf-data without its .sigmf-meta is read as one).
+Those flags describe the raw files: a SigMF recording
+scanned with them must agree with each (--center with every capture's
+frequency), or the scan is refused before any FILE is scanned, naming the
+recording and the key; a field its metadata lacks is filled in. --override
+makes each of them replace that one field of a SigMF recording's metadata
+instead, keeping the rest: for metadata known to be wrong (--center sets
+every capture's frequency, so the captures must share one).
+
+An emission longer than 500 ms is reported in pieces of 500 ms, each
+starting where the last ended (a 2 s carrier is four rows); the last piece
+is what was left when the emission or the file ended, and may be too short
+to classify ("unconfirmed: too short").
 
 The table's start_s is seconds from the recording's first sample to the
 emission's: when every capture has a core:datetime (a recording with gaps, as
@@ -43,6 +54,12 @@ would read the detections against them).
 
 A SigMF recording whose data differs from its metadata's core:sha512 (or
 rfw:sha256) is refused before the scan; --verify=false scans it anyway.
+
+Interrupted (Ctrl-C or SIGTERM), scan prints what it found in the file so
+far (an emission still going ends where the scan stopped), says how far it
+got ("interrupted at 42% of FILE") and exits 1. It writes no --annotate
+OUT then: SigMF tools would read the annotations of part of a recording as
+a whole scan.
 `
 
 // scanOptions are the parsed flags of `rfwarden scan`.
@@ -53,6 +70,8 @@ type scanOptions struct {
 	rateHz   float64
 	centerHz float64
 	pfa      float64
+	fileCol  int // width of the table's file column: the longest FILE, at least fileColMin
+	override bool
 	progress bool
 	classify bool
 	verify   bool
@@ -66,9 +85,10 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o scanOptions
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
 	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are)")
-	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (for SigMF, replaces core:datatype)")
-	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (for SigMF, replaces core:sample_rate)")
-	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (for SigMF, replaces every capture's core:frequency)")
+	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (a SigMF recording's core:datatype must agree, unless --override)")
+	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (a SigMF recording's core:sample_rate must agree, unless --override)")
+	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (every capture's core:frequency of a SigMF recording must agree, unless --override)")
+	fs.BoolVar(&o.override, "override", false, "let --datatype, --rate and --center replace those fields of a SigMF recording's metadata, for metadata known to be wrong")
 	fs.Float64Var(&o.pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.BoolVar(&o.classify, "classify", true, "label detections with the classifiers (false: detect only, label \"unknown\")")
 	fs.BoolVar(&o.verify, "verify", true, "check a SigMF recording's data against its core:sha512 (and rfw:sha256) before scanning; false scans data whose metadata's hash is known to be stale")
@@ -87,13 +107,82 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if o.annotate != "" && len(files) != 1 {
 		return fmt.Errorf("scan: --annotate takes exactly one FILE, got %d", len(files))
 	}
-	header := !o.json
+	// Refuse a FILE that cannot be opened as asked before scanning any.
 	for _, f := range files {
+		rec, err := openScanInput(f, o)
+		if err != nil {
+			return err
+		}
+		rec.Close()
+	}
+	o.fileCol = fileColMin
+	for _, f := range files {
+		o.fileCol = max(o.fileCol, utf8.RuneCountInString(f))
+	}
+	header := !o.json
+	for i, f := range files {
 		if err := scanFile(ctx, f, o, stdout, stderr, &header); err != nil {
+			var ie *scanInterrupted
+			if errors.As(err, &ie) {
+				ie.filesLeft = len(files) - 1 - i
+			}
 			return err
 		}
 	}
 	return nil
+}
+
+// fileColMin is the least width of the table's file column, in characters.
+const fileColMin = 44
+
+// scanInterrupted is the error of a scan stopped by its context (Ctrl-C)
+// part way through a file, after it printed what it had found.
+type scanInterrupted struct {
+	path      string                 // FILE as given
+	err       *eval.InterruptedError // how far it got
+	rateHz    float64
+	out       string // the --annotate OUT not written, if any
+	asJSON    bool
+	filesLeft int // FILEs after it, not scanned
+}
+
+// Error says where the scan stopped, and what that means for its output:
+// "scan: interrupted at 42% of night1/s1.sigmf-meta (6.7 of 16 s scanned);
+// the rows above are what it found before".
+func (e *scanInterrupted) Error() string {
+	what := "rows"
+	if e.asJSON {
+		what = "lines"
+	}
+	msg := fmt.Sprintf("scan: interrupted at %d%% of %s (%s of %s s scanned); the %s above are what it found before",
+		e.err.Percent(), e.path, fmtSeconds(float64(e.err.DoneSamples)/e.rateHz), fmtSeconds(float64(e.err.TotalSamples)/e.rateHz), what)
+	if e.out != "" {
+		msg += fmt.Sprintf("; %s not written (an annotation file of part of a recording would read as a whole scan)", e.out)
+	}
+	if e.filesLeft > 0 {
+		msg += fmt.Sprintf("; %d %s after it not scanned", e.filesLeft, plural(e.filesLeft, "file", "files"))
+	}
+	return msg
+}
+
+// Unwrap returns the scan's error, which wraps the context's.
+func (e *scanInterrupted) Unwrap() error { return e.err }
+
+// fmtSeconds formats seconds with three significant digits, whole
+// seconds from 100 s.
+func fmtSeconds(s float64) string {
+	if s >= 100 {
+		return fmt.Sprintf("%.0f", s)
+	}
+	return fmt.Sprintf("%.3g", s)
+}
+
+// plural returns one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // isSigMFName reports whether path names a SigMF file by its extension.
@@ -103,8 +192,10 @@ func isSigMFName(path string) bool {
 }
 
 // openScanInput opens path as a SigMF recording, or as a raw IQ file with
-// the flags' datatype, rate and centre. Flags given for a SigMF recording
-// replace those fields of its metadata (sigmf.OpenWith) and keep the rest.
+// the flags' datatype, rate and centre (a .sigmf-data without its
+// .sigmf-meta too). Flags given for a SigMF recording
+// must agree with its metadata (sigmf.Overrides.MustAgree), or, with
+// --override, replace those fields of it and keep the rest.
 func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	st, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) && !isSigMFName(path) {
@@ -126,17 +217,33 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	case math.IsNaN(o.centerHz) || math.IsInf(o.centerHz, 0) || o.centerHz < 0:
 		return nil, fmt.Errorf("scan %q: centre frequency %v is not valid (use --center)", path, o.centerHz)
 	}
+	if meta := strings.TrimSuffix(path, sigmf.DataExt) + sigmf.MetaExt; strings.HasSuffix(path, sigmf.DataExt) {
+		if _, err := os.Stat(meta); errors.Is(err, os.ErrNotExist) {
+			if o.datatype == "" {
+				return nil, fmt.Errorf("scan %q: no %s beside it; scan it as a raw file with --datatype, --rate and --center", path, filepath.Base(meta))
+			}
+			return openRaw(path, o)
+		}
+	}
 	if isSigMFName(path) {
-		rec, err := sigmf.OpenWith(path, sigmf.Overrides{Datatype: o.datatype, SampleRateHz: o.rateHz, CenterHz: o.centerHz})
+		rec, err := sigmf.OpenWith(path, sigmf.Overrides{Datatype: o.datatype, SampleRateHz: o.rateHz, CenterHz: o.centerHz, MustAgree: !o.override})
+		if errors.Is(err, sigmf.ErrOverride) && !o.override {
+			return nil, fmt.Errorf("scan %q: %w (--datatype, --rate and --center describe raw files; --override makes them replace a SigMF recording's own)", path, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}
 		return rec, nil
 	}
-	switch {
-	case o.datatype == "":
+	if o.datatype == "" {
 		return nil, fmt.Errorf("scan %q: no datatype (use --datatype or a .sigmf-meta)", path)
-	case !(o.rateHz > 0):
+	}
+	return openRaw(path, o)
+}
+
+// openRaw opens path as a raw IQ file of the flags' datatype, rate and centre.
+func openRaw(path string, o scanOptions) (*sigmf.Recording, error) {
+	if !(o.rateHz > 0) {
 		return nil, fmt.Errorf("scan %q: sample rate %v is not positive (use --rate)", path, o.rateHz)
 	}
 	rec, err := sigmf.OpenRaw(path, o.datatype, o.rateHz, o.centerHz)
@@ -178,8 +285,8 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	}
 	if *header {
 		*header = false
-		if _, err := fmt.Fprintf(stdout, "%-44s %10s %9s %14s %10s %8s %6s  %s\n",
-			"file", "start_s", "dur_ms", "center_MHz", "bw_kHz", "dBFS", "snr", "label"); err != nil {
+		if _, err := fmt.Fprintf(stdout, "%-*s %10s %9s %14s %10s %8s %6s  %s\n",
+			o.fileCol, "file", "start_s", "dur_ms", "center_MHz", "bw_kHz", "dBFS", "snr", "label"); err != nil {
 			return err
 		}
 	}
@@ -188,21 +295,24 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		cl = pipeline.DefaultClassifier()
 	}
 	var progress func(int)
-	bar := newProgress(stderr, o.progress || isTerminal(stderr), isTerminal(stderr), n, filepath.Base(path))
+	bar := newProgress(stderr, o.progress || isTerminal(stderr), isTerminal(stderr), n, path)
 	if bar != nil {
 		progress = func(k int) { bar.add(int64(k)) }
 	}
 	results, err := eval.ScanRecording(ctx, rec, pipeline.Config{Detector: dsp.DetectorConfig{PFA: o.pfa}, Classifier: cl}, progress)
 	bar.close() // where the scan got to, if it stopped
-	if err != nil {
+	var stopped *eval.InterruptedError
+	if err != nil && !errors.As(err, &stopped) {
 		return err
 	}
-	name := filepath.Base(path)
 	startS := startSeconds(rec)
 	for _, res := range results {
-		if err := printResult(stdout, name, rate, startS(res.Em.StartSample), res, o.json); err != nil {
+		if err := printResult(stdout, path, o.fileCol, rate, startS(res.Em.StartSample), res, o.json); err != nil {
 			return err
 		}
+	}
+	if stopped != nil {
+		return &scanInterrupted{path: path, err: stopped, rateHz: rate, out: out, asJSON: o.json}
 	}
 	if out != "" {
 		if err := writeAnnotated(out, rec, results, stderr); err != nil {
@@ -274,9 +384,10 @@ type scanJSON struct {
 	Label         string    `json:"label"`
 }
 
-// printResult prints one detection: a JSON line, or a table row whose
+// printResult prints one detection of the FILE name (as given): a JSON
+// line, or a table row whose file column is width characters and whose
 // start_s is startS.
-func printResult(w io.Writer, name string, rateHz, startS float64, r pipeline.Result, asJSON bool) error {
+func printResult(w io.Writer, name string, width int, rateHz, startS float64, r pipeline.Result, asJSON bool) error {
 	e := r.Em
 	if asJSON {
 		b, err := json.Marshal(scanJSON{File: name, Time: r.Time, SampleStart: e.StartSample, SampleCount: e.SampleCount,
@@ -290,8 +401,8 @@ func printResult(w io.Writer, name string, rateHz, startS float64, r pipeline.Re
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%-44s %10.6f %9.3f %14.6f %10.1f %8.1f %6.1f  %s\n",
-		name, startS, float64(e.SampleCount)/rateHz*1e3,
+	_, err := fmt.Fprintf(w, "%-*s %10.6f %9.3f %14.6f %10.1f %8.1f %6.1f  %s\n",
+		width, name, startS, float64(e.SampleCount)/rateHz*1e3,
 		r.CenterHz/1e6, r.BandwidthHz/1e3, e.MeanDBFS, e.SNRDB, r.Label.Text)
 	return err
 }
@@ -404,8 +515,8 @@ func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result,
 		return a.Generator == pipeline.Generator
 	})
 	if n := len(rec.Meta().Annotations) - len(meta.Annotations); n > 0 {
-		fmt.Fprintf(stderr, "scan: %s: %d annotations of an earlier rfwarden scan (core:generator %s) are replaced by this scan's\n",
-			filepath.Base(out), n, pipeline.Generator)
+		fmt.Fprintf(stderr, "scan: %s: %d %s of an earlier rfwarden scan (core:generator %s) %s replaced by this scan's\n",
+			filepath.Base(out), n, plural(n, "annotation", "annotations"), pipeline.Generator, plural(n, "is", "are"))
 	}
 	if err := sigmf.WriteMeta(out, pipeline.AnnotatedMeta(meta, dataset, results)); err != nil {
 		return fmt.Errorf("scan: %w", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -80,8 +81,8 @@ func TestScanRawJSON(t *testing.T) {
 	if d := got.SampleStart + got.SampleCount - 150000; d < -64 || d > 64 {
 		t.Errorf("end %d, want 150000 within a frame", got.SampleStart+got.SampleCount)
 	}
-	if got.File != "burst.cf32" || got.Label == "" || got.SNRDB < 20 {
-		t.Errorf("detection %+v: want file burst.cf32, a label and SNR ≥ 20 dB", got)
+	if got.File != raw || got.Label == "" || got.SNRDB < 20 {
+		t.Errorf("detection %+v: want file %s, a label and SNR ≥ 20 dB", got, raw)
 	}
 }
 
@@ -616,12 +617,18 @@ func TestScanAnnotateReplacesOwnAnnotations(t *testing.T) {
 	dir := t.TempDir()
 	meta := testRecording(t, filepath.Join(dir, "rec"))
 	once, twice := filepath.Join(dir, "once.sigmf-meta"), filepath.Join(dir, "twice.sigmf-meta")
+	var stderr bytes.Buffer
 	for _, step := range [][2]string{{once, meta}, {twice, once}} {
-		var stdout, stderr bytes.Buffer
+		var stdout bytes.Buffer
+		stderr.Reset()
 		if err := cmdScan(context.Background(), []string{"--annotate", step[0], step[1]}, &stdout, &stderr); err != nil {
 			t.Fatalf("scan --annotate %s %s: %v", step[0], step[1], err)
 		}
 		checkWrittenSigMF(t, step[0])
+	}
+	// the tone: one detection, replaced ("1 annotations ... are" before)
+	if want := "scan: twice.sigmf-meta: 1 annotation of an earlier rfwarden scan (core:generator rfwarden) is replaced by this scan's\n"; stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 	count := func(m sigmf.Meta) (truth, own int) {
 		for _, a := range m.Annotations {
@@ -643,8 +650,8 @@ func TestScanAnnotateReplacesOwnAnnotations(t *testing.T) {
 	}
 }
 
-// TestScanOverridesKeepMeta: --datatype, --rate and --center given for a
-// SigMF recording replace that field only; the rest of the metadata (author,
+// TestScanOverridesKeepMeta: --datatype, --rate and --center given with
+// --override for a SigMF recording replace that field only; the rest of the metadata (author,
 // rfw:gain_db, core:datetime, the annotations) is kept, and --json still
 // gives times. An overriding datatype replaces one the metadata has wrong.
 func TestScanOverridesKeepMeta(t *testing.T) {
@@ -673,10 +680,11 @@ func TestScanOverridesKeepMeta(t *testing.T) {
 		centerHz float64
 		rateHz   float64
 	}{
-		{"center", []string{"--center", "902.4e6"}, meta, 902.4e6, 1e6},
-		{"rate", []string{"--rate", "2e6"}, meta, 915e6, 2e6},
-		{"datatype fixes the meta's", []string{"--datatype", "cf32_le"}, bad + sigmf.MetaExt, 915e6, 1e6},
-		{"center of an archive", []string{"--center", "902.4e6"}, archive, 902.4e6, 1e6},
+		{"center", []string{"--override", "--center", "902.4e6"}, meta, 902.4e6, 1e6},
+		{"rate", []string{"--override", "--rate", "2e6"}, meta, 915e6, 2e6},
+		{"datatype fixes the meta's", []string{"--override", "--datatype", "cf32_le"}, bad + sigmf.MetaExt, 915e6, 1e6},
+		{"center of an archive", []string{"--override", "--center", "902.4e6"}, archive, 902.4e6, 1e6},
+		{"agreeing values need no --override", []string{"--datatype", "cf32_le", "--rate", "1e6", "--center", "915e6"}, meta, 915e6, 1e6},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -720,14 +728,57 @@ func TestScanOverridesKeepMeta(t *testing.T) {
 }
 
 // TestScanCenterOverrideOfSeveralTunings: one --center cannot stand for
-// captures tuned to different frequencies.
+// captures tuned to different frequencies, and the error says so rather
+// than blame the data ("metadata does not match data").
 func TestScanCenterOverrideOfSeveralTunings(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "two")
 	writeTwoCaptures(t, base, 10*time.Second)
-	var stdout bytes.Buffer
-	err := cmdScan(context.Background(), []string{"--center", "902e6", base + sigmf.MetaExt}, &stdout, &bytes.Buffer{})
-	if err == nil || !strings.Contains(err.Error(), "core:frequency") {
-		t.Errorf("got %v, want an error naming the captures' core:frequency", err)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--override", "--center", "902e6"}, "one cannot stand for them all"},
+		{[]string{"--center", "915e6"}, "captures[1].core:frequency is 2.437e+09 Hz, not 9.15e+08"},
+	} {
+		var stdout bytes.Buffer
+		err := cmdScan(context.Background(), append(tc.args, base+sigmf.MetaExt), &stdout, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "does not match data") {
+			t.Errorf("%v: got %v, want an error saying %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestScanRawFlagsOnSigMF: --datatype, --rate and --center describe raw
+// files; given with a SigMF recording they must agree with its metadata,
+// or the scan is refused before any file is scanned, naming the file and
+// the key. scan --datatype ci8 ... raw.ci8 nr.sigmf-meta read the SigMF's
+// float samples as ci8 and reported nothing, exit 0.
+func TestScanRawFlagsOnSigMF(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	raw := filepath.Join(dir, "raw.ci8")
+	if err := os.WriteFile(raw, make([]byte, 2*4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		want  string
+	}{
+		{"datatype", []string{"--datatype", "ci8", "--rate", "1e6", "--center", "915e6"}, `core:datatype is "cf32_le", not "ci8"`},
+		{"rate", []string{"--datatype", "cf32_le", "--rate", "19.2e6"}, "core:sample_rate is 1e+06, not 1.92e+07"},
+		{"center", []string{"--datatype", "cf32_le", "--rate", "1e6", "--center", "1890e6"}, "captures[0].core:frequency is 9.15e+08 Hz, not 1.89e+09"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			err := cmdScan(context.Background(), append(tc.flags, raw, meta), &stdout, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), meta) || !strings.Contains(err.Error(), "--override") {
+				t.Errorf("got %v, want an error naming %s, %q and --override", err, meta, tc.want)
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("a file was scanned before the refusal:\n%s", stdout.String())
+			}
+		})
 	}
 }
 
@@ -903,5 +954,159 @@ func TestScanInputErrors(t *testing.T) {
 				t.Errorf("failed scan printed %q", stdout.String())
 			}
 		})
+	}
+}
+
+// errAfter is a context whose Err is nil for its first n calls and
+// context.Canceled after: Ctrl-C at a known block of a scan, which asks
+// once per block of eval.BlockSamples.
+type errAfter struct {
+	context.Context
+	n int
+}
+
+func (c *errAfter) Err() error {
+	if c.n > 0 {
+		c.n--
+		return nil
+	}
+	return context.Canceled
+}
+
+// TestScanInterruptedKeepsRows: Ctrl-C part way through a file prints what
+// was found so far (the emission still open closed where the scan
+// stopped), says how far it got in which file, and fails; --annotate
+// writes nothing. It printed no row and only "context canceled".
+func TestScanInterruptedKeepsRows(t *testing.T) {
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "night1", "burst.cf32")
+	if err := os.Mkdir(filepath.Dir(raw), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeCF32(t, raw, toneBurst(300000, 100000, 250000, 1e6, 300e3))
+	rawArgs := []string{"--classify=false", "--datatype", "cf32_le", "--rate", "1e6", "--center", "433.92e6"}
+	out := filepath.Join(dir, "det.sigmf-meta")
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		wantRows int
+	}{
+		{"table", nil, 2}, // header and the tone
+		{"json", []string{"--json"}, 1},
+		{"annotate", []string{"--annotate", out}, 2},
+		{"second file not scanned", nil, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := []string{raw}
+			if tc.name == "second file not scanned" {
+				files = append(files, raw)
+			}
+			var stdout, stderr bytes.Buffer
+			args := append(append(append([]string{}, rawArgs...), tc.args...), files...)
+			ctx := &errAfter{Context: context.Background(), n: 2} // 131072 of 300000 samples
+			err := cmdScan(ctx, args, &stdout, &stderr)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err %v, want one wrapping context.Canceled", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "interrupted at 43% of "+raw) || strings.Contains(msg, "context canceled") {
+				t.Errorf("err %q, want it to say it was interrupted at 43%% of %s", msg, raw)
+			}
+			if tc.name == "second file not scanned" && !strings.Contains(msg, "1 file after it not scanned") {
+				t.Errorf("err %q, want it to say 1 file after it was not scanned", msg)
+			}
+			rows := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			if len(rows) != tc.wantRows {
+				t.Fatalf("stdout has %d lines, want %d:\n%s", len(rows), tc.wantRows, stdout.String())
+			}
+			if tc.name == "json" {
+				var d scanJSON
+				if err := json.Unmarshal([]byte(rows[0]), &d); err != nil {
+					t.Fatal(err)
+				}
+				if d.SampleStart < 99000 || d.SampleStart+d.SampleCount > 131072 {
+					t.Errorf("detection %d+%d, want the tone from 100000 to where the scan stopped (131072)", d.SampleStart, d.SampleCount)
+				}
+			}
+			if tc.name == "annotate" {
+				if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("%s: %v, want it not written", out, err)
+				}
+				if !strings.Contains(msg, out+" not written") {
+					t.Errorf("err %q, want it to say %s was not written", msg, out)
+				}
+			}
+		})
+	}
+}
+
+// TestScanFileColumnAsGiven: the file column and --json's "file" are the
+// path as given, so night1/s1 and night2/s1 are told apart (both read
+// "s1.sigmf-meta"), and the table's columns stay aligned for names longer
+// than the column.
+func TestScanFileColumnAsGiven(t *testing.T) {
+	dir := t.TempDir()
+	var metas []string
+	for _, night := range []string{"night1", "night2-with-a-much-longer-folder-name-than-the-column"} {
+		if err := os.Mkdir(filepath.Join(dir, night), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		metas = append(metas, testRecording(t, filepath.Join(dir, night, "s1")))
+	}
+	var table, js bytes.Buffer
+	if err := cmdScan(context.Background(), metas, &table, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdScan(context.Background(), append([]string{"--json"}, metas...), &js, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(table.String()), "\n")
+	seen := map[string]bool{}
+	// where the start_s column ends: the same on every line
+	colEnd := func(line string) int {
+		f := strings.Fields(line)
+		return len(f[0]) + strings.Index(line[len(f[0]):], f[1]) + len(f[1])
+	}
+	for _, l := range lines[1:] {
+		seen[strings.Fields(l)[0]] = true
+		if colEnd(l) != colEnd(lines[0]) {
+			t.Errorf("row %q: start_s ends at %d, the header's at %d", l, colEnd(l), colEnd(lines[0]))
+		}
+	}
+	for _, m := range metas {
+		if !seen[m] {
+			t.Errorf("no row names %s:\n%s", m, table.String())
+		}
+	}
+	files := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(js.String()), "\n") {
+		var d scanJSON
+		if err := json.Unmarshal([]byte(l), &d); err != nil {
+			t.Fatal(err)
+		}
+		files[d.File] = true
+	}
+	if !files[metas[0]] || !files[metas[1]] {
+		t.Errorf("--json files %v, want %v", files, metas)
+	}
+}
+
+// TestScanDataWithoutMeta: a .sigmf-data whose metadata is missing is
+// scanned as a raw file when --datatype, --rate and --center say what it
+// holds (it could not be: "read meta: no such file"), and without them the
+// error says how.
+func TestScanDataWithoutMeta(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "orphan.sigmf-data")
+	writeCF32(t, data, toneBurst(200000, 50000, 120000, 1e6, -200e3))
+	var stdout bytes.Buffer
+	if err := cmdScan(context.Background(), []string{"--datatype", "cf32_le", "--rate", "1e6", "--center", "915e6", data}, &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if !hasTone(stdout.String()) {
+		t.Errorf("no tone at 914.8 MHz:\n%s", stdout.String())
+	}
+	err := cmdScan(context.Background(), []string{data}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "orphan.sigmf-meta") || !strings.Contains(err.Error(), "--datatype") {
+		t.Errorf("got %v, want an error naming the missing orphan.sigmf-meta and --datatype", err)
 	}
 }

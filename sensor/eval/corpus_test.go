@@ -44,11 +44,12 @@ func TestTruthOf(t *testing.T) {
 	m := sigmf.Meta{Annotations: []sigmf.Annotation{
 		{SampleStart: 0, SampleCount: 10, Label: "lte-dl", FreqLowerHz: 1, FreqUpperHz: 2, HasFreq: true},
 		{SampleStart: 5, SampleCount: 10, Label: "noise"},
-		{SampleStart: 5, SampleCount: 10, Label: "LTE downlink", Generator: OwnGenerator}, // our own detection
-		{SampleStart: 5, SampleCount: 10, Label: "  "},                                    // no label
+		{SampleStart: 5, SampleCount: 10, Label: "LTE downlink", Generator: OwnGenerator},    // our own detection
+		{SampleStart: 5, SampleCount: 10, Label: "LTE downlink", Generator: SensorGenerator}, // a sensor's, on an evidence clip
+		{SampleStart: 5, SampleCount: 10, Label: "  "},                                       // no label
 		{SampleStart: 7, SampleCount: 1, Label: "other", FreqLowerHz: 3, FreqUpperHz: 4, HasFreq: true},
 	}}
-	got := TruthOf(m)
+	got := TruthOf(m, false)
 	if len(got) != 3 {
 		t.Fatalf("%d truth records, want 3: %v", len(got), got)
 	}
@@ -80,26 +81,35 @@ func TestRunCorpusSynthetic(t *testing.T) {
 		t.Fatal(err)
 	}
 	var steps []string
-	tl, files, err := RunCorpus(context.Background(), dir, testPipeline(), func(p string) { steps = append(steps, filepath.Base(p)) })
+	run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline(), Step: func(p string) { steps = append(steps, filepath.Base(p)) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 2 || len(files) != 1 {
-		t.Fatalf("steps %v, %d files scored", steps, len(files))
+	if len(steps) != 2 || len(run.Files) != 1 || run.Count(SkipNoLabels) != 1 {
+		t.Fatalf("steps %v, %d files scored, skipped %v", steps, len(run.Files), run.Skipped)
 	}
-	r := tl.Report()
+	r := run.Tally.Report()
 	if len(r.Files) != 1 || r.Files[0].Name != "lte" || r.Files[0].Targets != len(truth)-1 || r.Files[0].Detected != r.Files[0].Targets {
 		t.Errorf("files %+v", r.Files)
 	}
 	if math.Abs(r.Noise.Seconds-2e-3) > 1e-9 || r.Noise.Alarms != 0 {
 		t.Errorf("noise %+v", r.Noise)
 	}
-	if _, _, err := RunCorpus(context.Background(), t.TempDir(), testPipeline(), nil); !errors.Is(err, ErrNoCorpus) {
+	if _, err := runCorpusDir(t.TempDir(), CorpusConfig{Pipeline: testPipeline()}); !errors.Is(err, ErrNoCorpus) {
 		t.Errorf("empty folder: %v, want ErrNoCorpus", err)
 	}
-	if _, _, err := RunCorpus(context.Background(), filepath.Join(dir, "absent"), testPipeline(), nil); err == nil {
+	if _, err := runCorpusDir(filepath.Join(dir, "absent"), CorpusConfig{Pipeline: testPipeline()}); err == nil {
 		t.Error("absent folder: no error")
 	}
+}
+
+// runCorpusDir is FindCorpus and RunCorpus of dir.
+func runCorpusDir(dir string, cc CorpusConfig) (*CorpusRun, error) {
+	c, err := FindCorpus(dir)
+	if err != nil {
+		return nil, err
+	}
+	return RunCorpus(context.Background(), c, cc)
 }
 
 // realIQDir finds ../shared/testdata/real-iq beside the directory holding
@@ -113,10 +123,11 @@ func realIQDir(t *testing.T) string {
 // reported in a noise window.
 func TestRealIQCorpus(t *testing.T) {
 	dir := realIQDir(t)
-	tl, files, err := RunCorpus(context.Background(), dir, testPipeline(), nil)
+	run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	tl, files := run.Tally, run.Files
 	if len(files) < 10 {
 		t.Errorf("%d recordings scored, want the 10 of the README", len(files))
 	}

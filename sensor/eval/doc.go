@@ -7,7 +7,9 @@
 // Ground truth comes from two places. A corpus is any folder of SigMF
 // recordings whose annotations carry a core:label (ParseLabel maps the
 // label's words, e.g. "lte-dl", "NR uplink", "Wi-Fi", "noise", to a class
-// and link). Generated cases come from dsp/synth: seeded signals of every
+// and link); annotations rfwarden's own detectors wrote (IsOwnDetection)
+// are what it found, not truth, unless asked (CorpusConfig.IncludeOwn).
+// FindCorpus follows symbolic links. Generated cases come from dsp/synth: seeded signals of every
 // class at a sweep of SNRs, plus pure-noise cases with HackRF artefacts.
 // Both are run through the same sensor/pipeline code `rfwarden scan` uses
 // (ScanRecording, ScanSamples) and scored by the same matcher (Match).

@@ -250,13 +250,20 @@ func RunCase(ctx context.Context, k Case, c GenConfig, cfg pipeline.Config) (Cas
 }
 
 // RunGenerated runs every case of c.Planned() and tallies them. step, when
-// not nil, is called after each case.
+// not nil, is called after each case. When ctx ends first, it returns the
+// tally of the cases done before the one it was running, with a
+// *RunInterruptedError naming that case; any other error returns a nil
+// tally.
 func RunGenerated(ctx context.Context, c GenConfig, cfg pipeline.Config, step func(CaseResult)) (*Tally, error) {
 	c = c.withDefaults()
 	t := NewTally()
 	for k := range c.Planned() {
 		r, err := RunCase(ctx, k, c, cfg)
 		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				n, _ := c.NumPlanned()
+				return t, &RunInterruptedError{At: "case " + k.Name, Done: t.runs, Of: n, Err: cerr}
+			}
 			return nil, err
 		}
 		t.Add("", r.Matched, k.Spec.SampleRateHz)

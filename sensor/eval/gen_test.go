@@ -227,7 +227,7 @@ func TestScanSamplesMatchesRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := RunCorpusFile(context.Background(), base, cfg)
+	f, err := RunCorpusFile(context.Background(), base, CorpusConfig{Pipeline: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}

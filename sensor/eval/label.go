@@ -36,8 +36,9 @@ func (k Kind) String() string {
 }
 
 // ClassCellular is the predicted class of an LTE or NR emission whose
-// numerology the classifier could not confirm (classify.ClassCellular). No
-// truth carries it, so it is never a correct prediction.
+// numerology the classifier could not confirm (classify.ClassCellular). It
+// is truth only for a label saying "cellular" or naming both LTE and NR
+// (ParseLabel); on any other truth it is a wrong prediction.
 const ClassCellular = "cellular"
 
 // ClassMissed is the confusion-matrix column of truth that no detection overlaps.

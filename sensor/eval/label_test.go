@@ -55,6 +55,10 @@ func TestParseLabel(t *testing.T) {
 		{"cellular", ClassCellular, "", KindTarget},
 		{"bluetooth", event.ClassBluetooth, "", KindTarget},
 		{"umts", event.ClassUMTS, "", KindTarget},
+		// scan --annotate's short labels (pipeline.ShortLabel)
+		{"cellular-ul", ClassCellular, event.LinkUplink, KindTarget},
+		{"umts-ul", event.ClassUMTS, event.LinkUplink, KindTarget},
+		{"gsm-ul", event.ClassGSM, event.LinkUplink, KindTarget},
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {

@@ -102,6 +102,9 @@ type DetOutcome struct {
 	Det   Detection
 	Role  Role
 	Truth string // class of the target it overlaps most (RoleHit), else ""
+	// Fragment marks a hit that is the tail of a split emission (see
+	// Match): it is neither a true nor a false positive.
+	Fragment bool
 }
 
 // String describes o: predicted class and text, window, band and role.
@@ -115,13 +118,15 @@ func (o DetOutcome) String() string {
 		d.FreqLowHz/1e6, d.FreqHighHz/1e6, on)
 }
 
-// TP reports a named class that matches the target it overlaps.
+// TP reports a named class that matches the target it overlaps (not a
+// Fragment).
 func (o DetOutcome) TP() bool {
-	return o.Role == RoleHit && o.Det.Class != event.ClassUnknown && o.Det.Class == o.Truth
+	return o.Role == RoleHit && !o.Fragment && o.Det.Class != event.ClassUnknown && o.Det.Class == o.Truth
 }
 
-// FP reports a named class on anything but a target of that class.
-func (o DetOutcome) FP() bool { return o.Det.Class != event.ClassUnknown && !o.TP() }
+// FP reports a named class on anything but a target of that class (not a
+// Fragment).
+func (o DetOutcome) FP() bool { return o.Det.Class != event.ClassUnknown && !o.Fragment && !o.TP() }
 
 // Matched is the scoring of one recording or case.
 type Matched struct {
@@ -133,6 +138,15 @@ type Matched struct {
 // NoiseFraction is how much of a detection's time × frequency area must
 // lie inside one noise window for it to count as a false alarm there.
 const NoiseFraction = 0.5
+
+// FragmentFraction is the longest a split emission's tail may be, as a
+// fraction of the piece before it, to be a Fragment rather than a
+// detection of its own. The detector cuts an emission longer than
+// dsp.DetectorConfig.MaxEmissionDur (500 ms) into pieces of that length,
+// so a tail under 50 ms of 500 ms is what was left when the emission or
+// the file ended; the classifier often cannot name one that short ("LTE/NR
+// uplink (…, unconfirmed: too short)").
+const FragmentFraction = 0.1
 
 // Match scores the detections of one recording against its truth:
 //
@@ -147,7 +161,11 @@ const NoiseFraction = 0.5
 //     overlapping an "other" record is RoleOther, else RoleUnannotated;
 //   - a target is detected when a hit overlaps it in time and frequency;
 //     its prediction is the class of the hit with the largest overlap (time
-//     in samples × frequency in Hz; ties: the earlier detection).
+//     in samples × frequency in Hz; ties: the earlier detection);
+//   - a hit that starts on the sample another hit ends, overlapping it in
+//     frequency, and is at most FragmentFraction as long, is the tail of an
+//     emission the detector split (MaxEmissionDur): a Fragment, scored
+//     neither as a true nor as a false positive.
 func Match(truth []Truth, dets []Detection) Matched {
 	var m Matched
 	var noise [][2]int64
@@ -159,6 +177,18 @@ func Match(truth []Truth, dets []Detection) Matched {
 	m.NoiseSample = unionLen(noise)
 	for _, d := range dets {
 		m.Dets = append(m.Dets, matchDet(truth, d))
+	}
+	for i, o := range m.Dets {
+		if o.Role != RoleHit {
+			continue
+		}
+		for j, p := range m.Dets {
+			if j != i && p.Role == RoleHit && p.Det.end() == o.Det.StartSample &&
+				float64(o.Det.SampleCount) <= FragmentFraction*float64(p.Det.SampleCount) &&
+				bandOverlap(p.Det.FreqLowHz, p.Det.FreqHighHz, o.Det.FreqLowHz, o.Det.FreqHighHz) >= 0 {
+				m.Dets[i].Fragment = true
+			}
+		}
 	}
 	for _, t := range truth {
 		if t.Kind != KindTarget {

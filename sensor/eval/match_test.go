@@ -148,3 +148,55 @@ func TestUnionLen(t *testing.T) {
 		})
 	}
 }
+
+// TestMatchSplitFragments: the detector reports an emission longer than
+// dsp.DetectorConfig.MaxEmissionDur (500 ms) in pieces, each starting
+// where the last ended, so the end of a file (or of the emission) leaves a
+// fragment too short to classify ("LTE/NR uplink (..., unconfirmed: too
+// short)", 0.026 ms of a 2 s LTE file). Such a fragment, continuing a hit
+// and at most a tenth as long as the piece before it, is not scored: it
+// was counted as a false positive. Anything else still is.
+func TestMatchSplitFragments(t *testing.T) {
+	truth := []Truth{tgt("lte", 0, 20000, 0, 20)}
+	piece := d("lte", 0, 10000, 1, 19)
+	tests := []struct {
+		name         string
+		last         Detection
+		wantFragment bool
+	}{
+		{"tail of the split", d("cellular", 10000, 200, 1, 19), true},
+		{"tail in a narrower band", d("cellular", 10000, 200, 5, 10), true},
+		{"a gap before it", d("cellular", 10001, 200, 1, 19), false},
+		{"as long as a tenth of the piece", d("cellular", 10000, 1000, 1, 19), true},
+		{"longer than a tenth", d("cellular", 10000, 1001, 1, 19), false},
+		{"another band", d("cellular", 10000, 200, 30, 40), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := Match(truth, []Detection{piece, tc.last})
+			o := m.Dets[1]
+			if o.Fragment != tc.wantFragment {
+				t.Fatalf("fragment %v, want %v (%+v)", o.Fragment, tc.wantFragment, o)
+			}
+			tl := NewTally()
+			tl.Add("f", m, 1e6)
+			fp := 0
+			for _, c := range tl.Report().Classes {
+				if c.Class == ClassCellular {
+					fp = c.FP
+				}
+			}
+			if want := map[bool]int{true: 0, false: 1}[tc.wantFragment]; fp != want && o.Role == RoleHit {
+				t.Errorf("cellular FP %d, want %d", fp, want)
+			}
+			if m.Dets[0].Fragment {
+				t.Error("the piece itself read as a fragment")
+			}
+		})
+	}
+	// A fragment of a piece that hit nothing is scored as usual.
+	m := Match(nil, []Detection{d("lte", 0, 10000, 1, 19), d("cellular", 10000, 200, 1, 19)})
+	if m.Dets[1].Fragment || !m.Dets[1].FP() {
+		t.Errorf("fragment of a piece on no target: %+v, want an ordinary false positive", m.Dets[1])
+	}
+}

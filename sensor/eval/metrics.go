@@ -100,7 +100,7 @@ func (t *Tally) Add(name string, m Matched, sampleRateHz float64) {
 				t.classedFA++
 			}
 		}
-		if o.Det.Class == event.ClassUnknown {
+		if o.Det.Class == event.ClassUnknown || o.Fragment {
 			continue
 		}
 		s := t.stats(o.Det.Class)
@@ -173,7 +173,9 @@ type ClassStats struct {
 	LinkAcc   *float64 `json:"link_accuracy"` // LinkOK / LinkScored
 }
 
-// Confusion is truth (rows) against predicted class (columns). A target row
+// Confusion is truth (rows) against predicted class (columns). Every truth
+// class seen has a row and every class seen a column, in the order of
+// PredictedClasses (others after them, sorted), then ClassMissed. A target row
 // counts targets by the class of the detection overlapping them most, or
 // ClassMissed. The ClassNone row counts detections that overlap no target
 // (false alarms on noise, "other" lines and unannotated spectrum) by their
@@ -220,7 +222,7 @@ type PdPoint struct {
 
 // FileStats summarises one recording.
 type FileStats struct {
-	Name         string   `json:"name"`
+	Name         string   `json:"name"` // a corpus recording: its path in the corpus folder, without extension
 	Targets      int      `json:"targets"`
 	Detected     int      `json:"detected"`
 	Correct      int      `json:"correct"`
@@ -246,7 +248,7 @@ func ratio(num, den float64) *float64 {
 // Report computes the numbers of everything added so far.
 func (t *Tally) Report() Report {
 	r := Report{Runs: t.runs, Files: slices.Clone(t.files)}
-	order := PredictedClasses()
+	order := t.classOrder()
 	for _, c := range order {
 		s, ok := t.class[c]
 		if !ok {
@@ -264,7 +266,7 @@ func (t *Tally) Report() Report {
 		r.Classes = append(r.Classes, v)
 	}
 	r.Confusion.Cols = append(order, ClassMissed)
-	for _, row := range append(Classes(), ClassNone) {
+	for _, row := range append(slices.Clone(order), ClassNone) {
 		if len(t.conf[row]) == 0 {
 			continue
 		}
@@ -296,6 +298,31 @@ func (t *Tally) Report() Report {
 		r.PdVsSNR = append(r.PdVsSNR, curve)
 	}
 	return r
+}
+
+// classOrder lists the classes of the report's tables: PredictedClasses,
+// then any other class seen as truth or prediction (a label this package
+// maps to none of them), sorted. Every truth class seen gets a confusion
+// row, and every class a column.
+func (t *Tally) classOrder() []string {
+	order := PredictedClasses()
+	var extra []string
+	seen := func(c string) {
+		if c != "" && c != ClassNone && c != ClassMissed && !slices.Contains(order, c) && !slices.Contains(extra, c) {
+			extra = append(extra, c)
+		}
+	}
+	for c := range t.class {
+		seen(c)
+	}
+	for row, cols := range t.conf {
+		seen(row)
+		for c := range cols {
+			seen(c)
+		}
+	}
+	slices.Sort(extra)
+	return append(order, extra...)
 }
 
 // poissonUpper95 is the one-sided 95% upper confidence limit of a Poisson

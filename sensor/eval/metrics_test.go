@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -159,5 +161,76 @@ func TestPoissonUpper95(t *testing.T) {
 	}
 	if got := poissonUpper95(2000); got < 2000 || got > 2000+1.645*math.Sqrt(2000)+3 {
 		t.Errorf("poissonUpper95(2000) = %.1f, want about 2074", got)
+	}
+}
+
+// TestTallyConfusionRowPerTruth: every truth class seen gets a row of the
+// confusion matrix, and every class seen a column. Truth labelled
+// "cellular" (LTE or NR) had a line in the class table but no row: the
+// rows covered the ten event classes only.
+func TestTallyConfusionRowPerTruth(t *testing.T) {
+	tl := NewTally()
+	tl.Add("bundle", Matched{
+		Targets: []TruthOutcome{
+			outcome(ClassCellular, "uplink", math.NaN(), ClassCellular, "uplink"),
+			outcome(ClassCellular, "uplink", math.NaN(), "lte", "uplink"),
+			outcome(ClassCellular, "", math.NaN(), ClassMissed, ""),
+			outcome(ClassCellular, "", math.NaN(), ClassMissed, ""),
+			outcome("lte", "downlink", math.NaN(), "lte", "downlink"),
+			outcome("satphone", "", math.NaN(), "satphone", ""), // a class this package does not know
+		},
+		Dets: []DetOutcome{det(ClassCellular, RoleHit, ClassCellular), det("lte", RoleHit, ClassCellular), det("lte", RoleHit, "lte"),
+			det("satphone", RoleHit, "satphone"), det("unknown", RoleUnannotated, "")},
+	}, 1e6)
+	r := tl.Report()
+	wantRows := []string{"lte", ClassCellular, "satphone", ClassNone}
+	if !slices.Equal(r.Confusion.Rows, wantRows) {
+		t.Fatalf("rows %v, want %v", r.Confusion.Rows, wantRows)
+	}
+	col := func(c string) int { return slices.Index(r.Confusion.Cols, c) }
+	for _, c := range []string{ClassCellular, "satphone", "unknown", ClassMissed} {
+		if col(c) < 0 {
+			t.Fatalf("no column %q in %v", c, r.Confusion.Cols)
+		}
+	}
+	if r.Confusion.Cols[len(r.Confusion.Cols)-1] != ClassMissed {
+		t.Errorf("columns %v: want %s last", r.Confusion.Cols, ClassMissed)
+	}
+	cell := []struct {
+		row  int
+		col  string
+		want int
+	}{
+		{1, ClassCellular, 1}, {1, "lte", 1}, {1, ClassMissed, 2},
+		{0, "lte", 1}, {2, "satphone", 1}, {3, "unknown", 1},
+	}
+	for _, c := range cell {
+		if got := r.Confusion.Counts[c.row][col(c.col)]; got != c.want {
+			t.Errorf("confusion[%s][%s] = %d, want %d", r.Confusion.Rows[c.row], c.col, got, c.want)
+		}
+	}
+	// The class table and the matrix agree: a row sums to the class's truths.
+	for i, row := range r.Confusion.Rows[:3] {
+		sum := 0
+		for _, n := range r.Confusion.Counts[i] {
+			sum += n
+		}
+		for _, c := range r.Classes {
+			if c.Class == row && c.Truths != sum {
+				t.Errorf("row %s sums to %d, class table counts %d truths", row, sum, c.Truths)
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, "bundle", r); err != nil {
+		t.Fatal(err)
+	}
+	rowed := false
+	for _, line := range strings.Split(b.String(), "\n") {
+		f := strings.Fields(line)
+		rowed = rowed || len(f) == len(r.Confusion.Cols)+1 && f[0] == ClassCellular
+	}
+	if !rowed {
+		t.Errorf("text matrix has no cellular row:\n%s", b.String())
 	}
 }

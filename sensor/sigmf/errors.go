@@ -21,6 +21,11 @@ var (
 	// ErrBadMeta means the metadata is not valid JSON or a field has the
 	// wrong type or value.
 	ErrBadMeta = errors.New("invalid metadata")
+	// ErrOverride means a value given for a recording (Overrides) cannot
+	// stand for the metadata's: one centre for captures at several
+	// tunings, or, with Overrides.MustAgree, a value the metadata has
+	// otherwise. The data is not at fault.
+	ErrOverride = errors.New("given value does not agree with the metadata")
 	// ErrTooLarge means the metadata is larger than rfwarden reads:
 	// more than MaxMetaBytes, or more than MaxCaptures captures.
 	ErrTooLarge = errors.New("metadata too large")

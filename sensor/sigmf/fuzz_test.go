@@ -14,7 +14,7 @@ func FuzzParseMeta(f *testing.F) {
 		m, err := ParseMeta(data)
 		if err != nil {
 			if !errors.Is(err, ErrBadMeta) && !errors.Is(err, ErrDatatype) && !errors.Is(err, ErrNoSampleRate) &&
-				!errors.Is(err, ErrNoVersion) && !errors.Is(err, ErrMismatch) && !errors.Is(err, ErrTooLarge) {
+				!errors.Is(err, ErrNoVersion) && !errors.Is(err, ErrMismatch) && !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrOverride) {
 				t.Fatalf("error wraps no sentinel: %v", err)
 			}
 			return
@@ -67,9 +67,10 @@ func FuzzDecodeSamples(f *testing.F) {
 	})
 }
 
-// FuzzParseMetaWith: overrides applied to any metadata give an error
-// wrapping a sentinel, or metadata holding the overriding values; no
-// overrides give what ParseMeta gives.
+// FuzzParseMetaWith: overrides applied to any metadata, correcting it or
+// (MustAgree) describing it, give an error wrapping a sentinel, or
+// metadata holding the overriding values; no overrides give what
+// ParseMeta gives.
 func FuzzParseMetaWith(f *testing.F) {
 	seed := []byte(`{"global":{"core:datatype":"ci12_le","core:sample_rate":0,"core:version":"1.0.0","core:author":"a"},"captures":[{"core:sample_start":0,"core:frequency":1e9},{"core:sample_start":5,"core:frequency":1e9}],"annotations":[]}`)
 	f.Add(seed, "cf32_le", 2e6, 915e6)
@@ -77,44 +78,51 @@ func FuzzParseMetaWith(f *testing.F) {
 	f.Add([]byte(`{"global":{"core:datatype":"ci8","core:sample_rate":1,"core:version":"1.0.0"},"captures":[],"annotations":[]}`), "", 0.0, 1.0)
 	f.Add([]byte(`{"global":[]}`), "ci8", 1.0, 0.0)
 	f.Fuzz(func(t *testing.T, data []byte, datatype string, rateHz, centerHz float64) {
-		ov := Overrides{Datatype: datatype, SampleRateHz: rateHz, CenterHz: centerHz}
-		if ov.check() != nil {
-			return
-		}
-		m, err := parseMetaWith(data, ov)
-		if ov == (Overrides{}) {
-			want, werr := ParseMeta(data)
-			a, _ := MarshalMeta(m)
-			b, _ := MarshalMeta(want)
-			if (err == nil) != (werr == nil) || !bytes.Equal(a, b) {
-				t.Fatalf("no overrides: got %v, %s; ParseMeta gives %v, %s", err, a, werr, b)
-			}
-		}
-		if err != nil {
-			if !errors.Is(err, ErrBadMeta) && !errors.Is(err, ErrDatatype) && !errors.Is(err, ErrNoSampleRate) &&
-				!errors.Is(err, ErrNoVersion) && !errors.Is(err, ErrMismatch) && !errors.Is(err, ErrTooLarge) {
-				t.Fatalf("error wraps no sentinel: %v", err)
-			}
-			return
-		}
-		if datatype != "" && m.Global.Datatype != datatype {
-			t.Fatalf("datatype %q, want the override %q", m.Global.Datatype, datatype)
-		}
-		if rateHz != 0 && m.Global.SampleRateHz != rateHz {
-			t.Fatalf("sample rate %v, want the override %v", m.Global.SampleRateHz, rateHz)
-		}
-		if centerHz != 0 {
-			if len(m.Captures) == 0 {
-				t.Fatal("centre override left no capture")
-			}
-			for i, c := range m.Captures {
-				if c.FrequencyHz != centerHz {
-					t.Fatalf("captures[%d] at %v Hz, want the override %v", i, c.FrequencyHz, centerHz)
-				}
-			}
-		}
-		if _, err := MarshalMeta(m); err != nil {
-			t.Fatalf("MarshalMeta of overridden meta: %v", err)
+		for _, agree := range []bool{false, true} {
+			fuzzParseMetaWith(t, data, Overrides{Datatype: datatype, SampleRateHz: rateHz, CenterHz: centerHz, MustAgree: agree})
 		}
 	})
+}
+
+// fuzzParseMetaWith checks parseMetaWith of data with ov.
+func fuzzParseMetaWith(t *testing.T, data []byte, ov Overrides) {
+	datatype, rateHz, centerHz := ov.Datatype, ov.SampleRateHz, ov.CenterHz
+	if ov.check() != nil {
+		return
+	}
+	m, err := parseMetaWith(data, ov)
+	if ov == (Overrides{}) || ov == (Overrides{MustAgree: true}) {
+		want, werr := ParseMeta(data)
+		a, _ := MarshalMeta(m)
+		b, _ := MarshalMeta(want)
+		if (err == nil) != (werr == nil) || !bytes.Equal(a, b) {
+			t.Fatalf("no overrides: got %v, %s; ParseMeta gives %v, %s", err, a, werr, b)
+		}
+	}
+	if err != nil {
+		if !errors.Is(err, ErrBadMeta) && !errors.Is(err, ErrDatatype) && !errors.Is(err, ErrNoSampleRate) &&
+			!errors.Is(err, ErrNoVersion) && !errors.Is(err, ErrMismatch) && !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrOverride) {
+			t.Fatalf("error wraps no sentinel: %v", err)
+		}
+		return
+	}
+	if datatype != "" && m.Global.Datatype != datatype {
+		t.Fatalf("datatype %q, want the override %q", m.Global.Datatype, datatype)
+	}
+	if rateHz != 0 && m.Global.SampleRateHz != rateHz {
+		t.Fatalf("sample rate %v, want the override %v", m.Global.SampleRateHz, rateHz)
+	}
+	if centerHz != 0 {
+		if len(m.Captures) == 0 {
+			t.Fatal("centre override left no capture")
+		}
+		for i, c := range m.Captures {
+			if c.FrequencyHz != centerHz {
+				t.Fatalf("captures[%d] at %v Hz, want the override %v", i, c.FrequencyHz, centerHz)
+			}
+		}
+	}
+	if _, err := MarshalMeta(m); err != nil {
+		t.Fatalf("MarshalMeta of overridden meta: %v", err)
+	}
 }

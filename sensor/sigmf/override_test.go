@@ -2,6 +2,7 @@ package sigmf
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -115,8 +116,9 @@ func TestOpenWithErrors(t *testing.T) {
 		want error
 		text string
 	}{
-		{"centre of two tunings", base + MetaExt, Overrides{CenterHz: 902e6}, ErrMismatch, "captures[1] to 2.437e+09 Hz"},
-		{"centre of two tunings in an archive", base + ArchiveExt, Overrides{CenterHz: 902e6}, ErrMismatch, "captures[1] to 2.437e+09 Hz"},
+		// one centre cannot stand for two tunings; this is no fault of the data (it said "metadata does not match data")
+		{"centre of two tunings", base + MetaExt, Overrides{CenterHz: 902e6}, ErrOverride, "captures[1] to 2.437e+09 Hz"},
+		{"centre of two tunings in an archive", base + ArchiveExt, Overrides{CenterHz: 902e6}, ErrOverride, "captures[1] to 2.437e+09 Hz"},
 		{"malformed datatype", base + MetaExt, Overrides{Datatype: "ci12_le"}, ErrDatatype, "ci12_le"},
 		{"unread datatype", base + MetaExt, Overrides{Datatype: "ri16_le"}, ErrDatatype, "ri16_le"},
 		{"negative rate", base + MetaExt, Overrides{SampleRateHz: -1}, ErrNoSampleRate, "-1"},
@@ -132,6 +134,82 @@ func TestOpenWithErrors(t *testing.T) {
 			}
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.text) {
 				t.Errorf("got %v, want %v naming %q", err, tc.want, tc.text)
+			}
+			if tc.want != ErrMismatch && errors.Is(err, ErrMismatch) {
+				t.Errorf("got %v, which blames the data", err)
+			}
+		})
+	}
+}
+
+// TestOpenWithMustAgree: with MustAgree the overrides describe the
+// recording rather than correct it: a value the metadata has must agree
+// (a differing one is refused naming the key and both values), one it
+// lacks is filled in. scan --datatype ci8 read a cf32_le recording as ci8.
+func TestOpenWithMustAgree(t *testing.T) {
+	dir := t.TempDir()
+	base := writeOverrideFixture(t, dir, 915e6)
+	two := writeOverrideFixture(t, t.TempDir(), 2437e6)
+	b, err := os.ReadFile(base + MetaExt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A copy without core:sample_rate and core:frequency, which SigMF allows.
+	bare := filepath.Join(dir, "bare")
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc["global"].(map[string]any), "core:sample_rate")
+	delete(doc["global"].(map[string]any), "core:sha512")
+	for _, c := range doc["captures"].([]any) {
+		delete(c.(map[string]any), "core:frequency")
+	}
+	if b, err = json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bare+MetaExt, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(base+DataExt, bare+DataExt); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		path     string
+		ov       Overrides
+		text     string // "" for success
+		rateHz   float64
+		centerHz float64
+	}{
+		{"agreeing", base + MetaExt, Overrides{Datatype: "cf32_le", SampleRateHz: 1e6, CenterHz: 915e6}, "", 1e6, 915e6},
+		{"agreeing archive", base + ArchiveExt, Overrides{SampleRateHz: 1e6}, "", 1e6, 915e6},
+		{"filling in", bare + MetaExt, Overrides{SampleRateHz: 2e6, CenterHz: 433.92e6}, "", 2e6, 433.92e6},
+		{"datatype", base + MetaExt, Overrides{Datatype: "ci8"}, `core:datatype is "cf32_le", not "ci8"`, 0, 0},
+		{"rate", base + MetaExt, Overrides{SampleRateHz: 19.2e6}, "core:sample_rate is 1e+06, not 1.92e+07", 0, 0},
+		{"centre", base + MetaExt, Overrides{CenterHz: 1890e6}, "captures[0].core:frequency is 9.15e+08 Hz, not 1.89e+09", 0, 0},
+		{"centre of an archive", base + ArchiveExt, Overrides{CenterHz: 1890e6}, "captures[0].core:frequency is 9.15e+08 Hz, not 1.89e+09", 0, 0},
+		{"centre of two tunings", two + MetaExt, Overrides{CenterHz: 915e6}, "captures[1].core:frequency is 2.437e+09 Hz, not 9.15e+08", 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.ov.MustAgree = true
+			r, err := OpenWith(tc.path, tc.ov)
+			if tc.text != "" {
+				if err == nil {
+					r.Close()
+				}
+				if !errors.Is(err, ErrOverride) || !strings.Contains(err.Error(), tc.text) {
+					t.Errorf("got %v, want ErrOverride naming %q", err, tc.text)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if r.SampleRateHz() != tc.rateHz || r.CenterHzAt(0) != tc.centerHz || r.Datatype() != "cf32_le" {
+				t.Errorf("got %s at %g sps and %g Hz, want cf32_le at %g and %g", r.Datatype(), r.SampleRateHz(), r.CenterHzAt(0), tc.rateHz, tc.centerHz)
 			}
 		})
 	}

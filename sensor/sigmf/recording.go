@@ -82,6 +82,12 @@ type Overrides struct {
 	// have the same one: one value cannot stand for several tunings. A
 	// recording without captures gets one at sample 0.
 	CenterHz float64
+	// MustAgree makes the fields describe the recording rather than
+	// correct it: a value the metadata has must agree with the field's
+	// (within 1e-9 of it, for numbers), else the recording is refused
+	// with ErrOverride naming the key and both values; a value it lacks
+	// is filled in.
+	MustAgree bool
 }
 
 // OpenWith is Open with the metadata's fields replaced by ov before it is
@@ -126,6 +132,11 @@ func (ov Overrides) check() error {
 // value ParseMeta would refuse; malformed JSON is left for ParseMeta to
 // report.
 func parseMetaWith(data []byte, ov Overrides) (Meta, error) {
+	if ov.MustAgree {
+		if err := agreeGlobal(data, ov); err != nil {
+			return Meta{}, err
+		}
+	}
 	if ov.Datatype != "" || ov.SampleRateHz != 0 {
 		data = overrideGlobal(data, ov)
 	}
@@ -134,9 +145,12 @@ func parseMetaWith(data []byte, ov Overrides) (Meta, error) {
 		return m, err
 	}
 	for i, c := range m.Captures {
-		if c.FrequencyHz != m.Captures[0].FrequencyHz {
+		switch {
+		case ov.MustAgree && c.FrequencyHz != 0 && !near(c.FrequencyHz, ov.CenterHz):
+			return Meta{}, fmt.Errorf("captures[%d].core:frequency is %g Hz, not %g: %w", i, c.FrequencyHz, ov.CenterHz, ErrOverride)
+		case c.FrequencyHz != m.Captures[0].FrequencyHz:
 			return Meta{}, fmt.Errorf("override core:frequency %g: the captures are tuned to different frequencies (captures[%d] to %g Hz, captures[0] to %g) and one cannot stand for them all: %w",
-				ov.CenterHz, i, c.FrequencyHz, m.Captures[0].FrequencyHz, ErrMismatch)
+				ov.CenterHz, i, c.FrequencyHz, m.Captures[0].FrequencyHz, ErrOverride)
 		}
 	}
 	m.Captures = slices.Clone(m.Captures)
@@ -148,6 +162,39 @@ func parseMetaWith(data []byte, ov Overrides) (Meta, error) {
 	}
 	return m, nil
 }
+
+// agreeGlobal refuses, with ErrOverride, ov's datatype or sample rate
+// where the metadata JSON data has another. JSON that is not an object
+// with a global object is left for ParseMeta to report.
+func agreeGlobal(data []byte, ov Overrides) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil
+	}
+	var g map[string]json.RawMessage
+	if err := json.Unmarshal(top["global"], &g); err != nil || g == nil {
+		return nil
+	}
+	if raw, ok := g["core:datatype"]; ok && ov.Datatype != "" {
+		var dt string
+		if err := json.Unmarshal(raw, &dt); err != nil || dt != ov.Datatype {
+			return fmt.Errorf("core:datatype is %s, not %q: %w", raw, ov.Datatype, ErrOverride)
+		}
+	}
+	if raw, ok := g["core:sample_rate"]; ok && ov.SampleRateHz != 0 {
+		var r float64
+		if err := json.Unmarshal(raw, &r); err != nil || !near(r, ov.SampleRateHz) {
+			if err == nil {
+				raw = []byte(fmt.Sprint(r))
+			}
+			return fmt.Errorf("core:sample_rate is %s, not %g: %w", raw, ov.SampleRateHz, ErrOverride)
+		}
+	}
+	return nil
+}
+
+// near reports a and b equal within 1e-9 of b.
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Abs(b) }
 
 // overrideGlobal returns the metadata JSON data with ov's global fields
 // replaced, or data as it is when it is not an object with a global object.
