@@ -65,8 +65,8 @@ func TestSourceStreamsRetunesAndTimes(t *testing.T) {
 	if first[1] != 1000 || first[2] != 2000 {
 		t.Errorf("first samples %v", first)
 	}
-	if _, err := s.Next(ctx); err == nil || !errors.Is(err, io.EOF) {
-		t.Errorf("end of stream: %v, want an error wrapping EOF", err)
+	if _, err := s.Next(ctx); !errors.Is(err, ErrStreamEnded) || errors.Is(err, io.EOF) {
+		t.Errorf("end of stream: %v, want ErrStreamEnded, not io.EOF", err)
 	}
 	if err := s.Tune(1800e6, 10e6); err != nil {
 		t.Fatal(err)
