@@ -81,6 +81,21 @@ type Agent struct {
 	agc   *AGC // nil: AGC off or the source cannot change gain
 
 	evidenceRetry time.Duration // 0: the const evidenceRetry
+	// retryWait waits d before the source is tried again after an error,
+	// or until ctx ends; nil sleeps (tests record the waits instead).
+	retryWait func(ctx context.Context, d time.Duration)
+	// wall tells the time of stalls and of the log's rate limit: when
+	// blocks arrive, not the time they were captured (Clock), which a
+	// replayed or simulated source sets; nil is time.Now.
+	wall func() time.Time
+	// srcLog rate-limits the log of source errors; only the loop uses it.
+	srcLog map[string]*logged
+
+	// pubMu guards lastHlth and lastState: the loop and the stall
+	// watchdog both publish health.
+	pubMu     sync.Mutex
+	lastHlth  time.Time
+	lastState string
 
 	mu     sync.Mutex  // guards the fields below, read by health and /healthz
 	linkUp func() bool // the MQTT client's IsConnected while Run runs, for /healthz
@@ -94,12 +109,13 @@ type Agent struct {
 	stats        Stats
 	outbox       *publish.Outbox
 	disk         diskState // the enqueuer's writes to the outbox
-	lastState    string
+	// srcErr is the source's latest error since its last block (the cause
+	// given for a stall), "" while blocks arrive.
+	srcErr string
 
 	seq      int64
 	meter    BlockMeter // per-block statistics for the tamper detector and the AGC
 	results  []pipeline.Result
-	lastHlth time.Time
 	lastSpec time.Time
 	live     chan liveMsg
 	curBand  string
@@ -371,6 +387,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	})
 	wg.Go(func() { a.livePublisher(bg, client) })
+	a.mu.Lock()
+	a.tamper.Expect(a.now())
+	a.srcErr = ""
+	a.mu.Unlock()
+	wg.Go(func() { a.watchStall(bg) })
 	if a.snip != nil && a.cfg.Snippets.Upload {
 		wg.Go(func() { a.uploadEvidence(bg, client) })
 	}
@@ -402,10 +423,29 @@ func (a *Agent) Run(ctx context.Context) error {
 
 func (a *Agent) topic(kind string) string { return event.SensorTopic(a.cfg.Site, a.cfg.Sensor, kind) }
 
-// loop reads blocks until ctx ends or the source fails.
+// Retries of a source that fails: the first retryMin after the error,
+// each later one twice as long after the one before, at most retryMax; a
+// block starts again at retryMin.
+const (
+	retryMin = 100 * time.Millisecond
+	retryMax = 10 * time.Second
+)
+
+// nextRetry returns the wait before the next try after one of d (0: none
+// yet).
+func nextRetry(d time.Duration) time.Duration {
+	if d <= 0 {
+		return retryMin
+	}
+	return min(2*d, retryMax)
+}
+
+// loop reads blocks until ctx ends or a finite source ends (io.EOF). A
+// source that fails, in Next or in a retune, is tried again with back-off
+// (nextRetry) for as long as the agent runs: the stall watchdog reports it.
 func (a *Agent) loop(ctx context.Context) error {
 	var stepEnd time.Time
-	var stepLeft time.Duration
+	var stepLeft, retry time.Duration
 	for ctx.Err() == nil {
 		if a.sched != nil && stepLeft <= 0 {
 			now := a.clock.Now()
@@ -414,11 +454,12 @@ func (a *Agent) loop(ctx context.Context) error {
 			}
 			st := a.sched.Next(now)
 			if err := a.tuner.Tune(st.CenterHz, st.SampleRateHz); err != nil {
-				return fmt.Errorf("tune %.0f Hz: %w", st.CenterHz, err)
+				retry = a.sourceFailed(ctx, fmt.Errorf("tune %.0f Hz: %w", st.CenterHz, err), retry)
+				continue
 			}
 			if a.agc != nil {
 				if err := a.agc.Retuned(st.CenterHz, st.SampleRateHz); err != nil {
-					a.log.Warn("source", "err", err)
+					a.warnSource(err)
 				}
 			}
 			a.curBand, stepLeft, stepEnd = st.Band, st.Dwell, now.Add(st.Dwell)
@@ -431,33 +472,149 @@ func (a *Agent) loop(ctx context.Context) error {
 		nctx, cancel := context.WithTimeout(ctx, a.cfg.Tamper.StallDur)
 		b, err := a.deps.Source.Next(nctx)
 		cancel()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, io.EOF) {
-				return err
-			}
+		switch {
+		case err == nil:
+		case ctx.Err() != nil || errors.Is(err, io.EOF):
+			return err
+		case errors.Is(err, context.DeadlineExceeded):
+			// No block within tamper.stall: a stall, which the watchdog
+			// would find too. Ask again at once.
 			a.mu.Lock()
-			if errors.Is(err, context.DeadlineExceeded) {
-				a.tamper.SetStalled()
-			} else {
-				a.stats.SourceErrs++
-			}
+			a.srcErr = err.Error()
 			a.mu.Unlock()
-			a.publishHealth(true)
-			if !errors.Is(err, context.DeadlineExceeded) {
-				a.log.Warn("source", "err", err)
-				select {
-				case <-ctx.Done():
-				case <-time.After(100 * time.Millisecond):
-				}
-			}
+			a.warnSource(err)
+			a.checkStall()
+			continue
+		default:
+			retry = a.sourceFailed(ctx, err, retry)
 			continue
 		}
+		retry = 0
 		stepLeft -= b.Duration()
 		if err := a.handle(b); err != nil {
 			return err
 		}
 	}
 	return ctx.Err()
+}
+
+// sourceFailed counts and logs a source error, checks for a stall and
+// waits before the next try; it returns the wait (retry was the last one).
+func (a *Agent) sourceFailed(ctx context.Context, err error, retry time.Duration) time.Duration {
+	a.mu.Lock()
+	a.stats.SourceErrs++
+	a.srcErr = err.Error()
+	a.mu.Unlock()
+	a.warnSource(err)
+	a.checkStall()
+	retry = nextRetry(retry)
+	if a.retryWait != nil {
+		a.retryWait(ctx, retry)
+		return retry
+	}
+	t := time.NewTimer(retry)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	return retry
+}
+
+// now is the time of the stall watchdog and of the log's rate limit.
+func (a *Agent) now() time.Time {
+	if a.wall != nil {
+		return a.wall()
+	}
+	return time.Now()
+}
+
+// stallTick is how often the watchdog looks for a stall: a quarter of
+// tamper.stall, between 10 ms and 1 s.
+func stallTick(stall time.Duration) time.Duration {
+	return min(max(stall/4, 10*time.Millisecond), time.Second)
+}
+
+// watchStall runs until ctx ends: it marks the sensor stalled when no
+// block has arrived for tamper.stall, however the loop is held up (a
+// source that fails every call, or one that hangs in Next or in a
+// retune), and publishes health when it is due, blocks or none.
+func (a *Agent) watchStall(ctx context.Context) {
+	t := time.NewTicker(stallTick(a.cfg.Tamper.StallDur))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.checkStall()
+			a.publishHealth(false)
+		}
+	}
+}
+
+// checkStall marks the sensor stalled when no block arrived for
+// tamper.stall, with the source's latest error as the cause, and then
+// publishes health at once.
+func (a *Agent) checkStall() {
+	a.mu.Lock()
+	stalled := a.tamper.CheckStall(a.now(), a.srcErr)
+	a.mu.Unlock()
+	if stalled {
+		a.publishHealth(true)
+	}
+}
+
+// sourceLogEvery is how often at most an error of the source that repeats
+// is logged again.
+const sourceLogEvery = time.Minute
+
+// logged is when an error of the source was last logged, and how many
+// times it has happened since.
+type logged struct {
+	at      time.Time
+	repeats int
+}
+
+// warnSource logs an error of the source at warning level when it is new,
+// then at most once per sourceLogEvery while it repeats, with the count of
+// repeats since the last line: a receiver that fails ten times a second
+// logged ten lines a second. Errors that differ only in their numbers (a
+// frequency, a byte count) count as the same. Only the loop calls it.
+func (a *Agent) warnSource(err error) {
+	key, now := errKey(err.Error()), a.now()
+	l := a.srcLog[key]
+	if l != nil && now.Sub(l.at) < sourceLogEvery {
+		l.repeats++
+		return
+	}
+	if l == nil {
+		if a.srcLog == nil || len(a.srcLog) >= 64 {
+			a.srcLog = map[string]*logged{}
+		}
+		l = &logged{}
+		a.srcLog[key] = l
+	}
+	if l.repeats > 0 {
+		a.log.Warn("source", "err", err, "repeated", l.repeats, "over", roundDur(now.Sub(l.at)))
+	} else {
+		a.log.Warn("source", "err", err)
+	}
+	l.at, l.repeats = now, 0
+}
+
+// errKey is msg with every run of digits replaced by one '#'.
+func errKey(msg string) string {
+	b := make([]byte, 0, len(msg))
+	for i := 0; i < len(msg); i++ {
+		c := msg[i]
+		if c < '0' || c > '9' {
+			b = append(b, c)
+		} else if i == 0 || msg[i-1] < '0' || msg[i-1] > '9' {
+			b = append(b, '#')
+		}
+	}
+	return string(b)
 }
 
 // bandOf names the band a block belongs to: the scheduled band, else the
@@ -513,7 +670,8 @@ func (a *Agent) handle(b sensor.Block) error {
 		st.FloorHidden = true
 	}
 	st.AGCCuring = a.agc != nil && a.agc.Curing(b)
-	a.tamper.Observe(band, b.Time, st)
+	a.tamper.Observe(band, a.now(), st)
+	a.srcErr = ""
 	a.stats.Blocks++
 	a.stats.Samples += int64(len(b.Samples))
 	a.stats.Dropped += b.Dropped
@@ -530,7 +688,7 @@ func (a *Agent) handle(b sensor.Block) error {
 	}
 	if a.agc != nil {
 		if agcErr != nil {
-			a.log.Warn("source", "err", agcErr)
+			a.warnSource(agcErr)
 		}
 		if agcDir != 0 {
 			a.log.Debug("agc", "band", band, "center_hz", b.CenterHz, "from_db", b.GainDB, "step", agcDir)
@@ -555,10 +713,8 @@ func (a *Agent) handle(b sensor.Block) error {
 	for i := range a.results {
 		a.emit(&a.results[i], b, band)
 	}
+	a.publishHealth(false)
 	now := a.clock.Now()
-	if due(now, a.lastHlth, a.cfg.Health.IntervalDur) {
-		a.publishHealth(false)
-	}
 	if a.cfg.SpectrumDur > 0 && due(now, a.lastSpec, a.cfg.SpectrumDur) {
 		a.lastSpec = now
 		a.publishSpectrum(b)
@@ -735,8 +891,11 @@ func due(now, last time.Time, every time.Duration) bool {
 }
 
 // publishHealth hands the health report to the live publisher without
-// blocking; force publishes even when the interval has not passed.
+// blocking; force publishes even when the interval has not passed. It is
+// safe for concurrent use.
 func (a *Agent) publishHealth(force bool) {
+	a.pubMu.Lock()
+	defer a.pubMu.Unlock()
 	now := a.clock.Now()
 	if !force && !due(now, a.lastHlth, a.cfg.Health.IntervalDur) {
 		return

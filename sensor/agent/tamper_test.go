@@ -102,17 +102,39 @@ func TestTamperNeedsSeveralBands(t *testing.T) {
 func TestTamperStall(t *testing.T) {
 	tm := NewTamper(config.Default().Tamper)
 	tm.Observe("b", simStart, BlockStats{FloorDBFS: -90})
-	tm.CheckStall(simStart.Add(time.Second))
+	if tm.CheckStall(simStart.Add(time.Second), "") {
+		t.Error("CheckStall after 1 s: stalled")
+	}
 	if s, _ := tm.State(); s != event.StateOK {
 		t.Fatalf("stalled after 1 s: %s", s)
 	}
-	tm.CheckStall(simStart.Add(6 * time.Second))
-	if s, _ := tm.State(); s != event.StateStalled {
-		t.Fatalf("state %s, want stalled", s)
+	if !tm.CheckStall(simStart.Add(6*time.Second), "hackrf_open() failed: HackRF not found (-5)") {
+		t.Error("CheckStall after 6 s: not newly stalled")
 	}
-	tm.Observe("b", simStart.Add(7*time.Second), BlockStats{FloorDBFS: -90})
+	if tm.CheckStall(simStart.Add(9*time.Second), "hackrf_open() failed: HackRF not found (-5)") {
+		t.Error("CheckStall after 9 s: newly stalled again")
+	}
+	if s, r := tm.State(); s != event.StateStalled || len(r) != 1 || r[0] != "no samples for 9s: hackrf_open() failed: HackRF not found (-5)" {
+		t.Fatalf("state %s %q, want stalled for 9 s with the source's error", s, r)
+	}
+	tm.Observe("b", simStart.Add(10*time.Second), BlockStats{FloorDBFS: -90})
 	if s, _ := tm.State(); s != event.StateOK {
 		t.Fatalf("state %s after samples resumed, want ok", s)
+	}
+}
+
+// TestTamperStallWithoutAnyBlock: a receiver that never delivered a block
+// stalls tamper.stall after the stream was expected (it stayed ok).
+func TestTamperStallWithoutAnyBlock(t *testing.T) {
+	tm := NewTamper(config.Default().Tamper)
+	tm.Expect(simStart)
+	tm.CheckStall(simStart.Add(4*time.Second), "")
+	if s, _ := tm.State(); s != event.StateOK {
+		t.Fatalf("stalled after 4 s: %s", s)
+	}
+	tm.CheckStall(simStart.Add(5*time.Second), "")
+	if s, r := tm.State(); s != event.StateStalled || r[0] != "no samples for 5s" {
+		t.Fatalf("state %s %q, want stalled: no samples for 5s", s, r)
 	}
 }
 
