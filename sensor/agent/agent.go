@@ -88,7 +88,8 @@ type Agent struct {
 	// blocks arrive, not the time they were captured (Clock), which a
 	// replayed or simulated source sets; nil is time.Now.
 	wall func() time.Time
-	// srcLog rate-limits the log of source errors; only the loop uses it.
+	// srcLog rate-limits the warnings that repeat (limitLog); only the
+	// loop uses it.
 	srcLog map[string]*logged
 
 	// pubMu guards lastHlth and lastState: the loop and the stall
@@ -111,7 +112,8 @@ type Agent struct {
 	disk         diskState // the enqueuer's writes to the outbox
 	// srcErr is the source's latest error since its last block (the cause
 	// given for a stall), "" while blocks arrive.
-	srcErr string
+	srcErr  string
+	revisit revisits // the scan plan's revisits against max_revisit
 
 	seq      int64
 	meter    BlockMeter // per-block statistics for the tamper detector and the AGC
@@ -148,7 +150,7 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		deps.ClientFactory = publish.NewPaho
 	}
 	a := &Agent{cfg: cfg, deps: deps, log: deps.Logger, clock: deps.Clock, tamper: NewTamper(cfg.Tamper),
-		live: make(chan liveMsg, 8), lastState: event.StateOK}
+		live: make(chan liveMsg, 8), lastState: event.StateOK, revisit: newRevisits(cfg.Bands)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -179,6 +181,9 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 			return nil, fmt.Errorf("agent: metrics: %w", err)
 		}
 		a.met = m
+		for _, b := range cfg.Bands {
+			m.revisitMax.WithLabelValues(b.Name).Set(b.MaxRevisit.Seconds())
+		}
 		if err := deps.Registry.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfwarden_mqtt_connect_failures_total",
 			Help: "Failed attempts to connect to the MQTT broker (the log has each distinct error)."},
 			func() float64 { return float64(a.mqttFailures()) })); err != nil {
@@ -463,6 +468,7 @@ func (a *Agent) loop(ctx context.Context) error {
 				}
 			}
 			a.curBand, stepLeft, stepEnd = st.Band, st.Dwell, now.Add(st.Dwell)
+			a.visited(st, now)
 			if a.met != nil {
 				for band, d := range a.sched.Revisit() {
 					a.met.revisit.WithLabelValues(band).Set(d.Seconds())
@@ -481,6 +487,7 @@ func (a *Agent) loop(ctx context.Context) error {
 			// would find too. Ask again at once.
 			a.mu.Lock()
 			a.srcErr = err.Error()
+			a.revisit.forget()
 			a.mu.Unlock()
 			a.warnSource(err)
 			a.checkStall()
@@ -504,6 +511,7 @@ func (a *Agent) sourceFailed(ctx context.Context, err error, retry time.Duration
 	a.mu.Lock()
 	a.stats.SourceErrs++
 	a.srcErr = err.Error()
+	a.revisit.forget() // the time lost to the source is a stall, not a revisit missed
 	a.mu.Unlock()
 	a.warnSource(err)
 	a.checkStall()
@@ -565,28 +573,27 @@ func (a *Agent) checkStall() {
 	}
 }
 
-// sourceLogEvery is how often at most an error of the source that repeats
-// is logged again.
-const sourceLogEvery = time.Minute
+// logEvery is how often at most a warning that repeats (an error of the
+// source, a band's revisit missed) is logged again.
+const logEvery = time.Minute
 
-// logged is when an error of the source was last logged, and how many
-// times it has happened since.
+// logged is when a warning was last logged, and how many times it has
+// happened since.
 type logged struct {
 	at      time.Time
 	repeats int
 }
 
-// warnSource logs an error of the source at warning level when it is new,
-// then at most once per sourceLogEvery while it repeats, with the count of
-// repeats since the last line: a receiver that fails ten times a second
-// logged ten lines a second. Errors that differ only in their numbers (a
-// frequency, a byte count) count as the same. Only the loop calls it.
-func (a *Agent) warnSource(err error) {
-	key, now := errKey(err.Error()), a.now()
+// limitLog rate-limits the warnings of key: it reports whether to log one
+// now (when key is new, or logEvery has passed since it was last logged),
+// and then how many times it happened since it was logged, and over how
+// long. Only the loop calls it.
+func (a *Agent) limitLog(key string) (repeats int, over time.Duration, ok bool) {
+	now := a.now()
 	l := a.srcLog[key]
-	if l != nil && now.Sub(l.at) < sourceLogEvery {
+	if l != nil && now.Sub(l.at) < logEvery {
 		l.repeats++
-		return
+		return 0, 0, false
 	}
 	if l == nil {
 		if a.srcLog == nil || len(a.srcLog) >= 64 {
@@ -595,12 +602,31 @@ func (a *Agent) warnSource(err error) {
 		l = &logged{}
 		a.srcLog[key] = l
 	}
-	if l.repeats > 0 {
-		a.log.Warn("source", "err", err, "repeated", l.repeats, "over", roundDur(now.Sub(l.at)))
-	} else {
-		a.log.Warn("source", "err", err)
-	}
+	repeats, over = l.repeats, now.Sub(l.at)
 	l.at, l.repeats = now, 0
+	return repeats, over, true
+}
+
+// warnLimited logs msg with args at warning level under limitLog's rate
+// limit for key, with the count of repeats when there were some.
+func (a *Agent) warnLimited(key, msg string, args ...any) {
+	n, over, ok := a.limitLog(key)
+	if !ok {
+		return
+	}
+	if n > 0 {
+		args = append(args, "repeated", n, "over", roundDur(over))
+	}
+	a.log.Warn(msg, args...)
+}
+
+// warnSource logs an error of the source at warning level when it is new,
+// then at most once per logEvery while it repeats, with the count of
+// repeats since the last line: a receiver that fails ten times a second
+// logged ten lines a second. Errors that differ only in their numbers (a
+// frequency, a byte count) count as the same. Only the loop calls it.
+func (a *Agent) warnSource(err error) {
+	a.warnLimited("source "+errKey(err.Error()), "source", "err", err)
 }
 
 // errKey is msg with every run of digits replaced by one '#'.
@@ -615,6 +641,109 @@ func errKey(msg string) string {
 		}
 	}
 	return string(b)
+}
+
+// visited records that the loop tuned to the scan step st at now, and
+// counts, logs (rate-limited) and reports in health a revisit of its tuning
+// later than its band's max_revisit.
+func (a *Agent) visited(st scan.Step, now time.Time) {
+	a.mu.Lock()
+	gap, bound, missed := a.revisit.visit(st.Band, st.CenterHz, now)
+	a.mu.Unlock()
+	if missed == 0 {
+		return
+	}
+	if a.met != nil {
+		a.met.revisitMissed.WithLabelValues(st.Band).Inc()
+	}
+	a.warnLimited("revisit "+st.Band, "scan revisit missed", "band", st.Band, "center_hz", st.CenterHz,
+		"revisit", gap.Round(time.Millisecond), "max_revisit", bound, "missed_total", missed)
+}
+
+// A band is late (health degraded) from its revisitLate-th revisit later
+// than its max_revisit, each within revisitClear of the one before, until
+// revisitClear passes without one: one late revisit (a pause of the
+// process) is counted and logged only, and a band that misses now and
+// then does not turn health back and forth.
+const (
+	revisitLate  = 2
+	revisitClear = time.Minute
+)
+
+// revisits measures the scan plan's revisits (start to start, on the
+// agent's Clock) against each band's max_revisit. It is not safe for
+// concurrent use.
+type revisits struct {
+	bound map[string]time.Duration // max_revisit per band
+	last  map[revisitCell]time.Time
+	bands map[string]*bandRevisit
+}
+
+type revisitCell struct {
+	band     string
+	centerHz float64
+}
+
+// bandRevisit is a band's revisits later than its max_revisit.
+type bandRevisit struct {
+	missed   int64         // since start
+	streak   int           // each within revisitClear of the one before
+	lastMiss time.Time     // of the streak
+	worst    time.Duration // longest revisit of the streak
+}
+
+func newRevisits(bands []config.Band) revisits {
+	r := revisits{bound: map[string]time.Duration{}, last: map[revisitCell]time.Time{}, bands: map[string]*bandRevisit{}}
+	for _, b := range bands {
+		r.bound[b.Name] = b.MaxRevisit
+	}
+	return r
+}
+
+// visit records a visit of band's tuning at centerHz at now. When it comes
+// later than the band's max_revisit after the one before, it returns the
+// revisit, the bound and the band's missed revisits since start, else
+// missed 0.
+func (r *revisits) visit(band string, centerHz float64, now time.Time) (gap, bound time.Duration, missed int64) {
+	k := revisitCell{band, centerHz}
+	last, ok := r.last[k]
+	r.last[k] = now
+	bound = r.bound[band]
+	if gap = now.Sub(last); !ok || bound <= 0 || gap <= bound {
+		return gap, bound, 0
+	}
+	b := r.bands[band]
+	if b == nil {
+		b = &bandRevisit{}
+		r.bands[band] = b
+	}
+	if now.Sub(b.lastMiss) > revisitClear {
+		b.streak, b.worst = 0, 0
+	}
+	b.missed++
+	b.streak++
+	b.lastMiss, b.worst = now, max(b.worst, gap)
+	return gap, bound, b.missed
+}
+
+// forget drops the visits so far: the next visit of each tuning measures
+// no revisit (after the source failed or stalled, which health reports
+// itself).
+func (r *revisits) forget() { clear(r.last) }
+
+// late returns a reason for each band late at now (see revisitLate), in
+// the order of the scan plan.
+func (r *revisits) late(now time.Time, bands []config.Band) []string {
+	var reasons []string
+	for _, cb := range bands {
+		b := r.bands[cb.Name]
+		if b == nil || b.streak < revisitLate || now.Sub(b.lastMiss) > revisitClear {
+			continue
+		}
+		reasons = append(reasons, fmt.Sprintf("band %s: revisit %v over max_revisit %v (%d late revisits)",
+			cb.Name, b.worst.Round(10*time.Millisecond), cb.MaxRevisit, b.streak))
+	}
+	return reasons
 }
 
 // bandOf names the band a block belongs to: the scheduled band, else the
@@ -858,6 +987,12 @@ func (a *Agent) healthLocked() event.Health {
 			}
 			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox: corrupt records on disk, %d bytes skipped, at least %d detections lost (check the disk)", os.Corrupt, os.Lost))
 		}
+	}
+	if late := a.revisit.late(time.Unix(0, h.TimeNS), a.cfg.Bands); len(late) > 0 {
+		if h.State == event.StateOK {
+			h.State = event.StateDegraded
+		}
+		h.Reasons = append(h.Reasons, late...)
 	}
 	if a.agc != nil {
 		h.GainDB, h.AGCChanges = a.agc.Gains(), a.agc.Changes()

@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/dsp/classify"
 	"github.com/rfwarden/rfwarden/event"
@@ -1051,5 +1054,130 @@ msg=source err="hackrf: read 880800000 Hz: receive stream ended after 0 bytes" r
 	}
 	if got, want := errKey("read 880800000 Hz: after 1048576 bytes (-5)"), "read # Hz: after # bytes (-#)"; got != want {
 		t.Errorf("errKey = %q, want %q", got, want)
+	}
+}
+
+// laggingSource is a tunable synthSource that moves clock on by step for
+// every block of 10 ms it delivers: step 10 ms keeps up with the scan
+// plan, a longer step is a sensor whose processing falls behind (CPU load).
+type laggingSource struct {
+	tunable
+	clock *simClock
+	step  time.Duration
+}
+
+func (s *laggingSource) Next(ctx context.Context) (sensor.Block, error) {
+	b, err := s.tunable.Next(ctx)
+	if err == nil {
+		s.clock.ns.Add(int64(s.step))
+	}
+	return b, err
+}
+
+// TestRevisitMissedDegrades: a band revisited later than its max_revisit
+// is counted per band (rfwarden_revisit_missed_total), logged, and, missed
+// again within the minute, makes health degraded, naming the band and the
+// achieved against the configured revisit. Health said ok with revisit_s at
+// 3.34 s against max_revisit 2 s.
+func TestRevisitMissedDegrades(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		step       time.Duration
+		wantState  string
+		wantReason string
+		wantMissed bool
+	}{
+		{"keeping up", 10 * time.Millisecond, event.StateOK, "", false},
+		{"five times slower", 50 * time.Millisecond, event.StateDegraded, "band gsm900: revisit 2.5s over max_revisit 2s", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t) // gsm900: 50 tunings of 10 ms, max_revisit 2 s
+			clock := &simClock{}
+			clock.ns.Store(simStart.UnixNano())
+			src := &laggingSource{tunable: tunable{newSynth(nil, 200)}, clock: clock, step: tc.step}
+			reg := prometheus.NewRegistry()
+			var log syncbuf.Buffer
+			a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{}, Clock: clock, Registry: reg,
+				ClientFactory: (&recClient{connected: true}).factory(),
+				Logger:        slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Run(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			h := a.Health()
+			reasons := strings.Join(h.Reasons, "; ")
+			t.Logf("health %s %q; log:\n%s", h.State, reasons, log.String())
+			if h.State != tc.wantState || !strings.Contains(reasons, tc.wantReason) {
+				t.Errorf("health %q %q (revisit_s %v); want %q with %q", h.State, reasons, h.RevisitS, tc.wantState, tc.wantReason)
+			}
+			missed, err := testutil.GatherAndCount(reg, "rfwarden_revisit_missed_total")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (missed > 0) != tc.wantMissed || strings.Contains(log.String(), "revisit missed") != tc.wantMissed {
+				t.Errorf("rfwarden_revisit_missed_total series %d, log %q; want missed revisits counted and logged: %v", missed, log.String(), tc.wantMissed)
+			}
+		})
+	}
+}
+
+// TestRevisitsHysteresis: a band turns late (health degraded) from its
+// second revisit missed within a minute of the one before, and back once a
+// minute passes without one; a single late revisit is counted only.
+func TestRevisitsHysteresis(t *testing.T) {
+	bands := []config.Band{{Name: "gsm900-ul", MaxRevisit: 2 * time.Second}, {Name: "ism2400", MaxRevisit: 3 * time.Second}}
+	type visit struct {
+		band string
+		at   time.Duration // since simStart
+	}
+	// every visits gsm900-ul every 2 s from from to to.
+	every := func(from, to time.Duration) []visit {
+		var vs []visit
+		for at := from; at <= to; at += 2 * time.Second {
+			vs = append(vs, visit{"gsm900-ul", at})
+		}
+		return vs
+	}
+	for _, tc := range []struct {
+		name       string
+		visits     []visit
+		at         time.Duration
+		wantMissed int64 // of the last visit
+		want       string
+	}{
+		{"on time", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 2 * time.Second}, {"gsm900-ul", 4 * time.Second}}, 4 * time.Second, 0, ""},
+		{"one late revisit", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3340 * time.Millisecond}}, 4 * time.Second, 1, ""},
+		{"two late revisits", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3340 * time.Millisecond}, {"gsm900-ul", 5 * time.Second},
+			{"gsm900-ul", 8 * time.Second}}, 8 * time.Second, 2,
+			"band gsm900-ul: revisit 3.34s over max_revisit 2s (2 late revisits)"},
+		{"two bands late", []visit{{"ism2400", 0}, {"gsm900-ul", 0}, {"ism2400", 4680 * time.Millisecond}, {"gsm900-ul", 4 * time.Second},
+			{"ism2400", 9 * time.Second}, {"gsm900-ul", 9 * time.Second}}, 10 * time.Second, 2,
+			"band gsm900-ul: revisit 5s over max_revisit 2s (2 late revisits); band ism2400: revisit 4.68s over max_revisit 3s (2 late revisits)"},
+		{"cleared after a minute", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3 * time.Second}, {"gsm900-ul", 6 * time.Second}},
+			6*time.Second + time.Minute + time.Millisecond, 2, ""},
+		{"late revisits far apart", append(append([]visit{{"gsm900-ul", 0}}, every(3*time.Second, 65*time.Second)...),
+			visit{"gsm900-ul", 68 * time.Second}), 68 * time.Second, 2, ""},
+		{"forgotten after a stall", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3 * time.Second}, {"", 0}, {"gsm900-ul", 30 * time.Second}},
+			30 * time.Second, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRevisits(bands)
+			var missed int64
+			for _, v := range tc.visits {
+				if v.band == "" {
+					r.forget()
+					continue
+				}
+				_, _, missed = r.visit(v.band, 900e6, simStart.Add(v.at))
+			}
+			if missed != tc.wantMissed {
+				t.Errorf("missed revisits of the last visit's band %d, want %d", missed, tc.wantMissed)
+			}
+			if got := strings.Join(r.late(simStart.Add(tc.at), bands), "; "); got != tc.want {
+				t.Errorf("late reasons %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -8,15 +8,19 @@ import (
 )
 
 type metrics struct {
-	samples     prometheus.Counter
-	detections  *prometheus.CounterVec
-	revisit     *prometheus.GaugeVec
-	outboxDepth prometheus.Gauge
-	state       *prometheus.GaugeVec
-	gain        *prometheus.GaugeVec
-	agcChanges  *prometheus.CounterVec
-	commands    *prometheus.CounterVec
-	heldDropped prometheus.Counter
+	samples    prometheus.Counter
+	detections *prometheus.CounterVec
+	revisit    *prometheus.GaugeVec
+	// revisitMax is each band's max_revisit, so a rule can compare
+	// rfwarden_revisit_seconds with it.
+	revisitMax    *prometheus.GaugeVec
+	revisitMissed *prometheus.CounterVec
+	outboxDepth   prometheus.Gauge
+	state         *prometheus.GaugeVec
+	gain          *prometheus.GaugeVec
+	agcChanges    *prometheus.CounterVec
+	commands      *prometheus.CounterVec
+	heldDropped   prometheus.Counter
 }
 
 // newMetrics registers the agent's metrics on r, and those of snip when
@@ -29,6 +33,10 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 			Help: "Detections enqueued, by class."}, []string{"class"}),
 		revisit: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfwarden_revisit_seconds",
 			Help: "Achieved revisit time per band."}, []string{"band"}),
+		revisitMax: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfwarden_revisit_max_seconds",
+			Help: "The scan plan's bound on each band's revisit time (max_revisit)."}, []string{"band"}),
+		revisitMissed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_revisit_missed_total",
+			Help: "Revisits of a band's tuning later than its max_revisit, per band."}, []string{"band"}),
 		outboxDepth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "rfwarden_outbox_depth",
 			Help: "Detections waiting in the outbox."}),
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfwarden_sensor_state",
@@ -42,7 +50,7 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 		heldDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfwarden_outbox_held_dropped_total",
 			Help: "Detections dropped unwritten, the oldest first: the outbox's disk refused writes and more were waiting in memory than it holds."}),
 	}
-	cs := []prometheus.Collector{m.samples, m.detections, m.revisit, m.outboxDepth, m.state, m.gain, m.agcChanges, m.commands, m.heldDropped}
+	cs := []prometheus.Collector{m.samples, m.detections, m.revisit, m.revisitMax, m.revisitMissed, m.outboxDepth, m.state, m.gain, m.agcChanges, m.commands, m.heldDropped}
 	if snip != nil {
 		cs = append(cs,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_snippets",
