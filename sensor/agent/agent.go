@@ -110,6 +110,11 @@ type Agent struct {
 	stats        Stats
 	outbox       *publish.Outbox
 	disk         diskState // the enqueuer's writes to the outbox
+	// droppedBefore is what the outboxes of earlier runs dropped, and
+	// droppedMax the most rfwarden_outbox_dropped_total has reported (an
+	// outbox takes back a record it dropped while it was in flight and
+	// delivered after all; a counter does not go back).
+	droppedBefore, droppedMax int64
 	// srcErr is the source's latest error since its last block (the cause
 	// given for a stall), "" while blocks arrive.
 	srcErr  string
@@ -181,6 +186,9 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 			return nil, fmt.Errorf("agent: metrics: %w", err)
 		}
 		a.met = m
+		if err := registerLoss(deps.Registry, a.lossCounts); err != nil {
+			return nil, fmt.Errorf("agent: metrics: %w", err)
+		}
 		for _, b := range cfg.Bands {
 			m.revisitMax.WithLabelValues(b.Name).Set(b.MaxRevisit.Seconds())
 		}
@@ -191,6 +199,20 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		}
 	}
 	return a, nil
+}
+
+// lossCounts returns the counts of data lost and of receiver faults since
+// start, for their metrics.
+func (a *Agent) lossCounts() lossCounts {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	dropped := a.droppedBefore + a.disk.dropped
+	if a.outbox != nil {
+		dropped += a.outbox.Stats().Dropped
+	}
+	a.droppedMax = max(a.droppedMax, dropped)
+	return lossCounts{outboxDropped: a.droppedMax, droppedSamples: a.stats.Dropped,
+		sourceErrors: a.stats.SourceErrs, overloads: a.stats.Overloads}
 }
 
 // mqttFailures counts the failed attempts to connect to the broker, of
@@ -323,6 +345,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	a.mu.Lock()
+	if a.outbox != nil {
+		a.droppedBefore += a.outbox.Stats().Dropped
+	}
 	a.outbox = ob
 	a.mu.Unlock()
 	defer ob.Close()

@@ -72,6 +72,41 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 	return m, nil
 }
 
+// lossCounts are what the agent counts as lost or failed since start,
+// as health reports them.
+type lossCounts struct {
+	outboxDropped  int64 // health's outbox_dropped, never decreasing
+	droppedSamples int64 // dropped_samples
+	sourceErrors   int64 // usb_errors
+	overloads      int64 // overload_count
+}
+
+// registerLoss registers on r a counter for each of the lossCounts that
+// loss returns, so that data lost and receiver faults reach Prometheus,
+// not the health report alone.
+func registerLoss(r prometheus.Registerer, loss func() lossCounts) error {
+	for _, c := range []struct {
+		name, help string
+		get        func(lossCounts) int64
+	}{
+		{"rfwarden_outbox_dropped_total", "Detections dropped undelivered: over the outbox's quota, or held in memory beyond the bound while its disk refused writes (health's outbox_dropped).",
+			func(l lossCounts) int64 { return l.outboxDropped }},
+		{"rfwarden_dropped_samples_total", "Samples the receiver lost, USB overruns (health's dropped_samples).",
+			func(l lossCounts) int64 { return l.droppedSamples }},
+		{"rfwarden_source_errors_total", "Errors of the sample source: failed reads, streams that ended, failed retunes (health's usb_errors).",
+			func(l lossCounts) int64 { return l.sourceErrors }},
+		{"rfwarden_overload_total", "Samples clipped at the ADC's full scale (health's overload_count).",
+			func(l lossCounts) int64 { return l.overloads }},
+	} {
+		get := c.get
+		if err := r.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+			func() float64 { return float64(get(loss())) })); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func metricsHandler(g prometheus.Gatherer) http.Handler {
 	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
 }
