@@ -53,7 +53,11 @@ func (s *Source) Tune(centerHz, sampleRateHz float64) error {
 		was.lna == s.rx.lnaDB && was.vga == s.rx.vgaDB {
 		return nil // the same tuning and gains (a one-band plan): keep the tool running
 	}
-	return s.stop()
+	if err := s.stop(); err != nil {
+		// The new tuning holds; the stream of the old one had failed.
+		return fmt.Errorf("hackrf: stream at %.0f Hz: %w", was.centerHz, err)
+	}
+	return nil
 }
 
 // SetGainDB changes the total receive gain of the current tuning from the
@@ -64,7 +68,10 @@ func (s *Source) SetGainDB(totalDB float64) error {
 	if err != nil || !changed {
 		return err
 	}
-	return s.stop()
+	if err := s.stop(); err != nil {
+		return fmt.Errorf("hackrf: stream at %.0f Hz: %w", s.rx.centerHz, err)
+	}
+	return nil
 }
 
 func (s *Source) start(ctx context.Context) error {
