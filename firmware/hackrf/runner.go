@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // Commander starts a process; tests inject a fake. exec.CommandContext
@@ -160,17 +161,28 @@ func (o TransferOptions) args() []string {
 	return a
 }
 
+// TransferWaitDelay bounds how long a transfer's Close waits, once the
+// program is stopped, for its output to close: a process it left behind
+// outside its process group that holds stdout or stderr open (a wrapper
+// script's child) no longer holds Close up for ever.
+const TransferWaitDelay = 2 * time.Second
+
 // Transfer starts hackrf_transfer -r - and returns its stdout: interleaved
 // ci8 IQ (decode with sensor/sigmf.DecodeSamples and datatype "ci8").
-// Close stops the program and reports how it ended.
+// Close stops the program, with every process of its process group where
+// the system has them (a wrapper script's children too), and reports how
+// it ended, with the end of what it printed on stderr; it waits at most
+// TransferWaitDelay for output held open by a process that escaped.
 func (r Runner) Transfer(ctx context.Context, opt TransferOptions) (io.ReadCloser, error) {
 	if opt.SampleRateHz <= 0 || opt.CenterHz <= 0 {
 		return nil, fmt.Errorf("hackrf_transfer: centre %d Hz, rate %d Hz: both must be positive", opt.CenterHz, opt.SampleRateHz)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	cmd := r.cmd(ctx, "hackrf_transfer", opt.args()...)
-	st := &transferStream{cmd: cmd, cancel: cancel}
+	st := &transferStream{cmd: cmd, cancel: cancel, stderr: tailBuffer{max: stderrTailBytes}}
 	cmd.Stderr = &st.stderr
+	cmd.WaitDelay = TransferWaitDelay
+	ownGroup(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		cancel()
@@ -188,7 +200,7 @@ type transferStream struct {
 	cmd    *exec.Cmd
 	cancel context.CancelFunc
 	out    io.ReadCloser
-	stderr bytes.Buffer
+	stderr tailBuffer
 	once   sync.Once
 	err    error
 }
@@ -199,11 +211,49 @@ func (t *transferStream) Read(p []byte) (int, error) { return t.out.Read(p) }
 func (t *transferStream) Close() error {
 	t.once.Do(func() {
 		t.cancel()
+		killGroup(t.cmd)
 		werr := t.cmd.Wait()
 		var ee *exec.ExitError
 		if werr != nil && !(errors.As(werr, &ee) && !ee.Exited()) {
-			t.err = fmt.Errorf("hackrf_transfer: %w: %s", werr, bytes.TrimSpace(t.stderr.Bytes()))
+			t.err = fmt.Errorf("hackrf_transfer: %w: %s", werr, t.stderr.tail())
 		}
 	})
 	return t.err
+}
+
+// stderrTailBytes is how much of the end of hackrf_transfer's stderr a
+// stream keeps for its error: the tool prints a line of statistics every
+// second for as long as it runs.
+const stderrTailBytes = 2048
+
+// tailBuffer keeps the last max bytes written to it. It is safe for
+// concurrent use (exec's copying goroutine writes while Close may read).
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+	cut bool // bytes before b were dropped
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+		t.cut = true
+	}
+	return len(p), nil
+}
+
+// tail returns what was kept, trimmed, from its first whole line when
+// earlier bytes were dropped.
+func (t *tailBuffer) tail() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.b
+	if i := bytes.IndexByte(b, '\n'); t.cut && i >= 0 {
+		b = b[i+1:]
+	}
+	return string(bytes.TrimSpace(b))
 }

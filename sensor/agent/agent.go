@@ -81,6 +81,22 @@ type Agent struct {
 	agc   *AGC // nil: AGC off or the source cannot change gain
 
 	evidenceRetry time.Duration // 0: the const evidenceRetry
+	// retryWait waits d before the source is tried again after an error,
+	// or until ctx ends; nil sleeps (tests record the waits instead).
+	retryWait func(ctx context.Context, d time.Duration)
+	// wall tells the time of stalls and of the log's rate limit: when
+	// blocks arrive, not the time they were captured (Clock), which a
+	// replayed or simulated source sets; nil is time.Now.
+	wall func() time.Time
+	// srcLog rate-limits the warnings that repeat (limitLog); only the
+	// loop uses it.
+	srcLog map[string]*logged
+
+	// pubMu guards lastHlth and lastState: the loop and the stall
+	// watchdog both publish health.
+	pubMu     sync.Mutex
+	lastHlth  time.Time
+	lastState string
 
 	mu     sync.Mutex  // guards the fields below, read by health and /healthz
 	linkUp func() bool // the MQTT client's IsConnected while Run runs, for /healthz
@@ -94,12 +110,19 @@ type Agent struct {
 	stats        Stats
 	outbox       *publish.Outbox
 	disk         diskState // the enqueuer's writes to the outbox
-	lastState    string
+	// droppedBefore is what the outboxes of earlier runs dropped, and
+	// droppedMax the most rfwarden_outbox_dropped_total has reported (an
+	// outbox takes back a record it dropped while it was in flight and
+	// delivered after all; a counter does not go back).
+	droppedBefore, droppedMax int64
+	// srcErr is the source's latest error since its last block (the cause
+	// given for a stall), "" while blocks arrive.
+	srcErr  string
+	revisit revisits // the scan plan's revisits against max_revisit
 
 	seq      int64
 	meter    BlockMeter // per-block statistics for the tamper detector and the AGC
 	results  []pipeline.Result
-	lastHlth time.Time
 	lastSpec time.Time
 	live     chan liveMsg
 	curBand  string
@@ -132,7 +155,7 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		deps.ClientFactory = publish.NewPaho
 	}
 	a := &Agent{cfg: cfg, deps: deps, log: deps.Logger, clock: deps.Clock, tamper: NewTamper(cfg.Tamper),
-		live: make(chan liveMsg, 8), lastState: event.StateOK}
+		live: make(chan liveMsg, 8), lastState: event.StateOK, revisit: newRevisits(cfg.Bands)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -163,6 +186,12 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 			return nil, fmt.Errorf("agent: metrics: %w", err)
 		}
 		a.met = m
+		if err := registerLoss(deps.Registry, a.lossCounts); err != nil {
+			return nil, fmt.Errorf("agent: metrics: %w", err)
+		}
+		for _, b := range cfg.Bands {
+			m.revisitMax.WithLabelValues(b.Name).Set(b.MaxRevisit.Seconds())
+		}
 		if err := deps.Registry.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfwarden_mqtt_connect_failures_total",
 			Help: "Failed attempts to connect to the MQTT broker (the log has each distinct error)."},
 			func() float64 { return float64(a.mqttFailures()) })); err != nil {
@@ -170,6 +199,20 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		}
 	}
 	return a, nil
+}
+
+// lossCounts returns the counts of data lost and of receiver faults since
+// start, for their metrics.
+func (a *Agent) lossCounts() lossCounts {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	dropped := a.droppedBefore + a.disk.dropped
+	if a.outbox != nil {
+		dropped += a.outbox.Stats().Dropped
+	}
+	a.droppedMax = max(a.droppedMax, dropped)
+	return lossCounts{outboxDropped: a.droppedMax, droppedSamples: a.stats.Dropped,
+		sourceErrors: a.stats.SourceErrs, overloads: a.stats.Overloads}
 }
 
 // mqttFailures counts the failed attempts to connect to the broker, of
@@ -302,6 +345,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	a.mu.Lock()
+	if a.outbox != nil {
+		a.droppedBefore += a.outbox.Stats().Dropped
+	}
 	a.outbox = ob
 	a.mu.Unlock()
 	defer ob.Close()
@@ -371,6 +417,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	})
 	wg.Go(func() { a.livePublisher(bg, client) })
+	a.mu.Lock()
+	a.tamper.Expect(a.now())
+	a.srcErr = ""
+	a.mu.Unlock()
+	wg.Go(func() { a.watchStall(bg) })
 	if a.snip != nil && a.cfg.Snippets.Upload {
 		wg.Go(func() { a.uploadEvidence(bg, client) })
 	}
@@ -402,10 +453,29 @@ func (a *Agent) Run(ctx context.Context) error {
 
 func (a *Agent) topic(kind string) string { return event.SensorTopic(a.cfg.Site, a.cfg.Sensor, kind) }
 
-// loop reads blocks until ctx ends or the source fails.
+// Retries of a source that fails: the first retryMin after the error,
+// each later one twice as long after the one before, at most retryMax; a
+// block starts again at retryMin.
+const (
+	retryMin = 100 * time.Millisecond
+	retryMax = 10 * time.Second
+)
+
+// nextRetry returns the wait before the next try after one of d (0: none
+// yet).
+func nextRetry(d time.Duration) time.Duration {
+	if d <= 0 {
+		return retryMin
+	}
+	return min(2*d, retryMax)
+}
+
+// loop reads blocks until ctx ends or a finite source ends (io.EOF). A
+// source that fails, in Next or in a retune, is tried again with back-off
+// (nextRetry) for as long as the agent runs: the stall watchdog reports it.
 func (a *Agent) loop(ctx context.Context) error {
 	var stepEnd time.Time
-	var stepLeft time.Duration
+	var stepLeft, retry time.Duration
 	for ctx.Err() == nil {
 		if a.sched != nil && stepLeft <= 0 {
 			now := a.clock.Now()
@@ -414,14 +484,16 @@ func (a *Agent) loop(ctx context.Context) error {
 			}
 			st := a.sched.Next(now)
 			if err := a.tuner.Tune(st.CenterHz, st.SampleRateHz); err != nil {
-				return fmt.Errorf("tune %.0f Hz: %w", st.CenterHz, err)
+				retry = a.sourceFailed(ctx, fmt.Errorf("tune %.0f Hz: %w", st.CenterHz, err), retry)
+				continue
 			}
 			if a.agc != nil {
 				if err := a.agc.Retuned(st.CenterHz, st.SampleRateHz); err != nil {
-					a.log.Warn("source", "err", err)
+					a.warnSource(err)
 				}
 			}
 			a.curBand, stepLeft, stepEnd = st.Band, st.Dwell, now.Add(st.Dwell)
+			a.visited(st, now)
 			if a.met != nil {
 				for band, d := range a.sched.Revisit() {
 					a.met.revisit.WithLabelValues(band).Set(d.Seconds())
@@ -431,33 +503,272 @@ func (a *Agent) loop(ctx context.Context) error {
 		nctx, cancel := context.WithTimeout(ctx, a.cfg.Tamper.StallDur)
 		b, err := a.deps.Source.Next(nctx)
 		cancel()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, io.EOF) {
-				return err
-			}
+		switch {
+		case err == nil:
+		case ctx.Err() != nil || errors.Is(err, io.EOF):
+			return err
+		case errors.Is(err, context.DeadlineExceeded):
+			// No block within tamper.stall: a stall, which the watchdog
+			// would find too. Ask again at once.
 			a.mu.Lock()
-			if errors.Is(err, context.DeadlineExceeded) {
-				a.tamper.SetStalled()
-			} else {
-				a.stats.SourceErrs++
-			}
+			a.srcErr = err.Error()
+			a.revisit.forget()
 			a.mu.Unlock()
-			a.publishHealth(true)
-			if !errors.Is(err, context.DeadlineExceeded) {
-				a.log.Warn("source", "err", err)
-				select {
-				case <-ctx.Done():
-				case <-time.After(100 * time.Millisecond):
-				}
-			}
+			a.warnSource(err)
+			a.checkStall()
+			continue
+		default:
+			retry = a.sourceFailed(ctx, err, retry)
 			continue
 		}
+		retry = 0
 		stepLeft -= b.Duration()
 		if err := a.handle(b); err != nil {
 			return err
 		}
 	}
 	return ctx.Err()
+}
+
+// sourceFailed counts and logs a source error, checks for a stall and
+// waits before the next try; it returns the wait (retry was the last one).
+func (a *Agent) sourceFailed(ctx context.Context, err error, retry time.Duration) time.Duration {
+	a.mu.Lock()
+	a.stats.SourceErrs++
+	a.srcErr = err.Error()
+	a.revisit.forget() // the time lost to the source is a stall, not a revisit missed
+	a.mu.Unlock()
+	a.warnSource(err)
+	a.checkStall()
+	retry = nextRetry(retry)
+	if a.retryWait != nil {
+		a.retryWait(ctx, retry)
+		return retry
+	}
+	t := time.NewTimer(retry)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	return retry
+}
+
+// now is the time of the stall watchdog and of the log's rate limit.
+func (a *Agent) now() time.Time {
+	if a.wall != nil {
+		return a.wall()
+	}
+	return time.Now()
+}
+
+// stallTick is how often the watchdog looks for a stall: a quarter of
+// tamper.stall, between 10 ms and 1 s.
+func stallTick(stall time.Duration) time.Duration {
+	return min(max(stall/4, 10*time.Millisecond), time.Second)
+}
+
+// watchStall runs until ctx ends: it marks the sensor stalled when no
+// block has arrived for tamper.stall, however the loop is held up (a
+// source that fails every call, or one that hangs in Next or in a
+// retune), and publishes health when it is due, blocks or none.
+func (a *Agent) watchStall(ctx context.Context) {
+	t := time.NewTicker(stallTick(a.cfg.Tamper.StallDur))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.checkStall()
+			a.publishHealth(false)
+		}
+	}
+}
+
+// checkStall marks the sensor stalled when no block arrived for
+// tamper.stall, with the source's latest error as the cause, and then
+// publishes health at once.
+func (a *Agent) checkStall() {
+	a.mu.Lock()
+	stalled := a.tamper.CheckStall(a.now(), a.srcErr)
+	a.mu.Unlock()
+	if stalled {
+		a.publishHealth(true)
+	}
+}
+
+// logEvery is how often at most a warning that repeats (an error of the
+// source, a band's revisit missed) is logged again.
+const logEvery = time.Minute
+
+// logged is when a warning was last logged, and how many times it has
+// happened since.
+type logged struct {
+	at      time.Time
+	repeats int
+}
+
+// limitLog rate-limits the warnings of key: it reports whether to log one
+// now (when key is new, or logEvery has passed since it was last logged),
+// and then how many times it happened since it was logged, and over how
+// long. Only the loop calls it.
+func (a *Agent) limitLog(key string) (repeats int, over time.Duration, ok bool) {
+	now := a.now()
+	l := a.srcLog[key]
+	if l != nil && now.Sub(l.at) < logEvery {
+		l.repeats++
+		return 0, 0, false
+	}
+	if l == nil {
+		if a.srcLog == nil || len(a.srcLog) >= 64 {
+			a.srcLog = map[string]*logged{}
+		}
+		l = &logged{}
+		a.srcLog[key] = l
+	}
+	repeats, over = l.repeats, now.Sub(l.at)
+	l.at, l.repeats = now, 0
+	return repeats, over, true
+}
+
+// warnLimited logs msg with args at warning level under limitLog's rate
+// limit for key, with the count of repeats when there were some.
+func (a *Agent) warnLimited(key, msg string, args ...any) {
+	n, over, ok := a.limitLog(key)
+	if !ok {
+		return
+	}
+	if n > 0 {
+		args = append(args, "repeated", n, "over", roundDur(over))
+	}
+	a.log.Warn(msg, args...)
+}
+
+// warnSource logs an error of the source at warning level when it is new,
+// then at most once per logEvery while it repeats, with the count of
+// repeats since the last line: a receiver that fails ten times a second
+// logged ten lines a second. Errors that differ only in their numbers (a
+// frequency, a byte count) count as the same. Only the loop calls it.
+func (a *Agent) warnSource(err error) {
+	a.warnLimited("source "+errKey(err.Error()), "source", "err", err)
+}
+
+// errKey is msg with every run of digits replaced by one '#'.
+func errKey(msg string) string {
+	b := make([]byte, 0, len(msg))
+	for i := 0; i < len(msg); i++ {
+		c := msg[i]
+		if c < '0' || c > '9' {
+			b = append(b, c)
+		} else if i == 0 || msg[i-1] < '0' || msg[i-1] > '9' {
+			b = append(b, '#')
+		}
+	}
+	return string(b)
+}
+
+// visited records that the loop tuned to the scan step st at now, and
+// counts, logs (rate-limited) and reports in health a revisit of its tuning
+// later than its band's max_revisit.
+func (a *Agent) visited(st scan.Step, now time.Time) {
+	a.mu.Lock()
+	gap, bound, missed := a.revisit.visit(st.Band, st.CenterHz, now)
+	a.mu.Unlock()
+	if missed == 0 {
+		return
+	}
+	if a.met != nil {
+		a.met.revisitMissed.WithLabelValues(st.Band).Inc()
+	}
+	a.warnLimited("revisit "+st.Band, "scan revisit missed", "band", st.Band, "center_hz", st.CenterHz,
+		"revisit", gap.Round(time.Millisecond), "max_revisit", bound, "missed_total", missed)
+}
+
+// A band is late (health degraded) from its revisitLate-th revisit later
+// than its max_revisit, each within revisitClear of the one before, until
+// revisitClear passes without one: one late revisit (a pause of the
+// process) is counted and logged only, and a band that misses now and
+// then does not turn health back and forth.
+const (
+	revisitLate  = 2
+	revisitClear = time.Minute
+)
+
+// revisits measures the scan plan's revisits (start to start, on the
+// agent's Clock) against each band's max_revisit. It is not safe for
+// concurrent use.
+type revisits struct {
+	bound map[string]time.Duration // max_revisit per band
+	last  map[revisitCell]time.Time
+	bands map[string]*bandRevisit
+}
+
+type revisitCell struct {
+	band     string
+	centerHz float64
+}
+
+// bandRevisit is a band's revisits later than its max_revisit.
+type bandRevisit struct {
+	missed   int64         // since start
+	streak   int           // each within revisitClear of the one before
+	lastMiss time.Time     // of the streak
+	worst    time.Duration // longest revisit of the streak
+}
+
+func newRevisits(bands []config.Band) revisits {
+	r := revisits{bound: map[string]time.Duration{}, last: map[revisitCell]time.Time{}, bands: map[string]*bandRevisit{}}
+	for _, b := range bands {
+		r.bound[b.Name] = b.MaxRevisit
+	}
+	return r
+}
+
+// visit records a visit of band's tuning at centerHz at now. When it comes
+// later than the band's max_revisit after the one before, it returns the
+// revisit, the bound and the band's missed revisits since start, else
+// missed 0.
+func (r *revisits) visit(band string, centerHz float64, now time.Time) (gap, bound time.Duration, missed int64) {
+	k := revisitCell{band, centerHz}
+	last, ok := r.last[k]
+	r.last[k] = now
+	bound = r.bound[band]
+	if gap = now.Sub(last); !ok || bound <= 0 || gap <= bound {
+		return gap, bound, 0
+	}
+	b := r.bands[band]
+	if b == nil {
+		b = &bandRevisit{}
+		r.bands[band] = b
+	}
+	if now.Sub(b.lastMiss) > revisitClear {
+		b.streak, b.worst = 0, 0
+	}
+	b.missed++
+	b.streak++
+	b.lastMiss, b.worst = now, max(b.worst, gap)
+	return gap, bound, b.missed
+}
+
+// forget drops the visits so far: the next visit of each tuning measures
+// no revisit (after the source failed or stalled, which health reports
+// itself).
+func (r *revisits) forget() { clear(r.last) }
+
+// late returns a reason for each band late at now (see revisitLate), in
+// the order of the scan plan.
+func (r *revisits) late(now time.Time, bands []config.Band) []string {
+	var reasons []string
+	for _, cb := range bands {
+		b := r.bands[cb.Name]
+		if b == nil || b.streak < revisitLate || now.Sub(b.lastMiss) > revisitClear {
+			continue
+		}
+		reasons = append(reasons, fmt.Sprintf("band %s: revisit %v over max_revisit %v (%d late revisits)",
+			cb.Name, b.worst.Round(10*time.Millisecond), cb.MaxRevisit, b.streak))
+	}
+	return reasons
 }
 
 // bandOf names the band a block belongs to: the scheduled band, else the
@@ -513,7 +824,8 @@ func (a *Agent) handle(b sensor.Block) error {
 		st.FloorHidden = true
 	}
 	st.AGCCuring = a.agc != nil && a.agc.Curing(b)
-	a.tamper.Observe(band, b.Time, st)
+	a.tamper.Observe(band, a.now(), st)
+	a.srcErr = ""
 	a.stats.Blocks++
 	a.stats.Samples += int64(len(b.Samples))
 	a.stats.Dropped += b.Dropped
@@ -530,7 +842,7 @@ func (a *Agent) handle(b sensor.Block) error {
 	}
 	if a.agc != nil {
 		if agcErr != nil {
-			a.log.Warn("source", "err", agcErr)
+			a.warnSource(agcErr)
 		}
 		if agcDir != 0 {
 			a.log.Debug("agc", "band", band, "center_hz", b.CenterHz, "from_db", b.GainDB, "step", agcDir)
@@ -555,10 +867,8 @@ func (a *Agent) handle(b sensor.Block) error {
 	for i := range a.results {
 		a.emit(&a.results[i], b, band)
 	}
+	a.publishHealth(false)
 	now := a.clock.Now()
-	if due(now, a.lastHlth, a.cfg.Health.IntervalDur) {
-		a.publishHealth(false)
-	}
 	if a.cfg.SpectrumDur > 0 && due(now, a.lastSpec, a.cfg.SpectrumDur) {
 		a.lastSpec = now
 		a.publishSpectrum(b)
@@ -703,6 +1013,12 @@ func (a *Agent) healthLocked() event.Health {
 			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox: corrupt records on disk, %d bytes skipped, at least %d detections lost (check the disk)", os.Corrupt, os.Lost))
 		}
 	}
+	if late := a.revisit.late(time.Unix(0, h.TimeNS), a.cfg.Bands); len(late) > 0 {
+		if h.State == event.StateOK {
+			h.State = event.StateDegraded
+		}
+		h.Reasons = append(h.Reasons, late...)
+	}
 	if a.agc != nil {
 		h.GainDB, h.AGCChanges = a.agc.Gains(), a.agc.Changes()
 	}
@@ -735,8 +1051,11 @@ func due(now, last time.Time, every time.Duration) bool {
 }
 
 // publishHealth hands the health report to the live publisher without
-// blocking; force publishes even when the interval has not passed.
+// blocking; force publishes even when the interval has not passed. It is
+// safe for concurrent use.
 func (a *Agent) publishHealth(force bool) {
+	a.pubMu.Lock()
+	defer a.pubMu.Unlock()
 	now := a.clock.Now()
 	if !force && !due(now, a.lastHlth, a.cfg.Health.IntervalDur) {
 		return

@@ -2,22 +2,31 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math"
 	"math/cmplx"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/dsp/classify"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
@@ -863,6 +872,311 @@ func TestShutdownFlushesOpenEmissions(t *testing.T) {
 			}
 			if got := a.Stats().Detections; got != 1 {
 				t.Errorf("%d detections in the outbox, want the 1 open emission", got)
+			}
+		})
+	}
+}
+
+// failingSource fails every Next at once with err, as hackrf_transfer does
+// with no board plugged in.
+type failingSource struct {
+	err   error
+	calls atomic.Int64
+}
+
+func (s *failingSource) Next(context.Context) (sensor.Block, error) {
+	s.calls.Add(1)
+	return sensor.Block{}, s.err
+}
+func (s *failingSource) Close() error { return nil }
+
+// hungSource delivers blocks blocks, then hangs in Next whatever its
+// context says (a receiver stuck in a USB call, or in a retune waiting on
+// hackrf_transfer) until release is closed.
+type hungSource struct {
+	*synthSource
+	blocks  int
+	hung    chan struct{} // closed once Next hangs
+	release chan struct{}
+}
+
+func (s *hungSource) Next(ctx context.Context) (sensor.Block, error) {
+	if s.blocks > 0 {
+		s.blocks--
+		return s.synthSource.Next(ctx)
+	}
+	select {
+	case <-s.hung:
+	default:
+		close(s.hung)
+	}
+	<-s.release
+	return sensor.Block{}, ctx.Err()
+}
+
+// waitState polls a's health until its state is want, for at most 30 s
+// (the wait is for another goroutine, not a measure of time).
+func waitState(t *testing.T, a *Agent, want string) event.Health {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		h := a.Health()
+		if h.State == want {
+			return h
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("health state %q %v, want %q", h.State, h.Reasons, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestStalledWhatever: a sensor that gets no samples for tamper.stall
+// reports itself stalled, with the source's error as the reason, whether
+// the receiver fails every call or hangs in one. With no HackRF its health
+// said ok for ever while usb_errors counted up; with a hung receiver /healthz
+// answered ok while the agent waited.
+func TestStalledWhatever(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		src        func() sensor.Source
+		wantReason string
+	}{
+		{"receiver fails", func() sensor.Source {
+			return &failingSource{err: errors.New("hackrf_transfer: exit status 1: hackrf_open() failed: HackRF not found (-5)")}
+		}, "hackrf_open() failed: HackRF not found (-5)"},
+		{"receiver hangs", func() sensor.Source {
+			return &hungSource{synthSource: newSynth(nil, 0), blocks: 3, hung: make(chan struct{}), release: make(chan struct{})}
+		}, "no samples for"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			cfg.Tamper.StallDur = 50 * time.Millisecond
+			cfg.HTTPAddr = ""
+			src := tc.src()
+			a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{}, ClientFactory: (&recClient{connected: true}).factory()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- a.Run(ctx) }()
+			defer func() {
+				cancel()
+				if h, ok := src.(*hungSource); ok {
+					close(h.release)
+				}
+				<-done
+			}()
+			h := waitState(t, a, event.StateStalled)
+			if len(h.Reasons) == 0 || !strings.Contains(h.Reasons[0], tc.wantReason) {
+				t.Errorf("reasons %q, want the first to say %q", h.Reasons, tc.wantReason)
+			}
+			rec := httptest.NewRecorder()
+			a.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+			if rec.Code != http.StatusServiceUnavailable {
+				t.Errorf("/healthz of a stalled sensor: %d %s", rec.Code, rec.Body)
+			}
+		})
+	}
+}
+
+// TestSourceErrorsBackOffAndLogOnce: a receiver that fails every call is
+// tried again after 100 ms, 200 ms, ... up to 10 s, and the same error is
+// logged once (then once a minute, with a count), where it was tried every
+// 100 ms and logged ten times a second.
+func TestSourceErrorsBackOffAndLogOnce(t *testing.T) {
+	cfg := testConfig(t)
+	src := &failingSource{err: errors.New("hackrf: read 880800000 Hz: receive stream ended after 0 bytes: hackrf_open() failed: HackRF not found (-5)")}
+	var log syncbuf.Buffer
+	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{}, ClientFactory: (&recClient{connected: true}).factory(),
+		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var waits []time.Duration
+	a.retryWait = func(_ context.Context, d time.Duration) {
+		waits = append(waits, d)
+		if len(waits) == 10 {
+			cancel()
+		}
+	}
+	if err := a.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond,
+		1600 * time.Millisecond, 3200 * time.Millisecond, 6400 * time.Millisecond, 10 * time.Second, 10 * time.Second, 10 * time.Second}
+	if !slices.Equal(waits, want) {
+		t.Errorf("waits between tries %v, want %v", waits, want)
+	}
+	if n := strings.Count(log.String(), "HackRF not found"); n != 1 {
+		t.Errorf("the same source error logged %d times in 10 tries within the minute, want once:\n%s", n, log.String())
+	}
+	if got := a.Stats().SourceErrs; got != 10 {
+		t.Errorf("source errors %d, want 10", got)
+	}
+}
+
+// TestWarnSourceRateLimit: an error of the source is logged when new, then
+// at most once a minute while it repeats, with the count of repeats;
+// errors that differ in their numbers only are the same error.
+func TestWarnSourceRateLimit(t *testing.T) {
+	var log syncbuf.Buffer
+	now := simStart
+	a := &Agent{log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, at slog.Attr) slog.Attr {
+			if at.Key == slog.TimeKey || at.Key == slog.LevelKey {
+				return slog.Attr{}
+			}
+			return at
+		}})), wall: func() time.Time { return now }}
+	for _, step := range []struct {
+		after time.Duration
+		err   string
+	}{
+		{0, "hackrf: read 880800000 Hz: receive stream ended after 0 bytes"},
+		{time.Second, "hackrf: read 880800000 Hz: receive stream ended after 0 bytes"},
+		{time.Second, "hackrf: read 1747000000 Hz: receive stream ended after 131072 bytes"},
+		{time.Second, "tune 1747000000 Hz: hackrf: stop: USB error"},
+		{58 * time.Second, "hackrf: read 880800000 Hz: receive stream ended after 0 bytes"},
+		{time.Second, "hackrf: read 880800000 Hz: receive stream ended after 0 bytes"},
+	} {
+		now = now.Add(step.after)
+		a.warnSource(errors.New(step.err))
+	}
+	want := `msg=source err="hackrf: read 880800000 Hz: receive stream ended after 0 bytes"
+msg=source err="tune 1747000000 Hz: hackrf: stop: USB error"
+msg=source err="hackrf: read 880800000 Hz: receive stream ended after 0 bytes" repeated=2 over=1m1s
+`
+	if got := log.String(); got != want {
+		t.Errorf("log:\n%s\nwant:\n%s", got, want)
+	}
+	if got, want := errKey("read 880800000 Hz: after 1048576 bytes (-5)"), "read # Hz: after # bytes (-#)"; got != want {
+		t.Errorf("errKey = %q, want %q", got, want)
+	}
+}
+
+// laggingSource is a tunable synthSource that moves clock on by step for
+// every block of 10 ms it delivers: step 10 ms keeps up with the scan
+// plan, a longer step is a sensor whose processing falls behind (CPU load).
+type laggingSource struct {
+	tunable
+	clock *simClock
+	step  time.Duration
+}
+
+func (s *laggingSource) Next(ctx context.Context) (sensor.Block, error) {
+	b, err := s.tunable.Next(ctx)
+	if err == nil {
+		s.clock.ns.Add(int64(s.step))
+	}
+	return b, err
+}
+
+// TestRevisitMissedDegrades: a band revisited later than its max_revisit
+// is counted per band (rfwarden_revisit_missed_total), logged, and, missed
+// again within the minute, makes health degraded, naming the band and the
+// achieved against the configured revisit. Health said ok with revisit_s at
+// 3.34 s against max_revisit 2 s.
+func TestRevisitMissedDegrades(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		step       time.Duration
+		wantState  string
+		wantReason string
+		wantMissed bool
+	}{
+		{"keeping up", 10 * time.Millisecond, event.StateOK, "", false},
+		{"five times slower", 50 * time.Millisecond, event.StateDegraded, "band gsm900: revisit 2.5s over max_revisit 2s", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t) // gsm900: 50 tunings of 10 ms, max_revisit 2 s
+			clock := &simClock{}
+			clock.ns.Store(simStart.UnixNano())
+			src := &laggingSource{tunable: tunable{newSynth(nil, 200)}, clock: clock, step: tc.step}
+			reg := prometheus.NewRegistry()
+			var log syncbuf.Buffer
+			a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{}, Clock: clock, Registry: reg,
+				ClientFactory: (&recClient{connected: true}).factory(),
+				Logger:        slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Run(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			h := a.Health()
+			reasons := strings.Join(h.Reasons, "; ")
+			t.Logf("health %s %q; log:\n%s", h.State, reasons, log.String())
+			if h.State != tc.wantState || !strings.Contains(reasons, tc.wantReason) {
+				t.Errorf("health %q %q (revisit_s %v); want %q with %q", h.State, reasons, h.RevisitS, tc.wantState, tc.wantReason)
+			}
+			missed, err := testutil.GatherAndCount(reg, "rfwarden_revisit_missed_total")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (missed > 0) != tc.wantMissed || strings.Contains(log.String(), "revisit missed") != tc.wantMissed {
+				t.Errorf("rfwarden_revisit_missed_total series %d, log %q; want missed revisits counted and logged: %v", missed, log.String(), tc.wantMissed)
+			}
+		})
+	}
+}
+
+// TestRevisitsHysteresis: a band turns late (health degraded) from its
+// second revisit missed within a minute of the one before, and back once a
+// minute passes without one; a single late revisit is counted only.
+func TestRevisitsHysteresis(t *testing.T) {
+	bands := []config.Band{{Name: "gsm900-ul", MaxRevisit: 2 * time.Second}, {Name: "ism2400", MaxRevisit: 3 * time.Second}}
+	type visit struct {
+		band string
+		at   time.Duration // since simStart
+	}
+	// every visits gsm900-ul every 2 s from from to to.
+	every := func(from, to time.Duration) []visit {
+		var vs []visit
+		for at := from; at <= to; at += 2 * time.Second {
+			vs = append(vs, visit{"gsm900-ul", at})
+		}
+		return vs
+	}
+	for _, tc := range []struct {
+		name       string
+		visits     []visit
+		at         time.Duration
+		wantMissed int64 // of the last visit
+		want       string
+	}{
+		{"on time", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 2 * time.Second}, {"gsm900-ul", 4 * time.Second}}, 4 * time.Second, 0, ""},
+		{"one late revisit", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3340 * time.Millisecond}}, 4 * time.Second, 1, ""},
+		{"two late revisits", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3340 * time.Millisecond}, {"gsm900-ul", 5 * time.Second},
+			{"gsm900-ul", 8 * time.Second}}, 8 * time.Second, 2,
+			"band gsm900-ul: revisit 3.34s over max_revisit 2s (2 late revisits)"},
+		{"two bands late", []visit{{"ism2400", 0}, {"gsm900-ul", 0}, {"ism2400", 4680 * time.Millisecond}, {"gsm900-ul", 4 * time.Second},
+			{"ism2400", 9 * time.Second}, {"gsm900-ul", 9 * time.Second}}, 10 * time.Second, 2,
+			"band gsm900-ul: revisit 5s over max_revisit 2s (2 late revisits); band ism2400: revisit 4.68s over max_revisit 3s (2 late revisits)"},
+		{"cleared after a minute", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3 * time.Second}, {"gsm900-ul", 6 * time.Second}},
+			6*time.Second + time.Minute + time.Millisecond, 2, ""},
+		{"late revisits far apart", append(append([]visit{{"gsm900-ul", 0}}, every(3*time.Second, 65*time.Second)...),
+			visit{"gsm900-ul", 68 * time.Second}), 68 * time.Second, 2, ""},
+		{"forgotten after a stall", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3 * time.Second}, {"", 0}, {"gsm900-ul", 30 * time.Second}},
+			30 * time.Second, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRevisits(bands)
+			var missed int64
+			for _, v := range tc.visits {
+				if v.band == "" {
+					r.forget()
+					continue
+				}
+				_, _, missed = r.visit(v.band, 900e6, simStart.Add(v.at))
+			}
+			if missed != tc.wantMissed {
+				t.Errorf("missed revisits of the last visit's band %d, want %d", missed, tc.wantMissed)
+			}
+			if got := strings.Join(r.late(simStart.Add(tc.at), bands), "; "); got != tc.want {
+				t.Errorf("late reasons %q, want %q", got, tc.want)
 			}
 		})
 	}

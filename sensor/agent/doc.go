@@ -12,7 +12,17 @@
 // never blocking the sample loop. Phone uplinks and drone classes trigger a
 // short SigMF IQ snippet, bounded in count and bytes on disk. The tamper
 // detector (tamper.go) turns noise-floor collapse, broadband rise, persistent
-// clipping and a stalled stream into the health state. For sources that can
+// clipping and a stalled stream into the health state. Only a finite
+// source (a recording) ends, with io.EOF; any other error of the source, in
+// Next or in a retune, is counted, logged (the same error at most once a
+// minute) and tried again with a backoff from 100 ms to 10 s, and a
+// watchdog goroutine, independent of the loop, reports the sensor stalled
+// once no block has come for tamper.stall, with the source's error as the
+// reason, whether the source fails or hangs. The scan plan's revisits are
+// measured against each band's max_revisit: a late one is counted per band
+// and logged, and late ones again and again within a minute make health
+// degraded, naming the band, until a minute passes without one. For
+// sources that can
 // change gain (sensor.GainSetter) the AGC (agc.go) lowers a tuning's gain
 // while the ADC clips and restores it when the signal is far below full
 // scale, and scales each block back to the tuning's reference gain so

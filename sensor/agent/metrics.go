@@ -8,15 +8,19 @@ import (
 )
 
 type metrics struct {
-	samples     prometheus.Counter
-	detections  *prometheus.CounterVec
-	revisit     *prometheus.GaugeVec
-	outboxDepth prometheus.Gauge
-	state       *prometheus.GaugeVec
-	gain        *prometheus.GaugeVec
-	agcChanges  *prometheus.CounterVec
-	commands    *prometheus.CounterVec
-	heldDropped prometheus.Counter
+	samples    prometheus.Counter
+	detections *prometheus.CounterVec
+	revisit    *prometheus.GaugeVec
+	// revisitMax is each band's max_revisit, so a rule can compare
+	// rfwarden_revisit_seconds with it.
+	revisitMax    *prometheus.GaugeVec
+	revisitMissed *prometheus.CounterVec
+	outboxDepth   prometheus.Gauge
+	state         *prometheus.GaugeVec
+	gain          *prometheus.GaugeVec
+	agcChanges    *prometheus.CounterVec
+	commands      *prometheus.CounterVec
+	heldDropped   prometheus.Counter
 }
 
 // newMetrics registers the agent's metrics on r, and those of snip when
@@ -29,6 +33,10 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 			Help: "Detections enqueued, by class."}, []string{"class"}),
 		revisit: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfwarden_revisit_seconds",
 			Help: "Achieved revisit time per band."}, []string{"band"}),
+		revisitMax: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfwarden_revisit_max_seconds",
+			Help: "The scan plan's bound on each band's revisit time (max_revisit)."}, []string{"band"}),
+		revisitMissed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_revisit_missed_total",
+			Help: "Revisits of a band's tuning later than its max_revisit, per band."}, []string{"band"}),
 		outboxDepth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "rfwarden_outbox_depth",
 			Help: "Detections waiting in the outbox."}),
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfwarden_sensor_state",
@@ -42,7 +50,7 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 		heldDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfwarden_outbox_held_dropped_total",
 			Help: "Detections dropped unwritten, the oldest first: the outbox's disk refused writes and more were waiting in memory than it holds."}),
 	}
-	cs := []prometheus.Collector{m.samples, m.detections, m.revisit, m.outboxDepth, m.state, m.gain, m.agcChanges, m.commands, m.heldDropped}
+	cs := []prometheus.Collector{m.samples, m.detections, m.revisit, m.revisitMax, m.revisitMissed, m.outboxDepth, m.state, m.gain, m.agcChanges, m.commands, m.heldDropped}
 	if snip != nil {
 		cs = append(cs,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_snippets",
@@ -62,6 +70,41 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// lossCounts are what the agent counts as lost or failed since start,
+// as health reports them.
+type lossCounts struct {
+	outboxDropped  int64 // health's outbox_dropped, never decreasing
+	droppedSamples int64 // dropped_samples
+	sourceErrors   int64 // usb_errors
+	overloads      int64 // overload_count
+}
+
+// registerLoss registers on r a counter for each of the lossCounts that
+// loss returns, so that data lost and receiver faults reach Prometheus,
+// not the health report alone.
+func registerLoss(r prometheus.Registerer, loss func() lossCounts) error {
+	for _, c := range []struct {
+		name, help string
+		get        func(lossCounts) int64
+	}{
+		{"rfwarden_outbox_dropped_total", "Detections dropped undelivered: over the outbox's quota, or held in memory beyond the bound while its disk refused writes (health's outbox_dropped).",
+			func(l lossCounts) int64 { return l.outboxDropped }},
+		{"rfwarden_dropped_samples_total", "Samples the receiver lost, USB overruns (health's dropped_samples).",
+			func(l lossCounts) int64 { return l.droppedSamples }},
+		{"rfwarden_source_errors_total", "Errors of the sample source: failed reads, streams that ended, failed retunes (health's usb_errors).",
+			func(l lossCounts) int64 { return l.sourceErrors }},
+		{"rfwarden_overload_total", "Samples clipped at the ADC's full scale (health's overload_count).",
+			func(l lossCounts) int64 { return l.overloads }},
+	} {
+		get := c.get
+		if err := r.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+			func() float64 { return float64(get(loss())) })); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func metricsHandler(g prometheus.Gatherer) http.Handler {

@@ -226,11 +226,13 @@ func (l *baseline) warm(x float64) bool {
 // in a few bins does not raise and a signal on a small share of the time
 // may. A jammer's noise, or a cut antenna, moves both.
 type Tamper struct {
-	cfg   config.Tamper
-	bands map[string]*bandFloor
-	clip  int // consecutive overloaded blocks
-	stall bool
-	last  time.Time // time of the last block
+	cfg      config.Tamper
+	bands    map[string]*bandFloor
+	clip     int // consecutive overloaded blocks
+	stall    bool
+	stallFor time.Duration // how long no block had arrived, at the last CheckStall
+	stallWhy string        // the source's error, if it gave one
+	last     time.Time     // when the last block arrived (or Expect's time)
 }
 
 // NewTamper returns a detector with the thresholds of cfg.
@@ -238,10 +240,11 @@ func NewTamper(cfg config.Tamper) *Tamper {
 	return &Tamper{cfg: cfg, bands: map[string]*bandFloor{}}
 }
 
-// Observe feeds one block's statistics for band at time t.
+// Observe feeds one block's statistics for band; at is when the block
+// arrived, on the clock CheckStall is given. It ends a stall.
 func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 	t.last = at
-	t.stall = false
+	t.stall, t.stallWhy = false, ""
 	if st.ClipFraction > t.cfg.ClipFraction && !st.AGCCuring {
 		t.clip++
 	} else {
@@ -297,16 +300,27 @@ func (t *Tamper) Observe(band string, at time.Time, st BlockStats) {
 	}
 }
 
-// CheckStall marks the stream stalled when no block arrived for the stall
-// duration before now.
-func (t *Tamper) CheckStall(now time.Time) {
-	if !t.last.IsZero() && now.Sub(t.last) >= t.cfg.StallDur {
-		t.stall = true
-	}
-}
+// Expect starts the count towards a stall at now, as if a block had
+// arrived then: call it when the stream starts, so that a receiver that
+// never delivers is stalled too.
+func (t *Tamper) Expect(now time.Time) { t.last = now }
 
-// SetStalled marks the stream stalled (the source did not deliver in time).
-func (t *Tamper) SetStalled() { t.stall = true }
+// CheckStall marks the stream stalled when no block arrived for the stall
+// duration (tamper.stall) before now, whatever the cause; why, when not
+// empty, is the source's latest error, reported as the stall's cause. It
+// reports whether the stream became stalled by this call.
+func (t *Tamper) CheckStall(now time.Time, why string) bool {
+	if t.last.IsZero() {
+		t.last = now
+	}
+	d := now.Sub(t.last)
+	if d < t.cfg.StallDur {
+		return false
+	}
+	was := t.stall
+	t.stall, t.stallFor, t.stallWhy = true, d, why
+	return !was
+}
 
 // State returns the health state and its reasons, the most severe first:
 // stalled, tampered, overloaded (clipping also raises the floor, so it
@@ -321,7 +335,11 @@ func (t *Tamper) State() (string, []string) {
 		reasons = append(reasons, reason)
 	}
 	if t.stall {
-		raise(event.StateStalled, fmt.Sprintf("no samples for %v", t.cfg.StallDur))
+		r := fmt.Sprintf("no samples for %v", roundDur(max(t.stallFor, t.cfg.StallDur)))
+		if t.stallWhy != "" {
+			r += ": " + t.stallWhy
+		}
+		raise(event.StateStalled, r)
 	}
 	names := make([]string, 0, len(t.bands))
 	for n := range t.bands {
@@ -372,4 +390,13 @@ func (t *Tamper) Floors() map[string]float64 {
 		m[n] = b.last
 	}
 	return m
+}
+
+// roundDur rounds d for a reason a person reads: to the millisecond under
+// a second, else to the second.
+func roundDur(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
 }

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -102,17 +103,39 @@ func TestTamperNeedsSeveralBands(t *testing.T) {
 func TestTamperStall(t *testing.T) {
 	tm := NewTamper(config.Default().Tamper)
 	tm.Observe("b", simStart, BlockStats{FloorDBFS: -90})
-	tm.CheckStall(simStart.Add(time.Second))
+	if tm.CheckStall(simStart.Add(time.Second), "") {
+		t.Error("CheckStall after 1 s: stalled")
+	}
 	if s, _ := tm.State(); s != event.StateOK {
 		t.Fatalf("stalled after 1 s: %s", s)
 	}
-	tm.CheckStall(simStart.Add(6 * time.Second))
-	if s, _ := tm.State(); s != event.StateStalled {
-		t.Fatalf("state %s, want stalled", s)
+	if !tm.CheckStall(simStart.Add(6*time.Second), "hackrf_open() failed: HackRF not found (-5)") {
+		t.Error("CheckStall after 6 s: not newly stalled")
 	}
-	tm.Observe("b", simStart.Add(7*time.Second), BlockStats{FloorDBFS: -90})
+	if tm.CheckStall(simStart.Add(9*time.Second), "hackrf_open() failed: HackRF not found (-5)") {
+		t.Error("CheckStall after 9 s: newly stalled again")
+	}
+	if s, r := tm.State(); s != event.StateStalled || len(r) != 1 || r[0] != "no samples for 9s: hackrf_open() failed: HackRF not found (-5)" {
+		t.Fatalf("state %s %q, want stalled for 9 s with the source's error", s, r)
+	}
+	tm.Observe("b", simStart.Add(10*time.Second), BlockStats{FloorDBFS: -90})
 	if s, _ := tm.State(); s != event.StateOK {
 		t.Fatalf("state %s after samples resumed, want ok", s)
+	}
+}
+
+// TestTamperStallWithoutAnyBlock: a receiver that never delivered a block
+// stalls tamper.stall after the stream was expected (it stayed ok).
+func TestTamperStallWithoutAnyBlock(t *testing.T) {
+	tm := NewTamper(config.Default().Tamper)
+	tm.Expect(simStart)
+	tm.CheckStall(simStart.Add(4*time.Second), "")
+	if s, _ := tm.State(); s != event.StateOK {
+		t.Fatalf("stalled after 4 s: %s", s)
+	}
+	tm.CheckStall(simStart.Add(5*time.Second), "")
+	if s, r := tm.State(); s != event.StateStalled || r[0] != "no samples for 5s" {
+		t.Fatalf("state %s %q, want stalled: no samples for 5s", s, r)
 	}
 }
 
@@ -433,5 +456,82 @@ func TestHealthzWithoutBroker(t *testing.T) {
 	a.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	if rec.Code != http.StatusOK {
 		t.Errorf("/healthz with the broker back: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// lossySource is a synthSource whose receiver loses samples (Dropped) and
+// fails every every-th call.
+type lossySource struct {
+	*synthSource
+	lost  int64
+	every int
+	calls int
+}
+
+func (s *lossySource) Next(ctx context.Context) (sensor.Block, error) {
+	s.calls++
+	if s.every > 0 && s.calls%s.every == 0 {
+		return sensor.Block{}, errors.New("hackrf: USB transfer failed (LIBUSB_ERROR_IO)")
+	}
+	b, err := s.synthSource.Next(ctx)
+	b.Dropped = s.lost
+	return b, err
+}
+
+// metricValue returns the value of the metric name (without labels) in reg, and
+// whether there is one.
+func metricValue(t *testing.T, reg prometheus.Gatherer, name string) (float64, bool) {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+			m := mf.GetMetric()[0]
+			if c := m.GetCounter(); c != nil {
+				return c.GetValue(), true
+			}
+			return m.GetGauge().GetValue(), true
+		}
+	}
+	return 0, false
+}
+
+// TestDataLossMetrics: what health counts as lost (detections dropped
+// over the outbox's quota, samples the receiver dropped, its errors,
+// clipped samples) is a Prometheus counter too, equal to the health field.
+// 102 detections dropped over the quota showed in health only.
+func TestDataLossMetrics(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Outbox.SegmentBytes = 4096
+	cfg.Outbox.QuotaBytes = 8192
+	cfg.MQTT.AckTimeout = 10 * time.Millisecond // bounds Run's final drain wait
+	src := &lossySource{synthSource: newSynth(nil, 200), lost: 500, every: 7}
+	src.level = func(i int) float64 { return 0.01 + float64(i%2) } // every other block clips
+	reg := prometheus.NewRegistry()
+	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{every: 1}, Registry: reg,
+		ClientFactory: (&recClient{}).factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.retryWait = func(context.Context, time.Duration) {}
+	if err := a.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	h := a.Health()
+	for _, tc := range []struct {
+		metric string
+		health int64
+	}{
+		{"rfwarden_outbox_dropped_total", h.OutboxDropped},
+		{"rfwarden_dropped_samples_total", h.DroppedSamples},
+		{"rfwarden_source_errors_total", h.USBErrors},
+		{"rfwarden_overload_total", h.OverloadCount},
+	} {
+		got, ok := metricValue(t, reg, tc.metric)
+		if !ok || tc.health == 0 || got != float64(tc.health) {
+			t.Errorf("%s = %v (registered: %v), want the health field's %d (not 0)", tc.metric, got, ok, tc.health)
+		}
 	}
 }

@@ -3,10 +3,12 @@ package hackrfsrc
 import (
 	"context"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/agent"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -86,5 +88,51 @@ func TestDeviceSourceInAgent(t *testing.T) {
 	}
 	if g, ok := h.GainDB["gsm900-ul"]; !ok || g >= 40 || h.AGCChanges < 4 {
 		t.Errorf("health gain %v (%v), AGC changes %d; want below 40 dB after at least 4 steps", g, ok, h.AGCChanges)
+	}
+}
+
+// TestTransferEndInAgent: a sensor whose hackrf_transfer stops partway
+// keeps running: it logs the tool's error, counts it in health and starts
+// the tool again. It returned nil at once (exit status 0: systemd's
+// Restart=on-failure never restarted it).
+func TestTransferEndInAgent(t *testing.T) {
+	r, starts := fakeTool(t, toolStreamingExit)
+	cfg := config.Default()
+	cfg.Site, cfg.Sensor = "site1", "s1"
+	cfg.Outbox.Dir = t.TempDir()
+	cfg.Source = config.Source{Kind: config.SourceHackRFTransfer, SampleRateHz: 2e6}
+	cfg.Bands = []config.Band{{Name: "gsm900-ul", LowHz: 880e6, HighHz: 881.6e6, Dwell: time.Minute,
+		Kind: config.KindDwell, MaxRevisit: 5 * time.Minute}}
+	var log syncbuf.Buffer
+	opt := OptionsFromConfig(cfg)
+	opt.BlockSamples = 65536
+	src := New(r, opt)
+	defer src.Close()
+	a, err := agent.New(cfg, agent.Deps{Source: src, Pipeline: nopPipeline{},
+		Logger:        slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		ClientFactory: func(publish.Options) (publish.Client, error) { return nopClient{}, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	for starts.Load() < 3 {
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("Run returned %v after %d starts of hackrf_transfer while the sensor should run on; log:\n%s", err, starts.Load(), log.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run after cancel: %v", err)
+	}
+	if h := a.Health(); h.USBErrors < 2 {
+		t.Errorf("health usb_errors %d after hackrf_transfer stopped twice", h.USBErrors)
+	}
+	if !strings.Contains(log.String(), "HACKRF_ERROR_STREAMING_EXIT_CALLED (-1004)") {
+		t.Errorf("log does not say what hackrf_transfer said:\n%s", log.String())
 	}
 }

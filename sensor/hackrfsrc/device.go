@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 
 	"github.com/rfwarden/rfwarden/sensor"
@@ -198,6 +199,9 @@ func (s *DeviceSource) Next(ctx context.Context) (sensor.Block, error) {
 	if err := s.read(ctx, s.rx.rawBuf()); err != nil {
 		// A part-read block is lost; what follows is not contiguous with it.
 		s.rx.retuned = true
+		if errors.Is(err, io.EOF) {
+			err = ErrStreamEnded // a fault of the receiver, not the end of a finite source
+		}
 		return sensor.Block{}, fmt.Errorf("hackrf: read %.0f Hz: %w", s.rx.centerHz, err)
 	}
 	return s.rx.block(dropped), nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -54,11 +55,15 @@ type fakeStream struct {
 	pos    int64
 	queued int64
 	lost   int64
+	ended  bool // the board stopped streaming: Read says io.EOF
 }
 
 func (s *fakeStream) Read(ctx context.Context, dst []byte) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
+	}
+	if s.ended {
+		return 0, io.EOF
 	}
 	n := min(len(dst), 1000) // reads come in pieces
 	for i := range n {
@@ -206,6 +211,12 @@ func TestDeviceSourceErrors(t *testing.T) {
 	cancel()
 	if _, err := s.Next(cctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled Next: %v", err)
+	}
+	// A stream that ends is a receiver fault, not the end of a finite
+	// source: the agent took io.EOF for that and stopped the sensor.
+	dev.stream.ended = true
+	if _, err := s.Next(ctx); !errors.Is(err, ErrStreamEnded) || errors.Is(err, io.EOF) {
+		t.Errorf("ended stream: %v, want ErrStreamEnded, not io.EOF", err)
 	}
 }
 

@@ -16,5 +16,9 @@
 //     build it returns ErrNotBuilt.
 //
 // Both implement sensor.Source, sensor.Tuner and sensor.GainSetter. The RF
-// amplifier stays off.
+// amplifier stays off. A receiver never runs out of samples: a stream that
+// ends (hackrf_transfer exited, the board stopped streaming) is an error
+// wrapping ErrStreamEnded, with what the tool said on stderr, never the
+// io.EOF by which a finite source (a recording) ends; the next Next starts
+// the stream again.
 package hackrfsrc

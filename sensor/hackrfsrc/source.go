@@ -24,6 +24,7 @@ type Source struct {
 	t      Transferer
 	rx     receiver
 	stream io.ReadCloser
+	got    int64 // bytes read from stream
 	closed bool
 }
 
@@ -52,7 +53,11 @@ func (s *Source) Tune(centerHz, sampleRateHz float64) error {
 		was.lna == s.rx.lnaDB && was.vga == s.rx.vgaDB {
 		return nil // the same tuning and gains (a one-band plan): keep the tool running
 	}
-	return s.stop()
+	if err := s.stop(); err != nil {
+		// The new tuning holds; the stream of the old one had failed.
+		return fmt.Errorf("hackrf: stream at %.0f Hz: %w", was.centerHz, err)
+	}
+	return nil
 }
 
 // SetGainDB changes the total receive gain of the current tuning from the
@@ -63,7 +68,10 @@ func (s *Source) SetGainDB(totalDB float64) error {
 	if err != nil || !changed {
 		return err
 	}
-	return s.stop()
+	if err := s.stop(); err != nil {
+		return fmt.Errorf("hackrf: stream at %.0f Hz: %w", s.rx.centerHz, err)
+	}
+	return nil
 }
 
 func (s *Source) start(ctx context.Context) error {
@@ -72,11 +80,14 @@ func (s *Source) start(ctx context.Context) error {
 	if s.rx.opt.BasebandFilterHz > 0 {
 		opt.BasebandFilterHz = int(s.rx.opt.BasebandFilterHz)
 	}
-	st, err := s.t.Transfer(ctx, opt)
+	// The tool runs across many calls of Next, each with its own context
+	// (the agent's stall timeout): started under ctx, it was killed as soon
+	// as the first Next returned. Close stops it.
+	st, err := s.t.Transfer(context.WithoutCancel(ctx), opt)
 	if err != nil {
 		return err
 	}
-	s.stream = st
+	s.stream, s.got = st, 0
 	s.rx.restartClock(s.rx.opt.Now())
 	return nil
 }
@@ -92,8 +103,11 @@ func (s *Source) stop() error {
 }
 
 // Next returns the next block of samples. A stream that ends or fails is
-// closed and reported; the next call starts a new one (marked Retuned, as
-// the samples are no longer contiguous).
+// closed and reported (an end wraps ErrStreamEnded and says how
+// hackrf_transfer exited; never io.EOF: a receiver is no finite source);
+// the next call starts a new one (marked Retuned, as the samples are no
+// longer contiguous). When ctx ends before the block is read (a tool that
+// hangs), the stream is stopped and ctx's error returned.
 func (s *Source) Next(ctx context.Context) (sensor.Block, error) {
 	if err := ctx.Err(); err != nil {
 		return sensor.Block{}, err
@@ -106,11 +120,28 @@ func (s *Source) Next(ctx context.Context) (sensor.Block, error) {
 			return sensor.Block{}, err
 		}
 	}
-	if _, err := io.ReadFull(s.stream, s.rx.rawBuf()); err != nil {
-		cerr := s.stop()
-		return sensor.Block{}, fmt.Errorf("hackrf: read %.0f Hz: %w", s.rx.centerHz, errors.Join(err, cerr))
+	st := s.stream
+	abort := context.AfterFunc(ctx, func() { _ = st.Close() })
+	n, err := io.ReadFull(st, s.rx.rawBuf())
+	aborted := !abort()
+	s.got += int64(n)
+	if err == nil {
+		b := s.rx.block(0)
+		if aborted {
+			_ = s.stop() // ctx ended as the block came: the next Next starts again
+		}
+		return b, nil
 	}
-	return s.rx.block(0), nil
+	switch {
+	case aborted:
+		err = ctx.Err()
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		err = fmt.Errorf("%w after %d bytes", ErrStreamEnded, s.got)
+	}
+	if cerr := s.stop(); cerr != nil && !aborted {
+		err = fmt.Errorf("%w: %w", err, cerr) // how the tool exited, and what it said
+	}
+	return sensor.Block{}, fmt.Errorf("hackrf: read %.0f Hz: %w", s.rx.centerHz, err)
 }
 
 // Close stops the stream.
@@ -118,3 +149,9 @@ func (s *Source) Close() error {
 	s.closed = true
 	return s.stop()
 }
+
+// ErrStreamEnded is wrapped when a receive stream ends while its source is
+// open: hackrf_transfer exited, or the board stopped streaming. A receiver
+// never runs out of samples, so this is a fault to report (and the stream
+// is started again by the next Next), never the io.EOF of a finite source.
+var ErrStreamEnded = errors.New("receive stream ended")

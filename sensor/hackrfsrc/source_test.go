@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,10 +15,11 @@ import (
 // fakeHackRF hands out streams of a fixed ci8 pattern and records the
 // options of every hackrf_transfer it was asked to start.
 type fakeHackRF struct {
-	opts   []hackrf.TransferOptions
-	bytes  int // per stream
-	closed int
-	fail   error
+	opts     []hackrf.TransferOptions
+	bytes    int // per stream
+	closed   int
+	fail     error
+	closeErr error // how a stream's Close says the tool ended
 }
 
 type stream struct {
@@ -25,7 +27,7 @@ type stream struct {
 	f *fakeHackRF
 }
 
-func (s stream) Close() error { s.f.closed++; return nil }
+func (s stream) Close() error { s.f.closed++; return s.f.closeErr }
 
 func (f *fakeHackRF) Transfer(_ context.Context, opt hackrf.TransferOptions) (io.ReadCloser, error) {
 	if f.fail != nil {
@@ -65,8 +67,8 @@ func TestSourceStreamsRetunesAndTimes(t *testing.T) {
 	if first[1] != 1000 || first[2] != 2000 {
 		t.Errorf("first samples %v", first)
 	}
-	if _, err := s.Next(ctx); err == nil || !errors.Is(err, io.EOF) {
-		t.Errorf("end of stream: %v, want an error wrapping EOF", err)
+	if _, err := s.Next(ctx); !errors.Is(err, ErrStreamEnded) || errors.Is(err, io.EOF) {
+		t.Errorf("end of stream: %v, want ErrStreamEnded, not io.EOF", err)
 	}
 	if err := s.Tune(1800e6, 10e6); err != nil {
 		t.Fatal(err)
@@ -160,5 +162,27 @@ func TestSourceSameTuneKeepsRunning(t *testing.T) {
 	}
 	if len(f.opts) != 2 || f.closed != 1 {
 		t.Errorf("new tuning: %d transfers, %d closed; want 2, 1", len(f.opts), f.closed)
+	}
+}
+
+// TestSourceTuneAfterToolFailed: a retune that stops a hackrf_transfer
+// which had failed says so, naming the old tuning (the error read as the
+// new tuning's), and the new tuning holds: the next Next streams it.
+func TestSourceTuneAfterToolFailed(t *testing.T) {
+	f := &fakeHackRF{bytes: 2 * 5000}
+	s := New(f, Options{CenterHz: 900e6, SampleRateHz: 2e6, BlockSamples: 1000})
+	ctx := context.Background()
+	if _, err := s.Next(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.closeErr = errors.New("hackrf_transfer: exit status 1: HACKRF_ERROR_STREAMING_EXIT_CALLED (-1004)")
+	err := s.Tune(1800e6, 2e6)
+	if err == nil || !strings.Contains(err.Error(), "stream at 900000000 Hz") || !errors.Is(err, f.closeErr) {
+		t.Fatalf("Tune after the tool failed: %v, want the old stream's error naming 900 MHz", err)
+	}
+	f.closeErr = nil
+	b, err := s.Next(ctx)
+	if err != nil || b.CenterHz != 1800e6 || !b.Retuned {
+		t.Errorf("Next after it: centre %v retuned %v, %v; want 1800 MHz, retuned", b.CenterHz, b.Retuned, err)
 	}
 }
