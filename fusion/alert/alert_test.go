@@ -408,7 +408,18 @@ func TestSummaryNamesCloseSecond(t *testing.T) {
 	}
 }
 
+// TestSensorHealthZoneUnknown: a sensor whose health turns jammed, or
+// stalled (its receiver gives no samples: a HackRF unplugged or dead,
+// though the node still reports), makes its zone unknown and raises the
+// default sensor-health alert. Until 2026-12-04 the default rule left
+// stalled out: a dead receiver raised nothing.
 func TestSensorHealthZoneUnknown(t *testing.T) {
+	for _, state := range []string{event.StateJammed, event.StateStalled} {
+		t.Run(state, func(t *testing.T) { testSensorHealthZoneUnknown(t, state) })
+	}
+}
+
+func testSensorHealthZoneUnknown(t *testing.T, state string) {
 	ctx := context.Background()
 	rec := &recorder{}
 	e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
@@ -423,11 +434,11 @@ func TestSensorHealthZoneUnknown(t *testing.T) {
 	if got := e.ZoneStatus("wing-b"); got != ZoneClear {
 		t.Fatalf("all online: got %q", got)
 	}
-	if err := e.ObserveHealth(ctx, event.Health{Schema: 1, Site: "hmp-test", Sensor: "s3", TimeNS: t0.UnixNano(), State: event.StateJammed}, t0); err != nil {
+	if err := e.ObserveHealth(ctx, event.Health{Schema: 1, Site: "hmp-test", Sensor: "s3", TimeNS: t0.UnixNano(), State: state}, t0); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.ZoneStatus("wing-b"); got != ZoneUnknown {
-		t.Errorf("jammed sensor: got %q, want unknown", got)
+		t.Errorf("%s sensor: got %q, want unknown", state, got)
 	}
 	if got := e.ZoneStatus("yard"); got != ZoneClear {
 		t.Errorf("other zone: got %q, want clear", got)

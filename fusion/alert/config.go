@@ -53,7 +53,7 @@ type Rule struct {
 	RoomKinds    []string `yaml:"room_kinds"`    // for uplink and drone rules
 	Classes      []string `yaml:"classes"`       // event classes; defaults per kind
 	MinProb      float64  `yaml:"min_prob"`      // minimum room probability; default 0.3
-	States       []string `yaml:"states"`        // for sensor_health; default tampered, jammed, overloaded
+	States       []string `yaml:"states"`        // for sensor_health; default tampered, jammed, overloaded, stalled
 	Window       Duration `yaml:"window"`        // for drone_drop; default 10m
 	RadiusM      float64  `yaml:"radius_m"`      // for drone_drop; default 60
 	// MaxOffset is, for sensor_clock, how far a sensor's clock may be from
@@ -149,7 +149,7 @@ func (r *Rule) applyDefaults() {
 		}
 	case KindSensorHealth:
 		if r.States == nil {
-			r.States = []string{event.StateTampered, event.StateJammed, event.StateOverloaded}
+			r.States = []string{event.StateTampered, event.StateJammed, event.StateOverloaded, event.StateStalled}
 		}
 	case KindSensorClock:
 		if r.MaxOffset == 0 {
