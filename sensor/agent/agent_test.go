@@ -1146,24 +1146,31 @@ func TestRevisitsHysteresis(t *testing.T) {
 		at         time.Duration
 		wantMissed int64 // of the last visit
 		want       string
+		slack      float64 // Deps.RevisitSlack
 	}{
-		{"on time", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 2 * time.Second}, {"gsm900-ul", 4 * time.Second}}, 4 * time.Second, 0, ""},
-		{"one late revisit", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3340 * time.Millisecond}}, 4 * time.Second, 1, ""},
+		{"on time", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 2 * time.Second}, {"gsm900-ul", 4 * time.Second}}, 4 * time.Second, 0, "", 0},
+		{"one late revisit", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3340 * time.Millisecond}}, 4 * time.Second, 1, "", 0},
 		{"two late revisits", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3340 * time.Millisecond}, {"gsm900-ul", 5 * time.Second},
 			{"gsm900-ul", 8 * time.Second}}, 8 * time.Second, 2,
-			"band gsm900-ul: revisit 3.34s over max_revisit 2s (2 late revisits)"},
+			"band gsm900-ul: revisit 3.34s over max_revisit 2s (2 late revisits)", 0},
 		{"two bands late", []visit{{"ism2400", 0}, {"gsm900-ul", 0}, {"ism2400", 4680 * time.Millisecond}, {"gsm900-ul", 4 * time.Second},
 			{"ism2400", 9 * time.Second}, {"gsm900-ul", 9 * time.Second}}, 10 * time.Second, 2,
-			"band gsm900-ul: revisit 5s over max_revisit 2s (2 late revisits); band ism2400: revisit 4.68s over max_revisit 3s (2 late revisits)"},
+			"band gsm900-ul: revisit 5s over max_revisit 2s (2 late revisits); band ism2400: revisit 4.68s over max_revisit 3s (2 late revisits)", 0},
 		{"cleared after a minute", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3 * time.Second}, {"gsm900-ul", 6 * time.Second}},
-			6*time.Second + time.Minute + time.Millisecond, 2, ""},
+			6*time.Second + time.Minute + time.Millisecond, 2, "", 0},
 		{"late revisits far apart", append(append([]visit{{"gsm900-ul", 0}}, every(3*time.Second, 65*time.Second)...),
-			visit{"gsm900-ul", 68 * time.Second}), 68 * time.Second, 2, ""},
+			visit{"gsm900-ul", 68 * time.Second}), 68 * time.Second, 2, "", 0},
 		{"forgotten after a stall", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3 * time.Second}, {"", 0}, {"gsm900-ul", 30 * time.Second}},
-			30 * time.Second, 0, ""},
+			30 * time.Second, 0, "", 0},
+		{"within the slack", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 3340 * time.Millisecond}, {"gsm900-ul", 7 * time.Second}},
+			8 * time.Second, 0, "", 1},
+		{"check off", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 30 * time.Second}, {"gsm900-ul", 60 * time.Second}},
+			60 * time.Second, 0, "", -1},
+		{"beyond the slack", []visit{{"gsm900-ul", 0}, {"gsm900-ul", 4100 * time.Millisecond}, {"gsm900-ul", 9 * time.Second}},
+			9 * time.Second, 2, "band gsm900-ul: revisit 4.9s over max_revisit 2s (2 late revisits)", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRevisits(bands)
+			r := newRevisits(bands, tc.slack)
 			var missed int64
 			for _, v := range tc.visits {
 				if v.band == "" {
