@@ -469,7 +469,12 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 		SampleStart: aLo, SampleCount: aHi - aLo,
 		FreqLowerHz: r.FreqLowHz, FreqUpperHz: r.FreqHighHz, HasFreq: r.FreqHighHz > r.FreqLowHz,
 		Label: r.Label.Text, Comment: id, Generator: SnippetGenerator,
+		// the class and link a replay's verdict is compared with
+		Extra: map[string]any{"rfw:class": r.Label.Class, "rfw:link": r.Label.Link},
 	}, sensor: s.sensor, lead: lead, wantLead: maxN / 4}
+	if r.Label.Band != "" {
+		j.ann.Extra["rfw:band"] = r.Label.Band
+	}
 	if f, ok := ring.(floorRing); ok {
 		j.floorDBFS = f.NoiseFloorBinsDBFS(nil)
 		for i, v := range j.floorDBFS {

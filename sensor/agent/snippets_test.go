@@ -364,7 +364,8 @@ func mustReadFile(t *testing.T, p string) []byte {
 }
 
 // TestSnippetContext checks what a snippet says of where it was heard
-// (docs/events.md): the sensor, its hardware (core:hw), the receive gain
+// (docs/events.md): the sensor's class and link of its emission on the
+// annotation, the sensor, its hardware (core:hw), the receive gain
 // and the noise floor its detector had at that tuning (on the capture),
 // and how many samples it holds before its emission (rfw:lead_samples).
 // One cut at the start of a dwell that began with the emission on holds
@@ -414,6 +415,9 @@ func TestSnippetContext(t *testing.T) {
 			g, c := m.Global, m.Captures[0]
 			if g.Extra["rfw:sensor"] != "s1" || !strings.Contains(g.HW, "synth") || !strings.Contains(g.HW, "s1") {
 				t.Errorf("rfw:sensor %v, core:hw %q: want s1, and the device and sensor named", g.Extra["rfw:sensor"], g.HW)
+			}
+			if a := m.Annotations[0]; a.Generator != SnippetGenerator || a.Extra["rfw:class"] != "gsm" || a.Extra["rfw:link"] != "uplink" {
+				t.Errorf("annotation by %q, rfw:class %v, rfw:link %v: want the sensor's, gsm uplink", a.Generator, a.Extra["rfw:class"], a.Extra["rfw:link"])
 			}
 			if gain, ok := replay.GainDBAt(m, 0); !ok || gain != 30 {
 				t.Errorf("gain %v (%v), want the block's 30 dB", gain, ok)
