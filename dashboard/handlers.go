@@ -1685,6 +1685,8 @@ type replayReq struct {
 	ThresholdDB float64 `json:"threshold_db"` // least SNR reported, dB
 	PFA         float64 `json:"pfa"`          // detector false-alarm probability; 0: default
 	MaxSeconds  float64 `json:"max_seconds"`  // analyse at most this long; 0: the server's cap
+	StartS      float64 `json:"start_s"`      // analyse from here, seconds on the detections' clock; 0: the start
+	CenterHz    float64 `json:"center_hz"`    // the tuning to draw the spectrogram of; 0: the first
 }
 
 // Replay spectrogram size sent to the browser.
@@ -1707,6 +1709,12 @@ func (s *server) replayRun(c echo.Context) error {
 	if req.MaxSeconds < 0 || req.MaxSeconds > 3600 {
 		return httpError(http.StatusBadRequest, "max_seconds %v: use 0 (server limit) or up to 3600", req.MaxSeconds)
 	}
+	if req.StartS < 0 || req.StartS > 1e9 {
+		return httpError(http.StatusBadRequest, "start_s %v: use 0 (the recording's start) or seconds into it", req.StartS)
+	}
+	if req.CenterHz < 0 || req.CenterHz > sigmf.MaxFrequencyHz {
+		return httpError(http.StatusBadRequest, "center_hz %v: use 0 (the first tuning) or one of the run's tunings", req.CenterHz)
+	}
 	dir, rel := s.d.ReplayDir, req.Path
 	if r, ok := strings.CutPrefix(req.Path, snippetPrefix); ok {
 		dir, rel = s.d.SnippetDir, r
@@ -1722,7 +1730,7 @@ func (s *server) replayRun(c echo.Context) error {
 		return httpError(http.StatusNotFound, "recording %q not found", req.Path)
 	}
 	res, err := s.d.Replayer.Replay(c.Request().Context(), p, ReplayOptions{ThresholdDB: req.ThresholdDB, PFA: req.PFA,
-		MaxSeconds: req.MaxSeconds, MaxRows: replayRows, MaxCols: replayCols})
+		MaxSeconds: req.MaxSeconds, StartS: req.StartS, CenterHz: req.CenterHz, MaxRows: replayRows, MaxCols: replayCols})
 	switch {
 	case errors.Is(err, ErrReplayInput):
 		return httpError(http.StatusBadRequest, "replay %q: %v", req.Path, err)
@@ -1735,6 +1743,12 @@ func (s *server) replayRun(c echo.Context) error {
 	res.AnnotatedReady = res.AnnotatedMeta != ""
 	if res.Detections == nil {
 		res.Detections = []ReplayDetection{}
+	}
+	if res.Notes == nil {
+		res.Notes = []string{}
+	}
+	if res.SensorLabels == nil {
+		res.SensorLabels = []SensorLabel{}
 	}
 	if res.AnnotatedReady {
 		s.d.Users.setAnnotated(session(c).Token, res.AnnotatedMeta)
