@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -1443,9 +1442,11 @@ func (s *server) getIncident(c echo.Context) error {
 	return c.JSON(http.StatusOK, d)
 }
 
-// incidentBundle writes a zip with incident.json, the snippets its
-// detections reference (when present in SnippetDir) and MANIFEST.sha256
-// listing the SHA-256 of every other file. The zip is streamed as it is
+// incidentBundle writes a zip with incident.json (the incident's detail,
+// each time also as RFC 3339 in the site's zone: bundleJSON), the
+// snippets its detections reference (when present in SnippetDir) and
+// MANIFEST.sha256 listing the SHA-256 of every other file; entries are
+// dated at the incident's last update, snippets at their detection's time. The zip is streamed as it is
 // made: an incident can reference hundreds of snippets of up to 64 MiB each,
 // and its IQ is stored, not deflated (noise does not compress). A failure
 // once the response has begun (a snippet unreadable half-way) leaves the
@@ -1457,11 +1458,18 @@ func (s *server) incidentBundle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	js, err := json.MarshalIndent(d, "", "  ")
+	// Entries are dated: the incident's at its last update, a snippet's at
+	// its detection (a zip without dates reads 1980-00-00).
+	loc := s.d.Location
+	incAt := time.Unix(0, max(d.Incident.UpdatedNS, d.Incident.OpenedNS)).In(loc)
+	js, err := bundleJSON(d, loc, s.zoneName, incAt)
 	if err != nil {
 		return err
 	}
-	type part struct{ name, path string }
+	type part struct {
+		name, path string
+		at         time.Time
+	}
 	var parts []part
 	seen := map[string]bool{}
 	for _, r := range d.Detections {
@@ -1475,7 +1483,7 @@ func (s *server) incidentBundle(c echo.Context) error {
 				break
 			}
 			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-				parts = append(parts, part{"snippets/" + filepath.ToSlash(filepath.Clean(r.Snippet+ext)), p})
+				parts = append(parts, part{"snippets/" + filepath.ToSlash(filepath.Clean(r.Snippet+ext)), p, time.Unix(0, r.TimeNS).In(loc)})
 			}
 		}
 	}
@@ -1485,12 +1493,12 @@ func (s *server) incidentBundle(c echo.Context) error {
 	resp.Header().Set(echo.HeaderContentType, "application/zip")
 	zw := zip.NewWriter(resp) // the status goes with its first bytes
 	var manifest strings.Builder
-	add := func(name string, r io.Reader) error {
+	add := func(name string, r io.Reader, at time.Time) error {
 		method := zip.Deflate
 		if strings.HasSuffix(name, ".sigmf-data") {
 			method = zip.Store
 		}
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: at})
 		if err != nil {
 			return err
 		}
@@ -1501,24 +1509,24 @@ func (s *server) incidentBundle(c echo.Context) error {
 		fmt.Fprintf(&manifest, "%s  %s\n", hex.EncodeToString(h.Sum(nil)), name)
 		return nil
 	}
-	addFile := func(name, path string) error {
-		f, err := os.Open(path)
+	addFile := func(p part) error {
+		f, err := os.Open(p.path)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		return add(name, f)
+		return add(p.name, f, p.at)
 	}
-	err = add("incident.json", bytes.NewReader(js))
+	err = add("incident.json", bytes.NewReader(js), incAt)
 	for _, p := range parts {
 		if err != nil {
 			break
 		}
-		err = addFile(p.name, p.path)
+		err = addFile(p)
 	}
 	if err == nil {
 		var w io.Writer
-		if w, err = zw.Create("MANIFEST.sha256"); err == nil {
+		if w, err = zw.CreateHeader(&zip.FileHeader{Name: "MANIFEST.sha256", Method: zip.Deflate, Modified: incAt}); err == nil {
 			_, err = io.WriteString(w, manifest.String())
 		}
 	}
