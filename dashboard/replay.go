@@ -306,16 +306,20 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	if err != nil {
 		return ReplayResult{}, fmt.Errorf("replay %q: %w", filepath.Base(path), err)
 	}
-	if err := rec.SeekSample(from); err != nil {
-		return ReplayResult{}, fmt.Errorf("replay %q: %w", filepath.Base(path), err)
-	}
-	src := replay.New(rec, replay.Options{}) // owns rec
-	defer src.Close()
 	p := pipeline.New(pipeline.Config{Detector: dsp.DetectorConfig{PFA: opts.PFA}, Classifier: pipeline.DefaultClassifier()})
 	seeded, err := p.SeedFloors(meta)
 	if err != nil {
 		r.log.Warn("replay: a noise floor the recording carries is not usable; that tuning's floor is learnt from its samples", "file", filepath.Base(path), "err", err)
 	}
+	warmed, err := warmFloors(runCtx, p, rec, tunings, from)
+	if err != nil {
+		return ReplayResult{}, fmt.Errorf("replay %q: %w", filepath.Base(path), err)
+	}
+	if err := rec.SeekSample(from); err != nil {
+		return ReplayResult{}, fmt.Errorf("replay %q: %w", filepath.Base(path), err)
+	}
+	src := replay.New(rec, replay.Options{}) // owns rec, from its position
+	defer src.Close()
 	var results []pipeline.Result
 	lastLog := began
 	done := from
@@ -381,7 +385,7 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		out.Tunings = append(out.Tunings, rt)
 	}
 	out.SensorLabels = sensorVerdicts(meta, out.Detections, clock, from, limit)
-	out.Notes = replayNotes(out, meta, seeded, r.maxDur, opts)
+	out.Notes = replayNotes(out, meta, seeded, warmed, r.maxDur, opts)
 	annotated := pipeline.AnnotatedMeta(withoutEarlierRuns(meta), annotatedDataset(path, meta), kept)
 	if out.Truncated {
 		annotated.Global.Extra["rfw:analysed_samples"] = limit - from
@@ -489,11 +493,63 @@ func sensorVerdicts(m sigmf.Meta, dets []ReplayDetection, clock func(int64) floa
 	return out
 }
 
+// warmSamples is how many samples of each tuning's last dwell before a
+// chosen start a replay runs first: the detector's floor history at the
+// default settings at 10 Msps.
+const warmSamples = 1 << 17
+
+// warmFloors runs, for each tuning of the analysed stretch that begins at
+// from, the last warmSamples of that tuning's last capture before from
+// through p and drops what it finds: a replay started part-way through a
+// scanning sensor's recording then judges its first dwell at each tuning
+// against the floor learnt before it, as the sensor did (a carrier on
+// when that dwell began is not learnt as floor). It returns how many
+// tunings it warmed, and leaves rec's position anywhere.
+func warmFloors(ctx context.Context, p *pipeline.Pipeline, rec *sigmf.Recording, tunings []tuningRun, from int64) (int, error) {
+	if from <= 0 {
+		return 0, nil
+	}
+	before := tuningRuns(rec.Meta(), 0, from, rec.NumSamples())
+	buf := make([]complex64, replay.DefaultBlockSize)
+	warmed := 0
+	for _, t := range tunings {
+		i := slices.IndexFunc(before, func(b tuningRun) bool { return b.centerHz == t.centerHz })
+		if i < 0 {
+			continue
+		}
+		sp := before[i].spans[len(before[i].spans)-1]
+		lo, hi := max(sp[0], sp[1]-warmSamples), sp[1]
+		if err := rec.SeekSample(lo); err != nil {
+			return warmed, err
+		}
+		for pos := lo; pos < hi; {
+			if err := ctx.Err(); err != nil {
+				return warmed, err
+			}
+			k, err := rec.Read(buf[:min(int64(len(buf)), hi-pos)])
+			if k > 0 {
+				b := sensor.Block{Samples: buf[:k], CenterHz: t.centerHz, SampleRateHz: rec.SampleRateHz(), FirstSample: pos,
+					Time: rec.TimeAt(pos), Device: "file"}
+				if _, perr := p.Process(b, nil); perr != nil {
+					return warmed, perr
+				}
+				pos += int64(k)
+			}
+			if err != nil {
+				return warmed, fmt.Errorf("warm the floor of %.0f Hz: %w", t.centerHz, err)
+			}
+		}
+		p.Flush(nil) // what it heard then is not part of this run
+		warmed++
+	}
+	return warmed, nil
+}
+
 // replayNotes says what an analyst should know of a run: that it found
 // nothing, the sensor labels it did not confirm, the noise floor the
 // detections were judged against, and what of the recording was not
 // analysed.
-func replayNotes(res ReplayResult, m sigmf.Meta, seeded int, maxDur time.Duration, opts ReplayOptions) []string {
+func replayNotes(res ReplayResult, m sigmf.Meta, seeded, warmed int, maxDur time.Duration, opts ReplayOptions) []string {
 	notes := []string{}
 	if len(res.Detections) == 0 {
 		msg := "The replay found no detections"
@@ -513,15 +569,30 @@ func replayNotes(res ReplayResult, m sigmf.Meta, seeded int, maxDur time.Duratio
 	case startsOn(m):
 		notes = append(notes, "The clip starts with its emission on and carries no noise floor of the sensor's: the replay learns its floor from the emission itself, and may miss it or measure it low.")
 	}
+	if warmed > 0 {
+		notes = append(notes, fmt.Sprintf("The noise floor of %d %s was learnt from the last dwell there before the start, as the sensor had it.", warmed, plural(warmed, "tuning", "tunings")))
+	}
 	if res.Truncated {
 		cap := maxDur.Seconds()
 		if opts.MaxSeconds > 0 {
 			cap = min(cap, opts.MaxSeconds)
 		}
-		notes = append(notes, fmt.Sprintf("Only %.3f s to %.3f s of the recording's %.3f s were analysed (at most %g s of samples a run): choose a start to see the rest.",
-			res.AnalysedFromS, res.AnalysedToS, res.RecordingS, cap))
+		msg := fmt.Sprintf("Only %.3f s to %.3f s of the recording's %.3f s were analysed", res.AnalysedFromS, res.AnalysedToS, res.RecordingS)
+		if res.AnalysedToS < res.RecordingS-1e-9 {
+			msg += fmt.Sprintf(": a run analyses at most %g s of samples; choose a later start to see the rest", cap)
+		} else {
+			msg += " (from the start chosen)"
+		}
+		notes = append(notes, msg+".")
 	}
 	return notes
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // startsOn reports whether m is an evidence snippet that holds no samples

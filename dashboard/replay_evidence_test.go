@@ -19,13 +19,16 @@ import (
 
 // testCapture is one capture of a recording writeCaptures writes: n
 // samples of noise (-40 dBFS) at centerHz, at offset at from the start,
-// with a -10 dBFS tone toneOffHz from the centre over samples [on, off).
+// with a -10 dBFS tone toneOffHz from the centre over samples [on, off),
+// and, when combSNRDB is not 0, a wide carrier (a comb of tones 5 kHz
+// apart over ±220 kHz) combSNRDB over the noise there throughout.
 type testCapture struct {
 	centerHz  float64
 	at        time.Duration
 	n         int
 	on, off   int
 	toneOffHz float64
+	combSNRDB float64
 }
 
 var testT0 = time.Date(2026, 1, 15, 21, 5, 0, 0, time.UTC)
@@ -53,6 +56,9 @@ func writeCaptures(t testing.TB, dir, name string, caps []testCapture, anns ...s
 				x[k] += complex(float32(0.3*math.Cos(ph)), float32(0.3*math.Sin(ph)))
 			}
 		}
+		if c.combSNRDB != 0 {
+			addComb(rng, x, fs, c.combSNRDB)
+		}
 		if err := w.Write(x); err != nil {
 			t.Fatal(err)
 		}
@@ -77,9 +83,9 @@ func TestReplayMultiCapture(t *testing.T) {
 	dir := t.TempDir()
 	const a, b = 915e6, 2440e6
 	meta := writeCaptures(t, dir, "heard", []testCapture{
-		{a, 0, 100_000, 20_000, 100_000, 300e3},         // on until the capture's end...
-		{a, 3 * time.Second, 100_000, 0, 60_000, 300e3}, // ...and from the next one's start, 3 s later
-		{b, 3*time.Second + 100*time.Millisecond, 100_000, 20_000, 60_000, -200e3},
+		{a, 0, 100_000, 20_000, 100_000, 300e3, 0},         // on until the capture's end...
+		{a, 3 * time.Second, 100_000, 0, 60_000, 300e3, 0}, // ...and from the next one's start, 3 s later
+		{b, 3*time.Second + 100*time.Millisecond, 100_000, 20_000, 60_000, -200e3, 0},
 	})
 	r := newTestReplayer(t, dir)
 	res, err := r.Replay(context.Background(), meta, ReplayOptions{MaxRows: 100, MaxCols: 128})
@@ -159,6 +165,52 @@ func TestReplayMultiCapture(t *testing.T) {
 	}
 }
 
+// addComb adds to x (noise of 1e-4) a comb of random-phase tones 5 kHz
+// apart over ±220 kHz, snrDB over the noise in that band: a wide carrier
+// whose floor, learnt from itself, hides it.
+func addComb(rng *rand.Rand, x []complex64, fs, snrDB float64) {
+	const lo, hi = -220e3, 220e3
+	k := int((hi - lo) / 5e3)
+	amp := math.Sqrt(1e-4 * (hi - lo) / fs * math.Pow(10, snrDB/10) / float64(k))
+	for j := range k {
+		f, ph := lo+(float64(j)+0.5)*5e3, rng.Float64()*2*math.Pi
+		for i := range x {
+			s, c := math.Sincos(2*math.Pi*f*float64(i)/fs + ph)
+			x[i] += complex(float32(amp*c), float32(amp*s))
+		}
+	}
+}
+
+// TestReplayStartLearnsEarlierFloor checks that a replay started part-way
+// through a scanning sensor's recording learns each tuning's noise floor
+// from that tuning's dwell before the start, as the sensor had, so a
+// carrier already on when the first analysed dwell begins is found; the
+// notes say so.
+func TestReplayStartLearnsEarlierFloor(t *testing.T) {
+	dir := t.TempDir()
+	meta := writeCaptures(t, dir, "dwells", []testCapture{
+		{centerHz: 847e6, n: 100_000},                                    // noise: the floor
+		{centerHz: 847e6, at: 3 * time.Second, n: 100_000, combSNRDB: 8}, // the carrier on throughout
+	})
+	r := newTestReplayer(t, dir)
+	res, err := r.Replay(context.Background(), meta, ReplayOptions{StartS: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide := 0
+	for _, d := range res.Detections {
+		if d.FreqHighHz-d.FreqLowHz > 220e3 && d.StartS < 3.001 {
+			wide++
+		}
+	}
+	if wide == 0 || math.Abs(res.AnalysedFromS-3) > 1e-6 {
+		t.Errorf("from 2 s: analysed from %.3f s, %d detections of the carrier from 3 s (%+v); want it found", res.AnalysedFromS, wide, res.Detections)
+	}
+	if !hasNote(res, "learnt from") {
+		t.Errorf("notes %q: want one saying the floors were learnt from the dwells before the start", res.Notes)
+	}
+}
+
 func hasNote(res ReplayResult, s string) bool {
 	for _, n := range res.Notes {
 		if strings.Contains(n, s) {
@@ -174,7 +226,7 @@ func hasNote(res ReplayResult, s string) bool {
 // did not confirm the sensor's label.
 func TestReplaySensorVerdict(t *testing.T) {
 	dir := t.TempDir()
-	burst := []testCapture{{915e6, 0, 200_000, 50_000, 150_000, 300e3}}
+	burst := []testCapture{{915e6, 0, 200_000, 50_000, 150_000, 300e3, 0}}
 	r := newTestReplayer(t, dir)
 	plain, err := r.Replay(context.Background(), writeCaptures(t, dir, "plain", burst), ReplayOptions{})
 	if err != nil {
@@ -238,7 +290,7 @@ func TestReplaySensorVerdict(t *testing.T) {
 		})
 	}
 	// nothing at all: said, not just "0 detections"
-	quiet, err := r.Replay(context.Background(), writeCaptures(t, dir, "quiet", []testCapture{{915e6, 0, 100_000, 0, 0, 0}}), ReplayOptions{})
+	quiet, err := r.Replay(context.Background(), writeCaptures(t, dir, "quiet", []testCapture{{915e6, 0, 100_000, 0, 0, 0, 0}}), ReplayOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +311,7 @@ func TestReplayAnnotatedReplacesEarlierRuns(t *testing.T) {
 	dir := t.TempDir()
 	truth := sigmf.Annotation{SampleStart: 50_000, SampleCount: 100_000, Label: "truth-tone"}
 	sensor := sigmf.Annotation{SampleStart: 50_000, SampleCount: 100_000, Label: "gsm uplink", Generator: "rfwarden sensor"}
-	meta := writeCaptures(t, dir, "clip", []testCapture{{915e6, 0, 200_000, 50_000, 150_000, 300e3}}, truth, sensor)
+	meta := writeCaptures(t, dir, "clip", []testCapture{{915e6, 0, 200_000, 50_000, 150_000, 300e3, 0}}, truth, sensor)
 	r := newTestReplayer(t, dir)
 	first, err := r.Replay(context.Background(), meta, ReplayOptions{})
 	if err != nil {
