@@ -168,8 +168,8 @@ func New(cfg Config) *Pipeline {
 // Block at the same tuning whose Time is not contiguous with the previous
 // Block's (a time gap, see MaxTimeGap): a recording's captures of one
 // tuning seconds apart are separate emissions, as the sensor heard them,
-// each dated by its own capture. Samples are not kept past the call except in the
-// pipeline's own ring.
+// each dated by its own capture. Samples are not kept past the call except
+// in the pipeline's own ring.
 func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 	if !(b.SampleRateHz > 0) {
 		return dst, fmt.Errorf("pipeline: block at sample %d has sample rate %v Hz", b.FirstSample, b.SampleRateHz)

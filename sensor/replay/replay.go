@@ -91,8 +91,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // Next returns the next block: up to BlockSize samples, stopping at the end
-// of the capture segment and where the receive gain changes (GainDBAt). It returns io.EOF after the last sample and
-// ctx.Err() when ctx ends. With Realtime, Next waits until the wall clock
+// of the capture segment and where the receive gain changes (GainDBAt). It
+// returns io.EOF after the last sample and ctx.Err() when ctx ends. With Realtime, Next waits until the wall clock
 // has advanced past the block's last sample since the first call.
 func (s *Source) Next(ctx context.Context) (sensor.Block, error) {
 	if err := ctx.Err(); err != nil {
