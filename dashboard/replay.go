@@ -312,6 +312,10 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		r.log.Warn("replay: a noise floor the recording carries is not usable; that tuning's floor is learnt from its samples", "file", filepath.Base(path), "err", err)
 	}
 	warmed, err := warmFloors(runCtx, p, rec, tunings, from)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return ReplayResult{}, fmt.Errorf("replay %q: stopped after %v, the longest a replay may run, learning the floors before sample %d: %w",
+			filepath.Base(path), r.runTimeout, from, ErrReplayTooLong)
+	}
 	if err != nil {
 		return ReplayResult{}, fmt.Errorf("replay %q: %w", filepath.Base(path), err)
 	}
