@@ -168,6 +168,13 @@ func TestBrowser(t *testing.T) {
 	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('r-file').value`)); err != nil || v != "snippet:snip-d1.sigmf-meta" {
 		t.Errorf("replay page chose %q (%v), want the evidence snippet:snip-d1.sigmf-meta", v, err)
 	}
+	// the sensor's own label beside the replay's, and a warning that the
+	// replay did not confirm it
+	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('r-notes').textContent + ' | ' + document.getElementById('r-sensor-rows').textContent`)); err != nil ||
+		!strings.Contains(v, `did not confirm the sensor's label "lte uplink"`) || !strings.Contains(v, "lte uplink (lte uplink)droneidnot confirmed") {
+		t.Errorf("replay of a snippet: notes and sensor labels %q (%v); want the sensor's label, the replay's and the warning", v, err)
+	}
+	shot(t, ctx, "replay-evidence")
 	// d2's snippet is not on this server (rotated out on its sensor): the
 	// detail says so, with no download link or replay button for it
 	gone, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#alert-detail li')].filter((li) => li.querySelector('.snippet-gone')).map((li) => li.textContent.includes('@s2') && !li.querySelector('a, button')).join()`))

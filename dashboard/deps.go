@@ -60,51 +60,117 @@ type ReplayOptions struct {
 	// PFA is the detector's per-cell false-alarm probability; 0 means the
 	// pipeline default (1e-9). Lower finds fewer, stronger emissions.
 	PFA float64 `json:"pfa"`
-	// MaxSeconds analyses at most this much of the recording from its
-	// start; 0 means the Replayer's own cap, which it never exceeds.
+	// MaxSeconds analyses at most this much of the recording (of its
+	// samples) from StartS; 0 means the Replayer's own cap, which it never
+	// exceeds.
 	MaxSeconds float64 `json:"max_seconds"`
-	MaxRows    int     `json:"max_rows"` // spectrogram rows (time) after downsampling
-	MaxCols    int     `json:"max_cols"` // spectrogram columns (frequency) after downsampling
+	// StartS is where the analysis starts, in seconds from the
+	// recording's first sample on the times the detections are given in
+	// (ReplayDetection.StartS); 0 means its start.
+	StartS float64 `json:"start_s"`
+	// CenterHz chooses the tuning the spectrogram is drawn for, one of
+	// ReplayResult.Tunings; 0 means the first one analysed.
+	CenterHz float64 `json:"center_hz"`
+	MaxRows  int     `json:"max_rows"` // spectrogram rows (time) after downsampling
+	MaxCols  int     `json:"max_cols"` // spectrogram columns (frequency) after downsampling
 }
 
-// Spectrogram is a downsampled time x frequency power matrix: row t covers
-// the time span [t, t+1)·DurationS/len(RowsDB) and column f the frequency
-// span FreqLowHz + [f, f+1)·(FreqHighHz−FreqLowHz)/len(RowsDB[t]).
+// Spectrogram is a downsampled time x frequency power matrix of one
+// tuning (CenterHz) of the analysed stretch: its samples at that tuning,
+// in order, DurationS of them, row t covering [t, t+1)·DurationS/len(RowsDB)
+// of them (a recording's captures of the tuning may lie seconds apart:
+// RowStartS says when each row begins), and column f the frequency span
+// FreqLowHz + [f, f+1)·(FreqHighHz−FreqLowHz)/len(RowsDB[t]).
 type Spectrogram struct {
-	DurationS  float64     `json:"duration_s"`
+	CenterHz   float64     `json:"center_hz"`
+	DurationS  float64     `json:"duration_s"` // of samples at this tuning
 	FreqLowHz  float64     `json:"freq_low_hz"`
 	FreqHighHz float64     `json:"freq_high_hz"`
 	NFFT       int         `json:"nfft,omitempty"` // FFT length of the frames averaged into each cell
 	RowsDB     [][]float32 `json:"rows_db"`        // RowsDB[t][f], mean power per FFT bin, dBFS
+	// RowStartS is the time each row begins, on the clock of
+	// ReplayDetection.StartS.
+	RowStartS []float64 `json:"row_start_s"`
+}
+
+// ReplayTuning is one tuning of the analysed stretch of a recording.
+type ReplayTuning struct {
+	CenterHz   float64 `json:"center_hz"`
+	DurationS  float64 `json:"duration_s"` // samples analysed at it, in seconds
+	Captures   int     `json:"captures"`   // capture segments of it analysed
+	Detections int     `json:"detections"` // reported at it
+}
+
+// SensorLabel is the sensor's own detection in an evidence snippet (an
+// annotation with core:generator "rfwarden sensor") and what the replay
+// found where it is.
+type SensorLabel struct {
+	DetectionID string  `json:"detection_id,omitempty"` // the annotation's core:comment
+	Label       string  `json:"label"`
+	Class       string  `json:"class,omitempty"` // rfw:class, when the sensor wrote it
+	Link        string  `json:"link,omitempty"`
+	StartS      float64 `json:"start_s"`
+	EndS        float64 `json:"end_s"`
+	FreqLowHz   float64 `json:"freq_low_hz,omitempty"`
+	FreqHighHz  float64 `json:"freq_high_hz,omitempty"`
+	// Confirmed: a replay detection overlapping it in time and frequency
+	// has its class (its label, when the sensor wrote no class).
+	Confirmed bool `json:"confirmed"`
+	// Replay lists the labels of the replay detections overlapping it.
+	Replay []string `json:"replay"`
+	// Note says, when it is not confirmed, what the replay found instead.
+	Note string `json:"note,omitempty"`
 }
 
 // ReplayDetection is one detection found in a replayed recording.
 type ReplayDetection struct {
-	StartS      float64 `json:"start_s"` // from the recording's first sample
-	EndS        float64 `json:"end_s"`
-	FreqLowHz   float64 `json:"freq_low_hz"`
-	FreqHighHz  float64 `json:"freq_high_hz"`
-	CenterHz    float64 `json:"center_hz,omitempty"`
-	BandwidthHz float64 `json:"bandwidth_hz,omitempty"`
-	Class       string  `json:"class,omitempty"` // event class: lte, nr, gsm, wifi, droneid, ... or unknown
-	Link        string  `json:"link,omitempty"`  // uplink, downlink or unknown
-	Band        string  `json:"band,omitempty"`  // band plan name, e.g. "n78"
-	Confidence  float64 `json:"confidence,omitempty"`
-	Label       string  `json:"label"`    // human label from the classifier
-	PowerDB     float64 `json:"power_db"` // mean band power, dBFS
-	SNRDB       float64 `json:"snr_db"`
-	SampleStart int64   `json:"sample_start"`
-	SampleCount int64   `json:"sample_count"`
+	// StartS and EndS are seconds from the recording's first sample, as
+	// `rfwarden scan` gives start_s: counting the time between captures
+	// when each has a core:datetime, else samples over the rate.
+	StartS float64 `json:"start_s"`
+	EndS   float64 `json:"end_s"`
+	// Time is when it began, when the recording is dated.
+	Time         time.Time `json:"time,omitzero"`
+	TuneCenterHz float64   `json:"tune_center_hz"` // the tuning it was heard at
+	// OnSpectrogram: it is at the spectrogram's tuning, where SpecY0 and
+	// SpecY1 (0..1, top to bottom) place it.
+	OnSpectrogram bool    `json:"on_spectrogram"`
+	SpecY0        float64 `json:"spec_y0"`
+	SpecY1        float64 `json:"spec_y1"`
+	FreqLowHz     float64 `json:"freq_low_hz"`
+	FreqHighHz    float64 `json:"freq_high_hz"`
+	CenterHz      float64 `json:"center_hz,omitempty"`
+	BandwidthHz   float64 `json:"bandwidth_hz,omitempty"`
+	Class         string  `json:"class,omitempty"` // event class: lte, nr, gsm, wifi, droneid, ... or unknown
+	Link          string  `json:"link,omitempty"`  // uplink, downlink or unknown
+	Band          string  `json:"band,omitempty"`  // band plan name, e.g. "n78"
+	Confidence    float64 `json:"confidence,omitempty"`
+	Label         string  `json:"label"`    // human label from the classifier
+	PowerDB       float64 `json:"power_db"` // mean band power, dBFS
+	SNRDB         float64 `json:"snr_db"`
+	SampleStart   int64   `json:"sample_start"`
+	SampleCount   int64   `json:"sample_count"`
 }
 
 // ReplayResult is what a replay run produced.
 type ReplayResult struct {
-	Spectrogram    Spectrogram       `json:"spectrogram"`
-	Detections     []ReplayDetection `json:"detections"`
-	RecordingS     float64           `json:"recording_s"` // length of the whole recording
-	Truncated      bool              `json:"truncated"`   // only the first Spectrogram.DurationS were analysed
-	AnnotatedMeta  string            `json:"-"`           // path of the annotated .sigmf-meta file
-	AnnotatedReady bool              `json:"annotated_ready"`
+	Spectrogram Spectrogram       `json:"spectrogram"`
+	Detections  []ReplayDetection `json:"detections"`
+	Tunings     []ReplayTuning    `json:"tunings"` // of the analysed stretch, in the order first met
+	// SensorLabels are the sensor's own detections of an evidence
+	// snippet, each with the replay's verdict on it.
+	SensorLabels []SensorLabel `json:"sensor_labels"`
+	// Notes are what the analyst should know of the run: nothing found,
+	// a sensor label not confirmed, part of the recording not analysed,
+	// the noise floor judged against.
+	Notes      []string `json:"notes"`
+	RecordingS float64  `json:"recording_s"` // length of the whole recording, on the clock of StartS
+	// AnalysedFromS and AnalysedToS bound the analysed stretch.
+	AnalysedFromS  float64 `json:"analysed_from_s"`
+	AnalysedToS    float64 `json:"analysed_to_s"`
+	Truncated      bool    `json:"truncated"` // not all of the recording was analysed
+	AnnotatedMeta  string  `json:"-"`         // path of the annotated .sigmf-meta file
+	AnnotatedReady bool    `json:"annotated_ready"`
 }
 
 // Replayer runs a SigMF recording through the sensor pipeline. Errors

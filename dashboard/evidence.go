@@ -1,10 +1,13 @@
 package dashboard
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -62,4 +65,59 @@ func plainName(s string) bool {
 	return s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
 	}) < 0
+}
+
+// bundleJSON returns v (an incident's detail) as indented JSON for an
+// evidence bundle, with, beside every non-zero nanosecond count (a key
+// ending in "_ns"), the same time as an RFC 3339 string in the site's
+// zone loc (the key ending in "_rfc3339" instead), and the zone as
+// "time_zone": its IANA name zone, or else its offset at at. The
+// nanosecond counts stay for the programs that read them.
+func bundleJSON(v any, loc *time.Location, zone string, at time.Time) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("bundle json: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("bundle json: %w", err)
+	}
+	addRFC3339(doc, loc)
+	if m, ok := doc.(map[string]any); ok {
+		if zone == "" {
+			zone = at.In(loc).Format("-07:00")
+		}
+		m["time_zone"] = zone
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("bundle json: %w", err)
+	}
+	return out, nil
+}
+
+// addRFC3339 adds KEY_rfc3339 beside every non-zero integer KEY_ns in the
+// objects of doc, recursively.
+func addRFC3339(doc any, loc *time.Location) {
+	switch d := doc.(type) {
+	case map[string]any:
+		for k, v := range d {
+			if base, ok := strings.CutSuffix(k, "_ns"); ok {
+				n, isNum := v.(json.Number)
+				if ns, err := n.Int64(); isNum && err == nil && ns != 0 {
+					if _, taken := d[base+"_rfc3339"]; !taken {
+						d[base+"_rfc3339"] = time.Unix(0, ns).In(loc).Format(time.RFC3339Nano)
+					}
+				}
+				continue
+			}
+			addRFC3339(v, loc)
+		}
+	case []any:
+		for _, v := range d {
+			addRFC3339(v, loc)
+		}
+	}
 }

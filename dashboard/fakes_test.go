@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -360,9 +361,20 @@ func (f fakeReplayer) Replay(_ context.Context, path string, opts ReplayOptions)
 		{StartS: 0.5, EndS: 0.55, FreqLowHz: 2.44e9, FreqHighHz: 2.445e9, Class: "wifi", Label: "wifi", PowerDB: -43, SNRDB: 12},
 		{StartS: 0.7, EndS: 0.9, FreqLowHz: 2.43e9, FreqHighHz: 2.435e9, Class: "unknown", Label: "unknown", PowerDB: -49, SNRDB: 4},
 	}
-	res := ReplayResult{AnnotatedMeta: f.annotated, Spectrogram: Spectrogram{DurationS: 1, FreqLowHz: 2.4e9, FreqHighHz: 2.48e9}}
+	res := ReplayResult{AnnotatedMeta: f.annotated, Spectrogram: Spectrogram{CenterHz: 2.44e9, DurationS: 1, FreqLowHz: 2.4e9, FreqHighHz: 2.48e9},
+		Tunings: []ReplayTuning{{CenterHz: 2.44e9, DurationS: 1, Captures: 1}}, AnalysedToS: 1, RecordingS: 1}
+	for i := range all { // one tuning, one second: spectrogram height is time
+		all[i].TuneCenterHz, all[i].OnSpectrogram, all[i].SpecY0, all[i].SpecY1 = 2.44e9, true, all[i].StartS, all[i].EndS
+	}
+	if strings.Contains(filepath.Base(path), "snip-") { // an evidence snippet: the sensor said LTE
+		note := "the replay did not confirm the sensor's label \"lte uplink\": it found droneid there"
+		res.SensorLabels = []SensorLabel{{DetectionID: "d1", Label: "lte uplink", Class: "lte", Link: "uplink", StartS: 0.1, EndS: 0.3,
+			Replay: []string{"droneid"}, Note: note}}
+		res.Notes = []string{"The" + note[3:] + "."}
+	}
 	const rows, cols = 100, 160
 	for t := 0; t < rows; t++ {
+		res.Spectrogram.RowStartS = append(res.Spectrogram.RowStartS, float64(t)/rows)
 		row := make([]float32, cols)
 		ts := (float64(t) + 0.5) / rows
 		for i := range row {

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -1450,9 +1449,11 @@ func (s *server) getIncident(c echo.Context) error {
 	return c.JSON(http.StatusOK, d)
 }
 
-// incidentBundle writes a zip with incident.json, the snippets its
-// detections reference (when present in SnippetDir) and MANIFEST.sha256
-// listing the SHA-256 of every other file. The zip is streamed as it is
+// incidentBundle writes a zip with incident.json (the incident's detail,
+// each time also as RFC 3339 in the site's zone: bundleJSON), the
+// snippets its detections reference (when present in SnippetDir) and
+// MANIFEST.sha256 listing the SHA-256 of every other file; entries are
+// dated at the incident's last update, snippets at their detection's time. The zip is streamed as it is
 // made: an incident can reference hundreds of snippets of up to 64 MiB each,
 // and its IQ is stored, not deflated (noise does not compress). A failure
 // once the response has begun (a snippet unreadable half-way) leaves the
@@ -1464,11 +1465,18 @@ func (s *server) incidentBundle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	js, err := json.MarshalIndent(d, "", "  ")
+	// Entries are dated: the incident's at its last update, a snippet's at
+	// its detection (a zip without dates reads 1980-00-00).
+	loc := s.d.Location
+	incAt := time.Unix(0, max(d.Incident.UpdatedNS, d.Incident.OpenedNS)).In(loc)
+	js, err := bundleJSON(d, loc, s.zoneName, incAt)
 	if err != nil {
 		return err
 	}
-	type part struct{ name, path string }
+	type part struct {
+		name, path string
+		at         time.Time
+	}
 	var parts []part
 	seen := map[string]bool{}
 	for _, r := range d.Detections {
@@ -1482,7 +1490,7 @@ func (s *server) incidentBundle(c echo.Context) error {
 				break
 			}
 			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-				parts = append(parts, part{"snippets/" + filepath.ToSlash(filepath.Clean(r.Snippet+ext)), p})
+				parts = append(parts, part{"snippets/" + filepath.ToSlash(filepath.Clean(r.Snippet+ext)), p, time.Unix(0, r.TimeNS).In(loc)})
 			}
 		}
 	}
@@ -1492,12 +1500,12 @@ func (s *server) incidentBundle(c echo.Context) error {
 	resp.Header().Set(echo.HeaderContentType, "application/zip")
 	zw := zip.NewWriter(resp) // the status goes with its first bytes
 	var manifest strings.Builder
-	add := func(name string, r io.Reader) error {
+	add := func(name string, r io.Reader, at time.Time) error {
 		method := zip.Deflate
 		if strings.HasSuffix(name, ".sigmf-data") {
 			method = zip.Store
 		}
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: at})
 		if err != nil {
 			return err
 		}
@@ -1508,24 +1516,24 @@ func (s *server) incidentBundle(c echo.Context) error {
 		fmt.Fprintf(&manifest, "%s  %s\n", hex.EncodeToString(h.Sum(nil)), name)
 		return nil
 	}
-	addFile := func(name, path string) error {
-		f, err := os.Open(path)
+	addFile := func(p part) error {
+		f, err := os.Open(p.path)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		return add(name, f)
+		return add(p.name, f, p.at)
 	}
-	err = add("incident.json", bytes.NewReader(js))
+	err = add("incident.json", bytes.NewReader(js), incAt)
 	for _, p := range parts {
 		if err != nil {
 			break
 		}
-		err = addFile(p.name, p.path)
+		err = addFile(p)
 	}
 	if err == nil {
 		var w io.Writer
-		if w, err = zw.Create("MANIFEST.sha256"); err == nil {
+		if w, err = zw.CreateHeader(&zip.FileHeader{Name: "MANIFEST.sha256", Method: zip.Deflate, Modified: incAt}); err == nil {
 			_, err = io.WriteString(w, manifest.String())
 		}
 	}
@@ -1692,6 +1700,8 @@ type replayReq struct {
 	ThresholdDB float64 `json:"threshold_db"` // least SNR reported, dB
 	PFA         float64 `json:"pfa"`          // detector false-alarm probability; 0: default
 	MaxSeconds  float64 `json:"max_seconds"`  // analyse at most this long; 0: the server's cap
+	StartS      float64 `json:"start_s"`      // analyse from here, seconds on the detections' clock; 0: the start
+	CenterHz    float64 `json:"center_hz"`    // the tuning to draw the spectrogram of; 0: the first
 }
 
 // Replay spectrogram size sent to the browser.
@@ -1714,6 +1724,12 @@ func (s *server) replayRun(c echo.Context) error {
 	if req.MaxSeconds < 0 || req.MaxSeconds > 3600 {
 		return httpError(http.StatusBadRequest, "max_seconds %v: use 0 (server limit) or up to 3600", req.MaxSeconds)
 	}
+	if req.StartS < 0 || req.StartS > 1e9 {
+		return httpError(http.StatusBadRequest, "start_s %v: use 0 (the recording's start) or seconds into it", req.StartS)
+	}
+	if req.CenterHz < 0 || req.CenterHz > sigmf.MaxFrequencyHz {
+		return httpError(http.StatusBadRequest, "center_hz %v: use 0 (the first tuning) or one of the run's tunings", req.CenterHz)
+	}
 	dir, rel := s.d.ReplayDir, req.Path
 	if r, ok := strings.CutPrefix(req.Path, snippetPrefix); ok {
 		dir, rel = s.d.SnippetDir, r
@@ -1729,7 +1745,7 @@ func (s *server) replayRun(c echo.Context) error {
 		return httpError(http.StatusNotFound, "recording %q not found", req.Path)
 	}
 	res, err := s.d.Replayer.Replay(c.Request().Context(), p, ReplayOptions{ThresholdDB: req.ThresholdDB, PFA: req.PFA,
-		MaxSeconds: req.MaxSeconds, MaxRows: replayRows, MaxCols: replayCols})
+		MaxSeconds: req.MaxSeconds, StartS: req.StartS, CenterHz: req.CenterHz, MaxRows: replayRows, MaxCols: replayCols})
 	switch {
 	case errors.Is(err, ErrReplayInput):
 		return httpError(http.StatusBadRequest, "replay %q: %v", req.Path, err)
@@ -1742,6 +1758,12 @@ func (s *server) replayRun(c echo.Context) error {
 	res.AnnotatedReady = res.AnnotatedMeta != ""
 	if res.Detections == nil {
 		res.Detections = []ReplayDetection{}
+	}
+	if res.Notes == nil {
+		res.Notes = []string{}
+	}
+	if res.SensorLabels == nil {
+		res.SensorLabels = []SensorLabel{}
 	}
 	if res.AnnotatedReady {
 		s.d.Users.setAnnotated(session(c).Token, res.AnnotatedMeta)

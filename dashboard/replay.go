@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -227,6 +228,10 @@ func checkReplayOptions(o ReplayOptions) error {
 		return fmt.Errorf("%w: pfa %v outside [0, 0.5)", ErrReplayInput, o.PFA)
 	case !(o.MaxSeconds >= 0) || math.IsInf(o.MaxSeconds, 0):
 		return fmt.Errorf("%w: max_seconds %v is not a non-negative number", ErrReplayInput, o.MaxSeconds)
+	case !(o.StartS >= 0) || math.IsInf(o.StartS, 0):
+		return fmt.Errorf("%w: start_s %v is not a non-negative number", ErrReplayInput, o.StartS)
+	case !(o.CenterHz >= 0) || math.IsInf(o.CenterHz, 0):
+		return fmt.Errorf("%w: center_hz %v is not a non-negative number", ErrReplayInput, o.CenterHz)
 	case o.MaxRows < 0 || o.MaxCols < 0:
 		return fmt.Errorf("%w: spectrogram size %d x %d is negative", ErrReplayInput, o.MaxRows, o.MaxCols)
 	}
@@ -234,7 +239,14 @@ func checkReplayOptions(o ReplayOptions) error {
 }
 
 // Replay runs the recording at path (a .sigmf-meta, its data beside it,
-// or a .sigmf archive, that Check takes) through the pipeline.
+// or a .sigmf archive, that Check takes) through the pipeline: from
+// opts.StartS, at most the Replayer's MaxDuration (and opts.MaxSeconds)
+// of samples. A recording that carries the noise floor its sensor had (an
+// evidence snippet, pipeline.NoiseFloorKey) is judged against it. Times
+// are those `rfwarden scan` gives (replay.Seconds); the spectrogram is
+// drawn for one tuning (opts.CenterHz). An evidence snippet's own
+// detections (core:generator "rfwarden sensor") come back with the
+// replay's verdict on each; the notes say what the analyst should know.
 func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayOptions) (ReplayResult, error) {
 	if err := checkReplayOptions(opts); err != nil {
 		return ReplayResult{}, err
@@ -256,8 +268,7 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	if err != nil {
 		return ReplayResult{}, err // names the file and the fault
 	}
-	src := replay.New(rec, replay.Options{}) // owns rec
-	defer src.Close()
+	defer rec.Close() // also closed by src; closing twice is harmless
 	if strings.HasSuffix(path, sigmf.MetaExt) {
 		// the samples Open read: NAME.sigmf-data, or the file core:dataset names
 		data, err := filepath.Abs(rec.Path())
@@ -270,34 +281,65 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	}
 	meta := rec.Meta()
 	rate, total := rec.SampleRateHz(), rec.NumSamples()
+	clock := replay.Seconds(rec)
 	maxDur := r.maxDur.Seconds()
 	if opts.MaxSeconds > 0 {
 		maxDur = min(maxDur, opts.MaxSeconds)
 	}
-	limit := min(total, int64(maxDur*rate), MaxReplaySamples)
-	if limit < MinReplaySamples {
-		return ReplayResult{}, fmt.Errorf("replay %q: %d samples analysed, need at least %d", filepath.Base(path), limit, MinReplaySamples)
+	from := replay.SampleAt(rec, opts.StartS)
+	limit := min(total, from+int64(maxDur*rate), from+MaxReplaySamples)
+	if limit-from < MinReplaySamples {
+		return ReplayResult{}, fmt.Errorf("replay %q: %d samples analysed from %g s, need at least %d (the recording ends at %.6f s)",
+			filepath.Base(path), max(limit-from, 0), opts.StartS, MinReplaySamples, clock(total-1))
 	}
-	spec, err := newSpecBuilder(meta, rate, limit, opts.MaxRows, opts.MaxCols)
+	tunings := tuningRuns(meta, from, limit, total)
+	center := tunings[0].centerHz
+	if opts.CenterHz != 0 {
+		i := slices.IndexFunc(tunings, func(t tuningRun) bool { return t.centerHz == opts.CenterHz })
+		if i < 0 {
+			return ReplayResult{}, fmt.Errorf("%w: center_hz %.0f: no capture of the analysed stretch is tuned there", ErrReplayInput, opts.CenterHz)
+		}
+		center = opts.CenterHz
+	}
+	run := tunings[slices.IndexFunc(tunings, func(t tuningRun) bool { return t.centerHz == center })]
+	spec, err := newSpecBuilder(run, rate, clock, opts.MaxRows, opts.MaxCols)
 	if err != nil {
 		return ReplayResult{}, fmt.Errorf("replay %q: %w", filepath.Base(path), err)
 	}
 	p := pipeline.New(pipeline.Config{Detector: dsp.DetectorConfig{PFA: opts.PFA}, Classifier: pipeline.DefaultClassifier()})
+	seeded, err := p.SeedFloors(meta)
+	if err != nil {
+		r.log.Warn("replay: a noise floor the recording carries is not usable; that tuning's floor is learnt from its samples", "file", filepath.Base(path), "err", err)
+	}
+	warmed, err := warmFloors(runCtx, p, rec, tunings, from)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return ReplayResult{}, fmt.Errorf("replay %q: stopped after %v, the longest a replay may run, learning the floors before sample %d: %w",
+			filepath.Base(path), r.runTimeout, from, ErrReplayTooLong)
+	}
+	if err != nil {
+		return ReplayResult{}, fmt.Errorf("replay %q: %w", filepath.Base(path), err)
+	}
+	if err := rec.SeekSample(from); err != nil {
+		return ReplayResult{}, fmt.Errorf("replay %q: %w", filepath.Base(path), err)
+	}
+	src := replay.New(rec, replay.Options{}) // owns rec, from its position
+	defer src.Close()
 	var results []pipeline.Result
 	lastLog := began
+	done := from
 	for {
 		if now := time.Now(); now.Sub(lastLog) >= 2*time.Second { // long runs show progress
 			lastLog = now
-			r.log.Info("replay progress", "file", filepath.Base(path), "done_pct", math.Round(100*float64(spec.done)/float64(limit)))
+			r.log.Info("replay progress", "file", filepath.Base(path), "done_pct", math.Round(100*float64(done-from)/float64(limit-from)))
 		}
 		b, err := src.Next(runCtx)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			r.log.Warn("replay stopped at its run time limit", "file", filepath.Base(path), "limit", r.runTimeout, "done_pct", math.Round(100*float64(spec.done)/float64(limit)))
+			r.log.Warn("replay stopped at its run time limit", "file", filepath.Base(path), "limit", r.runTimeout, "done_pct", math.Round(100*float64(done-from)/float64(limit-from)))
 			return ReplayResult{}, fmt.Errorf("replay %q: stopped after %v, the longest a replay may run, at sample %d of %d: %w",
-				filepath.Base(path), r.runTimeout, spec.done, limit, ErrReplayTooLong)
+				filepath.Base(path), r.runTimeout, done, limit, ErrReplayTooLong)
 		}
 		if err != nil {
 			return ReplayResult{}, err
@@ -311,7 +353,10 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		if results, err = p.Process(b, results); err != nil {
 			return ReplayResult{}, fmt.Errorf("replay %q: %w", filepath.Base(path), err)
 		}
-		spec.add(b)
+		if b.CenterHz == center {
+			spec.add(b)
+		}
+		done = b.FirstSample + int64(len(b.Samples))
 	}
 	results = p.Flush(results)
 	sort.SliceStable(results, func(i, j int) bool { return results[i].Em.StartSample < results[j].Em.StartSample })
@@ -321,36 +366,298 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 			kept = append(kept, res)
 		}
 	}
-	out := ReplayResult{Spectrogram: spec.result(), RecordingS: float64(total) / rate, Truncated: limit < total,
-		Detections: make([]ReplayDetection, 0, len(kept))}
+	out := ReplayResult{Spectrogram: spec.result(), RecordingS: clock(total-1) + 1/rate,
+		AnalysedFromS: clock(from), AnalysedToS: clock(limit-1) + 1/rate, Truncated: from > 0 || limit < total,
+		Detections: make([]ReplayDetection, 0, len(kept)), Notes: []string{}, SensorLabels: []SensorLabel{}}
 	for _, res := range kept {
-		out.Detections = append(out.Detections, replayDetection(res, rate))
+		d := replayDetection(res, rate, clock)
+		if rec.TimeAt(res.Em.StartSample).IsZero() {
+			d.Time = time.Time{} // an undated recording: the replay's epoch is no time
+		}
+		if d.OnSpectrogram = res.TuneCenterHz == center; d.OnSpectrogram {
+			d.SpecY0, d.SpecY1 = spec.y(res.Em.StartSample), spec.y(res.Em.EndSample())
+		}
+		out.Detections = append(out.Detections, d)
 	}
-	annotated := pipeline.AnnotatedMeta(meta, "", kept)
+	for _, t := range tunings {
+		rt := ReplayTuning{CenterHz: t.centerHz, DurationS: float64(t.samples) / rate, Captures: t.captures}
+		for _, d := range out.Detections {
+			if d.TuneCenterHz == t.centerHz {
+				rt.Detections++
+			}
+		}
+		out.Tunings = append(out.Tunings, rt)
+	}
+	out.SensorLabels = sensorVerdicts(meta, out.Detections, clock, from, limit)
+	out.Notes = replayNotes(out, meta, seeded, warmed, r.maxDur, opts)
+	annotated := pipeline.AnnotatedMeta(withoutEarlierRuns(meta), annotatedDataset(path, meta), kept)
 	if out.Truncated {
-		annotated.Global.Extra["rfw:analysed_samples"] = limit
+		annotated.Global.Extra["rfw:analysed_samples"] = limit - from
+		if from > 0 {
+			annotated.Global.Extra["rfw:analysed_from_sample"] = from
+		}
 	}
-	name := filepath.Base(path)
-	if n, ok := strings.CutSuffix(name, sigmf.ArchiveExt); ok {
-		name = n + sigmf.MetaExt
-	}
+	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), sigmf.ArchiveExt), sigmf.MetaExt) + AnnotatedExt
 	if out.AnnotatedMeta, err = r.writeAnnotated(name, annotated); err != nil {
 		return ReplayResult{}, err
 	}
-	r.log.Info("replay done", "file", filepath.Base(path), "samples", limit, "of", total,
+	r.log.Info("replay done", "file", filepath.Base(path), "from", from, "samples", limit-from, "of", total,
 		"detections", len(out.Detections), "took", time.Since(began).Round(time.Millisecond))
 	return out, nil
 }
 
-func replayDetection(res pipeline.Result, rateHz float64) ReplayDetection {
+// AnnotatedExt ends the name of a replay's annotated metadata:
+// NAME.replay.sigmf-meta, so that saved beside the recording it does not
+// overwrite its NAME.sigmf-meta (it finds the samples by core:dataset).
+const AnnotatedExt = ".replay" + sigmf.MetaExt
+
+// withoutEarlierRuns returns m without the annotations a new run replaces
+// (pipeline.ReplacesAnnotation: an earlier rfwarden scan or replay's), as
+// `rfwarden scan --annotate` drops them: the download of a replay of an
+// annotated recording does not repeat its detections. Ground truth and
+// the sensor's own annotations stay.
+func withoutEarlierRuns(m sigmf.Meta) sigmf.Meta {
+	m.Annotations = slices.DeleteFunc(slices.Clone(m.Annotations), pipeline.ReplacesAnnotation)
+	return m
+}
+
+// annotatedDataset is the core:dataset of a replay's annotated metadata:
+// the recording's own when it names one, else its NAME.sigmf-data, the
+// samples beside which an analyst saves NAME.replay.sigmf-meta.
+func annotatedDataset(path string, m sigmf.Meta) string {
+	if ds, ok := m.Global.Extra["core:dataset"].(string); ok && ds != "" {
+		return ds
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), sigmf.ArchiveExt), sigmf.MetaExt) + sigmf.DataExt
+}
+
+func replayDetection(res pipeline.Result, rateHz float64, clock func(int64) float64) ReplayDetection {
 	e := res.Em
+	start := clock(e.StartSample)
 	return ReplayDetection{
-		StartS: float64(e.StartSample) / rateHz, EndS: float64(e.EndSample()) / rateHz,
+		StartS: start, EndS: start + float64(e.SampleCount)/rateHz, Time: res.Time, TuneCenterHz: res.TuneCenterHz,
 		FreqLowHz: res.FreqLowHz, FreqHighHz: res.FreqHighHz, CenterHz: math.Round(res.CenterHz), BandwidthHz: math.Round(res.BandwidthHz),
 		Class: res.Label.Class, Link: res.Label.Link, Band: res.Label.Band, Confidence: round2(res.Label.Confidence),
 		Label: res.Label.Text, PowerDB: round2(e.MeanDBFS), SNRDB: round2(e.SNRDB),
 		SampleStart: e.StartSample, SampleCount: e.SampleCount,
 	}
+}
+
+// sensorGenerator is the core:generator of a sensor's own detection in
+// its evidence snippet (agent.SnippetGenerator).
+const sensorGenerator = "rfwarden sensor"
+
+// sensorVerdicts returns the sensor's own detections among m's
+// annotations, each with what the replay found over it: confirmed when a
+// detection overlapping it in time (and frequency, when both say) has its
+// rfw:class, or, for a snippet of a sensor that wrote no class, its label.
+func sensorVerdicts(m sigmf.Meta, dets []ReplayDetection, clock func(int64) float64, from, limit int64) []SensorLabel {
+	out := []SensorLabel{}
+	for _, a := range m.Annotations {
+		if a.Generator != sensorGenerator {
+			continue
+		}
+		sl := SensorLabel{DetectionID: a.Comment, Label: a.Label, StartS: clock(a.SampleStart), Replay: []string{}}
+		sl.EndS = sl.StartS + float64(a.SampleCount)/m.Global.SampleRateHz
+		sl.Class, _ = a.Extra["rfw:class"].(string)
+		sl.Link, _ = a.Extra["rfw:link"].(string)
+		if a.HasFreq {
+			sl.FreqLowHz, sl.FreqHighHz = a.FreqLowerHz, a.FreqUpperHz
+		}
+		name := a.Label
+		if name == "" {
+			name = sl.Class
+		}
+		if a.SampleStart+a.SampleCount <= from || a.SampleStart >= limit {
+			sl.Note = fmt.Sprintf("the sensor's label %q lies outside the analysed stretch: choose a start to replay it", name)
+			out = append(out, sl)
+			continue
+		}
+		for _, d := range dets {
+			if d.SampleStart >= a.SampleStart+a.SampleCount || d.SampleStart+d.SampleCount <= a.SampleStart ||
+				a.HasFreq && (d.FreqLowHz > a.FreqUpperHz || d.FreqHighHz < a.FreqLowerHz) {
+				continue
+			}
+			if !slices.Contains(sl.Replay, d.Label) {
+				sl.Replay = append(sl.Replay, d.Label)
+			}
+			if sl.Class != "" && d.Class == sl.Class || sl.Class == "" && d.Label == a.Label {
+				sl.Confirmed = true
+			}
+		}
+		switch {
+		case sl.Confirmed:
+		case len(sl.Replay) == 0:
+			sl.Note = fmt.Sprintf("the replay did not confirm the sensor's label %q: it found nothing there", name)
+		default:
+			sl.Note = fmt.Sprintf("the replay did not confirm the sensor's label %q: it found %s there", name, strings.Join(sl.Replay, "; "))
+		}
+		out = append(out, sl)
+	}
+	return out
+}
+
+// warmSamples is how many samples of each tuning's last dwell before a
+// chosen start a replay runs first: the detector's floor history at the
+// default settings at 10 Msps.
+const warmSamples = 1 << 17
+
+// warmFloors runs, for each tuning of the analysed stretch that begins at
+// from, the last warmSamples of that tuning's last capture before from
+// through p and drops what it finds: a replay started part-way through a
+// scanning sensor's recording then judges its first dwell at each tuning
+// against the floor learnt before it, as the sensor did (a carrier on
+// when that dwell began is not learnt as floor). It returns how many
+// tunings it warmed, and leaves rec's position anywhere.
+func warmFloors(ctx context.Context, p *pipeline.Pipeline, rec *sigmf.Recording, tunings []tuningRun, from int64) (int, error) {
+	if from <= 0 {
+		return 0, nil
+	}
+	before := tuningRuns(rec.Meta(), 0, from, rec.NumSamples())
+	buf := make([]complex64, replay.DefaultBlockSize)
+	warmed := 0
+	for _, t := range tunings {
+		i := slices.IndexFunc(before, func(b tuningRun) bool { return b.centerHz == t.centerHz })
+		if i < 0 {
+			continue
+		}
+		sp := before[i].spans[len(before[i].spans)-1]
+		lo, hi := max(sp[0], sp[1]-warmSamples), sp[1]
+		if err := rec.SeekSample(lo); err != nil {
+			return warmed, err
+		}
+		for pos := lo; pos < hi; {
+			if err := ctx.Err(); err != nil {
+				return warmed, err
+			}
+			k, err := rec.Read(buf[:min(int64(len(buf)), hi-pos)])
+			if k > 0 {
+				b := sensor.Block{Samples: buf[:k], CenterHz: t.centerHz, SampleRateHz: rec.SampleRateHz(), FirstSample: pos,
+					Time: rec.TimeAt(pos), Device: "file"}
+				if _, perr := p.Process(b, nil); perr != nil {
+					return warmed, perr
+				}
+				pos += int64(k)
+			}
+			if err != nil {
+				return warmed, fmt.Errorf("warm the floor of %.0f Hz: %w", t.centerHz, err)
+			}
+		}
+		p.Flush(nil) // what it heard then is not part of this run
+		warmed++
+	}
+	return warmed, nil
+}
+
+// replayNotes says what an analyst should know of a run: that it found
+// nothing, the sensor labels it did not confirm, the noise floor the
+// detections were judged against, and what of the recording was not
+// analysed.
+func replayNotes(res ReplayResult, m sigmf.Meta, seeded, warmed int, maxDur time.Duration, opts ReplayOptions) []string {
+	notes := []string{}
+	if len(res.Detections) == 0 {
+		msg := "The replay found no detections"
+		if opts.ThresholdDB > 0 {
+			msg += fmt.Sprintf(" of %g dB SNR or more", opts.ThresholdDB)
+		}
+		notes = append(notes, msg+".")
+	}
+	for _, sl := range res.SensorLabels {
+		if sl.Note != "" {
+			notes = append(notes, strings.ToUpper(sl.Note[:1])+sl.Note[1:]+".")
+		}
+	}
+	switch {
+	case seeded > 0:
+		notes = append(notes, "Judged against the noise floor the sensor had when it saved the clip ("+pipeline.NoiseFloorKey+").")
+	case startsOn(m):
+		notes = append(notes, "The clip starts with its emission on and carries no noise floor of the sensor's: the replay learns its floor from the emission itself, and may miss it or measure it low.")
+	}
+	if warmed > 0 {
+		notes = append(notes, fmt.Sprintf("The noise floor of %d %s was learnt from the last dwell there before the start, as the sensor had it.", warmed, plural(warmed, "tuning", "tunings")))
+	}
+	if res.Truncated {
+		cap := maxDur.Seconds()
+		if opts.MaxSeconds > 0 {
+			cap = min(cap, opts.MaxSeconds)
+		}
+		msg := fmt.Sprintf("Only %.3f s to %.3f s of the recording's %.3f s were analysed", res.AnalysedFromS, res.AnalysedToS, res.RecordingS)
+		if res.AnalysedToS < res.RecordingS-1e-9 {
+			msg += fmt.Sprintf(": a run analyses at most %g s of samples; choose a later start to see the rest", cap)
+		} else {
+			msg += " (from the start chosen)"
+		}
+		notes = append(notes, msg+".")
+	}
+	return notes
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// startsOn reports whether m is an evidence snippet that holds no samples
+// before its emission: rfw:lead_samples 0, or, from a sensor that did not
+// write it, its own annotation from the first sample.
+func startsOn(m sigmf.Meta) bool {
+	if v, ok := m.Global.Extra["rfw:lead_samples"]; ok {
+		return fmt.Sprint(v) == "0"
+	}
+	for _, a := range m.Annotations {
+		if a.Generator == sensorGenerator && a.SampleStart == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// tuningRun is one tuning of a recording's analysed stretch: its
+// captures' sample ranges there, in order.
+type tuningRun struct {
+	centerHz float64
+	spans    [][2]int64 // [from, to) sample ranges
+	samples  int64      // in all spans
+	captures int
+}
+
+// tuningRuns lists the tunings of the samples [from, limit) of m (total
+// samples in all), in the order first met; a recording without captures
+// is one tuning at 0 Hz.
+func tuningRuns(m sigmf.Meta, from, limit, total int64) []tuningRun {
+	var out []tuningRun
+	add := func(centerHz float64, lo, hi int64) {
+		lo, hi = max(lo, from), min(hi, limit)
+		if hi <= lo {
+			return
+		}
+		i := slices.IndexFunc(out, func(t tuningRun) bool { return t.centerHz == centerHz })
+		if i < 0 {
+			out = append(out, tuningRun{centerHz: centerHz})
+			i = len(out) - 1
+		}
+		t := &out[i]
+		t.spans = append(t.spans, [2]int64{lo, hi})
+		t.samples += hi - lo
+		t.captures++
+	}
+	if len(m.Captures) == 0 {
+		add(0, 0, total)
+	}
+	for i, c := range m.Captures {
+		end := total
+		if i+1 < len(m.Captures) {
+			end = m.Captures[i+1].SampleStart
+		}
+		lo := c.SampleStart
+		if i == 0 {
+			lo = 0 // samples before the first capture belong to it
+		}
+		add(c.FrequencyHz, lo, end)
+	}
+	return out
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
@@ -385,29 +692,28 @@ func (r *PipelineReplayer) writeAnnotated(name string, m sigmf.Meta) (string, er
 }
 
 // specBuilder averages single Welch frames (Hann, NFFT samples) into a
-// rows x cols grid over the analysed time and the union of the captures'
-// bands. Frames start on a grid of stride samples, so at most about
-// framesPerRow frames are computed per row whatever the recording length.
+// rows x cols grid over one tuning's analysed samples, in order (its
+// captures may lie seconds apart), and its band. Frames start on a grid of
+// stride samples of that tuning, so at most about framesPerRow frames are
+// computed per row whatever the recording length.
 type specBuilder struct {
-	welch       *dsp.Welch
-	nfft        int
-	rows, cols  int
-	perRow      int64 // samples per row
-	stride      int64 // samples between frame starts
-	rateHz      float64
-	limit       int64
-	loHz, hiHz  float64
-	acc         []float64 // rows*cols mean power accumulators
-	cnt         []int32
-	psd         []float32
-	colOf       []int32 // column of each shifted bin for tuneHz
-	tuneHz      float64
-	tuneHzValid bool
-	durationS   float64
-	done        int64 // samples seen so far
+	welch      *dsp.Welch
+	nfft       int
+	rows, cols int
+	perRow     int64 // samples per row
+	stride     int64 // samples between frame starts
+	rateHz     float64
+	run        tuningRun
+	offs       []int64 // offset of each span's first sample among the tuning's
+	clock      func(int64) float64
+	acc        []float64 // rows*cols mean power accumulators
+	cnt        []int32
+	rowStartS  []float64
+	rowSet     []bool
+	psd        []float32
 }
 
-func newSpecBuilder(m sigmf.Meta, rateHz float64, limit int64, maxRows, maxCols int) (*specBuilder, error) {
+func newSpecBuilder(run tuningRun, rateHz float64, clock func(int64) float64, maxRows, maxCols int) (*specBuilder, error) {
 	if maxRows <= 0 {
 		maxRows = 300
 	}
@@ -415,62 +721,66 @@ func newSpecBuilder(m sigmf.Meta, rateHz float64, limit int64, maxRows, maxCols 
 		maxCols = MaxSpectrogramCols
 	}
 	maxRows, maxCols = min(maxRows, MaxSpectrogramRows), min(maxCols, MaxSpectrogramCols)
+	n := run.samples
+	if n <= 0 {
+		return nil, fmt.Errorf("spectrogram: no samples at %.0f Hz", run.centerHz)
+	}
 	nfft := 16
-	for nfft*2 <= maxCols && int64(nfft*2) <= limit {
+	for nfft*2 <= maxCols && int64(nfft*2) <= n {
 		nfft *= 2
 	}
 	cols := min(maxCols, nfft)
-	rows := int(min(int64(maxRows), limit/int64(nfft)))
+	rows := int(min(int64(maxRows), n/int64(nfft)))
 	rows = max(rows, 1)
-	perRow := (limit + int64(rows) - 1) / int64(rows)
+	perRow := (n + int64(rows) - 1) / int64(rows)
 	stride := max(int64(nfft), perRow/framesPerRow)
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, c := range m.Captures {
-		if c.SampleStart < limit || len(m.Captures) == 1 {
-			lo, hi = min(lo, c.FrequencyHz-rateHz/2), max(hi, c.FrequencyHz+rateHz/2)
-		}
-	}
-	if len(m.Captures) == 0 {
-		lo, hi = -rateHz/2, rateHz/2
-	}
-	if !(hi > lo) {
-		return nil, fmt.Errorf("spectrogram: empty frequency span [%v, %v] Hz", lo, hi)
-	}
-	return &specBuilder{
+	s := &specBuilder{
 		welch: dsp.NewWelch(nfft, dsp.WindowHann, 0), nfft: nfft, rows: rows, cols: cols,
-		perRow: perRow, stride: stride, rateHz: rateHz, limit: limit, loHz: lo, hiHz: hi,
-		acc: make([]float64, rows*cols), cnt: make([]int32, rows*cols), psd: make([]float32, nfft), colOf: make([]int32, nfft),
-		durationS: float64(limit) / rateHz,
-	}, nil
+		perRow: perRow, stride: stride, rateHz: rateHz, run: run, clock: clock,
+		acc: make([]float64, rows*cols), cnt: make([]int32, rows*cols), psd: make([]float32, nfft),
+		rowStartS: make([]float64, rows), rowSet: make([]bool, rows),
+	}
+	var off int64
+	for _, sp := range run.spans {
+		s.offs = append(s.offs, off)
+		off += sp[1] - sp[0]
+	}
+	return s, nil
 }
 
-// tune maps the shifted bins of a capture centred on centerHz to columns.
-func (s *specBuilder) tune(centerHz float64) {
-	if s.tuneHzValid && centerHz == s.tuneHz {
-		return
+// offset returns the position of sample among the tuning's analysed
+// samples (the end of the span before it, when it lies in none).
+func (s *specBuilder) offset(sample int64) int64 {
+	i := sort.Search(len(s.run.spans), func(i int) bool { return s.run.spans[i][1] > sample })
+	if i == len(s.run.spans) {
+		return s.run.samples
 	}
-	s.tuneHz, s.tuneHzValid = centerHz, true
-	span := s.hiHz - s.loHz
-	for k := range s.colOf {
-		f := centerHz + (float64(k-s.nfft/2)+0.5)*s.rateHz/float64(s.nfft)
-		c := int((f - s.loHz) / span * float64(s.cols))
-		s.colOf[k] = int32(min(max(c, 0), s.cols-1))
-	}
+	sp := s.run.spans[i]
+	return s.offs[i] + min(max(sample-sp[0], 0), sp[1]-sp[0])
 }
 
-// add accumulates the frames on the stride grid that lie wholly in b.
+// y places sample on the spectrogram's vertical axis, 0 (top) to 1.
+func (s *specBuilder) y(sample int64) float64 {
+	return float64(s.offset(sample)) / float64(s.run.samples)
+}
+
+// add accumulates the frames on the stride grid (of the tuning's samples)
+// that lie wholly in b, a block at the tuning.
 func (s *specBuilder) add(b sensor.Block) {
-	s.tune(b.CenterHz)
 	first, n := b.FirstSample, int64(len(b.Samples))
-	s.done = first + n
-	start := (first + s.stride - 1) / s.stride * s.stride
-	for at := start; at+int64(s.nfft) <= first+n && at < s.limit; at += s.stride {
-		s.welch.Frame(s.psd, b.Samples[at-first:at-first+int64(s.nfft)])
+	o0 := s.offset(first)
+	start := (o0 + s.stride - 1) / s.stride * s.stride
+	for o := start; o+int64(s.nfft) <= o0+n; o += s.stride {
+		at := o - o0 // into b
+		s.welch.Frame(s.psd, b.Samples[at:at+int64(s.nfft)])
 		dsp.Shift(s.psd, s.psd)
-		row := int(min(at/s.perRow, int64(s.rows-1)))
+		row := int(min(o/s.perRow, int64(s.rows-1)))
+		if !s.rowSet[row] {
+			s.rowSet[row], s.rowStartS[row] = true, s.clock(first+at)
+		}
 		base := row * s.cols
 		for k, v := range s.psd {
-			c := base + int(s.colOf[k])
+			c := base + k*s.cols/s.nfft
 			s.acc[c] += float64(v)
 			s.cnt[c]++
 		}
@@ -478,8 +788,8 @@ func (s *specBuilder) add(b sensor.Block) {
 }
 
 // result turns the accumulators into dB rows, rounded to 0.1 dB. Cells no
-// frame reached (another tuning's band, or a frame lost at a block edge)
-// take the previous row's value, or the weakest cell seen.
+// frame reached (a frame lost at a block edge) take the previous row's
+// value, or the weakest cell seen; so do rows' start times.
 func (s *specBuilder) result() Spectrogram {
 	floor := math.Inf(1)
 	for i, v := range s.acc {
@@ -490,7 +800,9 @@ func (s *specBuilder) result() Spectrogram {
 	if math.IsInf(floor, 1) {
 		floor = 1e-30
 	}
-	sg := Spectrogram{DurationS: s.durationS, FreqLowHz: s.loHz, FreqHighHz: s.hiHz, NFFT: s.nfft, RowsDB: make([][]float32, s.rows)}
+	sg := Spectrogram{CenterHz: s.run.centerHz, DurationS: float64(s.run.samples) / s.rateHz,
+		FreqLowHz: s.run.centerHz - s.rateHz/2, FreqHighHz: s.run.centerHz + s.rateHz/2, NFFT: s.nfft,
+		RowsDB: make([][]float32, s.rows), RowStartS: make([]float64, s.rows)}
 	for t := range sg.RowsDB {
 		row := make([]float32, s.cols)
 		empty := true
@@ -506,6 +818,14 @@ func (s *specBuilder) result() Spectrogram {
 			copy(row, sg.RowsDB[t-1])
 		}
 		sg.RowsDB[t] = row
+		switch {
+		case s.rowSet[t]:
+			sg.RowStartS[t] = s.rowStartS[t]
+		case t > 0:
+			sg.RowStartS[t] = sg.RowStartS[t-1]
+		default:
+			sg.RowStartS[t] = s.clock(s.run.spans[0][0])
+		}
 	}
 	return sg
 }

@@ -282,11 +282,13 @@ func TestReplayListAgreesWithRun(t *testing.T) {
 		t.Errorf("run in a linked replay folder: %d %s", rec.Code, trunc(rec.Body.String()))
 	}
 
-	// The annotated metadata of an archive's run is NAME.sigmf-meta.
+	// The annotated metadata of an archive's run is NAME.replay.sigmf-meta
+	// (not the recording's own NAME.sigmf-meta, which saving it beside
+	// the recording would overwrite).
 	do(e, "POST", "/api/v1/replay/run", `{"path":"packed.sigmf"}`, "application/json", &c, true)
 	rec := do(e, "GET", "/api/v1/replay/annotated", "", "", &c, false)
-	if cd := rec.Header().Get("Content-Disposition"); rec.Code != 200 || !strings.Contains(cd, `"packed.sigmf-meta"`) {
-		t.Errorf("annotated download of an archive's run: %d %q, want packed.sigmf-meta", rec.Code, cd)
+	if cd := rec.Header().Get("Content-Disposition"); rec.Code != 200 || !strings.Contains(cd, `"packed.replay.sigmf-meta"`) {
+		t.Errorf("annotated download of an archive's run: %d %q, want packed.replay.sigmf-meta", rec.Code, cd)
 	}
 	if _, err := sigmf.ParseMeta(rec.Body.Bytes()); err != nil {
 		t.Errorf("annotated download of an archive's run: %v", err)

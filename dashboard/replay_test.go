@@ -125,8 +125,8 @@ func TestPipelineReplayerFindsBurst(t *testing.T) {
 
 	// The annotated metadata keeps the input's annotation, adds one per
 	// detection, and passes the official SigMF schema.
-	if !strings.HasSuffix(res.AnnotatedMeta, "burst.sigmf-meta") {
-		t.Errorf("annotated meta %q, want it named after the recording", res.AnnotatedMeta)
+	if filepath.Base(res.AnnotatedMeta) != "burst.replay.sigmf-meta" {
+		t.Errorf("annotated meta %q, want it named after the recording, burst.replay.sigmf-meta", res.AnnotatedMeta)
 	}
 	m, err := sigmf.ReadMeta(res.AnnotatedMeta)
 	if err != nil {
@@ -475,6 +475,10 @@ func TestReplayRoutesWithPipeline(t *testing.T) {
 		{"given a pfa too loose when run then 400", `{"path":"burst.sigmf-meta","pfa":0.1}`, 400, "pfa 0.1: use 0 (default 1e-9) or 1e-15..1e-2"},
 		{"given a pfa too strict when run then 400", `{"path":"burst.sigmf-meta","pfa":1e-20}`, 400, "pfa 1e-20"},
 		{"given a negative cap when run then 400", `{"path":"burst.sigmf-meta","max_seconds":-1}`, 400, "max_seconds -1"},
+		{"given a start when run then analysed from there", `{"path":"burst.sigmf-meta","start_s":0.1}`, 200, `"analysed_from_s":0.1,`},
+		{"given a negative start when run then 400", `{"path":"burst.sigmf-meta","start_s":-1}`, 400, "start_s -1"},
+		{"given its tuning when run then ok", `{"path":"burst.sigmf-meta","center_hz":915000000}`, 200, `"center_hz":915000000`},
+		{"given a tuning it lacks when run then 400", `{"path":"burst.sigmf-meta","center_hz":1}`, 400, "center_hz 1: no capture"},
 		{"given a string threshold when run then 400", `{"path":"burst.sigmf-meta","threshold_db":"high"}`, 400, "malformed JSON"},
 		{"given an unknown option when run then 400", `{"path":"burst.sigmf-meta","gain":3}`, 400, "malformed JSON"},
 	}
@@ -508,8 +512,8 @@ func TestReplayRoutesWithPipeline(t *testing.T) {
 	if rec.Code != 200 || err != nil {
 		t.Fatalf("annotated download: %d %v", rec.Code, err)
 	}
-	if cd := rec.Header().Get("Content-Disposition"); !strings.Contains(cd, "up.sigmf-meta") {
-		t.Errorf("download named %q, want the recording's name", cd)
+	if cd := rec.Header().Get("Content-Disposition"); !strings.Contains(cd, `"up.replay.sigmf-meta"`) {
+		t.Errorf("download named %q, want the recording's name with .replay (up.replay.sigmf-meta)", cd)
 	}
 	var ours int
 	for _, a := range m.Annotations {

@@ -384,6 +384,64 @@ func (d *Detector) NoiseFloorDBFS() float64 {
 	return dbOf(d.scratch[d.n/2])
 }
 
+// FloorDBFS appends to dst the per-bin noise floor, in dBFS per bin of
+// width SampleRateHz/NFFT, lowest frequency first (bin NFFT/2 is DC), and
+// returns it; dst unchanged (nil when nil) before the floor exists. It is
+// what SeedFloorDBFS takes: a sensor saves it with an evidence snippet.
+func (d *Detector) FloorDBFS(dst []float64) []float64 {
+	if !d.floorOK {
+		return dst
+	}
+	for _, p := range d.floor {
+		dst = append(dst, dbOf(p))
+	}
+	return dst
+}
+
+// SeedFloorDBFS gives a Detector that has processed no samples the noise
+// floor floorDBFS (NFFT values, as FloorDBFS returns them) as if it had
+// learnt it over its whole history, FloorBlocks blocks: frames are judged
+// from the first one, without the WarmFrames warm-up, and an emission on
+// from the first sample is measured against floorDBFS instead of being
+// learnt as floor. Later blocks enter the minimum as usual, so the seed
+// ages out of the history as a learnt floor does (after about FloorBlocks
+// blocks of lower power). An evidence snippet cut at the start of a dwell
+// holds no samples before its emission; replayed with the floor the sensor
+// had then, it is judged as the sensor judged it. It returns an error,
+// changing nothing, when the Detector has processed samples, when
+// floorDBFS does not have NFFT values or when one is not finite.
+func (d *Detector) SeedFloorDBFS(floorDBFS []float64) error {
+	if d.started || d.warmCount > 0 || d.floorOK {
+		return errors.New("dsp: seed floor: the detector has processed samples")
+	}
+	if len(floorDBFS) != d.n {
+		return fmt.Errorf("dsp: seed floor: %d bins, want NFFT %d", len(floorDBFS), d.n)
+	}
+	for i, v := range floorDBFS {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("dsp: seed floor: bin %d is %v dBFS, not finite", i, v)
+		}
+	}
+	// Every group full of blocks whose minimum, unbiased for the whole
+	// history, is the seed (see endBlock).
+	blocks := len(d.groupCnt) * d.groupBlocks
+	bias := d.minBias[blocks]
+	for i, v := range floorDBFS {
+		d.floor[i] = math.Pow(10, v/10)
+	}
+	for g := range d.groupCnt {
+		d.groupCnt[g] = d.groupBlocks
+		for i, p := range d.floor {
+			d.groupMin[g*d.n+i] = p * bias
+			d.groupReal[g*d.n+i] = int32(d.groupBlocks)
+		}
+	}
+	d.foldOthers()
+	d.capFloor()
+	d.floorOK, d.floorDirty, d.warmed = true, true, true
+	return nil
+}
+
 func dbOf(p float64) float64 {
 	if p <= 0 {
 		return -300

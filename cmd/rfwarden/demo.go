@@ -34,6 +34,7 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/agent"
 	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/replay"
 	"github.com/rfwarden/rfwarden/sensor/scan"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 	"github.com/rfwarden/rfwarden/sensor/sim"
@@ -540,6 +541,7 @@ type demoSource struct {
 	recordBudget *atomic.Int64
 	recordMax    int64
 	w            *sigmf.Writer
+	recordGainDB float64 // of the capture being recorded
 	recordDone   bool
 	log          *slog.Logger
 }
@@ -629,7 +631,8 @@ func (d *demoSource) SetGainDB(totalDB float64) error { return d.src.SetGainDB(t
 func (d *demoSource) Close() error { return d.src.Close() }
 
 // recordBlock appends b to the sensor's SigMF recording (ci8, as a HackRF
-// delivers), one capture segment per tuning, until the shared budget is spent.
+// delivers), one capture segment per tuning and per receive gain within a
+// tuning (replay.GainKey on each), until the shared budget is spent.
 func (d *demoSource) recordBlock(b sensor.Block) {
 	n := int64(2 * len(b.Samples))
 	if d.recordBudget.Add(n) > d.recordMax {
@@ -641,11 +644,15 @@ func (d *demoSource) recordBlock(b sensor.Block) {
 		d.w, err = sigmf.NewWriter(d.record, "ci8", b.SampleRateHz, b.CenterHz, b.Time)
 		if err == nil {
 			d.w.SetGlobal("rfwarden demo: what sensor "+filepath.Base(d.record)+" heard (simulated wing)", "rfwarden demo", "sim", "CC0-1.0")
-			d.w.SetExtra("rfw:gain_db", b.GainDB)
+			d.w.SetCaptureExtra(replay.GainKey, b.GainDB)
 		}
-	} else if b.Retuned {
+	} else if b.Retuned || b.GainDB != d.recordGainDB {
+		// a capture per tuning, and per gain within one: the AGC changes a
+		// tuning's gain, and each capture says its own
 		d.w.Retune(b.CenterHz, b.Time)
+		d.w.SetCaptureExtra(replay.GainKey, b.GainDB)
 	}
+	d.recordGainDB = b.GainDB
 	if err == nil {
 		err = d.w.Write(b.Samples)
 	}

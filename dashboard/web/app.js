@@ -676,6 +676,10 @@
   $('r-thr').addEventListener('change', runReplay);
   $('r-pfa').addEventListener('change', runReplay);
   $('r-run').addEventListener('click', runReplay);
+  $('r-tune').addEventListener('change', runReplay);
+  $('r-start').addEventListener('change', runReplay);
+  // another recording: its own tunings, from its start
+  $('r-file').addEventListener('change', () => { $('r-tune').replaceChildren(); $('r-tune-label').classList.add('hidden'); $('r-start').value = 0; });
   // An upload is a SigMF archive (NAME.sigmf) or a pair (both files); a
   // name already uploaded is replaced only when the analyst confirms.
   $('r-upload').addEventListener('change', async (ev) => {
@@ -701,14 +705,32 @@
     $('r-status').textContent = 'running…';
     delete $('r-status').dataset.count;
     try {
-      st.replay = await api('POST', '/replay/run', { path, threshold_db: Number($('r-thr').value), pfa: Number($('r-pfa').value) });
-      const r = st.replay, sg = r.spectrogram;
+      st.replay = await api('POST', '/replay/run', { path, threshold_db: Number($('r-thr').value), pfa: Number($('r-pfa').value),
+        start_s: Math.max(0, Number($('r-start').value) || 0), center_hz: Number($('r-tune').value) || 0 });
+      const r = st.replay, sg = r.spectrogram, secs = (v, unit) => (unit ?? v) < 0.1 ? (v * 1e3).toFixed(3) + ' ms' : v.toFixed(3) + ' s';
       $('r-status').textContent = r.detections.length + (r.detections.length === 1 ? ' detection' : ' detections') +
-        ' · analysed ' + (sg.duration_s * 1e3).toFixed(3) + ' ms' + (r.truncated ? ' of ' + (r.recording_s * 1e3).toFixed(1) + ' ms (capped)' : '') +
-        ' · ' + (sg.freq_low_hz / 1e6).toFixed(2) + '–' + (sg.freq_high_hz / 1e6).toFixed(2) + ' MHz · time runs down';
+        ' · analysed ' + secs(r.analysed_from_s, r.analysed_to_s) + '–' + secs(r.analysed_to_s) + (r.truncated ? ' of ' + secs(r.recording_s) + ' (capped)' : '') +
+        ' · spectrogram of ' + (sg.center_hz / 1e6).toFixed(3) + ' MHz (' + (sg.freq_low_hz / 1e6).toFixed(2) + '–' + (sg.freq_high_hz / 1e6).toFixed(2) + ' MHz) · time runs down';
       $('r-status').dataset.count = r.detections.length;
       $('r-download').classList.toggle('hidden', !r.annotated_ready);
+      // the tunings of a scanning sensor's recording: the spectrogram shows one
+      const tunes = r.tunings || [];
+      $('r-tune').replaceChildren(...tunes.map((t) => el('option', { value: t.center_hz,
+        text: (t.center_hz / 1e6).toFixed(3) + ' MHz · ' + secs(t.duration_s) + ' in ' + t.captures + (t.captures === 1 ? ' capture' : ' captures') + ' · ' + t.detections + ' det.' })));
+      $('r-tune').value = sg.center_hz;
+      $('r-tune-label').classList.toggle('hidden', tunes.length < 2);
+      // what the analyst must know: nothing found, the sensor's label not confirmed, what was not analysed
+      $('r-notes').replaceChildren(...(r.notes || []).map((n) => el('li', { class: n.startsWith('Judged against') ? 'info' : '', text: n })));
+      const sls = r.sensor_labels || [];
+      $('r-sensor').classList.toggle('hidden', !sls.length);
+      $('r-sensor-rows').replaceChildren(...sls.map((l) => el('tr', {},
+        el('td', { text: (l.detection_id || '') + ' · ' + secs(l.start_s, l.end_s) + '–' + secs(l.end_s) }),
+        el('td', { text: l.label + (l.class ? ' (' + l.class + (l.link ? ' ' + l.link : '') + ')' : '') }),
+        el('td', { text: l.replay.length ? l.replay.join('; ') : 'nothing' }),
+        el('td', { class: l.confirmed ? 'confirmed' : 'unconfirmed', text: l.confirmed ? 'confirmed' : 'not confirmed', title: l.note || '' }))));
+      const fmtWall = (d) => d.time ? fmtT(Date.parse(d.time) * 1e6) : '';
       $('r-rows').replaceChildren(...r.detections.map((d) => el('tr', {}, el('td', { text: d.start_s.toFixed(6) }), el('td', { text: d.end_s.toFixed(6) }),
+        el('td', { text: fmtWall(d) }), el('td', { text: (d.tune_center_hz / 1e6).toFixed(3) }),
         el('td', { text: (d.freq_low_hz / 1e6).toFixed(3) }), el('td', { text: (d.freq_high_hz / 1e6).toFixed(3) }), el('td', { text: d.class || '' }),
         el('td', { text: d.link || '' }), el('td', { text: d.band || '' }), el('td', { text: (d.snr_db || 0).toFixed(1) }), el('td', { text: d.power_db.toFixed(1) }),
         el('td', { text: d.label }))));
@@ -740,9 +762,10 @@
     const thr = Number($('r-thr').value), span = sg.freq_high_hz - sg.freq_low_hz, boxes = [];
     x.lineWidth = 2;
     for (const d of r.detections) {
-      if ((d.snr_db || thr) < thr) continue;
+      // only the spectrogram's tuning's detections, where the server placed them
+      if ((d.snr_db || thr) < thr || !d.on_spectrogram) continue;
       const px = (d.freq_low_hz - sg.freq_low_hz) / span * c.width, pw = Math.max(2, (d.freq_high_hz - d.freq_low_hz) / span * c.width);
-      const py = d.start_s / sg.duration_s * c.height, ph = Math.max(2, (d.end_s - d.start_s) / sg.duration_s * c.height);
+      const py = d.spec_y0 * c.height, ph = Math.max(2, (d.spec_y1 - d.spec_y0) * c.height);
       x.strokeStyle = '#fff'; x.strokeRect(px, py, pw, ph);
       const b = el('div', { class: 'r-box', 'data-class': d.class || d.label, title: d.label }, el('span', { text: boxLabel(d) }));
       Object.assign(b.style, { left: px / c.width * 100 + '%', top: py / c.height * 100 + '%', width: pw / c.width * 100 + '%', height: ph / c.height * 100 + '%' });
@@ -762,9 +785,11 @@
       x.fillStyle = '#e6edf3'; x.fillRect(Math.min(fx, c.width - 1), c.height - 6, 1, 6);
       tag(f.toFixed(2) + ' MHz', fx - 40, c.height - 6);
     }
-    const ms = sg.duration_s < 0.1;
+    // time down the left: each row's start on the detections' clock (a
+    // scanning sensor's captures of one tuning may lie seconds apart)
+    const starts = sg.row_start_s || [], ms = starts.length && starts[starts.length - 1] < 0.1;
     for (let i = 1; i <= 3; i++) {
-      const ty = i / 4 * c.height, tv = i / 4 * sg.duration_s;
+      const ty = i / 4 * c.height, tv = starts.length ? starts[Math.min(starts.length - 1, Math.floor(i / 4 * starts.length))] : i / 4 * sg.duration_s;
       x.fillStyle = '#e6edf3'; x.fillRect(0, ty, 6, 1);
       tag(ms ? (tv * 1e3).toFixed(3) + ' ms' : tv.toFixed(3) + ' s', 8, ty + 9);
     }

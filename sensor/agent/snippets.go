@@ -17,6 +17,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/replay"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
@@ -92,6 +93,16 @@ type snippetJob struct {
 	name   string
 	b      sensor.Block // its samples only, owned by the job when queued
 	ann    sigmf.Annotation
+	sensor string
+	// floorDBFS is the detector's noise floor at the tuning when the
+	// snippet was cut (pipeline.NoiseFloorKey); nil when unknown.
+	floorDBFS []float64
+	// lead is how many of the snippet's samples precede its emission; -1
+	// when the emission lies outside it (a snippet of context).
+	lead int64
+	// wantLead is the lead the sensor aims for: a quarter of the snippet's
+	// length (docs/events.md).
+	wantLead int64
 }
 
 // start runs the writer until stop, which waits for the queued snippets.
@@ -372,6 +383,13 @@ type iqRing interface {
 	IQ(dst []complex64, from, to int64) ([]complex64, int64)
 }
 
+// floorRing is an iqRing that also tells the noise floor its detector has
+// at the current tuning (*pipeline.Pipeline's NoiseFloorBinsDBFS): a
+// snippet carries it, so a replay judges the snippet against it.
+type floorRing interface {
+	NoiseFloorBinsDBFS(dst []float64) []float64
+}
+
 // window returns the block b with its samples replaced by those of r's
 // snippet from ring, when it holds any of them: the emission may have begun
 // blocks before b, in which it closed. Otherwise b as it is.
@@ -443,14 +461,26 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 	// one: annotate only the part inside the snippet.
 	aLo := min(max(r.Em.StartSample-b.FirstSample-lo, 0), n)
 	aHi := min(max(r.Em.StartSample+r.Em.SampleCount-b.FirstSample-lo, aLo), n)
+	lead := aLo
 	if aHi == aLo { // the snippet is context around an emission outside it
-		aLo, aHi = 0, n
+		aLo, aHi, lead = 0, n, -1
 	}
 	j := snippetJob{rotate: rotate, name: "snippet-" + id, b: b, ann: sigmf.Annotation{
 		SampleStart: aLo, SampleCount: aHi - aLo,
 		FreqLowerHz: r.FreqLowHz, FreqUpperHz: r.FreqHighHz, HasFreq: r.FreqHighHz > r.FreqLowHz,
-		Label: r.Label.Text, Comment: id, Generator: "rfwarden sensor",
-	}}
+		Label: r.Label.Text, Comment: id, Generator: SnippetGenerator,
+		// the class and link a replay's verdict is compared with
+		Extra: map[string]any{"rfw:class": r.Label.Class, "rfw:link": r.Label.Link},
+	}, sensor: s.sensor, lead: lead, wantLead: maxN / 4}
+	if r.Label.Band != "" {
+		j.ann.Extra["rfw:band"] = r.Label.Band
+	}
+	if f, ok := ring.(floorRing); ok {
+		j.floorDBFS = f.NoiseFloorBinsDBFS(nil)
+		for i, v := range j.floorDBFS {
+			j.floorDBFS[i] = math.Round(v*100) / 100
+		}
+	}
 	j.b.Time = b.Time.Add(time.Duration(float64(lo) / b.SampleRateHz * float64(time.Second)))
 	j.b.FirstSample = b.FirstSample + lo
 	s.mu.Lock()
@@ -482,7 +512,17 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 	return j.name, nil
 }
 
-// writeSnippet writes j as the SigMF recording dir/j.name.
+// SnippetGenerator is the core:generator of a snippet's annotation: the
+// sensor's own detection, which replays and `rfwarden scan --annotate`
+// keep beside theirs (core:generator pipeline.Generator).
+const SnippetGenerator = "rfwarden sensor"
+
+// writeSnippet writes j as the SigMF recording dir/j.name, saying where
+// it was heard: the sensor (rfw:sensor, and in core:hw with its device),
+// the receive gain (replay.GainKey) and the detector's noise floor
+// (pipeline.NoiseFloorKey) on the capture, and the samples it holds
+// before its emission (rfw:lead_samples; the description says when they
+// fall short of the quarter of its length the sensor aims for).
 func writeSnippet(dir string, j snippetJob) error {
 	w, err := sigmf.NewWriter(filepath.Join(dir, j.name), "cf32_le", j.b.SampleRateHz, j.b.CenterHz, j.b.Time)
 	if err != nil {
@@ -493,5 +533,52 @@ func writeSnippet(dir string, j snippetJob) error {
 		return err
 	}
 	w.Annotate(j.ann)
+	who := "rfwarden sensor"
+	if j.sensor != "" {
+		who += " " + j.sensor
+		w.SetExtra("rfw:sensor", j.sensor)
+	}
+	w.SetGlobal(snippetDescription(j), who, hardware(j.b.Device)+" ("+who+")", "")
+	if j.lead >= 0 {
+		w.SetExtra("rfw:lead_samples", j.lead)
+	}
+	w.SetCaptureExtra(replay.GainKey, j.b.GainDB)
+	if len(j.floorDBFS) > 0 {
+		w.SetCaptureExtra(pipeline.NoiseFloorKey, j.floorDBFS)
+	}
 	return w.Close()
+}
+
+// hardware names the receiver of a Block's Device for core:hw.
+func hardware(device string) string {
+	switch device {
+	case "hackrf":
+		return "HackRF One"
+	case "sim":
+		return "rfwarden simulator"
+	case "":
+		return "unknown receiver"
+	}
+	return device
+}
+
+// snippetDescription is a snippet's core:description: what it is, and
+// when it holds fewer samples before its emission than the sensor aims
+// for, why and what a replay does about it.
+func snippetDescription(j snippetJob) string {
+	d := "Evidence snippet of detection " + j.ann.Comment
+	if j.ann.Label != "" {
+		d += " (" + j.ann.Label + ")"
+	}
+	d += "."
+	if j.lead < 0 || j.lead >= j.wantLead {
+		return d
+	}
+	ms := float64(j.lead) / j.b.SampleRateHz * 1e3
+	if j.lead == 0 {
+		d += " It holds no samples before its emission: the sensor's samples at this tuning begin with it on (a dwell that began while it transmitted)."
+	} else {
+		d += fmt.Sprintf(" It holds only %d samples (%.3f ms) before its emission, not the quarter of its length the sensor keeps: the sensor's samples at this tuning begin there (a dwell began).", j.lead, ms)
+	}
+	return d + " A replay judges it against the noise floor the sensor had (" + pipeline.NoiseFloorKey + ")."
 }

@@ -3,6 +3,9 @@ package agent
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +20,7 @@ import (
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/publish"
+	"github.com/rfwarden/rfwarden/sensor/replay"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmfschema"
 )
@@ -357,4 +361,117 @@ func mustReadFile(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestSnippetContext checks what a snippet says of where it was heard
+// (docs/events.md): the sensor's class and link of its emission on the
+// annotation, the sensor, its hardware (core:hw), the receive gain
+// and the noise floor its detector had at that tuning (on the capture),
+// and how many samples it holds before its emission (rfw:lead_samples).
+// One cut at the start of a dwell that began with the emission on holds
+// none, and says so; replayed with the floor it carries, the emission is
+// found from the snippet's first samples. The metadata passes the SigMF
+// schema.
+func TestSnippetContext(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		src      func() sensor.Source
+		at       func(d event.Detection) bool // the detection whose snippet to read
+		lead     int64                        // want rfw:lead_samples
+		noPreSig bool                         // want the description to say it has no samples before
+	}{
+		{"a burst inside a dwell",
+			func() sensor.Source { return &burstSource{synthSource: newSynth(nil, 10), lo: 115000, hi: 118000} },
+			func(d event.Detection) bool { return d.SampleStart >= 113000 && d.SampleStart < 118000 },
+			2500, false},
+		{"a dwell that began with the tone on",
+			func() sensor.Source {
+				return &toneSource{retuneSource: &retuneSource{synthSource: newSynth(nil, 8), centers: [2]float64{905e6, 2440e6}}, center: 905e6, from: 4}
+			},
+			func(d event.Detection) bool {
+				return math.Abs(d.CenterHz-905.3e6) < 50e3 && d.SampleStart >= 80000 && d.SampleStart < 100000
+			},
+			0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := retuneConfig(t)
+			var det *event.Detection
+			for _, d := range runGSM(t, cfg, tc.src()) {
+				if tc.at(d) && d.Snippet != "" {
+					det = &d
+				}
+			}
+			if det == nil {
+				t.Fatal("no detection with a snippet where the emission is")
+			}
+			metaPath := filepath.Join(cfg.Snippets.Dir, det.Snippet+".sigmf-meta")
+			if err := sigmfschema.CheckFile(metaPath); err != nil {
+				t.Errorf("snippet metadata fails the SigMF schema: %v", err)
+			}
+			m, err := sigmf.ReadMeta(metaPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, c := m.Global, m.Captures[0]
+			if g.Extra["rfw:sensor"] != "s1" || !strings.Contains(g.HW, "synth") || !strings.Contains(g.HW, "s1") {
+				t.Errorf("rfw:sensor %v, core:hw %q: want s1, and the device and sensor named", g.Extra["rfw:sensor"], g.HW)
+			}
+			if a := m.Annotations[0]; a.Generator != SnippetGenerator || a.Extra["rfw:class"] != "gsm" || a.Extra["rfw:link"] != "uplink" {
+				t.Errorf("annotation by %q, rfw:class %v, rfw:link %v: want the sensor's, gsm uplink", a.Generator, a.Extra["rfw:class"], a.Extra["rfw:link"])
+			}
+			if gain, ok := replay.GainDBAt(m, 0); !ok || gain != 30 {
+				t.Errorf("gain %v (%v), want the block's 30 dB", gain, ok)
+			}
+			if got := fmt.Sprint(g.Extra["rfw:lead_samples"]); got != fmt.Sprint(tc.lead) {
+				t.Errorf("rfw:lead_samples %s, want %d", got, tc.lead)
+			}
+			if said := strings.Contains(g.Description, "no samples before"); said != tc.noPreSig {
+				t.Errorf("description %q: says it has no samples before its emission: %v, want %v", g.Description, said, tc.noPreSig)
+			}
+			floor, ok := c.Extra[pipeline.NoiseFloorKey].([]any)
+			if !ok || len(floor) != 64 { // the detector's NFFT at 2 Msps
+				t.Fatalf("capture %s: %v; want the 64 bins of the detector's floor", pipeline.NoiseFloorKey, c.Extra[pipeline.NoiseFloorKey])
+			}
+			// synthSource's noise: 1e-4 in all, so -40 dBFS less 10·log10(64)
+			// per bin (the median over bins: a short history scatters them)
+			vs := make([]float64, len(floor))
+			for i, v := range floor {
+				vs[i], _ = v.(json.Number).Float64()
+			}
+			slices.Sort(vs)
+			if med := vs[len(vs)/2]; math.Abs(med-(-58.06)) > 1 {
+				t.Errorf("floor: median %.2f dBFS per bin, want the noise's -58.06 ± 1", med)
+			}
+			// a replay seeded with that floor finds the emission at its start
+			rec, err := sigmf.Open(metaPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rec.Close()
+			p := pipeline.New(pipeline.Config{})
+			if n, err := p.SeedFloors(rec.Meta()); n != 1 || err != nil {
+				t.Fatalf("SeedFloors: %d, %v; want 1 tuning seeded", n, err)
+			}
+			src := replay.New(rec, replay.Options{})
+			var res []pipeline.Result
+			for {
+				b, err := src.Next(context.Background())
+				if err != nil {
+					break
+				}
+				if res, err = p.Process(b, res); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res = p.Flush(res)
+			a := m.Annotations[0]
+			found := false
+			for _, r := range res {
+				found = found || r.Em.StartSample <= a.SampleStart+128 && r.Em.EndSample() > a.SampleStart && math.Abs(r.CenterHz-905.3e6) < 50e3
+			}
+			if !found {
+				t.Errorf("replay of the snippet: %d detections, none at the annotation's start %d", len(res), a.SampleStart)
+			}
+		})
+	}
 }

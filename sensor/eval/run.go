@@ -73,6 +73,11 @@ func ScanRecording(ctx context.Context, rec *sigmf.Recording, cfg pipeline.Confi
 	n := rec.NumSamples()
 	rate := rec.SampleRateHz()
 	p := pipeline.New(cfg)
+	// An evidence snippet carries the noise floor its sensor had
+	// (pipeline.NoiseFloorKey): judged against it, one that starts with
+	// its emission on is judged as the sensor judged it. A malformed one
+	// is left out, and that tuning's floor learnt from the samples.
+	_, _ = p.SeedFloors(rec.Meta())
 	iq := make([]complex64, BlockSamples)
 	var results []pipeline.Result
 	for pos := int64(0); pos < n; {

@@ -128,6 +128,10 @@ type Pipeline struct {
 	device                   string
 	refSample                int64
 	refTime                  time.Time
+	// the sample and the time the next Block is expected at (zero time:
+	// unknown), to tell a time gap at one tuning
+	nextSample int64
+	nextTime   time.Time
 
 	ring    []complex64
 	ringEnd int64 // absolute index one past the newest sample in ring
@@ -160,8 +164,12 @@ func New(cfg Config) *Pipeline {
 // Process runs one Block and appends the results of the emissions that
 // closed to dst. A Block with a new tuning (Retuned, or another centre
 // frequency or sample rate) first flushes the old tuning's emissions and
-// starts a new Detector. Samples are not kept past the call except in the
-// pipeline's own ring.
+// starts a new Detector (or resumes the one it had there). So does a
+// Block at the same tuning whose Time is not contiguous with the previous
+// Block's (a time gap, see MaxTimeGap): a recording's captures of one
+// tuning seconds apart are separate emissions, as the sensor heard them,
+// each dated by its own capture. Samples are not kept past the call except
+// in the pipeline's own ring.
 func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 	if !(b.SampleRateHz > 0) {
 		return dst, fmt.Errorf("pipeline: block at sample %d has sample rate %v Hz", b.FirstSample, b.SampleRateHz)
@@ -184,11 +192,23 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 		p.centerHz, p.rateHz = b.CenterHz, b.SampleRateHz
 		p.ringLen = 0
 		p.labels = p.labels[:0]
+	} else if p.timeGap(b) {
+		// The same tuning, but not the same stretch of time: the captures
+		// of a scanning sensor's recording, seconds apart with contiguous
+		// sample indexes. End the emissions in flight as a retune does
+		// (the Detector keeps its floor, as on a return to a tuning).
+		dst = p.Flush(dst)
+		p.ringLen = 0
+		p.labels = p.labels[:0]
 	}
 	p.gainDB, p.device = b.GainDB, b.Device
 	p.refSample, p.refTime = b.FirstSample, b.Time
 	if p.ringLen > 0 && b.FirstSample != p.ringEnd {
 		p.ringLen = 0 // a gap: older samples no longer line up
+	}
+	p.nextSample, p.nextTime = b.FirstSample+int64(len(b.Samples)), time.Time{}
+	if !b.Time.IsZero() {
+		p.nextTime = b.Time.Add(sampleDur(int64(len(b.Samples)), b.SampleRateHz))
 	}
 	p.push(b.Samples, b.FirstSample)
 	p.ems = p.det.Process(b.Samples, b.FirstSample, p.ems[:0])
@@ -196,6 +216,33 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 		dst = append(dst, p.result(e))
 	}
 	return dst, nil
+}
+
+// MaxTimeGap is how far a Block's Time may lie from the time its sample
+// index gives after the previous Block of its tuning before Process takes
+// it for another stretch of time (a time gap), unless two samples' time
+// is longer. It is sigmf.Recording's tolerance for captures that continue
+// one another, so the pipeline ends emissions where a recording's reader
+// ends a segment.
+const MaxTimeGap = time.Microsecond
+
+// timeGap reports whether b, at the current tuning, is not contiguous in
+// time with the previous Block: both have a Time and b's differs from the
+// previous Block's end, advanced by any samples skipped between them, by
+// more than MaxTimeGap or two samples.
+func (p *Pipeline) timeGap(b sensor.Block) bool {
+	if b.Time.IsZero() || p.nextTime.IsZero() {
+		return false
+	}
+	want := p.nextTime.Add(sampleDur(b.FirstSample-p.nextSample, b.SampleRateHz))
+	tol := max(MaxTimeGap, sampleDur(2, b.SampleRateHz))
+	d := b.Time.Sub(want)
+	return d > tol || d < -tol
+}
+
+// sampleDur is the time n samples take at rateHz.
+func sampleDur(n int64, rateHz float64) time.Duration {
+	return time.Duration(float64(n) / rateHz * float64(time.Second))
 }
 
 // newDetector returns a Detector for a new tuning at rateHz: a Fresh one

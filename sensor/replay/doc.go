@@ -2,5 +2,7 @@
 // sensor.Source, block by block, as fast as possible or paced in real time.
 // A block never spans two capture segments, so every block carries one
 // tuning. Blocks reuse one sample buffer: a block's Samples are valid only
-// until the next call to Next or Close, as sensor.Block documents.
+// until the next call to Next or Close, as sensor.Block documents. Each
+// block reports its capture's receive gain (GainKey), and Seconds gives a
+// recording's clock as `rfwarden scan` counts it (capture datetimes).
 package replay

@@ -2,8 +2,11 @@ package replay
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"sort"
 	"time"
 
 	"github.com/rfwarden/rfwarden/sensor"
@@ -16,10 +19,12 @@ const DefaultBlockSize = 65536
 // Options configures a replay Source. The zero value replays as fast as
 // possible in blocks of DefaultBlockSize.
 type Options struct {
-	BlockSize int     // samples per block; 0 means DefaultBlockSize
-	Realtime  bool    // pace blocks by sample time instead of as fast as possible
-	Device    string  // Block.Device; "" means "file"
-	GainDB    float64 // Block.GainDB reported for every block
+	BlockSize int    // samples per block; 0 means DefaultBlockSize
+	Realtime  bool   // pace blocks by sample time instead of as fast as possible
+	Device    string // Block.Device; "" means "file"
+	// GainDB is the Block.GainDB of blocks whose recording does not say
+	// its gain (GainKey on their capture or in the global object).
+	GainDB float64
 	// Start is the time of sample 0 for capture segments with no
 	// core:datetime. The zero value means the Unix epoch, so replays of
 	// undated recordings are deterministic and plainly not live.
@@ -41,6 +46,8 @@ type Source struct {
 	started    bool
 	wallStart  time.Time // wall time of sample 0 when Realtime
 	closed     bool
+	gains      []float64 // each capture's GainDBAt, NaN when unknown
+	gainEnds   []int64   // each capture's end of its run of one gain
 }
 
 var _ sensor.Source = (*Source)(nil)
@@ -64,7 +71,8 @@ func New(rec *sigmf.Recording, opt Options) *Source {
 	if opt.Sleep == nil {
 		opt.Sleep = sleep
 	}
-	return &Source{rec: rec, opt: opt, buf: make([]complex64, opt.BlockSize), pos: rec.Tell()}
+	gains, ends := gainRuns(rec.Meta(), rec.NumSamples())
+	return &Source{rec: rec, opt: opt, buf: make([]complex64, opt.BlockSize), pos: rec.Tell(), gains: gains, gainEnds: ends}
 }
 
 // sleep waits for d or until ctx ends.
@@ -83,8 +91,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // Next returns the next block: up to BlockSize samples, stopping at the end
-// of the capture segment. It returns io.EOF after the last sample and
-// ctx.Err() when ctx ends. With Realtime, Next waits until the wall clock
+// of the capture segment and where the receive gain changes (GainDBAt). It
+// returns io.EOF after the last sample and ctx.Err() when ctx ends. With Realtime, Next waits until the wall clock
 // has advanced past the block's last sample since the first call.
 func (s *Source) Next(ctx context.Context) (sensor.Block, error) {
 	if err := ctx.Err(); err != nil {
@@ -97,7 +105,14 @@ func (s *Source) Next(ctx context.Context) (sensor.Block, error) {
 	if s.pos >= n {
 		return sensor.Block{}, io.EOF
 	}
-	end := min(s.pos+int64(len(s.buf)), s.rec.SegmentEnd(s.pos))
+	gain, gainEnd := s.opt.GainDB, n
+	if i := captureAt(s.rec.Meta(), s.pos); i >= 0 {
+		gainEnd = s.gainEnds[i]
+		if !math.IsNaN(s.gains[i]) {
+			gain = s.gains[i]
+		}
+	}
+	end := min(s.pos+int64(len(s.buf)), s.rec.SegmentEnd(s.pos), gainEnd)
 	want := int(end - s.pos)
 	got := 0
 	for got < want {
@@ -116,7 +131,7 @@ func (s *Source) Next(ctx context.Context) (sensor.Block, error) {
 		Samples:      s.buf[:got],
 		CenterHz:     center,
 		SampleRateHz: rate,
-		GainDB:       s.opt.GainDB,
+		GainDB:       gain,
 		FirstSample:  s.pos,
 		Time:         s.rec.TimeAt(s.pos),
 		Device:       s.opt.Device,
@@ -154,4 +169,74 @@ func (s *Source) Close() error {
 	}
 	s.closed = true
 	return s.rec.Close()
+}
+
+// GainKey is the SigMF key (rfw extension) of the total receive gain in
+// front of the ADC, dB, that a recording's samples were captured at: on a
+// capture when the gain differs between captures (the sensor's AGC changed
+// it), else in the global object.
+const GainKey = "rfw:gain_db"
+
+// GainDBAt returns the receive gain of the capture of m holding sample:
+// its GainKey, else the global GainKey; ok is false when neither is a
+// finite number.
+func GainDBAt(m sigmf.Meta, sample int64) (gainDB float64, ok bool) {
+	if i := captureAt(m, sample); i >= 0 {
+		if g, ok := number(m.Captures[i].Extra[GainKey]); ok {
+			return g, true
+		}
+	}
+	return number(m.Global.Extra[GainKey])
+}
+
+// captureAt returns the index of the capture of m holding sample, -1
+// when m has none.
+func captureAt(m sigmf.Meta, sample int64) int {
+	if len(m.Captures) == 0 {
+		return -1
+	}
+	return max(sort.Search(len(m.Captures), func(i int) bool { return m.Captures[i].SampleStart > sample })-1, 0)
+}
+
+// gainRuns returns, for each capture of m, its gain (NaN when the
+// recording says none) and the first sample, up to n, of a later capture
+// with another gain: blocks stop there. It walks the captures once, so a
+// recording of many captures costs no more per block than one.
+func gainRuns(m sigmf.Meta, n int64) (gains []float64, ends []int64) {
+	gains, ends = make([]float64, len(m.Captures)), make([]int64, len(m.Captures))
+	for i, c := range m.Captures {
+		gains[i] = math.NaN()
+		if g, ok := GainDBAt(m, c.SampleStart); ok {
+			gains[i] = g
+		}
+	}
+	end := n
+	for i := len(gains) - 1; i >= 0; i-- {
+		ends[i] = end
+		if i > 0 && !sameGain(gains[i], gains[i-1]) {
+			end = m.Captures[i].SampleStart
+		}
+	}
+	return gains, ends
+}
+
+// sameGain compares two gains, NaN (unknown) equal to itself.
+func sameGain(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+
+// number returns v, a JSON number as sigmf.ParseMeta reads it (or a
+// float64 set in memory), when it is a finite one.
+func number(v any) (float64, bool) {
+	var f float64
+	switch n := v.(type) {
+	case json.Number:
+		var err error
+		if f, err = n.Float64(); err != nil {
+			return 0, false
+		}
+	case float64:
+		f = n
+	default:
+		return 0, false
+	}
+	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }

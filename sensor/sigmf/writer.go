@@ -135,6 +135,18 @@ func (w *Writer) Annotate(a Annotation) { w.meta.Annotations = append(w.meta.Ann
 // Global fields are refused by Close.
 func (w *Writer) SetExtra(key string, v any) { w.meta.Global.Extra[key] = v }
 
+// SetCaptureExtra sets a key of the current capture segment (the one
+// NewWriter or the last Retune began), e.g. "rfw:gain_db" when the gain
+// differs between tunings. Keys of Capture fields are refused by Close; a
+// Retune before any sample replaces the segment, and its keys with it.
+func (w *Writer) SetCaptureExtra(key string, v any) {
+	c := &w.meta.Captures[len(w.meta.Captures)-1]
+	if c.Extra == nil {
+		c.Extra = map[string]any{}
+	}
+	c.Extra[key] = v
+}
+
 // SetGlobal sets the descriptive global fields written by Close.
 func (w *Writer) SetGlobal(description, author, hw, license string) {
 	g := &w.meta.Global
@@ -174,7 +186,11 @@ func (w *Writer) Close() error {
 	if w.clipped > 0 {
 		w.meta.Global.Extra["rfw:clipped_samples"] = w.clipped
 	}
-	if hasPrefixedKey(w.meta.Global.Extra, "rfw:") {
+	rfw := hasPrefixedKey(w.meta.Global.Extra, "rfw:")
+	for _, c := range w.meta.Captures {
+		rfw = rfw || hasPrefixedKey(c.Extra, "rfw:")
+	}
+	if rfw {
 		declareRFW(&w.meta.Global)
 	}
 	return WriteMeta(w.base+MetaExt, w.meta)
