@@ -511,9 +511,7 @@ func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result,
 		}
 		meta.Global.Extra["rfw:dataset"] = filepath.ToSlash(data)
 	}
-	meta.Annotations = slices.DeleteFunc(slices.Clone(meta.Annotations), func(a sigmf.Annotation) bool {
-		return a.Generator == pipeline.Generator
-	})
+	meta.Annotations = slices.DeleteFunc(slices.Clone(meta.Annotations), pipeline.ReplacesAnnotation)
 	if n := len(rec.Meta().Annotations) - len(meta.Annotations); n > 0 {
 		fmt.Fprintf(stderr, "scan: %s: %d %s of an earlier rfwarden scan (core:generator %s) %s replaced by this scan's\n",
 			filepath.Base(out), n, plural(n, "annotation", "annotations"), pipeline.Generator, plural(n, "is", "are"))
