@@ -36,6 +36,7 @@ import (
 type snippets struct {
 	dir      string
 	sensor   string // its snippets of earlier runs are found by this ID
+	site     string // written into each snippet (rfw:site)
 	maxCount int
 	maxBytes int64
 	dur      time.Duration
@@ -94,6 +95,7 @@ type snippetJob struct {
 	b      sensor.Block // its samples only, owned by the job when queued
 	ann    sigmf.Annotation
 	sensor string
+	site   string
 	// floorDBFS is the detector's noise floor at the tuning when the
 	// snippet was cut (pipeline.NoiseFloorKey); nil when unknown.
 	floorDBFS []float64
@@ -471,7 +473,7 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 		Label: r.Label.Text, Comment: id, Generator: SnippetGenerator,
 		// the class and link a replay's verdict is compared with
 		Extra: map[string]any{"rfw:class": r.Label.Class, "rfw:link": r.Label.Link},
-	}, sensor: s.sensor, lead: lead, wantLead: maxN / 4}
+	}, sensor: s.sensor, site: s.site, lead: lead, wantLead: maxN / 4}
 	if r.Label.Band != "" {
 		j.ann.Extra["rfw:band"] = r.Label.Band
 	}
@@ -518,7 +520,8 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 const SnippetGenerator = "rfwarden sensor"
 
 // writeSnippet writes j as the SigMF recording dir/j.name, saying where
-// it was heard: the sensor (rfw:sensor, and in core:hw with its device),
+// it was heard: the site (rfw:site), the sensor (rfw:sensor, and in
+// core:hw with its device),
 // the receive gain (replay.GainKey) and the detector's noise floor
 // (pipeline.NoiseFloorKey) on the capture, and the samples it holds
 // before its emission (rfw:lead_samples; the description says when they
@@ -537,6 +540,9 @@ func writeSnippet(dir string, j snippetJob) error {
 	if j.sensor != "" {
 		who += " " + j.sensor
 		w.SetExtra("rfw:sensor", j.sensor)
+	}
+	if j.site != "" {
+		w.SetExtra("rfw:site", j.site)
 	}
 	w.SetGlobal(snippetDescription(j), who, hardware(j.b.Device)+" ("+who+")", "")
 	if j.lead >= 0 {

@@ -416,6 +416,9 @@ func TestSnippetContext(t *testing.T) {
 			if g.Extra["rfw:sensor"] != "s1" || !strings.Contains(g.HW, "synth") || !strings.Contains(g.HW, "s1") {
 				t.Errorf("rfw:sensor %v, core:hw %q: want s1, and the device and sensor named", g.Extra["rfw:sensor"], g.HW)
 			}
+			if g.Extra["rfw:site"] != cfg.Site || cfg.Site == "" {
+				t.Errorf("rfw:site %v, want the node's site %q", g.Extra["rfw:site"], cfg.Site)
+			}
 			if a := m.Annotations[0]; a.Generator != SnippetGenerator || a.Extra["rfw:class"] != "gsm" || a.Extra["rfw:link"] != "uplink" {
 				t.Errorf("annotation by %q, rfw:class %v, rfw:link %v: want the sensor's, gsm uplink", a.Generator, a.Extra["rfw:class"], a.Extra["rfw:link"])
 			}
