@@ -80,6 +80,9 @@ type Users struct {
 	// name no account has, so a login costs the same either way and its
 	// time does not tell which accounts exist.
 	decoy func() []byte
+	// checking, when set (by tests), is called before each bcrypt
+	// comparison of a login or a password change.
+	checking func()
 
 	mu       sync.Mutex
 	sessions map[string]Session
@@ -342,14 +345,21 @@ type account struct {
 
 // checkPassword checks name's password, counting failures per key (ip and
 // user): after MaxFailures in FailWindow it returns ErrRateLimited without
-// checking. A wrong password or an unknown user is ErrBadCredentials. A
-// disabled account is a failure with any password, counted and timed as a
-// wrong one, so neither the answer nor the limit tells whether the
-// password was right; its error is ErrBadCredentials and ErrDisabled.
+// checking. An attempt is counted before its password is checked, and the
+// count is taken back when the password was right: guesses sent in
+// parallel all passed a limit counted after bcrypt had said no, so 300 at
+// once were all checked. A wrong password or an unknown user is
+// ErrBadCredentials. A disabled account is a failure with any password,
+// counted and timed as a wrong one, so neither the answer nor the limit
+// tells whether the password was right; its error is ErrBadCredentials
+// and ErrDisabled.
 func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, name, password string) (account, error) {
 	if checkUserName(name) != nil {
 		// No account has such a name; it is not counted either, so a
 		// flood of ever new (up to 1 MiB) names keeps no memory.
+		if u.checking != nil {
+			u.checking()
+		}
 		_ = bcrypt.CompareHashAndPassword(u.decoy(), []byte(password))
 		return account{}, ErrBadCredentials
 	}
@@ -360,29 +370,31 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 			recent = append(recent, t)
 		}
 	}
-	u.fails[key] = recent
-	limited := len(recent) >= u.maxFails
-	u.mu.Unlock()
-	if limited {
+	if len(recent) >= u.maxFails {
+		u.fails[key] = recent
+		u.mu.Unlock()
 		return account{}, ErrRateLimited
 	}
+	u.fails[key] = append(recent, now) // reserved: a failure unless the password is right
+	if len(u.fails) >= u.sweepAt {
+		u.sweepFails(now)
+	}
+	u.mu.Unlock()
 	var hash string
 	var a account
 	err := u.db.QueryRowContext(ctx, `SELECT hash, role, disabled_ns, revoked_ns, must_change FROM dashboard_users WHERE name = ?`, name).
 		Scan(&hash, &a.role, &a.disabledNS, &a.revokedNS, &a.mustChange)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		u.unreserve(key, now) // no password was checked
 		return account{}, fmt.Errorf("look up user: %w", err)
 	}
 	if err != nil {
 		hash = string(u.decoy())
 	}
+	if u.checking != nil {
+		u.checking()
+	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || err != nil || a.disabledNS != 0 {
-		u.mu.Lock()
-		u.fails[key] = append(u.fails[key], now)
-		if len(u.fails) >= u.sweepAt {
-			u.sweepFails(now)
-		}
-		u.mu.Unlock()
 		if err == nil && a.disabledNS != 0 {
 			return account{}, errDisabledLogin
 		}
@@ -392,6 +404,22 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 	delete(u.fails, key)
 	u.mu.Unlock()
 	return a, nil
+}
+
+// unreserve takes back the attempt checkPassword counted at now under key.
+func (u *Users) unreserve(key string, now time.Time) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	ts := u.fails[key]
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Equal(now) {
+			u.fails[key] = append(ts[:i], ts[i+1:]...)
+			break
+		}
+	}
+	if len(u.fails[key]) == 0 {
+		delete(u.fails, key)
+	}
 }
 
 // Session returns the live session for a cookie token: from memory, or
