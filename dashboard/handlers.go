@@ -90,10 +90,14 @@ func (s *server) login(c echo.Context) error {
 	if checkUserName(name) != nil {
 		name = fmt.Sprintf("(not a user name, %d bytes)", len(name)) // the audit keeps no junk of any size
 	}
+	setRetryAfter(c, err)
 	switch {
 	case errors.Is(err, ErrRateLimited):
-		s.auditAs(c, name, "login.limited", "user/"+name) // someone guessing: the audit shows it
+		s.loginRefused(c, name, "limited") // someone guessing: the audit shows it
 		return httpError(http.StatusTooManyRequests, "%v", err)
+	case errors.Is(err, ErrBusy):
+		s.loginRefused(c, name, "busy")
+		return httpError(http.StatusServiceUnavailable, "%v", err)
 	case errors.Is(err, ErrDisabled):
 		// Answered as a wrong password, whatever the password: a 403 to
 		// the right one only told a guesser it was right.
@@ -116,6 +120,23 @@ func (s *server) login(c echo.Context) error {
 // clearSessionCookie tells the browser to drop its session cookie.
 func (s *server) clearSessionCookie(c echo.Context) {
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// setRetryAfter sets the Retry-After header of an answer to a login
+// refused by a limit (a LimitError), in whole seconds.
+func setRetryAfter(c echo.Context, err error) {
+	var le *LimitError
+	if errors.As(err, &le) {
+		c.Response().Header().Set("Retry-After", strconv.FormatInt(int64(max(time.Second, le.RetryAfter+time.Second-1)/time.Second), 10))
+	}
+}
+
+// loginRefused counts a login refused by a limit (reason limited or busy)
+// and audits it as login.<reason>: the first ones of a flood one by one,
+// the rest in a summary row (refusalAudit).
+func (s *server) loginRefused(c echo.Context, user, reason string) {
+	s.loginRefusals.WithLabelValues(reason).Inc()
+	s.refusals.record(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: "login." + reason, Object: "user/" + user})
 }
 
 func (s *server) auditAs(c echo.Context, user, action, object string) {
@@ -1820,6 +1841,8 @@ func accountError(err error) error {
 		return httpError(http.StatusConflict, "%v", err)
 	case errors.Is(err, ErrRateLimited):
 		return httpError(http.StatusTooManyRequests, "%v", err)
+	case errors.Is(err, ErrBusy):
+		return httpError(http.StatusServiceUnavailable, "%v", err)
 	case errors.Is(err, ErrBadCredentials):
 		return httpError(http.StatusForbidden, "current password is wrong")
 	case errors.Is(err, ErrPassword):
@@ -1921,6 +1944,7 @@ func (s *server) changePassword(c echo.Context) error {
 		s.auditAs(c, user, "user.password.failed", "user/"+user)
 	}
 	if err != nil {
+		setRetryAfter(c, err)
 		return accountError(err)
 	}
 	if err := s.audit(c, "user.password.change", "user/"+user, "", ""); err != nil {

@@ -10,9 +10,11 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,11 +47,15 @@ type server struct {
 	now      func() time.Time
 	requests *prometheus.CounterVec
 	acks     *prometheus.CounterVec // acknowledgements announced to fusion, by result
-	assets   fs.FS
-	feeds    feedSlots  // open live feeds by session
-	refused  sync.Map   // replay paths not offered (path: reason), logged once
-	uploadMu sync.Mutex // one replay upload moves in at a time: its taken-name check and renames
-	zoneName string     // IANA name of d.Location, "" when it has none (zoneName)
+	// loginRefusals counts logins refused by a limit, by reason (limited,
+	// busy); refusals audits them.
+	loginRefusals *prometheus.CounterVec
+	refusals      *refusalAudit
+	assets        fs.FS
+	feeds         feedSlots  // open live feeds by session
+	refused       sync.Map   // replay paths not offered (path: reason), logged once
+	uploadMu      sync.Mutex // one replay upload moves in at a time: its taken-name check and renames
+	zoneName      string     // IANA name of d.Location, "" when it has none (zoneName)
 }
 
 type ackAdapter struct {
@@ -122,7 +128,17 @@ func New(d Deps) (*echo.Echo, error) {
 	s.acks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_ack_announcements_total", Help: "Acknowledgements announced to fusion (AckAnnouncer), by result: sent or failed.",
 	}, []string{"result"})
-	for _, c := range []prometheus.Collector{s.requests, s.acks, hubClients, hubDropped, hubIgnored} {
+	s.loginRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rfwarden_dashboard_login_refused_total",
+		Help: "Logins refused by a limit without checking the password, by reason: limited (too many failures of the address, or of the address and user), busy (no password check free).",
+	}, []string{"reason"})
+	unaudited := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rfwarden_dashboard_login_refused_unaudited_total",
+		Help: "Refused logins not audited one by one (beyond the first 10 a minute); a login.refused.summary row counts them.",
+	})
+	s.refusals = &refusalAudit{auditor: d.Auditor, log: d.Logger, now: d.Now, unaudited: unaudited,
+		afterFunc: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
+	for _, c := range []prometheus.Collector{s.requests, s.acks, s.loginRefusals, unaudited, hubClients, hubDropped, hubIgnored} {
 		if err := d.Metrics.Register(c); err != nil {
 			return nil, fmt.Errorf("register dashboard metrics: %w", err)
 		}
@@ -264,6 +280,81 @@ func (s *server) audit(c echo.Context, action, object, before, after string) err
 		s.log.Error("audit failed", "action", action, "object", object, "err", err)
 	}
 	return err
+}
+
+// refusalAuditBurst is how many logins refused by a limit are audited one
+// by one in a refusalAuditPeriod.
+const refusalAuditBurst = 10
+
+// refusalAuditPeriod is the period of refusalAuditBurst.
+const refusalAuditPeriod = time.Minute
+
+// refusalAudit writes the audit rows of logins refused by a limit
+// (login.limited, login.busy): the first refusalAuditBurst of a period
+// one by one, the others counted (the unaudited metric) and summed up in
+// one row, login.refused.summary, when the period ends. A period begins
+// with the first refusal after the last one ended. A flood of refused
+// logins wrote a row each, contending with fusion for the database.
+type refusalAudit struct {
+	auditor   store.Auditor // nil: nothing is audited, refusals are still counted
+	log       *slog.Logger
+	now       func() time.Time
+	afterFunc func(time.Duration, func()) // time.AfterFunc; tests call the function themselves
+	unaudited prometheus.Counter
+
+	mu      sync.Mutex
+	open    bool           // a period runs; its end is scheduled
+	from    time.Time      // when it began
+	written int            // rows written one by one in it
+	skipped map[string]int // refusals not written in it, by action
+}
+
+// record audits the refusal e, or counts it for the period's summary.
+func (r *refusalAudit) record(ctx context.Context, e store.AuditEntry) {
+	r.mu.Lock()
+	if !r.open {
+		r.open, r.from, r.written, r.skipped = true, r.now(), 0, map[string]int{}
+		r.afterFunc(refusalAuditPeriod, r.flush)
+	}
+	if r.written >= refusalAuditBurst {
+		r.skipped[e.Action]++
+		r.mu.Unlock()
+		r.unaudited.Inc()
+		return
+	}
+	r.written++
+	r.mu.Unlock()
+	r.write(ctx, e)
+}
+
+// flush ends the period, writing its summary row if refusals were left
+// out of the audit.
+func (r *refusalAudit) flush() {
+	r.mu.Lock()
+	from, skipped := r.from, r.skipped
+	r.open, r.skipped = false, nil
+	r.mu.Unlock()
+	if len(skipped) == 0 {
+		return
+	}
+	actions := slices.Sorted(maps.Keys(skipped))
+	parts := make([]string, len(actions))
+	for i, a := range actions {
+		parts[i] = fmt.Sprintf("%d %s", skipped[a], a)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r.write(ctx, store.AuditEntry{TimeNS: r.now().UnixNano(), Action: "login.refused.summary", Object: "login",
+		After: fmt.Sprintf("%s not audited one by one since %s", strings.Join(parts, ", "), from.UTC().Format(time.RFC3339))})
+}
+
+func (r *refusalAudit) write(ctx context.Context, e store.AuditEntry) {
+	if r.auditor == nil {
+		return
+	}
+	if err := r.auditor.Audit(ctx, e); err != nil {
+		r.log.Error("audit failed", "action", e.Action, "err", err)
+	}
 }
 
 // bodyDeadline cuts a request whose body stops coming for Deps.BodyIdle:
