@@ -96,6 +96,9 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.BodyIdle <= 0 {
 		d.BodyIdle = 15 * time.Second
 	}
+	if d.BodyTimeout <= 0 {
+		d.BodyTimeout = 30 * time.Second
+	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -357,39 +360,81 @@ func (r *refusalAudit) write(ctx context.Context, e store.AuditEntry) {
 	}
 }
 
-// bodyDeadline cuts a request whose body stops coming for Deps.BodyIdle:
-// a client that sends a request's headers and then withholds its body held
-// a connection and a goroutine for ever (no login needed). Each read of
-// the body moves the connection's read deadline on; at the body's end it
-// is lifted, so a long handler after it is not cut.
+// bodyChunkBytes is how much of a streamed body (streamedBodies) must
+// arrive to move its read deadline on by Deps.BodyIdle.
+const bodyChunkBytes = 64 << 10
+
+// streamedBodies are the routes whose bodies may be larger than
+// maxJSONBody (a recording upload, up to Deps.MaxUpload; a registry CSV,
+// up to 4 MiB): they have no deadline in all, only a least rate.
+var streamedBodies = map[string]bool{"/api/v1/replay/upload": true, "/api/v1/registry/import": true}
+
+// bodyDeadline bounds how long a request's body may take to arrive: a
+// client that sends a request's headers and then withholds its body, or
+// trickles it, held a connection and a goroutine for ever (no login
+// needed): each read of any size moved the deadline on. Now a body must
+// arrive within Deps.BodyTimeout in all, and never stop for
+// Deps.BodyIdle; a streamed body (streamedBodies) has no deadline in all
+// but must bring bodyChunkBytes each BodyIdle. A body cut so is answered
+// 408. At the body's end the deadline is lifted, so a long handler after
+// it is not cut.
 func (s *server) bodyDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 			return next(c)
 		}
-		rc := http.NewResponseController(c.Response().Writer)
-		if rc.SetReadDeadline(time.Now().Add(s.d.BodyIdle)) != nil {
+		now := time.Now()
+		b := &deadlineBody{ReadCloser: r.Body, rc: http.NewResponseController(c.Response().Writer), idle: s.d.BodyIdle, chunk: 1,
+			end: now.Add(s.d.BodyTimeout)}
+		if streamedBodies[c.Path()] {
+			b.chunk, b.end = bodyChunkBytes, time.Time{}
+		}
+		if b.rc.SetReadDeadline(b.next(now)) != nil {
 			return next(c) // not a network connection (a test's recorder)
 		}
-		r.Body = &idleBody{ReadCloser: r.Body, rc: rc, idle: s.d.BodyIdle}
-		return next(c)
+		r.Body = b
+		err := next(c)
+		if b.timedOut && !c.Response().Committed {
+			return httpError(http.StatusRequestTimeout, "request body too slow: it must arrive within %v (an upload: %d KiB every %v) and never pause for %v",
+				s.d.BodyTimeout, bodyChunkBytes>>10, s.d.BodyIdle, s.d.BodyIdle)
+		}
+		return err
 	}
 }
 
-// idleBody moves the read deadline on with every read of a request body.
-type idleBody struct {
+// deadlineBody moves the read deadline of a request body on to BodyIdle
+// after each chunk bytes received, but not past end (zero: no end).
+type deadlineBody struct {
 	io.ReadCloser
-	rc   *http.ResponseController
-	idle time.Duration
+	rc       *http.ResponseController
+	idle     time.Duration
+	chunk    int64     // bytes that move the deadline on
+	end      time.Time // the latest deadline; zero: none
+	got      int64     // bytes received since the deadline last moved
+	timedOut bool      // a read hit the deadline
 }
 
-func (b *idleBody) Read(p []byte) (int, error) {
+// next is the deadline for a body whose last chunk arrived at now.
+func (b *deadlineBody) next(now time.Time) time.Time {
+	d := now.Add(b.idle)
+	if !b.end.IsZero() && d.After(b.end) {
+		d = b.end
+	}
+	return d
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
+	b.got += int64(n)
+	switch {
+	case err == io.EOF:
 		_ = b.rc.SetReadDeadline(time.Time{})
-	} else if err == nil {
-		_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		b.timedOut = true
+	case err == nil && b.got >= b.chunk:
+		b.got = 0
+		_ = b.rc.SetReadDeadline(b.next(time.Now()))
 	}
 	return n, err
 }
@@ -405,7 +450,7 @@ func decodeJSON(c echo.Context, v any) error {
 			return httpError(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", maxJSONBody)
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return httpError(http.StatusRequestTimeout, "request body stopped coming")
+			return httpError(http.StatusRequestTimeout, "request body too slow or stopped coming")
 		}
 		return httpError(http.StatusBadRequest, "read request body: %v", err)
 	}

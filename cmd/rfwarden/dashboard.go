@@ -162,7 +162,10 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && metricsToken == "" && !tcp.IP.IsLoopback() {
 		log.Warn("dashboard: /metrics is open to anyone who reaches this address; set RFW_METRICS_TOKEN", "listen", ln.Addr().String())
 	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute} // bodies: dashboard.Deps.BodyIdle
+	// Bodies have their own deadlines (dashboard.Deps.BodyTimeout and
+	// BodyIdle); ReadTimeout is a backstop the dashboard moves on for an
+	// upload that keeps coming. No WriteTimeout: the live feed streams.
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	scheme := "http"
 	if *certFile != "" {
 		scheme = "https"
