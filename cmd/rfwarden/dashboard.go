@@ -121,6 +121,10 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if st != nil {
 			fo.Site = st.ID
 		}
+		if *snippetDir != "" {
+			fo.Evidence = dashboard.NewEvidenceSaver(*snippetDir, st) // with a site model, its sensors' evidence only
+			metrics.MustRegister(fo.Evidence.Collectors()...)
+		}
 		client, link, err := subscribeFeed(fo, hub, log)
 		if err != nil {
 			return err
@@ -238,6 +242,9 @@ type feedOptions struct {
 	EvidenceDir string
 	ClientID    string
 	Site        string // the site shown; "" subscribes to every site
+	// Evidence saves the evidence into EvidenceDir; nil: a saver with no
+	// site model.
+	Evidence *dashboard.EvidenceSaver
 }
 
 // subscribeFeed connects and feeds alerts, locations, health, status and
@@ -257,6 +264,9 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	}
 	id := "rfwarden-dashboard-" + fmt.Sprint(os.Getpid())
 	if fo.EvidenceDir != "" {
+		if fo.Evidence == nil {
+			fo.Evidence = dashboard.NewEvidenceSaver(fo.EvidenceDir, nil)
+		}
 		id = fo.ClientID
 		evidence := event.EvidenceFilter
 		if fo.Site != "" {
@@ -281,7 +291,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	}
 	handle := func(_ mqtt.Client, m mqtt.Message) {
 		if _, _, err := event.ParseEvidenceTopic(m.Topic()); err == nil && fo.EvidenceDir != "" {
-			name, err := dashboard.SaveEvidence(fo.EvidenceDir, m.Topic(), m.Payload())
+			name, err := fo.Evidence.Save(m.Topic(), m.Payload())
 			if err != nil {
 				log.Warn("dashboard: evidence refused", "err", err)
 			} else {
