@@ -932,9 +932,9 @@ func (s *server) searchOutcome(c echo.Context) error {
 }
 
 func (s *server) snippet(c echo.Context) error {
-	name, err := url.PathUnescape(c.Param("name"))
+	name, err := pathParam(c, "name")
 	if err != nil {
-		return httpError(http.StatusBadRequest, "bad snippet name %q", c.Param("name"))
+		return err
 	}
 	p, err := safeJoin(s.d.SnippetDir, name)
 	if err != nil {
@@ -963,6 +963,23 @@ func (s *server) snippet(c echo.Context) error {
 		s.log.Error("snippet archive", "snippet", name, "err", err)
 	}
 	return nil
+}
+
+// pathParam returns the route's parameter decoded once. echo matches the
+// raw path when the request has one (URL.RawPath: escaped unlike Go would
+// escape it), and then hands its parameters undecoded; otherwise they
+// come from the decoded path. Decoding them again in every case read
+// %252e%252e%252f as ../.
+func pathParam(c echo.Context, name string) (string, error) {
+	v := c.Param(name)
+	if c.Request().URL.RawPath == "" {
+		return v, nil
+	}
+	d, err := url.PathUnescape(v)
+	if err != nil {
+		return "", httpError(http.StatusBadRequest, "bad %s %q: %v", name, trimForErr(v), err)
+	}
+	return d, nil
 }
 
 func isFile(p string) bool {
