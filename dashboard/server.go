@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -487,6 +488,28 @@ func safeJoin(dir, name string) (string, error) {
 	return filepath.Join(dir, clean), nil
 }
 
+// checkQuery refuses (400, naming it) a malformed query, a query
+// parameter not among allowed, or one given more than once: a filter an
+// endpoint does not know was ignored, so GET /alerts?since=abc answered
+// as if it had been applied.
+func checkQuery(c echo.Context, allowed ...string) error {
+	q, err := url.ParseQuery(c.Request().URL.RawQuery)
+	if err != nil {
+		return httpError(http.StatusBadRequest, "malformed query: %v", err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		switch {
+		case !slices.Contains(allowed, k) && len(allowed) == 0:
+			return httpError(http.StatusBadRequest, "unknown query parameter %q: this endpoint takes none", trimForErr(k))
+		case !slices.Contains(allowed, k):
+			return httpError(http.StatusBadRequest, "unknown query parameter %q: this endpoint takes %s", trimForErr(k), strings.Join(allowed, ", "))
+		case len(q[k]) > 1:
+			return httpError(http.StatusBadRequest, "query parameter %q given %d times: give it once", k, len(q[k]))
+		}
+	}
+	return nil
+}
+
 // parseWindow maps a window name to a duration.
 func parseWindow(w string) (time.Duration, error) {
 	switch w {
@@ -499,7 +522,7 @@ func parseWindow(w string) (time.Duration, error) {
 	case "week":
 		return 7 * 24 * time.Hour, nil
 	}
-	return 0, httpError(http.StatusBadRequest, "window %q: use hour, shift, day or week", w)
+	return 0, httpError(http.StatusBadRequest, "window %q: use hour, shift, day or week", trimForErr(w))
 }
 
 func fsReadFile(fsys fs.FS, name string) ([]byte, error) { return fs.ReadFile(fsys, name) }
