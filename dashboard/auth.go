@@ -347,9 +347,8 @@ func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool,
 // of the other in FailWindow, Login returns ErrRateLimited without
 // checking the password (checkPassword); with every password check slot
 // taken for CheckWait, ErrBusy. Both are LimitErrors saying when to try
-// again. A disabled account fails
-// as a wrong password does, whatever the password (the error is both
-// ErrBadCredentials and ErrDisabled).
+// again. A disabled account fails as a wrong password does, whatever the
+// password (the error is both ErrBadCredentials and ErrDisabled).
 func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, error) {
 	key := ip + "|" + name
 	now := u.now()
