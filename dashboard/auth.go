@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,12 +38,25 @@ func RoleAtLeast(role, min string) bool { return roleRank[role] >= roleRank[min]
 var (
 	ErrBadCredentials = errors.New("bad user name or password")
 	ErrRateLimited    = errors.New("too many failed logins, try again later")
+	ErrBusy           = errors.New("too many logins being checked at once, try again in a moment")
 	ErrUserExists     = errors.New("user already exists")
 	ErrNoUser         = errors.New("no such user")
 	ErrDisabled       = errors.New("account disabled; ask an administrator")
 	ErrPassword       = errors.New("password not accepted")
 	ErrLastAdmin      = errors.New("the last enabled admin account cannot be disabled or given another role")
 )
+
+// LimitError is a login refused by a limit (ErrRateLimited, ErrBusy,
+// which errors.Is finds through it) and when to try again.
+type LimitError struct {
+	Err        error
+	RetryAfter time.Duration
+}
+
+func (e *LimitError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the limit's error.
+func (e *LimitError) Unwrap() error { return e.Err }
 
 // errDisabledLogin is a login to a disabled account: a bad credential to
 // the client, a disabled account to the audit log.
@@ -80,11 +95,21 @@ type Users struct {
 	// name no account has, so a login costs the same either way and its
 	// time does not tell which accounts exist.
 	decoy func() []byte
+	// checking, when set (by tests), is called before each bcrypt
+	// comparison of a login or a password change.
+	checking func()
+
+	maxIPFails int
+	// checkSlots holds a token per password check running (MaxChecks);
+	// a check waits checkWait at most for one.
+	checkSlots chan struct{}
+	checkWait  time.Duration
 
 	mu       sync.Mutex
 	sessions map[string]Session
 	fails    map[string][]time.Time // key ip|user
-	sweepAt  int                    // len(fails) at which expired keys are swept
+	ipFails  map[string][]time.Time // key ip, whatever the user name
+	sweepAt  int                    // len(fails)+len(ipFails) at which expired keys are swept
 	// dropped counts the times sessions were dropped from memory (a
 	// logout, an account changed); a session read from the database is
 	// kept in memory only if none was dropped during the read, which may
@@ -98,6 +123,15 @@ type UsersOptions struct {
 	SessionTTL  time.Duration // default 12 h (one shift plus margin)
 	MaxFailures int           // failed logins per IP+user in FailWindow; default 5
 	FailWindow  time.Duration // default 15 min
+	// MaxIPFailures is how many failed logins one IP address may make in
+	// FailWindow, whatever the user names (existing or not, valid or not);
+	// default 20.
+	MaxIPFailures int
+	// MaxChecks is how many password checks (bcrypt) run at once; default
+	// GOMAXPROCS. A login finding none free for CheckWait (default 2 s)
+	// gets ErrBusy.
+	MaxChecks int
+	CheckWait time.Duration
 	// Recheck is how often a session's account is read again, so that an
 	// account disabled, given another role or a new password by another
 	// dashboard process (or `rfwarden users`) loses its sessions here too;
@@ -141,7 +175,8 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 		return nil, err
 	}
 	u := &Users{db: db, cost: opt.BcryptCost, ttl: opt.SessionTTL, now: opt.Now, maxFails: opt.MaxFailures,
-		failWin: opt.FailWindow, recheck: opt.Recheck, sessions: map[string]Session{}, fails: map[string][]time.Time{}}
+		failWin: opt.FailWindow, recheck: opt.Recheck, maxIPFails: opt.MaxIPFailures, checkWait: opt.CheckWait,
+		sessions: map[string]Session{}, fails: map[string][]time.Time{}, ipFails: map[string][]time.Time{}}
 	if u.cost == 0 {
 		u.cost = bcrypt.DefaultCost
 	}
@@ -167,6 +202,16 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	}
 	if u.recheck == 0 {
 		u.recheck = 5 * time.Second
+	}
+	if u.maxIPFails == 0 {
+		u.maxIPFails = 20
+	}
+	if opt.MaxChecks <= 0 {
+		opt.MaxChecks = runtime.GOMAXPROCS(0)
+	}
+	u.checkSlots = make(chan struct{}, opt.MaxChecks)
+	if u.checkWait <= 0 {
+		u.checkWait = 2 * time.Second
 	}
 	return u, nil
 }
@@ -249,12 +294,14 @@ const MaxPasswordBytes = 72
 // the failures kept stay bounded by the window and a sweep's cost is
 // spread over as many failures. Call with u.mu held.
 func (u *Users) sweepFails(now time.Time) {
-	for k, ts := range u.fails {
-		if len(ts) == 0 || now.Sub(ts[len(ts)-1]) >= u.failWin {
-			delete(u.fails, k)
+	for _, m := range []map[string][]time.Time{u.fails, u.ipFails} {
+		for k, ts := range m {
+			if len(ts) == 0 || now.Sub(slices.MaxFunc(ts, time.Time.Compare)) >= u.failWin {
+				delete(m, k)
+			}
 		}
 	}
-	u.sweepAt = max(1024, 2*len(u.fails))
+	u.sweepAt = max(1024, 2*(len(u.fails)+len(u.ipFails)))
 }
 
 // checkUserName accepts 1..64 letters, digits, '.', '-' or '_'.
@@ -295,11 +342,13 @@ func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool,
 	return password, true, nil
 }
 
-// Login checks the password and opens a session. Failed attempts are
-// counted per ip+user; after MaxFailures in FailWindow, Login returns
-// ErrRateLimited without checking the password. A disabled account fails
-// as a wrong password does, whatever the password (the error is both
-// ErrBadCredentials and ErrDisabled).
+// Login checks the password and opens a session. Attempts are counted
+// per ip+user and per ip; after MaxFailures of the one or MaxIPFailures
+// of the other in FailWindow, Login returns ErrRateLimited without
+// checking the password (checkPassword); with every password check slot
+// taken for CheckWait, ErrBusy. Both are LimitErrors saying when to try
+// again. A disabled account fails as a wrong password does, whatever the
+// password (the error is both ErrBadCredentials and ErrDisabled).
 func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, error) {
 	key := ip + "|" + name
 	now := u.now()
@@ -341,57 +390,151 @@ type account struct {
 }
 
 // checkPassword checks name's password, counting failures per key (ip and
-// user): after MaxFailures in FailWindow it returns ErrRateLimited without
-// checking. A wrong password or an unknown user is ErrBadCredentials. A
-// disabled account is a failure with any password, counted and timed as a
-// wrong one, so neither the answer nor the limit tells whether the
-// password was right; its error is ErrBadCredentials and ErrDisabled.
+// user) and per ip, whatever the name: after MaxFailures of the key or
+// MaxIPFailures of the ip in FailWindow it returns ErrRateLimited (a
+// LimitError) without checking. An attempt is counted before its password
+// is checked, and the count is taken back when the password was right:
+// guesses sent in parallel all passed a limit counted after bcrypt had
+// said no, so 300 at once were all checked. At most MaxChecks passwords
+// are checked at once; an attempt that waits CheckWait for its turn is
+// ErrBusy (a LimitError), not counted. A wrong password or an unknown
+// user is ErrBadCredentials. A disabled account is a failure with any
+// password, counted and timed as a wrong one, so neither the answer nor
+// the limit tells whether the password was right; its error is
+// ErrBadCredentials and ErrDisabled.
 func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, name, password string) (account, error) {
-	if checkUserName(name) != nil {
-		// No account has such a name; it is not counted either, so a
-		// flood of ever new (up to 1 MiB) names keeps no memory.
-		_ = bcrypt.CompareHashAndPassword(u.decoy(), []byte(password))
-		return account{}, ErrBadCredentials
+	ip, _, _ := strings.Cut(key, "|")
+	valid := checkUserName(name) == nil
+	if !valid {
+		// No account has such a name: it is counted for its address
+		// only, so a flood of ever new (up to 1 MiB) names keeps no
+		// memory beyond the address's count.
+		key = ""
 	}
-	u.mu.Lock()
-	recent := u.fails[key][:0]
-	for _, t := range u.fails[key] {
-		if now.Sub(t) < u.failWin {
-			recent = append(recent, t)
-		}
+	if err := u.reserve(ip, key, now); err != nil {
+		return account{}, err
 	}
-	u.fails[key] = recent
-	limited := len(recent) >= u.maxFails
-	u.mu.Unlock()
-	if limited {
-		return account{}, ErrRateLimited
-	}
-	var hash string
+	hash := string(u.decoy())
 	var a account
-	err := u.db.QueryRowContext(ctx, `SELECT hash, role, disabled_ns, revoked_ns, must_change FROM dashboard_users WHERE name = ?`, name).
-		Scan(&hash, &a.role, &a.disabledNS, &a.revokedNS, &a.mustChange)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return account{}, fmt.Errorf("look up user: %w", err)
-	}
-	if err != nil {
-		hash = string(u.decoy())
-	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || err != nil || a.disabledNS != 0 {
-		u.mu.Lock()
-		u.fails[key] = append(u.fails[key], now)
-		if len(u.fails) >= u.sweepAt {
-			u.sweepFails(now)
+	var lookup error = sql.ErrNoRows
+	if valid {
+		lookup = u.db.QueryRowContext(ctx, `SELECT hash, role, disabled_ns, revoked_ns, must_change FROM dashboard_users WHERE name = ?`, name).
+			Scan(&hash, &a.role, &a.disabledNS, &a.revokedNS, &a.mustChange)
+		if lookup != nil && !errors.Is(lookup, sql.ErrNoRows) {
+			u.unreserve(ip, key, now) // no password was checked
+			return account{}, fmt.Errorf("look up user: %w", lookup)
 		}
-		u.mu.Unlock()
-		if err == nil && a.disabledNS != 0 {
+		if lookup != nil {
+			hash = string(u.decoy())
+		}
+	}
+	release, err := u.checkSlot(ctx)
+	if err != nil {
+		u.unreserve(ip, key, now)
+		return account{}, err
+	}
+	if u.checking != nil {
+		u.checking()
+	}
+	wrong := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil
+	release()
+	if wrong || lookup != nil || a.disabledNS != 0 {
+		if lookup == nil && a.disabledNS != 0 {
 			return account{}, errDisabledLogin
 		}
 		return account{}, ErrBadCredentials
 	}
+	u.unreserve(ip, key, now)
 	u.mu.Lock()
-	delete(u.fails, key)
+	delete(u.fails, key) // the failures before a right password are forgiven
 	u.mu.Unlock()
 	return a, nil
+}
+
+// reserve counts an attempt at now against ip and key ("": none), or
+// returns ErrRateLimited (a LimitError) when either is at its limit.
+func (u *Users) reserve(ip, key string, now time.Time) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	ipRecent := u.recentFails(u.ipFails, ip, now)
+	var keyRecent []time.Time
+	if key != "" {
+		keyRecent = u.recentFails(u.fails, key, now)
+	}
+	for _, r := range []struct {
+		ts  []time.Time
+		max int
+	}{{keyRecent, u.maxFails}, {ipRecent, u.maxIPFails}} {
+		if len(r.ts) >= r.max {
+			wait := slices.MinFunc(r.ts, time.Time.Compare).Add(u.failWin).Sub(now)
+			return &LimitError{Err: ErrRateLimited, RetryAfter: max(wait, time.Second)}
+		}
+	}
+	u.ipFails[ip] = append(ipRecent, now) // reserved: a failure unless the password is right
+	if key != "" {
+		u.fails[key] = append(keyRecent, now)
+	}
+	if len(u.fails)+len(u.ipFails) >= u.sweepAt {
+		u.sweepFails(now)
+	}
+	return nil
+}
+
+// recentFails returns m[k]'s failures in the window before now, and keeps
+// only those (k none, when none is). Call with u.mu held.
+func (u *Users) recentFails(m map[string][]time.Time, k string, now time.Time) []time.Time {
+	recent := m[k][:0]
+	for _, t := range m[k] {
+		if now.Sub(t) < u.failWin {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) == 0 {
+		delete(m, k)
+		return nil
+	}
+	m[k] = recent
+	return recent
+}
+
+// unreserve takes back the attempt reserve counted at now.
+func (u *Users) unreserve(ip, key string, now time.Time) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, f := range []struct {
+		m map[string][]time.Time
+		k string
+	}{{u.ipFails, ip}, {u.fails, key}} {
+		ts := f.m[f.k]
+		if i := slices.IndexFunc(ts, now.Equal); i >= 0 {
+			ts = slices.Delete(ts, i, i+1)
+		}
+		if len(ts) == 0 {
+			delete(f.m, f.k)
+		} else {
+			f.m[f.k] = ts
+		}
+	}
+}
+
+// checkSlot waits up to checkWait for one of the MaxChecks password check
+// slots and returns its release; else ErrBusy (a LimitError).
+func (u *Users) checkSlot(ctx context.Context) (release func(), err error) {
+	release = func() { <-u.checkSlots }
+	select {
+	case u.checkSlots <- struct{}{}:
+		return release, nil
+	default:
+	}
+	t := time.NewTimer(u.checkWait)
+	defer t.Stop()
+	select {
+	case u.checkSlots <- struct{}{}:
+		return release, nil
+	case <-t.C:
+	case <-ctx.Done(): // the client left
+	}
+	return nil, &LimitError{Err: ErrBusy, RetryAfter: time.Second}
 }
 
 // Session returns the live session for a cookie token: from memory, or

@@ -204,10 +204,14 @@ type Deps struct {
 	SnippetDir  string   // folder of saved SigMF snippets (evidence)
 	MaxUpload   int64    // upload limit in bytes; default 256 MiB
 	// BodyIdle is how long a request body may send nothing before the
-	// request is cut (408); default 15 s. A slow upload that keeps
-	// sending is not cut.
+	// request is cut (408); default 15 s. An upload (a recording, a
+	// registry CSV) must send 64 KiB each BodyIdle: a slow upload that
+	// keeps sending is not cut, a trickle is.
 	BodyIdle time.Duration
-	Metrics  *prometheus.Registry
+	// BodyTimeout is how long reading any other request body (JSON, at
+	// most 1 MiB) may take in all; default 30 s.
+	BodyTimeout time.Duration
+	Metrics     *prometheus.Registry
 	// MetricsToken, when set, protects /metrics: a scrape must send
 	// "Authorization: Bearer <MetricsToken>". At least 16 characters of
 	// RFC 6750 token syntax. Empty leaves /metrics open (loopback only).

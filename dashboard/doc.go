@@ -15,8 +15,10 @@
 // SameSite=Strict cookies, kept in SQLite as a hash of the token, so they
 // survive a restart and serve every dashboard process on the database; a
 // CSRF token per session checked on every state-changing request; login
-// rate limiting per IP and user (also on the current password of a
-// password change); an audit trail through store.Auditor; account
+// rate limiting per IP and user and per IP, each attempt counted before
+// its password is checked (also on the current password of a password
+// change), with few bcrypt checks at once and a flood of refusals summed
+// up in the audit rather than written row by row; an audit trail through store.Auditor; account
 // lifecycle (admins disable accounts, change roles and reset passwords,
 // which ends the account's sessions and live feeds; every session rereads
 // its account every 5 s, so a change made by another process reaches it;

@@ -5,11 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
@@ -17,47 +23,196 @@ import (
 // 20 Msps (cf32_le) is 8 MB.
 const MaxEvidenceBytes = 64 << 20
 
-// SaveEvidence takes one message of a sensor's evidence topic
+// Errors of EvidenceSaver.Save, by what it refused.
+var (
+	ErrEvidenceName   = errors.New("not a snippet name")
+	ErrEvidenceSensor = errors.New("sensor not in the site model")
+	ErrEvidenceExists = errors.New("a snippet of that name exists")
+)
+
+// EvidenceSaver takes the messages of the sensors' evidence topic
 // (event.EvidenceTopic: a snippet an alert asked to keep, as a SigMF
-// archive) and writes the recording into dir as NAME.sigmf-meta and
+// archive) and writes each recording into a folder as NAME.sigmf-meta and
 // NAME.sigmf-data, where the alert detail, the snippet download and the
-// replay find it. The recording must be named as that sensor names its
-// snippets (snippet-SENSOR-..., at most 200 bytes of letters, digits, '-'
-// and '_'),
-// and must open as a SigMF recording (its metadata fitting its data). It
-// returns the name, or an error naming the problem; nothing is written
-// then.
+// replay find it. It counts what it refuses by reason in
+// rfwarden_dashboard_evidence_refused_total (Collectors).
+type EvidenceSaver struct {
+	dir     string
+	site    *site.Site
+	refused *prometheus.CounterVec
+}
+
+// NewEvidenceSaver returns an EvidenceSaver writing into dir. With a site
+// model st only the evidence of st's sensors, on st's topics, is taken.
+func NewEvidenceSaver(dir string, st *site.Site) *EvidenceSaver {
+	return &EvidenceSaver{dir: dir, site: st, refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rfwarden_dashboard_evidence_refused_total",
+		Help: "Evidence snippets refused, by reason: topic, size, name (not named as the sending sensor names its snippets), sensor (not in the site model), exists (a different snippet of that name is saved), invalid (not a SigMF archive that opens), write.",
+	}, []string{"reason"})}
+}
+
+// Collectors returns the saver's metrics, for the dashboard's registry.
+func (s *EvidenceSaver) Collectors() []prometheus.Collector { return []prometheus.Collector{s.refused} }
+
+// SaveEvidence saves one evidence message into dir, taking any sensor's
+// (an EvidenceSaver with no site model).
 func SaveEvidence(dir, topic string, payload []byte) (string, error) {
-	_, sensor, err := event.ParseEvidenceTopic(topic)
+	return NewEvidenceSaver(dir, nil).Save(topic, payload)
+}
+
+// Save writes the recording of one evidence message on topic. The
+// recording must be named as the sending sensor names its snippets
+// (SnippetOf), must open as a SigMF recording (its metadata fitting its
+// data), and, with a site model, its sensor must be in it. A snippet
+// already saved is never replaced: the same recording again (a QoS 1
+// message delivered twice) is taken as saved, another is refused
+// (ErrEvidenceExists). Save returns the name, or an error naming the
+// problem; nothing is written then.
+func (s *EvidenceSaver) Save(topic string, payload []byte) (string, error) {
+	name, reason, err := s.save(topic, payload)
 	if err != nil {
-		return "", err
-	}
-	if len(payload) > MaxEvidenceBytes {
-		return "", fmt.Errorf("evidence on %q: %d bytes exceeds %d", topic, len(payload), MaxEvidenceBytes)
-	}
-	f, err := os.CreateTemp(dir, ".incoming-*"+sigmf.ArchiveExt)
-	if err != nil {
-		return "", fmt.Errorf("evidence on %q: %w", topic, err)
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(payload)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", fmt.Errorf("evidence on %q: %w", topic, err)
-	}
-	prefix := "snippet-" + sensor + "-"
-	name, err := sigmf.ExtractArchive(f.Name(), dir, func(name string) error {
-		if !strings.HasPrefix(name, prefix) || len(name) == len(prefix) || len(name) > 200 || !plainName(name) {
-			return errors.New("not a snippet name of sensor " + sensor)
-		}
-		return nil
-	})
-	if err != nil {
+		s.refused.WithLabelValues(reason).Inc()
 		return "", fmt.Errorf("evidence on %q: %w", topic, err)
 	}
 	return name, nil
+}
+
+// save is Save, returning the refusal's reason label with its error.
+func (s *EvidenceSaver) save(topic string, payload []byte) (name, reason string, err error) {
+	siteID, sensor, err := event.ParseEvidenceTopic(topic)
+	if err != nil {
+		return "", "topic", err
+	}
+	if s.site != nil {
+		if siteID != s.site.ID {
+			return "", "sensor", fmt.Errorf("%w: site %q is not the site model's %q", ErrEvidenceSensor, siteID, s.site.ID)
+		}
+		if _, ok := s.site.Sensor(sensor); !ok {
+			return "", "sensor", fmt.Errorf("%w: sensor %q", ErrEvidenceSensor, sensor)
+		}
+	}
+	if len(payload) > MaxEvidenceBytes {
+		return "", "size", fmt.Errorf("%d bytes exceeds %d", len(payload), MaxEvidenceBytes)
+	}
+	// The recording is extracted into a hidden folder beside the snippets
+	// (the replay skips hidden ones), then linked in: a link never
+	// replaces a file, where the extraction renames over one.
+	stage, err := os.MkdirTemp(s.dir, ".incoming-")
+	if err != nil {
+		return "", "write", err
+	}
+	defer os.RemoveAll(stage)
+	archive := filepath.Join(stage, "evidence"+sigmf.ArchiveExt)
+	if err := os.WriteFile(archive, payload, 0o600); err != nil {
+		return "", "write", err
+	}
+	badName := false
+	name, err = sigmf.ExtractArchive(archive, stage, func(name string) error {
+		if !SnippetOf(sensor, name) || len(name) > 200 {
+			badName = true
+			return fmt.Errorf("%w of sensor %s", ErrEvidenceName, sensor)
+		}
+		return nil
+	})
+	switch {
+	case badName:
+		return "", "name", err
+	case err != nil:
+		return "", "invalid", err
+	}
+	// data first, metadata last: the replay and the alert detail look for
+	// the metadata
+	var linked []string
+	for _, ext := range []string{sigmf.DataExt, sigmf.MetaExt} {
+		src, dst := filepath.Join(stage, name+ext), filepath.Join(s.dir, name+ext)
+		err := linkNew(src, dst)
+		if errors.Is(err, fs.ErrExist) && sameContent(src, dst) {
+			continue // sent again
+		}
+		if err != nil {
+			for _, p := range linked {
+				os.Remove(p)
+			}
+			if errors.Is(err, fs.ErrExist) {
+				return "", "exists", fmt.Errorf("%w: %s differs from the recording received; not replaced", ErrEvidenceExists, filepath.Base(dst))
+			}
+			return "", "write", err
+		}
+		linked = append(linked, dst)
+	}
+	return name, "", nil
+}
+
+// linkNew makes dst a link to src; it never replaces dst (fs.ErrExist).
+// On a file system without hard links it renames src to dst unless dst
+// exists (the evidence arrives one message at a time).
+func linkNew(src, dst string) error {
+	err := os.Link(src, dst)
+	if err == nil || errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if _, serr := os.Lstat(dst); serr == nil {
+		return fs.ErrExist
+	}
+	if rerr := os.Rename(src, dst); rerr != nil {
+		return fmt.Errorf("save %s: %w (link: %v)", filepath.Base(dst), rerr, err)
+	}
+	return nil
+}
+
+// sameContent reports whether the regular files a and b hold the same
+// bytes.
+func sameContent(a, b string) bool {
+	fa, err := os.Open(a)
+	if err != nil {
+		return false
+	}
+	defer fa.Close()
+	fb, err := os.Open(b)
+	if err != nil {
+		return false
+	}
+	defer fb.Close()
+	sa, erra := fa.Stat()
+	sb, errb := fb.Stat()
+	if erra != nil || errb != nil || !sa.Mode().IsRegular() || !sb.Mode().IsRegular() || sa.Size() != sb.Size() {
+		return false
+	}
+	bufA, bufB := make([]byte, 64<<10), make([]byte, 64<<10)
+	for {
+		n, err := io.ReadFull(fa, bufA)
+		if _, errB := io.ReadFull(fb, bufB[:n]); errB != nil || !bytes.Equal(bufA[:n], bufB[:n]) {
+			return false
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return true // as long as b, which is as large
+		}
+		if err != nil {
+			return false
+		}
+	}
+}
+
+// SnippetOf reports whether name is one of sensor's snippet names, as the
+// sensor agent names them: snippet-SENSOR-BOOT-START-SEQ (its detection
+// ID), BOOT 12 lower-case hex digits, START and SEQ decimal. The name
+// alone tells the sensor: sensor wing has no name of sensor wing-a.
+// sensor/agent's own test checks that both read names alike.
+func SnippetOf(sensor, name string) bool {
+	rest, ok := strings.CutPrefix(name, "snippet-"+sensor+"-")
+	if !ok || sensor == "" {
+		return false
+	}
+	p := strings.Split(rest, "-")
+	if len(p) != 3 || len(p[0]) != 12 || strings.Trim(p[0], "0123456789abcdef") != "" {
+		return false
+	}
+	for _, d := range p[1:] {
+		if d == "" || strings.Trim(d, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // plainName reports whether s is made of letters, digits, '-' and '_'.

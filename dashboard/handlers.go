@@ -89,10 +89,14 @@ func (s *server) login(c echo.Context) error {
 	if checkUserName(name) != nil {
 		name = fmt.Sprintf("(not a user name, %d bytes)", len(name)) // the audit keeps no junk of any size
 	}
+	setRetryAfter(c, err)
 	switch {
 	case errors.Is(err, ErrRateLimited):
-		s.auditAs(c, name, "login.limited", "user/"+name) // someone guessing: the audit shows it
+		s.loginRefused(c, name, "limited") // someone guessing: the audit shows it
 		return httpError(http.StatusTooManyRequests, "%v", err)
+	case errors.Is(err, ErrBusy):
+		s.loginRefused(c, name, "busy")
+		return httpError(http.StatusServiceUnavailable, "%v", err)
 	case errors.Is(err, ErrDisabled):
 		// Answered as a wrong password, whatever the password: a 403 to
 		// the right one only told a guesser it was right.
@@ -115,6 +119,23 @@ func (s *server) login(c echo.Context) error {
 // clearSessionCookie tells the browser to drop its session cookie.
 func (s *server) clearSessionCookie(c echo.Context) {
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// setRetryAfter sets the Retry-After header of an answer to a login
+// refused by a limit (a LimitError), in whole seconds.
+func setRetryAfter(c echo.Context, err error) {
+	var le *LimitError
+	if errors.As(err, &le) {
+		c.Response().Header().Set("Retry-After", strconv.FormatInt(int64(max(time.Second, le.RetryAfter+time.Second-1)/time.Second), 10))
+	}
+}
+
+// loginRefused counts a login refused by a limit (reason limited or busy)
+// and audits it as login.<reason>: the first ones of a flood one by one,
+// the rest in a summary row (refusalAudit).
+func (s *server) loginRefused(c echo.Context, user, reason string) {
+	s.loginRefusals.WithLabelValues(reason).Inc()
+	s.refusals.record(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: "login." + reason, Object: "user/" + user})
 }
 
 func (s *server) auditAs(c echo.Context, user, action, object string) {
@@ -210,6 +231,22 @@ func (f *feedSlots) take(token, user string) (release func(), limit string) {
 // A session has at most MaxFeedsPerSession at once, a user
 // MaxFeedsPerUser (429 beyond).
 func (s *server) events(c echo.Context) error {
+	if err := checkQuery(c, "kinds", "sensor"); err != nil {
+		return err
+	}
+	sub := Subscription{Sensor: c.QueryParam("sensor")}
+	if sub.Sensor != "" && !event.ValidID(sub.Sensor) {
+		return httpError(http.StatusBadRequest, "sensor %q is not a valid ID", trimForErr(sub.Sensor))
+	}
+	if k := c.QueryParam("kinds"); k != "" {
+		sub.Kinds = map[string]bool{}
+		for _, x := range strings.Split(k, ",") {
+			if !feedKinds[x] {
+				return httpError(http.StatusBadRequest, "kinds %q: use a comma-separated list of alert, location, health, status, spectrum", trimForErr(x))
+			}
+			sub.Kinds[x] = true
+		}
+	}
 	sess := session(c)
 	token := sess.Token
 	release, limit := s.feeds.take(token, sess.User)
@@ -217,13 +254,6 @@ func (s *server) events(c echo.Context) error {
 		return httpError(http.StatusTooManyRequests, "%s", limit)
 	}
 	defer release()
-	sub := Subscription{Sensor: c.QueryParam("sensor")}
-	if k := c.QueryParam("kinds"); k != "" {
-		sub.Kinds = map[string]bool{}
-		for _, x := range strings.Split(k, ",") {
-			sub.Kinds[x] = true
-		}
-	}
 	msgs, cancel := s.d.Hub.Subscribe(sub)
 	defer cancel()
 	w := c.Response()
@@ -260,6 +290,9 @@ func (s *server) events(c echo.Context) error {
 	}
 }
 
+// feedKinds are the live feed's message kinds, kinds= of GET /events.
+var feedKinds = map[string]bool{MsgAlert: true, MsgLocation: true, MsgHealth: true, MsgStatus: true, MsgSpectrum: true}
+
 func (s *server) siteID() string {
 	if s.d.Site != nil {
 		return s.d.Site.ID
@@ -281,6 +314,19 @@ const ListAlertsLimit = 200
 // the window's newest 200 missed an alert still firing on a busy site, or
 // acknowledged before the window.
 func (s *server) listAlerts(c echo.Context) error {
+	if err := checkQuery(c, "zone", "rule", "severity", "state", "unacked", "window"); err != nil {
+		return err
+	}
+	switch v := c.QueryParam("severity"); v {
+	case "", event.SeverityInfo, event.SeverityWarning, event.SeverityCritical:
+	default:
+		return httpError(http.StatusBadRequest, "severity %q: use info, warning or critical", trimForErr(v))
+	}
+	switch v := c.QueryParam("unacked"); v {
+	case "", "0", "1":
+	default:
+		return httpError(http.StatusBadRequest, "unacked %q: use 1 (only alerts nobody acknowledged) or 0", trimForErr(v))
+	}
 	ctx := c.Request().Context()
 	base := store.AlertFilter{Site: s.siteID(), Zone: c.QueryParam("zone"), Rule: c.QueryParam("rule"),
 		Severity: c.QueryParam("severity"), Unacked: c.QueryParam("unacked") == "1"}
@@ -294,6 +340,9 @@ func (s *server) listAlerts(c echo.Context) error {
 	}
 	states := []string{event.AlertPending, event.AlertFiring, event.AlertResolved}
 	if st := c.QueryParam("state"); st != "" {
+		if !slices.Contains(states, st) {
+			return httpError(http.StatusBadRequest, "state %q: use pending, firing or resolved", trimForErr(st))
+		}
 		states = []string{st}
 	}
 	as := []event.Alert{}
@@ -393,6 +442,9 @@ func exportTooLarge(kind, window string) error {
 // defaulting to today: from=2026-11-01&to=2026-11-30 is November, for a
 // report after the month, however much came since.
 func (s *server) exportWindow(c echo.Context) (string, time.Time, time.Time, error) {
+	if err := checkQuery(c, "window", "from", "to"); err != nil {
+		return "", time.Time{}, time.Time{}, err
+	}
 	w, from, to := c.QueryParam("window"), c.QueryParam("from"), c.QueryParam("to")
 	if from != "" || to != "" {
 		if w != "" {
@@ -713,6 +765,9 @@ var heatKinds = map[string]store.HeatKind{
 // drones) or of every unauthorised one (show=unauthorised: downlinks,
 // Wi-Fi and unnamed energy too).
 func (s *server) heatmap(c echo.Context) error {
+	if err := checkQuery(c, "window", "hour", "show"); err != nil {
+		return err
+	}
 	if s.d.Site == nil {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
 	}
@@ -755,6 +810,9 @@ func (s *server) heatmap(c echo.Context) error {
 }
 
 func (s *server) locations(c echo.Context) error {
+	if err := checkQuery(c, "minutes"); err != nil {
+		return err
+	}
 	d := 10 * time.Minute
 	if m := c.QueryParam("minutes"); m != "" {
 		n, err := strconv.Atoi(m)
@@ -809,6 +867,9 @@ type SearchRoom struct {
 // weight. The
 // "outside" catch-all is not a place to search, and is left out.
 func (s *server) searchList(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	if s.d.Site == nil {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
 	}
@@ -911,9 +972,9 @@ func (s *server) searchOutcome(c echo.Context) error {
 }
 
 func (s *server) snippet(c echo.Context) error {
-	name, err := url.PathUnescape(c.Param("name"))
+	name, err := pathParam(c, "name")
 	if err != nil {
-		return httpError(http.StatusBadRequest, "bad snippet name %q", c.Param("name"))
+		return err
 	}
 	p, err := safeJoin(s.d.SnippetDir, name)
 	if err != nil {
@@ -944,6 +1005,23 @@ func (s *server) snippet(c echo.Context) error {
 	return nil
 }
 
+// pathParam returns the route's parameter decoded once. echo matches the
+// raw path when the request has one (URL.RawPath: escaped unlike Go would
+// escape it), and then hands its parameters undecoded; otherwise they
+// come from the decoded path. Decoding them again in every case read
+// %252e%252e%252f as ../.
+func pathParam(c echo.Context, name string) (string, error) {
+	v := c.Param(name)
+	if c.Request().URL.RawPath == "" {
+		return v, nil
+	}
+	d, err := url.PathUnescape(v)
+	if err != nil {
+		return "", httpError(http.StatusBadRequest, "bad %s %q: %v", name, trimForErr(v), err)
+	}
+	return d, nil
+}
+
 func isFile(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode().IsRegular()
@@ -958,6 +1036,9 @@ const StatusUnheard = "unheard"
 // model, the site's sensors not heard, as StatusUnheard: the control room
 // must see a sensor that never came up, not just the ones that did.
 func (s *server) sensors(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	out := s.d.Hub.Sensors()
 	if s.d.Site != nil {
 		heard := map[string]bool{}
@@ -1085,6 +1166,9 @@ func (s *server) endMaintenance(c echo.Context) error {
 }
 
 func (s *server) sensorHealth(c echo.Context) error {
+	if err := checkQuery(c, "window"); err != nil {
+		return err
+	}
 	if !event.ValidID(c.Param("id")) {
 		return httpError(http.StatusBadRequest, "sensor %q is not a valid ID", c.Param("id"))
 	}
@@ -1273,6 +1357,9 @@ func (s *server) registryExport(c echo.Context) error {
 // however old (a case nobody has closed), with state=closed the closed ones
 // of the window.
 func (s *server) listIncidents(c echo.Context) error {
+	if err := checkQuery(c, "window", "state"); err != nil {
+		return err
+	}
 	state := c.QueryParam("state")
 	if state != "" && state != store.IncidentOpen && state != store.IncidentClosed {
 		return httpError(http.StatusBadRequest, "state %q: use open or closed", trimForErr(state))
@@ -1576,6 +1663,9 @@ const maxListedSnippets = 200
 // only paths the Replayer's Check takes, so every one is a path replayRun
 // takes.
 func (s *server) replayList(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	if s.d.Replayer == nil {
 		return httpError(http.StatusServiceUnavailable, "replay not configured")
 	}
@@ -1783,6 +1873,9 @@ func (s *server) replayAnnotated(c echo.Context) error {
 }
 
 func (s *server) auditLog(c echo.Context) error {
+	if err := checkQuery(c, "user", "action"); err != nil {
+		return err
+	}
 	if s.d.Auditor == nil {
 		return httpError(http.StatusServiceUnavailable, "audit log not configured")
 	}
@@ -1824,6 +1917,9 @@ func (s *server) createUser(c echo.Context) error {
 }
 
 func (s *server) listUsers(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	users, err := s.d.Users.List(c.Request().Context())
 	if err != nil {
 		return err
@@ -1849,6 +1945,8 @@ func accountError(err error) error {
 		return httpError(http.StatusConflict, "%v", err)
 	case errors.Is(err, ErrRateLimited):
 		return httpError(http.StatusTooManyRequests, "%v", err)
+	case errors.Is(err, ErrBusy):
+		return httpError(http.StatusServiceUnavailable, "%v", err)
 	case errors.Is(err, ErrBadCredentials):
 		return httpError(http.StatusForbidden, "current password is wrong")
 	case errors.Is(err, ErrPassword):
@@ -1950,6 +2048,7 @@ func (s *server) changePassword(c echo.Context) error {
 		s.auditAs(c, user, "user.password.failed", "user/"+user)
 	}
 	if err != nil {
+		setRetryAfter(c, err)
 		return accountError(err)
 	}
 	if err := s.audit(c, "user.password.change", "user/"+user, "", ""); err != nil {

@@ -53,7 +53,7 @@ func TestLoginLimitIgnoresForwardedFor(t *testing.T) {
 
 func usersAt(t *testing.T, cost int, failWin time.Duration, now func() time.Time) *Users {
 	t.Helper()
-	u, err := NewUsers(context.Background(), memDB(t), UsersOptions{BcryptCost: cost, MaxFailures: 100, FailWindow: failWin, Now: now})
+	u, err := NewUsers(context.Background(), memDB(t), UsersOptions{BcryptCost: cost, MaxFailures: 100, MaxIPFailures: 1 << 20, FailWindow: failWin, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

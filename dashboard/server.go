@@ -10,9 +10,12 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,11 +48,15 @@ type server struct {
 	now      func() time.Time
 	requests *prometheus.CounterVec
 	acks     *prometheus.CounterVec // acknowledgements announced to fusion, by result
-	assets   fs.FS
-	feeds    feedSlots  // open live feeds by session
-	refused  sync.Map   // replay paths not offered (path: reason), logged once
-	uploadMu sync.Mutex // one replay upload moves in at a time: its taken-name check and renames
-	zoneName string     // IANA name of d.Location, "" when it has none (zoneName)
+	// loginRefusals counts logins refused by a limit, by reason (limited,
+	// busy); refusals audits them.
+	loginRefusals *prometheus.CounterVec
+	refusals      *refusalAudit
+	assets        fs.FS
+	feeds         feedSlots  // open live feeds by session
+	refused       sync.Map   // replay paths not offered (path: reason), logged once
+	uploadMu      sync.Mutex // one replay upload moves in at a time: its taken-name check and renames
+	zoneName      string     // IANA name of d.Location, "" when it has none (zoneName)
 }
 
 type ackAdapter struct {
@@ -90,6 +97,9 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.BodyIdle <= 0 {
 		d.BodyIdle = 15 * time.Second
 	}
+	if d.BodyTimeout <= 0 {
+		d.BodyTimeout = 30 * time.Second
+	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -122,7 +132,17 @@ func New(d Deps) (*echo.Echo, error) {
 	s.acks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_ack_announcements_total", Help: "Acknowledgements announced to fusion (AckAnnouncer), by result: sent or failed.",
 	}, []string{"result"})
-	for _, c := range []prometheus.Collector{s.requests, s.acks, hubClients, hubDropped, hubIgnored} {
+	s.loginRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rfwarden_dashboard_login_refused_total",
+		Help: "Logins refused by a limit without checking the password, by reason: limited (too many failures of the address, or of the address and user), busy (no password check free).",
+	}, []string{"reason"})
+	unaudited := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rfwarden_dashboard_login_refused_unaudited_total",
+		Help: "Refused logins not audited one by one (beyond the first 10 a minute); a login.refused.summary row counts them.",
+	})
+	s.refusals = &refusalAudit{auditor: d.Auditor, log: d.Logger, now: d.Now, unaudited: unaudited,
+		afterFunc: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
+	for _, c := range []prometheus.Collector{s.requests, s.acks, s.loginRefusals, unaudited, hubClients, hubDropped, hubIgnored} {
 		if err := d.Metrics.Register(c); err != nil {
 			return nil, fmt.Errorf("register dashboard metrics: %w", err)
 		}
@@ -266,39 +286,156 @@ func (s *server) audit(c echo.Context, action, object, before, after string) err
 	return err
 }
 
-// bodyDeadline cuts a request whose body stops coming for Deps.BodyIdle:
-// a client that sends a request's headers and then withholds its body held
-// a connection and a goroutine for ever (no login needed). Each read of
-// the body moves the connection's read deadline on; at the body's end it
-// is lifted, so a long handler after it is not cut.
+// refusalAuditBurst is how many logins refused by a limit are audited one
+// by one in a refusalAuditPeriod.
+const refusalAuditBurst = 10
+
+// refusalAuditPeriod is the period of refusalAuditBurst.
+const refusalAuditPeriod = time.Minute
+
+// refusalAudit writes the audit rows of logins refused by a limit
+// (login.limited, login.busy): the first refusalAuditBurst of a period
+// one by one, the others counted (the unaudited metric) and summed up in
+// one row, login.refused.summary, when the period ends. A period begins
+// with the first refusal after the last one ended. A flood of refused
+// logins wrote a row each, contending with fusion for the database.
+type refusalAudit struct {
+	auditor   store.Auditor // nil: nothing is audited, refusals are still counted
+	log       *slog.Logger
+	now       func() time.Time
+	afterFunc func(time.Duration, func()) // time.AfterFunc; tests call the function themselves
+	unaudited prometheus.Counter
+
+	mu      sync.Mutex
+	open    bool           // a period runs; its end is scheduled
+	from    time.Time      // when it began
+	written int            // rows written one by one in it
+	skipped map[string]int // refusals not written in it, by action
+}
+
+// record audits the refusal e, or counts it for the period's summary.
+func (r *refusalAudit) record(ctx context.Context, e store.AuditEntry) {
+	r.mu.Lock()
+	if !r.open {
+		r.open, r.from, r.written, r.skipped = true, r.now(), 0, map[string]int{}
+		r.afterFunc(refusalAuditPeriod, r.flush)
+	}
+	if r.written >= refusalAuditBurst {
+		r.skipped[e.Action]++
+		r.mu.Unlock()
+		r.unaudited.Inc()
+		return
+	}
+	r.written++
+	r.mu.Unlock()
+	r.write(ctx, e)
+}
+
+// flush ends the period, writing its summary row if refusals were left
+// out of the audit.
+func (r *refusalAudit) flush() {
+	r.mu.Lock()
+	from, skipped := r.from, r.skipped
+	r.open, r.skipped = false, nil
+	r.mu.Unlock()
+	if len(skipped) == 0 {
+		return
+	}
+	actions := slices.Sorted(maps.Keys(skipped))
+	parts := make([]string, len(actions))
+	for i, a := range actions {
+		parts[i] = fmt.Sprintf("%d %s", skipped[a], a)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r.write(ctx, store.AuditEntry{TimeNS: r.now().UnixNano(), Action: "login.refused.summary", Object: "login",
+		After: fmt.Sprintf("%s not audited one by one since %s", strings.Join(parts, ", "), from.UTC().Format(time.RFC3339))})
+}
+
+func (r *refusalAudit) write(ctx context.Context, e store.AuditEntry) {
+	if r.auditor == nil {
+		return
+	}
+	if err := r.auditor.Audit(ctx, e); err != nil {
+		r.log.Error("audit failed", "action", e.Action, "err", err)
+	}
+}
+
+// bodyChunkBytes is how much of a streamed body (streamedBodies) must
+// arrive to move its read deadline on by Deps.BodyIdle.
+const bodyChunkBytes = 64 << 10
+
+// streamedBodies are the routes whose bodies may be larger than
+// maxJSONBody (a recording upload, up to Deps.MaxUpload; a registry CSV,
+// up to 4 MiB): they have no deadline in all, only a least rate.
+var streamedBodies = map[string]bool{"/api/v1/replay/upload": true, "/api/v1/registry/import": true}
+
+// bodyDeadline bounds how long a request's body may take to arrive: a
+// client that sends a request's headers and then withholds its body, or
+// trickles it, held a connection and a goroutine for ever (no login
+// needed): each read of any size moved the deadline on. Now a body must
+// arrive within Deps.BodyTimeout in all, and never stop for
+// Deps.BodyIdle; a streamed body (streamedBodies) has no deadline in all
+// but must bring bodyChunkBytes each BodyIdle. A body cut so is answered
+// 408. At the body's end the deadline is lifted, so a long handler after
+// it is not cut.
 func (s *server) bodyDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 			return next(c)
 		}
-		rc := http.NewResponseController(c.Response().Writer)
-		if rc.SetReadDeadline(time.Now().Add(s.d.BodyIdle)) != nil {
+		now := time.Now()
+		b := &deadlineBody{ReadCloser: r.Body, rc: http.NewResponseController(c.Response().Writer), idle: s.d.BodyIdle, chunk: 1,
+			end: now.Add(s.d.BodyTimeout)}
+		if streamedBodies[c.Path()] {
+			b.chunk, b.end = bodyChunkBytes, time.Time{}
+		}
+		if b.rc.SetReadDeadline(b.next(now)) != nil {
 			return next(c) // not a network connection (a test's recorder)
 		}
-		r.Body = &idleBody{ReadCloser: r.Body, rc: rc, idle: s.d.BodyIdle}
-		return next(c)
+		r.Body = b
+		err := next(c)
+		if b.timedOut && !c.Response().Committed {
+			return httpError(http.StatusRequestTimeout, "request body too slow: it must arrive within %v (an upload: %d KiB every %v) and never pause for %v",
+				s.d.BodyTimeout, bodyChunkBytes>>10, s.d.BodyIdle, s.d.BodyIdle)
+		}
+		return err
 	}
 }
 
-// idleBody moves the read deadline on with every read of a request body.
-type idleBody struct {
+// deadlineBody moves the read deadline of a request body on to BodyIdle
+// after each chunk bytes received, but not past end (zero: no end).
+type deadlineBody struct {
 	io.ReadCloser
-	rc   *http.ResponseController
-	idle time.Duration
+	rc       *http.ResponseController
+	idle     time.Duration
+	chunk    int64     // bytes that move the deadline on
+	end      time.Time // the latest deadline; zero: none
+	got      int64     // bytes received since the deadline last moved
+	timedOut bool      // a read hit the deadline
 }
 
-func (b *idleBody) Read(p []byte) (int, error) {
+// next is the deadline for a body whose last chunk arrived at now.
+func (b *deadlineBody) next(now time.Time) time.Time {
+	d := now.Add(b.idle)
+	if !b.end.IsZero() && d.After(b.end) {
+		d = b.end
+	}
+	return d
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
+	b.got += int64(n)
+	switch {
+	case err == io.EOF:
 		_ = b.rc.SetReadDeadline(time.Time{})
-	} else if err == nil {
-		_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		b.timedOut = true
+	case err == nil && b.got >= b.chunk:
+		b.got = 0
+		_ = b.rc.SetReadDeadline(b.next(time.Now()))
 	}
 	return n, err
 }
@@ -314,7 +451,7 @@ func decodeJSON(c echo.Context, v any) error {
 			return httpError(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", maxJSONBody)
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return httpError(http.StatusRequestTimeout, "request body stopped coming")
+			return httpError(http.StatusRequestTimeout, "request body too slow or stopped coming")
 		}
 		return httpError(http.StatusBadRequest, "read request body: %v", err)
 	}
@@ -351,6 +488,28 @@ func safeJoin(dir, name string) (string, error) {
 	return filepath.Join(dir, clean), nil
 }
 
+// checkQuery refuses (400, naming it) a malformed query, a query
+// parameter not among allowed, or one given more than once: a filter an
+// endpoint does not know was ignored, so GET /alerts?since=abc answered
+// as if it had been applied.
+func checkQuery(c echo.Context, allowed ...string) error {
+	q, err := url.ParseQuery(c.Request().URL.RawQuery)
+	if err != nil {
+		return httpError(http.StatusBadRequest, "malformed query: %v", err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		switch {
+		case !slices.Contains(allowed, k) && len(allowed) == 0:
+			return httpError(http.StatusBadRequest, "unknown query parameter %q: this endpoint takes none", trimForErr(k))
+		case !slices.Contains(allowed, k):
+			return httpError(http.StatusBadRequest, "unknown query parameter %q: this endpoint takes %s", trimForErr(k), strings.Join(allowed, ", "))
+		case len(q[k]) > 1:
+			return httpError(http.StatusBadRequest, "query parameter %q given %d times: give it once", k, len(q[k]))
+		}
+	}
+	return nil
+}
+
 // parseWindow maps a window name to a duration.
 func parseWindow(w string) (time.Duration, error) {
 	switch w {
@@ -363,7 +522,7 @@ func parseWindow(w string) (time.Duration, error) {
 	case "week":
 		return 7 * 24 * time.Hour, nil
 	}
-	return 0, httpError(http.StatusBadRequest, "window %q: use hour, shift, day or week", w)
+	return 0, httpError(http.StatusBadRequest, "window %q: use hour, shift, day or week", trimForErr(w))
 }
 
 func fsReadFile(fsys fs.FS, name string) ([]byte, error) { return fs.ReadFile(fsys, name) }

@@ -142,6 +142,10 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if st != nil {
 			fo.Site = st.ID
 		}
+		if *snippetDir != "" {
+			fo.Evidence = dashboard.NewEvidenceSaver(*snippetDir, st) // with a site model, its sensors' evidence only
+			metrics.MustRegister(fo.Evidence.Collectors()...)
+		}
 		client, link, err := subscribeFeed(fo, hub, log)
 		if err != nil {
 			return err
@@ -183,7 +187,10 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && metricsToken == "" && !tcp.IP.IsLoopback() {
 		log.Warn("dashboard: /metrics is open to anyone who reaches this address; set RFW_METRICS_TOKEN", "listen", ln.Addr().String())
 	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute} // bodies: dashboard.Deps.BodyIdle
+	// Bodies have their own deadlines (dashboard.Deps.BodyTimeout and
+	// BodyIdle); ReadTimeout is a backstop the dashboard moves on for an
+	// upload that keeps coming. No WriteTimeout: the live feed streams.
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	scheme := "http"
 	if *certFile != "" {
 		scheme = "https"
@@ -256,6 +263,9 @@ type feedOptions struct {
 	EvidenceDir string
 	ClientID    string
 	Site        string // the site shown; "" subscribes to every site
+	// Evidence saves the evidence into EvidenceDir; nil: a saver with no
+	// site model.
+	Evidence *dashboard.EvidenceSaver
 }
 
 // subscribeFeed connects and feeds alerts, locations, health, status and
@@ -275,6 +285,9 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	}
 	id := "rfwarden-dashboard-" + fmt.Sprint(os.Getpid())
 	if fo.EvidenceDir != "" {
+		if fo.Evidence == nil {
+			fo.Evidence = dashboard.NewEvidenceSaver(fo.EvidenceDir, nil)
+		}
 		id = fo.ClientID
 		evidence := event.EvidenceFilter
 		if fo.Site != "" {
@@ -299,7 +312,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	}
 	handle := func(_ mqtt.Client, m mqtt.Message) {
 		if _, _, err := event.ParseEvidenceTopic(m.Topic()); err == nil && fo.EvidenceDir != "" {
-			name, err := dashboard.SaveEvidence(fo.EvidenceDir, m.Topic(), m.Payload())
+			name, err := fo.Evidence.Save(m.Topic(), m.Payload())
 			if err != nil {
 				log.Warn("dashboard: evidence refused", "err", err)
 			} else {

@@ -302,7 +302,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return fmt.Errorf("demo: dashboard: listen on %s: %w", o.listen, err)
 	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute} // as the dashboard's
 	httpDone := make(chan error, 1)
 	wg.Go(func() { httpDone <- srv.Serve(ln) })
 	defer func() {

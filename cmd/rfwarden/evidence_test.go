@@ -20,13 +20,13 @@ import (
 
 // TestDashboardReceivesEvidence: the dashboard saves a sensor's evidence
 // snippet into --snippet-dir, and one sent while it was down arrives when
-// it is back (its MQTT session persists), while one naming another sensor
-// is refused.
+// it is back (its MQTT session persists), while one naming another sensor,
+// or from a sensor not in the site model, is refused.
 func TestDashboardReceivesEvidence(t *testing.T) {
 	b := brokertest.Start(t, "rfw/#")
 	snips := t.TempDir()
 	db := filepath.Join(t.TempDir(), "rfw.db")
-	args := []string{"--db", db, "--site", "../../fusion/site/testdata/minimal.good.yaml", "--mqtt", b.URL(),
+	args := []string{"--db", db, "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL(),
 		"--snippet-dir", snips, "--mqtt-client-id", "dash-evidence-test"}
 	d := startDashboardArgs(t, args...)
 
@@ -52,8 +52,9 @@ func TestDashboardReceivesEvidence(t *testing.T) {
 			}
 		}
 	}
-	topic := event.EvidenceTopic("tiny", "s1") // the site of minimal.good.yaml
+	topic := event.EvidenceTopic("hmp-test", "s1") // the site of wing.good.yaml, one of its sensors
 	const first, forged, second = "snippet-s1-0a1b2c3d4e5f-100-1", "snippet-s2-0a1b2c3d4e5f-100-1", "snippet-s1-0a1b2c3d4e5f-900-2"
+	const stranger = "snippet-s9-0a1b2c3d4e5f-100-1" // s9 is not in the site model
 	// the dashboard subscribes once connected: send until it is there
 	waitUntil("the first evidence saved", func() bool {
 		if err := s1.Publish(ctx, topic, publish.QoS1, false, sigmftest.Archive(t, first, 2000)); err != nil {
@@ -63,6 +64,9 @@ func TestDashboardReceivesEvidence(t *testing.T) {
 		return onDisk(first)
 	})
 	if err := s1.Publish(ctx, topic, publish.QoS1, false, sigmftest.Archive(t, forged, 2000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.Publish(ctx, event.EvidenceTopic("hmp-test", "s9"), publish.QoS1, false, sigmftest.Archive(t, stranger, 2000)); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.stop(); err != nil {
@@ -76,6 +80,9 @@ func TestDashboardReceivesEvidence(t *testing.T) {
 	waitUntil("the evidence sent while the dashboard was down", func() bool { return onDisk(second) })
 	if onDisk(forged) {
 		t.Error("saved s2's snippet sent on s1's evidence topic")
+	}
+	if onDisk(stranger) {
+		t.Error("saved the snippet of s9, a sensor not in the site model")
 	}
 	if r, err := sigmf.Open(filepath.Join(snips, second+sigmf.MetaExt)); err != nil || r.NumSamples() != 2000 {
 		t.Errorf("saved evidence: %v", err)
