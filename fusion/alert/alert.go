@@ -153,19 +153,23 @@ func (a *alertState) windowProbs(room, cur string) (pRoom, pCur float64) {
 // moves reports whether a fix that puts its track in room with
 // probability roomP, the alert's contra-th contradicting fix in a row,
 // moves the alert from cur: the window must favour room too, as much as
-// the fixes' own test asks (RoomHysteresis) after MoveAfterFixes vague
-// fixes or away from a firing alert, and at all for one clear fix
-// (MoveMinProb) while the alert is pending, unless strict (the track
-// has another alert open in room: going back to it is leaving that alert's
-// room and coming back, and needs what leaving it needed). So one clear fix after a
+// the fixes' own test asks (RoomHysteresis) away from a firing alert, and
+// at all for one clear fix (MoveMinProb) or MoveAfterFixes vague ones
+// while the alert is pending, unless strict (the track has another alert
+// open in room: going back to it is leaving that alert's room and coming
+// back, and needs what leaving it needed). So one clear fix after a
 // minute of others in cur (the demo's L2-N07 handset, placed there at 95%,
 // then once in L2-N06 at 57%) does not open an alert next door, and fixes
 // alternating between two cells do not keep opening and withdrawing one
-// beside an alert that has fired.
+// beside an alert that has fired. A pending alert has announced no room
+// as firing, and its room often came from the track's first fix, made
+// before every sensor that hears it had reported: asking the window for
+// twice as much there held the demo's B20 handset's alert in L1-N02 for
+// ten seconds of fixes in L1-S03.
 func (a *alertState) moves(room, cur string, roomP float64, contra int, strict bool) bool {
 	pRoom, pCur := a.windowProbs(room, cur)
 	switch {
-	case roomP >= MoveMinProb && a.state == StatePending && !strict:
+	case (roomP >= MoveMinProb || contra >= MoveAfterFixes) && a.state == StatePending && !strict:
 		return pRoom > pCur
 	case roomP >= MoveMinProb || contra >= MoveAfterFixes:
 		return pCur < RoomHysteresis*pRoom
