@@ -104,6 +104,10 @@ type alertState struct {
 	firedAt  time.Time // when it fired; escalations count from here
 	pos      site.Point
 	contra   int // consecutive fixes of its track that make another room at least twice as likely (RoomHysteresis)
+	// unplaced: opened on a fix that placed its track in no room (its
+	// room under store.DefaultPlaceMinProb, e.g. one of thirty rooms
+	// alike); while pending it takes the room of the first fix that does.
+	unplaced bool
 	// recent holds the room probabilities of its track's fixes of the
 	// last MoveWindow, and at least its last MoveWindowFixes fixes, oldest
 	// first.
@@ -446,15 +450,22 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			open.remember(loc.At, probs)
 			recent = open.recent
 			cur := open.alert.Room
+			back := e.alerts[r.Name+"/"+alertKey(r, loc.Track, roomID)]
+			strict := back != nil && back != open && back.state != StateResolved
+			placed := roomP >= store.DefaultPlaceMinProb
 			switch {
 			case cur == roomID:
 				open.contra = 0
+				open.unplaced = open.unplaced && !placed
+			case open.unplaced && placed && open.state == StatePending && !strict:
+				// Its room came from the tie's order, not from evidence
+				// (TestVagueFirstFixDoesNotHoldAlert): no hysteresis.
+				open.contra, open.unplaced = 0, false
+				follow = open
 			case loc.RoomProbs[cur] >= RoomHysteresis*roomP:
 				open.contra = 0
 				roomID, roomP = cur, loc.RoomProbs[cur]
 			default:
-				back := e.alerts[r.Name+"/"+alertKey(r, loc.Track, roomID)]
-				strict := back != nil && back != open && back.state != StateResolved
 				if open.contra++; !open.moves(roomID, cur, roomP, open.contra, strict) {
 					roomID, roomP = cur, loc.RoomProbs[cur]
 				} else if open.state == StatePending {
@@ -478,12 +489,13 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if follow != nil {
 			e.dropAlert(r.Name + "/" + follow.key)
 			follow.key, follow.contra, follow.state = key, 0, StateInactive // re-announced below
+			follow.unplaced = follow.unplaced && roomP < store.DefaultPlaceMinProb
 			follow.alert.Room, follow.alert.Zone = roomID, room.Zone
 			e.putAlert(r.Name+"/"+key, follow)
 		}
 		a := e.alerts[r.Name+"/"+key]
 		if a == nil || a.state == StateResolved {
-			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent)}
+			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent), unplaced: roomP < store.DefaultPlaceMinProb}
 			if len(a.recent) == 0 {
 				a.remember(loc.At, probs) // the fix that opens it starts its window
 			}

@@ -349,6 +349,50 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 	}
 }
 
+// TestVagueFirstFixDoesNotHoldAlert: an alert opened on a fix that does
+// not place the track in a room (its most likely room under
+// store.DefaultPlaceMinProb: one sensor, no silences, every cell alike)
+// names a room by the tie's order, not by evidence; while pending, it
+// takes the room of the track's first fix that does, without hysteresis.
+// The demo's B20 handset, first located by s3 alone (L1-N01 3%, one of
+// thirty rooms at 3%), then at every fix in L1-S03 at 37% with L1-N01 at
+// 22%, fired in L1-N01: each fix kept it over half as likely as L1-S03.
+// A room the track's fixes have placed it in keeps its hysteresis.
+func TestVagueFirstFixDoesNotHoldAlert(t *testing.T) {
+	uniform := map[string]float64{}
+	for i := 1; i <= 16; i++ {
+		uniform[fmt.Sprintf("B2-%02d", i)] = 0.06
+	}
+	later := map[string]float64{"B2-13": 0.37, "B2-14": 0.26, "B2-01": 0.22}
+	placedThere := map[string]float64{"B2-01": 0.17, "B2-13": 0.15, "B2-14": 0.12}
+	for _, tc := range []struct {
+		name  string
+		fixes []map[string]float64
+		want  []string // alert rooms, in order
+	}{
+		{"vague, then placed elsewhere", append([]map[string]float64{uniform}, slices.Repeat([]map[string]float64{later}, 12)...), []string{"B2-01", "B2-13"}},
+		{"vague, placed in its room, then near it", append([]map[string]float64{uniform, placedThere}, slices.Repeat([]map[string]float64{later}, 12)...), []string{"B2-01"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, rec, t0 := onlineEngine(t)
+			observeFixes(t, e, t0, tc.fixes)
+			var rooms, states []string
+			for _, a := range rec.got {
+				if !slices.Contains(rooms, a.Room) {
+					rooms = append(rooms, a.Room)
+				}
+				states = append(states, a.Room+":"+a.State)
+				if a.ID != rec.got[0].ID || a.State == "resolved" {
+					t.Errorf("transitions %v: want one alert, never resolved", states)
+				}
+			}
+			if !slices.Equal(rooms, tc.want) || rec.got[len(rec.got)-1].State != "firing" {
+				t.Errorf("transitions %v: want rooms %v, firing in the last", states, tc.want)
+			}
+		})
+	}
+}
+
 // TestSummaryOfUnnamedUplink: an unnamed uplink's alert does not read as
 // the name of a class ("unknown uplink"); with the sensor's label (LTE or
 // NR, not told apart) it says that.
