@@ -117,8 +117,11 @@ type track struct {
 	roomProbs map[string]float64
 	slackM    float64 // uncertainty of the last location (95% semi-major, capped)
 	lastSeen  time.Time
-	lastLoc   time.Time
-	powers    map[string][]timedPower // per sensor, its recent detections' powers, oldest first
+	// since is when the track was first heard, or heard again after a
+	// pause (track.heard): how long the sensors have had to hear it.
+	since   time.Time
+	lastLoc time.Time
+	powers  map[string][]timedPower // per sensor, its recent detections' powers, oldest first
 }
 
 // timedPower is one detection's power at its time.
@@ -257,9 +260,39 @@ func (tr *tracker) only(g *group) *track {
 
 func (tr *tracker) newTrack(g *group) *track {
 	tr.next++
-	t := &track{id: "trk-" + strconv.Itoa(tr.next), class: g.class, link: g.link, centerHz: g.centerHz, lastSeen: g.start}
+	t := &track{id: "trk-" + strconv.Itoa(tr.next), class: g.class, link: g.link, centerHz: g.centerHz, lastSeen: g.start, since: g.start}
 	tr.tracks = append(tr.tracks, t)
 	return t
+}
+
+// heard notes that t continues in g: a group after more than pause
+// unheard starts t's time heard again (a handset back after a pause is
+// new to the sensors: while it was off they heard nothing wherever they
+// were), and a late group moves it back.
+func (t *track) heard(g *group, pause time.Duration) {
+	switch {
+	case g.start.Sub(t.lastSeen) > pause:
+		t.since = g.start
+	case g.start.Before(t.since):
+		t.since = g.start
+	}
+	if g.start.After(t.lastSeen) {
+		t.lastSeen = g.start // a late group (an outbox sending again) does not age the track
+	}
+}
+
+// heardSince returns since when the emission of g has been heard: the
+// earliest time heard of the live tracks that may continue g (see
+// carries) and were heard within pause before it, else g's own start (a
+// new emitter). With two emitters on one channel the older counts.
+func (tr *tracker) heardSince(g *group, pause time.Duration) time.Time {
+	since := g.start
+	for _, t := range tr.tracks {
+		if tr.carries(t, g) && g.start.Sub(t.lastSeen) <= pause && t.since.Before(since) {
+			since = t.since
+		}
+	}
+	return since
 }
 
 // expire drops tracks not seen for the gap before now, and tracks last

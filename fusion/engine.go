@@ -96,7 +96,11 @@ type Config struct {
 	// the band a revisit time longer than this does not count as silent
 	// (it was likely tuned elsewhere while the group's detections could
 	// join it). Default twice AssocWindow, the span of detection times one
-	// group takes; negative disables the check.
+	// group takes; negative disables the check. Nor does one whose revisit
+	// time is longer than the emission has been heard (since its track's
+	// first group, or since it was heard again after SilentMaxRevisit plus
+	// AssocWindow unheard; the group's AssocWindow included): it may not
+	// have come back to the band since the handset came on.
 	SilentMaxRevisit time.Duration
 	// PowerWindow: the power a sensor reports for a located emission is
 	// the median of its detections of the same track within this before
@@ -670,9 +674,7 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	if tr == nil {
 		tr = e.tracker.newTrack(g)
 	}
-	if g.start.After(tr.lastSeen) {
-		tr.lastSeen = g.start // a late group (an outbox sending again) does not age the track
-	}
+	tr.heard(g, e.heardPause())
 	tr.centerHz = g.centerHz
 	if e.cfg.PowerWindow > 0 {
 		tr.notePowers(g, e.cfg.PowerWindow)

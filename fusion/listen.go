@@ -153,6 +153,15 @@ var defaultIndoorPrior = map[string]float64{
 	event.ClassFPVAnalog:  0.05,
 }
 
+// heardPause is how long a track may go unheard and still be heard
+// since it was first (track.heard): every sensor that counts as silent
+// comes back to the band within SilentMaxRevisit, so a handset unheard
+// for longer (and a group's span) was off, or heard by none of them.
+// Without the revisit check (SilentMaxRevisit negative) nothing uses it.
+func (e *Engine) heardPause() time.Duration {
+	return max(e.cfg.SilentMaxRevisit, 0) + e.cfg.AssocWindow
+}
+
 // query builds the locator's query for g: the heard powers with the
 // group's centre frequency, the class's EIRP bounds and room prior, and the sensors that
 // were listening in the group's band and did not hear it, each with the
@@ -182,16 +191,36 @@ func (e *Engine) query(g *group) locate.Query {
 	if e.cfg.ListenWindow < 0 {
 		return q
 	}
+	// How long the sensors have had to hear the emission: since it was
+	// first heard (or heard again after a pause), to the end of this
+	// group's span.
+	heardFor := g.start.Sub(e.tracker.heardSince(g, e.heardPause())) + e.cfg.AssocWindow
 	for _, sn := range e.deps.Site.Sensors {
 		if heard[sn.ID] || !e.listen.listened(sn.ID, band, g.centerHz, g.start, e.cfg.ListenWindow) {
 			continue
 		}
-		if r, ok := e.listen.revisitAt(sn.ID, band, g.centerHz); ok && e.cfg.SilentMaxRevisit > 0 && r > e.cfg.SilentMaxRevisit.Seconds() {
-			// It scans the band too seldom to have been tuned there while
-			// the group's detections could join it: its silence says
-			// little (a 2 s revisit against a 500 ms window is there one
-			// time in four).
-			continue
+		if r, ok := e.listen.revisitAt(sn.ID, band, g.centerHz); ok && e.cfg.SilentMaxRevisit > 0 {
+			if r > e.cfg.SilentMaxRevisit.Seconds() {
+				// It scans the band too seldom to have been tuned there while
+				// the group's detections could join it: its silence says
+				// little (a 2 s revisit against a 500 ms window is there one
+				// time in four).
+				continue
+			}
+			if r > heardFor.Seconds() {
+				// It may not have come back to the band since the
+				// emission was first heard: in the first group of a
+				// handset just come on, a sensor revisiting every 0.9 s
+				// was elsewhere one time in two, wherever the handset
+				// is. Counted, it pushed the first fix away from itself
+				// (scenario new-track-scanning-sensor: B2-01 at 78% for
+				// a handset in B2-10 across the landing from the silent
+				// sensor), and the alert was announced there first. Once
+				// the handset has been heard that long, a sensor that
+				// hears it has reported it, and its power is borrowed
+				// (borrow.go).
+				continue
+			}
 		}
 		noise := e.cfg.NoiseDBmPerMHz
 		if v, ok := e.cfg.SensorNoiseDBmPerMHz[sn.ID]; ok {

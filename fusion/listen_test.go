@@ -2,6 +2,7 @@ package fusion
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -42,7 +43,11 @@ func TestQuerySilentSensors(t *testing.T) {
 		healths []event.Health
 		other   []event.Detection // earlier detections of other emissions
 		offline []string
-		want    []string
+		// heardFor: s1 heard the emission every second for this long
+		// before the group (0: the group is its first); see
+		// TestQueryNewTrack.
+		heardFor time.Duration
+		want     []string
 	}{
 		{name: "nothing known", cfg: Config{ScanBandsHz: scan}},
 		{name: "health in band", cfg: Config{ScanBandsHz: scan},
@@ -62,8 +67,8 @@ func TestQuerySilentSensors(t *testing.T) {
 			healths: []event.Health{withRevisit(health("s2", t0, "lte-b3-ul"), 5)},
 			want:    []string{"s2"}},
 		{name: "band revisited seldom, long window", cfg: Config{ScanBandsHz: scan, AssocWindow: 3 * time.Second},
-			healths: []event.Health{withRevisit(health("s2", t0, "lte-b3-ul"), 5)},
-			want:    []string{"s2"}},
+			healths: []event.Health{withRevisit(health("s2", t0, "lte-b3-ul"), 5)}, heardFor: 4 * time.Second,
+			want: []string{"s2"}},
 		{name: "own scan plan before the config's", cfg: Config{ScanBandsHz: scan},
 			healths: []event.Health{withPlan(health("s2", t0, "lte-b3-ul"), map[string][2]float64{"lte-b3-ul": {1710e6, 1730e6}})}},
 		{name: "health too old", cfg: Config{ScanBandsHz: scan},
@@ -109,7 +114,10 @@ func TestQuerySilentSensors(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			g := &group{class: event.ClassLTE, centerHz: 1.75e9, bwHz: 5e6, start: t0,
+			for at := t0.Add(-tc.heardFor); at.Before(t0); at = at.Add(time.Second) {
+				hearTrack(t, e, at)
+			}
+			g := &group{class: event.ClassLTE, link: event.LinkUplink, centerHz: 1.75e9, bwHz: 5e6, start: t0,
 				dets: []event.Detection{testDet("a", "s1", t0, -60)}}
 			q := e.query(g)
 			var got []string
@@ -125,6 +133,101 @@ func TestQuerySilentSensors(t *testing.T) {
 			}
 			if len(q.Heard) != 1 || q.Heard[0].CenterHz != 1.75e9 || !q.TxBounds || q.MaxTxDBm != 23 {
 				t.Errorf("query %+v: want the heard power with CenterHz and the LTE bound 23 dBm", q)
+			}
+		})
+	}
+}
+
+// hearTrack has s1 hear the test emission (testDet) at at, and closes its
+// group: the engine's tracker follows the emission from then on.
+func hearTrack(t *testing.T, e *Engine, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	if err := e.HandleDetection(ctx, testDet(fmt.Sprintf("early-%d", at.UnixNano()), "s1", at, -60)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Tick(ctx, at.Add(e.cfg.AssocWindow)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestQueryNewTrack: a listening sensor is silent for an emission only
+// once the emission has been heard for at least the sensor's revisit time
+// (its first group's span, AssocWindow, included): a sensor that scans
+// the band every 0.9 s heard nothing in the first 500 ms group of a
+// handset just come on one time in two, whether or not it can hear it
+// (scenario new-track-scanning-sensor: such a silence put a handset's
+// first fix, and its alert, in the cell across the landing).
+func TestQueryNewTrack(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	scan := map[string][2]float64{"lte-b3-ul": {1710e6, 1785e6}}
+	health := func(sensor string, revisitS float64) event.Health {
+		h := event.Health{Schema: 1, Site: "hmp-test", Sensor: sensor, TimeNS: t0.Add(-5 * time.Second).UnixNano(), State: event.StateOK,
+			NoiseFloorDBm: map[string]float64{"lte-b3-ul": -60}}
+		if revisitS > 0 {
+			h.RevisitS = map[string]float64{"lte-b3-ul": revisitS}
+		}
+		return h
+	}
+	// s2 comes back to the band every 0.9 s, s3 every 0.4 s (within one
+	// group's span), s4 does not say, s5 every 2 s (too seldom to count
+	// at all with the default SilentMaxRevisit, 1 s).
+	healths := []event.Health{health("s2", 0.9), health("s3", 0.4), health("s4", 0), health("s5", 2)}
+	for _, tc := range []struct {
+		name  string
+		cfg   Config
+		heard []time.Duration // before the group, when s1 heard the emission (each its own group)
+		hzOff float64         // the earlier detections' frequency offset
+		want  []string
+	}{
+		{name: "first group", want: []string{"s3", "s4"}},
+		{name: "heard for 2 s", heard: []time.Duration{-2 * time.Second, -1500 * time.Millisecond, -time.Second, -500 * time.Millisecond},
+			want: []string{"s2", "s3", "s4"}},
+		{name: "heard for 300 ms", heard: []time.Duration{-300 * time.Millisecond}, want: []string{"s3", "s4"}},
+		// A handset back after a pause is a new emission to the sensors:
+		// while it was off they heard nothing whatever their place.
+		{name: "back after 10 s unheard", heard: []time.Duration{-20 * time.Second, -15 * time.Second, -10 * time.Second},
+			want: []string{"s3", "s4"}},
+		{name: "another channel heard for 2 s", heard: []time.Duration{-2 * time.Second, -time.Second}, hzOff: 30e6,
+			want: []string{"s3", "s4"}},
+		{name: "revisit check off", cfg: Config{SilentMaxRevisit: -1}, want: []string{"s2", "s3", "s4", "s5"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.ScanBandsHz = scan
+			e, err := New(cfg, Deps{Site: wing(t), Clock: func() time.Time { return t0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			for _, h := range healths {
+				b, err := event.Encode(h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := e.Handle(ctx, Message{Topic: event.SensorTopic("hmp-test", h.Sensor, event.KindHealth), Payload: b}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i, dt := range tc.heard {
+				d := testDet(fmt.Sprintf("early-%d", i), "s1", t0.Add(dt), -60)
+				d.CenterHz += tc.hzOff
+				if err := e.HandleDetection(ctx, d); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.Tick(ctx, t0.Add(dt+e.cfg.AssocWindow)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g := &group{class: event.ClassLTE, link: event.LinkUplink, centerHz: 1.75e9, bwHz: 5e6, start: t0,
+				dets: []event.Detection{testDet("a", "s1", t0, -60)}}
+			var got []string
+			for _, s := range e.query(g).Silent {
+				got = append(got, s.Sensor)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("silent %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -96,12 +96,15 @@ func (f fakeMaintenance) Maintenance(_ context.Context, _ string, at time.Time) 
 //	authorise NAME class=C room=R[,R2]
 //	noise DBM_PER_MHZ              # first line only: sensors' noise density (default -100)
 //	emit ID class=C link=L x=X y=Y tx=DBM freq=HZ [bw=HZ] [noise=DB] [every=D for=D]
-//	     [ahead=D | at=RFC3339]    # tx is the EIRP; a sensor reports the emission when
+//	     [ahead=D | at=RFC3339] [missed=S1,S2]
+//	                               # tx is the EIRP; a sensor reports the emission when
 //	                               # it arrives 6 dB above its noise in bw; stamped D
 //	                               # ahead of now (negative: behind) or at a fixed time
 //	                               # (a sensor clock set wrong): a dead letter is counted,
-//	                               # not an error
-//	health SENSOR|all STATE [bands=B1,B2] [clock=D] # bands it reports scanning (scanBandsHz);
+//	                               # not an error; the missed sensors do not report it
+//	                               # (tuned elsewhere in their scan)
+//	health SENSOR|all STATE [bands=B1,B2] [revisit=S] [clock=D] # bands it reports scanning
+//	                               # (scanBandsHz), each revisited every S seconds;
 //	                               # its clock D ahead (negative: behind)
 //	maintenance SENSOR for=D|end   # a maintenance window from now (the dashboard's), or ended
 //	redeliver                      # send the last emission's messages again
@@ -239,6 +242,16 @@ func (sc *scenario) exec(line string) error {
 				h.NoiseFloorDBm[b] = -60 // dBFS; the engine only reads which bands are listed
 			}
 		}
+		if v := kv(f[3:])["revisit"]; v != "" {
+			s, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return err
+			}
+			h.RevisitS = map[string]float64{}
+			for b := range h.NoiseFloorDBm {
+				h.RevisitS[b] = s
+			}
+		}
 		b, err := event.Encode(h)
 		if err != nil {
 			return err
@@ -336,6 +349,10 @@ func (sc *scenario) emit(ctx context.Context, id string, m map[string]string) er
 			return err
 		}
 	}
+	var missed []string
+	if v := m["missed"]; v != "" {
+		missed = strings.Split(v, ",")
+	}
 	s := sc.eng.deps.Site
 	// PredictDBm takes the model's profiled power: the EIRP less the
 	// free-space loss at the 1 m reference distance.
@@ -349,7 +366,7 @@ func (sc *scenario) emit(ctx context.Context, id string, m map[string]string) er
 				return err
 			}
 			p += noise * sc.rng.NormFloat64()
-			if p-floorDBm < detectSNRDB {
+			if p-floorDBm < detectSNRDB || slices.Contains(missed, sn.ID) {
 				continue
 			}
 			sc.n++

@@ -727,6 +727,7 @@ type demoStory struct {
 	mu    sync.Mutex
 	out   io.Writer
 	clock func() time.Time
+	rooms map[string]string // the room each open alert was last printed in, by ID
 }
 
 func (s *demoStory) printf(format string, args ...any) {
@@ -735,8 +736,33 @@ func (s *demoStory) printf(format string, args ...any) {
 	fmt.Fprintf(s.out, "[%s] %s\n", s.clock().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
+// moved notes a's room and returns the room it was last printed in when
+// it was open there and is pending now: it followed its track before it
+// fired (docs/alerts.md), and is the same alert, not a second one.
+func (s *demoStory) moved(a event.Alert) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was, known := s.rooms[a.ID]
+	if a.State == event.AlertResolved {
+		delete(s.rooms, a.ID)
+		return ""
+	}
+	if s.rooms == nil {
+		s.rooms = map[string]string{}
+	}
+	s.rooms[a.ID] = a.Room
+	if known && was != a.Room && a.State == event.AlertPending {
+		return was
+	}
+	return ""
+}
+
 func (s *demoStory) PublishAlert(_ context.Context, a event.Alert) error {
 	state := a.State
+	if was := s.moved(a); was != "" {
+		s.printf("alert %-8s %-8s %s (was in %s)", "moved", a.Severity, a.Summary, was)
+		return nil
+	}
 	switch {
 	case a.Escalations > 0 && a.State == event.AlertFiring && a.AckNS == 0:
 		state = "unacked" // fusion's reminder: firing, nobody has acknowledged it

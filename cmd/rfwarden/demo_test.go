@@ -439,3 +439,34 @@ func TestDemoAlertsClockTolerance(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoStoryMove: the demo's story prints an alert announced pending
+// again in another room (it followed its track before it fired) as a move
+// from the room it was in, not as a second alert. The demo's B20 handset,
+// first placed in L1-N02, read as a "ghost" pending alert there that never
+// fired, beside the one that fired in L1-S03: one alert, one track.
+func TestDemoStoryMove(t *testing.T) {
+	var out strings.Builder
+	s := &demoStory{out: &out, clock: func() time.Time { return time.Date(2026, 1, 15, 21, 4, 56, 0, time.UTC) }}
+	first := event.Alert{ID: "a1", Severity: "critical", Room: "L1-N02", State: event.AlertPending,
+		Summary: "unauthorised LTE/NR uplink in cell L1-N02, 44%"}
+	drone := event.Alert{ID: "b2", Severity: "critical", Room: "PERIM", State: event.AlertPending, Summary: "drone in perimeter PERIM, 28%"}
+	moved := first
+	moved.Room, moved.Summary = "L1-S03", "unauthorised LTE/NR uplink in cell L1-S03, 31%"
+	fired := moved
+	fired.State = event.AlertFiring
+	for _, p := range []event.Alert{first, drone, moved, fired} {
+		if err := s.PublishAlert(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{
+		"[21:04:56] alert pending  critical unauthorised LTE/NR uplink in cell L1-N02, 44%",
+		"[21:04:56] alert pending  critical drone in perimeter PERIM, 28%",
+		"[21:04:56] alert moved    critical unauthorised LTE/NR uplink in cell L1-S03, 31% (was in L1-N02)",
+		"[21:04:56] alert firing   critical unauthorised LTE/NR uplink in cell L1-S03, 31%",
+	}
+	if got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n"); !slices.Equal(got, want) {
+		t.Errorf("story:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -104,6 +104,10 @@ type alertState struct {
 	firedAt  time.Time // when it fired; escalations count from here
 	pos      site.Point
 	contra   int // consecutive fixes of its track that make another room at least twice as likely (RoomHysteresis)
+	// unplaced: opened on a fix that placed its track in no room (its
+	// room under store.DefaultPlaceMinProb, e.g. one of thirty rooms
+	// alike); while pending it takes the room of the first fix that does.
+	unplaced bool
 	// recent holds the room probabilities of its track's fixes of the
 	// last MoveWindow, and at least its last MoveWindowFixes fixes, oldest
 	// first.
@@ -153,19 +157,23 @@ func (a *alertState) windowProbs(room, cur string) (pRoom, pCur float64) {
 // moves reports whether a fix that puts its track in room with
 // probability roomP, the alert's contra-th contradicting fix in a row,
 // moves the alert from cur: the window must favour room too, as much as
-// the fixes' own test asks (RoomHysteresis) after MoveAfterFixes vague
-// fixes or away from a firing alert, and at all for one clear fix
-// (MoveMinProb) while the alert is pending, unless strict (the track
-// has another alert open in room: going back to it is leaving that alert's
-// room and coming back, and needs what leaving it needed). So one clear fix after a
+// the fixes' own test asks (RoomHysteresis) away from a firing alert, and
+// at all for one clear fix (MoveMinProb) or MoveAfterFixes vague ones
+// while the alert is pending, unless strict (the track has another alert
+// open in room: going back to it is leaving that alert's room and coming
+// back, and needs what leaving it needed). So one clear fix after a
 // minute of others in cur (the demo's L2-N07 handset, placed there at 95%,
 // then once in L2-N06 at 57%) does not open an alert next door, and fixes
 // alternating between two cells do not keep opening and withdrawing one
-// beside an alert that has fired.
+// beside an alert that has fired. A pending alert has announced no room
+// as firing, and its room often came from the track's first fix, made
+// before every sensor that hears it had reported: asking the window for
+// twice as much there held the demo's B20 handset's alert in L1-N02 for
+// ten seconds of fixes in L1-S03.
 func (a *alertState) moves(room, cur string, roomP float64, contra int, strict bool) bool {
 	pRoom, pCur := a.windowProbs(room, cur)
 	switch {
-	case roomP >= MoveMinProb && a.state == StatePending && !strict:
+	case (roomP >= MoveMinProb || contra >= MoveAfterFixes) && a.state == StatePending && !strict:
 		return pRoom > pCur
 	case roomP >= MoveMinProb || contra >= MoveAfterFixes:
 		return pCur < RoomHysteresis*pRoom
@@ -442,15 +450,22 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			open.remember(loc.At, probs)
 			recent = open.recent
 			cur := open.alert.Room
+			back := e.alerts[r.Name+"/"+alertKey(r, loc.Track, roomID)]
+			strict := back != nil && back != open && back.state != StateResolved
+			placed := roomP >= store.DefaultPlaceMinProb
 			switch {
 			case cur == roomID:
 				open.contra = 0
+				open.unplaced = open.unplaced && !placed
+			case open.unplaced && placed && open.state == StatePending && !strict:
+				// Its room came from the tie's order, not from evidence
+				// (TestVagueFirstFixDoesNotHoldAlert): no hysteresis.
+				open.contra, open.unplaced = 0, false
+				follow = open
 			case loc.RoomProbs[cur] >= RoomHysteresis*roomP:
 				open.contra = 0
 				roomID, roomP = cur, loc.RoomProbs[cur]
 			default:
-				back := e.alerts[r.Name+"/"+alertKey(r, loc.Track, roomID)]
-				strict := back != nil && back != open && back.state != StateResolved
 				if open.contra++; !open.moves(roomID, cur, roomP, open.contra, strict) {
 					roomID, roomP = cur, loc.RoomProbs[cur]
 				} else if open.state == StatePending {
@@ -474,12 +489,13 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if follow != nil {
 			e.dropAlert(r.Name + "/" + follow.key)
 			follow.key, follow.contra, follow.state = key, 0, StateInactive // re-announced below
+			follow.unplaced = follow.unplaced && roomP < store.DefaultPlaceMinProb
 			follow.alert.Room, follow.alert.Zone = roomID, room.Zone
 			e.putAlert(r.Name+"/"+key, follow)
 		}
 		a := e.alerts[r.Name+"/"+key]
 		if a == nil || a.state == StateResolved {
-			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent)}
+			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent), unplaced: roomP < store.DefaultPlaceMinProb}
 			if len(a.recent) == 0 {
 				a.remember(loc.At, probs) // the fix that opens it starts its window
 			}

@@ -276,7 +276,14 @@ func TestRoomHysteresis(t *testing.T) {
 // at 57%, opened a pending alert there, withdrawn at the next fix, 12
 // times in two minutes); a run of them does. Away from an alert that has
 // fired, the window must favour the new room twice over: fixes that put the
-// track next door two times in three do not open alerts there.
+// track next door two times in three do not open alerts there. Before it
+// has fired, a pending alert follows the fixes that contradict its first
+// one MoveAfterFixes times once the window favours their room at all (the
+// demo's B20 handset, first placed in L1-N02 at 38–44% by s1 and s6 before
+// s3 had reported it, then at every fix in L1-S03 at 31% and L1-N02 at
+// 13%: the window took 15 fixes, ten seconds, to favour L1-S03 twice
+// over, so the alert was announced pending in L1-N02 and either moved as
+// it fired, or fired there and a second one opened in L1-S03).
 func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 	vague := map[string]float64{"B2-07": 0.45, "B2-06": 0.3, "B2-08": 0.25}
 	held := map[string]float64{"B2-13": 0.28, "B2-14": 0.18, "B2-07": 0.02}
@@ -284,6 +291,7 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 	sure := map[string]float64{"B2-13": 0.95, "B2-14": 0.03}
 	next := map[string]float64{"B2-14": 0.57, "B2-13": 0.2}
 	nextClear := map[string]float64{"B2-14": 0.85, "B2-13": 0.1}
+	shared := map[string]float64{"B2-05": 0.31, "B2-12": 0.29, "B2-14": 0.25, "B2-13": 0.13}
 	repeat := func(n int, p map[string]float64) []map[string]float64 {
 		out := make([]map[string]float64, n)
 		for i := range out {
@@ -300,6 +308,7 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 		{"one contradicting fix", []map[string]float64{vague}, []string{"B2-13"}, false},
 		{"contradicted then confirmed", []map[string]float64{vague, vague, {"B2-13": 0.5, "B2-07": 0.5}, vague}, []string{"B2-13"}, false},
 		{"contradicted three times", []map[string]float64{vague, vague, vague}, []string{"B2-13", "B2-07"}, true},
+		{"contradicted by spread fixes while pending", repeat(15, shared), []string{"B2-13", "B2-05"}, true},
 		{"held, then three vague fixes", append(repeat(30, held), repeat(3, oneSensor)...), []string{"B2-13"}, false},
 		{"held, then vague fixes interleaved", append(repeat(30, held), held, oneSensor, held, oneSensor, oneSensor, oneSensor, oneSensor),
 			[]string{"B2-13"}, false},
@@ -335,6 +344,50 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 						break
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestVagueFirstFixDoesNotHoldAlert: an alert opened on a fix that does
+// not place the track in a room (its most likely room under
+// store.DefaultPlaceMinProb: one sensor, no silences, every cell alike)
+// names a room by the tie's order, not by evidence; while pending, it
+// takes the room of the track's first fix that does, without hysteresis.
+// The demo's B20 handset, first located by s3 alone (L1-N01 3%, one of
+// thirty rooms at 3%), then at every fix in L1-S03 at 37% with L1-N01 at
+// 22%, fired in L1-N01: each fix kept it over half as likely as L1-S03.
+// A room the track's fixes have placed it in keeps its hysteresis.
+func TestVagueFirstFixDoesNotHoldAlert(t *testing.T) {
+	uniform := map[string]float64{}
+	for i := 1; i <= 16; i++ {
+		uniform[fmt.Sprintf("B2-%02d", i)] = 0.06
+	}
+	later := map[string]float64{"B2-13": 0.37, "B2-14": 0.26, "B2-01": 0.22}
+	placedThere := map[string]float64{"B2-01": 0.17, "B2-13": 0.15, "B2-14": 0.12}
+	for _, tc := range []struct {
+		name  string
+		fixes []map[string]float64
+		want  []string // alert rooms, in order
+	}{
+		{"vague, then placed elsewhere", append([]map[string]float64{uniform}, slices.Repeat([]map[string]float64{later}, 12)...), []string{"B2-01", "B2-13"}},
+		{"vague, placed in its room, then near it", append([]map[string]float64{uniform, placedThere}, slices.Repeat([]map[string]float64{later}, 12)...), []string{"B2-01"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, rec, t0 := onlineEngine(t)
+			observeFixes(t, e, t0, tc.fixes)
+			var rooms, states []string
+			for _, a := range rec.got {
+				if !slices.Contains(rooms, a.Room) {
+					rooms = append(rooms, a.Room)
+				}
+				states = append(states, a.Room+":"+a.State)
+				if a.ID != rec.got[0].ID || a.State == "resolved" {
+					t.Errorf("transitions %v: want one alert, never resolved", states)
+				}
+			}
+			if !slices.Equal(rooms, tc.want) || rec.got[len(rec.got)-1].State != "firing" {
+				t.Errorf("transitions %v: want rooms %v, firing in the last", states, tc.want)
 			}
 		})
 	}
