@@ -194,25 +194,12 @@ func sameContent(a, b string) bool {
 }
 
 // SnippetOf reports whether name is one of sensor's snippet names, as the
-// sensor agent names them: snippet-SENSOR-BOOT-START-SEQ (its detection
-// ID), BOOT 12 lower-case hex digits, START and SEQ decimal. The name
-// alone tells the sensor: sensor wing has no name of sensor wing-a.
-// sensor/agent's own test checks that both read names alike.
+// sensor agent names them: "snippet-" and one of its detection IDs
+// (event.DetectionOf). The name alone tells the sensor: sensor wing has no
+// name of sensor wing-a.
 func SnippetOf(sensor, name string) bool {
-	rest, ok := strings.CutPrefix(name, "snippet-"+sensor+"-")
-	if !ok || sensor == "" {
-		return false
-	}
-	p := strings.Split(rest, "-")
-	if len(p) != 3 || len(p[0]) != 12 || strings.Trim(p[0], "0123456789abcdef") != "" {
-		return false
-	}
-	for _, d := range p[1:] {
-		if d == "" || strings.Trim(d, "0123456789") != "" {
-			return false
-		}
-	}
-	return true
+	id, ok := strings.CutPrefix(name, "snippet-")
+	return ok && event.DetectionOf(sensor, id)
 }
 
 // plainName reports whether s is made of letters, digits, '-' and '_'.

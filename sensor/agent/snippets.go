@@ -182,22 +182,11 @@ func (s *snippets) init() error {
 }
 
 // own reports whether name is a snippet of this sensor, of any run:
-// snippet-SENSOR-BOOT-START-SEQ (DetectionID), BOOT 12 hex digits.
+// "snippet-" and one of its detection IDs (event.DetectionOf; DetectionID
+// makes them).
 func (s *snippets) own(name string) bool {
-	rest, ok := strings.CutPrefix(name, "snippet-"+s.sensor+"-")
-	if !ok || s.sensor == "" {
-		return false
-	}
-	p := strings.Split(rest, "-")
-	if len(p) != 3 || len(p[0]) != 12 || strings.Trim(p[0], "0123456789abcdef") != "" {
-		return false
-	}
-	for _, d := range p[1:] {
-		if d == "" || strings.Trim(d, "0123456789") != "" {
-			return false
-		}
-	}
-	return true
+	id, ok := strings.CutPrefix(name, "snippet-")
+	return ok && event.DetectionOf(s.sensor, id)
 }
 
 // keep marks the snippets of the detections ids kept (an alert's
