@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
@@ -98,7 +99,10 @@ func resampleFloor(src []float64, n int) []float64 {
 // tuning, and returns how many tunings it seeded. A capture whose key is
 // malformed is skipped and named in the error, which comes with the count
 // of the others: a replay goes on without it, learning that tuning's floor
-// from its samples as it would without the key.
+// from its samples as it would without the key. It seeds at most
+// MaxTunings tunings, as many as the pipeline keeps Detectors for: a
+// recording naming more (100,000 captures at as many frequencies fit its
+// metadata bound) would cost a Detector each and keep none.
 func (p *Pipeline) SeedFloors(m sigmf.Meta) (int, error) {
 	rate := m.Global.SampleRateHz
 	seeded := 0
@@ -107,6 +111,9 @@ func (p *Pipeline) SeedFloors(m sigmf.Meta) (int, error) {
 		v, ok := c.Extra[NoiseFloorKey]
 		if !ok || p.dets[tuning{c.FrequencyHz, rate}] != nil {
 			continue
+		}
+		if seeded == MaxTunings {
+			return seeded, errors.Join(firstErr, fmt.Errorf("captures[%d].%s: more than %d tunings carry a floor: the rest learn theirs from their samples", i, NoiseFloorKey, MaxTunings))
 		}
 		floor, err := floatArray(v)
 		if err == nil {

@@ -141,3 +141,45 @@ func TestSeedFloorsRefusesMalformed(t *testing.T) {
 		})
 	}
 }
+
+// TestSeedFloorsBounded: a recording whose captures carry floors at more
+// tunings than the pipeline keeps Detectors for seeds MaxTunings of them
+// and says so, instead of building a Detector for each (a hostile upload
+// to the dashboard's replay could name 100,000).
+func TestSeedFloorsBounded(t *testing.T) {
+	floor := make([]float64, 256)
+	for i := range floor {
+		floor[i] = -80
+	}
+	m := sigmf.Meta{Global: sigmf.Global{Datatype: "cf32_le", SampleRateHz: 2e6}}
+	for i := range 3 * MaxTunings {
+		m.Captures = append(m.Captures, sigmf.Capture{SampleStart: int64(i), FrequencyHz: 800e6 + float64(i)*1e6,
+			Extra: map[string]any{NoiseFloorKey: floor}})
+	}
+	p := New(Config{})
+	n, err := p.SeedFloors(m)
+	if n != MaxTunings || err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("SeedFloors: %d seeded, err %v; want %d and an error saying the rest are learnt", n, err, MaxTunings)
+	}
+	if len(p.dets) > MaxTunings {
+		t.Errorf("%d detectors kept, want at most %d", len(p.dets), MaxTunings)
+	}
+}
+
+// FuzzSeedFloors: metadata from outside (an uploaded evidence clip) never
+// makes SeedFloors panic, and it seeds at most MaxTunings tunings.
+func FuzzSeedFloors(f *testing.F) {
+	f.Add([]byte(`{"global":{"core:datatype":"cf32_le","core:sample_rate":2e6,"core:version":"1.0.0"},"captures":[{"core:sample_start":0,"core:frequency":847e6,"rfw:noise_floor_dbfs":[-80,-80,-80,-80,-80,-80,-80,-80,-80,-80,-80,-80,-80,-80,-80,-80]}],"annotations":[]}`))
+	f.Add([]byte(`{"global":{"core:datatype":"cf32_le","core:sample_rate":2e6,"core:version":"1.0.0"},"captures":[{"core:sample_start":0,"core:frequency":847e6,"rfw:noise_floor_dbfs":[1e400,"x",null]}],"annotations":[]}`))
+	f.Add([]byte(`{"global":{"core:datatype":"cf32_le","core:sample_rate":2e6,"core:version":"1.0.0"},"captures":[{"core:sample_start":0,"core:frequency":847e6,"rfw:noise_floor_dbfs":{"a":1}}],"annotations":[]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := sigmf.ParseMeta(b)
+		if err != nil {
+			return
+		}
+		p := New(Config{})
+		if n, _ := p.SeedFloors(m); n < 0 || n > MaxTunings || len(p.dets) > MaxTunings {
+			t.Fatalf("seeded %d, %d detectors", n, len(p.dets))
+		}
+	})
+}
