@@ -69,4 +69,27 @@ func TestIncidentBundleDates(t *testing.T) {
 	}
 }
 
+// TestAddRFC3339OnlyDates: a length of time (duration_ns, period_ns) gets
+// no date beside it; a 13 ms burst read "1969-12-31T19:00:00.0131072-05:00"
+// in incident.json.
+func TestAddRFC3339OnlyDates(t *testing.T) {
+	doc := map[string]any{"time_ns": json.Number("1800000000000000000"), "duration_ns": json.Number("13107200"),
+		"period_ns": json.Number("1999400"), "nested": []any{map[string]any{"updated_ns": json.Number("1800000000000000000"), "duration_ns": json.Number("5")}}}
+	addRFC3339(doc, time.UTC)
+	if doc["time_rfc3339"] != "2027-01-15T08:00:00Z" {
+		t.Errorf("time_rfc3339 %v", doc["time_rfc3339"])
+	}
+	n := doc["nested"].([]any)[0].(map[string]any)
+	if n["updated_rfc3339"] == nil {
+		t.Errorf("nested updated_rfc3339 missing: %v", n)
+	}
+	for _, m := range []map[string]any{doc, n} {
+		for _, k := range []string{"duration_rfc3339", "period_rfc3339"} {
+			if v, ok := m[k]; ok {
+				t.Errorf("%s = %v: a length of time made a date", k, v)
+			}
+		}
+	}
+}
+
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }

@@ -193,6 +193,17 @@ func sameContent(a, b string) bool {
 	}
 }
 
+// lengthKey reports whether KEY_ns is a length of time, not a moment:
+// a detection's duration_ns and burst period_ns.
+func lengthKey(base string) bool {
+	for _, w := range []string{"duration", "period"} {
+		if base == w || strings.HasSuffix(base, "_"+w) {
+			return true
+		}
+	}
+	return false
+}
+
 // SnippetOf reports whether name is one of sensor's snippet names, as the
 // sensor agent names them: "snippet-" and one of its detection IDs
 // (event.DetectionOf). The name alone tells the sensor: sensor wing has no
@@ -241,12 +252,12 @@ func bundleJSON(v any, loc *time.Location, zone string, at time.Time) ([]byte, e
 }
 
 // addRFC3339 adds KEY_rfc3339 beside every non-zero integer KEY_ns in the
-// objects of doc, recursively.
+// objects of doc, recursively, but for lengths of time (lengthKey).
 func addRFC3339(doc any, loc *time.Location) {
 	switch d := doc.(type) {
 	case map[string]any:
 		for k, v := range d {
-			if base, ok := strings.CutSuffix(k, "_ns"); ok {
+			if base, ok := strings.CutSuffix(k, "_ns"); ok && !lengthKey(base) {
 				n, isNum := v.(json.Number)
 				if ns, err := n.Int64(); isNum && err == nil && ns != 0 {
 					if _, taken := d[base+"_rfc3339"]; !taken {
