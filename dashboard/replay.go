@@ -388,7 +388,13 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		}
 		out.Tunings = append(out.Tunings, rt)
 	}
-	out.SensorLabels = sensorVerdicts(meta, out.Detections, clock, from, limit)
+	// The sensor's labels are judged against all the replay found: the
+	// page's Min SNR hides detections, it does not unsay them.
+	all := make([]ReplayDetection, 0, len(results))
+	for _, res := range results {
+		all = append(all, replayDetection(res, rate, clock))
+	}
+	out.SensorLabels = sensorVerdicts(meta, all, opts.ThresholdDB, clock, from, limit)
 	out.Notes = replayNotes(out, meta, seeded, warmed, r.maxDur, opts)
 	annotated := pipeline.AnnotatedMeta(withoutEarlierRuns(meta), annotatedDataset(path, meta), kept)
 	if out.Truncated {
@@ -451,7 +457,7 @@ const sensorGenerator = "rfwarden sensor"
 // annotations, each with what the replay found over it: confirmed when a
 // detection overlapping it in time (and frequency, when both say) has its
 // rfw:class, or, for a snippet of a sensor that wrote no class, its label.
-func sensorVerdicts(m sigmf.Meta, dets []ReplayDetection, clock func(int64) float64, from, limit int64) []SensorLabel {
+func sensorVerdicts(m sigmf.Meta, dets []ReplayDetection, minSNRDB float64, clock func(int64) float64, from, limit int64) []SensorLabel {
 	out := []SensorLabel{}
 	for _, a := range m.Annotations {
 		if a.Generator != sensorGenerator {
@@ -473,6 +479,7 @@ func sensorVerdicts(m sigmf.Meta, dets []ReplayDetection, clock func(int64) floa
 			out = append(out, sl)
 			continue
 		}
+		bestSNR := math.Inf(-1) // of the detections that confirm it
 		for _, d := range dets {
 			if d.SampleStart >= a.SampleStart+a.SampleCount || d.SampleStart+d.SampleCount <= a.SampleStart ||
 				a.HasFreq && (d.FreqLowHz > a.FreqUpperHz || d.FreqHighHz < a.FreqLowerHz) {
@@ -483,9 +490,12 @@ func sensorVerdicts(m sigmf.Meta, dets []ReplayDetection, clock func(int64) floa
 			}
 			if sl.Class != "" && d.Class == sl.Class || sl.Class == "" && d.Label == a.Label {
 				sl.Confirmed = true
+				bestSNR = max(bestSNR, d.SNRDB)
 			}
 		}
 		switch {
+		case sl.Confirmed && bestSNR < minSNRDB:
+			sl.Note = fmt.Sprintf("the replay confirmed the sensor's label %q at %.1f dB SNR, below the Min SNR of %.1f dB shown: lower it to see the detection", name, bestSNR, minSNRDB)
 		case sl.Confirmed:
 		case len(sl.Replay) == 0:
 			sl.Note = fmt.Sprintf("the replay did not confirm the sensor's label %q: it found nothing there", name)
