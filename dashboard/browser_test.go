@@ -154,6 +154,27 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("alert after browser ack: by %q note %q", a.AckBy, a.AckNote)
 	}
 	shot(t, ctx, "alerts-acked")
+	// The open detail of a live alert follows what fusion stores without
+	// publishing it (evidence every 10 s, room probabilities every
+	// minute); it showed what it had when clicked.
+	detailItems := func() int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#alert-detail li').length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := detailItems()
+	grown, _ := ev.al.Alert(context.Background(), "live-1")
+	grown.RoomProbs, grown.UpdatedNS = map[string]float64{"yard": 0.6, "a-102": 0.3}, grown.UpdatedNS+int64(10*time.Second)
+	ev.al.UpsertAlert(context.Background(), grown)
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.rfwFollowAlertDetail()`, chromedp.EvalAwaitPromise)); err != nil || !ok {
+		t.Errorf("follow the open detail: %v, %v", ok, err)
+	}
+	if n := detailItems(); n != before+1 {
+		t.Errorf("the open detail lists %d items after the alert gained a room, had %d", n, before)
+	}
 
 	// An analyst checks the case: the evidence's snippet is replayed through
 	// the pipeline from the alert's detail.

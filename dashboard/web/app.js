@@ -305,7 +305,20 @@
       kids.push(el('div', { class: 'row' }, note, btn));
     }
     box.replaceChildren(...kids);
+    box.dataset.id = a.id;
+    box.dataset.live = a.state === 'pending' || a.state === 'firing' ? '1' : '';
   }
+  // An open detail of a live alert follows the evidence and room
+  // probabilities fusion stores every 10 s without publishing them
+  // (docs/alerts.md), unless an officer is writing an acknowledgement note.
+  function followAlertDetail() {
+    const box = $('alert-detail'), note = $('ack-note');
+    if (!st.me || $('page-alerts').classList.contains('hidden') || box.classList.contains('hidden') || !box.dataset.live) return false;
+    if (note && (note.value || document.activeElement === note)) return false;
+    return showAlert(box.dataset.id).then(() => true, () => false);
+  }
+  setInterval(followAlertDetail, 15000);
+  window.rfwFollowAlertDetail = followAlertDetail; // the browser test's tick
 
   // ---- heatmap
   // heatSteps scales the colours to the floor's busiest room (but for the
