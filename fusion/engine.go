@@ -247,9 +247,14 @@ type Deps struct {
 	// in maintenance.
 	Maintenance store.MaintenanceStore
 	Publisher   alert.Publisher
-	Clock       func() time.Time
-	Logger      *slog.Logger
-	Registerer  prometheus.Registerer
+	// Keeper, when not nil, is asked to keep the evidence live alerts gain
+	// between their publications (alert.Engine.SetKeeper); Publisher asks
+	// for the evidence each publication names (KeepPublisher). It is
+	// called holding the engine's lock and must not block (AsyncKeeper).
+	Keeper     alert.EvidenceKeeper
+	Clock      func() time.Time
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
 }
 
 // Message is one MQTT message.
@@ -415,6 +420,9 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	ae, err := alert.New(ac, deps.Site, deps.AlertStore, countingPublisher{deps.Publisher, met}, deps.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("fusion: %w", err)
+	}
+	if deps.Keeper != nil {
+		ae.SetKeeper(deps.Keeper)
 	}
 	e := &Engine{cfg: cfg, deps: deps, log: deps.Logger, locator: loc, alerts: ae, seen: newSeenSet(cfg.SeenIDs), met: met,
 		assoc:   associator{window: cfg.AssocWindow, tolHz: cfg.FreqTolHz},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/alert"
 )
 
 // tokenPublisher is the part of a paho client the alert publishers use.
@@ -20,7 +22,9 @@ type tokenPublisher interface {
 
 // KeepPublisher asks the sensors that heard an alert's evidence to keep
 // those detections' IQ snippets (event.CmdKeep on each one's cmd topic, QoS
-// 1), at every state change of an alert that has evidence. A sensor rotates
+// 1), at every state change of an alert that has evidence, and (as an
+// alert.EvidenceKeeper, KeepEvidence) for the evidence a live alert gains
+// between its state changes. A sensor rotates
 // its snippets to make room for new ones; the ones an alert cites are kept
 // until someone removes them. A detection ID begins with its sensor's ID
 // and "-": each ID goes to the sensors of Sensors it could belong to (the
@@ -99,3 +103,41 @@ func waitToken(ctx context.Context, tok mqtt.Token, timeout time.Duration, what 
 		return fmt.Errorf("publish %s: timeout after %v", what, timeout)
 	}
 }
+
+var _ alert.EvidenceKeeper = KeepPublisher{}
+
+// KeepEvidence implements alert.EvidenceKeeper: it asks the sensors that
+// heard ids, evidence a gained between its publications, to keep their
+// snippets, as PublishAlert does for a's whole evidence.
+func (p KeepPublisher) KeepEvidence(ctx context.Context, a event.Alert, ids []string) error {
+	a.Evidence = ids
+	return p.PublishAlert(ctx, a)
+}
+
+// AsyncKeeper is an alert.EvidenceKeeper that queues the keep commands
+// for a KeepPublisher and sends them from its own goroutine, so the alert
+// engine's Tick, which calls it holding the engine's lock, never waits for
+// the broker. A full queue drops the request and returns ErrQueueFull (the
+// engine asks again). Close stops the goroutine after sending what is
+// queued.
+type AsyncKeeper struct {
+	q *AsyncPublisher
+}
+
+var _ alert.EvidenceKeeper = (*AsyncKeeper)(nil)
+
+// NewAsyncKeeper starts sending k's keep commands through a queue of the
+// given size (requests, one per alert and call).
+func NewAsyncKeeper(k KeepPublisher, queue int, log *slog.Logger) *AsyncKeeper {
+	return &AsyncKeeper{q: NewAsyncPublisher(k, queue, log)}
+}
+
+// KeepEvidence implements alert.EvidenceKeeper without blocking.
+func (k *AsyncKeeper) KeepEvidence(ctx context.Context, a event.Alert, ids []string) error {
+	// only what KeepPublisher reads: the engine goes on changing the rest
+	return k.q.PublishAlert(ctx, event.Alert{Schema: a.Schema, ID: a.ID, Site: a.Site, Evidence: slices.Clone(ids)})
+}
+
+// Close sends the queued requests (until ctx is done) and stops. Do not
+// call KeepEvidence after Close.
+func (k *AsyncKeeper) Close(ctx context.Context) error { return k.q.Close(ctx) }

@@ -252,7 +252,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// which sensors were listening where, so a sensor that scanned a band
 	// and heard nothing counts against the places near it.
 	eng, err := fusion.New(fusion.Config{Model: demoModel(), Alerts: demoAlerts(o.speed)}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
-		AlertStore: db, Maintenance: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Clock: clock.Now,
+		AlertStore: db, Maintenance: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Keeper: fconn.keep, Clock: clock.Now,
 		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics)})
 	if err != nil {
 		return err

@@ -159,7 +159,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				func() float64 { return float64(influx.Refused()) }))
 	}
 	defer followRegistry(ctx, reg, metrics, "rfw_fusion", log)()
-	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Maintenance: db, Publisher: pub, Logger: log, Registerer: metrics})
+	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Maintenance: db, Publisher: pub, Keeper: conn.keep, Logger: log, Registerer: metrics})
 	if err != nil {
 		return err
 	}
@@ -230,13 +230,15 @@ func pruneHistory(ctx context.Context, db *store.SQLite, siteID string, keep, pe
 }
 
 // fusionMQTT is fusion's MQTT side: the client, the Resubscriber Run's
-// subscriber needs, and an asynchronous alert publisher (publishing must
-// never stall the engine).
+// subscriber needs, an asynchronous alert publisher and an asynchronous
+// keeper of the evidence alerts gain between publications (neither may
+// stall the engine).
 type fusionMQTT struct {
 	client mqtt.Client
 	resub  *fusion.Resubscriber
 	pub    *fusion.AsyncPublisher
-	link   *mqttlink.Link // the connection's errors, for the log, /healthz and /metrics
+	keep   *fusion.AsyncKeeper // fusion.Deps.Keeper
+	link   *mqttlink.Link      // the connection's errors, for the log, /healthz and /metrics
 }
 
 // connectFusion connects fusion's MQTT client: a persistent session under a
@@ -244,7 +246,9 @@ type fusionMQTT struct {
 // and a Resubscriber (paho does not subscribe again by itself, and
 // mosquitto forgets a shared subscription, which fusion.yaml's
 // subscription: may name, when it restarts). Its publisher sends each alert state change, and asks the
-// sensors (IDs) that heard the alert's evidence to keep those snippets.
+// sensors (IDs) that heard the alert's evidence to keep those snippets;
+// its keeper asks them to keep the evidence a live alert gains between
+// its state changes.
 func connectFusion(broker, clientID, username, password string, sensors []string, log *slog.Logger) (*fusionMQTT, error) {
 	opts := mqtt.NewClientOptions().AddBroker(broker).SetClientID(clientID).
 		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(10 * time.Second).
@@ -270,9 +274,10 @@ func connectFusion(broker, clientID, username, password string, sensors []string
 	if err := tok.Error(); err != nil {
 		return nil, fmt.Errorf("connect %s: %w", broker, err)
 	}
+	keep := fusion.KeepPublisher{Client: client, Sensors: sensors}
 	return &fusionMQTT{client: client, resub: resub, link: link,
-		pub: fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client},
-			fusion.KeepPublisher{Client: client, Sensors: sensors}}, 4096, log)}, nil
+		pub:  fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client}, keep}, 4096, log),
+		keep: fusion.NewAsyncKeeper(keep, 4096, log)}, nil
 }
 
 // sensorIDs lists the IDs of s's sensors.
@@ -289,11 +294,12 @@ func (m *fusionMQTT) subscriber() fusion.PahoSubscriber {
 	return fusion.PahoSubscriber{Client: m.client, Resubscribe: m.resub}
 }
 
-// close sends the queued alerts (for at most drain) and disconnects
-// (waiting quiesce for work in flight).
+// close sends the queued alerts and keep commands (for at most drain) and
+// disconnects (waiting quiesce for work in flight).
 func (m *fusionMQTT) close(drain time.Duration, quiesce uint) {
 	ctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	m.pub.Close(ctx)
+	m.keep.Close(ctx)
 	m.client.Disconnect(quiesce)
 }

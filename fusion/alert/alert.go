@@ -58,6 +58,16 @@ type Publisher interface {
 	PublishAlert(ctx context.Context, a event.Alert) error
 }
 
+// EvidenceKeeper asks the sensors that heard some of a live alert's
+// evidence to keep those detections' IQ snippets (fusion.KeepPublisher
+// sends event.CmdKeep). The engine calls it from Tick, holding its lock:
+// it must not block (fusion queues the commands, fusion.AsyncKeeper).
+type EvidenceKeeper interface {
+	// KeepEvidence asks to keep the snippets of ids, detections a has
+	// gained as evidence since it was last published or kept.
+	KeepEvidence(ctx context.Context, a event.Alert, ids []string) error
+}
+
 // Why says why an alert is published.
 type Why int
 
@@ -124,6 +134,11 @@ type alertState struct {
 	// retried is when Tick last tried to store a resolved alert whose
 	// resolution the store refused (retryResolved).
 	retried time.Time
+	// kept is how many of alert.Evidence (the first ones) the sensors
+	// have been asked to keep, by a publication or the keeper, and keptAt
+	// when they were last asked (keepGained).
+	kept   int
+	keptAt time.Time
 }
 
 // fix is one location fix of a track, as the move test remembers it.
@@ -209,6 +224,9 @@ type Engine struct {
 	// name + "/" + track, for openAlert; putAlert and dropAlert keep it in
 	// step with alerts.
 	byTrack map[string][]*alertState
+	// keeper, when not nil, is asked to keep the evidence live alerts
+	// gain between their publications (SetKeeper).
+	keeper EvidenceKeeper
 }
 
 // New returns an alert engine for s. pub and st may be nil.
@@ -228,6 +246,18 @@ func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog
 		e.cfg.Rules[i].applyDefaults()
 	}
 	return e, nil
+}
+
+// SetKeeper sets the keeper asked, at most every RefreshEvery, to keep the
+// evidence a live alert gains between its publications (nil: none). Each
+// publication is taken to ask for the alert's whole evidence, as fusion's
+// publisher does (fusion.KeepPublisher); the keeper is given only the IDs
+// gained since an alert was last published or kept, so no ID is asked for
+// twice between publications, and no publication is made for them.
+func (e *Engine) SetKeeper(k EvidenceKeeper) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.keeper = k
 }
 
 // RoomHysteresis is how likely, relative to the new most likely room, the
@@ -792,6 +822,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			if err := e.refresh(ctx, a, now); err != nil {
 				errs = append(errs, err)
 			}
+			if err := e.keepGained(ctx, a, now); err != nil {
+				errs = append(errs, err)
+			}
 		case StateResolved:
 			if err := e.retryResolved(ctx, a, now); err != nil {
 				errs = append(errs, err)
@@ -935,6 +968,9 @@ func (e *Engine) save(ctx context.Context, a *alertState, why Why) error {
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("publish alert %s: %w", a.alert.ID, err))
+		} else {
+			// the publication asked the sensors to keep all its evidence
+			a.kept, a.keptAt = len(a.alert.Evidence), time.Unix(0, a.alert.UpdatedNS)
 		}
 	}
 	return errors.Join(errs...)
@@ -990,6 +1026,26 @@ func (e *Engine) refresh(ctx context.Context, a *alertState, now time.Time) erro
 	}
 	a.alert.UpdatedNS = now.UnixNano()
 	return e.storeAlert(ctx, a)
+}
+
+// keepGained asks the keeper to keep the evidence a live alert gained
+// since it was last published or kept, at most every RefreshEvery: a drone
+// tracked for minutes after it fired gains most of its MaxAlertEvidence
+// detections then, and their snippets would rotate out of the sensors'
+// bounds before its resolution named them. It publishes nothing (see
+// refresh). A keeper that fails is asked again for the same IDs after
+// RefreshEvery.
+func (e *Engine) keepGained(ctx context.Context, a *alertState, now time.Time) error {
+	if e.keeper == nil || a.kept >= len(a.alert.Evidence) || now.Sub(a.keptAt) < RefreshEvery {
+		return nil
+	}
+	a.keptAt = now
+	ids := slices.Clone(a.alert.Evidence[a.kept:])
+	if err := e.keeper.KeepEvidence(ctx, a.alert, ids); err != nil {
+		return fmt.Errorf("keep evidence of alert %s: %w", a.alert.ID, err)
+	}
+	a.kept = len(a.alert.Evidence)
+	return nil
 }
 
 // retryResolved stores a resolved alert whose resolution the store
