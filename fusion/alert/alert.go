@@ -958,22 +958,26 @@ func (e *Engine) emit(ctx context.Context, a *alertState) error {
 
 // save stores and publishes a's current state as it is, for the reason why.
 func (e *Engine) save(ctx context.Context, a *alertState, why Why) error {
-	errs := []error{e.storeAlert(ctx, a)}
-	if e.pub != nil {
-		var err error
-		if wp, ok := e.pub.(WhyPublisher); ok {
-			err = wp.PublishAlertWhy(ctx, why, a.alert)
-		} else {
-			err = e.pub.PublishAlert(ctx, a.alert)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("publish alert %s: %w", a.alert.ID, err))
-		} else {
-			// the publication asked the sensors to keep all its evidence
-			a.kept, a.keptAt = len(a.alert.Evidence), time.Unix(0, a.alert.UpdatedNS)
-		}
+	return errors.Join(e.storeAlert(ctx, a), e.publish(ctx, a, why))
+}
+
+// publish publishes a's current state as it is, for the reason why.
+func (e *Engine) publish(ctx context.Context, a *alertState, why Why) error {
+	if e.pub == nil {
+		return nil
 	}
-	return errors.Join(errs...)
+	var err error
+	if wp, ok := e.pub.(WhyPublisher); ok {
+		err = wp.PublishAlertWhy(ctx, why, a.alert)
+	} else {
+		err = e.pub.PublishAlert(ctx, a.alert)
+	}
+	if err != nil {
+		return fmt.Errorf("publish alert %s: %w", a.alert.ID, err)
+	}
+	// the publication asked the sensors to keep all its evidence
+	a.kept, a.keptAt = len(a.alert.Evidence), time.Unix(0, a.alert.UpdatedNS)
+	return nil
 }
 
 // storeAlert stores a's current state as it is, and notes what the store
@@ -1189,7 +1193,10 @@ func (e *Engine) newIncident(kind string, a *alertState, now time.Time) *store.I
 // Ack records an acknowledgement of the alert with the given ID. An alert
 // the engine holds is stored and published again with it, so every
 // dashboard and output learns who acknowledged it; one it no longer holds
-// is acknowledged in the store only.
+// is acknowledged in the store only. An acknowledgement the store refuses
+// for a moment (the database locked past its busy timeout) stands: it is
+// published, logged, and stored again by Tick (refresh, retryResolved);
+// failing it would have the officer acknowledge again.
 func (e *Engine) Ack(ctx context.Context, id, user, note string, at time.Time) (event.Alert, error) {
 	if user == "" {
 		return event.Alert{}, errors.New("ack: user missing")
@@ -1198,7 +1205,10 @@ func (e *Engine) Ack(ctx context.Context, id, user, note string, at time.Time) (
 	defer e.mu.Unlock()
 	if a := e.find(id); a != nil {
 		a.alert.AckBy, a.alert.AckNote, a.alert.AckNS = user, note, at.UnixNano()
-		if err := e.save(ctx, a, WhyAck); err != nil {
+		if err := e.storeAlert(ctx, a); err != nil {
+			e.log.Warn("alert acknowledged; the store refused it for now and it is stored again shortly", "id", id, "by", user, "err", err)
+		}
+		if err := e.publish(ctx, a, WhyAck); err != nil {
 			return a.alert, fmt.Errorf("ack %s: %w", id, err)
 		}
 		return a.alert, nil

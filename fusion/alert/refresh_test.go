@@ -288,3 +288,50 @@ func TestFailedStoreRetried(t *testing.T) {
 		t.Fatalf("stored state %q after a failed resolution write and %v of ticks, want resolved", a.State, RefreshEvery)
 	}
 }
+
+// TestAckStandsWhenStoreBusy: an officer's acknowledgement of an alert the
+// engine holds stands when the store refuses it for a moment (the
+// database locked past its busy timeout): Ack reports success, the
+// acknowledgement is published, and Tick stores it within RefreshEvery.
+// It answered 500 though the acknowledgement had taken effect, and the
+// officer acknowledged again.
+func TestAckStandsWhenStoreBusy(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	st := &countingStore{SQLite: db}
+	rec := &recorder{}
+	e, err := New(DefaultConfig(), wing(t), st, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	for s := 0; s <= 20; s++ {
+		e.ObserveLocation(ctx, Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", At: at(s),
+			Prob: 0.9, RoomProbs: map[string]float64{"B2-14": 0.9}, Evidence: []string{"d-0"}})
+		e.Tick(ctx, at(s))
+	}
+	act := e.Active()
+	if len(act) != 1 {
+		t.Fatalf("active alerts %+v, want the phone's", act)
+	}
+	st.failAlerts = 1
+	a, err := e.Ack(ctx, act[0].ID, "officer1", "cell searched", at(21))
+	if err != nil || a.AckBy != "officer1" {
+		t.Fatalf("Ack with the store busy: %+v, %v; want it to stand", a, err)
+	}
+	if got := rec.got[len(rec.got)-1]; got.AckBy != "officer1" {
+		t.Errorf("last publication acknowledged by %q, want officer1", got.AckBy)
+	}
+	for s := 21; s <= 21+int(RefreshEvery/time.Second); s++ {
+		e.Tick(ctx, at(s))
+	}
+	if stored, err := db.Alert(ctx, act[0].ID); err != nil || stored.AckBy != "officer1" {
+		t.Errorf("stored alert %+v (%v), want the acknowledgement stored again by Tick", stored, err)
+	}
+}
