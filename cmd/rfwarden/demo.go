@@ -465,6 +465,12 @@ func demoSensorConfig(o demoOptions, id, siteID, brokerURL, dir string) config.C
 	cfg.Source = config.Source{Kind: config.SourceSim, SampleRateHz: o.rateHz, Seed: int64(o.seed)}
 	cfg.Bands = demoBands(o.rateHz)
 	cfg.Gains = nil
+	// A node whose receiver gives no samples for tamper.stall (5 s) is
+	// stalled, and fusion raises a sensor-health alert. The demo's nine
+	// simulated receivers share two cores with everything else: a compile
+	// beside the demo held five of them 8 s, and five alerts fired for
+	// healthy sensors. A minute still shows a demo sensor that truly stops.
+	cfg.Tamper.StallDur = time.Minute
 	return cfg
 }
 

@@ -1076,7 +1076,11 @@ func (a *Agent) publishHealth(force bool) {
 	a.lastHlth = now
 	h := a.Health()
 	if h.State != a.lastState {
-		a.log.Warn("health state changed", "from", a.lastState, "to", h.State, "reasons", h.Reasons)
+		level := slog.LevelWarn
+		if h.State == event.StateOK {
+			level = slog.LevelInfo // a recovery is no warning
+		}
+		a.log.Log(context.Background(), level, "health state changed", "from", a.lastState, "to", h.State, "reasons", h.Reasons)
 		a.lastState = h.State
 	}
 	if a.met != nil {
