@@ -387,7 +387,8 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 	return e, r.reload(ctx)
 }
 
-// Update replaces entry e.ID with e, keeping who added it, and audits it;
+// Update replaces entry e.ID with e, keeping who added it (user, when
+// that is not known), and audits it;
 // an update that changes nothing is neither written nor audited. A
 // missing ValidFrom is the stored one's, or now on the registry's clock
 // when that is missing too (a stored entry that did not decode). Times
@@ -399,6 +400,9 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	}
 	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	e.AddedBy, e.Problem = old.AddedBy, ""
+	if e.AddedBy == "" {
+		e.AddedBy = user // a stored entry that did not decode: who added it is not known
+	}
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = old.ValidFrom
 	}

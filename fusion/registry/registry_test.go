@@ -793,8 +793,8 @@ func TestRefreshListsBadRows(t *testing.T) {
 	if got, err := r.Update(ctx, fixed, "admin"); err != nil || got.Problem != "" {
 		t.Fatalf("Update = %+v, %v; want the entry fixed", got, err)
 	}
-	if e, _ := r.Get(ctx, bad.ID); e.Problem != "" {
-		t.Errorf("problem %q after the fix", e.Problem)
+	if e, _ := r.Get(ctx, bad.ID); e.Problem != "" || e.AddedBy != "admin" {
+		t.Errorf("problem %q, added by %q after the fix; want none, and the admin who saved it anew (who added the torn row is not known)", e.Problem, e.AddedBy)
 	}
 	h, err := r.History(ctx, bad.ID)
 	if err != nil || len(h) == 0 || h[0].Action != "registry.update" || h[0].Before != torn {
