@@ -134,11 +134,17 @@ func (u *Users) ChangePassword(ctx context.Context, ip, name, current, next stri
 	if next == current {
 		return fmt.Errorf("%w: the new password must differ from the current one", ErrPassword)
 	}
-	h, err := u.hash(next)
-	if err != nil {
+	// The new password's rules first (no attempt spent on a typo in it),
+	// then the current password under the login limit, and only then the
+	// new one's bcrypt: a user past the limit costs no hash per request.
+	if err := checkNewPassword(next); err != nil {
 		return err
 	}
 	if _, err := u.checkPassword(ctx, ip+"|"+name, u.now(), name, current); err != nil {
+		return err
+	}
+	h, err := u.hash(next)
+	if err != nil {
 		return err
 	}
 	if err := u.update(ctx, name, `UPDATE dashboard_users SET hash = ?, revoked_ns = ?, must_change = 0 WHERE name = ?`, h, u.now().UnixNano(), name); err != nil {

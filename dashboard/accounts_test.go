@@ -541,3 +541,35 @@ func TestFeedsPerSessionCapped(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestChangePasswordLimitedCostsNoHash: a password change whose current
+// password is refused, or refused by the login limit, hashes no new
+// password: a logged-in user past the limit cost a bcrypt hash per
+// request. A change that passes hashes once.
+func TestChangePasswordLimitedCostsNoHash(t *testing.T) {
+	ctx := context.Background()
+	u, err := NewUsers(ctx, openUsersDB(t, ":memory:"), UsersOptions{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Create(ctx, "ops", "ops-password", RoleOfficer); err != nil {
+		t.Fatal(err)
+	}
+	hashes := 0
+	u.hashing = func() { hashes++ }
+	for i := range 12 {
+		err := u.ChangePassword(ctx, "192.0.2.9", "ops", "wrong-password", "a-new-long-password")
+		if err == nil {
+			t.Fatalf("attempt %d with a wrong current password changed it", i)
+		}
+	}
+	if hashes != 0 {
+		t.Errorf("%d new passwords hashed for 12 refused changes, want 0", hashes)
+	}
+	if err := u.ChangePassword(ctx, "192.0.2.10", "ops", "ops-password", "a-new-long-password"); err != nil {
+		t.Fatalf("change with the right password from another address: %v", err)
+	}
+	if hashes != 1 {
+		t.Errorf("%d hashes for one change, want 1", hashes)
+	}
+}

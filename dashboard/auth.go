@@ -96,8 +96,9 @@ type Users struct {
 	// time does not tell which accounts exist.
 	decoy func() []byte
 	// checking, when set (by tests), is called before each bcrypt
-	// comparison of a login or a password change.
-	checking func()
+	// comparison of a login or a password change, and hashing before
+	// each bcrypt hash of a new password.
+	checking, hashing func()
 
 	maxIPFails int
 	// checkSlots holds a token per password check running (MaxChecks);
@@ -266,20 +267,31 @@ func (u *Users) Create(ctx context.Context, name, password, role string) error {
 // least MinPasswordChars characters, at most MaxPasswordBytes bytes of
 // UTF-8.
 func (u *Users) hash(password string) (string, error) {
-	switch {
-	case !utf8.ValidString(password):
-		return "", fmt.Errorf("%w: it is not UTF-8", ErrPassword)
-	case utf8.RuneCountInString(password) < MinPasswordChars:
-		return "", fmt.Errorf("%w: it must be at least %d characters", ErrPassword, MinPasswordChars)
-	case len(password) > MaxPasswordBytes:
-		return "", fmt.Errorf("%w: it must be at most %d bytes (%d plain letters or digits; an accented letter takes two, most other scripts' three)",
-			ErrPassword, MaxPasswordBytes, MaxPasswordBytes)
+	if err := checkNewPassword(password); err != nil {
+		return "", err
+	}
+	if u.hashing != nil {
+		u.hashing()
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), u.cost)
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
 	return string(h), nil
+}
+
+// checkNewPassword reports what makes password unfit to be set, or nil.
+func checkNewPassword(password string) error {
+	switch {
+	case !utf8.ValidString(password):
+		return fmt.Errorf("%w: it is not UTF-8", ErrPassword)
+	case utf8.RuneCountInString(password) < MinPasswordChars:
+		return fmt.Errorf("%w: it must be at least %d characters", ErrPassword, MinPasswordChars)
+	case len(password) > MaxPasswordBytes:
+		return fmt.Errorf("%w: it must be at most %d bytes (%d plain letters or digits; an accented letter takes two, most other scripts' three)",
+			ErrPassword, MaxPasswordBytes, MaxPasswordBytes)
+	}
+	return nil
 }
 
 // MinPasswordChars is the fewest characters a password has.
