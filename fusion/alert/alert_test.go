@@ -782,18 +782,8 @@ func TestTrackMovesOneIncident(t *testing.T) {
 func storedPhone(t *testing.T, usedS, endS int, each func(e *Engine, db *store.SQLite, rec *recorder, s int, now time.Time)) *recorder {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	rec := &recorder{}
-	e, err := New(DefaultConfig(), wing(t), db, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, st, rec, t0 := storedEngine(t)
+	db := st.SQLite
 	loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, Evidence: []string{"d1"}}
 	for s := 0; s <= endS; s++ {
 		now := t0.Add(time.Duration(s) * time.Second)
@@ -948,6 +938,27 @@ func TestAcknowledged(t *testing.T) {
 	}
 }
 
+// storedEngine returns an engine over a fresh SQLite store that counts its
+// writes, the recorder of its publications and its start, every sensor
+// online then.
+func storedEngine(t *testing.T) (*Engine, *countingStore, *recorder, time.Time) {
+	t.Helper()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	st := &countingStore{SQLite: db}
+	rec := &recorder{}
+	e, err := New(DefaultConfig(), wing(t), st, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	return e, st, rec, t0
+}
+
 // countingStore is a SQLite store that counts the alert and incident
 // writes.
 type countingStore struct {
@@ -982,18 +993,8 @@ func (c *countingStore) UpsertIncident(ctx context.Context, inc store.Incident) 
 // reopens it with everything its alerts gathered.
 func TestIncidentTakesLaterEvidence(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st := &countingStore{SQLite: db}
-	e, err := New(DefaultConfig(), wing(t), st, &recorder{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, st, _, t0 := storedEngine(t)
+	db := st.SQLite
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	see := func(track, class, room string, pos site.Point, s int, evidence ...string) {
 		t.Helper()

@@ -3,14 +3,12 @@ package alert
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
-	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // TestLiveAlertStored: a phone in cell B2-14, located every second for
@@ -25,19 +23,8 @@ import (
 // (11 detections) until the alert resolved.
 func TestLiveAlertStored(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st := &countingStore{SQLite: db}
-	rec := &recorder{}
-	e, err := New(DefaultConfig(), wing(t), st, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, st, rec, t0 := storedEngine(t)
+	db := st.SQLite
 	const (
 		lagEvidence = int(RefreshEvery / time.Second)
 		lagProb     = int(RefreshProbEvery / time.Second)
@@ -123,18 +110,8 @@ func TestLiveAlertStored(t *testing.T) {
 // published.
 func TestDroneEvidenceStored(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	rec := &recorder{}
-	e, err := New(DefaultConfig(), wing(t), db, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, st, rec, t0 := storedEngine(t)
+	db := st.SQLite
 	lag := int(RefreshEvery / time.Second)
 	var gained []string
 	for s := 0; s < 180; s++ {
@@ -170,18 +147,8 @@ func TestDroneEvidenceStored(t *testing.T) {
 // before the restart. It kept the 11 detections of the firing.
 func TestRestartKeepsLiveEvidence(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	t0 := time.Unix(1_800_000_000, 0)
-	rec := &recorder{}
-	e, err := New(DefaultConfig(), wing(t), db, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	online(t, e, t0)
+	e, st, rec, t0 := storedEngine(t)
+	db := st.SQLite
 	var gained []string
 	for s := 0; s <= 45; s++ {
 		now := t0.Add(time.Duration(s) * time.Second)
@@ -229,18 +196,8 @@ func containsAll(have, want []string) bool {
 // acknowledgement of it answered 404.
 func TestFailedStoreRetried(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st := &countingStore{SQLite: db}
-	e, err := New(DefaultConfig(), wing(t), st, &recorder{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, st, _, t0 := storedEngine(t)
+	db := st.SQLite
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	stored := func(id string) (event.Alert, bool) {
 		t.Helper()
@@ -297,19 +254,8 @@ func TestFailedStoreRetried(t *testing.T) {
 // officer acknowledged again.
 func TestAckStandsWhenStoreBusy(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st := &countingStore{SQLite: db}
-	rec := &recorder{}
-	e, err := New(DefaultConfig(), wing(t), st, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, st, rec, t0 := storedEngine(t)
+	db := st.SQLite
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	for s := 0; s <= 20; s++ {
 		e.ObserveLocation(ctx, Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", At: at(s),
