@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -298,5 +299,32 @@ func TestRefusalAuditSummary(t *testing.T) {
 	ends[1]() // nothing left out: no summary
 	if n := len(audit.entries); n != refusalAuditBurst+2 {
 		t.Errorf("a period with nothing left out wrote a summary: %+v", audit.entries[n-1])
+	}
+}
+
+// ctxAudit is an Auditor that, like SQLite, refuses a write whose context
+// has ended.
+type ctxAudit struct{ fakeAudit }
+
+func (a *ctxAudit) Audit(ctx context.Context, e store.AuditEntry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return a.fakeAudit.Audit(ctx, e)
+}
+
+// TestRefusalAuditedAfterClientLeft: a refused login is audited though its
+// client hung up at once (the request's context ended): a guessing script
+// that drops each connection kept its first refusals of a period out of
+// the audit, and out of its summary too.
+func TestRefusalAuditedAfterClientLeft(t *testing.T) {
+	audit := &ctxAudit{}
+	r := &refusalAudit{auditor: audit, now: func() time.Time { return testNow }, unaudited: prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}),
+		log: slog.New(slog.DiscardHandler), afterFunc: func(time.Duration, func()) {}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.record(ctx, store.AuditEntry{Action: "login.limited", Object: "user/t1"})
+	if len(audit.entries) != 1 {
+		t.Fatalf("%d audit rows for a refusal whose client left, want 1", len(audit.entries))
 	}
 }

@@ -328,7 +328,11 @@ func (r *refusalAudit) record(ctx context.Context, e store.AuditEntry) {
 	}
 	r.written++
 	r.mu.Unlock()
-	r.write(ctx, e)
+	// Not the request's context: a client that hangs up at once (a
+	// guessing script) must not cancel the row that records it.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	r.write(wctx, e)
 }
 
 // flush ends the period, writing its summary row if refusals were left
