@@ -510,12 +510,13 @@ func (a *Agent) loop(ctx context.Context) error {
 		}
 		nctx, cancel := context.WithTimeout(ctx, a.cfg.Tamper.StallDur)
 		b, err := a.deps.Source.Next(nctx)
+		timedOut := errors.Is(nctx.Err(), context.DeadlineExceeded) // Next's own timeout, not a timeout inside the source
 		cancel()
 		switch {
 		case err == nil:
 		case ctx.Err() != nil || errors.Is(err, io.EOF):
 			return err
-		case errors.Is(err, context.DeadlineExceeded):
+		case timedOut && errors.Is(err, context.DeadlineExceeded):
 			// No block within tamper.stall: a stall, which the watchdog
 			// would find too. Ask again at once.
 			a.mu.Lock()

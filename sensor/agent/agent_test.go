@@ -1193,3 +1193,35 @@ func TestRevisitsHysteresis(t *testing.T) {
 		})
 	}
 }
+
+// TestSourceTimeoutErrorBacksOff: an error of the source that merely wraps
+// context.DeadlineExceeded (a dial timeout inside it), returned at once, is
+// a source error, tried again with back-off: only Next's own tamper.stall
+// timeout is a stall asked again at once. The loop spun at full CPU.
+func TestSourceTimeoutErrorBacksOff(t *testing.T) {
+	cfg := testConfig(t)
+	src := &failingSource{err: fmt.Errorf("receiver: dial 127.0.0.1:1234: %w", context.DeadlineExceeded)}
+	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{}, ClientFactory: (&recClient{connected: true}).factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var waits []time.Duration
+	a.retryWait = func(_ context.Context, d time.Duration) {
+		if waits = append(waits, d); len(waits) == 5 {
+			cancel()
+		}
+	}
+	go func() { // the defect spins without waiting: stop it for the report
+		for ctx.Err() == nil && src.calls.Load() < 10_000 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	if err := a.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := src.calls.Load(); len(waits) != 5 || n != 5 {
+		t.Errorf("%d calls of the source and %d waits between them, want 5 and 5 (back-off %v)", n, len(waits), waits)
+	}
+}
