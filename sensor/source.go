@@ -2,6 +2,7 @@ package sensor
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -36,8 +37,14 @@ type Source interface {
 	Close() error
 }
 
+// ErrPreviousStream marks an error a Tuner's Tune returns about the stream
+// of the tuning it left (which had failed while it ran): the new tuning
+// holds, and the consumer goes on with it, counting the error.
+var ErrPreviousStream = errors.New("the previous tuning's stream had failed")
+
 // Tuner is implemented by sources whose tuning the scan scheduler can change.
-// A retune takes effect from the next Block, which has Retuned set.
+// A retune takes effect from the next Block, which has Retuned set. An
+// error wrapping ErrPreviousStream is about the tuning left, not this one.
 type Tuner interface {
 	Tune(centerHz, sampleRateHz float64) error
 }

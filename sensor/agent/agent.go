@@ -491,7 +491,15 @@ func (a *Agent) loop(ctx context.Context) error {
 				now = stepEnd
 			}
 			st := a.sched.Next(now)
-			if err := a.tuner.Tune(st.CenterHz, st.SampleRateHz); err != nil {
+			if err := a.tuner.Tune(st.CenterHz, st.SampleRateHz); errors.Is(err, sensor.ErrPreviousStream) {
+				// The new tuning holds: count and log the old stream's
+				// failure, and dwell on the step (it was skipped).
+				a.mu.Lock()
+				a.stats.SourceErrs++
+				a.srcErr = err.Error()
+				a.mu.Unlock()
+				a.warnSource(fmt.Errorf("tune %.0f Hz: %w", st.CenterHz, err))
+			} else if err != nil {
 				retry = a.sourceFailed(ctx, fmt.Errorf("tune %.0f Hz: %w", st.CenterHz, err), retry)
 				continue
 			}

@@ -1225,3 +1225,45 @@ func TestSourceTimeoutErrorBacksOff(t *testing.T) {
 		t.Errorf("%d calls of the source and %d waits between them, want 5 and 5 (back-off %v)", n, len(waits), waits)
 	}
 }
+
+// oldStreamFailed is a tunable whose every other Tune reports that the
+// stream of the tuning it left had failed (the new tuning holds, as a
+// hackrf_transfer that died before a retune).
+type oldStreamFailed struct {
+	tunable
+	tunes []float64
+}
+
+func (s *oldStreamFailed) Tune(centerHz, rateHz float64) error {
+	s.tunes = append(s.tunes, centerHz)
+	s.tunable.Tune(centerHz, rateHz)
+	if len(s.tunes)%2 == 0 {
+		return fmt.Errorf("hackrf: stream at 900000000 Hz: %w: exit status 1", sensor.ErrPreviousStream)
+	}
+	return nil
+}
+
+// TestRetuneAfterOldStreamFailed: a retune whose only error is the failure
+// of the stream it left goes on with the new tuning: no back-off, the
+// error counted, and the step dwelt on (it was skipped, and another tuned
+// in its place).
+func TestRetuneAfterOldStreamFailed(t *testing.T) {
+	cfg := testConfig(t)
+	src := &oldStreamFailed{tunable: tunable{newSynth(nil, 40)}}
+	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{}, ClientFactory: (&recClient{connected: true}).factory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waits := 0
+	a.retryWait = func(context.Context, time.Duration) { waits++ }
+	if err := a.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if waits != 0 {
+		t.Errorf("%d back-off waits after retunes that held, want 0", waits)
+	}
+	st := a.Stats()
+	if st.SourceErrs == 0 || st.Blocks != 40 {
+		t.Errorf("source errors %d, blocks %d: want the old streams' failures counted and all 40 blocks analysed", st.SourceErrs, st.Blocks)
+	}
+}

@@ -55,7 +55,7 @@ func (s *Source) Tune(centerHz, sampleRateHz float64) error {
 	}
 	if err := s.stop(); err != nil {
 		// The new tuning holds; the stream of the old one had failed.
-		return fmt.Errorf("hackrf: stream at %.0f Hz: %w", was.centerHz, err)
+		return fmt.Errorf("hackrf: stream at %.0f Hz: %w: %w", was.centerHz, sensor.ErrPreviousStream, err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
+	"github.com/rfwarden/rfwarden/sensor"
 )
 
 // fakeHackRF hands out streams of a fixed ci8 pattern and records the
@@ -177,7 +178,7 @@ func TestSourceTuneAfterToolFailed(t *testing.T) {
 	}
 	f.closeErr = errors.New("hackrf_transfer: exit status 1: HACKRF_ERROR_STREAMING_EXIT_CALLED (-1004)")
 	err := s.Tune(1800e6, 2e6)
-	if err == nil || !strings.Contains(err.Error(), "stream at 900000000 Hz") || !errors.Is(err, f.closeErr) {
+	if err == nil || !strings.Contains(err.Error(), "stream at 900000000 Hz") || !errors.Is(err, f.closeErr) || !errors.Is(err, sensor.ErrPreviousStream) {
 		t.Fatalf("Tune after the tool failed: %v, want the old stream's error naming 900 MHz", err)
 	}
 	f.closeErr = nil
