@@ -1293,6 +1293,10 @@ func (s *server) registryUpdate(c echo.Context) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	if errors.Is(err, registry.ErrConflict) {
+		// another admin changed it (an expiry, say) since this form read it
+		return httpError(http.StatusConflict, "update registry entry %d: %v", id, err)
+	}
 	if err != nil {
 		return httpError(http.StatusBadRequest, "update registry entry %d: %v", id, err)
 	}

@@ -251,3 +251,40 @@ func TestRegistryExpireThroughDashboard(t *testing.T) {
 		})
 	}
 }
+
+// TestRegistryUpdateConflict: a form loaded before another admin expired
+// the entry, saved afterwards, is refused with 409 saying to reload, and
+// the expiry stands (it silently authorised the device again).
+func TestRegistryUpdateConflict(t *testing.T) {
+	ev := newEnv(t)
+	reg, _ := realRegistryOn(t, ev, func() time.Time { return testNow })
+	ctx := context.Background()
+	added, err := reg.Add(ctx, registry.Entry{Name: "officer phone", Kind: registry.KindOfficialPhone,
+		Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}, Rooms: []string{"a-101"},
+		ValidFrom: testNow.Add(-time.Hour)}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAdmin, "admin-password")
+	path := fmt.Sprintf("/api/v1/registry/%d", added.ID)
+	rec := do(e, "GET", path, "", "", &c, false)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"revision":"`+added.Revision+`"`) {
+		t.Fatalf("GET = %d %s; want the entry with its revision %s", rec.Code, rec.Body, added.Revision)
+	}
+	loaded := rec.Body.String()
+	if rec := do(e, "POST", path+"/expire", "", "", &c, true); rec.Code != 200 {
+		t.Fatalf("expire = %d %s", rec.Code, rec.Body)
+	}
+	stale := strings.Replace(loaded, `"name":"officer phone"`, `"name":"officer phone (B wing)"`, 1)
+	rec = do(e, "PUT", path, stale, "application/json", &c, true)
+	if rec.Code != 409 || !strings.Contains(rec.Body.String(), "changed") {
+		t.Fatalf("PUT of the form read before the expiry = %d %s; want 409 saying it changed", rec.Code, rec.Body)
+	}
+	if got, _ := reg.Get(ctx, added.ID); got.ValidUntil.IsZero() || got.Name != "officer phone" {
+		t.Errorf("after the refused save: %+v; want the expiry kept and the name unchanged", got)
+	}
+}

@@ -54,4 +54,10 @@ type Entry struct {
 	// entry authorises nothing until it is fixed. Never stored: ignored on
 	// input.
 	Problem string `json:"problem,omitempty"`
+	// Revision names the stored entry as it was read (a hash of its
+	// stored body). Never stored. An update that carries one must carry
+	// the entry's current one, else it is refused with ErrConflict: an
+	// admin saving a form loaded before another admin expired the entry
+	// would otherwise have silently authorised the device again.
+	Revision string `json:"revision,omitempty"`
 }

@@ -2,7 +2,9 @@ package registry
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +22,10 @@ import (
 
 // ErrInvalid is wrapped by every validation error of an entry.
 var ErrInvalid = errors.New("registry: invalid entry")
+
+// ErrConflict is wrapped by the error of an update whose Revision is not
+// the stored entry's: someone changed it since it was read.
+var ErrConflict = errors.New("registry: entry changed since it was read")
 
 // Kinds lists every valid device kind.
 var Kinds = []string{KindStaffRadio, KindInCellTablet, KindKiosk, KindOfficialPhone, KindWiFiAP, KindBodyCamera, KindAuthorisedDrone}
@@ -149,14 +155,14 @@ func (r *Registry) reload(ctx context.Context) error {
 			// did decode, so an admin sees it and saves it anew, but
 			// it authorises nothing. Its body is kept for the audit
 			// trail's "before" when it is replaced.
-			e.ID, e.Problem = id, fmt.Sprintf("stored entry does not decode (%v): save it anew, in full, to replace it", err)
+			e.ID, e.Problem, e.Revision = id, fmt.Sprintf("stored entry does not decode (%v): save it anew, in full, to replace it", err), revisionOf(body)
 			raw[id] = body
 			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
 				msg: "registry: stored entry does not decode and authorises nothing until it is saved anew", args: []any{"id", id, "err", err}})
 			es = append(es, e)
 			continue
 		}
-		e.ID = id
+		e.ID, e.Revision = id, revisionOf(body)
 		e.Problem = ""
 		if err := e.Validate(); err != nil {
 			// Stored before a rule it breaks: listed, so an admin
@@ -376,6 +382,7 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 	}
 	e.ID = 0
 	body := encode(e)
+	e.Revision = revisionOf(string(body)) // what it is stored as
 	res, err := r.db.ExecContext(ctx, `INSERT INTO registry_entry(body) VALUES(?)`, body)
 	if err != nil {
 		return Entry{}, fmt.Errorf("add registry entry: %w", err)
@@ -398,6 +405,9 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	if err != nil {
 		return Entry{}, err
 	}
+	if e.Revision != "" && e.Revision != old.Revision {
+		return Entry{}, fmt.Errorf("%w: entry %d was changed (revision %s) after it was read (revision %s): read it again and redo the change", ErrConflict, e.ID, old.Revision, e.Revision)
+	}
 	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	e.AddedBy, e.Problem = old.AddedBy, ""
 	if e.AddedBy == "" {
@@ -413,6 +423,7 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 		return Entry{}, err
 	}
 	body := encode(e)
+	e.Revision = revisionOf(string(body)) // what it is stored as
 	if string(body) == r.stored(old) {
 		return old, nil // the audit trail holds real changes only
 	}
@@ -467,6 +478,7 @@ func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Ti
 	old := e
 	e.ValidUntil = until
 	body := encode(e)
+	e.Revision = revisionOf(string(body)) // what it is stored as
 	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, id); err != nil {
 		return Entry{}, fmt.Errorf("expire registry entry %d: %w", id, err)
 	}
@@ -494,9 +506,15 @@ func (r *Registry) History(ctx context.Context, id int64) ([]store.AuditEntry, e
 // encode returns e as stored: without Problem, which is worked out anew
 // at each load.
 func encode(e Entry) []byte {
-	e.Problem = ""
+	e.Problem, e.Revision = "", ""
 	b, _ := json.Marshal(e)
 	return b
+}
+
+// revisionOf names a stored body: the first 8 bytes of its SHA-256, in hex.
+func revisionOf(body string) string {
+	h := sha256.Sum256([]byte(body))
+	return hex.EncodeToString(h[:8])
 }
 
 func objectName(id int64) string { return fmt.Sprintf("registry/%d", id) }

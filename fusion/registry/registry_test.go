@@ -1025,3 +1025,47 @@ func TestMatchRoomProbs(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateConflict: an update carrying the revision it read is refused
+// (ErrConflict) when another admin changed the entry since, so a form
+// loaded before an expiry cannot silently authorise the device again; one
+// carrying the current revision, or none (API clients), goes through, and
+// each write returns the entry's new revision.
+func TestUpdateConflict(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	e, err := r.Add(ctx, tabletEntry(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := r.Get(ctx, e.ID)
+	if err != nil || loaded.Revision == "" || loaded.Revision != e.Revision {
+		t.Fatalf("Get revision %q (%v), Add's %q: want the same, not empty", loaded.Revision, err, e.Revision)
+	}
+	expired, err := r.Expire(ctx, e.ID, "bob", testClock())
+	if err != nil || expired.Revision == loaded.Revision {
+		t.Fatalf("Expire = revision %q, %v; want a new revision", expired.Revision, err)
+	}
+	stale := loaded
+	stale.Notes = "moved to the other wing"
+	if _, err := r.Update(ctx, stale, "alice"); !errors.Is(err, registry.ErrConflict) {
+		t.Fatalf("Update from a form read before the expiry: %v, want ErrConflict", err)
+	}
+	if got, _ := r.Get(ctx, e.ID); got.ValidUntil.IsZero() || got.Notes == stale.Notes {
+		t.Errorf("after the refused update: valid_until %v, notes %q; want the expiry kept and nothing changed", got.ValidUntil, got.Notes)
+	}
+	fresh, _ := r.Get(ctx, e.ID)
+	fresh.Notes = stale.Notes
+	got, err := r.Update(ctx, fresh, "alice")
+	if err != nil || got.Revision == fresh.Revision || got.ValidUntil.IsZero() {
+		t.Fatalf("Update from the current revision = %+v, %v; want it, expiry kept, a new revision", got, err)
+	}
+	if now, _ := r.Get(ctx, e.ID); now.Revision != got.Revision {
+		t.Errorf("stored revision %q, Update returned %q", now.Revision, got.Revision)
+	}
+	none := got
+	none.Revision, none.Notes = "", "no revision: an API client"
+	if _, err := r.Update(ctx, none, "alice"); err != nil {
+		t.Errorf("Update without a revision: %v", err)
+	}
+}
