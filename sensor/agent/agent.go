@@ -491,17 +491,15 @@ func (a *Agent) loop(ctx context.Context) error {
 				now = stepEnd
 			}
 			st := a.sched.Next(now)
-			if err := a.tuner.Tune(st.CenterHz, st.SampleRateHz); errors.Is(err, sensor.ErrPreviousStream) {
+			if err := a.tuner.Tune(st.CenterHz, st.SampleRateHz); err != nil {
+				err = fmt.Errorf("tune %.0f Hz: %w", st.CenterHz, err)
+				if !errors.Is(err, sensor.ErrPreviousStream) {
+					retry = a.sourceFailed(ctx, err, retry)
+					continue
+				}
 				// The new tuning holds: count and log the old stream's
 				// failure, and dwell on the step (it was skipped).
-				a.mu.Lock()
-				a.stats.SourceErrs++
-				a.srcErr = err.Error()
-				a.mu.Unlock()
-				a.warnSource(fmt.Errorf("tune %.0f Hz: %w", st.CenterHz, err))
-			} else if err != nil {
-				retry = a.sourceFailed(ctx, fmt.Errorf("tune %.0f Hz: %w", st.CenterHz, err), retry)
-				continue
+				a.noteSourceError(err, true, false)
 			}
 			if a.agc != nil {
 				if err := a.agc.Retuned(st.CenterHz, st.SampleRateHz); err != nil {
@@ -527,12 +525,7 @@ func (a *Agent) loop(ctx context.Context) error {
 		case timedOut && errors.Is(err, context.DeadlineExceeded):
 			// No block within tamper.stall: a stall, which the watchdog
 			// would find too. Ask again at once.
-			a.mu.Lock()
-			a.srcErr = err.Error()
-			a.revisit.forget()
-			a.mu.Unlock()
-			a.warnSource(err)
-			a.checkStall()
+			a.noteSourceError(err, false, true)
 			continue
 		default:
 			retry = a.sourceFailed(ctx, err, retry)
@@ -550,13 +543,7 @@ func (a *Agent) loop(ctx context.Context) error {
 // sourceFailed counts and logs a source error, checks for a stall and
 // waits before the next try; it returns the wait (retry was the last one).
 func (a *Agent) sourceFailed(ctx context.Context, err error, retry time.Duration) time.Duration {
-	a.mu.Lock()
-	a.stats.SourceErrs++
-	a.srcErr = err.Error()
-	a.revisit.forget() // the time lost to the source is a stall, not a revisit missed
-	a.mu.Unlock()
-	a.warnSource(err)
-	a.checkStall()
+	a.noteSourceError(err, true, true)
 	retry = nextRetry(retry)
 	if a.retryWait != nil {
 		a.retryWait(ctx, retry)
@@ -569,6 +556,27 @@ func (a *Agent) sourceFailed(ctx context.Context, err error, retry time.Duration
 	case <-t.C:
 	}
 	return retry
+}
+
+// noteSourceError makes err the source's latest error (health's stalled
+// reason) and logs it, rate-limited. counted adds it to the source errors;
+// lost says the time since the last block was lost to the source: no
+// revisit is missed over it (a stall, not a late plan), and the watchdog
+// is asked at once.
+func (a *Agent) noteSourceError(err error, counted, lost bool) {
+	a.mu.Lock()
+	if counted {
+		a.stats.SourceErrs++
+	}
+	a.srcErr = err.Error()
+	if lost {
+		a.revisit.forget()
+	}
+	a.mu.Unlock()
+	a.warnSource(err)
+	if lost {
+		a.checkStall()
+	}
 }
 
 // now is the time of the stall watchdog and of the log's rate limit.
