@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/ctxtest"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -353,7 +354,7 @@ func TestEvalInterruptedKeepsTables(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			jsonPath := filepath.Join(t.TempDir(), "ev.json")
 			var stdout, stderr bytes.Buffer
-			ctx := &errAfter{Context: context.Background(), n: tc.n}
+			ctx := &ctxtest.ErrAfter{Context: context.Background(), N: tc.n}
 			err := run(ctx, append([]string{"eval", "--json", jsonPath}, tc.args...), &stdout, &stderr)
 			if !errors.Is(err, context.Canceled) || err.Error() != tc.wantErr {
 				t.Errorf("err %v, want %q wrapping context.Canceled", err, tc.wantErr)

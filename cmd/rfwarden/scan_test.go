@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/ctxtest"
 	"github.com/rfwarden/rfwarden/internal/realiq"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmfschema"
@@ -957,22 +958,6 @@ func TestScanInputErrors(t *testing.T) {
 	}
 }
 
-// errAfter is a context whose Err is nil for its first n calls and
-// context.Canceled after: Ctrl-C at a known block of a scan, which asks
-// once per block of eval.BlockSamples.
-type errAfter struct {
-	context.Context
-	n int
-}
-
-func (c *errAfter) Err() error {
-	if c.n > 0 {
-		c.n--
-		return nil
-	}
-	return context.Canceled
-}
-
 // TestScanInterruptedKeepsRows: Ctrl-C part way through a file prints what
 // was found so far (the emission still open closed where the scan
 // stopped), says how far it got in which file, and fails; --annotate
@@ -1003,7 +988,7 @@ func TestScanInterruptedKeepsRows(t *testing.T) {
 			}
 			var stdout, stderr bytes.Buffer
 			args := append(append(append([]string{}, rawArgs...), tc.args...), files...)
-			ctx := &errAfter{Context: context.Background(), n: 2} // 131072 of 300000 samples
+			ctx := &ctxtest.ErrAfter{Context: context.Background(), N: 2} // 131072 of 300000 samples
 			err := cmdScan(ctx, args, &stdout, &stderr)
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("err %v, want one wrapping context.Canceled", err)

@@ -11,25 +11,10 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/ctxtest"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
-
-// errAfter is a context whose Err is nil for its first n calls and
-// context.Canceled after: an interrupt at a known point of a scan, which
-// asks once per block.
-type errAfter struct {
-	context.Context
-	n int
-}
-
-func (c *errAfter) Err() error {
-	if c.n > 0 {
-		c.n--
-		return nil
-	}
-	return context.Canceled
-}
 
 // toneRecording writes a cf32 recording of n samples at 1 Msps: noise at
 // −60 dBFS and a −40 dBFS tone 200 kHz off centre over [from, to).
@@ -69,7 +54,7 @@ func toneRecording(t *testing.T, n, from, to int) *sigmf.Recording {
 // returned nothing but "context canceled".
 func TestScanRecordingInterrupted(t *testing.T) {
 	rec := toneRecording(t, 4*BlockSamples, 100_000, 250_000)
-	ctx := &errAfter{Context: context.Background(), n: 2} // two blocks, then stop
+	ctx := &ctxtest.ErrAfter{Context: context.Background(), N: 2} // two blocks, then stop
 	res, err := ScanRecording(ctx, rec, pipeline.Config{}, nil)
 	var ie *InterruptedError
 	if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) {
@@ -99,7 +84,7 @@ func TestScanRecordingInterrupted(t *testing.T) {
 func TestRunGeneratedInterrupted(t *testing.T) {
 	c := GenConfig{Specs: []CaseSpec{specOf(t, event.ClassGSM)}, SNRsDB: []float64{21}, Cases: 3, NoiseCases: -1}
 	// A GSM case is 80000 samples, two blocks: two cases, then stop.
-	ctx := &errAfter{Context: context.Background(), n: 4}
+	ctx := &ctxtest.ErrAfter{Context: context.Background(), N: 4}
 	tl, err := RunGenerated(ctx, c, testPipeline(), nil)
 	var ri *RunInterruptedError
 	if !errors.Is(err, context.Canceled) || !errors.As(err, &ri) || err.Error() != "interrupted at case gsm@21dB#2, after 2 of 3: context canceled" {
@@ -120,7 +105,7 @@ func TestRunCorpusInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := &errAfter{Context: context.Background(), n: 1} // one block each: a, then stop
+	ctx := &ctxtest.ErrAfter{Context: context.Background(), N: 1} // one block each: a, then stop
 	run, err := RunCorpus(ctx, c, CorpusConfig{Pipeline: testPipeline()})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "interrupted at b.sigmf-meta, after 1 of 2: context canceled") {
 		t.Fatalf("err %v, want one naming b.sigmf-meta after 1 of 2, wrapping context.Canceled", err)
