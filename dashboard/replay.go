@@ -360,20 +360,24 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	}
 	results = p.Flush(results)
 	sort.SliceStable(results, func(i, j int) bool { return results[i].Em.StartSample < results[j].Em.StartSample })
-	kept := results[:0]
-	for _, res := range results {
-		if res.Em.SNRDB >= opts.ThresholdDB {
-			kept = append(kept, res)
-		}
-	}
 	out := ReplayResult{Spectrogram: spec.result(), RecordingS: clock(total-1) + 1/rate,
 		AnalysedFromS: clock(from), AnalysedToS: clock(limit-1) + 1/rate, Truncated: from > 0 || limit < total,
-		Detections: make([]ReplayDetection, 0, len(kept)), Notes: []string{}, SensorLabels: []SensorLabel{}}
-	for _, res := range kept {
+		Detections: []ReplayDetection{}, Notes: []string{}, SensorLabels: []SensorLabel{}}
+	// The page shows the detections of Min SNR or more (kept); the
+	// sensor's labels are judged against all the replay found: the Min
+	// SNR hides detections, it does not unsay them.
+	kept := make([]pipeline.Result, 0, len(results))
+	all := make([]ReplayDetection, 0, len(results))
+	for _, res := range results {
 		d := replayDetection(res, rate, clock)
 		if rec.TimeAt(res.Em.StartSample).IsZero() {
 			d.Time = time.Time{} // an undated recording: the replay's epoch is no time
 		}
+		all = append(all, d)
+		if res.Em.SNRDB < opts.ThresholdDB {
+			continue
+		}
+		kept = append(kept, res)
 		if d.OnSpectrogram = res.TuneCenterHz == center; d.OnSpectrogram {
 			d.SpecY0, d.SpecY1 = spec.y(res.Em.StartSample), spec.y(res.Em.EndSample())
 		}
@@ -387,12 +391,6 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 			}
 		}
 		out.Tunings = append(out.Tunings, rt)
-	}
-	// The sensor's labels are judged against all the replay found: the
-	// page's Min SNR hides detections, it does not unsay them.
-	all := make([]ReplayDetection, 0, len(results))
-	for _, res := range results {
-		all = append(all, replayDetection(res, rate, clock))
 	}
 	out.SensorLabels = sensorVerdicts(meta, all, opts.ThresholdDB, clock, from, limit)
 	out.Notes = replayNotes(out, meta, seeded, warmed, r.maxDur, opts)
