@@ -16,9 +16,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# mosquitto's Debian service is not wanted: tests start their own brokers.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop mosquitto >/dev/null 2>&1 || true; fi
-pkill -x mosquitto >/dev/null 2>&1 || true
+# The Debian package starts its own broker service on port 1883. Tests start
+# their own brokers on other ports and do not need it, so it is stopped only
+# when this run installed the package: a broker already running here (a
+# site's, another user's) is left alone.
+if [[ " ${missing[*]:-} " == *" mosquitto "* ]]; then
+  if command -v systemctl >/dev/null 2>&1 && systemctl stop mosquitto >/dev/null 2>&1; then :
+  elif [ -r /run/mosquitto/mosquitto.pid ]; then $sudo kill "$(cat /run/mosquitto/mosquitto.pid)" >/dev/null 2>&1 || true
+  fi
+fi
 
 if [ ! -x "$cache/bin/influxd" ]; then
   echo "install-deps: building influxd v1.8.10 into $cache/bin (about 2 minutes)"

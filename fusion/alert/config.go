@@ -83,7 +83,7 @@ var DroneClasses = []string{event.ClassDroneID, event.ClassDroneVideo, event.Cla
 // alert go unacknowledged before they publish it again.
 const DefaultEscalateAfter = Duration(5 * time.Minute)
 
-// DefaultConfig returns the rules of DESIGN.md §5.
+// DefaultConfig returns the rules of ../shared/DESIGN.md §5.
 // DefaultMaxOffset is a sensor_clock rule's max_offset when it gives none.
 const DefaultMaxOffset = 250 * time.Millisecond
 
