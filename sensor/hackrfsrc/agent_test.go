@@ -2,6 +2,7 @@ package hackrfsrc
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -88,6 +89,68 @@ func TestDeviceSourceInAgent(t *testing.T) {
 	}
 	if g, ok := h.GainDB["gsm900-ul"]; !ok || g >= 40 || h.AGCChanges < 4 {
 		t.Errorf("health gain %v (%v), AGC changes %d; want below 40 dB after at least 4 steps", g, ok, h.AGCChanges)
+	}
+}
+
+// TestDeviceReopenInAgent: a board unplugged while the agent runs (its
+// stream ends, it cannot be started again) is closed and opened again by
+// its serial, and the agent gets blocks from the new board: the sensor
+// resumed without a restart of the service. It read the dead stream for
+// ever.
+func TestDeviceReopenInAgent(t *testing.T) {
+	const blockSamples = 20000
+	errGone := errors.New("HACKRF_ERROR_LIBUSB (-1000)")
+	old := &fakeDevice{stream: &fakeStream{}}
+	old.stream.onRead = func() {
+		if old.stream.pos >= 3*2*blockSamples { // unplugged after 3 blocks
+			old.stream.ended, old.stream.onRead, old.failStart = true, nil, errGone
+		}
+	}
+	fresh := &fakeDevice{stream: &fakeStream{}}
+	op := &fakeOpener{results: []openResult{{dev: fresh}}}
+	cfg := config.Default()
+	cfg.Site, cfg.Sensor = "site1", "s1"
+	cfg.Outbox.Dir = t.TempDir()
+	cfg.Source = config.Source{Kind: config.SourceHackRF, SampleRateHz: 2e6, Serial: "a06063c8234e6c5f"}
+	cfg.Bands = []config.Band{{Name: "gsm900-ul", LowHz: 880e6, HighHz: 881.6e6, Dwell: time.Minute,
+		Kind: config.KindDwell, MaxRevisit: 5 * time.Minute}}
+	opt := OptionsFromConfig(cfg)
+	opt.BlockSamples = blockSamples
+	var log syncbuf.Buffer
+	// 3 blocks, the ended stream, the failed restart, then 3 blocks of the
+	// new board.
+	src := &limited{DeviceSource: NewDeviceReopen(old, cfg.Source.Serial, op.open, opt), stream: old.stream, n: 8}
+	a, err := agent.New(cfg, agent.Deps{Source: src, Pipeline: nopPipeline{},
+		Logger:        slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		ClientFactory: func(publish.Options) (publish.Client, error) { return nopClient{}, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if old.closed != 1 || fresh.closed != 1 || op.calls != 1 {
+		t.Errorf("old board closed %d times, new one %d, opened %d times; want 1, 1, 1", old.closed, fresh.closed, op.calls)
+	}
+	if got := old.takeLog(); strings.Contains(got, "after close") {
+		t.Errorf("the lost board was used after Close: %q", got)
+	}
+	got := fresh.takeLog()
+	// The gain is the AGC's (the fake stream clips), not the table's.
+	if !strings.HasPrefix(got, "rate 2000000, filter 1500000, freq 880800000, lna ") || !strings.Contains(got, "amp false, start 16") {
+		t.Errorf("new board: wrote %q, want it set up from scratch", got)
+	}
+	if fresh.stream.pos < 3*2*blockSamples {
+		t.Errorf("read %d bytes from the new board, want 3 blocks", fresh.stream.pos)
+	}
+	if h := a.Health(); h.USBErrors != 2 {
+		t.Errorf("health usb_errors %d, want 2 (the ended stream, the lost board)", h.USBErrors)
+	}
+	if !strings.Contains(log.String(), `hackrf \"a06063c8234e6c5f\": board lost`) {
+		t.Errorf("log does not name the lost board:\n%s", log.String())
 	}
 }
 

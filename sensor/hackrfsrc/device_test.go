@@ -11,15 +11,26 @@ import (
 )
 
 // fakeDevice records every setting written and serves a fakeStream.
+// failStart and failStop make StartRX and StopRX fail (a board that is
+// gone); a call after Close is logged as such, so a test sees a board used
+// after it was closed.
 type fakeDevice struct {
-	log      []string
-	stream   *fakeStream
-	failFreq error
-	inFlight int64
-	closed   int
+	log       []string
+	stream    *fakeStream
+	failFreq  error
+	failStart error
+	failStop  error
+	inFlight  int64
+	closed    int
 }
 
-func (d *fakeDevice) rec(format string, a ...any) { d.log = append(d.log, fmt.Sprintf(format, a...)) }
+func (d *fakeDevice) rec(format string, a ...any) {
+	line := fmt.Sprintf(format, a...)
+	if d.closed > 0 {
+		line = "after close: " + line
+	}
+	d.log = append(d.log, line)
+}
 
 func (d *fakeDevice) SetFreq(hz uint64) error {
 	d.rec("freq %d", hz)
@@ -35,9 +46,12 @@ func (d *fakeDevice) SetVGAGain(db int) error { d.rec("vga %d", db); return nil 
 func (d *fakeDevice) SetAmp(on bool) error    { d.rec("amp %v", on); return nil }
 func (d *fakeDevice) StartRX(q int) (RXStream, error) {
 	d.rec("start %d", q)
+	if d.failStart != nil {
+		return nil, d.failStart
+	}
 	return d.stream, nil
 }
-func (d *fakeDevice) StopRX() error        { d.rec("stop"); return nil }
+func (d *fakeDevice) StopRX() error        { d.rec("stop"); return d.failStop }
 func (d *fakeDevice) InFlightBytes() int64 { return d.inFlight }
 func (d *fakeDevice) Close() error         { d.closed++; return nil }
 
@@ -55,15 +69,31 @@ type fakeStream struct {
 	pos    int64
 	queued int64
 	lost   int64
-	ended  bool // the board stopped streaming: Read says io.EOF
+	// ended: the board stopped streaming. Read says io.EOF once and then
+	// blocks until its context ends, as nothing more comes.
+	ended   bool
+	hung    bool   // the USB stream stopped silently: Read blocks until ctx ends
+	readErr error  // Read fails with it (a USB error)
+	onRead  func() // called as Read starts (a test's hook)
 }
 
 func (s *fakeStream) Read(ctx context.Context, dst []byte) (int, error) {
+	if s.onRead != nil {
+		s.onRead()
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	if s.ended {
+		s.ended, s.hung = false, true
 		return 0, io.EOF
+	}
+	if s.readErr != nil {
+		return 0, s.readErr
+	}
+	if s.hung {
+		<-ctx.Done()
+		return 0, ctx.Err()
 	}
 	n := min(len(dst), 1000) // reads come in pieces
 	for i := range n {

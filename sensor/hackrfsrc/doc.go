@@ -12,13 +12,20 @@
 //     register write, after which the samples queued and in flight from
 //     before it are thrown away (libhackrf 2022.09 keeps 4 transfers of
 //     256 KiB in flight: 26 ms at 20 Msps, so dwells should be longer than
-//     that). OpenDevice needs the "hackrf" build tag and cgo; in the default
-//     build it returns ErrNotBuilt.
+//     that). A read that fails (the stream ended, gave nothing until
+//     Next's deadline, a USB error; not the caller's cancellation) stops
+//     the stream, and the next Next writes every setting and starts it
+//     again; when that fails the board is gone (unplugged): it is closed,
+//     and opened again by its serial at each later Next until it is back
+//     (NewDeviceReopen; OpenDevice gives it hackrf.Open). OpenDevice needs
+//     the "hackrf" build tag and cgo; in the default build it returns
+//     ErrNotBuilt.
 //
 // Both implement sensor.Source, sensor.Tuner and sensor.GainSetter. The RF
 // amplifier stays off. A receiver never runs out of samples: a stream that
 // ends (hackrf_transfer exited, the board stopped streaming) is an error
 // wrapping ErrStreamEnded, with what the tool said on stderr, never the
 // io.EOF by which a finite source (a recording) ends; the next Next starts
-// the stream again.
+// the stream again, and its first block is marked Retuned (not contiguous
+// with those before) with its time taken afresh.
 package hackrfsrc

@@ -22,11 +22,20 @@ func (d libDevice) StartRX(queueBuffers int) (RXStream, error) {
 }
 
 // OpenDevice opens the HackRF with the given serial number (the first board
-// when serial is "") through libhackrf and returns a DeviceSource over it.
+// when serial is "") through libhackrf and returns a DeviceSource over it,
+// which opens the board again by the same serial after losing it (an
+// unplug).
 func OpenDevice(serial string, opt Options) (*DeviceSource, error) {
-	d, err := hackrf.Open(serial)
+	open := func() (Device, error) {
+		d, err := hackrf.Open(serial)
+		if err != nil {
+			return nil, err // names the serial
+		}
+		return libDevice{d}, nil
+	}
+	d, err := open()
 	if err != nil {
 		return nil, fmt.Errorf("hackrf source: %w", err)
 	}
-	return NewDevice(libDevice{d}, opt), nil
+	return NewDeviceReopen(d, serial, open, opt), nil
 }
