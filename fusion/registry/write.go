@@ -68,7 +68,7 @@ func (r *Registry) write(ctx context.Context, what string, fn func(*change) erro
 	}
 	var errs []error
 	for _, e := range c.later {
-		if err := r.audit.Audit(ctx, e); err != nil {
+		if err := r.audit.Audit(context.WithoutCancel(ctx), e); err != nil { // stored: audit it, though the request has ended
 			errs = append(errs, err)
 		}
 	}
