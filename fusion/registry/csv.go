@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // csvHeader is the column order of exported and imported CSV.
@@ -86,42 +88,76 @@ func untextCell(v string) string {
 }
 
 // ImportCSV reads entries in ExportCSV's format and adds them as user (a row
-// whose id names an existing entry updates it; a row without valid_from is
-// valid from now on the registry's clock). The whole file is checked
-// first: one bad row, named by its line, imports nothing. It returns how many
-// entries were added or updated.
+// whose id names an existing entry updates it, as Update without a
+// revision: a row that changes nothing is neither written nor audited; a
+// row without valid_from is valid from now on the registry's clock). It is
+// all or nothing. The whole file is checked first: one bad row, named by
+// its line, imports nothing. Then every row, with its audit row, is
+// written in one transaction: when the database refuses one (a full disk,
+// SQLITE_BUSY past the busy timeout, a cancelled request), nothing is
+// imported, the error names the row's line and the cause, and importing
+// the file again adds no row twice. It returns how many rows were added
+// or updated (0 with an error, but for an Auditor outside the transaction
+// that failed after the commit: see Open).
 func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string) (int, error) {
-	es, err := parseCSV(in, r.now().UTC(), r.checkPlaces)
+	rows, err := parseCSV(in, r.now().UTC(), r.checkPlaces)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, e := range es {
-		if e.ID != 0 {
-			if _, err := r.Get(ctx, e.ID); err == nil {
-				if _, err := r.Update(ctx, e, user); err != nil {
-					return n, err
-				}
-				n++
-				continue
+	stored, err := r.write(ctx, "registry csv import", func(c *change) error {
+		for _, row := range rows {
+			if err := c.importRow(ctx, row.e, user); err != nil {
+				return fmt.Errorf("registry csv line %d: %w", row.line, err)
 			}
 		}
-		if _, err := r.Add(ctx, e, user); err != nil {
-			return n, err
-		}
-		n++
+		return nil
+	})
+	if err != nil && !stored {
+		return 0, err
 	}
-	return n, nil
+	return len(rows), err
+}
+
+// importRow is ImportCSV of one row in c: it updates the entry its id
+// names, or adds it.
+func (c *change) importRow(ctx context.Context, e Entry, user string) error {
+	if e.ID != 0 {
+		_, err := c.update(ctx, e, user)
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	e, err := c.r.prepareAdd(e, user)
+	if err != nil {
+		return err
+	}
+	_, err = c.insert(ctx, e, user)
+	return err
 }
 
 // ParseCSV reads and validates entries in ExportCSV's format; an entry with
 // no valid_from gets now. Errors name the line and column.
 func ParseCSV(in io.Reader, now time.Time) ([]Entry, error) {
-	return parseCSV(in, now, nil)
+	rows, err := parseCSV(in, now, nil)
+	if err != nil {
+		return nil, err
+	}
+	es := make([]Entry, len(rows))
+	for i, row := range rows {
+		es[i] = row.e
+	}
+	return es, nil
 }
 
-// parseCSV is ParseCSV, with check (when not nil) run on each entry too.
-func parseCSV(in io.Reader, now time.Time, check func(Entry) error) ([]Entry, error) {
+// csvRow is an entry read from a CSV file, and the line it starts on.
+type csvRow struct {
+	line int
+	e    Entry
+}
+
+// parseCSV is ParseCSV, with check (when not nil) run on each entry too,
+// keeping each entry's line.
+func parseCSV(in io.Reader, now time.Time, check func(Entry) error) ([]csvRow, error) {
 	cr := csv.NewReader(io.LimitReader(in, 16<<20))
 	cr.FieldsPerRecord = len(csvHeader)
 	head, err := cr.Read()
@@ -133,7 +169,7 @@ func parseCSV(in io.Reader, now time.Time, check func(Entry) error) ([]Entry, er
 			return nil, fmt.Errorf("registry csv: header column %d is %q, want %q", i+1, head[i], h)
 		}
 	}
-	var es []Entry
+	var rows []csvRow
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -158,9 +194,9 @@ func parseCSV(in io.Reader, now time.Time, check func(Entry) error) ([]Entry, er
 				return nil, fmt.Errorf("registry csv line %d: %w", line, err)
 			}
 		}
-		es = append(es, e)
+		rows = append(rows, csvRow{line: line, e: e})
 	}
-	return es, nil
+	return rows, nil
 }
 
 func parseRow(rec []string) (Entry, error) {

@@ -32,23 +32,24 @@ var Kinds = []string{KindStaffRadio, KindInCellTablet, KindKiosk, KindOfficialPh
 
 // Registry is the authorised-device list kept in SQLite, with an in-memory
 // copy for matching on the hot path. Every change is written to the audit log
-// with the entry before and after. Safe for concurrent use.
+// with the entry before and after, in the change's transaction: the two are
+// stored together or not at all (write). Safe for concurrent use.
 //
 // Fusion and the dashboard each open their own Registry on the one
 // database. A Registry sees its own changes at once, another's at its next
 // Refresh (Follow calls it periodically): triggers count every change to
 // the entries' table, by any writer, in registry_version.
 type Registry struct {
-	db    *sql.DB
-	audit store.Auditor
-	loc   *time.Location // site local time, for weekly schedules
-	log   *slog.Logger
-	now   func() time.Time // the system's clock (Options.Now)
-	site  *site.Site       // rooms and zones entries may name; nil: unchecked
+	db      *sql.DB
+	audit   store.Auditor
+	txAudit txAuditor      // audit, when it writes in db's transactions; nil: it audits after the commit
+	loc     *time.Location // site local time, for weekly schedules
+	log     *slog.Logger
+	now     func() time.Time // the system's clock (Options.Now)
+	site    *site.Site       // rooms and zones entries may name; nil: unchecked
 
 	mu      sync.RWMutex
 	entries []Entry          // sorted by ID
-	raw     map[int64]string // stored bodies of the entries that do not decode, by ID
 	version int64            // registry_version when entries were read
 	logged  map[int64]string // each entry's load problem as last logged, so a reload does not log it again
 }
@@ -83,7 +84,11 @@ type Options struct {
 }
 
 // Open loads the registry from db (creating its table) and audits changes
-// through audit.
+// through audit. When audit is the store whose database db is (fusion,
+// the dashboard and the demo pass db.DB() and db), each change and its
+// audit row are written in one transaction; any other Auditor (a test
+// fake) is called after the change is committed, so a failed audit leaves
+// the change stored and unaudited, and is logged at Open.
 func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*Registry, error) {
 	loc := opts.Location
 	if loc == nil {
@@ -103,6 +108,11 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*
 		now = time.Now
 	}
 	r := &Registry{db: db, audit: audit, loc: loc, log: lg, now: now, site: opts.Site}
+	if ta, ok := audit.(txAuditor); ok && ta.DB() == db {
+		r.txAudit = ta
+	} else {
+		lg.Warn("registry: the audit log is not in the registry's database: a change is audited after it is stored, and a failed audit leaves it unaudited")
+	}
 	if err := r.reload(ctx); err != nil {
 		return nil, err
 	}
@@ -141,7 +151,6 @@ func (r *Registry) reload(ctx context.Context) error {
 	}
 	defer rows.Close()
 	var es []Entry
-	raw := map[int64]string{}
 	var found []loadProblem
 	for rows.Next() {
 		var id int64
@@ -149,26 +158,14 @@ func (r *Registry) reload(ctx context.Context) error {
 		if err := rows.Scan(&id, &body); err != nil {
 			return fmt.Errorf("load registry: %w", err)
 		}
-		var e Entry
-		if err := json.Unmarshal([]byte(body), &e); err != nil {
-			// A hand edit, a torn write: listed by its ID with what
-			// did decode, so an admin sees it and saves it anew, but
-			// it authorises nothing. Its body is kept for the audit
-			// trail's "before" when it is replaced.
-			e.ID, e.Problem, e.Revision = id, fmt.Sprintf("stored entry does not decode (%v): save it anew, in full, to replace it", err), revisionOf(body)
-			raw[id] = body
+		e, err := decodeStored(id, body)
+		if err != nil {
 			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
 				msg: "registry: stored entry does not decode and authorises nothing until it is saved anew", args: []any{"id", id, "err", err}})
 			es = append(es, e)
 			continue
 		}
-		e.ID, e.Revision = id, revisionOf(body)
-		e.Problem = ""
-		if err := e.Validate(); err != nil {
-			// Stored before a rule it breaks: listed, so an admin
-			// sees it and fixes it, but it authorises nothing (an
-			// alarm too many beats a silenced site).
-			e.Problem = strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
+		if e.Problem != "" {
 			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
 				msg: "registry: entry breaks the rules and authorises nothing until it is fixed", args: []any{"id", id, "name", e.Name, "problem", e.Problem}})
 		} else if err := r.checkPlaces(e); err != nil {
@@ -183,7 +180,7 @@ func (r *Registry) reload(ctx context.Context) error {
 	var fresh []loadProblem
 	logged := make(map[int64]string, len(found))
 	r.mu.Lock()
-	r.entries, r.raw, r.version = es, raw, version
+	r.entries, r.version = es, version
 	for _, p := range found {
 		if r.logged[p.id] != p.key {
 			fresh = append(fresh, p)
@@ -196,6 +193,25 @@ func (r *Registry) reload(ctx context.Context) error {
 		r.log.Log(ctx, p.level, p.msg, p.args...)
 	}
 	return nil
+}
+
+// decodeStored returns the entry stored as body under id, as a load lists
+// it, with its Revision. One that does not decode (a hand edit, a torn
+// write) has its ID and what did decode, and its Problem says so: listed,
+// so an admin sees it and saves it anew, it authorises nothing; the error
+// is the decoder's. One stored before a rule it breaks has its Problem
+// too (an alarm too many beats a silenced site).
+func decodeStored(id int64, body string) (Entry, error) {
+	var e Entry
+	if err := json.Unmarshal([]byte(body), &e); err != nil {
+		e.ID, e.Problem, e.Revision = id, fmt.Sprintf("stored entry does not decode (%v): save it anew, in full, to replace it", err), revisionOf(body)
+		return e, err
+	}
+	e.ID, e.Revision, e.Problem = id, revisionOf(body), ""
+	if err := e.Validate(); err != nil {
+		e.Problem = strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
+	}
+	return e, nil
 }
 
 // Refresh reloads the entries if anything changed them since this Registry
@@ -368,10 +384,28 @@ func (r *Registry) Get(ctx context.Context, id int64) (Entry, error) {
 	return Entry{}, fmt.Errorf("registry entry %d: %w", id, store.ErrNotFound)
 }
 
-// Add validates and stores a new entry added by user, and audits it. A
-// missing ValidFrom is now on the registry's clock (Options.Now). Times
-// are stored in UTC.
+// Add validates and stores a new entry added by user, and audits it, in
+// one transaction: an entry whose audit row cannot be stored is not
+// stored either. A missing ValidFrom is now on the registry's clock
+// (Options.Now). Times are stored in UTC.
 func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error) {
+	e, err := r.prepareAdd(e, user)
+	if err != nil {
+		return Entry{}, err
+	}
+	var added Entry
+	if _, err := r.write(ctx, "add registry entry", func(c *change) error {
+		added, err = c.insert(ctx, e, user)
+		return err
+	}); err != nil {
+		return Entry{}, err
+	}
+	return added, nil
+}
+
+// prepareAdd returns e as Add stores it (added by user, times in UTC, a
+// missing ValidFrom now), or why it may not be.
+func (r *Registry) prepareAdd(e Entry, user string) (Entry, error) {
 	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = r.now().UTC()
@@ -381,27 +415,32 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 		return Entry{}, err
 	}
 	e.ID = 0
-	body := encode(e)
-	e.Revision = revisionOf(string(body)) // what it is stored as
-	res, err := r.db.ExecContext(ctx, `INSERT INTO registry_entry(body) VALUES(?)`, body)
-	if err != nil {
-		return Entry{}, fmt.Errorf("add registry entry: %w", err)
-	}
-	e.ID, _ = res.LastInsertId()
-	if err := r.auditChange(ctx, user, "registry.add", e.ID, "", &e); err != nil {
-		return Entry{}, err
-	}
-	return e, r.reload(ctx)
+	return e, nil
 }
 
 // Update replaces entry e.ID with e, keeping who added it (user, when
-// that is not known), and audits it;
-// an update that changes nothing is neither written nor audited. A
-// missing ValidFrom is the stored one's, or now on the registry's clock
-// when that is missing too (a stored entry that did not decode). Times
-// are stored in UTC.
+// that is not known), and audits it, in one transaction: a change whose
+// audit row cannot be stored is not stored either. An e.Revision other
+// than the stored entry's, as read in that transaction, is refused
+// (ErrConflict). An update that changes nothing is neither written nor
+// audited. A missing ValidFrom is the stored one's, or now on the
+// registry's clock when that is missing too (a stored entry that did not
+// decode). Times are stored in UTC.
 func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, error) {
-	old, err := r.current(ctx, e.ID)
+	var got Entry
+	if _, err := r.write(ctx, fmt.Sprintf("update registry entry %d", e.ID), func(c *change) error {
+		var err error
+		got, err = c.update(ctx, e, user)
+		return err
+	}); err != nil {
+		return Entry{}, err
+	}
+	return got, nil
+}
+
+// update is Update in c.
+func (c *change) update(ctx context.Context, e Entry, user string) (Entry, error) {
+	old, before, _, err := c.read(ctx, e.ID)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -417,51 +456,58 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 		e.ValidFrom = old.ValidFrom
 	}
 	if e.ValidFrom.IsZero() {
-		e.ValidFrom = r.now().UTC()
+		e.ValidFrom = c.r.now().UTC()
 	}
-	if err := r.check(e); err != nil {
+	if err := c.r.check(e); err != nil {
 		return Entry{}, err
 	}
-	body := encode(e)
-	e.Revision = revisionOf(string(body)) // what it is stored as
-	if string(body) == r.stored(old) {
+	if string(encode(e)) == before {
 		return old, nil // the audit trail holds real changes only
 	}
-	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, e.ID); err != nil {
-		return Entry{}, fmt.Errorf("update registry entry %d: %w", e.ID, err)
-	}
-	if err := r.auditChange(ctx, user, "registry.update", e.ID, r.stored(old), &e); err != nil {
-		return Entry{}, err
-	}
-	return e, r.reload(ctx)
+	return c.replace(ctx, e, before, user, "registry.update", "update")
 }
 
 // Expire revokes entry id from at on (entries are never deleted, so the
-// audit trail keeps its subject), and audits it. at is now or a time
-// past on the registry's clock (Options.Now): an end to come is set as
-// valid_until (Update). An entry not yet started at at is cancelled: it
-// ends at its start, valid_from left as it is. Expire only ever brings an
-// end forward. It refuses, wrapping ErrInvalid and naming the times, a
-// zero at or one after now, an at before the start of an entry already in
-// force (moving valid_from back would rewrite what it authorised), an
-// entry that already ends by at, and an entry with a Problem (it
-// authorises nothing already; an admin fixes it, or retires it, by saving
-// it in full with Update). A refusal changes and audits nothing.
+// audit trail keeps its subject), and audits it, in one transaction: an
+// expiry whose audit row cannot be stored is not stored either. at is now
+// or a time past on the registry's clock (Options.Now): an end to come is
+// set as valid_until (Update). An entry not yet started at at is
+// cancelled: it ends at its start, valid_from left as it is. Expire only
+// ever brings an end forward. It refuses, wrapping ErrInvalid and naming
+// the times, a zero at or one after now, an at before the start of an
+// entry already in force (moving valid_from back would rewrite what it
+// authorised), an entry that already ends by at, and an entry with a
+// Problem (it authorises nothing already; an admin fixes it, or retires
+// it, by saving it in full with Update). The entry is judged as stored
+// in the transaction. A refusal changes and audits nothing.
 func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Time) (Entry, error) {
 	if at.IsZero() {
 		return Entry{}, fmt.Errorf("%w: expire registry entry %d: no expiry time", ErrInvalid, id)
 	}
-	e, err := r.current(ctx, id)
+	var got Entry
+	if _, err := r.write(ctx, fmt.Sprintf("expire registry entry %d", id), func(c *change) error {
+		var err error
+		got, err = c.expire(ctx, id, user, at)
+		return err
+	}); err != nil {
+		return Entry{}, err
+	}
+	return got, nil
+}
+
+// expire is Expire in c.
+func (c *change) expire(ctx context.Context, id int64, user string, at time.Time) (Entry, error) {
+	e, before, decoded, err := c.read(ctx, id)
 	if err != nil {
 		return Entry{}, err
 	}
-	if r.undecodable(id) {
+	if !decoded {
 		return Entry{}, fmt.Errorf("%w: registry entry %d does not decode, so it has no validity to end (it authorises nothing): save it anew, in full, to replace it", ErrInvalid, id)
 	}
 	if e.Problem != "" {
 		return Entry{}, fmt.Errorf("%w: registry entry %d authorises nothing until it is fixed (%s): save it in full, with a valid_until to retire it", ErrInvalid, id, e.Problem)
 	}
-	at, now := at.UTC(), r.now().UTC()
+	at, now := at.UTC(), c.r.now().UTC()
 	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	until := at
 	switch {
@@ -475,27 +521,8 @@ func (r *Registry) Expire(ctx context.Context, id int64, user string, at time.Ti
 	if !e.ValidUntil.IsZero() && !until.Before(e.ValidUntil) {
 		return Entry{}, fmt.Errorf("%w: registry entry %d already ends at %s (valid_until), not after %s: Expire never extends an entry", ErrInvalid, id, stamp(e.ValidUntil), stamp(until))
 	}
-	old := e
 	e.ValidUntil = until
-	body := encode(e)
-	e.Revision = revisionOf(string(body)) // what it is stored as
-	if _, err := r.db.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, id); err != nil {
-		return Entry{}, fmt.Errorf("expire registry entry %d: %w", id, err)
-	}
-	if err := r.auditChange(ctx, user, "registry.expire", id, r.stored(old), &e); err != nil {
-		return Entry{}, err
-	}
-	return e, r.reload(ctx)
-}
-
-// current returns entry id as stored now, refreshing first: another
-// process may have changed it since this Registry read it, and the audit
-// trail's "before" must be what was replaced.
-func (r *Registry) current(ctx context.Context, id int64) (Entry, error) {
-	if _, err := r.Refresh(ctx); err != nil {
-		return Entry{}, err
-	}
-	return r.Get(ctx, id)
+	return c.replace(ctx, e, before, user, "registry.expire", "expire")
 }
 
 // History returns the audit trail of entry id, newest first.
@@ -518,32 +545,6 @@ func revisionOf(body string) string {
 }
 
 func objectName(id int64) string { return fmt.Sprintf("registry/%d", id) }
-
-// stored returns e as stored: the body as read for an entry that does not
-// decode, so the audit trail's "before" keeps what was replaced.
-func (r *Registry) stored(e Entry) string {
-	r.mu.RLock()
-	body, ok := r.raw[e.ID]
-	r.mu.RUnlock()
-	if ok {
-		return body
-	}
-	return string(encode(e))
-}
-
-// undecodable reports whether entry id's stored body did not decode at
-// the last load.
-func (r *Registry) undecodable(id int64) bool {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	_, ok := r.raw[id]
-	return ok
-}
-
-func (r *Registry) auditChange(ctx context.Context, user, action string, id int64, before string, after *Entry) error {
-	return r.audit.Audit(ctx, store.AuditEntry{TimeNS: r.now().UnixNano(), User: user, Action: action,
-		Object: objectName(id), Before: before, After: string(encode(*after))})
-}
 
 // RoomShare is how likely, against the fix's most likely room, the most
 // likely of an entry's rooms must be for the entry to authorise the fix

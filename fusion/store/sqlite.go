@@ -918,10 +918,28 @@ func (s *SQLite) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, e
 
 // Audit appends e to the audit log; a zero TimeNS is set to now.
 func (s *SQLite) Audit(ctx context.Context, e AuditEntry) error {
+	return insertAudit(ctx, s.db, e)
+}
+
+// AuditTx appends e to the audit log in tx, a transaction on this store's
+// database (DB): the row is stored when tx commits, with the change it
+// records, and not at all when tx rolls back. A zero TimeNS is set to now.
+// The registry writes an entry and its audit row so.
+func (s *SQLite) AuditTx(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
+	return insertAudit(ctx, tx, e)
+}
+
+// execer is a database or a transaction on it.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// insertAudit is Audit and AuditTx, through db.
+func insertAudit(ctx context.Context, db execer, e AuditEntry) error {
 	if e.TimeNS == 0 {
 		e.TimeNS = time.Now().UnixNano()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after) VALUES(?,?,?,?,?,?)`,
+	_, err := db.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after) VALUES(?,?,?,?,?,?)`,
 		e.TimeNS, e.User, e.Action, e.Object, e.Before, e.After)
 	if err != nil {
 		return fmt.Errorf("audit %s %s: %w", e.Action, e.Object, err)

@@ -415,6 +415,46 @@ func TestSQLiteIncidentsAndAudit(t *testing.T) {
 	}
 }
 
+// TestSQLiteAuditTx: an audit row written in a transaction is stored when
+// it commits and not at all when it rolls back, with the change it
+// records; a zero time is set, as Audit's.
+func TestSQLiteAuditTx(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	if _, err := s.DB().ExecContext(ctx, `CREATE TABLE thing (v TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	write := func(v string, commit bool) {
+		t.Helper()
+		tx, err := s.DB().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO thing (v) VALUES (?)`, v); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AuditTx(ctx, tx, store.AuditEntry{User: "admin", Action: "thing.add", Object: "thing/" + v}); err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write("kept", true)
+	write("dropped", false)
+	log, err := s.AuditLog(ctx, store.AuditFilter{Prefix: "thing."})
+	if err != nil || len(log) != 1 || log[0].Object != "thing/kept" || log[0].TimeNS == 0 {
+		t.Errorf("audit log %+v, %v; want the committed row alone, timed", log, err)
+	}
+	var n int
+	if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM thing`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d things (%v), want 1", n, err)
+	}
+}
+
 // BenchmarkSQLiteHeatmapWeek measures the dashboard's heatmap query for one
 // week over one million stored detections (filled once, ~1 min).
 func BenchmarkSQLiteHeatmapWeek(b *testing.B) {

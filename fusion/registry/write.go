@@ -1,0 +1,152 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// txAuditor is an Auditor that writes an audit row in a transaction on
+// its database, which it names: *store.SQLite (AuditTx, DB). Open uses it
+// when that database is the registry's, so that an entry and its audit
+// row are stored together or not at all. fusion, the dashboard and the
+// demo (cmd/rfwarden) all open the registry as Open(ctx, db.DB(), db,
+// ...) with db the store, and Open checks it (DB() == db) rather than
+// relying on that.
+type txAuditor interface {
+	AuditTx(ctx context.Context, tx *sql.Tx, e store.AuditEntry) error
+	DB() *sql.DB
+}
+
+var _ txAuditor = (*store.SQLite)(nil)
+
+// change is one transaction of the registry's: the entries it writes and
+// their audit rows.
+type change struct {
+	r     *Registry
+	tx    *sql.Tx
+	wrote bool               // an entry was written: commit and reload
+	later []store.AuditEntry // audit rows for an Auditor outside the transaction, written after commit
+}
+
+// write runs fn in one transaction on the registry's database, and
+// commits what it wrote, with its audit rows, unless it fails: then
+// nothing fn did is stored, and the in-memory copy is as it was. what
+// names the change in the errors of beginning and committing. It reloads
+// the entries after a commit; stored reports whether there was one.
+//
+// The store's transactions begin IMMEDIATE (the DSN's _txlock), so what
+// fn reads (the entry an update replaces, its revision) stays so until
+// the commit: two admins cannot both pass the revision check. On a
+// database opened otherwise, a deferred transaction that read the entry
+// fails with SQLITE_BUSY when another wrote it meanwhile, which is safe
+// too.
+//
+// With an Auditor that cannot write in the transaction (txAudit nil: a
+// test fake, an audit log elsewhere), the audit rows are written after
+// the commit, in two steps as before: a failed audit is returned (stored
+// true) while the change stays stored, unaudited.
+func (r *Registry) write(ctx context.Context, what string, fn func(*change) error) (stored bool, err error) {
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("%s: begin: %w", what, err)
+	}
+	c := &change{r: r, tx: tx}
+	if err := fn(c); err != nil {
+		tx.Rollback()
+		return false, err
+	}
+	if !c.wrote {
+		tx.Rollback() // nothing to store: an update that changed nothing
+		return false, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("%s: commit: %w", what, err)
+	}
+	var errs []error
+	for _, e := range c.later {
+		if err := r.audit.Audit(context.WithoutCancel(ctx), e); err != nil { // stored: audit it, though the request has ended
+			errs = append(errs, err)
+		}
+	}
+	// Stored: the caller must not be told otherwise (a retry would store
+	// it twice). A reload that fails leaves this copy behind until the
+	// next Refresh, which sees the change counter moved.
+	if err := r.reload(context.WithoutCancel(ctx)); err != nil {
+		r.log.Error("registry: change stored, but reloading the entries failed; the next refresh retries", "change", what, "err", err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return true, fmt.Errorf("%s: stored, but not audited: %w", what, err)
+	}
+	return true, nil
+}
+
+// audit records a change of entry id by user: in the transaction when the
+// Auditor can join it, after the commit otherwise (write).
+func (c *change) audit(ctx context.Context, user, action string, id int64, before string, after Entry) error {
+	e := store.AuditEntry{TimeNS: c.r.now().UnixNano(), User: user, Action: action,
+		Object: objectName(id), Before: before, After: string(encode(after))}
+	if c.r.txAudit != nil {
+		return c.r.txAudit.AuditTx(ctx, c.tx, e)
+	}
+	c.later = append(c.later, e)
+	return nil
+}
+
+// read returns entry id as stored now, in the transaction (another
+// process may have changed it since this Registry loaded it), as a load
+// lists it; before is its body as the audit trail's "before" keeps it
+// (the body as read, for an entry that does not decode), decoded whether
+// it decodes.
+func (c *change) read(ctx context.Context, id int64) (e Entry, before string, decoded bool, err error) {
+	var body string
+	err = c.tx.QueryRowContext(ctx, `SELECT body FROM registry_entry WHERE id = ?`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Entry{}, "", false, fmt.Errorf("registry entry %d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return Entry{}, "", false, fmt.Errorf("read registry entry %d: %w", id, err)
+	}
+	e, derr := decodeStored(id, body)
+	if derr != nil {
+		return e, body, false, nil
+	}
+	return e, string(encode(e)), true, nil
+}
+
+// insert stores e, as prepareAdd returns it, and audits it as added by
+// user.
+func (c *change) insert(ctx context.Context, e Entry, user string) (Entry, error) {
+	body := encode(e)
+	e.Revision = revisionOf(string(body)) // what it is stored as
+	res, err := c.tx.ExecContext(ctx, `INSERT INTO registry_entry(body) VALUES(?)`, body)
+	if err != nil {
+		return Entry{}, fmt.Errorf("add registry entry: %w", err)
+	}
+	if e.ID, err = res.LastInsertId(); err != nil {
+		return Entry{}, fmt.Errorf("add registry entry: %w", err)
+	}
+	c.wrote = true
+	if err := c.audit(ctx, user, "registry.add", e.ID, "", e); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}
+
+// replace stores e over entry e.ID, whose stored body was before, and
+// audits it as action by user.
+func (c *change) replace(ctx context.Context, e Entry, before, user, action, verb string) (Entry, error) {
+	body := encode(e)
+	e.Revision = revisionOf(string(body)) // what it is stored as
+	if _, err := c.tx.ExecContext(ctx, `UPDATE registry_entry SET body = ? WHERE id = ?`, body, e.ID); err != nil {
+		return Entry{}, fmt.Errorf("%s registry entry %d: %w", verb, e.ID, err)
+	}
+	c.wrote = true
+	if err := c.audit(ctx, user, action, e.ID, before, e); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}
