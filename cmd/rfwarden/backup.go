@@ -22,7 +22,7 @@ rfwarden-<UTC time>.db while fusion and the dashboard run: a consistent,
 compacted snapshot (VACUUM INTO), checked (integrity_check) before it is
 given its name, mode 0600. Then only the newest --keep backups in DIR stay;
 rotation counts and removes only files named as it names them.
-Restore: docs/deploy.md, section 4.
+Restore: rfwarden restore; docs/deploy.md, section 4.
 `
 
 // backupPrefix, backupTime and backupSuffix name the backups:
@@ -32,6 +32,10 @@ const (
 	backupTime   = "20060102T150405.000Z"
 	backupSuffix = ".db"
 )
+
+// backupSnippets is the folder in a backup folder holding the copies of
+// the evidence snippets.
+const backupSnippets = "snippets"
 
 // cmdBackup writes a checked online backup of the SQLite state.
 func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -84,7 +84,7 @@ func TestRestore(t *testing.T) {
 		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
 	}
 	log := stdout.String()
-	for _, want := range []string{"integrity ok", "site hmp-test", "1 alerts", "kept the current database as", "restored " + bak, "systemctl start"} {
+	for _, want := range []string{"integrity ok", "site hmp-test: 1 alert", "kept the current database as", "restored " + bak, "systemctl start"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("output lacks %q:\n%s", want, log)
 		}
@@ -371,5 +371,15 @@ func TestRestoreUsage(t *testing.T) {
 		if err := run(context.Background(), args, &stdout, &stderr); !errors.Is(err, errUsage) {
 			t.Errorf("%v: %v, want a usage error", args, err)
 		}
+	}
+	// the database given as its own backup
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "rfwarden.db")
+	makeStateDB(t, cur, "hmp-test", "now-1")
+	if err := run(context.Background(), []string{"restore", "--db", cur, cur}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "the database itself") {
+		t.Errorf("restore of the database onto itself: %v", err)
+	}
+	if kept := keptCopies(t, cur); len(kept) != 0 {
+		t.Errorf("kept copies: %v", kept)
 	}
 }
