@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-const backupUsage = `usage: rfwarden backup [--db rfwarden.db] [--keep 14] DIR
+const backupUsage = `usage: rfwarden backup [--db rfwarden.db] [--keep 14] [--snippets DIR] DIR
 
 Copy the SQLite state (users, registry, alerts, incidents, audit log, and
 the time series when no InfluxDB is used) into DIR as
@@ -22,6 +22,8 @@ rfwarden-<UTC time>.db while fusion and the dashboard run: a consistent,
 compacted snapshot (VACUUM INTO), checked (integrity_check) before it is
 given its name, mode 0600. Then only the newest --keep backups in DIR stay;
 rotation counts and removes only files named as it names them.
+With --snippets, the evidence snippets in that folder that DIR/snippets/
+does not hold yet are copied there too (never replacing one).
 Restore: rfwarden restore; docs/deploy.md, section 4.
 `
 
@@ -44,6 +46,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() { fmt.Fprint(stderr, backupUsage); fs.PrintDefaults() }
 	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard")
 	keep := fs.Int("keep", 14, "backups to keep in DIR, newest first (0: keep all)")
+	snippets := fs.String("snippets", "", "also copy the evidence snippets of this folder (RFW_SNIPPET_DIR) not yet in DIR/snippets/ there")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -87,6 +90,13 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		if err != nil {
 			return fmt.Errorf("backup: rotate: %w", err)
+		}
+	}
+	if *snippets != "" {
+		copied, had, err := copyNewFiles(*snippets, filepath.Join(dir, backupSnippets))
+		fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s\n", copied, had, filepath.Join(dir, backupSnippets))
+		if err != nil {
+			return fmt.Errorf("backup: snippets: %w", err)
 		}
 	}
 	return nil
