@@ -14,21 +14,30 @@ import (
 	"time"
 )
 
-const backupUsage = `usage: rfwarden backup [--db rfwarden.db] [--keep 14] DIR
+const backupUsage = `usage: rfwarden backup [--db rfwarden.db] [--keep 14] [--snippets DIR] DIR
 
 Copy the SQLite state (users, registry, alerts, incidents, audit log, and
 the time series when no InfluxDB is used) into DIR as
 rfwarden-<UTC time>.db while fusion and the dashboard run: a consistent,
 compacted snapshot (VACUUM INTO), checked (integrity_check) before it is
-given its name, mode 0600. Then only the newest --keep backups in DIR stay.
-Restore: docs/deploy.md, section 4.
+given its name, mode 0600. Then only the newest --keep backups in DIR stay;
+rotation counts and removes only files named as it names them.
+With --snippets, the evidence snippets in that folder that DIR/snippets/
+does not hold yet are copied there too (never replacing one).
+Restore: rfwarden restore; docs/deploy.md, section 4.
 `
 
-// backupPrefix and backupSuffix name the backups that rotation counts.
+// backupPrefix, backupTime and backupSuffix name the backups:
+// rfwarden-20261203T033012.345Z.db. Rotation counts only these names.
 const (
 	backupPrefix = "rfwarden-"
+	backupTime   = "20060102T150405.000Z"
 	backupSuffix = ".db"
 )
+
+// backupSnippets is the folder in a backup folder holding the copies of
+// the evidence snippets.
+const backupSnippets = "snippets"
 
 // cmdBackup writes a checked online backup of the SQLite state.
 func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -37,7 +46,11 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() { fmt.Fprint(stderr, backupUsage); fs.PrintDefaults() }
 	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard")
 	keep := fs.Int("keep", 14, "backups to keep in DIR, newest first (0: keep all)")
+	snippets := fs.String("snippets", "", "also copy the evidence snippets of this folder (RFW_SNIPPET_DIR) not yet in DIR/snippets/ there")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return errUsage
 	}
 	if fs.NArg() != 1 || *keep < 0 {
@@ -53,7 +66,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("backup: %w", err)
 	}
 	start := time.Now()
-	name := filepath.Join(dir, backupPrefix+start.UTC().Format("20060102T150405.000Z")+backupSuffix)
+	name := filepath.Join(dir, backupPrefix+start.UTC().Format(backupTime)+backupSuffix)
 	if _, err := os.Stat(name); err == nil {
 		return fmt.Errorf("backup: %s exists already", name)
 	}
@@ -77,6 +90,13 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		if err != nil {
 			return fmt.Errorf("backup: rotate: %w", err)
+		}
+	}
+	if *snippets != "" {
+		copied, had, err := copyNewFiles(*snippets, filepath.Join(dir, backupSnippets))
+		fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s\n", copied, had, filepath.Join(dir, backupSnippets))
+		if err != nil {
+			return fmt.Errorf("backup: snippets: %w", err)
 		}
 	}
 	return nil
@@ -134,8 +154,24 @@ func snapshot(ctx context.Context, src, dst string) error {
 	return nil
 }
 
+// isBackupName reports whether name is exactly one rotation made:
+// rfwarden-<UTC time as backupTime>.db. A file an operator named
+// rfwarden-pre-upgrade.db is not one, and is never counted or removed.
+func isBackupName(name string) bool {
+	stamp, ok := strings.CutPrefix(name, backupPrefix)
+	if !ok {
+		return false
+	}
+	if stamp, ok = strings.CutSuffix(stamp, backupSuffix); !ok {
+		return false
+	}
+	t, err := time.Parse(backupTime, stamp)
+	return err == nil && t.Format(backupTime) == stamp
+}
+
 // rotateBackups removes all but the newest keep backups in dir (by name,
-// which sorts by time) and returns what it removed.
+// which sorts by time) and returns what it removed. Only files named as
+// backups are named (isBackupName) count; any other file is left alone.
 func rotateBackups(dir string, keep int) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -144,7 +180,7 @@ func rotateBackups(dir string, keep int) ([]string, error) {
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
-		if e.Type().IsRegular() && strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, backupSuffix) {
+		if e.Type().IsRegular() && isBackupName(n) {
 			names = append(names, n)
 		}
 	}

@@ -110,3 +110,140 @@ func TestCmdBackup(t *testing.T) {
 		t.Errorf("partial files left after a failure: %v", left)
 	}
 }
+
+// Rotation counts and removes only the backups it names itself
+// (rfwarden-YYYYMMDDTHHMMSS.mmmZ.db): a hand-made rfwarden-pre-upgrade.db
+// took a --keep slot forever, and rfwarden-0-old.db, sorting first, was
+// deleted as the oldest backup.
+func TestBackupRotateOnlyItsOwn(t *testing.T) {
+	stamped := []string{
+		"rfwarden-20261201T030000.000Z.db",
+		"rfwarden-20261202T030000.000Z.db",
+		"rfwarden-20261203T030000.000Z.db",
+	}
+	others := []string{
+		"rfwarden-pre-upgrade.db",
+		"rfwarden-0-old.db",
+		"rfwarden-20261201T030000Z.db",       // no milliseconds
+		"rfwarden-20261201T030000.000Z.db.x", // not .db
+		"rfwarden-2026120xT030000.000Z.db",   // not a date
+		"rfwarden-20261201T030000.000Z-copy.db",
+	}
+	for _, tc := range []struct {
+		keep     int
+		wantLeft []string // of stamped
+	}{
+		{keep: 1, wantLeft: stamped[2:]},
+		{keep: 2, wantLeft: stamped[1:]},
+		{keep: 3, wantLeft: stamped},
+		{keep: 5, wantLeft: stamped},
+	} {
+		t.Run(fmt.Sprint("keep", tc.keep), func(t *testing.T) {
+			dir := t.TempDir()
+			for _, n := range append(append([]string{}, stamped...), others...) {
+				if err := os.WriteFile(filepath.Join(dir, n), []byte(n), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			removed, err := rotateBackups(dir, tc.keep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := len(stamped) - len(tc.wantLeft); len(removed) != want {
+				t.Errorf("removed %v, want %d", removed, want)
+			}
+			for _, n := range append(append([]string{}, tc.wantLeft...), others...) {
+				if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+					t.Errorf("%s: %v, want it kept", n, err)
+				}
+			}
+		})
+	}
+}
+
+// `rfwarden backup --help` and `rfwarden restore --help` print their usage
+// and succeed, as the other commands do; backup's exited 1.
+func TestBackupRestoreHelp(t *testing.T) {
+	for _, cmd := range []string{"backup", "restore"} {
+		t.Run(cmd, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			if err := run(context.Background(), []string{cmd, "--help"}, &stdout, &stderr); err != nil {
+				t.Errorf("%s --help: %v, want success", cmd, err)
+			}
+			if !strings.Contains(stderr.String(), "usage: rfwarden "+cmd) || !strings.Contains(stderr.String(), "-db") {
+				t.Errorf("%s --help printed:\n%s", cmd, stderr.String())
+			}
+		})
+	}
+}
+
+// With --snippets, a backup also copies the evidence snippets the folder
+// holds and the backup folder's snippets/ does not: each only once, under
+// its own name, never replacing one already copied; hidden files and
+// folders (the dashboard's .incoming- stages) are left out.
+func TestBackupSnippets(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rfw.db")
+	db, err := store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	snips := filepath.Join(dir, "snippets")
+	write := func(name, body string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(snips, name)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(snips, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("snippet-a-000000000001-1-1.sigmf-data", "data a")
+	write("snippet-a-000000000001-1-1.sigmf-meta", "meta a")
+	write(".incoming-123/evidence.sigmf", "staging")
+	write(".hidden", "x")
+	out := filepath.Join(dir, "backups")
+	backup := func() string {
+		t.Helper()
+		var stdout, stderr strings.Builder
+		if err := run(ctx, []string{"backup", "--db", path, "--snippets", snips, out}, &stdout, &stderr); err != nil {
+			t.Fatalf("backup: %v\n%s%s", err, stdout.String(), stderr.String())
+		}
+		return stdout.String()
+	}
+	if log := backup(); !strings.Contains(log, "snippets: 2 copied, 0 already in") {
+		t.Errorf("first backup:\n%s", log)
+	}
+	// a copy in the backup is never replaced; a new snippet is copied
+	dst := filepath.Join(out, "snippets")
+	os.WriteFile(filepath.Join(dst, "snippet-a-000000000001-1-1.sigmf-meta"), []byte("kept"), 0o600)
+	write("snippet-a-000000000001-2-2.sigmf-data", "data b")
+	if log := backup(); !strings.Contains(log, "snippets: 1 copied, 2 already in") {
+		t.Errorf("second backup:\n%s", log)
+	}
+	for name, want := range map[string]string{
+		"snippet-a-000000000001-1-1.sigmf-data": "data a",
+		"snippet-a-000000000001-1-1.sigmf-meta": "kept",
+		"snippet-a-000000000001-2-2.sigmf-data": "data b",
+	} {
+		b, err := os.ReadFile(filepath.Join(dst, name))
+		if err != nil || string(b) != want {
+			t.Errorf("%s: %q, %v; want %q", name, b, err, want)
+		}
+	}
+	ents, _ := os.ReadDir(dst)
+	if len(ents) != 3 {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("backup snippets: %v, want the 3 snippets only", names)
+	}
+	// a missing snippet folder fails the command rather than backing up nothing
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"backup", "--db", path, "--snippets", filepath.Join(dir, "nope"), out}, &stdout, &stderr); err == nil {
+		t.Errorf("backup of a missing snippet folder succeeded:\n%s", stdout.String())
+	}
+}

@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"scan":      {cmdScan, "scan IQ recordings for emissions (table, --json, or --annotate OUT.sigmf-meta)"},
 		"eval":      {cmdEval, "measure detection and classification: precision/recall, confusion, false alarms, Pd vs SNR"},
 		"backup":    {cmdBackup, "copy the SQLite state online into a checked, dated file and keep the newest (--db, --keep)"},
+		"restore":   {cmdRestore, "put a checked backup in place of the SQLite state, keeping the current one (--db, --site, --force)"},
 		"users":     {cmdUsers, "dashboard accounts from the shell: list, reset-password, enable, disable, role (--db)"},
 	}
 }

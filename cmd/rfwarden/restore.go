@@ -1,0 +1,566 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/internal/statelock"
+)
+
+const restoreUsage = `usage: rfwarden restore [--db rfwarden.db] [--site site.yaml] [--force] [--snippets DIR] BACKUP.db
+
+Put a backup (rfwarden backup) in place of the SQLite state. Stop fusion and
+the dashboard first: restore refuses while either holds the database.
+
+It checks the backup (integrity_check, and that it holds rfwarden's
+tables) and names the site(s) its alerts, incidents and detections belong
+to. A backup of another site than --site's id (or, without --site, than the
+current database's) is refused unless --force. A damaged backup is always
+refused. The current database (with its WAL) is kept beside it as
+DB.before-restore-<UTC time>; the backup takes its place in one rename,
+mode 0600. With --snippets, the evidence snippets of the backup folder's
+snippets/ that the folder lacks are copied back (never replacing one).
+Run it as the services' user (sudo -u rfwarden). docs/deploy.md, section 4.
+`
+
+// sqliteBusy is SQLite's primary result code SQLITE_BUSY.
+const sqliteBusy = 5
+
+// rfwardenTables are tables every rfwarden database has (fusion and the
+// dashboard both create them): a file without them is not one.
+var rfwardenTables = []string{"alert", "audit", "detection", "incident"}
+
+// siteTables are the tables whose rows carry their site, with what their
+// rows are called in a report (singular, plural).
+var siteTables = []struct{ table, one, many string }{
+	{"alert", "alert", "alerts"},
+	{"incident", "incident", "incidents"},
+	{"detection", "detection", "detections"},
+	{"location", "location", "locations"},
+	{"health", "health report", "health reports"},
+	{"spectrum", "spectrum", "spectra"},
+	{"heat_hour", "heat-map hour", "heat-map hours"},
+	{"sensor_maintenance", "maintenance window", "maintenance windows"},
+}
+
+// cmdRestore puts a checked backup in place of the SQLite state, keeping
+// the current database.
+func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, restoreUsage); fs.PrintDefaults() }
+	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard, to replace")
+	sitePath := fs.String("site", dashboardEnv("RFW_SITE", ""), "site model YAML: the backup must be of its site (without it: of the current database's)")
+	force := fs.Bool("force", false, "restore a backup of another site")
+	snippets := fs.String("snippets", "", "evidence snippet folder (RFW_SNIPPET_DIR): copy back the backup folder's snippets/ it lacks")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	backup, db := fs.Arg(0), *dbPath
+	bi, err := os.Stat(backup)
+	if err != nil {
+		return fmt.Errorf("restore: backup: %w", err)
+	}
+	if di, err := os.Stat(db); err == nil && os.SameFile(bi, di) {
+		return fmt.Errorf("restore: %s is the database itself", backup)
+	}
+
+	// 1. the backup: sound, rfwarden's, and of this site
+	sites, err := inspectBackup(ctx, backup)
+	if err != nil {
+		return fmt.Errorf("restore: backup %s: %w", backup, err)
+	}
+	fmt.Fprintf(stdout, "backup %s: integrity ok, %s\n", backup, describeSites(sites))
+	want, whose, err := expectedSites(ctx, *sitePath, db, stdout)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if len(want) > 0 && len(sites) > 0 && !anyOf(sites, want) {
+		msg := fmt.Sprintf("backup %s holds site %s, not %s (%s)", backup, strings.Join(siteNames(sites), ", "), strings.Join(want, ", "), whose)
+		if !*force {
+			return fmt.Errorf("restore: %s: is it this site's backup? --force restores it anyway", msg)
+		}
+		fmt.Fprintf(stdout, "warning: %s; restoring it anyway (--force)\n", msg)
+	}
+
+	// 2. nothing else holds the current database, and nothing will
+	// while it is replaced: fusion's locks, then SQLite's own
+	release, err := lockFusions(db)
+	if err != nil {
+		return fmt.Errorf("restore: %w: fusion runs on %s; stop it and the dashboard first: systemctl stop rfwarden-fusion rfwarden-dashboard", err, db)
+	}
+	defer release()
+	cur, err := os.Stat(db)
+	exists := err == nil
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if !exists {
+		if _, err := os.Stat(db + "-wal"); err == nil {
+			return fmt.Errorf("restore: %s-wal exists without its database: move it away first (SQLite would apply it to the backup)", db)
+		}
+	}
+	var held *sql.DB
+	if exists {
+		held, err = holdDatabase(ctx, db)
+		switch {
+		case errors.Is(err, errInUse):
+			return fmt.Errorf("restore: %s is in use by another process (the dashboard or fusion): stop them first: systemctl stop rfwarden-dashboard rfwarden-fusion", db)
+		case err != nil:
+			// a file SQLite cannot open is no service's database: it is kept as it is
+			fmt.Fprintf(stdout, "warning: the current database does not open (%v); keeping its files as they are\n", err)
+		}
+		if held != nil {
+			defer held.Close()
+		}
+	}
+
+	// 3. the backup, copied beside the database: the rename is atomic
+	start := time.Now()
+	tmp := db + ".restoring"
+	os.Remove(tmp) // a crashed run's leftover
+	if err := prepareRestore(ctx, backup, tmp); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("restore: %w", err)
+	}
+
+	// 4. the current database, kept with its WAL
+	if exists {
+		kept, err := keepCurrent(ctx, held, db, db+".before-restore-"+start.UTC().Format(backupTime))
+		if err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("restore: keep the current database: %w", err)
+		}
+		fmt.Fprintf(stdout, "kept the current database as %s (%.1f MB)\n", strings.Join(kept, " and "), float64(cur.Size())/1e6)
+	}
+
+	// 5. in place: the old WAL and shared memory go first, or SQLite would
+	// apply the old WAL to the backup
+	if held != nil {
+		held.Close()
+	}
+	for _, ext := range []string{"-wal", "-shm"} {
+		if err := os.Remove(db + ext); err != nil && !errors.Is(err, os.ErrNotExist) {
+			os.Remove(tmp)
+			return fmt.Errorf("restore: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, db); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := syncDir(filepath.Dir(db)); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	fmt.Fprintf(stdout, "restored %s to %s (mode 0600) in %v\n", backup, db, time.Since(start).Round(time.Millisecond))
+
+	if *snippets != "" {
+		from := filepath.Join(filepath.Dir(backup), backupSnippets)
+		copied, had, err := copyNewFiles(from, *snippets)
+		fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s\n", copied, had, *snippets)
+		if err != nil {
+			return fmt.Errorf("restore: snippets: %w", err)
+		}
+	}
+	if os.Geteuid() == 0 {
+		fmt.Fprintf(stdout, "warning: run as root, %s belongs to root: chown rfwarden:rfwarden %s before starting the services\n", db, db)
+	}
+	fmt.Fprintf(stdout, "next: systemctl start rfwarden-fusion rfwarden-dashboard, then log in and check the alerts and the registry\n")
+	return nil
+}
+
+// inspectBackup checks the database at path (integrity_check, rfwarden's
+// tables) and returns, per site, how many rows of each site table it holds.
+func inspectBackup(ctx context.Context, path string) (map[string]map[string]int, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if err := integrityCheck(ctx, db); err != nil {
+		return nil, err
+	}
+	tables, err := tableNames(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, t := range rfwardenTables {
+		if !slices.Contains(tables, t) {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("not an rfwarden database: it lacks the tables %s", strings.Join(missing, ", "))
+	}
+	return siteRows(ctx, db, tables)
+}
+
+// integrityCheck runs SQLite's integrity_check on db.
+func integrityCheck(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		if s != "ok" {
+			problems = append(problems, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if len(problems) > 0 {
+		if len(problems) > 5 {
+			problems = append(problems[:5], fmt.Sprintf("and %d more", len(problems)-5))
+		}
+		return fmt.Errorf("fails its integrity check: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func tableNames(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+// siteRows counts the rows of each site in the site tables among tables.
+func siteRows(ctx context.Context, db *sql.DB, tables []string) (map[string]map[string]int, error) {
+	sites := map[string]map[string]int{}
+	for _, st := range siteTables {
+		if !slices.Contains(tables, st.table) {
+			continue
+		}
+		rows, err := db.QueryContext(ctx, `SELECT site, count(*) FROM `+st.table+` GROUP BY site`)
+		if err != nil {
+			return nil, fmt.Errorf("read the sites of %s: %w", st.table, err)
+		}
+		for rows.Next() {
+			var s string
+			var n int
+			if err := rows.Scan(&s, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read the sites of %s: %w", st.table, err)
+			}
+			if sites[s] == nil {
+				sites[s] = map[string]int{}
+			}
+			sites[s][st.table] = n
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read the sites of %s: %w", st.table, err)
+		}
+	}
+	return sites, nil
+}
+
+func siteNames(sites map[string]map[string]int) []string {
+	var names []string
+	for s := range sites {
+		names = append(names, s)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// describeSites says whose rows a database holds: "site hmp-a: 3 alerts,
+// 1 incident".
+func describeSites(sites map[string]map[string]int) string {
+	if len(sites) == 0 {
+		return "no alerts, incidents or detections of any site (its site cannot be checked)"
+	}
+	var parts []string
+	for _, s := range siteNames(sites) {
+		var counts []string
+		for _, st := range siteTables {
+			switch n := sites[s][st.table]; n {
+			case 0:
+			case 1:
+				counts = append(counts, "1 "+st.one)
+			default:
+				counts = append(counts, fmt.Sprintf("%d %s", n, st.many))
+			}
+		}
+		parts = append(parts, fmt.Sprintf("site %s: %s", s, strings.Join(counts, ", ")))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func anyOf(sites map[string]map[string]int, want []string) bool {
+	for _, w := range want {
+		if _, ok := sites[w]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// expectedSites returns the site(s) the backup must be of, and whose they
+// are: the site file's id, or, without one, the sites of the current
+// database (none when it is missing or unreadable: nothing to compare).
+func expectedSites(ctx context.Context, sitePath, dbPath string, stdout io.Writer) ([]string, string, error) {
+	if sitePath != "" {
+		st, err := site.LoadFile(sitePath)
+		if err != nil {
+			return nil, "", err
+		}
+		return []string{st.ID}, "the id of " + sitePath, nil
+	}
+	if _, err := os.Stat(dbPath); err != nil {
+		return nil, "", nil
+	}
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err == nil {
+		defer db.Close()
+		var tables []string
+		var sites map[string]map[string]int
+		if tables, err = tableNames(ctx, db); err == nil {
+			sites, err = siteRows(ctx, db, tables)
+		}
+		if err == nil {
+			return siteNames(sites), "the current database's; no --site given", nil
+		}
+	}
+	fmt.Fprintf(stdout, "warning: cannot read the sites of the current database (%v) and no --site given: the backup's site is not checked\n", err)
+	return nil, "", nil
+}
+
+// lockFusions takes the locks every fusion on the database at db holds
+// (db.fusion-SITE.lock, statelock) that exist, so that none runs or starts
+// while the database is replaced. The release function gives them up.
+func lockFusions(db string) (func() error, error) {
+	dir, base := filepath.Split(db)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, e := range entries {
+		n := e.Name()
+		if strings.HasPrefix(n, base+".fusion-") && strings.HasSuffix(n, ".lock") {
+			paths = append(paths, filepath.Join(dir, n))
+		}
+	}
+	return statelock.AcquireAll(paths...)
+}
+
+var errInUse = errors.New("in use")
+
+// holdDatabase opens the database at path in SQLite's exclusive locking
+// mode and takes its lock: errInUse when another connection (the dashboard,
+// fusion, rfwarden users) has it open. Until the returned handle is closed
+// no other can open it.
+func holdDatabase(ctx context.Context, path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(0)&_pragma=locking_mode(EXCLUSIVE)")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	// In WAL mode every open connection holds a shared lock on the file;
+	// this exclusive one waits for none.
+	_, err = db.ExecContext(ctx, `BEGIN EXCLUSIVE`)
+	if err == nil {
+		_, err = db.ExecContext(ctx, `COMMIT`) // the exclusive locking mode keeps the lock
+	}
+	if err != nil {
+		db.Close()
+		var se *sqlite.Error
+		if errors.As(err, &se) && se.Code()&0xff == sqliteBusy {
+			return nil, errInUse
+		}
+		return nil, err
+	}
+	return db, nil
+}
+
+// prepareRestore writes a checked copy of backup to tmp (snapshot: the
+// backup's WAL, if it has one, is included), private and on disk.
+func prepareRestore(ctx context.Context, backup, tmp string) error {
+	if err := snapshot(ctx, backup, tmp); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return err
+	}
+	return syncFile(tmp)
+}
+
+// keepCurrent copies the database at db (and its WAL, when the checkpoint
+// through held could not empty it) to keep, mode 0600, and returns the
+// files it wrote. held is the database, held exclusively (nil when SQLite
+// cannot open it: the files are copied as they are).
+func keepCurrent(ctx context.Context, held *sql.DB, db, keep string) ([]string, error) {
+	if held != nil {
+		// best effort: a damaged database is kept with its WAL instead
+		held.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	}
+	var kept []string
+	for _, ext := range []string{"", "-wal"} {
+		fi, err := os.Stat(db + ext)
+		if ext != "" && (errors.Is(err, os.ErrNotExist) || err == nil && fi.Size() == 0) {
+			continue
+		}
+		if err != nil {
+			return kept, err
+		}
+		if err := copyFileNew(db+ext, keep+ext); err != nil {
+			return kept, err
+		}
+		kept = append(kept, keep+ext)
+	}
+	return kept, nil
+}
+
+// copyNewFiles copies the regular files of src that dst lacks into dst
+// (created 0700), under the same names, and returns how many it copied
+// and how many dst had already. It never replaces a file in dst. Hidden
+// files and folders (the dashboard's .incoming- stages) and subfolders are
+// skipped. A copy is written under a hidden name and linked into place, so
+// an interrupted one is never taken for a copied file.
+func copyNewFiles(src, dst string) (copied, had int, err error) {
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return 0, 0, err
+	}
+	var errs []error
+	for _, e := range entries {
+		n := e.Name()
+		if strings.HasPrefix(n, ".") || !e.Type().IsRegular() {
+			continue
+		}
+		to := filepath.Join(dst, n)
+		if _, err := os.Lstat(to); err == nil {
+			had++
+			continue
+		}
+		tmp := filepath.Join(dst, "."+n+".partial")
+		os.Remove(tmp)
+		err := copyFileNew(filepath.Join(src, n), tmp)
+		if err == nil {
+			err = linkNew(tmp, to)
+		}
+		os.Remove(tmp)
+		switch {
+		case errors.Is(err, os.ErrExist):
+			had++ // arrived meanwhile
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			copied++
+		}
+	}
+	if copied > 0 {
+		errs = append(errs, syncDir(dst))
+	}
+	return copied, had, errors.Join(errs...)
+}
+
+// linkNew gives the file at tmp the name to, never replacing a file there
+// (os.ErrExist). On a file system without hard links it renames when to
+// is free.
+func linkNew(tmp, to string) error {
+	err := os.Link(tmp, to)
+	if err == nil || errors.Is(err, os.ErrExist) {
+		return err
+	}
+	if _, serr := os.Lstat(to); serr == nil {
+		return os.ErrExist
+	}
+	return os.Rename(tmp, to)
+}
+
+// copyFileNew copies src to dst, which must not exist, mode 0600, and
+// syncs it.
+func copyFileNew(src, dst string) (err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(dst)
+		}
+	}()
+	if _, err := io.Copy(out, in); err != nil {
+		return err
+	}
+	return out.Sync()
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// syncDir makes a rename or link in dir durable.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	f.Close()
+	return err
+}

@@ -1,0 +1,385 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/statelock"
+)
+
+// restoreSite is the site model the restore tests give --site; its id is
+// hmp-test.
+const restoreSite = "../../fusion/site/testdata/wing.good.yaml"
+
+// makeStateDB writes an rfwarden database at path holding one alert of each
+// of ids, of site siteID.
+func makeStateDB(t *testing.T, path, siteID string, ids ...string) {
+	t.Helper()
+	db, err := store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i, id := range ids {
+		a := event.Alert{Schema: 1, ID: id, Site: siteID, Rule: "r",
+			Severity: event.SeverityCritical, State: event.AlertFiring, UpdatedNS: int64(i + 1)}
+		if err := db.UpsertAlert(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// alertIDs returns the IDs of the alerts in the database at path, sorted.
+func alertIDs(t *testing.T, path string) []string {
+	t.Helper()
+	db, err := store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	as, err := db.Alerts(context.Background(), store.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range as {
+		ids = append(ids, a.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// keptCopies returns the before-restore copies of the database at path.
+func keptCopies(t *testing.T, path string) []string {
+	t.Helper()
+	m, err := filepath.Glob(path + ".before-restore-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// An administrator restores a backup: the current database is kept beside
+// it, the backup takes its place (private, complete), and the command says
+// what it did and what comes next.
+func TestRestore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "rfwarden.db")
+	makeStateDB(t, cur, "hmp-test", "now-1", "now-2")
+	bak := filepath.Join(dir, "backups", "rfwarden-20261201T030000.000Z.db")
+	os.MkdirAll(filepath.Dir(bak), 0o700)
+	makeStateDB(t, bak, "hmp-test", "then-1")
+
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"restore", "--db", cur, "--site", restoreSite, bak}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	log := stdout.String()
+	for _, want := range []string{"integrity ok", "site hmp-test: 1 alert", "kept the current database as", "restored " + bak, "systemctl start"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("output lacks %q:\n%s", want, log)
+		}
+	}
+	if got := alertIDs(t, cur); !slices.Equal(got, []string{"then-1"}) {
+		t.Errorf("restored database holds alerts %v, want the backup's [then-1]", got)
+	}
+	if fi, err := os.Stat(cur); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("restored database: %v, %v; want mode 0600", fi, err)
+	}
+	kept := keptCopies(t, cur)
+	if len(kept) != 1 {
+		t.Fatalf("kept copies: %v, want 1", kept)
+	}
+	if !strings.Contains(log, kept[0]) {
+		t.Errorf("output does not name the kept copy %s:\n%s", kept[0], log)
+	}
+	if fi, err := os.Stat(kept[0]); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("kept copy: %v, %v; want mode 0600", fi, err)
+	}
+	if got := alertIDs(t, kept[0]); !slices.Equal(got, []string{"now-1", "now-2"}) {
+		t.Errorf("kept copy holds alerts %v, want the current ones", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.restoring*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// The current database's latest transactions live in its WAL until a
+// checkpoint (fusion killed, power lost): the kept copy holds them, and
+// that WAL is never applied to the restored database.
+func TestRestoreCurrentWithWAL(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	live := filepath.Join(dir, "live.db")
+	db, err := store.OpenSQLite(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"wal-1", "wal-2"} {
+		a := event.Alert{Schema: 1, ID: id, Site: "hmp-test", Rule: "r", Severity: event.SeverityCritical, State: event.AlertFiring, UpdatedNS: 1}
+		if err := db.UpsertAlert(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// the files as a crash leaves them: the alerts only in the WAL
+	cur := filepath.Join(dir, "rfwarden.db")
+	for _, ext := range []string{"", "-wal"} {
+		b, err := os.ReadFile(live + ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(cur+ext, b, 0o600)
+	}
+	db.Close()
+	if fi, err := os.Stat(cur + "-wal"); err != nil || fi.Size() == 0 {
+		t.Fatalf("no WAL to test with: %v %v", fi, err)
+	}
+	bak := filepath.Join(dir, "backup.db")
+	makeStateDB(t, bak, "hmp-test", "then-1")
+
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"restore", "--db", cur, "--site", restoreSite, bak}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if _, err := os.Stat(cur + "-wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the old WAL is still beside the restored database: %v", err)
+	}
+	if got := alertIDs(t, cur); !slices.Equal(got, []string{"then-1"}) {
+		t.Errorf("restored database holds alerts %v, want [then-1]", got)
+	}
+	checkIntegrity(t, cur)
+	kept := keptCopies(t, cur)
+	if len(kept) != 1 {
+		t.Fatalf("kept copies: %v, want 1", kept)
+	}
+	if got := alertIDs(t, kept[0]); !slices.Equal(got, []string{"wal-1", "wal-2"}) {
+		t.Errorf("kept copy holds alerts %v, want those of the WAL", got)
+	}
+}
+
+func checkIntegrity(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var s string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&s); err != nil || s != "ok" {
+		t.Errorf("%s: integrity %q, %v", path, s, err)
+	}
+}
+
+// corruptDB writes an rfwarden database at path whose pages are damaged
+// mid-file: it opens, but its integrity check fails.
+func corruptDB(t *testing.T, path string) {
+	t.Helper()
+	makeStateDB(t, path, "hmp-test", "a")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 3000)
+		INSERT INTO audit(time_ns, user, action, object, before, after) SELECT i, 'u', 'a', 'o' || i, printf('%.200c', 'x'), '' FROM n`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(b) / 2; i < len(b)/2+4096*3; i++ {
+		b[i] = 0x5a
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A restore refuses, touching nothing, a backup that is damaged, not an
+// rfwarden database or of another site (unless --force), and a database
+// fusion or the dashboard hold.
+func TestRestoreRefuses(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		backup  func(t *testing.T, path string) // writes the backup
+		args    []string                        // before the backup
+		hold    func(t *testing.T, cur string) func()
+		want    []string // in the error
+		success bool     // succeeds nonetheless (--force)
+	}{
+		{name: "other site", backup: func(t *testing.T, p string) { makeStateDB(t, p, "hmp-other", "x") },
+			args: []string{"--site", restoreSite}, want: []string{"hmp-other", "hmp-test", "--force"}},
+		{name: "other site forced", backup: func(t *testing.T, p string) { makeStateDB(t, p, "hmp-other", "x") },
+			args: []string{"--site", restoreSite, "--force"}, success: true},
+		{name: "other site than the current database's", backup: func(t *testing.T, p string) { makeStateDB(t, p, "hmp-other", "x") },
+			want: []string{"hmp-other", "hmp-test", "--force"}},
+		{name: "corrupt", backup: corruptDB, args: []string{"--site", restoreSite}, want: []string{"integrity"}},
+		{name: "corrupt forced", backup: corruptDB, args: []string{"--site", restoreSite, "--force"}, want: []string{"integrity"}},
+		{name: "text file", backup: func(t *testing.T, p string) { os.WriteFile(p, []byte("not a database at all, just text"), 0o600) },
+			want: []string{"not a database"}},
+		{name: "empty file", backup: func(t *testing.T, p string) { os.WriteFile(p, nil, 0o600) },
+			want: []string{"not an rfwarden database"}},
+		{name: "other database", backup: func(t *testing.T, p string) {
+			db, err := sql.Open("sqlite", "file:"+p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(`CREATE TABLE alert (id TEXT); CREATE TABLE things (x)`); err != nil {
+				t.Fatal(err)
+			}
+		}, want: []string{"not an rfwarden database", "detection"}},
+		{name: "missing", backup: func(*testing.T, string) {}, want: []string{"backup.db"}},
+		{name: "dashboard holds the database", backup: func(t *testing.T, p string) { makeStateDB(t, p, "hmp-test", "x") },
+			hold: func(t *testing.T, cur string) func() {
+				db, err := store.OpenSQLite(cur)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Alerts(ctx, store.AlertFilter{}); err != nil {
+					t.Fatal(err)
+				}
+				return func() { db.Close() }
+			}, want: []string{"in use", "systemctl stop"}},
+		{name: "fusion holds its lock", backup: func(t *testing.T, p string) { makeStateDB(t, p, "hmp-test", "x") },
+			hold: func(t *testing.T, cur string) func() {
+				l, err := statelock.Acquire(statelock.For(cur + ".fusion-hmp-test"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return func() { l.Release() }
+			}, want: []string{"fusion-hmp-test.lock", "systemctl stop"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cur := filepath.Join(dir, "rfwarden.db")
+			makeStateDB(t, cur, "hmp-test", "now-1")
+			bak := filepath.Join(dir, "backup.db")
+			tc.backup(t, bak)
+			if tc.hold != nil {
+				defer tc.hold(t, cur)()
+			}
+			before, err := os.ReadFile(cur)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr strings.Builder
+			args := append(append([]string{"restore", "--db", cur}, tc.args...), bak)
+			err = run(ctx, args, &stdout, &stderr)
+			if tc.success {
+				if err != nil {
+					t.Fatalf("restore: %v\n%s", err, stdout.String())
+				}
+				if !strings.Contains(stdout.String(), "hmp-other") {
+					t.Errorf("a forced restore does not name the backup's site:\n%s", stdout.String())
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("restore succeeded:\n%s", stdout.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			after, rerr := os.ReadFile(cur)
+			if rerr != nil || string(after) != string(before) {
+				t.Errorf("the current database changed (%v)", rerr)
+			}
+			if kept := keptCopies(t, cur); len(kept) != 0 {
+				t.Errorf("kept copies made by a refused restore: %v", kept)
+			}
+			ents, _ := os.ReadDir(dir)
+			for _, e := range ents {
+				if n := e.Name(); n != "rfwarden.db" && n != "backup.db" && !strings.HasSuffix(n, "-wal") && !strings.HasSuffix(n, "-shm") && !strings.HasSuffix(n, ".lock") {
+					t.Errorf("left behind: %s", n)
+				}
+			}
+		})
+	}
+}
+
+// Restoring onto a host without a database (a new central host) puts the
+// backup in place and keeps nothing.
+func TestRestoreNoCurrentDatabase(t *testing.T) {
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "rfwarden.db")
+	bak := filepath.Join(dir, "backup.db")
+	makeStateDB(t, bak, "hmp-test", "then-1")
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"restore", "--db", cur, "--site", restoreSite, bak}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if got := alertIDs(t, cur); !slices.Equal(got, []string{"then-1"}) {
+		t.Errorf("restored alerts %v", got)
+	}
+	if kept := keptCopies(t, cur); len(kept) != 0 {
+		t.Errorf("kept copies of nothing: %v", kept)
+	}
+}
+
+// restore --snippets puts the backup's snippets back into the folder,
+// never replacing one there.
+func TestRestoreSnippets(t *testing.T) {
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "rfwarden.db")
+	makeStateDB(t, cur, "hmp-test", "now-1")
+	bdir := filepath.Join(dir, "backups")
+	bak := filepath.Join(bdir, "rfwarden-20261201T030000.000Z.db")
+	os.MkdirAll(filepath.Join(bdir, "snippets"), 0o700)
+	makeStateDB(t, bak, "hmp-test", "then-1")
+	os.WriteFile(filepath.Join(bdir, "snippets", "snippet-a-000000000001-1-1.sigmf-data"), []byte("backup a"), 0o600)
+	os.WriteFile(filepath.Join(bdir, "snippets", "snippet-a-000000000001-1-1.sigmf-meta"), []byte("backup meta"), 0o600)
+	snips := filepath.Join(dir, "snippets")
+	os.MkdirAll(snips, 0o700)
+	os.WriteFile(filepath.Join(snips, "snippet-a-000000000001-1-1.sigmf-meta"), []byte("current meta"), 0o600)
+
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"restore", "--db", cur, "--site", restoreSite, "--snippets", snips, bak}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "snippets: 1 copied, 1 already in") {
+		t.Errorf("output:\n%s", stdout.String())
+	}
+	for name, want := range map[string]string{
+		"snippet-a-000000000001-1-1.sigmf-data": "backup a",
+		"snippet-a-000000000001-1-1.sigmf-meta": "current meta",
+	} {
+		b, err := os.ReadFile(filepath.Join(snips, name))
+		if err != nil || string(b) != want {
+			t.Errorf("%s: %q, %v; want %q", name, b, err, want)
+		}
+	}
+}
+
+func TestRestoreUsage(t *testing.T) {
+	var stdout, stderr strings.Builder
+	for _, args := range [][]string{{"restore"}, {"restore", "a.db", "b.db"}, {"restore", "--nope", "a.db"}} {
+		if err := run(context.Background(), args, &stdout, &stderr); !errors.Is(err, errUsage) {
+			t.Errorf("%v: %v, want a usage error", args, err)
+		}
+	}
+	// the database given as its own backup
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "rfwarden.db")
+	makeStateDB(t, cur, "hmp-test", "now-1")
+	if err := run(context.Background(), []string{"restore", "--db", cur, cur}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "the database itself") {
+		t.Errorf("restore of the database onto itself: %v", err)
+	}
+	if kept := keptCopies(t, cur); len(kept) != 0 {
+		t.Errorf("kept copies: %v", kept)
+	}
+}
