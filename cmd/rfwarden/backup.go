@@ -22,7 +22,8 @@ rfwarden-<UTC time>.db while fusion and the dashboard run: a consistent,
 compacted snapshot (VACUUM INTO), checked (integrity_check) before it is
 given its name, mode 0600. Then only the newest --keep backups in DIR stay;
 rotation counts and removes only files named as it names them.
-With --snippets, the evidence snippets in that folder that DIR/snippets/
+With --snippets (by default RFW_SNIPPET_DIR, as the dashboard's environment
+file sets it), the evidence snippets in that folder that DIR/snippets/
 does not hold yet are copied there too (never replacing one).
 Restore: rfwarden restore; docs/deploy.md, section 4.
 `
@@ -46,7 +47,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() { fmt.Fprint(stderr, backupUsage); fs.PrintDefaults() }
 	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard")
 	keep := fs.Int("keep", 14, "backups to keep in DIR, newest first (0: keep all)")
-	snippets := fs.String("snippets", "", "also copy the evidence snippets of this folder (RFW_SNIPPET_DIR) not yet in DIR/snippets/ there")
+	snippets := fs.String("snippets", dashboardEnv("RFW_SNIPPET_DIR", ""), "also copy the evidence snippets of this folder not yet in DIR/snippets/ there (default: RFW_SNIPPET_DIR, the dashboard's)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -93,6 +94,12 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if *snippets != "" {
+		if _, err := os.Stat(*snippets); errors.Is(err, os.ErrNotExist) && !flagSet(fs, "snippets") {
+			// RFW_SNIPPET_DIR: the dashboard makes it when the first
+			// snippet arrives (a folder named on the command line must exist)
+			fmt.Fprintf(stdout, "snippets: %s (RFW_SNIPPET_DIR) does not exist yet: none to copy\n", *snippets)
+			return nil
+		}
 		copied, had, err := copyNewFiles(*snippets, filepath.Join(dir, backupSnippets))
 		fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s\n", copied, had, filepath.Join(dir, backupSnippets))
 		if err != nil {
@@ -207,4 +214,11 @@ func existingDB(path string) (os.FileInfo, error) {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	return info, nil
+}
+
+// flagSet reports whether flag name was given on fs's command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

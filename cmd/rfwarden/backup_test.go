@@ -246,4 +246,17 @@ func TestBackupSnippets(t *testing.T) {
 	if err := run(ctx, []string{"backup", "--db", path, "--snippets", filepath.Join(dir, "nope"), out}, &stdout, &stderr); err == nil {
 		t.Errorf("backup of a missing snippet folder succeeded:\n%s", stdout.String())
 	}
+	// RFW_SNIPPET_DIR (the timer's, from dashboard.env) is the default;
+	// a folder the dashboard has not made yet is reported, not an error
+	t.Setenv("RFW_SNIPPET_DIR", snips)
+	write("snippet-a-000000000001-3-3.sigmf-data", "data c")
+	stdout.Reset()
+	if err := run(ctx, []string{"backup", "--db", path, out}, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "snippets: 1 copied, 3 already in") {
+		t.Errorf("backup with RFW_SNIPPET_DIR: %v\n%s", err, stdout.String())
+	}
+	t.Setenv("RFW_SNIPPET_DIR", filepath.Join(dir, "not-yet"))
+	stdout.Reset()
+	if err := run(ctx, []string{"backup", "--db", path, out}, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "does not exist yet") {
+		t.Errorf("backup with RFW_SNIPPET_DIR not made yet: %v\n%s", err, stdout.String())
+	}
 }
