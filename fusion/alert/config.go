@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -220,19 +221,59 @@ func (c Config) Validate() error {
 		if r.MinProb < 0 || r.MinProb > 1 {
 			return fmt.Errorf("%w: rule %q: min_prob %v not in [0,1]", ErrConfig, r.Name, r.MinProb)
 		}
-		if (r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone) && len(r.RoomKinds) == 0 {
+		located := r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone
+		switch {
+		case located && len(r.RoomKinds) == 0:
 			return fmt.Errorf("%w: rule %q: room_kinds missing", ErrConfig, r.Name)
+		case !located && len(r.RoomKinds) > 0:
+			return fmt.Errorf("%w: rule %q: room_kinds is for unauthorised_uplink and drone rules only", ErrConfig, r.Name)
+		case !located && len(r.Classes) > 0:
+			return fmt.Errorf("%w: rule %q: classes is for unauthorised_uplink and drone rules only", ErrConfig, r.Name)
+		case r.Kind != KindSensorHealth && len(r.States) > 0:
+			return fmt.Errorf("%w: rule %q: states is for sensor_health rules only", ErrConfig, r.Name)
 		}
-		for _, c := range r.Classes {
-			if !slices.Contains(event.Classes, c) {
-				return fmt.Errorf("%w: rule %q: class %q unknown", ErrConfig, r.Name, c)
-			}
+		// Each value a list names must be one the site, the classifiers
+		// (event.Classes) or the sensors' health (event.States) can give:
+		// a typo ("cells") made a rule that never fires.
+		lists := []struct {
+			key, what string
+			given     []string
+			valid     []string
+		}{
+			{"room_kinds", "room kind", r.RoomKinds, site.Kinds},
+			{"classes", "class", r.Classes, event.Classes},
+			{"states", "health state", r.States, event.States},
 		}
-		for _, s := range r.States {
-			if !slices.Contains(event.States, s) {
-				return fmt.Errorf("%w: rule %q: state %q unknown", ErrConfig, r.Name, s)
+		for _, l := range lists {
+			for _, v := range l.given {
+				if !slices.Contains(l.valid, v) {
+					return fmt.Errorf("%w: rule %q: %s: %q is not a %s (%s)", ErrConfig, r.Name, l.key, v, l.what, strings.Join(l.valid, ", "))
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// MissingKinds returns, for each location rule of c (unauthorised_uplink,
+// drone) that names a room kind s has no room of, those kinds, by rule
+// name: valid kinds, but the rule cannot fire in them at this site (and
+// not at all when it names none of the site's).
+func (c Config) MissingKinds(s *site.Site) map[string][]string {
+	has := map[string]bool{}
+	for _, rm := range s.Rooms {
+		has[rm.Kind] = true
+	}
+	var missing map[string][]string
+	for _, r := range c.Rules {
+		for _, k := range r.RoomKinds {
+			if !has[k] {
+				if missing == nil {
+					missing = map[string][]string{}
+				}
+				missing[r.Name] = append(missing[r.Name], k)
+			}
+		}
+	}
+	return missing
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/internal/yamlstrict"
@@ -58,13 +60,7 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
 
-func validKind(k string) bool {
-	switch k {
-	case KindCell, KindLanding, KindOffice, KindYard, KindPerimeter, KindOutside:
-		return true
-	}
-	return false
-}
+func validKind(k string) bool { return slices.Contains(Kinds, k) }
 
 func finitePoint(p Point) bool {
 	return !math.IsNaN(p.X) && !math.IsInf(p.X, 0) && !math.IsNaN(p.Y) && !math.IsInf(p.Y, 0) &&
@@ -110,7 +106,7 @@ func (s *Site) Validate() error {
 			return invalid("room %q: floor %q does not exist", r.ID, r.Floor)
 		}
 		if !validKind(r.Kind) {
-			return invalid("room %q: kind %q is not one of cell, landing, office, yard, perimeter, outside", r.ID, r.Kind)
+			return invalid("room %q: kind %q is not one of %s", r.ID, r.Kind, strings.Join(Kinds, ", "))
 		}
 		if len(r.Polygon) < 3 {
 			return invalid("room %q: polygon needs at least 3 points, got %d", r.ID, len(r.Polygon))
