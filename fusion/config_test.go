@@ -1,6 +1,8 @@
 package fusion
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -125,6 +127,26 @@ func TestRunSubscription(t *testing.T) {
 		}
 		if got, ack := e.Subscription(), e.AckSubscription(); got != tc.want || ack != tc.wantAck {
 			t.Errorf("with %q: Subscription() = %q, AckSubscription() = %q; want %q, %q", tc.sub, got, ack, tc.want, tc.wantAck)
+		}
+	}
+}
+
+// TestEngineConfigAlertsWithoutRules: an alerts file that names no rules
+// (empty, or rules: []) ran fusion with no alerting at all, not even
+// sensor-offline; EngineConfig refuses it naming the file.
+func TestEngineConfigAlertsWithoutRules(t *testing.T) {
+	for _, doc := range []string{"", "rules: []\n"} {
+		path := filepath.Join(t.TempDir(), "alerts.yaml")
+		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := LoadFileConfig(strings.NewReader("site: wing.yaml\nalerts: "+path+"\n"), "/etc/rfwarden")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.EngineConfig()
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "no alert rules: remove the alerts file setting to use the defaults, or list rules") {
+			t.Errorf("%q: got %v, want an error naming %s and no alert rules", doc, err, path)
 		}
 	}
 }

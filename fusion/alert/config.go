@@ -170,7 +170,8 @@ func (r *Rule) applyDefaults() {
 var ErrConfig = errors.New("invalid alert config")
 
 // LoadConfig reads rules from strict YAML, fills unset fields with their
-// defaults and validates the result.
+// defaults and validates the result. A document with no rules is refused:
+// the defaults are DefaultConfig, not an empty file.
 func LoadConfig(r io.Reader) (Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
@@ -179,6 +180,11 @@ func LoadConfig(r io.Reader) (Config, error) {
 	var c Config
 	if err := yamlstrict.Decode(data, &c); err != nil {
 		return Config{}, fmt.Errorf("decode alert config: %w", err)
+	}
+	if len(c.Rules) == 0 {
+		// An empty file or rules: [] ran fusion with no alerting at all,
+		// not even sensor-offline.
+		return Config{}, fmt.Errorf("%w: no alert rules: remove the alerts file setting to use the defaults, or list rules", ErrConfig)
 	}
 	for i := range c.Rules {
 		c.Rules[i].applyDefaults()

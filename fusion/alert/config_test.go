@@ -58,6 +58,19 @@ func TestValidateNamesUnknownValues(t *testing.T) {
 	}
 }
 
+// TestLoadConfigRefusesNoRules: an alerts file with no rules (empty, only
+// comments, rules: [] or rules: with nothing) ran fusion with no alerting
+// at all, not even sensor-offline; it is refused, saying how to get the
+// defaults.
+func TestLoadConfigRefusesNoRules(t *testing.T) {
+	for _, doc := range []string{"", "\n", "# rules to come\n", "rules: []\n", "rules:\n", "---\n"} {
+		_, err := LoadConfig(strings.NewReader(doc))
+		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "no alert rules: remove the alerts file setting to use the defaults, or list rules") {
+			t.Errorf("%q: got %v, want ErrConfig, no alert rules", doc, err)
+		}
+	}
+}
+
 // TestMissingKinds: the room kinds a location rule names that the site
 // has no room of, by rule; nil when the site has every kind named.
 func TestMissingKinds(t *testing.T) {
