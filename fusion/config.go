@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,6 +107,9 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	if c.Syslog.Addr != "" && c.Syslog.Network != "udp" && c.Syslog.Network != "tcp" {
 		return FileConfig{}, fmt.Errorf("fusion config: syslog.network %q is not udp or tcp", c.Syslog.Network)
 	}
+	if err := c.checkOutputs(data); err != nil {
+		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
+	}
 	if c.Webhook.SecretEnv == "" {
 		c.Webhook.SecretEnv = "RFW_WEBHOOK_SECRET"
 	}
@@ -160,6 +166,60 @@ func (c FileConfig) checkRanges() error {
 		}
 	}
 	return nil
+}
+
+// checkOutputs reports a webhook URL or syslog address that every alert
+// would fail to reach, at its line in data (the file): one without an
+// http or https scheme and host, or a port, was taken and each alert then
+// failed in the log only ("unsupported protocol scheme", "missing port in
+// address").
+func (c FileConfig) checkOutputs(data []byte) error {
+	if u := c.Webhook.URL; u != "" {
+		if msg := webhookURLProblem(u); msg != "" {
+			return yamlstrict.At(data, "webhook.url", msg)
+		}
+	}
+	if a := c.Syslog.Addr; a != "" {
+		if msg := syslogAddrProblem(a); msg != "" {
+			return yamlstrict.At(data, "syslog.addr", msg)
+		}
+	}
+	return nil
+}
+
+// webhookURLProblem is why u is not a URL the webhook can post to, or "".
+func webhookURLProblem(u string) string {
+	const eg = " (e.g. https://control-room.example/rfwarden)"
+	p, err := url.Parse(u)
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return fmt.Sprintf("%q is not a URL: %v", u, uerr.Err)
+	}
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%q is not a URL: %v", u, err)
+	case p.Scheme != "http" && p.Scheme != "https":
+		return fmt.Sprintf("%q is not an http:// or https:// URL%s", u, eg)
+	case p.Hostname() == "":
+		return fmt.Sprintf("%q has no host%s", u, eg)
+	}
+	return ""
+}
+
+// syslogAddrProblem is why a is not a host:port syslog can dial, or "".
+func syslogAddrProblem(a string) string {
+	const eg = " (e.g. 127.0.0.1:514)"
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return fmt.Sprintf("%q is not host:port%s", a, eg)
+	}
+	if host == "" {
+		return fmt.Sprintf("%q has no host%s", a, eg)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Sprintf("%q: port %q is not a number 1-65535%s", a, port, eg)
+	}
+	return ""
 }
 
 // checkFilter reports why f is not an MQTT topic filter (MQTT 3.1.1 §4.7):

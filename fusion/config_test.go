@@ -1,6 +1,8 @@
 package fusion
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -126,5 +128,77 @@ func TestRunSubscription(t *testing.T) {
 		if got, ack := e.Subscription(), e.AckSubscription(); got != tc.want || ack != tc.wantAck {
 			t.Errorf("with %q: Subscription() = %q, AckSubscription() = %q; want %q, %q", tc.sub, got, ack, tc.want, tc.wantAck)
 		}
+	}
+}
+
+// TestEngineConfigAlertsWithoutRules: an alerts file that names no rules
+// (empty, or rules: []) ran fusion with no alerting at all, not even
+// sensor-offline; EngineConfig refuses it naming the file.
+func TestEngineConfigAlertsWithoutRules(t *testing.T) {
+	for _, doc := range []string{"", "rules: []\n"} {
+		path := filepath.Join(t.TempDir(), "alerts.yaml")
+		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := LoadFileConfig(strings.NewReader("site: wing.yaml\nalerts: "+path+"\n"), "/etc/rfwarden")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.EngineConfig()
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "no alert rules: remove the alerts file setting to use the defaults, or list rules") {
+			t.Errorf("%q: got %v, want an error naming %s and no alert rules", doc, err, path)
+		}
+	}
+}
+
+// TestLoadFileConfigOutputs: a webhook URL without an http or https scheme
+// and host, or a syslog address without a numeric port, was taken at
+// start-up and every alert then failed in the log only ("unsupported
+// protocol scheme", "missing port in address"); they are refused, naming
+// the key and its line.
+func TestLoadFileConfigOutputs(t *testing.T) {
+	tests := []struct {
+		name string
+		yml  string // after "site: wing.yaml\n", so a key's line is 2 or 3
+		want []string
+	}{
+		{"webhook https", "webhook:\n  url: https://control-room.example/rfwarden\n", nil},
+		{"webhook http with port", "webhook:\n  url: http://10.0.0.5:8080/hook\n", nil},
+		{"webhook none", "webhook:\n  url: \"\"\n", nil},
+		{"webhook without scheme", "webhook:\n  url: control-room.example/rfwarden\n",
+			[]string{"[3:8] webhook.url:", `"control-room.example/rfwarden"`, "http:// or https://", "3 |   url: control-room.example/rfwarden"}},
+		{"webhook other scheme", "webhook:\n  url: ftp://control-room.example/rfwarden\n", []string{"[3:8] webhook.url:", "http:// or https://"}},
+		{"webhook without host", "webhook:\n  url: https:///rfwarden\n", []string{"webhook.url:", "no host"}},
+		{"webhook host and port only", "webhook:\n  url: control-room.example:8443\n", []string{"webhook.url:", "http:// or https://"}},
+		{"webhook not a URL", "webhook:\n  url: \"http://a b\"\n", []string{"webhook.url:"}},
+		{"syslog host and port", "syslog:\n  network: udp\n  addr: 127.0.0.1:514\n", nil},
+		{"syslog IPv6", "syslog:\n  network: tcp\n  addr: \"[::1]:6514\"\n", nil},
+		{"syslog name", "syslog:\n  network: udp\n  addr: logs.example:514\n", nil},
+		{"syslog none", "syslog:\n  network: udp\n  addr: \"\"\n", nil},
+		{"syslog without port", "syslog:\n  network: udp\n  addr: 127.0.0.1\n",
+			[]string{"[4:9] syslog.addr:", `"127.0.0.1"`, "host:port", "4 |   addr: 127.0.0.1"}},
+		{"syslog port 0", "syslog:\n  network: udp\n  addr: 127.0.0.1:0\n", []string{"[4:9] syslog.addr:", "1-65535"}},
+		{"syslog port too big", "syslog:\n  network: udp\n  addr: 127.0.0.1:65536\n", []string{"syslog.addr:", "1-65535"}},
+		{"syslog named port", "syslog:\n  network: udp\n  addr: 127.0.0.1:syslog\n", []string{"syslog.addr:", "1-65535"}},
+		{"syslog without host", "syslog:\n  network: udp\n  addr: \":514\"\n", []string{"syslog.addr:", "host"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadFileConfig(strings.NewReader("site: wing.yaml\n"+tt.yml), "/etc/rfwarden")
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("%v, want it taken", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("taken, want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
 	}
 }

@@ -421,6 +421,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
+	warnMissingKinds(deps.Logger, ac, deps.Site, cfg.Alerts == nil)
 	if deps.Keeper != nil {
 		ae.SetKeeper(deps.Keeper)
 	}

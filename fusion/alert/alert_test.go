@@ -26,6 +26,8 @@ func TestLoadConfigFiles(t *testing.T) {
 		"unknown-field.bad.yaml":   "colour",
 		"severity.bad.yaml":        `severity "apocalyptic"`,
 		"roomkinds.bad.yaml":       "room_kinds missing",
+		"empty.bad.yaml":           "no alert rules",
+		"roomkinds-typo.bad.yaml":  `rule "unauthorised_uplink": room_kinds: "cells" is not a room kind (cell, landing, office, yard, perimeter, outside)`,
 		"escalate-short.bad.yaml":  "escalate_after 10s: use 0 (never) or at least 30s",
 		"escalate-drop.bad.yaml":   "escalate_after: a drone_drop rule raises no alerts",
 		"maxoffset-kind.bad.yaml":  `rule "offline": max_offset is for sensor_clock rules only`,

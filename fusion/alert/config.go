@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -169,7 +170,8 @@ func (r *Rule) applyDefaults() {
 var ErrConfig = errors.New("invalid alert config")
 
 // LoadConfig reads rules from strict YAML, fills unset fields with their
-// defaults and validates the result.
+// defaults and validates the result. A document with no rules is refused:
+// the defaults are DefaultConfig, not an empty file.
 func LoadConfig(r io.Reader) (Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
@@ -178,6 +180,11 @@ func LoadConfig(r io.Reader) (Config, error) {
 	var c Config
 	if err := yamlstrict.Decode(data, &c); err != nil {
 		return Config{}, fmt.Errorf("decode alert config: %w", err)
+	}
+	if len(c.Rules) == 0 {
+		// An empty file or rules: [] ran fusion with no alerting at all,
+		// not even sensor-offline.
+		return Config{}, fmt.Errorf("%w: no alert rules: remove the alerts file setting to use the defaults, or list rules", ErrConfig)
 	}
 	for i := range c.Rules {
 		c.Rules[i].applyDefaults()
@@ -220,19 +227,59 @@ func (c Config) Validate() error {
 		if r.MinProb < 0 || r.MinProb > 1 {
 			return fmt.Errorf("%w: rule %q: min_prob %v not in [0,1]", ErrConfig, r.Name, r.MinProb)
 		}
-		if (r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone) && len(r.RoomKinds) == 0 {
+		located := r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone
+		switch {
+		case located && len(r.RoomKinds) == 0:
 			return fmt.Errorf("%w: rule %q: room_kinds missing", ErrConfig, r.Name)
+		case !located && len(r.RoomKinds) > 0:
+			return fmt.Errorf("%w: rule %q: room_kinds is for unauthorised_uplink and drone rules only", ErrConfig, r.Name)
+		case !located && len(r.Classes) > 0:
+			return fmt.Errorf("%w: rule %q: classes is for unauthorised_uplink and drone rules only", ErrConfig, r.Name)
+		case r.Kind != KindSensorHealth && len(r.States) > 0:
+			return fmt.Errorf("%w: rule %q: states is for sensor_health rules only", ErrConfig, r.Name)
 		}
-		for _, c := range r.Classes {
-			if !slices.Contains(event.Classes, c) {
-				return fmt.Errorf("%w: rule %q: class %q unknown", ErrConfig, r.Name, c)
-			}
+		// Each value a list names must be one the site, the classifiers
+		// (event.Classes) or the sensors' health (event.States) can give:
+		// a typo ("cells") made a rule that never fires.
+		lists := []struct {
+			key, what string
+			given     []string
+			valid     []string
+		}{
+			{"room_kinds", "room kind", r.RoomKinds, site.Kinds},
+			{"classes", "class", r.Classes, event.Classes},
+			{"states", "health state", r.States, event.States},
 		}
-		for _, s := range r.States {
-			if !slices.Contains(event.States, s) {
-				return fmt.Errorf("%w: rule %q: state %q unknown", ErrConfig, r.Name, s)
+		for _, l := range lists {
+			for _, v := range l.given {
+				if !slices.Contains(l.valid, v) {
+					return fmt.Errorf("%w: rule %q: %s: %q is not a %s (%s)", ErrConfig, r.Name, l.key, v, l.what, strings.Join(l.valid, ", "))
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// MissingKinds returns, for each location rule of c (unauthorised_uplink,
+// drone) that names a room kind s has no room of, those kinds, by rule
+// name: valid kinds, but the rule cannot fire in them at this site (and
+// not at all when it names none of the site's).
+func (c Config) MissingKinds(s *site.Site) map[string][]string {
+	has := map[string]bool{}
+	for _, rm := range s.Rooms {
+		has[rm.Kind] = true
+	}
+	var missing map[string][]string
+	for _, r := range c.Rules {
+		for _, k := range r.RoomKinds {
+			if !has[k] {
+				if missing == nil {
+					missing = map[string][]string{}
+				}
+				missing[r.Name] = append(missing[r.Name], k)
+			}
+		}
+	}
+	return missing
 }

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/internal/yamlstrict"
@@ -35,6 +38,11 @@ func Load(r io.Reader) (*Site, error) {
 		return nil, fmt.Errorf("decode site: %w", err)
 	}
 	if err := s.Validate(); err != nil {
+		// a value that does not validate, at its line in data
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, yamlstrict.At(data, fe.key, fe.msg))
+		}
 		return nil, err
 	}
 	return s, nil
@@ -58,13 +66,19 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
 
-func validKind(k string) bool {
-	switch k {
-	case KindCell, KindLanding, KindOffice, KindYard, KindPerimeter, KindOutside:
-		return true
-	}
-	return false
+// fieldError is a value of the site that does not validate: key is its path
+// as written in the site file (rooms[2].floor, sensors[0].zones[1]). Load
+// turns it into an error that also gives the key's line and column.
+type fieldError struct{ key, msg string }
+
+func (e *fieldError) Error() string { return ErrInvalid.Error() + ": " + e.key + ": " + e.msg }
+func (e *fieldError) Unwrap() error { return ErrInvalid }
+
+func invalidAt(key, format string, args ...any) error {
+	return &fieldError{key: key, msg: fmt.Sprintf(format, args...)}
 }
+
+func validKind(k string) bool { return slices.Contains(Kinds, k) }
 
 func finitePoint(p Point) bool {
 	return !math.IsNaN(p.X) && !math.IsInf(p.X, 0) && !math.IsNaN(p.Y) && !math.IsInf(p.Y, 0) &&
@@ -87,81 +101,102 @@ func (s *Site) Validate() error {
 	floors := map[string]bool{}
 	for i, f := range s.Floors {
 		if f.ID == "" {
-			return invalid("floors[%d]: id missing", i)
+			return invalidAt(fmt.Sprintf("floors[%d]", i), "id missing")
 		}
 		if floors[f.ID] {
-			return invalid("floors[%d]: duplicate id %q", i, f.ID)
+			return invalidAt(fmt.Sprintf("floors[%d].id", i), "duplicate id %q", f.ID)
 		}
 		if math.IsNaN(f.ElevationM) || math.IsInf(f.ElevationM, 0) {
-			return invalid("floor %q: elevation_m not finite", f.ID)
+			return invalidAt(fmt.Sprintf("floors[%d].elevation_m", i), "floor %q: not finite", f.ID)
 		}
 		floors[f.ID] = true
 	}
 	rooms := map[string]bool{}
 	for i, r := range s.Rooms {
 		if r.ID == "" {
-			return invalid("rooms[%d]: id missing", i)
+			return invalidAt(fmt.Sprintf("rooms[%d]", i), "id missing")
 		}
 		if rooms[r.ID] {
-			return invalid("rooms[%d]: duplicate id %q", i, r.ID)
+			return invalidAt(fmt.Sprintf("rooms[%d].id", i), "duplicate id %q", r.ID)
 		}
 		rooms[r.ID] = true
 		if !floors[r.Floor] {
-			return invalid("room %q: floor %q does not exist", r.ID, r.Floor)
+			return invalidAt(fmt.Sprintf("rooms[%d].floor", i), "room %q: floor %q does not exist", r.ID, r.Floor)
 		}
 		if !validKind(r.Kind) {
-			return invalid("room %q: kind %q is not one of cell, landing, office, yard, perimeter, outside", r.ID, r.Kind)
+			return invalidAt(fmt.Sprintf("rooms[%d].kind", i), "room %q: kind %q is not one of %s", r.ID, r.Kind, strings.Join(Kinds, ", "))
 		}
 		if len(r.Polygon) < 3 {
-			return invalid("room %q: polygon needs at least 3 points, got %d", r.ID, len(r.Polygon))
+			return invalidAt(fmt.Sprintf("rooms[%d].polygon", i), "room %q: needs at least 3 points, got %d", r.ID, len(r.Polygon))
 		}
 		if len(r.Polygon) > 1000 {
-			return invalid("room %q: polygon has more than 1000 points", r.ID)
+			return invalidAt(fmt.Sprintf("rooms[%d].polygon", i), "room %q: more than 1000 points", r.ID)
 		}
 		for j, p := range r.Polygon {
 			if !finitePoint(p) {
-				return invalid("room %q: polygon[%d] not finite or beyond 1e6 m", r.ID, j)
+				return invalidAt(fmt.Sprintf("rooms[%d].polygon[%d]", i, j), "room %q: not finite or beyond 1e6 m", r.ID)
 			}
 		}
 		if selfIntersects(r.Polygon) {
-			return invalid("room %q: polygon is self-intersecting", r.ID)
+			return invalidAt(fmt.Sprintf("rooms[%d].polygon", i), "room %q: self-intersecting", r.ID)
 		}
 		if math.Abs(polygonArea(r.Polygon)) < 1e-9 {
-			return invalid("room %q: polygon has zero area", r.ID)
+			return invalidAt(fmt.Sprintf("rooms[%d].polygon", i), "room %q: zero area", r.ID)
 		}
 	}
 	for i, w := range s.Walls {
 		if !floors[w.Floor] {
-			return invalid("walls[%d]: floor %q does not exist", i, w.Floor)
+			return invalidAt(fmt.Sprintf("walls[%d].floor", i), "floor %q does not exist", w.Floor)
 		}
 		if !(w.LossDB > 0) || w.LossDB > 200 {
-			return invalid("walls[%d]: loss_db must be in (0, 200], got %v", i, w.LossDB)
+			return invalidAt(fmt.Sprintf("walls[%d].loss_db", i), "must be in (0, 200], got %v", w.LossDB)
 		}
 		if !finitePoint(w.A) || !finitePoint(w.B) || w.A == w.B {
-			return invalid("walls[%d]: end points must be finite and distinct", i)
+			return invalidAt(fmt.Sprintf("walls[%d]", i), "end points must be finite and distinct")
 		}
+	}
+	zones := map[string]bool{}
+	for _, r := range s.Rooms {
+		if r.Zone != "" {
+			zones[r.Zone] = true
+		}
+	}
+	zoneList := "none"
+	if len(zones) > 0 {
+		zoneList = strings.Join(slices.Sorted(maps.Keys(zones)), ", ")
 	}
 	sensors := map[string]bool{}
 	for i, sn := range s.Sensors {
 		if sn.ID == "" {
-			return invalid("sensors[%d]: id missing", i)
+			return invalidAt(fmt.Sprintf("sensors[%d]", i), "id missing")
 		}
 		if !event.ValidID(sn.ID) {
-			return invalid("sensors[%d]: id %q is not a valid ID ([A-Za-z0-9_-], 1 to 64 characters; the sensor's own config and its MQTT topics refuse any other)", i, sn.ID)
+			return invalidAt(fmt.Sprintf("sensors[%d].id", i), "%q is not a valid ID ([A-Za-z0-9_-], 1 to 64 characters; the sensor's own config and its MQTT topics refuse any other)", sn.ID)
 		}
 		if sensors[sn.ID] {
-			return invalid("sensors[%d]: duplicate id %q", i, sn.ID)
+			return invalidAt(fmt.Sprintf("sensors[%d].id", i), "duplicate id %q", sn.ID)
 		}
 		sensors[sn.ID] = true
 		if !floors[sn.Floor] {
-			return invalid("sensor %q: floor %q does not exist", sn.ID, sn.Floor)
+			return invalidAt(fmt.Sprintf("sensors[%d].floor", i), "sensor %q: floor %q does not exist", sn.ID, sn.Floor)
 		}
 		if !finitePoint(sn.Pos) {
-			return invalid("sensor %q: pos not finite", sn.ID)
+			return invalidAt(fmt.Sprintf("sensors[%d].pos", i), "sensor %q: not finite", sn.ID)
 		}
-		if math.IsNaN(sn.OffsetDB) || math.IsInf(sn.OffsetDB, 0) || math.Abs(sn.OffsetDB) > 100 ||
-			math.IsNaN(sn.AntennaGainDB) || math.IsInf(sn.AntennaGainDB, 0) || math.Abs(sn.AntennaGainDB) > 100 {
-			return invalid("sensor %q: offset_db and antenna_gain_db must be finite and within ±100 dB", sn.ID)
+		for _, v := range []struct {
+			key string
+			db  float64
+		}{{"offset_db", sn.OffsetDB}, {"antenna_gain_db", sn.AntennaGainDB}} {
+			if math.IsNaN(v.db) || math.IsInf(v.db, 0) || math.Abs(v.db) > 100 {
+				return invalidAt(fmt.Sprintf("sensors[%d].%s", i, v.key), "sensor %q: offset_db and antenna_gain_db must be finite and within ±100 dB", sn.ID)
+			}
+		}
+		// A zone no room has (wing_north for wing-north) left the sensor
+		// out of that zone's coverage without a word.
+		for j, z := range sn.Zones {
+			if !zones[z] {
+				return invalidAt(fmt.Sprintf("sensors[%d].zones[%d]", i, j), "sensor %q: zone %q is not the zone of any room (zones: %s)", sn.ID, z, zoneList)
+			}
 		}
 	}
 	return nil

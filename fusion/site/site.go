@@ -10,6 +10,10 @@ const (
 	KindOutside   = "outside"
 )
 
+// Kinds lists every room kind, in a stable order: what a room's kind and an
+// alert rule's room_kinds may be.
+var Kinds = []string{KindCell, KindLanding, KindOffice, KindYard, KindPerimeter, KindOutside}
+
 // Point is a position in metres in the site's floor coordinates.
 type Point struct {
 	X float64 `yaml:"x" json:"x"`

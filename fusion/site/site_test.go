@@ -19,12 +19,13 @@ func TestLoadFiles(t *testing.T) {
 		"room-floor.bad.yaml":       `floor "f9" does not exist`,
 		"sensor-floor.bad.yaml":     `sensor "s1": floor "f2" does not exist`,
 		"sensor-duplicate.bad.yaml": `duplicate id "s1"`,
-		"wall-loss.bad.yaml":        "loss_db must be in (0, 200]",
+		"wall-loss.bad.yaml":        "walls[0].loss_db: must be in (0, 200]",
 		"unknown-field.bad.yaml":    "colour",
 		"no-floors.bad.yaml":        "at least one floor",
 		"id-topic.bad.yaml":         "one MQTT topic level",
 		"id-dot.bad.yaml":           `id "hmp.north": not a valid ID`,
-		"sensor-id.bad.yaml":        `sensors[1]: id "wing a.1" is not a valid ID`,
+		"sensor-id.bad.yaml":        `sensors[1].id: "wing a.1" is not a valid ID`,
+		"sensor-zone.bad.yaml":      `sensor "s2": zone "wing_north" is not the zone of any room (zones: wing-north, yard)`,
 	}
 	files, err := filepath.Glob("testdata/*.yaml")
 	if err != nil || len(files) == 0 {
@@ -55,6 +56,52 @@ func TestLoadInvalidWrapsErrInvalid(t *testing.T) {
 	_, err := Load(strings.NewReader("id: x\nfloors: []\n"))
 	if !errors.Is(err, ErrInvalid) {
 		t.Fatalf("got %v, want ErrInvalid", err)
+	}
+}
+
+// TestLoadErrorLines: a site that decodes but does not validate is
+// refused with the line and column of the offending item and its key as
+// written, as a decode error is; Validate, on a site built in Go, names
+// the object without a position.
+func TestLoadErrorLines(t *testing.T) {
+	const head = "id: tiny\nfloors:\n  - id: f1\nrooms:\n"
+	const room = "  - {id: c1, floor: f1, kind: cell, zone: z, polygon: [{x: 0, y: 0}, {x: 3, y: 0}, {x: 3, y: 3}]}\n"
+	tests := []struct {
+		name string
+		doc  string
+		want []string // in Load's error
+	}{
+		{"duplicate room", head + room + room,
+			[]string{"[6:10] rooms[1].id:", `duplicate id "c1"`, "6 |   - {id: c1"}},
+		{"room on an unknown floor", head + "  - id: c2\n    floor: f9\n    kind: cell\n    polygon: [{x: 0, y: 0}, {x: 3, y: 0}, {x: 3, y: 3}]\n",
+			[]string{"[6:12] rooms[0].floor:", `room "c2": floor "f9" does not exist`, "6 |     floor: f9"}},
+		{"duplicate floor", "id: tiny\nfloors:\n  - id: f1\n  - id: f1\n",
+			[]string{"[4:9] floors[1].id:", `duplicate id "f1"`}},
+		{"room kind", head + "  - {id: c1, floor: f1, kind: kitchen, polygon: [{x: 0, y: 0}, {x: 3, y: 0}, {x: 3, y: 3}]}\n",
+			[]string{"[5:31] rooms[0].kind:", `room "c1": kind "kitchen" is not one of cell, landing`}},
+		{"sensor floor", head + room + "sensors:\n  - id: s1\n    floor: f2\n    pos: {x: 1, y: 1}\n",
+			[]string{"[8:12] sensors[0].floor:", `sensor "s1": floor "f2" does not exist`}},
+		{"sensor zone", head + room + "sensors:\n  - id: s1\n    floor: f1\n    zones: [z, Z]\n",
+			[]string{"[9:16] sensors[0].zones[1]:", `sensor "s1": zone "Z" is not the zone of any room (zones: z)`}},
+		{"wall loss", head + room + "walls:\n  - {floor: f1, a: {x: 0, y: 0}, b: {x: 1, y: 0}, loss_db: 0}\n",
+			[]string{"walls[0].loss_db: must be in (0, 200]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(strings.NewReader(tt.doc))
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("got %v, want ErrInvalid", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+	s := &Site{ID: "tiny", Floors: []Floor{{ID: "f1"}}, Rooms: []Room{{ID: "c1", Floor: "f9"}}}
+	if err := s.Validate(); !errors.Is(err, ErrInvalid) || err.Error() != `invalid site: rooms[0].floor: room "c1": floor "f9" does not exist` {
+		t.Errorf("Validate: got %v", err)
 	}
 }
 
