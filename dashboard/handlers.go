@@ -1331,7 +1331,7 @@ func (s *server) registryImport(c echo.Context) error {
 		return err
 	}
 	body := http.MaxBytesReader(c.Response(), c.Request().Body, 4<<20)
-	n, err := r.ImportCSV(c.Request().Context(), body, session(c).User)
+	res, err := r.ImportCSV(c.Request().Context(), body, session(c).User, registry.ImportOptions{})
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -1339,7 +1339,7 @@ func (s *server) registryImport(c echo.Context) error {
 		}
 		return httpError(http.StatusBadRequest, "import CSV: %v", err)
 	}
-	return c.JSON(http.StatusOK, map[string]int{"imported": n})
+	return c.JSON(http.StatusOK, res)
 }
 
 func (s *server) registryExport(c echo.Context) error {

@@ -87,6 +87,17 @@ func untextCell(v string) string {
 	return v
 }
 
+// ImportOptions tune ImportCSV.
+type ImportOptions struct{}
+
+// ImportResult counts what an import did with its rows.
+type ImportResult struct {
+	Imported  int `json:"imported"`  // Added + Updated: the rows stored
+	Added     int `json:"added"`     // rows stored as new entries
+	Updated   int `json:"updated"`   // rows that changed the entry their id names
+	Unchanged int `json:"unchanged"` // rows equal to the entry their id names: neither written nor audited
+}
+
 // ImportCSV reads entries in ExportCSV's format and adds them as user (a row
 // whose id names an existing entry updates it, as Update without a
 // revision: a row that changes nothing is neither written nor audited; a
@@ -96,33 +107,44 @@ func untextCell(v string) string {
 // written in one transaction: when the database refuses one (a full disk,
 // SQLITE_BUSY past the busy timeout, a cancelled request), nothing is
 // imported, the error names the row's line and the cause, and importing
-// the file again adds no row twice. It returns how many rows were added
-// or updated (0 with an error, but for an Auditor outside the transaction
-// that failed after the commit: see Open).
-func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string) (int, error) {
+// the file again adds no row twice. It returns how many rows were added,
+// updated and left unchanged (none with an error, but for an Auditor
+// outside the transaction that failed after the commit: see Open).
+func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string, opts ImportOptions) (ImportResult, error) {
 	rows, err := parseCSV(in, r.now().UTC(), r.checkPlaces)
 	if err != nil {
-		return 0, err
+		return ImportResult{}, err
 	}
+	var res ImportResult
 	stored, err := r.write(ctx, "registry csv import", func(c *change) error {
+		res = ImportResult{}
 		for _, row := range rows {
-			if err := c.importRow(ctx, row.e, user); err != nil {
+			if err := c.importRow(ctx, row.e, user, &res); err != nil {
 				return fmt.Errorf("registry csv line %d: %w", row.line, err)
 			}
 		}
 		return nil
 	})
 	if err != nil && !stored {
-		return 0, err
+		return ImportResult{}, err
 	}
-	return len(rows), err
+	res.Imported = res.Added + res.Updated
+	return res, err
 }
 
 // importRow is ImportCSV of one row in c: it updates the entry its id
-// names, or adds it.
-func (c *change) importRow(ctx context.Context, e Entry, user string) error {
+// names, or adds it, and counts it in res.
+func (c *change) importRow(ctx context.Context, e Entry, user string, res *ImportResult) error {
 	if e.ID != 0 {
-		_, err := c.update(ctx, e, user)
+		_, changed, err := c.update(ctx, e, user)
+		if err == nil {
+			if changed {
+				res.Updated++
+			} else {
+				res.Unchanged++
+			}
+			return nil
+		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -131,8 +153,11 @@ func (c *change) importRow(ctx context.Context, e Entry, user string) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.insert(ctx, e, user)
-	return err
+	if _, err = c.insert(ctx, e, user); err != nil {
+		return err
+	}
+	res.Added++
+	return nil
 }
 
 // ParseCSV reads and validates entries in ExportCSV's format; an entry with

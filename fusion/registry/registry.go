@@ -430,7 +430,7 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	var got Entry
 	if _, err := r.write(ctx, fmt.Sprintf("update registry entry %d", e.ID), func(c *change) error {
 		var err error
-		got, err = c.update(ctx, e, user)
+		got, _, err = c.update(ctx, e, user)
 		return err
 	}); err != nil {
 		return Entry{}, err
@@ -438,14 +438,14 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	return got, nil
 }
 
-// update is Update in c.
-func (c *change) update(ctx context.Context, e Entry, user string) (Entry, error) {
+// update is Update in c; changed reports whether it wrote anything.
+func (c *change) update(ctx context.Context, e Entry, user string) (_ Entry, changed bool, _ error) {
 	old, before, _, err := c.read(ctx, e.ID)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, false, err
 	}
 	if e.Revision != "" && e.Revision != old.Revision {
-		return Entry{}, fmt.Errorf("%w: entry %d was changed (revision %s) after it was read (revision %s): read it again and redo the change", ErrConflict, e.ID, old.Revision, e.Revision)
+		return Entry{}, false, fmt.Errorf("%w: entry %d was changed (revision %s) after it was read (revision %s): read it again and redo the change", ErrConflict, e.ID, old.Revision, e.Revision)
 	}
 	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	e.AddedBy, e.Problem = old.AddedBy, ""
@@ -459,12 +459,13 @@ func (c *change) update(ctx context.Context, e Entry, user string) (Entry, error
 		e.ValidFrom = c.r.now().UTC()
 	}
 	if err := c.r.check(e); err != nil {
-		return Entry{}, err
+		return Entry{}, false, err
 	}
 	if string(encode(e)) == before {
-		return old, nil // the audit trail holds real changes only
+		return old, false, nil // the audit trail holds real changes only
 	}
-	return c.replace(ctx, e, before, user, "registry.update", "update")
+	e, err = c.replace(ctx, e, before, user, "registry.update", "update")
+	return e, err == nil, err
 }
 
 // Expire revokes entry id from at on (entries are never deleted, so the
