@@ -88,7 +88,7 @@ func untextCell(v string) string {
 }
 
 // ImportOptions tune ImportCSV.
-type ImportOptions struct{}
+type ImportOptions struct{ Force bool }
 
 // ImportResult counts what an import did with its rows.
 type ImportResult struct {
