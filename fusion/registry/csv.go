@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -21,6 +22,8 @@ var dayNames = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 
 // ExportCSV writes every entry as CSV with a header row. Lists are separated
 // by "|"; schedules read like "Mon 08:00-20:00|Tue 22:00-30:00" (end may pass midnight).
+// Times are RFC 3339 in UTC to the nanosecond, as stored: to the second,
+// an unchanged file imported again changed (and audited) every entry.
 func (r *Registry) ExportCSV(ctx context.Context, w io.Writer) error {
 	es, err := r.List(ctx)
 	if err != nil {
@@ -58,12 +61,12 @@ func entryRow(e Entry) []string {
 	}
 	until := ""
 	if !e.ValidUntil.IsZero() {
-		until = e.ValidUntil.UTC().Format(time.RFC3339)
+		until = e.ValidUntil.UTC().Format(time.RFC3339Nano)
 	}
 	s := e.Signature
 	return []string{strconv.FormatInt(e.ID, 10), TextCell(e.Name), e.Kind, s.Class, f(s.FreqMinHz), f(s.FreqMaxHz), f(s.BandwidthMinHz), f(s.BandwidthMaxHz),
 		p(s.PowerMinDBm), p(s.PowerMaxDBm), strings.Join(e.Rooms, "|"), strings.Join(e.Zones, "|"), strings.Join(sched, "|"),
-		e.ValidFrom.UTC().Format(time.RFC3339), until, TextCell(e.AddedBy), TextCell(e.Notes)}
+		e.ValidFrom.UTC().Format(time.RFC3339Nano), until, TextCell(e.AddedBy), TextCell(e.Notes)}
 }
 
 // formulaStart are the first characters that make a spreadsheet read a
@@ -174,6 +177,9 @@ func ParseCSV(in io.Reader, now time.Time) ([]Entry, error) {
 	return es, nil
 }
 
+// utf8BOM is the byte order mark some spreadsheets write first.
+const utf8BOM = "\ufeff"
+
 // csvRow is an entry read from a CSV file, and the line it starts on.
 type csvRow struct {
 	line int
@@ -183,7 +189,11 @@ type csvRow struct {
 // parseCSV is ParseCSV, with check (when not nil) run on each entry too,
 // keeping each entry's line.
 func parseCSV(in io.Reader, now time.Time, check func(Entry) error) ([]csvRow, error) {
-	cr := csv.NewReader(io.LimitReader(in, 16<<20))
+	br := bufio.NewReader(io.LimitReader(in, 16<<20))
+	if b, err := br.Peek(len(utf8BOM)); err == nil && string(b) == utf8BOM {
+		br.Discard(len(utf8BOM)) // Excel's "CSV UTF-8" starts with one
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = len(csvHeader)
 	head, err := cr.Read()
 	if err != nil {
