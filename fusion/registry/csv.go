@@ -204,7 +204,7 @@ func (c *change) liveDevices(ctx context.Context, rows []csvRow) (map[deviceKey]
 		if err := q.Scan(&id, &body); err != nil {
 			return nil, fmt.Errorf("registry csv import: read the entries: %w", err)
 		}
-		e, _ := decodeStored(id, body)
+		e, _ := c.r.decodeStored(id, body)
 		if named[id] || (!e.ValidUntil.IsZero() && !e.ValidUntil.After(now)) {
 			continue
 		}
