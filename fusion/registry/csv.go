@@ -342,8 +342,12 @@ func keyOf(e Entry) deviceKey {
 		fmin: s.FreqMinHz, fmax: s.FreqMaxHz, bwmin: s.BandwidthMinHz, bwmax: s.BandwidthMaxHz, pmin: p(s.PowerMinDBm), pmax: p(s.PowerMaxDBm)}
 }
 
-// ParseCSV reads and validates entries in ExportCSV's format; an entry with
-// no valid_from gets now. Errors name the line and column.
+// ParseCSV reads and validates entries in ExportCSV's format (with or
+// without its last column, revision, which sets each entry's Revision; a
+// leading UTF-8 byte order mark is skipped); an entry with no valid_from
+// gets now. Two rows with one id, and a row without an id that is the
+// same device (keyOf) as another, are refused. Errors name the line and
+// column.
 func ParseCSV(in io.Reader, now time.Time) ([]Entry, error) {
 	rows, err := parseCSV(in, now, nil)
 	if err != nil {

@@ -44,8 +44,8 @@ func exportCSV(t *testing.T, r *registry.Registry) string {
 }
 
 // editCSV returns file with edit applied to its rows (the header
-// excluded), each a map from column name to cell; a column named "-x"
-// in drop is removed.
+// excluded), each a map from column name to cell, and the columns named
+// in drop left out.
 func editCSV(t *testing.T, file string, edit func(row map[string]string), drop ...string) string {
 	t.Helper()
 	recs, err := csv.NewReader(strings.NewReader(file)).ReadAll()
