@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,4 +163,25 @@ func at(s []string, i int) string {
 		return s[i]
 	}
 	return ""
+}
+
+// TestBrowserRegistryUnknownPlaces: an entry naming a zone the site model
+// no longer has is marked in the list with its problem, which says where
+// it still authorises (not "authorises nothing", which it does only in
+// the unknown places); the import has its "undo expiries" box.
+func TestBrowserRegistryUnknownPlaces(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	ev.reg.entries[4] = registry.Entry{ID: 4, Name: "staff radios", Kind: registry.KindStaffRadio, Zones: []string{"wing-a", "wing-old"},
+		Signature: registry.Signature{FreqMinHz: 380e6, FreqMaxHz: 400e6}, UnknownPlaces: []string{"zone wing-old"},
+		Problem: `zones ["wing-old"] not in site "hmp1"'s model (renamed or removed since the entry was saved): it authorises nothing there, and still authorises in its other places (wing-a); save it with the model's names to fix it`}
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	within(t, ctx, 20*time.Second, "open the registry",
+		chromedp.Navigate(srv.URL+"/#registry"),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-rows tr[data-id="4"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-import-force`)),
+	)
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#reg-rows tr[data-id="4"] td:nth-child(2)').textContent`))
+	if err != nil || !strings.Contains(text, "⚠ staff radios") || !strings.Contains(text, `zones ["wing-old"]`) || !strings.Contains(text, "still authorises") || strings.Contains(text, "authorises nothing:") {
+		t.Errorf("the entry naming an unknown zone reads %q, %v; want its problem, not \"authorises nothing:\"", text, err)
+	}
 }

@@ -22,7 +22,7 @@ type Registry interface {
 	Update(ctx context.Context, e registry.Entry, user string) (registry.Entry, error)
 	Expire(ctx context.Context, id int64, user string, at time.Time) (registry.Entry, error)
 	History(ctx context.Context, id int64) ([]store.AuditEntry, error)
-	ImportCSV(ctx context.Context, r io.Reader, user string) (int, error)
+	ImportCSV(ctx context.Context, r io.Reader, user string, opts registry.ImportOptions) (registry.ImportResult, error)
 	ExportCSV(ctx context.Context, w io.Writer) error
 }
 

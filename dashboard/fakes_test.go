@@ -315,21 +315,21 @@ func (f *fakeRegistry) History(ctx context.Context, id int64) ([]store.AuditEntr
 	return f.audit.AuditLog(ctx, store.AuditFilter{Object: fmt.Sprintf("registry/%d", id)})
 }
 
-func (f *fakeRegistry) ImportCSV(ctx context.Context, r io.Reader, user string) (int, error) {
+func (f *fakeRegistry) ImportCSV(ctx context.Context, r io.Reader, user string, _ registry.ImportOptions) (registry.ImportResult, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return 0, err
+		return registry.ImportResult{}, err
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) < 1 || !strings.HasPrefix(lines[0], "name") {
-		return 0, fmt.Errorf("line 1: header must start with name")
+		return registry.ImportResult{}, fmt.Errorf("line 1: header must start with name")
 	}
 	for _, l := range lines[1:] {
 		if _, err := f.Add(ctx, registry.Entry{Name: strings.Split(l, ",")[0]}, user); err != nil {
-			return 0, err
+			return registry.ImportResult{}, err
 		}
 	}
-	return len(lines) - 1, nil
+	return registry.ImportResult{Imported: len(lines) - 1, Added: len(lines) - 1}, nil
 }
 
 func (f *fakeRegistry) ExportCSV(_ context.Context, w io.Writer) error {

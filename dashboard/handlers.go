@@ -1330,16 +1330,34 @@ func (s *server) registryImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkQuery(c, "force"); err != nil {
+		return err
+	}
+	// force=1: a row without a revision may undo an expiry (clear or move
+	// later a valid_until); without it such a row refuses the import.
+	var opts registry.ImportOptions
+	switch f := c.QueryParam("force"); f {
+	case "", "0":
+	case "1":
+		opts.Force = true
+	default:
+		return httpError(http.StatusBadRequest, "query parameter force is %q: want 1 (or 0)", trimForErr(f))
+	}
 	body := http.MaxBytesReader(c.Response(), c.Request().Body, 4<<20)
-	n, err := r.ImportCSV(c.Request().Context(), body, session(c).User)
+	res, err := r.ImportCSV(c.Request().Context(), body, session(c).User, opts)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return httpError(http.StatusRequestEntityTooLarge, "CSV larger than 4 MiB")
 		}
+		if errors.Is(err, registry.ErrConflict) {
+			// the file is older than an entry's change, would undo an
+			// expiry, or adds a device the register has: nothing imported
+			return httpError(http.StatusConflict, "import CSV: %v", err)
+		}
 		return httpError(http.StatusBadRequest, "import CSV: %v", err)
 	}
-	return c.JSON(http.StatusOK, map[string]int{"imported": n})
+	return c.JSON(http.StatusOK, res)
 }
 
 func (s *server) registryExport(c echo.Context) error {

@@ -288,3 +288,109 @@ func TestRegistryUpdateConflict(t *testing.T) {
 		t.Errorf("after the refused save: %+v; want the expiry kept and the name unchanged", got)
 	}
 }
+
+// TestRegistryImportConflicts: importing a file exported before another
+// admin expired an entry is refused with 409 naming the line, the entry
+// and the change (it re-authorised the device); a file without the
+// revision column may not undo an expiry unless ?force=1; the reply counts
+// what was added, updated and left unchanged (an unchanged round trip
+// wrote and audited every entry).
+func TestRegistryImportConflicts(t *testing.T) {
+	ev := newEnv(t)
+	reg, _ := realRegistryOn(t, ev, func() time.Time { return testNow })
+	ctx := context.Background()
+	for _, name := range []string{"officer phone 1", "officer phone 2"} {
+		if _, err := reg.Add(ctx, registry.Entry{Name: name, Kind: registry.KindOfficialPhone,
+			Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}, Rooms: []string{"a-101"},
+			ValidFrom: testNow.Add(-time.Hour)}, "admin"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAdmin, "admin-password")
+	export := func() string {
+		t.Helper()
+		rec := do(e, "GET", "/api/v1/registry/export.csv", "", "", &c, false)
+		if rec.Code != 200 {
+			t.Fatalf("export = %d %s", rec.Code, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	morning := export()
+	rec := do(e, "POST", "/api/v1/registry/import", morning, "text/csv", &c, true)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"imported":0`) || !strings.Contains(rec.Body.String(), `"unchanged":2`) ||
+		!strings.Contains(rec.Body.String(), `"added":0`) || !strings.Contains(rec.Body.String(), `"updated":0`) {
+		t.Errorf("import of an unchanged export = %d %s; want 200, 2 unchanged, none imported", rec.Code, rec.Body)
+	}
+	if rec := do(e, "POST", "/api/v1/registry/1/expire", "", "", &c, true); rec.Code != 200 {
+		t.Fatalf("expire = %d %s", rec.Code, rec.Body)
+	}
+	rec = do(e, "POST", "/api/v1/registry/import", morning, "text/csv", &c, true)
+	if rec.Code != 409 || !strings.Contains(rec.Body.String(), "line 2") || !strings.Contains(rec.Body.String(), "entry 1 was changed") ||
+		!strings.Contains(rec.Body.String(), "expired by admin") || !strings.Contains(rec.Body.String(), "export again") {
+		t.Errorf("import of the export from before the expiry = %d %s; want 409 naming line 2, entry 1, the expiry", rec.Code, rec.Body)
+	}
+	// without the revision column, as written by hand or by an older
+	// version: the row clears entry 1's valid_until
+	var old []string
+	for _, l := range strings.Split(strings.TrimSpace(morning), "\n") {
+		old = append(old, l[:strings.LastIndex(l, ",")])
+	}
+	oldFile := strings.Join(old, "\n") + "\n"
+	rec = do(e, "POST", "/api/v1/registry/import", oldFile, "text/csv", &c, true)
+	if rec.Code != 409 || !strings.Contains(rec.Body.String(), "line 2") || !strings.Contains(rec.Body.String(), "force=1") {
+		t.Errorf("import without revisions undoing the expiry = %d %s; want 409 saying force=1", rec.Code, rec.Body)
+	}
+	if got, _ := reg.Get(ctx, 1); got.ValidUntil.IsZero() {
+		t.Fatalf("entry 1 authorised again by a refused import: %+v", got)
+	}
+	rec = do(e, "POST", "/api/v1/registry/import?force=1", oldFile, "text/csv", &c, true)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"updated":1`) || !strings.Contains(rec.Body.String(), `"imported":1`) {
+		t.Errorf("forced import = %d %s; want 200, 1 updated", rec.Code, rec.Body)
+	}
+	if got, _ := reg.Get(ctx, 1); !got.ValidUntil.IsZero() {
+		t.Errorf("entry 1 after the forced import: %+v; want its expiry undone, as asked", got)
+	}
+	if rec := do(e, "POST", "/api/v1/registry/import?force=yes", oldFile, "text/csv", &c, true); rec.Code != 400 {
+		t.Errorf("force=yes = %d %s; want 400", rec.Code, rec.Body)
+	}
+}
+
+// TestRegistryShowsUnknownPlaces: an entry naming a zone the site model
+// no longer has (a wing renamed) is returned with its problem.
+func TestRegistryShowsUnknownPlaces(t *testing.T) {
+	ev := newEnv(t)
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	before, err := registry.Open(ctx, db.DB(), db, registry.Options{}) // before the site edit
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := before.Add(ctx, registry.Entry{Name: "staff radios", Kind: registry.KindStaffRadio, Zones: []string{"wing-old"},
+		Signature: registry.Signature{FreqMinHz: 380e6, FreqMaxHz: 400e6}, ValidFrom: testNow.Add(-time.Hour)}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Site: ev.deps.Site})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.deps.Registry = reg
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAdmin, "admin-password")
+	for _, path := range []string{"/api/v1/registry/1", "/api/v1/registry"} {
+		rec := do(e, "GET", path, "", "", &c, false)
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"problem":"zones [\"wing-old\"]`) || !strings.Contains(rec.Body.String(), `"unknown_places":["zone wing-old"]`) {
+			t.Errorf("GET %s = %d %s; want the entry's problem naming zone wing-old", path, rec.Code, rec.Body)
+		}
+	}
+}

@@ -20,9 +20,11 @@ const registryRefresh = 2 * time.Second
 // followRegistry keeps reg up to date with the database until ctx ends or
 // stop is called (stop returns once it has stopped). Reloads are logged and
 // counted on metrics as {prefix}_registry_reloads_total{result}, with the
-// loaded entries as {prefix}_registry_entries and those that authorise
-// nothing until an admin fixes them (they do not decode or break the
-// rules; the registry logs each once) as {prefix}_registry_problems.
+// loaded entries as {prefix}_registry_entries and those with a problem
+// an admin must fix as {prefix}_registry_problems: they do not decode or
+// break the rules (they authorise nothing), or name rooms or zones the
+// site model has not (they authorise nothing there); the registry logs
+// each once.
 func followRegistry(ctx context.Context, reg *registry.Registry, metrics prometheus.Registerer, prefix string, log *slog.Logger) (stop func()) {
 	reloads := prometheus.NewCounterVec(prometheus.CounterOpts{Name: prefix + "_registry_reloads_total",
 		Help: "Registry reloads after another process changed it, by result (ok; error: the database unreadable)."},
@@ -30,7 +32,7 @@ func followRegistry(ctx context.Context, reg *registry.Registry, metrics prometh
 	entries := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: prefix + "_registry_entries",
 		Help: "Registry entries loaded (expired ones included)."}, func() float64 { return float64(reg.Len()) })
 	problems := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: prefix + "_registry_problems",
-		Help: "Registry entries that authorise nothing until an admin fixes them: their stored body does not decode, or they break a rule (listed with their problem on the Registry page)."},
+		Help: "Registry entries with a problem an admin must fix (listed with it on the Registry page): their stored body does not decode, or they break a rule (they authorise nothing), or they name rooms or zones the site model has not (they authorise nothing there)."},
 		func() float64 {
 			es, _ := reg.List(context.Background())
 			n := 0

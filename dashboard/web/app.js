@@ -562,9 +562,11 @@
     $('reg-rows').replaceChildren(...es.map((e) => {
       // An entry stored before a rule it breaks, or whose stored body does
       // not decode (it has no name then), authorises nothing until fixed: say so.
+      // One naming rooms or zones the site no longer has (unknown_places)
+      // authorises nothing there only: its problem says where it still does.
       const name = e.name || 'entry ' + e.id;
       const tr = el('tr', { 'data-id': e.id }, el('td', { text: String(e.id) }),
-        el('td', { text: e.problem ? '⚠ ' + name + ' (authorises nothing: ' + e.problem + ')' : name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
+        el('td', { text: e.problem ? '⚠ ' + name + ' (' + problemText(e) + ')' : name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
         el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
         el('td', { text: fmtISO(e.valid_from) }), el('td', { text: fmtISO(e.valid_until) }));
@@ -572,9 +574,10 @@
       return tr;
     }));
   }
+  const problemText = (e) => e.unknown_places ? e.problem : 'authorises nothing: ' + e.problem;
   const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
   async function editEntry(e) {
-    const f = $('reg-form'); $('reg-detail').classList.remove('hidden'); $('reg-error').textContent = e && e.problem ? 'Authorises nothing until fixed: ' + e.problem : '';
+    const f = $('reg-form'); $('reg-detail').classList.remove('hidden'); $('reg-error').textContent = e && e.problem ? (e.unknown_places ? 'Fix: ' + e.problem : 'Authorises nothing until fixed: ' + e.problem) : '';
     f.id.value = e ? e.id : ''; f.name.value = e ? e.name : ''; f.kind.value = e ? e.kind : 'staff_radio';
     f.class.value = e ? e.signature.class : ''; f.fmin.value = e ? e.signature.freq_min_hz / 1e6 : ''; f.fmax.value = e ? e.signature.freq_max_hz / 1e6 : '';
     f.rooms.value = e ? (e.rooms || []).join(', ') : ''; f.zones.value = e ? (e.zones || []).join(', ') : ''; f.notes.value = e ? e.notes || '' : '';
@@ -616,7 +619,15 @@
   });
   $('reg-import').addEventListener('change', async (ev) => {
     const f = ev.target.files[0]; if (!f) return;
-    try { const r = await api('POST', '/registry/import', await f.text(), true); alert('imported ' + r.imported); loadRegistry(); } catch (err) { alert(err.message); }
+    // All or nothing: a refusal (409: the file is older than an entry's
+    // change, would undo an expiry, or adds a device the register has)
+    // imports no row. "undo expiries" lets rows without a revision do it.
+    const force = $('reg-import-force').checked ? '?force=1' : '';
+    ev.target.value = ''; // the same file may be chosen again after a fix
+    try {
+      const r = await api('POST', '/registry/import' + force, await f.text(), true);
+      alert('imported ' + r.imported + ': ' + r.added + ' added, ' + r.updated + ' updated, ' + r.unchanged + ' unchanged'); loadRegistry();
+    } catch (err) { alert(err.message); }
   });
 
   // ---- incidents

@@ -177,19 +177,19 @@ func TestImportAllOrNothing(t *testing.T) {
 			before := stateOf(t, s)
 			execSQL(t, s, tc.trigger)
 			file := importFile(e.ID)
-			n, err := r.ImportCSV(ctx, strings.NewReader(file), "importer")
+			res, err := r.ImportCSV(ctx, strings.NewReader(file), "importer", registry.ImportOptions{})
 			if err == nil || !strings.Contains(err.Error(), "line 4") || !strings.Contains(err.Error(), tc.cause) {
-				t.Errorf("import refused at line 4: n=%d, %v; want an error naming line 4 and %q", n, err, tc.cause)
+				t.Errorf("import refused at line 4: %+v, %v; want an error naming line 4 and %q", res, err, tc.cause)
 			}
-			if n != 0 {
-				t.Errorf("import refused at line 4 reports %d imported, want 0", n)
+			if res != (registry.ImportResult{}) {
+				t.Errorf("import refused at line 4 reports %+v, want nothing imported", res)
 			}
 			requireUnchanged(t, r, s, before, "refused import")
 
 			execSQL(t, s, tc.drop)
-			n, err = r.ImportCSV(ctx, strings.NewReader(file), "importer")
-			if err != nil || n != 5 {
-				t.Fatalf("import again: n=%d, %v; want 5", n, err)
+			res, err = r.ImportCSV(ctx, strings.NewReader(file), "importer", registry.ImportOptions{})
+			if want := (registry.ImportResult{Imported: 5, Added: 4, Updated: 1}); err != nil || res != want {
+				t.Fatalf("import again: %+v, %v; want %+v", res, err, want)
 			}
 			got := stateOf(t, s)
 			var names []string
@@ -220,9 +220,9 @@ func TestImportAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := r.ImportCSV(ctx, strings.NewReader(importFile(e.ID)), "importer")
-	if err != nil || n != 5 {
-		t.Fatalf("import: n=%d, %v; want 5", n, err)
+	res, err := r.ImportCSV(ctx, strings.NewReader(importFile(e.ID)), "importer", registry.ImportOptions{})
+	if want := (registry.ImportResult{Imported: 5, Added: 4, Updated: 1}); err != nil || res != want {
+		t.Fatalf("import: %+v, %v; want %+v", res, err, want)
 	}
 	got := stateOf(t, s)
 	if len(got.entries) != 5 {
@@ -338,9 +338,9 @@ func TestAuditorOutsideTheTransaction(t *testing.T) {
 	if _, err := r.Add(ctx, tabletEntry(), "alice"); err != nil {
 		t.Fatal(err)
 	}
-	n, err := r.ImportCSV(ctx, strings.NewReader(csvHead+radioRow(0, "radio 1", "")+radioRow(0, "radio 2", "")), "importer")
-	if err != nil || n != 2 {
-		t.Fatalf("import: n=%d, %v", n, err)
+	res, err := r.ImportCSV(ctx, strings.NewReader(csvHead+radioRow(0, "radio 1", "")+radioRow(0, "radio 2", "")), "importer", registry.ImportOptions{})
+	if err != nil || res.Imported != 2 || res.Added != 2 {
+		t.Fatalf("import: %+v, %v", res, err)
 	}
 	if got := stateOf(t, s); len(got.entries) != 3 || len(got.audit) != 3 {
 		t.Errorf("%d entries, %d audit rows; want 3 and 3", len(got.entries), len(got.audit))

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -13,14 +14,22 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
-// csvHeader is the column order of exported and imported CSV.
+// csvHeader is the column order of exported and imported CSV. The last
+// column, revision (the entry's Revision when it was exported), may be
+// left out on import: files written by hand, or exported before it was
+// added.
 var csvHeader = []string{"id", "name", "kind", "class", "freq_min_hz", "freq_max_hz", "bandwidth_min_hz", "bandwidth_max_hz",
-	"power_min_dbm", "power_max_dbm", "rooms", "zones", "schedule", "valid_from", "valid_until", "added_by", "notes"}
+	"power_min_dbm", "power_max_dbm", "rooms", "zones", "schedule", "valid_from", "valid_until", "added_by", "notes", "revision"}
+
+// revisionCol is the revision column's index in csvHeader.
+const revisionCol = 17
 
 var dayNames = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 
 // ExportCSV writes every entry as CSV with a header row. Lists are separated
 // by "|"; schedules read like "Mon 08:00-20:00|Tue 22:00-30:00" (end may pass midnight).
+// Times are RFC 3339 in UTC to the nanosecond, as stored: to the second,
+// an unchanged file imported again changed (and audited) every entry.
 func (r *Registry) ExportCSV(ctx context.Context, w io.Writer) error {
 	es, err := r.List(ctx)
 	if err != nil {
@@ -58,12 +67,12 @@ func entryRow(e Entry) []string {
 	}
 	until := ""
 	if !e.ValidUntil.IsZero() {
-		until = e.ValidUntil.UTC().Format(time.RFC3339)
+		until = e.ValidUntil.UTC().Format(time.RFC3339Nano)
 	}
 	s := e.Signature
 	return []string{strconv.FormatInt(e.ID, 10), TextCell(e.Name), e.Kind, s.Class, f(s.FreqMinHz), f(s.FreqMaxHz), f(s.BandwidthMinHz), f(s.BandwidthMaxHz),
 		p(s.PowerMinDBm), p(s.PowerMaxDBm), strings.Join(e.Rooms, "|"), strings.Join(e.Zones, "|"), strings.Join(sched, "|"),
-		e.ValidFrom.UTC().Format(time.RFC3339), until, TextCell(e.AddedBy), TextCell(e.Notes)}
+		e.ValidFrom.UTC().Format(time.RFC3339Nano), until, TextCell(e.AddedBy), TextCell(e.Notes), e.Revision}
 }
 
 // formulaStart are the first characters that make a spreadsheet read a
@@ -87,56 +96,258 @@ func untextCell(v string) string {
 	return v
 }
 
-// ImportCSV reads entries in ExportCSV's format and adds them as user (a row
-// whose id names an existing entry updates it, as Update without a
-// revision: a row that changes nothing is neither written nor audited; a
-// row without valid_from is valid from now on the registry's clock). It is
-// all or nothing. The whole file is checked first: one bad row, named by
-// its line, imports nothing. Then every row, with its audit row, is
-// written in one transaction: when the database refuses one (a full disk,
-// SQLITE_BUSY past the busy timeout, a cancelled request), nothing is
-// imported, the error names the row's line and the cause, and importing
-// the file again adds no row twice. It returns how many rows were added
-// or updated (0 with an error, but for an Auditor outside the transaction
-// that failed after the commit: see Open).
-func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string) (int, error) {
+// ImportOptions tune ImportCSV.
+type ImportOptions struct {
+	// Force lets a row without a revision clear, or move later, the
+	// valid_until of the entry it updates: authorise again a device whose
+	// authorisation was ended (an expiry). Without it such a row is
+	// refused (ErrConflict). It does not override a revision: a row whose
+	// revision is not the entry's is refused all the same.
+	Force bool
+}
+
+// ImportResult counts what an import did with its rows.
+type ImportResult struct {
+	Imported  int `json:"imported"`  // Added + Updated: the rows stored
+	Added     int `json:"added"`     // rows stored as new entries
+	Updated   int `json:"updated"`   // rows that changed the entry their id names
+	Unchanged int `json:"unchanged"` // rows equal to the entry their id names: neither written nor audited
+}
+
+// ImportCSV reads entries in ExportCSV's format and adds them as user. A
+// row whose id names an existing entry updates it, as Update; a row that
+// changes nothing is neither written nor audited (counted as unchanged);
+// a row without valid_from is valid from now on the registry's clock. A
+// row's revision (ExportCSV writes each entry's) must be the entry's
+// current one, else the import is refused (ErrConflict, naming the line,
+// the entry and its last change): the entry was expired or edited after
+// the file was exported. A row without a revision may not clear or move
+// later an entry's valid_until unless opts.Force: an old file would
+// otherwise quietly authorise again a device expired since.
+//
+// A row without an id is a new device; one that is the same device (same
+// name, case and spacing aside, kind and signature: class, band,
+// bandwidth and power bounds; see sameDevice) as another row of the file
+// or as a live entry (not expired; ErrConflict, naming its id) is
+// refused, so importing a file again adds nothing twice. Rooms, zones,
+// schedule, validity and notes do not count: they say where and when the
+// device is authorised, not which it is. Two rows with one id are refused
+// too (the last one won).
+//
+// It is all or nothing. The whole file is checked first: one bad row,
+// named by its line, imports nothing. Then every row, with its audit row,
+// is written in one transaction: when the database refuses one (a full
+// disk, SQLITE_BUSY past the busy timeout, a cancelled request) or a row
+// conflicts with the entries as stored, nothing is imported, the error
+// names the row's line and the cause, and importing the file again adds
+// no row twice. It returns how many rows were added, updated and left
+// unchanged (none with an error, but for an Auditor outside the
+// transaction that failed after the commit: see Open).
+func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string, opts ImportOptions) (ImportResult, error) {
 	rows, err := parseCSV(in, r.now().UTC(), r.checkPlaces)
 	if err != nil {
-		return 0, err
+		return ImportResult{}, err
 	}
+	var res ImportResult
 	stored, err := r.write(ctx, "registry csv import", func(c *change) error {
+		res = ImportResult{}
+		live, err := c.liveDevices(ctx, rows)
+		if err != nil {
+			return err
+		}
 		for _, row := range rows {
-			if err := c.importRow(ctx, row.e, user); err != nil {
+			if err := c.importRow(ctx, row.e, user, opts, live, &res); err != nil {
+				var stale *staleRowError
+				if errors.As(err, &stale) {
+					stale.line = row.line
+					return stale // its text is worked out once the history can be read
+				}
 				return fmt.Errorf("registry csv line %d: %w", row.line, err)
 			}
 		}
 		return nil
 	})
 	if err != nil && !stored {
-		return 0, err
+		var stale *staleRowError
+		if errors.As(err, &stale) {
+			if h, herr := r.History(context.WithoutCancel(ctx), stale.id); herr == nil && len(h) > 0 {
+				stale.last = describeChange(h[0])
+			}
+		}
+		return ImportResult{}, err
 	}
-	return len(rows), err
+	res.Imported = res.Added + res.Updated
+	return res, err
+}
+
+// liveDevices returns the entries as stored in c that are live (not
+// expired now) and not named by an id of rows, by device (keyOf): the
+// entries a row without an id must not add again. An entry a row names
+// is the row's, which the file's own check (parseCSV) compares.
+func (c *change) liveDevices(ctx context.Context, rows []csvRow) (map[deviceKey]int64, error) {
+	named := map[int64]bool{}
+	for _, row := range rows {
+		if row.e.ID != 0 {
+			named[row.e.ID] = true
+		}
+	}
+	q, err := c.tx.QueryContext(ctx, `SELECT id, body FROM registry_entry ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("registry csv import: read the entries: %w", err)
+	}
+	defer q.Close()
+	now := c.r.now()
+	live := map[deviceKey]int64{}
+	for q.Next() {
+		var id int64
+		var body string
+		if err := q.Scan(&id, &body); err != nil {
+			return nil, fmt.Errorf("registry csv import: read the entries: %w", err)
+		}
+		e, _ := c.r.decodeStored(id, body)
+		if named[id] || (!e.ValidUntil.IsZero() && !e.ValidUntil.After(now)) {
+			continue
+		}
+		if _, ok := live[keyOf(e)]; !ok {
+			live[keyOf(e)] = id
+		}
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("registry csv import: read the entries: %w", err)
+	}
+	return live, nil
 }
 
 // importRow is ImportCSV of one row in c: it updates the entry its id
-// names, or adds it.
-func (c *change) importRow(ctx context.Context, e Entry, user string) error {
+// names, or adds it unless it is a live entry's device, and counts it in
+// res.
+func (c *change) importRow(ctx context.Context, e Entry, user string, opts ImportOptions, live map[deviceKey]int64, res *ImportResult) error {
 	if e.ID != 0 {
-		_, err := c.update(ctx, e, user)
-		if !errors.Is(err, store.ErrNotFound) {
+		old, _, _, err := c.read(ctx, e.ID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// not in this register (a file from another site, say): added
+		case err != nil:
 			return err
+		default:
+			if err := checkImportRow(old, e, opts); err != nil {
+				return err
+			}
+			_, changed, err := c.update(ctx, e, user)
+			if err != nil {
+				return err
+			}
+			if changed {
+				res.Updated++
+			} else {
+				res.Unchanged++
+			}
+			return nil
 		}
+	}
+	if id, ok := live[keyOf(e)]; ok {
+		return conflictf("already in the register as entry %d (the same name, kind and signature): give its id to update it", id)
 	}
 	e, err := c.r.prepareAdd(e, user)
 	if err != nil {
 		return err
 	}
-	_, err = c.insert(ctx, e, user)
-	return err
+	if _, err = c.insert(ctx, e, user); err != nil {
+		return err
+	}
+	res.Added++
+	return nil
 }
 
-// ParseCSV reads and validates entries in ExportCSV's format; an entry with
-// no valid_from gets now. Errors name the line and column.
+// checkImportRow refuses (ErrConflict) row, which updates old as stored,
+// when its revision is not old's, or, without a revision and unless
+// forced, when it would clear or move later old's valid_until.
+func checkImportRow(old, row Entry, opts ImportOptions) error {
+	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+	switch {
+	case row.Revision != "" && row.Revision != old.Revision:
+		return &staleRowError{id: old.ID}
+	case row.Revision != "" || opts.Force || old.ValidUntil.IsZero():
+		return nil
+	case row.ValidUntil.IsZero():
+		return conflictf("entry %d ends at %s (valid_until), and this row, which has no revision, has no valid_until: "+
+			"importing it would authorise the device again. Export again (an export carries each entry's revision), "+
+			"or, to end the expiry on purpose, import with force (?force=1; the Registry page's \"undo expiries\" box)", old.ID, stamp(old.ValidUntil))
+	case row.ValidUntil.After(old.ValidUntil):
+		return conflictf("entry %d ends at %s (valid_until), and this row, which has no revision, ends it later, at %s: "+
+			"importing it would authorise the device for longer. Export again (an export carries each entry's revision), "+
+			"or, to extend it on purpose, import with force (?force=1; the Registry page's \"undo expiries\" box)", old.ID, stamp(old.ValidUntil), stamp(row.ValidUntil))
+	}
+	return nil
+}
+
+// staleRowError is a row whose revision is not its entry's: the entry
+// changed after the file was exported. ImportCSV names the change (last)
+// from the entry's history once the transaction is over.
+type staleRowError struct {
+	line int
+	id   int64
+	last string // "expired by bob at 2026-12-07T00:00:00Z"; "" when not known
+}
+
+func (e *staleRowError) Error() string {
+	what := ""
+	if e.last != "" {
+		what = " (" + e.last + ")"
+	}
+	return fmt.Sprintf("registry csv line %d: entry %d was changed after this file was exported%s: export again, and redo your changes in the new file", e.line, e.id, what)
+}
+
+func (e *staleRowError) Unwrap() error { return ErrConflict }
+
+// describeChange says what audit row a did to an entry, and who and when.
+func describeChange(a store.AuditEntry) string {
+	verb := map[string]string{"registry.add": "added", "registry.update": "updated", "registry.expire": "expired"}[a.Action]
+	if verb == "" {
+		verb = a.Action
+	}
+	return fmt.Sprintf("%s by %s at %s", verb, a.User, time.Unix(0, a.TimeNS).UTC().Format(time.RFC3339))
+}
+
+// conflictError is an error that wraps ErrConflict without repeating its
+// text.
+type conflictError struct{ msg string }
+
+func (e *conflictError) Error() string { return e.msg }
+func (e *conflictError) Unwrap() error { return ErrConflict }
+
+func conflictf(format string, args ...any) error {
+	return &conflictError{msg: fmt.Sprintf(format, args...)}
+}
+
+// deviceKey is what makes two entries one device for an import: the name
+// (case and spacing aside), the kind and the signature. Rooms, zones,
+// schedule, validity and notes are where and when a device is authorised,
+// not which device it is.
+type deviceKey struct {
+	name, kind, class        string
+	fmin, fmax, bwmin, bwmax float64
+	pmin, pmax               string // "" for no bound
+}
+
+func keyOf(e Entry) deviceKey {
+	p := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'g', -1, 64)
+	}
+	s := e.Signature
+	return deviceKey{name: strings.ToLower(strings.Join(strings.Fields(e.Name), " ")), kind: e.Kind, class: s.Class,
+		fmin: s.FreqMinHz, fmax: s.FreqMaxHz, bwmin: s.BandwidthMinHz, bwmax: s.BandwidthMaxHz, pmin: p(s.PowerMinDBm), pmax: p(s.PowerMaxDBm)}
+}
+
+// ParseCSV reads and validates entries in ExportCSV's format (with or
+// without its last column, revision, which sets each entry's Revision; a
+// leading UTF-8 byte order mark is skipped); an entry with no valid_from
+// gets now. Two rows with one id, and a row without an id that is the
+// same device (keyOf) as another, are refused. Errors name the line and
+// column.
 func ParseCSV(in io.Reader, now time.Time) ([]Entry, error) {
 	rows, err := parseCSV(in, now, nil)
 	if err != nil {
@@ -149,6 +360,9 @@ func ParseCSV(in io.Reader, now time.Time) ([]Entry, error) {
 	return es, nil
 }
 
+// utf8BOM is the byte order mark some spreadsheets write first.
+const utf8BOM = "\ufeff"
+
 // csvRow is an entry read from a CSV file, and the line it starts on.
 type csvRow struct {
 	line int
@@ -158,15 +372,22 @@ type csvRow struct {
 // parseCSV is ParseCSV, with check (when not nil) run on each entry too,
 // keeping each entry's line.
 func parseCSV(in io.Reader, now time.Time, check func(Entry) error) ([]csvRow, error) {
-	cr := csv.NewReader(io.LimitReader(in, 16<<20))
-	cr.FieldsPerRecord = len(csvHeader)
+	br := bufio.NewReader(io.LimitReader(in, 16<<20))
+	if b, err := br.Peek(len(utf8BOM)); err == nil && string(b) == utf8BOM {
+		br.Discard(len(utf8BOM)) // Excel's "CSV UTF-8" starts with one
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = 0 // every row as many as the header
 	head, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("registry csv: header: %w", err)
 	}
-	for i, h := range csvHeader {
-		if strings.TrimSpace(strings.ToLower(head[i])) != h {
-			return nil, fmt.Errorf("registry csv: header column %d is %q, want %q", i+1, head[i], h)
+	if len(head) != len(csvHeader) && len(head) != revisionCol {
+		return nil, fmt.Errorf("registry csv: header has %d columns, want %d (%s; the last, revision, may be left out)", len(head), len(csvHeader), strings.Join(csvHeader, ","))
+	}
+	for i, h := range head {
+		if strings.TrimSpace(strings.ToLower(h)) != csvHeader[i] {
+			return nil, fmt.Errorf("registry csv: header column %d is %q, want %q", i+1, h, csvHeader[i])
 		}
 	}
 	var rows []csvRow
@@ -196,7 +417,42 @@ func parseCSV(in io.Reader, now time.Time, check func(Entry) error) ([]csvRow, e
 		}
 		rows = append(rows, csvRow{line: line, e: e})
 	}
+	if err := checkDuplicates(rows); err != nil {
+		return nil, err
+	}
 	return rows, nil
+}
+
+// checkDuplicates refuses two rows with one id (the last silently won),
+// and a row without an id that is the same device (keyOf) as another row:
+// it would be added twice, or next to the entry the other row updates.
+func checkDuplicates(rows []csvRow) error {
+	byID := map[int64]int{}
+	byDevice := map[deviceKey][]csvRow{}
+	for _, row := range rows {
+		if row.e.ID != 0 {
+			if first, ok := byID[row.e.ID]; ok {
+				return fmt.Errorf("registry csv line %d: %w: entry %d is on line %d too: one row per entry", row.line, ErrInvalid, row.e.ID, first)
+			}
+			byID[row.e.ID] = row.line
+		}
+		byDevice[keyOf(row.e)] = append(byDevice[keyOf(row.e)], row)
+	}
+	for _, row := range rows {
+		if row.e.ID != 0 {
+			continue
+		}
+		for _, other := range byDevice[keyOf(row.e)] {
+			switch {
+			case other.line == row.line:
+			case other.e.ID != 0:
+				return fmt.Errorf("registry csv line %d: %w: the same device (name, kind and signature) as line %d, entry %d, and no id: drop it, or change that row", row.line, ErrInvalid, other.line, other.e.ID)
+			default:
+				return fmt.Errorf("registry csv line %d: %w: the same device (name, kind and signature) as line %d, neither with an id: drop one of them", row.line, ErrInvalid, other.line)
+			}
+		}
+	}
+	return nil
 }
 
 func parseRow(rec []string) (Entry, error) {
@@ -249,6 +505,9 @@ func parseRow(rec []string) (Entry, error) {
 		}
 	}
 	e.Notes = untextCell(rec[16])
+	if len(rec) > revisionCol {
+		e.Revision = strings.TrimSpace(rec[revisionCol])
+	}
 	return e, nil
 }
 

@@ -53,7 +53,16 @@ type Entry struct {
 	// ID and whatever did decode are set), says what is wrong; such an
 	// entry authorises nothing until it is fixed. Never stored: ignored on
 	// input.
+	//
+	// Problem is also set, with UnknownPlaces, for an entry that keeps the
+	// rules but names rooms or zones the site model has not (a wing
+	// renamed since it was saved): that one authorises nothing in those
+	// places and still authorises in the others it names (Match).
 	Problem string `json:"problem,omitempty"`
+	// UnknownPlaces lists the rooms and zones ("room X", "zone Y") the
+	// entry names that the site model has not, when that is its Problem;
+	// nil otherwise. Never stored: ignored on input.
+	UnknownPlaces []string `json:"unknown_places,omitempty"`
 	// Revision names the stored entry as it was read (a hash of its
 	// stored body). Never stored. An update that carries one must carry
 	// the entry's current one, else it is refused with ErrConflict: an

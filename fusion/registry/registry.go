@@ -158,19 +158,20 @@ func (r *Registry) reload(ctx context.Context) error {
 		if err := rows.Scan(&id, &body); err != nil {
 			return fmt.Errorf("load registry: %w", err)
 		}
-		e, err := decodeStored(id, body)
+		e, err := r.decodeStored(id, body)
 		if err != nil {
 			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
 				msg: "registry: stored entry does not decode and authorises nothing until it is saved anew", args: []any{"id", id, "err", err}})
 			es = append(es, e)
 			continue
 		}
-		if e.Problem != "" {
+		switch {
+		case e.UnknownPlaces != nil:
+			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelWarn,
+				msg: "registry: entry names places the site model has not, and authorises nothing there", args: []any{"id", id, "name", e.Name, "problem", e.Problem}})
+		case e.Problem != "":
 			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
 				msg: "registry: entry breaks the rules and authorises nothing until it is fixed", args: []any{"id", id, "name", e.Name, "problem", e.Problem}})
-		} else if err := r.checkPlaces(e); err != nil {
-			found = append(found, loadProblem{id: id, key: err.Error(), level: slog.LevelWarn,
-				msg: "registry: entry names places the site model has not, and authorises nothing there", args: []any{"id", id, "name", e.Name, "err", err}})
 		}
 		es = append(es, e)
 	}
@@ -200,17 +201,22 @@ func (r *Registry) reload(ctx context.Context) error {
 // write) has its ID and what did decode, and its Problem says so: listed,
 // so an admin sees it and saves it anew, it authorises nothing; the error
 // is the decoder's. One stored before a rule it breaks has its Problem
-// too (an alarm too many beats a silenced site).
-func decodeStored(id int64, body string) (Entry, error) {
+// too (an alarm too many beats a silenced site). One that keeps the rules
+// but names rooms or zones the site model has not (a wing renamed since
+// it was saved) has its Problem and UnknownPlaces (placesProblem): it
+// authorised nothing there without a sign on any screen.
+func (r *Registry) decodeStored(id int64, body string) (Entry, error) {
 	var e Entry
 	if err := json.Unmarshal([]byte(body), &e); err != nil {
 		e.ID, e.Problem, e.Revision = id, fmt.Sprintf("stored entry does not decode (%v): save it anew, in full, to replace it", err), revisionOf(body)
 		return e, err
 	}
-	e.ID, e.Revision, e.Problem = id, revisionOf(body), ""
+	e.ID, e.Revision, e.Problem, e.UnknownPlaces = id, revisionOf(body), "", nil
 	if err := e.Validate(); err != nil {
 		e.Problem = strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
+		return e, nil
 	}
+	e.Problem, e.UnknownPlaces = r.placesProblem(e)
 	return e, nil
 }
 
@@ -333,8 +339,19 @@ func (r *Registry) check(e Entry) error {
 // not (nil when the registry knows no site): such an entry authorises
 // nothing there, so a typo would mean alarms for an authorised device.
 func (r *Registry) checkPlaces(e Entry) error {
+	if what, _, _ := r.unknownPlaces(e); what != "" {
+		return fmt.Errorf("%w: %s not in site %q's model", ErrInvalid, what, r.site.ID)
+	}
+	return nil
+}
+
+// unknownPlaces returns the rooms and zones e names that the site model
+// has not, as text (`rooms ["X"] and zones ["Y"]`) and as a list ("room
+// X", "zone Y"), and those it names that the model has (none of either
+// when the registry knows no site).
+func (r *Registry) unknownPlaces(e Entry) (what string, unknown, known []string) {
 	if r.site == nil {
-		return nil
+		return "", nil, nil
 	}
 	zones := map[string]bool{}
 	for _, rm := range r.site.Rooms {
@@ -344,11 +361,17 @@ func (r *Registry) checkPlaces(e Entry) error {
 	for _, id := range e.Rooms {
 		if _, ok := r.site.Room(id); !ok {
 			badRooms = append(badRooms, id)
+			unknown = append(unknown, "room "+id)
+		} else {
+			known = append(known, id)
 		}
 	}
 	for _, z := range e.Zones {
 		if z == "" || !zones[z] {
 			badZones = append(badZones, z)
+			unknown = append(unknown, "zone "+z)
+		} else {
+			known = append(known, z)
 		}
 	}
 	var errs []string
@@ -358,10 +381,32 @@ func (r *Registry) checkPlaces(e Entry) error {
 	if len(badZones) > 0 {
 		errs = append(errs, fmt.Sprintf("zones %q", badZones))
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%w: %s not in site %q's model", ErrInvalid, strings.Join(errs, " and "), r.site.ID)
+	return strings.Join(errs, " and "), unknown, known
+}
+
+// placesProblem is the Problem of a stored entry that names rooms or
+// zones the site model has not (a wing renamed or removed since it was
+// saved), and those places; "" and nil when it names none. Such an entry
+// authorises nothing in them, as before (a place the model has not is
+// never where a detection is located), and still authorises in the places
+// it names that the model has: a radio of a renamed wing is unauthorised
+// there, but a tablet also registered in a cell that still exists stays
+// authorised in it. Making the whole entry authorise nothing would raise
+// alarms for devices where they are allowed; the Problem says which
+// places, so an admin sees it and saves the entry with the model's names.
+// An entry left naming none of the model's places authorises nothing (not
+// "anywhere", as one naming no place at all does).
+func (r *Registry) placesProblem(e Entry) (string, []string) {
+	what, unknown, known := r.unknownPlaces(e)
+	if what == "" {
+		return "", nil
 	}
-	return nil
+	if len(known) == 0 {
+		return fmt.Sprintf("%s not in site %q's model (renamed or removed since the entry was saved): it names no place the model has, so it authorises nothing; save it with the model's names to fix it",
+			what, r.site.ID), unknown
+	}
+	return fmt.Sprintf("%s not in site %q's model (renamed or removed since the entry was saved): it authorises nothing there, and still authorises in its other places (%s); save it with the model's names to fix it",
+		what, r.site.ID, strings.Join(known, ", ")), unknown
 }
 
 // List returns every entry, expired ones and those with a Problem
@@ -410,7 +455,7 @@ func (r *Registry) prepareAdd(e Entry, user string) (Entry, error) {
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = r.now().UTC()
 	}
-	e.AddedBy, e.Problem = user, ""
+	e.AddedBy, e.Problem, e.UnknownPlaces = user, "", nil
 	if err := r.check(e); err != nil {
 		return Entry{}, err
 	}
@@ -430,7 +475,7 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	var got Entry
 	if _, err := r.write(ctx, fmt.Sprintf("update registry entry %d", e.ID), func(c *change) error {
 		var err error
-		got, err = c.update(ctx, e, user)
+		got, _, err = c.update(ctx, e, user)
 		return err
 	}); err != nil {
 		return Entry{}, err
@@ -438,17 +483,17 @@ func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, err
 	return got, nil
 }
 
-// update is Update in c.
-func (c *change) update(ctx context.Context, e Entry, user string) (Entry, error) {
+// update is Update in c; changed reports whether it wrote anything.
+func (c *change) update(ctx context.Context, e Entry, user string) (_ Entry, changed bool, _ error) {
 	old, before, _, err := c.read(ctx, e.ID)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, false, err
 	}
 	if e.Revision != "" && e.Revision != old.Revision {
-		return Entry{}, fmt.Errorf("%w: entry %d was changed (revision %s) after it was read (revision %s): read it again and redo the change", ErrConflict, e.ID, old.Revision, e.Revision)
+		return Entry{}, false, fmt.Errorf("%w: entry %d was changed (revision %s) after it was read (revision %s): read it again and redo the change", ErrConflict, e.ID, old.Revision, e.Revision)
 	}
 	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
-	e.AddedBy, e.Problem = old.AddedBy, ""
+	e.AddedBy, e.Problem, e.UnknownPlaces = old.AddedBy, "", nil
 	if e.AddedBy == "" {
 		e.AddedBy = user // a stored entry that did not decode: who added it is not known
 	}
@@ -459,12 +504,13 @@ func (c *change) update(ctx context.Context, e Entry, user string) (Entry, error
 		e.ValidFrom = c.r.now().UTC()
 	}
 	if err := c.r.check(e); err != nil {
-		return Entry{}, err
+		return Entry{}, false, err
 	}
 	if string(encode(e)) == before {
-		return old, nil // the audit trail holds real changes only
+		return old, false, nil // the audit trail holds real changes only
 	}
-	return c.replace(ctx, e, before, user, "registry.update", "update")
+	e, err = c.replace(ctx, e, before, user, "registry.update", "update")
+	return e, err == nil, err
 }
 
 // Expire revokes entry id from at on (entries are never deleted, so the
@@ -504,7 +550,7 @@ func (c *change) expire(ctx context.Context, id int64, user string, at time.Time
 	if !decoded {
 		return Entry{}, fmt.Errorf("%w: registry entry %d does not decode, so it has no validity to end (it authorises nothing): save it anew, in full, to replace it", ErrInvalid, id)
 	}
-	if e.Problem != "" {
+	if e.Problem != "" && e.UnknownPlaces == nil { // unknown places: it still authorises in the others
 		return Entry{}, fmt.Errorf("%w: registry entry %d authorises nothing until it is fixed (%s): save it in full, with a valid_until to retire it", ErrInvalid, id, e.Problem)
 	}
 	at, now := at.UTC(), c.r.now().UTC()
@@ -533,7 +579,7 @@ func (r *Registry) History(ctx context.Context, id int64) ([]store.AuditEntry, e
 // encode returns e as stored: without Problem, which is worked out anew
 // at each load.
 func encode(e Entry) []byte {
-	e.Problem, e.Revision = "", ""
+	e.Problem, e.Revision, e.UnknownPlaces = "", "", nil
 	b, _ := json.Marshal(e)
 	return b
 }
@@ -569,12 +615,14 @@ type Place struct {
 // Match returns the first entry (lowest ID) that authorises detection d,
 // located at p, at time at: the signature fits, the room or zone is
 // allowed, at lies in the validity window and in the weekly schedule.
-// Entries with a Problem authorise nothing.
+// Entries with a Problem authorise nothing, but for those whose only
+// problem is rooms or zones the site model has not (UnknownPlaces): they
+// authorise in the others (placesProblem).
 func (r *Registry) Match(d event.Detection, p Place, at time.Time) (Entry, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, e := range r.entries {
-		if e.Problem == "" && e.Matches(d, p, at, r.loc) {
+		if (e.Problem == "" || e.UnknownPlaces != nil) && e.Matches(d, p, at, r.loc) {
 			return e, true
 		}
 	}

@@ -110,7 +110,7 @@ func (c *change) read(ctx context.Context, id int64) (e Entry, before string, de
 	if err != nil {
 		return Entry{}, "", false, fmt.Errorf("read registry entry %d: %w", id, err)
 	}
-	e, derr := decodeStored(id, body)
+	e, derr := c.r.decodeStored(id, body)
 	if derr != nil {
 		return e, body, false, nil
 	}
