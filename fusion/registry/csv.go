@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -246,7 +247,7 @@ func (c *change) importRow(ctx context.Context, e Entry, user string, opts Impor
 		}
 	}
 	if id, ok := live[keyOf(e)]; ok {
-		return conflictf("already in the register as entry %d (the same name, kind and signature): give its id to update it", id)
+		return conflictf("already in the register as entry %d (the same name, kind, signature and places): give its id to update it", id)
 	}
 	e, err := c.r.prepareAdd(e, user)
 	if err != nil {
@@ -320,14 +321,18 @@ func conflictf(format string, args ...any) error {
 	return &conflictError{msg: fmt.Sprintf(format, args...)}
 }
 
-// deviceKey is what makes two entries one device for an import: the name
-// (case and spacing aside), the kind and the signature. Rooms, zones,
-// schedule, validity and notes are where and when a device is authorised,
-// not which device it is.
+// deviceKey is what makes two entries one entry for an import: the name
+// (case and spacing aside), the kind, the signature and the places (rooms
+// and zones, in any order). Places count because a site may register one
+// kind of device once per wing under one name ("Staff radio", zone
+// wing-a; the same, zone wing-b); schedule, validity and notes do not:
+// they say when, and a row differing only there is the same entry
+// imported twice.
 type deviceKey struct {
 	name, kind, class        string
 	fmin, fmax, bwmin, bwmax float64
 	pmin, pmax               string // "" for no bound
+	places                   string // sorted rooms, then sorted zones
 }
 
 func keyOf(e Entry) deviceKey {
@@ -337,9 +342,11 @@ func keyOf(e Entry) deviceKey {
 		}
 		return strconv.FormatFloat(*v, 'g', -1, 64)
 	}
+	places := func(v []string) string { return strings.Join(slices.Sorted(slices.Values(v)), "\x00") }
 	s := e.Signature
 	return deviceKey{name: strings.ToLower(strings.Join(strings.Fields(e.Name), " ")), kind: e.Kind, class: s.Class,
-		fmin: s.FreqMinHz, fmax: s.FreqMaxHz, bwmin: s.BandwidthMinHz, bwmax: s.BandwidthMaxHz, pmin: p(s.PowerMinDBm), pmax: p(s.PowerMaxDBm)}
+		fmin: s.FreqMinHz, fmax: s.FreqMaxHz, bwmin: s.BandwidthMinHz, bwmax: s.BandwidthMaxHz, pmin: p(s.PowerMinDBm), pmax: p(s.PowerMaxDBm),
+		places: places(e.Rooms) + "\x01" + places(e.Zones)}
 }
 
 // ParseCSV reads and validates entries in ExportCSV's format (with or
@@ -446,9 +453,9 @@ func checkDuplicates(rows []csvRow) error {
 			switch {
 			case other.line == row.line:
 			case other.e.ID != 0:
-				return fmt.Errorf("registry csv line %d: %w: the same device (name, kind and signature) as line %d, entry %d, and no id: drop it, or change that row", row.line, ErrInvalid, other.line, other.e.ID)
+				return fmt.Errorf("registry csv line %d: %w: the same entry (name, kind, signature and places) as line %d, entry %d, and no id: drop it, or change that row", row.line, ErrInvalid, other.line, other.e.ID)
 			default:
-				return fmt.Errorf("registry csv line %d: %w: the same device (name, kind and signature) as line %d, neither with an id: drop one of them", row.line, ErrInvalid, other.line)
+				return fmt.Errorf("registry csv line %d: %w: the same entry (name, kind, signature and places) as line %d, neither with an id: drop one of them", row.line, ErrInvalid, other.line)
 			}
 		}
 	}

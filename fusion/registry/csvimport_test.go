@@ -315,7 +315,8 @@ func TestImportDuplicates(t *testing.T) {
 	}{
 		{name: "one id twice", rows: radio("1", "radio 1", "") + radio("1", "radio 1b", ""), wantErr: []string{"line 3", "line 2", "entry 1"}},
 		{name: "two identical rows without id", rows: radio("", "radio 9", "") + radio("", "radio 9", ""), wantErr: []string{"line 3", "line 2"}},
-		{name: "two rows without id, one device in other rooms", rows: radio("", "radio 9", "B2-14") + radio("", "radio 9", "B2-15"), wantErr: []string{"line 3", "line 2"}},
+		{name: "two rows without id, one room each (one entry per place)", rows: radio("", "radio 9", "B2-14") + radio("", "radio 9", "B2-15")},
+		{name: "two rows without id, the same rooms", rows: radio("", "radio 9", "B2-14") + radio("", "radio 9", "B2-14"), wantErr: []string{"line 3", "line 2"}},
 		{name: "a row without id for a row with one", rows: radio("1", "radio 1", "") + radio("", "radio 1", ""), wantErr: []string{"line 3", "line 2"}},
 		{name: "a live entry again", rows: radio("", "radio 3", "") + radio("", "radio 1", ""), wantErr: []string{"line 3", "already in the register as entry 1", "give its id"}},
 		{name: "a live entry again, name in other case", rows: radio("", "Radio 1 ", ""), wantErr: []string{"line 2", "entry 1"}},
