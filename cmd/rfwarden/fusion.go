@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,10 +27,12 @@ import (
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
 
-const fusionUsage = `usage: rfwarden fusion --config fusion.yaml
+const fusionUsage = `usage: rfwarden fusion --config fusion.yaml [-v]
 
 Run fusion: subscribe to every sensor's detections, health and status,
-associate, locate, check the registry and raise alerts.
+associate, locate, check the registry and raise alerts. It keeps trying to
+connect to the broker until it can (its /healthz is degraded meanwhile,
+with the broker's error). The config is documented in docs/deploy.md.
 `
 
 // cmdFusion runs `rfwarden fusion`: alerts, incidents, the registry and the
@@ -104,6 +108,9 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer cancel()
 		closeExtra(ctx)
 	}()
+	// The client keeps trying in the background (the broker may start
+	// after fusion, or restart): until it connects /healthz is degraded
+	// with the broker's error, and subscriptions wait for the connection.
 	conn, err := connectFusion(fc.Broker, fc.ClientID, fc.Username, os.Getenv("RFW_MQTT_PASSWORD"), sensorIDs(s), log)
 	if err != nil {
 		return err
@@ -165,7 +172,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
-		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
+		probe := fusionProbe{site: s.ID, broker: redactURL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()
 	}
@@ -241,7 +248,11 @@ type fusionMQTT struct {
 	link   *mqttlink.Link      // the connection's errors, for the log, /healthz and /metrics
 }
 
-// connectFusion connects fusion's MQTT client: a persistent session under a
+// connectFusion starts fusion's MQTT client connecting, and returns
+// without waiting: the client tries again every 5 s until it connects
+// (paho's ConnectRetry) and reconnects when the connection is lost; its
+// link logs each failed attempt (the same error once a minute) and says
+// why it is not connected, for /healthz. A persistent session under a
 // stable client ID, messages acknowledged only once fusion has handled them,
 // and a Resubscriber (paho does not subscribe again by itself, and
 // mosquitto forgets a shared subscription, which fusion.yaml's
@@ -250,8 +261,15 @@ type fusionMQTT struct {
 // its keeper asks them to keep the evidence a live alert gains between
 // its state changes.
 func connectFusion(broker, clientID, username, password string, sensors []string, log *slog.Logger) (*fusionMQTT, error) {
+	if err := checkBrokerURL(broker); err != nil {
+		return nil, err // no retry mends it
+	}
 	opts := mqtt.NewClientOptions().AddBroker(broker).SetClientID(clientID).
 		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(10 * time.Second).
+		// a broker not there yet (the central host booting, a broker
+		// restart, a refused password fixed later) is tried again, not
+		// fatal: paho's default is to give up after the first attempt
+		SetConnectRetry(true).SetConnectRetryInterval(5 * time.Second).
 		// paho's reconnect back-off grows to 10 minutes by default: after a
 		// long broker outage alerts would wait that long
 		SetMaxReconnectInterval(5 * time.Second).
@@ -267,17 +285,52 @@ func connectFusion(broker, clientID, username, password string, sensors []string
 	opts.SetOnConnectHandler(resub.OnConnect)
 	opts.SetDefaultPublishHandler(resub.Default) // queued messages arriving before Run subscribes
 	client := mqtt.NewClient(opts)
-	tok := client.Connect()
-	if !tok.WaitTimeout(15 * time.Second) {
-		return nil, fmt.Errorf("connect %s: timeout", broker)
-	}
-	if err := tok.Error(); err != nil {
-		return nil, fmt.Errorf("connect %s: %w", broker, err)
-	}
+	client.Connect() // with ConnectRetry its token ends only with a connection (or Disconnect)
 	keep := fusion.KeepPublisher{Client: client, Sensors: sensors}
 	return &fusionMQTT{client: client, resub: resub, link: link,
 		pub:  fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client}, keep}, 4096, log),
 		keep: fusion.NewAsyncKeeper(keep, 4096, log)}, nil
+}
+
+// checkBrokerURL refuses a broker URL paho can never connect to (a scheme
+// it does not know, no host, a TCP or TLS URL without a port), which
+// failed at the first attempt and would now be retried for ever. Like
+// paho, it takes a URL without a scheme for tcp://.
+func checkBrokerURL(broker string) error {
+	raw := broker
+	if strings.HasPrefix(raw, ":") {
+		raw = "127.0.0.1" + raw
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "tcp://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("fusion: broker: %w", err)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "tcp", "mqtt", "ssl", "tls", "mqtts", "mqtt+ssl", "tcps":
+		if u.Hostname() == "" || u.Port() == "" {
+			return fmt.Errorf("fusion: broker %q: want host:port (ssl://broker:8883)", redactURL(broker))
+		}
+	case "ws", "wss":
+		if u.Host == "" {
+			return fmt.Errorf("fusion: broker %q: no host", redactURL(broker))
+		}
+	case "unix":
+	default:
+		return fmt.Errorf("fusion: broker %q: scheme %q is not one paho dials (tcp, ssl, ws, wss, unix)", redactURL(broker), u.Scheme)
+	}
+	return nil
+}
+
+// redactURL returns u without a password it may hold, for /healthz.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.User == nil {
+		return u
+	}
+	return p.Redacted()
 }
 
 // sensorIDs lists the IDs of s's sensors.
@@ -295,8 +348,13 @@ func (m *fusionMQTT) subscriber() fusion.PahoSubscriber {
 }
 
 // close sends the queued alerts and keep commands (for at most drain) and
-// disconnects (waiting quiesce for work in flight).
+// disconnects (waiting quiesce for work in flight). Not connected (still
+// trying), it does not wait for a broker that is away: the alerts are in
+// the database already.
 func (m *fusionMQTT) close(drain time.Duration, quiesce uint) {
+	if !m.client.IsConnectionOpen() {
+		drain, quiesce = min(drain, 500*time.Millisecond), 0
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	m.pub.Close(ctx)

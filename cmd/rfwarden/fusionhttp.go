@@ -19,6 +19,7 @@ import (
 type fusionHealth struct {
 	State           string `json:"state"` // ok, or degraded (HTTP 503)
 	Site            string `json:"site"`
+	Broker          string `json:"broker,omitempty"` // the broker's URL
 	BrokerConnected bool   `json:"broker_connected"`
 	BrokerError     string `json:"broker_error,omitempty"` // the last connection error while not connected (not Authorized, refused)
 	DatabaseOK      bool   `json:"database_ok"`
@@ -35,6 +36,7 @@ type fusionHealth struct {
 // SQLite database, the alert engine and InfluxDB's writer.
 type fusionProbe struct {
 	site      string
+	broker    string
 	connected func() bool
 	brokerErr func() error // the last connection error; nil: none known
 	ping      func(context.Context) error
@@ -43,7 +45,7 @@ type fusionProbe struct {
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
-	h := fusionHealth{State: event.StateOK, Site: p.site, BrokerConnected: p.connected(), ActiveAlerts: len(p.active())}
+	h := fusionHealth{State: event.StateOK, Site: p.site, Broker: p.broker, BrokerConnected: p.connected(), ActiveAlerts: len(p.active())}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := p.ping(ctx); err != nil {
