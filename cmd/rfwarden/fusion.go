@@ -27,7 +27,7 @@ import (
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
 
-const fusionUsage = `usage: rfwarden fusion --config fusion.yaml [-v]
+const fusionUsage = `usage: rfwarden fusion --config fusion.yaml [-v] [--sensor-silence 2m]
 
 Run fusion: subscribe to every sensor's detections, health and status,
 associate, locate, check the registry and raise alerts. It keeps trying to
@@ -45,6 +45,8 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() { fmt.Fprint(stderr, fusionUsage); fs.PrintDefaults() }
 	cfgPath := fs.String("config", os.Getenv("RFW_FUSION_CONFIG"), "fusion YAML `file` (env RFW_FUSION_CONFIG)")
 	verbose := fs.Bool("v", false, "log at debug level")
+	silence := fs.Duration("sensor-silence", defaultSensorSilence,
+		"warn, and report degraded health, when connected to the broker with no message from any sensor for this `long` (a broker ACL that withholds them); 0: never")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -116,6 +118,10 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer conn.close(10*time.Second, 1000)
+	quiet := &sensorSilence{connectedAt: conn.link.ConnectedAt, log: log}
+	if len(s.Sensors) > 0 {
+		quiet.after = *silence
+	}
 	pub := append(fusion.MultiPublisher{conn.pub}, extra...)
 	db, err := store.OpenSQLiteLog(fc.DB, log)
 	if err != nil {
@@ -172,7 +178,8 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
-		probe := fusionProbe{site: s.ID, broker: redactURL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
+		probe := fusionProbe{site: s.ID, broker: redactURL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
+			sensorSilence: quiet.reason, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()
 	}
@@ -190,7 +197,12 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s, state %s, time series in %s\n",
 		s.ID, len(s.Sensors), len(s.Rooms), fc.Broker, fc.DB, series)
-	return eng.Run(ctx, conn.subscriber())
+	qctx, stopQuiet := context.WithCancel(ctx)
+	var qwg sync.WaitGroup
+	defer qwg.Wait()
+	defer stopQuiet()
+	qwg.Go(func() { quiet.watch(qctx) })
+	return eng.Run(ctx, heardSubscriber{PahoSubscriber: conn.subscriber(), silence: quiet})
 }
 
 // lockFusionState takes the locks of fusion's own state (statelock): its

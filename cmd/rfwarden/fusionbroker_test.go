@@ -9,6 +9,7 @@ import (
 
 	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/internal/embroker"
 	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
@@ -109,6 +110,43 @@ func TestCmdFusionWrongPassword(t *testing.T) {
 	log := stderr.String()
 	if n := strings.Count(log, "level=WARN"+` msg="fusion: cannot connect to the MQTT broker, retrying"`); n != 1 || !strings.Contains(log, "not Authorized") {
 		t.Errorf("log has %d warnings of the refused password, want exactly 1 naming not Authorized:\n%s", n, log)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("fusion: %v", err)
+	}
+}
+
+// TestCmdFusionNoSensorMessages: connected, but no message from any sensor
+// (a broker ACL that grants fusion's subscription and withholds the
+// messages, as Mosquitto 2.0 does, or no sensor running) makes fusion
+// degraded and logs a warning pointing at the ACL, after --sensor-silence;
+// a sensor's message ends it. Fusion heard nothing and said nothing.
+func TestCmdFusionNoSensorMessages(t *testing.T) {
+	b := brokertest.Start(t, "rfw/v1/+/alert")
+	httpAddr := freeTCPAddr(t)
+	_, _, stderr, stop := runFusion(t, b.URL(), "http_addr: "+httpAddr+"\n", nil, "--sensor-silence", "1s")
+	waitFusionHealth(t, httpAddr, http.StatusServiceUnavailable,
+		[]string{`"broker_connected":true`, "no sensor message for 1s", "ACL"}, 10*time.Second, stderr)
+	time.Sleep(1500 * time.Millisecond) // it lasts: logged once, not at every check
+	if n := strings.Count(stderr.String(), "no sensor message"); n != 1 || !strings.Contains(stderr.String(), "level=WARN") {
+		t.Errorf("the silence logged %d times, want one warning (then once a minute):\n%s", n, stderr.String())
+	}
+	// s1 reports, more often than the silence the test allows
+	halt := make(chan struct{})
+	defer close(halt)
+	go func() {
+		for {
+			_ = b.Publish(event.SensorTopic("hmp-test", "s1", event.KindStatus), []byte(event.StatusOnline))
+			select {
+			case <-halt:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
+	body := waitFusionHealth(t, httpAddr, http.StatusOK, []string{`"state":"ok"`}, 5*time.Second, stderr)
+	if strings.Contains(body, "no sensor message") {
+		t.Errorf("/healthz after a sensor's message: %s", body)
 	}
 	if err := stop(); err != nil {
 		t.Errorf("fusion: %v", err)
