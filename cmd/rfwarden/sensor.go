@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -115,11 +116,25 @@ func openSource(cfg config.Config) (sensor.Source, error) {
 	}
 }
 
-// checkSource reports what config.Validate cannot know about the source:
-// for the sim kind, whether the sensor is one of the simulated wing's.
+// checkSource reports what config.Validate cannot know about the source,
+// without opening a receiver: for the sim kind, whether the sensor is one
+// of the simulated wing's; for hackrf, whether this binary has the
+// libhackrf binding (the error openSource would give); for
+// hackrf_transfer, whether the program is on PATH (the source would fail
+// at its first read). --check is the unit's ExecStartPre: what it passes
+// should not fail at start.
 func checkSource(cfg config.Config) error {
-	if cfg.Source.Kind == config.SourceSim {
+	switch cfg.Source.Kind {
+	case config.SourceSim:
 		return checkSimSensor(sim.StandardWing(uint64(cfg.Source.Seed)), cfg.Sensor)
+	case config.SourceHackRF:
+		if !hackrfBuilt {
+			return fmt.Errorf("source kind %q: %w", cfg.Source.Kind, hackrfsrc.ErrNotBuilt)
+		}
+	case config.SourceHackRFTransfer:
+		if _, err := exec.LookPath("hackrf_transfer"); err != nil {
+			return fmt.Errorf("source kind %q: %w (install Debian's hackrf package)", cfg.Source.Kind, err)
+		}
 	}
 	return nil
 }
