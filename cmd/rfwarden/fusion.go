@@ -258,6 +258,9 @@ type fusionMQTT struct {
 	pub    *fusion.AsyncPublisher
 	keep   *fusion.AsyncKeeper // fusion.Deps.Keeper
 	link   *mqttlink.Link      // the connection's errors, for the log, /healthz and /metrics
+	// connecting ends with the first connection (connectFusion does not
+	// wait for it)
+	connecting mqtt.Token
 }
 
 // connectFusion starts fusion's MQTT client connecting, and returns
@@ -297,9 +300,9 @@ func connectFusion(broker, clientID, username, password string, sensors []string
 	opts.SetOnConnectHandler(resub.OnConnect)
 	opts.SetDefaultPublishHandler(resub.Default) // queued messages arriving before Run subscribes
 	client := mqtt.NewClient(opts)
-	client.Connect() // with ConnectRetry its token ends only with a connection (or Disconnect)
+	connecting := client.Connect() // with ConnectRetry it ends only with a connection (or Disconnect)
 	keep := fusion.KeepPublisher{Client: client, Sensors: sensors}
-	return &fusionMQTT{client: client, resub: resub, link: link,
+	return &fusionMQTT{client: client, resub: resub, link: link, connecting: connecting,
 		pub:  fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client}, keep}, 4096, log),
 		keep: fusion.NewAsyncKeeper(keep, 4096, log)}, nil
 }
