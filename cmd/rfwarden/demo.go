@@ -237,6 +237,10 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return err
 	}
 	defer fconn.close(5*time.Second, 250)
+	// connected before the sensors start, so fusion subscribes at once
+	if !fconn.connecting.WaitTimeout(10 * time.Second) {
+		return fmt.Errorf("demo: fusion cannot connect to the embedded broker: %v", fconn.link.Err())
+	}
 	story := &demoStory{out: stdout, clock: clock.Now}
 	// Every location goes over the broker to the dashboard's floor plan, as
 	// between the services of a deployment.

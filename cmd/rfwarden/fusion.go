@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,10 +27,12 @@ import (
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
 
-const fusionUsage = `usage: rfwarden fusion --config fusion.yaml
+const fusionUsage = `usage: rfwarden fusion --config fusion.yaml [-v] [--sensor-silence 2m]
 
 Run fusion: subscribe to every sensor's detections, health and status,
-associate, locate, check the registry and raise alerts.
+associate, locate, check the registry and raise alerts. It keeps trying to
+connect to the broker until it can (its /healthz is degraded meanwhile,
+with the broker's error). The config is documented in docs/deploy.md.
 `
 
 // cmdFusion runs `rfwarden fusion`: alerts, incidents, the registry and the
@@ -41,6 +45,8 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() { fmt.Fprint(stderr, fusionUsage); fs.PrintDefaults() }
 	cfgPath := fs.String("config", os.Getenv("RFW_FUSION_CONFIG"), "fusion YAML `file` (env RFW_FUSION_CONFIG)")
 	verbose := fs.Bool("v", false, "log at debug level")
+	silence := fs.Duration("sensor-silence", defaultSensorSilence,
+		"warn, and report degraded health, when connected to the broker with no message from any sensor for this `long` (a broker ACL that withholds them); 0: never")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -104,11 +110,18 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer cancel()
 		closeExtra(ctx)
 	}()
+	// The client keeps trying in the background (the broker may start
+	// after fusion, or restart): until it connects /healthz is degraded
+	// with the broker's error, and subscriptions wait for the connection.
 	conn, err := connectFusion(fc.Broker, fc.ClientID, fc.Username, os.Getenv("RFW_MQTT_PASSWORD"), sensorIDs(s), log)
 	if err != nil {
 		return err
 	}
 	defer conn.close(10*time.Second, 1000)
+	quiet := &sensorSilence{connectedAt: conn.link.ConnectedAt, log: log}
+	if len(s.Sensors) > 0 {
+		quiet.after = *silence
+	}
 	pub := append(fusion.MultiPublisher{conn.pub}, extra...)
 	db, err := store.OpenSQLiteLog(fc.DB, log)
 	if err != nil {
@@ -165,7 +178,8 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
-		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
+		probe := fusionProbe{site: s.ID, broker: redactURL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
+			sensorSilence: quiet.reason, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()
 	}
@@ -183,7 +197,12 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s, state %s, time series in %s\n",
 		s.ID, len(s.Sensors), len(s.Rooms), fc.Broker, fc.DB, series)
-	return eng.Run(ctx, conn.subscriber())
+	qctx, stopQuiet := context.WithCancel(ctx)
+	var qwg sync.WaitGroup
+	defer qwg.Wait()
+	defer stopQuiet()
+	qwg.Go(func() { quiet.watch(qctx) })
+	return eng.Run(ctx, heardSubscriber{PahoSubscriber: conn.subscriber(), silence: quiet})
 }
 
 // lockFusionState takes the locks of fusion's own state (statelock): its
@@ -239,9 +258,16 @@ type fusionMQTT struct {
 	pub    *fusion.AsyncPublisher
 	keep   *fusion.AsyncKeeper // fusion.Deps.Keeper
 	link   *mqttlink.Link      // the connection's errors, for the log, /healthz and /metrics
+	// connecting ends with the first connection (connectFusion does not
+	// wait for it)
+	connecting mqtt.Token
 }
 
-// connectFusion connects fusion's MQTT client: a persistent session under a
+// connectFusion starts fusion's MQTT client connecting, and returns
+// without waiting: the client tries again every 5 s until it connects
+// (paho's ConnectRetry) and reconnects when the connection is lost; its
+// link logs each failed attempt (the same error once a minute) and says
+// why it is not connected, for /healthz. A persistent session under a
 // stable client ID, messages acknowledged only once fusion has handled them,
 // and a Resubscriber (paho does not subscribe again by itself, and
 // mosquitto forgets a shared subscription, which fusion.yaml's
@@ -250,8 +276,15 @@ type fusionMQTT struct {
 // its keeper asks them to keep the evidence a live alert gains between
 // its state changes.
 func connectFusion(broker, clientID, username, password string, sensors []string, log *slog.Logger) (*fusionMQTT, error) {
+	if err := checkBrokerURL(broker); err != nil {
+		return nil, err // no retry mends it
+	}
 	opts := mqtt.NewClientOptions().AddBroker(broker).SetClientID(clientID).
 		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(10 * time.Second).
+		// a broker not there yet (the central host booting, a broker
+		// restart, a refused password fixed later) is tried again, not
+		// fatal: paho's default is to give up after the first attempt
+		SetConnectRetry(true).SetConnectRetryInterval(5 * time.Second).
 		// paho's reconnect back-off grows to 10 minutes by default: after a
 		// long broker outage alerts would wait that long
 		SetMaxReconnectInterval(5 * time.Second).
@@ -267,17 +300,52 @@ func connectFusion(broker, clientID, username, password string, sensors []string
 	opts.SetOnConnectHandler(resub.OnConnect)
 	opts.SetDefaultPublishHandler(resub.Default) // queued messages arriving before Run subscribes
 	client := mqtt.NewClient(opts)
-	tok := client.Connect()
-	if !tok.WaitTimeout(15 * time.Second) {
-		return nil, fmt.Errorf("connect %s: timeout", broker)
-	}
-	if err := tok.Error(); err != nil {
-		return nil, fmt.Errorf("connect %s: %w", broker, err)
-	}
+	connecting := client.Connect() // with ConnectRetry it ends only with a connection (or Disconnect)
 	keep := fusion.KeepPublisher{Client: client, Sensors: sensors}
-	return &fusionMQTT{client: client, resub: resub, link: link,
+	return &fusionMQTT{client: client, resub: resub, link: link, connecting: connecting,
 		pub:  fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client}, keep}, 4096, log),
 		keep: fusion.NewAsyncKeeper(keep, 4096, log)}, nil
+}
+
+// checkBrokerURL refuses a broker URL paho can never connect to (a scheme
+// it does not know, no host, a TCP or TLS URL without a port), which
+// failed at the first attempt and would now be retried for ever. Like
+// paho, it takes a URL without a scheme for tcp://.
+func checkBrokerURL(broker string) error {
+	raw := broker
+	if strings.HasPrefix(raw, ":") {
+		raw = "127.0.0.1" + raw
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "tcp://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("fusion: broker: %w", err)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "tcp", "mqtt", "ssl", "tls", "mqtts", "mqtt+ssl", "tcps":
+		if u.Hostname() == "" || u.Port() == "" {
+			return fmt.Errorf("fusion: broker %q: want host:port (ssl://broker:8883)", redactURL(broker))
+		}
+	case "ws", "wss":
+		if u.Host == "" {
+			return fmt.Errorf("fusion: broker %q: no host", redactURL(broker))
+		}
+	case "unix":
+	default:
+		return fmt.Errorf("fusion: broker %q: scheme %q is not one paho dials (tcp, ssl, ws, wss, unix)", redactURL(broker), u.Scheme)
+	}
+	return nil
+}
+
+// redactURL returns u without a password it may hold, for /healthz.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.User == nil {
+		return u
+	}
+	return p.Redacted()
 }
 
 // sensorIDs lists the IDs of s's sensors.
@@ -295,8 +363,13 @@ func (m *fusionMQTT) subscriber() fusion.PahoSubscriber {
 }
 
 // close sends the queued alerts and keep commands (for at most drain) and
-// disconnects (waiting quiesce for work in flight).
+// disconnects (waiting quiesce for work in flight). Not connected (still
+// trying), it does not wait for a broker that is away: the alerts are in
+// the database already.
 func (m *fusionMQTT) close(drain time.Duration, quiesce uint) {
+	if !m.client.IsConnectionOpen() {
+		drain, quiesce = min(drain, 500*time.Millisecond), 0
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	m.pub.Close(ctx)

@@ -35,8 +35,9 @@ import (
 
 // runFusion writes fusion.yaml (the test wing, broker, a seen file and
 // extra lines) into a fresh directory, calls prepare (when not nil) with
-// it, and runs cmdFusion there until stop, which returns cmdFusion's error.
-func runFusion(t *testing.T, broker, extra string, prepare func(dir string)) (dir string, stdout, stderr *syncbuf.Buffer, stop func() error) {
+// it, and runs cmdFusion there, with args after --config, until stop,
+// which returns cmdFusion's error.
+func runFusion(t *testing.T, broker, extra string, prepare func(dir string), args ...string) (dir string, stdout, stderr *syncbuf.Buffer, stop func() error) {
 	t.Helper()
 	dir = t.TempDir()
 	if prepare != nil {
@@ -50,19 +51,19 @@ func runFusion(t *testing.T, broker, extra string, prepare func(dir string)) (di
 	if err := os.WriteFile(filepath.Join(dir, "fusion.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr, stop = runFusionIn(t, dir)
+	stdout, stderr, stop = runFusionIn(t, dir, args...)
 	return dir, stdout, stderr, stop
 }
 
-// runFusionIn runs cmdFusion on the fusion.yaml in dir until stop, which
-// returns cmdFusion's error.
-func runFusionIn(t *testing.T, dir string) (stdout, stderr *syncbuf.Buffer, stop func() error) {
+// runFusionIn runs cmdFusion on the fusion.yaml in dir, with args after
+// --config, until stop, which returns cmdFusion's error.
+func runFusionIn(t *testing.T, dir string, args ...string) (stdout, stderr *syncbuf.Buffer, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr = &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- cmdFusion(ctx, []string{"--config", filepath.Join(dir, "fusion.yaml")}, stdout, stderr)
+		done <- cmdFusion(ctx, append([]string{"--config", filepath.Join(dir, "fusion.yaml")}, args...), stdout, stderr)
 	}()
 	stopped := false
 	stop = func() error {

@@ -19,11 +19,15 @@ import (
 type fusionHealth struct {
 	State           string `json:"state"` // ok, or degraded (HTTP 503)
 	Site            string `json:"site"`
+	Broker          string `json:"broker,omitempty"` // the broker's URL
 	BrokerConnected bool   `json:"broker_connected"`
 	BrokerError     string `json:"broker_error,omitempty"` // the last connection error while not connected (not Authorized, refused)
-	DatabaseOK      bool   `json:"database_ok"`
-	Error           string `json:"error,omitempty"` // the database's, when not ok
-	ActiveAlerts    int    `json:"active_alerts"`   // pending and firing
+	// Connected, but no message from any sensor for a while: a broker ACL
+	// that withholds them, or no sensor running (degraded).
+	SensorSilence string `json:"sensor_silence,omitempty"`
+	DatabaseOK    bool   `json:"database_ok"`
+	Error         string `json:"error,omitempty"` // the database's, when not ok
+	ActiveAlerts  int    `json:"active_alerts"`   // pending and firing
 	// With InfluxDB: the write batches waiting in fusion's spool, and the
 	// last request's error while InfluxDB fails (unreachable, refusing the
 	// user), which makes the state degraded.
@@ -35,15 +39,19 @@ type fusionHealth struct {
 // SQLite database, the alert engine and InfluxDB's writer.
 type fusionProbe struct {
 	site      string
+	broker    string
 	connected func() bool
 	brokerErr func() error // the last connection error; nil: none known
-	ping      func(context.Context) error
-	active    func() []event.Alert
-	influx    func() (spooled int64, err error) // nil without InfluxDB
+	// sensorSilence says why no sensor is heard while connected; "": they
+	// are (nil: not checked)
+	sensorSilence func() string
+	ping          func(context.Context) error
+	active        func() []event.Alert
+	influx        func() (spooled int64, err error) // nil without InfluxDB
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
-	h := fusionHealth{State: event.StateOK, Site: p.site, BrokerConnected: p.connected(), ActiveAlerts: len(p.active())}
+	h := fusionHealth{State: event.StateOK, Site: p.site, Broker: p.broker, BrokerConnected: p.connected(), ActiveAlerts: len(p.active())}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := p.ping(ctx); err != nil {
@@ -62,7 +70,10 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 			h.BrokerError = err.Error()
 		}
 	}
-	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" {
+	if h.BrokerConnected && p.sensorSilence != nil {
+		h.SensorSilence = p.sensorSilence()
+	}
+	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" || h.SensorSilence != "" {
 		h.State = event.StateDegraded
 	}
 	return h

@@ -23,6 +23,8 @@ func TestFusionProbeHealth(t *testing.T) {
 		{"broker down", fusionProbe{connected: func() bool { return false }, ping: ping, active: none}, event.StateDegraded},
 		{"broker refusing", fusionProbe{connected: func() bool { return false }, brokerErr: func() error { return errors.New("not Authorized") }, ping: ping, active: none}, event.StateDegraded},
 		{"broker back", fusionProbe{connected: up, brokerErr: func() error { return errors.New("stale") }, ping: ping, active: none}, event.StateOK},
+		{"sensors silent", fusionProbe{connected: up, sensorSilence: func() string { return "no sensor message for 2m0s" }, ping: ping, active: none}, event.StateDegraded},
+		{"sensors heard", fusionProbe{connected: up, sensorSilence: func() string { return "" }, ping: ping, active: none}, event.StateOK},
 		{"sqlite failing", fusionProbe{connected: up, ping: func(context.Context) error { return errors.New("disk I/O error") }, active: none}, event.StateDegraded},
 	}
 	for _, tc := range tests {

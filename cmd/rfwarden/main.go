@@ -85,7 +85,16 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 }
 
-func cmdVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
+const versionUsage = "usage: rfwarden version\n\nPrint the version (set at build time).\n"
+
+func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		fmt.Fprint(stderr, versionUsage)
+		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			return nil
+		}
+		return errUsage
+	}
 	_, err := fmt.Fprintln(stdout, "rfwarden", version)
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -25,14 +26,35 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/sim"
 )
 
+const sensorUsage = `usage: rfwarden sensor --config node.yaml [--check] [-v]
+
+Run one sensor node: scan the config's bands with its receiver (a HackRF
+through libhackrf or hackrf_transfer, a SigMF recording, or the
+simulator), detect and classify emissions, and publish detections, health,
+status and spectrum to the MQTT broker (a durable outbox holds detections
+while it is away). --check validates the config, and that this binary and
+host can open its source, and exits. The config is annotated in
+deploy/config/sensor.yaml and documented in docs/deploy.md.
+
+flags:
+`
+
 // cmdSensor runs one sensor node: rfwarden sensor --config node.yaml.
 func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sensor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", os.Getenv("RFW_SENSOR_CONFIG"), "node YAML config (env RFW_SENSOR_CONFIG)")
+	fs.Usage = func() { fmt.Fprint(stderr, sensorUsage); fs.PrintDefaults() }
+	cfgPath := fs.String("config", os.Getenv("RFW_SENSOR_CONFIG"), "node YAML config `file` (env RFW_SENSOR_CONFIG)")
 	verbose := fs.Bool("v", false, "log at debug level")
-	check := fs.Bool("check", false, "validate the config and exit")
+	check := fs.Bool("check", false, "validate the config, and that the source can be opened here, and exit")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
 		return errUsage
 	}
 	if *cfgPath == "" {
@@ -115,11 +137,25 @@ func openSource(cfg config.Config) (sensor.Source, error) {
 	}
 }
 
-// checkSource reports what config.Validate cannot know about the source:
-// for the sim kind, whether the sensor is one of the simulated wing's.
+// checkSource reports what config.Validate cannot know about the source,
+// without opening a receiver: for the sim kind, whether the sensor is one
+// of the simulated wing's; for hackrf, whether this binary has the
+// libhackrf binding (the error openSource would give); for
+// hackrf_transfer, whether the program is on PATH (the source would fail
+// at its first read). --check is the unit's ExecStartPre: what it passes
+// should not fail at start.
 func checkSource(cfg config.Config) error {
-	if cfg.Source.Kind == config.SourceSim {
+	switch cfg.Source.Kind {
+	case config.SourceSim:
 		return checkSimSensor(sim.StandardWing(uint64(cfg.Source.Seed)), cfg.Sensor)
+	case config.SourceHackRF:
+		if !hackrfBuilt {
+			return fmt.Errorf("source kind %q: %w", cfg.Source.Kind, hackrfsrc.ErrNotBuilt)
+		}
+	case config.SourceHackRFTransfer:
+		if _, err := exec.LookPath("hackrf_transfer"); err != nil {
+			return fmt.Errorf("source kind %q: %w (install Debian's hackrf package)", cfg.Source.Kind, err)
+		}
 	}
 	return nil
 }

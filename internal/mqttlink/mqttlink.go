@@ -189,6 +189,17 @@ func (l *Link) IsConnected() bool {
 	return l.connected
 }
 
+// ConnectedAt returns when the current connection was made; the zero
+// time while not connected.
+func (l *Link) ConnectedAt() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.connected {
+		return time.Time{}
+	}
+	return l.connectedAt
+}
+
 // Err returns why the client is not connected: the error of the latest
 // failed attempt or of the lost connection; nil while connected and before
 // the first attempt has ended.

@@ -185,3 +185,30 @@ func TestLostHint(t *testing.T) {
 		})
 	}
 }
+
+// TestLinkConnectedAt: when the current connection was made, zero before
+// the first and once it is lost or an attempt fails.
+func TestLinkConnectedAt(t *testing.T) {
+	at := time.Unix(1_800_000_000, 0)
+	l := New(Options{Now: func() time.Time { return at }})
+	if !l.ConnectedAt().IsZero() {
+		t.Errorf("ConnectedAt before connecting = %v, want zero", l.ConnectedAt())
+	}
+	l.Connected()
+	if !l.ConnectedAt().Equal(at) {
+		t.Errorf("ConnectedAt = %v, want %v", l.ConnectedAt(), at)
+	}
+	at = at.Add(time.Minute)
+	l.Lost(io.EOF)
+	if !l.ConnectedAt().IsZero() {
+		t.Errorf("ConnectedAt after the loss = %v, want zero", l.ConnectedAt())
+	}
+	l.Connected()
+	if !l.ConnectedAt().Equal(at) {
+		t.Errorf("ConnectedAt after reconnecting = %v, want %v", l.ConnectedAt(), at)
+	}
+	l.Failed(errors.New("refused"))
+	if !l.ConnectedAt().IsZero() {
+		t.Errorf("ConnectedAt after a failed attempt = %v, want zero", l.ConnectedAt())
+	}
+}
