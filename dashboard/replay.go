@@ -287,12 +287,22 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		maxDur = min(maxDur, opts.MaxSeconds)
 	}
 	from := replay.SampleAt(rec, opts.StartS)
+	if from >= total { // SampleAt says NumSamples for any start past the end, however large
+		end := 0.0
+		if total > 0 {
+			end = clock(total-1) + 1/rate
+		}
+		return ReplayResult{}, fmt.Errorf("%w: start_s %g is past the recording's end at %g s", ErrReplayInput, opts.StartS, end)
+	}
 	limit := min(total, from+int64(maxDur*rate), from+MaxReplaySamples)
 	if limit-from < MinReplaySamples {
 		return ReplayResult{}, fmt.Errorf("replay %q: %d samples analysed from %g s, need at least %d (the recording ends at %.6f s)",
 			filepath.Base(path), max(limit-from, 0), opts.StartS, MinReplaySamples, clock(total-1))
 	}
 	tunings := tuningRuns(meta, from, limit, total)
+	if len(tunings) == 0 { // cannot be with from < limit <= total; never index an empty list
+		return ReplayResult{}, fmt.Errorf("%w: no capture covers samples %d to %d of %q", ErrReplayInput, from, limit, filepath.Base(path))
+	}
 	center := tunings[0].centerHz
 	if opts.CenterHz != 0 {
 		i := slices.IndexFunc(tunings, func(t tuningRun) bool { return t.centerHz == opts.CenterHz })
