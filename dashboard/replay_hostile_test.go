@@ -147,3 +147,150 @@ func TestRecoverMiddleware(t *testing.T) {
 		t.Errorf("log %q: want the panic, the route and its stack", l)
 	}
 }
+
+// countdownCtx is a context whose Err says nil left times, then
+// context.Canceled: a run cancelled part-way through a piece of its work,
+// at a point that does not depend on timing.
+type countdownCtx struct {
+	context.Context
+	left, calls int
+}
+
+func (c *countdownCtx) Err() error {
+	c.calls++
+	if c.left <= 0 {
+		return context.Canceled
+	}
+	c.left--
+	return nil
+}
+
+// manyTuningsMeta is a recording's metadata of n captures of k samples,
+// each at its own frequency: 100,000 fit the metadata bound.
+func manyTuningsMeta(n, k int) sigmf.Meta {
+	m := sigmf.Meta{Global: sigmf.Global{Datatype: "cf32_le", SampleRateHz: 1e6}}
+	for i := range n {
+		m.Captures = append(m.Captures, sigmf.Capture{SampleStart: int64(i * k), FrequencyHz: 100e6 + float64(i)*1e3})
+	}
+	return m
+}
+
+// TestTuningRunsStopsWithContext: listing the tunings of a hostile
+// recording (100,000 captures, each at a new frequency) is linear in the
+// captures and stops when the run's context ends, before or while it
+// works: it cost captures x tunings (22 s) with no look at the context, in
+// the only replay slot.
+func TestTuningRunsStopsWithContext(t *testing.T) {
+	const n, k = 100_000, 16
+	m := manyTuningsMeta(n, k)
+	for _, tc := range []struct {
+		name      string
+		left      int // Err calls that say nil
+		wantErr   error
+		wantCalls int // Err calls made; 0: any
+	}{
+		{"not cancelled", 1 << 30, nil, 0},
+		{"cancelled before", 0, context.Canceled, 1},
+		{"cancelled while", 3, context.Canceled, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := &countdownCtx{Context: context.Background(), left: tc.left}
+			runs, err := tuningRuns(ctx, m, 0, n*k, n*k)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("tuningRuns: err %v, want %v", err, tc.wantErr)
+			}
+			if tc.wantCalls != 0 && ctx.calls != tc.wantCalls {
+				t.Errorf("tuningRuns looked at the context %d times, want %d (it stops at once)", ctx.calls, tc.wantCalls)
+			}
+			if tc.wantErr == nil && (len(runs) != n || runs[n-1].centerHz != m.Captures[n-1].FrequencyHz || runs[n-1].samples != k) {
+				t.Errorf("tuningRuns: %d tunings, want %d of %d samples each", len(runs), n, k)
+			}
+		})
+	}
+}
+
+// TestSensorVerdictsStopsWithContext: judging a snippet's labels costs
+// annotations x the detections near each, and stops when the run's
+// context ends (it ran after the run, outside its time limit).
+func TestSensorVerdictsStopsWithContext(t *testing.T) {
+	const n = 20_000
+	m := sigmf.Meta{Global: sigmf.Global{Datatype: "cf32_le", SampleRateHz: 1e6}}
+	dets := make([]ReplayDetection, n)
+	for i := range n {
+		m.Annotations = append(m.Annotations, sigmf.Annotation{SampleStart: int64(i * 100), SampleCount: 100, Label: "gsm", Generator: sensorGenerator})
+		dets[i] = ReplayDetection{SampleStart: int64(i * 100), SampleCount: 50, Label: "gsm", SNRDB: 10}
+	}
+	clock := func(s int64) float64 { return float64(s) / 1e6 }
+	for _, tc := range []struct {
+		name    string
+		left    int
+		wantErr error
+	}{
+		{"not cancelled", 1 << 30, nil},
+		{"cancelled before", 0, context.Canceled},
+		{"cancelled while", 2, context.Canceled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := &countdownCtx{Context: context.Background(), left: tc.left}
+			sls, err := sensorVerdicts(ctx, m, dets, 0, clock, 0, n*100)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("sensorVerdicts: err %v, want %v", err, tc.wantErr)
+			}
+			if tc.wantErr != nil {
+				return
+			}
+			if len(sls) != n {
+				t.Fatalf("%d verdicts, want %d", len(sls), n)
+			}
+			for i, sl := range sls {
+				if !sl.Confirmed || len(sl.Replay) != 1 {
+					t.Fatalf("verdict %d: %+v, want confirmed by its one detection", i, sl)
+				}
+			}
+		})
+	}
+}
+
+// TestReplayManyTuningsCancelled: a replay of a hostile recording whose
+// context is cancelled stops before the pipeline runs, freeing the slot.
+func TestReplayManyTuningsCancelled(t *testing.T) {
+	dir := t.TempDir()
+	const n, k = 20_000, 16
+	b, err := sigmf.MarshalMeta(manyTuningsMeta(n, k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "many"+sigmf.MetaExt), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "many"+sigmf.DataExt), make([]byte, 8*n*k), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newTestReplayer(t, dir)
+	for _, startS := range []float64{0, 0.1} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := r.Replay(ctx, filepath.Join(dir, "many"+sigmf.MetaExt), ReplayOptions{StartS: startS})
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "tunings") && !strings.Contains(err.Error(), "waiting for another replay") {
+			t.Errorf("start %g: cancelled replay: %v, want context.Canceled before the pipeline ran (listing the tunings)", startS, err)
+		}
+		select {
+		case r.sem <- struct{}{}:
+			<-r.sem
+		default:
+			t.Error("the replay slot is still held after the run stopped")
+		}
+	}
+}
+
+// BenchmarkTuningRuns: 100,000 captures each at a new frequency (it was
+// quadratic: 22 s).
+func BenchmarkTuningRuns(b *testing.B) {
+	const n, k = 100_000, 16
+	m := manyTuningsMeta(n, k)
+	for b.Loop() {
+		if _, err := tuningRuns(context.Background(), m, 0, n*k, n*k); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
