@@ -407,6 +407,10 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		return ReplayResult{}, r.stopped(ctx, path, "judging the sensor's labels", err)
 	}
 	out.Notes = replayNotes(out, meta, seeded, warmed, r.maxDur, opts)
+	if spec.clamped > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("The spectrogram has %d %s too strong to measure (the samples are far beyond any receiver's full scale and their power overflowed): shown at %d dB, the top of its scale.",
+			spec.clamped, plural(spec.clamped, "cell", "cells"), specCeilDB))
+	}
 	annotated := pipeline.AnnotatedMeta(withoutEarlierRuns(meta), annotatedDataset(path, meta), kept)
 	if out.Truncated {
 		annotated.Global.Extra["rfw:analysed_samples"] = limit - from
@@ -792,6 +796,7 @@ type specBuilder struct {
 	rowStartS  []float64
 	rowSet     []bool
 	psd        []float32
+	clamped    int // cells whose power was not finite, shown at specCeilDB
 }
 
 func newSpecBuilder(run tuningRun, rateHz float64, clock func(int64) float64, maxRows, maxCols int) (*specBuilder, error) {
@@ -889,10 +894,10 @@ func (s *specBuilder) result() Spectrogram {
 		empty := true
 		for f := range row {
 			if c := s.cnt[t*s.cols+f]; c > 0 {
-				row[f] = dB(s.acc[t*s.cols+f] / float64(c))
+				row[f] = s.dB(s.acc[t*s.cols+f] / float64(c))
 				empty = false
 			} else {
-				row[f] = dB(floor)
+				row[f] = s.dB(floor)
 			}
 		}
 		if empty && t > 0 {
@@ -911,6 +916,20 @@ func (s *specBuilder) result() Spectrogram {
 	return sg
 }
 
-func dB(p float64) float32 {
+// specCeilDB is where the spectrogram shows a cell whose power is not
+// finite: just above 10*log10(math.MaxFloat32) (385.3 dB), the most a
+// finite float32 Welch power reaches. Samples of 1e18 and more (finite,
+// so an upload takes them) overflow it to +Inf, which JSON cannot encode:
+// the run answered a bare 500 after it was audited as a success.
+const specCeilDB = 390
+
+// dB returns the power p in dB rounded to 0.1 dB, at least -300; a power
+// that is not finite (+Inf, or NaN from Inf-Inf) is shown at specCeilDB
+// and counted in s.clamped, so the notes can say so.
+func (s *specBuilder) dB(p float64) float32 {
+	if math.IsNaN(p) || math.IsInf(p, 1) {
+		s.clamped++
+		return specCeilDB
+	}
 	return float32(math.Round(10*math.Log10(max(p, 1e-30))*10) / 10)
 }

@@ -3,9 +3,12 @@ package dashboard
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -293,4 +296,76 @@ func BenchmarkTuningRuns(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// writeHugeRecording writes NAME (cf32, 1 Msps, 100,000 samples) whose
+// samples are finite but huge: amp, in bursts of 5000 samples between
+// stretches of amp/1000 (an upload's finite check passes them).
+func writeHugeRecording(t testing.TB, dir, name string, amp float32) string {
+	t.Helper()
+	m := map[string]any{"global": map[string]any{"core:datatype": "cf32_le", "core:sample_rate": 1e6, "core:version": "1.0.0"},
+		"captures": []any{map[string]any{"core:sample_start": 0, "core:frequency": 915e6}}, "annotations": []any{}}
+	b, _ := json.Marshal(m)
+	if err := os.WriteFile(filepath.Join(dir, name+sigmf.MetaExt), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const n = 100_000
+	data := make([]byte, 8*n)
+	for i := range n {
+		v := amp
+		if (i/5000)%2 == 0 {
+			v = amp / 1000
+		}
+		binary.LittleEndian.PutUint32(data[8*i:], math.Float32bits(v*float32(1-2*(i%2))))
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+sigmf.DataExt), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, name+sigmf.MetaExt)
+}
+
+// TestReplayHugeSamples: samples of 1e18 and more overflow the float32
+// Welch power; the spectrogram held +Inf, and the run, audited as a
+// success with its file set as the download, answered a bare 500 when
+// JSON could not encode it. Now the spectrogram's non-finite cells are
+// clamped, the notes say so, and the answer encodes.
+func TestReplayHugeSamples(t *testing.T) {
+	dir := t.TempDir()
+	r := newTestReplayer(t, dir)
+	for _, amp := range []float32{1e18, 1e25, 3e38} {
+		t.Run(fmt.Sprint(amp), func(t *testing.T) {
+			res, err := r.Replay(context.Background(), writeHugeRecording(t, dir, fmt.Sprintf("big%g", amp), amp), ReplayOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := json.Marshal(res); err != nil {
+				t.Errorf("the result does not encode: %v", err)
+			}
+			for _, row := range res.Spectrogram.RowsDB {
+				for _, v := range row {
+					if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+						t.Fatalf("spectrogram cell %v, want finite", v)
+					}
+				}
+			}
+			if !hasNote(res, "too strong to measure") {
+				t.Errorf("notes %q: want one saying the spectrogram was clamped", res.Notes)
+			}
+		})
+	}
+	t.Run("route", func(t *testing.T) {
+		ev := newEnv(t)
+		writeHugeRecording(t, ev.deps.ReplayDir, "big", 1e18)
+		ev.deps.Replayer = newTestReplayer(t, ev.deps.ReplayDir)
+		e, err := New(ev.deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := login(t, e, RoleAnalyst, "analyst-password")
+		rec := do(e, "POST", "/api/v1/replay/run", `{"path":"big.sigmf-meta"}`, "application/json", &c, true)
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), "too strong to measure") {
+			b := rec.Body.String()
+			t.Errorf("replay of huge samples: %d %.300s, want 200 with a note", rec.Code, b)
+		}
+	})
 }
