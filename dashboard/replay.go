@@ -419,8 +419,12 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		}
 	}
 	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), sigmf.ArchiveExt), sigmf.MetaExt) + AnnotatedExt
+	// The analysis stands without its file: a run whose annotated
+	// metadata cannot be written answers its results with no download.
 	if out.AnnotatedMeta, err = r.writeAnnotated(name, annotated); err != nil {
-		return ReplayResult{}, err
+		r.log.Error("replay: annotated metadata not written; the run has no download", "file", filepath.Base(path), "err", err)
+		out.AnnotatedMeta = ""
+		out.Notes = append(out.Notes, "The annotated SigMF could not be written (the dashboard's log says why), so this run has no download.")
 	}
 	r.log.Info("replay done", "file", filepath.Base(path), "from", from, "samples", limit-from, "of", total,
 		"detections", len(out.Detections), "took", time.Since(began).Round(time.Millisecond))
@@ -750,6 +754,8 @@ func round2(v float64) float64 { return math.Round(v*100) / 100 }
 // writeAnnotated writes m as name into a fresh folder under the output
 // folder (so it sits as NAME.sigmf-meta beside nothing and downloads under
 // the recording's own name), dropping the oldest folders beyond r.keep.
+// The output folder is made again when it is gone (a /tmp cleaner removes
+// an idle dashboard's temporary one).
 func (r *PipelineReplayer) writeAnnotated(name string, m sigmf.Meta) (string, error) {
 	r.mu.Lock()
 	r.seq++
@@ -766,7 +772,7 @@ func (r *PipelineReplayer) writeAnnotated(name string, m sigmf.Meta) (string, er
 			r.log.Warn("replay: remove old annotated metadata", "dir", d, "err", err)
 		}
 	}
-	if err := os.Mkdir(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", fmt.Errorf("replay: annotated metadata folder: %w", err)
 	}
 	out := filepath.Join(dir, name)

@@ -369,3 +369,77 @@ func TestReplayHugeSamples(t *testing.T) {
 		}
 	})
 }
+
+// TestReplayOutputFolderGone: the replayer's output folder removed under
+// it (a /tmp cleaner on an idle dashboard) made every run fail with 422
+// "mkdir .../run-000002: no such file or directory" and no results. Now
+// the folder is made again; and when the annotated file cannot be written
+// at all, the run still answers its results, without a download, and a
+// note says why.
+func TestReplayOutputFolderGone(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		spoil     func(out string) error // done to the output folder after a first run
+		wantReady bool
+	}{
+		{"removed", os.RemoveAll, true},
+		{"a file in its place", func(out string) error {
+			if err := os.RemoveAll(out); err != nil {
+				return err
+			}
+			return os.WriteFile(out, []byte("not a folder"), 0o644)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t)
+			writeSynthRecording(t, ev.deps.ReplayDir, "burst")
+			out := filepath.Join(t.TempDir(), "out")
+			r, err := NewPipelineReplayer(ReplayerConfig{Dir: ev.deps.ReplayDir, OutDir: out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev.deps.Replayer = r
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := login(t, e, RoleAnalyst, "analyst-password")
+			run := func() (int, ReplayResult) {
+				rec := do(e, "POST", "/api/v1/replay/run", `{"path":"burst.sigmf-meta"}`, "application/json", &c, true)
+				var res ReplayResult
+				if rec.Code == 200 {
+					if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					t.Logf("run: %d %s", rec.Code, rec.Body)
+				}
+				return rec.Code, res
+			}
+			if code, res := run(); code != 200 || !res.AnnotatedReady {
+				t.Fatalf("first run: %d, annotated ready %v", code, res.AnnotatedReady)
+			}
+			if err := tc.spoil(out); err != nil {
+				t.Fatal(err)
+			}
+			code, res := run()
+			if code != 200 || len(res.Detections) == 0 || res.AnnotatedReady != tc.wantReady {
+				t.Fatalf("run after the output folder was %s: %d, %d detections, annotated ready %v; want 200, the detections, ready %v",
+					tc.name, code, len(res.Detections), res.AnnotatedReady, tc.wantReady)
+			}
+			dl := do(e, "GET", "/api/v1/replay/annotated", "", "", &c, false)
+			if tc.wantReady {
+				if m, err := sigmf.ParseMeta(dl.Body.Bytes()); dl.Code != 200 || err != nil || len(m.Annotations) == 0 {
+					t.Errorf("download: %d %v, want this run's annotated metadata", dl.Code, err)
+				}
+				return
+			}
+			if !hasNote(res, "could not be written") {
+				t.Errorf("notes %q: want one saying the annotated SigMF could not be written", res.Notes)
+			}
+			if dl.Code != 404 {
+				t.Errorf("download after a run without one: %d, want 404, not the earlier run's file", dl.Code)
+			}
+		})
+	}
+}
