@@ -412,6 +412,10 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 			spec.clamped, plural(spec.clamped, "cell", "cells"), specCeilDB))
 	}
 	annotated := pipeline.AnnotatedMeta(withoutEarlierRuns(meta), annotatedDataset(path, meta), kept)
+	// A saved NAME.replay.sigmf-meta replayed carries the earlier run's
+	// stretch: the download says this run's (AnnotatedMeta cloned the keys).
+	delete(annotated.Global.Extra, "rfw:analysed_samples")
+	delete(annotated.Global.Extra, "rfw:analysed_from_sample")
 	if out.Truncated {
 		annotated.Global.Extra["rfw:analysed_samples"] = limit - from
 		if from > 0 {

@@ -443,3 +443,53 @@ func TestReplayOutputFolderGone(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayAnnotatedAnalysedKeys: the download says the stretch of this
+// run, not an earlier one's. An analyst saves a truncated run's download
+// (NAME.replay.sigmf-meta) beside the recording and replays it: its
+// rfw:analysed_samples and rfw:analysed_from_sample were kept (the global
+// keys are cloned and only added to), so a whole run's download said the
+// earlier run's stretch.
+func TestReplayAnnotatedAnalysedKeys(t *testing.T) {
+	dir := t.TempDir()
+	meta := writeSynthRecording(t, dir, "rec") // 200,000 samples at 1 Msps
+	r := newTestReplayer(t, dir)
+	first, err := r.Replay(context.Background(), meta, ReplayOptions{StartS: 0.1}) // from sample 100,000
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(first.AnnotatedMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := filepath.Join(dir, "rec"+AnnotatedExt)
+	if err := os.WriteFile(saved, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name                string
+		opts                ReplayOptions
+		wantSamples, wantFr any // nil: absent
+	}{
+		{"whole", ReplayOptions{}, nil, nil},
+		{"from the start, capped", ReplayOptions{MaxSeconds: 0.05}, json.Number("50000"), nil},
+		{"from elsewhere", ReplayOptions{StartS: 0.15}, json.Number("50000"), json.Number("150000")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := r.Replay(context.Background(), saved, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := sigmf.ReadMeta(res.AnnotatedMeta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.Global.Extra["rfw:analysed_samples"]; got != tc.wantSamples {
+				t.Errorf("rfw:analysed_samples %v, want %v", got, tc.wantSamples)
+			}
+			if got := m.Global.Extra["rfw:analysed_from_sample"]; got != tc.wantFr {
+				t.Errorf("rfw:analysed_from_sample %v, want %v", got, tc.wantFr)
+			}
+		})
+	}
+}
