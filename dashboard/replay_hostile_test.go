@@ -117,9 +117,9 @@ func TestReplayRouteHugeStart(t *testing.T) {
 	}
 }
 
-// TestRecoverMiddleware checks that a handler's panic is logged with its
+// TestReplayPanicRecovered checks (the recover middleware) that a handler's panic is logged with its
 // stack and answered 500 with the API's JSON error, not an empty reply.
-func TestRecoverMiddleware(t *testing.T) {
+func TestReplayPanicRecovered(t *testing.T) {
 	ev := newEnv(t)
 	var logs bytes.Buffer
 	ev.deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
@@ -178,12 +178,12 @@ func manyTuningsMeta(n, k int) sigmf.Meta {
 	return m
 }
 
-// TestTuningRunsStopsWithContext: listing the tunings of a hostile
+// TestReplayTuningRunsStopsWithContext: listing the tunings of a hostile
 // recording (100,000 captures, each at a new frequency) is linear in the
 // captures and stops when the run's context ends, before or while it
 // works: it cost captures x tunings (22 s) with no look at the context, in
 // the only replay slot.
-func TestTuningRunsStopsWithContext(t *testing.T) {
+func TestReplayTuningRunsStopsWithContext(t *testing.T) {
 	const n, k = 100_000, 16
 	m := manyTuningsMeta(n, k)
 	for _, tc := range []struct {
@@ -212,10 +212,10 @@ func TestTuningRunsStopsWithContext(t *testing.T) {
 	}
 }
 
-// TestSensorVerdictsStopsWithContext: judging a snippet's labels costs
+// TestReplaySensorVerdictsStopsWithContext: judging a snippet's labels costs
 // annotations x the detections near each, and stops when the run's
 // context ends (it ran after the run, outside its time limit).
-func TestSensorVerdictsStopsWithContext(t *testing.T) {
+func TestReplaySensorVerdictsStopsWithContext(t *testing.T) {
 	const n = 20_000
 	m := sigmf.Meta{Global: sigmf.Global{Datatype: "cf32_le", SampleRateHz: 1e6}}
 	dets := make([]ReplayDetection, n)
