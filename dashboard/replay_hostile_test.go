@@ -117,8 +117,9 @@ func TestReplayRouteHugeStart(t *testing.T) {
 	}
 }
 
-// TestReplayPanicRecovered checks (the recover middleware) that a handler's panic is logged with its
-// stack and answered 500 with the API's JSON error, not an empty reply.
+// TestReplayPanicRecovered checks the recover middleware: a handler's
+// panic (as the replay handler's tunings[0] was) is logged with its stack
+// and answered 500 with the API's JSON error, not an empty reply.
 func TestReplayPanicRecovered(t *testing.T) {
 	ev := newEnv(t)
 	var logs bytes.Buffer
