@@ -1877,9 +1877,9 @@ func (s *server) replayRun(c echo.Context) error {
 	if res.SensorLabels == nil {
 		res.SensorLabels = []SensorLabel{}
 	}
-	if res.AnnotatedReady {
-		s.d.Users.setAnnotated(session(c).Token, res.AnnotatedMeta)
-	}
+	// A run without a download ("" when its file could not be written)
+	// forgets the session's earlier one: Download serves this run or none.
+	s.d.Users.setAnnotated(session(c).Token, res.AnnotatedMeta)
 	_ = s.audit(c, "replay.run", "recording/"+req.Path, "", fmt.Sprintf("threshold_db=%g pfa=%g detections=%d", req.ThresholdDB, req.PFA, len(res.Detections)))
 	return c.JSON(http.StatusOK, res)
 }

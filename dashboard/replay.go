@@ -287,12 +287,28 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		maxDur = min(maxDur, opts.MaxSeconds)
 	}
 	from := replay.SampleAt(rec, opts.StartS)
+	if from >= total { // SampleAt says NumSamples for any start past the end, however large
+		end := 0.0
+		if total > 0 {
+			end = clock(total-1) + 1/rate
+		}
+		return ReplayResult{}, fmt.Errorf("%w: start_s %g is past the recording's end at %g s", ErrReplayInput, opts.StartS, end)
+	}
 	limit := min(total, from+int64(maxDur*rate), from+MaxReplaySamples)
 	if limit-from < MinReplaySamples {
 		return ReplayResult{}, fmt.Errorf("replay %q: %d samples analysed from %g s, need at least %d (the recording ends at %.6f s)",
 			filepath.Base(path), max(limit-from, 0), opts.StartS, MinReplaySamples, clock(total-1))
 	}
-	tunings := tuningRuns(meta, from, limit, total)
+	// The work before the pipeline runs is under the run's time limit
+	// too: a hostile recording's 100,000 tunings held the slot for tens
+	// of seconds, past the limit and the client's leaving.
+	tunings, err := tuningRuns(runCtx, meta, from, limit, total)
+	if err != nil {
+		return ReplayResult{}, r.stopped(ctx, path, "listing the recording's tunings", err)
+	}
+	if len(tunings) == 0 { // cannot be with from < limit <= total; never index an empty list
+		return ReplayResult{}, fmt.Errorf("%w: no capture covers samples %d to %d of %q", ErrReplayInput, from, limit, filepath.Base(path))
+	}
 	center := tunings[0].centerHz
 	if opts.CenterHz != 0 {
 		i := slices.IndexFunc(tunings, func(t tuningRun) bool { return t.centerHz == opts.CenterHz })
@@ -312,12 +328,8 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		r.log.Warn("replay: a noise floor the recording carries is not usable; that tuning's floor is learnt from its samples", "file", filepath.Base(path), "err", err)
 	}
 	warmed, err := warmFloors(runCtx, p, rec, tunings, from)
-	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-		return ReplayResult{}, fmt.Errorf("replay %q: stopped after %v, the longest a replay may run, learning the floors before sample %d: %w",
-			filepath.Base(path), r.runTimeout, from, ErrReplayTooLong)
-	}
 	if err != nil {
-		return ReplayResult{}, fmt.Errorf("replay %q: %w", filepath.Base(path), err)
+		return ReplayResult{}, r.stopped(ctx, path, fmt.Sprintf("learning the floors before sample %d", from), err)
 	}
 	if err := rec.SeekSample(from); err != nil {
 		return ReplayResult{}, fmt.Errorf("replay %q: %w", filepath.Base(path), err)
@@ -383,18 +395,27 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		}
 		out.Detections = append(out.Detections, d)
 	}
-	for _, t := range tunings {
-		rt := ReplayTuning{CenterHz: t.centerHz, DurationS: float64(t.samples) / rate, Captures: t.captures}
-		for _, d := range out.Detections {
-			if d.TuneCenterHz == t.centerHz {
-				rt.Detections++
-			}
-		}
-		out.Tunings = append(out.Tunings, rt)
+	perTuning := make(map[float64]int, len(tunings))
+	for _, d := range out.Detections {
+		perTuning[d.TuneCenterHz]++
 	}
-	out.SensorLabels = sensorVerdicts(meta, all, opts.ThresholdDB, clock, from, limit)
+	for _, t := range tunings {
+		out.Tunings = append(out.Tunings, ReplayTuning{CenterHz: t.centerHz, DurationS: float64(t.samples) / rate, Captures: t.captures,
+			Detections: perTuning[t.centerHz]})
+	}
+	if out.SensorLabels, err = sensorVerdicts(runCtx, meta, all, opts.ThresholdDB, clock, from, limit); err != nil {
+		return ReplayResult{}, r.stopped(ctx, path, "judging the sensor's labels", err)
+	}
 	out.Notes = replayNotes(out, meta, seeded, warmed, r.maxDur, opts)
+	if spec.clamped > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("The spectrogram has %d %s too strong to measure (the samples are far beyond any receiver's full scale and their power overflowed): shown at %d dB, the top of its scale.",
+			spec.clamped, plural(spec.clamped, "cell", "cells"), specCeilDB))
+	}
 	annotated := pipeline.AnnotatedMeta(withoutEarlierRuns(meta), annotatedDataset(path, meta), kept)
+	// A saved NAME.replay.sigmf-meta replayed carries the earlier run's
+	// stretch: the download says this run's (AnnotatedMeta cloned the keys).
+	delete(annotated.Global.Extra, "rfw:analysed_samples")
+	delete(annotated.Global.Extra, "rfw:analysed_from_sample")
 	if out.Truncated {
 		annotated.Global.Extra["rfw:analysed_samples"] = limit - from
 		if from > 0 {
@@ -402,12 +423,26 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		}
 	}
 	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), sigmf.ArchiveExt), sigmf.MetaExt) + AnnotatedExt
+	// The analysis stands without its file: a run whose annotated
+	// metadata cannot be written answers its results with no download.
 	if out.AnnotatedMeta, err = r.writeAnnotated(name, annotated); err != nil {
-		return ReplayResult{}, err
+		r.log.Error("replay: annotated metadata not written; the run has no download", "file", filepath.Base(path), "err", err)
+		out.AnnotatedMeta = ""
+		out.Notes = append(out.Notes, "The annotated SigMF could not be written (the dashboard's log says why), so this run has no download.")
 	}
 	r.log.Info("replay done", "file", filepath.Base(path), "from", from, "samples", limit-from, "of", total,
 		"detections", len(out.Detections), "took", time.Since(began).Round(time.Millisecond))
 	return out, nil
+}
+
+// stopped is the error of a run that stopped at stage with err: the
+// run's context's, when the replayer's run time limit (not the caller's
+// context) ended it, ErrReplayTooLong naming the limit.
+func (r *PipelineReplayer) stopped(ctx context.Context, path, stage string, err error) error {
+	if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("replay %q: stopped after %v, the longest a replay may run, %s: %w", filepath.Base(path), r.runTimeout, stage, ErrReplayTooLong)
+	}
+	return fmt.Errorf("replay %q: %s: %w", filepath.Base(path), stage, err)
 }
 
 // AnnotatedExt ends the name of a replay's annotated metadata:
@@ -455,9 +490,26 @@ const sensorGenerator = "rfwarden sensor"
 // annotations, each with what the replay found over it: confirmed when a
 // detection overlapping it in time (and frequency, when both say) has its
 // rfw:class, or, for a snippet of a sensor that wrote no class, its label.
-func sensorVerdicts(m sigmf.Meta, dets []ReplayDetection, minSNRDB float64, clock func(int64) float64, from, limit int64) []SensorLabel {
+// dets are in order of SampleStart; each annotation looks only at those
+// that may overlap it. It returns ctx's error when ctx ends first.
+func sensorVerdicts(ctx context.Context, m sigmf.Meta, dets []ReplayDetection, minSNRDB float64, clock func(int64) float64, from, limit int64) ([]SensorLabel, error) {
 	out := []SensorLabel{}
+	var longest int64 // the most samples a detection spans
+	for _, d := range dets {
+		longest = max(longest, d.SampleCount)
+	}
+	steps := 0
+	step := func() error { // looks at the context at the first step, then every ctxEvery
+		steps++
+		if steps%ctxEvery == 1 {
+			return ctx.Err()
+		}
+		return nil
+	}
 	for _, a := range m.Annotations {
+		if err := step(); err != nil {
+			return nil, err
+		}
 		if a.Generator != sensorGenerator {
 			continue
 		}
@@ -478,7 +530,14 @@ func sensorVerdicts(m sigmf.Meta, dets []ReplayDetection, minSNRDB float64, cloc
 			continue
 		}
 		bestSNR := math.Inf(-1) // of the detections that confirm it
-		for _, d := range dets {
+		// those that start before its end, and not so long before its
+		// start that they end before it
+		lo := sort.Search(len(dets), func(i int) bool { return dets[i].SampleStart > a.SampleStart-longest })
+		hi := sort.Search(len(dets), func(i int) bool { return dets[i].SampleStart >= a.SampleStart+a.SampleCount })
+		for _, d := range dets[lo:max(lo, hi)] {
+			if err := step(); err != nil {
+				return nil, err
+			}
 			if d.SampleStart >= a.SampleStart+a.SampleCount || d.SampleStart+d.SampleCount <= a.SampleStart ||
 				a.HasFreq && (d.FreqLowHz > a.FreqUpperHz || d.FreqHighHz < a.FreqLowerHz) {
 				continue
@@ -502,7 +561,7 @@ func sensorVerdicts(m sigmf.Meta, dets []ReplayDetection, minSNRDB float64, cloc
 		}
 		out = append(out, sl)
 	}
-	return out
+	return out, nil
 }
 
 // warmSamples is how many samples of each tuning's last dwell before a
@@ -521,12 +580,22 @@ func warmFloors(ctx context.Context, p *pipeline.Pipeline, rec *sigmf.Recording,
 	if from <= 0 {
 		return 0, nil
 	}
-	before := tuningRuns(rec.Meta(), 0, from, rec.NumSamples())
+	before, err := tuningRuns(ctx, rec.Meta(), 0, from, rec.NumSamples())
+	if err != nil {
+		return 0, err
+	}
+	index := make(map[float64]int, len(before)) // centerHz: its place in before
+	for i, b := range before {
+		index[b.centerHz] = i
+	}
 	buf := make([]complex64, replay.DefaultBlockSize)
 	warmed := 0
 	for _, t := range tunings {
-		i := slices.IndexFunc(before, func(b tuningRun) bool { return b.centerHz == t.centerHz })
-		if i < 0 {
+		if err := ctx.Err(); err != nil {
+			return warmed, err
+		}
+		i, ok := index[t.centerHz]
+		if !ok {
 			continue
 		}
 		sp := before[i].spans[len(before[i].spans)-1]
@@ -631,20 +700,31 @@ type tuningRun struct {
 	captures int
 }
 
+// ctxEvery is how many steps of a replay's work outside the pipeline
+// (captures listed, verdicts weighed) go between looks at its context.
+const ctxEvery = 1024
+
 // tuningRuns lists the tunings of the samples [from, limit) of m (total
 // samples in all), in the order first met; a recording without captures
-// is one tuning at 0 Hz.
-func tuningRuns(m sigmf.Meta, from, limit, total int64) []tuningRun {
+// is one tuning at 0 Hz. Its cost is linear in the captures (a recording
+// may hold 100,000, each at its own frequency), and it returns ctx's
+// error when ctx ends first.
+func tuningRuns(ctx context.Context, m sigmf.Meta, from, limit, total int64) ([]tuningRun, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var out []tuningRun
+	index := map[float64]int{} // centerHz: its place in out
 	add := func(centerHz float64, lo, hi int64) {
 		lo, hi = max(lo, from), min(hi, limit)
 		if hi <= lo {
 			return
 		}
-		i := slices.IndexFunc(out, func(t tuningRun) bool { return t.centerHz == centerHz })
-		if i < 0 {
+		i, ok := index[centerHz]
+		if !ok {
 			out = append(out, tuningRun{centerHz: centerHz})
 			i = len(out) - 1
+			index[centerHz] = i
 		}
 		t := &out[i]
 		t.spans = append(t.spans, [2]int64{lo, hi})
@@ -655,6 +735,11 @@ func tuningRuns(m sigmf.Meta, from, limit, total int64) []tuningRun {
 		add(0, 0, total)
 	}
 	for i, c := range m.Captures {
+		if i%ctxEvery == ctxEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		end := total
 		if i+1 < len(m.Captures) {
 			end = m.Captures[i+1].SampleStart
@@ -665,7 +750,7 @@ func tuningRuns(m sigmf.Meta, from, limit, total int64) []tuningRun {
 		}
 		add(c.FrequencyHz, lo, end)
 	}
-	return out
+	return out, nil
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
@@ -673,6 +758,8 @@ func round2(v float64) float64 { return math.Round(v*100) / 100 }
 // writeAnnotated writes m as name into a fresh folder under the output
 // folder (so it sits as NAME.sigmf-meta beside nothing and downloads under
 // the recording's own name), dropping the oldest folders beyond r.keep.
+// The output folder is made again when it is gone (a /tmp cleaner removes
+// an idle dashboard's temporary one).
 func (r *PipelineReplayer) writeAnnotated(name string, m sigmf.Meta) (string, error) {
 	r.mu.Lock()
 	r.seq++
@@ -689,7 +776,7 @@ func (r *PipelineReplayer) writeAnnotated(name string, m sigmf.Meta) (string, er
 			r.log.Warn("replay: remove old annotated metadata", "dir", d, "err", err)
 		}
 	}
-	if err := os.Mkdir(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", fmt.Errorf("replay: annotated metadata folder: %w", err)
 	}
 	out := filepath.Join(dir, name)
@@ -719,6 +806,7 @@ type specBuilder struct {
 	rowStartS  []float64
 	rowSet     []bool
 	psd        []float32
+	clamped    int // cells whose power was not finite, shown at specCeilDB
 }
 
 func newSpecBuilder(run tuningRun, rateHz float64, clock func(int64) float64, maxRows, maxCols int) (*specBuilder, error) {
@@ -816,10 +904,10 @@ func (s *specBuilder) result() Spectrogram {
 		empty := true
 		for f := range row {
 			if c := s.cnt[t*s.cols+f]; c > 0 {
-				row[f] = dB(s.acc[t*s.cols+f] / float64(c))
+				row[f] = s.dB(s.acc[t*s.cols+f] / float64(c))
 				empty = false
 			} else {
-				row[f] = dB(floor)
+				row[f] = s.dB(floor)
 			}
 		}
 		if empty && t > 0 {
@@ -838,6 +926,20 @@ func (s *specBuilder) result() Spectrogram {
 	return sg
 }
 
-func dB(p float64) float32 {
+// specCeilDB is where the spectrogram shows a cell whose power is not
+// finite: just above 10*log10(math.MaxFloat32) (385.3 dB), the most a
+// finite float32 Welch power reaches. Samples of 1e18 and more (finite,
+// so an upload takes them) overflow it to +Inf, which JSON cannot encode:
+// the run answered a bare 500 after it was audited as a success.
+const specCeilDB = 390
+
+// dB returns the power p in dB rounded to 0.1 dB, at least -300; a power
+// that is not finite (+Inf, or NaN from Inf-Inf) is shown at specCeilDB
+// and counted in s.clamped, so the notes can say so.
+func (s *specBuilder) dB(p float64) float32 {
+	if math.IsNaN(p) || math.IsInf(p, 1) {
+		s.clamped++
+		return specCeilDB
+	}
 	return float32(math.Round(10*math.Log10(max(p, 1e-30))*10) / 10)
 }

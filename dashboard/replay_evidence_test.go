@@ -446,3 +446,88 @@ func TestReplaySeedsSnippetFloor(t *testing.T) {
 func sensorBlock(x []complex64, centerHz, rateHz float64) sensor.Block {
 	return sensor.Block{Samples: x, CenterHz: centerHz, SampleRateHz: rateHz}
 }
+
+// TestReplayVerdictWeakBeforeStrong is the regression test of 555e3f7: a
+// weak detection before a strong one, the sensor's label on the weak one,
+// and a Min SNR between them. The verdicts read the results after the Min
+// SNR filter had reused their array in place, so the weak detection, below
+// the filter and before a kept one, was overwritten by the strong one and
+// the sensor's label read "found nothing there".
+func TestReplayVerdictWeakBeforeStrong(t *testing.T) {
+	dir := t.TempDir()
+	const fs, n = 1e6, 200_000
+	type tone struct {
+		on, off    int
+		offHz, amp float64
+	}
+	tones := []tone{{20_000, 80_000, 300e3, 0.004}, {100_000, 180_000, -300e3, 0.3}} // weak, then strong
+	write := func(name string, anns ...sigmf.Annotation) string {
+		w, err := sigmf.NewWriter(filepath.Join(dir, name), "cf32_le", fs, 915e6, testT0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(7, 9))
+		const noise = 0.01 / math.Sqrt2
+		x := make([]complex64, n)
+		for k := range x {
+			x[k] = complex(float32(rng.NormFloat64()*noise), float32(rng.NormFloat64()*noise))
+			for _, tn := range tones {
+				if k >= tn.on && k < tn.off {
+					ph := 2 * math.Pi * tn.offHz / fs * float64(k)
+					x[k] += complex(float32(tn.amp*math.Cos(ph)), float32(tn.amp*math.Sin(ph)))
+				}
+			}
+		}
+		if err := w.Write(x); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range anns {
+			w.Annotate(a)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Join(dir, name+sigmf.MetaExt)
+	}
+	r := newTestReplayer(t, dir)
+	plain, err := r.Replay(context.Background(), write("plain"), ReplayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var weak, strong *ReplayDetection
+	for i, d := range plain.Detections {
+		if d.FreqLowHz <= 915.3e6 && d.FreqHighHz >= 915.3e6 {
+			weak = &plain.Detections[i]
+		}
+		if d.FreqLowHz <= 914.7e6 && d.FreqHighHz >= 914.7e6 {
+			strong = &plain.Detections[i]
+		}
+	}
+	if weak == nil || strong == nil || weak.SNRDB+3 > strong.SNRDB || weak.SampleStart >= strong.SampleStart {
+		t.Fatalf("setup: want a weak detection before a strong one, got weak %+v strong %+v", weak, strong)
+	}
+	minSNR := (weak.SNRDB + strong.SNRDB) / 2
+	ann := sigmf.Annotation{SampleStart: 20_000, SampleCount: 60_000, HasFreq: true, FreqLowerHz: 915.25e6, FreqUpperHz: 915.35e6,
+		Label: "the sensor's label", Comment: "s6-x-1", Generator: "rfwarden sensor", Extra: map[string]any{"rfw:class": weak.Class}}
+	for _, tc := range []struct {
+		name   string
+		minSNR float64
+		note   string // in the label's note; "" none
+	}{
+		{"no Min SNR", 0, ""},
+		{"Min SNR between them", minSNR, "below the Min SNR"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := r.Replay(context.Background(), write(strings.ReplaceAll(tc.name, " ", "_"), ann), ReplayOptions{ThresholdDB: tc.minSNR})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.SensorLabels) != 1 || !res.SensorLabels[0].Confirmed {
+				t.Fatalf("sensor labels %+v, notes %q: want the label confirmed by the weak detection", res.SensorLabels, res.Notes)
+			}
+			if sl := res.SensorLabels[0]; (tc.note == "") != (sl.Note == "") || !strings.Contains(sl.Note, tc.note) {
+				t.Errorf("note %q, want it to hold %q", sl.Note, tc.note)
+			}
+		})
+	}
+}

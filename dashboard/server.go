@@ -157,7 +157,7 @@ func New(d Deps) (*echo.Echo, error) {
 	// X-Real-IP are whatever the client wrote, and the login's per-address
 	// limit keyed by them was no limit.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(s.securityHeaders, s.count, s.bodyDeadline)
+	e.Use(s.securityHeaders, s.count, s.recoverPanic, s.bodyDeadline)
 	s.routes(e)
 	return e, nil
 }

@@ -690,11 +690,36 @@
     catch (e) { $('r-file').replaceChildren(); $('r-status').textContent = e.message; return; }
     const pick = st.replayPick; st.replayPick = null;
     if (pick && !files.includes(pick)) files.unshift(pick); // older than the listed snippets
-    const cur = pick || $('r-file').value;
+    const before = $('r-file').value, cur = pick || before;
     $('r-file').replaceChildren(...files.map((f) => el('option', { value: f, text: f.startsWith('snippet:') ? 'evidence: ' + f.slice(8) : f })));
-    if (!files.length) { $('r-status').textContent = 'No recordings yet: upload a SigMF archive (.sigmf) or pair (both files), or replay a detection\'s evidence from an alert.'; return; }
     if (cur && files.includes(cur)) $('r-file').value = cur;
+    // an alert's evidence, or the list without the recording shown: start afresh
+    if (pick || $('r-file').value !== before) resetReplay();
+    if (!files.length) { $('r-status').textContent = 'No recordings yet: upload a SigMF archive (.sigmf) or pair (both files), or replay a detection\'s evidence from an alert.'; return; }
     if (pick) await runReplay();
+  }
+  // replaySeq numbers the runs: the answer of a run that is no longer the
+  // latest (another run began, or another recording was chosen) is dropped,
+  // so it cannot fill Tuning with another recording's tunings.
+  let replaySeq = 0;
+  // clearReplayResults empties what a run showed, Download included (it
+  // serves the session's last successful run, maybe of another recording).
+  function clearReplayResults() {
+    st.replay = null;
+    const c = $('replay'), x = c.getContext('2d');
+    x.fillStyle = '#000'; x.fillRect(0, 0, c.width, c.height);
+    $('r-boxes').replaceChildren(); $('r-rows').replaceChildren(); $('r-notes').replaceChildren();
+    $('r-sensor-rows').replaceChildren(); $('r-sensor').classList.add('hidden');
+    $('r-download').classList.add('hidden');
+  }
+  // resetReplay is done on every path that changes the recording (the
+  // list, an alert's replay button, an upload): its own tunings, from its
+  // start, none of the earlier results, no answer of a run under way.
+  function resetReplay() {
+    replaySeq++;
+    $('r-tune').replaceChildren(); $('r-tune-label').classList.add('hidden'); $('r-start').value = 0;
+    clearReplayResults();
+    $('r-status').textContent = ''; delete $('r-status').dataset.count;
   }
   $('r-thr').addEventListener('input', () => { $('r-thr-label').textContent = $('r-thr').value; drawReplay(); });
   $('r-thr').addEventListener('change', runReplay);
@@ -702,8 +727,7 @@
   $('r-run').addEventListener('click', runReplay);
   $('r-tune').addEventListener('change', runReplay);
   $('r-start').addEventListener('change', runReplay);
-  // another recording: its own tunings, from its start
-  $('r-file').addEventListener('change', () => { $('r-tune').replaceChildren(); $('r-tune-label').classList.add('hidden'); $('r-start').value = 0; });
+  $('r-file').addEventListener('change', resetReplay);
   // An upload is a SigMF archive (NAME.sigmf) or a pair (both files); a
   // name already uploaded is replaced only when the analyst confirms.
   $('r-upload').addEventListener('change', async (ev) => {
@@ -715,7 +739,7 @@
     else if (meta && data && fs.length === 2) { fd.append('meta', meta); fd.append('data', data); }
     else { $('r-status').textContent = 'choose a NAME.sigmf archive, or both NAME.sigmf-meta and NAME.sigmf-data'; return; }
     const send = async (query) => {
-      const r = await api('POST', '/replay/upload' + query, fd); await loadReplay(); $('r-file').value = r.path;
+      const r = await api('POST', '/replay/upload' + query, fd); await loadReplay(); $('r-file').value = r.path; resetReplay();
       $('r-status').textContent = r.replaced ? 'uploaded, replacing the earlier ' + r.path : 'uploaded';
     };
     try { await send(''); }
@@ -726,12 +750,15 @@
   });
   async function runReplay() {
     const path = $('r-file').value; if (!path) return;
+    const seq = ++replaySeq;
     $('r-status').textContent = 'running…';
     delete $('r-status').dataset.count;
     try {
-      st.replay = await api('POST', '/replay/run', { path, threshold_db: Number($('r-thr').value), pfa: Number($('r-pfa').value),
+      const r = await api('POST', '/replay/run', { path, threshold_db: Number($('r-thr').value), pfa: Number($('r-pfa').value),
         start_s: Math.max(0, Number($('r-start').value) || 0), center_hz: Number($('r-tune').value) || 0 });
-      const r = st.replay, sg = r.spectrogram, secs = (v, unit) => (unit ?? v) < 0.1 ? (v * 1e3).toFixed(3) + ' ms' : v.toFixed(3) + ' s';
+      if (seq !== replaySeq) return; // a later run's, or another recording's, answer stands
+      st.replay = r;
+      const sg = r.spectrogram, secs = (v, unit) => (unit ?? v) < 0.1 ? (v * 1e3).toFixed(3) + ' ms' : v.toFixed(3) + ' s';
       $('r-status').textContent = r.detections.length + (r.detections.length === 1 ? ' detection' : ' detections') +
         ' · analysed ' + secs(r.analysed_from_s, r.analysed_to_s) + '–' + secs(r.analysed_to_s) + (r.truncated ? ' of ' + secs(r.recording_s) + ' (capped)' : '') +
         ' · spectrogram of ' + (sg.center_hz / 1e6).toFixed(3) + ' MHz (' + (sg.freq_low_hz / 1e6).toFixed(2) + '–' + (sg.freq_high_hz / 1e6).toFixed(2) + ' MHz) · time runs down';
@@ -759,7 +786,11 @@
         el('td', { text: d.link || '' }), el('td', { text: d.band || '' }), el('td', { text: (d.snr_db || 0).toFixed(1) }), el('td', { text: d.power_db.toFixed(1) }),
         el('td', { text: d.label }))));
       drawReplay();
-    } catch (e) { $('r-status').textContent = e.message; }
+    } catch (e) {
+      if (seq !== replaySeq) return;
+      clearReplayResults(); // not the last run's results under this run's error
+      $('r-status').textContent = e.message;
+    }
   }
   // boxLabel names a detection on the spectrogram: class and link, then SNR.
   function boxLabel(d) {

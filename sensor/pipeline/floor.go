@@ -56,7 +56,7 @@ func (p *Pipeline) SeedFloorDBFS(centerHz, rateHz float64, floorDBFS []float64) 
 	}
 	c := p.cfg.Detector
 	c.SampleRateHz = rateHz
-	det, err := dsp.NewDetector(c)
+	det, err := newDSPDetector(c)
 	if err != nil {
 		return fmt.Errorf("pipeline: seed floor: tuning %.0f Hz at %.0f sps: %w", centerHz, rateHz, err)
 	}
@@ -99,22 +99,25 @@ func resampleFloor(src []float64, n int) []float64 {
 // tuning, and returns how many tunings it seeded. A capture whose key is
 // malformed is skipped and named in the error, which comes with the count
 // of the others: a replay goes on without it, learning that tuning's floor
-// from its samples as it would without the key. It seeds at most
-// MaxTunings tunings, as many as the pipeline keeps Detectors for: a
-// recording naming more (100,000 captures at as many frequencies fit its
-// metadata bound) would cost a Detector each and keep none.
+// from its samples as it would without the key. It tries at most
+// MaxTunings floors, usable or not, as many as the pipeline keeps
+// Detectors for: a recording naming more (100,000 captures at as many
+// frequencies fit its metadata bound) would cost a Detector each and keep
+// none; and one whose floors parse but cannot seed (-5000 dBFS is -Inf
+// once resampled) cost as much when only the seeded ones counted.
 func (p *Pipeline) SeedFloors(m sigmf.Meta) (int, error) {
 	rate := m.Global.SampleRateHz
-	seeded := 0
+	seeded, tried := 0, 0
 	var firstErr error
 	for i, c := range m.Captures {
 		v, ok := c.Extra[NoiseFloorKey]
 		if !ok || p.dets[tuning{c.FrequencyHz, rate}] != nil {
 			continue
 		}
-		if seeded == MaxTunings {
-			return seeded, errors.Join(firstErr, fmt.Errorf("captures[%d].%s: more than %d tunings carry a floor: the rest learn theirs from their samples", i, NoiseFloorKey, MaxTunings))
+		if tried == MaxTunings {
+			return seeded, errors.Join(firstErr, fmt.Errorf("captures[%d].%s: more than %d captures carry a floor to try: the rest learn theirs from their samples", i, NoiseFloorKey, MaxTunings))
 		}
+		tried++
 		floor, err := floatArray(v)
 		if err == nil {
 			err = p.SeedFloorDBFS(c.FrequencyHz, rate, floor)

@@ -255,8 +255,12 @@ func (p *Pipeline) newDetector(rateHz float64) (*dsp.Detector, error) {
 	}
 	c := p.cfg.Detector
 	c.SampleRateHz = rateHz
-	return dsp.NewDetector(c)
+	return newDSPDetector(c)
 }
+
+// newDSPDetector makes a Detector: dsp.NewDetector, but for tests that
+// count the Detectors a Pipeline makes.
+var newDSPDetector = dsp.NewDetector
 
 // Flush closes the open emissions of the current tuning and appends their
 // results to dst.

@@ -35,11 +35,16 @@ func Seconds(rec *sigmf.Recording) func(sample int64) float64 {
 
 // SampleAt returns the first sample of rec at or after s seconds on the
 // clock of Seconds: in a gap between dated captures, the next capture's
-// first; past the end, NumSamples.
+// first; past the end, NumSamples (also for a start whose sample count
+// overflows int64: the bound is applied in float before converting).
 func SampleAt(rec *sigmf.Recording, s float64) int64 {
 	rate, n := rec.SampleRateHz(), rec.NumSamples()
 	at := func(from int64, s float64) int64 {
-		return min(from+int64(math.Ceil(max(s, 0)*rate-1e-9)), n)
+		k := math.Ceil(max(s, 0)*rate - 1e-9)
+		if !(k < float64(n-from)) { // past the end, +Inf or NaN
+			return n
+		}
+		return from + max(int64(k), 0)
 	}
 	if !dated(rec) {
 		return at(0, s)

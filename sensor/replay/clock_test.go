@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"math"
 	"path/filepath"
 	"testing"
 	"time"
@@ -77,3 +78,56 @@ func TestClock(t *testing.T) {
 }
 
 func abs(x float64) float64 { return max(x, -x) }
+
+// TestSampleAtHugeStart checks that a start far past the end of a fast
+// recording gives NumSamples, not a sample that overflowed int64 and came
+// out negative (a start of 1e9 s at 1e10 sps is 1e19 samples): the replay
+// handler then found no tuning in the stretch and panicked.
+func TestSampleAtHugeStart(t *testing.T) {
+	t0 := time.Date(2026, 1, 15, 21, 5, 0, 0, time.UTC)
+	const n = 4096
+	write := func(rateHz float64, dated bool) *sigmf.Recording {
+		base := filepath.Join(t.TempDir(), "rec")
+		at := time.Time{}
+		if dated {
+			at = t0
+		}
+		w, err := sigmf.NewWriter(base, "ci8", rateHz, 2.4e9, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(make([]complex64, n/2)); err != nil {
+			t.Fatal(err)
+		}
+		if dated {
+			w.Retune(2.45e9, t0.Add(time.Second))
+		} else {
+			w.Retune(2.45e9, time.Time{})
+		}
+		if err := w.Write(make([]complex64, n/2)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := sigmf.Open(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rec.Close() })
+		return rec
+	}
+	for _, rate := range []float64{1e6, 1e10, 1e11} { // 1e11: the most sigmf.Open takes
+		for _, dated := range []bool{false, true} {
+			rec := write(rate, dated)
+			for _, s := range []float64{1e9, 1e12, 1e300, math.MaxFloat64, math.Inf(1)} {
+				if got := SampleAt(rec, s); got != n {
+					t.Errorf("rate %g sps, dated %v: SampleAt(%g s) = %d, want the end, %d", rate, dated, s, got, n)
+				}
+			}
+			if got := SampleAt(rec, 0); got != 0 {
+				t.Errorf("rate %g sps, dated %v: SampleAt(0) = %d, want 0", rate, dated, got)
+			}
+		}
+	}
+}
