@@ -362,11 +362,29 @@
       p.dataset.count = h.count; p.dataset.status = h.status;
       // the outside catch-alls lie around (and under) the building: left
       // uncoloured, or their heat would tint every room drawn over them
-      if (!outside.has(h.room)) p.setAttribute('fill', h.status === 'unknown' ? 'url(#hatch)' : heatColour(h.count, steps));
+      if (!outside.has(h.room)) {
+        p.setAttribute('fill', heatColour(h.count, steps));
+        hatch(p, h.status === 'unknown');
+      }
       const title = p.querySelector('title');
       title.dataset.name ??= title.textContent;
       title.textContent = title.dataset.name + ' — ' + h.count + ($('h-show').value === 'targets' ? ' phone/drone' : ' unauthorised') + (h.status === 'unknown' ? ' (zone unknown)' : '');
     }
+  }
+  // hatch marks room p's zone as of unknown coverage (on) or not: a
+  // see-through hatched copy of its polygon over it, so its heat colour
+  // stays visible under the hatching (a sensor offline does not hide a
+  // week's heat), and clicks and tooltips go to the room.
+  function hatch(p, on) {
+    let h = p.nextElementSibling;
+    if (!(h && h.classList.contains('hatch'))) h = null;
+    if (!on) { if (h) h.remove(); return; }
+    if (h) return;
+    h = document.createElementNS('http://www.w3.org/2000/svg', 'polygon');
+    h.setAttribute('class', 'hatch'); h.setAttribute('data-room', p.dataset.room);
+    h.setAttribute('points', p.getAttribute('points')); h.setAttribute('fill', 'url(#hatch)');
+    h.setAttribute('pointer-events', 'none');
+    p.after(h);
   }
   // While the floor plan is on screen its heat and search list follow the
   // new detections: a few seconds after a fix arrives (at most every 5 s),
