@@ -89,6 +89,7 @@ func within(t *testing.T, ctx context.Context, d time.Duration, step string, act
 func TestBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	ev := newEnv(t)
+	ev.deps.Feed = &switchLink{up: true}
 	os.WriteFile(filepath.Join(ev.deps.ReplayDir, "drone.sigmf-meta"), []byte(`{}`), 0o600)
 	e, err := New(ev.deps)
 	if err != nil {
@@ -649,6 +650,7 @@ func browserDashboard(t *testing.T, with ...func(*Deps)) (context.Context, *env,
 	t.Helper()
 	ctx := newBrowser(t)
 	ev := newEnv(t)
+	ev.deps.Feed = &switchLink{up: true} // the dashboard's own feed from the broker is connected
 	for _, f := range with {
 		f(&ev.deps)
 	}
