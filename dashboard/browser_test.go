@@ -89,6 +89,7 @@ func within(t *testing.T, ctx context.Context, d time.Duration, step string, act
 func TestBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	ev := newEnv(t)
+	ev.deps.Feed = &switchLink{up: true}
 	os.WriteFile(filepath.Join(ev.deps.ReplayDir, "drone.sigmf-meta"), []byte(`{}`), 0o600)
 	e, err := New(ev.deps)
 	if err != nil {
@@ -239,10 +240,11 @@ func TestBrowser(t *testing.T) {
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('polygon.room.located').length`)); err != nil || n != 1 {
 		t.Errorf("%d rooms outlined as located (%v), want 1 (a-102)", n, err)
 	}
-	yard, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`polygon[data-room="yard"]`), "fill"))
-	if err != nil || yard.Value != "url(#hatch)" {
-		yardFill := yard.Value
-		t.Errorf("yard (unknown zone) fill %q, want url(#hatch)", yardFill)
+	// the yard's zone is unknown: its colour (no heat) hatched over
+	yard, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('polygon.room[data-room="yard"]').getAttribute('fill') + ' ' +
+		document.querySelector('polygon.hatch[data-room="yard"]')?.getAttribute('fill')`))
+	if err != nil || yard != "#1d2633 url(#hatch)" {
+		t.Errorf("yard (unknown zone) fill and hatch %q (%v), want #1d2633 url(#hatch)", yard, err)
 	}
 	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t2", Class: event.ClassLTE, TimeNS: testNow.Add(-3 * time.Minute).UnixNano(), Floor: "g", Room: "b-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5, AngleRad: 0.5})
 	within(t, ctx, 2*time.Second, "live location drawn", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t2"]`)),
@@ -648,6 +650,7 @@ func browserDashboard(t *testing.T, with ...func(*Deps)) (context.Context, *env,
 	t.Helper()
 	ctx := newBrowser(t)
 	ev := newEnv(t)
+	ev.deps.Feed = &switchLink{up: true} // the dashboard's own feed from the broker is connected
 	for _, f := range with {
 		f(&ev.deps)
 	}

@@ -3,6 +3,8 @@ package dashboard
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
@@ -97,4 +99,99 @@ func trimForErr(s string) string {
 		return s[:32] + "…"
 	}
 	return s
+}
+
+// The states of the dashboard's own live feed from the broker
+// (FeedState.State).
+const (
+	FeedConnected = "connected" // Deps.Feed is connected
+	FeedDown      = "down"      // Deps.Feed is not connected: nothing arrives live
+	FeedNone      = "none"      // no Deps.Feed: the dashboard hears nothing live
+)
+
+// FeedState is the state of the dashboard's live feed from the broker
+// (Deps.Feed) as GET /events tells the page (event: feed): when the
+// stream opens, whenever it changes, and with each keep-alive. An open
+// stream is not a live page: a dashboard that hears nothing from the
+// broker sends nothing on it.
+type FeedState struct {
+	State string `json:"state"` // FeedConnected, FeedDown or FeedNone
+	// SinceNS is when it took this state, as the dashboard saw it (it
+	// reads the connection every second; since the dashboard started, for
+	// the state it started in), on the server's clock; 0 for FeedNone.
+	SinceNS int64 `json:"since_ns,omitempty"`
+	// Reason says why it is down, with the latest connection error.
+	Reason string `json:"reason,omitempty"`
+	// NowNS is the server's clock when the event was sent (the demo's is
+	// simulated): the page ages the floor plan's markers on it.
+	NowNS int64 `json:"now_ns"`
+}
+
+// feedPollEvery is how often a feedWatch reads its Link.
+const feedPollEvery = time.Second
+
+// feedWatch follows Deps.Feed: its state, since when, and why; on each
+// change it publishes the new state on the Hub (MsgFeed).
+type feedWatch struct {
+	link Link
+	now  func() time.Time
+	hub  *Hub
+
+	mu  sync.Mutex
+	cur FeedState // NowNS unset
+}
+
+// newFeedWatch reads link's state now and, when there is a link, every
+// feedPollEvery for as long as the process runs.
+func newFeedWatch(link Link, now func() time.Time, hub *Hub) *feedWatch {
+	w := &feedWatch{link: link, now: now, hub: hub, cur: FeedState{State: FeedNone}}
+	if link == nil {
+		return w
+	}
+	w.observe()
+	go func() {
+		t := time.NewTicker(feedPollEvery)
+		defer t.Stop()
+		for range t.C {
+			if st, changed := w.observe(); changed {
+				hub.PublishFeed(st)
+			}
+		}
+	}()
+	return w
+}
+
+// observe reads the link and records its state; changed reports a new
+// state or reason.
+func (w *feedWatch) observe() (st FeedState, changed bool) {
+	next := FeedState{State: FeedConnected}
+	if !w.link.IsConnected() {
+		next = FeedState{State: FeedDown, Reason: w.link.Reason()}
+	}
+	now := w.now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.cur.State != next.State:
+		next.SinceNS = now.UnixNano()
+	case w.cur.Reason != next.Reason:
+		next.SinceNS = w.cur.SinceNS
+	default:
+		st = w.cur
+		st.NowNS = now.UnixNano()
+		return st, false
+	}
+	w.cur = next
+	st = next
+	st.NowNS = now.UnixNano()
+	return st, true
+}
+
+// State returns the feed's state, NowNS set to the server's clock now.
+func (w *feedWatch) State() FeedState {
+	w.mu.Lock()
+	st := w.cur
+	w.mu.Unlock()
+	st.NowNS = w.now().UnixNano()
+	return st
 }

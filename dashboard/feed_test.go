@@ -1,8 +1,17 @@
 package dashboard
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rfwarden/rfwarden/event"
 )
@@ -70,4 +79,159 @@ func FuzzHandleMQTT(f *testing.F) {
 		h := NewHub(2)
 		_ = h.HandleMQTT(topic, payload) // must not panic
 	})
+}
+
+// switchLink is a live feed connection a test connects and cuts.
+type switchLink struct {
+	mu     sync.Mutex
+	up     bool
+	reason string
+}
+
+func (l *switchLink) IsConnected() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.up }
+func (l *switchLink) Reason() string    { l.mu.Lock(); defer l.mu.Unlock(); return l.reason }
+func (l *switchLink) set(up bool, reason string) {
+	l.mu.Lock()
+	l.up, l.reason = up, reason
+	l.mu.Unlock()
+}
+
+// sseEvent reads the next event of an SSE stream (comments skipped).
+func sseEvent(t *testing.T, sc *bufio.Scanner) (name, data string) {
+	t.Helper()
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			name = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			data = strings.TrimPrefix(line, "data: ")
+		case line == "" && name != "":
+			return name, data
+		}
+	}
+	t.Fatalf("stream ended before the next event: %v", sc.Err())
+	return "", ""
+}
+
+// TestSSEFeedState: the live feed tells the page the state of the
+// dashboard's own feed from the broker (event: feed) when it opens and
+// whenever it changes, with since when and why: an open stream from a
+// dashboard that hears nothing is not "live".
+func TestSSEFeedState(t *testing.T) {
+	const refused = "not connected to the MQTT broker: dial tcp 127.0.0.1:18299: connect: connection refused"
+	type feedMsg struct {
+		State   string `json:"state"`
+		SinceNS int64  `json:"since_ns"`
+		Reason  string `json:"reason"`
+		NowNS   int64  `json:"now_ns"`
+	}
+	open := func(t *testing.T, with func(*Deps), query string) (*bufio.Scanner, *env) {
+		ev := newEnv(t)
+		with(&ev.deps)
+		e, err := New(ev.deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(e)
+		t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+		c := login(t, e, RoleViewer, "viewer-password")
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		t.Cleanup(cancel)
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v1/events"+query, nil)
+		req.AddCookie(c.cookie)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		if resp.StatusCode != http.StatusOK {
+			b, _ := io.ReadAll(resp.Body)
+			t.Fatalf("GET /events%s: %s %s", query, resp.Status, b)
+		}
+		return bufio.NewScanner(resp.Body), ev
+	}
+	next := func(t *testing.T, sc *bufio.Scanner) feedMsg {
+		t.Helper()
+		name, data := sseEvent(t, sc)
+		var m feedMsg
+		if name != MsgFeed {
+			t.Fatalf("event %q %s, want feed", name, data)
+		}
+		if err := json.Unmarshal([]byte(data), &m); err != nil {
+			t.Fatalf("feed event %s: %v", data, err)
+		}
+		return m
+	}
+
+	t.Run("down at connect, connected on change", func(t *testing.T) {
+		link := &switchLink{reason: refused}
+		var clock atomic.Int64
+		clock.Store(testNow.UnixNano())
+		sc, _ := open(t, func(d *Deps) {
+			d.Feed = link
+			d.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+		}, "?kinds=feed,alert")
+		m := next(t, sc)
+		if m.State != "down" || m.Reason != refused || m.SinceNS != testNow.UnixNano() || m.NowNS != testNow.UnixNano() {
+			t.Errorf("at connect: %+v, want down since testNow with the link's reason", m)
+		}
+		later := testNow.Add(5 * time.Minute)
+		clock.Store(later.UnixNano())
+		link.set(true, "")
+		m = next(t, sc)
+		if m.State != "connected" || m.Reason != "" || m.SinceNS != later.UnixNano() {
+			t.Errorf("after the link connected: %+v, want connected since %d", m, later.UnixNano())
+		}
+		clock.Store(later.Add(time.Minute).UnixNano())
+		link.set(false, refused)
+		if m = next(t, sc); m.State != "down" || m.SinceNS != later.Add(time.Minute).UnixNano() || m.Reason != refused {
+			t.Errorf("after the link was lost: %+v, want down since a minute later", m)
+		}
+	})
+	t.Run("connected", func(t *testing.T) {
+		sc, _ := open(t, func(d *Deps) { d.Feed = &switchLink{up: true} }, "")
+		if m := next(t, sc); m.State != "connected" || m.Reason != "" {
+			t.Errorf("at connect: %+v, want connected", m)
+		}
+	})
+	t.Run("not configured", func(t *testing.T) {
+		sc, _ := open(t, func(d *Deps) { d.Feed = nil }, "")
+		if m := next(t, sc); m.State != "none" || m.NowNS != testNow.UnixNano() {
+			t.Errorf("at connect: %+v, want none (no feed configured) and the server's clock", m)
+		}
+	})
+	t.Run("not asked for", func(t *testing.T) {
+		sc, ev := open(t, func(d *Deps) { d.Feed = &switchLink{reason: refused} }, "?kinds=alert")
+		ev.deps.Hub.PublishAlert(event.Alert{Schema: 1, ID: "a1", Site: "hmp1", Rule: "r", Severity: event.SeverityInfo, State: event.AlertFiring})
+		if name, data := sseEvent(t, sc); name != MsgAlert {
+			t.Errorf("first event %q %s, want the alert (kinds=alert)", name, data)
+		}
+	})
+}
+
+// TestMeAndSiteGiveClockAndTrackWindow: the page ages the floor plan's
+// markers on the server's clock (the demo's is simulated) over the window
+// the server keeps tracks for.
+func TestMeAndSiteGiveClockAndTrackWindow(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleViewer, "viewer-password")
+	rec := do(e, "GET", "/api/v1/me", "", "", &c, false)
+	var me struct {
+		NowNS int64 `json:"now_ns"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &me); err != nil || me.NowNS != testNow.UnixNano() {
+		t.Errorf("GET /me now_ns %d (%v), want the server's clock %d", me.NowNS, err, testNow.UnixNano())
+	}
+	rec = do(e, "GET", "/api/v1/site", "", "", &c, false)
+	var st struct {
+		TrackMinutes int `json:"track_minutes"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || st.TrackMinutes != int(TrackWindow/time.Minute) || TrackWindow != 30*time.Minute {
+		t.Errorf("GET /site track_minutes %d (%v), want 30", st.TrackMinutes, err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -168,11 +169,14 @@ type meResp struct {
 	// The site's zone (Deps.Location), in which the UI shows times, as
 	// the CSV exports do.
 	siteZone
+	// NowNS is the server's clock (Deps.Now, the demo's simulated one):
+	// the page ages the floor plan's markers on it, not the browser's.
+	NowNS int64 `json:"now_ns"`
 }
 
 func (s *server) me(c echo.Context) error {
 	sess := session(c)
-	r := meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange, siteZone: s.zone()}
+	r := meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange, siteZone: s.zone(), NowNS: s.now().UnixNano()}
 	if s.d.Site != nil {
 		r.Site = s.d.Site.ID
 	}
@@ -229,7 +233,11 @@ func (f *feedSlots) take(token, user string) (release func(), limit string) {
 // (comma-separated), sensor (for spectrum frames). The stream ends when its
 // session does (logged out, expired, or the account disabled or changed).
 // A session has at most MaxFeedsPerSession at once, a user
-// MaxFeedsPerUser (429 beyond).
+// MaxFeedsPerUser (429 beyond). Unless kinds leaves it out, the stream
+// opens with the state of the dashboard's own feed from the broker (event:
+// feed, a FeedState), sends it again whenever it changes and, with the
+// server's clock, every 15 s as the keep-alive: an open stream alone does
+// not make the page live.
 func (s *server) events(c echo.Context) error {
 	if err := checkQuery(c, "kinds", "sensor"); err != nil {
 		return err
@@ -242,7 +250,7 @@ func (s *server) events(c echo.Context) error {
 		sub.Kinds = map[string]bool{}
 		for _, x := range strings.Split(k, ",") {
 			if !feedKinds[x] {
-				return httpError(http.StatusBadRequest, "kinds %q: use a comma-separated list of alert, location, health, status, spectrum", trimForErr(x))
+				return httpError(http.StatusBadRequest, "kinds %q: use a comma-separated list of alert, location, health, status, spectrum, feed", trimForErr(x))
 			}
 			sub.Kinds[x] = true
 		}
@@ -261,6 +269,14 @@ func (s *server) events(c echo.Context) error {
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, ": rfwarden live feed\n\n")
+	wantsFeed := sub.wants(Message{Kind: MsgFeed})
+	sendFeed := func() {
+		b, _ := json.Marshal(s.feed.State())
+		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", MsgFeed, b)
+	}
+	if wantsFeed {
+		sendFeed()
+	}
 	w.Flush()
 	keep := time.NewTicker(15 * time.Second)
 	defer keep.Stop()
@@ -273,7 +289,11 @@ func (s *server) events(c echo.Context) error {
 			if _, live := s.d.Users.Session(token); !live {
 				return nil
 			}
-			fmt.Fprint(w, ": keep-alive\n\n")
+			if wantsFeed {
+				sendFeed() // the server's clock, for the page's markers
+			} else {
+				fmt.Fprint(w, ": keep-alive\n\n")
+			}
 			w.Flush()
 		case m, ok := <-msgs:
 			if _, live := s.d.Users.Session(token); !live {
@@ -291,7 +311,7 @@ func (s *server) events(c echo.Context) error {
 }
 
 // feedKinds are the live feed's message kinds, kinds= of GET /events.
-var feedKinds = map[string]bool{MsgAlert: true, MsgLocation: true, MsgHealth: true, MsgStatus: true, MsgSpectrum: true}
+var feedKinds = map[string]bool{MsgAlert: true, MsgLocation: true, MsgHealth: true, MsgStatus: true, MsgSpectrum: true, MsgFeed: true}
 
 func (s *server) siteID() string {
 	if s.d.Site != nil {
@@ -720,13 +740,16 @@ type siteResp struct {
 	// PlaceMinProb is Deps.PlaceMinProb: a fix whose most likely room has
 	// less is drawn without outlining or naming a room.
 	PlaceMinProb float64 `json:"place_min_prob"`
+	// TrackMinutes is TrackWindow in minutes: the floor plan draws a track
+	// this long after its last fix.
+	TrackMinutes int `json:"track_minutes"`
 }
 
 func (s *server) getSite(c echo.Context) error {
 	if s.d.Site == nil {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
 	}
-	return c.JSON(http.StatusOK, siteResp{Site: s.d.Site, PlaceMinProb: s.d.PlaceMinProb})
+	return c.JSON(http.StatusOK, siteResp{Site: s.d.Site, PlaceMinProb: s.d.PlaceMinProb, TrackMinutes: int(TrackWindow / time.Minute)})
 }
 
 func (s *server) floorSVG(c echo.Context) error {
@@ -833,6 +856,13 @@ func (s *server) locations(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// TrackWindow is how long after its last fix a located emitter counts
+// as where it is: the floor plan draws it that long (the page reads
+// /locations over it, GET /site's track_minutes, and takes the marker off
+// after it on the server's clock), and the search list weighs the
+// emitters located within it.
+const TrackWindow = 30 * time.Minute
+
 // Location is a located emitter as the dashboard sends it: the stored
 // record, and whether fusion may alert on it (Target: unauthorised and
 // event.Alertable, a phone off the downlink or a drone). The floor plan
@@ -875,7 +905,7 @@ func (s *server) searchList(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := s.now()
-	locs, err := s.d.TimeSeries.Locations(ctx, s.d.Site.ID, now.Add(-30*time.Minute), now, 5000)
+	locs, err := s.d.TimeSeries.Locations(ctx, s.d.Site.ID, now.Add(-TrackWindow), now, 5000)
 	if err != nil {
 		return fmt.Errorf("search list: %w", err)
 	}

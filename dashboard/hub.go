@@ -20,6 +20,7 @@ const (
 	MsgStatus   = "status"
 	MsgSpectrum = "spectrum"
 	MsgLocation = "location"
+	MsgFeed     = "feed" // the dashboard's own feed from the broker: FeedState
 )
 
 // Message is one live update fanned out by the Hub.
@@ -213,6 +214,10 @@ func (h *Hub) PublishAlert(a event.Alert) { h.publishJSON(MsgAlert, "", a) }
 
 // PublishLocation sends a located emitter (as a Location) to all clients.
 func (h *Hub) PublishLocation(l store.LocationRecord) { h.publishJSON(MsgLocation, "", LocationOf(l)) }
+
+// PublishFeed sends the state of the dashboard's feed from the broker to
+// all clients.
+func (h *Hub) PublishFeed(st FeedState) { h.publishJSON(MsgFeed, "", st) }
 
 // PublishSpectrum sends a spectrum frame to the clients watching its sensor.
 func (h *Hub) PublishSpectrum(s event.Spectrum) { h.publishJSON(MsgSpectrum, s.Sensor, s) }

@@ -54,6 +54,7 @@ type server struct {
 	refusals      *refusalAudit
 	assets        fs.FS
 	feeds         feedSlots  // open live feeds by session
+	feed          *feedWatch // the state of d.Feed, for GET /events
 	refused       sync.Map   // replay paths not offered (path: reason), logged once
 	uploadMu      sync.Mutex // one replay upload moves in at a time: its taken-name check and renames
 	zoneName      string     // IANA name of d.Location, "" when it has none (zoneName)
@@ -115,7 +116,7 @@ func New(d Deps) (*echo.Echo, error) {
 		return nil, fmt.Errorf("dashboard assets: %w", err)
 	}
 	s := &server{d: d, log: d.Logger, now: d.Now, assets: sub, feeds: feedSlots{n: map[string]int{}},
-		zoneName: zoneName(d.Location, os.LookupEnv, os.Readlink)}
+		zoneName: zoneName(d.Location, os.LookupEnv, os.Readlink), feed: newFeedWatch(d.Feed, d.Now, d.Hub)}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "code"})

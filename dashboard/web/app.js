@@ -37,7 +37,8 @@
     // parts reads the wall time in a named zone (zoneOffsetMS); a fixed
     // offset has none, its offset is shiftMS
     const parts = shiftMS || name === 'UTC' ? null : new Intl.DateTimeFormat('en-US', { timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    st.zone = { fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZone: name }), shiftMS, parts };
+    st.zone = { fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZone: name }), shiftMS, parts,
+      hm: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: name }) };
     $('tz').textContent = label;
     // the zone's name alone where times are entered: the abbreviation now
     // is not the one of every date
@@ -96,6 +97,7 @@
     $('login').classList.add('hidden'); $('app').classList.remove('hidden');
     $('who').textContent = st.me.user + ' (' + st.me.role + ')';
     siteZone(st.me);
+    syncClock(st.me.now_ns);
     document.querySelectorAll('[data-role]').forEach((n) => n.classList.toggle('hidden', ranks[st.me.role] < ranks[n.dataset.role]));
     st.site = await site;
     if (st.site) {
@@ -137,29 +139,79 @@
   window.addEventListener('hashchange', route);
 
   // ---- live feed
+  // setLive writes the feed's state in the header of the alerts and the
+  // floor plan (every .live): cls ok (live), warn (no live feed from the
+  // broker: the pages reload every minute) or bad (no stream: no alerts).
+  function setLive(text, cls, title) {
+    for (const n of document.querySelectorAll('.live')) { n.textContent = text; n.className = 'live' + (cls ? ' ' + cls : ''); n.title = title || ''; }
+  }
+  // An open stream is not a live page: the dashboard says on it whether its
+  // own feed from the broker is connected (event: feed, when the stream
+  // opens, on every change and every 15 s), and the page says "live" only
+  // then. st.feed is the latest such state, null while the stream is not
+  // open (or has not said yet).
+  function showFeed() {
+    const f = st.feed;
+    if (!f) { setLive('connecting…'); return; }
+    if (f.state === 'connected') { setLive('live', 'ok'); return; }
+    if (f.state === 'down') {
+      setLive('live feed down since ' + fmtHM(f.since_ns) + ' (' + feedCause(f.reason) + ')', 'warn',
+        (f.reason || 'not connected to the MQTT broker') + ' — no phone or drone reaches the map live; alerts and the map are read again every minute');
+      return;
+    }
+    setLive('no live feed (not configured): map updates every minute', 'warn',
+      'the dashboard runs without --mqtt: it hears nothing live; alerts and the map are read again every minute');
+  }
+  const feedLive = () => !!st.feed && st.feed.state === 'connected';
+  // fmtHM is a time of the server's clock (ns) as the site's hours and
+  // minutes, with the date when it is not within the last 20 hours.
+  function fmtHM(ns) {
+    if (!ns) return '?';
+    if (serverNow() - ns > 20 * 3600e9 || !st.zone.hm) return fmtT(ns);
+    return st.zone.hm.format(new Date(ns / 1e6 + st.zone.shiftMS));
+  }
+  // feedCause says in a few words why the feed is down, from the server's
+  // reason (the whole reason is the indicator's tooltip).
+  function feedCause(reason) {
+    const r = (reason || '').replace(/^not connected to the MQTT broker:?\s*/, '');
+    if (!r) return 'not connected to the broker';
+    if (/not authori[sz]ed|bad user ?name or password/i.test(r)) return 'broker refused the login';
+    if (/connection refused|no route to host|network is unreachable|no such host|i\/o timeout|timed out|dial /i.test(r)) return 'broker unreachable';
+    if (/EOF|reset by peer|lost|closed/i.test(r)) return 'connection lost';
+    return r.length > 60 ? r.slice(0, 59) + '…' : r;
+  }
   function connect() {
     if (st.es) st.es.close();
     let url = '/api/v1/events';
     if (st.specSensor) url += '?sensor=' + encodeURIComponent(st.specSensor);
     const es = new EventSource(url);
-    st.es = es;
+    st.es = es; st.feed = null;
     es.onopen = () => {
-      $('live').textContent = 'live'; $('live').classList.add('ok'); $('live').classList.remove('bad');
+      showFeed(); // "live" once the stream says the feed is connected
       // what was published while the feed was down (a network blip, a
       // dashboard restart) is in the store: read it again
       if (st.feedWasOpen) loadAlerts().catch((e) => console.error(e));
       st.feedWasOpen = true;
     };
     es.onerror = () => {
-      $('live').classList.remove('ok');
-      if (es.readyState !== EventSource.CLOSED) { $('live').textContent = 'reconnecting…'; return; }
+      st.feed = null;
+      if (es.readyState !== EventSource.CLOSED) { setLive('reconnecting…'); return; }
       // The browser gives up on an answer that is no stream (429: too many
       // live feeds for this login; 401: logged out) and never tries again:
       // say why, loudly (this screen gets no alerts), and try every 30 s.
-      $('live').textContent = 'LIVE UPDATES STOPPED'; $('live').classList.add('bad');
-      feedRefusal(url).then((why) => { if (why && st.es === es) $('live').textContent = 'LIVE UPDATES STOPPED: ' + why + ' (trying again every 30 s)'; });
+      setLive('LIVE UPDATES STOPPED', 'bad');
+      feedRefusal(url).then((why) => { if (why && st.es === es) setLive('LIVE UPDATES STOPPED: ' + why + ' (trying again every 30 s)', 'bad'); });
       setTimeout(() => { if (st.es === es) connect(); }, 30000);
     };
+    es.addEventListener('feed', (m) => {
+      const f = JSON.parse(m.data), was = st.feed;
+      syncClock(f.now_ns);
+      st.feed = f;
+      if (!was || was.state !== f.state || was.since_ns !== f.since_ns || was.reason !== f.reason) showFeed();
+      ageTracks(true);
+      // the feed came back: what it missed meanwhile is in the store
+      if (was && was.state !== 'connected' && f.state === 'connected') { loadAlerts().catch((e) => console.error(e)); refreshTracks().catch((e) => console.error(e)); }
+    });
     es.addEventListener('alert', (m) => onAlert(JSON.parse(m.data), true));
     es.addEventListener('location', (m) => { onLocation(JSON.parse(m.data)); scheduleHeatRefresh(); });
     es.addEventListener('spectrum', (m) => drawSpectrum(JSON.parse(m.data)));
@@ -337,16 +389,12 @@
     const [svg, heat, locs] = await Promise.all([
       st.floorSVG.get(floor) || api('GET', '/floors/' + encodeURIComponent(floor) + '/svg'),
       api('GET', '/heatmap?window=' + $('h-window').value + '&hour=' + (hour < 0 ? 'all' : hour) + '&show=' + $('h-show').value),
-      api('GET', '/locations?minutes=30')]);
+      api('GET', '/locations?minutes=' + trackMinutes())]);
     st.floorSVG.set(floor, svg);
     const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
     $('floor').replaceChildren(document.importNode(doc.documentElement, true));
     paintHeat(heat, floor);
-    // newest first from the store: each track is drawn at its latest fix
-    const latest = new Map();
-    for (const l of locs) if (!latest.has(l.track) || latest.get(l.track).time_ns < l.time_ns) latest.set(l.track, l);
-    for (const l of latest.values()) onLocation(l, false);
-    markLocated($('floor').querySelector('svg'));
+    drawTracks(locs);
     drawn('heatmap', heat.length);
     loadSearch();
   }
@@ -362,11 +410,29 @@
       p.dataset.count = h.count; p.dataset.status = h.status;
       // the outside catch-alls lie around (and under) the building: left
       // uncoloured, or their heat would tint every room drawn over them
-      if (!outside.has(h.room)) p.setAttribute('fill', h.status === 'unknown' ? 'url(#hatch)' : heatColour(h.count, steps));
+      if (!outside.has(h.room)) {
+        p.setAttribute('fill', heatColour(h.count, steps));
+        hatch(p, h.status === 'unknown');
+      }
       const title = p.querySelector('title');
       title.dataset.name ??= title.textContent;
       title.textContent = title.dataset.name + ' — ' + h.count + ($('h-show').value === 'targets' ? ' phone/drone' : ' unauthorised') + (h.status === 'unknown' ? ' (zone unknown)' : '');
     }
+  }
+  // hatch marks room p's zone as of unknown coverage (on) or not: a
+  // see-through hatched copy of its polygon over it, so its heat colour
+  // stays visible under the hatching (a sensor offline does not hide a
+  // week's heat), and clicks and tooltips go to the room.
+  function hatch(p, on) {
+    let h = p.nextElementSibling;
+    if (!(h && h.classList.contains('hatch'))) h = null;
+    if (!on) { if (h) h.remove(); return; }
+    if (h) return;
+    h = document.createElementNS('http://www.w3.org/2000/svg', 'polygon');
+    h.setAttribute('class', 'hatch'); h.setAttribute('data-room', p.dataset.room);
+    h.setAttribute('points', p.getAttribute('points')); h.setAttribute('fill', 'url(#hatch)');
+    h.setAttribute('pointer-events', 'none');
+    p.after(h);
   }
   // While the floor plan is on screen its heat and search list follow the
   // new detections: a few seconds after a fix arrives (at most every 5 s),
@@ -379,7 +445,19 @@
     paintHeat(heat, floor);
     loadSearch();
   }
-  setInterval(() => refreshHeat().catch((e) => console.error(e)), 60000);
+  // Without the live feed from the broker, the tracks are read again each
+  // minute too (no fix arrives live).
+  setInterval(() => {
+    refreshHeat().catch((e) => console.error(e));
+    if (!feedLive()) refreshTracks().catch((e) => console.error(e));
+  }, 60000);
+  // A page shown again (a laptop woken, a tab brought back) reads the
+  // tracks and heat again: nothing was drawn or aged meanwhile.
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) return;
+    refreshTracks().catch((e) => console.error(e));
+    refreshHeat().catch((e) => console.error(e));
+  });
   function scheduleHeatRefresh() {
     if (st.heatTimer) return;
     const wait = Math.max(1000, 5000 - (Date.now() - (st.heatAt || 0)));
@@ -392,16 +470,69 @@
   $('h-hour').addEventListener('input', () => { const v = $('h-hour').value; $('h-hour-label').textContent = v < 0 ? 'all' : v + ':00'; });
   $('h-hour').addEventListener('change', loadHeatmap);
 
-  // A track stays drawn for 30 minutes after its last fix (the page loads
-  // /locations?minutes=30), reckoned on the fixes' own clock, the newest fix
-  // seen, so the wall clock and the demo's simulated one both work: a phone
-  // heard hours ago does not stay on a screen left open all night.
-  const trackTTLns = 30 * 60 * 1e9;
-  function ageTracks(svg, newest) {
-    st.newestFix = Math.max(st.newestFix || 0, newest);
+  // A track stays drawn for the server's track window after its last fix
+  // (GET /site's track_minutes, 30; the page reads /locations over it),
+  // reckoned on the server's clock (serverNow): a phone heard at 00:25 is
+  // off a screen left open on a quiet night at 00:55, with its room's
+  // outline. Every 15 s, and whenever the server sends its clock, the
+  // markers are aged: taken off after the window, their label saying how
+  // old their fix is, fading as it ages.
+  const trackMinutes = () => (st.site && st.site.track_minutes) || 30;
+  // The server's clock, in ns: the latest now_ns it sent (GET /me, the
+  // live feed's feed events: at connect, on change, every 15 s) plus the
+  // time since on this browser, counted by differences of Date.now() alone
+  // (they count a laptop's sleep; the browser's own clock may be off, and
+  // the demo's is simulated); never before the newest fix seen.
+  function syncClock(ns) { if (ns > 0) st.clock = { ns, at: Date.now() }; }
+  function serverNow() {
+    const c = st.clock;
+    return Math.max(c ? c.ns + (Date.now() - c.at) * 1e6 : 0, st.newestFix || 0);
+  }
+  function ageTracks(mark = true) {
+    const svg = $('floor').querySelector('svg');
+    if (!svg) return;
+    const now = serverNow(), ttl = trackMinutes() * 60e9;
+    let gone = false;
     for (const e of svg.querySelectorAll('#emitters g[data-track]')) {
-      if (Number(e.dataset.time) < st.newestFix - trackTTLns) e.remove();
+      const age = now - Number(e.dataset.time);
+      if (age > ttl) { e.remove(); gone = true; } else showAge(e, age, ttl);
     }
+    if (gone && mark) markLocated(svg);
+  }
+  setInterval(() => ageTracks(true), 15000);
+  window.rfwAgeTracks = () => ageTracks(true); // the browser test's tick
+  // showAge labels marker e with its fix's age and fades it, down to 40%
+  // at the end of the window.
+  function showAge(e, age, ttl) {
+    const min = Math.floor(Math.max(0, age) / 60e9), text = min < 1 ? 'just now' : min + ' min ago';
+    const label = e.querySelector('text.emitter-age'), title = e.querySelector('title');
+    if (label && label.textContent !== text) label.textContent = text;
+    if (title) title.textContent = e.dataset.title + ' (' + text + ')';
+    e.style.opacity = (1 - 0.6 * Math.min(1, Math.max(0, age) / ttl)).toFixed(2);
+  }
+  // drawTracks draws the tracks of a /locations answer (newest first from
+  // the store), each at its latest fix. Given before (a st.fixSeq), it
+  // first takes off the drawn tracks the answer lacks that no fix updated
+  // after before.
+  function drawTracks(locs, before) {
+    const svg = $('floor').querySelector('svg');
+    if (!svg) return;
+    const latest = new Map();
+    for (const l of locs) if (!latest.has(l.track) || latest.get(l.track).time_ns < l.time_ns) latest.set(l.track, l);
+    if (before !== undefined) {
+      for (const e of svg.querySelectorAll('#emitters g[data-track]')) if (!latest.has(e.dataset.track) && Number(e.dataset.seq) <= before) e.remove();
+    }
+    for (const l of latest.values()) onLocation(l, false);
+    ageTracks(false);
+    markLocated(svg);
+  }
+  // refreshTracks reads the tracks again while the floor plan is shown.
+  async function refreshTracks() {
+    if (!st.me || $('page-heatmap').classList.contains('hidden') || document.hidden || !$('floor').querySelector('svg')) return;
+    const floor = $('floor').querySelector('svg').dataset.floor, before = st.fixSeq || 0;
+    const locs = await api('GET', '/locations?minutes=' + trackMinutes());
+    if ($('floor').querySelector('svg')?.dataset.floor !== floor) return; // the floor changed meanwhile
+    drawTracks(locs, before);
   }
 
   // onLocation draws (or moves) a track's marker at fix l: a dot and its 95%
@@ -427,13 +558,15 @@
     }
     if (!e) {
       e = document.createElementNS(ns, 'g'); e.setAttribute('data-track', l.track);
-      e.append(document.createElementNS(ns, 'ellipse'), document.createElementNS(ns, 'circle'), document.createElementNS(ns, 'title'));
+      const age = document.createElementNS(ns, 'text'); age.setAttribute('class', 'emitter-age');
+      e.append(document.createElementNS(ns, 'ellipse'), document.createElementNS(ns, 'circle'), document.createElementNS(ns, 'title'), age);
       g.append(e);
     }
+    e.dataset.seq = st.fixSeq = (st.fixSeq || 0) + 1;
     const vague = !(l.room_prob >= st.site.place_min_prob);
     e.dataset.time = l.time_ns; e.dataset.room = vague ? '' : l.room; e.dataset.target = l.target ? '1' : '0';
     e.classList.toggle('vague', vague);
-    const [ell, dot, title] = e.children, y = yf - l.y_m;
+    const [ell, dot, , age] = e.children, y = yf - l.y_m;
     // the dot keeps a readable size whatever the drawing's scale
     const vb = svg.viewBox.baseVal, r = Math.max(0.3, Math.max(vb.width, vb.height) / 150);
     // an emitter fusion does not alert on (a downlink, Wi-Fi, unnamed
@@ -444,10 +577,13 @@
     ell.setAttribute('stroke-width', r / 3);
     ell.setAttribute('transform', 'rotate(' + (-l.angle_rad * 180 / Math.PI) + ' ' + l.x_m + ' ' + y + ')');
     dot.setAttribute('class', 'emitter-dot' + other); dot.setAttribute('cx', l.x_m); dot.setAttribute('cy', y); dot.setAttribute('r', r);
-    title.textContent = l.class + (l.link && l.link !== 'unknown' ? ' ' + l.link : '') + ' ' + l.track +
+    e.dataset.title = l.class + (l.link && l.link !== 'unknown' ? ' ' + l.link : '') + ' ' + l.track +
       (vague ? ': location uncertain (no room reaches ' + (st.site.place_min_prob * 100).toFixed(0) + '%)' : ' in ' + l.room + ' (' + (l.room_prob * 100).toFixed(0) + '%)') + ', ' + fmtT(l.time_ns);
-    ageTracks(svg, l.time_ns);
-    if (mark) markLocated(svg);
+    // its age beside the dot, readable over any room
+    age.setAttribute('x', l.x_m + r * 1.6); age.setAttribute('y', y); age.setAttribute('font-size', r * 1.5);
+    age.setAttribute('stroke-width', r / 2.5); age.setAttribute('dominant-baseline', 'middle');
+    st.newestFix = Math.max(st.newestFix || 0, l.time_ns);
+    if (mark) { ageTracks(false); markLocated(svg); } else showAge(e, serverNow() - l.time_ns, trackMinutes() * 60e9); // the caller ages them all
   }
   function markLocated(svg) {
     if (!svg) return;

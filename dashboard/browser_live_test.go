@@ -1,0 +1,120 @@
+package dashboard
+
+import (
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// TestBrowserLiveFeedDown: the header says "live" only while the page's
+// stream is open and the dashboard's own feed from the broker is
+// connected; while the broker is unreachable it says since when and why,
+// in a warning style, and goes back to "live" when the feed connects.
+func TestBrowserLiveFeedDown(t *testing.T) {
+	link := &switchLink{reason: "not connected to the MQTT broker: dial tcp 127.0.0.1:18299: connect: connection refused"}
+	ctx, _, srv := browserDashboard(t, func(d *Deps) { d.Feed = link })
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the header says the feed is down",
+		chromedp.WaitVisible(chromedp.CSS(`#live.warn`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('live').textContent.includes('live feed down since')`))
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const l = document.getElementById('live'); return l.className + ' | ' + l.textContent + ' | ' + l.title; })()`))
+	if err != nil || strings.Contains(text, " ok") || !strings.Contains(text, "live feed down since 10:30 (broker unreachable)") || !strings.Contains(text, "connection refused") {
+		t.Errorf("header %q (%v): want \"live feed down since 10:30 (broker unreachable)\", warning style, the full reason in its title", text, err)
+	}
+	shot(t, ctx, "live-feed-down")
+	link.set(true, "")
+	within(t, ctx, 10*time.Second, "live once the feed connects",
+		chromedp.WaitVisible(chromedp.CSS(`#live.ok`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('live').textContent === 'live' && !document.getElementById('live').classList.contains('warn')`))
+}
+
+// TestBrowserLiveFeedNotConfigured: a dashboard started without --mqtt
+// hears nothing live: the header says so, not "live".
+func TestBrowserLiveFeedNotConfigured(t *testing.T) {
+	ctx, _, srv := browserDashboard(t, func(d *Deps) { d.Feed = nil })
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the header says there is no live feed",
+		chromedp.WaitVisible(chromedp.CSS(`#live.warn`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('live').textContent === 'no live feed (not configured): map updates every minute'`))
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('live').classList.contains('ok')`)); err != nil || ok {
+		t.Errorf("header styled live (ok) without a feed (%v)", err)
+	}
+}
+
+// TestBrowserTrackExpires: a phone's marker and its cell's outline leave
+// the floor plan once its last fix is older than the server's track window
+// (30 min) with no new fix arriving, on the server's clock, not the
+// browser's; a marker says its age; a page shown again (a laptop woken)
+// reads the tracks again.
+func TestBrowserTrackExpires(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(testNow.UnixNano())
+	ctx, ev, srv := browserDashboard(t, func(d *Deps) { d.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() } })
+	// t9 was last heard 8 s short of the window: it ages out on an open screen
+	ev.ts.mu.Lock()
+	ev.ts.locs = append([]store.LocationRecord{{Site: "hmp1", Track: "t9", Class: event.ClassLTE, Link: event.LinkUplink,
+		TimeNS: testNow.Add(-30*time.Minute + 8*time.Second).UnixNano(), Floor: "g", Room: "a-101", RoomProb: 0.9, XM: 1.5, YM: 2, SemiMajorM: 1, SemiMinorM: 1}}, ev.ts.locs...)
+	ev.ts.mu.Unlock()
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "floor plan with t1 and t9",
+		chromedp.Navigate(srv.URL+"/#heatmap"),
+		chromedp.WaitReady(chromedp.CSS(`#page-heatmap[data-drawn]`)),
+		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t9"]`)),
+		chromedp.WaitReady(chromedp.CSS(`polygon[data-room="a-101"].located`)),
+		chromedp.WaitReady(chromedp.CSS(`polygon[data-room="a-102"].located`)))
+	// t1's latest fix is 20 minutes old on the server's clock
+	age, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#emitters g[data-track="t1"] text').textContent`))
+	if err != nil || age != "20 min ago" {
+		t.Errorf("t1's label %q (%v), want \"20 min ago\"", age, err)
+	}
+	shot(t, ctx, "track-ages")
+	within(t, ctx, 30*time.Second, "t9 and its outline leave without a new fix",
+		chromedp.Poll[chromedp.Void](`typeof window.rfwAgeTracks === 'function' && (window.rfwAgeTracks(),
+			document.querySelector('#emitters g[data-track="t9"]') === null && !document.querySelector('polygon[data-room="a-101"]').classList.contains('located'))`))
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#emitters g[data-track="t1"]').length`)); err != nil || n != 1 {
+		t.Errorf("t1 drawn %d times (%v), want once (20 minutes old)", n, err)
+	}
+	// the laptop slept 11 minutes: shown again, the page reads the tracks again
+	clock.Store(testNow.Add(11 * time.Minute).UnixNano())
+	within(t, ctx, 10*time.Second, "shown again, t1 (31 minutes old) is gone",
+		chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event('visibilitychange'))`),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#emitters g[data-track="t1"]') === null && !document.querySelector('polygon[data-room="a-102"]').classList.contains('located')`))
+}
+
+// TestBrowserHatchKeepsHeat: a room whose zone's coverage is unknown keeps
+// its heat colour, hatched over: a sensor offline does not hide a week's
+// heat.
+func TestBrowserHatchKeepsHeat(t *testing.T) {
+	ctx, _, srv := browserDashboard(t, func(d *Deps) { d.Zones = fakeZones{"wing-a": "unknown", "yard": "unknown"} })
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "floor plan",
+		chromedp.Navigate(srv.URL+"/#heatmap"),
+		chromedp.WaitReady(chromedp.CSS(`#page-heatmap[data-drawn]`)))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		const q = (s) => document.querySelector(s), fill = (s) => q(s) ? q(s).getAttribute('fill') : 'none drawn';
+		const pat = q('#floor pattern#hatch'), opaque = pat ? [...pat.querySelectorAll('rect')].filter((r) => r.getAttribute('fill') !== 'none' && !(Number(r.getAttribute('fill-opacity') ?? 1) < 1)).length : -1;
+		const over = q('#floor polygon.hatch[data-room="a-102"]');
+		return [fill('polygon.room[data-room="a-102"]'), q('polygon.room[data-room="a-102"]').dataset.status, over ? over.getAttribute('fill') : 'no hatch',
+			over ? getComputedStyle(over).pointerEvents : '', String(opaque), fill('polygon.room[data-room="b-101"]'),
+			String(document.querySelectorAll('#floor polygon.hatch[data-room="b-101"]').length), q('#page-heatmap .legend').textContent];
+	})()`))
+	if err != nil || len(got) != 8 {
+		t.Fatalf("floor plan: %v (%v)", got, err)
+	}
+	if got[0] != "#d1242f" || got[1] != "unknown" || got[2] != "url(#hatch)" || got[3] != "none" || got[4] != "0" {
+		t.Errorf("a-102 (7 detections, zone unknown): fill %q status %q, hatch %q (pointer-events %q), opaque rects in #hatch %s; want its heat colour #d1242f under a see-through hatch",
+			got[0], got[1], got[2], got[3], got[4])
+	}
+	if got[5] != "#1d2633" || got[6] != "0" {
+		t.Errorf("b-101 (none in the hour, zone ok): fill %q, %s hatches; want #1d2633, none", got[5], got[6])
+	}
+	if !strings.Contains(got[7], "hatched: zone coverage unknown") {
+		t.Errorf("legend %q: want it to say what the hatching means", got[7])
+	}
+	shot(t, ctx, "hatch-over-heat")
+}
