@@ -143,6 +143,10 @@ func (u *Users) ChangePassword(ctx context.Context, ip, name, current, next stri
 	if _, err := u.checkPassword(ctx, ip+"|"+name, u.now(), name, current); err != nil {
 		return err
 	}
+	// The current password was right: the change is made though the
+	// client has gone since its check began.
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	h, err := u.hash(next)
 	if err != nil {
 		return err

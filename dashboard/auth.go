@@ -360,7 +360,10 @@ func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool,
 // checking the password (checkPassword); with every password check slot
 // taken for CheckWait, ErrBusy. Both are LimitErrors saying when to try
 // again. A disabled account fails as a wrong password does, whatever the
-// password (the error is both ErrBadCredentials and ErrDisabled).
+// password (the error is both ErrBadCredentials and ErrDisabled). A login
+// whose ctx ends before its password is checked fails with ctx's error,
+// neither a success nor a failure; once a right password is checked the
+// session is stored whatever becomes of ctx.
 func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, error) {
 	key := ip + "|" + name
 	now := u.now()
@@ -371,6 +374,10 @@ func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, 
 	if err != nil {
 		return Session{}, err
 	}
+	// The password was right: the session is stored though the client
+	// has gone since its check began (its failures are forgiven already).
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: acct.role, MustChange: acct.mustChange,
 		IssuedAt: now, ExpiresAt: now.Add(u.ttl), checked: now}
 	if _, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE expires_ns < ?`, now.UnixNano()); err != nil {
@@ -442,6 +449,11 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 	}
 	release, err := u.checkSlot(ctx)
 	if err != nil {
+		u.unreserve(ip, key, now)
+		return account{}, err
+	}
+	if err := ctx.Err(); err != nil { // the client left before its check: no bcrypt, no success
+		release()
 		u.unreserve(ip, key, now)
 		return account{}, err
 	}

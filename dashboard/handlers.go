@@ -138,11 +138,15 @@ func (s *server) loginRefused(c echo.Context, user, reason string) {
 	s.refusals.record(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: "login." + reason, Object: "user/" + user})
 }
 
+// auditAs records an action of user, who has no session (yet): a login,
+// a failed one. The row is written though the client has gone (detach).
 func (s *server) auditAs(c echo.Context, user, action, object string) {
 	if s.d.Auditor == nil {
 		return
 	}
-	if err := s.d.Auditor.Audit(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: action, Object: object}); err != nil {
+	ctx, cancel := detach(c.Request().Context())
+	defer cancel()
+	if err := s.d.Auditor.Audit(ctx, store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: action, Object: object}); err != nil {
 		s.log.Error("audit failed", "action", action, "err", err)
 	}
 }

@@ -271,13 +271,29 @@ func session(c echo.Context) Session {
 	return s
 }
 
+// detachedWriteTimeout bounds a write that outlives its request (detach).
+const detachedWriteTimeout = 5 * time.Second
+
+// detach returns a context for a write that must not be cancelled with
+// the request of ctx (its values kept), bounded by detachedWriteTimeout:
+// an audit row, or the session of a login whose password was checked. A
+// client that hangs up (a guessing script half-closing its socket while
+// bcrypt runs) cancelled the request's context, and with it the audit
+// row of its failed login, or the session of a right password.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), detachedWriteTimeout)
+}
+
 // audit records who did or viewed what; failures are logged, not fatal,
-// except where the caller checks the error.
+// except where the caller checks the error. The row is written though the
+// client has gone (detach).
 func (s *server) audit(c echo.Context, action, object, before, after string) error {
 	if s.d.Auditor == nil {
 		return nil
 	}
-	err := s.d.Auditor.Audit(c.Request().Context(), store.AuditEntry{
+	ctx, cancel := detach(c.Request().Context())
+	defer cancel()
+	err := s.d.Auditor.Audit(ctx, store.AuditEntry{
 		TimeNS: s.now().UnixNano(), User: session(c).User, Action: action, Object: object, Before: before, After: after,
 	})
 	if err != nil {
@@ -330,7 +346,7 @@ func (r *refusalAudit) record(ctx context.Context, e store.AuditEntry) {
 	r.mu.Unlock()
 	// Not the request's context: a client that hangs up at once (a
 	// guessing script) must not cancel the row that records it.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	wctx, cancel := detach(ctx)
 	defer cancel()
 	r.write(wctx, e)
 }

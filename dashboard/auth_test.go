@@ -1,0 +1,155 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// authEnv is a dashboard whose Users has the options opt (bcrypt at
+// MinCost, the test clock unless opt.Now is set) and the accounts viewer,
+// officer, analyst and admin (password "<name>-password"), auditing to
+// an Auditor that refuses a write whose context has ended, as SQLite
+// does, with its own metrics registry.
+func authEnv(t *testing.T, opt UsersOptions) (*env, *ctxAudit, *Users, *prometheus.Registry, *echo.Echo) {
+	t.Helper()
+	opt.BcryptCost = bcrypt.MinCost
+	if opt.Now == nil {
+		opt.Now = func() time.Time { return testNow }
+	}
+	u, err := NewUsers(context.Background(), memDB(t), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []string{RoleViewer, RoleOfficer, RoleAnalyst, RoleAdmin} {
+		if err := u.Create(context.Background(), r, r+"-password", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := newEnv(t)
+	audit := &ctxAudit{}
+	ev.deps.Users, ev.deps.Auditor = u, audit
+	reg := prometheus.NewRegistry()
+	ev.deps.Metrics = reg
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev, audit, u, reg, e
+}
+
+// leavingRequest is a request to e whose client hangs up (its context
+// ends) as soon as the password check begins (Users.checking), as a
+// client that half-closes its socket while bcrypt runs.
+func leavingRequest(e *echo.Echo, u *Users, method, path, body string, c *creds) *httptest.ResponseRecorder {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	u.checking = cancel
+	defer func() { u.checking = nil }()
+	req := httptest.NewRequest(method, path, strings.NewReader(body)).WithContext(ctx)
+	req.Header.Set("Content-Type", "application/json")
+	if c != nil {
+		req.AddCookie(c.cookie)
+		req.Header.Set(CSRFHeader, c.csrf)
+	}
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestLoginAuditedAfterClientLeft: a login or password change whose
+// client hangs up while its password is checked is answered and audited
+// as any other. The audit row was written with the request's context, so
+// a failed login of a client that half-closed its socket was not audited
+// ("context canceled"), though the limiter counted it; a right password
+// got a 500, its session insert cancelled, with no login row, after its
+// user's failures had been forgiven.
+func TestLoginAuditedAfterClientLeft(t *testing.T) {
+	for _, tc := range []struct {
+		name, path, body string
+		asViewer         bool // with a session of viewer
+		code             int
+		action, object   string
+	}{
+		{"wrong password", "/api/v1/login", `{"user":"viewer","password":"wrong-password"}`, false, 401, "login.failed", "user/viewer"},
+		{"unknown user", "/api/v1/login", `{"user":"nobody","password":"wrong-password"}`, false, 401, "login.failed", "user/nobody"},
+		{"disabled account", "/api/v1/login", `{"user":"officer","password":"officer-password"}`, false, 401, "login.disabled", "user/officer"},
+		{"right password", "/api/v1/login", `{"user":"viewer","password":"viewer-password"}`, false, 200, "login", "user/viewer"},
+		{"wrong current password", "/api/v1/me/password", `{"current":"wrong-password","new":"a-new-long-password"}`, true, 403, "user.password.failed", "user/viewer"},
+		{"password changed", "/api/v1/me/password", `{"current":"viewer-password","new":"a-new-long-password"}`, true, 200, "user.password.change", "user/viewer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, audit, u, _, e := authEnv(t, UsersOptions{})
+			if err := u.SetDisabled(context.Background(), "officer", true); err != nil {
+				t.Fatal(err)
+			}
+			var c *creds
+			if tc.asViewer {
+				v := login(t, e, RoleViewer, "viewer-password")
+				c = &v
+			}
+			rec := leavingRequest(e, u, http.MethodPost, tc.path, tc.body, c)
+			if rec.Code != tc.code {
+				t.Errorf("client gone during the password check: %d %s, want %d", rec.Code, rec.Body, tc.code)
+			}
+			if !audit.has(tc.action, tc.object) {
+				t.Errorf("audit log lacks %s %s: %+v", tc.action, tc.object, audit.entries)
+			}
+			switch tc.action {
+			case "login":
+				var token string
+				for _, ck := range rec.Result().Cookies() {
+					if ck.Name == SessionCookie {
+						token = ck.Value
+					}
+				}
+				u.mu.Lock()
+				delete(u.sessions, token) // read it from the table
+				u.mu.Unlock()
+				if _, ok := u.Session(token); token == "" || !ok {
+					t.Errorf("the session of the login is not stored (cookie %q)", token)
+				}
+			case "user.password.change":
+				if _, err := u.Login(context.Background(), "192.0.2.7", "viewer", "a-new-long-password"); err != nil {
+					t.Errorf("the new password: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// TestLoginClientGoneBeforeCheck: a login whose client left before its
+// password was checked is no success: no session, and its address's
+// failures of that user are not forgiven.
+func TestLoginClientGoneBeforeCheck(t *testing.T) {
+	_, _, u, _, _ := authEnv(t, UsersOptions{})
+	bg := context.Background()
+	for range 3 {
+		if _, err := u.Login(bg, "192.0.2.1", "viewer", "wrong-password"); !errors.Is(err, ErrBadCredentials) {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	if _, err := u.Login(ctx, "192.0.2.1", "viewer", "viewer-password"); err == nil {
+		t.Error("a login whose client left before the check succeeded")
+	}
+	var n int
+	if err := u.db.QueryRow(`SELECT COUNT(*) FROM dashboard_sessions`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("sessions stored: %d, %v; want none", n, err)
+	}
+	u.mu.Lock()
+	fails := len(u.fails["192.0.2.1|viewer"])
+	u.mu.Unlock()
+	if fails != 3 {
+		t.Errorf("failures of viewer from the address after a login whose client left: %d, want the 3 before", fails)
+	}
+}
