@@ -153,3 +153,51 @@ func TestLoginClientGoneBeforeCheck(t *testing.T) {
 		t.Errorf("failures of viewer from the address after a login whose client left: %d, want the 3 before", fails)
 	}
 }
+
+// TestPasswordChangeRefusalsAudited: a password change refused by the
+// login limiter (429, 503) is audited and counted as a refused login is;
+// it was neither.
+func TestPasswordChangeRefusalsAudited(t *testing.T) {
+	t.Run("limited", func(t *testing.T) {
+		_, audit, _, reg, e := authEnv(t, UsersOptions{})
+		c := login(t, e, RoleViewer, "viewer-password")
+		var codes []int
+		for range 6 {
+			codes = append(codes, do(e, "POST", "/api/v1/me/password", `{"current":"guess-guess-guess","new":"a-new-long-password"}`, "application/json", &c, true).Code)
+		}
+		if codes[4] != 403 || codes[5] != 429 {
+			t.Fatalf("6 wrong current passwords: %v, want the sixth 429", codes)
+		}
+		if !audit.has("user.password.limited", "user/viewer") {
+			t.Errorf("audit log lacks user.password.limited: %+v", audit.entries)
+		}
+		if got := metricValue(t, reg, "rfwarden_dashboard_login_refused_total", "reason", "limited"); got != 1 {
+			t.Errorf("rfwarden_dashboard_login_refused_total{reason=limited} = %v, want 1", got)
+		}
+	})
+	t.Run("busy", func(t *testing.T) {
+		_, audit, u, reg, e := authEnv(t, UsersOptions{MaxChecks: 1, CheckWait: time.Millisecond})
+		c := login(t, e, RoleViewer, "viewer-password")
+		entered, release := make(chan struct{}), make(chan struct{})
+		u.checking = func() { entered <- struct{}{}; <-release }
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			u.Login(context.Background(), "192.0.2.9", "admin", "admin-password")
+		}()
+		<-entered // the only check slot is taken
+		rec := do(e, "POST", "/api/v1/me/password", `{"current":"viewer-password","new":"a-new-long-password"}`, "application/json", &c, true)
+		close(release)
+		<-done
+		u.checking = nil
+		if rec.Code != 503 {
+			t.Fatalf("password change with no check slot free: %d %s, want 503", rec.Code, rec.Body)
+		}
+		if !audit.has("user.password.busy", "user/viewer") {
+			t.Errorf("audit log lacks user.password.busy: %+v", audit.entries)
+		}
+		if got := metricValue(t, reg, "rfwarden_dashboard_login_refused_total", "reason", "busy"); got != 1 {
+			t.Errorf("rfwarden_dashboard_login_refused_total{reason=busy} = %v, want 1", got)
+		}
+	})
+}

@@ -92,10 +92,10 @@ func (s *server) login(c echo.Context) error {
 	setRetryAfter(c, err)
 	switch {
 	case errors.Is(err, ErrRateLimited):
-		s.loginRefused(c, name, "limited") // someone guessing: the audit shows it
+		s.loginRefused(c, "login", name, "limited") // someone guessing: the audit shows it
 		return httpError(http.StatusTooManyRequests, "%v", err)
 	case errors.Is(err, ErrBusy):
-		s.loginRefused(c, name, "busy")
+		s.loginRefused(c, "login", name, "busy")
 		return httpError(http.StatusServiceUnavailable, "%v", err)
 	case errors.Is(err, ErrDisabled):
 		// Answered as a wrong password, whatever the password: a 403 to
@@ -130,12 +130,13 @@ func setRetryAfter(c echo.Context, err error) {
 	}
 }
 
-// loginRefused counts a login refused by a limit (reason limited or busy)
-// and audits it as login.<reason>: the first ones of a flood one by one,
+// loginRefused counts a login or password change (kind "login",
+// "user.password") refused by the login limiter (reason limited or busy)
+// and audits it as <kind>.<reason>: the first ones of a flood one by one,
 // the rest in a summary row (refusalAudit).
-func (s *server) loginRefused(c echo.Context, user, reason string) {
+func (s *server) loginRefused(c echo.Context, kind, user, reason string) {
 	s.loginRefusals.WithLabelValues(reason).Inc()
-	s.refusals.record(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: "login." + reason, Object: "user/" + user})
+	s.refusals.record(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: kind + "." + reason, Object: "user/" + user})
 }
 
 // auditAs records an action of user, who has no session (yet): a login,
@@ -2052,7 +2053,12 @@ func (s *server) changePassword(c echo.Context) error {
 	}
 	user := session(c).User
 	err := s.d.Users.ChangePassword(c.Request().Context(), c.RealIP(), user, req.Current, req.New)
-	if errors.Is(err, ErrBadCredentials) {
+	switch {
+	case errors.Is(err, ErrRateLimited): // the login limiter's: audited and counted as refused logins are
+		s.loginRefused(c, "user.password", user, "limited")
+	case errors.Is(err, ErrBusy):
+		s.loginRefused(c, "user.password", user, "busy")
+	case errors.Is(err, ErrBadCredentials):
 		s.auditAs(c, user, "user.password.failed", "user/"+user)
 	}
 	if err != nil {

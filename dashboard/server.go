@@ -134,11 +134,11 @@ func New(d Deps) (*echo.Echo, error) {
 	}, []string{"result"})
 	s.loginRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_login_refused_total",
-		Help: "Logins refused by a limit without checking the password, by reason: limited (too many failures of the address, or of the address and user), busy (no password check free).",
+		Help: "Logins and password changes refused by a limit without checking the password, by reason: limited (too many failures of the address, or of the address and user), busy (no password check free).",
 	}, []string{"reason"})
 	unaudited := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_login_refused_unaudited_total",
-		Help: "Refused logins not audited one by one (beyond the first 10 a minute); a login.refused.summary row counts them.",
+		Help: "Refused logins and password changes not audited one by one (beyond the first 10 a minute); a login.refused.summary row counts them.",
 	})
 	s.refusals = &refusalAudit{auditor: d.Auditor, log: d.Logger, now: d.Now, unaudited: unaudited,
 		afterFunc: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
@@ -309,10 +309,11 @@ const refusalAuditBurst = 10
 // refusalAuditPeriod is the period of refusalAuditBurst.
 const refusalAuditPeriod = time.Minute
 
-// refusalAudit writes the audit rows of logins refused by a limit
-// (login.limited, login.busy): the first refusalAuditBurst of a period
-// one by one, the others counted (the unaudited metric) and summed up in
-// one row, login.refused.summary, when the period ends. A period begins
+// refusalAudit writes the audit rows of logins and password changes
+// refused by a limit (login.limited, login.busy, user.password.limited,
+// user.password.busy): the first refusalAuditBurst of a period one by
+// one, the others counted (the unaudited metric) and summed up in one
+// row, login.refused.summary, when the period ends. A period begins
 // with the first refusal after the last one ended. A flood of refused
 // logins wrote a row each, contending with fusion for the database.
 type refusalAudit struct {
