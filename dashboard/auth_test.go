@@ -201,3 +201,30 @@ func TestPasswordChangeRefusalsAudited(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditRecordsAddress: the audit rows of logins (right, wrong,
+// refused) and password changes say which address the request came
+// from; the address went to the limiter only.
+func TestAuditRecordsAddress(t *testing.T) {
+	_, audit, _, _, e := authEnv(t, UsersOptions{})
+	const js = "application/json"
+	c := login(t, e, RoleViewer, "viewer-password")
+	do(e, "POST", "/api/v1/me/password", `{"current":"wrong-password","new":"a-new-long-password"}`, js, &c, true)
+	do(e, "POST", "/api/v1/me/password", `{"current":"viewer-password","new":"a-new-long-password"}`, js, &c, true)
+	for range 6 {
+		do(e, "POST", "/api/v1/login", `{"user":"officer","password":"wrong-password"}`, js, nil, false)
+	}
+	want := []string{"login", "user.password.failed", "user.password.change", "login.failed", "login.limited"}
+	seen := map[string]bool{}
+	for _, a := range audit.entries {
+		seen[a.Action] = true
+		if a.Addr != "192.0.2.1" { // httptest's client address
+			t.Errorf("audit row %s %s: address %q, want 192.0.2.1", a.Action, a.Object, a.Addr)
+		}
+	}
+	for _, a := range want {
+		if !seen[a] {
+			t.Errorf("audit log lacks %s", a)
+		}
+	}
+}

@@ -136,18 +136,19 @@ func setRetryAfter(c echo.Context, err error) {
 // the rest in a summary row (refusalAudit).
 func (s *server) loginRefused(c echo.Context, kind, user, reason string) {
 	s.loginRefusals.WithLabelValues(reason).Inc()
-	s.refusals.record(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: kind + "." + reason, Object: "user/" + user})
+	s.refusals.record(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: kind + "." + reason, Object: "user/" + user, Addr: c.RealIP()})
 }
 
 // auditAs records an action of user, who has no session (yet): a login,
-// a failed one. The row is written though the client has gone (detach).
+// a failed one. The row keeps the client's address, and is written though
+// the client has gone (detach).
 func (s *server) auditAs(c echo.Context, user, action, object string) {
 	if s.d.Auditor == nil {
 		return
 	}
 	ctx, cancel := detach(c.Request().Context())
 	defer cancel()
-	if err := s.d.Auditor.Audit(ctx, store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: action, Object: object}); err != nil {
+	if err := s.d.Auditor.Audit(ctx, store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: action, Object: object, Addr: c.RealIP()}); err != nil {
 		s.log.Error("audit failed", "action", action, "err", err)
 	}
 }

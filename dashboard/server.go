@@ -285,8 +285,8 @@ func detach(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // audit records who did or viewed what; failures are logged, not fatal,
-// except where the caller checks the error. The row is written though the
-// client has gone (detach).
+// except where the caller checks the error. The row keeps the client's
+// address, and is written though the client has gone (detach).
 func (s *server) audit(c echo.Context, action, object, before, after string) error {
 	if s.d.Auditor == nil {
 		return nil
@@ -294,7 +294,7 @@ func (s *server) audit(c echo.Context, action, object, before, after string) err
 	ctx, cancel := detach(c.Request().Context())
 	defer cancel()
 	err := s.d.Auditor.Audit(ctx, store.AuditEntry{
-		TimeNS: s.now().UnixNano(), User: session(c).User, Action: action, Object: object, Before: before, After: after,
+		TimeNS: s.now().UnixNano(), User: session(c).User, Action: action, Object: object, Before: before, After: after, Addr: c.RealIP(),
 	})
 	if err != nil {
 		s.log.Error("audit failed", "action", action, "object", object, "err", err)

@@ -872,7 +872,7 @@
     if (f.action.value) q.set('action', f.action.value);
     const es = await api('GET', '/audit' + (q.toString() ? '?' + q : ''));
     $('audit-rows').replaceChildren(...es.map((a) => el('tr', {}, el('td', { text: fmtT(a.time_ns) }), el('td', { text: a.user }), el('td', { text: a.action }),
-      el('td', { text: a.object }), el('td', { text: [a.before, a.after].filter(Boolean).join(' → ') }))));
+      el('td', { text: a.object }), el('td', { text: [a.before, a.after].filter(Boolean).join(' → ') }), el('td', { text: a.addr || '' }))));
     drawn('audit', es.length);
   }
   $('audit-filter').addEventListener('submit', (ev) => { ev.preventDefault(); loadAudit().catch((e) => console.error(e)); });
