@@ -81,11 +81,14 @@ type Session struct {
 // Users keeps local accounts and their sessions in SQLite tables, so a
 // session outlives a dashboard restart (the control room's screens stay
 // logged in through an upgrade) and serves every dashboard process on the
-// database; sessions in use are also kept in memory.
+// database; sessions in use are also kept in memory. A user has at most
+// MaxSessions at once; the expired ones are deleted, here and in the table,
+// at each login.
 type Users struct {
 	db       *sql.DB
 	cost     int
 	ttl      time.Duration
+	maxSess  int // sessions per user (MaxSessions)
 	now      func() time.Time
 	maxFails int
 	failWin  time.Duration
@@ -133,6 +136,10 @@ type UsersOptions struct {
 	// gets ErrBusy.
 	MaxChecks int
 	CheckWait time.Duration
+	// MaxSessions is how many sessions one user has at once, on every
+	// dashboard process together; a login past it ends the user's oldest.
+	// Default MaxSessionsPerUser.
+	MaxSessions int
 	// Recheck is how often a session's account is read again, so that an
 	// account disabled, given another role or a new password by another
 	// dashboard process (or `rfwarden users`) loses its sessions here too;
@@ -161,6 +168,7 @@ CREATE TABLE IF NOT EXISTS dashboard_sessions (
 	must_change INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS dashboard_sessions_user ON dashboard_sessions(user);
+CREATE INDEX IF NOT EXISTS dashboard_sessions_expires ON dashboard_sessions(expires_ns);
 CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	time_ns INTEGER NOT NULL,
@@ -175,7 +183,7 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	if err := addAccountColumns(ctx, db); err != nil {
 		return nil, err
 	}
-	u := &Users{db: db, cost: opt.BcryptCost, ttl: opt.SessionTTL, now: opt.Now, maxFails: opt.MaxFailures,
+	u := &Users{db: db, cost: opt.BcryptCost, ttl: opt.SessionTTL, maxSess: opt.MaxSessions, now: opt.Now, maxFails: opt.MaxFailures,
 		failWin: opt.FailWindow, recheck: opt.Recheck, maxIPFails: opt.MaxIPFailures, checkWait: opt.CheckWait,
 		sessions: map[string]Session{}, fails: map[string][]time.Time{}, ipFails: map[string][]time.Time{}}
 	if u.cost == 0 {
@@ -191,6 +199,9 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	})
 	if u.ttl == 0 {
 		u.ttl = 12 * time.Hour
+	}
+	if u.maxSess <= 0 {
+		u.maxSess = MaxSessionsPerUser
 	}
 	if u.now == nil {
 		u.now = time.Now
@@ -380,19 +391,73 @@ func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, 
 	defer cancel()
 	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: acct.role, MustChange: acct.mustChange,
 		IssuedAt: now, ExpiresAt: now.Add(u.ttl), checked: now}
-	if _, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE expires_ns < ?`, now.UnixNano()); err != nil {
-		return Session{}, fmt.Errorf("open session: %w", err)
-	}
-	if _, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_sessions(token_hash, csrf, user, issued_ns, expires_ns, must_change) VALUES (?, ?, ?, ?, ?, ?)`,
-		tokenHash(s.Token), s.CSRF, s.User, s.IssuedAt.UnixNano(), s.ExpiresAt.UnixNano(), s.MustChange); err != nil {
+	ended, err := u.storeSession(ctx, s)
+	if err != nil {
 		return Session{}, fmt.Errorf("open session: %w", err)
 	}
 	u.mu.Lock()
-	if u.dropped == dropped { // else the account may have changed since it was read: Session reads the row
+	defer u.mu.Unlock()
+	keep := u.dropped == dropped // else the account may have changed since it was read: Session reads the row
+	// The expired sessions leave memory as their rows left the table, and
+	// the user's sessions past the cap too; the others' rows stay in memory
+	// when they were never used again (a browser closed without logging out).
+	for token, x := range u.sessions {
+		if now.After(x.ExpiresAt) || len(ended) > 0 && x.User == name && ended[tokenHash(token)] {
+			delete(u.sessions, token)
+		}
+	}
+	if len(ended) > 0 {
+		u.dropped++ // a read of an ended session under way is not kept (Session)
+	}
+	if keep {
 		u.sessions[s.Token] = s
 	}
-	u.mu.Unlock()
 	return s, nil
+}
+
+// MaxSessionsPerUser is how many sessions one user has at once by
+// default (UsersOptions.MaxSessions): logging in again past it ends the
+// user's oldest session. Sessions never logged out (a browser closed)
+// were kept, in the table and in memory, until they expired.
+const MaxSessionsPerUser = 20
+
+// storeSession stores s in the sessions table, in one transaction with
+// the deletion of the expired sessions and of s.User's oldest past
+// maxSess, whose token hashes it returns.
+func (u *Users) storeSession(ctx context.Context, s Session) (ended map[string]bool, err error) {
+	tx, err := u.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE expires_ns < ?`, s.IssuedAt.UnixNano()); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO dashboard_sessions(token_hash, csrf, user, issued_ns, expires_ns, must_change) VALUES (?, ?, ?, ?, ?, ?)`,
+		tokenHash(s.Token), s.CSRF, s.User, s.IssuedAt.UnixNano(), s.ExpiresAt.UnixNano(), s.MustChange); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `DELETE FROM dashboard_sessions WHERE user = ?1 AND token_hash NOT IN
+		(SELECT token_hash FROM dashboard_sessions WHERE user = ?1 ORDER BY issued_ns DESC, rowid DESC LIMIT ?2) RETURNING token_hash`, s.User, u.maxSess)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		if ended == nil {
+			ended = map[string]bool{}
+		}
+		ended[h] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return ended, tx.Commit()
 }
 
 // tokenHash is what the sessions table keeps of a cookie's token.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -226,5 +227,70 @@ func TestAuditRecordsAddress(t *testing.T) {
 		if !seen[a] {
 			t.Errorf("audit log lacks %s", a)
 		}
+	}
+}
+
+// TestSessionsPruned: sessions past their expiry leave memory when their
+// rows leave the table (at a login), and a user has at most
+// MaxSessionsPerUser at once, a login past it ending the oldest. Sessions
+// never used again stayed in memory until a restart (10,000 logins of one
+// viewer kept 3 MB).
+func TestSessionsPruned(t *testing.T) {
+	var now atomic.Int64
+	now.Store(testNow.UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	_, _, u, _, _ := authEnv(t, UsersOptions{Now: clock, SessionTTL: time.Hour})
+	ctx := context.Background()
+	rows := func(user string) int {
+		var n int
+		if err := u.db.QueryRow(`SELECT COUNT(*) FROM dashboard_sessions WHERE user = ?`, user).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	inMemory := func() int {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return len(u.sessions)
+	}
+
+	for range 5 {
+		if _, err := u.Login(ctx, "192.0.2.1", "viewer", "viewer-password"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now.Add(int64(2 * time.Hour))
+	if _, err := u.Login(ctx, "192.0.2.1", "officer", "officer-password"); err != nil {
+		t.Fatal(err)
+	}
+	if n, r := inMemory(), rows("viewer"); n != 1 || r != 0 {
+		t.Errorf("after 5 sessions expired and a login: %d sessions in memory, %d rows of viewer; want 1, 0", n, r)
+	}
+
+	var tokens []string
+	for range MaxSessionsPerUser + 5 {
+		now.Add(int64(time.Second))
+		s, err := u.Login(ctx, "192.0.2.1", "viewer", "viewer-password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, s.Token)
+	}
+	if r := rows("viewer"); r != MaxSessionsPerUser {
+		t.Errorf("%d logins of viewer: %d sessions stored, want %d", len(tokens), r, MaxSessionsPerUser)
+	}
+	if n := inMemory(); n > MaxSessionsPerUser+1 {
+		t.Errorf("%d sessions in memory, want at most %d of viewer and officer's", n, MaxSessionsPerUser+1)
+	}
+	for i, tok := range tokens {
+		_, ok := u.Session(tok)
+		if want := i >= 5; ok != want {
+			t.Errorf("session %d of %d: live %v, want %v (the oldest end past %d)", i+1, len(tokens), ok, want, MaxSessionsPerUser)
+		}
+	}
+	var idx int
+	if err := u.db.QueryRow(`SELECT COUNT(*) FROM pragma_index_list('dashboard_sessions') AS l
+		JOIN pragma_index_info(l.name) AS i WHERE i.name = 'expires_ns'`).Scan(&idx); err != nil || idx != 1 {
+		t.Errorf("index on dashboard_sessions(expires_ns): %d, %v; want one", idx, err)
 	}
 }
