@@ -250,6 +250,12 @@ func addAccountColumns(ctx context.Context, db *sql.DB) error {
 
 // Create adds a user with a bcrypt hash of password.
 func (u *Users) Create(ctx context.Context, name, password, role string) error {
+	return u.create(ctx, name, password, role, false)
+}
+
+// create is Create; mustChange makes the user choose a new password at
+// their next login (an admin chose this one), in the same statement.
+func (u *Users) create(ctx context.Context, name, password, role string, mustChange bool) error {
 	if err := checkUserName(name); err != nil {
 		return err
 	}
@@ -267,8 +273,8 @@ func (u *Users) Create(ctx context.Context, name, password, role string) error {
 	if n > 0 {
 		return fmt.Errorf("create user %q: %w", name, ErrUserExists)
 	}
-	if _, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_users(name, hash, role, created_ns) VALUES (?, ?, ?, ?)`,
-		name, h, role, u.now().UnixNano()); err != nil {
+	if _, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_users(name, hash, role, created_ns, must_change) VALUES (?, ?, ?, ?, ?)`,
+		name, h, role, u.now().UnixNano(), mustChange); err != nil {
 		return fmt.Errorf("create user %q: %w", name, err)
 	}
 	return nil

@@ -813,7 +813,11 @@
     const us = await api('GET', '/users');
     const act = async (path, method, body) => {
       $('user-error').textContent = ''; $('user-result').textContent = '';
-      try { const r = await api(method || 'POST', path, body); await loadUsers(); return r; } catch (err) { $('user-error').textContent = err.message; await loadUsers(); }
+      try {
+        const r = await api(method || 'POST', path, body); await loadUsers();
+        if (r && r.warning) $('user-error').textContent = r.warning;
+        return r;
+      } catch (err) { $('user-error').textContent = err.message; await loadUsers(); }
     };
     $('user-rows').replaceChildren(...us.map((u) => {
       const self = u.name === st.me.user, path = '/users/' + encodeURIComponent(u.name);
@@ -846,8 +850,9 @@
     const f = ev.target;
     $('user-error').textContent = ''; $('user-result').textContent = '';
     try {
-      await api('POST', '/users', { name: f.name.value, role: f.role.value, password: f.password.value });
+      const r = await api('POST', '/users', { name: f.name.value, role: f.role.value, password: f.password.value });
       $('user-result').textContent = 'Created ' + f.name.value + ' (' + f.role.value + ').';
+      if (r && r.warning) $('user-error').textContent = r.warning;
       f.reset(); loadUsers();
     } catch (err) { $('user-error').textContent = err.message; }
   });
