@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"slices"
 	"strings"
@@ -86,6 +87,7 @@ type Session struct {
 // at each login.
 type Users struct {
 	db       *sql.DB
+	log      *slog.Logger
 	cost     int
 	ttl      time.Duration
 	maxSess  int // sessions per user (MaxSessions)
@@ -146,6 +148,9 @@ type UsersOptions struct {
 	// default 5 s. Changes made through this Users act at once.
 	Recheck time.Duration
 	Now     func() time.Time
+	// Logger gets the warnings of NewUsers (user names differing only by
+	// case); default slog.Default().
+	Logger *slog.Logger
 }
 
 // NewUsers creates the users table in db if needed.
@@ -183,9 +188,15 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	if err := addAccountColumns(ctx, db); err != nil {
 		return nil, err
 	}
-	u := &Users{db: db, cost: opt.BcryptCost, ttl: opt.SessionTTL, maxSess: opt.MaxSessions, now: opt.Now, maxFails: opt.MaxFailures,
+	u := &Users{db: db, log: opt.Logger, cost: opt.BcryptCost, ttl: opt.SessionTTL, maxSess: opt.MaxSessions, now: opt.Now, maxFails: opt.MaxFailures,
 		failWin: opt.FailWindow, recheck: opt.Recheck, maxIPFails: opt.MaxIPFailures, checkWait: opt.CheckWait,
 		sessions: map[string]Session{}, fails: map[string][]time.Time{}, ipFails: map[string][]time.Time{}}
+	if u.log == nil {
+		u.log = slog.Default()
+	}
+	if err := u.uniqueNames(ctx); err != nil {
+		return nil, err
+	}
 	if u.cost == 0 {
 		u.cost = bcrypt.DefaultCost
 	}
@@ -248,7 +259,68 @@ func addAccountColumns(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// Create adds a user with a bcrypt hash of password.
+// uniqueNames makes user names unique ignoring case in the table (a unique
+// index), so that "Alice" cannot be made beside "alice": the audit log
+// could not tell them apart. A table that already holds such names keeps
+// them, both still log in, with a warning for each pair; Create refuses
+// new ones all the same.
+func (u *Users) uniqueNames(ctx context.Context) error {
+	rows, err := u.db.QueryContext(ctx, `SELECT a.name, b.name FROM dashboard_users AS a JOIN dashboard_users AS b
+		ON a.name < b.name AND a.name = b.name COLLATE NOCASE ORDER BY a.name, b.name`)
+	if err != nil {
+		return fmt.Errorf("check user names: %w", err)
+	}
+	var pairs [][2]string
+	for rows.Next() {
+		var p [2]string
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
+			rows.Close()
+			return fmt.Errorf("check user names: %w", err)
+		}
+		pairs = append(pairs, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check user names: %w", err)
+	}
+	if len(pairs) == 0 {
+		_, err = u.db.ExecContext(ctx, `CREATE UNIQUE INDEX IF NOT EXISTS dashboard_users_name_nocase ON dashboard_users(name COLLATE NOCASE)`)
+		if err == nil || !strings.Contains(err.Error(), "UNIQUE") { // UNIQUE: a pair made meanwhile by an older binary
+			return err
+		}
+	}
+	for _, p := range pairs {
+		u.log.Warn("dashboard: two accounts' names differ only by case, which the audit log does not show: disable one of them (no new such name can be made)",
+			"user", p[0], "other", p[1])
+	}
+	return nil
+}
+
+// existingName returns the name of the account called name ignoring case
+// (the same name first), "" when none is.
+func (u *Users) existingName(ctx context.Context, name string) (string, error) {
+	var got string
+	err := u.db.QueryRowContext(ctx, `SELECT name FROM dashboard_users WHERE name = ?1 COLLATE NOCASE ORDER BY name != ?1 LIMIT 1`, name).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up user %q: %w", name, err)
+	}
+	return got, nil
+}
+
+// userExists is the error of creating name beside the account existing.
+func userExists(name, existing string) error {
+	if existing == name || existing == "" {
+		return fmt.Errorf("create user %q: %w", name, ErrUserExists)
+	}
+	return fmt.Errorf("create user %q: %w: %q (names may not differ only by case)", name, ErrUserExists, existing)
+}
+
+// Create adds a user with a bcrypt hash of password. A name differing
+// from an account's only by case is refused (ErrUserExists) as the same
+// name is.
 func (u *Users) Create(ctx context.Context, name, password, role string) error {
 	return u.create(ctx, name, password, role, false)
 }
@@ -266,16 +338,26 @@ func (u *Users) create(ctx context.Context, name, password, role string, mustCha
 	if err != nil {
 		return err
 	}
-	var n int
-	if err := u.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM dashboard_users WHERE name = ?`, name).Scan(&n); err != nil {
-		return fmt.Errorf("look up user %q: %w", name, err)
+	if existing, err := u.existingName(ctx, name); err != nil {
+		return err
+	} else if existing != "" {
+		return userExists(name, existing)
 	}
-	if n > 0 {
-		return fmt.Errorf("create user %q: %w", name, ErrUserExists)
+	// The check again in the insert: another process may have made the
+	// name since.
+	res, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_users(name, hash, role, created_ns, must_change)
+		SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM dashboard_users WHERE name = ?1 COLLATE NOCASE)`,
+		name, h, role, u.now().UnixNano(), mustChange)
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
 	}
-	if _, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_users(name, hash, role, created_ns, must_change) VALUES (?, ?, ?, ?, ?)`,
-		name, h, role, u.now().UnixNano(), mustChange); err != nil {
+	if err != nil && !strings.Contains(err.Error(), "UNIQUE") {
 		return fmt.Errorf("create user %q: %w", name, err)
+	}
+	if err != nil || n == 0 {
+		existing, _ := u.existingName(ctx, name)
+		return userExists(name, existing)
 	}
 	return nil
 }

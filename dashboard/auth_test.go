@@ -1,8 +1,10 @@
 package dashboard
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -292,5 +294,48 @@ func TestSessionsPruned(t *testing.T) {
 	if err := u.db.QueryRow(`SELECT COUNT(*) FROM pragma_index_list('dashboard_sessions') AS l
 		JOIN pragma_index_info(l.name) AS i WHERE i.name = 'expires_ns'`).Scan(&idx); err != nil || idx != 1 {
 		t.Errorf("index on dashboard_sessions(expires_ns): %d, %v; want one", idx, err)
+	}
+}
+
+// TestUserNamesUniqueIgnoringCase: a name differing from an account's only
+// by case is refused (409 naming the account): "Alice" beside "alice"
+// could not be told apart in the audit log. A database that already holds
+// such a pair still opens, with a warning.
+func TestUserNamesUniqueIgnoringCase(t *testing.T) {
+	_, _, u, _, e := authEnv(t, UsersOptions{})
+	admin := login(t, e, RoleAdmin, "admin-password")
+	rec := do(e, "POST", "/api/v1/users", `{"name":"Viewer","password":"some-long-password","role":"viewer"}`, "application/json", &admin, true)
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), `\"viewer\"`) {
+		t.Errorf("create Viewer beside viewer: %d %s, want 409 naming viewer", rec.Code, rec.Body)
+	}
+	if err := u.Create(context.Background(), "ADMIN", "some-long-password", RoleAdmin); !errors.Is(err, ErrUserExists) {
+		t.Errorf("create ADMIN beside admin: %v, want ErrUserExists", err)
+	}
+	if err := u.Create(context.Background(), "viewer2", "some-long-password", RoleViewer); err != nil {
+		t.Errorf("create viewer2: %v", err)
+	}
+
+	// a database written before, with a pair
+	db := memDB(t)
+	h, _ := bcrypt.GenerateFromPassword([]byte("bob-password"), bcrypt.MinCost)
+	if _, err := db.Exec(`CREATE TABLE dashboard_users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, role TEXT NOT NULL, created_ns INTEGER NOT NULL);
+INSERT INTO dashboard_users VALUES ('bob', ?, 'viewer', 1), ('Bob', ?, 'viewer', 2)`, string(h), string(h)); err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	again, err := NewUsers(context.Background(), db, UsersOptions{BcryptCost: bcrypt.MinCost, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	if err != nil {
+		t.Fatalf("open a database holding bob and Bob: %v", err)
+	}
+	if out := logged.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "Bob") {
+		t.Errorf("no warning about bob and Bob: %q", out)
+	}
+	for _, n := range []string{"bob", "Bob"} {
+		if _, err := again.Login(context.Background(), "192.0.2.1", n, "bob-password"); err != nil {
+			t.Errorf("%s logs in: %v", n, err)
+		}
+	}
+	if err := again.Create(context.Background(), "BOB", "some-long-password", RoleViewer); !errors.Is(err, ErrUserExists) {
+		t.Errorf("create BOB beside bob and Bob: %v, want ErrUserExists", err)
 	}
 }
