@@ -140,7 +140,7 @@ func (u *Users) ChangePassword(ctx context.Context, ip, name, current, next stri
 	if err := checkNewPassword(next); err != nil {
 		return err
 	}
-	if _, err := u.checkPassword(ctx, ip+"|"+name, u.now(), name, current); err != nil {
+	if _, err := u.checkPassword(ctx, limitAddr(ip)+"|"+name, u.now(), name, current); err != nil {
 		return err
 	}
 	// The current password was right: the change is made though the

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"runtime"
 	"slices"
 	"strings"
@@ -454,7 +455,7 @@ func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool,
 }
 
 // Login checks the password and opens a session. Attempts are counted
-// per ip+user and per ip; after MaxFailures of the one or MaxIPFailures
+// per ip+user and per ip (an IPv6 address's /64: limitAddr); after MaxFailures of the one or MaxIPFailures
 // of the other in FailWindow, Login returns ErrRateLimited without
 // checking the password (checkPassword); with every password check slot
 // taken for CheckWait, ErrBusy. Both are LimitErrors saying when to try
@@ -464,7 +465,7 @@ func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool,
 // neither a success nor a failure; once a right password is checked the
 // session is stored whatever becomes of ctx.
 func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, error) {
-	key := ip + "|" + name
+	key := limitAddr(ip) + "|" + name
 	now := u.now()
 	u.mu.Lock()
 	dropped := u.dropped
@@ -546,6 +547,26 @@ func (u *Users) storeSession(ctx context.Context, s Session) (ended map[string]b
 	}
 	rows.Close()
 	return ended, tx.Commit()
+}
+
+// limitAddr is what the login limits count an attempt from the client
+// address ip against: an IPv4 address itself (also written IPv4-mapped),
+// an IPv6 address's /64 network. A host on IPv6 usually has a whole /64,
+// and counted per address it had as many guesses as it took addresses.
+// Anything else (not an address) is counted as it is.
+func limitAddr(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // tokenHash is what the sessions table keeps of a cookie's token.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -337,5 +338,52 @@ INSERT INTO dashboard_users VALUES ('bob', ?, 'viewer', 1), ('Bob', ?, 'viewer',
 	}
 	if err := again.Create(context.Background(), "BOB", "some-long-password", RoleViewer); !errors.Is(err, ErrUserExists) {
 		t.Errorf("create BOB beside bob and Bob: %v, want ErrUserExists", err)
+	}
+}
+
+// TestLoginLimitIPv6Per64: an IPv6 client's failures are counted for its
+// /64 (a host usually has all of it, so a limit per address was none);
+// IPv4 clients are counted per address.
+func TestLoginLimitIPv6Per64(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		addr  func(i int) string // of failure i
+		other string             // another client, not limited
+		same  string             // in the same count, limited
+		user  string             // "": a new name each time (per address limit)
+		limit int
+	}{
+		{"ipv6 per address", func(i int) string { return fmt.Sprintf("2001:db8:1:2::%x", i+1) }, "2001:db8:1:3::1", "2001:db8:1:2:ffff:ffff:ffff:ffff", "", 20},
+		{"ipv6 per address and user", func(i int) string { return fmt.Sprintf("2001:db8:1:2:%x::1", i+1) }, "2001:db8:1:3::1", "2001:db8:1:2::99", "viewer", 5},
+		{"ipv4 mapped", func(i int) string { return "::ffff:192.0.2.1" }, "192.0.2.2", "192.0.2.1", "viewer", 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, u, _, _ := authEnv(t, UsersOptions{})
+			name := func(i int) string {
+				if tc.user != "" {
+					return tc.user
+				}
+				return fmt.Sprint("nobody-", i)
+			}
+			for i := range tc.limit {
+				if _, err := u.Login(ctx, tc.addr(i), name(i), "wrong-password"); !errors.Is(err, ErrBadCredentials) {
+					t.Fatalf("failure %d from %s: %v", i+1, tc.addr(i), err)
+				}
+			}
+			if _, err := u.Login(ctx, tc.same, name(tc.limit), "wrong-password"); !errors.Is(err, ErrRateLimited) {
+				t.Errorf("after %d failures, from %s: %v, want ErrRateLimited", tc.limit, tc.same, err)
+			}
+			if _, err := u.Login(ctx, tc.other, name(tc.limit), "wrong-password"); !errors.Is(err, ErrBadCredentials) {
+				t.Errorf("after %d failures, from %s: %v, want ErrBadCredentials (not limited)", tc.limit, tc.other, err)
+			}
+		})
+	}
+	// IPv4 addresses side by side are counted apart
+	_, _, u, _, _ := authEnv(t, UsersOptions{})
+	for i := range 25 {
+		if _, err := u.Login(ctx, fmt.Sprintf("192.0.2.%d", i+1), fmt.Sprint("nobody-", i), "wrong-password"); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("failure %d, from its own IPv4 address: %v", i+1, err)
+		}
 	}
 }
