@@ -140,9 +140,13 @@ func (u *Users) ChangePassword(ctx context.Context, ip, name, current, next stri
 	if err := checkNewPassword(next); err != nil {
 		return err
 	}
-	if _, err := u.checkPassword(ctx, ip+"|"+name, u.now(), name, current); err != nil {
+	if _, err := u.checkPassword(ctx, limitAddr(ip)+"|"+name, u.now(), name, current); err != nil {
 		return err
 	}
+	// The current password was right: the change is made though the
+	// client has gone since its check began.
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	h, err := u.hash(next)
 	if err != nil {
 		return err
@@ -153,19 +157,34 @@ func (u *Users) ChangePassword(ctx context.Context, ip, name, current, next stri
 	return nil
 }
 
-// update runs a statement on name's row and ends name's sessions here. When
-// it changed no row it tells why: no such user, or the last-admin guard.
+// update runs a statement on name's row and deletes name's sessions, in
+// one transaction, then ends them here. When it changed no row it tells
+// why: no such user, or the last-admin guard. The change committed before
+// the sessions' deletion: when that failed (the database busy), update
+// returned an error for a change made, which its callers did not audit (a
+// reset password was never shown). Now an error means nothing changed.
 func (u *Users) update(ctx context.Context, name, query string, args ...any) error {
-	res, err := u.db.ExecContext(ctx, query, args...)
+	tx, err := u.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		var one int
-		if err := u.db.QueryRowContext(ctx, `SELECT 1 FROM dashboard_users WHERE name = ?`, name).Scan(&one); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM dashboard_users WHERE name = ?`, name).Scan(&one); err != nil {
 			return u.lookupErr(name, err)
 		}
 		return ErrLastAdmin
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE user = ?`, name); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return err
 	}
 	u.mu.Lock()
 	for token, s := range u.sessions {
@@ -175,9 +194,6 @@ func (u *Users) update(ctx context.Context, name, query string, args ...any) err
 	}
 	u.dropped++ // a read of name's sessions under way is not kept (Session)
 	u.mu.Unlock()
-	if _, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE user = ?`, name); err != nil {
-		return fmt.Errorf("end sessions: %w", err) // the account's revoked_ns ends them at their next recheck anyway
-	}
 	return nil
 }
 

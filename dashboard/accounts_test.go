@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -571,5 +572,92 @@ func TestChangePasswordLimitedCostsNoHash(t *testing.T) {
 	}
 	if hashes != 1 {
 		t.Errorf("%d hashes for one change, want 1", hashes)
+	}
+}
+
+// failAudit is an Auditor whose writes fail.
+type failAudit struct{ fakeAudit }
+
+func (a *failAudit) Audit(context.Context, store.AuditEntry) error {
+	return errors.New("audit table locked")
+}
+
+// TestAccountChangeAuditedOrUndone: an account change either takes effect
+// and is audited (a reset password handed back), or neither. The change
+// committed first and the end of its sessions after: when that failed
+// (SQLite busy) the admin got a 500 for a change made, with no audit row,
+// and a reset left the account with a password nobody knew. A change made
+// whose audit row cannot be written is answered as made (the reset
+// password too), saying the audit failed.
+func TestAccountChangeAuditedOrUndone(t *testing.T) {
+	const js = "application/json"
+	for _, tc := range []struct {
+		name, method, path, body, action string
+		took                             func(u *Users) bool // the change took effect
+	}{
+		{"reset password", "POST", "/api/v1/users/analyst/password", "", "user.password.reset", func(u *Users) bool {
+			_, err := u.Login(context.Background(), "192.0.2.50", "analyst", "analyst-password")
+			return err != nil
+		}},
+		{"role", "PUT", "/api/v1/users/analyst/role", `{"role":"viewer"}`, "user.role", func(u *Users) bool {
+			var role string
+			u.db.QueryRow(`SELECT role FROM dashboard_users WHERE name = 'analyst'`).Scan(&role)
+			return role == RoleViewer
+		}},
+		{"disable", "POST", "/api/v1/users/analyst/disable", "", "user.disable", func(u *Users) bool {
+			var d int64
+			u.db.QueryRow(`SELECT disabled_ns FROM dashboard_users WHERE name = 'analyst'`).Scan(&d)
+			return d != 0
+		}},
+	} {
+		t.Run(tc.name+", sessions not deleted", func(t *testing.T) {
+			ev := newEnv(t)
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := ev.deps.Users
+			admin := login(t, e, RoleAdmin, "admin-password")
+			login(t, e, RoleAnalyst, "analyst-password") // a session to end
+			if _, err := u.db.Exec(`CREATE TRIGGER sessions_busy BEFORE DELETE ON dashboard_sessions BEGIN SELECT RAISE(ABORT, 'database is locked'); END`); err != nil {
+				t.Fatal(err)
+			}
+			rec := do(e, tc.method, tc.path, tc.body, js, &admin, true)
+			if _, err := u.db.Exec(`DROP TRIGGER sessions_busy`); err != nil {
+				t.Fatal(err)
+			}
+			took, audited := tc.took(u), ev.audit.has(tc.action, "user/analyst")
+			if took != audited || took != (rec.Code == 200) {
+				t.Errorf("sessions could not be deleted: answered %d %s, change made %v, audited %v; want all or nothing", rec.Code, rec.Body, took, audited)
+			}
+			if took && tc.action == "user.password.reset" && !strings.Contains(rec.Body.String(), `"password"`) {
+				t.Errorf("a reset made without handing the password back: %s", rec.Body)
+			}
+		})
+		t.Run(tc.name+", audit fails", func(t *testing.T) {
+			ev := newEnv(t)
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin := login(t, e, RoleAdmin, "admin-password")
+			ev.deps.Auditor = &failAudit{}
+			if e, err = New(ev.deps); err != nil {
+				t.Fatal(err)
+			}
+			rec := do(e, tc.method, tc.path, tc.body, js, &admin, true)
+			if !tc.took(ev.deps.Users) {
+				t.Fatalf("change not made: %d %s", rec.Code, rec.Body)
+			}
+			if rec.Code != 200 || !strings.Contains(rec.Body.String(), "audit") {
+				t.Errorf("change made, audit failed: %d %s, want 200 saying the audit failed", rec.Code, rec.Body)
+			}
+			var got struct{ Password string }
+			if json.Unmarshal(rec.Body.Bytes(), &got); tc.action == "user.password.reset" {
+				if _, err := ev.deps.Users.Login(context.Background(), "192.0.2.51", "analyst", got.Password); err != nil {
+					t.Errorf("the reset password handed back (%q) does not log in: %v", got.Password, err)
+				}
+			}
+		})
 	}
 }

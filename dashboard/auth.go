@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/netip"
 	"runtime"
 	"slices"
 	"strings"
@@ -81,11 +83,15 @@ type Session struct {
 // Users keeps local accounts and their sessions in SQLite tables, so a
 // session outlives a dashboard restart (the control room's screens stay
 // logged in through an upgrade) and serves every dashboard process on the
-// database; sessions in use are also kept in memory.
+// database; sessions in use are also kept in memory. A user has at most
+// MaxSessions at once; the expired ones are deleted, here and in the table,
+// at each login.
 type Users struct {
 	db       *sql.DB
+	log      *slog.Logger
 	cost     int
 	ttl      time.Duration
+	maxSess  int // sessions per user (MaxSessions)
 	now      func() time.Time
 	maxFails int
 	failWin  time.Duration
@@ -133,12 +139,19 @@ type UsersOptions struct {
 	// gets ErrBusy.
 	MaxChecks int
 	CheckWait time.Duration
+	// MaxSessions is how many sessions one user has at once, on every
+	// dashboard process together; a login past it ends the user's oldest.
+	// Default MaxSessionsPerUser.
+	MaxSessions int
 	// Recheck is how often a session's account is read again, so that an
 	// account disabled, given another role or a new password by another
 	// dashboard process (or `rfwarden users`) loses its sessions here too;
 	// default 5 s. Changes made through this Users act at once.
 	Recheck time.Duration
 	Now     func() time.Time
+	// Logger gets the warnings of NewUsers (user names differing only by
+	// case); default slog.Default().
+	Logger *slog.Logger
 }
 
 // NewUsers creates the users table in db if needed.
@@ -161,6 +174,7 @@ CREATE TABLE IF NOT EXISTS dashboard_sessions (
 	must_change INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS dashboard_sessions_user ON dashboard_sessions(user);
+CREATE INDEX IF NOT EXISTS dashboard_sessions_expires ON dashboard_sessions(expires_ns);
 CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	time_ns INTEGER NOT NULL,
@@ -175,9 +189,15 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	if err := addAccountColumns(ctx, db); err != nil {
 		return nil, err
 	}
-	u := &Users{db: db, cost: opt.BcryptCost, ttl: opt.SessionTTL, now: opt.Now, maxFails: opt.MaxFailures,
+	u := &Users{db: db, log: opt.Logger, cost: opt.BcryptCost, ttl: opt.SessionTTL, maxSess: opt.MaxSessions, now: opt.Now, maxFails: opt.MaxFailures,
 		failWin: opt.FailWindow, recheck: opt.Recheck, maxIPFails: opt.MaxIPFailures, checkWait: opt.CheckWait,
 		sessions: map[string]Session{}, fails: map[string][]time.Time{}, ipFails: map[string][]time.Time{}}
+	if u.log == nil {
+		u.log = slog.Default()
+	}
+	if err := u.uniqueNames(ctx); err != nil {
+		return nil, err
+	}
 	if u.cost == 0 {
 		u.cost = bcrypt.DefaultCost
 	}
@@ -191,6 +211,9 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	})
 	if u.ttl == 0 {
 		u.ttl = 12 * time.Hour
+	}
+	if u.maxSess <= 0 {
+		u.maxSess = MaxSessionsPerUser
 	}
 	if u.now == nil {
 		u.now = time.Now
@@ -237,8 +260,75 @@ func addAccountColumns(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// Create adds a user with a bcrypt hash of password.
+// uniqueNames makes user names unique ignoring case in the table (a unique
+// index), so that "Alice" cannot be made beside "alice": the audit log
+// could not tell them apart. A table that already holds such names keeps
+// them, both still log in, with a warning for each pair; Create refuses
+// new ones all the same.
+func (u *Users) uniqueNames(ctx context.Context) error {
+	rows, err := u.db.QueryContext(ctx, `SELECT a.name, b.name FROM dashboard_users AS a JOIN dashboard_users AS b
+		ON a.name < b.name AND a.name = b.name COLLATE NOCASE ORDER BY a.name, b.name`)
+	if err != nil {
+		return fmt.Errorf("check user names: %w", err)
+	}
+	var pairs [][2]string
+	for rows.Next() {
+		var p [2]string
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
+			rows.Close()
+			return fmt.Errorf("check user names: %w", err)
+		}
+		pairs = append(pairs, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check user names: %w", err)
+	}
+	if len(pairs) == 0 {
+		_, err = u.db.ExecContext(ctx, `CREATE UNIQUE INDEX IF NOT EXISTS dashboard_users_name_nocase ON dashboard_users(name COLLATE NOCASE)`)
+		if err == nil || !strings.Contains(err.Error(), "UNIQUE") { // UNIQUE: a pair made meanwhile by an older binary
+			return err
+		}
+	}
+	for _, p := range pairs {
+		u.log.Warn("dashboard: two accounts' names differ only by case, which the audit log does not show: disable one of them (no new such name can be made)",
+			"user", p[0], "other", p[1])
+	}
+	return nil
+}
+
+// existingName returns the name of the account called name ignoring case
+// (the same name first), "" when none is.
+func (u *Users) existingName(ctx context.Context, name string) (string, error) {
+	var got string
+	err := u.db.QueryRowContext(ctx, `SELECT name FROM dashboard_users WHERE name = ?1 COLLATE NOCASE ORDER BY name != ?1 LIMIT 1`, name).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up user %q: %w", name, err)
+	}
+	return got, nil
+}
+
+// userExists is the error of creating name beside the account existing.
+func userExists(name, existing string) error {
+	if existing == name || existing == "" {
+		return fmt.Errorf("create user %q: %w", name, ErrUserExists)
+	}
+	return fmt.Errorf("create user %q: %w: %q (names may not differ only by case)", name, ErrUserExists, existing)
+}
+
+// Create adds a user with a bcrypt hash of password. A name differing
+// from an account's only by case is refused (ErrUserExists) as the same
+// name is.
 func (u *Users) Create(ctx context.Context, name, password, role string) error {
+	return u.create(ctx, name, password, role, false)
+}
+
+// create is Create; mustChange makes the user choose a new password at
+// their next login (an admin chose this one), in the same statement.
+func (u *Users) create(ctx context.Context, name, password, role string, mustChange bool) error {
 	if err := checkUserName(name); err != nil {
 		return err
 	}
@@ -249,16 +339,26 @@ func (u *Users) Create(ctx context.Context, name, password, role string) error {
 	if err != nil {
 		return err
 	}
-	var n int
-	if err := u.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM dashboard_users WHERE name = ?`, name).Scan(&n); err != nil {
-		return fmt.Errorf("look up user %q: %w", name, err)
+	if existing, err := u.existingName(ctx, name); err != nil {
+		return err
+	} else if existing != "" {
+		return userExists(name, existing)
 	}
-	if n > 0 {
-		return fmt.Errorf("create user %q: %w", name, ErrUserExists)
+	// The check again in the insert: another process may have made the
+	// name since.
+	res, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_users(name, hash, role, created_ns, must_change)
+		SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM dashboard_users WHERE name = ?1 COLLATE NOCASE)`,
+		name, h, role, u.now().UnixNano(), mustChange)
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
 	}
-	if _, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_users(name, hash, role, created_ns) VALUES (?, ?, ?, ?)`,
-		name, h, role, u.now().UnixNano()); err != nil {
+	if err != nil && !strings.Contains(err.Error(), "UNIQUE") {
 		return fmt.Errorf("create user %q: %w", name, err)
+	}
+	if err != nil || n == 0 {
+		existing, _ := u.existingName(ctx, name)
+		return userExists(name, existing)
 	}
 	return nil
 }
@@ -355,14 +455,17 @@ func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool,
 }
 
 // Login checks the password and opens a session. Attempts are counted
-// per ip+user and per ip; after MaxFailures of the one or MaxIPFailures
+// per ip+user and per ip (an IPv6 address's /64: limitAddr); after MaxFailures of the one or MaxIPFailures
 // of the other in FailWindow, Login returns ErrRateLimited without
 // checking the password (checkPassword); with every password check slot
 // taken for CheckWait, ErrBusy. Both are LimitErrors saying when to try
 // again. A disabled account fails as a wrong password does, whatever the
-// password (the error is both ErrBadCredentials and ErrDisabled).
+// password (the error is both ErrBadCredentials and ErrDisabled). A login
+// whose ctx ends before its password is checked fails with ctx's error,
+// neither a success nor a failure; once a right password is checked the
+// session is stored whatever becomes of ctx.
 func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, error) {
-	key := ip + "|" + name
+	key := limitAddr(ip) + "|" + name
 	now := u.now()
 	u.mu.Lock()
 	dropped := u.dropped
@@ -371,21 +474,99 @@ func (u *Users) Login(ctx context.Context, ip, name, password string) (Session, 
 	if err != nil {
 		return Session{}, err
 	}
+	// The password was right: the session is stored though the client
+	// has gone since its check began (its failures are forgiven already).
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	s := Session{Token: randToken(32), CSRF: randToken(32), User: name, Role: acct.role, MustChange: acct.mustChange,
 		IssuedAt: now, ExpiresAt: now.Add(u.ttl), checked: now}
-	if _, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE expires_ns < ?`, now.UnixNano()); err != nil {
-		return Session{}, fmt.Errorf("open session: %w", err)
-	}
-	if _, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_sessions(token_hash, csrf, user, issued_ns, expires_ns, must_change) VALUES (?, ?, ?, ?, ?, ?)`,
-		tokenHash(s.Token), s.CSRF, s.User, s.IssuedAt.UnixNano(), s.ExpiresAt.UnixNano(), s.MustChange); err != nil {
+	ended, err := u.storeSession(ctx, s)
+	if err != nil {
 		return Session{}, fmt.Errorf("open session: %w", err)
 	}
 	u.mu.Lock()
-	if u.dropped == dropped { // else the account may have changed since it was read: Session reads the row
+	defer u.mu.Unlock()
+	keep := u.dropped == dropped // else the account may have changed since it was read: Session reads the row
+	// The expired sessions leave memory as their rows left the table, and
+	// the user's sessions past the cap too; the others' rows stay in memory
+	// when they were never used again (a browser closed without logging out).
+	for token, x := range u.sessions {
+		if now.After(x.ExpiresAt) || len(ended) > 0 && x.User == name && ended[tokenHash(token)] {
+			delete(u.sessions, token)
+		}
+	}
+	if len(ended) > 0 {
+		u.dropped++ // a read of an ended session under way is not kept (Session)
+	}
+	if keep {
 		u.sessions[s.Token] = s
 	}
-	u.mu.Unlock()
 	return s, nil
+}
+
+// MaxSessionsPerUser is how many sessions one user has at once by
+// default (UsersOptions.MaxSessions): logging in again past it ends the
+// user's oldest session. Sessions never logged out (a browser closed)
+// were kept, in the table and in memory, until they expired.
+const MaxSessionsPerUser = 20
+
+// storeSession stores s in the sessions table, in one transaction with
+// the deletion of the expired sessions and of s.User's oldest past
+// maxSess, whose token hashes it returns.
+func (u *Users) storeSession(ctx context.Context, s Session) (ended map[string]bool, err error) {
+	tx, err := u.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE expires_ns < ?`, s.IssuedAt.UnixNano()); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO dashboard_sessions(token_hash, csrf, user, issued_ns, expires_ns, must_change) VALUES (?, ?, ?, ?, ?, ?)`,
+		tokenHash(s.Token), s.CSRF, s.User, s.IssuedAt.UnixNano(), s.ExpiresAt.UnixNano(), s.MustChange); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `DELETE FROM dashboard_sessions WHERE user = ?1 AND token_hash NOT IN
+		(SELECT token_hash FROM dashboard_sessions WHERE user = ?1 ORDER BY issued_ns DESC, rowid DESC LIMIT ?2) RETURNING token_hash`, s.User, u.maxSess)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		if ended == nil {
+			ended = map[string]bool{}
+		}
+		ended[h] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return ended, tx.Commit()
+}
+
+// limitAddr is what the login limits count an attempt from the client
+// address ip against: an IPv4 address itself (also written IPv4-mapped),
+// an IPv6 address's /64 network. A host on IPv6 usually has a whole /64,
+// and counted per address it had as many guesses as it took addresses.
+// Anything else (not an address) is counted as it is.
+func limitAddr(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // tokenHash is what the sessions table keeps of a cookie's token.
@@ -442,6 +623,11 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 	}
 	release, err := u.checkSlot(ctx)
 	if err != nil {
+		u.unreserve(ip, key, now)
+		return account{}, err
+	}
+	if err := ctx.Err(); err != nil { // the client left before its check: no bcrypt, no success
+		release()
 		u.unreserve(ip, key, now)
 		return account{}, err
 	}

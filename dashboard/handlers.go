@@ -93,10 +93,10 @@ func (s *server) login(c echo.Context) error {
 	setRetryAfter(c, err)
 	switch {
 	case errors.Is(err, ErrRateLimited):
-		s.loginRefused(c, name, "limited") // someone guessing: the audit shows it
+		s.loginRefused(c, "login", name, "limited") // someone guessing: the audit shows it
 		return httpError(http.StatusTooManyRequests, "%v", err)
 	case errors.Is(err, ErrBusy):
-		s.loginRefused(c, name, "busy")
+		s.loginRefused(c, "login", name, "busy")
 		return httpError(http.StatusServiceUnavailable, "%v", err)
 	case errors.Is(err, ErrDisabled):
 		// Answered as a wrong password, whatever the password: a 403 to
@@ -131,19 +131,25 @@ func setRetryAfter(c echo.Context, err error) {
 	}
 }
 
-// loginRefused counts a login refused by a limit (reason limited or busy)
-// and audits it as login.<reason>: the first ones of a flood one by one,
+// loginRefused counts a login or password change (kind "login",
+// "user.password") refused by the login limiter (reason limited or busy)
+// and audits it as <kind>.<reason>: the first ones of a flood one by one,
 // the rest in a summary row (refusalAudit).
-func (s *server) loginRefused(c echo.Context, user, reason string) {
+func (s *server) loginRefused(c echo.Context, kind, user, reason string) {
 	s.loginRefusals.WithLabelValues(reason).Inc()
-	s.refusals.record(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: "login." + reason, Object: "user/" + user})
+	s.refusals.record(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: kind + "." + reason, Object: "user/" + user, Addr: c.RealIP()})
 }
 
+// auditAs records an action of user, who has no session (yet): a login,
+// a failed one. The row keeps the client's address, and is written though
+// the client has gone (detach).
 func (s *server) auditAs(c echo.Context, user, action, object string) {
 	if s.d.Auditor == nil {
 		return
 	}
-	if err := s.d.Auditor.Audit(c.Request().Context(), store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: action, Object: object}); err != nil {
+	ctx, cancel := detach(c.Request().Context())
+	defer cancel()
+	if err := s.d.Auditor.Audit(ctx, store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: action, Object: object, Addr: c.RealIP()}); err != nil {
 		s.log.Error("audit failed", "action", action, "err", err)
 	}
 }
@@ -1952,20 +1958,27 @@ func (s *server) createUser(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := s.d.Users.Create(c.Request().Context(), req.Name, req.Password, req.Role); err != nil {
+	// the admin knows this password: the user chooses their own at login
+	// (in the same statement: a failure in between left an account
+	// created, with the admin's password for good, and not audited)
+	if err := s.d.Users.create(c.Request().Context(), req.Name, req.Password, req.Role, true); err != nil {
 		if errors.Is(err, ErrUserExists) {
 			return httpError(http.StatusConflict, "%v", err)
 		}
 		return httpError(http.StatusBadRequest, "%v", err)
 	}
-	// the admin knows this password: the user chooses their own at login
-	if err := s.d.Users.RequireChange(c.Request().Context(), req.Name); err != nil {
-		return err
+	return c.JSON(http.StatusCreated, s.auditMade(c, map[string]any{"name": req.Name, "role": req.Role}, "user.create", "user/"+req.Name, "", req.Role))
+}
+
+// auditMade audits an account change that was made, and returns the
+// answer to it: reply, with a warning when the audit row could not be
+// written (logged). A change made is answered as made, its reset password
+// handed back: it answered 500, and the admin never saw the password.
+func (s *server) auditMade(c echo.Context, reply map[string]any, action, object, before, after string) map[string]any {
+	if err := s.audit(c, action, object, before, after); err != nil {
+		reply["warning"] = "the change was made, but its audit row could not be written (see the dashboard's log)"
 	}
-	if err := s.audit(c, "user.create", "user/"+req.Name, "", req.Role); err != nil {
-		return fmt.Errorf("audit user creation: %w", err)
-	}
-	return c.JSON(http.StatusCreated, map[string]string{"name": req.Name, "role": req.Role})
+	return reply
 }
 
 func (s *server) listUsers(c echo.Context) error {
@@ -2031,12 +2044,11 @@ func (s *server) setUserRole(c echo.Context) error {
 	if err != nil {
 		return accountError(err)
 	}
+	reply := map[string]any{"name": name, "role": req.Role}
 	if old != req.Role {
-		if err := s.audit(c, "user.role", "user/"+name, old, req.Role); err != nil {
-			return fmt.Errorf("audit role change: %w", err)
-		}
+		reply = s.auditMade(c, reply, "user.role", "user/"+name, old, req.Role)
 	}
-	return c.JSON(http.StatusOK, map[string]string{"name": name, "role": req.Role})
+	return c.JSON(http.StatusOK, reply)
 }
 
 // disableUser and enableUser switch an account off (ending its sessions)
@@ -2059,10 +2071,7 @@ func (s *server) setDisabled(c echo.Context, disabled bool) error {
 	if disabled {
 		action = "user.disable"
 	}
-	if err := s.audit(c, action, "user/"+name, "", ""); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return c.JSON(http.StatusOK, map[string]any{"name": name, "disabled": disabled})
+	return c.JSON(http.StatusOK, s.auditMade(c, map[string]any{"name": name, "disabled": disabled}, action, "user/"+name, "", ""))
 }
 
 // resetPassword gives another account a new random password, shown once
@@ -2076,10 +2085,7 @@ func (s *server) resetPassword(c echo.Context) error {
 	if err != nil {
 		return accountError(err)
 	}
-	if err := s.audit(c, "user.password.reset", "user/"+name, "", ""); err != nil {
-		return fmt.Errorf("audit password reset: %w", err)
-	}
-	return c.JSON(http.StatusOK, map[string]string{"name": name, "password": password})
+	return c.JSON(http.StatusOK, s.auditMade(c, map[string]any{"name": name, "password": password}, "user.password.reset", "user/"+name, "", ""))
 }
 
 type passwordReq struct {
@@ -2096,16 +2102,18 @@ func (s *server) changePassword(c echo.Context) error {
 	}
 	user := session(c).User
 	err := s.d.Users.ChangePassword(c.Request().Context(), c.RealIP(), user, req.Current, req.New)
-	if errors.Is(err, ErrBadCredentials) {
+	switch {
+	case errors.Is(err, ErrRateLimited): // the login limiter's: audited and counted as refused logins are
+		s.loginRefused(c, "user.password", user, "limited")
+	case errors.Is(err, ErrBusy):
+		s.loginRefused(c, "user.password", user, "busy")
+	case errors.Is(err, ErrBadCredentials):
 		s.auditAs(c, user, "user.password.failed", "user/"+user)
 	}
 	if err != nil {
 		setRetryAfter(c, err)
 		return accountError(err)
 	}
-	if err := s.audit(c, "user.password.change", "user/"+user, "", ""); err != nil {
-		return fmt.Errorf("audit password change: %w", err)
-	}
-	s.clearSessionCookie(c)
-	return c.JSON(http.StatusOK, map[string]string{"status": "password changed; log in again"})
+	s.clearSessionCookie(c) // its sessions have ended
+	return c.JSON(http.StatusOK, s.auditMade(c, map[string]any{"status": "password changed; log in again"}, "user.password.change", "user/"+user, "", ""))
 }

@@ -135,11 +135,11 @@ func New(d Deps) (*echo.Echo, error) {
 	}, []string{"result"})
 	s.loginRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_login_refused_total",
-		Help: "Logins refused by a limit without checking the password, by reason: limited (too many failures of the address, or of the address and user), busy (no password check free).",
+		Help: "Logins and password changes refused by a limit without checking the password, by reason: limited (too many failures of the address, or of the address and user), busy (no password check free).",
 	}, []string{"reason"})
 	unaudited := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_login_refused_unaudited_total",
-		Help: "Refused logins not audited one by one (beyond the first 10 a minute); a login.refused.summary row counts them.",
+		Help: "Refused logins and password changes not audited one by one (beyond the first 10 a minute); a login.refused.summary row counts them.",
 	})
 	s.refusals = &refusalAudit{auditor: d.Auditor, log: d.Logger, now: d.Now, unaudited: unaudited,
 		afterFunc: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
@@ -272,14 +272,30 @@ func session(c echo.Context) Session {
 	return s
 }
 
+// detachedWriteTimeout bounds a write that outlives its request (detach).
+const detachedWriteTimeout = 5 * time.Second
+
+// detach returns a context for a write that must not be cancelled with
+// the request of ctx (its values kept), bounded by detachedWriteTimeout:
+// an audit row, or the session of a login whose password was checked. A
+// client that hangs up (a guessing script half-closing its socket while
+// bcrypt runs) cancelled the request's context, and with it the audit
+// row of its failed login, or the session of a right password.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), detachedWriteTimeout)
+}
+
 // audit records who did or viewed what; failures are logged, not fatal,
-// except where the caller checks the error.
+// except where the caller checks the error. The row keeps the client's
+// address, and is written though the client has gone (detach).
 func (s *server) audit(c echo.Context, action, object, before, after string) error {
 	if s.d.Auditor == nil {
 		return nil
 	}
-	err := s.d.Auditor.Audit(c.Request().Context(), store.AuditEntry{
-		TimeNS: s.now().UnixNano(), User: session(c).User, Action: action, Object: object, Before: before, After: after,
+	ctx, cancel := detach(c.Request().Context())
+	defer cancel()
+	err := s.d.Auditor.Audit(ctx, store.AuditEntry{
+		TimeNS: s.now().UnixNano(), User: session(c).User, Action: action, Object: object, Before: before, After: after, Addr: c.RealIP(),
 	})
 	if err != nil {
 		s.log.Error("audit failed", "action", action, "object", object, "err", err)
@@ -294,10 +310,11 @@ const refusalAuditBurst = 10
 // refusalAuditPeriod is the period of refusalAuditBurst.
 const refusalAuditPeriod = time.Minute
 
-// refusalAudit writes the audit rows of logins refused by a limit
-// (login.limited, login.busy): the first refusalAuditBurst of a period
-// one by one, the others counted (the unaudited metric) and summed up in
-// one row, login.refused.summary, when the period ends. A period begins
+// refusalAudit writes the audit rows of logins and password changes
+// refused by a limit (login.limited, login.busy, user.password.limited,
+// user.password.busy): the first refusalAuditBurst of a period one by
+// one, the others counted (the unaudited metric) and summed up in one
+// row, login.refused.summary, when the period ends. A period begins
 // with the first refusal after the last one ended. A flood of refused
 // logins wrote a row each, contending with fusion for the database.
 type refusalAudit struct {
@@ -331,7 +348,7 @@ func (r *refusalAudit) record(ctx context.Context, e store.AuditEntry) {
 	r.mu.Unlock()
 	// Not the request's context: a client that hangs up at once (a
 	// guessing script) must not cancel the row that records it.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	wctx, cancel := detach(ctx)
 	defer cancel()
 	r.write(wctx, e)
 }

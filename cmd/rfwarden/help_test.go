@@ -8,10 +8,6 @@ import (
 	"testing"
 )
 
-// helpFixedElsewhere are the subcommands whose --help is being fixed on
-// another branch; drop them from here once it is merged.
-var helpFixedElsewhere = map[string]bool{"users": true}
-
 // TestSubcommandHelp: every subcommand's --help and -h print its usage,
 // "usage: rfwarden NAME", and succeed (sensor printed Go's bare "Usage of
 // sensor:" and exited 1; version printed the version).
@@ -25,9 +21,6 @@ func TestSubcommandHelp(t *testing.T) {
 	for _, name := range names {
 		for _, flag := range []string{"--help", "-h"} {
 			t.Run(name+flag, func(t *testing.T) {
-				if helpFixedElsewhere[name] {
-					t.Skip("fixed on another branch")
-				}
 				var out bytes.Buffer
 				err := run(context.Background(), []string{name, flag}, &out, &out)
 				if err != nil {

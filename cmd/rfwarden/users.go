@@ -36,6 +36,9 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Usage = func() { fmt.Fprint(stderr, usersUsage); fs.PrintDefaults() }
 	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return errUsage
 	}
 	rest := fs.Args()
@@ -56,13 +59,16 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("users: %w", err)
 	}
+	// audit records a change already made and reported: its failure is
+	// the command's error, after the change (a reset password too) was
+	// printed, so that it is never lost to it.
 	audit := func(action, name, before, after string) error {
 		who := "console"
 		if u, err := user.Current(); err == nil {
 			who += ":" + u.Username
 		}
 		if err := db.Audit(ctx, store.AuditEntry{TimeNS: time.Now().UnixNano(), User: who, Action: action, Object: "user/" + name, Before: before, After: after}); err != nil {
-			return fmt.Errorf("users: audit %s: %w", action, err)
+			return fmt.Errorf("users: the change above was made, but its audit row could not be written: %s: %w", action, err)
 		}
 		return nil
 	}
@@ -87,10 +93,8 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("users: %w", err)
 		}
-		if err := audit("user.password.reset", rest[1], "", ""); err != nil {
-			return err
-		}
 		fmt.Fprintf(stdout, "new password of %s: %s (shown once; they choose their own when they log in)\n", rest[1], pw)
+		return audit("user.password.reset", rest[1], "", "")
 	case "enable", "disable":
 		if err := users.SetDisabled(ctx, rest[1], rest[0] == "disable"); err != nil {
 			if errors.Is(err, dashboard.ErrLastAdmin) {
@@ -98,21 +102,17 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			return fmt.Errorf("users: %w", err)
 		}
-		if err := audit("user."+rest[0], rest[1], "", ""); err != nil {
-			return err
-		}
 		fmt.Fprintf(stdout, "%sd %s\n", rest[0], rest[1])
+		return audit("user."+rest[0], rest[1], "", "")
 	case "role":
 		old, err := users.SetRole(ctx, rest[1], rest[2])
 		if err != nil {
 			return fmt.Errorf("users: %w", err)
 		}
-		if old != rest[2] {
-			if err := audit("user.role", rest[1], old, rest[2]); err != nil {
-				return err
-			}
-		}
 		fmt.Fprintf(stdout, "%s: %s -> %s\n", rest[1], old, rest[2])
+		if old != rest[2] {
+			return audit("user.role", rest[1], old, rest[2])
+		}
 	}
 	return nil
 }

@@ -112,3 +112,66 @@ func TestCmdUsers(t *testing.T) {
 		}
 	}
 }
+
+// TestCmdUsersHelp: `rfwarden users --help` prints its usage and exits 0,
+// as the other commands do; it exited 1.
+func TestCmdUsersHelp(t *testing.T) {
+	var out, errs strings.Builder
+	if err := run(context.Background(), []string{"users", "--help"}, &out, &errs); err != nil {
+		t.Errorf("users --help: %v, want success", err)
+	}
+	if !strings.Contains(out.String()+errs.String(), "usage: rfwarden users") {
+		t.Errorf("users --help printed %q, want the usage", out.String()+errs.String())
+	}
+}
+
+// TestCmdUsersAuditFails: a change the console made is reported, a reset
+// password printed, even when its audit row cannot be written, and the
+// command says the audit failed (exit 1). The command changed first and
+// audited after, returning at the audit's failure: the reset password was
+// never shown.
+func TestCmdUsersAuditFails(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "rfw.db")
+	db, err := store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.Create(ctx, "ops", "ops-password", dashboard.RoleOfficer); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DB().Exec(`CREATE TRIGGER audit_refused BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit refused'); END`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"reset-password", "ops"}, "new password of ops: "},
+		{[]string{"role", "ops", "analyst"}, "ops: officer -> analyst"},
+		{[]string{"disable", "ops"}, "disabled ops"},
+	} {
+		var out, errs strings.Builder
+		err := run(ctx, append([]string{"users", "--db", path}, tc.args...), &out, &errs)
+		if err == nil || !strings.Contains(err.Error(), "audit") {
+			t.Errorf("users %v with the audit refused: %v, want an error saying the audit failed", tc.args, err)
+		}
+		if !strings.Contains(out.String(), tc.want) {
+			t.Errorf("users %v with the audit refused printed %q, want %q", tc.args, out.String(), tc.want)
+		}
+		if tc.args[0] == "reset-password" {
+			m := regexp.MustCompile(`new password of ops: (\S+) `).FindStringSubmatch(out.String())
+			if m == nil {
+				continue
+			}
+			if _, err := users.Login(ctx, "127.0.0.1", "ops", m[1]); err != nil {
+				t.Errorf("the printed password does not log in: %v", err)
+			}
+		}
+	}
+}

@@ -991,7 +991,11 @@
     const us = await api('GET', '/users');
     const act = async (path, method, body) => {
       $('user-error').textContent = ''; $('user-result').textContent = '';
-      try { const r = await api(method || 'POST', path, body); await loadUsers(); return r; } catch (err) { $('user-error').textContent = err.message; await loadUsers(); }
+      try {
+        const r = await api(method || 'POST', path, body); await loadUsers();
+        if (r && r.warning) $('user-error').textContent = r.warning;
+        return r;
+      } catch (err) { $('user-error').textContent = err.message; await loadUsers(); }
     };
     $('user-rows').replaceChildren(...us.map((u) => {
       const self = u.name === st.me.user, path = '/users/' + encodeURIComponent(u.name);
@@ -1024,8 +1028,9 @@
     const f = ev.target;
     $('user-error').textContent = ''; $('user-result').textContent = '';
     try {
-      await api('POST', '/users', { name: f.name.value, role: f.role.value, password: f.password.value });
+      const r = await api('POST', '/users', { name: f.name.value, role: f.role.value, password: f.password.value });
       $('user-result').textContent = 'Created ' + f.name.value + ' (' + f.role.value + ').';
+      if (r && r.warning) $('user-error').textContent = r.warning;
       f.reset(); loadUsers();
     } catch (err) { $('user-error').textContent = err.message; }
   });
@@ -1050,7 +1055,7 @@
     if (f.action.value) q.set('action', f.action.value);
     const es = await api('GET', '/audit' + (q.toString() ? '?' + q : ''));
     $('audit-rows').replaceChildren(...es.map((a) => el('tr', {}, el('td', { text: fmtT(a.time_ns) }), el('td', { text: a.user }), el('td', { text: a.action }),
-      el('td', { text: a.object }), el('td', { text: [a.before, a.after].filter(Boolean).join(' → ') }))));
+      el('td', { text: a.object }), el('td', { text: [a.before, a.after].filter(Boolean).join(' → ') }), el('td', { text: a.addr || '' }))));
     drawn('audit', es.length);
   }
   $('audit-filter').addEventListener('submit', (ev) => { ev.preventDefault(); loadAudit().catch((e) => console.error(e)); });

@@ -149,7 +149,7 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("create schema in %q: %w", path, err)
 	}
-	for _, migrate := range []func(context.Context, *sql.DB, *slog.Logger) error{migrateHeatTarget, migrateDetectionKey} {
+	for _, migrate := range []func(context.Context, *sql.DB, *slog.Logger) error{migrateHeatTarget, migrateDetectionKey, migrateAuditAddr} {
 		if err := migrate(context.Background(), db, log); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("upgrade %q: %w", path, err)
@@ -234,6 +234,25 @@ func migrateDetectionKey(ctx context.Context, db *sql.DB, log *slog.Logger) erro
 			}
 		}
 		log.Info("sqlite: detection table upgraded", "detections", n, "took", time.Since(start).Round(time.Millisecond))
+		return nil
+	})
+}
+
+// migrateAuditAddr adds the audit table's addr column (the client address
+// of a dashboard request) to a store written before it existed; its rows
+// have none (empty). An older binary's insert, naming no addr, still works.
+func migrateAuditAddr(ctx context.Context, db *sql.DB, _ *slog.Logger) error {
+	return upgrading(ctx, db, "audit", func(conn *sql.Conn) error {
+		var has int
+		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('audit') WHERE name = 'addr'`).Scan(&has); err != nil {
+			return fmt.Errorf("audit columns: %w", err)
+		}
+		if has > 0 {
+			return nil
+		}
+		if _, err := conn.ExecContext(ctx, `ALTER TABLE audit ADD COLUMN addr TEXT NOT NULL DEFAULT ''`); err != nil {
+			return fmt.Errorf("add audit.addr: %w", err)
+		}
 		return nil
 	})
 }
@@ -939,8 +958,8 @@ func insertAudit(ctx context.Context, db execer, e AuditEntry) error {
 	if e.TimeNS == 0 {
 		e.TimeNS = time.Now().UnixNano()
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after) VALUES(?,?,?,?,?,?)`,
-		e.TimeNS, e.User, e.Action, e.Object, e.Before, e.After)
+	_, err := db.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after, addr) VALUES(?,?,?,?,?,?,?)`,
+		e.TimeNS, e.User, e.Action, e.Object, e.Before, e.After, e.Addr)
 	if err != nil {
 		return fmt.Errorf("audit %s %s: %w", e.Action, e.Object, err)
 	}
@@ -963,7 +982,7 @@ func (s *SQLite) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 	if !f.Since.IsZero() {
 		where, args = append(where, "time_ns >= ?"), append(args, f.Since.UnixNano())
 	}
-	q := `SELECT id, time_ns, user, action, object, before, after FROM audit`
+	q := `SELECT id, time_ns, user, action, object, before, after, addr FROM audit`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -977,7 +996,7 @@ func (s *SQLite) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 	var out []AuditEntry
 	for rows.Next() {
 		var e AuditEntry
-		if err := rows.Scan(&e.ID, &e.TimeNS, &e.User, &e.Action, &e.Object, &e.Before, &e.After); err != nil {
+		if err := rows.Scan(&e.ID, &e.TimeNS, &e.User, &e.Action, &e.Object, &e.Before, &e.After, &e.Addr); err != nil {
 			return nil, err
 		}
 		out = append(out, e)

@@ -455,6 +455,49 @@ func TestSQLiteAuditTx(t *testing.T) {
 	}
 }
 
+// TestSQLiteAuditAddr: an audit row keeps the client address it was
+// made from; a store written before the audit log had addresses gets the
+// column when it is opened (also by fusion and the dashboard at once), its
+// rows with none, and an older binary's insert (no address) still works.
+func TestSQLiteAuditAddr(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	s, err := store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Audit(ctx, store.AuditEntry{TimeNS: 1, User: "admin", Action: "login", Object: "user/admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `ALTER TABLE audit DROP COLUMN addr`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	openTwiceAtOnce(t, path)
+	s, err = store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Audit(ctx, store.AuditEntry{TimeNS: 2, User: "ops", Action: "login.failed", Object: "user/ops", Addr: "2001:db8::7"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after) VALUES(3, 'x', 'logout', 'user/x', '', '')`); err != nil {
+		t.Fatalf("an older binary's audit insert: %v", err)
+	}
+	log, err := s.AuditLog(ctx, store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var addrs []string
+	for _, e := range log {
+		addrs = append(addrs, e.Addr)
+	}
+	if want := []string{"", "2001:db8::7", ""}; !slices.Equal(addrs, want) {
+		t.Errorf("audit addresses, newest first: %q, want %q", addrs, want)
+	}
+}
+
 // BenchmarkSQLiteHeatmapWeek measures the dashboard's heatmap query for one
 // week over one million stored detections (filled once, ~1 min).
 func BenchmarkSQLiteHeatmapWeek(b *testing.B) {

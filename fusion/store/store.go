@@ -248,6 +248,10 @@ type AuditEntry struct {
 	Object string `json:"object"` // e.g. "registry/12", "alert/abc"
 	Before string `json:"before,omitempty"`
 	After  string `json:"after,omitempty"`
+	// Addr is the client address the action came from (a dashboard
+	// request's), "" when none: the console, fusion, a row written before
+	// the audit log kept addresses.
+	Addr string `json:"addr,omitempty"`
 }
 
 // AuditFilter selects audit entries; zero fields match everything.
