@@ -8,6 +8,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
 )
 
 // FeedTopics are the MQTT topic filters, of every site, whose messages
@@ -131,34 +132,72 @@ type FeedState struct {
 const feedPollEvery = time.Second
 
 // feedWatch follows Deps.Feed: its state, since when, and why; on each
-// change it publishes the new state on the Hub (MsgFeed).
+// change it publishes the new state on the Hub (MsgFeed). It reads the
+// link every feedPollEvery while some live stream wants the feed's state
+// (watch), and when asked (State): a dashboard nobody watches runs no
+// goroutine for it.
 type feedWatch struct {
 	link Link
 	now  func() time.Time
 	hub  *Hub
 
-	mu  sync.Mutex
-	cur FeedState // NowNS unset
+	mu       sync.Mutex
+	cur      FeedState // NowNS unset
+	watchers int
+	stop     chan struct{} // closed when the last watcher leaves
 }
 
-// newFeedWatch reads link's state now and, when there is a link, every
-// feedPollEvery for as long as the process runs.
+// newFeedWatch reads link's state now.
 func newFeedWatch(link Link, now func() time.Time, hub *Hub) *feedWatch {
 	w := &feedWatch{link: link, now: now, hub: hub, cur: FeedState{State: FeedNone}}
-	if link == nil {
-		return w
+	if link != nil {
+		w.observe()
 	}
-	w.observe()
-	go func() {
-		t := time.NewTicker(feedPollEvery)
-		defer t.Stop()
-		for range t.C {
+	return w
+}
+
+// watch counts a live stream that follows the feed's state: the first
+// starts reading the link every feedPollEvery and publishing its
+// changes; the returned func ends the watch, and the last to end stops
+// the reading.
+func (w *feedWatch) watch() (end func()) {
+	if w.link == nil {
+		return func() {}
+	}
+	w.mu.Lock()
+	w.watchers++
+	if w.watchers == 1 {
+		w.stop = make(chan struct{})
+		go w.poll(w.stop)
+	}
+	w.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			w.mu.Lock()
+			w.watchers--
+			if w.watchers == 0 {
+				close(w.stop)
+			}
+			w.mu.Unlock()
+		})
+	}
+}
+
+// poll reads the link every feedPollEvery until stop is closed.
+func (w *feedWatch) poll(stop chan struct{}) {
+	t := time.NewTicker(feedPollEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
 			if st, changed := w.observe(); changed {
-				hub.PublishFeed(st)
+				w.hub.PublishFeed(st)
 			}
 		}
-	}()
-	return w
+	}
 }
 
 // observe reads the link and records its state; changed reports a new
@@ -174,7 +213,8 @@ func (w *feedWatch) observe() (st FeedState, changed bool) {
 	switch {
 	case w.cur.State != next.State:
 		next.SinceNS = now.UnixNano()
-	case w.cur.Reason != next.Reason:
+	case mqttlink.ReasonKey(w.cur.Reason) != mqttlink.ReasonKey(next.Reason):
+		// a new cause (each attempt's own local port is not one)
 		next.SinceNS = w.cur.SinceNS
 	default:
 		st = w.cur
@@ -187,11 +227,15 @@ func (w *feedWatch) observe() (st FeedState, changed bool) {
 	return st, true
 }
 
-// State returns the feed's state, NowNS set to the server's clock now.
+// State reads the link and returns the feed's state, NowNS set to the
+// server's clock now.
 func (w *feedWatch) State() FeedState {
-	w.mu.Lock()
-	st := w.cur
-	w.mu.Unlock()
-	st.NowNS = w.now().UnixNano()
+	if w.link == nil {
+		return FeedState{State: FeedNone, NowNS: w.now().UnixNano()}
+	}
+	st, changed := w.observe()
+	if changed {
+		w.hub.PublishFeed(st) // the other streams learn it from this read
+	}
 	return st
 }

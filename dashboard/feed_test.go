@@ -235,3 +235,60 @@ func TestMeAndSiteGiveClockAndTrackWindow(t *testing.T) {
 		t.Errorf("GET /site track_minutes %d (%v), want 30", st.TrackMinutes, err)
 	}
 }
+
+// TestFeedWatchPollsWhileWatched: the feed's state is read in the
+// background only while a live stream watches it (each dashboard made in
+// a test, or by a tool that never serves /events, left a goroutine
+// ticking for ever), a state read on demand is published to the others,
+// and reasons that differ only in an attempt's local port are one state
+// (each retry's ephemeral port republished it every few seconds).
+func TestFeedWatchPollsWhileWatched(t *testing.T) {
+	link := &switchLink{up: false, reason: "not connected to the MQTT broker: dial tcp 127.0.0.1:41000->127.0.0.1:1883: connection refused"}
+	hub := NewHub(8)
+	msgs, cancel := hub.Subscribe(Subscription{})
+	defer cancel()
+	clock := time.Unix(1000, 0)
+	w := newFeedWatch(link, func() time.Time { return clock }, hub)
+	if w.watchers != 0 || w.stop != nil {
+		t.Fatal("a feed nobody watches is polled")
+	}
+	link.set(false, "not connected to the MQTT broker: dial tcp 127.0.0.1:41733->127.0.0.1:1883: connection refused")
+	if st := w.State(); st.State != FeedDown || st.SinceNS != time.Unix(1000, 0).UnixNano() {
+		t.Errorf("state %+v: another local port is the same state, down since 1000 s", st)
+	}
+	select {
+	case m := <-msgs:
+		t.Errorf("published %s %s for a new local port only", m.Kind, m.Data)
+	default:
+	}
+	link.set(true, "")
+	if st := w.State(); st.State != FeedConnected {
+		t.Errorf("state %+v, want connected", st)
+	}
+	select {
+	case m := <-msgs:
+		if m.Kind != MsgFeed || !strings.Contains(string(m.Data), `"connected"`) {
+			t.Errorf("published %s %s, want the connected feed", m.Kind, m.Data)
+		}
+	default:
+		t.Error("a change read on demand was not published to the other streams")
+	}
+	end1, end2 := w.watch(), w.watch()
+	stop := w.stop
+	if w.watchers != 2 || stop == nil {
+		t.Fatalf("watchers %d, polling %v", w.watchers, stop != nil)
+	}
+	end1()
+	end1() // twice: once
+	select {
+	case <-stop:
+		t.Fatal("polling stopped with a watcher left")
+	default:
+	}
+	end2()
+	select {
+	case <-stop:
+	default:
+		t.Fatal("polling goes on with no watcher")
+	}
+}

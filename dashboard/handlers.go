@@ -281,6 +281,7 @@ func (s *server) events(c echo.Context) error {
 		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", MsgFeed, b)
 	}
 	if wantsFeed {
+		defer s.feed.watch()()
 		sendFeed()
 	}
 	w.Flush()

@@ -264,4 +264,9 @@ var localAddr = regexp.MustCompile(`(?:\[[^\]]+\]|[0-9]{1,3}(?:\.[0-9]{1,3}){3})
 // without the local end of the connection, whose ephemeral port differs
 // from one attempt to the next (so that "read: connection reset by peer"
 // every 0.5 s is one error, not a new one each time).
-func errorKey(err error) string { return localAddr.ReplaceAllString(err.Error(), "") }
+func errorKey(err error) string { return ReasonKey(err.Error()) }
+
+// ReasonKey returns an error text or health reason without the local
+// address and port of the connection it names, so that reasons that
+// differ only in the ephemeral port of each attempt compare equal.
+func ReasonKey(reason string) string { return localAddr.ReplaceAllString(reason, "") }
