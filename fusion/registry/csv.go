@@ -157,7 +157,7 @@ func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string, opt
 			return err
 		}
 		for _, row := range rows {
-			if err := c.importRow(ctx, row.e, user, opts, live, &res); err != nil {
+			if err := c.importRow(ctx, row, user, opts, live, &res); err != nil {
 				var stale *staleRowError
 				if errors.As(err, &stale) {
 					stale.line = row.line
@@ -222,7 +222,8 @@ func (c *change) liveDevices(ctx context.Context, rows []csvRow) (map[deviceKey]
 // importRow is ImportCSV of one row in c: it updates the entry its id
 // names, or adds it unless it is a live entry's device, and counts it in
 // res.
-func (c *change) importRow(ctx context.Context, e Entry, user string, opts ImportOptions, live map[deviceKey]int64, res *ImportResult) error {
+func (c *change) importRow(ctx context.Context, row csvRow, user string, opts ImportOptions, live map[deviceKey]int64, res *ImportResult) error {
+	e := row.e
 	if e.ID != 0 {
 		old, _, _, err := c.read(ctx, e.ID)
 		switch {
@@ -231,6 +232,11 @@ func (c *change) importRow(ctx context.Context, e Entry, user string, opts Impor
 		case err != nil:
 			return err
 		default:
+			if row.nowFrom {
+				// no valid_from: the stored one stays (update), rather
+				// than an entry due to start later being authorised now
+				e.ValidFrom = time.Time{}
+			}
 			if err := checkImportRow(old, e, opts); err != nil {
 				return err
 			}
@@ -253,9 +259,13 @@ func (c *change) importRow(ctx context.Context, e Entry, user string, opts Impor
 	if err != nil {
 		return err
 	}
-	if _, err = c.insert(ctx, e, user); err != nil {
+	added, err := c.insert(ctx, e, user)
+	if err != nil {
 		return err
 	}
+	// a later row of the file for the same device is refused as one for
+	// a live entry is (rows whose ids this register has not are added)
+	live[keyOf(added)] = added.ID
 	res.Added++
 	return nil
 }
@@ -374,6 +384,9 @@ const utf8BOM = "\ufeff"
 type csvRow struct {
 	line int
 	e    Entry
+	// nowFrom: the row had no valid_from, and e has now for it. An added
+	// entry starts now; an updated one keeps its stored start.
+	nowFrom bool
 }
 
 // parseCSV is ParseCSV, with check (when not nil) run on each entry too,
@@ -411,7 +424,8 @@ func parseCSV(in io.Reader, now time.Time, check func(Entry) error) ([]csvRow, e
 		if err != nil {
 			return nil, fmt.Errorf("registry csv line %d: %w", line, err)
 		}
-		if e.ValidFrom.IsZero() {
+		nowFrom := e.ValidFrom.IsZero()
+		if nowFrom {
 			e.ValidFrom = now
 		}
 		if err := e.Validate(); err != nil {
@@ -422,7 +436,7 @@ func parseCSV(in io.Reader, now time.Time, check func(Entry) error) ([]csvRow, e
 				return nil, fmt.Errorf("registry csv line %d: %w", line, err)
 			}
 		}
-		rows = append(rows, csvRow{line: line, e: e})
+		rows = append(rows, csvRow{line: line, e: e, nowFrom: nowFrom})
 	}
 	if err := checkDuplicates(rows); err != nil {
 		return nil, err

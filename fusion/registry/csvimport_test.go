@@ -324,6 +324,9 @@ func TestImportDuplicates(t *testing.T) {
 		{name: "a live entry renamed by the file, and its old self", rows: radio("1", "radio 1 (old)", "") + radio("", "radio 1", "")},
 		{name: "same name, another band", rows: ",radio 1,staff_radio,unknown,410000000,430000000,,,,,,,,,,,\n"},
 		{name: "two new devices", rows: radio("", "radio 3", "") + radio("", "radio 4", "")},
+		// ids this register has not (a file of another site): added, so
+		// the second is the first's device again (both were added)
+		{name: "two rows with unknown ids, one device", rows: radio("7", "radio 9", "") + radio("8", "radio 9", ""), wantErr: []string{"line 3", "already in the register as entry 3"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -442,5 +445,36 @@ func TestUnknownPlacesAfterSiteEdit(t *testing.T) {
 	}
 	if _, err := r.Expire(ctx, 1, "bob", testClock()); err != nil {
 		t.Errorf("expire an entry with unknown places (a tablet stolen from the renamed wing): %v", err)
+	}
+}
+
+// TestImportWithoutValidFromKeepsStart: a row that updates an entry and
+// has no valid_from keeps the entry's stored start (an entry due to start
+// next month was authorised from the import on, and every import of the
+// file "updated" it again); an added row starts now.
+func TestImportWithoutValidFromKeepsStart(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	e := namedEntry("tablet 1")
+	start := testClock().AddDate(0, 1, 0)
+	e.ValidFrom = start
+	if _, err := r.Add(ctx, e, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	file := editCSV(t, exportCSV(t, r), func(row map[string]string) { row["valid_from"] = "" }, "revision")
+	file += ",tablet 2,in_cell_tablet,unknown,2400000000,2483500000,,,,,,,,,,,\n"
+	for i, want := range []registry.ImportResult{{Imported: 1, Added: 1, Unchanged: 1}} {
+		res, err := importCSV(r, file, registry.ImportOptions{})
+		if err != nil || res != want {
+			t.Fatalf("import %d = %+v, %v; want %+v", i, res, err, want)
+		}
+	}
+	got, _ := r.Get(ctx, 1)
+	if !got.ValidFrom.Equal(start) {
+		t.Errorf("entry 1 valid_from %v after an import without one, want its own %v", got.ValidFrom, start)
+	}
+	added, _ := r.Get(ctx, 2)
+	if !added.ValidFrom.Equal(testClock()) {
+		t.Errorf("added entry valid_from %v, want now %v", added.ValidFrom, testClock())
 	}
 }
