@@ -96,28 +96,31 @@ func resampleFloor(src []float64, n int) []float64 {
 
 // SeedFloors seeds the pipeline's Detectors (SeedFloorDBFS) from the
 // captures of m that carry NoiseFloorKey, the first such capture of each
-// tuning, and returns how many tunings it seeded. A capture whose key is
+// tuning (a later one at a tuning whose floor could not seed is not tried
+// again), and returns how many tunings it seeded. A capture whose key is
 // malformed is skipped and named in the error, which comes with the count
 // of the others: a replay goes on without it, learning that tuning's floor
 // from its samples as it would without the key. It tries at most
-// MaxTunings floors, usable or not, as many as the pipeline keeps
+// MaxTunings tunings' floors, usable or not, as many as the pipeline keeps
 // Detectors for: a recording naming more (100,000 captures at as many
 // frequencies fit its metadata bound) would cost a Detector each and keep
 // none; and one whose floors parse but cannot seed (-5000 dBFS is -Inf
 // once resampled) cost as much when only the seeded ones counted.
 func (p *Pipeline) SeedFloors(m sigmf.Meta) (int, error) {
 	rate := m.Global.SampleRateHz
-	seeded, tried := 0, 0
+	seeded := 0
+	tried := map[tuning]bool{} // each tuning's first floor only, usable or not
 	var firstErr error
 	for i, c := range m.Captures {
 		v, ok := c.Extra[NoiseFloorKey]
-		if !ok || p.dets[tuning{c.FrequencyHz, rate}] != nil {
+		t := tuning{c.FrequencyHz, rate}
+		if !ok || tried[t] || p.dets[t] != nil {
 			continue
 		}
-		if tried == MaxTunings {
-			return seeded, errors.Join(firstErr, fmt.Errorf("captures[%d].%s: more than %d captures carry a floor to try: the rest learn theirs from their samples", i, NoiseFloorKey, MaxTunings))
+		if len(tried) == MaxTunings {
+			return seeded, errors.Join(firstErr, fmt.Errorf("captures[%d].%s: more than %d tunings carry a floor to try: the rest learn theirs from their samples", i, NoiseFloorKey, MaxTunings))
 		}
-		tried++
+		tried[t] = true
 		floor, err := floatArray(v)
 		if err == nil {
 			err = p.SeedFloorDBFS(c.FrequencyHz, rate, floor)

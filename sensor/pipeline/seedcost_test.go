@@ -44,17 +44,33 @@ func TestSeedFloorsCountsAttempts(t *testing.T) {
 		floor      func(i int) any
 		freq       func(i int) float64
 		wantSeeded int
+		wantMade   int // at most; 0: MaxTunings
+		wantMore   bool
 	}{
-		{"unusable floors at as many tunings", func(int) any { return unusable }, func(i int) float64 { return 100e6 + float64(i)*1e3 }, 0},
-		{"unusable floors at one tuning", func(int) any { return unusable }, func(int) float64 { return 100e6 }, 0},
-		{"floors of too few bins", func(int) any { return []any{json.Number("-80")} }, func(i int) float64 { return 100e6 + float64(i)*1e3 }, 0},
-		{"usable floors", func(int) any { return good }, func(i int) float64 { return 100e6 + float64(i)*1e3 }, MaxTunings},
+		{"unusable floors at as many tunings", func(int) any { return unusable }, func(i int) float64 { return 100e6 + float64(i)*1e3 }, 0, 0, true},
+		// each tuning's first floor only: one try, and no budget spent
+		{"unusable floors at one tuning", func(int) any { return unusable }, func(int) float64 { return 100e6 }, 0, 1, false},
+		{"floors of too few bins", func(int) any { return []any{json.Number("-80")} }, func(i int) float64 { return 100e6 + float64(i)*1e3 }, 0, 0, true},
+		{"usable floors", func(int) any { return good }, func(i int) float64 { return 100e6 + float64(i)*1e3 }, MaxTunings, 0, true},
 		{"one usable among unusable", func(i int) any {
 			if i == 3 {
 				return good
 			}
 			return unusable
-		}, func(i int) float64 { return 100e6 + float64(i)*1e3 }, 1},
+		}, func(i int) float64 { return 100e6 + float64(i)*1e3 }, 1, 0, true},
+		// an unusable tuning revisited all along does not use up the
+		// budget before a tuning that first comes last
+		{"one unusable tuning revisited, then a usable one", func(i int) any {
+			if i == n-1 {
+				return good
+			}
+			return unusable
+		}, func(i int) float64 {
+			if i == n-1 {
+				return 200e6
+			}
+			return 100e6
+		}, 1, 2, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			made := countDetectors(t)
@@ -65,11 +81,16 @@ func TestSeedFloorsCountsAttempts(t *testing.T) {
 			}
 			p := New(Config{})
 			seeded, err := p.SeedFloors(m)
-			if *made > MaxTunings {
-				t.Errorf("SeedFloors made %d Detectors for %d captures, want at most %d", *made, n, MaxTunings)
+			wantMade := tc.wantMade
+			if wantMade == 0 {
+				wantMade = MaxTunings
 			}
-			if seeded != tc.wantSeeded || err == nil || !strings.Contains(err.Error(), "more than") {
-				t.Errorf("SeedFloors: %d seeded, err %.200v; want %d and an error saying the rest are learnt from their samples", seeded, err, tc.wantSeeded)
+			if *made > wantMade {
+				t.Errorf("SeedFloors made %d Detectors for %d captures, want at most %d", *made, n, wantMade)
+			}
+			// every case has an unusable floor or more tunings than kept
+			if seeded != tc.wantSeeded || err == nil || strings.Contains(err.Error(), "more than") != tc.wantMore {
+				t.Errorf("SeedFloors: %d seeded, err %.200v; want %d, an error, and the rest said to be learnt from their samples: %v", seeded, err, tc.wantSeeded, tc.wantMore)
 			}
 		})
 	}
