@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -253,7 +254,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// and heard nothing counts against the places near it.
 	eng, err := fusion.New(fusion.Config{Model: demoModel(), Alerts: demoAlerts(o.speed)}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
 		AlertStore: db, Maintenance: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Keeper: fconn.keep, Clock: clock.Now,
-		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics)})
+		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics), TrackPrefix: demoTrackPrefix(clock.wall)})
 	if err != nil {
 		return err
 	}
@@ -268,7 +269,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
-	password, _, err := users.EnsureAdmin(ctx)
+	password, created, err := users.EnsureAdmin(ctx)
 	if err != nil {
 		return fmt.Errorf("demo: create user: %w", err)
 	}
@@ -340,14 +341,18 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 
 	url := "http://" + ln.Addr().String()
+	dbPath := filepath.Join(dir, "rfwarden.db")
+	if abs, err := filepath.Abs(dbPath); err == nil {
+		dbPath = abs
+	}
 	fmt.Fprintf(stdout, `rfwarden demo: simulated wing %q with %d sensors, seed %d, speed %gx
-  dashboard  %s   (log in as admin / %s)
+  dashboard  %s   (%s)
   broker     %s
   state      %s
   sim clock  starts %s
 Watch the Alerts page: an illicit phone in a cell, then a drone at the perimeter
 and a new phone inside (one drone-drop incident), and sensor %s going offline.
-`, st.ID, len(agents), o.seed, o.speed, url, password, brokerURL, dir, start.Format(time.RFC3339), o.offline)
+`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created, dbPath), brokerURL, dir, start.Format(time.RFC3339), o.offline)
 	if ready != nil {
 		ready(demoInfo{URL: url, User: "admin", Password: password, Broker: brokerURL, Site: st.ID, Start: start,
 			Clock: clock.Now, Wing: wing, DB: db})
@@ -520,6 +525,41 @@ func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string,
 	}
 	return a, src, nil
 }
+
+// demoLoginNote is the banner's login: the admin password EnsureAdmin
+// made, or, when the state folder already has an admin (a second demo on
+// the same --dir), how to set a new password, since the old one is not
+// kept anywhere to print.
+func demoLoginNote(password string, created bool, dbPath string) string {
+	if created {
+		return "log in as admin / " + password
+	}
+	return "log in as admin: existing account; password unchanged — `rfwarden users --db " + shellQuote(dbPath) +
+		" reset-password admin` to set a new one"
+}
+
+// shellQuote returns s as one word of a POSIX shell command line.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_./:=@%+,-", c)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// demoTrackPrefix names the demo's fusion run in its track IDs
+// (fusion.Deps.TrackPrefix) by the wall clock at start, base-36 Unix
+// milliseconds as fusion's own default. That default reads fusion's clock,
+// here the simulated one, which starts at the same time in every run of a
+// seed: a second demo on the same --dir reused the first's track IDs, and
+// the dashboard drew two emitters as one.
+func demoTrackPrefix(wall time.Time) string { return strconv.FormatInt(wall.UnixMilli(), 36) }
 
 // simCalibrator converts dBFS to dBm at the simulated antenna.
 type simCalibrator struct{}
