@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -197,8 +198,40 @@ type tracker struct {
 	gap     time.Duration // a track ends when not seen for this long
 	radiusM float64       // a located group joins a track within this distance
 	tolHz   float64       // and within this frequency distance
-	next    int
-	tracks  []*track
+	// prefix names this run in its track IDs, "trk-<prefix>-<n>" (see
+	// trackPrefix): the count alone starts at 1 again when fusion
+	// restarts, and a new emitter took the ID of one that the last run
+	// followed (the dashboard, which keys its floor plan and search by
+	// track, drew the two as one).
+	prefix string
+	next   int
+	tracks []*track
+}
+
+// maxTrackPrefix bounds Deps.TrackPrefix.
+const maxTrackPrefix = 32
+
+// trackPrefix returns the default track ID prefix of an engine started
+// at start: its Unix milliseconds in base 36 (8 characters until 2059),
+// 0 for a clock before 1970.
+func trackPrefix(start time.Time) string {
+	return strconv.FormatInt(max(start.UnixMilli(), 0), 36)
+}
+
+// checkTrackPrefix reports a prefix that would make track IDs hard to read
+// or to put in a URL, a syslog parameter or a CSS selector: empty, longer
+// than maxTrackPrefix, or with a character other than an ASCII letter,
+// digit, '.', '_' or '-'.
+func checkTrackPrefix(p string) error {
+	if p == "" || len(p) > maxTrackPrefix {
+		return fmt.Errorf("track prefix %q: want 1 to %d characters", p, maxTrackPrefix)
+	}
+	for _, c := range p {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return fmt.Errorf("track prefix %q: only letters, digits, '.', '_' and '-'", p)
+		}
+	}
+	return nil
 }
 
 // match returns the track g continues, or nil. pos is used when located;
@@ -260,7 +293,11 @@ func (tr *tracker) only(g *group) *track {
 
 func (tr *tracker) newTrack(g *group) *track {
 	tr.next++
-	t := &track{id: "trk-" + strconv.Itoa(tr.next), class: g.class, link: g.link, centerHz: g.centerHz, lastSeen: g.start, since: g.start}
+	id := "trk-" + strconv.Itoa(tr.next)
+	if tr.prefix != "" {
+		id = "trk-" + tr.prefix + "-" + strconv.Itoa(tr.next)
+	}
+	t := &track{id: id, class: g.class, link: g.link, centerHz: g.centerHz, lastSeen: g.start, since: g.start}
 	tr.tracks = append(tr.tracks, t)
 	return t
 }

@@ -255,6 +255,14 @@ type Deps struct {
 	Clock      func() time.Time
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
+	// TrackPrefix names this engine's run in its track IDs,
+	// "trk-<prefix>-<n>". Default: the engine's start (Clock at New) in
+	// base-36 Unix milliseconds, so that a restarted fusion does not give
+	// its predecessor's IDs to other emitters. Set it when fusions that
+	// write one database may start in the same millisecond, or when Clock
+	// starts at the same time each run (a simulation). At most 32 letters,
+	// digits, '.', '_' or '-'.
+	TrackPrefix string
 }
 
 // Message is one MQTT message.
@@ -399,6 +407,11 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	if deps.Clock == nil {
 		deps.Clock = time.Now
 	}
+	if deps.TrackPrefix == "" {
+		deps.TrackPrefix = trackPrefix(deps.Clock())
+	} else if err := checkTrackPrefix(deps.TrackPrefix); err != nil {
+		return nil, fmt.Errorf("fusion: %w", err)
+	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -427,7 +440,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, deps: deps, log: deps.Logger, locator: loc, alerts: ae, seen: newSeenSet(cfg.SeenIDs), met: met,
 		assoc:   associator{window: cfg.AssocWindow, tolHz: cfg.FreqTolHz},
-		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.TrackFreqHz},
+		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.TrackFreqHz, prefix: deps.TrackPrefix},
 		recent:  recentDets{window: cfg.BorrowWindow, tolHz: cfg.FreqTolHz}, zoneOf: map[string]string{}}
 	for _, rm := range deps.Site.Rooms {
 		e.zoneOf[rm.ID] = rm.Zone

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/alert"
@@ -224,7 +226,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
-	if err := authoriseDemoDevices(ctx, reg, wing, start); err != nil {
+	if err := authoriseDemoDevices(ctx, reg, wing, start, o.rateHz); err != nil {
 		return err
 	}
 
@@ -257,7 +259,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// and heard nothing counts against the places near it.
 	eng, err := fusion.New(fusion.Config{Model: demoModel(), Alerts: demoAlerts(o.speed)}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
 		AlertStore: db, Maintenance: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Keeper: fconn.keep, Clock: clock.Now,
-		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics)})
+		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics), TrackPrefix: demoTrackPrefix(clock.wall)})
 	if err != nil {
 		return err
 	}
@@ -272,7 +274,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
-	password, _, err := users.EnsureAdmin(ctx)
+	password, created, err := users.EnsureAdmin(ctx)
 	if err != nil {
 		return fmt.Errorf("demo: create user: %w", err)
 	}
@@ -344,14 +346,18 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 
 	url := "http://" + ln.Addr().String()
+	dbPath := filepath.Join(dir, "rfwarden.db")
+	if abs, err := filepath.Abs(dbPath); err == nil {
+		dbPath = abs
+	}
 	fmt.Fprintf(stdout, `rfwarden demo: simulated wing %q with %d sensors, seed %d, speed %gx
-  dashboard  %s   (log in as admin / %s)
+  dashboard  %s   (%s)
   broker     %s
   state      %s
   sim clock  starts %s
 Watch the Alerts page: an illicit phone in a cell, then a drone at the perimeter
 and a new phone inside (one drone-drop incident), and sensor %s going offline.
-`, st.ID, len(agents), o.seed, o.speed, url, password, brokerURL, dir, start.Format(time.RFC3339), o.offline)
+`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created, dbPath), brokerURL, dir, start.Format(time.RFC3339), o.offline)
 	if ready != nil {
 		ready(demoInfo{URL: url, User: "admin", Password: password, Broker: brokerURL, Site: st.ID, Start: start,
 			Clock: clock.Now, Wing: wing, DB: db})
@@ -506,7 +512,7 @@ func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string,
 	}
 	a, err := agent.New(cfg, agent.Deps{
 		Source:   src,
-		Pipeline: pipeline.New(pipeline.Config{Calibrator: simCalibrator{}, Classifier: pipeline.DefaultClassifier(), LabelReuse: pipeline.DefaultLabelReuse}),
+		Pipeline: demoPipeline(),
 		Clock:    clock,
 		Logger:   log.With("svc", "sensor", "sensor", id),
 		Registry: prometheus.NewRegistry(),
@@ -524,6 +530,63 @@ func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string,
 	}
 	return a, src, nil
 }
+
+// demoPipelineConfig is the DSP pipeline configuration of a demo sensor.
+func demoPipelineConfig() pipeline.Config {
+	return pipeline.Config{Calibrator: simCalibrator{}, Classifier: pipeline.DefaultClassifier(), LabelReuse: pipeline.DefaultLabelReuse}
+}
+
+// demoPipeline returns the DSP pipeline of a demo sensor.
+func demoPipeline() *pipeline.Pipeline { return pipeline.New(demoPipelineConfig()) }
+
+// demoBinHz returns the width of one frequency bin of the demo sensors'
+// detector at rateHz: rateHz over the NFFT it picks (the power of two
+// nearest rateHz/75 kHz, 64 to 1024: 78.125 kHz at 10 and 20 Msps,
+// 31.25 kHz at 2 Msps).
+func demoBinHz(rateHz float64) (float64, error) {
+	c := demoPipelineConfig().Detector
+	c.SampleRateHz = rateHz
+	d, err := dsp.NewDetector(c)
+	if err != nil {
+		return 0, fmt.Errorf("demo: detector at %g samples/s: %w", rateHz, err)
+	}
+	return rateHz / float64(d.Config().NFFT), nil
+}
+
+// demoLoginNote is the banner's login: the admin password EnsureAdmin
+// made, or, when the state folder already has an admin (a second demo on
+// the same --dir), how to set a new password, since the old one is not
+// kept anywhere to print.
+func demoLoginNote(password string, created bool, dbPath string) string {
+	if created {
+		return "log in as admin / " + password
+	}
+	return "log in as admin: existing account; password unchanged — `rfwarden users --db " + shellQuote(dbPath) +
+		" reset-password admin` to set a new one"
+}
+
+// shellQuote returns s as one word of a POSIX shell command line.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_./:=@%+,-", c)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// demoTrackPrefix names the demo's fusion run in its track IDs
+// (fusion.Deps.TrackPrefix) by the wall clock at start, base-36 Unix
+// milliseconds as fusion's own default. That default reads fusion's clock,
+// here the simulated one, which starts at the same time in every run of a
+// seed: a second demo on the same --dir reused the first's track IDs, and
+// the dashboard drew two emitters as one.
+func demoTrackPrefix(wall time.Time) string { return strconv.FormatInt(wall.UnixMilli(), 36) }
 
 // simCalibrator converts dBFS to dBm at the simulated antenna.
 type simCalibrator struct{}
@@ -680,10 +743,38 @@ func (d *demoSource) closeRecording() {
 	}
 }
 
+// demoResolutionBins is how many of the sensors' detector bins (demoBinHz)
+// a demo registry entry allows either side of its emitter's channel. The
+// detector reports an emission's 99% occupied bandwidth measured on a
+// Hann-windowed FFT of rate/NFFT bins, so a carrier narrower than a bin,
+// as the staff radios' 16 kHz TETRA carriers, reads about three bins wide
+// (229 kHz at the demo's 10 Msps, 92-106 kHz at 2 Msps), its centre off by
+// up to half a bin (35 kHz seen in a demo). An entry spanning the channel
+// alone (390.0125 MHz ± 16 kHz) matched none of them: the registry wants
+// the reported band, centre ± half the reported bandwidth less a tenth of
+// it, inside the entry (registry.Signature). That takes 1.2 bins plus the
+// centre's error either side; 2.5 also takes a carrier read five bins wide.
+const demoResolutionBins = 2.5
+
+// demoSignature is the registry signature of the demo's authorised emitter
+// em as the demo's sensors report it, binHz the width of their detector's
+// frequency bins: its channel, ± its bandwidth, and at least
+// demoResolutionBins bins beyond the channel's edges.
+func demoSignature(em sim.Emitter, binHz float64) registry.Signature {
+	half := max(em.BandwidthHz, em.BandwidthHz/2+demoResolutionBins*binHz)
+	return registry.Signature{Class: em.Class, FreqMinHz: em.CenterHz - half, FreqMaxHz: em.CenterHz + half}
+}
+
 // authoriseDemoDevices registers the wing's authorised emitters (in-cell
 // tablets in their hours, Wi-Fi access points, staff radios), as a site's
-// security team would, so that they never alert.
-func authoriseDemoDevices(ctx context.Context, reg *registry.Registry, w *sim.Wing, from time.Time) error {
+// security team would, so that they never alert. rateHz is the sensors'
+// sample rate, which sets how precisely they measure a narrow carrier
+// (demoSignature).
+func authoriseDemoDevices(ctx context.Context, reg *registry.Registry, w *sim.Wing, from time.Time, rateHz float64) error {
+	binHz, err := demoBinHz(rateHz)
+	if err != nil {
+		return err
+	}
 	for _, em := range w.Emitters() {
 		if !em.Authorised {
 			continue
@@ -692,9 +783,16 @@ func authoriseDemoDevices(ctx context.Context, reg *registry.Registry, w *sim.Wi
 		if !ok {
 			return fmt.Errorf("demo: authorised emitter %s of kind %q has no registry kind", em.ID, em.Kind)
 		}
-		e := registry.Entry{Name: em.ID, Kind: kind, Rooms: []string{em.Room}, ValidFrom: from.Add(-24 * time.Hour),
-			Signature: registry.Signature{Class: em.Class, FreqMinHz: em.CenterHz - em.BandwidthHz, FreqMaxHz: em.CenterHz + em.BandwidthHz},
-			Notes:     "demo: authorised " + em.Kind}
+		rooms := []string{em.Room}
+		if em.Kind == sim.KindStaffRadio {
+			// Anywhere on site: officers carry their radios through the
+			// wing, and a radio's detections are mostly heard by too few
+			// sensors to be located; an entry limited to a room
+			// authorises no detection that is not located in it.
+			rooms = nil
+		}
+		e := registry.Entry{Name: em.ID, Kind: kind, Rooms: rooms, ValidFrom: from.Add(-24 * time.Hour),
+			Signature: demoSignature(em, binHz), Notes: "demo: authorised " + em.Kind}
 		if sc := em.Schedule; !sc.Always && sc.DailyOffH > sc.DailyOnH {
 			for d := time.Sunday; d <= time.Saturday; d++ {
 				e.Schedule = append(e.Schedule, registry.Window{Weekday: d, StartMin: 60 * sc.DailyOnH, EndMin: 60 * sc.DailyOffH})
