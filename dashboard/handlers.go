@@ -492,7 +492,12 @@ func (s *server) exportDates(from, to string) (string, time.Time, time.Time, err
 		}
 	}
 	if last.Before(since) {
-		return "", time.Time{}, time.Time{}, httpError(http.StatusBadRequest, "to %s is before from %s", last.Format(time.DateOnly), from)
+		if to == "" {
+			// to defaulted to today: name what the user gave
+			return "", time.Time{}, time.Time{}, httpError(http.StatusBadRequest, "from %s is after today, %s: give a from date up to today, or a to date too",
+				since.Format(time.DateOnly), last.Format(time.DateOnly))
+		}
+		return "", time.Time{}, time.Time{}, httpError(http.StatusBadRequest, "to %s is before from %s", last.Format(time.DateOnly), since.Format(time.DateOnly))
 	}
 	y, m, d := last.Date()
 	until := time.Date(y, m, d+1, 0, 0, 0, 0, s.d.Location)
@@ -507,9 +512,23 @@ func (s *server) csvTime(ns int64) string {
 	return time.Unix(0, ns).In(s.d.Location).Format(time.RFC3339)
 }
 
+// exportFileDays names an export's days in its file name: for from and
+// to dates (exportDates' window, first..last) the day, or first_last for
+// several; for a named window, which ends now, today in the site's zone.
+func (s *server) exportFileDays(window string) string {
+	if first, last, ok := strings.Cut(window, ".."); ok {
+		if first == last {
+			return first
+		}
+		return first + "_" + last
+	}
+	return s.now().In(s.d.Location).Format(time.DateOnly)
+}
+
 // sendCSV answers an export of kind (alerts, incidents) as a CSV download
-// named after the site and day, and audits it. Cells that a spreadsheet
-// would read as a formula are made text (registry.TextCell).
+// named after the site and the export's days (exportFileDays), and audits
+// it. Cells that a spreadsheet would read as a formula are made text
+// (registry.TextCell).
 func (s *server) sendCSV(c echo.Context, kind, window string, header []string, rows [][]string) error {
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
@@ -525,7 +544,7 @@ func (s *server) sendCSV(c echo.Context, kind, window string, header []string, r
 		return fmt.Errorf("export %s: %w", kind, err)
 	}
 	_ = s.audit(c, kind+".export", kind, "", fmt.Sprintf("window %s, %d %s", window, len(rows), kind))
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, kind, cmp.Or(s.siteID(), "site"), s.now().In(s.d.Location).Format("2006-01-02")))
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, kind, cmp.Or(s.siteID(), "site"), s.exportFileDays(window)))
 	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
 }
 
