@@ -756,7 +756,9 @@ func (s *server) floorSVG(c echo.Context) error {
 	return c.Blob(http.StatusOK, "image/svg+xml", b)
 }
 
-// RoomHeat is one room's count on the heatmap.
+// RoomHeat is one room's count on the heatmap: located transmissions
+// (each emission fusion located there once, however many sensors heard
+// it; store.DetectionRecord.Lead).
 type RoomHeat struct {
 	Room   string `json:"room"`
 	Floor  string `json:"floor"`
@@ -778,8 +780,10 @@ var heatKinds = map[string]store.HeatKind{
 	store.HeatUnauthorised.String(): store.HeatUnauthorised,
 }
 
-// heatmap answers per-room counts over a window, optionally only those in
-// one hour of the day in site local time (pattern of life), of the unauthorised transmissions
+// heatmap answers per-room counts of located transmissions (each emission
+// once) over a window, optionally only those in one hour of the day in
+// site local time (pattern of life: the store counts per quarter hour, so
+// the local hour is exact in half- and quarter-hour zones), of the unauthorised transmissions
 // fusion may alert on (show=targets, the default: phones off the downlink,
 // drones) or of every unauthorised one (show=unauthorised: downlinks,
 // Wi-Fi and unnamed energy too).
@@ -815,7 +819,7 @@ func (s *server) heatmap(c echo.Context) error {
 	}
 	counts := map[string]int64{}
 	for _, cell := range cells {
-		if hour >= 0 && cell.HourStart.In(s.d.Location).Hour() != hour {
+		if hour >= 0 && cell.Start.In(s.d.Location).Hour() != hour {
 			continue
 		}
 		counts[cell.Room] += cell.Count
@@ -873,7 +877,7 @@ type SearchRoom struct {
 	Floor  string  `json:"floor"`
 	Zone   string  `json:"zone"`
 	Score  float64 `json:"score"`
-	Recent int64   `json:"recent"` // unauthorised detections of phones and drones in the last hour
+	Recent int64   `json:"recent"` // unauthorised phone and drone transmissions located in the last hour (the heatmap's count)
 	Status string  `json:"status"`
 }
 
@@ -882,8 +886,9 @@ type SearchRoom struct {
 // or a drone, event.Alertable) adds its room probabilities averaged over
 // its fixes, so one emitter weighs 1 however often it was located (a
 // hopping RC link is located many times a minute, a phone a few); each
-// unauthorised detection of the same kinds in the last hour adds a small
-// weight. The
+// unauthorised transmission of the same kinds located in the last hour
+// (the heatmap's count: each once, however many sensors heard it) adds a
+// small weight. The
 // "outside" catch-all is not a place to search, and is left out.
 func (s *server) searchList(c echo.Context) error {
 	if err := checkQuery(c); err != nil {
