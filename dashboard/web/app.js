@@ -365,7 +365,7 @@
       if (!outside.has(h.room)) p.setAttribute('fill', h.status === 'unknown' ? 'url(#hatch)' : heatColour(h.count, steps));
       const title = p.querySelector('title');
       title.dataset.name ??= title.textContent;
-      title.textContent = title.dataset.name + ' — ' + h.count + ($('h-show').value === 'targets' ? ' phone/drone' : ' unauthorised') + (h.status === 'unknown' ? ' (zone unknown)' : '');
+      title.textContent = title.dataset.name + ' — ' + h.count + ($('h-show').value === 'targets' ? ' located phone/drone transmissions' : ' located unauthorised transmissions') + (h.status === 'unknown' ? ' (zone unknown)' : '');
     }
   }
   // While the floor plan is on screen its heat and search list follow the
