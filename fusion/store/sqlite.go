@@ -547,7 +547,7 @@ func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, k
 		sum = "target"
 	}
 	if firstWhole < lastWhole {
-		rows, err := s.db.QueryContext(ctx, `SELECT room, quarter, SUM(`+sum+`) FROM heat_quarter WHERE site = ? AND quarter >= ? AND quarter < ?`+auth+` GROUP BY room, quarter HAVING SUM(`+sum+`) > 0`,
+		rows, err := s.db.QueryContext(ctx, `SELECT room, quarter, SUM(`+sum+`) FROM heat_quarter WHERE site = ? AND quarter >= ? AND quarter < ?`+auth+` GROUP BY quarter, room HAVING SUM(`+sum+`) > 0`,
 			site, firstWhole, lastWhole)
 		if err != nil {
 			return nil, fmt.Errorf("heatmap: %w", err)
