@@ -290,7 +290,7 @@ func TestBrowser(t *testing.T) {
 	// the heat follows new detections while the page is open: a few seconds
 	// after a fix arrives, without a reload
 	ev.ts.mu.Lock()
-	ev.ts.cells = append(ev.ts.cells, store.HeatCell{Room: "a-101", HourStart: testNow.Truncate(time.Hour), Count: 4})
+	ev.ts.cells = append(ev.ts.cells, store.HeatCell{Room: "a-101", Start: testNow.Truncate(time.Hour), Count: 4})
 	ev.ts.mu.Unlock()
 	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t5", Class: event.ClassNR, Link: event.LinkUplink, TimeNS: testNow.Add(26 * time.Minute).UnixNano(),
 		Floor: "g", Room: "a-101", RoomProb: 0.9, XM: 1.5, YM: 2, SemiMajorM: 1, SemiMinorM: 1})

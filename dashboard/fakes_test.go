@@ -37,7 +37,7 @@ func (f *fakeTS) Heatmap(_ context.Context, _ string, from, to time.Time, _ stor
 	defer f.mu.Unlock()
 	var out []store.HeatCell
 	for _, c := range f.cells {
-		if !c.HourStart.Before(from.Truncate(time.Hour)) && c.HourStart.Before(to) {
+		if !c.Start.Before(from.Truncate(store.HeatBucket)) && c.Start.Before(to) {
 			out = append(out, c)
 		}
 	}
@@ -503,8 +503,8 @@ func (ev *env) seed() {
 	}
 	ev.ts.dets = []store.DetectionRecord{det("d1", "s1", "a-102"), det("d2", "s2", "a-102"), det("d3", "s1", "b-101")}
 	ev.ts.cells = []store.HeatCell{
-		{Room: "a-102", HourStart: testNow.Truncate(time.Hour), Count: 7},
-		{Room: "b-101", HourStart: testNow.Add(-3 * time.Hour).Truncate(time.Hour), Count: 2},
+		{Room: "a-102", Start: testNow.Truncate(time.Hour), Count: 7},
+		{Room: "b-101", Start: testNow.Add(-3 * time.Hour).Truncate(time.Hour), Count: 2},
 	}
 	// newest first, as the stores return them: t1 was in b-101 a minute
 	// before its latest fix in a-102

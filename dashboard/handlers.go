@@ -519,7 +519,12 @@ func (s *server) exportDates(from, to string) (string, time.Time, time.Time, err
 		}
 	}
 	if last.Before(since) {
-		return "", time.Time{}, time.Time{}, httpError(http.StatusBadRequest, "to %s is before from %s", last.Format(time.DateOnly), from)
+		if to == "" {
+			// to defaulted to today: name what the user gave
+			return "", time.Time{}, time.Time{}, httpError(http.StatusBadRequest, "from %s is after today, %s: give a from date up to today, or a to date too",
+				since.Format(time.DateOnly), last.Format(time.DateOnly))
+		}
+		return "", time.Time{}, time.Time{}, httpError(http.StatusBadRequest, "to %s is before from %s", last.Format(time.DateOnly), since.Format(time.DateOnly))
 	}
 	y, m, d := last.Date()
 	until := time.Date(y, m, d+1, 0, 0, 0, 0, s.d.Location)
@@ -534,9 +539,23 @@ func (s *server) csvTime(ns int64) string {
 	return time.Unix(0, ns).In(s.d.Location).Format(time.RFC3339)
 }
 
+// exportFileDays names an export's days in its file name: for from and
+// to dates (exportDates' window, first..last) the day, or first_last for
+// several; for a named window, which ends now, today in the site's zone.
+func (s *server) exportFileDays(window string) string {
+	if first, last, ok := strings.Cut(window, ".."); ok {
+		if first == last {
+			return first
+		}
+		return first + "_" + last
+	}
+	return s.now().In(s.d.Location).Format(time.DateOnly)
+}
+
 // sendCSV answers an export of kind (alerts, incidents) as a CSV download
-// named after the site and day, and audits it. Cells that a spreadsheet
-// would read as a formula are made text (registry.TextCell).
+// named after the site and the export's days (exportFileDays), and audits
+// it. Cells that a spreadsheet would read as a formula are made text
+// (registry.TextCell).
 func (s *server) sendCSV(c echo.Context, kind, window string, header []string, rows [][]string) error {
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
@@ -552,7 +571,7 @@ func (s *server) sendCSV(c echo.Context, kind, window string, header []string, r
 		return fmt.Errorf("export %s: %w", kind, err)
 	}
 	_ = s.audit(c, kind+".export", kind, "", fmt.Sprintf("window %s, %d %s", window, len(rows), kind))
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, kind, cmp.Or(s.siteID(), "site"), s.now().In(s.d.Location).Format("2006-01-02")))
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, kind, cmp.Or(s.siteID(), "site"), s.exportFileDays(window)))
 	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
 }
 
@@ -767,7 +786,9 @@ func (s *server) floorSVG(c echo.Context) error {
 	return c.Blob(http.StatusOK, "image/svg+xml", b)
 }
 
-// RoomHeat is one room's count on the heatmap.
+// RoomHeat is one room's count on the heatmap: located transmissions
+// (each emission fusion located there once, however many sensors heard
+// it; store.DetectionRecord.Lead).
 type RoomHeat struct {
 	Room   string `json:"room"`
 	Floor  string `json:"floor"`
@@ -789,8 +810,10 @@ var heatKinds = map[string]store.HeatKind{
 	store.HeatUnauthorised.String(): store.HeatUnauthorised,
 }
 
-// heatmap answers per-room counts over a window, optionally only those in
-// one hour of the day in site local time (pattern of life), of the unauthorised transmissions
+// heatmap answers per-room counts of located transmissions (each emission
+// once) over a window, optionally only those in one hour of the day in
+// site local time (pattern of life: the store counts per quarter hour, so
+// the local hour is exact in half- and quarter-hour zones), of the unauthorised transmissions
 // fusion may alert on (show=targets, the default: phones off the downlink,
 // drones) or of every unauthorised one (show=unauthorised: downlinks,
 // Wi-Fi and unnamed energy too).
@@ -826,7 +849,7 @@ func (s *server) heatmap(c echo.Context) error {
 	}
 	counts := map[string]int64{}
 	for _, cell := range cells {
-		if hour >= 0 && cell.HourStart.In(s.d.Location).Hour() != hour {
+		if hour >= 0 && cell.Start.In(s.d.Location).Hour() != hour {
 			continue
 		}
 		counts[cell.Room] += cell.Count
@@ -891,7 +914,7 @@ type SearchRoom struct {
 	Floor  string  `json:"floor"`
 	Zone   string  `json:"zone"`
 	Score  float64 `json:"score"`
-	Recent int64   `json:"recent"` // unauthorised detections of phones and drones in the last hour
+	Recent int64   `json:"recent"` // unauthorised phone and drone transmissions located in the last hour (the heatmap's count)
 	Status string  `json:"status"`
 }
 
@@ -900,8 +923,9 @@ type SearchRoom struct {
 // or a drone, event.Alertable) adds its room probabilities averaged over
 // its fixes, so one emitter weighs 1 however often it was located (a
 // hopping RC link is located many times a minute, a phone a few); each
-// unauthorised detection of the same kinds in the last hour adds a small
-// weight. The
+// unauthorised transmission of the same kinds located in the last hour
+// (the heatmap's count: each once, however many sensors heard it) adds a
+// small weight. The
 // "outside" catch-all is not a place to search, and is left out.
 func (s *server) searchList(c echo.Context) error {
 	if err := checkQuery(c); err != nil {

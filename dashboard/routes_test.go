@@ -889,7 +889,7 @@ func TestHeatmapShow(t *testing.T) {
 		for range n {
 			at := testNow.Add(-time.Duration(len(recs)+1) * time.Minute).UnixNano()
 			recs = append(recs, store.DetectionRecord{Detection: event.Detection{Schema: 1, ID: fmt.Sprint("d", len(recs)), Site: "hmp1", Sensor: "s1",
-				TimeNS: at, Class: class, Link: link}, Room: room, Floor: "g", Authorised: authorised})
+				TimeNS: at, Class: class, Link: link}, Room: room, Floor: "g", Authorised: authorised, Lead: true}) // each its own emission
 		}
 	}
 	add(3, "a-102", event.ClassLTE, event.LinkUplink, false)

@@ -51,7 +51,7 @@ var siteTables = []struct{ table, one, many string }{
 	{"location", "location", "locations"},
 	{"health", "health report", "health reports"},
 	{"spectrum", "spectrum", "spectra"},
-	{"heat_hour", "heat-map hour", "heat-map hours"},
+	{"heat_quarter", "heat-map quarter hour", "heat-map quarter hours"},
 	{"sensor_maintenance", "maintenance window", "maintenance windows"},
 }
 

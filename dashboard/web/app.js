@@ -416,7 +416,7 @@
       }
       const title = p.querySelector('title');
       title.dataset.name ??= title.textContent;
-      title.textContent = title.dataset.name + ' — ' + h.count + ($('h-show').value === 'targets' ? ' phone/drone' : ' unauthorised') + (h.status === 'unknown' ? ' (zone unknown)' : '');
+      title.textContent = title.dataset.name + ' — ' + h.count + ($('h-show').value === 'targets' ? ' located phone/drone transmissions' : ' located unauthorised transmissions') + (h.status === 'unknown' ? ' (zone unknown)' : '');
     }
   }
   // hatch marks room p's zone as of unknown coverage (on) or not: a

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// OpenInfluxUnrolled opens an Influx store that marks the hours it writes but
+// OpenInfluxUnrolled opens an Influx store that marks the quarter hours it writes but
 // never rolls them up, as if it crashed after every delivery: its Heatmap
 // counts every hour from the detection points.
 func OpenInfluxUnrolled(cfg InfluxConfig) (*Influx, error) {
@@ -22,7 +22,7 @@ func OpenInfluxWithoutTarget(cfg InfluxConfig) (*Influx, error) {
 	return OpenInflux(cfg)
 }
 
-// HeatBehind returns the hours in [from, to) whose heat roll-up is behind the
+// HeatBehind returns the quarter hours in [from, to) whose heat roll-up is behind the
 // detections written into them, or has no target counts.
 func HeatBehind(ctx context.Context, s *Influx, site string, from, to time.Time) ([]time.Time, error) {
 	res, err := s.influxQL(ctx, fmt.Sprintf("SELECT written, rolled, target FROM %s WHERE site = %s AND time >= %d AND time < %d",

@@ -2,11 +2,11 @@ package store
 
 import "sort"
 
-// SortHeat orders cells by hour, then room, so every backend answers alike.
+// SortHeat orders cells by start, then room, so every backend answers alike.
 func SortHeat(cells []HeatCell) {
 	sort.Slice(cells, func(i, j int) bool {
-		if !cells[i].HourStart.Equal(cells[j].HourStart) {
-			return cells[i].HourStart.Before(cells[j].HourStart)
+		if !cells[i].Start.Equal(cells[j].Start) {
+			return cells[i].Start.Before(cells[j].Start)
 		}
 		return cells[i].Room < cells[j].Room
 	})

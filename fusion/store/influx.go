@@ -393,10 +393,14 @@ func (s *Influx) WriteDetections(_ context.Context, recs []DetectionRecord) erro
 		if err != nil {
 			return fmt.Errorf("%w: detection %q: %v", ErrInvalidRecord, r.ID, err)
 		}
+		fields := map[string]any{"n": int64(1), "id": r.ID, "power_dbm": r.PowerDBm, "snr_db": r.SNRDB, "body": string(body)}
+		if r.Lead {
+			fields["lead"] = int64(1) // the heatmap counts its emission by it: count(lead)
+		}
 		ls = append(ls, strings.TrimSuffix(point("detection",
 			map[string]string{"site": r.Site, "sensor": r.Sensor, "band": r.Band, "class": r.Class, "link": r.Link, "room": r.Room, "auth": authTag(r.Authorised),
 				"center_khz": strconv.FormatInt(int64(math.Round(r.CenterHz/1e3)), 10)},
-			map[string]any{"n": int64(1), "id": r.ID, "power_dbm": r.PowerDBm, "snr_db": r.SNRDB, "body": string(body)}, r.TimeNS), "\n"))
+			fields, r.TimeNS), "\n"))
 	}
 	return s.enqueue(ls)
 }

@@ -133,9 +133,9 @@ func TestInfluxHeatRollupUpgrade(t *testing.T) {
 	checkHeat(t, s, recs, from, to.Add(2*time.Hour))
 }
 
-// writeBehind writes recs with s and checks that the 7 hours of [from, to)
-// they touch are left behind (s does not roll up as a store of this
-// version does).
+// writeBehind writes recs with s and checks that the 28 quarter hours of
+// [from, to) they touch (7 hours) are left behind (s does not roll up as a
+// store of this version does).
 func writeBehind(t *testing.T, s *store.Influx, recs []store.DetectionRecord, from, to time.Time) {
 	t.Helper()
 	ctx := context.Background()
@@ -145,8 +145,8 @@ func writeBehind(t *testing.T, s *store.Influx, recs []store.DetectionRecord, fr
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if behind, err := store.HeatBehind(ctx, s, "site1", from, to); err != nil || len(behind) != 7 {
-		t.Fatalf("%d hours behind (err %v), want 7", len(behind), err)
+	if behind, err := store.HeatBehind(ctx, s, "site1", from, to); err != nil || len(behind) != 28 {
+		t.Fatalf("%d quarter hours behind (err %v), want 28", len(behind), err)
 	}
 }
 

@@ -19,13 +19,21 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 )
 
-// The Influx store keeps its own hourly roll-up of detections, derived from
-// the stored points themselves so that it is exact (a redelivered detection
-// overwrites its point and must not count twice) and follows late and
-// out-of-order writes. It is one point per site and clock hour, at the hour's
-// start:
+// The Influx store keeps its own roll-up of emissions per quarter hour
+// (HeatBucket), counted by their lead detections (DetectionRecord.Lead,
+// whose points carry the field lead=1i; the other sensors' detections of
+// the emission have no lead field, and count(lead) passes them by),
+// derived from the stored points themselves so that it is exact (a
+// redelivered detection overwrites its point and must not count twice)
+// and follows late and out-of-order writes. It is one point per site and
+// quarter hour, at its start (the "hours" below are these quarter hours):
 //
-//	heat_hour,site=<site> written=<token>i,rolled=<token>i,unauth="<counts>",auth="<counts>",target="<counts>"
+//	heat_quarter,site=<site> written=<token>i,rolled=<token>i,unauth="<counts>",auth="<counts>",target="<counts>"
+//
+// Until 2026-12-05 it was heat_hour, one point per clock hour counting
+// every detection point: a different measurement, which this version
+// neither reads nor writes. Detection points written before then have no
+// lead field and are counted by no heatmap (see docs/deploy.md).
 //
 // Every spooled detection batch carries a `written` field with a fresh
 // random token for each (site, hour) it touches, sent in the same write
@@ -48,38 +56,39 @@ import (
 // (no `target` field); a heatmap of targets counts them from the raw points
 // until they are rolled up again.
 const (
-	heatMeasurement = "heat_hour"
+	heatMeasurement = "heat_quarter"
 	// heatMarkPrefix starts the spool-only header lines of a detection batch,
 	// one per (site, hour) it touches; the sender strips them before sending.
 	heatMarkPrefix = "#heat "
-	// heatRollHours caps the hours counted in one roll-up query.
-	heatRollHours = 24
+	// heatRollBuckets caps the quarter hours counted in one roll-up query
+	// (a day).
+	heatRollBuckets = 96
 	// heatMaxCounts caps an hour's encoded counts (InfluxDB's string fields
 	// hold 64 KiB); an hour with more rooms stays counted from raw points.
 	heatMaxCounts = 60 << 10
 )
 
-// heatKey is one site's clock hour (hour = Unix ns / 1 h).
+// heatKey is one site's quarter hour (bucket = Unix ns / HeatBucket).
 type heatKey struct {
-	site string
-	hour int64
+	site   string
+	bucket int64
 }
 
-// heatMarks returns the spool header lines and the heat_hour `written`
+// heatMarks returns the spool header lines and the heat_quarter `written`
 // points that mark every (site, hour) of recs as written by this batch.
 func heatMarks(recs []DetectionRecord) []string {
 	token := rand.Int64()
 	seen := map[heatKey]bool{}
 	var head, marks []string
 	for _, r := range recs {
-		k := heatKey{tagValue(r.Site), hourOf(r.TimeNS)}
+		k := heatKey{tagValue(r.Site), bucketOf(r.TimeNS)}
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
-		head = append(head, heatMarkPrefix+strconv.FormatInt(k.hour, 10)+" "+strconv.Quote(k.site))
+		head = append(head, heatMarkPrefix+strconv.FormatInt(k.bucket, 10)+" "+strconv.Quote(k.site))
 		marks = append(marks, strings.TrimSuffix(point(heatMeasurement, map[string]string{"site": k.site},
-			map[string]any{"written": token}, k.hour*int64(time.Hour)), "\n"))
+			map[string]any{"written": token}, k.bucket*int64(HeatBucket)), "\n"))
 	}
 	return append(head, marks...)
 }
@@ -128,7 +137,7 @@ func (s *Influx) markHeat(keys []heatKey) {
 func (s *Influx) heatDueLocked(now time.Time) int {
 	n := 0
 	for k := range s.dirty {
-		if (k.hour+1)*int64(time.Hour) <= now.UnixNano() {
+		if (k.bucket+1)*int64(HeatBucket) <= now.UnixNano() {
 			n++
 		}
 	}
@@ -136,14 +145,14 @@ func (s *Influx) heatDueLocked(now time.Time) int {
 }
 
 // nextHeatRun returns a run of consecutive marked hours of one site that have
-// ended by now (at most heatRollHours), or, when none has, the time the
+// ended by now (at most heatRollBuckets), or, when none has, the time the
 // earliest marked hour ends (zero when nothing is marked).
 func (s *Influx) nextHeatRun(now time.Time) (site string, from, to int64, wake time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var due []heatKey
 	for k := range s.dirty {
-		end := time.Unix(0, (k.hour+1)*int64(time.Hour))
+		end := time.Unix(0, (k.bucket+1)*int64(HeatBucket))
 		if !end.After(now) {
 			due = append(due, k)
 		} else if wake.IsZero() || end.Before(wake) {
@@ -157,11 +166,11 @@ func (s *Influx) nextHeatRun(now time.Time) (site string, from, to int64, wake t
 		if c := strings.Compare(a.site, b.site); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.hour, b.hour)
+		return cmp.Compare(a.bucket, b.bucket)
 	})
-	site, from, to = due[0].site, due[0].hour, due[0].hour+1
+	site, from, to = due[0].site, due[0].bucket, due[0].bucket+1
 	for _, k := range due[1:] {
-		if k.site != site || k.hour != to || to-from >= heatRollHours {
+		if k.site != site || k.bucket != to || to-from >= heatRollBuckets {
 			break
 		}
 		to++
@@ -173,11 +182,11 @@ func (s *Influx) nextHeatRun(now time.Time) (site string, from, to int64, wake t
 // and writes their counts and `rolled` tokens. It runs on the sender
 // goroutine, so no write of this store lands while it counts.
 func (s *Influx) rollHeat(ctx context.Context, site string, from, to int64) error {
-	hourNS := int64(time.Hour)
-	where := fmt.Sprintf("site = %s AND time >= %d AND time < %d", qlString(site), from*hourNS, to*hourNS)
+	bucketNS := int64(HeatBucket)
+	where := fmt.Sprintf("site = %s AND time >= %d AND time < %d", qlString(site), from*bucketNS, to*bucketNS)
 	res, err := s.influxQL(ctx,
 		"SELECT written FROM "+s.qlFrom(heatMeasurement)+" WHERE "+where,
-		"SELECT count(n) FROM "+s.qlFrom("detection")+" WHERE "+where+" GROUP BY time(1h), room, auth, class, link fill(none)")
+		"SELECT count(lead) FROM "+s.qlFrom("detection")+" WHERE "+where+" GROUP BY time(15m), room, auth, class, link fill(none)")
 	if err != nil {
 		return fmt.Errorf("heat roll-up %s hours %d-%d: %w", site, from, to, err)
 	}
@@ -187,16 +196,16 @@ func (s *Influx) rollHeat(ctx context.Context, site string, from, to int64) erro
 			t, ok1 := qlInt(row, 0)
 			tok, ok2 := qlInt(row, 1)
 			if ok1 && ok2 {
-				written[t/hourNS] = tok
+				written[t/bucketNS] = tok
 			}
 		}
 	}
 	counts := map[int64]*[3]map[string]int64{} // hour -> unauthorised, authorised, target counts per room
 	if err := eachCount(res[1], func(tags map[string]string, t, n int64) {
-		c := counts[t/hourNS]
+		c := counts[t/bucketNS]
 		if c == nil {
 			c = &[3]map[string]int64{{}, {}, {}}
-			counts[t/hourNS] = c
+			counts[t/bucketNS] = c
 		}
 		i := 0
 		if tags["auth"] == "1" {
@@ -222,10 +231,10 @@ func (s *Influx) rollHeat(ctx context.Context, site string, from, to int64) erro
 			delete(fields, "target")
 		}
 		if size > heatMaxCounts {
-			s.log.Warn("influx: too many rooms in an hour for the heat roll-up; it is counted from raw points", "site", site, "hour", time.Unix(0, h*hourNS).UTC())
+			s.log.Warn("influx: too many rooms in an hour for the heat roll-up; it is counted from raw points", "site", site, "hour", time.Unix(0, h*bucketNS).UTC())
 			continue
 		}
-		ls = append(ls, strings.TrimSuffix(point(heatMeasurement, map[string]string{"site": site}, fields, h*hourNS), "\n"))
+		ls = append(ls, strings.TrimSuffix(point(heatMeasurement, map[string]string{"site": site}, fields, h*bucketNS), "\n"))
 	}
 	if len(ls) > 0 {
 		if err := s.write.WriteRecord(ctx, ls...); err != nil {
@@ -269,7 +278,7 @@ func (s *Influx) scanHeat(ctx context.Context) error {
 	for _, sr := range res[0].Series {
 		for _, row := range sr.Values {
 			if t, ok := qlInt(row, 0); ok && !heatCurrent(row) {
-				keys = append(keys, heatKey{sr.Tags["site"], t / int64(time.Hour)})
+				keys = append(keys, heatKey{sr.Tags["site"], t / int64(HeatBucket)})
 			}
 		}
 	}
@@ -280,10 +289,11 @@ func (s *Influx) scanHeat(ctx context.Context) error {
 	return nil
 }
 
-// Heatmap counts the detections of kind per room and clock hour in [from,
-// to). Whole hours whose roll-up is clean are read from heat_hour (one point
-// an hour); partial hours at the edges and hours not rolled up yet are
-// counted from the detection points, so the answer is exact, as SQLite's is.
+// Heatmap counts the emissions of kind (their lead detection points) per
+// room and quarter hour (HeatBucket) in [from, to). Whole quarter hours
+// whose roll-up is clean are read from heat_quarter (one point each);
+// partial ones at the edges and those not rolled up yet are counted from
+// the detection points, so the answer is exact, as SQLite's is.
 // It asks InfluxQL
 // (/query) rather than Flux, which in InfluxDB 1.8 costs several times the
 // CPU for the same points.
@@ -301,16 +311,16 @@ func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, k
 	case HeatTargets:
 		fields, rolled = "written, rolled, target", heatCurrent
 	}
-	hourNS := int64(time.Hour)
-	firstWhole := (fromNS + hourNS - 1) / hourNS // as SQLite.Heatmap
-	lastWhole := toNS / hourNS
+	bucketNS := int64(HeatBucket)
+	firstWhole := (fromNS + bucketNS - 1) / bucketNS // as SQLite.Heatmap
+	lastWhole := toNS / bucketNS
 	whole := firstWhole < lastWhole
 	raw := [][2]int64{{fromNS, toNS}}
 	var stmts []string
 	if whole {
-		raw = [][2]int64{{fromNS, firstWhole * hourNS}, {lastWhole * hourNS, toNS}}
+		raw = [][2]int64{{fromNS, firstWhole * bucketNS}, {lastWhole * bucketNS, toNS}}
 		stmts = append(stmts, fmt.Sprintf("SELECT %s FROM %s WHERE site = %s AND time >= %d AND time < %d",
-			fields, s.qlFrom(heatMeasurement), qlString(site), firstWhole*hourNS, lastWhole*hourNS))
+			fields, s.qlFrom(heatMeasurement), qlString(site), firstWhole*bucketNS, lastWhole*bucketNS))
 	}
 	res, err := s.influxQL(ctx, append(stmts, s.rawHeatStmts(site, kind, raw)...)...)
 	if err != nil {
@@ -325,10 +335,10 @@ func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, k
 				if !ok || !rolled(row) {
 					continue
 				}
-				clean[t/hourNS] = true
+				clean[t/bucketNS] = true
 				for col := 3; col < len(row); col++ {
-					if err := addEncodedCounts(counts, t/hourNS, row[col]); err != nil {
-						return nil, fmt.Errorf("influx heatmap: hour %d: %w", t/hourNS, err)
+					if err := addEncodedCounts(counts, t/bucketNS, row[col]); err != nil {
+						return nil, fmt.Errorf("influx heatmap: hour %d: %w", t/bucketNS, err)
 					}
 				}
 			}
@@ -339,10 +349,10 @@ func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, k
 			if clean[h] {
 				continue
 			}
-			if n := len(dirty); n > 0 && dirty[n-1][1] == h*hourNS {
-				dirty[n-1][1] += hourNS
+			if n := len(dirty); n > 0 && dirty[n-1][1] == h*bucketNS {
+				dirty[n-1][1] += bucketNS
 			} else {
-				dirty = append(dirty, [2]int64{h * hourNS, (h + 1) * hourNS})
+				dirty = append(dirty, [2]int64{h * bucketNS, (h + 1) * bucketNS})
 			}
 		}
 		if len(dirty) > 0 {
@@ -357,7 +367,7 @@ func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, k
 	for _, r := range res {
 		if err := eachCount(r, func(tags map[string]string, t, n int64) {
 			if kind != HeatTargets || heatTarget(tags) {
-				counts[heatCellKey{roomName(tags["room"]), t / hourNS}] += n
+				counts[heatCellKey{roomName(tags["room"]), t / bucketNS}] += n
 			}
 		}); err != nil {
 			return nil, fmt.Errorf("influx heatmap: %w", err)
@@ -365,7 +375,7 @@ func (s *Influx) Heatmap(ctx context.Context, site string, from, to time.Time, k
 	}
 	out := make([]HeatCell, 0, len(counts))
 	for k, n := range counts {
-		out = append(out, HeatCell{Room: k.room, HourStart: time.Unix(0, k.hour*hourNS).UTC(), Count: n})
+		out = append(out, HeatCell{Room: k.room, Start: time.Unix(0, k.bucket*bucketNS).UTC(), Count: n})
 	}
 	SortHeat(out)
 	return out, nil
@@ -417,8 +427,8 @@ func addEncodedCounts(counts map[heatCellKey]int64, hour int64, v any) error {
 }
 
 type heatCellKey struct {
-	room string
-	hour int64
+	room   string
+	bucket int64
 }
 
 // rawHeatStmts counts the detection points of kind per clock hour and room
@@ -435,7 +445,7 @@ func (s *Influx) rawHeatStmts(site string, kind HeatKind, ranges [][2]int64) []s
 	var out []string
 	for _, r := range ranges {
 		if r[1] > r[0] {
-			out = append(out, fmt.Sprintf("SELECT count(n) FROM %s WHERE site = %s AND time >= %d AND time < %d%s GROUP BY time(1h), %s fill(none)",
+			out = append(out, fmt.Sprintf("SELECT count(lead) FROM %s WHERE site = %s AND time >= %d AND time < %d%s GROUP BY time(15m), %s fill(none)",
 				s.qlFrom("detection"), qlString(site), r[0], r[1], auth, by))
 		}
 	}

@@ -20,12 +20,12 @@ func TestHeatMarksRoundTrip(t *testing.T) {
 		recs []DetectionRecord
 		want []heatKey
 	}{
-		{"one hour twice", []DetectionRecord{det("s1", base), det("s1", base.Add(59*time.Minute))},
-			[]heatKey{{"s1", hourOf(base.UnixNano())}}},
-		{"two hours out of order", []DetectionRecord{det("s1", base.Add(time.Hour)), det("s1", base)},
-			[]heatKey{{"s1", hourOf(base.UnixNano()) + 1}, {"s1", hourOf(base.UnixNano())}}},
+		{"one quarter hour twice", []DetectionRecord{det("s1", base), det("s1", base.Add(14*time.Minute))},
+			[]heatKey{{"s1", bucketOf(base.UnixNano())}}},
+		{"two quarter hours out of order", []DetectionRecord{det("s1", base.Add(15*time.Minute)), det("s1", base)},
+			[]heatKey{{"s1", bucketOf(base.UnixNano()) + 1}, {"s1", bucketOf(base.UnixNano())}}},
 		{"awkward site names", []DetectionRecord{det(`a b,c="d"\`, base), det("", base), det("x\ny", base)},
-			[]heatKey{{`a b,c="d"\`, hourOf(base.UnixNano())}, {"_", hourOf(base.UnixNano())}, {"x\ny", hourOf(base.UnixNano())}}},
+			[]heatKey{{`a b,c="d"\`, bucketOf(base.UnixNano())}, {"_", bucketOf(base.UnixNano())}, {"x\ny", bucketOf(base.UnixNano())}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

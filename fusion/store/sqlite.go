@@ -20,8 +20,9 @@ import (
 // SQLite is the embedded store: it implements TimeSeries (when no InfluxDB is
 // configured), AlertStore and Auditor over one SQLite file in WAL mode.
 //
-// Detections are also rolled up per room and clock hour as they are written,
-// so the dashboard's heatmap reads a few thousand rows, not millions.
+// Emissions are also rolled up per room and quarter hour (HeatBucket) as
+// their lead detections are written (heat_quarter), so the dashboard's
+// heatmap reads a few thousand rows, not millions.
 type SQLite struct {
 	db *sql.DB
 }
@@ -41,17 +42,20 @@ CREATE TABLE IF NOT EXISTS detection (
 	room TEXT NOT NULL,
 	authorised INTEGER NOT NULL,
 	body TEXT NOT NULL,
+	lead INTEGER NOT NULL DEFAULT 0, -- DetectionRecord.Lead: the heatmap counts its emission by it
 	PRIMARY KEY (site, sensor, id) -- a detection is its sensor's: IDs of two sensors may collide
 );
 CREATE INDEX IF NOT EXISTS detection_site_time ON detection(site, time_ns);
-CREATE TABLE IF NOT EXISTS heat_hour (
+-- emissions (lead detections) per room and quarter hour (time_ns / HeatBucket);
+-- it replaced heat_hour, which counted every sensor's detection per UTC hour
+CREATE TABLE IF NOT EXISTS heat_quarter (
 	site TEXT NOT NULL,
 	room TEXT NOT NULL,
-	hour INTEGER NOT NULL,
+	quarter INTEGER NOT NULL,
 	authorised INTEGER NOT NULL,
 	count INTEGER NOT NULL,
-	target INTEGER NOT NULL DEFAULT 0, -- of count, those event.Alertable
-	PRIMARY KEY (site, hour, room, authorised)
+	target INTEGER NOT NULL, -- of count, those event.Alertable
+	PRIMARY KEY (site, quarter, room, authorised)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS location (
 	seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -149,7 +153,7 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("create schema in %q: %w", path, err)
 	}
-	for _, migrate := range []func(context.Context, *sql.DB, *slog.Logger) error{migrateHeatTarget, migrateDetectionKey, migrateAuditAddr} {
+	for _, migrate := range []func(context.Context, *sql.DB, *slog.Logger) error{migrateDetectionKey, migrateHeatEmissions, migrateAuditAddr} {
 		if err := migrate(context.Background(), db, log); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("upgrade %q: %w", path, err)
@@ -257,60 +261,112 @@ func migrateAuditAddr(ctx context.Context, db *sql.DB, _ *slog.Logger) error {
 	})
 }
 
-// migrateHeatTarget adds heat_hour's target column to a store written
-// before it existed, counting it from the stored detections (Prune
-// deletes a roll-up hour and its detections together, so the count is
-// exact): about 6 s for a million detections. It holds the write lock from
-// the check on (see upgrading).
-func migrateHeatTarget(ctx context.Context, db *sql.DB, log *slog.Logger) error {
-	return upgrading(ctx, db, "heat_hour", func(conn *sql.Conn) error { return countHeatTargets(ctx, conn, log) })
+// migrateHeatEmissions upgrades a store whose heatmap counted detection
+// records (heat_hour: every sensor's detection of an emission, per UTC
+// clock hour; or a store of an older binary after a rollback, which
+// writes heat_hour again and no lead marks): the heatmap now counts each
+// emission once, by its lead detection, per quarter hour (heat_quarter).
+// The detections stored before carry no lead mark; each stored location
+// (one per located emission, at the time of its first detection, of its
+// track) marks that detection as its lead. An emission never located
+// (heard by too few sensors; it has no room) has no location and stays
+// uncounted. heat_quarter is then counted afresh from the lead detections
+// and heat_hour dropped, all holding the write lock (see upgrading): a
+// few seconds for a million detections.
+func migrateHeatEmissions(ctx context.Context, db *sql.DB, log *slog.Logger) error {
+	return upgrading(ctx, db, "heatmap", func(conn *sql.Conn) error { return countHeatEmissions(ctx, conn, log) })
 }
 
-// countHeatTargets is migrateHeatTarget on a connection holding the write lock.
-func countHeatTargets(ctx context.Context, conn *sql.Conn, log *slog.Logger) error {
-	var has int
-	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('heat_hour') WHERE name = 'target'`).Scan(&has); err != nil {
-		return fmt.Errorf("heat_hour columns: %w", err)
+// countHeatEmissions is migrateHeatEmissions on a connection holding the write lock.
+func countHeatEmissions(ctx context.Context, conn *sql.Conn, log *slog.Logger) error {
+	var hasLead, hasOld int
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('detection') WHERE name = 'lead'`).Scan(&hasLead); err != nil {
+		return fmt.Errorf("detection columns: %w", err)
 	}
-	if has > 0 {
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'heat_hour'`).Scan(&hasOld); err != nil {
+		return fmt.Errorf("heat_hour: %w", err)
+	}
+	if hasLead > 0 && hasOld == 0 {
 		return nil
 	}
 	start := time.Now()
-	log.Info("sqlite: upgrading the heatmap roll-up: counting the targets among the stored detections")
-	if _, err := conn.ExecContext(ctx, `ALTER TABLE heat_hour ADD COLUMN target INTEGER NOT NULL DEFAULT 0`); err != nil {
-		return fmt.Errorf("add heat_hour.target: %w", err)
-	}
-	// One JSON parse a row (class and link together, as a JSON array), and
-	// the grouping in Go: SQLite's GROUP BY would sort a million rows.
-	type key struct {
-		site, room string
-		hour, auth int64
-		classLink  string
-	}
-	counts := map[key]int64{}
-	rows, err := conn.QueryContext(ctx, `SELECT site, room, time_ns / ?, authorised, COALESCE(json_extract(body, '$.class', '$.link'), '') FROM detection`, int64(time.Hour))
-	if err != nil {
-		return fmt.Errorf("count targets: %w", err)
-	}
-	var n int64
-	for rows.Next() {
-		var k key
-		if err := rows.Scan(&k.site, &k.room, &k.hour, &k.auth, &k.classLink); err != nil {
-			rows.Close()
-			return fmt.Errorf("count targets: %w", err)
+	log.Info("sqlite: upgrading the heatmap roll-up: counting each located emission once, per quarter hour, from the stored locations")
+	if hasLead == 0 {
+		if _, err := conn.ExecContext(ctx, `ALTER TABLE detection ADD COLUMN lead INTEGER NOT NULL DEFAULT 0`); err != nil {
+			return fmt.Errorf("add detection.lead: %w", err)
 		}
-		counts[k]++
-		n++
+	}
+	type fix struct {
+		site, track string
+		ns          int64
+	}
+	var fixes []fix
+	rows, err := conn.QueryContext(ctx, `SELECT site, time_ns, COALESCE(json_extract(body, '$.track'), '') FROM location WHERE json_valid(body)`)
+	if err != nil {
+		return fmt.Errorf("read locations: %w", err)
+	}
+	for rows.Next() {
+		var f fix
+		if err := rows.Scan(&f.site, &f.ns, &f.track); err != nil {
+			rows.Close()
+			return fmt.Errorf("read locations: %w", err)
+		}
+		fixes = append(fixes, f)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("count targets: %w", err)
+		return fmt.Errorf("read locations: %w", err)
 	}
-	upd, err := conn.PrepareContext(ctx, `UPDATE heat_hour SET target = target + ? WHERE site = ? AND hour = ? AND room = ? AND authorised = ?`)
+	// The emission's detection at the location's time, of its track: one,
+	// the lead if one is marked already (written by this version).
+	mark, err := conn.PrepareContext(ctx, `UPDATE detection SET lead = 1 WHERE rowid = (SELECT rowid FROM detection
+		WHERE site = ? AND time_ns = ? AND json_valid(body) AND COALESCE(json_extract(body, '$.track'), '') = ? ORDER BY lead DESC, rowid LIMIT 1)`)
 	if err != nil {
-		return fmt.Errorf("count targets: %w", err)
+		return fmt.Errorf("mark leads: %w", err)
 	}
-	defer upd.Close()
+	defer mark.Close()
+	var marked int64
+	for _, f := range fixes {
+		res, err := mark.ExecContext(ctx, f.site, f.ns, f.track)
+		if err != nil {
+			return fmt.Errorf("mark leads: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		marked += n
+	}
+	// One JSON parse a lead (class and link together, as a JSON array),
+	// and the grouping in Go: SQLite's GROUP BY would sort every row.
+	type key struct {
+		site, room    string
+		quarter, auth int64
+		classLink     string
+	}
+	counts := map[key]int64{}
+	rows, err = conn.QueryContext(ctx, `SELECT site, room, time_ns / ?, authorised, COALESCE(json_extract(body, '$.class', '$.link'), '') FROM detection WHERE lead = 1`, int64(HeatBucket))
+	if err != nil {
+		return fmt.Errorf("count emissions: %w", err)
+	}
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.site, &k.room, &k.quarter, &k.auth, &k.classLink); err != nil {
+			rows.Close()
+			return fmt.Errorf("count emissions: %w", err)
+		}
+		counts[k]++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("count emissions: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `DELETE FROM heat_quarter`); err != nil {
+		return fmt.Errorf("count emissions: %w", err)
+	}
+	ins, err := conn.PrepareContext(ctx, `INSERT INTO heat_quarter(site, room, quarter, authorised, count, target) VALUES(?,?,?,?,?,?)
+		ON CONFLICT(site, quarter, room, authorised) DO UPDATE SET count = count + excluded.count, target = target + excluded.target`)
+	if err != nil {
+		return fmt.Errorf("count emissions: %w", err)
+	}
+	defer ins.Close()
 	target := map[string]bool{}
 	for k, c := range counts {
 		t, ok := target[k.classLink]
@@ -319,14 +375,18 @@ func countHeatTargets(ctx context.Context, conn *sql.Conn, log *slog.Logger) err
 			t = json.Unmarshal([]byte(k.classLink), &cl) == nil && len(cl) == 2 && event.Alertable(cl[0], cl[1])
 			target[k.classLink] = t
 		}
-		if !t {
-			continue
+		var tc int64
+		if t {
+			tc = c
 		}
-		if _, err := upd.ExecContext(ctx, c, k.site, k.hour, k.room, k.auth); err != nil {
-			return fmt.Errorf("count targets: %w", err)
+		if _, err := ins.ExecContext(ctx, k.site, k.room, k.quarter, k.auth, c, tc); err != nil {
+			return fmt.Errorf("count emissions: %w", err)
 		}
 	}
-	log.Info("sqlite: heatmap roll-up upgraded", "detections", n, "took", time.Since(start).Round(time.Millisecond))
+	if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS heat_hour`); err != nil {
+		return fmt.Errorf("drop heat_hour: %w", err)
+	}
+	log.Info("sqlite: heatmap roll-up upgraded", "locations", len(fixes), "leads_marked", marked, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -342,6 +402,9 @@ func (s *SQLite) Flush(context.Context) error { return nil }
 
 func hourOf(ns int64) int64 { return ns / int64(time.Hour) }
 
+// bucketOf is the HeatBucket of Unix time ns (ns >= 0).
+func bucketOf(ns int64) int64 { return ns / int64(HeatBucket) }
+
 func boolInt(b bool) int {
 	if b {
 		return 1
@@ -349,18 +412,19 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// WriteDetections stores recs in one transaction. A detection whose site,
-// sensor and ID are already stored is ignored, so redelivery never double
-// counts; another sensor's detection with the same ID is stored.
+// WriteDetections stores recs in one transaction, and counts the emission
+// of each lead (DetectionRecord.Lead) in heat_quarter. A detection whose
+// site, sensor and ID are already stored is ignored, so redelivery never
+// double counts; another sensor's detection with the same ID is stored.
 func (s *SQLite) WriteDetections(ctx context.Context, recs []DetectionRecord) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO detection(id, site, sensor, time_ns, room, authorised, body) VALUES(?,?,?,?,?,?,?)`)
+		ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO detection(id, site, sensor, time_ns, room, authorised, body, lead) VALUES(?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
-		heat, err := tx.PrepareContext(ctx, `INSERT INTO heat_hour(site, room, hour, authorised, count, target) VALUES(?,?,?,?,1,?)
-			ON CONFLICT(site, hour, room, authorised) DO UPDATE SET count = count + 1, target = target + excluded.target`)
+		heat, err := tx.PrepareContext(ctx, `INSERT INTO heat_quarter(site, room, quarter, authorised, count, target) VALUES(?,?,?,?,1,?)
+			ON CONFLICT(site, quarter, room, authorised) DO UPDATE SET count = count + 1, target = target + excluded.target`)
 		if err != nil {
 			return err
 		}
@@ -370,14 +434,14 @@ func (s *SQLite) WriteDetections(ctx context.Context, recs []DetectionRecord) er
 			if err != nil {
 				return fmt.Errorf("%w: detection %q: %v", ErrInvalidRecord, r.ID, err)
 			}
-			res, err := ins.ExecContext(ctx, r.ID, r.Site, r.Sensor, r.TimeNS, r.Room, boolInt(r.Authorised), body)
+			res, err := ins.ExecContext(ctx, r.ID, r.Site, r.Sensor, r.TimeNS, r.Room, boolInt(r.Authorised), body, boolInt(r.Lead))
 			if err != nil {
 				return fmt.Errorf("insert detection %q: %w", r.ID, err)
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue // duplicate
+			if n, _ := res.RowsAffected(); n == 0 || !r.Lead {
+				continue // duplicate, or not its emission's lead
 			}
-			if _, err := heat.ExecContext(ctx, r.Site, r.Room, hourOf(r.TimeNS), boolInt(r.Authorised), boolInt(event.Alertable(r.Class, r.Link))); err != nil {
+			if _, err := heat.ExecContext(ctx, r.Site, r.Room, bucketOf(r.TimeNS), boolInt(r.Authorised), boolInt(event.Alertable(r.Class, r.Link))); err != nil {
 				return fmt.Errorf("heat rollup %q: %w", r.ID, err)
 			}
 		}
@@ -462,24 +526,26 @@ func (s *SQLite) Prune(ctx context.Context, site string, before time.Time) (int6
 			}
 		}
 	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM heat_hour WHERE site = ? AND hour < ?`, site, hour)
+	res, err := s.db.ExecContext(ctx, `DELETE FROM heat_quarter WHERE site = ? AND quarter < ?`, site, bucketOf(cut))
 	if err != nil {
-		return total, fmt.Errorf("prune heat_hour: %w", err)
+		return total, fmt.Errorf("prune heat_quarter: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return total + n, nil
 }
 
-// Heatmap counts the detections of kind per room and clock hour in [from,
-// to). Partial hours at either end are counted from the detections
-// themselves so the answer is exact, and whole hours come from the rollup.
+// Heatmap counts the emissions of kind (their lead detections) per room
+// and HeatBucket in [from, to). Partial quarter hours at either end are
+// counted from the lead detections themselves so the answer is exact, and
+// whole ones come from the roll-up (heat_quarter).
 func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, kind HeatKind) ([]HeatCell, error) {
 	fromNS, toNS := from.UnixNano(), to.UnixNano()
 	if toNS <= fromNS {
 		return nil, nil
 	}
-	firstWhole := (fromNS + int64(time.Hour) - 1) / int64(time.Hour) // first hour fully inside
-	lastWhole := toNS / int64(time.Hour)                             // hours < lastWhole are fully inside
+	bucket := int64(HeatBucket)
+	firstWhole := (fromNS + bucket - 1) / bucket // first quarter fully inside
+	lastWhole := toNS / bucket                   // quarters < lastWhole are fully inside
 	counts := map[[2]int64]int64{}
 	rooms := map[int64]string{}
 	roomIdx := map[string]int64{}
@@ -500,7 +566,7 @@ func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, k
 		sum = "target"
 	}
 	if firstWhole < lastWhole {
-		rows, err := s.db.QueryContext(ctx, `SELECT room, hour, SUM(`+sum+`) FROM heat_hour WHERE site = ? AND hour >= ? AND hour < ?`+auth+` GROUP BY room, hour HAVING SUM(`+sum+`) > 0`,
+		rows, err := s.db.QueryContext(ctx, `SELECT room, quarter, SUM(`+sum+`) FROM heat_quarter WHERE site = ? AND quarter >= ? AND quarter < ?`+auth+` GROUP BY quarter, room HAVING SUM(`+sum+`) > 0`,
 			site, firstWhole, lastWhole)
 		if err != nil {
 			return nil, fmt.Errorf("heatmap: %w", err)
@@ -519,10 +585,10 @@ func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, k
 			return nil, err
 		}
 	}
-	// Edges: [from, firstWhole) and [lastWhole, to) (or all of it when no whole hour).
+	// Edges: [from, firstWhole) and [lastWhole, to) (or all of it when no whole quarter).
 	edges := [][2]int64{}
 	if firstWhole < lastWhole {
-		edges = append(edges, [2]int64{fromNS, firstWhole * int64(time.Hour)}, [2]int64{lastWhole * int64(time.Hour), toNS})
+		edges = append(edges, [2]int64{fromNS, firstWhole * bucket}, [2]int64{lastWhole * bucket, toNS})
 	} else {
 		edges = append(edges, [2]int64{fromNS, toNS})
 	}
@@ -537,8 +603,8 @@ func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, k
 			classLink = `COALESCE(json_extract(body, '$.class'), ''), COALESCE(json_extract(body, '$.link'), '')`
 		}
 		rows, err := s.db.QueryContext(ctx, `SELECT room, time_ns / ?, `+classLink+`, COUNT(*)
-			FROM detection WHERE site = ? AND time_ns >= ? AND time_ns < ?`+auth+` GROUP BY 1, 2, 3, 4`,
-			int64(time.Hour), site, e[0], e[1])
+			FROM detection WHERE site = ? AND time_ns >= ? AND time_ns < ? AND lead = 1`+auth+` GROUP BY 1, 2, 3, 4`,
+			bucket, site, e[0], e[1])
 		if err != nil {
 			return nil, fmt.Errorf("heatmap edges: %w", err)
 		}
@@ -560,7 +626,7 @@ func (s *SQLite) Heatmap(ctx context.Context, site string, from, to time.Time, k
 	}
 	out := make([]HeatCell, 0, len(counts))
 	for k, n := range counts {
-		out = append(out, HeatCell{Room: rooms[k[0]], HourStart: time.Unix(0, k[1]*int64(time.Hour)).UTC(), Count: n})
+		out = append(out, HeatCell{Room: rooms[k[0]], Start: time.Unix(0, k[1]*bucket).UTC(), Count: n})
 	}
 	SortHeat(out)
 	return out, nil

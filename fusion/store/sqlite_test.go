@@ -50,41 +50,128 @@ func TestSQLiteTimeSeriesConformance(t *testing.T) {
 	storetest.TimeSeries(t, func(t *testing.T) store.TimeSeries { return openSQLite(t) })
 }
 
-// TestSQLiteHeatTargetUpgrade: a store written before heat_hour counted
-// targets gets the column, counted from its detections, when it is
-// opened; the heatmap of every kind then agrees with the detections.
-func TestSQLiteHeatTargetUpgrade(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
+// oldHeatTable turns the store at path back into its layout before the
+// heatmap counted emissions: detections with no lead column, and the
+// roll-up heat_hour counting every detection per clock hour (without its
+// target column when noTarget, older still).
+func oldHeatTable(ctx context.Context, path string, noTarget bool) error {
 	s, err := store.OpenSQLite(path)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	recs := mixedDetections(60)
-	if err := s.WriteDetections(ctx, recs); err != nil {
-		t.Fatal(err)
+	defer s.Close()
+	target, targetSum := `, target INTEGER NOT NULL DEFAULT 0`, `, SUM(CASE WHEN json_extract(body, '$.class') IN ('lte', 'nr', 'gsm', 'umts') AND json_extract(body, '$.link') != 'downlink' THEN 1 ELSE 0 END)`
+	cols := `site, room, hour, authorised, count, target`
+	if noTarget {
+		target, targetSum, cols = "", "", `site, room, hour, authorised, count`
 	}
-	if _, err := s.DB().ExecContext(ctx, `ALTER TABLE heat_hour DROP COLUMN target`); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	// fusion and the dashboard open the old file at once: both succeed, and
-	// it is upgraded once
-	openTwiceAtOnce(t, path)
-	for range 2 {
-		s, err := store.OpenSQLite(path)
-		if err != nil {
-			t.Fatal(err)
+	for _, q := range []string{
+		`CREATE TABLE heat_hour (site TEXT NOT NULL, room TEXT NOT NULL, hour INTEGER NOT NULL, authorised INTEGER NOT NULL, count INTEGER NOT NULL` + target + `,
+			PRIMARY KEY (site, hour, room, authorised)) WITHOUT ROWID`,
+		`INSERT INTO heat_hour(` + cols + `) SELECT site, room, time_ns / 3600000000000, authorised, COUNT(*)` + targetSum + ` FROM detection GROUP BY 1, 2, 3, 4`,
+		`DROP TABLE heat_quarter`,
+		`ALTER TABLE detection DROP COLUMN lead`,
+	} {
+		if _, err := s.DB().ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
 		}
-		from, to := storetest.Base, storetest.Base.Add(8*time.Hour)
-		for _, kind := range []store.HeatKind{store.HeatTargets, store.HeatUnauthorised, store.HeatAll} {
-			got, err := s.Heatmap(ctx, "site1", from, to, kind)
-			want := storetest.WantHeat(recs, "site1", from, to, kind)
-			if err != nil || !reflect.DeepEqual(got, want) {
-				t.Errorf("after the upgrade, heatmap of %v = %v, %v; want %v", kind, got, err, want)
+	}
+	return nil
+}
+
+// emissionsAndFixes returns n emissions of site1 each heard by 2 to 5
+// sensors, in rooms R0-R2, every 7 minutes (mixedDetections' kinds), and a
+// location for each but every fifth (heard too vaguely, or by too few, to
+// locate: no fix), as fusion stores them: the location at the time of the
+// emission's first detection, of its track.
+func emissionsAndFixes(n int) ([]store.DetectionRecord, []store.LocationRecord) {
+	var recs []store.DetectionRecord
+	var locs []store.LocationRecord
+	sensors := []string{"s1", "s2", "s3", "s4", "s5"}
+	for i, r := range mixedDetections(n) {
+		at := time.Unix(0, r.TimeNS)
+		em := storetest.Emission(r.Site, r.ID, at, r.Room, r.Authorised, sensors[:2+i%4]...)
+		for j := range em {
+			em[j].Class, em[j].Link, em[j].Track = r.Class, r.Link, fmt.Sprintf("trk-%d", i%7)
+		}
+		if i%5 == 4 {
+			for j := range em {
+				em[j].Room, em[j].RoomProb = "", 0
 			}
+		} else {
+			locs = append(locs, store.LocationRecord{Site: r.Site, Track: em[0].Track, Class: r.Class, Link: r.Link, TimeNS: r.TimeNS,
+				Room: r.Room, RoomProb: r.RoomProb, Authorised: r.Authorised})
 		}
-		s.Close()
+		recs = append(recs, em...)
+	}
+	return recs, locs
+}
+
+// TestSQLiteHeatEmissionUpgrade: a store written while the heatmap counted
+// detection records (heat_hour: per detection and clock hour, with or
+// without its target column) is upgraded when opened, also by fusion and
+// the dashboard at once: each stored location marks its emission's first
+// detection as the lead, the roll-up is rebuilt per emission and quarter
+// hour, and heat_hour is gone. The heatmap then counts each located
+// emission once; an unlocated one, which no location names, is not
+// counted (it has no room). New writes count as usual.
+func TestSQLiteHeatEmissionUpgrade(t *testing.T) {
+	for _, noTarget := range []bool{false, true} {
+		t.Run(fmt.Sprint("no target column ", noTarget), func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "old.db")
+			s, err := store.OpenSQLite(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, locs := emissionsAndFixes(60)
+			if err := errors.Join(s.WriteDetections(ctx, recs), s.WriteLocations(ctx, locs)); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			if err := oldHeatTable(ctx, path, noTarget); err != nil {
+				t.Fatal(err)
+			}
+			// what the upgrade can know: the leads of located emissions
+			var want []store.DetectionRecord
+			for _, r := range recs {
+				r.Lead = r.Lead && r.Room != ""
+				want = append(want, r)
+			}
+			openTwiceAtOnce(t, path)
+			s, err = store.OpenSQLite(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var old int
+			if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'heat_hour'`).Scan(&old); err != nil || old != 0 {
+				t.Errorf("heat_hour still there (%d, %v)", old, err)
+			}
+			from, to := storetest.Base, storetest.Base.Add(8*time.Hour)
+			check := func(step string) {
+				t.Helper()
+				for _, w := range [][2]time.Time{{from, to}, {from.Add(20 * time.Minute), to.Add(-50 * time.Minute)}} {
+					for _, kind := range []store.HeatKind{store.HeatTargets, store.HeatUnauthorised, store.HeatAll} {
+						got, err := s.Heatmap(ctx, "site1", w[0], w[1], kind)
+						if want := storetest.WantHeat(want, "site1", w[0], w[1], kind); err != nil || !reflect.DeepEqual(got, want) {
+							t.Errorf("%s: heatmap of %v over [%s, %s) = %v, %v; want %v", step, kind, w[0].Format("15:04"), w[1].Format("15:04"), got, err, want)
+						}
+					}
+				}
+			}
+			check("after the upgrade")
+			got, err := s.Detections(ctx, "site1", from, to, 0)
+			if err != nil || len(got) != len(recs) {
+				t.Fatalf("after the upgrade, %d detections (%v), want %d", len(got), err, len(recs))
+			}
+			more := storetest.Emission("site1", "new", from.Add(3*time.Hour+time.Minute), "R1", false, "s1", "s2", "s3")
+			if err := s.WriteDetections(ctx, more); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, more...)
+			check("a new emission")
+		})
 	}
 }
 
@@ -120,18 +207,19 @@ func oldDetectionTable(ctx context.Context, path string) error {
 // TestSQLiteDetectionKeyUpgrade: a store whose detections were keyed by ID
 // alone (an ID another sensor had used first was ignored) is keyed by
 // site, sensor and ID when it is opened, also when fusion and the
-// dashboard open it at once, and also when it predates the heatmap's
-// target count too. Every detection stays, with its sensor; the heatmap
-// is unchanged; afterwards another sensor's detection with a stored ID is
+// dashboard open it at once, and also when its heatmap roll-up still
+// counted detections (heat_hour). Every detection stays, with its sensor;
+// the heatmap counts the located emissions (here every detection is one,
+// and located) as before; afterwards another sensor's detection with a stored ID is
 // stored, a redelivery is still ignored, and an older binary's insert
 // (no sensor) still works after a rollback.
 func TestSQLiteDetectionKeyUpgrade(t *testing.T) {
 	tests := []struct {
-		name      string
-		noTargets bool // heat_hour predates its target column too
+		name     string
+		heatHour bool // the roll-up counts detections in heat_hour too
 	}{
 		{"keyed by ID", false},
-		{"keyed by ID, heat_hour with no targets", true},
+		{"keyed by ID, heat_hour counting detections", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,17 +233,28 @@ func TestSQLiteDetectionKeyUpgrade(t *testing.T) {
 			for i := range recs {
 				recs[i].Sensor = fmt.Sprintf("s%d", i%4+1)
 			}
-			if err := s.WriteDetections(ctx, recs); err != nil {
-				t.Fatal(err)
+			var locs []store.LocationRecord
+			for _, r := range recs {
+				locs = append(locs, store.LocationRecord{Site: r.Site, Track: r.Track, Class: r.Class, Link: r.Link, TimeNS: r.TimeNS, Room: r.Room, RoomProb: r.RoomProb, Authorised: r.Authorised})
 			}
-			if tt.noTargets {
-				if _, err := s.DB().ExecContext(ctx, `ALTER TABLE heat_hour DROP COLUMN target`); err != nil {
-					t.Fatal(err)
-				}
+			if err := errors.Join(s.WriteDetections(ctx, recs), s.WriteLocations(ctx, locs)); err != nil {
+				t.Fatal(err)
 			}
 			s.Close()
 			if err := oldDetectionTable(ctx, path); err != nil {
 				t.Fatal(err)
+			}
+			if tt.heatHour {
+				db, err := sql.Open("sqlite", path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = db.ExecContext(ctx, `CREATE TABLE heat_hour (site TEXT NOT NULL, room TEXT NOT NULL, hour INTEGER NOT NULL, authorised INTEGER NOT NULL, count INTEGER NOT NULL,
+					PRIMARY KEY (site, hour, room, authorised)) WITHOUT ROWID`)
+				db.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
 			}
 			openTwiceAtOnce(t, path)
 			s, err = store.OpenSQLite(path)
@@ -504,18 +603,37 @@ func BenchmarkSQLiteHeatmapWeek(b *testing.B) {
 	storetest.HeatmapWeek(b, openSQLite(b), nil)
 }
 
-// BenchmarkSQLiteHeatTargetUpgrade measures opening a store of one million
-// detections (storetest.Fill, filled once) written before heat_hour had its
-// target column: the upgrade counts it from the detections. Each iteration
-// drops the column again, outside the timer.
-func BenchmarkSQLiteHeatTargetUpgrade(b *testing.B) {
+// BenchmarkSQLiteHeatEmissionUpgrade measures opening a store of one
+// million detections (storetest.Fill, filled once) and a location for
+// every fifth written while heat_hour counted detections: the upgrade
+// marks the leads from the locations and rebuilds the roll-up. Each
+// iteration turns the store back (oldHeatTable), outside the timer.
+func BenchmarkSQLiteHeatEmissionUpgrade(b *testing.B) {
+	var locs bool
 	benchUpgrade(b, func(ctx context.Context, path string) error {
-		s, err := store.OpenSQLite(path)
-		if err == nil {
-			_, err = s.DB().ExecContext(ctx, `ALTER TABLE heat_hour DROP COLUMN target`)
+		if !locs {
+			locs = true
+			s, err := store.OpenSQLite(path)
+			if err != nil {
+				return err
+			}
+			// Fill's detections: f%09d at Base + week/n·i in R%03d (i mod 120)
+			const n = 1_000_000
+			week := int64(7 * 24 * time.Hour)
+			var ls []store.LocationRecord
+			for i := 0; i < n && err == nil; i += 5 {
+				r := storetest.Detection("site1", "", storetest.Base.Add(time.Duration(week/n*int64(i))), fmt.Sprintf("R%03d", i%120), i%5 == 0)
+				ls = append(ls, store.LocationRecord{Site: r.Site, Track: r.Track, Class: r.Class, Link: r.Link, TimeNS: r.TimeNS, Room: r.Room, RoomProb: r.RoomProb, Authorised: r.Authorised})
+				if len(ls) == 5000 {
+					err, ls = s.WriteLocations(ctx, ls), ls[:0]
+				}
+			}
 			s.Close()
+			if err != nil {
+				return err
+			}
 		}
-		return err
+		return oldHeatTable(ctx, path, false)
 	})
 }
 

@@ -22,11 +22,18 @@ type DetectionRecord struct {
 	Track      string  `json:"track,omitempty"`     // emitter track ID
 	Authorised bool    `json:"authorised"`          // matched a registry entry
 	RegistryID int64   `json:"registry_id,omitempty"`
+	// Lead marks the one detection of its emission (the group of
+	// detections fusion associated as one transmission, located together)
+	// that the heatmap counts: an emission heard by five sensors is one
+	// transmission, not five. Fusion marks the group's first detection,
+	// whose time is the group's and its location's. Detections stored
+	// before 2026-12-05 carry none (see SQLite's upgrade).
+	Lead bool `json:"lead,omitempty"`
 }
 
 // DefaultPlaceMinProb is the least probability a fix must give its most
 // likely room for fusion to store the fix's detections in that room (and
-// so count them on the heatmap); fusion.Config.PlaceMinProb's default. The
+// so count the emission on the heatmap); fusion.Config.PlaceMinProb's default. The
 // dashboard outlines no room for a fix below it.
 const DefaultPlaceMinProb = 0.1
 
@@ -50,23 +57,27 @@ type LocationRecord struct {
 	Authorised bool               `json:"authorised"`
 }
 
-// HeatKind selects the detections a heatmap counts.
+// HeatKind selects the emissions a heatmap counts (by their lead detection).
 type HeatKind int
 
 const (
-	// HeatAll counts every detection.
+	// HeatAll counts every emission.
 	HeatAll HeatKind = iota
-	// HeatUnauthorised leaves out detections the registry authorised.
+	// HeatUnauthorised leaves out emissions the registry authorised.
 	HeatUnauthorised
-	// HeatTargets counts unauthorised detections of what fusion may alert
+	// HeatTargets counts unauthorised emissions of what fusion may alert
 	// on (event.Alertable: a phone off the downlink, a drone): where
 	// phones are used, without the mast's downlink, Wi-Fi or unnamed
 	// energy.
 	HeatTargets
 )
 
-// Counts reports whether a heatmap of kind k counts r.
+// Counts reports whether a heatmap of kind k counts r: its emission's
+// lead detection (Lead), of the kind.
 func (k HeatKind) Counts(r DetectionRecord) bool {
+	if !r.Lead {
+		return false
+	}
 	switch k {
 	case HeatUnauthorised:
 		return !r.Authorised
@@ -87,11 +98,20 @@ func (k HeatKind) String() string {
 	return "all"
 }
 
-// HeatCell counts detections in one room over one clock hour.
+// HeatBucket is the span a HeatCell counts: a quarter of an hour, so that
+// the dashboard can tell the local hour of day of every cell in any site
+// zone (every zone's offset from UTC is a whole number of quarter hours:
+// Asia/Kolkata +5:30, Asia/Kathmandu +5:45, Australia/Adelaide +9:30 and
+// +10:30; clock hours in UTC put local 05:00-05:29 in Kolkata under 4).
+const HeatBucket = 15 * time.Minute
+
+// HeatCell counts emissions (located transmissions, each once however
+// many sensors heard it: DetectionRecord.Lead) in one room over one
+// HeatBucket.
 type HeatCell struct {
-	Room      string    `json:"room"`
-	HourStart time.Time `json:"hour_start"` // UTC, truncated to the hour
-	Count     int64     `json:"count"`
+	Room  string    `json:"room"`
+	Start time.Time `json:"start"` // UTC, truncated to HeatBucket
+	Count int64     `json:"count"`
 }
 
 // TimeSeries holds the high-volume history: detections, locations, sensor
@@ -105,8 +125,8 @@ type TimeSeries interface {
 	// Flush blocks until everything written so far is durable in the backend.
 	Flush(ctx context.Context) error
 
-	// Heatmap counts the detections of kind per room and clock hour in
-	// [from, to).
+	// Heatmap counts the emissions of kind (their lead detections) per
+	// room and HeatBucket in [from, to).
 	Heatmap(ctx context.Context, site string, from, to time.Time, kind HeatKind) ([]HeatCell, error)
 	// Detections returns detections in [from, to), newest first, at most limit.
 	Detections(ctx context.Context, site string, from, to time.Time, limit int) ([]DetectionRecord, error)

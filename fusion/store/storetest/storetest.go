@@ -5,6 +5,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -19,7 +20,8 @@ import (
 // Base is the start of the test data: a Monday at 00:00 UTC.
 var Base = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 
-// Detection returns a valid detection record for tests.
+// Detection returns a valid detection record for tests: the lead (and
+// only) detection of its emission.
 func Detection(site, id string, at time.Time, room string, authorised bool) store.DetectionRecord {
 	return store.DetectionRecord{
 		Detection: event.Detection{
@@ -27,8 +29,20 @@ func Detection(site, id string, at time.Time, room string, authorised bool) stor
 			DurationNS: int64(time.Millisecond), CenterHz: 1.95e9, BandwidthHz: 5e6, PowerDBm: -60, SNRDB: 20,
 			Band: "n1", Link: event.LinkUplink, Class: event.ClassNR, Confidence: 0.9, SampleStart: 10, SampleCount: 100,
 		},
-		Room: room, RoomProb: 0.8, Track: "t-" + room, Authorised: authorised,
+		Room: room, RoomProb: 0.8, Track: "t-" + room, Authorised: authorised, Lead: true,
 	}
+}
+
+// Emission returns the detections of one emission heard by each of
+// sensors (its first the lead, all at its time), IDs id-sensor.
+func Emission(site, id string, at time.Time, room string, authorised bool, sensors ...string) []store.DetectionRecord {
+	var out []store.DetectionRecord
+	for i, sn := range sensors {
+		r := Detection(site, id+"-"+sn, at.Add(time.Duration(i)*time.Microsecond), room, authorised)
+		r.Sensor, r.Lead = sn, i == 0
+		out = append(out, r)
+	}
+	return out
 }
 
 // Heard returns r heard as class on link.
@@ -84,18 +98,15 @@ func TimeSeries(t *testing.T, open func(t *testing.T) store.TimeSeries) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var want []store.HeatCell
-			for _, w := range []store.HeatCell{
-				{Room: "A", HourStart: Base.Add(time.Hour), Count: c.a1},
-				{Room: "A", HourStart: Base.Add(2 * time.Hour), Count: c.a2},
-				{Room: "B", HourStart: Base.Add(5 * time.Hour), Count: c.b5},
-			} {
-				if w.Count > 0 {
-					want = append(want, w)
-				}
-			}
-			if !heatEqual(got, want) {
+			if want := WantHeat(recs, "site1", c.from, c.to, c.kind); !heatEqual(got, want) {
 				t.Errorf("heatmap of %v over [%s, %s) = %v, want %v", c.kind, c.from.Format("15:04"), c.to.Format("15:04"), got, want)
+			}
+			perHour := map[string]int64{}
+			for _, cell := range got {
+				perHour[cell.Room+cell.Start.Truncate(time.Hour).Format("15")] += cell.Count
+			}
+			if want := map[string]int64{"A01": c.a1, "A02": c.a2, "B05": c.b5}; !maps.Equal(perHour, nonZero(want)) {
+				t.Errorf("heatmap of %v over [%s, %s) per room and hour = %v, want %v", c.kind, c.from.Format("15:04"), c.to.Format("15:04"), perHour, nonZero(want))
 			}
 		}
 		dets, err := ts.Detections(ctx, "site1", Base, Base.Add(2*time.Hour), 10)
@@ -118,6 +129,7 @@ func TimeSeries(t *testing.T, open func(t *testing.T) store.TimeSeries) {
 		}
 	})
 	t.Run("heatmap edges and late writes", func(t *testing.T) { heatEdgesAndLate(t, open(t)) })
+	t.Run("heatmap counts each emission once", func(t *testing.T) { heatEmissions(t, open(t)) })
 	t.Run("detections by ID", func(t *testing.T) { detectionsByID(t, open(t)) })
 	t.Run("one ID from two sensors", func(t *testing.T) { oneIDTwoSensors(t, open(t)) })
 	t.Run("locations", func(t *testing.T) {
@@ -220,6 +232,9 @@ func heatEdgesAndLate(t *testing.T, ts store.TimeSeries) {
 		{"start partial", at(1, 0, time.Nanosecond), at(4, 0, 0)},
 		{"end partial", at(0, 0, 0), at(3, 0, time.Nanosecond)},
 		{"inside one hour", at(1, 10, 0), at(1, 50, 0)},
+		{"quarter-hour edges", at(1, 15, 0), at(2, 45, 0)},
+		{"half-hour zone's hour", at(0, 30, 0), at(1, 30, 0)},
+		{"inside one quarter", at(1, 1, 0), at(1, 14, 0)},
 		{"across one boundary", at(0, 59, 59*time.Second), at(1, 0, time.Second)},
 		{"empty", at(1, 0, 0), at(1, 0, 0)},
 	}
@@ -262,9 +277,76 @@ func heatEdgesAndLate(t *testing.T, ts store.TimeSeries) {
 	check("late", append(slices.Clone(recs), late...))
 }
 
+// heatEmissions writes emissions each heard by several sensors (their
+// detections a few microseconds apart, one the lead), in different
+// quarter hours of one clock hour: the heatmap counts each emission once,
+// in the quarter hour of its lead, whichever sensors heard it and however
+// many; a redelivered lead does not count twice.
+func heatEmissions(t *testing.T, ts store.TimeSeries) {
+	ctx := context.Background()
+	at := func(m int) time.Time { return Base.Add(5*time.Hour + time.Duration(m)*time.Minute) }
+	var recs []store.DetectionRecord
+	// one GSM phone in L2-N07 for a minute: 3 emissions heard by 5, 4 and 2
+	// sensors; the first and second in 05:15-05:30, the third at 05:30
+	recs = append(recs, Emission("site1", "g1", at(20), "L2-N07", false, "s2", "s4", "s3", "s7", "s6")...)
+	recs = append(recs, Emission("site1", "g2", at(29), "L2-N07", false, "s2", "s4", "s3", "s7")...)
+	recs = append(recs, Emission("site1", "g3", at(30), "L2-N07", false, "s6", "s2")...)
+	// an authorised handset in the next room, heard by 3
+	recs = append(recs, Emission("site1", "ok1", at(40), "L2-N08", true, "s2", "s3", "s4")...)
+	// an emission too vague to place: no room
+	recs = append(recs, Emission("site1", "v1", at(50), "", false, "s9", "s1")...)
+	if err := ts.WriteDetections(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.WriteDetections(ctx, recs[:1]); err != nil { // g1's lead again
+		t.Fatal(err)
+	}
+	if err := ts.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q := func(m int) time.Time { return at(m).Truncate(store.HeatBucket) }
+	for _, c := range []struct {
+		name     string
+		kind     store.HeatKind
+		from, to time.Time
+		want     []store.HeatCell
+	}{
+		{"targets, the day", store.HeatTargets, Base, Base.Add(24 * time.Hour), []store.HeatCell{
+			{Room: "L2-N07", Start: q(20), Count: 2}, {Room: "L2-N07", Start: q(30), Count: 1}, {Room: "", Start: q(50), Count: 1}}},
+		{"all, the day", store.HeatAll, Base, Base.Add(24 * time.Hour), []store.HeatCell{
+			{Room: "L2-N07", Start: q(20), Count: 2}, {Room: "L2-N07", Start: q(30), Count: 1}, {Room: "", Start: q(50), Count: 1},
+			{Room: "L2-N08", Start: q(30), Count: 1}}},
+		{"all, a partial hour", store.HeatAll, at(25), at(45), []store.HeatCell{
+			{Room: "L2-N07", Start: q(20), Count: 1}, {Room: "L2-N07", Start: q(30), Count: 1}, {Room: "L2-N08", Start: q(30), Count: 1}}},
+	} {
+		got, err := ts.Heatmap(ctx, "site1", c.from, c.to, c.kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.SortHeat(c.want)
+		if !heatEqual(got, c.want) {
+			t.Errorf("%s: heatmap = %v, want %v", c.name, got, c.want)
+		}
+		if want := WantHeat(recs, "site1", c.from, c.to, c.kind); !heatEqual(got, want) {
+			t.Errorf("%s: heatmap = %v, WantHeat %v", c.name, got, want)
+		}
+	}
+}
+
+// nonZero returns m without its zero counts.
+func nonZero(m map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for k, v := range m {
+		if v != 0 {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // WantHeat counts recs the way every TimeSeries.Heatmap must: per room and
-// clock hour (UTC) in [from, to), each detection (its sensor and ID) once,
-// sorted by SortHeat.
+// store.HeatBucket (UTC) in [from, to), each emission once (its lead
+// detection: sensor and ID once), sorted by SortHeat.
 func WantHeat(recs []store.DetectionRecord, site string, from, to time.Time, kind store.HeatKind) []store.HeatCell {
 	seen := map[[2]string]bool{}
 	counts := map[store.HeatCell]int64{}
@@ -275,7 +357,7 @@ func WantHeat(recs []store.DetectionRecord, site string, from, to time.Time, kin
 			continue
 		}
 		seen[key] = true
-		counts[store.HeatCell{Room: r.Room, HourStart: t.Truncate(time.Hour)}]++
+		counts[store.HeatCell{Room: r.Room, Start: t.Truncate(store.HeatBucket)}]++
 	}
 	var out []store.HeatCell
 	for c, n := range counts {
@@ -299,7 +381,7 @@ func heatEqual(a, b []store.HeatCell) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Room != b[i].Room || !a[i].HourStart.Equal(b[i].HourStart) || a[i].Count != b[i].Count {
+		if a[i].Room != b[i].Room || !a[i].Start.Equal(b[i].Start) || a[i].Count != b[i].Count {
 			return false
 		}
 	}
