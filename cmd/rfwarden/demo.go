@@ -293,17 +293,18 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return fmt.Errorf("demo: %w", err)
 	}
 	defer replayer.Close()
-	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: db, Alerts: db, Auditor: db,
+	// the dashboard's live feed, whose state the page shows ("live")
+	feed, feedLink, err := subscribeFeed(feedOptions{URL: brokerURL, Site: st.ID}, hub, log)
+	if err != nil {
+		return err
+	}
+	defer feed.Disconnect(250)
+	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: db, Alerts: db, Auditor: db, Feed: feedLink,
 		Registry: reg, Acker: demoAcker{eng, clock.Now}, Zones: zoneStatus{eng.Alerts()}, Maintenance: db, Replayer: replayer, ReplayDir: replayDir, SnippetDir: snippets,
 		Metrics: metrics, Logger: log.With("svc", "dashboard"), Now: clock.Now})
 	if err != nil {
 		return err
 	}
-	feed, _, err := subscribeFeed(feedOptions{URL: brokerURL, Site: st.ID}, hub, log)
-	if err != nil {
-		return err
-	}
-	defer feed.Disconnect(250)
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("demo: dashboard: listen on %s: %w", o.listen, err)
