@@ -137,26 +137,8 @@ func snapshot(ctx context.Context, src, dst string) error {
 		return fmt.Errorf("open the copy: %w", err)
 	}
 	defer cp.Close()
-	rows, err := cp.QueryContext(ctx, `PRAGMA integrity_check`)
-	if err != nil {
+	if err := integrityCheck(ctx, cp); err != nil {
 		return fmt.Errorf("check the copy: %w", err)
-	}
-	defer rows.Close()
-	var problems []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return fmt.Errorf("check the copy: %w", err)
-		}
-		if s != "ok" {
-			problems = append(problems, s)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("check the copy: %w", err)
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("the copy fails its integrity check: %s", strings.Join(problems, "; "))
 	}
 	return nil
 }
