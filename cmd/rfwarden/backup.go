@@ -84,13 +84,16 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	out, _ := os.Stat(name)
 	fmt.Fprintf(stdout, "wrote %s (%.1f MB, integrity ok) in %v\n", name, float64(out.Size())/1e6, time.Since(start).Round(time.Millisecond))
+	// an old backup that cannot be removed never stops the snippets
+	// being backed up: both run, and both their errors are returned
+	var errs []error
 	if *keep > 0 {
 		removed, err := rotateBackups(dir, *keep)
 		for _, r := range removed {
 			fmt.Fprintf(stdout, "removed old backup %s\n", r)
 		}
 		if err != nil {
-			return fmt.Errorf("backup: rotate: %w", err)
+			errs = append(errs, fmt.Errorf("backup: rotate: %w", err))
 		}
 	}
 	if *snippets != "" {
@@ -98,15 +101,15 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			// RFW_SNIPPET_DIR: the dashboard makes it when the first
 			// snippet arrives (a folder named on the command line must exist)
 			fmt.Fprintf(stdout, "snippets: %s (RFW_SNIPPET_DIR) does not exist yet: none to copy\n", *snippets)
-			return nil
-		}
-		copied, had, err := copyNewFiles(*snippets, filepath.Join(dir, backupSnippets))
-		fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s\n", copied, had, filepath.Join(dir, backupSnippets))
-		if err != nil {
-			return fmt.Errorf("backup: snippets: %w", err)
+		} else {
+			copied, had, err := copyNewFiles(*snippets, filepath.Join(dir, backupSnippets))
+			fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s\n", copied, had, filepath.Join(dir, backupSnippets))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("backup: snippets: %w", err))
+			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // writeBackup snapshots src into tmp, makes it private and gives it its
@@ -137,26 +140,8 @@ func snapshot(ctx context.Context, src, dst string) error {
 		return fmt.Errorf("open the copy: %w", err)
 	}
 	defer cp.Close()
-	rows, err := cp.QueryContext(ctx, `PRAGMA integrity_check`)
-	if err != nil {
+	if err := integrityCheck(ctx, cp); err != nil {
 		return fmt.Errorf("check the copy: %w", err)
-	}
-	defer rows.Close()
-	var problems []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return fmt.Errorf("check the copy: %w", err)
-		}
-		if s != "ok" {
-			problems = append(problems, s)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("check the copy: %w", err)
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("the copy fails its integrity check: %s", strings.Join(problems, "; "))
 	}
 	return nil
 }
@@ -175,6 +160,9 @@ func isBackupName(name string) bool {
 	t, err := time.Parse(backupTime, stamp)
 	return err == nil && t.Format(backupTime) == stamp
 }
+
+// removeBackup removes an old backup (a test makes it fail).
+var removeBackup = os.Remove
 
 // rotateBackups removes all but the newest keep backups in dir (by name,
 // which sorts by time) and returns what it removed. Only files named as
@@ -196,7 +184,7 @@ func rotateBackups(dir string, keep int) ([]string, error) {
 	var errs []error
 	for len(names) > keep {
 		p := filepath.Join(dir, names[0])
-		if err := os.Remove(p); err != nil {
+		if err := removeBackup(p); err != nil {
 			errs = append(errs, err)
 		} else {
 			removed = append(removed, p)

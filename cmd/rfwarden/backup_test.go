@@ -260,3 +260,54 @@ func TestBackupSnippets(t *testing.T) {
 		t.Errorf("backup with RFW_SNIPPET_DIR not made yet: %v\n%s", err, stdout.String())
 	}
 }
+
+// An old backup that cannot be removed (its permissions, a read-only
+// mount) fails the rotation, yet the evidence snippets are still copied:
+// the rotation's error stopped every timer run before the snippets.
+func TestBackupRotateFailsSnippetsCopied(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rfw.db")
+	db, err := store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out := filepath.Join(dir, "backups")
+	os.MkdirAll(out, 0o700)
+	old := filepath.Join(out, "rfwarden-20201201T030000.000Z.db")
+	if err := os.WriteFile(old, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	snips := filepath.Join(dir, "snippets")
+	os.MkdirAll(snips, 0o700)
+	os.WriteFile(filepath.Join(snips, "snippet-a-000000000001-1-1.sigmf-data"), []byte("data a"), 0o600)
+	// as root, a read-only folder does not stop a removal: inject the failure
+	denied := errors.New("remove refused by the test")
+	defer func(f func(string) error) { removeBackup = f }(removeBackup)
+	removeBackup = func(p string) error {
+		if p == old {
+			return &os.PathError{Op: "remove", Path: p, Err: denied}
+		}
+		return os.Remove(p)
+	}
+
+	var stdout, stderr strings.Builder
+	err = run(ctx, []string{"backup", "--db", path, "--keep", "1", "--snippets", snips, out}, &stdout, &stderr)
+	if !errors.Is(err, denied) || !strings.Contains(err.Error(), "rotate") {
+		t.Errorf("backup: %v, want the rotation's error", err)
+	}
+	b, rerr := os.ReadFile(filepath.Join(out, "snippets", "snippet-a-000000000001-1-1.sigmf-data"))
+	if rerr != nil || string(b) != "data a" {
+		t.Errorf("snippet not copied after the failed rotation: %q, %v\n%s", b, rerr, stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "snippets: 1 copied") {
+		t.Errorf("output:\n%s", stdout.String())
+	}
+	if _, err := os.Stat(old); err != nil {
+		t.Errorf("the backup whose removal failed: %v", err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(out, "rfwarden-*.db")); len(files) != 2 {
+		t.Errorf("backups: %v, want the new one and the one that could not be removed", files)
+	}
+}

@@ -120,6 +120,7 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	var held *sql.DB
+	var file *os.File // the database's file, open while it is held
 	if exists {
 		held, err = holdDatabase(ctx, db)
 		switch {
@@ -130,7 +131,19 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			fmt.Fprintf(stdout, "warning: the current database does not open (%v); keeping its files as they are\n", err)
 		}
 		if held != nil {
-			defer held.Close()
+			// Any close of any descriptor of the file drops all this
+			// process's POSIX locks on it, SQLite's own: the current
+			// database is read through this one, closed only after the
+			// hold ends.
+			if file, err = os.Open(db); err != nil {
+				held.Close()
+				return fmt.Errorf("restore: %w", err)
+			}
+			defer func() {
+				held.Close()
+				file.Close()
+			}()
+			restoreStep("held")
 		}
 	}
 
@@ -145,18 +158,25 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 	// 4. the current database, kept with its WAL
 	if exists {
-		kept, err := keepCurrent(ctx, held, db, db+".before-restore-"+start.UTC().Format(backupTime))
+		kept, err := keepCurrent(ctx, held, file, db, db+".before-restore-"+start.UTC().Format(backupTime))
 		if err != nil {
 			os.Remove(tmp)
 			return fmt.Errorf("restore: keep the current database: %w", err)
 		}
 		fmt.Fprintf(stdout, "kept the current database as %s (%.1f MB)\n", strings.Join(kept, " and "), float64(cur.Size())/1e6)
+		restoreStep("kept")
 	}
 
-	// 5. in place: the old WAL and shared memory go first, or SQLite would
-	// apply the old WAL to the backup
+	// 5. in place, while the current database is held: its WAL goes
+	// first, or SQLite would apply it to the backup. Leaving WAL mode
+	// removes it, and a connection that opened the old file meanwhile
+	// (waiting for the lock) can never write to it once it is replaced
+	// (SQLite refuses writes to a moved database in rollback mode). Then
+	// the backup is renamed in, and only then is the hold given up.
 	if held != nil {
-		held.Close()
+		if err := leaveWAL(ctx, held); err != nil {
+			fmt.Fprintf(stdout, "warning: the current database does not leave WAL mode (%v); its WAL is removed (it is kept with the copy)\n", err)
+		}
 	}
 	for _, ext := range []string{"-wal", "-shm"} {
 		if err := os.Remove(db + ext); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -164,12 +184,19 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return fmt.Errorf("restore: %w", err)
 		}
 	}
+	restoreStep("replace")
 	if err := os.Rename(tmp, db); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
+	restoreStep("renamed")
 	if err := syncDir(filepath.Dir(db)); err != nil {
 		return fmt.Errorf("restore: %w", err)
+	}
+	if held != nil {
+		held.Close()
+		file.Close()
+		restoreStep("released")
 	}
 	fmt.Fprintf(stdout, "restored %s to %s (mode 0600) in %v\n", backup, db, time.Since(start).Round(time.Millisecond))
 
@@ -386,6 +413,11 @@ func lockFusions(db string) (func() error, error) {
 	return statelock.AcquireAll(paths...)
 }
 
+// restoreStep is called as a restore passes its steps (held, kept,
+// replace, renamed, released): a test checks their order and what another
+// connection sees at each.
+var restoreStep = func(step string) {}
+
 var errInUse = errors.New("in use")
 
 // holdDatabase opens the database at path in SQLite's exclusive locking
@@ -417,6 +449,24 @@ func holdDatabase(ctx context.Context, path string) (*sql.DB, error) {
 	return db, nil
 }
 
+// leaveWAL switches the database held (holdDatabase) to rollback journal
+// mode, which checkpoints and removes its WAL, and takes the exclusive
+// lock again: it stays held.
+func leaveWAL(ctx context.Context, held *sql.DB) error {
+	var mode string
+	if err := held.QueryRowContext(ctx, `PRAGMA journal_mode=DELETE`).Scan(&mode); err != nil {
+		return err
+	}
+	if !strings.EqualFold(mode, "delete") {
+		return fmt.Errorf("journal mode %s, not delete", mode)
+	}
+	if _, err := held.ExecContext(ctx, `BEGIN EXCLUSIVE`); err != nil {
+		return err
+	}
+	_, err := held.ExecContext(ctx, `COMMIT`)
+	return err
+}
+
 // prepareRestore writes a checked copy of backup to tmp (snapshot: the
 // backup's WAL, if it has one, is included), private and on disk.
 func prepareRestore(ctx context.Context, backup, tmp string) error {
@@ -431,9 +481,11 @@ func prepareRestore(ctx context.Context, backup, tmp string) error {
 
 // keepCurrent copies the database at db (and its WAL, when the checkpoint
 // through held could not empty it) to keep, mode 0600, and returns the
-// files it wrote. held is the database, held exclusively (nil when SQLite
-// cannot open it: the files are copied as they are).
-func keepCurrent(ctx context.Context, held *sql.DB, db, keep string) ([]string, error) {
+// files it wrote. held is the database, held exclusively, and file its
+// file, which the copy reads (closing a descriptor of it would give up
+// the lock); both nil when SQLite cannot open it: the files are copied as
+// they are.
+func keepCurrent(ctx context.Context, held *sql.DB, file *os.File, db, keep string) ([]string, error) {
 	if held != nil {
 		// best effort: a damaged database is kept with its WAL instead
 		held.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
@@ -447,7 +499,12 @@ func keepCurrent(ctx context.Context, held *sql.DB, db, keep string) ([]string, 
 		if err != nil {
 			return kept, err
 		}
-		if err := copyFileNew(db+ext, keep+ext); err != nil {
+		if ext == "" && file != nil {
+			err = copyNew(io.NewSectionReader(file, 0, fi.Size()), keep)
+		} else {
+			err = copyFileNew(db+ext, keep+ext)
+		}
+		if err != nil {
 			return kept, err
 		}
 		kept = append(kept, keep+ext)
@@ -518,12 +575,18 @@ func linkNew(tmp, to string) error {
 
 // copyFileNew copies src to dst, which must not exist, mode 0600, and
 // syncs it.
-func copyFileNew(src, dst string) (err error) {
+func copyFileNew(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
+	return copyNew(in, dst)
+}
+
+// copyNew writes what in holds to dst, which must not exist, mode 0600,
+// and syncs it.
+func copyNew(in io.Reader, dst string) (err error) {
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err

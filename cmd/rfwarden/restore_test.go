@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"modernc.org/sqlite"
+
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/statelock"
@@ -381,5 +383,161 @@ func TestRestoreUsage(t *testing.T) {
 	}
 	if kept := keptCopies(t, cur); len(kept) != 0 {
 		t.Errorf("kept copies: %v", kept)
+	}
+}
+
+// sqliteLockHeld, where the platform can tell, reports whether the kernel
+// still refuses another process a shared lock on the SQLite database f is
+// open on (restore_linux_test.go). Nil: it cannot tell.
+var sqliteLockHeld func(t *testing.T, f *os.File) bool
+
+// crashedStateDB writes an rfwarden database at path whose alerts ids are
+// only in its WAL, as a killed fusion leaves it.
+func crashedStateDB(t *testing.T, path, siteID string, ids ...string) {
+	t.Helper()
+	live := path + ".live"
+	makeStateDB(t, live, siteID)
+	db, err := store.OpenSQLite(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i, id := range ids {
+		a := event.Alert{Schema: 1, ID: id, Site: siteID, Rule: "r", Severity: event.SeverityCritical, State: event.AlertFiring, UpdatedNS: int64(i + 1)}
+		if err := db.UpsertAlert(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ext := range []string{"", "-wal"} {
+		b, err := os.ReadFile(live + ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+ext, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// While a restore replaces the database nothing else may use the old one:
+// the exclusive lock is held until the backup is in place, and the old
+// database has left WAL mode under it. A connection opened on the old file
+// during the restore (the dashboard or rfwarden users starting) is refused
+// while the restore runs, and can never write into the replaced, unlinked
+// file after it; one opened after the rename sees the backup. The lock was
+// given up before the old WAL was removed and the backup renamed in.
+func TestRestoreHoldsUntilReplaced(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "rfwarden.db")
+	crashedStateDB(t, cur, "hmp-test", "now-1")
+	bak := filepath.Join(dir, "backup.db")
+	makeStateDB(t, bak, "hmp-test", "then-1")
+
+	isBusy := func(err error) bool {
+		var se *sqlite.Error
+		return errors.As(err, &se) && se.Code()&0xff == sqliteBusy
+	}
+	var (
+		steps []string
+		early *sql.DB   // opened on the old file while the restore holds it
+		conn  *sql.Conn // early's one connection: its file stays the old one
+		file  *os.File  // the old file, to ask the kernel about its lock
+	)
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+		if early != nil {
+			early.Close()
+		}
+		if file != nil {
+			file.Close()
+		}
+	}()
+	write := func() error {
+		_, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS probe (x)`)
+		return err
+	}
+	defer func(f func(string)) { restoreStep = f }(restoreStep)
+	restoreStep = func(step string) {
+		steps = append(steps, step)
+		switch step {
+		case "held":
+			var err error
+			if file, err = os.Open(cur); err != nil {
+				t.Fatal(err)
+			}
+			if early, err = sql.Open("sqlite", "file:"+cur+"?_pragma=busy_timeout(0)"); err != nil {
+				t.Fatal(err)
+			}
+			if conn, err = early.Conn(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := write(); !isBusy(err) {
+				t.Errorf("a write while the restore holds the database: %v, want busy", err)
+			}
+		case "replace":
+			if err := write(); !isBusy(err) {
+				t.Errorf("a write just before the backup is renamed in: %v, want busy", err)
+			}
+			if sqliteLockHeld != nil && !sqliteLockHeld(t, file) {
+				t.Errorf("just before the backup is renamed in, the kernel no longer holds the restore's lock on the database")
+			}
+			if _, err := os.Stat(cur + "-wal"); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the old WAL is still there as the backup is renamed in: %v", err)
+			}
+		case "renamed":
+			// a process starting now opens the backup
+			late, err := sql.Open("sqlite", "file:"+cur+"?mode=ro&_pragma=busy_timeout(0)")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			rows, err := late.QueryContext(ctx, `SELECT id FROM alert ORDER BY id`)
+			if err == nil {
+				for rows.Next() {
+					var id string
+					rows.Scan(&id)
+					ids = append(ids, id)
+				}
+				err = rows.Err()
+				rows.Close()
+			}
+			late.Close()
+			if err != nil || !slices.Equal(ids, []string{"then-1"}) {
+				t.Errorf("a connection opened after the rename reads alerts %v (%v), want the backup's [then-1]", ids, err)
+			}
+		}
+	}
+
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"restore", "--db", cur, "--site", restoreSite, bak}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if want := []string{"held", "kept", "replace", "renamed", "released"}; !slices.Equal(steps, want) {
+		t.Errorf("steps %v, want %v", steps, want)
+	}
+	// the early connection's file is the old one, replaced: it never takes a write
+	if conn != nil {
+		if err := write(); err == nil {
+			t.Errorf("a connection opened during the restore wrote into the replaced database")
+		}
+		conn.Close()
+		conn = nil
+	}
+	if _, err := os.Stat(cur + "-wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a WAL beside the restored database: %v", err)
+	}
+	if got := alertIDs(t, cur); !slices.Equal(got, []string{"then-1"}) {
+		t.Errorf("restored database holds alerts %v, want [then-1]", got)
+	}
+	checkIntegrity(t, cur)
+	kept := keptCopies(t, cur)
+	if len(kept) != 1 {
+		t.Fatalf("kept copies: %v, want 1", kept)
+	}
+	if got := alertIDs(t, kept[0]); !slices.Equal(got, []string{"now-1"}) {
+		t.Errorf("kept copy holds alerts %v, want [now-1] (from the WAL)", got)
 	}
 }
