@@ -16,6 +16,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/internal/atomicfile"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
@@ -125,7 +126,7 @@ func (s *EvidenceSaver) save(topic string, payload []byte) (name, reason string,
 	var linked []string
 	for _, ext := range []string{sigmf.DataExt, sigmf.MetaExt} {
 		src, dst := filepath.Join(stage, name+ext), filepath.Join(s.dir, name+ext)
-		err := linkNew(src, dst)
+		err := atomicfile.LinkNew(src, dst)
 		if errors.Is(err, fs.ErrExist) && sameContent(src, dst) {
 			continue // sent again
 		}
@@ -141,23 +142,6 @@ func (s *EvidenceSaver) save(topic string, payload []byte) (name, reason string,
 		linked = append(linked, dst)
 	}
 	return name, "", nil
-}
-
-// linkNew makes dst a link to src; it never replaces dst (fs.ErrExist).
-// On a file system without hard links it renames src to dst unless dst
-// exists (the evidence arrives one message at a time).
-func linkNew(src, dst string) error {
-	err := os.Link(src, dst)
-	if err == nil || errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	if _, serr := os.Lstat(dst); serr == nil {
-		return fs.ErrExist
-	}
-	if rerr := os.Rename(src, dst); rerr != nil {
-		return fmt.Errorf("save %s: %w (link: %v)", filepath.Base(dst), rerr, err)
-	}
-	return nil
 }
 
 // sameContent reports whether the regular files a and b hold the same

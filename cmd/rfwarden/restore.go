@@ -16,6 +16,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/internal/atomicfile"
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
 
@@ -190,7 +191,7 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("restore: %w", err)
 	}
 	restoreStep("renamed")
-	if err := syncDir(filepath.Dir(db)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(db)); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	if held != nil {
@@ -541,7 +542,7 @@ func copyNewFiles(src, dst string) (copied, had int, err error) {
 		os.Remove(tmp)
 		err := copyFileNew(filepath.Join(src, n), tmp)
 		if err == nil {
-			err = linkNew(tmp, to)
+			err = atomicfile.LinkNew(tmp, to)
 		}
 		os.Remove(tmp)
 		switch {
@@ -554,23 +555,9 @@ func copyNewFiles(src, dst string) (copied, had int, err error) {
 		}
 	}
 	if copied > 0 {
-		errs = append(errs, syncDir(dst))
+		errs = append(errs, atomicfile.SyncDir(dst))
 	}
 	return copied, had, errors.Join(errs...)
-}
-
-// linkNew gives the file at tmp the name to, never replacing a file there
-// (os.ErrExist). On a file system without hard links it renames when to
-// is free.
-func linkNew(tmp, to string) error {
-	err := os.Link(tmp, to)
-	if err == nil || errors.Is(err, os.ErrExist) {
-		return err
-	}
-	if _, serr := os.Lstat(to); serr == nil {
-		return os.ErrExist
-	}
-	return os.Rename(tmp, to)
 }
 
 // copyFileNew copies src to dst, which must not exist, mode 0600, and
@@ -614,16 +601,5 @@ func syncFile(path string) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return err
-}
-
-// syncDir makes a rename or link in dir durable.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	f.Close()
 	return err
 }

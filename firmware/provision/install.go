@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/rfwarden/rfwarden/internal/atomicfile"
 )
 
 // ErrDirMismatch means the install dir is not the one node.yaml expects.
@@ -126,8 +128,8 @@ func Install(b *Bundle, dir string, opt InstallOptions) (Installed, error) {
 			return res, fmt.Errorf("remove %s, which the new bundle does not have: %w", p, err)
 		}
 	}
-	if err := syncDir(dir); err != nil {
-		return res, err
+	if err := atomicfile.SyncDir(dir); err != nil {
+		return res, fmt.Errorf("sync install dir: %w", err)
 	}
 	return res, nil
 }
@@ -206,16 +208,4 @@ func writeTemp(dir, name string, data []byte, mode os.FileMode, opt InstallOptio
 		return "", fmt.Errorf("install %s: %w", name, err)
 	}
 	return tmp, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync install dir: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync install dir: %w", err)
-	}
-	return nil
 }

@@ -1,7 +1,9 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -44,4 +46,23 @@ func SyncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// LinkNew gives the file at src the name dst as well (a hard link), never
+// replacing a file there: it returns an error wrapping fs.ErrExist when dst
+// exists. On a file system without hard links it renames src to dst when
+// dst is free (a check, then the rename: one writer at a time per name).
+// The caller removes src when it is done with it.
+func LinkNew(src, dst string) error {
+	err := os.Link(src, dst)
+	if err == nil || errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if _, serr := os.Lstat(dst); serr == nil {
+		return fs.ErrExist
+	}
+	if rerr := os.Rename(src, dst); rerr != nil {
+		return fmt.Errorf("save %s: %w (link: %v)", filepath.Base(dst), rerr, err)
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,5 +35,28 @@ func TestWrite(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(p); string(b) != "3" {
 		t.Errorf("after a failed Write the file reads %q, want the old %q", b, "3")
+	}
+}
+
+// TestLinkNew: the name is given once, never over a file that has it.
+func TestLinkNew(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	if err := os.WriteFile(src, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := LinkNew(src, dst); err != nil {
+		t.Fatalf("LinkNew to a free name: %v", err)
+	}
+	if b, err := os.ReadFile(dst); err != nil || string(b) != "new" {
+		t.Fatalf("dst holds %q, %v", b, err)
+	}
+	other := filepath.Join(dir, "other")
+	os.WriteFile(other, []byte("other"), 0o600)
+	if err := LinkNew(other, dst); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("LinkNew over an existing file: %v, want fs.ErrExist", err)
+	}
+	if b, _ := os.ReadFile(dst); string(b) != "new" {
+		t.Errorf("dst replaced: %q", b)
 	}
 }
