@@ -141,6 +141,11 @@ type feedWatch struct {
 	now  func() time.Time
 	hub  *Hub
 
+	// obs serialises refresh: a reading of the link and the state it
+	// gives are recorded and published together, so an older reading
+	// cannot land after a newer one (the poll and a stream opening read
+	// at once)
+	obs      sync.Mutex
 	mu       sync.Mutex
 	cur      FeedState // NowNS unset
 	watchers int
@@ -193,9 +198,7 @@ func (w *feedWatch) poll(stop chan struct{}) {
 		case <-stop:
 			return
 		case <-t.C:
-			if st, changed := w.observe(); changed {
-				w.hub.PublishFeed(st)
-			}
+			w.refresh()
 		}
 	}
 }
@@ -233,9 +236,17 @@ func (w *feedWatch) State() FeedState {
 	if w.link == nil {
 		return FeedState{State: FeedNone, NowNS: w.now().UnixNano()}
 	}
+	return w.refresh()
+}
+
+// refresh reads the link, records its state and publishes it when it
+// changed (the other streams learn it from this reading), and returns it.
+func (w *feedWatch) refresh() FeedState {
+	w.obs.Lock()
+	defer w.obs.Unlock()
 	st, changed := w.observe()
 	if changed {
-		w.hub.PublishFeed(st) // the other streams learn it from this read
+		w.hub.PublishFeed(st)
 	}
 	return st
 }

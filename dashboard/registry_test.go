@@ -100,6 +100,32 @@ func TestRegistryAddThroughDashboard(t *testing.T) {
 	}
 }
 
+// TestRegistryAuditAddress: a registry change made through the dashboard
+// is audited with the client's address, as the dashboard's own rows are
+// (the registry writes its audit rows itself and knew no address: the
+// rows of who authorised a device had an empty Address column).
+func TestRegistryAuditAddress(t *testing.T) {
+	ev := newEnv(t)
+	_, db := realRegistry(t, ev)
+	ev.deps.Auditor = db
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAdmin, "admin-password")
+	rec := do(e, "POST", "/api/v1/registry", `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`, "application/json", &c, true)
+	if rec.Code != 201 {
+		t.Fatalf("POST = %d %s", rec.Code, rec.Body)
+	}
+	log, err := db.AuditLog(context.Background(), store.AuditFilter{Prefix: "registry."})
+	if err != nil || len(log) != 1 {
+		t.Fatalf("registry audit rows %+v, %v; want 1", log, err)
+	}
+	if log[0].Addr != "192.0.2.1" { // httptest's client address
+		t.Errorf("registry.add audited from %q, want 192.0.2.1", log[0].Addr)
+	}
+}
+
 // TestRegistryImportNonFinite: a CSV can carry "NaN" and "Inf", which
 // JSON cannot; the import refuses such a bound with 400 naming the line
 // and the column, and imports nothing.

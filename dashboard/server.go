@@ -158,7 +158,7 @@ func New(d Deps) (*echo.Echo, error) {
 	// X-Real-IP are whatever the client wrote, and the login's per-address
 	// limit keyed by them was no limit.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(s.securityHeaders, s.count, s.recoverPanic, s.bodyDeadline)
+	e.Use(s.securityHeaders, s.count, s.recoverPanic, s.bodyDeadline, auditAddr)
 	s.routes(e)
 	return e, nil
 }
@@ -548,3 +548,14 @@ func parseWindow(w string) (time.Duration, error) {
 }
 
 func fsReadFile(fsys fs.FS, name string) ([]byte, error) { return fs.ReadFile(fsys, name) }
+
+// auditAddr puts the client address in the request's context, so that an
+// audit row written by another package for this request (the registry's)
+// records it too (store.WithAuditAddr).
+func auditAddr(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.SetRequest(r.WithContext(store.WithAuditAddr(r.Context(), c.RealIP())))
+		return next(c)
+	}
+}

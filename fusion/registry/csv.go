@@ -264,8 +264,12 @@ func (c *change) importRow(ctx context.Context, row csvRow, user string, opts Im
 		return err
 	}
 	// a later row of the file for the same device is refused as one for
-	// a live entry is (rows whose ids this register has not are added)
-	live[keyOf(added)] = added.ID
+	// a live entry is (rows whose ids this register has not are added);
+	// an expired one is history, as liveDevices leaves it out: an export
+	// lists a device's expired entry before its renewal
+	if added.ValidUntil.IsZero() || added.ValidUntil.After(c.r.now()) {
+		live[keyOf(added)] = added.ID
+	}
 	res.Added++
 	return nil
 }

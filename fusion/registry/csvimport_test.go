@@ -327,6 +327,8 @@ func TestImportDuplicates(t *testing.T) {
 		// ids this register has not (a file of another site): added, so
 		// the second is the first's device again (both were added)
 		{name: "two rows with unknown ids, one device", rows: radio("7", "radio 9", "") + radio("8", "radio 9", ""), wantErr: []string{"line 3", "already in the register as entry 3"}},
+		// another register's export: a device's expired entry, then its renewal
+		{name: "unknown ids, an expired entry and its renewal", rows: strings.Replace(radio("7", "radio 9", ""), ",,,,,,\n", ",,,2020-01-01T00:00:00Z,2020-06-01T00:00:00Z,,\n", 1) + radio("8", "radio 9", "")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

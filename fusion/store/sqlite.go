@@ -1024,6 +1024,9 @@ func insertAudit(ctx context.Context, db execer, e AuditEntry) error {
 	if e.TimeNS == 0 {
 		e.TimeNS = time.Now().UnixNano()
 	}
+	if e.Addr == "" {
+		e.Addr = AuditAddr(ctx) // the request's, for a writer that knows none (the registry)
+	}
 	_, err := db.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after, addr) VALUES(?,?,?,?,?,?,?)`,
 		e.TimeNS, e.User, e.Action, e.Object, e.Before, e.After, e.Addr)
 	if err != nil {

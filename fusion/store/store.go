@@ -283,6 +283,24 @@ type AuditFilter struct {
 	Limit  int
 }
 
+// auditAddrKey is the context key of WithAuditAddr.
+type auditAddrKey struct{}
+
+// WithAuditAddr returns ctx carrying addr, the client address of the
+// request it serves: an audit row written under it that names no Addr
+// records addr (a registry change made through the dashboard is audited
+// by the registry, which knows no request).
+func WithAuditAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, auditAddrKey{}, addr)
+}
+
+// AuditAddr returns the client address WithAuditAddr put in ctx, "" when
+// none.
+func AuditAddr(ctx context.Context) string {
+	a, _ := ctx.Value(auditAddrKey{}).(string)
+	return a
+}
+
 // Auditor appends to and reads the audit log (SQLite). Entries are never changed.
 type Auditor interface {
 	Audit(ctx context.Context, e AuditEntry) error
