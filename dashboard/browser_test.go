@@ -296,8 +296,8 @@ func TestBrowser(t *testing.T) {
 		Floor: "g", Room: "a-101", RoomProb: 0.9, XM: 1.5, YM: 2, SemiMajorM: 1, SemiMinorM: 1})
 	within(t, ctx, 15*time.Second, "the heat refreshed after a fix",
 		chromedp.WaitReady(chromedp.CSS(`polygon[data-room="a-101"][data-count="4"]`)))
-	if title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('polygon[data-room="a-101"] title').textContent`)); err != nil || strings.Count(title, "—") != 1 || !strings.Contains(title, "4 unauthorised") {
-		t.Errorf("a-101's tooltip after a refresh %q (%v): want its name and one count, 4 unauthorised", title, err)
+	if title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('polygon[data-room="a-101"] title').textContent`)); err != nil || strings.Count(title, "—") != 1 || !strings.Contains(title, "4 located unauthorised transmissions") {
+		t.Errorf("a-101's tooltip after a refresh %q (%v): want its name and one count, 4 located unauthorised transmissions", title, err)
 	}
 
 	within(t, ctx, 10*time.Second, "sensors",
