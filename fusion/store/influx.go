@@ -42,6 +42,12 @@ type InfluxConfig struct {
 
 	noRollup bool // tests: never roll up, so every hour is counted raw
 	noTarget bool // tests: roll up as before the target counts existed, and never scan
+	// tests: never rebuild the roll-up of data written before 2026-12-05
+	// (influxrebuild.go); rebuild it in chunks of rebuildChunk (default a
+	// day); stop rebuilding after rebuildCrash steps, as if crashed
+	noRebuild    bool
+	rebuildChunk time.Duration
+	rebuildCrash int
 }
 
 // Influx is the TimeSeries backend over InfluxDB 1.8 (v2 write and Flux APIs,
@@ -72,6 +78,9 @@ type Influx struct {
 	refused int64 // batches InfluxDB refused points of (400)
 	flushed *sync.Cond
 	dirty   map[heatKey]bool // hours delivered but not rolled up (see influxheat.go)
+
+	rebuildPending bool // the rebuild of the roll-up for old data is not over (influxrebuild.go)
+	rebuildChunks  int  // chunks it rebuilt
 }
 
 var _ TimeSeries = (*Influx)(nil)
@@ -389,20 +398,29 @@ func (s *Influx) WriteDetections(_ context.Context, recs []DetectionRecord) erro
 	}
 	ls := heatMarks(recs)
 	for _, r := range recs {
-		body, err := json.Marshal(r)
+		l, err := detectionLine(r)
 		if err != nil {
-			return fmt.Errorf("%w: detection %q: %v", ErrInvalidRecord, r.ID, err)
+			return err
 		}
-		fields := map[string]any{"n": int64(1), "id": r.ID, "power_dbm": r.PowerDBm, "snr_db": r.SNRDB, "body": string(body)}
-		if r.Lead {
-			fields["lead"] = int64(1) // the heatmap counts its emission by it: count(lead)
-		}
-		ls = append(ls, strings.TrimSuffix(point("detection",
-			map[string]string{"site": r.Site, "sensor": r.Sensor, "band": r.Band, "class": r.Class, "link": r.Link, "room": r.Room, "auth": authTag(r.Authorised),
-				"center_khz": strconv.FormatInt(int64(math.Round(r.CenterHz/1e3)), 10)},
-			fields, r.TimeNS), "\n"))
+		ls = append(ls, l)
 	}
 	return s.enqueue(ls)
+}
+
+// detectionLine is r's detection point in line protocol.
+func detectionLine(r DetectionRecord) (string, error) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return "", fmt.Errorf("%w: detection %q: %v", ErrInvalidRecord, r.ID, err)
+	}
+	fields := map[string]any{"n": int64(1), "id": r.ID, "power_dbm": r.PowerDBm, "snr_db": r.SNRDB, "body": string(body)}
+	if r.Lead {
+		fields["lead"] = int64(1) // the heatmap counts its emission by it: count(lead)
+	}
+	return strings.TrimSuffix(point("detection",
+		map[string]string{"site": r.Site, "sensor": r.Sensor, "band": r.Band, "class": r.Class, "link": r.Link, "room": r.Room, "auth": authTag(r.Authorised),
+			"center_khz": strconv.FormatInt(int64(math.Round(r.CenterHz/1e3)), 10)},
+		fields, r.TimeNS), "\n"), nil
 }
 
 // WriteLocations spools recs for InfluxDB.
