@@ -79,8 +79,9 @@ type Influx struct {
 	flushed *sync.Cond
 	dirty   map[heatKey]bool // hours delivered but not rolled up (see influxheat.go)
 
-	rebuildPending bool // the rebuild of the roll-up for old data is not over (influxrebuild.go)
-	rebuildChunks  int  // chunks it rebuilt
+	rebuild        heatRebuild // the sender's rebuild of the roll-up for old data (influxrebuild.go)
+	rebuildPending bool        // it is not over
+	rebuildChunks  int         // chunks it rebuilt
 }
 
 var _ TimeSeries = (*Influx)(nil)
@@ -140,7 +141,7 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	bucket := cfg.Database + "/" + cfg.RP
 	s := &Influx{cfg: cfg, client: client, write: client.WriteAPIBlocking("", bucket), query: client.QueryAPI(""),
 		spool: sp, log: cfg.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		dirty: map[heatKey]bool{}}
+		dirty: map[heatKey]bool{}, rebuildPending: cfg.rebuildOn()}
 	s.flushed = sync.NewCond(&s.mu)
 	if cfg.ReadOnly {
 		close(s.done)
@@ -249,6 +250,18 @@ func (s *Influx) send() {
 				if err = s.scanHeat(ctx); err == nil {
 					scanned = true
 				}
+			case s.cfg.rebuildOn() && !s.rebuild.over:
+				// a step may take longer than a delivery; Close cancels it
+				cancel()
+				ctx, cancel = context.WithTimeout(context.Background(), rebuildStepTimeout)
+				go func() {
+					select {
+					case <-s.stop:
+						cancel()
+					case <-ctx.Done():
+					}
+				}()
+				err = s.rebuildHeatStep(ctx)
 			default:
 				site, from, to, next := s.nextHeatRun(time.Now())
 				if from < to {

@@ -1,11 +1,14 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -136,13 +139,20 @@ func TestInfluxHeatEmissionUpgrade(t *testing.T) {
 	srv := influxtest.Start(t)
 	recs, locs, want, ref := heatUpgradeData(t)
 	writeOldInflux(t, srv, "old", recs, locs)
-	cfg := store.InfluxConfig{URL: srv.URL, Database: "old", SpoolDir: filepath.Join(t.TempDir(), "spool")}
+	var logs bytes.Buffer
+	cfg := store.InfluxConfig{URL: srv.URL, Database: "old", SpoolDir: filepath.Join(t.TempDir(), "spool"), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	s, closeS, n := openRebuilt(t, func() (*store.Influx, error) { return store.OpenInflux(cfg) })
 	if n == 0 {
 		t.Error("the upgrade rebuilt no chunk")
 	}
 	compareHeat(t, "after the upgrade", s, ref, want)
 	closeS()
+	for _, w := range []string{"rebuilding the heat roll-up", "done_pct=100", "heat roll-up rebuilt"} {
+		if !strings.Contains(logs.String(), w) {
+			t.Errorf("the rebuild's log has no %q:\n%s", w, logs.String())
+		}
+	}
+	cfg.Logger = nil
 
 	s, _, n = openRebuilt(t, func() (*store.Influx, error) { return store.OpenInflux(cfg) })
 	if n != 0 {
@@ -173,7 +183,11 @@ func TestInfluxHeatEmissionUpgradeInterrupted(t *testing.T) {
 			db := fmt.Sprintf("crash%d", crash)
 			writeOldInflux(t, srv, db, recs, locs)
 			cfg := store.InfluxConfig{URL: srv.URL, Database: db, SpoolDir: filepath.Join(t.TempDir(), "spool")}
-			_, closeS, _ := openRebuilt(t, func() (*store.Influx, error) { return store.OpenInfluxRebuildCrash(cfg, time.Hour, crash) })
+			s, closeS, _ := openRebuilt(t, func() (*store.Influx, error) { return store.OpenInfluxRebuildCrash(cfg, time.Hour, crash) })
+			from, to := storetest.Base, storetest.Base.Add(10*time.Hour)
+			if got, err := s.Heatmap(context.Background(), "site1", from, to, store.HeatAll); err != nil || reflect.DeepEqual(got, storetest.WantHeat(want, "site1", from, to, store.HeatAll)) {
+				t.Fatalf("after the crash the heatmap is %v (%v): the rebuild was not stopped midway", got, err)
+			}
 			closeS()
 			s, closeS, n := openRebuilt(t, func() (*store.Influx, error) { return store.OpenInfluxRebuildCrash(cfg, time.Hour, 0) })
 			if n == 0 {
