@@ -62,9 +62,9 @@ import (
 // rebuilt. Each chunk is logged with the progress.
 const (
 	rebuildChunkDefault = 24 * time.Hour
-	// rebuildLookups caps the statements of one /query request that find
-	// the locations' detection points.
-	rebuildLookups = 500
+	// rebuildLookup is the span of detection points one query reads to
+	// find the locations' leads.
+	rebuildLookup = time.Hour
 	// rebuildStepTimeout bounds one step's requests.
 	rebuildStepTimeout = 5 * time.Minute
 )
@@ -271,21 +271,26 @@ func (s *Influx) rebuildChunk(ctx context.Context, site string, from, until int6
 		}
 	})
 	// 1. The leads: at each location's time, the detection point of its
-	// track (one already marked first, then the first by series key).
-	var marks []string
-	for i := 0; i < len(times); i += rebuildLookups {
-		batch := times[i:min(i+rebuildLookups, len(times))]
-		stmts := make([]string, len(batch))
-		for j, t := range batch {
-			stmts[j] = fmt.Sprintf("SELECT body, lead FROM %s WHERE site = %s AND time = %d GROUP BY *", s.qlFrom("detection"), qlString(site), t)
-		}
-		res, err := s.influxQL(ctx, stmts...)
+	// track (one already marked first, then the first by series key). The
+	// points are read an hour (rebuildLookup) at a time, the hours with
+	// locations only: one range read costs InfluxDB far less than a
+	// lookup per location time.
+	cands := map[int64][]leadCand{}
+	for i := 0; i < len(times); {
+		h := times[i] / int64(rebuildLookup) * int64(rebuildLookup)
+		res, err := s.influxQL(ctx, fmt.Sprintf("SELECT body, lead FROM %s WHERE site = %s AND time >= %d AND time < %d GROUP BY *",
+			s.qlFrom("detection"), qlString(site), h, h+int64(rebuildLookup)))
 		if err != nil {
 			return false, fmt.Errorf("heat roll-up rebuild: detections: %w", err)
 		}
-		for j, t := range batch {
-			marks = append(marks, leadMarks(res[j], t, tracks[t])...)
+		addLeadCands(cands, res[0], tracks)
+		for i < len(times) && times[i] < h+int64(rebuildLookup) {
+			i++
 		}
+	}
+	var marks []string
+	for _, t := range times {
+		marks = append(marks, leadMarks(cands[t], t, tracks[t])...)
 	}
 	if err := s.rebuildWrite(ctx, marks); err != nil {
 		return false, err
@@ -319,17 +324,23 @@ func (s *Influx) rebuildChunk(ctx context.Context, site string, from, until int6
 	return s.crash(), nil
 }
 
-// leadMarks returns the lead=1i points for the locations of tracks at time
-// t, from r: the detection points at t (body, lead) grouped by all their tags.
-func leadMarks(r qlResult, t int64, tracks []string) []string {
-	type cand struct {
-		tags map[string]string
-		key  string
-		lead bool
-	}
-	byTrack := map[string][]cand{}
+// leadCand is a detection point at a location's time: its tags (those its
+// series has), series key, track and whether it is marked lead.
+type leadCand struct {
+	tags       map[string]string
+	key, track string
+	lead       bool
+}
+
+// addLeadCands adds to cands the detection points of r (time, body, lead,
+// grouped by all their tags) at the times of tracks.
+func addLeadCands(cands map[int64][]leadCand, r qlResult, tracks map[int64][]string) {
 	for _, sr := range r.Series {
 		for _, row := range sr.Values {
+			t, ok := qlInt(row, 0)
+			if !ok || tracks[t] == nil {
+				continue
+			}
 			body, _ := row[1].(string)
 			var rec struct {
 				Track string `json:"track"`
@@ -346,8 +357,17 @@ func leadMarks(r qlResult, t int64, tracks []string) []string {
 				}
 			}
 			slices.Sort(key)
-			byTrack[rec.Track] = append(byTrack[rec.Track], cand{tags, strings.Join(key, ","), len(row) > 2 && row[2] != nil})
+			cands[t] = append(cands[t], leadCand{tags, strings.Join(key, ","), rec.Track, len(row) > 2 && row[2] != nil})
 		}
+	}
+}
+
+// leadMarks returns the lead=1i points for the locations of tracks at
+// time t, among the detection points there.
+func leadMarks(at []leadCand, t int64, tracks []string) []string {
+	byTrack := map[string][]leadCand{}
+	for _, c := range at {
+		byTrack[c.track] = append(byTrack[c.track], c)
 	}
 	var out []string
 	for _, track := range tracks {
@@ -355,7 +375,7 @@ func leadMarks(r qlResult, t int64, tracks []string) []string {
 		if len(cs) == 0 {
 			continue
 		}
-		slices.SortFunc(cs, func(a, b cand) int {
+		slices.SortFunc(cs, func(a, b leadCand) int {
 			if a.lead != b.lead {
 				if a.lead {
 					return -1
