@@ -244,29 +244,39 @@ func (s *Influx) send() {
 			var idle bool
 			var wake time.Time
 			switch {
+			case s.cfg.rebuildOn() && !s.rebuild.checked:
+				// What to rebuild, before this process delivers anything:
+				// a late point would move the first heat_quarter point.
+				err = s.rebuildHeatStep(ctx)
 			case len(recs) > 0:
 				err = s.deliver(ctx, recs, off)
 			case !scanned && !s.cfg.noRollup && !s.cfg.noTarget:
 				if err = s.scanHeat(ctx); err == nil {
 					scanned = true
 				}
-			case s.cfg.rebuildOn() && !s.rebuild.over:
-				// a step may take longer than a delivery; Close cancels it
-				cancel()
-				ctx, cancel = context.WithTimeout(context.Background(), rebuildStepTimeout)
-				go func() {
-					select {
-					case <-s.stop:
-						cancel()
-					case <-ctx.Done():
-					}
-				}()
-				err = s.rebuildHeatStep(ctx)
 			default:
 				site, from, to, next := s.nextHeatRun(time.Now())
-				if from < to {
+				switch {
+				case from < to:
 					err = s.rollHeat(ctx, site, from, to)
-				} else {
+				case s.cfg.rebuildOn() && !s.rebuild.over:
+					// Rebuild the roll-up of old data a step at a time,
+					// after deliveries and their roll-ups (influxrebuild.go).
+					// A step may take longer than a delivery; Close cancels it.
+					cancel()
+					ctx, cancel = context.WithTimeout(context.Background(), rebuildStepTimeout)
+					go func() {
+						select {
+						case <-s.stop:
+							cancel()
+						case <-ctx.Done():
+						}
+					}()
+					err = s.rebuildHeatStep(ctx)
+					s.mu.Lock()
+					s.flushed.Broadcast() // a Flush waiting for a roll-up need not wait for the rebuild
+					s.mu.Unlock()
+				default:
 					idle, wake = true, next
 				}
 			}

@@ -53,10 +53,13 @@ import (
 // counted twice. Newest first also means the officer sees the latest
 // weeks first.
 //
-// It runs on the sender goroutine, after the spool is delivered and the
-// scan for quarter hours left behind, a chunk at a time between
-// deliveries, so fusion starts at once and its writes wait at most one
-// chunk (each chunk's queries are bounded by its locations). Meanwhile
+// It runs on the sender goroutine: what to rebuild is found before the
+// sender delivers anything (a late detection delivered first would move
+// the first heat_quarter point back); the chunks are rebuilt after the
+// spool is delivered, the scan for quarter hours left behind and the
+// roll-ups due, a step at a time between deliveries and roll-ups, so
+// fusion starts at once and its writes wait at most one step (a day's
+// detection points read an hour at a time). Meanwhile
 // the heatmap counts the quarter hours not rebuilt yet from the raw
 // points, which have no leads yet: they show nothing until their day is
 // rebuilt. Each chunk is logged with the progress.
