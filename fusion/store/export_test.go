@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -39,4 +40,65 @@ func HeatBehind(ctx context.Context, s *Influx, site string, from, to time.Time)
 		}
 	}
 	return out, nil
+}
+
+// OpenInfluxOld opens an Influx store that writes as the versions before
+// the heatmap counted emissions (2026-12-05) did, with WriteOldDetections:
+// it never rolls up and never rebuilds the roll-up.
+func OpenInfluxOld(cfg InfluxConfig) (*Influx, error) {
+	cfg.noRollup, cfg.noRebuild = true, true
+	return OpenInflux(cfg)
+}
+
+// OpenInfluxRebuildCrash opens an Influx store that rebuilds the heat
+// roll-up of old data in chunks of chunk and stops after crashAfter steps
+// of it (each chunk: mark the leads, mark its quarter hours written, roll
+// them up), as if it crashed there.
+func OpenInfluxRebuildCrash(cfg InfluxConfig, chunk time.Duration, crashAfter int) (*Influx, error) {
+	cfg.rebuildChunk, cfg.rebuildCrash = chunk, crashAfter
+	return OpenInflux(cfg)
+}
+
+// WriteOldDetections spools recs as a version before 2026-12-05 wrote
+// them: detection points without a lead field, and the hours they touch
+// marked in heat_hour (which this version does not read).
+func WriteOldDetections(ctx context.Context, s *Influx, recs []DetectionRecord) error {
+	hours := map[[2]string]bool{}
+	var ls []string
+	for _, r := range recs {
+		h := heatKey{tagValue(r.Site), r.TimeNS / int64(time.Hour)}
+		if !hours[[2]string{h.site, fmt.Sprint(h.bucket)}] {
+			hours[[2]string{h.site, fmt.Sprint(h.bucket)}] = true
+			ls = append(ls, strings.TrimSuffix(point("heat_hour", map[string]string{"site": h.site},
+				map[string]any{"written": int64(1), "rolled": int64(1), "unauth": "", "auth": ""}, h.bucket*int64(time.Hour)), "\n"))
+		}
+		r.Lead = false
+		l, err := detectionLine(r)
+		if err != nil {
+			return err
+		}
+		ls = append(ls, l)
+	}
+	return s.enqueue(ls)
+}
+
+// WaitHeatRebuilt waits until s has rebuilt the heat roll-up of the data
+// written before 2026-12-05 (or found none to rebuild, or crashed as
+// OpenInfluxRebuildCrash asked), and returns how many chunks it rebuilt.
+func WaitHeatRebuilt(ctx context.Context, s *Influx) (int, error) {
+	stop := context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		s.flushed.Broadcast()
+		s.mu.Unlock()
+	})
+	defer stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.rebuildPending {
+		if ctx.Err() != nil {
+			return s.rebuildChunks, fmt.Errorf("heat roll-up rebuild: %w", ctx.Err())
+		}
+		s.flushed.Wait()
+	}
+	return s.rebuildChunks, nil
 }

@@ -42,6 +42,12 @@ type InfluxConfig struct {
 
 	noRollup bool // tests: never roll up, so every hour is counted raw
 	noTarget bool // tests: roll up as before the target counts existed, and never scan
+	// tests: never rebuild the roll-up of data written before 2026-12-05
+	// (influxrebuild.go); rebuild it in chunks of rebuildChunk (default a
+	// day); stop rebuilding after rebuildCrash steps, as if crashed
+	noRebuild    bool
+	rebuildChunk time.Duration
+	rebuildCrash int
 }
 
 // Influx is the TimeSeries backend over InfluxDB 1.8 (v2 write and Flux APIs,
@@ -72,6 +78,10 @@ type Influx struct {
 	refused int64 // batches InfluxDB refused points of (400)
 	flushed *sync.Cond
 	dirty   map[heatKey]bool // hours delivered but not rolled up (see influxheat.go)
+
+	rebuild        heatRebuild // the sender's rebuild of the roll-up for old data (influxrebuild.go)
+	rebuildPending bool        // it is not over
+	rebuildChunks  int         // chunks it rebuilt
 }
 
 var _ TimeSeries = (*Influx)(nil)
@@ -131,7 +141,7 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	bucket := cfg.Database + "/" + cfg.RP
 	s := &Influx{cfg: cfg, client: client, write: client.WriteAPIBlocking("", bucket), query: client.QueryAPI(""),
 		spool: sp, log: cfg.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		dirty: map[heatKey]bool{}}
+		dirty: map[heatKey]bool{}, rebuildPending: cfg.rebuildOn()}
 	s.flushed = sync.NewCond(&s.mu)
 	if cfg.ReadOnly {
 		close(s.done)
@@ -234,6 +244,10 @@ func (s *Influx) send() {
 			var idle bool
 			var wake time.Time
 			switch {
+			case s.cfg.rebuildOn() && !s.rebuild.checked:
+				// What to rebuild, before this process delivers anything:
+				// a late point would move the first heat_quarter point.
+				err = s.rebuildHeatStep(ctx)
 			case len(recs) > 0:
 				err = s.deliver(ctx, recs, off)
 			case !scanned && !s.cfg.noRollup && !s.cfg.noTarget:
@@ -242,9 +256,27 @@ func (s *Influx) send() {
 				}
 			default:
 				site, from, to, next := s.nextHeatRun(time.Now())
-				if from < to {
+				switch {
+				case from < to:
 					err = s.rollHeat(ctx, site, from, to)
-				} else {
+				case s.cfg.rebuildOn() && !s.rebuild.over:
+					// Rebuild the roll-up of old data a step at a time,
+					// after deliveries and their roll-ups (influxrebuild.go).
+					// A step may take longer than a delivery; Close cancels it.
+					cancel()
+					ctx, cancel = context.WithTimeout(context.Background(), rebuildStepTimeout)
+					go func() {
+						select {
+						case <-s.stop:
+							cancel()
+						case <-ctx.Done():
+						}
+					}()
+					err = s.rebuildHeatStep(ctx)
+					s.mu.Lock()
+					s.flushed.Broadcast() // a Flush waiting for a roll-up need not wait for the rebuild
+					s.mu.Unlock()
+				default:
 					idle, wake = true, next
 				}
 			}
@@ -389,20 +421,29 @@ func (s *Influx) WriteDetections(_ context.Context, recs []DetectionRecord) erro
 	}
 	ls := heatMarks(recs)
 	for _, r := range recs {
-		body, err := json.Marshal(r)
+		l, err := detectionLine(r)
 		if err != nil {
-			return fmt.Errorf("%w: detection %q: %v", ErrInvalidRecord, r.ID, err)
+			return err
 		}
-		fields := map[string]any{"n": int64(1), "id": r.ID, "power_dbm": r.PowerDBm, "snr_db": r.SNRDB, "body": string(body)}
-		if r.Lead {
-			fields["lead"] = int64(1) // the heatmap counts its emission by it: count(lead)
-		}
-		ls = append(ls, strings.TrimSuffix(point("detection",
-			map[string]string{"site": r.Site, "sensor": r.Sensor, "band": r.Band, "class": r.Class, "link": r.Link, "room": r.Room, "auth": authTag(r.Authorised),
-				"center_khz": strconv.FormatInt(int64(math.Round(r.CenterHz/1e3)), 10)},
-			fields, r.TimeNS), "\n"))
+		ls = append(ls, l)
 	}
 	return s.enqueue(ls)
+}
+
+// detectionLine is r's detection point in line protocol.
+func detectionLine(r DetectionRecord) (string, error) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return "", fmt.Errorf("%w: detection %q: %v", ErrInvalidRecord, r.ID, err)
+	}
+	fields := map[string]any{"n": int64(1), "id": r.ID, "power_dbm": r.PowerDBm, "snr_db": r.SNRDB, "body": string(body)}
+	if r.Lead {
+		fields["lead"] = int64(1) // the heatmap counts its emission by it: count(lead)
+	}
+	return strings.TrimSuffix(point("detection",
+		map[string]string{"site": r.Site, "sensor": r.Sensor, "band": r.Band, "class": r.Class, "link": r.Link, "room": r.Room, "auth": authTag(r.Authorised),
+			"center_khz": strconv.FormatInt(int64(math.Round(r.CenterHz/1e3)), 10)},
+		fields, r.TimeNS), "\n"), nil
 }
 
 // WriteLocations spools recs for InfluxDB.

@@ -33,7 +33,9 @@ import (
 // Until 2026-12-05 it was heat_hour, one point per clock hour counting
 // every detection point: a different measurement, which this version
 // neither reads nor writes. Detection points written before then have no
-// lead field and are counted by no heatmap (see docs/deploy.md).
+// lead field; the sender marks their leads from the stored locations and
+// rolls their quarter hours up when it starts (influxrebuild.go, and
+// docs/deploy.md).
 //
 // Every spooled detection batch carries a `written` field with a fresh
 // random token for each (site, hour) it touches, sent in the same write
