@@ -733,10 +733,12 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	for i, d := range g.dets {
 		ids[i] = d.ID
 		sensors[i] = d.Sensor
-		// The first detection (its time the group's start, the location's
-		// time) is the lead: the heatmap counts the emission once by it.
+		// The first detection of a located emission (its time the group's
+		// start, the location's time) is the lead: the heatmap counts the
+		// emission once by it. One never located has no room to count in
+		// and no lead, as the stores' upgrades (a lead per location) see it.
 		e.detBuf = append(e.detBuf, store.DetectionRecord{Detection: d, Floor: res.Floor, Room: placed, RoomProb: placedProb,
-			Track: tr.id, Authorised: authorised, RegistryID: entry.ID, Lead: i == 0})
+			Track: tr.id, Authorised: authorised, RegistryID: entry.ID, Lead: i == 0 && located})
 	}
 	if !located {
 		return nil

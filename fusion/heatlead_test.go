@@ -67,3 +67,34 @@ func TestOneLeadPerEmission(t *testing.T) {
 		t.Errorf("%d lead detections, want one an emission: %d", leads, emissions)
 	}
 }
+
+// TestNoLeadUnlocated: an emission heard by too few sensors to be located
+// (LocateMinSensors 2, one sensor heard it) has no lead (it has no room to count in): fresh data agrees with what
+// the stores' upgrades mark, a lead per stored location.
+func TestNoLeadUnlocated(t *testing.T) {
+	s := wing(t)
+	ts := &storetest.Recorder{}
+	e, err := New(Config{ListenWindow: -1, LocateMinSensors: 2}, Deps{Site: s, TimeSeries: ts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 3, 21, 0, 0, 0, time.UTC)
+	d := testDet("alone", s.Sensors[0].ID, t0, -60)
+	d.Site = s.ID
+	if err := e.HandleDetection(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Tick(ctx, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(ts.Dets) != 1 || len(ts.Locs) != 0 {
+		t.Fatalf("%d detections, %d locations; want 1 and 0", len(ts.Dets), len(ts.Locs))
+	}
+	if ts.Dets[0].Lead {
+		t.Error("an emission never located is a lead: the heat map would count it in no room")
+	}
+}
