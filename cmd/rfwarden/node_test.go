@@ -23,6 +23,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/firmware/nodecheck"
+	"github.com/rfwarden/rfwarden/sensor/hackrfsrc"
 )
 
 // nodePKI writes ca.pem, node.pem and node-key.pem (a CA and a client
@@ -144,9 +145,9 @@ func TestNodeProvisioningFlow(t *testing.T) {
 	out.Reset()
 	err := run(context.Background(), []string{"sensor", "--check", "--config", filepath.Join(f.etc, "node.yaml")}, &out, &errb)
 	switch {
-	case hackrfBuilt && err != nil:
+	case hackrfsrc.Built && err != nil:
 		t.Errorf("sensor --check on the installed config: %v", err)
-	case !hackrfBuilt && (err == nil || !strings.Contains(err.Error(), "built without the hackrf tag")):
+	case !hackrfsrc.Built && (err == nil || !strings.Contains(err.Error(), "built without the hackrf tag")):
 		t.Errorf("sensor --check on the installed config, in a build without libhackrf: %v, want it refused naming the build tag", err)
 	}
 }

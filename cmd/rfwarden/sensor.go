@@ -149,7 +149,7 @@ func checkSource(cfg config.Config) error {
 	case config.SourceSim:
 		return checkSimSensor(sim.StandardWing(uint64(cfg.Source.Seed)), cfg.Sensor)
 	case config.SourceHackRF:
-		if !hackrfBuilt {
+		if !hackrfsrc.Built {
 			return fmt.Errorf("source kind %q: %w", cfg.Source.Kind, hackrfsrc.ErrNotBuilt)
 		}
 	case config.SourceHackRFTransfer:

@@ -8,6 +8,10 @@ import (
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
 )
 
+// Built reports whether this binary has the libhackrf binding: true here,
+// where OpenDevice opens a board.
+const Built = true
+
 // libDevice adapts *hackrf.Device to Device.
 type libDevice struct{ *hackrf.Device }
 

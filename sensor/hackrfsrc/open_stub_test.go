@@ -11,6 +11,9 @@ import (
 // says how to get one.
 func TestOpenDeviceNotBuilt(t *testing.T) {
 	s, err := OpenDevice("", Options{})
+	if Built {
+		t.Error("Built is true in a build whose OpenDevice has no binding")
+	}
 	if s != nil || !errors.Is(err, ErrNotBuilt) {
 		t.Fatalf("OpenDevice = %v, %v; want ErrNotBuilt", s, err)
 	}
