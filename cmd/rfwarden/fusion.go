@@ -323,18 +323,17 @@ func checkBrokerURL(broker string) error {
 	if err != nil {
 		return fmt.Errorf("fusion: broker: %w", err)
 	}
-	switch strings.ToLower(u.Scheme) {
-	case "tcp", "mqtt", "ssl", "tls", "mqtts", "mqtt+ssl", "tcps":
-		if u.Hostname() == "" || u.Port() == "" {
-			return fmt.Errorf("fusion: broker %q: want host:port (ssl://broker:8883)", redactURL(broker))
-		}
-	case "ws", "wss":
+	sch, ok := mqttlink.LookupScheme(u.Scheme)
+	switch {
+	case !ok:
+		return fmt.Errorf("fusion: broker %q: scheme %q is not one paho dials (%s)", redactURL(broker), u.Scheme, mqttlink.SchemeNames())
+	case sch.Name == "unix":
+	case sch.Name == "ws" || sch.Name == "wss":
 		if u.Host == "" {
 			return fmt.Errorf("fusion: broker %q: no host", redactURL(broker))
 		}
-	case "unix":
-	default:
-		return fmt.Errorf("fusion: broker %q: scheme %q is not one paho dials (tcp, ssl, ws, wss, unix)", redactURL(broker), u.Scheme)
+	case u.Hostname() == "" || u.Port() == "":
+		return fmt.Errorf("fusion: broker %q: want host:port (ssl://broker:8883)", redactURL(broker))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -270,3 +271,37 @@ func errorKey(err error) string { return ReasonKey(err.Error()) }
 // address and port of the connection it names, so that reasons that
 // differ only in the ephemeral port of each attempt compare equal.
 func ReasonKey(reason string) string { return localAddr.ReplaceAllString(reason, "") }
+
+// Scheme is a broker URL scheme paho dials and whether it is encrypted.
+type Scheme struct {
+	Name string
+	TLS  bool
+}
+
+// Schemes are the URL schemes paho (eclipse/paho.mqtt.golang 1.5,
+// openConnection) dials, in the order errors list them.
+var Schemes = []Scheme{
+	{"tcp", false}, {"mqtt", false}, {"ssl", true}, {"tls", true}, {"mqtts", true}, {"mqtt+ssl", true},
+	{"tcps", true}, {"ws", false}, {"wss", true}, {"unix", false},
+}
+
+// LookupScheme returns the scheme of Schemes named name (any case), and
+// whether there is one.
+func LookupScheme(name string) (Scheme, bool) {
+	name = strings.ToLower(name)
+	for _, s := range Schemes {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Scheme{}, false
+}
+
+// SchemeNames lists the names of Schemes, comma separated, for errors.
+func SchemeNames() string {
+	names := make([]string, len(Schemes))
+	for i, s := range Schemes {
+		names[i] = s.Name
+	}
+	return strings.Join(names, ", ")
+}

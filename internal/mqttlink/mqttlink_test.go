@@ -212,3 +212,17 @@ func TestLinkConnectedAt(t *testing.T) {
 		t.Errorf("ConnectedAt after a failed attempt = %v, want zero", l.ConnectedAt())
 	}
 }
+
+// TestLookupScheme: the schemes paho dials are found in any case, with
+// whether they are encrypted; others are not.
+func TestLookupScheme(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		ok, tl bool
+	}{{"tcp", true, false}, {"SSL", true, true}, {"wss", true, true}, {"unix", true, false}, {"http", false, false}, {"", false, false}} {
+		s, ok := LookupScheme(tc.name)
+		if ok != tc.ok || s.TLS != tc.tl {
+			t.Errorf("LookupScheme(%q) = %+v, %v; want ok %v, TLS %v", tc.name, s, ok, tc.ok, tc.tl)
+		}
+	}
+}

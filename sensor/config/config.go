@@ -8,13 +8,13 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/internal/yamlstrict"
 	"github.com/rfwarden/rfwarden/sensor/scan"
 )
@@ -413,20 +413,6 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// brokerSchemes are the URL schemes paho (eclipse/paho.mqtt.golang
-// 1.5, openConnection) dials, each with whether it is encrypted, in the
-// order errors list them.
-var brokerSchemes = []brokerScheme{
-	{"tcp", false}, {"mqtt", false}, {"ssl", true}, {"tls", true}, {"mqtts", true}, {"mqtt+ssl", true},
-	{"tcps", true}, {"ws", false}, {"wss", true}, {"unix", false},
-}
-
-// brokerScheme is a broker URL scheme and whether it is encrypted.
-type brokerScheme struct {
-	name string
-	tls  bool
-}
-
 // checkBrokerURL reports why m.URL is not a broker URL paho dials as
 // meant: no scheme (paho takes the URL for plain TCP, even to a TLS port),
 // a scheme paho does not know, a TCP or TLS URL without a port (paho adds
@@ -441,17 +427,12 @@ func checkBrokerURL(m MQTT) error {
 	if err != nil {
 		return fmt.Errorf("%q: %w", raw, errors.Unwrap(err))
 	}
-	scheme := strings.ToLower(u.Scheme)
-	i := slices.IndexFunc(brokerSchemes, func(s brokerScheme) bool { return s.name == scheme })
-	if i < 0 {
-		names := make([]string, len(brokerSchemes))
-		for j, s := range brokerSchemes {
-			names[j] = s.name
-		}
-		return fmt.Errorf("scheme %q is not one paho dials: %s", u.Scheme, strings.Join(names, ", "))
+	sch, ok := mqttlink.LookupScheme(u.Scheme)
+	if !ok {
+		return fmt.Errorf("scheme %q is not one paho dials: %s", u.Scheme, mqttlink.SchemeNames())
 	}
-	secure := brokerSchemes[i].tls
-	switch scheme {
+	secure := sch.TLS
+	switch sch.Name {
 	case "unix":
 		if u.Host == "" && u.Path == "" {
 			return fmt.Errorf("%q names no socket (unix:///run/mosquitto/mqtt.sock)", raw)
