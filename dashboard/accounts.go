@@ -118,15 +118,6 @@ func (u *Users) ResetPassword(ctx context.Context, name string) (string, error) 
 	return password, nil
 }
 
-// RequireChange makes name choose a new password at its next login: its
-// password was chosen by someone else (an admin creating the account).
-func (u *Users) RequireChange(ctx context.Context, name string) error {
-	if err := u.update(ctx, name, `UPDATE dashboard_users SET must_change = 1 WHERE name = ?`, name); err != nil {
-		return fmt.Errorf("require a new password of %q: %w", name, err)
-	}
-	return nil
-}
-
 // ChangePassword sets name's password to next after checking current,
 // rate-limited per ip and user like Login, and ends every session of name,
 // this one included: the user logs in again with the new password.
