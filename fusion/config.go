@@ -55,6 +55,11 @@ type FileConfig struct {
 	Webhook struct {
 		URL       string `yaml:"url"`        // "" = no webhook
 		SecretEnv string `yaml:"secret_env"` // environment variable holding the HMAC secret; default RFW_WEBHOOK_SECRET
+		// AllowHTTP takes a plain http:// URL. Alerts carry rooms, user
+		// names and free-text notes, so a webhook must be https:// unless
+		// the config says explicitly that clear text is acceptable (a
+		// receiver on the same host or an isolated network).
+		AllowHTTP bool `yaml:"allow_http"`
 	} `yaml:"webhook"`
 	Syslog struct {
 		Network string `yaml:"network"` // udp or tcp
@@ -172,10 +177,11 @@ func (c FileConfig) checkRanges() error {
 // would fail to reach, at its line in data (the file): one without an
 // http or https scheme and host, or a port, was taken and each alert then
 // failed in the log only ("unsupported protocol scheme", "missing port in
-// address").
+// address"). A plain http:// webhook URL is refused unless
+// webhook.allow_http is set: alerts would cross the network in clear.
 func (c FileConfig) checkOutputs(data []byte) error {
 	if u := c.Webhook.URL; u != "" {
-		if msg := webhookURLProblem(u); msg != "" {
+		if msg := webhookURLProblem(u, c.Webhook.AllowHTTP); msg != "" {
 			return yamlstrict.At(data, "webhook.url", msg)
 		}
 	}
@@ -187,8 +193,9 @@ func (c FileConfig) checkOutputs(data []byte) error {
 	return nil
 }
 
-// webhookURLProblem is why u is not a URL the webhook can post to, or "".
-func webhookURLProblem(u string) string {
+// webhookURLProblem is why u is not a URL the webhook can post to, or "";
+// an http:// URL only with allowHTTP.
+func webhookURLProblem(u string, allowHTTP bool) string {
 	const eg = " (e.g. https://control-room.example/rfwarden)"
 	p, err := url.Parse(u)
 	var uerr *url.Error
@@ -202,6 +209,8 @@ func webhookURLProblem(u string) string {
 		return fmt.Sprintf("%q is not an http:// or https:// URL%s", u, eg)
 	case p.Hostname() == "":
 		return fmt.Sprintf("%q has no host%s", u, eg)
+	case p.Scheme == "http" && !allowHTTP:
+		return fmt.Sprintf("%q is not https: alerts carry rooms, user names and notes; use https://, or set webhook.allow_http: true to send them in clear", u)
 	}
 	return ""
 }

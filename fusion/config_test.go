@@ -155,7 +155,8 @@ func TestEngineConfigAlertsWithoutRules(t *testing.T) {
 // and host, or a syslog address without a numeric port, was taken at
 // start-up and every alert then failed in the log only ("unsupported
 // protocol scheme", "missing port in address"); they are refused, naming
-// the key and its line.
+// the key and its line. A plain http:// webhook, which sent rooms, user
+// names and notes in clear, is refused unless webhook.allow_http says so.
 func TestLoadFileConfigOutputs(t *testing.T) {
 	tests := []struct {
 		name string
@@ -163,7 +164,10 @@ func TestLoadFileConfigOutputs(t *testing.T) {
 		want []string
 	}{
 		{"webhook https", "webhook:\n  url: https://control-room.example/rfwarden\n", nil},
-		{"webhook http with port", "webhook:\n  url: http://10.0.0.5:8080/hook\n", nil},
+		{"webhook http refused", "webhook:\n  url: http://10.0.0.5:8080/hook\n",
+			[]string{"[3:8] webhook.url:", `"http://10.0.0.5:8080/hook"`, "not https", "allow_http: true"}},
+		{"webhook http allowed", "webhook:\n  url: http://10.0.0.5:8080/hook\n  allow_http: true\n", nil},
+		{"webhook https with allow_http", "webhook:\n  url: https://10.0.0.5/hook\n  allow_http: true\n", nil},
 		{"webhook none", "webhook:\n  url: \"\"\n", nil},
 		{"webhook without scheme", "webhook:\n  url: control-room.example/rfwarden\n",
 			[]string{"[3:8] webhook.url:", `"control-room.example/rfwarden"`, "http:// or https://", "3 |   url: control-room.example/rfwarden"}},
