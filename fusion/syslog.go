@@ -2,6 +2,7 @@ package fusion
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -103,8 +104,11 @@ type Syslog struct {
 	conn net.Conn
 }
 
-// PublishAlert implements alert.Publisher. A failed write closes the
-// connection; the next call dials again.
+// PublishAlert implements alert.Publisher: one attempt to send a (the
+// notifier's outbox retries). Over TCP a connection the collector closed
+// (it restarted) is noticed before writing and dialled again: a write into
+// it succeeded in the kernel and the message was lost. A write that fails
+// closes the connection, dials again and sends the message once more.
 func (s *Syslog) PublishAlert(ctx context.Context, a event.Alert) error {
 	if s.Network != "udp" && s.Network != "tcp" {
 		return fmt.Errorf("syslog: network %q is not udp or tcp", s.Network)
@@ -127,6 +131,24 @@ func (s *Syslog) PublishAlert(ctx context.Context, a event.Alert) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.conn != nil && peerClosed(s.conn) {
+		s.conn.Close()
+		s.conn = nil
+	}
+	err := s.write(ctx, msg)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	// once more on a new connection
+	if err2 := s.write(ctx, msg); err2 != nil {
+		return fmt.Errorf("%w; again on a new connection: %w", err, err2)
+	}
+	return nil
+}
+
+// write sends msg, dialling first when there is no connection; a failed
+// write closes the connection. The caller holds s.mu.
+func (s *Syslog) write(ctx context.Context, msg []byte) error {
 	if s.conn == nil {
 		var d net.Dialer
 		c, err := d.DialContext(ctx, s.Network, s.Addr)
@@ -146,6 +168,22 @@ func (s *Syslog) PublishAlert(ctx context.Context, a event.Alert) error {
 		return fmt.Errorf("syslog write %s: %w", s.Addr, err)
 	}
 	return nil
+}
+
+// peerClosed reports whether the collector has closed (or reset) the TCP
+// connection c: a collector sends nothing, so a read that does not time
+// out at once has found the end of the stream or an error. A UDP
+// "connection" is never closed.
+func peerClosed(c net.Conn) bool {
+	if _, ok := c.(*net.TCPConn); !ok {
+		return false
+	}
+	c.SetReadDeadline(time.Now().Add(time.Millisecond))
+	defer c.SetReadDeadline(time.Time{})
+	var b [1]byte
+	_, err := c.Read(b[:])
+	var ne net.Error
+	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
 }
 
 // Close closes the connection.
