@@ -20,9 +20,12 @@ import (
 //
 //	X-RFW-Timestamp: unix seconds
 //	X-RFW-Signature: sha256=hex(HMAC-SHA256(Secret, timestamp + "." + body))
+//	Idempotency-Key: IdempotencyKey(alert), the same for every repeat of a publication
 //
-// Receivers recompute the signature and reject stale timestamps. Network
-// errors, 429 and 5xx are retried with exponential backoff; other statuses are not.
+// Receivers recompute the signature, reject stale timestamps and drop a
+// key they have seen. Network errors, 429 and 5xx are retried with
+// exponential backoff up to MaxAttempts; other statuses are not. Fusion
+// uses MaxAttempts 1 behind a Notifier, whose outbox retries.
 type Webhook struct {
 	URL         string
 	Secret      []byte
@@ -39,6 +42,13 @@ func Sign(secret []byte, ts string, body []byte) string {
 	m.Write([]byte{'.'})
 	m.Write(body)
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// IdempotencyKey identifies one publication of a: "ID.updated_ns.ack_ns".
+// A state change or reminder moves updated_ns; an acknowledgement, which
+// does not, moves ack_ns. A receiver that has seen the key drops the POST.
+func IdempotencyKey(a event.Alert) string {
+	return a.ID + "." + strconv.FormatInt(a.UpdatedNS, 10) + "." + strconv.FormatInt(a.AckNS, 10)
 }
 
 // PublishAlert implements alert.Publisher.
@@ -75,7 +85,7 @@ func (w *Webhook) PublishAlert(ctx context.Context, a event.Alert) error {
 			}
 			backoff = min(2*backoff, 30*time.Second)
 		}
-		retry, err := w.post(ctx, client, body, strconv.FormatInt(now().Unix(), 10))
+		retry, err := w.post(ctx, client, body, strconv.FormatInt(now().Unix(), 10), IdempotencyKey(a))
 		if err == nil {
 			return nil
 		}
@@ -87,7 +97,7 @@ func (w *Webhook) PublishAlert(ctx context.Context, a event.Alert) error {
 	return fmt.Errorf("webhook %s: %w", w.URL, lastErr)
 }
 
-func (w *Webhook) post(ctx context.Context, client *http.Client, body []byte, ts string) (retry bool, err error) {
+func (w *Webhook) post(ctx context.Context, client *http.Client, body []byte, ts, key string) (retry bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
 		return false, err
@@ -95,6 +105,7 @@ func (w *Webhook) post(ctx context.Context, client *http.Client, body []byte, ts
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-RFW-Timestamp", ts)
 	req.Header.Set("X-RFW-Signature", Sign(w.Secret, ts, body))
+	req.Header.Set("Idempotency-Key", key)
 	resp, err := client.Do(req)
 	if err != nil {
 		return true, err
