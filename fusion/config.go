@@ -2,11 +2,13 @@ package fusion
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -65,6 +67,15 @@ type FileConfig struct {
 		Network string `yaml:"network"` // udp or tcp
 		Addr    string `yaml:"addr"`    // "" = no syslog
 	} `yaml:"syslog"`
+	// Notify tunes the webhook's and syslog's outboxes (Notifier).
+	Notify struct {
+		// MaxAge is how long an undelivered notification is tried; older
+		// ones are dropped, logged and counted. 0: 1h.
+		MaxAge time.Duration `yaml:"max_age"`
+		// StaleAfter: /healthz is degraded, naming the output and its last
+		// error, while its oldest undelivered notification is older. 0: 1m.
+		StaleAfter time.Duration `yaml:"stale_after"`
+	} `yaml:"notify"`
 	AssocWindow time.Duration `yaml:"assoc_window"` // Go duration; 0 = the default, 500ms
 	LocateEvery time.Duration `yaml:"locate_every"` // Go duration; 0 = every group
 	// HTTPAddr serves GET /healthz (JSON; 503 while the broker or the
@@ -146,6 +157,8 @@ func (c FileConfig) checkRanges() error {
 	}{
 		{"assoc_window", c.AssocWindow, 10 * time.Second},
 		{"locate_every", c.LocateEvery, time.Hour},
+		{"notify.max_age", c.Notify.MaxAge, 7 * 24 * time.Hour},
+		{"notify.stale_after", c.Notify.StaleAfter, 24 * time.Hour},
 	}
 	for _, d := range durations {
 		if d.v < 0 || d.v > d.max {
@@ -271,33 +284,38 @@ func (c FileConfig) EngineConfig() (Config, error) {
 	return cfg, nil
 }
 
-// ExtraPublishers returns the webhook and syslog publishers the file
-// configures (asynchronous, so retries never stall fusion), and a function
-// that drains and closes them.
-func (c FileConfig) ExtraPublishers(log *slog.Logger) ([]alert.Publisher, func(context.Context) error, error) {
-	var pubs []alert.Publisher
-	var closers []func(context.Context) error
+// Notifiers opens the webhook's and syslog's notifiers the file
+// configures, with their outboxes in db (fusion's state database) under
+// the site's ID. The caller runs each (Notifier.Run) and publishes alerts
+// to them; queuing never waits for the receiver.
+func (c FileConfig) Notifiers(ctx context.Context, db *sql.DB, site string, log *slog.Logger) ([]*Notifier, error) {
+	opts := NotifyOptions{Site: site, MaxAge: c.Notify.MaxAge, StaleAfter: c.Notify.StaleAfter, Logger: log}
+	var ns []*Notifier
 	if c.Webhook.URL != "" {
 		secret := os.Getenv(c.Webhook.SecretEnv)
 		if secret == "" {
-			return nil, nil, fmt.Errorf("fusion config: webhook configured but $%s is empty", c.Webhook.SecretEnv)
+			return nil, fmt.Errorf("fusion config: webhook configured but $%s is empty", c.Webhook.SecretEnv)
 		}
-		ap := NewAsyncPublisher(&Webhook{URL: c.Webhook.URL, Secret: []byte(secret)}, 1024, log)
-		pubs = append(pubs, ap)
-		closers = append(closers, ap.Close)
+		o := opts
+		o.Output = "webhook"
+		// one attempt per delivery: the outbox retries, with the others going on
+		o.Next = &Webhook{URL: c.Webhook.URL, Secret: []byte(secret), MaxAttempts: 1, Client: &http.Client{Timeout: 10 * time.Second}}
+		n, err := OpenNotifier(ctx, db, o)
+		if err != nil {
+			return nil, err
+		}
+		ns = append(ns, n)
 	}
 	if c.Syslog.Addr != "" {
 		host, _ := os.Hostname()
-		sl := &Syslog{Network: c.Syslog.Network, Addr: c.Syslog.Addr, Hostname: host}
-		ap := NewAsyncPublisher(sl, 1024, log)
-		pubs = append(pubs, ap)
-		closers = append(closers, func(ctx context.Context) error { return errors.Join(ap.Close(ctx), sl.Close()) })
-	}
-	return pubs, func(ctx context.Context) error {
-		var errs []error
-		for _, f := range closers {
-			errs = append(errs, f(ctx))
+		o := opts
+		o.Output = "syslog"
+		o.Next = &Syslog{Network: c.Syslog.Network, Addr: c.Syslog.Addr, Hostname: host}
+		n, err := OpenNotifier(ctx, db, o)
+		if err != nil {
+			return nil, err
 		}
-		return errors.Join(errs...)
-	}, nil
+		ns = append(ns, n)
+	}
+	return ns, nil
 }

@@ -185,6 +185,9 @@ func TestLoadFileConfigOutputs(t *testing.T) {
 		{"syslog port too big", "syslog:\n  network: udp\n  addr: 127.0.0.1:65536\n", []string{"syslog.addr:", "1-65535"}},
 		{"syslog named port", "syslog:\n  network: udp\n  addr: 127.0.0.1:syslog\n", []string{"syslog.addr:", "1-65535"}},
 		{"syslog without host", "syslog:\n  network: udp\n  addr: \":514\"\n", []string{"syslog.addr:", "host"}},
+		{"notify tuned", "notify:\n  max_age: 6h\n  stale_after: 30s\n", nil},
+		{"notify max_age negative", "notify:\n  max_age: -1h\n", []string{"notify.max_age -1h0m0s is outside"}},
+		{"notify stale_after too long", "notify:\n  stale_after: 48h\n", []string{"notify.stale_after 48h0m0s is outside"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

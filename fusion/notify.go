@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -275,6 +276,15 @@ func (n *Notifier) Run(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// Close closes the output's publisher when it holds a connection (Syslog);
+// call it after Run has returned.
+func (n *Notifier) Close() error {
+	if c, ok := n.o.Next.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // deliver sends p's alert once.

@@ -101,15 +101,6 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer httpL.Close() // closed already once served
 	}
 
-	extra, closeExtra, err := fc.ExtraPublishers(log)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		closeExtra(ctx)
-	}()
 	// The client keeps trying in the background (the broker may start
 	// after fusion, or restart): until it connects /healthz is degraded
 	// with the broker's error, and subscriptions wait for the connection.
@@ -122,7 +113,6 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(s.Sensors) > 0 {
 		quiet.after = *silence
 	}
-	pub := append(fusion.MultiPublisher{conn.pub}, extra...)
 	db, err := store.OpenSQLiteLog(fc.DB, log)
 	if err != nil {
 		return err
@@ -171,6 +161,19 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				Help: "Write batches InfluxDB refused points of (HTTP 400: older than the retention policy, unparsable); not sent again."},
 				func() float64 { return float64(influx.Refused()) }))
 	}
+	// The webhook and syslog deliver from durable outboxes in db: a slow
+	// or absent receiver neither stalls fusion nor loses an alert, and
+	// what is queued at a stop is sent after the next start.
+	notifiers, err := fc.Notifiers(ctx, db.DB(), s.ID, log)
+	if err != nil {
+		return err
+	}
+	pub := fusion.MultiPublisher{conn.pub}
+	for _, n := range notifiers {
+		pub = append(pub, n)
+		metrics.MustRegister(n.Collectors()...)
+	}
+	defer runNotifiers(notifiers, 5*time.Second, log)()
 	defer followRegistry(ctx, reg, metrics, "rfw_fusion", log)()
 	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Maintenance: db, Publisher: pub, Keeper: conn.keep, Logger: log, Registerer: metrics})
 	if err != nil {
@@ -179,7 +182,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
 		probe := fusionProbe{site: s.ID, broker: redactURL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
-			sensorSilence: quiet.reason, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
+			sensorSilence: quiet.reason, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers}
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()
 	}
@@ -203,6 +206,33 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer stopQuiet()
 	qwg.Go(func() { quiet.watch(qctx) })
 	return eng.Run(ctx, heardSubscriber{PahoSubscriber: conn.subscriber(), silence: quiet})
+}
+
+// runNotifiers starts delivering each notifier's outbox. The function it
+// returns stops them, after giving them up to drain to send what is
+// queued (the rest stays in the outbox for the next start), and closes
+// their connections; call it after the engine has stopped and before the
+// database closes.
+func runNotifiers(ns []*fusion.Notifier, drain time.Duration, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, n := range ns {
+		wg.Go(func() { n.Run(ctx) })
+	}
+	return func() {
+		dctx, dcancel := context.WithTimeout(context.Background(), drain)
+		defer dcancel()
+		for _, n := range ns {
+			if err := n.Drain(dctx); err != nil {
+				log.Warn("fusion: notifications left in the outbox for the next start", "err", err)
+			}
+		}
+		cancel()
+		wg.Wait()
+		for _, n := range ns {
+			n.Close()
+		}
+	}
 }
 
 // lockFusionState takes the locks of fusion's own state (statelock): its

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion"
 )
 
 // fusionHealth is what GET /healthz of `rfwarden fusion` answers.
@@ -33,6 +34,10 @@ type fusionHealth struct {
 	// user), which makes the state degraded.
 	InfluxSpooled int64  `json:"influx_spooled,omitempty"`
 	InfluxError   string `json:"influx_error,omitempty"`
+	// Notify is each notification output's outbox (webhook, syslog): one
+	// whose oldest undelivered notification is older than
+	// notify.stale_after makes the state degraded, with its last error.
+	Notify []fusion.NotifyHealth `json:"notify,omitempty"`
 }
 
 // fusionProbe is what the health check asks: the MQTT connection, the
@@ -48,6 +53,7 @@ type fusionProbe struct {
 	ping          func(context.Context) error
 	active        func() []event.Alert
 	influx        func() (spooled int64, err error) // nil without InfluxDB
+	notifiers     []*fusion.Notifier                // the webhook's and syslog's outboxes
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
@@ -73,7 +79,16 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 	if h.BrokerConnected && p.sensorSilence != nil {
 		h.SensorSilence = p.sensorSilence()
 	}
-	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" || h.SensorSilence != "" {
+	notifyOK := true
+	for _, n := range p.notifiers {
+		nh, err := n.Health(ctx)
+		if err != nil {
+			nh.State, nh.LastError = event.StateDegraded, err.Error()
+		}
+		notifyOK = notifyOK && nh.State == event.StateOK
+		h.Notify = append(h.Notify, nh)
+	}
+	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" || h.SensorSilence != "" || !notifyOK {
 		h.State = event.StateDegraded
 	}
 	return h
