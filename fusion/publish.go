@@ -22,10 +22,13 @@ func (m MultiPublisher) PublishAlert(ctx context.Context, a event.Alert) error {
 	return errors.Join(errs...)
 }
 
-// AsyncPublisher decouples a slow publisher (a webhook retrying with backoff)
-// from the alert engine: PublishAlert only queues; one goroutine delivers in
-// order. A full queue drops the alert and returns an error. Close stops the
-// goroutine after delivering what is queued.
+// AsyncPublisher decouples a publisher that may wait (MQTT while the
+// broker is away, the sensors' keep commands) from the alert engine:
+// PublishAlert only queues, in memory; one goroutine delivers in order. A
+// full queue drops the alert and returns an error. Close stops the
+// goroutine after delivering what is queued, until its context ends. The
+// webhook and syslog, which must not lose an alert, use Notifier's durable
+// outbox instead.
 type AsyncPublisher struct {
 	next alert.Publisher
 	log  *slog.Logger
