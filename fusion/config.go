@@ -310,6 +310,9 @@ func (c FileConfig) Notifiers(ctx context.Context, db *sql.DB, site string, log 
 		host, _ := os.Hostname()
 		o := opts
 		o.Output = "syslog"
+		// one connection, written under a lock: deliveries side by side
+		// would only mix the log's order
+		o.InFlight = 1
 		o.Next = &Syslog{Network: c.Syslog.Network, Addr: c.Syslog.Addr, Hostname: host}
 		n, err := OpenNotifier(ctx, db, o)
 		if err != nil {
