@@ -456,6 +456,7 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		return nil, fmt.Errorf("open recording %q: %d bytes%s is not a multiple of the %d-byte %s sample: %w", dataPath, size-hdr, after, sz, m.Global.Datatype, ErrTruncated)
 	}
 	n := (size - hdr) / sz
+	m.Annotations = resolveToEnd(m.Annotations, m.Captures, n)
 	r := &Recording{
 		meta:     m,
 		path:     dataPath,
@@ -496,6 +497,32 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		}
 	}
 	return r, nil
+}
+
+// resolveToEnd returns anns with the count of each annotation without
+// core:sample_count (Annotation.ToEnd) set: to the start of the first
+// capture after its start, else to n, the samples of the data, as SigMF
+// says ("through the end of the corresponding capture"). One starting
+// past n is left for the bounds check. anns is not modified.
+func resolveToEnd(anns []Annotation, caps []Capture, n int64) []Annotation {
+	if !slices.ContainsFunc(anns, func(a Annotation) bool { return a.ToEnd }) {
+		return anns
+	}
+	anns = slices.Clone(anns)
+	for i, a := range anns {
+		if !a.ToEnd {
+			continue
+		}
+		end := n
+		for _, c := range caps {
+			if c.SampleStart > a.SampleStart {
+				end = min(end, c.SampleStart)
+				break
+			}
+		}
+		anns[i].SampleCount, anns[i].ToEnd = max(0, end-a.SampleStart), false
+	}
+	return anns
 }
 
 // continues reports whether capture i continues capture i-1: the same
