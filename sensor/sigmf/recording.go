@@ -88,6 +88,14 @@ type Overrides struct {
 	// with ErrOverride naming the key and both values; a value it lacks
 	// is filled in.
 	MustAgree bool
+	// FollowRFWDataset reads the samples of metadata with no data beside
+	// it from the file its rfw:dataset names: a path relative to the
+	// metadata's folder, as `rfwarden scan --annotate` writes for an OUT
+	// elsewhere. An absolute path is refused (a corpus copied elsewhere
+	// would read other files). Off, rfw:dataset is only named in the
+	// error: metadata from elsewhere (an upload) does not reach files
+	// outside its folder.
+	FollowRFWDataset bool
 }
 
 // OpenWith is Open with the metadata's fields replaced by ov before it is
@@ -238,10 +246,20 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 		return nil, fmt.Errorf("open recording %q: %w", base+MetaExt, err)
 	}
 	file, err := openRegular(dataPath)
-	if err != nil {
-		if ds, ok := m.Global.Extra["rfw:dataset"].(string); ok && errors.Is(err, os.ErrNotExist) {
+	if ds, ok := m.Global.Extra["rfw:dataset"].(string); ok && errors.Is(err, os.ErrNotExist) {
+		if !ov.FollowRFWDataset {
 			return nil, fmt.Errorf("open recording: %w (its samples are not beside it: rfw:dataset says %q; put the metadata beside them)", err, ds)
 		}
+		if ds == "" || filepath.IsAbs(ds) || filepath.IsAbs(filepath.FromSlash(ds)) || strings.HasPrefix(ds, "/") {
+			return nil, fmt.Errorf("open recording %q: rfw:dataset %q: %w: want a path relative to the metadata's folder", base+MetaExt, ds, ErrBadMeta)
+		}
+		dataPath = filepath.Join(filepath.Dir(base), filepath.FromSlash(ds))
+		file, err = openRegular(dataPath)
+		if err != nil {
+			return nil, fmt.Errorf("open recording %q: rfw:dataset: %w", base+MetaExt, err)
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("open recording: %w", err)
 	}
 	st, err := file.Stat()

@@ -99,3 +99,48 @@ func TestAnnotationWithoutCount(t *testing.T) {
 	}
 	_ = os.Remove(base + MetaExt)
 }
+
+// TestFollowRFWDataset: metadata `scan --annotate` wrote in another folder
+// names its samples in rfw:dataset, relative to itself; eval could not
+// read it ("its samples are not beside it"). With
+// Overrides.FollowRFWDataset it is followed; an absolute path is refused.
+// Without it (an upload), it is not.
+func TestFollowRFWDataset(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"data", "notes"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data", "rec.sigmf-data"), make([]byte, 200), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	meta := func(name, ds string) string {
+		p := filepath.Join(dir, "notes", name+MetaExt)
+		body := `{"global":{"core:datatype":"ci8","core:sample_rate":1000,"core:version":"1.0.0","rfw:dataset":"` + ds + `"},"captures":[{"core:sample_start":0}],"annotations":[]}`
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	rel := meta("rel", "../data/rec.sigmf-data")
+	if _, err := Open(rel); err == nil || !strings.Contains(err.Error(), "rfw:dataset") {
+		t.Errorf("Open without FollowRFWDataset: %v, want an error naming rfw:dataset", err)
+	}
+	r, err := OpenWith(rel, Overrides{FollowRFWDataset: true})
+	if err != nil {
+		t.Fatalf("OpenWith FollowRFWDataset: %v", err)
+	}
+	if r.NumSamples() != 100 || filepath.Base(filepath.Dir(r.Path())) != "data" {
+		t.Errorf("read %d samples from %s, want 100 from data/rec.sigmf-data", r.NumSamples(), r.Path())
+	}
+	r.Close()
+	abs := meta("abs", filepath.ToSlash(filepath.Join(dir, "data", "rec.sigmf-data")))
+	if _, err := OpenWith(abs, Overrides{FollowRFWDataset: true}); !errors.Is(err, ErrBadMeta) || !strings.Contains(err.Error(), "rfw:dataset") {
+		t.Errorf("absolute rfw:dataset: %v, want ErrBadMeta naming rfw:dataset", err)
+	}
+	gone := meta("gone", "../data/none.sigmf-data")
+	if _, err := OpenWith(gone, Overrides{FollowRFWDataset: true}); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "none.sigmf-data") {
+		t.Errorf("rfw:dataset naming a missing file: %v, want not-exist naming it", err)
+	}
+}
