@@ -88,8 +88,9 @@ type TruthOutcome struct {
 	Det      int // index of that detection, -1 when missed
 }
 
-// Correct reports a detection with the truth's class.
-func (o TruthOutcome) Correct() bool { return o.Detected && o.Pred == o.Truth.Class }
+// Correct reports a detection with the truth's class, or any class of the
+// truth's family (Names).
+func (o TruthOutcome) Correct() bool { return o.Detected && Names(o.Truth.Class, o.Pred) }
 
 // LinkScored reports whether the link of this outcome is scored: the truth
 // names uplink or downlink (a TDD frame holds both) and the class is right.
@@ -118,10 +119,11 @@ func (o DetOutcome) String() string {
 		d.FreqLowHz/1e6, d.FreqHighHz/1e6, on)
 }
 
-// TP reports a named class that matches the target it overlaps (not a
-// Fragment).
+// TP reports a named class that matches the target it overlaps, or is a
+// member of its family (Names), not a Fragment. On a family target (a
+// "phone") it is a true positive of the class it named (lte).
 func (o DetOutcome) TP() bool {
-	return o.Role == RoleHit && !o.Fragment && o.Det.Class != event.ClassUnknown && o.Det.Class == o.Truth
+	return o.Role == RoleHit && !o.Fragment && o.Det.Class != event.ClassUnknown && Names(o.Truth, o.Det.Class)
 }
 
 // FP reports a named class on anything but a target of that class (not a
