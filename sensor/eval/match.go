@@ -279,7 +279,10 @@ func encloses(t, w Truth) bool {
 
 // CheckTruth returns a warning for each thing in truth that makes its
 // scores contradict themselves or mislead: a target overlapping a noise
-// window or another target (in time and frequency), and a record whose
+// window (in time and frequency) without strictly enclosing it (a TD-LTE
+// frame around its silent uplink period is meant), a target overlapping
+// a target of another class (an SSB inside its NR carrier is one class;
+// a phone and an LTE uplink are one family), and a record whose
 // band lies wholly outside every band of bandsHz (each [low, high] RF Hz;
 // none known: not checked), such as edges given relative to the centre.
 func CheckTruth(truth []Truth, bandsHz [][2]float64) []string {
@@ -306,10 +309,10 @@ func CheckTruth(truth []Truth, bandsHz [][2]float64) []string {
 		for j, u := range truth {
 			switch {
 			case j == i || !truthOverlap(t, u):
-			case u.Kind == KindNoise:
-				out = append(out, fmt.Sprintf("target %s overlaps noise window %s: a detection there is a hit and a false alarm at once (a target over exactly the window's samples, or not enclosing it, wins)", t, u))
-			case u.Kind == KindTarget && j > i:
-				out = append(out, fmt.Sprintf("target %s overlaps target %s: a detection there can be right for only one of them", t, u))
+			case u.Kind == KindNoise && !encloses(t, u):
+				out = append(out, fmt.Sprintf("target %s overlaps noise window %s: its samples count as noise time, and a detection on it is a hit, not a false alarm", t, u))
+			case u.Kind == KindTarget && j > i && !Names(t.Class, u.Class) && !Names(u.Class, t.Class):
+				out = append(out, fmt.Sprintf("target %s overlaps target %s of another class: a detection there can be right for only one of them", t, u))
 			}
 		}
 	}

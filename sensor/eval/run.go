@@ -178,8 +178,9 @@ func TruthOf(m sigmf.Meta, includeOwn bool) []Truth {
 
 // Errors of corpus runs.
 var (
-	// ErrNoCorpus is returned when a corpus folder holds no labelled recording.
-	ErrNoCorpus = errors.New("no SigMF recording with core:label annotations")
+	// ErrNoCorpus is returned when no recording of a corpus folder could
+	// be scored: none is labelled, or none could be read.
+	ErrNoCorpus = errors.New("no labelled SigMF recording could be scored")
 	// ErrNoLabels is returned for a recording without a core:label annotation.
 	ErrNoLabels = errors.New("no core:label annotation")
 	// ErrOwnLabelsOnly is returned for a recording whose only labelled
