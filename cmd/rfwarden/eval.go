@@ -29,6 +29,13 @@ noise and Pd against SNR. Scores a corpus of labelled SigMF recordings
 (--corpus) and generated cases from dsp/synth (every class at each SNR of
 --snr-list, --cases times, plus --noise-cases pure-noise captures with HackRF
 artefacts). See docs/evaluation.md.
+
+A corpus is any folder of SigMF 1.x recordings whose core:label annotations
+are the truth. A recording that cannot be read (or whose data differs from
+its core:sha512) is passed over, named on stderr with the problem and listed
+in the output; eval fails only when nothing could be scored. Labels naming
+no class are counted on stderr. Pd-vs-SNR curves (and --svg) come from the
+generated cases only: a site's recordings carry no SNR truth.
 `
 
 // evalDefaultPFA is the detector's default per-cell false-alarm probability
@@ -70,10 +77,11 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		cases, noiseCases                                      int
 		noiseS, pfa                                            float64
 		seed                                                   uint64
-		progress, dcSpike, includeOwn                          bool
+		showProgress, dcSpike, includeOwn, verify              bool
 	)
 	fs.StringVar(&corpus, "corpus", "", "score the labelled SigMF recordings under `DIR`, following symbolic links (core:label annotations are the truth, except rfwarden's own: see --include-own)")
 	fs.BoolVar(&includeOwn, "include-own", false, "take the corpus annotations rfwarden's own detectors wrote (core:generator \"rfwarden\" from scan --annotate, \"rfwarden sensor\" on evidence clips) as truth too: does a replay agree with the sensor, not is either right")
+	fs.BoolVar(&verify, "verify", true, "check each corpus recording's data against its core:sha512 (and rfw:sha256) and pass over one that differs, as scan does; false scores data whose metadata's hash is known to be stale")
 	fs.IntVar(&cases, "cases", 2, "generated cases per class and SNR (0: none)")
 	fs.IntVar(&noiseCases, "noise-cases", 10, "generated pure-noise cases, with HackRF artefacts (0: none)")
 	fs.Float64Var(&noiseS, "noise-dur", 0.1, "seconds of each noise case")
@@ -84,8 +92,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&spikeList, "dc-spike-db", "-20,-5", "range `LO,HI` of the DC spike's power against the capture's mean power, dB")
 	fs.Float64Var(&pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.StringVar(&jsonOut, "json", "", "write every number as JSON to `OUT.json`")
-	fs.StringVar(&svgOut, "svg", "", "write the Pd-vs-SNR plot of the generated cases to `OUT.svg`")
-	fs.BoolVar(&progress, "progress", false, "show progress on stderr even when it is not a terminal (there as a line every 5 s)")
+	fs.StringVar(&svgOut, "svg", "", "write the Pd-vs-SNR plot of the generated cases to `OUT.svg` (generated only: a corpus carries no SNR truth)")
+	fs.BoolVar(&showProgress, "progress", false, "show progress on stderr even when it is not a terminal (there as a line every 5 s)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -122,7 +130,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	// refuse what cannot be done before doing any of it
 	if svgOut != "" && cases == 0 {
-		return errors.New("eval: --svg needs generated cases (--cases > 0)")
+		return errors.New("eval: --svg needs generated cases (--cases > 0): it plots Pd against the SNR synth put in; a corpus's recordings carry no SNR truth")
 	}
 	if corpus == "" && cases == 0 && noiseCases == 0 {
 		return errors.New("eval: nothing to do: give --corpus or generated cases")
@@ -144,7 +152,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if effPFA == 0 {
 		effPFA = evalDefaultPFA
 	}
-	showBar, tty := progress || isTerminal(stderr), isTerminal(stderr)
+	showBar, tty := showProgress || isTerminal(stderr), isTerminal(stderr)
 	doc := evalJSON{Version: version, Settings: evalSettings{PFA: effPFA, Corpus: corpus, Seed: seed, Cases: cases,
 		NoiseCases: noiseCases, NoiseS: noiseS, SNRsDB: snrs, DCSpike: dcSpike, DCSpikeDB: spike}}
 	for _, s := range specs {
@@ -157,8 +165,18 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
-		bar := newProgress(stderr, showBar, tty, int64(len(c.Paths)), "corpus")
-		cr, err := eval.RunCorpus(ctx, c, eval.CorpusConfig{Pipeline: cfg, IncludeOwn: includeOwn, Step: func(string) { bar.add(1) }})
+		var bar *progress // of samples, made when RunCorpus knows how many
+		cr, err := eval.RunCorpus(ctx, c, eval.CorpusConfig{Pipeline: cfg, IncludeOwn: includeOwn, NoVerify: !verify,
+			Start:    func(n int64) { bar = newProgress(stderr, showBar, tty, n, "corpus samples") },
+			Progress: func(n int64) { bar.add(n) },
+			Notice: func(msg string) {
+				line := fmt.Sprintf("eval: corpus %s: %s", corpus, msg)
+				if bar == nil {
+					fmt.Fprintln(stderr, line)
+					return
+				}
+				bar.interject(line)
+			}})
 		bar.close()
 		title := fmt.Sprintf("corpus %s (pfa %g)", corpus, effPFA)
 		var ri *eval.RunInterruptedError
@@ -178,8 +196,17 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			fmt.Fprintf(stderr, "eval: corpus %s: scored %d of %d recordings; passed over %s%s\n", corpus, len(cr.Files), len(c.Paths), sum, hint)
 		}
+		if cr != nil {
+			var parts []string
+			for _, l := range cr.Report().Unmapped {
+				parts = append(parts, fmt.Sprintf("%q ×%d", l.Label, l.Count))
+			}
+			if len(parts) > 0 {
+				fmt.Fprintf(stderr, "eval: corpus %s: labels naming no class, scored as other (docs/evaluation.md lists the words understood): %s\n", corpus, strings.Join(parts, ", "))
+			}
+		}
 		if stopped == nil || len(cr.Files) > 0 {
-			r := cr.Tally.Report()
+			r := cr.Report()
 			doc.Corpus = &r
 			if err := eval.WriteText(stdout, title, r); err != nil {
 				return err

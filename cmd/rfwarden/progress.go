@@ -17,8 +17,10 @@ const (
 
 // progress reports how far a long job has got on stderr: on a terminal the
 // progressbar package's bar, redrawn in place; elsewhere a plain line when
-// the job starts, every progressLineGap and at the end (a bar's carriage
-// returns make a log unreadable). close shows the state the job reached,
+// the job starts (when the progress is made), every progressLineGap and at
+// the end (a bar's carriage returns make a log unreadable). Its clock
+// starts when it is made, so a job whose first unit takes long (one large
+// recording) shows the time it took. close shows the state the job reached,
 // so a job that failed or was cancelled shows where it stopped, not a
 // full bar. A nil *progress draws nothing. It is not safe for concurrent
 // use.
@@ -28,23 +30,39 @@ type progress struct {
 	bar         *progressbar.ProgressBar // on a terminal, else nil
 	total, done int64
 	now         func() time.Time
-	start, last time.Time
-	drawn       bool // a line has been written (not on a terminal)
+	start, last time.Time // when it was made; when a line was last written (not on a terminal)
 }
 
 // newProgress returns a progress of total units on w, or nil when !show
 // or there is nothing to count. tty selects the redrawn bar.
 func newProgress(w io.Writer, show, tty bool, total int64, desc string) *progress {
+	return newProgressClock(w, show, tty, total, desc, time.Now)
+}
+
+// newProgressClock is newProgress reading the time from now.
+func newProgressClock(w io.Writer, show, tty bool, total int64, desc string, now func() time.Time) *progress {
 	if !show || total <= 0 {
 		return nil
 	}
-	p := &progress{w: w, desc: desc, total: total, now: time.Now}
+	p := &progress{w: w, desc: desc, total: total, now: now, start: now()}
 	if tty {
 		p.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(desc),
 			progressbar.OptionSetWidth(progressBarWidth), progressbar.OptionShowCount(), progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(progressRedraw))
+		_ = p.bar.RenderBlank()
+		return p
 	}
+	p.line(p.start, false)
 	return p
+}
+
+// interject writes line (a message met during the job) on a line of its
+// own: on a terminal the bar is cleared first and redrawn at the next add.
+func (p *progress) interject(line string) {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	fmt.Fprintln(p.w, line)
 }
 
 // add counts n more units done.
@@ -58,11 +76,7 @@ func (p *progress) add(n int64) {
 		_ = p.bar.Add64(n)
 		return
 	}
-	t := p.now()
-	if p.start.IsZero() {
-		p.start = t
-	}
-	if !p.drawn || t.Sub(p.last) >= progressLineGap {
+	if t := p.now(); t.Sub(p.last) >= progressLineGap {
 		p.line(t, false)
 	}
 }
@@ -81,21 +95,16 @@ func (p *progress) close() {
 		// Exit, not Finish or Close, which fill the bar: the bar stays
 		// as last drawn (throttled), and a line says where it stopped.
 		_ = p.bar.Exit()
-		st := p.bar.State()
 		fmt.Fprintf(p.w, "\n%s: stopped at %d%% (%d/%d) after %v\n", p.desc, 100*p.done/p.total, p.done, p.total,
-			roundDur(time.Duration(st.SecondsSince*float64(time.Second))))
+			roundDur(p.now().Sub(p.start)))
 		return
 	}
-	t := p.now()
-	if p.start.IsZero() {
-		p.start = t
-	}
-	p.line(t, true)
+	p.line(p.now(), true)
 }
 
 // line writes the state as a plain line (not on a terminal).
 func (p *progress) line(t time.Time, final bool) {
-	p.last, p.drawn = t, true
+	p.last = t
 	elapsed := t.Sub(p.start)
 	pct := 100 * p.done / p.total
 	switch {
@@ -103,6 +112,8 @@ func (p *progress) line(t time.Time, final bool) {
 		fmt.Fprintf(p.w, "%s: %d%% (%d/%d) in %v\n", p.desc, pct, p.done, p.total, roundDur(elapsed))
 	case final:
 		fmt.Fprintf(p.w, "%s: stopped at %d%% (%d/%d) after %v\n", p.desc, pct, p.done, p.total, roundDur(elapsed))
+	case p.done == 0 && elapsed == 0:
+		fmt.Fprintf(p.w, "%s: 0%% (0/%d)\n", p.desc, p.total)
 	case p.done > 0 && elapsed > 0:
 		left := time.Duration(float64(elapsed) * float64(p.total-p.done) / float64(p.done))
 		fmt.Fprintf(p.w, "%s: %d%% (%d/%d) after %v, about %v left\n", p.desc, pct, p.done, p.total, roundDur(elapsed), roundDur(left))

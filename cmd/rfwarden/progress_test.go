@@ -14,23 +14,33 @@ func TestProgress(t *testing.T) {
 	tests := []struct {
 		name  string
 		tty   bool
-		steps []int64 // units added, one second apart
+		first time.Duration // from making the progress to the first step
+		steps []int64       // units added, one second apart
 		want  []string
 		not   []string
 	}{
-		{"plain, stopped", false, []int64{10, 15}, []string{
-			"job: 10% (10/100) after 0s\n" + "job: stopped at 25% (25/100) after 1s\n"}, []string{"\r", "100%", "|"}},
-		{"plain, done", false, []int64{50, 50}, []string{"job: 100% (100/100) in 1s\n"}, []string{"\r", "stopped"}},
-		{"plain, line every 5 s", false, []int64{1, 1, 1, 1, 1, 1, 1}, []string{"job: 1% (1/100) after 0s", "job: 6% (6/100) after 5s, about 1m18s left\n"}, []string{"(2/100)", "(5/100)"}},
-		{"bar, stopped", true, []int64{10, 15}, []string{"(25/100)", "\njob: stopped at 25% (25/100) after "}, []string{"100%", "(100/100)"}},
-		{"bar, done", true, []int64{100}, []string{"\rjob 100% |████████████████████| (100/100)"}, []string{"stopped"}},
+		{"plain, stopped", false, 0, []int64{10, 15}, []string{
+			"job: 0% (0/100)\n" + "job: stopped at 25% (25/100) after 1s\n"}, []string{"\r", "100%", "|"}},
+		{"plain, done", false, 0, []int64{50, 50}, []string{"job: 100% (100/100) in 1s\n"}, []string{"\r", "stopped"}},
+		{"plain, line every 5 s", false, 0, []int64{1, 1, 1, 1, 1, 1, 1}, []string{"job: 0% (0/100)\n", "job: 6% (6/100) after 5s, about 1m18s left\n"}, []string{"(1/100)", "(2/100)", "(5/100)"}},
+		// the clock starts when the progress is made, not at the first
+		// unit: one unit of 2 minutes said "100% (1/1) after 0s", and
+		// one stopped after 3 s "stopped at 0% (0/4) after 0s"
+		{"plain, one long unit", false, 2 * time.Minute, []int64{100}, []string{"job: 0% (0/100)\n", "job: 100% (100/100) in 2m0s\n"}, []string{"in 0s"}},
+		{"plain, stopped in the first unit", false, 3 * time.Second, nil, []string{"job: 0% (0/100)\n", "job: stopped at 0% (0/100) after 3s\n"}, nil},
+		{"bar, stopped", true, 0, []int64{10, 15}, []string{"(25/100)", "\njob: stopped at 25% (25/100) after "}, []string{"100%", "(100/100)"}},
+		{"bar, stopped in the first unit", true, 3 * time.Second, nil, []string{"\njob: stopped at 0% (0/100) after 3s\n"}, []string{"100%"}},
+		{"bar, done", true, 0, []int64{100}, []string{"\rjob 100% |████████████████████| (100/100)"}, []string{"stopped"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			p := newProgress(&out, true, tc.tty, 100, "job")
 			now := time.Date(2026, 1, 15, 21, 0, 0, 0, time.UTC)
-			p.now = func() time.Time { return now }
+			p := newProgressClock(&out, true, tc.tty, 100, "job", func() time.Time { return now })
+			now = now.Add(tc.first)
+			if len(tc.steps) == 0 {
+				p.close()
+			}
 			for i, n := range tc.steps {
 				if i > 0 {
 					now = now.Add(time.Second)
@@ -40,7 +50,9 @@ func TestProgress(t *testing.T) {
 				}
 				p.add(n)
 			}
-			p.close()
+			if len(tc.steps) > 0 {
+				p.close()
+			}
 			got := out.String()
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {

@@ -80,13 +80,13 @@ func TestRunCorpusSynthetic(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("hi"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var steps []string
-	run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline(), Step: func(p string) { steps = append(steps, filepath.Base(p)) }})
+	var total, done int64
+	run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline(), Start: func(n int64) { total = n }, Progress: func(n int64) { done += n }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 2 || len(run.Files) != 1 || run.Count(SkipNoLabels) != 1 {
-		t.Fatalf("steps %v, %d files scored, skipped %v", steps, len(run.Files), run.Skipped)
+	if total != int64(len(iq)) || done != total || len(run.Files) != 1 || run.Count(SkipNoLabels) != 1 {
+		t.Fatalf("progress %d of %d samples (want %d), %d files scored, skipped %v", done, total, len(iq), len(run.Files), run.Skipped)
 	}
 	r := run.Tally.Report()
 	if len(r.Files) != 1 || r.Files[0].Name != "lte" || r.Files[0].Targets != len(truth)-1 || r.Files[0].Detected != r.Files[0].Targets {

@@ -207,8 +207,8 @@ func TestCorpusFileNames(t *testing.T) {
 
 func TestSkipSummary(t *testing.T) {
 	c := Corpus{Dir: "/c", Skipped: []Skipped{
-		{"/c/a.sigmf-meta", SkipNoLabels}, {"/c/b.sigmf-meta", SkipNoLabels}, {"/c/x/c.sigmf-meta", SkipNoLabels},
-		{"/c/x/d.sigmf-meta", SkipNoLabels}, {"/c/loop", SkipSeen}, {"/c/clip.sigmf-meta", SkipOwnLabels},
+		{Path: "/c/a.sigmf-meta", Reason: SkipNoLabels}, {Path: "/c/b.sigmf-meta", Reason: SkipNoLabels}, {Path: "/c/x/c.sigmf-meta", Reason: SkipNoLabels},
+		{Path: "/c/x/d.sigmf-meta", Reason: SkipNoLabels}, {Path: "/c/loop", Reason: SkipSeen}, {Path: "/c/clip.sigmf-meta", Reason: SkipOwnLabels},
 	}}
 	want := "4 recordings without core:label annotations (a.sigmf-meta, b.sigmf-meta, x/c.sigmf-meta, …); " +
 		"1 recording labelled only by rfwarden's own detectors (core:generator rfwarden or rfwarden sensor) (clip.sigmf-meta); " +

@@ -59,6 +59,37 @@ func PredictedClasses() []string {
 	return append(Classes(), ClassCellular, event.ClassUnknown)
 }
 
+// Class families: truth classes a site may label with when it knows what
+// carries an emission but not which standard ("mobile phone", "DJI Mavic
+// drone"). A detection naming any member class counts as correct on such a
+// target (see Family).
+const (
+	// ClassPhone is a mobile phone or base station of any standard:
+	// GSM, UMTS, LTE, NR or ClassCellular.
+	ClassPhone = "phone"
+	// ClassDrone is a drone or its controller on any of its links:
+	// DroneID, drone video, RC FHSS or analog FPV.
+	ClassDrone = "drone"
+)
+
+// Family returns the member classes of a class family (ClassPhone,
+// ClassDrone), or nil for any other class.
+func Family(class string) []string {
+	switch class {
+	case ClassPhone:
+		return []string{event.ClassGSM, event.ClassUMTS, event.ClassLTE, event.ClassNR, ClassCellular}
+	case ClassDrone:
+		return []string{event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog}
+	}
+	return nil
+}
+
+// Names reports whether a detection of class pred names truth class
+// right: the same class, or a member of truth's family (Family).
+func Names(truth, pred string) bool {
+	return pred == truth || slices.Contains(Family(truth), pred)
+}
+
 // ParseLabel maps a free-text label to an event class, a link and a Kind by
 // its words, case-insensitively. It understands the real-iq vocabulary
 // ("lte-dl", "lte-tdd", "gsm-dl", "nr-ul", "droneid", "wifi", "noise",
@@ -66,10 +97,29 @@ func PredictedClasses() []string {
 // 802.11"), event classes ("drone_video") and dsp/classify classes
 // ("rc-fhss", "cellular"). Link is event.LinkUplink, event.LinkDownlink,
 // event.LinkTDD or "" when the label names none. A label naming both LTE
-// and NR is ClassCellular. A label naming no class (or "unknown", "other")
-// is KindOther with class event.ClassUnknown; "noise" is KindNoise with
-// class "". Anything else is KindTarget.
+// and NR is ClassCellular; one saying only "phone" (or "handset") is
+// ClassPhone, only "drone" ClassDrone. "other", "unknown" or "spur" make
+// KindOther with class event.ClassUnknown; else a class word makes
+// KindTarget, whatever else the label says ("LTE noise floor" is an LTE
+// target); else "noise" makes KindNoise with class ""; a label naming no
+// class at all is KindOther with class event.ClassUnknown (see Unmapped).
+// 802.15 (Bluetooth, Zigbee) is not 802.11: only "802.11" names Wi-Fi.
 func ParseLabel(label string) (class, link string, kind Kind) {
+	class, link, kind, _ = parseLabel(label)
+	return class, link, kind
+}
+
+// Unmapped reports whether label names no class, noise or "other" that
+// ParseLabel knows: it is scored as KindOther only because nothing in it
+// was understood ("Zigbee", "jammer"). An empty label is not unmapped.
+func Unmapped(label string) bool {
+	_, _, _, known := parseLabel(label)
+	return !known && strings.TrimSpace(label) != ""
+}
+
+// parseLabel is ParseLabel, with known false when no word of the label
+// was understood.
+func parseLabel(label string) (class, link string, kind Kind, known bool) {
 	words := strings.FieldsFunc(strings.ToLower(label), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
@@ -93,10 +143,8 @@ func ParseLabel(label string) (class, link string, kind Kind) {
 	lte := has("lte", "4g", "tdlte", "eutra")
 	nr := has("nr", "5g")
 	switch {
-	case has("noise"):
-		return "", "", KindNoise
 	case has("other", "unknown", "spur", "spurs"):
-		return event.ClassUnknown, "", KindOther
+		return event.ClassUnknown, "", KindOther, true
 	case strings.Contains(compact, "droneid"):
 		class = event.ClassDroneID
 	case strings.Contains(compact, "dronevideo") || has("ocusync"):
@@ -105,7 +153,7 @@ func ParseLabel(label string) (class, link string, kind Kind) {
 		class = event.ClassFPVAnalog
 	case has("fhss", "rc", "elrs", "frsky"):
 		class = event.ClassRCFHSS
-	case strings.Contains(compact, "wifi") || has("wlan", "802", "80211", "11n", "11ac", "11a", "11g"):
+	case strings.Contains(compact, "wifi") || strings.Contains(compact, "80211") || has("wlan", "11n", "11ac", "11a", "11g"):
 		class = event.ClassWiFi
 	case has("bluetooth", "ble", "bt"):
 		class = event.ClassBluetooth
@@ -119,18 +167,25 @@ func ParseLabel(label string) (class, link string, kind Kind) {
 		class = event.ClassUMTS
 	case has("gsm", "dcs", "2g", "gmsk"):
 		class = event.ClassGSM
+	case has("phone", "phones", "smartphone", "handset", "cellphone"):
+		class = ClassPhone
+	case has("drone", "drones", "uav", "uas"):
+		class = ClassDrone
+	case has("noise"):
+		return "", "", KindNoise, true
 	default:
-		return event.ClassUnknown, "", KindOther
+		return event.ClassUnknown, "", KindOther, false
 	}
-	return class, link, KindTarget
+	return class, link, KindTarget, true
 }
 
 // NormClass maps a classifier's class name (dsp/classify spells some with
 // hyphens, e.g. "drone-video") to the event class vocabulary, keeping
-// ClassCellular; a name it does not know is event.ClassUnknown.
+// ClassCellular; a name it does not know, or a family (ClassPhone,
+// ClassDrone: truth only), is event.ClassUnknown.
 func NormClass(c string) string {
 	class, _, kind := ParseLabel(c)
-	if kind != KindTarget {
+	if kind != KindTarget || Family(class) != nil {
 		return event.ClassUnknown
 	}
 	return class

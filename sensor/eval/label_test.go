@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"math"
 	"slices"
 	"testing"
 
@@ -59,6 +60,19 @@ func TestParseLabel(t *testing.T) {
 		{"cellular-ul", ClassCellular, event.LinkUplink, KindTarget},
 		{"umts-ul", event.ClassUMTS, event.LinkUplink, KindTarget},
 		{"gsm-ul", event.ClassGSM, event.LinkUplink, KindTarget},
+		// a site's own words: a bare "802" is no Wi-Fi, a class word
+		// beats "noise", and "phone" and "drone" name a family
+		{"Bluetooth (802.15.1)", event.ClassBluetooth, "", KindTarget},
+		{"Zigbee 802.15.4", event.ClassUnknown, "", KindOther},
+		{"IEEE 802.11ac", event.ClassWiFi, "", KindTarget},
+		{"LTE noise floor", event.ClassLTE, "", KindTarget},
+		{"not noise: phone", ClassPhone, "", KindTarget},
+		{"mobile phone", ClassPhone, "", KindTarget},
+		{"contraband phone uplink", ClassPhone, event.LinkUplink, KindTarget},
+		{"drone", ClassDrone, "", KindTarget},
+		{"DJI Mavic drone", ClassDrone, "", KindTarget},
+		{"drone video", event.ClassDroneVideo, "", KindTarget},
+		{"noise, no signal", "", "", KindNoise},
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {
@@ -75,6 +89,7 @@ func TestNormClass(t *testing.T) {
 		"gsm": "gsm", "lte": "lte", "nr": "nr", "umts": "umts", "wifi": "wifi", "bluetooth": "bluetooth",
 		"droneid": "droneid", "drone-video": "drone_video", "rc-fhss": "rc_fhss", "fpv-analog": "fpv_analog",
 		"cellular": ClassCellular, "unknown": "unknown", "": "unknown", "noise": "unknown", "martian": "unknown",
+		"phone": "unknown", "drone": "unknown", // families are truth only
 	}
 	for in, want := range tests {
 		if got := NormClass(in); got != want {
@@ -92,7 +107,7 @@ func TestNormClass(t *testing.T) {
 // FuzzParseLabel: any label maps into the vocabulary without panicking, and
 // a target's class read back maps to itself.
 func FuzzParseLabel(f *testing.F) {
-	for _, s := range []string{"lte-dl", "noise", "other", "Wi-Fi 802.11", "LTE/NR uplink", "drone_video", "", "\xff\xfe", "nr ul tdd dl"} {
+	for _, s := range []string{"lte-dl", "noise", "other", "Wi-Fi 802.11", "LTE/NR uplink", "drone_video", "", "\xff\xfe", "nr ul tdd dl", "Zigbee 802.15.4", "not noise: phone", "DJI Mavic drone"} {
 		f.Add(s)
 	}
 	pred := PredictedClasses()
@@ -112,6 +127,9 @@ func FuzzParseLabel(f *testing.F) {
 				t.Fatalf("ParseLabel(%q): other with class %q", label, class)
 			}
 		case KindTarget:
+			if Family(class) != nil {
+				return
+			}
 			if !slices.Contains(pred, class) || class == event.ClassUnknown {
 				t.Fatalf("ParseLabel(%q): target class %q", label, class)
 			}
@@ -122,4 +140,25 @@ func FuzzParseLabel(f *testing.F) {
 			t.Fatalf("ParseLabel(%q): kind %d", label, kind)
 		}
 	})
+}
+
+// TestFamilyScoring: a "phone" target is found right by a detection
+// naming any cellular class, which is a true positive of that class; a
+// drone class on it is wrong.
+func TestFamilyScoring(t *testing.T) {
+	truth := []Truth{{Class: ClassPhone, Kind: KindTarget, StartSample: 0, SampleCount: 1000,
+		FreqLowHz: math.Inf(-1), FreqHighHz: math.Inf(1), SNRDB: math.NaN()}}
+	for _, tt := range []struct {
+		pred    string
+		correct bool
+	}{{event.ClassLTE, true}, {event.ClassGSM, true}, {ClassCellular, true}, {event.ClassDroneVideo, false}} {
+		dets := []Detection{{Class: tt.pred, StartSample: 100, SampleCount: 100, FreqLowHz: 1e9, FreqHighHz: 1.001e9}}
+		m := Match(truth, dets)
+		if got := m.Targets[0].Correct(); got != tt.correct {
+			t.Errorf("%s on a phone: correct %v, want %v", tt.pred, got, tt.correct)
+		}
+		if got := m.Dets[0].TP(); got != tt.correct {
+			t.Errorf("%s on a phone: TP %v, want %v", tt.pred, got, tt.correct)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
@@ -88,8 +89,9 @@ type TruthOutcome struct {
 	Det      int // index of that detection, -1 when missed
 }
 
-// Correct reports a detection with the truth's class.
-func (o TruthOutcome) Correct() bool { return o.Detected && o.Pred == o.Truth.Class }
+// Correct reports a detection with the truth's class, or any class of the
+// truth's family (Names).
+func (o TruthOutcome) Correct() bool { return o.Detected && Names(o.Truth.Class, o.Pred) }
 
 // LinkScored reports whether the link of this outcome is scored: the truth
 // names uplink or downlink (a TDD frame holds both) and the class is right.
@@ -118,10 +120,11 @@ func (o DetOutcome) String() string {
 		d.FreqLowHz/1e6, d.FreqHighHz/1e6, on)
 }
 
-// TP reports a named class that matches the target it overlaps (not a
-// Fragment).
+// TP reports a named class that matches the target it overlaps, or is a
+// member of its family (Names), not a Fragment. On a family target (a
+// "phone") it is a true positive of the class it named (lte).
 func (o DetOutcome) TP() bool {
-	return o.Role == RoleHit && !o.Fragment && o.Det.Class != event.ClassUnknown && o.Det.Class == o.Truth
+	return o.Role == RoleHit && !o.Fragment && o.Det.Class != event.ClassUnknown && Names(o.Truth, o.Det.Class)
 }
 
 // FP reports a named class on anything but a target of that class (not a
@@ -154,8 +157,9 @@ const FragmentFraction = 0.1
 //     area) inside one noise window is a false alarm (RoleNoise), or
 //     RoleOther when it sits on an "other" record (a persistent line), unless
 //     it overlaps a target that does not enclose that window (a signal
-//     starting at the window's edge). A target enclosing the window (a
-//     TD-LTE frame around its silent uplink period) does not excuse it;
+//     starting at the window's edge, or one over exactly the window's
+//     samples). A target strictly enclosing the window (a TD-LTE frame
+//     around its silent uplink period) does not excuse it;
 //   - else a detection overlapping a target is a hit (RoleHit), scored
 //     against the class of the target it overlaps most; else one
 //     overlapping an "other" record is RoleOther, else RoleUnannotated;
@@ -255,7 +259,7 @@ func inNoise(truth []Truth, d Detection) bool {
 		}
 		excused := false
 		for _, t := range truth {
-			if t.Kind == KindTarget && overlapArea(t, d) >= 0 && (t.StartSample > w.StartSample || t.end() < w.end()) {
+			if t.Kind == KindTarget && overlapArea(t, d) >= 0 && !encloses(t, w) {
 				excused = true
 			}
 		}
@@ -264,6 +268,61 @@ func inNoise(truth []Truth, d Detection) bool {
 		}
 	}
 	return false
+}
+
+// encloses reports t's samples strictly enclosing w's: around them, and
+// longer. A target over exactly the window's samples (a whole-file noise
+// label under a whole-file target) does not enclose it.
+func encloses(t, w Truth) bool {
+	return t.StartSample <= w.StartSample && t.end() >= w.end() && t.SampleCount > w.SampleCount
+}
+
+// CheckTruth returns a warning for each thing in truth that makes its
+// scores contradict themselves or mislead: a target overlapping a noise
+// window (in time and frequency) without strictly enclosing it (a TD-LTE
+// frame around its silent uplink period is meant), a target overlapping
+// a target of another class (an SSB inside its NR carrier is one class;
+// a phone and an LTE uplink are one family), and a record whose
+// band lies wholly outside every band of bandsHz (each [low, high] RF Hz;
+// none known: not checked), such as edges given relative to the centre.
+func CheckTruth(truth []Truth, bandsHz [][2]float64) []string {
+	var out []string
+	if len(bandsHz) > 0 {
+		var names []string
+		for _, b := range bandsHz {
+			names = append(names, fmt.Sprintf("%.3f..%.3f", b[0]/1e6, b[1]/1e6))
+		}
+		for _, t := range truth {
+			if math.IsInf(t.FreqLowHz, 0) || math.IsInf(t.FreqHighHz, 0) {
+				continue
+			}
+			if !slices.ContainsFunc(bandsHz, func(b [2]float64) bool { return bandOverlap(b[0], b[1], t.FreqLowHz, t.FreqHighHz) >= 0 }) {
+				out = append(out, fmt.Sprintf("%s %s lies outside the recorded band %s MHz (SigMF frequency edges are RF frequencies, not offsets from the centre): it cannot be detected",
+					t.Kind, t, strings.Join(names, ", ")))
+			}
+		}
+	}
+	for i, t := range truth {
+		if t.Kind != KindTarget {
+			continue
+		}
+		for j, u := range truth {
+			switch {
+			case j == i || !truthOverlap(t, u):
+			case u.Kind == KindNoise && !encloses(t, u):
+				out = append(out, fmt.Sprintf("target %s overlaps noise window %s: its samples count as noise time, and a detection on it is a hit, not a false alarm", t, u))
+			case u.Kind == KindTarget && j > i && !Names(t.Class, u.Class) && !Names(u.Class, t.Class):
+				out = append(out, fmt.Sprintf("target %s overlaps target %s of another class: a detection there can be right for only one of them", t, u))
+			}
+		}
+	}
+	return out
+}
+
+// truthOverlap reports a and b overlapping in time and frequency.
+func truthOverlap(a, b Truth) bool {
+	return min(a.end(), b.end()) > max(a.StartSample, b.StartSample) &&
+		bandOverlap(a.FreqLowHz, a.FreqHighHz, b.FreqLowHz, b.FreqHighHz) >= 0
 }
 
 // overlapArea is the time × frequency overlap of t and d (samples × Hz), or

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -198,5 +199,72 @@ func TestMatchSplitFragments(t *testing.T) {
 	m := Match(nil, []Detection{d("lte", 0, 10000, 1, 19), d("cellular", 10000, 200, 1, 19)})
 	if m.Dets[1].Fragment || !m.Dets[1].FP() {
 		t.Errorf("fragment of a piece on no target: %+v, want an ordinary false positive", m.Dets[1])
+	}
+}
+
+// TestMatchTargetEqualToNoise: a whole-file "noise" annotation and an LTE
+// target over the same span made the LTE target missed and its detections
+// false alarms: a target exactly the noise window's span excuses a
+// detection on it, as one that does not enclose the window does.
+func TestMatchTargetEqualToNoise(t *testing.T) {
+	tests := []struct {
+		name     string
+		truth    []Truth
+		wantRole Role
+	}{
+		{"equal spans, whole band noise", []Truth{noiseW(0, 1000, math.Inf(-1), math.Inf(1)), tgt("lte", 0, 1000, 0, 20)}, RoleHit},
+		{"equal spans, same band", []Truth{noiseW(0, 1000, 0, 20), tgt("lte", 0, 1000, 0, 20)}, RoleHit},
+		{"target strictly enclosing the window", []Truth{noiseW(100, 800, 0, 20), tgt("lte", 0, 1000, 0, 20)}, RoleNoise},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Match(tt.truth, []Detection{d("lte", 200, 100, 5, 15)})
+			if m.Dets[0].Role != tt.wantRole {
+				t.Errorf("role %v, want %v", m.Dets[0].Role, tt.wantRole)
+			}
+			if want := tt.wantRole == RoleHit; m.Targets[0].Detected != want {
+				t.Errorf("target detected %v, want %v", m.Targets[0].Detected, want)
+			}
+		})
+	}
+}
+
+// TestCheckTruth: truth that contradicts itself, or lies outside the
+// recorded band, is scored silently wrong; CheckTruth names it.
+func TestCheckTruth(t *testing.T) {
+	band := [][2]float64{{845e6, 849e6}}
+	tests := []struct {
+		name  string
+		truth []Truth
+		bands [][2]float64
+		want  []string // substrings, one warning each
+	}{
+		{"clean", []Truth{tgt("lte", 0, 100, 846e6, 848e6), noiseW(100, 100, math.Inf(-1), math.Inf(1))}, band, nil},
+		{"target on noise", []Truth{noiseW(0, 1000, math.Inf(-1), math.Inf(1)), tgt("lte", 0, 1000, 846e6, 848e6)}, band,
+			[]string{"overlaps noise window"}},
+		{"TD-LTE frame around its silent window", []Truth{tgt("lte", 0, 1000, 846e6, 848e6), noiseW(400, 200, 846e6, 848e6)}, band, nil},
+		{"noise around a burst", []Truth{noiseW(0, 1000, math.Inf(-1), math.Inf(1)), tgt("lte", 100, 10, 846e6, 848e6)}, band,
+			[]string{"overlaps noise window"}},
+		{"SSB inside its carrier", []Truth{tgt("nr", 0, 1000, 846e6, 848e6), tgt("nr", 100, 50, 846.5e6, 847e6)}, band, nil},
+		{"a phone and its LTE uplink", []Truth{tgt("lte", 0, 100, 846e6, 848e6), tgt(ClassPhone, 0, 100, 846e6, 848e6)}, band, nil},
+		{"target twice", []Truth{tgt("lte", 0, 100, 846e6, 848e6), tgt("gsm", 0, 100, 846e6, 848e6)}, band,
+			[]string{"overlaps target"}},
+		{"baseband edges", []Truth{tgt("lte", 0, 100, -2.25e6, 2.25e6)}, band,
+			[]string{"outside the recorded band 845.000..849.000 MHz"}},
+		{"half outside is fine", []Truth{tgt("lte", 0, 100, 848e6, 850e6)}, band, nil},
+		{"no band known", []Truth{tgt("lte", 0, 100, -2.25e6, 2.25e6)}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := CheckTruth(tt.truth, tt.bands)
+			if len(got) != len(tt.want) {
+				t.Fatalf("warnings %q, want %d", got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("warning %q, want it to say %q", got[i], w)
+				}
+			}
+		})
 	}
 }

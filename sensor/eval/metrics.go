@@ -151,6 +151,22 @@ type Report struct {
 	Noise     NoiseStats   `json:"noise"`
 	PdVsSNR   []PdCurve    `json:"pd_vs_snr,omitempty"`
 	Files     []FileStats  `json:"files,omitempty"`
+	// Skipped lists the corpus files and folders passed over, with why
+	// (paths relative to the corpus folder); a corpus only.
+	Skipped []Skipped `json:"skipped,omitempty"`
+	// Unmapped counts the corpus labels that named no class, noise or
+	// "other" ParseLabel knows, scored as KindOther (Unmapped), most
+	// frequent first.
+	Unmapped []LabelCount `json:"unmapped_labels,omitempty"`
+	// Warnings name corpus truth that contradicts itself or lies outside
+	// the recorded band (CheckTruth): "a.sigmf-meta: target ...".
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// LabelCount is a label and how many annotations carry it.
+type LabelCount struct {
+	Label string `json:"label"`
+	Count int    `json:"count"`
 }
 
 // ClassStats are the numbers of one class. Truth-level counts (Truths,
@@ -193,6 +209,9 @@ type NoiseStats struct {
 	ClassedAlarms  int      `json:"classed_alarms"`   // ... named with a class (not unknown)
 	AlarmsPerHour  *float64 `json:"alarms_per_hour"`  // null without noise time
 	ClassedPerHour *float64 `json:"classed_per_hour"` // the alarms that would raise an alert
+	// AlarmsUpper95PerHour is the one-sided 95% Poisson upper bound on
+	// the rate of all alarms (3/T for none seen).
+	AlarmsUpper95PerHour *float64 `json:"alarms_upper95_per_hour"`
 	// Upper95PerHour is the one-sided 95% Poisson upper bound on the
 	// classed alarm rate (3/T for none seen).
 	Upper95PerHour *float64 `json:"classed_upper95_per_hour"`
@@ -280,8 +299,9 @@ func (t *Tally) Report() Report {
 	h := t.noiseS / 3600
 	r.Noise = NoiseStats{Seconds: t.noiseS, Alarms: t.alarms, ClassedAlarms: t.classedFA,
 		AlarmsPerHour: ratio(float64(t.alarms), h), ClassedPerHour: ratio(float64(t.classedFA), h),
-		Upper95PerHour: ratio(poissonUpper95(t.classedFA), h),
-		Frames:         t.noiseFr, AlarmsPerFrame: ratio(float64(t.alarms), t.noiseFr)}
+		AlarmsUpper95PerHour: ratio(poissonUpper95(t.alarms), h),
+		Upper95PerHour:       ratio(poissonUpper95(t.classedFA), h),
+		Frames:               t.noiseFr, AlarmsPerFrame: ratio(float64(t.alarms), t.noiseFr)}
 	for _, c := range Classes() {
 		byS := t.pd[c]
 		if len(byS) == 0 {

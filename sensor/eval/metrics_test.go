@@ -131,6 +131,9 @@ func TestTallyHandBuilt(t *testing.T) {
 	if u := *n.Upper95PerHour; math.Abs(u-4743.9) > 1 {
 		t.Errorf("95%% upper bound %.1f /h, want 4743.9 (Poisson, 1 event in 1/1000 h)", u)
 	}
+	if u := n.AlarmsUpper95PerHour; u == nil || math.Abs(*u-6295.8) > 1 {
+		t.Errorf("95%% upper bound of all alarms %v /h, want 6295.8 (Poisson, 2 events in 1/1000 h)", u)
+	}
 
 	// Pd vs SNR: only LTE has finite SNRs; 6 dB: 2/2 detected, 2 right; 12 dB: 1/2, 1 right.
 	if len(r.PdVsSNR) != 1 || r.PdVsSNR[0].Class != "lte" || len(r.PdVsSNR[0].Points) != 2 {

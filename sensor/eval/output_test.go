@@ -113,7 +113,9 @@ func TestWriteText(t *testing.T) {
 	for _, want := range []string{
 		"== my run: 1 runs ==",
 		"precision", "MISSED",
-		"1 false alarms (0 named with a class): 1000 /h",
+		// each rate next to its own bound: the bound was the named
+		// alarms' only, printed after the rate of all of them
+		"noise: 3.600 s; 1 false alarms: 1000 /h (95% upper bound 4744 /h); 0 named with a class: 0 /h (95% upper bound 2996 /h)\n",
 		"1.00/1.00", // LTE at 21 dB
 		"0.00/0.00", // GSM at 21 dB, missed
 		"rec: missed gsm samples 0+0",
@@ -121,6 +123,43 @@ func TestWriteText(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestWriteTextCorpusExtras: what a corpus run passed over, the labels it
+// could not map and the warnings about its truth are in the text too; a
+// generated report has none and prints nothing of them.
+func TestWriteTextCorpusExtras(t *testing.T) {
+	r := NewTally().Report()
+	var plain bytes.Buffer
+	if err := WriteText(&plain, "gen", r); err != nil {
+		t.Fatal(err)
+	}
+	r.Skipped = []Skipped{{Path: "torn.sigmf-meta", Reason: SkipUnreadable, Why: "corpus: open recording: 803 bytes"}, {Path: "._a.sigmf-meta", Reason: SkipHidden}}
+	r.Unmapped = []LabelCount{{"Zigbee 802.15.4", 2}}
+	r.Warnings = []string{"a.sigmf-meta: target lte samples 0+100 -2.250..2.250 MHz lies outside the recorded band"}
+	var b bytes.Buffer
+	if err := WriteText(&b, "gen", r); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"passed over: torn.sigmf-meta (unreadable: corpus: open recording: 803 bytes)\n",
+		"passed over: ._a.sigmf-meta (hidden)\n",
+		"labels naming no class (scored as other): \"Zigbee 802.15.4\" ×2\n",
+		"warning: a.sigmf-meta: target lte",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.HasPrefix(out, strings.TrimSuffix(plain.String(), "\n")) {
+		t.Errorf("the extras are not after the tables:\n%s", out)
+	}
+	for _, not := range []string{"passed over", "labels naming", "warning"} {
+		if strings.Contains(plain.String(), not) {
+			t.Errorf("a report without extras prints %q", not)
 		}
 	}
 }

@@ -178,8 +178,9 @@ func TruthOf(m sigmf.Meta, includeOwn bool) []Truth {
 
 // Errors of corpus runs.
 var (
-	// ErrNoCorpus is returned when a corpus folder holds no labelled recording.
-	ErrNoCorpus = errors.New("no SigMF recording with core:label annotations")
+	// ErrNoCorpus is returned when no recording of a corpus folder could
+	// be scored: none is labelled, or none could be read.
+	ErrNoCorpus = errors.New("no labelled SigMF recording could be scored")
 	// ErrNoLabels is returned for a recording without a core:label annotation.
 	ErrNoLabels = errors.New("no core:label annotation")
 	// ErrOwnLabelsOnly is returned for a recording whose only labelled
@@ -202,10 +203,28 @@ const (
 	SkipSeen
 	// SkipBrokenLink is a symbolic link to nothing.
 	SkipBrokenLink
+	// SkipUnreadable is a recording that could not be read or scanned:
+	// malformed metadata, data that does not fit it, a hash that differs
+	// (Skipped.Why says which).
+	SkipUnreadable
+	// SkipHidden is a SigMF-named file whose name starts with ".", such
+	// as the "._name.sigmf-meta" AppleDouble files macOS leaves on other
+	// file systems.
+	SkipHidden
+	// SkipSameFile is a second path (a link) to a metadata file or
+	// archive already listed.
+	SkipSameFile
+	// SkipSameData is metadata naming the same samples as another
+	// recording that is scored instead (Skipped.Why names it): the
+	// output of `scan --annotate` written beside its input, for one.
+	SkipSameData
 )
 
+// skipReasons lists the reasons in summary order.
+var skipReasons = []SkipReason{SkipUnreadable, SkipNoLabels, SkipOwnLabels, SkipSameData, SkipSameFile, SkipHidden, SkipSeen, SkipBrokenLink}
+
 // String names the reason: "no labels", "own labels only", "seen",
-// "broken link".
+// "broken link", "unreadable", "hidden", "same file", "same data".
 func (r SkipReason) String() string {
 	switch r {
 	case SkipNoLabels:
@@ -216,8 +235,30 @@ func (r SkipReason) String() string {
 		return "seen"
 	case SkipBrokenLink:
 		return "broken link"
+	case SkipUnreadable:
+		return "unreadable"
+	case SkipHidden:
+		return "hidden"
+	case SkipSameFile:
+		return "same file"
+	case SkipSameData:
+		return "same data"
 	}
 	return fmt.Sprintf("SkipReason(%d)", int(r))
+}
+
+// MarshalText writes the reason as String does, for JSON.
+func (r SkipReason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads a reason String wrote.
+func (r *SkipReason) UnmarshalText(b []byte) error {
+	for _, k := range skipReasons {
+		if k.String() == string(b) {
+			*r = k
+			return nil
+		}
+	}
+	return fmt.Errorf("skip reason %q: not one of eval's", b)
 }
 
 // count says n files or folders passed over for r: "2 recordings without
@@ -233,6 +274,14 @@ func (r SkipReason) count(n int) string {
 		one, many, why = "folder", "folders", "already read by another path (a link loop, or a second way to the same folder)"
 	case SkipBrokenLink:
 		one, many, why = "link", "links", "to nothing"
+	case SkipUnreadable:
+		one, many, why = "recording", "recordings", "that could not be read"
+	case SkipHidden:
+		one, many, why = "hidden file", "hidden files", "(a name starting with \".\", such as macOS ._ files)"
+	case SkipSameFile:
+		one, many, why = "path", "paths", "to a recording already listed"
+	case SkipSameData:
+		one, many, why = "recording", "recordings", "naming the samples of another, scored instead"
 	default:
 		one, many, why = "file", "files", r.String()
 	}
@@ -244,8 +293,9 @@ func (r SkipReason) count(n int) string {
 
 // Skipped is a file or folder a corpus run passed over.
 type Skipped struct {
-	Path   string
-	Reason SkipReason
+	Path   string     `json:"path"`
+	Reason SkipReason `json:"reason"`
+	Why    string     `json:"why,omitempty"` // the error or the other path, when the reason needs it
 }
 
 // Corpus is what FindCorpus found under a folder.
@@ -260,7 +310,7 @@ type Corpus struct {
 // annotations (a.sigmf-meta, b.sigmf-meta)". It is "" when none was.
 func (c Corpus) SkipSummary() string {
 	var parts []string
-	for _, r := range []SkipReason{SkipNoLabels, SkipOwnLabels, SkipSeen, SkipBrokenLink} {
+	for _, r := range skipReasons {
 		var names []string
 		for _, s := range c.Skipped {
 			if s.Reason == r {
@@ -302,8 +352,12 @@ func (c Corpus) relName(path string) string {
 // archives) under dir, recursively, sorted by path. dir, and folders in
 // it, may be symbolic links to folders, which are followed; a link to a
 // folder already read (a loop, or a second link to the same folder) and a
-// link to nothing are listed in Skipped. A folder that cannot be read is an
-// error.
+// link to nothing are listed in Skipped. A file or folder whose name
+// starts with "." is not read: a SigMF-named one (macOS's 16-byte
+// "._name.sigmf-meta") is listed in Skipped. Of several paths to one file
+// (links to it), one is kept, and the others listed in Skipped: a path
+// that is no link, else the first in sorted order. A folder that cannot
+// be read is an error.
 func FindCorpus(dir string) (Corpus, error) {
 	c := Corpus{Dir: dir}
 	st, err := os.Stat(dir)
@@ -312,6 +366,9 @@ func FindCorpus(dir string) (Corpus, error) {
 	}
 	if !st.IsDir() {
 		return c, fmt.Errorf("corpus %q: not a folder", dir)
+	}
+	isSigMF := func(path string) bool {
+		return strings.HasSuffix(path, sigmf.MetaExt) || strings.HasSuffix(path, sigmf.ArchiveExt)
 	}
 	seen := []os.FileInfo{st}
 	var walk func(string) error
@@ -322,17 +379,23 @@ func FindCorpus(dir string) (Corpus, error) {
 		}
 		for _, e := range entries {
 			path := filepath.Join(folder, e.Name())
+			if strings.HasPrefix(e.Name(), ".") {
+				if !e.IsDir() && isSigMF(path) {
+					c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipHidden})
+				}
+				continue
+			}
 			isDir := e.IsDir()
 			if e.Type()&os.ModeSymlink != 0 {
 				st, err := os.Stat(path)
 				if err != nil {
-					c.Skipped = append(c.Skipped, Skipped{path, SkipBrokenLink})
+					c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipBrokenLink})
 					continue
 				}
 				isDir = st.IsDir()
 				if isDir {
 					if slices.ContainsFunc(seen, func(s os.FileInfo) bool { return os.SameFile(s, st) }) {
-						c.Skipped = append(c.Skipped, Skipped{path, SkipSeen})
+						c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipSeen})
 						continue
 					}
 					seen = append(seen, st)
@@ -344,7 +407,7 @@ func FindCorpus(dir string) (Corpus, error) {
 				}
 				if slices.ContainsFunc(seen, func(s os.FileInfo) bool { return os.SameFile(s, st) }) {
 					// already read through a link met earlier
-					c.Skipped = append(c.Skipped, Skipped{path, SkipSeen})
+					c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipSeen})
 					continue
 				}
 				seen = append(seen, st)
@@ -354,7 +417,7 @@ func FindCorpus(dir string) (Corpus, error) {
 				if err := walk(path); err != nil {
 					return err
 				}
-			case strings.HasSuffix(path, sigmf.MetaExt) || strings.HasSuffix(path, sigmf.ArchiveExt):
+			case isSigMF(path):
 				c.Paths = append(c.Paths, path)
 			}
 		}
@@ -364,6 +427,26 @@ func FindCorpus(dir string) (Corpus, error) {
 		return c, err
 	}
 	slices.Sort(c.Paths)
+	// the same file by two paths (a link to it): keep one that is no
+	// link (a link to a .sigmf-meta finds no data beside its own name),
+	// else the first
+	var kept []string
+	var infos []os.FileInfo
+	isLink := func(p string) bool { st, err := os.Lstat(p); return err == nil && st.Mode()&os.ModeSymlink != 0 }
+	for _, p := range c.Paths {
+		st, err := os.Stat(p)
+		if err == nil {
+			if i := slices.IndexFunc(infos, func(s os.FileInfo) bool { return s != nil && os.SameFile(s, st) }); i >= 0 {
+				if isLink(kept[i]) && !isLink(p) {
+					kept[i], p = p, kept[i]
+				}
+				c.Skipped = append(c.Skipped, Skipped{Path: p, Reason: SkipSameFile, Why: "the same file as " + c.relName(kept[i])})
+				continue
+			}
+		}
+		kept, infos = append(kept, p), append(infos, st)
+	}
+	c.Paths = kept
 	return c, nil
 }
 
@@ -374,6 +457,9 @@ type CorpusFile struct {
 	Truth        []Truth
 	Dets         []Detection
 	Matched      Matched
+	// Warnings name truth that contradicts itself or lies outside the
+	// recorded band (CheckTruth).
+	Warnings []string
 }
 
 // CorpusConfig says how RunCorpus scores a corpus.
@@ -383,32 +469,98 @@ type CorpusConfig struct {
 	// (IsOwnDetection) as truth too: whether a replay agrees with the
 	// sensor or an earlier scan, not whether either is right.
 	IncludeOwn bool
-	// Step, when not nil, is called once per recording read.
-	Step func(path string)
+	// NoVerify scans data whose core:sha512 (or rfw:sha256) differs from
+	// the metadata's, as `rfwarden scan --verify=false` does; by default
+	// such a recording is refused (sigmf.Recording.Verify).
+	NoVerify bool
+	// Start, when not nil, is called once by RunCorpus, when the
+	// recordings to score are known and before the first is scanned, with
+	// their samples.
+	Start func(totalSamples int64)
+	// Progress, when not nil, is called with the samples of each block
+	// scanned, and with the rest of a recording passed over part way.
+	Progress func(samples int64)
+	// Notice, when not nil, is told, as they are met, of each recording
+	// passed over for a reason the user should act on (unreadable, the
+	// same data as another) and of each warning about a recording's truth:
+	// "night1/a.sigmf-meta: passed over: ...".
+	Notice func(msg string)
 }
 
-// RunCorpusFile opens one SigMF recording, runs it through the pipeline and
-// matches the detections with its labelled annotations (TruthOf). A
-// recording without them returns an error wrapping ErrNoLabels or
-// ErrOwnLabelsOnly.
-func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFile, error) {
-	rec, err := sigmf.Open(path)
+// openCorpusFile opens a corpus recording as RunCorpusFile does: rfw:dataset
+// followed (metadata `scan --annotate` wrote elsewhere).
+func openCorpusFile(path string) (*sigmf.Recording, error) {
+	rec, err := sigmf.OpenWith(path, sigmf.Overrides{FollowRFWDataset: true})
 	if err != nil {
-		return CorpusFile{}, fmt.Errorf("corpus: %w", err)
+		return nil, fmt.Errorf("corpus: %w", err)
+	}
+	return rec, nil
+}
+
+// truthOrSkip is the truth of rec, or an error wrapping ErrNoLabels or
+// ErrOwnLabelsOnly.
+func truthOrSkip(rec *sigmf.Recording, path string, includeOwn bool) ([]Truth, error) {
+	truth := TruthOf(rec.Meta(), includeOwn)
+	if len(truth) == 0 {
+		if !includeOwn && len(TruthOf(rec.Meta(), true)) > 0 {
+			return nil, fmt.Errorf("corpus %q: %w", path, ErrOwnLabelsOnly)
+		}
+		return nil, fmt.Errorf("corpus %q: %w", path, ErrNoLabels)
+	}
+	return truth, nil
+}
+
+// RecordedBands returns the RF band of each tuning of rec, [centre -
+// rate/2, centre + rate/2] in Hz, or nil when a capture's centre is not
+// known.
+func RecordedBands(rec *sigmf.Recording) [][2]float64 {
+	var out [][2]float64
+	half := rec.SampleRateHz() / 2
+	caps := rec.Meta().Captures
+	if len(caps) == 0 {
+		return nil
+	}
+	for _, c := range caps {
+		if c.FrequencyHz == 0 {
+			return nil
+		}
+		b := [2]float64{c.FrequencyHz - half, c.FrequencyHz + half}
+		if !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// RunCorpusFile opens one SigMF recording (following rfw:dataset), checks
+// its data against its hash unless cc.NoVerify, runs it through the
+// pipeline and matches the detections with its labelled annotations
+// (TruthOf). A recording without them returns an error wrapping
+// ErrNoLabels or ErrOwnLabelsOnly. cc.Progress is called as it scans.
+func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFile, error) {
+	rec, err := openCorpusFile(path)
+	if err != nil {
+		return CorpusFile{}, err
 	}
 	defer rec.Close()
-	truth := TruthOf(rec.Meta(), cc.IncludeOwn)
-	if len(truth) == 0 {
-		if !cc.IncludeOwn && len(TruthOf(rec.Meta(), true)) > 0 {
-			return CorpusFile{}, fmt.Errorf("corpus %q: %w", path, ErrOwnLabelsOnly)
-		}
-		return CorpusFile{}, fmt.Errorf("corpus %q: %w", path, ErrNoLabels)
+	truth, err := truthOrSkip(rec, path, cc.IncludeOwn)
+	if err != nil {
+		return CorpusFile{}, err
 	}
-	res, err := ScanRecording(ctx, rec, cc.Pipeline, nil)
+	if !cc.NoVerify {
+		if err := rec.Verify(); err != nil {
+			return CorpusFile{}, fmt.Errorf("corpus: %w (the data is not what the metadata was written for; score it anyway with --verify=false)", err)
+		}
+	}
+	var progress func(int)
+	if cc.Progress != nil {
+		progress = func(n int) { cc.Progress(int64(n)) }
+	}
+	res, err := ScanRecording(ctx, rec, cc.Pipeline, progress)
 	if err != nil {
 		return CorpusFile{}, fmt.Errorf("corpus: %w", err)
 	}
-	f := CorpusFile{Path: path, SampleRateHz: rec.SampleRateHz(), Truth: truth}
+	f := CorpusFile{Path: path, SampleRateHz: rec.SampleRateHz(), Truth: truth, Warnings: CheckTruth(truth, RecordedBands(rec))}
 	for _, r := range res {
 		f.Dets = append(f.Dets, DetectionOf(r))
 	}
@@ -418,43 +570,183 @@ func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFil
 
 // CorpusRun is what RunCorpus scored, and what it passed over.
 type CorpusRun struct {
-	Corpus              // Skipped adds the recordings without truth to FindCorpus's
+	Corpus              // Skipped adds the recordings not scored to FindCorpus's
 	Tally  *Tally       // the scored recordings
 	Files  []CorpusFile // ... one by one
 	Read   int          // recordings read (scored or passed over)
 }
 
-// RunCorpus scores every labelled recording of c (see FindCorpus),
-// passing over, in Skipped, those without truth (see RunCorpusFile). It
-// fails with ErrNoCorpus when nothing was scored, returning the run to say
-// what was passed over. When ctx ends first, it returns what was scored
-// before the recording it was reading, with a *RunInterruptedError. Any
-// other error returns a nil run.
+// Report is the Tally's report with what only a corpus has: the
+// recordings passed over, the labels naming no class and the warnings
+// about the truth.
+func (r *CorpusRun) Report() Report {
+	rep := r.Tally.Report()
+	for _, s := range r.Skipped {
+		s.Path = r.relName(s.Path)
+		rep.Skipped = append(rep.Skipped, s)
+	}
+	counts := map[string]int{}
+	for _, f := range r.Files {
+		for _, t := range f.Truth {
+			if Unmapped(t.Label) {
+				counts[t.Label]++
+			}
+		}
+		for _, w := range f.Warnings {
+			rep.Warnings = append(rep.Warnings, r.relName(f.Path)+": "+w)
+		}
+	}
+	for l, n := range counts {
+		rep.Unmapped = append(rep.Unmapped, LabelCount{Label: l, Count: n})
+	}
+	slices.SortFunc(rep.Unmapped, func(a, b LabelCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Label, b.Label))
+	})
+	return rep
+}
+
+// candidate is a recording RunCorpus may score, as its first look found it.
+type candidate struct {
+	path    string
+	data    os.FileInfo // the data file of a pair, else nil
+	samples int64
+	user    int // truth records not from rfwarden's own detectors
+	own     int // annotations rfwarden's own detectors wrote
+}
+
+// RunCorpus scores every labelled recording of c (see FindCorpus). It
+// first opens each to see what it holds, passing over, in Skipped, those
+// without truth (see RunCorpusFile), those that cannot be read, and
+// metadata naming the same data file as another: of those, the one with
+// the most truth not written by rfwarden's own detectors is scored, then
+// the one with fewest such annotations (the input of a `scan --annotate`
+// rather than its output), then the first by path. A recording that fails
+// when scanned (its data unreadable, its hash wrong) is passed over too,
+// and the rest scored. cc.Notice is told of each passed over for a reason
+// to act on, and of each warning. It fails with ErrNoCorpus when nothing
+// was scored, returning the run to say what was passed over. When ctx
+// ends first, it returns what was scored before the recording it was
+// reading, with a *RunInterruptedError.
 func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, error) {
 	run := &CorpusRun{Corpus: c, Tally: NewTally()}
 	run.Skipped = slices.Clone(c.Skipped)
+	notice := func(format string, a ...any) {
+		if cc.Notice != nil {
+			cc.Notice(fmt.Sprintf(format, a...))
+		}
+	}
+	skip := func(p string, r SkipReason, err error) {
+		why := ""
+		if err != nil {
+			why = err.Error()
+		}
+		run.Skipped = append(run.Skipped, Skipped{Path: p, Reason: r, Why: why})
+		if r == SkipUnreadable {
+			notice("%s: passed over: %v", c.relName(p), err)
+		}
+	}
+	for _, s := range c.Skipped {
+		if s.Reason == SkipSameFile {
+			notice("%s: passed over: %s", c.relName(s.Path), s.Why)
+		}
+	}
+	var cands []candidate
 	for _, p := range c.Paths {
-		f, err := RunCorpusFile(ctx, p, cc)
+		rec, err := openCorpusFile(p)
+		if err != nil {
+			run.Read++
+			skip(p, SkipUnreadable, err)
+			continue
+		}
+		_, terr := truthOrSkip(rec, p, cc.IncludeOwn)
+		k := candidate{path: p, samples: rec.NumSamples()}
+		if files := rec.Files(); len(files) == 2 && files[1] == rec.Path() {
+			k.data, _ = os.Stat(rec.Path())
+		}
+		for _, a := range rec.Meta().Annotations {
+			switch {
+			case IsOwnDetection(a.Generator):
+				k.own++
+			case strings.TrimSpace(a.Label) != "":
+				k.user++
+			}
+		}
+		rec.Close()
+		switch {
+		case errors.Is(terr, ErrNoLabels):
+			run.Read++
+			skip(p, SkipNoLabels, nil)
+			continue
+		case errors.Is(terr, ErrOwnLabelsOnly):
+			run.Read++
+			skip(p, SkipOwnLabels, nil)
+			continue
+		}
+		cands = append(cands, k)
+	}
+	// metadata files naming the same data: score the preferred one
+	var chosen []candidate
+	for i, k := range cands {
+		best := i
+		for j, o := range cands {
+			if j == i || k.data == nil || o.data == nil || !os.SameFile(k.data, o.data) {
+				continue
+			}
+			if cmp.Or(cmp.Compare(o.user, cands[best].user), cmp.Compare(cands[best].own, o.own), cmp.Compare(best, j)) > 0 {
+				best = j
+			}
+		}
+		if best != i {
+			run.Read++
+			why := fmt.Sprintf("names the same data as %s, scored instead", c.relName(cands[best].path))
+			run.Skipped = append(run.Skipped, Skipped{Path: k.path, Reason: SkipSameData, Why: why})
+			notice("%s: passed over: %s", c.relName(k.path), why)
+			continue
+		}
+		chosen = append(chosen, k)
+	}
+	if cc.Start != nil {
+		var total int64
+		for _, k := range chosen {
+			total += k.samples
+		}
+		cc.Start(total)
+	}
+	todo := run.Read + len(chosen)
+	for _, k := range chosen {
+		var done int64
+		fc := cc
+		fc.Progress = func(n int64) {
+			done += n
+			if cc.Progress != nil {
+				cc.Progress(n)
+			}
+		}
+		f, err := RunCorpusFile(ctx, k.path, fc)
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil {
-				return run, &RunInterruptedError{At: c.relName(p), Done: run.Read, Of: len(c.Paths), Err: cerr}
+				return run, &RunInterruptedError{At: c.relName(k.path), Done: run.Read, Of: todo, Err: cerr}
 			}
 		}
 		run.Read++
-		if cc.Step != nil {
-			cc.Step(p)
-		}
 		switch {
-		case errors.Is(err, ErrNoLabels):
-			run.Skipped = append(run.Skipped, Skipped{p, SkipNoLabels})
-			continue
+		case errors.Is(err, ErrNoLabels): // changed since the first look
+			skip(k.path, SkipNoLabels, nil)
 		case errors.Is(err, ErrOwnLabelsOnly):
-			run.Skipped = append(run.Skipped, Skipped{p, SkipOwnLabels})
-			continue
+			skip(k.path, SkipOwnLabels, nil)
 		case err != nil:
-			return nil, err
+			skip(k.path, SkipUnreadable, err)
 		}
-		run.Tally.Add(strings.TrimSuffix(strings.TrimSuffix(c.relName(p), sigmf.MetaExt), sigmf.ArchiveExt), f.Matched, f.SampleRateHz)
+		if err != nil {
+			if cc.Progress != nil && k.samples > done {
+				cc.Progress(k.samples - done)
+			}
+			continue
+		}
+		for _, w := range f.Warnings {
+			notice("%s: %s", c.relName(k.path), w)
+		}
+		run.Tally.Add(strings.TrimSuffix(strings.TrimSuffix(c.relName(k.path), sigmf.MetaExt), sigmf.ArchiveExt), f.Matched, f.SampleRateHz)
 		run.Files = append(run.Files, f)
 	}
 	if len(run.Files) == 0 {

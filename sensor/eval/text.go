@@ -29,8 +29,10 @@ func fmtRatio(p *float64) string {
 }
 
 // WriteText prints r as plain-text tables under a title: per-class
-// precision and recall, the confusion matrix, noise false alarms,
-// Pd (and Pc) against SNR and the per-file lines.
+// precision and recall, the confusion matrix, noise false alarms (all,
+// and those named with a class, each rate with its 95% upper bound),
+// Pd (and Pc) against SNR and the per-file lines; then, for a corpus, the
+// files passed over, the labels naming no class and the warnings.
 func WriteText(w io.Writer, title string, r Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "== %s: %d runs ==\n\n", title, r.Runs)
@@ -57,8 +59,8 @@ func WriteText(w io.Writer, title string, r Report) error {
 	}
 	tw.Flush()
 	n := r.Noise
-	fmt.Fprintf(&b, "\nnoise: %.3f s; %d false alarms (%d named with a class): %s /h, named %s /h (95%% upper bound %s /h)\n",
-		n.Seconds, n.Alarms, n.ClassedAlarms, fmtRate(n.AlarmsPerHour), fmtRate(n.ClassedPerHour), fmtRate(n.Upper95PerHour))
+	fmt.Fprintf(&b, "\nnoise: %.3f s; %d false alarms: %s /h (95%% upper bound %s /h); %d named with a class: %s /h (95%% upper bound %s /h)\n",
+		n.Seconds, n.Alarms, fmtRate(n.AlarmsPerHour), fmtRate(n.AlarmsUpper95PerHour), n.ClassedAlarms, fmtRate(n.ClassedPerHour), fmtRate(n.Upper95PerHour))
 	if n.AlarmsPerFrame != nil {
 		fmt.Fprintf(&b, "noise: %.3g false alarms per detector frame (%.0f frames of the default NFFT)\n", *n.AlarmsPerFrame, n.Frames)
 	}
@@ -110,6 +112,26 @@ func WriteText(w io.Writer, title string, r Report) error {
 				fmt.Fprintf(&b, "%s: false positive %s\n", f.Name, w)
 			}
 		}
+	}
+	if len(r.Skipped)+len(r.Unmapped)+len(r.Warnings) > 0 {
+		b.WriteString("\n")
+	}
+	for _, s := range r.Skipped {
+		why := s.Reason.String()
+		if s.Why != "" {
+			why += ": " + s.Why
+		}
+		fmt.Fprintf(&b, "passed over: %s (%s)\n", s.Path, why)
+	}
+	if len(r.Unmapped) > 0 {
+		var parts []string
+		for _, l := range r.Unmapped {
+			parts = append(parts, fmt.Sprintf("%q ×%d", l.Label, l.Count))
+		}
+		fmt.Fprintf(&b, "labels naming no class (scored as other): %s\n", strings.Join(parts, ", "))
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())

@@ -1,6 +1,8 @@
-// Package sigmf reads and writes SigMF 1.0.0 recordings (a .sigmf-meta JSON
-// file beside a .sigmf-data file, or both inside a .sigmf tar archive) and
-// headerless raw IQ files.
+// Package sigmf reads SigMF 1.x recordings and writes SigMF 1.0.0 ones (a
+// .sigmf-meta JSON file beside a .sigmf-data file, or both inside a .sigmf
+// tar archive), and reads headerless raw IQ files. An annotation without
+// core:sample_count (optional in SigMF) runs to the end of its capture;
+// Open fills the count in, so metadata written from a recording is complete.
 //
 // Reading streams: a Recording decodes samples into the caller's buffer with
 // a reusable byte buffer, so memory stays constant whatever the file size and

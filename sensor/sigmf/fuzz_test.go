@@ -3,6 +3,7 @@ package sigmf
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -18,6 +19,19 @@ func FuzzParseMeta(f *testing.F) {
 				t.Fatalf("error wraps no sentinel: %v", err)
 			}
 			return
+		}
+		// An annotation without core:sample_count cannot be written
+		// until Open gives it one: resolve it as Open would, against
+		// data ending at the last start.
+		if slices.ContainsFunc(m.Annotations, func(a Annotation) bool { return a.ToEnd }) {
+			if _, err := MarshalMeta(m); !errors.Is(err, ErrBadMeta) {
+				t.Fatalf("MarshalMeta of an annotation without a count: %v, want ErrBadMeta", err)
+			}
+			var last int64
+			for _, a := range m.Annotations {
+				last = max(last, a.SampleStart)
+			}
+			m.Annotations = resolveToEnd(m.Annotations, m.Captures, last)
 		}
 		// Whatever parses must marshal, and re-marshal identically.
 		out, err := MarshalMeta(m)

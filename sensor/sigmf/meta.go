@@ -14,8 +14,18 @@ import (
 	"time"
 )
 
-// Version is the SigMF specification version this package reads and writes.
+// Version is the SigMF specification version this package writes. It
+// reads any 1.x version (ReadableVersion): later 1.x releases only add
+// optional keys and loosen requirements (core:sample_count of an
+// annotation became optional), and what it writes is valid 1.0.0.
 const Version = "1.0.0"
+
+// readableVersion matches the core:version values ParseMeta reads: 1.x.y.
+var readableVersion = regexp.MustCompile(`^1\.[0-9]+\.[0-9]+$`)
+
+// ReadableVersion reports whether ParseMeta reads metadata of core:version
+// v: any SigMF 1.x release ("1.0.0", "1.1.0", "1.2.0", ...).
+func ReadableVersion(v string) bool { return readableVersion.MatchString(v) }
 
 // Meta is the content of a .sigmf-meta file.
 type Meta struct {
@@ -29,7 +39,7 @@ type Meta struct {
 type Global struct {
 	Datatype     string  // core:datatype, e.g. "ci8", "cf32_le"
 	SampleRateHz float64 // core:sample_rate, complex samples per second
-	Version      string  // core:version; WriteMeta writes "1.0.0" when empty
+	Version      string  // core:version as read (any 1.x); WriteMeta writes Version
 	Description  string  // core:description
 	Author       string  // core:author
 	HW           string  // core:hw
@@ -71,7 +81,13 @@ type Annotation struct {
 	HasFreq                  bool    // both frequency edges are present
 	Label, Comment           string  // core:label, core:comment
 	Generator                string  // core:generator
-	Extra                    map[string]any
+	// ToEnd marks an annotation without core:sample_count, which SigMF
+	// makes optional: it runs to the end of the capture it starts in.
+	// ParseMeta leaves SampleCount 0; Open sets it to that end and
+	// clears ToEnd, so what is written from a recording is complete.
+	// MarshalMeta refuses an annotation still marked.
+	ToEnd bool
+	Extra map[string]any
 }
 
 var datatypePattern = regexp.MustCompile(`^(c|r)(f32|f64|i32|i16|u32|u16|i8|u8)(_le|_be)?$`)
@@ -220,8 +236,8 @@ func parseGlobal(raw json.RawMessage) (Global, error) {
 	if g.Version, err = takeString(o, "core:version", ErrNoVersion); err != nil {
 		return Global{}, fmt.Errorf("global.%w", err)
 	}
-	if g.Version != Version {
-		return Global{}, fmt.Errorf("global.core:version %q: %w (want %q)", g.Version, ErrNoVersion, Version)
+	if !ReadableVersion(g.Version) {
+		return Global{}, fmt.Errorf("global.core:version %q: %w (want 1.x, e.g. %q)", g.Version, ErrNoVersion, Version)
 	}
 	if g.Datatype, err = takeString(o, "core:datatype", ErrDatatype); err != nil {
 		return Global{}, fmt.Errorf("global.%w", err)
@@ -295,7 +311,9 @@ func parseAnnotation(o object) (Annotation, error) {
 	if a.SampleStart, err = takeIndex(o, "core:sample_start", true); err != nil {
 		return Annotation{}, err
 	}
-	if a.SampleCount, err = takeIndex(o, "core:sample_count", true); err != nil {
+	if _, ok := o["core:sample_count"]; !ok {
+		a.ToEnd = true // to the end of its capture, which Open knows
+	} else if a.SampleCount, err = takeIndex(o, "core:sample_count", true); err != nil {
 		return Annotation{}, err
 	}
 	if a.SampleStart > math.MaxInt64-a.SampleCount {
@@ -429,12 +447,10 @@ func jsonType(v any) string {
 // sample_start (stable). It validates what it writes (see WriteMeta).
 func MarshalMeta(m Meta) ([]byte, error) {
 	g := m.Global
-	if g.Version == "" {
-		g.Version = Version
-	}
-	if g.Version != Version {
+	if g.Version != "" && !ReadableVersion(g.Version) {
 		return nil, fmt.Errorf("global.core:version %q: %w (want %q)", g.Version, ErrNoVersion, Version)
 	}
+	g.Version = Version // metadata read as a later 1.x is valid 1.0.0 too
 	if !datatypePattern.MatchString(g.Datatype) {
 		return nil, fmt.Errorf("global.core:datatype %q: %w", g.Datatype, ErrDatatype)
 	}
@@ -501,6 +517,9 @@ func MarshalMeta(m Meta) ([]byte, error) {
 	for i, a := range anns {
 		if a.SampleStart < 0 || a.SampleCount < 0 {
 			return nil, fmt.Errorf("annotations[%d]: sample_start %d, sample_count %d: %w: negative", i, a.SampleStart, a.SampleCount, ErrBadMeta)
+		}
+		if a.ToEnd {
+			return nil, fmt.Errorf("annotations[%d].core:sample_count: %w: unknown until the recording is opened (it runs to the end of its capture)", i, ErrBadMeta)
 		}
 		if i > 0 {
 			b.WriteByte(',')

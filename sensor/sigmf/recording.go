@@ -88,6 +88,14 @@ type Overrides struct {
 	// with ErrOverride naming the key and both values; a value it lacks
 	// is filled in.
 	MustAgree bool
+	// FollowRFWDataset reads the samples of metadata with no data beside
+	// it from the file its rfw:dataset names: a path relative to the
+	// metadata's folder, as `rfwarden scan --annotate` writes for an OUT
+	// elsewhere. An absolute path is refused (a corpus copied elsewhere
+	// would read other files). Off, rfw:dataset is only named in the
+	// error: metadata from elsewhere (an upload) does not reach files
+	// outside its folder.
+	FollowRFWDataset bool
 }
 
 // OpenWith is Open with the metadata's fields replaced by ov before it is
@@ -238,10 +246,20 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 		return nil, fmt.Errorf("open recording %q: %w", base+MetaExt, err)
 	}
 	file, err := openRegular(dataPath)
-	if err != nil {
-		if ds, ok := m.Global.Extra["rfw:dataset"].(string); ok && errors.Is(err, os.ErrNotExist) {
+	if ds, ok := m.Global.Extra["rfw:dataset"].(string); ok && errors.Is(err, os.ErrNotExist) {
+		if !ov.FollowRFWDataset {
 			return nil, fmt.Errorf("open recording: %w (its samples are not beside it: rfw:dataset says %q; put the metadata beside them)", err, ds)
 		}
+		if ds == "" || filepath.IsAbs(ds) || filepath.IsAbs(filepath.FromSlash(ds)) || strings.HasPrefix(ds, "/") {
+			return nil, fmt.Errorf("open recording %q: rfw:dataset %q: %w: want a path relative to the metadata's folder", base+MetaExt, ds, ErrBadMeta)
+		}
+		dataPath = filepath.Join(filepath.Dir(base), filepath.FromSlash(ds))
+		file, err = openRegular(dataPath)
+		if err != nil {
+			return nil, fmt.Errorf("open recording %q: rfw:dataset: %w", base+MetaExt, err)
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("open recording: %w", err)
 	}
 	st, err := file.Stat()
@@ -456,6 +474,7 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		return nil, fmt.Errorf("open recording %q: %d bytes%s is not a multiple of the %d-byte %s sample: %w", dataPath, size-hdr, after, sz, m.Global.Datatype, ErrTruncated)
 	}
 	n := (size - hdr) / sz
+	m.Annotations = resolveToEnd(m.Annotations, m.Captures, n)
 	r := &Recording{
 		meta:     m,
 		path:     dataPath,
@@ -496,6 +515,32 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		}
 	}
 	return r, nil
+}
+
+// resolveToEnd returns anns with the count of each annotation without
+// core:sample_count (Annotation.ToEnd) set: to the start of the first
+// capture after its start, else to n, the samples of the data, as SigMF
+// says ("through the end of the corresponding capture"). One starting
+// past n is left for the bounds check. anns is not modified.
+func resolveToEnd(anns []Annotation, caps []Capture, n int64) []Annotation {
+	if !slices.ContainsFunc(anns, func(a Annotation) bool { return a.ToEnd }) {
+		return anns
+	}
+	anns = slices.Clone(anns)
+	for i, a := range anns {
+		if !a.ToEnd {
+			continue
+		}
+		end := n
+		for _, c := range caps {
+			if c.SampleStart > a.SampleStart {
+				end = min(end, c.SampleStart)
+				break
+			}
+		}
+		anns[i].SampleCount, anns[i].ToEnd = max(0, end-a.SampleStart), false
+	}
+	return anns
 }
 
 // continues reports whether capture i continues capture i-1: the same

@@ -1,0 +1,146 @@
+package sigmf
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReadsSigMF1x: a site's recordings written by SigMF 1.1 and 1.2
+// tools were refused ("want 1.0.0"). Any 1.x version reads; what is
+// written back says Version, which the schema this package checks
+// against knows.
+func TestReadsSigMF1x(t *testing.T) {
+	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0", "1.2.3"} {
+		t.Run(v, func(t *testing.T) {
+			meta := `{"global":{"core:datatype":"ci8","core:sample_rate":1000,"core:version":"` + v + `"},"captures":[{"core:sample_start":0}],"annotations":[]}`
+			m, err := ParseMeta([]byte(meta))
+			if err != nil {
+				t.Fatalf("ParseMeta of core:version %s: %v", v, err)
+			}
+			if m.Global.Version != v {
+				t.Errorf("Global.Version = %q, want %q as read", m.Global.Version, v)
+			}
+			out, err := MarshalMeta(m)
+			if err != nil {
+				t.Fatalf("MarshalMeta: %v", err)
+			}
+			back, err := ParseMeta(out)
+			if err != nil || back.Global.Version != Version {
+				t.Errorf("written metadata: core:version %q (%v), want %s: %s", back.Global.Version, err, Version, out)
+			}
+		})
+	}
+	if _, err := MarshalMeta(Meta{Global: Global{Datatype: "ci8", SampleRateHz: 1, Version: "2.0.0"}}); !errors.Is(err, ErrNoVersion) {
+		t.Errorf("MarshalMeta of version 2.0.0: %v, want ErrNoVersion", err)
+	}
+}
+
+// TestAnnotationWithoutCount: SigMF requires only core:sample_start of an
+// annotation; one without core:sample_count runs to the end of its
+// capture. It was refused. Open fills in the count, so what is written
+// from an opened recording is complete; MarshalMeta refuses an
+// annotation whose count is still unknown rather than write a wrong one.
+func TestAnnotationWithoutCount(t *testing.T) {
+	const g = `{"global":{"core:datatype":"ci8","core:sample_rate":1000,"core:version":"1.2.0"},`
+	tests := []struct {
+		name, caps, anns string
+		wantStart        []int64
+		wantCount        []int64
+	}{
+		{"one capture", `[{"core:sample_start":0}]`, `[{"core:sample_start":10,"core:label":"lte"}]`, []int64{10}, []int64{90}},
+		{"no capture", `[]`, `[{"core:sample_start":0}]`, []int64{0}, []int64{100}},
+		{"second capture", `[{"core:sample_start":0,"core:frequency":1e9},{"core:sample_start":40,"core:frequency":2e9}]`,
+			`[{"core:sample_start":5},{"core:sample_start":40,"core:sample_count":3},{"core:sample_start":50}]`, []int64{5, 40, 50}, []int64{35, 3, 50}},
+		{"at the end", `[{"core:sample_start":0}]`, `[{"core:sample_start":100}]`, []int64{100}, []int64{0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			meta := g + `"captures":` + tt.caps + `,"annotations":` + tt.anns + `}`
+			m, err := ParseMeta([]byte(meta))
+			if err != nil {
+				t.Fatalf("ParseMeta: %v", err)
+			}
+			if _, err := MarshalMeta(m); !errors.Is(err, ErrBadMeta) || !strings.Contains(err.Error(), "core:sample_count") {
+				t.Errorf("MarshalMeta of an unresolved count: %v, want ErrBadMeta naming core:sample_count", err)
+			}
+			base := filepath.Join(t.TempDir(), "r")
+			writePair(t, base, meta, make([]byte, 200))
+			r, err := Open(base + MetaExt)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer r.Close()
+			anns := r.Meta().Annotations
+			if len(anns) != len(tt.wantCount) {
+				t.Fatalf("%d annotations, want %d", len(anns), len(tt.wantCount))
+			}
+			for i, a := range anns {
+				if a.SampleStart != tt.wantStart[i] || a.SampleCount != tt.wantCount[i] || a.ToEnd {
+					t.Errorf("annotations[%d] = %d+%d (ToEnd %v), want %d+%d", i, a.SampleStart, a.SampleCount, a.ToEnd, tt.wantStart[i], tt.wantCount[i])
+				}
+			}
+			out, err := MarshalMeta(r.Meta())
+			if err != nil {
+				t.Fatalf("MarshalMeta of the opened recording's metadata: %v", err)
+			}
+			if got := strings.Count(string(out), "core:sample_count"); got != len(anns) {
+				t.Errorf("written metadata has %d core:sample_count, want %d: %s", got, len(anns), out)
+			}
+		})
+	}
+	// an annotation without a count starting past the data is still refused
+	base := filepath.Join(t.TempDir(), "r")
+	writePair(t, base, g+`"captures":[],"annotations":[{"core:sample_start":101}]}`, make([]byte, 200))
+	if _, err := Open(base + MetaExt); !errors.Is(err, ErrMismatch) {
+		t.Errorf("annotation starting after the data: %v, want ErrMismatch", err)
+	}
+	_ = os.Remove(base + MetaExt)
+}
+
+// TestFollowRFWDataset: metadata `scan --annotate` wrote in another folder
+// names its samples in rfw:dataset, relative to itself; eval could not
+// read it ("its samples are not beside it"). With
+// Overrides.FollowRFWDataset it is followed; an absolute path is refused.
+// Without it (an upload), it is not.
+func TestFollowRFWDataset(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"data", "notes"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data", "rec.sigmf-data"), make([]byte, 200), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	meta := func(name, ds string) string {
+		p := filepath.Join(dir, "notes", name+MetaExt)
+		body := `{"global":{"core:datatype":"ci8","core:sample_rate":1000,"core:version":"1.0.0","rfw:dataset":"` + ds + `"},"captures":[{"core:sample_start":0}],"annotations":[]}`
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	rel := meta("rel", "../data/rec.sigmf-data")
+	if _, err := Open(rel); err == nil || !strings.Contains(err.Error(), "rfw:dataset") {
+		t.Errorf("Open without FollowRFWDataset: %v, want an error naming rfw:dataset", err)
+	}
+	r, err := OpenWith(rel, Overrides{FollowRFWDataset: true})
+	if err != nil {
+		t.Fatalf("OpenWith FollowRFWDataset: %v", err)
+	}
+	if r.NumSamples() != 100 || filepath.Base(filepath.Dir(r.Path())) != "data" {
+		t.Errorf("read %d samples from %s, want 100 from data/rec.sigmf-data", r.NumSamples(), r.Path())
+	}
+	r.Close()
+	abs := meta("abs", filepath.ToSlash(filepath.Join(dir, "data", "rec.sigmf-data")))
+	if _, err := OpenWith(abs, Overrides{FollowRFWDataset: true}); !errors.Is(err, ErrBadMeta) || !strings.Contains(err.Error(), "rfw:dataset") {
+		t.Errorf("absolute rfw:dataset: %v, want ErrBadMeta naming rfw:dataset", err)
+	}
+	gone := meta("gone", "../data/none.sigmf-data")
+	if _, err := OpenWith(gone, Overrides{FollowRFWDataset: true}); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "none.sigmf-data") {
+		t.Errorf("rfw:dataset naming a missing file: %v, want not-exist naming it", err)
+	}
+}
