@@ -383,10 +383,12 @@ func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mas
 	return best, bestP, mass
 }
 
-// ofKinds reports whether room id is in the site model and of one of kinds.
+// ofKinds reports whether room id is in the site model and of one of
+// kinds; with no kinds (a drone rule that holds anywhere, Rule.Anywhere),
+// whether it is in the site model.
 func (e *Engine) ofKinds(id string, kinds []string) bool {
 	rm, ok := e.site.Room(id)
-	return ok && slices.Contains(kinds, rm.Kind)
+	return ok && (len(kinds) == 0 || slices.Contains(kinds, rm.Kind))
 }
 
 // RunnerUpShare is how likely, against the alert's room, another room of
@@ -573,7 +575,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				rm, _ := e.site.Room(id)
 				a.alert.Summary += fmt.Sprintf(", or %s %s, %.0f%%", rm.Kind, id, 100*probs[id])
 			}
-			if mass-roomP > 0.05 {
+			if mass-roomP > 0.05 && !r.Anywhere() {
 				a.alert.Summary += fmt.Sprintf(" (in a %s: %.0f%%)", strings.Join(r.RoomKinds, "/"), 100*math.Min(1, mass))
 			}
 			errs = append(errs, e.transition(ctx, a, StatePending, loc.At))

@@ -562,20 +562,15 @@ func TestDroneVisitOneIncident(t *testing.T) {
 	}
 }
 
-// droneEngine returns an online engine whose drone rule also watches
-// landings, with the drop rule's radius set to radiusM (0: the default),
-// and see, which feeds it one fix of a track.
+// droneEngine returns an online engine of the default rules (whose drone
+// rule holds in every room), with the drop rule's radius set to radiusM
+// (0: the default), and see, which feeds it one fix of a track.
 func droneEngine(t *testing.T, radiusM float64) (*Engine, func(track, class, room string, pos site.Point, at time.Time), time.Time) {
 	t.Helper()
 	cfg := DefaultConfig()
 	for i := range cfg.Rules {
-		switch cfg.Rules[i].Kind {
-		case KindDrone:
-			cfg.Rules[i].RoomKinds = append(cfg.Rules[i].RoomKinds, site.KindLanding)
-		case KindDroneDrop:
-			if radiusM > 0 {
-				cfg.Rules[i].RadiusM = radiusM
-			}
+		if cfg.Rules[i].Kind == KindDroneDrop && radiusM > 0 {
+			cfg.Rules[i].RadiusM = radiusM
 		}
 	}
 	e, err := New(cfg, wing(t), nil, &recorder{}, nil)
@@ -593,6 +588,61 @@ func droneEngine(t *testing.T, radiusM float64) (*Engine, func(track, class, roo
 		}
 	}
 	return e, see, t0
+}
+
+// TestDroneRuleRooms: the default drone rule holds wherever a drone is
+// located (a drop at a cell window, a controller flown from a cell: until
+// 2026-12-05 it named the perimeter, the yard and outside, and those
+// raised nothing); a site's rule that names room kinds holds in those only.
+func TestDroneRuleRooms(t *testing.T) {
+	tests := []struct {
+		name      string
+		roomKinds []string
+		room      string
+		pos       site.Point
+		want      bool
+	}{
+		{"default, cell", nil, "B2-03", site.Point{X: 12, Y: 2}, true},
+		{"default, landing", nil, "B2-landing", site.Point{X: 20, Y: 5.5}, true},
+		{"default, yard", nil, "yard", site.Point{X: 15, Y: -8}, true},
+		{"outdoor kinds, yard", []string{site.KindPerimeter, site.KindYard, site.KindOutside}, "yard", site.Point{X: 15, Y: -8}, true},
+		{"outdoor kinds, cell", []string{site.KindPerimeter, site.KindYard, site.KindOutside}, "B2-03", site.Point{X: 12, Y: 2}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			for i := range cfg.Rules {
+				if cfg.Rules[i].Kind == KindDrone {
+					cfg.Rules[i].RoomKinds = tt.roomKinds
+				}
+			}
+			e, err := New(cfg, wing(t), nil, &recorder{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t0 := time.Unix(1_800_000_000, 0)
+			online(t, e, t0)
+			for _, class := range []string{event.ClassDroneVideo, event.ClassRCFHSS} {
+				loc := Location{Track: class, Class: class, Link: event.LinkUplink, Room: tt.room, Prob: 0.99,
+					RoomProbs: map[string]float64{tt.room: 0.99}, Pos: tt.pos, At: t0}
+				if err := e.ObserveLocation(context.Background(), loc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []string
+			for _, a := range e.All() {
+				if a.Rule == "drone" && a.State == event.AlertFiring && a.Room == tt.room {
+					got = append(got, a.Summary)
+					if strings.Contains(a.Summary, "(in a") {
+						t.Errorf("summary %q names the rule's kinds, which are every room", a.Summary)
+					}
+				}
+			}
+			if (len(got) > 0) != tt.want {
+				t.Errorf("firing drone alerts in %s: %q, want any: %v", tt.room, got, tt.want)
+			}
+		})
+	}
 }
 
 // TestDroneDropIncidents: a drone's alerts are one incident however far

@@ -17,7 +17,7 @@ import (
 // Rule kinds.
 const (
 	KindUnauthorisedUplink = "unauthorised_uplink" // unauthorised uplink located in a room of RoomKinds
-	KindDrone              = "drone"               // drone class located in a room of RoomKinds
+	KindDrone              = "drone"               // drone class located anywhere, or in a room of RoomKinds when given
 	KindDroneDrop          = "drone_drop"          // links a drone and a later phone within Window and RadiusM
 	KindSensorOffline      = "sensor_offline"      // status offline (the sensor's last will)
 	KindSensorHealth       = "sensor_health"       // health state in States
@@ -51,7 +51,7 @@ type Rule struct {
 	Severity     string   `yaml:"severity"`      // info, warning, critical
 	For          Duration `yaml:"for"`           // condition must hold this long before firing (a location alert: seen again at least this long after first)
 	ResolveAfter Duration `yaml:"resolve_after"` // resolved when not seen for this long; default 2m
-	RoomKinds    []string `yaml:"room_kinds"`    // for uplink and drone rules
+	RoomKinds    []string `yaml:"room_kinds"`    // for uplink rules (required) and drone rules (none: every room)
 	Classes      []string `yaml:"classes"`       // event classes; defaults per kind
 	MinProb      float64  `yaml:"min_prob"`      // minimum room probability; default 0.3
 	States       []string `yaml:"states"`        // for sensor_health; default tampered, jammed, overloaded, stalled
@@ -68,6 +68,10 @@ type Rule struct {
 	// At least 30 s; not for drone_drop (its alerts are the drone's).
 	EscalateAfter Duration `yaml:"escalate_after"`
 }
+
+// Anywhere reports whether r is a drone rule with no room_kinds, which
+// holds wherever the drone is located (every room of the site model).
+func (r *Rule) Anywhere() bool { return r.Kind == KindDrone && len(r.RoomKinds) == 0 }
 
 // Config is the alerting configuration.
 type Config struct {
@@ -113,8 +117,11 @@ func DefaultConfig() Config {
 			For: Duration(10 * time.Second), RoomKinds: []string{site.KindCell}, EscalateAfter: DefaultEscalateAfter},
 		{Name: "unauthorised-uplink", Kind: KindUnauthorisedUplink, Severity: event.SeverityWarning,
 			For: Duration(30 * time.Second), RoomKinds: []string{site.KindLanding, site.KindOffice, site.KindYard}},
-		{Name: "drone", Kind: KindDrone, Severity: event.SeverityCritical,
-			RoomKinds: []string{site.KindPerimeter, site.KindYard, site.KindOutside}, EscalateAfter: DefaultEscalateAfter},
+		// A drone alerts wherever it is located: a drop is flown to a cell
+		// window, and an inmate may fly one from a cell (its controller
+		// located there). Until 2026-12-05 this rule named the perimeter,
+		// the yard and outside, and those raised nothing.
+		{Name: "drone", Kind: KindDrone, Severity: event.SeverityCritical, EscalateAfter: DefaultEscalateAfter},
 		{Name: "drone-drop", Kind: KindDroneDrop, Severity: event.SeverityCritical},
 		{Name: "sensor-offline", Kind: KindSensorOffline, Severity: event.SeverityWarning, For: Duration(30 * time.Second)},
 		{Name: "sensor-health", Kind: KindSensorHealth, Severity: event.SeverityWarning, For: Duration(30 * time.Second)},
@@ -229,7 +236,8 @@ func (c Config) Validate() error {
 		}
 		located := r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone
 		switch {
-		case located && len(r.RoomKinds) == 0:
+		case r.Kind == KindUnauthorisedUplink && len(r.RoomKinds) == 0:
+			// A drone rule without room_kinds covers every room (Rule.Anywhere).
 			return fmt.Errorf("%w: rule %q: room_kinds missing", ErrConfig, r.Name)
 		case !located && len(r.RoomKinds) > 0:
 			return fmt.Errorf("%w: rule %q: room_kinds is for unauthorised_uplink and drone rules only", ErrConfig, r.Name)
