@@ -526,6 +526,15 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			e.putAlert(r.Name+"/"+key, follow)
 		}
 		a := e.alerts[r.Name+"/"+key]
+		if a != nil && e.backAfterAck(ctx, a, loc.At) {
+			// The drone is back after a gap and its alert was
+			// acknowledged: the acknowledged alert resolves (its
+			// acknowledgement kept) and a new one fires, so the
+			// control room hears of it again.
+			e.log.Info("acknowledged drone alert heard again after a gap: raised anew", "rule", r.Name, "id", a.alert.ID,
+				"room", a.alert.Room, "gap", loc.At.Sub(a.lastSeen).Round(time.Second))
+			errs = append(errs, e.transition(ctx, a, StateResolved, loc.At))
+		}
 		if a == nil || a.state == StateResolved {
 			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent), unplaced: roomP < store.DefaultPlaceMinProb}
 			if len(a.recent) == 0 {
@@ -586,6 +595,22 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// backAfterAck reports whether a fix at at of a firing drone alert a,
+// which someone has acknowledged (in this engine or, as read from the
+// store, in a dashboard), comes after its rule's ReannounceAfter without
+// one: the drone went and came back. An unacknowledged alert is still
+// before the control room; a late fix (at before its last) is no return.
+func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) bool {
+	if a.rule.Kind != KindDrone || a.state != StateFiring || a.rule.ReannounceAfter <= 0 ||
+		at.Sub(a.lastSeen) < time.Duration(a.rule.ReannounceAfter) {
+		return false
+	}
+	if err := e.adoptAck(ctx, a); err != nil {
+		e.log.Warn("drone back after a gap: its alert's acknowledgement unread", "id", a.alert.ID, "err", err)
+	}
+	return a.alert.AckNS != 0
 }
 
 // MaxAlertEvidence is the most detection IDs an alert keeps as evidence

@@ -20,18 +20,20 @@ import (
 
 func TestLoadConfigFiles(t *testing.T) {
 	wantErr := map[string]string{
-		"kind.bad.yaml":            `kind "nonsense" unknown`,
-		"duplicate.bad.yaml":       `duplicate name "x"`,
-		"duration.bad.yaml":        `duration "soon"`,
-		"unknown-field.bad.yaml":   "colour",
-		"severity.bad.yaml":        `severity "apocalyptic"`,
-		"roomkinds.bad.yaml":       "room_kinds missing",
-		"empty.bad.yaml":           "no alert rules",
-		"roomkinds-typo.bad.yaml":  `rule "unauthorised_uplink": room_kinds: "cells" is not a room kind (cell, landing, office, yard, perimeter, outside)`,
-		"escalate-short.bad.yaml":  "escalate_after 10s: use 0 (never) or at least 30s",
-		"escalate-drop.bad.yaml":   "escalate_after: a drone_drop rule raises no alerts",
-		"maxoffset-kind.bad.yaml":  `rule "offline": max_offset is for sensor_clock rules only`,
-		"maxoffset-small.bad.yaml": "max_offset 1ms: at least 10ms",
+		"kind.bad.yaml":             `kind "nonsense" unknown`,
+		"duplicate.bad.yaml":        `duplicate name "x"`,
+		"duration.bad.yaml":         `duration "soon"`,
+		"unknown-field.bad.yaml":    "colour",
+		"severity.bad.yaml":         `severity "apocalyptic"`,
+		"roomkinds.bad.yaml":        "room_kinds missing",
+		"empty.bad.yaml":            "no alert rules",
+		"roomkinds-typo.bad.yaml":   `rule "unauthorised_uplink": room_kinds: "cells" is not a room kind (cell, landing, office, yard, perimeter, outside)`,
+		"escalate-short.bad.yaml":   "escalate_after 10s: use 0 (never) or at least 30s",
+		"escalate-drop.bad.yaml":    "escalate_after: a drone_drop rule raises no alerts",
+		"maxoffset-kind.bad.yaml":   `rule "offline": max_offset is for sensor_clock rules only`,
+		"maxoffset-small.bad.yaml":  "max_offset 1ms: at least 10ms",
+		"reannounce-kind.bad.yaml":  `rule "in-cell": reannounce_after is for drone rules only`,
+		"reannounce-short.bad.yaml": "reannounce_after 2s: at least 10s",
 	}
 	files, _ := filepath.Glob("testdata/*.yaml")
 	if len(files) == 0 {
@@ -1117,5 +1119,81 @@ func TestIncidentTakesLaterEvidence(t *testing.T) {
 	if got.State != store.IncidentOpen || got.ReopenedNS != at(70).UnixNano() || len(got.Alerts) != 2 || !slices.Equal(got.Detections, want) {
 		t.Errorf("after the phone joined: state %s, reopened %d, alerts %v, detections %v; want open, reopened at 70 s, two alerts, detections %v",
 			got.State, got.ReopenedNS, got.Alerts, got.Detections, want)
+	}
+}
+
+// TestDroneBackAfterAck: a drone alert that someone acknowledged (in
+// fusion, or in the dashboard's store only) is raised anew when the drone
+// is heard again after reannounce_after without a fix: the acknowledged
+// alert resolves with its acknowledgement, and a new alert fires. Heard
+// again sooner, or never acknowledged (still before the control room), it
+// stays one alert. Until 2026-12-05 the drone came back for two minutes
+// with no word.
+func TestDroneBackAfterAck(t *testing.T) {
+	tests := []struct {
+		name    string
+		ack     string // "engine", "store" or ""
+		gap     time.Duration
+		wantIDs int
+	}{
+		{"acknowledged, back after a minute", "engine", time.Minute, 2},
+		{"acknowledged in the dashboard, back after a minute", "store", time.Minute, 2},
+		{"acknowledged, heard again after 20 s", "engine", 20 * time.Second, 1},
+		{"not acknowledged, back after a minute", "", time.Minute, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, st, rec, t0 := storedEngine(t)
+			ctx := context.Background()
+			yard := site.Point{X: 15, Y: -8}
+			see := func(at time.Time) {
+				t.Helper()
+				loc := Location{Track: "dr", Class: event.ClassDroneID, Link: event.LinkUnknown, Room: "yard", Prob: 0.95,
+					RoomProbs: map[string]float64{"yard": 0.95}, Pos: yard, At: at}
+				if err := e.ObserveLocation(ctx, loc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for s := 0; s <= 20; s += 2 {
+				see(t0.Add(time.Duration(s) * time.Second))
+			}
+			first := e.Active()[0]
+			ackAt := t0.Add(25 * time.Second)
+			switch tt.ack {
+			case "engine":
+				if _, err := e.Ack(ctx, first.ID, "officer1", "watching", ackAt); err != nil {
+					t.Fatal(err)
+				}
+			case "store":
+				if _, err := st.Ack(ctx, first.ID, "officer1", "watching", ackAt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			back := t0.Add(20*time.Second + tt.gap)
+			for s := 0; s <= 10; s += 2 {
+				see(back.Add(time.Duration(s) * time.Second))
+			}
+			ids := map[string]bool{}
+			for _, a := range rec.got {
+				ids[a.ID] = true
+			}
+			if len(ids) != tt.wantIDs {
+				t.Fatalf("%d alerts published (%v), want %d", len(ids), rec.states(), tt.wantIDs)
+			}
+			if tt.wantIDs == 1 {
+				return
+			}
+			old, err := st.Alert(ctx, first.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if old.State != event.AlertResolved || old.AckBy != "officer1" {
+				t.Errorf("acknowledged alert stored %s acknowledged by %q, want resolved by officer1", old.State, old.AckBy)
+			}
+			act := e.Active()
+			if len(act) != 1 || act[0].ID == first.ID || act[0].State != event.AlertFiring || act[0].AckNS != 0 || act[0].Incident != first.Incident {
+				t.Errorf("active %+v, want one new firing drone alert, unacknowledged, in incident %s", act, first.Incident)
+			}
+		})
 	}
 }

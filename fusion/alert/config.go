@@ -63,6 +63,12 @@ type Rule struct {
 	// association window: detections of one emission stamped further
 	// apart are not grouped, and the emitter is located from fewer sensors.
 	MaxOffset Duration `yaml:"max_offset"`
+	// ReannounceAfter is, for drone rules, how long a firing alert that
+	// someone has acknowledged must go without a fix before a fix makes
+	// it a new alert (the acknowledged one resolved, its acknowledgement
+	// kept): the drone is back, and the control room is told again.
+	// 0 is the default, 45s; else at least 10s.
+	ReannounceAfter Duration `yaml:"reannounce_after"`
 	// EscalateAfter publishes a firing alert again, its escalations
 	// counted, every EscalateAfter that nobody acknowledges it; 0 never.
 	// At least 30 s; not for drone_drop (its alerts are the drone's).
@@ -88,7 +94,11 @@ var DroneClasses = []string{event.ClassDroneID, event.ClassDroneVideo, event.Cla
 // alert go unacknowledged before they publish it again.
 const DefaultEscalateAfter = Duration(5 * time.Minute)
 
-// DefaultConfig returns the rules of ../shared/DESIGN.md §5.
+// DefaultReannounceAfter is a drone rule's reannounce_after when it gives
+// none: a drone back after three quarters of a minute unheard is a new
+// approach (a drone hovering is located every few seconds).
+const DefaultReannounceAfter = 45 * time.Second
+
 // DefaultMaxOffset is a sensor_clock rule's max_offset when it gives none.
 const DefaultMaxOffset = 250 * time.Millisecond
 
@@ -111,6 +121,7 @@ func (c Config) MaxClockOffset() time.Duration {
 	return m
 }
 
+// DefaultConfig returns the rules of ../shared/DESIGN.md §5.
 func DefaultConfig() Config {
 	c := Config{Rules: []Rule{
 		{Name: "unauthorised-uplink-in-cell", Kind: KindUnauthorisedUplink, Severity: event.SeverityCritical,
@@ -154,6 +165,9 @@ func (r *Rule) applyDefaults() {
 	case KindDrone:
 		if r.Classes == nil {
 			r.Classes = DroneClasses
+		}
+		if r.ReannounceAfter == 0 {
+			r.ReannounceAfter = Duration(DefaultReannounceAfter)
 		}
 	case KindSensorHealth:
 		if r.States == nil {
@@ -224,6 +238,12 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%w: rule %q: escalate_after: a drone_drop rule raises no alerts of its own", ErrConfig, r.Name)
 		case r.EscalateAfter != 0 && time.Duration(r.EscalateAfter) < 30*time.Second:
 			return fmt.Errorf("%w: rule %q: escalate_after %v: use 0 (never) or at least 30s", ErrConfig, r.Name, time.Duration(r.EscalateAfter))
+		}
+		switch {
+		case r.ReannounceAfter != 0 && r.Kind != KindDrone:
+			return fmt.Errorf("%w: rule %q: reannounce_after is for drone rules only", ErrConfig, r.Name)
+		case r.ReannounceAfter != 0 && time.Duration(r.ReannounceAfter) < 10*time.Second:
+			return fmt.Errorf("%w: rule %q: reannounce_after %v: at least 10s (a drone is located every few seconds)", ErrConfig, r.Name, time.Duration(r.ReannounceAfter))
 		}
 		switch {
 		case r.MaxOffset != 0 && r.Kind != KindSensorClock:
