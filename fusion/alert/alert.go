@@ -139,6 +139,30 @@ type alertState struct {
 	// when they were last asked (keepGained).
 	kept   int
 	keptAt time.Time
+	// path holds, for a drone alert, the positions of its fixes
+	// (MaxDronePath, each at least DronePathStepM from the one before):
+	// where the drone went in its room, for the drop rule's radius.
+	path []site.Point
+}
+
+// MaxDronePath bounds a drone alert's path; DronePathStepM is how far a
+// fix must be from the path's last point to be added to it.
+const (
+	MaxDronePath   = 256
+	DronePathStepM = 1.0
+)
+
+// notePos adds p to a's path when it is DronePathStepM or more from its
+// last point; a full path keeps its first points and its latest.
+func (a *alertState) notePos(p site.Point) {
+	if n := len(a.path); n > 0 && math.Hypot(p.X-a.path[n-1].X, p.Y-a.path[n-1].Y) < DronePathStepM {
+		return
+	}
+	if len(a.path) >= MaxDronePath {
+		a.path[len(a.path)-1] = p
+		return
+	}
+	a.path = append(a.path, p)
 }
 
 // fix is one location fix of a track, as the move test remembers it.
@@ -552,6 +576,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			a.lastSeen = loc.At
 		}
 		a.pos = loc.Pos
+		if r.Kind == KindDrone {
+			a.notePos(loc.Pos)
+		}
 		a.alert.Probability = math.Min(1, math.Max(0, roomP))
 		a.alert.RoomProbs = loc.RoomProbs
 		a.top = loc.Room
@@ -1116,7 +1143,7 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 		// from outside) joins the incident of the drone seen within the
 		// drop rule's window and radius: one visit, one incident.
 		if dr := e.dropRule(); dr != nil {
-			inc = e.nearDrone(dr, a, now)
+			inc = e.nearDrone(ctx, dr, a, now)
 			e.drones = append(e.drones, a)
 			if inc == nil {
 				inc = e.newIncident("drone_drop", a, now)
@@ -1127,7 +1154,7 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			inc.Summary = a.alert.Summary // where the handset is now; Rooms keeps where it was
 		}
 		if dr := e.dropRule(); dr != nil && inc == nil {
-			inc = e.nearDrone(dr, a, now)
+			inc = e.nearDrone(ctx, dr, a, now)
 		}
 		if inc == nil {
 			inc = e.newIncident("illicit_phone", a, now)
@@ -1183,10 +1210,11 @@ func (e *Engine) trackIncident(a *alertState) *store.Incident {
 // wherever it was (one visit: the aircraft seen as it approaches from
 // outside, beyond the radius, and its controller with the pilot a hundred
 // metres off are the same incident); for a phone alert, that of the latest
-// drone alert within the window and within dr's radius of a that was
-// active before a (a drop followed by a new uplink: a phone on before the
-// drone came is not one). It forgets drone alerts older than the window.
-func (e *Engine) nearDrone(dr *Rule, a *alertState, now time.Time) *store.Incident {
+// drone alert within the window whose path came within dr's radius of a's
+// room (nearDroneRoom) and that came before the phone (firstUplink: a drop
+// followed by a new uplink; a phone on before the drone came is not one).
+// It forgets drone alerts older than the window.
+func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now time.Time) *store.Incident {
 	keep := e.drones[:0]
 	for _, d := range e.drones {
 		if now.Sub(d.lastSeen) <= time.Duration(dr.Window) {
@@ -1195,6 +1223,7 @@ func (e *Engine) nearDrone(dr *Rule, a *alertState, now time.Time) *store.Incide
 	}
 	clear(e.drones[len(keep):])
 	e.drones = keep
+	first := time.Time{} // a's uplink's first sighting, looked up once
 	for i := len(e.drones) - 1; i >= 0; i-- {
 		d := e.drones[i]
 		if d == a || d.alert.Incident == "" || now.Sub(d.active) < 0 {
@@ -1203,11 +1232,113 @@ func (e *Engine) nearDrone(dr *Rule, a *alertState, now time.Time) *store.Incide
 		if a.rule.Kind == KindDrone {
 			return e.incidents[d.alert.Incident]
 		}
-		if !a.active.Before(d.active) && math.Hypot(a.pos.X-d.pos.X, a.pos.Y-d.pos.Y) <= dr.RadiusM {
+		if !e.nearDroneRoom(a.alert.Room, d, dr.RadiusM) {
+			continue
+		}
+		if first.IsZero() {
+			first = e.firstUplink(ctx, a, d.active.Add(-time.Duration(dr.Window)))
+		}
+		if !first.Before(d.active) {
 			return e.incidents[d.alert.Incident]
 		}
 	}
 	return nil
+}
+
+// firstUplink returns when the unauthorised uplink of phone alert a was
+// first seen, as far as the alerts tell: the earliest activation of a and
+// of every unauthorised-uplink alert of its track (the handset seen on the
+// landing before it went into the cell; an alert it left by a room move),
+// and of those in its room seen at or after since (another call session of
+// a handset there is a new track; one still in the room at since counts).
+// With a store it looks there too, for such alerts of an earlier run of
+// fusion (a restart forgets them, and the handset's next alert is new).
+func (e *Engine) firstUplink(ctx context.Context, a *alertState, since time.Time) time.Time {
+	first := a.active
+	for _, o := range e.alerts {
+		if o.rule.Kind != KindUnauthorisedUplink || o.state == StateInactive {
+			continue
+		}
+		if o.alert.Track == a.alert.Track && o.alert.Track != "" || o.alert.Room == a.alert.Room && !o.lastSeen.Before(since) {
+			first = minTime(first, o.active)
+		}
+	}
+	if e.store == nil {
+		return first
+	}
+	stored, err := e.store.Alerts(ctx, store.AlertFilter{Site: e.site.ID, Since: since})
+	if err != nil {
+		e.log.Warn("drone drop: earlier alerts of a phone's room unread", "id", a.alert.ID, "room", a.alert.Room, "err", err)
+		return first
+	}
+	for _, o := range stored {
+		r := e.rule(o.Rule)
+		if r == nil || r.Kind != KindUnauthorisedUplink || o.ActiveNS == 0 {
+			continue
+		}
+		if o.Room == a.alert.Room || o.Track == a.alert.Track && o.Track != "" {
+			first = minTime(first, time.Unix(0, o.ActiveNS))
+		}
+	}
+	return first
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// rule returns the rule of the given name, or nil.
+func (e *Engine) rule(name string) *Rule {
+	for i := range e.cfg.Rules {
+		if e.cfg.Rules[i].Name == name {
+			return &e.cfg.Rules[i]
+		}
+	}
+	return nil
+}
+
+// nearDroneRoom reports whether room (its polygon, on any floor: a drop at
+// a window of the upper landing is located over the yard below it) lies
+// within radiusM of a point of drone alert d's path: the phone is in a
+// room the drone came close to, not somewhere in the wing. The room, not
+// the phone's fix, is measured: the alert names the room to search.
+func (e *Engine) nearDroneRoom(room string, d *alertState, radiusM float64) bool {
+	rm, ok := e.site.Room(room)
+	if !ok || len(rm.Polygon) == 0 {
+		return false
+	}
+	path := d.path
+	if len(path) == 0 {
+		path = []site.Point{d.pos}
+	}
+	for _, p := range path {
+		if polygonDistM(rm.Polygon, p) <= radiusM {
+			return true
+		}
+	}
+	return false
+}
+
+// polygonDistM returns the distance in metres from p to polygon poly: 0
+// inside it, else to its nearest edge.
+func polygonDistM(poly []site.Point, p site.Point) float64 {
+	if site.Contains(poly, p) {
+		return 0
+	}
+	best := math.Inf(1)
+	for i := range poly {
+		a, b := poly[i], poly[(i+1)%len(poly)]
+		dx, dy := b.X-a.X, b.Y-a.Y
+		t := 0.0
+		if l2 := dx*dx + dy*dy; l2 > 0 {
+			t = math.Max(0, math.Min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l2))
+		}
+		best = math.Min(best, math.Hypot(p.X-(a.X+t*dx), p.Y-(a.Y+t*dy)))
+	}
+	return best
 }
 
 func (e *Engine) newIncident(kind string, a *alertState, now time.Time) *store.Incident {

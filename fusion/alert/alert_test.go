@@ -1197,3 +1197,117 @@ func TestDroneBackAfterAck(t *testing.T) {
 		})
 	}
 }
+
+// TestDropTakesOnlyNewPhonesNearTheDrone: a phone alert joins a drone's
+// drop incident only when the drone came first and it is close by. A
+// storm of 40 handsets that came on before the drone put 17 alerts in 12
+// cells on two landings into one drop, because a re-opened alert (a
+// room move, a new call session's track) counted as new, and the 60 m
+// radius took in the wing. Each row: a handset's earlier sightings (an
+// alert of its track, or of another track in its room: a new session),
+// and where its alert that fires after the drone is.
+func TestDropTakesOnlyNewPhonesNearTheDrone(t *testing.T) {
+	yard := site.Point{X: 15, Y: -3} // the drone, at B2-03's window
+	tests := []struct {
+		name string
+		// earlier, when not "", is a track whose alert in earlierRoom
+		// was seen from 10 s before the drone until it came.
+		earlier, earlierRoom string
+		room                 string
+		pos                  site.Point
+		wantDrop             bool
+	}{
+		{"new phone at the window", "", "", "B2-03", site.Point{X: 12, Y: 2}, true},
+		{"new phone far down the wing", "", "", "B2-16", site.Point{X: 37, Y: 9}, false},
+		{"new phone in the next cell, fix placed far off", "", "", "B2-04", site.Point{X: 45, Y: 30}, true},
+		{"same track seen before on the landing", "ph", "B2-landing", "B2-03", site.Point{X: 12, Y: 2}, false},
+		{"another session in the same cell before", "ph-old", "B2-03", "B2-03", site.Point{X: 12, Y: 2}, false},
+		{"another handset in another cell before", "ph-old", "B2-09", "B2-03", site.Point{X: 12, Y: 2}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, see, t0 := droneEngine(t, 0)
+			at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+			// The cells' centres, for the earlier sightings.
+			centre := map[string]site.Point{"B2-landing": {X: 7.5, Y: 5.5}, "B2-03": {X: 12.5, Y: 2}, "B2-09": {X: 2.5, Y: 9}}
+			for s := 0; s < 10; s++ {
+				if tt.earlier != "" {
+					see(tt.earlier, event.ClassLTE, tt.earlierRoom, centre[tt.earlierRoom], at(s))
+				}
+			}
+			for s := 10; s < 40; s++ {
+				see("dr", event.ClassDroneID, "yard", yard, at(s))
+				if s >= 15 {
+					see("ph", event.ClassLTE, tt.room, tt.pos, at(s))
+				}
+			}
+			var phone event.Alert
+			for _, a := range e.All() {
+				if a.Rule == "unauthorised-uplink-in-cell" && a.Track == "ph" && a.Room == tt.room && a.State == event.AlertFiring {
+					phone = a
+				}
+			}
+			if phone.ID == "" {
+				t.Fatalf("no firing alert of ph in %s: %+v", tt.room, e.All())
+			}
+			var kind string
+			for _, inc := range e.Incidents() {
+				if inc.ID == phone.Incident {
+					kind = inc.Kind
+				}
+			}
+			if got := kind == "drone_drop"; got != tt.wantDrop {
+				t.Errorf("phone alert in %s is in a %s incident, want drop: %v", tt.room, kind, tt.wantDrop)
+			}
+		})
+	}
+}
+
+// TestDropAfterRestart: a handset in B2-03 alerted by an earlier run of
+// fusion (stopped before the drone came: it is in the store, not in this
+// engine) was there before the drone, so its new alert after the restart
+// is a case of its own, not a drop.
+func TestDropAfterRestart(t *testing.T) {
+	for _, earlier := range []bool{false, true} {
+		t.Run(fmt.Sprintf("earlier alert stored: %v", earlier), func(t *testing.T) {
+			e, st, _, t0 := storedEngine(t)
+			ctx := context.Background()
+			if earlier {
+				old := event.Alert{Schema: event.SchemaVersion, ID: "earlier-run", Site: "hmp-test", Rule: "unauthorised-uplink-in-cell",
+					Severity: event.SeverityCritical, State: event.AlertResolved, Room: "B2-03", Zone: "wing-b", Track: "trk-old-1",
+					Class: event.ClassLTE, ActiveNS: t0.Add(-5 * time.Minute).UnixNano(), UpdatedNS: t0.Add(-time.Minute).UnixNano()}
+				if err := st.UpsertAlert(ctx, old); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for s := 0; s < 40; s++ {
+				at := t0.Add(time.Duration(s) * time.Second)
+				locs := []Location{{Track: "dr", Class: event.ClassDroneID, Link: event.LinkUnknown, Room: "yard", Prob: 0.9,
+					RoomProbs: map[string]float64{"yard": 0.9}, Pos: site.Point{X: 15, Y: -3}, At: at}}
+				if s >= 5 {
+					locs = append(locs, Location{Track: "ph", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-03", Prob: 0.9,
+						RoomProbs: map[string]float64{"B2-03": 0.9}, Pos: site.Point{X: 12, Y: 2}, At: at})
+				}
+				for _, loc := range locs {
+					if err := e.ObserveLocation(ctx, loc); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			kinds := map[string]string{}
+			for _, inc := range e.Incidents() {
+				for _, id := range inc.Alerts {
+					kinds[id] = inc.Kind
+				}
+			}
+			for _, a := range e.All() {
+				if a.Track != "ph" {
+					continue
+				}
+				if want := map[bool]string{false: "drone_drop", true: "illicit_phone"}[earlier]; kinds[a.ID] != want {
+					t.Errorf("phone alert in a %q incident, want %s", kinds[a.ID], want)
+				}
+			}
+		})
+	}
+}

@@ -18,7 +18,7 @@ import (
 const (
 	KindUnauthorisedUplink = "unauthorised_uplink" // unauthorised uplink located in a room of RoomKinds
 	KindDrone              = "drone"               // drone class located anywhere, or in a room of RoomKinds when given
-	KindDroneDrop          = "drone_drop"          // links a drone and a later phone within Window and RadiusM
+	KindDroneDrop          = "drone_drop"          // links a drone and a later phone within Window and RadiusM of its path
 	KindSensorOffline      = "sensor_offline"      // status offline (the sensor's last will)
 	KindSensorHealth       = "sensor_health"       // health state in States
 	KindSensorClock        = "sensor_clock"        // clock off the other sensors' by more than MaxOffset
@@ -56,7 +56,7 @@ type Rule struct {
 	MinProb      float64  `yaml:"min_prob"`      // minimum room probability; default 0.3
 	States       []string `yaml:"states"`        // for sensor_health; default tampered, jammed, overloaded, stalled
 	Window       Duration `yaml:"window"`        // for drone_drop; default 10m
-	RadiusM      float64  `yaml:"radius_m"`      // for drone_drop; default 60
+	RadiusM      float64  `yaml:"radius_m"`      // for drone_drop: phone's room to the drone's path; default DefaultDropRadiusM
 	// MaxOffset is, for sensor_clock, how far a sensor's clock may be from
 	// the median of the site's sensors' (fusion's estimate from their
 	// health reports' arrival); default 250ms, half the default
@@ -93,6 +93,13 @@ var DroneClasses = []string{event.ClassDroneID, event.ClassDroneVideo, event.Cla
 // DefaultEscalateAfter is how long the built-in critical rules let a firing
 // alert go unacknowledged before they publish it again.
 const DefaultEscalateAfter = Duration(5 * time.Minute)
+
+// DefaultDropRadiusM is a drone_drop rule's radius_m when it gives none:
+// how close to where the drone went a phone's room must be to join its
+// drop. It takes in the cells at the window a drone hovered by, their
+// neighbours and those across the landing, within a drone fix's error;
+// 60 m, the default until 2026-12-05, took in the whole wing.
+const DefaultDropRadiusM = 10.0
 
 // DefaultReannounceAfter is a drone rule's reannounce_after when it gives
 // none: a drone back after three quarters of a minute unheard is a new
@@ -182,7 +189,7 @@ func (r *Rule) applyDefaults() {
 			r.Window = Duration(10 * time.Minute)
 		}
 		if r.RadiusM == 0 {
-			r.RadiusM = 60
+			r.RadiusM = DefaultDropRadiusM
 		}
 	}
 }
