@@ -76,6 +76,7 @@ const (
 	WhyState    Why = iota // a state change: pending, firing, resolved
 	WhyReminder            // a firing alert nobody has acknowledged (escalate_after)
 	WhyAck                 // an acknowledgement
+	WhyMoved               // a pending alert announced again in the room its track moved to
 )
 
 // WhyPublisher is a Publisher that is also told why each alert is
@@ -139,6 +140,11 @@ type alertState struct {
 	// when they were last asked (keepGained).
 	kept   int
 	keptAt time.Time
+	// announced is when a pending alert was last announced (its pending
+	// state, or a move), and moveDue says it has moved since without
+	// being announced (flushMove).
+	announced time.Time
+	moveDue   bool
 	// path holds, for a drone alert, the positions of its fixes
 	// (MaxDronePath, each at least DronePathStepM from the one before):
 	// where the drone went in its room, for the drop rule's radius.
@@ -316,6 +322,15 @@ const MoveWindowFixes = 10
 
 // MaxWindowFixes bounds the move test's window of one alert.
 const MaxWindowFixes = 512
+
+// MoveAnnounceEvery is how often at most a pending alert that follows its
+// track to another room is announced there again (WhyMoved): the latest
+// room wins, announced once the interval since its last announcement has
+// passed (Tick), unless it fires or resolves first, which announces it. A
+// handset at a wall two sensors hear alike, or a track mixing two
+// handsets, moved an alert back and forth at every few fixes: in a storm,
+// 94 "pending" publications for 33 alerts, up to 15 for one.
+const MoveAnnounceEvery = 10 * time.Second
 
 // alertKey is the key, under a location rule r, of the alert of a track in
 // a room: one alert per track and room, but for a drone one per room,
@@ -544,7 +559,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		key := alertKey(r, loc.Track, roomID)
 		if follow != nil {
 			e.dropAlert(r.Name + "/" + follow.key)
-			follow.key, follow.contra, follow.state = key, 0, StateInactive // re-announced below
+			follow.key, follow.contra = key, 0 // announced in its new room below (announceMove)
 			follow.unplaced = follow.unplaced && roomP < store.DefaultPlaceMinProb
 			follow.alert.Room, follow.alert.Zone = roomID, room.Zone
 			e.putAlert(r.Name+"/"+key, follow)
@@ -590,7 +605,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 		}
 		a.stale = a.stale || gained // stored by Tick (refresh), or with the transitions below
-		if a.state == StateInactive {
+		if a.state == StateInactive || a == follow {
 			what := "unauthorised " + loc.Class + " uplink"
 			if loc.Class == event.ClassUnknown {
 				// Energy in a cellular uplink no event class names: the
@@ -614,7 +629,12 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			if mass-roomP > 0.05 && !r.Anywhere() {
 				a.alert.Summary += fmt.Sprintf(" (in a %s: %.0f%%)", strings.Join(r.RoomKinds, "/"), 100*math.Min(1, mass))
 			}
-			errs = append(errs, e.transition(ctx, a, StatePending, loc.At))
+			if a == follow {
+				a.moveDue = true
+				errs = append(errs, e.flushMove(ctx, a, loc.At))
+			} else {
+				errs = append(errs, e.transition(ctx, a, StatePending, loc.At))
+			}
 		}
 		errs = append(errs, e.advance(ctx, a, loc.At))
 		if gained {
@@ -638,6 +658,20 @@ func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) 
 		e.log.Warn("drone back after a gap: its alert's acknowledgement unread", "id", a.alert.ID, "err", err)
 	}
 	return a.alert.AckNS != 0
+}
+
+// flushMove announces a pending alert that has moved since it was last
+// announced (moveDue) in its room now, as a move (WhyMoved), when
+// MoveAnnounceEvery has passed since then; otherwise Tick does, later,
+// with the room it is in then.
+func (e *Engine) flushMove(ctx context.Context, a *alertState, now time.Time) error {
+	if !a.moveDue || a.state != StatePending || now.Sub(a.announced) < MoveAnnounceEvery {
+		return nil
+	}
+	a.moveDue, a.announced = false, now
+	a.alert.UpdatedNS = now.UnixNano()
+	e.log.Info("alert moved", "rule", a.rule.Name, "state", a.alert.State, "id", a.alert.ID, "room", a.alert.Room)
+	return errors.Join(e.adoptAck(ctx, a), e.save(ctx, a, WhyMoved))
 }
 
 // MaxAlertEvidence is the most detection IDs an alert keeps as evidence
@@ -872,7 +906,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			if sensorRule {
 				a.lastSeen = now
 			}
-			errs = append(errs, e.advance(ctx, a, now), e.escalate(ctx, a, now))
+			errs = append(errs, e.advance(ctx, a, now), e.flushMove(ctx, a, now), e.escalate(ctx, a, now))
 			if err := e.refresh(ctx, a, now); err != nil {
 				errs = append(errs, err)
 			}
@@ -979,6 +1013,7 @@ func (e *Engine) transition(ctx context.Context, a *alertState, s State, now tim
 	a.state = s
 	a.alert.State = s.String()
 	a.alert.UpdatedNS = now.UnixNano()
+	a.announced, a.moveDue = now, false // announced in the room it is in now
 	if s == StateFiring {
 		a.firedAt = now
 		e.linkIncident(ctx, a, now)

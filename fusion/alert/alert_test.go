@@ -732,7 +732,7 @@ func mostLikely(probs map[string]float64) (string, float64) {
 
 // observeFixes feeds track t1 (an LTE uplink) one fix a second from t0,
 // each with the given room probabilities and its most likely room (ties to
-// the first name).
+// the first name). Then it ticks MoveAnnounceEvery after the last fix.
 func observeFixes(t *testing.T, e *Engine, t0 time.Time, fixes []map[string]float64) {
 	t.Helper()
 	for i, probs := range fixes {
@@ -742,6 +742,10 @@ func observeFixes(t *testing.T, e *Engine, t0 time.Time, fixes []map[string]floa
 		if err := e.ObserveLocation(context.Background(), loc); err != nil {
 			t.Fatal(err)
 		}
+	}	// A pending alert's move is announced at most every MoveAnnounceEvery:
+	// the last one is, by then.
+	if err := e.Tick(context.Background(), t0.Add(time.Duration(len(fixes))*time.Second+MoveAnnounceEvery)); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -1309,5 +1313,85 @@ func TestDropAfterRestart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// whyRecorder records what the engine publishes and why.
+type whyRecorder struct {
+	recorder
+	whys []Why
+}
+
+func (w *whyRecorder) PublishAlertWhy(ctx context.Context, why Why, a event.Alert) error {
+	w.whys = append(w.whys, why)
+	return w.recorder.PublishAlert(ctx, a)
+}
+
+// TestPendingMovesRateLimited: a pending alert whose track keeps moving
+// between two cells (a handset at a wall both sensors hear alike; a
+// track mixing two handsets) is announced in its new room at most every
+// MoveAnnounceEvery, as a move (WhyMoved, not a state change), the latest
+// room winning; the room it ends in is announced once the interval has
+// passed. In a storm 33 alerts made 119 publications, 94 of them
+// "pending", up to 15 for one alert.
+func TestPendingMovesRateLimited(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Rules[0].For = Duration(5 * time.Minute) // stays pending throughout
+	rec := &whyRecorder{}
+	e, err := New(cfg, wing(t), nil, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	ctx := context.Background()
+	a := map[string]float64{"B2-03": 0.9, "B2-04": 0.05}
+	b := map[string]float64{"B2-04": 0.9, "B2-03": 0.05}
+	var fixes []map[string]float64
+	for range 10 {
+		fixes = append(fixes, a, a, a, a, b, b, b, b)
+	}
+	fixes = append(fixes, a, a, a, a, a, a)
+	for i, probs := range fixes {
+		at := t0.Add(time.Duration(i) * time.Second)
+		best, p := mostLikely(probs)
+		if err := e.ObserveLocation(ctx, Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: probs, At: at}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Tick(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	end := t0.Add(time.Duration(len(fixes)) * time.Second)
+	if err := e.Tick(ctx, end.Add(MoveAnnounceEvery)); err != nil {
+		t.Fatal(err)
+	}
+	var moves []time.Time
+	var last event.Alert
+	for i, al := range rec.got {
+		if rec.whys[i] == WhyMoved {
+			moves = append(moves, time.Unix(0, al.UpdatedNS))
+		}
+		last = al
+	}
+	if len(moves) == 0 {
+		t.Fatalf("no move announced; published %v", rec.states())
+	}
+	for i := 1; i < len(moves); i++ {
+		if gap := moves[i].Sub(moves[i-1]); gap < MoveAnnounceEvery {
+			t.Errorf("moves announced %v apart, want at least %v", gap, MoveAnnounceEvery)
+		}
+	}
+	if max := int(end.Sub(t0)/MoveAnnounceEvery) + 1; len(moves) > max {
+		t.Errorf("%d moves announced in %v, want at most %d", len(moves), end.Sub(t0), max)
+	}
+	act := e.Active()
+	if len(act) != 1 || last.ID != act[0].ID || last.Room != act[0].Room || last.State != event.AlertPending {
+		t.Errorf("last publication %s %s in %s; active %+v: want the alert's latest room announced", last.ID, last.State, last.Room, act)
+	}
+	for i, al := range rec.got {
+		if rec.whys[i] == WhyState && al.State == event.AlertPending && i > 0 {
+			t.Errorf("publication %d: a move published as a state change (pending)", i)
+		}
 	}
 }
