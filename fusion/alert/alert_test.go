@@ -742,7 +742,8 @@ func observeFixes(t *testing.T, e *Engine, t0 time.Time, fixes []map[string]floa
 		if err := e.ObserveLocation(context.Background(), loc); err != nil {
 			t.Fatal(err)
 		}
-	}	// A pending alert's move is announced at most every MoveAnnounceEvery:
+	}
+	// A pending alert's move is announced at most every MoveAnnounceEvery:
 	// the last one is, by then.
 	if err := e.Tick(context.Background(), t0.Add(time.Duration(len(fixes))*time.Second+MoveAnnounceEvery)); err != nil {
 		t.Fatal(err)
