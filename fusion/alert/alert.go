@@ -103,6 +103,13 @@ type Location struct {
 	// the strongest detection), e.g. "LTE/NR uplink (LTE B3 UL, 15 kHz
 	// SCS)"; it names an uplink whose Class is unknown.
 	Label string
+	// FreqHz is the emission's centre frequency, Confidence the
+	// classifier's confidence in Class (0..1) of its strongest detection,
+	// and Sensors the sensors that heard it: the alert's wording (what was
+	// heard, where, and whether one sensor alone heard it).
+	FreqHz     float64
+	Confidence float64
+	Sensors    []string
 }
 
 type alertState struct {
@@ -145,6 +152,9 @@ type alertState struct {
 	// being announced (flushMove).
 	announced time.Time
 	moveDue   bool
+	// heard lists, for a drone alert, the classes heard in it (its
+	// DroneID, video link, controller), in the order first heard.
+	heard []string
 	// path holds, for a drone alert, the positions of its fixes
 	// (MaxDronePath, each at least DronePathStepM from the one before):
 	// where the drone went in its room, for the drop rule's radius.
@@ -594,6 +604,14 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if r.Kind == KindDrone {
 			a.notePos(loc.Pos)
 		}
+		newLink := r.Kind == KindDrone && !slices.Contains(a.heard, loc.Class)
+		if newLink {
+			a.heard = append(a.heard, loc.Class)
+		}
+		if c := loc.Confidence; c > a.alert.Confidence && c <= 1 {
+			a.alert.Confidence = c
+			a.stale = true
+		}
 		a.alert.Probability = math.Min(1, math.Max(0, roomP))
 		a.alert.RoomProbs = loc.RoomProbs
 		a.top = loc.Room
@@ -616,10 +634,17 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 					what = "unauthorised " + loc.Label
 				}
 			}
+			where := "in"
 			if r.Kind == KindDrone {
-				what = "drone (" + loc.Class + ")"
+				what = DroneWhat(loc.Class, loc.FreqHz)
+				if len(loc.Sensors) == 1 {
+					// One sensor gives a bearing of nothing and a range
+					// from power alone: its rooms are those around it,
+					// alike (the yard, the perimeter, outside at 27%).
+					where = "heard by " + loc.Sensors[0] + " only, range unknown: near"
+				}
 			}
-			a.alert.Summary = fmt.Sprintf("%s in %s %s, %.0f%%", what, room.Kind, room.ID, 100*roomP)
+			a.alert.Summary = fmt.Sprintf("%s %s %s %s, %.0f%%", what, where, room.Kind, room.ID, 100*roomP)
 			for _, id := range e.runnersUp(probs, r.RoomKinds, roomID, roomP) {
 				// Rooms nearly as likely (a cell across the landing, where
 				// walls make them alike): staff search them too.
@@ -637,8 +662,8 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 		}
 		errs = append(errs, e.advance(ctx, a, loc.At))
-		if gained {
-			errs = append(errs, e.incidentEvidence(ctx, a, loc.At))
+		if gained || newLink && a.alert.Incident != "" {
+			errs = append(errs, e.incidentEvidence(ctx, a, loc.At, newLink))
 		}
 	}
 	return errors.Join(errs...)
@@ -701,9 +726,20 @@ func addDetections(inc *store.Incident, ids []string) bool {
 // drone) brought one detection to its incident, which kept only that.
 // A closed incident is not reopened by it (store.AlertStore.UpsertIncident
 // keeps a closed case as it is when no new alert joined it).
-func (e *Engine) incidentEvidence(ctx context.Context, a *alertState, at time.Time) error {
+// With newLink (a drone alert heard a class new to it) the incident's
+// summary names the links heard anew (droneSummary).
+func (e *Engine) incidentEvidence(ctx context.Context, a *alertState, at time.Time, newLink bool) error {
 	inc := e.incidents[a.alert.Incident]
-	if inc == nil || !addDetections(inc, a.alert.Evidence) {
+	if inc == nil {
+		return nil
+	}
+	added := addDetections(inc, a.alert.Evidence)
+	if newLink {
+		sum := e.droneSummary(inc)
+		added = added || sum != inc.Summary
+		inc.Summary = sum
+	}
+	if !added {
 		return nil
 	}
 	inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
@@ -1209,8 +1245,8 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 	}
 	addDetections(inc, a.alert.Evidence) // and more as a gains it (incidentEvidence)
 	inc.UpdatedNS = max(inc.UpdatedNS, now.UnixNano())
-	if inc.Kind == "drone_drop" && a.rule.Kind == KindUnauthorisedUplink {
-		inc.Summary = fmt.Sprintf("drone drop followed by unauthorised phone in %s", a.alert.Room)
+	if inc.Kind == "drone_drop" {
+		inc.Summary = e.droneSummary(inc)
 	}
 	if e.store != nil {
 		if err := e.store.UpsertIncident(ctx, *inc); err != nil {
@@ -1238,6 +1274,65 @@ func (e *Engine) trackIncident(a *alertState) *store.Incident {
 		return nil
 	}
 	return e.incidents[last.alert.Incident]
+}
+
+// droneSummary returns the summary of drone-drop incident inc: the links
+// heard from the drone (DroneWhat of each class its drone alerts heard,
+// in the order first heard) and its rooms, or, once a phone has joined,
+// the phone's latest room.
+func (e *Engine) droneSummary(inc *store.Incident) string {
+	var links, phones []string
+	for _, id := range inc.Alerts {
+		a := e.find(id)
+		if a == nil {
+			continue
+		}
+		switch a.rule.Kind {
+		case KindUnauthorisedUplink:
+			phones = append(phones, a.alert.Room)
+		case KindDrone:
+			for _, c := range a.heard {
+				if w := DroneWhat(c, 0); !slices.Contains(links, w) {
+					links = append(links, w)
+				}
+			}
+		}
+	}
+	if len(phones) > 0 {
+		return fmt.Sprintf("drone drop followed by unauthorised phone in %s", phones[len(phones)-1])
+	}
+	if len(links) == 0 {
+		return inc.Summary
+	}
+	return fmt.Sprintf("drone in %s: %s heard", strings.Join(inc.Rooms, ", "), strings.Join(links, ", "))
+}
+
+// DroneWhat names what a drone-class emission is, for people, with its
+// frequency when known (freqHz above 0): "drone video link (5760 MHz)",
+// "drone remote control (pilot's controller, 2.4 GHz band)" (a hopping
+// controller's centre is one hop), "DJI DroneID telemetry (2430 MHz)",
+// "analog FPV video (5800 MHz)"; another class is named as it is.
+func DroneWhat(class string, freqHz float64) string {
+	name, ok := map[string]string{
+		event.ClassDroneID:    "DJI DroneID telemetry",
+		event.ClassDroneVideo: "drone video link",
+		event.ClassRCFHSS:     "drone remote control",
+		event.ClassFPVAnalog:  "analog FPV video",
+	}[class]
+	if !ok {
+		name = "drone (" + class + ")"
+	}
+	switch {
+	case class == event.ClassRCFHSS && freqHz >= 1e9:
+		return fmt.Sprintf("%s (pilot's controller, %.1f GHz band)", name, freqHz/1e9)
+	case class == event.ClassRCFHSS && freqHz > 0:
+		return fmt.Sprintf("%s (pilot's controller, %.0f MHz band)", name, freqHz/1e6)
+	case class == event.ClassRCFHSS:
+		return name + " (pilot's controller)"
+	case freqHz > 0:
+		return fmt.Sprintf("%s (%.0f MHz)", name, freqHz/1e6)
+	}
+	return name
 }
 
 // nearDrone returns the drone-drop incident a joins, or nil: for a drone

@@ -1396,3 +1396,82 @@ func TestPendingMovesRateLimited(t *testing.T) {
 		}
 	}
 }
+
+// TestDroneSummary: a drone alert names what was heard in words staff can
+// act on, with its frequency, says when one sensor alone heard it (its
+// range, so its room, unknown: it used to read as a coin toss between the
+// yard, the perimeter and outside), and carries the classifiers'
+// confidence; until 2026-12-05 it read "drone (rc_fhss)".
+func TestDroneSummary(t *testing.T) {
+	tests := []struct {
+		name     string
+		class    string
+		freqHz   float64
+		sensors  []string
+		probs    map[string]float64
+		want     []string // substrings of the summary
+		notWant  []string
+		wantConf float64
+	}{
+		{"video link", event.ClassDroneVideo, 5.76e9, []string{"s3", "s5", "s7"}, map[string]float64{"B2-03": 0.99},
+			[]string{"drone video link (5760 MHz) in cell B2-03, 99%"}, []string{"drone_video", "only"}, 0.8},
+		{"controller", event.ClassRCFHSS, 2.44e9, []string{"s3", "s7"}, map[string]float64{"B2-03": 0.9},
+			[]string{"drone remote control (pilot's controller, 2.4 GHz band) in cell B2-03"}, []string{"rc_fhss"}, 0.8},
+		{"DroneID", event.ClassDroneID, 2.4295e9, []string{"s1", "s7"}, map[string]float64{"yard": 0.9},
+			[]string{"DJI DroneID telemetry (2430 MHz) in yard yard, 90%"}, nil, 0.8},
+		{"analog FPV", event.ClassFPVAnalog, 5.8e9, []string{"s1", "s7"}, map[string]float64{"yard": 0.9},
+			[]string{"analog FPV video (5800 MHz)"}, nil, 0.8},
+		{"one sensor", event.ClassDroneID, 2.44e9, []string{"s7"}, map[string]float64{"yard": 0.28, "B2-landing": 0.27, "B2-03": 0.26},
+			[]string{"DJI DroneID telemetry (2440 MHz) heard by s7 only, range unknown: near yard yard, 28%, or landing B2-landing, 27%"}, nil, 0.8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, rec, t0 := onlineEngine(t)
+			best, p := mostLikely(tt.probs)
+			for i, conf := range []float64{0.6, 0.8, 0.7} {
+				loc := Location{Track: "d", Class: tt.class, Link: event.LinkUnknown, Room: best, Prob: p, RoomProbs: tt.probs,
+					At: t0.Add(time.Duration(i) * time.Second), FreqHz: tt.freqHz, Confidence: conf, Sensors: tt.sensors}
+				if err := e.ObserveLocation(context.Background(), loc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(rec.got) == 0 {
+				t.Fatal("no alert")
+			}
+			first := rec.got[0]
+			for _, w := range tt.want {
+				if !strings.Contains(first.Summary, w) {
+					t.Errorf("summary %q, want it to hold %q", first.Summary, w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(first.Summary, w) {
+					t.Errorf("summary %q holds %q", first.Summary, w)
+				}
+			}
+			if got := e.Active()[0].Confidence; got != tt.wantConf {
+				t.Errorf("confidence %v, want %v (the highest of its fixes)", got, tt.wantConf)
+			}
+		})
+	}
+}
+
+// TestDropIncidentNamesLinks: a drone-drop incident's summary names the
+// drone's links heard so far (its DroneID, then its video link and its
+// controller heard in the same room), until a phone joins it.
+func TestDropIncidentNamesLinks(t *testing.T) {
+	e, see, t0 := droneEngine(t, 0)
+	yard := site.Point{X: 15, Y: -8}
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	see("id", event.ClassDroneID, "yard", yard, at(0))
+	if incs := e.Incidents(); len(incs) != 1 || !strings.Contains(incs[0].Summary, "DJI DroneID telemetry") {
+		t.Fatalf("incidents %+v, want one naming the DroneID", incs)
+	}
+	see("video", event.ClassDroneVideo, "yard", yard, at(2))
+	see("rc", event.ClassRCFHSS, "yard", yard, at(3))
+	see("id", event.ClassDroneID, "yard", yard, at(4))
+	want := "drone in yard: DJI DroneID telemetry, drone video link, drone remote control (pilot's controller) heard"
+	if incs := e.Incidents(); len(incs) != 1 || incs[0].Summary != want {
+		t.Errorf("incidents %+v, want one summarised %q", incs, want)
+	}
+}
