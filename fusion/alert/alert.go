@@ -569,7 +569,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		key := alertKey(r, loc.Track, roomID)
 		if follow != nil {
 			e.dropAlert(r.Name + "/" + follow.key)
-			follow.key, follow.contra = key, 0 // announced in its new room below (announceMove)
+			follow.key, follow.contra = key, 0 // announced in its new room below (flushMove)
 			follow.unplaced = follow.unplaced && roomP < store.DefaultPlaceMinProb
 			follow.alert.Room, follow.alert.Zone = roomID, room.Zone
 			e.putAlert(r.Name+"/"+key, follow)
@@ -1353,7 +1353,12 @@ func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now tim
 	}
 	clear(e.drones[len(keep):])
 	e.drones = keep
-	first := time.Time{} // a's uplink's first sighting, looked up once
+	// a's uplink's first sighting, looked up once, as far back as the
+	// earliest drone's look-back needs.
+	first, since := time.Time{}, now
+	for _, d := range e.drones {
+		since = minTime(since, d.active.Add(-time.Duration(dr.Window)))
+	}
 	for i := len(e.drones) - 1; i >= 0; i-- {
 		d := e.drones[i]
 		if d == a || d.alert.Incident == "" || now.Sub(d.active) < 0 {
@@ -1366,7 +1371,7 @@ func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now tim
 			continue
 		}
 		if first.IsZero() {
-			first = e.firstUplink(ctx, a, d.active.Add(-time.Duration(dr.Window)))
+			first = e.firstUplink(ctx, a, since)
 		}
 		if !first.Before(d.active) {
 			return e.incidents[d.alert.Incident]
