@@ -1046,6 +1046,36 @@ func TestCloseIncidentAcksItsAlerts(t *testing.T) {
 	}
 }
 
+// TestCloseDropIncidentLeavesPhones: closing a drone-drop case
+// acknowledges its drone alerts and leaves its phone alerts (handsets in
+// cells the drone came near, each a search of its own) open: until
+// 2026-12-05 a drop closed "not_found" acknowledged 18 phone alerts in 12
+// cells with the drone's note, silencing their reminders.
+func TestCloseDropIncidentLeavesPhones(t *testing.T) {
+	ev := newEnv(t)
+	at := testNow.Add(-time.Minute).UnixNano()
+	for id, class := range map[string]string{"al-drone": event.ClassDroneID, "al-rc": event.ClassRCFHSS, "al-phone": event.ClassLTE, "al-unnamed": event.ClassUnknown} {
+		ev.al.alerts[id] = event.Alert{Schema: 1, ID: id, Site: "hmp1", Rule: "r", Severity: event.SeverityCritical, State: event.AlertFiring,
+			Summary: id, Room: "a-102", Class: class, ActiveNS: at, UpdatedNS: at}
+	}
+	ev.al.incidents["inc-drop"] = store.Incident{ID: "inc-drop", Site: "hmp1", Kind: "drone_drop", Summary: "drone", State: "open",
+		OpenedNS: at, UpdatedNS: at, Alerts: []string{"al-drone", "al-rc", "al-phone", "al-unnamed"}}
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAnalyst, "analyst-password")
+	if rec := do(e, "POST", "/api/v1/incidents/inc-drop/close", `{"outcome":"not_found","note":"yard searched"}`, "application/json", &c, true); rec.Code != 200 {
+		t.Fatalf("close: %d %s", rec.Code, rec.Body)
+	}
+	for id, wantAck := range map[string]bool{"al-drone": true, "al-rc": true, "al-phone": false, "al-unnamed": false} {
+		a, _ := ev.al.Alert(context.Background(), id)
+		if got := a.AckNS != 0; got != wantAck {
+			t.Errorf("%s acknowledged %v (%q), want %v", id, got, a.AckNote, wantAck)
+		}
+	}
+}
+
 // TestIncidentsByState: the control room's list of open cases holds every
 // open incident, however old; closed ones leave it.
 func TestIncidentsByState(t *testing.T) {

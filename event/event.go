@@ -332,6 +332,7 @@ type Alert struct {
 	Class       string             `json:"class,omitempty"`
 	Incident    string             `json:"incident,omitempty"`
 	Probability float64            `json:"probability,omitempty"`
+	Confidence  float64            `json:"confidence,omitempty"` // classifiers' confidence in Class, 0..1: the highest of its fixes'
 	RoomProbs   map[string]float64 `json:"room_probs,omitempty"`
 	Evidence    []string           `json:"evidence,omitempty"` // detection IDs
 	ActiveNS    int64              `json:"active_ns"`          // when the condition began
@@ -363,6 +364,8 @@ func (a Alert) Validate() error {
 		return schemaErr("state: %q unknown", a.State)
 	case !finite(a.Probability) || a.Probability < 0 || a.Probability > 1:
 		return schemaErr("probability: %v not in [0,1]", a.Probability)
+	case !finite(a.Confidence) || a.Confidence < 0 || a.Confidence > 1:
+		return schemaErr("confidence: %v not in [0,1]", a.Confidence)
 	case a.Escalations < 0:
 		return schemaErr("escalations: %d is negative", a.Escalations)
 	}

@@ -179,6 +179,16 @@ func TestHealthAlertSpectrum(t *testing.T) {
 	if _, err := event.DecodeAlert([]byte(strings.Replace(string(b), `"escalations":2`, `"escalations":-1`, 1))); err == nil || !strings.Contains(err.Error(), "escalations") {
 		t.Errorf("negative escalations: %v, want an error naming escalations", err)
 	}
+	a.Confidence = 0.9
+	if b, err = event.Encode(a); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := event.DecodeAlert(b); err != nil || got.Confidence != 0.9 {
+		t.Errorf("confidence round trip = %+v, %v", got, err)
+	}
+	if _, err := event.DecodeAlert([]byte(strings.Replace(string(b), `"confidence":0.9`, `"confidence":1.5`, 1))); err == nil || !strings.Contains(err.Error(), "confidence") {
+		t.Errorf("confidence 1.5: %v, want an error naming confidence", err)
+	}
 	s := event.Spectrum{Schema: 1, Site: "a", Sensor: "s1", TimeNS: 1, CenterHz: 1e9, SampleRateHz: 2e7, PowerDBm: []float32{-90, -80}}
 	b, err = event.Encode(s)
 	if err != nil {

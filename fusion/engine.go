@@ -284,6 +284,7 @@ type metrics struct {
 	dropped    prometheus.Counter
 	alerts     *prometheus.CounterVec
 	reminders  *prometheus.CounterVec
+	moves      *prometheus.CounterVec
 	acks       *prometheus.CounterVec
 	clock      *prometheus.GaugeVec
 	maint      prometheus.Gauge
@@ -309,6 +310,8 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 			Help: "Alert state changes published, by rule, severity and state (pending, firing, resolved)."}, []string{"rule", "severity", "state"}),
 		reminders: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_alert_reminders_total",
 			Help: "Firing alerts published again because nobody had acknowledged them (escalate_after), by rule and severity."}, []string{"rule", "severity"}),
+		moves: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_alert_moves_total",
+			Help: "Pending alerts published again in the room their track moved to (at most one every 10 s per alert), by rule and severity."}, []string{"rule", "severity"}),
 		acks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_acks_total",
 			Help: "Acknowledgements, by result: published (the alert went out again with it), known (a dashboard announced one fusion had, or for an alert it no longer holds)."}, []string{"result"}),
 		clock: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfw_fusion_sensor_clock_offset_seconds",
@@ -322,7 +325,7 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		Help: "Records dropped because no store can hold them (a NaN or infinite value), by what; the rest of their batch is written."}, []string{"what"})
 	m.locateInvalid = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_locate_invalid_total",
 		Help: "Fixes dropped because the locator returned a non-finite position, angle or room probability (the emission's detections are stored unlocated)."})
-	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.acks, m.clock, m.maint, m.storeDropped, m.invalid, m.locateInvalid} {
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.moves, m.acks, m.clock, m.maint, m.storeDropped, m.invalid, m.locateInvalid} {
 		if err := r.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -331,7 +334,7 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 }
 
 // countingPublisher counts the alert publications by why they were made
-// (state changes, reminders, acknowledgements), then passes them on to
+// (state changes, reminders, room moves, acknowledgements), then passes them on to
 // next (nil: none).
 type countingPublisher struct {
 	next alert.Publisher
@@ -353,6 +356,8 @@ func (p countingPublisher) PublishAlertWhy(ctx context.Context, why alert.Why, a
 		p.met.reminders.WithLabelValues(a.Rule, a.Severity).Inc()
 	case alert.WhyAck:
 		p.met.acks.WithLabelValues("published").Inc()
+	case alert.WhyMoved:
+		p.met.moves.WithLabelValues(a.Rule, a.Severity).Inc()
 	default:
 		p.met.alerts.WithLabelValues(a.Rule, a.Severity, a.State).Inc()
 	}
@@ -754,7 +759,8 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	}
 	e.last = append(e.last, le)
 	return e.alerts.ObserveLocation(ctx, alert.Location{Track: tr.id, Class: g.class, Link: g.link, Room: room, Prob: prob,
-		RoomProbs: res.RoomProbs(), Pos: res.Pos, Authorised: authorised, Evidence: ids, At: g.start, Label: strongest.Label})
+		RoomProbs: res.RoomProbs(), Pos: res.Pos, Authorised: authorised, Evidence: ids, At: g.start, Label: strongest.Label,
+		FreqHz: g.centerHz, Confidence: strongest.Confidence, Sensors: slices.Compact(slices.Clone(sensors))})
 }
 
 // errNonFiniteFix marks a fix finiteFix refused.

@@ -112,7 +112,8 @@ func (f fakeMaintenance) Maintenance(_ context.Context, _ string, at time.Time) 
 //	advance D                      # in 1 s ticks
 //	ack rule=R user=U note=N        # in fusion's engine (the demo's dashboard)
 //	announce rule=R user=U note=N   # on the ack topic (a dashboard of a deployment)
-//	expect alert rule=R [state=S] [room=R] [acked=true] [sensor=S]
+//	expect alert rule=R [state=S] [room=R] [acked=true|false] [sensor=S] [says=A_B] [confidence=C]
+//	                               # says: the summary holds "A B" (_ for a space)
 //	expect alerts N [rule=R]       # alerts ever raised (any state)
 //	expect alert ... room=R1,R2    # any of the rooms
 //	expect location room=R[,R2] [minprob=P] [top=K] [heard=N]
@@ -415,7 +416,14 @@ func (sc *scenario) expect(f []string) error {
 			if a.Rule != m["rule"] || (m["state"] != "" && a.State != m["state"]) || (m["room"] != "" && !slices.Contains(strings.Split(m["room"], ","), a.Room)) {
 				continue
 			}
-			if (m["acked"] == "true" && a.AckBy == "") || (m["sensor"] != "" && a.Sensor != m["sensor"]) {
+			if (m["acked"] == "true" && a.AckBy == "") || (m["acked"] == "false" && a.AckBy != "") || (m["sensor"] != "" && a.Sensor != m["sensor"]) {
+				continue
+			}
+			if m["says"] != "" && !strings.Contains(a.Summary, strings.ReplaceAll(m["says"], "_", " ")) {
+				seen = append(seen, fmt.Sprintf("(%q)", a.Summary))
+				continue
+			}
+			if c, err := num(m, "confidence", a.Confidence); err != nil || a.Confidence != c {
 				continue
 			}
 			return nil

@@ -76,6 +76,7 @@ const (
 	WhyState    Why = iota // a state change: pending, firing, resolved
 	WhyReminder            // a firing alert nobody has acknowledged (escalate_after)
 	WhyAck                 // an acknowledgement
+	WhyMoved               // a pending alert announced again in the room its track moved to
 )
 
 // WhyPublisher is a Publisher that is also told why each alert is
@@ -102,6 +103,13 @@ type Location struct {
 	// the strongest detection), e.g. "LTE/NR uplink (LTE B3 UL, 15 kHz
 	// SCS)"; it names an uplink whose Class is unknown.
 	Label string
+	// FreqHz is the emission's centre frequency, Confidence the
+	// classifier's confidence in Class (0..1) of its strongest detection,
+	// and Sensors the sensors that heard it: the alert's wording (what was
+	// heard, where, and whether one sensor alone heard it).
+	FreqHz     float64
+	Confidence float64
+	Sensors    []string
 }
 
 type alertState struct {
@@ -139,6 +147,38 @@ type alertState struct {
 	// when they were last asked (keepGained).
 	kept   int
 	keptAt time.Time
+	// announced is when a pending alert was last announced (its pending
+	// state, or a move), and moveDue says it has moved since without
+	// being announced (flushMove).
+	announced time.Time
+	moveDue   bool
+	// heard lists, for a drone alert, the classes heard in it (its
+	// DroneID, video link, controller), in the order first heard.
+	heard []string
+	// path holds, for a drone alert, the positions of its fixes
+	// (MaxDronePath, each at least DronePathStepM from the one before):
+	// where the drone went in its room, for the drop rule's radius.
+	path []site.Point
+}
+
+// MaxDronePath bounds a drone alert's path; DronePathStepM is how far a
+// fix must be from the path's last point to be added to it.
+const (
+	MaxDronePath   = 256
+	DronePathStepM = 1.0
+)
+
+// notePos adds p to a's path when it is DronePathStepM or more from its
+// last point; a full path keeps its first points and its latest.
+func (a *alertState) notePos(p site.Point) {
+	if n := len(a.path); n > 0 && math.Hypot(p.X-a.path[n-1].X, p.Y-a.path[n-1].Y) < DronePathStepM {
+		return
+	}
+	if len(a.path) >= MaxDronePath {
+		a.path[len(a.path)-1] = p
+		return
+	}
+	a.path = append(a.path, p)
 }
 
 // fix is one location fix of a track, as the move test remembers it.
@@ -293,6 +333,15 @@ const MoveWindowFixes = 10
 // MaxWindowFixes bounds the move test's window of one alert.
 const MaxWindowFixes = 512
 
+// MoveAnnounceEvery is how often at most a pending alert that follows its
+// track to another room is announced there again (WhyMoved): the latest
+// room wins, announced once the interval since its last announcement has
+// passed (Tick), unless it fires or resolves first, which announces it. A
+// handset at a wall two sensors hear alike, or a track mixing two
+// handsets, moved an alert back and forth at every few fixes: in a storm,
+// 94 "pending" publications for 33 alerts, up to 15 for one.
+const MoveAnnounceEvery = 10 * time.Second
+
 // alertKey is the key, under a location rule r, of the alert of a track in
 // a room: one alert per track and room, but for a drone one per room,
 // whatever its tracks. A drone's DroneID, video link and controller are
@@ -383,10 +432,12 @@ func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mas
 	return best, bestP, mass
 }
 
-// ofKinds reports whether room id is in the site model and of one of kinds.
+// ofKinds reports whether room id is in the site model and of one of
+// kinds; with no kinds (a drone rule that holds anywhere, Rule.Anywhere),
+// whether it is in the site model.
 func (e *Engine) ofKinds(id string, kinds []string) bool {
 	rm, ok := e.site.Room(id)
-	return ok && slices.Contains(kinds, rm.Kind)
+	return ok && (len(kinds) == 0 || slices.Contains(kinds, rm.Kind))
 }
 
 // RunnerUpShare is how likely, against the alert's room, another room of
@@ -518,12 +569,21 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		key := alertKey(r, loc.Track, roomID)
 		if follow != nil {
 			e.dropAlert(r.Name + "/" + follow.key)
-			follow.key, follow.contra, follow.state = key, 0, StateInactive // re-announced below
+			follow.key, follow.contra = key, 0 // announced in its new room below (flushMove)
 			follow.unplaced = follow.unplaced && roomP < store.DefaultPlaceMinProb
 			follow.alert.Room, follow.alert.Zone = roomID, room.Zone
 			e.putAlert(r.Name+"/"+key, follow)
 		}
 		a := e.alerts[r.Name+"/"+key]
+		if a != nil && e.backAfterAck(ctx, a, loc.At) {
+			// The drone is back after a gap and its alert was
+			// acknowledged: the acknowledged alert resolves (its
+			// acknowledgement kept) and a new one fires, so the
+			// control room hears of it again.
+			e.log.Info("acknowledged drone alert heard again after a gap: raised anew", "rule", r.Name, "id", a.alert.ID,
+				"room", a.alert.Room, "gap", loc.At.Sub(a.lastSeen).Round(time.Second))
+			errs = append(errs, e.transition(ctx, a, StateResolved, loc.At))
+		}
 		if a == nil || a.state == StateResolved {
 			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent), unplaced: roomP < store.DefaultPlaceMinProb}
 			if len(a.recent) == 0 {
@@ -541,6 +601,17 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			a.lastSeen = loc.At
 		}
 		a.pos = loc.Pos
+		if r.Kind == KindDrone {
+			a.notePos(loc.Pos)
+		}
+		newLink := r.Kind == KindDrone && !slices.Contains(a.heard, loc.Class)
+		if newLink {
+			a.heard = append(a.heard, loc.Class)
+		}
+		if c := loc.Confidence; c > a.alert.Confidence && c <= 1 {
+			a.alert.Confidence = c
+			a.stale = true
+		}
 		a.alert.Probability = math.Min(1, math.Max(0, roomP))
 		a.alert.RoomProbs = loc.RoomProbs
 		a.top = loc.Room
@@ -552,7 +623,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 		}
 		a.stale = a.stale || gained // stored by Tick (refresh), or with the transitions below
-		if a.state == StateInactive {
+		if a.state == StateInactive || a == follow {
 			what := "unauthorised " + loc.Class + " uplink"
 			if loc.Class == event.ClassUnknown {
 				// Energy in a cellular uplink no event class names: the
@@ -563,27 +634,69 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 					what = "unauthorised " + loc.Label
 				}
 			}
+			where := "in"
 			if r.Kind == KindDrone {
-				what = "drone (" + loc.Class + ")"
+				what = DroneWhat(loc.Class, loc.FreqHz)
+				if len(loc.Sensors) == 1 {
+					// One sensor gives a bearing of nothing and a range
+					// from power alone: its rooms are those around it,
+					// alike (the yard, the perimeter, outside at 27%).
+					where = "heard by " + loc.Sensors[0] + " only, range unknown: near"
+				}
 			}
-			a.alert.Summary = fmt.Sprintf("%s in %s %s, %.0f%%", what, room.Kind, room.ID, 100*roomP)
+			a.alert.Summary = fmt.Sprintf("%s %s %s %s, %.0f%%", what, where, room.Kind, room.ID, 100*roomP)
 			for _, id := range e.runnersUp(probs, r.RoomKinds, roomID, roomP) {
 				// Rooms nearly as likely (a cell across the landing, where
 				// walls make them alike): staff search them too.
 				rm, _ := e.site.Room(id)
 				a.alert.Summary += fmt.Sprintf(", or %s %s, %.0f%%", rm.Kind, id, 100*probs[id])
 			}
-			if mass-roomP > 0.05 {
+			if mass-roomP > 0.05 && !r.Anywhere() {
 				a.alert.Summary += fmt.Sprintf(" (in a %s: %.0f%%)", strings.Join(r.RoomKinds, "/"), 100*math.Min(1, mass))
 			}
-			errs = append(errs, e.transition(ctx, a, StatePending, loc.At))
+			if a == follow {
+				a.moveDue = true
+				errs = append(errs, e.flushMove(ctx, a, loc.At))
+			} else {
+				errs = append(errs, e.transition(ctx, a, StatePending, loc.At))
+			}
 		}
 		errs = append(errs, e.advance(ctx, a, loc.At))
-		if gained {
-			errs = append(errs, e.incidentEvidence(ctx, a, loc.At))
+		if gained || newLink && a.alert.Incident != "" {
+			errs = append(errs, e.incidentEvidence(ctx, a, loc.At, newLink))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// backAfterAck reports whether a fix at at of a firing drone alert a,
+// which someone has acknowledged (in this engine or, as read from the
+// store, in a dashboard), comes after its rule's ReannounceAfter without
+// one: the drone went and came back. An unacknowledged alert is still
+// before the control room; a late fix (at before its last) is no return.
+func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) bool {
+	if a.rule.Kind != KindDrone || a.state != StateFiring || a.rule.ReannounceAfter <= 0 ||
+		at.Sub(a.lastSeen) < time.Duration(a.rule.ReannounceAfter) {
+		return false
+	}
+	if err := e.adoptAck(ctx, a); err != nil {
+		e.log.Warn("drone back after a gap: its alert's acknowledgement unread", "id", a.alert.ID, "err", err)
+	}
+	return a.alert.AckNS != 0
+}
+
+// flushMove announces a pending alert that has moved since it was last
+// announced (moveDue) in its room now, as a move (WhyMoved), when
+// MoveAnnounceEvery has passed since then; otherwise Tick does, later,
+// with the room it is in then.
+func (e *Engine) flushMove(ctx context.Context, a *alertState, now time.Time) error {
+	if !a.moveDue || a.state != StatePending || now.Sub(a.announced) < MoveAnnounceEvery {
+		return nil
+	}
+	a.moveDue, a.announced = false, now
+	a.alert.UpdatedNS = now.UnixNano()
+	e.log.Info("alert moved", "rule", a.rule.Name, "state", a.alert.State, "id", a.alert.ID, "room", a.alert.Room)
+	return errors.Join(e.adoptAck(ctx, a), e.save(ctx, a, WhyMoved))
 }
 
 // MaxAlertEvidence is the most detection IDs an alert keeps as evidence
@@ -613,9 +726,20 @@ func addDetections(inc *store.Incident, ids []string) bool {
 // drone) brought one detection to its incident, which kept only that.
 // A closed incident is not reopened by it (store.AlertStore.UpsertIncident
 // keeps a closed case as it is when no new alert joined it).
-func (e *Engine) incidentEvidence(ctx context.Context, a *alertState, at time.Time) error {
+// With newLink (a drone alert heard a class new to it) the incident's
+// summary names the links heard anew (droneSummary).
+func (e *Engine) incidentEvidence(ctx context.Context, a *alertState, at time.Time, newLink bool) error {
 	inc := e.incidents[a.alert.Incident]
-	if inc == nil || !addDetections(inc, a.alert.Evidence) {
+	if inc == nil {
+		return nil
+	}
+	added := addDetections(inc, a.alert.Evidence)
+	if newLink {
+		sum := e.droneSummary(inc)
+		added = added || sum != inc.Summary
+		inc.Summary = sum
+	}
+	if !added {
 		return nil
 	}
 	inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
@@ -818,7 +942,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			if sensorRule {
 				a.lastSeen = now
 			}
-			errs = append(errs, e.advance(ctx, a, now), e.escalate(ctx, a, now))
+			errs = append(errs, e.advance(ctx, a, now), e.flushMove(ctx, a, now), e.escalate(ctx, a, now))
 			if err := e.refresh(ctx, a, now); err != nil {
 				errs = append(errs, err)
 			}
@@ -925,6 +1049,7 @@ func (e *Engine) transition(ctx context.Context, a *alertState, s State, now tim
 	a.state = s
 	a.alert.State = s.String()
 	a.alert.UpdatedNS = now.UnixNano()
+	a.announced, a.moveDue = now, false // announced in the room it is in now
 	if s == StateFiring {
 		a.firedAt = now
 		e.linkIncident(ctx, a, now)
@@ -1089,7 +1214,7 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 		// from outside) joins the incident of the drone seen within the
 		// drop rule's window and radius: one visit, one incident.
 		if dr := e.dropRule(); dr != nil {
-			inc = e.nearDrone(dr, a, now)
+			inc = e.nearDrone(ctx, dr, a, now)
 			e.drones = append(e.drones, a)
 			if inc == nil {
 				inc = e.newIncident("drone_drop", a, now)
@@ -1100,7 +1225,7 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			inc.Summary = a.alert.Summary // where the handset is now; Rooms keeps where it was
 		}
 		if dr := e.dropRule(); dr != nil && inc == nil {
-			inc = e.nearDrone(dr, a, now)
+			inc = e.nearDrone(ctx, dr, a, now)
 		}
 		if inc == nil {
 			inc = e.newIncident("illicit_phone", a, now)
@@ -1120,8 +1245,8 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 	}
 	addDetections(inc, a.alert.Evidence) // and more as a gains it (incidentEvidence)
 	inc.UpdatedNS = max(inc.UpdatedNS, now.UnixNano())
-	if inc.Kind == "drone_drop" && a.rule.Kind == KindUnauthorisedUplink {
-		inc.Summary = fmt.Sprintf("drone drop followed by unauthorised phone in %s", a.alert.Room)
+	if inc.Kind == "drone_drop" {
+		inc.Summary = e.droneSummary(inc)
 	}
 	if e.store != nil {
 		if err := e.store.UpsertIncident(ctx, *inc); err != nil {
@@ -1151,15 +1276,75 @@ func (e *Engine) trackIncident(a *alertState) *store.Incident {
 	return e.incidents[last.alert.Incident]
 }
 
+// droneSummary returns the summary of drone-drop incident inc: the links
+// heard from the drone (DroneWhat of each class its drone alerts heard,
+// in the order first heard) and its rooms, or, once a phone has joined,
+// the phone's latest room.
+func (e *Engine) droneSummary(inc *store.Incident) string {
+	var links, phones []string
+	for _, id := range inc.Alerts {
+		a := e.find(id)
+		if a == nil {
+			continue
+		}
+		switch a.rule.Kind {
+		case KindUnauthorisedUplink:
+			phones = append(phones, a.alert.Room)
+		case KindDrone:
+			for _, c := range a.heard {
+				if w := DroneWhat(c, 0); !slices.Contains(links, w) {
+					links = append(links, w)
+				}
+			}
+		}
+	}
+	if len(phones) > 0 {
+		return fmt.Sprintf("drone drop followed by unauthorised phone in %s", phones[len(phones)-1])
+	}
+	if len(links) == 0 {
+		return inc.Summary
+	}
+	return fmt.Sprintf("drone in %s: %s heard", strings.Join(inc.Rooms, ", "), strings.Join(links, ", "))
+}
+
+// DroneWhat names what a drone-class emission is, for people, with its
+// frequency when known (freqHz above 0): "drone video link (5760 MHz)",
+// "drone remote control (pilot's controller, 2.4 GHz band)" (a hopping
+// controller's centre is one hop), "DJI DroneID telemetry (2430 MHz)",
+// "analog FPV video (5800 MHz)"; another class is named as it is.
+func DroneWhat(class string, freqHz float64) string {
+	name, ok := map[string]string{
+		event.ClassDroneID:    "DJI DroneID telemetry",
+		event.ClassDroneVideo: "drone video link",
+		event.ClassRCFHSS:     "drone remote control",
+		event.ClassFPVAnalog:  "analog FPV video",
+	}[class]
+	if !ok {
+		name = "drone (" + class + ")"
+	}
+	switch {
+	case class == event.ClassRCFHSS && freqHz >= 1e9:
+		return fmt.Sprintf("%s (pilot's controller, %.1f GHz band)", name, freqHz/1e9)
+	case class == event.ClassRCFHSS && freqHz > 0:
+		return fmt.Sprintf("%s (pilot's controller, %.0f MHz band)", name, freqHz/1e6)
+	case class == event.ClassRCFHSS:
+		return name + " (pilot's controller)"
+	case freqHz > 0:
+		return fmt.Sprintf("%s (%.0f MHz)", name, freqHz/1e6)
+	}
+	return name
+}
+
 // nearDrone returns the drone-drop incident a joins, or nil: for a drone
 // alert, that of the latest drone alert seen within dr's window of now,
 // wherever it was (one visit: the aircraft seen as it approaches from
 // outside, beyond the radius, and its controller with the pilot a hundred
 // metres off are the same incident); for a phone alert, that of the latest
-// drone alert within the window and within dr's radius of a that was
-// active before a (a drop followed by a new uplink: a phone on before the
-// drone came is not one). It forgets drone alerts older than the window.
-func (e *Engine) nearDrone(dr *Rule, a *alertState, now time.Time) *store.Incident {
+// drone alert within the window whose path came within dr's radius of a's
+// room (nearDroneRoom) and that came before the phone (firstUplink: a drop
+// followed by a new uplink; a phone on before the drone came is not one).
+// It forgets drone alerts older than the window.
+func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now time.Time) *store.Incident {
 	keep := e.drones[:0]
 	for _, d := range e.drones {
 		if now.Sub(d.lastSeen) <= time.Duration(dr.Window) {
@@ -1168,6 +1353,12 @@ func (e *Engine) nearDrone(dr *Rule, a *alertState, now time.Time) *store.Incide
 	}
 	clear(e.drones[len(keep):])
 	e.drones = keep
+	// a's uplink's first sighting, looked up once, as far back as the
+	// earliest drone's look-back needs.
+	first, since := time.Time{}, now
+	for _, d := range e.drones {
+		since = minTime(since, d.active.Add(-time.Duration(dr.Window)))
+	}
 	for i := len(e.drones) - 1; i >= 0; i-- {
 		d := e.drones[i]
 		if d == a || d.alert.Incident == "" || now.Sub(d.active) < 0 {
@@ -1176,11 +1367,113 @@ func (e *Engine) nearDrone(dr *Rule, a *alertState, now time.Time) *store.Incide
 		if a.rule.Kind == KindDrone {
 			return e.incidents[d.alert.Incident]
 		}
-		if !a.active.Before(d.active) && math.Hypot(a.pos.X-d.pos.X, a.pos.Y-d.pos.Y) <= dr.RadiusM {
+		if !e.nearDroneRoom(a.alert.Room, d, dr.RadiusM) {
+			continue
+		}
+		if first.IsZero() {
+			first = e.firstUplink(ctx, a, since)
+		}
+		if !first.Before(d.active) {
 			return e.incidents[d.alert.Incident]
 		}
 	}
 	return nil
+}
+
+// firstUplink returns when the unauthorised uplink of phone alert a was
+// first seen, as far as the alerts tell: the earliest activation of a and
+// of every unauthorised-uplink alert of its track (the handset seen on the
+// landing before it went into the cell; an alert it left by a room move),
+// and of those in its room seen at or after since (another call session of
+// a handset there is a new track; one still in the room at since counts).
+// With a store it looks there too, for such alerts of an earlier run of
+// fusion (a restart forgets them, and the handset's next alert is new).
+func (e *Engine) firstUplink(ctx context.Context, a *alertState, since time.Time) time.Time {
+	first := a.active
+	for _, o := range e.alerts {
+		if o.rule.Kind != KindUnauthorisedUplink || o.state == StateInactive {
+			continue
+		}
+		if o.alert.Track == a.alert.Track && o.alert.Track != "" || o.alert.Room == a.alert.Room && !o.lastSeen.Before(since) {
+			first = minTime(first, o.active)
+		}
+	}
+	if e.store == nil {
+		return first
+	}
+	stored, err := e.store.Alerts(ctx, store.AlertFilter{Site: e.site.ID, Since: since})
+	if err != nil {
+		e.log.Warn("drone drop: earlier alerts of a phone's room unread", "id", a.alert.ID, "room", a.alert.Room, "err", err)
+		return first
+	}
+	for _, o := range stored {
+		r := e.rule(o.Rule)
+		if r == nil || r.Kind != KindUnauthorisedUplink || o.ActiveNS == 0 {
+			continue
+		}
+		if o.Room == a.alert.Room || o.Track == a.alert.Track && o.Track != "" {
+			first = minTime(first, time.Unix(0, o.ActiveNS))
+		}
+	}
+	return first
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// rule returns the rule of the given name, or nil.
+func (e *Engine) rule(name string) *Rule {
+	for i := range e.cfg.Rules {
+		if e.cfg.Rules[i].Name == name {
+			return &e.cfg.Rules[i]
+		}
+	}
+	return nil
+}
+
+// nearDroneRoom reports whether room (its polygon, on any floor: a drop at
+// a window of the upper landing is located over the yard below it) lies
+// within radiusM of a point of drone alert d's path: the phone is in a
+// room the drone came close to, not somewhere in the wing. The room, not
+// the phone's fix, is measured: the alert names the room to search.
+func (e *Engine) nearDroneRoom(room string, d *alertState, radiusM float64) bool {
+	rm, ok := e.site.Room(room)
+	if !ok || len(rm.Polygon) == 0 {
+		return false
+	}
+	path := d.path
+	if len(path) == 0 {
+		path = []site.Point{d.pos}
+	}
+	for _, p := range path {
+		if polygonDistM(rm.Polygon, p) <= radiusM {
+			return true
+		}
+	}
+	return false
+}
+
+// polygonDistM returns the distance in metres from p to polygon poly: 0
+// inside it, else to its nearest edge.
+func polygonDistM(poly []site.Point, p site.Point) float64 {
+	if site.Contains(poly, p) {
+		return 0
+	}
+	best := math.Inf(1)
+	for i := range poly {
+		a, b := poly[i], poly[(i+1)%len(poly)]
+		dx, dy := b.X-a.X, b.Y-a.Y
+		t := 0.0
+		if l2 := dx*dx + dy*dy; l2 > 0 {
+			t = math.Max(0, math.Min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l2))
+		}
+		best = math.Min(best, math.Hypot(p.X-(a.X+t*dx), p.Y-(a.Y+t*dy)))
+	}
+	return best
 }
 
 func (e *Engine) newIncident(kind string, a *alertState, now time.Time) *store.Incident {

@@ -20,18 +20,20 @@ import (
 
 func TestLoadConfigFiles(t *testing.T) {
 	wantErr := map[string]string{
-		"kind.bad.yaml":            `kind "nonsense" unknown`,
-		"duplicate.bad.yaml":       `duplicate name "x"`,
-		"duration.bad.yaml":        `duration "soon"`,
-		"unknown-field.bad.yaml":   "colour",
-		"severity.bad.yaml":        `severity "apocalyptic"`,
-		"roomkinds.bad.yaml":       "room_kinds missing",
-		"empty.bad.yaml":           "no alert rules",
-		"roomkinds-typo.bad.yaml":  `rule "unauthorised_uplink": room_kinds: "cells" is not a room kind (cell, landing, office, yard, perimeter, outside)`,
-		"escalate-short.bad.yaml":  "escalate_after 10s: use 0 (never) or at least 30s",
-		"escalate-drop.bad.yaml":   "escalate_after: a drone_drop rule raises no alerts",
-		"maxoffset-kind.bad.yaml":  `rule "offline": max_offset is for sensor_clock rules only`,
-		"maxoffset-small.bad.yaml": "max_offset 1ms: at least 10ms",
+		"kind.bad.yaml":             `kind "nonsense" unknown`,
+		"duplicate.bad.yaml":        `duplicate name "x"`,
+		"duration.bad.yaml":         `duration "soon"`,
+		"unknown-field.bad.yaml":    "colour",
+		"severity.bad.yaml":         `severity "apocalyptic"`,
+		"roomkinds.bad.yaml":        "room_kinds missing",
+		"empty.bad.yaml":            "no alert rules",
+		"roomkinds-typo.bad.yaml":   `rule "unauthorised_uplink": room_kinds: "cells" is not a room kind (cell, landing, office, yard, perimeter, outside)`,
+		"escalate-short.bad.yaml":   "escalate_after 10s: use 0 (never) or at least 30s",
+		"escalate-drop.bad.yaml":    "escalate_after: a drone_drop rule raises no alerts",
+		"maxoffset-kind.bad.yaml":   `rule "offline": max_offset is for sensor_clock rules only`,
+		"maxoffset-small.bad.yaml":  "max_offset 1ms: at least 10ms",
+		"reannounce-kind.bad.yaml":  `rule "in-cell": reannounce_after is for drone rules only`,
+		"reannounce-short.bad.yaml": "reannounce_after 2s: at least 10s",
 	}
 	files, _ := filepath.Glob("testdata/*.yaml")
 	if len(files) == 0 {
@@ -562,20 +564,15 @@ func TestDroneVisitOneIncident(t *testing.T) {
 	}
 }
 
-// droneEngine returns an online engine whose drone rule also watches
-// landings, with the drop rule's radius set to radiusM (0: the default),
-// and see, which feeds it one fix of a track.
+// droneEngine returns an online engine of the default rules (whose drone
+// rule holds in every room), with the drop rule's radius set to radiusM
+// (0: the default), and see, which feeds it one fix of a track.
 func droneEngine(t *testing.T, radiusM float64) (*Engine, func(track, class, room string, pos site.Point, at time.Time), time.Time) {
 	t.Helper()
 	cfg := DefaultConfig()
 	for i := range cfg.Rules {
-		switch cfg.Rules[i].Kind {
-		case KindDrone:
-			cfg.Rules[i].RoomKinds = append(cfg.Rules[i].RoomKinds, site.KindLanding)
-		case KindDroneDrop:
-			if radiusM > 0 {
-				cfg.Rules[i].RadiusM = radiusM
-			}
+		if cfg.Rules[i].Kind == KindDroneDrop && radiusM > 0 {
+			cfg.Rules[i].RadiusM = radiusM
 		}
 	}
 	e, err := New(cfg, wing(t), nil, &recorder{}, nil)
@@ -593,6 +590,61 @@ func droneEngine(t *testing.T, radiusM float64) (*Engine, func(track, class, roo
 		}
 	}
 	return e, see, t0
+}
+
+// TestDroneRuleRooms: the default drone rule holds wherever a drone is
+// located (a drop at a cell window, a controller flown from a cell: until
+// 2026-12-05 it named the perimeter, the yard and outside, and those
+// raised nothing); a site's rule that names room kinds holds in those only.
+func TestDroneRuleRooms(t *testing.T) {
+	tests := []struct {
+		name      string
+		roomKinds []string
+		room      string
+		pos       site.Point
+		want      bool
+	}{
+		{"default, cell", nil, "B2-03", site.Point{X: 12, Y: 2}, true},
+		{"default, landing", nil, "B2-landing", site.Point{X: 20, Y: 5.5}, true},
+		{"default, yard", nil, "yard", site.Point{X: 15, Y: -8}, true},
+		{"outdoor kinds, yard", []string{site.KindPerimeter, site.KindYard, site.KindOutside}, "yard", site.Point{X: 15, Y: -8}, true},
+		{"outdoor kinds, cell", []string{site.KindPerimeter, site.KindYard, site.KindOutside}, "B2-03", site.Point{X: 12, Y: 2}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			for i := range cfg.Rules {
+				if cfg.Rules[i].Kind == KindDrone {
+					cfg.Rules[i].RoomKinds = tt.roomKinds
+				}
+			}
+			e, err := New(cfg, wing(t), nil, &recorder{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t0 := time.Unix(1_800_000_000, 0)
+			online(t, e, t0)
+			for _, class := range []string{event.ClassDroneVideo, event.ClassRCFHSS} {
+				loc := Location{Track: class, Class: class, Link: event.LinkUplink, Room: tt.room, Prob: 0.99,
+					RoomProbs: map[string]float64{tt.room: 0.99}, Pos: tt.pos, At: t0}
+				if err := e.ObserveLocation(context.Background(), loc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []string
+			for _, a := range e.All() {
+				if a.Rule == "drone" && a.State == event.AlertFiring && a.Room == tt.room {
+					got = append(got, a.Summary)
+					if strings.Contains(a.Summary, "(in a") {
+						t.Errorf("summary %q names the rule's kinds, which are every room", a.Summary)
+					}
+				}
+			}
+			if (len(got) > 0) != tt.want {
+				t.Errorf("firing drone alerts in %s: %q, want any: %v", tt.room, got, tt.want)
+			}
+		})
+	}
 }
 
 // TestDroneDropIncidents: a drone's alerts are one incident however far
@@ -680,7 +732,7 @@ func mostLikely(probs map[string]float64) (string, float64) {
 
 // observeFixes feeds track t1 (an LTE uplink) one fix a second from t0,
 // each with the given room probabilities and its most likely room (ties to
-// the first name).
+// the first name). Then it ticks MoveAnnounceEvery after the last fix.
 func observeFixes(t *testing.T, e *Engine, t0 time.Time, fixes []map[string]float64) {
 	t.Helper()
 	for i, probs := range fixes {
@@ -690,6 +742,11 @@ func observeFixes(t *testing.T, e *Engine, t0 time.Time, fixes []map[string]floa
 		if err := e.ObserveLocation(context.Background(), loc); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A pending alert's move is announced at most every MoveAnnounceEvery:
+	// the last one is, by then.
+	if err := e.Tick(context.Background(), t0.Add(time.Duration(len(fixes))*time.Second+MoveAnnounceEvery)); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -1067,5 +1124,354 @@ func TestIncidentTakesLaterEvidence(t *testing.T) {
 	if got.State != store.IncidentOpen || got.ReopenedNS != at(70).UnixNano() || len(got.Alerts) != 2 || !slices.Equal(got.Detections, want) {
 		t.Errorf("after the phone joined: state %s, reopened %d, alerts %v, detections %v; want open, reopened at 70 s, two alerts, detections %v",
 			got.State, got.ReopenedNS, got.Alerts, got.Detections, want)
+	}
+}
+
+// TestDroneBackAfterAck: a drone alert that someone acknowledged (in
+// fusion, or in the dashboard's store only) is raised anew when the drone
+// is heard again after reannounce_after without a fix: the acknowledged
+// alert resolves with its acknowledgement, and a new alert fires. Heard
+// again sooner, or never acknowledged (still before the control room), it
+// stays one alert. Until 2026-12-05 the drone came back for two minutes
+// with no word.
+func TestDroneBackAfterAck(t *testing.T) {
+	tests := []struct {
+		name    string
+		ack     string // "engine", "store" or ""
+		gap     time.Duration
+		wantIDs int
+	}{
+		{"acknowledged, back after a minute", "engine", time.Minute, 2},
+		{"acknowledged in the dashboard, back after a minute", "store", time.Minute, 2},
+		{"acknowledged, heard again after 20 s", "engine", 20 * time.Second, 1},
+		{"not acknowledged, back after a minute", "", time.Minute, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, st, rec, t0 := storedEngine(t)
+			ctx := context.Background()
+			yard := site.Point{X: 15, Y: -8}
+			see := func(at time.Time) {
+				t.Helper()
+				loc := Location{Track: "dr", Class: event.ClassDroneID, Link: event.LinkUnknown, Room: "yard", Prob: 0.95,
+					RoomProbs: map[string]float64{"yard": 0.95}, Pos: yard, At: at}
+				if err := e.ObserveLocation(ctx, loc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for s := 0; s <= 20; s += 2 {
+				see(t0.Add(time.Duration(s) * time.Second))
+			}
+			first := e.Active()[0]
+			ackAt := t0.Add(25 * time.Second)
+			switch tt.ack {
+			case "engine":
+				if _, err := e.Ack(ctx, first.ID, "officer1", "watching", ackAt); err != nil {
+					t.Fatal(err)
+				}
+			case "store":
+				if _, err := st.Ack(ctx, first.ID, "officer1", "watching", ackAt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			back := t0.Add(20*time.Second + tt.gap)
+			for s := 0; s <= 10; s += 2 {
+				see(back.Add(time.Duration(s) * time.Second))
+			}
+			ids := map[string]bool{}
+			for _, a := range rec.got {
+				ids[a.ID] = true
+			}
+			if len(ids) != tt.wantIDs {
+				t.Fatalf("%d alerts published (%v), want %d", len(ids), rec.states(), tt.wantIDs)
+			}
+			if tt.wantIDs == 1 {
+				return
+			}
+			old, err := st.Alert(ctx, first.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if old.State != event.AlertResolved || old.AckBy != "officer1" {
+				t.Errorf("acknowledged alert stored %s acknowledged by %q, want resolved by officer1", old.State, old.AckBy)
+			}
+			act := e.Active()
+			if len(act) != 1 || act[0].ID == first.ID || act[0].State != event.AlertFiring || act[0].AckNS != 0 || act[0].Incident != first.Incident {
+				t.Errorf("active %+v, want one new firing drone alert, unacknowledged, in incident %s", act, first.Incident)
+			}
+		})
+	}
+}
+
+// TestDropTakesOnlyNewPhonesNearTheDrone: a phone alert joins a drone's
+// drop incident only when the drone came first and it is close by. A
+// storm of 40 handsets that came on before the drone put 17 alerts in 12
+// cells on two landings into one drop, because a re-opened alert (a
+// room move, a new call session's track) counted as new, and the 60 m
+// radius took in the wing. Each row: a handset's earlier sightings (an
+// alert of its track, or of another track in its room: a new session),
+// and where its alert that fires after the drone is.
+func TestDropTakesOnlyNewPhonesNearTheDrone(t *testing.T) {
+	yard := site.Point{X: 15, Y: -3} // the drone, at B2-03's window
+	tests := []struct {
+		name string
+		// earlier, when not "", is a track whose alert in earlierRoom
+		// was seen from 10 s before the drone until it came.
+		earlier, earlierRoom string
+		room                 string
+		pos                  site.Point
+		wantDrop             bool
+	}{
+		{"new phone at the window", "", "", "B2-03", site.Point{X: 12, Y: 2}, true},
+		{"new phone far down the wing", "", "", "B2-16", site.Point{X: 37, Y: 9}, false},
+		{"new phone in the next cell, fix placed far off", "", "", "B2-04", site.Point{X: 45, Y: 30}, true},
+		{"same track seen before on the landing", "ph", "B2-landing", "B2-03", site.Point{X: 12, Y: 2}, false},
+		{"another session in the same cell before", "ph-old", "B2-03", "B2-03", site.Point{X: 12, Y: 2}, false},
+		{"another handset in another cell before", "ph-old", "B2-09", "B2-03", site.Point{X: 12, Y: 2}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, see, t0 := droneEngine(t, 0)
+			at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+			// The cells' centres, for the earlier sightings.
+			centre := map[string]site.Point{"B2-landing": {X: 7.5, Y: 5.5}, "B2-03": {X: 12.5, Y: 2}, "B2-09": {X: 2.5, Y: 9}}
+			for s := 0; s < 10; s++ {
+				if tt.earlier != "" {
+					see(tt.earlier, event.ClassLTE, tt.earlierRoom, centre[tt.earlierRoom], at(s))
+				}
+			}
+			for s := 10; s < 40; s++ {
+				see("dr", event.ClassDroneID, "yard", yard, at(s))
+				if s >= 15 {
+					see("ph", event.ClassLTE, tt.room, tt.pos, at(s))
+				}
+			}
+			var phone event.Alert
+			for _, a := range e.All() {
+				if a.Rule == "unauthorised-uplink-in-cell" && a.Track == "ph" && a.Room == tt.room && a.State == event.AlertFiring {
+					phone = a
+				}
+			}
+			if phone.ID == "" {
+				t.Fatalf("no firing alert of ph in %s: %+v", tt.room, e.All())
+			}
+			var kind string
+			for _, inc := range e.Incidents() {
+				if inc.ID == phone.Incident {
+					kind = inc.Kind
+				}
+			}
+			if got := kind == "drone_drop"; got != tt.wantDrop {
+				t.Errorf("phone alert in %s is in a %s incident, want drop: %v", tt.room, kind, tt.wantDrop)
+			}
+		})
+	}
+}
+
+// TestDropAfterRestart: a handset in B2-03 alerted by an earlier run of
+// fusion (stopped before the drone came: it is in the store, not in this
+// engine) was there before the drone, so its new alert after the restart
+// is a case of its own, not a drop.
+func TestDropAfterRestart(t *testing.T) {
+	for _, earlier := range []bool{false, true} {
+		t.Run(fmt.Sprintf("earlier alert stored: %v", earlier), func(t *testing.T) {
+			e, st, _, t0 := storedEngine(t)
+			ctx := context.Background()
+			if earlier {
+				old := event.Alert{Schema: event.SchemaVersion, ID: "earlier-run", Site: "hmp-test", Rule: "unauthorised-uplink-in-cell",
+					Severity: event.SeverityCritical, State: event.AlertResolved, Room: "B2-03", Zone: "wing-b", Track: "trk-old-1",
+					Class: event.ClassLTE, ActiveNS: t0.Add(-5 * time.Minute).UnixNano(), UpdatedNS: t0.Add(-time.Minute).UnixNano()}
+				if err := st.UpsertAlert(ctx, old); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for s := 0; s < 40; s++ {
+				at := t0.Add(time.Duration(s) * time.Second)
+				locs := []Location{{Track: "dr", Class: event.ClassDroneID, Link: event.LinkUnknown, Room: "yard", Prob: 0.9,
+					RoomProbs: map[string]float64{"yard": 0.9}, Pos: site.Point{X: 15, Y: -3}, At: at}}
+				if s >= 5 {
+					locs = append(locs, Location{Track: "ph", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-03", Prob: 0.9,
+						RoomProbs: map[string]float64{"B2-03": 0.9}, Pos: site.Point{X: 12, Y: 2}, At: at})
+				}
+				for _, loc := range locs {
+					if err := e.ObserveLocation(ctx, loc); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			kinds := map[string]string{}
+			for _, inc := range e.Incidents() {
+				for _, id := range inc.Alerts {
+					kinds[id] = inc.Kind
+				}
+			}
+			for _, a := range e.All() {
+				if a.Track != "ph" {
+					continue
+				}
+				if want := map[bool]string{false: "drone_drop", true: "illicit_phone"}[earlier]; kinds[a.ID] != want {
+					t.Errorf("phone alert in a %q incident, want %s", kinds[a.ID], want)
+				}
+			}
+		})
+	}
+}
+
+// whyRecorder records what the engine publishes and why.
+type whyRecorder struct {
+	recorder
+	whys []Why
+}
+
+func (w *whyRecorder) PublishAlertWhy(ctx context.Context, why Why, a event.Alert) error {
+	w.whys = append(w.whys, why)
+	return w.recorder.PublishAlert(ctx, a)
+}
+
+// TestPendingMovesRateLimited: a pending alert whose track keeps moving
+// between two cells (a handset at a wall both sensors hear alike; a
+// track mixing two handsets) is announced in its new room at most every
+// MoveAnnounceEvery, as a move (WhyMoved, not a state change), the latest
+// room winning; the room it ends in is announced once the interval has
+// passed. In a storm 33 alerts made 119 publications, 94 of them
+// "pending", up to 15 for one alert.
+func TestPendingMovesRateLimited(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Rules[0].For = Duration(5 * time.Minute) // stays pending throughout
+	rec := &whyRecorder{}
+	e, err := New(cfg, wing(t), nil, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	ctx := context.Background()
+	a := map[string]float64{"B2-03": 0.9, "B2-04": 0.05}
+	b := map[string]float64{"B2-04": 0.9, "B2-03": 0.05}
+	var fixes []map[string]float64
+	for range 10 {
+		fixes = append(fixes, a, a, a, a, b, b, b, b)
+	}
+	fixes = append(fixes, a, a, a, a, a, a)
+	for i, probs := range fixes {
+		at := t0.Add(time.Duration(i) * time.Second)
+		best, p := mostLikely(probs)
+		if err := e.ObserveLocation(ctx, Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p, RoomProbs: probs, At: at}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Tick(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	end := t0.Add(time.Duration(len(fixes)) * time.Second)
+	if err := e.Tick(ctx, end.Add(MoveAnnounceEvery)); err != nil {
+		t.Fatal(err)
+	}
+	var moves []time.Time
+	var last event.Alert
+	for i, al := range rec.got {
+		if rec.whys[i] == WhyMoved {
+			moves = append(moves, time.Unix(0, al.UpdatedNS))
+		}
+		last = al
+	}
+	if len(moves) == 0 {
+		t.Fatalf("no move announced; published %v", rec.states())
+	}
+	for i := 1; i < len(moves); i++ {
+		if gap := moves[i].Sub(moves[i-1]); gap < MoveAnnounceEvery {
+			t.Errorf("moves announced %v apart, want at least %v", gap, MoveAnnounceEvery)
+		}
+	}
+	if max := int(end.Sub(t0)/MoveAnnounceEvery) + 1; len(moves) > max {
+		t.Errorf("%d moves announced in %v, want at most %d", len(moves), end.Sub(t0), max)
+	}
+	act := e.Active()
+	if len(act) != 1 || last.ID != act[0].ID || last.Room != act[0].Room || last.State != event.AlertPending {
+		t.Errorf("last publication %s %s in %s; active %+v: want the alert's latest room announced", last.ID, last.State, last.Room, act)
+	}
+	for i, al := range rec.got {
+		if rec.whys[i] == WhyState && al.State == event.AlertPending && i > 0 {
+			t.Errorf("publication %d: a move published as a state change (pending)", i)
+		}
+	}
+}
+
+// TestDroneSummary: a drone alert names what was heard in words staff can
+// act on, with its frequency, says when one sensor alone heard it (its
+// range, so its room, unknown: it used to read as a coin toss between the
+// yard, the perimeter and outside), and carries the classifiers'
+// confidence; until 2026-12-05 it read "drone (rc_fhss)".
+func TestDroneSummary(t *testing.T) {
+	tests := []struct {
+		name     string
+		class    string
+		freqHz   float64
+		sensors  []string
+		probs    map[string]float64
+		want     []string // substrings of the summary
+		notWant  []string
+		wantConf float64
+	}{
+		{"video link", event.ClassDroneVideo, 5.76e9, []string{"s3", "s5", "s7"}, map[string]float64{"B2-03": 0.99},
+			[]string{"drone video link (5760 MHz) in cell B2-03, 99%"}, []string{"drone_video", "only"}, 0.8},
+		{"controller", event.ClassRCFHSS, 2.44e9, []string{"s3", "s7"}, map[string]float64{"B2-03": 0.9},
+			[]string{"drone remote control (pilot's controller, 2.4 GHz band) in cell B2-03"}, []string{"rc_fhss"}, 0.8},
+		{"DroneID", event.ClassDroneID, 2.4295e9, []string{"s1", "s7"}, map[string]float64{"yard": 0.9},
+			[]string{"DJI DroneID telemetry (2430 MHz) in yard yard, 90%"}, nil, 0.8},
+		{"analog FPV", event.ClassFPVAnalog, 5.8e9, []string{"s1", "s7"}, map[string]float64{"yard": 0.9},
+			[]string{"analog FPV video (5800 MHz)"}, nil, 0.8},
+		{"one sensor", event.ClassDroneID, 2.44e9, []string{"s7"}, map[string]float64{"yard": 0.28, "B2-landing": 0.27, "B2-03": 0.26},
+			[]string{"DJI DroneID telemetry (2440 MHz) heard by s7 only, range unknown: near yard yard, 28%, or landing B2-landing, 27%"}, nil, 0.8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, rec, t0 := onlineEngine(t)
+			best, p := mostLikely(tt.probs)
+			for i, conf := range []float64{0.6, 0.8, 0.7} {
+				loc := Location{Track: "d", Class: tt.class, Link: event.LinkUnknown, Room: best, Prob: p, RoomProbs: tt.probs,
+					At: t0.Add(time.Duration(i) * time.Second), FreqHz: tt.freqHz, Confidence: conf, Sensors: tt.sensors}
+				if err := e.ObserveLocation(context.Background(), loc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(rec.got) == 0 {
+				t.Fatal("no alert")
+			}
+			first := rec.got[0]
+			for _, w := range tt.want {
+				if !strings.Contains(first.Summary, w) {
+					t.Errorf("summary %q, want it to hold %q", first.Summary, w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(first.Summary, w) {
+					t.Errorf("summary %q holds %q", first.Summary, w)
+				}
+			}
+			if got := e.Active()[0].Confidence; got != tt.wantConf {
+				t.Errorf("confidence %v, want %v (the highest of its fixes)", got, tt.wantConf)
+			}
+		})
+	}
+}
+
+// TestDropIncidentNamesLinks: a drone-drop incident's summary names the
+// drone's links heard so far (its DroneID, then its video link and its
+// controller heard in the same room), until a phone joins it.
+func TestDropIncidentNamesLinks(t *testing.T) {
+	e, see, t0 := droneEngine(t, 0)
+	yard := site.Point{X: 15, Y: -8}
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	see("id", event.ClassDroneID, "yard", yard, at(0))
+	if incs := e.Incidents(); len(incs) != 1 || !strings.Contains(incs[0].Summary, "DJI DroneID telemetry") {
+		t.Fatalf("incidents %+v, want one naming the DroneID", incs)
+	}
+	see("video", event.ClassDroneVideo, "yard", yard, at(2))
+	see("rc", event.ClassRCFHSS, "yard", yard, at(3))
+	see("id", event.ClassDroneID, "yard", yard, at(4))
+	want := "drone in yard: DJI DroneID telemetry, drone video link, drone remote control (pilot's controller) heard"
+	if incs := e.Incidents(); len(incs) != 1 || incs[0].Summary != want {
+		t.Errorf("incidents %+v, want one summarised %q", incs, want)
 	}
 }

@@ -17,8 +17,8 @@ import (
 // Rule kinds.
 const (
 	KindUnauthorisedUplink = "unauthorised_uplink" // unauthorised uplink located in a room of RoomKinds
-	KindDrone              = "drone"               // drone class located in a room of RoomKinds
-	KindDroneDrop          = "drone_drop"          // links a drone and a later phone within Window and RadiusM
+	KindDrone              = "drone"               // drone class located anywhere, or in a room of RoomKinds when given
+	KindDroneDrop          = "drone_drop"          // links a drone and a later phone within Window and RadiusM of its path
 	KindSensorOffline      = "sensor_offline"      // status offline (the sensor's last will)
 	KindSensorHealth       = "sensor_health"       // health state in States
 	KindSensorClock        = "sensor_clock"        // clock off the other sensors' by more than MaxOffset
@@ -51,23 +51,33 @@ type Rule struct {
 	Severity     string   `yaml:"severity"`      // info, warning, critical
 	For          Duration `yaml:"for"`           // condition must hold this long before firing (a location alert: seen again at least this long after first)
 	ResolveAfter Duration `yaml:"resolve_after"` // resolved when not seen for this long; default 2m
-	RoomKinds    []string `yaml:"room_kinds"`    // for uplink and drone rules
+	RoomKinds    []string `yaml:"room_kinds"`    // for uplink rules (required) and drone rules (none: every room)
 	Classes      []string `yaml:"classes"`       // event classes; defaults per kind
 	MinProb      float64  `yaml:"min_prob"`      // minimum room probability; default 0.3
 	States       []string `yaml:"states"`        // for sensor_health; default tampered, jammed, overloaded, stalled
 	Window       Duration `yaml:"window"`        // for drone_drop; default 10m
-	RadiusM      float64  `yaml:"radius_m"`      // for drone_drop; default 60
+	RadiusM      float64  `yaml:"radius_m"`      // for drone_drop: phone's room to the drone's path; default DefaultDropRadiusM
 	// MaxOffset is, for sensor_clock, how far a sensor's clock may be from
 	// the median of the site's sensors' (fusion's estimate from their
 	// health reports' arrival); default 250ms, half the default
 	// association window: detections of one emission stamped further
 	// apart are not grouped, and the emitter is located from fewer sensors.
 	MaxOffset Duration `yaml:"max_offset"`
+	// ReannounceAfter is, for drone rules, how long a firing alert that
+	// someone has acknowledged must go without a fix before a fix makes
+	// it a new alert (the acknowledged one resolved, its acknowledgement
+	// kept): the drone is back, and the control room is told again.
+	// 0 is the default, 45s; else at least 10s.
+	ReannounceAfter Duration `yaml:"reannounce_after"`
 	// EscalateAfter publishes a firing alert again, its escalations
 	// counted, every EscalateAfter that nobody acknowledges it; 0 never.
 	// At least 30 s; not for drone_drop (its alerts are the drone's).
 	EscalateAfter Duration `yaml:"escalate_after"`
 }
+
+// Anywhere reports whether r is a drone rule with no room_kinds, which
+// holds wherever the drone is located (every room of the site model).
+func (r *Rule) Anywhere() bool { return r.Kind == KindDrone && len(r.RoomKinds) == 0 }
 
 // Config is the alerting configuration.
 type Config struct {
@@ -84,7 +94,18 @@ var DroneClasses = []string{event.ClassDroneID, event.ClassDroneVideo, event.Cla
 // alert go unacknowledged before they publish it again.
 const DefaultEscalateAfter = Duration(5 * time.Minute)
 
-// DefaultConfig returns the rules of ../shared/DESIGN.md §5.
+// DefaultDropRadiusM is a drone_drop rule's radius_m when it gives none:
+// how close to where the drone went a phone's room must be to join its
+// drop. It takes in the cells at the window a drone hovered by, their
+// neighbours and those across the landing, within a drone fix's error;
+// 60 m, the default until 2026-12-05, took in the whole wing.
+const DefaultDropRadiusM = 10.0
+
+// DefaultReannounceAfter is a drone rule's reannounce_after when it gives
+// none: a drone back after three quarters of a minute unheard is a new
+// approach (a drone hovering is located every few seconds).
+const DefaultReannounceAfter = 45 * time.Second
+
 // DefaultMaxOffset is a sensor_clock rule's max_offset when it gives none.
 const DefaultMaxOffset = 250 * time.Millisecond
 
@@ -107,14 +128,18 @@ func (c Config) MaxClockOffset() time.Duration {
 	return m
 }
 
+// DefaultConfig returns the rules of ../shared/DESIGN.md §5.
 func DefaultConfig() Config {
 	c := Config{Rules: []Rule{
 		{Name: "unauthorised-uplink-in-cell", Kind: KindUnauthorisedUplink, Severity: event.SeverityCritical,
 			For: Duration(10 * time.Second), RoomKinds: []string{site.KindCell}, EscalateAfter: DefaultEscalateAfter},
 		{Name: "unauthorised-uplink", Kind: KindUnauthorisedUplink, Severity: event.SeverityWarning,
 			For: Duration(30 * time.Second), RoomKinds: []string{site.KindLanding, site.KindOffice, site.KindYard}},
-		{Name: "drone", Kind: KindDrone, Severity: event.SeverityCritical,
-			RoomKinds: []string{site.KindPerimeter, site.KindYard, site.KindOutside}, EscalateAfter: DefaultEscalateAfter},
+		// A drone alerts wherever it is located: a drop is flown to a cell
+		// window, and an inmate may fly one from a cell (its controller
+		// located there). Until 2026-12-05 this rule named the perimeter,
+		// the yard and outside, and those raised nothing.
+		{Name: "drone", Kind: KindDrone, Severity: event.SeverityCritical, EscalateAfter: DefaultEscalateAfter},
 		{Name: "drone-drop", Kind: KindDroneDrop, Severity: event.SeverityCritical},
 		{Name: "sensor-offline", Kind: KindSensorOffline, Severity: event.SeverityWarning, For: Duration(30 * time.Second)},
 		{Name: "sensor-health", Kind: KindSensorHealth, Severity: event.SeverityWarning, For: Duration(30 * time.Second)},
@@ -148,6 +173,9 @@ func (r *Rule) applyDefaults() {
 		if r.Classes == nil {
 			r.Classes = DroneClasses
 		}
+		if r.ReannounceAfter == 0 {
+			r.ReannounceAfter = Duration(DefaultReannounceAfter)
+		}
 	case KindSensorHealth:
 		if r.States == nil {
 			r.States = []string{event.StateTampered, event.StateJammed, event.StateOverloaded, event.StateStalled}
@@ -161,7 +189,7 @@ func (r *Rule) applyDefaults() {
 			r.Window = Duration(10 * time.Minute)
 		}
 		if r.RadiusM == 0 {
-			r.RadiusM = 60
+			r.RadiusM = DefaultDropRadiusM
 		}
 	}
 }
@@ -219,6 +247,12 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%w: rule %q: escalate_after %v: use 0 (never) or at least 30s", ErrConfig, r.Name, time.Duration(r.EscalateAfter))
 		}
 		switch {
+		case r.ReannounceAfter != 0 && r.Kind != KindDrone:
+			return fmt.Errorf("%w: rule %q: reannounce_after is for drone rules only", ErrConfig, r.Name)
+		case r.ReannounceAfter != 0 && time.Duration(r.ReannounceAfter) < 10*time.Second:
+			return fmt.Errorf("%w: rule %q: reannounce_after %v: at least 10s (a drone is located every few seconds)", ErrConfig, r.Name, time.Duration(r.ReannounceAfter))
+		}
+		switch {
 		case r.MaxOffset != 0 && r.Kind != KindSensorClock:
 			return fmt.Errorf("%w: rule %q: max_offset is for sensor_clock rules only", ErrConfig, r.Name)
 		case r.Kind == KindSensorClock && time.Duration(r.MaxOffset) < 10*time.Millisecond:
@@ -229,7 +263,8 @@ func (c Config) Validate() error {
 		}
 		located := r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone
 		switch {
-		case located && len(r.RoomKinds) == 0:
+		case r.Kind == KindUnauthorisedUplink && len(r.RoomKinds) == 0:
+			// A drone rule without room_kinds covers every room (Rule.Anywhere).
 			return fmt.Errorf("%w: rule %q: room_kinds missing", ErrConfig, r.Name)
 		case !located && len(r.RoomKinds) > 0:
 			return fmt.Errorf("%w: rule %q: room_kinds is for unauthorised_uplink and drone rules only", ErrConfig, r.Name)
