@@ -145,6 +145,10 @@ func TestDroneBandWarning(t *testing.T) {
 			Signature: registry.Signature{Class: event.ClassWiFi, FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}}, nil},
 		{"authorised drone", registry.Entry{Name: "inspection drone", Kind: registry.KindAuthorisedDrone, ValidFrom: from,
 			Signature: registry.Signature{FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}}, nil},
+		{"official phone over E-GSM-900 UL (overlapping ISM 915 only where GSM is)", registry.Entry{Name: "governor's phone", Kind: registry.KindOfficialPhone, ValidFrom: from,
+			Signature: registry.Signature{FreqMinHz: 880e6, FreqMaxHz: 915e6}}, nil},
+		{"alarm pendant at 868 MHz", registry.Entry{Name: "pendant", Kind: registry.KindStaffRadio, ValidFrom: from,
+			Signature: registry.Signature{FreqMinHz: 868e6, FreqMaxHz: 868.6e6}}, []string{"SRD 868 863–870 MHz", "868–868.6 MHz"}},
 		{"TETRA radio", registry.Entry{Name: "radio", Kind: registry.KindStaffRadio, ValidFrom: from,
 			Signature: registry.Signature{FreqMinHz: 380e6, FreqMaxHz: 400e6}}, nil},
 	}

@@ -50,6 +50,9 @@ type Registry struct {
 	now     func() time.Time // the system's clock (Options.Now)
 	site    *site.Site       // rooms and zones entries may name; nil: unchecked
 	drone   []bandplan.Band  // the default band plan's drone bands, for droneWarning
+	// cellular are the default band plan's GSM, UMTS, LTE and NR bands,
+	// for droneWarning
+	cellular []bandplan.Band
 
 	mu      sync.RWMutex
 	entries []Entry          // sorted by ID
@@ -110,7 +113,14 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*
 	if now == nil {
 		now = time.Now
 	}
-	r := &Registry{db: db, audit: audit, loc: loc, log: lg, now: now, site: opts.Site, drone: bandplan.Default().DroneBands()}
+	r := &Registry{db: db, audit: audit, loc: loc, log: lg, now: now, site: opts.Site}
+	plan := bandplan.Default()
+	r.drone = plan.DroneBands()
+	for _, b := range plan.Bands() {
+		if slices.ContainsFunc([]string{"gsm", "umts", "lte", "nr"}, b.HasTech) {
+			r.cellular = append(r.cellular, b)
+		}
+	}
 	if ta, ok := audit.(txAuditor); ok && ta.DB() == db {
 		r.txAudit = ta
 	} else {
@@ -238,7 +248,9 @@ func (r *Registry) warnings(e Entry) []string {
 // droneWarning says, for an entry with no signature class that is not
 // KindAuthorisedDrone and whose band overlaps drone bands of the default
 // band plan (bandplan.DroneBands), that it authorises no drone there
-// (authorisesClass) and how to authorise one; "" otherwise. Such an entry
+// (authorisesClass) and how to authorise one; "" otherwise, and when the
+// overlap lies all in cellular bands (a phone's entry, left class-less as
+// docs/alerts.md advises). Such an entry
 // (a Wi-Fi access point or a CCTV bridge at 2.4 or 5.8 GHz saved with the
 // class left empty) authorised every drone, drone video and RC fix in its
 // band before; the warning tells its author what it no longer does.
@@ -249,7 +261,12 @@ func (r *Registry) droneWarning(e Entry) string {
 	}
 	var names []string
 	for _, b := range r.drone {
-		if s.FreqMinHz < b.HighHz && s.FreqMaxHz > b.LowHz {
+		lo, hi := max(s.FreqMinHz, b.LowHz), min(s.FreqMaxHz, b.HighHz)
+		// where the overlap is all in cellular bands (an official phone
+		// over E-GSM-900 UL, 880–915 MHz, meets ISM 915 only there), the
+		// entry is a phone's, whose class docs/alerts.md says to leave
+		// empty: no warning
+		if lo < hi && !covered(r.cellular, lo, hi) {
 			names = append(names, fmt.Sprintf("%s %s–%s MHz", b.Name, mhz(b.LowHz), mhz(b.HighHz)))
 		}
 	}
@@ -257,10 +274,27 @@ func (r *Registry) droneWarning(e Entry) string {
 		return ""
 	}
 	return fmt.Sprintf("no signature class, and its band %s–%s MHz overlaps drone bands (%s): it authorises no drone there "+
-		"(classes %s, %s, %s, %s: DroneID, drone video, RC controller, analog FPV); name the class it sends (e.g. %s) to say what it is, "+
+		"(classes %s, %s, %s, %s: DroneID, drone video, RC controller, analog FPV); name the class it sends (e.g. %s for an access point) to say what it is, "+
 		"or make it kind %s to authorise a drone",
 		mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, ", "),
 		event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog, event.ClassWiFi, KindAuthorisedDrone)
+}
+
+// covered reports whether bands cover all of [lowHz, highHz].
+func covered(bands []bandplan.Band, lowHz, highHz float64) bool {
+	for at := lowHz; at < highHz; {
+		next := at
+		for _, b := range bands {
+			if b.LowHz <= at && b.HighHz > next {
+				next = b.HighHz
+			}
+		}
+		if next == at {
+			return false
+		}
+		at = next
+	}
+	return true
 }
 
 // mhz is hz in MHz, as short as it is exact (2483.5).
