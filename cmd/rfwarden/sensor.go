@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/agent"
@@ -33,7 +34,8 @@ through libhackrf or hackrf_transfer, a SigMF recording, or the
 simulator), detect and classify emissions, and publish detections, health,
 status and spectrum to the MQTT broker (a durable outbox holds detections
 while it is away). --check validates the config, and that this binary and
-host can open its source, and exits. The config is annotated in
+host can open its source, notes the drone bands its scan plan leaves out,
+and exits. The config is annotated in
 deploy/config/sensor.yaml and documented in docs/deploy.md.
 
 flags:
@@ -46,7 +48,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() { fmt.Fprint(stderr, sensorUsage); fs.PrintDefaults() }
 	cfgPath := fs.String("config", os.Getenv("RFW_SENSOR_CONFIG"), "node YAML config `file` (env RFW_SENSOR_CONFIG)")
 	verbose := fs.Bool("v", false, "log at debug level")
-	check := fs.Bool("check", false, "validate the config, and that the source can be opened here, and exit")
+	check := fs.Bool("check", false, "validate the config, and that the source can be opened here, note the drone bands it leaves out, and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -69,8 +71,10 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := checkSource(cfg); err != nil {
 			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
 		}
-		_, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d bands)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands))
-		return err
+		if _, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d bands)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands)); err != nil {
+			return err
+		}
+		return printDroneCoverage(stdout, *cfgPath, cfg)
 	}
 	level := slog.LevelWarn
 	if *verbose {
@@ -158,6 +162,28 @@ func checkSource(cfg config.Config) error {
 		}
 	}
 	return nil
+}
+
+// printDroneCoverage prints, for a source that tunes, the drone bands
+// the config's scan plan leaves out or cannot hear DroneID in
+// (config.DroneCoverage over the default band plan): a note, not an
+// error, since a node may leave a band to another. Nothing when it
+// covers them all.
+func printDroneCoverage(w io.Writer, path string, cfg config.Config) error {
+	if cfg.Source.Kind == config.SourceFile {
+		return nil // a recording's bands are what it holds
+	}
+	notes := config.DroneCoverage(cfg, bandplan.Default())
+	if len(notes) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: note: drone bands the scan plan leaves out or hears DroneID poorly in (docs/deploy.md, Drone bands):\n", path)
+	for _, n := range notes {
+		fmt.Fprintf(&b, "  %s\n", n)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // checkSimSensor reports a sensor ID that is not one of w's: with the sim

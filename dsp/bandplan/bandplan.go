@@ -175,6 +175,23 @@ func (p *Plan) LookupTech(centerHz, bwHz float64, tech string) []Band {
 	return out
 }
 
+// DroneTechs returns the technologies of drones and their controllers a
+// band plan names: DJI DroneID telemetry, digital video/control links
+// (OcuSync-like), analog FPV video and RC hoppers (ELRS, FrSky).
+func DroneTechs() []string { return []string{"droneid", "drone", "fpv", "rc"} }
+
+// DroneBands returns the bands deploying any of DroneTechs, in file order:
+// where a drone, its video or its controller may be heard.
+func (p *Plan) DroneBands() []Band {
+	var out []Band
+	for _, b := range p.bands {
+		if slices.ContainsFunc(DroneTechs(), b.HasTech) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // BandLink names the best band for a detection at centerHz of width bwHz and
 // its link; ok is false when no band overlaps.
 func (p *Plan) BandLink(centerHz, bwHz float64) (name, link string, ok bool) {

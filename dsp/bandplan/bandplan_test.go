@@ -35,6 +35,10 @@ func TestDefaultLookup(t *testing.T) {
 		{"band 32 SDL", 1470e6, 10e6, "LTE B32 SDL", LinkDownlink},
 		{"n77 above n78", 4000e6, 40e6, "NR n77", LinkTDD},
 		{"one frequency", 1457e6, 0, "LTE B32 SDL", LinkDownlink},
+		{"FPV Raceband R1 over U-NII-2C", 5658e6, 8e6, "5.8 GHz FPV", LinkShared},
+		{"FPV Band E above the SRD band", 5945e6, 8e6, "5.8 GHz FPV", LinkShared},
+		{"FPV at 5.8 GHz SRD", 5800e6, 8e6, "5.8 GHz FPV", LinkShared},
+		{"1.3 GHz video", 1280e6, 8e6, "1.3 GHz FPV", LinkShared},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,7 +62,7 @@ func TestDefaultLookup(t *testing.T) {
 
 func TestLookupNone(t *testing.T) {
 	p := Default()
-	for _, f := range []float64{100e6, 1600e6, 3000e6, 6500e6} {
+	for _, f := range []float64{100e6, 1227.6e6, 1600e6, 3000e6, 6500e6} { // 1227.6 MHz: GNSS L2, no video
 		if bs := p.Lookup(f, 1e6); len(bs) != 0 {
 			t.Errorf("Lookup(%g) = %v, want none", f, bs)
 		}
@@ -159,4 +163,18 @@ func FuzzLoad(f *testing.F) {
 			_ = p.Lookup((b.LowHz+b.HighHz)/2, 1e3)
 		}
 	})
+}
+
+// TestDroneBands: the default plan's drone bands are the RC bands (433,
+// 868, 915 MHz), 2.4 GHz ISM, the 5.8 GHz SRD and FPV bands and 1.3 GHz
+// video, in file order, and no cellular or Wi-Fi-only band.
+func TestDroneBands(t *testing.T) {
+	var got []string
+	for _, b := range Default().DroneBands() {
+		got = append(got, b.Name)
+	}
+	want := []string{"SRD 433", "SRD 868", "ISM 915", "ISM 2.4 GHz", "5.8 GHz SRD", "5.8 GHz FPV", "1.3 GHz FPV"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("DroneBands() = %q, want %q", got, want)
+	}
 }

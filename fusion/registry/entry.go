@@ -1,6 +1,10 @@
 package registry
 
-import "time"
+import (
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+)
 
 // Kinds of authorised device.
 const (
@@ -18,7 +22,10 @@ const (
 // zero bandwidth bounds and nil power bounds are open, and given ones must
 // be finite, in range and ordered (Validate).
 type Signature struct {
-	Class          string   `json:"class"` // event class, "" for any
+	// Class is the event class the device sends; "" for any class but
+	// the drone ones (DroneClass), which only an entry naming the class,
+	// or one of KindAuthorisedDrone, authorises.
+	Class          string   `json:"class"`
 	FreqMinHz      float64  `json:"freq_min_hz"`
 	FreqMaxHz      float64  `json:"freq_max_hz"`
 	BandwidthMinHz float64  `json:"bandwidth_min_hz,omitempty"`
@@ -69,4 +76,36 @@ type Entry struct {
 	// admin saving a form loaded before another admin expired the entry
 	// would otherwise have silently authorised the device again.
 	Revision string `json:"revision,omitempty"`
+	// Warnings says what an entry that keeps the rules does not authorise
+	// that its author may think it does: one with no class whose band
+	// overlaps a drone band (433/868/915 MHz RC, 2.4 GHz, 5.8 GHz, 1.3 GHz
+	// video) authorises no drone there (droneWarning). Set by Add, Update
+	// and every load, which logs it; never stored: ignored on input.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// DroneClass reports whether class is one of a drone or its controller
+// (DroneID, drone video, RC hops, analog FPV): an entry with no signature
+// class does not authorise these, since a class-less Wi-Fi access point
+// or CCTV bridge over 2.4 or 5.8 GHz would otherwise authorise every
+// drone flying there.
+func DroneClass(class string) bool {
+	switch class {
+	case event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog:
+		return true
+	}
+	return false
+}
+
+// authorisesClass reports whether e may authorise an emission of class:
+// its signature's class; with none, any class but a drone one unless e is
+// KindAuthorisedDrone.
+func (e Entry) authorisesClass(class string) bool {
+	switch {
+	case e.Signature.Class != "":
+		return e.Signature.Class == class
+	case DroneClass(class):
+		return e.Kind == KindAuthorisedDrone
+	}
+	return true
 }

@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
@@ -47,6 +49,10 @@ type Registry struct {
 	log     *slog.Logger
 	now     func() time.Time // the system's clock (Options.Now)
 	site    *site.Site       // rooms and zones entries may name; nil: unchecked
+	drone   []bandplan.Band  // the default band plan's drone bands, for droneWarning
+	// cellular are the default band plan's GSM, UMTS, LTE and NR bands,
+	// for droneWarning
+	cellular []bandplan.Band
 
 	mu      sync.RWMutex
 	entries []Entry          // sorted by ID
@@ -108,6 +114,13 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*
 		now = time.Now
 	}
 	r := &Registry{db: db, audit: audit, loc: loc, log: lg, now: now, site: opts.Site}
+	plan := bandplan.Default()
+	r.drone = plan.DroneBands()
+	for _, b := range plan.Bands() {
+		if slices.ContainsFunc([]string{"gsm", "umts", "lte", "nr"}, b.HasTech) {
+			r.cellular = append(r.cellular, b)
+		}
+	}
 	if ta, ok := audit.(txAuditor); ok && ta.DB() == db {
 		r.txAudit = ta
 	} else {
@@ -172,6 +185,9 @@ func (r *Registry) reload(ctx context.Context) error {
 		case e.Problem != "":
 			found = append(found, loadProblem{id: id, key: e.Problem, level: slog.LevelError,
 				msg: "registry: entry breaks the rules and authorises nothing until it is fixed", args: []any{"id", id, "name", e.Name, "problem", e.Problem}})
+		case len(e.Warnings) > 0:
+			found = append(found, loadProblem{id: id, key: strings.Join(e.Warnings, "; "), level: slog.LevelWarn,
+				msg: "registry: entry authorises less than it may seem", args: []any{"id", id, "name", e.Name, "warning", strings.Join(e.Warnings, "; ")}})
 		}
 		es = append(es, e)
 	}
@@ -217,8 +233,72 @@ func (r *Registry) decodeStored(id int64, body string) (Entry, error) {
 		return e, nil
 	}
 	e.Problem, e.UnknownPlaces = r.placesProblem(e)
+	e.Warnings = r.warnings(e)
 	return e, nil
 }
+
+// warnings returns e's Warnings (nil when it has none).
+func (r *Registry) warnings(e Entry) []string {
+	if w := r.droneWarning(e); w != "" {
+		return []string{w}
+	}
+	return nil
+}
+
+// droneWarning says, for an entry with no signature class that is not
+// KindAuthorisedDrone and whose band overlaps drone bands of the default
+// band plan (bandplan.DroneBands), that it authorises no drone there
+// (authorisesClass) and how to authorise one; "" otherwise, and when the
+// overlap lies all in cellular bands (a phone's entry, left class-less as
+// docs/alerts.md advises). Such an entry
+// (a Wi-Fi access point or a CCTV bridge at 2.4 or 5.8 GHz saved with the
+// class left empty) authorised every drone, drone video and RC fix in its
+// band before; the warning tells its author what it no longer does.
+func (r *Registry) droneWarning(e Entry) string {
+	s := e.Signature
+	if s.Class != "" || e.Kind == KindAuthorisedDrone {
+		return ""
+	}
+	var names []string
+	for _, b := range r.drone {
+		lo, hi := max(s.FreqMinHz, b.LowHz), min(s.FreqMaxHz, b.HighHz)
+		// where the overlap is all in cellular bands (an official phone
+		// over E-GSM-900 UL, 880–915 MHz, meets ISM 915 only there), the
+		// entry is a phone's, whose class docs/alerts.md says to leave
+		// empty: no warning
+		if lo < hi && !covered(r.cellular, lo, hi) {
+			names = append(names, fmt.Sprintf("%s %s–%s MHz", b.Name, mhz(b.LowHz), mhz(b.HighHz)))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("no signature class, and its band %s–%s MHz overlaps drone bands (%s): it authorises no drone there "+
+		"(classes %s, %s, %s, %s: DroneID, drone video, RC controller, analog FPV); name the class it sends (e.g. %s for an access point) to say what it is, "+
+		"or make it kind %s to authorise a drone",
+		mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, ", "),
+		event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog, event.ClassWiFi, KindAuthorisedDrone)
+}
+
+// covered reports whether bands cover all of [lowHz, highHz].
+func covered(bands []bandplan.Band, lowHz, highHz float64) bool {
+	for at := lowHz; at < highHz; {
+		next := at
+		for _, b := range bands {
+			if b.LowHz <= at && b.HighHz > next {
+				next = b.HighHz
+			}
+		}
+		if next == at {
+			return false
+		}
+		at = next
+	}
+	return true
+}
+
+// mhz is hz in MHz, as short as it is exact (2483.5).
+func mhz(hz float64) string { return strconv.FormatFloat(hz/1e6, 'f', -1, 64) }
 
 // Refresh reloads the entries if anything changed them since this Registry
 // last read them (another process: fusion and the dashboard each have
@@ -459,7 +539,7 @@ func (r *Registry) prepareAdd(e Entry, user string) (Entry, error) {
 	if err := r.check(e); err != nil {
 		return Entry{}, err
 	}
-	e.ID = 0
+	e.ID, e.Warnings = 0, r.warnings(e)
 	return e, nil
 }
 
@@ -506,6 +586,7 @@ func (c *change) update(ctx context.Context, e Entry, user string) (_ Entry, cha
 	if err := c.r.check(e); err != nil {
 		return Entry{}, false, err
 	}
+	e.Warnings = c.r.warnings(e)
 	if string(encode(e)) == before {
 		return old, false, nil // the audit trail holds real changes only
 	}
@@ -576,10 +657,10 @@ func (r *Registry) History(ctx context.Context, id int64) ([]store.AuditEntry, e
 	return r.audit.AuditLog(ctx, store.AuditFilter{Object: objectName(id)})
 }
 
-// encode returns e as stored: without Problem, which is worked out anew
-// at each load.
+// encode returns e as stored: without Problem and Warnings, which are
+// worked out anew at each load.
 func encode(e Entry) []byte {
-	e.Problem, e.Revision, e.UnknownPlaces = "", "", nil
+	e.Problem, e.Revision, e.UnknownPlaces, e.Warnings = "", "", nil, nil
 	b, _ := json.Marshal(e)
 	return b
 }
@@ -635,7 +716,7 @@ func (e Entry) Matches(d event.Detection, p Place, at time.Time, loc *time.Locat
 	if at.Before(e.ValidFrom) || (!e.ValidUntil.IsZero() && !at.Before(e.ValidUntil)) {
 		return false
 	}
-	if !e.Signature.fits(d) {
+	if !e.authorisesClass(d.Class) || !e.Signature.fits(d) {
 		return false
 	}
 	if (len(e.Rooms) > 0 || len(e.Zones) > 0) && !e.allows(p) {
@@ -684,10 +765,9 @@ func (e Entry) allows(p Place) bool {
 	return bestP > 0 && bestP >= RoomShare*topP
 }
 
+// fits reports whether d lies within s's band, bandwidth and power
+// bounds; its class is Entry.authorisesClass's.
 func (s Signature) fits(d event.Detection) bool {
-	if s.Class != "" && s.Class != d.Class {
-		return false
-	}
 	lo, hi := d.CenterHz-d.BandwidthHz/2, d.CenterHz+d.BandwidthHz/2
 	// The emission must lie within the signature's frequency range, with a
 	// tolerance of a tenth of its bandwidth for measurement error.
