@@ -36,10 +36,17 @@ func (g *group) overlaps(d event.Detection, tolHz float64) bool {
 }
 
 // onChannel reports whether an emission on link at centerHz, bwHz wide, is
-// on g's channel: the same link, and centres within half the wider of the
-// two bandwidths plus tolHz.
+// on g's channel: the same link, and sameChannel.
 func (g *group) onChannel(link string, centerHz, bwHz, tolHz float64) bool {
-	return link == g.link && math.Abs(centerHz-g.centerHz) <= max(g.bwHz, bwHz)/2+tolHz
+	return link == g.link && sameChannel(g.centerHz, g.bwHz, centerHz, bwHz, tolHz)
+}
+
+// sameChannel reports whether two emissions, at aHz and bHz, aBwHz and
+// bBwHz wide, are on one channel: centres within half the wider of the two
+// bandwidths plus tolHz. It is the associator's test that detections are
+// one emission, and the tracker's that a group is on a track's channel.
+func sameChannel(aHz, aBwHz, bHz, bBwHz, tolHz float64) bool {
+	return math.Abs(aHz-bHz) <= max(aBwHz, bBwHz)/2+tolHz
 }
 
 // hasSensor reports whether the group already holds a detection of sensor.
@@ -106,10 +113,17 @@ func (a *associator) flushAll() []*group {
 
 // track is one emitter followed over successive groups.
 type track struct {
-	id        string
-	class     string
-	link      string
-	centerHz  float64
+	id    string
+	class string
+	link  string
+	// centerHz and bwHz are the track's channel: its first group's centre
+	// and bandwidth. Later groups never move it (tracker.carries).
+	centerHz float64
+	bwHz     float64
+	// lastHz and lastBwHz are the centre and bandwidth of its latest
+	// group, the one at lastSeen.
+	lastHz    float64
+	lastBwHz  float64
 	floor     string
 	pos       site.Point
 	located   bool
@@ -197,7 +211,16 @@ const floorGapM = 3.5
 type tracker struct {
 	gap     time.Duration // a track ends when not seen for this long
 	radiusM float64       // a located group joins a track within this distance
-	tolHz   float64       // and within this frequency distance
+	// tolHz: a group of a class that keeps its channel joins a track when
+	// its centre lies within half the wider bandwidth plus tolHz of the
+	// track's channel (sameChannel; Config.FreqTolHz).
+	tolHz float64
+	// window: a group that starts within this of a track's latest group
+	// is heard at the same moment (Config.AssocWindow).
+	window time.Duration
+	// hopSpanHz holds the classes that hop, and the span their hops cover
+	// (Config.TrackHopSpanHz).
+	hopSpanHz map[string]float64
 	// prefix names this run in its track IDs, "trk-<prefix>-<n>" (see
 	// trackPrefix): the count alone starts at 1 again when fusion
 	// restarts, and a new emitter took the ID of one that the last run
@@ -269,10 +292,46 @@ func (tr *tracker) match(g *group, floor string, pos site.Point, located bool, s
 }
 
 // carries reports that t may continue g: same class and link (see
-// group.overlaps), seen within the track gap, centre frequency within the
-// tolerance.
+// group.overlaps), seen within the track gap, and on t's channel.
+//
+// A class that hops by design (hopSpanHz: Bluetooth, RC controllers, drone
+// video and DroneID) is on t's channel anywhere within its hop span of t's
+// first centre. Any other class keeps its channel (a phone's uplink
+// carrier during a call, a staff radio's, an access point's): g is on it
+// when its centre lies within half the wider bandwidth plus tolHz of t's
+// first group's (sameChannel), and when it does not start at the same
+// moment (within window) as t's latest group on a clearly different centre
+// (not sameChannel with it): two emissions at once, on channels the
+// associator keeps apart, are two emitters. Before, g matched within
+// 20 MHz of t's latest centre, and t took each matching group's centre
+// as its own: with phones 2 MHz apart a track walked from uplink to
+// uplink across the wing and took several phones' fixes, and their
+// alerts jumped between cells while other cells had none.
 func (tr *tracker) carries(t *track, g *group) bool {
-	return t.class == g.class && t.link == g.link && g.start.Sub(t.lastSeen) <= tr.gap && math.Abs(t.centerHz-g.centerHz) <= tr.tolHz+g.bwHz/2
+	if t.class != g.class || t.link != g.link || g.start.Sub(t.lastSeen) > tr.gap {
+		return false
+	}
+	if span, hops := tr.hopSpanHz[g.class]; hops {
+		return math.Abs(g.centerHz-t.centerHz) <= span
+	}
+	if !sameChannel(t.centerHz, t.bwHz, g.centerHz, g.bwHz, tr.tolHz) {
+		return false
+	}
+	at := g.start.Sub(t.lastSeen)
+	return at >= tr.window || at <= -tr.window || sameChannel(t.lastHz, t.lastBwHz, g.centerHz, g.bwHz, tr.tolHz)
+}
+
+// defaultHopSpanHz is Config.TrackHopSpanHz's default: the classes that
+// hop by design, each with the widest band it hops over. Bluetooth (79
+// 1-MHz channels, 2402-2480 MHz) and RC controllers (ExpressLRS-like, the
+// 2.4 GHz ISM band) hop over 2400-2483.5 MHz; DroneID and a drone's video
+// link (OcuSync-like) over a band of at most 125 MHz (5725-5850 MHz; the
+// 2.4 GHz band is narrower).
+var defaultHopSpanHz = map[string]float64{
+	event.ClassBluetooth:  83.5e6,
+	event.ClassRCFHSS:     83.5e6,
+	event.ClassDroneID:    125e6,
+	event.ClassDroneVideo: 125e6,
 }
 
 // only returns the one live track of g's class whose frequency matches g,
@@ -297,7 +356,8 @@ func (tr *tracker) newTrack(g *group) *track {
 	if tr.prefix != "" {
 		id = "trk-" + tr.prefix + "-" + strconv.Itoa(tr.next)
 	}
-	t := &track{id: id, class: g.class, link: g.link, centerHz: g.centerHz, lastSeen: g.start, since: g.start}
+	t := &track{id: id, class: g.class, link: g.link, centerHz: g.centerHz, bwHz: g.bwHz, lastHz: g.centerHz, lastBwHz: g.bwHz,
+		lastSeen: g.start, since: g.start}
 	tr.tracks = append(tr.tracks, t)
 	return t
 }
@@ -313,8 +373,9 @@ func (t *track) heard(g *group, pause time.Duration) {
 	case g.start.Before(t.since):
 		t.since = g.start
 	}
-	if g.start.After(t.lastSeen) {
-		t.lastSeen = g.start // a late group (an outbox sending again) does not age the track
+	if !g.start.Before(t.lastSeen) {
+		// A late group (an outbox sending again) does not age the track.
+		t.lastSeen, t.lastHz, t.lastBwHz = g.start, g.centerHz, g.bwHz
 	}
 }
 

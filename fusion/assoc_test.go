@@ -101,3 +101,68 @@ func TestTracker(t *testing.T) {
 		t.Errorf("expire left %d tracks", len(tr.tracks))
 	}
 }
+
+// TestTrackerChannel: a group continues a track on the track's own channel
+// (the centre and bandwidth of its first group, never moved by later
+// groups), not within 20 MHz of its latest centre, which let a track walk
+// across neighbouring phones' uplinks 2 MHz apart; a group at the same
+// moment as the track's latest, on a clearly different centre, is another
+// emitter; a hopping class keeps its track anywhere in its hop span.
+func TestTrackerChannel(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	type grp struct {
+		class, link string
+		hz, bwHz    float64
+		at          time.Duration
+	}
+	mk := func(g grp) *group {
+		return &group{class: g.class, link: g.link, centerHz: g.hz, bwHz: g.bwHz, start: t0.Add(g.at)}
+	}
+	lte := func(hz float64, at time.Duration) grp { return grp{"lte", "uplink", hz, 1.08e6, at} }
+	nr := func(hz float64, at time.Duration) grp { return grp{"nr", "tdd", hz, 18.72e6, at} }
+	tetra := func(hz float64) grp { return grp{"unknown", "unknown", hz, 16e3, time.Second} }
+	bt := func(hz float64, at time.Duration) grp { return grp{"bluetooth", "unknown", hz, 1e6, at} }
+	tests := []struct {
+		name  string
+		heard []grp // the track's groups: the first opens it
+		g     grp
+		want  bool
+	}{
+		{"the phone's own uplink", []grp{lte(1711e6, 0)}, lte(1711.1e6, time.Second), true},
+		{"the next phone's uplink, 2 MHz up", []grp{lte(1711e6, 0)}, lte(1713e6, time.Second), false},
+		{"no walking: its channel stays where it began", []grp{lte(1711e6, 0), lte(1711.6e6, time.Second)}, lte(1712.2e6, 2*time.Second), false},
+		{"staff radios 2.5 MHz apart", []grp{tetra(390.0125e6)}, tetra(392.5125e6), false},
+		{"the same staff radio", []grp{tetra(390.0125e6)}, tetra(390.0125e6), true},
+		{"a wide carrier's centre read a quarter off", []grp{nr(3550e6, 0)}, nr(3554.5e6, time.Second), true},
+		{"two at once on clearly different centres", []grp{nr(3550e6, 0), nr(3541e6, time.Second)}, nr(3558e6, time.Second+200*time.Millisecond), false},
+		{"the same, one after the other", []grp{nr(3550e6, 0), nr(3541e6, time.Second)}, nr(3558e6, 3*time.Second), true},
+		{"other class on its channel", []grp{lte(1711e6, 0)}, grp{"gsm", "uplink", 1711e6, 1.08e6, time.Second}, false},
+		{"other link on its channel", []grp{lte(1711e6, 0)}, grp{"lte", "unknown", 1711e6, 1.08e6, time.Second}, false},
+		{"bluetooth hops across its band", []grp{bt(2402e6, 0), bt(2441e6, time.Second)}, bt(2480e6, 2*time.Second), true},
+		{"bluetooth hops at once", []grp{bt(2402e6, 0)}, bt(2480e6, 100*time.Millisecond), true},
+		{"rc controller hops", []grp{{"rc_fhss", "uplink", 2405e6, 500e3, 0}}, grp{"rc_fhss", "uplink", 2475e6, 500e3, time.Second}, true},
+		{"drone video hops at 5.8 GHz", []grp{{"drone_video", "downlink", 5735e6, 9e6, 0}}, grp{"drone_video", "downlink", 5840e6, 9e6, time.Second}, true},
+		{"droneid at 2.4 and 5.8 GHz", []grp{{"droneid", "unknown", 2429.5e6, 9e6, 0}}, grp{"droneid", "unknown", 5756.5e6, 9e6, time.Second}, false},
+		{"after the gap", []grp{lte(1711e6, 0)}, lte(1711e6, 2*time.Minute), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := tracker{gap: time.Minute, radiusM: 12, tolHz: 200e3, window: 500 * time.Millisecond, hopSpanHz: defaultHopSpanHz}
+			trk := tr.newTrack(mk(tt.heard[0]))
+			trk.heard(mk(tt.heard[0]), time.Second)
+			for _, h := range tt.heard[1:] {
+				if !tr.carries(trk, mk(h)) {
+					t.Fatalf("the track does not carry its own group at %.4f MHz", h.hz/1e6)
+				}
+				trk.heard(mk(h), time.Second)
+			}
+			g := mk(tt.g)
+			if got := tr.carries(trk, g); got != tt.want {
+				t.Errorf("carries %.4f MHz: got %v, want %v", tt.g.hz/1e6, got, tt.want)
+			}
+			if got := tr.match(g, "", site.Point{}, false, 0) == trk; got != tt.want {
+				t.Errorf("match %.4f MHz: got %v, want %v", tt.g.hz/1e6, got, tt.want)
+			}
+		})
+	}
+}
