@@ -36,17 +36,10 @@ func (g *group) overlaps(d event.Detection, tolHz float64) bool {
 }
 
 // onChannel reports whether an emission on link at centerHz, bwHz wide, is
-// on g's channel: the same link, and sameChannel.
+// on g's channel: the same link, and centres within half the wider of the
+// two bandwidths plus tolHz.
 func (g *group) onChannel(link string, centerHz, bwHz, tolHz float64) bool {
-	return link == g.link && sameChannel(g.centerHz, g.bwHz, centerHz, bwHz, tolHz)
-}
-
-// sameChannel reports whether two emissions, at aHz and bHz, aBwHz and
-// bBwHz wide, are on one channel: centres within half the wider of the two
-// bandwidths plus tolHz. It is the associator's test that detections are
-// one emission, and the tracker's that a group is on a track's channel.
-func sameChannel(aHz, aBwHz, bHz, bBwHz, tolHz float64) bool {
-	return math.Abs(aHz-bHz) <= max(aBwHz, bBwHz)/2+tolHz
+	return link == g.link && math.Abs(centerHz-g.centerHz) <= max(g.bwHz, bwHz)/2+tolHz
 }
 
 // hasSensor reports whether the group already holds a detection of sensor.
@@ -116,14 +109,11 @@ type track struct {
 	id    string
 	class string
 	link  string
-	// centerHz and bwHz are the track's channel: its first group's centre
-	// and bandwidth. Later groups never move it (tracker.carries).
-	centerHz float64
-	bwHz     float64
-	// lastHz and lastBwHz are the centre and bandwidth of its latest
-	// group, the one at lastSeen.
-	lastHz    float64
-	lastBwHz  float64
+	// loHz and hiHz are the track's channel: the spectrum its groups
+	// cover, from its first group's (tracker.carries).
+	loHz, hiHz float64
+	// last is its latest group (the one at lastSeen).
+	last      *group
 	floor     string
 	pos       site.Point
 	located   bool
@@ -212,12 +202,8 @@ type tracker struct {
 	gap     time.Duration // a track ends when not seen for this long
 	radiusM float64       // a located group joins a track within this distance
 	// tolHz: a group of a class that keeps its channel joins a track when
-	// its centre lies within half the wider bandwidth plus tolHz of the
-	// track's channel (sameChannel; Config.FreqTolHz).
+	// its spectrum touches the track's, tolHz allowed (Config.FreqTolHz).
 	tolHz float64
-	// window: a group that starts within this of a track's latest group
-	// is heard at the same moment (Config.AssocWindow).
-	window time.Duration
 	// hopSpanHz holds the classes that hop, and the span their hops cover
 	// (Config.TrackHopSpanHz).
 	hopSpanHz map[string]float64
@@ -295,30 +281,76 @@ func (tr *tracker) match(g *group, floor string, pos site.Point, located bool, s
 // group.overlaps), seen within the track gap, and on t's channel.
 //
 // A class that hops by design (hopSpanHz: Bluetooth, RC controllers, drone
-// video and DroneID) is on t's channel anywhere within its hop span of t's
-// first centre. Any other class keeps its channel (a phone's uplink
+// video and DroneID) is on t's channel anywhere within its hop span of
+// t's first group. Any other class keeps its channel (a phone's uplink
 // carrier during a call, a staff radio's, an access point's): g is on it
-// when its centre lies within half the wider bandwidth plus tolHz of t's
-// first group's (sameChannel), and when it does not start at the same
-// moment (within window) as t's latest group on a clearly different centre
-// (not sameChannel with it): two emissions at once, on channels the
-// associator keeps apart, are two emitters. Before, g matched within
-// 20 MHz of t's latest centre, and t took each matching group's centre
-// as its own: with phones 2 MHz apart a track walked from uplink to
-// uplink across the wing and took several phones' fixes, and their
-// alerts jumped between cells while other cells had none.
+// when its spectrum (its centre ± half its bandwidth) touches t's, tolHz
+// allowed, and the two together are no wider than the class's widest
+// carrier (maxWidthHz; g inside t's spectrum always is): a sensor whose
+// tuning is narrower than the emission hears a fragment of it, centred on
+// the part it hears, and a track that kept only its first group's centre
+// made a track (and an alert) per fragment. Nor is g on it when a sensor
+// that heard t's latest group heard g at the same time, on a spectrum
+// apart from that group's: one capture holding both is two emitters.
+// Before, g matched within 20 MHz of t's latest centre and t took each
+// group's centre as its own: with phones 2 MHz apart a track walked from
+// uplink to uplink across the wing and took several phones' fixes, and
+// their alerts jumped between cells while other cells had none.
 func (tr *tracker) carries(t *track, g *group) bool {
 	if t.class != g.class || t.link != g.link || g.start.Sub(t.lastSeen) > tr.gap {
 		return false
 	}
+	lo, hi := g.centerHz-g.bwHz/2, g.centerHz+g.bwHz/2
 	if span, hops := tr.hopSpanHz[g.class]; hops {
-		return math.Abs(g.centerHz-t.centerHz) <= span
+		return math.Max(hi, t.hiHz)-math.Min(lo, t.loHz) <= span
 	}
-	if !sameChannel(t.centerHz, t.bwHz, g.centerHz, g.bwHz, tr.tolHz) {
+	if lo > t.hiHz+tr.tolHz || hi < t.loHz-tr.tolHz {
+		return false // apart
+	}
+	if (lo < t.loHz || hi > t.hiHz) && math.Max(hi, t.hiHz)-math.Min(lo, t.loHz) > tr.maxWidth(g.class) {
 		return false
 	}
-	at := g.start.Sub(t.lastSeen)
-	return at >= tr.window || at <= -tr.window || sameChannel(t.lastHz, t.lastBwHz, g.centerHz, g.bwHz, tr.tolHz)
+	return !t.last.heardWith(g, tr.tolHz)
+}
+
+// heardWith reports whether a sensor that heard g heard h in the same
+// capture (their detections overlap in time) on a spectrum apart from g's
+// (not touching, tolHz allowed): two emissions at once.
+func (g *group) heardWith(h *group, tolHz float64) bool {
+	if g == nil || math.Abs(g.centerHz-h.centerHz) <= (g.bwHz+h.bwHz)/2+tolHz {
+		return false
+	}
+	for _, a := range g.dets {
+		for _, b := range h.dets {
+			if a.Sensor == b.Sensor && a.TimeNS < b.TimeNS+max(b.DurationNS, 1) && b.TimeNS < a.TimeNS+max(a.DurationNS, 1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxWidth returns the widest spectrum a track of class may cover: its
+// widest carrier, with tolHz either side (maxWidthHz, default 20 MHz).
+func (tr *tracker) maxWidth(class string) float64 {
+	w, ok := maxWidthHz[class]
+	if !ok {
+		w = 20e6
+	}
+	return w + 2*tr.tolHz
+}
+
+// maxWidthHz is the widest carrier of each class that keeps its channel:
+// the most one track of it may span. A GSM carrier is 200 kHz, UMTS 5 MHz,
+// LTE 20 MHz, NR 100 MHz (n78), Wi-Fi 160 MHz, analogue FPV video 20 MHz;
+// others (class unknown) 20 MHz.
+var maxWidthHz = map[string]float64{
+	event.ClassGSM:       200e3,
+	event.ClassUMTS:      5e6,
+	event.ClassLTE:       20e6,
+	event.ClassNR:        100e6,
+	event.ClassWiFi:      160e6,
+	event.ClassFPVAnalog: 20e6,
 }
 
 // defaultHopSpanHz is Config.TrackHopSpanHz's default: the classes that
@@ -356,7 +388,7 @@ func (tr *tracker) newTrack(g *group) *track {
 	if tr.prefix != "" {
 		id = "trk-" + tr.prefix + "-" + strconv.Itoa(tr.next)
 	}
-	t := &track{id: id, class: g.class, link: g.link, centerHz: g.centerHz, bwHz: g.bwHz, lastHz: g.centerHz, lastBwHz: g.bwHz,
+	t := &track{id: id, class: g.class, link: g.link, loHz: g.centerHz - g.bwHz/2, hiHz: g.centerHz + g.bwHz/2, last: g,
 		lastSeen: g.start, since: g.start}
 	tr.tracks = append(tr.tracks, t)
 	return t
@@ -373,9 +405,10 @@ func (t *track) heard(g *group, pause time.Duration) {
 	case g.start.Before(t.since):
 		t.since = g.start
 	}
+	t.loHz, t.hiHz = min(t.loHz, g.centerHz-g.bwHz/2), max(t.hiHz, g.centerHz+g.bwHz/2)
 	if !g.start.Before(t.lastSeen) {
 		// A late group (an outbox sending again) does not age the track.
-		t.lastSeen, t.lastHz, t.lastBwHz = g.start, g.centerHz, g.bwHz
+		t.lastSeen, t.last = g.start, g
 	}
 }
 

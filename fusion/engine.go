@@ -55,13 +55,14 @@ type Config struct {
 
 	// TrackHopSpanHz holds the classes that hop by design, each with the
 	// span of its hops: a group of such a class continues a track of its
-	// class anywhere within the span of the track's first centre. A group
-	// of any other class continues a track only on the track's channel:
-	// its centre within half the wider bandwidth plus FreqTolHz of the
-	// track's first group's centre, and not at the same moment as the
-	// track's latest group on a clearly different centre (docs/localisation.md,
-	// "Tracks"). nil = Bluetooth and RC controllers 83.5 MHz (the 2.4 GHz
-	// ISM band), DroneID and drone video 125 MHz (5725-5850 MHz).
+	// class when the two together span no more. A group of any other class
+	// continues a track only on the track's channel: its spectrum touching
+	// the spectrum the track's groups cover (FreqTolHz allowed), the two
+	// together no wider than the class's widest carrier, and not heard by
+	// one sensor in the same capture as the track's latest group apart from
+	// it (docs/localisation.md, "Tracks"). nil = Bluetooth and RC
+	// controllers 83.5 MHz (the 2.4 GHz ISM band), DroneID and drone video
+	// 125 MHz (5725-5850 MHz).
 	TrackHopSpanHz map[string]float64
 
 	// MaxAhead: Handle refuses (dead letter, reason "time") a detection
@@ -450,7 +451,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, deps: deps, log: deps.Logger, locator: loc, alerts: ae, seen: newSeenSet(cfg.SeenIDs), met: met,
 		assoc:   associator{window: cfg.AssocWindow, tolHz: cfg.FreqTolHz},
-		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.FreqTolHz, window: cfg.AssocWindow, hopSpanHz: cfg.TrackHopSpanHz, prefix: deps.TrackPrefix},
+		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.FreqTolHz, hopSpanHz: cfg.TrackHopSpanHz, prefix: deps.TrackPrefix},
 		recent:  recentDets{window: cfg.BorrowWindow, tolHz: cfg.FreqTolHz}, zoneOf: map[string]string{}}
 	for _, rm := range deps.Site.Rooms {
 		e.zoneOf[rm.ID] = rm.Zone
