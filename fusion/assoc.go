@@ -281,8 +281,8 @@ func (tr *tracker) match(g *group, floor string, pos site.Point, located bool, s
 // group.overlaps), seen within the track gap, and on t's channel.
 //
 // A class that hops by design (hopSpanHz: Bluetooth, RC controllers, drone
-// video and DroneID) is on t's channel anywhere within its hop span of
-// t's first group. Any other class keeps its channel (a phone's uplink
+// video and DroneID) is on t's channel when g and the spectrum t's groups
+// cover span no more than the class's hop span together. Any other class keeps its channel (a phone's uplink
 // carrier during a call, a staff radio's, an access point's): g is on it
 // when its spectrum (its centre ± half its bandwidth) touches t's, tolHz
 // allowed, and the two together are no wider than the class's widest
