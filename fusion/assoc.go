@@ -106,10 +106,14 @@ func (a *associator) flushAll() []*group {
 
 // track is one emitter followed over successive groups.
 type track struct {
-	id        string
-	class     string
-	link      string
-	centerHz  float64
+	id    string
+	class string
+	link  string
+	// loHz and hiHz are the track's channel: the spectrum its groups
+	// cover, from its first group's (tracker.carries).
+	loHz, hiHz float64
+	// last is its latest group (the one at lastSeen).
+	last      *group
 	floor     string
 	pos       site.Point
 	located   bool
@@ -197,7 +201,12 @@ const floorGapM = 3.5
 type tracker struct {
 	gap     time.Duration // a track ends when not seen for this long
 	radiusM float64       // a located group joins a track within this distance
-	tolHz   float64       // and within this frequency distance
+	// tolHz: a group of a class that keeps its channel joins a track when
+	// its spectrum touches the track's, tolHz allowed (Config.FreqTolHz).
+	tolHz float64
+	// hopSpanHz holds the classes that hop, and the span their hops cover
+	// (Config.TrackHopSpanHz).
+	hopSpanHz map[string]float64
 	// prefix names this run in its track IDs, "trk-<prefix>-<n>" (see
 	// trackPrefix): the count alone starts at 1 again when fusion
 	// restarts, and a new emitter took the ID of one that the last run
@@ -269,10 +278,92 @@ func (tr *tracker) match(g *group, floor string, pos site.Point, located bool, s
 }
 
 // carries reports that t may continue g: same class and link (see
-// group.overlaps), seen within the track gap, centre frequency within the
-// tolerance.
+// group.overlaps), seen within the track gap, and on t's channel.
+//
+// A class that hops by design (hopSpanHz: Bluetooth, RC controllers, drone
+// video and DroneID) is on t's channel when g and the spectrum t's groups
+// cover span no more than the class's hop span together. Any other class keeps its channel (a phone's uplink
+// carrier during a call, a staff radio's, an access point's): g is on it
+// when its spectrum (its centre ± half its bandwidth) touches t's, tolHz
+// allowed, and the two together are no wider than the class's widest
+// carrier (maxWidthHz; g inside t's spectrum always is): a sensor whose
+// tuning is narrower than the emission hears a fragment of it, centred on
+// the part it hears, and a track that kept only its first group's centre
+// made a track (and an alert) per fragment. Nor is g on it when a sensor
+// that heard t's latest group heard g at the same time, on a spectrum
+// apart from that group's: one capture holding both is two emitters.
+// Before, g matched within 20 MHz of t's latest centre and t took each
+// group's centre as its own: with phones 2 MHz apart a track walked from
+// uplink to uplink across the wing and took several phones' fixes, and
+// their alerts jumped between cells while other cells had none.
 func (tr *tracker) carries(t *track, g *group) bool {
-	return t.class == g.class && t.link == g.link && g.start.Sub(t.lastSeen) <= tr.gap && math.Abs(t.centerHz-g.centerHz) <= tr.tolHz+g.bwHz/2
+	if t.class != g.class || t.link != g.link || g.start.Sub(t.lastSeen) > tr.gap {
+		return false
+	}
+	lo, hi := g.centerHz-g.bwHz/2, g.centerHz+g.bwHz/2
+	if span, hops := tr.hopSpanHz[g.class]; hops {
+		return math.Max(hi, t.hiHz)-math.Min(lo, t.loHz) <= span
+	}
+	if lo > t.hiHz+tr.tolHz || hi < t.loHz-tr.tolHz {
+		return false // apart
+	}
+	if (lo < t.loHz || hi > t.hiHz) && math.Max(hi, t.hiHz)-math.Min(lo, t.loHz) > tr.maxWidth(g.class) {
+		return false
+	}
+	return !t.last.heardWith(g, tr.tolHz)
+}
+
+// heardWith reports whether a sensor that heard g heard h in the same
+// capture (their detections overlap in time) on a spectrum apart from g's
+// (not touching, tolHz allowed): two emissions at once.
+func (g *group) heardWith(h *group, tolHz float64) bool {
+	if g == nil || math.Abs(g.centerHz-h.centerHz) <= (g.bwHz+h.bwHz)/2+tolHz {
+		return false
+	}
+	for _, a := range g.dets {
+		for _, b := range h.dets {
+			if a.Sensor == b.Sensor && a.TimeNS < b.TimeNS+max(b.DurationNS, 1) && b.TimeNS < a.TimeNS+max(a.DurationNS, 1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxWidth returns the widest spectrum a track of class may cover: its
+// widest carrier, with tolHz either side (maxWidthHz, default 20 MHz).
+func (tr *tracker) maxWidth(class string) float64 {
+	w, ok := maxWidthHz[class]
+	if !ok {
+		w = 20e6
+	}
+	return w + 2*tr.tolHz
+}
+
+// maxWidthHz is the widest carrier of each class that keeps its channel:
+// the most one track of it may span. A GSM carrier is 200 kHz, UMTS 5 MHz,
+// LTE 20 MHz, NR 100 MHz (n78), Wi-Fi 160 MHz, analogue FPV video 20 MHz;
+// others (class unknown) 20 MHz.
+var maxWidthHz = map[string]float64{
+	event.ClassGSM:       200e3,
+	event.ClassUMTS:      5e6,
+	event.ClassLTE:       20e6,
+	event.ClassNR:        100e6,
+	event.ClassWiFi:      160e6,
+	event.ClassFPVAnalog: 20e6,
+}
+
+// defaultHopSpanHz is Config.TrackHopSpanHz's default: the classes that
+// hop by design, each with the widest band it hops over. Bluetooth (79
+// 1-MHz channels, 2402-2480 MHz) and RC controllers (ExpressLRS-like, the
+// 2.4 GHz ISM band) hop over 2400-2483.5 MHz; DroneID and a drone's video
+// link (OcuSync-like) over a band of at most 125 MHz (5725-5850 MHz; the
+// 2.4 GHz band is narrower).
+var defaultHopSpanHz = map[string]float64{
+	event.ClassBluetooth:  83.5e6,
+	event.ClassRCFHSS:     83.5e6,
+	event.ClassDroneID:    125e6,
+	event.ClassDroneVideo: 125e6,
 }
 
 // only returns the one live track of g's class whose frequency matches g,
@@ -297,7 +388,8 @@ func (tr *tracker) newTrack(g *group) *track {
 	if tr.prefix != "" {
 		id = "trk-" + tr.prefix + "-" + strconv.Itoa(tr.next)
 	}
-	t := &track{id: id, class: g.class, link: g.link, centerHz: g.centerHz, lastSeen: g.start, since: g.start}
+	t := &track{id: id, class: g.class, link: g.link, loHz: g.centerHz - g.bwHz/2, hiHz: g.centerHz + g.bwHz/2, last: g,
+		lastSeen: g.start, since: g.start}
 	tr.tracks = append(tr.tracks, t)
 	return t
 }
@@ -313,8 +405,10 @@ func (t *track) heard(g *group, pause time.Duration) {
 	case g.start.Before(t.since):
 		t.since = g.start
 	}
-	if g.start.After(t.lastSeen) {
-		t.lastSeen = g.start // a late group (an outbox sending again) does not age the track
+	t.loHz, t.hiHz = min(t.loHz, g.centerHz-g.bwHz/2), max(t.hiHz, g.centerHz+g.bwHz/2)
+	if !g.start.Before(t.lastSeen) {
+		// A late group (an outbox sending again) does not age the track.
+		t.lastSeen, t.last = g.start, g
 	}
 }
 

@@ -101,3 +101,90 @@ func TestTracker(t *testing.T) {
 		t.Errorf("expire left %d tracks", len(tr.tracks))
 	}
 }
+
+// TestTrackerChannel: a group continues a track on the track's own channel
+// (the spectrum its groups cover, from its first group's, never wider than
+// its class's widest carrier), not within 20 MHz of its latest centre, which
+// let a track walk across neighbouring phones' uplinks 2 MHz apart; a group
+// one sensor heard in the same capture as the track's latest group, on a
+// spectrum apart from it, is another emitter; fragments of one wide carrier
+// (sensors tuned narrower than it) are one track; a hopping class keeps its
+// track anywhere in its hop span.
+func TestTrackerChannel(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	type grp struct {
+		class, link string
+		hz, bwHz    float64
+		at          time.Duration
+		sensors     []string // each reports it at the group's time for 1 ms
+	}
+	mk := func(g grp) *group {
+		out := &group{class: g.class, link: g.link, centerHz: g.hz, bwHz: g.bwHz, start: t0.Add(g.at)}
+		for _, sn := range g.sensors {
+			out.dets = append(out.dets, event.Detection{Sensor: sn, TimeNS: t0.Add(g.at).UnixNano(), DurationNS: int64(time.Millisecond),
+				CenterHz: g.hz, BandwidthHz: g.bwHz, Class: g.class, Link: g.link})
+		}
+		return out
+	}
+	lte := func(hz, bwHz float64, at time.Duration, sensors ...string) grp {
+		return grp{"lte", "uplink", hz, bwHz, at, sensors}
+	}
+	tetra := func(hz float64) grp { return grp{"unknown", "unknown", hz, 229e3, time.Second, []string{"s1"}} }
+	bt := func(hz float64, at time.Duration) grp {
+		return grp{"bluetooth", "unknown", hz, 1e6, at, []string{"s1"}}
+	}
+	tests := []struct {
+		name  string
+		heard []grp // the track's groups: the first opens it
+		g     grp
+		want  bool
+	}{
+		{"the phone's own uplink", []grp{lte(1711e6, 1.08e6, 0, "s1")}, lte(1711.1e6, 1.08e6, time.Second, "s1"), true},
+		{"the next phone's uplink, 2 MHz up", []grp{lte(1711e6, 1.08e6, 0, "s1")}, lte(1713e6, 1.08e6, time.Second, "s1"), false},
+		{"no walking: its channel does not follow its latest centre",
+			[]grp{lte(1711e6, 1.08e6, 0, "s1"), lte(1711.6e6, 1.08e6, time.Second, "s1")}, lte(1713e6, 1.08e6, 2*time.Second, "s1"), false},
+		{"staff radios 2.5 MHz apart", []grp{tetra(390.0125e6)}, tetra(392.5125e6), false},
+		{"the same staff radio", []grp{tetra(390.0125e6)}, tetra(390.0125e6), true},
+		{"fragments of a 4.5 MHz carrier in 1.6 MHz tunings",
+			[]grp{lte(846.4e6, 1.6e6, 0, "s1"), lte(848e6, 1.6e6, time.Second, "s1"), lte(845.175e6, 0.85e6, 2*time.Second, "s2")},
+			lte(849.025e6, 0.45e6, 3*time.Second, "s1"), true},
+		{"touching spectra wider together than an LTE carrier",
+			[]grp{lte(1720e6, 18e6, 0, "s1")}, lte(1733e6, 8e6, time.Second, "s1"), false},
+		{"inside its spectrum", []grp{lte(1720e6, 18e6, 0, "s1")}, lte(1715e6, 1e6, time.Second, "s1"), true},
+		{"one capture, two spectra apart: two emitters",
+			[]grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1", "s2")}, lte(1727e6, 2e6, time.Second, "s2", "s3"), false},
+		{"two sensors' captures at once, apart: fragments of one",
+			[]grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1")}, lte(1727e6, 2e6, time.Second, "s2"), true},
+		{"the same sensor, the next capture", []grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1")},
+			lte(1727e6, 2e6, time.Second+20*time.Millisecond, "s1"), true},
+		{"other class on its channel", []grp{lte(1711e6, 1.08e6, 0, "s1")}, grp{"gsm", "uplink", 1711e6, 1.08e6, time.Second, []string{"s1"}}, false},
+		{"other link on its channel", []grp{lte(1711e6, 1.08e6, 0, "s1")}, grp{"lte", "unknown", 1711e6, 1.08e6, time.Second, []string{"s1"}}, false},
+		{"bluetooth hops across its band", []grp{bt(2402e6, 0), bt(2441e6, time.Second)}, bt(2480e6, 2*time.Second), true},
+		{"bluetooth hops at once", []grp{bt(2402e6, 0)}, bt(2480e6, 0), true},
+		{"rc controller hops", []grp{{"rc_fhss", "uplink", 2405e6, 500e3, 0, nil}}, grp{"rc_fhss", "uplink", 2475e6, 500e3, time.Second, nil}, true},
+		{"drone video hops at 5.8 GHz", []grp{{"drone_video", "downlink", 5735e6, 9e6, 0, nil}}, grp{"drone_video", "downlink", 5840e6, 9e6, time.Second, nil}, true},
+		{"droneid at 2.4 and 5.8 GHz", []grp{{"droneid", "unknown", 2429.5e6, 9e6, 0, nil}}, grp{"droneid", "unknown", 5756.5e6, 9e6, time.Second, nil}, false},
+		{"after the gap", []grp{lte(1711e6, 1.08e6, 0, "s1")}, lte(1711e6, 1.08e6, 2*time.Minute, "s1"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := tracker{gap: time.Minute, radiusM: 12, tolHz: 200e3, hopSpanHz: defaultHopSpanHz}
+			first := mk(tt.heard[0])
+			trk := tr.newTrack(first)
+			trk.heard(first, time.Second)
+			for _, h := range tt.heard[1:] {
+				if !tr.carries(trk, mk(h)) {
+					t.Fatalf("the track does not carry its own group at %.4f MHz", h.hz/1e6)
+				}
+				trk.heard(mk(h), time.Second)
+			}
+			g := mk(tt.g)
+			if got := tr.carries(trk, g); got != tt.want {
+				t.Errorf("carries %.4f MHz: got %v, want %v", tt.g.hz/1e6, got, tt.want)
+			}
+			if got := tr.match(g, "", site.Point{}, false, 0) == trk; got != tt.want {
+				t.Errorf("match %.4f MHz: got %v, want %v", tt.g.hz/1e6, got, tt.want)
+			}
+		})
+	}
+}

@@ -43,7 +43,6 @@ type Config struct {
 	FreqTolHz    float64       // extra frequency tolerance for association; default 200 kHz
 	TrackGap     time.Duration // a track ends when unheard this long; default 2m
 	TrackRadiusM float64       // position continuity of a track; default 12
-	TrackFreqHz  float64       // frequency continuity of a track; default 20 MHz
 	LocateEvery  time.Duration // re-locate a track at most this often; 0 = every group
 	SeenIDs      int           // detections (sensor and event ID) remembered for idempotency; default 200000
 	SeenFile     string        // where seen IDs persist across restarts; "" = memory only
@@ -53,6 +52,18 @@ type Config struct {
 	Queue        int           // ingest channel capacity for Run; default 4096
 	TickEvery    time.Duration // Run's tick period; default 1s
 	Subscription string        // Run's topic filter; default SiteTopic(site ID)
+
+	// TrackHopSpanHz holds the classes that hop by design, each with the
+	// span of its hops: a group of such a class continues a track of its
+	// class when the two together span no more. A group of any other class
+	// continues a track only on the track's channel: its spectrum touching
+	// the spectrum the track's groups cover (FreqTolHz allowed), the two
+	// together no wider than the class's widest carrier, and not heard by
+	// one sensor in the same capture as the track's latest group apart from
+	// it (docs/localisation.md, "Tracks"). nil = Bluetooth and RC
+	// controllers 83.5 MHz (the 2.4 GHz ISM band), DroneID and drone video
+	// 125 MHz (5725-5850 MHz).
+	TrackHopSpanHz map[string]float64
 
 	// MaxAhead: Handle refuses (dead letter, reason "time") a detection
 	// stamped more than this ahead of the engine's clock (Deps.Clock, the
@@ -160,8 +171,8 @@ func (c Config) withDefaults() Config {
 	if c.TrackRadiusM == 0 {
 		c.TrackRadiusM = 12
 	}
-	if c.TrackFreqHz == 0 {
-		c.TrackFreqHz = 20e6
+	if c.TrackHopSpanHz == nil {
+		c.TrackHopSpanHz = defaultHopSpanHz
 	}
 	if c.SeenIDs == 0 {
 		c.SeenIDs = 200_000
@@ -445,7 +456,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, deps: deps, log: deps.Logger, locator: loc, alerts: ae, seen: newSeenSet(cfg.SeenIDs), met: met,
 		assoc:   associator{window: cfg.AssocWindow, tolHz: cfg.FreqTolHz},
-		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.TrackFreqHz, prefix: deps.TrackPrefix},
+		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.FreqTolHz, hopSpanHz: cfg.TrackHopSpanHz, prefix: deps.TrackPrefix},
 		recent:  recentDets{window: cfg.BorrowWindow, tolHz: cfg.FreqTolHz}, zoneOf: map[string]string{}}
 	for _, rm := range deps.Site.Rooms {
 		e.zoneOf[rm.ID] = rm.Zone
@@ -702,7 +713,6 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		tr = e.tracker.newTrack(g)
 	}
 	tr.heard(g, e.heardPause())
-	tr.centerHz = g.centerHz
 	if e.cfg.PowerWindow > 0 {
 		tr.notePowers(g, e.cfg.PowerWindow)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
 // fakeAuthorizer authorises a class in a set of rooms.
@@ -63,6 +65,11 @@ type scenario struct {
 	n              int
 	lastMsg        []Message
 	maint          fakeMaintenance
+	ts             *storetest.Recorder
+	// block holds the lines of an "every" block being read, and blockHead
+	// its first line (nil: not in a block).
+	block     []string
+	blockHead []string
 }
 
 // fakeMaintenance is a store.MaintenanceStore of one site in memory.
@@ -110,6 +117,9 @@ func (f fakeMaintenance) Maintenance(_ context.Context, _ string, at time.Time) 
 //	redeliver                      # send the last emission's messages again
 //	status SENSOR|all online|offline
 //	advance D                      # in 1 s ticks
+//	every D for=T                  # the lines up to "end" run together (several
+//	  ...                          # emitters at once), then advance D, until T
+//	end                            # has passed
 //	ack rule=R user=U note=N        # in fusion's engine (the demo's dashboard)
 //	announce rule=R user=U note=N   # on the ack topic (a dashboard of a deployment)
 //	expect alert rule=R [state=S] [room=R] [acked=true|false] [sensor=S] [says=A_B] [confidence=C]
@@ -127,6 +137,8 @@ func (f fakeMaintenance) Maintenance(_ context.Context, _ string, at time.Time) 
 //	expect reminders N rule=R severity=S   # rfw_fusion_alert_reminders_total
 //	expect alerts_total N rule=R severity=S state=S # rfw_fusion_alerts_total
 //	expect acks N result=R         # rfw_fusion_acks_total
+//	expect tracks N [class=C]      # distinct tracks of the stored detections
+//	expect own-tracks [class=C]    # no track holds detections of two emitters
 func TestScenarios(t *testing.T) {
 	files, err := filepath.Glob("testdata/scenarios/*.txt")
 	if err != nil || len(files) == 0 {
@@ -139,7 +151,7 @@ func TestScenarios(t *testing.T) {
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
 			sc := &scenario{t: t, auth: &fakeAuthorizer{}, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1)),
-				noiseDBmPerMHz: -100, maint: fakeMaintenance{}}
+				noiseDBmPerMHz: -100, maint: fakeMaintenance{}, ts: &storetest.Recorder{}}
 			fh, err := os.Open(f)
 			if err != nil {
 				t.Fatal(err)
@@ -161,7 +173,7 @@ func TestScenarios(t *testing.T) {
 						continue
 					}
 					eng, err := New(Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz},
-						Deps{Site: s, Authorizer: sc.auth, Maintenance: sc.maint, Clock: func() time.Time { return sc.now }})
+						Deps{Site: s, Authorizer: sc.auth, Maintenance: sc.maint, TimeSeries: sc.ts, Clock: func() time.Time { return sc.now }})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -195,7 +207,20 @@ func num(m map[string]string, k string, def float64) (float64, error) {
 func (sc *scenario) exec(line string) error {
 	ctx := context.Background()
 	f := strings.Fields(line)
+	if sc.blockHead != nil {
+		if f[0] != "end" {
+			sc.block = append(sc.block, line)
+			return nil
+		}
+		return sc.runBlock(ctx)
+	}
 	switch f[0] {
+	case "every":
+		if len(f) != 3 {
+			return fmt.Errorf("want every D for=T")
+		}
+		sc.blockHead, sc.block = f, nil
+		return nil
 	case "authorise":
 		m := kv(f[2:])
 		sc.auth.entries = append(sc.auth.entries, registry.Entry{ID: int64(len(sc.auth.entries) + 1), Name: f[1],
@@ -299,6 +324,58 @@ func (sc *scenario) exec(line string) error {
 		return sc.expect(f[1:])
 	}
 	return fmt.Errorf("unknown command %q", f[0])
+}
+
+// runBlock runs the lines of an "every D for=T" block, then advances D,
+// until T has passed.
+func (sc *scenario) runBlock(ctx context.Context) error {
+	head, lines := sc.blockHead, sc.block
+	sc.blockHead, sc.block = nil, nil
+	every, err := time.ParseDuration(head[1])
+	if err != nil {
+		return err
+	}
+	total, err := time.ParseDuration(kv(head[2:])["for"])
+	if err != nil {
+		return err
+	}
+	if every <= 0 {
+		return fmt.Errorf("every %v: want a positive period", every)
+	}
+	for ; total >= 0; total -= every {
+		for _, l := range lines {
+			if err := sc.exec(l); err != nil {
+				return fmt.Errorf("%s: %w", l, err)
+			}
+		}
+		if err := sc.advance(ctx, every); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitterTracks returns, for the stored detections of class (any class
+// when empty), the tracks of each emitter (the scenario's emit ID, the
+// first field of a detection ID).
+func (sc *scenario) emitterTracks(class string) (map[string]map[string]bool, error) {
+	if err := sc.eng.Flush(context.Background()); err != nil {
+		return nil, err
+	}
+	sc.ts.Mu.Lock()
+	defer sc.ts.Mu.Unlock()
+	out := map[string]map[string]bool{}
+	for _, r := range sc.ts.Dets {
+		if class != "" && r.Class != class {
+			continue
+		}
+		em, _, _ := strings.Cut(r.ID, "-")
+		if out[em] == nil {
+			out[em] = map[string]bool{}
+		}
+		out[em][r.Track] = true
+	}
+	return out, nil
 }
 
 func (sc *scenario) advance(ctx context.Context, d time.Duration) error {
@@ -520,6 +597,45 @@ func (sc *scenario) expect(f []string) error {
 		result := kv(f[2:])["result"]
 		if got := testutil.ToFloat64(sc.eng.met.acks.WithLabelValues(result)); got != want {
 			return fmt.Errorf("metric acks result=%s: got %v, want %v", result, got, want)
+		}
+		return nil
+	case "tracks":
+		want, err := strconv.Atoi(f[1])
+		if err != nil {
+			return err
+		}
+		byEm, err := sc.emitterTracks(kv(f[2:])["class"])
+		if err != nil {
+			return err
+		}
+		tracks := map[string]bool{}
+		for _, ts := range byEm {
+			for tr := range ts {
+				tracks[tr] = true
+			}
+		}
+		if len(tracks) != want {
+			return fmt.Errorf("got %d tracks, want %d: %v", len(tracks), want, byEm)
+		}
+		return nil
+	case "own-tracks":
+		byEm, err := sc.emitterTracks(kv(f[1:])["class"])
+		if err != nil {
+			return err
+		}
+		owner := map[string]string{}
+		var shared []string
+		for _, em := range slices.Sorted(maps.Keys(byEm)) {
+			for tr := range byEm[em] {
+				if o, ok := owner[tr]; ok {
+					shared = append(shared, fmt.Sprintf("%s holds %s and %s", tr, o, em))
+					continue
+				}
+				owner[tr] = em
+			}
+		}
+		if len(shared) > 0 {
+			return fmt.Errorf("tracks shared by emitters: %v", shared)
 		}
 		return nil
 	case "reminders", "alerts_total":

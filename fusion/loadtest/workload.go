@@ -38,15 +38,17 @@ type workload struct {
 // holds, so fusion starts a new track and raises a new alert for it. A
 // frequency is used again only after phoneReuse, longer than fusion's
 // track gap (fusion.Config.TrackGap, default 2m), and frequencies of one
-// class are further apart than fusion's track frequency continuity
-// (fusion.Config.TrackFreqHz, default 20 MHz) plus the bandwidth. This is a
+// class are further apart than 20 MHz plus the bandwidth: fusion's former
+// track frequency continuity, far beyond a track's channel now (half the
+// wider bandwidth plus fusion.Config.FreqTolHz), kept so that runs compare
+// with earlier ones. This is a
 // load model: the frequencies span a few GHz beyond the phone's band, and
 // the power at each sensor is kept (the locator solves the transmit power).
 const (
 	// PhoneEvery is how often each phone of the wing becomes a new handset.
 	PhoneEvery     = time.Second
 	phoneReuse     = 130 * time.Second // > fusion's default TrackGap
-	trackFreqTolHz = 20e6              // fusion's default TrackFreqHz
+	trackFreqTolHz = 20e6              // fusion's former track frequency continuity
 )
 
 // phoneSlot is a phone emitter's place in its class's frequency cycle.
