@@ -179,7 +179,7 @@ func TestBrowserSiteTimeZone(t *testing.T) {
 	ev.reg.entries[1] = radio
 	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
 	within(t, ctx, 10*time.Second, "the alert listed", chromedp.WaitReady(chromedp.CSS(`tr[data-id="summer"]`)))
-	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.querySelector('tr[data-id="summer"] td').textContent,
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.querySelector('tr[data-id="summer"] td.time').textContent,
 		new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`).toLocaleString(undefined, { timeZone: 'Europe/London' }),
 		new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`).toLocaleString(),
 		Intl.DateTimeFormat().resolvedOptions().timeZone,

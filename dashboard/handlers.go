@@ -332,17 +332,26 @@ func (s *server) siteID() string {
 const ListAlertsLimit = 200
 
 // listAlerts lists the site's alerts matching the query (zone, rule,
-// severity, state, unacked=1): every open (pending or firing) alert,
-// whatever its age, then the others (resolved) updated in the window
-// (window=hour|shift|day|week; none: any time) up to ListAlertsLimit rows
-// in all, the whole newest updated first. A firing alert's updated_ns
-// moves only on a state change, an acknowledgement, a reminder or while
-// its evidence and probability change (alert.RefreshEvery), so a list of
-// the window's newest 200 missed an alert still firing on a busy site, or
+// severity, state: pending, firing, open (both) or resolved, unacked=1):
+// every open (pending or firing) alert, whatever its age, then the others
+// (resolved) updated in the window (window=hour|shift|day|week; none: any
+// time) up to ListAlertsLimit rows in all, in triage order (alertTriage;
+// sort=updated: newest updated first). A firing alert's updated_ns moves
+// only on a state change, an acknowledgement, a reminder or while its
+// evidence and probability change (alert.RefreshEvery), so a list of the
+// window's newest 200 missed an alert still firing on a busy site, or
 // acknowledged before the window.
 func (s *server) listAlerts(c echo.Context) error {
-	if err := checkQuery(c, "zone", "rule", "severity", "state", "unacked", "window"); err != nil {
+	if err := checkQuery(c, "zone", "rule", "severity", "state", "unacked", "window", "sort"); err != nil {
 		return err
+	}
+	order := alertTriage
+	switch v := c.QueryParam("sort"); v {
+	case "", "triage":
+	case "updated":
+		order = newestUpdated
+	default:
+		return httpError(http.StatusBadRequest, "sort %q: use triage (open and unacknowledged first, by severity, newest active first) or updated (newest updated first)", trimForErr(v))
 	}
 	switch v := c.QueryParam("severity"); v {
 	case "", event.SeverityInfo, event.SeverityWarning, event.SeverityCritical:
@@ -366,11 +375,14 @@ func (s *server) listAlerts(c echo.Context) error {
 		since = s.now().Add(-d)
 	}
 	states := []string{event.AlertPending, event.AlertFiring, event.AlertResolved}
-	if st := c.QueryParam("state"); st != "" {
-		if !slices.Contains(states, st) {
-			return httpError(http.StatusBadRequest, "state %q: use pending, firing or resolved", trimForErr(st))
-		}
+	switch st := c.QueryParam("state"); {
+	case st == "":
+	case st == "open":
+		states = states[:2]
+	case slices.Contains(states, st):
 		states = []string{st}
+	default:
+		return httpError(http.StatusBadRequest, "state %q: use pending, firing, open (pending or firing) or resolved", trimForErr(st))
 	}
 	as := []event.Alert{}
 	for _, st := range states {
@@ -388,10 +400,47 @@ func (s *server) listAlerts(c echo.Context) error {
 		}
 		as = append(as, got...)
 	}
-	slices.SortStableFunc(as, func(a, b event.Alert) int {
-		return cmp.Or(cmp.Compare(b.UpdatedNS, a.UpdatedNS), strings.Compare(a.ID, b.ID))
-	})
+	slices.SortStableFunc(as, order)
 	return c.JSON(http.StatusOK, as)
+}
+
+// alertTriage orders alerts as the control room deals with them (the
+// Alerts page sorts its rows alike, app.js alertOrder): the open (pending
+// or firing) alerts nobody acknowledged, then the acknowledged open ones,
+// each critical before warning before info and, within a severity, newest
+// active first; then the resolved ones, newest active first; ties by ID.
+// An alert keeps its place while its evidence, probability or reminders
+// change (updated_ns moves, active_ns does not): the list sorted by
+// updated_ns showed active_ns, out of order, and moved rows as they were
+// clicked.
+func alertTriage(a, b event.Alert) int {
+	c := cmp.Compare(triageGroup(a), triageGroup(b))
+	if c == 0 && triageGroup(a) < 2 {
+		c = cmp.Compare(severityRank(b.Severity), severityRank(a.Severity))
+	}
+	return cmp.Or(c, cmp.Compare(b.ActiveNS, a.ActiveNS), strings.Compare(a.ID, b.ID))
+}
+
+// triageGroup is 0 for an open alert nobody acknowledged, 1 for an
+// acknowledged open one, 2 for a resolved one.
+func triageGroup(a event.Alert) int {
+	switch {
+	case a.State == event.AlertResolved:
+		return 2
+	case a.AckNS != 0:
+		return 1
+	}
+	return 0
+}
+
+// severityRank is 3 for critical, 2 for warning, 1 for info, 0 else.
+func severityRank(sev string) int {
+	return 1 + slices.Index([]string{event.SeverityInfo, event.SeverityWarning, event.SeverityCritical}, sev)
+}
+
+// newestUpdated orders alerts newest updated first, ties by ID (sort=updated).
+func newestUpdated(a, b event.Alert) int {
+	return cmp.Or(cmp.Compare(b.UpdatedNS, a.UpdatedNS), strings.Compare(a.ID, b.ID))
 }
 
 // alertsCSVHeader names the columns of the alerts export.

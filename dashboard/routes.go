@@ -23,6 +23,7 @@ func (s *server) routes(e *echo.Echo) {
 	api.GET("/alerts", s.listAlerts, s.role(RoleViewer))
 	api.GET("/alerts/export.csv", s.exportAlerts, s.role(RoleAnalyst))
 	api.GET("/alerts/:id", s.getAlert, s.role(RoleViewer))
+	api.POST("/alerts/ack", s.ackAlerts, s.role(RoleOfficer))
 	api.POST("/alerts/:id/ack", s.ackAlert, s.role(RoleOfficer))
 
 	api.GET("/site", s.getSite, s.role(RoleViewer))

@@ -1292,8 +1292,8 @@ func TestExportDates(t *testing.T) {
 
 // TestAlertsListKeepsOpenAlerts: the alert list (the Alerts page loads
 // ?window=week) holds every open (pending or firing) alert whatever its
-// age and however many alerts were updated since, then the window's others,
-// newest first, up to ListAlertsLimit rows in all. A firing alert's
+// age and however many alerts were updated since, then the window's newest
+// updated others, up to ListAlertsLimit rows in all. A firing alert's
 // updated_ns moves only on a state change, an acknowledgement or a
 // reminder: on a busy site an acknowledged phone still firing, or one
 // acknowledged eight days ago, was missing from a freshly loaded page.
@@ -1344,8 +1344,8 @@ func TestAlertsListKeepsOpenAlerts(t *testing.T) {
 			}
 			var open, rest []string
 			for i, a := range got {
-				if i > 0 && (a.UpdatedNS > got[i-1].UpdatedNS || a.UpdatedNS == got[i-1].UpdatedNS && a.ID < got[i-1].ID) {
-					t.Errorf("row %d (%s) out of order: want newest updated first", i, a.ID)
+				if i > 0 && alertTriage(got[i-1], a) > 0 {
+					t.Errorf("row %d (%s) out of order: want open unacknowledged first, by severity, newest active first (TestAlertsListOrder)", i, a.ID)
 				}
 				if a.State == event.AlertResolved {
 					rest = append(rest, a.ID)

@@ -5,7 +5,7 @@
   const $ = (id) => document.getElementById(id);
   const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
   const fmtParts = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }; // toLocaleString's parts
-  const st = { zone: { fmt: new Intl.DateTimeFormat(undefined, fmtParts), shiftMS: 0 }, me: null, alerts: new Map(), alertsLoaded: false, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
+  const st = { zone: { fmt: new Intl.DateTimeFormat(undefined, fmtParts), shiftMS: 0 }, me: null, alerts: new Map(), alertsLoaded: false, alertRows: new Map(), selected: new Set(), alertSeq: 0, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -273,6 +273,7 @@
   function onAlert(a, live) {
     const old = st.alerts.get(a.id);
     st.alerts.set(a.id, a);
+    a.liveSeq = ++st.alertSeq; // loadAlerts keeps what came live while it read the list
     const why = live ? alarm(a, old) : '';
     if (why) raiseBanner(a, why); else settleBanner();
     renderAlerts(live && (!old || why) ? a.id : '');
@@ -280,6 +281,7 @@
   $('banner').addEventListener('click', () => $('banner').classList.add('hidden'));
 
   async function loadAlerts() {
+    const seq = st.alertSeq, live = (id) => (st.alerts.get(id)?.liveSeq || 0) > seq; // came live while the list was read
     const list = await api('GET', '/alerts?window=week');
     // After the page's first load, what the store says fired meanwhile
     // (while the feed was down, or its publication was lost) sounds as it
@@ -288,8 +290,13 @@
     for (const a of list) {
       const why = st.alertsLoaded ? alarm(a, st.alerts.get(a.id)) : '';
       if (why && !news) news = [a, why];
-      st.alerts.set(a.id, a);
+      if (!live(a.id)) st.alerts.set(a.id, a);
     }
+    // The screen keeps what the list holds (every open alert, the week's
+    // resolved ones), and what came live meanwhile: a screen open all
+    // shift kept every alert it had seen.
+    const listed = new Set(list.map((a) => a.id));
+    for (const id of st.alerts.keys()) if (!listed.has(id) && !live(id)) st.alerts.delete(id);
     st.alertsLoaded = true;
     if (news) raiseBanner(...news); else settleBanner();
     const rules = new Set([...st.alerts.values()].map((a) => a.rule));
@@ -299,27 +306,136 @@
     renderAlerts('');
     drawn('alerts', $('alert-rows').children.length);
   }
-  ['f-zone', 'f-type', 'f-unacked'].forEach((id) => $(id).addEventListener('change', () => renderAlerts('')));
+  ['f-zone', 'f-type', 'f-unacked', 'f-state', 'f-sev'].forEach((id) => $(id).addEventListener('change', () => renderAlerts('')));
+  window.rfwLoadAlerts = loadAlerts; // the browser test's reload
+  // While the Alerts page is not shown (the list is not read again), the
+  // resolved alerts the feed brought leave the screen after the list's
+  // week, as they leave the list.
+  setInterval(() => {
+    const old = serverNow() - 7 * 24 * 3600e9;
+    let gone = 0;
+    for (const [id, a] of st.alerts) if (a.state === 'resolved' && a.updated_ns < old) { st.alerts.delete(id); gone++; }
+    if (gone) renderAlerts('');
+  }, 60000);
   // and every minute: acknowledgements taken by another dashboard process
   // come through fusion's publication, or, when that was lost (the broker
   // was down), only through the store
   setInterval(() => { if (st.me && !$('page-alerts').classList.contains('hidden')) loadAlerts().catch(() => { }); }, 60000);
 
-  function renderAlerts(newID) {
-    const zone = $('f-zone').value, type = $('f-type').value, unacked = $('f-unacked').checked;
-    const rows = [...st.alerts.values()]
-      .filter((a) => (!zone || a.zone === zone) && (!type || a.rule === type) && (!unacked || !a.ack_by))
-      .sort((x, y) => y.updated_ns - x.updated_ns)
-      .map((a) => {
-        const tr = el('tr', { class: 'sev-' + a.severity + (a.ack_by ? ' acked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id },
-          el('td', { text: fmtT(a.active_ns) }), el('td', { text: a.severity }), el('td', { text: a.rule }),
-          el('td', { text: a.summary }), el('td', { text: a.room || '' }), el('td', { text: a.zone || '' }),
-          el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : '') }));
-        tr.addEventListener('click', () => showAlert(a.id));
-        return tr;
-      });
-    $('alert-rows').replaceChildren(...rows);
+  // alertOrder is the list's order, the API's (dashboard alertTriage): the
+  // open alerts nobody acknowledged, then the acknowledged open ones, each
+  // critical first and newest active first; then the resolved ones, newest
+  // active first. A row keeps its place while its evidence, room
+  // probabilities or reminders change: sorted newest updated first, rows
+  // jumped under the pointer, out of the order of the times shown.
+  const sevRank = { critical: 3, warning: 2, info: 1 };
+  const acked = (a) => !!(a.ack_ns || a.ack_by);
+  const ackable = (a) => !!a && a.state !== 'resolved' && !acked(a);
+  const triageGroup = (a) => a.state === 'resolved' ? 2 : acked(a) ? 1 : 0;
+  function alertOrder(x, y) {
+    const gx = triageGroup(x), gy = triageGroup(y);
+    if (gx !== gy) return gx - gy;
+    if (gx < 2 && x.severity !== y.severity) return (sevRank[y.severity] || 0) - (sevRank[x.severity] || 0);
+    if (x.active_ns !== y.active_ns) return y.active_ns - x.active_ns;
+    return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
   }
+  function alertShown(a) {
+    const zone = $('f-zone').value, type = $('f-type').value, unacked = $('f-unacked').checked, state = $('f-state').value, sev = $('f-sev').value;
+    return (!zone || a.zone === zone) && (!type || a.rule === type) && (!unacked || !acked(a)) &&
+      (!state || (state === 'open' ? a.state !== 'resolved' : a.state === state)) && (!sev || a.severity === sev);
+  }
+  // alertRow makes alert a's row; an officer's has a box to select it for
+  // "Acknowledge selected" while it is open and nobody acknowledged it.
+  function alertRow(a, newID) {
+    const tr = el('tr', { class: 'sev-' + a.severity + (acked(a) ? ' acked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id, 'data-updated': String(a.updated_ns) },
+      el('td', { class: 'time', text: fmtT(a.active_ns) }), el('td', { class: 'sev', text: a.severity }), el('td', { text: a.rule }),
+      el('td', { class: 'summary', text: a.summary }), el('td', { text: a.room || '' }), el('td', { text: a.zone || '' }),
+      el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : '') }));
+    tr.alert = a;
+    tr.addEventListener('click', () => showAlert(a.id));
+    if (!st.me || ranks[st.me.role] < ranks.officer) return tr;
+    const td = el('td', { class: 'sel' });
+    td.addEventListener('click', (ev) => ev.stopPropagation()); // selecting is not opening
+    if (ackable(a)) {
+      const box = el('input', { type: 'checkbox', class: 'sel', title: 'select for Acknowledge selected' });
+      box.checked = st.selected.has(a.id);
+      box.addEventListener('change', () => { if (box.checked) st.selected.add(a.id); else st.selected.delete(a.id); showSelection(); });
+      td.append(box);
+    }
+    tr.prepend(td);
+    return tr;
+  }
+  // renderAlerts shows the alerts the filters pass, in alertOrder. A row
+  // is made again only when its alert changed, and moved only when its
+  // place did, so a click is not lost to a live update elsewhere; the
+  // selection and the open detail stay as they were.
+  function renderAlerts(newID) {
+    const shown = [...st.alerts.values()].filter(alertShown).sort(alertOrder);
+    const ids = new Set(shown.map((a) => a.id));
+    for (const id of st.selected) if (!ids.has(id) || !ackable(st.alerts.get(id))) st.selected.delete(id); // acknowledge what is shown
+    const trs = shown.map((a) => {
+      let tr = st.alertRows.get(a.id);
+      if (!tr || tr.alert !== a || a.id === newID) { tr = alertRow(a, newID); st.alertRows.set(a.id, tr); }
+      return tr;
+    });
+    for (const id of st.alertRows.keys()) if (!ids.has(id)) st.alertRows.delete(id);
+    const body = $('alert-rows'), keep = new Set(trs);
+    for (const tr of [...body.children]) if (!keep.has(tr)) tr.remove();
+    trs.forEach((tr, i) => { if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null); });
+    markShownRow();
+    showSelection();
+  }
+  // markShownRow outlines the row whose detail is open.
+  function markShownRow() {
+    const box = $('alert-detail'), id = box.classList.contains('hidden') ? '' : box.dataset.id;
+    for (const tr of $('alert-rows').children) tr.classList.toggle('shown', tr.dataset.id === id);
+  }
+  function showSelection() {
+    const n = st.selected.size, boxes = [...$('alert-rows').querySelectorAll('input.sel')];
+    $('bulk-count').textContent = n + ' selected';
+    $('bulk-ack').disabled = n === 0;
+    $('sel-all').checked = boxes.length > 0 && boxes.every((b) => b.checked);
+  }
+  // "select all shown": every row shown that nobody acknowledged
+  $('sel-all').addEventListener('change', () => {
+    const on = $('sel-all').checked;
+    for (const b of $('alert-rows').querySelectorAll('input.sel')) {
+      b.checked = on;
+      const id = b.closest('tr').dataset.id;
+      if (on) st.selected.add(id); else st.selected.delete(id);
+    }
+    showSelection();
+  });
+  $('bulk-clear').addEventListener('click', () => { st.selected.clear(); for (const b of $('alert-rows').querySelectorAll('input.sel')) b.checked = false; showSelection(); });
+  // Acknowledge selected: one note for them all (POST /alerts/ack, at
+  // most 200 ids a request), each acknowledged as on its own, and a line
+  // saying what became of them. A failed one stays selected.
+  $('bulk-ack').addEventListener('click', async () => {
+    const ids = [...st.selected], note = $('bulk-note').value, n = {}, by = new Set();
+    if (!ids.length) return;
+    $('bulk-ack').disabled = true;
+    $('bulk-result').textContent = 'acknowledging ' + ids.length + '…';
+    try {
+      for (let i = 0; i < ids.length; i += 200) {
+        const r = await api('POST', '/alerts/ack', { ids: ids.slice(i, i + 200), note });
+        for (const x of r.results) {
+          n[x.result] = (n[x.result] || 0) + 1;
+          if (x.result === 'not_found') st.alerts.delete(x.id); else if (x.alert) st.alerts.set(x.id, x.alert);
+          if (x.result === 'already_acked' && x.alert) by.add(x.alert.ack_by);
+          if (x.result !== 'failed') st.selected.delete(x.id);
+        }
+      }
+      $('bulk-result').textContent = ['acknowledged ' + (n.acked || 0),
+        n.already_acked ? n.already_acked + ' acknowledged already (by ' + [...by].join(', ') + ')' : '',
+        n.resolved ? n.resolved + ' resolved meanwhile (left as they were)' : '', n.not_found ? n.not_found + ' gone' : '',
+        n.failed ? n.failed + ' failed: still selected, try again' : ''].filter(Boolean).join(', ');
+      if (!n.failed) $('bulk-note').value = '';
+    } catch (e) { $('bulk-result').textContent = 'not acknowledged: ' + e.message; }
+    settleBanner();
+    renderAlerts('');
+    const box = $('alert-detail');
+    if (!box.classList.contains('hidden') && ids.includes(box.dataset.id)) showAlert(box.dataset.id).catch(() => { });
+  });
 
   async function showAlert(id) {
     const d = await api('GET', '/alerts/' + encodeURIComponent(id));
@@ -359,6 +475,7 @@
     box.replaceChildren(...kids);
     box.dataset.id = a.id;
     box.dataset.live = a.state === 'pending' || a.state === 'firing' ? '1' : '';
+    markShownRow();
   }
   // An open detail of a live alert follows the evidence and room
   // probabilities fusion stores every 10 s without publishing them
