@@ -345,10 +345,9 @@ const MoveAnnounceEvery = 10 * time.Second
 // alertKey is the key, under a location rule r, of the alert of a track in
 // a room: one alert per track and room, but for a drone one per room,
 // whatever its tracks. A drone's DroneID, video link and controller are
-// tracks of their own, and a controller hopping over the 2.4 GHz band
-// starts a track wherever its hops land further apart than the track's
-// frequency tolerance (one drone visit to the demo's wing raised eight
-// alerts).
+// tracks of their own (each link is its own class; a hopper keeps one
+// track over its hop band, fusion's Config.TrackHopSpanHz), and keying by
+// track raised an alert per link for one drone visit.
 func alertKey(r *Rule, track, room string) string {
 	if r.Kind == KindDrone {
 		return room
