@@ -807,8 +807,9 @@ func (f *features) envelope(y, yw []complex64, p []float64, ws *workspace) {
 		w = max(1, min(len(y)/8, int(4*f.fsY/f.occBWHz)))
 	}
 	sm := movingAvgInto(ws.floats(len(p)), p, w)
-	sub := ws.floats(len(sm)/8 + 1)[:0]
-	for i := 0; i < len(sm); i += max(1, 8/f.dec) {
+	step := max(1, 8/f.dec)
+	sub := ws.floats(len(sm)/step + 1)[:0]
+	for i := 0; i < len(sm); i += step {
 		sub = append(sub, sm[i])
 	}
 	noise, sig := percentileWS(sub, 0.1, ws), percentileWS(sub, 0.95, ws)
@@ -827,8 +828,9 @@ func (f *features) envelope(y, yw []complex64, p []float64, ws *workspace) {
 	sym := movingAvgInto(ws.floats(len(pw)), pw, w1) // power over one symbol: takes the out-of-band-free noise down
 	// Winsorise at the 99.5th percentile: a receiver's start-up transient
 	// or one impulse must not dominate the envelope statistics.
-	subSym := ws.floats(len(sym)/4 + 1)[:0]
-	for i := 0; i < len(sym); i += max(1, 4/f.dec) {
+	step = max(1, 4/f.dec)
+	subSym := ws.floats(len(sym)/step + 1)[:0]
+	for i := 0; i < len(sym); i += step {
 		subSym = append(subSym, sym[i])
 	}
 	if c := percentileWS(subSym, 0.995, ws); c > 0 {
