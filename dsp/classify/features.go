@@ -213,8 +213,9 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	gated := false
 	if g := gate(in.Em.Bursts, segStart, nfft, int(gateRampS*in.SampleRateHz), ws); g != nil {
 		gbuf := ws.complexes(nfft)
-		for i, w := range g {
-			gbuf[i] = seg[i] * complex(float32(w), 0)
+		for i, w := range g[:len(gbuf)] {
+			v, wf := seg[i], float32(w)
+			gbuf[i] = complex(real(v)*wf, imag(v)*wf)
 		}
 		pspec = fft.Coefficients(gbuf, gbuf)
 		gated = true
@@ -422,11 +423,25 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 		// k is the signed bin (fk = k·binHz), sk its index in the shifted
 		// PSD, i in spec, j in x (k mod m).
 		k0, k1 := bin(lo)-nfft/2, bin(hi)-nfft/2
+		var ref []float64 // the line test's reference at every bin, when every bin is tested
+		if wideband && k1 >= k0 {
+			ref = ws.floats(k1 - k0 + 1)
+			windowMeans(ref, sp.cum, wideW, k0+nfft/2)
+		}
 		i, j := (k0+nfft)%nfft, (k0%m+m)%m
 		for k := k0; k <= k1; k++ {
 			sk := k + nfft/2
-			if fk := float64(k) * binHz; fk >= lo && fk <= hi && !((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*sp.mean(wideW, sk)) {
-				x[j] = spec[i] * scale
+			if fk := float64(k) * binHz; fk >= lo && fk <= hi {
+				line := false
+				switch {
+				case wideband:
+					line = psd[sk] > 30*ref[k-k0]
+				case math.Abs(fk) <= dcHz:
+					line = psd[sk] > 30*sp.mean(wideW, sk)
+				}
+				if !line {
+					x[j] = spec[i] * scale
+				}
 			}
 			if i++; i == nfft {
 				i = 0
@@ -491,6 +506,9 @@ type workspace struct {
 	nc      int
 	wantF64 int // largest total asked for since the chunk was made
 	wantC64 int
+	// ramps are the gate's ramp weights by length (see rampWeights),
+	// kept across resets.
+	ramps map[int][]float64
 }
 
 // reset takes every slice back; a chunk that ran short grows to what was asked.
@@ -543,30 +561,49 @@ func newSpectrum(spec []complex64, ws *workspace) *spectrum {
 	n := len(spec)
 	s := &spectrum{psd: ws.floats(n), cum: ws.floats(n + 1)}
 	h := n / 2
-	one := func(a, b, c complex64) float64 {
+	psd, cum := s.psd[:n], s.cum[:n+1]
+	// In shifted order j (spectrum index k = j+h below h, j−h above), so
+	// the prefix sums run in the same pass. Bin k's value is
+	// |½X[k] − ¼(X[k−1] + X[k+1])|², the X[k±1] wrapping round.
+	var acc float64
+	cum[0] = 0
+	j := 0
+	// band runs the bins k = k0..k1 (1 ≤ k0, k1 ≤ n−2) into psd[j:].
+	band := func(k0, k1 int) {
+		x := spec[k0-1 : k1+2]
+		out := psd[j : j+k1-k0+1]
+		c := cum[j+1 : j+k1-k0+2]
+		for i := range out {
+			a, b, d := x[i], x[i+1], x[i+2]
+			re := 0.5*float64(real(b)) - 0.25*(float64(real(a))+float64(real(d)))
+			im := 0.5*float64(imag(b)) - 0.25*(float64(imag(a))+float64(imag(d)))
+			v := re*re + im*im
+			out[i] = v
+			acc += v
+			c[i] = acc
+		}
+		j += k1 - k0 + 1
+	}
+	one := func(a, b, c complex64) {
 		re := 0.5*float64(real(b)) - 0.25*(float64(real(a))+float64(real(c)))
 		im := 0.5*float64(imag(b)) - 0.25*(float64(imag(a))+float64(imag(c)))
-		return re*re + im*im
-	}
-	// In shifted order j (spectrum index k = j+h below h, j−h above), so
-	// the prefix sums run in the same pass.
-	var acc float64
-	s.cum[0] = 0
-	put := func(j int, v float64) {
-		s.psd[j] = v
+		v := re*re + im*im
+		psd[j] = v
 		acc += v
-		s.cum[j+1] = acc
+		cum[j+1] = acc
+		j++
 	}
-	for j := 0; j < h-1; j++ {
-		k := j + h
-		put(j, one(spec[k-1], spec[k], spec[k+1]))
+	if n < 4 { // no interior: every bin wraps
+		for j < n {
+			k := (j + h) % n
+			one(spec[(k+n-1)%n], spec[k], spec[(k+1)%n])
+		}
+		return s
 	}
-	put(h-1, one(spec[n-2], spec[n-1], spec[0]))
-	put(h, one(spec[n-1], spec[0], spec[1]))
-	for j := h + 1; j < n; j++ {
-		k := j - h
-		put(j, one(spec[k-1], spec[k], spec[k+1]))
-	}
+	band(h, n-2)
+	one(spec[n-2], spec[n-1], spec[0])
+	one(spec[n-1], spec[0], spec[1])
+	band(1, h-1)
 	return s
 }
 
@@ -581,6 +618,40 @@ func windowMean(cum []float64, w, j int) float64 {
 	h := w / 2
 	lo, hi := max(0, j+h-w+1), min(j+h, n-1)
 	return (cum[hi+1] - cum[lo]) / float64(hi-lo+1)
+}
+
+// windowMeans sets dst[i] to windowMean(cum, w, j0+i): the same values,
+// with the windows that lie wholly inside x (all but w at the ends) taken
+// without windowMean's clamping.
+func windowMeans(dst, cum []float64, w, j0 int) {
+	n := len(cum) - 1
+	if w <= 1 {
+		for i := range dst {
+			dst[i] = windowMean(cum, w, j0+i)
+		}
+		return
+	}
+	h := w / 2
+	// Window j is whole for j+h−w+1 ≥ 0 and j+h ≤ n−1.
+	a := min(max(w-1-h-j0, 0), len(dst))
+	b := max(min(n-1-h-j0+1, len(dst)), a)
+	for i := 0; i < a; i++ {
+		dst[i] = windowMean(cum, w, j0+i)
+	}
+	if b > a {
+		fw := float64(w)
+		hiC := cum[j0+a+h+1 : j0+b+h+1]
+		loC := cum[j0+a+h-w+1 : j0+b+h-w+1]
+		out := dst[a:b]
+		loC = loC[:len(hiC)]
+		out = out[:len(hiC)]
+		for i, c := range hiC {
+			out[i] = (c - loC[i]) / fw
+		}
+	}
+	for i := b; i < len(dst); i++ {
+		dst[i] = windowMean(cum, w, j0+i)
+	}
 }
 
 // mean is the centred moving average of the PSD over w bins at bin k.
@@ -604,9 +675,11 @@ func (s *spectrum) smooth(wOcc, smoothBins, wlo, whi, rlo, rhi int, ws *workspac
 	ccum := ws.floats(chi - clo + 2)
 	var acc float64
 	ccum[0] = 0
-	for k := clo; k <= chi; k++ {
-		acc += min(s.psd[k], 30*windowMean(s.cum, wOcc, k))
-		ccum[k-clo+1] = acc
+	ref := ws.floats(chi - clo + 1)
+	windowMeans(ref, s.cum, wOcc, clo)
+	for i, v := range s.psd[clo : chi+1] {
+		acc += min(v, 30*ref[i])
+		ccum[i+1] = acc
 	}
 	h := smoothBins / 2
 	for k := rlo; k <= rhi; k++ {
@@ -752,7 +825,6 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []floa
 	g := ws.floats(n)
 	clear(g)
 	rampTab := rampWeights(ramp, ws)
-	short := map[int64][]float64{}
 	on = 0
 	for _, b := range bursts {
 		lo := max(b.StartSample-segStart, 0)
@@ -763,10 +835,7 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []floa
 		r := min(int64(ramp), (hi-lo)/2)
 		rw := rampTab
 		if r != int64(ramp) {
-			if rw = short[r]; rw == nil { // bursts shorter than two ramps: often of equal lengths
-				rw = rampWeights(int(r), ws)
-				short[r] = rw
-			}
+			rw = rampWeights(int(r), ws) // bursts shorter than two ramps: often of equal lengths
 		}
 		for i := lo; i < hi; i++ {
 			w := 1.0
@@ -786,14 +855,28 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []floa
 }
 
 // rampWeights returns the raised-cosine ramp of r samples the gate puts
-// at a burst's ends: w(d) = ½ − ½·cos(π(d+½)/r), d = 0..r−1.
+// at a burst's ends: w(d) = ½ − ½·cos(π(d+½)/r), d = 0..r−1. The ramps
+// are kept in ws across measurements (the same few lengths recur: the
+// full ramp at the capture's rate, the bursts shorter than two ramps);
+// callers must not change them.
 func rampWeights(r int, ws *workspace) []float64 {
-	w := ws.floats(max(r, 0))
+	r = max(r, 0)
+	if w, ok := ws.ramps[r]; ok {
+		return w
+	}
+	w := make([]float64, r)
 	for d := range w {
 		w[d] = 0.5 - 0.5*math.Cos(math.Pi*(float64(d)+0.5)/float64(r))
 	}
+	if ws.ramps == nil || len(ws.ramps) >= maxRamps {
+		ws.ramps = map[int][]float64{}
+	}
+	ws.ramps[r] = w
 	return w
 }
+
+// maxRamps bounds the gate ramps a workspace keeps.
+const maxRamps = 64
 
 // envelope measures the active samples (smoothed power above the geometric
 // middle of its 10th and 95th percentiles when they differ by > 6 dB), their
@@ -1046,31 +1129,46 @@ func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period
 			best[i] = 0
 			continue
 		}
-		for k := n; k < stop+L; k++ {
-			ar, ai := float64(real(y[k])), float64(imag(y[k]))
-			br, bi := float64(real(y[k+lag])), float64(imag(y[k+lag]))
-			zr[k], zi[k], q[k] = ar*br+ai*bi, ai*br-ar*bi, 0.5*(p[k]+p[k+lag])
-		}
-		// The window's sums, over [n, n+L), then slid sample by sample.
+		// The terms y[k]·y*[k+lag] and ½(|y[k]|²+|y[k+lag]|²) of
+		// [n, stop+L), each computed once as it enters the window and
+		// kept until it leaves, on slices of one length (no bounds
+		// checks in the loops).
+		a, b := y[n:stop+L], y[n+lag:stop+L+lag]
+		pa, pb := p[n:stop+L], p[n+lag:stop+L+lag]
+		tr, ti, tq := zr[n:stop+L], zi[n:stop+L], q[n:stop+L]
+		b, pa, pb, tr, ti, tq = b[:len(a)], pa[:len(a)], pb[:len(a)], tr[:len(a)], ti[:len(a)], tq[:len(a)]
+		// The window's sums over [n, n+L), then slid sample by sample:
+		// at each start the term at its first sample leaves, the one L
+		// later enters.
 		var accR, accI, e float64
-		for k := n; k < n+L; k++ {
-			accR += zr[k]
-			accI += zi[k]
-			e += q[k]
+		for k := 0; k < L; k++ {
+			ar, ai := float64(real(a[k])), float64(imag(a[k]))
+			br, bi := float64(real(b[k])), float64(imag(b[k]))
+			tr[k], ti[k], tq[k] = ar*br+ai*bi, ai*br-ar*bi, 0.5*(pa[k]+pb[k])
+			accR += tr[k]
+			accI += ti[k]
+			e += tq[k]
 		}
-		b := 0.0
-		for ; n < stop; n++ {
+		cnt := stop - n
+		outR, outI, outQ := tr[:cnt], ti[:cnt], tq[:cnt]
+		inR, inI, inQ := tr[L:L+cnt], ti[L:L+cnt], tq[L:L+cnt]
+		ia, ib, ipa, ipb := a[L:L+cnt], b[L:L+cnt], pa[L:L+cnt], pb[L:L+cnt]
+		g := 0.0
+		for k := range outR {
 			if e > tiny {
-				if num := accR*accR + accI*accI; num > b*e*e {
-					b = num / (e * e)
+				if num := accR*accR + accI*accI; num > g*e*e {
+					g = num / (e * e)
 				}
 			}
-			// Slide: the term at n leaves, the one at n+L enters.
-			accR += zr[n+L] - zr[n]
-			accI += zi[n+L] - zi[n]
-			e += q[n+L] - q[n]
+			ar, ai := float64(real(ia[k])), float64(imag(ia[k]))
+			br, bi := float64(real(ib[k])), float64(imag(ib[k]))
+			vr, vi, vq := ar*br+ai*bi, ai*br-ar*bi, 0.5*(ipa[k]+ipb[k])
+			inR[k], inI[k], inQ[k] = vr, vi, vq
+			accR += vr - outR[k]
+			accI += vi - outI[k]
+			e += vq - outQ[k]
 		}
-		best[i] = math.Sqrt(b)
+		best[i] = math.Sqrt(g)
 	}
 }
 
