@@ -80,15 +80,12 @@ type features struct {
 	contrastDB float64 // median in-band PSD over median PSD outside the span; NaN when no outside
 	envSNRDB   float64 // (S+N)/N within the time-domain filter band while on (gated PSD), dB (NaN: unknown)
 	lineFrac   float64 // fraction of the in-band excess power within ±3 bins of the strongest bin (1: a line)
-	envCV      float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
-	duty       float64 // active fraction of the analysed samples
-	bursts     []float64
-	cp15       float64 // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short)
-	cp30       float64 // same at 33.33 µs
-	cpWiFi     float64 // same at 3.2 µs
-	stf        float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
-	frame      float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
-	chip       float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
+
+	// The time-domain features, measured when a classifier first reads
+	// them (through the methods of the same names) from ts, and kept in t.
+	t    timeFeatures
+	have int        // which of t are measured (the need bits; needEnv: the envelope's four)
+	ts   *timeState // nil once closed or when there is nothing to measure
 
 	// The band-plan lookup around the occupied band, made once for the
 	// whole table (see lookup).
@@ -96,6 +93,120 @@ type features struct {
 	lookAt   [2]float64
 	looked   []bandplan.Band
 }
+
+// timeFeatures are the time-domain features (see features.t).
+type timeFeatures struct {
+	envCV  float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
+	duty   float64 // active fraction of the analysed samples
+	bursts []float64
+	frame  float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
+	cp15   float64 // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short or not measured)
+	cp30   float64 // same at 33.33 µs
+	cpWiFi float64 // same at 3.2 µs
+	stf    float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
+	chip   float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
+}
+
+// timeState is what the time-domain features are measured from, kept
+// until a classifier asks for them: the segment's spectrum and PSD, the
+// band-pass plan, and the band-passed signals once made. It holds ws
+// memory, so it is good until ws is next reset (features.close drops it).
+type timeState struct {
+	ws       *workspace
+	fftOf    func(n int) *dsp.FFT
+	spec     []complex64 // the segment's DFT, natural order
+	sp       *spectrum   // its (ungated) Hann PSD, shifted order
+	nfft     int
+	binHz    float64
+	fs       float64
+	wideband bool    // the occupied band is ≥ 1 MHz: lines are cut anywhere in it, not only at DC
+	dcHz     float64 // half-width of the DC region whose lines are cut
+	wideW    int     // the line test's reference window, bins
+	oLo, oHi float64 // the occupied band plus 2%, Hz from DC
+	fLo, fHi float64 // the same widened to envMinBWHz
+	m        int     // points of y (the inverse FFT)
+	need     int     // the features the band plan wants (need bits)
+
+	y, yw []complex64 // band-passed and decimated: the occupied band, and at least envMinBWHz of it (nil: not yet)
+	py    []float64   // |y|²
+	yc    []complex64 // the occupied band for the CP tests (nil: not yet)
+	pc    []float64   // |yc|²
+	fsC   float64     // sample rate of yc, Hz
+}
+
+// needEnv marks the envelope features (envCV, duty, bursts, frame) in
+// features.have.
+const needEnv = needAll + 1
+
+// close ends lazy measurement: features not measured by now stay
+// unmeasured (their defaults). Call it before ws is reused.
+func (f *features) close() { f.ts = nil }
+
+// measured reports that feature bit k is available, measuring the
+// features of the k group first if needed and still possible.
+func (f *features) measured(k int) bool {
+	if f.have&k != 0 {
+		return true
+	}
+	ts := f.ts
+	if ts == nil || (k != needEnv && ts.need&k == 0) {
+		return false
+	}
+	f.have |= k
+	switch k {
+	case needEnv:
+		ts.bandpassY()
+		f.envelope(ts.y, ts.yw, ts.py, ts.ws)
+	case needCP15, needCP30, needCPWiFi:
+		yc, pc, fsC := ts.cpSignal()
+		switch k {
+		case needCP15:
+			f.t.cp15 = cpContrast(yc, pc, tuLTE15S*fsC, cpFrac*tuLTE15S*fsC, ts.ws)
+		case needCP30:
+			f.t.cp30 = cpContrast(yc, pc, tuNR30S*fsC, cpFrac*tuNR30S*fsC, ts.ws)
+		default:
+			f.t.cpWiFi = cpContrast(yc, pc, tuWiFiS*fsC, tuWiFiS*fsC/4, ts.ws)
+		}
+	case needSTF:
+		if n := int(16e-6 * f.fsY); n > 0 {
+			ts.bandpassY()
+			f.t.stf = stfContrast(ts.y[:min(len(ts.y), n)], tuSTFS*f.fsY)
+		}
+	case needChip:
+		if chipUMTS < f.fsY {
+			ts.bandpassY()
+			f.t.chip = cyclic(ts.y, chipUMTS/f.fsY)
+		}
+	}
+	return true
+}
+
+// envCV is the power's coefficient of variation (see timeFeatures).
+func (f *features) envCV() float64 { f.measured(needEnv); return f.t.envCV }
+
+// duty is the active fraction of the analysed samples.
+func (f *features) duty() float64 { f.measured(needEnv); return f.t.duty }
+
+// bursts are the own-measured burst durations, s.
+func (f *features) bursts() []float64 { f.measured(needEnv); return f.t.bursts }
+
+// frame is the TDMA frame periodicity of the power.
+func (f *features) frame() float64 { f.measured(needEnv); return f.t.frame }
+
+// cp15 is the CP contrast at 66.67 µs.
+func (f *features) cp15() float64 { f.measured(needCP15); return f.t.cp15 }
+
+// cp30 is the CP contrast at 33.33 µs.
+func (f *features) cp30() float64 { f.measured(needCP30); return f.t.cp30 }
+
+// cpWiFi is the CP contrast at 3.2 µs.
+func (f *features) cpWiFi() float64 { f.measured(needCPWiFi); return f.t.cpWiFi }
+
+// stf is the 802.11 STF contrast.
+func (f *features) stf() float64 { f.measured(needSTF); return f.t.stf }
+
+// chip is the power's cyclic autocorrelation at the UMTS chip rate.
+func (f *features) chip() float64 { f.measured(needChip); return f.t.chip }
 
 // lookup returns p.Lookup(f.rfHz, f.occBWHz), computed once per plan and
 // features (every classifier asks it).
@@ -114,22 +225,28 @@ func (f *features) toMap() map[string]float64 {
 		"excess_bw_hz": f.excessBWHz,
 		"rf_hz":        f.rfHz,
 		"dur_s":        f.durS,
-		"env_cv":       f.envCV,
-		"duty":         f.duty,
-		"n_bursts":     float64(len(f.bursts)),
 		"contrast_db":  f.contrastDB,
 		"line_frac":    f.lineFrac,
 		"env_snr_db":   f.envSNRDB,
-		"cp15":         f.cp15,
-		"cp30":         f.cp30,
-		"cp_wifi":      f.cpWiFi,
-		"stf":          f.stf,
-		"chip_384":     f.chip,
-		"frame_corr":   f.frame,
 		"snr_db":       f.em.SNRDB,
 	}
-	if len(f.bursts) > 0 {
-		m["burst_med_s"] = median(f.bursts)
+	// The time-domain features no classifier read are not measured (and
+	// not exported); toMap measures none.
+	if f.have&needEnv != 0 {
+		m["env_cv"], m["duty"], m["n_bursts"], m["frame_corr"] = f.t.envCV, f.t.duty, float64(len(f.t.bursts)), f.t.frame
+		if len(f.t.bursts) > 0 {
+			m["burst_med_s"] = median(f.t.bursts)
+		}
+	}
+	for _, e := range [...]struct {
+		k    int
+		name string
+		v    float64
+	}{{needCP15, "cp15", f.t.cp15}, {needCP30, "cp30", f.t.cp30}, {needCPWiFi, "cp_wifi", f.t.cpWiFi},
+		{needSTF, "stf", f.t.stf}, {needChip, "chip_384", f.t.chip}} {
+		if f.have&e.k != 0 {
+			m[e.name] = e.v
+		}
 	}
 	for k, v := range m {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -158,10 +275,10 @@ func (f *features) tdmaFramed() bool {
 
 // medianBurstS is the median own-measured burst duration, or 0.
 func (f *features) medianBurstS() float64 {
-	if len(f.bursts) == 0 {
-		return 0
+	if b := f.bursts(); len(b) > 0 {
+		return median(b)
 	}
-	return median(f.bursts)
+	return 0
 }
 
 // measure computes the features of in, with FFT plans from fftOf (a
@@ -171,8 +288,8 @@ func (f *features) medianBurstS() float64 {
 // input; an emission outside the IQ window yields n == 0. The features
 // keep no reference to ws.
 func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *workspace) *features {
-	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), frame: math.NaN(),
-		cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN(), flatness: math.NaN()}
+	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), flatness: math.NaN(),
+		t: timeFeatures{frame: math.NaN(), cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}}
 	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
 		return f
 	}
@@ -396,14 +513,10 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 		}
 		f.envSNRDB = 10 * math.Log10(math.Max(1e-3, sum/float64(kb-ka+1)/noiseRef))
 	}
-	wideW := max(64, (b-a)/8)
 	oLo, oHi := f.occLoHz-fpad, f.occHiHz+fpad
-	// Band-pass and decimate in one step: the bins of [lo, hi] go into an
-	// inverse FFT of M = nfft/dec points (the smallest power of two at
-	// least decOversample times the band's bins), bin k to
-	// k mod M. Its output is exactly every dec-th sample of the band-passed
-	// segment (the band is shifted by a multiple of fs/dec, which no
-	// feature below sees: they use |y| and lagged products y·y*).
+	// The time-domain signal: the occupied band (and the envelope's band)
+	// decimated to M = nfft/dec points, the smallest power of two at
+	// least decOversample times the band's bins (see timeState.bandpass).
 	ka, kb := bin(oLo)-nfft/2, bin(oHi)-nfft/2
 	if fLo < oLo || fHi > oHi {
 		ka, kb = min(ka, bin(fLo)-nfft/2), max(kb, bin(fHi)-nfft/2)
@@ -414,84 +527,101 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	}
 	m = min(m, nfft)
 	dec := nfft / m
-	fsY := in.SampleRateHz / float64(dec)
-	// bandpass returns the bins of [lo, hi] through an m-point inverse FFT.
-	bandpass := func(lo, hi float64, m int) []complex64 {
-		x := ws.complexes(m)
-		clear(x)
-		scale := complex(float32(1/float64(nfft)), 0) // the 1/N of the inverse transform, on the few bins kept
-		// k is the signed bin (fk = k·binHz), sk its index in the shifted
-		// PSD, i in spec, j in x (k mod m).
-		k0, k1 := bin(lo)-nfft/2, bin(hi)-nfft/2
-		var ref []float64 // the line test's reference at every bin, when every bin is tested
-		if wideband && k1 >= k0 {
-			ref = ws.floats(k1 - k0 + 1)
-			windowMeans(ref, sp.cum, wideW, k0+nfft/2)
-		}
-		i, j := (k0+nfft)%nfft, (k0%m+m)%m
-		for k := k0; k <= k1; k++ {
-			sk := k + nfft/2
-			if fk := float64(k) * binHz; fk >= lo && fk <= hi {
-				line := false
-				switch {
-				case wideband:
-					line = psd[sk] > 30*ref[k-k0]
-				case math.Abs(fk) <= dcHz:
-					line = psd[sk] > 30*sp.mean(wideW, sk)
-				}
-				if !line {
-					x[j] = spec[i] * scale
-				}
-			}
-			if i++; i == nfft {
-				i = 0
-			}
-			if j++; j == m {
-				j = 0
-			}
-		}
-		return fftOf(m).Sequence(x, x)
-	}
 	f.nEff = int(float64(len(seg)) * math.Min(1, f.occBWHz/in.SampleRateHz))
-	y := bandpass(oLo, oHi, m)
-	yw := y
-	if fLo < oLo || fHi > oHi {
-		yw = bandpass(fLo, fHi, m)
-	}
-	f.fsY, f.dec = fsY, dec
+	f.fsY, f.dec = in.SampleRateHz/float64(dec), dec
+	// The time-domain features are measured when first read: a
+	// classifier that rejects the emission by its band, width or
+	// duration reads none of them.
+	f.ts = &timeState{ws: ws, fftOf: fftOf, spec: spec, sp: sp, nfft: nfft, binHz: binHz, fs: in.SampleRateHz,
+		wideband: wideband, dcHz: dcHz, wideW: max(64, (b-a)/8), oLo: oLo, oHi: oHi, fLo: fLo, fHi: fHi, m: m, need: need}
+	return f
+}
 
-	py := power(y, ws)
-	f.envelope(y, yw, py, ws)
-	if need&(needCP15|needCP30|needCPWiFi) != 0 {
-		// The CP correlations cost most (three sliding correlations each,
-		// over every sample): they read the occupied band decimated to
-		// at least cpOversample times its width, not decOversample.
-		yc, pc, fsC := y, py, fsY
+// bin is the shifted index (0..nfft−1, DC at nfft/2) of the bin nearest
+// hz.
+func (ts *timeState) bin(hz float64) int {
+	k := int(math.Round(hz/ts.binHz)) + ts.nfft/2
+	return min(max(k, 0), ts.nfft-1)
+}
+
+// bandpassY makes y, yw and py, once.
+func (ts *timeState) bandpassY() {
+	if ts.y != nil {
+		return
+	}
+	ts.y = ts.bandpass(ts.oLo, ts.oHi, ts.m)
+	ts.yw = ts.y
+	if ts.fLo < ts.oLo || ts.fHi > ts.oHi {
+		ts.yw = ts.bandpass(ts.fLo, ts.fHi, ts.m)
+	}
+	ts.py = power(ts.y, ts.ws)
+}
+
+// cpSignal returns the signal the CP tests read, made once: the occupied
+// band decimated to at least cpOversample times its width, not
+// decOversample (the CP correlations cost most: three sliding
+// correlations each, over every sample), its power and its rate.
+func (ts *timeState) cpSignal() ([]complex64, []float64, float64) {
+	if ts.yc == nil {
 		mc := 16
-		for mc < cpOversample*(bin(oHi)-bin(oLo)+1) && mc < m {
+		for mc < cpOversample*(ts.bin(ts.oHi)-ts.bin(ts.oLo)+1) && mc < ts.m {
 			mc *= 2
 		}
-		if mc < m {
-			yc = bandpass(oLo, oHi, mc)
-			pc, fsC = power(yc, ws), in.SampleRateHz/float64(nfft/mc)
-		}
-		if need&needCP15 != 0 {
-			f.cp15 = cpContrast(yc, pc, tuLTE15S*fsC, cpFrac*tuLTE15S*fsC, ws)
-		}
-		if need&needCP30 != 0 {
-			f.cp30 = cpContrast(yc, pc, tuNR30S*fsC, cpFrac*tuNR30S*fsC, ws)
-		}
-		if need&needCPWiFi != 0 {
-			f.cpWiFi = cpContrast(yc, pc, tuWiFiS*fsC, tuWiFiS*fsC/4, ws)
+		if mc < ts.m {
+			ts.yc = ts.bandpass(ts.oLo, ts.oHi, mc)
+			ts.pc, ts.fsC = power(ts.yc, ts.ws), ts.fs/float64(ts.nfft/mc)
+		} else {
+			ts.bandpassY()
+			ts.yc, ts.pc, ts.fsC = ts.y, ts.py, ts.fs/float64(ts.nfft/ts.m)
 		}
 	}
-	if n := int(16e-6 * fsY); n > 0 && need&needSTF != 0 {
-		f.stf = stfContrast(y[:min(len(y), n)], tuSTFS*fsY)
+	return ts.yc, ts.pc, ts.fsC
+}
+
+// bandpass returns the bins of [lo, hi] (Hz from DC) through an m-point
+// inverse FFT: band-pass and decimate in one step. The bins go to k mod
+// m, so the output is exactly every (nfft/m)-th sample of the band-passed
+// segment (the band shifted by a multiple of fs·m/nfft, which no feature
+// sees: they use |y| and lagged products y·y*). Spectral lines (bins 30×
+// above their wideW-bin neighbourhood) are cut: at DC always (the
+// HackRF/zero-IF DC spike), elsewhere only in a wideband emission (spurs
+// inside an OFDM carrier).
+func (ts *timeState) bandpass(lo, hi float64, m int) []complex64 {
+	nfft, spec, psd, binHz := ts.nfft, ts.spec, ts.sp.psd, ts.binHz
+	x := ts.ws.complexes(m)
+	clear(x)
+	scale := complex(float32(1/float64(nfft)), 0) // the 1/N of the inverse transform, on the few bins kept
+	// k is the signed bin (fk = k·binHz), sk its index in the shifted
+	// PSD, i in spec, j in x (k mod m).
+	k0, k1 := ts.bin(lo)-nfft/2, ts.bin(hi)-nfft/2
+	var ref []float64 // the line test's reference at every bin, when every bin is tested
+	if ts.wideband && k1 >= k0 {
+		ref = ts.ws.floats(k1 - k0 + 1)
+		windowMeans(ref, ts.sp.cum, ts.wideW, k0+nfft/2)
 	}
-	if chipUMTS < fsY && need&needChip != 0 {
-		f.chip = cyclic(y, chipUMTS/fsY)
+	i, j := (k0+nfft)%nfft, (k0%m+m)%m
+	for k := k0; k <= k1; k++ {
+		sk := k + nfft/2
+		if fk := float64(k) * binHz; fk >= lo && fk <= hi {
+			line := false
+			switch {
+			case ts.wideband:
+				line = psd[sk] > 30*ref[k-k0]
+			case math.Abs(fk) <= ts.dcHz:
+				line = psd[sk] > 30*ts.sp.mean(ts.wideW, sk)
+			}
+			if !line {
+				x[j] = spec[i] * scale
+			}
+		}
+		if i++; i == nfft {
+			i = 0
+		}
+		if j++; j == m {
+			j = 0
+		}
 	}
-	return f
+	return ts.fftOf(m).Sequence(x, x)
 }
 
 // workspace is scratch memory for one measure call at a time: slices are
@@ -932,7 +1062,7 @@ func (f *features) envelope(y, yw []complex64, p []float64, ws *workspace) {
 	minRun := 2 * w
 	endRun := func() {
 		if run >= minRun {
-			f.bursts = append(f.bursts, float64(run)/f.fsY)
+			f.t.bursts = append(f.t.bursts, float64(run)/f.fsY)
 			if m := sum / float64(run); m > 0 {
 				cvSum += float64(run) * math.Sqrt(math.Max(0, sum2/float64(run)-m*m)) / m
 				cvW += float64(run)
@@ -954,17 +1084,17 @@ func (f *features) envelope(y, yw []complex64, p []float64, ws *workspace) {
 	}
 	endRun()
 	if nAct == 0 || allSum == 0 {
-		f.envCV = math.NaN()
+		f.t.envCV = math.NaN()
 		return
 	}
-	f.duty = float64(nAct) / float64(len(y))
-	f.frame = frameCorr(sm, gsmFrameS*f.fsY, max(1, 16/f.dec), ws)
+	f.t.duty = float64(nAct) / float64(len(y))
+	f.t.frame = frameCorr(sm, gsmFrameS*f.fsY, max(1, 16/f.dec), ws)
 	if cvW > 0 {
-		f.envCV = cvSum / cvW
+		f.t.envCV = cvSum / cvW
 		return
 	}
 	mean := allSum / float64(nAct)
-	f.envCV = math.Sqrt(math.Max(0, allSum2/float64(nAct)-mean*mean)) / mean
+	f.t.envCV = math.Sqrt(math.Max(0, allSum2/float64(nAct)-mean*mean)) / mean
 }
 
 // frameCorr is the Pearson correlation of the power envelope p with itself
