@@ -700,18 +700,25 @@ func newSpectrum(spec []complex64, ws *workspace) *spectrum {
 	j := 0
 	// band runs the bins k = k0..k1 (1 ≤ k0, k1 ≤ n−2) into psd[j:].
 	band := func(k0, k1 int) {
-		x := spec[k0-1 : k1+2]
+		x := spec[k0+1 : k1+2]
 		out := psd[j : j+k1-k0+1]
 		c := cum[j+1 : j+k1-k0+2]
-		for i := range out {
-			a, b, d := x[i], x[i+1], x[i+2]
-			re := 0.5*float64(real(b)) - 0.25*(float64(real(a))+float64(real(d)))
-			im := 0.5*float64(imag(b)) - 0.25*(float64(imag(a))+float64(imag(d)))
+		out, c = out[:len(x)], c[:len(x)]
+		// The neighbours' parts roll over from bin to bin.
+		ar, ai := float64(real(spec[k0-1])), float64(imag(spec[k0-1]))
+		br, bi := float64(real(spec[k0])), float64(imag(spec[k0]))
+		a := acc
+		for i, d := range x {
+			dr, di := float64(real(d)), float64(imag(d))
+			re := 0.5*br - 0.25*(ar+dr)
+			im := 0.5*bi - 0.25*(ai+di)
 			v := re*re + im*im
 			out[i] = v
-			acc += v
-			c[i] = acc
+			a += v
+			c[i] = a
+			ar, ai, br, bi = br, bi, dr, di
 		}
+		acc = a
 		j += k1 - k0 + 1
 	}
 	one := func(a, b, c complex64) {
@@ -1473,10 +1480,18 @@ func nthSmallest(x []float64, k int) float64 {
 	if len(x) <= 512 {
 		return quickSelect(x, k)
 	}
+	// NaNs out, and the bits where the keys differ: the bits above the
+	// highest of them are common, so the first pass starts below them.
 	n := 0
+	var diff uint64
+	k0 := floatKey(x[0])
+	if x[0] != x[0] {
+		k0 = floatKey(0) // any number's key: NaNs are not kept
+	}
 	for _, v := range x {
+		x[n] = v
 		if v == v {
-			x[n] = v
+			diff |= floatKey(v) ^ k0
 			n++
 		}
 	}
@@ -1486,29 +1501,27 @@ func nthSmallest(x []float64, k int) float64 {
 	}
 	k -= nan
 	x = x[:n]
-	// key maps a float64 to a uint64 in the same order (−0 just before +0).
-	key := func(v float64) uint64 {
-		b := math.Float64bits(v)
-		if b>>63 != 0 {
-			return ^b
-		}
-		return b | 1<<63
-	}
-	// The bits above the highest one where the keys differ are common:
-	// the first pass starts below them.
-	k0 := key(x[0])
-	var diff uint64
-	for _, v := range x {
-		diff |= key(v) ^ k0
-	}
 	if diff == 0 {
 		return x[k]
 	}
+	// Four histograms, summed after: runs of equal digits (a flat noise
+	// floor) would otherwise queue on one counter.
 	var hist [256]int
+	var h4 [4][256]int32
 	for shift := max(bits.Len64(diff)-8, 0); len(x) > 64; shift = max(shift-8, 0) {
-		clear(hist[:])
-		for _, v := range x {
-			hist[(key(v)>>shift)&255]++
+		clear(h4[:])
+		i := 0
+		for ; i+4 <= len(x); i += 4 {
+			h4[0][(floatKey(x[i])>>shift)&255]++
+			h4[1][(floatKey(x[i+1])>>shift)&255]++
+			h4[2][(floatKey(x[i+2])>>shift)&255]++
+			h4[3][(floatKey(x[i+3])>>shift)&255]++
+		}
+		for ; i < len(x); i++ {
+			h4[0][(floatKey(x[i])>>shift)&255]++
+		}
+		for j := range hist {
+			hist[j] = int(h4[0][j]) + int(h4[1][j]) + int(h4[2][j]) + int(h4[3][j])
 		}
 		d := 0
 		for ; k >= hist[d]; d++ {
@@ -1518,7 +1531,7 @@ func nthSmallest(x []float64, k int) float64 {
 			m := 0
 			for _, v := range x {
 				x[m] = v
-				if (key(v)>>shift)&255 == uint64(d) {
+				if (floatKey(v)>>shift)&255 == uint64(d) {
 					m++
 				}
 			}
@@ -1529,6 +1542,14 @@ func nthSmallest(x []float64, k int) float64 {
 		}
 	}
 	return quickSelect(x, k)
+}
+
+// floatKey maps a float64 to a uint64 in the same order (−0 just before
+// +0; NaNs are not ordered): a negative's bits all flipped, a positive's
+// sign bit set.
+func floatKey(v float64) uint64 {
+	b := math.Float64bits(v)
+	return b ^ (uint64(int64(b)>>63) | 1<<63)
 }
 
 // quickSelect is nthSmallest by Hoare's quickselect with a three-way
