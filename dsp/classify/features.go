@@ -974,15 +974,23 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []floa
 		if r != int64(ramp) {
 			rw = rampWeights(int(r), ws) // bursts shorter than two ramps: often of equal lengths
 		}
-		for i := lo; i < hi; i++ {
-			w := 1.0
-			if d := min(i-lo, hi-1-i); d < r {
-				w = rw[d]
-			}
+		// Ramp up over [lo, lo+r), 1, ramp down over [hi−r, hi): the
+		// weight at distance d = min(i−lo, hi−1−i) from the nearer end is
+		// rw[d] within r of it (r ≤ (hi−lo)/2), else 1.
+		put := func(i int64, w float64) {
 			if g[i] == 0 {
 				on++
 			}
 			g[i] = max(g[i], w)
+		}
+		for d := int64(0); d < r; d++ {
+			put(lo+d, rw[d])
+		}
+		for i := lo + r; i < hi-r; i++ {
+			put(i, 1)
+		}
+		for d := r - 1; d >= 0; d-- {
+			put(hi-1-d, rw[d])
 		}
 	}
 	if float64(on) < 0.05*float64(n) || float64(on) >= 0.9*float64(n) {
