@@ -130,8 +130,10 @@ type timeState struct {
 	y, yw []complex64 // band-passed and decimated: the occupied band, and at least envMinBWHz of it (nil: not yet)
 	py    []float64   // |y|²
 	yc    []complex64 // the occupied band for the CP tests (nil: not yet)
-	pc    []float64   // |yc|²
-	fsC   float64     // sample rate of yc, Hz
+	ycR   []float64   // real(yc), imag(yc) in float64, for the CP tests' products
+	ycI   []float64
+	pc    []float64 // |yc|²
+	fsC   float64   // sample rate of yc, Hz
 }
 
 // needEnv marks the envelope features (envCV, duty, bursts, frame) in
@@ -158,14 +160,14 @@ func (f *features) measured(k int) bool {
 		ts.bandpassY()
 		f.envelope(ts.y, ts.yw, ts.py, ts.ws)
 	case needCP15, needCP30, needCPWiFi:
-		yc, pc, fsC := ts.cpSignal()
+		yr, yi, pc, fsC := ts.cpSignal()
 		switch k {
 		case needCP15:
-			f.t.cp15 = cpContrast(yc, pc, tuLTE15S*fsC, cpFrac*tuLTE15S*fsC, ts.ws)
+			f.t.cp15 = cpContrast(yr, yi, pc, tuLTE15S*fsC, cpFrac*tuLTE15S*fsC, ts.ws)
 		case needCP30:
-			f.t.cp30 = cpContrast(yc, pc, tuNR30S*fsC, cpFrac*tuNR30S*fsC, ts.ws)
+			f.t.cp30 = cpContrast(yr, yi, pc, tuNR30S*fsC, cpFrac*tuNR30S*fsC, ts.ws)
 		default:
-			f.t.cpWiFi = cpContrast(yc, pc, tuWiFiS*fsC, tuWiFiS*fsC/4, ts.ws)
+			f.t.cpWiFi = cpContrast(yr, yi, pc, tuWiFiS*fsC, tuWiFiS*fsC/4, ts.ws)
 		}
 	case needSTF:
 		if n := int(16e-6 * f.fsY); n > 0 {
@@ -560,8 +562,9 @@ func (ts *timeState) bandpassY() {
 // cpSignal returns the signal the CP tests read, made once: the occupied
 // band decimated to at least cpOversample times its width, not
 // decOversample (the CP correlations cost most: three sliding
-// correlations each, over every sample), its power and its rate.
-func (ts *timeState) cpSignal() ([]complex64, []float64, float64) {
+// correlations each, over every sample), as real and imaginary parts in
+// float64, its power and its rate.
+func (ts *timeState) cpSignal() (re, im, pow []float64, fsHz float64) {
 	if ts.yc == nil {
 		mc := 16
 		for mc < cpOversample*(ts.bin(ts.oHi)-ts.bin(ts.oLo)+1) && mc < ts.m {
@@ -574,8 +577,12 @@ func (ts *timeState) cpSignal() ([]complex64, []float64, float64) {
 			ts.bandpassY()
 			ts.yc, ts.pc, ts.fsC = ts.y, ts.py, ts.fs/float64(ts.nfft/ts.m)
 		}
+		ts.ycR, ts.ycI = ts.ws.floats(len(ts.yc)), ts.ws.floats(len(ts.yc))
+		for i, v := range ts.yc {
+			ts.ycR[i], ts.ycI[i] = float64(real(v)), float64(imag(v))
+		}
 	}
-	return ts.yc, ts.pc, ts.fsC
+	return ts.ycR, ts.ycI, ts.pc, ts.fsC
 }
 
 // bandpass returns the bins of [lo, hi] (Hz from DC) through an m-point
@@ -1181,18 +1188,19 @@ func rho(y []complex64, lag int) float64 {
 // idle symbols are left out), of the block's largest γ. The contrast is the
 // score at N minus the larger score at 0.87·N and 1.13·N over the same
 // blocks. CP-OFDM gives 0.1–0.9; noise ≈ 0; a tone or DC correlates at
-// every lag and gives ≈ 0. NaN when y holds fewer than two symbols. p is
-// |y|² per sample.
-func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) float64 {
+// every lag and gives ≈ 0. NaN when y holds fewer than two symbols. y is
+// given as its real and imaginary parts yr, yi (float64), p is |y|² per
+// sample.
+func cpContrast(yr, yi, p []float64, lagF, cpF float64, ws *workspace) float64 {
 	lag := int(math.Round(lagF))
-	if lag < 4 || len(y) < 2*int(lagF+cpF)+lag/8 {
+	if lag < 4 || len(yr) < 2*int(lagF+cpF)+lag/8 {
 		return math.NaN()
 	}
 	period := lagF + cpF
 	lags := []int{lag, int(math.Round(0.87 * lagF)), int(math.Round(1.13 * lagF))}
 	maxLag := lags[2]
 	L := max(1, int(math.Round(cpF)))
-	m := len(y) - maxLag - L
+	m := len(yr) - maxLag - L
 	nb := int(float64(m) / period)
 	if nb < 1 {
 		return math.NaN()
@@ -1201,7 +1209,7 @@ func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) fl
 	energy := ws.floats(nb)
 	for i := 0; i < nb; i++ {
 		var e float64
-		for n := int(float64(i) * period); n < int(float64(i+1)*period) && n < len(y); n++ {
+		for n := int(float64(i) * period); n < int(float64(i+1)*period) && n < len(yr); n++ {
 			e += p[n]
 		}
 		energy[i] = e
@@ -1211,7 +1219,7 @@ func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) fl
 	for _, v := range p {
 		meanE += v
 	}
-	meanE /= float64(len(y))
+	meanE /= float64(len(yr))
 	active := ws.floats(nb)[:0] // indices of the active blocks, as float64
 	for i, e := range energy {
 		if e >= thr && e > 0 {
@@ -1224,7 +1232,7 @@ func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) fl
 	best := ws.floats(nb)
 	var scores [3]float64
 	for j, lg := range lags {
-		blockMaxGamma(y, p, meanE, lg, L, period, nb, active, best, ws)
+		blockMaxGamma(yr, yi, p, meanE, lg, L, period, nb, active, best, ws)
 		var sum float64
 		for _, i := range active {
 			sum += best[int(i)]
@@ -1237,11 +1245,12 @@ func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) fl
 // blockMaxGamma sets best[i], for each active block i of nb blocks of
 // period samples, to the largest γ(n) (see cpContrast) at lag with window
 // L over the block's starts n; γ is not evaluated where the window's
-// energy is under 10⁻³ of meanE·L (meanE: the mean |y|²). p is |y|².
+// energy is under 10⁻³ of meanE·L (meanE: the mean |y|²). y is yr + i·yi,
+// p is |y|².
 // Inactive blocks are skipped: their values are never read.
-func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period float64, nb int, active, best []float64, ws *workspace) {
+func blockMaxGamma(yr, yi, p []float64, meanE float64, lag, L int, period float64, nb int, active, best []float64, ws *workspace) {
 	tiny := 1e-3 * meanE * float64(L)
-	end := min(int(float64(nb)*period), len(y)-L-lag)
+	end := min(int(float64(nb)*period), len(yr)-L-lag)
 	// blockRange returns block i's starts [n, stop): the n with
 	// int(n/period) == i, below end.
 	blockRange := func(i int) (int, int) {
@@ -1264,8 +1273,10 @@ func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period
 		}
 		return n, stop
 	}
-	// The terms y[k]·y*[k+lag] and ½(|y[k]|²+|y[k+lag]|²), each computed
-	// once, over the samples the active blocks' windows read.
+	// The terms y[k]·y*[k+lag] and ½(|y[k]|²+|y[k+lag]|²) of each active
+	// block's windows, [n, stop+L), each computed once as it enters the
+	// window and kept until it leaves, on slices of one length (no bounds
+	// checks in the loops).
 	zr, zi, q := ws.floats(end+L), ws.floats(end+L), ws.floats(end+L)
 	for _, fi := range active {
 		i := int(fi)
@@ -1278,17 +1289,18 @@ func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period
 		// [n, stop+L), each computed once as it enters the window and
 		// kept until it leaves, on slices of one length (no bounds
 		// checks in the loops).
-		a, b := y[n:stop+L], y[n+lag:stop+L+lag]
+		ar0, ai0 := yr[n:stop+L], yi[n:stop+L]
+		br0, bi0 := yr[n+lag:stop+L+lag], yi[n+lag:stop+L+lag]
 		pa, pb := p[n:stop+L], p[n+lag:stop+L+lag]
 		tr, ti, tq := zr[n:stop+L], zi[n:stop+L], q[n:stop+L]
-		b, pa, pb, tr, ti, tq = b[:len(a)], pa[:len(a)], pb[:len(a)], tr[:len(a)], ti[:len(a)], tq[:len(a)]
+		w := len(ar0)
+		ai0, br0, bi0, pa, pb, tr, ti, tq = ai0[:w], br0[:w], bi0[:w], pa[:w], pb[:w], tr[:w], ti[:w], tq[:w]
 		// The window's sums over [n, n+L), then slid sample by sample:
 		// at each start the term at its first sample leaves, the one L
 		// later enters.
 		var accR, accI, e float64
 		for k := 0; k < L; k++ {
-			ar, ai := float64(real(a[k])), float64(imag(a[k]))
-			br, bi := float64(real(b[k])), float64(imag(b[k]))
+			ar, ai, br, bi := ar0[k], ai0[k], br0[k], bi0[k]
 			tr[k], ti[k], tq[k] = ar*br+ai*bi, ai*br-ar*bi, 0.5*(pa[k]+pb[k])
 			accR += tr[k]
 			accI += ti[k]
@@ -1297,7 +1309,8 @@ func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period
 		cnt := stop - n
 		outR, outI, outQ := tr[:cnt], ti[:cnt], tq[:cnt]
 		inR, inI, inQ := tr[L:L+cnt], ti[L:L+cnt], tq[L:L+cnt]
-		ia, ib, ipa, ipb := a[L:L+cnt], b[L:L+cnt], pa[L:L+cnt], pb[L:L+cnt]
+		iar, iai, ibr, ibi := ar0[L:L+cnt], ai0[L:L+cnt], br0[L:L+cnt], bi0[L:L+cnt]
+		ipa, ipb := pa[L:L+cnt], pb[L:L+cnt]
 		g := 0.0
 		for k := range outR {
 			if e > tiny {
@@ -1305,8 +1318,7 @@ func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period
 					g = num / (e * e)
 				}
 			}
-			ar, ai := float64(real(ia[k])), float64(imag(ia[k]))
-			br, bi := float64(real(ib[k])), float64(imag(ib[k]))
+			ar, ai, br, bi := iar[k], iai[k], ibr[k], ibi[k]
 			vr, vi, vq := ar*br+ai*bi, ai*br-ar*bi, 0.5*(ipa[k]+ipb[k])
 			inR[k], inI[k], inQ[k] = vr, vi, vq
 			accR += vr - outR[k]
