@@ -128,7 +128,7 @@ type timeState struct {
 	need     int     // the features the band plan wants (need bits)
 
 	y, yw []complex64 // band-passed and decimated: the occupied band, and at least envMinBWHz of it (nil: not yet)
-	py    []float64   // |y|²
+	py    []float64   // |y|² (nil: not yet)
 	yc    []complex64 // the occupied band for the CP tests (nil: not yet)
 	ycR   []float64   // real(yc), imag(yc) in float64, for the CP tests' products
 	ycI   []float64
@@ -158,6 +158,7 @@ func (f *features) measured(k int) bool {
 	switch k {
 	case needEnv:
 		ts.bandpassY()
+		ts.envSignals()
 		f.envelope(ts.y, ts.yw, ts.py, ts.ws)
 	case needCP15, needCP30, needCPWiFi:
 		yr, yi, pc, fsC := ts.cpSignal()
@@ -546,17 +547,24 @@ func (ts *timeState) bin(hz float64) int {
 	return min(max(k, 0), ts.nfft-1)
 }
 
-// bandpassY makes y, yw and py, once.
+// bandpassY makes y, once.
 func (ts *timeState) bandpassY() {
-	if ts.y != nil {
-		return
+	if ts.y == nil {
+		ts.y = ts.bandpass(ts.oLo, ts.oHi, ts.m)
 	}
-	ts.y = ts.bandpass(ts.oLo, ts.oHi, ts.m)
-	ts.yw = ts.y
-	if ts.fLo < ts.oLo || ts.fHi > ts.oHi {
-		ts.yw = ts.bandpass(ts.fLo, ts.fHi, ts.m)
+}
+
+// envSignals makes what the envelope reads besides y, once: yw and py.
+func (ts *timeState) envSignals() {
+	if ts.yw == nil {
+		ts.yw = ts.y
+		if ts.fLo < ts.oLo || ts.fHi > ts.oHi {
+			ts.yw = ts.bandpass(ts.fLo, ts.fHi, ts.m)
+		}
 	}
-	ts.py = power(ts.y, ts.ws)
+	if ts.py == nil {
+		ts.py = power(ts.y, ts.ws)
+	}
 }
 
 // cpSignal returns the signal the CP tests read, made once: the occupied
@@ -575,6 +583,9 @@ func (ts *timeState) cpSignal() (re, im, pow []float64, fsHz float64) {
 			ts.pc, ts.fsC = power(ts.yc, ts.ws), ts.fs/float64(ts.nfft/mc)
 		} else {
 			ts.bandpassY()
+			if ts.py == nil {
+				ts.py = power(ts.y, ts.ws)
+			}
 			ts.yc, ts.pc, ts.fsC = ts.y, ts.py, ts.fs/float64(ts.nfft/ts.m)
 		}
 		ts.ycR, ts.ycI = ts.ws.floats(len(ts.yc)), ts.ws.floats(len(ts.yc))
