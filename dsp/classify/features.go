@@ -288,8 +288,10 @@ func (f *features) medianBurstS() float64 {
 // power-of-two length) and scratch memory from ws (nil: a fresh one);
 // plan, when not nil, limits the OFDM and chip-rate features to those a
 // classifier for the band's technologies reads. It never panics on any
-// input; an emission outside the IQ window yields n == 0. The features
-// keep no reference to ws.
+// input; an emission outside the IQ window yields n == 0. The spectral
+// features are measured here; the time-domain ones when first read, from
+// ws memory, so the features hold ws until f.close (call it before ws is
+// reset by another measure; what was not read by then stays unmeasured).
 func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *workspace) *features {
 	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), flatness: math.NaN(),
 		t: timeFeatures{frame: math.NaN(), cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}}
@@ -1296,10 +1298,6 @@ func blockMaxGamma(yr, yi, p []float64, meanE float64, lag, L int, period float6
 			best[i] = 0
 			continue
 		}
-		// The terms y[k]·y*[k+lag] and ½(|y[k]|²+|y[k+lag]|²) of
-		// [n, stop+L), each computed once as it enters the window and
-		// kept until it leaves, on slices of one length (no bounds
-		// checks in the loops).
 		ar0, ai0 := yr[n:stop+L], yi[n:stop+L]
 		br0, bi0 := yr[n+lag:stop+L+lag], yi[n+lag:stop+L+lag]
 		pa, pb := p[n:stop+L], p[n+lag:stop+L+lag]
