@@ -610,36 +610,45 @@ func (ts *timeState) bandpass(lo, hi float64, m int) []complex64 {
 	nfft, spec, psd, binHz := ts.nfft, ts.spec, ts.sp.psd, ts.binHz
 	x := ts.ws.complexes(m)
 	clear(x)
-	scale := complex(float32(1/float64(nfft)), 0) // the 1/N of the inverse transform, on the few bins kept
-	// k is the signed bin (fk = k·binHz), sk its index in the shifted
-	// PSD, i in spec, j in x (k mod m).
+	scale := float32(1 / float64(nfft)) // the 1/N of the inverse transform, on the few bins kept
+	// k is the signed bin (fk = k·binHz), sk = k+nfft/2 its index in the
+	// shifted PSD, k mod nfft in spec, k mod m in x. The bins kept are
+	// those of [k0, k1] (the bins nearest lo and hi) whose frequency lies
+	// in [lo, hi]: fk grows with k, so they are one run [ka, kb].
 	k0, k1 := ts.bin(lo)-nfft/2, ts.bin(hi)-nfft/2
-	var ref []float64 // the line test's reference at every bin, when every bin is tested
-	if ts.wideband && k1 >= k0 {
-		ref = ts.ws.floats(k1 - k0 + 1)
-		windowMeans(ref, ts.sp.cum, ts.wideW, k0+nfft/2)
+	ka, kb := k0, k1
+	for ka <= kb && !(float64(ka)*binHz >= lo) {
+		ka++
 	}
-	i, j := (k0+nfft)%nfft, (k0%m+m)%m
-	for k := k0; k <= k1; k++ {
+	for kb >= ka && !(float64(kb)*binHz <= hi) {
+		kb--
+	}
+	if ka > kb {
+		return ts.fftOf(m).Sequence(x, x)
+	}
+	// Lines are tested at every bin of a wideband emission, else only at
+	// the bins within dcHz of DC (|fk| grows away from 0: one run).
+	ta, tb := ka, kb
+	if !ts.wideband {
+		ta, tb = kb+1, kb
+		for k := max(ka, -int(ts.dcHz/binHz)-2); k <= min(kb, int(ts.dcHz/binHz)+2); k++ {
+			if math.Abs(float64(k)*binHz) <= ts.dcHz {
+				ta, tb = min(ta, k), k
+			}
+		}
+	}
+	var ref []float64 // the line test's reference at the tested bins
+	if ta <= tb {
+		ref = ts.ws.floats(tb - ta + 1)
+		windowMeans(ref, ts.sp.cum, ts.wideW, ta+nfft/2)
+	}
+	for k := ka; k <= kb; k++ {
 		sk := k + nfft/2
-		if fk := float64(k) * binHz; fk >= lo && fk <= hi {
-			line := false
-			switch {
-			case ts.wideband:
-				line = psd[sk] > 30*ref[k-k0]
-			case math.Abs(fk) <= ts.dcHz:
-				line = psd[sk] > 30*ts.sp.mean(ts.wideW, sk)
-			}
-			if !line {
-				x[j] = spec[i] * scale
-			}
+		if k >= ta && k <= tb && psd[sk] > 30*ref[k-ta] {
+			continue
 		}
-		if i++; i == nfft {
-			i = 0
-		}
-		if j++; j == m {
-			j = 0
-		}
+		v := spec[k&(nfft-1)]
+		x[k&(m-1)] = complex(real(v)*scale, imag(v)*scale)
 	}
 	return ts.fftOf(m).Sequence(x, x)
 }
