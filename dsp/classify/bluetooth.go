@@ -65,7 +65,8 @@ func classifyBluetooth(f *features, p *bandplan.Plan) Label {
 		return Label{}
 	}
 	pkt := f.pktS
-	if ok(f.cp15, cpThreshold(f.nEff)) || !ok(f.envCV, 0) || f.envCV > constEnvCV(f)+0.2 || pkt > 3.2e-3 || pkt < 50e-6 {
+	// Cheapest first: the envelope and the CP test are measured when read.
+	if pkt > 3.2e-3 || pkt < 50e-6 || !ok(f.envCV(), 0) || f.envCV() > constEnvCV(f)+0.2 || ok(f.cp15(), cpThreshold(f.nEff)) {
 		return Label{}
 	}
 	conf := 0.65

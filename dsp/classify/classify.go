@@ -181,6 +181,7 @@ func (s *Set) Classify(in Input) (lab Label) {
 	defer s.release(ws)
 	f := s.measure(in, ws)
 	best := s.best(f, "")
+	f.close() // the burst measurements reuse ws: what the table did not read stays unmeasured
 	// A burst verdict must be strictly more confident to win: at full
 	// confidence the bursts need not be measured (a long TD-LTE or Wi-Fi
 	// emission's bursts cost up to 6 more measurements).

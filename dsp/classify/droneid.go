@@ -37,12 +37,12 @@ func classifyDroneID(f *features, p *bandplan.Plan) Label {
 		return Label{}
 	}
 	thr := cpThreshold(f.nEff)
-	if !ok(f.cp15, thr) || ok(f.cpWiFi, f.cp15) {
+	if !ok(f.cp15(), thr) || ok(f.cpWiFi(), f.cp15()) {
 		return Label{}
 	}
-	conf := 0.6 + 0.4*ramp(f.cp15, thr, 3*thr)
+	conf := 0.6 + 0.4*ramp(f.cp15(), thr, 3*thr)
 	if f.occBWHz < 7.5e6 {
-		conf = 0.55 + 0.2*ramp(f.cp15, thr, 3*thr)
+		conf = 0.55 + 0.2*ramp(f.cp15(), thr, 3*thr)
 	}
 	return Label{Class: ClassDroneID, Band: b.Name, Confidence: clamp01(conf),
 		Text: "DJI DroneID drone telemetry burst (" + b.Name + ")"}

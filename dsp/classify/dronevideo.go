@@ -23,14 +23,14 @@ func classifyDroneVideo(f *features, p *bandplan.Plan) Label {
 		return Label{}
 	}
 	pkt := f.pktS
-	if pkt <= droneIDMaxS || pkt > 20e-3 || (len(f.em.Bursts) > 1 && f.duty >= 0.9) {
+	if pkt <= droneIDMaxS || pkt > 20e-3 || (len(f.em.Bursts) > 1 && f.duty() >= 0.9) {
 		return Label{}
 	}
 	thr := cpThreshold(f.nEff)
-	if !ok(f.cp15, 2*thr) || ok(f.cpWiFi, thr) || ok(f.stf, 0.1) {
+	if !ok(f.cp15(), 2*thr) || ok(f.cpWiFi(), thr) || ok(f.stf(), 0.1) {
 		return Label{}
 	}
-	conf := 0.55 + 0.3*ramp(f.cp15, 2*thr, 4*thr)
+	conf := 0.55 + 0.3*ramp(f.cp15(), 2*thr, 4*thr)
 	return Label{Class: ClassDroneVideo, Band: b.Name, Confidence: clamp01(conf),
 		Text: "drone video/control link, OcuSync-like OFDM (" + b.Name + ")"}
 }

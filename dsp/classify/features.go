@@ -80,15 +80,12 @@ type features struct {
 	contrastDB float64 // median in-band PSD over median PSD outside the span; NaN when no outside
 	envSNRDB   float64 // (S+N)/N within the time-domain filter band while on (gated PSD), dB (NaN: unknown)
 	lineFrac   float64 // fraction of the in-band excess power within ±3 bins of the strongest bin (1: a line)
-	envCV      float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
-	duty       float64 // active fraction of the analysed samples
-	bursts     []float64
-	cp15       float64 // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short)
-	cp30       float64 // same at 33.33 µs
-	cpWiFi     float64 // same at 3.2 µs
-	stf        float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
-	frame      float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
-	chip       float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
+
+	// The time-domain features, measured when a classifier first reads
+	// them (through the methods of the same names) from ts, and kept in t.
+	t    timeFeatures
+	have int        // which of t are measured (the need bits; needEnv: the envelope's four)
+	ts   *timeState // nil once closed or when there is nothing to measure
 
 	// The band-plan lookup around the occupied band, made once for the
 	// whole table (see lookup).
@@ -96,6 +93,123 @@ type features struct {
 	lookAt   [2]float64
 	looked   []bandplan.Band
 }
+
+// timeFeatures are the time-domain features (see features.t).
+type timeFeatures struct {
+	envCV  float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
+	duty   float64 // active fraction of the analysed samples
+	bursts []float64
+	frame  float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
+	cp15   float64 // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short or not measured)
+	cp30   float64 // same at 33.33 µs
+	cpWiFi float64 // same at 3.2 µs
+	stf    float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
+	chip   float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
+}
+
+// timeState is what the time-domain features are measured from, kept
+// until a classifier asks for them: the segment's spectrum and PSD, the
+// band-pass plan, and the band-passed signals once made. It holds ws
+// memory, so it is good until ws is next reset (features.close drops it).
+type timeState struct {
+	ws       *workspace
+	fftOf    func(n int) *dsp.FFT
+	spec     []complex64 // the segment's DFT, natural order
+	sp       *spectrum   // its (ungated) Hann PSD, shifted order
+	nfft     int
+	binHz    float64
+	fs       float64
+	wideband bool    // the occupied band is ≥ 1 MHz: lines are cut anywhere in it, not only at DC
+	dcHz     float64 // half-width of the DC region whose lines are cut
+	wideW    int     // the line test's reference window, bins
+	oLo, oHi float64 // the occupied band plus 2%, Hz from DC
+	fLo, fHi float64 // the same widened to envMinBWHz
+	m        int     // points of y (the inverse FFT)
+	need     int     // the features the band plan wants (need bits)
+
+	y, yw []complex64 // band-passed and decimated: the occupied band, and at least envMinBWHz of it (nil: not yet)
+	py    []float64   // |y|² (nil: not yet)
+	yc    []complex64 // the occupied band for the CP tests (nil: not yet)
+	ycR   []float64   // real(yc), imag(yc) in float64, for the CP tests' products
+	ycI   []float64
+	pc    []float64 // |yc|²
+	fsC   float64   // sample rate of yc, Hz
+}
+
+// needEnv marks the envelope features (envCV, duty, bursts, frame) in
+// features.have.
+const needEnv = needAll + 1
+
+// close ends lazy measurement: features not measured by now stay
+// unmeasured (their defaults). Call it before ws is reused.
+func (f *features) close() { f.ts = nil }
+
+// measured reports that feature bit k is available, measuring the
+// features of the k group first if needed and still possible.
+func (f *features) measured(k int) bool {
+	if f.have&k != 0 {
+		return true
+	}
+	ts := f.ts
+	if ts == nil || (k != needEnv && ts.need&k == 0) {
+		return false
+	}
+	f.have |= k
+	switch k {
+	case needEnv:
+		ts.bandpassY()
+		ts.envSignals()
+		f.envelope(ts.y, ts.yw, ts.py, ts.ws)
+	case needCP15, needCP30, needCPWiFi:
+		yr, yi, pc, fsC := ts.cpSignal()
+		switch k {
+		case needCP15:
+			f.t.cp15 = cpContrast(yr, yi, pc, tuLTE15S*fsC, cpFrac*tuLTE15S*fsC, ts.ws)
+		case needCP30:
+			f.t.cp30 = cpContrast(yr, yi, pc, tuNR30S*fsC, cpFrac*tuNR30S*fsC, ts.ws)
+		default:
+			f.t.cpWiFi = cpContrast(yr, yi, pc, tuWiFiS*fsC, tuWiFiS*fsC/4, ts.ws)
+		}
+	case needSTF:
+		if n := int(16e-6 * f.fsY); n > 0 {
+			ts.bandpassY()
+			f.t.stf = stfContrast(ts.y[:min(len(ts.y), n)], tuSTFS*f.fsY)
+		}
+	case needChip:
+		if chipUMTS < f.fsY {
+			ts.bandpassY()
+			f.t.chip = cyclic(ts.y, chipUMTS/f.fsY)
+		}
+	}
+	return true
+}
+
+// envCV is the power's coefficient of variation (see timeFeatures).
+func (f *features) envCV() float64 { f.measured(needEnv); return f.t.envCV }
+
+// duty is the active fraction of the analysed samples.
+func (f *features) duty() float64 { f.measured(needEnv); return f.t.duty }
+
+// bursts are the own-measured burst durations, s.
+func (f *features) bursts() []float64 { f.measured(needEnv); return f.t.bursts }
+
+// frame is the TDMA frame periodicity of the power.
+func (f *features) frame() float64 { f.measured(needEnv); return f.t.frame }
+
+// cp15 is the CP contrast at 66.67 µs.
+func (f *features) cp15() float64 { f.measured(needCP15); return f.t.cp15 }
+
+// cp30 is the CP contrast at 33.33 µs.
+func (f *features) cp30() float64 { f.measured(needCP30); return f.t.cp30 }
+
+// cpWiFi is the CP contrast at 3.2 µs.
+func (f *features) cpWiFi() float64 { f.measured(needCPWiFi); return f.t.cpWiFi }
+
+// stf is the 802.11 STF contrast.
+func (f *features) stf() float64 { f.measured(needSTF); return f.t.stf }
+
+// chip is the power's cyclic autocorrelation at the UMTS chip rate.
+func (f *features) chip() float64 { f.measured(needChip); return f.t.chip }
 
 // lookup returns p.Lookup(f.rfHz, f.occBWHz), computed once per plan and
 // features (every classifier asks it).
@@ -114,22 +228,28 @@ func (f *features) toMap() map[string]float64 {
 		"excess_bw_hz": f.excessBWHz,
 		"rf_hz":        f.rfHz,
 		"dur_s":        f.durS,
-		"env_cv":       f.envCV,
-		"duty":         f.duty,
-		"n_bursts":     float64(len(f.bursts)),
 		"contrast_db":  f.contrastDB,
 		"line_frac":    f.lineFrac,
 		"env_snr_db":   f.envSNRDB,
-		"cp15":         f.cp15,
-		"cp30":         f.cp30,
-		"cp_wifi":      f.cpWiFi,
-		"stf":          f.stf,
-		"chip_384":     f.chip,
-		"frame_corr":   f.frame,
 		"snr_db":       f.em.SNRDB,
 	}
-	if len(f.bursts) > 0 {
-		m["burst_med_s"] = median(f.bursts)
+	// The time-domain features no classifier read are not measured (and
+	// not exported); toMap measures none.
+	if f.have&needEnv != 0 {
+		m["env_cv"], m["duty"], m["n_bursts"], m["frame_corr"] = f.t.envCV, f.t.duty, float64(len(f.t.bursts)), f.t.frame
+		if len(f.t.bursts) > 0 {
+			m["burst_med_s"] = median(f.t.bursts)
+		}
+	}
+	for _, e := range [...]struct {
+		k    int
+		name string
+		v    float64
+	}{{needCP15, "cp15", f.t.cp15}, {needCP30, "cp30", f.t.cp30}, {needCPWiFi, "cp_wifi", f.t.cpWiFi},
+		{needSTF, "stf", f.t.stf}, {needChip, "chip_384", f.t.chip}} {
+		if f.have&e.k != 0 {
+			m[e.name] = e.v
+		}
 	}
 	for k, v := range m {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -158,21 +278,23 @@ func (f *features) tdmaFramed() bool {
 
 // medianBurstS is the median own-measured burst duration, or 0.
 func (f *features) medianBurstS() float64 {
-	if len(f.bursts) == 0 {
-		return 0
+	if b := f.bursts(); len(b) > 0 {
+		return median(b)
 	}
-	return median(f.bursts)
+	return 0
 }
 
 // measure computes the features of in, with FFT plans from fftOf (a
 // power-of-two length) and scratch memory from ws (nil: a fresh one);
 // plan, when not nil, limits the OFDM and chip-rate features to those a
 // classifier for the band's technologies reads. It never panics on any
-// input; an emission outside the IQ window yields n == 0. The features
-// keep no reference to ws.
+// input; an emission outside the IQ window yields n == 0. The spectral
+// features are measured here; the time-domain ones when first read, from
+// ws memory, so the features hold ws until f.close (call it before ws is
+// reset by another measure; what was not read by then stays unmeasured).
 func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *workspace) *features {
-	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), frame: math.NaN(),
-		cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN(), flatness: math.NaN()}
+	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), flatness: math.NaN(),
+		t: timeFeatures{frame: math.NaN(), cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}}
 	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
 		return f
 	}
@@ -213,8 +335,9 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	gated := false
 	if g := gate(in.Em.Bursts, segStart, nfft, int(gateRampS*in.SampleRateHz), ws); g != nil {
 		gbuf := ws.complexes(nfft)
-		for i, w := range g {
-			gbuf[i] = seg[i] * complex(float32(w), 0)
+		for i, w := range g[:len(gbuf)] {
+			v, wf := seg[i], float32(w)
+			gbuf[i] = complex(real(v)*wf, imag(v)*wf)
 		}
 		pspec = fft.Coefficients(gbuf, gbuf)
 		gated = true
@@ -395,14 +518,10 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 		}
 		f.envSNRDB = 10 * math.Log10(math.Max(1e-3, sum/float64(kb-ka+1)/noiseRef))
 	}
-	wideW := max(64, (b-a)/8)
 	oLo, oHi := f.occLoHz-fpad, f.occHiHz+fpad
-	// Band-pass and decimate in one step: the bins of [lo, hi] go into an
-	// inverse FFT of M = nfft/dec points (the smallest power of two at
-	// least decOversample times the band's bins), bin k to
-	// k mod M. Its output is exactly every dec-th sample of the band-passed
-	// segment (the band is shifted by a multiple of fs/dec, which no
-	// feature below sees: they use |y| and lagged products y·y*).
+	// The time-domain signal: the occupied band (and the envelope's band)
+	// decimated to M = nfft/dec points, the smallest power of two at
+	// least decOversample times the band's bins (see timeState.bandpass).
 	ka, kb := bin(oLo)-nfft/2, bin(oHi)-nfft/2
 	if fLo < oLo || fHi > oHi {
 		ka, kb = min(ka, bin(fLo)-nfft/2), max(kb, bin(fHi)-nfft/2)
@@ -413,70 +532,125 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	}
 	m = min(m, nfft)
 	dec := nfft / m
-	fsY := in.SampleRateHz / float64(dec)
-	// bandpass returns the bins of [lo, hi] through an m-point inverse FFT.
-	bandpass := func(lo, hi float64, m int) []complex64 {
-		x := ws.complexes(m)
-		clear(x)
-		scale := complex(float32(1/float64(nfft)), 0) // the 1/N of the inverse transform, on the few bins kept
-		// k is the signed bin (fk = k·binHz), sk its index in the shifted
-		// PSD, i in spec, j in x (k mod m).
-		k0, k1 := bin(lo)-nfft/2, bin(hi)-nfft/2
-		i, j := (k0+nfft)%nfft, (k0%m+m)%m
-		for k := k0; k <= k1; k++ {
-			sk := k + nfft/2
-			if fk := float64(k) * binHz; fk >= lo && fk <= hi && !((wideband || math.Abs(fk) <= dcHz) && psd[sk] > 30*sp.mean(wideW, sk)) {
-				x[j] = spec[i] * scale
-			}
-			if i++; i == nfft {
-				i = 0
-			}
-			if j++; j == m {
-				j = 0
-			}
-		}
-		return fftOf(m).Sequence(x, x)
-	}
 	f.nEff = int(float64(len(seg)) * math.Min(1, f.occBWHz/in.SampleRateHz))
-	y := bandpass(oLo, oHi, m)
-	yw := y
-	if fLo < oLo || fHi > oHi {
-		yw = bandpass(fLo, fHi, m)
-	}
-	f.fsY, f.dec = fsY, dec
+	f.fsY, f.dec = in.SampleRateHz/float64(dec), dec
+	// The time-domain features are measured when first read: a
+	// classifier that rejects the emission by its band, width or
+	// duration reads none of them.
+	f.ts = &timeState{ws: ws, fftOf: fftOf, spec: spec, sp: sp, nfft: nfft, binHz: binHz, fs: in.SampleRateHz,
+		wideband: wideband, dcHz: dcHz, wideW: max(64, (b-a)/8), oLo: oLo, oHi: oHi, fLo: fLo, fHi: fHi, m: m, need: need}
+	return f
+}
 
-	py := power(y, ws)
-	f.envelope(y, yw, py, ws)
-	if need&(needCP15|needCP30|needCPWiFi) != 0 {
-		// The CP correlations cost most (three sliding correlations each,
-		// over every sample): they read the occupied band decimated to
-		// at least cpOversample times its width, not decOversample.
-		yc, pc, fsC := y, py, fsY
+// bin is the shifted index (0..nfft−1, DC at nfft/2) of the bin nearest
+// hz.
+func (ts *timeState) bin(hz float64) int {
+	k := int(math.Round(hz/ts.binHz)) + ts.nfft/2
+	return min(max(k, 0), ts.nfft-1)
+}
+
+// bandpassY makes y, once.
+func (ts *timeState) bandpassY() {
+	if ts.y == nil {
+		ts.y = ts.bandpass(ts.oLo, ts.oHi, ts.m)
+	}
+}
+
+// envSignals makes what the envelope reads besides y, once: yw and py.
+func (ts *timeState) envSignals() {
+	if ts.yw == nil {
+		ts.yw = ts.y
+		if ts.fLo < ts.oLo || ts.fHi > ts.oHi {
+			ts.yw = ts.bandpass(ts.fLo, ts.fHi, ts.m)
+		}
+	}
+	if ts.py == nil {
+		ts.py = power(ts.y, ts.ws)
+	}
+}
+
+// cpSignal returns the signal the CP tests read, made once: the occupied
+// band decimated to at least cpOversample times its width, not
+// decOversample (the CP correlations cost most: three sliding
+// correlations each, over every sample), as real and imaginary parts in
+// float64, its power and its rate.
+func (ts *timeState) cpSignal() (re, im, pow []float64, fsHz float64) {
+	if ts.yc == nil {
 		mc := 16
-		for mc < cpOversample*(bin(oHi)-bin(oLo)+1) && mc < m {
+		for mc < cpOversample*(ts.bin(ts.oHi)-ts.bin(ts.oLo)+1) && mc < ts.m {
 			mc *= 2
 		}
-		if mc < m {
-			yc = bandpass(oLo, oHi, mc)
-			pc, fsC = power(yc, ws), in.SampleRateHz/float64(nfft/mc)
+		if mc < ts.m {
+			ts.yc = ts.bandpass(ts.oLo, ts.oHi, mc)
+			ts.pc, ts.fsC = power(ts.yc, ts.ws), ts.fs/float64(ts.nfft/mc)
+		} else {
+			ts.bandpassY()
+			if ts.py == nil {
+				ts.py = power(ts.y, ts.ws)
+			}
+			ts.yc, ts.pc, ts.fsC = ts.y, ts.py, ts.fs/float64(ts.nfft/ts.m)
 		}
-		if need&needCP15 != 0 {
-			f.cp15 = cpContrast(yc, pc, tuLTE15S*fsC, cpFrac*tuLTE15S*fsC, ws)
-		}
-		if need&needCP30 != 0 {
-			f.cp30 = cpContrast(yc, pc, tuNR30S*fsC, cpFrac*tuNR30S*fsC, ws)
-		}
-		if need&needCPWiFi != 0 {
-			f.cpWiFi = cpContrast(yc, pc, tuWiFiS*fsC, tuWiFiS*fsC/4, ws)
+		ts.ycR, ts.ycI = ts.ws.floats(len(ts.yc)), ts.ws.floats(len(ts.yc))
+		for i, v := range ts.yc {
+			ts.ycR[i], ts.ycI[i] = float64(real(v)), float64(imag(v))
 		}
 	}
-	if n := int(16e-6 * fsY); n > 0 && need&needSTF != 0 {
-		f.stf = stfContrast(y[:min(len(y), n)], tuSTFS*fsY)
+	return ts.ycR, ts.ycI, ts.pc, ts.fsC
+}
+
+// bandpass returns the bins of [lo, hi] (Hz from DC) through an m-point
+// inverse FFT: band-pass and decimate in one step. The bins go to k mod
+// m, so the output is exactly every (nfft/m)-th sample of the band-passed
+// segment (the band shifted by a multiple of fs·m/nfft, which no feature
+// sees: they use |y| and lagged products y·y*). Spectral lines (bins 30×
+// above their wideW-bin neighbourhood) are cut: at DC always (the
+// HackRF/zero-IF DC spike), elsewhere only in a wideband emission (spurs
+// inside an OFDM carrier).
+func (ts *timeState) bandpass(lo, hi float64, m int) []complex64 {
+	nfft, spec, psd, binHz := ts.nfft, ts.spec, ts.sp.psd, ts.binHz
+	x := ts.ws.complexes(m)
+	clear(x)
+	scale := float32(1 / float64(nfft)) // the 1/N of the inverse transform, on the few bins kept
+	// k is the signed bin (fk = k·binHz), sk = k+nfft/2 its index in the
+	// shifted PSD, k mod nfft in spec, k mod m in x. The bins kept are
+	// those of [k0, k1] (the bins nearest lo and hi) whose frequency lies
+	// in [lo, hi]: fk grows with k, so they are one run [ka, kb].
+	k0, k1 := ts.bin(lo)-nfft/2, ts.bin(hi)-nfft/2
+	ka, kb := k0, k1
+	for ka <= kb && !(float64(ka)*binHz >= lo) {
+		ka++
 	}
-	if chipUMTS < fsY && need&needChip != 0 {
-		f.chip = cyclic(y, chipUMTS/fsY)
+	for kb >= ka && !(float64(kb)*binHz <= hi) {
+		kb--
 	}
-	return f
+	if ka > kb {
+		return ts.fftOf(m).Sequence(x, x)
+	}
+	// Lines are tested at every bin of a wideband emission, else only at
+	// the bins within dcHz of DC (|fk| grows away from 0: one run).
+	ta, tb := ka, kb
+	if !ts.wideband {
+		ta, tb = kb+1, kb
+		for k := max(ka, -int(ts.dcHz/binHz)-2); k <= min(kb, int(ts.dcHz/binHz)+2); k++ {
+			if math.Abs(float64(k)*binHz) <= ts.dcHz {
+				ta, tb = min(ta, k), k
+			}
+		}
+	}
+	var ref []float64 // the line test's reference at the tested bins
+	if ta <= tb {
+		ref = ts.ws.floats(tb - ta + 1)
+		windowMeans(ref, ts.sp.cum, ts.wideW, ta+nfft/2)
+	}
+	for k := ka; k <= kb; k++ {
+		sk := k + nfft/2
+		if k >= ta && k <= tb && psd[sk] > 30*ref[k-ta] {
+			continue
+		}
+		v := spec[k&(nfft-1)]
+		x[k&(m-1)] = complex(real(v)*scale, imag(v)*scale)
+	}
+	return ts.fftOf(m).Sequence(x, x)
 }
 
 // workspace is scratch memory for one measure call at a time: slices are
@@ -491,6 +665,9 @@ type workspace struct {
 	nc      int
 	wantF64 int // largest total asked for since the chunk was made
 	wantC64 int
+	// ramps are the gate's ramp weights by length (see rampWeights),
+	// kept across resets.
+	ramps map[int][]float64
 }
 
 // reset takes every slice back; a chunk that ran short grows to what was asked.
@@ -543,30 +720,56 @@ func newSpectrum(spec []complex64, ws *workspace) *spectrum {
 	n := len(spec)
 	s := &spectrum{psd: ws.floats(n), cum: ws.floats(n + 1)}
 	h := n / 2
-	one := func(a, b, c complex64) float64 {
+	psd, cum := s.psd[:n], s.cum[:n+1]
+	// In shifted order j (spectrum index k = j+h below h, j−h above), so
+	// the prefix sums run in the same pass. Bin k's value is
+	// |½X[k] − ¼(X[k−1] + X[k+1])|², the X[k±1] wrapping round.
+	var acc float64
+	cum[0] = 0
+	j := 0
+	// band runs the bins k = k0..k1 (1 ≤ k0, k1 ≤ n−2) into psd[j:].
+	band := func(k0, k1 int) {
+		x := spec[k0+1 : k1+2]
+		out := psd[j : j+k1-k0+1]
+		c := cum[j+1 : j+k1-k0+2]
+		out, c = out[:len(x)], c[:len(x)]
+		// The neighbours' parts roll over from bin to bin.
+		ar, ai := float64(real(spec[k0-1])), float64(imag(spec[k0-1]))
+		br, bi := float64(real(spec[k0])), float64(imag(spec[k0]))
+		a := acc
+		for i, d := range x {
+			dr, di := float64(real(d)), float64(imag(d))
+			re := 0.5*br - 0.25*(ar+dr)
+			im := 0.5*bi - 0.25*(ai+di)
+			v := re*re + im*im
+			out[i] = v
+			a += v
+			c[i] = a
+			ar, ai, br, bi = br, bi, dr, di
+		}
+		acc = a
+		j += k1 - k0 + 1
+	}
+	one := func(a, b, c complex64) {
 		re := 0.5*float64(real(b)) - 0.25*(float64(real(a))+float64(real(c)))
 		im := 0.5*float64(imag(b)) - 0.25*(float64(imag(a))+float64(imag(c)))
-		return re*re + im*im
-	}
-	// In shifted order j (spectrum index k = j+h below h, j−h above), so
-	// the prefix sums run in the same pass.
-	var acc float64
-	s.cum[0] = 0
-	put := func(j int, v float64) {
-		s.psd[j] = v
+		v := re*re + im*im
+		psd[j] = v
 		acc += v
-		s.cum[j+1] = acc
+		cum[j+1] = acc
+		j++
 	}
-	for j := 0; j < h-1; j++ {
-		k := j + h
-		put(j, one(spec[k-1], spec[k], spec[k+1]))
+	if n < 4 { // no interior: every bin wraps
+		for j < n {
+			k := (j + h) % n
+			one(spec[(k+n-1)%n], spec[k], spec[(k+1)%n])
+		}
+		return s
 	}
-	put(h-1, one(spec[n-2], spec[n-1], spec[0]))
-	put(h, one(spec[n-1], spec[0], spec[1]))
-	for j := h + 1; j < n; j++ {
-		k := j - h
-		put(j, one(spec[k-1], spec[k], spec[k+1]))
-	}
+	band(h, n-2)
+	one(spec[n-2], spec[n-1], spec[0])
+	one(spec[n-1], spec[0], spec[1])
+	band(1, h-1)
 	return s
 }
 
@@ -581,6 +784,40 @@ func windowMean(cum []float64, w, j int) float64 {
 	h := w / 2
 	lo, hi := max(0, j+h-w+1), min(j+h, n-1)
 	return (cum[hi+1] - cum[lo]) / float64(hi-lo+1)
+}
+
+// windowMeans sets dst[i] to windowMean(cum, w, j0+i): the same values,
+// with the windows that lie wholly inside x (all but w at the ends) taken
+// without windowMean's clamping.
+func windowMeans(dst, cum []float64, w, j0 int) {
+	n := len(cum) - 1
+	if w <= 1 {
+		for i := range dst {
+			dst[i] = windowMean(cum, w, j0+i)
+		}
+		return
+	}
+	h := w / 2
+	// Window j is whole for j+h−w+1 ≥ 0 and j+h ≤ n−1.
+	a := min(max(w-1-h-j0, 0), len(dst))
+	b := max(min(n-1-h-j0+1, len(dst)), a)
+	for i := 0; i < a; i++ {
+		dst[i] = windowMean(cum, w, j0+i)
+	}
+	if b > a {
+		fw := float64(w)
+		hiC := cum[j0+a+h+1 : j0+b+h+1]
+		loC := cum[j0+a+h-w+1 : j0+b+h-w+1]
+		out := dst[a:b]
+		loC = loC[:len(hiC)]
+		out = out[:len(hiC)]
+		for i, c := range hiC {
+			out[i] = (c - loC[i]) / fw
+		}
+	}
+	for i := b; i < len(dst); i++ {
+		dst[i] = windowMean(cum, w, j0+i)
+	}
 }
 
 // mean is the centred moving average of the PSD over w bins at bin k.
@@ -604,9 +841,11 @@ func (s *spectrum) smooth(wOcc, smoothBins, wlo, whi, rlo, rhi int, ws *workspac
 	ccum := ws.floats(chi - clo + 2)
 	var acc float64
 	ccum[0] = 0
-	for k := clo; k <= chi; k++ {
-		acc += min(s.psd[k], 30*windowMean(s.cum, wOcc, k))
-		ccum[k-clo+1] = acc
+	ref := ws.floats(chi - clo + 1)
+	windowMeans(ref, s.cum, wOcc, clo)
+	for i, v := range s.psd[clo : chi+1] {
+		acc += min(v, 30*ref[i])
+		ccum[i+1] = acc
 	}
 	h := smoothBins / 2
 	for k := rlo; k <= rhi; k++ {
@@ -752,7 +991,6 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []floa
 	g := ws.floats(n)
 	clear(g)
 	rampTab := rampWeights(ramp, ws)
-	short := map[int64][]float64{}
 	on = 0
 	for _, b := range bursts {
 		lo := max(b.StartSample-segStart, 0)
@@ -763,20 +1001,25 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []floa
 		r := min(int64(ramp), (hi-lo)/2)
 		rw := rampTab
 		if r != int64(ramp) {
-			if rw = short[r]; rw == nil { // bursts shorter than two ramps: often of equal lengths
-				rw = rampWeights(int(r), ws)
-				short[r] = rw
-			}
+			rw = rampWeights(int(r), ws) // bursts shorter than two ramps: often of equal lengths
 		}
-		for i := lo; i < hi; i++ {
-			w := 1.0
-			if d := min(i-lo, hi-1-i); d < r {
-				w = rw[d]
-			}
+		// Ramp up over [lo, lo+r), 1, ramp down over [hi−r, hi): the
+		// weight at distance d = min(i−lo, hi−1−i) from the nearer end is
+		// rw[d] within r of it (r ≤ (hi−lo)/2), else 1.
+		put := func(i int64, w float64) {
 			if g[i] == 0 {
 				on++
 			}
 			g[i] = max(g[i], w)
+		}
+		for d := int64(0); d < r; d++ {
+			put(lo+d, rw[d])
+		}
+		for i := lo + r; i < hi-r; i++ {
+			put(i, 1)
+		}
+		for d := r - 1; d >= 0; d-- {
+			put(hi-1-d, rw[d])
 		}
 	}
 	if float64(on) < 0.05*float64(n) || float64(on) >= 0.9*float64(n) {
@@ -786,14 +1029,28 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []floa
 }
 
 // rampWeights returns the raised-cosine ramp of r samples the gate puts
-// at a burst's ends: w(d) = ½ − ½·cos(π(d+½)/r), d = 0..r−1.
+// at a burst's ends: w(d) = ½ − ½·cos(π(d+½)/r), d = 0..r−1. The ramps
+// are kept in ws across measurements (the same few lengths recur: the
+// full ramp at the capture's rate, the bursts shorter than two ramps);
+// callers must not change them.
 func rampWeights(r int, ws *workspace) []float64 {
-	w := ws.floats(max(r, 0))
+	r = max(r, 0)
+	if w, ok := ws.ramps[r]; ok {
+		return w
+	}
+	w := make([]float64, r)
 	for d := range w {
 		w[d] = 0.5 - 0.5*math.Cos(math.Pi*(float64(d)+0.5)/float64(r))
 	}
+	if ws.ramps == nil || len(ws.ramps) >= maxRamps {
+		ws.ramps = map[int][]float64{}
+	}
+	ws.ramps[r] = w
 	return w
 }
+
+// maxRamps bounds the gate ramps a workspace keeps.
+const maxRamps = 64
 
 // envelope measures the active samples (smoothed power above the geometric
 // middle of its 10th and 95th percentiles when they differ by > 6 dB), their
@@ -807,8 +1064,9 @@ func (f *features) envelope(y, yw []complex64, p []float64, ws *workspace) {
 		w = max(1, min(len(y)/8, int(4*f.fsY/f.occBWHz)))
 	}
 	sm := movingAvgInto(ws.floats(len(p)), p, w)
-	sub := ws.floats(len(sm)/8 + 1)[:0]
-	for i := 0; i < len(sm); i += max(1, 8/f.dec) {
+	step := max(1, 8/f.dec)
+	sub := ws.floats(len(sm)/step + 1)[:0]
+	for i := 0; i < len(sm); i += step {
 		sub = append(sub, sm[i])
 	}
 	noise, sig := percentileWS(sub, 0.1, ws), percentileWS(sub, 0.95, ws)
@@ -827,8 +1085,9 @@ func (f *features) envelope(y, yw []complex64, p []float64, ws *workspace) {
 	sym := movingAvgInto(ws.floats(len(pw)), pw, w1) // power over one symbol: takes the out-of-band-free noise down
 	// Winsorise at the 99.5th percentile: a receiver's start-up transient
 	// or one impulse must not dominate the envelope statistics.
-	subSym := ws.floats(len(sym)/4 + 1)[:0]
-	for i := 0; i < len(sym); i += max(1, 4/f.dec) {
+	step = max(1, 4/f.dec)
+	subSym := ws.floats(len(sym)/step + 1)[:0]
+	for i := 0; i < len(sym); i += step {
 		subSym = append(subSym, sym[i])
 	}
 	if c := percentileWS(subSym, 0.995, ws); c > 0 {
@@ -847,7 +1106,7 @@ func (f *features) envelope(y, yw []complex64, p []float64, ws *workspace) {
 	minRun := 2 * w
 	endRun := func() {
 		if run >= minRun {
-			f.bursts = append(f.bursts, float64(run)/f.fsY)
+			f.t.bursts = append(f.t.bursts, float64(run)/f.fsY)
 			if m := sum / float64(run); m > 0 {
 				cvSum += float64(run) * math.Sqrt(math.Max(0, sum2/float64(run)-m*m)) / m
 				cvW += float64(run)
@@ -869,17 +1128,17 @@ func (f *features) envelope(y, yw []complex64, p []float64, ws *workspace) {
 	}
 	endRun()
 	if nAct == 0 || allSum == 0 {
-		f.envCV = math.NaN()
+		f.t.envCV = math.NaN()
 		return
 	}
-	f.duty = float64(nAct) / float64(len(y))
-	f.frame = frameCorr(sm, gsmFrameS*f.fsY, max(1, 16/f.dec), ws)
+	f.t.duty = float64(nAct) / float64(len(y))
+	f.t.frame = frameCorr(sm, gsmFrameS*f.fsY, max(1, 16/f.dec), ws)
 	if cvW > 0 {
-		f.envCV = cvSum / cvW
+		f.t.envCV = cvSum / cvW
 		return
 	}
 	mean := allSum / float64(nAct)
-	f.envCV = math.Sqrt(math.Max(0, allSum2/float64(nAct)-mean*mean)) / mean
+	f.t.envCV = math.Sqrt(math.Max(0, allSum2/float64(nAct)-mean*mean)) / mean
 }
 
 // frameCorr is the Pearson correlation of the power envelope p with itself
@@ -951,18 +1210,19 @@ func rho(y []complex64, lag int) float64 {
 // idle symbols are left out), of the block's largest γ. The contrast is the
 // score at N minus the larger score at 0.87·N and 1.13·N over the same
 // blocks. CP-OFDM gives 0.1–0.9; noise ≈ 0; a tone or DC correlates at
-// every lag and gives ≈ 0. NaN when y holds fewer than two symbols. p is
-// |y|² per sample.
-func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) float64 {
+// every lag and gives ≈ 0. NaN when y holds fewer than two symbols. y is
+// given as its real and imaginary parts yr, yi (float64), p is |y|² per
+// sample.
+func cpContrast(yr, yi, p []float64, lagF, cpF float64, ws *workspace) float64 {
 	lag := int(math.Round(lagF))
-	if lag < 4 || len(y) < 2*int(lagF+cpF)+lag/8 {
+	if lag < 4 || len(yr) < 2*int(lagF+cpF)+lag/8 {
 		return math.NaN()
 	}
 	period := lagF + cpF
 	lags := []int{lag, int(math.Round(0.87 * lagF)), int(math.Round(1.13 * lagF))}
 	maxLag := lags[2]
 	L := max(1, int(math.Round(cpF)))
-	m := len(y) - maxLag - L
+	m := len(yr) - maxLag - L
 	nb := int(float64(m) / period)
 	if nb < 1 {
 		return math.NaN()
@@ -971,7 +1231,7 @@ func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) fl
 	energy := ws.floats(nb)
 	for i := 0; i < nb; i++ {
 		var e float64
-		for n := int(float64(i) * period); n < int(float64(i+1)*period) && n < len(y); n++ {
+		for n := int(float64(i) * period); n < int(float64(i+1)*period) && n < len(yr); n++ {
 			e += p[n]
 		}
 		energy[i] = e
@@ -981,7 +1241,7 @@ func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) fl
 	for _, v := range p {
 		meanE += v
 	}
-	meanE /= float64(len(y))
+	meanE /= float64(len(yr))
 	active := ws.floats(nb)[:0] // indices of the active blocks, as float64
 	for i, e := range energy {
 		if e >= thr && e > 0 {
@@ -994,7 +1254,7 @@ func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) fl
 	best := ws.floats(nb)
 	var scores [3]float64
 	for j, lg := range lags {
-		blockMaxGamma(y, p, meanE, lg, L, period, nb, active, best, ws)
+		blockMaxGamma(yr, yi, p, meanE, lg, L, period, nb, active, best, ws)
 		var sum float64
 		for _, i := range active {
 			sum += best[int(i)]
@@ -1007,11 +1267,12 @@ func cpContrast(y []complex64, p []float64, lagF, cpF float64, ws *workspace) fl
 // blockMaxGamma sets best[i], for each active block i of nb blocks of
 // period samples, to the largest γ(n) (see cpContrast) at lag with window
 // L over the block's starts n; γ is not evaluated where the window's
-// energy is under 10⁻³ of meanE·L (meanE: the mean |y|²). p is |y|².
+// energy is under 10⁻³ of meanE·L (meanE: the mean |y|²). y is yr + i·yi,
+// p is |y|².
 // Inactive blocks are skipped: their values are never read.
-func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period float64, nb int, active, best []float64, ws *workspace) {
+func blockMaxGamma(yr, yi, p []float64, meanE float64, lag, L int, period float64, nb int, active, best []float64, ws *workspace) {
 	tiny := 1e-3 * meanE * float64(L)
-	end := min(int(float64(nb)*period), len(y)-L-lag)
+	end := min(int(float64(nb)*period), len(yr)-L-lag)
 	// blockRange returns block i's starts [n, stop): the n with
 	// int(n/period) == i, below end.
 	blockRange := func(i int) (int, int) {
@@ -1034,8 +1295,10 @@ func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period
 		}
 		return n, stop
 	}
-	// The terms y[k]·y*[k+lag] and ½(|y[k]|²+|y[k+lag]|²), each computed
-	// once, over the samples the active blocks' windows read.
+	// The terms y[k]·y*[k+lag] and ½(|y[k]|²+|y[k+lag]|²) of each active
+	// block's windows, [n, stop+L), each computed once as it enters the
+	// window and kept until it leaves, on slices of one length (no bounds
+	// checks in the loops).
 	zr, zi, q := ws.floats(end+L), ws.floats(end+L), ws.floats(end+L)
 	for _, fi := range active {
 		i := int(fi)
@@ -1044,31 +1307,43 @@ func blockMaxGamma(y []complex64, p []float64, meanE float64, lag, L int, period
 			best[i] = 0
 			continue
 		}
-		for k := n; k < stop+L; k++ {
-			ar, ai := float64(real(y[k])), float64(imag(y[k]))
-			br, bi := float64(real(y[k+lag])), float64(imag(y[k+lag]))
-			zr[k], zi[k], q[k] = ar*br+ai*bi, ai*br-ar*bi, 0.5*(p[k]+p[k+lag])
-		}
-		// The window's sums, over [n, n+L), then slid sample by sample.
+		ar0, ai0 := yr[n:stop+L], yi[n:stop+L]
+		br0, bi0 := yr[n+lag:stop+L+lag], yi[n+lag:stop+L+lag]
+		pa, pb := p[n:stop+L], p[n+lag:stop+L+lag]
+		tr, ti, tq := zr[n:stop+L], zi[n:stop+L], q[n:stop+L]
+		w := len(ar0)
+		ai0, br0, bi0, pa, pb, tr, ti, tq = ai0[:w], br0[:w], bi0[:w], pa[:w], pb[:w], tr[:w], ti[:w], tq[:w]
+		// The window's sums over [n, n+L), then slid sample by sample:
+		// at each start the term at its first sample leaves, the one L
+		// later enters.
 		var accR, accI, e float64
-		for k := n; k < n+L; k++ {
-			accR += zr[k]
-			accI += zi[k]
-			e += q[k]
+		for k := 0; k < L; k++ {
+			ar, ai, br, bi := ar0[k], ai0[k], br0[k], bi0[k]
+			tr[k], ti[k], tq[k] = ar*br+ai*bi, ai*br-ar*bi, 0.5*(pa[k]+pb[k])
+			accR += tr[k]
+			accI += ti[k]
+			e += tq[k]
 		}
-		b := 0.0
-		for ; n < stop; n++ {
+		cnt := stop - n
+		outR, outI, outQ := tr[:cnt], ti[:cnt], tq[:cnt]
+		inR, inI, inQ := tr[L:L+cnt], ti[L:L+cnt], tq[L:L+cnt]
+		iar, iai, ibr, ibi := ar0[L:L+cnt], ai0[L:L+cnt], br0[L:L+cnt], bi0[L:L+cnt]
+		ipa, ipb := pa[L:L+cnt], pb[L:L+cnt]
+		g := 0.0
+		for k := range outR {
 			if e > tiny {
-				if num := accR*accR + accI*accI; num > b*e*e {
-					b = num / (e * e)
+				if num := accR*accR + accI*accI; num > g*e*e {
+					g = num / (e * e)
 				}
 			}
-			// Slide: the term at n leaves, the one at n+L enters.
-			accR += zr[n+L] - zr[n]
-			accI += zi[n+L] - zi[n]
-			e += q[n+L] - q[n]
+			ar, ai, br, bi := iar[k], iai[k], ibr[k], ibi[k]
+			vr, vi, vq := ar*br+ai*bi, ai*br-ar*bi, 0.5*(ipa[k]+ipb[k])
+			inR[k], inI[k], inQ[k] = vr, vi, vq
+			accR += vr - outR[k]
+			accI += vi - outI[k]
+			e += vq - outQ[k]
 		}
-		best[i] = math.Sqrt(b)
+		best[i] = math.Sqrt(g)
 	}
 }
 
@@ -1243,10 +1518,18 @@ func nthSmallest(x []float64, k int) float64 {
 	if len(x) <= 512 {
 		return quickSelect(x, k)
 	}
+	// NaNs out, and the bits where the keys differ: the bits above the
+	// highest of them are common, so the first pass starts below them.
 	n := 0
+	var diff uint64
+	k0 := floatKey(x[0])
+	if x[0] != x[0] {
+		k0 = floatKey(0) // any number's key: NaNs are not kept
+	}
 	for _, v := range x {
+		x[n] = v
 		if v == v {
-			x[n] = v
+			diff |= floatKey(v) ^ k0
 			n++
 		}
 	}
@@ -1256,29 +1539,27 @@ func nthSmallest(x []float64, k int) float64 {
 	}
 	k -= nan
 	x = x[:n]
-	// key maps a float64 to a uint64 in the same order (−0 just before +0).
-	key := func(v float64) uint64 {
-		b := math.Float64bits(v)
-		if b>>63 != 0 {
-			return ^b
-		}
-		return b | 1<<63
-	}
-	// The bits above the highest one where the keys differ are common:
-	// the first pass starts below them.
-	k0 := key(x[0])
-	var diff uint64
-	for _, v := range x {
-		diff |= key(v) ^ k0
-	}
 	if diff == 0 {
 		return x[k]
 	}
+	// Four histograms, summed after: runs of equal digits (a flat noise
+	// floor) would otherwise queue on one counter.
 	var hist [256]int
+	var h4 [4][256]int32
 	for shift := max(bits.Len64(diff)-8, 0); len(x) > 64; shift = max(shift-8, 0) {
-		clear(hist[:])
-		for _, v := range x {
-			hist[(key(v)>>shift)&255]++
+		clear(h4[:])
+		i := 0
+		for ; i+4 <= len(x); i += 4 {
+			h4[0][(floatKey(x[i])>>shift)&255]++
+			h4[1][(floatKey(x[i+1])>>shift)&255]++
+			h4[2][(floatKey(x[i+2])>>shift)&255]++
+			h4[3][(floatKey(x[i+3])>>shift)&255]++
+		}
+		for ; i < len(x); i++ {
+			h4[0][(floatKey(x[i])>>shift)&255]++
+		}
+		for j := range hist {
+			hist[j] = int(h4[0][j]) + int(h4[1][j]) + int(h4[2][j]) + int(h4[3][j])
 		}
 		d := 0
 		for ; k >= hist[d]; d++ {
@@ -1288,7 +1569,7 @@ func nthSmallest(x []float64, k int) float64 {
 			m := 0
 			for _, v := range x {
 				x[m] = v
-				if (key(v)>>shift)&255 == uint64(d) {
+				if (floatKey(v)>>shift)&255 == uint64(d) {
 					m++
 				}
 			}
@@ -1299,6 +1580,14 @@ func nthSmallest(x []float64, k int) float64 {
 		}
 	}
 	return quickSelect(x, k)
+}
+
+// floatKey maps a float64 to a uint64 in the same order (−0 just before
+// +0; NaNs are not ordered): a negative's bits all flipped, a positive's
+// sign bit set.
+func floatKey(v float64) uint64 {
+	b := math.Float64bits(v)
+	return b ^ (uint64(int64(b)>>63) | 1<<63)
 }
 
 // quickSelect is nthSmallest by Hoare's quickselect with a three-way

@@ -24,10 +24,10 @@ func classifyFPV(f *features, p *bandplan.Plan) Label {
 		return Label{}
 	}
 	thr := cpThreshold(f.nEff)
-	if ok(f.cp15, thr) || ok(f.cpWiFi, thr) || f.duty < 0.9 || f.durS < 1e-3 {
+	if f.durS < 1e-3 || f.duty() < 0.9 || ok(f.cp15(), thr) || ok(f.cpWiFi(), thr) { // cheapest first
 		return Label{}
 	}
-	if !ok(f.envCV, 0) || f.envCV > constEnvCV(f)+0.2 || f.flatness > 0.95 {
+	if !ok(f.envCV(), 0) || f.envCV() > constEnvCV(f)+0.2 || f.flatness > 0.95 {
 		return Label{}
 	}
 	return Label{Class: ClassAnalogFPV, Band: b.Name, Confidence: 0.6,

@@ -37,6 +37,9 @@ import (
 // band plan.
 func classifyGSM(f *features, p *bandplan.Plan) Label {
 	b, inBand := bandFor(p, f, "gsm")
+	if !inBand {
+		return Label{} // before the envelope is measured (frame_corr)
+	}
 	w := f.occBWHz
 	// A carrier at the capture edge is cut by the anti-alias filter: half
 	// a carrier (≥ 25 kHz seen) is all there is to measure.
@@ -49,7 +52,7 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	// Active timeslots repeat every TDMA frame, in the power (frame_corr) or
 	// in the detector's bursts.
 	tdma := f.tdmaFramed()
-	framed := ok(f.frame, 0.5) || tdma
+	framed := tdma || ok(f.frame(), 0.5)
 	weak := !math.IsNaN(f.contrastDB) && f.contrastDB < 6
 	// A weak carrier's occupied band (bins 3 dB over the noise) and the
 	// detector's span shrink to the strongest bins of GMSK's bell-shaped
@@ -72,7 +75,7 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	if tdma {
 		maxW = 1e6
 	}
-	if !inBand || w < minW || w > maxW || !gsmPresent(f, framed) || math.IsNaN(f.envCV) {
+	if !inBand || w < minW || w > maxW || !gsmPresent(f, framed) || math.IsNaN(f.envCV()) {
 		return Label{}
 	}
 	cvMax := math.Min(0.85, constEnvCV(f)+0.3)
@@ -82,11 +85,11 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 		// constant-envelope: only reject a spiky envelope.
 		cvMax = 1.5
 	}
-	if f.envCV > cvMax {
+	if f.envCV() > cvMax {
 		return Label{}
 	}
 	med := f.medianBurstS()
-	continuous := f.duty >= 0.9 && float64(f.n)/f.fs >= 1e-3
+	continuous := f.duty() >= 0.9 && float64(f.n)/f.fs >= 1e-3
 	timed := continuous || framed || med >= 0.45e-3
 	if weak && !timed {
 		return Label{} // weak and no TDMA timing: nothing confirms GSM
@@ -110,7 +113,7 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	if f.durS < 0.4e-3 { // shorter than one timeslot
 		return Label{}
 	}
-	conf := 0.55 + 0.25*ramp(cvMax-f.envCV, 0, 0.3)
+	conf := 0.55 + 0.25*ramp(cvMax-f.envCV(), 0, 0.3)
 	if continuous || framed || (med >= 0.45e-3 && math.Abs(med/577e-6-math.Round(med/577e-6)) < 0.15) {
 		conf += 0.2 // bursts a whole number of timeslots, frame-periodic, or a BCCH carrier
 	}

@@ -86,14 +86,14 @@ func classifyOFDMCell(f *features, p *bandplan.Plan) Label {
 		return Label{}
 	}
 	thr := cpThreshold(f.nEff)
-	c15, c30 := ok(f.cp15, thr), ok(f.cp30, thr)
+	c15, c30 := ok(f.cp15(), thr), ok(f.cp30(), thr)
 	if !c15 && !c30 {
 		return Label{}
 	}
 	scs := 15e3
-	ev := f.cp15
-	if c30 && (!c15 || f.cp30 > f.cp15) {
-		scs, ev = 30e3, f.cp30
+	ev := f.cp15()
+	if c30 && (!c15 || f.cp30() > f.cp15()) {
+		scs, ev = 30e3, f.cp30()
 	}
 	link := cellLink(b, f)
 	_, hasLTE := bandFor(p, f, "lte")
@@ -164,7 +164,7 @@ func classifyCellShort(f *features, p *bandplan.Plan) Label {
 	if !(span >= 0.75*180e3) {
 		return Label{} // the detector saw less than a resource block
 	}
-	if !ok(f.envCV, 0.3) || !ok(f.fill, 0.5) { // a tone, DC or FM, not OFDM/SC-FDMA
+	if !ok(f.envCV(), 0.3) || !ok(f.fill, 0.5) { // a tone, DC or FM, not OFDM/SC-FDMA
 		return Label{}
 	}
 	link := cellLink(b, f)

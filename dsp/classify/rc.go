@@ -46,7 +46,8 @@ func classifyRC(f *features, p *bandplan.Plan) Label {
 		return Label{} // one short packet: a weak Bluetooth packet, not an RC hop
 	}
 	pkt := f.pktS
-	if ok(f.cp15, cpThreshold(f.nEff)) || !ok(f.envCV, 0) || f.envCV > constEnvCV(f)+0.2 || pkt < 0.1e-3 || pkt > 20e-3 {
+	// Cheapest first: the envelope and the CP test are measured when read.
+	if pkt < 0.1e-3 || pkt > 20e-3 || !ok(f.envCV(), 0) || f.envCV() > constEnvCV(f)+0.2 || ok(f.cp15(), cpThreshold(f.nEff)) {
 		return Label{}
 	}
 	conf := 0.7

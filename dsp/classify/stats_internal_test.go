@@ -93,3 +93,56 @@ func TestNthSmallestNaN(t *testing.T) {
 		t.Errorf("nthSmallest(.., 3) = %v, want 3", got)
 	}
 }
+
+// TestWindowMeansMatchesWindowMean: the one-pass moving means give
+// windowMean's values bit for bit, at the clamped ends as inside, for
+// windows wider than the data too.
+func TestWindowMeansMatchesWindowMean(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 2, 5, 16, 100, 1000} {
+		x := make([]float64, n)
+		cum := make([]float64, n+1)
+		for i := range x {
+			x[i] = rng.ExpFloat64()
+			cum[i+1] = cum[i] + x[i]
+		}
+		for _, w := range []int{0, 1, 2, 3, 4, 16, 17, 64, 2000} {
+			for j0 := 0; j0 < n; j0 += 1 + n/7 {
+				for l := 0; j0+l <= n; l += 1 + n/5 {
+					dst := make([]float64, l)
+					windowMeans(dst, cum, w, j0)
+					for i := range dst {
+						if want := windowMean(cum, w, j0+i); dst[i] != want {
+							t.Fatalf("n=%d w=%d j0=%d: dst[%d] = %v, want %v", n, w, j0, i, dst[i], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestNewSpectrumMatchesDefinition: the Hann PSD in shifted order and its
+// prefix sums, against the formula evaluated bin by bin.
+func TestNewSpectrumMatchesDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{2, 4, 16, 1024} {
+		spec := make([]complex64, n)
+		for i := range spec {
+			spec[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+		}
+		s := newSpectrum(spec, &workspace{})
+		var acc float64
+		for j := 0; j < n; j++ {
+			k := (j + n/2) % n
+			a, b, c := spec[(k+n-1)%n], spec[k], spec[(k+1)%n]
+			re := 0.5*float64(real(b)) - 0.25*(float64(real(a))+float64(real(c)))
+			im := 0.5*float64(imag(b)) - 0.25*(float64(imag(a))+float64(imag(c)))
+			want := re*re + im*im
+			acc += want
+			if s.psd[j] != want || s.cum[j+1] != acc {
+				t.Fatalf("n=%d: psd[%d] = %v (cum %v), want %v (cum %v)", n, j, s.psd[j], s.cum[j+1], want, acc)
+			}
+		}
+	}
+}

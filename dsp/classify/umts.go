@@ -29,14 +29,14 @@ func classifyUMTS(f *features, p *bandplan.Plan) Label {
 		return Label{}
 	}
 	thr := cpThreshold(f.nEff)
-	if ok(f.cp15, thr) || ok(f.cp30, thr) || !ok(f.envCV, 0) {
+	if ok(f.cp15(), thr) || ok(f.cp30(), thr) || !ok(f.envCV(), 0) {
 		return Label{}
 	}
 	chipThr := math.Max(0.02, 3/math.Sqrt(float64(max(f.nEff, 1))))
-	if !ok(f.chip, chipThr) {
+	if !ok(f.chip(), chipThr) {
 		return Label{}
 	}
-	conf := 0.55 + 0.35*ramp(f.chip, chipThr, 2*chipThr)
+	conf := 0.55 + 0.35*ramp(f.chip(), chipThr, 2*chipThr)
 	return Label{Class: ClassUMTS, Link: b.Link, Band: b.Name, Confidence: clamp01(conf),
 		Text: fmt.Sprintf("UMTS %s (%s)", b.Link, b.Name)}
 }

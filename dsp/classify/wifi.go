@@ -34,12 +34,12 @@ func classifyWiFi(f *features, p *bandplan.Plan) Label {
 		return Label{}
 	}
 	thr := cpThreshold(f.nEff)
-	gi := ok(f.cpWiFi, thr)
-	stf := ok(f.stf, math.Max(0.1, cpThreshold(int(16e-6*f.fs))))
+	gi := ok(f.cpWiFi(), thr)
+	stf := ok(f.stf(), math.Max(0.1, cpThreshold(int(16e-6*f.fs))))
 	if !gi && !stf {
 		return Label{}
 	}
-	conf := 0.6 + 0.2*ramp(f.cpWiFi, thr, 3*thr) + 0.2*ramp(f.stf, 0.1, 0.4)
+	conf := 0.6 + 0.2*ramp(f.cpWiFi(), thr, 3*thr) + 0.2*ramp(f.stf(), 0.1, 0.4)
 	text := fmt.Sprintf("Wi-Fi 802.11 OFDM (%s)", b.Name)
 	if !widthOK {
 		text = fmt.Sprintf("Wi-Fi 802.11 OFDM (%s, cut by the capture edge)", b.Name)
