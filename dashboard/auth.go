@@ -27,7 +27,7 @@ import (
 const (
 	RoleViewer  = "viewer"  // control-room screens: alerts, heatmap, sensors
 	RoleOfficer = "officer" // acknowledges alerts, records search outcomes
-	RoleAnalyst = "analyst" // registry read, incidents, evidence export, replay
+	RoleAnalyst = "analyst" // registry read, incidents, evidence (IQ snippets, bundles), exports, replay
 	RoleAdmin   = "admin"   // registry changes, users, audit log
 )
 

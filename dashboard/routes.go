@@ -32,7 +32,7 @@ func (s *server) routes(e *echo.Echo) {
 	api.GET("/search", s.searchList, s.role(RoleOfficer))
 	api.POST("/search/outcome", s.searchOutcome, s.role(RoleOfficer))
 
-	api.GET("/snippets/:name", s.snippet, s.role(RoleViewer))
+	api.GET("/snippets/:name", s.snippet, s.role(RoleAnalyst)) // raw IQ: evidence, as the incident bundles
 
 	api.GET("/sensors", s.sensors, s.role(RoleViewer))
 	api.GET("/sensors/:id/health", s.sensorHealth, s.role(RoleViewer))

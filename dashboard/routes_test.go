@@ -176,10 +176,13 @@ func TestRoutes(t *testing.T) {
 		{name: "search outcome unknown room", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"zz","found":true}`, ct: js, wantCode: 400, wantBody: "not in the site"},
 		{name: "search outcome without CSRF", as: RoleOfficer, noCSRF: true, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"a-102","found":true}`, ct: js, wantCode: 403},
 		{name: "search outcome", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"a-102","found":true,"note":"under mattress"}`, ct: js, wantCode: 201},
-		{name: "snippet", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d1.sigmf-meta", wantCode: 200, wantBody: `{"snippet":1}`},
-		{name: "snippet traversal", as: RoleViewer, method: "GET", path: "/api/v1/snippets/..%2f..%2fetc%2fpasswd", wantCode: 400, wantBody: "leaves the folder"},
-		{name: "snippet missing", as: RoleViewer, method: "GET", path: "/api/v1/snippets/nope", wantCode: 404},
-		{name: "snippet pair incomplete", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d3", wantCode: 404},
+		{name: "snippet as viewer", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d1.sigmf-meta", wantCode: 403, wantBody: "needs role analyst"},
+		{name: "snippet as officer", as: RoleOfficer, method: "GET", path: "/api/v1/snippets/snip-d1.sigmf-meta", wantCode: 403, wantBody: "needs role analyst"},
+		{name: "snippet archive as viewer", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d1", wantCode: 403, wantBody: "needs role analyst"},
+		{name: "snippet", as: RoleAnalyst, method: "GET", path: "/api/v1/snippets/snip-d1.sigmf-meta", wantCode: 200, wantBody: `{"snippet":1}`},
+		{name: "snippet traversal", as: RoleAnalyst, method: "GET", path: "/api/v1/snippets/..%2f..%2fetc%2fpasswd", wantCode: 400, wantBody: "leaves the folder"},
+		{name: "snippet missing", as: RoleAnalyst, method: "GET", path: "/api/v1/snippets/nope", wantCode: 404},
+		{name: "snippet pair incomplete", as: RoleAnalyst, method: "GET", path: "/api/v1/snippets/snip-d3", wantCode: 404},
 		{name: "sensors", as: RoleViewer, method: "GET", path: "/api/v1/sensors", wantCode: 200},
 		{name: "sensor health", as: RoleViewer, method: "GET", path: "/api/v1/sensors/s1/health?window=day", wantCode: 200, wantBody: `"lte-b3":-101`},
 		{name: "sensor health bad id", as: RoleViewer, method: "GET", path: "/api/v1/sensors/a.b/health", wantCode: 400},
@@ -688,7 +691,7 @@ func TestSnippetArchive(t *testing.T) {
 	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "bad.sigmf-meta"), []byte(`{"global":{}}`), 0o600)
 	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "bad.sigmf-data"), data, 0o600)
 	e, _ := New(ev.deps)
-	c := login(t, e, RoleViewer, "viewer-password")
+	c := login(t, e, RoleAnalyst, "analyst-password")
 	if rec := do(e, "GET", "/api/v1/snippets/bad", "", "", &c, false); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("bad metadata: %d %s, want 422", rec.Code, rec.Body)
 	}

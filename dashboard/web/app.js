@@ -331,13 +331,11 @@
       const li = el('li', { text: fmtT(r.time_ns) + ' ' + (r.label || r.class) + ' ' + (r.center_hz / 1e6).toFixed(3) + ' MHz ' + r.power_dbm.toFixed(0) + ' dBm @' + r.sensor + ' ' });
       if (r.snippet && (d.snippets_gone || []).includes(r.snippet)) {
         li.append(el('span', { class: 'snippet-gone', text: 'IQ not on this server', title: 'the sensor has not sent it (yet), or rotated it out before the alert asked to keep it' }));
-      } else if (r.snippet) {
+      } else if (r.snippet && ranks[st.me.role] >= ranks.analyst) { // raw IQ is evidence: analysts only, as the server says
         li.append(el('a', { href: '/api/v1/snippets/' + encodeURIComponent(r.snippet), text: 'IQ (.sigmf)', title: 'the detection\'s IQ snippet as a SigMF archive' }));
-        if (ranks[st.me.role] >= ranks.analyst) {
-          const b = el('button', { class: 'replay-snippet', text: 'replay', title: 'run the snippet through the pipeline on the Replay page' });
-          b.addEventListener('click', () => { st.replayPick = snippetPath(r.snippet); location.hash = '#replay'; });
-          li.append(' ', b);
-        }
+        const b = el('button', { class: 'replay-snippet', text: 'replay', title: 'run the snippet through the pipeline on the Replay page' });
+        b.addEventListener('click', () => { st.replayPick = snippetPath(r.snippet); location.hash = '#replay'; });
+        li.append(' ', b);
       }
       return li;
     });
