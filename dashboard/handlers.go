@@ -570,7 +570,9 @@ func (s *server) sendCSV(c echo.Context, kind, window string, header []string, r
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("export %s: %w", kind, err)
 	}
-	_ = s.audit(c, kind+".export", kind, "", fmt.Sprintf("window %s, %d %s", window, len(rows), kind))
+	if err := s.auditFirst(c, kind+".export", kind, "", fmt.Sprintf("window %s, %d %s", window, len(rows), kind)); err != nil {
+		return err
+	}
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, kind, cmp.Or(s.siteID(), "site"), s.exportFileDays(window)))
 	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
 }
@@ -1042,7 +1044,9 @@ func (s *server) snippet(c echo.Context) error {
 		return err
 	}
 	if st, err := os.Stat(p); err == nil && !st.IsDir() {
-		_ = s.audit(c, "view.snippet", "snippet/"+name, "", "")
+		if err := s.auditFirst(c, "view.snippet", "snippet/"+name, "", ""); err != nil {
+			return err
+		}
 		return c.Attachment(p, filepath.Base(p))
 	}
 	// A detection names its snippet without extension (event.Detection's
@@ -1054,7 +1058,9 @@ func (s *server) snippet(c echo.Context) error {
 	if _, err := sigmf.ReadMeta(meta); err != nil {
 		return httpError(http.StatusUnprocessableEntity, "snippet %q: %v", name, err)
 	}
-	_ = s.audit(c, "view.snippet", "snippet/"+name, "", "archive")
+	if err := s.auditFirst(c, "view.snippet", "snippet/"+name, "", "archive"); err != nil {
+		return err
+	}
 	base := filepath.Base(p)
 	c.Response().Header().Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": base + sigmf.ArchiveExt}))
 	c.Response().Header().Set(echo.HeaderContentType, "application/x-tar")
@@ -1430,7 +1436,9 @@ func (s *server) registryExport(c echo.Context) error {
 	if err := r.ExportCSV(c.Request().Context(), &b); err != nil {
 		return fmt.Errorf("export registry: %w", err)
 	}
-	_ = s.audit(c, "registry.export", "registry", "", "")
+	if err := s.auditFirst(c, "registry.export", "registry", "", ""); err != nil {
+		return err
+	}
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="registry.csv"`)
 	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
 }
@@ -1627,9 +1635,12 @@ func (s *server) getIncident(c echo.Context) error {
 // made: an incident can reference hundreds of snippets of up to 64 MiB each,
 // and its IQ is stored, not deflated (noise does not compress). A failure
 // once the response has begun (a snippet unreadable half-way) leaves the
-// zip without its central directory, which no reader accepts, is logged,
-// and is not audited as an export; one before the first bytes went out is
-// an error answer (500).
+// zip without its central directory, which no reader accepts, is logged;
+// one before the first bytes went out is an error answer (500). The
+// export is audited before it begins (incident.export, naming its files:
+// refused, 503, when that row cannot be written), then with its manifest
+// once sent (incident.export.manifest), or as cut short
+// (incident.export.cut, with the error).
 func (s *server) incidentBundle(c echo.Context) error {
 	d, err := s.incidentDetail(c)
 	if err != nil {
@@ -1663,6 +1674,17 @@ func (s *server) incidentBundle(c echo.Context) error {
 				parts = append(parts, part{"snippets/" + filepath.ToSlash(filepath.Clean(r.Snippet+ext)), p, time.Unix(0, r.TimeNS).In(loc)})
 			}
 		}
+	}
+
+	// The export is audited before its first byte goes out, naming what
+	// it holds; the manifest follows in a row of its own once it is sent.
+	files := []string{"incident.json"}
+	for _, p := range parts {
+		files = append(files, p.name)
+	}
+	object := "incident/" + d.Incident.ID
+	if err := s.auditFirst(c, "incident.export", object, "", strings.Join(files, "\n")); err != nil {
+		return err
 	}
 
 	resp := c.Response()
@@ -1710,6 +1732,9 @@ func (s *server) incidentBundle(c echo.Context) error {
 	if err == nil {
 		err = zw.Close()
 	}
+	if err != nil {
+		_ = s.audit(c, "incident.export.cut", object, "", err.Error())
+	}
 	if err != nil && !resp.Committed {
 		resp.Header().Del("Content-Disposition")
 		return fmt.Errorf("bundle incident %q: %w", d.Incident.ID, err)
@@ -1720,7 +1745,7 @@ func (s *server) incidentBundle(c echo.Context) error {
 		s.log.Warn("incident bundle cut short", "incident", d.Incident.ID, "err", err)
 		return nil
 	}
-	_ = s.audit(c, "incident.export", "incident/"+d.Incident.ID, "", manifest.String())
+	_ = s.audit(c, "incident.export.manifest", object, "", manifest.String())
 	return nil
 }
 
@@ -1917,6 +1942,9 @@ func (s *server) replayRun(c echo.Context) error {
 	if _, err := os.Stat(p); err != nil {
 		return httpError(http.StatusNotFound, "recording %q not found", req.Path)
 	}
+	if err := s.auditFirst(c, "replay.run", "recording/"+req.Path, "", fmt.Sprintf("threshold_db=%g pfa=%g", req.ThresholdDB, req.PFA)); err != nil {
+		return err
+	}
 	res, err := s.d.Replayer.Replay(c.Request().Context(), p, ReplayOptions{ThresholdDB: req.ThresholdDB, PFA: req.PFA,
 		MaxSeconds: req.MaxSeconds, StartS: req.StartS, CenterHz: req.CenterHz, MaxRows: replayRows, MaxCols: replayCols})
 	switch {
@@ -1941,7 +1969,6 @@ func (s *server) replayRun(c echo.Context) error {
 	// A run without a download ("" when its file could not be written)
 	// forgets the session's earlier one: Download serves this run or none.
 	s.d.Users.setAnnotated(session(c).Token, res.AnnotatedMeta)
-	_ = s.audit(c, "replay.run", "recording/"+req.Path, "", fmt.Sprintf("threshold_db=%g pfa=%g detections=%d", req.ThresholdDB, req.PFA, len(res.Detections)))
 	return c.JSON(http.StatusOK, res)
 }
 

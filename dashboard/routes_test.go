@@ -508,7 +508,7 @@ func TestIncidentBundleManifest(t *testing.T) {
 		t.Error("export not audited")
 	}
 	// The audit keeps the manifest the analyst received.
-	log, _ := ev.audit.AuditLog(context.Background(), store.AuditFilter{Object: "incident/inc1", Prefix: "incident.export"})
+	log, _ := ev.audit.AuditLog(context.Background(), store.AuditFilter{Object: "incident/inc1", Prefix: "incident.export.manifest"})
 	if len(log) != 1 || log[0].After != string(files["MANIFEST.sha256"]) {
 		t.Errorf("audited manifest %+v, want the bundle's %q", log, files["MANIFEST.sha256"])
 	}
@@ -560,8 +560,13 @@ func TestIncidentBundleCutShort(t *testing.T) {
 			if _, err := zip.NewReader(bytes.NewReader(rec.Body.Bytes()), int64(rec.Body.Len())); err == nil {
 				t.Error("a bundle missing a snippet reads as a whole zip")
 			}
-			if ev.audit.has("incident.export", "incident/inc1") {
-				t.Error("a bundle cut short was audited as an export")
+			// audited before it began, then as cut short, never with a
+			// manifest
+			if !ev.audit.has("incident.export", "incident/inc1") || !ev.audit.has("incident.export.cut", "incident/inc1") {
+				t.Errorf("a bundle cut short: audit %+v, want incident.export then incident.export.cut", ev.audit.entries)
+			}
+			if ev.audit.has("incident.export.manifest", "incident/inc1") {
+				t.Error("a bundle cut short was audited as sent whole")
 			}
 		})
 	}

@@ -286,7 +286,8 @@ func detach(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // audit records who did or viewed what; failures are logged, not fatal,
-// except where the caller checks the error. The row keeps the client's
+// except where the caller checks the error (auditFirst, for evidence,
+// exports and replay runs: refused without their row). The row keeps the client's
 // address, and is written though the client has gone (detach).
 func (s *server) audit(c echo.Context, action, object, before, after string) error {
 	if s.d.Auditor == nil {
@@ -301,6 +302,19 @@ func (s *server) audit(c echo.Context, action, object, before, after string) err
 		s.log.Error("audit failed", "action", action, "object", object, "err", err)
 	}
 	return err
+}
+
+// auditFirst writes the audit row of evidence (an IQ snippet, an
+// incident bundle), an export or a replay run before any of it is
+// served: when the row cannot be written (the database held by another
+// writer past detachedWriteTimeout) the request is refused, 503 naming
+// the reason, so nothing leaves unaudited. Such rows were written after
+// the download, and their failure only logged.
+func (s *server) auditFirst(c echo.Context, action, object, before, after string) error {
+	if err := s.audit(c, action, object, before, after); err != nil {
+		return httpError(http.StatusServiceUnavailable, "%s %s refused: its audit row could not be written (%v); try again in a moment", action, object, err)
+	}
+	return nil
 }
 
 // refusalAuditBurst is how many logins refused by a limit are audited one
