@@ -443,14 +443,14 @@ func TestLogoutFailsLoudly(t *testing.T) {
 
 func TestEnsureAdmin(t *testing.T) {
 	ev := newEnv(t) // already has an admin
-	if _, created, err := ev.deps.Users.EnsureAdmin(context.Background()); err != nil || created {
+	if _, created, err := ev.deps.Users.EnsureAdmin(context.Background(), AdminOptions{}); err != nil || created {
 		t.Fatalf("EnsureAdmin with an admin: created=%v err=%v", created, err)
 	}
 	db := ev.deps.Users.db
 	if _, err := db.Exec(`DELETE FROM dashboard_users`); err != nil {
 		t.Fatal(err)
 	}
-	pw, created, err := ev.deps.Users.EnsureAdmin(context.Background())
+	pw, created, err := ev.deps.Users.EnsureAdmin(context.Background(), AdminOptions{})
 	if err != nil || !created || len(pw) < 16 {
 		t.Fatalf("EnsureAdmin: pw %q created %v err %v", pw, created, err)
 	}
