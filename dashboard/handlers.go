@@ -864,8 +864,13 @@ func (s *server) heatmap(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// locations lists the fixes of the last minutes (default 10, at most a
+// week), newest first. Fixes of authorised devices (staff radios, the
+// registry's Wi-Fi) are left out: the map never draws them, and they
+// tracked staff for every viewer. An analyst or admin may ask for them
+// with authorised=1, audited first (refused, 503, unaudited).
 func (s *server) locations(c echo.Context) error {
-	if err := checkQuery(c, "minutes"); err != nil {
+	if err := checkQuery(c, "minutes", "authorised"); err != nil {
 		return err
 	}
 	d := 10 * time.Minute
@@ -876,14 +881,33 @@ func (s *server) locations(c echo.Context) error {
 		}
 		d = time.Duration(n) * time.Minute
 	}
+	withAuthorised := false
+	switch a := c.QueryParam("authorised"); a {
+	case "", "0":
+	case "1":
+		if !RoleAtLeast(session(c).Role, RoleAnalyst) {
+			return httpError(http.StatusForbidden, "authorised=1 (staff devices' fixes) needs role %s or higher", RoleAnalyst)
+		}
+		withAuthorised = true
+	default:
+		return httpError(http.StatusBadRequest, "authorised %q: use 1 (with authorised devices' fixes) or 0", trimForErr(a))
+	}
+	if withAuthorised {
+		if err := s.auditFirst(c, "view.locations", "site/"+s.siteID(), "", fmt.Sprintf("last %d min, with authorised devices", int(d/time.Minute))); err != nil {
+			return err
+		}
+	}
 	to := s.now()
 	locs, err := s.d.TimeSeries.Locations(c.Request().Context(), s.siteID(), to.Add(-d), to, 1000)
 	if err != nil {
 		return fmt.Errorf("locations: %w", err)
 	}
-	out := make([]Location, len(locs))
-	for i, l := range locs {
-		out[i] = LocationOf(l)
+	out := make([]Location, 0, len(locs))
+	for _, l := range locs {
+		if l.Authorised && !withAuthorised {
+			continue
+		}
+		out = append(out, LocationOf(l))
 	}
 	return c.JSON(http.StatusOK, out)
 }
