@@ -38,6 +38,7 @@ func TestEvidenceNeedsItsAuditRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	an := login(t, e, RoleAnalyst, "analyst-password")
+	ad := login(t, e, RoleAdmin, "admin-password")
 	for _, tc := range []struct {
 		name, method, path, body string
 		as                       *creds
@@ -49,6 +50,7 @@ func TestEvidenceNeedsItsAuditRow(t *testing.T) {
 		{"alerts export", "GET", "/api/v1/alerts/export.csv?window=month", "", &an, "LTE uplink"},
 		{"incidents export", "GET", "/api/v1/incidents/export.csv?window=month", "", &an, "phone in A1-02"},
 		{"registry export", "GET", "/api/v1/registry/export.csv", "", &an, "Officer radio"},
+		{"audit export", "GET", "/api/v1/audit/export.csv", "", &ad, "addr"},
 		{"replay run", "POST", "/api/v1/replay/run", `{"path":"snippet:snip-d1.sigmf-meta"}`, &an, "droneid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -614,7 +614,7 @@ func (s *server) getAlert(c echo.Context) error {
 		}
 		sort.Strings(d.Sensors)
 	}
-	_ = s.audit(c, "view.alert", "alert/"+a.ID, "", "")
+	s.auditView(c, "view.alert", "alert/"+a.ID, "")
 	return c.JSON(http.StatusOK, d)
 }
 
@@ -860,7 +860,14 @@ func (s *server) heatmap(c echo.Context) error {
 	for _, r := range s.d.Site.Rooms {
 		out = append(out, RoomHeat{Room: r.ID, Floor: r.Floor, Zone: r.Zone, Count: counts[r.ID], Status: s.zoneStatus(r.Zone)})
 	}
-	_ = s.audit(c, "view.heatmap", "site/"+s.d.Site.ID, "", "")
+	details := "window " + cmp.Or(c.QueryParam("window"), "hour")
+	if h := c.QueryParam("hour"); h != "" && h != "all" {
+		details += ", hour " + h
+	}
+	if v := c.QueryParam("show"); v != "" {
+		details += ", show " + v
+	}
+	s.auditView(c, "view.heatmap", "site/"+s.d.Site.ID, details)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -892,10 +899,13 @@ func (s *server) locations(c echo.Context) error {
 	default:
 		return httpError(http.StatusBadRequest, "authorised %q: use 1 (with authorised devices' fixes) or 0", trimForErr(a))
 	}
+	details := fmt.Sprintf("last %d min", int(d/time.Minute))
 	if withAuthorised {
-		if err := s.auditFirst(c, "view.locations", "site/"+s.siteID(), "", fmt.Sprintf("last %d min, with authorised devices", int(d/time.Minute))); err != nil {
+		if err := s.auditFirst(c, "view.locations", "site/"+s.siteID(), "", details+", with authorised devices"); err != nil {
 			return err
 		}
+	} else {
+		s.auditView(c, "view.locations", "site/"+s.siteID(), details)
 	}
 	to := s.now()
 	locs, err := s.d.TimeSeries.Locations(c.Request().Context(), s.siteID(), to.Add(-d), to, 1000)
@@ -1018,6 +1028,7 @@ func (s *server) searchList(c echo.Context) error {
 	if out == nil {
 		out = []SearchRoom{}
 	}
+	s.auditView(c, "view.search", "site/"+s.d.Site.ID, "")
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -2003,24 +2014,144 @@ func (s *server) replayAnnotated(c echo.Context) error {
 	if !ok {
 		return httpError(http.StatusNotFound, "run a replay first")
 	}
+	s.auditView(c, "replay.annotated", "recording/"+filepath.Base(p), "")
 	return c.Attachment(p, filepath.Base(p))
 }
 
+// auditPageRows is the most rows GET /audit answers at once (limit), and
+// its default.
+const auditPageRows = 500
+
+// auditExportRows is the most rows an audit export holds: one with more
+// is refused, not cut short.
+const auditExportRows = 100000
+
+// auditQuery reads the audit log's filters from the query: user, action
+// (a prefix), object, from and to (RFC 3339 times, or YYYY-MM-DD dates
+// in the site's zone, to's day included), before (an ID: the rows older)
+// and, when paged, limit (1..auditPageRows). It also returns the filters
+// given, as the audit row of the read names them.
+func (s *server) auditQuery(c echo.Context, paged bool) (store.AuditFilter, string, error) {
+	allowed := []string{"user", "action", "object", "from", "to", "before"}
+	if paged {
+		allowed = append(allowed, "limit")
+	}
+	if err := checkQuery(c, allowed...); err != nil {
+		return store.AuditFilter{}, "", err
+	}
+	f := store.AuditFilter{User: c.QueryParam("user"), Prefix: c.QueryParam("action"), Object: c.QueryParam("object"), Limit: auditPageRows}
+	var err error
+	if f.Since, err = s.auditTime("from", c.QueryParam("from"), false); err != nil {
+		return f, "", err
+	}
+	if f.Until, err = s.auditTime("to", c.QueryParam("to"), true); err != nil {
+		return f, "", err
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
+		return f, "", httpError(http.StatusBadRequest, "to %s is before from %s", c.QueryParam("to"), c.QueryParam("from"))
+	}
+	if v := c.QueryParam("before"); v != "" {
+		if f.BeforeID, err = strconv.ParseInt(v, 10, 64); err != nil || f.BeforeID < 1 {
+			return f, "", httpError(http.StatusBadRequest, "before %q: give the id of a row (the last of the page before)", trimForErr(v))
+		}
+	}
+	if v := c.QueryParam("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > auditPageRows {
+			return f, "", httpError(http.StatusBadRequest, "limit %q: use 1..%d (page on with before)", trimForErr(v), auditPageRows)
+		}
+	}
+	// the filters given, in a stable order, for the audit row
+	var given []string
+	for _, k := range allowed {
+		if v := c.QueryParam(k); v != "" {
+			given = append(given, k+"="+v)
+		}
+	}
+	return f, strings.Join(given, "&"), nil
+}
+
+// auditTime parses the audit query's from or to: an RFC 3339 time, or a
+// date (YYYY-MM-DD) in the site's zone, which for to means its end.
+func (s *server) auditTime(name, v string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, v, s.d.Location)
+	if err != nil {
+		return time.Time{}, httpError(http.StatusBadRequest, "%s %q: use a date (YYYY-MM-DD, the site's zone) or an RFC 3339 time", name, trimForErr(v))
+	}
+	if end {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d, nil
+}
+
+// auditLog answers a page of the audit log, newest first; while the page
+// is full, X-RFW-Next-Before names the before of the next. The read is
+// audited (audit.read, with its filters; auditView).
 func (s *server) auditLog(c echo.Context) error {
-	if err := checkQuery(c, "user", "action"); err != nil {
+	f, given, err := s.auditQuery(c, true)
+	if err != nil {
 		return err
 	}
 	if s.d.Auditor == nil {
 		return httpError(http.StatusServiceUnavailable, "audit log not configured")
 	}
-	es, err := s.d.Auditor.AuditLog(c.Request().Context(), store.AuditFilter{User: c.QueryParam("user"), Prefix: c.QueryParam("action"), Limit: 500})
+	es, err := s.d.Auditor.AuditLog(c.Request().Context(), f)
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	if es == nil {
 		es = []store.AuditEntry{}
 	}
+	if len(es) == f.Limit {
+		c.Response().Header().Set("X-RFW-Next-Before", strconv.FormatInt(es[len(es)-1].ID, 10))
+	}
+	s.auditView(c, "audit.read", "audit", given)
 	return c.JSON(http.StatusOK, es)
+}
+
+// auditExport downloads the audit log's rows matching the filters (as
+// GET /audit's, without paging) as CSV, newest first, times in the site's
+// zone; audited first (audit.export, with the filters and the count).
+func (s *server) auditExport(c echo.Context) error {
+	f, given, err := s.auditQuery(c, false)
+	if err != nil {
+		return err
+	}
+	if s.d.Auditor == nil {
+		return httpError(http.StatusServiceUnavailable, "audit log not configured")
+	}
+	f.Limit = auditExportRows + 1
+	es, err := s.d.Auditor.AuditLog(c.Request().Context(), f)
+	if err != nil {
+		return fmt.Errorf("export audit log: %w", err)
+	}
+	if len(es) > auditExportRows {
+		return httpError(http.StatusUnprocessableEntity, "more than %d audit rows match: narrow from and to", auditExportRows)
+	}
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	cw.Write([]string{"id", "time", "user", "action", "object", "before", "after", "addr"})
+	for _, e := range es {
+		row := []string{strconv.FormatInt(e.ID, 10), s.csvTime(e.TimeNS), e.User, e.Action, e.Object, e.Before, e.After, e.Addr}
+		for i, v := range row {
+			row[i] = registry.TextCell(v)
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("export audit log: %w", err)
+	}
+	if err := s.auditFirst(c, "audit.export", "audit", "", fmt.Sprintf("%s; %d rows", cmp.Or(given, "everything"), len(es))); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="audit-%s-%s.csv"`, cmp.Or(s.siteID(), "site"), s.now().In(s.d.Location).Format(time.DateOnly)))
+	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
 }
 
 type userReq struct {
@@ -2065,6 +2196,7 @@ func (s *server) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.auditView(c, "users.list", "users", "")
 	return c.JSON(http.StatusOK, users)
 }
 

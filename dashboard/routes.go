@@ -61,6 +61,7 @@ func (s *server) routes(e *echo.Echo) {
 	api.GET("/replay/annotated", s.replayAnnotated, s.role(RoleAnalyst))
 
 	api.GET("/audit", s.auditLog, s.role(RoleAdmin))
+	api.GET("/audit/export.csv", s.auditExport, s.role(RoleAdmin))
 	api.GET("/users", s.listUsers, s.role(RoleAdmin))
 	api.POST("/users", s.createUser, s.role(RoleAdmin))
 	api.PUT("/users/:name/role", s.setUserRole, s.role(RoleAdmin))
