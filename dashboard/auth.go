@@ -20,6 +20,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // Roles, from least to most privileged. Each role can do everything the
@@ -27,7 +29,7 @@ import (
 const (
 	RoleViewer  = "viewer"  // control-room screens: alerts, heatmap, sensors
 	RoleOfficer = "officer" // acknowledges alerts, records search outcomes
-	RoleAnalyst = "analyst" // registry read, incidents, evidence export, replay
+	RoleAnalyst = "analyst" // registry read, incidents, evidence (IQ snippets, bundles), exports, replay
 	RoleAdmin   = "admin"   // registry changes, users, audit log
 )
 
@@ -329,6 +331,12 @@ func (u *Users) Create(ctx context.Context, name, password, role string) error {
 // create is Create; mustChange makes the user choose a new password at
 // their next login (an admin chose this one), in the same statement.
 func (u *Users) create(ctx context.Context, name, password, role string, mustChange bool) error {
+	return u.createAudited(ctx, name, password, role, mustChange, nil, store.AuditEntry{})
+}
+
+// createAudited is create; with a TxAuditor it writes the audit row e in
+// the same transaction as the account: both are stored or neither.
+func (u *Users) createAudited(ctx context.Context, name, password, role string, mustChange bool, a TxAuditor, e store.AuditEntry) error {
 	if err := checkUserName(name); err != nil {
 		return err
 	}
@@ -344,9 +352,14 @@ func (u *Users) create(ctx context.Context, name, password, role string, mustCha
 	} else if existing != "" {
 		return userExists(name, existing)
 	}
+	tx, err := u.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create user %q: %w", name, err)
+	}
+	defer tx.Rollback()
 	// The check again in the insert: another process may have made the
 	// name since.
-	res, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_users(name, hash, role, created_ns, must_change)
+	res, err := tx.ExecContext(ctx, `INSERT INTO dashboard_users(name, hash, role, created_ns, must_change)
 		SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM dashboard_users WHERE name = ?1 COLLATE NOCASE)`,
 		name, h, role, u.now().UnixNano(), mustChange)
 	var n int64
@@ -357,8 +370,17 @@ func (u *Users) create(ctx context.Context, name, password, role string, mustCha
 		return fmt.Errorf("create user %q: %w", name, err)
 	}
 	if err != nil || n == 0 {
+		tx.Rollback() // before reading again: a test's database has one connection
 		existing, _ := u.existingName(ctx, name)
 		return userExists(name, existing)
+	}
+	if a != nil {
+		if err := a.AuditTx(ctx, tx, e); err != nil {
+			return fmt.Errorf("create user %q: its audit row could not be written, so it is not created: %w", name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create user %q: %w", name, err)
 	}
 	return nil
 }
@@ -436,10 +458,33 @@ func checkRole(role string) error {
 	return nil
 }
 
+// TxAuditor writes an audit row in a transaction on the database of
+// Users (store.SQLite does): the row is stored with the change it records,
+// or neither is.
+type TxAuditor interface {
+	AuditTx(ctx context.Context, tx *sql.Tx, e store.AuditEntry) error
+}
+
+// AdminOptions tune EnsureAdmin.
+type AdminOptions struct {
+	// Auditor, when set, gets the account's user.create row, by "system",
+	// in the account's own transaction.
+	Auditor TxAuditor
+	// KeepPassword leaves the printed password the admin's own, with no
+	// change asked at its first login: for a demo's throwaway state
+	// only. A dashboard's admin must replace it, since the journal keeps
+	// it.
+	KeepPassword bool
+}
+
 // EnsureAdmin creates the user "admin" with a random password when no admin
 // exists yet. It returns the password (for the caller to print once) and
-// whether it created the account.
-func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool, err error) {
+// whether it created the account. The password must be replaced at the
+// first login (the journal it is printed to keeps it), unless
+// opt.KeepPassword. With opt.Auditor the creation is audited as
+// user.create by "system"; when that row cannot be written no account is
+// made.
+func (u *Users) EnsureAdmin(ctx context.Context, opt AdminOptions) (password string, created bool, err error) {
 	var n int
 	if err := u.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM dashboard_users WHERE role = ?`, RoleAdmin).Scan(&n); err != nil {
 		return "", false, fmt.Errorf("count admins: %w", err)
@@ -448,7 +493,12 @@ func (u *Users) EnsureAdmin(ctx context.Context) (password string, created bool,
 		return "", false, nil
 	}
 	password = randToken(15)
-	if err := u.Create(ctx, "admin", password, RoleAdmin); err != nil {
+	after := RoleAdmin
+	if opt.KeepPassword {
+		after += " (password kept: no change asked at first login)"
+	}
+	e := store.AuditEntry{TimeNS: u.now().UnixNano(), User: "system", Action: "user.create", Object: "user/admin", After: after}
+	if err := u.createAudited(ctx, "admin", password, RoleAdmin, !opt.KeepPassword, opt.Auditor, e); err != nil {
 		return "", false, err
 	}
 	return password, true, nil

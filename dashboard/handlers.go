@@ -619,7 +619,9 @@ func (s *server) sendCSV(c echo.Context, kind, window string, header []string, r
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("export %s: %w", kind, err)
 	}
-	_ = s.audit(c, kind+".export", kind, "", fmt.Sprintf("window %s, %d %s", window, len(rows), kind))
+	if err := s.auditFirst(c, kind+".export", kind, "", fmt.Sprintf("window %s, %d %s", window, len(rows), kind)); err != nil {
+		return err
+	}
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, kind, cmp.Or(s.siteID(), "site"), s.exportFileDays(window)))
 	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
 }
@@ -661,7 +663,7 @@ func (s *server) getAlert(c echo.Context) error {
 		}
 		sort.Strings(d.Sensors)
 	}
-	_ = s.audit(c, "view.alert", "alert/"+a.ID, "", "")
+	s.auditView(c, "view.alert", "alert/"+a.ID, "")
 	return c.JSON(http.StatusOK, d)
 }
 
@@ -907,12 +909,24 @@ func (s *server) heatmap(c echo.Context) error {
 	for _, r := range s.d.Site.Rooms {
 		out = append(out, RoomHeat{Room: r.ID, Floor: r.Floor, Zone: r.Zone, Count: counts[r.ID], Status: s.zoneStatus(r.Zone)})
 	}
-	_ = s.audit(c, "view.heatmap", "site/"+s.d.Site.ID, "", "")
+	details := "window " + cmp.Or(c.QueryParam("window"), "hour")
+	if h := c.QueryParam("hour"); h != "" && h != "all" {
+		details += ", hour " + h
+	}
+	if v := c.QueryParam("show"); v != "" {
+		details += ", show " + v
+	}
+	s.auditView(c, "view.heatmap", "site/"+s.d.Site.ID, details)
 	return c.JSON(http.StatusOK, out)
 }
 
+// locations lists the fixes of the last minutes (default 10, at most a
+// week), newest first. Fixes of authorised devices (staff radios, the
+// registry's Wi-Fi) are left out: the map never draws them, and they
+// tracked staff for every viewer. An analyst or admin may ask for them
+// with authorised=1, audited first (refused, 503, unaudited).
 func (s *server) locations(c echo.Context) error {
-	if err := checkQuery(c, "minutes"); err != nil {
+	if err := checkQuery(c, "minutes", "authorised"); err != nil {
 		return err
 	}
 	d := 10 * time.Minute
@@ -923,14 +937,36 @@ func (s *server) locations(c echo.Context) error {
 		}
 		d = time.Duration(n) * time.Minute
 	}
+	withAuthorised := false
+	switch a := c.QueryParam("authorised"); a {
+	case "", "0":
+	case "1":
+		if !RoleAtLeast(session(c).Role, RoleAnalyst) {
+			return httpError(http.StatusForbidden, "authorised=1 (staff devices' fixes) needs role %s or higher", RoleAnalyst)
+		}
+		withAuthorised = true
+	default:
+		return httpError(http.StatusBadRequest, "authorised %q: use 1 (with authorised devices' fixes) or 0", trimForErr(a))
+	}
+	details := fmt.Sprintf("last %d min", int(d/time.Minute))
+	if withAuthorised {
+		if err := s.auditFirst(c, "view.locations", "site/"+s.siteID(), "", details+", with authorised devices"); err != nil {
+			return err
+		}
+	} else {
+		s.auditView(c, "view.locations", "site/"+s.siteID(), details)
+	}
 	to := s.now()
 	locs, err := s.d.TimeSeries.Locations(c.Request().Context(), s.siteID(), to.Add(-d), to, 1000)
 	if err != nil {
 		return fmt.Errorf("locations: %w", err)
 	}
-	out := make([]Location, len(locs))
-	for i, l := range locs {
-		out[i] = LocationOf(l)
+	out := make([]Location, 0, len(locs))
+	for _, l := range locs {
+		if l.Authorised && !withAuthorised {
+			continue
+		}
+		out = append(out, LocationOf(l))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -1041,6 +1077,7 @@ func (s *server) searchList(c echo.Context) error {
 	if out == nil {
 		out = []SearchRoom{}
 	}
+	s.auditView(c, "view.search", "site/"+s.d.Site.ID, "")
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -1091,7 +1128,9 @@ func (s *server) snippet(c echo.Context) error {
 		return err
 	}
 	if st, err := os.Stat(p); err == nil && !st.IsDir() {
-		_ = s.audit(c, "view.snippet", "snippet/"+name, "", "")
+		if err := s.auditFirst(c, "view.snippet", "snippet/"+name, "", ""); err != nil {
+			return err
+		}
 		return c.Attachment(p, filepath.Base(p))
 	}
 	// A detection names its snippet without extension (event.Detection's
@@ -1103,7 +1142,9 @@ func (s *server) snippet(c echo.Context) error {
 	if _, err := sigmf.ReadMeta(meta); err != nil {
 		return httpError(http.StatusUnprocessableEntity, "snippet %q: %v", name, err)
 	}
-	_ = s.audit(c, "view.snippet", "snippet/"+name, "", "archive")
+	if err := s.auditFirst(c, "view.snippet", "snippet/"+name, "", "archive"); err != nil {
+		return err
+	}
 	base := filepath.Base(p)
 	c.Response().Header().Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": base + sigmf.ArchiveExt}))
 	c.Response().Header().Set(echo.HeaderContentType, "application/x-tar")
@@ -1479,7 +1520,9 @@ func (s *server) registryExport(c echo.Context) error {
 	if err := r.ExportCSV(c.Request().Context(), &b); err != nil {
 		return fmt.Errorf("export registry: %w", err)
 	}
-	_ = s.audit(c, "registry.export", "registry", "", "")
+	if err := s.auditFirst(c, "registry.export", "registry", "", ""); err != nil {
+		return err
+	}
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="registry.csv"`)
 	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
 }
@@ -1688,9 +1731,12 @@ func (s *server) getIncident(c echo.Context) error {
 // made: an incident can reference hundreds of snippets of up to 64 MiB each,
 // and its IQ is stored, not deflated (noise does not compress). A failure
 // once the response has begun (a snippet unreadable half-way) leaves the
-// zip without its central directory, which no reader accepts, is logged,
-// and is not audited as an export; one before the first bytes went out is
-// an error answer (500).
+// zip without its central directory, which no reader accepts, is logged;
+// one before the first bytes went out is an error answer (500). The
+// export is audited before it begins (incident.export, naming its files:
+// refused, 503, when that row cannot be written), then with its manifest
+// once sent (incident.export.manifest), or as cut short
+// (incident.export.cut, with the error).
 func (s *server) incidentBundle(c echo.Context) error {
 	d, err := s.incidentDetail(c)
 	if err != nil {
@@ -1724,6 +1770,17 @@ func (s *server) incidentBundle(c echo.Context) error {
 				parts = append(parts, part{"snippets/" + filepath.ToSlash(filepath.Clean(r.Snippet+ext)), p, time.Unix(0, r.TimeNS).In(loc)})
 			}
 		}
+	}
+
+	// The export is audited before its first byte goes out, naming what
+	// it holds; the manifest follows in a row of its own once it is sent.
+	files := []string{"incident.json"}
+	for _, p := range parts {
+		files = append(files, p.name)
+	}
+	object := "incident/" + d.Incident.ID
+	if err := s.auditFirst(c, "incident.export", object, "", strings.Join(files, "\n")); err != nil {
+		return err
 	}
 
 	resp := c.Response()
@@ -1771,6 +1828,9 @@ func (s *server) incidentBundle(c echo.Context) error {
 	if err == nil {
 		err = zw.Close()
 	}
+	if err != nil {
+		_ = s.audit(c, "incident.export.cut", object, "", err.Error())
+	}
 	if err != nil && !resp.Committed {
 		resp.Header().Del("Content-Disposition")
 		return fmt.Errorf("bundle incident %q: %w", d.Incident.ID, err)
@@ -1781,7 +1841,7 @@ func (s *server) incidentBundle(c echo.Context) error {
 		s.log.Warn("incident bundle cut short", "incident", d.Incident.ID, "err", err)
 		return nil
 	}
-	_ = s.audit(c, "incident.export", "incident/"+d.Incident.ID, "", manifest.String())
+	_ = s.audit(c, "incident.export.manifest", object, "", manifest.String())
 	return nil
 }
 
@@ -1978,6 +2038,9 @@ func (s *server) replayRun(c echo.Context) error {
 	if _, err := os.Stat(p); err != nil {
 		return httpError(http.StatusNotFound, "recording %q not found", req.Path)
 	}
+	if err := s.auditFirst(c, "replay.run", "recording/"+req.Path, "", fmt.Sprintf("threshold_db=%g pfa=%g", req.ThresholdDB, req.PFA)); err != nil {
+		return err
+	}
 	res, err := s.d.Replayer.Replay(c.Request().Context(), p, ReplayOptions{ThresholdDB: req.ThresholdDB, PFA: req.PFA,
 		MaxSeconds: req.MaxSeconds, StartS: req.StartS, CenterHz: req.CenterHz, MaxRows: replayRows, MaxCols: replayCols})
 	switch {
@@ -2002,7 +2065,6 @@ func (s *server) replayRun(c echo.Context) error {
 	// A run without a download ("" when its file could not be written)
 	// forgets the session's earlier one: Download serves this run or none.
 	s.d.Users.setAnnotated(session(c).Token, res.AnnotatedMeta)
-	_ = s.audit(c, "replay.run", "recording/"+req.Path, "", fmt.Sprintf("threshold_db=%g pfa=%g detections=%d", req.ThresholdDB, req.PFA, len(res.Detections)))
 	return c.JSON(http.StatusOK, res)
 }
 
@@ -2013,24 +2075,144 @@ func (s *server) replayAnnotated(c echo.Context) error {
 	if !ok {
 		return httpError(http.StatusNotFound, "run a replay first")
 	}
+	s.auditView(c, "replay.annotated", "recording/"+filepath.Base(p), "")
 	return c.Attachment(p, filepath.Base(p))
 }
 
+// auditPageRows is the most rows GET /audit answers at once (limit), and
+// its default.
+const auditPageRows = 500
+
+// auditExportRows is the most rows an audit export holds: one with more
+// is refused, not cut short.
+const auditExportRows = 100000
+
+// auditQuery reads the audit log's filters from the query: user, action
+// (a prefix), object, from and to (RFC 3339 times, or YYYY-MM-DD dates
+// in the site's zone, to's day included), before (an ID: the rows older)
+// and, when paged, limit (1..auditPageRows). It also returns the filters
+// given, as the audit row of the read names them.
+func (s *server) auditQuery(c echo.Context, paged bool) (store.AuditFilter, string, error) {
+	allowed := []string{"user", "action", "object", "from", "to", "before"}
+	if paged {
+		allowed = append(allowed, "limit")
+	}
+	if err := checkQuery(c, allowed...); err != nil {
+		return store.AuditFilter{}, "", err
+	}
+	f := store.AuditFilter{User: c.QueryParam("user"), Prefix: c.QueryParam("action"), Object: c.QueryParam("object"), Limit: auditPageRows}
+	var err error
+	if f.Since, err = s.auditTime("from", c.QueryParam("from"), false); err != nil {
+		return f, "", err
+	}
+	if f.Until, err = s.auditTime("to", c.QueryParam("to"), true); err != nil {
+		return f, "", err
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
+		return f, "", httpError(http.StatusBadRequest, "to %s is before from %s", c.QueryParam("to"), c.QueryParam("from"))
+	}
+	if v := c.QueryParam("before"); v != "" {
+		if f.BeforeID, err = strconv.ParseInt(v, 10, 64); err != nil || f.BeforeID < 1 {
+			return f, "", httpError(http.StatusBadRequest, "before %q: give the id of a row (the last of the page before)", trimForErr(v))
+		}
+	}
+	if v := c.QueryParam("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > auditPageRows {
+			return f, "", httpError(http.StatusBadRequest, "limit %q: use 1..%d (page on with before)", trimForErr(v), auditPageRows)
+		}
+	}
+	// the filters given, in a stable order, for the audit row
+	var given []string
+	for _, k := range allowed {
+		if v := c.QueryParam(k); v != "" {
+			given = append(given, k+"="+v)
+		}
+	}
+	return f, strings.Join(given, "&"), nil
+}
+
+// auditTime parses the audit query's from or to: an RFC 3339 time, or a
+// date (YYYY-MM-DD) in the site's zone, which for to means its end.
+func (s *server) auditTime(name, v string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, v, s.d.Location)
+	if err != nil {
+		return time.Time{}, httpError(http.StatusBadRequest, "%s %q: use a date (YYYY-MM-DD, the site's zone) or an RFC 3339 time", name, trimForErr(v))
+	}
+	if end {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d, nil
+}
+
+// auditLog answers a page of the audit log, newest first; while the page
+// is full, X-RFW-Next-Before names the before of the next. The read is
+// audited (audit.read, with its filters; auditView).
 func (s *server) auditLog(c echo.Context) error {
-	if err := checkQuery(c, "user", "action"); err != nil {
+	f, given, err := s.auditQuery(c, true)
+	if err != nil {
 		return err
 	}
 	if s.d.Auditor == nil {
 		return httpError(http.StatusServiceUnavailable, "audit log not configured")
 	}
-	es, err := s.d.Auditor.AuditLog(c.Request().Context(), store.AuditFilter{User: c.QueryParam("user"), Prefix: c.QueryParam("action"), Limit: 500})
+	es, err := s.d.Auditor.AuditLog(c.Request().Context(), f)
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	if es == nil {
 		es = []store.AuditEntry{}
 	}
+	if len(es) == f.Limit {
+		c.Response().Header().Set("X-RFW-Next-Before", strconv.FormatInt(es[len(es)-1].ID, 10))
+	}
+	s.auditView(c, "audit.read", "audit", given)
 	return c.JSON(http.StatusOK, es)
+}
+
+// auditExport downloads the audit log's rows matching the filters (as
+// GET /audit's, without paging) as CSV, newest first, times in the site's
+// zone; audited first (audit.export, with the filters and the count).
+func (s *server) auditExport(c echo.Context) error {
+	f, given, err := s.auditQuery(c, false)
+	if err != nil {
+		return err
+	}
+	if s.d.Auditor == nil {
+		return httpError(http.StatusServiceUnavailable, "audit log not configured")
+	}
+	f.Limit = auditExportRows + 1
+	es, err := s.d.Auditor.AuditLog(c.Request().Context(), f)
+	if err != nil {
+		return fmt.Errorf("export audit log: %w", err)
+	}
+	if len(es) > auditExportRows {
+		return httpError(http.StatusUnprocessableEntity, "more than %d audit rows match: narrow from and to", auditExportRows)
+	}
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	cw.Write([]string{"id", "time", "user", "action", "object", "before", "after", "addr"})
+	for _, e := range es {
+		row := []string{strconv.FormatInt(e.ID, 10), s.csvTime(e.TimeNS), e.User, e.Action, e.Object, e.Before, e.After, e.Addr}
+		for i, v := range row {
+			row[i] = registry.TextCell(v)
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("export audit log: %w", err)
+	}
+	if err := s.auditFirst(c, "audit.export", "audit", "", fmt.Sprintf("%s; %d rows", cmp.Or(given, "everything"), len(es))); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="audit-%s-%s.csv"`, cmp.Or(s.siteID(), "site"), s.now().In(s.d.Location).Format(time.DateOnly)))
+	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
 }
 
 type userReq struct {
@@ -2075,6 +2257,7 @@ func (s *server) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.auditView(c, "users.list", "users", "")
 	return c.JSON(http.StatusOK, users)
 }
 

@@ -212,8 +212,15 @@ func (h *Hub) publishJSON(kind, sensor string, v any) {
 // PublishAlert sends an alert (new, changed or acknowledged) to all clients.
 func (h *Hub) PublishAlert(a event.Alert) { h.publishJSON(MsgAlert, "", a) }
 
-// PublishLocation sends a located emitter (as a Location) to all clients.
-func (h *Hub) PublishLocation(l store.LocationRecord) { h.publishJSON(MsgLocation, "", LocationOf(l)) }
+// PublishLocation sends a located emitter (as a Location) to all
+// clients, but for an authorised device's (a staff radio): the map never
+// draws those, and every screen was sent the staff's movements.
+func (h *Hub) PublishLocation(l store.LocationRecord) {
+	if l.Authorised {
+		return
+	}
+	h.publishJSON(MsgLocation, "", LocationOf(l))
+}
 
 // PublishFeed sends the state of the dashboard's feed from the broker to
 // all clients.

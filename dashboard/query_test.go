@@ -41,7 +41,8 @@ func TestQueryParamsChecked(t *testing.T) {
 		{"/api/v1/incidents?limit=1", 400, `"limit"`},
 		{"/api/v1/incidents?state=open&state=closed", 400, `"state" given 2 times`},
 		{"/api/v1/incidents?state=open&window=day", 200, ""},
-		{"/api/v1/audit?limit=10", 400, `"limit"`},
+		{"/api/v1/audit?offset=10", 400, `"offset"`},
+		{"/api/v1/audit?limit=10", 200, ""},
 		{"/api/v1/audit?user=admin&action=login", 200, ""},
 		{"/api/v1/heatmap?from=2026-11-01", 400, `"from"`},
 		{"/api/v1/heatmap?window=day&hour=3&show=targets", 200, ""},
@@ -89,7 +90,7 @@ func TestOpenAPIQueryParams(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := login(t, e, RoleAdmin, "admin-password")
-	lists := []string{"/alerts", "/alerts/export.csv", "/incidents", "/incidents/export.csv", "/audit", "/heatmap", "/locations",
+	lists := []string{"/alerts", "/alerts/export.csv", "/incidents", "/incidents/export.csv", "/audit", "/audit/export.csv", "/heatmap", "/locations",
 		"/search", "/sensors", "/sensors/{id}/health", "/users", "/replay/recordings", "/events"}
 	for _, path := range lists {
 		op, ok := doc.Paths[path]["get"]

@@ -33,7 +33,7 @@ func (s *server) routes(e *echo.Echo) {
 	api.GET("/search", s.searchList, s.role(RoleOfficer))
 	api.POST("/search/outcome", s.searchOutcome, s.role(RoleOfficer))
 
-	api.GET("/snippets/:name", s.snippet, s.role(RoleViewer))
+	api.GET("/snippets/:name", s.snippet, s.role(RoleAnalyst)) // raw IQ: evidence, as the incident bundles
 
 	api.GET("/sensors", s.sensors, s.role(RoleViewer))
 	api.GET("/sensors/:id/health", s.sensorHealth, s.role(RoleViewer))
@@ -62,6 +62,7 @@ func (s *server) routes(e *echo.Echo) {
 	api.GET("/replay/annotated", s.replayAnnotated, s.role(RoleAnalyst))
 
 	api.GET("/audit", s.auditLog, s.role(RoleAdmin))
+	api.GET("/audit/export.csv", s.auditExport, s.role(RoleAdmin))
 	api.GET("/users", s.listUsers, s.role(RoleAdmin))
 	api.POST("/users", s.createUser, s.role(RoleAdmin))
 	api.PUT("/users/:name/role", s.setUserRole, s.role(RoleAdmin))

@@ -176,10 +176,13 @@ func TestRoutes(t *testing.T) {
 		{name: "search outcome unknown room", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"zz","found":true}`, ct: js, wantCode: 400, wantBody: "not in the site"},
 		{name: "search outcome without CSRF", as: RoleOfficer, noCSRF: true, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"a-102","found":true}`, ct: js, wantCode: 403},
 		{name: "search outcome", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"a-102","found":true,"note":"under mattress"}`, ct: js, wantCode: 201},
-		{name: "snippet", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d1.sigmf-meta", wantCode: 200, wantBody: `{"snippet":1}`},
-		{name: "snippet traversal", as: RoleViewer, method: "GET", path: "/api/v1/snippets/..%2f..%2fetc%2fpasswd", wantCode: 400, wantBody: "leaves the folder"},
-		{name: "snippet missing", as: RoleViewer, method: "GET", path: "/api/v1/snippets/nope", wantCode: 404},
-		{name: "snippet pair incomplete", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d3", wantCode: 404},
+		{name: "snippet as viewer", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d1.sigmf-meta", wantCode: 403, wantBody: "needs role analyst"},
+		{name: "snippet as officer", as: RoleOfficer, method: "GET", path: "/api/v1/snippets/snip-d1.sigmf-meta", wantCode: 403, wantBody: "needs role analyst"},
+		{name: "snippet archive as viewer", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d1", wantCode: 403, wantBody: "needs role analyst"},
+		{name: "snippet", as: RoleAnalyst, method: "GET", path: "/api/v1/snippets/snip-d1.sigmf-meta", wantCode: 200, wantBody: `{"snippet":1}`},
+		{name: "snippet traversal", as: RoleAnalyst, method: "GET", path: "/api/v1/snippets/..%2f..%2fetc%2fpasswd", wantCode: 400, wantBody: "leaves the folder"},
+		{name: "snippet missing", as: RoleAnalyst, method: "GET", path: "/api/v1/snippets/nope", wantCode: 404},
+		{name: "snippet pair incomplete", as: RoleAnalyst, method: "GET", path: "/api/v1/snippets/snip-d3", wantCode: 404},
 		{name: "sensors", as: RoleViewer, method: "GET", path: "/api/v1/sensors", wantCode: 200},
 		{name: "sensor health", as: RoleViewer, method: "GET", path: "/api/v1/sensors/s1/health?window=day", wantCode: 200, wantBody: `"lte-b3":-101`},
 		{name: "sensor health bad id", as: RoleViewer, method: "GET", path: "/api/v1/sensors/a.b/health", wantCode: 400},
@@ -440,14 +443,14 @@ func TestLogoutFailsLoudly(t *testing.T) {
 
 func TestEnsureAdmin(t *testing.T) {
 	ev := newEnv(t) // already has an admin
-	if _, created, err := ev.deps.Users.EnsureAdmin(context.Background()); err != nil || created {
+	if _, created, err := ev.deps.Users.EnsureAdmin(context.Background(), AdminOptions{}); err != nil || created {
 		t.Fatalf("EnsureAdmin with an admin: created=%v err=%v", created, err)
 	}
 	db := ev.deps.Users.db
 	if _, err := db.Exec(`DELETE FROM dashboard_users`); err != nil {
 		t.Fatal(err)
 	}
-	pw, created, err := ev.deps.Users.EnsureAdmin(context.Background())
+	pw, created, err := ev.deps.Users.EnsureAdmin(context.Background(), AdminOptions{})
 	if err != nil || !created || len(pw) < 16 {
 		t.Fatalf("EnsureAdmin: pw %q created %v err %v", pw, created, err)
 	}
@@ -505,7 +508,7 @@ func TestIncidentBundleManifest(t *testing.T) {
 		t.Error("export not audited")
 	}
 	// The audit keeps the manifest the analyst received.
-	log, _ := ev.audit.AuditLog(context.Background(), store.AuditFilter{Object: "incident/inc1", Prefix: "incident.export"})
+	log, _ := ev.audit.AuditLog(context.Background(), store.AuditFilter{Object: "incident/inc1", Prefix: "incident.export.manifest"})
 	if len(log) != 1 || log[0].After != string(files["MANIFEST.sha256"]) {
 		t.Errorf("audited manifest %+v, want the bundle's %q", log, files["MANIFEST.sha256"])
 	}
@@ -557,8 +560,13 @@ func TestIncidentBundleCutShort(t *testing.T) {
 			if _, err := zip.NewReader(bytes.NewReader(rec.Body.Bytes()), int64(rec.Body.Len())); err == nil {
 				t.Error("a bundle missing a snippet reads as a whole zip")
 			}
-			if ev.audit.has("incident.export", "incident/inc1") {
-				t.Error("a bundle cut short was audited as an export")
+			// audited before it began, then as cut short, never with a
+			// manifest
+			if !ev.audit.has("incident.export", "incident/inc1") || !ev.audit.has("incident.export.cut", "incident/inc1") {
+				t.Errorf("a bundle cut short: audit %+v, want incident.export then incident.export.cut", ev.audit.entries)
+			}
+			if ev.audit.has("incident.export.manifest", "incident/inc1") {
+				t.Error("a bundle cut short was audited as sent whole")
 			}
 		})
 	}
@@ -688,7 +696,7 @@ func TestSnippetArchive(t *testing.T) {
 	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "bad.sigmf-meta"), []byte(`{"global":{}}`), 0o600)
 	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "bad.sigmf-data"), data, 0o600)
 	e, _ := New(ev.deps)
-	c := login(t, e, RoleViewer, "viewer-password")
+	c := login(t, e, RoleAnalyst, "analyst-password")
 	if rec := do(e, "GET", "/api/v1/snippets/bad", "", "", &c, false); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("bad metadata: %d %s, want 422", rec.Code, rec.Body)
 	}

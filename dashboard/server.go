@@ -57,6 +57,7 @@ type server struct {
 	feed          *feedWatch // the state of d.Feed, for GET /events
 	refused       sync.Map   // replay paths not offered (path: reason), logged once
 	uploadMu      sync.Mutex // one replay upload moves in at a time: its taken-name check and renames
+	views         viewAudits // when each user's reads were last audited (auditView)
 	zoneName      string     // IANA name of d.Location, "" when it has none (zoneName)
 }
 
@@ -286,7 +287,8 @@ func detach(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // audit records who did or viewed what; failures are logged, not fatal,
-// except where the caller checks the error. The row keeps the client's
+// except where the caller checks the error (auditFirst, for evidence,
+// exports and replay runs: refused without their row). The row keeps the client's
 // address, and is written though the client has gone (detach).
 func (s *server) audit(c echo.Context, action, object, before, after string) error {
 	if s.d.Auditor == nil {
@@ -301,6 +303,69 @@ func (s *server) audit(c echo.Context, action, object, before, after string) err
 		s.log.Error("audit failed", "action", action, "object", object, "err", err)
 	}
 	return err
+}
+
+// auditFirst writes the audit row of evidence (an IQ snippet, an
+// incident bundle), an export or a replay run before any of it is
+// served: when the row cannot be written (the database held by another
+// writer past detachedWriteTimeout) the request is refused, 503 naming
+// the reason, so nothing leaves unaudited. Such rows were written after
+// the download, and their failure only logged.
+func (s *server) auditFirst(c echo.Context, action, object, before, after string) error {
+	if err := s.audit(c, action, object, before, after); err != nil {
+		return httpError(http.StatusServiceUnavailable, "%s %s refused: its audit row could not be written (%v); try again in a moment", action, object, err)
+	}
+	return nil
+}
+
+// viewAuditPeriod is how long one user's reads of one thing (the same
+// action, object and details) are audited once (auditView): the page
+// reads an open live alert again every 15 s and the heat map every
+// minute, and each read wrote a row.
+const viewAuditPeriod = 10 * time.Minute
+
+// viewAudits remembers when each read was last audited, by user, action,
+// object and details.
+type viewAudits struct {
+	mu      sync.Mutex
+	last    map[string]time.Time
+	sweepAt int // len(last) at which the entries older than viewAuditPeriod are dropped
+}
+
+// auditView audits a read of personal data (view.*, audit.read,
+// users.list, replay.annotated), once per user, action, object and
+// details in viewAuditPeriod: the page's automatic refreshes add no row,
+// but a user's first read always does (the server decides, not the
+// client, so a read cannot be hidden as a refresh), and so does a read
+// once the period has passed since the last row. A row that could not be
+// written is logged (audit) and tried again at the next read.
+func (s *server) auditView(c echo.Context, action, object, after string) {
+	key := strings.Join([]string{session(c).User, action, object, after}, "\x00")
+	now := s.now()
+	v := &s.views
+	v.mu.Lock()
+	last, seen := v.last[key]
+	v.mu.Unlock()
+	if seen && !now.Before(last) && now.Sub(last) < viewAuditPeriod {
+		return
+	}
+	if s.audit(c, action, object, "", after) != nil {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.last == nil {
+		v.last = map[string]time.Time{}
+	}
+	if len(v.last) >= v.sweepAt {
+		for k, t := range v.last {
+			if now.Sub(t) >= viewAuditPeriod || now.Before(t) {
+				delete(v.last, k)
+			}
+		}
+		v.sweepAt = max(4096, 2*len(v.last))
+	}
+	v.last[key] = now
 }
 
 // refusalAuditBurst is how many logins refused by a limit are audited one

@@ -24,7 +24,7 @@ func TestSnippetNameDecodedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	viewer := login(t, e, RoleViewer, "viewer-password")
+	analyst := login(t, e, RoleAnalyst, "analyst-password")
 	tests := []struct {
 		given    string // the request's path after /api/v1/snippets/
 		wantCode int
@@ -39,7 +39,7 @@ func TestSnippetNameDecodedOnce(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.given, func(t *testing.T) {
-			rec := do(e, "GET", "/api/v1/snippets/"+tc.given, "", "", &viewer, false)
+			rec := do(e, "GET", "/api/v1/snippets/"+tc.given, "", "", &analyst, false)
 			if rec.Code != tc.wantCode || !strings.Contains(rec.Body.String(), tc.wantBody) {
 				t.Errorf("GET /api/v1/snippets/%s: %d %q, want %d with %q", tc.given, rec.Code, rec.Body, tc.wantCode, tc.wantBody)
 			}

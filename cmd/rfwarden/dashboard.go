@@ -177,12 +177,12 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// admin is made last, once everything else has loaded: a start that
 	// fails on the configuration would have printed the one-time password
 	// into its failure's log, and the next start would not print it.
-	pw, created, err := users.EnsureAdmin(ctx)
+	pw, created, err := users.EnsureAdmin(ctx, dashboard.AdminOptions{Auditor: db})
 	if err != nil {
 		return err
 	}
 	if created {
-		fmt.Fprintf(stdout, "created user admin with password %s (shown once; change it)\n", pw)
+		fmt.Fprintf(stdout, "created user admin with password %s (shown once; its first login must choose another)\n", pw)
 	}
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && metricsToken == "" && !tcp.IP.IsLoopback() {
 		log.Warn("dashboard: /metrics is open to anyone who reaches this address; set RFW_METRICS_TOKEN", "listen", ln.Addr().String())

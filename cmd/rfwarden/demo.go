@@ -274,7 +274,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
-	password, created, err := users.EnsureAdmin(ctx)
+	// The demo's state is thrown away: its admin keeps the printed
+	// password (audited as such), where a dashboard's must change it.
+	password, created, err := users.EnsureAdmin(ctx, dashboard.AdminOptions{Auditor: db, KeepPassword: true})
 	if err != nil {
 		return fmt.Errorf("demo: create user: %w", err)
 	}
@@ -560,7 +562,7 @@ func demoBinHz(rateHz float64) (float64, error) {
 // kept anywhere to print.
 func demoLoginNote(password string, created bool, dbPath string) string {
 	if created {
-		return "log in as admin / " + password
+		return "log in as admin / " + password + " (the demo's own account: no password change asked)"
 	}
 	return "log in as admin: existing account; password unchanged — `rfwarden users --db " + shellQuote(dbPath) +
 		" reset-password admin` to set a new one"

@@ -66,7 +66,7 @@ func TestDemoLoginNote(t *testing.T) {
 		created  bool
 		want     string
 	}{
-		{"first run", "5mwWrQEGMZVvIvQVcTpq", true, "log in as admin / 5mwWrQEGMZVvIvQVcTpq"},
+		{"first run", "5mwWrQEGMZVvIvQVcTpq", true, "log in as admin / 5mwWrQEGMZVvIvQVcTpq (the demo's own account: no password change asked)"},
 		{"admin exists", "", false, "log in as admin: existing account; password unchanged — `rfwarden users --db '" + dbPath + "' reset-password admin` to set a new one"},
 	}
 	for _, tt := range tests {
@@ -90,10 +90,10 @@ func TestDemoLoginNote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, created, err := users.EnsureAdmin(ctx); err != nil || !created {
+	if _, created, err := users.EnsureAdmin(ctx, dashboard.AdminOptions{}); err != nil || !created {
 		t.Fatalf("first EnsureAdmin: created %v, %v", created, err)
 	}
-	pw, created, err := users.EnsureAdmin(ctx)
+	pw, created, err := users.EnsureAdmin(ctx, dashboard.AdminOptions{})
 	if err != nil || created {
 		t.Fatalf("second EnsureAdmin: created %v, %v", created, err)
 	}

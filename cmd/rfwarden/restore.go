@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,12 +16,13 @@ import (
 
 	"modernc.org/sqlite"
 
+	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/internal/atomicfile"
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
 
-const restoreUsage = `usage: rfwarden restore [--db rfwarden.db] [--site site.yaml] [--force] [--snippets DIR] BACKUP.db
+const restoreUsage = `usage: rfwarden restore [--db rfwarden.db] [--site site.yaml] [--force] [--snippets DIR] [--keep-backup-accounts] BACKUP.db
 
 Put a backup (rfwarden backup) in place of the SQLite state. Stop fusion and
 the dashboard first: restore refuses while either holds the database.
@@ -33,6 +35,13 @@ refused. The current database (with its WAL) is kept beside it as
 DB.before-restore-<UTC time>; the backup takes its place in one rename,
 mode 0600. With --snippets, the evidence snippets of the backup folder's
 snippets/ that the folder lacks are copied back (never replacing one).
+
+The restore is audited in the restored database (db.restore: who, the
+backup and its time, the current audit log's rows the backup lacks, which
+stay in the kept copy). An account disabled, given a new password or a
+lower role since the backup is listed (printed, and audited as
+db.restore.accounts) and stays so, unless --keep-backup-accounts; the
+backup's sessions end (everyone logs in again).
 Run it as the services' user (sudo -u rfwarden). docs/deploy.md, section 4.
 `
 
@@ -66,6 +75,7 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	sitePath := fs.String("site", dashboardEnv("RFW_SITE", ""), "site model YAML: the backup must be of its site (without it: of the current database's)")
 	force := fs.Bool("force", false, "restore a backup of another site")
 	snippets := fs.String("snippets", "", "evidence snippet folder (RFW_SNIPPET_DIR): copy back the backup folder's snippets/ it lacks")
+	keepAccounts := fs.Bool("keep-backup-accounts", false, "restore the accounts as the backup has them: by default one disabled, given a new password or a lower role since stays so")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -156,10 +166,18 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
+	keep := db + ".before-restore-" + start.UTC().Format(backupTime)
+	// 3b. what the backup lacks of the current database: its audit rows
+	// since, recorded; accounts revoked since, carried forward
+	if err := reconcileRestore(ctx, restoreNote{db: db, tmp: tmp, backup: backup, current: held, kept: keep, keepAccounts: *keepAccounts,
+		who: consoleActor(osConsoleEnv()), now: start}, stdout); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("restore: %w", err)
+	}
 
 	// 4. the current database, kept with its WAL
 	if exists {
-		kept, err := keepCurrent(ctx, held, file, db, db+".before-restore-"+start.UTC().Format(backupTime))
+		kept, err := keepCurrent(ctx, held, file, db, keep)
 		if err != nil {
 			os.Remove(tmp)
 			return fmt.Errorf("restore: keep the current database: %w", err)
@@ -602,4 +620,229 @@ func syncFile(path string) error {
 		err = cerr
 	}
 	return err
+}
+
+// restoreNote is what reconcileRestore needs of a restore.
+type restoreNote struct {
+	db           string  // the database restored
+	tmp          string  // the backup's copy, to be renamed over the database
+	backup       string  // the backup restored
+	current      *sql.DB // the current database, held; nil when there is none or it does not open
+	kept         string  // where the current database is kept
+	keepAccounts bool    // --keep-backup-accounts
+	who          string  // consoleActor
+	now          time.Time
+}
+
+// accountState is what a restore compares of an account.
+type accountState struct {
+	hash, role            string
+	disabledNS, revokedNS int64
+	mustChange            int
+}
+
+// auditState is the extent of a database's audit log.
+type auditState struct {
+	rows   int
+	lastID int64
+}
+
+// reconcileRestore makes the restored copy n.tmp tell what the restore
+// did, before it takes the database's place: the accounts disabled, given
+// another password or a lower role in the current database since the
+// backup are listed, printed and, unless n.keepAccounts, carried forward
+// (a restore re-enabled an account disabled since, with no trace); the
+// backup's sessions end; its audit log's ID sequence moves past the
+// current log's last ID, so the rows the backup lacks are a visible gap,
+// and a db.restore row (and db.restore.accounts, when accounts differ)
+// says who restored which backup of when, and which rows of the log
+// before are not in it (they stay in the kept copy). The copy is synced
+// again after.
+func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) error {
+	// DELETE journal mode: the copy is renamed over the database alone,
+	// with no WAL beside it
+	cp, err := sql.Open("sqlite", "file:"+n.tmp+"?_pragma=journal_mode(DELETE)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("open the backup's copy: %w", err)
+	}
+	defer cp.Close()
+	cp.SetMaxOpenConns(1)
+	bakAudit, err := readAuditState(ctx, cp)
+	if err != nil {
+		return fmt.Errorf("read the backup's audit log: %w", err)
+	}
+	bakAccounts, err := readAccountStates(ctx, cp)
+	if err != nil {
+		return fmt.Errorf("read the backup's accounts: %w", err)
+	}
+	var before string
+	var changes []string
+	var curAccounts map[string]accountState
+	switch {
+	case n.current == nil:
+		before = "no current database (or one that does not open): nothing of it compared"
+	default:
+		cur, err := readAuditState(ctx, n.current)
+		if err != nil {
+			return fmt.Errorf("read the current audit log: %w", err)
+		}
+		since, err := readAuditRange(ctx, n.current, bakAudit.lastID)
+		if err != nil {
+			return fmt.Errorf("read the current audit log: %w", err)
+		}
+		before = fmt.Sprintf("current database: %d audit rows, last id %d; %s not in the backup, kept in %s",
+			cur.rows, cur.lastID, since, filepath.Base(n.kept))
+		if since != "no audit rows" {
+			fmt.Fprintf(stdout, "warning: the current database's %s are not in the backup: they stay in %s\n", since, n.kept)
+		}
+		if curAccounts, err = readAccountStates(ctx, n.current); err != nil {
+			return fmt.Errorf("read the current accounts: %w", err)
+		}
+		// the restored log's next rows follow the current log's last
+		if _, err := cp.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'audit'`, cur.lastID); err != nil {
+			return fmt.Errorf("move the audit sequence on: %w", err)
+		}
+	}
+	names := slices.Sorted(maps.Keys(curAccounts))
+	for _, name := range names {
+		c, b := curAccounts[name], bakAccounts[name]
+		if _, inBackup := bakAccounts[name]; !inBackup {
+			continue // made since: it is not in the backup at all
+		}
+		var what []string
+		if c.disabledNS != 0 && b.disabledNS == 0 {
+			what = append(what, "disabled")
+		}
+		if c.hash != b.hash {
+			what = append(what, "password changed")
+		}
+		if !dashboard.RoleAtLeast(c.role, b.role) {
+			what = append(what, fmt.Sprintf("role %s (%s in the backup)", c.role, b.role))
+		}
+		if len(what) == 0 {
+			continue
+		}
+		changes = append(changes, name+": "+strings.Join(what, ", ")+" since the backup")
+		if n.keepAccounts {
+			continue
+		}
+		_, err := cp.ExecContext(ctx, `UPDATE dashboard_users SET disabled_ns = CASE WHEN ?2 != 0 AND disabled_ns = 0 THEN ?2 ELSE disabled_ns END,
+			hash = ?3, must_change = ?4, role = CASE WHEN ?6 THEN ?5 ELSE role END, revoked_ns = max(revoked_ns, ?7) WHERE name = ?1`,
+			name, c.disabledNS, c.hash, c.mustChange, c.role, !dashboard.RoleAtLeast(c.role, b.role), c.revokedNS)
+		if err != nil {
+			return fmt.Errorf("carry account %s forward: %w", name, err)
+		}
+	}
+	verdict := "carried forward"
+	if n.keepAccounts {
+		verdict = "kept as in the backup (--keep-backup-accounts)"
+	}
+	if len(changes) > 0 {
+		fmt.Fprintf(stdout, "warning: accounts revoked since the backup, %s:\n", verdict)
+		for _, c := range changes {
+			fmt.Fprintf(stdout, "  %s\n", c)
+		}
+	}
+	// The backup's sessions may have been logged out since: all end.
+	tables, err := tableNames(ctx, cp)
+	if err != nil {
+		return fmt.Errorf("read the backup's tables: %w", err)
+	}
+	if slices.Contains(tables, "dashboard_sessions") {
+		res, err := cp.ExecContext(ctx, `DELETE FROM dashboard_sessions`)
+		if err != nil {
+			return fmt.Errorf("end the backup's sessions: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k > 0 {
+			fmt.Fprintf(stdout, "ended the backup's %d sessions: everyone logs in again\n", k)
+		}
+	}
+	after := fmt.Sprintf("backup %s (%s), %d audit rows, last id %d", filepath.Base(n.backup), backupTaken(n.backup), bakAudit.rows, bakAudit.lastID)
+	object := "db/" + filepath.Base(n.db)
+	rows := []struct{ action, before, after string }{{"db.restore", before, after}}
+	if len(changes) > 0 {
+		rows = append(rows, struct{ action, before, after string }{"db.restore.accounts", "", strings.Join(changes, "; ") + "; " + verdict})
+	}
+	for _, r := range rows {
+		if _, err := cp.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after) VALUES (?, ?, ?, ?, ?, ?)`,
+			n.now.UnixNano(), n.who, r.action, object, r.before, r.after); err != nil {
+			return fmt.Errorf("audit the restore: %w", err)
+		}
+	}
+	if err := cp.Close(); err != nil {
+		return fmt.Errorf("close the backup's copy: %w", err)
+	}
+	return syncFile(n.tmp)
+}
+
+// backupTaken says when the backup at path was taken: the time in its
+// name (rfwarden backup's), else its file's modification time.
+func backupTaken(path string) string {
+	name := filepath.Base(path)
+	if isBackupName(name) {
+		stamp := strings.TrimSuffix(strings.TrimPrefix(name, backupPrefix), backupSuffix)
+		if t, err := time.Parse(backupTime, stamp); err == nil {
+			return "taken " + t.UTC().Format(time.RFC3339)
+		}
+	}
+	if fi, err := os.Stat(path); err == nil {
+		return "file modified " + fi.ModTime().UTC().Format(time.RFC3339)
+	}
+	return "time unknown"
+}
+
+// readAuditState counts the audit rows of db and reads its last ID.
+func readAuditState(ctx context.Context, db *sql.DB) (auditState, error) {
+	var a auditState
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(id), 0) FROM audit`).Scan(&a.rows, &a.lastID)
+	return a, err
+}
+
+// readAuditRange describes the audit rows of db after ID afterID: "2
+// audit rows (ids 4..5)", or "no audit rows".
+func readAuditRange(ctx context.Context, db *sql.DB, afterID int64) (string, error) {
+	var k int
+	var lo, hi int64
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM audit WHERE id > ?`, afterID).Scan(&k, &lo, &hi); err != nil {
+		return "", err
+	}
+	switch k {
+	case 0:
+		return "no audit rows", nil
+	case 1:
+		return fmt.Sprintf("1 audit row (id %d)", lo), nil
+	}
+	return fmt.Sprintf("%d audit rows (ids %d..%d)", k, lo, hi), nil
+}
+
+// readAccountStates reads the dashboard accounts of db, by name (none
+// when it has no accounts table).
+func readAccountStates(ctx context.Context, db *sql.DB) (map[string]accountState, error) {
+	tables, err := tableNames(ctx, db)
+	if err != nil || !slices.Contains(tables, "dashboard_users") {
+		return nil, err
+	}
+	cols := `hash, role, disabled_ns, 0, 0`
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('dashboard_users') WHERE name IN ('revoked_ns', 'must_change')`).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 2 {
+		cols = `hash, role, disabled_ns, revoked_ns, must_change`
+	}
+	rows, err := db.QueryContext(ctx, `SELECT name, `+cols+` FROM dashboard_users`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]accountState{}
+	for rows.Next() {
+		var name string
+		var a accountState
+		if err := rows.Scan(&name, &a.hash, &a.role, &a.disabledNS, &a.revokedNS, &a.mustChange); err != nil {
+			return nil, err
+		}
+		out[name] = a
+	}
+	return out, rows.Err()
 }

@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/user"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -18,7 +21,9 @@ const usersUsage = `usage: rfwarden users [--db rfwarden.db] ACTION [NAME] [ROLE
 
 Manage the dashboard's accounts from the central host's shell, for when no
 admin can log in (a forgotten password). Each change is in the audit log as
-done by "console:<login name>"; the dashboards see it within seconds.
+done by "console:<account> (sudo by <caller>, login <login name>)": the
+account it runs as, who ran sudo, and who logged in to the host; the
+dashboards see it within seconds.
 
 actions:
   list                   every account, its role and state
@@ -62,11 +67,8 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// audit records a change already made and reported: its failure is
 	// the command's error, after the change (a reset password too) was
 	// printed, so that it is never lost to it.
+	who := consoleActor(osConsoleEnv())
 	audit := func(action, name, before, after string) error {
-		who := "console"
-		if u, err := user.Current(); err == nil {
-			who += ":" + u.Username
-		}
 		if err := db.Audit(ctx, store.AuditEntry{TimeNS: time.Now().UnixNano(), User: who, Action: action, Object: "user/" + name, Before: before, After: after}); err != nil {
 			return fmt.Errorf("users: the change above was made, but its audit row could not be written: %s: %w", action, err)
 		}
@@ -115,4 +117,56 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	return nil
+}
+
+// consoleEnv is what consoleActor reads of the process: the environment,
+// a file (/proc/self/loginuid), the current account and accounts by uid.
+type consoleEnv struct {
+	getenv   func(string) string
+	readFile func(string) ([]byte, error)
+	current  func() (*user.User, error)
+	lookupID func(string) (*user.User, error)
+}
+
+// osConsoleEnv is this process's consoleEnv.
+func osConsoleEnv() consoleEnv {
+	return consoleEnv{getenv: os.Getenv, readFile: os.ReadFile, current: user.Current, lookupID: user.LookupId}
+}
+
+// noLoginUID is /proc/self/loginuid of a process no login started (a
+// service, a timer): (uid_t)-1.
+const noLoginUID = "4294967295"
+
+// consoleActor names who makes a change from the console for the audit
+// log: "console:<account>" the process runs as, then, in brackets, who
+// ran sudo (SUDO_USER) and who logged in to the host (the kernel's login
+// uid, /proc/self/loginuid, which neither sudo nor su changes, resolved to
+// a name), each when it is known and differs from the account. The
+// documented `sudo -u rfwarden rfwarden users ...` read console:rfwarden
+// whoever ran it; now "console:rfwarden (sudo by alice, login alice)".
+func consoleActor(env consoleEnv) string {
+	account := "?"
+	cur, err := env.current()
+	if err == nil {
+		account = cur.Username
+	}
+	var notes []string
+	if s := env.getenv("SUDO_USER"); s != "" && s != account {
+		notes = append(notes, "sudo by "+s)
+	}
+	if b, err := env.readFile("/proc/self/loginuid"); err == nil {
+		uid := strings.TrimSpace(string(b))
+		if _, err := strconv.ParseUint(uid, 10, 32); err == nil && uid != noLoginUID && (cur == nil || uid != cur.Uid) {
+			if u, err := env.lookupID(uid); err == nil {
+				notes = append(notes, "login "+u.Username)
+			} else {
+				notes = append(notes, "login uid "+uid)
+			}
+		}
+	}
+	who := "console:" + account
+	if len(notes) > 0 {
+		who += " (" + strings.Join(notes, ", ") + ")"
+	}
+	return who
 }

@@ -31,7 +31,7 @@ func TestCmdUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := users.EnsureAdmin(ctx); err != nil {
+	if _, _, err := users.EnsureAdmin(ctx, dashboard.AdminOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := users.Create(ctx, "ops", "ops-password", dashboard.RoleOfficer); err != nil {

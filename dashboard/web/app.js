@@ -447,13 +447,11 @@
       const li = el('li', { text: fmtT(r.time_ns) + ' ' + (r.label || r.class) + ' ' + (r.center_hz / 1e6).toFixed(3) + ' MHz ' + r.power_dbm.toFixed(0) + ' dBm @' + r.sensor + ' ' });
       if (r.snippet && (d.snippets_gone || []).includes(r.snippet)) {
         li.append(el('span', { class: 'snippet-gone', text: 'IQ not on this server', title: 'the sensor has not sent it (yet), or rotated it out before the alert asked to keep it' }));
-      } else if (r.snippet) {
+      } else if (r.snippet && ranks[st.me.role] >= ranks.analyst) { // raw IQ is evidence: analysts only, as the server says
         li.append(el('a', { href: '/api/v1/snippets/' + encodeURIComponent(r.snippet), text: 'IQ (.sigmf)', title: 'the detection\'s IQ snippet as a SigMF archive' }));
-        if (ranks[st.me.role] >= ranks.analyst) {
-          const b = el('button', { class: 'replay-snippet', text: 'replay', title: 'run the snippet through the pipeline on the Replay page' });
-          b.addEventListener('click', () => { st.replayPick = snippetPath(r.snippet); location.hash = '#replay'; });
-          li.append(' ', b);
-        }
+        const b = el('button', { class: 'replay-snippet', text: 'replay', title: 'run the snippet through the pipeline on the Replay page' });
+        b.addEventListener('click', () => { st.replayPick = snippetPath(r.snippet); location.hash = '#replay'; });
+        li.append(' ', b);
       }
       return li;
     });
@@ -1166,16 +1164,31 @@
   });
 
   // ---- audit
-  async function loadAudit() {
+  // The filter's rows come a page at a time (newest first); "Older rows"
+  // reads the next page (before), the CSV link all of them.
+  function auditQuery() {
     const f = $('audit-filter'), q = new URLSearchParams();
-    if (f.user.value.trim()) q.set('user', f.user.value.trim());
-    if (f.action.value) q.set('action', f.action.value);
-    const es = await api('GET', '/audit' + (q.toString() ? '?' + q : ''));
-    $('audit-rows').replaceChildren(...es.map((a) => el('tr', {}, el('td', { text: fmtT(a.time_ns) }), el('td', { text: a.user }), el('td', { text: a.action }),
-      el('td', { text: a.object }), el('td', { text: [a.before, a.after].filter(Boolean).join(' → ') }), el('td', { text: a.addr || '' }))));
-    drawn('audit', es.length);
+    for (const k of ['user', 'action', 'object', 'from', 'to']) if (f[k].value.trim()) q.set(k, f[k].value.trim());
+    return q;
+  }
+  async function loadAudit(before) {
+    const q = auditQuery();
+    $('audit-export').href = '/api/v1/audit/export.csv' + (q.toString() ? '?' + q : '');
+    if (before) q.set('before', before);
+    const r = await fetch('/api/v1/audit' + (q.toString() ? '?' + q : ''), { credentials: 'same-origin' }); // api() keeps no headers
+    if (r.status === 401) { showLogin(); throw new Error('log in first'); }
+    const es = await r.json();
+    if (!r.ok) throw new Error(es.error || r.statusText);
+    const rows = es.map((a) => el('tr', {}, el('td', { text: fmtT(a.time_ns) }), el('td', { text: a.user }), el('td', { text: a.action }),
+      el('td', { text: a.object }), el('td', { text: [a.before, a.after].filter(Boolean).join(' → ') }), el('td', { text: a.addr || '' })));
+    if (before) $('audit-rows').append(...rows); else $('audit-rows').replaceChildren(...rows);
+    const next = r.headers.get('X-RFW-Next-Before');
+    $('audit-older').dataset.before = next || '';
+    $('audit-older').classList.toggle('hidden', !next);
+    drawn('audit', $('audit-rows').children.length);
   }
   $('audit-filter').addEventListener('submit', (ev) => { ev.preventDefault(); loadAudit().catch((e) => console.error(e)); });
+  $('audit-older').addEventListener('click', () => loadAudit($('audit-older').dataset.before).catch((e) => console.error(e)));
 
   start();
 })();

@@ -1051,6 +1051,12 @@ func (s *SQLite) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 	if !f.Since.IsZero() {
 		where, args = append(where, "time_ns >= ?"), append(args, f.Since.UnixNano())
 	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "time_ns < ?"), append(args, f.Until.UnixNano())
+	}
+	if f.BeforeID > 0 {
+		where, args = append(where, "id < ?"), append(args, f.BeforeID)
+	}
 	q := `SELECT id, time_ns, user, action, object, before, after, addr FROM audit`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -280,7 +280,11 @@ type AuditFilter struct {
 	Object string // exact match
 	Prefix string // action prefix, e.g. "registry."
 	Since  time.Time
-	Limit  int
+	Until  time.Time // rows before it
+	// BeforeID keeps the rows of lower IDs (older: IDs grow), for paging
+	// back from the last row of a page.
+	BeforeID int64
+	Limit    int
 }
 
 // auditAddrKey is the context key of WithAuditAddr.

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// accountRow is what a restore compares of an account.
+type accountRow struct {
+	hash, role string
+	disabledNS int64
+}
+
+func readAccounts(t *testing.T, path string) map[string]accountRow {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT name, hash, role, disabled_ns FROM dashboard_users`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]accountRow{}
+	for rows.Next() {
+		var n string
+		var a accountRow
+		if err := rows.Scan(&n, &a.hash, &a.role, &a.disabledNS); err != nil {
+			t.Fatal(err)
+		}
+		out[n] = a
+	}
+	return out
+}
+
+// restoreAccountsSetup writes a backup with accounts alice (viewer), bob
+// (officer), carol (analyst) and admin, an open session and 3 audit rows,
+// and a current database made from it since which alice was disabled,
+// bob's password reset, carol made a viewer and 2 more rows audited.
+func restoreAccountsSetup(t *testing.T) (cur, bak string) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	bak = filepath.Join(dir, "backups", "rfwarden-20261201T030000.000Z.db")
+	os.MkdirAll(filepath.Dir(bak), 0o700)
+	cur = filepath.Join(dir, "rfwarden.db")
+	open := func(path string) (*store.SQLite, *dashboard.Users) {
+		db, err := store.OpenSQLite(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{BcryptCost: bcrypt.MinCost})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db, u
+	}
+	db, users := open(bak)
+	for name, role := range map[string]string{"alice": "viewer", "bob": "officer", "carol": "analyst", "admin": "admin"} {
+		if err := users.Create(ctx, name, name+"-password", role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := users.Login(ctx, "127.0.0.1", "alice", "alice-password"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		db.Audit(ctx, store.AuditEntry{TimeNS: int64(i), User: "admin", Action: "alert.ack", Object: "alert/a"})
+	}
+	db.Close()
+	if err := snapshot(ctx, bak, cur); err != nil {
+		t.Fatal(err)
+	}
+	db, users = open(cur)
+	defer db.Close()
+	if err := users.SetDisabled(ctx, "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.ResetPassword(ctx, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.SetRole(ctx, "carol", "viewer"); err != nil {
+		t.Fatal(err)
+	}
+	db.Audit(ctx, store.AuditEntry{TimeNS: 4, User: "admin", Action: "user.disable", Object: "user/alice"})
+	db.Audit(ctx, store.AuditEntry{TimeNS: 5, User: "admin", Action: "user.password.reset", Object: "user/bob"})
+	return cur, bak
+}
+
+// TestRestoreCarriesRevocations: restoring an older backup rewound the
+// audit log with no trace and re-enabled an account disabled since (and
+// brought back a password reset since, a role taken away since, and the
+// sessions open then). Now the restored database says so in a db.restore
+// row (who, the backup, the current log's rows not in it), the accounts
+// that were revoked since are listed (printed and audited) and carried
+// forward unless --keep-backup-accounts, and the backup's sessions end.
+func TestRestoreCarriesRevocations(t *testing.T) {
+	t.Setenv("SUDO_USER", "dpo-alice")
+	for _, tc := range []struct {
+		name        string
+		keep        bool
+		wantCarried bool
+	}{
+		{"carried forward", false, true},
+		{"--keep-backup-accounts", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			cur, bak := restoreAccountsSetup(t)
+			before := readAccounts(t, cur)
+			backup := readAccounts(t, bak)
+			args := []string{"restore", "--db", cur, "--site", restoreSite}
+			if tc.keep {
+				args = append(args, "--keep-backup-accounts")
+			}
+			var stdout, stderr strings.Builder
+			if err := run(ctx, append(args, bak), &stdout, &stderr); err != nil {
+				t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+			}
+			out := stdout.String()
+			for _, want := range []string{"alice: disabled", "bob: password changed", "carol: role viewer", "2 audit rows (ids 4..5)"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			got := readAccounts(t, cur)
+			want := backup
+			if tc.wantCarried {
+				want = before
+			}
+			for _, n := range []string{"alice", "bob", "carol", "admin"} {
+				if (got[n].disabledNS != 0) != (want[n].disabledNS != 0) || got[n].hash != want[n].hash || got[n].role != want[n].role {
+					t.Errorf("%s after the restore: disabled %v role %s, same hash as wanted %v; want disabled %v role %s",
+						n, got[n].disabledNS != 0, got[n].role, got[n].hash == want[n].hash, want[n].disabledNS != 0, want[n].role)
+				}
+			}
+			db, err := store.OpenSQLite(cur)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var sessions int
+			db.DB().QueryRow(`SELECT COUNT(*) FROM dashboard_sessions`).Scan(&sessions)
+			if sessions != 0 {
+				t.Errorf("%d sessions of the backup left open, want 0", sessions)
+			}
+			log, err := db.AuditLog(ctx, store.AuditFilter{Prefix: "db.restore"})
+			if err != nil || len(log) != 2 {
+				t.Fatalf("restore audit rows: %+v, %v; want db.restore and db.restore.accounts", log, err)
+			}
+			restore, accounts := log[1], log[0]
+			if restore.Action != "db.restore" || !strings.Contains(restore.User, "sudo by dpo-alice") ||
+				!strings.Contains(restore.After, filepath.Base(bak)) || !strings.Contains(restore.After, "2026-12-01T03:00:00") ||
+				!strings.Contains(restore.Before, "5 audit rows, last id 5") || !strings.Contains(restore.Before, "2 audit rows (ids 4..5) not in the backup") {
+				t.Errorf("db.restore row: %+v", restore)
+			}
+			if restore.ID != 6 {
+				t.Errorf("db.restore row id %d, want 6: ids 4..5 of the log before stay a visible gap", restore.ID)
+			}
+			verdict := "carried forward"
+			if tc.keep {
+				verdict = "kept as in the backup (--keep-backup-accounts)"
+			}
+			if accounts.Action != "db.restore.accounts" || !strings.Contains(accounts.After, "alice: disabled") || !strings.Contains(accounts.After, verdict) {
+				t.Errorf("db.restore.accounts row: %+v, want alice listed, %s", accounts, verdict)
+			}
+			if left, _ := filepath.Glob(cur + ".restoring*"); len(left) != 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+		})
+	}
+}
