@@ -49,8 +49,9 @@ type FileConfig struct {
 	// database's, of every site). Default 2190 (6 years); never less than
 	// AlertDays; -1 keeps everything.
 	AuditDays int `yaml:"audit_days"`
-	// AuditViewDays is how many days db keeps the audit rows of automatic
-	// views (actions view.*: a page, detail or export looked at). Default
+	// AuditViewDays is how many days db keeps the audit rows of views
+	// (actions view.*: an alert, incident, heatmap or registry looked at),
+	// but for snippet downloads (view.snippet), kept AuditDays. Default
 	// 365; at most AuditDays; -1 (only with audit_days -1) keeps them.
 	AuditViewDays int `yaml:"audit_view_days"`
 	Influx        struct {

@@ -48,8 +48,10 @@ func (s *SQLite) PruneAlerts(ctx context.Context, site string, before time.Time)
 }
 
 // PruneAudit deletes the audit rows written before before, and the rows of
-// automatic views (actions "view.*": a page or export looked at) written
-// before viewBefore, which may be later. A zero time deletes nothing by it.
+// views (actions "view.*": an alert, incident, heatmap or registry looked
+// at) written before viewBefore, which may be later; but for downloads of
+// evidence snippets (view.snippet: raw IQ leaving the system), which are
+// kept as long as every other row. A zero time deletes nothing by it.
 // The audit log has no site: it is the whole database's. Rows are deleted
 // in batches of pruneBatch; it returns how many it deleted.
 func (s *SQLite) PruneAudit(ctx context.Context, before, viewBefore time.Time) (int64, error) {
@@ -62,7 +64,7 @@ func (s *SQLite) PruneAudit(ctx context.Context, before, viewBefore time.Time) (
 		}
 	}
 	if !viewBefore.IsZero() {
-		n, err := s.deleteBatches(ctx, `DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE time_ns < ? AND substr(action, 1, 5) = 'view.' LIMIT ?)`, viewBefore.UnixNano())
+		n, err := s.deleteBatches(ctx, `DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE time_ns < ? AND substr(action, 1, 5) = 'view.' AND action != 'view.snippet' LIMIT ?)`, viewBefore.UnixNano())
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("prune audit views: %w", err)

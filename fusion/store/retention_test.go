@@ -91,8 +91,9 @@ func TestSQLitePruneAlerts(t *testing.T) {
 	}
 }
 
-// TestSQLitePruneAudit: audit rows before the cut go; automatic views
-// (view.*) go at their own, later, cut; rows after both stay.
+// TestSQLitePruneAudit: audit rows before the cut go; views (view.*) go
+// at their own, later, cut, but for snippet downloads (view.snippet), kept
+// with the rest; rows after both stay.
 func TestSQLitePruneAudit(t *testing.T) {
 	ctx := context.Background()
 	s := openSQLite(t)
@@ -108,6 +109,7 @@ func TestSQLitePruneAudit(t *testing.T) {
 		{"viewer.add", now.AddDate(-2, 0, 0)},    // not a view: stays
 		{"snippet.get", now.AddDate(0, 0, -1)},   // stays
 		{"view.incident", now.AddDate(-7, 0, 0)}, // before both: goes
+		{"view.snippet", now.AddDate(-2, 0, 0)},  // a download of raw IQ: kept as long as the rest
 	}
 	for i, r := range rows {
 		if err := s.Audit(ctx, store.AuditEntry{TimeNS: r.at.UnixNano(), User: "u", Action: r.action, Object: "o/" + string(rune('a'+i))}); err != nil {
@@ -130,7 +132,7 @@ func TestSQLitePruneAudit(t *testing.T) {
 		got = append(got, e.Object)
 	}
 	slices.Sort(got)
-	if want := []string{"o/b", "o/d", "o/e", "o/f"}; !slices.Equal(got, want) {
+	if want := []string{"o/b", "o/d", "o/e", "o/f", "o/h"}; !slices.Equal(got, want) {
 		t.Errorf("audit rows kept %v, want %v", got, want)
 	}
 }
