@@ -241,4 +241,15 @@ type Deps struct {
 	// reason: the live feed, acknowledgements' announcements and evidence
 	// do not work meanwhile.
 	Feed Link
+	// StateDisk, when set, reports the free space on the disk of the
+	// dashboard's state (its database and evidence folder): /healthz
+	// answers 503 "degraded" while it is low, as SQLite's writes (alerts,
+	// acknowledgements, the audit) fail when the disk fills.
+	StateDisk DiskSpace
+}
+
+// DiskSpace reports whether a disk's free space is too low, and why
+// (*FreeSpace is one).
+type DiskSpace interface {
+	Low() (reason string, low bool)
 }

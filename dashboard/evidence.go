@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,14 +42,23 @@ type EvidenceSaver struct {
 	dir     string
 	site    *site.Site
 	refused *prometheus.CounterVec
+	quota   *Retention // nil: no quota
 }
+
+// SetQuota makes Save keep r's byte quota (Retention.EvidenceMaxBytes)
+// over the folder: before a snippet is saved, the oldest snippets no open
+// case needs are deleted to make room for it, and it is refused
+// (ErrEvidenceQuota, reason "quota") only when the open cases' evidence
+// alone leaves none. A failure to learn the open cases saves it anyway
+// (the hourly retention run logs that failure).
+func (s *EvidenceSaver) SetQuota(r *Retention) { s.quota = r }
 
 // NewEvidenceSaver returns an EvidenceSaver writing into dir. With a site
 // model st only the evidence of st's sensors, on st's topics, is taken.
 func NewEvidenceSaver(dir string, st *site.Site) *EvidenceSaver {
 	return &EvidenceSaver{dir: dir, site: st, refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_evidence_refused_total",
-		Help: "Evidence snippets refused, by reason: topic, size, name (not named as the sending sensor names its snippets), sensor (not in the site model), exists (a different snippet of that name is saved), invalid (not a SigMF archive that opens), write.",
+		Help: "Evidence snippets refused, by reason: topic, size, name (not named as the sending sensor names its snippets), sensor (not in the site model), exists (a different snippet of that name is saved), invalid (not a SigMF archive that opens), quota (the evidence of open cases alone fills RFW_EVIDENCE_MAX_BYTES), write.",
 	}, []string{"reason"})}
 }
 
@@ -120,6 +130,10 @@ func (s *EvidenceSaver) save(topic string, payload []byte) (name, reason string,
 		return "", "name", err
 	case err != nil:
 		return "", "invalid", err
+	}
+	// room for it under the quota, once it is known to be a snippet
+	if err := s.quota.makeRoom(context.Background(), int64(len(payload))); errors.Is(err, ErrEvidenceQuota) {
+		return "", "quota", err
 	}
 	// data first, metadata last: the replay and the alert detail look for
 	// the metadata

@@ -34,10 +34,16 @@ import (
 )
 
 // healthz answers "ok", or 503 "degraded: " and why while the live feed is
-// configured but not connected to the broker.
+// configured but not connected to the broker, or the state disk's free
+// space is low.
 func (s *server) healthz(c echo.Context) error {
 	if f := s.d.Feed; f != nil && !f.IsConnected() {
 		return c.String(http.StatusServiceUnavailable, "degraded: live feed: "+f.Reason()+"\n")
+	}
+	if d := s.d.StateDisk; d != nil {
+		if why, low := d.Low(); low {
+			return c.String(http.StatusServiceUnavailable, "degraded: state disk: "+why+"\n")
+		}
 	}
 	return c.String(http.StatusOK, "ok\n")
 }

@@ -39,7 +39,22 @@ type FileConfig struct {
 	// policy); older rows are deleted every hour. Default 90; negative keeps
 	// everything.
 	HistoryDays int `yaml:"history_days"`
-	Influx      struct {
+	// AlertDays is how many days db keeps a resolved alert (with its room
+	// probabilities, track and evidence list) and a closed incident after
+	// it was last updated; older ones are deleted every hour. An alert
+	// that is pending or firing, or belongs to an open incident, and an
+	// open incident are never deleted. Default 365; -1 keeps everything.
+	AlertDays int `yaml:"alert_days"`
+	// AuditDays is how many days db keeps an audit row (the whole
+	// database's, of every site). Default 2190 (6 years); never less than
+	// AlertDays; -1 keeps everything.
+	AuditDays int `yaml:"audit_days"`
+	// AuditViewDays is how many days db keeps the audit rows of views
+	// (actions view.*: an alert, incident, heatmap or registry looked at),
+	// but for snippet downloads (view.snippet), kept AuditDays. Default
+	// 365; at most AuditDays; -1 (only with audit_days -1) keeps them.
+	AuditViewDays int `yaml:"audit_view_days"`
+	Influx        struct {
 		URL      string `yaml:"url"`              // e.g. http://127.0.0.1:8086; the time series go here, not to DB; "" = in DB
 		Database string `yaml:"database"`         // default rfwarden
 		RP       string `yaml:"retention_policy"` // default autogen
@@ -95,7 +110,8 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	if err != nil {
 		return FileConfig{}, fmt.Errorf("read fusion config: %w", err)
 	}
-	c := FileConfig{Broker: "tcp://127.0.0.1:1883", ClientID: "rfwarden-fusion", DB: "rfwarden.db", HistoryDays: 90}
+	c := FileConfig{Broker: "tcp://127.0.0.1:1883", ClientID: "rfwarden-fusion", DB: "rfwarden.db", HistoryDays: 90,
+		AlertDays: 365, AuditDays: 2190, AuditViewDays: 365}
 	c.Influx.SpoolDir = "influx-spool"
 	if err := yamlstrict.Decode(data, &c); err != nil {
 		return FileConfig{}, fmt.Errorf("decode fusion config: %w", err)
@@ -110,6 +126,9 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 		return FileConfig{}, errors.New("fusion config: history_days is 0: give the days of history to keep in db (default 90), or -1 to keep everything")
 	}
 	if err := c.checkRanges(); err != nil {
+		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
+	}
+	if err := c.checkRetention(); err != nil {
 		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
 	}
 	if c.Influx.URL != "" && !strings.HasPrefix(c.Influx.URL, "http://") && !strings.HasPrefix(c.Influx.URL, "https://") {
@@ -141,6 +160,33 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 // keep (100 years); -1 keeps everything. More overflowed the prune's
 // time.Duration: 200000 days pruned everything stored.
 const MaxHistoryDays = 36500
+
+// checkRetention reports the first retention setting (alert_days,
+// audit_days, audit_view_days) that is 0, below -1 or over MaxHistoryDays,
+// or that would keep the audit for less time than the alerts it records,
+// or views longer than the rest of the audit.
+func (c FileConfig) checkRetention() error {
+	for _, d := range []struct {
+		key string
+		v   int
+	}{{"alert_days", c.AlertDays}, {"audit_days", c.AuditDays}, {"audit_view_days", c.AuditViewDays}} {
+		switch {
+		case d.v == 0:
+			return fmt.Errorf("%s is 0: give the days to keep, or -1 to keep everything", d.key)
+		case d.v < -1:
+			return fmt.Errorf("%s %d is negative: give the days to keep, or -1 to keep everything", d.key, d.v)
+		case d.v > MaxHistoryDays:
+			return fmt.Errorf("%s %d is more than %d (100 years): give -1 to keep everything", d.key, d.v, MaxHistoryDays)
+		}
+	}
+	if c.AuditDays != -1 && (c.AlertDays == -1 || c.AuditDays < c.AlertDays) {
+		return fmt.Errorf("audit_days %d is shorter than alert_days %d: the audit of an alert must outlive it", c.AuditDays, c.AlertDays)
+	}
+	if c.AuditDays != -1 && (c.AuditViewDays == -1 || c.AuditViewDays > c.AuditDays) {
+		return fmt.Errorf("audit_view_days %d keeps views longer than audit_days %d", c.AuditViewDays, c.AuditDays)
+	}
+	return nil
+}
 
 // checkRanges reports the first setting outside the range it makes sense
 // in, naming it: values that decoded but would break fusion without a word

@@ -24,7 +24,9 @@ given its name, mode 0600. Then only the newest --keep backups in DIR stay;
 rotation counts and removes only files named as it names them.
 With --snippets (by default RFW_SNIPPET_DIR, as the dashboard's environment
 file sets it), the evidence snippets in that folder that DIR/snippets/
-does not hold yet are copied there too (never replacing one).
+does not hold yet are copied there too (never replacing one); with
+--keep, a copy whose snippet the folder no longer held when the oldest
+backup kept was made is removed (only snippet-*.sigmf-meta and -data).
 Restore: rfwarden restore; docs/deploy.md, section 4.
 `
 
@@ -102,10 +104,18 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			// snippet arrives (a folder named on the command line must exist)
 			fmt.Fprintf(stdout, "snippets: %s (RFW_SNIPPET_DIR) does not exist yet: none to copy\n", *snippets)
 		} else {
-			copied, had, err := copyNewFiles(*snippets, filepath.Join(dir, backupSnippets))
-			fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s\n", copied, had, filepath.Join(dir, backupSnippets))
+			copies := filepath.Join(dir, backupSnippets)
+			copied, had, err := copyNewFiles(*snippets, copies)
+			fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s\n", copied, had, copies)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("backup: snippets: %w", err))
+			}
+			if oldest, ok := oldestBackup(dir); ok && *keep > 0 {
+				removed, err := rotateSnippetCopies(*snippets, copies, oldest, start)
+				fmt.Fprintf(stdout, "snippets: %d copies no kept backup needs removed\n", len(removed))
+				if err != nil {
+					errs = append(errs, fmt.Errorf("backup: rotate snippets: %w", err))
+				}
 			}
 		}
 	}
@@ -190,6 +200,71 @@ func rotateBackups(dir string, keep int) ([]string, error) {
 			removed = append(removed, p)
 		}
 		names = names[1:]
+	}
+	return removed, errors.Join(errs...)
+}
+
+// oldestBackup returns the time of the oldest backup in dir (by its name),
+// false when there is none.
+func oldestBackup(dir string) (time.Time, bool) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return time.Time{}, false
+	}
+	for _, e := range entries { // ReadDir sorts by name, which sorts by time
+		if n := e.Name(); e.Type().IsRegular() && isBackupName(n) {
+			t, err := time.Parse(backupTime, strings.TrimSuffix(strings.TrimPrefix(n, backupPrefix), backupSuffix))
+			return t, err == nil
+		}
+	}
+	return time.Time{}, false
+}
+
+// isSnippetCopy reports whether name is a snippet file as the dashboard
+// saves them (snippet-NAME.sigmf-meta or .sigmf-data): the only copies
+// rotateSnippetCopies counts or removes.
+func isSnippetCopy(name string) bool {
+	return strings.HasPrefix(name, "snippet-") && (strings.HasSuffix(name, ".sigmf-meta") || strings.HasSuffix(name, ".sigmf-data"))
+}
+
+// rotateSnippetCopies keeps the snippet copies in copies as long as the
+// backups kept: each copy's modification time records when a backup run
+// last saw its snippet in the live folder (set to run for those live
+// holds now), and a copy last seen before oldest, the time of the oldest
+// backup kept, is removed: its snippet was gone (deleted by the
+// dashboard's retention) when every kept backup was made. It returns what
+// it removed.
+func rotateSnippetCopies(live, copies string, oldest, run time.Time) ([]string, error) {
+	entries, err := os.ReadDir(copies)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, e := range entries {
+		n := e.Name()
+		if !e.Type().IsRegular() || !isSnippetCopy(n) {
+			continue
+		}
+		p := filepath.Join(copies, n)
+		if _, err := os.Lstat(filepath.Join(live, n)); err == nil {
+			if err := os.Chtimes(p, run, run); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		} else if !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err) // not known to be gone: kept
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || !fi.ModTime().Before(oldest) {
+			continue
+		}
+		if err := os.Remove(p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, p)
 	}
 	return removed, errors.Join(errs...)
 }

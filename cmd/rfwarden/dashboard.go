@@ -10,6 +10,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -68,6 +72,11 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	influxUser := fs.String("influx-user", dashboardEnv("RFW_INFLUX_USER", ""), "InfluxDB username (fusion.yaml's influx.username)")
 	replayMax := fs.Duration("replay-max", dashboard.DefaultReplayMaxDur, "longest stretch of a recording one replay analyses")
 	replayTimeout := fs.Duration("replay-timeout", dashboard.DefaultReplayRunTimeout, "longest one replay run may take once it has the replay slot (runs go one at a time)")
+	evidenceDays := fs.String("evidence-days", dashboardEnv("RFW_EVIDENCE_DAYS", "90"), "days an evidence snippet is kept in --snippet-dir unless an open case needs it (0: for ever)")
+	evidenceMax := fs.String("evidence-max-bytes", dashboardEnv("RFW_EVIDENCE_MAX_BYTES", "20GiB"), "most bytes of snippets in --snippet-dir: the oldest no open case needs are deleted first, new evidence refused only when open cases fill it (0: no quota; KiB, MiB, GiB, TiB)")
+	uploadDays := fs.String("upload-days", dashboardEnv("RFW_UPLOAD_DAYS", "30"), "days an analyst's replay upload (--replay-dir's uploads/) is kept (0: for ever)")
+	searchDays := fs.String("search-days", dashboardEnv("RFW_SEARCH_DAYS", "365"), "days a handheld search outcome is kept, as fusion.yaml's alert_days keeps alerts (0: for ever)")
+	minFree := fs.String("min-free-bytes", dashboardEnv("RFW_MIN_FREE_BYTES", "2GiB"), "/healthz is degraded while the disk of --db has less free (0: no check; KiB, MiB, GiB, TiB)")
 	verbose := fs.Bool("v", false, "log requests and errors")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -80,6 +89,10 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if *replayMax <= 0 || *replayTimeout <= 0 {
 		return fmt.Errorf("dashboard: --replay-max %v and --replay-timeout %v must be positive", *replayMax, *replayTimeout)
+	}
+	keep, err := parseRetention(*evidenceDays, *evidenceMax, *uploadDays, *searchDays, *minFree)
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
 	}
 	level := slog.LevelWarn
 	if *verbose {
@@ -133,6 +146,15 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer pr.Close()
 		replayer = pr
 	}
+	retention := keep.retention(db, users, st, *snippetDir, *replayDir, log)
+	metrics.MustRegister(retention.Collectors()...)
+	disk := &dashboard.FreeSpace{Path: filepath.Dir(*dbPath), MinFreeBytes: keep.minFreeBytes}
+	metrics.MustRegister(disk.Collectors()...)
+	rctx, stopRetention := context.WithCancel(ctx)
+	var rwg sync.WaitGroup
+	defer rwg.Wait()
+	defer stopRetention()
+	rwg.Go(func() { retention.Run(rctx, time.Hour) })
 	var announcer dashboard.AckAnnouncer
 	var feed dashboard.Link        // the live feed's connection, for /healthz; nil without one
 	var zones dashboard.ZoneStatus // without the live feed the sensors' state is not known here: zones show no status
@@ -144,6 +166,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		if *snippetDir != "" {
 			fo.Evidence = dashboard.NewEvidenceSaver(*snippetDir, st) // with a site model, its sensors' evidence only
+			fo.Evidence.SetQuota(retention)
 			metrics.MustRegister(fo.Evidence.Collectors()...)
 		}
 		client, link, err := subscribeFeed(fo, hub, log)
@@ -161,7 +184,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
-		Feed: feed, Logger: log, Secure: *certFile != "", Location: time.Local})
+		Feed: feed, StateDisk: disk, Logger: log, Secure: *certFile != "", Location: time.Local})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
 	}
@@ -392,4 +415,80 @@ func dashboardEnv(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// dashboardKeep is the dashboard's retention settings, parsed.
+type dashboardKeep struct {
+	evidenceDays, uploadDays, searchDays int
+	evidenceMaxBytes, minFreeBytes       int64
+}
+
+// parseRetention parses the retention flags (days, and bytes with an
+// optional KiB, MiB, GiB or TiB), naming the variable and flag at fault.
+func parseRetention(evidenceDays, evidenceMax, uploadDays, searchDays, minFree string) (dashboardKeep, error) {
+	var k dashboardKeep
+	var errs []error
+	for _, d := range []struct {
+		name, v string
+		dst     *int
+	}{
+		{"RFW_EVIDENCE_DAYS (--evidence-days)", evidenceDays, &k.evidenceDays},
+		{"RFW_UPLOAD_DAYS (--upload-days)", uploadDays, &k.uploadDays},
+		{"RFW_SEARCH_DAYS (--search-days)", searchDays, &k.searchDays},
+	} {
+		n, err := strconv.Atoi(strings.TrimSpace(d.v))
+		if err != nil || n < 0 || n > 36500 {
+			errs = append(errs, fmt.Errorf("%s %q is not a number of days in 0..36500 (0: keep for ever)", d.name, d.v))
+		}
+		*d.dst = n
+	}
+	for _, b := range []struct {
+		name, v string
+		dst     *int64
+	}{
+		{"RFW_EVIDENCE_MAX_BYTES (--evidence-max-bytes)", evidenceMax, &k.evidenceMaxBytes},
+		{"RFW_MIN_FREE_BYTES (--min-free-bytes)", minFree, &k.minFreeBytes},
+	} {
+		n, err := parseBytes(b.v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", b.name, err))
+		}
+		*b.dst = n
+	}
+	return k, errors.Join(errs...)
+}
+
+// parseBytes parses a byte count: digits and an optional unit, KiB, MiB,
+// GiB or TiB (powers of 1024).
+func parseBytes(v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	mul := int64(1)
+	for i, unit := range []string{"KiB", "MiB", "GiB", "TiB"} {
+		if t, ok := strings.CutSuffix(s, unit); ok {
+			s, mul = strings.TrimSpace(t), int64(1)<<(10*(i+1))
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mul {
+		return 0, fmt.Errorf("%q is not a byte count (digits and an optional KiB, MiB, GiB or TiB)", v)
+	}
+	return n * mul, nil
+}
+
+// retention returns the dashboard's retention over snippetDir's evidence
+// (an open case's, of st's site or of every site without a site model,
+// kept), replayDir's uploads and users' search outcomes.
+func (k dashboardKeep) retention(db *store.SQLite, users *dashboard.Users, st *site.Site, snippetDir, replayDir string, log *slog.Logger) *dashboard.Retention {
+	siteID := ""
+	if st != nil {
+		siteID = st.ID
+	}
+	r := &dashboard.Retention{EvidenceDir: snippetDir, EvidenceDays: k.evidenceDays, EvidenceMaxBytes: k.evidenceMaxBytes,
+		UploadDays: k.uploadDays, SearchDays: k.searchDays, Users: users, Logger: log,
+		Protected: func(ctx context.Context) (map[string]bool, error) { return db.ProtectedDetections(ctx, siteID) }}
+	if replayDir != "" {
+		r.UploadDir = filepath.Join(replayDir, "uploads")
+	}
+	return r
 }

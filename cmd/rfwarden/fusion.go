@@ -192,12 +192,14 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		series = "InfluxDB " + fc.Influx.URL
 	case fc.HistoryDays > 0:
 		series = fmt.Sprintf("SQLite, %d days kept", fc.HistoryDays)
-		pctx, stopPrune := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		defer stopPrune()
-		wg.Go(func() { pruneHistory(pctx, db, s.ID, time.Duration(fc.HistoryDays)*24*time.Hour, time.Hour, log) })
 	}
+	retention := newFusionRetention(db, s.ID, fc, log)
+	metrics.MustRegister(retention.Collectors()...)
+	pctx, stopPrune := context.WithCancel(ctx)
+	var pwg sync.WaitGroup
+	defer pwg.Wait()
+	defer stopPrune()
+	pwg.Go(func() { retention.run(pctx, time.Hour) })
 	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s, state %s, time series in %s\n",
 		s.ID, len(s.Sensors), len(s.Rooms), fc.Broker, fc.DB, series)
 	qctx, stopQuiet := context.WithCancel(ctx)
@@ -256,26 +258,6 @@ func lockFusionState(fc fusion.FileConfig, siteID string) (release func() error,
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
 	return release, nil
-}
-
-// pruneHistory deletes the site's time series older than keep from db at
-// once and then every period, until ctx ends.
-func pruneHistory(ctx context.Context, db *store.SQLite, siteID string, keep, period time.Duration, log *slog.Logger) {
-	for {
-		before := time.Now().Add(-keep)
-		n, err := db.Prune(ctx, siteID, before)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("fusion: prune history", "before", before, "deleted", n, "err", err)
-		case n > 0:
-			log.Info("fusion: pruned history", "before", before, "deleted", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(period):
-		}
-	}
 }
 
 // fusionMQTT is fusion's MQTT side: the client, the Resubscriber Run's

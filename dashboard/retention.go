@@ -1,0 +1,453 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+)
+
+// ErrEvidenceQuota is Save's refusal of a snippet that does not fit the
+// evidence folder's byte quota even after every snippet no open case
+// needs has been deleted.
+var ErrEvidenceQuota = errors.New("evidence folder over its quota with the evidence of open cases alone")
+
+// Protector names the detections whose evidence snippets must be kept:
+// those of open cases (store.SQLite.ProtectedDetections over the
+// dashboard's site).
+type Protector func(ctx context.Context) (map[string]bool, error)
+
+// snippetFile is one saved snippet: NAME.sigmf-meta and NAME.sigmf-data.
+type snippetFile struct {
+	name      string    // NAME, "snippet-" and a detection ID
+	bytes     int64     // both files
+	saved     time.Time // the newer file's modification time: when it was saved
+	protected bool
+}
+
+// detection returns the ID of the detection the snippet is of.
+func (f snippetFile) detection() string { return strings.TrimPrefix(f.name, "snippet-") }
+
+// listSnippets returns the snippets saved in dir (its files named
+// snippet-*.sigmf-meta and snippet-*.sigmf-data; nothing else there is
+// counted or touched), oldest first.
+func listSnippets(dir string) ([]snippetFile, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // none saved yet
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list evidence folder %q: %w", dir, err)
+	}
+	by := map[string]*snippetFile{}
+	for _, e := range ents {
+		n := e.Name()
+		if !strings.HasPrefix(n, "snippet-") || !e.Type().IsRegular() {
+			continue
+		}
+		base, ok := strings.CutSuffix(n, sigmf.MetaExt)
+		if !ok {
+			if base, ok = strings.CutSuffix(n, sigmf.DataExt); !ok {
+				continue
+			}
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		f := by[base]
+		if f == nil {
+			f = &snippetFile{name: base}
+			by[base] = f
+		}
+		f.bytes += fi.Size()
+		if fi.ModTime().After(f.saved) {
+			f.saved = fi.ModTime()
+		}
+	}
+	out := make([]snippetFile, 0, len(by))
+	for _, f := range by {
+		out = append(out, *f)
+	}
+	slices.SortFunc(out, func(a, b snippetFile) int {
+		if c := a.saved.Compare(b.saved); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	return out, nil
+}
+
+// removeSnippet deletes both files of the snippet name in dir, metadata
+// first (the replay and the alert detail look for it).
+func removeSnippet(dir, name string) error {
+	var errs []error
+	for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt} {
+		if err := os.Remove(filepath.Join(dir, name+ext)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// EvidencePruned reports one PruneEvidence: the snippets deleted for their
+// age and to keep the quota (with their bytes), and what the folder holds
+// after it.
+type EvidencePruned struct {
+	AgedOut, AgedOutBytes int64 // older than the maximum age
+	Evicted, EvictedBytes int64 // the oldest, deleted to keep the quota
+	Kept, KeptBytes       int64 // snippets left
+	ProtectedBytes        int64 // of KeptBytes, the evidence of open cases
+}
+
+// PruneEvidence deletes from the evidence folder dir the snippets saved
+// more than maxAge before now (0: none for its age), then, while the
+// folder holds more than maxBytes (0: no quota), the oldest others, except
+// always those of a detection protected names (an open case's evidence,
+// ProtectedDetections): an open case's snippets are never deleted, however
+// old and however full the folder. room is kept free besides (the snippet
+// about to be saved). Only files named as snippets are counted or deleted;
+// a saved snippet's age is its files' modification time. On an error
+// deleting one snippet it goes on with the others and returns the errors
+// joined.
+func PruneEvidence(dir string, now time.Time, maxAge time.Duration, maxBytes, room int64, protected map[string]bool) (EvidencePruned, error) {
+	var out EvidencePruned
+	snips, err := listSnippets(dir)
+	if err != nil {
+		return out, err
+	}
+	var errs []error
+	var total int64
+	kept := snips[:0]
+	for _, f := range snips {
+		f.protected = protected[f.detection()]
+		if !f.protected && maxAge > 0 && now.Sub(f.saved) > maxAge {
+			if err := removeSnippet(dir, f.name); err != nil {
+				errs = append(errs, fmt.Errorf("delete snippet %s: %w", f.name, err))
+			} else {
+				out.AgedOut++
+				out.AgedOutBytes += f.bytes
+				continue
+			}
+		}
+		kept = append(kept, f)
+		total += f.bytes
+	}
+	left := kept[:0]
+	for _, f := range kept {
+		if !f.protected && maxBytes > 0 && total+room > maxBytes {
+			if err := removeSnippet(dir, f.name); err != nil {
+				errs = append(errs, fmt.Errorf("delete snippet %s: %w", f.name, err))
+			} else {
+				out.Evicted++
+				out.EvictedBytes += f.bytes
+				total -= f.bytes
+				continue
+			}
+		}
+		left = append(left, f)
+	}
+	for _, f := range left {
+		out.Kept++
+		out.KeptBytes += f.bytes
+		if f.protected {
+			out.ProtectedBytes += f.bytes
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// PruneUploads deletes the analysts' replay uploads (the regular files in
+// dir, ReplayDir/uploads, and its subfolders, but for hidden ones: an
+// upload staging) modified more than maxAge before now, and returns how
+// many files and bytes it deleted. A missing folder holds none.
+func PruneUploads(dir string, now time.Time, maxAge time.Duration) (files, bytes int64, err error) {
+	if maxAge <= 0 {
+		return 0, 0, nil
+	}
+	var errs []error
+	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == dir {
+				return nil
+			}
+			errs = append(errs, err)
+			return nil
+		}
+		if p != dir && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil || now.Sub(fi.ModTime()) <= maxAge {
+			return nil
+		}
+		if err := os.Remove(p); err != nil {
+			errs = append(errs, fmt.Errorf("delete upload %s: %w", p, err))
+			return nil
+		}
+		files++
+		bytes += fi.Size()
+		return nil
+	})
+	return files, bytes, errors.Join(append(errs, walkErr)...)
+}
+
+// PruneSearchOutcomes deletes the handheld search outcomes recorded before
+// before and returns how many it deleted.
+func (u *Users) PruneSearchOutcomes(ctx context.Context, before time.Time) (int64, error) {
+	res, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_search_outcomes WHERE time_ns < ?`, before.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("prune search outcomes: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// Retention is the dashboard's own retention: evidence snippets
+// (EvidenceDays, EvidenceMaxBytes), replay uploads (UploadDays) and
+// handheld search outcomes (SearchDays). Zero days or bytes keep
+// everything. Its metrics are Collectors; Run prunes every hour.
+type Retention struct {
+	EvidenceDir      string // "" none
+	EvidenceDays     int
+	EvidenceMaxBytes int64
+	UploadDir        string // ReplayDir/uploads; "" none
+	UploadDays       int
+	SearchDays       int
+	Users            *Users // for search outcomes; nil none
+	Protected        Protector
+	Now              func() time.Time // nil: time.Now
+	Logger           *slog.Logger
+
+	mu      sync.Mutex // one prune at a time: Run's and Save's
+	files   *prometheus.CounterVec
+	bytes   *prometheus.CounterVec
+	rows    prometheus.Counter
+	runs    *prometheus.CounterVec
+	held    prometheus.Gauge
+	heldOpn prometheus.Gauge
+}
+
+// init makes r's metrics once.
+func (r *Retention) init() {
+	if r.files != nil {
+		return
+	}
+	r.files = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_dashboard_retention_deleted_files_total",
+		Help: "Files retention deleted, by kind (evidence: a snippet's pair counts as one; upload) and reason (age, quota)."}, []string{"kind", "reason"})
+	r.bytes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_dashboard_retention_deleted_bytes_total",
+		Help: "Bytes retention deleted, by kind (evidence, upload) and reason (age, quota)."}, []string{"kind", "reason"})
+	r.rows = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfwarden_dashboard_retention_deleted_search_outcomes_total",
+		Help: "Handheld search outcomes retention deleted (RFW_SEARCH_DAYS)."})
+	r.runs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_dashboard_retention_runs_total",
+		Help: "Retention runs, by result (ok, error)."}, []string{"result"})
+	r.held = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rfwarden_dashboard_evidence_bytes",
+		Help: "Bytes of evidence snippets in the evidence folder after the latest retention run."})
+	r.heldOpn = prometheus.NewGauge(prometheus.GaugeOpts{Name: "rfwarden_dashboard_evidence_protected_bytes",
+		Help: "Of rfwarden_dashboard_evidence_bytes, the evidence of open cases, which retention never deletes (over RFW_EVIDENCE_MAX_BYTES new evidence is refused)."})
+}
+
+// Collectors returns the retention's metrics.
+func (r *Retention) Collectors() []prometheus.Collector {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.init()
+	return []prometheus.Collector{r.files, r.bytes, r.rows, r.runs, r.held, r.heldOpn}
+}
+
+func (r *Retention) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Retention) log() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func days(n int) time.Duration { return time.Duration(max(n, 0)) * 24 * time.Hour }
+
+// pruneEvidence runs PruneEvidence over the evidence folder with the open
+// cases' detections, keeping room bytes free, and counts what it deleted.
+// r.mu is held.
+func (r *Retention) pruneEvidence(ctx context.Context, room int64) (EvidencePruned, error) {
+	r.init()
+	var protected map[string]bool
+	if r.Protected != nil {
+		var err error
+		if protected, err = r.Protected(ctx); err != nil {
+			// Without knowing the open cases nothing is safe to delete.
+			return EvidencePruned{}, fmt.Errorf("evidence retention: %w", err)
+		}
+	}
+	p, err := PruneEvidence(r.EvidenceDir, r.now(), days(r.EvidenceDays), r.EvidenceMaxBytes, room, protected)
+	r.files.WithLabelValues("evidence", "age").Add(float64(p.AgedOut))
+	r.bytes.WithLabelValues("evidence", "age").Add(float64(p.AgedOutBytes))
+	r.files.WithLabelValues("evidence", "quota").Add(float64(p.Evicted))
+	r.bytes.WithLabelValues("evidence", "quota").Add(float64(p.EvictedBytes))
+	r.held.Set(float64(p.KeptBytes))
+	r.heldOpn.Set(float64(p.ProtectedBytes))
+	if err != nil {
+		return p, fmt.Errorf("evidence retention: %w", err)
+	}
+	return p, nil
+}
+
+// Once runs the dashboard's retention once, logging what it deleted, and
+// returns the errors of its parts joined (each part is tried).
+func (r *Retention) Once(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.init()
+	now := r.now()
+	var errs []error
+	attrs := []any{}
+	if r.EvidenceDir != "" {
+		p, err := r.pruneEvidence(ctx, 0)
+		errs = append(errs, err)
+		attrs = append(attrs, "evidence_aged_out", p.AgedOut, "evidence_evicted", p.Evicted, "evidence_bytes", p.KeptBytes, "evidence_protected_bytes", p.ProtectedBytes)
+		if r.EvidenceMaxBytes > 0 && p.ProtectedBytes > r.EvidenceMaxBytes {
+			r.log().Warn("dashboard: the evidence of open cases alone is over RFW_EVIDENCE_MAX_BYTES: new evidence is refused until cases close or the quota grows",
+				"protected_bytes", p.ProtectedBytes, "max_bytes", r.EvidenceMaxBytes)
+		}
+	}
+	if r.UploadDir != "" && r.UploadDays > 0 {
+		n, b, err := PruneUploads(r.UploadDir, now, days(r.UploadDays))
+		r.files.WithLabelValues("upload", "age").Add(float64(n))
+		r.bytes.WithLabelValues("upload", "age").Add(float64(b))
+		errs = append(errs, err)
+		attrs = append(attrs, "uploads", n)
+	}
+	if r.Users != nil && r.SearchDays > 0 {
+		n, err := r.Users.PruneSearchOutcomes(ctx, now.Add(-days(r.SearchDays)))
+		r.rows.Add(float64(n))
+		errs = append(errs, err)
+		attrs = append(attrs, "search_outcomes", n)
+	}
+	err := errors.Join(errs...)
+	if err != nil {
+		r.runs.WithLabelValues("error").Inc()
+		r.log().Warn("dashboard: retention", append(attrs, "err", err)...)
+		return err
+	}
+	r.runs.WithLabelValues("ok").Inc()
+	r.log().Info("dashboard: retention", attrs...)
+	return nil
+}
+
+// Run runs Once at once and then every period until ctx ends.
+func (r *Retention) Run(ctx context.Context, period time.Duration) {
+	for {
+		r.Once(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(period):
+		}
+	}
+}
+
+// makeRoom is the EvidenceSaver's quota check before it saves size bytes:
+// nil when they fit the quota, after deleting the oldest snippets no open
+// case needs if need be; ErrEvidenceQuota when the open cases' evidence
+// alone leaves no room.
+func (r *Retention) makeRoom(ctx context.Context, size int64) error {
+	if r == nil || r.EvidenceMaxBytes <= 0 || r.EvidenceDir == "" {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	snips, err := listSnippets(r.EvidenceDir)
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, f := range snips {
+		total += f.bytes
+	}
+	if total+size <= r.EvidenceMaxBytes {
+		return nil
+	}
+	p, err := r.pruneEvidence(ctx, size)
+	if err != nil {
+		return err
+	}
+	if p.KeptBytes+size > r.EvidenceMaxBytes {
+		return fmt.Errorf("%w: %d bytes more would make %d, over %d (RFW_EVIDENCE_MAX_BYTES), of which %d are open cases'",
+			ErrEvidenceQuota, size, p.KeptBytes+size, r.EvidenceMaxBytes, p.ProtectedBytes)
+	}
+	return nil
+}
+
+// FreeSpace watches the free space of the disk holding the dashboard's
+// state (the SQLite database, the evidence folder): its gauge
+// rfwarden_dashboard_state_disk_free_bytes, and /healthz is degraded while
+// it is below MinFreeBytes (0: never). When the disk fills, SQLite's
+// writes (alerts, acknowledgements, the audit) fail.
+type FreeSpace struct {
+	Path         string // a file or folder on the disk
+	MinFreeBytes int64
+	// Statfs returns the bytes free to an unprivileged user on path's
+	// disk; nil: statfs(2).
+	Statfs func(path string) (int64, error)
+}
+
+// Free returns the bytes free on the disk.
+func (f *FreeSpace) Free() (int64, error) {
+	if f.Statfs != nil {
+		return f.Statfs(f.Path)
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(f.Path, &st); err != nil {
+		return 0, fmt.Errorf("free space of %q: %w", f.Path, err)
+	}
+	return int64(st.Bavail) * int64(st.Bsize), nil
+}
+
+// Low reports why the disk's free space is too low for /healthz ("" and
+// false when it is not).
+func (f *FreeSpace) Low() (string, bool) {
+	free, err := f.Free()
+	if err != nil {
+		return err.Error(), true
+	}
+	if f.MinFreeBytes > 0 && free < f.MinFreeBytes {
+		return fmt.Sprintf("%d bytes free on the disk of %s, under %d (RFW_MIN_FREE_BYTES)", free, f.Path, f.MinFreeBytes), true
+	}
+	return "", false
+}
+
+// Collectors returns the free-space gauge (-1 when it cannot be read).
+func (f *FreeSpace) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_dashboard_state_disk_free_bytes",
+		Help: "Bytes free on the disk of the dashboard's state (its SQLite database and evidence folder); -1 when unreadable."},
+		func() float64 {
+			n, err := f.Free()
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		})}
+}

@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// PrunedAlerts counts the rows one PruneAlerts deleted.
+type PrunedAlerts struct {
+	Alerts    int64
+	Incidents int64
+}
+
+// openCaseAlerts selects the IDs of the alerts of open incidents: those an
+// open incident lists, and those that name one (event.Alert.Incident).
+const openCaseAlerts = `SELECT j.value FROM incident AS i, json_each(i.body, '$.alerts') AS j
+	WHERE json_extract(i.body, '$.state') = 'open'
+	UNION SELECT a.id FROM alert AS a JOIN incident AS i ON i.id = json_extract(a.body, '$.incident')
+	WHERE json_extract(i.body, '$.state') = 'open'`
+
+// PruneAlerts deletes site's resolved alerts and closed incidents last
+// updated before before: the alerts and cases retention (fusion.yaml's
+// alert_days) no longer keeps, with their room probabilities, tracks and
+// evidence lists. An alert that is pending or firing, an alert of an open
+// incident (listed by it or naming it) and an open incident are never
+// deleted, however old; a resolved alert nobody acknowledged goes with the
+// others (its evidence snippets are kept until then: ProtectedDetections).
+// Rows are deleted in batches of pruneBatch.
+func (s *SQLite) PruneAlerts(ctx context.Context, site string, before time.Time) (PrunedAlerts, error) {
+	var out PrunedAlerts
+	cut := before.UnixNano()
+	q := `DELETE FROM alert WHERE rowid IN (SELECT rowid FROM alert WHERE site = ? AND state = 'resolved' AND updated_ns < ?
+		AND id NOT IN (` + openCaseAlerts + `) LIMIT ?)`
+	n, err := s.deleteBatches(ctx, q, site, cut)
+	out.Alerts = n
+	if err != nil {
+		return out, fmt.Errorf("prune alerts of %s: %w", site, err)
+	}
+	q = `DELETE FROM incident WHERE rowid IN (SELECT rowid FROM incident WHERE site = ? AND updated_ns < ?
+		AND json_extract(body, '$.state') = 'closed' LIMIT ?)`
+	n, err = s.deleteBatches(ctx, q, site, cut)
+	out.Incidents = n
+	if err != nil {
+		return out, fmt.Errorf("prune incidents of %s: %w", site, err)
+	}
+	return out, nil
+}
+
+// PruneAudit deletes the audit rows written before before, and the rows of
+// views (actions "view.*": an alert, incident, heatmap or registry looked
+// at) written before viewBefore, which may be later; but for downloads of
+// evidence snippets (view.snippet: raw IQ leaving the system), which are
+// kept as long as every other row. A zero time deletes nothing by it.
+// The audit log has no site: it is the whole database's. Rows are deleted
+// in batches of pruneBatch; it returns how many it deleted.
+func (s *SQLite) PruneAudit(ctx context.Context, before, viewBefore time.Time) (int64, error) {
+	var total int64
+	if !before.IsZero() {
+		n, err := s.deleteBatches(ctx, `DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE time_ns < ? LIMIT ?)`, before.UnixNano())
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("prune audit: %w", err)
+		}
+	}
+	if !viewBefore.IsZero() {
+		n, err := s.deleteBatches(ctx, `DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE time_ns < ? AND substr(action, 1, 5) = 'view.' AND action != 'view.snippet' LIMIT ?)`, viewBefore.UnixNano())
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("prune audit views: %w", err)
+		}
+	}
+	return total, nil
+}
+
+// deleteBatches runs q, a DELETE whose last argument is a LIMIT, with
+// args and pruneBatch until it deletes fewer than pruneBatch rows, each
+// batch its own transaction, and returns how many rows it deleted.
+func (s *SQLite) deleteBatches(ctx context.Context, q string, args ...any) (int64, error) {
+	var total int64
+	args = append(args, pruneBatch)
+	for {
+		res, err := s.db.ExecContext(ctx, q, args...)
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}
+
+// ProtectedDetections returns the IDs of the detections whose evidence
+// snippets retention must keep, of site ("" every site): the evidence of
+// every alert that is pending or firing, of every alert not acknowledged,
+// and of every alert of an open incident, and the detections of every
+// open incident. An open case's evidence is so never deleted, nor an
+// alert's before staff have seen it; a resolved, unacknowledged alert
+// stops protecting its evidence when PruneAlerts deletes it.
+func (s *SQLite) ProtectedDetections(ctx context.Context, site string) (map[string]bool, error) {
+	q := `SELECT j.value FROM alert AS a, json_each(a.body, '$.evidence') AS j
+		WHERE (? = '' OR a.site = ?) AND (a.state != 'resolved' OR a.ack_ns = 0 OR a.id IN (` + openCaseAlerts + `))
+		UNION SELECT j.value FROM incident AS i, json_each(i.body, '$.detections') AS j
+		WHERE (? = '' OR i.site = ?) AND json_extract(i.body, '$.state') = 'open'`
+	rows, err := s.db.QueryContext(ctx, q, site, site, site, site)
+	if err != nil {
+		return nil, fmt.Errorf("protected detections: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("protected detections: %w", err)
+		}
+		out[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("protected detections: %w", err)
+	}
+	return out, nil
+}
