@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -711,8 +712,10 @@ func TestSnippetOfEmissionClosedByRetune(t *testing.T) {
 		t.Fatalf("tone's detection %+v: want one in gsm900 with a snippet", tone)
 	}
 	m, peak := snippetPeak(t, cfg.Snippets.Dir, tone.Snippet)
-	if m.Captures[0].FrequencyHz != 905e6 || peak < 0.25 {
-		t.Errorf("snippet at %.0f Hz, annotated span peaks at %.3f: want 905 MHz and the 0.3 tone", m.Captures[0].FrequencyHz, peak)
+	fc, rate := m.Captures[0].FrequencyHz, m.Global.SampleRateHz
+	if m.Global.Extra[CaptureCenterKey] != json.Number("905000000") || math.Abs(905.3e6-fc) > rate/4 || peak < 0.25 {
+		t.Errorf("snippet of the %v Hz capture, at %.0f Hz ± %.0f, annotated span peaks at %.3f: want the 905 MHz tuning's, the tone's band and the 0.3 tone",
+			m.Global.Extra[CaptureCenterKey], fc, rate/2, peak)
 	}
 }
 

@@ -105,6 +105,10 @@ type snippetJob struct {
 	// wantLead is the lead the sensor aims for: a quarter of the snippet's
 	// length (docs/events.md).
 	wantLead int64
+	// band is the band the snippet keeps of its capture: the writer
+	// shifts, filters and decimates b's samples to it (lead, wantLead and
+	// ann are in its samples already).
+	band snippetBand
 }
 
 // start runs the writer until stop, which waits for the queued snippets.
@@ -439,7 +443,8 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 	lo := max(r.Em.StartSample-b.FirstSample-maxN/4, 0)
 	lo = min(lo, int64(len(b.Samples))-1)
 	hi := min(lo+maxN, int64(len(b.Samples)))
-	n := hi - lo
+	band := planSnippetBand(b.SampleRateHz, b.CenterHz, r)
+	n := band.outLen(hi - lo)
 	size := n * 8 // cf32_le
 	s.mu.Lock()
 	rotate, ok := s.makeRoom(size)
@@ -450,8 +455,9 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 	}
 	// The emission may have begun in an earlier block or go on past this
 	// one: annotate only the part inside the snippet.
-	aLo := min(max(r.Em.StartSample-b.FirstSample-lo, 0), n)
-	aHi := min(max(r.Em.StartSample+r.Em.SampleCount-b.FirstSample-lo, aLo), n)
+	d := int64(band.factor)
+	aLo := min(max(r.Em.StartSample-b.FirstSample-lo, 0)/d, n)
+	aHi := min(max((r.Em.StartSample+r.Em.SampleCount-b.FirstSample-lo+d-1)/d, aLo), n)
 	lead := aLo
 	if aHi == aLo { // the snippet is context around an emission outside it
 		aLo, aHi, lead = 0, n, -1
@@ -462,12 +468,12 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 		Label: r.Label.Text, Comment: id, Generator: SnippetGenerator,
 		// the class and link a replay's verdict is compared with
 		Extra: map[string]any{"rfw:class": r.Label.Class, "rfw:link": r.Label.Link},
-	}, sensor: s.sensor, site: s.site, lead: lead, wantLead: maxN / 4}
+	}, sensor: s.sensor, site: s.site, lead: lead, wantLead: maxN / 4 / d, band: band}
 	if r.Label.Band != "" {
 		j.ann.Extra["rfw:band"] = r.Label.Band
 	}
 	if f, ok := ring.(floorRing); ok {
-		j.floorDBFS = f.NoiseFloorBinsDBFS(nil)
+		j.floorDBFS = band.floor(f.NoiseFloorBinsDBFS(nil))
 		for i, v := range j.floorDBFS {
 			j.floorDBFS[i] = math.Round(v*100) / 100
 		}
@@ -516,6 +522,9 @@ const SnippetGenerator = "rfwarden sensor"
 // before its emission (rfw:lead_samples; the description says when they
 // fall short of the quarter of its length the sensor aims for).
 func writeSnippet(dir string, j snippetJob) error {
+	capRateHz, capCenterHz := j.b.SampleRateHz, j.b.CenterHz
+	j.b.Samples = j.band.apply(j.b.Samples)
+	j.b.SampleRateHz, j.b.CenterHz = j.band.rateHz, j.band.centerHz
 	w, err := sigmf.NewWriter(filepath.Join(dir, j.name), "cf32_le", j.b.SampleRateHz, j.b.CenterHz, j.b.Time)
 	if err != nil {
 		return err
@@ -536,6 +545,11 @@ func writeSnippet(dir string, j snippetJob) error {
 	w.SetGlobal(snippetDescription(j), who, hardware(j.b.Device)+" ("+who+")", "")
 	if j.lead >= 0 {
 		w.SetExtra("rfw:lead_samples", j.lead)
+	}
+	w.SetExtra(CaptureRateKey, capRateHz)
+	w.SetExtra(CaptureCenterKey, capCenterHz)
+	if j.band.factor > 1 {
+		w.SetExtra(BandFilterKey, j.band.filterText())
 	}
 	w.SetCaptureExtra(replay.GainKey, j.b.GainDB)
 	if len(j.floorDBFS) > 0 {
@@ -565,7 +579,7 @@ func snippetDescription(j snippetJob) string {
 	if j.ann.Label != "" {
 		d += " (" + j.ann.Label + ")"
 	}
-	d += "."
+	d += ". " + j.band.describe()
 	if j.lead < 0 || j.lead >= j.wantLead {
 		return d
 	}

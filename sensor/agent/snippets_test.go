@@ -431,19 +431,25 @@ func TestSnippetContext(t *testing.T) {
 			if said := strings.Contains(g.Description, "no samples before"); said != tc.noPreSig {
 				t.Errorf("description %q: says it has no samples before its emission: %v, want %v", g.Description, said, tc.noPreSig)
 			}
+			// the detector's floor (64 bins at 2 Msps) over the band the
+			// snippet keeps: 16 bins or more, as fine as the detector's
 			floor, ok := c.Extra[pipeline.NoiseFloorKey].([]any)
-			if !ok || len(floor) != 64 { // the detector's NFFT at 2 Msps
-				t.Fatalf("capture %s: %v; want the 64 bins of the detector's floor", pipeline.NoiseFloorKey, c.Extra[pipeline.NoiseFloorKey])
+			binHz := g.SampleRateHz / float64(len(floor))
+			if !ok || len(floor) < 16 || binHz > 2e6/64 {
+				t.Fatalf("capture %s: %v; want the detector's floor over the snippet's %.0f Hz in bins of 31250 Hz or less",
+					pipeline.NoiseFloorKey, c.Extra[pipeline.NoiseFloorKey], g.SampleRateHz)
 			}
-			// synthSource's noise: 1e-4 in all, so -40 dBFS less 10·log10(64)
-			// per bin (the median over bins: a short history scatters them)
+			// synthSource's noise: 1e-4 in all over 2 MHz, so -40 dBFS
+			// plus 10·log10(binHz/2 MHz) per bin (-58.06 in the detector's
+			// 64 bins; the median over bins: a short history scatters them)
 			vs := make([]float64, len(floor))
 			for i, v := range floor {
 				vs[i], _ = v.(json.Number).Float64()
 			}
 			slices.Sort(vs)
-			if med := vs[len(vs)/2]; math.Abs(med-(-58.06)) > 1 {
-				t.Errorf("floor: median %.2f dBFS per bin, want the noise's -58.06 ± 1", med)
+			want := -40 + 10*math.Log10(binHz/2e6)
+			if med := vs[len(vs)/2]; math.Abs(med-want) > 1 {
+				t.Errorf("floor: median %.2f dBFS per bin of %.0f Hz, want the noise's %.2f ± 1", med, binHz, want)
 			}
 			// a replay seeded with that floor finds the emission at its start
 			rec, err := sigmf.Open(metaPath)
