@@ -632,10 +632,11 @@ func TestSnippetHoldsItsEmission(t *testing.T) {
 		t.Fatalf("no detection of the burst with a snippet: %+v", dets)
 	}
 	m, peak := snippetPeak(t, cfg.Snippets.Dir, burst.Snippet)
-	// the snippet starts a quarter of its length (2500 samples) before the
-	// burst, and its annotation is where the burst is
-	if as := m.Annotations; as[0].SampleStart < 2000 || as[0].SampleStart > 3000 {
-		t.Errorf("annotation %+v: want it to start about 2500 samples in", as[0])
+	// the snippet starts a quarter of its length (1.25 ms, 2500 captured
+	// samples) before the burst, and its annotation is where the burst is
+	// (in the snippet's samples: it keeps the burst's band, at a lower rate)
+	if as, rate := m.Annotations, m.Global.SampleRateHz; as[0].SampleStart < int64(1e-3*rate) || as[0].SampleStart > int64(1.5e-3*rate) {
+		t.Errorf("annotation %+v at %.0f sps: want it to start about 1.25 ms in", as[0], rate)
 	}
 	if peak < 0.25 {
 		t.Errorf("snippet's annotated span peaks at %.3f: the 0.3 burst is not in it", peak)

@@ -43,12 +43,14 @@ const (
 	snippetStopFrac   = 0.5
 	snippetAttenDB    = 70
 	snippetEdgeFrac   = 0.35
-	// An emission narrower than snippetNarrowFrac of the kept rate is put
-	// that fraction above the kept band's centre, not on it: the
-	// detector's DC notch (±1 bin) and the classifiers' DC line cut would
-	// hide a narrow one centred on DC, the receiver's DC spike as they
-	// see it.
-	snippetNarrowFrac = 1.0 / 8
+	// A narrow emission (its guard narrower than snippetMinKeepHz) is
+	// put above the kept band's centre, its lower edge snippetDCClearFrac
+	// of the kept rate (2 bins of a 64-bin detector) above it, not on it:
+	// the detector's DC notch (±1 bin) and the classifiers' DC line cut
+	// would hide a narrow one centred on DC, the receiver's DC spike as
+	// they see it. Its detected band is whole bins of the capture's
+	// detector (78 kHz at 10 Msps), wherever in them it lies.
+	snippetDCClearFrac = 1.0 / 32
 	// snippetEdgeGuard is the classifiers' anti-alias roll-off (the outer
 	// 5% of a capture, at least 25 kHz): an emission reaching it is cut
 	// by the capture's edge, and keeps the whole capture so a replay sees
@@ -96,12 +98,16 @@ func planSnippetBand(rateHz, tuneHz float64, r *pipeline.Result) snippetBand {
 		return whole
 	}
 	w := hi - lo
-	target := max(snippetKeepFactor*w, snippetMinKeepHz)
-	for d := int(rateHz / target); d >= 2; d-- {
+	dMax := int(rateHz / max(snippetKeepFactor*w, snippetMinKeepHz))
+	if dMax < 2 {
+		// no room for a guard of its width each side: what is left
+		dMax = int(rateHz / max(w/(2*snippetEdgeFrac), snippetMinKeepHz))
+	}
+	for d := dMax; d >= 2; d-- {
 		out := rateHz / float64(d)
 		c := (lo + hi) / 2
-		if w < snippetNarrowFrac*out {
-			c -= snippetNarrowFrac * out
+		if snippetKeepFactor*w < snippetMinKeepHz {
+			c = lo - snippetDCClearFrac*out
 		}
 		c = min(max(c, -rateHz/2+out/2), rateHz/2-out/2)
 		if lo >= c-snippetEdgeFrac*out && hi <= c+snippetEdgeFrac*out {

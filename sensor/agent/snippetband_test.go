@@ -52,6 +52,12 @@ func bandCases() []bandCase {
 			other: synth.GSM, otherHz: 3.5e6, wantClass: classify.ClassCellular, wantRateBelowHz: 6.7e6},
 		{name: "lte uplink 5 MHz", tuneHz: 847e6, rateHz: fs, gen: synth.LTE, p: synth.Params{SNRDB: 20, BandwidthHz: 5e6},
 			wantClass: classify.ClassCellular, wantRateBelowHz: fs},
+		{name: "lte uplink 5 MHz at 20 Msps", tuneHz: 847e6, rateHz: 2 * fs, gen: synth.LTE, p: synth.Params{OffsetHz: 1e6, SNRDB: 20, BandwidthHz: 5e6},
+			other: synth.GSM, otherHz: -7e6, wantClass: classify.ClassCellular, wantRateBelowHz: fs},
+		{name: "nr uplink 5 MHz at 20 Msps", tuneHz: 3550e6, rateHz: 2 * fs, gen: synth.NR, p: synth.Params{OffsetHz: -2e6, SNRDB: 20, BandwidthHz: 5e6},
+			wantClass: event.ClassNR, wantRateBelowHz: fs},
+		{name: "gsm uplink, weak", tuneHz: 902e6, rateHz: fs, gen: synth.GSM, p: synth.Params{OffsetHz: -1.6e6, SNRDB: 8},
+			wantClass: event.ClassGSM, wantRateBelowHz: 1.1e6},
 		{name: "nr uplink", tuneHz: 3550e6, rateHz: fs, gen: synth.NR, p: synth.Params{SNRDB: 20, BandwidthHz: 20e6},
 			wantClass: event.ClassNR, wantRateBelowHz: fs},
 		{name: "droneid", tuneHz: 2429.5e6, rateHz: fs, gen: synth.DroneID, p: synth.Params{SNRDB: 20},
@@ -190,7 +196,7 @@ func TestSnippetKeepsItsEmissionsBand(t *testing.T) {
 			}
 			a := m.Annotations[0]
 			lo, hi := c.FrequencyHz-g.SampleRateHz/2, c.FrequencyHz+g.SampleRateHz/2
-			if !(a.FreqLowerHz >= lo && a.FreqUpperHz <= hi) {
+			if filtered && !(a.FreqLowerHz >= lo && a.FreqUpperHz <= hi) {
 				t.Errorf("annotation %.4f-%.4f MHz outside the snippet's band %.4f-%.4f MHz", a.FreqLowerHz/1e6, a.FreqUpperHz/1e6, lo/1e6, hi/1e6)
 			}
 			if tc.other != nil {
@@ -255,7 +261,7 @@ func jsonFloat(v any) (float64, bool) {
 // TestPlanSnippetBand: the band a snippet keeps of its capture, for
 // emissions of each kind and place: a guard of the emission's width on
 // each side (or 500 kHz in all) at an integer decimation, centred on the
-// emission (a narrow one 1/8 of the kept rate above DC, clear of the
+// emission (a narrow one 1/32 of the kept rate above DC, clear of the
 // detector's DC notch), slid inside the capture near its edge; the whole
 // capture for one at the capture's edge (a replay must see it cut there
 // too), one too wide for a guard, or one with no band.
@@ -269,7 +275,8 @@ func TestPlanSnippetBand(t *testing.T) {
 		wantWhy          string
 	}{
 		{"gsm 312.5 kHz", 273.4e3, 585.9e3, 0, 10, 429.65e3, ""},
-		{"narrow 16 kHz", 1.192e6, 1.208e6, 0, 20, 1.2e6 - 62.5e3, ""},
+		{"narrow 16 kHz", 1.192e6, 1.208e6, 0, 20, 1.192e6 - 500e3/32, ""},
+		{"narrow, one 78 kHz bin", 1.133e6, 1.211e6, 0, 20, 1.133e6 - 500e3/32, ""},
 		{"1 MHz near the edge: slid inside", 3.4e6, 4.4e6, 0, 3, 5e6 - fs/3/2, ""},
 		{"centre and bandwidth only", 2e6, 2e6, 200e3, 16, 2e6, ""},
 		{"at the capture's edge", 4.6e6, 4.9e6, 0, 1, 0, "edge"},
@@ -304,7 +311,7 @@ func TestPlanSnippetBand(t *testing.T) {
 			if b.shiftHz-b.rateHz/2 < -fs/2 || b.shiftHz+b.rateHz/2 > fs/2 {
 				t.Errorf("kept band %.0f ± %.0f Hz sticks out of the capture", b.shiftHz, b.rateHz/2)
 			}
-			if hi-lo < b.rateHz/8 && lo-b.shiftHz < b.rateHz/32 {
+			if 3*(hi-lo) < snippetMinKeepHz && lo-b.shiftHz < b.rateHz/32-1 {
 				t.Errorf("narrow emission %.0f..%.0f Hz within %.0f Hz of the snippet's DC (%.0f)", lo, hi, b.rateHz/32, b.shiftHz)
 			}
 		})

@@ -377,7 +377,7 @@ func TestSnippetContext(t *testing.T) {
 		name     string
 		src      func() sensor.Source
 		at       func(d event.Detection) bool // the detection whose snippet to read
-		lead     int64                        // want rfw:lead_samples
+		lead     int64                        // want rfw:lead_samples, in captured samples
 		noPreSig bool                         // want the description to say it has no samples before
 	}{
 		{"a burst inside a dwell",
@@ -425,8 +425,10 @@ func TestSnippetContext(t *testing.T) {
 			if gain, ok := replay.GainDBAt(m, 0); !ok || gain != 30 {
 				t.Errorf("gain %v (%v), want the block's 30 dB", gain, ok)
 			}
-			if got := fmt.Sprint(g.Extra["rfw:lead_samples"]); got != fmt.Sprint(tc.lead) {
-				t.Errorf("rfw:lead_samples %s, want %d", got, tc.lead)
+			// the lead is in the snippet's samples, at its kept band's rate
+			wantLead := tc.lead * int64(g.SampleRateHz) / 2e6
+			if got := fmt.Sprint(g.Extra["rfw:lead_samples"]); got != fmt.Sprint(wantLead) {
+				t.Errorf("rfw:lead_samples %s, want %d (%d captured samples at 2 Msps, at %.0f sps)", got, wantLead, tc.lead, g.SampleRateHz)
 			}
 			if said := strings.Contains(g.Description, "no samples before"); said != tc.noPreSig {
 				t.Errorf("description %q: says it has no samples before its emission: %v, want %v", g.Description, said, tc.noPreSig)
