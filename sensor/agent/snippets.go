@@ -29,10 +29,12 @@ import (
 // yet fill the bounds, new snippets are skipped. The bounds count this sensor's
 // snippets in dir (names snippet-SENSOR-BOOT-START-SEQ), those of earlier
 // runs too; a kept one has a marker file NAME.keep beside it, so it stays
-// kept across restarts. Once started, a goroutine writes them (a 50 ms
-// snippet at 20 Msps is 8 MB, synced to disk) and deletes the ones rotated
-// out, in order: the agent's loop only copies the samples, and skips a
-// snippet when snippetQueue of them wait.
+// kept across restarts. Each keeps its emission's band only (snippetBand:
+// shifted, filtered and decimated to it, with a guard of noise beside it).
+// Once started, a goroutine cuts them to their band and writes them (a
+// 50 ms snippet that keeps a whole 20 Msps capture is 8 MB, synced to
+// disk) and deletes the ones rotated out, in order: the agent's loop only
+// copies the samples, and skips a snippet when snippetQueue of them wait.
 type snippets struct {
 	dir      string
 	sensor   string // its snippets of earlier runs are found by this ID
@@ -406,8 +408,8 @@ func (s *snippets) window(b sensor.Block, r *pipeline.Result, ring iqRing) senso
 }
 
 // save writes r's snippet, at most dur of samples from a quarter of that
-// before the emission's start (from ring when it holds them, else from b),
-// and returns its file base name, or "" when the spacing or a bound stops
+// before the emission's start (from ring when it holds them, else from b)
+// in the band planSnippetBand picks, and returns its file base name, or "" when the spacing or a bound stops
 // it. Those are checked before any samples are copied.
 func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRing) (string, error) {
 	maxN := int64(s.dur.Seconds() * b.SampleRateHz)
@@ -514,8 +516,10 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 // keep beside theirs (core:generator pipeline.Generator).
 const SnippetGenerator = "rfwarden sensor"
 
-// writeSnippet writes j as the SigMF recording dir/j.name, saying where
-// it was heard: the site (rfw:site), the sensor (rfw:sensor, and in
+// writeSnippet writes j as the SigMF recording dir/j.name, its samples
+// cut to its band (j.band: the kept band's core:sample_rate and
+// core:frequency; the capture's as CaptureRateKey and CaptureCenterKey,
+// and BandFilterKey saying how), saying where it was heard: the site (rfw:site), the sensor (rfw:sensor, and in
 // core:hw with its device),
 // the receive gain (replay.GainKey) and the detector's noise floor
 // (pipeline.NoiseFloorKey) on the capture, and the samples it holds
