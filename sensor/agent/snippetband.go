@@ -197,6 +197,6 @@ func (b snippetBand) describe() string {
 		return fmt.Sprintf("It keeps the whole %.3f MHz capture at %.6f MHz: %s.", b.capRateHz/1e6, b.capCenterHz/1e6, b.why)
 	}
 	return fmt.Sprintf("It keeps only the band of its emission, %.3f MHz around %.6f MHz (flat over the middle %.3f MHz), "+
-		"cut from a %.3f MHz capture at %.6f MHz (%s, %s).",
-		b.rateHz/1e6, b.centerHz/1e6, 2*snippetPassFrac*b.rateHz/1e6, b.capRateHz/1e6, b.capCenterHz/1e6, CaptureRateKey, BandFilterKey)
+		"cut from a %.3f MHz capture at %.6f MHz (%s, %s; how: %s).",
+		b.rateHz/1e6, b.centerHz/1e6, 2*snippetPassFrac*b.rateHz/1e6, b.capRateHz/1e6, b.capCenterHz/1e6, CaptureRateKey, CaptureCenterKey, BandFilterKey)
 }
