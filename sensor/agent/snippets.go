@@ -409,8 +409,9 @@ func (s *snippets) window(b sensor.Block, r *pipeline.Result, ring iqRing) senso
 
 // save writes r's snippet, at most dur of samples from a quarter of that
 // before the emission's start (from ring when it holds them, else from b)
-// in the band planSnippetBand picks, and returns its file base name, or "" when the spacing or a bound stops
-// it. Those are checked before any samples are copied.
+// in the band planSnippetBand picks, and returns its file base name, or ""
+// when the spacing or a bound stops it. Those are checked before any
+// samples are copied.
 func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRing) (string, error) {
 	maxN := int64(s.dur.Seconds() * b.SampleRateHz)
 	if maxN <= 0 {
@@ -519,16 +520,18 @@ const SnippetGenerator = "rfwarden sensor"
 // writeSnippet writes j as the SigMF recording dir/j.name, its samples
 // cut to its band (j.band: the kept band's core:sample_rate and
 // core:frequency; the capture's as CaptureRateKey and CaptureCenterKey,
-// and BandFilterKey saying how), saying where it was heard: the site (rfw:site), the sensor (rfw:sensor, and in
-// core:hw with its device),
+// and BandFilterKey saying how), saying where it was heard: the site
+// (rfw:site), the sensor (rfw:sensor, and in core:hw with its device),
 // the receive gain (replay.GainKey) and the detector's noise floor
 // (pipeline.NoiseFloorKey) on the capture, and the samples it holds
 // before its emission (rfw:lead_samples; the description says when they
 // fall short of the quarter of its length the sensor aims for).
 func writeSnippet(dir string, j snippetJob) error {
 	capRateHz, capCenterHz := j.b.SampleRateHz, j.b.CenterHz
-	j.b.Samples = j.band.apply(j.b.Samples)
-	j.b.SampleRateHz, j.b.CenterHz = j.band.rateHz, j.band.centerHz
+	if j.band.factor > 1 {
+		j.b.Samples = j.band.apply(j.b.Samples)
+		j.b.SampleRateHz, j.b.CenterHz = j.band.rateHz, j.band.centerHz
+	}
 	w, err := sigmf.NewWriter(filepath.Join(dir, j.name), "cf32_le", j.b.SampleRateHz, j.b.CenterHz, j.b.Time)
 	if err != nil {
 		return err
