@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -631,10 +632,11 @@ func TestSnippetHoldsItsEmission(t *testing.T) {
 		t.Fatalf("no detection of the burst with a snippet: %+v", dets)
 	}
 	m, peak := snippetPeak(t, cfg.Snippets.Dir, burst.Snippet)
-	// the snippet starts a quarter of its length (2500 samples) before the
-	// burst, and its annotation is where the burst is
-	if as := m.Annotations; as[0].SampleStart < 2000 || as[0].SampleStart > 3000 {
-		t.Errorf("annotation %+v: want it to start about 2500 samples in", as[0])
+	// the snippet starts a quarter of its length (1.25 ms, 2500 captured
+	// samples) before the burst, and its annotation is where the burst is
+	// (in the snippet's samples: it keeps the burst's band, at a lower rate)
+	if as, rate := m.Annotations, m.Global.SampleRateHz; as[0].SampleStart < int64(1e-3*rate) || as[0].SampleStart > int64(1.5e-3*rate) {
+		t.Errorf("annotation %+v at %.0f sps: want it to start about 1.25 ms in", as[0], rate)
 	}
 	if peak < 0.25 {
 		t.Errorf("snippet's annotated span peaks at %.3f: the 0.3 burst is not in it", peak)
@@ -711,8 +713,10 @@ func TestSnippetOfEmissionClosedByRetune(t *testing.T) {
 		t.Fatalf("tone's detection %+v: want one in gsm900 with a snippet", tone)
 	}
 	m, peak := snippetPeak(t, cfg.Snippets.Dir, tone.Snippet)
-	if m.Captures[0].FrequencyHz != 905e6 || peak < 0.25 {
-		t.Errorf("snippet at %.0f Hz, annotated span peaks at %.3f: want 905 MHz and the 0.3 tone", m.Captures[0].FrequencyHz, peak)
+	fc, rate := m.Captures[0].FrequencyHz, m.Global.SampleRateHz
+	if m.Global.Extra[CaptureCenterKey] != json.Number("905000000") || math.Abs(905.3e6-fc) > rate/4 || peak < 0.25 {
+		t.Errorf("snippet of the %v Hz capture, at %.0f Hz ± %.0f, annotated span peaks at %.3f: want the 905 MHz tuning's, the tone's band and the 0.3 tone",
+			m.Global.Extra[CaptureCenterKey], fc, rate/2, peak)
 	}
 }
 

@@ -10,7 +10,8 @@
 // writes again, trying with a backoff, and reports degraded meanwhile. Health (event.Health) is published every health interval,
 // spectrum summaries (QoS 0) every spectrum interval, both best effort and
 // never blocking the sample loop. Phone uplinks and drone classes trigger a
-// short SigMF IQ snippet, bounded in count and bytes on disk. The tamper
+// short SigMF IQ snippet of the emission's band (not the whole tuning),
+// bounded in count and bytes on disk. The tamper
 // detector (tamper.go) turns noise-floor collapse, broadband rise, persistent
 // clipping and a stalled stream into the health state. Only a finite
 // source (a recording) ends, with io.EOF; any other error of the source, in

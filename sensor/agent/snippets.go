@@ -29,10 +29,12 @@ import (
 // yet fill the bounds, new snippets are skipped. The bounds count this sensor's
 // snippets in dir (names snippet-SENSOR-BOOT-START-SEQ), those of earlier
 // runs too; a kept one has a marker file NAME.keep beside it, so it stays
-// kept across restarts. Once started, a goroutine writes them (a 50 ms
-// snippet at 20 Msps is 8 MB, synced to disk) and deletes the ones rotated
-// out, in order: the agent's loop only copies the samples, and skips a
-// snippet when snippetQueue of them wait.
+// kept across restarts. Each keeps its emission's band only (snippetBand:
+// shifted, filtered and decimated to it, with a guard of noise beside it).
+// Once started, a goroutine cuts them to their band and writes them (a
+// 50 ms snippet that keeps a whole 20 Msps capture is 8 MB, synced to
+// disk) and deletes the ones rotated out, in order: the agent's loop only
+// copies the samples, and skips a snippet when snippetQueue of them wait.
 type snippets struct {
 	dir      string
 	sensor   string // its snippets of earlier runs are found by this ID
@@ -105,6 +107,10 @@ type snippetJob struct {
 	// wantLead is the lead the sensor aims for: a quarter of the snippet's
 	// length (docs/events.md).
 	wantLead int64
+	// band is the band the snippet keeps of its capture: the writer
+	// shifts, filters and decimates b's samples to it (lead, wantLead and
+	// ann are in its samples already).
+	band snippetBand
 }
 
 // start runs the writer until stop, which waits for the queued snippets.
@@ -402,9 +408,10 @@ func (s *snippets) window(b sensor.Block, r *pipeline.Result, ring iqRing) senso
 }
 
 // save writes r's snippet, at most dur of samples from a quarter of that
-// before the emission's start (from ring when it holds them, else from b),
-// and returns its file base name, or "" when the spacing or a bound stops
-// it. Those are checked before any samples are copied.
+// before the emission's start (from ring when it holds them, else from b)
+// in the band planSnippetBand picks, and returns its file base name, or ""
+// when the spacing or a bound stops it. Those are checked before any
+// samples are copied.
 func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRing) (string, error) {
 	maxN := int64(s.dur.Seconds() * b.SampleRateHz)
 	if maxN <= 0 {
@@ -439,7 +446,8 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 	lo := max(r.Em.StartSample-b.FirstSample-maxN/4, 0)
 	lo = min(lo, int64(len(b.Samples))-1)
 	hi := min(lo+maxN, int64(len(b.Samples)))
-	n := hi - lo
+	band := planSnippetBand(b.SampleRateHz, b.CenterHz, r)
+	n := band.outLen(hi - lo)
 	size := n * 8 // cf32_le
 	s.mu.Lock()
 	rotate, ok := s.makeRoom(size)
@@ -450,8 +458,9 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 	}
 	// The emission may have begun in an earlier block or go on past this
 	// one: annotate only the part inside the snippet.
-	aLo := min(max(r.Em.StartSample-b.FirstSample-lo, 0), n)
-	aHi := min(max(r.Em.StartSample+r.Em.SampleCount-b.FirstSample-lo, aLo), n)
+	d := int64(band.factor)
+	aLo := min(max(r.Em.StartSample-b.FirstSample-lo, 0)/d, n)
+	aHi := min(max((r.Em.StartSample+r.Em.SampleCount-b.FirstSample-lo+d-1)/d, aLo), n)
 	lead := aLo
 	if aHi == aLo { // the snippet is context around an emission outside it
 		aLo, aHi, lead = 0, n, -1
@@ -462,12 +471,12 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 		Label: r.Label.Text, Comment: id, Generator: SnippetGenerator,
 		// the class and link a replay's verdict is compared with
 		Extra: map[string]any{"rfw:class": r.Label.Class, "rfw:link": r.Label.Link},
-	}, sensor: s.sensor, site: s.site, lead: lead, wantLead: maxN / 4}
+	}, sensor: s.sensor, site: s.site, lead: lead, wantLead: maxN / 4 / d, band: band}
 	if r.Label.Band != "" {
 		j.ann.Extra["rfw:band"] = r.Label.Band
 	}
 	if f, ok := ring.(floorRing); ok {
-		j.floorDBFS = f.NoiseFloorBinsDBFS(nil)
+		j.floorDBFS = band.floor(f.NoiseFloorBinsDBFS(nil))
 		for i, v := range j.floorDBFS {
 			j.floorDBFS[i] = math.Round(v*100) / 100
 		}
@@ -508,14 +517,21 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 // keep beside theirs (core:generator pipeline.Generator).
 const SnippetGenerator = "rfwarden sensor"
 
-// writeSnippet writes j as the SigMF recording dir/j.name, saying where
-// it was heard: the site (rfw:site), the sensor (rfw:sensor, and in
-// core:hw with its device),
+// writeSnippet writes j as the SigMF recording dir/j.name, its samples
+// cut to its band (j.band: the kept band's core:sample_rate and
+// core:frequency; the capture's as CaptureRateKey and CaptureCenterKey,
+// and BandFilterKey saying how), saying where it was heard: the site
+// (rfw:site), the sensor (rfw:sensor, and in core:hw with its device),
 // the receive gain (replay.GainKey) and the detector's noise floor
 // (pipeline.NoiseFloorKey) on the capture, and the samples it holds
 // before its emission (rfw:lead_samples; the description says when they
 // fall short of the quarter of its length the sensor aims for).
 func writeSnippet(dir string, j snippetJob) error {
+	capRateHz, capCenterHz := j.b.SampleRateHz, j.b.CenterHz
+	if j.band.factor > 1 {
+		j.b.Samples = j.band.apply(j.b.Samples)
+		j.b.SampleRateHz, j.b.CenterHz = j.band.rateHz, j.band.centerHz
+	}
 	w, err := sigmf.NewWriter(filepath.Join(dir, j.name), "cf32_le", j.b.SampleRateHz, j.b.CenterHz, j.b.Time)
 	if err != nil {
 		return err
@@ -536,6 +552,11 @@ func writeSnippet(dir string, j snippetJob) error {
 	w.SetGlobal(snippetDescription(j), who, hardware(j.b.Device)+" ("+who+")", "")
 	if j.lead >= 0 {
 		w.SetExtra("rfw:lead_samples", j.lead)
+	}
+	w.SetExtra(CaptureRateKey, capRateHz)
+	w.SetExtra(CaptureCenterKey, capCenterHz)
+	if j.band.factor > 1 {
+		w.SetExtra(BandFilterKey, j.band.filterText())
 	}
 	w.SetCaptureExtra(replay.GainKey, j.b.GainDB)
 	if len(j.floorDBFS) > 0 {
@@ -565,7 +586,7 @@ func snippetDescription(j snippetJob) string {
 	if j.ann.Label != "" {
 		d += " (" + j.ann.Label + ")"
 	}
-	d += "."
+	d += ". " + j.band.describe()
 	if j.lead < 0 || j.lead >= j.wantLead {
 		return d
 	}

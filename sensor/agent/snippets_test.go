@@ -377,7 +377,7 @@ func TestSnippetContext(t *testing.T) {
 		name     string
 		src      func() sensor.Source
 		at       func(d event.Detection) bool // the detection whose snippet to read
-		lead     int64                        // want rfw:lead_samples
+		lead     int64                        // want rfw:lead_samples, in captured samples
 		noPreSig bool                         // want the description to say it has no samples before
 	}{
 		{"a burst inside a dwell",
@@ -425,25 +425,33 @@ func TestSnippetContext(t *testing.T) {
 			if gain, ok := replay.GainDBAt(m, 0); !ok || gain != 30 {
 				t.Errorf("gain %v (%v), want the block's 30 dB", gain, ok)
 			}
-			if got := fmt.Sprint(g.Extra["rfw:lead_samples"]); got != fmt.Sprint(tc.lead) {
-				t.Errorf("rfw:lead_samples %s, want %d", got, tc.lead)
+			// the lead is in the snippet's samples, at its kept band's rate
+			wantLead := tc.lead * int64(g.SampleRateHz) / 2e6
+			if got := fmt.Sprint(g.Extra["rfw:lead_samples"]); got != fmt.Sprint(wantLead) {
+				t.Errorf("rfw:lead_samples %s, want %d (%d captured samples at 2 Msps, at %.0f sps)", got, wantLead, tc.lead, g.SampleRateHz)
 			}
 			if said := strings.Contains(g.Description, "no samples before"); said != tc.noPreSig {
 				t.Errorf("description %q: says it has no samples before its emission: %v, want %v", g.Description, said, tc.noPreSig)
 			}
+			// the detector's floor (64 bins at 2 Msps) over the band the
+			// snippet keeps: 16 bins or more, as fine as the detector's
 			floor, ok := c.Extra[pipeline.NoiseFloorKey].([]any)
-			if !ok || len(floor) != 64 { // the detector's NFFT at 2 Msps
-				t.Fatalf("capture %s: %v; want the 64 bins of the detector's floor", pipeline.NoiseFloorKey, c.Extra[pipeline.NoiseFloorKey])
+			binHz := g.SampleRateHz / float64(len(floor))
+			if !ok || len(floor) < 16 || binHz > 2e6/64 {
+				t.Fatalf("capture %s: %v; want the detector's floor over the snippet's %.0f Hz in bins of 31250 Hz or less",
+					pipeline.NoiseFloorKey, c.Extra[pipeline.NoiseFloorKey], g.SampleRateHz)
 			}
-			// synthSource's noise: 1e-4 in all, so -40 dBFS less 10·log10(64)
-			// per bin (the median over bins: a short history scatters them)
+			// synthSource's noise: 1e-4 in all over 2 MHz, so -40 dBFS
+			// plus 10·log10(binHz/2 MHz) per bin (-58.06 in the detector's
+			// 64 bins; the median over bins: a short history scatters them)
 			vs := make([]float64, len(floor))
 			for i, v := range floor {
 				vs[i], _ = v.(json.Number).Float64()
 			}
 			slices.Sort(vs)
-			if med := vs[len(vs)/2]; math.Abs(med-(-58.06)) > 1 {
-				t.Errorf("floor: median %.2f dBFS per bin, want the noise's -58.06 ± 1", med)
+			want := -40 + 10*math.Log10(binHz/2e6)
+			if med := vs[len(vs)/2]; math.Abs(med-want) > 1 {
+				t.Errorf("floor: median %.2f dBFS per bin of %.0f Hz, want the noise's %.2f ± 1", med, binHz, want)
 			}
 			// a replay seeded with that floor finds the emission at its start
 			rec, err := sigmf.Open(metaPath)
