@@ -598,7 +598,7 @@ func (e *Engine) HandleDetection(ctx context.Context, d event.Detection) error {
 	e.met.detections.Inc()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.listen.detection(d, e.cfg.ListenSpanHz)
+	e.listen.detection(d, e.cfg.ListenSpanHz, e.cfg.ListenWindow)
 	e.recent.add(d)
 	closed := e.assoc.add(d)
 	return e.process(ctx, closed)
