@@ -151,6 +151,13 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				log.Warn("influx: close", "err", err)
 			}
 		}()
+		// A typo in the retention policy, a wrong password or a database
+		// fusion may not create would have every write spooled for ever:
+		// fusion exits naming the key; only an InfluxDB that does not
+		// answer is waited for.
+		if err := fusionInflux.run(ctx, in, log); err != nil {
+			return err
+		}
 		// The time series go to InfluxDB alone (DESIGN §6): its retention
 		// policy bounds them, and SQLite, which has none, keeps only the
 		// state. The dashboard reads them there (--influx).

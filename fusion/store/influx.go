@@ -232,6 +232,7 @@ func (s *Influx) send() {
 	defer close(s.done)
 	backoff := 100 * time.Millisecond
 	dbReady, scanned := false, false
+	var failures retryLog
 	for {
 		recs, off, err := s.spool.Peek(64, 4<<20)
 		if err == nil && !dbReady {
@@ -282,6 +283,7 @@ func (s *Influx) send() {
 			}
 			cancel()
 			if idle {
+				failures.reset()
 				s.mu.Lock()
 				s.lastErr = nil
 				s.flushed.Broadcast()
@@ -301,6 +303,7 @@ func (s *Influx) send() {
 		}
 		if err == nil {
 			backoff = 100 * time.Millisecond
+			failures.reset()
 			s.mu.Lock()
 			s.lastErr = nil
 			s.mu.Unlock()
@@ -309,7 +312,9 @@ func (s *Influx) send() {
 		s.mu.Lock()
 		s.lastErr = err
 		s.mu.Unlock()
-		s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff)
+		if log, skipped := failures.failed(err, time.Now()); log {
+			s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff, "failures_not_logged", skipped)
+		}
 		select {
 		case <-s.stop:
 			return
