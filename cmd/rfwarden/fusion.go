@@ -136,7 +136,8 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var influx *store.Influx
 	if fc.Influx.URL != "" {
 		in, err := store.OpenInflux(store.InfluxConfig{URL: fc.Influx.URL, Database: fc.Influx.Database, RP: fc.Influx.RP,
-			Username: fc.Influx.Username, Password: os.Getenv("RFW_INFLUX_PASSWORD"), SpoolDir: fc.Influx.SpoolDir, Logger: log})
+			Username: fc.Influx.Username, Password: os.Getenv("RFW_INFLUX_PASSWORD"), SpoolDir: fc.Influx.SpoolDir,
+			SpoolMaxBytes: fc.Influx.SpoolMaxBytes, Logger: log})
 		if err != nil {
 			return err
 		}
@@ -170,13 +171,21 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics.MustRegister(conn.link.Collectors("rfw_fusion")...)
 	var influxState func() (int64, error) // for /healthz; nil without InfluxDB
+	var influxDropped func() int64
 	if influx != nil {
 		influxState = influx.State
+		influxDropped = func() int64 { n, _ := influx.Dropped(); return n }
 		metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_influx_spooled_batches",
 			Help: "Write batches waiting in fusion's spool for InfluxDB."}, func() float64 { return float64(influx.Pending()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_refused_batches_total",
 				Help: "Write batches InfluxDB refused points of (HTTP 400: older than the retention policy, unparsable); not sent again."},
-				func() float64 { return float64(influx.Refused()) }))
+				func() float64 { return float64(influx.Refused()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_dropped_batches_total",
+				Help: "Write batches dropped from fusion's spool, oldest first, to keep it within influx.spool_max_bytes (InfluxDB down or too slow for too long)."},
+				func() float64 { n, _ := influx.Dropped(); return float64(n) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_dropped_bytes_total",
+				Help: "Bytes of line protocol dropped from fusion's spool to keep it within influx.spool_max_bytes."},
+				func() float64 { _, n := influx.Dropped(); return float64(n) }))
 	}
 	defer followRegistry(ctx, reg, metrics, "rfw_fusion", log)()
 	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Maintenance: db, Publisher: pub, Keeper: conn.keep, Logger: log, Registerer: metrics})
@@ -186,7 +195,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
 		probe := fusionProbe{site: s.ID, broker: redactURL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
-			sensorSilence: quiet.reason, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState}
+			sensorSilence: quiet.reason, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState, influxDropped: influxDropped}
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()
 	}

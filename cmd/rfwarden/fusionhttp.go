@@ -33,6 +33,10 @@ type fusionHealth struct {
 	// user), which makes the state degraded.
 	InfluxSpooled int64  `json:"influx_spooled,omitempty"`
 	InfluxError   string `json:"influx_error,omitempty"`
+	// InfluxDropped counts the write batches dropped from the spool since
+	// fusion started, to keep it within influx.spool_max_bytes: the
+	// detections, locations and health they held are lost.
+	InfluxDropped int64 `json:"influx_dropped,omitempty"`
 }
 
 // fusionProbe is what the health check asks: the MQTT connection, the
@@ -48,6 +52,7 @@ type fusionProbe struct {
 	ping          func(context.Context) error
 	active        func() []event.Alert
 	influx        func() (spooled int64, err error) // nil without InfluxDB
+	influxDropped func() int64                      // batches dropped from the spool; nil without InfluxDB
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
@@ -64,6 +69,9 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 		if h.InfluxSpooled, err = p.influx(); err != nil {
 			h.InfluxError = err.Error()
 		}
+	}
+	if p.influxDropped != nil {
+		h.InfluxDropped = p.influxDropped()
 	}
 	if !h.BrokerConnected && p.brokerErr != nil {
 		if err := p.brokerErr(); err != nil {
