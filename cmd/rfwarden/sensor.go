@@ -33,7 +33,8 @@ through libhackrf or hackrf_transfer, a SigMF recording, or the
 simulator), detect and classify emissions, and publish detections, health,
 status and spectrum to the MQTT broker (a durable outbox holds detections
 while it is away). --check validates the config, and that this binary and
-host can open its source, and exits. The config is annotated in
+host can open its source, that the MQTT files it names can be read and
+its outbox folder written (as the user it runs as), and exits. The config is annotated in
 deploy/config/sensor.yaml and documented in docs/deploy.md.
 
 flags:
@@ -67,6 +68,9 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *check {
 		if err := checkSource(cfg); err != nil {
+			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
+		}
+		if err := checkSensorFiles(cfg); err != nil {
 			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
 		}
 		_, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d bands)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands))
