@@ -94,4 +94,3 @@ func TestCmdSensorCheckMQTTFiles(t *testing.T) {
 		})
 	}
 }
-
