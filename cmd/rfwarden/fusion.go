@@ -192,6 +192,9 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	// A broker restart sends every sensor's will: held while fusion's own
+	// connection is away and for fusion.BrokerGrace after.
+	eng.SetBrokerState(func() (bool, time.Time) { return conn.link.IsConnected(), conn.link.ConnectedAt() })
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
 		probe := fusionProbe{site: s.ID, broker: redactURL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
