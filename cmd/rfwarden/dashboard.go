@@ -13,7 +13,6 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
@@ -122,7 +121,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	hub := dashboard.NewHub(0)
-	metrics := prometheus.NewRegistry()
+	metrics := newServiceRegistry()
 	defer followRegistry(ctx, reg, metrics, "rfwarden_dashboard", log)()
 	var replayer dashboard.Replayer
 	if *replayDir != "" {

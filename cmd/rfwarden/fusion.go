@@ -17,7 +17,6 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/registry"
@@ -167,8 +166,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// every location also goes to the dashboards' floor plans, live
 	ts = fusion.LiveLocations{TimeSeries: ts, Client: conn.client, Log: log}
-	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := newServiceRegistry()
 	metrics.MustRegister(conn.link.Collectors("rfw_fusion")...)
 	var influxState func() (int64, error) // for /healthz; nil without InfluxDB
 	var influxDropped func() int64
