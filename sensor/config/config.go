@@ -114,7 +114,8 @@ type Snippets struct {
 	// Upload sends each kept snippet once, as a SigMF archive, on the
 	// site's evidence topic for the dashboard (event.EvidenceTopic), and
 	// marks it NAME.sent. Default true; off where the dashboard reads this
-	// folder itself (the demo).
+	// folder itself (the demo): a kept snippet then counts as delivered,
+	// and rotates out, oldest first, after every one not kept.
 	Upload bool `yaml:"upload"`
 }
 
