@@ -213,8 +213,11 @@ func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// count counts each request in rfwarden_dashboard_requests_total by route
+// and status code, and logs it at info level (rfwarden dashboard -v).
 func (s *server) count(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		start := time.Now()
 		err := next(c)
 		code := c.Response().Status
 		if err != nil && !c.Response().Committed {
@@ -227,6 +230,9 @@ func (s *server) count(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		s.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "dashboard request",
+			slog.String("method", c.Request().Method), slog.String("route", route), slog.String("path", c.Request().URL.Path),
+			slog.Int("code", code), slog.Duration("took", time.Since(start).Round(time.Microsecond)), slog.String("addr", c.RealIP()))
 		return err
 	}
 }
