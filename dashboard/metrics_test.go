@@ -2,10 +2,15 @@ package dashboard
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 func TestMetricsToken(t *testing.T) {
@@ -91,5 +96,48 @@ func TestValidateMetricsToken(t *testing.T) {
 	ev.deps.MetricsToken = "too short"
 	if _, err := New(ev.deps); !errors.Is(err, ErrMetricsToken) {
 		t.Errorf("New with a bad metrics token: %v, want ErrMetricsToken", err)
+	}
+}
+
+// TestRequestsCountedByCode: rfwarden_dashboard_requests_total counts each
+// request under the status code the client got, including an error the
+// error handler turned into one: 193 requests answered 404 (a handler's
+// store.ErrNotFound) were counted as 200, as was any bare error's 500.
+func TestRequestsCountedByCode(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		route    string
+		handler  echo.HandlerFunc
+		wantCode int
+	}{
+		{route: "/test/ok", handler: func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }, wantCode: http.StatusNoContent},
+		{route: "/test/not-found", handler: func(echo.Context) error { return fmt.Errorf("alert %q: %w", "x", store.ErrNotFound) }, wantCode: http.StatusNotFound},
+		{route: "/test/http-error", handler: func(echo.Context) error { return httpError(http.StatusConflict, "taken") }, wantCode: http.StatusConflict},
+		{route: "/test/failed", handler: func(echo.Context) error { return errors.New("disk I/O error") }, wantCode: http.StatusInternalServerError},
+	} {
+		t.Run(tc.route, func(t *testing.T) {
+			e.GET(tc.route, tc.handler)
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.route, nil))
+			if rec.Code != tc.wantCode {
+				t.Fatalf("GET %s: %d, want %d", tc.route, rec.Code, tc.wantCode)
+			}
+			rec = httptest.NewRecorder()
+			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+			want := fmt.Sprintf(`rfwarden_dashboard_requests_total{code="%d",route="%s"} 1`, tc.wantCode, tc.route)
+			if !strings.Contains(rec.Body.String(), want) {
+				var got []string
+				for _, l := range strings.Split(rec.Body.String(), "\n") {
+					if strings.Contains(l, tc.route) {
+						got = append(got, l)
+					}
+				}
+				t.Errorf("/metrics lacks %s; has %q", want, got)
+			}
+		})
 	}
 }

@@ -59,7 +59,7 @@ func (s *server) replayUpload(c echo.Context) error {
 	defer req.MultipartForm.RemoveAll()
 	dir := filepath.Join(s.d.ReplayDir, uploadFolder)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("create upload folder: %w", err)
+		return s.uploadFolderError("create the uploads folder", dir, err)
 	}
 	// The upload is staged in a hidden folder beside where it goes (the
 	// list and the replayer skip hidden ones), so it moves in by renames.
@@ -67,7 +67,7 @@ func (s *server) replayUpload(c echo.Context) error {
 	s.sweepStaging(dir)
 	stage, err := os.MkdirTemp(dir, ".upload-")
 	if err != nil {
-		return fmt.Errorf("stage upload: %w", err)
+		return s.uploadFolderError("write in the uploads folder", dir, err)
 	}
 	defer os.RemoveAll(stage)
 	name, err := stageUpload(req.MultipartForm, stage)
@@ -310,4 +310,19 @@ func commitUpload(stage, dir, name string, replace bool) (bool, error) {
 		return false, err
 	}
 	return len(old) > 0, nil
+}
+
+// uploadFolderError logs that the dashboard could not do what with dir and
+// answers 500 naming the problem (the system's reason, such as
+// "read-only file system": a systemd unit without ReadWritePaths for
+// RFW_REPLAY_DIR) without the server's path. It answered a bare
+// "internal error".
+func (s *server) uploadFolderError(what, dir string, err error) error {
+	s.log.Error("dashboard: upload: cannot "+what, "dir", dir, "err", err)
+	reason := err.Error()
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		reason = pe.Err.Error()
+	}
+	return httpError(http.StatusInternalServerError, "upload: the dashboard cannot %s of RFW_REPLAY_DIR: %s (an administrator checks the folder's owner and the unit's ReadWritePaths, docs/deploy.md)", what, reason)
 }

@@ -169,18 +169,27 @@ func httpError(code int, format string, args ...any) error {
 	return echo.NewHTTPError(code, fmt.Sprintf(format, args...))
 }
 
+// errorStatus is the status code and message the client gets for a
+// handler's error (errorHandler), and what the request metric counts it
+// as: an echo.HTTPError's own, store.ErrNotFound 404, any other 500
+// (internal says so).
+func errorStatus(err error) (code int, msg string, internal bool) {
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		return he.Code, fmt.Sprint(he.Message), false
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound, "not found", false
+	}
+	return http.StatusInternalServerError, "internal error", true
+}
+
 func (s *server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, msg := http.StatusInternalServerError, "internal error"
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		code = he.Code
-		msg = fmt.Sprint(he.Message)
-	} else if errors.Is(err, store.ErrNotFound) {
-		code, msg = http.StatusNotFound, "not found"
-	} else {
+	code, msg, internal := errorStatus(err)
+	if internal {
 		s.log.Error("dashboard request failed", "path", c.Path(), "err", err)
 	}
 	if c.Request().Method == http.MethodHead {
@@ -205,19 +214,26 @@ func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// count counts each request in rfwarden_dashboard_requests_total by route
+// and status code, and logs it at info level (rfwarden dashboard -v).
 func (s *server) count(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		start := time.Now()
 		err := next(c)
 		code := c.Response().Status
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			code = he.Code
+		if err != nil && !c.Response().Committed {
+			// The error handler answers after this returns: count
+			// what it will send.
+			code, _, _ = errorStatus(err)
 		}
 		route := c.Path()
 		if route == "" {
 			route = "unmatched"
 		}
 		s.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "dashboard request",
+			slog.String("method", c.Request().Method), slog.String("route", route), slog.String("path", c.Request().URL.Path),
+			slog.Int("code", code), slog.Duration("took", time.Since(start).Round(time.Microsecond)), slog.String("addr", c.RealIP()))
 		return err
 	}
 }

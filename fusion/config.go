@@ -18,6 +18,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/locate"
+	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/yamlstrict"
 )
 
@@ -60,6 +61,10 @@ type FileConfig struct {
 		RP       string `yaml:"retention_policy"` // default autogen
 		Username string `yaml:"username"`         // password from RFW_INFLUX_PASSWORD
 		SpoolDir string `yaml:"spool_dir"`        // buffer while InfluxDB is down; default influx-spool
+		// SpoolMaxBytes bounds the spool: past it the oldest writes are
+		// dropped (store.InfluxConfig.SpoolMaxBytes). Default 1 GiB, at
+		// least MinSpoolMaxBytes; -1 no limit.
+		SpoolMaxBytes int64 `yaml:"spool_max_bytes"`
 	} `yaml:"influx"`
 	Model struct {
 		Exponent       float64 `yaml:"exponent"`
@@ -113,6 +118,7 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	c := FileConfig{Broker: "tcp://127.0.0.1:1883", ClientID: "rfwarden-fusion", DB: "rfwarden.db", HistoryDays: 90,
 		AlertDays: 365, AuditDays: 2190, AuditViewDays: 365}
 	c.Influx.SpoolDir = "influx-spool"
+	c.Influx.SpoolMaxBytes = store.DefaultSpoolMaxBytes
 	if err := yamlstrict.Decode(data, &c); err != nil {
 		return FileConfig{}, fmt.Errorf("decode fusion config: %w", err)
 	}
@@ -133,6 +139,9 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	}
 	if c.Influx.URL != "" && !strings.HasPrefix(c.Influx.URL, "http://") && !strings.HasPrefix(c.Influx.URL, "https://") {
 		return FileConfig{}, fmt.Errorf("fusion config: influx.url %q is not http:// or https://", c.Influx.URL)
+	}
+	if n := c.Influx.SpoolMaxBytes; n != -1 && n < MinSpoolMaxBytes {
+		return FileConfig{}, fmt.Errorf("fusion config: influx.spool_max_bytes %d is less than %d (16 MiB, a few of fusion's largest write batches): give the bytes the spool may take while InfluxDB is down (default 1073741824, 1 GiB; docs/deploy.md §6), or -1 for no limit", n, MinSpoolMaxBytes)
 	}
 	for _, p := range []*string{&c.Site, &c.Alerts, &c.SeenFile, &c.DB, &c.Influx.SpoolDir} {
 		if *p != "" && !filepath.IsAbs(*p) {
@@ -187,6 +196,9 @@ func (c FileConfig) checkRetention() error {
 	}
 	return nil
 }
+
+// MinSpoolMaxBytes is the least influx.spool_max_bytes, 16 MiB.
+const MinSpoolMaxBytes = 16 << 20
 
 // checkRanges reports the first setting outside the range it makes sense
 // in, naming it: values that decoded but would break fusion without a word

@@ -396,6 +396,7 @@ type Engine struct {
 	listen  listening
 	recent  recentDets // detections other groups may borrow (borrow.go)
 	clocks  clockWatch // the sensors' clock offsets
+	hold    brokerHold // offline statuses held while fusion's broker is away (brokerhold.go)
 	// maintRead is when Tick last read the maintenance windows.
 	maintRead time.Time
 	detBuf    []store.DetectionRecord
@@ -548,14 +549,24 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 		if s != event.StatusOnline && s != event.StatusOffline {
 			return e.reject("decode", fmt.Errorf("status %q is not online or offline", truncate(s, 32)))
 		}
+		now := e.deps.Clock()
+		held := false
+		e.mu.Lock()
 		if s == event.StatusOffline {
-			e.mu.Lock()
 			e.listen.forget(sensorID)
 			e.clocks.forget(sensorID)
-			e.mu.Unlock()
+			held = e.statusOffline(sensorID, now)
+		} else {
+			e.statusOnline(sensorID)
+		}
+		e.mu.Unlock()
+		if s == event.StatusOffline {
 			e.met.clock.DeleteLabelValues(sensorID)
 		}
-		return e.alerts.ObserveStatus(ctx, sensorID, s, e.deps.Clock())
+		if held {
+			return nil
+		}
+		return e.alerts.ObserveStatus(ctx, sensorID, s, now)
 	case event.KindSpectrum, event.KindCmd:
 		return nil // not fusion's business
 	}
@@ -614,7 +625,7 @@ func (e *Engine) HandleDetection(ctx context.Context, d event.Detection) error {
 	e.met.detections.Inc()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.listen.detection(d, e.cfg.ListenSpanHz)
+	e.listen.detection(d, e.cfg.ListenSpanHz, e.cfg.ListenWindow)
 	e.recent.add(d)
 	closed := e.assoc.add(d)
 	return e.process(ctx, closed)
@@ -635,7 +646,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	if readMaint {
 		errs = append(errs, e.readMaintenance(ctx, now))
 	}
-	errs = append(errs, e.alerts.Tick(ctx, now))
+	errs = append(errs, e.tickHold(ctx, now), e.alerts.Tick(ctx, now))
 	return errors.Join(errs...)
 }
 

@@ -232,3 +232,90 @@ func TestQueryNewTrack(t *testing.T) {
 		})
 	}
 }
+
+// listenEntries counts the keys the engine remembers sensors listening to.
+func listenEntries(e *Engine) int {
+	n := 0
+	for _, m := range e.listen.last {
+		n += len(m)
+	}
+	return n
+}
+
+// TestListenBounded: detections at ever new centre frequencies (real
+// measured centres almost never repeat) do not grow what the engine
+// remembers without bound: a key older than the listen window (twice,
+// for margin) can no longer make a sensor silent, and is dropped. A soak
+// of 54,000 groups had left 216,012 keys and doubled fusion's CPU per
+// group.
+func TestListenBounded(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	for _, tc := range []struct {
+		name   string
+		window time.Duration
+		every  time.Duration // between detections, per sensor
+		n      int           // detections per sensor
+	}{
+		{name: "default window", every: 100 * time.Millisecond, n: 3000},
+		{name: "short window", window: 2 * time.Second, every: 50 * time.Millisecond, n: 3000},
+		{name: "window off", window: -1, every: 100 * time.Millisecond, n: 2000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := t0
+			e, err := New(Config{ListenWindow: tc.window}, Deps{Site: wing(t), Clock: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			sensors := []string{"s1", "s2", "s3"}
+			for i := range tc.n {
+				now = t0.Add(time.Duration(i) * tc.every)
+				for j, s := range sensors {
+					d := testDet(fmt.Sprintf("d%d", i), s, now, -60)
+					d.CenterHz = 1.71e9 + float64((i*7919+j*104729)%75000)*1e3 // a new centre each time
+					if err := e.HandleDetection(ctx, d); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := e.Tick(ctx, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			keep := 2 * e.cfg.ListenWindow
+			// Within keep, each detection leaves at most one range key
+			// and its band's name; pruning waits for the map to double.
+			bound := 0
+			if e.cfg.ListenWindow >= 0 {
+				bound = len(sensors) * 2 * (int(keep/tc.every) + 2 + 64)
+			}
+			if got := listenEntries(e); got > bound {
+				t.Errorf("%d listen keys after %d detections, want at most %d", got, tc.n*len(sensors), bound)
+			}
+			if e.cfg.ListenWindow < 0 {
+				return
+			}
+			// What is still inside the window still counts.
+			last := now
+			if !e.listen.listened("s1", "", 1.71e9+float64(((tc.n-1)*7919)%75000)*1e3, last, e.cfg.ListenWindow) {
+				t.Errorf("s1's last detection no longer shows it listening")
+			}
+		})
+	}
+}
+
+// BenchmarkListenDetection: the cost per detection of remembering what a
+// sensor listened to, and of asking whether another was listening, as
+// centres keep changing. Before keys older than the window were dropped,
+// keys (reported) grew by two per detection and each query scanned them all.
+func BenchmarkListenDetection(b *testing.B) {
+	t0 := time.Unix(1_800_000_000, 0)
+	var l listening
+	b.ReportAllocs()
+	for i := range b.N {
+		at := t0.Add(time.Duration(i) * 50 * time.Millisecond) // 20 detections/s, scaling.md's busiest sensor
+		d := event.Detection{Sensor: "s1", TimeNS: at.UnixNano(), Band: "b3", CenterHz: 1.71e9 + float64((i*7919)%75000)*1e3}
+		l.detection(d, 2e6, 30*time.Second)
+		l.listened("s1", "other", 1.8e9, at, 30*time.Second)
+	}
+	b.ReportMetric(float64(len(l.last["s1"])), "keys")
+}

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
@@ -115,7 +114,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return fmt.Errorf("dashboard: --influx: %w", err)
 		}
 		defer in.Close()
-		if err := checkInflux(ctx, in, log); err != nil {
+		if err := dashboardInflux.run(ctx, in, log); err != nil {
 			return err
 		}
 		series = in
@@ -135,7 +134,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	hub := dashboard.NewHub(0)
-	metrics := prometheus.NewRegistry()
+	metrics := newServiceRegistry()
 	defer followRegistry(ctx, reg, metrics, "rfwarden_dashboard", log)()
 	var replayer dashboard.Replayer
 	if *replayDir != "" {
@@ -241,37 +240,6 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	return nil
-}
-
-// checkInflux checks the dashboard's InfluxDB settings (store.Influx.Check)
-// and returns an error naming the variable (and flag) at fault. An
-// InfluxDB that does not answer is only a warning: the dashboard serves
-// alerts and the registry without it, and the time series once it is up.
-func checkInflux(ctx context.Context, in *store.Influx, log *slog.Logger) error {
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	err := in.Check(cctx)
-	var ce *store.InfluxCheckError
-	if err == nil || !errors.As(err, &ce) {
-		return err
-	}
-	var name string
-	switch ce.Setting {
-	case store.InfluxSettingURL:
-		log.Warn("dashboard: InfluxDB does not answer; the heatmap, locations, detections and sensor health fail until it does (RFW_INFLUX_URL, --influx)", "err", err)
-		return nil
-	case store.InfluxSettingCredentials:
-		name = "RFW_INFLUX_USER or RFW_INFLUX_PASSWORD (--influx-user)"
-	case store.InfluxSettingDatabase:
-		name = "RFW_INFLUX_DB (--influx-db)"
-	case store.InfluxSettingRP:
-		name = "RFW_INFLUX_RP (--influx-rp)"
-	case store.InfluxSettingFlux:
-		name = "InfluxDB's flux-enabled"
-	default:
-		name = "RFW_INFLUX_URL (--influx)"
-	}
-	return fmt.Errorf("dashboard: check %s: %w", name, err)
 }
 
 // feedOptions say how the dashboard reaches the broker for its live feed.

@@ -231,7 +231,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 
 	hub := dashboard.NewHub(0)
-	metrics := prometheus.NewRegistry()
+	metrics := newServiceRegistry() // the dashboard's /metrics, fusion's under fusion_
 
 	// Fusion.
 	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "", "", sensorIDs(st), log)

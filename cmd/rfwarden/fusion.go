@@ -17,7 +17,6 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/registry"
@@ -126,7 +125,8 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var influx *store.Influx
 	if fc.Influx.URL != "" {
 		in, err := store.OpenInflux(store.InfluxConfig{URL: fc.Influx.URL, Database: fc.Influx.Database, RP: fc.Influx.RP,
-			Username: fc.Influx.Username, Password: os.Getenv("RFW_INFLUX_PASSWORD"), SpoolDir: fc.Influx.SpoolDir, Logger: log})
+			Username: fc.Influx.Username, Password: os.Getenv("RFW_INFLUX_PASSWORD"), SpoolDir: fc.Influx.SpoolDir,
+			SpoolMaxBytes: fc.Influx.SpoolMaxBytes, Logger: log})
 		if err != nil {
 			return err
 		}
@@ -141,6 +141,13 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				log.Warn("influx: close", "err", err)
 			}
 		}()
+		// A typo in the retention policy, a wrong password or a database
+		// fusion may not create would have every write spooled for ever:
+		// fusion exits naming the key; only an InfluxDB that does not
+		// answer is waited for.
+		if err := fusionInflux.run(ctx, in, log); err != nil {
+			return err
+		}
 		// The time series go to InfluxDB alone (DESIGN §6): its retention
 		// policy bounds them, and SQLite, which has none, keeps only the
 		// state. The dashboard reads them there (--influx).
@@ -149,17 +156,24 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// every location also goes to the dashboards' floor plans, live
 	ts = fusion.LiveLocations{TimeSeries: ts, Client: conn.client, Log: log}
-	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := newServiceRegistry()
 	metrics.MustRegister(conn.link.Collectors("rfw_fusion")...)
 	var influxState func() (int64, error) // for /healthz; nil without InfluxDB
+	var influxDropped func() int64
 	if influx != nil {
 		influxState = influx.State
+		influxDropped = func() int64 { n, _ := influx.Dropped(); return n }
 		metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_influx_spooled_batches",
 			Help: "Write batches waiting in fusion's spool for InfluxDB."}, func() float64 { return float64(influx.Pending()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_refused_batches_total",
 				Help: "Write batches InfluxDB refused points of (HTTP 400: older than the retention policy, unparsable); not sent again."},
-				func() float64 { return float64(influx.Refused()) }))
+				func() float64 { return float64(influx.Refused()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_dropped_batches_total",
+				Help: "Write batches dropped from fusion's spool, oldest first, to keep it within influx.spool_max_bytes (InfluxDB down or too slow for too long)."},
+				func() float64 { n, _ := influx.Dropped(); return float64(n) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_dropped_bytes_total",
+				Help: "Bytes of line protocol dropped from fusion's spool to keep it within influx.spool_max_bytes."},
+				func() float64 { _, n := influx.Dropped(); return float64(n) }))
 	}
 	// The webhook and syslog deliver from durable outboxes in db: a slow
 	// or absent receiver neither stalls fusion nor loses an alert, and
@@ -179,10 +193,14 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	// A broker restart sends every sensor's will: held while fusion's own
+	// connection is away and for fusion.BrokerGrace after.
+	eng.SetBrokerState(func() (bool, time.Time) { return conn.link.IsConnected(), conn.link.ConnectedAt() })
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
 		probe := fusionProbe{site: s.ID, broker: redactURL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
-			sensorSilence: quiet.reason, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers}
+			sensorSilence: quiet.reason, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers,
+			influxDropped: influxDropped}
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()
 	}

@@ -38,6 +38,10 @@ type fusionHealth struct {
 	// whose oldest undelivered notification is older than
 	// notify.stale_after makes the state degraded, with its last error.
 	Notify []fusion.NotifyHealth `json:"notify,omitempty"`
+	// InfluxDropped counts the write batches dropped from the spool since
+	// fusion started, to keep it within influx.spool_max_bytes: the
+	// detections, locations and health they held are lost.
+	InfluxDropped int64 `json:"influx_dropped,omitempty"`
 }
 
 // fusionProbe is what the health check asks: the MQTT connection, the
@@ -54,6 +58,7 @@ type fusionProbe struct {
 	active        func() []event.Alert
 	influx        func() (spooled int64, err error) // nil without InfluxDB
 	notifiers     []*fusion.Notifier                // the webhook's and syslog's outboxes
+	influxDropped func() int64                      // batches dropped from the spool; nil without InfluxDB
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
@@ -70,6 +75,9 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 		if h.InfluxSpooled, err = p.influx(); err != nil {
 			h.InfluxError = err.Error()
 		}
+	}
+	if p.influxDropped != nil {
+		h.InfluxDropped = p.influxDropped()
 	}
 	if !h.BrokerConnected && p.brokerErr != nil {
 		if err := p.brokerErr(); err != nil {

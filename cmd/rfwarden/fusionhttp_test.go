@@ -20,6 +20,9 @@ func TestFusionProbeHealth(t *testing.T) {
 		{"sqlite only", fusionProbe{connected: up, ping: ping, active: none}, event.StateOK},
 		{"influx delivering", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 3, nil }}, event.StateOK},
 		{"influx failing", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 40, errors.New("connection refused") }}, event.StateDegraded},
+		// Writes dropped from a full spool in an outage since ended: said,
+		// not degraded (the outage was).
+		{"influx dropped writes", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil }, influxDropped: func() int64 { return 12 }}, event.StateOK},
 		{"broker down", fusionProbe{connected: func() bool { return false }, ping: ping, active: none}, event.StateDegraded},
 		{"broker refusing", fusionProbe{connected: func() bool { return false }, brokerErr: func() error { return errors.New("not Authorized") }, ping: ping, active: none}, event.StateDegraded},
 		{"broker back", fusionProbe{connected: up, brokerErr: func() error { return errors.New("stale") }, ping: ping, active: none}, event.StateOK},
@@ -46,6 +49,9 @@ func TestFusionProbeHealth(t *testing.T) {
 				if h.InfluxSpooled != n || (err != nil) != (h.InfluxError != "") {
 					t.Errorf("influx spooled %d error %q, want %d and %v", h.InfluxSpooled, h.InfluxError, n, err)
 				}
+			}
+			if tc.probe.influxDropped != nil && h.InfluxDropped != tc.probe.influxDropped() {
+				t.Errorf("influx_dropped %d, want %d", h.InfluxDropped, tc.probe.influxDropped())
 			}
 		})
 	}

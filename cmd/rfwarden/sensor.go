@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
@@ -34,8 +33,9 @@ through libhackrf or hackrf_transfer, a SigMF recording, or the
 simulator), detect and classify emissions, and publish detections, health,
 status and spectrum to the MQTT broker (a durable outbox holds detections
 while it is away). --check validates the config, and that this binary and
-host can open its source, notes the drone bands its scan plan leaves out,
-and exits. The config is annotated in
+host can open its source, that the MQTT files it names can be read and
+its outbox folder written (as the user it runs as), notes the drone bands
+its scan plan leaves out, and exits. The config is annotated in
 deploy/config/sensor.yaml and documented in docs/deploy.md.
 
 flags:
@@ -71,6 +71,9 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := checkSource(cfg); err != nil {
 			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
 		}
+		if err := checkSensorFiles(cfg); err != nil {
+			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
+		}
 		if _, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d bands)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands)); err != nil {
 			return err
 		}
@@ -92,7 +95,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer src.Close()
-	reg := prometheus.NewRegistry()
+	reg := newServiceRegistry()
 	a, err := agent.New(cfg, agent.Deps{
 		Source:   src,
 		Pipeline: pipeline.New(pipeline.Config{Classifier: pipeline.DefaultClassifier(), LabelReuse: cfg.LabelReuse}),

@@ -258,6 +258,9 @@ type Engine struct {
 	// orphansClosed: the alerts an earlier run left open in the store
 	// are resolved (closeOrphans, at the first Tick that can read them).
 	orphansClosed bool
+	// orphansTried: the first Tick tried to, whether or not it could
+	// read them; until then no sensor-offline alert is raised.
+	orphansTried bool
 	// drones are recent drone alerts, candidates for a drone-drop incident.
 	drones []*alertState
 	// byTrack indexes the location alerts of alerts (not drones') by rule
@@ -876,6 +879,11 @@ func (e *Engine) sensor(id string) *sensorState {
 func (e *Engine) sensorCondition(ctx context.Context, r *Rule, sensor string, bad bool, summary string, at time.Time) error {
 	k := r.Name + "/" + sensor
 	a := e.alerts[k]
+	if bad && a == nil && r.Kind == KindSensorOffline && e.store != nil && !e.orphansTried {
+		// Before the first Tick has taken over an earlier run's open
+		// alert of this sensor (closeOrphans): that Tick raises it.
+		return nil
+	}
 	if !bad {
 		if a != nil && (a.state == StatePending || a.state == StateFiring) {
 			return e.transition(ctx, a, StateResolved, at)
@@ -922,7 +930,18 @@ func (e *Engine) advance(ctx context.Context, a *alertState, now time.Time) erro
 func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	errs := []error{e.sensorsDown(ctx, now)}
+	var errs []error
+	if !e.orphansClosed {
+		// First, so that a sensor still offline keeps the alert an
+		// earlier run raised (sensorsDown finds it).
+		if err := e.closeOrphans(ctx, now); err != nil {
+			errs = append(errs, err)
+		} else {
+			e.orphansClosed = true
+		}
+		e.orphansTried = true
+	}
+	errs = append(errs, e.sensorsDown(ctx, now))
 	forgot := false
 	keys := make([]string, 0, len(e.alerts))
 	for k := range e.alerts {
@@ -961,13 +980,6 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	if forgot {
 		e.forgetIncidents()
 	}
-	if !e.orphansClosed {
-		if err := e.closeOrphans(ctx, now); err != nil {
-			errs = append(errs, err)
-		} else {
-			e.orphansClosed = true
-		}
-	}
 	return errors.Join(errs...)
 }
 
@@ -990,7 +1002,9 @@ func (e *Engine) forgetIncidents() {
 // firing) that this engine does not follow: those of a fusion that
 // stopped. Nothing would ever resolve them, and they stayed firing in the
 // dashboard for ever, while their emitter, if still there, raises a new
-// alert. It runs at the first Tick.
+// alert. A sensor-offline alert is taken over instead
+// (adoptSensorOffline). It runs at the first Tick, before the sensors
+// are judged.
 func (e *Engine) closeOrphans(ctx context.Context, now time.Time) error {
 	if e.store == nil {
 		return nil
@@ -1006,7 +1020,7 @@ func (e *Engine) closeOrphans(ctx context.Context, now time.Time) error {
 			return fmt.Errorf("alerts left open by an earlier run: %w", err)
 		}
 		for _, al := range open {
-			if ours[al.ID] {
+			if ours[al.ID] || e.adoptSensorOffline(al, now) {
 				continue
 			}
 			al.State = StateResolved.String()
@@ -1016,6 +1030,39 @@ func (e *Engine) closeOrphans(ctx context.Context, now time.Time) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// adoptSensorOffline takes over al, an earlier run's open sensor-offline
+// alert, unless its sensor was heard online since this run started (its
+// rule gone, or another alert of its sensor held already): it stays open
+// with its ID and state, for this run's sensor-offline rules to keep
+// (sensorsDown: offline, or unheard UnheardAfter) or resolve (the sensor
+// reports). Resolving it at start resolved the alert of a sensor still
+// dead, and a new one fired a minute or more later.
+func (e *Engine) adoptSensorOffline(al event.Alert, now time.Time) bool {
+	var r *Rule
+	for i := range e.cfg.Rules {
+		if e.cfg.Rules[i].Name == al.Rule && e.cfg.Rules[i].Kind == KindSensorOffline {
+			r = &e.cfg.Rules[i]
+		}
+	}
+	if r == nil || al.Sensor == "" {
+		return false
+	}
+	if _, ok := e.site.Sensor(al.Sensor); !ok {
+		return false
+	}
+	k := r.Name + "/" + al.Sensor
+	if st := e.sensors[al.Sensor]; e.alerts[k] != nil || st != nil && !st.offline {
+		return false
+	}
+	a := &alertState{rule: r, key: al.Sensor, alert: al, active: time.Unix(0, al.ActiveNS), lastSeen: now, state: StatePending}
+	if al.State == event.AlertFiring {
+		a.state, a.firedAt = StateFiring, now
+	}
+	e.putAlert(k, a)
+	e.log.Info("sensor-offline alert left open by an earlier run kept: the sensor is judged again", "id", al.ID, "sensor", al.Sensor)
+	return true
 }
 
 // escalate publishes a firing alert again, its Escalations counted, each

@@ -32,6 +32,13 @@ type InfluxConfig struct {
 	Username string
 	Password string
 	SpoolDir string // on-disk buffer for writes while InfluxDB is down (required unless ReadOnly)
+	// SpoolMaxBytes limits the writes waiting in the spool: past it the
+	// oldest are dropped (Dropped counts them), so an outage of InfluxDB
+	// cannot fill the disk that SQLite's alerts and audit are on. The
+	// spool file stays within one and a half times it (plus a copy of at
+	// most it while compacting). 0: DefaultSpoolMaxBytes; negative: no
+	// limit.
+	SpoolMaxBytes int64
 	// ReadOnly opens the store for queries only (the dashboard): no spool,
 	// no sender, no heat roll-up (the writer keeps it), no CREATE
 	// DATABASE; every write returns ErrReadOnly.
@@ -76,8 +83,11 @@ type Influx struct {
 	mu      sync.Mutex
 	lastErr error
 	refused int64 // batches InfluxDB refused points of (400)
-	flushed *sync.Cond
-	dirty   map[heatKey]bool // hours delivered but not rolled up (see influxheat.go)
+	// the spool's dropped batches when last logged, and when
+	dropWarned int64
+	dropWarnAt time.Time
+	flushed    *sync.Cond
+	dirty      map[heatKey]bool // hours delivered but not rolled up (see influxheat.go)
 
 	rebuild        heatRebuild // the sender's rebuild of the roll-up for old data (influxrebuild.go)
 	rebuildPending bool        // it is not over
@@ -85,6 +95,11 @@ type Influx struct {
 }
 
 var _ TimeSeries = (*Influx)(nil)
+
+// DefaultSpoolMaxBytes is InfluxConfig.SpoolMaxBytes's default, 1 GiB:
+// about 45 hours of an InfluxDB outage at two sensors' 6.6 KB/s, or an
+// hour and a half at 100 sensors' 200 KB/s (docs/deploy.md §6).
+const DefaultSpoolMaxBytes = 1 << 30
 
 // ErrReadOnly is returned by the writes of a store opened read-only.
 var ErrReadOnly = errors.New("store opened read-only")
@@ -129,7 +144,13 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	var sp *spool
 	if !cfg.ReadOnly {
 		var err error
-		if sp, err = openSpool(cfg.SpoolDir); err != nil {
+		switch {
+		case cfg.SpoolMaxBytes == 0:
+			cfg.SpoolMaxBytes = DefaultSpoolMaxBytes
+		case cfg.SpoolMaxBytes < 0:
+			cfg.SpoolMaxBytes = 0
+		}
+		if sp, err = openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes); err != nil {
 			return nil, err
 		}
 	}
@@ -201,6 +222,16 @@ func (s *Influx) Refused() int64 {
 	return s.refused
 }
 
+// Dropped returns how many write batches, and bytes of line protocol,
+// were dropped from the spool since the store opened to keep it within
+// SpoolMaxBytes (InfluxDB down or too slow for too long).
+func (s *Influx) Dropped() (batches, bytes int64) {
+	if s.spool == nil {
+		return 0, 0
+	}
+	return s.spool.Dropped()
+}
+
 // Pending returns how many write batches wait in the spool.
 func (s *Influx) Pending() int64 {
 	if s.spool == nil {
@@ -219,11 +250,38 @@ func (s *Influx) enqueue(lines []string) error {
 	if err := s.spool.Append([]byte(strings.Join(lines, "\n"))); err != nil {
 		return fmt.Errorf("influx spool: %w", err)
 	}
+	s.warnDropped(time.Now())
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 	return nil
+}
+
+// warnDropped logs, when the spool dropped writes since it last said so,
+// how many it has dropped: once a minute at most.
+func (s *Influx) warnDropped(now time.Time) {
+	recs, bytes := s.spool.Dropped()
+	s.mu.Lock()
+	warn := recs > s.dropWarned && (s.dropWarnAt.IsZero() || now.Sub(s.dropWarnAt) >= time.Minute || now.Before(s.dropWarnAt))
+	if warn {
+		s.dropWarned, s.dropWarnAt = recs, now
+	}
+	s.mu.Unlock()
+	if warn {
+		s.log.Warn("influx: spool full; the oldest writes are dropped (influx.spool_max_bytes)",
+			"dropped_batches", recs, "dropped_bytes", bytes, "spool_max_bytes", s.cfg.SpoolMaxBytes, "last_error", s.lastErrText())
+	}
+}
+
+// lastErrText returns the last request's error, "" when it succeeded.
+func (s *Influx) lastErrText() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastErr == nil {
+		return ""
+	}
+	return s.lastErr.Error()
 }
 
 // send delivers spooled batches in order until Close and, when the spool is
@@ -232,6 +290,7 @@ func (s *Influx) send() {
 	defer close(s.done)
 	backoff := 100 * time.Millisecond
 	dbReady, scanned := false, false
+	var failures retryLog
 	for {
 		recs, off, err := s.spool.Peek(64, 4<<20)
 		if err == nil && !dbReady {
@@ -282,6 +341,7 @@ func (s *Influx) send() {
 			}
 			cancel()
 			if idle {
+				failures.reset()
 				s.mu.Lock()
 				s.lastErr = nil
 				s.flushed.Broadcast()
@@ -301,6 +361,7 @@ func (s *Influx) send() {
 		}
 		if err == nil {
 			backoff = 100 * time.Millisecond
+			failures.reset()
 			s.mu.Lock()
 			s.lastErr = nil
 			s.mu.Unlock()
@@ -309,7 +370,9 @@ func (s *Influx) send() {
 		s.mu.Lock()
 		s.lastErr = err
 		s.mu.Unlock()
-		s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff)
+		if log, skipped := failures.failed(err, time.Now()); log {
+			s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff, "failures_not_logged", skipped)
+		}
 		select {
 		case <-s.stop:
 			return

@@ -24,14 +24,30 @@ import (
 //
 // When every record has been delivered the log is truncated, so the spool
 // stays small while its consumer keeps up.
+//
+// With a limit (maxBytes > 0) the undelivered records never take more than
+// maxBytes, framing included: an Append that would pass it first drops
+// the oldest whole records (counted: Dropped). Once the log's delivered or
+// dropped prefix reaches half the limit the rest is copied to a new log,
+// so the file stays within one and a half times the limit (plus a
+// copy of at most the limit while it is being compacted).
+//
+// Offsets (Peek's, Commit's, cursor and end) are logical: physical plus
+// base, which a compaction moves, so an offset Peek returned before one
+// still names the same record.
 type spool struct {
-	mu     sync.Mutex
-	dir    string
-	log    *os.File
-	end    int64 // length of the valid log
-	cursor int64 // offset of the first undelivered record
-	count  int64 // records between cursor and end
-	rd     *os.File
+	mu       sync.Mutex
+	dir      string
+	log      *os.File
+	maxBytes int64 // 0: no limit
+	base     int64 // the logical offset of the log's first byte
+	end      int64 // length of the valid log
+	cursor   int64 // offset of the first undelivered record
+	count    int64 // records between cursor and end
+	peekedAt int64 // the cursor when Peek last read
+	rd       *os.File
+	// dropped records and their payload bytes, since the spool opened
+	droppedRecs, droppedBytes int64
 	// crashAt, set by tests, stops Commit at the named step as a power
 	// cut there would ("pos": the cursor is on disk; "truncate": the log
 	// is emptied too).
@@ -44,16 +60,22 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 const maxSpoolRecord = 64 << 20
 
-func openSpool(dir string) (*spool, error) {
+// openSpool opens the spool in dir, creating it; maxBytes > 0 limits its
+// undelivered records (spool).
+func openSpool(dir string, maxBytes int64) (*spool, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("spool dir %q: %w", dir, err)
 	}
 	logPath := filepath.Join(dir, "spool.log")
+	// A compaction cut short before its rename: spool.log is whole.
+	if err := os.Remove(logPath + ".new"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("remove unfinished spool compaction: %w", err)
+	}
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_RDWR, 0o640)
 	if err != nil {
 		return nil, fmt.Errorf("open spool %q: %w", logPath, err)
 	}
-	s := &spool{dir: dir, log: f}
+	s := &spool{dir: dir, log: f, maxBytes: maxBytes}
 	if b, err := os.ReadFile(filepath.Join(dir, "spool.pos")); err == nil {
 		s.cursor, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 	}
@@ -108,7 +130,9 @@ func readRecord(r io.Reader, buf *[]byte) (int, error) {
 	return int(n), nil
 }
 
-// Append writes p durably (fsync) at the end of the spool.
+// Append writes p durably (fsync) at the end of the spool, first dropping
+// the oldest records when the undelivered ones would pass the limit
+// (the newest record is always kept).
 func (s *spool) Append(p []byte) error {
 	if len(p) > maxSpoolRecord {
 		return fmt.Errorf("spool record of %d bytes exceeds %d", len(p), maxSpoolRecord)
@@ -119,7 +143,10 @@ func (s *spool) Append(p []byte) error {
 	copy(rec[8:], p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := s.log.WriteAt(rec, s.end); err != nil {
+	if err := s.dropLocked(int64(len(rec))); err != nil {
+		return err
+	}
+	if _, err := s.log.WriteAt(rec, s.end-s.base); err != nil {
 		return fmt.Errorf("spool append: %w", err)
 	}
 	if err := s.log.Sync(); err != nil {
@@ -127,16 +154,108 @@ func (s *spool) Append(p []byte) error {
 	}
 	s.end += int64(len(rec))
 	s.count++
+	return s.compactLocked()
+}
+
+// dropLocked drops the oldest undelivered records until n more bytes fit
+// within the limit, and puts the cursor past them on disk. Caller holds mu.
+func (s *spool) dropLocked(n int64) error {
+	if s.maxBytes <= 0 || s.end-s.cursor+n <= s.maxBytes {
+		return nil
+	}
+	cursor := s.cursor
+	var recs, bytes int64
+	for cursor < s.end && s.end-cursor+n > s.maxBytes {
+		l, err := s.recordLen(cursor)
+		if err != nil {
+			return err
+		}
+		cursor += 8 + l
+		recs++
+		bytes += l
+	}
+	if err := s.writePos(cursor - s.base); err != nil {
+		return fmt.Errorf("spool: drop the oldest records: %w", err)
+	}
+	s.cursor = cursor
+	s.count -= recs
+	s.droppedRecs += recs
+	s.droppedBytes += bytes
 	return nil
+}
+
+// recordLen returns the payload length of the record at logical offset
+// off. Caller holds mu.
+func (s *spool) recordLen(off int64) (int64, error) {
+	var hdr [8]byte
+	if _, err := s.rd.ReadAt(hdr[:], off-s.base); err != nil {
+		return 0, fmt.Errorf("spool read at %d: %w", off, err)
+	}
+	return int64(binary.LittleEndian.Uint32(hdr[:4])), nil
+}
+
+// compactLocked copies the undelivered records to a new log once the
+// delivered or dropped prefix reaches half the limit. The new log is
+// whole on disk before the cursor 0 is, and the cursor before the rename:
+// a crash between the two delivers the old log's records again, which
+// the stores take by ID (as in Commit). Caller holds mu.
+func (s *spool) compactLocked() error {
+	if s.maxBytes <= 0 || s.cursor-s.base < max(s.maxBytes/2, 1) {
+		return nil
+	}
+	logPath := filepath.Join(s.dir, "spool.log")
+	f, err := os.OpenFile(logPath+".new", os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o640)
+	if err != nil {
+		return fmt.Errorf("spool compaction: %w", err)
+	}
+	if _, err := io.Copy(f, io.NewSectionReader(s.rd, s.cursor-s.base, s.end-s.cursor)); err != nil {
+		f.Close()
+		return fmt.Errorf("spool compaction: copy: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("spool compaction: sync: %w", err)
+	}
+	if err := s.writePos(0); err != nil {
+		f.Close()
+		return fmt.Errorf("spool compaction: %w", err)
+	}
+	if err := os.Rename(logPath+".new", logPath); err != nil {
+		f.Close()
+		return fmt.Errorf("spool compaction: %w", err)
+	}
+	if d, err := os.Open(s.dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	rd, err := os.Open(logPath)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("spool compaction: %w", err)
+	}
+	s.log.Close()
+	s.rd.Close()
+	s.log, s.rd, s.base = f, rd, s.cursor
+	return nil
+}
+
+// Dropped returns how many records, and payload bytes, were dropped to
+// keep the spool within its limit since it opened.
+func (s *spool) Dropped() (records, bytes int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.droppedRecs, s.droppedBytes
 }
 
 // Peek returns up to max undelivered records from the cursor, oldest first,
 // stopping early once maxBytes is passed, and the offset after them.
 func (s *spool) Peek(max int, maxBytes int) ([][]byte, int64, error) {
+	// Under mu: an Append may drop records and compact the log.
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	cursor, end := s.cursor, s.end
-	s.mu.Unlock()
-	r := bufio.NewReader(io.NewSectionReader(s.rd, cursor, end-cursor))
+	s.peekedAt = cursor
+	r := bufio.NewReader(io.NewSectionReader(s.rd, cursor-s.base, end-cursor))
 	var out [][]byte
 	off, size := cursor, 0
 	for len(out) < max && off < end && size < maxBytes {
@@ -159,9 +278,15 @@ func (s *spool) Peek(max int, maxBytes int) ([][]byte, int64, error) {
 // an older cursor pointing into records appended after the truncation,
 // which were then skipped. A crash between the two only delivers the old
 // records again, which the stores take by ID.
+//
+// Records the limit dropped since the Peek are not counted twice: an off
+// at or before the cursor commits nothing.
 func (s *spool) Commit(off int64, records int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if off <= s.cursor && off != s.end {
+		return nil
+	}
 	if off == s.end {
 		if err := s.writePos(0); err != nil {
 			return err
@@ -178,15 +303,26 @@ func (s *spool) Commit(off int64, records int) error {
 		if s.crashAt == "truncate" {
 			return errCrashed
 		}
-		s.cursor, s.end, s.count = 0, 0, 0
+		s.cursor, s.end, s.count, s.base = 0, 0, 0, 0
 		return nil
 	}
-	if err := s.writePos(off); err != nil {
+	n := int64(records)
+	if s.cursor != s.peekedAt { // records were dropped since the Peek: count what is left
+		n = 0
+		for at := s.cursor; at < off; n++ {
+			l, err := s.recordLen(at)
+			if err != nil {
+				return err
+			}
+			at += 8 + l
+		}
+	}
+	if err := s.writePos(off - s.base); err != nil {
 		return err
 	}
 	s.cursor = off
-	s.count -= int64(records)
-	return nil
+	s.count -= n
+	return s.compactLocked()
 }
 
 // writePos replaces spool.pos with v durably.

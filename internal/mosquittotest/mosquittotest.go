@@ -35,8 +35,9 @@ func Bin() string {
 }
 
 // Config returns the broker configuration for port with persistence in dir:
-// deploy/mosquitto's limits (max_queued_messages 100000,
-// max_inflight_messages 100, autosave every second) without TLS
+// deploy/mosquitto's limits (max_queued_messages 100000, max_queued_bytes
+// 256 MiB, max_inflight_messages 100, persistent_client_expiration 7d,
+// autosave every 10 s) without TLS
 // and authentication. Running as root, the broker keeps root (it would
 // otherwise drop to the mosquitto user and could not write dir).
 func Config(port, dir string) string {
@@ -48,13 +49,15 @@ func Config(port, dir string) string {
 persistence true
 persistence_location %s/
 autosave_on_changes false
-autosave_interval 1
+autosave_interval 10
 log_dest stderr
 log_type error
 log_type warning
 allow_anonymous true
 max_queued_messages 100000
+max_queued_bytes 268435456
 max_inflight_messages 100
+persistent_client_expiration 7d
 listener %s 127.0.0.1
 `, user, dir, port)
 }

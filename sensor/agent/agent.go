@@ -186,7 +186,8 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		a.agc = NewAGC(cfg.AGC, gs)
 	}
 	if cfg.Snippets.Dir != "" && cfg.Snippets.MaxCount > 0 {
-		a.snip = &snippets{dir: cfg.Snippets.Dir, sensor: cfg.Sensor, site: cfg.Site, maxCount: cfg.Snippets.MaxCount, maxBytes: cfg.Snippets.MaxBytes, dur: cfg.Snippets.Dur, every: cfg.Snippets.Every}
+		a.snip = &snippets{dir: cfg.Snippets.Dir, sensor: cfg.Sensor, site: cfg.Site, maxCount: cfg.Snippets.MaxCount, maxBytes: cfg.Snippets.MaxBytes, dur: cfg.Snippets.Dur, every: cfg.Snippets.Every,
+			local: !cfg.Snippets.Upload}
 	}
 	if deps.Registry != nil {
 		m, err := newMetrics(deps.Registry, a.snip)

@@ -43,6 +43,10 @@ type snippets struct {
 	maxBytes int64
 	dur      time.Duration
 	every    time.Duration // see config.Snippets.Every
+	// local: nobody uploads them (config.Snippets.Upload off: the
+	// dashboard reads this folder itself), so a kept snippet counts as
+	// delivered and rotates after every one not kept.
+	local bool
 
 	// the agent's loop only
 	last    map[emitterKey]time.Time // the stream time of each emitter's last snippet
@@ -166,7 +170,7 @@ func (s *snippets) init() error {
 		if _, err := os.Stat(filepath.Join(s.dir, name+keepExt)); err == nil {
 			f.kept = true
 			_, err := os.Stat(filepath.Join(s.dir, name+sentExt))
-			f.sent = err == nil
+			f.sent = err == nil || s.local
 			s.keptCount++
 			s.keptBytes += f.bytes
 		}
@@ -218,6 +222,7 @@ func (s *snippets) keep(ids []string) (have, newly int) {
 			s.logger().Warn("snippet: keep marker", "name", name, "err", err)
 		}
 		f.kept = true
+		f.sent = s.local
 		s.keptCount++
 		s.keptBytes += f.bytes
 		s.fullOfKept = false

@@ -66,12 +66,22 @@ type MQTT struct {
 	// URL is the broker's: tcp://HOST:PORT, or ssl://HOST:PORT (also
 	// tls://, mqtts://) for TLS, ws:// or wss:// for MQTT over WebSocket;
 	// TLS whenever CAFile or CertFile is set.
-	URL          string        `yaml:"url"`
-	CAFile       string        `yaml:"ca_file"`
-	CertFile     string        `yaml:"cert_file"`
-	KeyFile      string        `yaml:"key_file"`
-	Username     string        `yaml:"username"`
-	PasswordFile string        `yaml:"password_file"`
+	URL      string `yaml:"url"`
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// Username is the node's broker user; the broker's ACL (%u in
+	// deploy/mosquitto/rfwarden.acl) lets it write only under its own
+	// sensor ID, so it must be the sensor ID unless CustomACL. Empty: none
+	// sent (a client certificate's CN is the username).
+	Username     string `yaml:"username"`
+	PasswordFile string `yaml:"password_file"`
+	// CustomACL says the broker has this node's own user block letting
+	// Username write the sensor ID's topics (docs/deploy.md §3): only then
+	// may Username differ from the sensor ID. Mosquitto acknowledges a
+	// publish its ACL denies, so without it the node looks healthy while
+	// every message it sends is discarded.
+	CustomACL    bool          `yaml:"custom_acl"`
 	KeepAliveDur time.Duration `yaml:"keepalive"`
 	AckTimeout   time.Duration `yaml:"ack_timeout"`
 	// MaxInflight is how many detections may await their PUBACK at once
@@ -104,7 +114,8 @@ type Snippets struct {
 	// Upload sends each kept snippet once, as a SigMF archive, on the
 	// site's evidence topic for the dashboard (event.EvidenceTopic), and
 	// marks it NAME.sent. Default true; off where the dashboard reads this
-	// folder itself (the demo).
+	// folder itself (the demo): a kept snippet then counts as delivered,
+	// and rotates out, oldest first, after every one not kept.
 	Upload bool `yaml:"upload"`
 }
 
@@ -268,6 +279,8 @@ func (c Config) Validate() error {
 		return bad("sensor", "%q is not a valid ID ([A-Za-z0-9_-], 1..64)", c.Sensor)
 	case c.MQTT.URL == "":
 		return bad("mqtt.url", "missing")
+	case c.MQTT.Username != "" && c.MQTT.Username != c.Sensor && !c.MQTT.CustomACL:
+		return bad("mqtt.username", "%q is not the sensor ID %q: the broker's ACL lets a user write only under its own name, and Mosquitto acknowledges and discards the rest; set it to the sensor ID, or set mqtt.custom_acl: true if the broker has this node's own user block (docs/deploy.md §3)", c.MQTT.Username, c.Sensor)
 	case c.MQTT.CertFile != "" && c.MQTT.KeyFile == "":
 		return bad("mqtt.cert_file", "given without mqtt.key_file: give both cert_file and key_file or neither")
 	case c.MQTT.CertFile == "" && c.MQTT.KeyFile != "":

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// influxCheck says, for one command, where its operator sets each
+// setting store.Influx.Check can find at fault, and which faults the
+// command runs on with a warning.
+type influxCheck struct {
+	who   string                         // the command, prefixing the error
+	names map[store.InfluxSetting]string // where each setting is set
+	// warn: faults logged at warning level with this message, the
+	// command running on; any other fault is an error naming the setting.
+	warn map[store.InfluxSetting]string
+}
+
+// dashboardInflux: the dashboard's settings are environment variables
+// (and flags); without InfluxDB it serves alerts and the registry.
+var dashboardInflux = influxCheck{who: "dashboard",
+	names: map[store.InfluxSetting]string{
+		store.InfluxSettingURL:         "RFW_INFLUX_URL (--influx)",
+		store.InfluxSettingCredentials: "RFW_INFLUX_USER or RFW_INFLUX_PASSWORD (--influx-user)",
+		store.InfluxSettingDatabase:    "RFW_INFLUX_DB (--influx-db)",
+		store.InfluxSettingRP:          "RFW_INFLUX_RP (--influx-rp)",
+		store.InfluxSettingFlux:        "InfluxDB's flux-enabled",
+	},
+	warn: map[store.InfluxSetting]string{
+		store.InfluxSettingURL: "dashboard: InfluxDB does not answer; the heatmap, locations, detections and sensor health fail until it does (RFW_INFLUX_URL, --influx)",
+	}}
+
+// fusionInflux: fusion's settings are fusion.yaml's influx keys and
+// fusion.env's password. While InfluxDB does not answer fusion spools
+// its writes; every other fault would have it spool for ever, so it is
+// an error. Fusion reads nothing over Flux (the dashboard does, and
+// checks it).
+var fusionInflux = influxCheck{who: "fusion",
+	names: map[store.InfluxSetting]string{
+		store.InfluxSettingURL:         "influx.url",
+		store.InfluxSettingCredentials: "influx.username or RFW_INFLUX_PASSWORD",
+		store.InfluxSettingDatabase:    "influx.database (with a user that is not an InfluxDB admin, an admin creates it: docs/deploy.md §6)",
+		store.InfluxSettingRP:          "influx.retention_policy",
+		store.InfluxSettingFlux:        "InfluxDB's flux-enabled",
+	},
+	warn: map[store.InfluxSetting]string{
+		store.InfluxSettingURL:  "fusion: InfluxDB does not answer; writes are spooled until it does (influx.url)",
+		store.InfluxSettingFlux: "fusion: InfluxDB answers no Flux queries; fusion needs none, but the dashboard does (docs/deploy.md §6)",
+	}}
+
+// run checks in's settings (store.Influx.Check) and returns an error
+// naming the setting at fault, or logs the faults c only warns about.
+func (c influxCheck) run(ctx context.Context, in *store.Influx, log *slog.Logger) error {
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	err := in.Check(cctx)
+	var ce *store.InfluxCheckError
+	if err == nil || !errors.As(err, &ce) {
+		return err
+	}
+	if msg, ok := c.warn[ce.Setting]; ok {
+		log.Warn(msg, "err", err)
+		return nil
+	}
+	name, ok := c.names[ce.Setting]
+	if !ok {
+		name = c.names[store.InfluxSettingURL]
+	}
+	return fmt.Errorf("%s: check %s: %w", c.who, name, err)
+}

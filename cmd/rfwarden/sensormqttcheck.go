@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/rfwarden/rfwarden/sensor/config"
+	"github.com/rfwarden/rfwarden/sensor/publish"
+)
+
+// checkSensorFiles reports, for --check, what the service would fail on
+// at start in the files node.yaml names, opened as the user --check runs
+// as (the unit's ExecStartPre runs as the service's user, in its
+// sandbox): mqtt.password_file unreadable or empty, mqtt.ca_file without
+// a PEM certificate, mqtt.cert_file and key_file not a pair, and the
+// outbox folder that cannot be written or created. The first failure is
+// returned, naming its key.
+func checkSensorFiles(cfg config.Config) error {
+	m := cfg.MQTT
+	if m.PasswordFile != "" {
+		pw, err := publish.ReadPasswordFile(m.PasswordFile)
+		switch {
+		case err != nil:
+			return fmt.Errorf("mqtt.password_file %q: %w", m.PasswordFile, err)
+		case pw == "":
+			return fmt.Errorf("mqtt.password_file %q: empty: its first line is the password", m.PasswordFile)
+		}
+	}
+	if m.CAFile != "" {
+		if _, err := publish.TLSConfig(m.CAFile, "", ""); err != nil {
+			return fmt.Errorf("mqtt.ca_file %q: %w", m.CAFile, err)
+		}
+	}
+	if m.CertFile != "" || m.KeyFile != "" {
+		for _, f := range []struct{ key, path string }{{"mqtt.cert_file", m.CertFile}, {"mqtt.key_file", m.KeyFile}} {
+			if err := readable(f.path); err != nil {
+				return fmt.Errorf("%s %q: %w", f.key, f.path, err)
+			}
+		}
+		if _, err := publish.TLSConfig("", m.CertFile, m.KeyFile); err != nil {
+			return fmt.Errorf("mqtt.cert_file %q and mqtt.key_file %q: %w", m.CertFile, m.KeyFile, err)
+		}
+	}
+	if err := writableDir(cfg.Outbox.Dir); err != nil {
+		return fmt.Errorf("outbox.dir %q: %w", cfg.Outbox.Dir, err)
+	}
+	return nil
+}
+
+// readable opens path for reading and closes it.
+func readable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// writableDir reports whether a file can be made in dir, or, when dir
+// does not exist yet, in its nearest existing ancestor (the service
+// creates the rest), without leaving anything behind.
+func writableDir(dir string) error {
+	d := dir
+	for {
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", d)
+			}
+			break
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return err
+		}
+		d = up
+	}
+	f, err := os.CreateTemp(d, ".rfwarden-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", d, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}

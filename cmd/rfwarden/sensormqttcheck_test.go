@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCmdSensorCheckMQTTFiles: --check (the unit's ExecStartPre) opens
+// node.yaml's MQTT files as the user it runs as, and makes sure the
+// outbox folder can be written, naming the key of each failure; it passed
+// a config whose password file was missing, and the service failed at
+// start with "read password file: ... no such file or directory" in a
+// restart loop. The permission rows need a user other than root (root
+// reads anything); a directory where a file should be stands for an
+// unreadable file there.
+func TestCmdSensorCheckMQTTFiles(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		root    bool // the row means nothing as root
+		mqtt    string
+		outbox  string // "" the default under the test dir
+		prepare func(t *testing.T, dir string)
+		want    []string // "" in want: ok
+	}{
+		{name: "good, password", mqtt: "username: s1\n  password_file: %[1]s/mqtt.pass"},
+		{name: "good, TLS files", mqtt: "url: ssl://127.0.0.1:18402\n  username: s1\n  password_file: %[1]s/mqtt.pass\n  ca_file: %[1]s/ca.pem\n  cert_file: %[1]s/node.pem\n  key_file: %[1]s/node-key.pem"},
+		{name: "password file missing", mqtt: "username: s1\n  password_file: %[1]s/missing.pass", want: []string{"mqtt.password_file", "no such file"}},
+		{name: "password file a directory", mqtt: "username: s1\n  password_file: %[1]s", want: []string{"mqtt.password_file"}},
+		{name: "password file unreadable", root: true, mqtt: "username: s1\n  password_file: %[1]s/mqtt.pass",
+			prepare: func(t *testing.T, dir string) { os.Chmod(filepath.Join(dir, "mqtt.pass"), 0) }, want: []string{"mqtt.password_file", "permission denied"}},
+		{name: "password file empty", mqtt: "username: s1\n  password_file: %[1]s/mqtt.pass",
+			prepare: func(t *testing.T, dir string) { os.WriteFile(filepath.Join(dir, "mqtt.pass"), nil, 0o600) }, want: []string{"mqtt.password_file", "empty"}},
+		{name: "CA missing", mqtt: "url: ssl://127.0.0.1:18402\n  ca_file: %[1]s/nope.pem", want: []string{"mqtt.ca_file", "no such file"}},
+		{name: "CA not PEM", mqtt: "url: ssl://127.0.0.1:18402\n  ca_file: %[1]s/mqtt.pass", want: []string{"mqtt.ca_file", "no PEM certificates"}},
+		{name: "key missing", mqtt: "url: ssl://127.0.0.1:18402\n  cert_file: %[1]s/node.pem\n  key_file: %[1]s/gone.pem", want: []string{"mqtt.key_file", "no such file"}},
+		{name: "certificate missing", mqtt: "url: ssl://127.0.0.1:18402\n  cert_file: %[1]s/gone.pem\n  key_file: %[1]s/node-key.pem", want: []string{"mqtt.cert_file", "no such file"}},
+		{name: "certificate not the key's", mqtt: "url: ssl://127.0.0.1:18402\n  cert_file: %[1]s/ca.pem\n  key_file: %[1]s/node-key.pem", want: []string{"mqtt.cert_file", "mqtt.key_file"}},
+		{name: "outbox to be created", outbox: "%[1]s/new/outbox"},
+		{name: "outbox under a file", outbox: "%[1]s/mqtt.pass/outbox", want: []string{"outbox.dir", "not a directory"}},
+		{name: "outbox not writable", root: true, outbox: "%[1]s/ro/outbox",
+			prepare: func(t *testing.T, dir string) { os.Mkdir(filepath.Join(dir, "ro"), 0o500) }, want: []string{"outbox.dir", "permission denied"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.root && os.Geteuid() == 0 {
+				t.Skip("root reads and writes whatever the modes say")
+			}
+			dir := t.TempDir()
+			nodePKI(t, dir)
+			if err := os.WriteFile(filepath.Join(dir, "mqtt.pass"), []byte("correct horse\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if tc.prepare != nil {
+				tc.prepare(t, dir)
+			}
+			extra := ""
+			if tc.mqtt != "" {
+				extra = "mqtt:\n  " + fmt.Sprintf(tc.mqtt, dir) + "\n"
+			}
+			p := writeSensorConfig(t, extra)
+			if tc.outbox != "" {
+				body, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines := strings.SplitN(string(body), "\n", 4)
+				lines[2] = fmt.Sprintf("outbox: {dir: %q}", fmt.Sprintf(tc.outbox, dir))
+				if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var out bytes.Buffer
+			err := run(context.Background(), []string{"sensor", "--check", "--config", p}, &out, &bytes.Buffer{})
+			if len(tc.want) == 0 {
+				if err != nil || !strings.Contains(out.String(), "ok") {
+					t.Errorf("--check: %v (stdout %q), want ok", err, out.String())
+				}
+				if tc.outbox != "" {
+					if _, err := os.Stat(fmt.Sprintf(tc.outbox, dir)); err == nil {
+						t.Errorf("--check created the outbox %s", tc.outbox)
+					}
+				}
+				return
+			}
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("--check: %v, want an error containing %q", err, w)
+				}
+			}
+		})
+	}
+}
