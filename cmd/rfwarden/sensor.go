@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/sensor"

@@ -28,7 +28,7 @@ func TestCmdSensorCheckDroneCoverage(t *testing.T) {
 			[]string{"ok (site site1, sensor s1, 1 bands)", "drone bands", "SRD 433 (433.05–434.79 MHz): not scanned",
 				"SRD 868 (863–870 MHz): not scanned", "ISM 2.4 GHz (2400–2483.5 MHz): 2400–2430, 2440–2483.5 MHz not scanned",
 				"5.8 GHz FPV (5645–5945 MHz): not scanned", "1.3 GHz FPV (1240–1300 MHz): not scanned"}, nil},
-		{"deploy/config/sensor.yaml", filepath.Join("..", "..", "deploy", "config", "sensor.yaml"),
+		{"deploy/config/sensor.yaml", shippedSensorConfig(t),
 			[]string{"ok (site hmp-north, sensor wing-a-1"}, []string{"not scanned", "ISM 2.4 GHz"}},
 	}
 	for _, tt := range tests {
@@ -49,4 +49,32 @@ func TestCmdSensorCheckDroneCoverage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// shippedSensorConfig is deploy/config/sensor.yaml with its /etc/rfwarden
+// files (made here: a CA, the node's certificate and key, a password) and
+// its /var/lib/rfwarden folders moved into a temporary folder, as --check
+// reads the MQTT files and writes the outbox folder.
+func shippedSensorConfig(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "config", "sensor.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	etc := filepath.Join(dir, "etc")
+	if err := os.Mkdir(etc, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	nodePKI(t, etc) // ca.pem, node.pem, node-key.pem: the names the config gives
+	if err := os.WriteFile(filepath.Join(etc, "mqtt.pass"), []byte("a-node-password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(b), "/etc/rfwarden/", etc+"/")
+	s = strings.ReplaceAll(s, "/var/lib/rfwarden/", filepath.Join(dir, "var")+"/")
+	out := filepath.Join(dir, "sensor.yaml")
+	if err := os.WriteFile(out, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
