@@ -277,6 +277,57 @@ func (tr *tracker) match(g *group, floor string, pos site.Point, located bool, s
 	return best
 }
 
+// reusable returns the located track whose last position g may take
+// without being located (Config.LocateEvery), or nil; t is the track
+// match found for g unlocated. A class that keeps its channel reuses t. A
+// class that hops (hopSpanHz) reuses a located track that carries g only
+// when the sensors that heard g are those that heard the track's latest
+// group, the strongest the same (sameHearing): a hopper's track spans its
+// class's whole hop band, so every controller, DroneID, drone video or
+// Bluetooth group on site matched the first such track, took its
+// position, and was never located itself (two controllers at the two
+// ends of the wing made one track and one alert).
+func (tr *tracker) reusable(t *track, g *group) *track {
+	if _, hops := tr.hopSpanHz[g.class]; !hops {
+		if t != nil && t.located {
+			return t
+		}
+		return nil
+	}
+	for _, c := range tr.tracks {
+		if c.located && tr.carries(c, g) && sameHearing(c.last, g) {
+			return c
+		}
+	}
+	return nil
+}
+
+// sameHearing reports whether g and h were heard by the same sensors,
+// the same one the strongest: an emission from the same place, as far as
+// the sensors can tell without locating it.
+func sameHearing(g, h *group) bool {
+	if g == nil || len(g.dets) != len(h.dets) || strongestSensor(g) != strongestSensor(h) {
+		return false
+	}
+	for _, d := range h.dets {
+		if !g.hasSensor(d.Sensor) {
+			return false
+		}
+	}
+	return true
+}
+
+// strongestSensor returns the sensor of g's strongest detection.
+func strongestSensor(g *group) string {
+	best := g.dets[0]
+	for _, d := range g.dets[1:] {
+		if d.PowerDBm > best.PowerDBm {
+			best = d
+		}
+	}
+	return best.Sensor
+}
+
 // carries reports that t may continue g: same class and link (see
 // group.overlaps), seen within the track gap, and on t's channel.
 //

@@ -188,3 +188,50 @@ func TestTrackerChannel(t *testing.T) {
 		})
 	}
 }
+
+// TestTrackerReusable: which located track a group may take the position
+// of without being located (Config.LocateEvery). A hopper's group from
+// other sensors than its track's latest is located: two controllers at
+// the two ends of the wing were one track.
+func TestTrackerReusable(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	heard := func(class string, hz float64, at time.Duration, powers ...any) *group {
+		g := &group{class: class, link: event.LinkUnknown, centerHz: hz, bwHz: 500e3, start: t0.Add(at)}
+		for i := 0; i < len(powers); i += 2 {
+			g.dets = append(g.dets, event.Detection{Sensor: powers[i].(string), PowerDBm: powers[i+1].(float64), Class: class, CenterHz: hz})
+		}
+		return g
+	}
+	tests := []struct {
+		name  string
+		first *group // the located track's latest group
+		g     *group
+		reuse bool
+	}{
+		{"phone, any sensors", heard(event.ClassLTE, 1.75e9, 0, "s1", -60.0, "s2", -70.0), heard(event.ClassLTE, 1.75e9, time.Second, "s7", -60.0), true},
+		{"controller, same sensors and strongest", heard(event.ClassRCFHSS, 2.41e9, 0, "s1", -60.0, "s2", -70.0),
+			heard(event.ClassRCFHSS, 2.45e9, time.Second, "s2", -72.0, "s1", -61.0), true},
+		{"controller, other sensors", heard(event.ClassRCFHSS, 2.41e9, 0, "s1", -60.0, "s2", -70.0),
+			heard(event.ClassRCFHSS, 2.47e9, time.Second, "s7", -60.0, "s8", -70.0), false},
+		{"controller, a sensor more", heard(event.ClassRCFHSS, 2.41e9, 0, "s1", -60.0, "s2", -70.0),
+			heard(event.ClassRCFHSS, 2.47e9, time.Second, "s1", -60.0, "s2", -70.0, "s3", -75.0), false},
+		{"controller, other strongest", heard(event.ClassRCFHSS, 2.41e9, 0, "s1", -60.0, "s2", -70.0),
+			heard(event.ClassRCFHSS, 2.47e9, time.Second, "s1", -70.0, "s2", -60.0), false},
+		{"bluetooth, same sensors", heard(event.ClassBluetooth, 2.402e9, 0, "s3", -50.0),
+			heard(event.ClassBluetooth, 2.48e9, time.Second, "s3", -55.0), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := tracker{gap: time.Minute, radiusM: 12, tolHz: 200e3, hopSpanHz: defaultHopSpanHz}
+			a := tr.newTrack(tt.first)
+			a.located = true
+			m := tr.match(tt.g, "", site.Point{}, false, 0)
+			if m != a {
+				t.Fatalf("match: got %v, want the track", m)
+			}
+			if got := tr.reusable(m, tt.g) == a; got != tt.reuse {
+				t.Errorf("reusable: got %v, want %v", got, tt.reuse)
+			}
+		})
+	}
+}

@@ -90,10 +90,12 @@ type FileConfig struct {
 	// Notify tunes the webhook's and syslog's outboxes (Notifier).
 	Notify struct {
 		// MaxAge is how long an undelivered notification is tried; older
-		// ones are dropped, logged and counted. 0: 1h.
+		// ones are dropped, logged and counted. 0: 1h; else at least
+		// MinNotifyMaxAge and longer than StaleAfter (checkNotify).
 		MaxAge time.Duration `yaml:"max_age"`
 		// StaleAfter: /healthz is degraded, naming the output and its last
-		// error, while its oldest undelivered notification is older. 0: 1m.
+		// error, while its oldest undelivered notification is older, and
+		// for as long after it dropped one. 0: 1m.
 		StaleAfter time.Duration `yaml:"stale_after"`
 	} `yaml:"notify"`
 	AssocWindow time.Duration `yaml:"assoc_window"` // Go duration; 0 = the default, 500ms
@@ -152,6 +154,9 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 		return FileConfig{}, fmt.Errorf("fusion config: syslog.network %q is not udp or tcp", c.Syslog.Network)
 	}
 	if err := c.checkOutputs(data); err != nil {
+		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
+	}
+	if err := c.checkNotify(data); err != nil {
 		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
 	}
 	if c.Webhook.SecretEnv == "" {
@@ -260,6 +265,33 @@ func (c FileConfig) checkOutputs(data []byte) error {
 		if msg := syslogAddrProblem(a); msg != "" {
 			return yamlstrict.At(data, "syslog.addr", msg)
 		}
+	}
+	return nil
+}
+
+// MinNotifyMaxAge is the shortest notify.max_age fusion.yaml may set.
+const MinNotifyMaxAge = time.Minute
+
+// checkNotify reports, at its line in data, a notify.max_age under
+// MinNotifyMaxAge or not longer than notify.stale_after (their defaults
+// counted when unset): with max_age 1ms and stale_after 24h an output
+// that was down dropped every notification while /healthz said ok, its
+// outbox never holding one older than stale_after.
+func (c FileConfig) checkNotify(data []byte) error {
+	maxAge, stale := c.Notify.MaxAge, c.Notify.StaleAfter
+	if maxAge == 0 {
+		maxAge = DefaultNotifyMaxAge
+	}
+	if stale == 0 {
+		stale = DefaultNotifyStaleAfter
+	}
+	switch {
+	case c.Notify.MaxAge != 0 && maxAge < MinNotifyMaxAge:
+		return yamlstrict.At(data, "notify.max_age", fmt.Sprintf("%v is too short: give at least %v (a receiver restarting takes longer), longer than notify.stale_after", maxAge, MinNotifyMaxAge))
+	case maxAge <= stale && c.Notify.MaxAge != 0:
+		return yamlstrict.At(data, "notify.max_age", fmt.Sprintf("%v must be longer than notify.stale_after %v: notifications would be dropped before /healthz says the output is behind", maxAge, stale))
+	case maxAge <= stale:
+		return yamlstrict.At(data, "notify.stale_after", fmt.Sprintf("%v must be shorter than notify.max_age %v (the default): notifications would be dropped before /healthz says the output is behind", stale, maxAge))
 	}
 	return nil
 }

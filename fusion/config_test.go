@@ -188,6 +188,13 @@ func TestLoadFileConfigOutputs(t *testing.T) {
 		{"notify tuned", "notify:\n  max_age: 6h\n  stale_after: 30s\n", nil},
 		{"notify max_age negative", "notify:\n  max_age: -1h\n", []string{"notify.max_age -1h0m0s is outside"}},
 		{"notify stale_after too long", "notify:\n  stale_after: 48h\n", []string{"notify.stale_after 48h0m0s is outside"}},
+		// max_age at or below stale_after: an output that is down drops
+		// everything while /healthz stays ok (its outbox is empty)
+		{"notify max_age 1ms", "notify:\n  max_age: 1ms\n  stale_after: 24h\n", []string{"[3:12] notify.max_age:", "1ms", "at least 1m"}},
+		{"notify max_age below stale_after", "notify:\n  max_age: 10m\n  stale_after: 20m\n", []string{"[3:12] notify.max_age:", "10m", "longer than notify.stale_after 20m"}},
+		{"notify max_age equal to stale_after", "notify:\n  max_age: 5m\n  stale_after: 5m\n", []string{"[3:12] notify.max_age:", "longer than notify.stale_after"}},
+		{"notify stale_after over the default max_age", "notify:\n  stale_after: 2h\n", []string{"[3:16] notify.stale_after:", "2h", "max_age 1h"}},
+		{"notify max_age 1m", "notify:\n  max_age: 1m\n  stale_after: 30s\n", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

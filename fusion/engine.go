@@ -693,7 +693,8 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	tr := e.tracker.match(g, "", site.Point{}, false, 0)
 	var res locate.Result
 	located := false
-	if tr != nil && tr.located && e.cfg.LocateEvery > 0 && g.start.Sub(tr.lastLoc) < e.cfg.LocateEvery {
+	if rt := e.tracker.reusable(tr, g); rt != nil && e.cfg.LocateEvery > 0 && g.start.Sub(rt.lastLoc) < e.cfg.LocateEvery {
+		tr = rt
 		res = locate.Result{Floor: tr.floor, Pos: tr.pos}
 		for r, p := range tr.roomProbs {
 			res.Rooms = append(res.Rooms, locate.RoomProb{Room: r, Prob: p})

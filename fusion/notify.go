@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,10 +30,11 @@ const (
 
 // notifySchema is the outbox of the notification outputs, in fusion's
 // SQLite state database. One row is one undelivered publication of an
-// alert to one output of one site. first_ns is when the row was queued,
-// queued_ns when its content was last replaced (a newer state of the
-// alert collapsed into it); version counts those replacements, so a
-// delivery of an older content does not delete the newer.
+// alert to one output of one site. first_ns is when the row was queued
+// (its age: expiry and health count from it), queued_ns when its content
+// was last replaced (a newer state of the alert collapsed into it);
+// version counts those replacements, so a delivery of an older content
+// does not delete the newer.
 const notifySchema = `
 CREATE TABLE IF NOT EXISTS notify_outbox (
 	seq       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -59,11 +61,13 @@ type NotifyOptions struct {
 	Output string          // the output's name in the outbox, metrics and /healthz: "webhook", "syslog"
 	Next   alert.Publisher // one delivery attempt (Webhook with MaxAttempts 1, Syslog)
 	// MaxAge is how long an undelivered notification is kept trying
-	// (since its content was queued); older ones are dropped, logged and
-	// counted. Default DefaultNotifyMaxAge.
+	// (since it was first queued: a newer content collapsing into it does
+	// not make it younger); older ones are dropped, logged and counted.
+	// Default DefaultNotifyMaxAge.
 	MaxAge time.Duration
 	// StaleAfter: Health reports the output degraded when its oldest
-	// undelivered notification was queued longer ago. Default
+	// undelivered notification was queued longer ago, and for StaleAfter
+	// after it dropped one (too old, or refused for good). Default
 	// DefaultNotifyStaleAfter.
 	StaleAfter time.Duration
 	// InFlight is how many deliveries run at once (each alert's in order,
@@ -97,7 +101,10 @@ type NotifyOptions struct {
 // delivery is tried again after an exponential backoff (RetryMin
 // doubling to RetryMax), for the notification and for the whole output
 // (no hammering of a receiver that is down), until the notification is
-// MaxAge old; then it is dropped, logged and counted.
+// MaxAge old; then it is dropped, logged and counted. A refusal for good
+// (an error whose Permanent method says so: Webhook's StatusError for a
+// 4xx other than 408 and 429) drops it at once, logged and counted, so
+// the alert's later notifications are not held behind it.
 type Notifier struct {
 	db *sql.DB
 	o  NotifyOptions
@@ -109,9 +116,12 @@ type Notifier struct {
 	pauseUntil time.Time // no delivery starts before (the output's backoff)
 	lastErr    string
 	lastErrAt  time.Time
+	lastDropAt time.Time     // when a notification was last dropped (Health)
 	settled    chan struct{} // closed and replaced each time a delivery settles (Drain)
 
-	delivered, failed, dropped, collapsed atomic.Int64
+	// dropped counts the notifications dropped after MaxAge, refused
+	// those a receiver refused for good.
+	delivered, failed, dropped, refused, collapsed atomic.Int64
 }
 
 var _ alert.Publisher = (*Notifier)(nil)
@@ -271,7 +281,10 @@ func (n *Notifier) Run(ctx context.Context) error {
 		case <-wait:
 		case <-ctx.Done():
 			for range inFlight {
-				<-results // cancelled; the rows stay queued
+				// Cancelled, the rows stay queued; but a delivery that
+				// succeeded (or was refused for good) as fusion stopped
+				// leaves the outbox: it was sent again after the restart.
+				n.settle(ctx, <-results)
 			}
 			return nil
 		}
@@ -329,21 +342,50 @@ func (n *Notifier) due(ctx context.Context, now time.Time, limit int, inFlight m
 	return out, next.Int64, err
 }
 
-// settle records p's outcome: delivered, it leaves the outbox (unless a
-// newer state replaced its content meanwhile); failed, it and the output
-// back off.
+// settle records p's outcome: delivered, or refused for good (see
+// permanent), it leaves the outbox (unless a newer state replaced its
+// content meanwhile); failed, it and the output back off. The outbox is
+// written even when ctx has ended (fusion stopping): a delivery that
+// succeeded then was sent again after the restart.
 func (n *Notifier) settle(ctx context.Context, p *pending) {
 	now := n.o.Now()
 	defer n.signalSettled()
+	wctx := context.WithoutCancel(ctx)
 	if p.err == nil {
 		n.delivered.Add(1)
 		n.mu.Lock()
 		n.failures, n.pauseUntil = 0, time.Time{}
 		n.mu.Unlock()
-		if _, err := n.db.ExecContext(ctx, `DELETE FROM notify_outbox WHERE seq = ? AND version = ?`, p.seq, p.version); err != nil && ctx.Err() == nil {
+		if _, err := n.db.ExecContext(wctx, `DELETE FROM notify_outbox WHERE seq = ? AND version = ?`, p.seq, p.version); err != nil {
 			n.o.Logger.Warn("notifier: delivered, but the outbox did not take it off (it will be sent again)", "output", n.o.Output, "alert", p.alertID, "err", err)
 		}
 		return
+	}
+	if permanent(p.err) {
+		res, err := n.db.ExecContext(wctx, `DELETE FROM notify_outbox WHERE seq = ? AND version = ?`, p.seq, p.version)
+		var gone int64
+		if err == nil {
+			gone, err = res.RowsAffected()
+		}
+		switch {
+		case err != nil:
+			n.o.Logger.Warn("notifier: refused for good, but the outbox did not take it off (it will be tried again)", "output", n.o.Output, "alert", p.alertID, "err", err)
+		case gone == 1:
+			n.refused.Add(1)
+			n.noteErr(p.err, now)
+			n.mu.Lock()
+			n.lastDropAt = now
+			n.mu.Unlock()
+			var se *StatusError
+			status := 0
+			if errors.As(p.err, &se) {
+				status = se.Code
+			}
+			n.o.Logger.Error("notifier: notification refused for good by the receiver, dropped", "output", n.o.Output, "alert", p.alertID,
+				"status", status, "attempts", p.attempts+1, "err", p.err)
+			return
+		}
+		// a newer content collapsed into it meanwhile: that one is tried
 	}
 	if ctx.Err() != nil {
 		return // stopping: stays queued, not a failure of the receiver
@@ -361,6 +403,15 @@ func (n *Notifier) settle(ctx context.Context, p *pending) {
 		next, p.err.Error(), p.seq); err != nil {
 		n.o.Logger.Warn("notifier: note a failed delivery", "output", n.o.Output, "alert", p.alertID, "err", err)
 	}
+}
+
+// permanent reports whether err says that delivering the same
+// notification again cannot succeed (a method Permanent() bool returning
+// true, in err's chain: Webhook's StatusError for a 4xx other than 408
+// and 429).
+func permanent(err error) bool {
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
 }
 
 // backoff is the delay after the k-th consecutive failure (k ≥ 1):
@@ -386,10 +437,12 @@ func (n *Notifier) signalSettled() {
 	n.mu.Unlock()
 }
 
-// expire drops the notifications whose content was queued more than
-// MaxAge ago, logging each.
+// expire drops the notifications first queued more than MaxAge ago,
+// logging each. The first time, not the latest content's: an alert
+// reminded of every 5 minutes collapsed each reminder into its queued
+// notification, which then never grew old enough to drop.
 func (n *Notifier) expire(ctx context.Context, now time.Time) {
-	rows, err := n.db.QueryContext(ctx, `DELETE FROM notify_outbox WHERE site = ? AND output = ? AND queued_ns < ? RETURNING alert_id, state, attempts, last_error`,
+	rows, err := n.db.QueryContext(ctx, `DELETE FROM notify_outbox WHERE site = ? AND output = ? AND first_ns < ? RETURNING alert_id, state, attempts, last_error`,
 		n.o.Site, n.o.Output, now.Add(-n.o.MaxAge).UnixNano())
 	if err != nil {
 		if ctx.Err() == nil {
@@ -404,6 +457,9 @@ func (n *Notifier) expire(ctx context.Context, now time.Time) {
 		var attempts int
 		if rows.Scan(&id, &state, &attempts, &lastErr) == nil {
 			n.dropped.Add(1)
+			n.mu.Lock()
+			n.lastDropAt = now
+			n.mu.Unlock()
 			n.o.Logger.Error("notifier: notification undelivered for too long, dropped", "output", n.o.Output, "alert", id, "state", state,
 				"max_age", n.o.MaxAge, "attempts", attempts, "last_error", lastErr)
 		}
@@ -435,13 +491,21 @@ func (n *Notifier) Drain(ctx context.Context) error {
 // NotifyHealth is an output's state in fusion's /healthz.
 type NotifyHealth struct {
 	Output string `json:"output"`
-	State  string `json:"state"`  // ok, or degraded: the oldest undelivered notification is older than StaleAfter
+	// State is ok, or degraded: the oldest undelivered notification is
+	// older than StaleAfter, or one was dropped (too old, or refused for
+	// good) within the last StaleAfter.
+	State  string `json:"state"`
 	Queued int64  `json:"queued"` // undelivered notifications
 	// OldestSeconds is how long ago the oldest undelivered notification
 	// was queued.
 	OldestSeconds float64 `json:"oldest_s,omitempty"`
 	LastError     string  `json:"last_error,omitempty"` // the last failed delivery's error
 	LastErrorAt   string  `json:"last_error_at,omitempty"`
+	// Dropped is how many notifications the output dropped since fusion
+	// started (too old, or refused for good), LastDropAt when the latest
+	// was.
+	Dropped    int64  `json:"dropped,omitempty"`
+	LastDropAt string `json:"last_drop_at,omitempty"`
 }
 
 // Health reports the output's queue and whether it is behind.
@@ -463,16 +527,29 @@ func (n *Notifier) Health(ctx context.Context) (NotifyHealth, error) {
 	if n.lastErr != "" {
 		h.LastError, h.LastErrorAt = n.lastErr, n.lastErrAt.UTC().Format(time.RFC3339)
 	}
+	lastDrop := n.lastDropAt
 	n.mu.Unlock()
+	h.Dropped = n.dropped.Load() + n.refused.Load()
+	if !lastDrop.IsZero() {
+		h.LastDropAt = lastDrop.UTC().Format(time.RFC3339)
+		// An output whose every notification is dropped has an empty
+		// outbox: it said ok while the alerts were lost.
+		if n.o.Now().Sub(lastDrop) <= n.o.StaleAfter {
+			h.State = event.StateDegraded
+		}
+	}
 	return h, nil
 }
 
 // Collectors returns the output's metrics, labelled output="<Output>":
 // rfw_fusion_notify_queued and rfw_fusion_notify_oldest_seconds (the
 // outbox), rfw_fusion_notify_delivered_total, _failed_total (failed
-// attempts, each tried again), _dropped_total (undelivered after MaxAge)
-// and _collapsed_total (replaced by a newer state of their alert before
-// delivery).
+// attempts, each tried again), _dropped_total with reason="max_age"
+// (undelivered after MaxAge) or reason="refused" (refused for good by the
+// receiver), and _collapsed_total (replaced by a newer state of their
+// alert before delivery). The order is fixed (tests index it): queued,
+// oldest, delivered, failed, dropped (max_age), collapsed, dropped
+// (refused).
 func (n *Notifier) Collectors() []prometheus.Collector {
 	labels := prometheus.Labels{"output": n.o.Output}
 	health := func() NotifyHealth {
@@ -481,10 +558,15 @@ func (n *Notifier) Collectors() []prometheus.Collector {
 		h, _ := n.Health(ctx)
 		return h
 	}
-	counter := func(name, help string, v *atomic.Int64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels},
+	counter := func(name, help string, v *atomic.Int64, extra ...string) prometheus.Collector {
+		l := maps.Clone(labels)
+		for i := 0; i+1 < len(extra); i += 2 {
+			l[extra[i]] = extra[i+1]
+		}
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: l},
 			func() float64 { return float64(v.Load()) })
 	}
+	const droppedHelp = "Alert notifications dropped undelivered: reason max_age (after the maximum age) or refused (refused for good by the receiver, a 4xx other than 408 and 429)."
 	return []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_notify_queued", ConstLabels: labels,
 			Help: "Alert notifications waiting in the output's outbox."}, func() float64 { return float64(health().Queued) }),
@@ -492,7 +574,8 @@ func (n *Notifier) Collectors() []prometheus.Collector {
 			Help: "Age of the oldest undelivered notification of the output; 0 when none."}, func() float64 { return health().OldestSeconds }),
 		counter("rfw_fusion_notify_delivered_total", "Alert notifications the output delivered.", &n.delivered),
 		counter("rfw_fusion_notify_failed_total", "Failed delivery attempts of the output (each tried again until the maximum age).", &n.failed),
-		counter("rfw_fusion_notify_dropped_total", "Alert notifications dropped undelivered after the maximum age.", &n.dropped),
+		counter("rfw_fusion_notify_dropped_total", droppedHelp, &n.dropped, "reason", "max_age"),
 		counter("rfw_fusion_notify_collapsed_total", "Queued notifications replaced by a newer one of the same alert, state and acknowledgement before delivery.", &n.collapsed),
+		counter("rfw_fusion_notify_dropped_total", droppedHelp, &n.refused, "reason", "refused"),
 	}
 }

@@ -58,6 +58,7 @@ var scanBandsHz = map[string][2]float64{
 type scenario struct {
 	t              *testing.T
 	noiseDBmPerMHz float64
+	locateEvery    time.Duration
 	eng            *Engine
 	auth           *fakeAuthorizer
 	now            time.Time
@@ -102,6 +103,7 @@ func (f fakeMaintenance) Maintenance(_ context.Context, _ string, at time.Time) 
 //
 //	authorise NAME class=C room=R[,R2]
 //	noise DBM_PER_MHZ              # first line only: sensors' noise density (default -100)
+//	locate_every D                 # before any other command: Config.LocateEvery (default 0)
 //	emit ID class=C link=L x=X y=Y tx=DBM freq=HZ [bw=HZ] [noise=DB] [every=D for=D]
 //	     [ahead=D | at=RFC3339] [missed=S1,S2]
 //	                               # tx is the EIRP; a sensor reports the emission when
@@ -166,13 +168,19 @@ func TestScenarios(t *testing.T) {
 					continue
 				}
 				if sc.eng == nil {
+					if v, ok := strings.CutPrefix(text, "locate_every "); ok {
+						if sc.locateEvery, err = time.ParseDuration(v); err != nil {
+							t.Fatalf("%s:%d: %v", filepath.Base(f), line, err)
+						}
+						continue
+					}
 					if v, ok := strings.CutPrefix(text, "noise "); ok {
 						if sc.noiseDBmPerMHz, err = strconv.ParseFloat(v, 64); err != nil {
 							t.Fatalf("%s:%d: %v", filepath.Base(f), line, err)
 						}
 						continue
 					}
-					eng, err := New(Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz},
+					eng, err := New(Config{LocateEvery: sc.locateEvery, NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz},
 						Deps{Site: s, Authorizer: sc.auth, Maintenance: sc.maint, TimeSeries: sc.ts, Clock: func() time.Time { return sc.now }})
 					if err != nil {
 						t.Fatal(err)

@@ -162,7 +162,14 @@ func (s *Syslog) write(ctx context.Context, msg []byte) error {
 	} else {
 		s.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	}
-	if _, err := s.conn.Write(msg); err != nil {
+	// Cancelling ctx (fusion stopping) ends a write a stalled collector
+	// holds: a deadline set before the write does not move with ctx, and
+	// stopping waited up to the whole attempt (15 s) for it.
+	conn := s.conn
+	stop := context.AfterFunc(ctx, func() { conn.SetWriteDeadline(time.Now()) })
+	_, err := conn.Write(msg)
+	stop()
+	if err != nil {
 		s.conn.Close()
 		s.conn = nil
 		return fmt.Errorf("syslog write %s: %w", s.Addr, err)

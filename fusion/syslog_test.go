@@ -95,3 +95,24 @@ func TestSyslogTCPReceiverRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestSyslogWriteStopsOnCancel: a TCP collector that stalled (accepts,
+// never reads) held a write until its deadline, 15 s, after fusion was
+// told to stop. Cancelling the attempt ends the write at once.
+func TestSyslogWriteStopsOnCancel(t *testing.T) {
+	ours, theirs := net.Pipe() // a collector that never reads
+	defer theirs.Close()
+	s := &Syslog{Network: "tcp", Addr: "127.0.0.1:18521", conn: ours}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	done := make(chan error, 1)
+	go func() { done <- s.PublishAlert(ctx, testAlert()) }()
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("PublishAlert: nil, want the write's error")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("PublishAlert still writing 10 s after its context was cancelled")
+	}
+}

@@ -23,9 +23,11 @@ import (
 //	Idempotency-Key: IdempotencyKey(alert), the same for every repeat of a publication
 //
 // Receivers recompute the signature, reject stale timestamps and drop a
-// key they have seen. Network errors, 429 and 5xx are retried with
-// exponential backoff up to MaxAttempts; other statuses are not. Fusion
-// uses MaxAttempts 1 behind a Notifier, whose outbox retries.
+// key they have seen. Network errors, 408, 429 and 5xx are retried with
+// exponential backoff up to MaxAttempts; other statuses are not, and the
+// error is a *StatusError whose Permanent says so. Fusion uses
+// MaxAttempts 1 behind a Notifier, whose outbox retries (but not a
+// permanent refusal).
 type Webhook struct {
 	URL         string
 	Secret      []byte
@@ -33,6 +35,28 @@ type Webhook struct {
 	MaxAttempts int           // default 5
 	Backoff     time.Duration // first retry delay, doubled each time up to 30 s; default 500ms
 	Now         func() time.Time
+}
+
+// StatusError is a webhook receiver's answer other than 2xx.
+type StatusError struct {
+	Code int // the HTTP status
+}
+
+// Error implements error: "status 503", or "status 400 (refused for
+// good)" when Permanent.
+func (e *StatusError) Error() string {
+	if e.Permanent() {
+		return fmt.Sprintf("status %d (refused for good)", e.Code)
+	}
+	return fmt.Sprintf("status %d", e.Code)
+}
+
+// Permanent reports whether sending the same request again cannot
+// succeed: a 4xx other than 408 (Request Timeout) and 429 (Too Many
+// Requests), e.g. a bad signature (401), a gone endpoint (404, 410) or a
+// body the receiver will not take (400, 422).
+func (e *StatusError) Permanent() bool {
+	return e.Code >= 400 && e.Code < 500 && e.Code != http.StatusRequestTimeout && e.Code != http.StatusTooManyRequests
 }
 
 // Sign returns the X-RFW-Signature value for body sent at timestamp ts.
@@ -112,11 +136,9 @@ func (w *Webhook) post(ctx context.Context, client *http.Client, body []byte, ts
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return false, nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return true, fmt.Errorf("status %d", resp.StatusCode)
 	}
-	return false, fmt.Errorf("status %d (not retried)", resp.StatusCode)
+	se := &StatusError{Code: resp.StatusCode}
+	return !se.Permanent(), se
 }

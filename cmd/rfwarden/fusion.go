@@ -121,6 +121,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	reg.LogDroneGaps(ctx, log) // class-less entries in drone bands: one line, with what to do
 	var ts fusion.TimeSeries = db
 	var influx *store.Influx
 	if fc.Influx.URL != "" {

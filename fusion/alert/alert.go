@@ -76,7 +76,7 @@ const (
 	WhyState    Why = iota // a state change: pending, firing, resolved
 	WhyReminder            // a firing alert nobody has acknowledged (escalate_after)
 	WhyAck                 // an acknowledgement
-	WhyMoved               // a pending alert announced again in the room its track moved to
+	WhyMoved               // a pending alert (or a firing drone alert) announced again in the room its track moved to
 )
 
 // WhyPublisher is a Publisher that is also told why each alert is
@@ -346,17 +346,25 @@ const MaxWindowFixes = 512
 const MoveAnnounceEvery = 10 * time.Second
 
 // alertKey is the key, under a location rule r, of the alert of a track in
-// a room: one alert per track and room, but for a drone one per room,
-// whatever its tracks. A drone's DroneID, video link and controller are
-// tracks of their own (each link is its own class; a hopper keeps one
-// track over its hop band, fusion's Config.TrackHopSpanHz), and keying by
-// track raised an alert per link for one drone visit.
+// a room: one alert per track and room, but for a drone one per rule (its
+// visit), whatever its tracks and rooms. A drone's DroneID, video link
+// and controller are tracks of their own (each link is its own class; a
+// hopper keeps one track over its hop band, fusion's
+// Config.TrackHopSpanHz), and keying by track raised an alert per link
+// for one drone visit; keying by room (until 2026-12-05) raised one
+// critical alert per cell a drone crossed, each with its reminders and
+// acknowledgement. The visit's alert follows the drone from room to room
+// (ObserveLocation) and ends when no drone-class fix of the rule came for
+// resolve_after. Two drones at once share it (docs/alerts.md).
 func alertKey(r *Rule, track, room string) string {
 	if r.Kind == KindDrone {
-		return room
+		return droneVisitKey
 	}
 	return track + "/" + room
 }
+
+// droneVisitKey is the key of a drone rule's alert (alertKey).
+const droneVisitKey = "visit"
 
 // openAlert returns the most recent open (pending or firing) alert of rule
 // for track, or nil. It reads the index byTrack: walking every alert on
@@ -375,7 +383,7 @@ func (e *Engine) openAlert(rule, track string) *alertState {
 }
 
 // trackKey is a's key in byTrack, "" for an alert not of a track
-// (a sensor's, or a drone's, which is per room).
+// (a sensor's, or a drone's, which is per visit).
 func trackKey(a *alertState) string {
 	if a.alert.Track == "" || a.rule.Kind == KindDrone {
 		return ""
@@ -517,8 +525,8 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		// the track's fixes of the last MoveWindow agreeing (see moves).
 		// Otherwise the open alert is refreshed, so an uncertain location
 		// (one or two sensors) wandering between cells stays one alert.
-		// A drone is one alert per room, whatever its tracks (alertKey):
-		// no hysteresis.
+		// A drone is one alert per visit, whatever its tracks and rooms
+		// (alertKey), which follows it: no hysteresis.
 		probs := loc.RoomProbs
 		if len(probs) == 0 {
 			probs = map[string]float64{loc.Room: loc.Prob}
@@ -569,23 +577,28 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		}
 		room, _ := e.site.Room(roomID)
 		key := alertKey(r, loc.Track, roomID)
+		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
+			if e.backAfterAck(ctx, d, loc.At) {
+				// The drone is back after a gap and its alert was
+				// acknowledged: the acknowledged alert resolves (its
+				// acknowledgement kept) and a new one fires, so the
+				// control room hears of it again.
+				e.log.Info("acknowledged drone alert heard again after a gap: raised anew", "rule", r.Name, "id", d.alert.ID,
+					"room", d.alert.Room, "gap", loc.At.Sub(d.lastSeen).Round(time.Second))
+				errs = append(errs, e.transition(ctx, d, StateResolved, loc.At))
+			} else if d.alert.Room != roomID {
+				follow = d // the drone moved: its alert follows it
+			}
+		}
 		if follow != nil {
 			e.dropAlert(r.Name + "/" + follow.key)
 			follow.key, follow.contra = key, 0 // announced in its new room below (flushMove)
 			follow.unplaced = follow.unplaced && roomP < store.DefaultPlaceMinProb
 			follow.alert.Room, follow.alert.Zone = roomID, room.Zone
 			e.putAlert(r.Name+"/"+key, follow)
+			errs = append(errs, e.incidentRoom(ctx, follow, loc.At))
 		}
 		a := e.alerts[r.Name+"/"+key]
-		if a != nil && e.backAfterAck(ctx, a, loc.At) {
-			// The drone is back after a gap and its alert was
-			// acknowledged: the acknowledged alert resolves (its
-			// acknowledgement kept) and a new one fires, so the
-			// control room hears of it again.
-			e.log.Info("acknowledged drone alert heard again after a gap: raised anew", "rule", r.Name, "id", a.alert.ID,
-				"room", a.alert.Room, "gap", loc.At.Sub(a.lastSeen).Round(time.Second))
-			errs = append(errs, e.transition(ctx, a, StateResolved, loc.At))
-		}
 		if a == nil || a.state == StateResolved {
 			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent), unplaced: roomP < store.DefaultPlaceMinProb}
 			if len(a.recent) == 0 {
@@ -674,8 +687,12 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 // backAfterAck reports whether a fix at at of a firing drone alert a,
 // which someone has acknowledged (in this engine or, as read from the
 // store, in a dashboard), comes after its rule's ReannounceAfter without
-// one: the drone went and came back. An unacknowledged alert is still
-// before the control room; a late fix (at before its last) is no return.
+// one: the drone went and came back. a is the visit's alert (alertKey),
+// so its lastSeen is the rule's latest drone-class fix wherever it was: a
+// drone that went next door and came back never left (until 2026-12-05
+// the gap was measured in one room, and it was announced anew). An
+// unacknowledged alert is still before the control room; a late fix (at
+// before its last) is no return.
 func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) bool {
 	if a.rule.Kind != KindDrone || a.state != StateFiring || a.rule.ReannounceAfter <= 0 ||
 		at.Sub(a.lastSeen) < time.Duration(a.rule.ReannounceAfter) {
@@ -687,18 +704,41 @@ func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) 
 	return a.alert.AckNS != 0
 }
 
-// flushMove announces a pending alert that has moved since it was last
-// announced (moveDue) in its room now, as a move (WhyMoved), when
-// MoveAnnounceEvery has passed since then; otherwise Tick does, later,
-// with the room it is in then.
+// flushMove announces a pending alert, or a firing drone alert, that has
+// moved since it was last announced (moveDue) in its room now, as a move
+// (WhyMoved), when MoveAnnounceEvery has passed since then; otherwise Tick
+// does, later, with the room it is in then.
 func (e *Engine) flushMove(ctx context.Context, a *alertState, now time.Time) error {
-	if !a.moveDue || a.state != StatePending || now.Sub(a.announced) < MoveAnnounceEvery {
+	follows := a.state == StatePending || a.state == StateFiring && a.rule.Kind == KindDrone
+	if !a.moveDue || !follows || now.Sub(a.announced) < MoveAnnounceEvery {
 		return nil
 	}
 	a.moveDue, a.announced = false, now
 	a.alert.UpdatedNS = now.UnixNano()
 	e.log.Info("alert moved", "rule", a.rule.Name, "state", a.alert.State, "id", a.alert.ID, "room", a.alert.Room)
 	return errors.Join(e.adoptAck(ctx, a), e.save(ctx, a, WhyMoved))
+}
+
+// incidentRoom adds the room a moved to to its incident's rooms (a drone
+// alert follows the drone; its drop incident lists every room it was
+// located in) and stores the incident when it changed.
+func (e *Engine) incidentRoom(ctx context.Context, a *alertState, at time.Time) error {
+	inc := e.incidents[a.alert.Incident]
+	if inc == nil || a.alert.Room == "" || slices.Contains(inc.Rooms, a.alert.Room) {
+		return nil
+	}
+	inc.Rooms = append(inc.Rooms, a.alert.Room)
+	if inc.Kind == "drone_drop" {
+		inc.Summary = e.droneSummary(inc)
+	}
+	inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
+	if e.store == nil {
+		return nil
+	}
+	if err := e.store.UpsertIncident(ctx, *inc); err != nil {
+		return fmt.Errorf("store incident %s with alert %s's room %s: %w", inc.ID, a.alert.ID, a.alert.Room, err)
+	}
+	return nil
 }
 
 // MaxAlertEvidence is the most detection IDs an alert keeps as evidence

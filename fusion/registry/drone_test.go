@@ -148,7 +148,8 @@ func TestDroneBandWarning(t *testing.T) {
 		{"official phone over E-GSM-900 UL (overlapping ISM 915 only where GSM is)", registry.Entry{Name: "governor's phone", Kind: registry.KindOfficialPhone, ValidFrom: from,
 			Signature: registry.Signature{FreqMinHz: 880e6, FreqMaxHz: 915e6}}, nil},
 		{"alarm pendant at 868 MHz", registry.Entry{Name: "pendant", Kind: registry.KindStaffRadio, ValidFrom: from,
-			Signature: registry.Signature{FreqMinHz: 868e6, FreqMaxHz: 868.6e6}}, []string{"SRD 868 863–870 MHz", "868–868.6 MHz"}},
+			Signature: registry.Signature{FreqMinHz: 868e6, FreqMaxHz: 868.6e6}}, []string{"SRD 868 863–870 MHz", "868–868.6 MHz",
+			"critical drone alert wherever it is located", "set class rc_fhss to keep authorising it as an RC device, or kind authorised_drone"}},
 		{"TETRA radio", registry.Entry{Name: "radio", Kind: registry.KindStaffRadio, ValidFrom: from,
 			Signature: registry.Signature{FreqMinHz: 380e6, FreqMaxHz: 400e6}}, nil},
 	}
@@ -216,5 +217,63 @@ func TestDroneBandWarning(t *testing.T) {
 	}
 	if strings.Contains(logb.String(), "authorises no drone") {
 		t.Errorf("a reload logged the warnings again:\n%s", logb.String())
+	}
+}
+
+// TestDroneGapsAtStart: fusion's start-up summary names each class-less
+// entry whose band overlaps a drone band, in one WARN line, with what to
+// do. An upgrade made such entries (a 433/868 MHz alarm pendant, a staff
+// remote) stop authorising drone classes while the drone rule came to
+// hold in every room: each of their fixes classified rc_fhss became a
+// critical drone alert in landings, offices and cells, and the only sign
+// was a WARN line per entry whose advice ("name the class it sends, e.g.
+// wifi") did not fit a pendant.
+func TestDroneGapsAtStart(t *testing.T) {
+	ctx := context.Background()
+	from := monday.Add(-24 * time.Hour)
+	tests := []struct {
+		name    string
+		entries []registry.Entry
+		want    []string // substrings of the one line; nil: no line
+	}{
+		{"pendant and a bridge", []registry.Entry{
+			{Name: "Landing alarm pendants", Kind: registry.KindStaffRadio, ValidFrom: from, Signature: registry.Signature{FreqMinHz: 868e6, FreqMaxHz: 868.6e6}},
+			perimeterEntries()[0],
+			{Name: "AP wifi", Kind: registry.KindWiFiAP, ValidFrom: from, Signature: registry.Signature{Class: event.ClassWiFi, FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}},
+		}, []string{"level=WARN", "count=2", "Landing alarm pendants", "Perimeter CCTV 5.8 GHz wireless bridge",
+			"set class rc_fhss to keep authorising it as an RC device, or kind authorised_drone", "critical drone alert"}},
+		{"none class-less", []registry.Entry{
+			{Name: "AP wifi", Kind: registry.KindWiFiAP, ValidFrom: from, Signature: registry.Signature{Class: event.ClassWiFi, FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}},
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, _ := openRegistry(t)
+			for _, e := range tt.entries {
+				if _, err := r.Add(ctx, e, "admin"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var logb bytes.Buffer
+			n := r.LogDroneGaps(ctx, slog.New(slog.NewTextHandler(&logb, nil)))
+			lines := strings.Count(logb.String(), "\n")
+			if tt.want == nil {
+				if n != 0 || lines != 0 {
+					t.Errorf("LogDroneGaps = %d, logged %q; want nothing", n, logb.String())
+				}
+				return
+			}
+			if lines != 1 || n != 2 {
+				t.Fatalf("LogDroneGaps = %d, logged %q; want 2 entries in one line", n, logb.String())
+			}
+			for _, sub := range tt.want {
+				if !strings.Contains(logb.String(), sub) {
+					t.Errorf("logged %q, want it to say %q", logb.String(), sub)
+				}
+			}
+			if strings.Contains(logb.String(), "AP wifi") {
+				t.Errorf("logged %q, naming an entry with a class", logb.String())
+			}
+		})
 	}
 }

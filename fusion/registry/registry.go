@@ -273,11 +273,43 @@ func (r *Registry) droneWarning(e Entry) string {
 	if len(names) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("no signature class, and its band %s–%s MHz overlaps drone bands (%s): it authorises no drone there "+
-		"(classes %s, %s, %s, %s: DroneID, drone video, RC controller, analog FPV); name the class it sends (e.g. %s for an access point) to say what it is, "+
-		"or make it kind %s to authorise a drone",
+	return fmt.Sprintf("no signature class, and its band %s–%s MHz overlaps drone bands (%s): it authorises no drone-class fix there "+
+		"(classes %s, %s, %s, %s: DroneID, drone video, RC controller, analog FPV), so what it sends, when classified as one "+
+		"(an alarm pendant or remote as %s), raises a critical drone alert wherever it is located; %s",
 		mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, ", "),
-		event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog, event.ClassWiFi, KindAuthorisedDrone)
+		event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog, event.ClassRCFHSS, droneGapRemedy)
+}
+
+// droneGapRemedy is what to do about a class-less entry in a drone band
+// (droneWarning, LogDroneGaps).
+var droneGapRemedy = fmt.Sprintf("set class %s to keep authorising it as an RC device, or kind %s; "+
+	"an access point or bridge names the class it sends (%s)", event.ClassRCFHSS, KindAuthorisedDrone, event.ClassWiFi)
+
+// LogDroneGaps logs, in one WARN line, every loaded entry that has no
+// signature class and a band overlapping a drone band (droneWarning: it
+// authorises no drone class, and the default drone rule holds in every
+// room), with what to do, and returns how many there are; it logs nothing
+// when there are none. Fusion calls it once at start: after the upgrade
+// that made class-less entries stop authorising drone classes, a staff
+// alarm pendant at 868 MHz classified rc_fhss became a critical drone
+// alert wherever it went, and the only sign was a WARN line per entry
+// among the start-up lines.
+func (r *Registry) LogDroneGaps(ctx context.Context, log *slog.Logger) int {
+	r.mu.RLock()
+	var names []string
+	for _, e := range r.entries {
+		if e.Problem == "" && r.droneWarning(e) != "" {
+			names = append(names, fmt.Sprintf("%d %q (%s–%s MHz)", e.ID, e.Name, mhz(e.Signature.FreqMinHz), mhz(e.Signature.FreqMaxHz)))
+		}
+	}
+	r.mu.RUnlock()
+	if len(names) == 0 {
+		return 0
+	}
+	log.Log(ctx, slog.LevelWarn, "registry: entries with no signature class in a drone band authorise no drone-class fix: "+
+		"each of their emissions classified as one raises a critical drone alert wherever it is located",
+		"count", len(names), "entries", strings.Join(names, "; "), "remedy", droneGapRemedy)
+	return len(names)
 }
 
 // covered reports whether bands cover all of [lowHz, highHz].
