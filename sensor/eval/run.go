@@ -473,6 +473,12 @@ type CorpusConfig struct {
 	// the metadata's, as `rfwarden scan --verify=false` does; by default
 	// such a recording is refused (sigmf.Recording.Verify).
 	NoVerify bool
+	// DatasetRoot is the folder the samples an rfw:dataset names must be
+	// in, after links (sigmf.Overrides.DatasetRoot): RunCorpus's default
+	// is the corpus folder (Corpus.Dir), RunCorpusFile's the metadata's
+	// own folder. Metadata whose rfw:dataset leads elsewhere is passed
+	// over as unreadable.
+	DatasetRoot string
 	// Start, when not nil, is called once by RunCorpus, when the
 	// recordings to score are known and before the first is scanned, with
 	// their samples.
@@ -488,9 +494,9 @@ type CorpusConfig struct {
 }
 
 // openCorpusFile opens a corpus recording as RunCorpusFile does: rfw:dataset
-// followed (metadata `scan --annotate` wrote elsewhere).
-func openCorpusFile(path string) (*sigmf.Recording, error) {
-	rec, err := sigmf.OpenWith(path, sigmf.Overrides{FollowRFWDataset: true})
+// followed (metadata `scan --annotate` wrote elsewhere) within root.
+func openCorpusFile(path, root string) (*sigmf.Recording, error) {
+	rec, err := sigmf.OpenWith(path, sigmf.Overrides{FollowRFWDataset: true, DatasetRoot: root})
 	if err != nil {
 		return nil, fmt.Errorf("corpus: %w", err)
 	}
@@ -532,13 +538,14 @@ func RecordedBands(rec *sigmf.Recording) [][2]float64 {
 	return out
 }
 
-// RunCorpusFile opens one SigMF recording (following rfw:dataset), checks
+// RunCorpusFile opens one SigMF recording (following rfw:dataset within
+// cc.DatasetRoot), checks
 // its data against its hash unless cc.NoVerify, runs it through the
 // pipeline and matches the detections with its labelled annotations
 // (TruthOf). A recording without them returns an error wrapping
 // ErrNoLabels or ErrOwnLabelsOnly. cc.Progress is called as it scans.
 func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFile, error) {
-	rec, err := openCorpusFile(path)
+	rec, err := openCorpusFile(path, cc.DatasetRoot)
 	if err != nil {
 		return CorpusFile{}, err
 	}
@@ -629,6 +636,9 @@ type candidate struct {
 // reading, with a *RunInterruptedError.
 func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, error) {
 	run := &CorpusRun{Corpus: c, Tally: NewTally()}
+	if cc.DatasetRoot == "" {
+		cc.DatasetRoot = c.Dir
+	}
 	run.Skipped = slices.Clone(c.Skipped)
 	notice := func(format string, a ...any) {
 		if cc.Notice != nil {
@@ -652,7 +662,7 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 	}
 	var cands []candidate
 	for _, p := range c.Paths {
-		rec, err := openCorpusFile(p)
+		rec, err := openCorpusFile(p, cc.DatasetRoot)
 		if err != nil {
 			run.Read++
 			skip(p, SkipUnreadable, err)

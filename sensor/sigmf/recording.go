@@ -96,6 +96,13 @@ type Overrides struct {
 	// error: metadata from elsewhere (an upload) does not reach files
 	// outside its folder.
 	FollowRFWDataset bool
+	// DatasetRoot is the folder the file rfw:dataset names must be in,
+	// after symbolic links (eval: the corpus folder it was given); empty,
+	// the metadata's own folder. A path leading elsewhere ("../../x", a
+	// link out) is refused with ErrBadMeta naming rfw:dataset, before the
+	// file is looked at: metadata in a corpus cannot have eval read, or
+	// report the size or existence of, a file outside it.
+	DatasetRoot string
 }
 
 // OpenWith is Open with the metadata's fields replaced by ov before it is
@@ -253,7 +260,9 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 		if ds == "" || filepath.IsAbs(ds) || filepath.IsAbs(filepath.FromSlash(ds)) || strings.HasPrefix(ds, "/") {
 			return nil, fmt.Errorf("open recording %q: rfw:dataset %q: %w: want a path relative to the metadata's folder", base+MetaExt, ds, ErrBadMeta)
 		}
-		dataPath = filepath.Join(filepath.Dir(base), filepath.FromSlash(ds))
+		if dataPath, err = rfwDatasetPath(base, ds, ov.DatasetRoot); err != nil {
+			return nil, fmt.Errorf("open recording %q: %w", base+MetaExt, err)
+		}
 		file, err = openRegular(dataPath)
 		if err != nil {
 			return nil, fmt.Errorf("open recording %q: rfw:dataset: %w", base+MetaExt, err)
@@ -274,6 +283,64 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 	}
 	r.files = []string{base + MetaExt, dataPath}
 	return r, nil
+}
+
+// rfwDatasetPath is the file rfw:dataset ds, of the metadata at
+// base+MetaExt, names: ds relative to the metadata's folder. It must be
+// inside root (the metadata's folder when root is ""), both as written and
+// after symbolic links, or in the metadata's own folder after links; else
+// the error wraps ErrBadMeta, naming rfw:dataset but not what ds leads to,
+// and says nothing of whether that exists.
+func rfwDatasetPath(base, ds, root string) (string, error) {
+	dir := filepath.Dir(base)
+	if root == "" {
+		root = dir
+	}
+	refuse := func() error {
+		return fmt.Errorf("rfw:dataset %q: %w: it leads out of %q, the folder the samples must be in (put the metadata and its samples in the corpus folder given to eval)", ds, ErrBadMeta, root)
+	}
+	p := filepath.Join(dir, filepath.FromSlash(ds))
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return "", fmt.Errorf("rfw:dataset %q: folder %q: %w", ds, root, err)
+	}
+	absP, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("rfw:dataset %q: %w", ds, err)
+	}
+	if !within(absRoot, absP) {
+		return "", refuse()
+	}
+	realRoot, err := filepath.EvalSymlinks(absRoot)
+	if err != nil {
+		return "", fmt.Errorf("rfw:dataset %q: folder %q: %w", ds, root, err)
+	}
+	realDir, err := filepath.EvalSymlinks(filepath.Dir(absP))
+	if err != nil {
+		return "", fmt.Errorf("rfw:dataset %q: %w", ds, err)
+	}
+	realMetaDir, _ := filepath.EvalSymlinks(dir)
+	inside := func(real string) bool {
+		return within(realRoot, real) || realMetaDir != "" && filepath.Dir(real) == realMetaDir
+	}
+	if !inside(filepath.Join(realDir, filepath.Base(absP))) {
+		return "", refuse() // a folder link out, before the file is looked at
+	}
+	real, err := filepath.EvalSymlinks(absP)
+	if err != nil {
+		return "", fmt.Errorf("rfw:dataset: %w", err)
+	}
+	if !inside(real) {
+		return "", refuse() // a file link out
+	}
+	return p, nil
+}
+
+// within reports whether path is dir or inside it; both are absolute and
+// clean.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // datasetPath is where the samples of the metadata at base+MetaExt are:
