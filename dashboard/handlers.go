@@ -1633,7 +1633,7 @@ func (s *server) closeIncident(c echo.Context) error {
 		if err != nil || a.AckNS != 0 {
 			continue // gone from the store, or acknowledged already
 		}
-		if inc.Kind == "drone_drop" && !dropAck(a.Class) {
+		if inc.Kind == "drone_drop" && !dropAck(inc, a) {
 			continue
 		}
 		if _, err := s.acknowledge(c, aid, note, true); err != nil && !errors.Is(err, store.ErrAlreadyAcked) {
@@ -1643,13 +1643,19 @@ func (s *server) closeIncident(c echo.Context) error {
 	return c.JSON(http.StatusOK, inc)
 }
 
-// dropAck reports whether closing a drone-drop incident acknowledges its
-// alert of class: a drone's (DroneID, video link, remote control, analog
-// FPV), not a phone's. A phone that came on near the drone is in a cell of
-// its own, searched on its own: the drop case's outcome ("not_found" in
-// the yard) silenced 18 phone alerts in 12 cells until 2026-12-05.
-func dropAck(class string) bool {
-	return slices.Contains([]string{event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog}, class)
+// dropAck reports whether closing drone-drop incident inc acknowledges
+// its alert a: a drone's, one its drone rules raised (inc.DroneAlerts,
+// whatever its class: a drone rule may watch any), not a phone's. A phone
+// that came on near the drone is in a cell of its own, searched on its
+// own: the drop case's outcome ("not_found" in the yard) silenced 18
+// phone alerts in 12 cells until 2026-12-05. An incident stored before
+// fusion listed its drone alerts is judged by a's class: DroneID, video
+// link, remote control, analog FPV.
+func dropAck(inc store.Incident, a event.Alert) bool {
+	if inc.DroneAlerts != nil {
+		return slices.Contains(inc.DroneAlerts, a.ID)
+	}
+	return slices.Contains([]string{event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog}, a.Class)
 }
 
 type reopenReq struct {
