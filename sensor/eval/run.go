@@ -473,6 +473,10 @@ type CorpusConfig struct {
 	// the metadata's, as `rfwarden scan --verify=false` does; by default
 	// such a recording is refused (sigmf.Recording.Verify).
 	NoVerify bool
+	// VerifyProgress, when not nil, is called with the bytes of each
+	// chunk the hash check (unless NoVerify) has read: the data's size
+	// for each hash its metadata has, before the recording is scanned.
+	VerifyProgress func(bytes int64)
 	// DatasetRoot is the folder the samples an rfw:dataset names must be
 	// in, after links (sigmf.Overrides.DatasetRoot): RunCorpus's default
 	// is the corpus folder (Corpus.Dir), RunCorpusFile's the metadata's
@@ -543,7 +547,8 @@ func RecordedBands(rec *sigmf.Recording) [][2]float64 {
 // its data against its hash unless cc.NoVerify, runs it through the
 // pipeline and matches the detections with its labelled annotations
 // (TruthOf). A recording without them returns an error wrapping
-// ErrNoLabels or ErrOwnLabelsOnly. cc.Progress is called as it scans.
+// ErrNoLabels or ErrOwnLabelsOnly. cc.VerifyProgress is called as it
+// checks the hash and cc.Progress as it scans; both stop when ctx ends.
 func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFile, error) {
 	rec, err := openCorpusFile(path, cc.DatasetRoot)
 	if err != nil {
@@ -555,7 +560,10 @@ func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFil
 		return CorpusFile{}, err
 	}
 	if !cc.NoVerify {
-		if err := rec.Verify(); err != nil {
+		if err := rec.VerifyContext(ctx, cc.VerifyProgress); err != nil {
+			if ctx.Err() != nil { // interrupted, not a wrong hash
+				return CorpusFile{}, fmt.Errorf("corpus: %w", err)
+			}
 			return CorpusFile{}, fmt.Errorf("corpus: %w (the data is not what the metadata was written for; score it anyway with --verify=false)", err)
 		}
 	}

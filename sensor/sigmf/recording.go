@@ -2,6 +2,7 @@ package sigmf
 
 import (
 	"archive/tar"
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -783,8 +784,19 @@ func (r *Recording) Close() error {
 
 // Verify hashes the data and compares it with core:sha512 and rfw:sha256
 // when present, returning an error wrapping ErrMismatch on a difference.
-// It reads the whole data once and does not move the read position.
-func (r *Recording) Verify() error {
+// It reads the whole data once per hash and does not move the read
+// position. It is VerifyContext without a context or progress.
+func (r *Recording) Verify() error { return r.VerifyContext(context.Background(), nil) }
+
+// verifyChunkBytes is how much VerifyContext hashes between looks at its
+// context and calls of its progress.
+const verifyChunkBytes = 1 << 20
+
+// VerifyContext is Verify that stops when ctx ends, returning an error
+// naming the recording and wrapping ctx's, and calls progress, when not
+// nil, with the bytes of each chunk hashed (at most 1 MiB): the data's
+// size for each hash the metadata has.
+func (r *Recording) VerifyContext(ctx context.Context, progress func(bytes int64)) error {
 	if r.data == nil {
 		return fmt.Errorf("verify %q: recording is closed", r.path)
 	}
@@ -798,8 +810,22 @@ func (r *Recording) Verify() error {
 		}
 		want, _ := v.(string)
 		h := c.h()
-		if _, err := io.Copy(h, io.NewSectionReader(r.data, 0, r.data.Size())); err != nil {
-			return fmt.Errorf("verify %q: %w", r.path, err)
+		size := r.data.Size()
+		for off := int64(0); off < size; {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("verify %q: %s: stopped after %d of %d bytes: %w", r.path, c.key, off, size, err)
+			}
+			n, err := io.Copy(h, io.NewSectionReader(r.data, off, min(verifyChunkBytes, size-off)))
+			if err != nil {
+				return fmt.Errorf("verify %q: %w", r.path, err)
+			}
+			if n == 0 {
+				return fmt.Errorf("verify %q: %w: data shorter than when opened", r.path, ErrTruncated)
+			}
+			off += n
+			if progress != nil {
+				progress(n)
+			}
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, want) {
 			return fmt.Errorf("verify %q: %s is %s, metadata says %q: %w", r.path, c.key, got, want, ErrMismatch)

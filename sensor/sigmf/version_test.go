@@ -1,11 +1,15 @@
 package sigmf
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/internal/ctxtest"
 )
 
 // TestReadsSigMF1x: a site's recordings written by SigMF 1.1 and 1.2
@@ -221,5 +225,48 @@ func TestRFWDatasetStaysInRoot(t *testing.T) {
 				t.Errorf("rfw:dataset %q: %v says something of the file outside", tc.ds, err)
 			}
 		})
+	}
+}
+
+// TestVerifyContext: a corpus's hash check read every byte with no way to
+// stop it and nothing to show. VerifyContext stops when ctx ends (an
+// error wrapping its error, naming the recording) and reports the bytes
+// it hashed as it goes; Verify is VerifyContext without either.
+func TestVerifyContext(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "big")
+	w, err := NewWriter(base, "cf32_le", 1e6, 915e6, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3 * verifyChunkBytes / 8 // three chunks of cf32 samples
+	if err := w.Write(make([]complex64, n)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(base + MetaExt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var hashed int64
+	if err := r.VerifyContext(context.Background(), func(b int64) { hashed += b }); err != nil {
+		t.Fatalf("VerifyContext: %v", err)
+	}
+	if hashed != 8*n {
+		t.Errorf("progress %d bytes, want %d", hashed, 8*n)
+	}
+	hashed = 0
+	ctx := &ctxtest.ErrAfter{Context: context.Background(), N: 1} // one chunk, then stop
+	err = r.VerifyContext(ctx, func(b int64) { hashed += b })
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "big.sigmf-data") {
+		t.Errorf("VerifyContext interrupted: %v, want context.Canceled naming the data", err)
+	}
+	if hashed != verifyChunkBytes {
+		t.Errorf("interrupted after %d bytes, want one chunk (%d)", hashed, verifyChunkBytes)
+	}
+	if err := r.Verify(); err != nil {
+		t.Errorf("Verify: %v", err)
 	}
 }
