@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -157,7 +158,7 @@ func auditedAcker(d Deps) AuditedAcker {
 	if a, ok := d.Acker.(AuditedAcker); ok {
 		return a
 	}
-	if w, ok := d.Alerts.(ackWither); ok && d.Acker == nil && (d.Auditor == nil || any(d.Auditor) == any(d.Alerts)) {
+	if w, ok := d.Alerts.(ackWither); ok && d.Acker == nil && (d.Auditor == nil || same(d.Auditor, d.Alerts)) {
 		return txAcker{w: w, now: d.Now, audits: d.Auditor != nil}
 	}
 	inner := d.Acker
@@ -165,6 +166,13 @@ func auditedAcker(d Deps) AuditedAcker {
 		inner = ackAdapter{d.Alerts, d.Now}
 	}
 	return &serialAcker{inner: inner, alerts: d.Alerts, auditor: d.Auditor}
+}
+
+// same reports whether a and b are the same value (the same store), without
+// the panic == gives for values of a type that cannot be compared.
+func same(a, b any) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta != nil && ta.Comparable() && a == b
 }
 
 // txAcker acknowledges through the store's AckWith: the check that nobody
