@@ -1,9 +1,14 @@
 package dashboard
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/event"
@@ -101,13 +106,15 @@ func (s *server) ackAlerts(c echo.Context) error {
 		case err == nil && a.State == event.AlertResolved:
 			r.Result = BulkResolved
 		case err == nil:
-			a, err = s.acknowledge(c, id, req.Note)
+			a, err = s.acknowledge(c, id, req.Note, true)
 			if err == nil {
 				r.Result = BulkAcked
 				resp.Acked++
 			}
 		}
 		switch {
+		case errors.Is(err, store.ErrAlreadyAcked): // acknowledged since it was read: that stands
+			r.Result, r.Alert = BulkAlreadyAcked, &a
 		case errors.Is(err, store.ErrNotFound):
 			r.Result = BulkNotFound
 		case err != nil:
@@ -119,4 +126,111 @@ func (s *server) ackAlerts(c echo.Context) error {
 		resp.Results = append(resp.Results, r)
 	}
 	return c.JSON(http.StatusOK, resp)
+}
+
+// AuditedAcker is an Acker that also writes the acknowledgement's audit
+// row, so that no acknowledgement is stored without it, and that, asked
+// for an alert nobody has acknowledged (unacked), leaves one someone has
+// acknowledged as it stands, returning it with store.ErrAlreadyAcked. New
+// makes Deps.Acker one (auditedAcker).
+type AuditedAcker interface {
+	Acker
+	// AckAudited acknowledges alert alertID for user with note, writing
+	// e, when not nil, to the audit log: both or neither.
+	AckAudited(ctx context.Context, alertID, user, note string, unacked bool, e *store.AuditEntry) (event.Alert, error)
+}
+
+// ackWither is a store that acknowledges with its audit row in one
+// transaction (*store.SQLite).
+type ackWither interface {
+	AckWith(ctx context.Context, id, user, note string, at time.Time, opt store.AckOptions) (event.Alert, error)
+}
+
+// auditedAcker returns d's Acker as an AuditedAcker. Without an Acker of
+// its own, when the alert store acknowledges in a transaction (AckWith)
+// and is the audit log too (a deployment's SQLite), the acknowledgement,
+// the unacknowledged check and the audit row are one transaction
+// (txAcker). Otherwise (the demo acknowledges through fusion's engine)
+// serialAcker takes one acknowledgement at a time, checks the store and
+// writes the audit row before acknowledging: a row whose acknowledgement
+// then fails is possible, an acknowledgement without its row is not.
+func auditedAcker(d Deps) AuditedAcker {
+	if a, ok := d.Acker.(AuditedAcker); ok {
+		return a
+	}
+	if w, ok := d.Alerts.(ackWither); ok && d.Acker == nil && (d.Auditor == nil || same(d.Auditor, d.Alerts)) {
+		return txAcker{w: w, now: d.Now, audits: d.Auditor != nil}
+	}
+	inner := d.Acker
+	if inner == nil {
+		inner = ackAdapter{d.Alerts, d.Now}
+	}
+	return &serialAcker{inner: inner, alerts: d.Alerts, auditor: d.Auditor}
+}
+
+// same reports whether a and b are the same value (the same store), without
+// the panic == gives for values of a type that cannot be compared.
+func same(a, b any) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta != nil && ta.Comparable() && a == b
+}
+
+// txAcker acknowledges through the store's AckWith: the check that nobody
+// has acknowledged the alert, the acknowledgement and its audit row in one
+// transaction.
+type txAcker struct {
+	w      ackWither
+	now    func() time.Time
+	audits bool // the store is the audit log (Deps.Auditor)
+}
+
+// Ack acknowledges as store.SQLite.Ack does.
+func (t txAcker) Ack(ctx context.Context, id, user, note string) (event.Alert, error) {
+	return t.w.AckWith(ctx, id, user, note, t.now(), store.AckOptions{})
+}
+
+// AckAudited implements AuditedAcker.
+func (t txAcker) AckAudited(ctx context.Context, id, user, note string, unacked bool, e *store.AuditEntry) (event.Alert, error) {
+	opt := store.AckOptions{Unacked: unacked}
+	if t.audits {
+		opt.Audit = e
+	}
+	return t.w.AckWith(ctx, id, user, note, t.now(), opt)
+}
+
+// serialAcker makes an Acker that does not write the audit log (the
+// demo's engine) an AuditedAcker: one acknowledgement at a time (mu), so
+// none lands between its check and its write from this dashboard; the
+// alert read from alerts first (not found, or acknowledged when unacked);
+// the audit row written next, and a failure to write it acknowledges
+// nothing.
+type serialAcker struct {
+	inner   Acker
+	alerts  store.AlertStore
+	auditor store.Auditor // nil: nothing is audited
+	mu      sync.Mutex
+}
+
+// Ack acknowledges through the inner Acker.
+func (s *serialAcker) Ack(ctx context.Context, id, user, note string) (event.Alert, error) {
+	return s.inner.Ack(ctx, id, user, note)
+}
+
+// AckAudited implements AuditedAcker.
+func (s *serialAcker) AckAudited(ctx context.Context, id, user, note string, unacked bool, e *store.AuditEntry) (event.Alert, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.alerts.Alert(ctx, id)
+	if err != nil {
+		return event.Alert{}, err
+	}
+	if unacked && a.AckNS != 0 {
+		return a, fmt.Errorf("alert %q by %s: %w", id, a.AckBy, store.ErrAlreadyAcked)
+	}
+	if e != nil && s.auditor != nil {
+		if err := s.auditor.Audit(ctx, *e); err != nil {
+			return event.Alert{}, fmt.Errorf("nothing acknowledged: %w", err)
+		}
+	}
+	return s.inner.Ack(ctx, id, user, note)
 }

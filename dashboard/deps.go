@@ -194,7 +194,7 @@ type Deps struct {
 	Alerts     store.AlertStore // alerts and incidents
 	Auditor    store.Auditor    // audit log; may be nil (then nothing is audited)
 	Registry   Registry         // may be nil
-	Acker      Acker            // defaults to Alerts.Ack
+	Acker      Acker            // defaults to Alerts.Ack; New makes it an AuditedAcker (auditedAcker)
 	Zones      ZoneStatus       // may be nil: every zone "ok"
 	// Maintenance holds the sensors' maintenance windows, which fusion
 	// reads; may be nil (then none can be set).

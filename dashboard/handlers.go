@@ -751,7 +751,7 @@ func (s *server) ackAlert(c echo.Context) error {
 	if err := checkNote(req.Note); err != nil {
 		return err
 	}
-	a, err := s.acknowledge(c, c.Param("id"), req.Note)
+	a, err := s.acknowledge(c, c.Param("id"), req.Note, false)
 	if err != nil {
 		return err
 	}
@@ -785,14 +785,32 @@ const MaxSearchNote = 2000
 const MaxMaintenanceReason = 200
 
 // acknowledge acknowledges an alert as the session's user: stored (or in
-// the demo's engine), audited, on this dashboard's live feed at once, and
-// announced to fusion for the other dashboards and the outputs.
-func (s *server) acknowledge(c echo.Context, id, note string) (event.Alert, error) {
-	a, err := s.d.Acker.Ack(c.Request().Context(), id, session(c).User, note)
+// the demo's engine) with its alert.ack audit row, both or neither
+// (AuditedAcker), on this dashboard's live feed at once, and announced to
+// fusion for the other dashboards and the outputs. With unacked (a bulk
+// acknowledgement, an incident's closure, a maintenance window) an alert
+// someone has acknowledged is left as it stands and returned with an
+// error wrapping store.ErrAlreadyAcked; without (POST
+// /alerts/{id}/ack), a second acknowledgement replaces the first. It is
+// written though the client has gone (detach).
+func (s *server) acknowledge(c echo.Context, id, note string, unacked bool) (event.Alert, error) {
+	ctx, cancel := detach(c.Request().Context())
+	defer cancel()
+	user := session(c).User
+	var e *store.AuditEntry
+	if s.d.Auditor != nil {
+		e = &store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: "alert.ack", Object: "alert/" + id, After: note, Addr: c.RealIP()}
+	}
+	a, err := s.d.Acker.(AuditedAcker).AckAudited(ctx, id, user, note, unacked, e)
+	if errors.Is(err, store.ErrAlreadyAcked) {
+		return a, err
+	}
 	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			s.log.Error("acknowledgement not stored", "alert", id, "by", user, "err", err)
+		}
 		return a, fmt.Errorf("acknowledge alert %q: %w", id, err)
 	}
-	_ = s.audit(c, "alert.ack", "alert/"+a.ID, "", note)
 	s.d.Hub.PublishAlert(a)
 	s.announceAck(c.Request().Context(), a)
 	return a, nil
@@ -1297,7 +1315,7 @@ func (s *server) startMaintenance(c echo.Context) error {
 			if a.Sensor != id || a.Room != "" || a.AckNS != 0 { // its own sensor alerts, not a location's
 				continue
 			}
-			if _, err := s.acknowledge(c, a.ID, "maintenance until "+until+": "+m.Reason); err != nil {
+			if _, err := s.acknowledge(c, a.ID, "maintenance until "+until+": "+m.Reason, true); err != nil && !errors.Is(err, store.ErrAlreadyAcked) {
 				s.log.Warn("maintenance set, but one of the sensor's alerts not acknowledged", "sensor", id, "alert", a.ID, "err", err)
 			}
 		}
@@ -1615,23 +1633,29 @@ func (s *server) closeIncident(c echo.Context) error {
 		if err != nil || a.AckNS != 0 {
 			continue // gone from the store, or acknowledged already
 		}
-		if inc.Kind == "drone_drop" && !dropAck(a.Class) {
+		if inc.Kind == "drone_drop" && !dropAck(inc, a) {
 			continue
 		}
-		if _, err := s.acknowledge(c, aid, note); err != nil {
+		if _, err := s.acknowledge(c, aid, note, true); err != nil && !errors.Is(err, store.ErrAlreadyAcked) {
 			s.log.Warn("incident closed, but one of its alerts not acknowledged", "incident", inc.ID, "alert", aid, "err", err)
 		}
 	}
 	return c.JSON(http.StatusOK, inc)
 }
 
-// dropAck reports whether closing a drone-drop incident acknowledges its
-// alert of class: a drone's (DroneID, video link, remote control, analog
-// FPV), not a phone's. A phone that came on near the drone is in a cell of
-// its own, searched on its own: the drop case's outcome ("not_found" in
-// the yard) silenced 18 phone alerts in 12 cells until 2026-12-05.
-func dropAck(class string) bool {
-	return slices.Contains([]string{event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog}, class)
+// dropAck reports whether closing drone-drop incident inc acknowledges
+// its alert a: a drone's, one its drone rules raised (inc.DroneAlerts,
+// whatever its class: a drone rule may watch any), not a phone's. A phone
+// that came on near the drone is in a cell of its own, searched on its
+// own: the drop case's outcome ("not_found" in the yard) silenced 18
+// phone alerts in 12 cells until 2026-12-05. An incident stored before
+// fusion listed its drone alerts is judged by a's class: DroneID, video
+// link, remote control, analog FPV.
+func dropAck(inc store.Incident, a event.Alert) bool {
+	if inc.DroneAlerts != nil {
+		return slices.Contains(inc.DroneAlerts, a.ID)
+	}
+	return slices.Contains([]string{event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog}, a.Class)
 }
 
 type reopenReq struct {

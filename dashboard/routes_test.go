@@ -1084,6 +1084,39 @@ func TestCloseDropIncidentLeavesPhones(t *testing.T) {
 	}
 }
 
+// TestCloseDropIncidentAcksDroneRulesAlerts: closing a drone drop decided
+// "the drone's alert" from four hard-coded classes, but a drone rule may
+// watch any class (docs/alerts.md: classes), e.g. a drone's Wi-Fi video
+// link: its alert stayed unacknowledged. The incident now lists its drone
+// rules' alerts (drone_alerts, from fusion) and closing acknowledges
+// those, whatever their class, and no other (a phone's, even of a drone
+// class).
+func TestCloseDropIncidentAcksDroneRulesAlerts(t *testing.T) {
+	ev := newEnv(t)
+	at := testNow.Add(-time.Minute).UnixNano()
+	for id, class := range map[string]string{"al-wifi-drone": event.ClassWiFi, "al-drone": event.ClassDroneID, "al-phone": event.ClassLTE, "al-phone-rc": event.ClassRCFHSS} {
+		ev.al.alerts[id] = event.Alert{Schema: 1, ID: id, Site: "hmp1", Rule: "r", Severity: event.SeverityCritical, State: event.AlertFiring,
+			Summary: id, Room: "a-102", Class: class, ActiveNS: at, UpdatedNS: at}
+	}
+	ev.al.incidents["inc-drop"] = store.Incident{ID: "inc-drop", Site: "hmp1", Kind: "drone_drop", Summary: "drone", State: "open",
+		OpenedNS: at, UpdatedNS: at, Alerts: []string{"al-wifi-drone", "al-drone", "al-phone", "al-phone-rc"},
+		DroneAlerts: []string{"al-wifi-drone", "al-drone"}}
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAnalyst, "analyst-password")
+	if rec := do(e, "POST", "/api/v1/incidents/inc-drop/close", `{"outcome":"not_found","note":"yard searched"}`, "application/json", &c, true); rec.Code != 200 {
+		t.Fatalf("close: %d %s", rec.Code, rec.Body)
+	}
+	for id, wantAck := range map[string]bool{"al-wifi-drone": true, "al-drone": true, "al-phone": false, "al-phone-rc": false} {
+		a, _ := ev.al.Alert(context.Background(), id)
+		if got := a.AckNS != 0; got != wantAck {
+			t.Errorf("%s acknowledged %v (%q), want %v", id, got, a.AckNote, wantAck)
+		}
+	}
+}
+
 // TestIncidentsByState: the control room's list of open cases holds every
 // open incident, however old; closed ones leave it.
 func TestIncidentsByState(t *testing.T) {

@@ -90,9 +90,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Acker == nil {
-		d.Acker = ackAdapter{d.Alerts, d.Now}
-	}
+	d.Acker = auditedAcker(d)
 	if d.MaxUpload <= 0 {
 		d.MaxUpload = 256 << 20
 	}

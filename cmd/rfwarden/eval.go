@@ -73,13 +73,14 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, evalUsage); fs.PrintDefaults() }
 	var (
-		corpus, jsonOut, svgOut, snrList, classList, spikeList string
-		cases, noiseCases                                      int
-		noiseS, pfa                                            float64
-		seed                                                   uint64
-		showProgress, dcSpike, includeOwn, verify              bool
+		corpus, datasetRoot, jsonOut, svgOut, snrList, classList, spikeList string
+		cases, noiseCases                                                   int
+		noiseS, pfa                                                         float64
+		seed                                                                uint64
+		showProgress, dcSpike, includeOwn, verify                           bool
 	)
 	fs.StringVar(&corpus, "corpus", "", "score the labelled SigMF recordings under `DIR`, following symbolic links (core:label annotations are the truth, except rfwarden's own: see --include-own)")
+	fs.StringVar(&datasetRoot, "dataset-root", "", "the folder `DIR` the samples a corpus recording's rfw:dataset names must be in, after links (default: the --corpus DIR); metadata whose rfw:dataset leads out of it is passed over")
 	fs.BoolVar(&includeOwn, "include-own", false, "take the corpus annotations rfwarden's own detectors wrote (core:generator \"rfwarden\" from scan --annotate, \"rfwarden sensor\" on evidence clips) as truth too: does a replay agree with the sensor, not is either right")
 	fs.BoolVar(&verify, "verify", true, "check each corpus recording's data against its core:sha512 (and rfw:sha256) and pass over one that differs, as scan does; false scores data whose metadata's hash is known to be stale")
 	fs.IntVar(&cases, "cases", 2, "generated cases per class and SNR (0: none)")
@@ -166,7 +167,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("eval: %w", err)
 		}
 		var bar *progress // of samples, made when RunCorpus knows how many
-		cr, err := eval.RunCorpus(ctx, c, eval.CorpusConfig{Pipeline: cfg, IncludeOwn: includeOwn, NoVerify: !verify,
+		cr, err := eval.RunCorpus(ctx, c, eval.CorpusConfig{Pipeline: cfg, IncludeOwn: includeOwn, NoVerify: !verify, DatasetRoot: datasetRoot,
 			Start:    func(n int64) { bar = newProgress(stderr, showBar, tty, n, "corpus samples") },
 			Progress: func(n int64) { bar.add(n) },
 			Notice: func(msg string) {

@@ -273,7 +273,10 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
 	}
 	if o.verify {
-		if err := rec.Verify(); err != nil {
+		if err := rec.VerifyContext(ctx, nil); err != nil {
+			if ctx.Err() != nil { // interrupted, not a wrong hash
+				return fmt.Errorf("scan: %w", err)
+			}
 			return fmt.Errorf("scan: %w (the data is not what the metadata was written for; scan it anyway with --verify=false)", err)
 		}
 	}

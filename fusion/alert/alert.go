@@ -1326,6 +1326,9 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 	if !slices.Contains(inc.Alerts, a.alert.ID) {
 		inc.Alerts = append(inc.Alerts, a.alert.ID)
 	}
+	if inc.Kind == "drone_drop" && a.rule.Kind == KindDrone && !slices.Contains(inc.DroneAlerts, a.alert.ID) {
+		inc.DroneAlerts = append(inc.DroneAlerts, a.alert.ID) // closing the case acknowledges these
+	}
 	if a.alert.Room != "" && !slices.Contains(inc.Rooms, a.alert.Room) {
 		inc.Rooms = append(inc.Rooms, a.alert.Room)
 	}

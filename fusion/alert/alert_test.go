@@ -691,6 +691,26 @@ func TestDroneDropIncidents(t *testing.T) {
 		!slices.Equal(dropRooms, []string{"yard", "B2-landing", "B2-03"}) || !slices.Equal(kinds["illicit_phone"], []string{"B2-05"}) {
 		t.Errorf("%d incidents %+v by kind (alert rooms) %v; want one drone_drop (the drone's alert, in the landing, and B2-03's; rooms yard, landing, B2-03) and B2-05 on its own", len(e.Incidents()), e.Incidents(), kinds)
 	}
+	// The drop records which of its alerts are the drone's (drone rules),
+	// so closing it acknowledges those whatever their class: the
+	// dashboard decided from four hard-coded classes.
+	for _, inc := range e.Incidents() {
+		if inc.Kind != "drone_drop" {
+			continue
+		}
+		var rooms []string
+		for _, id := range inc.DroneAlerts {
+			for _, a := range e.All() {
+				if a.ID == id {
+					rooms = append(rooms, a.Room)
+				}
+			}
+		}
+		slices.Sort(rooms)
+		if !slices.Equal(rooms, []string{"B2-landing", "yard"}) {
+			t.Errorf("drone_drop drone_alerts %v (rooms %v), want the yard's and the landing's (not the phone's in B2-03)", inc.DroneAlerts, rooms)
+		}
+	}
 }
 
 // TestNoPendingChurnBesideFiredAlert: a phone's alert has fired in B2-13;

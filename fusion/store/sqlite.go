@@ -777,25 +777,91 @@ func (s *SQLite) Alerts(ctx context.Context, f AlertFilter) ([]event.Alert, erro
 	return scanJSON[event.Alert](rows)
 }
 
-// Ack records an acknowledgement and returns the updated alert.
+// Ack records an acknowledgement and returns the updated alert: a
+// second acknowledgement replaces the first.
 func (s *SQLite) Ack(ctx context.Context, id, user, note string, at time.Time) (event.Alert, error) {
+	return s.AckWith(ctx, id, user, note, at, AckOptions{})
+}
+
+// ErrAlreadyAcked is returned by an acknowledgement that applies only to
+// an alert nobody has acknowledged (AckOptions.Unacked) when someone has:
+// that acknowledgement stands.
+var ErrAlreadyAcked = errors.New("store: already acknowledged")
+
+// AckOptions tune SQLite.AckWith.
+type AckOptions struct {
+	// Unacked applies the acknowledgement only when nobody has
+	// acknowledged the alert (ack_ns 0), decided in the transaction that
+	// writes it: else the alert is left as it is and returned, as it
+	// stands, with ErrAlreadyAcked. A bulk acknowledgement and an
+	// incident's closure so never overwrite one made meanwhile.
+	Unacked bool
+	// Audit, when not nil, is written to the audit log in the same
+	// transaction (as AuditTx): the acknowledgement is stored with its
+	// row or not at all.
+	Audit *AuditEntry
+}
+
+// AckWith records an acknowledgement as Ack does, tuned by opt, and
+// returns the alert: acknowledged, or as it stands (ErrAlreadyAcked).
+// ErrNotFound when no alert has the ID.
+func (s *SQLite) AckWith(ctx context.Context, id, user, note string, at time.Time, opt AckOptions) (event.Alert, error) {
 	var out event.Alert
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var body string
-		err := tx.QueryRowContext(ctx, `SELECT body FROM alert WHERE id = ?`, id).Scan(&body)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("alert %q: %w", id, ErrNotFound)
+		if opt.Unacked {
+			// Written first, so this transaction holds the write lock
+			// before it reads: nobody acknowledges between the check
+			// and the write.
+			res, err := tx.ExecContext(ctx, `UPDATE alert SET ack_ns = ? WHERE id = ? AND ack_ns = 0`, at.UnixNano(), id)
+			if err != nil {
+				return fmt.Errorf("alert %q: %w", id, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("alert %q: %w", id, err)
+			}
+			if n == 0 {
+				if err := readAlert(ctx, tx, id, &out); err != nil {
+					return err
+				}
+				return fmt.Errorf("alert %q by %s: %w", id, out.AckBy, ErrAlreadyAcked)
+			}
 		}
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(body), &out); err != nil {
+		if err := readAlert(ctx, tx, id, &out); err != nil {
 			return err
 		}
 		out.AckBy, out.AckNote, out.AckNS = user, note, at.UnixNano()
-		return putAlert(ctx, tx, out)
+		if err := putAlert(ctx, tx, out); err != nil {
+			return err
+		}
+		if opt.Audit != nil {
+			return insertAudit(ctx, tx, *opt.Audit)
+		}
+		return nil
 	})
-	return out, err
+	if errors.Is(err, ErrAlreadyAcked) {
+		return out, err
+	}
+	if err != nil {
+		return event.Alert{}, fmt.Errorf("acknowledge: %w", err)
+	}
+	return out, nil
+}
+
+// readAlert reads the alert id in tx into a (ErrNotFound).
+func readAlert(ctx context.Context, tx *sql.Tx, id string, a *event.Alert) error {
+	var body string
+	err := tx.QueryRowContext(ctx, `SELECT body FROM alert WHERE id = ?`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("alert %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("alert %q: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(body), a); err != nil {
+		return fmt.Errorf("alert %q: stored body: %w", id, err)
+	}
+	return nil
 }
 
 // UpsertIncident implements AlertStore: inc by ID, keeping the closure

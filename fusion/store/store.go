@@ -177,6 +177,11 @@ type Incident struct {
 	Alerts     []string `json:"alerts"`
 	Detections []string `json:"detections"`
 	Rooms      []string `json:"rooms,omitempty"`
+	// DroneAlerts are, of a drone_drop incident, its alerts raised by a
+	// drone rule (whatever their class: a rule may watch any), not those
+	// of the phones that joined it: closing the case acknowledges these.
+	// Incidents stored before 2026-12-05 have none.
+	DroneAlerts []string `json:"drone_alerts,omitempty"`
 	// The latest closure by staff (CloseIncident): when, by whom, with
 	// which outcome (IncidentOutcomes) and note. An incident a new alert
 	// joins after it was closed, or that staff reopen (ReopenIncident), is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,12 +106,51 @@ func TestRunCorpusInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := &ctxtest.ErrAfter{Context: context.Background(), N: 1} // one block each: a, then stop
+	ctx := &ctxtest.ErrAfter{Context: context.Background(), N: 2} // a's hash check and its one block, then stop
 	run, err := RunCorpus(ctx, c, CorpusConfig{Pipeline: testPipeline()})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "interrupted at b.sigmf-meta, after 1 of 2: context canceled") {
 		t.Fatalf("err %v, want one naming b.sigmf-meta after 1 of 2, wrapping context.Canceled", err)
 	}
 	if run == nil || len(run.Files) != 1 || run.Tally.Report().Runs != 1 {
 		t.Fatalf("run %+v, want recording a scored", run)
+	}
+}
+
+// TestRunCorpusVerifyProgress: the hash check of each recording could not
+// be interrupted and showed nothing in the progress (a corpus of large
+// recordings sat silent before its first sample was scanned). It reports
+// the bytes it hashed (CorpusConfig.VerifyProgress) and stops with the
+// run when ctx ends.
+func TestRunCorpusVerifyProgress(t *testing.T) {
+	dir := t.TempDir()
+	var want int64
+	for _, name := range []string{"a", "b"} {
+		p := writeTiny(t, dir, name, "", "lte-dl")
+		st, err := os.Stat(strings.TrimSuffix(p, sigmf.MetaExt) + sigmf.DataExt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want += st.Size()
+	}
+	c, err := FindCorpus(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hashed int64
+	if _, err := RunCorpus(context.Background(), c, CorpusConfig{Pipeline: testPipeline(), VerifyProgress: func(n int64) { hashed += n }}); err != nil {
+		t.Fatal(err)
+	}
+	if hashed != want {
+		t.Errorf("hashed %d bytes, want the %d of the data", hashed, want)
+	}
+	hashed = 0
+	ctx, cancel := context.WithCancel(context.Background())
+	run, err := RunCorpus(ctx, c, CorpusConfig{Pipeline: testPipeline(), VerifyProgress: func(n int64) { hashed += n; cancel() }})
+	var ie *RunInterruptedError
+	if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) || ie.At != "a.sigmf-meta" || len(run.Files) != 0 {
+		t.Fatalf("cancelled while hashing a: %v, want interrupted at a.sigmf-meta with nothing scored", err)
+	}
+	if hashed == 0 || hashed >= want {
+		t.Errorf("hashed %d bytes before stopping, want some of a's only", hashed)
 	}
 }

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -103,7 +104,8 @@ func Names(truth, pred string) bool {
 // KindTarget, whatever else the label says ("LTE noise floor" is an LTE
 // target); else "noise" makes KindNoise with class ""; a label naming no
 // class at all is KindOther with class event.ClassUnknown (see Unmapped).
-// 802.15 (Bluetooth, Zigbee) is not 802.11: only "802.11" names Wi-Fi.
+// 802.15 (Bluetooth, Zigbee) is not 802.11: only "802.11" (or "80211") as
+// a token names Wi-Fi, not the digits of a number ("1880.211 MHz").
 func ParseLabel(label string) (class, link string, kind Kind) {
 	class, link, kind, _ = parseLabel(label)
 	return class, link, kind
@@ -116,6 +118,12 @@ func Unmapped(label string) bool {
 	_, _, _, known := parseLabel(label)
 	return !known && strings.TrimSpace(label) != ""
 }
+
+// ieee80211 matches 802.11 (or 80211) as a token of a lower-cased label:
+// not preceded by a digit or a point nor followed by a digit, so the
+// digits of a frequency or a power ("1880.211 MHz", "1880.2 11dBm", run
+// together as words) are not Wi-Fi, while "802.11ac" and "ieee80211n" are.
+var ieee80211 = regexp.MustCompile(`(^|[^0-9.])802\.?11([^0-9]|$)`)
 
 // parseLabel is ParseLabel, with known false when no word of the label
 // was understood.
@@ -153,7 +161,7 @@ func parseLabel(label string) (class, link string, kind Kind, known bool) {
 		class = event.ClassFPVAnalog
 	case has("fhss", "rc", "elrs", "frsky"):
 		class = event.ClassRCFHSS
-	case strings.Contains(compact, "wifi") || strings.Contains(compact, "80211") || has("wlan", "11n", "11ac", "11a", "11g"):
+	case strings.Contains(compact, "wifi") || ieee80211.MatchString(strings.ToLower(label)) || has("wlan", "11n", "11ac", "11a", "11g"):
 		class = event.ClassWiFi
 	case has("bluetooth", "ble", "bt"):
 		class = event.ClassBluetooth

@@ -65,6 +65,17 @@ func TestParseLabel(t *testing.T) {
 		{"Bluetooth (802.15.1)", event.ClassBluetooth, "", KindTarget},
 		{"Zigbee 802.15.4", event.ClassUnknown, "", KindOther},
 		{"IEEE 802.11ac", event.ClassWiFi, "", KindTarget},
+		// 802.11 as a token, not digits of a frequency or a power: until
+		// 2026-12-05 these were Wi-Fi ("80211" in the words run together)
+		{"GSM uplink 1880.211 MHz", event.ClassGSM, event.LinkUplink, KindTarget},
+		{"gsm-dl 1880.2 11dBm", event.ClassGSM, event.LinkDownlink, KindTarget},
+		{"NR 3780.211 MHz", event.ClassNR, "", KindTarget},
+		{"LTE 18802.11 MHz", event.ClassLTE, "", KindTarget},
+		{"802.110", event.ClassUnknown, "", KindOther},
+		{"80211", event.ClassWiFi, "", KindTarget},
+		{"ieee80211n beacon", event.ClassWiFi, "", KindTarget},
+		{"wlan (802.11g)", event.ClassWiFi, "", KindTarget},
+		{"802.11.", event.ClassWiFi, "", KindTarget},
 		{"LTE noise floor", event.ClassLTE, "", KindTarget},
 		{"not noise: phone", ClassPhone, "", KindTarget},
 		{"mobile phone", ClassPhone, "", KindTarget},
@@ -107,7 +118,8 @@ func TestNormClass(t *testing.T) {
 // FuzzParseLabel: any label maps into the vocabulary without panicking, and
 // a target's class read back maps to itself.
 func FuzzParseLabel(f *testing.F) {
-	for _, s := range []string{"lte-dl", "noise", "other", "Wi-Fi 802.11", "LTE/NR uplink", "drone_video", "", "\xff\xfe", "nr ul tdd dl", "Zigbee 802.15.4", "not noise: phone", "DJI Mavic drone"} {
+	for _, s := range []string{"lte-dl", "noise", "other", "Wi-Fi 802.11", "LTE/NR uplink", "drone_video", "", "\xff\xfe", "nr ul tdd dl", "Zigbee 802.15.4", "not noise: phone", "DJI Mavic drone",
+		"GSM uplink 1880.211 MHz", "gsm-dl 1880.2 11dBm", "NR 3780.211 MHz", "ieee80211n beacon"} {
 		f.Add(s)
 	}
 	pred := PredictedClasses()

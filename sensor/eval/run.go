@@ -473,6 +473,16 @@ type CorpusConfig struct {
 	// the metadata's, as `rfwarden scan --verify=false` does; by default
 	// such a recording is refused (sigmf.Recording.Verify).
 	NoVerify bool
+	// VerifyProgress, when not nil, is called with the bytes of each
+	// chunk the hash check (unless NoVerify) has read: the data's size
+	// for each hash its metadata has, before the recording is scanned.
+	VerifyProgress func(bytes int64)
+	// DatasetRoot is the folder the samples an rfw:dataset names must be
+	// in, after links (sigmf.Overrides.DatasetRoot): RunCorpus's default
+	// is the corpus folder (Corpus.Dir), RunCorpusFile's the metadata's
+	// own folder. Metadata whose rfw:dataset leads elsewhere is passed
+	// over as unreadable.
+	DatasetRoot string
 	// Start, when not nil, is called once by RunCorpus, when the
 	// recordings to score are known and before the first is scanned, with
 	// their samples.
@@ -488,9 +498,9 @@ type CorpusConfig struct {
 }
 
 // openCorpusFile opens a corpus recording as RunCorpusFile does: rfw:dataset
-// followed (metadata `scan --annotate` wrote elsewhere).
-func openCorpusFile(path string) (*sigmf.Recording, error) {
-	rec, err := sigmf.OpenWith(path, sigmf.Overrides{FollowRFWDataset: true})
+// followed (metadata `scan --annotate` wrote elsewhere) within root.
+func openCorpusFile(path, root string) (*sigmf.Recording, error) {
+	rec, err := sigmf.OpenWith(path, sigmf.Overrides{FollowRFWDataset: true, DatasetRoot: root})
 	if err != nil {
 		return nil, fmt.Errorf("corpus: %w", err)
 	}
@@ -532,13 +542,15 @@ func RecordedBands(rec *sigmf.Recording) [][2]float64 {
 	return out
 }
 
-// RunCorpusFile opens one SigMF recording (following rfw:dataset), checks
+// RunCorpusFile opens one SigMF recording (following rfw:dataset within
+// cc.DatasetRoot), checks
 // its data against its hash unless cc.NoVerify, runs it through the
 // pipeline and matches the detections with its labelled annotations
 // (TruthOf). A recording without them returns an error wrapping
-// ErrNoLabels or ErrOwnLabelsOnly. cc.Progress is called as it scans.
+// ErrNoLabels or ErrOwnLabelsOnly. cc.VerifyProgress is called as it
+// checks the hash and cc.Progress as it scans; both stop when ctx ends.
 func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFile, error) {
-	rec, err := openCorpusFile(path)
+	rec, err := openCorpusFile(path, cc.DatasetRoot)
 	if err != nil {
 		return CorpusFile{}, err
 	}
@@ -548,7 +560,10 @@ func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFil
 		return CorpusFile{}, err
 	}
 	if !cc.NoVerify {
-		if err := rec.Verify(); err != nil {
+		if err := rec.VerifyContext(ctx, cc.VerifyProgress); err != nil {
+			if ctx.Err() != nil { // interrupted, not a wrong hash
+				return CorpusFile{}, fmt.Errorf("corpus: %w", err)
+			}
 			return CorpusFile{}, fmt.Errorf("corpus: %w (the data is not what the metadata was written for; score it anyway with --verify=false)", err)
 		}
 	}
@@ -629,6 +644,9 @@ type candidate struct {
 // reading, with a *RunInterruptedError.
 func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, error) {
 	run := &CorpusRun{Corpus: c, Tally: NewTally()}
+	if cc.DatasetRoot == "" {
+		cc.DatasetRoot = c.Dir
+	}
 	run.Skipped = slices.Clone(c.Skipped)
 	notice := func(format string, a ...any) {
 		if cc.Notice != nil {
@@ -652,7 +670,7 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 	}
 	var cands []candidate
 	for _, p := range c.Paths {
-		rec, err := openCorpusFile(p)
+		rec, err := openCorpusFile(p, cc.DatasetRoot)
 		if err != nil {
 			run.Read++
 			skip(p, SkipUnreadable, err)

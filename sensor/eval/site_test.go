@@ -167,12 +167,71 @@ func TestRunCorpusFollowsRFWDataset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := RunCorpus(context.Background(), c, CorpusConfig{Pipeline: testPipeline()})
+	run, err := RunCorpus(context.Background(), c, CorpusConfig{Pipeline: testPipeline(), DatasetRoot: dir})
 	if err != nil {
 		t.Fatalf("RunCorpus: %v", err)
 	}
 	if got := scoredNames(run); !slices.Equal(got, []string{"rec-scan"}) {
 		t.Errorf("scored %v, want rec-scan", got)
+	}
+}
+
+// TestRunCorpusRFWDatasetStaysInCorpus: rfw:dataset
+// "../../secret/private.bin" made eval scan a file outside the corpus, its
+// size and existence in the skip reasons and the JSON. rfw:dataset must
+// stay inside the corpus folder (CorpusConfig.DatasetRoot, by default
+// Corpus.Dir), after links: else the recording is passed over as
+// unreadable, naming rfw:dataset and nothing of the file outside.
+func TestRunCorpusRFWDatasetStaysInCorpus(t *testing.T) {
+	top := t.TempDir()
+	corpus := filepath.Join(top, "corpus")
+	src := writeTiny(t, filepath.Join(top, "secret"), "private", "", "lte-dl")
+	if err := os.Rename(strings.TrimSuffix(src, sigmf.MetaExt)+sigmf.DataExt, filepath.Join(top, "secret", "private.bin")); err != nil {
+		t.Fatal(err)
+	}
+	m, err := sigmf.ReadMeta(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(corpus, "notes"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(top, "secret"), filepath.Join(corpus, "out")); err != nil {
+		t.Fatal(err)
+	}
+	for name, ds := range map[string]string{"up": "../../secret/private.bin", "gone": "../../secret/none.bin", "link": "../out/private.bin"} {
+		m.Global.Extra["rfw:dataset"] = ds
+		if err := sigmf.WriteMeta(filepath.Join(corpus, "notes", name+sigmf.MetaExt), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeTiny(t, corpus, "ok", "", "lte-dl")
+	c, err := FindCorpus(corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := RunCorpus(context.Background(), c, CorpusConfig{Pipeline: testPipeline()})
+	if err != nil {
+		t.Fatalf("RunCorpus: %v", err)
+	}
+	if got := scoredNames(run); !slices.Equal(got, []string{"ok"}) {
+		t.Errorf("scored %v, want ok only", got)
+	}
+	passed := 0
+	for _, s := range run.Skipped {
+		if !strings.Contains(s.Path, "notes") {
+			continue
+		}
+		passed++
+		if s.Reason != SkipUnreadable || !strings.Contains(s.Why, "rfw:dataset") || !strings.Contains(s.Why, "leads out of") {
+			t.Errorf("%s: %v (%s), want unreadable naming rfw:dataset leading out", s.Path, s.Reason, s.Why)
+		}
+		if strings.Contains(s.Why, "bytes") || strings.Contains(s.Why, "no such file") {
+			t.Errorf("%s: %s says something of the file outside the corpus", s.Path, s.Why)
+		}
+	}
+	if passed != 3 {
+		t.Errorf("%d of the 3 recordings leading out passed over; skipped %+v", passed, run.Skipped)
 	}
 }
 

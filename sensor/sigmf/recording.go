@@ -2,6 +2,7 @@ package sigmf
 
 import (
 	"archive/tar"
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -96,6 +97,13 @@ type Overrides struct {
 	// error: metadata from elsewhere (an upload) does not reach files
 	// outside its folder.
 	FollowRFWDataset bool
+	// DatasetRoot is the folder the file rfw:dataset names must be in,
+	// after symbolic links (eval: the corpus folder it was given); empty,
+	// the metadata's own folder. A path leading elsewhere ("../../x", a
+	// link out) is refused with ErrBadMeta naming rfw:dataset, before the
+	// file is looked at: metadata in a corpus cannot have eval read, or
+	// report the size or existence of, a file outside it.
+	DatasetRoot string
 }
 
 // OpenWith is Open with the metadata's fields replaced by ov before it is
@@ -253,7 +261,9 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 		if ds == "" || filepath.IsAbs(ds) || filepath.IsAbs(filepath.FromSlash(ds)) || strings.HasPrefix(ds, "/") {
 			return nil, fmt.Errorf("open recording %q: rfw:dataset %q: %w: want a path relative to the metadata's folder", base+MetaExt, ds, ErrBadMeta)
 		}
-		dataPath = filepath.Join(filepath.Dir(base), filepath.FromSlash(ds))
+		if dataPath, err = rfwDatasetPath(base, ds, ov.DatasetRoot); err != nil {
+			return nil, fmt.Errorf("open recording %q: %w", base+MetaExt, err)
+		}
 		file, err = openRegular(dataPath)
 		if err != nil {
 			return nil, fmt.Errorf("open recording %q: rfw:dataset: %w", base+MetaExt, err)
@@ -274,6 +284,64 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 	}
 	r.files = []string{base + MetaExt, dataPath}
 	return r, nil
+}
+
+// rfwDatasetPath is the file rfw:dataset ds, of the metadata at
+// base+MetaExt, names: ds relative to the metadata's folder. It must be
+// inside root (the metadata's folder when root is ""), both as written and
+// after symbolic links, or in the metadata's own folder after links; else
+// the error wraps ErrBadMeta, naming rfw:dataset but not what ds leads to,
+// and says nothing of whether that exists.
+func rfwDatasetPath(base, ds, root string) (string, error) {
+	dir := filepath.Dir(base)
+	if root == "" {
+		root = dir
+	}
+	refuse := func() error {
+		return fmt.Errorf("rfw:dataset %q: %w: it leads out of %q, the folder the samples must be in (put the metadata and its samples in the corpus folder given to eval)", ds, ErrBadMeta, root)
+	}
+	p := filepath.Join(dir, filepath.FromSlash(ds))
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return "", fmt.Errorf("rfw:dataset %q: folder %q: %w", ds, root, err)
+	}
+	absP, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("rfw:dataset %q: %w", ds, err)
+	}
+	if !within(absRoot, absP) {
+		return "", refuse()
+	}
+	realRoot, err := filepath.EvalSymlinks(absRoot)
+	if err != nil {
+		return "", fmt.Errorf("rfw:dataset %q: folder %q: %w", ds, root, err)
+	}
+	realDir, err := filepath.EvalSymlinks(filepath.Dir(absP))
+	if err != nil {
+		return "", fmt.Errorf("rfw:dataset %q: %w", ds, err)
+	}
+	realMetaDir, _ := filepath.EvalSymlinks(dir)
+	inside := func(real string) bool {
+		return within(realRoot, real) || realMetaDir != "" && filepath.Dir(real) == realMetaDir
+	}
+	if !inside(filepath.Join(realDir, filepath.Base(absP))) {
+		return "", refuse() // a folder link out, before the file is looked at
+	}
+	real, err := filepath.EvalSymlinks(absP)
+	if err != nil {
+		return "", fmt.Errorf("rfw:dataset: %w", err)
+	}
+	if !inside(real) {
+		return "", refuse() // a file link out
+	}
+	return p, nil
+}
+
+// within reports whether path is dir or inside it; both are absolute and
+// clean.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // datasetPath is where the samples of the metadata at base+MetaExt are:
@@ -716,8 +784,19 @@ func (r *Recording) Close() error {
 
 // Verify hashes the data and compares it with core:sha512 and rfw:sha256
 // when present, returning an error wrapping ErrMismatch on a difference.
-// It reads the whole data once and does not move the read position.
-func (r *Recording) Verify() error {
+// It reads the whole data once per hash and does not move the read
+// position. It is VerifyContext without a context or progress.
+func (r *Recording) Verify() error { return r.VerifyContext(context.Background(), nil) }
+
+// verifyChunkBytes is how much VerifyContext hashes between looks at its
+// context and calls of its progress.
+const verifyChunkBytes = 1 << 20
+
+// VerifyContext is Verify that stops when ctx ends, returning an error
+// naming the recording and wrapping ctx's, and calls progress, when not
+// nil, with the bytes of each chunk hashed (at most 1 MiB): the data's
+// size for each hash the metadata has.
+func (r *Recording) VerifyContext(ctx context.Context, progress func(bytes int64)) error {
 	if r.data == nil {
 		return fmt.Errorf("verify %q: recording is closed", r.path)
 	}
@@ -731,8 +810,22 @@ func (r *Recording) Verify() error {
 		}
 		want, _ := v.(string)
 		h := c.h()
-		if _, err := io.Copy(h, io.NewSectionReader(r.data, 0, r.data.Size())); err != nil {
-			return fmt.Errorf("verify %q: %w", r.path, err)
+		size := r.data.Size()
+		for off := int64(0); off < size; {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("verify %q: %s: stopped after %d of %d bytes: %w", r.path, c.key, off, size, err)
+			}
+			n, err := io.Copy(h, io.NewSectionReader(r.data, off, min(verifyChunkBytes, size-off)))
+			if err != nil {
+				return fmt.Errorf("verify %q: %w", r.path, err)
+			}
+			if n == 0 {
+				return fmt.Errorf("verify %q: %w: data shorter than when opened", r.path, ErrTruncated)
+			}
+			off += n
+			if progress != nil {
+				progress(n)
+			}
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, want) {
 			return fmt.Errorf("verify %q: %s is %s, metadata says %q: %w", r.path, c.key, got, want, ErrMismatch)

@@ -1,11 +1,15 @@
 package sigmf
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/internal/ctxtest"
 )
 
 // TestReadsSigMF1x: a site's recordings written by SigMF 1.1 and 1.2
@@ -127,7 +131,7 @@ func TestFollowRFWDataset(t *testing.T) {
 	if _, err := Open(rel); err == nil || !strings.Contains(err.Error(), "rfw:dataset") {
 		t.Errorf("Open without FollowRFWDataset: %v, want an error naming rfw:dataset", err)
 	}
-	r, err := OpenWith(rel, Overrides{FollowRFWDataset: true})
+	r, err := OpenWith(rel, Overrides{FollowRFWDataset: true, DatasetRoot: dir})
 	if err != nil {
 		t.Fatalf("OpenWith FollowRFWDataset: %v", err)
 	}
@@ -140,7 +144,129 @@ func TestFollowRFWDataset(t *testing.T) {
 		t.Errorf("absolute rfw:dataset: %v, want ErrBadMeta naming rfw:dataset", err)
 	}
 	gone := meta("gone", "../data/none.sigmf-data")
-	if _, err := OpenWith(gone, Overrides{FollowRFWDataset: true}); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "none.sigmf-data") {
+	if _, err := OpenWith(gone, Overrides{FollowRFWDataset: true, DatasetRoot: dir}); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "none.sigmf-data") {
 		t.Errorf("rfw:dataset naming a missing file: %v, want not-exist naming it", err)
+	}
+}
+
+// TestRFWDatasetStaysInRoot: rfw:dataset "../../secret/private.bin" made
+// eval scan a file outside the corpus, its size and existence in the skip
+// reasons. rfw:dataset must lead, after links, to a file inside
+// Overrides.DatasetRoot (the metadata's folder when none is given); else
+// the recording is refused with ErrBadMeta naming rfw:dataset, whether
+// the file exists or not.
+func TestRFWDatasetStaysInRoot(t *testing.T) {
+	top := t.TempDir()
+	corpus := filepath.Join(top, "corpus")
+	for _, d := range []string{"corpus/notes", "corpus/data", "secret"} {
+		if err := os.MkdirAll(filepath.Join(top, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"corpus/data/rec.sigmf-data", "corpus/notes/beside.sigmf-data", "secret/private.bin"} {
+		if err := os.WriteFile(filepath.Join(top, f), make([]byte, 200), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(top, "secret"), filepath.Join(corpus, "data", "out")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(top, "secret", "private.bin"), filepath.Join(corpus, "data", "link.sigmf-data")); err != nil {
+		t.Fatal(err)
+	}
+	meta := func(name, ds string) string {
+		p := filepath.Join(corpus, "notes", name+MetaExt)
+		body := `{"global":{"core:datatype":"ci8","core:sample_rate":1000,"core:version":"1.0.0","rfw:dataset":"` + ds + `"},"captures":[{"core:sample_start":0}],"annotations":[]}`
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name, ds, root string
+		ok             bool
+	}{
+		{"inside the root", "../data/rec.sigmf-data", corpus, true},
+		{"beside, no root", "beside.sigmf-data", "", true},
+		{"up out of the root", "../../secret/private.bin", corpus, false},
+		{"up out of the root, missing", "../../secret/none.bin", corpus, false},
+		{"far up", "../../../../../../../../etc/hostname", corpus, false},
+		{"a folder link out of the root", "../data/out/private.bin", corpus, false},
+		{"a file link out of the root", "../data/link.sigmf-data", corpus, false},
+		{"no root: up out of the metadata's folder", "../data/rec.sigmf-data", "", false},
+		{"the root through a link to it", "../data/rec.sigmf-data", filepath.Join(top, "corpus-link"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if strings.HasSuffix(tc.root, "corpus-link") {
+				if err := os.Symlink(corpus, tc.root); err != nil && !os.IsExist(err) {
+					t.Fatal(err)
+				}
+			}
+			p := meta(strings.ReplaceAll(tc.name, " ", "_"), tc.ds)
+			if strings.HasSuffix(tc.root, "corpus-link") { // eval given the link finds the metadata through it
+				p = filepath.Join(tc.root, "notes", filepath.Base(p))
+			}
+			r, err := OpenWith(p, Overrides{FollowRFWDataset: true, DatasetRoot: tc.root})
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("OpenWith: %v", err)
+				}
+				r.Close()
+				return
+			}
+			if err == nil {
+				r.Close()
+				t.Fatalf("rfw:dataset %q opened %s, want it refused", tc.ds, r.Path())
+			}
+			if !errors.Is(err, ErrBadMeta) || !strings.Contains(err.Error(), "rfw:dataset") {
+				t.Errorf("rfw:dataset %q: %v, want ErrBadMeta naming rfw:dataset", tc.ds, err)
+			}
+			if strings.Contains(err.Error(), "bytes") || errors.Is(err, os.ErrNotExist) {
+				t.Errorf("rfw:dataset %q: %v says something of the file outside", tc.ds, err)
+			}
+		})
+	}
+}
+
+// TestVerifyContext: a corpus's hash check read every byte with no way to
+// stop it and nothing to show. VerifyContext stops when ctx ends (an
+// error wrapping its error, naming the recording) and reports the bytes
+// it hashed as it goes; Verify is VerifyContext without either.
+func TestVerifyContext(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "big")
+	w, err := NewWriter(base, "cf32_le", 1e6, 915e6, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3 * verifyChunkBytes / 8 // three chunks of cf32 samples
+	if err := w.Write(make([]complex64, n)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(base + MetaExt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var hashed int64
+	if err := r.VerifyContext(context.Background(), func(b int64) { hashed += b }); err != nil {
+		t.Fatalf("VerifyContext: %v", err)
+	}
+	if hashed != 8*n {
+		t.Errorf("progress %d bytes, want %d", hashed, 8*n)
+	}
+	hashed = 0
+	ctx := &ctxtest.ErrAfter{Context: context.Background(), N: 1} // one chunk, then stop
+	err = r.VerifyContext(ctx, func(b int64) { hashed += b })
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "big.sigmf-data") {
+		t.Errorf("VerifyContext interrupted: %v, want context.Canceled naming the data", err)
+	}
+	if hashed != verifyChunkBytes {
+		t.Errorf("interrupted after %d bytes, want one chunk (%d)", hashed, verifyChunkBytes)
+	}
+	if err := r.Verify(); err != nil {
+		t.Errorf("Verify: %v", err)
 	}
 }
