@@ -347,8 +347,9 @@ func TestEvalInterruptedKeepsTables(t *testing.T) {
 		// a GSM case is two blocks: two cases, then stop in the third
 		{"generated", []string{"--classes", "gsm", "--snr-list", "21", "--cases", "3", "--noise-cases", "0"}, 4,
 			"== generated: 2 of 3 cases (interrupted; seed 1, pfa 1e-09)", "eval: interrupted at case gsm@21dB#2 (2 of 3 generated cases done); the tables above are of those", 0, 2},
-		// a clip is one block: a, then stop in b; no generated case is run
-		{"corpus", []string{"--corpus", corpus, "--cases", "1", "--classes", "gsm", "--snr-list", "21", "--noise-cases", "0"}, 1,
+		// a clip is its hash check and one block: a, then stop in b's
+		// check; no generated case is run
+		{"corpus", []string{"--corpus", corpus, "--cases", "1", "--classes", "gsm", "--snr-list", "21", "--noise-cases", "0"}, 2,
 			"== corpus " + corpus + " (pfa 1e-09, interrupted after 1 of 2 recordings): 1 runs ==", "eval: interrupted at b.sigmf-meta (1 of 2 corpus recordings done); the tables above are of those", 1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
