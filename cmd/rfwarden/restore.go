@@ -671,6 +671,17 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("read the backup's audit log: %w", err)
 	}
+	// a backup made by an older dashboard lacks account columns the
+	// comparison and carrying forward need: the copy gets them first
+	bakTables, err := tableNames(ctx, cp)
+	if err != nil {
+		return fmt.Errorf("read the backup's tables: %w", err)
+	}
+	if slices.Contains(bakTables, "dashboard_users") {
+		if err := dashboard.UpgradeAccountsTable(ctx, cp); err != nil {
+			return fmt.Errorf("bring the backup's accounts table up to date: %w", err)
+		}
+	}
 	bakAccounts, err := readAccountStates(ctx, cp)
 	if err != nil {
 		return fmt.Errorf("read the backup's accounts: %w", err)
@@ -822,15 +833,20 @@ func readAccountStates(ctx context.Context, db *sql.DB) (map[string]accountState
 	if err != nil || !slices.Contains(tables, "dashboard_users") {
 		return nil, err
 	}
-	cols := `hash, role, disabled_ns, 0, 0`
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('dashboard_users') WHERE name IN ('revoked_ns', 'must_change')`).Scan(&n); err != nil {
-		return nil, err
+	// a table an older dashboard made lacks some of the account columns
+	// (the current database's is read as it is): each missing one reads 0
+	cols := []string{"hash", "role"}
+	for _, c := range []string{"disabled_ns", "revoked_ns", "must_change"} {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('dashboard_users') WHERE name = ?`, c).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			c = "0"
+		}
+		cols = append(cols, c)
 	}
-	if n == 2 {
-		cols = `hash, role, disabled_ns, revoked_ns, must_change`
-	}
-	rows, err := db.QueryContext(ctx, `SELECT name, `+cols+` FROM dashboard_users`)
+	rows, err := db.QueryContext(ctx, `SELECT name, `+strings.Join(cols, ", ")+` FROM dashboard_users`)
 	if err != nil {
 		return nil, err
 	}

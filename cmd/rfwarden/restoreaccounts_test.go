@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,5 +180,73 @@ func TestRestoreCarriesRevocations(t *testing.T) {
 				t.Errorf("temporary files left: %v", left)
 			}
 		})
+	}
+}
+
+// dropAccountColumns makes the accounts table of the database at path as
+// an older dashboard left it: without the columns cols.
+func dropAccountColumns(t *testing.T, path string, cols ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, c := range cols {
+		if _, err := db.Exec(`ALTER TABLE dashboard_users DROP COLUMN ` + c); err != nil {
+			t.Fatalf("drop %s: %v", c, err)
+		}
+	}
+}
+
+// TestRestoreOldSchemaBackup: a backup made before the accounts table had
+// must_change and revoked_ns failed to restore when an account changed
+// since ("no such column: must_change"), and one made before disabled_ns
+// could not be restored at all, even with --keep-backup-accounts. The
+// backup's copy is now brought up to the current columns first.
+func TestRestoreOldSchemaBackup(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		drop []string
+	}{
+		{"without must_change", []string{"must_change"}},
+		{"without must_change and revoked_ns", []string{"must_change", "revoked_ns"}},
+		{"without must_change, revoked_ns and disabled_ns", []string{"must_change", "revoked_ns", "disabled_ns"}},
+	} {
+		for _, keep := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s keep %v", tc.name, keep), func(t *testing.T) {
+				ctx := context.Background()
+				cur, bak := restoreAccountsSetup(t)
+				dropAccountColumns(t, bak, tc.drop...)
+				before := readAccounts(t, cur)
+				args := []string{"restore", "--db", cur, "--site", restoreSite}
+				if keep {
+					args = append(args, "--keep-backup-accounts")
+				}
+				var stdout, stderr strings.Builder
+				if err := run(ctx, append(args, bak), &stdout, &stderr); err != nil {
+					t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+				}
+				if !strings.Contains(stdout.String(), "alice: disabled") {
+					t.Errorf("output lacks alice: disabled:\n%s", stdout.String())
+				}
+				got := readAccounts(t, cur)
+				if wantDisabled := !keep; (got["alice"].disabledNS != 0) != wantDisabled {
+					t.Errorf("alice disabled %v after the restore, want %v", got["alice"].disabledNS != 0, wantDisabled)
+				}
+				if wantSame := !keep; (got["bob"].hash == before["bob"].hash) != wantSame {
+					t.Errorf("bob has the current password %v after the restore, want %v", got["bob"].hash == before["bob"].hash, wantSame)
+				}
+				db, err := sql.Open("sqlite", "file:"+cur+"?mode=ro")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				var n int
+				if err := db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info('dashboard_users') WHERE name IN ('disabled_ns', 'revoked_ns', 'must_change')`).Scan(&n); err != nil || n != 3 {
+					t.Errorf("restored accounts table has %d of the 3 account columns (%v), want all", n, err)
+				}
+			})
+		}
 	}
 }
