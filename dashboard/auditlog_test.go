@@ -74,6 +74,12 @@ func TestAuditLogQuery(t *testing.T) {
 		{name: "last page", query: "action=alert.ack&limit=4&before=3", wantCode: 200, wantRows: []int{2, 1}},
 		{name: "bad from", query: "from=yesterday", wantCode: 400, wantErr: "from"},
 		{name: "to before from", query: "from=2026-11-24&to=2026-11-23", wantCode: 400, wantErr: "before from"},
+		// times a row's nanoseconds cannot hold matched no row, silently
+		{name: "to far in the future", query: "to=2300-01-01", wantCode: 400, wantErr: `to \"2300-01-01\": outside 1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z`},
+		{name: "from far in the past", query: "from=1600-01-01T00:00:00Z", wantCode: 400, wantErr: `from \"1600-01-01T00:00:00Z\": outside`},
+		{name: "to on the last day held", query: "to=2262-04-11", wantCode: 400, wantErr: `to \"2262-04-11\": outside`},
+		{name: "to the day before", query: "action=alert.ack&to=2262-04-10", wantCode: 200, wantRows: []int{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
+		{name: "from early but held", query: "action=alert.ack&from=1678-01-01", wantCode: 200, wantRows: []int{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
 		{name: "bad before", query: "before=-3", wantCode: 400, wantErr: "before"},
 		{name: "bad limit", query: "limit=100000", wantCode: 400, wantErr: "limit"},
 		{name: "unknown parameter", query: "offset=5", wantCode: 400, wantErr: "offset"},
@@ -120,6 +126,9 @@ func TestAuditLogExport(t *testing.T) {
 	analyst := login(t, e, RoleAnalyst, "analyst-password")
 	if rec := do(e, "GET", "/api/v1/audit/export.csv", "", "", &analyst, false); rec.Code != http.StatusForbidden {
 		t.Errorf("audit export as analyst: %d, want 403", rec.Code)
+	}
+	if rec := do(e, "GET", "/api/v1/audit/export.csv?to=2300-01-01", "", "", &admin, false); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "outside") {
+		t.Errorf("audit export to 2300: %d %s, want 400 naming the range", rec.Code, rec.Body)
 	}
 	rec := do(e, "GET", "/api/v1/audit/export.csv?user=bob&from=2026-11-24", "", "", &admin, false)
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Disposition"), "audit-hmp1-") {

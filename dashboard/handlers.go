@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -2137,23 +2138,38 @@ func (s *server) auditQuery(c echo.Context, paged bool) (store.AuditFilter, stri
 	return f, strings.Join(given, "&"), nil
 }
 
+// auditTimeMin and auditTimeMax bound the times an audit query can name:
+// a row's time is nanoseconds since 1970 in an int64 (the whole seconds
+// within 1677-09-21T00:12:43Z..2262-04-11T23:47:16Z); a time outside
+// matched no row, silently.
+var (
+	auditTimeMin = time.Unix(0, math.MinInt64).Truncate(time.Second).Add(time.Second).UTC()
+	auditTimeMax = time.Unix(0, math.MaxInt64).Truncate(time.Second).UTC()
+)
+
 // auditTime parses the audit query's from or to: an RFC 3339 time, or a
-// date (YYYY-MM-DD) in the site's zone, which for to means its end.
+// date (YYYY-MM-DD) in the site's zone, which for to means its end. A
+// time outside auditTimeMin..auditTimeMax is refused, naming the range.
 func (s *server) auditTime(name, v string, end bool) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, v, s.d.Location)
+	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, httpError(http.StatusBadRequest, "%s %q: use a date (YYYY-MM-DD, the site's zone) or an RFC 3339 time", name, trimForErr(v))
+		d, derr := time.ParseInLocation(time.DateOnly, v, s.d.Location)
+		if derr != nil {
+			return time.Time{}, httpError(http.StatusBadRequest, "%s %q: use a date (YYYY-MM-DD, the site's zone) or an RFC 3339 time", name, trimForErr(v))
+		}
+		if end {
+			d = d.AddDate(0, 0, 1)
+		}
+		t = d
 	}
-	if end {
-		d = d.AddDate(0, 0, 1)
+	if t.Before(auditTimeMin) || t.After(auditTimeMax) {
+		return time.Time{}, httpError(http.StatusBadRequest, "%s %q: outside %s to %s, the times the audit log can hold",
+			name, trimForErr(v), auditTimeMin.Format(time.RFC3339), auditTimeMax.Format(time.RFC3339))
 	}
-	return d, nil
+	return t, nil
 }
 
 // auditLog answers a page of the audit log, newest first; while the page
