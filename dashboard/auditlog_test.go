@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -216,5 +217,56 @@ func TestViewAuditDedup(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestViewAuditDedupPerClient: a read was audited once per user, action,
+// object and details, so a stolen session read from another address
+// within viewAuditPeriod of its owner's read, or the same user's read in
+// another session, left no trace. Each address and each session now has
+// its own row; the same session's refresh from the same address still
+// adds none.
+func TestViewAuditDedupPerClient(t *testing.T) {
+	ev, db, _ := auditEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := login(t, e, RoleAdmin, "admin-password")
+	second := login(t, e, RoleAdmin, "admin-password")
+	const path, action = "/api/v1/alerts/al1", "view.alert"
+	rows := func() []store.AuditEntry {
+		log, err := db.AuditLog(context.Background(), store.AuditFilter{Prefix: action, Object: "alert/al1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return log
+	}
+	for i, step := range []struct {
+		name     string
+		as       *creds
+		addr     string
+		wantRows int
+		wantAddr string // of the newest row
+	}{
+		{"the owner's read", &first, "192.0.2.1:40000", 1, "192.0.2.1"},
+		{"its refresh", &first, "192.0.2.1:40001", 1, "192.0.2.1"},
+		{"the session from another address", &first, "203.0.113.9:50000", 2, "203.0.113.9"},
+		{"that address again", &first, "203.0.113.9:50001", 2, "203.0.113.9"},
+		{"the user's other session", &second, "192.0.2.1:40002", 3, "192.0.2.1"},
+		{"the owner again", &first, "192.0.2.1:40003", 3, "192.0.2.1"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.RemoteAddr = step.addr
+		req.AddCookie(step.as.cookie)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("step %d (%s): GET %s: %d %s", i, step.name, path, rec.Code, rec.Body)
+		}
+		got := rows()
+		if len(got) != step.wantRows || got[0].Addr != step.wantAddr {
+			t.Errorf("step %d (%s): %d %s rows, newest from %q; want %d, newest from %q", i, step.name, len(got), action, got[0].Addr, step.wantRows, step.wantAddr)
+		}
 	}
 }
