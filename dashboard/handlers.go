@@ -930,8 +930,9 @@ func (s *server) heatmap(c echo.Context) error {
 // locations lists the fixes of the last minutes (default 10, at most a
 // week), newest first. Fixes of authorised devices (staff radios, the
 // registry's Wi-Fi) are left out: the map never draws them, and they
-// tracked staff for every viewer. An analyst or admin may ask for them
-// with authorised=1, audited first (refused, 503, unaudited).
+// tracked staff for every viewer; so are all the fixes of a track whose
+// newest is authorised (it turned so mid-way). An analyst or admin may
+// ask for them with authorised=1, audited first (refused, 503, unaudited).
 func (s *server) locations(c echo.Context) error {
 	if err := checkQuery(c, "minutes", "authorised"); err != nil {
 		return err
@@ -968,9 +969,24 @@ func (s *server) locations(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("locations: %w", err)
 	}
+	// a track whose newest fix is authorised turned so mid-way: it is off
+	// the map (the live feed took it off), its earlier fixes too
+	var turned map[string]bool
+	if !withAuthorised {
+		newest := map[string]store.LocationRecord{}
+		for _, l := range locs {
+			if n, ok := newest[l.Track]; !ok || l.TimeNS > n.TimeNS {
+				newest[l.Track] = l
+			}
+		}
+		turned = map[string]bool{}
+		for track, l := range newest {
+			turned[track] = l.Authorised
+		}
+	}
 	out := make([]Location, 0, len(locs))
 	for _, l := range locs {
-		if l.Authorised && !withAuthorised {
+		if (l.Authorised || turned[l.Track]) && !withAuthorised {
 			continue
 		}
 		out = append(out, LocationOf(l))
