@@ -151,9 +151,12 @@ func (s *EvidenceSaver) save(topic string, payload []byte) (name, reason string,
 		return name, "", nil
 	}
 	// room for it under the quota, once it is known to be a snippet
-	if err := s.quota.makeRoom(context.Background(), int64(len(payload))); errors.Is(err, ErrEvidenceQuota) {
+	// (the folder locked against retention's deletions until it is in)
+	done, err := s.quota.makeRoom(context.Background(), int64(len(payload)))
+	if errors.Is(err, ErrEvidenceQuota) {
 		return "", "quota", err
 	}
+	defer done()
 	// data first, metadata last: the replay and the alert detail look for
 	// the metadata
 	var linked []string

@@ -300,6 +300,54 @@ func TestRetentionOnce(t *testing.T) {
 	}
 }
 
+// TestRetentionOnceLocksTheFolderOnly: Once held the evidence folder's
+// lock for its whole run, the open cases' query, the walk of the replay
+// uploads and the search outcomes' deletion included, so a snippet
+// arriving meanwhile blocked the MQTT handler. The lock is now held only
+// while the folder is listed and pruned: a snippet saved while the open
+// cases are read or the uploads walked is saved at once.
+func TestRetentionOnceLocksTheFolderOnly(t *testing.T) {
+	const name = "snippet-s1-0a1b2c3d4e5f-1830000-42"
+	archive := sigmftest.Archive(t, name, 4000)
+	dir := t.TempDir()
+	putSnippet(t, dir, "s1-old", 1000, 100)
+	r := &Retention{EvidenceDir: dir, EvidenceDays: 90, EvidenceMaxBytes: 1 << 30, UploadDir: t.TempDir(), UploadDays: 30,
+		Now: func() time.Time { return retentionNow }}
+	s := NewEvidenceSaver(dir, nil)
+	s.SetQuota(r)
+	var during []string // the parts of the run that held the lock
+	free := func(part string) {
+		if !r.mu.TryLock() {
+			during = append(during, part)
+			return
+		}
+		r.mu.Unlock()
+	}
+	r.Protected = func(context.Context) (map[string]bool, error) {
+		free("the open cases' query")
+		return map[string]bool{}, nil
+	}
+	r.pruneUploads = func(dir string, now time.Time, maxAge time.Duration) (int64, int64, error) {
+		free("the uploads")
+		if r.mu.TryLock() { // free: a snippet arriving now is saved
+			r.mu.Unlock()
+			if _, err := s.Save("rfw/v1/hmp1/evidence/s1", archive); err != nil {
+				t.Errorf("Save while the uploads are pruned: %v", err)
+			}
+		}
+		return PruneUploads(dir, now, maxAge)
+	}
+	if err := r.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(during) > 0 {
+		t.Errorf("the evidence folder's lock was held during %v", during)
+	}
+	if got := snippetsIn(t, dir); !slices.Equal(got, []string{"s1-0a1b2c3d4e5f-1830000-42"}) {
+		t.Errorf("evidence after the run %v, want the snippet saved meanwhile alone (s1-old aged out)", got)
+	}
+}
+
 // TestHealthzStateDisk: /healthz is degraded while the free space on the
 // state disk is under the threshold, or cannot be read.
 func TestHealthzStateDisk(t *testing.T) {
