@@ -367,3 +367,25 @@ func TestRestoreWarnsNoAdmin(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreOldSchemaCurrent: a current database whose accounts table an
+// older dashboard made (no disabled_ns, revoked_ns or must_change: the
+// dashboard not started since the upgrade) is compared too, each missing
+// column read as 0; it failed with "no such column: disabled_ns".
+func TestRestoreOldSchemaCurrent(t *testing.T) {
+	ctx := context.Background()
+	cur, bak := restoreAccountsSetup(t)
+	dropAccountColumns(t, cur, "must_change", "revoked_ns", "disabled_ns")
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"restore", "--db", cur, "--site", restoreSite, bak}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"bob: password changed", "carol: role viewer"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if got := readAccounts(t, cur); got["carol"].role != "viewer" {
+		t.Errorf("carol after the restore: role %s, want viewer (carried forward)", got["carol"].role)
+	}
+}
