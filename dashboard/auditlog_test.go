@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -74,6 +75,12 @@ func TestAuditLogQuery(t *testing.T) {
 		{name: "last page", query: "action=alert.ack&limit=4&before=3", wantCode: 200, wantRows: []int{2, 1}},
 		{name: "bad from", query: "from=yesterday", wantCode: 400, wantErr: "from"},
 		{name: "to before from", query: "from=2026-11-24&to=2026-11-23", wantCode: 400, wantErr: "before from"},
+		// times a row's nanoseconds cannot hold matched no row, silently
+		{name: "to far in the future", query: "to=2300-01-01", wantCode: 400, wantErr: `to \"2300-01-01\": outside 1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z`},
+		{name: "from far in the past", query: "from=1600-01-01T00:00:00Z", wantCode: 400, wantErr: `from \"1600-01-01T00:00:00Z\": outside`},
+		{name: "to on the last day held", query: "to=2262-04-11", wantCode: 400, wantErr: `to \"2262-04-11\": outside`},
+		{name: "to the day before", query: "action=alert.ack&to=2262-04-10", wantCode: 200, wantRows: []int{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
+		{name: "from early but held", query: "action=alert.ack&from=1678-01-01", wantCode: 200, wantRows: []int{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
 		{name: "bad before", query: "before=-3", wantCode: 400, wantErr: "before"},
 		{name: "bad limit", query: "limit=100000", wantCode: 400, wantErr: "limit"},
 		{name: "unknown parameter", query: "offset=5", wantCode: 400, wantErr: "offset"},
@@ -120,6 +127,9 @@ func TestAuditLogExport(t *testing.T) {
 	analyst := login(t, e, RoleAnalyst, "analyst-password")
 	if rec := do(e, "GET", "/api/v1/audit/export.csv", "", "", &analyst, false); rec.Code != http.StatusForbidden {
 		t.Errorf("audit export as analyst: %d, want 403", rec.Code)
+	}
+	if rec := do(e, "GET", "/api/v1/audit/export.csv?to=2300-01-01", "", "", &admin, false); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "outside") {
+		t.Errorf("audit export to 2300: %d %s, want 400 naming the range", rec.Code, rec.Body)
 	}
 	rec := do(e, "GET", "/api/v1/audit/export.csv?user=bob&from=2026-11-24", "", "", &admin, false)
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Disposition"), "audit-hmp1-") {
@@ -207,5 +217,56 @@ func TestViewAuditDedup(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestViewAuditDedupPerClient: a read was audited once per user, action,
+// object and details, so a stolen session read from another address
+// within viewAuditPeriod of its owner's read, or the same user's read in
+// another session, left no trace. Each address and each session now has
+// its own row; the same session's refresh from the same address still
+// adds none.
+func TestViewAuditDedupPerClient(t *testing.T) {
+	ev, db, _ := auditEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := login(t, e, RoleAdmin, "admin-password")
+	second := login(t, e, RoleAdmin, "admin-password")
+	const path, action = "/api/v1/alerts/al1", "view.alert"
+	rows := func() []store.AuditEntry {
+		log, err := db.AuditLog(context.Background(), store.AuditFilter{Prefix: action, Object: "alert/al1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return log
+	}
+	for i, step := range []struct {
+		name     string
+		as       *creds
+		addr     string
+		wantRows int
+		wantAddr string // of the newest row
+	}{
+		{"the owner's read", &first, "192.0.2.1:40000", 1, "192.0.2.1"},
+		{"its refresh", &first, "192.0.2.1:40001", 1, "192.0.2.1"},
+		{"the session from another address", &first, "203.0.113.9:50000", 2, "203.0.113.9"},
+		{"that address again", &first, "203.0.113.9:50001", 2, "203.0.113.9"},
+		{"the user's other session", &second, "192.0.2.1:40002", 3, "192.0.2.1"},
+		{"the owner again", &first, "192.0.2.1:40003", 3, "192.0.2.1"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.RemoteAddr = step.addr
+		req.AddCookie(step.as.cookie)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("step %d (%s): GET %s: %d %s", i, step.name, path, rec.Code, rec.Body)
+		}
+		got := rows()
+		if len(got) != step.wantRows || got[0].Addr != step.wantAddr {
+			t.Errorf("step %d (%s): %d %s rows, newest from %q; want %d, newest from %q", i, step.name, len(got), action, got[0].Addr, step.wantRows, step.wantAddr)
+		}
 	}
 }

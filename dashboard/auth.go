@@ -242,6 +242,14 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	return u, nil
 }
 
+// UpgradeAccountsTable adds to db's dashboard_users table the columns an
+// older dashboard made it without (disabled_ns, revoked_ns, must_change,
+// each 0), as NewUsers does on open: rfwarden restore brings an old
+// backup's accounts up to date with it. db must have the table.
+func UpgradeAccountsTable(ctx context.Context, db *sql.DB) error {
+	return addAccountColumns(ctx, db)
+}
+
 // addAccountColumns upgrades a users table made before accounts could be
 // disabled or their sessions revoked. Two dashboards upgrading one file at
 // once both succeed: the loser's "duplicate column" is what it wanted.

@@ -76,8 +76,9 @@ func SaveEvidence(dir, topic string, payload []byte) (string, error) {
 // (SnippetOf), must open as a SigMF recording (its metadata fitting its
 // data), and, with a site model, its sensor must be in it. A snippet
 // already saved is never replaced: the same recording again (a QoS 1
-// message delivered twice) is taken as saved, another is refused
-// (ErrEvidenceExists). Save returns the name, or an error naming the
+// message delivered twice) is taken as saved, taking no room under the
+// quota (it evicts nothing and is never refused for it), another is
+// refused (ErrEvidenceExists). Save returns the name, or an error naming the
 // problem; nothing is written then.
 func (s *EvidenceSaver) Save(topic string, payload []byte) (string, error) {
 	name, reason, err := s.save(topic, payload)
@@ -131,10 +132,31 @@ func (s *EvidenceSaver) save(topic string, payload []byte) (name, reason string,
 	case err != nil:
 		return "", "invalid", err
 	}
+	// A snippet already saved (a QoS 1 message delivered again, after
+	// every sensor reconnect) is saved: it takes no room, so it neither
+	// evicts other evidence nor is refused for the quota. One that differs
+	// is refused before any room is made for it.
+	same := 0
+	for _, ext := range []string{sigmf.DataExt, sigmf.MetaExt} {
+		src, dst := filepath.Join(stage, name+ext), filepath.Join(s.dir, name+ext)
+		if _, err := os.Lstat(dst); err != nil {
+			continue
+		}
+		if !sameContent(src, dst) {
+			return "", "exists", fmt.Errorf("%w: %s differs from the recording received; not replaced", ErrEvidenceExists, filepath.Base(dst))
+		}
+		same++
+	}
+	if same == 2 {
+		return name, "", nil
+	}
 	// room for it under the quota, once it is known to be a snippet
-	if err := s.quota.makeRoom(context.Background(), int64(len(payload))); errors.Is(err, ErrEvidenceQuota) {
+	// (the folder locked against retention's deletions until it is in)
+	done, err := s.quota.makeRoom(context.Background(), int64(len(payload)))
+	if errors.Is(err, ErrEvidenceQuota) {
 		return "", "quota", err
 	}
+	defer done()
 	// data first, metadata last: the replay and the alert detail look for
 	// the metadata
 	var linked []string

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -947,8 +948,9 @@ func (s *server) heatmap(c echo.Context) error {
 // locations lists the fixes of the last minutes (default 10, at most a
 // week), newest first. Fixes of authorised devices (staff radios, the
 // registry's Wi-Fi) are left out: the map never draws them, and they
-// tracked staff for every viewer. An analyst or admin may ask for them
-// with authorised=1, audited first (refused, 503, unaudited).
+// tracked staff for every viewer; so are all the fixes of a track whose
+// newest is authorised (it turned so mid-way). An analyst or admin may
+// ask for them with authorised=1, audited first (refused, 503, unaudited).
 func (s *server) locations(c echo.Context) error {
 	if err := checkQuery(c, "minutes", "authorised"); err != nil {
 		return err
@@ -985,9 +987,24 @@ func (s *server) locations(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("locations: %w", err)
 	}
+	// a track whose newest fix is authorised turned so mid-way: it is off
+	// the map (the live feed took it off), its earlier fixes too
+	var turned map[string]bool
+	if !withAuthorised {
+		newest := map[string]store.LocationRecord{}
+		for _, l := range locs {
+			if n, ok := newest[l.Track]; !ok || l.TimeNS > n.TimeNS {
+				newest[l.Track] = l
+			}
+		}
+		turned = map[string]bool{}
+		for track, l := range newest {
+			turned[track] = l.Authorised
+		}
+	}
 	out := make([]Location, 0, len(locs))
 	for _, l := range locs {
-		if l.Authorised && !withAuthorised {
+		if (l.Authorised || turned[l.Track]) && !withAuthorised {
 			continue
 		}
 		out = append(out, LocationOf(l))
@@ -2161,23 +2178,38 @@ func (s *server) auditQuery(c echo.Context, paged bool) (store.AuditFilter, stri
 	return f, strings.Join(given, "&"), nil
 }
 
+// auditTimeMin and auditTimeMax bound the times an audit query can name:
+// a row's time is nanoseconds since 1970 in an int64 (the whole seconds
+// within 1677-09-21T00:12:43Z..2262-04-11T23:47:16Z); a time outside
+// matched no row, silently.
+var (
+	auditTimeMin = time.Unix(0, math.MinInt64).Truncate(time.Second).Add(time.Second).UTC()
+	auditTimeMax = time.Unix(0, math.MaxInt64).Truncate(time.Second).UTC()
+)
+
 // auditTime parses the audit query's from or to: an RFC 3339 time, or a
-// date (YYYY-MM-DD) in the site's zone, which for to means its end.
+// date (YYYY-MM-DD) in the site's zone, which for to means its end. A
+// time outside auditTimeMin..auditTimeMax is refused, naming the range.
 func (s *server) auditTime(name, v string, end bool) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, v, s.d.Location)
+	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, httpError(http.StatusBadRequest, "%s %q: use a date (YYYY-MM-DD, the site's zone) or an RFC 3339 time", name, trimForErr(v))
+		d, derr := time.ParseInLocation(time.DateOnly, v, s.d.Location)
+		if derr != nil {
+			return time.Time{}, httpError(http.StatusBadRequest, "%s %q: use a date (YYYY-MM-DD, the site's zone) or an RFC 3339 time", name, trimForErr(v))
+		}
+		if end {
+			d = d.AddDate(0, 0, 1)
+		}
+		t = d
 	}
-	if end {
-		d = d.AddDate(0, 0, 1)
+	if t.Before(auditTimeMin) || t.After(auditTimeMax) {
+		return time.Time{}, httpError(http.StatusBadRequest, "%s %q: outside %s to %s, the times the audit log can hold",
+			name, trimForErr(v), auditTimeMin.Format(time.RFC3339), auditTimeMax.Format(time.RFC3339))
 	}
-	return d, nil
+	return t, nil
 }
 
 // auditLog answers a page of the audit log, newest first; while the page

@@ -86,7 +86,23 @@ type Hub struct {
 	ignoredLogged  map[string]bool
 	lastIgnoredLog time.Time
 	log            *slog.Logger
+	// shown holds the tracks whose fixes the feed sent (key site/track),
+	// with the time of the newest: a track that turns authorised is taken
+	// off the maps once (PublishLocation). shownSweepAt is the size at
+	// which the tracks not located for shownTrackAge are forgotten.
+	shown        map[string]int64
+	shownSweepAt int
 }
+
+// shownTrackAge is how long the Hub remembers a track it sent, to take it
+// off the maps should it turn authorised: the longest the page draws one
+// (GET /locations' longest window, a week).
+const shownTrackAge = 7 * 24 * time.Hour
+
+// maxShownTracks bounds the tracks the Hub remembers; beyond it (a week of
+// more than this many tracks) the oldest are forgotten, and a track of
+// those that turns authorised ages off the maps instead.
+const maxShownTracks = 100000
 
 // MaxHubSensors bounds the sensors a Hub keeps state for when it does not
 // know the site model (SetSite): far more than a site has, few enough
@@ -106,7 +122,7 @@ func NewHub(bufLen int) *Hub {
 		bufLen = 64
 	}
 	return &Hub{bufLen: bufLen, now: time.Now, clients: map[*hubClient]struct{}{}, sensors: map[string]*SensorState{},
-		ignoredLogged: map[string]bool{}, log: slog.New(slog.DiscardHandler)}
+		ignoredLogged: map[string]bool{}, log: slog.New(slog.DiscardHandler), shown: map[string]int64{}, shownSweepAt: 4096}
 }
 
 // SetSite restricts the sensors the Hub keeps state for, and sends on the
@@ -212,14 +228,71 @@ func (h *Hub) publishJSON(kind, sensor string, v any) {
 // PublishAlert sends an alert (new, changed or acknowledged) to all clients.
 func (h *Hub) PublishAlert(a event.Alert) { h.publishJSON(MsgAlert, "", a) }
 
+// locationGone is the live feed's location message for a track shown on
+// the maps that turned authorised (fusion matched it to the registry
+// after its first fixes): the page takes it off, and learns nothing of
+// where it is, what it is or which room.
+type locationGone struct {
+	Site       string `json:"site"`
+	Track      string `json:"track"`
+	TimeNS     int64  `json:"time_ns"`
+	Authorised bool   `json:"authorised"` // always true
+}
+
 // PublishLocation sends a located emitter (as a Location) to all
 // clients, but for an authorised device's (a staff radio): the map never
-// draws those, and every screen was sent the staff's movements.
+// draws those, and every screen was sent the staff's movements. The
+// first authorised fix of a track whose fixes were sent goes out as a
+// removal alone (locationGone: the track and time, no place), or the
+// track stayed on every map until it aged out.
 func (h *Hub) PublishLocation(l store.LocationRecord) {
+	key := l.Site + "/" + l.Track
+	h.mu.Lock()
+	_, wasShown := h.shown[key]
+	switch {
+	case l.Authorised:
+		delete(h.shown, key)
+	case l.TimeNS >= h.shown[key]:
+		h.rememberShownLocked(key, l.TimeNS)
+	}
+	h.mu.Unlock()
 	if l.Authorised {
+		if wasShown {
+			h.publishJSON(MsgLocation, "", locationGone{Site: l.Site, Track: l.Track, TimeNS: l.TimeNS, Authorised: true})
+		}
 		return
 	}
 	h.publishJSON(MsgLocation, "", LocationOf(l))
+}
+
+// rememberShownLocked records that the feed sent a fix of the track key at
+// timeNS, forgetting the tracks not located for shownTrackAge before it
+// (and, past maxShownTracks, the oldest) when the map has grown.
+func (h *Hub) rememberShownLocked(key string, timeNS int64) {
+	h.shown[key] = timeNS
+	if len(h.shown) < h.shownSweepAt {
+		return
+	}
+	cutoff := timeNS - int64(shownTrackAge)
+	for k, t := range h.shown {
+		if t < cutoff {
+			delete(h.shown, k)
+		}
+	}
+	if len(h.shown) > maxShownTracks {
+		times := make([]int64, 0, len(h.shown))
+		for _, t := range h.shown {
+			times = append(times, t)
+		}
+		sort.Slice(times, func(i, j int) bool { return times[i] > times[j] })
+		keep := times[maxShownTracks/2] // the newest half stays
+		for k, t := range h.shown {
+			if t < keep {
+				delete(h.shown, k)
+			}
+		}
+	}
+	h.shownSweepAt = max(4096, 2*len(h.shown))
 }
 
 // PublishFeed sends the state of the dashboard's feed from the broker to

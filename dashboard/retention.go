@@ -237,6 +237,9 @@ type Retention struct {
 	Now              func() time.Time // nil: time.Now
 	Logger           *slog.Logger
 
+	// pruneUploads is PruneUploads; tests replace it.
+	pruneUploads func(dir string, now time.Time, maxAge time.Duration) (files, bytes int64, err error)
+
 	mu      sync.Mutex // one prune at a time: Run's and Save's
 	files   *prometheus.CounterVec
 	bytes   *prometheus.CounterVec
@@ -289,19 +292,26 @@ func (r *Retention) log() *slog.Logger {
 
 func days(n int) time.Duration { return time.Duration(max(n, 0)) * 24 * time.Hour }
 
-// pruneEvidence runs PruneEvidence over the evidence folder with the open
-// cases' detections, keeping room bytes free, and counts what it deleted.
-// r.mu is held.
-func (r *Retention) pruneEvidence(ctx context.Context, room int64) (EvidencePruned, error) {
-	r.init()
-	var protected map[string]bool
-	if r.Protected != nil {
-		var err error
-		if protected, err = r.Protected(ctx); err != nil {
-			// Without knowing the open cases nothing is safe to delete.
-			return EvidencePruned{}, fmt.Errorf("evidence retention: %w", err)
-		}
+// protected returns the open cases' detections (r.Protected), read
+// without r.mu: the query may wait for the database.
+func (r *Retention) protected(ctx context.Context) (map[string]bool, error) {
+	if r.Protected == nil {
+		return nil, nil
 	}
+	protected, err := r.Protected(ctx)
+	if err != nil {
+		// Without knowing the open cases nothing is safe to delete.
+		return nil, fmt.Errorf("evidence retention: %w", err)
+	}
+	return protected, nil
+}
+
+// pruneEvidence runs PruneEvidence over the evidence folder with the open
+// cases' detections protected, keeping room bytes free, and counts what
+// it deleted. r.mu is held: this is the folder's listing and deleting,
+// which no save may interleave with.
+func (r *Retention) pruneEvidence(protected map[string]bool, room int64) (EvidencePruned, error) {
+	r.init()
 	p, err := PruneEvidence(r.EvidenceDir, r.now(), days(r.EvidenceDays), r.EvidenceMaxBytes, room, protected)
 	r.files.WithLabelValues("evidence", "age").Add(float64(p.AgedOut))
 	r.bytes.WithLabelValues("evidence", "age").Add(float64(p.AgedOutBytes))
@@ -316,16 +326,26 @@ func (r *Retention) pruneEvidence(ctx context.Context, room int64) (EvidencePrun
 }
 
 // Once runs the dashboard's retention once, logging what it deleted, and
-// returns the errors of its parts joined (each part is tried).
+// returns the errors of its parts joined (each part is tried). It holds
+// the evidence folder's lock (r.mu) only while it lists and prunes the
+// folder: not while it reads the open cases, walks the replay uploads or
+// deletes search outcomes, so a snippet arriving meanwhile (the MQTT
+// handler) is saved at once.
 func (r *Retention) Once(ctx context.Context) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.init()
+	r.mu.Unlock()
 	now := r.now()
 	var errs []error
 	attrs := []any{}
 	if r.EvidenceDir != "" {
-		p, err := r.pruneEvidence(ctx, 0)
+		var p EvidencePruned
+		protected, err := r.protected(ctx)
+		if err == nil {
+			r.mu.Lock()
+			p, err = r.pruneEvidence(protected, 0)
+			r.mu.Unlock()
+		}
 		errs = append(errs, err)
 		attrs = append(attrs, "evidence_aged_out", p.AgedOut, "evidence_evicted", p.Evicted, "evidence_bytes", p.KeptBytes, "evidence_protected_bytes", p.ProtectedBytes)
 		if r.EvidenceMaxBytes > 0 && p.ProtectedBytes > r.EvidenceMaxBytes {
@@ -334,7 +354,11 @@ func (r *Retention) Once(ctx context.Context) error {
 		}
 	}
 	if r.UploadDir != "" && r.UploadDays > 0 {
-		n, b, err := PruneUploads(r.UploadDir, now, days(r.UploadDays))
+		prune := r.pruneUploads
+		if prune == nil {
+			prune = PruneUploads
+		}
+		n, b, err := prune(r.UploadDir, now, days(r.UploadDays))
 		r.files.WithLabelValues("upload", "age").Add(float64(n))
 		r.bytes.WithLabelValues("upload", "age").Add(float64(b))
 		errs = append(errs, err)
@@ -372,33 +396,48 @@ func (r *Retention) Run(ctx context.Context, period time.Duration) {
 // makeRoom is the EvidenceSaver's quota check before it saves size bytes:
 // nil when they fit the quota, after deleting the oldest snippets no open
 // case needs if need be; ErrEvidenceQuota when the open cases' evidence
-// alone leaves no room.
-func (r *Retention) makeRoom(ctx context.Context, size int64) error {
-	if r == nil || r.EvidenceMaxBytes <= 0 || r.EvidenceDir == "" {
-		return nil
+// alone leaves no room. The open cases are read without the folder's
+// lock, and only when room must be made. On success the folder stays
+// locked against retention's deletions until done is called, once the
+// snippet is in; done is never nil (a no-op after an error).
+func (r *Retention) makeRoom(ctx context.Context, size int64) (done func(), err error) {
+	nothing := func() {}
+	if r == nil || r.EvidenceDir == "" {
+		return nothing, nil
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	if r.EvidenceMaxBytes <= 0 {
+		return r.mu.Unlock, nil
+	}
 	snips, err := listSnippets(r.EvidenceDir)
 	if err != nil {
-		return err
+		r.mu.Unlock()
+		return nothing, err
 	}
 	var total int64
 	for _, f := range snips {
 		total += f.bytes
 	}
 	if total+size <= r.EvidenceMaxBytes {
-		return nil
+		return r.mu.Unlock, nil
 	}
-	p, err := r.pruneEvidence(ctx, size)
+	r.mu.Unlock()
+	protected, err := r.protected(ctx)
 	if err != nil {
-		return err
+		return nothing, err
+	}
+	r.mu.Lock()
+	p, err := r.pruneEvidence(protected, size) // lists the folder again: it may have changed meanwhile
+	if err != nil {
+		r.mu.Unlock()
+		return nothing, err
 	}
 	if p.KeptBytes+size > r.EvidenceMaxBytes {
-		return fmt.Errorf("%w: %d bytes more would make %d, over %d (RFW_EVIDENCE_MAX_BYTES), of which %d are open cases'",
+		r.mu.Unlock()
+		return nothing, fmt.Errorf("%w: %d bytes more would make %d, over %d (RFW_EVIDENCE_MAX_BYTES), of which %d are open cases'",
 			ErrEvidenceQuota, size, p.KeptBytes+size, r.EvidenceMaxBytes, p.ProtectedBytes)
 	}
-	return nil
+	return r.mu.Unlock, nil
 }
 
 // FreeSpace watches the free space of the disk holding the dashboard's

@@ -172,6 +172,52 @@ func TestEvidenceQuotaSave(t *testing.T) {
 	}
 }
 
+// TestEvidenceResentTakesNoRoom: a QoS 1 message delivered again (after
+// every sensor reconnect) brings a snippet already saved; the quota was
+// checked first, so the copy evicted another snippet, or was refused when
+// open cases filled the quota. A snippet already saved is now saved: it
+// evicts nothing and is never refused for the quota.
+func TestEvidenceResentTakesNoRoom(t *testing.T) {
+	const name = "snippet-s1-0a1b2c3d4e5f-1830000-42"
+	const id = "s1-0a1b2c3d4e5f-1830000-42"
+	archive := sigmftest.Archive(t, name, 4000)
+	size := int64(len(archive))
+	tests := []struct {
+		name  string
+		given map[string]bool // open cases' detections
+	}{
+		{name: "another snippet is not evicted", given: map[string]bool{}},
+		{name: "open cases fill the quota", given: map[string]bool{"s1-a": true, id: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			putSnippet(t, dir, "s1-a", int(size), 3)
+			r := &Retention{EvidenceDir: dir, EvidenceMaxBytes: 2*size + size/2, Now: func() time.Time { return retentionNow },
+				Protected: func(context.Context) (map[string]bool, error) { return tt.given, nil }}
+			s := NewEvidenceSaver(dir, nil)
+			s.SetQuota(r)
+			if _, err := s.Save("rfw/v1/hmp1/evidence/s1", archive); err != nil {
+				t.Fatalf("first Save: %v", err)
+			}
+			want := []string{id, "s1-a"}
+			if got := snippetsIn(t, dir); !slices.Equal(got, want) {
+				t.Fatalf("after the first Save the folder holds %v, want %v", got, want)
+			}
+			got, err := s.Save("rfw/v1/hmp1/evidence/s1", archive)
+			if err != nil || got != name {
+				t.Errorf("Save again = %q, %v; want %q saved", got, err, name)
+			}
+			if got := snippetsIn(t, dir); !slices.Equal(got, want) {
+				t.Errorf("after the same snippet again the folder holds %v, want %v", got, want)
+			}
+			if got := testutil.ToFloat64(s.refused.WithLabelValues("quota")); got != 0 {
+				t.Errorf("refused{reason=quota} = %v, want 0", got)
+			}
+		})
+	}
+}
+
 // TestPruneUploads: replay uploads older than the maximum age go, in
 // subfolders too; younger ones and hidden staging folders stay; a missing
 // folder is no error.
@@ -251,6 +297,54 @@ func TestRetentionOnce(t *testing.T) {
 	}
 	if got := snippetsIn(t, dir); !slices.Equal(got, []string{"s1-open"}) {
 		t.Errorf("with the open cases unknown, evidence kept %v, want [s1-open]", got)
+	}
+}
+
+// TestRetentionOnceLocksTheFolderOnly: Once held the evidence folder's
+// lock for its whole run, the open cases' query, the walk of the replay
+// uploads and the search outcomes' deletion included, so a snippet
+// arriving meanwhile blocked the MQTT handler. The lock is now held only
+// while the folder is listed and pruned: a snippet saved while the open
+// cases are read or the uploads walked is saved at once.
+func TestRetentionOnceLocksTheFolderOnly(t *testing.T) {
+	const name = "snippet-s1-0a1b2c3d4e5f-1830000-42"
+	archive := sigmftest.Archive(t, name, 4000)
+	dir := t.TempDir()
+	putSnippet(t, dir, "s1-old", 1000, 100)
+	r := &Retention{EvidenceDir: dir, EvidenceDays: 90, EvidenceMaxBytes: 1 << 30, UploadDir: t.TempDir(), UploadDays: 30,
+		Now: func() time.Time { return retentionNow }}
+	s := NewEvidenceSaver(dir, nil)
+	s.SetQuota(r)
+	var during []string // the parts of the run that held the lock
+	free := func(part string) {
+		if !r.mu.TryLock() {
+			during = append(during, part)
+			return
+		}
+		r.mu.Unlock()
+	}
+	r.Protected = func(context.Context) (map[string]bool, error) {
+		free("the open cases' query")
+		return map[string]bool{}, nil
+	}
+	r.pruneUploads = func(dir string, now time.Time, maxAge time.Duration) (int64, int64, error) {
+		free("the uploads")
+		if r.mu.TryLock() { // free: a snippet arriving now is saved
+			r.mu.Unlock()
+			if _, err := s.Save("rfw/v1/hmp1/evidence/s1", archive); err != nil {
+				t.Errorf("Save while the uploads are pruned: %v", err)
+			}
+		}
+		return PruneUploads(dir, now, maxAge)
+	}
+	if err := r.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(during) > 0 {
+		t.Errorf("the evidence folder's lock was held during %v", during)
+	}
+	if got := snippetsIn(t, dir); !slices.Equal(got, []string{"s1-0a1b2c3d4e5f-1830000-42"}) {
+		t.Errorf("evidence after the run %v, want the snippet saved meanwhile alone (s1-old aged out)", got)
 	}
 }
 

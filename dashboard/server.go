@@ -333,13 +333,14 @@ func (s *server) auditFirst(c echo.Context, action, object, before, after string
 }
 
 // viewAuditPeriod is how long one user's reads of one thing (the same
-// action, object and details) are audited once (auditView): the page
+// action, object and details, from one address in one session) are
+// audited once (auditView): the page
 // reads an open live alert again every 15 s and the heat map every
 // minute, and each read wrote a row.
 const viewAuditPeriod = 10 * time.Minute
 
-// viewAudits remembers when each read was last audited, by user, action,
-// object and details.
+// viewAudits remembers when each read was last audited, by user, client
+// address, session (its token's hash), action, object and details.
 type viewAudits struct {
 	mu      sync.Mutex
 	last    map[string]time.Time
@@ -347,14 +348,18 @@ type viewAudits struct {
 }
 
 // auditView audits a read of personal data (view.*, audit.read,
-// users.list, replay.annotated), once per user, action, object and
-// details in viewAuditPeriod: the page's automatic refreshes add no row,
-// but a user's first read always does (the server decides, not the
-// client, so a read cannot be hidden as a refresh), and so does a read
-// once the period has passed since the last row. A row that could not be
-// written is logged (audit) and tried again at the next read.
+// users.list, replay.annotated), once per user, client address (as the
+// audit row records it), session, action, object and details in
+// viewAuditPeriod: the page's automatic refreshes add no row, but a
+// user's first read always does (the server decides, not the client, so
+// a read cannot be hidden as a refresh), so does a read from another
+// address or in another session (a stolen session used beside its
+// owner's leaves its own rows), and so does a read once the period has
+// passed since the last row. A row that could not be written is logged
+// (audit) and tried again at the next read.
 func (s *server) auditView(c echo.Context, action, object, after string) {
-	key := strings.Join([]string{session(c).User, action, object, after}, "\x00")
+	sess := session(c)
+	key := strings.Join([]string{sess.User, c.RealIP(), tokenHash(sess.Token), action, object, after}, "\x00")
 	now := s.now()
 	v := &s.views
 	v.mu.Lock()

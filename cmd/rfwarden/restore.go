@@ -41,7 +41,11 @@ backup and its time, the current audit log's rows the backup lacks, which
 stay in the kept copy). An account disabled, given a new password or a
 lower role since the backup is listed (printed, and audited as
 db.restore.accounts) and stays so, unless --keep-backup-accounts; the
-backup's sessions end (everyone logs in again).
+backup's sessions end (everyone logs in again). A restore that, carrying
+the accounts forward, would leave no enabled admin is refused: give one of
+the backup's admins its role back first (rfwarden users enable NAME, or
+role NAME admin) or use --keep-backup-accounts. A backup with an older
+accounts table is brought up to the current one.
 Run it as the services' user (sudo -u rfwarden). docs/deploy.md, section 4.
 `
 
@@ -671,6 +675,17 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("read the backup's audit log: %w", err)
 	}
+	// a backup made by an older dashboard lacks account columns the
+	// comparison and carrying forward need: the copy gets them first
+	bakTables, err := tableNames(ctx, cp)
+	if err != nil {
+		return fmt.Errorf("read the backup's tables: %w", err)
+	}
+	if slices.Contains(bakTables, "dashboard_users") {
+		if err := dashboard.UpgradeAccountsTable(ctx, cp); err != nil {
+			return fmt.Errorf("bring the backup's accounts table up to date: %w", err)
+		}
+	}
 	bakAccounts, err := readAccountStates(ctx, cp)
 	if err != nil {
 		return fmt.Errorf("read the backup's accounts: %w", err)
@@ -743,6 +758,9 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 			fmt.Fprintf(stdout, "  %s\n", c)
 		}
 	}
+	if err := checkAdmins(ctx, cp, n, bakAccounts, curAccounts, stdout); err != nil {
+		return err
+	}
 	// The backup's sessions may have been logged out since: all end.
 	tables, err := tableNames(ctx, cp)
 	if err != nil {
@@ -773,6 +791,67 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 		return fmt.Errorf("close the backup's copy: %w", err)
 	}
 	return syncFile(n.tmp)
+}
+
+// checkAdmins refuses a restore whose accounts, carried forward, leave no
+// enabled admin though the backup has one (its admins were disabled or
+// given a lower role since, and those made since are not in the backup):
+// nobody could manage accounts on the dashboard, and the dashboard makes
+// no new admin while a disabled one exists. The error names the remedies:
+// give one of the backup's admins its role back in the current database
+// and restore again, or --keep-backup-accounts. A backup with no enabled
+// admin of its own is restored with a warning naming rfwarden users.
+func checkAdmins(ctx context.Context, cp *sql.DB, n restoreNote, bak, cur map[string]accountState, stdout io.Writer) error {
+	if len(bak) == 0 {
+		return nil // no accounts: the dashboard makes an admin at start
+	}
+	var enabled int
+	if err := cp.QueryRowContext(ctx, `SELECT COUNT(*) FROM dashboard_users WHERE role = ? AND disabled_ns = 0`, dashboard.RoleAdmin).Scan(&enabled); err != nil {
+		return fmt.Errorf("count the restored admins: %w", err)
+	}
+	if enabled > 0 {
+		return nil
+	}
+	var remedies []string
+	for _, name := range slices.Sorted(maps.Keys(bak)) {
+		b := bak[name]
+		if b.role != dashboard.RoleAdmin || b.disabledNS != 0 {
+			continue
+		}
+		c, ok := cur[name]
+		if !ok {
+			continue
+		}
+		var cmds []string
+		if c.disabledNS != 0 {
+			cmds = append(cmds, fmt.Sprintf("rfwarden users --db %s enable %s", n.db, name))
+		}
+		if c.role != dashboard.RoleAdmin {
+			cmds = append(cmds, fmt.Sprintf("rfwarden users --db %s role %s admin", n.db, name))
+		}
+		if len(cmds) > 0 {
+			remedies = append(remedies, strings.Join(cmds, " and "))
+		}
+	}
+	if !n.keepAccounts && len(remedies) > 0 {
+		return fmt.Errorf("refused: carried forward, the accounts leave no enabled admin "+
+			"(the backup's admins were disabled or given a lower role since; accounts made since are not in the backup), so nobody could manage accounts: "+
+			"either give one of the backup's admins its role back in the current database first (%s) and restore again, "+
+			"or restore with --keep-backup-accounts (the accounts as the backup has them) and revoke those listed above again with rfwarden users",
+			strings.Join(remedies, "; or "))
+	}
+	var names []string
+	for _, name := range slices.Sorted(maps.Keys(bak)) {
+		if bak[name].role == dashboard.RoleAdmin {
+			names = append(names, name)
+		}
+	}
+	fix := "rfwarden users --db " + n.db + " role NAME admin"
+	if len(names) > 0 {
+		fix = "rfwarden users --db " + n.db + " enable " + names[0]
+	}
+	fmt.Fprintf(stdout, "warning: the restored database has no enabled admin: nobody can manage accounts until one is enabled, after the restore: %s\n", fix)
+	return nil
 }
 
 // backupTaken says when the backup at path was taken: the time in its
@@ -822,15 +901,20 @@ func readAccountStates(ctx context.Context, db *sql.DB) (map[string]accountState
 	if err != nil || !slices.Contains(tables, "dashboard_users") {
 		return nil, err
 	}
-	cols := `hash, role, disabled_ns, 0, 0`
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('dashboard_users') WHERE name IN ('revoked_ns', 'must_change')`).Scan(&n); err != nil {
-		return nil, err
+	// a table an older dashboard made lacks some of the account columns
+	// (the current database's is read as it is): each missing one reads 0
+	cols := []string{"hash", "role"}
+	for _, c := range []string{"disabled_ns", "revoked_ns", "must_change"} {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('dashboard_users') WHERE name = ?`, c).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			c = "0"
+		}
+		cols = append(cols, c)
 	}
-	if n == 2 {
-		cols = `hash, role, disabled_ns, revoked_ns, must_change`
-	}
-	rows, err := db.QueryContext(ctx, `SELECT name, `+cols+` FROM dashboard_users`)
+	rows, err := db.QueryContext(ctx, `SELECT name, `+strings.Join(cols, ", ")+` FROM dashboard_users`)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,5 +180,212 @@ func TestRestoreCarriesRevocations(t *testing.T) {
 				t.Errorf("temporary files left: %v", left)
 			}
 		})
+	}
+}
+
+// dropAccountColumns makes the accounts table of the database at path as
+// an older dashboard left it: without the columns cols.
+func dropAccountColumns(t *testing.T, path string, cols ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, c := range cols {
+		if _, err := db.Exec(`ALTER TABLE dashboard_users DROP COLUMN ` + c); err != nil {
+			t.Fatalf("drop %s: %v", c, err)
+		}
+	}
+}
+
+// TestRestoreOldSchemaBackup: a backup made before the accounts table had
+// must_change and revoked_ns failed to restore when an account changed
+// since ("no such column: must_change"), and one made before disabled_ns
+// could not be restored at all, even with --keep-backup-accounts. The
+// backup's copy is now brought up to the current columns first.
+func TestRestoreOldSchemaBackup(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		drop []string
+	}{
+		{"without must_change", []string{"must_change"}},
+		{"without must_change and revoked_ns", []string{"must_change", "revoked_ns"}},
+		{"without must_change, revoked_ns and disabled_ns", []string{"must_change", "revoked_ns", "disabled_ns"}},
+	} {
+		for _, keep := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s keep %v", tc.name, keep), func(t *testing.T) {
+				ctx := context.Background()
+				cur, bak := restoreAccountsSetup(t)
+				dropAccountColumns(t, bak, tc.drop...)
+				before := readAccounts(t, cur)
+				args := []string{"restore", "--db", cur, "--site", restoreSite}
+				if keep {
+					args = append(args, "--keep-backup-accounts")
+				}
+				var stdout, stderr strings.Builder
+				if err := run(ctx, append(args, bak), &stdout, &stderr); err != nil {
+					t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+				}
+				if !strings.Contains(stdout.String(), "alice: disabled") {
+					t.Errorf("output lacks alice: disabled:\n%s", stdout.String())
+				}
+				got := readAccounts(t, cur)
+				if wantDisabled := !keep; (got["alice"].disabledNS != 0) != wantDisabled {
+					t.Errorf("alice disabled %v after the restore, want %v", got["alice"].disabledNS != 0, wantDisabled)
+				}
+				if wantSame := !keep; (got["bob"].hash == before["bob"].hash) != wantSame {
+					t.Errorf("bob has the current password %v after the restore, want %v", got["bob"].hash == before["bob"].hash, wantSame)
+				}
+				db, err := sql.Open("sqlite", "file:"+cur+"?mode=ro")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				var n int
+				if err := db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info('dashboard_users') WHERE name IN ('disabled_ns', 'revoked_ns', 'must_change')`).Scan(&n); err != nil || n != 3 {
+					t.Errorf("restored accounts table has %d of the 3 account columns (%v), want all", n, err)
+				}
+			})
+		}
+	}
+}
+
+// TestRestoreKeepsAnEnabledAdmin: the backup's admin was disabled (or
+// made a viewer) since and admin2 made since; carrying the accounts
+// forward left no enabled admin (admin2 is not in the backup), with no
+// warning, and the dashboard's EnsureAdmin, which counts disabled admins,
+// made none. Such a restore is refused now, naming the remedies, and the
+// current database stays; either remedy restores.
+func TestRestoreKeepsAnEnabledAdmin(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		given     func(ctx context.Context, u *dashboard.Users) error // on the current database, after the setup
+		keep      bool
+		wantErr   string // the remedy a refusal names, besides --keep-backup-accounts
+		wantAdmin string // an enabled admin after a restore
+	}{
+		{name: "admin disabled since", given: func(ctx context.Context, u *dashboard.Users) error {
+			return u.SetDisabled(ctx, "admin", true)
+		}, wantErr: "enable admin"},
+		{name: "admin made a viewer since", given: func(ctx context.Context, u *dashboard.Users) error {
+			_, err := u.SetRole(ctx, "admin", "viewer")
+			return err
+		}, wantErr: "role admin admin"},
+		{name: "admin disabled since, --keep-backup-accounts", given: func(ctx context.Context, u *dashboard.Users) error {
+			return u.SetDisabled(ctx, "admin", true)
+		}, keep: true, wantAdmin: "admin"},
+		{name: "admin disabled since and enabled again", given: func(ctx context.Context, u *dashboard.Users) error {
+			if err := u.SetDisabled(ctx, "admin", true); err != nil {
+				return err
+			}
+			return u.SetDisabled(ctx, "admin", false)
+		}, wantAdmin: "admin"},
+		{name: "carol made an admin since, admin disabled", given: func(ctx context.Context, u *dashboard.Users) error {
+			// carol is a viewer now (the setup): a role raised since is
+			// not carried forward, so carol is the backup's analyst
+			if _, err := u.SetRole(ctx, "carol", "admin"); err != nil {
+				return err
+			}
+			return u.SetDisabled(ctx, "admin", true)
+		}, wantErr: "enable admin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			cur, bak := restoreAccountsSetup(t)
+			db, err := store.OpenSQLite(cur)
+			if err != nil {
+				t.Fatal(err)
+			}
+			users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{BcryptCost: bcrypt.MinCost})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := users.Create(ctx, "admin2", "admin2-password", "admin"); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.given(ctx, users); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			before := readAccounts(t, cur)
+			args := []string{"restore", "--db", cur, "--site", restoreSite}
+			if tc.keep {
+				args = append(args, "--keep-backup-accounts")
+			}
+			var stdout, stderr strings.Builder
+			err = run(ctx, append(args, bak), &stdout, &stderr)
+			got := readAccounts(t, cur)
+			if tc.wantErr != "" {
+				if err == nil {
+					t.Fatalf("restore succeeded, leaving accounts %+v; want it refused\n%s", got, stdout.String())
+				}
+				for _, want := range []string{"no enabled admin", "--keep-backup-accounts", "rfwarden users --db " + cur + " " + tc.wantErr} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q lacks %q", err, want)
+					}
+				}
+				if _, ok := got["admin2"]; !ok || len(got) != len(before) {
+					t.Errorf("the current database's accounts changed on a refused restore: %+v", got)
+				}
+				if kept := keptCopies(t, cur); len(kept) != 0 {
+					t.Errorf("a refused restore kept copies %v", kept)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+			}
+			if a := got[tc.wantAdmin]; a.role != "admin" || a.disabledNS != 0 {
+				t.Errorf("%s after the restore: role %s, disabled %v; want an enabled admin", tc.wantAdmin, a.role, a.disabledNS != 0)
+			}
+		})
+	}
+}
+
+// TestRestoreWarnsNoAdmin: a backup that itself has no enabled admin is
+// restored as it is (there is nothing to carry forward that would help),
+// with a warning naming rfwarden users enable.
+func TestRestoreWarnsNoAdmin(t *testing.T) {
+	ctx := context.Background()
+	cur, bak := restoreAccountsSetup(t)
+	db, err := sql.Open("sqlite", "file:"+bak)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE dashboard_users SET disabled_ns = 1 WHERE name = 'admin'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"restore", "--db", cur, "--site", restoreSite, bak}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"no enabled admin", "rfwarden users --db " + cur + " enable admin"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+// TestRestoreOldSchemaCurrent: a current database whose accounts table an
+// older dashboard made (no disabled_ns, revoked_ns or must_change: the
+// dashboard not started since the upgrade) is compared too, each missing
+// column read as 0; it failed with "no such column: disabled_ns".
+func TestRestoreOldSchemaCurrent(t *testing.T) {
+	ctx := context.Background()
+	cur, bak := restoreAccountsSetup(t)
+	dropAccountColumns(t, cur, "must_change", "revoked_ns", "disabled_ns")
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"restore", "--db", cur, "--site", restoreSite, bak}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"bob: password changed", "carol: role viewer"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if got := readAccounts(t, cur); got["carol"].role != "viewer" {
+		t.Errorf("carol after the restore: role %s, want viewer (carried forward)", got["carol"].role)
 	}
 }
