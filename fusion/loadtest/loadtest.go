@@ -310,6 +310,10 @@ wait:
 	for {
 		select {
 		case <-pubDone:
+			// The publishers also stop when ctx ends (pubCtx is its
+			// child): both cases may be ready at once, and select picks
+			// either.
+			res.Interrupted = ctx.Err() != nil
 			break wait
 		case <-ctx.Done():
 			res.Interrupted = true
