@@ -73,8 +73,9 @@ func TestNotifierRefusedDropped(t *testing.T) {
 			}
 			pub.answer("a", werr)
 			if !tt.refused {
-				clk.fire(t) // tried again after the backoff
-				if a := pub.next(t); a.State != event.AlertFiring {
+				// tried again after the backoff (fired until it is: under
+				// load Run may have armed another timer first)
+				if a := fireUntilDelivered(t, clk, pub); a.State != event.AlertFiring {
 					t.Fatalf("after %d delivered %s, want firing again", tt.code, a.State)
 				}
 				pub.answer("a", nil)
@@ -241,4 +242,20 @@ func TestNotifierCollapseIntoInFlight(t *testing.T) {
 	if got := testutil.ToFloat64(n.Collectors()[5]); got != 1 {
 		t.Errorf("collapsed_total %v, want 1", got)
 	}
+}
+
+// fireUntilDelivered fires Run's timers, up to five, until a delivery
+// starts, and returns it.
+func fireUntilDelivered(t *testing.T, clk *notifyClock, pub *chanPub) event.Alert {
+	t.Helper()
+	for range 5 {
+		clk.fire(t)
+		select {
+		case a := <-pub.got:
+			return a
+		case <-time.After(2 * time.Second):
+		}
+	}
+	t.Fatal("nothing delivered after five timers")
+	return event.Alert{}
 }
