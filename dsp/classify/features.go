@@ -343,10 +343,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 		gated = true
 	}
 	binHz := in.SampleRateHz / float64(nfft)
-	bin := func(hz float64) int { // shifted index 0..nfft-1, DC at nfft/2
-		k := int(math.Round(hz/binHz)) + nfft/2
-		return min(max(k, 0), nfft-1)
-	}
+	bin := func(hz float64) int { return shiftedBin(hz, binHz, nfft) }
 	lo, hi := in.Em.FreqLowHz, in.Em.FreqHighHz
 	if !(hi > lo) {
 		c, b := in.Em.CenterOffsetHz, math.Max(in.Em.BandwidthHz, 4*binHz)
@@ -505,7 +502,8 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	// The filter is at least envMinBWHz wide around the occupied band: a
 	// weak carrier's occupied band shrinks to its strongest bins, and a
 	// GMSK/GFSK signal cut to those is no longer constant-envelope.
-	fLo, fHi := f.occLoHz-fpad, f.occHiHz+fpad
+	oLo, oHi := f.occLoHz-fpad, f.occHiHz+fpad
+	fLo, fHi := oLo, oHi
 	if w := fHi - fLo; w < envMinBWHz {
 		fLo, fHi = fLo-(envMinBWHz-w)/2, fHi+(envMinBWHz-w)/2
 	}
@@ -518,7 +516,6 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 		}
 		f.envSNRDB = 10 * math.Log10(math.Max(1e-3, sum/float64(kb-ka+1)/noiseRef))
 	}
-	oLo, oHi := f.occLoHz-fpad, f.occHiHz+fpad
 	// The time-domain signal: the occupied band (and the envelope's band)
 	// decimated to M = nfft/dec points, the smallest power of two at
 	// least decOversample times the band's bins (see timeState.bandpass).
@@ -544,9 +541,20 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 
 // bin is the shifted index (0..nfft−1, DC at nfft/2) of the bin nearest
 // hz.
-func (ts *timeState) bin(hz float64) int {
-	k := int(math.Round(hz/ts.binHz)) + ts.nfft/2
-	return min(max(k, 0), ts.nfft-1)
+func (ts *timeState) bin(hz float64) int { return shiftedBin(hz, ts.binHz, ts.nfft) }
+
+// shiftedBin is the shifted index (0..nfft−1, DC at nfft/2) of the bin of
+// width binHz nearest hz, clamped to the spectrum.
+func shiftedBin(hz, binHz float64, nfft int) int {
+	k := int(math.Round(hz/binHz)) + nfft/2
+	return min(max(k, 0), nfft-1)
+}
+
+// powerY makes py, the power of y, once (y made).
+func (ts *timeState) powerY() {
+	if ts.py == nil {
+		ts.py = power(ts.y, ts.ws)
+	}
 }
 
 // bandpassY makes y, once.
@@ -564,9 +572,7 @@ func (ts *timeState) envSignals() {
 			ts.yw = ts.bandpass(ts.fLo, ts.fHi, ts.m)
 		}
 	}
-	if ts.py == nil {
-		ts.py = power(ts.y, ts.ws)
-	}
+	ts.powerY()
 }
 
 // cpSignal returns the signal the CP tests read, made once: the occupied
@@ -585,9 +591,7 @@ func (ts *timeState) cpSignal() (re, im, pow []float64, fsHz float64) {
 			ts.pc, ts.fsC = power(ts.yc, ts.ws), ts.fs/float64(ts.nfft/mc)
 		} else {
 			ts.bandpassY()
-			if ts.py == nil {
-				ts.py = power(ts.y, ts.ws)
-			}
+			ts.powerY()
 			ts.yc, ts.pc, ts.fsC = ts.y, ts.py, ts.fs/float64(ts.nfft/ts.m)
 		}
 		ts.ycR, ts.ycI = ts.ws.floats(len(ts.yc)), ts.ws.floats(len(ts.yc))

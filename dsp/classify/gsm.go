@@ -75,7 +75,7 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	if tdma {
 		maxW = 1e6
 	}
-	if !inBand || w < minW || w > maxW || !gsmPresent(f, framed) || math.IsNaN(f.envCV()) {
+	if w < minW || w > maxW || !gsmPresent(f, framed) || math.IsNaN(f.envCV()) {
 		return Label{}
 	}
 	cvMax := math.Min(0.85, constEnvCV(f)+0.3)
