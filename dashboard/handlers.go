@@ -1672,7 +1672,7 @@ func dropAck(inc store.Incident, a event.Alert) bool {
 	if inc.DroneAlerts != nil {
 		return slices.Contains(inc.DroneAlerts, a.ID)
 	}
-	return slices.Contains([]string{event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog}, a.Class)
+	return event.DroneClass(a.Class)
 }
 
 type reopenReq struct {

@@ -48,6 +48,15 @@ const (
 var Classes = []string{ClassGSM, ClassUMTS, ClassLTE, ClassNR, ClassWiFi, ClassBluetooth,
 	ClassDroneID, ClassDroneVideo, ClassRCFHSS, ClassFPVAnalog, ClassUnknown}
 
+// DroneClasses are the classes of a drone or its controller (DroneID,
+// drone video, RC hops, analog FPV), in a stable order: alert rules
+// treat them as a drone, and a registry entry without a class does not
+// authorise them.
+var DroneClasses = []string{ClassDroneID, ClassDroneVideo, ClassRCFHSS, ClassFPVAnalog}
+
+// DroneClass reports whether class is one of DroneClasses.
+func DroneClass(class string) bool { return slices.Contains(DroneClasses, class) }
+
 // Links lists every valid link, in a stable order.
 var Links = []string{LinkUplink, LinkDownlink, LinkTDD, LinkUnknown}
 
@@ -63,10 +72,8 @@ func Alertable(class, link string) bool {
 		return link != LinkDownlink
 	case ClassUnknown:
 		return link == LinkUplink || link == LinkTDD
-	case ClassDroneID, ClassDroneVideo, ClassRCFHSS, ClassFPVAnalog:
-		return true
 	}
-	return false
+	return DroneClass(class)
 }
 
 // ErrSchema is wrapped by every decoding error caused by the payload's content.

@@ -88,7 +88,7 @@ type Config struct {
 var PhoneClasses = []string{event.ClassGSM, event.ClassUMTS, event.ClassLTE, event.ClassNR}
 
 // DroneClasses are the classes treated as a drone.
-var DroneClasses = []string{event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog}
+var DroneClasses = event.DroneClasses
 
 // DefaultEscalateAfter is how long the built-in critical rules let a firing
 // alert go unacknowledged before they publish it again.

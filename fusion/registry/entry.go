@@ -23,7 +23,9 @@ const (
 // be finite, in range and ordered (Validate).
 type Signature struct {
 	// Class is the event class the device sends; "" for any class but
-	// the drone ones (DroneClass), which only an entry naming the class,
+	// the drone ones (event.DroneClass: a class-less Wi-Fi access point or
+	// CCTV bridge over 2.4 or 5.8 GHz would otherwise authorise every drone
+	// flying there), which only an entry naming the class,
 	// or one of KindAuthorisedDrone, authorises.
 	Class          string   `json:"class"`
 	FreqMinHz      float64  `json:"freq_min_hz"`
@@ -84,19 +86,6 @@ type Entry struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-// DroneClass reports whether class is one of a drone or its controller
-// (DroneID, drone video, RC hops, analog FPV): an entry with no signature
-// class does not authorise these, since a class-less Wi-Fi access point
-// or CCTV bridge over 2.4 or 5.8 GHz would otherwise authorise every
-// drone flying there.
-func DroneClass(class string) bool {
-	switch class {
-	case event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog:
-		return true
-	}
-	return false
-}
-
 // authorisesClass reports whether e may authorise an emission of class:
 // its signature's class; with none, any class but a drone one unless e is
 // KindAuthorisedDrone.
@@ -104,7 +93,7 @@ func (e Entry) authorisesClass(class string) bool {
 	switch {
 	case e.Signature.Class != "":
 		return e.Signature.Class == class
-	case DroneClass(class):
+	case event.DroneClass(class):
 		return e.Kind == KindAuthorisedDrone
 	}
 	return true

@@ -274,10 +274,10 @@ func (r *Registry) droneWarning(e Entry) string {
 		return ""
 	}
 	return fmt.Sprintf("no signature class, and its band %s–%s MHz overlaps drone bands (%s): it authorises no drone-class fix there "+
-		"(classes %s, %s, %s, %s: DroneID, drone video, RC controller, analog FPV), so what it sends, when classified as one "+
+		"(classes %s: DroneID, drone video, RC controller, analog FPV), so what it sends, when classified as one "+
 		"(an alarm pendant or remote as %s), raises a critical drone alert wherever it is located; %s",
 		mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, ", "),
-		event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog, event.ClassRCFHSS, droneGapRemedy)
+		strings.Join(event.DroneClasses, ", "), event.ClassRCFHSS, droneGapRemedy)
 }
 
 // droneGapRemedy is what to do about a class-less entry in a drone band

@@ -80,7 +80,7 @@ func Family(class string) []string {
 	case ClassPhone:
 		return []string{event.ClassGSM, event.ClassUMTS, event.ClassLTE, event.ClassNR, ClassCellular}
 	case ClassDrone:
-		return []string{event.ClassDroneID, event.ClassDroneVideo, event.ClassRCFHSS, event.ClassFPVAnalog}
+		return slices.Clone(event.DroneClasses)
 	}
 	return nil
 }
