@@ -693,7 +693,11 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	tr := e.tracker.match(g, "", site.Point{}, false, 0)
 	var res locate.Result
 	located := false
-	if rt := e.tracker.reusable(tr, g); rt != nil && e.cfg.LocateEvery > 0 && g.start.Sub(rt.lastLoc) < e.cfg.LocateEvery {
+	var rt *track // a track whose position this group may reuse (locate_every)
+	if e.cfg.LocateEvery > 0 {
+		rt = e.tracker.reusable(tr, g)
+	}
+	if rt != nil && g.start.Sub(rt.lastLoc) < e.cfg.LocateEvery {
 		tr = rt
 		res = locate.Result{Floor: tr.floor, Pos: tr.pos}
 		for r, p := range tr.roomProbs {
