@@ -120,8 +120,7 @@ type alertState struct {
 	active   time.Time
 	lastSeen time.Time
 	firedAt  time.Time // when it fired; escalations count from here
-	pos      site.Point
-	contra   int // consecutive fixes of its track that make another room at least twice as likely (RoomHysteresis)
+	contra   int       // consecutive fixes of its track that make another room at least twice as likely (RoomHysteresis)
 	// unplaced: opened on a fix that placed its track in no room (its
 	// room under store.DefaultPlaceMinProb, e.g. one of thirty rooms
 	// alike); while pending it takes the room of the first fix that does.
@@ -615,7 +614,6 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			// alert back in time: it resolved a live alert.
 			a.lastSeen = loc.At
 		}
-		a.pos = loc.Pos
 		if r.Kind == KindDrone {
 			a.notePos(loc.Pos)
 		}
@@ -1534,11 +1532,7 @@ func (e *Engine) nearDroneRoom(room string, d *alertState, radiusM float64) bool
 	if !ok || len(rm.Polygon) == 0 {
 		return false
 	}
-	path := d.path
-	if len(path) == 0 {
-		path = []site.Point{d.pos}
-	}
-	for _, p := range path {
+	for _, p := range d.path { // never empty: every fix of a drone alert notes its position
 		if polygonDistM(rm.Polygon, p) <= radiusM {
 			return true
 		}
