@@ -514,16 +514,10 @@ func (s *SQLite) Prune(ctx context.Context, site string, before time.Time) (int6
 	var total int64
 	for _, table := range []string{"detection", "location", "health", "spectrum"} {
 		q := `DELETE FROM ` + table + ` WHERE rowid IN (SELECT rowid FROM ` + table + ` WHERE site = ? AND time_ns < ? LIMIT ?)`
-		for {
-			res, err := s.db.ExecContext(ctx, q, site, cut, pruneBatch)
-			if err != nil {
-				return total, fmt.Errorf("prune %s: %w", table, err)
-			}
-			n, _ := res.RowsAffected()
-			total += n
-			if n < pruneBatch {
-				break
-			}
+		n, err := s.deleteBatches(ctx, q, site, cut)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("prune %s: %w", table, err)
 		}
 	}
 	res, err := s.db.ExecContext(ctx, `DELETE FROM heat_quarter WHERE site = ? AND quarter < ?`, site, bucketOf(cut))
