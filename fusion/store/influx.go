@@ -83,9 +83,10 @@ type Influx struct {
 	mu      sync.Mutex
 	lastErr error
 	refused int64 // batches InfluxDB refused points of (400)
-	// the spool's dropped batches when last logged, and when
+	// the spool's dropped batches when last logged, and when (a constant
+	// message to a retryLog: once a minute at most)
 	dropWarned int64
-	dropWarnAt time.Time
+	dropLog    retryLog
 	flushed    *sync.Cond
 	dirty      map[heatKey]bool // hours delivered but not rolled up (see influxheat.go)
 
@@ -263,26 +264,26 @@ func (s *Influx) enqueue(lines []string) error {
 func (s *Influx) warnDropped(now time.Time) {
 	recs, bytes := s.spool.Dropped()
 	s.mu.Lock()
-	warn := recs > s.dropWarned && (s.dropWarnAt.IsZero() || now.Sub(s.dropWarnAt) >= time.Minute || now.Before(s.dropWarnAt))
+	warn := false
+	if recs > s.dropWarned {
+		warn, _ = s.dropLog.failed(errSpoolDropped, now)
+	}
+	lastErr := ""
 	if warn {
-		s.dropWarned, s.dropWarnAt = recs, now
+		s.dropWarned = recs
+		if s.lastErr != nil {
+			lastErr = s.lastErr.Error()
+		}
 	}
 	s.mu.Unlock()
 	if warn {
 		s.log.Warn("influx: spool full; the oldest writes are dropped (influx.spool_max_bytes)",
-			"dropped_batches", recs, "dropped_bytes", bytes, "spool_max_bytes", s.cfg.SpoolMaxBytes, "last_error", s.lastErrText())
+			"dropped_batches", recs, "dropped_bytes", bytes, "spool_max_bytes", s.cfg.SpoolMaxBytes, "last_error", lastErr)
 	}
 }
 
-// lastErrText returns the last request's error, "" when it succeeded.
-func (s *Influx) lastErrText() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.lastErr == nil {
-		return ""
-	}
-	return s.lastErr.Error()
-}
+// errSpoolDropped is the one message of dropLog.
+var errSpoolDropped = errors.New("spool full")
 
 // send delivers spooled batches in order until Close and, when the spool is
 // empty, brings the heat roll-up up to date for the hours that have ended.
