@@ -58,22 +58,23 @@ func (e *Engine) SetBrokerState(f BrokerState) {
 	e.hold.state = f
 }
 
-// holding reports whether offline statuses are held at now. Caller holds mu.
-func (e *Engine) holding(now time.Time) bool {
+// holding reports whether offline statuses are held at now, and whether
+// fusion's connection is up (one reading of the state). Caller holds mu.
+func (e *Engine) holding(now time.Time) (hold, up bool) {
 	if e.hold.state == nil {
-		return false
+		return false, false
 	}
 	up, since := e.hold.state()
 	if e.hold.first.IsZero() {
 		e.hold.first = since
 	}
-	return !up || since.After(e.hold.first) && now.Sub(since) < BrokerGrace
+	return !up || since.After(e.hold.first) && now.Sub(since) < BrokerGrace, up
 }
 
 // statusOffline takes a sensor's offline status at now: it returns true
 // when held (the alert engine is not told). Caller holds mu.
 func (e *Engine) statusOffline(sensor string, now time.Time) bool {
-	if e.holding(now) {
+	if hold, _ := e.holding(now); hold {
 		if e.hold.held == nil {
 			e.hold.held = map[string]time.Time{}
 		}
@@ -106,8 +107,7 @@ func (e *Engine) tickHold(ctx context.Context, now time.Time) error {
 		e.mu.Unlock()
 		return nil
 	}
-	hold := e.holding(now) // notes the first connection
-	up, _ := e.hold.state()
+	hold, up := e.holding(now) // notes the first connection
 	var withdraw, raise []string
 	switch {
 	case !up && e.hold.first.IsZero(): // not connected yet

@@ -196,7 +196,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// A broker restart sends every sensor's will: held while fusion's own
 	// connection is away and for fusion.BrokerGrace after.
-	eng.SetBrokerState(func() (bool, time.Time) { return conn.link.IsConnected(), conn.link.ConnectedAt() })
+	eng.SetBrokerState(func() (bool, time.Time) { t := conn.link.ConnectedAt(); return !t.IsZero(), t }) // zero while not connected
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
 		probe := fusionProbe{site: s.ID, broker: redactURL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
