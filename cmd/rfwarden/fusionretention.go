@@ -64,31 +64,29 @@ func daysBefore(now time.Time, days int) time.Time {
 func (r *fusionRetention) once(ctx context.Context) error {
 	now := r.now()
 	var errs []error
-	deleted := map[string]int64{}
+	attrs := []any{"site", r.site}
+	var total int64
+	deleted := func(table string, n int64) {
+		r.rows.WithLabelValues(table).Add(float64(n))
+		attrs = append(attrs, table, n)
+		total += n
+	}
 	if before := daysBefore(now, r.historyDays); !before.IsZero() {
 		n, err := r.db.Prune(ctx, r.site, before)
-		deleted["history"] = n // Prune counts its tables together
+		deleted("history", n) // Prune counts its tables together
 		errs = append(errs, err)
 	}
 	if before := daysBefore(now, r.alertDays); !before.IsZero() {
 		n, err := r.db.PruneAlerts(ctx, r.site, before)
-		deleted["alert"], deleted["incident"] = n.Alerts, n.Incidents
+		deleted("alert", n.Alerts)
+		deleted("incident", n.Incidents)
 		errs = append(errs, err)
 	}
 	audit, views := daysBefore(now, r.auditDays), daysBefore(now, r.auditViewDays)
 	if !audit.IsZero() || !views.IsZero() {
 		n, err := r.db.PruneAudit(ctx, audit, views)
-		deleted["audit"] = n
+		deleted("audit", n)
 		errs = append(errs, err)
-	}
-	attrs := []any{"site", r.site}
-	var total int64
-	for _, table := range []string{"history", "alert", "incident", "audit"} {
-		if n, ok := deleted[table]; ok {
-			r.rows.WithLabelValues(table).Add(float64(n))
-			attrs = append(attrs, table, n)
-			total += n
-		}
 	}
 	err := errors.Join(errs...)
 	switch {
