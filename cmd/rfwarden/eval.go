@@ -197,17 +197,14 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			fmt.Fprintf(stderr, "eval: corpus %s: scored %d of %d recordings; passed over %s%s\n", corpus, len(cr.Files), len(c.Paths), sum, hint)
 		}
+		var r eval.Report
 		if cr != nil {
-			var parts []string
-			for _, l := range cr.Report().Unmapped {
-				parts = append(parts, fmt.Sprintf("%q ×%d", l.Label, l.Count))
-			}
-			if len(parts) > 0 {
-				fmt.Fprintf(stderr, "eval: corpus %s: labels naming no class, scored as other (docs/evaluation.md lists the words understood): %s\n", corpus, strings.Join(parts, ", "))
+			r = cr.Report()
+			if len(r.Unmapped) > 0 {
+				fmt.Fprintf(stderr, "eval: corpus %s: labels naming no class, scored as other (docs/evaluation.md lists the words understood): %s\n", corpus, eval.FormatLabelCounts(r.Unmapped))
 			}
 		}
 		if stopped == nil || len(cr.Files) > 0 {
-			r := cr.Report()
 			doc.Corpus = &r
 			if err := eval.WriteText(stdout, title, r); err != nil {
 				return err

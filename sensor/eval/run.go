@@ -394,7 +394,7 @@ func FindCorpus(dir string) (Corpus, error) {
 				}
 				isDir = st.IsDir()
 				if isDir {
-					if slices.ContainsFunc(seen, func(s os.FileInfo) bool { return os.SameFile(s, st) }) {
+					if sameFileIndex(seen, st) >= 0 {
 						c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipSeen})
 						continue
 					}
@@ -405,7 +405,7 @@ func FindCorpus(dir string) (Corpus, error) {
 				if err != nil {
 					return fmt.Errorf("corpus %q: %w", dir, err)
 				}
-				if slices.ContainsFunc(seen, func(s os.FileInfo) bool { return os.SameFile(s, st) }) {
+				if sameFileIndex(seen, st) >= 0 {
 					// already read through a link met earlier
 					c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipSeen})
 					continue
@@ -436,7 +436,7 @@ func FindCorpus(dir string) (Corpus, error) {
 	for _, p := range c.Paths {
 		st, err := os.Stat(p)
 		if err == nil {
-			if i := slices.IndexFunc(infos, func(s os.FileInfo) bool { return s != nil && os.SameFile(s, st) }); i >= 0 {
+			if i := sameFileIndex(infos, st); i >= 0 {
 				if isLink(kept[i]) && !isLink(p) {
 					kept[i], p = p, kept[i]
 				}
@@ -775,4 +775,10 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		return run, fmt.Errorf("corpus %q: %w: %s", c.Dir, ErrNoCorpus, why)
 	}
 	return run, nil
+}
+
+// sameFileIndex is the index in infos (nil entries passed over) of the
+// file st is, or -1.
+func sameFileIndex(infos []os.FileInfo, st os.FileInfo) int {
+	return slices.IndexFunc(infos, func(s os.FileInfo) bool { return s != nil && os.SameFile(s, st) })
 }

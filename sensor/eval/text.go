@@ -28,6 +28,15 @@ func fmtRatio(p *float64) string {
 	return fmt.Sprintf("%.3f", *p)
 }
 
+// FormatLabelCounts writes ls as `"label" ×count`, comma-separated.
+func FormatLabelCounts(ls []LabelCount) string {
+	parts := make([]string, len(ls))
+	for i, l := range ls {
+		parts[i] = fmt.Sprintf("%q ×%d", l.Label, l.Count)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // WriteText prints r as plain-text tables under a title: per-class
 // precision and recall, the confusion matrix, noise false alarms (all,
 // and those named with a class, each rate with its 95% upper bound),
@@ -124,11 +133,7 @@ func WriteText(w io.Writer, title string, r Report) error {
 		fmt.Fprintf(&b, "passed over: %s (%s)\n", s.Path, why)
 	}
 	if len(r.Unmapped) > 0 {
-		var parts []string
-		for _, l := range r.Unmapped {
-			parts = append(parts, fmt.Sprintf("%q ×%d", l.Label, l.Count))
-		}
-		fmt.Fprintf(&b, "labels naming no class (scored as other): %s\n", strings.Join(parts, ", "))
+		fmt.Fprintf(&b, "labels naming no class (scored as other): %s\n", FormatLabelCounts(r.Unmapped))
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
