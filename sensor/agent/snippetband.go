@@ -69,7 +69,8 @@ type snippetBand struct {
 	shiftHz     float64 // the kept band's centre from the capture's, Hz
 	capRateHz   float64
 	capCenterHz float64
-	why         string // when factor is 1: why the whole capture is kept
+	why         string         // when factor is 1: why the whole capture is kept
+	dec         *dsp.Decimator // when factor is above 1: the band's filter, designed once
 }
 
 // planSnippetBand picks the band a snippet of r keeps from a capture at
@@ -111,7 +112,8 @@ func planSnippetBand(rateHz, tuneHz float64, r *pipeline.Result) snippetBand {
 		}
 		c = min(max(c, -rateHz/2+out/2), rateHz/2-out/2)
 		if lo >= c-snippetEdgeFrac*out && hi <= c+snippetEdgeFrac*out {
-			return snippetBand{factor: d, rateHz: out, centerHz: tuneHz + c, shiftHz: c, capRateHz: rateHz, capCenterHz: tuneHz}
+			return snippetBand{factor: d, rateHz: out, centerHz: tuneHz + c, shiftHz: c, capRateHz: rateHz, capCenterHz: tuneHz,
+				dec: dsp.NewDecimator(d, snippetPassFrac, snippetStopFrac, snippetAttenDB)}
 		}
 	}
 	whole.why = "its emission with a guard band beside it fills more than half of it"
@@ -126,11 +128,6 @@ func (b snippetBand) outLen(n int64) int64 {
 	return (n + int64(b.factor) - 1) / int64(b.factor)
 }
 
-// decimator is the band's filter.
-func (b snippetBand) decimator() *dsp.Decimator {
-	return dsp.NewDecimator(b.factor, snippetPassFrac, snippetStopFrac, snippetAttenDB)
-}
-
 // apply returns the kept band of x, captured samples: x itself for the
 // whole capture, else x shifted by −shiftHz (dsp.FreqShift), low-passed
 // and decimated (dsp.Decimator), in new memory; sample m of it is at the
@@ -139,7 +136,7 @@ func (b snippetBand) apply(x []complex64) []complex64 {
 	if b.factor <= 1 {
 		return x
 	}
-	return b.decimator().Decimate(nil, dsp.FreqShift(nil, x, -b.shiftHz, b.capRateHz))
+	return b.dec.Decimate(nil, dsp.FreqShift(nil, x, -b.shiftHz, b.capRateHz))
 }
 
 // floor returns the detector's floor src (dBFS per bin of width
@@ -185,10 +182,9 @@ func (b snippetBand) floor(src []float64) []float64 {
 
 // filterText is BandFilterKey's value: what apply did.
 func (b snippetBand) filterText() string {
-	d := b.decimator()
 	return fmt.Sprintf("shifted by %+.0f Hz (the kept band's centre to DC), low-passed by a %d-tap Kaiser-windowed sinc FIR "+
 		"(flat within ±0.003 dB to ±%.0f Hz, at least 68.5 dB down from ±%.0f Hz) and decimated by %d, from %.0f to %.0f samples per second",
-		-b.shiftHz, len(d.Taps(nil)), snippetPassFrac*b.rateHz, snippetStopFrac*b.rateHz, b.factor, b.capRateHz, b.rateHz)
+		-b.shiftHz, 2*b.dec.Delay()+1, snippetPassFrac*b.rateHz, snippetStopFrac*b.rateHz, b.factor, b.capRateHz, b.rateHz)
 }
 
 // describe is the sentence of the snippet's description on its band.
