@@ -613,6 +613,21 @@ func (s *server) exportFileDays(window string) string {
 // it. Cells that a spreadsheet would read as a formula are made text
 // (registry.TextCell).
 func (s *server) sendCSV(c echo.Context, kind, window string, header []string, rows [][]string) error {
+	b, err := csvBytes(header, rows)
+	if err != nil {
+		return fmt.Errorf("export %s: %w", kind, err)
+	}
+	if err := s.auditFirst(c, kind+".export", kind, "", fmt.Sprintf("window %s, %d %s", window, len(rows), kind)); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, kind, cmp.Or(s.siteID(), "site"), s.exportFileDays(window)))
+	return c.Blob(http.StatusOK, "text/csv", b)
+}
+
+// csvBytes writes header and rows as CSV, each row's cells made safe
+// for a spreadsheet (registry.TextCell: a leading = + - @ is not a
+// formula) in place.
+func csvBytes(header []string, rows [][]string) ([]byte, error) {
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
 	cw.Write(header)
@@ -623,14 +638,7 @@ func (s *server) sendCSV(c echo.Context, kind, window string, header []string, r
 		cw.Write(row)
 	}
 	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("export %s: %w", kind, err)
-	}
-	if err := s.auditFirst(c, kind+".export", kind, "", fmt.Sprintf("window %s, %d %s", window, len(rows), kind)); err != nil {
-		return err
-	}
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, kind, cmp.Or(s.siteID(), "site"), s.exportFileDays(window)))
-	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
+	return b.Bytes(), cw.Error()
 }
 
 type alertDetail struct {
@@ -2256,25 +2264,19 @@ func (s *server) auditExport(c echo.Context) error {
 	if len(es) > auditExportRows {
 		return httpError(http.StatusUnprocessableEntity, "more than %d audit rows match: narrow from and to", auditExportRows)
 	}
-	var b bytes.Buffer
-	cw := csv.NewWriter(&b)
-	cw.Write([]string{"id", "time", "user", "action", "object", "before", "after", "addr"})
-	for _, e := range es {
-		row := []string{strconv.FormatInt(e.ID, 10), s.csvTime(e.TimeNS), e.User, e.Action, e.Object, e.Before, e.After, e.Addr}
-		for i, v := range row {
-			row[i] = registry.TextCell(v)
-		}
-		cw.Write(row)
+	rows := make([][]string, len(es))
+	for i, e := range es {
+		rows[i] = []string{strconv.FormatInt(e.ID, 10), s.csvTime(e.TimeNS), e.User, e.Action, e.Object, e.Before, e.After, e.Addr}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	b, err := csvBytes([]string{"id", "time", "user", "action", "object", "before", "after", "addr"}, rows)
+	if err != nil {
 		return fmt.Errorf("export audit log: %w", err)
 	}
 	if err := s.auditFirst(c, "audit.export", "audit", "", fmt.Sprintf("%s; %d rows", cmp.Or(given, "everything"), len(es))); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="audit-%s-%s.csv"`, cmp.Or(s.siteID(), "site"), s.now().In(s.d.Location).Format(time.DateOnly)))
-	return c.Blob(http.StatusOK, "text/csv", b.Bytes())
+	return c.Blob(http.StatusOK, "text/csv", b)
 }
 
 type userReq struct {
