@@ -339,9 +339,11 @@
     if (x.active_ns !== y.active_ns) return y.active_ns - x.active_ns;
     return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
   }
-  function alertShown(a) {
+  // alertFilter reads the list's filters once and returns the test of an
+  // alert against them.
+  function alertFilter() {
     const zone = $('f-zone').value, type = $('f-type').value, unacked = $('f-unacked').checked, state = $('f-state').value, sev = $('f-sev').value;
-    return (!zone || a.zone === zone) && (!type || a.rule === type) && (!unacked || !acked(a)) &&
+    return a => (!zone || a.zone === zone) && (!type || a.rule === type) && (!unacked || !acked(a)) &&
       (!state || (state === 'open' ? a.state !== 'resolved' : a.state === state)) && (!sev || a.severity === sev);
   }
   // alertRow makes alert a's row; an officer's has a box to select it for
@@ -370,7 +372,7 @@
   // place did, so a click is not lost to a live update elsewhere; the
   // selection and the open detail stay as they were.
   function renderAlerts(newID) {
-    const shown = [...st.alerts.values()].filter(alertShown).sort(alertOrder);
+    const shown = [...st.alerts.values()].filter(alertFilter()).sort(alertOrder);
     const ids = new Set(shown.map((a) => a.id));
     for (const id of st.selected) if (!ids.has(id) || !ackable(st.alerts.get(id))) st.selected.delete(id); // acknowledge what is shown
     const trs = shown.map((a) => {
