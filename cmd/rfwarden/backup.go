@@ -160,15 +160,25 @@ func snapshot(ctx context.Context, src, dst string) error {
 // rfwarden-<UTC time as backupTime>.db. A file an operator named
 // rfwarden-pre-upgrade.db is not one, and is never counted or removed.
 func isBackupName(name string) bool {
+	_, ok := backupStamp(name)
+	return ok
+}
+
+// backupStamp returns the time in a backup's name, and whether name is
+// one (isBackupName).
+func backupStamp(name string) (time.Time, bool) {
 	stamp, ok := strings.CutPrefix(name, backupPrefix)
 	if !ok {
-		return false
+		return time.Time{}, false
 	}
 	if stamp, ok = strings.CutSuffix(stamp, backupSuffix); !ok {
-		return false
+		return time.Time{}, false
 	}
 	t, err := time.Parse(backupTime, stamp)
-	return err == nil && t.Format(backupTime) == stamp
+	if err != nil || t.Format(backupTime) != stamp {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // removeBackup removes an old backup (a test makes it fail).
@@ -212,9 +222,8 @@ func oldestBackup(dir string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	for _, e := range entries { // ReadDir sorts by name, which sorts by time
-		if n := e.Name(); e.Type().IsRegular() && isBackupName(n) {
-			t, err := time.Parse(backupTime, strings.TrimSuffix(strings.TrimPrefix(n, backupPrefix), backupSuffix))
-			return t, err == nil
+		if t, ok := backupStamp(e.Name()); ok && e.Type().IsRegular() {
+			return t, true
 		}
 	}
 	return time.Time{}, false

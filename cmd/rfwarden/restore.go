@@ -857,12 +857,8 @@ func checkAdmins(ctx context.Context, cp *sql.DB, n restoreNote, bak, cur map[st
 // backupTaken says when the backup at path was taken: the time in its
 // name (rfwarden backup's), else its file's modification time.
 func backupTaken(path string) string {
-	name := filepath.Base(path)
-	if isBackupName(name) {
-		stamp := strings.TrimSuffix(strings.TrimPrefix(name, backupPrefix), backupSuffix)
-		if t, err := time.Parse(backupTime, stamp); err == nil {
-			return "taken " + t.UTC().Format(time.RFC3339)
-		}
+	if t, ok := backupStamp(filepath.Base(path)); ok {
+		return "taken " + t.UTC().Format(time.RFC3339)
 	}
 	if fi, err := os.Stat(path); err == nil {
 		return "file modified " + fi.ModTime().UTC().Format(time.RFC3339)
