@@ -73,15 +73,18 @@ func TestRunClosesGroupsAtWindowEnd(t *testing.T) {
 				h(m.Topic, m.Payload)
 				time.Sleep(tc.apart)
 			}
+			// A flush writes the detections, then the location: wait for
+			// both (reading between the two writes, under load, saw the
+			// detections stored and no location yet).
 			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 				ts.Mu.Lock()
-				n := len(ts.Dets)
+				n, nl := len(ts.Dets), len(ts.Locs)
 				ts.Mu.Unlock()
-				if n == len(sensors) {
+				if n == len(sensors) && nl > 0 {
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("stored %d of %d detections without a tick", n, len(sensors))
+					t.Fatalf("stored %d of %d detections and %d locations without a tick", n, len(sensors), nl)
 				}
 			}
 			ts.Mu.Lock()
