@@ -38,6 +38,7 @@ func commands() map[string]command {
 		"eval":      {cmdEval, "measure detection and classification: precision/recall, confusion, false alarms, Pd vs SNR"},
 		"backup":    {cmdBackup, "copy the SQLite state online into a checked, dated file and keep the newest (--db, --keep)"},
 		"restore":   {cmdRestore, "put a checked backup in place of the SQLite state, keeping the current one (--db, --site, --force)"},
+		"erase":     {cmdErase, "erase one closed case: its incident or alert, detections, outbox rows and snippets, audited (--db, --incident/--alert, --dry-run)"},
 		"users":     {cmdUsers, "dashboard accounts from the shell: list, reset-password, enable, disable, role (--db)"},
 	}
 }

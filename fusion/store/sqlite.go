@@ -1071,6 +1071,14 @@ func (s *SQLite) Audit(ctx context.Context, e AuditEntry) error {
 // records, and not at all when tx rolls back. A zero TimeNS is set to now.
 // The registry writes an entry and its audit row so.
 func (s *SQLite) AuditTx(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
+	return AuditInTx(ctx, tx, e)
+}
+
+// AuditInTx appends e to the audit log in tx, a transaction on an
+// rfwarden database opened by other means than OpenSQLite (a console
+// command holding it alone: rfwarden erase), as AuditTx does: the row is
+// stored with the change it records, or not at all.
+func AuditInTx(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 	return insertAudit(ctx, tx, e)
 }
 

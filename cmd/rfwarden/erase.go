@@ -1,0 +1,734 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+const eraseUsage = `usage: rfwarden erase [--db rfwarden.db] (--incident ID | --alert ID) [--snippets DIR] [--backups DIR]... [--dry-run] [--yes] [--force]
+
+Erase one case, at a data-protection officer's request: an incident
+(--incident) or an alert that belongs to no incident (--alert), with its
+alerts, their undelivered notifications (notify_outbox), their detections
+(the SQLite detection table: fusion without InfluxDB) and the evidence
+snippets of those detections (snippet-ID.sigmf-meta and .sigmf-data) in
+--snippets and in the snippets/ of each --backups folder. Stop fusion and
+the dashboard first: erase refuses while either holds the database (fusion
+would write the case back). --dry-run prints what would go and changes
+nothing; it may run while they do.
+
+The rows go in one transaction with one audit row (erase.incident or
+erase.alert, by "console:<account> (sudo by <caller>, ...)") naming the
+IDs and counts erased, no content. The files are deleted after it commits;
+any that could not be is named, and erase fails. A detection another case
+still names (another incident's, or another alert's evidence) is kept,
+with its snippets, and listed: erase that case too and it goes then. A
+detection ID no sensor makes is never made into a file name.
+A case not finished is refused unless --force: an open incident, a
+pending or firing alert, an alert of no incident that nobody acknowledged.
+An alert of an incident is erased with its incident (--incident). Without
+--yes, erase asks on a terminal, and refuses when not on one.
+
+Not reached, and printed at the end of every run: InfluxDB (the DELETE
+statements to run are printed), the sensors' snippet folders, the database
+copies in the backup folders (they go as they rotate out, --keep), copies
+taken off the host, the case's locations and heatmap counts
+(history_days), and the audit rows about it (audit_days).
+Run it as the services' user (sudo -u rfwarden). docs/data-protection.md, Erasure.
+`
+
+// eraseStdin is where erase reads its confirmation, and eraseTerminal
+// reports whether that is a terminal (a test sets both): a terminal, not
+// any character device (isTerminal's test), which /dev/null, the stdin
+// of a timer's or a script's run, is too.
+var (
+	eraseStdin    io.Reader = os.Stdin
+	eraseTerminal           = func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
+)
+
+// eraseWindow is how far before an alert became active and after its last
+// change its detections are looked for: the dashboard's evidence window.
+const eraseWindow = 10 * time.Minute
+
+// dirList is a flag that may be given once per folder.
+type dirList []string
+
+func (d *dirList) String() string { return strings.Join(*d, ", ") }
+
+// Set adds one folder.
+func (d *dirList) Set(s string) error {
+	if s == "" {
+		return errors.New("empty folder name")
+	}
+	*d = append(*d, s)
+	return nil
+}
+
+// eraseTarget is what erase was asked to erase: kind "incident" or
+// "alert", and its ID.
+type eraseTarget struct{ kind, id string }
+
+func (t eraseTarget) String() string { return fmt.Sprintf("%s %q", t.kind, t.id) }
+
+// erasePlan is what erasing a case takes, read from the database, and what
+// it leaves.
+type erasePlan struct {
+	target        eraseTarget
+	site          string
+	state         string              // the incident's or the alert's
+	alerts        []string            // the case's stored alerts, sorted
+	missingAlerts []string            // alerts the incident lists that are not stored
+	detections    []string            // detection IDs erased, sorted
+	shared        map[string][]string // detection ID kept -> the other cases naming it ("incident/ID", "alert/ID")
+	detectionRows int                 // rows of detections in the SQLite detection table
+	outboxRows    int
+	hasOutbox     bool // the notify_outbox table exists
+	hasDetection  bool // the detection table exists
+	sensors       []string
+	rooms         []string
+	fromNS, toNS  int64    // the case's evidence window
+	unfinished    []string // why the case is not finished: refused unless --force
+	badIDs        []string // detection IDs no sensor makes: no snippet looked for
+	files         []string // snippet files to delete
+}
+
+// querier is a database or a transaction on it.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// cmdErase erases one case (an incident or an alert of none) from the
+// SQLite state and its snippets from the snippet and backup folders.
+func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("erase", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, eraseUsage); fs.PrintDefaults() }
+	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard")
+	incident := fs.String("incident", "", "the incident to erase, with its alerts")
+	alertID := fs.String("alert", "", "the alert to erase (one of no incident)")
+	snippets := fs.String("snippets", dashboardEnv("RFW_SNIPPET_DIR", ""), "evidence snippet folder (default: RFW_SNIPPET_DIR, the dashboard's)")
+	var backups dirList
+	fs.Var(&backups, "backups", "a backup folder (rfwarden backup's DIR): its snippets/ copies go too; give it once per folder")
+	dryRun := fs.Bool("dry-run", false, "print what would be erased; change nothing")
+	yes := fs.Bool("yes", false, "erase without asking")
+	force := fs.Bool("force", false, "erase a case not finished: an open incident, a pending or firing alert, an alert nobody acknowledged")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() != 0 || (*incident == "") == (*alertID == "") {
+		fmt.Fprintln(stderr, "erase: give one of --incident ID or --alert ID")
+		fs.Usage()
+		return errUsage
+	}
+	target := eraseTarget{"incident", *incident}
+	if *alertID != "" {
+		target = eraseTarget{"alert", *alertID}
+	}
+	if !*dryRun && !*yes && !eraseTerminal() {
+		return fmt.Errorf("erase: not run on a terminal, so nobody can confirm: give --yes to erase %s (or --dry-run to see what would go)", target)
+	}
+	if _, err := existingDB(*dbPath); err != nil {
+		return fmt.Errorf("erase: %w", err)
+	}
+	dirs, err := eraseDirs(fs, *snippets, backups, stdout)
+	if err != nil {
+		return fmt.Errorf("erase: %w", err)
+	}
+	if *dryRun {
+		return eraseDryRun(ctx, *dbPath, target, dirs, backups, *force, stdout)
+	}
+
+	// nothing else holds the database, and nothing will while the case
+	// is erased: fusion's locks, then SQLite's own
+	release, err := lockFusions(*dbPath)
+	if err != nil {
+		return fmt.Errorf("erase: %w: fusion runs on %s; stop it and the dashboard first: systemctl stop rfwarden-fusion rfwarden-dashboard", err, *dbPath)
+	}
+	defer release()
+	held, err := holdDatabase(ctx, *dbPath)
+	switch {
+	case errors.Is(err, errInUse):
+		return fmt.Errorf("erase: %s is in use by another process (the dashboard or fusion): stop them first: systemctl stop rfwarden-dashboard rfwarden-fusion", *dbPath)
+	case err != nil:
+		return fmt.Errorf("erase: open %s: %w", *dbPath, err)
+	}
+	defer held.Close()
+	plan, err := readErasePlan(ctx, held, target, dirs)
+	if err != nil {
+		return fmt.Errorf("erase: %w", err)
+	}
+	printErasePlan(stdout, plan)
+	if len(plan.unfinished) > 0 {
+		if !*force {
+			return fmt.Errorf("erase: refused: %s not finished: %s; finish it on the dashboard first (close the case, acknowledge the alert, or wait for it to resolve), or give --force",
+				target, strings.Join(plan.unfinished, "; "))
+		}
+		fmt.Fprintf(stdout, "warning: erasing %s though it is not finished (--force)\n", target)
+	}
+	if !*yes {
+		fmt.Fprintf(stdout, "erase all of the above? type yes to go on: ")
+		line, _ := bufio.NewReader(eraseStdin).ReadString('\n')
+		if strings.TrimSpace(line) != "yes" {
+			fmt.Fprintln(stdout)
+			return fmt.Errorf("erase: not confirmed: nothing erased")
+		}
+	}
+	erased, err := executeErase(ctx, held, plan, consoleActor(osConsoleEnv()), time.Now())
+	if err != nil {
+		return fmt.Errorf("erase: %w (nothing erased)", err)
+	}
+	held.Close()
+	fmt.Fprintf(stdout, "erased %s of site %s: %s; audited as erase.%s\n", target, plan.site, erased, target.kind)
+
+	// the files, after the commit: a file left is named, never a row left
+	// whose file is gone
+	var failed []string
+	deleted := 0
+	for _, p := range plan.files {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			failed = append(failed, fmt.Sprintf("%s (%v)", p, err))
+			continue
+		}
+		deleted++
+	}
+	fmt.Fprintf(stdout, "deleted %d snippet files\n", deleted)
+	for _, f := range failed {
+		fmt.Fprintf(stdout, "could not delete %s: delete it by hand\n", f)
+	}
+	printNotErased(stdout, plan, backups)
+	if len(failed) > 0 {
+		return fmt.Errorf("erase: the rows of %s are erased, but %d snippet files could not be deleted; delete them by hand: %s", target, len(failed), strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// eraseDirs returns the snippet folders erase deletes snippets in: the
+// snippet folder and each backup folder's snippets/ that exists. A folder
+// named on the command line must exist (a mistyped one would leave its
+// copies); RFW_SNIPPET_DIR, the default, may not exist yet.
+func eraseDirs(fs *flag.FlagSet, snippets string, backups []string, stdout io.Writer) ([]string, error) {
+	var dirs []string
+	if snippets != "" {
+		switch _, err := os.Stat(snippets); {
+		case err == nil:
+			dirs = append(dirs, snippets)
+		case errors.Is(err, os.ErrNotExist) && !flagSet(fs, "snippets"):
+			fmt.Fprintf(stdout, "snippets: %s (RFW_SNIPPET_DIR) does not exist yet: none to delete\n", snippets)
+		default:
+			return nil, fmt.Errorf("snippet folder: %w", err)
+		}
+	} else {
+		fmt.Fprintln(stdout, "warning: no --snippets and no RFW_SNIPPET_DIR: no snippet deleted from the dashboard's folder")
+	}
+	for _, b := range backups {
+		if _, err := os.Stat(b); err != nil {
+			return nil, fmt.Errorf("backup folder: %w", err)
+		}
+		d := filepath.Join(b, backupSnippets)
+		if _, err := os.Stat(d); err == nil {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs, nil
+}
+
+// eraseDryRun prints what erasing target would take, reading the database
+// at path in one read-only transaction, and changes nothing. It fails as
+// the erase would for a case not finished.
+func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, backups []string, force bool, stdout io.Writer) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("erase: open %s: %w", path, err)
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("erase: read %s: %w", path, err)
+	}
+	defer tx.Rollback()
+	plan, err := readErasePlan(ctx, tx, target, dirs)
+	if err != nil {
+		return fmt.Errorf("erase: %w", err)
+	}
+	fmt.Fprintln(stdout, "dry run: nothing is changed")
+	printErasePlan(stdout, plan)
+	printNotErased(stdout, plan, backups)
+	if len(plan.unfinished) > 0 && !force {
+		return fmt.Errorf("erase: %s would be refused: not finished: %s (--force erases it anyway)", target, strings.Join(plan.unfinished, "; "))
+	}
+	return nil
+}
+
+// readErasePlan reads from q what erasing target takes, and looks for the
+// snippet files of its detections in dirs.
+func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []string) (*erasePlan, error) {
+	p := &erasePlan{target: target, shared: map[string][]string{}}
+	tables, err := queryTables(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("read the tables: %w", err)
+	}
+	p.hasOutbox, p.hasDetection = slices.Contains(tables, "notify_outbox"), slices.Contains(tables, "detection")
+	alertSet := map[string]bool{}
+	detSet := map[string]bool{}
+	roomSet := map[string]bool{}
+	notFound := func() error {
+		return fmt.Errorf("%s is not in the database: nothing to erase (erased before? the audit log's erase.%s rows say; deleted by retention at alert_days; or a mistyped ID)", target, target.kind)
+	}
+	var incFrom, incTo int64
+	switch target.kind {
+	case "incident":
+		var body string
+		err := q.QueryRowContext(ctx, `SELECT site, body FROM incident WHERE id = ?`, target.id).Scan(&p.site, &body)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", target, err)
+		}
+		var inc store.Incident
+		if err := json.Unmarshal([]byte(body), &inc); err != nil {
+			return nil, fmt.Errorf("read %s: %w", target, err)
+		}
+		p.state = inc.State
+		if inc.State != store.IncidentClosed {
+			p.unfinished = append(p.unfinished, fmt.Sprintf("incident %s is %s", target.id, inc.State))
+		}
+		for _, a := range inc.Alerts {
+			alertSet[a] = true
+		}
+		// the alerts that name it, though it may not list them
+		naming, err := queryStrings(ctx, q, `SELECT id FROM alert WHERE json_extract(body, '$.incident') = ?`, target.id)
+		if err != nil {
+			return nil, fmt.Errorf("read the alerts of %s: %w", target, err)
+		}
+		for _, a := range naming {
+			alertSet[a] = true
+		}
+		for _, d := range inc.Detections {
+			detSet[d] = true
+		}
+		for _, r := range inc.Rooms {
+			roomSet[r] = true
+		}
+		incFrom, incTo = inc.OpenedNS, inc.UpdatedNS
+	case "alert":
+		var body string
+		err := q.QueryRowContext(ctx, `SELECT site, body FROM alert WHERE id = ?`, target.id).Scan(&p.site, &body)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", target, err)
+		}
+		var a event.Alert
+		if err := json.Unmarshal([]byte(body), &a); err != nil {
+			return nil, fmt.Errorf("read %s: %w", target, err)
+		}
+		// an incident that names it or lists it: the case is the incident
+		cases, err := queryStrings(ctx, q, `SELECT id FROM incident WHERE id = ?
+			UNION SELECT i.id FROM incident AS i, json_each(i.body, '$.alerts') AS j WHERE j.value = ?`, a.Incident, target.id)
+		if err != nil {
+			return nil, fmt.Errorf("read the incidents of %s: %w", target, err)
+		}
+		if len(cases) > 0 {
+			return nil, fmt.Errorf("refused: alert %q is part of incident %s: its case is erased as a whole, with rfwarden erase --incident %s", target.id, strings.Join(cases, ", "), cases[0])
+		}
+		alertSet[target.id] = true
+		if a.State == event.AlertResolved && a.AckNS == 0 {
+			p.unfinished = append(p.unfinished, fmt.Sprintf("alert %s: nobody acknowledged it", target.id))
+		}
+	default:
+		return nil, fmt.Errorf("erase %s: unknown kind", target)
+	}
+
+	// the alerts, their evidence and their window
+	p.fromNS, p.toNS = 0, 0
+	widen := func(from, to int64) {
+		if from <= 0 || to <= 0 {
+			return
+		}
+		if p.fromNS == 0 || from < p.fromNS {
+			p.fromNS = from
+		}
+		if to > p.toNS {
+			p.toNS = to
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(alertSet)) {
+		var body string
+		err := q.QueryRowContext(ctx, `SELECT body FROM alert WHERE id = ?`, id).Scan(&body)
+		if errors.Is(err, sql.ErrNoRows) {
+			p.missingAlerts = append(p.missingAlerts, id)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read alert %q: %w", id, err)
+		}
+		var a event.Alert
+		if err := json.Unmarshal([]byte(body), &a); err != nil {
+			return nil, fmt.Errorf("read alert %q: %w", id, err)
+		}
+		p.alerts = append(p.alerts, id)
+		if a.State == event.AlertPending || a.State == event.AlertFiring {
+			p.unfinished = append(p.unfinished, fmt.Sprintf("alert %s is %s", id, a.State))
+		}
+		for _, d := range a.Evidence {
+			detSet[d] = true
+		}
+		if a.Room != "" {
+			roomSet[a.Room] = true
+		}
+		widen(a.ActiveNS-int64(eraseWindow), a.UpdatedNS+int64(eraseWindow))
+	}
+	if p.fromNS == 0 {
+		widen(incFrom-int64(eraseWindow), incTo+int64(eraseWindow))
+	}
+	alertsJSON := jsonList(p.alerts)
+
+	// evidence another case still names is kept
+	candidates := slices.Sorted(maps.Keys(detSet))
+	incidentID := ""
+	if target.kind == "incident" {
+		incidentID = target.id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT 'alert/' || a.id, j.value FROM alert AS a, json_each(a.body, '$.evidence') AS j
+		WHERE a.site = ?1 AND j.value IN (SELECT value FROM json_each(?2)) AND a.id NOT IN (SELECT value FROM json_each(?3))
+		UNION SELECT 'incident/' || i.id, j.value FROM incident AS i, json_each(i.body, '$.detections') AS j
+		WHERE i.site = ?1 AND j.value IN (SELECT value FROM json_each(?2)) AND i.id != ?4`,
+		p.site, jsonList(candidates), alertsJSON, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("read the other cases' evidence: %w", err)
+	}
+	for rows.Next() {
+		var by, det string
+		if err := rows.Scan(&by, &det); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read the other cases' evidence: %w", err)
+		}
+		p.shared[det] = append(p.shared[det], by)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the other cases' evidence: %w", err)
+	}
+	for _, d := range candidates {
+		if _, kept := p.shared[d]; !kept {
+			p.detections = append(p.detections, d)
+		} else {
+			slices.Sort(p.shared[d])
+		}
+	}
+	detsJSON := jsonList(p.detections)
+
+	// the rows of those detections, and the outbox's of the alerts
+	sensorSet := map[string]bool{}
+	if p.hasDetection {
+		rows, err := q.QueryContext(ctx, `SELECT sensor, room, time_ns FROM detection WHERE site = ? AND id IN (SELECT value FROM json_each(?))`, p.site, detsJSON)
+		if err != nil {
+			return nil, fmt.Errorf("read the detections: %w", err)
+		}
+		for rows.Next() {
+			var sensor, room string
+			var ns int64
+			if err := rows.Scan(&sensor, &room, &ns); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read the detections: %w", err)
+			}
+			p.detectionRows++
+			if sensor != "" {
+				sensorSet[sensor] = true
+			}
+			if room != "" {
+				roomSet[room] = true
+			}
+			widen(ns, ns+1)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read the detections: %w", err)
+		}
+	}
+	if p.hasOutbox {
+		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM notify_outbox WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON).Scan(&p.outboxRows)
+		if err != nil {
+			return nil, fmt.Errorf("read the notification outbox: %w", err)
+		}
+	}
+
+	// the snippet files, named only from IDs a sensor makes
+	for _, d := range p.detections {
+		sensor, ok := detectionSensor(d)
+		if !ok {
+			p.badIDs = append(p.badIDs, d)
+			continue
+		}
+		sensorSet[sensor] = true
+		for _, dir := range dirs {
+			for _, ext := range []string{".sigmf-meta", ".sigmf-data"} {
+				path := filepath.Join(dir, "snippet-"+d+ext)
+				if _, err := os.Lstat(path); err == nil {
+					p.files = append(p.files, path)
+				} else if !errors.Is(err, os.ErrNotExist) {
+					return nil, fmt.Errorf("snippet %s: %w", path, err)
+				}
+			}
+		}
+	}
+	p.sensors = slices.Sorted(maps.Keys(sensorSet))
+	p.rooms = slices.Sorted(maps.Keys(roomSet))
+	return p, nil
+}
+
+// detectionSensor returns the sensor whose detection ID id is, when it is
+// one (event.DetectionOf: SENSOR-BOOT-START-SEQ, SENSOR a site ID of
+// letters, digits, '-' and '_'): only such an ID is made into a snippet's
+// file name, which then stays in its folder.
+func detectionSensor(id string) (string, bool) {
+	parts := strings.Split(id, "-")
+	if len(parts) < 4 {
+		return "", false
+	}
+	sensor := strings.Join(parts[:len(parts)-3], "-")
+	plain := sensor != "" && len(sensor) <= 64 && strings.IndexFunc(sensor, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) < 0
+	name := "snippet-" + id + ".sigmf-meta"
+	if !plain || !event.DetectionOf(sensor, id) || !filepath.IsLocal(name) || filepath.Base(name) != name {
+		return "", false
+	}
+	return sensor, true
+}
+
+// eraseRecord is what the audit row of an erase says: IDs and counts,
+// no content.
+type eraseRecord struct {
+	Site          string   `json:"site"`
+	Alerts        []string `json:"alerts"`
+	OutboxRows    int64    `json:"outbox_rows"`
+	Detections    []string `json:"detections"`
+	DetectionRows int64    `json:"detection_rows"`
+	SnippetFiles  int      `json:"snippet_files"` // to delete after the commit
+	KeptShared    []string `json:"kept_shared,omitempty"`
+	Forced        []string `json:"forced,omitempty"`
+}
+
+// executeErase deletes the rows of plan from db in one transaction with
+// its audit row, by who at now, and says what it deleted.
+func executeErase(ctx context.Context, db *sql.DB, p *erasePlan, who string, now time.Time) (string, error) {
+	// durable at the commit, as the store's own writes are (db is one
+	// connection: holdDatabase)
+	if _, err := db.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+		return "", fmt.Errorf("synchronous: %w", err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	alertsJSON, detsJSON := jsonList(p.alerts), jsonList(p.detections)
+	del := func(what, q string, args ...any) (int64, error) {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, fmt.Errorf("delete the %s: %w", what, err)
+		}
+		return res.RowsAffected()
+	}
+	var done []string
+	if p.target.kind == "incident" {
+		if _, err := del("incident", `DELETE FROM incident WHERE id = ?`, p.target.id); err != nil {
+			return "", err
+		}
+		done = append(done, "1 incident")
+	}
+	nAlerts, err := del("alerts", `DELETE FROM alert WHERE id IN (SELECT value FROM json_each(?))`, alertsJSON)
+	if err != nil {
+		return "", err
+	}
+	done = append(done, countOf(nAlerts, "alert"))
+	var nOutbox, nDets int64
+	if p.hasOutbox {
+		if nOutbox, err = del("outbox rows", `DELETE FROM notify_outbox WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON); err != nil {
+			return "", err
+		}
+		done = append(done, countOf(nOutbox, "outbox row"))
+	}
+	if p.hasDetection {
+		if nDets, err = del("detections", `DELETE FROM detection WHERE site = ? AND id IN (SELECT value FROM json_each(?))`, p.site, detsJSON); err != nil {
+			return "", err
+		}
+		done = append(done, countOf(nDets, "detection row"))
+	}
+	rec := eraseRecord{Site: p.site, Alerts: nonNil(p.alerts), OutboxRows: nOutbox, Detections: nonNil(p.detections), DetectionRows: nDets,
+		SnippetFiles: len(p.files), KeptShared: slices.Sorted(maps.Keys(p.shared)), Forced: p.unfinished}
+	after, err := json.Marshal(rec)
+	if err != nil {
+		return "", fmt.Errorf("audit: %w", err)
+	}
+	if err := store.AuditInTx(ctx, tx, store.AuditEntry{TimeNS: now.UnixNano(), User: who, Action: "erase." + p.target.kind,
+		Object: p.target.kind + "/" + p.target.id, After: string(after)}); err != nil {
+		return "", err
+	}
+	if err := tx.Commit(); err != nil {
+		return "", fmt.Errorf("commit: %w", err)
+	}
+	return strings.Join(done, ", "), nil
+}
+
+// printErasePlan prints what erasing the case takes and what it keeps.
+func printErasePlan(w io.Writer, p *erasePlan) {
+	fmt.Fprintf(w, "%s of site %s (%s):\n", p.target, p.site, orDefault(p.state, "no incident"))
+	fmt.Fprintf(w, "  %s: %s\n", countOf(int64(len(p.alerts)), "alert"), orDefault(strings.Join(p.alerts, ", "), "none"))
+	if len(p.missingAlerts) > 0 {
+		fmt.Fprintf(w, "  alerts it lists that are not stored (deleted before): %s\n", strings.Join(p.missingAlerts, ", "))
+	}
+	if p.hasOutbox {
+		fmt.Fprintf(w, "  %s (their undelivered notifications)\n", countOf(int64(p.outboxRows), "outbox row"))
+	}
+	fmt.Fprintf(w, "  %s: %s\n", countOf(int64(len(p.detections)), "detection"), orDefault(strings.Join(p.detections, ", "), "none"))
+	if p.hasDetection {
+		why := ""
+		if p.detectionRows < len(p.detections) {
+			why = " (the others: InfluxDB holds them, or history_days deleted them)"
+		}
+		fmt.Fprintf(w, "  %s of them in SQLite%s\n", countOf(int64(p.detectionRows), "detection row"), why)
+	}
+	for _, d := range slices.Sorted(maps.Keys(p.shared)) {
+		fmt.Fprintf(w, "  kept, another case names it: detection %s (%s), with its snippets\n", d, strings.Join(p.shared[d], ", "))
+	}
+	if len(p.badIDs) > 0 {
+		quoted := make([]string, len(p.badIDs))
+		for i, d := range p.badIDs {
+			quoted[i] = fmt.Sprintf("%q", d)
+		}
+		fmt.Fprintf(w, "  not a sensor's detection ID, so no snippet file looked for: %s\n", strings.Join(quoted, ", "))
+	}
+	fmt.Fprintf(w, "  %s:\n", countOf(int64(len(p.files)), "snippet file"))
+	for _, f := range p.files {
+		fmt.Fprintf(w, "    %s\n", f)
+	}
+	for _, u := range p.unfinished {
+		fmt.Fprintf(w, "  not finished: %s\n", u)
+	}
+}
+
+// printNotErased says what erase does not reach, and how to erase it.
+func printNotErased(w io.Writer, p *erasePlan, backups []string) {
+	fmt.Fprintln(w, "not erased by this command (docs/data-protection.md, Erasure):")
+	if p.fromNS > 0 {
+		from := time.Unix(0, p.fromNS).UTC().Format(time.RFC3339Nano)
+		to := time.Unix(0, p.toNS).UTC().Format(time.RFC3339Nano)
+		fmt.Fprintln(w, "  - InfluxDB, when fusion.yaml sets influx.url: it deletes by time and tags only, taking the room's other")
+		fmt.Fprintln(w, "    detections and locations of that time too (or wait for its retention policy); at the influx shell, in influx.database:")
+		rooms := p.rooms
+		if len(rooms) == 0 {
+			fmt.Fprintln(w, "    (no room known: these take every room's)")
+			rooms = []string{""}
+		}
+		for _, m := range []string{"detection", "location"} {
+			for _, r := range rooms {
+				where := fmt.Sprintf(`"site" = '%s'`, influxQuote(p.site))
+				if r != "" {
+					where += fmt.Sprintf(` AND "room" = '%s'`, influxQuote(r))
+				}
+				fmt.Fprintf(w, "      DELETE FROM %q WHERE %s AND time >= '%s' AND time < '%s'\n", m, where, from, to)
+			}
+		}
+	}
+	if len(p.detections) > 0 {
+		fmt.Fprintf(w, "  - the sensors' snippet folders (snippets.dir, with .keep and .sent) on %s: the snippets of the detections above\n", orDefault(strings.Join(p.sensors, ", "), "the sensors"))
+	}
+	var copies []string
+	for _, b := range backups {
+		ents, _ := os.ReadDir(b)
+		for _, e := range ents {
+			if isBackupName(e.Name()) {
+				copies = append(copies, filepath.Join(b, e.Name()))
+			}
+		}
+	}
+	if len(copies) > 0 {
+		fmt.Fprintf(w, "  - the database copies in the backup folders hold these rows until they rotate out (--keep): %s; delete them or let them rotate\n", strings.Join(copies, ", "))
+	} else {
+		fmt.Fprintln(w, "  - the database copies in the backup folders hold these rows until they rotate out (--keep): delete them or let them rotate")
+	}
+	fmt.Fprintln(w, "  - copies taken off the host: off-host backups, copied snippet folders, exported incident bundles")
+	fmt.Fprintln(w, "  - the SQLite locations of its tracks and the heatmap counts (history_days), the audit rows about it (audit_days)")
+}
+
+// influxQuote escapes s for a single-quoted InfluxQL string.
+func influxQuote(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
+}
+
+// queryTables returns the names of the tables q's database has.
+func queryTables(ctx context.Context, q querier) ([]string, error) {
+	return queryStrings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+}
+
+// queryStrings returns the one column of the rows of query.
+func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// jsonList returns ids as a JSON array, for json_each.
+func jsonList(ids []string) string {
+	b, _ := json.Marshal(nonNil(ids))
+	return string(b)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// countOf says "1 alert" or "2 alerts".
+func countOf(n int64, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %ss", n, one)
+}
+
+// orDefault returns s, or def when s is empty.
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,498 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/statelock"
+)
+
+// eraseDetID returns the nth detection ID of sensor, named as sensors
+// name them (event.DetectionOf).
+func eraseDetID(sensor string, n int) string {
+	return fmt.Sprintf("%s-0123456789ab-%d-%d", sensor, n*1000, n)
+}
+
+// Detection IDs of the erase fixture, by what they are evidence of.
+var (
+	detA1     = eraseDetID("s1", 1) // of alert A1 (incident INC-A)
+	detA2     = eraseDetID("s2", 2) // of alert A2 (incident INC-A)
+	detShared = eraseDetID("s1", 3) // of INC-A's A1 and INC-B's B1
+	detB1     = eraseDetID("s2", 4) // of B1 (INC-B)
+	detS1     = eraseDetID("s1", 5) // of S1, an alert of no incident, acknowledged
+	detS2     = eraseDetID("s1", 6) // of S2, of no incident, nobody acknowledged it
+	detS3     = eraseDetID("s1", 7) // of S3, firing
+	detO1     = eraseDetID("s1", 8) // of O1 (INC-O, open)
+)
+
+// hostileIDs are detection IDs an incident's stored body names that no
+// sensor makes: a snippet name made of them would leave the folder.
+var hostileIDs = []string{"x/../../victim", "../victim", "snippet-../../victim"}
+
+// eraseFixture is a database of site hmp-test with three incidents, their
+// alerts, detections and notification outbox rows, and the snippets of
+// every detection in a snippet folder and (some) in a backup folder.
+type eraseFixture struct {
+	dir, db, snippets, backups string
+}
+
+// allDetections are every detection of the fixture with a snippet.
+var allDetections = []string{detA1, detA2, detShared, detB1, detS1, detS2, detS3, detO1}
+
+func makeEraseFixture(t *testing.T) eraseFixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	f := eraseFixture{dir: dir, db: filepath.Join(dir, "rfwarden.db"), snippets: filepath.Join(dir, "snippets"), backups: filepath.Join(dir, "backups")}
+	db, err := store.OpenSQLite(f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC).UnixNano()
+	var recs []store.DetectionRecord
+	for i, id := range allDetections {
+		sensor := strings.SplitN(id, "-", 2)[0]
+		recs = append(recs, store.DetectionRecord{Detection: event.Detection{Schema: 1, ID: id, Site: "hmp-test", Sensor: sensor,
+			TimeNS: base + int64(i)*int64(time.Second), Snippet: "snippet-" + id, Class: "lte"}, Room: "cell-1"})
+	}
+	// another site's detection of the same ID is not this case's
+	recs = append(recs, store.DetectionRecord{Detection: event.Detection{Schema: 1, ID: detA1, Site: "hmp-other", Sensor: "s1", TimeNS: base}, Room: "cell-9"})
+	if err := db.WriteDetections(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	ack := base + int64(time.Hour)
+	alerts := []event.Alert{
+		{ID: "A1", State: event.AlertResolved, Incident: "INC-A", Evidence: []string{detA1, detShared}, AckNS: ack, AckBy: "ops", AckNote: "searched cell 1"},
+		{ID: "A2", State: event.AlertResolved, Incident: "INC-A", Evidence: []string{detA2}},
+		{ID: "B1", State: event.AlertResolved, Incident: "INC-B", Evidence: []string{detB1, detShared}, AckNS: ack},
+		{ID: "S1", State: event.AlertResolved, Evidence: []string{detS1}, AckNS: ack},
+		{ID: "S2", State: event.AlertResolved, Evidence: []string{detS2}},
+		{ID: "S3", State: event.AlertFiring, Evidence: []string{detS3}},
+		{ID: "O1", State: event.AlertFiring, Incident: "INC-O", Evidence: []string{detO1}},
+	}
+	notifier, err := fusion.OpenNotifier(ctx, db.DB(), fusion.NotifyOptions{Site: "hmp-test", Output: "webhook", Next: nopPublisher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range alerts {
+		a.Schema, a.Site, a.Rule, a.Severity, a.Room = 1, "hmp-test", "phone", event.SeverityCritical, "cell-1"
+		a.Summary = "phone in cell 1"
+		a.ActiveNS, a.UpdatedNS = base, base+int64(10*time.Minute)
+		if err := db.UpsertAlert(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := notifier.PublishAlert(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closed := func(inc store.Incident) store.Incident {
+		inc.Site, inc.Kind, inc.Summary, inc.OpenedNS, inc.UpdatedNS = "hmp-test", "illicit_phone", "phone in cell 1", base, ack
+		inc.State, inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Rooms = store.IncidentClosed, ack, "ops", "not_found", []string{"cell-1"}
+		return inc
+	}
+	open := closed(store.Incident{ID: "INC-O", Alerts: []string{"O1"}, Detections: []string{detO1}})
+	open.State, open.ClosedNS, open.ClosedBy, open.Outcome = store.IncidentOpen, 0, "", ""
+	for _, inc := range []store.Incident{
+		closed(store.Incident{ID: "INC-A", Alerts: []string{"A1", "A2"}, Detections: []string{detA1, detA2, detShared}}),
+		closed(store.Incident{ID: "INC-B", Alerts: []string{"B1"}, Detections: []string{detB1, detShared}}),
+		closed(store.Incident{ID: "INC-H", Detections: hostileIDs}),
+		open,
+	} {
+		if err := db.UpsertIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(p string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(filepath.Base(p)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range allDetections {
+		for _, ext := range []string{".sigmf-meta", ".sigmf-data"} {
+			write(filepath.Join(f.snippets, "snippet-"+id+ext))
+			if id == detA1 || id == detShared || id == detB1 {
+				write(filepath.Join(f.backups, "snippets", "snippet-"+id+ext))
+			}
+		}
+	}
+	write(filepath.Join(f.backups, "rfwarden-20261201T030000.000Z.db"))
+	// what a hostile ID's snippet name would reach, joined to the folder
+	write(filepath.Join(dir, "victim.sigmf-meta"))
+	write(filepath.Join(dir, "victim.sigmf-data"))
+	return f
+}
+
+// nopPublisher delivers nothing: the outbox rows stay queued.
+type nopPublisher struct{}
+
+func (nopPublisher) PublishAlert(context.Context, event.Alert) error { return nil }
+
+// eraseState is what a fixture's database and folders hold.
+type eraseState struct {
+	incidents, alerts, outbox, detections, audit, files []string
+}
+
+// readEraseState reads what f holds now, each list sorted.
+func readEraseState(t *testing.T, f eraseFixture) eraseState {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+f.db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	col := func(q string) []string {
+		t.Helper()
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		slices.Sort(out)
+		return out
+	}
+	var s eraseState
+	s.incidents = col(`SELECT id FROM incident`)
+	s.alerts = col(`SELECT id FROM alert`)
+	s.outbox = col(`SELECT alert_id FROM notify_outbox`)
+	s.detections = col(`SELECT site || '/' || id FROM detection`)
+	s.audit = col(`SELECT id || ' ' || user || ' ' || action || ' ' || object || ' ' || after FROM audit`)
+	filepath.WalkDir(f.dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && !strings.Contains(p, "rfwarden.db") {
+			rel, _ := filepath.Rel(f.dir, p)
+			s.files = append(s.files, rel)
+		}
+		return nil
+	})
+	slices.Sort(s.files)
+	return s
+}
+
+// snippetFiles returns the files of the snippets of ids, in the snippet
+// folder and, when backup, in the backup folder's snippets/.
+func snippetFiles(backup bool, ids ...string) []string {
+	var out []string
+	for _, id := range ids {
+		for _, ext := range []string{".sigmf-meta", ".sigmf-data"} {
+			out = append(out, filepath.Join("snippets", "snippet-"+id+ext))
+			if backup {
+				out = append(out, filepath.Join("backups", "snippets", "snippet-"+id+ext))
+			}
+		}
+	}
+	return out
+}
+
+// without returns list less drop.
+func without(list []string, drop ...string) []string {
+	return slices.DeleteFunc(slices.Clone(list), func(s string) bool { return slices.Contains(drop, s) })
+}
+
+// eraseRun runs rfwarden erase on f with args (--db, --snippets and
+// --backups first), not on a terminal.
+func eraseRun(f eraseFixture, args ...string) (string, error) {
+	return eraseRunTerminal(f, false, nil, args...)
+}
+
+// eraseRunTerminal is eraseRun, on a terminal when terminal, with stdin
+// in.
+func eraseRunTerminal(f eraseFixture, terminal bool, in io.Reader, args ...string) (string, error) {
+	oldTerm, oldIn := eraseTerminal, eraseStdin
+	eraseTerminal, eraseStdin = func() bool { return terminal }, in
+	defer func() { eraseTerminal, eraseStdin = oldTerm, oldIn }()
+	var stdout, stderr strings.Builder
+	all := append([]string{"erase", "--db", f.db, "--snippets", f.snippets, "--backups", f.backups}, args...)
+	err := run(context.Background(), all, &stdout, &stderr)
+	return stdout.String() + stderr.String(), err
+}
+
+// A DPO erases a closed case: its incident, alerts, outbox rows,
+// detections and their snippets (in the snippet folder and the backup
+// folder) go, in one transaction with one audit row naming them by the
+// console actor; another case's rows and files, and the evidence that
+// case shares, stay. Run again, it says there is nothing to erase.
+func TestEraseIncident(t *testing.T) {
+	f := makeEraseFixture(t)
+	before := readEraseState(t, f)
+	out, err := eraseRun(f, "--incident", "INC-A", "--yes")
+	if err != nil {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	after := readEraseState(t, f)
+	if want := without(before.incidents, "INC-A"); !slices.Equal(after.incidents, want) {
+		t.Errorf("incidents: %v, want %v", after.incidents, want)
+	}
+	if want := without(before.alerts, "A1", "A2"); !slices.Equal(after.alerts, want) {
+		t.Errorf("alerts: %v, want %v", after.alerts, want)
+	}
+	if want := without(before.outbox, "A1", "A2"); !slices.Equal(after.outbox, want) {
+		t.Errorf("outbox: %v, want %v", after.outbox, want)
+	}
+	if want := without(before.detections, "hmp-test/"+detA1, "hmp-test/"+detA2); !slices.Equal(after.detections, want) {
+		t.Errorf("detections: %v, want %v", after.detections, want)
+	}
+	if want := without(before.files, snippetFiles(true, detA1, detA2)...); !slices.Equal(after.files, want) {
+		t.Errorf("files: %v, want %v", after.files, want)
+	}
+	// one audit row, by the console, naming IDs and counts, no content
+	if len(after.audit) != len(before.audit)+1 {
+		t.Fatalf("audit rows: %v, want one more than %v", after.audit, before.audit)
+	}
+	row := after.audit[len(after.audit)-1]
+	for _, want := range []string{" console:", " erase.incident incident/INC-A ", `"A1"`, `"A2"`, detA1, detA2, detShared, `"outbox_rows":2`, `"detection_rows":2`, `"snippet_files":6`} {
+		if !strings.Contains(row, want) {
+			t.Errorf("audit row %q lacks %q", row, want)
+		}
+	}
+	for _, content := range []string{"phone in cell", "searched", "cell-1", "not_found"} {
+		if strings.Contains(row, content) {
+			t.Errorf("audit row %q holds content %q", row, content)
+		}
+	}
+	for _, want := range []string{"INC-A", "2 alerts", "kept", detShared, "INC-B", "deleted 6 snippet files",
+		"not erased", `DELETE FROM "detection" WHERE "site" = 'hmp-test' AND "room" = 'cell-1' AND time >= '2026-11-20T09:50:00Z' AND time < '2026-11-20T10:20:00Z'`,
+		"sensors' snippet folders", "s1, s2", "rfwarden-20261201T030000.000Z.db", "off the host"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// again: nothing to erase, nothing changed
+	out, err = eraseRun(f, "--incident", "INC-A", "--yes")
+	if err == nil || !strings.Contains(err.Error(), `incident "INC-A"`) || !strings.Contains(err.Error(), "nothing to erase") {
+		t.Errorf("erase again: %v\n%s", err, out)
+	}
+	if again := readEraseState(t, f); !slices.Equal(again.audit, after.audit) || !slices.Equal(again.files, after.files) {
+		t.Errorf("erase again changed something")
+	}
+	// the other case, erased next, takes the shared evidence now
+	if out, err := eraseRun(f, "--incident", "INC-B", "--yes"); err != nil {
+		t.Fatalf("erase INC-B: %v\n%s", err, out)
+	}
+	last := readEraseState(t, f)
+	if want := without(after.files, snippetFiles(true, detB1, detShared)...); !slices.Equal(last.files, want) {
+		t.Errorf("files after INC-B: %v, want %v", last.files, want)
+	}
+}
+
+// An alert of no incident is erased with --alert, with its outbox rows,
+// detections and snippets, audited as erase.alert.
+func TestEraseAlert(t *testing.T) {
+	f := makeEraseFixture(t)
+	before := readEraseState(t, f)
+	out, err := eraseRun(f, "--alert", "S1", "--yes")
+	if err != nil {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	after := readEraseState(t, f)
+	if !slices.Equal(after.incidents, before.incidents) || !slices.Equal(after.alerts, without(before.alerts, "S1")) ||
+		!slices.Equal(after.outbox, without(before.outbox, "S1")) || !slices.Equal(after.detections, without(before.detections, "hmp-test/"+detS1)) ||
+		!slices.Equal(after.files, without(before.files, snippetFiles(false, detS1)...)) {
+		t.Errorf("after erasing S1:\n%+v\nbefore:\n%+v", after, before)
+	}
+	if row := after.audit[len(after.audit)-1]; !strings.Contains(row, " erase.alert alert/S1 ") || !strings.Contains(row, detS1) {
+		t.Errorf("audit row %q", row)
+	}
+}
+
+// --dry-run prints what would go and changes nothing, even while the
+// services hold the database.
+func TestEraseDryRun(t *testing.T) {
+	f := makeEraseFixture(t)
+	before := readEraseState(t, f)
+	dash, err := store.OpenSQLite(f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dash.Close()
+	if _, err := dash.Alerts(context.Background(), store.AlertFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := eraseRun(f, "--incident", "INC-A", "--dry-run")
+	if err != nil {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	for _, want := range slices.Concat([]string{"dry run", "A1", "A2", detA1, detA2, "kept", detShared, "2 outbox rows", "2 detection rows", "not erased"},
+		snippetFiles(true, detA1), snippetFiles(false, detA2)) {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+	if after := readEraseState(t, f); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("dry run changed the state:\n%+v\nbefore:\n%+v", after, before)
+	}
+	// a dry run of a case that would be refused says so and fails
+	out, err = eraseRun(f, "--incident", "INC-O", "--dry-run")
+	if err == nil || !strings.Contains(err.Error(), "open") {
+		t.Errorf("dry run of an open case: %v\n%s", err, out)
+	}
+}
+
+// Refusals change nothing and name the problem; --force erases a case
+// not finished (open, firing, not acknowledged).
+func TestEraseRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		hold  func(t *testing.T, f eraseFixture) func()
+		setup func(t *testing.T, f eraseFixture)
+		want  []string // in the error; none: it succeeds
+	}{
+		{name: "unknown incident", args: []string{"--incident", "INC-X", "--yes"}, want: []string{`incident "INC-X"`, "nothing to erase"}},
+		{name: "unknown alert", args: []string{"--alert", "X1", "--yes"}, want: []string{`alert "X1"`, "nothing to erase"}},
+		{name: "open incident", args: []string{"--incident", "INC-O", "--yes"}, want: []string{"INC-O", "open", "O1", "firing", "--force"}},
+		{name: "open incident forced", args: []string{"--incident", "INC-O", "--yes", "--force"}},
+		{name: "firing alert", args: []string{"--alert", "S3", "--yes"}, want: []string{"S3", "firing", "--force"}},
+		{name: "alert nobody acknowledged", args: []string{"--alert", "S2", "--yes"}, want: []string{"S2", "acknowledged", "--force"}},
+		{name: "alert nobody acknowledged forced", args: []string{"--alert", "S2", "--yes", "--force"}},
+		{name: "alert of an incident", args: []string{"--alert", "A1", "--yes", "--force"}, want: []string{"INC-A", "--incident INC-A"}},
+		{name: "both", args: []string{"--incident", "INC-A", "--alert", "S1", "--yes"}, want: []string{"usage"}},
+		{name: "neither", args: []string{"--yes"}, want: []string{"usage"}},
+		{name: "not on a terminal without --yes", args: []string{"--incident", "INC-A"}, want: []string{"--yes", "terminal"}},
+		{name: "missing backup folder", args: []string{"--incident", "INC-A", "--yes", "--backups", "/nonexistent/rfw-backups"}, want: []string{"/nonexistent/rfw-backups"}},
+		{name: "missing snippet folder", args: []string{"--incident", "INC-A", "--yes", "--snippets", "/nonexistent/rfw-snippets"}, want: []string{"/nonexistent/rfw-snippets"}},
+		{name: "dashboard holds the database", args: []string{"--incident", "INC-A", "--yes"},
+			hold: func(t *testing.T, f eraseFixture) func() {
+				db, err := store.OpenSQLite(f.db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Alerts(context.Background(), store.AlertFilter{}); err != nil {
+					t.Fatal(err)
+				}
+				return func() { db.Close() }
+			}, want: []string{"in use", "systemctl stop"}},
+		{name: "fusion holds its lock", args: []string{"--incident", "INC-A", "--yes"},
+			hold: func(t *testing.T, f eraseFixture) func() {
+				l, err := statelock.Acquire(statelock.For(f.db + ".fusion-hmp-test"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return func() { l.Release() }
+			}, want: []string{"fusion-hmp-test.lock", "systemctl stop"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := makeEraseFixture(t)
+			before := readEraseState(t, f)
+			if tc.hold != nil {
+				defer tc.hold(t, f)()
+			}
+			out, err := eraseRun(f, tc.args...)
+			after := readEraseState(t, f)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("erase: %v\n%s", err, out)
+				}
+				if len(after.audit) != len(before.audit)+1 || !strings.Contains(after.audit[len(after.audit)-1], `"forced":`) {
+					t.Errorf("a forced erase's audit row does not say it was forced: %v", after.audit)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("erase succeeded:\n%s", out)
+			}
+			msg := err.Error()
+			if msg == "usage" {
+				msg = out
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+			if fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Errorf("a refused erase changed the state:\n%+v\nbefore:\n%+v", after, before)
+			}
+		})
+	}
+}
+
+// Detection IDs come from the database: one that is not a sensor's
+// detection ID is never made into a path, so a stored "x/../../victim"
+// deletes no file outside the snippet folder.
+func TestEraseHostileSnippetID(t *testing.T) {
+	f := makeEraseFixture(t)
+	before := readEraseState(t, f)
+	out, err := eraseRun(f, "--incident", "INC-H", "--yes")
+	if err != nil {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	after := readEraseState(t, f)
+	if !slices.Equal(after.files, before.files) {
+		t.Errorf("files: %v, want %v", after.files, before.files)
+	}
+	if !strings.Contains(out, "not a sensor's detection ID") || !strings.Contains(out, `"x/../../victim"`) {
+		t.Errorf("output does not name the IDs not followed:\n%s", out)
+	}
+}
+
+// On a terminal, erase asks first: anything but "yes" erases nothing.
+func TestEraseConfirms(t *testing.T) {
+	for _, tc := range []struct {
+		name, answer string
+		erased       bool
+	}{{"no", "no\n", false}, {"empty line", "\n", false}, {"end of input", "", false}, {"yes", "yes\n", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := makeEraseFixture(t)
+			out, err := eraseRunTerminal(f, true, strings.NewReader(tc.answer), "--incident", "INC-A")
+			erased := !slices.Contains(readEraseState(t, f).incidents, "INC-A")
+			if erased != tc.erased || (err == nil) != tc.erased {
+				t.Errorf("answer %q: erased %v, err %v, want erased %v\n%s", tc.answer, erased, err, tc.erased, out)
+			}
+			if !strings.Contains(out, "yes") {
+				t.Errorf("no question asked (%v):\n%s", err, out)
+			}
+		})
+	}
+}
+
+// A snippet file that cannot be deleted is named and fails the command,
+// after the rows are erased (committed) and the other files deleted.
+func TestEraseFileNotDeleted(t *testing.T) {
+	f := makeEraseFixture(t)
+	stuck := filepath.Join(f.backups, "snippets", "snippet-"+detA1+".sigmf-data")
+	if err := os.Remove(stuck); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(stuck, "inside"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, err := eraseRun(f, "--incident", "INC-A", "--yes")
+	if err == nil || !strings.Contains(err.Error(), stuck) {
+		t.Fatalf("erase: %v, want an error naming %s\n%s", err, stuck, out)
+	}
+	if !strings.Contains(out, stuck) {
+		t.Errorf("output does not name %s:\n%s", stuck, out)
+	}
+	after := readEraseState(t, f)
+	if slices.Contains(after.incidents, "INC-A") || slices.Contains(after.alerts, "A1") {
+		t.Errorf("rows not erased: %+v", after)
+	}
+	for _, p := range snippetFiles(true, detA2) {
+		if slices.Contains(after.files, p) {
+			t.Errorf("%s not deleted", p)
+		}
+	}
+}
