@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/term"
-
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
@@ -55,12 +53,10 @@ Run it as the services' user (sudo -u rfwarden). docs/data-protection.md, Erasur
 `
 
 // eraseStdin is where erase reads its confirmation, and eraseTerminal
-// reports whether that is a terminal (a test sets both): a terminal, not
-// any character device (isTerminal's test), which /dev/null, the stdin
-// of a timer's or a script's run, is too.
+// reports whether that is a terminal (a test sets both).
 var (
 	eraseStdin    io.Reader = os.Stdin
-	eraseTerminal           = func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
+	eraseTerminal           = func() bool { return isTerminal(os.Stdin) }
 )
 
 // eraseWindow is how far before an alert became active and after its last

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +74,22 @@ func TestProgress(t *testing.T) {
 	}
 	if out.Len() != 0 {
 		t.Errorf("a hidden or empty progress drew %q", out.String())
+	}
+}
+
+// TestIsTerminalNotDevNull: /dev/null (a timer's or a script's stderr) is
+// a character device but no terminal; taking it for one drew a redrawn
+// bar nobody sees and let erase ask a question nobody can answer.
+func TestIsTerminalNotDevNull(t *testing.T) {
+	f, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Errorf("isTerminal(%s) = true", os.DevNull)
+	}
+	if isTerminal(&bytes.Buffer{}) {
+		t.Error("isTerminal(buffer) = true")
 	}
 }

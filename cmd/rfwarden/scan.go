@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/term"
+
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
@@ -354,13 +356,14 @@ func startSeconds(rec *sigmf.Recording) func(sample int64) float64 {
 	return func(sample int64) float64 { return rec.TimeAt(sample).Sub(t0).Seconds() }
 }
 
+// isTerminal reports whether w is a terminal (not merely a character
+// device: /dev/null, a timer's stdin or stderr, is one too).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // scanJSON is the --json form of one detection.
