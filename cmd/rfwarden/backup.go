@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 const backupUsage = `usage: rfwarden backup [--db rfwarden.db] [--keep 14] [--snippets DIR] DIR
@@ -137,7 +139,7 @@ func writeBackup(ctx context.Context, src, tmp, name string) error {
 // snapshot writes a compacted copy of the database at src to dst in one
 // read transaction (VACUUM INTO), and checks the copy.
 func snapshot(ctx context.Context, src, dst string) error {
-	db, err := sql.Open("sqlite", "file:"+src+"?mode=ro&_pragma=busy_timeout(30000)")
+	db, err := sql.Open("sqlite", store.FileURI(src)+"?mode=ro&_pragma=busy_timeout(30000)")
 	if err != nil {
 		return fmt.Errorf("open %s: %w", src, err)
 	}
@@ -145,7 +147,7 @@ func snapshot(ctx context.Context, src, dst string) error {
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
-	cp, err := sql.Open("sqlite", "file:"+dst+"?mode=ro")
+	cp, err := sql.Open("sqlite", store.FileURI(dst)+"?mode=ro")
 	if err != nil {
 		return fmt.Errorf("open the copy: %w", err)
 	}

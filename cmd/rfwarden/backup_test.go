@@ -311,3 +311,45 @@ func TestBackupRotateFailsSnippetsCopied(t *testing.T) {
 		t.Errorf("backups: %v, want the new one and the one that could not be removed", files)
 	}
 }
+
+// TestBackupRestoreOddPath: a database in a folder whose name holds the
+// characters an SQLite URI gives meaning to ('#', '?', '%') is the one
+// opened, backed up and restored: "file:"+path opened "…/case" for
+// "…/case#3/rfw.db" (a fresh, empty database beside it) or failed.
+func TestBackupRestoreOddPath(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "case#3 ?x=1 %41")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "rfw.db")
+	db, err := store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := event.Alert{Schema: 1, ID: "a1", Site: "hmp", Rule: "r", Severity: event.SeverityCritical, State: event.AlertFiring, UpdatedNS: 1}
+	if err := db.UpsertAlert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if ents, _ := os.ReadDir(filepath.Dir(dir)); len(ents) != 1 {
+		t.Fatalf("the store wrote beside its folder: %v", ents)
+	}
+	out := filepath.Join(dir, "backups")
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"backup", "--db", path, "--keep", "2", out}, &stdout, &stderr); err != nil {
+		t.Fatalf("backup: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "rfwarden-*.db"))
+	if len(files) != 1 {
+		t.Fatalf("backups: %v", files)
+	}
+	cp, err := store.OpenSQLite(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	if got, err := cp.Alert(ctx, "a1"); err != nil || got.ID != "a1" {
+		t.Fatalf("the backup holds %v (%v), want alert a1", got, err)
+	}
+}

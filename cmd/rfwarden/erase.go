@@ -253,7 +253,7 @@ func eraseDirs(fs *flag.FlagSet, snippets string, backups []string, stdout io.Wr
 // at path in one read-only transaction, and changes nothing. It fails as
 // the erase would for a case not finished.
 func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, backups []string, force bool, stdout io.Writer) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", store.FileURI(path)+"?mode=ro&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return fmt.Errorf("erase: open %s: %w", path, err)
 	}

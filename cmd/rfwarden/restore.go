@@ -18,6 +18,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/atomicfile"
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
@@ -241,7 +242,7 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // inspectBackup checks the database at path (integrity_check, rfwarden's
 // tables) and returns, per site, how many rows of each site table it holds.
 func inspectBackup(ctx context.Context, path string) (map[string]map[string]int, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	db, err := sql.Open("sqlite", store.FileURI(path)+"?mode=ro")
 	if err != nil {
 		return nil, err
 	}
@@ -398,7 +399,7 @@ func expectedSites(ctx context.Context, sitePath, dbPath string, stdout io.Write
 	if _, err := os.Stat(dbPath); err != nil {
 		return nil, "", nil
 	}
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro&_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", store.FileURI(dbPath)+"?mode=ro&_pragma=busy_timeout(10000)")
 	if err == nil {
 		defer db.Close()
 		var tables []string
@@ -448,7 +449,7 @@ var errInUse = errors.New("in use")
 // fusion, rfwarden users) has it open. Until the returned handle is closed
 // no other can open it.
 func holdDatabase(ctx context.Context, path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(0)&_pragma=locking_mode(EXCLUSIVE)")
+	db, err := sql.Open("sqlite", store.FileURI(path)+"?_pragma=busy_timeout(0)&_pragma=locking_mode(EXCLUSIVE)")
 	if err != nil {
 		return nil, err
 	}
@@ -665,7 +666,7 @@ type auditState struct {
 func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) error {
 	// DELETE journal mode: the copy is renamed over the database alone,
 	// with no WAL beside it
-	cp, err := sql.Open("sqlite", "file:"+n.tmp+"?_pragma=journal_mode(DELETE)&_pragma=busy_timeout(10000)")
+	cp, err := sql.Open("sqlite", store.FileURI(n.tmp)+"?_pragma=journal_mode(DELETE)&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return fmt.Errorf("open the backup's copy: %w", err)
 	}

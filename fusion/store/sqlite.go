@@ -127,6 +127,15 @@ const (
 	upgradeWait = 5 * time.Minute
 )
 
+// FileURI returns the SQLite URI ("file:...") of the database at path,
+// with the characters an SQLite URI path gives meaning to escaped: '?'
+// would start its parameters, '#' its fragment, and '%' an escape, so a
+// folder named "case#3" opened "case" (the parameters after "?" are added
+// by the caller).
+func FileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
+
 // OpenSQLite opens (creating if needed) the SQLite store at path. Use
 // ":memory:" only in tests with a single connection; a file is the norm.
 func OpenSQLite(path string) (*SQLite, error) { return OpenSQLiteLog(path, nil) }
@@ -141,7 +150,7 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 	// A deferred one that has read is refused its upgrade to a write at
 	// once (SQLITE_BUSY, no wait), and the alert or ack it carried was
 	// lost. Read-only transactions (sql.TxOptions.ReadOnly) stay deferred.
-	dsn := "file:" + path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	dsn := FileURI(path) + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
