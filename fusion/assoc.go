@@ -342,7 +342,9 @@ func strongestSensor(g *group) string {
 // the part it hears, and a track that kept only its first group's centre
 // made a track (and an alert) per fragment. Nor is g on it when a sensor
 // that heard t's latest group heard g at the same time, on a spectrum
-// apart from that group's: one capture holding both is two emitters.
+// apart from that group's: one capture holding both is two emitters, unless
+// one of the two detections is a piece of a burst, too short to tell
+// (isPiece).
 // Before, g matched within 20 MHz of t's latest centre and t took each
 // group's centre as its own: with phones 2 MHz apart a track walked from
 // uplink to uplink across the wing and took several phones' fixes, and
@@ -366,19 +368,46 @@ func (tr *tracker) carries(t *track, g *group) bool {
 
 // heardWith reports whether a sensor that heard g heard h in the same
 // capture (their detections overlap in time) on a spectrum apart from g's
-// (not touching, tolHz allowed): two emissions at once.
+// (not touching, tolHz allowed): two emissions at once. A piece (see
+// isPiece) shows no second emission: the sensor's detector cuts the
+// spectrum of so few samples of one burst into pieces apart.
 func (g *group) heardWith(h *group, tolHz float64) bool {
 	if g == nil || math.Abs(g.centerHz-h.centerHz) <= (g.bwHz+h.bwHz)/2+tolHz {
 		return false
 	}
 	for _, a := range g.dets {
 		for _, b := range h.dets {
-			if a.Sensor == b.Sensor && a.TimeNS < b.TimeNS+max(b.DurationNS, 1) && b.TimeNS < a.TimeNS+max(a.DurationNS, 1) {
+			if a.Sensor == b.Sensor && !isPiece(a) && !isPiece(b) &&
+				a.TimeNS < b.TimeNS+max(b.DurationNS, 1) && b.TimeNS < a.TimeNS+max(a.DurationNS, 1) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// minApartNS is how long each of two detections one sensor made in the
+// same capture must last for their spectra apart to show two emitters
+// (group.heardWith): two LTE symbols of 15 kHz SCS, 2 × 66.67 µs, the
+// shortest emission the classifiers test a cellular numerology on (a
+// shorter one is at best "unconfirmed: too short", docs/classifiers.md,
+// cellular-short).
+const minApartNS = 133_334
+
+// isPiece reports whether d is a piece of a burst: a detection of known
+// duration shorter than minApartNS, a frame or two of the sensor's
+// detector (12.8 µs at 10 Msps). The spectrum of so few samples of a
+// handset's SC-FDMA burst dips and peaks across the carrier, and the
+// detector reports the parts over its threshold as detections of their
+// own, apart but inside the carrier: the demo's LTE handset in L2-S02
+// (4.4 MHz wide) was once heard by s1 as 25.6 µs at 1748.04-1749.58 MHz
+// and, 12.8 µs later, 12.8 µs at 1745.58-1746.89 MHz. Taken for another
+// emitter heard at once, the second piece made a track of its own in the
+// phone's cell, which took the phone's later fixes, and a second critical
+// alert there (TestBurstPiecesOneAlert). Two phones that share a carrier
+// are each heard for a subframe (1 ms) and more: still two emitters.
+func isPiece(d event.Detection) bool {
+	return d.DurationNS > 0 && d.DurationNS < minApartNS
 }
 
 // maxWidth returns the widest spectrum a track of class may cover: its

@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"cmp"
 	"testing"
 	"time"
 
@@ -107,31 +108,37 @@ func TestTracker(t *testing.T) {
 // its class's widest carrier), not within 20 MHz of its latest centre, which
 // let a track walk across neighbouring phones' uplinks 2 MHz apart; a group
 // one sensor heard in the same capture as the track's latest group, on a
-// spectrum apart from it, is another emitter; fragments of one wide carrier
-// (sensors tuned narrower than it) are one track; a hopping class keeps its
-// track anywhere in its hop span.
+// spectrum apart from it, is another emitter, unless one of the two is a
+// piece of a burst (a frame or two of the detector); fragments of one wide
+// carrier (sensors tuned narrower than it) are one track; a hopping class
+// keeps its track anywhere in its hop span.
 func TestTrackerChannel(t *testing.T) {
 	t0 := time.Unix(1_800_000_000, 0)
 	type grp struct {
 		class, link string
 		hz, bwHz    float64
 		at          time.Duration
-		sensors     []string // each reports it at the group's time for 1 ms
+		sensors     []string      // each reports it at the group's time for dur
+		dur         time.Duration // 0: 1 ms
 	}
 	mk := func(g grp) *group {
 		out := &group{class: g.class, link: g.link, centerHz: g.hz, bwHz: g.bwHz, start: t0.Add(g.at)}
+		dur := cmp.Or(g.dur, time.Millisecond)
 		for _, sn := range g.sensors {
-			out.dets = append(out.dets, event.Detection{Sensor: sn, TimeNS: t0.Add(g.at).UnixNano(), DurationNS: int64(time.Millisecond),
+			out.dets = append(out.dets, event.Detection{Sensor: sn, TimeNS: t0.Add(g.at).UnixNano(), DurationNS: int64(dur),
 				CenterHz: g.hz, BandwidthHz: g.bwHz, Class: g.class, Link: g.link})
 		}
 		return out
 	}
-	lte := func(hz, bwHz float64, at time.Duration, sensors ...string) grp {
-		return grp{"lte", "uplink", hz, bwHz, at, sensors}
+	piece := func(hz, bwHz float64, at, dur time.Duration, sensors ...string) grp {
+		return grp{"lte", "uplink", hz, bwHz, at, sensors, dur}
 	}
-	tetra := func(hz float64) grp { return grp{"unknown", "unknown", hz, 229e3, time.Second, []string{"s1"}} }
+	lte := func(hz, bwHz float64, at time.Duration, sensors ...string) grp {
+		return grp{"lte", "uplink", hz, bwHz, at, sensors, 0}
+	}
+	tetra := func(hz float64) grp { return grp{"unknown", "unknown", hz, 229e3, time.Second, []string{"s1"}, 0} }
 	bt := func(hz float64, at time.Duration) grp {
-		return grp{"bluetooth", "unknown", hz, 1e6, at, []string{"s1"}}
+		return grp{"bluetooth", "unknown", hz, 1e6, at, []string{"s1"}, 0}
 	}
 	tests := []struct {
 		name  string
@@ -153,17 +160,25 @@ func TestTrackerChannel(t *testing.T) {
 		{"inside its spectrum", []grp{lte(1720e6, 18e6, 0, "s1")}, lte(1715e6, 1e6, time.Second, "s1"), true},
 		{"one capture, two spectra apart: two emitters",
 			[]grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1", "s2")}, lte(1727e6, 2e6, time.Second, "s2", "s3"), false},
+		{"one capture, two pieces of a burst apart: one emitter (the demo's L2-S02 handset)",
+			[]grp{lte(1747.5e6, 4.4e6, 0, "s1", "s3"), piece(1748.809e6, 1.537e6, time.Second, 25600*time.Nanosecond, "s1")},
+			piece(1746.237e6, 1.309e6, time.Second+12800*time.Nanosecond, 12800*time.Nanosecond, "s1"), true},
+		{"one capture, a piece beside a subframe: one emitter",
+			[]grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1", "s2")}, piece(1727e6, 2e6, time.Second, 66*time.Microsecond, "s2"), true},
+		{"one capture, two subframes apart, two LTE symbols long: two emitters",
+			[]grp{lte(1720e6, 18e6, 0, "s1"), piece(1713e6, 2e6, time.Second, 143*time.Microsecond, "s1", "s2")},
+			piece(1727e6, 2e6, time.Second, 143*time.Microsecond, "s2"), false},
 		{"two sensors' captures at once, apart: fragments of one",
 			[]grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1")}, lte(1727e6, 2e6, time.Second, "s2"), true},
 		{"the same sensor, the next capture", []grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1")},
 			lte(1727e6, 2e6, time.Second+20*time.Millisecond, "s1"), true},
-		{"other class on its channel", []grp{lte(1711e6, 1.08e6, 0, "s1")}, grp{"gsm", "uplink", 1711e6, 1.08e6, time.Second, []string{"s1"}}, false},
-		{"other link on its channel", []grp{lte(1711e6, 1.08e6, 0, "s1")}, grp{"lte", "unknown", 1711e6, 1.08e6, time.Second, []string{"s1"}}, false},
+		{"other class on its channel", []grp{lte(1711e6, 1.08e6, 0, "s1")}, grp{"gsm", "uplink", 1711e6, 1.08e6, time.Second, []string{"s1"}, 0}, false},
+		{"other link on its channel", []grp{lte(1711e6, 1.08e6, 0, "s1")}, grp{"lte", "unknown", 1711e6, 1.08e6, time.Second, []string{"s1"}, 0}, false},
 		{"bluetooth hops across its band", []grp{bt(2402e6, 0), bt(2441e6, time.Second)}, bt(2480e6, 2*time.Second), true},
 		{"bluetooth hops at once", []grp{bt(2402e6, 0)}, bt(2480e6, 0), true},
-		{"rc controller hops", []grp{{"rc_fhss", "uplink", 2405e6, 500e3, 0, nil}}, grp{"rc_fhss", "uplink", 2475e6, 500e3, time.Second, nil}, true},
-		{"drone video hops at 5.8 GHz", []grp{{"drone_video", "downlink", 5735e6, 9e6, 0, nil}}, grp{"drone_video", "downlink", 5840e6, 9e6, time.Second, nil}, true},
-		{"droneid at 2.4 and 5.8 GHz", []grp{{"droneid", "unknown", 2429.5e6, 9e6, 0, nil}}, grp{"droneid", "unknown", 5756.5e6, 9e6, time.Second, nil}, false},
+		{"rc controller hops", []grp{{"rc_fhss", "uplink", 2405e6, 500e3, 0, nil, 0}}, grp{"rc_fhss", "uplink", 2475e6, 500e3, time.Second, nil, 0}, true},
+		{"drone video hops at 5.8 GHz", []grp{{"drone_video", "downlink", 5735e6, 9e6, 0, nil, 0}}, grp{"drone_video", "downlink", 5840e6, 9e6, time.Second, nil, 0}, true},
+		{"droneid at 2.4 and 5.8 GHz", []grp{{"droneid", "unknown", 2429.5e6, 9e6, 0, nil, 0}}, grp{"droneid", "unknown", 5756.5e6, 9e6, time.Second, nil, 0}, false},
 		{"after the gap", []grp{lte(1711e6, 1.08e6, 0, "s1")}, lte(1711e6, 1.08e6, 2*time.Minute, "s1"), false},
 	}
 	for _, tt := range tests {

@@ -60,7 +60,8 @@ type Config struct {
 	// the spectrum the track's groups cover (FreqTolHz allowed), the two
 	// together no wider than the class's widest carrier, and not heard by
 	// one sensor in the same capture as the track's latest group apart from
-	// it (docs/localisation.md, "Tracks"). nil = Bluetooth and RC
+	// it, both detections lasting two LTE symbols or more
+	// (docs/localisation.md, "Tracks"). nil = Bluetooth and RC
 	// controllers 83.5 MHz (the 2.4 GHz ISM band), DroneID and drone video
 	// 125 MHz (5725-5850 MHz).
 	TrackHopSpanHz map[string]float64
