@@ -99,3 +99,17 @@ func TestMissingKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestVisitSeparationDefault: a drone rule that sets no visit_separation_m
+// takes DefaultVisitSeparationM, and every other kind none.
+func TestVisitSeparationDefault(t *testing.T) {
+	for _, r := range DefaultConfig().Rules {
+		want := 0.0
+		if r.Kind == KindDrone {
+			want = DefaultVisitSeparationM
+		}
+		if r.VisitSeparationM != want {
+			t.Errorf("rule %q (%s): visit_separation_m %v, want %v", r.Name, r.Kind, r.VisitSeparationM, want)
+		}
+	}
+}
