@@ -280,7 +280,7 @@ func (c Config) Validate() error {
 		switch {
 		case r.VisitSeparationM != 0 && r.Kind != KindDrone:
 			return fmt.Errorf("%w: rule %q: visit_separation_m is for drone rules only", ErrConfig, r.Name)
-		case r.Kind == KindDrone && !(r.VisitSeparationM >= MinVisitSeparationM && r.VisitSeparationM <= math.MaxFloat64):
+		case r.VisitSeparationM != 0 && !(r.VisitSeparationM >= MinVisitSeparationM && r.VisitSeparationM <= math.MaxFloat64):
 			return fmt.Errorf("%w: rule %q: visit_separation_m %v: at least %.0f (one drone's fixes scatter 35 m and more, docs/localisation.md)",
 				ErrConfig, r.Name, r.VisitSeparationM, MinVisitSeparationM)
 		}
