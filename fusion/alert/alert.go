@@ -112,6 +112,13 @@ type Location struct {
 	Sensors    []string
 }
 
+// Placed reports whether loc's position says where the emitter is: not
+// when one sensor alone heard it, whose fix has a bearing of nothing and a
+// range from power alone, its position only its most likely room's
+// (docs/localisation.md; "range unknown" in a drone alert's summary). A
+// Location that names no sensors is taken as placed.
+func (loc Location) Placed() bool { return len(loc.Sensors) != 1 }
+
 type alertState struct {
 	rule     *Rule
 	key      string
@@ -158,6 +165,38 @@ type alertState struct {
 	// (MaxDronePath, each at least DronePathStepM from the one before):
 	// where the drone went in its room, for the drop rule's radius.
 	path []site.Point
+	// links holds, for a drone alert (a visit), the latest placed fix of
+	// each track that joined it (Location.Placed): where its aircraft's
+	// links and its controller are, for droneVisit.
+	links map[string]visitLink
+}
+
+// visitLink is the latest placed fix of one track of a drone visit.
+type visitLink struct {
+	pos site.Point
+	at  time.Time
+}
+
+// noteLink records loc, a placed fix that joined drone visit a, as its
+// track's latest; a late fix (older than the one held) does not move it.
+func (a *alertState) noteLink(loc Location) {
+	if l, ok := a.links[loc.Track]; ok && loc.At.Before(l.at) {
+		return
+	}
+	if a.links == nil {
+		a.links = map[string]visitLink{}
+	}
+	a.links[loc.Track] = visitLink{pos: loc.Pos, at: loc.At}
+}
+
+// linkDistM returns the distance in metres from p to the nearest of drone
+// visit a's links, +Inf when it has none (no placed fix joined it).
+func (a *alertState) linkDistM(p site.Point) float64 {
+	best := math.Inf(1)
+	for _, l := range a.links {
+		best = math.Min(best, math.Hypot(p.X-l.pos.X, p.Y-l.pos.Y))
+	}
+	return best
 }
 
 // MaxDronePath bounds a drone alert's path; DronePathStepM is how far a
@@ -266,6 +305,9 @@ type Engine struct {
 	// name + "/" + track, for openAlert; putAlert and dropAlert keep it in
 	// step with alerts.
 	byTrack map[string][]*alertState
+	// visits indexes the drone alerts (visits) of alerts by rule name,
+	// for droneVisit; putAlert and dropAlert keep it in step with alerts.
+	visits map[string][]*alertState
 	// keeper, when not nil, is asked to keep the evidence live alerts
 	// gain between their publications (SetKeeper).
 	keeper EvidenceKeeper
@@ -283,7 +325,7 @@ func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog
 		log = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{cfg: cfg, site: s, store: st, pub: pub, log: log,
-		alerts: map[string]*alertState{}, byTrack: map[string][]*alertState{}, sensors: map[string]*sensorState{}, incidents: map[string]*store.Incident{}}
+		alerts: map[string]*alertState{}, byTrack: map[string][]*alertState{}, visits: map[string][]*alertState{}, sensors: map[string]*sensorState{}, incidents: map[string]*store.Incident{}}
 	for i := range e.cfg.Rules {
 		e.cfg.Rules[i].applyDefaults()
 	}
@@ -344,26 +386,86 @@ const MaxWindowFixes = 512
 // 94 "pending" publications for 33 alerts, up to 15 for one.
 const MoveAnnounceEvery = 10 * time.Second
 
-// alertKey is the key, under a location rule r, of the alert of a track in
-// a room: one alert per track and room, but for a drone one per rule (its
-// visit), whatever its tracks and rooms. A drone's DroneID, video link
-// and controller are tracks of their own (each link is its own class; a
-// hopper keeps one track over its hop band, fusion's
-// Config.TrackHopSpanHz), and keying by track raised an alert per link
-// for one drone visit; keying by room (until 2026-12-05) raised one
-// critical alert per cell a drone crossed, each with its reminders and
-// acknowledgement. The visit's alert follows the drone from room to room
-// (ObserveLocation) and ends when no drone-class fix of the rule came for
-// resolve_after. Two drones at once share it (docs/alerts.md).
-func alertKey(r *Rule, track, room string) string {
-	if r.Kind == KindDrone {
-		return droneVisitKey
-	}
+// alertKey is the key, under an unauthorised-uplink rule, of the alert of
+// a track in a room: one alert per track and room. A drone rule's alerts
+// are keyed by visit instead (droneVisit).
+func alertKey(track, room string) string {
 	return track + "/" + room
 }
 
-// droneVisitKey is the key of a drone rule's alert (alertKey).
+// droneVisitKey is the key of a drone rule's first visit; the n-th visit
+// open at once is keyed droneVisitKey + "/n" (visitKey).
 const droneVisitKey = "visit"
+
+// visitKey returns the key of a drone rule's n-th visit slot (n from 1):
+// "visit", "visit/2", "visit/3".
+func visitKey(n int) string {
+	if n <= 1 {
+		return droneVisitKey
+	}
+	return droneVisitKey + "/" + strconv.Itoa(n)
+}
+
+// droneVisit returns the key of the visit of drone rule r that fix loc
+// joins: one alert per drone visit, whatever its tracks and rooms, and
+// one per aircraft when two are heard at once far apart. A drone's
+// DroneID, video link and controller are tracks of their own (each link
+// is its own class; a hopper keeps one track over its hop band, fusion's
+// Config.TrackHopSpanHz): keying by track raised an alert per link for
+// one drone; keying by room (until 2026-12-05) one critical alert per
+// cell a drone crossed; keying by rule (2026-12-05) made two drones at
+// once one alert, which named whichever was located last.
+//
+// The fix joins, of the rule's open visits: the one its track has joined
+// with a placed fix (Location.Placed); else, placed, the one with a link
+// (the latest placed fix of one of its tracks) nearest it within the
+// rule's VisitSeparationM; else, not placed ("range unknown", its
+// position its room's), the one with a link nearest it, however far;
+// else one no placed fix has joined (where it is is not known). Failing
+// all, it opens a visit in the first free slot (visitKey): the first
+// visit is keyed "visit", as every visit was. A visit follows its drone
+// from room to room (ObserveLocation) and ends when none of its tracks
+// had a fix for resolve_after, or, acknowledged, is announced anew after
+// reannounce_after (backAfterAck).
+func (e *Engine) droneVisit(r *Rule, loc Location) string {
+	var mine, nearest, unplaced *alertState
+	nearestM := math.Inf(1)
+	for _, v := range e.visits[r.Name] {
+		if v.state != StatePending && v.state != StateFiring {
+			continue
+		}
+		if _, ok := v.links[loc.Track]; ok && (mine == nil || v.lastSeen.After(mine.lastSeen)) {
+			mine = v
+		}
+		if len(v.links) == 0 {
+			if unplaced == nil || v.lastSeen.After(unplaced.lastSeen) {
+				unplaced = v
+			}
+			continue
+		}
+		if d := v.linkDistM(loc.Pos); d < nearestM || d == nearestM && v.lastSeen.After(nearest.lastSeen) {
+			nearest, nearestM = v, d
+		}
+	}
+	switch {
+	case mine != nil:
+		return mine.key
+	case nearest != nil && (nearestM <= r.VisitSeparationM || !loc.Placed()):
+		return nearest.key
+	case unplaced != nil:
+		return unplaced.key
+	}
+	for n := 1; ; n++ {
+		k := visitKey(n)
+		if a := e.alerts[r.Name+"/"+k]; a == nil || a.state == StateResolved {
+			if n > 1 {
+				e.log.Info("drone heard beyond every open visit: a visit of its own", "rule", r.Name, "key", k, "track", loc.Track,
+					"room", loc.Room, "nearest_m", math.Round(nearestM), "visit_separation_m", r.VisitSeparationM)
+			}
+			return k
+		}
+	}
+}
 
 // openAlert returns the most recent open (pending or firing) alert of rule
 // for track, or nil. It reads the index byTrack: walking every alert on
@@ -384,7 +486,7 @@ func (e *Engine) openAlert(rule, track string) *alertState {
 // trackKey is a's key in byTrack, "" for an alert not of a track
 // (a sensor's, or a drone's, which is per visit).
 func trackKey(a *alertState) string {
-	if a.alert.Track == "" || a.rule.Kind == KindDrone {
+	if a.alert.Track == "" || a.rule == nil || a.rule.Kind == KindDrone {
 		return ""
 	}
 	return a.rule.Name + "/" + a.alert.Track
@@ -400,6 +502,9 @@ func (e *Engine) putAlert(k string, a *alertState) {
 	if tk := trackKey(a); tk != "" && !slices.Contains(e.byTrack[tk], a) {
 		e.byTrack[tk] = append(e.byTrack[tk], a)
 	}
+	if a.rule != nil && a.rule.Kind == KindDrone && !slices.Contains(e.visits[a.rule.Name], a) {
+		e.visits[a.rule.Name] = append(e.visits[a.rule.Name], a)
+	}
 }
 
 // dropAlert forgets the alert held under k, keeping byTrack in step.
@@ -411,6 +516,14 @@ func (e *Engine) dropAlert(k string) {
 }
 
 func (e *Engine) unindex(a *alertState) {
+	if a.rule != nil && a.rule.Kind == KindDrone {
+		n := a.rule.Name
+		if l := slices.DeleteFunc(e.visits[n], func(o *alertState) bool { return o == a }); len(l) > 0 {
+			e.visits[n] = l
+		} else {
+			delete(e.visits, n)
+		}
+	}
 	tk := trackKey(a)
 	if tk == "" {
 		return
@@ -525,7 +638,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		// Otherwise the open alert is refreshed, so an uncertain location
 		// (one or two sensors) wandering between cells stays one alert.
 		// A drone is one alert per visit, whatever its tracks and rooms
-		// (alertKey), which follows it: no hysteresis.
+		// (droneVisit), which follows it: no hysteresis.
 		probs := loc.RoomProbs
 		if len(probs) == 0 {
 			probs = map[string]float64{loc.Room: loc.Prob}
@@ -540,7 +653,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			open.remember(loc.At, probs)
 			recent = open.recent
 			cur := open.alert.Room
-			back := e.alerts[r.Name+"/"+alertKey(r, loc.Track, roomID)]
+			back := e.alerts[r.Name+"/"+alertKey(loc.Track, roomID)]
 			strict := back != nil && back != open && back.state != StateResolved
 			placed := roomP >= store.DefaultPlaceMinProb
 			switch {
@@ -575,7 +688,10 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 		}
 		room, _ := e.site.Room(roomID)
-		key := alertKey(r, loc.Track, roomID)
+		key := alertKey(loc.Track, roomID)
+		if r.Kind == KindDrone {
+			key = e.droneVisit(r, loc)
+		}
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
 			if e.backAfterAck(ctx, d, loc.At) {
 				// The drone is back after a gap and its alert was
@@ -616,6 +732,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		}
 		if r.Kind == KindDrone {
 			a.notePos(loc.Pos)
+			if loc.Placed() {
+				a.noteLink(loc)
+			}
 		}
 		newLink := r.Kind == KindDrone && !slices.Contains(a.heard, loc.Class)
 		if newLink {
@@ -685,9 +804,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 // backAfterAck reports whether a fix at at of a firing drone alert a,
 // which someone has acknowledged (in this engine or, as read from the
 // store, in a dashboard), comes after its rule's ReannounceAfter without
-// one: the drone went and came back. a is the visit's alert (alertKey),
-// so its lastSeen is the rule's latest drone-class fix wherever it was: a
-// drone that went next door and came back never left (until 2026-12-05
+// one: the drone went and came back. a is the visit's alert (droneVisit),
+// so its lastSeen is the latest fix of any of its tracks wherever it was:
+// a drone that went next door and came back never left (until 2026-12-05
 // the gap was measured in one room, and it was announced anew). An
 // unacknowledged alert is still before the control room; a late fix (at
 // before its last) is no return.

@@ -34,6 +34,9 @@ func TestLoadConfigFiles(t *testing.T) {
 		"maxoffset-small.bad.yaml":  "max_offset 1ms: at least 10ms",
 		"reannounce-kind.bad.yaml":  `rule "in-cell": reannounce_after is for drone rules only`,
 		"reannounce-short.bad.yaml": "reannounce_after 2s: at least 10s",
+		"visitsep-kind.bad.yaml":    `rule "in-cell": visit_separation_m is for drone rules only`,
+		"visitsep-small.bad.yaml":   `rule "drone": visit_separation_m 30: at least 100`,
+		"visitsep-nan.bad.yaml":     `rule "drone": visit_separation_m NaN: at least 100`,
 	}
 	files, _ := filepath.Glob("testdata/*.yaml")
 	if len(files) == 0 {
@@ -60,6 +63,9 @@ func TestLoadConfigFiles(t *testing.T) {
 				}
 				if got := c.Rules[0].Classes; len(got) != len(PhoneClasses)+1 || !slices.Contains(got, event.ClassUnknown) {
 					t.Errorf("default classes: got %v", got)
+				}
+				if got := c.Rules[1].VisitSeparationM; got != 250 {
+					t.Errorf("drone visit_separation_m: got %v, want 250", got)
 				}
 				if got := time.Duration(c.Rules[5].MaxOffset); got != 250*time.Millisecond {
 					t.Errorf("sensor_clock max_offset: got %v, want the default 250ms", got)

@@ -2,6 +2,8 @@ package alert
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -95,6 +97,49 @@ func TestMissingKinds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := (Config{Rules: tt.rules}).MissingKinds(s); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestVisitSeparationDefault: a drone rule that sets no visit_separation_m
+// takes DefaultVisitSeparationM, and every other kind none.
+func TestVisitSeparationDefault(t *testing.T) {
+	for _, r := range DefaultConfig().Rules {
+		want := 0.0
+		if r.Kind == KindDrone {
+			want = DefaultVisitSeparationM
+		}
+		if r.VisitSeparationM != want {
+			t.Errorf("rule %q (%s): visit_separation_m %v, want %v", r.Name, r.Kind, r.VisitSeparationM, want)
+		}
+	}
+}
+
+// TestVisitSeparationValidate: 0 is the default (New validates before it
+// fills defaults); anything else under MinVisitSeparationM, or not finite,
+// is refused naming the rule.
+func TestVisitSeparationValidate(t *testing.T) {
+	tests := []struct {
+		m    float64
+		want string // "" valid
+	}{
+		{0, ""},
+		{100, ""},
+		{250, ""},
+		{99.9, `rule "drone": visit_separation_m 99.9: at least 100`},
+		{-200, `rule "drone": visit_separation_m -200: at least 100`},
+		{math.Inf(1), `rule "drone": visit_separation_m +Inf: at least 100`},
+		{math.NaN(), `rule "drone": visit_separation_m NaN: at least 100`},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.m), func(t *testing.T) {
+			err := Config{Rules: []Rule{{Name: "drone", Kind: KindDrone, Severity: "critical", VisitSeparationM: tt.m}}}.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("got %v, want valid", err)
+			case tt.want != "" && (!errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("got %v, want an ErrConfig containing %q", err, tt.want)
 			}
 		})
 	}
