@@ -1253,6 +1253,14 @@ func (e *Engine) transition(ctx context.Context, a *alertState, s State, now tim
 	a.alert.State = s.String()
 	a.alert.UpdatedNS = now.UnixNano()
 	a.announced, a.moveDue = now, false // announced in the room it is in now
+	if s == StateResolved {
+		// The move window is read only for a track's open alert
+		// (openAlert): a resolved one, held ResolveAfter plus an hour,
+		// would keep its fixes' room probabilities all that time. nil,
+		// not cleared: ObserveLocation may have taken the slice for the
+		// alert that replaces this one.
+		a.recent, a.contra = nil, 0
+	}
 	if s == StateFiring {
 		a.firedAt = now
 		e.linkIncident(ctx, a, now)
