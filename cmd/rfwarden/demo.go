@@ -838,7 +838,15 @@ type demoStory struct {
 	mu    sync.Mutex
 	out   io.Writer
 	clock func() time.Time
-	rooms map[string]string // the room each open alert was last printed in, by ID
+	shown map[string]storyLine // what was last printed of each open alert, by ID
+}
+
+// storyLine is what the story printed of an alert: a publication that
+// changes none of it prints nothing.
+type storyLine struct {
+	state, room, summary string
+	escalations          int
+	ackNS                int64
 }
 
 func (s *demoStory) printf(format string, args ...any) {
@@ -847,33 +855,40 @@ func (s *demoStory) printf(format string, args ...any) {
 	fmt.Fprintf(s.out, "[%s] %s\n", s.clock().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
-// moved notes a's room and returns the room it was last printed in when
-// it was open there and is pending now: it followed its track before it
-// fired (docs/alerts.md), and is the same alert, not a second one.
-func (s *demoStory) moved(a event.Alert) string {
+// note records a as printed and returns what was printed of it before
+// (known false for a new one). A resolved alert is forgotten.
+func (s *demoStory) note(a event.Alert) (was storyLine, known bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	was, known := s.rooms[a.ID]
+	was, known = s.shown[a.ID]
 	if a.State == event.AlertResolved {
-		delete(s.rooms, a.ID)
-		return ""
+		delete(s.shown, a.ID)
+		return was, known
 	}
-	if s.rooms == nil {
-		s.rooms = map[string]string{}
+	if s.shown == nil {
+		s.shown = map[string]storyLine{}
 	}
-	s.rooms[a.ID] = a.Room
-	if known && was != a.Room && a.State == event.AlertPending {
-		return was
-	}
-	return ""
+	s.shown[a.ID] = storyLine{state: a.State, room: a.Room, summary: a.Summary, escalations: a.Escalations, ackNS: a.AckNS}
+	return was, known
 }
 
+// PublishAlert prints what changed of a: a new state, a reminder, an
+// acknowledgement, or a move of an open alert to another room (fusion
+// follows a track, and a drone's visit, from room to room: the same
+// alert, not a second one). A publication that changed nothing printed
+// (a drone alert's room announced back where it was last printed) prints
+// nothing: a long demo printed "alert firing" for one drone every 10 s.
 func (s *demoStory) PublishAlert(_ context.Context, a event.Alert) error {
-	state := a.State
-	if was := s.moved(a); was != "" {
-		s.printf("alert %-8s %-8s %s (was in %s)", "moved", a.Severity, a.Summary, was)
+	was, known := s.note(a)
+	now := storyLine{state: a.State, room: a.Room, summary: a.Summary, escalations: a.Escalations, ackNS: a.AckNS}
+	switch {
+	case known && was == now:
+		return nil
+	case known && was.room != a.Room && was.state == a.State && a.State != event.AlertResolved:
+		s.printf("alert %-8s %-8s %s (was in %s)", "moved", a.Severity, a.Summary, was.room)
 		return nil
 	}
+	state := a.State
 	switch {
 	case a.Escalations > 0 && a.State == event.AlertFiring && a.AckNS == 0:
 		state = "unacked" // fusion's reminder: firing, nobody has acknowledged it

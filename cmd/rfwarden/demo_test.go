@@ -457,7 +457,10 @@ func TestDemoAlertsClockTolerance(t *testing.T) {
 // again in another room (it followed its track before it fired) as a move
 // from the room it was in, not as a second alert. The demo's B20 handset,
 // first placed in L1-N02, read as a "ghost" pending alert there that never
-// fired, beside the one that fired in L1-S03: one alert, one track.
+// fired, beside the one that fired in L1-S03: one alert, one track. A
+// firing alert that moves (a drone's visit follows the drone) is a move
+// too, and one published again with nothing changed prints nothing (a long
+// demo printed "alert firing" for one drone every 10 s).
 func TestDemoStoryMove(t *testing.T) {
 	var out strings.Builder
 	s := &demoStory{out: &out, clock: func() time.Time { return time.Date(2026, 1, 15, 21, 4, 56, 0, time.UTC) }}
@@ -468,7 +471,13 @@ func TestDemoStoryMove(t *testing.T) {
 	moved.Room, moved.Summary = "L1-S03", "unauthorised LTE/NR uplink in cell L1-S03, 31%"
 	fired := moved
 	fired.State = event.AlertFiring
-	for _, p := range []event.Alert{first, drone, moved, fired} {
+	// the drone's visit alert fires, follows the drone while firing, and is
+	// announced again where it was last printed (nothing to print)
+	droneFired := drone
+	droneFired.State = event.AlertFiring
+	droneMoved := droneFired
+	droneMoved.Room, droneMoved.Summary = "B2-03", "drone in cell B2-03, 60%"
+	for _, p := range []event.Alert{first, drone, moved, fired, droneFired, droneMoved, droneMoved, fired} {
 		if err := s.PublishAlert(context.Background(), p); err != nil {
 			t.Fatal(err)
 		}
@@ -478,6 +487,8 @@ func TestDemoStoryMove(t *testing.T) {
 		"[21:04:56] alert pending  critical drone in perimeter PERIM, 28%",
 		"[21:04:56] alert moved    critical unauthorised LTE/NR uplink in cell L1-S03, 31% (was in L1-N02)",
 		"[21:04:56] alert firing   critical unauthorised LTE/NR uplink in cell L1-S03, 31%",
+		"[21:04:56] alert firing   critical drone in perimeter PERIM, 28%",
+		"[21:04:56] alert moved    critical drone in cell B2-03, 60% (was in PERIM)",
 	}
 	if got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n"); !slices.Equal(got, want) {
 		t.Errorf("story:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
