@@ -136,12 +136,26 @@ func TestRunCorpusVerifyProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var hashed int64
-	if _, err := RunCorpus(context.Background(), c, CorpusConfig{Pipeline: testPipeline(), VerifyProgress: func(n int64) { hashed += n }}); err != nil {
+	var hashed, total, done int64
+	doneAtHash := int64(-1) // the progress when the first chunk was hashed, before any scan
+	if _, err := RunCorpus(context.Background(), c, CorpusConfig{Pipeline: testPipeline(),
+		VerifyProgress: func(n int64) {
+			hashed += n
+			if doneAtHash < 0 {
+				doneAtHash = done
+			}
+		},
+		Start:          func(n int64) { total = n },
+		Progress:       func(n int64) { done += n }}); err != nil {
 		t.Fatal(err)
 	}
 	if hashed != want {
 		t.Errorf("hashed %d bytes, want the %d of the data", hashed, want)
+	}
+	// the sample progress moves while hashing too (a bar sat still
+	// through the hash check of a large recording)
+	if done != total || doneAtHash <= 0 {
+		t.Errorf("progress %d of %d, %d after the first chunk hashed; want all, and some before the scan", done, total, doneAtHash)
 	}
 	hashed = 0
 	ctx, cancel := context.WithCancel(context.Background())

@@ -485,10 +485,14 @@ type CorpusConfig struct {
 	DatasetRoot string
 	// Start, when not nil, is called once by RunCorpus, when the
 	// recordings to score are known and before the first is scanned, with
-	// their samples.
+	// the samples it will read: each recording's, and again for those
+	// whose hash it checks (the check reads the data once per hash; it is
+	// counted as once).
 	Start func(totalSamples int64)
 	// Progress, when not nil, is called with the samples of each block
-	// scanned, and with the rest of a recording passed over part way.
+	// scanned, of the hash check as it goes (in RunCorpus: the bytes
+	// hashed taken as samples), and with the rest of a recording passed
+	// over part way.
 	Progress func(samples int64)
 	// Notice, when not nil, is told, as they are met, of each recording
 	// passed over for a reason the user should act on (unreadable, the
@@ -625,8 +629,19 @@ type candidate struct {
 	path    string
 	data    os.FileInfo // the data file of a pair, else nil
 	samples int64
+	verify  int64 // bytes the hash check reads (0: none, or NoVerify)
 	user    int // truth records not from rfwarden's own detectors
 	own     int // annotations rfwarden's own detectors wrote
+}
+
+// work is the progress units k takes: its samples, twice when its hash
+// is checked (the check counts as reading them once, whatever the number
+// of hashes).
+func (k candidate) work() int64 {
+	if k.verify > 0 {
+		return 2 * k.samples
+	}
+	return k.samples
 }
 
 // RunCorpus scores every labelled recording of c (see FindCorpus). It
@@ -678,6 +693,9 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		}
 		_, terr := truthOrSkip(rec, p, cc.IncludeOwn)
 		k := candidate{path: p, samples: rec.NumSamples()}
+		if !cc.NoVerify {
+			k.verify = rec.VerifyBytes()
+		}
 		if files := rec.Files(); len(files) == 2 && files[1] == rec.Path() {
 			k.data, _ = os.Stat(rec.Path())
 		}
@@ -726,18 +744,29 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 	if cc.Start != nil {
 		var total int64
 		for _, k := range chosen {
-			total += k.samples
+			total += k.work()
 		}
 		cc.Start(total)
 	}
 	todo := run.Read + len(chosen)
 	for _, k := range chosen {
-		var done int64
+		var done, hashed int64
 		fc := cc
 		fc.Progress = func(n int64) {
 			done += n
 			if cc.Progress != nil {
 				cc.Progress(n)
+			}
+		}
+		fc.VerifyProgress = func(n int64) {
+			// the hash check counts as reading the samples once
+			was := hashed * k.samples / max(k.verify, 1)
+			hashed += n
+			if d := hashed*k.samples/max(k.verify, 1) - was; d > 0 {
+				fc.Progress(d)
+			}
+			if cc.VerifyProgress != nil {
+				cc.VerifyProgress(n)
 			}
 		}
 		f, err := RunCorpusFile(ctx, k.path, fc)
@@ -756,8 +785,8 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 			skip(k.path, SkipUnreadable, err)
 		}
 		if err != nil {
-			if cc.Progress != nil && k.samples > done {
-				cc.Progress(k.samples - done)
+			if cc.Progress != nil && k.work() > done {
+				cc.Progress(k.work() - done)
 			}
 			continue
 		}

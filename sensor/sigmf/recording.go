@@ -788,6 +788,28 @@ func (r *Recording) Close() error {
 // position. It is VerifyContext without a context or progress.
 func (r *Recording) Verify() error { return r.VerifyContext(context.Background(), nil) }
 
+// verifyKeys are the global keys of the hashes Verify checks, in order.
+var verifyKeys = [...]struct {
+	key string
+	h   func() hash.Hash
+}{{"core:sha512", sha512.New}, {"rfw:sha256", sha256.New}}
+
+// VerifyBytes returns how many bytes Verify reads: the data's size once
+// for each hash the metadata has (0: nothing to check). A progress of the
+// hash check counts to it.
+func (r *Recording) VerifyBytes() int64 {
+	if r.data == nil {
+		return 0
+	}
+	var n int64
+	for _, c := range verifyKeys {
+		if _, ok := r.meta.Global.Extra[c.key]; ok {
+			n += r.data.Size()
+		}
+	}
+	return n
+}
+
 // verifyChunkBytes is how much VerifyContext hashes between looks at its
 // context and calls of its progress.
 const verifyChunkBytes = 1 << 20
@@ -800,10 +822,7 @@ func (r *Recording) VerifyContext(ctx context.Context, progress func(bytes int64
 	if r.data == nil {
 		return fmt.Errorf("verify %q: recording is closed", r.path)
 	}
-	for _, c := range []struct {
-		key string
-		h   func() hash.Hash
-	}{{"core:sha512", sha512.New}, {"rfw:sha256", sha256.New}} {
+	for _, c := range verifyKeys {
 		v, ok := r.meta.Global.Extra[c.key]
 		if !ok {
 			continue
