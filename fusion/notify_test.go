@@ -19,18 +19,19 @@ import (
 // notifyClock is a fake clock for Notifier: After arms a timer the test
 // fires (fire) once it has moved the time on.
 type notifyClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	armed chan notifyTimer
+	mu     sync.Mutex
+	now    time.Time
+	timers []notifyTimer // armed, not yet fired
+	armed  chan struct{} // a nudge per After
 }
 
 type notifyTimer struct {
-	d  time.Duration
+	at time.Time
 	ch chan time.Time
 }
 
 func newNotifyClock() *notifyClock {
-	return &notifyClock{now: time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC), armed: make(chan notifyTimer, 1000)}
+	return &notifyClock{now: time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC), armed: make(chan struct{}, 1000)}
 }
 
 func (c *notifyClock) Now() time.Time {
@@ -40,27 +41,58 @@ func (c *notifyClock) Now() time.Time {
 }
 
 func (c *notifyClock) After(d time.Duration) <-chan time.Time {
-	t := notifyTimer{d: d, ch: make(chan time.Time, 1)}
-	c.armed <- t
+	c.mu.Lock()
+	t := notifyTimer{at: c.now.Add(d), ch: make(chan time.Time, 1)}
+	c.timers = append(c.timers, t)
+	c.mu.Unlock()
+	c.armed <- struct{}{}
 	return t.ch
 }
 
-// fire waits for Run to arm a timer, moves the time on by its delay and
-// fires it; it returns the delay.
+// notifyWait bounds how long a test waits for Run (a timer armed, a
+// delivery made): only a failing run waits it out, so it is long enough
+// for a loaded machine under -race (10 s failed once there).
+const notifyWait = time.Minute
+
+// fire waits until Run has armed a timer, moves the time on to the
+// earliest armed timer and fires every timer due then, as a real clock
+// would (a timer Run armed and then left for a new one with the same
+// deadline fires with it); it returns how far the time moved.
 func (c *notifyClock) fire(t *testing.T) time.Duration {
 	t.Helper()
-	select {
-	case tm := <-c.armed:
+	deadline := time.After(notifyWait)
+	for {
 		c.mu.Lock()
-		c.now = c.now.Add(tm.d)
-		now := c.now
+		if len(c.timers) > 0 {
+			break
+		}
 		c.mu.Unlock()
-		tm.ch <- now
-		return tm.d
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run armed no timer")
-		return 0
+		select {
+		case <-c.armed:
+		case <-deadline:
+			t.Fatal("Run armed no timer")
+			return 0
+		}
 	}
+	defer c.mu.Unlock()
+	at := c.timers[0].at
+	for _, tm := range c.timers {
+		if tm.at.Before(at) {
+			at = tm.at
+		}
+	}
+	d := max(at.Sub(c.now), 0)
+	c.now = c.now.Add(d)
+	kept := c.timers[:0]
+	for _, tm := range c.timers {
+		if tm.at.After(c.now) {
+			kept = append(kept, tm)
+			continue
+		}
+		tm.ch <- c.now
+	}
+	c.timers = kept
+	return d
 }
 
 // notifyDB is a fresh fusion state database.
@@ -114,7 +146,7 @@ func (p *chanPub) next(t *testing.T) event.Alert {
 	select {
 	case a := <-p.got:
 		return a
-	case <-time.After(10 * time.Second):
+	case <-time.After(notifyWait):
 		t.Fatal("nothing delivered")
 		return event.Alert{}
 	}
@@ -148,7 +180,7 @@ func runNotifier(t *testing.T, n *Notifier) (stop func()) {
 			if err != nil {
 				t.Errorf("Run: %v", err)
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(notifyWait):
 			t.Error("Run did not stop")
 		}
 	}
@@ -198,7 +230,7 @@ func TestNotifierSlowAlertDoesNotHoldBackCritical(t *testing.T) {
 // drain waits until n's outbox is empty.
 func drain(t *testing.T, n *Notifier) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), notifyWait)
 	defer cancel()
 	if err := n.Drain(ctx); err != nil {
 		t.Fatal(err)
