@@ -194,8 +194,13 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("erase: %w (nothing erased)", err)
 	}
-	held.Close()
 	fmt.Fprintf(stdout, "erased %s of site %s: %s; audited as erase.%s\n", target, plan.site, erased, target.kind)
+	var fileErr error
+	if err := checkpointErased(ctx, held); err != nil {
+		fileErr = fmt.Errorf("the erased rows' content stays readable in %s until SQLite's next checkpoint (%w): fusion and the dashboard make one as they run", *dbPath, err)
+		fmt.Fprintf(stdout, "warning: %v\n", fileErr)
+	}
+	held.Close()
 
 	// the files, after the commit: a file left is named, never a row left
 	// whose file is gone
@@ -215,6 +220,9 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	printNotErased(stdout, plan, backups)
 	if len(failed) > 0 {
 		return fmt.Errorf("erase: the rows of %s are erased, but %d snippet files could not be deleted; delete them by hand: %s", target, len(failed), strings.Join(failed, "; "))
+	}
+	if fileErr != nil {
+		return fmt.Errorf("erase: the rows of %s are erased, but %w", target, fileErr)
 	}
 	return nil
 }
@@ -537,6 +545,16 @@ func executeErase(ctx context.Context, db *sql.DB, p *erasePlan, who string, now
 	if _, err := db.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
 		return "", fmt.Errorf("synchronous: %w", err)
 	}
+	// the pages the deletes free are overwritten with zeros, not left
+	// readable in the file: on this connection, the one the transaction
+	// runs on (db is one connection), checked
+	var secure int
+	if err := db.QueryRowContext(ctx, `PRAGMA secure_delete = ON`).Scan(&secure); err != nil {
+		return "", fmt.Errorf("secure_delete: %w", err)
+	}
+	if secure != 1 {
+		return "", fmt.Errorf("secure_delete is %d after setting it on: the erased content would stay readable in the file", secure)
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return "", fmt.Errorf("begin: %w", err)
@@ -589,6 +607,21 @@ func executeErase(ctx context.Context, db *sql.DB, p *erasePlan, who string, now
 		return "", fmt.Errorf("commit: %w", err)
 	}
 	return strings.Join(done, ", "), nil
+}
+
+// checkpointErased copies the pages an erase zeroed (secure_delete) from
+// the WAL into the database file held as db, where the erased content
+// still is until then, and empties the WAL. A database not in WAL mode
+// has nothing to do.
+func checkpointErased(ctx context.Context, db *sql.DB) error {
+	var busy, walPages, copied int
+	if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &walPages, &copied); err != nil {
+		return fmt.Errorf("WAL checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return errors.New("WAL checkpoint: busy, not finished")
+	}
+	return nil
 }
 
 // printErasePlan prints what erasing the case takes and what it keeps.

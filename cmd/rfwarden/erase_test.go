@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -495,4 +496,81 @@ func TestEraseFileNotDeleted(t *testing.T) {
 			t.Errorf("%s not deleted", p)
 		}
 	}
+}
+
+// The erased rows' content does not stay readable in the database file:
+// erase overwrites the pages it frees (secure_delete) and checkpoints the
+// WAL into the file, so an erased alert's acknowledgement note and
+// summary, which no other row holds, are in neither rfwarden.db nor its
+// -wal afterwards.
+func TestEraseSecureDelete(t *testing.T) {
+	f := makeEraseFixture(t)
+	db, err := store.OpenSQLite(f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	alerts, err := db.Alerts(ctx, store.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range alerts {
+		if a.ID == "A1" {
+			a.Summary = "summary only A1 holds"
+			if err := db.UpsertAlert(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	db.Close()
+	secrets := []string{"searched cell 1", "summary only A1 holds"}
+	for _, s := range secrets {
+		if b, err := os.ReadFile(f.db); err != nil || !strings.Contains(string(b), s) {
+			t.Fatalf("the fixture's %s does not hold %q before the erase (%v): the test tests nothing", f.db, s, err)
+		}
+	}
+	readable := func(when string) {
+		t.Helper()
+		for _, p := range []string{f.db, f.db + "-wal", f.db + "-journal"} {
+			b, err := os.ReadFile(p)
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range secrets {
+				if strings.Contains(string(b), s) {
+					t.Errorf("%s: %s still holds %q (%d bytes)", when, filepath.Base(p), s, len(b))
+				}
+			}
+		}
+	}
+	// as the command does it, the file read while the database is still
+	// held: the WAL checkpointed into it
+	held, err := holdDatabase(ctx, f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	plan, err := readErasePlan(ctx, held, eraseTarget{"incident", "INC-A"}, []string{f.snippets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := executeErase(ctx, held, plan, "console:test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkpointErased(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+	readable("erased, the database still held")
+	if err := held.Close(); err != nil {
+		t.Fatal(err)
+	}
+	readable("erased and closed")
+	// and the command itself
+	if out, err := eraseRun(f, "--alert", "S1", "--yes"); err != nil {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	readable("after rfwarden erase")
 }
