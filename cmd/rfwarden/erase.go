@@ -27,15 +27,19 @@ Erase one case, at a data-protection officer's request: an incident
 alerts, their undelivered notifications (notify_outbox), their detections
 (the SQLite detection table: fusion without InfluxDB) and the evidence
 snippets of those detections (snippet-ID.sigmf-meta and .sigmf-data) in
---snippets and in the snippets/ of each --backups folder. Stop fusion and
-the dashboard first: erase refuses while either holds the database (fusion
-would write the case back). --dry-run prints what would go and changes
-nothing; it may run while they do.
+--snippets and in the snippets/ of each --backups folder. Stop fusion,
+the dashboard and the backup timer first (systemctl stop rfwarden-fusion
+rfwarden-dashboard rfwarden-backup.timer rfwarden-backup.service): erase
+refuses while any of them, or another rfwarden command, holds the database
+(fusion would write the case back; a backup would copy its snippets
+again). --dry-run prints what would go and changes nothing; it may run
+while they do.
 
 The rows go in one transaction with one audit row (erase.incident or
 erase.alert, by "console:<account> (sudo by <caller>, ...)") naming the
-IDs and counts erased, no content. The files are deleted after it commits;
-any that could not be is named, and erase fails. A detection another case
+IDs and counts erased, no content. The files are deleted after it commits,
+each name tried again (one copied since the prompt goes too); any that
+could not be is named, and erase fails. A detection another case
 still names (another incident's, or another alert's evidence) is kept,
 with its snippets, and listed: erase that case too and it goes then. A
 detection ID no sensor makes is never made into a file name.
@@ -102,7 +106,8 @@ type erasePlan struct {
 	fromNS, toNS  int64    // the case's evidence window
 	unfinished    []string // why the case is not finished: refused unless --force
 	badIDs        []string // detection IDs no sensor makes: no snippet looked for
-	files         []string // snippet files to delete
+	dirs          []string // the snippet folders searched
+	files         []string // snippet files there when the plan was read, to show
 }
 
 // querier is a database or a transaction on it.
@@ -203,16 +208,9 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	held.Close()
 
 	// the files, after the commit: a file left is named, never a row left
-	// whose file is gone
-	var failed []string
-	deleted := 0
-	for _, p := range plan.files {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			failed = append(failed, fmt.Sprintf("%s (%v)", p, err))
-			continue
-		}
-		deleted++
-	}
+	// whose file is gone. Every name is tried, not only the files listed
+	// at the prompt: the backup timer may have copied one since.
+	deleted, failed := removeSnippets(snippetCandidates(plan.dirs, plan.detections))
 	fmt.Fprintf(stdout, "deleted %d snippet files\n", deleted)
 	for _, f := range failed {
 		fmt.Fprintf(stdout, "could not delete %s: delete it by hand\n", f)
@@ -228,7 +226,7 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // eraseDirs returns the snippet folders erase deletes snippets in: the
-// snippet folder and each backup folder's snippets/ that exists. A folder
+// snippet folder and each backup folder's snippets/. A folder
 // named on the command line must exist (a mistyped one would leave its
 // copies); RFW_SNIPPET_DIR, the default, may not exist yet.
 func eraseDirs(fs *flag.FlagSet, snippets string, backups []string, stdout io.Writer) ([]string, error) {
@@ -249,10 +247,9 @@ func eraseDirs(fs *flag.FlagSet, snippets string, backups []string, stdout io.Wr
 		if _, err := os.Stat(b); err != nil {
 			return nil, fmt.Errorf("backup folder: %w", err)
 		}
-		d := filepath.Join(b, backupSnippets)
-		if _, err := os.Stat(d); err == nil {
-			dirs = append(dirs, d)
-		}
+		// searched even when it does not exist yet: the backup timer may
+		// make it while erase waits for its confirmation
+		dirs = append(dirs, filepath.Join(b, backupSnippets))
 	}
 	return dirs, nil
 }
@@ -481,6 +478,7 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 	}
 
 	// the snippet files, named only from IDs a sensor makes
+	p.dirs = dirs
 	for _, d := range p.detections {
 		sensor, ok := detectionSensor(d)
 		if !ok {
@@ -488,20 +486,51 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 			continue
 		}
 		sensorSet[sensor] = true
-		for _, dir := range dirs {
-			for _, ext := range []string{".sigmf-meta", ".sigmf-data"} {
-				path := filepath.Join(dir, "snippet-"+d+ext)
-				if _, err := os.Lstat(path); err == nil {
-					p.files = append(p.files, path)
-				} else if !errors.Is(err, os.ErrNotExist) {
-					return nil, fmt.Errorf("snippet %s: %w", path, err)
-				}
-			}
+	}
+	for _, path := range snippetCandidates(dirs, p.detections) {
+		if _, err := os.Lstat(path); err == nil {
+			p.files = append(p.files, path)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("snippet %s: %w", path, err)
 		}
 	}
 	p.sensors = slices.Sorted(maps.Keys(sensorSet))
 	p.rooms = slices.Sorted(maps.Keys(roomSet))
 	return p, nil
+}
+
+// snippetCandidates returns the snippet files a detection of dets may
+// have in dirs, whether they exist or not: snippet-ID.sigmf-meta and
+// .sigmf-data of each ID a sensor makes (detectionSensor).
+func snippetCandidates(dirs, dets []string) []string {
+	var out []string
+	for _, d := range dets {
+		if _, ok := detectionSensor(d); !ok {
+			continue
+		}
+		for _, dir := range dirs {
+			for _, ext := range []string{".sigmf-meta", ".sigmf-data"} {
+				out = append(out, filepath.Join(dir, "snippet-"+d+ext))
+			}
+		}
+	}
+	return out
+}
+
+// removeSnippets deletes each of paths that exists and returns how many
+// it deleted and the ones it could not, with why: a file already gone is
+// neither.
+func removeSnippets(paths []string) (deleted int, failed []string) {
+	for _, p := range paths {
+		switch err := os.Remove(p); {
+		case err == nil:
+			deleted++
+		case errors.Is(err, os.ErrNotExist):
+		default:
+			failed = append(failed, fmt.Sprintf("%s (%v)", p, err))
+		}
+	}
+	return deleted, failed
 }
 
 // detectionSensor returns the sensor whose detection ID id is, when it is

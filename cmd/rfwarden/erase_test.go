@@ -574,3 +574,68 @@ func TestEraseSecureDelete(t *testing.T) {
 	}
 	readable("after rfwarden erase")
 }
+
+// copyingReader stands for the operator at the prompt while something
+// else changes the folders (the backup timer, not stopped, copying a
+// snippet into DIR/snippets/; a file deleted by hand): it does that, then
+// answers yes.
+type copyingReader struct {
+	do   func()
+	done bool
+}
+
+// Read does r.do once and answers yes; then end of input.
+func (r *copyingReader) Read(p []byte) (int, error) {
+	if r.done {
+		return 0, io.EOF
+	}
+	r.done = true
+	r.do()
+	return copy(p, "yes\n"), nil
+}
+
+// The snippet files are listed for the prompt, but deleted by name after
+// the commit: a copy the backup timer made in a backup folder's snippets/
+// while erase waited at its prompt goes too, and a file gone meanwhile is
+// not counted as deleted.
+func TestEraseFilesChangedAtPrompt(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		change      func(t *testing.T, f eraseFixture) string // the file it adds or removes
+		wantDeleted string
+	}{
+		{name: "backup copy made", change: func(t *testing.T, f eraseFixture) string {
+			late := filepath.Join(f.backups, "snippets", "snippet-"+detA2+".sigmf-data")
+			if err := os.WriteFile(late, []byte("iq"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return late
+		}, wantDeleted: "deleted 7 snippet files"},
+		{name: "file deleted by hand", change: func(t *testing.T, f eraseFixture) string {
+			gone := filepath.Join(f.snippets, "snippet-"+detA2+".sigmf-data")
+			if err := os.Remove(gone); err != nil {
+				t.Fatal(err)
+			}
+			return gone
+		}, wantDeleted: "deleted 5 snippet files"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := makeEraseFixture(t)
+			before := readEraseState(t, f)
+			var changed string
+			out, err := eraseRunTerminal(f, true, &copyingReader{do: func() { changed = tc.change(t, f) }}, "--incident", "INC-A")
+			if err != nil {
+				t.Fatalf("erase: %v\n%s", err, out)
+			}
+			if _, err := os.Lstat(changed); err == nil {
+				t.Errorf("erase succeeded, but %s (a snippet of an erased detection) is still there\n%s", changed, out)
+			}
+			if after := readEraseState(t, f); !slices.Equal(after.files, without(before.files, snippetFiles(true, detA1, detA2)...)) {
+				t.Errorf("files: %v\nbefore: %v", after.files, before.files)
+			}
+			if !strings.Contains(out, tc.wantDeleted) {
+				t.Errorf("output lacks %q:\n%s", tc.wantDeleted, out)
+			}
+		})
+	}
+}
