@@ -39,7 +39,12 @@ The rows go in one transaction with one audit row (erase.incident or
 erase.alert, by "console:<account> (sudo by <caller>, ...)") naming the
 IDs and counts erased, no content. The files are deleted after it commits,
 each name tried again (one copied since the prompt goes too); any that
-could not be is named, and erase fails. A detection another case
+could not be is named, and erase fails. Without a snippet folder (no
+--snippets, no RFW_SNIPPET_DIR: sudo drops it) erase refuses, unless
+--no-snippets. Run again for a case erased before, erase deletes the
+snippet files still left of the detections its audit row names (after
+--no-snippets, a crash, a file it could not delete), audited as
+erase.incident.files (or erase.alert.files), counts only. A detection another case
 still names (another incident's, or another alert's evidence) is kept,
 with its snippets, and listed: erase that case too and it goes then. A
 detection ID no sensor makes is never made into a file name.
@@ -108,7 +113,11 @@ type erasePlan struct {
 	badIDs        []string // detection IDs no sensor makes: no snippet looked for
 	dirs          []string // the snippet folders searched
 	files         []string // snippet files there when the plan was read, to show
+	noSnippets    bool     // --no-snippets: the snippet folder not searched
 }
+
+// errCaseGone is the error of a case not in the database.
+var errCaseGone = errors.New("not in the database")
 
 // querier is a database or a transaction on it.
 type querier interface {
@@ -126,6 +135,7 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	incident := fs.String("incident", "", "the incident to erase, with its alerts")
 	alertID := fs.String("alert", "", "the alert to erase (one of no incident)")
 	snippets := fs.String("snippets", dashboardEnv("RFW_SNIPPET_DIR", ""), "evidence snippet folder (default: RFW_SNIPPET_DIR, the dashboard's)")
+	noSnippets := fs.Bool("no-snippets", false, "erase without a snippet folder: its snippets of the case stay until erase is run again with --snippets")
 	var backups dirList
 	fs.Var(&backups, "backups", "a backup folder (rfwarden backup's DIR): its snippets/ copies go too; give it once per folder")
 	dryRun := fs.Bool("dry-run", false, "print what would be erased; change nothing")
@@ -142,6 +152,11 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return errUsage
 	}
+	if *noSnippets && flagSet(fs, "snippets") {
+		fmt.Fprintln(stderr, "erase: give --snippets DIR or --no-snippets, not both")
+		fs.Usage()
+		return errUsage
+	}
 	target := eraseTarget{"incident", *incident}
 	if *alertID != "" {
 		target = eraseTarget{"alert", *alertID}
@@ -152,12 +167,15 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := existingDB(*dbPath); err != nil {
 		return fmt.Errorf("erase: %w", err)
 	}
-	dirs, err := eraseDirs(fs, *snippets, backups, stdout)
+	if *noSnippets {
+		*snippets = ""
+	}
+	dirs, err := eraseDirs(fs, *snippets, *noSnippets, backups, stdout)
 	if err != nil {
 		return fmt.Errorf("erase: %w", err)
 	}
 	if *dryRun {
-		return eraseDryRun(ctx, *dbPath, target, dirs, backups, *force, stdout)
+		return eraseDryRun(ctx, *dbPath, target, dirs, backups, *noSnippets, *force, stdout)
 	}
 
 	// nothing else holds the database, and nothing will while the case
@@ -176,9 +194,14 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer held.Close()
 	plan, err := readErasePlan(ctx, held, target, dirs)
+	if errors.Is(err, errCaseGone) {
+		// erased before: the snippets it left, if any
+		return eraseFollowUp(ctx, held, target, dirs, err, *yes, stdout)
+	}
 	if err != nil {
 		return fmt.Errorf("erase: %w", err)
 	}
+	plan.noSnippets = *noSnippets
 	printErasePlan(stdout, plan)
 	if len(plan.unfinished) > 0 {
 		if !*force {
@@ -188,11 +211,8 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "warning: erasing %s though it is not finished (--force)\n", target)
 	}
 	if !*yes {
-		fmt.Fprintf(stdout, "erase all of the above? type yes to go on: ")
-		line, _ := bufio.NewReader(eraseStdin).ReadString('\n')
-		if strings.TrimSpace(line) != "yes" {
-			fmt.Fprintln(stdout)
-			return fmt.Errorf("erase: not confirmed: nothing erased")
+		if err := eraseConfirm(ctx, "erase all of the above?", stdout); err != nil {
+			return fmt.Errorf("erase: %w", err)
 		}
 	}
 	erased, err := executeErase(ctx, held, plan, consoleActor(osConsoleEnv()), time.Now())
@@ -211,7 +231,7 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// whose file is gone. Every name is tried, not only the files listed
 	// at the prompt: the backup timer may have copied one since.
 	deleted, failed := removeSnippets(snippetCandidates(plan.dirs, plan.detections))
-	fmt.Fprintf(stdout, "deleted %d snippet files\n", deleted)
+	fmt.Fprintf(stdout, "deleted %d %s\n", deleted, plural(deleted, "snippet file", "snippet files"))
 	for _, f := range failed {
 		fmt.Fprintf(stdout, "could not delete %s: delete it by hand\n", f)
 	}
@@ -226,10 +246,11 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // eraseDirs returns the snippet folders erase deletes snippets in: the
-// snippet folder and each backup folder's snippets/. A folder
+// snippet folder and each backup folder's snippets/. No snippet folder is
+// refused unless noSnippets. A folder
 // named on the command line must exist (a mistyped one would leave its
 // copies); RFW_SNIPPET_DIR, the default, may not exist yet.
-func eraseDirs(fs *flag.FlagSet, snippets string, backups []string, stdout io.Writer) ([]string, error) {
+func eraseDirs(fs *flag.FlagSet, snippets string, noSnippets bool, backups []string, stdout io.Writer) ([]string, error) {
 	var dirs []string
 	if snippets != "" {
 		switch _, err := os.Stat(snippets); {
@@ -240,8 +261,11 @@ func eraseDirs(fs *flag.FlagSet, snippets string, backups []string, stdout io.Wr
 		default:
 			return nil, fmt.Errorf("snippet folder: %w", err)
 		}
+	} else if noSnippets {
+		fmt.Fprintln(stdout, "warning: --no-snippets: the snippet folder is not searched; its snippets of the case stay until rfwarden erase is run again with --snippets")
 	} else {
-		fmt.Fprintln(stdout, "warning: no --snippets and no RFW_SNIPPET_DIR: no snippet deleted from the dashboard's folder")
+		return nil, errors.New("no snippet folder: neither --snippets nor RFW_SNIPPET_DIR names one (sudo -u drops RFW_SNIPPET_DIR), and the case's snippets would stay with no row left to find them by: " +
+			"give --snippets DIR (the dashboard's RFW_SNIPPET_DIR, e.g. /var/lib/rfwarden/snippets), or --no-snippets to erase without it (rfwarden erase --snippets DIR with the same ID deletes them later)")
 	}
 	for _, b := range backups {
 		if _, err := os.Stat(b); err != nil {
@@ -257,7 +281,7 @@ func eraseDirs(fs *flag.FlagSet, snippets string, backups []string, stdout io.Wr
 // eraseDryRun prints what erasing target would take, reading the database
 // at path in one read-only transaction, and changes nothing. It fails as
 // the erase would for a case not finished.
-func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, backups []string, force bool, stdout io.Writer) error {
+func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, backups []string, noSnippets, force bool, stdout io.Writer) error {
 	db, err := sql.Open("sqlite", store.FileURI(path)+"?mode=ro&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return fmt.Errorf("erase: open %s: %w", path, err)
@@ -269,9 +293,19 @@ func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, bac
 	}
 	defer tx.Rollback()
 	plan, err := readErasePlan(ctx, tx, target, dirs)
+	if errors.Is(err, errCaseGone) {
+		f, err := readFollowUp(ctx, tx, target, dirs, err)
+		if err != nil {
+			return fmt.Errorf("erase: %w", err)
+		}
+		fmt.Fprintln(stdout, "dry run: nothing is changed")
+		printFollowUp(stdout, f)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("erase: %w", err)
 	}
+	plan.noSnippets = noSnippets
 	fmt.Fprintln(stdout, "dry run: nothing is changed")
 	printErasePlan(stdout, plan)
 	printNotErased(stdout, plan, backups)
@@ -294,7 +328,7 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 	detSet := map[string]bool{}
 	roomSet := map[string]bool{}
 	notFound := func() error {
-		return fmt.Errorf("%s is not in the database: nothing to erase (erased before? the audit log's erase.%s rows say; deleted by retention at alert_days; or a mistyped ID)", target, target.kind)
+		return fmt.Errorf("%s is %w: nothing to erase (erased before? the audit log's erase.%s rows say; deleted by retention at alert_days; or a mistyped ID)", target, errCaseGone, target.kind)
 	}
 	var incFrom, incTo int64
 	switch target.kind {
@@ -413,31 +447,12 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 	if target.kind == "incident" {
 		incidentID = target.id
 	}
-	rows, err := q.QueryContext(ctx, `SELECT 'alert/' || a.id, j.value FROM alert AS a, json_each(a.body, '$.evidence') AS j
-		WHERE a.site = ?1 AND j.value IN (SELECT value FROM json_each(?2)) AND a.id NOT IN (SELECT value FROM json_each(?3))
-		UNION SELECT 'incident/' || i.id, j.value FROM incident AS i, json_each(i.body, '$.detections') AS j
-		WHERE i.site = ?1 AND j.value IN (SELECT value FROM json_each(?2)) AND i.id != ?4`,
-		p.site, jsonList(candidates), alertsJSON, incidentID)
-	if err != nil {
-		return nil, fmt.Errorf("read the other cases' evidence: %w", err)
-	}
-	for rows.Next() {
-		var by, det string
-		if err := rows.Scan(&by, &det); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read the other cases' evidence: %w", err)
-		}
-		p.shared[det] = append(p.shared[det], by)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read the other cases' evidence: %w", err)
+	if p.shared, err = namedElsewhere(ctx, q, p.site, candidates, p.alerts, incidentID); err != nil {
+		return nil, err
 	}
 	for _, d := range candidates {
 		if _, kept := p.shared[d]; !kept {
 			p.detections = append(p.detections, d)
-		} else {
-			slices.Sort(p.shared[d])
 		}
 	}
 	detsJSON := jsonList(p.detections)
@@ -497,6 +512,37 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 	p.sensors = slices.Sorted(maps.Keys(sensorSet))
 	p.rooms = slices.Sorted(maps.Keys(roomSet))
 	return p, nil
+}
+
+// namedElsewhere returns which of dets a case of site other than the
+// alerts and the incident incidentID ("": none) names, as the evidence of
+// an alert or the detections of an incident, and the cases naming each
+// ("alert/ID", "incident/ID", sorted).
+func namedElsewhere(ctx context.Context, q querier, site string, dets, alerts []string, incidentID string) (map[string][]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT 'alert/' || a.id, j.value FROM alert AS a, json_each(a.body, '$.evidence') AS j
+		WHERE a.site = ?1 AND j.value IN (SELECT value FROM json_each(?2)) AND a.id NOT IN (SELECT value FROM json_each(?3))
+		UNION SELECT 'incident/' || i.id, j.value FROM incident AS i, json_each(i.body, '$.detections') AS j
+		WHERE i.site = ?1 AND j.value IN (SELECT value FROM json_each(?2)) AND i.id != ?4`,
+		site, jsonList(dets), jsonList(alerts), incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("read the other cases' evidence: %w", err)
+	}
+	defer rows.Close()
+	named := map[string][]string{}
+	for rows.Next() {
+		var by, det string
+		if err := rows.Scan(&by, &det); err != nil {
+			return nil, fmt.Errorf("read the other cases' evidence: %w", err)
+		}
+		named[det] = append(named[det], by)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the other cases' evidence: %w", err)
+	}
+	for _, by := range named {
+		slices.Sort(by)
+	}
+	return named, nil
 }
 
 // snippetCandidates returns the snippet files a detection of dets may
@@ -713,6 +759,9 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 			}
 		}
 	}
+	if p.noSnippets && len(p.detections) > 0 {
+		fmt.Fprintf(w, "  - the snippet folder (--no-snippets): the snippets of the detections above; rfwarden erase --%s %s --snippets DIR deletes them later (its audit row names them)\n", p.target.kind, p.target.id)
+	}
 	if len(p.detections) > 0 {
 		fmt.Fprintf(w, "  - the sensors' snippet folders (snippets.dir, with .keep and .sent) on %s: the snippets of the detections above\n", orDefault(strings.Join(p.sensors, ", "), "the sensors"))
 	}
@@ -789,4 +838,158 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// eraseConfirm asks question on stdout and reads the answer from
+// eraseStdin: nil when it is "yes".
+func eraseConfirm(ctx context.Context, question string, stdout io.Writer) error {
+	fmt.Fprintf(stdout, "%s type yes to go on: ", question)
+	line, _ := bufio.NewReader(eraseStdin).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		fmt.Fprintln(stdout)
+		return errors.New("not confirmed: nothing erased")
+	}
+	return nil
+}
+
+// eraseLeft is what an erase of a case left, found after: the snippet
+// files of the detections its audit rows name (erase.incident,
+// erase.alert), when erase ran without the snippet folder, crashed
+// between its commit and the files, or could not delete one.
+type eraseLeft struct {
+	target     eraseTarget
+	site       string
+	audits     []string            // the erase's audit rows: "audit row ID of TIME"
+	detections []string            // detection IDs they name, sorted
+	shared     map[string][]string // detection ID a case stored since names -> those cases: kept
+	dirs       []string            // the snippet folders searched
+	files      []string            // snippet files there when read, to show
+}
+
+// readFollowUp reads from q the audit rows of an erase of target, which
+// is not in the database (gone, the error saying so), and looks for the
+// snippet files of their detections in dirs. Without such a row, or with
+// no file left, it returns gone, or an error saying that.
+func readFollowUp(ctx context.Context, q querier, target eraseTarget, dirs []string, gone error) (*eraseLeft, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, time_ns, after FROM audit WHERE action = ? AND object = ? ORDER BY id`,
+		"erase."+target.kind, target.kind+"/"+target.id)
+	if err != nil {
+		return nil, fmt.Errorf("read the audit log's erase.%s rows: %w", target.kind, err)
+	}
+	defer rows.Close()
+	l := &eraseLeft{target: target, dirs: dirs, shared: map[string][]string{}}
+	detSet := map[string]bool{}
+	for rows.Next() {
+		var id, ns int64
+		var after string
+		if err := rows.Scan(&id, &ns, &after); err != nil {
+			return nil, fmt.Errorf("read the audit log's erase.%s rows: %w", target.kind, err)
+		}
+		var rec eraseRecord
+		if err := json.Unmarshal([]byte(after), &rec); err != nil {
+			return nil, fmt.Errorf("audit row %d (erase.%s of %s): %w", id, target.kind, target, err)
+		}
+		if l.site != "" && rec.Site != l.site {
+			return nil, fmt.Errorf("audit rows of erase.%s of %s name two sites, %s and %s: delete their snippets by hand", target.kind, target, l.site, rec.Site)
+		}
+		l.site = rec.Site
+		l.audits = append(l.audits, fmt.Sprintf("audit row %d of %s", id, time.Unix(0, ns).UTC().Format(time.RFC3339)))
+		for _, d := range rec.Detections {
+			detSet[d] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the audit log's erase.%s rows: %w", target.kind, err)
+	}
+	rows.Close()
+	if len(l.audits) == 0 {
+		return nil, gone
+	}
+	// a case stored since that names one keeps it
+	candidates := slices.Sorted(maps.Keys(detSet))
+	if l.shared, err = namedElsewhere(ctx, q, l.site, candidates, nil, ""); err != nil {
+		return nil, err
+	}
+	for _, d := range candidates {
+		if _, kept := l.shared[d]; !kept {
+			l.detections = append(l.detections, d)
+		}
+	}
+	for _, path := range snippetCandidates(dirs, l.detections) {
+		if _, err := os.Lstat(path); err == nil {
+			l.files = append(l.files, path)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("snippet %s: %w", path, err)
+		}
+	}
+	if len(l.files) == 0 {
+		return nil, fmt.Errorf("%s is %w: nothing to erase: erased before (%s), and none of its snippet files is left in %s",
+			target, errCaseGone, strings.Join(l.audits, ", "), orDefault(strings.Join(dirs, ", "), "the folders given (none)"))
+	}
+	return l, nil
+}
+
+// printFollowUp prints what is left of an erased case and goes now.
+func printFollowUp(w io.Writer, l *eraseLeft) {
+	fmt.Fprintf(w, "%s of site %s is not in the database: erased before (%s); left of it:\n", l.target, l.site, strings.Join(l.audits, ", "))
+	for _, d := range slices.Sorted(maps.Keys(l.shared)) {
+		fmt.Fprintf(w, "  kept, a case stored since names it: detection %s (%s), with its snippets\n", d, strings.Join(l.shared[d], ", "))
+	}
+	fmt.Fprintf(w, "  %d %s of its detections:\n", len(l.files), plural(len(l.files), "snippet file", "snippet files"))
+	for _, f := range l.files {
+		fmt.Fprintf(w, "    %s\n", f)
+	}
+}
+
+// eraseFollowUp deletes what an erase of target left (readFollowUp), in
+// the database held as db, after asking unless yes, and audits it as
+// erase.KIND.files with counts only. gone is the error of target not
+// being in the database.
+func eraseFollowUp(ctx context.Context, db *sql.DB, target eraseTarget, dirs []string, gone error, yes bool, stdout io.Writer) error {
+	l, err := readFollowUp(ctx, db, target, dirs, gone)
+	if err != nil {
+		return fmt.Errorf("erase: %w", err)
+	}
+	printFollowUp(stdout, l)
+	if !yes {
+		if err := eraseConfirm(ctx, "delete these files?", stdout); err != nil {
+			return fmt.Errorf("erase: %w", err)
+		}
+	}
+	deleted, failed := removeSnippets(snippetCandidates(l.dirs, l.detections))
+	after, err := json.Marshal(struct {
+		Site         string `json:"site"`
+		SnippetFiles int    `json:"snippet_files"`
+		Failed       int    `json:"failed,omitempty"`
+	}{l.site, deleted, len(failed)})
+	if err != nil {
+		return fmt.Errorf("erase: audit: %w", err)
+	}
+	action := "erase." + target.kind + ".files"
+	tx, err := db.BeginTx(ctx, nil)
+	if err == nil {
+		err = store.AuditInTx(ctx, tx, store.AuditEntry{TimeNS: time.Now().UnixNano(), User: consoleActor(osConsoleEnv()), Action: action,
+			Object: target.kind + "/" + target.id, After: string(after)})
+		if err == nil {
+			err = tx.Commit()
+		} else {
+			tx.Rollback()
+		}
+	}
+	fmt.Fprintf(stdout, "deleted %d %s left of erased %s", deleted, plural(deleted, "snippet file", "snippet files"), target)
+	if err != nil {
+		fmt.Fprintf(stdout, "; not audited: %v\n", err)
+	} else {
+		fmt.Fprintf(stdout, "; audited as %s\n", action)
+	}
+	for _, f := range failed {
+		fmt.Fprintf(stdout, "could not delete %s: delete it by hand\n", f)
+	}
+	switch {
+	case len(failed) > 0:
+		return fmt.Errorf("erase: %d snippet files left of erased %s could not be deleted; delete them by hand: %s", len(failed), target, strings.Join(failed, "; "))
+	case err != nil:
+		return fmt.Errorf("erase: the snippet files left of erased %s are deleted, but not audited as %s: %w", target, action, err)
+	}
+	return nil
 }

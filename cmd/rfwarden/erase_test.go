@@ -496,6 +496,21 @@ func TestEraseFileNotDeleted(t *testing.T) {
 			t.Errorf("%s not deleted", p)
 		}
 	}
+	// once it can be, erase run again deletes it: the case is gone, its
+	// audit row names the detections
+	if err := os.RemoveAll(stuck); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stuck, []byte("iq"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = eraseRun(f, "--incident", "INC-A", "--yes")
+	if err != nil || !strings.Contains(out, "deleted 1 snippet file") {
+		t.Errorf("erase again: %v\n%s", err, out)
+	}
+	if _, err := os.Lstat(stuck); err == nil {
+		t.Errorf("%s left after erasing again", stuck)
+	}
 }
 
 // The erased rows' content does not stay readable in the database file:
@@ -637,5 +652,87 @@ func TestEraseFilesChangedAtPrompt(t *testing.T) {
 				t.Errorf("output lacks %q:\n%s", tc.wantDeleted, out)
 			}
 		})
+	}
+}
+
+// Without a snippet folder (no --snippets, and sudo -u dropped
+// RFW_SNIPPET_DIR) erase refuses, naming both remedies: the rows would
+// go and their snippets stay with nothing left to find them by.
+// --no-snippets erases the rows only; a later run with the folder finds
+// the case gone but its erase.incident audit row there, deletes the
+// snippets that row's detections left, says so and audits that too.
+func TestEraseNoSnippetFolder(t *testing.T) {
+	f := makeEraseFixture(t)
+	t.Setenv("RFW_SNIPPET_DIR", "")
+	before := readEraseState(t, f)
+	runErase := func(args ...string) (string, error) {
+		oldTerm := eraseTerminal
+		eraseTerminal = func() bool { return false }
+		defer func() { eraseTerminal = oldTerm }()
+		var stdout, stderr strings.Builder
+		err := run(context.Background(), append([]string{"erase", "--db", f.db, "--backups", f.backups}, args...), &stdout, &stderr)
+		return stdout.String() + stderr.String(), err
+	}
+	out, err := runErase("--incident", "INC-A", "--yes")
+	if err == nil {
+		t.Fatalf("erase without a snippet folder succeeded:\n%s", out)
+	}
+	for _, want := range []string{"no snippet folder", "RFW_SNIPPET_DIR", "--snippets", "--no-snippets"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if after := readEraseState(t, f); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("a refused erase changed the state:\n%+v\nbefore:\n%+v", after, before)
+	}
+
+	// the rows only (and the backup folder's copies)
+	out, err = runErase("--incident", "INC-A", "--yes", "--no-snippets")
+	if err != nil {
+		t.Fatalf("erase --no-snippets: %v\n%s", err, out)
+	}
+	rowsGone := readEraseState(t, f)
+	if slices.Contains(rowsGone.incidents, "INC-A") || !slices.Equal(rowsGone.files, without(before.files, filepath.Join("backups", "snippets", "snippet-"+detA1+".sigmf-meta"), filepath.Join("backups", "snippets", "snippet-"+detA1+".sigmf-data"))) {
+		t.Errorf("after erase --no-snippets: %+v", rowsGone)
+	}
+	if _, notErased, _ := strings.Cut(out, "not erased by this command"); !strings.Contains(notErased, "--no-snippets") || !strings.Contains(notErased, "rfwarden erase --incident INC-A --snippets DIR") {
+		t.Errorf("erase --no-snippets does not say the snippet folder was not searched, or how to do it later:\n%s", out)
+	}
+
+	// later, with the folder: a dry run shows them, the run deletes them
+	out, err = eraseRun(f, "--incident", "INC-A", "--dry-run")
+	if err != nil || !strings.Contains(out, "erased before") || !strings.Contains(out, filepath.Join(f.snippets, "snippet-"+detA2+".sigmf-data")) {
+		t.Errorf("dry run of the follow-up: %v\n%s", err, out)
+	}
+	if again := readEraseState(t, f); fmt.Sprint(again) != fmt.Sprint(rowsGone) {
+		t.Errorf("the follow-up's dry run changed the state")
+	}
+	out, err = eraseRun(f, "--incident", "INC-A", "--yes")
+	if err != nil {
+		t.Fatalf("follow-up: %v\n%s", err, out)
+	}
+	after := readEraseState(t, f)
+	if want := without(before.files, snippetFiles(true, detA1, detA2)...); !slices.Equal(after.files, want) {
+		t.Errorf("files after the follow-up: %v, want %v", after.files, want)
+	}
+	for _, want := range []string{"erased before", "deleted 4 snippet files", "erase.incident.files"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("follow-up output lacks %q:\n%s", want, out)
+		}
+	}
+	if len(after.audit) != len(rowsGone.audit)+1 {
+		t.Fatalf("audit rows: %v, want one more than %v", after.audit, rowsGone.audit)
+	}
+	row := after.audit[len(after.audit)-1]
+	if !strings.Contains(row, " erase.incident.files incident/INC-A ") || !strings.Contains(row, `"snippet_files":4`) || !strings.Contains(row, " console:") {
+		t.Errorf("follow-up audit row %q", row)
+	}
+	// nothing left: nothing to erase, nothing audited
+	out, err = eraseRun(f, "--incident", "INC-A", "--yes")
+	if err == nil || !strings.Contains(err.Error(), "nothing to erase") {
+		t.Errorf("follow-up again: %v\n%s", err, out)
+	}
+	if again := readEraseState(t, f); fmt.Sprint(again) != fmt.Sprint(after) {
+		t.Errorf("a follow-up with nothing left changed the state")
 	}
 }
