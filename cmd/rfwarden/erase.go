@@ -53,11 +53,15 @@ pending or firing alert, an alert of no incident that nobody acknowledged.
 An alert of an incident is erased with its incident (--incident). Without
 --yes, erase asks on a terminal, and refuses when not on one.
 
-Not reached, and printed at the end of every run: InfluxDB (the DELETE
-statements to run are printed), the sensors' snippet folders, the database
-copies in the backup folders (they go as they rotate out, --keep), copies
-taken off the host, the case's locations and heatmap counts
-(history_days), and the audit rows about it (audit_days).
+Not reached, and printed at the end of every erase and dry run: InfluxDB
+(the DELETE statements to run are printed, for the case's rooms and the
+unlocated "_", from the incident's opening; after fusion's InfluxDB spool
+drained), the sensors' snippet folders (snippets can come back: delete
+them there first), the backup folders' snippets/ without --backups, the
+database copies in the backup folders (they go as they rotate out,
+--keep), copies taken off the host, the case's locations and heatmap
+counts (history_days), the search outcomes (RFW_SEARCH_DAYS) and the
+audit rows about it (audit_days).
 Run it as the services' user (sudo -u rfwarden). docs/data-protection.md, Erasure.
 `
 
@@ -436,8 +440,13 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 		}
 		widen(a.ActiveNS-int64(eraseWindow), a.UpdatedNS+int64(eraseWindow))
 	}
-	if p.fromNS == 0 {
+	// the incident's own opening too: the alert that opened it may be
+	// pruned (alert_days), its detections still listed; its end when
+	// the stored alerts may not span the case
+	if len(p.alerts) == 0 || len(p.missingAlerts) > 0 {
 		widen(incFrom-int64(eraseWindow), incTo+int64(eraseWindow))
+	} else {
+		widen(incFrom-int64(eraseWindow), incFrom+int64(eraseWindow))
 	}
 	alertsJSON := jsonList(p.alerts)
 
@@ -748,6 +757,10 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 		if len(rooms) == 0 {
 			fmt.Fprintln(w, "    (no room known: these take every room's)")
 			rooms = []string{""}
+		} else {
+			// fusion stores an unlocated detection's empty room as "_"
+			// (fusion/store: point): these take every unlocated one
+			rooms = append(slices.Clone(rooms), "_")
 		}
 		for _, m := range []string{"detection", "location"} {
 			for _, r := range rooms {
@@ -758,12 +771,22 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 				fmt.Fprintf(w, "      DELETE FROM %q WHERE %s AND time >= '%s' AND time < '%s'\n", m, where, from, to)
 			}
 		}
+		fmt.Fprintln(w, "    ('_' is the room of the detections and locations no room was found for.) Fusion's InfluxDB spool (influx.spool_dir)")
+		fmt.Fprintln(w, "    may still hold some, written once fusion runs again: run these after it drained (fusion's /healthz says")
+		fmt.Fprintln(w, "    influx_spooled 0, or rfw_fusion_influx_spooled_batches is 0), or run them again then")
 	}
 	if p.noSnippets && len(p.detections) > 0 {
 		fmt.Fprintf(w, "  - the snippet folder (--no-snippets): the snippets of the detections above; rfwarden erase --%s %s --snippets DIR deletes them later (its audit row names them)\n", p.target.kind, p.target.id)
 	}
 	if len(p.detections) > 0 {
 		fmt.Fprintf(w, "  - the sensors' snippet folders (snippets.dir, with .keep and .sent) on %s: the snippets of the detections above\n", orDefault(strings.Join(p.sensors, ", "), "the sensors"))
+		fmt.Fprintln(w, "    Snippets can come back: a sensor re-uploads a kept snippet it has not sent yet, and the broker keeps those sent")
+		fmt.Fprintln(w, "    while the dashboard was stopped for its persistent session: delete them on the sensors first, and once the")
+		fmt.Fprintf(w, "    dashboard runs again, run rfwarden erase --%s %s --snippets DIR again: it deletes what came back\n", p.target.kind, p.target.id)
+	}
+	if len(backups) == 0 {
+		fmt.Fprintln(w, "  - the backup folders' snippets/ copies: not searched (no --backups), and rfwarden restore --snippets would copy")
+		fmt.Fprintf(w, "    them back: run rfwarden erase --%s %s --backups DIR (rfwarden backup's folder) to delete them\n", p.target.kind, p.target.id)
 	}
 	var copies []string
 	for _, b := range backups {
@@ -781,6 +804,8 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 	}
 	fmt.Fprintln(w, "  - copies taken off the host: off-host backups, copied snippet folders, exported incident bundles")
 	fmt.Fprintln(w, "  - the SQLite locations of its tracks and the heatmap counts (history_days), the audit rows about it (audit_days)")
+	fmt.Fprintln(w, "  - the handheld search outcomes (SQLite dashboard_search_outcomes: time, user, room, note), linked to no case:")
+	fmt.Fprintln(w, "    those of its rooms and time go at RFW_SEARCH_DAYS, or delete them by hand with the services stopped")
 }
 
 // influxQuote escapes s for a single-quoted InfluxQL string.

@@ -736,3 +736,83 @@ func TestEraseNoSnippetFolder(t *testing.T) {
 		t.Errorf("a follow-up with nothing left changed the state")
 	}
 }
+
+// The "not erased" list names what erase does not reach, with what to do:
+// the backup folders' snippets/ when no --backups was given; InfluxDB
+// DELETE statements whose window starts at the incident's opening (less
+// the evidence window) though the alert that opened it was pruned, and
+// that take the unlocated ("_") detections too; the search outcomes,
+// fusion's InfluxDB spool and snippets that can come back.
+func TestEraseNotReached(t *testing.T) {
+	pruneOpener := func(t *testing.T, f eraseFixture) {
+		db, err := store.OpenSQLite(f.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		ctx := context.Background()
+		inc, err := db.Incident(ctx, "INC-A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc.OpenedNS -= int64(3 * time.Hour) // opened by A0, pruned since (alert_days)
+		inc.Alerts = append([]string{"A0"}, inc.Alerts...)
+		if err := db.UpsertIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.DB().Exec(`DELETE FROM detection`); err != nil { // InfluxDB holds them
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name          string
+		args          []string // after --db
+		setup         func(t *testing.T, f eraseFixture)
+		want, notWant []string // in the not-erased list
+	}{
+		{name: "no --backups", args: []string{"--incident", "INC-A", "--yes"},
+			want: []string{"backup folders' snippets/", "not searched", "rfwarden restore --snippets"}},
+		{name: "with --backups", args: []string{"--incident", "INC-A", "--yes", "--backups", "backups"},
+			notWant: []string{"not searched"}},
+		{name: "opening alert pruned", args: []string{"--incident", "INC-A", "--dry-run"}, setup: pruneOpener,
+			want:    []string{`DELETE FROM "detection" WHERE "site" = 'hmp-test' AND "room" = 'cell-1' AND time >= '2026-11-20T06:50:00Z'`},
+			notWant: []string{"time >= '2026-11-20T09:50:00Z'"}},
+		{name: "unlocated", args: []string{"--alert", "S1", "--dry-run"}, want: []string{
+			`DELETE FROM "detection" WHERE "site" = 'hmp-test' AND "room" = '_' AND time >= '2026-11-20T09:50:00Z' AND time < '2026-11-20T10:20:00Z'`,
+			`DELETE FROM "location" WHERE "site" = 'hmp-test' AND "room" = '_' AND time >= '2026-11-20T09:50:00Z' AND time < '2026-11-20T10:20:00Z'`}},
+		{name: "elsewhere", args: []string{"--alert", "S1", "--dry-run"}, want: []string{
+			"dashboard_search_outcomes", "RFW_SEARCH_DAYS", "influx.spool_dir", "influx_spooled",
+			"persistent session", "re-upload", "delete them on the sensors first"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := makeEraseFixture(t)
+			if tc.setup != nil {
+				tc.setup(t, f)
+			}
+			oldTerm := eraseTerminal
+			eraseTerminal = func() bool { return false }
+			defer func() { eraseTerminal = oldTerm }()
+			args := slices.Concat([]string{"erase", "--db", f.db, "--snippets", f.snippets}, tc.args)
+			for i, a := range args {
+				if a == "backups" {
+					args[i] = f.backups
+				}
+			}
+			var stdout, stderr strings.Builder
+			if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+				t.Fatalf("erase: %v\n%s%s", err, stdout.String(), stderr.String())
+			}
+			_, notErased, _ := strings.Cut(stdout.String(), "not erased by this command")
+			for _, w := range tc.want {
+				if !strings.Contains(notErased, w) {
+					t.Errorf("the not-erased list lacks %q:\n%s", w, notErased)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(notErased, w) {
+					t.Errorf("the not-erased list has %q:\n%s", w, notErased)
+				}
+			}
+		})
+	}
+}
