@@ -866,15 +866,28 @@ func orDefault(s, def string) string {
 }
 
 // eraseConfirm asks question on stdout and reads the answer from
-// eraseStdin: nil when it is "yes".
+// eraseStdin: nil when it is "yes". Cancelled (Ctrl-C: the signal context
+// catches SIGINT, so the read would go on), it says nothing was erased
+// and returns an error; the read is left to end with the process.
 func eraseConfirm(ctx context.Context, question string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%s type yes to go on: ", question)
-	line, _ := bufio.NewReader(eraseStdin).ReadString('\n')
-	if strings.TrimSpace(line) != "yes" {
+	answer, in := make(chan string, 1), eraseStdin
+	go func() {
+		line, _ := bufio.NewReader(in).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case <-ctx.Done():
 		fmt.Fprintln(stdout)
-		return errors.New("not confirmed: nothing erased")
+		fmt.Fprintln(stdout, "interrupted: nothing erased")
+		return fmt.Errorf("interrupted at the confirmation (%w): nothing erased", context.Cause(ctx))
+	case line := <-answer:
+		if strings.TrimSpace(line) != "yes" {
+			fmt.Fprintln(stdout)
+			return errors.New("not confirmed: nothing erased")
+		}
+		return nil
 	}
-	return nil
 }
 
 // eraseLeft is what an erase of a case left, found after: the snippet

@@ -622,14 +622,14 @@ func TestEraseFilesChangedAtPrompt(t *testing.T) {
 		{name: "backup copy made", change: func(t *testing.T, f eraseFixture) string {
 			late := filepath.Join(f.backups, "snippets", "snippet-"+detA2+".sigmf-data")
 			if err := os.WriteFile(late, []byte("iq"), 0o600); err != nil {
-				t.Fatal(err)
+				t.Error(err) // not Fatal: erase reads its answer on a goroutine of its own
 			}
 			return late
 		}, wantDeleted: "deleted 7 snippet files"},
 		{name: "file deleted by hand", change: func(t *testing.T, f eraseFixture) string {
 			gone := filepath.Join(f.snippets, "snippet-"+detA2+".sigmf-data")
 			if err := os.Remove(gone); err != nil {
-				t.Fatal(err)
+				t.Error(err)
 			}
 			return gone
 		}, wantDeleted: "deleted 5 snippet files"},
@@ -814,5 +814,56 @@ func TestEraseNotReached(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// cancelAtPrompt keeps what is written and cancels a context once the
+// confirmation question is written: Ctrl-C at the prompt.
+type cancelAtPrompt struct {
+	strings.Builder
+	cancel context.CancelFunc
+}
+
+// Write keeps p and cancels at the question.
+func (c *cancelAtPrompt) Write(p []byte) (int, error) {
+	n, err := c.Builder.Write(p)
+	if strings.Contains(c.String(), "type yes") {
+		c.cancel()
+	}
+	return n, err
+}
+
+// Ctrl-C at the prompt (the signal context cancelled while erase waits
+// for an answer that does not come) aborts: nothing erased, and erase
+// says so and fails.
+func TestEraseConfirmInterrupted(t *testing.T) {
+	f := makeEraseFixture(t)
+	before := readEraseState(t, f)
+	stdin, typing := io.Pipe()
+	defer typing.Close()
+	oldTerm, oldIn := eraseTerminal, eraseStdin
+	eraseTerminal, eraseStdin = func() bool { return true }, stdin
+	defer func() { eraseTerminal, eraseStdin = oldTerm, oldIn }()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &cancelAtPrompt{cancel: cancel}
+	var stderr strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"erase", "--db", f.db, "--snippets", f.snippets, "--backups", f.backups, "--incident", "INC-A"}, stdout, &stderr)
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "nothing erased") {
+			t.Errorf("erase interrupted at its prompt: %v, want an error saying nothing was erased", err)
+		}
+		if !strings.Contains(stdout.String(), "nothing erased") {
+			t.Errorf("erase interrupted at its prompt does not say nothing was erased:\n%s", stdout.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("erase still waits at its prompt 20 s after Ctrl-C")
+	}
+	if after := readEraseState(t, f); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("an interrupted erase changed the state:\n%+v\nbefore:\n%+v", after, before)
 	}
 }
