@@ -65,6 +65,10 @@ audit rows about it (audit_days).
 Run it as the services' user (sudo -u rfwarden). docs/data-protection.md, Erasure.
 `
 
+// eraseStop is the command that stops what would hold the database or
+// write the case back while erase runs.
+const eraseStop = "systemctl stop rfwarden-fusion rfwarden-dashboard rfwarden-backup.timer rfwarden-backup.service"
+
 // eraseStdin is where erase reads its confirmation, and eraseTerminal
 // reports whether that is a terminal (a test sets both).
 var (
@@ -103,7 +107,7 @@ type erasePlan struct {
 	site          string
 	state         string              // the incident's or the alert's
 	alerts        []string            // the case's stored alerts, sorted
-	missingAlerts []string            // alerts the incident lists that are not stored
+	missingAlerts []string            // alerts the incident lists that are not stored (for its site)
 	detections    []string            // detection IDs erased, sorted
 	shared        map[string][]string // detection ID kept -> the other cases naming it ("incident/ID", "alert/ID")
 	detectionRows int                 // rows of detections in the SQLite detection table
@@ -186,13 +190,13 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// is erased: fusion's locks, then SQLite's own
 	release, err := lockFusions(*dbPath)
 	if err != nil {
-		return fmt.Errorf("erase: %w: fusion runs on %s; stop it and the dashboard first: systemctl stop rfwarden-fusion rfwarden-dashboard", err, *dbPath)
+		return fmt.Errorf("erase: %w: fusion runs on %s; stop it, the dashboard and the backup timer first: %s", err, *dbPath, eraseStop)
 	}
 	defer release()
 	held, err := holdDatabase(ctx, *dbPath)
 	switch {
 	case errors.Is(err, errInUse):
-		return fmt.Errorf("erase: %s is in use by another process (the dashboard or fusion): stop them first: systemctl stop rfwarden-dashboard rfwarden-fusion", *dbPath)
+		return fmt.Errorf("erase: %s is in use by another process (the dashboard, fusion, the backup timer's rfwarden backup, or another rfwarden command): stop them first: %s", *dbPath, eraseStop)
 	case err != nil:
 		return fmt.Errorf("erase: open %s: %w", *dbPath, err)
 	}
@@ -357,7 +361,7 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 			alertSet[a] = true
 		}
 		// the alerts that name it, though it may not list them
-		naming, err := queryStrings(ctx, q, `SELECT id FROM alert WHERE json_extract(body, '$.incident') = ?`, target.id)
+		naming, err := queryStrings(ctx, q, `SELECT id FROM alert WHERE site = ? AND json_extract(body, '$.incident') = ?`, p.site, target.id)
 		if err != nil {
 			return nil, fmt.Errorf("read the alerts of %s: %w", target, err)
 		}
@@ -416,7 +420,7 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 	}
 	for _, id := range slices.Sorted(maps.Keys(alertSet)) {
 		var body string
-		err := q.QueryRowContext(ctx, `SELECT body FROM alert WHERE id = ?`, id).Scan(&body)
+		err := q.QueryRowContext(ctx, `SELECT body FROM alert WHERE id = ? AND site = ?`, id, p.site).Scan(&body)
 		if errors.Is(err, sql.ErrNoRows) {
 			p.missingAlerts = append(p.missingAlerts, id)
 			continue
@@ -464,12 +468,11 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 			p.detections = append(p.detections, d)
 		}
 	}
-	detsJSON := jsonList(p.detections)
 
 	// the rows of those detections, and the outbox's of the alerts
 	sensorSet := map[string]bool{}
 	if p.hasDetection {
-		rows, err := q.QueryContext(ctx, `SELECT sensor, room, time_ns FROM detection WHERE site = ? AND id IN (SELECT value FROM json_each(?))`, p.site, detsJSON)
+		rows, err := q.QueryContext(ctx, `SELECT sensor, room, time_ns FROM detection WHERE site = ? AND `+detectionOfSensor, p.site, detectionSensors(p.detections))
 		if err != nil {
 			return nil, fmt.Errorf("read the detections: %w", err)
 		}
@@ -552,6 +555,25 @@ func namedElsewhere(ctx context.Context, q querier, site string, dets, alerts []
 		slices.Sort(by)
 	}
 	return named, nil
+}
+
+// detectionOfSensor is the condition on a detection row (the table's key:
+// site, sensor, id) that it is one of the detections detectionSensors
+// names, its second parameter: of the sensor its ID names, or of no
+// sensor (a row an older binary wrote); an ID no sensor makes, of any
+// sensor, as the dashboard finds an alert's evidence by ID.
+const detectionOfSensor = `EXISTS (SELECT 1 FROM json_each(?) AS j WHERE j.key = detection.id AND (j.value = '' OR detection.sensor IN (j.value, '')))`
+
+// detectionSensors returns dets as a JSON object of each ID to the sensor
+// that makes it ("" when none does: detectionSensor), for
+// detectionOfSensor.
+func detectionSensors(dets []string) string {
+	m := make(map[string]string, len(dets))
+	for _, d := range dets {
+		m[d], _ = detectionSensor(d)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }
 
 // snippetCandidates returns the snippet files a detection of dets may
@@ -644,7 +666,7 @@ func executeErase(ctx context.Context, db *sql.DB, p *erasePlan, who string, now
 		return "", fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	alertsJSON, detsJSON := jsonList(p.alerts), jsonList(p.detections)
+	alertsJSON := jsonList(p.alerts)
 	del := func(what, q string, args ...any) (int64, error) {
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
@@ -654,12 +676,12 @@ func executeErase(ctx context.Context, db *sql.DB, p *erasePlan, who string, now
 	}
 	var done []string
 	if p.target.kind == "incident" {
-		if _, err := del("incident", `DELETE FROM incident WHERE id = ?`, p.target.id); err != nil {
+		if _, err := del("incident", `DELETE FROM incident WHERE id = ? AND site = ?`, p.target.id, p.site); err != nil {
 			return "", err
 		}
 		done = append(done, "1 incident")
 	}
-	nAlerts, err := del("alerts", `DELETE FROM alert WHERE id IN (SELECT value FROM json_each(?))`, alertsJSON)
+	nAlerts, err := del("alerts", `DELETE FROM alert WHERE site = ? AND id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON)
 	if err != nil {
 		return "", err
 	}
@@ -672,7 +694,7 @@ func executeErase(ctx context.Context, db *sql.DB, p *erasePlan, who string, now
 		done = append(done, countOf(nOutbox, "outbox row"))
 	}
 	if p.hasDetection {
-		if nDets, err = del("detections", `DELETE FROM detection WHERE site = ? AND id IN (SELECT value FROM json_each(?))`, p.site, detsJSON); err != nil {
+		if nDets, err = del("detections", `DELETE FROM detection WHERE site = ? AND `+detectionOfSensor, p.site, detectionSensors(p.detections)); err != nil {
 			return "", err
 		}
 		done = append(done, countOf(nDets, "detection row"))
@@ -713,7 +735,7 @@ func printErasePlan(w io.Writer, p *erasePlan) {
 	fmt.Fprintf(w, "%s of site %s (%s):\n", p.target, p.site, orDefault(p.state, "no incident"))
 	fmt.Fprintf(w, "  %s: %s\n", countOf(int64(len(p.alerts)), "alert"), orDefault(strings.Join(p.alerts, ", "), "none"))
 	if len(p.missingAlerts) > 0 {
-		fmt.Fprintf(w, "  alerts it lists that are not stored (deleted before): %s\n", strings.Join(p.missingAlerts, ", "))
+		fmt.Fprintf(w, "  alerts it lists that are not stored for its site (deleted before): %s\n", strings.Join(p.missingAlerts, ", "))
 	}
 	if p.hasOutbox {
 		fmt.Fprintf(w, "  %s (their undelivered notifications)\n", countOf(int64(p.outboxRows), "outbox row"))

@@ -384,7 +384,7 @@ func TestEraseRefuses(t *testing.T) {
 					t.Fatal(err)
 				}
 				return func() { db.Close() }
-			}, want: []string{"in use", "systemctl stop"}},
+			}, want: []string{"in use", "systemctl stop", "rfwarden-backup.timer", "another rfwarden command"}},
 		{name: "fusion holds its lock", args: []string{"--incident", "INC-A", "--yes"},
 			hold: func(t *testing.T, f eraseFixture) func() {
 				l, err := statelock.Acquire(statelock.For(f.db + ".fusion-hmp-test"))
@@ -392,7 +392,7 @@ func TestEraseRefuses(t *testing.T) {
 					t.Fatal(err)
 				}
 				return func() { l.Release() }
-			}, want: []string{"fusion-hmp-test.lock", "systemctl stop"}},
+			}, want: []string{"fusion-hmp-test.lock", "systemctl stop", "rfwarden-backup.timer"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := makeEraseFixture(t)
@@ -865,5 +865,61 @@ func TestEraseConfirmInterrupted(t *testing.T) {
 	}
 	if after := readEraseState(t, f); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("an interrupted erase changed the state:\n%+v\nbefore:\n%+v", after, before)
+	}
+}
+
+// An erase takes its site's rows only, and a detection row only of the
+// sensor its ID names (the table's key is site, sensor, id; a row an
+// older binary wrote has no sensor and goes too): another site's alert
+// naming the incident stays, and so does another sensor's row of the
+// same ID.
+func TestEraseScoped(t *testing.T) {
+	f := makeEraseFixture(t)
+	db, err := store.OpenSQLite(f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	other := event.Alert{Schema: 1, ID: "Y1", Site: "hmp-other", Rule: "phone", Severity: event.SeverityCritical, State: event.AlertResolved,
+		Incident: "INC-A", AckNS: 1, ActiveNS: 1, UpdatedNS: 2}
+	if err := db.UpsertAlert(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.WriteDetections(ctx, []store.DetectionRecord{
+		{Detection: event.Detection{Schema: 1, ID: detA1, Site: "hmp-test", Sensor: "s9", TimeNS: 5}, Room: "cell-2"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// as an older binary wrote it: no sensor
+	if _, err := db.DB().Exec(`INSERT INTO detection(id, site, sensor, time_ns, room, authorised, body) VALUES (?, 'hmp-test', '', 6, 'cell-1', 0, '{}')`, detA2); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before := readEraseState(t, f)
+	if out, err := eraseRun(f, "--incident", "INC-A", "--yes"); err != nil {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	after := readEraseState(t, f)
+	if want := without(before.alerts, "A1", "A2"); !slices.Equal(after.alerts, want) {
+		t.Errorf("alerts: %v, want %v (another site's Y1 kept)", after.alerts, want)
+	}
+	s, err := sql.Open("sqlite", "file:"+f.db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var left []string
+	rows, err := s.Query(`SELECT site || '/' || sensor || '/' || id FROM detection WHERE id IN (?, ?) ORDER BY 1`, detA1, detA2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r string
+		rows.Scan(&r)
+		left = append(left, r)
+	}
+	if want := []string{"hmp-other/s1/" + detA1, "hmp-test/s9/" + detA1}; !slices.Equal(left, want) {
+		t.Errorf("detection rows of the erased IDs left: %v, want %v", left, want)
 	}
 }
