@@ -326,136 +326,30 @@ func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, bac
 // readErasePlan reads from q what erasing target takes, and looks for the
 // snippet files of its detections in dirs.
 func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []string) (*erasePlan, error) {
-	p := &erasePlan{target: target, shared: map[string][]string{}}
-	tables, err := queryTables(ctx, q)
+	p := &erasePlan{target: target, shared: map[string][]string{}, dirs: dirs}
+	tables, err := tableNames(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("read the tables: %w", err)
 	}
 	p.hasOutbox, p.hasDetection = slices.Contains(tables, "notify_outbox"), slices.Contains(tables, "detection")
-	alertSet := map[string]bool{}
-	detSet := map[string]bool{}
-	roomSet := map[string]bool{}
-	notFound := func() error {
-		return fmt.Errorf("%s is %w: nothing to erase (erased before? the audit log's erase.%s rows say; deleted by retention at alert_days; or a mistyped ID)", target, errCaseGone, target.kind)
-	}
-	var incFrom, incTo int64
+	c := &eraseCase{alerts: map[string]bool{}, detections: map[string]bool{}, rooms: map[string]bool{}, sensors: map[string]bool{}}
 	switch target.kind {
 	case "incident":
-		var body string
-		err := q.QueryRowContext(ctx, `SELECT site, body FROM incident WHERE id = ?`, target.id).Scan(&p.site, &body)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, notFound()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", target, err)
-		}
-		var inc store.Incident
-		if err := json.Unmarshal([]byte(body), &inc); err != nil {
-			return nil, fmt.Errorf("read %s: %w", target, err)
-		}
-		p.state = inc.State
-		if inc.State != store.IncidentClosed {
-			p.unfinished = append(p.unfinished, fmt.Sprintf("incident %s is %s", target.id, inc.State))
-		}
-		for _, a := range inc.Alerts {
-			alertSet[a] = true
-		}
-		// the alerts that name it, though it may not list them
-		naming, err := queryStrings(ctx, q, `SELECT id FROM alert WHERE site = ? AND json_extract(body, '$.incident') = ?`, p.site, target.id)
-		if err != nil {
-			return nil, fmt.Errorf("read the alerts of %s: %w", target, err)
-		}
-		for _, a := range naming {
-			alertSet[a] = true
-		}
-		for _, d := range inc.Detections {
-			detSet[d] = true
-		}
-		for _, r := range inc.Rooms {
-			roomSet[r] = true
-		}
-		incFrom, incTo = inc.OpenedNS, inc.UpdatedNS
+		err = readEraseIncident(ctx, q, p, c)
 	case "alert":
-		var body string
-		err := q.QueryRowContext(ctx, `SELECT site, body FROM alert WHERE id = ?`, target.id).Scan(&p.site, &body)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, notFound()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", target, err)
-		}
-		var a event.Alert
-		if err := json.Unmarshal([]byte(body), &a); err != nil {
-			return nil, fmt.Errorf("read %s: %w", target, err)
-		}
-		// an incident that names it or lists it: the case is the incident
-		cases, err := queryStrings(ctx, q, `SELECT id FROM incident WHERE id = ?
-			UNION SELECT i.id FROM incident AS i, json_each(i.body, '$.alerts') AS j WHERE j.value = ?`, a.Incident, target.id)
-		if err != nil {
-			return nil, fmt.Errorf("read the incidents of %s: %w", target, err)
-		}
-		if len(cases) > 0 {
-			return nil, fmt.Errorf("refused: alert %q is part of incident %s: its case is erased as a whole, with rfwarden erase --incident %s", target.id, strings.Join(cases, ", "), cases[0])
-		}
-		alertSet[target.id] = true
-		if a.State == event.AlertResolved && a.AckNS == 0 {
-			p.unfinished = append(p.unfinished, fmt.Sprintf("alert %s: nobody acknowledged it", target.id))
-		}
+		err = readEraseAlert(ctx, q, p, c)
 	default:
-		return nil, fmt.Errorf("erase %s: unknown kind", target)
+		err = fmt.Errorf("erase %s: unknown kind", target)
 	}
-
-	// the alerts, their evidence and their window
-	p.fromNS, p.toNS = 0, 0
-	widen := func(from, to int64) {
-		if from <= 0 || to <= 0 {
-			return
-		}
-		if p.fromNS == 0 || from < p.fromNS {
-			p.fromNS = from
-		}
-		if to > p.toNS {
-			p.toNS = to
-		}
+	if err != nil {
+		return nil, err
 	}
-	for _, id := range slices.Sorted(maps.Keys(alertSet)) {
-		var body string
-		err := q.QueryRowContext(ctx, `SELECT body FROM alert WHERE id = ? AND site = ?`, id, p.site).Scan(&body)
-		if errors.Is(err, sql.ErrNoRows) {
-			p.missingAlerts = append(p.missingAlerts, id)
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read alert %q: %w", id, err)
-		}
-		var a event.Alert
-		if err := json.Unmarshal([]byte(body), &a); err != nil {
-			return nil, fmt.Errorf("read alert %q: %w", id, err)
-		}
-		p.alerts = append(p.alerts, id)
-		if a.State == event.AlertPending || a.State == event.AlertFiring {
-			p.unfinished = append(p.unfinished, fmt.Sprintf("alert %s is %s", id, a.State))
-		}
-		for _, d := range a.Evidence {
-			detSet[d] = true
-		}
-		if a.Room != "" {
-			roomSet[a.Room] = true
-		}
-		widen(a.ActiveNS-int64(eraseWindow), a.UpdatedNS+int64(eraseWindow))
+	if err := readEraseAlerts(ctx, q, p, c); err != nil {
+		return nil, err
 	}
-	// the incident's own opening too: the alert that opened it may be
-	// pruned (alert_days), its detections still listed; its end when
-	// the stored alerts may not span the case
-	if len(p.alerts) == 0 || len(p.missingAlerts) > 0 {
-		widen(incFrom-int64(eraseWindow), incTo+int64(eraseWindow))
-	} else {
-		widen(incFrom-int64(eraseWindow), incFrom+int64(eraseWindow))
-	}
-	alertsJSON := jsonList(p.alerts)
 
 	// evidence another case still names is kept
-	candidates := slices.Sorted(maps.Keys(detSet))
+	candidates := slices.Sorted(maps.Keys(c.detections))
 	incidentID := ""
 	if target.kind == "incident" {
 		incidentID = target.id
@@ -469,61 +363,216 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 		}
 	}
 
-	// the rows of those detections, and the outbox's of the alerts
-	sensorSet := map[string]bool{}
-	if p.hasDetection {
-		rows, err := q.QueryContext(ctx, `SELECT sensor, room, time_ns FROM detection WHERE site = ? AND `+detectionOfSensor, p.site, detectionSensors(p.detections))
-		if err != nil {
-			return nil, fmt.Errorf("read the detections: %w", err)
-		}
-		for rows.Next() {
-			var sensor, room string
-			var ns int64
-			if err := rows.Scan(&sensor, &room, &ns); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read the detections: %w", err)
-			}
-			p.detectionRows++
-			if sensor != "" {
-				sensorSet[sensor] = true
-			}
-			if room != "" {
-				roomSet[room] = true
-			}
-			widen(ns, ns+1)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("read the detections: %w", err)
-		}
+	if err := readEraseDetectionRows(ctx, q, p, c); err != nil {
+		return nil, err
 	}
 	if p.hasOutbox {
-		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM notify_outbox WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON).Scan(&p.outboxRows)
+		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM notify_outbox WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, jsonList(p.alerts)).Scan(&p.outboxRows)
 		if err != nil {
 			return nil, fmt.Errorf("read the notification outbox: %w", err)
 		}
 	}
-
 	// the snippet files, named only from IDs a sensor makes
-	p.dirs = dirs
 	for _, d := range p.detections {
-		sensor, ok := detectionSensor(d)
-		if !ok {
+		if sensor, ok := detectionSensor(d); ok {
+			c.sensors[sensor] = true
+		} else {
 			p.badIDs = append(p.badIDs, d)
+		}
+	}
+	if p.files, err = existingFiles(snippetCandidates(dirs, p.detections)); err != nil {
+		return nil, err
+	}
+	p.sensors = slices.Sorted(maps.Keys(c.sensors))
+	p.rooms = slices.Sorted(maps.Keys(c.rooms))
+	return p, nil
+}
+
+// eraseCase is what reading a case collects on its way to its plan: the
+// IDs of its alerts and detections (before the shared ones are kept), its
+// rooms and sensors, and the incident's own times.
+type eraseCase struct {
+	alerts, detections, rooms, sensors map[string]bool
+	openedNS, updatedNS                int64 // the incident's; 0 for an alert
+}
+
+// notFound is the error of p's target not being in the database.
+func (p *erasePlan) notFound() error {
+	return fmt.Errorf("%s is %w: nothing to erase (erased before? the audit log's erase.%s rows say; deleted by retention at alert_days; or a mistyped ID)", p.target, errCaseGone, p.target.kind)
+}
+
+// widen widens p's evidence window to take from..to; a time not known
+// (0 or less) is left out.
+func (p *erasePlan) widen(from, to int64) {
+	if from <= 0 || to <= 0 {
+		return
+	}
+	if p.fromNS == 0 || from < p.fromNS {
+		p.fromNS = from
+	}
+	if to > p.toNS {
+		p.toNS = to
+	}
+}
+
+// readEraseIncident reads the incident p erases into p (site, state,
+// whether finished) and c (its alerts, listed or naming it, detections,
+// rooms and times).
+func readEraseIncident(ctx context.Context, q querier, p *erasePlan, c *eraseCase) error {
+	var body string
+	err := q.QueryRowContext(ctx, `SELECT site, body FROM incident WHERE id = ?`, p.target.id).Scan(&p.site, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p.notFound()
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", p.target, err)
+	}
+	var inc store.Incident
+	if err := json.Unmarshal([]byte(body), &inc); err != nil {
+		return fmt.Errorf("read %s: %w", p.target, err)
+	}
+	p.state = inc.State
+	if inc.State != store.IncidentClosed {
+		p.unfinished = append(p.unfinished, fmt.Sprintf("incident %s is %s", p.target.id, inc.State))
+	}
+	for _, a := range inc.Alerts {
+		c.alerts[a] = true
+	}
+	// the alerts that name it, though it may not list them
+	naming, err := queryStrings(ctx, q, `SELECT id FROM alert WHERE site = ? AND json_extract(body, '$.incident') = ?`, p.site, p.target.id)
+	if err != nil {
+		return fmt.Errorf("read the alerts of %s: %w", p.target, err)
+	}
+	for _, a := range naming {
+		c.alerts[a] = true
+	}
+	for _, d := range inc.Detections {
+		c.detections[d] = true
+	}
+	for _, r := range inc.Rooms {
+		c.rooms[r] = true
+	}
+	c.openedNS, c.updatedNS = inc.OpenedNS, inc.UpdatedNS
+	return nil
+}
+
+// readEraseAlert reads the alert of no incident p erases into p (site,
+// whether finished) and c; an alert of an incident is refused.
+func readEraseAlert(ctx context.Context, q querier, p *erasePlan, c *eraseCase) error {
+	var body string
+	err := q.QueryRowContext(ctx, `SELECT site, body FROM alert WHERE id = ?`, p.target.id).Scan(&p.site, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p.notFound()
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", p.target, err)
+	}
+	var a event.Alert
+	if err := json.Unmarshal([]byte(body), &a); err != nil {
+		return fmt.Errorf("read %s: %w", p.target, err)
+	}
+	// an incident that names it or lists it: the case is the incident
+	cases, err := queryStrings(ctx, q, `SELECT id FROM incident WHERE id = ?
+		UNION SELECT i.id FROM incident AS i, json_each(i.body, '$.alerts') AS j WHERE j.value = ?`, a.Incident, p.target.id)
+	if err != nil {
+		return fmt.Errorf("read the incidents of %s: %w", p.target, err)
+	}
+	if len(cases) > 0 {
+		return fmt.Errorf("refused: alert %q is part of incident %s: its case is erased as a whole, with rfwarden erase --incident %s", p.target.id, strings.Join(cases, ", "), cases[0])
+	}
+	c.alerts[p.target.id] = true
+	if a.State == event.AlertResolved && a.AckNS == 0 {
+		p.unfinished = append(p.unfinished, fmt.Sprintf("alert %s: nobody acknowledged it", p.target.id))
+	}
+	return nil
+}
+
+// readEraseAlerts reads the alerts of c, of p's site, into p (stored or
+// missing, whether finished, the evidence window) and their evidence and
+// rooms into c; then widens the window to the incident's own opening.
+func readEraseAlerts(ctx context.Context, q querier, p *erasePlan, c *eraseCase) error {
+	for _, id := range slices.Sorted(maps.Keys(c.alerts)) {
+		var body string
+		err := q.QueryRowContext(ctx, `SELECT body FROM alert WHERE id = ? AND site = ?`, id, p.site).Scan(&body)
+		if errors.Is(err, sql.ErrNoRows) {
+			p.missingAlerts = append(p.missingAlerts, id)
 			continue
 		}
-		sensorSet[sensor] = true
+		if err != nil {
+			return fmt.Errorf("read alert %q: %w", id, err)
+		}
+		var a event.Alert
+		if err := json.Unmarshal([]byte(body), &a); err != nil {
+			return fmt.Errorf("read alert %q: %w", id, err)
+		}
+		p.alerts = append(p.alerts, id)
+		if a.State == event.AlertPending || a.State == event.AlertFiring {
+			p.unfinished = append(p.unfinished, fmt.Sprintf("alert %s is %s", id, a.State))
+		}
+		for _, d := range a.Evidence {
+			c.detections[d] = true
+		}
+		if a.Room != "" {
+			c.rooms[a.Room] = true
+		}
+		p.widen(a.ActiveNS-int64(eraseWindow), a.UpdatedNS+int64(eraseWindow))
 	}
-	for _, path := range snippetCandidates(dirs, p.detections) {
+	// the incident's own opening too: the alert that opened it may be
+	// pruned (alert_days), its detections still listed; its end when
+	// the stored alerts may not span the case
+	if len(p.alerts) == 0 || len(p.missingAlerts) > 0 {
+		p.widen(c.openedNS-int64(eraseWindow), c.updatedNS+int64(eraseWindow))
+	} else {
+		p.widen(c.openedNS-int64(eraseWindow), c.openedNS+int64(eraseWindow))
+	}
+	return nil
+}
+
+// readEraseDetectionRows counts the SQLite detection rows of p's
+// detections, and takes their sensors and rooms into c and their times
+// into p's window.
+func readEraseDetectionRows(ctx context.Context, q querier, p *erasePlan, c *eraseCase) error {
+	if !p.hasDetection {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT sensor, room, time_ns FROM detection WHERE site = ? AND `+detectionOfSensor, p.site, detectionSensors(p.detections))
+	if err != nil {
+		return fmt.Errorf("read the detections: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sensor, room string
+		var ns int64
+		if err := rows.Scan(&sensor, &room, &ns); err != nil {
+			return fmt.Errorf("read the detections: %w", err)
+		}
+		p.detectionRows++
+		if sensor != "" {
+			c.sensors[sensor] = true
+		}
+		if room != "" {
+			c.rooms[room] = true
+		}
+		p.widen(ns, ns+1)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the detections: %w", err)
+	}
+	return nil
+}
+
+// existingFiles returns those of paths that exist (as any kind of file:
+// a symbolic link is not followed).
+func existingFiles(paths []string) ([]string, error) {
+	var out []string
+	for _, path := range paths {
 		if _, err := os.Lstat(path); err == nil {
-			p.files = append(p.files, path)
+			out = append(out, path)
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("snippet %s: %w", path, err)
 		}
 	}
-	p.sensors = slices.Sorted(maps.Keys(sensorSet))
-	p.rooms = slices.Sorted(maps.Keys(roomSet))
-	return p, nil
+	return out, nil
 }
 
 // namedElsewhere returns which of dets a case of site other than the
@@ -685,19 +734,19 @@ func executeErase(ctx context.Context, db *sql.DB, p *erasePlan, who string, now
 	if err != nil {
 		return "", err
 	}
-	done = append(done, countOf(nAlerts, "alert"))
+	done = append(done, fmt.Sprintf("%d %s", int(nAlerts), plural(int(nAlerts), "alert", "alerts")))
 	var nOutbox, nDets int64
 	if p.hasOutbox {
 		if nOutbox, err = del("outbox rows", `DELETE FROM notify_outbox WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON); err != nil {
 			return "", err
 		}
-		done = append(done, countOf(nOutbox, "outbox row"))
+		done = append(done, fmt.Sprintf("%d %s", int(nOutbox), plural(int(nOutbox), "outbox row", "outbox rows")))
 	}
 	if p.hasDetection {
 		if nDets, err = del("detections", `DELETE FROM detection WHERE site = ? AND `+detectionOfSensor, p.site, detectionSensors(p.detections)); err != nil {
 			return "", err
 		}
-		done = append(done, countOf(nDets, "detection row"))
+		done = append(done, fmt.Sprintf("%d %s", int(nDets), plural(int(nDets), "detection row", "detection rows")))
 	}
 	rec := eraseRecord{Site: p.site, Alerts: nonNil(p.alerts), OutboxRows: nOutbox, Detections: nonNil(p.detections), DetectionRows: nDets,
 		SnippetFiles: len(p.files), KeptShared: slices.Sorted(maps.Keys(p.shared)), Forced: p.unfinished}
@@ -733,20 +782,20 @@ func checkpointErased(ctx context.Context, db *sql.DB) error {
 // printErasePlan prints what erasing the case takes and what it keeps.
 func printErasePlan(w io.Writer, p *erasePlan) {
 	fmt.Fprintf(w, "%s of site %s (%s):\n", p.target, p.site, orDefault(p.state, "no incident"))
-	fmt.Fprintf(w, "  %s: %s\n", countOf(int64(len(p.alerts)), "alert"), orDefault(strings.Join(p.alerts, ", "), "none"))
+	fmt.Fprintf(w, "  %d %s: %s\n", len(p.alerts), plural(len(p.alerts), "alert", "alerts"), orDefault(strings.Join(p.alerts, ", "), "none"))
 	if len(p.missingAlerts) > 0 {
 		fmt.Fprintf(w, "  alerts it lists that are not stored for its site (deleted before): %s\n", strings.Join(p.missingAlerts, ", "))
 	}
 	if p.hasOutbox {
-		fmt.Fprintf(w, "  %s (their undelivered notifications)\n", countOf(int64(p.outboxRows), "outbox row"))
+		fmt.Fprintf(w, "  %d %s (their undelivered notifications)\n", p.outboxRows, plural(p.outboxRows, "outbox row", "outbox rows"))
 	}
-	fmt.Fprintf(w, "  %s: %s\n", countOf(int64(len(p.detections)), "detection"), orDefault(strings.Join(p.detections, ", "), "none"))
+	fmt.Fprintf(w, "  %d %s: %s\n", len(p.detections), plural(len(p.detections), "detection", "detections"), orDefault(strings.Join(p.detections, ", "), "none"))
 	if p.hasDetection {
 		why := ""
 		if p.detectionRows < len(p.detections) {
 			why = " (the others: InfluxDB holds them, or history_days deleted them)"
 		}
-		fmt.Fprintf(w, "  %s of them in SQLite%s\n", countOf(int64(p.detectionRows), "detection row"), why)
+		fmt.Fprintf(w, "  %d %s of them in SQLite%s\n", p.detectionRows, plural(p.detectionRows, "detection row", "detection rows"), why)
 	}
 	for _, d := range slices.Sorted(maps.Keys(p.shared)) {
 		fmt.Fprintf(w, "  kept, another case names it: detection %s (%s), with its snippets\n", d, strings.Join(p.shared[d], ", "))
@@ -758,7 +807,7 @@ func printErasePlan(w io.Writer, p *erasePlan) {
 		}
 		fmt.Fprintf(w, "  not a sensor's detection ID, so no snippet file looked for: %s\n", strings.Join(quoted, ", "))
 	}
-	fmt.Fprintf(w, "  %s:\n", countOf(int64(len(p.files)), "snippet file"))
+	fmt.Fprintf(w, "  %d %s:\n", len(p.files), plural(len(p.files), "snippet file", "snippet files"))
 	for _, f := range p.files {
 		fmt.Fprintf(w, "    %s\n", f)
 	}
@@ -835,11 +884,6 @@ func influxQuote(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
 }
 
-// queryTables returns the names of the tables q's database has.
-func queryTables(ctx context.Context, q querier) ([]string, error) {
-	return queryStrings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table'`)
-}
-
 // queryStrings returns the one column of the rows of query.
 func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
@@ -864,19 +908,13 @@ func jsonList(ids []string) string {
 	return string(b)
 }
 
+// nonNil returns s, or an empty list for nil: a JSON array, never null
+// (json_each of null has no rows, but the audit row says [] for none).
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
 	return s
-}
-
-// countOf says "1 alert" or "2 alerts".
-func countOf(n int64, one string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %ss", n, one)
 }
 
 // orDefault returns s, or def when s is empty.
@@ -975,12 +1013,8 @@ func readFollowUp(ctx context.Context, q querier, target eraseTarget, dirs []str
 			l.detections = append(l.detections, d)
 		}
 	}
-	for _, path := range snippetCandidates(dirs, l.detections) {
-		if _, err := os.Lstat(path); err == nil {
-			l.files = append(l.files, path)
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("snippet %s: %w", path, err)
-		}
+	if l.files, err = existingFiles(snippetCandidates(dirs, l.detections)); err != nil {
+		return nil, err
 	}
 	if len(l.files) == 0 {
 		return nil, fmt.Errorf("%s is %w: nothing to erase: erased before (%s), and none of its snippet files is left in %s",
