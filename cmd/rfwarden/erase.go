@@ -290,7 +290,10 @@ func eraseDirs(fs *flag.FlagSet, snippets string, noSnippets bool, backups []str
 // at path in one read-only transaction, and changes nothing. It fails as
 // the erase would for a case not finished.
 func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, backups []string, noSnippets, force bool, stdout io.Writer) error {
-	db, err := sql.Open("sqlite", store.FileURI(path)+"?mode=ro&_pragma=busy_timeout(10000)")
+	// read-write, but query_only: a read-only connection cannot remove
+	// the -wal and -shm its reads make, and would leave them (owned by its
+	// user) beside a database nothing else has open
+	db, err := sql.Open("sqlite", store.FileURI(path)+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
 	if err != nil {
 		return fmt.Errorf("erase: open %s: %w", path, err)
 	}

@@ -923,3 +923,87 @@ func TestEraseScoped(t *testing.T) {
 		t.Errorf("detection rows of the erased IDs left: %v, want %v", left, want)
 	}
 }
+
+// A snippet that is a symbolic link out of the folder: the link goes, not
+// what it points to.
+func TestEraseSymlinkSnippet(t *testing.T) {
+	f := makeEraseFixture(t)
+	outside := filepath.Join(f.dir, "outside.bin")
+	if err := os.WriteFile(outside, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(f.snippets, "snippet-"+detA2+".sigmf-data")
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := eraseRun(f, "--incident", "INC-A", "--yes"); err != nil {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	if _, err := os.Lstat(link); err == nil {
+		t.Errorf("%s left", link)
+	}
+	if _, err := os.Stat(outside); err != nil {
+		t.Errorf("the file the link points to, outside the folder, is gone: %v", err)
+	}
+}
+
+// A dry run with nothing else open writes nothing beside the database
+// (no -wal, -shm or journal left, no file touched).
+func TestEraseDryRunWritesNothing(t *testing.T) {
+	f := makeEraseFixture(t)
+	list := func() []string {
+		t.Helper()
+		ents, err := os.ReadDir(f.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n []string
+		for _, e := range ents {
+			fi, err := e.Info()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n = append(n, fmt.Sprintf("%s %d %s", e.Name(), fi.Size(), fi.ModTime()))
+		}
+		return n
+	}
+	before := list()
+	if out, err := eraseRun(f, "--incident", "INC-A", "--dry-run"); err != nil {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	if after := list(); !slices.Equal(before, after) {
+		t.Errorf("the dry run changed the folder:\n%v\n%v", before, after)
+	}
+}
+
+// IDs that are prefixes of others match exactly: erasing S1 and INC-A
+// leaves S10 and its detection s1-…-10.
+func TestErasePrefixIDs(t *testing.T) {
+	f := makeEraseFixture(t)
+	db, err := store.OpenSQLite(f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	d10 := eraseDetID("s1", 10)
+	a := event.Alert{Schema: 1, ID: "S10", Site: "hmp-test", Rule: "phone", Severity: "info", State: event.AlertResolved, AckNS: 1, Incident: "INC-AB",
+		Evidence: []string{d10}, ActiveNS: 1, UpdatedNS: 2}
+	if err := db.UpsertAlert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.WriteDetections(ctx, []store.DetectionRecord{{Detection: event.Detection{Schema: 1, ID: d10, Site: "hmp-test", Sensor: "s1", TimeNS: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, args := range [][]string{{"--alert", "S1", "--yes"}, {"--incident", "INC-A", "--yes"}} {
+		if out, err := eraseRun(f, args...); err != nil {
+			t.Fatalf("erase %v: %v\n%s", args, err, out)
+		}
+	}
+	if after := readEraseState(t, f); !slices.Contains(after.alerts, "S10") || !slices.Contains(after.detections, "hmp-test/"+d10) {
+		t.Errorf("a prefix matched more: alerts %v, detections %v", after.alerts, after.detections)
+	}
+}
