@@ -20,7 +20,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
-const eraseUsage = `usage: rfwarden erase [--db rfwarden.db] (--incident ID | --alert ID) [--snippets DIR] [--backups DIR]... [--dry-run] [--yes] [--force]
+const eraseUsage = `usage: rfwarden erase [--db rfwarden.db] (--incident ID | --alert ID) [--snippets DIR | --no-snippets] [--backups DIR]... [--dry-run] [--yes] [--force]
 
 Erase one case, at a data-protection officer's request: an incident
 (--incident) or an alert that belongs to no incident (--alert), with its
@@ -37,21 +37,24 @@ while they do.
 
 The rows go in one transaction with one audit row (erase.incident or
 erase.alert, by "console:<account> (sudo by <caller>, ...)") naming the
-IDs and counts erased, no content. The files are deleted after it commits,
-each name tried again (one copied since the prompt goes too); any that
-could not be is named, and erase fails. Without a snippet folder (no
---snippets, no RFW_SNIPPET_DIR: sudo drops it) erase refuses, unless
---no-snippets. Run again for a case erased before, erase deletes the
-snippet files still left of the detections its audit row names (after
---no-snippets, a crash, a file it could not delete), audited as
-erase.incident.files (or erase.alert.files), counts only. A detection another case
-still names (another incident's, or another alert's evidence) is kept,
-with its snippets, and listed: erase that case too and it goes then. A
-detection ID no sensor makes is never made into a file name.
+IDs and counts erased, no content; the pages freed are overwritten
+(secure_delete) and the WAL checkpointed into the file. The files are
+deleted after it commits, each name tried again (one copied since the
+prompt goes too); any that could not be is named, and erase fails.
+Without a snippet folder (no --snippets, no RFW_SNIPPET_DIR: sudo drops
+it) erase refuses, unless --no-snippets. Run again for a case erased
+before, erase deletes the snippet files still left of the detections its
+audit row names (after --no-snippets, a crash, a file it could not
+delete), audited as erase.incident.files (or erase.alert.files), counts
+only. A detection another case still names (another incident's, or
+another alert's evidence) is kept, with its snippets, and listed: erase
+that case too and it goes then. A detection ID no sensor makes is never
+made into a file name.
 A case not finished is refused unless --force: an open incident, a
 pending or firing alert, an alert of no incident that nobody acknowledged.
 An alert of an incident is erased with its incident (--incident). Without
---yes, erase asks on a terminal, and refuses when not on one.
+--yes, erase asks on a terminal (Ctrl-C there erases nothing), and
+refuses when not on one.
 
 Not reached, and printed at the end of every erase and dry run: InfluxDB
 (the DELETE statements to run are printed, for the case's rooms and the
@@ -690,7 +693,7 @@ type eraseRecord struct {
 	OutboxRows    int64    `json:"outbox_rows"`
 	Detections    []string `json:"detections"`
 	DetectionRows int64    `json:"detection_rows"`
-	SnippetFiles  int      `json:"snippet_files"` // to delete after the commit
+	SnippetFiles  int      `json:"snippet_files"` // found when the plan was read; all their names are tried after the commit
 	KeptShared    []string `json:"kept_shared,omitempty"`
 	Forced        []string `json:"forced,omitempty"`
 }
