@@ -248,7 +248,8 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	printNotErased(stdout, plan, backups)
 	if len(failed) > 0 {
-		return fmt.Errorf("erase: the rows of %s are erased, but %d snippet files could not be deleted; delete them by hand: %s", target, len(failed), strings.Join(failed, "; "))
+		return fmt.Errorf("erase: the rows of %s are erased, but %d snippet files could not be deleted; delete them by hand, or run rfwarden erase --%s %s again once they can be: %s",
+			target, len(failed), target.kind, target.id, strings.Join(failed, "; "))
 	}
 	if fileErr != nil {
 		return fmt.Errorf("erase: the rows of %s are erased, but %w", target, fileErr)
