@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -383,7 +384,7 @@ func TestEraseRefuses(t *testing.T) {
 					t.Fatal(err)
 				}
 				return func() { db.Close() }
-			}, want: []string{"in use", "systemctl stop"}},
+			}, want: []string{"in use", "systemctl stop", "rfwarden-backup.timer", "another rfwarden command"}},
 		{name: "fusion holds its lock", args: []string{"--incident", "INC-A", "--yes"},
 			hold: func(t *testing.T, f eraseFixture) func() {
 				l, err := statelock.Acquire(statelock.For(f.db + ".fusion-hmp-test"))
@@ -391,7 +392,7 @@ func TestEraseRefuses(t *testing.T) {
 					t.Fatal(err)
 				}
 				return func() { l.Release() }
-			}, want: []string{"fusion-hmp-test.lock", "systemctl stop"}},
+			}, want: []string{"fusion-hmp-test.lock", "systemctl stop", "rfwarden-backup.timer"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := makeEraseFixture(t)
@@ -494,5 +495,515 @@ func TestEraseFileNotDeleted(t *testing.T) {
 		if slices.Contains(after.files, p) {
 			t.Errorf("%s not deleted", p)
 		}
+	}
+	// once it can be, erase run again deletes it: the case is gone, its
+	// audit row names the detections
+	if err := os.RemoveAll(stuck); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stuck, []byte("iq"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = eraseRun(f, "--incident", "INC-A", "--yes")
+	if err != nil || !strings.Contains(out, "deleted 1 snippet file") {
+		t.Errorf("erase again: %v\n%s", err, out)
+	}
+	if _, err := os.Lstat(stuck); err == nil {
+		t.Errorf("%s left after erasing again", stuck)
+	}
+}
+
+// The erased rows' content does not stay readable in the database file:
+// erase overwrites the pages it frees (secure_delete) and checkpoints the
+// WAL into the file, so an erased alert's acknowledgement note and
+// summary, which no other row holds, are in neither rfwarden.db nor its
+// -wal afterwards.
+func TestEraseSecureDelete(t *testing.T) {
+	f := makeEraseFixture(t)
+	db, err := store.OpenSQLite(f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	alerts, err := db.Alerts(ctx, store.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range alerts {
+		if a.ID == "A1" {
+			a.Summary = "summary only A1 holds"
+			if err := db.UpsertAlert(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	db.Close()
+	secrets := []string{"searched cell 1", "summary only A1 holds"}
+	for _, s := range secrets {
+		if b, err := os.ReadFile(f.db); err != nil || !strings.Contains(string(b), s) {
+			t.Fatalf("the fixture's %s does not hold %q before the erase (%v): the test tests nothing", f.db, s, err)
+		}
+	}
+	readable := func(when string) {
+		t.Helper()
+		for _, p := range []string{f.db, f.db + "-wal", f.db + "-journal"} {
+			b, err := os.ReadFile(p)
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range secrets {
+				if strings.Contains(string(b), s) {
+					t.Errorf("%s: %s still holds %q (%d bytes)", when, filepath.Base(p), s, len(b))
+				}
+			}
+		}
+	}
+	// as the command does it, the file read while the database is still
+	// held: the WAL checkpointed into it
+	held, err := holdDatabase(ctx, f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	plan, err := readErasePlan(ctx, held, eraseTarget{"incident", "INC-A"}, []string{f.snippets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := executeErase(ctx, held, plan, "console:test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkpointErased(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+	readable("erased, the database still held")
+	if err := held.Close(); err != nil {
+		t.Fatal(err)
+	}
+	readable("erased and closed")
+	// and the command itself
+	if out, err := eraseRun(f, "--alert", "S1", "--yes"); err != nil {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	readable("after rfwarden erase")
+}
+
+// copyingReader stands for the operator at the prompt while something
+// else changes the folders (the backup timer, not stopped, copying a
+// snippet into DIR/snippets/; a file deleted by hand): it does that, then
+// answers yes.
+type copyingReader struct {
+	do   func()
+	done bool
+}
+
+// Read does r.do once and answers yes; then end of input.
+func (r *copyingReader) Read(p []byte) (int, error) {
+	if r.done {
+		return 0, io.EOF
+	}
+	r.done = true
+	r.do()
+	return copy(p, "yes\n"), nil
+}
+
+// The snippet files are listed for the prompt, but deleted by name after
+// the commit: a copy the backup timer made in a backup folder's snippets/
+// while erase waited at its prompt goes too, and a file gone meanwhile is
+// not counted as deleted.
+func TestEraseFilesChangedAtPrompt(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		change      func(t *testing.T, f eraseFixture) string // the file it adds or removes
+		wantDeleted string
+	}{
+		{name: "backup copy made", change: func(t *testing.T, f eraseFixture) string {
+			late := filepath.Join(f.backups, "snippets", "snippet-"+detA2+".sigmf-data")
+			if err := os.WriteFile(late, []byte("iq"), 0o600); err != nil {
+				t.Error(err) // not Fatal: erase reads its answer on a goroutine of its own
+			}
+			return late
+		}, wantDeleted: "deleted 7 snippet files"},
+		{name: "file deleted by hand", change: func(t *testing.T, f eraseFixture) string {
+			gone := filepath.Join(f.snippets, "snippet-"+detA2+".sigmf-data")
+			if err := os.Remove(gone); err != nil {
+				t.Error(err)
+			}
+			return gone
+		}, wantDeleted: "deleted 5 snippet files"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := makeEraseFixture(t)
+			before := readEraseState(t, f)
+			var changed string
+			out, err := eraseRunTerminal(f, true, &copyingReader{do: func() { changed = tc.change(t, f) }}, "--incident", "INC-A")
+			if err != nil {
+				t.Fatalf("erase: %v\n%s", err, out)
+			}
+			if _, err := os.Lstat(changed); err == nil {
+				t.Errorf("erase succeeded, but %s (a snippet of an erased detection) is still there\n%s", changed, out)
+			}
+			if after := readEraseState(t, f); !slices.Equal(after.files, without(before.files, snippetFiles(true, detA1, detA2)...)) {
+				t.Errorf("files: %v\nbefore: %v", after.files, before.files)
+			}
+			if !strings.Contains(out, tc.wantDeleted) {
+				t.Errorf("output lacks %q:\n%s", tc.wantDeleted, out)
+			}
+		})
+	}
+}
+
+// Without a snippet folder (no --snippets, and sudo -u dropped
+// RFW_SNIPPET_DIR) erase refuses, naming both remedies: the rows would
+// go and their snippets stay with nothing left to find them by.
+// --no-snippets erases the rows only; a later run with the folder finds
+// the case gone but its erase.incident audit row there, deletes the
+// snippets that row's detections left, says so and audits that too.
+func TestEraseNoSnippetFolder(t *testing.T) {
+	f := makeEraseFixture(t)
+	t.Setenv("RFW_SNIPPET_DIR", "")
+	before := readEraseState(t, f)
+	runErase := func(args ...string) (string, error) {
+		oldTerm := eraseTerminal
+		eraseTerminal = func() bool { return false }
+		defer func() { eraseTerminal = oldTerm }()
+		var stdout, stderr strings.Builder
+		err := run(context.Background(), append([]string{"erase", "--db", f.db, "--backups", f.backups}, args...), &stdout, &stderr)
+		return stdout.String() + stderr.String(), err
+	}
+	out, err := runErase("--incident", "INC-A", "--yes")
+	if err == nil {
+		t.Fatalf("erase without a snippet folder succeeded:\n%s", out)
+	}
+	for _, want := range []string{"no snippet folder", "RFW_SNIPPET_DIR", "--snippets", "--no-snippets"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if after := readEraseState(t, f); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("a refused erase changed the state:\n%+v\nbefore:\n%+v", after, before)
+	}
+
+	// the rows only (and the backup folder's copies)
+	out, err = runErase("--incident", "INC-A", "--yes", "--no-snippets")
+	if err != nil {
+		t.Fatalf("erase --no-snippets: %v\n%s", err, out)
+	}
+	rowsGone := readEraseState(t, f)
+	if slices.Contains(rowsGone.incidents, "INC-A") || !slices.Equal(rowsGone.files, without(before.files, filepath.Join("backups", "snippets", "snippet-"+detA1+".sigmf-meta"), filepath.Join("backups", "snippets", "snippet-"+detA1+".sigmf-data"))) {
+		t.Errorf("after erase --no-snippets: %+v", rowsGone)
+	}
+	if _, notErased, _ := strings.Cut(out, "not erased by this command"); !strings.Contains(notErased, "--no-snippets") || !strings.Contains(notErased, "rfwarden erase --incident INC-A --snippets DIR") {
+		t.Errorf("erase --no-snippets does not say the snippet folder was not searched, or how to do it later:\n%s", out)
+	}
+
+	// later, with the folder: a dry run shows them, the run deletes them
+	out, err = eraseRun(f, "--incident", "INC-A", "--dry-run")
+	if err != nil || !strings.Contains(out, "erased before") || !strings.Contains(out, filepath.Join(f.snippets, "snippet-"+detA2+".sigmf-data")) {
+		t.Errorf("dry run of the follow-up: %v\n%s", err, out)
+	}
+	if again := readEraseState(t, f); fmt.Sprint(again) != fmt.Sprint(rowsGone) {
+		t.Errorf("the follow-up's dry run changed the state")
+	}
+	out, err = eraseRun(f, "--incident", "INC-A", "--yes")
+	if err != nil {
+		t.Fatalf("follow-up: %v\n%s", err, out)
+	}
+	after := readEraseState(t, f)
+	if want := without(before.files, snippetFiles(true, detA1, detA2)...); !slices.Equal(after.files, want) {
+		t.Errorf("files after the follow-up: %v, want %v", after.files, want)
+	}
+	for _, want := range []string{"erased before", "deleted 4 snippet files", "erase.incident.files"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("follow-up output lacks %q:\n%s", want, out)
+		}
+	}
+	if len(after.audit) != len(rowsGone.audit)+1 {
+		t.Fatalf("audit rows: %v, want one more than %v", after.audit, rowsGone.audit)
+	}
+	row := after.audit[len(after.audit)-1]
+	if !strings.Contains(row, " erase.incident.files incident/INC-A ") || !strings.Contains(row, `"snippet_files":4`) || !strings.Contains(row, " console:") {
+		t.Errorf("follow-up audit row %q", row)
+	}
+	// nothing left: nothing to erase, nothing audited
+	out, err = eraseRun(f, "--incident", "INC-A", "--yes")
+	if err == nil || !strings.Contains(err.Error(), "nothing to erase") {
+		t.Errorf("follow-up again: %v\n%s", err, out)
+	}
+	if again := readEraseState(t, f); fmt.Sprint(again) != fmt.Sprint(after) {
+		t.Errorf("a follow-up with nothing left changed the state")
+	}
+}
+
+// The "not erased" list names what erase does not reach, with what to do:
+// the backup folders' snippets/ when no --backups was given; InfluxDB
+// DELETE statements whose window starts at the incident's opening (less
+// the evidence window) though the alert that opened it was pruned, and
+// that take the unlocated ("_") detections too; the search outcomes,
+// fusion's InfluxDB spool and snippets that can come back.
+func TestEraseNotReached(t *testing.T) {
+	pruneOpener := func(t *testing.T, f eraseFixture) {
+		db, err := store.OpenSQLite(f.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		ctx := context.Background()
+		inc, err := db.Incident(ctx, "INC-A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc.OpenedNS -= int64(3 * time.Hour) // opened by A0, pruned since (alert_days)
+		inc.Alerts = append([]string{"A0"}, inc.Alerts...)
+		if err := db.UpsertIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.DB().Exec(`DELETE FROM detection`); err != nil { // InfluxDB holds them
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name          string
+		args          []string // after --db
+		setup         func(t *testing.T, f eraseFixture)
+		want, notWant []string // in the not-erased list
+	}{
+		{name: "no --backups", args: []string{"--incident", "INC-A", "--yes"},
+			want: []string{"backup folders' snippets/", "not searched", "rfwarden restore --snippets"}},
+		{name: "with --backups", args: []string{"--incident", "INC-A", "--yes", "--backups", "backups"},
+			notWant: []string{"not searched"}},
+		{name: "opening alert pruned", args: []string{"--incident", "INC-A", "--dry-run"}, setup: pruneOpener,
+			want:    []string{`DELETE FROM "detection" WHERE "site" = 'hmp-test' AND "room" = 'cell-1' AND time >= '2026-11-20T06:50:00Z'`},
+			notWant: []string{"time >= '2026-11-20T09:50:00Z'"}},
+		{name: "unlocated", args: []string{"--alert", "S1", "--dry-run"}, want: []string{
+			`DELETE FROM "detection" WHERE "site" = 'hmp-test' AND "room" = '_' AND time >= '2026-11-20T09:50:00Z' AND time < '2026-11-20T10:20:00Z'`,
+			`DELETE FROM "location" WHERE "site" = 'hmp-test' AND "room" = '_' AND time >= '2026-11-20T09:50:00Z' AND time < '2026-11-20T10:20:00Z'`}},
+		{name: "elsewhere", args: []string{"--alert", "S1", "--dry-run"}, want: []string{
+			"dashboard_search_outcomes", "RFW_SEARCH_DAYS", "influx.spool_dir", "influx_spooled",
+			"persistent session", "re-upload", "delete them on the sensors first"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := makeEraseFixture(t)
+			if tc.setup != nil {
+				tc.setup(t, f)
+			}
+			oldTerm := eraseTerminal
+			eraseTerminal = func() bool { return false }
+			defer func() { eraseTerminal = oldTerm }()
+			args := slices.Concat([]string{"erase", "--db", f.db, "--snippets", f.snippets}, tc.args)
+			for i, a := range args {
+				if a == "backups" {
+					args[i] = f.backups
+				}
+			}
+			var stdout, stderr strings.Builder
+			if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+				t.Fatalf("erase: %v\n%s%s", err, stdout.String(), stderr.String())
+			}
+			_, notErased, _ := strings.Cut(stdout.String(), "not erased by this command")
+			for _, w := range tc.want {
+				if !strings.Contains(notErased, w) {
+					t.Errorf("the not-erased list lacks %q:\n%s", w, notErased)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(notErased, w) {
+					t.Errorf("the not-erased list has %q:\n%s", w, notErased)
+				}
+			}
+		})
+	}
+}
+
+// cancelAtPrompt keeps what is written and cancels a context once the
+// confirmation question is written: Ctrl-C at the prompt.
+type cancelAtPrompt struct {
+	strings.Builder
+	cancel context.CancelFunc
+}
+
+// Write keeps p and cancels at the question.
+func (c *cancelAtPrompt) Write(p []byte) (int, error) {
+	n, err := c.Builder.Write(p)
+	if strings.Contains(c.String(), "type yes") {
+		c.cancel()
+	}
+	return n, err
+}
+
+// Ctrl-C at the prompt (the signal context cancelled while erase waits
+// for an answer that does not come) aborts: nothing erased, and erase
+// says so and fails.
+func TestEraseConfirmInterrupted(t *testing.T) {
+	f := makeEraseFixture(t)
+	before := readEraseState(t, f)
+	stdin, typing := io.Pipe()
+	defer typing.Close()
+	oldTerm, oldIn := eraseTerminal, eraseStdin
+	eraseTerminal, eraseStdin = func() bool { return true }, stdin
+	defer func() { eraseTerminal, eraseStdin = oldTerm, oldIn }()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &cancelAtPrompt{cancel: cancel}
+	var stderr strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"erase", "--db", f.db, "--snippets", f.snippets, "--backups", f.backups, "--incident", "INC-A"}, stdout, &stderr)
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "nothing erased") {
+			t.Errorf("erase interrupted at its prompt: %v, want an error saying nothing was erased", err)
+		}
+		if !strings.Contains(stdout.String(), "nothing erased") {
+			t.Errorf("erase interrupted at its prompt does not say nothing was erased:\n%s", stdout.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("erase still waits at its prompt 20 s after Ctrl-C")
+	}
+	if after := readEraseState(t, f); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("an interrupted erase changed the state:\n%+v\nbefore:\n%+v", after, before)
+	}
+}
+
+// An erase takes its site's rows only, and a detection row only of the
+// sensor its ID names (the table's key is site, sensor, id; a row an
+// older binary wrote has no sensor and goes too): another site's alert
+// naming the incident stays, and so does another sensor's row of the
+// same ID.
+func TestEraseScoped(t *testing.T) {
+	f := makeEraseFixture(t)
+	db, err := store.OpenSQLite(f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	other := event.Alert{Schema: 1, ID: "Y1", Site: "hmp-other", Rule: "phone", Severity: event.SeverityCritical, State: event.AlertResolved,
+		Incident: "INC-A", AckNS: 1, ActiveNS: 1, UpdatedNS: 2}
+	if err := db.UpsertAlert(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.WriteDetections(ctx, []store.DetectionRecord{
+		{Detection: event.Detection{Schema: 1, ID: detA1, Site: "hmp-test", Sensor: "s9", TimeNS: 5}, Room: "cell-2"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// as an older binary wrote it: no sensor
+	if _, err := db.DB().Exec(`INSERT INTO detection(id, site, sensor, time_ns, room, authorised, body) VALUES (?, 'hmp-test', '', 6, 'cell-1', 0, '{}')`, detA2); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before := readEraseState(t, f)
+	if out, err := eraseRun(f, "--incident", "INC-A", "--yes"); err != nil {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	after := readEraseState(t, f)
+	if want := without(before.alerts, "A1", "A2"); !slices.Equal(after.alerts, want) {
+		t.Errorf("alerts: %v, want %v (another site's Y1 kept)", after.alerts, want)
+	}
+	s, err := sql.Open("sqlite", "file:"+f.db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var left []string
+	rows, err := s.Query(`SELECT site || '/' || sensor || '/' || id FROM detection WHERE id IN (?, ?) ORDER BY 1`, detA1, detA2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r string
+		rows.Scan(&r)
+		left = append(left, r)
+	}
+	if want := []string{"hmp-other/s1/" + detA1, "hmp-test/s9/" + detA1}; !slices.Equal(left, want) {
+		t.Errorf("detection rows of the erased IDs left: %v, want %v", left, want)
+	}
+}
+
+// A snippet that is a symbolic link out of the folder: the link goes, not
+// what it points to.
+func TestEraseSymlinkSnippet(t *testing.T) {
+	f := makeEraseFixture(t)
+	outside := filepath.Join(f.dir, "outside.bin")
+	if err := os.WriteFile(outside, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(f.snippets, "snippet-"+detA2+".sigmf-data")
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := eraseRun(f, "--incident", "INC-A", "--yes"); err != nil {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	if _, err := os.Lstat(link); err == nil {
+		t.Errorf("%s left", link)
+	}
+	if _, err := os.Stat(outside); err != nil {
+		t.Errorf("the file the link points to, outside the folder, is gone: %v", err)
+	}
+}
+
+// A dry run with nothing else open writes nothing beside the database
+// (no -wal, -shm or journal left, no file touched).
+func TestEraseDryRunWritesNothing(t *testing.T) {
+	f := makeEraseFixture(t)
+	list := func() []string {
+		t.Helper()
+		ents, err := os.ReadDir(f.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n []string
+		for _, e := range ents {
+			fi, err := e.Info()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n = append(n, fmt.Sprintf("%s %d %s", e.Name(), fi.Size(), fi.ModTime()))
+		}
+		return n
+	}
+	before := list()
+	if out, err := eraseRun(f, "--incident", "INC-A", "--dry-run"); err != nil {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	if after := list(); !slices.Equal(before, after) {
+		t.Errorf("the dry run changed the folder:\n%v\n%v", before, after)
+	}
+}
+
+// IDs that are prefixes of others match exactly: erasing S1 and INC-A
+// leaves S10 and its detection s1-…-10.
+func TestErasePrefixIDs(t *testing.T) {
+	f := makeEraseFixture(t)
+	db, err := store.OpenSQLite(f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	d10 := eraseDetID("s1", 10)
+	a := event.Alert{Schema: 1, ID: "S10", Site: "hmp-test", Rule: "phone", Severity: "info", State: event.AlertResolved, AckNS: 1, Incident: "INC-AB",
+		Evidence: []string{d10}, ActiveNS: 1, UpdatedNS: 2}
+	if err := db.UpsertAlert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.WriteDetections(ctx, []store.DetectionRecord{{Detection: event.Detection{Schema: 1, ID: d10, Site: "hmp-test", Sensor: "s1", TimeNS: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, args := range [][]string{{"--alert", "S1", "--yes"}, {"--incident", "INC-A", "--yes"}} {
+		if out, err := eraseRun(f, args...); err != nil {
+			t.Fatalf("erase %v: %v\n%s", args, err, out)
+		}
+	}
+	if after := readEraseState(t, f); !slices.Contains(after.alerts, "S10") || !slices.Contains(after.detections, "hmp-test/"+d10) {
+		t.Errorf("a prefix matched more: alerts %v, detections %v", after.alerts, after.detections)
 	}
 }

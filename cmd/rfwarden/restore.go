@@ -295,21 +295,9 @@ func integrityCheck(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-func tableNames(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		names = append(names, n)
-	}
-	return names, rows.Err()
+// tableNames returns the names of the tables of q's database.
+func tableNames(ctx context.Context, q querier) ([]string, error) {
+	return queryStrings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table'`)
 }
 
 // siteRows counts the rows of each site in the site tables among tables.
