@@ -145,8 +145,8 @@ func TestRunCorpusVerifyProgress(t *testing.T) {
 				doneAtHash = done
 			}
 		},
-		Start:          func(n int64) { total = n },
-		Progress:       func(n int64) { done += n }}); err != nil {
+		Start:    func(n int64) { total = n },
+		Progress: func(n int64) { done += n }}); err != nil {
 		t.Fatal(err)
 	}
 	if hashed != want {

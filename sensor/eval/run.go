@@ -630,8 +630,8 @@ type candidate struct {
 	data    os.FileInfo // the data file of a pair, else nil
 	samples int64
 	verify  int64 // bytes the hash check reads (0: none, or NoVerify)
-	user    int // truth records not from rfwarden's own detectors
-	own     int // annotations rfwarden's own detectors wrote
+	user    int   // truth records not from rfwarden's own detectors
+	own     int   // annotations rfwarden's own detectors wrote
 }
 
 // work is the progress units k takes: its samples, twice when its hash
