@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -395,8 +396,15 @@ func (g *group) heardWith(h *group, tolHz float64) bool {
 const minApartNS = 133_334
 
 // isPiece reports whether d is a piece of a burst: a detection of known
-// duration shorter than minApartNS, a frame or two of the sensor's
-// detector (12.8 µs at 10 Msps). The spectrum of so few samples of a
+// duration shorter than minApartNS (a frame or two of the sensor's
+// detector, 12.8 µs at 10 Msps) that the classifiers could not name: its
+// class unknown, or its label saying so ("unconfirmed: too short", the
+// cellular-short classifier's, which a detection carries as class
+// unknown; pieceLabel). A short detection of a named class (an NR short
+// PUCCH or SRS, a Wi-Fi ACK, a GSM burst the detector cut) is an emission
+// the classifiers recognised: two of them apart in one capture are two
+// emitters (when isPiece came in, 2026-12-05, it took any short
+// detection for a piece, and lost those). The spectrum of so few samples of a
 // handset's SC-FDMA burst dips and peaks across the carrier, and the
 // detector reports the parts over its threshold as detections of their
 // own, apart but inside the carrier: the demo's LTE handset in L2-S02
@@ -407,8 +415,14 @@ const minApartNS = 133_334
 // alert there (TestBurstPiecesOneAlert). Two phones that share a carrier
 // are each heard for a subframe (1 ms) and more: still two emitters.
 func isPiece(d event.Detection) bool {
-	return d.DurationNS > 0 && d.DurationNS < minApartNS
+	short := d.DurationNS > 0 && d.DurationNS < minApartNS
+	return short && (d.Class == event.ClassUnknown || strings.Contains(d.Label, pieceLabel))
 }
+
+// pieceLabel is what the label of a burst too short for the classifiers
+// to confirm says (dsp/classify, cellular-short: "LTE/NR uplink (LTE B3
+// UL, unconfirmed: too short)"; docs/classifiers.md).
+const pieceLabel = "unconfirmed: too short"
 
 // maxWidth returns the widest spectrum a track of class may cover: its
 // widest carrier, with tolHz either side (maxWidthHz, default 20 MHz).

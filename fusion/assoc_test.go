@@ -130,8 +130,14 @@ func TestTrackerChannel(t *testing.T) {
 		}
 		return out
 	}
+	// piece is a burst of an LTE/NR uplink the classifiers could not
+	// name (class unknown, as "LTE/NR uplink (…, 15 kHz SCS)" and "…,
+	// unconfirmed: too short" are), lasting dur; cell is one of 1 ms.
 	piece := func(hz, bwHz float64, at, dur time.Duration, sensors ...string) grp {
-		return grp{"lte", "uplink", hz, bwHz, at, sensors, dur}
+		return grp{"unknown", "uplink", hz, bwHz, at, sensors, dur}
+	}
+	cell := func(hz, bwHz float64, at time.Duration, sensors ...string) grp {
+		return grp{"unknown", "uplink", hz, bwHz, at, sensors, 0}
 	}
 	lte := func(hz, bwHz float64, at time.Duration, sensors ...string) grp {
 		return grp{"lte", "uplink", hz, bwHz, at, sensors, 0}
@@ -161,12 +167,15 @@ func TestTrackerChannel(t *testing.T) {
 		{"one capture, two spectra apart: two emitters",
 			[]grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1", "s2")}, lte(1727e6, 2e6, time.Second, "s2", "s3"), false},
 		{"one capture, two pieces of a burst apart: one emitter (the demo's L2-S02 handset)",
-			[]grp{lte(1747.5e6, 4.4e6, 0, "s1", "s3"), piece(1748.809e6, 1.537e6, time.Second, 25600*time.Nanosecond, "s1")},
+			[]grp{cell(1747.5e6, 4.4e6, 0, "s1", "s3"), piece(1748.809e6, 1.537e6, time.Second, 25600*time.Nanosecond, "s1")},
 			piece(1746.237e6, 1.309e6, time.Second+12800*time.Nanosecond, 12800*time.Nanosecond, "s1"), true},
 		{"one capture, a piece beside a subframe: one emitter",
-			[]grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1", "s2")}, piece(1727e6, 2e6, time.Second, 66*time.Microsecond, "s2"), true},
+			[]grp{cell(1720e6, 18e6, 0, "s1"), cell(1713e6, 2e6, time.Second, "s1", "s2")}, piece(1727e6, 2e6, time.Second, 66*time.Microsecond, "s2"), true},
+		{"one capture, a short burst of a named class beside a subframe: two emitters",
+			[]grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1", "s2")},
+			grp{"lte", "uplink", 1727e6, 2e6, time.Second, []string{"s2"}, 66 * time.Microsecond}, false},
 		{"one capture, two subframes apart, two LTE symbols long: two emitters",
-			[]grp{lte(1720e6, 18e6, 0, "s1"), piece(1713e6, 2e6, time.Second, 143*time.Microsecond, "s1", "s2")},
+			[]grp{cell(1720e6, 18e6, 0, "s1"), piece(1713e6, 2e6, time.Second, 143*time.Microsecond, "s1", "s2")},
 			piece(1727e6, 2e6, time.Second, 143*time.Microsecond, "s2"), false},
 		{"two sensors' captures at once, apart: fragments of one",
 			[]grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1")}, lte(1727e6, 2e6, time.Second, "s2"), true},

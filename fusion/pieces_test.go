@@ -102,7 +102,9 @@ func runBursts(t *testing.T, bs []heardBurst) (tracks []string, alerts map[strin
 // holding two spectra apart, tracker.carries): a second track, which took
 // the phone's later fixes, and a second critical alert in L2-S02. Two
 // phones in one cell stay two tracks and two alerts; so do two phones that
-// share a carrier, heard at once in bursts long enough to tell apart.
+// share a carrier, heard at once in bursts long enough to tell apart, or
+// one of them in bursts too short for that that the classifiers named
+// (isPiece: a piece is a short burst they could not name).
 func TestBurstPiecesOneAlert(t *testing.T) {
 	cell := site.Point{X: 7.5, Y: 2} // B2-02, between s1 and s3
 	const hz, bwHz = 1747.5e6, 4.4e6
@@ -126,6 +128,30 @@ func TestBurstPiecesOneAlert(t *testing.T) {
 				class: event.ClassUnknown, label: short, sensors: []string{"s1"}},
 		}
 	}
+	// shared is two handsets on one carrier in neighbouring cells, heard
+	// at once by s1 and s3 for 20 s: A's 2 ms bursts on PRBs that
+	// alternate across the carrier (its track's channel 1742.8-1753.2
+	// MHz), B's, from 2 s (A's track spans the carrier by then), of class
+	// and label given and lasting dur, in the same captures on the
+	// carrier's top, apart from A's allocation then. B, 3.5 m from A, is
+	// within a track's radius of A's: only the capture holding both apart
+	// tells it is another emitter.
+	shared := func(class, labelA, labelB string, dur time.Duration) []heardBurst {
+		var bs []heardBurst
+		for i := range 50 {
+			at := time.Duration(i) * 400 * time.Millisecond
+			hz := []float64{1745e6, 1748e6, 1751e6}[i%3]
+			a := longUplink(at, cell, hz, 4.4e6, "s1", "s3")
+			a.class, a.label = class, labelA
+			bs = append(bs, a)
+			if hz != 1751e6 && i >= 5 {
+				bs = append(bs, heardBurst{at: at + 300*time.Microsecond, dur: dur, pos: site.Point{X: 11, Y: 2}, txDBm: 20,
+					hz: 1751.5e6, bwHz: 1e6, class: class, label: labelB, sensors: []string{"s1", "s3"}})
+			}
+		}
+		return bs
+	}
+	const nrLong, nrShort = "NR uplink (LTE B3 UL, 15 kHz SCS)", "NR uplink (LTE B3 UL, short PUCCH)"
 	tests := []struct {
 		name               string
 		bursts             []heardBurst
@@ -139,6 +165,12 @@ func TestBurstPiecesOneAlert(t *testing.T) {
 		{"one phone, silent for 30 s", slices.Concat(phone(0, cell, hz, bwHz)[:25], phone(40*time.Second, cell, hz, bwHz)), 1, 1},
 		{"two phones in one cell, each on its own channel",
 			slices.Concat(phone(0, cell, hz, bwHz), phone(150*time.Millisecond, site.Point{X: 8.5, Y: 1}, 1757.5e6, bwHz)), 2, 2},
+		{"two phones on one carrier, heard at once in bursts long enough to tell apart",
+			shared(event.ClassUnknown, "LTE/NR uplink (LTE B3 UL, 15 kHz SCS)", "LTE/NR uplink (LTE B3 UL, 15 kHz SCS)", 2*time.Millisecond), 2, 2},
+		// A burst shorter than two LTE symbols the classifiers named (an
+		// NR short PUCCH or SRS) is no piece: they recognised it.
+		{"two phones on one carrier, one heard in short bursts of a named class",
+			shared(event.ClassNR, nrLong, nrShort, 100*time.Microsecond), 2, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,5 +185,31 @@ func TestBurstPiecesOneAlert(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestIsPiece: a piece of a burst is a detection shorter than two LTE
+// symbols the classifiers could not name (class unknown, or labelled
+// "unconfirmed: too short"); a short one of a named class (an NR short
+// PUCCH, a Wi-Fi ACK, a cut GSM burst) is an emission of its own.
+func TestIsPiece(t *testing.T) {
+	for _, tt := range []struct {
+		class, label string
+		durNS        int64
+		want         bool
+	}{
+		{event.ClassUnknown, "LTE/NR uplink (LTE B3 UL, unconfirmed: too short)", 12_800, true},
+		{event.ClassUnknown, "", 100_000, true},
+		{event.ClassLTE, "LTE/NR uplink (LTE B3 UL, unconfirmed: too short)", 25_600, true},
+		{event.ClassUnknown, "LTE/NR uplink (LTE B3 UL, 15 kHz SCS)", 133_334, false}, // two symbols: long enough
+		{event.ClassUnknown, "", 0, false},                                            // duration unknown
+		{event.ClassNR, "NR uplink (n78, short PUCCH)", 35_700, false},
+		{event.ClassWiFi, "Wi-Fi ACK", 44_000, false},
+		{event.ClassGSM, "GSM uplink burst", 100_000, false},
+	} {
+		d := event.Detection{Class: tt.class, Label: tt.label, DurationNS: tt.durNS}
+		if got := isPiece(d); got != tt.want {
+			t.Errorf("isPiece(%s %q, %d ns) = %v, want %v", tt.class, tt.label, tt.durNS, got, tt.want)
+		}
 	}
 }

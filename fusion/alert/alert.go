@@ -177,9 +177,19 @@ type visitLink struct {
 	at  time.Time
 }
 
+// linkLive reports whether link l, as of now, still says where its visit
+// is: heard within maxAge (the rule's ResolveAfter) before now. A late
+// fix (now before l.at) finds it live.
+func linkLive(l visitLink, now time.Time, maxAge time.Duration) bool {
+	return now.Sub(l.at) <= maxAge
+}
+
 // noteLink records loc, a placed fix that joined drone visit a, as its
 // track's latest; a late fix (older than the one held) does not move it.
+// It forgets the links not heard within the rule's ResolveAfter before
+// loc.At (pruneLinks).
 func (a *alertState) noteLink(loc Location) {
+	a.pruneLinks(loc.At)
 	if l, ok := a.links[loc.Track]; ok && loc.At.Before(l.at) {
 		return
 	}
@@ -189,12 +199,33 @@ func (a *alertState) noteLink(loc Location) {
 	a.links[loc.Track] = visitLink{pos: loc.Pos, at: loc.At}
 }
 
+// pruneLinks forgets the links of drone visit a not heard within its
+// rule's ResolveAfter before now: a track that ended (the tracker starts
+// another at each gap) no longer says where the visit is, and a visit
+// held open for hours by a succession of tracks kept one link per track
+// it ever had.
+func (a *alertState) pruneLinks(now time.Time) {
+	maxAge := time.Duration(a.rule.ResolveAfter)
+	maps.DeleteFunc(a.links, func(_ string, l visitLink) bool { return !linkLive(l, now, maxAge) })
+}
+
+// liveLink reports whether track has a link of drone visit a live as of
+// now (linkLive).
+func (a *alertState) liveLink(track string, now time.Time) bool {
+	l, ok := a.links[track]
+	return ok && linkLive(l, now, time.Duration(a.rule.ResolveAfter))
+}
+
 // linkDistM returns the distance in metres from p to the nearest of drone
-// visit a's links, +Inf when it has none (no placed fix joined it).
-func (a *alertState) linkDistM(p site.Point) float64 {
+// visit a's links live as of now (linkLive), +Inf when it has none (no
+// placed fix joined it, or none within its rule's ResolveAfter).
+func (a *alertState) linkDistM(p site.Point, now time.Time) float64 {
 	best := math.Inf(1)
+	maxAge := time.Duration(a.rule.ResolveAfter)
 	for _, l := range a.links {
-		best = math.Min(best, math.Hypot(p.X-l.pos.X, p.Y-l.pos.Y))
+		if linkLive(l, now, maxAge) {
+			best = math.Min(best, math.Hypot(p.X-l.pos.X, p.Y-l.pos.Y))
+		}
 	}
 	return best
 }
@@ -417,11 +448,14 @@ func visitKey(n int) string {
 // once one alert, which named whichever was located last.
 //
 // The fix joins, of the rule's open visits: the one its track has joined
-// with a placed fix (Location.Placed); else, placed, the one with a link
-// (the latest placed fix of one of its tracks) nearest it within the
+// with a placed fix (Location.Placed) heard within the rule's
+// ResolveAfter (a live link, linkLive); else, placed, the one with a live
+// link (the latest placed fix of one of its tracks) nearest it within the
 // rule's VisitSeparationM; else, not placed ("range unknown", its
-// position its room's), the one with a link nearest it, however far;
-// else one no placed fix has joined (where it is is not known). Failing
+// position its room's), the one with a live link nearest it, however
+// far; else one with no live link (where it is is not known). A link
+// unheard for ResolveAfter says nothing of where its visit is: its track
+// ended, and a second drone coming where it was is not the first. Failing
 // all, it opens a visit in the first free slot (visitKey): the first
 // visit is keyed "visit", as every visit was. A visit follows its drone
 // from room to room (ObserveLocation) and ends when none of its tracks
@@ -434,16 +468,17 @@ func (e *Engine) droneVisit(r *Rule, loc Location) string {
 		if v.state != StatePending && v.state != StateFiring {
 			continue
 		}
-		if _, ok := v.links[loc.Track]; ok && (mine == nil || v.lastSeen.After(mine.lastSeen)) {
+		if v.liveLink(loc.Track, loc.At) && (mine == nil || v.lastSeen.After(mine.lastSeen)) {
 			mine = v
 		}
-		if len(v.links) == 0 {
+		d := v.linkDistM(loc.Pos, loc.At)
+		if math.IsInf(d, 1) { // no live link: where it is is not known
 			if unplaced == nil || v.lastSeen.After(unplaced.lastSeen) {
 				unplaced = v
 			}
 			continue
 		}
-		if d := v.linkDistM(loc.Pos); d < nearestM || d == nearestM && v.lastSeen.After(nearest.lastSeen) {
+		if d < nearestM || d == nearestM && nearest != nil && v.lastSeen.After(nearest.lastSeen) {
 			nearest, nearestM = v, d
 		}
 	}
@@ -465,6 +500,105 @@ func (e *Engine) droneVisit(r *Rule, loc Location) string {
 			return k
 		}
 	}
+}
+
+// finitePoint reports whether both of p's coordinates are finite.
+func finitePoint(p site.Point) bool {
+	return !math.IsNaN(p.X) && !math.IsInf(p.X, 0) && !math.IsNaN(p.Y) && !math.IsInf(p.Y, 0)
+}
+
+// linksNear reports whether every link of drone visit v live as of now
+// lies within sepM of a live link of visit o, and v has one at least.
+func linksNear(v, o *alertState, now time.Time, sepM float64) bool {
+	maxAge := time.Duration(v.rule.ResolveAfter)
+	n := 0
+	for _, l := range v.links {
+		if !linkLive(l, now, maxAge) {
+			continue
+		}
+		if o.linkDistM(l.pos, now) > sepM {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// mergeVisits merges each open visit of drone rule r whose live links
+// all lie within the rule's VisitSeparationM of another open visit's
+// live links into the older of the two (the one active first): its
+// tracks, classes heard and evidence join the older visit, and its alert
+// resolves, its summary saying which alert it was merged into (a pending
+// one is withdrawn so, as a pending alert whose track moved is). A visit
+// opened by one wild fix (a link's first fix, from a group of far
+// sensors, 400 m off) was a second critical alert for the whole of its
+// drone's visit, its track keeping it wherever its later fixes landed;
+// merged, it lasts until that track's next placed fix near the drone's
+// other links. Two drones that come within VisitSeparationM of each other
+// become one visit, as two drones that close always were.
+func (e *Engine) mergeVisits(ctx context.Context, r *Rule, now time.Time) error {
+	var errs []error
+	for merged := true; merged; {
+		merged = false
+		open := slices.DeleteFunc(slices.Clone(e.visits[r.Name]), func(v *alertState) bool {
+			return v.state != StatePending && v.state != StateFiring
+		})
+		slices.SortFunc(open, func(a, b *alertState) int {
+			return cmp.Or(a.active.Compare(b.active), strings.Compare(a.key, b.key))
+		})
+	pairs:
+		for i, o := range open {
+			for _, v := range open[i+1:] {
+				if linksNear(v, o, now, r.VisitSeparationM) {
+					errs = append(errs, e.mergeVisit(ctx, v, o, now))
+					merged = true
+					break pairs
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// mergeVisit merges drone visit v into visit o (mergeVisits) as of now.
+func (e *Engine) mergeVisit(ctx context.Context, v, o *alertState, now time.Time) error {
+	for track, l := range v.links {
+		if ol, ok := o.links[track]; !ok || l.at.After(ol.at) {
+			if o.links == nil {
+				o.links = map[string]visitLink{}
+			}
+			o.links[track] = l // its later fixes join o (droneVisit)
+		}
+	}
+	for _, c := range v.heard {
+		if !slices.Contains(o.heard, c) {
+			o.heard = append(o.heard, c)
+		}
+	}
+	gained := false
+	for _, id := range v.alert.Evidence {
+		if len(o.alert.Evidence) < MaxAlertEvidence && !slices.Contains(o.alert.Evidence, id) {
+			o.alert.Evidence = append(o.alert.Evidence, id)
+			gained = true
+		}
+	}
+	o.stale = o.stale || gained
+	if v.lastSeen.After(o.lastSeen) {
+		o.lastSeen = v.lastSeen
+	}
+	e.log.Info("drone visit merged into another: its links lie within visit_separation_m of that visit's", "rule", v.rule.Name,
+		"id", v.alert.ID, "room", v.alert.Room, "into", o.alert.ID, "into_room", o.alert.Room, "visit_separation_m", v.rule.VisitSeparationM)
+	v.alert.Summary += "; merged into alert " + o.alert.ID + " (the same drone: its links within " +
+		strconv.FormatFloat(v.rule.VisitSeparationM, 'f', -1, 64) + " m of that alert's)"
+	var errs []error
+	if gained && o.alert.Incident != "" {
+		errs = append(errs, e.incidentEvidence(ctx, o, now, true))
+	}
+	errs = append(errs, e.transition(ctx, v, StateResolved, now))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("merge drone alert %s into %s: %w", v.alert.ID, o.alert.ID, err)
+	}
+	return nil
 }
 
 // openAlert returns the most recent open (pending or firing) alert of rule
@@ -614,6 +748,13 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			continue
 		}
 		if loc.Authorised || !slices.Contains(r.Classes, loc.Class) {
+			continue
+		}
+		if r.Kind == KindDrone && !finitePoint(loc.Pos) {
+			// A drone's position places its visit (droneVisit); fusion
+			// drops such fixes (finiteFix), a caller of this exported
+			// method may not.
+			errs = append(errs, fmt.Errorf("rule %s: track %s: drone fix at (%v, %v): position not finite: ignored", r.Name, loc.Track, loc.Pos.X, loc.Pos.Y))
 			continue
 		}
 		if r.Kind == KindUnauthorisedUplink && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD && loc.Link != event.LinkUnknown {
@@ -796,6 +937,11 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		errs = append(errs, e.advance(ctx, a, loc.At))
 		if gained || newLink && a.alert.Incident != "" {
 			errs = append(errs, e.incidentEvidence(ctx, a, loc.At, newLink))
+		}
+		if r.Kind == KindDrone && loc.Placed() {
+			// Its link moved: a visit it opened with a wild fix is
+			// merged into the drone's (mergeVisits), with this fix.
+			errs = append(errs, e.mergeVisits(ctx, r, loc.At))
 		}
 	}
 	return errors.Join(errs...)
@@ -1117,6 +1263,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			if sensorRule {
 				a.lastSeen = now
 			}
+			if a.rule.Kind == KindDrone {
+				a.pruneLinks(now) // a visit no fix joins for a while
+			}
 			errs = append(errs, e.advance(ctx, a, now), e.flushMove(ctx, a, now), e.escalate(ctx, a, now))
 			if err := e.refresh(ctx, a, now); err != nil {
 				errs = append(errs, err)
@@ -1260,6 +1409,9 @@ func (e *Engine) transition(ctx context.Context, a *alertState, s State, now tim
 		// not cleared: ObserveLocation may have taken the slice for the
 		// alert that replaces this one.
 		a.recent, a.contra = nil, 0
+		// A resolved visit is joined by no fix (droneVisit): its links,
+		// one per track, held for another hour, are dropped.
+		a.links = nil
 	}
 	if s == StateFiring {
 		a.firedAt = now
@@ -1421,9 +1573,10 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 	var inc *store.Incident
 	switch a.rule.Kind {
 	case KindDrone:
-		// A drone alert in another room (the aircraft came over the wall
-		// from outside) joins the incident of the drone seen within the
-		// drop rule's window and radius: one visit, one incident.
+		// A drone alert joins the incident of a drone seen within the
+		// drop rule's window whose path came within its rule's
+		// visit_separation_m of its own (nearDrone): one visit, one
+		// incident, and two drones far apart two.
 		if dr := e.dropRule(); dr != nil {
 			inc = e.nearDrone(ctx, dr, a, now)
 			e.drones = append(e.drones, a)
@@ -1550,10 +1703,14 @@ func DroneWhat(class string, freqHz float64) string {
 }
 
 // nearDrone returns the drone-drop incident a joins, or nil: for a drone
-// alert, that of the latest drone alert seen within dr's window of now,
-// wherever it was (one visit: the aircraft seen as it approaches from
-// outside, beyond the radius, and its controller with the pilot a hundred
-// metres off are the same incident); for a phone alert, that of the latest
+// alert, that of the latest drone alert seen within dr's window of now
+// whose path came within a's rule's VisitSeparationM of a's (pathsNear:
+// the same drone's visit raised anew after an acknowledgement, a drone
+// that left and came back, are one case; a second drone elsewhere is a
+// case of its own, and closing one case acknowledges its drone alerts
+// only, not the other drone's; until 2026-12-05 a drone alert joined any
+// drone's incident within the window, and two visits 500 m apart were one
+// case, "drone in yard, B2-16"); for a phone alert, that of the latest
 // drone alert within the window whose path came within dr's radius of a's
 // room (nearDroneRoom) and that came before the phone (firstUplink: a drop
 // followed by a new uplink; a phone on before the drone came is not one).
@@ -1579,7 +1736,10 @@ func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now tim
 			continue
 		}
 		if a.rule.Kind == KindDrone {
-			return e.incidents[d.alert.Incident]
+			if pathsNear(a.path, d.path, a.rule.VisitSeparationM) {
+				return e.incidents[d.alert.Incident]
+			}
+			continue
 		}
 		if !e.nearDroneRoom(a.alert.Room, d, dr.RadiusM) {
 			continue
@@ -1592,6 +1752,19 @@ func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now tim
 		}
 	}
 	return nil
+}
+
+// pathsNear reports whether a point of path p lies within sepM of a
+// point of path q.
+func pathsNear(p, q []site.Point, sepM float64) bool {
+	for _, a := range p {
+		for _, b := range q {
+			if math.Hypot(a.X-b.X, a.Y-b.Y) <= sepM {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // firstUplink returns when the unauthorised uplink of phone alert a was
