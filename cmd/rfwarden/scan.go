@@ -274,8 +274,27 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	if n < int64(frame) {
 		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
 	}
+	// The bar counts the samples scanned and, while the hash is checked,
+	// the bytes hashed taken as samples (the check counts as reading the
+	// samples once): a large recording's check showed nothing for seconds.
+	var verifyBytes int64
 	if o.verify {
-		if err := rec.VerifyContext(ctx, nil); err != nil {
+		verifyBytes = rec.VerifyBytes()
+	}
+	total := n
+	if verifyBytes > 0 {
+		total += n
+	}
+	bar := newProgress(stderr, o.progress || isTerminal(stderr), isTerminal(stderr), total, path)
+	if verifyBytes > 0 {
+		var hashed int64
+		err := rec.VerifyContext(ctx, func(b int64) {
+			was := hashed * n / verifyBytes
+			hashed += b
+			bar.add(hashed*n/verifyBytes - was)
+		})
+		if err != nil {
+			bar.close()
 			if ctx.Err() != nil { // interrupted, not a wrong hash
 				return fmt.Errorf("scan: %w", err)
 			}
@@ -285,6 +304,7 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	out := ""
 	if o.annotate != "" {
 		if out, err = annotateTarget(o.annotate, rec); err != nil {
+			bar.close()
 			return err
 		}
 	}
@@ -292,6 +312,7 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		*header = false
 		if _, err := fmt.Fprintf(stdout, "%-*s %10s %9s %14s %10s %8s %6s  %s\n",
 			o.fileCol, "file", "start_s", "dur_ms", "center_MHz", "bw_kHz", "dBFS", "snr", "label"); err != nil {
+			bar.close()
 			return err
 		}
 	}
@@ -300,7 +321,6 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		cl = pipeline.DefaultClassifier()
 	}
 	var progress func(int)
-	bar := newProgress(stderr, o.progress || isTerminal(stderr), isTerminal(stderr), n, path)
 	if bar != nil {
 		progress = func(k int) { bar.add(int64(k)) }
 	}

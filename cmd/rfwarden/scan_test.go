@@ -1095,3 +1095,36 @@ func TestScanDataWithoutMeta(t *testing.T) {
 		t.Errorf("got %v, want an error naming the missing orphan.sigmf-meta and --datatype", err)
 	}
 }
+
+// TestScanProgressCountsHashCheck: scan's bar counts the hash check (as
+// reading the samples once) before the scan, so a large recording's check
+// no longer leaves it still; without --verify only the scan is counted.
+func TestScanProgressCountsHashCheck(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "wing")
+	var sink bytes.Buffer
+	if err := cmdSim(context.Background(), []string{"--out", base, "--sensor", "s4", "--center", "2420e6", "--rate", "20e6", "--duration", "20ms"}, &sink, &sink); err != nil {
+		t.Fatal(err)
+	}
+	m, err := sigmf.ReadMeta(base + ".sigmf-meta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.Global.Extra["core:sha512"]; !ok {
+		t.Fatal("sim wrote no core:sha512 to check")
+	}
+	for _, tc := range []struct {
+		verify string
+		want   string
+	}{
+		{"--verify=true", "(800000/800000)"},
+		{"--verify=false", "(400000/400000)"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), []string{"scan", "--progress", tc.verify, base + ".sigmf-meta"}, &stdout, &stderr); err != nil {
+			t.Fatalf("%s: %v\n%s", tc.verify, err, stderr.String())
+		}
+		if s := stderr.String(); !strings.Contains(s, "100% "+tc.want) {
+			t.Errorf("%s: progress %q, want it to end at 100%% %s", tc.verify, s, tc.want)
+		}
+	}
+}
