@@ -287,13 +287,7 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	}
 	bar := newProgress(stderr, o.progress || isTerminal(stderr), isTerminal(stderr), total, path)
 	if verifyBytes > 0 {
-		var hashed int64
-		err := rec.VerifyContext(ctx, func(b int64) {
-			was := hashed * n / verifyBytes
-			hashed += b
-			bar.add(hashed*n/verifyBytes - was)
-		})
-		if err != nil {
+		if err := rec.VerifyContext(ctx, eval.HashedAsSamples(n, verifyBytes, bar.add)); err != nil {
 			bar.close()
 			if ctx.Err() != nil { // interrupted, not a wrong hash
 				return fmt.Errorf("scan: %w", err)

@@ -634,6 +634,22 @@ type candidate struct {
 	own     int   // annotations rfwarden's own detectors wrote
 }
 
+// HashedAsSamples returns a hash check's progress (sigmf.Recording.
+// VerifyContext's, in bytes) that calls add with the samples those bytes
+// stand for: verifyBytes hashed (Recording.VerifyBytes, the data once per
+// hash) count as reading the recording's samples once. scan's bar and
+// RunCorpus's Progress count the check so.
+func HashedAsSamples(samples, verifyBytes int64, add func(samples int64)) func(bytes int64) {
+	var hashed int64
+	return func(n int64) {
+		was := hashed * samples / max(verifyBytes, 1)
+		hashed += n
+		if d := hashed*samples/max(verifyBytes, 1) - was; d > 0 {
+			add(d)
+		}
+	}
+}
+
 // work is the progress units k takes: its samples, twice when its hash
 // is checked (the check counts as reading them once, whatever the number
 // of hashes).
@@ -750,7 +766,7 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 	}
 	todo := run.Read + len(chosen)
 	for _, k := range chosen {
-		var done, hashed int64
+		var done int64
 		fc := cc
 		fc.Progress = func(n int64) {
 			done += n
@@ -758,13 +774,9 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 				cc.Progress(n)
 			}
 		}
+		asSamples := HashedAsSamples(k.samples, k.verify, fc.Progress)
 		fc.VerifyProgress = func(n int64) {
-			// the hash check counts as reading the samples once
-			was := hashed * k.samples / max(k.verify, 1)
-			hashed += n
-			if d := hashed*k.samples/max(k.verify, 1) - was; d > 0 {
-				fc.Progress(d)
-			}
+			asSamples(n)
 			if cc.VerifyProgress != nil {
 				cc.VerifyProgress(n)
 			}
