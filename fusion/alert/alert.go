@@ -502,11 +502,6 @@ func (e *Engine) droneVisit(r *Rule, loc Location) string {
 	}
 }
 
-// finitePoint reports whether both of p's coordinates are finite.
-func finitePoint(p site.Point) bool {
-	return !math.IsNaN(p.X) && !math.IsInf(p.X, 0) && !math.IsNaN(p.Y) && !math.IsInf(p.Y, 0)
-}
-
 // linksNear reports whether every link of drone visit v live as of now
 // lies within sepM of a live link of visit o, and v has one at least.
 func linksNear(v, o *alertState, now time.Time, sepM float64) bool {
@@ -750,7 +745,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if loc.Authorised || !slices.Contains(r.Classes, loc.Class) {
 			continue
 		}
-		if r.Kind == KindDrone && !finitePoint(loc.Pos) {
+		if r.Kind == KindDrone && !loc.Pos.Finite() {
 			// A drone's position places its visit (droneVisit); fusion
 			// drops such fixes (finiteFix), a caller of this exported
 			// method may not.

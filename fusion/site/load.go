@@ -81,8 +81,7 @@ func invalidAt(key, format string, args ...any) error {
 func validKind(k string) bool { return slices.Contains(Kinds, k) }
 
 func finitePoint(p Point) bool {
-	return !math.IsNaN(p.X) && !math.IsInf(p.X, 0) && !math.IsNaN(p.Y) && !math.IsInf(p.Y, 0) &&
-		math.Abs(p.X) < 1e6 && math.Abs(p.Y) < 1e6
+	return p.Finite() && math.Abs(p.X) < 1e6 && math.Abs(p.Y) < 1e6
 }
 
 // Validate reports the first problem with s, naming the offending object.

@@ -1,5 +1,7 @@
 package site
 
+import "math"
+
 // Room kinds.
 const (
 	KindCell      = "cell"
@@ -18,6 +20,11 @@ var Kinds = []string{KindCell, KindLanding, KindOffice, KindYard, KindPerimeter,
 type Point struct {
 	X float64 `yaml:"x" json:"x"`
 	Y float64 `yaml:"y" json:"y"`
+}
+
+// Finite reports that neither coordinate is NaN or infinite.
+func (p Point) Finite() bool {
+	return !math.IsNaN(p.X) && !math.IsInf(p.X, 0) && !math.IsNaN(p.Y) && !math.IsInf(p.Y, 0)
 }
 
 // Site is one prison site.
