@@ -855,9 +855,9 @@ func (s *demoStory) printf(format string, args ...any) {
 	fmt.Fprintf(s.out, "[%s] %s\n", s.clock().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
-// note records a as printed and returns what was printed of it before
-// (known false for a new one). A resolved alert is forgotten.
-func (s *demoStory) note(a event.Alert) (was storyLine, known bool) {
+// note records line as what is printed of a and returns what was printed
+// of it before (known false for a new one). A resolved alert is forgotten.
+func (s *demoStory) note(a event.Alert, line storyLine) (was storyLine, known bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	was, known = s.shown[a.ID]
@@ -868,7 +868,7 @@ func (s *demoStory) note(a event.Alert) (was storyLine, known bool) {
 	if s.shown == nil {
 		s.shown = map[string]storyLine{}
 	}
-	s.shown[a.ID] = storyLine{state: a.State, room: a.Room, summary: a.Summary, escalations: a.Escalations, ackNS: a.AckNS}
+	s.shown[a.ID] = line
 	return was, known
 }
 
@@ -879,8 +879,8 @@ func (s *demoStory) note(a event.Alert) (was storyLine, known bool) {
 // (a drone alert's room announced back where it was last printed) prints
 // nothing: a long demo printed "alert firing" for one drone every 10 s.
 func (s *demoStory) PublishAlert(_ context.Context, a event.Alert) error {
-	was, known := s.note(a)
 	now := storyLine{state: a.State, room: a.Room, summary: a.Summary, escalations: a.Escalations, ackNS: a.AckNS}
+	was, known := s.note(a, now)
 	switch {
 	case known && was == now:
 		return nil
