@@ -676,11 +676,8 @@ func detectionSensor(id string) (string, bool) {
 		return "", false
 	}
 	sensor := strings.Join(parts[:len(parts)-3], "-")
-	plain := sensor != "" && len(sensor) <= 64 && strings.IndexFunc(sensor, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-	}) < 0
 	name := "snippet-" + id + ".sigmf-meta"
-	if !plain || !event.DetectionOf(sensor, id) || !filepath.IsLocal(name) || filepath.Base(name) != name {
+	if !event.ValidID(sensor) || !event.DetectionOf(sensor, id) || !filepath.IsLocal(name) || filepath.Base(name) != name {
 		return "", false
 	}
 	return sensor, true
