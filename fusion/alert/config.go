@@ -150,6 +150,24 @@ func (c Config) MaxClockOffset() time.Duration {
 	return m
 }
 
+// alertsOn reports whether r is a location rule that alerts on an
+// unauthorised emission of class on link, wherever it is (its rooms
+// aside): an unauthorised_uplink rule on an uplink, TDD or unknown link of
+// one of its classes (class unknown on an uplink or TDD link only:
+// unnamed energy elsewhere is not a phone), a drone rule on one of its
+// classes. ObserveLocation judges by it.
+func (r *Rule) alertsOn(class, link string) bool {
+	switch {
+	case r.Kind != KindUnauthorisedUplink && r.Kind != KindDrone, !slices.Contains(r.Classes, class):
+		return false
+	case r.Kind == KindDrone:
+		return true
+	case link != event.LinkUplink && link != event.LinkTDD && link != event.LinkUnknown:
+		return false
+	}
+	return class != event.ClassUnknown || link == event.LinkUplink || link == event.LinkTDD
+}
+
 // DefaultConfig returns the rules of ../shared/DESIGN.md §5.
 func DefaultConfig() Config {
 	c := Config{Rules: []Rule{
