@@ -125,7 +125,10 @@ type track struct {
 	lastSeen  time.Time
 	// since is when the track was first heard, or heard again after a
 	// pause (track.heard): how long the sensors have had to hear it.
-	since   time.Time
+	since time.Time
+	// gap is how long it may go unheard and still be continued
+	// (tracker.gapFor, fixed when it starts: its class and link are).
+	gap     time.Duration
 	lastLoc time.Time
 	powers  map[string][]timedPower // per sensor, its recent detections' powers, oldest first
 }
@@ -200,7 +203,7 @@ const floorGapM = 3.5
 // tracker links groups into tracks by class, frequency and position
 // continuity.
 type tracker struct {
-	gap     time.Duration // a track ends when not seen for this long
+	gap     time.Duration // a track ends when not seen for this long (at least; see hold)
 	radiusM float64       // a located group joins a track within this distance
 	// tolHz: a group of a class that keeps its channel joins a track when
 	// its spectrum touches the track's, tolHz allowed (Config.FreqTolHz).
@@ -208,6 +211,14 @@ type tracker struct {
 	// hopSpanHz holds the classes that hop, and the span their hops cover
 	// (Config.TrackHopSpanHz).
 	hopSpanHz map[string]float64
+	// hold, when not nil, returns how long a track of a class on a link
+	// must last unheard for a phone alert still open to follow it
+	// (alert.Config.TrackHold: the longest resolve_after of the rules that
+	// alert on it); a track of it ends after the longer of that and gap.
+	// A phone back in its cell after more than gap and less than its
+	// alert's resolve_after had a new track, and a second alert beside its
+	// first, still open.
+	hold func(class, link string) time.Duration
 	// prefix names this run in its track IDs, "trk-<prefix>-<n>" (see
 	// trackPrefix): the count alone starts at 1 again when fusion
 	// restarts, and a new emitter took the ID of one that the last run
@@ -330,7 +341,8 @@ func strongestSensor(g *group) string {
 }
 
 // carries reports that t may continue g: same class and link (see
-// group.overlaps), seen within the track gap, and on t's channel.
+// group.overlaps), seen within t's gap (tracker.gapFor), and on t's
+// channel.
 //
 // A class that hops by design (hopSpanHz: Bluetooth, RC controllers, drone
 // video and DroneID) is on t's channel when g and the spectrum t's groups
@@ -351,7 +363,7 @@ func strongestSensor(g *group) string {
 // uplink to uplink across the wing and took several phones' fixes, and
 // their alerts jumped between cells while other cells had none.
 func (tr *tracker) carries(t *track, g *group) bool {
-	if t.class != g.class || t.link != g.link || g.start.Sub(t.lastSeen) > tr.gap {
+	if t.class != g.class || t.link != g.link || g.start.Sub(t.lastSeen) > t.gap {
 		return false
 	}
 	lo, hi := g.centerHz-g.bwHz/2, g.centerHz+g.bwHz/2
@@ -483,9 +495,19 @@ func (tr *tracker) newTrack(g *group) *track {
 		id = "trk-" + tr.prefix + "-" + strconv.Itoa(tr.next)
 	}
 	t := &track{id: id, class: g.class, link: g.link, loHz: g.centerHz - g.bwHz/2, hiHz: g.centerHz + g.bwHz/2, last: g,
-		lastSeen: g.start, since: g.start}
+		lastSeen: g.start, since: g.start, gap: tr.gapFor(g.class, g.link)}
 	tr.tracks = append(tr.tracks, t)
 	return t
+}
+
+// gapFor returns how long a track of class on link may go unheard and
+// still be continued: the tracker's gap, or longer when an alert rule
+// would hold its phone alert open longer (hold).
+func (tr *tracker) gapFor(class, link string) time.Duration {
+	if tr.hold == nil {
+		return tr.gap
+	}
+	return max(tr.gap, tr.hold(class, link))
 }
 
 // heard notes that t continues in g: a group after more than pause
@@ -520,15 +542,15 @@ func (tr *tracker) heardSince(g *group, pause time.Duration) time.Time {
 	return since
 }
 
-// expire drops tracks not seen for the gap before now, and tracks last
-// seen more than the gap after now: stamped by a sensor clock far ahead
+// expire drops tracks not seen for their gap before now, and tracks last
+// seen more than their gap after now: stamped by a sensor clock far ahead
 // (HandleDetection does not check times; Handle does), such a track lived
 // until fusion's clock got there, and every later emission on its channel
 // joined it.
 func (tr *tracker) expire(now time.Time) {
 	keep := tr.tracks[:0]
 	for _, t := range tr.tracks {
-		if d := now.Sub(t.lastSeen); d <= tr.gap && d >= -tr.gap {
+		if d := now.Sub(t.lastSeen); d <= t.gap && d >= -t.gap {
 			keep = append(keep, t)
 		}
 	}

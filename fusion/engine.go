@@ -41,7 +41,7 @@ var _ TimeSeries = store.TimeSeries(nil)
 type Config struct {
 	AssocWindow  time.Duration // detections of one emission arrive within this; default 500ms
 	FreqTolHz    float64       // extra frequency tolerance for association; default 200 kHz
-	TrackGap     time.Duration // a track ends when unheard this long; default 2m
+	TrackGap     time.Duration // a track ends when unheard this long, a phone's not before its alert rules' resolve_after (alert.Config.TrackHold); default 2m
 	TrackRadiusM float64       // position continuity of a track; default 12
 	LocateEvery  time.Duration // re-locate a track at most this often; 0 = every group
 	SeenIDs      int           // detections (sensor and event ID) remembered for idempotency; default 200000
@@ -458,7 +458,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, deps: deps, log: deps.Logger, locator: loc, alerts: ae, seen: newSeenSet(cfg.SeenIDs), met: met,
 		assoc:   associator{window: cfg.AssocWindow, tolHz: cfg.FreqTolHz},
-		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.FreqTolHz, hopSpanHz: cfg.TrackHopSpanHz, prefix: deps.TrackPrefix},
+		tracker: tracker{gap: cfg.TrackGap, radiusM: cfg.TrackRadiusM, tolHz: cfg.FreqTolHz, hopSpanHz: cfg.TrackHopSpanHz, prefix: deps.TrackPrefix, hold: ac.TrackHold},
 		recent:  recentDets{window: cfg.BorrowWindow, tolHz: cfg.FreqTolHz}, zoneOf: map[string]string{}}
 	for _, rm := range deps.Site.Rooms {
 		e.zoneOf[rm.ID] = rm.Zone

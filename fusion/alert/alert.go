@@ -739,10 +739,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 	var errs []error
 	for i := range e.cfg.Rules {
 		r := &e.cfg.Rules[i]
-		if r.Kind != KindUnauthorisedUplink && r.Kind != KindDrone {
-			continue
-		}
-		if loc.Authorised || !slices.Contains(r.Classes, loc.Class) {
+		if loc.Authorised || !r.alertsOn(loc.Class, loc.Link) {
 			continue
 		}
 		if r.Kind == KindDrone && !loc.Pos.Finite() {
@@ -751,12 +748,6 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			// method may not.
 			errs = append(errs, fmt.Errorf("rule %s: track %s: drone fix at (%v, %v): position not finite: ignored", r.Name, loc.Track, loc.Pos.X, loc.Pos.Y))
 			continue
-		}
-		if r.Kind == KindUnauthorisedUplink && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD && loc.Link != event.LinkUnknown {
-			continue
-		}
-		if r.Kind == KindUnauthorisedUplink && loc.Class == event.ClassUnknown && loc.Link != event.LinkUplink && loc.Link != event.LinkTDD {
-			continue // unnamed energy outside a cellular uplink: not a phone
 		}
 		// The rule holds when the emitter is in a room of the rule's kinds
 		// with probability MinProb or more, summed over those rooms: a phone

@@ -150,6 +150,49 @@ func (c Config) MaxClockOffset() time.Duration {
 	return m
 }
 
+// alertsOn reports whether r is a location rule that alerts on an
+// unauthorised emission of class on link, wherever it is (its rooms
+// aside): an unauthorised_uplink rule on an uplink, TDD or unknown link of
+// one of its classes (class unknown on an uplink or TDD link only:
+// unnamed energy elsewhere is not a phone), a drone rule on one of its
+// classes. ObserveLocation and TrackHold judge by it.
+func (r *Rule) alertsOn(class, link string) bool {
+	switch {
+	case r.Kind != KindUnauthorisedUplink && r.Kind != KindDrone, !slices.Contains(r.Classes, class):
+		return false
+	case r.Kind == KindDrone:
+		return true
+	case link != event.LinkUplink && link != event.LinkTDD && link != event.LinkUnknown:
+		return false
+	}
+	return class != event.ClassUnknown || link == event.LinkUplink || link == event.LinkTDD
+}
+
+// TrackHold returns how long fusion's tracker must hold a track of class
+// on link unheard for a phone alert of c that is still open to follow it
+// when it is heard again: the longest resolve_after of c's
+// unauthorised_uplink rules that alert on class and link (alertsOn; a
+// rule's default when it gives none), 0 when none does. A phone alert is
+// its track's (one per track and room), and the tracker ends a track
+// after its gap (fusion.Config.TrackGap, 2 min): a phone back in its cell
+// after 5 minutes had a new track, and a second alert beside its first,
+// still open for a resolve_after of 10 minutes. Drone rules are left out:
+// a drone alert is its visit's, which a new track joins by where it is
+// (droneVisit).
+func (c Config) TrackHold(class, link string) time.Duration {
+	var m time.Duration
+	for _, r := range c.Rules {
+		if r.Kind != KindUnauthorisedUplink {
+			continue
+		}
+		r.applyDefaults() // a copy: a hand-built Config may lack them
+		if r.alertsOn(class, link) {
+			m = max(m, time.Duration(r.ResolveAfter))
+		}
+	}
+	return m
+}
+
 // DefaultConfig returns the rules of ../shared/DESIGN.md §5.
 func DefaultConfig() Config {
 	c := Config{Rules: []Rule{
