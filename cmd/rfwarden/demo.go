@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -772,14 +773,22 @@ func demoSignature(em sim.Emitter, binHz float64) registry.Signature {
 // tablets in their hours, Wi-Fi access points, staff radios), as a site's
 // security team would, so that they never alert. rateHz is the sensors'
 // sample rate, which sets how precisely they measure a narrow carrier
-// (demoSignature).
+// (demoSignature). An emitter the registry has an entry of its name for
+// already (a demo started again on the same --dir) is left to that entry,
+// expired or edited as it may be since: every restart used to add the six
+// entries again, and the copy of an access point's entry that the
+// security manager had expired authorised it again.
 func authoriseDemoDevices(ctx context.Context, reg *registry.Registry, w *sim.Wing, from time.Time, rateHz float64) error {
 	binHz, err := demoBinHz(rateHz)
 	if err != nil {
 		return err
 	}
+	stored, err := reg.List(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: registry: %w", err)
+	}
 	for _, em := range w.Emitters() {
-		if !em.Authorised {
+		if !em.Authorised || slices.ContainsFunc(stored, func(e registry.Entry) bool { return e.Name == em.ID }) {
 			continue
 		}
 		kind, ok := map[string]string{sim.KindTablet: "in_cell_tablet", sim.KindAccessPoint: "wifi_ap", sim.KindStaffRadio: "staff_radio"}[em.Kind]
