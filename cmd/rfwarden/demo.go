@@ -271,7 +271,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	wg.Go(func() { fusionDone <- eng.Run(ctx, fconn.subscriber()) })
 
 	// Dashboard.
-	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
+	users, err := dashboard.NewUsers(ctx, db.DB(), demoUsersOptions(clock.Now, o.speed))
 	if err != nil {
 		return err
 	}
@@ -555,6 +555,18 @@ func demoBinHz(rateHz float64) (float64, error) {
 		return 0, fmt.Errorf("demo: detector at %g samples/s: %w", rateHz, err)
 	}
 	return rateHz / float64(d.Config().NFFT), nil
+}
+
+// demoUsersOptions are the options of the demo's dashboard accounts: the
+// simulated clock, which stamps the admin's creation and its user.create
+// audit row among the other simulated times (they carried the wall clock,
+// months away), with the session lifetime and the failed-login window
+// kept in wall-clock time (their defaults times speed), as demoAlerts
+// keeps the clock rule's tolerance: at --speed 1000 a 12 h session would
+// end after 43 s.
+func demoUsersOptions(now func() time.Time, speed float64) dashboard.UsersOptions {
+	k := max(1, speed)
+	return dashboard.UsersOptions{Now: now, SessionTTL: time.Duration(float64(12*time.Hour) * k), FailWindow: time.Duration(float64(15*time.Minute) * k)}
 }
 
 // demoLoginNote is the banner's login: the admin password EnsureAdmin
