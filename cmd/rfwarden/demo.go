@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -152,14 +153,27 @@ func (o *demoOptions) validate() error {
 }
 
 // demoStart picks the simulated start: the flag, or 30 s before the first
-// drone flight so that a newcomer sees the drop within two minutes.
-func demoStart(o demoOptions, w *sim.Wing) (time.Time, error) {
+// drone flight so that a newcomer sees the drop within two minutes. stored
+// is the newest time the state folder holds (demoStoredUntil), zero for a
+// fresh one: without the flag the demo continues at the whole second after
+// it, and a flag at or before it is refused. A second demo on one --dir
+// used to start at the seed's start again and replay its minutes over the
+// first's: alerts resolved before they began, the heatmap counted twice,
+// two runs' audit rows on the same times.
+func demoStart(o demoOptions, w *sim.Wing, stored time.Time) (time.Time, error) {
 	if o.start != "" {
 		t, err := time.Parse(time.RFC3339, o.start)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("demo: --start: %w", err)
 		}
+		if !stored.IsZero() && !t.After(stored) {
+			return time.Time{}, fmt.Errorf("demo: --start %s is not after %s, the newest time stored in --dir: the run would replay over that data; "+
+				"leave --start out to continue after it, or use another --dir", t.UTC().Format(time.RFC3339Nano), stored.UTC().Format(time.RFC3339Nano))
+		}
 		return t.UTC(), nil
+	}
+	if !stored.IsZero() {
+		return stored.UTC().Truncate(time.Second).Add(time.Second), nil
 	}
 	for _, e := range w.GroundTruth(w.Start, w.Start.Add(24*time.Hour)) {
 		if e.Kind == sim.KindDrone {
@@ -195,10 +209,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 
 	wing := sim.StandardWing(o.seed)
-	start, err := demoStart(o, wing)
-	if err != nil {
-		return err
-	}
 	st, err := site.Load(strings.NewReader(string(wing.SiteYAML())))
 	if err != nil {
 		return fmt.Errorf("demo: simulated site: %w", err)
@@ -219,6 +229,15 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return err
 	}
 	defer db.Close()
+	// A --dir used before: the clock continues after what it holds.
+	stored, err := demoStoredUntil(ctx, db.DB())
+	if err != nil {
+		return err
+	}
+	start, err := demoStart(o, wing, stored)
+	if err != nil {
+		return err
+	}
 	clock := &simClock{start: start, wall: time.Now(), speed: o.speed}
 	// The registry's clock is the simulated one, as fusion's and the
 	// dashboard's: entries added without valid_from take effect at once,
@@ -358,10 +377,10 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
   dashboard  %s   (%s)
   broker     %s
   state      %s
-  sim clock  starts %s
+  sim clock  starts %s%s
 Watch the Alerts page: an illicit phone in a cell, then a drone at the perimeter
 and a new phone inside (one drone-drop incident), and sensor %s going offline.
-`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created, dbPath), brokerURL, dir, start.Format(time.RFC3339), o.offline)
+`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created, dbPath), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir), o.offline)
 	if ready != nil {
 		ready(demoInfo{URL: url, User: "admin", Password: password, Broker: brokerURL, Site: st.ID, Start: start,
 			Clock: clock.Now, Wing: wing, DB: db})
@@ -579,6 +598,16 @@ func demoLoginNote(password string, created bool, dbPath string) string {
 	}
 	return "log in as admin: existing account; password unchanged — `rfwarden users --db " + shellQuote(dbPath) +
 		" reset-password admin` to set a new one"
+}
+
+// demoContinueNote is what the banner adds to the simulated start when the
+// state folder dir held data until stored: that the clock continues after
+// it (demoStart). Empty for a fresh folder.
+func demoContinueNote(stored time.Time, dir string) string {
+	if stored.IsZero() {
+		return ""
+	}
+	return ", continuing after " + stored.UTC().Format(time.RFC3339Nano) + " stored in " + dir
 }
 
 // shellQuote returns s as one word of a POSIX shell command line.
@@ -921,4 +950,49 @@ func (s *demoStory) PublishAlert(_ context.Context, a event.Alert) error {
 	}
 	s.printf("alert %-8s %-8s %s", state, a.Severity, a.Summary)
 	return nil
+}
+
+// demoStoredTimes are the columns of a demo's database that hold times,
+// by table: fusion's data and alerts, the audit log, and the dashboard's
+// accounts and sessions (`rfwarden users` stamps an account with the wall
+// clock, and a session issued before the account's revoked_ns is refused,
+// so the demo's clock must start after it).
+var demoStoredTimes = []struct{ table, columns string }{
+	{"detection", "time_ns"},
+	{"location", "time_ns"},
+	{"health", "time_ns"},
+	{"spectrum", "time_ns"},
+	{"alert", "updated_ns, ack_ns"},
+	{"incident", "updated_ns"},
+	{"audit", "time_ns"},
+	{"sensor_maintenance", "from_ns"},
+	{"dashboard_users", "created_ns, disabled_ns, revoked_ns"},
+	{"dashboard_sessions", "issued_ns"},
+	{"dashboard_search_outcomes", "time_ns"},
+}
+
+// demoStoredUntil returns the newest time stored in a demo's database
+// (demoStoredTimes), zero when it holds none.
+func demoStoredUntil(ctx context.Context, db *sql.DB) (time.Time, error) {
+	var newest int64
+	for _, t := range demoStoredTimes {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, t.table).Scan(&n); err != nil {
+			return time.Time{}, fmt.Errorf("demo: stored data: %w", err)
+		}
+		if n == 0 {
+			continue // a table the first run had not made yet
+		}
+		for _, col := range strings.Split(t.columns, ", ") {
+			var ns sql.NullInt64
+			if err := db.QueryRowContext(ctx, `SELECT MAX(`+col+`) FROM `+t.table).Scan(&ns); err != nil {
+				return time.Time{}, fmt.Errorf("demo: stored data: newest %s.%s: %w", t.table, col, err)
+			}
+			newest = max(newest, ns.Int64)
+		}
+	}
+	if newest <= 0 {
+		return time.Time{}, nil
+	}
+	return time.Unix(0, newest).UTC(), nil
 }

@@ -33,7 +33,7 @@ func demoRegistry(t *testing.T, w *sim.Wing, rateHz float64) (*registry.Registry
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	start, err := demoStart(demoOptions{}, w)
+	start, err := demoStart(demoOptions{}, w, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestDemoRegistryRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start, err := demoStart(demoOptions{}, w)
+	start, err := demoStart(demoOptions{}, w, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
