@@ -230,7 +230,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 	defer db.Close()
 	// A --dir used before: the clock continues after what it holds.
-	stored, err := demoStoredUntil(ctx, db.DB())
+	stored, err := demoStoredUntil(ctx, db.DB(), dir)
 	if err != nil {
 		return err
 	}
@@ -239,6 +239,13 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return err
 	}
 	clock := &simClock{start: start, wall: time.Now(), speed: o.speed}
+	// Deferred here, it runs once the sensors, fusion and the dashboard
+	// have stopped (their defers come later), before the database closes.
+	defer func() {
+		if serr := saveDemoClock(dir, clock.Now()); serr != nil && err == nil {
+			err = serr
+		}
+	}()
 	// The registry's clock is the simulated one, as fusion's and the
 	// dashboard's: entries added without valid_from take effect at once,
 	// and its audit entries sort with the rest.
@@ -971,10 +978,18 @@ var demoStoredTimes = []struct{ table, columns string }{
 	{"dashboard_search_outcomes", "time_ns"},
 }
 
-// demoStoredUntil returns the newest time stored in a demo's database
-// (demoStoredTimes), zero when it holds none.
-func demoStoredUntil(ctx context.Context, db *sql.DB) (time.Time, error) {
+// demoStoredUntil returns the newest time stored in a demo's state
+// folder dir: in its database (demoStoredTimes), or the clock at its last
+// stop (demoClockFile); zero when it holds none.
+func demoStoredUntil(ctx context.Context, db *sql.DB, dir string) (time.Time, error) {
+	saved, err := savedDemoClock(dir)
+	if err != nil {
+		return time.Time{}, err
+	}
 	var newest int64
+	if !saved.IsZero() {
+		newest = saved.UnixNano()
+	}
 	for _, t := range demoStoredTimes {
 		var n int
 		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, t.table).Scan(&n); err != nil {
@@ -995,4 +1010,36 @@ func demoStoredUntil(ctx context.Context, db *sql.DB) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return time.Unix(0, newest).UTC(), nil
+}
+
+// demoClockFile, in the state folder, holds the demo's simulated time when
+// it last stopped (RFC 3339): the sensors' outboxes there may hold
+// detections later than anything in the database, which they deliver at
+// the next start.
+const demoClockFile = "demo-clock"
+
+// saveDemoClock writes t to dir's demoClockFile.
+func saveDemoClock(dir string, t time.Time) error {
+	p := filepath.Join(dir, demoClockFile)
+	if err := os.WriteFile(p, []byte(t.UTC().Format(time.RFC3339Nano)+"\n"), 0o640); err != nil {
+		return fmt.Errorf("demo: save the clock: %w", err)
+	}
+	return nil
+}
+
+// savedDemoClock reads dir's demoClockFile, zero when there is none.
+func savedDemoClock(dir string) (time.Time, error) {
+	p := filepath.Join(dir, demoClockFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("demo: %w", err)
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b)))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("demo: %s: the simulated time of the last stop: %w (remove the file to continue after the database's data only)", p, err)
+	}
+	return t.UTC(), nil
 }

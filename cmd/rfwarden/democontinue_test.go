@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,9 +103,28 @@ func TestDemoStoredUntil(t *testing.T) {
 			demoCheck(t, users.Create(ctx, "officer-"+at.Format("150405.000"), "a long enough password", dashboard.RoleOfficer))
 		}},
 	}
+	// The demo's clock when it last stopped, which may be after anything
+	// in the database: the sensors' outboxes in the folder hold what they
+	// had not sent, and deliver it at the next start.
+	t.Run("clock at the last stop", func(t *testing.T) {
+		db := openDemoTestStore(t)
+		for _, tt := range tests {
+			tt.write(t, db, base)
+		}
+		dir := t.TempDir()
+		demoCheck(t, saveDemoClock(dir, latest))
+		got, err := demoStoredUntil(ctx, db.DB(), dir)
+		if err != nil || !got.Equal(latest) {
+			t.Fatalf("got %v, %v; want the saved clock %v", got, err, latest)
+		}
+		demoCheck(t, os.WriteFile(filepath.Join(dir, demoClockFile), []byte("yesterday\n"), 0o600))
+		if got, err := demoStoredUntil(ctx, db.DB(), dir); err == nil || !strings.Contains(err.Error(), demoClockFile) {
+			t.Errorf("a clock file reading \"yesterday\": got %v, %v; want an error naming it", got, err)
+		}
+	})
 	t.Run("nothing stored", func(t *testing.T) {
 		db := openDemoTestStore(t)
-		got, err := demoStoredUntil(ctx, db.DB())
+		got, err := demoStoredUntil(ctx, db.DB(), t.TempDir())
 		if err != nil || !got.IsZero() {
 			t.Fatalf("got %v, %v; want zero", got, err)
 		}
@@ -116,7 +136,7 @@ func TestDemoStoredUntil(t *testing.T) {
 				other.write(t, db, base) // everything, earlier
 			}
 			tt.write(t, db, latest)
-			got, err := demoStoredUntil(ctx, db.DB())
+			got, err := demoStoredUntil(ctx, db.DB(), t.TempDir())
 			if err != nil || !got.Equal(latest) {
 				t.Fatalf("got %v, %v; want %v (the %s)", got, err, latest, tt.name)
 			}
@@ -171,9 +191,14 @@ func TestDemoRerunSameDir(t *testing.T) {
 	}
 	_, err = reg.Expire(ctx, expired[0].ID, "security", first.Start.Add(time.Second))
 	demoCheck(t, err)
-	stored, err := demoStoredUntil(ctx, db.DB())
+	stored, err := demoStoredUntil(ctx, db.DB(), dir)
 	demoCheck(t, err)
 	db.Close()
+	// The first run's clock at its stop, saved: its sensors' outboxes may
+	// hold detections later than anything in the database.
+	if end := first.Start.Add(o.duration); stored.Before(end) {
+		t.Errorf("stored until %v, before the first run's end (at least %v)", stored, end)
+	}
 
 	second, out, err := run(o)
 	if err != nil {
