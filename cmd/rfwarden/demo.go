@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,11 +91,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "dashboard address")
 	fs.Float64Var(&o.speed, "speed", 1, "simulated seconds per wall-clock second (1 = real time)")
 	fs.Uint64Var(&o.seed, "seed", 1, "scenario seed: the same seed plays the same night")
-	fs.StringVar(&o.dir, "dir", "", "state folder (SQLite, outboxes, snippets); default a temporary folder removed at exit")
+	fs.StringVar(&o.dir, "dir", "", "state folder (SQLite, outboxes, snippets); default a temporary folder removed at exit. A folder used before is continued: its registry entries are kept, its clock goes on after its data")
 	fs.StringVar(&o.record, "record", "", "save what each sensor heard as SigMF into `DIR` (for rfwarden scan and dashboard replay)")
 	fs.Int64Var(&o.recordMaxMB, "record-max-mb", 2048, "stop recording after this many MiB in all")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this much simulated time (0: run until interrupted)")
-	fs.StringVar(&o.start, "start", "", "simulated start time, RFC 3339 (default: 30 s before the scenario's first drone flight)")
+	fs.StringVar(&o.start, "start", "", "simulated start time, RFC 3339, after any data in --dir (default: 30 s before the scenario's first drone flight; on a --dir holding data, the second after its newest time)")
 	fs.Float64Var(&o.rateHz, "rate", 10e6, "simulated receiver sample rate, samples/s (2e6..20e6)")
 	fs.StringVar(&o.offline, "offline-sensor", "s4", "sensor that loses power during the demo (\"\" for none)")
 	fs.DurationVar(&o.offlineAfter, "offline-after", 3*time.Minute, "simulated time after start at which that sensor goes offline")
@@ -151,14 +153,27 @@ func (o *demoOptions) validate() error {
 }
 
 // demoStart picks the simulated start: the flag, or 30 s before the first
-// drone flight so that a newcomer sees the drop within two minutes.
-func demoStart(o demoOptions, w *sim.Wing) (time.Time, error) {
+// drone flight so that a newcomer sees the drop within two minutes. stored
+// is the newest time the state folder holds (demoStoredUntil), zero for a
+// fresh one: without the flag the demo continues at the whole second after
+// it, and a flag at or before it is refused. A second demo on one --dir
+// used to start at the seed's start again and replay its minutes over the
+// first's: alerts resolved before they began, the heatmap counted twice,
+// two runs' audit rows on the same times.
+func demoStart(o demoOptions, w *sim.Wing, stored time.Time) (time.Time, error) {
 	if o.start != "" {
 		t, err := time.Parse(time.RFC3339, o.start)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("demo: --start: %w", err)
 		}
+		if !stored.IsZero() && !t.After(stored) {
+			return time.Time{}, fmt.Errorf("demo: --start %s is not after %s, the newest time stored in --dir: the run would replay over that data; "+
+				"leave --start out to continue after it, or use another --dir", t.UTC().Format(time.RFC3339Nano), stored.UTC().Format(time.RFC3339Nano))
+		}
 		return t.UTC(), nil
+	}
+	if !stored.IsZero() {
+		return stored.UTC().Truncate(time.Second).Add(time.Second), nil
 	}
 	for _, e := range w.GroundTruth(w.Start, w.Start.Add(24*time.Hour)) {
 		if e.Kind == sim.KindDrone {
@@ -194,10 +209,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 
 	wing := sim.StandardWing(o.seed)
-	start, err := demoStart(o, wing)
-	if err != nil {
-		return err
-	}
 	st, err := site.Load(strings.NewReader(string(wing.SiteYAML())))
 	if err != nil {
 		return fmt.Errorf("demo: simulated site: %w", err)
@@ -218,7 +229,23 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return err
 	}
 	defer db.Close()
+	// A --dir used before: the clock continues after what it holds.
+	stored, err := demoStoredUntil(ctx, db.DB(), dir)
+	if err != nil {
+		return err
+	}
+	start, err := demoStart(o, wing, stored)
+	if err != nil {
+		return err
+	}
 	clock := &simClock{start: start, wall: time.Now(), speed: o.speed}
+	// Deferred here, it runs once the sensors, fusion and the dashboard
+	// have stopped (their defers come later), before the database closes.
+	defer func() {
+		if serr := saveDemoClock(dir, clock.Now()); serr != nil && err == nil {
+			err = serr
+		}
+	}()
 	// The registry's clock is the simulated one, as fusion's and the
 	// dashboard's: entries added without valid_from take effect at once,
 	// and its audit entries sort with the rest.
@@ -270,7 +297,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	wg.Go(func() { fusionDone <- eng.Run(ctx, fconn.subscriber()) })
 
 	// Dashboard.
-	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
+	users, err := dashboard.NewUsers(ctx, db.DB(), demoUsersOptions(clock.Now, o.speed))
 	if err != nil {
 		return err
 	}
@@ -357,10 +384,10 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
   dashboard  %s   (%s)
   broker     %s
   state      %s
-  sim clock  starts %s
+  sim clock  starts %s%s
 Watch the Alerts page: an illicit phone in a cell, then a drone at the perimeter
 and a new phone inside (one drone-drop incident), and sensor %s going offline.
-`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created, dbPath), brokerURL, dir, start.Format(time.RFC3339), o.offline)
+`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created, dbPath), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir), o.offline)
 	if ready != nil {
 		ready(demoInfo{URL: url, User: "admin", Password: password, Broker: brokerURL, Site: st.ID, Start: start,
 			Clock: clock.Now, Wing: wing, DB: db})
@@ -556,6 +583,18 @@ func demoBinHz(rateHz float64) (float64, error) {
 	return rateHz / float64(d.Config().NFFT), nil
 }
 
+// demoUsersOptions are the options of the demo's dashboard accounts: the
+// simulated clock, which stamps the admin's creation and its user.create
+// audit row among the other simulated times (they carried the wall clock,
+// months away), with the session lifetime and the failed-login window
+// kept in wall-clock time (their defaults times speed), as demoAlerts
+// keeps the clock rule's tolerance: at --speed 1000 a 12 h session would
+// end after 43 s.
+func demoUsersOptions(now func() time.Time, speed float64) dashboard.UsersOptions {
+	k := max(1, speed)
+	return dashboard.UsersOptions{Now: now, SessionTTL: time.Duration(float64(12*time.Hour) * k), FailWindow: time.Duration(float64(15*time.Minute) * k)}
+}
+
 // demoLoginNote is the banner's login: the admin password EnsureAdmin
 // made, or, when the state folder already has an admin (a second demo on
 // the same --dir), how to set a new password, since the old one is not
@@ -566,6 +605,16 @@ func demoLoginNote(password string, created bool, dbPath string) string {
 	}
 	return "log in as admin: existing account; password unchanged — `rfwarden users --db " + shellQuote(dbPath) +
 		" reset-password admin` to set a new one"
+}
+
+// demoContinueNote is what the banner adds to the simulated start when the
+// state folder dir held data until stored: that the clock continues after
+// it (demoStart). Empty for a fresh folder.
+func demoContinueNote(stored time.Time, dir string) string {
+	if stored.IsZero() {
+		return ""
+	}
+	return ", continuing after " + stored.UTC().Format(time.RFC3339Nano) + " stored in " + dir
 }
 
 // shellQuote returns s as one word of a POSIX shell command line.
@@ -630,17 +679,26 @@ const demoGainBackoffDB = 0
 // assumes for an emitter: a phone in a hand or on a bunk.
 const demoHandsetHeightM = 1
 
+// demoClockJitter is the sensor-clock rule's tolerance in the demo, in
+// wall-clock time: how much later one simulated sensor's health reports
+// may reach fusion than the others' (demoAlerts).
+const demoClockJitter = time.Second
+
 // demoAlerts returns the default rules with the sensor-clock rule's
-// tolerance kept in wall-clock time. The demo's sensors share one
-// simulated clock, so the offsets fusion measures are only how late their
-// health reports get through the demo's busy process, and --speed
-// multiplies that in simulated time: at 4x on two saturated cores, 60-110 ms
-// late read as 250-430 ms, and the rule fired on healthy sensors.
+// tolerance demoClockJitter of wall-clock time. The demo's sensors share
+// one simulated clock, so the offsets fusion measures are only how late
+// their health reports get through the demo's busy process (nine DSP
+// pipelines, the broker, fusion and the dashboard on two cores), and
+// --speed multiplies that in simulated time: at 4x, 60-110 ms late read as
+// 250-430 ms. In real time reports reached a subscriber 76-808 ms after
+// they were stamped, the sensors' least delays 300 ms apart, and the rule
+// went pending on healthy sensors for the default 250 ms ("sensor s8 clock
+// 311ms behind the other sensors'", resolved at the next report).
 func demoAlerts(speed float64) *alert.Config {
 	c := alert.DefaultConfig()
 	for i, r := range c.Rules {
 		if r.Kind == alert.KindSensorClock {
-			c.Rules[i].MaxOffset = alert.Duration(float64(r.MaxOffset) * max(1, speed))
+			c.Rules[i].MaxOffset = alert.Duration(float64(max(time.Duration(r.MaxOffset), demoClockJitter)) * max(1, speed))
 		}
 	}
 	return &c
@@ -772,14 +830,22 @@ func demoSignature(em sim.Emitter, binHz float64) registry.Signature {
 // tablets in their hours, Wi-Fi access points, staff radios), as a site's
 // security team would, so that they never alert. rateHz is the sensors'
 // sample rate, which sets how precisely they measure a narrow carrier
-// (demoSignature).
+// (demoSignature). An emitter the registry has an entry of its name for
+// already (a demo started again on the same --dir) is left to that entry,
+// expired or edited as it may be since: every restart used to add the six
+// entries again, and the copy of an access point's entry that the
+// security manager had expired authorised it again.
 func authoriseDemoDevices(ctx context.Context, reg *registry.Registry, w *sim.Wing, from time.Time, rateHz float64) error {
 	binHz, err := demoBinHz(rateHz)
 	if err != nil {
 		return err
 	}
+	stored, err := reg.List(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: registry: %w", err)
+	}
 	for _, em := range w.Emitters() {
-		if !em.Authorised {
+		if !em.Authorised || slices.ContainsFunc(stored, func(e registry.Entry) bool { return e.Name == em.ID }) {
 			continue
 		}
 		kind, ok := map[string]string{sim.KindTablet: "in_cell_tablet", sim.KindAccessPoint: "wifi_ap", sim.KindStaffRadio: "staff_radio"}[em.Kind]
@@ -900,4 +966,89 @@ func (s *demoStory) PublishAlert(_ context.Context, a event.Alert) error {
 	}
 	s.printf("alert %-8s %-8s %s", state, a.Severity, a.Summary)
 	return nil
+}
+
+// demoStoredTimes are the columns of a demo's database that hold times,
+// by table: fusion's data and alerts, the audit log, and the dashboard's
+// accounts and sessions (`rfwarden users` stamps an account with the wall
+// clock, and a session issued before the account's revoked_ns is refused,
+// so the demo's clock must start after it).
+var demoStoredTimes = []struct{ table, columns string }{
+	{"detection", "time_ns"},
+	{"location", "time_ns"},
+	{"health", "time_ns"},
+	{"spectrum", "time_ns"},
+	{"alert", "updated_ns, ack_ns"},
+	{"incident", "updated_ns"},
+	{"audit", "time_ns"},
+	{"sensor_maintenance", "from_ns"},
+	{"dashboard_users", "created_ns, disabled_ns, revoked_ns"},
+	{"dashboard_sessions", "issued_ns"},
+	{"dashboard_search_outcomes", "time_ns"},
+}
+
+// demoStoredUntil returns the newest time stored in a demo's state
+// folder dir: in its database (demoStoredTimes), or the clock at its last
+// stop (demoClockFile); zero when it holds none.
+func demoStoredUntil(ctx context.Context, db *sql.DB, dir string) (time.Time, error) {
+	saved, err := savedDemoClock(dir)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var newest int64
+	if !saved.IsZero() {
+		newest = saved.UnixNano()
+	}
+	for _, t := range demoStoredTimes {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, t.table).Scan(&n); err != nil {
+			return time.Time{}, fmt.Errorf("demo: stored data: %w", err)
+		}
+		if n == 0 {
+			continue // a table the first run had not made yet
+		}
+		for _, col := range strings.Split(t.columns, ", ") {
+			var ns sql.NullInt64
+			if err := db.QueryRowContext(ctx, `SELECT MAX(`+col+`) FROM `+t.table).Scan(&ns); err != nil {
+				return time.Time{}, fmt.Errorf("demo: stored data: newest %s.%s: %w", t.table, col, err)
+			}
+			newest = max(newest, ns.Int64)
+		}
+	}
+	if newest <= 0 {
+		return time.Time{}, nil
+	}
+	return time.Unix(0, newest).UTC(), nil
+}
+
+// demoClockFile, in the state folder, holds the demo's simulated time when
+// it last stopped (RFC 3339): the sensors' outboxes there may hold
+// detections later than anything in the database, which they deliver at
+// the next start.
+const demoClockFile = "demo-clock"
+
+// saveDemoClock writes t to dir's demoClockFile.
+func saveDemoClock(dir string, t time.Time) error {
+	p := filepath.Join(dir, demoClockFile)
+	if err := os.WriteFile(p, []byte(t.UTC().Format(time.RFC3339Nano)+"\n"), 0o640); err != nil {
+		return fmt.Errorf("demo: save the clock: %w", err)
+	}
+	return nil
+}
+
+// savedDemoClock reads dir's demoClockFile, zero when there is none.
+func savedDemoClock(dir string) (time.Time, error) {
+	p := filepath.Join(dir, demoClockFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("demo: %w", err)
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b)))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("demo: %s: the simulated time of the last stop: %w (remove the file to continue after the database's data only)", p, err)
+	}
+	return t.UTC(), nil
 }

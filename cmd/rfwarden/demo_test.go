@@ -425,12 +425,18 @@ func TestKeptUp(t *testing.T) {
 	}
 }
 
+// TestDemoAlertsClockTolerance: the demo's sensors share one clock, so the
+// offsets fusion measures are only how late their health reports get
+// through the demo's own busy process: 76-808 ms on two shared cores in
+// real time, 300 ms apart between sensors, beyond the default 250 ms, and
+// restarted demos showed "sensor s8 clock 311ms behind" pending for 10 s.
+// The demo's tolerance is demoClockJitter of wall time, in simulated time.
 func TestDemoAlertsClockTolerance(t *testing.T) {
 	def := alert.DefaultConfig()
 	for _, tc := range []struct {
 		speed float64
 		want  time.Duration
-	}{{0.2, 250 * time.Millisecond}, {1, 250 * time.Millisecond}, {4, time.Second}, {100, 25 * time.Second}} {
+	}{{0.2, time.Second}, {1, time.Second}, {4, 4 * time.Second}, {100, 100 * time.Second}} {
 		c := demoAlerts(tc.speed)
 		if len(c.Rules) != len(def.Rules) {
 			t.Fatalf("speed %g: %d rules, want the %d defaults", tc.speed, len(c.Rules), len(def.Rules))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func demoRegistry(t *testing.T, w *sim.Wing, rateHz float64) (*registry.Registry
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	start, err := demoStart(demoOptions{}, w)
+	start, err := demoStart(demoOptions{}, w, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,4 +175,106 @@ func TestDemoRegistryAuthorisesOnlyItsDevices(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDemoRegistryRestart: a demo started again on the same --dir
+// registers its authorised devices only where the registry has no entry
+// of that name, and leaves an entry the user expired or edited as it is.
+// Every restart added the six entries again: ap-landing, expired by the
+// security manager, was authorised again by its copy.
+func TestDemoRegistryRestart(t *testing.T) {
+	ctx := context.Background()
+	w := sim.StandardWing(1)
+	st, err := site.Load(strings.NewReader(string(w.SiteYAML())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, err := demoStart(demoOptions{}, w, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		change func(t *testing.T, reg *registry.Registry, e registry.Entry) // to ap-landing's entry, between the runs
+		check  func(t *testing.T, e registry.Entry)
+	}{
+		{"unchanged", nil, func(t *testing.T, e registry.Entry) {
+			if !e.ValidUntil.IsZero() {
+				t.Errorf("valid until %v, want no end", e.ValidUntil)
+			}
+		}},
+		{"expired", func(t *testing.T, reg *registry.Registry, e registry.Entry) {
+			if _, err := reg.Expire(ctx, e.ID, "security", start); err != nil {
+				t.Fatal(err)
+			}
+		}, func(t *testing.T, e registry.Entry) {
+			if !e.ValidUntil.Equal(start) {
+				t.Errorf("valid until %v, want the expiry %v", e.ValidUntil, start)
+			}
+		}},
+		{"edited", func(t *testing.T, reg *registry.Registry, e registry.Entry) {
+			e.Notes = "moved to the office"
+			e.Rooms = []string{"L1-OFFICE"}
+			if _, err := reg.Update(ctx, e, "security"); err != nil {
+				t.Fatal(err)
+			}
+		}, func(t *testing.T, e registry.Entry) {
+			if e.Notes != "moved to the office" || !slices.Equal(e.Rooms, []string{"L1-OFFICE"}) {
+				t.Errorf("notes %q, rooms %v: want the edit kept", e.Notes, e.Rooms)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfwarden.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			open := func() *registry.Registry {
+				reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.UTC, Now: func() time.Time { return start }, Site: st})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return reg
+			}
+			reg := open()
+			if err := authoriseDemoDevices(ctx, reg, w, start, 10e6); err != nil {
+				t.Fatal(err)
+			}
+			first, _ := reg.List(ctx)
+			if tt.change != nil {
+				tt.change(t, reg, entriesNamed(t, reg, "ap-landing")[0])
+			}
+			reg = open() // the next run
+			if err := authoriseDemoDevices(ctx, reg, w, start.Add(time.Hour), 10e6); err != nil {
+				t.Fatal(err)
+			}
+			again, _ := reg.List(ctx)
+			if len(again) != len(first) {
+				t.Errorf("%d entries after the restart, want the first run's %d", len(again), len(first))
+			}
+			got := entriesNamed(t, reg, "ap-landing")
+			if len(got) != 1 {
+				t.Fatalf("%d entries named ap-landing, want 1", len(got))
+			}
+			tt.check(t, got[0])
+		})
+	}
+}
+
+// entriesNamed returns reg's entries named name.
+func entriesNamed(t *testing.T, reg *registry.Registry, name string) []registry.Entry {
+	t.Helper()
+	list, err := reg.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []registry.Entry
+	for _, e := range list {
+		if e.Name == name {
+			got = append(got, e)
+		}
+	}
+	return got
 }

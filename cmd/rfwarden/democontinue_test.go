@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/sensor/sim"
+)
+
+// TestDemoStart: a demo on a --dir that holds data continues after the
+// newest stored time, as the banner says; a second run used to start the
+// simulated clock at the seed's default start again and replay the same
+// minutes over the first run's alerts, heatmap and audit. An explicit
+// --start at or before the stored data is refused.
+func TestDemoStart(t *testing.T) {
+	w := sim.StandardWing(1)
+	def, err := demoStart(demoOptions{}, w, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !def.After(w.Start) {
+		t.Fatalf("default start %v not after the scenario's start %v", def, w.Start)
+	}
+	stored := time.Date(2026, 1, 15, 21, 4, 58, 131e6, time.UTC)
+	whole := time.Date(2026, 1, 15, 21, 4, 58, 0, time.UTC)
+	next := time.Date(2026, 1, 15, 21, 4, 59, 0, time.UTC)
+	tests := []struct {
+		name    string
+		start   string
+		stored  time.Time
+		want    time.Time
+		wantErr string
+	}{
+		{"fresh dir, default", "", time.Time{}, def, ""},
+		{"fresh dir, --start", "2026-03-01T10:00:00Z", time.Time{}, time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), ""},
+		{"stored data, no --start: the next whole second after it", "", stored, next, ""},
+		{"stored data on a whole second", "", whole, next, ""},
+		{"--start after the stored data", "2026-03-01T10:00:00+01:00", stored, time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), ""},
+		{"--start before the stored data", def.Format(time.RFC3339), stored, time.Time{}, "is not after " + stored.Format(time.RFC3339Nano) + ", the newest time stored in --dir"},
+		{"--start at the stored data", stored.Format(time.RFC3339Nano), stored, time.Time{}, "is not after " + stored.Format(time.RFC3339Nano) + ", the newest time stored in --dir"},
+		{"bad --start", "21:04", time.Time{}, time.Time{}, "--start"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := demoStart(demoOptions{start: tt.start}, w, tt.stored)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, %v; want an error containing %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !got.Equal(tt.want) {
+				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDemoStoredUntil: the newest time a demo's database holds, whichever
+// table holds it: the data fusion writes, alerts, the audit log, and the
+// dashboard's accounts and sessions (`rfwarden users` stamps them with
+// the wall clock, and a session issued before an account's revoked_ns is
+// refused).
+func TestDemoStoredUntil(t *testing.T) {
+	ctx := context.Background()
+	base := time.Date(2026, 1, 15, 21, 4, 26, 0, time.UTC)
+	latest := base.Add(40*time.Second + 123*time.Millisecond)
+	tests := []struct {
+		name  string
+		write func(t *testing.T, db *store.SQLite, at time.Time)
+	}{
+		{"detection", func(t *testing.T, db *store.SQLite, at time.Time) {
+			d := event.Detection{Schema: event.SchemaVersion, ID: "d-" + at.String(), Site: "hmp-demo", Sensor: "s1", TimeNS: at.UnixNano(),
+				CenterHz: 1750e6, BandwidthHz: 1e6, PowerDBm: -60, Class: event.ClassLTE, Link: event.LinkUplink}
+			demoCheck(t, db.WriteDetections(ctx, []store.DetectionRecord{{Detection: d}}))
+		}},
+		{"location", func(t *testing.T, db *store.SQLite, at time.Time) {
+			demoCheck(t, db.WriteLocations(ctx, []store.LocationRecord{{Site: "hmp-demo", Track: "t1", TimeNS: at.UnixNano()}}))
+		}},
+		{"health", func(t *testing.T, db *store.SQLite, at time.Time) {
+			demoCheck(t, db.WriteHealth(ctx, []event.Health{{Schema: event.SchemaVersion, Site: "hmp-demo", Sensor: "s1", TimeNS: at.UnixNano(), State: event.StateOK}}))
+		}},
+		{"alert", func(t *testing.T, db *store.SQLite, at time.Time) {
+			demoCheck(t, db.UpsertAlert(ctx, event.Alert{ID: "a-" + at.String(), Site: "hmp-demo", Rule: "r", Severity: event.SeverityWarning,
+				State: event.AlertResolved, ActiveNS: base.UnixNano(), UpdatedNS: at.UnixNano()}))
+		}},
+		{"audit", func(t *testing.T, db *store.SQLite, at time.Time) {
+			demoCheck(t, db.Audit(ctx, store.AuditEntry{TimeNS: at.UnixNano(), User: "u", Action: "x", Object: "y"}))
+		}},
+		{"account", func(t *testing.T, db *store.SQLite, at time.Time) {
+			users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{Now: func() time.Time { return at }})
+			demoCheck(t, err)
+			demoCheck(t, users.Create(ctx, "officer-"+at.Format("150405.000"), "a long enough password", dashboard.RoleOfficer))
+		}},
+	}
+	// The demo's clock when it last stopped, which may be after anything
+	// in the database: the sensors' outboxes in the folder hold what they
+	// had not sent, and deliver it at the next start.
+	t.Run("clock at the last stop", func(t *testing.T) {
+		db := openDemoTestStore(t)
+		for _, tt := range tests {
+			tt.write(t, db, base)
+		}
+		dir := t.TempDir()
+		demoCheck(t, saveDemoClock(dir, latest))
+		got, err := demoStoredUntil(ctx, db.DB(), dir)
+		if err != nil || !got.Equal(latest) {
+			t.Fatalf("got %v, %v; want the saved clock %v", got, err, latest)
+		}
+		demoCheck(t, os.WriteFile(filepath.Join(dir, demoClockFile), []byte("yesterday\n"), 0o600))
+		if got, err := demoStoredUntil(ctx, db.DB(), dir); err == nil || !strings.Contains(err.Error(), demoClockFile) {
+			t.Errorf("a clock file reading \"yesterday\": got %v, %v; want an error naming it", got, err)
+		}
+	})
+	t.Run("nothing stored", func(t *testing.T) {
+		db := openDemoTestStore(t)
+		got, err := demoStoredUntil(ctx, db.DB(), t.TempDir())
+		if err != nil || !got.IsZero() {
+			t.Fatalf("got %v, %v; want zero", got, err)
+		}
+	})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openDemoTestStore(t)
+			for _, other := range tests {
+				other.write(t, db, base) // everything, earlier
+			}
+			tt.write(t, db, latest)
+			got, err := demoStoredUntil(ctx, db.DB(), t.TempDir())
+			if err != nil || !got.Equal(latest) {
+				t.Fatalf("got %v, %v; want %v (the %s)", got, err, latest, tt.name)
+			}
+		})
+	}
+}
+
+// TestDemoRerunSameDir runs the demo twice on one --dir, as a reviewer
+// did, with the security manager expiring ap-landing's entry in between.
+// The second run added the six registry entries again (its own
+// ap-landing, unexpired, authorised the access point again), replayed the
+// first run's simulated minutes over its data, and the admin account and
+// its user.create audit row carried the wall clock among simulated times.
+func TestDemoRerunSameDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the demo twice")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	o := demoOptions{listen: "127.0.0.1:0", speed: 1, seed: 1, dir: dir, rateHz: 10e6, duration: time.Second,
+		offlineAfter: time.Minute, statusEvery: time.Minute}
+	run := func(o demoOptions) (demoInfo, string, error) {
+		var info demoInfo
+		var out strings.Builder
+		err := runDemo(ctx, o, &syncWriter{w: &out}, io.Discard, func(i demoInfo) { info = i })
+		return info, out.String(), err
+	}
+	first, _, err := run(o)
+	if err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+
+	db := openDemoDB(t, dir)
+	// The admin and its audit row are stamped by the demo's clock.
+	var createdNS, auditNS int64
+	demoCheck(t, db.DB().QueryRowContext(ctx, `SELECT created_ns FROM dashboard_users WHERE name = 'admin'`).Scan(&createdNS))
+	demoCheck(t, db.DB().QueryRowContext(ctx, `SELECT time_ns FROM audit WHERE action = 'user.create' AND object = 'user/admin'`).Scan(&auditNS))
+	runEnd := first.Start.Add(time.Hour) // far beyond the one simulated second, far before the wall clock
+	for name, ns := range map[string]int64{"admin's created_ns": createdNS, "its user.create audit row": auditNS} {
+		if at := time.Unix(0, ns).UTC(); at.Before(first.Start) || at.After(runEnd) {
+			t.Errorf("%s %v: not on the demo's clock (run from %v)", name, at, first.Start)
+		}
+	}
+	// The security manager expires ap-landing.
+	st, err := site.Load(strings.NewReader(string(sim.StandardWing(1).SiteYAML())))
+	demoCheck(t, err)
+	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.UTC, Now: func() time.Time { return first.Start.Add(time.Second) }, Site: st})
+	demoCheck(t, err)
+	expired := entriesNamed(t, reg, "ap-landing")
+	if len(expired) != 1 {
+		t.Fatalf("first run: %d entries named ap-landing, want 1", len(expired))
+	}
+	_, err = reg.Expire(ctx, expired[0].ID, "security", first.Start.Add(time.Second))
+	demoCheck(t, err)
+	stored, err := demoStoredUntil(ctx, db.DB(), dir)
+	demoCheck(t, err)
+	db.Close()
+	// The first run's clock at its stop, saved: its sensors' outboxes may
+	// hold detections later than anything in the database.
+	if end := first.Start.Add(o.duration); stored.Before(end) {
+		t.Errorf("stored until %v, before the first run's end (at least %v)", stored, end)
+	}
+
+	second, out, err := run(o)
+	if err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if !second.Start.After(stored) {
+		t.Errorf("second run started at %v, not after the first run's data (until %v)", second.Start, stored)
+	}
+	if want := "continuing after " + stored.Format(time.RFC3339Nano) + " stored in " + dir; !strings.Contains(out, want) {
+		t.Errorf("banner does not say %q:\n%s", want, out)
+	}
+
+	db = openDemoDB(t, dir)
+	reg, err = registry.Open(ctx, db.DB(), db, registry.Options{Location: time.UTC, Now: func() time.Time { return second.Start }, Site: st})
+	demoCheck(t, err)
+	list, err := reg.List(ctx)
+	demoCheck(t, err)
+	if len(list) != 6 {
+		t.Errorf("after two runs the registry has %d entries, want the demo's 6", len(list))
+	}
+	if got := entriesNamed(t, reg, "ap-landing"); len(got) != 1 || got[0].ValidUntil.IsZero() {
+		t.Errorf("ap-landing after the second run: %+v, want the one entry, expired", got)
+	}
+	var regAdds int64
+	demoCheck(t, db.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE action = 'registry.add'`).Scan(&regAdds))
+	if regAdds != 6 {
+		t.Errorf("%d registry.add audit rows after two runs, want 6", regAdds)
+	}
+	db.Close()
+
+	// A --start over the stored data is refused, and says why.
+	o.start = first.Start.Format(time.RFC3339)
+	if _, _, err := run(o); err == nil || !strings.Contains(err.Error(), "the newest time stored in") {
+		t.Errorf("third run with --start %s: %v, want it refused", o.start, err)
+	}
+}
+
+// openDemoDB opens the SQLite database of a demo's state folder.
+func openDemoDB(t *testing.T, dir string) *store.SQLite {
+	t.Helper()
+	db, err := store.OpenSQLite(filepath.Join(dir, "rfwarden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
