@@ -273,3 +273,34 @@ func TestUnlocatedPhoneFollowsFirstPlacedFix(t *testing.T) {
 		})
 	}
 }
+
+// TestPlaceMinProbSetsFloor: the floor under which an alert names no room
+// is fusion's PlaceMinProb (SetPlaceMinProb), so that alerts and the
+// stored fixes agree on which fixes place their emitter.
+func TestPlaceMinProbSetsFloor(t *testing.T) {
+	probs := map[string]float64{"B2-14": 0.09, "B2-13": 0.08, "B2-12": 0.07, "B2-11": 0.06, "B2-10": 0.04}
+	for _, tc := range []struct {
+		name     string
+		floor    float64
+		wantRoom string
+	}{
+		{"default, 10%", 0, ""},
+		{"5%", 0.05, "B2-14"},
+		{"negative: every fix", -1, "B2-14"},
+		{"20%", 0.2, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, rec, t0 := onlineEngine(t)
+			if tc.floor != 0 {
+				e.SetPlaceMinProb(tc.floor)
+			}
+			loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.09, RoomProbs: probs, At: t0}
+			if err := e.ObserveLocation(context.Background(), loc); err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.got) != 1 || rec.got[0].Room != tc.wantRoom {
+				t.Errorf("published %+v, want one alert in %q", rec.got, tc.wantRoom)
+			}
+		})
+	}
+}
