@@ -693,7 +693,8 @@ func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mas
 // rounding: one sensor and no silences give every grid point whose range
 // the transmit-power bounds allow the same likelihood, so every room
 // wholly within that range the same probability (the demo's drone
-// controller, heard by s5 alone: nineteen rooms at 4.41% each).
+// controller, heard by s5 alone: twelve rooms at 4.42% each, equal to
+// 1e-12).
 const TieTolerance = 1e-9
 
 // tied reports whether probability p ties with top, the larger.
