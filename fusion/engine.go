@@ -452,6 +452,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
+	ae.SetPlaceMinProb(cfg.PlaceMinProb) // an alert names no room the store would not
 	warnMissingKinds(deps.Logger, ac, deps.Site, cfg.Alerts == nil)
 	if deps.Keeper != nil {
 		ae.SetKeeper(deps.Keeper)

@@ -92,7 +92,7 @@ type Location struct {
 	Track      string
 	Class      string
 	Link       string
-	Room       string // most likely room
+	Room       string // most likely room; of rooms that tie, the one holding Pos (locate.Result.Rooms)
 	Prob       float64
 	RoomProbs  map[string]float64
 	Pos        site.Point
@@ -128,10 +128,6 @@ type alertState struct {
 	lastSeen time.Time
 	firedAt  time.Time // when it fired; escalations count from here
 	contra   int       // consecutive fixes of its track that make another room at least twice as likely (RoomHysteresis)
-	// unplaced: opened on a fix that placed its track in no room (its
-	// room under store.DefaultPlaceMinProb, e.g. one of thirty rooms
-	// alike); while pending it takes the room of the first fix that does.
-	unplaced bool
 	// recent holds the room probabilities of its track's fixes of the
 	// last MoveWindow, and at least its last MoveWindowFixes fixes, oldest
 	// first.
@@ -342,6 +338,9 @@ type Engine struct {
 	// keeper, when not nil, is asked to keep the evidence live alerts
 	// gain between their publications (SetKeeper).
 	keeper EvidenceKeeper
+	// placeMinProb is the least probability a fix must give its most
+	// likely room to name it (SetPlaceMinProb; locates).
+	placeMinProb float64
 }
 
 // New returns an alert engine for s. pub and st may be nil.
@@ -355,7 +354,7 @@ func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{cfg: cfg, site: s, store: st, pub: pub, log: log,
+	e := &Engine{cfg: cfg, site: s, store: st, pub: pub, log: log, placeMinProb: store.DefaultPlaceMinProb,
 		alerts: map[string]*alertState{}, byTrack: map[string][]*alertState{}, visits: map[string][]*alertState{}, sensors: map[string]*sensorState{}, incidents: map[string]*store.Incident{}}
 	for i := range e.cfg.Rules {
 		e.cfg.Rules[i].applyDefaults()
@@ -666,6 +665,9 @@ func (e *Engine) unindex(a *alertState) {
 
 // kindMass returns the most likely room of loc among the given kinds, its
 // probability, and the probability that loc is in any room of those kinds.
+// Of rooms that tie (tied), loc.Room comes first when it is one of them
+// (locate puts first the tied room holding the fix's position, and the
+// stored fix names it), then the first by ID.
 func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mass float64) {
 	probs := loc.RoomProbs
 	if len(probs) == 0 {
@@ -680,7 +682,111 @@ func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mas
 			best, bestP = id, p
 		}
 	}
+	if p, ok := probs[loc.Room]; ok && loc.Room != best && tied(p, bestP) && e.ofKinds(loc.Room, kinds) {
+		best, bestP = loc.Room, p
+	}
 	return best, bestP, mass
+}
+
+// TieTolerance is how close, as a share of the larger, two room
+// probabilities must be to tie. A weak fix ties rooms exactly but for
+// rounding: one sensor and no silences give every grid point whose range
+// the transmit-power bounds allow the same likelihood, so every room
+// wholly within that range the same probability (the demo's drone
+// controller, heard by s5 alone: twelve rooms at 4.42% each, equal to
+// 1e-12).
+const TieTolerance = 1e-9
+
+// tied reports whether probability p ties with top, the larger.
+func tied(p, top float64) bool {
+	return p >= top-TieTolerance*top
+}
+
+// SetPlaceMinProb sets the least probability a fix must give its most
+// likely room for an alert to name that room: fusion's
+// Config.PlaceMinProb, below which it stores the fix's detections with
+// no room, so the alerts and the floor plan agree. The default is
+// store.DefaultPlaceMinProb; a negative value names a room at any
+// probability (ties still name none, locates).
+func (e *Engine) SetPlaceMinProb(p float64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.placeMinProb = p
+}
+
+// locates reports whether a fix whose room probabilities are probs, its
+// most likely room of kinds topP likely, says which room of kinds its
+// emitter is in, so that its alert may name one: that room is at least
+// placeMinProb likely (below, fusion stores the fix's detections in no
+// room: thirty rooms at 3% say nothing of which), and it ties with no more
+// rooms than the summary names besides it (MaxRunnersUp; five cells at 20%
+// each cannot all be named, and naming three of them is a coin toss). A
+// fix that does not names no room: "position unknown" (unlocatedSummary).
+func (e *Engine) locates(probs map[string]float64, kinds []string, topP float64) bool {
+	if topP < e.placeMinProb {
+		return false
+	}
+	n := 0
+	for id, p := range probs {
+		if tied(p, topP) && e.ofKinds(id, kinds) {
+			n++
+		}
+	}
+	return n <= 1+MaxRunnersUp
+}
+
+// alike returns the rooms of kinds in probs at least RunnerUpShare as
+// likely as topP, the most likely's probability (the share at which a
+// summary names a room beside the top one), and their zones, in the
+// site's order of rooms: where a fix that locates nothing says its
+// emitter may be.
+func (e *Engine) alike(probs map[string]float64, kinds []string, topP float64) (n int, zones []string) {
+	for _, rm := range e.site.Rooms {
+		p, ok := probs[rm.ID]
+		if !ok || p < RunnerUpShare*topP || !e.ofKinds(rm.ID, kinds) {
+			continue
+		}
+		n++
+		if rm.Zone != "" && !slices.Contains(zones, rm.Zone) {
+			zones = append(zones, rm.Zone)
+		}
+	}
+	return n, zones
+}
+
+// unlocatedSummary returns the summary of an alert of rule r on fix loc
+// that names no room (locates): what was heard, by which sensors, how many
+// rooms of the rule's kinds are alike (alike) and in which zones, e.g.
+// "drone remote control (pilot's controller, 2.4 GHz band), position
+// unknown: heard by s5 only, 19 rooms alike in wing-a, yard, perimeter,
+// outside", and, for a rule of some kinds, how likely it is in one of
+// them ("(in a cell: 96%)"). It returns too the alert's zone: the alike
+// rooms' zone when they share one, else none.
+func (e *Engine) unlocatedSummary(r *Rule, what string, loc Location, probs map[string]float64, topP, mass float64) (summary, zone string) {
+	n, zones := e.alike(probs, r.RoomKinds, topP)
+	heard := ""
+	switch len(loc.Sensors) {
+	case 0:
+	case 1:
+		heard = "heard by " + loc.Sensors[0] + " only, "
+	default:
+		heard = "heard by " + strings.Join(loc.Sensors, ", ") + ", "
+	}
+	noun := "rooms"
+	if len(r.RoomKinds) == 1 {
+		noun = r.RoomKinds[0] + "s"
+	}
+	summary = fmt.Sprintf("%s, position unknown: %s%d %s alike", what, heard, n, noun)
+	if len(zones) > 0 {
+		summary += " in " + strings.Join(zones, ", ")
+	}
+	if !r.Anywhere() {
+		summary += fmt.Sprintf(" (in a %s: %.0f%%)", strings.Join(r.RoomKinds, "/"), 100*math.Min(1, mass))
+	}
+	if len(zones) == 1 {
+		zone = zones[0]
+	}
+	return summary, zone
 }
 
 // ofKinds reports whether room id is in the site model and of one of
@@ -757,6 +863,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if roomID == "" || mass < r.MinProb {
 			continue
 		}
+		topP := roomP
 		// Hysteresis: a track with an open alert moves to a new room only on
 		// evidence that it moved: the alerted room less than RoomHysteresis
 		// as likely as the new one, and the new room at least MoveMinProb
@@ -770,8 +877,20 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if len(probs) == 0 {
 			probs = map[string]float64{loc.Room: loc.Prob}
 		}
+		// A fix that does not say which room its emitter is in (locates:
+		// its top room under PlaceMinProb, or tied with more rooms than
+		// the summary names) names none: it opens an alert in no room
+		// ("position unknown"), and moves no alert, since it says nothing
+		// of where its emitter went. Until 2026-12-05 it named the first
+		// of the tied rooms by ID, and the demo's drone alert moved to
+		// cell L1-N06 ("4%") and back with each controller fix heard by
+		// s5 alone.
+		vague := !e.locates(probs, r.RoomKinds, roomP)
+		if vague {
+			roomID, roomP = "", 0
+		}
 		var recent []fix
-		var follow *alertState // a pending alert that moves with its track
+		var follow *alertState // a pending alert (a drone's, one in no room) that moves with its track
 		var open *alertState
 		if r.Kind != KindDrone {
 			open = e.openAlert(r.Name, loc.Track)
@@ -782,15 +901,17 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			cur := open.alert.Room
 			back := e.alerts[r.Name+"/"+alertKey(loc.Track, roomID)]
 			strict := back != nil && back != open && back.state != StateResolved
-			placed := roomP >= store.DefaultPlaceMinProb
 			switch {
 			case cur == roomID:
 				open.contra = 0
-				open.unplaced = open.unplaced && !placed
-			case open.unplaced && placed && open.state == StatePending && !strict:
-				// Its room came from the tie's order, not from evidence
-				// (TestVagueFirstFixDoesNotHoldAlert): no hysteresis.
-				open.contra, open.unplaced = 0, false
+			case vague:
+				roomID = cur // it stays where it is
+			case cur == "" && !strict:
+				// It named no room: it takes the first a fix names,
+				// without hysteresis, pending or fired (one alert,
+				// announced as a move; TestVagueFirstFixDoesNotHoldAlert,
+				// TestUnlocatedPhoneFollowsFirstPlacedFix).
+				open.contra = 0
 				follow = open
 			case loc.RoomProbs[cur] >= RoomHysteresis*roomP:
 				open.contra = 0
@@ -828,21 +949,19 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				e.log.Info("acknowledged drone alert heard again after a gap: raised anew", "rule", r.Name, "id", d.alert.ID,
 					"room", d.alert.Room, "gap", loc.At.Sub(d.lastSeen).Round(time.Second))
 				errs = append(errs, e.transition(ctx, d, StateResolved, loc.At))
-			} else if d.alert.Room != roomID {
+			} else if !vague && d.alert.Room != roomID {
 				follow = d // the drone moved: its alert follows it
 			}
 		}
 		if follow != nil {
 			e.dropAlert(r.Name + "/" + follow.key)
 			follow.key, follow.contra = key, 0 // announced in its new room below (flushMove)
-			follow.unplaced = follow.unplaced && roomP < store.DefaultPlaceMinProb
 			follow.alert.Room, follow.alert.Zone = roomID, room.Zone
 			e.putAlert(r.Name+"/"+key, follow)
-			errs = append(errs, e.incidentRoom(ctx, follow, loc.At))
 		}
 		a := e.alerts[r.Name+"/"+key]
 		if a == nil || a.state == StateResolved {
-			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent), unplaced: roomP < store.DefaultPlaceMinProb}
+			a = &alertState{rule: r, key: key, active: loc.At, recent: slices.Clone(recent)}
 			if len(a.recent) == 0 {
 				a.remember(loc.At, probs) // the fix that opens it starts its window
 			}
@@ -858,7 +977,12 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			a.lastSeen = loc.At
 		}
 		if r.Kind == KindDrone {
-			a.notePos(loc.Pos)
+			if !vague {
+				// A vague fix's position is its top room's, one of a
+				// tie: it would take the drop rule's radius to cells the
+				// drone never came near.
+				a.notePos(loc.Pos)
+			}
 			if loc.Placed() {
 				a.noteLink(loc)
 			}
@@ -871,9 +995,13 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			a.alert.Confidence = c
 			a.stale = true
 		}
-		a.alert.Probability = math.Min(1, math.Max(0, roomP))
-		a.alert.RoomProbs = loc.RoomProbs
-		a.top = loc.Room
+		if !vague || a.alert.Room == "" {
+			// A vague fix of an alert in a room (its track's, or a drone
+			// visit's placed by its other links) leaves it as it was.
+			a.alert.Probability = math.Min(1, math.Max(0, roomP))
+			a.alert.RoomProbs = loc.RoomProbs
+			a.top = loc.Room
+		}
 		gained := false
 		for _, id := range loc.Evidence {
 			if len(a.alert.Evidence) < MaxAlertEvidence && !slices.Contains(a.alert.Evidence, id) {
@@ -903,17 +1031,22 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 					where = "heard by " + loc.Sensors[0] + " only, range unknown: near"
 				}
 			}
-			a.alert.Summary = fmt.Sprintf("%s %s %s %s, %.0f%%", what, where, room.Kind, room.ID, 100*roomP)
-			for _, id := range e.runnersUp(probs, r.RoomKinds, roomID, roomP) {
-				// Rooms nearly as likely (a cell across the landing, where
-				// walls make them alike): staff search them too.
-				rm, _ := e.site.Room(id)
-				a.alert.Summary += fmt.Sprintf(", or %s %s, %.0f%%", rm.Kind, id, 100*probs[id])
-			}
-			if mass-roomP > 0.05 && !r.Anywhere() {
-				a.alert.Summary += fmt.Sprintf(" (in a %s: %.0f%%)", strings.Join(r.RoomKinds, "/"), 100*math.Min(1, mass))
+			if a.alert.Room == "" {
+				a.alert.Summary, a.alert.Zone = e.unlocatedSummary(r, what, loc, probs, topP, mass)
+			} else {
+				a.alert.Summary = fmt.Sprintf("%s %s %s %s, %.0f%%", what, where, room.Kind, room.ID, 100*roomP)
+				for _, id := range e.runnersUp(probs, r.RoomKinds, roomID, roomP) {
+					// Rooms nearly as likely (a cell across the landing, where
+					// walls make them alike): staff search them too.
+					rm, _ := e.site.Room(id)
+					a.alert.Summary += fmt.Sprintf(", or %s %s, %.0f%%", rm.Kind, id, 100*probs[id])
+				}
+				if mass-roomP > 0.05 && !r.Anywhere() {
+					a.alert.Summary += fmt.Sprintf(" (in a %s: %.0f%%)", strings.Join(r.RoomKinds, "/"), 100*math.Min(1, mass))
+				}
 			}
 			if a == follow {
+				errs = append(errs, e.incidentRoom(ctx, a, loc.At))
 				a.moveDue = true
 				errs = append(errs, e.flushMove(ctx, a, loc.At))
 			} else {
@@ -953,12 +1086,13 @@ func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) 
 	return a.alert.AckNS != 0
 }
 
-// flushMove announces a pending alert, or a firing drone alert, that has
-// moved since it was last announced (moveDue) in its room now, as a move
-// (WhyMoved), when MoveAnnounceEvery has passed since then; otherwise Tick
-// does, later, with the room it is in then.
+// flushMove announces a live alert that has moved since it was last
+// announced (moveDue: a pending alert, a firing drone alert, or a firing
+// alert that named no room, each following its track) in its room now, as
+// a move (WhyMoved), when MoveAnnounceEvery has passed since then;
+// otherwise Tick does, later, with the room it is in then.
 func (e *Engine) flushMove(ctx context.Context, a *alertState, now time.Time) error {
-	follows := a.state == StatePending || a.state == StateFiring && a.rule.Kind == KindDrone
+	follows := a.state == StatePending || a.state == StateFiring
 	if !a.moveDue || !follows || now.Sub(a.announced) < MoveAnnounceEvery {
 		return nil
 	}
@@ -970,15 +1104,20 @@ func (e *Engine) flushMove(ctx context.Context, a *alertState, now time.Time) er
 
 // incidentRoom adds the room a moved to to its incident's rooms (a drone
 // alert follows the drone; its drop incident lists every room it was
-// located in) and stores the incident when it changed.
+// located in; a phone's alert that named no room takes the first a fix
+// names, and its incident's summary says where the handset is now) and
+// stores the incident when it changed.
 func (e *Engine) incidentRoom(ctx context.Context, a *alertState, at time.Time) error {
 	inc := e.incidents[a.alert.Incident]
 	if inc == nil || a.alert.Room == "" || slices.Contains(inc.Rooms, a.alert.Room) {
 		return nil
 	}
 	inc.Rooms = append(inc.Rooms, a.alert.Room)
-	if inc.Kind == "drone_drop" {
+	switch inc.Kind {
+	case "drone_drop":
 		inc.Summary = e.droneSummary(inc)
+	case "illicit_phone":
+		inc.Summary = a.alert.Summary
 	}
 	inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
 	if e.store == nil {
@@ -1657,6 +1796,11 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 	if len(links) == 0 {
 		return inc.Summary
 	}
+	if len(inc.Rooms) == 0 {
+		// Its alerts' fixes named no room (locates): a controller heard
+		// by one sensor alone.
+		return fmt.Sprintf("drone, position unknown: %s heard", strings.Join(links, ", "))
+	}
 	return fmt.Sprintf("drone in %s: %s heard", strings.Join(inc.Rooms, ", "), strings.Join(links, ", "))
 }
 
@@ -1818,7 +1962,7 @@ func (e *Engine) nearDroneRoom(room string, d *alertState, radiusM float64) bool
 	if !ok || len(rm.Polygon) == 0 {
 		return false
 	}
-	for _, p := range d.path { // never empty: every fix of a drone alert notes its position
+	for _, p := range d.path { // empty when every fix of d named no room (locates): near nothing
 		if polygonDistM(rm.Polygon, p) <= radiusM {
 			return true
 		}

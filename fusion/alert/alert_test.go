@@ -362,12 +362,13 @@ func TestRoomMovesAfterRepeatedContradiction(t *testing.T) {
 // TestVagueFirstFixDoesNotHoldAlert: an alert opened on a fix that does
 // not place the track in a room (its most likely room under
 // store.DefaultPlaceMinProb: one sensor, no silences, every cell alike)
-// names a room by the tie's order, not by evidence; while pending, it
-// takes the room of the track's first fix that does, without hysteresis.
-// The demo's B20 handset, first located by s3 alone (L1-N01 3%, one of
-// thirty rooms at 3%), then at every fix in L1-S03 at 37% with L1-N01 at
-// 22%, fired in L1-N01: each fix kept it over half as likely as L1-S03.
-// A room the track's fixes have placed it in keeps its hysteresis.
+// names no room ("position unknown"; until 2026-12-05 it named one by the
+// tie's order); it takes the room of the track's first fix that does,
+// without hysteresis. The demo's B20 handset, first located by s3 alone
+// (L1-N01 3%, one of thirty rooms at 3%), then at every fix in L1-S03 at
+// 37% with L1-N01 at 22%, fired in L1-N01: each fix kept it over half as
+// likely as L1-S03. A room the track's fixes have placed it in keeps its
+// hysteresis.
 func TestVagueFirstFixDoesNotHoldAlert(t *testing.T) {
 	uniform := map[string]float64{}
 	for i := 1; i <= 16; i++ {
@@ -380,8 +381,8 @@ func TestVagueFirstFixDoesNotHoldAlert(t *testing.T) {
 		fixes []map[string]float64
 		want  []string // alert rooms, in order
 	}{
-		{"vague, then placed elsewhere", append([]map[string]float64{uniform}, slices.Repeat([]map[string]float64{later}, 12)...), []string{"B2-01", "B2-13"}},
-		{"vague, placed in its room, then near it", append([]map[string]float64{uniform, placedThere}, slices.Repeat([]map[string]float64{later}, 12)...), []string{"B2-01"}},
+		{"vague, then placed elsewhere", append([]map[string]float64{uniform}, slices.Repeat([]map[string]float64{later}, 12)...), []string{"", "B2-13"}},
+		{"vague, placed, then near it", append([]map[string]float64{uniform, placedThere}, slices.Repeat([]map[string]float64{later}, 12)...), []string{"", "B2-01"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, rec, t0 := onlineEngine(t)
@@ -443,8 +444,11 @@ func TestSummaryNamesCloseSecond(t *testing.T) {
 			"unauthorised lte uplink in cell B2-14, 80% (in a cell: 95%)"},
 		{"three alike", map[string]float64{"B2-14": 0.32, "B2-13": 0.28, "B2-03": 0.26, "B2-12": 0.13, "B2-landing": 0.01},
 			"unauthorised lte uplink in cell B2-14, 32%, or cell B2-13, 28%, or cell B2-03, 26% (in a cell: 99%)"},
-		{"at most two more", map[string]float64{"B2-14": 0.25, "B2-13": 0.25, "B2-03": 0.25, "B2-12": 0.25},
-			"unauthorised lte uplink in cell B2-03, 25%, or cell B2-12, 25%, or cell B2-13, 25% (in a cell: 100%)"}, // ties by ID
+		// Four tied cannot all be named (MaxRunnersUp): the alert names
+		// none (locates; TestRoomNamedOnlyWhenLocated). Until 2026-12-05
+		// it named three of them, the first by ID.
+		{"four tied", map[string]float64{"B2-14": 0.25, "B2-13": 0.25, "B2-03": 0.25, "B2-12": 0.25},
+			"unauthorised lte uplink, position unknown: 4 cells alike in wing-b (in a cell: 100%)"},
 		{"second not a cell", map[string]float64{"B2-14": 0.5, "B2-landing": 0.5},
 			"unauthorised lte uplink in cell B2-14, 50%"},
 		{"second under 10%", map[string]float64{"B2-14": 0.16, "B2-13": 0.09, "B2-12": 0.09, "B2-11": 0.09, "B2-10": 0.09,
