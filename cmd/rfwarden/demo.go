@@ -951,7 +951,11 @@ func (s *demoStory) PublishAlert(_ context.Context, a event.Alert) error {
 	case known && was == now:
 		return nil
 	case known && was.room != a.Room && was.state == a.State && a.State != event.AlertResolved:
-		s.printf("alert %-8s %-8s %s (was in %s)", "moved", a.Severity, a.Summary, was.room)
+		from := "was in " + was.room
+		if was.room == "" {
+			from = "position was unknown" // fusion named no room until now
+		}
+		s.printf("alert %-8s %-8s %s (%s)", "moved", a.Severity, a.Summary, from)
 		return nil
 	}
 	state := a.State

@@ -483,7 +483,12 @@ func TestDemoStoryMove(t *testing.T) {
 	droneFired.State = event.AlertFiring
 	droneMoved := droneFired
 	droneMoved.Room, droneMoved.Summary = "B2-03", "drone in cell B2-03, 60%"
-	for _, p := range []event.Alert{first, drone, moved, fired, droneFired, droneMoved, droneMoved, fired} {
+	// an alert opened on a fix that named no room, placed by a later fix
+	vague := event.Alert{ID: "c3", Severity: "critical", State: event.AlertPending,
+		Summary: "unauthorised LTE/NR uplink, position unknown: heard by s1 only, 23 cells alike in wing-a"}
+	placed := vague
+	placed.Room, placed.Summary = "L2-S02", "unauthorised LTE/NR uplink in cell L2-S02, 40%"
+	for _, p := range []event.Alert{first, drone, moved, fired, droneFired, droneMoved, droneMoved, fired, vague, placed} {
 		if err := s.PublishAlert(context.Background(), p); err != nil {
 			t.Fatal(err)
 		}
@@ -495,6 +500,8 @@ func TestDemoStoryMove(t *testing.T) {
 		"[21:04:56] alert firing   critical unauthorised LTE/NR uplink in cell L1-S03, 31%",
 		"[21:04:56] alert firing   critical drone in perimeter PERIM, 28%",
 		"[21:04:56] alert moved    critical drone in cell B2-03, 60% (was in PERIM)",
+		"[21:04:56] alert pending  critical unauthorised LTE/NR uplink, position unknown: heard by s1 only, 23 cells alike in wing-a",
+		"[21:04:56] alert moved    critical unauthorised LTE/NR uplink in cell L2-S02, 40% (position was unknown)",
 	}
 	if got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n"); !slices.Equal(got, want) {
 		t.Errorf("story:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
