@@ -170,3 +170,71 @@ func TestRestartContinuesPhoneAlert(t *testing.T) {
 		})
 	}
 }
+
+// TestRestartPendingMovesIntoEarlierAlert: after a restart a phone's
+// first fixes place it clearly in the next cell (B2-13), where its new
+// track opens a pending alert; its later fixes place it in B2-14, where
+// the earlier run's alert is. The pending alert, which would have
+// followed its track there, is withdrawn, its summary naming the earlier
+// alert, and the earlier alert continues: one alert for the phone, as
+// before the restart.
+func TestRestartPendingMovesIntoEarlierAlert(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	t0 := time.Unix(1_800_000_000, 0)
+	fix := func(track string, probs map[string]float64, s int) Location {
+		room, p := "", 0.0
+		for id, q := range probs {
+			if q > p {
+				room, p = id, q
+			}
+		}
+		return Location{Track: track, Class: event.ClassLTE, Link: event.LinkUplink, Room: room, Prob: p, RoomProbs: probs,
+			Evidence: []string{fmt.Sprintf("%s-%d", track, s)}, At: t0.Add(time.Duration(s) * time.Second)}
+	}
+	play := func(e *Engine, from, to int, f func(s int) Location) {
+		for s := from; s <= to; s++ {
+			if err := e.ObserveLocation(ctx, f(s)); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	first, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, first, t0)
+	play(first, 0, 30, func(s int) Location { return fix("trk-old-1", map[string]float64{"B2-14": 0.8}, s) })
+	was := first.Active()
+	if len(was) != 1 || was[0].State != event.AlertFiring {
+		t.Fatalf("before the restart %+v, want one alert firing", was)
+	}
+	rec := &recorder{}
+	second, err := New(DefaultConfig(), wing(t), db, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, second, t0.Add(35*time.Second))
+	play(second, 35, 37, func(s int) Location { return fix("trk-new-1", map[string]float64{"B2-13": 0.8, "B2-14": 0.05}, s) })
+	play(second, 38, 45, func(s int) Location { return fix("trk-new-1", map[string]float64{"B2-14": 0.8, "B2-13": 0.05}, s) })
+	got := second.Active()
+	if len(got) != 1 || got[0].ID != was[0].ID || got[0].State != event.AlertFiring || got[0].Room != "B2-14" {
+		t.Fatalf("after the restart active %+v, want only %s, firing in B2-14", got, was[0].ID)
+	}
+	var withdrawn []event.Alert
+	for _, a := range rec.got {
+		if a.ID != was[0].ID && a.State == event.AlertResolved {
+			withdrawn = append(withdrawn, a)
+		}
+	}
+	if len(withdrawn) != 1 || withdrawn[0].Room != "B2-13" || !strings.Contains(withdrawn[0].Summary, was[0].ID) {
+		t.Errorf("withdrawn %+v, want the pending alert in B2-13, naming %s", withdrawn, was[0].ID)
+	}
+}
