@@ -165,6 +165,10 @@ type alertState struct {
 	// each track that joined it (Location.Placed): where its aircraft's
 	// links and its controller are, for droneVisit.
 	links map[string]visitLink
+	// due is, for an alert an earlier run of fusion left open (an
+	// orphan, holdOrphan), when it resolves unless a fix continues it
+	// (adoptOrphan) first; zero for every other alert.
+	due time.Time
 }
 
 // visitLink is the latest placed fix of one track of a drone visit.
@@ -321,11 +325,17 @@ type Engine struct {
 	maint     map[string]time.Time    // sensors in maintenance, until when
 	incidents map[string]*store.Incident
 	// orphansClosed: the alerts an earlier run left open in the store
-	// are resolved (closeOrphans, at the first Tick that can read them).
+	// are taken over or resolved (takeOrphans, at the first Tick or
+	// location that can read them).
 	orphansClosed bool
-	// orphansTried: the first Tick tried to, whether or not it could
-	// read them; until then no sensor-offline alert is raised.
+	// orphansTried: the first Tick (or location) tried to, whether or
+	// not it could read them; until then no sensor-offline alert is
+	// raised.
 	orphansTried bool
+	// orphans are the location alerts an earlier run left open that no
+	// fix of this run has continued yet (holdOrphan); one whose due has
+	// been cleared (adopted or resolved) is dropped as it is met.
+	orphans []*alertState
 	// drones are recent drone alerts, candidates for a drone-drop incident.
 	drones []*alertState
 	// byTrack indexes the location alerts of alerts (not drones') by rule
@@ -452,7 +462,9 @@ func visitKey(n int) string {
 // link (the latest placed fix of one of its tracks) nearest it within the
 // rule's VisitSeparationM; else, not placed ("range unknown", its
 // position its room's), the one with a live link nearest it, however
-// far; else one with no live link (where it is is not known). A link
+// far; else one with no live link (where it is is not known; one named
+// in the fix's room first, then the latest heard: an earlier run's
+// visit, held across a restart, has no link, holdOrphan). A link
 // unheard for ResolveAfter says nothing of where its visit is: its track
 // ended, and a second drone coming where it was is not the first. Failing
 // all, it opens a visit in the first free slot (visitKey): the first
@@ -472,7 +484,7 @@ func (e *Engine) droneVisit(r *Rule, loc Location) string {
 		}
 		d := v.linkDistM(loc.Pos, loc.At)
 		if math.IsInf(d, 1) { // no live link: where it is is not known
-			if unplaced == nil || v.lastSeen.After(unplaced.lastSeen) {
+			if unplaced == nil || preferUnplaced(v, unplaced, loc.Room) {
 				unplaced = v
 			}
 			continue
@@ -499,6 +511,17 @@ func (e *Engine) droneVisit(r *Rule, loc Location) string {
 			return k
 		}
 	}
+}
+
+// preferUnplaced reports whether drone visit v, with no live link, is a
+// better visit than u for a fix in room to join (droneVisit): one named
+// in that room before one named elsewhere (two visits an earlier run
+// left open, each the drone still heard there), then the latest heard.
+func preferUnplaced(v, u *alertState, room string) bool {
+	if vin, uin := v.alert.Room == room, u.alert.Room == room; vin != uin {
+		return vin
+	}
+	return v.lastSeen.After(u.lastSeen)
 }
 
 // linksNear reports whether every link of drone visit v live as of now
@@ -612,9 +635,11 @@ func (e *Engine) openAlert(rule, track string) *alertState {
 }
 
 // trackKey is a's key in byTrack, "" for an alert not of a track
-// (a sensor's, or a drone's, which is per visit).
+// (a sensor's, or a drone's, which is per visit) or not of this run's
+// tracks (an earlier run's, awaiting a fix: holdOrphan; its track is
+// that run's, and a fix continues it through orphanFor only).
 func trackKey(a *alertState) string {
-	if a.alert.Track == "" || a.rule == nil || a.rule.Kind == KindDrone {
+	if a.alert.Track == "" || a.rule == nil || a.rule.Kind == KindDrone || !a.due.IsZero() {
 		return ""
 	}
 	return a.rule.Name + "/" + a.alert.Track
@@ -843,6 +868,11 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var errs []error
+	if !e.orphansTried {
+		// Before the first Tick: the earlier run's alerts are held
+		// first, for this fix to continue (takeOrphans).
+		errs = append(errs, e.takeOrphans(ctx, loc.At))
+	}
 	for i := range e.cfg.Rules {
 		r := &e.cfg.Rules[i]
 		if loc.Authorised || !r.alertsOn(loc.Class, loc.Link) {
@@ -935,13 +965,33 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				}
 			}
 		}
+		if o := e.orphanFor(r, loc, probs, roomID, roomP, open); o != nil {
+			// An alert fusion's earlier run left open where this fix
+			// would open one (a new alert, or its track's pending alert
+			// moving there): the same phone, heard again after the
+			// restart. It continues, with its ID, acknowledgement and
+			// incident; a pending alert of the track is withdrawn for it.
+			if follow != nil {
+				follow.alert.Summary += "; continued as alert " + o.alert.ID + ", left open by fusion before its restart"
+				errs = append(errs, e.transition(ctx, follow, StateResolved, loc.At))
+				follow = nil
+			}
+			roomID, roomP = o.alert.Room, probs[o.alert.Room]
+			errs = append(errs, e.adoptOrphan(ctx, o, alertKey(loc.Track, roomID), loc, probs))
+		}
 		room, _ := e.site.Room(roomID)
 		key := alertKey(loc.Track, roomID)
 		if r.Kind == KindDrone {
 			key = e.droneVisit(r, loc)
 		}
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
-			if e.backAfterAck(ctx, d, loc.At) {
+			back := e.backAfterAck(ctx, d, loc.At)
+			if !back && !d.due.IsZero() {
+				// A visit fusion's earlier run left open, joined by
+				// this fix (droneVisit): it continues.
+				errs = append(errs, e.adoptOrphan(ctx, d, d.key, loc, probs))
+			}
+			if back {
 				// The drone is back after a gap and its alert was
 				// acknowledged: the acknowledged alert resolves (its
 				// acknowledgement kept) and a new one fires, so the
@@ -1309,7 +1359,7 @@ func (e *Engine) sensorCondition(ctx context.Context, r *Rule, sensor string, ba
 	a := e.alerts[k]
 	if bad && a == nil && r.Kind == KindSensorOffline && e.store != nil && !e.orphansTried {
 		// Before the first Tick has taken over an earlier run's open
-		// alert of this sensor (closeOrphans): that Tick raises it.
+		// alert of this sensor (takeOrphans): that Tick raises it.
 		return nil
 	}
 	if !bad {
@@ -1358,18 +1408,9 @@ func (e *Engine) advance(ctx context.Context, a *alertState, now time.Time) erro
 func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var errs []error
-	if !e.orphansClosed {
-		// First, so that a sensor still offline keeps the alert an
-		// earlier run raised (sensorsDown finds it).
-		if err := e.closeOrphans(ctx, now); err != nil {
-			errs = append(errs, err)
-		} else {
-			e.orphansClosed = true
-		}
-		e.orphansTried = true
-	}
-	errs = append(errs, e.sensorsDown(ctx, now))
+	// First, so that a sensor still offline keeps the alert an earlier
+	// run raised (sensorsDown finds it).
+	errs := []error{e.takeOrphans(ctx, now), e.sensorsDown(ctx, now)}
 	forgot := false
 	keys := make([]string, 0, len(e.alerts))
 	for k := range e.alerts {
@@ -1380,6 +1421,20 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 		a := e.alerts[k]
 		switch a.state {
 		case StatePending, StateFiring:
+			if !a.due.IsZero() {
+				// An earlier run's alert no fix has continued yet
+				// resolves when due, resolve_after after the first
+				// Tick at the earliest (a location before it, one the
+				// broker queued while fusion was down, held it), and
+				// is reminded of meanwhile, as it would have been; it
+				// does not fire unheard.
+				if !now.Before(maxTime(a.due, e.started.Add(time.Duration(a.rule.ResolveAfter)))) {
+					errs = append(errs, e.resolveOrphan(ctx, a, now))
+				} else {
+					errs = append(errs, e.escalate(ctx, a, now))
+				}
+				continue
+			}
 			sensorRule := a.rule.Kind == KindSensorOffline || a.rule.Kind == KindSensorHealth || a.rule.Kind == KindSensorClock
 			if !sensorRule && now.Sub(a.lastSeen) >= time.Duration(a.rule.ResolveAfter) {
 				errs = append(errs, e.transition(ctx, a, StateResolved, now))
@@ -1429,15 +1484,23 @@ func (e *Engine) forgetIncidents() {
 	}
 }
 
-// closeOrphans resolves the alerts the store holds open (pending or
-// firing) that this engine does not follow: those of a fusion that
-// stopped. Nothing would ever resolve them, and they stayed firing in the
-// dashboard for ever, while their emitter, if still there, raises a new
-// alert. A sensor-offline alert is taken over instead
-// (adoptSensorOffline). It runs at the first Tick, before the sensors
-// are judged.
-func (e *Engine) closeOrphans(ctx context.Context, now time.Time) error {
+// takeOrphans, once, takes over or resolves the alerts the store holds
+// open (pending or firing) that this engine does not follow: those of a
+// fusion that stopped (a restart, an upgrade). Nothing would ever resolve
+// them, and they stayed firing in the dashboard for ever. A sensor-offline
+// alert is taken over (adoptSensorOffline); a phone or drone alert is
+// held, for a fix of this run to continue (holdOrphan); any other (a
+// sensor-health or clock alert, judged again at the sensor's next report,
+// or one whose rule or room is gone) is resolved. It runs at the first
+// Tick, before the sensors are judged, or at the first location if that
+// comes first, and again at each Tick until the store can be read.
+func (e *Engine) takeOrphans(ctx context.Context, now time.Time) error {
+	if e.orphansClosed {
+		return nil
+	}
+	e.orphansTried = true
 	if e.store == nil {
+		e.orphansClosed = true
 		return nil
 	}
 	ours := map[string]bool{}
@@ -1451,7 +1514,7 @@ func (e *Engine) closeOrphans(ctx context.Context, now time.Time) error {
 			return fmt.Errorf("alerts left open by an earlier run: %w", err)
 		}
 		for _, al := range open {
-			if ours[al.ID] || e.adoptSensorOffline(al, now) {
+			if ours[al.ID] || e.adoptSensorOffline(al, now) || e.holdOrphan(al, now) {
 				continue
 			}
 			al.State = StateResolved.String()
@@ -1460,7 +1523,144 @@ func (e *Engine) closeOrphans(ctx context.Context, now time.Time) error {
 			errs = append(errs, e.save(ctx, &alertState{alert: al}, WhyState))
 		}
 	}
+	e.orphansClosed = true
 	return errors.Join(errs...)
+}
+
+// holdOrphan holds al, an earlier run's open phone or drone alert, as of
+// now (this run's start), for a fix of this run to continue (orphanFor,
+// droneVisit, adoptOrphan): it stays open with its ID, state,
+// acknowledgement and incident, and resolves resolve_after after the
+// latest of its last stored update, now and the first Tick unless a fix
+// continues it first (Tick, resolveOrphan). Fusion heard nothing while it was down: that
+// is no sign the phone left, and a phone heard as the sensors come back
+// continues its alert. Resolving it at start made the control room
+// handle every phone still there again, as a new alert in a new
+// incident, without its acknowledgement and note. It reports false for
+// an alert of a rule this run lacks, or of a room the site model lacks.
+func (e *Engine) holdOrphan(al event.Alert, now time.Time) bool {
+	r := e.rule(al.Rule)
+	if r == nil || r.Kind != KindUnauthorisedUplink && r.Kind != KindDrone {
+		return false
+	}
+	if _, ok := e.site.Room(al.Room); !ok {
+		return false
+	}
+	last := time.Unix(0, al.UpdatedNS)
+	a := &alertState{rule: r, alert: al, active: time.Unix(0, al.ActiveNS), lastSeen: last, state: StatePending,
+		due:  maxTime(last, now).Add(time.Duration(r.ResolveAfter)),
+		kept: len(al.Evidence), keptAt: last, announced: last, storedProb: al.Probability}
+	if al.State == event.AlertFiring {
+		// When it fired is not stored: a reminder counts from the
+		// earliest it could have (its activation and the rule's For).
+		a.state, a.firedAt = StateFiring, a.active.Add(time.Duration(r.For))
+	}
+	switch {
+	case r.Kind == KindDrone:
+		for n := 1; ; n++ {
+			if o := e.alerts[r.Name+"/"+visitKey(n)]; o == nil || o.state == StateResolved {
+				a.key = visitKey(n)
+				break
+			}
+		}
+	case al.Track != "" && e.alerts[r.Name+"/"+alertKey(al.Track, al.Room)] == nil:
+		a.key = alertKey(al.Track, al.Room)
+	default:
+		a.key = "orphan/" + al.ID
+	}
+	e.putAlert(r.Name+"/"+a.key, a)
+	e.orphans = append(e.orphans, a)
+	e.log.Info("alert left open by an earlier run held: a fix of it continues it", "id", al.ID, "rule", al.Rule,
+		"room", al.Room, "state", al.State, "resolves_at", a.due)
+	return true
+}
+
+// orphanFor returns the alert an earlier run left open (holdOrphan) that
+// fix loc of unauthorised-uplink rule r continues, or nil: one of r, of
+// loc's class, still awaiting a fix, in a room where loc would open an
+// alert. loc's track has none open (a new track: fusion keeps no track
+// across a restart), and the room is as likely, against the fix's most
+// likely room roomID (probability roomP), as a track's open alert needs
+// to keep its room (RoomHysteresis): a phone's first fixes, from the
+// first sensors to report, are often vague (the demo's L2-S02 handset
+// was first placed in L2-S01 at 13%). Or the track's open alert moves
+// to roomID (open, the track's open alert, is in another room), and the
+// earlier alert is there. The most likely room wins, then the latest
+// updated alert.
+func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, roomID string, roomP float64, open *alertState) *alertState {
+	if r.Kind == KindDrone || len(e.orphans) == 0 || open != nil && open.alert.Room == roomID {
+		return nil
+	}
+	e.orphans = slices.DeleteFunc(e.orphans, func(o *alertState) bool { return o.due.IsZero() })
+	var best *alertState
+	bestP := 0.0
+	for _, o := range e.orphans {
+		if o.rule != r || o.alert.Class != loc.Class {
+			continue
+		}
+		p := probs[o.alert.Room]
+		if open == nil && (p <= 0 || p < RoomHysteresis*roomP) || open != nil && o.alert.Room != roomID {
+			continue
+		}
+		if x := e.alerts[r.Name+"/"+alertKey(loc.Track, o.alert.Room)]; x != nil && x != o && x.state != StateResolved {
+			continue // the track has an alert there already
+		}
+		if best == nil || p > bestP || p == bestP && (o.alert.UpdatedNS > best.alert.UpdatedNS ||
+			o.alert.UpdatedNS == best.alert.UpdatedNS && o.alert.ID < best.alert.ID) {
+			best, bestP = o, p
+		}
+	}
+	return best
+}
+
+// adoptOrphan continues o, an alert an earlier run left open, with fix
+// loc of this run (room probabilities probs), under key: its track is
+// loc's (a phone's; a drone visit keeps its key and the track that
+// opened it), its incident is read from the store for its evidence to
+// join, and it is stored with its new track at the next Tick (refresh).
+// It is not published: it goes on as it was, in its room, with its ID,
+// state, acknowledgement and reminders. loc itself is taken as any fix
+// of an open alert is (ObserveLocation).
+func (e *Engine) adoptOrphan(ctx context.Context, o *alertState, key string, loc Location, probs map[string]float64) error {
+	o.due = time.Time{}
+	e.orphans = slices.DeleteFunc(e.orphans, func(x *alertState) bool { return x == o })
+	if o.rule.Kind != KindDrone {
+		e.dropAlert(o.rule.Name + "/" + o.key)
+		o.key, o.alert.Track = key, loc.Track
+		e.putAlert(o.rule.Name+"/"+key, o)
+		o.recent = nil
+		o.remember(loc.At, probs)
+	} else if o.state == StateFiring && e.dropRule() != nil {
+		e.drones = append(e.drones, o) // a phone after it may be its drop (nearDrone)
+	}
+	o.stale = true
+	e.log.Info("alert left open by an earlier run continued: heard again", "id", o.alert.ID, "rule", o.rule.Name,
+		"room", o.alert.Room, "track", loc.Track, "acknowledged_by", o.alert.AckBy)
+	if o.alert.Incident == "" || e.incidents[o.alert.Incident] != nil || e.store == nil {
+		return nil
+	}
+	inc, err := e.store.Incident(ctx, o.alert.Incident)
+	if err != nil {
+		return fmt.Errorf("alert %s left open by an earlier run: read its incident %s: %w", o.alert.ID, o.alert.Incident, err)
+	}
+	e.incidents[inc.ID] = &inc
+	return nil
+}
+
+// resolveOrphan resolves o, an alert an earlier run left open that no
+// fix of this run continued by its due time (holdOrphan), saying so.
+func (e *Engine) resolveOrphan(ctx context.Context, o *alertState, now time.Time) error {
+	e.log.Info("alert left open by an earlier run resolved: not heard again after the restart", "id", o.alert.ID,
+		"rule", o.rule.Name, "room", o.alert.Room)
+	o.alert.Summary += fmt.Sprintf("; not heard again within resolve_after (%v) of fusion's restart", time.Duration(o.rule.ResolveAfter))
+	return e.transition(ctx, o, StateResolved, now)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // adoptSensorOffline takes over al, an earlier run's open sensor-offline
@@ -1528,6 +1728,7 @@ func (e *Engine) transition(ctx context.Context, a *alertState, s State, now tim
 	a.alert.UpdatedNS = now.UnixNano()
 	a.announced, a.moveDue = now, false // announced in the room it is in now
 	if s == StateResolved {
+		a.due = time.Time{} // an earlier run's alert: no longer awaiting a fix
 		// The move window is read only for a track's open alert
 		// (openAlert): a resolved one, held ResolveAfter plus an hour,
 		// would keep its fixes' room probabilities all that time. nil,
@@ -1624,7 +1825,7 @@ const (
 // refresh stores a live alert again, as of now, when the store holds less
 // of it than the engine does (see RefreshEvery), so the dashboard's Alerts
 // page and alert detail, the evidence bundle, the CSV exports and a
-// restarted fusion (closeOrphans) have its evidence and probability of
+// restarted fusion (takeOrphans) have its evidence and probability of
 // RefreshEvery or RefreshProbEvery ago, not of its latest state change. It
 // moves the alert's UpdatedNS (the dashboard looks its evidence up until
 // then) but publishes nothing: a publication is a state change, a

@@ -44,10 +44,13 @@ func TestLateFixKeepsAlert(t *testing.T) {
 	}
 }
 
-// TestRestartResolvesOrphans: fusion restarts (a new engine over the same
-// store) while a phone's alert is firing. The old alert stayed firing in
-// the store for ever; the new engine resolves it at its first Tick.
-func TestRestartResolvesOrphans(t *testing.T) {
+// TestRestartTakesOverOrphans: fusion restarts (a new engine over the
+// same store) while a phone's alert is firing, the phone heard throughout.
+// The old alert stayed firing in the store for ever; then the new engine
+// resolved it at its first Tick, and the phone raised a second alert; now
+// the new engine continues it (the same alert, the only one firing), and
+// a third run, the phone gone, resolves it resolve_after after it starts.
+func TestRestartTakesOverOrphans(t *testing.T) {
 	ctx := context.Background()
 	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
 	if err != nil {
@@ -55,8 +58,8 @@ func TestRestartResolvesOrphans(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	t0 := time.Unix(1_800_000_000, 0)
-	loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, Evidence: []string{"d1"}}
-	run := func(from, to int) *recorder {
+	run := func(from, to int, track string, heard bool) *recorder {
+		loc := Location{Track: track, Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.8, Evidence: []string{"d1"}}
 		rec := &recorder{}
 		e, err := New(DefaultConfig(), wing(t), db, rec, nil)
 		if err != nil {
@@ -65,7 +68,7 @@ func TestRestartResolvesOrphans(t *testing.T) {
 		online(t, e, t0.Add(time.Duration(from)*time.Second))
 		for s := from; s <= to; s++ {
 			now := t0.Add(time.Duration(s) * time.Second)
-			if s%5 == 0 {
+			if s%5 == 0 && heard {
 				loc.At = now
 				if err := e.ObserveLocation(ctx, loc); err != nil {
 					t.Fatal(err)
@@ -77,24 +80,34 @@ func TestRestartResolvesOrphans(t *testing.T) {
 		}
 		return rec
 	}
-	first := run(0, 60) // fires at 10 s
-	second := run(61, 120)
+	first := run(0, 60, "trk-a-1", true) // fires at 10 s
+	second := run(61, 120, "trk-b-1", true)
 	old, err := db.Alert(ctx, first.got[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if old.State != event.AlertResolved {
-		t.Errorf("the alert of the run before the restart is %s in the store, want resolved", old.State)
+	if old.State != event.AlertFiring || old.Track != "trk-b-1" {
+		t.Errorf("the alert of the run before the restart is %s (track %s) in the store, want firing, continued by trk-b-1", old.State, old.Track)
 	}
-	if !slices.Contains(second.states(), "unauthorised-uplink-in-cell:resolved") {
-		t.Errorf("the restarted engine published %v, want the old alert's resolution among them", second.states())
+	if len(second.got) != 0 {
+		t.Errorf("the restarted engine published %v, want nothing (the alert goes on)", second.states())
 	}
 	firing, err := db.Alerts(ctx, store.AlertFilter{Site: "hmp-test", State: event.AlertFiring})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(firing) != 1 || firing[0].ID == old.ID {
-		t.Errorf("firing in the store: %+v, want the new run's one alert", firing)
+	if len(firing) != 1 || firing[0].ID != old.ID {
+		t.Errorf("firing in the store: %+v, want the one alert, %s", firing, old.ID)
+	}
+	third := run(121, 121+120, "", false)
+	if old, err = db.Alert(ctx, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	if old.State != event.AlertResolved || old.UpdatedNS != t0.Add(241*time.Second).UnixNano() {
+		t.Errorf("the phone gone, the alert is %s at %v, want resolved 2m0s after the third run started", old.State, time.Unix(0, old.UpdatedNS).Sub(t0))
+	}
+	if got := third.states(); !slices.Equal(got, []string{"unauthorised-uplink-in-cell:resolved"}) {
+		t.Errorf("the third run published %v, want the alert's resolution", got)
 	}
 }
 

@@ -305,10 +305,33 @@ func TestTwoVisitsDropIncident(t *testing.T) {
 	}
 }
 
-// TestTwoVisitsAfterRestart: fusion restarts with two drone visits open:
-// the new run resolves both (it cannot know their tracks) and, both drones
-// still heard, raises two visits again, each in its own room.
+// TestTwoVisitsAfterRestart: fusion restarts with two drone visits open,
+// the yard's acknowledged; both drones are still heard. Each visit goes
+// on as it was (holdOrphan): the same alert, in its own room, nothing
+// announced anew. The new run cannot know the earlier run's tracks or
+// positions: a drone's first fix joins the earlier visit named in its
+// room (droneVisit, preferUnplaced). After a restart short against
+// reannounce_after the yard's alert stays acknowledged; after a longer
+// one (its last fix 90 s before the drone is heard again) it is
+// announced anew, as an acknowledged drone back after a gap is
+// (backAfterAck), and the unacknowledged B2-16 visit goes on. Until
+// 2026-12-05 the new run resolved both at its first tick and raised two
+// visits anew, unacknowledged, in new incidents.
 func TestTwoVisitsAfterRestart(t *testing.T) {
+	for _, tc := range []struct {
+		restartS int
+		yardNew  bool // the yard's alert announced anew
+	}{
+		{40, false},
+		{120, true},
+	} {
+		t.Run(fmt.Sprint("restart at ", tc.restartS, " s"), func(t *testing.T) {
+			twoVisitsAfterRestart(t, tc.restartS, tc.yardNew)
+		})
+	}
+}
+
+func twoVisitsAfterRestart(t *testing.T, restartS int, yardNew bool) {
 	ctx := context.Background()
 	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
 	if err != nil {
@@ -318,7 +341,7 @@ func TestTwoVisitsAfterRestart(t *testing.T) {
 	t0 := time.Unix(1_800_000_000, 0)
 	decoy := linkFix{track: "a", class: event.ClassDroneVideo, room: "yard", x: 10, y: -15}
 	drop := linkFix{track: "b", class: event.ClassDroneID, room: "B2-16", x: 510, y: -15}
-	run := func(from int) (*recorder, []event.Alert) {
+	run := func(from int, ack bool) (*recorder, []event.Alert) {
 		rec := &recorder{}
 		e, err := New(DefaultConfig(), wing(t), db, rec, nil)
 		if err != nil {
@@ -329,41 +352,58 @@ func TestTwoVisitsAfterRestart(t *testing.T) {
 		var fixes []linkFix
 		fixes = append(fixes, every(decoy, 0, 30, 2, 0, 0)...)
 		fixes = append(fixes, every(drop, 1, 31, 2, 0, 0)...)
-		playFixes(t, e, start, fixes, 0, 0, nil)
-		return rec, e.Active()
-	}
-	_, before := run(0)
-	_, after := run(60)
-	rooms := func(l []event.Alert) []string {
-		var out []string
-		for _, a := range l {
-			if a.Rule == "drone" {
-				out = append(out, a.Room)
+		var ackYard func(now time.Time)
+		if ack {
+			ackYard = func(now time.Time) {
+				for _, a := range e.Active() {
+					if a.Rule == "drone" && a.Room == "yard" {
+						if _, err := e.Ack(ctx, a.ID, "officer1", "yard searched", now); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
 			}
 		}
-		slices.Sort(out)
+		playFixes(t, e, start, fixes, 0, 25, ackYard)
+		return rec, e.Active()
+	}
+	_, before := run(0, true)
+	rec, after := run(restartS, false)
+	byRoom := func(l []event.Alert) map[string]event.Alert {
+		out := map[string]event.Alert{}
+		for _, a := range l {
+			if a.Rule == "drone" {
+				out[a.Room] = a
+			}
+		}
 		return out
 	}
-	if got := rooms(before); !slices.Equal(got, []string{"B2-16", "yard"}) {
-		t.Fatalf("before the restart drone alerts in %v, want B2-16 and yard", got)
+	was, got := byRoom(before), byRoom(after)
+	if len(was) != 2 || was["yard"].ID == "" || was["B2-16"].ID == "" || was["yard"].AckBy != "officer1" {
+		t.Fatalf("before the restart drone alerts %+v, want B2-16's and the yard's, acknowledged", was)
 	}
-	if got := rooms(after); !slices.Equal(got, []string{"B2-16", "yard"}) {
-		t.Fatalf("after the restart drone alerts in %v, want B2-16 and yard", got)
+	if len(got) != 2 || got["B2-16"].ID != was["B2-16"].ID || (got["yard"].ID == was["yard"].ID) == yardNew {
+		t.Fatalf("after the restart drone alerts %+v, want B2-16's of the earlier run and the yard's (anew: %v)", got, yardNew)
 	}
-	for _, a := range before {
-		old, err := db.Alert(ctx, a.ID)
-		if err != nil {
-			t.Fatal(err)
+	if a := got["yard"]; a.State != event.AlertFiring || (a.AckBy == "officer1") == yardNew {
+		t.Errorf("after the restart the yard's alert %+v, want firing, acknowledged unless anew (%v)", a, yardNew)
+	}
+	var announced []string // rooms of the alerts announced, one per alert
+	seen := map[string]bool{}
+	for _, a := range rec.got {
+		if a.Rule == "drone" && a.State != event.AlertResolved && !seen[a.ID] {
+			seen[a.ID] = true
+			announced = append(announced, a.Room)
 		}
-		if old.State != event.AlertResolved {
-			t.Errorf("the earlier run's alert %s in %s is %s in the store, want resolved", a.ID, a.Room, old.State)
-		}
+	}
+	if want := map[bool]int{false: 0, true: 1}[yardNew]; len(announced) != want || want == 1 && announced[0] != "yard" {
+		t.Errorf("after the restart announced drone alerts in %v, want %d in the yard", announced, want)
 	}
 	firing, err := db.Alerts(ctx, store.AlertFilter{Site: "hmp-test", State: event.AlertFiring})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := len(firing); n != 2 {
-		t.Errorf("%d alerts firing in the store, want the new run's two", n)
+		t.Errorf("%d alerts firing in the store, want the two visits", n)
 	}
 }
