@@ -1,10 +1,13 @@
 package classify
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/rfwarden/rfwarden/dsp"
 )
 
 // TestNthSmallestMatchesSort checks the radix select against a full sort
@@ -64,6 +67,31 @@ func TestPercentileExtremes(t *testing.T) {
 					t.Errorf("%s n=%d q=%v: %v, want %v", kind, n, q, got, want)
 				}
 			}
+		}
+	}
+}
+
+// TestLongestBurstsMatchesStableSort checks the burst vote's pick against
+// a stable sort by length (longest first, equals in their order), over
+// bursts with many equal lengths and some outside the IQ window.
+func TestLongestBurstsMatchesStableSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 1, 5, 6, 7, 40, 2500} {
+		bursts := make([]dsp.Burst, n)
+		for i := range bursts {
+			bursts[i] = dsp.Burst{StartSample: int64(rng.IntN(100000)), SampleCount: int64(8 + 16*rng.IntN(12))}
+		}
+		start, end := int64(1000), int64(90000)
+		var want []dsp.Burst
+		for _, b := range bursts {
+			if b.SampleCount >= 16 && b.StartSample >= start && b.StartSample+b.SampleCount <= end {
+				want = append(want, b)
+			}
+		}
+		slices.SortStableFunc(want, func(a, b dsp.Burst) int { return cmp.Compare(b.SampleCount, a.SampleCount) })
+		want = want[:min(len(want), MaxBurstsAnalysed)]
+		if got := longestBursts(bursts, start, end); !slices.Equal(got, want) {
+			t.Errorf("n=%d: %v, want %v", n, got, want)
 		}
 	}
 }
