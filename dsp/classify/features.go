@@ -1594,36 +1594,61 @@ func floatKey(v float64) uint64 {
 	return b ^ (uint64(int64(b)>>63) | 1<<63)
 }
 
-// quickSelect is nthSmallest by Hoare's quickselect with a three-way
-// partition, so runs of equal values (zeros, a flat floor) stay linear.
+// quickSelect is nthSmallest by Hoare's selection (FIND): the NaNs moved
+// to the front first, then Hoare partitions around the median of three
+// with plain comparisons, both scans stopping at values equal to the
+// pivot (so runs of equal values, zeros or a flat floor, split evenly and
+// stay linear), and an insertion sort once a dozen values are left.
 func quickSelect(x []float64, k int) float64 {
-	less := func(a, b float64) bool { return a < b || (a != a && b == b) }
-	lo, hi := 0, len(x)-1
-	for lo < hi {
-		p := x[lo+(hi-lo)/2]
-		// x[lo:lt] < p, x[lt:i] == p, x[gt+1:hi+1] > p
-		lt, i, gt := lo, lo, hi
-		for i <= gt {
-			switch {
-			case less(x[i], p):
-				x[lt], x[i] = x[i], x[lt]
-				lt++
+	nan := 0
+	for i, v := range x {
+		if v != v {
+			x[i], x[nan] = x[nan], v
+			nan++
+		}
+	}
+	if k < nan {
+		return math.NaN()
+	}
+	lo, hi := nan, len(x)-1
+	for hi-lo > 12 {
+		a, p, c := x[lo], x[lo+(hi-lo)/2], x[hi]
+		if p < a {
+			a, p = p, a
+		}
+		if c < p {
+			p = max(c, a) // the median of the three (no NaN is left)
+		}
+		// x[lo:i] ≤ p ≤ x[j+1:hi+1]; the scans stop at the pivot's value.
+		i, j := lo, hi
+		for i <= j {
+			for x[i] < p {
 				i++
-			case less(p, x[i]):
-				x[i], x[gt] = x[gt], x[i]
-				gt--
-			default:
+			}
+			for p < x[j] {
+				j--
+			}
+			if i <= j {
+				x[i], x[j] = x[j], x[i]
 				i++
+				j--
 			}
 		}
 		switch {
-		case k < lt:
-			hi = lt - 1
-		case k > gt:
-			lo = gt + 1
-		default:
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default: // j < k < i: x[k] equals the pivot
 			return x[k]
 		}
+	}
+	for i := lo + 1; i <= hi; i++ {
+		v, j := x[i], i
+		for ; j > lo && v < x[j-1]; j-- {
+			x[j] = x[j-1]
+		}
+		x[j] = v
 	}
 	return x[k]
 }

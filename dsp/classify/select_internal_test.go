@@ -14,8 +14,8 @@ import (
 // on data with ties, zeros of both signs, negatives, infinities and NaN.
 func TestNthSmallestMatchesSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{65, 513, 1000, 4097} {
-		for _, kind := range []string{"exp", "ties", "mixed"} {
+	for _, n := range []int{1, 13, 65, 300, 513, 1000, 4097} {
+		for _, kind := range []string{"exp", "ties", "mixed", "descending"} {
 			x := make([]float64, n)
 			for i := range x {
 				switch kind {
@@ -25,11 +25,16 @@ func TestNthSmallestMatchesSort(t *testing.T) {
 					x[i] = float64(rng.IntN(5))
 				case "mixed":
 					x[i] = []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), -3.5, 1e300, 2}[rng.IntN(8)] * (1 + float64(rng.IntN(2)))
+				case "descending":
+					x[i] = float64(n - i)
 				}
 			}
 			sorted := slices.Clone(x)
 			slices.Sort(sorted)
 			for _, k := range []int{0, 1, n / 10, n / 2, n - 2, n - 1} {
+				if k < 0 || k >= n {
+					continue
+				}
 				got, want := nthSmallest(slices.Clone(x), k), sorted[k]
 				if !(got == want || math.IsNaN(got) && math.IsNaN(want)) {
 					t.Errorf("%s n=%d k=%d: %v, want %v", kind, n, k, got, want)
