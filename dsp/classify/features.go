@@ -333,12 +333,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	pspec := spec
 	segStart := in.IQStart + start
 	gated := false
-	if g := gate(in.Em.Bursts, segStart, nfft, int(gateRampS*in.SampleRateHz), ws); g != nil {
-		gbuf := ws.complexes(nfft)
-		for i, w := range g[:len(gbuf)] {
-			v, wf := seg[i], float32(w)
-			gbuf[i] = complex(real(v)*wf, imag(v)*wf)
-		}
+	if gbuf := gateSegment(seg, in.Em.Bursts, segStart, int(gateRampS*in.SampleRateHz), ws); gbuf != nil {
 		pspec = fft.Coefficients(gbuf, gbuf)
 		gated = true
 	}
@@ -1030,6 +1025,81 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []floa
 		return nil
 	}
 	return g
+}
+
+// gateSegment returns seg times the gate of bursts (g[i]·seg[i], g from
+// gate, as complex64 products with g[i] rounded to float32), in ws
+// memory, or nil where gate returns nil. When the bursts that reach into
+// the segment come in order without overlapping (the detector's do) the
+// weights are not made: between the bursts the samples times 0, inside
+// them the samples themselves (times 1), the ramps' products at their
+// ends: the same values in one pass.
+func gateSegment(seg []complex64, bursts []dsp.Burst, segStart int64, ramp int, ws *workspace) []complex64 {
+	n := len(seg)
+	if len(bursts) == 0 {
+		return nil
+	}
+	on, end := int64(0), int64(0)
+	disjoint := true
+	for _, b := range bursts {
+		lo := max(b.StartSample-segStart, 0)
+		hi := min(b.StartSample+b.SampleCount-segStart, int64(n))
+		if hi <= lo {
+			continue
+		}
+		if lo < end {
+			disjoint = false
+			break
+		}
+		on, end = on+hi-lo, hi
+	}
+	gb := ws.complexes(n)
+	scaled := func(i int, w float64) {
+		v, wf := seg[i], float32(w)
+		gb[i] = complex(real(v)*wf, imag(v)*wf)
+	}
+	if !disjoint {
+		g := gate(bursts, segStart, n, ramp, ws)
+		if g == nil {
+			return nil
+		}
+		for i, w := range g[:n] {
+			scaled(i, w)
+		}
+		return gb
+	}
+	if float64(on) < 0.05*float64(n) || float64(on) >= 0.9*float64(n) {
+		return nil
+	}
+	rampTab := rampWeights(ramp, ws)
+	prev := 0
+	for _, b := range bursts {
+		lo := int(max(b.StartSample-segStart, 0))
+		hi := int(min(b.StartSample+b.SampleCount-segStart, int64(n)))
+		if hi <= lo {
+			continue
+		}
+		for i := prev; i < lo; i++ {
+			scaled(i, 0)
+		}
+		r := min(ramp, (hi-lo)/2)
+		rw := rampTab
+		if r != ramp {
+			rw = rampWeights(r, ws)
+		}
+		for d := 0; d < r; d++ {
+			scaled(lo+d, rw[d])
+		}
+		copy(gb[lo+r:hi-r], seg[lo+r:hi-r])
+		for d := r - 1; d >= 0; d-- {
+			scaled(hi-1-d, rw[d])
+		}
+		prev = hi
+	}
+	for i := prev; i < n; i++ {
+		scaled(i, 0)
+	}
+	return gb
 }
 
 // rampWeights returns the raised-cosine ramp of r samples the gate puts
