@@ -1,8 +1,6 @@
 package classify
 
 import (
-	"slices"
-
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
 )
 
@@ -41,8 +39,7 @@ func packetS(f *features) float64 {
 	if len(l) == 1 {
 		return f.durS
 	}
-	slices.Sort(l)
-	return l[len(l)/2]
+	return nthSmallest(l, len(l)/2) // the middle of l sorted
 }
 
 // classifyBluetooth recognises a Bluetooth BR/EDR or BLE packet.

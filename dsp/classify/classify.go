@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"sync"
@@ -227,15 +226,7 @@ func (s *Set) burstVerdict(in Input, packetS float64, ws *workspace) (Label, boo
 	if len(in.Em.Bursts) < 2 {
 		return Label{}, false
 	}
-	end := in.IQStart + int64(len(in.IQ))
-	var picked []dsp.Burst
-	for _, b := range in.Em.Bursts {
-		if b.SampleCount >= 16 && b.StartSample >= in.IQStart && b.StartSample+b.SampleCount <= end {
-			picked = append(picked, b)
-		}
-	}
-	slices.SortStableFunc(picked, func(a, b dsp.Burst) int { return cmp.Compare(b.SampleCount, a.SampleCount) })
-	picked = picked[:min(len(picked), MaxBurstsAnalysed)]
+	picked := longestBursts(in.Em.Bursts, in.IQStart, in.IQStart+int64(len(in.IQ)))
 	// The too-short LTE/NR rule stands in for the cyclic-prefix test only
 	// where an emission is too short for it. An emission long enough for
 	// that test, which its bursts' own measurements have not passed, is not
@@ -274,6 +265,35 @@ func (s *Set) burstVerdict(in Input, packetS float64, ws *workspace) (Label, boo
 		return win, true
 	}
 	return Label{}, false
+}
+
+// longestBursts returns the MaxBurstsAnalysed longest of the bursts of at
+// least 16 samples that lie within the samples [start, end), longest first,
+// bursts of equal length in their order in bursts (what a stable sort by
+// length would put first). One pass keeping the best few: an emission
+// held for 500 ms carries thousands of bursts.
+func longestBursts(bursts []dsp.Burst, start, end int64) []dsp.Burst {
+	picked := make([]dsp.Burst, 0, MaxBurstsAnalysed)
+	for _, b := range bursts {
+		if b.SampleCount < 16 || b.StartSample < start || b.StartSample+b.SampleCount > end {
+			continue
+		}
+		if len(picked) == MaxBurstsAnalysed && b.SampleCount <= picked[len(picked)-1].SampleCount {
+			continue // not longer than the shortest kept, which came first
+		}
+		// Insert after every kept burst at least as long (the earlier of
+		// equals stays first), dropping the last when full.
+		i := len(picked)
+		for i > 0 && picked[i-1].SampleCount < b.SampleCount {
+			i--
+		}
+		if len(picked) < MaxBurstsAnalysed {
+			picked = append(picked, dsp.Burst{})
+		}
+		copy(picked[i+1:], picked[i:len(picked)-1])
+		picked[i] = b
+	}
+	return picked
 }
 
 // decided reports that class c has won the burst vote whatever the left

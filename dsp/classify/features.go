@@ -333,12 +333,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	pspec := spec
 	segStart := in.IQStart + start
 	gated := false
-	if g := gate(in.Em.Bursts, segStart, nfft, int(gateRampS*in.SampleRateHz), ws); g != nil {
-		gbuf := ws.complexes(nfft)
-		for i, w := range g[:len(gbuf)] {
-			v, wf := seg[i], float32(w)
-			gbuf[i] = complex(real(v)*wf, imag(v)*wf)
-		}
+	if gbuf := gateSegment(seg, in.Em.Bursts, segStart, int(gateRampS*in.SampleRateHz), ws); gbuf != nil {
 		pspec = fft.Coefficients(gbuf, gbuf)
 		gated = true
 	}
@@ -1032,6 +1027,81 @@ func gate(bursts []dsp.Burst, segStart int64, n, ramp int, ws *workspace) []floa
 	return g
 }
 
+// gateSegment returns seg times the gate of bursts (g[i]·seg[i], g from
+// gate, as complex64 products with g[i] rounded to float32), in ws
+// memory, or nil where gate returns nil. When the bursts that reach into
+// the segment come in order without overlapping (the detector's do) the
+// weights are not made: between the bursts the samples times 0, inside
+// them the samples themselves (times 1), the ramps' products at their
+// ends: the same values in one pass.
+func gateSegment(seg []complex64, bursts []dsp.Burst, segStart int64, ramp int, ws *workspace) []complex64 {
+	n := len(seg)
+	if len(bursts) == 0 {
+		return nil
+	}
+	on, end := int64(0), int64(0)
+	disjoint := true
+	for _, b := range bursts {
+		lo := max(b.StartSample-segStart, 0)
+		hi := min(b.StartSample+b.SampleCount-segStart, int64(n))
+		if hi <= lo {
+			continue
+		}
+		if lo < end {
+			disjoint = false
+			break
+		}
+		on, end = on+hi-lo, hi
+	}
+	gb := ws.complexes(n)
+	scaled := func(i int, w float64) {
+		v, wf := seg[i], float32(w)
+		gb[i] = complex(real(v)*wf, imag(v)*wf)
+	}
+	if !disjoint {
+		g := gate(bursts, segStart, n, ramp, ws)
+		if g == nil {
+			return nil
+		}
+		for i, w := range g[:n] {
+			scaled(i, w)
+		}
+		return gb
+	}
+	if float64(on) < 0.05*float64(n) || float64(on) >= 0.9*float64(n) {
+		return nil
+	}
+	rampTab := rampWeights(ramp, ws)
+	prev := 0
+	for _, b := range bursts {
+		lo := int(max(b.StartSample-segStart, 0))
+		hi := int(min(b.StartSample+b.SampleCount-segStart, int64(n)))
+		if hi <= lo {
+			continue
+		}
+		for i := prev; i < lo; i++ {
+			scaled(i, 0)
+		}
+		r := min(ramp, (hi-lo)/2)
+		rw := rampTab
+		if r != ramp {
+			rw = rampWeights(r, ws)
+		}
+		for d := 0; d < r; d++ {
+			scaled(lo+d, rw[d])
+		}
+		copy(gb[lo+r:hi-r], seg[lo+r:hi-r])
+		for d := r - 1; d >= 0; d-- {
+			scaled(hi-1-d, rw[d])
+		}
+		prev = hi
+	}
+	for i := prev; i < n; i++ {
+		scaled(i, 0)
+	}
+	return gb
+}
+
 // rampWeights returns the raised-cosine ramp of r samples the gate puts
 // at a burst's ends: w(d) = ½ − ½·cos(π(d+½)/r), d = 0..r−1. The ramps
 // are kept in ws across measurements (the same few lengths recur: the
@@ -1594,36 +1664,61 @@ func floatKey(v float64) uint64 {
 	return b ^ (uint64(int64(b)>>63) | 1<<63)
 }
 
-// quickSelect is nthSmallest by Hoare's quickselect with a three-way
-// partition, so runs of equal values (zeros, a flat floor) stay linear.
+// quickSelect is nthSmallest by Hoare's selection (FIND): the NaNs moved
+// to the front first, then Hoare partitions around the median of three
+// with plain comparisons, both scans stopping at values equal to the
+// pivot (so runs of equal values, zeros or a flat floor, split evenly and
+// stay linear), and an insertion sort once a dozen values are left.
 func quickSelect(x []float64, k int) float64 {
-	less := func(a, b float64) bool { return a < b || (a != a && b == b) }
-	lo, hi := 0, len(x)-1
-	for lo < hi {
-		p := x[lo+(hi-lo)/2]
-		// x[lo:lt] < p, x[lt:i] == p, x[gt+1:hi+1] > p
-		lt, i, gt := lo, lo, hi
-		for i <= gt {
-			switch {
-			case less(x[i], p):
-				x[lt], x[i] = x[i], x[lt]
-				lt++
+	nan := 0
+	for i, v := range x {
+		if v != v {
+			x[i], x[nan] = x[nan], v
+			nan++
+		}
+	}
+	if k < nan {
+		return math.NaN()
+	}
+	lo, hi := nan, len(x)-1
+	for hi-lo > 12 {
+		a, p, c := x[lo], x[lo+(hi-lo)/2], x[hi]
+		if p < a {
+			a, p = p, a
+		}
+		if c < p {
+			p = max(c, a) // the median of the three (no NaN is left)
+		}
+		// x[lo:i] ≤ p ≤ x[j+1:hi+1]; the scans stop at the pivot's value.
+		i, j := lo, hi
+		for i <= j {
+			for x[i] < p {
 				i++
-			case less(p, x[i]):
-				x[i], x[gt] = x[gt], x[i]
-				gt--
-			default:
+			}
+			for p < x[j] {
+				j--
+			}
+			if i <= j {
+				x[i], x[j] = x[j], x[i]
 				i++
+				j--
 			}
 		}
 		switch {
-		case k < lt:
-			hi = lt - 1
-		case k > gt:
-			lo = gt + 1
-		default:
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default: // j < k < i: x[k] equals the pivot
 			return x[k]
 		}
+	}
+	for i := lo + 1; i <= hi; i++ {
+		v, j := x[i], i
+		for ; j > lo && v < x[j-1]; j-- {
+			x[j] = x[j-1]
+		}
+		x[j] = v
 	}
 	return x[k]
 }

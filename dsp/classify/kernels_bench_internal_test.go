@@ -74,9 +74,9 @@ func BenchmarkNewSpectrum(b *testing.B) {
 
 // BenchmarkNthSmallest times the median of a noise floor's smoothed PSD
 // values (±20% around one level, the case the noise reference meets) over
-// sizes.
+// sizes: up to 512 values by quickSelect, above by the radix select.
 func BenchmarkNthSmallest(b *testing.B) {
-	for _, n := range []int{1024, 4096} {
+	for _, n := range []int{256, 512, 1024, 4096} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(11, 12))
 			x := make([]float64, n)

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/rfwarden/rfwarden/dsp"
 )
 
 // movingAvgRef is the straightforward centred moving average movingAvg
@@ -142,6 +144,50 @@ func TestNewSpectrumMatchesDefinition(t *testing.T) {
 			acc += want
 			if s.psd[j] != want || s.cum[j+1] != acc {
 				t.Fatalf("n=%d: psd[%d] = %v (cum %v), want %v (cum %v)", n, j, s.psd[j], s.cum[j+1], want, acc)
+			}
+		}
+	}
+}
+
+// TestGateSegmentMatchesGate: the gated segment, written burst by burst,
+// against the segment times gate's weights, over ordered and overlapping,
+// unordered, short (under two ramps) and edge-crossing bursts, coverages
+// the gate refuses, and samples that are not finite.
+func TestGateSegmentMatchesGate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const n, ramp = 4096, 200
+	seg := make([]complex64, n)
+	for i := range seg {
+		seg[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+	}
+	seg[7], seg[9] = complex(float32(math.Inf(1)), 0), complex(0, float32(math.NaN()))
+	same := func(a, b float32) bool { return a == b || a != a && b != b }
+	for trial := 0; trial < 400; trial++ {
+		var bursts []dsp.Burst
+		at := int64(rng.IntN(600)) - 300
+		for k := rng.IntN(12); k > 0; k-- {
+			l := int64(1 + rng.IntN(900))
+			if rng.IntN(3) == 0 {
+				l = int64(1 + rng.IntN(2*ramp)) // shorter than two ramps
+			}
+			bursts = append(bursts, dsp.Burst{StartSample: at, SampleCount: l})
+			at += l + int64(rng.IntN(700)) - 60 // sometimes overlapping
+		}
+		if trial%7 == 0 {
+			rng.Shuffle(len(bursts), func(i, j int) { bursts[i], bursts[j] = bursts[j], bursts[i] })
+		}
+		segStart := int64(rng.IntN(200))
+		ws := &workspace{}
+		g := gate(bursts, segStart, n, ramp, ws)
+		got := gateSegment(seg, bursts, segStart, ramp, &workspace{})
+		if (g == nil) != (got == nil) {
+			t.Fatalf("trial %d: gate nil %v, gateSegment nil %v (bursts %v)", trial, g == nil, got == nil, bursts)
+		}
+		for i := range got {
+			v, w := seg[i], float32(g[i])
+			want := complex(real(v)*w, imag(v)*w)
+			if !same(real(got[i]), real(want)) || !same(imag(got[i]), imag(want)) {
+				t.Fatalf("trial %d: sample %d = %v, want %v (weight %v; bursts %v)", trial, i, got[i], want, g[i], bursts)
 			}
 		}
 	}
