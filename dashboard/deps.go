@@ -246,6 +246,10 @@ type Deps struct {
 	// answers 503 "degraded" while it is low, as SQLite's writes (alerts,
 	// acknowledgements, the audit) fail when the disk fills.
 	StateDisk DiskSpace
+
+	// maxLocationScan and maxLocationTracks lower MaxLocationScan and
+	// MaxLocationTracks (tests); 0 keeps them.
+	maxLocationScan, maxLocationTracks int
 }
 
 // DiskSpace reports whether a disk's free space is too low, and why

@@ -627,15 +627,20 @@
     if (title) title.textContent = e.dataset.title + ' (' + text + ')';
     e.style.opacity = (1 - 0.6 * Math.min(1, Math.max(0, age) / ttl)).toFixed(2);
   }
-  // drawTracks draws the tracks of a /locations answer (newest first from
-  // the store), each at its latest fix. Given before (a st.fixSeq), it
-  // first takes off the drawn tracks the answer lacks that no fix updated
-  // after before.
-  function drawTracks(locs, before) {
+  // drawTracks draws the tracks of a /locations answer (its fixes newest
+  // first from the store), each at its latest fix. Given before (a
+  // st.fixSeq), it first takes off the drawn tracks the answer lacks that
+  // no fix updated after before. An answer a bound cut (truncated: too
+  // many fixes or tracks in the window) is said so under the floor plan.
+  function drawTracks(ans, before) {
     const svg = $('floor').querySelector('svg');
     if (!svg) return;
+    const cut = $('tracks-cut');
+    cut.classList.toggle('hidden', !ans.truncated);
+    cut.textContent = ans.truncated ? 'Too many fixes in the last ' + trackMinutes() + ' min to draw them all: only the tracks heard after ' +
+      fmtT(ans.complete_from_ns) + ' are drawn (at most ' + ans.max_tracks + ' tracks).' : '';
     const latest = new Map();
-    for (const l of locs) if (!latest.has(l.track) || latest.get(l.track).time_ns < l.time_ns) latest.set(l.track, l);
+    for (const l of ans.fixes) if (!latest.has(l.track) || latest.get(l.track).time_ns < l.time_ns) latest.set(l.track, l);
     if (before !== undefined) {
       for (const e of svg.querySelectorAll('#emitters g[data-track]')) if (!latest.has(e.dataset.track) && Number(e.dataset.seq) <= before) e.remove();
     }
@@ -712,7 +717,7 @@
 
   async function loadSearch() {
     if (ranks[st.me.role] < ranks.officer) { $('search-list').replaceChildren(el('li', { text: 'officers only' })); return; }
-    const rooms = await api('GET', '/search');
+    const ans = await api('GET', '/search'), rooms = ans.rooms;
     $('search-list').replaceChildren(...rooms.map((r) => {
       const found = el('button', { text: 'found' }), none = el('button', { text: 'not found' });
       const rec = async (f) => { try { await api('POST', '/search/outcome', { room: r.room, found: f, note: '' }); li.classList.add('acked'); } catch (e) { alert(e.message); } };
@@ -721,6 +726,8 @@
       return li;
     }));
     if (!rooms.length) $('search-list').replaceChildren(el('li', { text: 'no rooms to search' }));
+    // a window of more fixes than one read walks (GET /search's truncated)
+    if (ans.truncated) $('search-list').append(el('li', { class: 'note cut', text: 'Too many fixes in the last 30 min: the list weighs the emitters located after ' + fmtT(ans.complete_from_ns) + ' only.' }));
   }
 
   // ---- sensors
