@@ -1747,6 +1747,16 @@ type incidentDetail struct {
 	Timeline   []TimelineItem          `json:"timeline"`
 }
 
+// detectionName names d as its classifier did (its Label, as the alert
+// it raised does: "LTE/NR uplink (LTE B3 UL, 15 kHz SCS)"), or by its
+// class and link when it has no label (a sensor before labels).
+func detectionName(d event.Detection) string {
+	if d.Label != "" {
+		return d.Label
+	}
+	return d.Class + " " + d.Link
+}
+
 func (s *server) incidentDetail(c echo.Context) (incidentDetail, error) {
 	ctx := c.Request().Context()
 	inc, err := s.d.Alerts.Incident(ctx, c.Param("id"))
@@ -1781,7 +1791,7 @@ func (s *server) incidentDetail(c echo.Context) (incidentDetail, error) {
 				room = "no room" // not located, or too vaguely (fusion.Config.PlaceMinProb)
 			}
 			d.Timeline = append(d.Timeline, TimelineItem{TimeNS: r.TimeNS, Kind: "detection", ID: r.ID,
-				Summary: fmt.Sprintf("%s %s %.3f MHz %.0f dBm at %s (%s)", r.Class, r.Link, r.CenterHz/1e6, r.PowerDBm, r.Sensor, room)})
+				Summary: fmt.Sprintf("%s %.3f MHz %.0f dBm at %s (%s)", detectionName(r.Detection), r.CenterHz/1e6, r.PowerDBm, r.Sensor, room)})
 		}
 	}
 	sort.SliceStable(d.Timeline, func(i, j int) bool { return d.Timeline[i].TimeNS < d.Timeline[j].TimeNS })
