@@ -1060,6 +1060,9 @@ type SearchRoom struct {
 	Score  float64 `json:"score"`
 	Recent int64   `json:"recent"` // unauthorised phone and drone transmissions located in the last hour (the heatmap's count)
 	Status string  `json:"status"`
+	// Outcome is the room's last search outcome, while it is kept
+	// (Deps.SearchKeep); nil when none.
+	Outcome *SearchOutcome `json:"outcome,omitempty"`
 }
 
 // SearchAnswer is GET /search's answer.
@@ -1080,7 +1083,8 @@ type SearchAnswer struct {
 // minute, a phone a few); each unauthorised transmission of the same
 // kinds located in the last hour (the heatmap's count: each once, however
 // many sensors heard it) adds a small weight. The "outside" catch-all is
-// not a place to search, and is left out.
+// not a place to search, and is left out. Each room listed carries its
+// last search outcome while it is kept.
 func (s *server) searchList(c echo.Context) error {
 	if err := checkQuery(c); err != nil {
 		return err
@@ -1136,13 +1140,25 @@ func (s *server) searchList(c echo.Context) error {
 	for _, cell := range cells {
 		recent[cell.Room] += cell.Count
 	}
+	var since time.Time // zero: every outcome stored
+	if s.d.SearchKeep > 0 {
+		since = now.Add(-s.d.SearchKeep)
+	}
+	outcomes, err := s.d.Users.lastOutcomes(ctx, since)
+	if err != nil {
+		return fmt.Errorf("search list: %w", err)
+	}
 	out := SearchAnswer{Rooms: []SearchRoom{}, Truncated: cut != 0, CompleteFromNS: cut}
 	for _, r := range s.d.Site.Rooms {
 		sc := score[r.ID] + 0.05*float64(recent[r.ID])
 		if sc <= 0 || r.Kind == site.KindOutside {
 			continue
 		}
-		out.Rooms = append(out.Rooms, SearchRoom{Room: r.ID, Name: r.Name, Floor: r.Floor, Zone: r.Zone, Score: sc, Recent: recent[r.ID], Status: s.zoneStatus(r.Zone)})
+		row := SearchRoom{Room: r.ID, Name: r.Name, Floor: r.Floor, Zone: r.Zone, Score: sc, Recent: recent[r.ID], Status: s.zoneStatus(r.Zone)}
+		if o, ok := outcomes[r.ID]; ok {
+			row.Outcome = &o
+		}
+		out.Rooms = append(out.Rooms, row)
 	}
 	sort.SliceStable(out.Rooms, func(i, j int) bool { return out.Rooms[i].Score > out.Rooms[j].Score })
 	s.auditView(c, "view.search", "site/"+s.d.Site.ID, "")
@@ -1173,7 +1189,8 @@ func (s *server) searchOutcome(c echo.Context) error {
 	if err := checkText("note", req.Note, MaxSearchNote); err != nil {
 		return err
 	}
-	if err := s.d.Users.recordOutcome(c.Request().Context(), s.now(), session(c).User, req.Room, req.Found, req.Note); err != nil {
+	at, user := s.now(), session(c).User
+	if err := s.d.Users.recordOutcome(c.Request().Context(), at, user, req.Room, req.Found, req.Note); err != nil {
 		return err
 	}
 	result := "not_found"
@@ -1183,7 +1200,10 @@ func (s *server) searchOutcome(c echo.Context) error {
 	if err := s.audit(c, "search.outcome", "room/"+req.Room, "", result+": "+req.Note); err != nil {
 		return fmt.Errorf("audit search outcome: %w", err)
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"room": req.Room, "found": req.Found})
+	return c.JSON(http.StatusCreated, struct {
+		Room string `json:"room"`
+		SearchOutcome
+	}{req.Room, SearchOutcome{Found: req.Found, User: user, TimeNS: at.UnixNano(), Note: req.Note}})
 }
 
 func (s *server) snippet(c echo.Context) error {

@@ -715,14 +715,42 @@
     for (const p of svg.querySelectorAll('polygon.room')) p.classList.toggle('located', rooms.has(p.dataset.room));
   }
 
+  // loadSearch lists the rooms to search, each with a note field, found /
+  // not found, and the room's last outcome (GET /search's outcome: who,
+  // when, the note) while it is kept; a later outcome replaces an earlier
+  // one, so a misclick is put right by clicking the right one. The list
+  // follows the heat (every few seconds): it is not drawn again while a
+  // note is being typed, and a note typed is kept (st.searchNotes) until
+  // it is sent.
   async function loadSearch() {
     if (ranks[st.me.role] < ranks.officer) { $('search-list').replaceChildren(el('li', { text: 'officers only' })); return; }
+    const typing = () => document.activeElement && document.activeElement.matches('#search-list input');
+    if (typing()) return;
     const ans = await api('GET', '/search'), rooms = ans.rooms;
+    if (typing()) return;
+    st.searchNotes = st.searchNotes || new Map();
     $('search-list').replaceChildren(...rooms.map((r) => {
       const found = el('button', { text: 'found' }), none = el('button', { text: 'not found' });
-      const rec = async (f) => { try { await api('POST', '/search/outcome', { room: r.room, found: f, note: '' }); li.classList.add('acked'); } catch (e) { alert(e.message); } };
+      const note = el('input', { type: 'text', class: 'search-note', maxlength: '2000', placeholder: 'note (optional)', 'aria-label': 'note for ' + (r.name || r.room) });
+      note.value = st.searchNotes.get(r.room) || '';
+      note.addEventListener('input', () => { if (note.value) st.searchNotes.set(r.room, note.value); else st.searchNotes.delete(r.room); });
+      const rec = async (f) => {
+        found.disabled = none.disabled = true;
+        try {
+          await api('POST', '/search/outcome', { room: r.room, found: f, note: note.value });
+          st.searchNotes.delete(r.room);
+          note.value = '';
+          await loadSearch();
+        } catch (e) { alert(e.message); } finally { found.disabled = none.disabled = false; }
+      };
       found.addEventListener('click', () => rec(true)); none.addEventListener('click', () => rec(false));
-      const li = el('li', { 'data-room': r.room, text: (r.name || r.room) + ' (' + r.zone + ') score ' + r.score.toFixed(2) + (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }, found, none);
+      const li = el('li', { 'data-room': r.room }, el('span', { text: (r.name || r.room) + ' (' + r.zone + ') score ' + r.score.toFixed(2) + (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }), note, found, none);
+      const o = r.outcome;
+      if (o) {
+        li.classList.add('searched');
+        li.dataset.outcome = o.found ? 'found' : 'not_found';
+        li.append(el('div', { class: 'outcome', title: 'a later outcome for this room replaces it', text: 'Last search: ' + (o.found ? 'found' : 'not found') + ' by ' + o.user + ', ' + fmtT(o.time_ns) + (o.note ? ' — ' + o.note : '') + ' (a later outcome replaces it)' }));
+      }
       return li;
     }));
     if (!rooms.length) $('search-list').replaceChildren(el('li', { text: 'no rooms to search' }));
