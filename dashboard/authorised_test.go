@@ -57,10 +57,11 @@ func TestLocationsLeaveOutAuthorised(t *testing.T) {
 				}
 				return
 			}
-			var got []Location
-			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+			var ans LocationsAnswer
+			if err := json.Unmarshal(rec.Body.Bytes(), &ans); err != nil {
 				t.Fatal(err)
 			}
+			got := ans.Fixes
 			staff := false
 			for _, l := range got {
 				staff = staff || l.Authorised
@@ -194,12 +195,12 @@ func TestLocationsTrackTurnedAuthorised(t *testing.T) {
 		if rec.Code != http.StatusOK {
 			t.Fatalf("GET /locations?%s as %s: %d %s", tc.query, tc.as, rec.Code, rec.Body)
 		}
-		var got []Location
+		var got LocationsAnswer
 		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 			t.Fatal(err)
 		}
 		per := map[string]int{}
-		for _, l := range got {
+		for _, l := range got.Fixes {
 			per[l.Track]++
 		}
 		if !maps.Equal(per, tc.want) {

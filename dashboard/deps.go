@@ -246,6 +246,14 @@ type Deps struct {
 	// answers 503 "degraded" while it is low, as SQLite's writes (alerts,
 	// acknowledgements, the audit) fail when the disk fills.
 	StateDisk DiskSpace
+	// SearchKeep is how long the handheld search outcomes are kept
+	// (RFW_SEARCH_DAYS, which Retention prunes every hour): the search
+	// list shows no outcome older. 0 shows every one stored.
+	SearchKeep time.Duration
+
+	// maxLocationScan and maxLocationTracks lower MaxLocationScan and
+	// MaxLocationTracks (tests); 0 keeps them.
+	maxLocationScan, maxLocationTracks int
 }
 
 // DiskSpace reports whether a disk's free space is too low, and why

@@ -56,7 +56,9 @@ func (f *fakeTS) Detections(_ context.Context, _ string, from, to time.Time, _ i
 	return out, nil
 }
 
-func (f *fakeTS) Locations(_ context.Context, _ string, from, to time.Time, _ int) ([]store.LocationRecord, error) {
+// Locations returns the fixes in [from, to), newest first, at most limit,
+// as the stores do.
+func (f *fakeTS) Locations(_ context.Context, _ string, from, to time.Time, limit int) ([]store.LocationRecord, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []store.LocationRecord
@@ -64,6 +66,10 @@ func (f *fakeTS) Locations(_ context.Context, _ string, from, to time.Time, _ in
 		if l.TimeNS >= from.UnixNano() && l.TimeNS < to.UnixNano() {
 			out = append(out, l)
 		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].TimeNS > out[j].TimeNS })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
 	}
 	return out, nil
 }

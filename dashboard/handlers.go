@@ -954,11 +954,15 @@ func (s *server) heatmap(c echo.Context) error {
 }
 
 // locations lists the fixes of the last minutes (default 10, at most a
-// week), newest first. Fixes of authorised devices (staff radios, the
-// registry's Wi-Fi) are left out: the map never draws them, and they
-// tracked staff for every viewer; so are all the fixes of a track whose
-// newest is authorised (it turned so mid-way). An analyst or admin may
-// ask for them with authorised=1, audited first (refused, 503, unaudited).
+// week), newest first: of every track heard in the window its newest
+// LocationTrail fixes, the MaxLocationTracks tracks most recently heard,
+// walking at most MaxLocationScan stored fixes (LocationsAnswer says when
+// a bound cut it). Fixes of authorised devices (staff radios, the
+// registry's Wi-Fi) are left out as the fixes are walked, before any
+// bound: the map never draws them, and they tracked staff for every
+// viewer; so are all the fixes of a track whose newest is authorised (it
+// turned so mid-way). An analyst or admin may ask for them with
+// authorised=1, audited first (refused, 503, unaudited).
 func (s *server) locations(c echo.Context) error {
 	if err := checkQuery(c, "minutes", "authorised"); err != nil {
 		return err
@@ -990,33 +994,39 @@ func (s *server) locations(c echo.Context) error {
 	} else {
 		s.auditView(c, "view.locations", "site/"+s.siteID(), details)
 	}
+	maxTracks := cmp.Or(s.d.maxLocationTracks, MaxLocationTracks)
+	type trackSeen struct {
+		fixes  int
+		hidden bool // its newest fix is authorised: it turned so mid-way, off the map whole
+	}
+	seen := map[string]*trackSeen{}
+	shown := 0
+	out := LocationsAnswer{Fixes: []Location{}, TrailFixes: LocationTrail, MaxTracks: maxTracks}
 	to := s.now()
-	locs, err := s.d.TimeSeries.Locations(c.Request().Context(), s.siteID(), to.Add(-d), to, 1000)
+	// newest first: the first fix met of a track is its newest
+	cut, err := s.walkLocations(c.Request().Context(), to.Add(-d), to, func(l store.LocationRecord) bool {
+		t := seen[l.Track]
+		if t == nil {
+			t = &trackSeen{hidden: l.Authorised && !withAuthorised}
+			if !t.hidden {
+				if shown == maxTracks {
+					return false
+				}
+				shown++
+			}
+			seen[l.Track] = t
+		}
+		if t.hidden || (l.Authorised && !withAuthorised) || t.fixes == LocationTrail {
+			return true
+		}
+		t.fixes++
+		out.Fixes = append(out.Fixes, LocationOf(l))
+		return true
+	})
 	if err != nil {
 		return fmt.Errorf("locations: %w", err)
 	}
-	// a track whose newest fix is authorised turned so mid-way: it is off
-	// the map (the live feed took it off), its earlier fixes too
-	var turned map[string]bool
-	if !withAuthorised {
-		newest := map[string]store.LocationRecord{}
-		for _, l := range locs {
-			if n, ok := newest[l.Track]; !ok || l.TimeNS > n.TimeNS {
-				newest[l.Track] = l
-			}
-		}
-		turned = map[string]bool{}
-		for track, l := range newest {
-			turned[track] = l.Authorised
-		}
-	}
-	out := make([]Location, 0, len(locs))
-	for _, l := range locs {
-		if (l.Authorised || turned[l.Track]) && !withAuthorised {
-			continue
-		}
-		out = append(out, LocationOf(l))
-	}
+	out.Truncated, out.CompleteFromNS = cut != 0, cut
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -1050,17 +1060,31 @@ type SearchRoom struct {
 	Score  float64 `json:"score"`
 	Recent int64   `json:"recent"` // unauthorised phone and drone transmissions located in the last hour (the heatmap's count)
 	Status string  `json:"status"`
+	// Outcome is the room's last search outcome, while it is kept
+	// (Deps.SearchKeep); nil when none.
+	Outcome *SearchOutcome `json:"outcome,omitempty"`
+}
+
+// SearchAnswer is GET /search's answer.
+type SearchAnswer struct {
+	Rooms []SearchRoom `json:"rooms"` // best first
+	// Truncated: the window held more than MaxLocationScan stored fixes;
+	// the scores weigh the emitters located after CompleteFromNS only.
+	Truncated      bool  `json:"truncated"`
+	CompleteFromNS int64 `json:"complete_from_ns,omitempty"`
 }
 
 // searchList ranks rooms for a handheld search. Each unauthorised emitter
-// located in the last 30 minutes that fusion's rules may alert on (a phone
-// or a drone, event.Alertable) adds its room probabilities averaged over
-// its fixes, so one emitter weighs 1 however often it was located (a
-// hopping RC link is located many times a minute, a phone a few); each
-// unauthorised transmission of the same kinds located in the last hour
-// (the heatmap's count: each once, however many sensors heard it) adds a
-// small weight. The
-// "outside" catch-all is not a place to search, and is left out.
+// located in the last 30 minutes (TrackWindow; walking at most
+// MaxLocationScan stored fixes, SearchAnswer says when that cut it) that
+// fusion's rules may alert on (a phone or a drone, event.Alertable) adds
+// its room probabilities averaged over its fixes, so one emitter weighs 1
+// however often it was located (a hopping RC link is located many times a
+// minute, a phone a few); each unauthorised transmission of the same
+// kinds located in the last hour (the heatmap's count: each once, however
+// many sensors heard it) adds a small weight. The "outside" catch-all is
+// not a place to search, and is left out. Each room listed carries its
+// last search outcome while it is kept.
 func (s *server) searchList(c echo.Context) error {
 	if err := checkQuery(c); err != nil {
 		return err
@@ -1070,22 +1094,16 @@ func (s *server) searchList(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := s.now()
-	locs, err := s.d.TimeSeries.Locations(ctx, s.d.Site.ID, now.Add(-TrackWindow), now, 5000)
-	if err != nil {
-		return fmt.Errorf("search list: %w", err)
-	}
-	cells, err := s.d.TimeSeries.Heatmap(ctx, s.d.Site.ID, now.Add(-time.Hour), now, store.HeatTargets)
-	if err != nil {
-		return fmt.Errorf("search list: %w", err)
-	}
 	type track struct {
 		fixes int
 		probs map[string]float64
 	}
 	tracks := map[string]*track{}
-	for i, l := range locs {
+	i := 0
+	cut, err := s.walkLocations(ctx, now.Add(-TrackWindow), now, func(l store.LocationRecord) bool {
+		i++
 		if l.Authorised || !event.Alertable(l.Class, l.Link) {
-			continue
+			return true
 		}
 		key := l.Track
 		if key == "" {
@@ -1103,6 +1121,14 @@ func (s *server) searchList(c echo.Context) error {
 		for r, p := range l.RoomProbs {
 			t.probs[r] += p
 		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("search list: %w", err)
+	}
+	cells, err := s.d.TimeSeries.Heatmap(ctx, s.d.Site.ID, now.Add(-time.Hour), now, store.HeatTargets)
+	if err != nil {
+		return fmt.Errorf("search list: %w", err)
 	}
 	score := map[string]float64{}
 	for _, t := range tracks {
@@ -1114,18 +1140,27 @@ func (s *server) searchList(c echo.Context) error {
 	for _, cell := range cells {
 		recent[cell.Room] += cell.Count
 	}
-	var out []SearchRoom
+	var since time.Time // zero: every outcome stored
+	if s.d.SearchKeep > 0 {
+		since = now.Add(-s.d.SearchKeep)
+	}
+	outcomes, err := s.d.Users.lastOutcomes(ctx, since)
+	if err != nil {
+		return fmt.Errorf("search list: %w", err)
+	}
+	out := SearchAnswer{Rooms: []SearchRoom{}, Truncated: cut != 0, CompleteFromNS: cut}
 	for _, r := range s.d.Site.Rooms {
 		sc := score[r.ID] + 0.05*float64(recent[r.ID])
 		if sc <= 0 || r.Kind == site.KindOutside {
 			continue
 		}
-		out = append(out, SearchRoom{Room: r.ID, Name: r.Name, Floor: r.Floor, Zone: r.Zone, Score: sc, Recent: recent[r.ID], Status: s.zoneStatus(r.Zone)})
+		row := SearchRoom{Room: r.ID, Name: r.Name, Floor: r.Floor, Zone: r.Zone, Score: sc, Recent: recent[r.ID], Status: s.zoneStatus(r.Zone)}
+		if o, ok := outcomes[r.ID]; ok {
+			row.Outcome = &o
+		}
+		out.Rooms = append(out.Rooms, row)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
-	if out == nil {
-		out = []SearchRoom{}
-	}
+	sort.SliceStable(out.Rooms, func(i, j int) bool { return out.Rooms[i].Score > out.Rooms[j].Score })
 	s.auditView(c, "view.search", "site/"+s.d.Site.ID, "")
 	return c.JSON(http.StatusOK, out)
 }
@@ -1154,7 +1189,8 @@ func (s *server) searchOutcome(c echo.Context) error {
 	if err := checkText("note", req.Note, MaxSearchNote); err != nil {
 		return err
 	}
-	if err := s.d.Users.recordOutcome(c.Request().Context(), s.now(), session(c).User, req.Room, req.Found, req.Note); err != nil {
+	at, user := s.now(), session(c).User
+	if err := s.d.Users.recordOutcome(c.Request().Context(), at, user, req.Room, req.Found, req.Note); err != nil {
 		return err
 	}
 	result := "not_found"
@@ -1164,7 +1200,10 @@ func (s *server) searchOutcome(c echo.Context) error {
 	if err := s.audit(c, "search.outcome", "room/"+req.Room, "", result+": "+req.Note); err != nil {
 		return fmt.Errorf("audit search outcome: %w", err)
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"room": req.Room, "found": req.Found})
+	return c.JSON(http.StatusCreated, struct {
+		Room string `json:"room"`
+		SearchOutcome
+	}{req.Room, SearchOutcome{Found: req.Found, User: user, TimeNS: at.UnixNano(), Note: req.Note}})
 }
 
 func (s *server) snippet(c echo.Context) error {
@@ -1728,6 +1767,16 @@ type incidentDetail struct {
 	Timeline   []TimelineItem          `json:"timeline"`
 }
 
+// detectionName names d as its classifier did (its Label, as the alert
+// it raised does: "LTE/NR uplink (LTE B3 UL, 15 kHz SCS)"), or by its
+// class and link when it has no label (a sensor before labels).
+func detectionName(d event.Detection) string {
+	if d.Label != "" {
+		return d.Label
+	}
+	return d.Class + " " + d.Link
+}
+
 func (s *server) incidentDetail(c echo.Context) (incidentDetail, error) {
 	ctx := c.Request().Context()
 	inc, err := s.d.Alerts.Incident(ctx, c.Param("id"))
@@ -1762,7 +1811,7 @@ func (s *server) incidentDetail(c echo.Context) (incidentDetail, error) {
 				room = "no room" // not located, or too vaguely (fusion.Config.PlaceMinProb)
 			}
 			d.Timeline = append(d.Timeline, TimelineItem{TimeNS: r.TimeNS, Kind: "detection", ID: r.ID,
-				Summary: fmt.Sprintf("%s %s %.3f MHz %.0f dBm at %s (%s)", r.Class, r.Link, r.CenterHz/1e6, r.PowerDBm, r.Sensor, room)})
+				Summary: fmt.Sprintf("%s %.3f MHz %.0f dBm at %s (%s)", detectionName(r.Detection), r.CenterHz/1e6, r.PowerDBm, r.Sensor, room)})
 		}
 	}
 	sort.SliceStable(d.Timeline, func(i, j int) bool { return d.Timeline[i].TimeNS < d.Timeline[j].TimeNS })

@@ -36,12 +36,12 @@ func sqliteHeatEnv(t *testing.T, loc *time.Location, now time.Time, recs []store
 	recent = func() map[string]int64 {
 		t.Helper()
 		rec := do(e, "GET", "/api/v1/search", "", "", &off, false)
-		var got []SearchRoom
+		var got SearchAnswer
 		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
 			t.Fatalf("search: %d %v %s", rec.Code, err, trunc(rec.Body.String()))
 		}
 		out := map[string]int64{}
-		for _, r := range got {
+		for _, r := range got.Rooms {
 			if r.Recent != 0 {
 				out[r.Room] = r.Recent
 			}

@@ -172,7 +172,7 @@ func TestRoutes(t *testing.T) {
 		{name: "locations say a phone is a target", as: RoleViewer, method: "GET", path: "/api/v1/locations?minutes=30", wantCode: 200, wantBody: `"authorised":false,"target":true}`},
 		{name: "locations bad minutes", as: RoleViewer, method: "GET", path: "/api/v1/locations?minutes=-1", wantCode: 400},
 		{name: "search as viewer", as: RoleViewer, method: "GET", path: "/api/v1/search", wantCode: 403},
-		{name: "search ranks located room first", as: RoleOfficer, method: "GET", path: "/api/v1/search", wantCode: 200, wantBody: `[{"room":"a-102"`},
+		{name: "search ranks located room first", as: RoleOfficer, method: "GET", path: "/api/v1/search", wantCode: 200, wantBody: `"rooms":[{"room":"a-102"`},
 		{name: "search outcome unknown room", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"zz","found":true}`, ct: js, wantCode: 400, wantBody: "not in the site"},
 		{name: "search outcome without CSRF", as: RoleOfficer, noCSRF: true, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"a-102","found":true}`, ct: js, wantCode: 403},
 		{name: "search outcome", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"a-102","found":true,"note":"under mattress"}`, ct: js, wantCode: 201},
@@ -868,12 +868,12 @@ func TestSearchRanking(t *testing.T) {
 	e, _ := New(ev.deps)
 	c := login(t, e, RoleOfficer, "officer-password")
 	rec := do(e, "GET", "/api/v1/search", "", "", &c, false)
-	var got []SearchRoom
+	var got SearchAnswer
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
 		t.Fatalf("search: %d %v %s", rec.Code, err, rec.Body)
 	}
 	var rooms []string
-	for _, r := range got {
+	for _, r := range got.Rooms {
 		rooms = append(rooms, fmt.Sprintf("%s %.1f", r.Room, r.Score))
 	}
 	if want := []string{"b-102 1.0", "a-103 0.8", "yard 0.6", "a-101 0.2"}; !slices.Equal(rooms, want) {
@@ -941,12 +941,12 @@ func TestHeatmapShow(t *testing.T) {
 		t.Errorf("show=everything: %d %s, want 400 naming the choices", rec.Code, rec.Body)
 	}
 	rec := do(e, "GET", "/api/v1/search", "", "", &c, false)
-	var list []SearchRoom
+	var list SearchAnswer
 	if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil || rec.Code != 200 {
 		t.Fatalf("search: %d %v %s", rec.Code, err, rec.Body)
 	}
 	recent := map[string]int64{}
-	for _, r := range list {
+	for _, r := range list.Rooms {
 		if r.Recent > 0 {
 			recent[r.Room] = r.Recent
 		}

@@ -183,7 +183,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
-		Feed: feed, StateDisk: disk, Logger: log, Secure: *certFile != "", Location: time.Local})
+		Feed: feed, StateDisk: disk, Logger: log, Secure: *certFile != "", Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
 	}

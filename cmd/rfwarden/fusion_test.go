@@ -398,8 +398,11 @@ func TestCmdFusionInflux(t *testing.T) {
 	if total == 0 {
 		t.Errorf("heatmap from InfluxDB is empty: %+v", heat)
 	}
-	var locs []store.LocationRecord
-	c.get("/api/v1/locations?minutes=10", &locs)
+	var ans struct {
+		Fixes []store.LocationRecord `json:"fixes"`
+	}
+	c.get("/api/v1/locations?minutes=10", &ans)
+	locs := ans.Fixes
 	if len(locs) == 0 || locs[0].Room != "B2-14" {
 		t.Errorf("locations from InfluxDB: %+v, want B2-14", locs)
 	}

@@ -627,15 +627,20 @@
     if (title) title.textContent = e.dataset.title + ' (' + text + ')';
     e.style.opacity = (1 - 0.6 * Math.min(1, Math.max(0, age) / ttl)).toFixed(2);
   }
-  // drawTracks draws the tracks of a /locations answer (newest first from
-  // the store), each at its latest fix. Given before (a st.fixSeq), it
-  // first takes off the drawn tracks the answer lacks that no fix updated
-  // after before.
-  function drawTracks(locs, before) {
+  // drawTracks draws the tracks of a /locations answer (its fixes newest
+  // first from the store), each at its latest fix. Given before (a
+  // st.fixSeq), it first takes off the drawn tracks the answer lacks that
+  // no fix updated after before. An answer a bound cut (truncated: too
+  // many fixes or tracks in the window) is said so under the floor plan.
+  function drawTracks(ans, before) {
     const svg = $('floor').querySelector('svg');
     if (!svg) return;
+    const cut = $('tracks-cut');
+    cut.classList.toggle('hidden', !ans.truncated);
+    cut.textContent = ans.truncated ? 'Too many fixes in the last ' + trackMinutes() + ' min to draw them all: only the tracks heard after ' +
+      fmtT(ans.complete_from_ns) + ' are drawn (at most ' + ans.max_tracks + ' tracks).' : '';
     const latest = new Map();
-    for (const l of locs) if (!latest.has(l.track) || latest.get(l.track).time_ns < l.time_ns) latest.set(l.track, l);
+    for (const l of ans.fixes) if (!latest.has(l.track) || latest.get(l.track).time_ns < l.time_ns) latest.set(l.track, l);
     if (before !== undefined) {
       for (const e of svg.querySelectorAll('#emitters g[data-track]')) if (!latest.has(e.dataset.track) && Number(e.dataset.seq) <= before) e.remove();
     }
@@ -710,17 +715,47 @@
     for (const p of svg.querySelectorAll('polygon.room')) p.classList.toggle('located', rooms.has(p.dataset.room));
   }
 
+  // loadSearch lists the rooms to search, each with a note field, found /
+  // not found, and the room's last outcome (GET /search's outcome: who,
+  // when, the note) while it is kept; a later outcome replaces an earlier
+  // one, so a misclick is put right by clicking the right one. The list
+  // follows the heat (every few seconds): it is not drawn again while a
+  // note is being typed, and a note typed is kept (st.searchNotes) until
+  // it is sent.
   async function loadSearch() {
     if (ranks[st.me.role] < ranks.officer) { $('search-list').replaceChildren(el('li', { text: 'officers only' })); return; }
-    const rooms = await api('GET', '/search');
+    const typing = () => document.activeElement && document.activeElement.matches('#search-list input');
+    if (typing()) return;
+    const ans = await api('GET', '/search'), rooms = ans.rooms;
+    if (typing()) return;
+    st.searchNotes = st.searchNotes || new Map();
     $('search-list').replaceChildren(...rooms.map((r) => {
       const found = el('button', { text: 'found' }), none = el('button', { text: 'not found' });
-      const rec = async (f) => { try { await api('POST', '/search/outcome', { room: r.room, found: f, note: '' }); li.classList.add('acked'); } catch (e) { alert(e.message); } };
+      const note = el('input', { type: 'text', class: 'search-note', maxlength: '2000', placeholder: 'note (optional)', 'aria-label': 'note for ' + (r.name || r.room) });
+      note.value = st.searchNotes.get(r.room) || '';
+      note.addEventListener('input', () => { if (note.value) st.searchNotes.set(r.room, note.value); else st.searchNotes.delete(r.room); });
+      const rec = async (f) => {
+        found.disabled = none.disabled = true;
+        try {
+          await api('POST', '/search/outcome', { room: r.room, found: f, note: note.value });
+          st.searchNotes.delete(r.room);
+          note.value = '';
+          await loadSearch();
+        } catch (e) { alert(e.message); } finally { found.disabled = none.disabled = false; }
+      };
       found.addEventListener('click', () => rec(true)); none.addEventListener('click', () => rec(false));
-      const li = el('li', { 'data-room': r.room, text: (r.name || r.room) + ' (' + r.zone + ') score ' + r.score.toFixed(2) + (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }, found, none);
+      const li = el('li', { 'data-room': r.room }, el('span', { text: (r.name || r.room) + ' (' + r.zone + ') score ' + r.score.toFixed(2) + (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }), note, found, none);
+      const o = r.outcome;
+      if (o) {
+        li.classList.add('searched');
+        li.dataset.outcome = o.found ? 'found' : 'not_found';
+        li.append(el('div', { class: 'outcome', title: 'a later outcome for this room replaces it', text: 'Last search: ' + (o.found ? 'found' : 'not found') + ' by ' + o.user + ', ' + fmtT(o.time_ns) + (o.note ? ' — ' + o.note : '') + ' (a later outcome replaces it)' }));
+      }
       return li;
     }));
     if (!rooms.length) $('search-list').replaceChildren(el('li', { text: 'no rooms to search' }));
+    // a window of more fixes than one read walks (GET /search's truncated)
+    if (ans.truncated) $('search-list').append(el('li', { class: 'note cut', text: 'Too many fixes in the last 30 min: the list weighs the emitters located after ' + fmtT(ans.complete_from_ns) + ' only.' }));
   }
 
   // ---- sensors

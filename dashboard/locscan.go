@@ -1,0 +1,103 @@
+package dashboard
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// Bounds of one read of the stored fixes, by GET /locations and GET
+// /search: each walks its window newest first, a page of the store at a
+// time, so that neither a busy phone nor a week's window makes an answer
+// unbounded, and says when a bound cut it (LocationsAnswer.Truncated).
+const (
+	// MaxLocationScan is the most stored fixes of the site (authorised
+	// devices' too) one read walks; older ones are left unread.
+	MaxLocationScan = 200_000
+	// MaxLocationTracks is the most tracks GET /locations gives: the most
+	// recently heard.
+	MaxLocationTracks = 1000
+	// LocationTrail is the most fixes GET /locations gives of one track:
+	// its newest, the first the track's latest place.
+	LocationTrail = 10
+	// locationPage is how many fixes one store query returns.
+	locationPage = 5000
+)
+
+// LocationsAnswer is GET /locations' answer.
+type LocationsAnswer struct {
+	// Fixes are the located emitters, newest first: of each track heard
+	// in the window (at most MaxLocationTracks, the most recently heard)
+	// its newest LocationTrail fixes.
+	Fixes []Location `json:"fixes"`
+	// Truncated: a bound (MaxLocationScan stored fixes walked, or
+	// MaxLocationTracks tracks) cut the answer; it holds every track heard
+	// after CompleteFromNS, and tracks last heard at or before it may be
+	// missing.
+	Truncated      bool  `json:"truncated"`
+	CompleteFromNS int64 `json:"complete_from_ns,omitempty"`
+	// TrailFixes and MaxTracks are the bounds the answer kept to
+	// (LocationTrail, MaxLocationTracks).
+	TrailFixes int `json:"trail_fixes"`
+	MaxTracks  int `json:"max_tracks"`
+}
+
+// walkLocations calls fn with each stored fix of the site in [from, to),
+// newest first, until fn returns false or it has walked the scan bound
+// (MaxLocationScan unless Deps says less). It returns 0 when it walked the
+// whole window, or else the time (ns) of the last fix it walked: every
+// fix after it was walked, those at or before it perhaps not.
+func (s *server) walkLocations(ctx context.Context, from, to time.Time, fn func(store.LocationRecord) bool) (int64, error) {
+	remaining := max(1, cmp.Or(s.d.maxLocationScan, MaxLocationScan))
+	var last int64 // time of the last fix walked
+	walk := func(ls []store.LocationRecord) (stoppedAt int64, stopped bool) {
+		for _, l := range ls {
+			if !fn(l) {
+				return l.TimeNS, true
+			}
+			last = l.TimeNS
+		}
+		return 0, false
+	}
+	cur := to
+	for {
+		// one more than may be walked tells whether the bound cut the window
+		n := min(locationPage, remaining+1)
+		rows, err := s.d.TimeSeries.Locations(ctx, s.siteID(), from, cur, n)
+		if err != nil {
+			return 0, fmt.Errorf("fixes before %s: %w", cur.UTC().Format(time.RFC3339Nano), err)
+		}
+		rows = rows[:min(len(rows), n)]
+		if len(rows) < n { // the rest of the window
+			at, _ := walk(rows)
+			return at, nil
+		}
+		if n == remaining+1 { // the bound falls in this page
+			if at, stopped := walk(rows[:remaining]); stopped {
+				return at, nil
+			}
+			return last, nil
+		}
+		// A full page: more fixes may share its oldest instant. Walk the
+		// newer ones and read that instant again with the next page.
+		oldest := rows[len(rows)-1].TimeNS
+		k := len(rows)
+		for k > 0 && rows[k-1].TimeNS == oldest {
+			k--
+		}
+		if k == 0 { // a page of one instant: walk it, the instant's rest is cut
+			if at, stopped := walk(rows); stopped {
+				return at, nil
+			}
+			return oldest, nil
+		}
+		if at, stopped := walk(rows[:k]); stopped {
+			return at, nil
+		}
+		remaining -= k
+		cur = time.Unix(0, oldest+1)
+	}
+}

@@ -1,0 +1,90 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestSearchShowsOutcomes: a handheld search's outcome (found or not
+// found) was recorded and shown nowhere but the audit log: the mark the
+// page put on the room went at its next refresh, and a misclick could not
+// be corrected. Each room of the search list now carries its last outcome
+// (found, who, when, note) while it is kept (SearchKeep); a later outcome
+// for the room supersedes an earlier one.
+func TestSearchShowsOutcomes(t *testing.T) {
+	ev := newEnv(t)
+	var clock atomic.Int64
+	clock.Store(testNow.UnixNano())
+	ev.deps.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+	ev.deps.SearchKeep = 48 * time.Hour
+	// two days on a phone is in a-102 again: the room is listed then too
+	later := ev.ts.locs[0]
+	later.Track, later.TimeNS = "t2", testNow.Add(48*time.Hour).UnixNano()
+	ev.ts.locs = append(ev.ts.locs, later)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := login(t, e, RoleOfficer, "officer-password")
+	adm := login(t, e, RoleAdmin, "admin-password")
+	outcomeOf := func(c creds, room string) string {
+		t.Helper()
+		rec := do(e, "GET", "/api/v1/search", "", "", &c, false)
+		var got SearchAnswer
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusOK {
+			t.Fatalf("GET /search: %d %v %s", rec.Code, err, rec.Body)
+		}
+		for _, r := range got.Rooms {
+			if r.Room == room {
+				if r.Outcome == nil {
+					return "none"
+				}
+				o := r.Outcome
+				return fmt.Sprintf("found=%v by %s at %s: %s", o.Found, o.User, time.Unix(0, o.TimeNS).UTC().Format("01-02 15:04"), o.Note)
+			}
+		}
+		return "room not listed"
+	}
+	for _, tc := range []struct {
+		name  string
+		given time.Duration // the server clock after testNow
+		as    *creds
+		body  string // POSTed to /search/outcome; "" none
+		want  string // a-102's outcome in the list after
+	}{
+		{"given no outcome, when listing, expect none", 0, &off, "", "none"},
+		{"given a found with a note, when listing, expect it with who and when", time.Minute, &off,
+			`{"room":"a-102","found":true,"note":"under the mattress"}`, "found=true by officer at 11-24 10:31: under the mattress"},
+		{"given a later not found (the found a misclick), when listing, expect it to supersede", 2 * time.Minute, &adm,
+			`{"room":"a-102","found":false,"note":"misclick: nothing there"}`, "found=false by admin at 11-24 10:32: misclick: nothing there"},
+		{"given an outcome for another room, when listing, expect a-102's unchanged", 3 * time.Minute, &off,
+			`{"room":"b-101","found":false}`, "found=false by admin at 11-24 10:32: misclick: nothing there"},
+		{"given the outcome older than kept, when listing, expect none", 2*time.Minute + 48*time.Hour + time.Second, &off, "", "none"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock.Store(testNow.Add(tc.given).UnixNano())
+			if tc.body != "" {
+				rec := do(e, "POST", "/api/v1/search/outcome", tc.body, "application/json", tc.as, true)
+				if rec.Code != http.StatusCreated {
+					t.Fatalf("POST /search/outcome %s: %d %s", tc.body, rec.Code, rec.Body)
+				}
+			}
+			if got := outcomeOf(off, "a-102"); got != tc.want {
+				t.Errorf("a-102's outcome %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// the outcomes stay audited with their notes
+	found := false
+	for _, a := range ev.audit.entries {
+		found = found || a.Action == "search.outcome" && a.Object == "room/a-102" && strings.Contains(a.After, "misclick: nothing there")
+	}
+	if !found {
+		t.Errorf("the correcting outcome is not audited with its note: %+v", ev.audit.entries)
+	}
+}
