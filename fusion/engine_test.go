@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -153,7 +154,14 @@ func TestRunSubscribesAndStores(t *testing.T) {
 	s := wing(t)
 	ts := &storetest.Recorder{}
 	now := time.Unix(1_800_000_000, 0)
-	e, err := New(Config{TickEvery: 10 * time.Millisecond}, Deps{Site: s, TimeSeries: ts, Clock: func() time.Time { return now.Add(time.Second) }})
+	// The clock stays inside the detections' association window until Run
+	// has taken all of them in, then moves past it: with the clock past it
+	// from the start, a tick under load could close the group after five
+	// of the seven ("stored 5 detections, want 7").
+	var clockNS atomic.Int64
+	clockNS.Store(now.UnixNano())
+	clock := func() time.Time { return time.Unix(0, clockNS.Load()) }
+	e, err := New(Config{TickEvery: 10 * time.Millisecond}, Deps{Site: s, TimeSeries: ts, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,6 +183,13 @@ func TestRunSubscribesAndStores(t *testing.T) {
 		m := detMsg(t, testDet("r-"+sn.ID, sn.ID, now, pw), sn.ID)
 		h(m.Topic, m.Payload)
 	}
+	for testutil.ToFloat64(e.met.detections) < float64(len(s.Sensors)) { // h queues; Run takes them in
+		if time.Now().After(deadline) {
+			t.Fatal("detections not taken in")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	clockNS.Store(now.Add(time.Second).UnixNano())
 	for {
 		ts.Mu.Lock()
 		n := len(ts.Locs)
