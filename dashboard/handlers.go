@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"mime"
 	"net/http"
@@ -1094,6 +1095,51 @@ func (s *server) searchList(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := s.now()
+	emitters, cut, err := s.search.get(ctx, now, s.walkSearch)
+	if err != nil {
+		return fmt.Errorf("search list: %w", err)
+	}
+	cells, err := s.d.TimeSeries.Heatmap(ctx, s.d.Site.ID, now.Add(-time.Hour), now, store.HeatTargets)
+	if err != nil {
+		return fmt.Errorf("search list: %w", err)
+	}
+	score := maps.Clone(emitters)
+	recent := map[string]int64{}
+	for _, cell := range cells {
+		recent[cell.Room] += cell.Count
+	}
+	var since time.Time // zero: every outcome stored
+	if s.d.SearchKeep > 0 {
+		since = now.Add(-s.d.SearchKeep)
+	}
+	outcomes, err := s.d.Users.lastOutcomes(ctx, since)
+	if err != nil {
+		return fmt.Errorf("search list: %w", err)
+	}
+	out := SearchAnswer{Rooms: []SearchRoom{}, Truncated: cut != 0, CompleteFromNS: cut}
+	for _, r := range s.d.Site.Rooms {
+		sc := score[r.ID] + 0.05*float64(recent[r.ID])
+		if sc <= 0 || r.Kind == site.KindOutside {
+			continue
+		}
+		row := SearchRoom{Room: r.ID, Name: r.Name, Floor: r.Floor, Zone: r.Zone, Score: sc, Recent: recent[r.ID], Status: s.zoneStatus(r.Zone)}
+		if o, ok := outcomes[r.ID]; ok {
+			row.Outcome = &o
+		}
+		out.Rooms = append(out.Rooms, row)
+	}
+	sort.SliceStable(out.Rooms, func(i, j int) bool { return out.Rooms[i].Score > out.Rooms[j].Score })
+	s.auditView(c, "view.search", "site/"+s.d.Site.ID, "")
+	return c.JSON(http.StatusOK, out)
+}
+
+// walkSearch returns each room's weight from the unauthorised emitters
+// located in the TrackWindow before now that fusion's rules may alert on
+// (a phone or a drone, event.Alertable): each emitter adds its room
+// probabilities averaged over its fixes, so one weighs 1 however often it
+// was located. cut is walkLocations': 0, or the time before which the
+// scan bound left fixes unread.
+func (s *server) walkSearch(ctx context.Context, now time.Time) (map[string]float64, int64, error) {
 	type track struct {
 		fixes int
 		probs map[string]float64
@@ -1124,11 +1170,7 @@ func (s *server) searchList(c echo.Context) error {
 		return true
 	})
 	if err != nil {
-		return fmt.Errorf("search list: %w", err)
-	}
-	cells, err := s.d.TimeSeries.Heatmap(ctx, s.d.Site.ID, now.Add(-time.Hour), now, store.HeatTargets)
-	if err != nil {
-		return fmt.Errorf("search list: %w", err)
+		return nil, 0, err
 	}
 	score := map[string]float64{}
 	for _, t := range tracks {
@@ -1136,33 +1178,40 @@ func (s *server) searchList(c echo.Context) error {
 			score[r] += p / float64(t.fixes)
 		}
 	}
-	recent := map[string]int64{}
-	for _, cell := range cells {
-		recent[cell.Room] += cell.Count
+	return score, cut, nil
+}
+
+// SearchReuse is how long GET /search reuses its walk of the stored fixes
+// (walkSearch, up to MaxLocationScan of them): every officer's search list
+// asks every few seconds, and requests arriving while one walks wait for
+// it rather than walk too. Outcomes, the hour's counts and zone states are
+// read afresh each time.
+const SearchReuse = 5 * time.Second
+
+// searchScores is the walk GET /search shares between its requests
+// (SearchReuse).
+type searchScores struct {
+	mu    sync.Mutex
+	at    time.Time // the clock when last walked; zero: never
+	rooms map[string]float64
+	cut   int64
+}
+
+// get returns the walk's answer of the last SearchReuse before now, or
+// walks afresh with walk and keeps its answer. The map is shared: callers
+// must not change it.
+func (c *searchScores) get(ctx context.Context, now time.Time, walk func(context.Context, time.Time) (map[string]float64, int64, error)) (map[string]float64, int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && !now.Before(c.at) && now.Sub(c.at) < SearchReuse {
+		return c.rooms, c.cut, nil
 	}
-	var since time.Time // zero: every outcome stored
-	if s.d.SearchKeep > 0 {
-		since = now.Add(-s.d.SearchKeep)
-	}
-	outcomes, err := s.d.Users.lastOutcomes(ctx, since)
+	sc, cut, err := walk(ctx, now)
 	if err != nil {
-		return fmt.Errorf("search list: %w", err)
+		return nil, 0, err
 	}
-	out := SearchAnswer{Rooms: []SearchRoom{}, Truncated: cut != 0, CompleteFromNS: cut}
-	for _, r := range s.d.Site.Rooms {
-		sc := score[r.ID] + 0.05*float64(recent[r.ID])
-		if sc <= 0 || r.Kind == site.KindOutside {
-			continue
-		}
-		row := SearchRoom{Room: r.ID, Name: r.Name, Floor: r.Floor, Zone: r.Zone, Score: sc, Recent: recent[r.ID], Status: s.zoneStatus(r.Zone)}
-		if o, ok := outcomes[r.ID]; ok {
-			row.Outcome = &o
-		}
-		out.Rooms = append(out.Rooms, row)
-	}
-	sort.SliceStable(out.Rooms, func(i, j int) bool { return out.Rooms[i].Score > out.Rooms[j].Score })
-	s.auditView(c, "view.search", "site/"+s.d.Site.ID, "")
-	return c.JSON(http.StatusOK, out)
+	c.at, c.rooms, c.cut = now, sc, cut
+	return sc, cut, nil
 }
 
 type outcomeReq struct {

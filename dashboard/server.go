@@ -53,12 +53,13 @@ type server struct {
 	loginRefusals *prometheus.CounterVec
 	refusals      *refusalAudit
 	assets        fs.FS
-	feeds         feedSlots  // open live feeds by session
-	feed          *feedWatch // the state of d.Feed, for GET /events
-	refused       sync.Map   // replay paths not offered (path: reason), logged once
-	uploadMu      sync.Mutex // one replay upload moves in at a time: its taken-name check and renames
-	views         viewAudits // when each user's reads were last audited (auditView)
-	zoneName      string     // IANA name of d.Location, "" when it has none (zoneName)
+	feeds         feedSlots    // open live feeds by session
+	feed          *feedWatch   // the state of d.Feed, for GET /events
+	refused       sync.Map     // replay paths not offered (path: reason), logged once
+	uploadMu      sync.Mutex   // one replay upload moves in at a time: its taken-name check and renames
+	views         viewAudits   // when each user's reads were last audited (auditView)
+	zoneName      string       // IANA name of d.Location, "" when it has none (zoneName)
+	search        searchScores // GET /search's walk of the stored fixes, shared for SearchReuse
 }
 
 type ackAdapter struct {
