@@ -58,6 +58,7 @@ type demoOptions struct {
 	speed        float64
 	seed         uint64
 	dir          string
+	newAdmin     bool // --new-admin-password
 	record       string
 	recordMaxMB  int64
 	duration     time.Duration
@@ -92,6 +93,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&o.speed, "speed", 1, "simulated seconds per wall-clock second (1 = real time)")
 	fs.Uint64Var(&o.seed, "seed", 1, "scenario seed: the same seed plays the same night")
 	fs.StringVar(&o.dir, "dir", "", "state folder (SQLite, outboxes, snippets); default a temporary folder removed at exit. A folder used before is continued: its registry entries are kept, its clock goes on after its data")
+	fs.BoolVar(&o.newAdmin, "new-admin-password", false, "on a --dir used before, give its admin account a new password, printed on the banner (its old one was printed once and is kept nowhere)")
 	fs.StringVar(&o.record, "record", "", "save what each sensor heard as SigMF into `DIR` (for rfwarden scan and dashboard replay)")
 	fs.Int64Var(&o.recordMaxMB, "record-max-mb", 2048, "stop recording after this many MiB in all")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this much simulated time (0: run until interrupted)")
@@ -240,8 +242,15 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 	clock := &simClock{start: start, wall: time.Now(), speed: o.speed}
 	// Deferred here, it runs once the sensors, fusion and the dashboard
-	// have stopped (their defers come later), before the database closes.
+	// have stopped (their defers come later), before the database closes;
+	// only for a run that started (printed its banner): one that failed to
+	// start (its port taken) or was interrupted at once stored nothing to
+	// continue after, and its clock would refuse the same --start again.
+	started := false
 	defer func() {
+		if !started {
+			return
+		}
 		if serr := saveDemoClock(dir, clock.Now()); serr != nil && err == nil {
 			err = serr
 		}
@@ -296,7 +305,13 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	fusionDone := make(chan error, 1)
 	wg.Go(func() { fusionDone <- eng.Run(ctx, fconn.subscriber()) })
 
-	// Dashboard.
+	// Dashboard. Its port first: a port taken fails the demo before its
+	// admin account is made (a first run's password printed nowhere).
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("demo: dashboard: listen on %s: %w", o.listen, err)
+	}
+	defer ln.Close() // Serve closes it too; this is for a return before Serve
 	users, err := dashboard.NewUsers(ctx, db.DB(), demoUsersOptions(clock.Now, o.speed))
 	if err != nil {
 		return err
@@ -306,6 +321,11 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	password, created, err := users.EnsureAdmin(ctx, dashboard.AdminOptions{Auditor: db, KeepPassword: true})
 	if err != nil {
 		return fmt.Errorf("demo: create user: %w", err)
+	}
+	if !created && o.newAdmin {
+		if password, err = demoNewAdminPassword(ctx, users, db, clock.Now()); err != nil {
+			return err
+		}
 	}
 	snippets := filepath.Join(dir, "snippets")
 	// Replay offers the evidence snippets, and what --record keeps; without
@@ -333,10 +353,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		Metrics: metrics, Logger: log.With("svc", "dashboard"), Now: clock.Now})
 	if err != nil {
 		return err
-	}
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		return fmt.Errorf("demo: dashboard: listen on %s: %w", o.listen, err)
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute} // as the dashboard's
 	httpDone := make(chan error, 1)
@@ -388,6 +404,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 Watch the Alerts page: an illicit phone in a cell, then a drone at the perimeter
 and a new phone inside (one drone-drop incident), and sensor %s going offline.
 `, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created, dbPath), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir), o.offline)
+	started = true
 	if ready != nil {
 		ready(demoInfo{URL: url, User: "admin", Password: password, Broker: brokerURL, Site: st.ID, Start: start,
 			Clock: clock.Now, Wing: wing, DB: db})
@@ -600,11 +617,29 @@ func demoUsersOptions(now func() time.Time, speed float64) dashboard.UsersOption
 // the same --dir), how to set a new password, since the old one is not
 // kept anywhere to print.
 func demoLoginNote(password string, created bool, dbPath string) string {
-	if created {
+	switch {
+	case created:
 		return "log in as admin / " + password + " (the demo's own account: no password change asked)"
+	case password != "":
+		return "log in as admin / " + password + " (a new password for the folder's admin, --new-admin-password: change asked at first login)"
 	}
-	return "log in as admin: existing account; password unchanged — `rfwarden users --db " + shellQuote(dbPath) +
-		" reset-password admin` to set a new one"
+	return "log in as admin: existing account; password unchanged — run the demo with --new-admin-password to be given a new one"
+}
+
+// demoNewAdminPassword gives the state folder's admin a new password
+// (--new-admin-password) on the demo's clock, audited as `rfwarden users
+// reset-password` audits it, and returns it. `rfwarden users` would stamp
+// the reset with the wall clock, and the demo continues after the newest
+// time its folder holds (demoStoredUntil): months ahead of the scenario.
+func demoNewAdminPassword(ctx context.Context, users *dashboard.Users, db *store.SQLite, now time.Time) (string, error) {
+	pw, err := users.ResetPassword(ctx, "admin")
+	if err != nil {
+		return "", fmt.Errorf("demo: --new-admin-password: %w", err)
+	}
+	if err := db.Audit(ctx, store.AuditEntry{TimeNS: now.UnixNano(), User: "demo", Action: "user.password.reset", Object: "user/admin"}); err != nil {
+		return "", fmt.Errorf("demo: --new-admin-password: audit: %w", err)
+	}
+	return pw, nil
 }
 
 // demoContinueNote is what the banner adds to the simulated start when the
@@ -1012,6 +1047,13 @@ func demoStoredUntil(ctx context.Context, db *sql.DB, dir string) (time.Time, er
 			continue // a table the first run had not made yet
 		}
 		for _, col := range strings.Split(t.columns, ", ") {
+			var has int
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`, t.table, col).Scan(&has); err != nil {
+				return time.Time{}, fmt.Errorf("demo: stored data: %s: %w", t.table, err)
+			}
+			if has == 0 {
+				continue // a column an older schema lacks (the dashboard adds it when it opens the table)
+			}
 			var ns sql.NullInt64
 			if err := db.QueryRowContext(ctx, `SELECT MAX(`+col+`) FROM `+t.table).Scan(&ns); err != nil {
 				return time.Time{}, fmt.Errorf("demo: stored data: newest %s.%s: %w", t.table, col, err)
@@ -1053,6 +1095,9 @@ func savedDemoClock(dir string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b)))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("demo: %s: the simulated time of the last stop: %w (remove the file to continue after the database's data only)", p, err)
+	}
+	if t.Year() < 1970 || t.Year() >= 2200 {
+		return time.Time{}, fmt.Errorf("demo: %s: the simulated time of the last stop, %s, is outside 1970-2199 (remove the file to continue after the database's data only)", p, t.UTC().Format(time.RFC3339))
 	}
 	return t.UTC(), nil
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,6 +123,27 @@ func TestDemoStoredUntil(t *testing.T) {
 		if got, err := demoStoredUntil(ctx, db.DB(), dir); err == nil || !strings.Contains(err.Error(), demoClockFile) {
 			t.Errorf("a clock file reading \"yesterday\": got %v, %v; want an error naming it", got, err)
 		}
+		// past 2262 UnixNano wraps: 2700 read as 2115, 9999 as nothing
+		for _, far := range []string{"2300-01-01T00:00:00Z", "2700-01-01T00:00:00Z", "9999-12-31T00:00:00Z", "0001-01-01T00:00:00Z"} {
+			demoCheck(t, os.WriteFile(filepath.Join(dir, demoClockFile), []byte(far+"\n"), 0o600))
+			if got, err := demoStoredUntil(ctx, db.DB(), dir); err == nil || !strings.Contains(err.Error(), "outside 1970-2199") {
+				t.Errorf("a clock file reading %s: got %v, %v; want it refused as outside 1970-2199", far, got, err)
+			}
+		}
+	})
+	// A folder from before the accounts' disabled_ns and revoked_ns
+	// columns (2026-12-03): the dashboard adds them when it opens the
+	// table, after the demo has looked for the newest time.
+	t.Run("older schema", func(t *testing.T) {
+		db := openDemoTestStore(t)
+		_, err := db.DB().ExecContext(ctx, `CREATE TABLE dashboard_users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, role TEXT NOT NULL, created_ns INTEGER NOT NULL)`)
+		demoCheck(t, err)
+		_, err = db.DB().ExecContext(ctx, `INSERT INTO dashboard_users VALUES ('admin', 'x', 'admin', ?)`, latest.UnixNano())
+		demoCheck(t, err)
+		got, err := demoStoredUntil(ctx, db.DB(), t.TempDir())
+		if err != nil || !got.Equal(latest) {
+			t.Fatalf("got %v, %v; want %v (the account's created_ns, its missing columns passed over)", got, err, latest)
+		}
 	})
 	t.Run("nothing stored", func(t *testing.T) {
 		db := openDemoTestStore(t)
@@ -200,9 +223,17 @@ func TestDemoRerunSameDir(t *testing.T) {
 		t.Errorf("stored until %v, before the first run's end (at least %v)", stored, end)
 	}
 
+	// The first password was printed once: the second run gives a new
+	// one on the demo's clock (`rfwarden users reset-password` would stamp
+	// the wall clock, and the next run would continue months ahead).
+	o.newAdmin = true
 	second, out, err := run(o)
+	o.newAdmin = false
 	if err != nil {
 		t.Fatalf("second run: %v", err)
+	}
+	if second.Password == "" || !strings.Contains(out, "admin / "+second.Password+" (a new password") {
+		t.Errorf("second run with --new-admin-password: password %q, banner:\n%s", second.Password, out)
 	}
 	if !second.Start.After(stored) {
 		t.Errorf("second run started at %v, not after the first run's data (until %v)", second.Start, stored)
@@ -227,6 +258,11 @@ func TestDemoRerunSameDir(t *testing.T) {
 	if regAdds != 6 {
 		t.Errorf("%d registry.add audit rows after two runs, want 6", regAdds)
 	}
+	var resetNS int64
+	demoCheck(t, db.DB().QueryRowContext(ctx, `SELECT time_ns FROM audit WHERE action = 'user.password.reset' AND object = 'user/admin'`).Scan(&resetNS))
+	if at := time.Unix(0, resetNS).UTC(); at.Before(second.Start) || at.After(second.Start.Add(time.Hour)) {
+		t.Errorf("the admin's new password audited at %v, not on the second run's clock (from %v)", at, second.Start)
+	}
 	db.Close()
 
 	// A --start over the stored data is refused, and says why.
@@ -245,4 +281,29 @@ func openDemoDB(t *testing.T, dir string) *store.SQLite {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestDemoPortTaken: a demo whose dashboard port is taken fails before it
+// makes its admin account (whose password it would never print) and saves
+// no clock (the same --start was then refused as "not after" the failed
+// run's).
+func TestDemoPortTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	demoCheck(t, err)
+	defer ln.Close()
+	dir := t.TempDir()
+	o := demoOptions{listen: ln.Addr().String(), speed: 1, seed: 1, dir: dir, rateHz: 10e6, duration: time.Second,
+		offlineAfter: time.Minute, statusEvery: time.Minute}
+	err = runDemo(context.Background(), o, io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "listen on "+o.listen) {
+		t.Fatalf("demo on a taken port: %v, want it to name the port", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, demoClockFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a demo that did not start saved its clock (%v)", err)
+	}
+	db := openDemoDB(t, dir)
+	var admins int
+	if err := db.DB().QueryRow(`SELECT COUNT(*) FROM dashboard_users`).Scan(&admins); err == nil && admins != 0 {
+		t.Errorf("a demo that did not start made %d accounts", admins)
+	}
 }
