@@ -95,4 +95,13 @@ func TestBrowserSearchOutcome(t *testing.T) {
 	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('`+row+` input.search-note').value`)); err != nil || got != "cell door open" {
 		t.Errorf("draft note after a refresh %q (%v), want \"cell door open\"", got, err)
 	}
+	// a refresh while the note has the cursor draws nothing and says the
+	// list is paused; once the cursor leaves, the next refresh draws it
+	within(t, ctx, 10*time.Second, "paused while typing",
+		chromedp.Focus(chromedp.CSS(row+` input.search-note`)),
+		chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event('visibilitychange'))`),
+		chromedp.Poll[chromedp.Void](`!document.getElementById('search-paused').hidden`))
+	within(t, ctx, 10*time.Second, "drawn again after the note",
+		refresh,
+		chromedp.Poll[chromedp.Void](`document.getElementById('search-paused').hidden`))
 }

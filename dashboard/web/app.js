@@ -720,14 +720,18 @@
   // when, the note) while it is kept; a later outcome replaces an earlier
   // one, so a misclick is put right by clicking the right one. The list
   // follows the heat (every few seconds): it is not drawn again while a
-  // note is being typed, and a note typed is kept (st.searchNotes) until
-  // it is sent.
+  // note is being typed (#search-paused says so), and a note typed is kept
+  // (st.searchNotes) until it is sent.
   async function loadSearch() {
     if (ranks[st.me.role] < ranks.officer) { $('search-list').replaceChildren(el('li', { text: 'officers only' })); return; }
     const typing = () => document.activeElement && document.activeElement.matches('#search-list input');
-    if (typing()) return;
+    // while a note has focus the list is not redrawn, and says so: an
+    // officer who left the cursor in a note saw an old ranking otherwise
+    const paused = (on) => { $('search-paused').hidden = !on; };
+    if (typing()) { paused(true); return; }
     const ans = await api('GET', '/search'), rooms = ans.rooms;
-    if (typing()) return;
+    if (typing()) { paused(true); return; }
+    paused(false);
     st.searchNotes = st.searchNotes || new Map();
     $('search-list').replaceChildren(...rooms.map((r) => {
       const found = el('button', { text: 'found' }), none = el('button', { text: 'not found' });
