@@ -992,6 +992,15 @@ func TestStalledWhatever(t *testing.T) {
 				}
 				<-done
 			}()
+			if h, ok := src.(*hungSource); ok {
+				// as TestStalled: a stall reported while one of its blocks
+				// was late would be ended by the block
+				select {
+				case <-h.hung:
+				case <-time.After(10 * time.Second): // bounds a hang: its three blocks are certain to be read
+					t.Fatal("the receiver was not asked for its fourth block")
+				}
+			}
 			h := waitState(t, a, event.StateStalled)
 			if len(h.Reasons) == 0 || !strings.Contains(h.Reasons[0], tc.wantReason) {
 				t.Errorf("reasons %q, want the first to say %q", h.Reasons, tc.wantReason)
