@@ -55,7 +55,11 @@ CREATE TABLE IF NOT EXISTS notify_outbox (
 CREATE INDEX IF NOT EXISTS notify_outbox_alert ON notify_outbox (site, output, alert_id, seq);
 `
 
-// NotifyOptions configures OpenNotifier.
+// NotifyOptions configures OpenNotifier. There is no clock to inject:
+// the notifier reads time.Now and waits with time.After, and its tests run
+// it in a testing/synctest bubble, whose clock moves on only while Run is
+// blocked (a fake clock that a test moved on raced Run between reading
+// the time and arming its timer).
 type NotifyOptions struct {
 	Site   string          // the site whose alerts these are (a database may hold several sites' outboxes)
 	Output string          // the output's name in the outbox, metrics and /healthz: "webhook", "syslog"
@@ -78,9 +82,7 @@ type NotifyOptions struct {
 	RetryMin, RetryMax time.Duration
 	// AttemptTimeout bounds one delivery; default DefaultNotifyAttempt.
 	AttemptTimeout time.Duration
-	Logger         *slog.Logger                         // nil: discard
-	Now            func() time.Time                     // nil: time.Now
-	After          func(time.Duration) <-chan time.Time // nil: time.After; tests fake it
+	Logger         *slog.Logger // nil: discard
 }
 
 // Notifier delivers one output's notifications (the webhook, syslog)
@@ -153,12 +155,6 @@ func OpenNotifier(ctx context.Context, db *sql.DB, o NotifyOptions) (*Notifier, 
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.After == nil {
-		o.After = time.After
-	}
 	if _, err := db.ExecContext(ctx, notifySchema); err != nil {
 		return nil, fmt.Errorf("notifier %s: create the outbox table: %w", o.Output, err)
 	}
@@ -174,7 +170,7 @@ func (n *Notifier) PublishAlert(ctx context.Context, a event.Alert) error {
 	if err != nil {
 		return fmt.Errorf("notifier %s: %w", n.o.Output, err)
 	}
-	now := n.o.Now().UnixNano()
+	now := time.Now().UnixNano()
 	acked := boolToInt(a.AckNS != 0)
 	critical := boolToInt(a.Severity == event.SeverityCritical)
 	tx, err := n.db.BeginTx(ctx, nil)
@@ -241,7 +237,7 @@ func (n *Notifier) Run(ctx context.Context) error {
 	defer wg.Wait()
 	var expired time.Time
 	for {
-		now := n.o.Now()
+		now := time.Now()
 		if now.Sub(expired) >= time.Second { // at most once a second: a write
 			n.expire(ctx, now)
 			expired = now
@@ -252,13 +248,13 @@ func (n *Notifier) Run(ctx context.Context) error {
 		n.mu.Unlock()
 		switch {
 		case now.Before(pause):
-			wait = n.o.After(pause.Sub(now))
+			wait = time.After(pause.Sub(now))
 		case len(inFlight) < n.o.InFlight:
 			rows, next, err := n.due(ctx, now, n.o.InFlight-len(inFlight), inFlight)
 			if err != nil && ctx.Err() == nil {
 				n.o.Logger.Warn("notifier: read the outbox", "output", n.o.Output, "err", err)
 				n.noteErr(err, now)
-				wait = n.o.After(n.o.RetryMax)
+				wait = time.After(n.o.RetryMax)
 			}
 			for _, p := range rows {
 				inFlight[p.alertID] = true
@@ -270,7 +266,7 @@ func (n *Notifier) Run(ctx context.Context) error {
 				})
 			}
 			if next > 0 && wait == nil {
-				wait = n.o.After(time.Duration(next - now.UnixNano()))
+				wait = time.After(time.Duration(next - now.UnixNano()))
 			}
 		}
 		select {
@@ -348,7 +344,7 @@ func (n *Notifier) due(ctx context.Context, now time.Time, limit int, inFlight m
 // written even when ctx has ended (fusion stopping): a delivery that
 // succeeded then was sent again after the restart.
 func (n *Notifier) settle(ctx context.Context, p *pending) {
-	now := n.o.Now()
+	now := time.Now()
 	defer n.signalSettled()
 	wctx := context.WithoutCancel(ctx)
 	if p.err == nil {
@@ -517,7 +513,7 @@ func (n *Notifier) Health(ctx context.Context) (NotifyHealth, error) {
 		return h, fmt.Errorf("notifier %s: read the outbox: %w", n.o.Output, err)
 	}
 	if oldest.Valid {
-		age := n.o.Now().Sub(time.Unix(0, oldest.Int64))
+		age := time.Now().Sub(time.Unix(0, oldest.Int64))
 		h.OldestSeconds = max(age.Seconds(), 0)
 		if age > n.o.StaleAfter {
 			h.State = event.StateDegraded
@@ -534,7 +530,7 @@ func (n *Notifier) Health(ctx context.Context) (NotifyHealth, error) {
 		h.LastDropAt = lastDrop.UTC().Format(time.RFC3339)
 		// An output whose every notification is dropped has an empty
 		// outbox: it said ok while the alerts were lost.
-		if n.o.Now().Sub(lastDrop) <= n.o.StaleAfter {
+		if time.Now().Sub(lastDrop) <= n.o.StaleAfter {
 			h.State = event.StateDegraded
 		}
 	}

@@ -309,11 +309,17 @@ func TestTamper(t *testing.T) {
 	}
 }
 
+// TestStalled: a source that stops delivering makes the sensor stalled.
+// The test waits for the source's own stall before it looks: a block that
+// came more than tamper.stall (50 ms) after the one before on a loaded
+// machine made the watchdog report a stall, which the test took for this
+// one, and the block then ended it ("ok").
 func TestStalled(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Tamper.StallDur = 50 * time.Millisecond
 	src := newSynth(nil, 0)
 	src.stall = 5
+	src.stalled = make(chan struct{})
 	rc := &recClient{connected: true}
 	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{}, ClientFactory: rc.factory()})
 	if err != nil {
@@ -322,6 +328,15 @@ func TestStalled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
+	// Both waits only bound a hang: the source stalls after its five
+	// blocks, and the watchdog reports it tamper.stall later.
+	select {
+	case <-src.stalled:
+	case <-time.After(10 * time.Second):
+		cancel()
+		<-done
+		t.Fatal("the source was not asked for its sixth block")
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for a.Health().State != event.StateStalled && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
@@ -977,6 +992,15 @@ func TestStalledWhatever(t *testing.T) {
 				}
 				<-done
 			}()
+			if h, ok := src.(*hungSource); ok {
+				// as TestStalled: a stall reported while one of its blocks
+				// was late would be ended by the block
+				select {
+				case <-h.hung:
+				case <-time.After(10 * time.Second): // bounds a hang: its three blocks are certain to be read
+					t.Fatal("the receiver was not asked for its fourth block")
+				}
+			}
 			h := waitState(t, a, event.StateStalled)
 			if len(h.Reasons) == 0 || !strings.Contains(h.Reasons[0], tc.wantReason) {
 				t.Errorf("reasons %q, want the first to say %q", h.Reasons, tc.wantReason)

@@ -41,6 +41,10 @@ type synthSource struct {
 	buf    []complex64
 	i      int
 	center float64
+	// stalled, when not nil, is closed as Next first blocks for the stall:
+	// every block before it has been handled, and none comes after.
+	stalled     chan struct{}
+	stalledOnce sync.Once
 }
 
 func newSynth(clock *simClock, blocks int) *synthSource {
@@ -53,6 +57,9 @@ func (s *synthSource) Next(ctx context.Context) (sensor.Block, error) {
 		return sensor.Block{}, io.EOF
 	}
 	if s.stall > 0 && s.i >= s.stall {
+		if s.stalled != nil {
+			s.stalledOnce.Do(func() { close(s.stalled) })
+		}
 		<-ctx.Done()
 		return sensor.Block{}, ctx.Err()
 	}
