@@ -976,8 +976,15 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				errs = append(errs, e.transition(ctx, follow, StateResolved, loc.At))
 				follow = nil
 			}
-			roomID, roomP = o.alert.Room, probs[o.alert.Room]
+			if o.alert.Room != "" {
+				roomID, roomP = o.alert.Room, probs[o.alert.Room]
+			}
 			errs = append(errs, e.adoptOrphan(ctx, o, alertKey(loc.Track, roomID), loc, probs))
+			if o.alert.Room != roomID {
+				// It named no room: it takes the fix's, as a track's
+				// own alert in no room does, announced as a move.
+				follow = o
+			}
 		}
 		room, _ := e.site.Room(roomID)
 		key := alertKey(loc.Track, roomID)
@@ -1536,14 +1543,17 @@ func (e *Engine) takeOrphans(ctx context.Context, now time.Time) error {
 // is no sign the phone left, and a phone heard as the sensors come back
 // continues its alert. Resolving it at start made the control room
 // handle every phone still there again, as a new alert in a new
-// incident, without its acknowledgement and note. It reports false for
-// an alert of a rule this run lacks, or of a room the site model lacks.
+// incident, without its acknowledgement and note. An alert in no room
+// (its fixes located none, locates) is held too: its phone or drone,
+// heard as vaguely after the restart, continues it (orphanFor,
+// droneVisit). It reports false for an alert of a rule this run lacks,
+// or of a room the site model lacks.
 func (e *Engine) holdOrphan(al event.Alert, now time.Time) bool {
 	r := e.rule(al.Rule)
 	if r == nil || r.Kind != KindUnauthorisedUplink && r.Kind != KindDrone {
 		return false
 	}
-	if _, ok := e.site.Room(al.Room); !ok {
+	if _, ok := e.site.Room(al.Room); !ok && al.Room != "" {
 		return false
 	}
 	last := time.Unix(0, al.UpdatedNS)
@@ -1580,29 +1590,52 @@ func (e *Engine) holdOrphan(al event.Alert, now time.Time) bool {
 // loc's class, still awaiting a fix, in a room where loc would open an
 // alert. loc's track has none open (a new track: fusion keeps no track
 // across a restart), and the room is as likely, against the fix's most
-// likely room roomID (probability roomP), as a track's open alert needs
+// likely room roomID (probability topP), as a track's open alert needs
 // to keep its room (RoomHysteresis): a phone's first fixes, from the
 // first sensors to report, are often vague (the demo's L2-S02 handset
 // was first placed in L2-S01 at 13%). Or the track's open alert moves
 // to roomID (open, the track's open alert, is in another room), and the
-// earlier alert is there. The most likely room wins, then the latest
-// updated alert.
-func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, roomID string, roomP float64, open *alertState) *alertState {
+// earlier alert is there. An earlier alert in no room (its fixes located
+// none) is continued by a new track's fix that names a room among its
+// alike rooms (alikeRooms of its stored room probabilities), or that
+// names none and whose alike rooms share one with them; an alert in a
+// room comes first. The most likely room wins, then the latest updated
+// alert.
+func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, roomID string, topP float64, open *alertState) *alertState {
 	if r.Kind == KindDrone || len(e.orphans) == 0 || open != nil && open.alert.Room == roomID {
 		return nil
 	}
 	e.orphans = slices.DeleteFunc(e.orphans, func(o *alertState) bool { return o.due.IsZero() })
+	var fixAlike []string
+	if roomID == "" {
+		fixAlike = e.alikeRooms(probs, r.RoomKinds)
+	}
 	var best *alertState
 	bestP := 0.0
 	for _, o := range e.orphans {
 		if o.rule != r || o.alert.Class != loc.Class {
 			continue
 		}
-		p := probs[o.alert.Room]
-		if open == nil && (p <= 0 || p < RoomHysteresis*roomP) || open != nil && o.alert.Room != roomID {
+		p, room := probs[o.alert.Room], o.alert.Room
+		switch {
+		case o.alert.Room == "":
+			if open != nil {
+				continue
+			}
+			alike := e.alikeRooms(o.alert.RoomProbs, r.RoomKinds)
+			if roomID != "" && !slices.Contains(alike, roomID) ||
+				roomID == "" && !slices.ContainsFunc(fixAlike, func(id string) bool { return slices.Contains(alike, id) }) {
+				continue
+			}
+			p, room = -1, roomID // after any alert in a room
+		case open == nil:
+			if p <= 0 || p < RoomHysteresis*topP {
+				continue
+			}
+		case o.alert.Room != roomID:
 			continue
 		}
-		if x := e.alerts[r.Name+"/"+alertKey(loc.Track, o.alert.Room)]; x != nil && x != o && x.state != StateResolved {
+		if x := e.alerts[r.Name+"/"+alertKey(loc.Track, room)]; x != nil && x != o && x.state != StateResolved {
 			continue // the track has an alert there already
 		}
 		if best == nil || p > bestP || p == bestP && (o.alert.UpdatedNS > best.alert.UpdatedNS ||
@@ -1611,6 +1644,25 @@ func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, room
 		}
 	}
 	return best
+}
+
+// alikeRooms returns the rooms of kinds in probs at least RunnerUpShare
+// as likely as the most likely of them: where a fix, or an alert, that
+// locates no room says its emitter may be (alike).
+func (e *Engine) alikeRooms(probs map[string]float64, kinds []string) []string {
+	topP := 0.0
+	for id, p := range probs {
+		if p > topP && e.ofKinds(id, kinds) {
+			topP = p
+		}
+	}
+	var ids []string
+	for id, p := range probs {
+		if topP > 0 && p >= RunnerUpShare*topP && e.ofKinds(id, kinds) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // adoptOrphan continues o, an alert an earlier run left open, with fix

@@ -1,0 +1,252 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// vagueCells returns five cells tied at 19% (more rooms than
+// MaxRunnersUp+1 tie: a fix with them locates no room), plus extra.
+func vagueCells(extra map[string]float64) map[string]float64 {
+	p := map[string]float64{"B2-01": 0.19, "B2-02": 0.19, "B2-03": 0.19, "B2-04": 0.19, "B2-05": 0.19}
+	for k, v := range extra {
+		p[k] = v
+	}
+	return p
+}
+
+// phoneFix returns fix s (seconds after t0) of LTE phone track, heard
+// by s3 alone, whose room probabilities are probs; its room is their
+// most likely (ties by ID).
+func phoneFix(track string, probs map[string]float64, s int, t0 time.Time) Location {
+	room, p := "", 0.0
+	for id, q := range probs {
+		if q > p || q == p && id < room {
+			room, p = id, q
+		}
+	}
+	return Location{Track: track, Class: event.ClassLTE, Link: event.LinkUplink, Room: room, Prob: p, RoomProbs: probs,
+		Sensors: []string{"s3"}, Evidence: []string{fmt.Sprintf("%s-%d", track, s)}, At: t0.Add(time.Duration(s) * time.Second)}
+}
+
+// TestRestartHoldsUnlocatedPhoneAlert: a phone heard by one sensor
+// only, its alert firing in no room ("position unknown") and
+// acknowledged, is still heard the same way after a restart. Its alert is
+// held and continued by the new track's vague fix (its alike cells the
+// alert's), acknowledged; no second, unacknowledged alert. Until
+// 2026-12-05 it was resolved at the first tick and raised again.
+func TestRestartHoldsUnlocatedPhoneAlert(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	t0 := time.Unix(1_800_000_000, 0)
+	first, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, first, t0)
+	for s := 0; s <= 30; s++ {
+		if err := first.ObserveLocation(ctx, phoneFix("trk-old-1", vagueCells(nil), s, t0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	act := first.Active()
+	if len(act) != 1 || act[0].State != event.AlertFiring || act[0].Room != "" {
+		t.Fatalf("before the restart %+v, want one alert firing in no room", act)
+	}
+	was := act[0]
+	if _, err := first.Ack(ctx, was.ID, "officer1", "wing searched", t0.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	second, err := New(DefaultConfig(), wing(t), db, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, second, t0.Add(35*time.Second))
+	if err := second.Tick(ctx, t0.Add(35*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := db.Alert(ctx, was.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.State != event.AlertFiring {
+		t.Errorf("at the restart's first tick the earlier unlocated alert is %s (%q), want held firing", stored.State, stored.Summary)
+	}
+	for s := 40; s <= 60; s++ {
+		if err := second.ObserveLocation(ctx, phoneFix("trk-new-1", vagueCells(nil), s, t0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := second.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range rec.got {
+		if a.ID != was.ID && a.State == event.AlertPending {
+			t.Errorf("after the restart a new alert %s (%s, %q) beside the acknowledged %s", a.ID, a.State, a.Summary, was.ID)
+			break
+		}
+	}
+	act = second.Active()
+	if len(act) != 1 || act[0].ID != was.ID || act[0].Track != "trk-new-1" || act[0].AckBy != "officer1" || act[0].Room != "" {
+		t.Errorf("after the restart active %+v, want %s continued by trk-new-1 in no room, acknowledged", act, was.ID)
+	}
+}
+
+// TestRestartUnlocatedPhoneAlertTakesPlacedRoom: an earlier run's alert
+// in no room, its alike cells B2-01..B2-05, is continued by a new
+// track's first placed fix in one of them, and takes its room (announced
+// as a move, as a track's own alert in no room is); a placed fix in a
+// cell not among them (B2-14) continues nothing.
+func TestRestartUnlocatedPhoneAlertTakesPlacedRoom(t *testing.T) {
+	for _, tc := range []struct {
+		room      string
+		continues bool
+	}{
+		{"B2-03", true},
+		{"B2-14", false},
+	} {
+		t.Run(tc.room, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			t0 := time.Unix(1_800_000_000, 0)
+			first, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			online(t, first, t0)
+			for s := 0; s <= 30; s++ {
+				if err := first.ObserveLocation(ctx, phoneFix("trk-old-1", vagueCells(nil), s, t0)); err != nil {
+					t.Fatal(err)
+				}
+				if err := first.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			was := first.Active()[0]
+			if _, err := first.Ack(ctx, was.ID, "officer1", "wing searched", t0.Add(30*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			second, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			online(t, second, t0.Add(35*time.Second))
+			for s := 35; s <= 50; s++ {
+				if s >= 40 {
+					if err := second.ObserveLocation(ctx, phoneFix("trk-new-1", map[string]float64{tc.room: 0.8}, s, t0)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := second.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var mine, other *event.Alert
+			for _, a := range second.Active() {
+				if a.ID == was.ID {
+					mine = &a
+				} else {
+					other = &a
+				}
+			}
+			switch {
+			case tc.continues && (mine == nil || mine.Room != tc.room || mine.Track != "trk-new-1" || mine.AckBy != "officer1" || other != nil):
+				t.Errorf("earlier alert %+v, other %+v: want %s continued in %s by trk-new-1, acknowledged, and no other", mine, other, was.ID, tc.room)
+			case !tc.continues && (mine == nil || mine.Room != "" || mine.Track != "trk-old-1" || other == nil || other.Room != tc.room):
+				t.Errorf("earlier alert %+v, other %+v: want %s held in no room and a new alert in %s", mine, other, was.ID, tc.room)
+			}
+		})
+	}
+}
+
+// TestRestartHoldsUnlocatedDroneAlert: the demo's drone controller,
+// heard by s5 alone (nineteen rooms tied: its alert names no room), fires
+// and is acknowledged; fusion restarts and the controller is still heard
+// the same way. The acknowledged drone alert continues (a held visit);
+// until 2026-12-05 it was resolved at the first tick and raised anew,
+// unacknowledged.
+func TestRestartHoldsUnlocatedDroneAlert(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	t0 := time.Unix(1_800_000_000, 0)
+	probs, tied := controllerTie()
+	rc := func(track string, i int) Location {
+		top := tied[(i*7)%len(tied)]
+		return Location{Track: track, Class: event.ClassRCFHSS, Link: event.LinkUnknown, Room: top, Prob: probs[top],
+			RoomProbs: probs, Pos: site.Point{X: 24, Y: 20}, At: t0.Add(time.Duration(i) * time.Second), FreqHz: 2.44e9,
+			Confidence: 0.9, Sensors: []string{"s5"}, Evidence: []string{fmt.Sprintf("%s-%d", track, i)}}
+	}
+	first, err := New(DefaultConfig(), demoSite(t), db, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, first, t0)
+	for i := 0; i <= 30; i++ {
+		if err := first.ObserveLocation(ctx, rc("rc-old", i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Tick(ctx, t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	act := first.Active()
+	if len(act) != 1 || act[0].State != event.AlertFiring || act[0].Room != "" {
+		t.Fatalf("before the restart %+v, want the drone alert firing in no room", act)
+	}
+	was := act[0]
+	if _, err := first.Ack(ctx, was.ID, "officer1", "drone team out", t0.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	second, err := New(DefaultConfig(), demoSite(t), db, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, second, t0.Add(35*time.Second))
+	for i := 35; i <= 60; i++ {
+		if i >= 40 {
+			if err := second.ObserveLocation(ctx, rc("rc-new", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := second.Tick(ctx, t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored, err := db.Alert(ctx, was.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.State != event.AlertFiring {
+		t.Errorf("the acknowledged drone alert is %s after the restart (%q), want it continued", stored.State, stored.Summary)
+	}
+	for _, a := range rec.got {
+		if a.ID != was.ID && a.State == event.AlertFiring {
+			t.Errorf("a new drone alert %s fired after the restart (ack %q): %s", a.ID, a.AckBy, a.Summary)
+			break
+		}
+	}
+}
