@@ -965,7 +965,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				}
 			}
 		}
-		if o := e.orphanFor(r, loc, probs, roomID, roomP, open); o != nil {
+		if o := e.orphanFor(r, loc, probs, roomID, topP, open); o != nil {
 			// An alert fusion's earlier run left open where this fix
 			// would open one (a new alert, or its track's pending alert
 			// moving there): the same phone, heard again after the
@@ -1599,8 +1599,9 @@ func (e *Engine) holdOrphan(al event.Alert, now time.Time) bool {
 // none) is continued by a new track's fix that names a room among its
 // alike rooms (alikeRooms of its stored room probabilities), or that
 // names none and whose alike rooms share one with them; an alert in a
-// room comes first. The most likely room wins, then the latest updated
-// alert.
+// room comes first, and a fix that names no room (roomID "", topP its
+// most likely room's real probability) continues none in a room. The
+// most likely room wins, then the latest updated alert.
 func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, roomID string, topP float64, open *alertState) *alertState {
 	if r.Kind == KindDrone || len(e.orphans) == 0 || open != nil && open.alert.Room == roomID {
 		return nil
@@ -1628,6 +1629,12 @@ func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, room
 				continue
 			}
 			p, room = -1, roomID // after any alert in a room
+		case roomID == "":
+			// A fix that locates no room says nothing of which room
+			// its phone is in: it continues no alert in a room. Until
+			// 2026-12-05 it did (any room at all likely), and another
+			// phone heard vaguely took over an acknowledged alert.
+			continue
 		case open == nil:
 			if p <= 0 || p < RoomHysteresis*topP {
 				continue

@@ -250,3 +250,79 @@ func TestRestartHoldsUnlocatedDroneAlert(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartVagueFixContinuesNoAlertInARoom: before a restart a phone's
+// alert fires, acknowledged, in B2-14. After it, another phone (Q) is first
+// heard vaguely (five cells B2-01..B2-05 alike at 19%, B2-14 at 0.5%: far
+// less than half as likely as the top), then clearly in B2-03; the phone
+// in B2-14 (P) is heard clearly from 42 s. The earlier alert should be
+// continued by P (its room at least half as likely as the fix's top
+// room), not by Q's vague fix: a fix that locates no room continues no
+// alert in a room. Until 2026-12-05 it did (its top probability taken
+// as 0, any room was likely enough): Q took over the acknowledged alert
+// and P raised a second, unacknowledged one in B2-14.
+func TestRestartVagueFixContinuesNoAlertInARoom(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	t0 := time.Unix(1_800_000_000, 0)
+	first, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, first, t0)
+	for s := 0; s <= 30; s++ {
+		if err := first.ObserveLocation(ctx, phoneFix("trk-old-P", map[string]float64{"B2-14": 0.8}, s, t0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	was := first.Active()[0]
+	if _, err := first.Ack(ctx, was.ID, "officer1", "searched", t0.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	second, err := New(DefaultConfig(), wing(t), db, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, second, t0.Add(35*time.Second))
+	for s := 35; s <= 60; s++ {
+		var locs []Location
+		switch {
+		case s == 40:
+			locs = append(locs, phoneFix("trk-new-Q", vagueCells(map[string]float64{"B2-14": 0.005}), s, t0))
+		case s > 40:
+			locs = append(locs, phoneFix("trk-new-Q", map[string]float64{"B2-03": 0.8}, s, t0))
+		}
+		if s >= 42 {
+			locs = append(locs, phoneFix("trk-new-P", map[string]float64{"B2-14": 0.8}, s, t0))
+		}
+		for _, loc := range locs {
+			if err := second.ObserveLocation(ctx, loc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := second.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found := false
+	for _, a := range second.Active() {
+		found = found || a.ID == was.ID
+		if a.ID == was.ID && a.Track != "trk-new-P" {
+			t.Errorf("earlier alert %s (B2-14, acknowledged) continued by %s, want trk-new-P", was.ID, a.Track)
+		}
+		if a.ID != was.ID && a.Room == "B2-14" {
+			t.Errorf("second alert %s in B2-14 (%s, track %s, ack %q) beside the acknowledged %s", a.ID, a.State, a.Track, a.AckBy, was.ID)
+		}
+	}
+	if !found {
+		t.Errorf("earlier alert %s (B2-14, acknowledged) no longer active", was.ID)
+	}
+}
