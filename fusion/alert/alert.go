@@ -971,15 +971,14 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			// moving there): the same phone, heard again after the
 			// restart. It continues, with its ID, acknowledgement and
 			// incident; a pending alert of the track is withdrawn for it.
-			if follow != nil {
-				follow.alert.Summary += "; continued as alert " + o.alert.ID + ", left open by fusion before its restart"
-				errs = append(errs, e.transition(ctx, follow, StateResolved, loc.At))
-				follow = nil
-			}
 			if o.alert.Room != "" {
 				roomID, roomP = o.alert.Room, probs[o.alert.Room]
 			}
 			errs = append(errs, e.adoptOrphan(ctx, o, alertKey(loc.Track, roomID), loc, probs))
+			if follow != nil {
+				errs = append(errs, e.continuedAs(ctx, follow, o, loc.At))
+				follow = nil
+			}
 			if o.alert.Room != roomID {
 				// It named no room: it takes the fix's, as a track's
 				// own alert in no room does, announced as a move.
@@ -1704,6 +1703,46 @@ func (e *Engine) adoptOrphan(ctx context.Context, o *alertState, key string, loc
 	}
 	e.incidents[inc.ID] = &inc
 	return nil
+}
+
+// continuedAs withdraws a, the open alert of this run of the track whose
+// fix continues o, an alert an earlier run left open (orphanFor,
+// adoptOrphan), at now: a resolves, its summary naming o. A firing a has
+// an incident; when a is its only alert, that incident joins o's (a and
+// its detections are added to it, a's incident becomes o's) and is
+// closed, by "fusion" with outcome "other" and a note naming o's: a case
+// of one phone is not left open with no live alert. Until 2026-12-05 it
+// was.
+func (e *Engine) continuedAs(ctx context.Context, a, o *alertState, now time.Time) error {
+	a.alert.Summary += "; continued as alert " + o.alert.ID + ", left open by fusion before its restart"
+	from, to := e.incidents[a.alert.Incident], e.incidents[o.alert.Incident]
+	var errs []error
+	if from != nil && to != nil && from != to && len(from.Alerts) == 1 && from.Alerts[0] == a.alert.ID {
+		to.Alerts = append(to.Alerts, a.alert.ID)
+		addDetections(to, from.Detections)
+		for _, rm := range from.Rooms {
+			if !slices.Contains(to.Rooms, rm) {
+				to.Rooms = append(to.Rooms, rm)
+			}
+		}
+		to.UpdatedNS = max(to.UpdatedNS, now.UnixNano())
+		note := fmt.Sprintf("merged into incident %s: its alert %s continued as alert %s, left open by fusion before its restart", to.ID, a.alert.ID, o.alert.ID)
+		wasOpen := from.State != store.IncidentClosed // staff may have closed it already: their closure stands
+		delete(e.incidents, from.ID)                  // no alert joins it any more
+		a.alert.Incident = to.ID
+		e.log.Info("incident merged: its alert continued an earlier run's", "incident", from.ID, "into", to.ID, "alert", a.alert.ID, "continued_as", o.alert.ID)
+		if e.store != nil && wasOpen {
+			if _, err := e.store.CloseIncident(ctx, from.ID, "fusion", "other", note, now); err != nil && !errors.Is(err, store.ErrClosed) {
+				errs = append(errs, fmt.Errorf("close incident %s merged into %s: %w", from.ID, to.ID, err))
+			}
+		}
+		if e.store != nil {
+			if err := e.store.UpsertIncident(ctx, *to); err != nil {
+				errs = append(errs, fmt.Errorf("store incident %s with merged alert %s: %w", to.ID, a.alert.ID, err))
+			}
+		}
+	}
+	return errors.Join(append(errs, e.transition(ctx, a, StateResolved, now))...)
 }
 
 // resolveOrphan resolves o, an alert an earlier run left open that no

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -324,5 +326,111 @@ func TestRestartVagueFixContinuesNoAlertInARoom(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("earlier alert %s (B2-14, acknowledged) no longer active", was.ID)
+	}
+}
+
+// TestRestartFiringUnlocatedAlertMergesIntoEarlier: after a restart that held
+// an acknowledged alert in B2-14, a phone is heard vaguely for 30 s (its
+// new alert fires in no room, critical, in an incident of its own), then
+// placed in B2-14, where the earlier alert continues. The firing alert
+// resolves, its summary naming the earlier one, and its incident (its
+// alert and detections) joins the earlier alert's, closed ("other", by
+// fusion, saying so). Until 2026-12-05 it resolved and left its incident
+// open with no live alert.
+func TestRestartFiringUnlocatedAlertMergesIntoEarlier(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	t0 := time.Unix(1_800_000_000, 0)
+	first, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, first, t0)
+	for s := 0; s <= 30; s++ {
+		if err := first.ObserveLocation(ctx, phoneFix("trk-old-P", map[string]float64{"B2-14": 0.8}, s, t0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	was := first.Active()[0]
+	if _, err := first.Ack(ctx, was.ID, "officer1", "searched", t0.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	second, err := New(DefaultConfig(), wing(t), db, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, second, t0.Add(35*time.Second))
+	for s := 35; s <= 80; s++ {
+		var loc Location
+		if s < 70 {
+			loc = phoneFix("trk-new-P", vagueCells(nil), s, t0)
+		} else {
+			loc = phoneFix("trk-new-P", map[string]float64{"B2-14": 0.8}, s, t0)
+		}
+		if s >= 40 {
+			if err := second.ObserveLocation(ctx, loc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := second.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range rec.got {
+		if a.ID != was.ID {
+			t.Logf("published %s %s room %q incident %s: %s", a.ID, a.State, a.Room, a.Incident, a.Summary)
+		}
+	}
+	for _, inc := range second.Incidents() {
+		live := false
+		for _, id := range inc.Alerts {
+			for _, a := range second.Active() {
+				if a.ID == id {
+					live = true
+				}
+			}
+		}
+		t.Logf("incident %s state %s rooms %v alerts %v live %v", inc.ID, inc.State, inc.Rooms, inc.Alerts, live)
+		if !live && inc.State == "open" {
+			t.Errorf("incident %s open with no live alert (its alert withdrawn into %s), detections %v", inc.ID, was.ID, inc.Detections)
+		}
+	}
+	act := second.Active()
+	if len(act) != 1 || act[0].ID != was.ID || act[0].Track != "trk-new-P" || act[0].AckBy != "officer1" {
+		t.Fatalf("active %+v, want only %s continued by trk-new-P, acknowledged", act, was.ID)
+	}
+	var merged *event.Alert
+	for _, a := range second.All() {
+		if a.ID != was.ID {
+			merged = &a
+		}
+	}
+	if merged == nil || merged.State != event.AlertResolved || !strings.Contains(merged.Summary, "continued as alert "+was.ID) {
+		t.Fatalf("the new run's alert %+v, want resolved, continued as %s", merged, was.ID)
+	}
+	into, err := db.Incident(ctx, was.Incident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(into.Alerts, merged.ID) || !slices.Contains(into.Detections, "trk-new-P-40") || !slices.Contains(into.Detections, "trk-new-P-75") {
+		t.Errorf("earlier alert's incident %s: alerts %v, detections %v: want %s and its detections from trk-new-P-40", into.ID, into.Alerts, into.Detections, merged.ID)
+	}
+	if merged.Incident != was.Incident {
+		t.Errorf("merged alert's incident %s, want %s", merged.Incident, was.Incident)
+	}
+	gone, err := db.Incident(ctx, "inc-"+merged.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gone.State != store.IncidentClosed || !strings.Contains(gone.Note, was.Incident) {
+		t.Errorf("the merged alert's own incident %s is %s (%q), want closed, naming %s", gone.ID, gone.State, gone.Note, was.Incident)
 	}
 }
