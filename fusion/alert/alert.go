@@ -2070,9 +2070,12 @@ func (e *Engine) trackIncident(a *alertState) *store.Incident {
 // droneSummary returns the summary of drone-drop incident inc: the links
 // heard from the drone (DroneWhat of each class its drone alerts heard,
 // in the order first heard) and its rooms, or, once a phone has joined,
-// the phone's latest room.
+// the phone's latest room. The links its summary names already stay
+// named, first (namedLinks): a visit fusion's earlier run left open,
+// continued after a restart, knows only the classes heard since, and
+// until 2026-12-05 its incident named only those.
 func (e *Engine) droneSummary(inc *store.Incident) string {
-	var links, phones []string
+	links, phones := namedLinks(inc.Summary), []string(nil)
 	for _, id := range inc.Alerts {
 		a := e.find(id)
 		if a == nil {
@@ -2101,6 +2104,27 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 		return fmt.Sprintf("drone, position unknown: %s heard", strings.Join(links, ", "))
 	}
 	return fmt.Sprintf("drone in %s: %s heard", strings.Join(inc.Rooms, ", "), strings.Join(links, ", "))
+}
+
+// namedLinks returns the drone links a drone-drop incident's summary
+// names, in its order, in droneSummary's wording ("drone in yard: DJI
+// DroneID telemetry, drone video link heard", "drone, position unknown:
+// drone remote control (pilot's controller) heard"); none for a summary
+// in other words (an alert's, a phone's). A link's words (DroneWhat of
+// its class, no frequency) hold no comma.
+func namedLinks(summary string) []string {
+	var rest string
+	switch {
+	case strings.HasPrefix(summary, "drone in "):
+		_, rest, _ = strings.Cut(summary, ": ")
+	case strings.HasPrefix(summary, "drone, position unknown: "):
+		rest = strings.TrimPrefix(summary, "drone, position unknown: ")
+	}
+	rest, ok := strings.CutSuffix(rest, " heard")
+	if !ok || rest == "" {
+		return nil
+	}
+	return strings.Split(rest, ", ")
 }
 
 // DroneWhat names what a drone-class emission is, for people, with its

@@ -434,3 +434,87 @@ func TestRestartFiringUnlocatedAlertMergesIntoEarlier(t *testing.T) {
 		t.Errorf("the merged alert's own incident %s is %s (%q), want closed, naming %s", gone.ID, gone.State, gone.Note, was.Incident)
 	}
 }
+
+// TestRestartDropIncidentKeepsLinks: before a restart a drone's
+// DroneID and video link were heard (its drop incident names both); after
+// it, the continued visit's first fix is its controller. The incident's
+// summary still names every link heard, the controller after them. Until
+// 2026-12-05 it named the controller alone (the visit held across the
+// restart knew none of the links heard before).
+func TestRestartDropIncidentKeepsLinks(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	t0 := time.Unix(1_800_000_000, 0)
+	fix := func(track, class string, i int) Location {
+		return Location{Track: track, Class: class, Link: event.LinkUnknown, Room: "yard", Prob: 0.9,
+			RoomProbs: map[string]float64{"yard": 0.9}, Pos: site.Point{X: 15, Y: -8}, At: t0.Add(time.Duration(i) * time.Second),
+			Sensors: []string{"s7", "s3"}, Evidence: []string{fmt.Sprintf("%s-%d", track, i)}}
+	}
+	first, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, first, t0)
+	for i := 0; i <= 20; i++ {
+		for _, loc := range []Location{fix("id", event.ClassDroneID, i), fix("vid", event.ClassDroneVideo, i)} {
+			if err := first.ObserveLocation(ctx, loc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := first.Tick(ctx, t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	incs := first.Incidents()
+	if len(incs) != 1 {
+		t.Fatalf("incidents %+v", incs)
+	}
+	before := incs[0].Summary
+	second, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, second, t0.Add(25*time.Second))
+	for i := 25; i <= 40; i++ {
+		if i >= 30 {
+			if err := second.ObserveLocation(ctx, fix("rc", event.ClassRCFHSS, i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := second.Tick(ctx, t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inc, err := db.Incident(ctx, incs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("before %q after %q", before, inc.Summary)
+	if want := "drone in yard: DJI DroneID telemetry, drone video link, drone remote control (pilot's controller) heard"; inc.Summary != want {
+		t.Errorf("after the restart the drop incident reads %q, was %q: want %q", inc.Summary, before, want)
+	}
+}
+
+// TestNamedLinks: the links a drop incident's summary names, in
+// droneSummary's wording only.
+func TestNamedLinks(t *testing.T) {
+	for _, tc := range []struct {
+		summary string
+		want    []string
+	}{
+		{"drone in yard, B2-16: DJI DroneID telemetry, drone video link heard", []string{"DJI DroneID telemetry", "drone video link"}},
+		{"drone, position unknown: drone remote control (pilot's controller) heard", []string{"drone remote control (pilot's controller)"}},
+		{"drone drop followed by unauthorised phone in B2-03", nil},
+		{"drone video link (5760 MHz) in cell B2-03, 99%", nil},
+		{"drone remote control (pilot's controller, 2.4 GHz band), position unknown: heard by s5 only, 19 rooms alike", nil},
+		{"", nil},
+	} {
+		if got := namedLinks(tc.summary); !slices.Equal(got, tc.want) {
+			t.Errorf("namedLinks(%q) = %q, want %q", tc.summary, got, tc.want)
+		}
+	}
+}
