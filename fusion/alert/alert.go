@@ -2070,12 +2070,13 @@ func (e *Engine) trackIncident(a *alertState) *store.Incident {
 // droneSummary returns the summary of drone-drop incident inc: the links
 // heard from the drone (DroneWhat of each class its drone alerts heard,
 // in the order first heard) and its rooms, or, once a phone has joined,
-// the phone's latest room. The links its summary names already stay
+// the phone's latest room (of its phones' alerts that name one; none
+// does: "position unknown"). The links its summary names already stay
 // named, first (namedLinks): a visit fusion's earlier run left open,
 // continued after a restart, knows only the classes heard since, and
 // until 2026-12-05 its incident named only those.
 func (e *Engine) droneSummary(inc *store.Incident) string {
-	links, phones := namedLinks(inc.Summary), []string(nil)
+	links, phones, phone := namedLinks(inc.Summary), []string(nil), false
 	for _, id := range inc.Alerts {
 		a := e.find(id)
 		if a == nil {
@@ -2083,7 +2084,10 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 		}
 		switch a.rule.Kind {
 		case KindUnauthorisedUplink:
-			phones = append(phones, a.alert.Room)
+			phone = true
+			if a.alert.Room != "" { // one in no room (locates) names none
+				phones = append(phones, a.alert.Room)
+			}
 		case KindDrone:
 			for _, c := range a.heard {
 				if w := DroneWhat(c, 0); !slices.Contains(links, w) {
@@ -2092,8 +2096,13 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 			}
 		}
 	}
-	if len(phones) > 0 {
+	switch {
+	case len(phones) > 0:
 		return fmt.Sprintf("drone drop followed by unauthorised phone in %s", phones[len(phones)-1])
+	case phone:
+		// Its phones' alerts named no room: until 2026-12-05 the
+		// summary read "… unauthorised phone in ".
+		return "drone drop followed by unauthorised phone, position unknown"
 	}
 	if len(links) == 0 {
 		return inc.Summary
