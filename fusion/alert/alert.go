@@ -2464,7 +2464,13 @@ func (e *Engine) ZoneStatus(zone string) string {
 		}
 	}
 	for _, a := range e.alerts {
-		if a.state == StateFiring && a.alert.Zone == zone && a.alert.Room != "" {
+		// A location alert, by its rule's kind, not by its room: one in
+		// no room ("position unknown") whose alike rooms share the zone
+		// has it too (unlocatedSummary), and until 2026-12-05 the zone
+		// read clear with it firing. A sensor's alert is no alert in
+		// the zone: its sensor's state says unknown above.
+		loc := a.rule != nil && (a.rule.Kind == KindUnauthorisedUplink || a.rule.Kind == KindDrone)
+		if loc && a.state == StateFiring && a.alert.Zone == zone {
 			return ZoneAlert
 		}
 	}

@@ -304,3 +304,27 @@ func TestPlaceMinProbSetsFloor(t *testing.T) {
 		})
 	}
 }
+
+// TestZoneStatusUnlocatedAlert: a critical phone alert firing in no room,
+// its alike cells all in wing-b (its Zone wing-b, docs: "the zone filter
+// finds it"); the zone's status reads alert. Until 2026-12-05 it read
+// clear: only an alert naming a room counted.
+func TestZoneStatusUnlocatedAlert(t *testing.T) {
+	e, _, t0 := onlineEngine(t)
+	ctx := context.Background()
+	for s := 0; s <= 30; s++ {
+		if err := e.ObserveLocation(ctx, phoneFix("trk-1", vagueCells(nil), s, t0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	act := e.Active()
+	if len(act) != 1 || act[0].State != event.AlertFiring || act[0].Zone != "wing-b" || act[0].Room != "" {
+		t.Fatalf("active %+v, want one firing alert in no room, zone wing-b", act)
+	}
+	if got := e.ZoneStatus("wing-b"); got != ZoneAlert {
+		t.Errorf("ZoneStatus(wing-b) = %q with %s firing there (%q), want %q", got, act[0].ID, act[0].Summary, ZoneAlert)
+	}
+}
