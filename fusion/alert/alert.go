@@ -714,13 +714,9 @@ func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mas
 }
 
 // TieTolerance is how close, as a share of the larger, two room
-// probabilities must be to tie. A weak fix ties rooms exactly but for
-// rounding: one sensor and no silences give every grid point whose range
-// the transmit-power bounds allow the same likelihood, so every room
-// wholly within that range the same probability (the demo's drone
-// controller, heard by s5 alone: twelve rooms at 4.42% each, equal to
-// 1e-12).
-const TieTolerance = 1e-9
+// probabilities must be to tie: store.TieTolerance, the store's and the
+// alerts' one rule (store.Places).
+const TieTolerance = store.TieTolerance
 
 // tied reports whether probability p ties with top, the larger.
 func tied(p, top float64) bool {
@@ -731,8 +727,8 @@ func tied(p, top float64) bool {
 // likely room for an alert to name that room: fusion's
 // Config.PlaceMinProb, below which it stores the fix's detections with
 // no room, so the alerts and the floor plan agree. The default is
-// store.DefaultPlaceMinProb; a negative value names a room at any
-// probability (ties still name none, locates).
+// store.DefaultPlaceMinProb; a negative value names a room of every fix,
+// as fusion then places every fix (store.Places).
 func (e *Engine) SetPlaceMinProb(p float64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -741,23 +737,16 @@ func (e *Engine) SetPlaceMinProb(p float64) {
 
 // locates reports whether a fix whose room probabilities are probs, its
 // most likely room of kinds topP likely, says which room of kinds its
-// emitter is in, so that its alert may name one: that room is at least
-// placeMinProb likely (below, fusion stores the fix's detections in no
-// room: thirty rooms at 3% say nothing of which), and it ties with no more
-// rooms than the summary names besides it (MaxRunnersUp; five cells at 20%
-// each cannot all be named, and naming three of them is a coin toss). A
-// fix that does not names no room: "position unknown" (unlocatedSummary).
+// emitter is in, so that its alert may name one: store.Places, fusion's
+// rule for storing a fix's detections in its room, over the rooms of
+// kinds. That room is at least placeMinProb likely (below, fusion stores
+// the fix's detections in no room: thirty rooms at 3% say nothing of
+// which), and it ties with no more rooms than the summary names besides
+// it (store.MaxPlacedTie, 1+MaxRunnersUp; five cells at 20% each cannot
+// all be named, and naming three of them is a coin toss). A fix that does
+// not names no room: "position unknown" (unlocatedSummary).
 func (e *Engine) locates(probs map[string]float64, kinds []string, topP float64) bool {
-	if topP < e.placeMinProb {
-		return false
-	}
-	n := 0
-	for id, p := range probs {
-		if tied(p, topP) && e.ofKinds(id, kinds) {
-			n++
-		}
-	}
-	return n <= 1+MaxRunnersUp
+	return store.Places(probs, topP, e.placeMinProb, func(id string) bool { return e.ofKinds(id, kinds) })
 }
 
 // alike returns the rooms of kinds in probs at least RunnerUpShare as

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // demoSite is the demo's standard wing (sensor/sim): two floors of cells,
@@ -326,5 +327,36 @@ func TestZoneStatusUnlocatedAlert(t *testing.T) {
 	}
 	if got := e.ZoneStatus("wing-b"); got != ZoneAlert {
 		t.Errorf("ZoneStatus(wing-b) = %q with %s firing there (%q), want %q", got, act[0].ID, act[0].Summary, ZoneAlert)
+	}
+}
+
+// TestPlacementAgreesWithStore: an alert names a room exactly when
+// fusion stores the fix's detections in it (store.Places): the ties it
+// allows are the rooms the summary names, and a negative floor names a
+// room of every fix, as fusion then places every fix.
+func TestPlacementAgreesWithStore(t *testing.T) {
+	if store.MaxPlacedTie != 1+MaxRunnersUp {
+		t.Errorf("store.MaxPlacedTie %d, want the alert's room and its MaxRunnersUp (%d)", store.MaxPlacedTie, MaxRunnersUp)
+	}
+	for _, tc := range []struct {
+		name     string
+		floor    float64
+		wantRoom string
+	}{
+		{"default", 0, ""},
+		{"negative: every fix", -1, "B2-01"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, rec, t0 := onlineEngine(t)
+			if tc.floor != 0 {
+				e.SetPlaceMinProb(tc.floor)
+			}
+			if err := e.ObserveLocation(context.Background(), phoneFix("t1", vagueCells(nil), 0, t0)); err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.got) != 1 || rec.got[0].Room != tc.wantRoom {
+				t.Errorf("published %+v, want one alert in %q", rec.got, tc.wantRoom)
+			}
+		})
 	}
 }
