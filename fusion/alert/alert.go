@@ -1461,6 +1461,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	if forgot {
 		e.forgetIncidents()
 	}
+	// The earlier run's alerts resolved or continued are held no longer
+	// (orphanFor prunes on a phone's fix only: a drone's stayed).
+	e.orphans = slices.DeleteFunc(e.orphans, func(o *alertState) bool { return o.due.IsZero() })
 	return errors.Join(errs...)
 }
 
@@ -1544,7 +1547,10 @@ func (e *Engine) holdOrphan(al event.Alert, now time.Time) bool {
 	if _, ok := e.site.Room(al.Room); !ok && al.Room != "" {
 		return false
 	}
-	last := time.Unix(0, al.UpdatedNS)
+	// A stored update after now (the earlier run's clock ahead) is taken
+	// as now: the alert resolves resolve_after after the restart, not
+	// after that time.
+	last := minTime(time.Unix(0, al.UpdatedNS), now)
 	a := &alertState{rule: r, alert: al, active: time.Unix(0, al.ActiveNS), lastSeen: last, state: StatePending,
 		due:  maxTime(last, now).Add(time.Duration(r.ResolveAfter)),
 		kept: len(al.Evidence), keptAt: last, announced: last, storedProb: al.Probability}

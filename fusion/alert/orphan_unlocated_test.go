@@ -518,3 +518,54 @@ func TestNamedLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartFutureStoredUpdate: an earlier run's open alert whose stored
+// update is an hour ahead (its clock was wrong) resolves resolve_after
+// after the restart, not an hour later, and, phone or drone, is no longer
+// held once resolved.
+func TestRestartFutureStoredUpdate(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Unix(1_800_000_000, 0)
+	for _, tc := range []struct {
+		rule, room, track, class string
+	}{
+		{"unauthorised-uplink-in-cell", "B2-14", "t", event.ClassLTE},
+		{"drone", "yard", "d", event.ClassDroneID},
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			al := event.Alert{Schema: event.SchemaVersion, ID: "a1", Site: "hmp-test", Rule: tc.rule, Severity: event.SeverityCritical,
+				State: event.AlertFiring, Room: tc.room, Track: tc.track, Class: tc.class, ActiveNS: t0.UnixNano(), UpdatedNS: t0.Add(time.Hour).UnixNano()}
+			if err := db.UpsertAlert(ctx, al); err != nil {
+				t.Fatal(err)
+			}
+			e, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			online(t, e, t0.Add(10*time.Second))
+			for s := 10; s <= 131; s++ {
+				if err := e.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+					t.Fatal(err)
+				}
+				if s == 10 && len(e.orphans) != 1 {
+					t.Fatalf("%d alerts held at the restart, want 1", len(e.orphans))
+				}
+			}
+			got, err := db.Alert(ctx, al.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State != event.AlertResolved {
+				t.Errorf("2m1s after the restart the held alert is %s, want resolved (resolve_after from the restart)", got.State)
+			}
+			if len(e.orphans) != 0 {
+				t.Errorf("%d alerts still held after resolving", len(e.orphans))
+			}
+		})
+	}
+}
