@@ -260,12 +260,22 @@ func checkTrackPrefix(p string) error {
 // emitter when they lie within radiusM plus both uncertainties: a phone heard
 // by one sensor is placed only roughly, and without the slack each of its
 // groups would start a track (and an alert) of its own. Across floors only
-// uncertain locations can match.
+// uncertain locations can match. A track unheard for longer than the
+// tracker's plain gap (held longer for its alert rules, gapFor) is
+// continued only by a located group near its located track.
 func (tr *tracker) match(g *group, floor string, pos site.Point, located bool, slackM float64) *track {
 	var best *track
 	bestD := math.Inf(1)
 	for _, t := range tr.tracks {
 		if !tr.carries(t, g) {
+			continue
+		}
+		if !(located && t.located) && g.start.Sub(t.lastSeen) > tr.gap {
+			// Held past the plain gap (gapFor: its alert rules'
+			// resolve_after) only for a fix near it: a group not
+			// located, or a track never located, says nothing of
+			// where, and until 2026-12-05 one every few minutes kept
+			// any held track of its channel alive site-wide.
 			continue
 		}
 		d := 0.0

@@ -130,8 +130,10 @@ type Config struct {
 	BorrowWindow time.Duration
 	// PlaceMinProb: a located emission's detections are stored in its most
 	// likely room (the heatmap's counts, the search list's recent activity)
-	// only when the fix gives that room at least this probability; a vaguer
-	// fix stores them with no room. Its location record keeps every room's
+	// only when the fix gives that room at least this probability and no
+	// more than store.MaxPlacedTie rooms tie for most likely (store.Places,
+	// the alert engine's rule for naming a room); a vaguer fix stores them
+	// with no room. Its location record keeps every room's
 	// probability, which is what alerts and the search list weigh. Default
 	// store.DefaultPlaceMinProb (0.1); negative places every fix. The
 	// dashboard must be given the same (dashboard.Deps.PlaceMinProb). A fix from one sensor that says little
@@ -759,10 +761,7 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	}
 	ids := make([]string, len(g.dets))
 	sensors := make([]string, len(g.dets))
-	placed, placedProb := room, prob // the room its detections are counted in
-	if prob < e.cfg.PlaceMinProb {
-		placed, placedProb = "", 0
-	}
+	placed, placedProb := placement(room, prob, res.RoomProbs(), e.cfg.PlaceMinProb) // the room its detections are counted in
 	for i, d := range g.dets {
 		ids[i] = d.ID
 		sensors[i] = d.Sensor
@@ -789,6 +788,19 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	return e.alerts.ObserveLocation(ctx, alert.Location{Track: tr.id, Class: g.class, Link: g.link, Room: room, Prob: prob,
 		RoomProbs: res.RoomProbs(), Pos: res.Pos, Authorised: authorised, Evidence: ids, At: g.start, Label: strongest.Label,
 		FreqHz: g.centerHz, Confidence: strongest.Confidence, Sensors: slices.Compact(slices.Clone(sensors))})
+}
+
+// placement returns the room a fix's detections are stored in, and its
+// probability: room, the fix's most likely (prob), when the fix places
+// its emitter there (store.Places, over every room: the rule by which the
+// alert engine names a room), else none ("", 0). Until 2026-12-05 fusion
+// placed a fix whatever its ties, and with four cells at 20% the heatmap
+// counted one while its alert said "position unknown".
+func placement(room string, prob float64, probs map[string]float64, minProb float64) (string, float64) {
+	if !store.Places(probs, prob, minProb, nil) {
+		return "", 0
+	}
+	return room, prob
 }
 
 // errNonFiniteFix marks a fix finiteFix refused.

@@ -91,3 +91,27 @@ func TestVagueFixIsNotPlaced(t *testing.T) {
 		}
 	}
 }
+
+// TestPlacementTies: fusion stores a fix's detections in its room by the
+// alert engine's rule (store.Places): not when more than three rooms tie
+// for most likely (four cells at 20%: the alert says "position unknown",
+// and until 2026-12-05 the heatmap counted the first of them), nor under
+// PlaceMinProb; a negative PlaceMinProb places every fix.
+func TestPlacementTies(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		probs    map[string]float64
+		minProb  float64
+		wantRoom string
+	}{
+		{"four cells at 20%", map[string]float64{"B2-01": 0.2, "B2-02": 0.2, "B2-03": 0.2, "B2-04": 0.2, "B2-05": 0.2}, 0.1, ""},
+		{"three cells at 30%", map[string]float64{"B2-01": 0.3, "B2-02": 0.3, "B2-03": 0.3, "B2-04": 0.1}, 0.1, "B2-01"},
+		{"one cell at 9%", map[string]float64{"B2-01": 0.09, "B2-02": 0.08}, 0.1, ""},
+		{"negative, four at 20%", map[string]float64{"B2-01": 0.2, "B2-02": 0.2, "B2-03": 0.2, "B2-04": 0.2, "B2-05": 0.2}, -1, "B2-01"},
+	} {
+		room, p := placement("B2-01", tc.probs["B2-01"], tc.probs, tc.minProb)
+		if room != tc.wantRoom || room == "" && p != 0 || room != "" && p != tc.probs[room] {
+			t.Errorf("%s: placed in %q at %v, want %q", tc.name, room, p, tc.wantRoom)
+		}
+	}
+}

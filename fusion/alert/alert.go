@@ -714,13 +714,9 @@ func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mas
 }
 
 // TieTolerance is how close, as a share of the larger, two room
-// probabilities must be to tie. A weak fix ties rooms exactly but for
-// rounding: one sensor and no silences give every grid point whose range
-// the transmit-power bounds allow the same likelihood, so every room
-// wholly within that range the same probability (the demo's drone
-// controller, heard by s5 alone: twelve rooms at 4.42% each, equal to
-// 1e-12).
-const TieTolerance = 1e-9
+// probabilities must be to tie: store.TieTolerance, the store's and the
+// alerts' one rule (store.Places).
+const TieTolerance = store.TieTolerance
 
 // tied reports whether probability p ties with top, the larger.
 func tied(p, top float64) bool {
@@ -731,8 +727,8 @@ func tied(p, top float64) bool {
 // likely room for an alert to name that room: fusion's
 // Config.PlaceMinProb, below which it stores the fix's detections with
 // no room, so the alerts and the floor plan agree. The default is
-// store.DefaultPlaceMinProb; a negative value names a room at any
-// probability (ties still name none, locates).
+// store.DefaultPlaceMinProb; a negative value names a room of every fix,
+// as fusion then places every fix (store.Places).
 func (e *Engine) SetPlaceMinProb(p float64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -741,23 +737,16 @@ func (e *Engine) SetPlaceMinProb(p float64) {
 
 // locates reports whether a fix whose room probabilities are probs, its
 // most likely room of kinds topP likely, says which room of kinds its
-// emitter is in, so that its alert may name one: that room is at least
-// placeMinProb likely (below, fusion stores the fix's detections in no
-// room: thirty rooms at 3% say nothing of which), and it ties with no more
-// rooms than the summary names besides it (MaxRunnersUp; five cells at 20%
-// each cannot all be named, and naming three of them is a coin toss). A
-// fix that does not names no room: "position unknown" (unlocatedSummary).
+// emitter is in, so that its alert may name one: store.Places, fusion's
+// rule for storing a fix's detections in its room, over the rooms of
+// kinds. That room is at least placeMinProb likely (below, fusion stores
+// the fix's detections in no room: thirty rooms at 3% say nothing of
+// which), and it ties with no more rooms than the summary names besides
+// it (store.MaxPlacedTie, 1+MaxRunnersUp; five cells at 20% each cannot
+// all be named, and naming three of them is a coin toss). A fix that does
+// not names no room: "position unknown" (unlocatedSummary).
 func (e *Engine) locates(probs map[string]float64, kinds []string, topP float64) bool {
-	if topP < e.placeMinProb {
-		return false
-	}
-	n := 0
-	for id, p := range probs {
-		if tied(p, topP) && e.ofKinds(id, kinds) {
-			n++
-		}
-	}
-	return n <= 1+MaxRunnersUp
+	return store.Places(probs, topP, e.placeMinProb, func(id string) bool { return e.ofKinds(id, kinds) })
 }
 
 // alike returns the rooms of kinds in probs at least RunnerUpShare as
@@ -965,19 +954,25 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				}
 			}
 		}
-		if o := e.orphanFor(r, loc, probs, roomID, roomP, open); o != nil {
+		if o := e.orphanFor(r, loc, probs, roomID, topP, open); o != nil {
 			// An alert fusion's earlier run left open where this fix
 			// would open one (a new alert, or its track's pending alert
 			// moving there): the same phone, heard again after the
 			// restart. It continues, with its ID, acknowledgement and
 			// incident; a pending alert of the track is withdrawn for it.
+			if o.alert.Room != "" {
+				roomID, roomP = o.alert.Room, probs[o.alert.Room]
+			}
+			errs = append(errs, e.adoptOrphan(ctx, o, alertKey(loc.Track, roomID), loc, probs))
 			if follow != nil {
-				follow.alert.Summary += "; continued as alert " + o.alert.ID + ", left open by fusion before its restart"
-				errs = append(errs, e.transition(ctx, follow, StateResolved, loc.At))
+				errs = append(errs, e.continuedAs(ctx, follow, o, loc.At))
 				follow = nil
 			}
-			roomID, roomP = o.alert.Room, probs[o.alert.Room]
-			errs = append(errs, e.adoptOrphan(ctx, o, alertKey(loc.Track, roomID), loc, probs))
+			if o.alert.Room != roomID {
+				// It named no room: it takes the fix's, as a track's
+				// own alert in no room does, announced as a move.
+				follow = o
+			}
 		}
 		room, _ := e.site.Room(roomID)
 		key := alertKey(loc.Track, roomID)
@@ -1466,6 +1461,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	if forgot {
 		e.forgetIncidents()
 	}
+	// The earlier run's alerts resolved or continued are held no longer
+	// (orphanFor prunes on a phone's fix only: a drone's stayed).
+	e.orphans = slices.DeleteFunc(e.orphans, func(o *alertState) bool { return o.due.IsZero() })
 	return errors.Join(errs...)
 }
 
@@ -1536,17 +1534,23 @@ func (e *Engine) takeOrphans(ctx context.Context, now time.Time) error {
 // is no sign the phone left, and a phone heard as the sensors come back
 // continues its alert. Resolving it at start made the control room
 // handle every phone still there again, as a new alert in a new
-// incident, without its acknowledgement and note. It reports false for
-// an alert of a rule this run lacks, or of a room the site model lacks.
+// incident, without its acknowledgement and note. An alert in no room
+// (its fixes located none, locates) is held too: its phone or drone,
+// heard as vaguely after the restart, continues it (orphanFor,
+// droneVisit). It reports false for an alert of a rule this run lacks,
+// or of a room the site model lacks.
 func (e *Engine) holdOrphan(al event.Alert, now time.Time) bool {
 	r := e.rule(al.Rule)
 	if r == nil || r.Kind != KindUnauthorisedUplink && r.Kind != KindDrone {
 		return false
 	}
-	if _, ok := e.site.Room(al.Room); !ok {
+	if _, ok := e.site.Room(al.Room); !ok && al.Room != "" {
 		return false
 	}
-	last := time.Unix(0, al.UpdatedNS)
+	// A stored update after now (the earlier run's clock ahead) is taken
+	// as now: the alert resolves resolve_after after the restart, not
+	// after that time.
+	last := minTime(time.Unix(0, al.UpdatedNS), now)
 	a := &alertState{rule: r, alert: al, active: time.Unix(0, al.ActiveNS), lastSeen: last, state: StatePending,
 		due:  maxTime(last, now).Add(time.Duration(r.ResolveAfter)),
 		kept: len(al.Evidence), keptAt: last, announced: last, storedProb: al.Probability}
@@ -1580,29 +1584,59 @@ func (e *Engine) holdOrphan(al event.Alert, now time.Time) bool {
 // loc's class, still awaiting a fix, in a room where loc would open an
 // alert. loc's track has none open (a new track: fusion keeps no track
 // across a restart), and the room is as likely, against the fix's most
-// likely room roomID (probability roomP), as a track's open alert needs
+// likely room roomID (probability topP), as a track's open alert needs
 // to keep its room (RoomHysteresis): a phone's first fixes, from the
 // first sensors to report, are often vague (the demo's L2-S02 handset
 // was first placed in L2-S01 at 13%). Or the track's open alert moves
 // to roomID (open, the track's open alert, is in another room), and the
-// earlier alert is there. The most likely room wins, then the latest
-// updated alert.
-func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, roomID string, roomP float64, open *alertState) *alertState {
+// earlier alert is there. An earlier alert in no room (its fixes located
+// none) is continued by a new track's fix that names a room among its
+// alike rooms (alikeRooms of its stored room probabilities), or that
+// names none and whose alike rooms share one with them; an alert in a
+// room comes first, and a fix that names no room (roomID "", topP its
+// most likely room's real probability) continues none in a room. The
+// most likely room wins, then the latest updated alert.
+func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, roomID string, topP float64, open *alertState) *alertState {
 	if r.Kind == KindDrone || len(e.orphans) == 0 || open != nil && open.alert.Room == roomID {
 		return nil
 	}
 	e.orphans = slices.DeleteFunc(e.orphans, func(o *alertState) bool { return o.due.IsZero() })
+	var fixAlike []string
+	if roomID == "" {
+		fixAlike = e.alikeRooms(probs, r.RoomKinds)
+	}
 	var best *alertState
 	bestP := 0.0
 	for _, o := range e.orphans {
 		if o.rule != r || o.alert.Class != loc.Class {
 			continue
 		}
-		p := probs[o.alert.Room]
-		if open == nil && (p <= 0 || p < RoomHysteresis*roomP) || open != nil && o.alert.Room != roomID {
+		p, room := probs[o.alert.Room], o.alert.Room
+		switch {
+		case o.alert.Room == "":
+			if open != nil {
+				continue
+			}
+			alike := e.alikeRooms(o.alert.RoomProbs, r.RoomKinds)
+			if roomID != "" && !slices.Contains(alike, roomID) ||
+				roomID == "" && !slices.ContainsFunc(fixAlike, func(id string) bool { return slices.Contains(alike, id) }) {
+				continue
+			}
+			p, room = -1, roomID // after any alert in a room
+		case roomID == "":
+			// A fix that locates no room says nothing of which room
+			// its phone is in: it continues no alert in a room. Until
+			// 2026-12-05 it did (any room at all likely), and another
+			// phone heard vaguely took over an acknowledged alert.
+			continue
+		case open == nil:
+			if p <= 0 || p < RoomHysteresis*topP {
+				continue
+			}
+		case o.alert.Room != roomID:
 			continue
 		}
-		if x := e.alerts[r.Name+"/"+alertKey(loc.Track, o.alert.Room)]; x != nil && x != o && x.state != StateResolved {
+		if x := e.alerts[r.Name+"/"+alertKey(loc.Track, room)]; x != nil && x != o && x.state != StateResolved {
 			continue // the track has an alert there already
 		}
 		if best == nil || p > bestP || p == bestP && (o.alert.UpdatedNS > best.alert.UpdatedNS ||
@@ -1611,6 +1645,25 @@ func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, room
 		}
 	}
 	return best
+}
+
+// alikeRooms returns the rooms of kinds in probs at least RunnerUpShare
+// as likely as the most likely of them: where a fix, or an alert, that
+// locates no room says its emitter may be (alike).
+func (e *Engine) alikeRooms(probs map[string]float64, kinds []string) []string {
+	topP := 0.0
+	for id, p := range probs {
+		if p > topP && e.ofKinds(id, kinds) {
+			topP = p
+		}
+	}
+	var ids []string
+	for id, p := range probs {
+		if topP > 0 && p >= RunnerUpShare*topP && e.ofKinds(id, kinds) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // adoptOrphan continues o, an alert an earlier run left open, with fix
@@ -1645,6 +1698,46 @@ func (e *Engine) adoptOrphan(ctx context.Context, o *alertState, key string, loc
 	}
 	e.incidents[inc.ID] = &inc
 	return nil
+}
+
+// continuedAs withdraws a, the open alert of this run of the track whose
+// fix continues o, an alert an earlier run left open (orphanFor,
+// adoptOrphan), at now: a resolves, its summary naming o. A firing a has
+// an incident; when a is its only alert, that incident joins o's (a and
+// its detections are added to it, a's incident becomes o's) and is
+// closed, by "fusion" with outcome "other" and a note naming o's: a case
+// of one phone is not left open with no live alert. Until 2026-12-05 it
+// was.
+func (e *Engine) continuedAs(ctx context.Context, a, o *alertState, now time.Time) error {
+	a.alert.Summary += "; continued as alert " + o.alert.ID + ", left open by fusion before its restart"
+	from, to := e.incidents[a.alert.Incident], e.incidents[o.alert.Incident]
+	var errs []error
+	if from != nil && to != nil && from != to && len(from.Alerts) == 1 && from.Alerts[0] == a.alert.ID {
+		to.Alerts = append(to.Alerts, a.alert.ID)
+		addDetections(to, from.Detections)
+		for _, rm := range from.Rooms {
+			if !slices.Contains(to.Rooms, rm) {
+				to.Rooms = append(to.Rooms, rm)
+			}
+		}
+		to.UpdatedNS = max(to.UpdatedNS, now.UnixNano())
+		note := fmt.Sprintf("merged into incident %s: its alert %s continued as alert %s, left open by fusion before its restart", to.ID, a.alert.ID, o.alert.ID)
+		wasOpen := from.State != store.IncidentClosed // staff may have closed it already: their closure stands
+		delete(e.incidents, from.ID)                  // no alert joins it any more
+		a.alert.Incident = to.ID
+		e.log.Info("incident merged: its alert continued an earlier run's", "incident", from.ID, "into", to.ID, "alert", a.alert.ID, "continued_as", o.alert.ID)
+		if e.store != nil && wasOpen {
+			if _, err := e.store.CloseIncident(ctx, from.ID, "fusion", "other", note, now); err != nil && !errors.Is(err, store.ErrClosed) {
+				errs = append(errs, fmt.Errorf("close incident %s merged into %s: %w", from.ID, to.ID, err))
+			}
+		}
+		if e.store != nil {
+			if err := e.store.UpsertIncident(ctx, *to); err != nil {
+				errs = append(errs, fmt.Errorf("store incident %s with merged alert %s: %w", to.ID, a.alert.ID, err))
+			}
+		}
+	}
+	return errors.Join(append(errs, e.transition(ctx, a, StateResolved, now))...)
 }
 
 // resolveOrphan resolves o, an alert an earlier run left open that no
@@ -1972,9 +2065,13 @@ func (e *Engine) trackIncident(a *alertState) *store.Incident {
 // droneSummary returns the summary of drone-drop incident inc: the links
 // heard from the drone (DroneWhat of each class its drone alerts heard,
 // in the order first heard) and its rooms, or, once a phone has joined,
-// the phone's latest room.
+// the phone's latest room (of its phones' alerts that name one; none
+// does: "position unknown"). The links its summary names already stay
+// named, first (namedLinks): a visit fusion's earlier run left open,
+// continued after a restart, knows only the classes heard since, and
+// until 2026-12-05 its incident named only those.
 func (e *Engine) droneSummary(inc *store.Incident) string {
-	var links, phones []string
+	links, phones, phone := namedLinks(inc.Summary), []string(nil), false
 	for _, id := range inc.Alerts {
 		a := e.find(id)
 		if a == nil {
@@ -1982,7 +2079,10 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 		}
 		switch a.rule.Kind {
 		case KindUnauthorisedUplink:
-			phones = append(phones, a.alert.Room)
+			phone = true
+			if a.alert.Room != "" { // one in no room (locates) names none
+				phones = append(phones, a.alert.Room)
+			}
 		case KindDrone:
 			for _, c := range a.heard {
 				if w := DroneWhat(c, 0); !slices.Contains(links, w) {
@@ -1991,8 +2091,13 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 			}
 		}
 	}
-	if len(phones) > 0 {
+	switch {
+	case len(phones) > 0:
 		return fmt.Sprintf("drone drop followed by unauthorised phone in %s", phones[len(phones)-1])
+	case phone:
+		// Its phones' alerts named no room: until 2026-12-05 the
+		// summary read "… unauthorised phone in ".
+		return "drone drop followed by unauthorised phone, position unknown"
 	}
 	if len(links) == 0 {
 		return inc.Summary
@@ -2003,6 +2108,27 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 		return fmt.Sprintf("drone, position unknown: %s heard", strings.Join(links, ", "))
 	}
 	return fmt.Sprintf("drone in %s: %s heard", strings.Join(inc.Rooms, ", "), strings.Join(links, ", "))
+}
+
+// namedLinks returns the drone links a drone-drop incident's summary
+// names, in its order, in droneSummary's wording ("drone in yard: DJI
+// DroneID telemetry, drone video link heard", "drone, position unknown:
+// drone remote control (pilot's controller) heard"); none for a summary
+// in other words (an alert's, a phone's). A link's words (DroneWhat of
+// its class, no frequency) hold no comma.
+func namedLinks(summary string) []string {
+	var rest string
+	switch {
+	case strings.HasPrefix(summary, "drone in "):
+		_, rest, _ = strings.Cut(summary, ": ")
+	case strings.HasPrefix(summary, "drone, position unknown: "):
+		rest = strings.TrimPrefix(summary, "drone, position unknown: ")
+	}
+	rest, ok := strings.CutSuffix(rest, " heard")
+	if !ok || rest == "" {
+		return nil
+	}
+	return strings.Split(rest, ", ")
 }
 
 // DroneWhat names what a drone-class emission is, for people, with its
@@ -2333,7 +2459,13 @@ func (e *Engine) ZoneStatus(zone string) string {
 		}
 	}
 	for _, a := range e.alerts {
-		if a.state == StateFiring && a.alert.Zone == zone && a.alert.Room != "" {
+		// A location alert, by its rule's kind, not by its room: one in
+		// no room ("position unknown") whose alike rooms share the zone
+		// has it too (unlocatedSummary), and until 2026-12-05 the zone
+		// read clear with it firing. A sensor's alert is no alert in
+		// the zone: its sensor's state says unknown above.
+		loc := a.rule != nil && (a.rule.Kind == KindUnauthorisedUplink || a.rule.Kind == KindDrone)
+		if loc && a.state == StateFiring && a.alert.Zone == zone {
 			return ZoneAlert
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // demoSite is the demo's standard wing (sensor/sim): two floors of cells,
@@ -296,6 +297,61 @@ func TestPlaceMinProbSetsFloor(t *testing.T) {
 			}
 			loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: "B2-14", Prob: 0.09, RoomProbs: probs, At: t0}
 			if err := e.ObserveLocation(context.Background(), loc); err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.got) != 1 || rec.got[0].Room != tc.wantRoom {
+				t.Errorf("published %+v, want one alert in %q", rec.got, tc.wantRoom)
+			}
+		})
+	}
+}
+
+// TestZoneStatusUnlocatedAlert: a critical phone alert firing in no room,
+// its alike cells all in wing-b (its Zone wing-b, docs: "the zone filter
+// finds it"); the zone's status reads alert. Until 2026-12-05 it read
+// clear: only an alert naming a room counted.
+func TestZoneStatusUnlocatedAlert(t *testing.T) {
+	e, _, t0 := onlineEngine(t)
+	ctx := context.Background()
+	for s := 0; s <= 30; s++ {
+		if err := e.ObserveLocation(ctx, phoneFix("trk-1", vagueCells(nil), s, t0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	act := e.Active()
+	if len(act) != 1 || act[0].State != event.AlertFiring || act[0].Zone != "wing-b" || act[0].Room != "" {
+		t.Fatalf("active %+v, want one firing alert in no room, zone wing-b", act)
+	}
+	if got := e.ZoneStatus("wing-b"); got != ZoneAlert {
+		t.Errorf("ZoneStatus(wing-b) = %q with %s firing there (%q), want %q", got, act[0].ID, act[0].Summary, ZoneAlert)
+	}
+}
+
+// TestPlacementAgreesWithStore: an alert names a room exactly when
+// fusion stores the fix's detections in it (store.Places): the ties it
+// allows are the rooms the summary names, and a negative floor names a
+// room of every fix, as fusion then places every fix.
+func TestPlacementAgreesWithStore(t *testing.T) {
+	if store.MaxPlacedTie != 1+MaxRunnersUp {
+		t.Errorf("store.MaxPlacedTie %d, want the alert's room and its MaxRunnersUp (%d)", store.MaxPlacedTie, MaxRunnersUp)
+	}
+	for _, tc := range []struct {
+		name     string
+		floor    float64
+		wantRoom string
+	}{
+		{"default", 0, ""},
+		{"negative: every fix", -1, "B2-01"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, rec, t0 := onlineEngine(t)
+			if tc.floor != 0 {
+				e.SetPlaceMinProb(tc.floor)
+			}
+			if err := e.ObserveLocation(context.Background(), phoneFix("t1", vagueCells(nil), 0, t0)); err != nil {
 				t.Fatal(err)
 			}
 			if len(rec.got) != 1 || rec.got[0].Room != tc.wantRoom {

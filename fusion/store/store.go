@@ -37,6 +37,48 @@ type DetectionRecord struct {
 // dashboard outlines no room for a fix below it.
 const DefaultPlaceMinProb = 0.1
 
+// TieTolerance is how close, as a share of the larger, two room
+// probabilities must be to tie. A weak fix ties rooms exactly but for
+// rounding: one sensor and no silences give every grid point whose range
+// the transmit-power bounds allow the same likelihood, so every room
+// wholly within that range the same probability (the demo's drone
+// controller, heard by s5 alone: twelve rooms at 4.42% each, equal to
+// 1e-12).
+const TieTolerance = 1e-9
+
+// MaxPlacedTie is how many rooms may tie for a fix's most likely (within
+// TieTolerance) for the fix to place its emitter in one of them (Places):
+// the alert's room and the two its summary names beside it
+// (alert.MaxRunnersUp). Five cells at 20% each cannot all be named, and
+// naming one is a coin toss.
+const MaxPlacedTie = 3
+
+// Places reports whether a fix whose room probabilities are probs, the
+// most likely of the rooms ofRoom accepts (nil: every room) topP likely,
+// places its emitter in that room: topP is at least minProb (negative:
+// every fix is placed), and no more than MaxPlacedTie rooms ofRoom
+// accepts tie with it. It is the one rule by which fusion stores a fix's
+// detections in its room (the heatmap and the search list count it
+// there) and the alert engine names a room (alert.Engine, with the rule's
+// room kinds); until 2026-12-05 fusion had no tie rule, and with four
+// cells at 20% the floor plan counted one while the alert said "position
+// unknown".
+func Places(probs map[string]float64, topP, minProb float64, ofRoom func(id string) bool) bool {
+	if minProb < 0 {
+		return true
+	}
+	if topP < minProb {
+		return false
+	}
+	n := 0
+	for id, p := range probs {
+		if p >= topP-TieTolerance*topP && (ofRoom == nil || ofRoom(id)) {
+			n++
+		}
+	}
+	return n <= MaxPlacedTie
+}
+
 // LocationRecord is one localisation of an emitter track.
 type LocationRecord struct {
 	Site       string             `json:"site"`
