@@ -40,9 +40,15 @@ func TestBrowserVagueFixNotOutlined(t *testing.T) {
 	ev.deps.Hub.PublishLocation(fix("trk-14", "a-101", 0.04, 7.5)) // the controller: dot drawn in a-103
 	ev.deps.Hub.PublishLocation(fix("trk-15", "a-103", 0.15, 7.5)) // below 0.2, above fusion's default 0.1
 	ev.deps.Hub.PublishLocation(fix("trk-16", "b-102", 0.2, 4.5))  // at the threshold: placed
+	// four rooms tied at 25%: above the threshold, but more than
+	// store.MaxPlacedTie alike (fusion's alert names none of them)
+	tie := fix("trk-17", "a-103", 0.25, 7.5)
+	tie.RoomProbs = map[string]float64{"a-101": 0.25, "a-103": 0.25, "b-101": 0.25, "b-102": 0.25}
+	ev.deps.Hub.PublishLocation(tie)
 	within(t, ctx, 5*time.Second, "the fixes drawn",
 		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="trk-14"]`)),
 		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="trk-15"]`)),
+		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="trk-17"]`)),
 		chromedp.WaitReady(chromedp.CSS(`polygon[data-room="b-102"].located`)),
 	)
 	shot(t, ctx, "vague-fix")
@@ -51,7 +57,7 @@ func TestBrowserVagueFixNotOutlined(t *testing.T) {
 	if err != nil || strings.Join(located, " ") != "a-102 b-102" {
 		t.Errorf("rooms outlined %v (%v), want a-102 and b-102 (the vague fixes outline none)", located, err)
 	}
-	for _, tr := range []string{"trk-14", "trk-15"} {
+	for _, tr := range []string{"trk-14", "trk-15", "trk-17"} {
 		title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#emitters g[data-track="`+tr+`"] title').textContent`))
 		if err != nil || !strings.Contains(title, "location uncertain") || strings.Contains(title, "a-10") || strings.Contains(title, " in ") {
 			t.Errorf("%s's tooltip %q (%v): want \"location uncertain\" and no room named", tr, title, err)

@@ -851,6 +851,13 @@ type siteResp struct {
 	// PlaceMinProb is Deps.PlaceMinProb: a fix whose most likely room has
 	// less is drawn without outlining or naming a room.
 	PlaceMinProb float64 `json:"place_min_prob"`
+	// PlaceMaxTie and PlaceTieTolerance are store.MaxPlacedTie and
+	// store.TieTolerance: a fix whose most likely room ties (within the
+	// tolerance, a share of it) with more rooms than PlaceMaxTie is drawn
+	// as vague too (store.Places: the rule fusion counts the heatmap and
+	// names alerts' rooms by).
+	PlaceMaxTie       int     `json:"place_max_tie"`
+	PlaceTieTolerance float64 `json:"place_tie_tolerance"`
 	// TrackMinutes is TrackWindow in minutes: the floor plan draws a track
 	// this long after its last fix.
 	TrackMinutes int `json:"track_minutes"`
@@ -860,7 +867,8 @@ func (s *server) getSite(c echo.Context) error {
 	if s.d.Site == nil {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
 	}
-	return c.JSON(http.StatusOK, siteResp{Site: s.d.Site, PlaceMinProb: s.d.PlaceMinProb, TrackMinutes: int(TrackWindow / time.Minute)})
+	return c.JSON(http.StatusOK, siteResp{Site: s.d.Site, PlaceMinProb: s.d.PlaceMinProb, PlaceMaxTie: store.MaxPlacedTie,
+		PlaceTieTolerance: store.TieTolerance, TrackMinutes: int(TrackWindow / time.Minute)})
 }
 
 func (s *server) floorSVG(c echo.Context) error {

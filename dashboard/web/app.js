@@ -663,10 +663,24 @@
   // holding a drawn track are outlined ("located"), unless mark is false (the
   // caller marks them once after many fixes). A fix whose most likely room
   // has less than the site's place_min_prob (fusion's PlaceMinProb, below
-  // which the heatmap does not count it either) is drawn as "location
-  // uncertain": no room outlined or named, for the room that won a near tie
-  // of many (a drone's controller outside the wall, 4% on each of twenty
-  // rooms) is no more where the target is than the others.
+  // which the heatmap does not count it either), or ties with more rooms
+  // than place_max_tie (placed), is drawn as "location uncertain": no room
+  // outlined or named, for the room that won a near tie of many (a drone's
+  // controller outside the wall, 4% on each of twenty rooms) is no more
+  // where the target is than the others.
+  // placed is fusion's rule (store.Places) for a fix l: its most likely
+  // room at least place_min_prob likely (a negative one places every fix)
+  // and tied with no more than place_max_tie rooms (four cells at 20%
+  // each: fusion counts none on the heatmap and its alert names none).
+  function placed(l) {
+    const min = st.site.place_min_prob;
+    if (min < 0) return true;
+    if (!(l.room_prob >= min)) return false;
+    const near = l.room_prob - (st.site.place_tie_tolerance || 0) * l.room_prob;
+    const ties = Object.values(l.room_probs || {}).filter((p) => p >= near).length;
+    return !(st.site.place_max_tie > 0) || ties <= st.site.place_max_tie;
+  }
+
   function onLocation(l, mark = true) {
     const svg = $('floor').querySelector('svg');
     if (!svg) return;
@@ -685,7 +699,7 @@
       g.append(e);
     }
     e.dataset.seq = st.fixSeq = (st.fixSeq || 0) + 1;
-    const vague = !(l.room_prob >= st.site.place_min_prob);
+    const vague = !placed(l);
     e.dataset.time = l.time_ns; e.dataset.room = vague ? '' : l.room; e.dataset.target = l.target ? '1' : '0';
     e.classList.toggle('vague', vague);
     const [ell, dot, , age] = e.children, y = yf - l.y_m;
