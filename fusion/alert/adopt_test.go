@@ -58,25 +58,9 @@ func TestRestartContinuesPhoneAlert(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
+			db := alertDB(t)
 			t0 := time.Unix(1_800_000_000, 0)
-			first, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			online(t, first, t0)
-			for s := 0; s <= 30; s++ {
-				if err := first.ObserveLocation(ctx, phone("trk-old-1", "B2-14", nil, s, t0)); err != nil {
-					t.Fatal(err)
-				}
-				if err := first.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
-					t.Fatal(err)
-				}
-			}
+			first := runFirst(t, db, wing(t), t0, func(s int) Location { return phone("trk-old-1", "B2-14", nil, s, t0) })
 			act := first.Active()
 			if len(act) != 1 || act[0].State != event.AlertFiring || act[0].Incident == "" {
 				t.Fatalf("before the restart %+v, want one alert firing in an incident", act)

@@ -27,6 +27,40 @@ func vagueCells(extra map[string]float64) map[string]float64 {
 // phoneFix returns fix s (seconds after t0) of LTE phone track, heard
 // by s3 alone, whose room probabilities are probs; its room is their
 // most likely (ties by ID).
+// alertDB opens an SQLite alert store in the test's folder, closed when
+// the test ends: the store a restart test's two engines share.
+func alertDB(t *testing.T) *store.SQLite {
+	t.Helper()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// runFirst is the run before a restart: an alert engine for s over db,
+// its sensors online at t0, given fix(i) and a tick at each second i from
+// 0 to 30.
+func runFirst(t *testing.T, db *store.SQLite, s *site.Site, t0 time.Time, fix func(i int) Location) *Engine {
+	t.Helper()
+	ctx := context.Background()
+	first, err := New(DefaultConfig(), s, db, &recorder{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online(t, first, t0)
+	for i := 0; i <= 30; i++ {
+		if err := first.ObserveLocation(ctx, fix(i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Tick(ctx, t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return first
+}
+
 func phoneFix(track string, probs map[string]float64, s int, t0 time.Time) Location {
 	room, p := "", 0.0
 	for id, q := range probs {
@@ -46,25 +80,9 @@ func phoneFix(track string, probs map[string]float64, s int, t0 time.Time) Locat
 // 2026-12-05 it was resolved at the first tick and raised again.
 func TestRestartHoldsUnlocatedPhoneAlert(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := alertDB(t)
 	t0 := time.Unix(1_800_000_000, 0)
-	first, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	online(t, first, t0)
-	for s := 0; s <= 30; s++ {
-		if err := first.ObserveLocation(ctx, phoneFix("trk-old-1", vagueCells(nil), s, t0)); err != nil {
-			t.Fatal(err)
-		}
-		if err := first.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	first := runFirst(t, db, wing(t), t0, func(s int) Location { return phoneFix("trk-old-1", vagueCells(nil), s, t0) })
 	act := first.Active()
 	if len(act) != 1 || act[0].State != event.AlertFiring || act[0].Room != "" {
 		t.Fatalf("before the restart %+v, want one alert firing in no room", act)
@@ -124,25 +142,9 @@ func TestRestartUnlocatedPhoneAlertTakesPlacedRoom(t *testing.T) {
 	} {
 		t.Run(tc.room, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
+			db := alertDB(t)
 			t0 := time.Unix(1_800_000_000, 0)
-			first, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			online(t, first, t0)
-			for s := 0; s <= 30; s++ {
-				if err := first.ObserveLocation(ctx, phoneFix("trk-old-1", vagueCells(nil), s, t0)); err != nil {
-					t.Fatal(err)
-				}
-				if err := first.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
-					t.Fatal(err)
-				}
-			}
+			first := runFirst(t, db, wing(t), t0, func(s int) Location { return phoneFix("trk-old-1", vagueCells(nil), s, t0) })
 			was := first.Active()[0]
 			if _, err := first.Ack(ctx, was.ID, "officer1", "wing searched", t0.Add(30*time.Second)); err != nil {
 				t.Fatal(err)
@@ -265,25 +267,9 @@ func TestRestartHoldsUnlocatedDroneAlert(t *testing.T) {
 // and P raised a second, unacknowledged one in B2-14.
 func TestRestartVagueFixContinuesNoAlertInARoom(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := alertDB(t)
 	t0 := time.Unix(1_800_000_000, 0)
-	first, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	online(t, first, t0)
-	for s := 0; s <= 30; s++ {
-		if err := first.ObserveLocation(ctx, phoneFix("trk-old-P", map[string]float64{"B2-14": 0.8}, s, t0)); err != nil {
-			t.Fatal(err)
-		}
-		if err := first.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	first := runFirst(t, db, wing(t), t0, func(s int) Location { return phoneFix("trk-old-P", map[string]float64{"B2-14": 0.8}, s, t0) })
 	was := first.Active()[0]
 	if _, err := first.Ack(ctx, was.ID, "officer1", "searched", t0.Add(30*time.Second)); err != nil {
 		t.Fatal(err)
@@ -339,25 +325,9 @@ func TestRestartVagueFixContinuesNoAlertInARoom(t *testing.T) {
 // open with no live alert.
 func TestRestartFiringUnlocatedAlertMergesIntoEarlier(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := alertDB(t)
 	t0 := time.Unix(1_800_000_000, 0)
-	first, err := New(DefaultConfig(), wing(t), db, &recorder{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	online(t, first, t0)
-	for s := 0; s <= 30; s++ {
-		if err := first.ObserveLocation(ctx, phoneFix("trk-old-P", map[string]float64{"B2-14": 0.8}, s, t0)); err != nil {
-			t.Fatal(err)
-		}
-		if err := first.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	first := runFirst(t, db, wing(t), t0, func(s int) Location { return phoneFix("trk-old-P", map[string]float64{"B2-14": 0.8}, s, t0) })
 	was := first.Active()[0]
 	if _, err := first.Ack(ctx, was.ID, "officer1", "searched", t0.Add(30*time.Second)); err != nil {
 		t.Fatal(err)
