@@ -392,10 +392,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 
 	url := "http://" + ln.Addr().String()
-	dbPath := filepath.Join(dir, "rfwarden.db")
-	if abs, err := filepath.Abs(dbPath); err == nil {
-		dbPath = abs
-	}
 	fmt.Fprintf(stdout, `rfwarden demo: simulated wing %q with %d sensors, seed %d, speed %gx
   dashboard  %s   (%s)
   broker     %s
@@ -403,7 +399,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
   sim clock  starts %s%s
 Watch the Alerts page: an illicit phone in a cell, then a drone at the perimeter
 and a new phone inside (one drone-drop incident), and sensor %s going offline.
-`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created, dbPath), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir), o.offline)
+`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir), o.offline)
 	started = true
 	if ready != nil {
 		ready(demoInfo{URL: url, User: "admin", Password: password, Broker: brokerURL, Site: st.ID, Start: start,
@@ -614,9 +610,10 @@ func demoUsersOptions(now func() time.Time, speed float64) dashboard.UsersOption
 
 // demoLoginNote is the banner's login: the admin password EnsureAdmin
 // made, or, when the state folder already has an admin (a second demo on
-// the same --dir), how to set a new password, since the old one is not
-// kept anywhere to print.
-func demoLoginNote(password string, created bool, dbPath string) string {
+// the same --dir), the new password --new-admin-password gave it, or
+// else that its password is unchanged and how to be given a new one,
+// since the old one is kept nowhere to print.
+func demoLoginNote(password string, created bool) string {
 	switch {
 	case created:
 		return "log in as admin / " + password + " (the demo's own account: no password change asked)"
@@ -650,21 +647,6 @@ func demoContinueNote(stored time.Time, dir string) string {
 		return ""
 	}
 	return ", continuing after " + stored.UTC().Format(time.RFC3339Nano) + " stored in " + dir
-}
-
-// shellQuote returns s as one word of a POSIX shell command line.
-func shellQuote(s string) string {
-	safe := s != ""
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_./:=@%+,-", c)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // demoTrackPrefix names the demo's fusion run in its track IDs

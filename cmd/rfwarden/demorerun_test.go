@@ -1,19 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/site"
-	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/sensor/sim"
 )
 
@@ -54,12 +47,11 @@ func TestDemoTrackPrefix(t *testing.T) {
 
 // TestDemoLoginNote: the banner's login. A second demo on the same --dir
 // found the admin made by the first and printed "log in as admin / " with
-// no password; it now says the account exists, its password is unchanged,
-// and the command that sets a new one, which works as printed.
+// no password; it then said to run `rfwarden users reset-password`, which
+// stamps the wall clock (the next demo continued 11 months ahead). It now
+// says the account exists and its password is unchanged, and with
+// --new-admin-password prints the new one (TestDemoRerunSameDir runs it).
 func TestDemoLoginNote(t *testing.T) {
-	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "state with space")
-	dbPath := filepath.Join(dir, "rfwarden.db")
 	tests := []struct {
 		name     string
 		password string
@@ -67,80 +59,14 @@ func TestDemoLoginNote(t *testing.T) {
 		want     string
 	}{
 		{"first run", "5mwWrQEGMZVvIvQVcTpq", true, "log in as admin / 5mwWrQEGMZVvIvQVcTpq (the demo's own account: no password change asked)"},
-		{"admin exists", "", false, "log in as admin: existing account; password unchanged — `rfwarden users --db '" + dbPath + "' reset-password admin` to set a new one"},
+		{"admin exists", "", false, "log in as admin: existing account; password unchanged — run the demo with --new-admin-password to be given a new one"},
+		{"admin exists, --new-admin-password", "Qx7kLm2Np9Rs4Tv6Wy8Z", false, "log in as admin / Qx7kLm2Np9Rs4Tv6Wy8Z (a new password for the folder's admin, --new-admin-password: change asked at first login)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := demoLoginNote(tt.password, tt.created, dbPath)
-			if got != tt.want {
+			if got := demoLoginNote(tt.password, tt.created); got != tt.want {
 				t.Errorf("got  %q\nwant %q", got, tt.want)
 			}
 		})
 	}
-
-	// The printed command resets the password of the demo's admin.
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenSQLite(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, created, err := users.EnsureAdmin(ctx, dashboard.AdminOptions{}); err != nil || !created {
-		t.Fatalf("first EnsureAdmin: created %v, %v", created, err)
-	}
-	pw, created, err := users.EnsureAdmin(ctx, dashboard.AdminOptions{})
-	if err != nil || created {
-		t.Fatalf("second EnsureAdmin: created %v, %v", created, err)
-	}
-	db.Close()
-	cmd := regexp.MustCompile("`([^`]*)`").FindStringSubmatch(demoLoginNote(pw, created, dbPath))
-	if cmd == nil {
-		t.Fatalf("no command in %q", demoLoginNote(pw, created, dbPath))
-	}
-	args := shellWords(t, cmd[1])
-	if len(args) < 2 || args[0] != "rfwarden" || args[1] != "users" {
-		t.Fatalf("command %q: want rfwarden users ...", cmd[1])
-	}
-	var out, errb bytes.Buffer
-	if err := cmdUsers(ctx, args[2:], &out, &errb); err != nil {
-		t.Fatalf("%s: %v\n%s", cmd[1], err, errb.String())
-	}
-	if !strings.Contains(out.String(), "new password of admin: ") {
-		t.Errorf("%s printed %q, want admin's new password", cmd[1], out.String())
-	}
-}
-
-// shellWords splits s as a POSIX shell would split words with single
-// quotes, the only quoting demoLoginNote uses.
-func shellWords(t *testing.T, s string) []string {
-	t.Helper()
-	var words []string
-	var cur strings.Builder
-	in, quoted := false, false
-	for _, c := range s {
-		switch {
-		case c == '\'':
-			in, quoted = !in, true
-		case c == ' ' && !in:
-			if cur.Len() > 0 || quoted {
-				words = append(words, cur.String())
-			}
-			cur.Reset()
-			quoted = false
-		default:
-			cur.WriteRune(c)
-		}
-	}
-	if in {
-		t.Fatalf("unbalanced quote in %q", s)
-	}
-	if cur.Len() > 0 || quoted {
-		words = append(words, cur.String())
-	}
-	return words
 }
