@@ -707,20 +707,10 @@ func (e *Engine) kindMass(loc Location, kinds []string) (best string, bestP, mas
 			best, bestP = id, p
 		}
 	}
-	if p, ok := probs[loc.Room]; ok && loc.Room != best && tied(p, bestP) && e.ofKinds(loc.Room, kinds) {
+	if p, ok := probs[loc.Room]; ok && loc.Room != best && store.Tied(p, bestP) && e.ofKinds(loc.Room, kinds) {
 		best, bestP = loc.Room, p
 	}
 	return best, bestP, mass
-}
-
-// TieTolerance is how close, as a share of the larger, two room
-// probabilities must be to tie: store.TieTolerance, the store's and the
-// alerts' one rule (store.Places).
-const TieTolerance = store.TieTolerance
-
-// tied reports whether probability p ties with top, the larger.
-func tied(p, top float64) bool {
-	return p >= top-TieTolerance*top
 }
 
 // SetPlaceMinProb sets the least probability a fix must give its most

@@ -46,6 +46,12 @@ const DefaultPlaceMinProb = 0.1
 // 1e-12).
 const TieTolerance = 1e-9
 
+// Tied reports whether room probability p ties with top, the larger:
+// within TieTolerance of it, as a share of top.
+func Tied(p, top float64) bool {
+	return p >= top-TieTolerance*top
+}
+
 // MaxPlacedTie is how many rooms may tie for a fix's most likely (within
 // TieTolerance) for the fix to place its emitter in one of them (Places):
 // the alert's room and the two its summary names beside it
@@ -72,7 +78,7 @@ func Places(probs map[string]float64, topP, minProb float64, ofRoom func(id stri
 	}
 	n := 0
 	for id, p := range probs {
-		if p >= topP-TieTolerance*topP && (ofRoom == nil || ofRoom(id)) {
+		if Tied(p, topP) && (ofRoom == nil || ofRoom(id)) {
 			n++
 		}
 	}
