@@ -739,23 +739,18 @@ func (e *Engine) locates(probs map[string]float64, kinds []string, topP float64)
 	return store.Places(probs, topP, e.placeMinProb, func(id string) bool { return e.ofKinds(id, kinds) })
 }
 
-// alike returns the rooms of kinds in probs at least RunnerUpShare as
-// likely as topP, the most likely's probability (the share at which a
-// summary names a room beside the top one), and their zones, in the
+// alike returns how many rooms of kinds in probs are alike with topP,
+// the most likely's probability (roomsAlike), and their zones, in the
 // site's order of rooms: where a fix that locates nothing says its
 // emitter may be.
 func (e *Engine) alike(probs map[string]float64, kinds []string, topP float64) (n int, zones []string) {
+	ids := e.roomsAlike(probs, kinds, topP)
 	for _, rm := range e.site.Rooms {
-		p, ok := probs[rm.ID]
-		if !ok || p < RunnerUpShare*topP || !e.ofKinds(rm.ID, kinds) {
-			continue
-		}
-		n++
-		if rm.Zone != "" && !slices.Contains(zones, rm.Zone) {
+		if rm.Zone != "" && slices.Contains(ids, rm.ID) && !slices.Contains(zones, rm.Zone) {
 			zones = append(zones, rm.Zone)
 		}
 	}
-	return n, zones
+	return len(ids), zones
 }
 
 // unlocatedSummary returns the summary of an alert of rule r on fix loc
@@ -1637,9 +1632,9 @@ func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, room
 	return best
 }
 
-// alikeRooms returns the rooms of kinds in probs at least RunnerUpShare
-// as likely as the most likely of them: where a fix, or an alert, that
-// locates no room says its emitter may be (alike).
+// alikeRooms returns the rooms of kinds in probs alike with the most
+// likely of them (roomsAlike): where a fix, or an alert, that locates no
+// room says its emitter may be.
 func (e *Engine) alikeRooms(probs map[string]float64, kinds []string) []string {
 	topP := 0.0
 	for id, p := range probs {
@@ -1647,9 +1642,19 @@ func (e *Engine) alikeRooms(probs map[string]float64, kinds []string) []string {
 			topP = p
 		}
 	}
+	if topP == 0 {
+		return nil
+	}
+	return e.roomsAlike(probs, kinds, topP)
+}
+
+// roomsAlike returns the rooms of kinds in probs at least RunnerUpShare
+// as likely as topP, the most likely's probability: the share at which a
+// summary names a room beside the top one (alike, alikeRooms).
+func (e *Engine) roomsAlike(probs map[string]float64, kinds []string, topP float64) []string {
 	var ids []string
 	for id, p := range probs {
-		if topP > 0 && p >= RunnerUpShare*topP && e.ofKinds(id, kinds) {
+		if p >= RunnerUpShare*topP && e.ofKinds(id, kinds) {
 			ids = append(ids, id)
 		}
 	}
