@@ -437,6 +437,16 @@ func alertKey(track, room string) string {
 // open at once is keyed droneVisitKey + "/n" (visitKey).
 const droneVisitKey = "visit"
 
+// freeVisit returns the key of drone rule r's first visit slot
+// (visitKey) holding no open alert.
+func (e *Engine) freeVisit(r *Rule) string {
+	for n := 1; ; n++ {
+		if a := e.alerts[r.Name+"/"+visitKey(n)]; a == nil || a.state == StateResolved {
+			return visitKey(n)
+		}
+	}
+}
+
 // visitKey returns the key of a drone rule's n-th visit slot (n from 1):
 // "visit", "visit/2", "visit/3".
 func visitKey(n int) string {
@@ -501,16 +511,12 @@ func (e *Engine) droneVisit(r *Rule, loc Location) string {
 	case unplaced != nil:
 		return unplaced.key
 	}
-	for n := 1; ; n++ {
-		k := visitKey(n)
-		if a := e.alerts[r.Name+"/"+k]; a == nil || a.state == StateResolved {
-			if n > 1 {
-				e.log.Info("drone heard beyond every open visit: a visit of its own", "rule", r.Name, "key", k, "track", loc.Track,
-					"room", loc.Room, "nearest_m", math.Round(nearestM), "visit_separation_m", r.VisitSeparationM)
-			}
-			return k
-		}
+	k := e.freeVisit(r)
+	if k != visitKey(1) {
+		e.log.Info("drone heard beyond every open visit: a visit of its own", "rule", r.Name, "key", k, "track", loc.Track,
+			"room", loc.Room, "nearest_m", math.Round(nearestM), "visit_separation_m", r.VisitSeparationM)
 	}
+	return k
 }
 
 // preferUnplaced reports whether drone visit v, with no live link, is a
@@ -1546,12 +1552,7 @@ func (e *Engine) holdOrphan(al event.Alert, now time.Time) bool {
 	}
 	switch {
 	case r.Kind == KindDrone:
-		for n := 1; ; n++ {
-			if o := e.alerts[r.Name+"/"+visitKey(n)]; o == nil || o.state == StateResolved {
-				a.key = visitKey(n)
-				break
-			}
-		}
+		a.key = e.freeVisit(r)
 	case al.Track != "" && e.alerts[r.Name+"/"+alertKey(al.Track, al.Room)] == nil:
 		a.key = alertKey(al.Track, al.Room)
 	default:
