@@ -584,8 +584,9 @@ func fixHeads(t *testing.T, ts store.TimeSeries) {
 	classes := [][2]string{{event.ClassLTE, event.LinkUplink}, {event.ClassLTE, event.LinkDownlink}, {event.ClassDroneID, event.LinkUnknown}, {event.ClassWiFi, event.LinkUnknown}}
 	for i := range 24 {
 		cl := classes[i%len(classes)]
-		l := store.LocationRecord{Site: "site1", Track: fmt.Sprintf("t%d", i%5), Class: cl[0], Link: cl[1],
-			TimeNS: Base.Add(time.Duration(i/2) * time.Second).UnixNano(), // two a second
+		// two a second
+		at := Base.Add(time.Duration(i/2) * time.Second).UnixNano()
+		l := store.LocationRecord{Site: "site1", Track: fmt.Sprintf("t%d", i%5), Class: cl[0], Link: cl[1], TimeNS: at,
 			Floor: "f1", Room: fmt.Sprintf("R%d", i%3), RoomProb: 0.5, RoomProbs: map[string]float64{fmt.Sprintf("R%d", i%3): 0.5, "R9": 0.25},
 			XM: float64(i), YM: 1, Sensors: []string{"s1"}, Authorised: i%3 == 0}
 		if i%7 == 0 {
