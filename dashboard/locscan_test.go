@@ -22,14 +22,15 @@ import (
 // fixMix returns n fixes of site hmp1 in the TrackWindow before testNow,
 // seeded: staff radios (authorised Wi-Fi, a phone that turns authorised
 // mid-way and one authorised on and off), phones on the uplink and the mast's downlink,
-// drones, unauthorised Wi-Fi, and fixes of no track, each giving 30 rooms
-// (the test site's and others) a probability, as a busy wing's fixes do.
+// drones, unauthorised Wi-Fi, and fixes of no track, each giving rooms
+// rooms (the test site's 8 and others) a probability, as a busy wing's
+// fixes do.
 // Several share an instant.
-func fixMix(n int, seed uint64) []store.LocationRecord {
+func fixMix(n, rooms int, seed uint64) []store.LocationRecord {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	rooms := []string{"a-101", "a-102", "a-103", "land-a", "b-101", "b-102", "yard", "outside"}
-	for i := len(rooms); i < 30; i++ {
-		rooms = append(rooms, fmt.Sprintf("r-%02d", i))
+	ids := []string{"a-101", "a-102", "a-103", "land-a", "b-101", "b-102", "yard", "outside"}
+	for i := len(ids); i < rooms; i++ {
+		ids = append(ids, fmt.Sprintf("r-%02d", i))
 	}
 	type kind struct {
 		class, link string
@@ -66,13 +67,13 @@ func fixMix(n int, seed uint64) []store.LocationRecord {
 		}
 		probs := map[string]float64{}
 		total := 0.0
-		for _, r := range rooms {
+		for _, r := range ids {
 			p := rng.Float64() * rng.Float64()
 			probs[r] = p
 			total += p
 		}
 		top, topP := "", 0.0
-		for _, r := range rooms {
+		for _, r := range ids {
 			probs[r] /= total
 			if probs[r] > topP {
 				top, topP = r, probs[r]
@@ -89,8 +90,8 @@ func fixMix(n int, seed uint64) []store.LocationRecord {
 	return out
 }
 
-// fixEnv is a dashboard over a real SQLite store holding fixMix(n, seed).
-func fixEnv(tb testing.TB, n int, seed uint64) (*env, *store.SQLite) {
+// fixEnv is a dashboard over a real SQLite store holding fixMix(n, rooms, seed).
+func fixEnv(tb testing.TB, n, rooms int, seed uint64) (*env, *store.SQLite) {
 	tb.Helper()
 	ev := newEnv(tb)
 	db, err := store.OpenSQLite(filepath.Join(tb.TempDir(), "rfw.db"))
@@ -98,7 +99,7 @@ func fixEnv(tb testing.TB, n int, seed uint64) (*env, *store.SQLite) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	if err := db.WriteLocations(context.Background(), fixMix(n, seed)); err != nil {
+	if err := db.WriteLocations(context.Background(), fixMix(n, rooms, seed)); err != nil {
 		tb.Fatal(err)
 	}
 	ev.deps.TimeSeries = db
@@ -111,7 +112,7 @@ func fixEnv(tb testing.TB, n int, seed uint64) (*env, *store.SQLite) {
 // reads of the stored fixes, up to MaxLocationScan of them.
 func BenchmarkLocationsRead(b *testing.B) {
 	for _, n := range []int{2_000, 20_000} {
-		ev, _ := fixEnv(b, n, 1)
+		ev, _ := fixEnv(b, n, 30, 1)
 		var tick time.Duration // 0 or SearchReuse, turn about: every /search walks afresh
 		ev.deps.Now = func() time.Time { return testNow.Add(tick) }
 		e, err := New(ev.deps)
@@ -142,13 +143,17 @@ func BenchmarkLocationsRead(b *testing.B) {
 // are those of the straightforward reading, every fix of the window
 // decoded whole (Locations) and then filtered, over a store of fixMix
 // (authorised and not, phones, the downlink, drones and Wi-Fi, tracks
-// and fixes of none, 30 rooms) of which a third were written before the
+// and fixes of none, 10 rooms) of which a third were written before the
 // head columns (read from their bodies), under the scan and track bounds
 // too.
 func TestLocationsAsDecoded(t *testing.T) {
-	ev, db := fixEnv(t, 6000, 7)
+	ev, db := fixEnv(t, 2000, 10, 7)
 	ctx := context.Background()
 	if _, err := db.DB().ExecContext(ctx, `UPDATE location SET track = NULL, class = NULL, link = NULL, authorised = NULL WHERE seq % 3 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.Locations(ctx, "hmp1", testNow.Add(-TrackWindow), testNow, 0) // every fix decoded
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -162,17 +167,13 @@ func TestLocationsAsDecoded(t *testing.T) {
 		{name: "given a viewer, when reading 30 min, expect the decoded answer", as: RoleViewer, minutes: 30},
 		{name: "given an analyst asking for authorised, when reading 30 min, expect the decoded answer", as: RoleAnalyst, minutes: 30, withAuthorised: true},
 		{name: "given a viewer, when reading 5 min, expect the decoded answer", as: RoleViewer, minutes: 5},
-		{name: "given a scan bound of 1500, when reading 30 min, expect the decoded answer, truncated", as: RoleViewer, minutes: 30, scan: 1500, wantTruncated: true},
+		{name: "given a scan bound of 500, when reading 30 min, expect the decoded answer, truncated", as: RoleViewer, minutes: 30, scan: 500, wantTruncated: true},
 		{name: "given a track bound of 20, when reading 30 min, expect the decoded answer, truncated", as: RoleAnalyst, minutes: 30, tracks: 20, withAuthorised: true, wantTruncated: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			deps := ev.deps
 			deps.maxLocationScan, deps.maxLocationTracks = tc.scan, tc.tracks
 			e, err := New(deps)
-			if err != nil {
-				t.Fatal(err)
-			}
-			all, err := db.Locations(ctx, "hmp1", testNow.Add(-TrackWindow), testNow, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
