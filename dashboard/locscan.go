@@ -16,10 +16,12 @@ import (
 const (
 	// MaxLocationScan is the most stored fixes of the site (authorised
 	// devices' too) one read walks; older ones are left unread. A fix
-	// costs ~20 µs and ~1.9 KB of garbage to read (its JSON body, room
-	// probabilities included; 2-core AMD EPYC): 200,000 took 5 s and
-	// 480 MB a request, 20,000 about a tenth of that. The demo's 30
-	// minutes hold ~5,000.
+	// walked is read by its head (store.FixHead); only those a read keeps
+	// are decoded whole, at ~20 µs and ~1.9 KB of garbage each (its JSON
+	// body, room probabilities included; 2-core AMD EPYC). Before heads,
+	// 200,000 took 5 s and 480 MB a request, 20,000 about a tenth of
+	// that (docs/performance.md, "Dashboard: the stored fixes"). The
+	// demo's 30 minutes hold ~5,000.
 	MaxLocationScan = 20_000
 	// MaxLocationTracks is the most tracks GET /locations gives: the most
 	// recently heard.
