@@ -1013,25 +1013,25 @@ func (s *server) locations(c echo.Context) error {
 	out := LocationsAnswer{Fixes: []Location{}, TrailFixes: LocationTrail, MaxTracks: maxTracks}
 	to := s.now()
 	// newest first: the first fix met of a track is its newest
-	cut, err := s.walkLocations(c.Request().Context(), to.Add(-d), to, func(l store.LocationRecord) bool {
-		t := seen[l.Track]
+	// on heads: the fixes left out are never read whole
+	cut, err := s.walkLocations(c.Request().Context(), to.Add(-d), to, func(h store.FixHead) (keep, more bool) {
+		t := seen[h.Track]
 		if t == nil {
-			t = &trackSeen{hidden: l.Authorised && !withAuthorised}
+			t = &trackSeen{hidden: h.Authorised && !withAuthorised}
 			if !t.hidden {
 				if shown == maxTracks {
-					return false
+					return false, false
 				}
 				shown++
 			}
-			seen[l.Track] = t
+			seen[h.Track] = t
 		}
-		if t.hidden || (l.Authorised && !withAuthorised) || t.fixes == LocationTrail {
-			return true
+		if t.hidden || (h.Authorised && !withAuthorised) || t.fixes == LocationTrail {
+			return false, true
 		}
 		t.fixes++
-		out.Fixes = append(out.Fixes, LocationOf(l))
-		return true
-	})
+		return true, true
+	}, func(l store.LocationRecord) { out.Fixes = append(out.Fixes, LocationOf(l)) })
 	if err != nil {
 		return fmt.Errorf("locations: %w", err)
 	}
@@ -1154,11 +1154,11 @@ func (s *server) walkSearch(ctx context.Context, now time.Time) (map[string]floa
 	}
 	tracks := map[string]*track{}
 	i := 0
-	cut, err := s.walkLocations(ctx, now.Add(-TrackWindow), now, func(l store.LocationRecord) bool {
+	// on heads: the authorised and the unalertable are never read whole
+	cut, err := s.walkLocations(ctx, now.Add(-TrackWindow), now, func(h store.FixHead) (keep, more bool) {
+		return !h.Authorised && event.Alertable(h.Class, h.Link), true
+	}, func(l store.LocationRecord) {
 		i++
-		if l.Authorised || !event.Alertable(l.Class, l.Link) {
-			return true
-		}
 		key := l.Track
 		if key == "" {
 			key = fmt.Sprint("\x00", i) // a fix of no track is an emitter of its own
@@ -1175,7 +1175,6 @@ func (s *server) walkSearch(ctx context.Context, now time.Time) (map[string]floa
 		for r, p := range l.RoomProbs {
 			t.probs[r] += p
 		}
-		return true
 	})
 	if err != nil {
 		return nil, 0, err

@@ -230,7 +230,8 @@ func TestSearchWholeWindow(t *testing.T) {
 
 // TestWalkLocationsPages: the walk reads the store a page at a time and
 // gives each fix once, fixes of one instant across a page's end too; a
-// page all of one instant is walked and the rest of that instant said cut.
+// page all of one instant is walked and the rest of that instant said
+// cut. Every fix walked and kept is read whole once.
 func TestWalkLocationsPages(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
@@ -252,13 +253,16 @@ func TestWalkLocationsPages(t *testing.T) {
 				ts.locs = append(ts.locs, store.LocationRecord{Site: "hmp1", Track: fmt.Sprint("t", i), TimeNS: tieNS})
 			}
 			s := &server{d: Deps{TimeSeries: ts, Site: testSite()}}
-			seen := map[string]int{}
-			cut, err := s.walkLocations(context.Background(), testNow.Add(-2*time.Hour), testNow, func(l store.LocationRecord) bool {
-				seen[l.Track]++
-				return true
-			})
+			seen, used := map[string]int{}, map[string]int{}
+			cut, err := s.walkLocations(context.Background(), testNow.Add(-2*time.Hour), testNow, func(h store.FixHead) (keep, more bool) {
+				seen[h.Track]++
+				return true, true
+			}, func(l store.LocationRecord) { used[l.Track]++ })
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !maps.Equal(used, seen) {
+				t.Errorf("%d fixes read whole, want the %d walked", len(used), len(seen))
 			}
 			for track, n := range seen {
 				if n != 1 {

@@ -637,3 +637,17 @@ func (s *Influx) Locations(ctx context.Context, site string, from, to time.Time,
 func (s *Influx) HealthSeries(ctx context.Context, site, sensor string, from, to time.Time) ([]event.Health, error) {
 	return bodies[event.Health](ctx, s, "sensor_health", fmt.Sprintf(" and r.site == %q and r.sensor == %q", site, sensor), from, to, 100000, false)
 }
+
+var _ FixIndex = (*Influx)(nil)
+
+// LocationHeads returns the heads of the fixes Locations returns, each
+// with its Record: InfluxDB's fixes are read whole (their track and link
+// are no tags to read alone), so it costs what Locations does.
+func (s *Influx) LocationHeads(ctx context.Context, site string, from, to time.Time, limit int) ([]FixHead, error) {
+	return WholeFixes{s}.LocationHeads(ctx, site, from, to, limit)
+}
+
+// LocationsOf returns the Records LocationHeads attached to heads.
+func (s *Influx) LocationsOf(ctx context.Context, site string, heads []FixHead) ([]LocationRecord, error) {
+	return WholeFixes{s}.LocationsOf(ctx, site, heads)
+}

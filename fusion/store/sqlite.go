@@ -61,7 +61,13 @@ CREATE TABLE IF NOT EXISTS location (
 	seq INTEGER PRIMARY KEY AUTOINCREMENT,
 	site TEXT NOT NULL,
 	time_ns INTEGER NOT NULL,
-	body TEXT NOT NULL
+	body TEXT NOT NULL,
+	-- the fix's head (FixHead), NULL in rows written before these columns
+	-- (migrateFixHeads) or by an older binary after a rollback: read from the body
+	track TEXT,
+	class TEXT,
+	link TEXT,
+	authorised INTEGER
 );
 CREATE INDEX IF NOT EXISTS location_site_time ON location(site, time_ns);
 CREATE TABLE IF NOT EXISTS health (
@@ -162,7 +168,7 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("create schema in %q: %w", path, err)
 	}
-	for _, migrate := range []func(context.Context, *sql.DB, *slog.Logger) error{migrateDetectionKey, migrateHeatEmissions, migrateAuditAddr} {
+	for _, migrate := range []func(context.Context, *sql.DB, *slog.Logger) error{migrateDetectionKey, migrateHeatEmissions, migrateAuditAddr, migrateFixHeads} {
 		if err := migrate(context.Background(), db, log); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("upgrade %q: %w", path, err)
@@ -265,6 +271,33 @@ func migrateAuditAddr(ctx context.Context, db *sql.DB, _ *slog.Logger) error {
 		}
 		if _, err := conn.ExecContext(ctx, `ALTER TABLE audit ADD COLUMN addr TEXT NOT NULL DEFAULT ''`); err != nil {
 			return fmt.Errorf("add audit.addr: %w", err)
+		}
+		return nil
+	})
+}
+
+// migrateFixHeads adds the location table's head columns (track, class,
+// link, authorised: FixHead) to a store written before they existed.
+// The rows stored before are not backfilled: that would rewrite every
+// fix of the history (90 days of a busy wing are tens of millions of rows
+// and gigabytes, in one transaction holding the write lock), while the
+// dashboard reads at most MaxLocationScan of the newest, and those of an
+// older binary after a rollback would lack them anyway. A row whose
+// columns are NULL is read from its body instead (LocationHeads), until
+// retention prunes it.
+func migrateFixHeads(ctx context.Context, db *sql.DB, _ *slog.Logger) error {
+	return upgrading(ctx, db, "location", func(conn *sql.Conn) error {
+		var has int
+		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('location') WHERE name = 'authorised'`).Scan(&has); err != nil {
+			return fmt.Errorf("location columns: %w", err)
+		}
+		if has > 0 {
+			return nil
+		}
+		for _, col := range []string{"track TEXT", "class TEXT", "link TEXT", "authorised INTEGER"} {
+			if _, err := conn.ExecContext(ctx, `ALTER TABLE location ADD COLUMN `+col); err != nil {
+				return fmt.Errorf("add location.%s: %w", strings.Fields(col)[0], err)
+			}
 		}
 		return nil
 	})
@@ -458,15 +491,20 @@ func (s *SQLite) WriteDetections(ctx context.Context, recs []DetectionRecord) er
 	})
 }
 
-// WriteLocations stores recs.
+// WriteLocations stores recs, each with its head (FixHead) in columns.
 func (s *SQLite) WriteLocations(ctx context.Context, recs []LocationRecord) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO location(site, time_ns, body, track, class, link, authorised) VALUES(?,?,?,?,?,?,?)`)
+		if err != nil {
+			return fmt.Errorf("insert location: %w", err)
+		}
+		defer ins.Close()
 		for _, r := range recs {
 			body, err := json.Marshal(r)
 			if err != nil {
 				return fmt.Errorf("%w: location of track %q: %v", ErrInvalidRecord, r.Track, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO location(site, time_ns, body) VALUES(?,?,?)`, r.Site, r.TimeNS, body); err != nil {
+			if _, err := ins.ExecContext(ctx, r.Site, r.TimeNS, body, r.Track, r.Class, r.Link, boolInt(r.Authorised)); err != nil {
 				return fmt.Errorf("insert location: %w", err)
 			}
 		}
@@ -676,6 +714,97 @@ func (s *SQLite) Locations(ctx context.Context, site string, from, to time.Time,
 		return nil, fmt.Errorf("locations: %w", err)
 	}
 	return scanJSON[LocationRecord](rows)
+}
+
+var _ FixIndex = (*SQLite)(nil)
+
+// LocationHeads returns the heads of the fixes Locations returns, in its
+// order, from the location table's columns. A row whose columns are NULL
+// (written before them, or by an older binary) is read from its body,
+// the whole fix attached (FixHead.Record).
+func (s *SQLite) LocationHeads(ctx context.Context, site string, from, to time.Time, limit int) ([]FixHead, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, time_ns, track, class, link, authorised,
+		CASE WHEN track IS NULL OR class IS NULL OR link IS NULL OR authorised IS NULL THEN body END
+		FROM location WHERE site = ? AND time_ns >= ? AND time_ns < ? ORDER BY time_ns DESC, seq DESC LIMIT ?`,
+		site, from.UnixNano(), to.UnixNano(), clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("location heads: %w", err)
+	}
+	defer rows.Close()
+	var out []FixHead
+	for rows.Next() {
+		var h FixHead
+		var track, class, link sql.NullString
+		var auth sql.NullInt64
+		var body []byte
+		if err := rows.Scan(&h.Ref, &h.TimeNS, &track, &class, &link, &auth, &body); err != nil {
+			return nil, fmt.Errorf("location heads: %w", err)
+		}
+		if body != nil {
+			var r LocationRecord
+			if err := json.Unmarshal(body, &r); err != nil {
+				return nil, fmt.Errorf("location heads: decode stored fix %d: %w", h.Ref, err)
+			}
+			ref := h.Ref
+			h = HeadOf(r)
+			h.Ref = ref
+		} else {
+			h.Track, h.Class, h.Link, h.Authorised = track.String, class.String, link.String, auth.Int64 != 0
+		}
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("location heads: %w", err)
+	}
+	return out, nil
+}
+
+// LocationsOf returns the whole fixes of heads, in their order: those
+// LocationHeads attached, and the others read by their row (Ref) in one
+// query. A fix deleted since (Prune) is left out.
+func (s *SQLite) LocationsOf(ctx context.Context, site string, heads []FixHead) ([]LocationRecord, error) {
+	var refs []int64
+	for _, h := range heads {
+		if h.Record == nil {
+			refs = append(refs, h.Ref)
+		}
+	}
+	byRef := make(map[int64]LocationRecord, len(refs))
+	if len(refs) > 0 {
+		list, err := json.Marshal(refs)
+		if err != nil {
+			return nil, fmt.Errorf("locations of heads: %w", err)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT seq, body FROM location WHERE site = ? AND seq IN (SELECT value FROM json_each(?))`, site, list)
+		if err != nil {
+			return nil, fmt.Errorf("locations of heads: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var ref int64
+			var body []byte
+			if err := rows.Scan(&ref, &body); err != nil {
+				return nil, fmt.Errorf("locations of heads: %w", err)
+			}
+			var r LocationRecord
+			if err := json.Unmarshal(body, &r); err != nil {
+				return nil, fmt.Errorf("locations of heads: decode stored fix %d: %w", ref, err)
+			}
+			byRef[ref] = r
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("locations of heads: %w", err)
+		}
+	}
+	out := make([]LocationRecord, 0, len(heads))
+	for _, h := range heads {
+		if h.Record != nil {
+			out = append(out, *h.Record)
+		} else if r, ok := byRef[h.Ref]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // HealthSeries returns one sensor's health reports in [from, to), oldest first.

@@ -154,6 +154,7 @@ func TimeSeries(t *testing.T, open func(t *testing.T) store.TimeSeries) {
 			t.Errorf("locations = %+v", got)
 		}
 	})
+	t.Run("fix heads", func(t *testing.T) { fixHeads(t, open(t)) })
 	t.Run("health series", func(t *testing.T) {
 		ts := open(t)
 		var hs []event.Health
@@ -564,6 +565,80 @@ func oneIDTwoSensors(t *testing.T, ts store.TimeSeries) {
 		got, err := f.DetectionsByID(ctx, "site1", Base, Base.Add(time.Hour), []string{"s1-boot-7"})
 		if err != nil || !slices.Equal(keysOf(got), want) {
 			t.Errorf("DetectionsByID = %v, %v; want %v", keysOf(got), err, want)
+		}
+	}
+}
+
+// fixHeads checks the backend's FixIndex against Locations: the heads of
+// a window's fixes (authorised or not, of several classes and links, of a
+// track or none, several at one instant, another site's left out) in
+// Locations' order, with its fields, under a limit too; and LocationsOf
+// any subset of them gives those fixes whole, in the heads' order.
+func fixHeads(t *testing.T, ts store.TimeSeries) {
+	ctx := context.Background()
+	fi, ok := ts.(store.FixIndex)
+	if !ok {
+		t.Fatalf("%T does not implement store.FixIndex", ts)
+	}
+	var locs []store.LocationRecord
+	classes := [][2]string{{event.ClassLTE, event.LinkUplink}, {event.ClassLTE, event.LinkDownlink}, {event.ClassDroneID, event.LinkUnknown}, {event.ClassWiFi, event.LinkUnknown}}
+	for i := range 24 {
+		cl := classes[i%len(classes)]
+		// two a second
+		at := Base.Add(time.Duration(i/2) * time.Second).UnixNano()
+		l := store.LocationRecord{Site: "site1", Track: fmt.Sprintf("t%d", i%5), Class: cl[0], Link: cl[1], TimeNS: at,
+			Floor: "f1", Room: fmt.Sprintf("R%d", i%3), RoomProb: 0.5, RoomProbs: map[string]float64{fmt.Sprintf("R%d", i%3): 0.5, "R9": 0.25},
+			XM: float64(i), YM: 1, Sensors: []string{"s1"}, Authorised: i%3 == 0}
+		if i%7 == 0 {
+			l.Track = ""
+		}
+		locs = append(locs, l)
+	}
+	other := locs[0]
+	other.Site = "site2"
+	if err := ts.WriteLocations(ctx, append(locs, other)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, limit := range []int{100, 7} {
+		want, err := ts.Locations(ctx, "site1", Base, Base.Add(time.Hour), limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads, err := fi.LocationHeads(ctx, "site1", Base, Base.Add(time.Hour), limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(heads) != len(want) || len(want) != min(limit, len(locs)) {
+			t.Fatalf("limit %d: %d heads, %d fixes, want %d", limit, len(heads), len(want), min(limit, len(locs)))
+		}
+		for i, h := range heads {
+			w := want[i]
+			if h.TimeNS != w.TimeNS || h.Track != w.Track || h.Class != w.Class || h.Link != w.Link || h.Authorised != w.Authorised {
+				t.Errorf("limit %d: head %d = %+v, want the fields of %+v", limit, i, h, w)
+			}
+		}
+		for _, pick := range []func(i int) bool{
+			func(int) bool { return true },
+			func(i int) bool { return !heads[i].Authorised },
+			func(i int) bool { return i%4 == 1 },
+		} {
+			var sub []store.FixHead
+			var wantSub []store.LocationRecord
+			for i := range heads {
+				if pick(i) {
+					sub, wantSub = append(sub, heads[i]), append(wantSub, want[i])
+				}
+			}
+			got, err := fi.LocationsOf(ctx, "site1", sub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, wantSub) {
+				t.Errorf("limit %d: LocationsOf %d heads:\n got %+v\nwant %+v", limit, len(sub), got, wantSub)
+			}
 		}
 	}
 }
