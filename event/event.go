@@ -352,6 +352,27 @@ type Alert struct {
 	// escalate_after); EscalatedNS is when the latest was sent.
 	Escalations int   `json:"escalations,omitempty"`
 	EscalatedNS int64 `json:"escalated_ns,omitempty"`
+	// LastFixNS, Band, Label and FreqHz are kept by the store (and shown
+	// by the dashboard's API) for a restarted fusion; fusion does not
+	// publish them (alert.Published): a decoder older than them refuses
+	// them. Alerts stored before 2026-12-05 have none.
+	//
+	// LastFixNS is, of a location alert (a phone's or a drone's), the
+	// capture time of its latest fix: written with the alert, and alone
+	// as its fixes go on, at most every quarter of a drone rule's
+	// reannounce_after (a minute for a phone's), and when fusion stops. A
+	// restarted fusion judges a drone's gap from it (its updated_ns
+	// stands in when there is none).
+	LastFixNS int64 `json:"last_fix_ns,omitempty"`
+	// Band, Label and FreqHz describe, of a phone's alert (an
+	// unauthorised-uplink rule's), the emission of its latest fix: the
+	// sensor's band (Detection.Band, "LTE B3 UL"), the classifier's label
+	// (Detection.Label) and the centre frequency. Signal metadata only,
+	// never content or identity of traffic: a restarted fusion tells two
+	// phones of one class in one room apart by them.
+	Band   string  `json:"band,omitempty"`
+	Label  string  `json:"label,omitempty"`
+	FreqHz float64 `json:"freq_hz,omitempty"`
 }
 
 // Validate reports the first problem with a, naming the field.
@@ -375,6 +396,14 @@ func (a Alert) Validate() error {
 		return schemaErr("confidence: %v not in [0,1]", a.Confidence)
 	case a.Escalations < 0:
 		return schemaErr("escalations: %d is negative", a.Escalations)
+	case a.LastFixNS < 0:
+		return schemaErr("last_fix_ns: %d is negative", a.LastFixNS)
+	case len(a.Band) > 64:
+		return schemaErr("band: longer than 64 characters")
+	case len(a.Label) > MaxLabelLen || !printable(a.Label):
+		return schemaErr("label: not printable UTF-8 of at most %d bytes", MaxLabelLen)
+	case !finite(a.FreqHz) || a.FreqHz < 0:
+		return schemaErr("freq_hz: %v not a frequency", a.FreqHz)
 	}
 	return nil
 }

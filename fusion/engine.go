@@ -787,7 +787,7 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	e.last = append(e.last, le)
 	return e.alerts.ObserveLocation(ctx, alert.Location{Track: tr.id, Class: g.class, Link: g.link, Room: room, Prob: prob,
 		RoomProbs: res.RoomProbs(), Pos: res.Pos, Authorised: authorised, Evidence: ids, At: g.start, Label: strongest.Label,
-		FreqHz: g.centerHz, Confidence: strongest.Confidence, Sensors: slices.Compact(slices.Clone(sensors))})
+		Band: strongest.Band, FreqHz: g.centerHz, Confidence: strongest.Confidence, Sensors: slices.Compact(slices.Clone(sensors))})
 }
 
 // placement returns the room a fix's detections are stored in, and its
@@ -960,7 +960,9 @@ func dropOldestOf[T any](e *Engine, buf []T, what string) []T {
 	return append(buf[:0:0], buf[n:]...)
 }
 
-// Close closes every group still open, flushes buffered records and saves
+// Close closes every group still open, flushes buffered records, stores
+// the last fix of every live phone and drone alert (alert.Engine.
+// StoreLastFixes: the next run judges a drone's gap from it) and saves
 // the seen IDs. Every group: also one stamped ahead of fusion's clock (a
 // sensor whose clock runs fast), which a Tick a window ahead, as Close did,
 // left open: its detections are acknowledged and their IDs are saved as
@@ -969,7 +971,7 @@ func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Lock()
 	err := e.process(ctx, e.assoc.flushAll())
 	e.mu.Unlock()
-	errs := []error{err, e.Tick(ctx, e.deps.Clock())}
+	errs := []error{err, e.Tick(ctx, e.deps.Clock()), e.alerts.StoreLastFixes(ctx)}
 	if e.cfg.SeenFile != "" {
 		errs = append(errs, e.seen.save(e.cfg.SeenFile))
 	}

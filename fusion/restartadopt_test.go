@@ -68,6 +68,17 @@ func TestRestartContinuesPhoneAlertInFusion(t *testing.T) {
 	if len(was) != 1 || was[0].AckBy != "officer7" || was[0].Incident == "" {
 		t.Fatalf("before the restart %+v, want one alert, acknowledged, in an incident", was)
 	}
+	// Fusion's Close stored the alert's last fix (its track's latest
+	// location) and the band of its emission, for the next run.
+	var lastFix int64
+	for _, l := range first.ts.Locs {
+		if l.Track == was[0].Track {
+			lastFix = max(lastFix, l.TimeNS)
+		}
+	}
+	if stored, err := db.Alert(ctx, was[0].ID); err != nil || stored.LastFixNS != lastFix || lastFix == 0 || stored.Band == "" {
+		t.Errorf("stored at Close %+v, %v; want its last fix %d and its band", stored, err, lastFix)
+	}
 	second := run(first.now.Add(5*time.Second), `
 		status all online
 		every 5s for=30s

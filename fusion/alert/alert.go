@@ -101,8 +101,11 @@ type Location struct {
 	At         time.Time
 	// Label is the sensor's text for the emission (event.Detection.Label of
 	// the strongest detection), e.g. "LTE/NR uplink (LTE B3 UL, 15 kHz
-	// SCS)"; it names an uplink whose Class is unknown.
+	// SCS)"; it names an uplink whose Class is unknown. Band is the
+	// sensor's name of the band it heard it in (event.Detection.Band of
+	// the strongest detection), e.g. "LTE B3 UL".
 	Label string
+	Band  string
 	// FreqHz is the emission's centre frequency, Confidence the
 	// classifier's confidence in Class (0..1) of its strongest detection,
 	// and Sensors the sensors that heard it: the alert's wording (what was
@@ -169,6 +172,9 @@ type alertState struct {
 	// orphan, holdOrphan), when it resolves unless a fix continues it
 	// (adoptOrphan) first; zero for every other alert.
 	due time.Time
+	// fixStored is the last fix (lastSeen) the store holds of a location
+	// alert (event.Alert.LastFixNS: storeAlert, storeLastFix).
+	fixStored time.Time
 }
 
 // visitLink is the latest placed fix of one track of a drone visit.
@@ -1011,6 +1017,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			// cut held back, with its capture time) does not take the
 			// alert back in time: it resolved a live alert.
 			a.lastSeen = loc.At
+			if r.Kind != KindDrone {
+				a.noteEmission(loc)
+			}
 		}
 		if r.Kind == KindDrone {
 			if !vague {
@@ -1436,6 +1445,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			if err := e.refresh(ctx, a, now); err != nil {
 				errs = append(errs, err)
 			}
+			if err := e.storeLastFix(ctx, a, false); err != nil {
+				errs = append(errs, err)
+			}
 			if err := e.keepGained(ctx, a, now); err != nil {
 				errs = append(errs, err)
 			}
@@ -1538,13 +1550,20 @@ func (e *Engine) holdOrphan(al event.Alert, now time.Time) bool {
 	if _, ok := e.site.Room(al.Room); !ok && al.Room != "" {
 		return false
 	}
-	// A stored update after now (the earlier run's clock ahead) is taken
+	// Its last fix, as the earlier run stored it (a drone back after
+	// reannounce_after since is announced anew: backAfterAck); an alert
+	// stored before 2026-12-05 has none, and its last stored update
+	// stands in. One after now (the earlier run's clock ahead) is taken
 	// as now: the alert resolves resolve_after after the restart, not
 	// after that time.
-	last := minTime(time.Unix(0, al.UpdatedNS), now)
+	upd := minTime(time.Unix(0, al.UpdatedNS), now)
+	last := upd
+	if al.LastFixNS > 0 {
+		last = minTime(time.Unix(0, al.LastFixNS), now)
+	}
 	a := &alertState{rule: r, alert: al, active: time.Unix(0, al.ActiveNS), lastSeen: last, state: StatePending,
-		due:  maxTime(last, now).Add(time.Duration(r.ResolveAfter)),
-		kept: len(al.Evidence), keptAt: last, announced: last, storedProb: al.Probability}
+		due:  maxTime(upd, now).Add(time.Duration(r.ResolveAfter)),
+		kept: len(al.Evidence), keptAt: upd, announced: upd, storedProb: al.Probability, fixStored: last}
 	if al.State == event.AlertFiring {
 		// When it fired is not stored: a reminder counts from the
 		// earliest it could have (its activation and the rule's For).
@@ -1592,7 +1611,7 @@ func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, room
 		fixAlike = e.alikeRooms(probs, r.RoomKinds)
 	}
 	var best *alertState
-	bestP := 0.0
+	bestP, bestM := 0.0, 0
 	for _, o := range e.orphans {
 		if o.rule != r || o.alert.Class != loc.Class {
 			continue
@@ -1625,12 +1644,50 @@ func (e *Engine) orphanFor(r *Rule, loc Location, probs map[string]float64, room
 		if x := e.alerts[r.Name+"/"+alertKey(loc.Track, room)]; x != nil && x != o && x.state != StateResolved {
 			continue // the track has an alert there already
 		}
-		if best == nil || p > bestP || p == bestP && (o.alert.UpdatedNS > best.alert.UpdatedNS ||
-			o.alert.UpdatedNS == best.alert.UpdatedNS && o.alert.ID < best.alert.ID) {
-			best, bestP = o, p
+		if m := sameEmission(o.alert, loc); best == nil || m > bestM || m == bestM && (p > bestP || p == bestP && betterOrphan(o, best, loc)) {
+			best, bestP, bestM = o, p, m
 		}
 	}
 	return best
+}
+
+// sameEmission reports whether fix loc is of the emission alert al's
+// fixes were (its stored Band, Label), as orphanFor ranks the alerts an
+// earlier run left open: 1 the same band (or, when either lacks a band,
+// the same label), -1 another, 0 not known (an alert stored before
+// 2026-12-05 has neither; a sensor may give neither). A phone may change
+// band: another is a lower rank, never a bar.
+func sameEmission(al event.Alert, loc Location) int {
+	var was, now string
+	switch {
+	case al.Band != "" && loc.Band != "":
+		was, now = al.Band, loc.Band
+	case al.Label != "" && loc.Label != "":
+		was, now = al.Label, loc.Label
+	default:
+		return 0
+	}
+	if was == now {
+		return 1
+	}
+	return -1
+}
+
+// betterOrphan reports whether o is a better alert than best for fix loc
+// to continue (orphanFor), of the same rank and room probability (two
+// alerts in one room): the nearer centre frequency (two phones of one
+// band on two operators' carriers), when the fix and both alerts have
+// one; then the latest updated; then the lower ID.
+func betterOrphan(o, best *alertState, loc Location) bool {
+	if loc.FreqHz > 0 && o.alert.FreqHz > 0 && best.alert.FreqHz > 0 {
+		if do, db := math.Abs(o.alert.FreqHz-loc.FreqHz), math.Abs(best.alert.FreqHz-loc.FreqHz); do != db {
+			return do < db
+		}
+	}
+	if o.alert.UpdatedNS != best.alert.UpdatedNS {
+		return o.alert.UpdatedNS > best.alert.UpdatedNS
+	}
+	return o.alert.ID < best.alert.ID
 }
 
 // alikeRooms returns the rooms of kinds in probs alike with the most
@@ -1871,9 +1928,9 @@ func (e *Engine) publish(ctx context.Context, a *alertState, why Why) error {
 	}
 	var err error
 	if wp, ok := e.pub.(WhyPublisher); ok {
-		err = wp.PublishAlertWhy(ctx, why, a.alert)
+		err = wp.PublishAlertWhy(ctx, why, Published(a.alert))
 	} else {
-		err = e.pub.PublishAlert(ctx, a.alert)
+		err = e.pub.PublishAlert(ctx, Published(a.alert))
 	}
 	if err != nil {
 		return fmt.Errorf("publish alert %s: %w", a.alert.ID, err)
@@ -1883,9 +1940,23 @@ func (e *Engine) publish(ctx context.Context, a *alertState, why Why) error {
 	return nil
 }
 
+// Published returns al as fusion publishes it (MQTT, webhook, syslog):
+// without what only the store keeps of it, for a restarted fusion, its
+// last fix and its emission's band, label and frequency
+// (event.Alert.LastFixNS, Band, Label, FreqHz). The decoders are strict,
+// and a dashboard older than these fields refused every alert that had
+// them; the store, and the dashboard's API, have them.
+func Published(al event.Alert) event.Alert {
+	al.LastFixNS, al.Band, al.Label, al.FreqHz = 0, "", "", 0
+	return al
+}
+
 // storeAlert stores a's current state as it is, and notes what the store
 // holds of it for refresh.
 func (e *Engine) storeAlert(ctx context.Context, a *alertState) error {
+	if locationRule(a.rule) && !a.lastSeen.IsZero() {
+		a.alert.LastFixNS = a.lastSeen.UnixNano() // the store's only (Published)
+	}
 	if e.store == nil {
 		return nil
 	}
@@ -1894,7 +1965,98 @@ func (e *Engine) storeAlert(ctx context.Context, a *alertState) error {
 		return fmt.Errorf("store alert %s: %w", a.alert.ID, err)
 	}
 	a.stale, a.storedTop, a.storedProb = false, a.top, a.alert.Probability
+	if locationRule(a.rule) {
+		a.fixStored = a.lastSeen
+	}
 	return nil
+}
+
+// locationRule reports whether r is a rule of located emitters (a
+// phone's or a drone's), whose alerts have fixes (lastSeen).
+func locationRule(r *Rule) bool {
+	return r != nil && (r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone)
+}
+
+// noteEmission takes, for a phone's alert a, the band, label and centre
+// frequency of loc, its latest fix (event.Alert.Band, Label, FreqHz): a
+// restarted fusion tells two held alerts of one class and room apart by
+// them (orphanFor). A new band or label makes a stale, to be stored at
+// the next Tick (refresh, at most every RefreshEvery); a frequency alone
+// that moves does not (a phone's uplink moves within its carrier).
+func (a *alertState) noteEmission(loc Location) {
+	if loc.Band == "" && loc.Label == "" && loc.FreqHz <= 0 {
+		return // the fix says nothing of it: what the alert has stands
+	}
+	if loc.Band != a.alert.Band || loc.Label != a.alert.Label {
+		a.stale = true
+	}
+	a.alert.Band, a.alert.Label = loc.Band, loc.Label
+	if loc.FreqHz > 0 && !math.IsInf(loc.FreqHz, 0) {
+		a.alert.FreqHz = loc.FreqHz
+	}
+}
+
+// LastFixShare is the share of a drone rule's reannounce_after by which,
+// at most, a live drone alert's last fix in the store may lag its
+// engine's (storeLastFix): a restarted fusion, which judges a drone's
+// gap from the stored last fix, announces an acknowledged drone anew
+// only if it was unheard reannounce_after before the restart, less this
+// share at most after a crash (none after a clean stop:
+// Engine.StoreLastFixes). LastFixEvery is the same lag for a phone's
+// alert, which nothing announces anew.
+const (
+	LastFixShare = 4
+	LastFixEvery = time.Minute
+)
+
+// lastFixEvery is how far a's last fix may run ahead of the store's
+// (LastFixShare, LastFixEvery).
+func lastFixEvery(a *alertState) time.Duration {
+	if a.rule.Kind == KindDrone && a.rule.ReannounceAfter > 0 {
+		return time.Duration(a.rule.ReannounceAfter) / LastFixShare
+	}
+	return LastFixEvery
+}
+
+// storeLastFix stores, alone (store.LastFixStore), the last fix of live
+// location alert a when it is lastFixEvery or more (any, with all: fusion
+// stopping) after the one the store holds: a drone hovering in one place,
+// its evidence full and its probability steady, is stored by nothing
+// else, and a restarted fusion took the update of minutes before for
+// its last fix. A fix costs no write: a busy drone, one per
+// lastFixEvery. An alert an earlier run left open that no fix has
+// continued (due) has no fix of this run.
+func (e *Engine) storeLastFix(ctx context.Context, a *alertState, all bool) error {
+	if !locationRule(a.rule) || a.state != StatePending && a.state != StateFiring || !a.due.IsZero() || !a.lastSeen.After(a.fixStored) {
+		return nil
+	}
+	if !all && a.lastSeen.Sub(a.fixStored) < lastFixEvery(a) {
+		return nil
+	}
+	fs, ok := e.store.(store.LastFixStore)
+	if !ok {
+		return nil
+	}
+	if err := fs.StoreLastFix(ctx, a.alert.ID, a.lastSeen.UnixNano()); err != nil {
+		return err
+	}
+	a.fixStored = a.lastSeen
+	a.alert.LastFixNS = a.lastSeen.UnixNano()
+	return nil
+}
+
+// StoreLastFixes stores the last fix of every live location alert the
+// store holds an earlier one of (storeLastFix): fusion stopping (fusion's
+// Engine.Close, at SIGINT or SIGTERM), so that its next run judges a
+// drone's gap from its very last fix.
+func (e *Engine) StoreLastFixes(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	for _, a := range e.alerts {
+		errs = append(errs, e.storeLastFix(ctx, a, true))
+	}
+	return errors.Join(errs...)
 }
 
 // RefreshEvery is how often at most a live (pending or firing) alert that

@@ -28,9 +28,10 @@ type SQLite struct {
 }
 
 var (
-	_ TimeSeries = (*SQLite)(nil)
-	_ AlertStore = (*SQLite)(nil)
-	_ Auditor    = (*SQLite)(nil)
+	_ TimeSeries   = (*SQLite)(nil)
+	_ AlertStore   = (*SQLite)(nil)
+	_ LastFixStore = (*SQLite)(nil)
+	_ Auditor      = (*SQLite)(nil)
 )
 
 const schema = `
@@ -849,6 +850,22 @@ func putAlert(ctx context.Context, tx *sql.Tx, a event.Alert) error {
 		a.ID, a.Site, a.Rule, a.Severity, a.State, a.Zone, a.UpdatedNS, a.AckNS, body)
 	if err != nil {
 		return fmt.Errorf("upsert alert %q: %w", a.ID, err)
+	}
+	return nil
+}
+
+// StoreLastFix implements LastFixStore: one statement setting the stored
+// body's last_fix_ns, of an open alert whose stored one is earlier. The
+// last fix is a field of the alert's body (event.Alert.LastFixNS), not a
+// column: a store written before it existed needs no upgrade (its alerts
+// have none), and an older binary's write after a rollback drops it
+// rather than leaving one that no longer follows the alert.
+func (s *SQLite) StoreLastFix(ctx context.Context, id string, lastFixNS int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE alert SET body = json_set(body, '$.last_fix_ns', ?)
+		WHERE id = ? AND state IN (?, ?) AND json_valid(body) AND COALESCE(json_extract(body, '$.last_fix_ns'), 0) < ?`,
+		lastFixNS, id, event.AlertPending, event.AlertFiring, lastFixNS)
+	if err != nil {
+		return fmt.Errorf("store alert %q's last fix: %w", id, err)
 	}
 	return nil
 }

@@ -1140,3 +1140,56 @@ func TestSQLiteAckWith(t *testing.T) {
 		t.Errorf("audited %v, want %v (the refused and the failed ones not)", objs, want)
 	}
 }
+
+// TestSQLiteStoreLastFix: StoreLastFix sets an open alert's last fix,
+// later ones only, and nothing else of it (not its updated_ns, nor the
+// acknowledgement a dashboard stored meanwhile); a resolved alert, or one
+// not stored, is left as it is. An alert stored without one (by a
+// version before it, or a row written so) reads with none.
+func TestSQLiteStoreLastFix(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	base := storetest.Base
+	a := event.Alert{Schema: 1, ID: "d1", Site: "site1", Rule: "drone", Severity: event.SeverityCritical,
+		State: event.AlertFiring, Room: "yard", ActiveNS: base.UnixNano(), UpdatedNS: base.Add(time.Second).UnixNano(), Band: "5.8 GHz SRD"}
+	if err := s.UpsertAlert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Alert(ctx, "d1"); err != nil || got.LastFixNS != 0 || got.Band != "5.8 GHz SRD" {
+		t.Fatalf("stored with no last fix: %+v, %v", got, err)
+	}
+	if _, err := s.Ack(ctx, "d1", "officer1", "yard searched", base.Add(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range []int64{base.Add(90 * time.Second).UnixNano(), base.Add(60 * time.Second).UnixNano()} {
+		if err := s.StoreLastFix(ctx, "d1", ns); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Alert(ctx, "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.LastFixNS != base.Add(90*time.Second).UnixNano() || got.UpdatedNS != a.UpdatedNS || got.AckBy != "officer1" || got.Band != a.Band {
+		t.Errorf("after StoreLastFix at 90 s, then 60 s: %+v; want the last fix at 90 s, updated_ns and acknowledgement as they were", got)
+	}
+	if open, err := s.Alerts(ctx, store.AlertFilter{Site: "site1", State: event.AlertFiring}); err != nil || len(open) != 1 || open[0].LastFixNS != got.LastFixNS {
+		t.Errorf("Alerts: %+v, %v; want d1 with its last fix", open, err)
+	}
+	a.State, a.UpdatedNS, a.LastFixNS = event.AlertResolved, base.Add(100*time.Second).UnixNano(), base.Add(95*time.Second).UnixNano()
+	if err := s.UpsertAlert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StoreLastFix(ctx, "d1", base.Add(120*time.Second).UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StoreLastFix(ctx, "none", base.Add(120*time.Second).UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Alert(ctx, "d1"); err != nil || got.LastFixNS != a.LastFixNS {
+		t.Errorf("resolved, then StoreLastFix: %+v, %v; want its resolution's last fix kept", got, err)
+	}
+	if _, err := s.Alert(ctx, "none"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an alert not stored after StoreLastFix: %v, want ErrNotFound", err)
+	}
+}

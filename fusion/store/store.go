@@ -287,6 +287,19 @@ type AlertStore interface {
 	Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error)
 }
 
+// LastFixStore is an AlertStore that can store the last fix of an open
+// alert alone (event.Alert.LastFixNS), without writing the rest of it
+// (SQLite): fusion keeps a live alert's last fix in the store between
+// its writes, at most every fraction of its rule's reannounce_after, and
+// when it stops, for a restarted fusion to judge a drone's gap by.
+type LastFixStore interface {
+	// StoreLastFix stores lastFixNS as the last fix of alert id when the
+	// store holds it open (pending or firing) with an earlier one (or
+	// none); else it leaves it as it is. It changes nothing else of the
+	// alert: not its updated_ns, nor an acknowledgement stored meanwhile.
+	StoreLastFix(ctx context.Context, id string, lastFixNS int64) error
+}
+
 // Maintenance is a sensor taken out of service by staff (an engineer at
 // work on the node, a planned power cut) from FromNS until UntilNS: fusion
 // raises no new sensor alert for it (offline, not heard, health, clock)
