@@ -1066,9 +1066,15 @@ func (d *Detector) closeAll(dst []Emission) []Emission {
 func (d *Detector) finish(e *openEmission) Emission {
 	df := d.cfg.SampleRateHz / float64(d.n)
 	off := func(i float64) float64 { return (i - float64(d.n/2)) * df }
+	// Edges are clipped to the captured band [−fs/2, +fs/2): bin 0, centred
+	// on −fs/2, would otherwise reach half a bin below it (the top bin's
+	// upper edge, fs/2 − df/2, is inside already).
+	clip := func(hz float64) float64 {
+		return min(max(hz, -d.cfg.SampleRateHz/2), d.cfg.SampleRateHz/2)
+	}
 	em := Emission{
 		StartSample: e.start, SampleCount: e.end - e.start,
-		FreqLowHz: off(float64(e.lo) - 0.5), FreqHighHz: off(float64(e.hi) + 0.5),
+		FreqLowHz: clip(off(float64(e.lo) - 0.5)), FreqHighHz: clip(off(float64(e.hi) + 0.5)),
 		Frames: e.onFrames,
 	}
 	var tot, wsum float64
@@ -1094,9 +1100,12 @@ func (d *Detector) finish(e *openEmission) Emission {
 		}
 		lo, hi := edge(e.lo, 1), edge(e.hi, -1)
 		em.BandwidthHz = max(hi-lo, 0) * df
+		em.OccupiedLowHz = clip(off(min(lo, hi)))
+		em.OccupiedHighHz = max(clip(off(hi)), em.OccupiedLowHz)
 	} else {
 		em.CenterOffsetHz = (em.FreqLowHz + em.FreqHighHz) / 2
 		em.BandwidthHz = em.FreqHighHz - em.FreqLowHz
+		em.OccupiedLowHz, em.OccupiedHighHz = em.FreqLowHz, em.FreqHighHz
 	}
 	if e.onFrames > 0 {
 		mean := e.sumBand / float64(e.onFrames)

@@ -18,11 +18,27 @@ type Emission struct {
 	StartSample int64 // absolute index of the first sample of the first on frame
 	SampleCount int64 // samples from StartSample to the end of the last on frame
 
-	FreqLowHz  float64 // lower edge of the lowest detected bin, Hz from DC
-	FreqHighHz float64 // upper edge of the highest detected bin, Hz from DC
+	// The detected band: from the lower edge of the lowest detected bin
+	// to the upper edge of the highest, clipped to the captured band
+	// [−fs/2, +fs/2) (bin k of N covers (k − N/2 ± ½)·fs/N, so the bin at
+	// −fs/2 reaches half a bin below it). Until 2026-12-05 the edges were
+	// not clipped: an emission in that bin was reported from −fs/2 − fs/2N,
+	// a frequency never recorded (TestDetectorEdgesInsideBand). A strong
+	// emission's detected band holds its window leakage too (a GSM handset
+	// at 45 dB SNR: 4.2 MHz of bins for 305 kHz of occupied band).
+	FreqLowHz  float64 // lower edge of the detected band, Hz from DC
+	FreqHighHz float64 // upper edge of the detected band, Hz from DC
 
 	CenterOffsetHz float64 // power-weighted centre of the excess power, Hz from DC
 	BandwidthHz    float64 // occupied bandwidth holding 99% of the excess power, Hz
+	// The occupied band's edges: 0.5% of the excess power lies below
+	// OccupiedLowHz and 0.5% above OccupiedHighHz (interpolated within
+	// the edge bins), clipped to the captured band as FreqLowHz and
+	// FreqHighHz are; within the detected band. BandwidthHz is measured
+	// before the clip, so at the capture's edge it may exceed
+	// OccupiedHighHz − OccupiedLowHz by up to half a bin.
+	OccupiedLowHz  float64 // Hz from DC
+	OccupiedHighHz float64 // Hz from DC
 
 	// Band power is a frame's power summed over the emission's bins so far
 	// (from its lowest to its highest detected bin), whichever of them were

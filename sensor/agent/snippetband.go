@@ -29,7 +29,7 @@ const (
 // PSD outside its span widened by 5% + 50 kHz, dsp/classify; per-bin
 // floors, dsp.Detector), so a replay of the snippet needs noise on both
 // sides of it: the kept band is at least snippetKeepFactor times the
-// emission's detected width (a guard of its width on each side) and at
+// width of the emission's band (emissionBand; a guard of its width on each side) and at
 // least snippetMinKeepHz, rounded up to the capture rate over an integer
 // factor. The filter keeps ±snippetPassFrac of the kept rate flat and
 // takes anything at ±snippetStopFrac (the kept band's edge) and beyond
@@ -48,8 +48,9 @@ const (
 	// of the kept rate (2 bins of a 64-bin detector) above it, not on it:
 	// the detector's DC notch (±1 bin) and the classifiers' DC line cut
 	// would hide a narrow one centred on DC, the receiver's DC spike as
-	// they see it. Its detected band is whole bins of the capture's
-	// detector (78 kHz at 10 Msps), wherever in them it lies.
+	// they see it. Its band (emissionBand) is its occupied band and a
+	// margin, within its detected bins (whole bins of the capture's
+	// detector, 78 kHz at 10 Msps).
 	snippetDCClearFrac = 1.0 / 32
 	// snippetEdgeGuard is the classifiers' anti-alias roll-off (the outer
 	// 5% of a capture, at least 25 kHz): an emission reaching it is cut
@@ -57,12 +58,17 @@ const (
 	// it cut the same way.
 	snippetEdgeGuardFrac = 0.05
 	snippetEdgeGuardHz   = 25e3
+	// snippetOccMarginFrac widens the emission's occupied (99% power)
+	// band by this fraction of its width on each side, for the skirts
+	// beyond it, before it is cut to the detected bins (see emissionBand).
+	snippetOccMarginFrac = 0.25
 )
 
 // snippetBand is the band a snippet keeps of its capture: factor 1 is the
 // whole capture, as it was; otherwise the samples are shifted by −shiftHz,
 // low-passed and decimated by factor.
 type snippetBand struct {
+	loHz, hiHz  float64 // the emission's band the snippet is planned around (emissionBand), RF Hz; its annotation's edges
 	factor      int
 	rateHz      float64 // the snippet's sample rate: capRateHz / factor
 	centerHz    float64 // the snippet's RF centre: capCenterHz + shiftHz
@@ -73,26 +79,58 @@ type snippetBand struct {
 	dec         *dsp.Decimator // when factor is above 1: the band's filter, designed once
 }
 
+// emissionBand is the band of r's emission, Hz from tuneHz (the capture's
+// centre), that a snippet keeps and annotates: its occupied (99% power)
+// band (dsp.Emission.OccupiedLowHz to OccupiedHighHz, placed by CenterHz)
+// widened by snippetOccMarginFrac of its width on each side, within its
+// detected bins (FreqLowHz to FreqHighHz); the detected bins when it has
+// no occupied band; else BandwidthHz around CenterHz. ok is false when it
+// has none of them. A weak emission's widened occupied band covers its
+// detected bins, which it keeps; a strong one's detected bins hold its
+// window leakage, far wider than the emission (a GSM handset at 45 dB SNR
+// in a 10 Msps capture: 4.2 MHz of bins, 305 kHz occupied), and the
+// occupied band is what it keeps. Until 2026-12-05 the detected bins were
+// kept and annotated: such a snippet kept the whole capture, annotated
+// 30 times the emission's width, "reaching the capture's edge"
+// (TestStrongEmissionSnippetKeepsItsBand).
+func emissionBand(tuneHz float64, r *pipeline.Result) (lo, hi float64, ok bool) {
+	dLo, dHi := r.FreqLowHz-tuneHz, r.FreqHighHz-tuneHz
+	if oLo, oHi := r.Em.OccupiedLowHz, r.Em.OccupiedHighHz; oHi > oLo {
+		at := r.CenterHz - tuneHz - r.Em.CenterOffsetHz // the detection's DC, from tuneHz
+		m := snippetOccMarginFrac * (oHi - oLo)
+		lo, hi = at+oLo-m, at+oHi+m
+		if dHi > dLo && min(hi, dHi) > max(lo, dLo) {
+			lo, hi = max(lo, dLo), min(hi, dHi)
+		}
+		return lo, hi, true
+	}
+	if dHi > dLo {
+		return dLo, dHi, true
+	}
+	if c, w := r.CenterHz-tuneHz, r.BandwidthHz; w > 0 {
+		return c - w/2, c + w/2, true
+	}
+	return 0, 0, false
+}
+
 // planSnippetBand picks the band a snippet of r keeps from a capture at
-// rateHz centred on tuneHz: the emission's detected band (FreqLowHz to
-// FreqHighHz; else BandwidthHz around CenterHz) with its guard, at the
-// largest integer decimation of rateHz that holds it (snippetKeepFactor,
-// snippetMinKeepHz, snippetEdgeFrac), centred on the emission (a narrow
-// one: snippetNarrowFrac below it) and slid inside the capture when it
-// would stick out of it. The whole capture is kept when the emission has
-// no band, reaches the capture's edge, or with its guard fills more than
-// half of it.
+// rateHz centred on tuneHz: the emission's band (emissionBand) with its
+// guard, at the largest integer decimation of rateHz that holds it
+// (snippetKeepFactor, snippetMinKeepHz, snippetEdgeFrac), centred on the
+// emission (a narrow one: snippetDCClearFrac of the kept rate below it)
+// and slid inside the capture when it would stick out of it. The whole
+// capture is kept when the emission has no band, reaches the capture's
+// edge, or with its guard fills more than half of it.
 func planSnippetBand(rateHz, tuneHz float64, r *pipeline.Result) snippetBand {
 	whole := snippetBand{factor: 1, rateHz: rateHz, centerHz: tuneHz, capRateHz: rateHz, capCenterHz: tuneHz}
-	lo, hi := r.FreqLowHz-tuneHz, r.FreqHighHz-tuneHz
-	if !(hi > lo) {
-		c, w := r.CenterHz-tuneHz, r.BandwidthHz
-		if !(w > 0) {
-			whole.why = "the detection has no band to keep"
-			return whole
-		}
-		lo, hi = c-w/2, c+w/2
+	lo, hi, ok := emissionBand(tuneHz, r)
+	if !ok {
+		whole.why = "the detection has no band to keep"
+		return whole
 	}
+	// the annotation's edges: the emission's band, inside the capture
+	lo, hi = max(lo, -rateHz/2), min(hi, rateHz/2)
+	whole.loHz, whole.hiHz = tuneHz+lo, tuneHz+hi
 	guard := max(snippetEdgeGuardHz, snippetEdgeGuardFrac*rateHz)
 	if lo < -rateHz/2+guard || hi > rateHz/2-guard {
 		whole.why = "its emission reaches the capture's edge"
@@ -112,7 +150,7 @@ func planSnippetBand(rateHz, tuneHz float64, r *pipeline.Result) snippetBand {
 		}
 		c = min(max(c, -rateHz/2+out/2), rateHz/2-out/2)
 		if lo >= c-snippetEdgeFrac*out && hi <= c+snippetEdgeFrac*out {
-			return snippetBand{factor: d, rateHz: out, centerHz: tuneHz + c, shiftHz: c, capRateHz: rateHz, capCenterHz: tuneHz,
+			return snippetBand{loHz: tuneHz + lo, hiHz: tuneHz + hi, factor: d, rateHz: out, centerHz: tuneHz + c, shiftHz: c, capRateHz: rateHz, capCenterHz: tuneHz,
 				dec: dsp.NewDecimator(d, snippetPassFrac, snippetStopFrac, snippetAttenDB)}
 		}
 	}

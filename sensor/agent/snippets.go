@@ -472,7 +472,7 @@ func (s *snippets) save(b sensor.Block, r *pipeline.Result, id string, ring iqRi
 	}
 	j := snippetJob{rotate: rotate, name: "snippet-" + id, b: b, ann: sigmf.Annotation{
 		SampleStart: aLo, SampleCount: aHi - aLo,
-		FreqLowerHz: r.FreqLowHz, FreqUpperHz: r.FreqHighHz, HasFreq: r.FreqHighHz > r.FreqLowHz,
+		FreqLowerHz: band.loHz, FreqUpperHz: band.hiHz, HasFreq: band.hiHz > band.loHz,
 		Label: r.Label.Text, Comment: id, Generator: SnippetGenerator,
 		// the class and link a replay's verdict is compared with
 		Extra: map[string]any{"rfw:class": r.Label.Class, "rfw:link": r.Label.Link},
