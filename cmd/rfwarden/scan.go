@@ -52,7 +52,10 @@ the input's metadata, with its own annotations (ground truth) kept, those an
 earlier rfwarden scan wrote (core:generator rfwarden) dropped, and this scan's
 detections added. It refuses, before scanning, an OUT that is a file the scan
 reads, and an OUT.sigmf-data beside it that holds other samples (SigMF tools
-would read the detections against them).
+would read the detections against them). Of a .sigmf archive, whose samples
+are a member of it, rfw:dataset names the archive (relative to OUT) and eval
+reads OUT over the archive's samples; until 2026-12-05 it named
+"X.sigmf:X/X.sigmf-data", which no tool could read.
 
 A SigMF recording whose data differs from its metadata's core:sha512 (or
 rfw:sha256) is refused before the scan; --verify=false scans it anyway.
@@ -86,7 +89,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Usage = func() { fmt.Fprint(stderr, scanUsage); fs.PrintDefaults() }
 	var o scanOptions
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
-	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are)")
+	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are: their file, or the .sigmf archive holding them, which eval reads)")
 	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (a SigMF recording's core:datatype must agree, unless --override)")
 	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (a SigMF recording's core:sample_rate must agree, unless --override)")
 	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (every capture's core:frequency of a SigMF recording must agree, unless --override)")
@@ -501,12 +504,19 @@ func isInputData(path string, rec *sigmf.Recording) bool {
 // it in core:dataset, unless out's own NAME.sigmf-data is the data; out
 // elsewhere cannot point at the samples in core:, and records their path
 // relative to out's directory in rfw:dataset instead (for a person, or a
-// tool that knows the rfw extension). The input's own core:dataset and
+// tool that knows the rfw extension). The samples of an archive are a
+// member of it, which core:dataset cannot name: rfw:dataset names the
+// archive, wherever out is, and eval reads its data member. The input's own core:dataset and
 // rfw:dataset are replaced: relative to the input, they are wrong beside out.
 func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result, stderr io.Writer) error {
-	data, err := filepath.Abs(rec.Path())
+	// An archive's samples are a member of it: rfw:dataset names the
+	// archive (eval reads its data member), never "archive:member", which
+	// no tool can open (written until 2026-12-05).
+	dataFile, _ := rec.DataFile()
+	inArchive := dataFile != rec.Path()
+	data, err := filepath.Abs(dataFile)
 	if err != nil {
-		return fmt.Errorf("scan: resolve %q: %w", rec.Path(), err)
+		return fmt.Errorf("scan: resolve %q: %w", dataFile, err)
 	}
 	outDir, err := filepath.Abs(filepath.Dir(out))
 	if err != nil {
@@ -523,7 +533,7 @@ func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result,
 	switch {
 	case isInputData(strings.TrimSuffix(out, sigmf.MetaExt)+sigmf.DataExt, rec):
 		// out's own name finds the samples
-	case filepath.Dir(data) == outDir && slices.Contains(rec.Files(), rec.Path()):
+	case filepath.Dir(data) == outDir && !inArchive:
 		dataset = filepath.Base(data)
 	default:
 		if rel, err := filepath.Rel(outDir, data); err == nil {
