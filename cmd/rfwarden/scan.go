@@ -64,7 +64,16 @@ Interrupted (Ctrl-C or SIGTERM), scan prints what it found in the file so
 far (an emission still going ends where the scan stopped), says how far it
 got ("interrupted at 42% of FILE") and exits 1. It writes no --annotate
 OUT then: SigMF tools would read the annotations of part of a recording as
-a whole scan.
+a whole scan. Interrupted in the hash check, before the scan, it says
+"interrupted at 0% of FILE, while checking its data against core:sha512
+(38% hashed)" (until 2026-12-05: "stopped after N of M bytes: context
+canceled").
+
+A recording is refused, naming the fields, when its core:sample_rate is
+outside 1 to 1e11 samples/s, or when a capture's band, core:frequency less
+half the sample rate, reaches below 0 Hz (until 2026-12-05 it was scanned,
+and reported emissions at negative frequencies); a capture without
+core:frequency (baseband) is scanned as before.
 `
 
 // scanOptions are the parsed flags of `rfwarden scan`.
@@ -149,6 +158,28 @@ type scanInterrupted struct {
 	out       string // the --annotate OUT not written, if any
 	asJSON    bool
 	filesLeft int // FILEs after it, not scanned
+	// verify, when not "", says it stopped in the hash check, before
+	// the scan: "core:sha512 (38% hashed)".
+	verify string
+}
+
+// verifyStop says which hash the check of rec was computing when it
+// stopped, hashed of verifyBytes (Recording.VerifyBytes) in, and how far
+// in that hash it got: "core:sha512 (38% hashed)". The hashes are
+// computed one after the other, each over the whole data.
+func verifyStop(rec *sigmf.Recording, hashed, verifyBytes int64) string {
+	var keys []string
+	for _, k := range []string{"core:sha512", "rfw:sha256"} {
+		if _, ok := rec.Meta().Global.Extra[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 || verifyBytes <= 0 {
+		return "its hash"
+	}
+	size := verifyBytes / int64(len(keys))
+	i := min(hashed/max(size, 1), int64(len(keys)-1))
+	return fmt.Sprintf("%s (%d%% hashed)", keys[i], 100*(hashed-i*size)/max(size, 1))
 }
 
 // Error says where the scan stopped, and what that means for its output:
@@ -161,7 +192,14 @@ func (e *scanInterrupted) Error() string {
 	}
 	msg := fmt.Sprintf("scan: interrupted at %d%% of %s (%s of %s s scanned); the %s above are what it found before",
 		e.err.Percent(), e.path, fmtSeconds(float64(e.err.DoneSamples)/e.rateHz), fmtSeconds(float64(e.err.TotalSamples)/e.rateHz), what)
-	if e.out != "" {
+	if e.verify != "" {
+		// until 2026-12-05: "core:sha512: stopped after N of M bytes: context canceled"
+		msg = fmt.Sprintf("scan: interrupted at 0%% of %s, while checking its data against %s; nothing of it was scanned", e.path, e.verify)
+	}
+	switch {
+	case e.out != "" && e.verify != "":
+		msg += fmt.Sprintf("; %s not written", e.out)
+	case e.out != "":
 		msg += fmt.Sprintf("; %s not written (an annotation file of part of a recording would read as a whole scan)", e.out)
 	}
 	if e.filesLeft > 0 {
@@ -290,10 +328,13 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	}
 	bar := newProgress(stderr, o.progress || isTerminal(stderr), isTerminal(stderr), total, path)
 	if verifyBytes > 0 {
-		if err := rec.VerifyContext(ctx, eval.HashedAsSamples(n, verifyBytes, bar.add)); err != nil {
+		var hashed int64
+		asSamples := eval.HashedAsSamples(n, verifyBytes, bar.add)
+		if err := rec.VerifyContext(ctx, func(b int64) { hashed += b; asSamples(b) }); err != nil {
 			bar.close()
 			if ctx.Err() != nil { // interrupted, not a wrong hash
-				return fmt.Errorf("scan: %w", err)
+				return &scanInterrupted{path: path, err: &eval.InterruptedError{TotalSamples: n, Err: err}, rateHz: rate,
+					out: o.annotate, asJSON: o.json, verify: verifyStop(rec, hashed, verifyBytes)}
 			}
 			return fmt.Errorf("scan: %w (the data is not what the metadata was written for; scan it anyway with --verify=false)", err)
 		}
