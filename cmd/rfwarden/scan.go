@@ -333,8 +333,12 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 		if err := rec.VerifyContext(ctx, func(b int64) { hashed += b; asSamples(b) }); err != nil {
 			bar.close()
 			if ctx.Err() != nil { // interrupted, not a wrong hash
+				out := o.annotate // not yet checked by annotateTarget, which adds .sigmf-meta
+				if out != "" && !strings.HasSuffix(out, sigmf.MetaExt) {
+					out += sigmf.MetaExt
+				}
 				return &scanInterrupted{path: path, err: &eval.InterruptedError{TotalSamples: n, Err: err}, rateHz: rate,
-					out: o.annotate, asJSON: o.json, verify: verifyStop(rec, hashed, verifyBytes)}
+					out: out, asJSON: o.json, verify: verifyStop(rec, hashed, verifyBytes)}
 			}
 			return fmt.Errorf("scan: %w (the data is not what the metadata was written for; scan it anyway with --verify=false)", err)
 		}

@@ -118,7 +118,7 @@ func TestScanInterruptDuringVerifySaysInterrupted(t *testing.T) {
 	}{
 		{"before the check", cancelled, nil, "scan: interrupted at 0% of " + meta + ", while checking its data against core:sha512 (0% hashed); nothing of it was scanned"},
 		{"part way", &ctxtest.ErrAfter{Context: context.Background(), N: 3}, nil, "against core:sha512 (37% hashed)"}, // 3 of 8 MiB
-		{"annotate", cancelled, []string{"--annotate", out}, "nothing of it was scanned; " + out + " not written"},
+		{"annotate", cancelled, []string{"--annotate", out}, "nothing of it was scanned; " + out + ".sigmf-meta not written"},
 		{"second file", cancelled, nil, "; 1 file after it not scanned"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
