@@ -49,7 +49,8 @@ const demoUsage = `usage: rfwarden demo [flags]
 Run the whole system on one machine: an embedded MQTT broker, a simulated
 prison wing whose sensor agents run the real DSP pipeline on simulated IQ,
 fusion with SQLite, and the dashboard on 127.0.0.1. The login is printed at
-start. Stop with Ctrl-C.
+start. Stop with Ctrl-C: the last line says where the state is kept (or
+that the temporary folder is removed) and where --record's recordings are.
 `
 
 // demoOptions are the flags of `rfwarden demo`.
@@ -95,7 +96,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.dir, "dir", "", "state folder (SQLite, outboxes, snippets); default a temporary folder removed at exit. A folder used before is continued: its registry entries are kept, its clock goes on after its data")
 	fs.BoolVar(&o.newAdmin, "new-admin-password", false, "on a --dir used before, give its admin account a new password, printed on the banner (its old one was printed once and is kept nowhere)")
 	fs.StringVar(&o.record, "record", "", "save what each sensor heard as SigMF into `DIR` (for rfwarden scan and dashboard replay)")
-	fs.Int64Var(&o.recordMaxMB, "record-max-mb", 2048, "stop recording after this many MiB in all")
+	fs.Int64Var(&o.recordMaxMB, "record-max-mb", 2048, "stop recording after this many MiB in all (the demo says when it does)")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this much simulated time (0: run until interrupted)")
 	fs.StringVar(&o.start, "start", "", "simulated start time, RFC 3339, after any data in --dir (default: 30 s before the scenario's first drone flight; on a --dir holding data, the second after its newest time)")
 	fs.Float64Var(&o.rateHz, "rate", 10e6, "simulated receiver sample rate, samples/s (2e6..20e6)")
@@ -367,12 +368,14 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 
 	// Sensors.
 	var recorded atomic.Int64
+	var recordCapped atomic.Bool
 	var agents []*agent.Agent
 	for _, s := range wing.Sensors() {
 		a, src, err := newDemoAgent(o, wing, s.ID, st.ID, brokerURL, dir, clock, &recorded, log)
 		if err != nil {
 			return err
 		}
+		src.recordCapped, src.story = &recordCapped, story.printf
 		actx, acancel := context.WithCancel(ctx)
 		if s.ID == o.offline && o.offline != "" {
 			src.unplugAt, src.unplug = start.Add(o.offlineAfter), acancel
@@ -415,9 +418,11 @@ and a new phone inside (one drone-drop incident), and sensor %s going offline.
 	for {
 		select {
 		case <-ctx.Done():
+			// until 2026-12-05 it stopped without a word
+			story.printf("stopped (interrupted); %s", demoKeptNote(o, dir))
 			return nil
 		case <-stop:
-			story.printf("simulated %v done", o.duration)
+			story.printf("simulated %v done; %s", o.duration, demoKeptNote(o, dir))
 			return nil
 		case err := <-fusionDone:
 			return fmt.Errorf("demo: fusion stopped: %w", err)
@@ -685,7 +690,13 @@ type demoSource struct {
 	w            *sigmf.Writer
 	recordGainDB float64 // of the capture being recorded
 	recordDone   bool
-	log          *slog.Logger
+	// recordCapped is shared by the sensors of one demo: set by the first
+	// whose recording stopped at --record-max-mb, which says so (nil: each
+	// says so for itself).
+	recordCapped *atomic.Bool
+	// story, when not nil, prints a line of the demo's story (stdout).
+	story func(format string, args ...any)
+	log   *slog.Logger
 }
 
 // demoGainBackoffDB is how far below the simulator's automatic gain the demo
@@ -788,6 +799,7 @@ func (d *demoSource) recordBlock(b sensor.Block) {
 	n := int64(2 * len(b.Samples))
 	if d.recordBudget.Add(n) > d.recordMax {
 		d.recordDone = true
+		d.noteRecordCap()
 		return
 	}
 	var err error
@@ -810,6 +822,22 @@ func (d *demoSource) recordBlock(b sensor.Block) {
 	if err != nil {
 		d.recordDone = true
 		d.log.Warn("demo: recording stopped", "path", d.record, "err", err)
+	}
+}
+
+// noteRecordCap says, once for the sensors sharing the budget, that the
+// recordings stopped at --record-max-mb: a warning on the log and a line
+// of the story. Until 2026-12-05 they stopped without a word, and a scan
+// of a recording covering the first minutes of a long demo did not say
+// why.
+func (d *demoSource) noteRecordCap() {
+	if d.recordCapped != nil && d.recordCapped.Swap(true) {
+		return
+	}
+	dir := filepath.Dir(d.record)
+	d.log.Warn("demo: recording stopped: the recordings reached --record-max-mb", "max_mib", d.recordMax>>20, "dir", dir)
+	if d.story != nil {
+		d.story("recording stopped: the sensors' recordings in %s reached --record-max-mb %d MiB; the demo goes on unrecorded", dir, d.recordMax>>20)
 	}
 }
 
@@ -913,6 +941,19 @@ func (z zoneStatus) ZoneStatus(zone string) string {
 		return "unknown"
 	}
 	return "ok"
+}
+
+// demoKeptNote says, as the demo stops, what it leaves: the state folder
+// kept (--dir) or removed (a temporary one), and the recordings (--record).
+func demoKeptNote(o demoOptions, dir string) string {
+	note := "state kept in " + dir + " (start again with --dir " + dir + " to continue)"
+	if o.dir == "" {
+		note = "its state, in the temporary folder " + dir + ", is removed (--dir DIR keeps it)"
+	}
+	if o.record != "" {
+		note += "; what the sensors heard is in " + filepath.Join(o.record, "*"+sigmf.MetaExt) + " (rfwarden scan)"
+	}
+	return note
 }
 
 // demoStory prints alert changes and progress on stdout, stamped with the

@@ -214,9 +214,14 @@ func TestDemoEndToEnd(t *testing.T) {
 	if phone.ID != "" {
 		c.get("/api/v1/alerts/"+url.PathEscape(phone.ID), &detail)
 	}
-	cancel()
+	cancel() // what main's signal.NotifyContext does on Ctrl-C
 	if err := <-done; err != nil {
 		t.Errorf("demo: %v", err)
+	}
+	// It says it stopped, and where its state is (until 2026-12-05 it
+	// stopped without a word, a clean stop not told from a crash).
+	if want := "stopped (interrupted); state kept in " + o.dir; !strings.Contains(out.String(), want) {
+		t.Errorf("the demo did not say %q when it stopped", want)
 	}
 	// Fusion asked the sensors to keep the phone alert's evidence (sent
 	// when it went pending and again at firing): its snippets are marked

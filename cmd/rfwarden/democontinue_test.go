@@ -241,6 +241,10 @@ func TestDemoRerunSameDir(t *testing.T) {
 	if want := "continuing after " + stored.Format(time.RFC3339Nano) + " stored in " + dir; !strings.Contains(out, want) {
 		t.Errorf("banner does not say %q:\n%s", want, out)
 	}
+	// its last line says where the state it continued is kept
+	if want := "simulated 1s done; state kept in " + dir + " (start again with --dir " + dir + " to continue)"; !strings.Contains(out, want) {
+		t.Errorf("the second run did not say %q when it stopped:\n%s", want, out)
+	}
 
 	db = openDemoDB(t, dir)
 	reg, err = registry.Open(ctx, db.DB(), db, registry.Options{Location: time.UTC, Now: func() time.Time { return second.Start }, Site: st})

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -72,4 +74,84 @@ func TestDemoRecordGainPerCapture(t *testing.T) {
 func fmtGain(g float64) string {
 	b, _ := json.Marshal(g)
 	return string(b)
+}
+
+// TestDemoRecordCapSaysSo: demo --record stops recording when the
+// sensors' recordings reach --record-max-mb, and says so once for all of
+// them, on the log and on the story: until 2026-12-05 it stopped without
+// a word, and a scan of DIR/s1.sigmf-meta covering the first five
+// simulated minutes of a twenty-minute demo did not say why.
+func TestDemoRecordCapSaysSo(t *testing.T) {
+	t0 := time.Date(2026, 1, 15, 21, 5, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		blocks int // of 128 KiB per sensor, against a 1 MiB cap shared by two
+		want   int // lines saying recording stopped, on the log and on the story
+	}{
+		{"under the cap", 3, 0},
+		{"past the cap", 10, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var logs, story strings.Builder
+			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			budget, capped := new(atomic.Int64), new(atomic.Bool)
+			var srcs []*demoSource
+			for _, id := range []string{"s1", "s2"} {
+				srcs = append(srcs, &demoSource{record: filepath.Join(dir, id), recordBudget: budget, recordMax: 1 << 20, recordCapped: capped, log: log,
+					story: func(format string, args ...any) { fmt.Fprintf(&story, format+"\n", args...) }})
+			}
+			block := sensor.Block{Samples: make([]complex64, 65536), CenterHz: 902e6, SampleRateHz: 2e6, GainDB: 30}
+			for i := range tc.blocks {
+				block.Time = t0.Add(time.Duration(i) * 32768 * time.Microsecond)
+				for _, d := range srcs {
+					if !d.recordDone {
+						d.recordBlock(block)
+					}
+				}
+			}
+			for _, d := range srcs {
+				d.closeRecording()
+				if d.recordDone != (tc.want > 0) {
+					t.Errorf("%s: recording stopped %v, want %v", d.record, d.recordDone, tc.want > 0)
+				}
+			}
+			if n := strings.Count(logs.String(), "--record-max-mb"); n != tc.want {
+				t.Errorf("log: %d warnings naming --record-max-mb, want %d:\n%s", n, tc.want, logs.String())
+			}
+			if tc.want > 0 && !strings.Contains(logs.String(), "max_mib=1 ") {
+				t.Errorf("log %q does not name the cap, 1 MiB", logs.String())
+			}
+			wantStory := ""
+			if tc.want > 0 {
+				wantStory = "recording stopped: the sensors' recordings in " + dir + " reached --record-max-mb 1 MiB; the demo goes on unrecorded\n"
+			}
+			if story.String() != wantStory {
+				t.Errorf("story %q, want %q", story.String(), wantStory)
+			}
+		})
+	}
+}
+
+// TestDemoKeptNote: the demo's last story line says what it leaves: the
+// state folder kept, or removed when it was a temporary one, and where
+// --record's recordings are.
+func TestDemoKeptNote(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    demoOptions
+		dir  string
+		want string
+	}{
+		{"temporary", demoOptions{}, "/tmp/rfwarden-demo-1", "its state, in the temporary folder /tmp/rfwarden-demo-1, is removed (--dir DIR keeps it)"},
+		{"--dir", demoOptions{dir: "night1"}, "night1", "state kept in night1 (start again with --dir night1 to continue)"},
+		{"--record", demoOptions{dir: "night1", record: "heard"}, "night1",
+			"state kept in night1 (start again with --dir night1 to continue); what the sensors heard is in " + filepath.Join("heard", "*.sigmf-meta") + " (rfwarden scan)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := demoKeptNote(tc.o, tc.dir); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
 }

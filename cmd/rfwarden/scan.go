@@ -52,7 +52,10 @@ the input's metadata, with its own annotations (ground truth) kept, those an
 earlier rfwarden scan wrote (core:generator rfwarden) dropped, and this scan's
 detections added. It refuses, before scanning, an OUT that is a file the scan
 reads, and an OUT.sigmf-data beside it that holds other samples (SigMF tools
-would read the detections against them).
+would read the detections against them). Of a .sigmf archive, whose samples
+are a member of it, rfw:dataset names the archive (relative to OUT) and eval
+reads OUT over the archive's samples; until 2026-12-05 it named
+"X.sigmf:X/X.sigmf-data", which no tool could read.
 
 A SigMF recording whose data differs from its metadata's core:sha512 (or
 rfw:sha256) is refused before the scan; --verify=false scans it anyway.
@@ -61,7 +64,16 @@ Interrupted (Ctrl-C or SIGTERM), scan prints what it found in the file so
 far (an emission still going ends where the scan stopped), says how far it
 got ("interrupted at 42% of FILE") and exits 1. It writes no --annotate
 OUT then: SigMF tools would read the annotations of part of a recording as
-a whole scan.
+a whole scan. Interrupted in the hash check, before the scan, it says
+"interrupted at 0% of FILE, while checking its data against core:sha512
+(38% hashed)" (until 2026-12-05: "stopped after N of M bytes: context
+canceled").
+
+A recording is refused, naming the fields, when its core:sample_rate is
+outside 1 to 1e11 samples/s, or when a capture's band, core:frequency less
+half the sample rate, reaches below 0 Hz (until 2026-12-05 it was scanned,
+and reported emissions at negative frequencies); a capture without
+core:frequency (baseband) is scanned as before.
 `
 
 // scanOptions are the parsed flags of `rfwarden scan`.
@@ -86,7 +98,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Usage = func() { fmt.Fprint(stderr, scanUsage); fs.PrintDefaults() }
 	var o scanOptions
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
-	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are)")
+	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are: their file, or the .sigmf archive holding them, which eval reads)")
 	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (a SigMF recording's core:datatype must agree, unless --override)")
 	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (a SigMF recording's core:sample_rate must agree, unless --override)")
 	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (every capture's core:frequency of a SigMF recording must agree, unless --override)")
@@ -146,6 +158,28 @@ type scanInterrupted struct {
 	out       string // the --annotate OUT not written, if any
 	asJSON    bool
 	filesLeft int // FILEs after it, not scanned
+	// verify, when not "", says it stopped in the hash check, before
+	// the scan: "core:sha512 (38% hashed)".
+	verify string
+}
+
+// verifyStop says which hash the check of rec was computing when it
+// stopped, hashed of verifyBytes (Recording.VerifyBytes) in, and how far
+// in that hash it got: "core:sha512 (38% hashed)". The hashes are
+// computed one after the other, each over the whole data.
+func verifyStop(rec *sigmf.Recording, hashed, verifyBytes int64) string {
+	var keys []string
+	for _, k := range []string{"core:sha512", "rfw:sha256"} {
+		if _, ok := rec.Meta().Global.Extra[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 || verifyBytes <= 0 {
+		return "its hash"
+	}
+	size := verifyBytes / int64(len(keys))
+	i := min(hashed/max(size, 1), int64(len(keys)-1))
+	return fmt.Sprintf("%s (%d%% hashed)", keys[i], 100*(hashed-i*size)/max(size, 1))
 }
 
 // Error says where the scan stopped, and what that means for its output:
@@ -158,7 +192,14 @@ func (e *scanInterrupted) Error() string {
 	}
 	msg := fmt.Sprintf("scan: interrupted at %d%% of %s (%s of %s s scanned); the %s above are what it found before",
 		e.err.Percent(), e.path, fmtSeconds(float64(e.err.DoneSamples)/e.rateHz), fmtSeconds(float64(e.err.TotalSamples)/e.rateHz), what)
-	if e.out != "" {
+	if e.verify != "" {
+		// until 2026-12-05: "core:sha512: stopped after N of M bytes: context canceled"
+		msg = fmt.Sprintf("scan: interrupted at 0%% of %s, while checking its data against %s; nothing of it was scanned", e.path, e.verify)
+	}
+	switch {
+	case e.out != "" && e.verify != "":
+		msg += fmt.Sprintf("; %s not written", e.out)
+	case e.out != "":
 		msg += fmt.Sprintf("; %s not written (an annotation file of part of a recording would read as a whole scan)", e.out)
 	}
 	if e.filesLeft > 0 {
@@ -287,10 +328,17 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	}
 	bar := newProgress(stderr, o.progress || isTerminal(stderr), isTerminal(stderr), total, path)
 	if verifyBytes > 0 {
-		if err := rec.VerifyContext(ctx, eval.HashedAsSamples(n, verifyBytes, bar.add)); err != nil {
+		var hashed int64
+		asSamples := eval.HashedAsSamples(n, verifyBytes, bar.add)
+		if err := rec.VerifyContext(ctx, func(b int64) { hashed += b; asSamples(b) }); err != nil {
 			bar.close()
 			if ctx.Err() != nil { // interrupted, not a wrong hash
-				return fmt.Errorf("scan: %w", err)
+				out := o.annotate // not yet checked by annotateTarget, which adds .sigmf-meta
+				if out != "" && !strings.HasSuffix(out, sigmf.MetaExt) {
+					out += sigmf.MetaExt
+				}
+				return &scanInterrupted{path: path, err: &eval.InterruptedError{TotalSamples: n, Err: err}, rateHz: rate,
+					out: out, asJSON: o.json, verify: verifyStop(rec, hashed, verifyBytes)}
 			}
 			return fmt.Errorf("scan: %w (the data is not what the metadata was written for; scan it anyway with --verify=false)", err)
 		}
@@ -501,12 +549,19 @@ func isInputData(path string, rec *sigmf.Recording) bool {
 // it in core:dataset, unless out's own NAME.sigmf-data is the data; out
 // elsewhere cannot point at the samples in core:, and records their path
 // relative to out's directory in rfw:dataset instead (for a person, or a
-// tool that knows the rfw extension). The input's own core:dataset and
+// tool that knows the rfw extension). The samples of an archive are a
+// member of it, which core:dataset cannot name: rfw:dataset names the
+// archive, wherever out is, and eval reads its data member. The input's own core:dataset and
 // rfw:dataset are replaced: relative to the input, they are wrong beside out.
 func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result, stderr io.Writer) error {
-	data, err := filepath.Abs(rec.Path())
+	// An archive's samples are a member of it: rfw:dataset names the
+	// archive (eval reads its data member), never "archive:member", which
+	// no tool can open (written until 2026-12-05).
+	dataFile, _ := rec.DataFile()
+	inArchive := dataFile != rec.Path()
+	data, err := filepath.Abs(dataFile)
 	if err != nil {
-		return fmt.Errorf("scan: resolve %q: %w", rec.Path(), err)
+		return fmt.Errorf("scan: resolve %q: %w", dataFile, err)
 	}
 	outDir, err := filepath.Abs(filepath.Dir(out))
 	if err != nil {
@@ -523,7 +578,7 @@ func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result,
 	switch {
 	case isInputData(strings.TrimSuffix(out, sigmf.MetaExt)+sigmf.DataExt, rec):
 		// out's own name finds the samples
-	case filepath.Dir(data) == outDir && slices.Contains(rec.Files(), rec.Path()):
+	case filepath.Dir(data) == outDir && !inArchive:
 		dataset = filepath.Base(data)
 	default:
 		if rel, err := filepath.Rel(outDir, data); err == nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -38,6 +39,41 @@ func writeCF32(t *testing.T, path string, x []complex64) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// writeToneCF32 writes BASE.sigmf-meta/.sigmf-data: n cf32_le samples of
+// seeded complex noise (0.01 rms per component) plus a 0.3 tone at
+// toneFrac of the sample rate from the centre, from sample n/4 on,
+// captured at centerHz (core:frequency left out when 0) and sampleRate.
+// It returns the metadata's path.
+func writeToneCF32(t *testing.T, base string, n int, sampleRate, centerHz, toneFrac float64) string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	buf := make([]byte, 8*n)
+	for i := range n {
+		re := 0.01 * rng.NormFloat64()
+		im := 0.01 * rng.NormFloat64()
+		if i > n/4 { // the tone starts once the floor is learnt
+			ph := 2 * math.Pi * toneFrac * float64(i)
+			re += 0.3 * math.Cos(ph)
+			im += 0.3 * math.Sin(ph)
+		}
+		binary.LittleEndian.PutUint32(buf[8*i:], math.Float32bits(float32(re)))
+		binary.LittleEndian.PutUint32(buf[8*i+4:], math.Float32bits(float32(im)))
+	}
+	if err := os.WriteFile(base+".sigmf-data", buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	capture := `{"core:sample_start":0}`
+	if centerHz != 0 {
+		capture = fmt.Sprintf(`{"core:sample_start":0,"core:frequency":%g}`, centerHz)
+	}
+	meta := fmt.Sprintf(`{"global":{"core:datatype":"cf32_le","core:sample_rate":%g,"core:version":"1.0.0"},
+"captures":[%s],"annotations":[]}`, sampleRate, capture)
+	if err := os.WriteFile(base+".sigmf-meta", []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return base + ".sigmf-meta"
 }
 
 // toneBurst returns seeded noise at −60 dBFS with a −40 dBFS tone at offHz

@@ -627,7 +627,8 @@ func (r *CorpusRun) Report() Report {
 // candidate is a recording RunCorpus may score, as its first look found it.
 type candidate struct {
 	path    string
-	data    os.FileInfo // the data file of a pair, else nil
+	data    os.FileInfo // the file the samples are read from (a pair's data file, an archive), or nil
+	dataOff int64       // where in it they start (an archive's data member)
 	samples int64
 	verify  int64 // bytes the hash check reads (0: none, or NoVerify)
 	user    int   // truth records not from rfwarden's own detectors
@@ -663,7 +664,8 @@ func (k candidate) work() int64 {
 // RunCorpus scores every labelled recording of c (see FindCorpus). It
 // first opens each to see what it holds, passing over, in Skipped, those
 // without truth (see RunCorpusFile), those that cannot be read, and
-// metadata naming the same data file as another: of those, the one with
+// metadata naming the same samples as another (a data file, or an
+// archive's data member: Recording.DataFile): of those, the one with
 // the most truth not written by rfwarden's own detectors is scored, then
 // the one with fewest such annotations (the input of a `scan --annotate`
 // rather than its output), then the first by path. A recording that fails
@@ -712,8 +714,11 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		if !cc.NoVerify {
 			k.verify = rec.VerifyBytes()
 		}
-		if files := rec.Files(); len(files) == 2 && files[1] == rec.Path() {
-			k.data, _ = os.Stat(rec.Path())
+		// an archive's samples too (until 2026-12-05 only a pair's data
+		// file was compared): scan --annotate of an archive names it
+		if f, off := rec.DataFile(); f != "" {
+			k.data, _ = os.Stat(f)
+			k.dataOff = off
 		}
 		for _, a := range rec.Meta().Annotations {
 			switch {
@@ -741,7 +746,7 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 	for i, k := range cands {
 		best := i
 		for j, o := range cands {
-			if j == i || k.data == nil || o.data == nil || !os.SameFile(k.data, o.data) {
+			if j == i || k.data == nil || o.data == nil || !os.SameFile(k.data, o.data) || k.dataOff != o.dataOff {
 				continue
 			}
 			if cmp.Or(cmp.Compare(o.user, cands[best].user), cmp.Compare(cands[best].own, o.own), cmp.Compare(best, j)) > 0 {

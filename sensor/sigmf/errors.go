@@ -11,6 +11,9 @@ var (
 	ErrDatatype = errors.New("unsupported datatype")
 	// ErrNoSampleRate means core:sample_rate is missing, non-positive or not finite.
 	ErrNoSampleRate = errors.New("missing or non-positive sample rate")
+	// ErrSampleRateRange means core:sample_rate is a positive number
+	// outside what rfwarden analyses, MinSampleRateHz to MaxSampleRateHz.
+	ErrSampleRateRange = errors.New("sample rate out of range")
 	// ErrNonFinite means a float sample is NaN or Inf.
 	ErrNonFinite = errors.New("non-finite sample")
 	// ErrMismatch means the metadata does not fit the data: a capture or

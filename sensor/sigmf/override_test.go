@@ -119,10 +119,13 @@ func TestOpenWithErrors(t *testing.T) {
 		// one centre cannot stand for two tunings; this is no fault of the data (it said "metadata does not match data")
 		{"centre of two tunings", base + MetaExt, Overrides{CenterHz: 902e6}, ErrOverride, "captures[1] to 2.437e+09 Hz"},
 		{"centre of two tunings in an archive", base + ArchiveExt, Overrides{CenterHz: 902e6}, ErrOverride, "captures[1] to 2.437e+09 Hz"},
-		{"malformed datatype", base + MetaExt, Overrides{Datatype: "ci12_le"}, ErrDatatype, "ci12_le"},
+		{"malformed datatype", base + MetaExt, Overrides{Datatype: "ci12_le"}, ErrDatatype, `override core:datatype "ci12_le"`},
+		// described, not overridden (scan --datatype without --override): until 2026-12-05 it said "override"
+		{"malformed datatype given", base + MetaExt, Overrides{Datatype: "ci9", MustAgree: true}, ErrDatatype, `given core:datatype "ci9"`},
 		{"unread datatype", base + MetaExt, Overrides{Datatype: "ri16_le"}, ErrDatatype, "ri16_le"},
 		{"negative rate", base + MetaExt, Overrides{SampleRateHz: -1}, ErrNoSampleRate, "-1"},
-		{"rate beyond bounds", base + MetaExt, Overrides{SampleRateHz: 1e300}, ErrNoSampleRate, "1e+300"},
+		{"rate beyond bounds", base + MetaExt, Overrides{SampleRateHz: 1e300}, ErrSampleRateRange, "core:sample_rate 1e+300: sample rate out of range: above"},
+		{"rate wider than twice the centre", base + MetaExt, Overrides{SampleRateHz: 5e9}, ErrBadMeta, "core:sample_rate 5e+09: invalid metadata: the band it holds"},
 		{"infinite centre", base + MetaExt, Overrides{CenterHz: inf()}, ErrBadMeta, "+Inf"},
 		{"datatype leaving annotations beyond the data", base + MetaExt, Overrides{Datatype: "cf64_le"}, ErrMismatch, "annotations[0]"},
 	}

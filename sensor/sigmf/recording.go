@@ -48,6 +48,8 @@ const MaxCaptures = 100_000
 type Recording struct {
 	meta     Meta
 	path     string // data file, or archive:member
+	dataFile string // the file the samples are read from: the data file, or the archive
+	dataOff  int64  // where in dataFile the data starts: an archive member's offset
 	f        format
 	closer   io.Closer
 	data     *io.SectionReader
@@ -92,8 +94,11 @@ type Overrides struct {
 	// FollowRFWDataset reads the samples of metadata with no data beside
 	// it from the file its rfw:dataset names: a path relative to the
 	// metadata's folder, as `rfwarden scan --annotate` writes for an OUT
-	// elsewhere. An absolute path is refused (a corpus copied elsewhere
-	// would read other files). Off, rfw:dataset is only named in the
+	// elsewhere. A SigMF archive (.sigmf) named there gives the samples
+	// of its one recording's data member, read with this metadata, as
+	// scan --annotate of an archive writes (until 2026-12-05 it wrote
+	// "X.sigmf:X/X.sigmf-data", which named no file). An absolute path is
+	// refused (a corpus copied elsewhere would read other files). Off, rfw:dataset is only named in the
 	// error: metadata from elsewhere (an upload) does not reach files
 	// outside its folder.
 	FollowRFWDataset bool
@@ -129,15 +134,22 @@ func OpenWith(path string, ov Overrides) (*Recording, error) {
 
 // check refuses overriding values no metadata may hold.
 func (ov Overrides) check() error {
+	// With MustAgree the values describe the recording rather than
+	// override it (scan --datatype without --override): until 2026-12-05
+	// the errors said "override" all the same.
+	what := "override"
+	if ov.MustAgree {
+		what = "given"
+	}
 	if ov.Datatype != "" && !datatypePattern.MatchString(ov.Datatype) {
-		return fmt.Errorf("override core:datatype %q: %w", ov.Datatype, ErrDatatype)
+		return fmt.Errorf("%s core:datatype %q: %w", what, ov.Datatype, ErrDatatype)
 	}
 	if r := ov.SampleRateHz; r != 0 && (!(r > 0) || math.IsInf(r, 0)) {
-		return fmt.Errorf("override core:sample_rate %v: %w", r, ErrNoSampleRate)
+		return fmt.Errorf("%s core:sample_rate %v: %w", what, r, ErrNoSampleRate)
 	}
 	if c := ov.CenterHz; c != 0 {
 		if err := checkFrequency(c); err != nil {
-			return fmt.Errorf("override: %w", err)
+			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
 	return nil
@@ -256,6 +268,9 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 	file, err := openRegular(dataPath)
 	if ds, ok := m.Global.Extra["rfw:dataset"].(string); ok && errors.Is(err, os.ErrNotExist) {
 		if !ov.FollowRFWDataset {
+			if strings.HasSuffix(ds, ArchiveExt) {
+				return nil, fmt.Errorf("open recording: %w (its samples are in the archive rfw:dataset names, %q: scan that archive, or put the metadata beside samples extracted from it)", err, ds)
+			}
 			return nil, fmt.Errorf("open recording: %w (its samples are not beside it: rfw:dataset says %q; put the metadata beside them)", err, ds)
 		}
 		if ds == "" || filepath.IsAbs(ds) || filepath.IsAbs(filepath.FromSlash(ds)) || strings.HasPrefix(ds, "/") {
@@ -267,6 +282,9 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 		file, err = openRegular(dataPath)
 		if err != nil {
 			return nil, fmt.Errorf("open recording %q: rfw:dataset: %w", base+MetaExt, err)
+		}
+		if strings.HasSuffix(dataPath, ArchiveExt) {
+			return openArchiveData(base, m, dataPath, file)
 		}
 	}
 	if err != nil {
@@ -283,6 +301,28 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 		return nil, err
 	}
 	r.files = []string{base + MetaExt, dataPath}
+	r.dataFile = dataPath
+	return r, nil
+}
+
+// openArchiveData opens the metadata m, of base+MetaExt, over the samples
+// of the SigMF archive file (at archivePath) its rfw:dataset names: the
+// data member of the archive's one recording, as `rfwarden scan
+// --annotate` of an archive writes. The archive's own metadata is not
+// used. file is closed on error.
+func openArchiveData(base string, m Meta, archivePath string, file *os.File) (*Recording, error) {
+	a, err := findArchiveMember(file)
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("open recording %q: rfw:dataset archive %q: %w", base+MetaExt, archivePath, err)
+	}
+	r, err := newRecording(m, a.dataName(archivePath), io.NewSectionReader(file, a.off, a.size), a.size, file)
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	r.files = []string{base + MetaExt, archivePath}
+	r.dataFile, r.dataOff = archivePath, a.off
 	return r, nil
 }
 
@@ -367,7 +407,7 @@ func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording,
 		Global:   Global{Datatype: datatype, SampleRateHz: sampleRateHz, Version: Version},
 		Captures: []Capture{{SampleStart: 0, FrequencyHz: centerHz}},
 	}
-	if !(sampleRateHz > 0) || sampleRateHz > 1e300 {
+	if !(sampleRateHz > 0) || math.IsInf(sampleRateHz, 0) {
 		return nil, fmt.Errorf("open raw %q: sample rate %v: %w", path, sampleRateHz, ErrNoSampleRate)
 	}
 	file, err := openRegular(path)
@@ -385,6 +425,7 @@ func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording,
 		return nil, err
 	}
 	r.files = []string{path}
+	r.dataFile = path
 	return r, nil
 }
 
@@ -424,9 +465,19 @@ func plainMember(h *tar.Header) error {
 	return nil
 }
 
-// readArchiveMembers is readArchive that also returns the recording's
-// member base ("dir/name") and its metadata as stored (without ov).
-func readArchiveMembers(archivePath string, file *os.File, ov Overrides) (*Recording, string, []byte, error) {
+// archiveMember is the one recording of a SigMF archive: its member base
+// ("dir/name"), its metadata as stored, and where its data member's
+// content lies in the archive file.
+type archiveMember struct {
+	base      string
+	meta      []byte
+	off, size int64
+}
+
+// findArchiveMember reads the members of the SigMF archive file: it must
+// hold one metadata member, with a data member of the same base name
+// inside the file.
+func findArchiveMember(file *os.File) (archiveMember, error) {
 	type member struct {
 		off, size int64
 	}
@@ -439,25 +490,25 @@ func readArchiveMembers(archivePath string, file *os.File, ov Overrides) (*Recor
 			break
 		}
 		if err != nil {
-			return nil, "", nil, fmt.Errorf("%w: read tar: %w", ErrBadMeta, err)
+			return archiveMember{}, fmt.Errorf("%w: read tar: %w", ErrBadMeta, err)
 		}
 		isMeta, isData := strings.HasSuffix(h.Name, MetaExt), strings.HasSuffix(h.Name, DataExt)
 		if isMeta || isData {
 			if err := plainMember(h); err != nil {
-				return nil, "", nil, err
+				return archiveMember{}, err
 			}
 		}
 		switch {
 		case isMeta:
 			if len(metas) > 0 {
-				return nil, "", nil, fmt.Errorf("%w: archive holds more than one %s member (%q), want 1", ErrBadMeta, MetaExt, h.Name)
+				return archiveMember{}, fmt.Errorf("%w: archive holds more than one %s member (%q), want 1", ErrBadMeta, MetaExt, h.Name)
 			}
 			if h.Size > MaxMetaBytes {
-				return nil, "", nil, fmt.Errorf("member %q: %d bytes: %w: rfwarden reads at most %d bytes (%d MiB) of metadata", h.Name, h.Size, ErrTooLarge, MaxMetaBytes, MaxMetaBytes>>20)
+				return archiveMember{}, fmt.Errorf("member %q: %d bytes: %w: rfwarden reads at most %d bytes (%d MiB) of metadata", h.Name, h.Size, ErrTooLarge, MaxMetaBytes, MaxMetaBytes>>20)
 			}
 			b, err := io.ReadAll(tr) // h.Size bytes: a plain member stores its content as it is
 			if err != nil {
-				return nil, "", nil, fmt.Errorf("%w: member %q: %w", ErrTruncated, h.Name, err)
+				return archiveMember{}, fmt.Errorf("%w: member %q: %w", ErrTruncated, h.Name, err)
 			}
 			metas[strings.TrimSuffix(h.Name, MetaExt)] = b
 		case isData:
@@ -465,34 +516,54 @@ func readArchiveMembers(archivePath string, file *os.File, ov Overrides) (*Recor
 			// offset is now the start of this member's content.
 			off, err := file.Seek(0, io.SeekCurrent)
 			if err != nil {
-				return nil, "", nil, fmt.Errorf("locate member %q: %w", h.Name, err)
+				return archiveMember{}, fmt.Errorf("locate member %q: %w", h.Name, err)
 			}
 			datas[strings.TrimSuffix(h.Name, DataExt)] = member{off, h.Size}
 		}
 	}
 	if len(metas) != 1 {
-		return nil, "", nil, fmt.Errorf("%w: archive holds %d %s members, want 1", ErrBadMeta, len(metas), MetaExt)
+		return archiveMember{}, fmt.Errorf("%w: archive holds %d %s members, want 1", ErrBadMeta, len(metas), MetaExt)
 	}
 	for base, b := range metas {
 		d, ok := datas[base]
 		if !ok {
-			return nil, "", nil, fmt.Errorf("%w: no member %q", ErrMismatch, base+DataExt)
+			return archiveMember{}, fmt.Errorf("%w: no member %q", ErrMismatch, base+DataExt)
 		}
 		st, err := file.Stat()
 		if err != nil {
-			return nil, "", nil, err
+			return archiveMember{}, err
 		}
 		if d.off+d.size > st.Size() {
-			return nil, "", nil, fmt.Errorf("member %q: %w: archive ends early", base+DataExt, ErrTruncated)
+			return archiveMember{}, fmt.Errorf("member %q: %w: archive ends early", base+DataExt, ErrTruncated)
 		}
-		m, err := parseMetaWith(b, ov)
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("member %q: %w", base+MetaExt, err)
-		}
-		r, err := newRecording(m, archivePath+":"+path.Clean(base+DataExt), io.NewSectionReader(file, d.off, d.size), d.size, file)
-		return r, base, b, err
+		return archiveMember{base: base, meta: b, off: d.off, size: d.size}, nil
 	}
 	panic("unreachable")
+}
+
+// dataName is the "archive:member" name of the member's samples, for
+// messages.
+func (a archiveMember) dataName(archivePath string) string {
+	return archivePath + ":" + path.Clean(a.base+DataExt)
+}
+
+// readArchiveMembers is readArchive that also returns the recording's
+// member base ("dir/name") and its metadata as stored (without ov).
+func readArchiveMembers(archivePath string, file *os.File, ov Overrides) (*Recording, string, []byte, error) {
+	a, err := findArchiveMember(file)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	m, err := parseMetaWith(a.meta, ov)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("member %q: %w", a.base+MetaExt, err)
+	}
+	r, err := newRecording(m, a.dataName(archivePath), io.NewSectionReader(file, a.off, a.size), a.size, file)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	r.dataFile, r.dataOff = archivePath, a.off
+	return r, a.base, a.meta, nil
 }
 
 // newRecording validates m against size bytes of data read from ra.
@@ -504,11 +575,18 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 	if !(m.Global.SampleRateHz > 0) {
 		return nil, fmt.Errorf("open recording %q: %w", dataPath, ErrNoSampleRate)
 	}
-	if r := m.Global.SampleRateHz; r < MinSampleRateHz || r > MaxSampleRateHz {
-		// Valid SigMF, but sample counts and times computed from it
-		// overflowed (the dashboard analysed -9223372036854775808
-		// samples at 1e300) or came out infinite (1e-320).
-		return nil, fmt.Errorf("open recording %q: core:sample_rate %g: %w: rfwarden analyses %g to %g samples/s", dataPath, r, ErrNoSampleRate, MinSampleRateHz, MaxSampleRateHz)
+	// Valid SigMF, but sample counts and times computed from it
+	// overflowed (the dashboard analysed -9223372036854775808 samples at
+	// 1e300) or came out infinite (1e-320). Until 2026-12-05 these
+	// wrapped ErrNoSampleRate, "missing or non-positive sample rate".
+	switch r := m.Global.SampleRateHz; {
+	case r > MaxSampleRateHz:
+		return nil, fmt.Errorf("open recording %q: core:sample_rate %g: %w: above the %g samples/s rfwarden analyses", dataPath, r, ErrSampleRateRange, MaxSampleRateHz)
+	case r < MinSampleRateHz:
+		return nil, fmt.Errorf("open recording %q: core:sample_rate %g: %w: below the %g samples/s rfwarden analyses", dataPath, r, ErrSampleRateRange, MinSampleRateHz)
+	}
+	if err := checkBand(m); err != nil {
+		return nil, fmt.Errorf("open recording %q: %w", dataPath, err)
 	}
 	if nc, ok := m.Global.Extra["core:num_channels"]; ok && !isOne(nc) {
 		return nil, fmt.Errorf("open recording %q: core:num_channels %v: %w: only one channel is supported", dataPath, nc, ErrDatatype)
@@ -585,6 +663,22 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 	return r, nil
 }
 
+// checkBand refuses a capture whose band, core:frequency ± half the
+// core:sample_rate, reaches below 0 Hz: detections there were reported at
+// negative RF frequencies (a 2135 MHz capture at 1e11 samples/s gave
+// -47404 MHz); until 2026-12-05 it was scanned. A capture without
+// core:frequency (0: unknown, or baseband) is not checked.
+func checkBand(m Meta) error {
+	rate := m.Global.SampleRateHz
+	for i, c := range m.Captures {
+		if c.FrequencyHz != 0 && c.FrequencyHz-rate/2 < 0 {
+			return fmt.Errorf("captures[%d].core:frequency %g Hz with core:sample_rate %g: %w: the band it holds, %g to %g Hz, reaches below 0 Hz (the sample rate can be at most twice the centre frequency)",
+				i, c.FrequencyHz, rate, ErrBadMeta, c.FrequencyHz-rate/2, c.FrequencyHz+rate/2)
+		}
+	}
+	return nil
+}
+
 // resolveToEnd returns anns with the count of each annotation without
 // core:sample_count (Annotation.ToEnd) set: to the start of the first
 // capture after its start, else to n, the samples of the data, as SigMF
@@ -638,6 +732,12 @@ func (r *Recording) Meta() Meta { return r.meta }
 
 // Path returns the data file path (or "archive:member") for messages.
 func (r *Recording) Path() string { return r.path }
+
+// DataFile returns the file the samples are read from and where in it
+// the data starts: the data file and 0, or a SigMF archive and its data
+// member's offset. Two recordings read the same samples when their files
+// are the same (os.SameFile) at the same offset.
+func (r *Recording) DataFile() (path string, offset int64) { return r.dataFile, r.dataOff }
 
 // Files returns the paths of the files the recording is read from: the
 // metadata and data files of a pair, the archive, or the raw file.

@@ -793,24 +793,82 @@ func TestIntegerValuedFloats(t *testing.T) {
 
 // TestSampleRateBounds: valid SigMF at a rate whose sample counts and
 // times overflow (1e300: the dashboard analysed -9223372036854775808
-// samples) or come out infinite (1e-320) is refused, naming the rate.
+// samples) or come out infinite (1e-320) is refused, naming the rate and
+// the bound it passes: until 2026-12-05 the error said "missing or
+// non-positive sample rate" of a present, positive one. The rates are
+// opened without a centre frequency, so the band's check has no say.
 func TestSampleRateBounds(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "x.ci8")
 	if err := os.WriteFile(p, make([]byte, 200), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, rate := range []float64{1e300, 2e11, 0.5, 1e-320} {
-		if _, err := OpenRaw(p, "ci8", rate, 915e6); err == nil || !strings.Contains(err.Error(), "core:sample_rate") {
-			t.Errorf("rate %g: %v, want an error naming core:sample_rate", rate, err)
+	for _, tc := range []struct {
+		rate float64
+		want string // in the error; "" for none
+	}{
+		{1e300, "core:sample_rate 1e+300: sample rate out of range: above the 1e+11 samples/s"},
+		{1e30, "core:sample_rate 1e+30: sample rate out of range: above the 1e+11 samples/s"},
+		{2e11, "core:sample_rate 2e+11: sample rate out of range: above the 1e+11 samples/s"},
+		{0.5, "core:sample_rate 0.5: sample rate out of range: below the 1 samples/s"},
+		{1e-320, "below the 1 samples/s"},
+		{1, ""},
+		{8000, ""},
+		{20e6, ""},
+		{1e11, ""},
+	} {
+		r, err := OpenRaw(p, "ci8", tc.rate, 0)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("rate %g: %v", tc.rate, err)
+		case tc.want == "":
+			r.Close()
+		case !errors.Is(err, ErrSampleRateRange) || !strings.Contains(err.Error(), tc.want):
+			t.Errorf("rate %g: %v, want ErrSampleRateRange saying %q", tc.rate, err, tc.want)
+		case errors.Is(err, ErrNoSampleRate):
+			t.Errorf("rate %g: %v, which calls the rate missing or non-positive", tc.rate, err)
 		}
 	}
-	for _, rate := range []float64{1, 8000, 20e6, 1e11} {
-		r, err := OpenRaw(p, "ci8", rate, 915e6)
-		if err != nil {
-			t.Errorf("rate %g: %v", rate, err)
-			continue
-		}
-		r.Close()
+}
+
+// TestOpenBandBelowZero: a capture whose band, core:frequency ± half the
+// core:sample_rate, reaches below 0 Hz is refused, naming both fields and
+// their values: until 2026-12-05 a 2135 MHz capture at 1e11 samples/s was
+// scanned, and its detections reported at -47404 MHz. A capture without
+// core:frequency (baseband, or unknown) is opened as before.
+func TestOpenBandBelowZero(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "r.sigmf-data"), make([]byte, 200), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		rate     float64
+		captures string
+		want     string // in the error; "" for none
+	}{
+		{"wider than twice the centre", 1e11, `{"core:sample_start":0,"core:frequency":2135e6}`,
+			"captures[0].core:frequency 2.135e+09 Hz with core:sample_rate 1e+11: invalid metadata: the band it holds, -4.7865e+10 to 5.2135e+10 Hz, reaches below 0 Hz"},
+		{"second capture", 20e6, `{"core:sample_start":0,"core:frequency":915e6},{"core:sample_start":10,"core:frequency":5e6}`,
+			"captures[1].core:frequency 5e+06 Hz with core:sample_rate 2e+07"},
+		{"band down to 0 Hz", 20e6, `{"core:sample_start":0,"core:frequency":10e6}`, ""},
+		{"no frequency", 1e11, `{"core:sample_start":0}`, ""},
+		{"no captures", 1e11, ``, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			meta := fmt.Sprintf(`{"global":{"core:datatype":"ci8","core:sample_rate":%g,"core:version":"1.0.0"},"captures":[%s],"annotations":[]}`, tc.rate, tc.captures)
+			if err := os.WriteFile(filepath.Join(dir, "r.sigmf-meta"), []byte(meta), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r, err := Open(filepath.Join(dir, "r.sigmf-meta"))
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("got %v, want it opened", err)
+			case tc.want == "":
+				r.Close()
+			case !errors.Is(err, ErrBadMeta) || !strings.Contains(err.Error(), tc.want):
+				t.Errorf("got %v, want ErrBadMeta saying %q", err, tc.want)
+			}
+		})
 	}
 }
 

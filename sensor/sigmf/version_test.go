@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,6 +147,62 @@ func TestFollowRFWDataset(t *testing.T) {
 	gone := meta("gone", "../data/none.sigmf-data")
 	if _, err := OpenWith(gone, Overrides{FollowRFWDataset: true, DatasetRoot: dir}); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "none.sigmf-data") {
 		t.Errorf("rfw:dataset naming a missing file: %v, want not-exist naming it", err)
+	}
+}
+
+// TestFollowRFWDatasetArchive: `scan --annotate OUT IN.sigmf` names the
+// archive in rfw:dataset; followed, it gives the samples of the archive's
+// data member, read with OUT's metadata, and DataFile says they are the
+// archive's own (same file, same offset). Until 2026-12-05 scan wrote
+// "IN.sigmf:IN/IN.sigmf-data", which named no file, and eval passed OUT
+// over. Without FollowRFWDataset the error says the samples are in an
+// archive.
+func TestFollowRFWDatasetArchive(t *testing.T) {
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "clip.sigmf")
+	base := filepath.Join(t.TempDir(), "clip")
+	writePair(t, base, `{"global":{"core:datatype":"ci8","core:sample_rate":1000,"core:version":"1.0.0"},"captures":[{"core:sample_start":0}],"annotations":[]}`, make([]byte, 200))
+	if err := WriteArchive(archive, base+MetaExt, base+DataExt); err != nil {
+		t.Fatal(err)
+	}
+	notes := filepath.Join(dir, "notes")
+	if err := os.Mkdir(notes, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(notes, "clip.scan"+MetaExt)
+	body := `{"global":{"core:datatype":"ci8","core:sample_rate":1000,"core:version":"1.0.0","rfw:dataset":"../clip.sigmf"},"captures":[{"core:sample_start":0}],"annotations":[{"core:sample_start":10,"core:sample_count":20,"core:label":"x"}]}`
+	if err := os.WriteFile(out, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(out); err == nil || !strings.Contains(err.Error(), `in the archive rfw:dataset names, "../clip.sigmf"`) {
+		t.Errorf("Open without FollowRFWDataset: %v, want an error saying the samples are in the archive", err)
+	}
+	r, err := OpenWith(out, Overrides{FollowRFWDataset: true, DatasetRoot: dir})
+	if err != nil {
+		t.Fatalf("OpenWith FollowRFWDataset: %v", err)
+	}
+	defer r.Close()
+	if r.NumSamples() != 100 || len(r.Meta().Annotations) != 1 {
+		t.Errorf("read %d samples and %d annotations, want 100 and OUT's 1", r.NumSamples(), len(r.Meta().Annotations))
+	}
+	if got, want := r.Files(), []string{out, filepath.Join(notes, "../clip.sigmf")}; !slices.Equal(got, want) {
+		t.Errorf("Files() = %q, want %q", got, want)
+	}
+	a, err := Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	gotFile, gotOff := r.DataFile()
+	wantFile, wantOff := a.DataFile()
+	gst, err1 := os.Stat(gotFile)
+	wst, err2 := os.Stat(wantFile)
+	if err1 != nil || err2 != nil || !os.SameFile(gst, wst) || gotOff != wantOff || wantOff == 0 {
+		t.Errorf("DataFile() = %q at %d, want the archive's %q at its data member's offset %d", gotFile, gotOff, wantFile, wantOff)
+	}
+	var buf [100]complex64
+	if n, err := r.Read(buf[:]); n != 100 || err != nil {
+		t.Errorf("Read: %d samples, %v", n, err)
 	}
 }
 
