@@ -93,6 +93,14 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}
+	if *mqttURL != "" {
+		// As the sensor's mqtt.url and fusion's broker: a URL without a
+		// scheme was dialled as plain TCP, even to the broker's TLS port,
+		// sending RFW_MQTT_PASSWORD in clear.
+		if _, err := mqttlink.CheckURL(*mqttURL); err != nil {
+			return fmt.Errorf("dashboard: RFW_MQTT (--mqtt): %w", err)
+		}
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
