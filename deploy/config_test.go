@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -31,6 +32,22 @@ func TestSampleSensorConfig(t *testing.T) {
 	}
 	if c.MQTT.Username != c.Sensor {
 		t.Errorf("MQTT username %q differs from sensor ID %q: the ACL pattern %%u would not match", c.MQTT.Username, c.Sensor)
+	}
+}
+
+// TestSampleSensorRevisitBound: docs/deploy.md ("Drone bands") and the
+// sample's own comment say every band's max_revisit is 12 s, the least
+// the scheduler guarantees with the sample's dwells (11.2 s). Until
+// 2026-12-05 droneid2400 said 20 s.
+func TestSampleSensorRevisitBound(t *testing.T) {
+	c, err := config.Load(filepath.Join("config", "sensor.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range c.Bands {
+		if b.MaxRevisit != 12*time.Second {
+			t.Errorf("band %s: max_revisit %v, want the 12s docs/deploy.md gives every band", b.Name, b.MaxRevisit)
+		}
 	}
 }
 

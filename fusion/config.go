@@ -19,6 +19,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/internal/yamlstrict"
 )
 
@@ -123,6 +124,11 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	c.Influx.SpoolMaxBytes = store.DefaultSpoolMaxBytes
 	if err := yamlstrict.Decode(data, &c); err != nil {
 		return FileConfig{}, fmt.Errorf("decode fusion config: %w", err)
+	}
+	// As the sensor's mqtt.url: a broker URL without a scheme was dialled
+	// as plain TCP, even to the broker's TLS port, password and all.
+	if _, err := mqttlink.CheckURL(c.Broker); err != nil {
+		return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "broker", err.Error()))
 	}
 	if c.Site == "" {
 		return FileConfig{}, errors.New("fusion config: site missing")

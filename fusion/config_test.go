@@ -195,6 +195,11 @@ func TestLoadFileConfigOutputs(t *testing.T) {
 		{"notify max_age equal to stale_after", "notify:\n  max_age: 5m\n  stale_after: 5m\n", []string{"[3:12] notify.max_age:", "longer than notify.stale_after"}},
 		{"notify stale_after over the default max_age", "notify:\n  stale_after: 2h\n", []string{"[3:16] notify.stale_after:", "2h", "max_age 1h"}},
 		{"notify max_age 1m", "notify:\n  max_age: 1m\n  stale_after: 30s\n", nil},
+		{"broker TLS", "broker: ssl://broker.example:8883\n", nil},
+		// until 2026-12-05 taken for tcp://, dialled in clear to the TLS port
+		{"broker without scheme", "broker: broker.example:8883\n",
+			[]string{"[2:9] broker:", `"broker.example:8883" has no scheme`, "ssl://broker.example:8883 for TLS", "2 | broker: broker.example:8883"}},
+		{"broker without port", "broker: ssl://broker.example\n", []string{"broker:", "has no port (ssl://broker.example:8883?)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -347,6 +347,32 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
+// zero makes every labelled counter's series whose label values are
+// known at start, at 0: the dead-letter reasons, each rule's alerts (by
+// state), reminders and moves, both ack results, and what the store
+// drops. Prometheus' increase() needs a series before its first
+// increment; one that appeared at 1 showed no increase, so the first
+// dead letter or reminder paged nobody.
+func (m *metrics) zero(rules []alert.Rule) {
+	for _, r := range deadLetterReasons {
+		m.deadLetter.WithLabelValues(r)
+	}
+	for _, r := range rules {
+		for _, st := range []string{event.AlertPending, event.AlertFiring, event.AlertResolved} {
+			m.alerts.WithLabelValues(r.Name, r.Severity, st)
+		}
+		m.reminders.WithLabelValues(r.Name, r.Severity)
+		m.moves.WithLabelValues(r.Name, r.Severity)
+	}
+	for _, r := range []string{"published", "known"} {
+		m.acks.WithLabelValues(r)
+	}
+	for _, w := range []string{"detections", "locations"} {
+		m.storeDropped.WithLabelValues(w)
+		m.invalid.WithLabelValues(w)
+	}
+}
+
 // countingPublisher counts the alert publications by why they were made
 // (state changes, reminders, room moves, acknowledgements), then passes them on to
 // next (nil: none).
@@ -454,6 +480,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
+	met.zero(ae.Rules())
 	ae.SetPlaceMinProb(cfg.PlaceMinProb) // an alert names no room the store would not
 	warnMissingKinds(deps.Logger, ac, deps.Site, cfg.Alerts == nil)
 	if deps.Keeper != nil {
@@ -487,6 +514,13 @@ func (e *Engine) Locator() *locate.Locator { return e.locator }
 
 // ErrRejected is wrapped by errors for messages that were dead-lettered.
 var ErrRejected = errors.New("message rejected")
+
+// deadLetterReasons are the reasons reject counts a dead letter under,
+// each counted at 0 from the start (newMetrics): a Prometheus increase()
+// rule sees a series only from its first sample, so a counter that first
+// appeared at 1 never showed an increase and its first dead letter paged
+// nobody. A new reason goes here.
+var deadLetterReasons = []string{"topic", "site", "sensor", "decode", "mismatch", "time", "kind", "ack"}
 
 func (e *Engine) reject(reason string, err error) error {
 	e.met.deadLetter.WithLabelValues(reason).Inc()

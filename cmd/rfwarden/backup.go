@@ -58,7 +58,13 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return errUsage
 	}
-	if fs.NArg() != 1 || *keep < 0 {
+	if err := flagAfterArg(fs); err != nil {
+		return err
+	}
+	if *keep < 0 {
+		return fmt.Errorf("backup: --keep %d is negative: give the backups to keep in DIR, or 0 to keep all", *keep)
+	}
+	if fs.NArg() != 1 {
 		fs.Usage()
 		return errUsage
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -93,11 +94,40 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}
+	if *mqttURL != "" {
+		// As the sensor's mqtt.url and fusion's broker: a URL without a
+		// scheme was dialled as plain TCP, even to the broker's TLS port,
+		// sending RFW_MQTT_PASSWORD in clear.
+		if _, err := mqttlink.CheckURL(*mqttURL); err != nil {
+			return fmt.Errorf("dashboard: RFW_MQTT (--mqtt): %w", err)
+		}
+	}
+	// The certificate and key are loaded before anything is made (the
+	// database, admin's one-time password) or printed: ServeTLS read
+	// them only after the "dashboard on https://" banner.
+	var tlsCfg *tls.Config
+	if *certFile != "" {
+		pair, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			return fmt.Errorf("dashboard: RFW_TLS_CERT (--tls-cert) %q with RFW_TLS_KEY (--tls-key) %q: %w", *certFile, *keyFile, err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{pair}}
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	// The port first, as fusion and the sensor do: a second dashboard
+	// started by mistake fails here, before it opens the database, starts
+	// retention or connects to the broker under the running one's
+	// persistent client ID (taking its session).
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("dashboard: listen on %s: %w", *listen, err)
+	}
+	defer ln.Close() // Serve closes it too; this is for the returns before it
 
 	db, err := store.OpenSQLiteLog(*dbPath, log)
 	if err != nil {
@@ -191,11 +221,6 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return fmt.Errorf("dashboard: listen on %s: %w", *listen, err)
-	}
-	defer ln.Close() // Serve closes it too; this is for the returns before it
 	// admin is made last, once everything else has loaded: a start that
 	// fails on the configuration would have printed the one-time password
 	// into its failure's log, and the next start would not print it.
@@ -212,16 +237,17 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// Bodies have their own deadlines (dashboard.Deps.BodyTimeout and
 	// BodyIdle); ReadTimeout is a backstop the dashboard moves on for an
 	// upload that keeps coming. No WriteTimeout: the live feed streams.
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		TLSConfig: tlsCfg}
 	scheme := "http"
-	if *certFile != "" {
+	if tlsCfg != nil {
 		scheme = "https"
 	}
 	fmt.Fprintf(stdout, "dashboard on %s://%s\n", scheme, ln.Addr())
 	errc := make(chan error, 1)
 	go func() {
-		if *certFile != "" {
-			errc <- srv.ServeTLS(ln, *certFile, *keyFile)
+		if tlsCfg != nil {
+			errc <- srv.ServeTLS(ln, "", "") // tlsCfg holds the key pair
 		} else {
 			errc <- srv.Serve(ln)
 		}

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -338,33 +337,14 @@ func connectFusion(broker, clientID, username, password string, sensors []string
 		keep: fusion.NewAsyncKeeper(keep, 4096, log)}, nil
 }
 
-// checkBrokerURL refuses a broker URL paho can never connect to (a scheme
-// it does not know, no host, a TCP or TLS URL without a port), which
-// failed at the first attempt and would now be retried for ever. Like
-// paho, it takes a URL without a scheme for tcp://.
+// checkBrokerURL refuses a broker URL paho can never connect to, or
+// would connect to other than meant (mqttlink.CheckURL): a URL without a
+// scheme, which paho dials as plain TCP even to a TLS port, sending the
+// password in clear; a scheme it does not know; no host; a TCP or TLS
+// URL without a port. It is the sensor's mqtt.url check.
 func checkBrokerURL(broker string) error {
-	raw := broker
-	if strings.HasPrefix(raw, ":") {
-		raw = "127.0.0.1" + raw
-	}
-	if !strings.Contains(raw, "://") {
-		raw = "tcp://" + raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
+	if _, err := mqttlink.CheckURL(broker); err != nil {
 		return fmt.Errorf("fusion: broker: %w", err)
-	}
-	sch, ok := mqttlink.LookupScheme(u.Scheme)
-	switch {
-	case !ok:
-		return fmt.Errorf("fusion: broker %q: scheme %q is not one paho dials (%s)", redactURL(broker), u.Scheme, mqttlink.SchemeNames())
-	case sch.Name == "unix":
-	case sch.Name == "ws" || sch.Name == "wss":
-		if u.Host == "" {
-			return fmt.Errorf("fusion: broker %q: no host", redactURL(broker))
-		}
-	case u.Hostname() == "" || u.Port() == "":
-		return fmt.Errorf("fusion: broker %q: want host:port (ssl://broker:8883)", redactURL(broker))
 	}
 	return nil
 }

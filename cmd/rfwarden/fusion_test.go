@@ -356,11 +356,11 @@ func TestCmdFusionInflux(t *testing.T) {
 		}
 	}
 	waitHealth("without InfluxDB", func(code int, h fusionHealth) bool {
-		return code == 503 && h.InfluxError != "" && h.InfluxSpooled > 0
+		return code == 503 && h.InfluxError != "" && h.InfluxSpooled != nil && *h.InfluxSpooled > 0
 	})
 	srv.Restart()
 	waitHealth("with InfluxDB back", func(code int, h fusionHealth) bool {
-		return code == 200 && h.InfluxError == "" && h.InfluxSpooled == 0
+		return code == 200 && h.InfluxError == "" && h.InfluxSpooled != nil && *h.InfluxSpooled == 0
 	})
 	if err := stop(); err != nil { // flushes the spool to InfluxDB
 		t.Fatalf("fusion: %v", err)

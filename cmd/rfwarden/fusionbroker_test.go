@@ -161,14 +161,18 @@ func TestCheckBrokerURL(t *testing.T) {
 	}{
 		{"tcp://127.0.0.1:1883", ""},
 		{"ssl://broker.example:8883", ""},
-		{"127.0.0.1:1883", ""}, // paho takes it for tcp://
-		{":1883", ""},
 		{"wss://broker.example/mqtt", ""},
 		{"unix:///run/mosquitto/mqtt.sock", ""},
+		// Until 2026-12-05 a URL without a scheme was taken for tcp://, as
+		// paho takes it, and this table accepted these two: fusion dialled
+		// a TLS port in clear, password and all (TestFusionBrokerWithoutSchemeRefused).
+		{"127.0.0.1:1883", "has no scheme: write tcp://127.0.0.1:1883, or ssl://127.0.0.1:1883 for TLS"},
+		{":1883", "has no scheme"},
+		{"fusion:secret@broker:8883", "has no scheme"},
 		{"ftp://broker:21", `scheme "ftp"`},
-		{"ssl://broker", "host:port"},
-		{"tcp://:1883", "host:port"},
-		{"tcp://fusion:secret@broker", "host:port"},
+		{"ssl://broker", "has no port (ssl://broker:8883?)"},
+		{"tcp://:1883", "has no host"},
+		{"tcp://fusion:secret@broker", "has no port"},
 	} {
 		err := checkBrokerURL(tc.url)
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {

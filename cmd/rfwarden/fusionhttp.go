@@ -29,10 +29,11 @@ type fusionHealth struct {
 	DatabaseOK    bool   `json:"database_ok"`
 	Error         string `json:"error,omitempty"` // the database's, when not ok
 	ActiveAlerts  int    `json:"active_alerts"`   // pending and firing
-	// With InfluxDB: the write batches waiting in fusion's spool, and the
+	// With InfluxDB: the write batches waiting in fusion's spool (there,
+	// 0 too, whenever InfluxDB is configured; absent without it), and the
 	// last request's error while InfluxDB fails (unreachable, refusing the
 	// user), which makes the state degraded.
-	InfluxSpooled int64  `json:"influx_spooled,omitempty"`
+	InfluxSpooled *int64 `json:"influx_spooled,omitempty"`
 	InfluxError   string `json:"influx_error,omitempty"`
 	// Notify is each notification output's outbox (webhook, syslog): one
 	// whose oldest undelivered notification is older than
@@ -40,8 +41,9 @@ type fusionHealth struct {
 	Notify []fusion.NotifyHealth `json:"notify,omitempty"`
 	// InfluxDropped counts the write batches dropped from the spool since
 	// fusion started, to keep it within influx.spool_max_bytes: the
-	// detections, locations and health they held are lost.
-	InfluxDropped int64 `json:"influx_dropped,omitempty"`
+	// detections, locations and health they held are lost. There, 0 too,
+	// whenever InfluxDB is configured.
+	InfluxDropped *int64 `json:"influx_dropped,omitempty"`
 }
 
 // fusionProbe is what the health check asks: the MQTT connection, the
@@ -71,13 +73,15 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 		h.DatabaseOK = true
 	}
 	if p.influx != nil {
-		var err error
-		if h.InfluxSpooled, err = p.influx(); err != nil {
+		spooled, err := p.influx()
+		h.InfluxSpooled = &spooled
+		if err != nil {
 			h.InfluxError = err.Error()
 		}
 	}
 	if p.influxDropped != nil {
-		h.InfluxDropped = p.influxDropped()
+		dropped := p.influxDropped()
+		h.InfluxDropped = &dropped
 	}
 	if !h.BrokerConnected && p.brokerErr != nil {
 		if err := p.brokerErr(); err != nil {

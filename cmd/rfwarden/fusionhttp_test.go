@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -23,6 +25,7 @@ func TestFusionProbeHealth(t *testing.T) {
 		// Writes dropped from a full spool in an outage since ended: said,
 		// not degraded (the outage was).
 		{"influx dropped writes", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil }, influxDropped: func() int64 { return 12 }}, event.StateOK},
+		{"influx idle", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil }, influxDropped: func() int64 { return 0 }}, event.StateOK},
 		{"broker down", fusionProbe{connected: func() bool { return false }, ping: ping, active: none}, event.StateDegraded},
 		{"broker refusing", fusionProbe{connected: func() bool { return false }, brokerErr: func() error { return errors.New("not Authorized") }, ping: ping, active: none}, event.StateDegraded},
 		{"broker back", fusionProbe{connected: up, brokerErr: func() error { return errors.New("stale") }, ping: ping, active: none}, event.StateOK},
@@ -44,14 +47,26 @@ func TestFusionProbeHealth(t *testing.T) {
 			if h.BrokerError != wantBrokerErr {
 				t.Errorf("broker_error %q, want %q", h.BrokerError, wantBrokerErr)
 			}
+			// with InfluxDB, influx_spooled and influx_dropped are there,
+			// 0 too; without it, absent (until 2026-12-05 omitted at 0)
+			body, err := json.Marshal(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := bytes.Contains(body, []byte(`"influx_spooled":`)), tc.probe.influx != nil; got != want {
+				t.Errorf("influx_spooled in %s: %v, want %v", body, got, want)
+			}
+			if got, want := bytes.Contains(body, []byte(`"influx_dropped":`)), tc.probe.influxDropped != nil; got != want {
+				t.Errorf("influx_dropped in %s: %v, want %v", body, got, want)
+			}
 			if tc.probe.influx != nil {
 				n, err := tc.probe.influx()
-				if h.InfluxSpooled != n || (err != nil) != (h.InfluxError != "") {
-					t.Errorf("influx spooled %d error %q, want %d and %v", h.InfluxSpooled, h.InfluxError, n, err)
+				if h.InfluxSpooled == nil || *h.InfluxSpooled != n || (err != nil) != (h.InfluxError != "") {
+					t.Errorf("influx spooled %v error %q, want %d and %v", h.InfluxSpooled, h.InfluxError, n, err)
 				}
 			}
-			if tc.probe.influxDropped != nil && h.InfluxDropped != tc.probe.influxDropped() {
-				t.Errorf("influx_dropped %d, want %d", h.InfluxDropped, tc.probe.influxDropped())
+			if tc.probe.influxDropped != nil && (h.InfluxDropped == nil || *h.InfluxDropped != tc.probe.influxDropped()) {
+				t.Errorf("influx_dropped %v, want %d", h.InfluxDropped, tc.probe.influxDropped())
 			}
 		})
 	}

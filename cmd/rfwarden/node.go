@@ -213,6 +213,9 @@ func nodeVerify(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if help, err := parseNodeFlags(fs, args); help || err != nil {
 		return err
 	}
+	if err := flagAfterArg(fs); err != nil {
+		return err
+	}
 	if *pubPath == "" || fs.NArg() != 1 {
 		fs.Usage()
 		return errUsage
@@ -241,6 +244,9 @@ func nodeInstall(_ context.Context, args []string, stdout, stderr io.Writer) err
 	owner := fs.String("owner", "", "give the files to USER[:GROUP] (names or numbers; needs root), e.g. rfwarden")
 	force := fs.Bool("force", false, "install over another node's files (another site or sensor ID): this node takes the bundle's identity")
 	if help, err := parseNodeFlags(fs, args); help || err != nil {
+		return err
+	}
+	if err := flagAfterArg(fs); err != nil {
 		return err
 	}
 	if *pubPath == "" || fs.NArg() != 1 {

@@ -43,6 +43,9 @@ func followRegistry(ctx context.Context, reg *registry.Registry, metrics prometh
 			}
 			return float64(n)
 		})
+	for _, result := range []string{"ok", "error"} {
+		reloads.WithLabelValues(result) // at 0 from the start, for increase()
+	}
 	metrics.MustRegister(reloads, entries, problems)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

@@ -87,6 +87,9 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return errUsage
 	}
+	if err := flagAfterArg(fs); err != nil {
+		return err
+	}
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return errUsage

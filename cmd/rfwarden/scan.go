@@ -113,6 +113,9 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return errUsage
 	}
+	if err := flagAfterArg(fs); err != nil {
+		return err
+	}
 	files := fs.Args()
 	if len(files) == 0 {
 		fs.Usage()

@@ -32,7 +32,8 @@ through libhackrf or hackrf_transfer, a SigMF recording, or the
 simulator), detect and classify emissions, and publish detections, health,
 status and spectrum to the MQTT broker (a durable outbox holds detections
 while it is away). --check validates the config, and that this binary and
-host can open its source, that the MQTT files it names can be read and
+host can open its source (a recording's metadata and data file too),
+that the MQTT files it names can be read and
 its outbox folder written (as the user it runs as), notes the drone bands
 its scan plan leaves out, and exits. The config is annotated in
 deploy/config/sensor.yaml and documented in docs/deploy.md.
@@ -148,10 +149,20 @@ func openSource(cfg config.Config) (sensor.Source, error) {
 // of the simulated wing's; for hackrf, whether this binary has the
 // libhackrf binding (the error openSource would give); for
 // hackrf_transfer, whether the program is on PATH (the source would fail
-// at its first read). --check is the unit's ExecStartPre: what it passes
-// should not fail at start.
+// at its first read); for file, whether source.path opens as a SigMF
+// recording (its metadata read and checked against its data file's size,
+// as openSource opens it; no sample is read). --check is the unit's
+// ExecStartPre: what it passes should not fail at start.
 func checkSource(cfg config.Config) error {
 	switch cfg.Source.Kind {
+	case config.SourceFile:
+		rec, err := sigmf.Open(cfg.Source.Path)
+		if err != nil {
+			return fmt.Errorf("source kind %q: source.path %q: %w", cfg.Source.Kind, cfg.Source.Path, err)
+		}
+		if err := rec.Close(); err != nil {
+			return fmt.Errorf("source kind %q: close recording %q: %w", cfg.Source.Kind, cfg.Source.Path, err)
+		}
 	case config.SourceSim:
 		return checkSimSensor(sim.StandardWing(uint64(cfg.Source.Seed)), cfg.Sensor)
 	case config.SourceHackRF:

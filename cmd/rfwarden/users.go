@@ -46,6 +46,9 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return errUsage
 	}
+	if err := flagAfterArg(fs); err != nil {
+		return err
+	}
 	rest := fs.Args()
 	want := map[string]int{"list": 1, "reset-password": 2, "enable": 2, "disable": 2, "role": 3}
 	if len(rest) == 0 || want[rest[0]] != len(rest) {

@@ -378,6 +378,10 @@ func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog
 	return e, nil
 }
 
+// Rules returns a copy of the engine's rules, their defaults applied (a
+// rule's severity as its alerts carry it).
+func (e *Engine) Rules() []Rule { return slices.Clone(e.cfg.Rules) }
+
 // SetKeeper sets the keeper asked, at most every RefreshEvery, to keep the
 // evidence a live alert gains between its publications (nil: none). Each
 // publication is taken to ask for the alert's whole evidence, as fusion's

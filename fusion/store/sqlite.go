@@ -6,10 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -167,6 +171,9 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 	}
 	if _, err := db.Exec(schema); err != nil {
 		db.Close()
+		if why := openProblem(path); why != nil {
+			return nil, fmt.Errorf("open database %q: %w (sqlite: %v)", path, why, err)
+		}
 		return nil, fmt.Errorf("create schema in %q: %w", path, err)
 	}
 	for _, migrate := range []func(context.Context, *sql.DB, *slog.Logger) error{migrateDetectionKey, migrateHeatEmissions, migrateAuditAddr, migrateFixHeads} {
@@ -176,6 +183,56 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 		}
 	}
 	return &SQLite{db: db}, nil
+}
+
+// openProblem says why the database file at path cannot be opened, for
+// SQLite's bare "unable to open database file (14)": path is a directory,
+// its folder does not exist or is not a folder, or the file or its folder
+// is not open to this user. nil when it finds no such reason (or path is
+// not a file's path).
+func openProblem(path string) error {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return errors.New("is a directory: give the database file's path in it (e.g. " + filepath.Join(path, "rfwarden.db") + ")")
+	case err == nil:
+		// the file exists: can this user write it?
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		f.Close()
+	case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
+		return err
+	}
+	// no file (or its folder is not one): the folder says why
+	dir := filepath.Dir(path)
+	di, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("folder %s: %w", dir, err)
+	case !di.IsDir():
+		return fmt.Errorf("folder %s is not a directory", dir)
+	}
+	// SQLite creates the file, and its -wal and -shm beside it, in dir.
+	probe, err := os.CreateTemp(dir, ".rfwarden-open-probe-*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("folder %s: cannot create files in it: %w", dir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return nil
 }
 
 // upgrading runs fn on one connection holding the write lock (BEGIN

@@ -6,10 +6,8 @@ import (
 	"io"
 	"math"
 	"net"
-	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -427,47 +425,20 @@ func (c Config) Validate() error {
 }
 
 // checkBrokerURL reports why m.URL is not a broker URL paho dials as
-// meant: no scheme (paho takes the URL for plain TCP, even to a TLS port),
-// a scheme paho does not know, a TCP or TLS URL without a port (paho adds
-// none), or a plain one while a CA or client certificate is configured
-// (TLS was meant; the password would go in clear).
+// meant (mqttlink.CheckURL: no scheme, as paho takes the URL for plain
+// TCP even to a TLS port, a scheme paho does not know, no host or port),
+// or a plain one while a CA or client certificate is configured (TLS was
+// meant; the password would go in clear).
 func checkBrokerURL(m MQTT) error {
-	raw := m.URL
-	if !strings.Contains(raw, "://") {
-		return fmt.Errorf("%q has no scheme: write tcp://%s, or ssl://%s for TLS", raw, raw, raw)
-	}
-	u, err := url.Parse(raw)
+	sch, err := mqttlink.CheckURL(m.URL)
 	if err != nil {
-		return fmt.Errorf("%q: %w", raw, errors.Unwrap(err))
-	}
-	sch, ok := mqttlink.LookupScheme(u.Scheme)
-	if !ok {
-		return fmt.Errorf("scheme %q is not one paho dials: %s", u.Scheme, mqttlink.SchemeNames())
+		return err
 	}
 	secure := sch.TLS
-	switch sch.Name {
-	case "unix":
-		if u.Host == "" && u.Path == "" {
-			return fmt.Errorf("%q names no socket (unix:///run/mosquitto/mqtt.sock)", raw)
-		}
-	case "ws", "wss":
-		// the WebSocket dialer adds the default port
-		if u.Host == "" {
-			return fmt.Errorf("%q has no host", raw)
-		}
-	default:
-		if u.Port() == "" {
-			port := "1883"
-			if secure {
-				port = "8883"
-			}
-			return fmt.Errorf("%q has no port (%s://%s:%s?)", raw, u.Scheme, u.Host, port)
-		}
-	}
 	if !secure {
 		for _, f := range []struct{ key, path string }{{"mqtt.ca_file", m.CAFile}, {"mqtt.cert_file", m.CertFile}} {
 			if f.path != "" {
-				return fmt.Errorf("%s:// is not encrypted, but %s is set: the password would go in clear; use ssl:// (or tls://, mqtts://, wss://)", u.Scheme, f.key)
+				return fmt.Errorf("%s:// is not encrypted, but %s is set: the password would go in clear; use ssl:// (or tls://, mqtts://, wss://)", sch.Name, f.key)
 			}
 		}
 	}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+)
+
+// TestSensorCheckFileSource: `rfwarden sensor --check` ("validates the
+// config, and that this binary and host can open its source"; the unit's
+// ExecStartPre) printed "ok" for source.kind file with a path that does
+// not exist, or that is not a SigMF recording, while the service then
+// exited at once with "source: open recording: ...". checkSource
+// (cmd/rfwarden/sensor.go) had cases for sim, hackrf and hackrf_transfer
+// only; it now opens the recording's metadata and names the path.
+func TestSensorCheckFileSource(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	w, err := sigmf.NewWriter(good, "cf32_le", 2e6, 915e6, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(make([]complex64, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	notJSON := filepath.Join(dir, "bad.sigmf-meta")
+	if err := os.WriteFile(notJSON, []byte("not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	text := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(text, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noData := filepath.Join(dir, "lonely.sigmf-meta")
+	meta, err := os.ReadFile(good + sigmf.MetaExt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(noData, meta, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path string
+		want       []string // nil: ok
+	}{
+		{"recording", good + sigmf.MetaExt, nil},
+		{"missing", filepath.Join(dir, "nope.sigmf-meta"), []string{"nope.sigmf-meta", "no such file or directory"}},
+		{"metadata not JSON", notJSON, []string{"bad.sigmf-meta"}},
+		{"not SigMF", text, []string{"notes.txt", "not a .sigmf-meta"}},
+		{"data missing", noData, []string{"lonely.sigmf-data", "no such file or directory"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeSensorSource(t, "{kind: file, path: "+tc.path+", sample_rate_hz: 2e6}")
+			var out bytes.Buffer
+			err := run(context.Background(), []string{"sensor", "--check", "--config", p}, &out, &bytes.Buffer{})
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("--check of a good recording: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("--check said ok (stdout %q), want an error naming the recording", out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,83 @@
+package mqttlink
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// CheckURL reports why raw is not a broker URL paho dials as meant, and
+// returns its scheme when it is: no scheme (paho takes such a URL for
+// plain TCP, even to the broker's TLS port, and sends the password in
+// clear), a scheme paho does not know, a TCP or TLS URL without a host
+// or port (paho adds no port), a WebSocket URL without a host, a unix
+// URL naming no socket. The errors quote raw without its password and
+// name no setting: the caller prefixes the one it checked (mqtt.url,
+// broker, RFW_MQTT). The sensor, fusion and the dashboard all check
+// their broker URL with it.
+func CheckURL(raw string) (Scheme, error) {
+	shown := Redact(raw)
+	if !strings.Contains(raw, "://") {
+		return Scheme{}, fmt.Errorf("%q has no scheme: write tcp://%s, or ssl://%s for TLS", shown, shown, shown)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner
+		}
+		return Scheme{}, fmt.Errorf("%q: %w", shown, err)
+	}
+	sch, ok := LookupScheme(u.Scheme)
+	if !ok {
+		return Scheme{}, fmt.Errorf("scheme %q is not one paho dials: %s", u.Scheme, SchemeNames())
+	}
+	switch sch.Name {
+	case "unix":
+		if u.Host == "" && u.Path == "" {
+			return Scheme{}, fmt.Errorf("%q names no socket (unix:///run/mosquitto/mqtt.sock)", shown)
+		}
+	case "ws", "wss":
+		// the WebSocket dialer adds the default port
+		if u.Host == "" {
+			return Scheme{}, fmt.Errorf("%q has no host", shown)
+		}
+	default:
+		port := "1883"
+		if sch.TLS {
+			port = "8883"
+		}
+		if u.Port() == "" {
+			return Scheme{}, fmt.Errorf("%q has no port (%s://%s:%s?)", shown, u.Scheme, u.Hostname(), port)
+		}
+		if u.Hostname() == "" {
+			return Scheme{}, fmt.Errorf("%q has no host (%s://127.0.0.1:%s?)", shown, u.Scheme, u.Port())
+		}
+	}
+	return sch, nil
+}
+
+// Redact returns the broker URL raw without a password it may hold, for
+// errors, logs and health reports. A URL without a scheme is read as
+// paho reads it, a tcp:// one.
+func Redact(raw string) string {
+	if !strings.Contains(raw, "@") {
+		return raw
+	}
+	parse := raw
+	if !strings.Contains(raw, "://") {
+		parse = "tcp://" + raw
+	}
+	u, err := url.Parse(parse)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if _, ok := u.User.Password(); !ok {
+		return raw
+	}
+	r := u.Redacted()
+	if parse != raw {
+		r = strings.TrimPrefix(r, "tcp://")
+	}
+	return r
+}
