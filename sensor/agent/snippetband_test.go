@@ -166,13 +166,7 @@ func TestSnippetKeepsItsEmissionsBand(t *testing.T) {
 				t.Fatal("snippet not saved")
 			}
 			metaPath := filepath.Join(dir, name+sigmf.MetaExt)
-			if err := sigmfschema.CheckFile(metaPath); err != nil {
-				t.Errorf("snippet metadata fails the SigMF schema: %v", err)
-			}
-			m, err := sigmf.ReadMeta(metaPath)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := readSnippetMeta(t, metaPath)
 			fi, err := os.Stat(filepath.Join(dir, name+sigmf.DataExt))
 			if err != nil {
 				t.Fatal(err)
@@ -359,4 +353,18 @@ func TestSnippetBandFloor(t *testing.T) {
 	if whole := (snippetBand{factor: 1}).floor(src); &whole[0] != &src[0] {
 		t.Error("the whole capture's floor is not the detector's own")
 	}
+}
+
+// readSnippetMeta reads a snippet's SigMF metadata, reporting (not
+// stopping at) a failure of the official SigMF schema.
+func readSnippetMeta(t *testing.T, metaPath string) sigmf.Meta {
+	t.Helper()
+	if err := sigmfschema.CheckFile(metaPath); err != nil {
+		t.Errorf("snippet metadata fails the SigMF schema: %v", err)
+	}
+	m, err := sigmf.ReadMeta(metaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -405,13 +405,7 @@ func TestSnippetContext(t *testing.T) {
 				t.Fatal("no detection with a snippet where the emission is")
 			}
 			metaPath := filepath.Join(cfg.Snippets.Dir, det.Snippet+".sigmf-meta")
-			if err := sigmfschema.CheckFile(metaPath); err != nil {
-				t.Errorf("snippet metadata fails the SigMF schema: %v", err)
-			}
-			m, err := sigmf.ReadMeta(metaPath)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := readSnippetMeta(t, metaPath)
 			g, c := m.Global, m.Captures[0]
 			if g.Extra["rfw:sensor"] != "s1" || !strings.Contains(g.HW, "synth") || !strings.Contains(g.HW, "s1") {
 				t.Errorf("rfw:sensor %v, core:hw %q: want s1, and the device and sensor named", g.Extra["rfw:sensor"], g.HW)

@@ -12,7 +12,6 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
-	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmfschema"
 )
 
 // TestStrongEmissionSnippetKeepsItsBand: a strong emission's snippet keeps
@@ -54,13 +53,7 @@ func TestStrongEmissionSnippetKeepsItsBand(t *testing.T) {
 				t.Fatal("snippet not saved")
 			}
 			metaPath := filepath.Join(dir, name+sigmf.MetaExt)
-			if err := sigmfschema.CheckFile(metaPath); err != nil {
-				t.Errorf("snippet metadata fails the SigMF schema: %v", err)
-			}
-			m, err := sigmf.ReadMeta(metaPath)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := readSnippetMeta(t, metaPath)
 			g, c, a := m.Global, m.Captures[0], m.Annotations[0]
 			t.Logf("sensor: %s, %.3f MHz, %.0f kHz (bins %.3f-%.3f MHz); snippet %.3f Msps, annotation %.3f-%.3f MHz",
 				r.Label.Text, r.CenterHz/1e6, r.BandwidthHz/1e3, r.FreqLowHz/1e6, r.FreqHighHz/1e6,
