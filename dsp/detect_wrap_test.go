@@ -16,7 +16,8 @@ import (
 // within h of k may be on, and every emission must lie within them: a window
 // taken modulo N (a circular smoothing, run or DC-notch bridge across
 // ±fs/2) would put bins or an emission at the other edge. The spectrum has
-// no window leakage here, so this isolates the detector from the DFT.
+// no window leakage here, so this isolates the detector from the DFT. The
+// one emission must hold the hot bin.
 func TestDetectorSmoothingDoesNotWrap(t *testing.T) {
 	const fs, nfft, frames = 4e6, 64, 8
 	const binHz = fs / nfft
@@ -61,6 +62,13 @@ func TestDetectorSmoothingDoesNotWrap(t *testing.T) {
 				ems = d.Flush(ems)
 				if !onAny {
 					t.Fatalf("hot bin %d (level %.3g) set no bin on: the test tested nothing", k, level)
+				}
+				// The emission is where the power is: until 2026-12-05 a run
+				// cut by the band's edge was trimmed on that side too, onto
+				// bins at the floor (hot bins 0, 62 and 63 made no emission).
+				kHz := float64(k-nfft/2) * binHz
+				if len(ems) != 1 || ems[0].FreqLowHz > kHz || ems[0].FreqHighHz < kHz {
+					t.Errorf("hot bin %d (%g Hz): emissions %+v, want one holding it", k, kHz, ems)
 				}
 				lo := (float64(max(0, k-h)-nfft/2) - 0.5) * binHz
 				hi := (float64(min(nfft-1, k+h)-nfft/2) + 0.5) * binHz
