@@ -147,9 +147,15 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 //  3. CFAR in time and frequency: a cell is on when the power averaged over
 //     2·SmoothBins+1 bins, in one frame or in AvgFrames frames, exceeds the
 //     floor by the Gamma-law threshold for PFA (the degrees of freedom are
-//     halved for the Hann window's bin correlation).
+//     halved for the Hann window's bin correlation). The window is not
+//     circular: within SmoothBins of the band's edges it averages the bins
+//     that exist, fewer cells against their own threshold, so power at one
+//     edge turns on no bin at the other. A run cut by an edge keeps its
+//     edge bin and loses min(SmoothBins, (width−1)/2) on its inner side.
 //  4. Runs of on bins (gaps ≤ MergeGapBins bridged, DC notch bridged), less
-//     the SmoothBins the smoothing window adds on each side, are confirmed per frame by the band power test at BandPFA, then joined to
+//     the SmoothBins the smoothing window adds on each side (a run of
+//     2·SmoothBins bins or less: its middle bin), are confirmed per frame
+//     by the band power test at BandPFA, then joined to
 //     open emissions they overlap in frequency (streaming connected
 //     components; a run that bridges two emissions merges them). An emission closes after MergeGapDur
 //     without an on frame, or at MaxEmissionDur.
@@ -884,9 +890,23 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 			i += k
 		}
 		hi := i - 1
-		if hi-lo+1 > 2*h {
+		// The smoothing widened the run by h bins on each side where those
+		// bins exist (fewer for a weak signal, so a run of 2h bins or less
+		// keeps its middle), and never past the band's edges: a run cut by
+		// an edge keeps its edge bin and loses min(h, (width−1)/2) bins on
+		// its inner side only. (Trimming the edge side too put a tone in
+		// the outermost bin a bin or more inside, and a signal in that bin
+		// alone was trimmed onto bins without its power, which failed the
+		// band test.)
+		switch w := hi - lo + 1; {
+		case lo == 0 && hi == n-1: // all of the band
+		case lo == 0: // cut by the bottom edge
+			hi -= min(h, (w-1)/2)
+		case hi == n-1: // cut by the top edge
+			lo += min(h, (w-1)/2)
+		case w > 2*h:
 			lo, hi = lo+h, hi-h
-		} else {
+		default:
 			lo = (lo + hi) / 2
 			hi = lo
 		}
