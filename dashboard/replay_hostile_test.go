@@ -20,12 +20,14 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
-// writeRawRecording writes NAME.sigmf-meta (one capture at 2.4 GHz, no
-// datetime) and NAME.sigmf-data of n zero cf32 samples at rateHz into dir.
+// writeRawRecording writes NAME.sigmf-meta (one capture at 2.4 GHz, or at
+// rateHz when that is higher, so that the band it holds stays above 0 Hz
+// as sigmf.Open requires; no datetime) and NAME.sigmf-data of n zero cf32
+// samples at rateHz into dir.
 func writeRawRecording(t testing.TB, dir, name string, rateHz float64, n int) string {
 	t.Helper()
 	m := map[string]any{"global": map[string]any{"core:datatype": "cf32_le", "core:sample_rate": rateHz, "core:version": "1.0.0"},
-		"captures": []any{map[string]any{"core:sample_start": 0, "core:frequency": 2.4e9}}, "annotations": []any{}}
+		"captures": []any{map[string]any{"core:sample_start": 0, "core:frequency": max(2.4e9, rateHz)}}, "annotations": []any{}}
 	b, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
