@@ -92,7 +92,8 @@ func TestSampleAtHugeStart(t *testing.T) {
 		if dated {
 			at = t0
 		}
-		w, err := sigmf.NewWriter(base, "ci8", rateHz, 2.4e9, at)
+		centerHz := max(2.4e9, rateHz) // its band above 0 Hz, as sigmf.Open requires
+		w, err := sigmf.NewWriter(base, "ci8", rateHz, centerHz, at)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,9 +101,9 @@ func TestSampleAtHugeStart(t *testing.T) {
 			t.Fatal(err)
 		}
 		if dated {
-			w.Retune(2.45e9, t0.Add(time.Second))
+			w.Retune(centerHz+50e6, t0.Add(time.Second))
 		} else {
-			w.Retune(2.45e9, time.Time{})
+			w.Retune(centerHz+50e6, time.Time{})
 		}
 		if err := w.Write(make([]complex64, n/2)); err != nil {
 			t.Fatal(err)
