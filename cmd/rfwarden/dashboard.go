@@ -51,7 +51,7 @@ bearer token.
 //
 // RFW_METRICS_TOKEN (environment only, like RFW_MQTT_PASSWORD, so it stays
 // out of the process list) puts /metrics behind a bearer token.
-func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("dashboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, dashboardUsage); fs.PrintDefaults() }
@@ -115,6 +115,16 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	// The stop line, as the start line ("dashboard on"), goes to stdout
+	// (the journal): once every deferred close below has run, and only
+	// after a clean stop.
+	stopped := false
+	defer func() {
+		if stopped && err == nil {
+			fmt.Fprintf(stdout, "dashboard: stopped (%s): HTTP server shut down, database %s closed\n", stopCause(ctx), *dbPath)
+		}
+	}()
 
 	// The port first, as fusion and the sensor do: a second dashboard
 	// started by mistake fails here, before it opens the database, starts
@@ -262,6 +272,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return fmt.Errorf("dashboard: shut down: %w", err)
 		}
 	}
+	stopped = true
 	return nil
 }
 
