@@ -51,7 +51,7 @@ bearer token.
 //
 // RFW_METRICS_TOKEN (environment only, like RFW_MQTT_PASSWORD, so it stays
 // out of the process list) puts /metrics behind a bearer token.
-func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("dashboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, dashboardUsage); fs.PrintDefaults() }
@@ -95,11 +95,8 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("dashboard: %w", err)
 	}
 	if *mqttURL != "" {
-		// As the sensor's mqtt.url and fusion's broker: a URL without a
-		// scheme was dialled as plain TCP, even to the broker's TLS port,
-		// sending RFW_MQTT_PASSWORD in clear.
-		if _, err := mqttlink.CheckURL(*mqttURL); err != nil {
-			return fmt.Errorf("dashboard: RFW_MQTT (--mqtt): %w", err)
+		if err := checkDashboardMQTT(*mqttURL, *mqttCA); err != nil {
+			return err
 		}
 	}
 	// The certificate and key are loaded before anything is made (the
@@ -118,6 +115,16 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	// The stop line, as the start line ("dashboard on"), goes to stdout
+	// (the journal): once every deferred close below has run, and only
+	// after a clean stop.
+	stopped := false
+	defer func() {
+		if stopped && err == nil {
+			fmt.Fprintf(stdout, "dashboard: stopped (%s): HTTP server shut down, database %s closed\n", stopCause(ctx), *dbPath)
+		}
+	}()
 
 	// The port first, as fusion and the sensor do: a second dashboard
 	// started by mistake fails here, before it opens the database, starts
@@ -264,6 +271,25 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if cerr := srv.Close(); cerr != nil || !errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("dashboard: shut down: %w", err)
 		}
+	}
+	stopped = true
+	return nil
+}
+
+// checkDashboardMQTT reports why the live feed's broker URL (RFW_MQTT)
+// is not dialled as meant, as the sensor's mqtt.url and fusion's broker
+// are checked: a URL without a scheme was dialled as plain TCP, even to
+// the broker's TLS port, sending RFW_MQTT_PASSWORD in clear. And as the
+// sensor's mqtt.ca_file: a CA (RFW_MQTT_CA) for a URL that is not
+// encrypted (tcp://) means TLS was meant, but paho dials in clear and
+// never reads the CA.
+func checkDashboardMQTT(url, caFile string) error {
+	sch, err := mqttlink.CheckURL(url)
+	if err == nil {
+		err = mqttlink.CheckTLSFile(sch, "RFW_MQTT_CA (--mqtt-ca)", caFile)
+	}
+	if err != nil {
+		return fmt.Errorf("dashboard: RFW_MQTT (--mqtt): %w", err)
 	}
 	return nil
 }

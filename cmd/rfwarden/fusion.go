@@ -37,7 +37,7 @@ with the broker's error). The config is documented in docs/deploy.md.
 // audit log live in SQLite (shared with the dashboard); detections,
 // locations and health go to InfluxDB when it is configured, else to SQLite
 // (the dashboard reads them from the same place).
-func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("fusion", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, fusionUsage); fs.PrintDefaults() }
@@ -82,6 +82,22 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	// The stop line, as the start line, goes to stdout (the journal):
+	// once every deferred close below has run, and only after a start and
+	// a clean stop.
+	started := false
+	spooled := int64(-1) // InfluxDB write batches left in the spool; -1: no InfluxDB
+	defer func() {
+		if !started || err != nil {
+			return
+		}
+		line := fmt.Sprintf("fusion: stopped (%s): database %s closed", stopCause(ctx), fc.DB)
+		if spooled >= 0 {
+			line += fmt.Sprintf(", InfluxDB spool %s closed, %d write batches in it for the next start", fc.Influx.SpoolDir, spooled)
+		}
+		fmt.Fprintln(stdout, line)
+	}()
 
 	// Before the broker or any state: a second fusion started by mistake
 	// with this config would take the running one's MQTT session (the same
@@ -137,6 +153,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if err := in.Flush(ctx); err != nil {
 				log.Warn("influx: writes left in the spool for next start", "err", err)
 			}
+			spooled = in.Pending()
 			if err := in.Close(); err != nil {
 				log.Warn("influx: close", "err", err)
 			}
@@ -219,7 +236,8 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer stopPrune()
 	pwg.Go(func() { retention.run(pctx, time.Hour) })
 	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s, state %s, time series in %s\n",
-		s.ID, len(s.Sensors), len(s.Rooms), fc.Broker, fc.DB, series)
+		s.ID, len(s.Sensors), len(s.Rooms), mqttlink.Redact(fc.Broker), fc.DB, series)
+	started = true
 	qctx, stopQuiet := context.WithCancel(ctx)
 	var qwg sync.WaitGroup
 	defer qwg.Wait()

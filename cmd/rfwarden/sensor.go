@@ -14,6 +14,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/agent"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -104,11 +105,34 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Registry: reg,
 		Gatherer: reg,
 		Version:  version,
+		Started:  func() { fmt.Fprintln(stdout, sensorStartLine(cfg)) },
 	})
 	if err != nil {
 		return err
 	}
-	return a.Run(ctx)
+	if err := a.Run(ctx); err != nil {
+		return err
+	}
+	// Run has closed the outbox: what it holds is sent after the next start.
+	why := "the recording ended"
+	if ctx.Err() != nil {
+		why = stopCause(ctx)
+	}
+	fmt.Fprintf(stdout, "sensor: stopped (%s): outbox %s closed, %d detections in it for the next start\n",
+		why, cfg.Outbox.Dir, a.Health().OutboxDepth)
+	return nil
+}
+
+// sensorStartLine is the line the sensor prints to stdout (the journal)
+// once it runs, as fusion and the dashboard print theirs: the log is
+// quiet (warnings) by default, and an installer should see a clean start.
+func sensorStartLine(cfg config.Config) string {
+	line := fmt.Sprintf("sensor: site %s, sensor %s, %d bands, source %s, broker %s, outbox %s",
+		cfg.Site, cfg.Sensor, len(cfg.Bands), cfg.Source.Kind, mqttlink.Redact(cfg.MQTT.URL), cfg.Outbox.Dir)
+	if cfg.HTTPAddr != "" {
+		line += ", health and metrics on " + cfg.HTTPAddr
+	}
+	return line
 }
 
 // openSource opens the sample source the config names.

@@ -81,3 +81,15 @@ func Redact(raw string) string {
 	}
 	return r
 }
+
+// CheckTLSFile reports a TLS file (a CA or a client certificate) set,
+// under the setting key names (mqtt.ca_file, RFW_MQTT_CA (--mqtt-ca)),
+// for a broker URL of scheme sch that is not encrypted: TLS was meant,
+// and paho would dial in clear, the password with it, never reading the
+// file. The sensor and the dashboard check their TLS settings with it.
+func CheckTLSFile(sch Scheme, key, path string) error {
+	if sch.TLS || path == "" {
+		return nil
+	}
+	return fmt.Errorf("%s:// is not encrypted, but %s is set: the password would go in clear; use ssl:// (or tls://, mqtts://, wss://)", sch.Name, key)
+}

@@ -51,3 +51,36 @@ func TestCheckURL(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckTLSFile: a CA or client certificate set for a scheme that is
+// not encrypted is refused, naming the scheme and the setting; with TLS,
+// or with no file, it is accepted.
+func TestCheckTLSFile(t *testing.T) {
+	for _, tc := range []struct {
+		scheme, key, path string
+		want              string // "": accepted; else the error
+	}{
+		{"tcp", "mqtt.ca_file", "/ca.pem",
+			"tcp:// is not encrypted, but mqtt.ca_file is set: the password would go in clear; use ssl:// (or tls://, mqtts://, wss://)"},
+		{"ws", "RFW_MQTT_CA (--mqtt-ca)", "/ca.pem",
+			"ws:// is not encrypted, but RFW_MQTT_CA (--mqtt-ca) is set: the password would go in clear; use ssl:// (or tls://, mqtts://, wss://)"},
+		{"unix", "mqtt.cert_file", "/c.pem",
+			"unix:// is not encrypted, but mqtt.cert_file is set: the password would go in clear; use ssl:// (or tls://, mqtts://, wss://)"},
+		{"tcp", "mqtt.ca_file", "", ""},
+		{"ssl", "mqtt.ca_file", "/ca.pem", ""},
+		{"wss", "RFW_MQTT_CA (--mqtt-ca)", "/ca.pem", ""},
+	} {
+		sch, ok := LookupScheme(tc.scheme)
+		if !ok {
+			t.Fatalf("LookupScheme(%q): not found", tc.scheme)
+		}
+		err := CheckTLSFile(sch, tc.key, tc.path)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("CheckTLSFile(%s, %q, %q) = %q, want %q", tc.scheme, tc.key, tc.path, got, tc.want)
+		}
+	}
+}

@@ -61,6 +61,11 @@ type Deps struct {
 	// behind, so they cannot keep a node's plan, and the demo reports its
 	// throughput itself.
 	RevisitSlack float64
+	// Started, when not nil, is called once by Run when it holds the
+	// outbox and has started the MQTT client, before the first block is
+	// read: the service's start line is printed there, so a start that
+	// fails (the outbox locked, a bad TLS file) prints none.
+	Started func()
 }
 
 // Stats are the agent's counters.
@@ -433,6 +438,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	wg.Go(func() { a.watchStall(bg) })
 	if a.snip != nil && a.cfg.Snippets.Upload {
 		wg.Go(func() { a.uploadEvidence(bg, client) })
+	}
+	if a.deps.Started != nil {
+		a.deps.Started()
 	}
 	err = a.loop(ctx)
 	// The emissions still open (a phone transmitting without a gap, one

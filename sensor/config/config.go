@@ -434,12 +434,9 @@ func checkBrokerURL(m MQTT) error {
 	if err != nil {
 		return err
 	}
-	secure := sch.TLS
-	if !secure {
-		for _, f := range []struct{ key, path string }{{"mqtt.ca_file", m.CAFile}, {"mqtt.cert_file", m.CertFile}} {
-			if f.path != "" {
-				return fmt.Errorf("%s:// is not encrypted, but %s is set: the password would go in clear; use ssl:// (or tls://, mqtts://, wss://)", sch.Name, f.key)
-			}
+	for _, f := range []struct{ key, path string }{{"mqtt.ca_file", m.CAFile}, {"mqtt.cert_file", m.CertFile}} {
+		if err := mqttlink.CheckTLSFile(sch, f.key, f.path); err != nil {
+			return err
 		}
 	}
 	return nil
