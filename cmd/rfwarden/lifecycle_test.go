@@ -116,7 +116,11 @@ func TestStopCauseNamesTheSignal(t *testing.T) {
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGUSR1 sent to the test process did not reach signal.NotifyContext within 10 s")
+	}
 	if got, want := stopCause(ctx), "user defined signal 1 signal received"; got != want {
 		t.Errorf("stopCause = %q, want %q", got, want)
 	}
