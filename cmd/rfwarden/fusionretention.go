@@ -42,9 +42,7 @@ func newFusionRetention(db *store.SQLite, site string, fc fusion.FileConfig, log
 	if fc.Influx.URL != "" {
 		r.historyDays = 0 // InfluxDB's retention policy keeps them
 	}
-	for _, result := range []string{"ok", "error"} {
-		r.runs.WithLabelValues(result) // at 0 from the start, for increase()
-	}
+	zeroResults(r.runs)
 	return r
 }
 

@@ -13,3 +13,11 @@ func newServiceRegistry() *prometheus.Registry {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
 }
+
+// zeroResults makes cv's result="ok" and result="error" series exist at 0
+// from the start, so a Prometheus increase() rule sees their first count.
+func zeroResults(cv *prometheus.CounterVec) {
+	for _, result := range []string{"ok", "error"} {
+		cv.WithLabelValues(result)
+	}
+}

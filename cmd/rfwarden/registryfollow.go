@@ -43,9 +43,7 @@ func followRegistry(ctx context.Context, reg *registry.Registry, metrics prometh
 			}
 			return float64(n)
 		})
-	for _, result := range []string{"ok", "error"} {
-		reloads.WithLabelValues(result) // at 0 from the start, for increase()
-	}
+	zeroResults(reloads)
 	metrics.MustRegister(reloads, entries, problems)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
