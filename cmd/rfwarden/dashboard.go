@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -36,9 +37,13 @@ detections, locations and health from InfluxDB instead with --influx. With
 evidence; with --replay-dir analysts replay SigMF recordings. On first run
 it creates the user "admin" and prints its password once.
 
+The database must exist: fusion creates it when it first starts, so on a
+new installation start fusion first. --create-db makes an empty one, for
+a dashboard without fusion (an analysts' replay workstation).
+
 A flag may be set in the environment instead: RFW_ and its name in
 capitals, - as _ (RFW_DB, RFW_MQTT_CLIENT_ID; --influx is RFW_INFLUX_URL),
-except --replay-max, --replay-timeout and -v. Secrets come from the
+except --create-db, --replay-max, --replay-timeout and -v. Secrets come from the
 environment only, to stay out of the process list: RFW_MQTT_PASSWORD,
 RFW_INFLUX_PASSWORD, and RFW_METRICS_TOKEN, which puts /metrics behind a
 bearer token.
@@ -56,7 +61,8 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, dashboardUsage); fs.PrintDefaults() }
 	listen := fs.String("listen", dashboardEnv("RFW_LISTEN", "127.0.0.1:8080"), "address to serve on")
-	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion (alerts, registry, users)")
+	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion (alerts, registry, users); it must exist (fusion creates it) unless --create-db")
+	createDB := fs.Bool("create-db", false, "create --db when it does not exist: a dashboard without fusion, such as an analysts' replay workstation (command line only)")
 	sitePath := fs.String("site", dashboardEnv("RFW_SITE", ""), "site model YAML (floors, rooms, sensors)")
 	certFile := fs.String("tls-cert", dashboardEnv("RFW_TLS_CERT", ""), "TLS certificate (PEM); serve HTTPS when set with --tls-key")
 	keyFile := fs.String("tls-key", dashboardEnv("RFW_TLS_KEY", ""), "TLS private key (PEM)")
@@ -109,6 +115,15 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return fmt.Errorf("dashboard: RFW_TLS_CERT (--tls-cert) %q with RFW_TLS_KEY (--tls-key) %q: %w", *certFile, *keyFile, err)
 		}
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{pair}}
+	}
+	// The database fusion made, checked once the settings are (it makes
+	// nothing): a mistyped RFW_DB made a new empty database, with a new
+	// admin and its new password, and staff saw an empty dashboard.
+	if _, err := existingDB(*dbPath); err != nil && !(*createDB && errors.Is(err, iofs.ErrNotExist)) {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return fmt.Errorf("dashboard: %w; or give --create-db to make an empty one (a dashboard without fusion)", err)
+		}
+		return fmt.Errorf("dashboard: %w", err)
 	}
 	level := slog.LevelWarn
 	if *verbose {
