@@ -159,6 +159,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// Where fusion keeps the time series: InfluxDB when it is configured
 	// there (fusion then writes none of it to SQLite), else the SQLite file.
 	var series store.TimeSeries = db
+	var influx *dashboard.Probe // InfluxDB for /healthz; nil without it
 	if *influxURL != "" {
 		in, err := store.OpenInflux(store.InfluxConfig{URL: *influxURL, Database: *influxDB, RP: *influxRP,
 			Username: *influxUser, Password: os.Getenv("RFW_INFLUX_PASSWORD"), ReadOnly: true, Logger: log})
@@ -166,10 +167,17 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return fmt.Errorf("dashboard: --influx: %w", err)
 		}
 		defer in.Close()
-		if err := dashboardInflux.run(ctx, in, log); err != nil {
+		warned, err := dashboardInflux.check(ctx, in, log)
+		if err != nil {
 			return err
 		}
 		series = in
+		// /healthz is degraded while InfluxDB does not answer, from the
+		// check above and then checked again in the background (started
+		// with retention, below), never on /healthz's request.
+		influx = &dashboard.Probe{Name: "influxdb", Check: func(ctx context.Context) error { return influxReason(in.Check(ctx)) }}
+		influx.Set(influxReason(warned))
+		influx.Logger = log // from now: the check above logged its own warning
 	}
 	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
 	if err != nil {
@@ -206,6 +214,12 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer rwg.Wait()
 	defer stopRetention()
 	rwg.Go(func() { retention.Run(rctx, time.Hour) })
+	var influxLink dashboard.Link // a nil *Probe would be a non-nil Link
+	if influx != nil {
+		metrics.MustRegister(influx.Collectors()...)
+		rwg.Go(func() { influx.Run(rctx) })
+		influxLink = influx
+	}
 	var announcer dashboard.AckAnnouncer
 	var feed dashboard.Link        // the live feed's connection, for /healthz; nil without one
 	var zones dashboard.ZoneStatus // without the live feed the sensors' state is not known here: zones show no status
@@ -235,7 +249,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
-		Feed: feed, StateDisk: disk, Logger: log, Secure: *certFile != "", Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
+		Feed: feed, Influx: influxLink, StateDisk: disk, Logger: log, Secure: *certFile != "", Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
 	}
