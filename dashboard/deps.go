@@ -241,6 +241,12 @@ type Deps struct {
 	// reason: the live feed, acknowledgements' announcements and evidence
 	// do not work meanwhile.
 	Feed Link
+	// Influx is InfluxDB, where the time series are read when fusion
+	// writes them there (a *Probe); nil without it. While it does not
+	// answer /healthz answers 503 "degraded" with its reason: the floor
+	// plan's locations, the heatmap, detections and sensor health fail
+	// meanwhile.
+	Influx Link
 	// StateDisk, when set, reports the free space on the disk of the
 	// dashboard's state (its database and evidence folder): /healthz
 	// answers 503 "degraded" while it is low, as SQLite's writes (alerts,

@@ -36,11 +36,15 @@ import (
 )
 
 // healthz answers "ok", or 503 "degraded: " and why while the live feed is
-// configured but not connected to the broker, or the state disk's free
-// space is low.
+// configured but not connected to the broker, InfluxDB is configured but
+// its latest check (Probe, in the background: never on this request)
+// found it not answering, or the state disk's free space is low.
 func (s *server) healthz(c echo.Context) error {
 	if f := s.d.Feed; f != nil && !f.IsConnected() {
 		return c.String(http.StatusServiceUnavailable, "degraded: live feed: "+f.Reason()+"\n")
+	}
+	if in := s.d.Influx; in != nil && !in.IsConnected() {
+		return c.String(http.StatusServiceUnavailable, "degraded: influxdb: "+in.Reason()+"\n")
 	}
 	if d := s.d.StateDisk; d != nil {
 		if why, low := d.Low(); low {

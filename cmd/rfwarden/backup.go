@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -286,12 +287,26 @@ func rotateSnippetCopies(live, copies string, oldest, run time.Time) ([]string, 
 	return removed, errors.Join(errs...)
 }
 
-// existingDB checks that the database a maintenance command was given is
-// there: opening a mistyped path would create an empty one.
+// dbMissing says, after a database path with no file (RFW_DB, --db),
+// where the database comes from.
+const dbMissing = "fusion creates it when it first starts (on a new installation, start fusion first)"
+
+// existingDB checks that the database a command was given (RFW_DB, --db)
+// is there and is rfwarden's (store.CheckDatabase), in one line naming
+// the setting and the path: opening a mistyped path would create an
+// empty database, an empty file would become one, and another program's
+// database would be given rfwarden's tables. A missing file's error
+// wraps fs.ErrNotExist.
 func existingDB(path string) (os.FileInfo, error) {
+	if err := store.CheckDatabase(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("RFW_DB (--db): %w: %s", err, dbMissing)
+		}
+		return nil, fmt.Errorf("RFW_DB (--db): %w", err)
+	}
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("database: %w", err)
+		return nil, fmt.Errorf("RFW_DB (--db): %w", err)
 	}
 	return info, nil
 }

@@ -103,8 +103,8 @@ func TestCmdBackup(t *testing.T) {
 	// a file that is not a database
 	junk := filepath.Join(dir, "junk.db")
 	os.WriteFile(junk, []byte("not a database at all, just text"), 0o600)
-	if err := run(ctx, []string{"backup", "--db", junk, out}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "not a database") {
-		t.Errorf("backup of a text file: %v, want an error saying it is not a database", err)
+	if err := run(ctx, []string{"backup", "--db", junk, out}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "not an SQLite database") {
+		t.Errorf("backup of a text file: %v, want an error saying it is not an SQLite database", err)
 	}
 	if left, _ := filepath.Glob(filepath.Join(out, "*.partial")); len(left) != 0 {
 		t.Errorf("partial files left after a failure: %v", left)

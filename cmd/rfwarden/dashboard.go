@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -36,9 +37,13 @@ detections, locations and health from InfluxDB instead with --influx. With
 evidence; with --replay-dir analysts replay SigMF recordings. On first run
 it creates the user "admin" and prints its password once.
 
+The database must exist: fusion creates it when it first starts, so on a
+new installation start fusion first. --create-db makes an empty one, for
+a dashboard without fusion (an analysts' replay workstation).
+
 A flag may be set in the environment instead: RFW_ and its name in
 capitals, - as _ (RFW_DB, RFW_MQTT_CLIENT_ID; --influx is RFW_INFLUX_URL),
-except --replay-max, --replay-timeout and -v. Secrets come from the
+except --create-db, --replay-max, --replay-timeout and -v. Secrets come from the
 environment only, to stay out of the process list: RFW_MQTT_PASSWORD,
 RFW_INFLUX_PASSWORD, and RFW_METRICS_TOKEN, which puts /metrics behind a
 bearer token.
@@ -56,7 +61,8 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, dashboardUsage); fs.PrintDefaults() }
 	listen := fs.String("listen", dashboardEnv("RFW_LISTEN", "127.0.0.1:8080"), "address to serve on")
-	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion (alerts, registry, users)")
+	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion (alerts, registry, users); it must exist (fusion creates it) unless --create-db")
+	createDB := fs.Bool("create-db", false, "create --db when it does not exist: a dashboard without fusion, such as an analysts' replay workstation (command line only)")
 	sitePath := fs.String("site", dashboardEnv("RFW_SITE", ""), "site model YAML (floors, rooms, sensors)")
 	certFile := fs.String("tls-cert", dashboardEnv("RFW_TLS_CERT", ""), "TLS certificate (PEM); serve HTTPS when set with --tls-key")
 	keyFile := fs.String("tls-key", dashboardEnv("RFW_TLS_KEY", ""), "TLS private key (PEM)")
@@ -110,6 +116,15 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{pair}}
 	}
+	// The database fusion made, checked once the settings are (it makes
+	// nothing): a mistyped RFW_DB made a new empty database, with a new
+	// admin and its new password, and staff saw an empty dashboard.
+	if _, err := existingDB(*dbPath); err != nil && !(*createDB && errors.Is(err, iofs.ErrNotExist)) {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return fmt.Errorf("dashboard: %w; or give --create-db to make an empty one (a dashboard without fusion)", err)
+		}
+		return fmt.Errorf("dashboard: %w", err)
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
@@ -144,6 +159,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// Where fusion keeps the time series: InfluxDB when it is configured
 	// there (fusion then writes none of it to SQLite), else the SQLite file.
 	var series store.TimeSeries = db
+	var influx *dashboard.Probe // InfluxDB for /healthz; nil without it
 	if *influxURL != "" {
 		in, err := store.OpenInflux(store.InfluxConfig{URL: *influxURL, Database: *influxDB, RP: *influxRP,
 			Username: *influxUser, Password: os.Getenv("RFW_INFLUX_PASSWORD"), ReadOnly: true, Logger: log})
@@ -151,10 +167,17 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return fmt.Errorf("dashboard: --influx: %w", err)
 		}
 		defer in.Close()
-		if err := dashboardInflux.run(ctx, in, log); err != nil {
+		warned, err := dashboardInflux.check(ctx, in, log)
+		if err != nil {
 			return err
 		}
 		series = in
+		// /healthz is degraded while InfluxDB does not answer, from the
+		// check above and then checked again in the background (started
+		// with retention, below), never on /healthz's request.
+		influx = &dashboard.Probe{Name: "influxdb", Check: func(ctx context.Context) error { return influxReason(in.Check(ctx)) }}
+		influx.Set(influxReason(warned))
+		influx.Logger = log // from now: the check above logged its own warning
 	}
 	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
 	if err != nil {
@@ -191,6 +214,12 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer rwg.Wait()
 	defer stopRetention()
 	rwg.Go(func() { retention.Run(rctx, time.Hour) })
+	var influxLink dashboard.Link // a nil *Probe would be a non-nil Link
+	if influx != nil {
+		metrics.MustRegister(influx.Collectors()...)
+		rwg.Go(func() { influx.Run(rctx) })
+		influxLink = influx
+	}
 	var announcer dashboard.AckAnnouncer
 	var feed dashboard.Link        // the live feed's connection, for /healthz; nil without one
 	var zones dashboard.ZoneStatus // without the live feed the sensors' state is not known here: zones show no status
@@ -220,7 +249,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
-		Feed: feed, StateDisk: disk, Logger: log, Secure: *certFile != "", Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
+		Feed: feed, Influx: influxLink, StateDisk: disk, Logger: log, Secure: *certFile != "", Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
 	}

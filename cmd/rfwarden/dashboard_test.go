@@ -28,7 +28,7 @@ import (
 // cmdDashboard's error.
 func startDashboard(t *testing.T) (base string, stdout *syncbuf.Buffer, stop func() error) {
 	t.Helper()
-	d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "rfw.db"), "--site", "../../fusion/site/testdata/minimal.good.yaml")
+	d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "rfw.db"), "--create-db", "--site", "../../fusion/site/testdata/minimal.good.yaml")
 	return d.URL, d.stdout, d.stop
 }
 
@@ -119,7 +119,7 @@ func TestCmdDashboardMetricsToken(t *testing.T) {
 	}
 
 	t.Setenv("RFW_METRICS_TOKEN", "short")
-	err := cmdDashboard(context.Background(), []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "rfw.db")}, io.Discard, io.Discard)
+	err := cmdDashboard(context.Background(), []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "rfw.db"), "--create-db"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "RFW_METRICS_TOKEN") {
 		t.Errorf("short metrics token: got %v, want an error naming RFW_METRICS_TOKEN", err)
 	}
@@ -148,14 +148,14 @@ func TestCmdDashboardFlags(t *testing.T) {
 func TestCmdDashboardAdminAfterConfig(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "d.db")
 	var out bytes.Buffer
-	err := cmdDashboard(context.Background(), []string{"--listen", "127.0.0.1:0", "--db", db, "--site", "../../fusion/site/testdata/no-floors.bad.yaml"}, &out, io.Discard)
+	err := cmdDashboard(context.Background(), []string{"--listen", "127.0.0.1:0", "--db", db, "--create-db", "--site", "../../fusion/site/testdata/no-floors.bad.yaml"}, &out, io.Discard)
 	if err == nil {
 		t.Fatal("started with a site file that does not load")
 	}
 	if strings.Contains(out.String(), "created user admin") {
 		t.Errorf("a failed start printed the admin password: %q", out.String())
 	}
-	d := startDashboardArgs(t, "--db", db, "--site", "../../fusion/site/testdata/minimal.good.yaml")
+	d := startDashboardArgs(t, "--db", db, "--create-db", "--site", "../../fusion/site/testdata/minimal.good.yaml")
 	defer d.stop()
 	if d.Password == "" {
 		t.Errorf("the first start that works printed no admin password: %q", d.stdout.String())
@@ -197,7 +197,7 @@ func TestCmdDashboardChecksInflux(t *testing.T) {
 			var out syncbuf.Buffer
 			done := make(chan error, 1)
 			go func() {
-				done <- cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "d.db")}, &out, io.Discard)
+				done <- cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db"}, &out, io.Discard)
 			}()
 			for !strings.Contains(out.String(), "dashboard on ") && ctx.Err() == nil && len(done) == 0 {
 				time.Sleep(20 * time.Millisecond)
@@ -228,7 +228,7 @@ func TestCmdDashboardFeedSaysWhy(t *testing.T) {
 	}
 	defer srv.Close()
 	t.Setenv("RFW_MQTT_PASSWORD", "wrong")
-	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--site", "../../fusion/site/testdata/minimal.good.yaml",
+	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../fusion/site/testdata/minimal.good.yaml",
 		"--mqtt", "tcp://"+addr, "--mqtt-user", "dashboard")
 	defer dash.stop()
 	var code int
@@ -293,7 +293,7 @@ func TestCmdDashboardZoneStatus(t *testing.T) {
 	for _, id := range []string{"s1", "s2", "s3", "s4", "s5", "s6"} { // wing-b's; the yard's s7 is never heard
 		status(id, event.StatusOnline)
 	}
-	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL())
+	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL())
 	defer dash.stop()
 	c := loginDemo(t, dash.demoInfo)
 	// zones waits until the heatmap shows the rooms' zone statuses want.

@@ -49,7 +49,7 @@ func TestDashboardPortInUseKeepsRunningSession(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var out, errOut syncbuf.Buffer
-	err = cmdDashboard(ctx, []string{"--listen", busy.Addr().String(), "--db", filepath.Join(dir, "d.db"),
+	err = cmdDashboard(ctx, []string{"--listen", busy.Addr().String(), "--db", filepath.Join(dir, "d.db"), "--create-db",
 		"--site", "../../fusion/site/testdata/minimal.good.yaml", "--mqtt", "tcp://" + addr,
 		"--snippet-dir", filepath.Join(dir, "snippets")}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "address already in use") {

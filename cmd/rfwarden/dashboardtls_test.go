@@ -71,7 +71,7 @@ func TestDashboardServesTLS(t *testing.T) {
 	var out, errOut syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "d.db"), "--site", "../../fusion/site/testdata/minimal.good.yaml",
+		done <- cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "d.db"), "--create-db", "--site", "../../fusion/site/testdata/minimal.good.yaml",
 			"--tls-cert", cert, "--tls-key", key}, &out, &errOut)
 	}()
 	var addr string

@@ -26,7 +26,7 @@ func TestDashboardReceivesEvidence(t *testing.T) {
 	b := brokertest.Start(t, "rfw/#")
 	snips := t.TempDir()
 	db := filepath.Join(t.TempDir(), "rfw.db")
-	args := []string{"--db", db, "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL(),
+	args := []string{"--db", db, "--create-db", "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL(),
 		"--snippet-dir", snips, "--mqtt-client-id", "dash-evidence-test"}
 	d := startDashboardArgs(t, args...)
 
@@ -96,7 +96,7 @@ func TestDashboardReceivesEvidence(t *testing.T) {
 // marked as a target or not.
 func TestDashboardLiveLocations(t *testing.T) {
 	b := brokertest.Start(t, "rfw/#")
-	d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "rfw.db"), "--site", "../../fusion/site/testdata/minimal.good.yaml",
+	d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "rfw.db"), "--create-db", "--site", "../../fusion/site/testdata/minimal.good.yaml",
 		"--mqtt", b.URL(), "--mqtt-client-id", "dash-location-test")
 	defer d.stop()
 	c := loginDemo(t, d.demoInfo)

@@ -15,11 +15,6 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
-// webhookAddr is the control room's webhook receiver in
-// TestCmdWebhookDownThenBack: a fixed loopback port, for it to come back
-// where fusion posts.
-const webhookAddr = "127.0.0.1:18360"
-
 // TestCmdWebhookDownThenBack: with the webhook receiver down, fusion gave
 // up on an alert after ~7.5 s, /healthz said ok throughout, and at SIGTERM
 // the queue was cancelled: nothing reached the receiver once it was back.
@@ -30,6 +25,11 @@ func TestCmdWebhookDownThenBack(t *testing.T) {
 	const secret = "s3cret"
 	t.Setenv("RFW_WEBHOOK_SECRET", secret)
 	b := brokertest.Start(t, "rfw/v1/+/alert")
+	// The control room's webhook receiver: a loopback port the OS chose,
+	// closed at once (the receiver is down), and listened on again below
+	// when it comes back where fusion posts. It was a fixed port
+	// (127.0.0.1:18360), which two runs at once both took.
+	webhookAddr := freeTCPAddr(t)
 	httpAddr := freeTCPAddr(t)
 	extra := fmt.Sprintf("webhook: {url: 'http://%s/hook', allow_http: true}\nnotify: {stale_after: 1s}\nhttp_addr: %s\n", webhookAddr, httpAddr)
 	dir, _, stderr, stop := runFusion(t, b.URL(), extra, nil)
@@ -59,7 +59,7 @@ func TestCmdWebhookDownThenBack(t *testing.T) {
 	bodies := make(chan []byte, 10)
 	l, err := net.Listen("tcp", webhookAddr)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the webhook receiver back on %s, the port fusion posts to: %v (another process took it meanwhile)", webhookAddr, err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/rfwarden/rfwarden/fusion/store"
@@ -32,7 +33,7 @@ var dashboardInflux = influxCheck{who: "dashboard",
 		store.InfluxSettingFlux:        "InfluxDB's flux-enabled",
 	},
 	warn: map[store.InfluxSetting]string{
-		store.InfluxSettingURL: "dashboard: InfluxDB does not answer; the heatmap, locations, detections and sensor health fail until it does (RFW_INFLUX_URL, --influx)",
+		store.InfluxSettingURL: "dashboard: InfluxDB does not answer; the heatmap, locations, detections and sensor health fail, and /healthz is degraded, until it does (RFW_INFLUX_URL, --influx)",
 	}}
 
 // fusionInflux: fusion's settings are fusion.yaml's influx keys and
@@ -56,20 +57,36 @@ var fusionInflux = influxCheck{who: "fusion",
 // run checks in's settings (store.Influx.Check) and returns an error
 // naming the setting at fault, or logs the faults c only warns about.
 func (c influxCheck) run(ctx context.Context, in *store.Influx, log *slog.Logger) error {
+	_, err := c.check(ctx, in, log)
+	return err
+}
+
+// check is run, returning also the fault it only warned about (nil when
+// none): the dashboard's /healthz starts degraded with it.
+func (c influxCheck) check(ctx context.Context, in *store.Influx, log *slog.Logger) (warned, err error) {
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	err := in.Check(cctx)
+	err = in.Check(cctx)
 	var ce *store.InfluxCheckError
 	if err == nil || !errors.As(err, &ce) {
-		return err
+		return nil, err
 	}
 	if msg, ok := c.warn[ce.Setting]; ok {
 		log.Warn(msg, "err", err)
-		return nil
+		return err, nil
 	}
 	name, ok := c.names[ce.Setting]
 	if !ok {
 		name = c.names[store.InfluxSettingURL]
 	}
-	return fmt.Errorf("%s: check %s: %w", c.who, name, err)
+	return nil, fmt.Errorf("%s: check %s: %w", c.who, name, err)
+}
+
+// influxReason is a check's error without the store's "influx: "
+// prefix, for /healthz's "degraded: influxdb: ...".
+func influxReason(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), "influx: "))
 }

@@ -77,7 +77,7 @@ func TestServicesSayStartAndStop(t *testing.T) {
 		}, `(?m)^fusion: site .* time series in InfluxDB http://\S+$`,
 			`(?m)^fusion: stopped \(context canceled\): database \S*rfwarden.db closed, InfluxDB spool \S*spool closed, 0 write batches in it for the next start$`},
 		{"dashboard", func(t *testing.T) (*syncbuf.Buffer, *syncbuf.Buffer, func() error) {
-			d := startDashboardArgs(t, "--db", t.TempDir()+"/rfw.db")
+			d := startDashboardArgs(t, "--db", t.TempDir()+"/rfw.db", "--create-db")
 			return d.stdout, d.stderr, d.stop
 		}, `(?m)^dashboard on http://127.0.0.1:\d+$`,
 			`(?m)^dashboard: stopped \(context canceled\): HTTP server shut down, database \S+rfw.db closed$`},

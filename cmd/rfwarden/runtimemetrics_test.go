@@ -23,7 +23,7 @@ var runtimeMetrics = []string{"go_goroutines ", "go_memstats_heap_alloc_bytes ",
 // /metrics carry the Go runtime and process metrics.
 func TestServicesExposeRuntimeMetrics(t *testing.T) {
 	t.Run("dashboard", func(t *testing.T) {
-		d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"))
+		d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db")
 		defer d.stop()
 		_, body := httpGet(t, d.URL+"/metrics")
 		for _, m := range runtimeMetrics {

@@ -25,6 +25,10 @@ func TestOpenSQLiteSaysWhy(t *testing.T) {
 	if err := os.WriteFile(plain, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	text := filepath.Join(dir, "fusion.yaml")
+	if err := os.WriteFile(text, []byte("db: /var/lib/rfwarden/rfwarden.db\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	locked := filepath.Join(dir, "locked")
 	if err := os.Mkdir(locked, 0o500); err != nil {
 		t.Fatal(err)
@@ -33,6 +37,9 @@ func TestOpenSQLiteSaysWhy(t *testing.T) {
 		{sub, "is a directory"},
 		{filepath.Join(dir, "no-such-folder", "rfwarden.db"), "folder " + filepath.Join(dir, "no-such-folder") + ": no such file or directory"},
 		{filepath.Join(plain, "rfwarden.db"), "is not a directory"},
+		// fusion's db: naming its config instead: "create schema in
+		// PATH: file is not a database (26)" read as a schema problem
+		{text, "not an SQLite database"},
 	}
 	if os.Geteuid() != 0 { // root creates files in a 0500 folder
 		cases = append(cases, struct{ path, want string }{filepath.Join(locked, "rfwarden.db"), "permission denied"})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"math"
@@ -186,9 +187,10 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 }
 
 // openProblem says why the database file at path cannot be opened, for
-// SQLite's bare "unable to open database file (14)": path is a directory,
-// its folder does not exist or is not a folder, or the file or its folder
-// is not open to this user. nil when it finds no such reason (or path is
+// SQLite's bare "unable to open database file (14)" or "file is not a
+// database (26)": path is a directory, its folder does not exist or is
+// not a folder, the file or its folder is not open to this user, or the
+// file is not SQLite. nil when it finds no such reason (or path is
 // not a file's path).
 func openProblem(path string) error {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
@@ -204,7 +206,12 @@ func openProblem(path string) error {
 		if err != nil {
 			return err
 		}
+		head := make([]byte, len(sqliteHeader))
+		_, err = io.ReadFull(f, head)
 		f.Close()
+		if fi.Size() > 0 && (err != nil || string(head) != sqliteHeader) {
+			return errors.New("not an SQLite database (it does not begin with the SQLite header): is it the right path?")
+		}
 	case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
 		return err
 	}

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// ErrNotRFWarden is wrapped by CheckDatabase's error for a file that is
+// there but is not an rfwarden database: empty, not SQLite, or another
+// program's SQLite database.
+var ErrNotRFWarden = errors.New("not an rfwarden database")
+
+// sqliteHeader is how every SQLite 3 database file begins
+// (https://www.sqlite.org/fileformat.html, 1.3).
+const sqliteHeader = "SQLite format 3\x00"
+
+// missingError is CheckDatabase's error for a path with no file.
+type missingError struct{ path string }
+
+func (e missingError) Error() string { return fmt.Sprintf("database %q does not exist", e.path) }
+
+// Unwrap returns fs.ErrNotExist.
+func (e missingError) Unwrap() error { return fs.ErrNotExist }
+
+// CheckDatabase reports whether path holds an rfwarden SQLite database,
+// changing nothing: OpenSQLite creates a database where there is none,
+// makes an empty file one, and adds its tables to another program's
+// database. nil when it does; otherwise an error naming path and why: no
+// such file (wrapping fs.ErrNotExist), a directory, or, wrapping
+// ErrNotRFWarden, an empty file, a file that is not SQLite, or an SQLite
+// database without rfwarden's alert table (every store has one from its
+// first open). For the commands that need the database fusion made (the
+// dashboard, users, backup, erase): a mistyped path must not become a new
+// empty one.
+func CheckDatabase(path string) error {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("database %q: "+format, append([]any{path}, args...)...)
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return missingError{path}
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fail("%w", err)
+	case fi.IsDir():
+		return fail("is a directory: give the database file's path in it (e.g. %s)", filepath.Join(path, "rfwarden.db"))
+	case !fi.Mode().IsRegular():
+		return fail("is not a regular file (%v): %w", fi.Mode().Type(), ErrNotRFWarden)
+	case fi.Size() == 0:
+		return fail("the file is empty: %w", ErrNotRFWarden)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fail("%w", err)
+	}
+	head := make([]byte, len(sqliteHeader))
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if err != nil || !bytes.Equal(head, []byte(sqliteHeader)) {
+		return fail("not an SQLite database (it does not begin with the SQLite header): %w", ErrNotRFWarden)
+	}
+	// query_only, not mode=ro: a read-only connection to a WAL database
+	// creates its -wal and -shm and cannot remove them at close, while
+	// this one, when it is the last, removes them; and a fresh store's
+	// tables may still be in fusion's -wal, which it reads. Fusion may be
+	// writing meanwhile (hence the busy timeout).
+	db, err := sql.Open("sqlite", FileURI(path)+fmt.Sprintf("?_pragma=query_only(1)&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()))
+	if err != nil {
+		return fail("%w", err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'alert'`).Scan(&n); err != nil {
+		return fail("read its tables: %w", err)
+	}
+	if n == 0 {
+		return fail("an SQLite database with no alert table: %w", ErrNotRFWarden)
+	}
+	return nil
+}
