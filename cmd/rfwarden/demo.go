@@ -201,6 +201,26 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	// What is cheap and may fail comes before anything is written to the
+	// state folder: a run that did not start leaves nothing there that the
+	// next run would continue after (README.md). The dashboard's port
+	// first: a port taken used to fail the demo after its registry entries
+	// and their audit rows were stored, and the same --start was then
+	// refused as "not after" them.
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("demo: dashboard: listen on %s: %w", o.listen, err)
+	}
+	defer ln.Close() // Serve closes it too; this is for a return before Serve
+	if o.record != "" {
+		if err := os.MkdirAll(o.record, 0o750); err != nil {
+			return fmt.Errorf("demo: --record: %w", err)
+		}
+	}
+	if _, err := demoBinHz(o.rateHz); err != nil { // the registry entries' width (authoriseDemoDevices)
+		return err
+	}
+
 	dir := o.dir
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "rfwarden-demo-"); err != nil {
@@ -263,9 +283,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
-	if err := authoriseDemoDevices(ctx, reg, wing, start, o.rateHz); err != nil {
-		return err
-	}
 
 	hub := dashboard.NewHub(0)
 	metrics := newServiceRegistry() // the dashboard's /metrics, fusion's under fusion_
@@ -279,6 +296,11 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// connected before the sensors start, so fusion subscribes at once
 	if !fconn.connecting.WaitTimeout(10 * time.Second) {
 		return fmt.Errorf("demo: fusion cannot connect to the embedded broker: %v", fconn.link.Err())
+	}
+	// The first rows the demo stores (they carry the simulated
+	// clock): after the port and fusion's connection, which may fail.
+	if err := authoriseDemoDevices(ctx, reg, wing, start, o.rateHz); err != nil {
+		return err
 	}
 	story := &demoStory{out: stdout, clock: clock.Now}
 	// Every location goes over the broker to the dashboard's floor plan, as
@@ -306,13 +328,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	fusionDone := make(chan error, 1)
 	wg.Go(func() { fusionDone <- eng.Run(ctx, fconn.subscriber()) })
 
-	// Dashboard. Its port first: a port taken fails the demo before its
-	// admin account is made (a first run's password printed nowhere).
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		return fmt.Errorf("demo: dashboard: listen on %s: %w", o.listen, err)
-	}
-	defer ln.Close() // Serve closes it too; this is for a return before Serve
+	// Dashboard, on the port taken above: a port taken failed the demo
+	// before its admin account was made (a first run's password printed
+	// nowhere).
 	users, err := dashboard.NewUsers(ctx, db.DB(), demoUsersOptions(clock.Now, o.speed))
 	if err != nil {
 		return err
