@@ -100,7 +100,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this much simulated time (0: run until interrupted)")
 	fs.StringVar(&o.start, "start", "", "simulated start time, RFC 3339, after any data in --dir (default: 30 s before the scenario's first drone flight; on a --dir holding data, the second after its newest time)")
 	fs.Float64Var(&o.rateHz, "rate", 10e6, "simulated receiver sample rate, samples/s (2e6..20e6)")
-	fs.StringVar(&o.offline, "offline-sensor", "s4", "sensor that loses power during the demo (\"\" for none)")
+	fs.StringVar(&o.offline, "offline-sensor", "s4", "sensor of the wing (s1..s9) that loses power during the demo (\"\" for none)")
 	fs.DurationVar(&o.offlineAfter, "offline-after", 3*time.Minute, "simulated time after start at which that sensor goes offline")
 	fs.DurationVar(&o.statusEvery, "status-every", 10*time.Second, "wall-clock interval of the progress line")
 	fs.BoolVar(&o.verbose, "v", false, "log at info level")
@@ -195,6 +195,10 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err := o.validate(); err != nil {
 		return err
 	}
+	wing := sim.StandardWing(o.seed)
+	if err := checkOfflineSensor(o.offline, wing); err != nil {
+		return err
+	}
 	level := slog.LevelWarn
 	if o.verbose {
 		level = slog.LevelInfo
@@ -231,7 +235,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return fmt.Errorf("demo: state folder: %w", err)
 	}
 
-	wing := sim.StandardWing(o.seed)
 	st, err := site.Load(strings.NewReader(string(wing.SiteYAML())))
 	if err != nil {
 		return fmt.Errorf("demo: simulated site: %w", err)
@@ -471,6 +474,23 @@ func keptUp(iqS float64, n int, elapsed time.Duration) float64 {
 		return 0
 	}
 	return min(1, iqS/(float64(n)*elapsed.Seconds()))
+}
+
+// checkOfflineSensor refuses an --offline-sensor that names no sensor of
+// the wing w ("" is none). A typo used to run the demo with every sensor
+// on, while its banner said the sensor named would go offline.
+func checkOfflineSensor(name string, w *sim.Wing) error {
+	if name == "" {
+		return nil
+	}
+	var ids []string
+	for _, s := range w.Sensors() {
+		if s.ID == name {
+			return nil
+		}
+		ids = append(ids, s.ID)
+	}
+	return fmt.Errorf("demo: --offline-sensor %q: no such sensor in the simulated wing (its sensors: %s; \"\" for none)", name, strings.Join(ids, ", "))
 }
 
 // startDemoBroker starts an embedded MQTT broker on a free loopback port.
