@@ -422,8 +422,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
   state      %s
   sim clock  starts %s%s
 Watch the Alerts page: an illicit phone in a cell, then a drone at the perimeter
-and a new phone inside (one drone-drop incident), and sensor %s going offline.
-`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir), o.offline)
+and a new phone inside (one drone-drop incident)%s.
+`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir),
+		demoOfflineNote(o, start))
 	started = true
 	if ready != nil {
 		ready(demoInfo{URL: url, User: "admin", Password: password, Broker: brokerURL, Site: st.ID, Start: start,
@@ -491,6 +492,17 @@ func checkOfflineSensor(name string, w *sim.Wing) error {
 		ids = append(ids, s.ID)
 	}
 	return fmt.Errorf("demo: --offline-sensor %q: no such sensor in the simulated wing (its sensors: %s; \"\" for none)", name, strings.Join(ids, ", "))
+}
+
+// demoOfflineNote is what the banner says of --offline-sensor: when the
+// sensor goes offline, in the story's simulated time; nothing for none
+// (--offline-sensor "", which printed "and sensor  going offline") or
+// when --duration ends the run first.
+func demoOfflineNote(o demoOptions, start time.Time) string {
+	if o.offline == "" || (o.duration > 0 && o.offlineAfter >= o.duration) {
+		return ""
+	}
+	return ", and sensor " + o.offline + " going offline at " + start.Add(o.offlineAfter).Format("15:04:05")
 }
 
 // startDemoBroker starts an embedded MQTT broker on a free loopback port.
