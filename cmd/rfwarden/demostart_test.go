@@ -11,6 +11,66 @@ import (
 	"time"
 )
 
+// TestDemoDurationIsSimulated: --duration is "this much simulated time":
+// the run ends at its start plus --duration, and nothing it stores or
+// saves is later. The simulated clock used to start before the broker,
+// fusion, the sensors and the dashboard were up, and the --duration timer
+// only after the banner, so a run covered --duration plus the start-up
+// time times --speed: at --speed 100 a 20 s run covered minutes, its
+// "simulated 20s done" line, its data and its saved clock (where the next
+// run on its --dir continues) all that far past the start.
+func TestDemoDurationIsSimulated(t *testing.T) {
+	const duration = 20 * time.Second
+	dir := t.TempDir()
+	o := demoOptions{listen: "127.0.0.1:0", speed: 100, seed: 1, dir: dir, rateHz: 2e6, duration: duration,
+		offlineAfter: time.Hour, statusEvery: time.Hour}
+	var out strings.Builder
+	var info demoInfo
+	if err := runDemo(context.Background(), o, &syncWriter{w: &out}, io.Discard, func(i demoInfo) { info = i }); err != nil {
+		t.Fatal(err)
+	}
+	if info.Start.IsZero() {
+		t.Fatal("the demo never said it was up")
+	}
+	end := info.Start.Add(duration)
+	want := "[" + end.Format("15:04:05") + "] simulated " + duration.String() + " done"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("the run's last line is not %q (start %s + %v):\n%s", want, info.Start.Format(time.RFC3339), duration, out.String())
+	}
+	saved, err := savedDemoClock(dir)
+	demoCheck(t, err)
+	if !saved.Equal(end) {
+		t.Errorf("saved clock %s, want the start %s + %v = %s (%v more than asked)", saved.Format(time.RFC3339Nano),
+			info.Start.Format(time.RFC3339), duration, end.Format(time.RFC3339), saved.Sub(end))
+	}
+	// the database alone: without the clock file, its newest time
+	demoCheck(t, os.Remove(filepath.Join(dir, demoClockFile)))
+	db := openDemoDB(t, dir)
+	stored, err := demoStoredUntil(context.Background(), db.DB(), dir)
+	demoCheck(t, err)
+	if stored.IsZero() || stored.After(end) {
+		t.Errorf("the database's newest time is %s, want one at or before the end %s", stored.Format(time.RFC3339Nano), end.Format(time.RFC3339))
+	}
+}
+
+// TestDemoNoOfflineSensorBanner: `--offline-sensor ""` is "none" (demo
+// --help), so the banner promises no sensor going offline; it said "and
+// sensor  going offline." with an empty name.
+func TestDemoNoOfflineSensorBanner(t *testing.T) {
+	o := demoOptions{listen: "127.0.0.1:0", speed: 100, seed: 1, dir: t.TempDir(), rateHz: 2e6, duration: time.Second,
+		offlineAfter: time.Minute, statusEvery: time.Hour, offline: ""}
+	var out strings.Builder
+	if err := runDemo(context.Background(), o, &syncWriter{w: &out}, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Watch the Alerts page") {
+		t.Fatalf("no banner in:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "going offline") {
+		t.Errorf("--offline-sensor \"\" (none), but the banner says a sensor goes offline:\n%s", out.String())
+	}
+}
+
 // TestDemoUnknownOfflineSensorRefused: --offline-sensor names a sensor of
 // the simulated wing (s1..s9). A name of none (a typo: s10, S4) ran the
 // demo with every sensor on while its banner said "sensor s10 going
@@ -34,24 +94,6 @@ func TestDemoUnknownOfflineSensorRefused(t *testing.T) {
 				t.Errorf("refused, yet it made the state folder %s", dir)
 			}
 		})
-	}
-}
-
-// TestDemoNoOfflineSensorBanner: `--offline-sensor ""` is "none" (demo
-// --help), so the banner promises no sensor going offline; it said "and
-// sensor  going offline." with an empty name.
-func TestDemoNoOfflineSensorBanner(t *testing.T) {
-	o := demoOptions{listen: "127.0.0.1:0", speed: 100, seed: 1, dir: t.TempDir(), rateHz: 2e6, duration: time.Second,
-		offlineAfter: time.Minute, statusEvery: time.Hour, offline: ""}
-	var out strings.Builder
-	if err := runDemo(context.Background(), o, &syncWriter{w: &out}, io.Discard, nil); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "Watch the Alerts page") {
-		t.Fatalf("no banner in:\n%s", out.String())
-	}
-	if strings.Contains(out.String(), "going offline") {
-		t.Errorf("--offline-sensor \"\" (none), but the banner says a sensor goes offline:\n%s", out.String())
 	}
 }
 
