@@ -245,6 +245,19 @@ func (h Health) Validate() error {
 	case len(h.NoiseFloorDBm) > 256 || len(h.RevisitS) > 256 || len(h.GainDB) > 256 || len(h.ScanBandsHz) > 256 || len(h.Reasons) > 32:
 		return schemaErr("too many bands or reasons")
 	}
+	// Counts since start, or of the outbox: a negative one was stored by
+	// fusion and shown on the dashboard until 2026-12-06.
+	for _, c := range []struct {
+		field string
+		n     int64
+	}{
+		{"dropped_samples", h.DroppedSamples}, {"overload_count", h.OverloadCount}, {"usb_errors", h.USBErrors},
+		{"outbox_depth", h.OutboxDepth}, {"outbox_dropped", h.OutboxDropped}, {"agc_changes", h.AGCChanges},
+	} {
+		if c.n < 0 {
+			return schemaErr("%s: %d is negative (a count)", c.field, c.n)
+		}
+	}
 	for k, v := range h.NoiseFloorDBm {
 		if !finite(v) {
 			return schemaErr("noise_floor_dbm[%q]: not finite", k)

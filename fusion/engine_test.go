@@ -59,6 +59,10 @@ func TestHandleRejects(t *testing.T) {
 		{"bad json", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindDetection), Payload: []byte("{")}, "decode"},
 		{"sensor mismatch", detMsg(t, good, "s2"), "mismatch"},
 		{"bad status", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindStatus), Payload: []byte("maybe")}, "decode"},
+		// a count below zero is refused by the decoder, as any bad payload
+		{"negative health count", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindHealth),
+			Payload: []byte(`{"schema":1,"site":"hmp-test","sensor":"s1","time_ns":1800000000000000000,"state":"ok","dropped_samples":0,` +
+				`"overload_count":0,"usb_errors":0,"outbox_depth":-5,"outbox_dropped":0,"clock_offset_s":0,"version":"1"}`)}, "decode"},
 		{"bad kind", Message{Topic: event.SensorTopic("hmp-test", "s1", "weather"), Payload: nil}, "kind"},
 		{"bad ack", Message{Topic: event.AckTopic("hmp-test"), Payload: []byte(`{"schema":1,"site":"hmp-test","alert":"a1","by":"","ack_ns":1}`)}, "decode"},
 		{"ack of another site", Message{Topic: event.AckTopic("hmp-test"), Payload: []byte(`{"schema":1,"site":"elsewhere","alert":"a1","by":"u","ack_ns":1}`)}, "mismatch"},

@@ -97,10 +97,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&o.newAdmin, "new-admin-password", false, "on a --dir used before, give its admin account a new password, printed on the banner (its old one was printed once and is kept nowhere)")
 	fs.StringVar(&o.record, "record", "", "save what each sensor heard as SigMF into `DIR` (for rfwarden scan and dashboard replay)")
 	fs.Int64Var(&o.recordMaxMB, "record-max-mb", 2048, "stop recording after this many MiB in all (the demo says when it does)")
-	fs.DurationVar(&o.duration, "duration", 0, "stop after this much simulated time (0: run until interrupted)")
+	fs.DurationVar(&o.duration, "duration", 0, "stop after this much simulated time from the start (0: run until interrupted)")
 	fs.StringVar(&o.start, "start", "", "simulated start time, RFC 3339, after any data in --dir (default: 30 s before the scenario's first drone flight; on a --dir holding data, the second after its newest time)")
 	fs.Float64Var(&o.rateHz, "rate", 10e6, "simulated receiver sample rate, samples/s (2e6..20e6)")
-	fs.StringVar(&o.offline, "offline-sensor", "s4", "sensor that loses power during the demo (\"\" for none)")
+	fs.StringVar(&o.offline, "offline-sensor", "s4", "sensor of the wing (s1..s9) that loses power during the demo (\"\" for none)")
 	fs.DurationVar(&o.offlineAfter, "offline-after", 3*time.Minute, "simulated time after start at which that sensor goes offline")
 	fs.DurationVar(&o.statusEvery, "status-every", 10*time.Second, "wall-clock interval of the progress line")
 	fs.BoolVar(&o.verbose, "v", false, "log at info level")
@@ -129,16 +129,59 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return runDemo(ctx, o, stdout, stderr, nil)
 }
 
-// simClock is the demo's shared simulated clock: it starts at start and runs
-// speed times faster than the wall clock.
+// simClock is the demo's shared simulated clock. It reads start until run
+// is called, then runs speed times faster than the wall clock, and never
+// passes end (when not zero): the demo calls run once everything is up, as
+// it prints its banner, and stops at end (--duration). It used to run from
+// before the broker, fusion, the sensors and the dashboard started, and
+// the --duration timer only from the banner, so a run covered its
+// --duration plus the start-up time times --speed (minutes at --speed
+// 100), all of it stored and the next run on the --dir continuing after.
 type simClock struct {
-	start time.Time
-	wall  time.Time // monotonic reading at start
-	speed float64
+	start   time.Time
+	end     time.Time // zero: none
+	speed   float64
+	wall    atomic.Pointer[time.Time] // monotonic reading at run; nil before
+	once    sync.Once
+	running chan struct{} // closed by run
+}
+
+// newSimClock returns a clock held at start until run, at speed
+// simulated seconds per wall-clock second, never passing end (zero:
+// none).
+func newSimClock(start, end time.Time, speed float64) *simClock {
+	return &simClock{start: start, end: end, speed: speed, running: make(chan struct{})}
+}
+
+// run starts the clock; later calls do nothing.
+func (c *simClock) run() {
+	c.once.Do(func() {
+		now := time.Now()
+		c.wall.Store(&now)
+		close(c.running)
+	})
+}
+
+// waitRun waits until the clock runs or ctx ends.
+func (c *simClock) waitRun(ctx context.Context) error {
+	select {
+	case <-c.running:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (c *simClock) Now() time.Time {
-	return c.start.Add(time.Duration(float64(time.Since(c.wall)) * c.speed))
+	w := c.wall.Load()
+	if w == nil {
+		return c.start
+	}
+	t := c.start.Add(time.Duration(float64(time.Since(*w)) * c.speed))
+	if !c.end.IsZero() && t.After(c.end) {
+		return c.end
+	}
+	return t
 }
 
 func (o *demoOptions) validate() error {
@@ -195,11 +238,36 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err := o.validate(); err != nil {
 		return err
 	}
+	wing := sim.StandardWing(o.seed)
+	if err := checkOfflineSensor(o.offline, wing); err != nil {
+		return err
+	}
 	level := slog.LevelWarn
 	if o.verbose {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	wallStart := time.Now()
+
+	// What is cheap and may fail comes before anything is written to the
+	// state folder: a run that did not start leaves nothing there that the
+	// next run would continue after (README.md). The dashboard's port
+	// first: a port taken used to fail the demo after its registry entries
+	// and their audit rows were stored, and the same --start was then
+	// refused as "not after" them.
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("demo: dashboard: listen on %s: %w", o.listen, err)
+	}
+	defer ln.Close() // Serve closes it too; this is for a return before Serve
+	if o.record != "" {
+		if err := os.MkdirAll(o.record, 0o750); err != nil {
+			return fmt.Errorf("demo: --record: %w", err)
+		}
+	}
+	if _, err := demoBinHz(o.rateHz); err != nil { // the registry entries' width (authoriseDemoDevices)
+		return err
+	}
 
 	dir := o.dir
 	if dir == "" {
@@ -211,7 +279,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return fmt.Errorf("demo: state folder: %w", err)
 	}
 
-	wing := sim.StandardWing(o.seed)
 	st, err := site.Load(strings.NewReader(string(wing.SiteYAML())))
 	if err != nil {
 		return fmt.Errorf("demo: simulated site: %w", err)
@@ -241,7 +308,14 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
-	clock := &simClock{start: start, wall: time.Now(), speed: o.speed}
+	// Held at start until everything is up (the banner), and never past
+	// start + --duration: what the demo stores before its banner carries
+	// the start, and nothing it stores is later than its end.
+	var end time.Time
+	if o.duration > 0 {
+		end = start.Add(o.duration)
+	}
+	clock := newSimClock(start, end, o.speed)
 	// Deferred here, it runs once the sensors, fusion and the dashboard
 	// have stopped (their defers come later), before the database closes;
 	// only for a run that started (printed its banner): one that failed to
@@ -263,9 +337,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
-	if err := authoriseDemoDevices(ctx, reg, wing, start, o.rateHz); err != nil {
-		return err
-	}
 
 	hub := dashboard.NewHub(0)
 	metrics := newServiceRegistry() // the dashboard's /metrics, fusion's under fusion_
@@ -279,6 +350,11 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// connected before the sensors start, so fusion subscribes at once
 	if !fconn.connecting.WaitTimeout(10 * time.Second) {
 		return fmt.Errorf("demo: fusion cannot connect to the embedded broker: %v", fconn.link.Err())
+	}
+	// The first rows the demo stores (they carry the clock, held at
+	// start): after the port and fusion's connection, which may fail.
+	if err := authoriseDemoDevices(ctx, reg, wing, start, o.rateHz); err != nil {
+		return err
 	}
 	story := &demoStory{out: stdout, clock: clock.Now}
 	// Every location goes over the broker to the dashboard's floor plan, as
@@ -296,7 +372,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// and heard nothing counts against the places near it.
 	eng, err := fusion.New(fusion.Config{Model: demoModel(), Alerts: demoAlerts(o.speed)}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
 		AlertStore: db, Maintenance: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Keeper: fconn.keep, Clock: clock.Now,
-		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics), TrackPrefix: demoTrackPrefix(clock.wall)})
+		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics), TrackPrefix: demoTrackPrefix(wallStart)})
 	if err != nil {
 		return err
 	}
@@ -306,13 +382,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	fusionDone := make(chan error, 1)
 	wg.Go(func() { fusionDone <- eng.Run(ctx, fconn.subscriber()) })
 
-	// Dashboard. Its port first: a port taken fails the demo before its
-	// admin account is made (a first run's password printed nowhere).
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		return fmt.Errorf("demo: dashboard: listen on %s: %w", o.listen, err)
-	}
-	defer ln.Close() // Serve closes it too; this is for a return before Serve
+	// Dashboard, on the port taken above: a port taken failed the demo
+	// before its admin account was made (a first run's password printed
+	// nowhere).
 	users, err := dashboard.NewUsers(ctx, db.DB(), demoUsersOptions(clock.Now, o.speed))
 	if err != nil {
 		return err
@@ -401,14 +473,18 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
   state      %s
   sim clock  starts %s%s
 Watch the Alerts page: an illicit phone in a cell, then a drone at the perimeter
-and a new phone inside (one drone-drop incident), and sensor %s going offline.
-`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir), o.offline)
+and a new phone inside (one drone-drop incident)%s.
+`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir),
+		demoOfflineNote(o, start))
+	clock.run() // the banner's start is the clock's
 	started = true
 	if ready != nil {
 		ready(demoInfo{URL: url, User: "admin", Password: password, Broker: brokerURL, Site: st.ID, Start: start,
 			Clock: clock.Now, Wing: wing, DB: db})
 	}
 
+	// The run stops when the clock reads its end, start + --duration (the
+	// wall-clock timer, rounded down, may fire a hair before).
 	var stop <-chan time.Time
 	if o.duration > 0 {
 		stop = time.After(time.Duration(float64(o.duration) / o.speed))
@@ -422,6 +498,10 @@ and a new phone inside (one drone-drop incident), and sensor %s going offline.
 			story.printf("stopped (interrupted); %s", demoKeptNote(o, dir))
 			return nil
 		case <-stop:
+			if clock.Now().Before(end) {
+				stop = time.After(time.Millisecond)
+				continue
+			}
 			story.printf("simulated %v done; %s", o.duration, demoKeptNote(o, dir))
 			return nil
 		case err := <-fusionDone:
@@ -453,6 +533,34 @@ func keptUp(iqS float64, n int, elapsed time.Duration) float64 {
 		return 0
 	}
 	return min(1, iqS/(float64(n)*elapsed.Seconds()))
+}
+
+// checkOfflineSensor refuses an --offline-sensor that names no sensor of
+// the wing w ("" is none). A typo used to run the demo with every sensor
+// on, while its banner said the sensor named would go offline.
+func checkOfflineSensor(name string, w *sim.Wing) error {
+	if name == "" {
+		return nil
+	}
+	var ids []string
+	for _, s := range w.Sensors() {
+		if s.ID == name {
+			return nil
+		}
+		ids = append(ids, s.ID)
+	}
+	return fmt.Errorf("demo: --offline-sensor %q: no such sensor in the simulated wing (its sensors: %s; \"\" for none)", name, strings.Join(ids, ", "))
+}
+
+// demoOfflineNote is what the banner says of --offline-sensor: when the
+// sensor goes offline, in the story's simulated time; nothing for none
+// (--offline-sensor "", which printed "and sensor  going offline") or
+// when --duration ends the run first.
+func demoOfflineNote(o demoOptions, start time.Time) string {
+	if o.offline == "" || (o.duration > 0 && o.offlineAfter >= o.duration) {
+		return ""
+	}
+	return ", and sensor " + o.offline + " going offline at " + start.Add(o.offlineAfter).Format("15:04:05")
 }
 
 // startDemoBroker starts an embedded MQTT broker on a free loopback port.
@@ -541,7 +649,7 @@ func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string,
 	// false detections; more clips handsets a few metres away. The agent's
 	// AGC lowers the gain of a tuning that clips (demoSource.SetGainDB).
 	s, err := w.NewSource(id, sim.SourceOptions{SampleRateHz: o.rateHz, Start: clock.start, GainDB: sim.AutoGainDB(o.rateHz) - demoGainBackoffDB,
-		Seed: o.seed + uint64(len(id))*7919})
+		Seed: o.seed + uint64(len(id))*7919, BlockSamples: demoBlockSamples})
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: sensor %s: %w", id, err)
 	}
@@ -744,6 +852,15 @@ func demoModel() locate.Model {
 		SensorHeightM: sim.SensorHeightM, EmitterHeightM: demoHandsetHeightM}
 }
 
+// demoBlockSamples is the length of a demo sensor's blocks (the
+// simulator's default).
+const demoBlockSamples = 1 << 16
+
+// demoBlockDur is how long a block of demoBlockSamples lasts at rateHz.
+func demoBlockDur(rateHz float64) time.Duration {
+	return time.Duration(float64(demoBlockSamples) / rateHz * float64(time.Second))
+}
+
 // maxLag is how far a sensor may fall behind the shared clock within one
 // tuning before it retunes in place to catch up.
 const maxLag = 500 * time.Millisecond
@@ -755,6 +872,16 @@ func (d *demoSource) Tune(centerHz, sampleRateHz float64) error {
 }
 
 func (d *demoSource) Next(ctx context.Context) (sensor.Block, error) {
+	// the clock is held at its start until the demo is up
+	if err := d.clock.waitRun(ctx); err != nil {
+		return sensor.Block{}, err
+	}
+	if end := d.clock.end; !end.IsZero() && d.src.Time().Add(demoBlockDur(d.rateHz)).After(end) {
+		// The clock stops at the end of --duration: a block reaching past
+		// it is not heard, so nothing the sensor reports is later.
+		<-ctx.Done()
+		return sensor.Block{}, ctx.Err()
+	}
 	now := d.clock.Now()
 	if !d.unplugAt.IsZero() && !now.Before(d.unplugAt) {
 		d.unplugged.Store(true)

@@ -356,7 +356,8 @@ func TestDemoSourceKeepsAGCGain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &simClock{start: start, wall: time.Now(), speed: 1}
+	clock := newSimClock(start, time.Time{}, 1)
+	clock.run()
 	d := &demoSource{src: s, clock: clock, rateHz: 2e6}
 	defer d.Close()
 	gs, ok := any(d).(sensor.GainSetter)

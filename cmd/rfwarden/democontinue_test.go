@@ -288,16 +288,20 @@ func openDemoDB(t *testing.T, dir string) *store.SQLite {
 }
 
 // TestDemoPortTaken: a demo whose dashboard port is taken fails before it
-// makes its admin account (whose password it would never print) and saves
-// no clock (the same --start was then refused as "not after" the failed
-// run's).
+// makes its admin account (whose password it would never print), saves no
+// clock and stores no time at all (README.md): the same --start is taken
+// again, and the next run's banner does not say it continues after a run
+// that never ran. The failed run's clock was refused as "not after"
+// until 2026-12-05, and until 2026-12-06 its registry entries and their
+// audit rows, written before the port was tried, were.
 func TestDemoPortTaken(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	demoCheck(t, err)
 	defer ln.Close()
 	dir := t.TempDir()
+	const start = "2026-01-15T21:00:00Z"
 	o := demoOptions{listen: ln.Addr().String(), speed: 1, seed: 1, dir: dir, rateHz: 10e6, duration: time.Second,
-		offlineAfter: time.Minute, statusEvery: time.Minute}
+		offlineAfter: time.Minute, statusEvery: time.Minute, start: start}
 	err = runDemo(context.Background(), o, io.Discard, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "listen on "+o.listen) {
 		t.Fatalf("demo on a taken port: %v, want it to name the port", err)
@@ -309,5 +313,13 @@ func TestDemoPortTaken(t *testing.T) {
 	var admins int
 	if err := db.DB().QueryRow(`SELECT COUNT(*) FROM dashboard_users`).Scan(&admins); err == nil && admins != 0 {
 		t.Errorf("a demo that did not start made %d accounts", admins)
+	}
+	stored, err := demoStoredUntil(context.Background(), db.DB(), dir)
+	demoCheck(t, err)
+	if !stored.IsZero() {
+		t.Errorf("a demo that did not start left the stored time %s in --dir: the next run continues after it", stored.Format(time.RFC3339Nano))
+	}
+	if _, err := demoStart(demoOptions{start: start}, sim.StandardWing(1), stored); err != nil {
+		t.Errorf("the same --start after a demo that did not start: %v", err)
 	}
 }

@@ -37,10 +37,11 @@ makes each of them replace that one field of a SigMF recording's metadata
 instead, keeping the rest: for metadata known to be wrong (--center sets
 every capture's frequency, so the captures must share one).
 
-An emission longer than 500 ms is reported in pieces of 500 ms, each
-starting where the last ended (a 2 s carrier is four rows); the last piece
-is what was left when the emission or the file ended, and may be too short
-to classify ("unconfirmed: too short").
+An emission longer than 500 ms is reported in pieces of the whole detector
+frames that fit in 500 ms (499.994 ms at 10 Msps), each starting where the
+last ended (a 2 s carrier at 10 Msps is five rows: four pieces and a
+0.026 ms tail); the last piece is what was left when the emission or the
+file ended, and may be too short to classify ("unconfirmed: too short").
 
 The table's start_s is seconds from the recording's first sample to the
 emission's: when every capture has a core:datetime (a recording with gaps, as
