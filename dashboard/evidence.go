@@ -108,8 +108,9 @@ func (s *EvidenceSaver) save(topic string, payload []byte) (name, reason string,
 	}
 	// The recording is extracted into a hidden folder beside the snippets
 	// (the replay skips hidden ones), then linked in: a link never
-	// replaces a file, where the extraction renames over one.
-	stage, err := os.MkdirTemp(s.dir, ".incoming-")
+	// replaces a file, where the extraction renames over one. A stage a
+	// crash left is removed by retention (PruneEvidenceStages).
+	stage, err := os.MkdirTemp(s.dir, evidenceStagePrefix)
 	if err != nil {
 		return "", "write", err
 	}

@@ -169,6 +169,82 @@ func PruneEvidence(dir string, now time.Time, maxAge time.Duration, maxBytes, ro
 	return out, errors.Join(errs...)
 }
 
+// evidenceStagePrefix begins the name of the hidden folder an evidence
+// save extracts its message into (EvidenceSaver.save) in the evidence
+// folder.
+const evidenceStagePrefix = ".incoming-"
+
+// EvidenceStageMaxAge is how long nothing must have been written to an
+// evidence save's stage for PruneEvidenceStages to take it for a crash's
+// leftover: a save writes one message of at most MaxEvidenceBytes, extracts
+// it and links it in within seconds, then removes its stage.
+const EvidenceStageMaxAge = time.Hour
+
+// PruneEvidenceStages removes from the evidence folder dir the stages
+// (.incoming-* folders) that evidence saves left when the dashboard was
+// killed mid-save, each holding a message's archive and extracted raw IQ:
+// those of which neither the folder nor a file in it was modified within
+// EvidenceStageMaxAge of now (a save still running writes into its stage).
+// It returns how many stages it removed and their files' bytes. Nothing
+// but folders so named is touched (a symbolic link is not followed). A
+// missing folder holds none.
+func PruneEvidenceStages(dir string, now time.Time) (stages, bytes int64, err error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("list evidence folder %q: %w", dir, err)
+	}
+	var errs []error
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), evidenceStagePrefix) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		newest, size, err := stageAge(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if now.Sub(newest) <= EvidenceStageMaxAge {
+			continue // a save may be using it
+		}
+		if err := os.RemoveAll(p); err != nil {
+			errs = append(errs, fmt.Errorf("delete evidence stage %s: %w", p, err))
+			continue
+		}
+		stages++
+		bytes += size
+	}
+	return stages, bytes, errors.Join(errs...)
+}
+
+// stageAge returns the latest modification time of the stage folder p and
+// of what it holds, and the bytes of its regular files.
+func stageAge(p string) (newest time.Time, size int64, err error) {
+	err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.ModTime().After(newest) {
+			newest = fi.ModTime()
+		}
+		if fi.Mode().IsRegular() {
+			size += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, 0, fmt.Errorf("evidence stage %s: %w", p, err)
+	}
+	return newest, size, nil
+}
+
 // PruneUploads deletes the analysts' replay uploads (the regular files in
 // dir, ReplayDir/uploads, and its subfolders, but for hidden ones: an
 // upload staging) modified more than maxAge before now, and returns how
@@ -222,7 +298,8 @@ func (u *Users) PruneSearchOutcomes(ctx context.Context, before time.Time) (int6
 }
 
 // Retention is the dashboard's own retention: evidence snippets
-// (EvidenceDays, EvidenceMaxBytes), replay uploads (UploadDays) and
+// (EvidenceDays, EvidenceMaxBytes) and the stages crashed saves left in
+// their folder (PruneEvidenceStages), replay uploads (UploadDays) and
 // handheld search outcomes (SearchDays). Zero days or bytes keep
 // everything. Its metrics are Collectors; Run prunes every hour.
 type Retention struct {
@@ -255,9 +332,9 @@ func (r *Retention) init() {
 		return
 	}
 	r.files = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_dashboard_retention_deleted_files_total",
-		Help: "Files retention deleted, by kind (evidence: a snippet's pair counts as one; upload) and reason (age, quota)."}, []string{"kind", "reason"})
+		Help: "Files retention deleted, by kind (evidence: a snippet's pair counts as one; upload) and reason (age, quota; stage: an evidence save's staging folder a crash left, counted as one)."}, []string{"kind", "reason"})
 	r.bytes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_dashboard_retention_deleted_bytes_total",
-		Help: "Bytes retention deleted, by kind (evidence, upload) and reason (age, quota)."}, []string{"kind", "reason"})
+		Help: "Bytes retention deleted, by kind (evidence, upload) and reason (age, quota, stage)."}, []string{"kind", "reason"})
 	r.rows = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfwarden_dashboard_retention_deleted_search_outcomes_total",
 		Help: "Handheld search outcomes retention deleted (RFW_SEARCH_DAYS)."})
 	r.runs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_dashboard_retention_runs_total",
@@ -339,6 +416,16 @@ func (r *Retention) Once(ctx context.Context) error {
 	var errs []error
 	attrs := []any{}
 	if r.EvidenceDir != "" {
+		// a crashed save's stage is no saved snippet: no open case, age or
+		// quota of RFW_EVIDENCE_* applies to it
+		n, b, err := PruneEvidenceStages(r.EvidenceDir, now)
+		r.files.WithLabelValues("evidence", "stage").Add(float64(n))
+		r.bytes.WithLabelValues("evidence", "stage").Add(float64(b))
+		if err != nil {
+			err = fmt.Errorf("evidence retention: %w", err)
+		}
+		errs = append(errs, err)
+		attrs = append(attrs, "evidence_stages", n)
 		var p EvidencePruned
 		protected, err := r.protected(ctx)
 		if err == nil {

@@ -38,8 +38,8 @@ type FileConfig struct {
 	DB string `yaml:"db"`
 	// HistoryDays is how many days of detections, locations and health db
 	// keeps when no InfluxDB is configured (InfluxDB has its retention
-	// policy); older rows are deleted every hour. Default 90; negative keeps
-	// everything.
+	// policy, of HistoryDays when fusion creates the database); older rows
+	// are deleted every hour. Default 90; negative keeps everything.
 	HistoryDays int `yaml:"history_days"`
 	// AlertDays is how many days db keeps a resolved alert (with its room
 	// probabilities, track and evidence list) and a closed incident after
@@ -59,7 +59,7 @@ type FileConfig struct {
 	Influx        struct {
 		URL      string `yaml:"url"`              // e.g. http://127.0.0.1:8086; the time series go here, not to DB; "" = in DB
 		Database string `yaml:"database"`         // default rfwarden
-		RP       string `yaml:"retention_policy"` // default autogen
+		RP       string `yaml:"retention_policy"` // default autogen; history_days long when fusion creates the database
 		Username string `yaml:"username"`         // password from RFW_INFLUX_PASSWORD
 		SpoolDir string `yaml:"spool_dir"`        // buffer while InfluxDB is down; default influx-spool
 		// SpoolMaxBytes bounds the spool: past it the oldest writes are

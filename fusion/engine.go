@@ -441,7 +441,6 @@ type LocatedEmission struct {
 	Time       time.Time
 	Result     locate.Result
 	Authorised bool
-	RegistryID int64
 }
 
 // New builds an engine. It loads the seen-ID file when configured.
@@ -781,7 +780,6 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	if room != "" {
 		zone = e.deps.Site.ZoneOf(room)
 	}
-	var entry registry.Entry
 	authorised := false
 	if e.deps.Authorizer != nil {
 		var zones []string
@@ -790,7 +788,9 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		}
 		// Every room of the fix counts: a vague one must not make an
 		// authorised device unauthorised because another room came first.
-		entry, authorised = e.deps.Authorizer.Match(strongest, registry.Place{Room: room, Zones: zones,
+		// Only that an entry matched is kept, not which: a stored
+		// detection names no registry entry (docs/data-protection.md).
+		_, authorised = e.deps.Authorizer.Match(strongest, registry.Place{Room: room, Zones: zones,
 			RoomProbs: res.RoomProbs(), ZoneOf: func(r string) string { return e.zoneOf[r] }}, g.start)
 	}
 	ids := make([]string, len(g.dets))
@@ -804,7 +804,7 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		// emission once by it. One never located has no room to count in
 		// and no lead, as the stores' upgrades (a lead per location) see it.
 		e.detBuf = append(e.detBuf, store.DetectionRecord{Detection: d, Floor: res.Floor, Room: placed, RoomProb: placedProb,
-			Track: tr.id, Authorised: authorised, RegistryID: entry.ID, Lead: i == 0 && located})
+			Track: tr.id, Authorised: authorised, Lead: i == 0 && located})
 	}
 	if !located {
 		return nil
@@ -814,7 +814,7 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		TimeNS: g.start.UnixNano(), Floor: res.Floor, Room: room, RoomProb: prob, RoomProbs: res.RoomProbs(),
 		XM: res.Pos.X, YM: res.Pos.Y, SemiMajorM: finiteOr0(res.Ellipse.SemiMajorM), SemiMinorM: finiteOr0(res.Ellipse.SemiMinorM),
 		AngleRad: res.Ellipse.AngleRad, Sensors: sensors, Authorised: authorised})
-	le := LocatedEmission{Track: tr.id, Class: g.class, Time: g.start, Result: res, Authorised: authorised, RegistryID: entry.ID}
+	le := LocatedEmission{Track: tr.id, Class: g.class, Time: g.start, Result: res, Authorised: authorised}
 	if len(e.last) >= 1024 {
 		e.last = slices.Delete(e.last, 0, 512)
 	}

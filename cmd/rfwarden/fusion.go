@@ -140,7 +140,14 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	var ts fusion.TimeSeries = db
 	var influx *store.Influx
 	if fc.Influx.URL != "" {
-		in, err := store.OpenInflux(store.InfluxConfig{URL: fc.Influx.URL, Database: fc.Influx.Database, RP: fc.Influx.RP,
+		// A database fusion creates keeps history_days (-1: for ever); an
+		// existing one keeps what its admin set (a policy of no duration is
+		// warned of).
+		dbDur := time.Duration(fc.HistoryDays) * 24 * time.Hour
+		if fc.HistoryDays < 0 {
+			dbDur = -1
+		}
+		in, err := store.OpenInflux(store.InfluxConfig{URL: fc.Influx.URL, Database: fc.Influx.Database, RP: fc.Influx.RP, DatabaseDuration: dbDur,
 			Username: fc.Influx.Username, Password: os.Getenv("RFW_INFLUX_PASSWORD"), SpoolDir: fc.Influx.SpoolDir,
 			SpoolMaxBytes: fc.Influx.SpoolMaxBytes, Logger: log})
 		if err != nil {
@@ -182,6 +189,14 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		influxDropped = func() int64 { n, _ := influx.Dropped(); return n }
 		metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_influx_spooled_batches",
 			Help: "Write batches waiting in fusion's spool for InfluxDB."}, func() float64 { return float64(influx.Pending()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_influx_retention_seconds",
+				Help: "Duration of the InfluxDB retention policy fusion writes to, as found at its start: 0 keeps everything for ever; -1 not known (InfluxDB did not answer then)."},
+				func() float64 {
+					if p, ok := influx.Policy(); ok {
+						return p.Duration.Seconds()
+					}
+					return -1
+				}),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_refused_batches_total",
 				Help: "Write batches InfluxDB refused points of (HTTP 400: older than the retention policy, unparsable); not sent again."},
 				func() float64 { return float64(influx.Refused()) }),

@@ -337,6 +337,9 @@ func TestCmdFusionInflux(t *testing.T) {
 	publishPhone(t, b, time.Now().Add(-time.Minute), stderr)
 	if code, body := httpGet(t, "http://"+httpAddr+"/metrics"); code != 200 || !strings.Contains(body, "rfw_fusion_influx_spooled_batches") {
 		t.Errorf("/metrics (%d) lacks rfw_fusion_influx_spooled_batches", code)
+	} else if !strings.Contains(body, "rfw_fusion_influx_retention_seconds 7.776e+06") {
+		// fusion made the database: its policy keeps history_days, 90 days
+		t.Errorf("/metrics lacks rfw_fusion_influx_retention_seconds 7.776e+06 (90 days, history_days' default)")
 	}
 	// InfluxDB goes away while detections come: fusion spools them and says
 	// it is degraded, then delivers them when InfluxDB is back.

@@ -15,7 +15,8 @@ import (
 // fusionRetention deletes what fusion.yaml no longer keeps from fusion's
 // SQLite database: the site's time series (history_days, when no InfluxDB
 // holds them), its resolved alerts and closed incidents (alert_days) and
-// the database's audit rows (audit_days, audit_view_days). Each run logs
+// the database's audit rows (audit_days, audit_view_days), and the site's
+// maintenance windows that have ended. Each run logs
 // what it deleted and counts it in rfw_fusion_pruned_rows_total, and the
 // run in rfw_fusion_prune_runs_total.
 type fusionRetention struct {
@@ -35,7 +36,7 @@ func newFusionRetention(db *store.SQLite, site string, fc fusion.FileConfig, log
 	r := &fusionRetention{db: db, site: site, historyDays: fc.HistoryDays, alertDays: fc.AlertDays, auditDays: fc.AuditDays,
 		auditViewDays: fc.AuditViewDays, now: time.Now, log: log,
 		rows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_pruned_rows_total",
-			Help: "Rows retention deleted from the SQLite database, by table: history (detections, locations, health, spectra and their heatmap roll-up; history_days), alert and incident (alert_days), audit (audit_days, audit_view_days)."}, []string{"table"}),
+			Help: "Rows retention deleted from the SQLite database, by table: history (detections, locations, health, spectra and their heatmap roll-up; history_days), alert and incident (alert_days), audit (audit_days, audit_view_days), maintenance (sensor maintenance windows that have ended)."}, []string{"table"}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_prune_runs_total",
 			Help: "Retention runs over the SQLite database, by result (ok, error)."}, []string{"result"}),
 	}
@@ -81,6 +82,13 @@ func (r *fusionRetention) once(ctx context.Context) error {
 		n, err := r.db.PruneAlerts(ctx, r.site, before)
 		deleted("alert", n.Alerts)
 		deleted("incident", n.Incidents)
+		errs = append(errs, err)
+	}
+	// A maintenance window is kept until it ends, whatever the days: the
+	// audit log keeps its sensor.maintenance row (audit_days).
+	{
+		n, err := r.db.PruneMaintenance(ctx, r.site, now)
+		deleted("maintenance", n)
 		errs = append(errs, err)
 	}
 	audit, views := daysBefore(now, r.auditDays), daysBefore(now, r.auditViewDays)

@@ -20,6 +20,10 @@ type influxCheck struct {
 	// warn: faults logged at warning level with this message, the
 	// command running on; any other fault is an error naming the setting.
 	warn map[store.InfluxSetting]string
+	// forever: a retention policy that keeps everything for ever (no
+	// duration) is logged at warning level, with the statement that gives
+	// it one (at info when for ever is what was asked).
+	forever bool
 }
 
 // dashboardInflux: the dashboard's settings are environment variables
@@ -52,7 +56,8 @@ var fusionInflux = influxCheck{who: "fusion",
 	warn: map[store.InfluxSetting]string{
 		store.InfluxSettingURL:  "fusion: InfluxDB does not answer; writes are spooled until it does (influx.url)",
 		store.InfluxSettingFlux: "fusion: InfluxDB answers no Flux queries; fusion needs none, but the dashboard does (docs/deploy.md §6)",
-	}}
+	},
+	forever: true}
 
 // run checks in's settings (store.Influx.Check) and returns an error
 // naming the setting at fault, or logs the faults c only warns about.
@@ -67,6 +72,11 @@ func (c influxCheck) check(ctx context.Context, in *store.Influx, log *slog.Logg
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	err = in.Check(cctx)
+	if err == nil && c.forever {
+		if p, ok := in.Policy(); ok && p.Duration == 0 {
+			c.logForever(log, p)
+		}
+	}
 	var ce *store.InfluxCheckError
 	if err == nil || !errors.As(err, &ce) {
 		return nil, err
@@ -89,4 +99,27 @@ func influxReason(err error) error {
 		return nil
 	}
 	return errors.New(strings.TrimPrefix(err.Error(), "influx: "))
+}
+
+// DefaultInfluxDays is the duration logForever suggests for a policy that
+// keeps everything for ever when none was asked: history_days' default.
+const DefaultInfluxDays = 90
+
+// logForever says that p, the retention policy c's command writes
+// detections and locations to, keeps them for ever: at warning level,
+// naming the database, the policy, its duration and the statement that
+// gives it one (docs/data-protection.md keeps them history_days), or at
+// info when for ever is what was asked (history_days -1).
+func (c influxCheck) logForever(log *slog.Logger, p store.InfluxPolicy) {
+	attrs := []any{"database", p.Database, "retention_policy", p.Name, "duration", "0s (for ever)"}
+	if p.Asked < 0 {
+		log.Info(c.who+": InfluxDB keeps detections, locations and health for ever, as history_days -1 asks", attrs...)
+		return
+	}
+	want := p.Asked
+	if want <= 0 {
+		want = DefaultInfluxDays * 24 * time.Hour
+	}
+	log.Warn(c.who+": InfluxDB keeps detections, locations and health for ever: the retention policy has no duration; as an InfluxDB admin give it one (influxql, at the influx shell), or set influx.retention_policy to a policy that has one (docs/deploy.md §6)",
+		append(attrs, "influxql", p.AlterQL(want))...)
 }

@@ -29,9 +29,16 @@ type InfluxConfig struct {
 	URL      string // e.g. http://127.0.0.1:8086
 	Database string // default "rfwarden"
 	RP       string // retention policy, default "autogen"
-	Username string
-	Password string
-	SpoolDir string // on-disk buffer for writes while InfluxDB is down (required unless ReadOnly)
+	// DatabaseDuration is the duration of the retention policy RP when
+	// the store creates the database (CREATE DATABASE ... WITH DURATION
+	// ... NAME RP): fusion gives history_days. 0: a plain CREATE DATABASE,
+	// whose autogen policy keeps everything for ever (InfluxDB's
+	// default); negative: RP keeps everything for ever, as asked. An
+	// existing database and its policies are never changed.
+	DatabaseDuration time.Duration
+	Username         string
+	Password         string
+	SpoolDir         string // on-disk buffer for writes while InfluxDB is down (required unless ReadOnly)
 	// SpoolMaxBytes limits the writes waiting in the spool: past it the
 	// oldest are dropped (Dropped counts them), so an outage of InfluxDB
 	// cannot fill the disk that SQLite's alerts and audit are on. The
@@ -89,6 +96,9 @@ type Influx struct {
 	dropLog    retryLog
 	flushed    *sync.Cond
 	dirty      map[heatKey]bool // hours delivered but not rolled up (see influxheat.go)
+
+	policy   InfluxPolicy // the retention policy written to, as Check last found it
+	policyOK bool         // policy was found
 
 	rebuild        heatRebuild // the sender's rebuild of the roll-up for old data (influxrebuild.go)
 	rebuildPending bool        // it is not over
@@ -194,13 +204,27 @@ func (s *Influx) createDatabase(ctx context.Context) error {
 			}
 		}
 	}
-	if _, err := s.influxQL(ctx, "CREATE DATABASE "+strconv.Quote(s.cfg.Database)); err != nil {
+	if _, err := s.influxQL(ctx, createDatabaseQL(s.cfg)); err != nil {
 		if strings.Contains(err.Error(), "requires admin privilege") {
 			return fmt.Errorf("database %q does not exist and user %q may not create it: create it as an InfluxDB admin (docs/deploy.md): %w", s.cfg.Database, s.cfg.Username, err)
 		}
 		return err
 	}
 	return nil
+}
+
+// createDatabaseQL is the InfluxQL statement creating cfg's database:
+// with cfg.DatabaseDuration its default retention policy is cfg.RP, of
+// that duration (whole hours, at least InfluxDB's least, 1h) or INF.
+func createDatabaseQL(cfg InfluxConfig) string {
+	q := "CREATE DATABASE " + strconv.Quote(cfg.Database)
+	switch d := cfg.DatabaseDuration; {
+	case d > 0:
+		q += fmt.Sprintf(" WITH DURATION %dh NAME %s", max(int64(math.Ceil(d.Hours())), 1), qlIdent(cfg.RP))
+	case d < 0:
+		q += " WITH DURATION INF NAME " + qlIdent(cfg.RP)
+	}
+	return q
 }
 
 // State returns how many write batches wait in the spool, and the error of

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 )
 
 // influxHTTPError is InfluxDB's answer to a request that failed.
@@ -46,7 +49,8 @@ func (e *InfluxCheckError) Unwrap() error { return e.Err }
 // an unknown user), has the database the user may read
 // (InfluxSettingDatabase) with the retention policy (InfluxSettingRP), and
 // answers Flux queries (InfluxSettingFlux), which detections, locations
-// and health are read with. Its error is an *InfluxCheckError. A reader
+// and health are read with. Its error is an *InfluxCheckError. It
+// records the policy's duration (Policy) for the caller to judge. A reader
 // (the dashboard) calls it at start, so a typo is an error naming the
 // setting rather than HTTP 500 on every page that reads the time series.
 func (s *Influx) Check(ctx context.Context) error {
@@ -76,6 +80,12 @@ func (s *Influx) Check(ctx context.Context) error {
 		return fail(InfluxSettingRP, "retention policy %q not found in database %q (it must be fusion.yaml's influx.retention_policy; SHOW RETENTION POLICIES ON %s lists them)",
 			s.cfg.RP, s.cfg.Database, qlIdent(s.cfg.Database))
 	}
+	if d, ok := qlPolicyDuration(res, s.cfg.RP); ok {
+		s.mu.Lock()
+		s.policy = InfluxPolicy{Database: s.cfg.Database, Name: s.cfg.RP, Duration: d, Asked: s.cfg.DatabaseDuration}
+		s.policyOK = true
+		s.mu.Unlock()
+	}
 	q := fmt.Sprintf(`from(bucket: %q) |> range(start: -1m) |> limit(n: 1)`, s.cfg.Database+"/"+s.cfg.RP)
 	r, err := s.query.Query(ctx, q)
 	if err == nil {
@@ -91,6 +101,61 @@ func (s *Influx) Check(ctx context.Context) error {
 		return fail(InfluxSettingFlux, "a Flux query on %s/%s: %w", s.cfg.Database, s.cfg.RP, err)
 	}
 	return nil
+}
+
+// InfluxPolicy is the retention policy the store writes to, as Check
+// found it.
+type InfluxPolicy struct {
+	Database, Name string
+	// Duration is how long InfluxDB keeps a point in it; 0: for ever
+	// (SHOW RETENTION POLICIES says 0s).
+	Duration time.Duration
+	// Asked is InfluxConfig.DatabaseDuration: the duration fusion gives
+	// a database it creates (history_days); negative: for ever, as asked.
+	Asked time.Duration
+}
+
+// Policy returns the retention policy the store writes to as Check last
+// found it; false before a Check found it.
+func (s *Influx) Policy() (InfluxPolicy, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.policy, s.policyOK
+}
+
+// AlterQL is the InfluxQL statement (for an InfluxDB admin) that gives p
+// the duration d, in whole days (at least one).
+func (p InfluxPolicy) AlterQL(d time.Duration) string {
+	return fmt.Sprintf("ALTER RETENTION POLICY %s ON %s DURATION %dd", qlIdent(p.Name), qlIdent(p.Database), max(int64(math.Ceil(d.Hours()/24)), 1))
+}
+
+// qlPolicyDuration returns the duration of the retention policy name in
+// an answer to SHOW RETENTION POLICIES (its "duration" column, as
+// "2160h0m0s"; "0s": for ever); false when not found or not readable.
+func qlPolicyDuration(res []qlResult, name string) (time.Duration, bool) {
+	for _, r := range res {
+		for _, sr := range r.Series {
+			col := slices.Index(sr.Columns, "duration")
+			if col < 0 {
+				continue
+			}
+			for _, v := range sr.Values {
+				if len(v) <= col || v[0] != name {
+					continue
+				}
+				str, ok := v[col].(string)
+				if !ok {
+					return 0, false
+				}
+				d, err := time.ParseDuration(str)
+				if err != nil || d < 0 {
+					return 0, false
+				}
+				return d, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // qlListHas reports whether the first column of an InfluxQL SHOW answer

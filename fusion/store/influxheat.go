@@ -458,8 +458,9 @@ func (s *Influx) rawHeatStmts(site string, kind HeatKind, ranges [][2]int64) []s
 // json.Number, string, bool or nil.
 type qlResult struct {
 	Series []struct {
-		Tags   map[string]string `json:"tags"`
-		Values [][]any           `json:"values"`
+		Tags    map[string]string `json:"tags"`
+		Columns []string          `json:"columns"`
+		Values  [][]any           `json:"values"`
 	} `json:"series"`
 	Error string `json:"error"`
 }

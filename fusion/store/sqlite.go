@@ -1216,6 +1216,21 @@ func (s *SQLite) EndMaintenance(ctx context.Context, site, sensor string, at tim
 	return nil
 }
 
+// PruneMaintenance deletes site's maintenance windows that ended at or
+// before at (until_ns <= at), and returns how many it deleted. Fusion
+// and the dashboard read only windows still running (Maintenance), and
+// the audit log keeps who set each window, until when and why
+// (sensor.maintenance), so an ended window is of no further use: fusion's
+// retention deletes it at its next run.
+func (s *SQLite) PruneMaintenance(ctx context.Context, site string, at time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sensor_maintenance WHERE site = ? AND until_ns <= ?`, site, at.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("prune ended maintenance windows of %s: %w", site, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // Maintenance implements MaintenanceStore.
 func (s *SQLite) Maintenance(ctx context.Context, site string, at time.Time) ([]Maintenance, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT site, sensor, from_ns, until_ns, by, reason FROM sensor_maintenance

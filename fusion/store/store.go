@@ -16,12 +16,15 @@ var ErrNotFound = errors.New("store: not found")
 // where fusion placed it and whether the registry authorised it.
 type DetectionRecord struct {
 	event.Detection
-	Floor      string  `json:"floor,omitempty"`
-	Room       string  `json:"room,omitempty"`      // most likely room, "" when not located
-	RoomProb   float64 `json:"room_prob,omitempty"` // probability of Room
-	Track      string  `json:"track,omitempty"`     // emitter track ID
-	Authorised bool    `json:"authorised"`          // matched a registry entry
-	RegistryID int64   `json:"registry_id,omitempty"`
+	Floor    string  `json:"floor,omitempty"`
+	Room     string  `json:"room,omitempty"`      // most likely room, "" when not located
+	RoomProb float64 `json:"room_prob,omitempty"` // probability of Room
+	Track    string  `json:"track,omitempty"`     // emitter track ID
+	// Authorised: the emission matched a registry entry. Which entry is
+	// not stored (docs/data-protection.md): detections stored before
+	// 2026-12-06 hold it in their body as registry_id, which nothing
+	// reads, decoding drops, and retention removes with the rows.
+	Authorised bool `json:"authorised"`
 	// Lead marks the one detection of its emission (the group of
 	// detections fusion associated as one transmission, located together)
 	// that the heatmap counts: an emission heard by five sensors is one

@@ -1,0 +1,97 @@
+package fusion
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/registry"
+	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// TestAuthorisedDetectionStoredWithoutRegistryEntry: a detection the
+// registry authorised is stored marked authorised and no more.
+// docs/data-protection.md lists what a stored detection holds (signal
+// metadata, the located room, `authorised`) and says the registry matches
+// devices "not by identity": the stored body must not name the registry
+// entry that matched (until 2026-12-06 it held registry_id, tying every
+// stored fix of a staff radio or in-cell tablet to its named entry, a
+// per-device movement log kept history_days). The bodies are read back
+// as SQLite stored them.
+func TestAuthorisedDetectionStoredWithoutRegistryEntry(t *testing.T) {
+	s := wing(t)
+	t0 := time.Date(2026, 12, 3, 21, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Site: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Add(ctx, registry.Entry{Name: "radio of officer J. Smith", Kind: registry.KindStaffRadio, ValidFrom: t0.Add(-time.Hour),
+		Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}, Notes: "J. Smith, B wing"}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Config{ListenWindow: -1}, Deps{Site: s, TimeSeries: db, Authorizer: reg, Clock: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := site.Point{X: 12, Y: 9}
+	for i := range 3 {
+		at := t0.Add(time.Duration(i) * 2 * time.Second)
+		for j, sn := range s.Sensors {
+			pw, err := e.Locator().PredictDBm(sn.ID, sn.Floor, pos, 10-e.Locator().RefLossDB(1.75e9))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := testDet(fmt.Sprintf("d%d-%d", i, j), sn.ID, at, pw)
+			d.Site = s.ID
+			if err := e.HandleDetection(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.Tick(ctx, at.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.DB().QueryContext(ctx, `SELECT id, body FROM detection WHERE authorised = 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	authorised := 0
+	for rows.Next() {
+		var id, body string
+		if err := rows.Scan(&id, &body); err != nil {
+			t.Fatal(err)
+		}
+		authorised++
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(body), &fields); err != nil {
+			t.Fatalf("detection %s: body %q: %v", id, body, err)
+		}
+		if fields["authorised"] != true {
+			t.Errorf("detection %s: body %s is not marked authorised", id, body)
+		}
+		if v, ok := fields["registry_id"]; ok {
+			t.Errorf("detection %s stored with registry_id %v: it names the registry entry of the device heard, not only that one authorised it", id, v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if authorised == 0 {
+		t.Fatal("no stored detection was authorised: the test shows nothing")
+	}
+}
