@@ -88,8 +88,8 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 		fmt.Fprintf(w, "    dashboard runs again, run rfwarden erase --%s %s --snippets DIR again: it deletes what came back\n", p.target.kind, p.target.id)
 	}
 	if len(backups) == 0 {
-		fmt.Fprintln(w, "  - the backup folders' snippets/ copies: not searched (no --backups), and rfwarden restore --snippets would copy")
-		fmt.Fprintf(w, "    them back: run rfwarden erase --%s %s --backups DIR (rfwarden backup's folder) to delete them\n", p.target.kind, p.target.id)
+		fmt.Fprintln(w, "  - the backup folders' snippets/ copies: not searched (no --backups; rfwarden restore --snippets copies none of them")
+		fmt.Fprintf(w, "    back, and names them): run rfwarden erase --%s %s --backups DIR (rfwarden backup's folder) to delete them\n", p.target.kind, p.target.id)
 	}
 	var copies []string
 	for _, b := range backups {
@@ -105,6 +105,7 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 	} else {
 		fmt.Fprintln(w, "  - the database copies in the backup folders hold these rows until they rotate out (--keep): delete them or let them rotate")
 	}
+	fmt.Fprintln(w, "    (rfwarden restore of one erases the case again, from this erase's audit row, while audit_days keeps it)")
 	fmt.Fprintln(w, "  - copies taken off the host: off-host backups, copied snippet folders, exported incident bundles")
 	fmt.Fprintln(w, "  - the SQLite locations of its tracks and the heatmap counts (history_days), the audit rows about it (audit_days)")
 	fmt.Fprintln(w, "  - the handheld search outcomes (SQLite dashboard_search_outcomes: time, user, room, note), linked to no case:")
