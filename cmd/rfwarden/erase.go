@@ -114,13 +114,18 @@ type erasePlan struct {
 	hasOutbox     bool // the notify_outbox table exists
 	hasDetection  bool // the detection table exists
 	sensors       []string
-	rooms         []string
-	fromNS, toNS  int64    // the case's evidence window
-	unfinished    []string // why the case is not finished: refused unless --force
-	badIDs        []string // detection IDs no sensor makes: no snippet looked for
-	dirs          []string // the snippet folders searched
-	files         []string // snippet files there when the plan was read, to show
-	noSnippets    bool     // --no-snippets: the snippet folder not searched
+	rooms         []string // of its incident, its alerts' latest and its detections' SQLite rows
+	// roomsKnown: every detection of the case has an SQLite row, so rooms
+	// holds every room its detections were placed in; otherwise (InfluxDB
+	// holds them, or history_days deleted them) the rooms of those before
+	// an alert moved are not known
+	roomsKnown   bool
+	fromNS, toNS int64    // the case's evidence window
+	unfinished   []string // why the case is not finished: refused unless --force
+	badIDs       []string // detection IDs no sensor makes: no snippet looked for
+	dirs         []string // the snippet folders searched
+	files        []string // snippet files there when the plan was read, to show
+	noSnippets   bool     // --no-snippets: the snippet folder not searched
 }
 
 // errCaseGone is the error of a case not in the database.

@@ -244,17 +244,20 @@ func readEraseDetectionRows(ctx context.Context, q querier, p *erasePlan, c *era
 	if !p.hasDetection {
 		return nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT sensor, room, time_ns FROM detection WHERE site = ? AND `+detectionOfSensor, p.site, detectionSensors(p.detections))
+	rows, err := q.QueryContext(ctx, `SELECT id, sensor, room, time_ns FROM detection WHERE site = ? AND `+detectionOfSensor, p.site, detectionSensors(p.detections))
 	if err != nil {
 		return fmt.Errorf("read the detections: %w", err)
 	}
 	defer rows.Close()
+	found := map[string]bool{}
+	defer func() { p.roomsKnown = len(p.detections) > 0 && len(found) == len(p.detections) }()
 	for rows.Next() {
-		var sensor, room string
+		var id, sensor, room string
 		var ns int64
-		if err := rows.Scan(&sensor, &room, &ns); err != nil {
+		if err := rows.Scan(&id, &sensor, &room, &ns); err != nil {
 			return fmt.Errorf("read the detections: %w", err)
 		}
+		found[id] = true
 		p.detectionRows++
 		if sensor != "" {
 			c.sensors[sensor] = true

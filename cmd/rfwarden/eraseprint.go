@@ -57,10 +57,19 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 		fmt.Fprintln(w, "  - InfluxDB, when fusion.yaml sets influx.url: it deletes by time and tags only, taking the room's other")
 		fmt.Fprintln(w, "    detections and locations of that time too (or wait for its retention policy); at the influx shell, in influx.database:")
 		rooms := p.rooms
-		if len(rooms) == 0 {
+		switch {
+		case len(rooms) == 0:
 			fmt.Fprintln(w, "    (no room known: these take every room's)")
 			rooms = []string{""}
-		} else {
+		case !p.roomsKnown:
+			// an alert keeps only its latest room, an incident the rooms
+			// it was told: a case that moved had its earlier detections
+			// placed elsewhere, which only their rows (here, not with
+			// InfluxDB) tell
+			fmt.Fprintf(w, "    (the rooms of its detections are not known here: an alert keeps only its latest room (%s), and one that moved had its\n", strings.Join(rooms, ", "))
+			fmt.Fprintln(w, "    earlier detections placed elsewhere: these take every room's detections and locations of that time)")
+			rooms = []string{""}
+		default:
 			// fusion stores an unlocated detection's empty room as "_"
 			// (fusion/store: point): these take every unlocated one
 			rooms = append(slices.Clone(rooms), "_")
@@ -74,7 +83,10 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 				fmt.Fprintf(w, "      DELETE FROM %q WHERE %s AND time >= '%s' AND time < '%s'\n", m, where, from, to)
 			}
 		}
-		fmt.Fprintln(w, "    ('_' is the room of the detections and locations no room was found for.) Fusion's InfluxDB spool (influx.spool_dir)")
+		if slices.Contains(rooms, "_") {
+			fmt.Fprintln(w, "    ('_' is the room of the detections and locations no room was found for.)")
+		}
+		fmt.Fprintln(w, "    Fusion's InfluxDB spool (influx.spool_dir)")
 		fmt.Fprintln(w, "    may still hold some, written once fusion runs again: run these after it drained (fusion's /healthz says")
 		fmt.Fprintln(w, "    influx_spooled 0, or rfw_fusion_influx_spooled_batches is 0), or run them again then")
 	}
