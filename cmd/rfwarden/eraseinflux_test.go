@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -50,6 +51,8 @@ func TestEraseInfluxStatementsReachMovedCase(t *testing.T) {
 	caseFixes := []store.LocationRecord{
 		{Site: "hmp-test", Track: "t1", Class: "lte", TimeNS: base.UnixNano(), Room: "cell-1", RoomProb: 0.9},
 		{Site: "hmp-test", Track: "t1", Class: "lte", TimeNS: base.Add(2 * time.Minute).UnixNano(), Room: "cell-2", RoomProb: 0.8},
+		// a fix of its track in the corridor between, of no detection the case names
+		{Site: "hmp-test", Track: "t1", Class: "lte", TimeNS: base.Add(time.Minute).UnixNano(), Room: "corridor", RoomProb: 0.5},
 	}
 	// not the case's: another site's, and this site's a day later
 	others := []store.DetectionRecord{
@@ -125,13 +128,17 @@ func TestEraseInfluxStatementsReachMovedCase(t *testing.T) {
 		t.Errorf("erase does not say why its statements take every room's:\n%s", stdout.String())
 	}
 
-	t.Run("in InfluxDB", func(t *testing.T) {
+	// Read in InfluxDB (--influx), the rooms are known: the statements
+	// take those rooms' only, and leave a neighbour's detection of that
+	// time in another cell.
+	t.Run("rooms read in InfluxDB", func(t *testing.T) {
 		srv := influxtest.Start(t) // skips without influxd
+		neighbour := det(eraseDetID("s2", 7), "hmp-test", "cell-3", base.Add(time.Minute), 1.8e9)
 		w, err := store.OpenInflux(store.InfluxConfig{URL: srv.URL, Database: "rfwarden", SpoolDir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = w.WriteDetections(ctx, slices.Concat(caseDets, others))
+		err = w.WriteDetections(ctx, slices.Concat(caseDets, others, []store.DetectionRecord{neighbour}))
 		if err == nil {
 			err = w.WriteLocations(ctx, caseFixes)
 		}
@@ -144,6 +151,21 @@ func TestEraseInfluxStatementsReachMovedCase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var stdout, stderr strings.Builder
+		if err := run(ctx, []string{"erase", "--db", dbPath, "--no-snippets", "--incident", "INC-M", "--dry-run", "--influx", srv.URL}, &stdout, &stderr); err != nil {
+			t.Fatalf("erase --dry-run --influx: %v\n%s%s", err, stdout.String(), stderr.String())
+		}
+		var statements, rooms []string
+		for _, m := range eraseStatement.FindAllStringSubmatch(stdout.String(), -1) {
+			statements = append(statements, m[0])
+			if m[1] == "detection" {
+				rooms = append(rooms, m[3])
+			}
+		}
+		if want := []string{"cell-1", "cell-2", "corridor", "_"}; !slices.Equal(rooms, want) {
+			t.Errorf("the detection statements are for rooms %q, want %q:\n%s", rooms, want, stdout.String())
+		}
+
 		r, err := store.OpenInflux(store.InfluxConfig{URL: srv.URL, Database: "rfwarden", ReadOnly: true})
 		if err != nil {
 			t.Fatal(err)
@@ -170,15 +192,17 @@ func TestEraseInfluxStatementsReachMovedCase(t *testing.T) {
 			slices.Sort(rooms)
 			return ids, rooms
 		}
-		if ids, rooms := stored("hmp-test"); len(ids) != 3 || len(rooms) != 2 {
-			t.Fatalf("before the statements InfluxDB holds detections %v and locations in %v; want 3 and 2", ids, rooms)
+		if ids, rooms := stored("hmp-test"); len(ids) != 4 || len(rooms) != 3 {
+			t.Fatalf("before the statements InfluxDB holds detections %v and locations in %v; want 4 and 3", ids, rooms)
 		}
 		for _, s := range statements {
 			influxExec(t, srv.URL, "rfwarden", s)
 		}
-		ids, rooms := stored("hmp-test")
-		if want := []string{others[1].ID + "@cell-1"}; !slices.Equal(ids, want) || len(rooms) != 0 {
-			t.Errorf("after the statements InfluxDB holds detections %v and locations in %v; want %v and none", ids, rooms, want)
+		ids, locRooms := stored("hmp-test")
+		want := []string{others[1].ID + "@cell-1", neighbour.ID + "@cell-3"}
+		slices.Sort(want)
+		if !slices.Equal(ids, want) || len(locRooms) != 0 {
+			t.Errorf("after the statements InfluxDB holds detections %v and locations in %v; want %v and none:\n%s", ids, locRooms, want, strings.Join(statements, "\n"))
 		}
 		if ids, _ := stored("hmp-other"); len(ids) != 1 {
 			t.Errorf("another site's detection went with the case: %v", ids)
@@ -198,5 +222,71 @@ func influxExec(t *testing.T, base, db, q string) {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode/100 != 2 || strings.Contains(string(b), `"error"`) {
 		t.Fatalf("influx %q: %s: %s", q, resp.Status, b)
+	}
+}
+
+// fakeInfluxCase answers readInfluxRooms from lists.
+type fakeInfluxCase struct {
+	dets []store.DetectionRecord
+	locs []store.LocationRecord
+	err  error
+}
+
+func (f fakeInfluxCase) DetectionsByID(_ context.Context, site string, from, to time.Time, ids []string) ([]store.DetectionRecord, error) {
+	var out []store.DetectionRecord
+	for _, d := range f.dets {
+		if d.Site == site && slices.Contains(ids, d.ID) && !time.Unix(0, d.TimeNS).Before(from) && time.Unix(0, d.TimeNS).Before(to) {
+			out = append(out, d)
+		}
+	}
+	return out, f.err
+}
+
+func (f fakeInfluxCase) Locations(_ context.Context, site string, from, to time.Time, limit int) ([]store.LocationRecord, error) {
+	out := f.locs
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, f.err
+}
+
+// readInfluxRooms takes the rooms of the case from InfluxDB only when it
+// holds every detection of the case and the locations of its window were
+// read whole; otherwise the rooms stay not known (statements of every
+// room).
+func TestReadInfluxRooms(t *testing.T) {
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	d1, d2 := eraseDetID("s1", 1), eraseDetID("s1", 2)
+	det := func(id, room string) store.DetectionRecord {
+		return store.DetectionRecord{Detection: event.Detection{ID: id, Site: "hmp-test", TimeNS: base.UnixNano()}, Room: room}
+	}
+	many := make([]store.LocationRecord, influxLocationLimit)
+	for _, tc := range []struct {
+		name      string
+		in        fakeInfluxCase
+		wantKnown bool
+		wantRooms []string
+		wantErr   bool
+	}{
+		{name: "every detection found", in: fakeInfluxCase{dets: []store.DetectionRecord{det(d1, "cell-1"), det(d2, "")},
+			locs: []store.LocationRecord{{Track: "t1", Room: "corridor"}, {Track: "t9", Room: "cell-9"}}},
+			wantKnown: true, wantRooms: []string{"cell-1", "cell-2", "corridor"}},
+		{name: "a detection not there", in: fakeInfluxCase{dets: []store.DetectionRecord{det(d1, "cell-1")}},
+			wantRooms: []string{"cell-2"}},
+		{name: "too many locations to read", in: fakeInfluxCase{dets: []store.DetectionRecord{det(d1, "cell-1"), det(d2, "cell-1")}, locs: many},
+			wantRooms: []string{"cell-2"}},
+		{name: "InfluxDB fails", in: fakeInfluxCase{err: errors.New("connection refused")}, wantRooms: []string{"cell-2"}, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &erasePlan{site: "hmp-test", detections: []string{d1, d2}, rooms: []string{"cell-2"}, tracks: []string{"t1"},
+				fromNS: base.Add(-time.Minute).UnixNano(), toNS: base.Add(time.Minute).UnixNano()}
+			err := readInfluxRooms(context.Background(), tc.in, p)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want one: %v", err, tc.wantErr)
+			}
+			if p.roomsKnown != tc.wantKnown || !slices.Equal(p.rooms, tc.wantRooms) {
+				t.Errorf("rooms %q known %v, want %q known %v", p.rooms, p.roomsKnown, tc.wantRooms, tc.wantKnown)
+			}
+		})
 	}
 }

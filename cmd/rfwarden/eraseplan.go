@@ -224,6 +224,9 @@ func readEraseAlerts(ctx context.Context, q querier, p *erasePlan, c *eraseCase)
 		if a.Room != "" {
 			c.rooms[a.Room] = true
 		}
+		if a.Track != "" && !slices.Contains(p.tracks, a.Track) {
+			p.tracks = append(p.tracks, a.Track)
+		}
 		p.widen(a.ActiveNS-int64(eraseWindow), a.UpdatedNS+int64(eraseWindow))
 	}
 	// the incident's own opening too: the alert that opened it may be

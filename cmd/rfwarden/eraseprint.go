@@ -61,15 +61,23 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 		case len(rooms) == 0:
 			fmt.Fprintln(w, "    (no room known: these take every room's)")
 			rooms = []string{""}
+		case !p.roomsKnown && p.influxRead:
+			fmt.Fprintf(w, "    (InfluxDB (--influx) holds %d of its %d detections: the rooms of the others are not known (its retention policy deleted\n", p.influxFound, len(p.detections))
+			fmt.Fprintln(w, "    them, or fusion's spool still holds them), nor where a moved alert was before: these take every room's detections and locations of that time)")
+			rooms = []string{""}
 		case !p.roomsKnown:
 			// an alert keeps only its latest room, an incident the rooms
 			// it was told: a case that moved had its earlier detections
 			// placed elsewhere, which only their rows (here, not with
 			// InfluxDB) tell
 			fmt.Fprintf(w, "    (the rooms of its detections are not known here: an alert keeps only its latest room (%s), and one that moved had its\n", strings.Join(rooms, ", "))
-			fmt.Fprintln(w, "    earlier detections placed elsewhere: these take every room's detections and locations of that time)")
+			fmt.Fprintln(w, "    earlier detections placed elsewhere: these take every room's detections and locations of that time; give --influx URL")
+			fmt.Fprintln(w, "    (fusion.yaml's influx.url) to read the rooms there and take only theirs)")
 			rooms = []string{""}
 		default:
+			if p.influxRead && p.influxFound == len(p.detections) {
+				fmt.Fprintf(w, "    (the rooms its %d detections and its tracks' locations were placed in, read in InfluxDB: --influx)\n", len(p.detections))
+			}
 			// fusion stores an unlocated detection's empty room as "_"
 			// (fusion/store: point): these take every unlocated one
 			rooms = append(slices.Clone(rooms), "_")
