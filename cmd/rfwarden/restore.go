@@ -54,8 +54,9 @@ the database's place: the backup's rows of the erased case go again as
 erase took them (pages overwritten), each erasure is printed with what
 went, the erase.* rows are copied into the restored log (so erase, run
 again, still finds the case erased) and db.restore.erasures records it.
-One that cannot be re-applied in full is printed as a WARNING; a log
-that cannot be read refuses the restore. --snippets copies back no
+One that cannot be re-applied in full is printed as a WARNING, and so is
+a current database that does not open (nothing says what was erased);
+a log that cannot be read refuses the restore. --snippets copies back no
 snippet of a detection an erasure in the restored log names: those left
 in the backup folder are named, with the erase command deleting them.
 Run it as the services' user (sudo -u rfwarden). docs/deploy.md, section 4.

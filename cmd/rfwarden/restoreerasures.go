@@ -61,6 +61,9 @@ func reapplyErasures(ctx context.Context, cp, cur *sql.DB, stdout io.Writer) (re
 		if rows, err = readEraseRows(ctx, cur); err != nil {
 			return res, fmt.Errorf("read the current audit log's erasures: %w", err)
 		}
+	} else {
+		fmt.Fprintln(stdout, "WARNING: no current database to read (none, or it does not open): an erasure made since the backup (rfwarden erase) is not re-applied, "+
+			"and its case is back; its erase.incident and erase.alert audit rows (in a kept copy of the database, if any) name the cases to erase again")
 	}
 	have, err := readEraseRows(ctx, cp)
 	if err != nil {
