@@ -177,3 +177,38 @@ func TestRestoreReappliesErasures(t *testing.T) {
 		})
 	}
 }
+
+// Restored on a host that lost its database, nothing says what was
+// erased since the backup: the restore says so with a WARNING, and the
+// case is back (docs/deploy.md, section 4).
+func TestRestoreWithoutCurrentDatabaseWarnsOfErasures(t *testing.T) {
+	ctx := context.Background()
+	f := makeEraseFixture(t)
+	nightly := filepath.Join(f.dir, "nightly")
+	var stdout, stderr strings.Builder
+	if err := run(ctx, []string{"backup", "--db", f.db, nightly}, &stdout, &stderr); err != nil {
+		t.Fatalf("backup: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	baks, err := filepath.Glob(filepath.Join(nightly, "rfwarden-*.db"))
+	if err != nil || len(baks) != 1 {
+		t.Fatalf("backups %v, %v; want one", baks, err)
+	}
+	if out, err := eraseRun(f, "--incident", "INC-A", "--yes"); err != nil {
+		t.Fatalf("erase: %v\n%s", err, out)
+	}
+	for _, ext := range []string{"", "-wal", "-shm"} { // the disk lost
+		if err := os.Remove(f.db + ext); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	stdout.Reset()
+	if err := run(ctx, []string{"restore", "--db", f.db, "--site", restoreSite, baks[0]}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "WARNING: no current database to read") {
+		t.Errorf("the restore does not warn that erasures since the backup are not re-applied:\n%s", stdout.String())
+	}
+	if st := readEraseState(t, f); !slices.Contains(st.incidents, "INC-A") {
+		t.Errorf("INC-A, erased after the backup, with no database left saying so: incidents %v; want it back, as the warning says", st.incidents)
+	}
+}
