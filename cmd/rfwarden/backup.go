@@ -114,7 +114,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stdout, "snippets: %s (RFW_SNIPPET_DIR) does not exist yet: none to copy\n", *snippets)
 		} else {
 			copies := filepath.Join(dir, backupSnippets)
-			copied, had, err := copyNewFiles(*snippets, copies)
+			copied, had, err := copyNewFiles(*snippets, copies, nil)
 			fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s\n", copied, had, copies)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("backup: snippets: %w", err))

@@ -16,7 +16,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
-const eraseUsage = `usage: rfwarden erase [--db rfwarden.db] (--incident ID | --alert ID) [--snippets DIR | --no-snippets] [--backups DIR]... [--dry-run] [--yes] [--force]
+const eraseUsage = `usage: rfwarden erase [--db rfwarden.db] (--incident ID | --alert ID) [--snippets DIR | --no-snippets] [--backups DIR]... [--influx URL] [--dry-run] [--yes] [--force]
 
 Erase one case, at a data-protection officer's request: an incident
 (--incident) or an alert that belongs to no incident (--alert), with its
@@ -55,7 +55,9 @@ refuses when not on one.
 Not reached, and printed at the end of every erase and dry run: InfluxDB
 (the DELETE statements to run are printed, for the case's rooms and the
 unlocated "_", from the incident's opening; after fusion's InfluxDB spool
-drained), the sensors' snippet folders (snippets can come back: delete
+drained. The rooms are those of its detections' SQLite rows, or with
+--influx those InfluxDB holds its detections and its tracks' locations in;
+when they are not known, the statements take every room's), the sensors' snippet folders (snippets can come back: delete
 them there first), the backup folders' snippets/ without --backups, the
 database copies in the backup folders (they go as they rotate out,
 --keep), copies taken off the host, the case's locations and heatmap
@@ -114,13 +116,23 @@ type erasePlan struct {
 	hasOutbox     bool // the notify_outbox table exists
 	hasDetection  bool // the detection table exists
 	sensors       []string
-	rooms         []string
-	fromNS, toNS  int64    // the case's evidence window
-	unfinished    []string // why the case is not finished: refused unless --force
-	badIDs        []string // detection IDs no sensor makes: no snippet looked for
-	dirs          []string // the snippet folders searched
-	files         []string // snippet files there when the plan was read, to show
-	noSnippets    bool     // --no-snippets: the snippet folder not searched
+	rooms         []string // of its incident, its alerts' latest and its detections' SQLite rows
+	// roomsKnown: every detection of the case has an SQLite row, so rooms
+	// holds every room its detections were placed in; otherwise (InfluxDB
+	// holds them, or history_days deleted them) the rooms of those before
+	// an alert moved are not known
+	roomsKnown bool
+	tracks     []string // its alerts' tracks, for their locations in InfluxDB
+	// influxRead: InfluxDB was read for the rooms (--influx), and held
+	// influxFound of the case's detections
+	influxRead   bool
+	influxFound  int
+	fromNS, toNS int64    // the case's evidence window
+	unfinished   []string // why the case is not finished: refused unless --force
+	badIDs       []string // detection IDs no sensor makes: no snippet looked for
+	dirs         []string // the snippet folders searched
+	files        []string // snippet files there when the plan was read, to show
+	noSnippets   bool     // --no-snippets: the snippet folder not searched
 }
 
 // errCaseGone is the error of a case not in the database.
@@ -147,6 +159,11 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&backups, "backups", "a backup folder (rfwarden backup's DIR): its snippets/ copies go too; give it once per folder")
 	dryRun := fs.Bool("dry-run", false, "print what would be erased; change nothing")
 	yes := fs.Bool("yes", false, "erase without asking")
+	influx := eraseInflux{password: os.Getenv("RFW_INFLUX_PASSWORD")}
+	fs.StringVar(&influx.url, "influx", dashboardEnv("RFW_INFLUX_URL", ""), "InfluxDB URL (fusion.yaml's influx.url): read there the rooms the case's detections and locations were placed in, for the DELETE statements printed; password from RFW_INFLUX_PASSWORD")
+	fs.StringVar(&influx.database, "influx-db", dashboardEnv("RFW_INFLUX_DB", "rfwarden"), "InfluxDB database (fusion.yaml's influx.database)")
+	fs.StringVar(&influx.rp, "influx-rp", dashboardEnv("RFW_INFLUX_RP", "autogen"), "InfluxDB retention policy (fusion.yaml's influx.retention_policy)")
+	fs.StringVar(&influx.user, "influx-user", dashboardEnv("RFW_INFLUX_USER", ""), "InfluxDB username (fusion.yaml's influx.username)")
 	force := fs.Bool("force", false, "erase a case not finished: an open incident, a pending or firing alert, an alert nobody acknowledged")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -182,7 +199,7 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("erase: %w", err)
 	}
 	if *dryRun {
-		return eraseDryRun(ctx, *dbPath, target, dirs, backups, *noSnippets, *force, stdout)
+		return eraseDryRun(ctx, *dbPath, target, dirs, backups, *noSnippets, *force, influx, stdout)
 	}
 
 	// nothing else holds the database, and nothing will while the case
@@ -209,6 +226,7 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("erase: %w", err)
 	}
 	plan.noSnippets = *noSnippets
+	influx.lookUp(ctx, plan, stdout)
 	printErasePlan(stdout, plan)
 	if len(plan.unfinished) > 0 {
 		if !*force {
@@ -289,7 +307,7 @@ func eraseDirs(fs *flag.FlagSet, snippets string, noSnippets bool, backups []str
 // eraseDryRun prints what erasing target would take, reading the database
 // at path in one read-only transaction, and changes nothing. It fails as
 // the erase would for a case not finished.
-func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, backups []string, noSnippets, force bool, stdout io.Writer) error {
+func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, backups []string, noSnippets, force bool, influx eraseInflux, stdout io.Writer) error {
 	// read-write, but query_only: a read-only connection cannot remove
 	// the -wal and -shm its reads make, and would leave them (owned by its
 	// user) beside a database nothing else has open
@@ -317,6 +335,7 @@ func eraseDryRun(ctx context.Context, path string, target eraseTarget, dirs, bac
 		return fmt.Errorf("erase: %w", err)
 	}
 	plan.noSnippets = noSnippets
+	influx.lookUp(ctx, plan, stdout)
 	fmt.Fprintln(stdout, "dry run: nothing is changed")
 	printErasePlan(stdout, plan)
 	printNotErased(stdout, plan, backups)

@@ -775,8 +775,8 @@ func TestEraseNotReached(t *testing.T) {
 		{name: "with --backups", args: []string{"--incident", "INC-A", "--yes", "--backups", "backups"},
 			notWant: []string{"not searched"}},
 		{name: "opening alert pruned", args: []string{"--incident", "INC-A", "--dry-run"}, setup: pruneOpener,
-			want:    []string{`DELETE FROM "detection" WHERE "site" = 'hmp-test' AND "room" = 'cell-1' AND time >= '2026-11-20T06:50:00Z'`},
-			notWant: []string{"time >= '2026-11-20T09:50:00Z'"}},
+			want:    []string{`DELETE FROM "detection" WHERE "site" = 'hmp-test' AND time >= '2026-11-20T06:50:00Z'`, "not known here"},
+			notWant: []string{"time >= '2026-11-20T09:50:00Z'", `"room" = 'cell-1'`}},
 		{name: "unlocated", args: []string{"--alert", "S1", "--dry-run"}, want: []string{
 			`DELETE FROM "detection" WHERE "site" = 'hmp-test' AND "room" = '_' AND time >= '2026-11-20T09:50:00Z' AND time < '2026-11-20T10:20:00Z'`,
 			`DELETE FROM "location" WHERE "site" = 'hmp-test' AND "room" = '_' AND time >= '2026-11-20T09:50:00Z' AND time < '2026-11-20T10:20:00Z'`}},

@@ -51,40 +51,11 @@ func executeErase(ctx context.Context, db *sql.DB, p *erasePlan, who string, now
 		return "", fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	alertsJSON := jsonList(p.alerts)
-	del := func(what, q string, args ...any) (int64, error) {
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
-			return 0, fmt.Errorf("delete the %s: %w", what, err)
-		}
-		return res.RowsAffected()
-	}
-	var done []string
-	if p.target.kind == "incident" {
-		if _, err := del("incident", `DELETE FROM incident WHERE id = ? AND site = ?`, p.target.id, p.site); err != nil {
-			return "", err
-		}
-		done = append(done, "1 incident")
-	}
-	nAlerts, err := del("alerts", `DELETE FROM alert WHERE site = ? AND id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON)
+	n, err := deleteCaseRows(ctx, tx, p)
 	if err != nil {
 		return "", err
 	}
-	done = append(done, fmt.Sprintf("%d %s", int(nAlerts), plural(int(nAlerts), "alert", "alerts")))
-	var nOutbox, nDets int64
-	if p.hasOutbox {
-		if nOutbox, err = del("outbox rows", `DELETE FROM notify_outbox WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON); err != nil {
-			return "", err
-		}
-		done = append(done, fmt.Sprintf("%d %s", int(nOutbox), plural(int(nOutbox), "outbox row", "outbox rows")))
-	}
-	if p.hasDetection {
-		if nDets, err = del("detections", `DELETE FROM detection WHERE site = ? AND `+detectionOfSensor, p.site, detectionSensors(p.detections)); err != nil {
-			return "", err
-		}
-		done = append(done, fmt.Sprintf("%d %s", int(nDets), plural(int(nDets), "detection row", "detection rows")))
-	}
-	rec := eraseRecord{Site: p.site, Alerts: nonNil(p.alerts), OutboxRows: nOutbox, Detections: nonNil(p.detections), DetectionRows: nDets,
+	rec := eraseRecord{Site: p.site, Alerts: nonNil(p.alerts), OutboxRows: n.outbox, Detections: nonNil(p.detections), DetectionRows: n.detections,
 		SnippetFiles: len(p.files), KeptShared: slices.Sorted(maps.Keys(p.shared)), Forced: p.unfinished}
 	after, err := json.Marshal(rec)
 	if err != nil {
@@ -97,7 +68,67 @@ func executeErase(ctx context.Context, db *sql.DB, p *erasePlan, who string, now
 	if err := tx.Commit(); err != nil {
 		return "", fmt.Errorf("commit: %w", err)
 	}
-	return strings.Join(done, ", "), nil
+	return n.String(), nil
+}
+
+// erasedRows counts the rows an erase of a case deleted.
+type erasedRows struct {
+	incident                              bool // the case is an incident (its row deleted, if stored)
+	hasOutbox, hasDetection               bool // the tables exist
+	incidents, alerts, outbox, detections int64
+}
+
+// String says what was deleted: "1 incident, 2 alerts, 0 outbox rows,
+// 3 detection rows" (the outbox and detections only where their tables
+// exist).
+func (n erasedRows) String() string {
+	var done []string
+	if n.incident {
+		done = append(done, fmt.Sprintf("%d %s", n.incidents, plural(int(n.incidents), "incident", "incidents")))
+	}
+	done = append(done, fmt.Sprintf("%d %s", n.alerts, plural(int(n.alerts), "alert", "alerts")))
+	if n.hasOutbox {
+		done = append(done, fmt.Sprintf("%d %s", n.outbox, plural(int(n.outbox), "outbox row", "outbox rows")))
+	}
+	if n.hasDetection {
+		done = append(done, fmt.Sprintf("%d %s", n.detections, plural(int(n.detections), "detection row", "detection rows")))
+	}
+	return strings.Join(done, ", ")
+}
+
+// deleteCaseRows deletes in tx the rows of p's case: its incident (of an
+// incident's case), its alerts, their outbox rows and its detections'
+// rows, and counts them.
+func deleteCaseRows(ctx context.Context, tx *sql.Tx, p *erasePlan) (erasedRows, error) {
+	n := erasedRows{incident: p.target.kind == "incident", hasOutbox: p.hasOutbox, hasDetection: p.hasDetection}
+	alertsJSON := jsonList(p.alerts)
+	del := func(what, q string, args ...any) (int64, error) {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, fmt.Errorf("delete the %s: %w", what, err)
+		}
+		return res.RowsAffected()
+	}
+	var err error
+	if n.incident {
+		if n.incidents, err = del("incident", `DELETE FROM incident WHERE id = ? AND site = ?`, p.target.id, p.site); err != nil {
+			return n, err
+		}
+	}
+	if n.alerts, err = del("alerts", `DELETE FROM alert WHERE site = ? AND id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON); err != nil {
+		return n, err
+	}
+	if p.hasOutbox {
+		if n.outbox, err = del("outbox rows", `DELETE FROM notify_outbox WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON); err != nil {
+			return n, err
+		}
+	}
+	if p.hasDetection {
+		if n.detections, err = del("detections", `DELETE FROM detection WHERE site = ? AND `+detectionOfSensor, p.site, detectionSensors(p.detections)); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // checkpointErased copies the pages an erase zeroed (secure_delete) from

@@ -24,7 +24,7 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 		return nil, fmt.Errorf("read the tables: %w", err)
 	}
 	p.hasOutbox, p.hasDetection = slices.Contains(tables, "notify_outbox"), slices.Contains(tables, "detection")
-	c := &eraseCase{alerts: map[string]bool{}, detections: map[string]bool{}, rooms: map[string]bool{}, sensors: map[string]bool{}}
+	c := newEraseCase()
 	switch target.kind {
 	case "incident":
 		err = readEraseIncident(ctx, q, p, c)
@@ -36,18 +36,35 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 	if err != nil {
 		return nil, err
 	}
-	if err := readEraseAlerts(ctx, q, p, c); err != nil {
+	if err := readEraseCase(ctx, q, p, c); err != nil {
 		return nil, err
+	}
+	return p, nil
+}
+
+// newEraseCase returns an empty eraseCase.
+func newEraseCase() *eraseCase {
+	return &eraseCase{alerts: map[string]bool{}, detections: map[string]bool{}, rooms: map[string]bool{}, sensors: map[string]bool{}}
+}
+
+// readEraseCase reads into p the rest of the case c begun (its incident
+// or alert read, p.site known): its stored alerts and their evidence, the
+// evidence another case keeps, the detection and outbox rows, the
+// snippet files in p.dirs, its sensors and rooms.
+func readEraseCase(ctx context.Context, q querier, p *erasePlan, c *eraseCase) error {
+	if err := readEraseAlerts(ctx, q, p, c); err != nil {
+		return err
 	}
 
 	// evidence another case still names is kept
 	candidates := slices.Sorted(maps.Keys(c.detections))
 	incidentID := ""
-	if target.kind == "incident" {
-		incidentID = target.id
+	if p.target.kind == "incident" {
+		incidentID = p.target.id
 	}
+	var err error
 	if p.shared, err = namedElsewhere(ctx, q, p.site, candidates, p.alerts, incidentID); err != nil {
-		return nil, err
+		return err
 	}
 	for _, d := range candidates {
 		if _, kept := p.shared[d]; !kept {
@@ -56,12 +73,12 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 	}
 
 	if err := readEraseDetectionRows(ctx, q, p, c); err != nil {
-		return nil, err
+		return err
 	}
 	if p.hasOutbox {
 		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM notify_outbox WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, jsonList(p.alerts)).Scan(&p.outboxRows)
 		if err != nil {
-			return nil, fmt.Errorf("read the notification outbox: %w", err)
+			return fmt.Errorf("read the notification outbox: %w", err)
 		}
 	}
 	// the snippet files, named only from IDs a sensor makes
@@ -72,12 +89,12 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 			p.badIDs = append(p.badIDs, d)
 		}
 	}
-	if p.files, err = existingFiles(snippetCandidates(dirs, p.detections)); err != nil {
-		return nil, err
+	if p.files, err = existingFiles(snippetCandidates(p.dirs, p.detections)); err != nil {
+		return err
 	}
 	p.sensors = slices.Sorted(maps.Keys(c.sensors))
 	p.rooms = slices.Sorted(maps.Keys(c.rooms))
-	return p, nil
+	return nil
 }
 
 // eraseCase is what reading a case collects on its way to its plan: the
@@ -207,6 +224,9 @@ func readEraseAlerts(ctx context.Context, q querier, p *erasePlan, c *eraseCase)
 		if a.Room != "" {
 			c.rooms[a.Room] = true
 		}
+		if a.Track != "" && !slices.Contains(p.tracks, a.Track) {
+			p.tracks = append(p.tracks, a.Track)
+		}
 		p.widen(a.ActiveNS-int64(eraseWindow), a.UpdatedNS+int64(eraseWindow))
 	}
 	// the incident's own opening too: the alert that opened it may be
@@ -227,17 +247,20 @@ func readEraseDetectionRows(ctx context.Context, q querier, p *erasePlan, c *era
 	if !p.hasDetection {
 		return nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT sensor, room, time_ns FROM detection WHERE site = ? AND `+detectionOfSensor, p.site, detectionSensors(p.detections))
+	rows, err := q.QueryContext(ctx, `SELECT id, sensor, room, time_ns FROM detection WHERE site = ? AND `+detectionOfSensor, p.site, detectionSensors(p.detections))
 	if err != nil {
 		return fmt.Errorf("read the detections: %w", err)
 	}
 	defer rows.Close()
+	found := map[string]bool{}
+	defer func() { p.roomsKnown = len(p.detections) > 0 && len(found) == len(p.detections) }()
 	for rows.Next() {
-		var sensor, room string
+		var id, sensor, room string
 		var ns int64
-		if err := rows.Scan(&sensor, &room, &ns); err != nil {
+		if err := rows.Scan(&id, &sensor, &room, &ns); err != nil {
 			return fmt.Errorf("read the detections: %w", err)
 		}
+		found[id] = true
 		p.detectionRows++
 		if sensor != "" {
 			c.sensors[sensor] = true

@@ -57,10 +57,27 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 		fmt.Fprintln(w, "  - InfluxDB, when fusion.yaml sets influx.url: it deletes by time and tags only, taking the room's other")
 		fmt.Fprintln(w, "    detections and locations of that time too (or wait for its retention policy); at the influx shell, in influx.database:")
 		rooms := p.rooms
-		if len(rooms) == 0 {
+		switch {
+		case len(rooms) == 0:
 			fmt.Fprintln(w, "    (no room known: these take every room's)")
 			rooms = []string{""}
-		} else {
+		case !p.roomsKnown && p.influxRead:
+			fmt.Fprintf(w, "    (InfluxDB (--influx) holds %d of its %d detections: the rooms of the others are not known (its retention policy deleted\n", p.influxFound, len(p.detections))
+			fmt.Fprintln(w, "    them, or fusion's spool still holds them), nor where a moved alert was before: these take every room's detections and locations of that time)")
+			rooms = []string{""}
+		case !p.roomsKnown:
+			// an alert keeps only its latest room, an incident the rooms
+			// it was told: a case that moved had its earlier detections
+			// placed elsewhere, which only their rows (here, not with
+			// InfluxDB) tell
+			fmt.Fprintf(w, "    (the rooms of its detections are not known here: an alert keeps only its latest room (%s), and one that moved had its\n", strings.Join(rooms, ", "))
+			fmt.Fprintln(w, "    earlier detections placed elsewhere: these take every room's detections and locations of that time; give --influx URL")
+			fmt.Fprintln(w, "    (fusion.yaml's influx.url) to read the rooms there and take only theirs)")
+			rooms = []string{""}
+		default:
+			if p.influxRead && p.influxFound == len(p.detections) {
+				fmt.Fprintf(w, "    (the rooms its %d detections and its tracks' locations were placed in, read in InfluxDB: --influx)\n", len(p.detections))
+			}
 			// fusion stores an unlocated detection's empty room as "_"
 			// (fusion/store: point): these take every unlocated one
 			rooms = append(slices.Clone(rooms), "_")
@@ -74,7 +91,10 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 				fmt.Fprintf(w, "      DELETE FROM %q WHERE %s AND time >= '%s' AND time < '%s'\n", m, where, from, to)
 			}
 		}
-		fmt.Fprintln(w, "    ('_' is the room of the detections and locations no room was found for.) Fusion's InfluxDB spool (influx.spool_dir)")
+		if slices.Contains(rooms, "_") {
+			fmt.Fprintln(w, "    ('_' is the room of the detections and locations no room was found for.)")
+		}
+		fmt.Fprintln(w, "    Fusion's InfluxDB spool (influx.spool_dir)")
 		fmt.Fprintln(w, "    may still hold some, written once fusion runs again: run these after it drained (fusion's /healthz says")
 		fmt.Fprintln(w, "    influx_spooled 0, or rfw_fusion_influx_spooled_batches is 0), or run them again then")
 	}
@@ -88,8 +108,8 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 		fmt.Fprintf(w, "    dashboard runs again, run rfwarden erase --%s %s --snippets DIR again: it deletes what came back\n", p.target.kind, p.target.id)
 	}
 	if len(backups) == 0 {
-		fmt.Fprintln(w, "  - the backup folders' snippets/ copies: not searched (no --backups), and rfwarden restore --snippets would copy")
-		fmt.Fprintf(w, "    them back: run rfwarden erase --%s %s --backups DIR (rfwarden backup's folder) to delete them\n", p.target.kind, p.target.id)
+		fmt.Fprintln(w, "  - the backup folders' snippets/ copies: not searched (no --backups; rfwarden restore --snippets copies none of them")
+		fmt.Fprintf(w, "    back, and names them): run rfwarden erase --%s %s --backups DIR (rfwarden backup's folder) to delete them\n", p.target.kind, p.target.id)
 	}
 	var copies []string
 	for _, b := range backups {
@@ -105,6 +125,7 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 	} else {
 		fmt.Fprintln(w, "  - the database copies in the backup folders hold these rows until they rotate out (--keep): delete them or let them rotate")
 	}
+	fmt.Fprintln(w, "    (rfwarden restore of one erases the case again, from this erase's audit row, while audit_days keeps it)")
 	fmt.Fprintln(w, "  - copies taken off the host: off-host backups, copied snippet folders, exported incident bundles")
 	fmt.Fprintln(w, "  - the SQLite locations of its tracks and the heatmap counts (history_days), the audit rows about it (audit_days)")
 	fmt.Fprintln(w, "  - the handheld search outcomes (SQLite dashboard_search_outcomes: time, user, room, note), linked to no case:")

@@ -47,6 +47,18 @@ the accounts forward, would leave no enabled admin is refused: give one of
 the backup's admins its role back first (rfwarden users enable NAME, or
 role NAME admin) or use --keep-backup-accounts. A backup with an older
 accounts table is brought up to the current one.
+
+An erasure made since the backup (rfwarden erase: the current audit log's
+erase.incident and erase.alert rows) is re-applied to it before it takes
+the database's place: the backup's rows of the erased case go again as
+erase took them (pages overwritten), each erasure is printed with what
+went, the erase.* rows are copied into the restored log (so erase, run
+again, still finds the case erased) and db.restore.erasures records it.
+One that cannot be re-applied in full is printed as a WARNING, and so is
+a current database that does not open (nothing says what was erased);
+a log that cannot be read refuses the restore. --snippets copies back no
+snippet of a detection an erasure in the restored log names: those left
+in the backup folder are named, with the erase command deleting them.
 Run it as the services' user (sudo -u rfwarden). docs/deploy.md, section 4.
 `
 
@@ -177,8 +189,9 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	keep := db + ".before-restore-" + start.UTC().Format(backupTime)
 	// 3b. what the backup lacks of the current database: its audit rows
 	// since, recorded; accounts revoked since, carried forward
-	if err := reconcileRestore(ctx, restoreNote{db: db, tmp: tmp, backup: backup, current: held, kept: keep, keepAccounts: *keepAccounts,
-		who: consoleActor(osConsoleEnv()), now: start}, stdout); err != nil {
+	erasures, err := reconcileRestore(ctx, restoreNote{db: db, tmp: tmp, backup: backup, current: held, kept: keep, keepAccounts: *keepAccounts,
+		who: consoleActor(osConsoleEnv()), now: start}, stdout)
+	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -229,8 +242,23 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 	if *snippets != "" {
 		from := filepath.Join(filepath.Dir(backup), backupSnippets)
-		copied, had, err := copyNewFiles(from, *snippets)
+		skipped := map[eraseTarget]bool{} // the erased cases whose snippets are not copied back
+		copied, had, err := copyNewFiles(from, *snippets, func(name string) bool {
+			by, ok := erasures.erased[snippetDetection(name)]
+			if ok {
+				skipped[by] = true
+			}
+			return ok
+		})
 		fmt.Fprintf(stdout, "snippets: %d copied, %d already in %s\n", copied, had, *snippets)
+		if len(skipped) > 0 {
+			var cmds []string
+			for _, c := range slices.SortedFunc(maps.Keys(skipped), func(a, b eraseTarget) int { return strings.Compare(a.String(), b.String()) }) {
+				cmds = append(cmds, fmt.Sprintf("rfwarden erase --%s %s --backups %s", c.kind, c.id, filepath.Dir(backup)))
+			}
+			fmt.Fprintf(stdout, "warning: snippets: %s holds copies of erased cases' snippets: not copied back; delete them: %s\n",
+				from, strings.Join(cmds, "; "))
+		}
 		if err != nil {
 			return fmt.Errorf("restore: snippets: %w", err)
 		}
@@ -527,13 +555,27 @@ func keepCurrent(ctx context.Context, held *sql.DB, file *os.File, db, keep stri
 	return kept, nil
 }
 
+// snippetDetection returns the detection ID of a snippet file's name
+// (snippet-ID.sigmf-meta or .sigmf-data), or "".
+func snippetDetection(name string) string {
+	for _, ext := range []string{".sigmf-meta", ".sigmf-data"} {
+		if id, ok := strings.CutSuffix(name, ext); ok {
+			if id, ok := strings.CutPrefix(id, "snippet-"); ok {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
 // copyNewFiles copies the regular files of src that dst lacks into dst
 // (created 0700), under the same names, and returns how many it copied
-// and how many dst had already. It never replaces a file in dst. Hidden
+// and how many dst had already. It never replaces a file in dst, and
+// copies none skip says to (nil: none). Hidden
 // files and folders (the dashboard's .incoming- stages) and subfolders are
 // skipped. A copy is written under a hidden name and linked into place, so
 // an interrupted one is never taken for a copied file.
-func copyNewFiles(src, dst string) (copied, had int, err error) {
+func copyNewFiles(src, dst string, skip func(name string) bool) (copied, had int, err error) {
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		return 0, 0, err
@@ -544,7 +586,7 @@ func copyNewFiles(src, dst string) (copied, had int, err error) {
 	var errs []error
 	for _, e := range entries {
 		n := e.Name()
-		if strings.HasPrefix(n, ".") || !e.Type().IsRegular() {
+		if strings.HasPrefix(n, ".") || !e.Type().IsRegular() || skip != nil && skip(n) {
 			continue
 		}
 		to := filepath.Join(dst, n)
@@ -652,35 +694,37 @@ type auditState struct {
 // current log's last ID, so the rows the backup lacks are a visible gap,
 // and a db.restore row (and db.restore.accounts, when accounts differ)
 // says who restored which backup of when, and which rows of the log
-// before are not in it (they stay in the kept copy). The copy is synced
-// again after.
-func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) error {
+// before are not in it (they stay in the kept copy). The erasures made
+// since the backup are re-applied to the copy (reapplyErasures), and a
+// db.restore.erasures row names them; what it returns says which
+// detections' snippets were erased. The copy is synced again after.
+func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) (er restoredErasures, err error) {
 	// DELETE journal mode: the copy is renamed over the database alone,
 	// with no WAL beside it
 	cp, err := sql.Open("sqlite", store.FileURI(n.tmp)+"?_pragma=journal_mode(DELETE)&_pragma=busy_timeout(10000)")
 	if err != nil {
-		return fmt.Errorf("open the backup's copy: %w", err)
+		return er, fmt.Errorf("open the backup's copy: %w", err)
 	}
 	defer cp.Close()
 	cp.SetMaxOpenConns(1)
 	bakAudit, err := readAuditState(ctx, cp)
 	if err != nil {
-		return fmt.Errorf("read the backup's audit log: %w", err)
+		return er, fmt.Errorf("read the backup's audit log: %w", err)
 	}
 	// a backup made by an older dashboard lacks account columns the
 	// comparison and carrying forward need: the copy gets them first
 	bakTables, err := tableNames(ctx, cp)
 	if err != nil {
-		return fmt.Errorf("read the backup's tables: %w", err)
+		return er, fmt.Errorf("read the backup's tables: %w", err)
 	}
 	if slices.Contains(bakTables, "dashboard_users") {
 		if err := dashboard.UpgradeAccountsTable(ctx, cp); err != nil {
-			return fmt.Errorf("bring the backup's accounts table up to date: %w", err)
+			return er, fmt.Errorf("bring the backup's accounts table up to date: %w", err)
 		}
 	}
 	bakAccounts, err := readAccountStates(ctx, cp)
 	if err != nil {
-		return fmt.Errorf("read the backup's accounts: %w", err)
+		return er, fmt.Errorf("read the backup's accounts: %w", err)
 	}
 	var before string
 	var changes []string
@@ -691,11 +735,11 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 	default:
 		cur, err := readAuditState(ctx, n.current)
 		if err != nil {
-			return fmt.Errorf("read the current audit log: %w", err)
+			return er, fmt.Errorf("read the current audit log: %w", err)
 		}
 		since, err := readAuditRange(ctx, n.current, bakAudit.lastID)
 		if err != nil {
-			return fmt.Errorf("read the current audit log: %w", err)
+			return er, fmt.Errorf("read the current audit log: %w", err)
 		}
 		before = fmt.Sprintf("current database: %d audit rows, last id %d; %s not in the backup, kept in %s",
 			cur.rows, cur.lastID, since, filepath.Base(n.kept))
@@ -703,11 +747,11 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 			fmt.Fprintf(stdout, "warning: the current database's %s are not in the backup: they stay in %s\n", since, n.kept)
 		}
 		if curAccounts, err = readAccountStates(ctx, n.current); err != nil {
-			return fmt.Errorf("read the current accounts: %w", err)
+			return er, fmt.Errorf("read the current accounts: %w", err)
 		}
 		// the restored log's next rows follow the current log's last
 		if _, err := cp.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'audit'`, cur.lastID); err != nil {
-			return fmt.Errorf("move the audit sequence on: %w", err)
+			return er, fmt.Errorf("move the audit sequence on: %w", err)
 		}
 	}
 	names := slices.Sorted(maps.Keys(curAccounts))
@@ -737,7 +781,7 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 			hash = ?3, must_change = ?4, role = CASE WHEN ?6 THEN ?5 ELSE role END, revoked_ns = max(revoked_ns, ?7) WHERE name = ?1`,
 			name, c.disabledNS, c.hash, c.mustChange, c.role, !dashboard.RoleAtLeast(c.role, b.role), c.revokedNS)
 		if err != nil {
-			return fmt.Errorf("carry account %s forward: %w", name, err)
+			return er, fmt.Errorf("carry account %s forward: %w", name, err)
 		}
 	}
 	verdict := "carried forward"
@@ -751,17 +795,22 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 		}
 	}
 	if err := checkAdmins(ctx, cp, n, bakAccounts, curAccounts, stdout); err != nil {
-		return err
+		return er, err
+	}
+	// the erasures made since the backup: the backup's rows of each erased
+	// case go again, their audit rows are kept
+	if er, err = reapplyErasures(ctx, cp, n.current, stdout); err != nil {
+		return er, fmt.Errorf("refused: the erasures made since the backup (rfwarden erase) cannot be re-applied, and the backup would bring the erased cases back: %w", err)
 	}
 	// The backup's sessions may have been logged out since: all end.
 	tables, err := tableNames(ctx, cp)
 	if err != nil {
-		return fmt.Errorf("read the backup's tables: %w", err)
+		return er, fmt.Errorf("read the backup's tables: %w", err)
 	}
 	if slices.Contains(tables, "dashboard_sessions") {
 		res, err := cp.ExecContext(ctx, `DELETE FROM dashboard_sessions`)
 		if err != nil {
-			return fmt.Errorf("end the backup's sessions: %w", err)
+			return er, fmt.Errorf("end the backup's sessions: %w", err)
 		}
 		if k, _ := res.RowsAffected(); k > 0 {
 			fmt.Fprintf(stdout, "ended the backup's %d sessions: everyone logs in again\n", k)
@@ -773,16 +822,23 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 	if len(changes) > 0 {
 		rows = append(rows, struct{ action, before, after string }{"db.restore.accounts", "", strings.Join(changes, "; ") + "; " + verdict})
 	}
+	if len(er.reapplied)+len(er.failed) > 0 {
+		what := "re-applied: " + orDefault(strings.Join(er.reapplied, "; "), "none")
+		if len(er.failed) > 0 {
+			what += "; not fully re-applied: " + strings.Join(er.failed, "; ")
+		}
+		rows = append(rows, struct{ action, before, after string }{"db.restore.erasures", "", what})
+	}
 	for _, r := range rows {
 		if _, err := cp.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after) VALUES (?, ?, ?, ?, ?, ?)`,
 			n.now.UnixNano(), n.who, r.action, object, r.before, r.after); err != nil {
-			return fmt.Errorf("audit the restore: %w", err)
+			return er, fmt.Errorf("audit the restore: %w", err)
 		}
 	}
 	if err := cp.Close(); err != nil {
-		return fmt.Errorf("close the backup's copy: %w", err)
+		return er, fmt.Errorf("close the backup's copy: %w", err)
 	}
-	return syncFile(n.tmp)
+	return er, syncFile(n.tmp)
 }
 
 // checkAdmins refuses a restore whose accounts, carried forward, leave no
