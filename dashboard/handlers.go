@@ -1497,6 +1497,10 @@ func regID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
+// registryList, registryGet and registryHistory are audited as view.registry
+// (on registry, registry/ID, and registry/ID with "history"), once per
+// user, session and thing read in viewAuditPeriod (auditView): the
+// registry says whose radio is whose and which cell has a tablet.
 func (s *server) registryList(c echo.Context) error {
 	r, err := s.reg()
 	if err != nil {
@@ -1509,7 +1513,7 @@ func (s *server) registryList(c echo.Context) error {
 	if es == nil {
 		es = []registry.Entry{}
 	}
-	_ = s.audit(c, "view.registry", "registry", "", "")
+	s.auditView(c, "view.registry", "registry", "")
 	return c.JSON(http.StatusOK, es)
 }
 
@@ -1526,9 +1530,12 @@ func (s *server) registryGet(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("registry entry %d: %w", id, err)
 	}
+	s.auditView(c, "view.registry", "registry/"+strconv.FormatInt(id, 10), "")
 	return c.JSON(http.StatusOK, e)
 }
 
+// registryHistory answers the entry's changes (registry.*), newest first;
+// to a non-admin without their client addresses.
 func (s *server) registryHistory(c echo.Context) error {
 	r, err := s.reg()
 	if err != nil {
@@ -1545,6 +1552,14 @@ func (s *server) registryHistory(c echo.Context) error {
 	if h == nil {
 		h = []store.AuditEntry{}
 	}
+	if !RoleAtLeast(session(c).Role, RoleAdmin) {
+		// the client address of each change is the audit log's, which
+		// only admins read (docs/data-protection.md, Roles)
+		for i := range h {
+			h[i].Addr = ""
+		}
+	}
+	s.auditView(c, "view.registry", "registry/"+strconv.FormatInt(id, 10), "history")
 	return c.JSON(http.StatusOK, h)
 }
 
