@@ -1635,6 +1635,29 @@ func (s *server) registryExpire(c echo.Context) error {
 	return c.JSON(http.StatusOK, got)
 }
 
+// registryDelete deletes an entry that authorises nothing, now or later
+// (expired, cancelled, or broken: registry.Delete), audited as
+// registry.delete on registry/ID. One still in force is refused with
+// 409, saying to expire it first.
+func (s *server) registryDelete(c echo.Context) error {
+	r, err := s.reg()
+	if err != nil {
+		return err
+	}
+	id, err := regID(c)
+	if err != nil {
+		return err
+	}
+	err = r.Delete(c.Request().Context(), id, session(c).User)
+	if errors.Is(err, registry.ErrInForce) {
+		return httpError(http.StatusConflict, "%v", err)
+	}
+	if err != nil {
+		return fmt.Errorf("delete registry entry %d: %w", id, err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": id, "deleted": true})
+}
+
 func (s *server) registryImport(c echo.Context) error {
 	r, err := s.reg()
 	if err != nil {
