@@ -2550,6 +2550,23 @@ func (s *server) setDisabled(c echo.Context, disabled bool) error {
 	return c.JSON(http.StatusOK, s.auditMade(c, map[string]any{"name": name, "disabled": disabled}, action, "user/"+name, "", ""))
 }
 
+// deleteUser deletes another account and ends its sessions; its audit
+// rows stay (they name it) until audit_days. Your own account, or the
+// last enabled admin, is refused (409).
+func (s *server) deleteUser(c echo.Context) error {
+	name, err := userParam(c)
+	if err != nil {
+		return err
+	}
+	if name == session(c).User {
+		return httpError(http.StatusConflict, "you cannot delete your own account; another admin can")
+	}
+	if err := s.d.Users.Delete(c.Request().Context(), name); err != nil {
+		return accountError(err)
+	}
+	return c.JSON(http.StatusOK, s.auditMade(c, map[string]any{"name": name, "deleted": true}, "user.delete", "user/"+name, "", ""))
+}
+
 // resetPassword gives another account a new random password, shown once
 // to the admin to hand over; its sessions end.
 func (s *server) resetPassword(c echo.Context) error {

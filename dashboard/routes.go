@@ -70,5 +70,6 @@ func (s *server) routes(e *echo.Echo) {
 	api.POST("/users/:name/disable", s.disableUser, s.role(RoleAdmin))
 	api.POST("/users/:name/enable", s.enableUser, s.role(RoleAdmin))
 	api.POST("/users/:name/password", s.resetPassword, s.role(RoleAdmin))
+	api.DELETE("/users/:name", s.deleteUser, s.role(RoleAdmin))
 	api.POST("/me/password", s.changePassword, s.role(RoleViewer))
 }

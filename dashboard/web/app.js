@@ -1191,7 +1191,11 @@
           const r = await act(path + '/password');
           if (r) $('user-result').replaceChildren('New password for ' + r.name + ' (shown once): ', el('span', { class: 'secret', text: r.password }));
         });
-        buttons.append(onOff, reset);
+        const del = el('button', { text: 'Delete' });
+        del.addEventListener('click', () => {
+          if (confirm('Delete the account ' + u.name + '? Their open sessions end now, and it cannot be undone; the audit log keeps the rows that name them.')) act(path, 'DELETE');
+        });
+        buttons.append(onOff, reset, del);
       }
       return el('tr', { class: u.disabled_ns ? 'disabled' : '', 'data-user': u.name }, el('td', { text: u.name + (self ? ' (you)' : '') }), el('td', {}, role),
         el('td', { text: u.disabled_ns ? 'disabled ' + fmtT(u.disabled_ns) : 'enabled' }), el('td', { text: fmtT(u.created_ns) }),
