@@ -40,8 +40,9 @@ snippets/ that the folder lacks are copied back (never replacing one).
 The restore is audited in the restored database (db.restore: who, the
 backup and its time, the current audit log's rows the backup lacks, which
 stay in the kept copy). An account disabled, given a new password or a
-lower role since the backup is listed (printed, and audited as
-db.restore.accounts) and stays so, unless --keep-backup-accounts; the
+lower role since the backup, or deleted since (a user.delete audit row the
+backup lacks), is listed (printed, and audited as db.restore.accounts)
+and stays so, unless --keep-backup-accounts; the
 backup's sessions end (everyone logs in again). A restore that, carrying
 the accounts forward, would leave no enabled admin is refused: give one of
 the backup's admins its role back first (rfwarden users enable NAME, or
@@ -740,6 +741,31 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 			return fmt.Errorf("carry account %s forward: %w", name, err)
 		}
 	}
+	// Accounts deleted since the backup (a user.delete row in the current
+	// log's rows the backup lacks, and no account of that name now) are
+	// deleted again: the restore brought a departed officer's account
+	// back, with its old password.
+	if n.current != nil {
+		gone, err := deletedAccountsSince(ctx, n.current, bakAudit.lastID)
+		if err != nil {
+			return fmt.Errorf("read the current audit log: %w", err)
+		}
+		for _, name := range gone {
+			if _, inBackup := bakAccounts[name]; !inBackup {
+				continue
+			}
+			if _, now := curAccounts[name]; now {
+				continue // made again since: compared above
+			}
+			changes = append(changes, name+": deleted since the backup")
+			if n.keepAccounts {
+				continue
+			}
+			if _, err := cp.ExecContext(ctx, `DELETE FROM dashboard_users WHERE name = ?`, name); err != nil {
+				return fmt.Errorf("carry the deletion of account %s forward: %w", name, err)
+			}
+		}
+	}
 	verdict := "carried forward"
 	if n.keepAccounts {
 		verdict = "kept as in the backup (--keep-backup-accounts)"
@@ -880,6 +906,25 @@ func readAuditRange(ctx context.Context, db *sql.DB, afterID int64) (string, err
 		return fmt.Sprintf("1 audit row (id %d)", lo), nil
 	}
 	return fmt.Sprintf("%d audit rows (ids %d..%d)", k, lo, hi), nil
+}
+
+// deletedAccountsSince returns the names of the accounts deleted
+// (user.delete on user/NAME) in db's audit rows after ID afterID, sorted.
+func deletedAccountsSince(ctx context.Context, db *sql.DB, afterID int64) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT substr(object, 6) FROM audit WHERE id > ? AND action = 'user.delete' AND object LIKE 'user/%' ORDER BY 1`, afterID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	return names, rows.Err()
 }
 
 // readAccountStates reads the dashboard accounts of db, by name (none

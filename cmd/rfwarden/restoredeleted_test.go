@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// TestRestoreCarriesAccountDeletions: an account deleted since the backup
+// (rfwarden users delete, or the Users page) came back with a restore,
+// enabled, with its old password. It is now listed (printed and in
+// db.restore.accounts) and deleted again unless --keep-backup-accounts.
+// An account the current database lacks with no user.delete row since
+// the backup (a database started anew, whose dashboard made only its
+// admin) is restored as the backup has it.
+func TestRestoreCarriesAccountDeletions(t *testing.T) {
+	tests := []struct {
+		name     string
+		keep     bool
+		wantDave bool // dave, deleted since the backup, is an account after the restore
+	}{
+		{name: "carried forward", wantDave: false},
+		{name: "--keep-backup-accounts", keep: true, wantDave: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			bak := filepath.Join(dir, "backups", "rfwarden-20261201T030000.000Z.db")
+			if err := os.MkdirAll(filepath.Dir(bak), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			cur := filepath.Join(dir, "rfwarden.db")
+			open := func(path string) (*store.SQLite, *dashboard.Users) {
+				db, err := store.OpenSQLite(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				u, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{BcryptCost: bcrypt.MinCost})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return db, u
+			}
+			db, users := open(bak)
+			for name, role := range map[string]string{"dave": "officer", "erin": "analyst", "admin": "admin"} {
+				if err := users.Create(ctx, name, name+"-password", role); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Audit(ctx, store.AuditEntry{TimeNS: 1, User: "dave", Action: "alert.ack", Object: "alert/a"})
+			db.Close()
+			if err := snapshot(ctx, bak, cur); err != nil {
+				t.Fatal(err)
+			}
+			db, users = open(cur)
+			if err := users.Delete(ctx, "dave"); err != nil {
+				t.Fatal(err)
+			}
+			db.Audit(ctx, store.AuditEntry{TimeNS: 2, User: "admin", Action: "user.delete", Object: "user/dave"})
+			// erin is gone too, by hand: no user.delete row says so
+			if _, err := db.DB().ExecContext(ctx, `DELETE FROM dashboard_users WHERE name = 'erin'`); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+
+			args := []string{"restore", "--db", cur, "--site", restoreSite}
+			if tc.keep {
+				args = append(args, "--keep-backup-accounts")
+			}
+			var stdout, stderr strings.Builder
+			if err := run(ctx, append(args, bak), &stdout, &stderr); err != nil {
+				t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+			}
+			if out := stdout.String(); !strings.Contains(out, "dave: deleted since the backup") || strings.Contains(out, "erin") {
+				t.Errorf("output should list dave as deleted since the backup, and not erin:\n%s", out)
+			}
+			got := readAccounts(t, cur)
+			if _, ok := got["dave"]; ok != tc.wantDave {
+				t.Errorf("dave is an account after the restore: %v, want %v", ok, tc.wantDave)
+			}
+			if _, ok := got["erin"]; !ok {
+				t.Error("erin, missing from the current database with no user.delete row, was not restored")
+			}
+			db, err := store.OpenSQLite(cur)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			log, err := db.AuditLog(ctx, store.AuditFilter{Prefix: "db.restore.accounts"})
+			if err != nil || len(log) != 1 || !strings.Contains(log[0].After, "dave: deleted since the backup") {
+				t.Errorf("db.restore.accounts rows %+v, %v; want one listing dave", log, err)
+			}
+		})
+	}
+}
