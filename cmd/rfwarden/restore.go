@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +43,8 @@ backup and its time, the current audit log's rows the backup lacks, which
 stay in the kept copy). An account disabled, given a new password or a
 lower role since the backup, or deleted since (a user.delete audit row the
 backup lacks), is listed (printed, and audited as db.restore.accounts)
-and stays so, unless --keep-backup-accounts; the
+and stays so, unless --keep-backup-accounts. A registry entry deleted
+since (registry.delete) is deleted again (db.restore.registry). The
 backup's sessions end (everyone logs in again). A restore that, carrying
 the accounts forward, would leave no enabled admin is refused: give one of
 the backup's admins its role back first (rfwarden users enable NAME, or
@@ -766,6 +768,28 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 			}
 		}
 	}
+	// Registry entries deleted since the backup (registry.delete rows the
+	// backup lacks) are deleted again: an entry an admin deleted (a
+	// departed officer's name and notes) came back with the restore.
+	var regGone []string
+	if n.current != nil && slices.Contains(bakTables, "registry_entry") {
+		ids, err := deletedRegistryEntriesSince(ctx, n.current, bakAudit.lastID)
+		if err != nil {
+			return fmt.Errorf("read the current audit log: %w", err)
+		}
+		for _, id := range ids {
+			res, err := cp.ExecContext(ctx, `DELETE FROM registry_entry WHERE id = ?`, id)
+			if err != nil {
+				return fmt.Errorf("carry the deletion of registry entry %d forward: %w", id, err)
+			}
+			if k, _ := res.RowsAffected(); k > 0 {
+				regGone = append(regGone, strconv.FormatInt(id, 10))
+			}
+		}
+		if len(regGone) > 0 {
+			fmt.Fprintf(stdout, "registry entries deleted since the backup, deleted again: %s\n", strings.Join(regGone, ", "))
+		}
+	}
 	verdict := "carried forward"
 	if n.keepAccounts {
 		verdict = "kept as in the backup (--keep-backup-accounts)"
@@ -798,6 +822,9 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 	rows := []struct{ action, before, after string }{{"db.restore", before, after}}
 	if len(changes) > 0 {
 		rows = append(rows, struct{ action, before, after string }{"db.restore.accounts", "", strings.Join(changes, "; ") + "; " + verdict})
+	}
+	if len(regGone) > 0 {
+		rows = append(rows, struct{ action, before, after string }{"db.restore.registry", "", "entries deleted since the backup, deleted again: " + strings.Join(regGone, ", ")})
 	}
 	for _, r := range rows {
 		if _, err := cp.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -925,6 +952,32 @@ func deletedAccountsSince(ctx context.Context, db *sql.DB, afterID int64) ([]str
 		names = append(names, name)
 	}
 	return names, rows.Err()
+}
+
+// deletedRegistryEntriesSince returns the IDs of the registry entries
+// deleted (registry.delete on registry/ID) in db's audit rows after ID
+// afterID, in order.
+func deletedRegistryEntriesSince(ctx context.Context, db *sql.DB, afterID int64) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT object FROM audit WHERE id > ? AND action = 'registry.delete' AND object LIKE 'registry/%'`, afterID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var object string
+		if err := rows.Scan(&object); err != nil {
+			return nil, err
+		}
+		if id, err := strconv.ParseInt(strings.TrimPrefix(object, "registry/"), 10, 64); err == nil && id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // readAccountStates reads the dashboard accounts of db, by name (none

@@ -2,25 +2,29 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
-// TestRestoreCarriesAccountDeletions: an account deleted since the backup
+// TestRestoreCarriesDeletions: an account deleted since the backup
 // (rfwarden users delete, or the Users page) came back with a restore,
 // enabled, with its old password. It is now listed (printed and in
 // db.restore.accounts) and deleted again unless --keep-backup-accounts.
 // An account the current database lacks with no user.delete row since
 // the backup (a database started anew, whose dashboard made only its
-// admin) is restored as the backup has it.
-func TestRestoreCarriesAccountDeletions(t *testing.T) {
+// admin) is restored as the backup has it. A registry entry deleted since
+// the backup (registry.delete) is deleted again, and said so.
+func TestRestoreCarriesDeletions(t *testing.T) {
 	tests := []struct {
 		name     string
 		keep     bool
@@ -56,6 +60,20 @@ func TestRestoreCarriesAccountDeletions(t *testing.T) {
 				}
 			}
 			db.Audit(ctx, store.AuditEntry{TimeNS: 1, User: "dave", Action: "alert.ack", Object: "alert/a"})
+			reg, err := registry.Open(ctx, db.DB(), db, registry.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			radio := registry.Entry{Name: "radio of officer Dave", Kind: registry.KindStaffRadio,
+				Signature: registry.Signature{FreqMinHz: 380e6, FreqMaxHz: 400e6}, ValidFrom: time.Now().Add(-48 * time.Hour), ValidUntil: time.Now().Add(-time.Hour)}
+			var ids []int64
+			for range 2 {
+				e, err := reg.Add(ctx, radio, "admin")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, e.ID)
+			}
 			db.Close()
 			if err := snapshot(ctx, bak, cur); err != nil {
 				t.Fatal(err)
@@ -65,6 +83,13 @@ func TestRestoreCarriesAccountDeletions(t *testing.T) {
 				t.Fatal(err)
 			}
 			db.Audit(ctx, store.AuditEntry{TimeNS: 2, User: "admin", Action: "user.delete", Object: "user/dave"})
+			reg, err = registry.Open(ctx, db.DB(), db, registry.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := reg.Delete(ctx, ids[1], "admin"); err != nil {
+				t.Fatal(err)
+			}
 			// erin is gone too, by hand: no user.delete row says so
 			if _, err := db.DB().ExecContext(ctx, `DELETE FROM dashboard_users WHERE name = 'erin'`); err != nil {
 				t.Fatal(err)
@@ -89,7 +114,7 @@ func TestRestoreCarriesAccountDeletions(t *testing.T) {
 			if _, ok := got["erin"]; !ok {
 				t.Error("erin, missing from the current database with no user.delete row, was not restored")
 			}
-			db, err := store.OpenSQLite(cur)
+			db, err = store.OpenSQLite(cur)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,6 +122,28 @@ func TestRestoreCarriesAccountDeletions(t *testing.T) {
 			log, err := db.AuditLog(ctx, store.AuditFilter{Prefix: "db.restore.accounts"})
 			if err != nil || len(log) != 1 || !strings.Contains(log[0].After, "dave: deleted since the backup") {
 				t.Errorf("db.restore.accounts rows %+v, %v; want one listing dave", log, err)
+			}
+			// the registry entry deleted since stays deleted; the other is restored
+			var left []int64
+			rows, err := db.DB().QueryContext(ctx, `SELECT id FROM registry_entry ORDER BY id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var id int64
+				rows.Scan(&id)
+				left = append(left, id)
+			}
+			rows.Close()
+			if len(left) != 1 || left[0] != ids[0] {
+				t.Errorf("registry entries after the restore %v, want %d alone (%d was deleted since the backup)", left, ids[0], ids[1])
+			}
+			wantSaid := fmt.Sprintf("deleted again: %d", ids[1])
+			if !strings.Contains(stdout.String(), wantSaid) {
+				t.Errorf("output does not say %q:\n%s", wantSaid, stdout.String())
+			}
+			if log, err := db.AuditLog(ctx, store.AuditFilter{Prefix: "db.restore.registry"}); err != nil || len(log) != 1 || !strings.Contains(log[0].After, wantSaid) {
+				t.Errorf("db.restore.registry rows %+v, %v; want one saying %q", log, err, wantSaid)
 			}
 		})
 	}
