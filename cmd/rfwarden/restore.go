@@ -789,6 +789,16 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 		if len(regGone) > 0 {
 			fmt.Fprintf(stdout, "registry entries deleted since the backup, deleted again: %s\n", strings.Join(regGone, ", "))
 		}
+		// the restored registry's next IDs follow the current one's last,
+		// so no ID of an entry added (or deleted) since is used again
+		var seq int64
+		err = n.current.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'registry_entry'`).Scan(&seq)
+		if err != nil {
+			return fmt.Errorf("read the current registry's last ID: %w", err)
+		}
+		if _, err := cp.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'registry_entry'`, seq); err != nil {
+			return fmt.Errorf("move the registry's ID sequence on: %w", err)
+		}
 	}
 	verdict := "carried forward"
 	if n.keepAccounts {

@@ -90,6 +90,14 @@ func TestRestoreCarriesDeletions(t *testing.T) {
 			if err := reg.Delete(ctx, ids[1], "admin"); err != nil {
 				t.Fatal(err)
 			}
+			since, err := reg.Add(ctx, radio, "admin") // added and deleted since the backup
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := reg.Delete(ctx, since.ID, "admin"); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, since.ID)
 			// erin is gone too, by hand: no user.delete row says so
 			if _, err := db.DB().ExecContext(ctx, `DELETE FROM dashboard_users WHERE name = 'erin'`); err != nil {
 				t.Fatal(err)
@@ -137,6 +145,15 @@ func TestRestoreCarriesDeletions(t *testing.T) {
 			rows.Close()
 			if len(left) != 1 || left[0] != ids[0] {
 				t.Errorf("registry entries after the restore %v, want %d alone (%d was deleted since the backup)", left, ids[0], ids[1])
+			}
+			// a new entry takes no ID the current registry used (the one
+			// added and deleted since the backup)
+			reg, err = registry.Open(ctx, db.DB(), db, registry.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e, err := reg.Add(ctx, radio, "admin"); err != nil || e.ID <= ids[2] {
+				t.Errorf("a new entry after the restore has ID %d (%v); want one after %d, the last the current registry used", e.ID, err, ids[2])
 			}
 			wantSaid := fmt.Sprintf("deleted again: %d", ids[1])
 			if !strings.Contains(stdout.String(), wantSaid) {
