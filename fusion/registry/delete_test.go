@@ -162,3 +162,40 @@ func TestDeleteSeenByOtherProcess(t *testing.T) {
 		t.Errorf("fusion holds %d entries after the only one was deleted", fus.Len())
 	}
 }
+
+// TestImportRefusesDeletedEntry: a registry CSV exported before an admin
+// deleted an entry named it by its id, and importing the file added the
+// entry again (as "not in this register"): the departed officer's name
+// and notes came back. Such a row is now refused, naming the deletion,
+// and nothing is imported, force or not.
+func TestImportRefusesDeletedEntry(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	var ids []int64
+	for _, name := range []string{"radio of officer Smith", "radio of officer Jones"} {
+		e := tabletEntry()
+		e.Name, e.ValidUntil = name, monday
+		e, err := r.Add(ctx, e, "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, e.ID)
+	}
+	var file strings.Builder
+	if err := r.ExportCSV(ctx, &file); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Delete(ctx, ids[0], "carol"); err != nil {
+		t.Fatal(err)
+	}
+	for _, force := range []bool{false, true} {
+		res, err := r.ImportCSV(ctx, strings.NewReader(file.String()), "admin", registry.ImportOptions{Force: force})
+		if !errors.Is(err, registry.ErrConflict) || !strings.Contains(err.Error(), "deleted by carol") || !strings.Contains(err.Error(), "line 2") {
+			t.Errorf("import (force %v) of a file naming the deleted entry = %+v, %v; want ErrConflict naming line 2 and the deletion", force, res, err)
+		}
+	}
+	es, _ := r.List(ctx)
+	if len(es) != 1 || es[0].ID != ids[1] {
+		t.Errorf("entries after the refused imports: %+v; want entry %d alone", es, ids[1])
+	}
+}
