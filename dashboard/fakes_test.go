@@ -334,7 +334,7 @@ func (f *fakeRegistry) Delete(ctx context.Context, id int64, user string) error 
 }
 
 func (f *fakeRegistry) History(ctx context.Context, id int64) ([]store.AuditEntry, error) {
-	return f.audit.AuditLog(ctx, store.AuditFilter{Object: fmt.Sprintf("registry/%d", id)})
+	return f.audit.AuditLog(ctx, store.AuditFilter{Object: fmt.Sprintf("registry/%d", id), Prefix: "registry."})
 }
 
 func (f *fakeRegistry) ImportCSV(ctx context.Context, r io.Reader, user string, _ registry.ImportOptions) (registry.ImportResult, error) {

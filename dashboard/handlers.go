@@ -1555,6 +1555,7 @@ func (s *server) registryHistory(c echo.Context) error {
 	if !RoleAtLeast(session(c).Role, RoleAdmin) {
 		// the client address of each change is the audit log's, which
 		// only admins read (docs/data-protection.md, Roles)
+		h = slices.Clone(h)
 		for i := range h {
 			h[i].Addr = ""
 		}
