@@ -842,6 +842,16 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) erro
 			return fmt.Errorf("audit the restore: %w", err)
 		}
 	}
+	// each entry deleted again has its registry.delete row in the
+	// restored log too (the first is in the gap): its history ends so,
+	// and an import of a CSV exported before is refused as for any
+	// deleted entry
+	for _, id := range regGone {
+		if _, err := cp.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after) VALUES (?, ?, 'registry.delete', ?, '', ?)`,
+			n.now.UnixNano(), n.who, "registry/"+id, "deleted since the backup; deleted again by the restore of "+filepath.Base(n.backup)); err != nil {
+			return fmt.Errorf("audit the restore: %w", err)
+		}
+	}
 	if err := cp.Close(); err != nil {
 		return fmt.Errorf("close the backup's copy: %w", err)
 	}
