@@ -103,6 +103,20 @@ func (u *Users) SetDisabled(ctx context.Context, name string, disabled bool) err
 	return nil
 }
 
+// Delete deletes the account name (its name, role and password hash)
+// and ends its sessions, in one transaction. The last enabled admin is
+// kept (ErrLastAdmin). What names the account elsewhere stays: its audit
+// rows (until audit_days), the acknowledgements, closures and search
+// outcomes it recorded. A new account may take the name again later; the
+// audit log tells the two apart by the user.delete and user.create rows
+// between them.
+func (u *Users) Delete(ctx context.Context, name string) error {
+	if err := u.update(ctx, name, `DELETE FROM dashboard_users WHERE name = ? AND `+lastAdminGuard, name); err != nil {
+		return fmt.Errorf("delete %q: %w", name, err)
+	}
+	return nil
+}
+
 // ResetPassword gives name a new random password, which it returns for an
 // administrator to hand over, and ends name's sessions; name must choose
 // its own at its next login.

@@ -185,3 +185,37 @@ func TestBrowserRegistryUnknownPlaces(t *testing.T) {
 		t.Errorf("the entry naming an unknown zone reads %q, %v; want its problem, not \"authorises nothing:\"", text, err)
 	}
 }
+
+// TestBrowserRegistryDelete: the Registry form's Delete button asks, then
+// deletes an expired entry, which leaves the list; an entry still in
+// force is refused, and the form says to expire it first.
+func TestBrowserRegistryDelete(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	ev.reg.entries[4] = registry.Entry{ID: 4, Name: "radio of a departed officer", Kind: registry.KindStaffRadio,
+		Signature: registry.Signature{FreqMinHz: 380e6, FreqMaxHz: 400e6}, ValidFrom: testNow.Add(-48 * time.Hour), ValidUntil: testNow.Add(-time.Hour)}
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	within(t, ctx, 20*time.Second, "delete the expired entry",
+		chromedp.Navigate(srv.URL+"/#registry"),
+		chromedp.Click(chromedp.CSS(`#reg-rows tr[data-id="4"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-delete`)),
+		chromedp.Evaluate[chromedp.Void](`window.asked = []; window.confirm = (m) => { asked.push(m); return true; }`),
+		chromedp.Click(chromedp.CSS(`#reg-delete`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#reg-rows tr[data-id="4"]`)),
+	)
+	asked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.asked`))
+	if err != nil || len(asked) != 1 || !strings.Contains(asked[0], "radio of a departed officer") {
+		t.Errorf("asked %q (%v), want one question naming the entry", asked, err)
+	}
+	if _, err := ev.reg.Get(context.Background(), 4); err == nil {
+		t.Error("the expired entry is still in the registry")
+	}
+	within(t, ctx, 20*time.Second, "the entry in force is kept",
+		chromedp.Click(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-delete`)),
+		chromedp.Click(chromedp.CSS(`#reg-delete`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('reg-error').textContent.includes('still authorises')`),
+	)
+	if _, err := ev.reg.Get(context.Background(), 1); err != nil {
+		t.Errorf("the entry in force was deleted: %v", err)
+	}
+}

@@ -478,6 +478,10 @@ func TestBrowserAccounts(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#user-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-user="night.ops"]`)),
 	)
+	within(t, ctx, 10*time.Second, "delete the disabled viewer",
+		chromedp.Click(chromedp.CSS(`tr[data-user="viewer"] button:nth-of-type(3)`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`tr[data-user="viewer"]`)),
+	)
 	shot(t, ctx, "users")
 	// the audit log, filtered to account changes, shows what was just done
 	within(t, ctx, 10*time.Second, "audit log of account changes",
@@ -492,7 +496,7 @@ func TestBrowserAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"user.disable user/viewer", "user.role user/officer", "user.password.reset user/analyst", "user.create user/night.ops"}
+	want := []string{"user.disable user/viewer", "user.role user/officer", "user.password.reset user/analyst", "user.create user/night.ops", "user.delete user/viewer"}
 	for _, w := range want {
 		if !slices.Contains(rows, w) {
 			t.Errorf("audit rows %v lack %q", rows, w)

@@ -21,6 +21,7 @@ type Registry interface {
 	Add(ctx context.Context, e registry.Entry, user string) (registry.Entry, error)
 	Update(ctx context.Context, e registry.Entry, user string) (registry.Entry, error)
 	Expire(ctx context.Context, id int64, user string, at time.Time) (registry.Entry, error)
+	Delete(ctx context.Context, id int64, user string) error
 	History(ctx context.Context, id int64) ([]store.AuditEntry, error)
 	ImportCSV(ctx context.Context, r io.Reader, user string, opts registry.ImportOptions) (registry.ImportResult, error)
 	ExportCSV(ctx context.Context, w io.Writer) error

@@ -317,8 +317,24 @@ func (f *fakeRegistry) Expire(ctx context.Context, id int64, user string, at tim
 	return e, f.audit.Audit(ctx, store.AuditEntry{User: user, Action: "registry.expire", Object: fmt.Sprintf("registry/%d", id)})
 }
 
+func (f *fakeRegistry) Delete(ctx context.Context, id int64, user string) error {
+	f.mu.Lock()
+	e, ok := f.entries[id]
+	if !ok {
+		f.mu.Unlock()
+		return store.ErrNotFound
+	}
+	if e.ValidUntil.IsZero() {
+		f.mu.Unlock()
+		return fmt.Errorf("%w: entry %d has no end", registry.ErrInForce, id)
+	}
+	delete(f.entries, id)
+	f.mu.Unlock()
+	return f.audit.Audit(ctx, store.AuditEntry{User: user, Action: "registry.delete", Object: fmt.Sprintf("registry/%d", id)})
+}
+
 func (f *fakeRegistry) History(ctx context.Context, id int64) ([]store.AuditEntry, error) {
-	return f.audit.AuditLog(ctx, store.AuditFilter{Object: fmt.Sprintf("registry/%d", id)})
+	return f.audit.AuditLog(ctx, store.AuditFilter{Object: fmt.Sprintf("registry/%d", id), Prefix: "registry."})
 }
 
 func (f *fakeRegistry) ImportCSV(ctx context.Context, r io.Reader, user string, _ registry.ImportOptions) (registry.ImportResult, error) {

@@ -1501,6 +1501,10 @@ func regID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
+// registryList, registryGet and registryHistory are audited as view.registry
+// (on registry, registry/ID, and registry/ID with "history"), once per
+// user, session and thing read in viewAuditPeriod (auditView): the
+// registry says whose radio is whose and which cell has a tablet.
 func (s *server) registryList(c echo.Context) error {
 	r, err := s.reg()
 	if err != nil {
@@ -1513,7 +1517,7 @@ func (s *server) registryList(c echo.Context) error {
 	if es == nil {
 		es = []registry.Entry{}
 	}
-	_ = s.audit(c, "view.registry", "registry", "", "")
+	s.auditView(c, "view.registry", "registry", "")
 	return c.JSON(http.StatusOK, es)
 }
 
@@ -1530,9 +1534,12 @@ func (s *server) registryGet(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("registry entry %d: %w", id, err)
 	}
+	s.auditView(c, "view.registry", "registry/"+strconv.FormatInt(id, 10), "")
 	return c.JSON(http.StatusOK, e)
 }
 
+// registryHistory answers the entry's changes (registry.*), newest first;
+// to a non-admin without their client addresses.
 func (s *server) registryHistory(c echo.Context) error {
 	r, err := s.reg()
 	if err != nil {
@@ -1549,6 +1556,15 @@ func (s *server) registryHistory(c echo.Context) error {
 	if h == nil {
 		h = []store.AuditEntry{}
 	}
+	if !RoleAtLeast(session(c).Role, RoleAdmin) {
+		// the client address of each change is the audit log's, which
+		// only admins read (docs/data-protection.md, Roles)
+		h = slices.Clone(h)
+		for i := range h {
+			h[i].Addr = ""
+		}
+	}
+	s.auditView(c, "view.registry", "registry/"+strconv.FormatInt(id, 10), "history")
 	return c.JSON(http.StatusOK, h)
 }
 
@@ -1622,6 +1638,29 @@ func (s *server) registryExpire(c echo.Context) error {
 		return fmt.Errorf("expire registry entry %d: %w", id, err)
 	}
 	return c.JSON(http.StatusOK, got)
+}
+
+// registryDelete deletes an entry that authorises nothing, now or later
+// (expired, cancelled, or broken: registry.Delete), audited as
+// registry.delete on registry/ID. One still in force is refused with
+// 409, saying to expire it first.
+func (s *server) registryDelete(c echo.Context) error {
+	r, err := s.reg()
+	if err != nil {
+		return err
+	}
+	id, err := regID(c)
+	if err != nil {
+		return err
+	}
+	err = r.Delete(c.Request().Context(), id, session(c).User)
+	if errors.Is(err, registry.ErrInForce) {
+		return httpError(http.StatusConflict, "%v", err)
+	}
+	if err != nil {
+		return fmt.Errorf("delete registry entry %d: %w", id, err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": id, "deleted": true})
 }
 
 func (s *server) registryImport(c echo.Context) error {
@@ -2514,6 +2553,23 @@ func (s *server) setDisabled(c echo.Context, disabled bool) error {
 		action = "user.disable"
 	}
 	return c.JSON(http.StatusOK, s.auditMade(c, map[string]any{"name": name, "disabled": disabled}, action, "user/"+name, "", ""))
+}
+
+// deleteUser deletes another account and ends its sessions; its audit
+// rows stay (they name it) until audit_days. Your own account, or the
+// last enabled admin, is refused (409).
+func (s *server) deleteUser(c echo.Context) error {
+	name, err := userParam(c)
+	if err != nil {
+		return err
+	}
+	if name == session(c).User {
+		return httpError(http.StatusConflict, "you cannot delete your own account; another admin can")
+	}
+	if err := s.d.Users.Delete(c.Request().Context(), name); err != nil {
+		return accountError(err)
+	}
+	return c.JSON(http.StatusOK, s.auditMade(c, map[string]any{"name": name, "deleted": true}, "user.delete", "user/"+name, "", ""))
 }
 
 // resetPassword gives another account a new random password, shown once

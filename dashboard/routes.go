@@ -47,6 +47,7 @@ func (s *server) routes(e *echo.Echo) {
 	api.POST("/registry", s.registryAdd, s.role(RoleAdmin))
 	api.PUT("/registry/:id", s.registryUpdate, s.role(RoleAdmin))
 	api.POST("/registry/:id/expire", s.registryExpire, s.role(RoleAdmin))
+	api.DELETE("/registry/:id", s.registryDelete, s.role(RoleAdmin))
 	api.POST("/registry/import", s.registryImport, s.role(RoleAdmin))
 
 	api.GET("/incidents", s.listIncidents, s.role(RoleAnalyst))
@@ -69,5 +70,6 @@ func (s *server) routes(e *echo.Echo) {
 	api.POST("/users/:name/disable", s.disableUser, s.role(RoleAdmin))
 	api.POST("/users/:name/enable", s.enableUser, s.role(RoleAdmin))
 	api.POST("/users/:name/password", s.resetPassword, s.role(RoleAdmin))
+	api.DELETE("/users/:name", s.deleteUser, s.role(RoleAdmin))
 	api.POST("/me/password", s.changePassword, s.role(RoleViewer))
 }

@@ -39,7 +39,7 @@ func commands() map[string]command {
 		"backup":    {cmdBackup, "copy the SQLite state online into a checked, dated file and keep the newest (--db, --keep)"},
 		"restore":   {cmdRestore, "put a checked backup in place of the SQLite state, keeping the current one (--db, --site, --force)"},
 		"erase":     {cmdErase, "erase one closed case: its incident or alert, detections, outbox rows and snippets, audited (--db, --incident/--alert, --dry-run)"},
-		"users":     {cmdUsers, "dashboard accounts from the shell: list, reset-password, enable, disable, role (--db)"},
+		"users":     {cmdUsers, "dashboard accounts from the shell: list, reset-password, enable, disable, role, delete (--db)"},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,8 +41,10 @@ snippets/ that the folder lacks are copied back (never replacing one).
 The restore is audited in the restored database (db.restore: who, the
 backup and its time, the current audit log's rows the backup lacks, which
 stay in the kept copy). An account disabled, given a new password or a
-lower role since the backup is listed (printed, and audited as
-db.restore.accounts) and stays so, unless --keep-backup-accounts; the
+lower role since the backup, or deleted since (a user.delete audit row the
+backup lacks), is listed (printed, and audited as db.restore.accounts)
+and stays so, unless --keep-backup-accounts. A registry entry deleted
+since (registry.delete) is deleted again (db.restore.registry). The
 backup's sessions end (everyone logs in again). A restore that, carrying
 the accounts forward, would leave no enabled admin is refused: give one of
 the backup's admins its role back first (rfwarden users enable NAME, or
@@ -784,6 +787,63 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) (er 
 			return er, fmt.Errorf("carry account %s forward: %w", name, err)
 		}
 	}
+	// Accounts deleted since the backup (a user.delete row in the current
+	// log's rows the backup lacks, and no account of that name now) are
+	// deleted again: the restore brought a departed officer's account
+	// back, with its old password.
+	if n.current != nil {
+		gone, err := deletedAccountsSince(ctx, n.current, bakAudit.lastID)
+		if err != nil {
+			return er, fmt.Errorf("read the current audit log: %w", err)
+		}
+		for _, name := range gone {
+			if _, inBackup := bakAccounts[name]; !inBackup {
+				continue
+			}
+			if _, now := curAccounts[name]; now {
+				continue // made again since: compared above
+			}
+			changes = append(changes, name+": deleted since the backup")
+			if n.keepAccounts {
+				continue
+			}
+			if _, err := cp.ExecContext(ctx, `DELETE FROM dashboard_users WHERE name = ?`, name); err != nil {
+				return er, fmt.Errorf("carry the deletion of account %s forward: %w", name, err)
+			}
+		}
+	}
+	// Registry entries deleted since the backup (registry.delete rows the
+	// backup lacks) are deleted again: an entry an admin deleted (a
+	// departed officer's name and notes) came back with the restore.
+	var regGone []string
+	if n.current != nil && slices.Contains(bakTables, "registry_entry") {
+		ids, err := deletedRegistryEntriesSince(ctx, n.current, bakAudit.lastID)
+		if err != nil {
+			return er, fmt.Errorf("read the current audit log: %w", err)
+		}
+		for _, id := range ids {
+			res, err := cp.ExecContext(ctx, `DELETE FROM registry_entry WHERE id = ?`, id)
+			if err != nil {
+				return er, fmt.Errorf("carry the deletion of registry entry %d forward: %w", id, err)
+			}
+			if k, _ := res.RowsAffected(); k > 0 {
+				regGone = append(regGone, strconv.FormatInt(id, 10))
+			}
+		}
+		if len(regGone) > 0 {
+			fmt.Fprintf(stdout, "registry entries deleted since the backup, deleted again: %s\n", strings.Join(regGone, ", "))
+		}
+		// the restored registry's next IDs follow the current one's last,
+		// so no ID of an entry added (or deleted) since is used again
+		var seq int64
+		err = n.current.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'registry_entry'`).Scan(&seq)
+		if err != nil {
+			return er, fmt.Errorf("read the current registry's last ID: %w", err)
+		}
+		if _, err := cp.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'registry_entry'`, seq); err != nil {
+			return er, fmt.Errorf("move the registry's ID sequence on: %w", err)
+		}
+	}
 	verdict := "carried forward"
 	if n.keepAccounts {
 		verdict = "kept as in the backup (--keep-backup-accounts)"
@@ -829,9 +889,22 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) (er 
 		}
 		rows = append(rows, struct{ action, before, after string }{"db.restore.erasures", "", what})
 	}
+	if len(regGone) > 0 {
+		rows = append(rows, struct{ action, before, after string }{"db.restore.registry", "", "entries deleted since the backup, deleted again: " + strings.Join(regGone, ", ")})
+	}
 	for _, r := range rows {
 		if _, err := cp.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after) VALUES (?, ?, ?, ?, ?, ?)`,
 			n.now.UnixNano(), n.who, r.action, object, r.before, r.after); err != nil {
+			return er, fmt.Errorf("audit the restore: %w", err)
+		}
+	}
+	// each entry deleted again has its registry.delete row in the
+	// restored log too (the first is in the gap): its history ends so,
+	// and an import of a CSV exported before is refused as for any
+	// deleted entry
+	for _, id := range regGone {
+		if _, err := cp.ExecContext(ctx, `INSERT INTO audit(time_ns, user, action, object, before, after) VALUES (?, ?, 'registry.delete', ?, '', ?)`,
+			n.now.UnixNano(), n.who, "registry/"+id, "deleted since the backup; deleted again by the restore of "+filepath.Base(n.backup)); err != nil {
 			return er, fmt.Errorf("audit the restore: %w", err)
 		}
 	}
@@ -936,6 +1009,51 @@ func readAuditRange(ctx context.Context, db *sql.DB, afterID int64) (string, err
 		return fmt.Sprintf("1 audit row (id %d)", lo), nil
 	}
 	return fmt.Sprintf("%d audit rows (ids %d..%d)", k, lo, hi), nil
+}
+
+// deletedAccountsSince returns the names of the accounts deleted
+// (user.delete on user/NAME) in db's audit rows after ID afterID, sorted.
+func deletedAccountsSince(ctx context.Context, db *sql.DB, afterID int64) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT substr(object, 6) FROM audit WHERE id > ? AND action = 'user.delete' AND object LIKE 'user/%' ORDER BY 1`, afterID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	return names, rows.Err()
+}
+
+// deletedRegistryEntriesSince returns the IDs of the registry entries
+// deleted (registry.delete on registry/ID) in db's audit rows after ID
+// afterID, in order.
+func deletedRegistryEntriesSince(ctx context.Context, db *sql.DB, afterID int64) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT object FROM audit WHERE id > ? AND action = 'registry.delete' AND object LIKE 'registry/%'`, afterID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var object string
+		if err := rows.Scan(&object); err != nil {
+			return nil, err
+		}
+		if id, err := strconv.ParseInt(strings.TrimPrefix(object, "registry/"), 10, 64); err == nil && id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // readAccountStates reads the dashboard accounts of db, by name (none

@@ -32,6 +32,8 @@ actions:
   enable NAME            let a disabled account log in again
   disable NAME           stop NAME logging in; ends its sessions
   role NAME ROLE         give NAME another role (viewer, officer, analyst, admin)
+  delete NAME            delete NAME's account (name, role, password hash); ends its
+                         sessions; its audit rows stay until audit_days
 `
 
 // cmdUsers manages dashboard accounts in fusion's SQLite file.
@@ -50,7 +52,7 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	rest := fs.Args()
-	want := map[string]int{"list": 1, "reset-password": 2, "enable": 2, "disable": 2, "role": 3}
+	want := map[string]int{"list": 1, "reset-password": 2, "enable": 2, "disable": 2, "role": 3, "delete": 2}
 	if len(rest) == 0 || want[rest[0]] != len(rest) {
 		fs.Usage()
 		return errUsage
@@ -109,6 +111,15 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stdout, "%sd %s\n", rest[0], rest[1])
 		return audit("user."+rest[0], rest[1], "", "")
+	case "delete":
+		if err := users.Delete(ctx, rest[1]); err != nil {
+			if errors.Is(err, dashboard.ErrLastAdmin) {
+				return fmt.Errorf("users: %w (enable or make another admin first)", err)
+			}
+			return fmt.Errorf("users: %w", err)
+		}
+		fmt.Fprintf(stdout, "deleted %s (its audit rows stay)\n", rest[1])
+		return audit("user.delete", rest[1], "", "")
 	case "role":
 		old, err := users.SetRole(ctx, rest[1], rest[2])
 		if err != nil {

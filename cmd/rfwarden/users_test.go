@@ -155,6 +155,7 @@ func TestCmdUsersAuditFails(t *testing.T) {
 		{[]string{"reset-password", "ops"}, "new password of ops: "},
 		{[]string{"role", "ops", "analyst"}, "ops: officer -> analyst"},
 		{[]string{"disable", "ops"}, "disabled ops"},
+		{[]string{"delete", "ops"}, "deleted ops"},
 	} {
 		var out, errs strings.Builder
 		err := run(ctx, append([]string{"users", "--db", path}, tc.args...), &out, &errs)

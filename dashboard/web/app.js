@@ -923,6 +923,13 @@
     // was would send the end from before, and undo the expiry
     try { const e = await api('POST', '/registry/' + id + '/expire'); loadRegistry(); editEntry(e); } catch (err) { $('reg-error').textContent = err.message; }
   });
+  $('reg-delete').addEventListener('click', async () => {
+    const f = $('reg-form'), id = f.id.value; if (!id) return;
+    // only an entry that authorises nothing any more: one in force is
+    // refused (409), saying to expire it first
+    if (!confirm('Delete registry entry ' + id + ' (' + (f.name.value || 'no name') + ')? It cannot be undone; the audit log keeps its changes.')) return;
+    try { await api('DELETE', '/registry/' + id); $('reg-detail').classList.add('hidden'); loadRegistry(); } catch (err) { $('reg-error').textContent = err.message; }
+  });
   $('reg-import').addEventListener('change', async (ev) => {
     const f = ev.target.files[0]; if (!f) return;
     // All or nothing: a refusal (409: the file is older than an entry's
@@ -1184,7 +1191,11 @@
           const r = await act(path + '/password');
           if (r) $('user-result').replaceChildren('New password for ' + r.name + ' (shown once): ', el('span', { class: 'secret', text: r.password }));
         });
-        buttons.append(onOff, reset);
+        const del = el('button', { text: 'Delete' });
+        del.addEventListener('click', () => {
+          if (confirm('Delete the account ' + u.name + '? Their open sessions end now, and it cannot be undone; the audit log keeps the rows that name them.')) act(path, 'DELETE');
+        });
+        buttons.append(onOff, reset, del);
       }
       return el('tr', { class: u.disabled_ns ? 'disabled' : '', 'data-user': u.name }, el('td', { text: u.name + (self ? ' (you)' : '') }), el('td', {}, role),
         el('td', { text: u.disabled_ns ? 'disabled ' + fmtT(u.disabled_ns) : 'enabled' }), el('td', { text: fmtT(u.created_ns) }),

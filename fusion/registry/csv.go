@@ -133,7 +133,10 @@ type ImportResult struct {
 // refused, so importing a file again adds nothing twice. Rooms, zones,
 // schedule, validity and notes do not count: they say where and when the
 // device is authorised, not which it is. Two rows with one id are refused
-// too (the last one won).
+// too (the last one won). A row whose id names an entry deleted here
+// (registry.delete in the audit log) is refused (ErrConflict, naming the
+// deletion): the file was exported before, and it would bring the entry
+// back.
 //
 // It is all or nothing. The whole file is checked first: one bad row,
 // named by its line, imports nothing. Then every row, with its audit row,
@@ -149,6 +152,10 @@ func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string, opt
 	if err != nil {
 		return ImportResult{}, err
 	}
+	deleted, err := r.deletedIDs(ctx, rows)
+	if err != nil {
+		return ImportResult{}, err
+	}
 	var res ImportResult
 	stored, err := r.write(ctx, "registry csv import", func(c *change) error {
 		res = ImportResult{}
@@ -157,7 +164,7 @@ func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string, opt
 			return err
 		}
 		for _, row := range rows {
-			if err := c.importRow(ctx, row, user, opts, live, &res); err != nil {
+			if err := c.importRow(ctx, row, user, opts, live, deleted, &res); err != nil {
 				var stale *staleRowError
 				if errors.As(err, &stale) {
 					stale.line = row.line
@@ -179,6 +186,34 @@ func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string, opt
 	}
 	res.Imported = res.Added + res.Updated
 	return res, err
+}
+
+// deletedIDs returns the deletion (registry.delete) of each entry that a
+// row names by id and this registry has not, by ID: such a row is
+// refused, not added again (a file exported before an admin deleted the
+// entry brought it back). The audit log is read before the import's
+// transaction, which a test's single-connection database could not
+// share; the transaction's own read of each entry decides whether it is
+// there.
+func (r *Registry) deletedIDs(ctx context.Context, rows []csvRow) (map[int64]store.AuditEntry, error) {
+	deleted := map[int64]store.AuditEntry{}
+	for _, row := range rows {
+		id := row.e.ID
+		if id == 0 {
+			continue
+		}
+		if _, err := r.Get(ctx, id); err == nil {
+			continue
+		}
+		h, err := r.audit.AuditLog(ctx, store.AuditFilter{Object: objectName(id), Prefix: "registry.delete", Limit: 1})
+		if err != nil {
+			return nil, fmt.Errorf("registry csv import: read the deletions: %w", err)
+		}
+		if len(h) > 0 {
+			deleted[id] = h[0]
+		}
+	}
+	return deleted, nil
 }
 
 // liveDevices returns the entries as stored in c that are live (not
@@ -222,11 +257,15 @@ func (c *change) liveDevices(ctx context.Context, rows []csvRow) (map[deviceKey]
 // importRow is ImportCSV of one row in c: it updates the entry its id
 // names, or adds it unless it is a live entry's device, and counts it in
 // res.
-func (c *change) importRow(ctx context.Context, row csvRow, user string, opts ImportOptions, live map[deviceKey]int64, res *ImportResult) error {
+func (c *change) importRow(ctx context.Context, row csvRow, user string, opts ImportOptions, live map[deviceKey]int64, deleted map[int64]store.AuditEntry, res *ImportResult) error {
 	e := row.e
 	if e.ID != 0 {
 		old, _, _, err := c.read(ctx, e.ID)
 		switch {
+		case errors.Is(err, store.ErrNotFound) && deleted[e.ID].Action != "":
+			d := deleted[e.ID]
+			return conflictf("entry %d was deleted by %s at %s (registry.delete): this file was exported before; remove the row, or clear its id to add the device as a new entry",
+				e.ID, d.User, time.Unix(0, d.TimeNS).UTC().Format(time.RFC3339))
 		case errors.Is(err, store.ErrNotFound):
 			// not in this register (a file from another site, say): added
 		case err != nil:

@@ -29,6 +29,10 @@ var ErrInvalid = errors.New("registry: invalid entry")
 // the stored entry's: someone changed it since it was read.
 var ErrConflict = errors.New("registry: entry changed since it was read")
 
+// ErrInForce is wrapped by the error of a Delete refused because the
+// entry still authorises, or will: it must be expired first.
+var ErrInForce = errors.New("registry: entry still authorises")
+
 // Kinds lists every valid device kind.
 var Kinds = []string{KindStaffRadio, KindInCellTablet, KindKiosk, KindOfficialPhone, KindWiFiAP, KindBodyCamera, KindAuthorisedDrone}
 
@@ -626,8 +630,8 @@ func (c *change) update(ctx context.Context, e Entry, user string) (_ Entry, cha
 	return e, err == nil, err
 }
 
-// Expire revokes entry id from at on (entries are never deleted, so the
-// audit trail keeps its subject), and audits it, in one transaction: an
+// Expire revokes entry id from at on (the entry stays, listed as
+// expired, until an admin deletes it: Delete), and audits it, in one transaction: an
 // expiry whose audit row cannot be stored is not stored either. at is now
 // or a time past on the registry's clock (Options.Now): an end to come is
 // set as valid_until (Update). An entry not yet started at at is
@@ -684,9 +688,58 @@ func (c *change) expire(ctx context.Context, id int64, user string, at time.Time
 	return c.replace(ctx, e, before, user, "registry.expire", "expire")
 }
 
-// History returns the audit trail of entry id, newest first.
+// Delete removes entry id, deleted by user, and audits it
+// (registry.delete on registry/ID, with no before or after: the entry's
+// earlier audit rows hold what it was, until the audit log's retention
+// deletes them), in one transaction: a deletion whose audit row cannot
+// be stored is not made. Only an entry that authorises nothing, now or
+// later, on the registry's clock (Options.Now) may be deleted: one that
+// has ended (valid_until at or before now, or a cancelled one that ends
+// at its start), or one whose stored body does not decode or breaks a
+// rule (its Problem, other than unknown places: it authorises nothing
+// already). Deleting any other would end an authorisation without an
+// expiry in the audit trail, and at one click make its device an alarm
+// wherever it goes; such a deletion is refused, wrapping ErrInForce and
+// naming its end (expire it first). IDs are never used again (the table's
+// AUTOINCREMENT), so the audit trail's registry/ID keeps naming the
+// deleted entry alone. The entry is judged as stored in the transaction;
+// another process's Registry sees the deletion at its next Refresh.
+func (r *Registry) Delete(ctx context.Context, id int64, user string) error {
+	_, err := r.write(ctx, fmt.Sprintf("delete registry entry %d", id), func(c *change) error {
+		return c.delete(ctx, id, user)
+	})
+	return err
+}
+
+// delete is Delete in c.
+func (c *change) delete(ctx context.Context, id int64, user string) error {
+	e, _, decoded, err := c.read(ctx, id)
+	if err != nil {
+		return err
+	}
+	now := c.r.now().UTC()
+	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	broken := !decoded || (e.Problem != "" && e.UnknownPlaces == nil)
+	ended := !e.ValidUntil.IsZero() && (!e.ValidUntil.After(now) || !e.ValidUntil.After(e.ValidFrom))
+	switch {
+	case broken || ended:
+	case e.ValidUntil.IsZero():
+		return fmt.Errorf("%w: delete registry entry %d: it has no end (valid_until) and authorises now or later: expire it first, then delete it", ErrInForce, id)
+	default:
+		return fmt.Errorf("%w: delete registry entry %d: it authorises until %s (valid_until), after now, %s: expire it first, then delete it", ErrInForce, id, stamp(e.ValidUntil), stamp(now))
+	}
+	if _, err := c.tx.ExecContext(ctx, `DELETE FROM registry_entry WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete registry entry %d: %w", id, err)
+	}
+	c.wrote = true
+	return c.auditRow(ctx, store.AuditEntry{TimeNS: now.UnixNano(), User: user, Action: "registry.delete", Object: objectName(id)})
+}
+
+// History returns the audit trail of entry id, newest first: its changes
+// (registry.*), not the reads of it (view.registry), which only the
+// audit log shows.
 func (r *Registry) History(ctx context.Context, id int64) ([]store.AuditEntry, error) {
-	return r.audit.AuditLog(ctx, store.AuditFilter{Object: objectName(id)})
+	return r.audit.AuditLog(ctx, store.AuditFilter{Object: objectName(id), Prefix: "registry."})
 }
 
 // encode returns e as stored: without Problem and Warnings, which are

@@ -87,8 +87,13 @@ func (r *Registry) write(ctx context.Context, what string, fn func(*change) erro
 // audit records a change of entry id by user: in the transaction when the
 // Auditor can join it, after the commit otherwise (write).
 func (c *change) audit(ctx context.Context, user, action string, id int64, before string, after Entry) error {
-	e := store.AuditEntry{TimeNS: c.r.now().UnixNano(), User: user, Action: action,
-		Object: objectName(id), Before: before, After: string(encode(after))}
+	return c.auditRow(ctx, store.AuditEntry{TimeNS: c.r.now().UnixNano(), User: user, Action: action,
+		Object: objectName(id), Before: before, After: string(encode(after))})
+}
+
+// auditRow writes the audit row e: in the transaction when the Auditor
+// can join it, after the commit otherwise (write).
+func (c *change) auditRow(ctx context.Context, e store.AuditEntry) error {
 	if c.r.txAudit != nil {
 		return c.r.txAudit.AuditTx(ctx, c.tx, e)
 	}
