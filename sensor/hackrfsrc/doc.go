@@ -28,4 +28,9 @@
 // io.EOF by which a finite source (a recording) ends; the next Next starts
 // the stream again, and its first block is marked Retuned (not contiguous
 // with those before) with its time taken afresh.
+//
+// Both stamp blocks by a sample clock, the stream's start time plus the
+// samples counted since, kept on the host clock: once it strays more than
+// ClockBound (a step of the host clock, a crystal's error added up) it is
+// re-anchored, and the block says by how much in Block.ClockStep.
 package hackrfsrc
