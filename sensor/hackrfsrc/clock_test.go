@@ -2,8 +2,11 @@ package hackrfsrc
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
+
+	"github.com/rfwarden/rfwarden/firmware/hackrf"
 )
 
 // TestDeviceSourceClockFollowsHostClock: DeviceSource stamps blocks by its
@@ -101,5 +104,55 @@ func TestDeviceSourceClockFollowsHostClock(t *testing.T) {
 				t.Errorf("%d clock steps, want %d (-1: some)", steps, tc.wantSteps)
 			}
 		})
+	}
+}
+
+// lateTransfer is a hackrf_transfer whose first samples come late after it
+// is started (it opens the board first): Transfer sets *now to started,
+// the first read to started+late.
+type lateTransfer struct {
+	f       *fakeHackRF
+	now     *time.Time
+	started time.Time
+	late    time.Duration
+}
+
+type hookedReader struct {
+	io.ReadCloser
+	onRead func()
+}
+
+func (r hookedReader) Read(p []byte) (int, error) { r.onRead(); return r.ReadCloser.Read(p) }
+
+func (l lateTransfer) Transfer(ctx context.Context, opt hackrf.TransferOptions) (io.ReadCloser, error) {
+	*l.now = l.started
+	rc, err := l.f.Transfer(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	return hookedReader{rc, func() { *l.now = l.started.Add(l.late) }}, nil
+}
+
+// TestSourceClockStartsAtFirstBlock: Source (hackrf_transfer) started its
+// sample clock when it started the tool, which opens the board before it
+// streams: every block of the tuning was stamped that long (hundreds of
+// ms) early. The clock now starts at the first block, whose last sample is
+// taken as captured when it was read.
+func TestSourceClockStartsAtFirstBlock(t *testing.T) {
+	const late = 300 * time.Millisecond
+	t0 := time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
+	now := t0
+	f := &fakeHackRF{bytes: 2 * 3000}
+	s := New(lateTransfer{f: f, now: &now, started: t0, late: late},
+		Options{CenterHz: 900e6, SampleRateHz: 2e6, BlockSamples: 1000, Now: func() time.Time { return now }})
+	defer s.Close()
+	b, err := s.Next(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1000 samples at 2 Msps: the block began 500 µs before it was read.
+	if want := t0.Add(late - 500*time.Microsecond); !b.Time.Equal(want) || b.ClockStep != 0 {
+		t.Errorf("first block stamped %v after the tool started (clock step %v), want %v: when it was read, less its length",
+			b.Time.Sub(t0), b.ClockStep, want.Sub(t0))
 	}
 }

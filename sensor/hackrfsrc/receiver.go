@@ -95,6 +95,9 @@ type receiver struct {
 	// has run winSamples samples.
 	minOff     time.Duration
 	winSamples int64
+	// anchorNext: the next block's end is taken as captured when it is
+	// read (a new hackrf_transfer stream, see anchorAtFirstBlock).
+	anchorNext bool
 	retuned    bool
 	raw        []byte
 	buf        []complex64
@@ -140,6 +143,16 @@ func (r *receiver) filterHz() float64 {
 // restartClock makes sample r.next captured at t.
 func (r *receiver) restartClock(t time.Time) {
 	r.t0, r.idx0 = t.UTC(), r.next
+	r.resetWindow()
+}
+
+// anchorAtFirstBlock starts the sample clock at the next block instead:
+// its last sample is taken as captured when the block has been read. A
+// new stream whose first samples come long after it was asked for
+// (hackrf_transfer opens the board first, hundreds of milliseconds) has
+// no queue yet, so that is the better anchor.
+func (r *receiver) anchorAtFirstBlock() {
+	r.anchorNext = true
 	r.resetWindow()
 }
 
@@ -223,7 +236,13 @@ func (r *receiver) rawBuf() []byte {
 // sample clock on the host clock (discipline).
 func (r *receiver) block(dropped int64) sensor.Block {
 	n := r.opt.BlockSamples
-	step := r.discipline(r.opt.Now(), int64(n), dropped)
+	var step time.Duration
+	if now := r.opt.Now(); r.anchorNext {
+		r.t0, r.idx0 = now.UTC().Add(-time.Duration(float64(n)/r.rateHz*float64(time.Second))), r.next
+		r.anchorNext = false
+	} else {
+		step = r.discipline(now, int64(n), dropped)
+	}
 	b := sensor.Block{
 		Samples:      dsp.FromCI8(r.buf[:n], r.raw[:2*n]),
 		CenterHz:     r.centerHz,
