@@ -20,6 +20,10 @@ type Block struct {
 	Device       string      // device/calibration key, e.g. "hackrf", "sim", "file"
 	Dropped      int64       // samples known lost since the previous block (USB overruns)
 	Retuned      bool        // the first block after a change of tuning
+	// ClockStep is how far the source moved its sample clock at this
+	// block to keep it on the host clock (a step of the host clock, or a
+	// crystal's error added up); 0 when it did not.
+	ClockStep time.Duration
 }
 
 // Duration returns the time span covered by b's samples.

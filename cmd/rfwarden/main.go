@@ -43,8 +43,16 @@ func commands() map[string]command {
 	}
 }
 
+// stopSignals are the signals that stop a service cleanly (its stop line
+// names the signal, see stopCause): SIGTERM (systemctl stop), SIGINT
+// (Ctrl-C) and SIGHUP (`kill -HUP`, `systemctl kill -s HUP`, or the hangup
+// of the terminal it ran from), which by default killed the process with
+// no stop line, losing the detections not yet in the outbox, and which
+// systemd's Restart=on-failure takes for a clean exit.
+func stopSignals() []os.Signal { return []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP} }
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {

@@ -91,7 +91,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	src, err := openSource(cfg)
+	src, err := openSource(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -135,8 +135,9 @@ func sensorStartLine(cfg config.Config) string {
 	return line
 }
 
-// openSource opens the sample source the config names.
-func openSource(cfg config.Config) (sensor.Source, error) {
+// openSource opens the sample source the config names; log (nil: none)
+// takes what a simulated source reports.
+func openSource(cfg config.Config, log *slog.Logger) (sensor.Source, error) {
 	switch cfg.Source.Kind {
 	case config.SourceFile:
 		rec, err := sigmf.Open(cfg.Source.Path)
@@ -154,7 +155,7 @@ func openSource(cfg config.Config) (sensor.Source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("source: %w", err)
 		}
-		return &pacedSource{Source: s, tuner: s, gain: s}, nil
+		return &pacedSource{Source: s, tuner: s, gain: s, clock: s, log: log}, nil
 	case config.SourceHackRFTransfer:
 		return hackrfsrc.New(hackrf.Runner{Serial: cfg.Source.Serial}, hackrfsrc.OptionsFromConfig(cfg)), nil
 	case config.SourceHackRF:
@@ -237,13 +238,44 @@ func checkSimSensor(w *sim.Wing, id string) error {
 	return fmt.Errorf("source.kind sim: sensor %q is not one of the simulated wing's: %s", id, strings.Join(ids, ", "))
 }
 
-// pacedSource delivers a simulated source's blocks in real time.
+// simMaxLag is how far a simulated source may fall behind the wall clock
+// before pacedSource skips it ahead: the sensor-clock bound fusion warns
+// beyond (docs/alerts.md), well inside its 500 ms association window.
+const simMaxLag = 250 * time.Millisecond
+
+// simSkipLogEvery is the least time between two log lines about a
+// simulated source skipping ahead.
+const simSkipLogEvery = time.Minute
+
+// simSkipper is the clock of a simulated source (sim.Source) that
+// pacedSource moves ahead when it falls behind.
+type simSkipper interface {
+	Time() time.Time // of the next sample
+	SkipTo(t time.Time)
+}
+
+// pacedSource delivers a simulated source's blocks in real time. A node
+// that cannot render and process them that fast (20 Msps on a loaded
+// host) falls behind the wall clock; once it is more than simMaxLag
+// behind, the simulated clock skips ahead to the wall clock, as a real
+// receiver that is not read in time overruns: the samples skipped are
+// counted in the next block's Dropped (health's dropped_samples and
+// rfwarden_dropped_samples_total), and it is logged at most once a minute.
+// Before, it only ever waited, and a slow node's detections fell minutes
+// behind the clock with nothing reporting it.
 type pacedSource struct {
 	sensor.Source
 	tuner sensor.Tuner
 	gain  sensor.GainSetter
+	clock simSkipper   // nil: never skips
+	log   *slog.Logger // nil: discard
+	now   func() time.Time
 	start time.Time
 	dur   time.Duration
+	// the skips since the last log line, and when that was
+	skips   int
+	skipped int64
+	logged  time.Time
 }
 
 func (p *pacedSource) Tune(centerHz, sampleRateHz float64) error {
@@ -254,20 +286,53 @@ func (p *pacedSource) Tune(centerHz, sampleRateHz float64) error {
 func (p *pacedSource) SetGainDB(totalDB float64) error { return p.gain.SetGainDB(totalDB) }
 
 func (p *pacedSource) Next(ctx context.Context) (sensor.Block, error) {
-	if p.start.IsZero() {
-		p.start = time.Now()
+	now := time.Now()
+	if p.now != nil {
+		now = p.now()
 	}
-	if wait := time.Until(p.start.Add(p.dur)); wait > 0 {
+	if p.start.IsZero() {
+		p.start = now
+	}
+	due := p.start.Add(p.dur)
+	if wait := due.Sub(now); wait > 0 {
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
 			return sensor.Block{}, ctx.Err()
 		}
 	}
+	lag := now.Sub(due)
+	if lag <= simMaxLag || p.clock == nil {
+		lag = 0
+	} else {
+		p.clock.SkipTo(p.clock.Time().Add(lag))
+		p.dur += lag
+	}
 	b, err := p.Source.Next(ctx)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return b, err
 	}
+	if lag > 0 && err == nil {
+		n := int64(lag.Seconds() * b.SampleRateHz)
+		b.Dropped += n
+		p.noteSkip(now, lag, n)
+	}
 	p.dur += b.Duration()
 	return b, err
+}
+
+// noteSkip logs a skip ahead, at most once every simSkipLogEvery, with
+// the skips since the last line.
+func (p *pacedSource) noteSkip(now time.Time, lag time.Duration, n int64) {
+	p.skips++
+	p.skipped += n
+	if !p.logged.IsZero() && now.Sub(p.logged) < simSkipLogEvery {
+		return
+	}
+	if p.log != nil {
+		p.log.Warn("sim source behind the wall clock: skipped ahead, the samples counted as dropped",
+			"behind", lag.Round(time.Millisecond), "skips", p.skips, "dropped_samples", p.skipped,
+			"hint", "this host cannot simulate source.sample_rate_hz in real time: lower it or give the node more CPU")
+	}
+	p.logged, p.skips, p.skipped = now, 0, 0
 }

@@ -82,7 +82,7 @@ func TestCmdSensorRunsAgainstBroker(t *testing.T) {
 func TestOpenSourceKinds(t *testing.T) {
 	cfg := config.Default()
 	cfg.Source = config.Source{Kind: config.SourceHackRFTransfer, SampleRateHz: 10e6, Serial: "0000000000000000a06063c8234e925f"}
-	src, err := openSource(cfg)
+	src, err := openSource(cfg, nil)
 	if err != nil {
 		t.Fatalf("hackrf_transfer: %v", err)
 	}
@@ -91,7 +91,7 @@ func TestOpenSourceKinds(t *testing.T) {
 	}
 	src.Close()
 	cfg.Source = config.Source{Kind: config.SourceHackRF}
-	if _, err := openSource(cfg); err == nil || !strings.Contains(err.Error(), "hackrf") {
+	if _, err := openSource(cfg, nil); err == nil || !strings.Contains(err.Error(), "hackrf") {
 		t.Errorf("cgo hackrf kind: %v, want a refusal naming it", err)
 	}
 }
@@ -105,7 +105,7 @@ func TestOpenSimSource(t *testing.T) {
 	cfg.Site, cfg.Sensor = "site1", "s3"
 	cfg.Source = config.Source{Kind: config.SourceSim, SampleRateHz: 2e6, Seed: 1}
 	cfg.Gains = []config.Gain{{LowHz: 0, HighHz: 1e9, GainDB: 40}, {LowHz: 1e9, HighHz: 7.25e9, GainDB: 46}}
-	src, err := openSource(cfg)
+	src, err := openSource(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestOpenSimSource(t *testing.T) {
 
 	cfg.Sensor = "wing-a-1"
 	const want = `source.kind sim: sensor "wing-a-1" is not one of the simulated wing's: s1, s2, s3, s4, s5, s6, s7, s8, s9`
-	if _, err := openSource(cfg); err == nil || !strings.Contains(err.Error(), want) {
+	if _, err := openSource(cfg, nil); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("unknown sim sensor: err = %v, want one containing %q", err, want)
 	}
 	p := writeSensorConfig(t, "")

@@ -15,7 +15,8 @@ import (
 // as (the unit's ExecStartPre runs as the service's user, in its
 // sandbox): mqtt.password_file unreadable or empty, mqtt.ca_file without
 // a PEM certificate, mqtt.cert_file and key_file not a pair, and the
-// outbox folder that cannot be written or created. The first failure is
+// outbox and snippets folders that cannot be written or created. The
+// first failure is
 // returned, naming its key.
 func checkSensorFiles(cfg config.Config) error {
 	m := cfg.MQTT
@@ -45,6 +46,13 @@ func checkSensorFiles(cfg config.Config) error {
 	}
 	if err := writableDir(cfg.Outbox.Dir); err != nil {
 		return fmt.Errorf("outbox.dir %q: %w", cfg.Outbox.Dir, err)
+	}
+	// The service creates snippets.dir at start (agent.snippets.init) and
+	// exits if it cannot.
+	if d := cfg.Snippets.Dir; d != "" {
+		if err := writableDir(d); err != nil {
+			return fmt.Errorf("snippets.dir %q: %w", d, err)
+		}
 	}
 	return nil
 }

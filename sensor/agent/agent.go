@@ -78,6 +78,7 @@ type Stats struct {
 	Overloads  int64 // clipped samples
 	SourceErrs int64
 	AGCChanges int64 // gain changes made by the AGC
+	ClockSteps int64 // re-anchorings of the source's sample clock to the host clock (Block.ClockStep)
 }
 
 // Agent runs one sensor node.
@@ -869,6 +870,9 @@ func (a *Agent) handle(b sensor.Block) error {
 	a.stats.Samples += int64(len(b.Samples))
 	a.stats.Dropped += b.Dropped
 	a.stats.Overloads += st.Clipped
+	if b.ClockStep != 0 {
+		a.stats.ClockSteps++
+	}
 	var agcDir int
 	var agcErr error
 	if a.agc != nil {
@@ -878,6 +882,14 @@ func (a *Agent) handle(b sensor.Block) error {
 	a.mu.Unlock()
 	if a.met != nil {
 		a.met.samples.Add(float64(len(b.Samples)))
+	}
+	if b.ClockStep != 0 {
+		// Rare (a step of the host clock, or a crystal's error reaching the
+		// source's bound): each is logged once, as it happens.
+		a.log.Warn("source clock re-anchored to the host clock", "step", b.ClockStep, "center_hz", b.CenterHz)
+		if a.met != nil {
+			a.met.clockSteps.Inc()
+		}
 	}
 	if a.agc != nil {
 		if agcErr != nil {

@@ -21,6 +21,7 @@ type metrics struct {
 	agcChanges    *prometheus.CounterVec
 	commands      *prometheus.CounterVec
 	heldDropped   prometheus.Counter
+	clockSteps    prometheus.Counter
 }
 
 // newMetrics registers the agent's metrics on r, and those of snip when
@@ -49,8 +50,10 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 			Help: "Messages on the sensor's cmd topic, by command (invalid: refused undecoded) and result."}, []string{"cmd", "result"}),
 		heldDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfwarden_outbox_held_dropped_total",
 			Help: "Detections dropped unwritten, the oldest first: the outbox's disk refused writes and more were waiting in memory than it holds."}),
+		clockSteps: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfwarden_clock_steps_total",
+			Help: "Times the source re-anchored its sample clock to the host clock, having strayed more than its bound (a step of the host clock, or the receiver crystal's error added up)."}),
 	}
-	cs := []prometheus.Collector{m.samples, m.detections, m.revisit, m.revisitMax, m.revisitMissed, m.outboxDepth, m.state, m.gain, m.agcChanges, m.commands, m.heldDropped}
+	cs := []prometheus.Collector{m.samples, m.detections, m.revisit, m.revisitMax, m.revisitMissed, m.outboxDepth, m.state, m.gain, m.agcChanges, m.commands, m.heldDropped, m.clockSteps}
 	if snip != nil {
 		cs = append(cs,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_snippets",

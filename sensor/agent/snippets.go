@@ -143,11 +143,11 @@ func (s *snippets) logger() *slog.Logger {
 
 func (s *snippets) init() error {
 	if err := os.MkdirAll(s.dir, 0o750); err != nil {
-		return fmt.Errorf("snippet dir: %w", err)
+		return fmt.Errorf("snippets.dir: %w", err)
 	}
 	ents, err := os.ReadDir(s.dir)
 	if err != nil {
-		return fmt.Errorf("snippet dir: %w", err)
+		return fmt.Errorf("snippets.dir: %w", err)
 	}
 	type found struct {
 		name string

@@ -79,13 +79,18 @@ type MQTT struct {
 	// may Username differ from the sensor ID. Mosquitto acknowledges a
 	// publish its ACL denies, so without it the node looks healthy while
 	// every message it sends is discarded.
-	CustomACL    bool          `yaml:"custom_acl"`
+	CustomACL bool `yaml:"custom_acl"`
+	// KeepAliveDur is the MQTT keep-alive: 1s to MaxKeepAlive. Default 30s.
 	KeepAliveDur time.Duration `yaml:"keepalive"`
 	AckTimeout   time.Duration `yaml:"ack_timeout"`
 	// MaxInflight is how many detections may await their PUBACK at once
 	// (publish.Sender.Window); 1 sends one at a time. Default 16.
 	MaxInflight int `yaml:"max_inflight"`
 }
+
+// MaxKeepAlive is the longest mqtt.keepalive: MQTT carries the keep-alive
+// as a 16-bit count of seconds, and paho truncates a longer one to 16 bits.
+const MaxKeepAlive = 65535 * time.Second
 
 // Outbox is the durable on-disk queue of detections.
 type Outbox struct {
@@ -287,6 +292,8 @@ func (c Config) Validate() error {
 		return bad("mqtt.url", "%v", urlErr)
 	case c.MQTT.KeepAliveDur < time.Second:
 		return bad("mqtt.keepalive", "%v: must be >= 1s", c.MQTT.KeepAliveDur)
+	case c.MQTT.KeepAliveDur > MaxKeepAlive:
+		return bad("mqtt.keepalive", "%v: must be at most 65535s (%v): MQTT carries the keep-alive as a 16-bit count of seconds, and a longer one wraps (24h reached the broker as 20864s, 65536s as 0, keep-alive off)", c.MQTT.KeepAliveDur, MaxKeepAlive)
 	case c.MQTT.AckTimeout <= 0:
 		return bad("mqtt.ack_timeout", "%v: must be > 0", c.MQTT.AckTimeout)
 	case c.MQTT.MaxInflight < 1 || c.MQTT.MaxInflight > 1024:

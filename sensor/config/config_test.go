@@ -30,6 +30,7 @@ func TestFiles(t *testing.T) {
 		"negative-reuse.bad.yaml":  "label_reuse",
 		"too-many-bands.bad.yaml":  "257 listed, at most 256",
 		"zero-inflight.bad.yaml":   "[4:17] mqtt.max_inflight: 0",
+		"keepalive-wraps.bad.yaml": "[4:14] mqtt.keepalive: 24h0m0s: must be at most 65535s (18h12m15s)",
 		"infeasible-plan.bad.yaml": "scan plan infeasible: band \"gsm900-ul\" max_revisit 200ms",
 		// what a HackRF (and the simulator, which models one) cannot do
 		// fails the check, not the run, at the key's line

@@ -28,4 +28,12 @@
 // io.EOF by which a finite source (a recording) ends; the next Next starts
 // the stream again, and its first block is marked Retuned (not contiguous
 // with those before) with its time taken afresh.
+//
+// Both stamp blocks by a sample clock, the stream's start time plus the
+// samples counted since, kept on the host clock: once it strays more than
+// ClockBound (a step of the host clock, a crystal's error added up) it is
+// re-anchored, and the block says by how much in Block.ClockStep. A
+// DeviceSource's clock starts when its stream starts; a Source's at its
+// first block, taken as captured when it was read, since hackrf_transfer
+// opens the board (hundreds of milliseconds) before it streams.
 package hackrfsrc

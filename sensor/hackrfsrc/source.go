@@ -88,7 +88,9 @@ func (s *Source) start(ctx context.Context) error {
 		return err
 	}
 	s.stream, s.got = st, 0
-	s.rx.restartClock(s.rx.opt.Now())
+	// The tool opens the board before it streams (a few hundred ms): the
+	// time it was started at is not when its first sample was captured.
+	s.rx.anchorAtFirstBlock()
 	return nil
 }
 

@@ -58,7 +58,9 @@ func TestSourceStreamsRetunesAndTimes(t *testing.T) {
 		if b.Retuned != (i == 0) || b.CenterHz != 900e6 || b.SampleRateHz != 2e6 || b.GainDB != 50 {
 			t.Errorf("block %d: %+v", i, b)
 		}
-		if want := t0.Add(time.Duration(i) * 500 * time.Microsecond); !b.Time.Equal(want) {
+		// The first block ends when it is read (Now, t0): it begins a
+		// block's time (500 µs) before.
+		if want := t0.Add(time.Duration(i-1) * 500 * time.Microsecond); !b.Time.Equal(want) {
 			t.Errorf("block %d time %v, want %v", i, b.Time, want)
 		}
 		if b.Samples[0] != complex(-0.25, 0.25) {
