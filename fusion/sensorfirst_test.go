@@ -97,12 +97,14 @@ func startSensor(t *testing.T, url string, n int, logs *syncbuf.Buffer) *agent.A
 }
 
 // startFusion connects as cmd/rfwarden's connectFusion does (persistent
-// session, a Resubscriber) and subscribes to the site's sensor topics,
+// session, a Resubscriber publishing the session marker of sensor s1) and
+// subscribes to the site's sensor topics,
 // returning the detection IDs received.
 func startFusion(t *testing.T, url string, logs *syncbuf.Buffer) func() map[string]bool {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(logs, nil)).With("svc", "fusion")
-	resub := &fusion.Resubscriber{Log: log}
+	marker := fusion.SessionMarker{Site: "hmp", Sensors: []string{"s1"}, ClientID: "fusion-sensorfirst", Log: log}
+	resub := &fusion.Resubscriber{Log: log, Subscribed: marker.Subscribed}
 	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID("fusion-sensorfirst").SetCleanSession(false).
 		SetAutoReconnect(true).SetMaxReconnectInterval(200 * time.Millisecond).SetConnectTimeout(2 * time.Second)
 	opts.SetOnConnectHandler(resub.OnConnect)
@@ -134,7 +136,8 @@ func startFusion(t *testing.T, url string, logs *syncbuf.Buffer) func() map[stri
 // TestSensorBeforeFusionFirstSubscription: given a new broker on which
 // fusion has never subscribed, when a sensor makes detections and fusion
 // then starts, expect fusion to receive every one of them (the broker
-// accepted and dropped them: nobody subscribed).
+// accepted and dropped them: nobody subscribed). The sensor keeps them in
+// its outbox until fusion's session marker arrives.
 func TestSensorBeforeFusionFirstSubscription(t *testing.T) {
 	const n = 20
 	b := brokertest.Start(t, "none")
@@ -159,6 +162,9 @@ func TestSensorBeforeFusionFirstSubscription(t *testing.T) {
 		if got = received(); len(got) >= n {
 			break
 		}
+	}
+	if stillOut.Load() != n {
+		t.Errorf("outbox held %d detections before fusion started, want all %d (waiting for fusion's session marker)", stillOut.Load(), n)
 	}
 	if len(got) != n {
 		t.Fatalf("fusion received %d of the %d detections the sensor made before fusion first subscribed (outbox depth before fusion started: %d)",
