@@ -435,8 +435,8 @@ type Command struct {
 	Sensor     string   `json:"sensor"`
 	TimeNS     int64    `json:"time_ns"`
 	Cmd        string   `json:"cmd"`
-	Alert      string   `json:"alert,omitempty"` // the alert that asks (CmdKeep)
-	Detections []string `json:"detections"`      // detection IDs (CmdKeep)
+	Alert      string   `json:"alert,omitempty"`  // the alert that asks (CmdKeep)
+	Detections []string `json:"detections"`       // detection IDs (CmdKeep)
 	Fusion     string   `json:"fusion,omitempty"` // fusion's MQTT client ID (CmdSession)
 }
 
