@@ -23,16 +23,20 @@ import (
 )
 
 // countedSource yields max blocks of silence, 10 ms each at 2 Msps, paced,
-// and then blocks until ctx ends.
+// and then waits for max to be raised.
 type countedSource struct {
-	max, n int
-	buf    []complex64
+	max atomic.Int64 // raised by the test for more
+	n   int
+	buf []complex64
 }
 
 func (s *countedSource) Next(ctx context.Context) (sensor.Block, error) {
-	if s.n >= s.max {
-		<-ctx.Done()
-		return sensor.Block{}, ctx.Err()
+	for int64(s.n) >= s.max.Load() {
+		select {
+		case <-ctx.Done():
+			return sensor.Block{}, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 	select {
 	case <-time.After(2 * time.Millisecond):
@@ -66,8 +70,8 @@ func (onePerBlock) Process(b sensor.Block, dst []pipeline.Result) ([]pipeline.Re
 func (onePerBlock) Flush(dst []pipeline.Result) []pipeline.Result { return dst }
 
 // startSensor runs sensor s1 of site hmp against broker url with the
-// production MQTT client, making n detections.
-func startSensor(t *testing.T, url string, n int, logs *syncbuf.Buffer) *agent.Agent {
+// production MQTT client, making a detection per block of src.
+func startSensor(t *testing.T, url string, src *countedSource, logs *syncbuf.Buffer) *agent.Agent {
 	t.Helper()
 	c := config.Default()
 	c.Site, c.Sensor = "hmp", "s1"
@@ -79,7 +83,7 @@ func startSensor(t *testing.T, url string, n int, logs *syncbuf.Buffer) *agent.A
 		Kind: config.KindSweep, MaxRevisit: 2 * time.Second}}
 	c.SpectrumDur = 0
 	c.Tamper.StallDur = time.Minute // the source pauses after its n blocks
-	a, err := agent.New(c, agent.Deps{Source: &countedSource{max: n}, Pipeline: onePerBlock{},
+	a, err := agent.New(c, agent.Deps{Source: src, Pipeline: onePerBlock{},
 		Logger: slog.New(slog.NewTextHandler(logs, nil)).With("svc", "sensor")})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +104,7 @@ func startSensor(t *testing.T, url string, n int, logs *syncbuf.Buffer) *agent.A
 // session, a Resubscriber publishing the session marker of sensor s1) and
 // subscribes to the site's sensor topics,
 // returning the detection IDs received.
-func startFusion(t *testing.T, url string, logs *syncbuf.Buffer) func() map[string]bool {
+func startFusion(t *testing.T, url string, logs *syncbuf.Buffer) (received func() map[string]bool, stop func()) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(logs, nil)).With("svc", "fusion")
 	marker := fusion.SessionMarker{Site: "hmp", Sensors: []string{"s1"}, ClientID: "fusion-sensorfirst", Log: log}
@@ -113,7 +117,8 @@ func startFusion(t *testing.T, url string, logs *syncbuf.Buffer) func() map[stri
 	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("fusion connect: %v", tok.Error())
 	}
-	t.Cleanup(func() { c.Disconnect(50) })
+	stop = sync.OnceFunc(func() { c.Disconnect(50) })
+	t.Cleanup(stop)
 	var mu sync.Mutex
 	got := map[string]bool{}
 	sub := fusion.PahoSubscriber{Client: c, Resubscribe: resub}
@@ -130,7 +135,29 @@ func startFusion(t *testing.T, url string, logs *syncbuf.Buffer) func() map[stri
 		mu.Lock()
 		defer mu.Unlock()
 		return maps.Clone(got)
+	}, stop
+}
+
+// waitDetections waits until a has made n detections in all.
+func waitDetections(t *testing.T, a *agent.Agent, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); a.Stats().Detections < n && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 	}
+	if got := a.Stats().Detections; got < n {
+		t.Fatalf("sensor made %d detections, want %d", got, n)
+	}
+}
+
+// waitReceived waits until received holds n detections, at most 10 s, and
+// returns what it holds.
+func waitReceived(received func() map[string]bool, n int) map[string]bool {
+	var got map[string]bool
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if got = received(); len(got) >= n {
+			break
+		}
+	}
+	return got
 }
 
 // TestSensorBeforeFusionFirstSubscription: given a new broker on which
@@ -147,27 +174,59 @@ func TestSensorBeforeFusionFirstSubscription(t *testing.T) {
 			t.Log(logs.String())
 		}
 	}()
-	a := startSensor(t, b.URL(), n, &logs)
-	for deadline := time.Now().Add(10 * time.Second); a.Stats().Detections < n && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-	}
-	if got := a.Stats().Detections; got < n {
-		t.Fatalf("sensor made %d detections, want %d", got, n)
-	}
-	var stillOut atomic.Int64
+	src := &countedSource{}
+	src.max.Store(n)
+	a := startSensor(t, b.URL(), src, &logs)
+	waitDetections(t, a, n)
 	time.Sleep(300 * time.Millisecond) // the sender's chance to publish (and, unfixed, lose) them
-	stillOut.Store(a.Health().OutboxDepth)
-	received := startFusion(t, b.URL(), &logs)
-	var got map[string]bool
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if got = received(); len(got) >= n {
-			break
-		}
-	}
-	if stillOut.Load() != n {
-		t.Errorf("outbox held %d detections before fusion started, want all %d (waiting for fusion's session marker)", stillOut.Load(), n)
+	stillOut := a.Health().OutboxDepth
+	received, _ := startFusion(t, b.URL(), &logs)
+	got := waitReceived(received, n)
+	if stillOut != n {
+		t.Errorf("outbox held %d detections before fusion started, want all %d (waiting for fusion's session marker)", stillOut, n)
 	}
 	if len(got) != n {
 		t.Fatalf("fusion received %d of the %d detections the sensor made before fusion first subscribed (outbox depth before fusion started: %d)",
-			len(got), n, stillOut.Load())
+			len(got), n, stillOut)
+	}
+}
+
+// TestSensorWaitsAfterBrokerLostState: given fusion and a sensor running,
+// when fusion stops and the broker restarts without its state (fusion's
+// session and the retained marker gone, as mosquitto without persistence
+// or the embedded broker), expect the sensor to hold what it makes after
+// the restart in its outbox, and fusion, started again, to receive all of
+// it.
+func TestSensorWaitsAfterBrokerLostState(t *testing.T) {
+	const n1, n2 = 10, 15
+	b := brokertest.Start(t, "none")
+	var logs syncbuf.Buffer
+	defer func() {
+		if t.Failed() {
+			t.Log(logs.String())
+		}
+	}()
+	received, stop := startFusion(t, b.URL(), &logs)
+	src := &countedSource{}
+	src.max.Store(n1)
+	a := startSensor(t, b.URL(), src, &logs)
+	waitDetections(t, a, n1)
+	if got := waitReceived(received, n1); len(got) != n1 {
+		t.Fatalf("fusion received %d of %d detections with both running", len(got), n1)
+	}
+	stop()
+	b.Stop()
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	src.max.Store(n1 + n2)
+	waitDetections(t, a, n1+n2)
+	time.Sleep(time.Second) // the sensor reconnects (its retry is 500 ms) and would publish
+	if d := a.Health().OutboxDepth; d != n2 {
+		t.Errorf("outbox holds %d detections after the broker lost its state, want the %d made since", d, n2)
+	}
+	received, _ = startFusion(t, b.URL(), &logs)
+	if got := waitReceived(received, n2); len(got) != n2 {
+		t.Fatalf("fusion received %d of the %d detections made while the restarted broker had no session for it", len(got), n2)
 	}
 }
