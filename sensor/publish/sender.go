@@ -31,6 +31,10 @@ import (
 // to AckTimeout with the next PUBACK in time. Sending again at the same
 // timeout would give a broker that stays slower than it a copy of the
 // window every AckTimeout, for ever, and load it further.
+//
+// With a Gate, nothing is published (or published again) while the gate
+// is closed: the records wait in the outbox, and the window in flight
+// finishes.
 type Sender struct {
 	Outbox     *Outbox
 	Client     Client
