@@ -91,7 +91,7 @@ func TestGateBypass(t *testing.T) {
 func TestPahoConnectingAndRefused(t *testing.T) {
 	srv, addr, err := embroker.StartAuth("127.0.0.1:0", &auth.Ledger{
 		Auth: auth.AuthRules{{Username: "s1", Password: "pw", Allow: true}},
-		ACL: auth.ACLRules{{Username: "s1", Filters: auth.Filters{"rfw/v1/site1/sensor/s1/cmd": auth.Deny}}},
+		ACL:  auth.ACLRules{{Username: "s1", Filters: auth.Filters{"rfw/v1/site1/sensor/s1/cmd": auth.Deny}}},
 	})
 	if err != nil {
 		t.Fatal(err)
