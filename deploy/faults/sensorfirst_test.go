@@ -19,11 +19,12 @@ func TestSensorBeforeFusion(t *testing.T) {
 	ag := startAgent(t, sensorConfig(m.url(), t.TempDir()), newPacedSource(wallClock{}, 5*time.Millisecond), 1, nil)
 	ag.waitDetections(t, 100)
 	time.Sleep(500 * time.Millisecond)
-	if d, made := ag.a.Health().OutboxDepth, ag.a.Stats().Detections; d < 100 || d != made {
+	made := ag.a.Stats().Detections // then the depth: it only grows while nothing is sent
+	if d := ag.a.Health().OutboxDepth; d < made {
 		t.Fatalf("outbox holds %d of %d detections before fusion's first subscription, want all", d, made)
 	}
 	f := newFusion(t, m.url(), l)
 	f.start()
-	made := ag.drain(t, l, 0)
+	made = ag.drain(t, l, 0)
 	checkExactlyOnce(t, l.snapshot(), ag.a.BootID(), seqRange(1, made))
 }
