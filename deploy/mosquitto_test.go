@@ -323,3 +323,43 @@ func TestAckTopicACL(t *testing.T) {
 		t.Run(sub, func(t *testing.T) { onlyWriter(t, "fusion", sub, "rfw/v1/site1/ack", "dashboard", "s1") })
 	}
 }
+
+// TestSessionMarkerACL proves the production ACL carries fusion's session
+// marker with no line of its own: fusion publishes it retained on s1's cmd
+// topic, s1, subscribing afterwards (as on every connect), receives it,
+// and s2 subscribing to the same topic does not.
+func TestSessionMarkerACL(t *testing.T) {
+	addr, pool := startMosquitto(t, map[string]string{"s1": "pw-s1", "s2": "pw-s2", "fusion": "pw-fusion"})
+	fusion, err := connect(t, addr, pool, "fusion", "pw-fusion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const topic = "rfw/v1/site1/sensor/s1/cmd"
+	marker := `{"schema":1,"site":"site1","sensor":"s1","time_ns":1,"cmd":"session","detections":null,"fusion":"fusion"}`
+	if tok := fusion.Publish(topic, 1, true, marker); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("fusion publish: %v", tok.Error())
+	}
+	got := map[string]chan string{"s1": make(chan string, 10), "s2": make(chan string, 10)}
+	for _, id := range []string{"s1", "s2"} {
+		c, err := connect(t, addr, pool, id, "pw-"+id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok := c.Subscribe(topic, 1, func(_ mqtt.Client, m mqtt.Message) { got[id] <- string(m.Payload()) }); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatalf("%s subscribe: %v", id, tok.Error())
+		}
+	}
+	select {
+	case msg := <-got["s1"]:
+		if msg != marker {
+			t.Errorf("s1 received %q, want the marker", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("s1 did not receive fusion's retained session marker")
+	}
+	select {
+	case msg := <-got["s2"]:
+		t.Fatalf("s2 read s1's marker %q: the ACL let it", msg)
+	case <-time.After(500 * time.Millisecond):
+	}
+}

@@ -427,6 +427,14 @@ const (
 	// named: they are evidence of an alert, and must outlive the rotation
 	// that makes room for new snippets.
 	CmdKeep = "keep"
+	// CmdSession is fusion's session marker, retained on each sensor's
+	// cmd topic: fusion's persistent session has subscribed to the
+	// sensor's detections on this broker, so the broker queues them for
+	// fusion from now on. A sensor publishes no detection on a connection
+	// until the marker has arrived on it. A retained message lives as long
+	// as the broker state that holds fusion's session: a broker that loses
+	// its state (a restart without persistence) loses both.
+	CmdSession = "session"
 )
 
 // MaxCommandDetections bounds Command.Detections.
@@ -440,8 +448,9 @@ type Command struct {
 	Sensor     string   `json:"sensor"`
 	TimeNS     int64    `json:"time_ns"`
 	Cmd        string   `json:"cmd"`
-	Alert      string   `json:"alert,omitempty"` // the alert that asks (CmdKeep)
-	Detections []string `json:"detections"`      // detection IDs (CmdKeep)
+	Alert      string   `json:"alert,omitempty"`  // the alert that asks (CmdKeep)
+	Detections []string `json:"detections"`       // detection IDs (CmdKeep)
+	Fusion     string   `json:"fusion,omitempty"` // fusion's MQTT client ID (CmdSession)
 }
 
 // Validate reports the first problem with c, naming the field.
@@ -455,11 +464,17 @@ func (c Command) Validate() error {
 		return schemaErr("sensor: %q is not a valid ID", c.Sensor)
 	case c.TimeNS <= 0:
 		return schemaErr("time_ns: must be positive")
-	case c.Cmd != CmdKeep:
-		return schemaErr("cmd: %q is not one of [%s]", c.Cmd, CmdKeep)
+	case c.Cmd != CmdKeep && c.Cmd != CmdSession:
+		return schemaErr("cmd: %q is not one of [%s %s]", c.Cmd, CmdKeep, CmdSession)
 	case len(c.Alert) > 128:
 		return schemaErr("alert: longer than 128 characters")
-	case len(c.Detections) == 0 || len(c.Detections) > MaxCommandDetections:
+	case len(c.Fusion) > 128 || !printable(c.Fusion):
+		return schemaErr("fusion: not printable UTF-8 of at most 128 bytes")
+	case c.Cmd == CmdSession && (c.Fusion == "" || len(c.Detections) > 0 || c.Alert != ""):
+		return schemaErr("session: must name fusion's client ID and no alert or detections")
+	case c.Cmd == CmdKeep && c.Fusion != "":
+		return schemaErr("fusion: only a session command names fusion")
+	case c.Cmd == CmdKeep && (len(c.Detections) == 0 || len(c.Detections) > MaxCommandDetections):
 		return schemaErr("detections: must name 1..%d detection IDs", MaxCommandDetections)
 	}
 	for i, id := range c.Detections {

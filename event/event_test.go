@@ -277,6 +277,37 @@ func TestCommand(t *testing.T) {
 	}
 }
 
+// TestSessionCommand: fusion's session marker round-trips and names
+// fusion's client ID, without an alert or detections; a keep command
+// names no fusion.
+func TestSessionCommand(t *testing.T) {
+	c := event.Command{Schema: 1, Site: "a", Sensor: "s1", TimeNS: 1, Cmd: event.CmdSession, Fusion: "rfwarden-fusion"}
+	b, err := event.Encode(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := event.DecodeCommand(b); err != nil || got.Cmd != event.CmdSession || got.Fusion != c.Fusion {
+		t.Errorf("session round trip = %+v, %v", got, err)
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*event.Command)
+		field string
+	}{
+		{"no fusion", func(c *event.Command) { c.Fusion = "" }, "session"},
+		{"detections", func(c *event.Command) { c.Detections = []string{"s1-x-1-1"} }, "session"},
+		{"alert", func(c *event.Command) { c.Alert = "a1" }, "session"},
+		{"control character", func(c *event.Command) { c.Fusion = "f\n" }, "fusion"},
+		{"keep naming fusion", func(c *event.Command) { c.Cmd, c.Detections = event.CmdKeep, []string{"d"} }, "fusion"},
+	} {
+		bad := c
+		tc.edit(&bad)
+		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), tc.field+":") {
+			t.Errorf("%s: error %v, want one naming %s", tc.name, err, tc.field)
+		}
+	}
+}
+
 func TestLocation(t *testing.T) {
 	l := event.Location{Schema: 1, Site: "hmp1", Track: "t-7", Class: event.ClassLTE, Link: event.LinkUplink, TimeNS: 1,
 		Floor: "L2", Room: "L2-S02", RoomProb: 0.8, XM: 4.5, YM: -2, SemiMajorM: 1.5, SemiMinorM: 0.5, AngleRad: -0.3}

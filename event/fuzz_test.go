@@ -60,6 +60,7 @@ func FuzzDecodeCommand(f *testing.F) {
 	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"cmd":"keep","alert":"a1","detections":["s1-0a1b2c3d4e5f-100-1"]}`))
 	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"cmd":"erase","detections":["x"]}`))
 	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"cmd":"keep","detections":[]}`))
+	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"cmd":"session","detections":null,"fusion":"rfwarden-fusion"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := event.DecodeCommand(data)
 		if err != nil {

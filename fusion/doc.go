@@ -8,5 +8,8 @@
 //	  -> registry (Authorizer) -> alert (fusion/alert) -> store.
 //
 // Engine.Handle injects one message directly (tests, demo); Engine.Run reads
-// a Subscriber. Outputs: alerts on MQTT, HMAC-signed webhooks and RFC 5424 syslog.
+// a Subscriber; a Resubscriber makes fusion's subscriptions again on every
+// connection and, with SessionMarker, marks each sensor's cmd topic once
+// the broker has acknowledged them (sensors publish detections only then).
+// Outputs: alerts on MQTT, HMAC-signed webhooks and RFC 5424 syslog.
 package fusion

@@ -303,7 +303,10 @@ func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler
 	if !tok.WaitTimeout(to) {
 		err = fmt.Errorf("no answer from the broker within %v", to)
 	} else if err = tok.Error(); err == nil {
-		return subscribeRefused(tok)
+		if err = subscribeRefused(tok); err == nil && p.Resubscribe != nil && p.Resubscribe.Subscribed != nil {
+			go p.Resubscribe.Subscribed(p.Client, topic)
+		}
+		return err
 	}
 	if p.Resubscribe != nil && leftToReconnect(p.Client, err) {
 		p.Resubscribe.logger().Warn("mqtt: not connected to the broker; subscribing on the next connection", "topic", topic, "err", err)
@@ -355,6 +358,12 @@ func leftToReconnect(c mqtt.Client, err error) bool {
 // them to the first matching subscription made afterwards.
 type Resubscriber struct {
 	Log *slog.Logger // nil: slog.Default()
+	// Subscribed, when not nil, is called each time the broker has
+	// acknowledged (and not refused) a subscription made through a
+	// PahoSubscriber or made again by OnConnect, with its filter, on a
+	// goroutine of its own: SessionMarker.Subscribed publishes fusion's
+	// session marker there.
+	Subscribed func(c mqtt.Client, filter string)
 
 	mu       sync.Mutex
 	subs     []resub
@@ -415,6 +424,10 @@ func (r *Resubscriber) OnConnect(c mqtt.Client) {
 			}
 			if err != nil {
 				log.Error("mqtt: subscribing again after connecting", "topic", s.topic, "err", err)
+				return
+			}
+			if r.Subscribed != nil {
+				r.Subscribed(c, s.topic)
 			}
 		}()
 	}

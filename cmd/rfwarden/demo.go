@@ -342,7 +342,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	metrics := newServiceRegistry() // the dashboard's /metrics, fusion's under fusion_
 
 	// Fusion.
-	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "", "", sensorIDs(st), log)
+	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "", "", st.ID, sensorIDs(st), log)
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	// The client keeps trying in the background (the broker may start
 	// after fusion, or restart): until it connects /healthz is degraded
 	// with the broker's error, and subscriptions wait for the connection.
-	conn, err := connectFusion(fc.Broker, fc.ClientID, fc.Username, os.Getenv("RFW_MQTT_PASSWORD"), sensorIDs(s), log)
+	conn, err := connectFusion(fc.Broker, fc.ClientID, fc.Username, os.Getenv("RFW_MQTT_PASSWORD"), s.ID, sensorIDs(s), log)
 	if err != nil {
 		return err
 	}
@@ -334,11 +334,13 @@ type fusionMQTT struct {
 // stable client ID, messages acknowledged only once fusion has handled them,
 // and a Resubscriber (paho does not subscribe again by itself, and
 // mosquitto forgets a shared subscription, which fusion.yaml's
-// subscription: may name, when it restarts). Its publisher sends each alert state change, and asks the
+// subscription: may name, when it restarts) that publishes fusion's
+// session marker for siteID's sensors after each subscription the broker
+// acknowledges. Its publisher sends each alert state change, and asks the
 // sensors (IDs) that heard the alert's evidence to keep those snippets;
 // its keeper asks them to keep the evidence a live alert gains between
 // its state changes.
-func connectFusion(broker, clientID, username, password string, sensors []string, log *slog.Logger) (*fusionMQTT, error) {
+func connectFusion(broker, clientID, username, password, siteID string, sensors []string, log *slog.Logger) (*fusionMQTT, error) {
 	if err := checkBrokerURL(broker); err != nil {
 		return nil, err // no retry mends it
 	}
@@ -355,7 +357,11 @@ func connectFusion(broker, clientID, username, password string, sensors []string
 	if username != "" {
 		opts.SetUsername(username).SetPassword(password)
 	}
-	resub := &fusion.Resubscriber{Log: log}
+	// Once the broker has acknowledged a subscription, fusion's session
+	// marker goes on the cmd topic of each sensor it covers: sensors hold
+	// their detections until it arrives (fusion.SessionMarker).
+	marker := fusion.SessionMarker{Site: siteID, Sensors: sensors, ClientID: clientID, Log: log}
+	resub := &fusion.Resubscriber{Log: log, Subscribed: marker.Subscribed}
 	// logs each lost connection (a second client with this ID ends it) and
 	// failed attempt, with the broker's reason
 	link := mqttlink.New(mqttlink.Options{Name: "fusion", Broker: broker, Logger: log})

@@ -355,7 +355,10 @@ func (f *fusionNode) start() {
 		SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond).
 		SetMaxReconnectInterval(500 * time.Millisecond).SetKeepAlive(2 * time.Second).
 		SetConnectTimeout(5 * time.Second).SetAutoAckDisabled(true)
-	resub := &fusion.Resubscriber{}
+	// as connectFusion: fusion's session marker once subscribed, which
+	// the agent waits for before it publishes detections
+	marker := fusion.SessionMarker{Site: f.site.ID, Sensors: sensorIDsOf(f.site), ClientID: f.clientID}
+	resub := &fusion.Resubscriber{Subscribed: marker.Subscribed}
 	opts.SetOnConnectHandler(resub.OnConnect)
 	opts.SetDefaultPublishHandler(resub.Default)
 	client := mqtt.NewClient(opts)
@@ -372,6 +375,15 @@ func (f *fusionNode) start() {
 		f.t.Fatal("fusion client not connected")
 	}
 	time.Sleep(100 * time.Millisecond)
+}
+
+// sensorIDsOf lists the IDs of s's sensors.
+func sensorIDsOf(s *site.Site) []string {
+	ids := make([]string, len(s.Sensors))
+	for i, x := range s.Sensors {
+		ids[i] = x.ID
+	}
+	return ids
 }
 
 // sharedTopic is fusion's filter in the shared group "fusion-faults", as

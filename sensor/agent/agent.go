@@ -95,6 +95,7 @@ type Agent struct {
 	agc   *AGC // nil: AGC off or the source cannot change gain
 
 	evidenceRetry time.Duration // 0: the const evidenceRetry
+	gateGraceTest time.Duration // 0: the const gateGrace
 	// retryWait waits d before the source is tried again after an error,
 	// or until ctx ends; nil sleeps (tests record the waits instead).
 	retryWait func(ctx context.Context, d time.Duration)
@@ -120,10 +121,13 @@ type Agent struct {
 	// the clients of earlier runs.
 	linkWhy      publish.ConnectErrorer
 	connFailures int64
-	tamper       *Tamper
-	stats        Stats
-	outbox       *publish.Outbox
-	disk         diskState // the enqueuer's writes to the outbox
+	// gate holds the detections until fusion's session marker arrives on
+	// the current connection (fusiongate.go); nil outside Run.
+	gate   *publish.Gate
+	tamper *Tamper
+	stats  Stats
+	outbox *publish.Outbox
+	disk   diskState // the enqueuer's writes to the outbox
 	// droppedBefore is what the outboxes of earlier runs dropped, and
 	// droppedMax the most rfwarden_outbox_dropped_total has reported (an
 	// outbox takes back a record it dropped while it was in flight and
@@ -257,6 +261,9 @@ func (a *Agent) command(payload []byte) {
 		return
 	}
 	switch c.Cmd {
+	case event.CmdSession:
+		a.sessionMarker(c)
+		a.countCommand(c.Cmd, "ok")
 	case event.CmdKeep:
 		if a.snip == nil {
 			a.log.Info("keep: this sensor saves no snippets", "alert", c.Alert)
@@ -377,9 +384,22 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.snip.kept = make(chan struct{}, 1) // before the client connects: keep signals it
 		defer a.snip.start(a.log)()          // the queued snippets are written before Run returns
 	}
+	// Detections wait for fusion's session marker on each connection
+	// (fusiongate.go): the gate closes at every connection attempt and
+	// opens when the marker arrives on the cmd topic.
+	gate := publish.NewGate()
+	a.mu.Lock()
+	a.gate = gate
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.gate = nil
+		a.mu.Unlock()
+	}()
 	opts := publish.Options{BrokerURL: a.cfg.MQTT.URL, ClientID: a.cfg.Sensor, Username: a.cfg.MQTT.Username,
 		Password: a.deps.Password, StatusTopic: a.topic(event.KindStatus), KeepAliveDur: a.cfg.MQTT.KeepAliveDur, Logger: a.log,
-		Subscribe: []publish.Subscription{{Topic: a.topic(event.KindCmd), QoS: publish.QoS1, Handle: a.command}}}
+		Subscribe:  []publish.Subscription{{Topic: a.topic(event.KindCmd), QoS: publish.QoS1, Handle: a.command, Refused: a.subscribeRefused}},
+		Connecting: gate.Close}
 	if a.cfg.MQTT.CAFile != "" || a.cfg.MQTT.CertFile != "" {
 		if opts.TLS, err = publish.TLSConfig(a.cfg.MQTT.CAFile, a.cfg.MQTT.CertFile, a.cfg.MQTT.KeyFile); err != nil {
 			return err
@@ -414,7 +434,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	})
 	sender := &publish.Sender{Outbox: ob, Client: client, Topic: a.topic(event.KindDetection),
-		AckTimeout: a.cfg.MQTT.AckTimeout, Window: a.cfg.MQTT.MaxInflight, Logger: a.log}
+		AckTimeout: a.cfg.MQTT.AckTimeout, Window: a.cfg.MQTT.MaxInflight, Logger: a.log, Gate: gate}
 	wg.Go(func() {
 		// The sender stops only on an outbox error (a cursor it cannot
 		// write): say so, and start it again, or delivery would end here.
@@ -432,6 +452,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	})
 	wg.Go(func() { a.livePublisher(bg, client) })
+	wg.Go(func() { a.watchGate(bg) })
 	a.mu.Lock()
 	a.tamper.Expect(a.now())
 	a.srcErr = ""
@@ -1063,6 +1084,12 @@ func (a *Agent) healthLocked() event.Health {
 			}
 			h.Reasons = append(h.Reasons, fmt.Sprintf("outbox: corrupt records on disk, %d bytes skipped, at least %d detections lost (check the disk)", os.Corrupt, os.Lost))
 		}
+	}
+	if waiting, since := a.gateWaitLocked(time.Now()); waiting {
+		if h.State == event.StateOK {
+			h.State = event.StateDegraded
+		}
+		h.Reasons = append(h.Reasons, a.gateReason(since, h.OutboxDepth))
 	}
 	if late := a.revisit.late(time.Unix(0, h.TimeNS), a.cfg.Bands); len(late) > 0 {
 		if h.State == event.StateOK {

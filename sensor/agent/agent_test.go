@@ -53,6 +53,7 @@ func detections(t *testing.T, ms []brokertest.Message, topic string) map[string]
 
 func TestDetectionsOverMQTT(t *testing.T) {
 	b := brokertest.Start(t, "rfw/#")
+	markFusion(t, b)
 	cfg := testConfig(t)
 	cfg.MQTT.URL = b.URL()
 	cfg.SpectrumDur = 50 * time.Millisecond
@@ -122,6 +123,7 @@ func TestBrokerOutage(t *testing.T) {
 		outage = 700 * time.Millisecond
 	}
 	b := brokertest.Start(t, "rfw/#")
+	markFusion(t, b)
 	cfg := testConfig(t)
 	cfg.MQTT.URL = b.URL()
 	cfg.MQTT.KeepAliveDur = time.Second
@@ -209,6 +211,7 @@ func TestKillRestart(t *testing.T) {
 	made := a.Stats().Detections
 
 	b := brokertest.Start(t, "rfw/#")
+	markFusion(t, b)
 	cfg.MQTT.URL = b.URL()
 	cfg.MQTT.AckTimeout = 5 * time.Second
 	a2, err := New(cfg, Deps{Source: newSynth(nil, 1), Pipeline: &everyPipeline{}})

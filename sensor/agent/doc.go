@@ -4,7 +4,10 @@
 // Every detection becomes an event.Detection with an ID unique across
 // restarts (sensor, boot ID, sample index, counter) and is enqueued durably
 // before anything else happens to it; a sender goroutine delivers the outbox
-// at least once. While the outbox's disk refuses writes (full, EIO) the
+// at least once, and on each connection only once fusion's session marker
+// has arrived on the sensor's cmd topic (fusiongate.go: before fusion's
+// first subscription on a broker, the broker would acknowledge and drop
+// them). While the outbox's disk refuses writes (full, EIO) the
 // agent goes on: it holds the detections in memory (8192 at most; beyond,
 // the oldest are dropped and counted), writes them when the disk takes
 // writes again, trying with a backoff, and reports degraded meanwhile. Health (event.Health) is published every health interval,

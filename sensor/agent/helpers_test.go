@@ -17,6 +17,7 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/publish"
+	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
 var simStart = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -112,11 +113,15 @@ func (p *everyPipeline) Process(b sensor.Block, dst []pipeline.Result) ([]pipeli
 
 func (p *everyPipeline) Flush(dst []pipeline.Result) []pipeline.Result { return dst }
 
-// recClient is a fake publish.Client recording what it is given.
+// recClient is a fake publish.Client recording what it is given. Connect
+// hands fusion's session marker to the cmd subscription (deliverMarker),
+// unless noMarker.
 type recClient struct {
 	mu        sync.Mutex
 	connected bool
+	noMarker  bool
 	msgs      []recMsg
+	subs      []publish.Subscription // the factory's Options.Subscribe
 }
 
 type recMsg struct {
@@ -124,7 +129,33 @@ type recMsg struct {
 	payload []byte
 }
 
-func (c *recClient) Connect(context.Context) error { return nil }
+func (c *recClient) Connect(context.Context) error {
+	c.mu.Lock()
+	subs, no := c.subs, c.noMarker
+	c.mu.Unlock()
+	if !no {
+		deliverMarker(subs)
+	}
+	return nil
+}
+
+// deliverMarker hands fusion's session marker to the cmd subscription of
+// subs, as the broker does on a subscription when fusion's session is
+// there.
+func deliverMarker(subs []publish.Subscription) {
+	for _, s := range subs {
+		site, sensor, kind, err := event.ParseSensorTopic(s.Topic)
+		if err != nil || kind != event.KindCmd {
+			continue
+		}
+		b, err := event.Encode(event.Command{Schema: event.SchemaVersion, Site: site, Sensor: sensor, TimeNS: 1,
+			Cmd: event.CmdSession, Fusion: "fusion-test"})
+		if err != nil {
+			panic(err)
+		}
+		s.Handle(b)
+	}
+}
 func (c *recClient) IsConnected() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -165,7 +196,12 @@ func (c *recClient) snapshot() []recMsg {
 }
 
 func (c *recClient) factory() publish.Factory {
-	return func(publish.Options) (publish.Client, error) { return c, nil }
+	return func(o publish.Options) (publish.Client, error) {
+		c.mu.Lock()
+		c.subs = o.Subscribe
+		c.mu.Unlock()
+		return c, nil
+	}
 }
 
 func testConfig(t testing.TB) config.Config {
@@ -182,9 +218,12 @@ func testConfig(t testing.TB) config.Config {
 
 // countClient is a connected fake publish.Client that keeps nothing but a
 // count, for benchmarks and soaks (recClient would grow with every message).
-type countClient struct{ published atomic.Int64 }
+type countClient struct {
+	published atomic.Int64
+	subs      []publish.Subscription
+}
 
-func (c *countClient) Connect(context.Context) error { return nil }
+func (c *countClient) Connect(context.Context) error { deliverMarker(c.subs); return nil }
 func (c *countClient) IsConnected() bool             { return true }
 func (c *countClient) Disconnect()                   {}
 func (c *countClient) Publish(context.Context, string, byte, bool, []byte) error {
@@ -193,5 +232,14 @@ func (c *countClient) Publish(context.Context, string, byte, bool, []byte) error
 }
 
 func (c *countClient) factory() publish.Factory {
-	return func(publish.Options) (publish.Client, error) { return c, nil }
+	return func(o publish.Options) (publish.Client, error) { c.subs = o.Subscribe; return c, nil }
+}
+
+// markFusion publishes fusion's session marker for testConfig's sensor on
+// b: the recorder stands for fusion.
+func markFusion(t testing.TB, b *brokertest.Broker) {
+	t.Helper()
+	if err := b.MarkFusionSession("site1", "s1"); err != nil {
+		t.Fatal(err)
+	}
 }

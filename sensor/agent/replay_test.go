@@ -30,6 +30,7 @@ func TestReplayRealRecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := brokertest.Start(t, "rfw/#")
+	markFusion(t, b)
 	cfg := testConfig(t)
 	cfg.MQTT.URL = b.URL()
 	cfg.Source.SampleRateHz = rec.SampleRateHz()

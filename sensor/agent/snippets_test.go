@@ -197,7 +197,7 @@ func TestAgentKeepCommand(t *testing.T) {
 	var subs []publish.Subscription
 	reg := prometheus.NewRegistry()
 	a, err := New(cfg, Deps{Source: newSynth(nil, 6), Pipeline: &everyPipeline{every: 1}, Registry: reg,
-		ClientFactory: func(o publish.Options) (publish.Client, error) { subs = o.Subscribe; return rc, nil }})
+		ClientFactory: func(o publish.Options) (publish.Client, error) { subs = o.Subscribe; return rc.factory()(o) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestEvidenceUpload(t *testing.T) {
 	rc := &recClient{connected: true}
 	var subs []publish.Subscription
 	a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{every: 1},
-		ClientFactory: func(o publish.Options) (publish.Client, error) { subs = o.Subscribe; return rc, nil }})
+		ClientFactory: func(o publish.Options) (publish.Client, error) { subs = o.Subscribe; return rc.factory()(o) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -64,6 +65,10 @@ type Options struct {
 	// session persists (clean session off), so the broker keeps QoS 1
 	// messages for them while the sensor is away.
 	Subscribe []Subscription
+	// Connecting, when not nil, is called before every connection
+	// attempt, on the client's goroutine, so before any message of that
+	// connection is handled: the agent closes its Gate there.
+	Connecting func()
 }
 
 // Subscription is a topic a Client receives, and what handles its messages.
@@ -73,6 +78,10 @@ type Subscription struct {
 	Topic  string // exact, without wildcards
 	QoS    byte
 	Handle func(payload []byte)
+	// Refused, when not nil, is called (instead of a warning logged) when
+	// the broker refuses the subscription (SUBACK failure code 0x80, an
+	// ACL), on a goroutine of its own.
+	Refused func()
 }
 
 // Factory makes a Client; the agent takes one so tests inject a fake.
@@ -183,8 +192,19 @@ func NewPaho(opts Options) (Client, error) {
 		for _, sub := range subs {
 			tok := c.Subscribe(sub.Topic, sub.QoS, func(_ mqtt.Client, m mqtt.Message) { sub.Handle(m.Payload()) })
 			go func() {
-				if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
-					log.Warn("mqtt subscribe", "topic", sub.Topic, "err", tok.Error())
+				if !tok.WaitTimeout(10 * time.Second) {
+					return
+				}
+				if err := tok.Error(); err != nil {
+					log.Warn("mqtt subscribe", "topic", sub.Topic, "err", err)
+					return
+				}
+				switch {
+				case !refused(tok):
+				case sub.Refused != nil:
+					sub.Refused()
+				default:
+					log.Warn("mqtt subscribe: the broker refused the subscription (SUBACK 0x80): its ACL must let this sensor read the topic", "topic", sub.Topic)
 				}
 			}()
 		}
@@ -199,6 +219,12 @@ func NewPaho(opts Options) (Client, error) {
 			}
 		}
 	})
+	if opts.Connecting != nil {
+		o.SetConnectionAttemptHandler(func(_ *url.URL, tc *tls.Config) *tls.Config {
+			opts.Connecting()
+			return tc
+		})
+	}
 	// paho retries for ever (ConnectRetry, AutoReconnect) and keeps each
 	// attempt's error to itself: the link logs them (a wrong password,
 	// an untrusted certificate) and the loss of a connection.
@@ -248,6 +274,22 @@ func (p *pahoClient) Disconnect() {
 		}
 	}
 	p.c.Disconnect(250)
+}
+
+// refused reports whether a subscribe token's SUBACK refused a filter
+// (failure code 0x80, MQTT 3.1.1 §3.9.3): paho does not report it as an
+// error.
+func refused(t mqtt.Token) bool {
+	st, ok := t.(*mqtt.SubscribeToken)
+	if !ok {
+		return false
+	}
+	for _, code := range st.Result() {
+		if code == 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 func wait(ctx context.Context, t mqtt.Token) error {

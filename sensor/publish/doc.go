@@ -11,7 +11,11 @@
 // publishes in flight at once: a record is removed only after the broker's
 // PUBACK for it and every record before it, so after a reconnect or a
 // restart everything not acknowledged is sent again. Receivers de-duplicate
-// by event ID.
+// by event ID. A Gate in front of the Sender holds the records in the
+// outbox while the broker is not known to keep them for their reader (the
+// agent's wait for fusion's session marker); Options.Connecting closes it
+// at every connection attempt, and Subscription.Refused tells of a
+// subscription the broker refused (SUBACK 0x80).
 //
 // # Outbox format
 //

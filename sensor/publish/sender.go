@@ -31,6 +31,10 @@ import (
 // to AckTimeout with the next PUBACK in time. Sending again at the same
 // timeout would give a broker that stays slower than it a copy of the
 // window every AckTimeout, for ever, and load it further.
+//
+// With a Gate, nothing is published (or published again) while the gate
+// is closed: the records wait in the outbox, and the window in flight
+// finishes.
 type Sender struct {
 	Outbox     *Outbox
 	Client     Client
@@ -42,6 +46,10 @@ type Sender struct {
 	RetryDur      time.Duration // pause after a failed publish; default 200 ms
 	Window        int           // publishes in flight at once; default 16, 1 publishes one at a time
 	Logger        *slog.Logger
+	// Gate, when not nil, holds the records in the outbox while it is
+	// closed: none is published, nor published again after a failure,
+	// until it opens. Publishes already in flight go on.
+	Gate *Gate
 
 	sent    atomic.Int64
 	retries atomic.Int64
@@ -131,6 +139,15 @@ func (s *Sender) Run(ctx context.Context) error {
 			if !ok {
 				break
 			}
+			if s.Gate != nil && !s.Gate.IsOpen() {
+				if len(win) > 0 {
+					break // the window in flight first
+				}
+				if s.Gate.Wait(ctx) != nil {
+					return nil
+				}
+				continue // peek again: the quota may have dropped r meanwhile
+			}
 			f := &flight{r: r}
 			publish(f)
 			win = append(win, f)
@@ -173,6 +190,9 @@ func (s *Sender) Run(ctx context.Context) error {
 		select {
 		case <-time.After(retry):
 		case <-ctx.Done():
+			return nil
+		}
+		if s.Gate != nil && s.Gate.Wait(ctx) != nil {
 			return nil
 		}
 		keep := win[:0]

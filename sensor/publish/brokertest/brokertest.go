@@ -2,6 +2,7 @@ package brokertest
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/internal/embroker"
 )
 
@@ -24,9 +26,10 @@ type Broker struct {
 	Addr   string // host:port
 	filter string
 
-	mu   sync.Mutex
-	srv  *mqtt.Server
-	msgs []Message
+	mu     sync.Mutex
+	srv    *mqtt.Server
+	msgs   []Message
+	marked [][2]string // site, sensor: MarkFusionSession's, made again by Restart
 }
 
 // Start starts a broker on a free 127.0.0.1 port recording messages matching
@@ -47,14 +50,29 @@ func (b *Broker) URL() string { return "tcp://" + b.Addr }
 // Restart starts the broker again (after Stop) on the same address. Retained
 // messages and sessions of the previous run are gone, as after a crash.
 func (b *Broker) Restart() error {
+	srv, marked, err := b.restart()
+	if err != nil || srv == nil {
+		return err
+	}
+	for _, m := range marked { // unlocked: the recorder takes b.mu
+		if err := publishMarker(srv, m[0], m[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restart starts the server and subscribes the recorder; it returns the
+// new server (nil when it was running) and the markers to publish again.
+func (b *Broker) restart() (*mqtt.Server, [][2]string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.srv != nil {
-		return nil
+		return nil, nil, nil
 	}
 	srv, addr, err := embroker.Start(b.Addr)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if b.Addr != addr { // only on the first start: later ones reuse the address
 		b.Addr = addr
@@ -65,10 +83,42 @@ func (b *Broker) Restart() error {
 		b.msgs = append(b.msgs, m)
 		b.mu.Unlock()
 	}); err != nil {
-		return err
+		return nil, nil, err
 	}
 	b.srv = srv
+	return srv, slices.Clone(b.marked), nil
+}
+
+// MarkFusionSession publishes fusion's session marker (event.CmdSession,
+// retained) on each sensor's cmd topic of site, as fusion does once its
+// subscription is made: the recorder stands for fusion, so a sensor agent
+// publishes its detections. Restart, which subscribes the recorder again,
+// publishes the markers again.
+func (b *Broker) MarkFusionSession(site string, sensors ...string) error {
+	b.mu.Lock()
+	for _, s := range sensors {
+		b.marked = append(b.marked, [2]string{site, s})
+	}
+	srv := b.srv
+	b.mu.Unlock() // the recorder takes b.mu for the markers
+	if srv == nil {
+		return nil
+	}
+	for _, s := range sensors {
+		if err := publishMarker(srv, site, s); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+func publishMarker(srv *mqtt.Server, site, sensor string) error {
+	p, err := event.Encode(event.Command{Schema: event.SchemaVersion, Site: site, Sensor: sensor, TimeNS: time.Now().UnixNano(),
+		Cmd: event.CmdSession, Fusion: "brokertest"})
+	if err != nil {
+		return err
+	}
+	return srv.Publish(event.SensorTopic(site, sensor, event.KindCmd), p, true, 1)
 }
 
 // Stop closes the broker and every client connection.
