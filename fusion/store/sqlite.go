@@ -220,22 +220,14 @@ func openProblem(path string) error {
 	di, err := os.Stat(dir)
 	switch {
 	case err != nil:
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("folder %s: %w", dir, err)
+		return fmt.Errorf("folder %s: %w", dir, pathCause(err))
 	case !di.IsDir():
 		return fmt.Errorf("folder %s is not a directory", dir)
 	}
 	// SQLite creates the file, and its -wal and -shm beside it, in dir.
 	probe, err := os.CreateTemp(dir, ".rfwarden-open-probe-*")
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("folder %s: cannot create files in it: %w", dir, err)
+		return fmt.Errorf("folder %s: cannot create files in it: %w", dir, pathCause(err))
 	}
 	probe.Close()
 	os.Remove(probe.Name())

@@ -47,11 +47,7 @@ func CheckDatabase(path string) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return missingError{path}
 	case err != nil:
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fail("%w", err)
+		return fail("%w", pathCause(err))
 	case fi.IsDir():
 		return fail("is a directory: give the database file's path in it (e.g. %s)", filepath.Join(path, "rfwarden.db"))
 	case !fi.Mode().IsRegular():
@@ -61,11 +57,7 @@ func CheckDatabase(path string) error {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fail("%w", err)
+		return fail("%w", pathCause(err))
 	}
 	head := make([]byte, len(sqliteHeader))
 	_, err = io.ReadFull(f, head)
@@ -91,4 +83,15 @@ func CheckDatabase(path string) error {
 		return fail("an SQLite database with no alert table: %w", ErrNotRFWarden)
 	}
 	return nil
+}
+
+// pathCause is err without its *fs.PathError wrapping (the operation and
+// path), for a message that names the path itself: "permission denied",
+// not "stat /x: permission denied".
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
