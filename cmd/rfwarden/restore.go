@@ -1014,43 +1014,22 @@ func readAuditRange(ctx context.Context, db *sql.DB, afterID int64) (string, err
 // deletedAccountsSince returns the names of the accounts deleted
 // (user.delete on user/NAME) in db's audit rows after ID afterID, sorted.
 func deletedAccountsSince(ctx context.Context, db *sql.DB, afterID int64) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT DISTINCT substr(object, 6) FROM audit WHERE id > ? AND action = 'user.delete' AND object LIKE 'user/%' ORDER BY 1`, afterID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, err
-		}
-		names = append(names, name)
-	}
-	return names, rows.Err()
+	return queryStrings(ctx, db, `SELECT DISTINCT substr(object, 6) FROM audit WHERE id > ? AND action = 'user.delete' AND object LIKE 'user/%' ORDER BY 1`, afterID)
 }
 
 // deletedRegistryEntriesSince returns the IDs of the registry entries
 // deleted (registry.delete on registry/ID) in db's audit rows after ID
 // afterID, in order.
 func deletedRegistryEntriesSince(ctx context.Context, db *sql.DB, afterID int64) ([]int64, error) {
-	rows, err := db.QueryContext(ctx, `SELECT DISTINCT object FROM audit WHERE id > ? AND action = 'registry.delete' AND object LIKE 'registry/%'`, afterID)
+	objects, err := queryStrings(ctx, db, `SELECT DISTINCT object FROM audit WHERE id > ? AND action = 'registry.delete' AND object LIKE 'registry/%'`, afterID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var ids []int64
-	for rows.Next() {
-		var object string
-		if err := rows.Scan(&object); err != nil {
-			return nil, err
-		}
+	for _, object := range objects {
 		if id, err := strconv.ParseInt(strings.TrimPrefix(object, "registry/"), 10, 64); err == nil && id > 0 {
 			ids = append(ids, id)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	slices.Sort(ids)
 	return ids, nil
