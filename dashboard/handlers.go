@@ -1493,6 +1493,16 @@ func (s *server) reg() (Registry, error) {
 	return s.d.Registry, nil
 }
 
+// regEntry is the registry and the entry ID of a /registry/:id request.
+func (s *server) regEntry(c echo.Context) (Registry, int64, error) {
+	r, err := s.reg()
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := regID(c)
+	return r, id, err
+}
+
 func regID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -1522,11 +1532,7 @@ func (s *server) registryList(c echo.Context) error {
 }
 
 func (s *server) registryGet(c echo.Context) error {
-	r, err := s.reg()
-	if err != nil {
-		return err
-	}
-	id, err := regID(c)
+	r, id, err := s.regEntry(c)
 	if err != nil {
 		return err
 	}
@@ -1541,11 +1547,7 @@ func (s *server) registryGet(c echo.Context) error {
 // registryHistory answers the entry's changes (registry.*), newest first;
 // to a non-admin without their client addresses.
 func (s *server) registryHistory(c echo.Context) error {
-	r, err := s.reg()
-	if err != nil {
-		return err
-	}
-	id, err := regID(c)
+	r, id, err := s.regEntry(c)
 	if err != nil {
 		return err
 	}
@@ -1591,11 +1593,7 @@ func (s *server) registryAdd(c echo.Context) error {
 }
 
 func (s *server) registryUpdate(c echo.Context) error {
-	r, err := s.reg()
-	if err != nil {
-		return err
-	}
-	id, err := regID(c)
+	r, id, err := s.regEntry(c)
 	if err != nil {
 		return err
 	}
@@ -1619,11 +1617,7 @@ func (s *server) registryUpdate(c echo.Context) error {
 }
 
 func (s *server) registryExpire(c echo.Context) error {
-	r, err := s.reg()
-	if err != nil {
-		return err
-	}
-	id, err := regID(c)
+	r, id, err := s.regEntry(c)
 	if err != nil {
 		return err
 	}
@@ -1645,11 +1639,7 @@ func (s *server) registryExpire(c echo.Context) error {
 // registry.delete on registry/ID. One still in force is refused with
 // 409, saying to expire it first.
 func (s *server) registryDelete(c echo.Context) error {
-	r, err := s.reg()
-	if err != nil {
-		return err
-	}
-	id, err := regID(c)
+	r, id, err := s.regEntry(c)
 	if err != nil {
 		return err
 	}
