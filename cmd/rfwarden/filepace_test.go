@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/config"
+	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 	"github.com/rfwarden/rfwarden/sensor/replay"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -30,19 +34,7 @@ import (
 // by the steps' work and the source's waits.
 func TestFileSourceKeepsToWallClock(t *testing.T) {
 	const rate = 1e6
-	base := filepath.Join(t.TempDir(), "rec")
-	w, err := sigmf.NewWriter(base, "ci8", rate, 915e6, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 4 { // 4 s
-		if err := w.Write(make([]complex64, int(rate))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	base := writeSilence(t, rate, 4e6) // 4 s
 	rec, err := sigmf.Open(base + sigmf.MetaExt)
 	if err != nil {
 		t.Fatal(err)
@@ -108,5 +100,48 @@ func TestFileSourceKeepsToWallClock(t *testing.T) {
 	_, gains := opened.(sensor.GainSetter)
 	if tunes || gains {
 		t.Errorf("openSource's file source is a Tuner (%v), a GainSetter (%v); want neither", tunes, gains)
+	}
+}
+
+// writeSilence writes an undated ci8 recording of n zero samples at rate
+// and returns its base path.
+func writeSilence(t *testing.T, rate float64, n int) string {
+	t.Helper()
+	base := filepath.Join(t.TempDir(), "rec")
+	w, err := sigmf.NewWriter(base, "ci8", rate, 915e6, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(make([]complex64, n)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return base
+}
+
+// TestCmdSensorFileSourceEnds: `rfwarden sensor` with source.kind file,
+// through the pacedSource, plays the recording to its end and stops,
+// saying so.
+func TestCmdSensorFileSourceEnds(t *testing.T) {
+	b := brokertest.Start(t, "rfw/#")
+	base := writeSilence(t, 2e6, 1e6) // 0.5 s
+	p := writeSensorSource(t, fmt.Sprintf("{kind: file, path: %q}", base+sigmf.MetaExt))
+	body, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, append(body, fmt.Sprintf("mqtt: {url: %q}\n", b.URL())...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"sensor", "--config", p}, &out, &errb); err != nil {
+		t.Fatalf("run: %v (%s)", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "sensor: stopped (the recording ended)") {
+		t.Errorf("stdout %q, want the stop line of a recording that ended (stderr: %s)", out.String(), errb.String())
 	}
 }
