@@ -92,6 +92,33 @@ func TestOutboxWriteFaultMessage(t *testing.T) {
 	}
 }
 
+// TestPathErr: pathErr names the operation and the path once, whatever
+// the error it wraps says of them.
+func TestPathErr(t *testing.T) {
+	const path = "/x/outbox/seg-00000000000000000007.log"
+	for _, tc := range []struct {
+		name string
+		op   string
+		err  error
+		want string
+	}{
+		{"the file's error", "write", &os.PathError{Op: "write", Path: path, Err: syscall.ENOSPC}, "write " + path + ": no space left on device"},
+		{"another step's", "truncate", &os.PathError{Op: "open", Path: path, Err: syscall.EACCES}, "truncate: open " + path + ": permission denied"},
+		{"another file's", "sync", &os.PathError{Op: "sync", Path: "/x/outbox", Err: syscall.EIO}, "sync " + path + ": sync /x/outbox: input/output error"},
+		{"an error naming no file", "read", syscall.EIO, "read " + path + ": input/output error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := pathErr(tc.op, path, tc.err)
+			if err.Error() != tc.want {
+				t.Errorf("pathErr(%q, path, %v) = %q, want %q", tc.op, tc.err, err, tc.want)
+			}
+			if !errors.Is(err, tc.err) {
+				t.Errorf("pathErr(%q, path, %v) does not wrap it", tc.op, tc.err)
+			}
+		})
+	}
+}
+
 // TestOutboxWriteFault: a write or fsync that fails (a disk full for a
 // while, a transient EIO) refuses that batch and nothing else. The outbox
 // takes records again once the disk does, in order, and what a reopen

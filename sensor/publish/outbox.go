@@ -396,15 +396,19 @@ func (o *Outbox) writeCursor() error {
 	return atomicfile.Write(filepath.Join(o.dir, "cursor"), b[:], 0o640)
 }
 
-// pathErr is err of op on the file at path, naming them once: err itself
-// when it is an *fs.PathError of path (an *os.File's errors are, naming
-// the operation and the path), else "op path: err".
+// pathErr is err of op on the file at path, naming the path once: an
+// *os.File's errors are an *fs.PathError naming their operation and path,
+// so err itself when it is one of op on path, "op: err" when it is of
+// another step of op on path (the open of a truncate), else "op path: err".
 func pathErr(op, path string, err error) error {
 	var pe *fs.PathError
-	if errors.As(err, &pe) && pe.Path == path {
-		return err
+	switch {
+	case !errors.As(err, &pe) || pe.Path != path:
+		return fmt.Errorf("%s %s: %w", op, path, err)
+	case pe.Op != op:
+		return fmt.Errorf("%s: %w", op, err)
 	}
-	return fmt.Errorf("%s %s: %w", op, path, err)
+	return err
 }
 
 func (o *Outbox) newSegment() error {
