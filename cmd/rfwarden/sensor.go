@@ -136,7 +136,7 @@ func sensorStartLine(cfg config.Config) string {
 }
 
 // openSource opens the sample source the config names; log (nil: none)
-// takes what a simulated source reports.
+// takes what a paced source (sim, file) reports.
 func openSource(cfg config.Config, log *slog.Logger) (sensor.Source, error) {
 	switch cfg.Source.Kind {
 	case config.SourceFile:
@@ -144,7 +144,7 @@ func openSource(cfg config.Config, log *slog.Logger) (sensor.Source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("source: %w", err)
 		}
-		return replay.New(rec, replay.Options{Realtime: true, Start: time.Now().UTC()}), nil
+		return newFileSource(rec, time.Now().UTC(), log), nil
 	case config.SourceSim:
 		w := sim.StandardWing(uint64(cfg.Source.Seed))
 		if err := checkSimSensor(w, cfg.Sensor); err != nil {
@@ -155,7 +155,9 @@ func openSource(cfg config.Config, log *slog.Logger) (sensor.Source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("source: %w", err)
 		}
-		return &pacedSource{Source: s, tuner: s, gain: s, clock: s, log: log}, nil
+		return pacedSim{pacedSource: &pacedSource{Source: s, clock: simSkip{s}, log: log, kind: "sim",
+			hint: "this host cannot simulate source.sample_rate_hz in real time: lower it or give the node more CPU"},
+			tuner: s, gain: s}, nil
 	case config.SourceHackRFTransfer:
 		return hackrfsrc.New(hackrf.Runner{Serial: cfg.Source.Serial}, hackrfsrc.OptionsFromConfig(cfg)), nil
 	case config.SourceHackRF:
@@ -238,38 +240,47 @@ func checkSimSensor(w *sim.Wing, id string) error {
 	return fmt.Errorf("source.kind sim: sensor %q is not one of the simulated wing's: %s", id, strings.Join(ids, ", "))
 }
 
-// simMaxLag is how far a simulated source may fall behind the wall clock
-// before pacedSource skips it ahead: the sensor-clock bound fusion warns
-// beyond (docs/alerts.md), well inside its 500 ms association window.
-const simMaxLag = 250 * time.Millisecond
+// paceMaxLag is how far a paced source (a simulated wing or a
+// recording) may fall behind the wall clock before pacedSource skips it
+// ahead: the sensor-clock bound fusion warns beyond (docs/alerts.md), well
+// inside its 500 ms association window.
+const paceMaxLag = 250 * time.Millisecond
 
-// simSkipLogEvery is the least time between two log lines about a
-// simulated source skipping ahead.
-const simSkipLogEvery = time.Minute
+// paceSkipLogEvery is the least time between two log lines about a paced
+// source skipping ahead.
+const paceSkipLogEvery = time.Minute
 
-// simSkipper is the clock of a simulated source (sim.Source) that
-// pacedSource moves ahead when it falls behind.
-type simSkipper interface {
-	Time() time.Time // of the next sample
-	SkipTo(t time.Time)
+// skipper is a paced source that pacedSource moves ahead when it falls
+// behind: Skip passes over the samples of the next d without rendering or
+// reading them, as a receiver that is not read in time loses them.
+type skipper interface {
+	Skip(d time.Duration)
 }
 
-// pacedSource delivers a simulated source's blocks in real time. A node
-// that cannot render and process them that fast (20 Msps on a loaded
-// host) falls behind the wall clock; once it is more than simMaxLag
-// behind, the simulated clock skips ahead to the wall clock, as a real
-// receiver that is not read in time overruns: the samples skipped are
-// counted in the next block's Dropped (health's dropped_samples and
-// rfwarden_dropped_samples_total), and it is logged at most once a minute.
-// Before, it only ever waited, and a slow node's detections fell minutes
-// behind the clock with nothing reporting it.
+// simSkip is a simulated source as a skipper: its clock jumps, its sample
+// indices stay contiguous (sim.Source.SkipTo).
+type simSkip struct{ *sim.Source }
+
+func (s simSkip) Skip(d time.Duration) { s.SkipTo(s.Time().Add(d)) }
+
+// pacedSource delivers the blocks of a source that would run as fast as
+// the host can (a simulated wing, a recording) in real time, as a
+// receiver does. A node that cannot render or read and process them that
+// fast (20 Msps on a loaded host) falls behind the wall clock; once it is
+// more than paceMaxLag behind, the source skips ahead to the wall clock,
+// as a real receiver that is not read in time overruns: the samples
+// skipped are counted in the next block's Dropped (health's
+// dropped_samples and rfwarden_dropped_samples_total), and it is logged at
+// most once a minute. Before, it only ever waited, and a slow node's
+// detections fell minutes behind the clock with nothing reporting it.
 type pacedSource struct {
 	sensor.Source
-	tuner sensor.Tuner
-	gain  sensor.GainSetter
-	clock simSkipper   // nil: never skips
+	clock skipper      // nil: never skips
 	log   *slog.Logger // nil: discard
+	kind  string       // of source, for the log: "sim", "file"
+	hint  string       // the log's advice
 	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error // nil: a timer
 	start time.Time
 	dur   time.Duration
 	// the skips since the last log line, and when that was
@@ -278,12 +289,30 @@ type pacedSource struct {
 	logged  time.Time
 }
 
-func (p *pacedSource) Tune(centerHz, sampleRateHz float64) error {
+// pacedSim is a paced simulated source, which tunes and takes the AGC's
+// gain as a HackRF does. A recording does neither: the agent must not
+// take its pacedSource for a Tuner.
+type pacedSim struct {
+	*pacedSource
+	tuner sensor.Tuner
+	gain  sensor.GainSetter
+}
+
+func (p pacedSim) Tune(centerHz, sampleRateHz float64) error {
 	return p.tuner.Tune(centerHz, sampleRateHz)
 }
 
 // SetGainDB lets the agent's AGC change the simulated receiver's gain.
-func (p *pacedSource) SetGainDB(totalDB float64) error { return p.gain.SetGainDB(totalDB) }
+func (p pacedSim) SetGainDB(totalDB float64) error { return p.gain.SetGainDB(totalDB) }
+
+// newFileSource plays rec as a live receiver would hear it, paced to the
+// wall clock (skipping ahead when behind): samples of captures without a
+// core:datetime are stamped from start.
+func newFileSource(rec *sigmf.Recording, start time.Time, log *slog.Logger) *pacedSource {
+	r := replay.New(rec, replay.Options{Start: start})
+	return &pacedSource{Source: r, clock: r, log: log, kind: "file",
+		hint: "this host cannot process the recording's sample rate in real time: give the node more CPU, or analyse the recording with rfwarden scan, which reads every sample"}
+}
 
 func (p *pacedSource) Next(ctx context.Context) (sensor.Block, error) {
 	now := time.Now()
@@ -295,17 +324,19 @@ func (p *pacedSource) Next(ctx context.Context) (sensor.Block, error) {
 	}
 	due := p.start.Add(p.dur)
 	if wait := due.Sub(now); wait > 0 {
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return sensor.Block{}, ctx.Err()
+		sleep := p.sleep
+		if sleep == nil {
+			sleep = sleepCtx
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return sensor.Block{}, err
 		}
 	}
 	lag := now.Sub(due)
-	if lag <= simMaxLag || p.clock == nil {
+	if lag <= paceMaxLag || p.clock == nil {
 		lag = 0
 	} else {
-		p.clock.SkipTo(p.clock.Time().Add(lag))
+		p.clock.Skip(lag)
 		p.dur += lag
 	}
 	b, err := p.Source.Next(ctx)
@@ -321,18 +352,29 @@ func (p *pacedSource) Next(ctx context.Context) (sensor.Block, error) {
 	return b, err
 }
 
-// noteSkip logs a skip ahead, at most once every simSkipLogEvery, with
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// noteSkip logs a skip ahead, at most once every paceSkipLogEvery, with
 // the skips since the last line.
 func (p *pacedSource) noteSkip(now time.Time, lag time.Duration, n int64) {
 	p.skips++
 	p.skipped += n
-	if !p.logged.IsZero() && now.Sub(p.logged) < simSkipLogEvery {
+	if !p.logged.IsZero() && now.Sub(p.logged) < paceSkipLogEvery {
 		return
 	}
 	if p.log != nil {
-		p.log.Warn("sim source behind the wall clock: skipped ahead, the samples counted as dropped",
-			"behind", lag.Round(time.Millisecond), "skips", p.skips, "dropped_samples", p.skipped,
-			"hint", "this host cannot simulate source.sample_rate_hz in real time: lower it or give the node more CPU")
+		p.log.Warn(p.kind+" source behind the wall clock: skipped ahead, the samples counted as dropped",
+			"behind", lag.Round(time.Millisecond), "skips", p.skips, "dropped_samples", p.skipped, "hint", p.hint)
 	}
 	p.logged, p.skips, p.skipped = now, 0, 0
 }

@@ -110,6 +110,9 @@ func TestOpenSimSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
+	if _, ok := src.(sensor.GainSetter); !ok {
+		t.Errorf("the sim source is not a GainSetter: the agent's AGC cannot change its gain")
+	}
 	for _, tc := range []struct{ centerHz, wantDB float64 }{{2437e6, 46}, {902e6, 40}} {
 		if err := src.(sensor.Tuner).Tune(tc.centerHz, 2e6); err != nil {
 			t.Fatal(err)

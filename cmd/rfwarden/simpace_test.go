@@ -17,7 +17,7 @@ import (
 // node that could not render and process 20 Msps in real time the
 // detections' time_ns fell minutes behind the clock and kept falling,
 // while /healthz said ok and dropped_samples stayed 0. Now a source more
-// than simMaxLag behind skips ahead to the wall clock, as a HackRF that is
+// than paceMaxLag behind skips ahead to the wall clock, as a HackRF that is
 // not read in time overruns: its next block is stamped now, the samples
 // skipped are its Dropped, and the skip is logged at most once a minute.
 func TestSimSourceKeepsToWallClock(t *testing.T) {
@@ -34,7 +34,7 @@ func TestSimSourceKeepsToWallClock(t *testing.T) {
 	// The pacing began an hour ago and has delivered no sample since: the
 	// node has processed nothing for an hour (as a slow node, block after
 	// block, adds up to).
-	p := &pacedSource{Source: s, tuner: s, gain: s, clock: s, start: start, now: func() time.Time { return now },
+	p := &pacedSource{Source: s, clock: simSkip{s}, kind: "sim", start: start, now: func() time.Time { return now },
 		log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	for _, step := range []struct {
 		name        string
@@ -45,19 +45,19 @@ func TestSimSourceKeepsToWallClock(t *testing.T) {
 		{"an hour behind", 0, 3600 * rate, 1},
 		{"on time: no skip", 0, 0, 1},
 		{"30 s behind: skipped, not logged within the minute", 30 * time.Second, 30 * rate, 1},
-		{"within simMaxLag: no skip", simMaxLag / 2, 0, 1},
+		{"within paceMaxLag: no skip", paceMaxLag / 2, 0, 1},
 		// and the lag the step before left
-		{"40 s behind, over a minute since the line", 40 * time.Second, int64((40*time.Second + simMaxLag/2).Seconds() * rate), 2},
+		{"40 s behind, over a minute since the line", 40 * time.Second, int64((40*time.Second + paceMaxLag/2).Seconds() * rate), 2},
 	} {
 		now = now.Add(step.advance)
 		b, err := p.Next(context.Background())
 		if err != nil {
 			t.Fatalf("%s: %v", step.name, err)
 		}
-		// Block times follow the wall clock within simMaxLag (plus the
+		// Block times follow the wall clock within paceMaxLag (plus the
 		// blocks delivered since the last skip, here a few ms).
-		if lag := now.Sub(b.Time); lag > simMaxLag || lag < -simMaxLag {
-			t.Errorf("%s: block stamped %v behind the wall clock, want within %v", step.name, lag, simMaxLag)
+		if lag := now.Sub(b.Time); lag > paceMaxLag || lag < -paceMaxLag {
+			t.Errorf("%s: block stamped %v behind the wall clock, want within %v", step.name, lag, paceMaxLag)
 		}
 		// The time skipped, less the blocks delivered ahead of the wall
 		// clock before it (the fake clock stands still while they are).

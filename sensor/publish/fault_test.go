@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -16,19 +17,30 @@ type faultFile struct {
 	segFile
 	path string
 	fail string // "", "write" or "sync"
+	// bare: the error does not name the file (an *os.File's errors are
+	// an *os.PathError naming the operation and the path)
+	bare bool
+}
+
+// err is the fault's error for op.
+func (f *faultFile) err(op string, errno syscall.Errno) error {
+	if f.bare {
+		return errno
+	}
+	return &os.PathError{Op: op, Path: f.path, Err: errno}
 }
 
 func (f *faultFile) WriteAt(b []byte, off int64) (int, error) {
 	if f.fail == "write" {
 		n, _ := f.segFile.WriteAt(b[:len(b)/2], off)
-		return n, &os.PathError{Op: "write", Path: f.path, Err: syscall.ENOSPC}
+		return n, f.err("write", syscall.ENOSPC)
 	}
 	return f.segFile.WriteAt(b, off)
 }
 
 func (f *faultFile) Sync() error {
 	if f.fail == "sync" {
-		return &os.PathError{Op: "sync", Path: f.path, Err: syscall.EIO}
+		return f.err("sync", syscall.EIO)
 	}
 	return f.segFile.Sync()
 }
@@ -41,6 +53,70 @@ func injectFault(o *Outbox) *faultFile {
 	ff := &faultFile{segFile: s.f, path: s.path}
 	s.f = ff
 	return ff
+}
+
+// TestOutboxWriteFaultMessage: the error of a failed segment write or
+// fsync names the operation and the segment's path once, as the agent
+// logs it and health's reason quotes it. It said "enqueue: write
+// /x/outbox/seg-....log: write /x/outbox/seg-....log: no space left on
+// device": the outbox put the path before the *os.PathError, which names
+// it again.
+func TestOutboxWriteFaultMessage(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault string
+		bare  bool
+		want  string // with PATH for the segment's path
+	}{
+		{"write", "write", false, "enqueue: write PATH: no space left on device"},
+		{"sync", "sync", false, "enqueue: sync PATH: input/output error"},
+		{"write, an error not naming the file", "write", true, "enqueue: write PATH: no space left on device"},
+		{"sync, an error not naming the file", "sync", true, "enqueue: sync PATH: input/output error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := Open(t.TempDir(), testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Close()
+			ff := injectFault(o)
+			ff.fail, ff.bare = tc.fault, tc.bare
+			_, err = o.Enqueue(payload(0))
+			if err == nil {
+				t.Fatal("Enqueue with a failing disk: nil error")
+			}
+			if want := strings.ReplaceAll(tc.want, "PATH", ff.path); err.Error() != want {
+				t.Errorf("Enqueue with a failing disk:\n got %q\nwant %q", err, want)
+			}
+		})
+	}
+}
+
+// TestPathErr: pathErr names the operation and the path once, whatever
+// the error it wraps says of them.
+func TestPathErr(t *testing.T) {
+	const path = "/x/outbox/seg-00000000000000000007.log"
+	for _, tc := range []struct {
+		name string
+		op   string
+		err  error
+		want string
+	}{
+		{"the file's error", "write", &os.PathError{Op: "write", Path: path, Err: syscall.ENOSPC}, "write " + path + ": no space left on device"},
+		{"another step's", "truncate", &os.PathError{Op: "open", Path: path, Err: syscall.EACCES}, "truncate: open " + path + ": permission denied"},
+		{"another file's", "sync", &os.PathError{Op: "sync", Path: "/x/outbox", Err: syscall.EIO}, "sync " + path + ": sync /x/outbox: input/output error"},
+		{"an error naming no file", "read", syscall.EIO, "read " + path + ": input/output error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := pathErr(tc.op, path, tc.err)
+			if err.Error() != tc.want {
+				t.Errorf("pathErr(%q, path, %v) = %q, want %q", tc.op, tc.err, err, tc.want)
+			}
+			if !errors.Is(err, tc.err) {
+				t.Errorf("pathErr(%q, path, %v) does not wrap it", tc.op, tc.err)
+			}
+		})
+	}
 }
 
 // TestOutboxWriteFault: a write or fsync that fails (a disk full for a

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -170,7 +171,7 @@ func (o *Outbox) load() error {
 		data, err := io.ReadAll(f)
 		if err != nil {
 			f.Close()
-			return fmt.Errorf("read %s: %w", path, err)
+			return pathErr("read", path, err)
 		}
 		offs, lens, valid := ScanSegment(data)
 		if valid < int64(len(data)) {
@@ -183,7 +184,7 @@ func (o *Outbox) load() error {
 			o.log.Warn("outbox: discarding torn or corrupt tail", "segment", path, "bytes", int64(len(data))-valid)
 			if err := f.Truncate(valid); err != nil {
 				f.Close()
-				return fmt.Errorf("truncate %s: %w", path, err)
+				return pathErr("truncate", path, err)
 			}
 			if err := f.Sync(); err != nil {
 				f.Close()
@@ -283,7 +284,7 @@ func truncateSync(path string, size int64) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("truncate %s: %w", path, err)
+		return pathErr("truncate", path, err)
 	}
 	return nil
 }
@@ -395,6 +396,21 @@ func (o *Outbox) writeCursor() error {
 	return atomicfile.Write(filepath.Join(o.dir, "cursor"), b[:], 0o640)
 }
 
+// pathErr is err of op on the file at path, naming the path once: an
+// *os.File's errors are an *fs.PathError naming their operation and path,
+// so err itself when it is one of op on path, "op: err" when it is of
+// another step of op on path (the open of a truncate), else "op path: err".
+func pathErr(op, path string, err error) error {
+	var pe *fs.PathError
+	switch {
+	case !errors.As(err, &pe) || pe.Path != path:
+		return fmt.Errorf("%s %s: %w", op, path, err)
+	case pe.Op != op:
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return err
+}
+
 func (o *Outbox) newSegment() error {
 	path := filepath.Join(o.dir, segName(o.next))
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o640)
@@ -407,7 +423,7 @@ func (o *Outbox) newSegment() error {
 		// creates it again.
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("sync %s: %w", o.dir, err)
+		return pathErr("sync", o.dir, err)
 	}
 	o.segs = append(o.segs, &segment{base: o.next, f: f, path: path})
 	return nil
@@ -469,10 +485,10 @@ func (o *Outbox) enqueue(payloads [][]byte) (n int, last uint64, err error) {
 		_, err := cur.f.WriteAt(buf, off)
 		if err == nil {
 			if err = cur.f.Sync(); err != nil {
-				err = fmt.Errorf("sync %s: %w", cur.path, err)
+				err = pathErr("sync", cur.path, err)
 			}
 		} else {
-			err = fmt.Errorf("write %s: %w", cur.path, err)
+			err = pathErr("write", cur.path, err)
 		}
 		if err != nil {
 			// Take buf's records back out of the index, and its bytes off
@@ -489,7 +505,7 @@ func (o *Outbox) enqueue(payloads [][]byte) (n int, last uint64, err error) {
 			if terr := cur.f.Truncate(off); terr != nil {
 				// The next write overwrites them; a reopen before it cuts
 				// them as a torn tail.
-				o.log.Warn("outbox: cannot cut a failed write", "segment", cur.path, "err", terr)
+				o.log.Warn("outbox: cannot cut a failed write", "err", pathErr("truncate", cur.path, terr))
 			}
 			return err
 		}
@@ -640,7 +656,7 @@ func (o *Outbox) readLocked(seq uint64) (Record, error) {
 			i := seq - s.base
 			buf := make([]byte, s.lens[i])
 			if _, err := s.f.ReadAt(buf, s.offs[i]+headerBytes); err != nil {
-				return Record{}, fmt.Errorf("read record %d from %s: %w", seq, s.path, err)
+				return Record{}, fmt.Errorf("record %d: %w", seq, pathErr("read", s.path, err))
 			}
 			return Record{Seq: seq, Payload: buf}, nil
 		}

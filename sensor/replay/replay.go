@@ -16,11 +16,12 @@ import (
 // DefaultBlockSize is the samples per block when Options.BlockSize is 0.
 const DefaultBlockSize = 65536
 
-// Options configures a replay Source. The zero value replays as fast as
-// possible in blocks of DefaultBlockSize.
+// Options configures a replay Source. The zero value replays in blocks
+// of DefaultBlockSize. A Source replays as fast as it is read; `rfwarden
+// sensor` paces it to the wall clock (cmd/rfwarden's pacedSource, which
+// calls Skip when the host falls behind).
 type Options struct {
 	BlockSize int    // samples per block; 0 means DefaultBlockSize
-	Realtime  bool   // pace blocks by sample time instead of as fast as possible
 	Device    string // Block.Device; "" means "file"
 	// GainDB is the Block.GainDB of blocks whose recording does not say
 	// its gain (GainKey on their capture or in the global object).
@@ -29,10 +30,6 @@ type Options struct {
 	// core:datetime. The zero value means the Unix epoch, so replays of
 	// undated recordings are deterministic and plainly not live.
 	Start time.Time
-	// Now and Sleep are the clock used by Realtime; nil means the wall
-	// clock (time.Now) and a context-aware timer. Tests inject fakes.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Source replays a recording. It implements sensor.Source and is not safe
@@ -44,7 +41,6 @@ type Source struct {
 	pos        int64
 	lastCenter float64
 	started    bool
-	wallStart  time.Time // wall time of sample 0 when Realtime
 	closed     bool
 	gains      []float64 // each capture's GainDBAt, NaN when unknown
 	gainEnds   []int64   // each capture's end of its run of one gain
@@ -65,35 +61,13 @@ func New(rec *sigmf.Recording, opt Options) *Source {
 		opt.Start = time.Unix(0, 0)
 	}
 	opt.Start = opt.Start.UTC()
-	if opt.Now == nil {
-		opt.Now = time.Now
-	}
-	if opt.Sleep == nil {
-		opt.Sleep = sleep
-	}
 	gains, ends := gainRuns(rec.Meta(), rec.NumSamples())
 	return &Source{rec: rec, opt: opt, buf: make([]complex64, opt.BlockSize), pos: rec.Tell(), gains: gains, gainEnds: ends}
 }
 
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // Next returns the next block: up to BlockSize samples, stopping at the end
 // of the capture segment and where the receive gain changes (GainDBAt). It
-// returns io.EOF after the last sample and ctx.Err() when ctx ends. With Realtime, Next waits until the wall clock
-// has advanced past the block's last sample since the first call.
+// returns io.EOF after the last sample and ctx.Err() when ctx ends.
 func (s *Source) Next(ctx context.Context) (sensor.Block, error) {
 	if err := ctx.Err(); err != nil {
 		return sensor.Block{}, err
@@ -140,17 +114,6 @@ func (s *Source) Next(ctx context.Context) (sensor.Block, error) {
 	if b.Time.IsZero() {
 		b.Time = s.opt.Start.Add(sampleDur(s.pos, rate))
 	}
-	if s.opt.Realtime {
-		if !s.started {
-			s.wallStart = s.opt.Now().Add(-sampleDur(s.pos, rate))
-		}
-		due := s.wallStart.Add(sampleDur(end, rate))
-		if wait := due.Sub(s.opt.Now()); wait > 0 {
-			if err := s.opt.Sleep(ctx, wait); err != nil {
-				return sensor.Block{}, err
-			}
-		}
-	}
 	s.started = true
 	s.lastCenter = center
 	s.pos = end
@@ -160,6 +123,26 @@ func (s *Source) Next(ctx context.Context) (sensor.Block, error) {
 // sampleDur is the time from sample 0 to sample at rate.
 func sampleDur(sample int64, rateHz float64) time.Duration {
 	return time.Duration(float64(sample) / rateHz * float64(time.Second))
+}
+
+// Skip passes over the samples of the next d (d times the sample rate,
+// up to the end of the recording) without reading them, as a receiver
+// that is not read in time loses them: the next block starts after them,
+// its FirstSample and Time those of its first sample in the recording.
+// A d of 0 or less does nothing.
+func (s *Source) Skip(d time.Duration) {
+	if d <= 0 || s.closed {
+		return
+	}
+	n := s.rec.NumSamples()
+	k := d.Seconds() * s.rec.SampleRateHz()
+	if k >= float64(n-s.pos) {
+		s.pos = n
+	} else {
+		s.pos += int64(k)
+	}
+	// Within [0, NumSamples]: SeekSample cannot fail.
+	_ = s.rec.SeekSample(s.pos)
 }
 
 // Close closes the recording. It is safe to call more than once.

@@ -132,53 +132,56 @@ func TestStartOption(t *testing.T) {
 	}
 }
 
-// fakeClock advances only when slept on.
-type fakeClock struct {
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func (c *fakeClock) Now() time.Time { return c.now }
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return ctx.Err()
-}
-
-func TestRealtimePacing(t *testing.T) {
-	base := writeRecording(t, "ci8", 10000, 0, time.Time{})
-	rec, err := sigmf.Open(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := &fakeClock{now: time.Unix(1000, 0)}
-	src := New(rec, Options{BlockSize: 4000, Realtime: true, Now: clk.Now, Sleep: clk.Sleep})
-	defer src.Close()
-	ctx := context.Background()
-	for {
-		b, err := src.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		// A block is delivered once its last sample has been "received".
-		end := time.Unix(1000, 0).Add(time.Duration(b.FirstSample+int64(len(b.Samples))) * time.Microsecond)
-		if clk.now.Before(end) {
-			t.Errorf("block at %d delivered at %v, before its end %v", b.FirstSample, clk.now, end)
-		}
-		clk.now = clk.now.Add(500 * time.Microsecond) // consumer work
-	}
-	want := []time.Duration{4000 * time.Microsecond, 3500 * time.Microsecond, 1500 * time.Microsecond}
-	if len(clk.sleeps) != len(want) {
-		t.Fatalf("sleeps = %v, want %v", clk.sleeps, want)
-	}
-	for i := range want {
-		if clk.sleeps[i] != want[i] {
-			t.Errorf("sleep %d = %v, want %v", i, clk.sleeps[i], want[i])
-		}
+// TestSkip: Skip passes over d of samples (d times the rate, to the end
+// at most) without reading them; the next block starts after them, with
+// the samples and times of the recording there, and a retune across the
+// skip is flagged.
+func TestSkip(t *testing.T) {
+	base := writeRecording(t, "ci8", 10000, 6000, time.Time{})
+	want := readAll(t, base)
+	start := time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name      string
+		skip      time.Duration // after the first block of 1000
+		wantFirst int64         // of the next block; -1: io.EOF
+		retuned   bool
+	}{
+		{"nothing", 0, 1000, false},
+		{"negative", -time.Second, 1000, false},
+		{"2.5 ms", 2500 * time.Microsecond, 3500, false},
+		{"into the retuned capture", 5500 * time.Microsecond, 6500, true},
+		{"to the last sample", 8999 * time.Microsecond, 9999, true},
+		{"to the end", 9 * time.Millisecond, -1, false},
+		{"an hour past the end", time.Hour, -1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := New(mustOpen(t, base), Options{BlockSize: 1000, Start: start})
+			defer src.Close()
+			ctx := context.Background()
+			if _, err := src.Next(ctx); err != nil {
+				t.Fatal(err)
+			}
+			src.Skip(tc.skip)
+			b, err := src.Next(ctx)
+			if tc.wantFirst < 0 {
+				if err != io.EOF {
+					t.Errorf("Next after the skip = block at %d, %v; want io.EOF", b.FirstSample, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.FirstSample != tc.wantFirst || b.Retuned != tc.retuned {
+				t.Errorf("next block at sample %d, retuned %v; want %d, %v", b.FirstSample, b.Retuned, tc.wantFirst, tc.retuned)
+			}
+			if wantT := start.Add(time.Duration(tc.wantFirst) * time.Microsecond); !b.Time.Equal(wantT) {
+				t.Errorf("next block stamped %v, want %v", b.Time, wantT)
+			}
+			if b.Samples[0] != want[tc.wantFirst] {
+				t.Errorf("next block's first sample %v, want the recording's %v", b.Samples[0], want[tc.wantFirst])
+			}
+		})
 	}
 }
 
@@ -188,30 +191,12 @@ func TestContextEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := New(rec, Options{BlockSize: 100, Realtime: true})
+	src := New(rec, Options{BlockSize: 100})
 	defer src.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := src.Next(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Next with ended ctx err = %v, want context.Canceled", err)
-	}
-	// The real sleep returns when ctx ends mid-wait.
-	ctx, cancel = context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	// The clock reads 100 s at the start and then 0, so the first block is
-	// due in 100 s and only the context can end the wait.
-	calls := 0
-	now := func() time.Time {
-		calls++
-		if calls == 1 {
-			return time.Unix(100, 0)
-		}
-		return time.Unix(0, 0)
-	}
-	slow := New(mustOpen(t, base), Options{BlockSize: 1000, Realtime: true, Now: now})
-	defer slow.Close()
-	if _, err := slow.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Next err = %v, want context.DeadlineExceeded", err)
 	}
 }
 
