@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -48,8 +49,9 @@ since (registry.delete) is deleted again (db.restore.registry). The
 backup's sessions end (everyone logs in again). A restore that, carrying
 the accounts forward, would leave no enabled admin is refused: give one of
 the backup's admins its role back first (rfwarden users enable NAME, or
-role NAME admin) or use --keep-backup-accounts. A backup with an older
-accounts table is brought up to the current one.
+role NAME admin) or use --keep-backup-accounts. A backup an older
+release made is brought up to this release's schema first, as fusion
+and the dashboard would at their start (each upgrade logged).
 
 An erasure made since the backup (rfwarden erase: the current audit log's
 erase.incident and erase.alert rows) is re-applied to it before it takes
@@ -702,6 +704,14 @@ type auditState struct {
 // db.restore.erasures row names them; what it returns says which
 // detections' snippets were erased. The copy is synced again after.
 func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) (er restoredErasures, err error) {
+	// a backup made by an older release has its tables as that release
+	// left them (before 2026-12-05: detections keyed by ID alone, no
+	// audit addresses): the copy is brought up to this release's schema
+	// first, as fusion would at its next start, so that the erasures
+	// below find the columns they read (upgradeBackupCopy)
+	if err := upgradeBackupCopy(n.tmp, stdout); err != nil {
+		return er, err
+	}
 	// DELETE journal mode: the copy is renamed over the database alone,
 	// with no WAL beside it
 	cp, err := sql.Open("sqlite", store.FileURI(n.tmp)+"?_pragma=journal_mode(DELETE)&_pragma=busy_timeout(10000)")
@@ -912,6 +922,22 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) (er 
 		return er, fmt.Errorf("close the backup's copy: %w", err)
 	}
 	return er, syncFile(n.tmp)
+}
+
+// upgradeBackupCopy opens the backup's copy at tmp as fusion's store
+// (store.OpenSQLiteLog), which upgrades the schema of a backup an older
+// release made, logging each upgrade to stdout, and closes it: its WAL
+// is checkpointed and removed, and reconcileRestore reopens the file in
+// DELETE journal mode. A backup of this release is left as it is.
+func upgradeBackupCopy(tmp string, stdout io.Writer) error {
+	st, err := store.OpenSQLiteLog(tmp, slog.New(slog.NewTextHandler(stdout, nil)))
+	if err != nil {
+		return fmt.Errorf("bring the backup's copy up to this release's schema: %w", err)
+	}
+	if err := st.Close(); err != nil {
+		return fmt.Errorf("bring the backup's copy up to this release's schema: close: %w", err)
+	}
+	return nil
 }
 
 // checkAdmins refuses a restore whose accounts, carried forward, leave no

@@ -35,6 +35,7 @@ func TestRestoreReappliesErasures(t *testing.T) {
 		notOut      []string // not in it
 		nightlyLeft bool     // the nightly folder keeps the erased case's snippet copies (erase did not search it)
 		garble      bool     // the erase's audit record does not read: the case as the backup holds it goes
+		oldSchema   bool     // the backup was made by a release before 2026-12-05 (oldBackupSchema)
 	}{
 		{name: "incident erased since the backup", erase: []string{"--incident", "INC-A"}, nightlyToo: true, object: "incident/INC-A",
 			goneAlerts: []string{"A1", "A2"}, goneInc: "INC-A", goneDets: []string{detA1, detA2}, keptDets: []string{detShared},
@@ -48,6 +49,10 @@ func TestRestoreReappliesErasures(t *testing.T) {
 		{name: "erased before the backup", erase: []string{"--incident", "INC-A"}, eraseFirst: true, nightlyToo: false, object: "incident/INC-A",
 			goneAlerts: []string{"A1", "A2"}, goneInc: "INC-A", goneDets: []string{detA1, detA2}, keptDets: []string{detShared},
 			notOut: []string{"re-applied", "not fully re-applied"}},
+		{name: "incident erased since a backup of an older release", erase: []string{"--incident", "INC-A"}, nightlyToo: true, object: "incident/INC-A", oldSchema: true,
+			goneAlerts: []string{"A1", "A2"}, goneInc: "INC-A", goneDets: []string{detA1, detA2}, keptDets: []string{detShared},
+			wantOut: []string{"re-applied", `erase.incident of incident/INC-A`, "1 incident, 2 alerts, 2 outbox rows, 2 detection rows"},
+			notOut:  []string{"not fully re-applied"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,6 +78,9 @@ func TestRestoreReappliesErasures(t *testing.T) {
 			baks, err := filepath.Glob(filepath.Join(nightly, "rfwarden-*.db"))
 			if err != nil || len(baks) != 1 {
 				t.Fatalf("backups %v, %v; want one", baks, err)
+			}
+			if tc.oldSchema {
+				oldBackupSchema(t, baks[0])
 			}
 			if !tc.eraseFirst {
 				erase()
@@ -175,6 +183,43 @@ func TestRestoreReappliesErasures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// oldBackupSchema turns the backup at path into one a release before
+// 2026-12-05 made (f44bbd5's schema, the rows kept): detections keyed by
+// ID alone, with no sensor or lead column, the audit log without
+// addresses, locations without their head columns. Of two sensors' detections
+// of one ID it keeps one, as that release did.
+func oldBackupSchema(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`CREATE TABLE detection_old (
+			id TEXT PRIMARY KEY,
+			site TEXT NOT NULL,
+			time_ns INTEGER NOT NULL,
+			room TEXT NOT NULL,
+			authorised INTEGER NOT NULL,
+			body TEXT NOT NULL
+		)`,
+		`INSERT OR IGNORE INTO detection_old(id, site, time_ns, room, authorised, body) SELECT id, site, time_ns, room, authorised, body FROM detection`,
+		`DROP TABLE detection`,
+		`ALTER TABLE detection_old RENAME TO detection`,
+		`CREATE INDEX detection_site_time ON detection(site, time_ns)`,
+		`ALTER TABLE audit DROP COLUMN addr`,
+		`ALTER TABLE location DROP COLUMN track`,
+		`ALTER TABLE location DROP COLUMN class`,
+		`ALTER TABLE location DROP COLUMN link`,
+		`ALTER TABLE location DROP COLUMN authorised`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("old schema: %s: %v", q, err)
+		}
 	}
 }
 
