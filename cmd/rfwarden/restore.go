@@ -925,19 +925,49 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) (er 
 }
 
 // upgradeBackupCopy opens the backup's copy at tmp as fusion's store
-// (store.OpenSQLiteLog), which upgrades the schema of a backup an older
-// release made, logging each upgrade to stdout, and closes it: its WAL
-// is checkpointed and removed, and reconcileRestore reopens the file in
+// (upgradeStore), which upgrades the schema of a backup an older release
+// made, logging each upgrade to stdout, and closes it: its WAL is
+// checkpointed and removed, and reconcileRestore reopens the file in
 // DELETE journal mode. A backup of this release is left as it is.
 func upgradeBackupCopy(tmp string, stdout io.Writer) error {
-	st, err := store.OpenSQLiteLog(tmp, slog.New(slog.NewTextHandler(stdout, nil)))
-	if err != nil {
+	if err := upgradeStore(tmp, stdout); err != nil {
 		return fmt.Errorf("bring the backup's copy up to this release's schema: %w", err)
 	}
+	return nil
+}
+
+// upgradeStore opens the database at path as fusion's store
+// (store.OpenSQLiteLog), which brings an older release's schema up to
+// this one's as fusion does at its start, logging each upgrade to
+// stdout, and closes it. A database of this release is left as it is.
+func upgradeStore(path string, stdout io.Writer) error {
+	st, err := store.OpenSQLiteLog(path, slog.New(slog.NewTextHandler(stdout, nil)))
+	if err != nil {
+		return err
+	}
 	if err := st.Close(); err != nil {
-		return fmt.Errorf("bring the backup's copy up to this release's schema: close: %w", err)
+		return fmt.Errorf("close %s: %w", path, err)
 	}
 	return nil
+}
+
+// olderSchema names what the database q lacks of this release's schema
+// (the columns and tables store.OpenSQLite adds to an older release's
+// database), "" when it lacks none of them.
+func olderSchema(ctx context.Context, q querier) (string, error) {
+	var missing []string
+	for _, c := range []struct{ table, column string }{
+		{"detection", "sensor"}, {"detection", "lead"}, {"audit", "addr"}, {"location", "authorised"},
+	} {
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`, c.table, c.column).Scan(&n); err != nil {
+			return "", fmt.Errorf("read the columns of %s: %w", c.table, err)
+		}
+		if n == 0 {
+			missing = append(missing, c.table+"."+c.column)
+		}
+	}
+	return strings.Join(missing, ", "), nil
 }
 
 // checkAdmins refuses a restore whose accounts, carried forward, leave no

@@ -35,7 +35,7 @@ func TestRestoreReappliesErasures(t *testing.T) {
 		notOut      []string // not in it
 		nightlyLeft bool     // the nightly folder keeps the erased case's snippet copies (erase did not search it)
 		garble      bool     // the erase's audit record does not read: the case as the backup holds it goes
-		oldSchema   bool     // the backup was made by a release before 2026-12-05 (oldBackupSchema)
+		oldSchema   bool     // the backup was made by a release before 2026-12-05 (oldReleaseSchema)
 	}{
 		{name: "incident erased since the backup", erase: []string{"--incident", "INC-A"}, nightlyToo: true, object: "incident/INC-A",
 			goneAlerts: []string{"A1", "A2"}, goneInc: "INC-A", goneDets: []string{detA1, detA2}, keptDets: []string{detShared},
@@ -80,7 +80,7 @@ func TestRestoreReappliesErasures(t *testing.T) {
 				t.Fatalf("backups %v, %v; want one", baks, err)
 			}
 			if tc.oldSchema {
-				oldBackupSchema(t, baks[0])
+				oldReleaseSchema(t, baks[0])
 			}
 			if !tc.eraseFirst {
 				erase()
@@ -186,12 +186,12 @@ func TestRestoreReappliesErasures(t *testing.T) {
 	}
 }
 
-// oldBackupSchema turns the backup at path into one a release before
+// oldReleaseSchema turns the database at path into one a release before
 // 2026-12-05 made (f44bbd5's schema, the rows kept): detections keyed by
 // ID alone, with no sensor or lead column, the audit log without
 // addresses, locations without their head columns. Of two sensors' detections
 // of one ID it keeps one, as that release did.
-func oldBackupSchema(t *testing.T, path string) {
+func oldReleaseSchema(t *testing.T, path string) {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
