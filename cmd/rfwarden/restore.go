@@ -49,9 +49,11 @@ since (registry.delete) is deleted again (db.restore.registry). The
 backup's sessions end (everyone logs in again). A restore that, carrying
 the accounts forward, would leave no enabled admin is refused: give one of
 the backup's admins its role back first (rfwarden users enable NAME, or
-role NAME admin) or use --keep-backup-accounts. A backup an older
-release made is brought up to this release's schema first, as fusion
-and the dashboard would at their start (each upgrade logged).
+role NAME admin) or use --keep-backup-accounts. A backup with an older
+accounts table is brought up to the current one; one an older release
+made is brought up to this release's schema (each upgrade logged) when
+erasures made since must be re-applied to it, and otherwise keeps its own
+(restored for a rollback, the older binary gets its tables back).
 
 An erasure made since the backup (rfwarden erase: the current audit log's
 erase.incident and erase.alert rows) is re-applied to it before it takes
@@ -706,11 +708,20 @@ type auditState struct {
 func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) (er restoredErasures, err error) {
 	// a backup made by an older release has its tables as that release
 	// left them (before 2026-12-05: detections keyed by ID alone, no
-	// audit addresses): the copy is brought up to this release's schema
-	// first, as fusion would at its next start, so that the erasures
-	// below find the columns they read (upgradeBackupCopy)
-	if err := upgradeBackupCopy(n.tmp, stdout); err != nil {
+	// audit addresses): when erasures made since must be re-applied to
+	// it, the copy is brought up to this release's schema first, as
+	// fusion would at its next start, so that they find the columns they
+	// read. Otherwise it keeps its schema: restored for a rollback, the
+	// older binary gets its own tables back.
+	missing, err := backupNeedsUpgrade(ctx, n.tmp, n.current)
+	if err != nil {
 		return er, err
+	}
+	if missing != "" {
+		fmt.Fprintf(stdout, "the backup is an older release's (it lacks %s): brought up to this release's schema to re-apply the erasures made since, as fusion does at its start\n", missing)
+		if err := upgradeBackupCopy(n.tmp, stdout); err != nil {
+			return er, err
+		}
 	}
 	// DELETE journal mode: the copy is renamed over the database alone,
 	// with no WAL beside it
@@ -934,6 +945,42 @@ func upgradeBackupCopy(tmp string, stdout io.Writer) error {
 		return fmt.Errorf("bring the backup's copy up to this release's schema: %w", err)
 	}
 	return nil
+}
+
+// backupNeedsUpgrade returns what the backup's copy at tmp lacks of this
+// release's schema (olderSchema) when the current database cur has
+// erasures the copy lacks, which reapplyErasures re-applies with this
+// release's columns; "" when it lacks nothing, or has no erasure to
+// re-apply.
+func backupNeedsUpgrade(ctx context.Context, tmp string, cur *sql.DB) (string, error) {
+	if cur == nil {
+		return "", nil
+	}
+	cp, err := sql.Open("sqlite", store.FileURI(tmp)+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		return "", fmt.Errorf("open the backup's copy: %w", err)
+	}
+	defer cp.Close()
+	missing, err := olderSchema(ctx, cp)
+	if err != nil || missing == "" {
+		return "", err
+	}
+	since, err := readEraseRows(ctx, cur)
+	if err != nil {
+		return "", fmt.Errorf("read the current audit log's erasures: %w", err)
+	}
+	have, err := readEraseRows(ctx, cp)
+	if err != nil {
+		return "", fmt.Errorf("read the backup's erasures: %w", err)
+	}
+	for _, r := range since {
+		if !slices.ContainsFunc(have, func(h auditRow) bool {
+			return h.timeNS == r.timeNS && h.action == r.action && h.object == r.object && h.after == r.after
+		}) {
+			return missing, nil
+		}
+	}
+	return "", nil
 }
 
 // upgradeStore opens the database at path as fusion's store

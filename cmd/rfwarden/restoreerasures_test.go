@@ -257,3 +257,63 @@ func TestRestoreWithoutCurrentDatabaseWarnsOfErasures(t *testing.T) {
 		t.Errorf("INC-A, erased after the backup, with no database left saying so: incidents %v; want it back, as the warning says", st.incidents)
 	}
 }
+
+// A backup an older release made is restored with its own schema when no
+// erasure since needs re-applying (restored for a rollback, the older
+// binary gets its tables back, docs/deploy.md section 5), and brought up
+// to this release's schema when one does (TestRestoreReappliesErasures).
+func TestRestoreOlderBackupSchema(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name       string
+		eraseSince bool
+		wantSensor bool // the restored detection table has the sensor column
+	}{
+		{name: "no erasure since: its own schema", eraseSince: false, wantSensor: false},
+		{name: "an erasure since: this release's schema", eraseSince: true, wantSensor: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := makeEraseFixture(t)
+			nightly := filepath.Join(f.dir, "nightly")
+			var stdout, stderr strings.Builder
+			if err := run(ctx, []string{"backup", "--db", f.db, nightly}, &stdout, &stderr); err != nil {
+				t.Fatalf("backup: %v\n%s%s", err, stdout.String(), stderr.String())
+			}
+			baks, err := filepath.Glob(filepath.Join(nightly, "rfwarden-*.db"))
+			if err != nil || len(baks) != 1 {
+				t.Fatalf("backups %v, %v; want one", baks, err)
+			}
+			oldReleaseSchema(t, baks[0])
+			if tc.eraseSince {
+				if out, err := eraseRun(f, "--incident", "INC-A", "--yes"); err != nil {
+					t.Fatalf("erase: %v\n%s", err, out)
+				}
+			}
+			stdout.Reset()
+			stderr.Reset()
+			if err := run(ctx, []string{"restore", "--db", f.db, "--site", restoreSite, baks[0]}, &stdout, &stderr); err != nil {
+				t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+			}
+			out := stdout.String() + stderr.String()
+			if got := strings.Contains(out, "the backup is an older release's"); got != tc.wantSensor {
+				t.Errorf("output says the backup was upgraded: %v, want %v:\n%s", got, tc.wantSensor, out)
+			}
+			db, err := sql.Open("sqlite", "file:"+f.db+"?mode=ro")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var n int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info('detection') WHERE name = 'sensor'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if (n == 1) != tc.wantSensor {
+				t.Errorf("restored detection table has the sensor column: %v, want %v", n == 1, tc.wantSensor)
+			}
+			var detections int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM detection`).Scan(&detections); err != nil || detections == 0 {
+				t.Errorf("restored detections: %d, %v; want the backup's", detections, err)
+			}
+		})
+	}
+}
