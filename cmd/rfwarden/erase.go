@@ -199,6 +199,9 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("erase: %w", err)
 	}
 	if *dryRun {
+		if err := eraseUpgrade(ctx, *dbPath, true, stdout); err != nil {
+			return fmt.Errorf("erase: %w", err)
+		}
 		return eraseDryRun(ctx, *dbPath, target, dirs, backups, *noSnippets, *force, influx, stdout)
 	}
 
@@ -209,6 +212,9 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("erase: %w: fusion runs on %s; stop it, the dashboard and the backup timer first: %s", err, *dbPath, eraseStop)
 	}
 	defer release()
+	if err := eraseUpgrade(ctx, *dbPath, false, stdout); err != nil {
+		return fmt.Errorf("erase: %w", err)
+	}
 	held, err := holdDatabase(ctx, *dbPath)
 	switch {
 	case errors.Is(err, errInUse):
@@ -267,6 +273,34 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if fileErr != nil {
 		return fmt.Errorf("erase: the rows of %s are erased, but %w", target, fileErr)
+	}
+	return nil
+}
+
+// eraseUpgrade brings the database at path up to this release's schema
+// (upgradeStore) when an older release made it and no fusion has opened
+// it since (a binary upgraded with fusion stopped): erase reads the
+// columns the upgrade adds (detection.sensor), and failed on an SQL error
+// naming one. A dry run changes nothing: it refuses such a database,
+// saying so.
+func eraseUpgrade(ctx context.Context, path string, dryRun bool, stdout io.Writer) error {
+	db, err := sql.Open("sqlite", store.FileURI(path)+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	missing, err := olderSchema(ctx, db)
+	db.Close()
+	switch {
+	case err != nil:
+		return fmt.Errorf("read %s: %w", path, err)
+	case missing == "":
+		return nil
+	case dryRun:
+		return fmt.Errorf("%s is an older release's database, not upgraded yet (it lacks %s): a dry run changes nothing; start fusion once, which upgrades it, or erase without --dry-run, which upgrades it first", path, missing)
+	}
+	fmt.Fprintf(stdout, "%s is an older release's database (it lacks %s): bringing it up to this release's schema first, as fusion does at its start\n", path, missing)
+	if err := upgradeStore(path, stdout); err != nil {
+		return fmt.Errorf("bring %s up to this release's schema: %w", path, err)
 	}
 	return nil
 }

@@ -1007,3 +1007,53 @@ func TestErasePrefixIDs(t *testing.T) {
 		t.Errorf("a prefix matched more: alerts %v, detections %v", after.alerts, after.detections)
 	}
 }
+
+// The binary is upgraded and a case erased before fusion has started on
+// the database an older release left (its detections keyed by ID alone,
+// no sensor column): erase brings it up to this release's schema first,
+// as fusion would, saying so, and erases the case; a dry run, which
+// changes nothing, refuses it, saying why. Both failed on the SQL error
+// "no such column: sensor".
+func TestEraseOlderReleaseDatabase(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		wantErr string   // in the error; "" for none
+		wantOut []string // in the output
+		erased  bool     // the case is gone after
+	}{
+		{name: "dry run", args: []string{"--incident", "INC-A", "--dry-run"},
+			wantErr: "an older release's database, not upgraded yet (it lacks detection.sensor"},
+		{name: "erase", args: []string{"--incident", "INC-A", "--yes"}, erased: true,
+			wantOut: []string{"an older release's database (it lacks detection.sensor", "keying detections by site, sensor and ID", `erased incident "INC-A"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := makeEraseFixture(t)
+			oldReleaseSchema(t, f.db)
+			out, err := eraseRun(f, tc.args...)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("erase: %v\n%s", err, out)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("erase: error %v, want one with %q\n%s", err, tc.wantErr, out)
+			}
+			for _, w := range tc.wantOut {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			st := readEraseState(t, f)
+			for _, a := range []string{"A1", "A2"} {
+				if slices.Contains(st.alerts, a) == tc.erased {
+					t.Errorf("alert %s there: %v; want it erased: %v", a, st.alerts, tc.erased)
+				}
+			}
+			for _, d := range []string{detA1, detA2} {
+				if slices.Contains(st.detections, "hmp-test/"+d) == tc.erased {
+					t.Errorf("detection %s there: %v; want it erased: %v", d, st.detections, tc.erased)
+				}
+			}
+		})
+	}
+}

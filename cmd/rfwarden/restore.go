@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -49,7 +50,10 @@ backup's sessions end (everyone logs in again). A restore that, carrying
 the accounts forward, would leave no enabled admin is refused: give one of
 the backup's admins its role back first (rfwarden users enable NAME, or
 role NAME admin) or use --keep-backup-accounts. A backup with an older
-accounts table is brought up to the current one.
+accounts table is brought up to the current one; one an older release
+made is brought up to this release's schema (each upgrade logged) when
+erasures made since must be re-applied to it, and otherwise keeps its own
+(restored for a rollback, the older binary gets its tables back).
 
 An erasure made since the backup (rfwarden erase: the current audit log's
 erase.incident and erase.alert rows) is re-applied to it before it takes
@@ -702,6 +706,23 @@ type auditState struct {
 // db.restore.erasures row names them; what it returns says which
 // detections' snippets were erased. The copy is synced again after.
 func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) (er restoredErasures, err error) {
+	// a backup made by an older release has its tables as that release
+	// left them (before 2026-12-05: detections keyed by ID alone, no
+	// audit addresses): when erasures made since must be re-applied to
+	// it, the copy is brought up to this release's schema first, as
+	// fusion would at its next start, so that they find the columns they
+	// read. Otherwise it keeps its schema: restored for a rollback, the
+	// older binary gets its own tables back.
+	missing, err := backupNeedsUpgrade(ctx, n.tmp, n.current)
+	if err != nil {
+		return er, err
+	}
+	if missing != "" {
+		fmt.Fprintf(stdout, "the backup is an older release's (it lacks %s): brought up to this release's schema to re-apply the erasures made since, as fusion does at its start\n", missing)
+		if err := upgradeBackupCopy(n.tmp, stdout); err != nil {
+			return er, err
+		}
+	}
 	// DELETE journal mode: the copy is renamed over the database alone,
 	// with no WAL beside it
 	cp, err := sql.Open("sqlite", store.FileURI(n.tmp)+"?_pragma=journal_mode(DELETE)&_pragma=busy_timeout(10000)")
@@ -912,6 +933,88 @@ func reconcileRestore(ctx context.Context, n restoreNote, stdout io.Writer) (er 
 		return er, fmt.Errorf("close the backup's copy: %w", err)
 	}
 	return er, syncFile(n.tmp)
+}
+
+// upgradeBackupCopy opens the backup's copy at tmp as fusion's store
+// (upgradeStore), which upgrades the schema of a backup an older release
+// made, logging each upgrade to stdout, and closes it: its WAL is
+// checkpointed and removed, and reconcileRestore reopens the file in
+// DELETE journal mode. A backup of this release is left as it is.
+func upgradeBackupCopy(tmp string, stdout io.Writer) error {
+	if err := upgradeStore(tmp, stdout); err != nil {
+		return fmt.Errorf("bring the backup's copy up to this release's schema: %w", err)
+	}
+	return nil
+}
+
+// backupNeedsUpgrade returns what the backup's copy at tmp lacks of this
+// release's schema (olderSchema) when the current database cur has
+// erasures the copy lacks, which reapplyErasures re-applies with this
+// release's columns; "" when it lacks nothing, or has no erasure to
+// re-apply.
+func backupNeedsUpgrade(ctx context.Context, tmp string, cur *sql.DB) (string, error) {
+	if cur == nil {
+		return "", nil
+	}
+	cp, err := sql.Open("sqlite", store.FileURI(tmp)+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		return "", fmt.Errorf("open the backup's copy: %w", err)
+	}
+	defer cp.Close()
+	missing, err := olderSchema(ctx, cp)
+	if err != nil || missing == "" {
+		return "", err
+	}
+	since, err := readEraseRows(ctx, cur)
+	if err != nil {
+		return "", fmt.Errorf("read the current audit log's erasures: %w", err)
+	}
+	have, err := readEraseRows(ctx, cp)
+	if err != nil {
+		return "", fmt.Errorf("read the backup's erasures: %w", err)
+	}
+	for _, r := range since {
+		if !slices.ContainsFunc(have, func(h auditRow) bool {
+			return h.timeNS == r.timeNS && h.action == r.action && h.object == r.object && h.after == r.after
+		}) {
+			return missing, nil
+		}
+	}
+	return "", nil
+}
+
+// upgradeStore opens the database at path as fusion's store
+// (store.OpenSQLiteLog), which brings an older release's schema up to
+// this one's as fusion does at its start, logging each upgrade to
+// stdout, and closes it. A database of this release is left as it is.
+func upgradeStore(path string, stdout io.Writer) error {
+	st, err := store.OpenSQLiteLog(path, slog.New(slog.NewTextHandler(stdout, nil)))
+	if err != nil {
+		return err
+	}
+	if err := st.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
+	}
+	return nil
+}
+
+// olderSchema names what the database q lacks of this release's schema
+// (the columns and tables store.OpenSQLite adds to an older release's
+// database), "" when it lacks none of them.
+func olderSchema(ctx context.Context, q querier) (string, error) {
+	var missing []string
+	for _, c := range []struct{ table, column string }{
+		{"detection", "sensor"}, {"detection", "lead"}, {"audit", "addr"}, {"location", "authorised"},
+	} {
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`, c.table, c.column).Scan(&n); err != nil {
+			return "", fmt.Errorf("read the columns of %s: %w", c.table, err)
+		}
+		if n == 0 {
+			missing = append(missing, c.table+"."+c.column)
+		}
+	}
+	return strings.Join(missing, ", "), nil
 }
 
 // checkAdmins refuses a restore whose accounts, carried forward, leave no

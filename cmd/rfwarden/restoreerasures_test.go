@@ -35,6 +35,7 @@ func TestRestoreReappliesErasures(t *testing.T) {
 		notOut      []string // not in it
 		nightlyLeft bool     // the nightly folder keeps the erased case's snippet copies (erase did not search it)
 		garble      bool     // the erase's audit record does not read: the case as the backup holds it goes
+		oldSchema   bool     // the backup was made by a release before 2026-12-05 (oldReleaseSchema)
 	}{
 		{name: "incident erased since the backup", erase: []string{"--incident", "INC-A"}, nightlyToo: true, object: "incident/INC-A",
 			goneAlerts: []string{"A1", "A2"}, goneInc: "INC-A", goneDets: []string{detA1, detA2}, keptDets: []string{detShared},
@@ -48,6 +49,10 @@ func TestRestoreReappliesErasures(t *testing.T) {
 		{name: "erased before the backup", erase: []string{"--incident", "INC-A"}, eraseFirst: true, nightlyToo: false, object: "incident/INC-A",
 			goneAlerts: []string{"A1", "A2"}, goneInc: "INC-A", goneDets: []string{detA1, detA2}, keptDets: []string{detShared},
 			notOut: []string{"re-applied", "not fully re-applied"}},
+		{name: "incident erased since a backup of an older release", erase: []string{"--incident", "INC-A"}, nightlyToo: true, object: "incident/INC-A", oldSchema: true,
+			goneAlerts: []string{"A1", "A2"}, goneInc: "INC-A", goneDets: []string{detA1, detA2}, keptDets: []string{detShared},
+			wantOut: []string{"re-applied", `erase.incident of incident/INC-A`, "1 incident, 2 alerts, 2 outbox rows, 2 detection rows"},
+			notOut:  []string{"not fully re-applied"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,6 +78,9 @@ func TestRestoreReappliesErasures(t *testing.T) {
 			baks, err := filepath.Glob(filepath.Join(nightly, "rfwarden-*.db"))
 			if err != nil || len(baks) != 1 {
 				t.Fatalf("backups %v, %v; want one", baks, err)
+			}
+			if tc.oldSchema {
+				oldReleaseSchema(t, baks[0])
 			}
 			if !tc.eraseFirst {
 				erase()
@@ -178,6 +186,43 @@ func TestRestoreReappliesErasures(t *testing.T) {
 	}
 }
 
+// oldReleaseSchema turns the database at path into one a release before
+// 2026-12-05 made (f44bbd5's schema, the rows kept): detections keyed by
+// ID alone, with no sensor or lead column, the audit log without
+// addresses, locations without their head columns. Of two sensors' detections
+// of one ID it keeps one, as that release did.
+func oldReleaseSchema(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`CREATE TABLE detection_old (
+			id TEXT PRIMARY KEY,
+			site TEXT NOT NULL,
+			time_ns INTEGER NOT NULL,
+			room TEXT NOT NULL,
+			authorised INTEGER NOT NULL,
+			body TEXT NOT NULL
+		)`,
+		`INSERT OR IGNORE INTO detection_old(id, site, time_ns, room, authorised, body) SELECT id, site, time_ns, room, authorised, body FROM detection`,
+		`DROP TABLE detection`,
+		`ALTER TABLE detection_old RENAME TO detection`,
+		`CREATE INDEX detection_site_time ON detection(site, time_ns)`,
+		`ALTER TABLE audit DROP COLUMN addr`,
+		`ALTER TABLE location DROP COLUMN track`,
+		`ALTER TABLE location DROP COLUMN class`,
+		`ALTER TABLE location DROP COLUMN link`,
+		`ALTER TABLE location DROP COLUMN authorised`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("old schema: %s: %v", q, err)
+		}
+	}
+}
+
 // Restored on a host that lost its database, nothing says what was
 // erased since the backup: the restore says so with a WARNING, and the
 // case is back (docs/deploy.md, section 4).
@@ -210,5 +255,65 @@ func TestRestoreWithoutCurrentDatabaseWarnsOfErasures(t *testing.T) {
 	}
 	if st := readEraseState(t, f); !slices.Contains(st.incidents, "INC-A") {
 		t.Errorf("INC-A, erased after the backup, with no database left saying so: incidents %v; want it back, as the warning says", st.incidents)
+	}
+}
+
+// A backup an older release made is restored with its own schema when no
+// erasure since needs re-applying (restored for a rollback, the older
+// binary gets its tables back, docs/deploy.md section 5), and brought up
+// to this release's schema when one does (TestRestoreReappliesErasures).
+func TestRestoreOlderBackupSchema(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name       string
+		eraseSince bool
+		wantSensor bool // the restored detection table has the sensor column
+	}{
+		{name: "no erasure since: its own schema", eraseSince: false, wantSensor: false},
+		{name: "an erasure since: this release's schema", eraseSince: true, wantSensor: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := makeEraseFixture(t)
+			nightly := filepath.Join(f.dir, "nightly")
+			var stdout, stderr strings.Builder
+			if err := run(ctx, []string{"backup", "--db", f.db, nightly}, &stdout, &stderr); err != nil {
+				t.Fatalf("backup: %v\n%s%s", err, stdout.String(), stderr.String())
+			}
+			baks, err := filepath.Glob(filepath.Join(nightly, "rfwarden-*.db"))
+			if err != nil || len(baks) != 1 {
+				t.Fatalf("backups %v, %v; want one", baks, err)
+			}
+			oldReleaseSchema(t, baks[0])
+			if tc.eraseSince {
+				if out, err := eraseRun(f, "--incident", "INC-A", "--yes"); err != nil {
+					t.Fatalf("erase: %v\n%s", err, out)
+				}
+			}
+			stdout.Reset()
+			stderr.Reset()
+			if err := run(ctx, []string{"restore", "--db", f.db, "--site", restoreSite, baks[0]}, &stdout, &stderr); err != nil {
+				t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+			}
+			out := stdout.String() + stderr.String()
+			if got := strings.Contains(out, "the backup is an older release's"); got != tc.wantSensor {
+				t.Errorf("output says the backup was upgraded: %v, want %v:\n%s", got, tc.wantSensor, out)
+			}
+			db, err := sql.Open("sqlite", "file:"+f.db+"?mode=ro")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var n int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info('detection') WHERE name = 'sensor'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if (n == 1) != tc.wantSensor {
+				t.Errorf("restored detection table has the sensor column: %v, want %v", n == 1, tc.wantSensor)
+			}
+			var detections int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM detection`).Scan(&detections); err != nil || detections == 0 {
+				t.Errorf("restored detections: %d, %v; want the backup's", detections, err)
+			}
+		})
 	}
 }
