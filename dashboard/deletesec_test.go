@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -161,6 +162,66 @@ func TestDeleteRoutesRefused(t *testing.T) {
 				if rows, _ := ev.audit.AuditLog(ctx, store.AuditFilter{Prefix: prefix}); len(rows) != 0 {
 					t.Errorf("refused, yet audited: %+v", rows)
 				}
+			}
+		})
+	}
+}
+
+// TestDeleteAccountAuditedInItsTransaction: with the audit log in the
+// accounts' database (fusion's, as rfwarden dashboard and rfwarden users
+// run: UsersOptions.AuditTx), an account is deleted with its user.delete
+// row or not at all. The row was written after the deletion: an audit
+// that failed left it unaudited, and `rfwarden restore`, which deletes
+// again the accounts a user.delete row says were deleted since the
+// backup, brought it back with its old password.
+func TestDeleteAccountAuditedInItsTransaction(t *testing.T) {
+	for _, failAudit := range []bool{false, true} {
+		t.Run(fmt.Sprintf("audit fails %v", failAudit), func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			users, err := NewUsers(ctx, db.DB(), UsersOptions{BcryptCost: bcrypt.MinCost, Now: func() time.Time { return testNow }, AuditTx: store.AuditInTx})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range []string{RoleOfficer, RoleAdmin} {
+				if err := users.Create(ctx, r, r+"-password", r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if failAudit {
+				if _, err := db.DB().ExecContext(ctx, `CREATE TRIGGER no_delete_row BEFORE INSERT ON audit WHEN NEW.action = 'user.delete' BEGIN SELECT RAISE(ABORT, 'audit refused'); END`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ev := newEnv(t)
+			ev.deps.Users, ev.deps.Auditor = users, db
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin := login(t, e, RoleAdmin, "admin-password")
+			rec := do(e, "DELETE", "/api/v1/users/officer", "", "", &admin, true)
+			list, err := users.List(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := db.AuditLog(ctx, store.AuditFilter{Prefix: "user.delete"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			deleted := len(list) == 1
+			switch {
+			case failAudit && (rec.Code != 500 || deleted):
+				t.Errorf("audit refused: DELETE = %d %s, accounts %+v; want 500 and the account kept", rec.Code, rec.Body, list)
+			case !failAudit && (rec.Code != 200 || !deleted || len(rows) != 1 || rows[0].User != RoleAdmin || rows[0].Addr != "192.0.2.1" || strings.Contains(rec.Body.String(), "warning")):
+				t.Errorf("DELETE = %d %s, accounts %+v, user.delete rows %+v; want 200, officer gone, one row by admin from 192.0.2.1", rec.Code, rec.Body, list, rows)
+			}
+			if deleted != (len(rows) == 1) {
+				t.Errorf("deleted %v with %d user.delete rows", deleted, len(rows))
 			}
 		})
 	}
