@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // User is one account as an administrator sees it (never its hash).
@@ -111,10 +113,25 @@ func (u *Users) SetDisabled(ctx context.Context, name string, disabled bool) err
 // audit log tells the two apart by the user.delete and user.create rows
 // between them.
 func (u *Users) Delete(ctx context.Context, name string) error {
-	if err := u.update(ctx, name, `DELETE FROM dashboard_users WHERE name = ? AND `+lastAdminGuard, name); err != nil {
-		return fmt.Errorf("delete %q: %w", name, err)
+	_, err := u.DeleteAudited(ctx, name, store.AuditEntry{})
+	return err
+}
+
+// DeleteAudited is Delete, writing e (its user.delete row) in the
+// deletion's transaction when the audit log is in this database
+// (UsersOptions.AuditTx): the account goes with its row, or neither does
+// (rfwarden restore deletes again the accounts such rows name). It
+// reports whether it wrote e; if not (no AuditTx, or e has no Action) the
+// caller audits the deletion afterwards.
+func (u *Users) DeleteAudited(ctx context.Context, name string, e store.AuditEntry) (audited bool, err error) {
+	var then func(tx *sql.Tx) error
+	if u.auditTx != nil && e.Action != "" {
+		then = func(tx *sql.Tx) error { return u.auditTx(ctx, tx, e) }
 	}
-	return nil
+	if err := u.updateThen(ctx, name, then, `DELETE FROM dashboard_users WHERE name = ? AND `+lastAdminGuard, name); err != nil {
+		return false, fmt.Errorf("delete %q: %w", name, err)
+	}
+	return then != nil, nil
 }
 
 // ResetPassword gives name a new random password, which it returns for an
@@ -169,6 +186,12 @@ func (u *Users) ChangePassword(ctx context.Context, ip, name, current, next stri
 // returned an error for a change made, which its callers did not audit (a
 // reset password was never shown). Now an error means nothing changed.
 func (u *Users) update(ctx context.Context, name, query string, args ...any) error {
+	return u.updateThen(ctx, name, nil, query, args...)
+}
+
+// updateThen is update, calling then (when not nil) in the transaction
+// after the change: its error rolls the change back.
+func (u *Users) updateThen(ctx context.Context, name string, then func(tx *sql.Tx) error, query string, args ...any) error {
 	tx, err := u.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -187,6 +210,11 @@ func (u *Users) update(ctx context.Context, name, query string, args ...any) err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE user = ?`, name); err != nil {
 		return fmt.Errorf("end sessions: %w", err)
+	}
+	if then != nil {
+		if err := then(tx); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return err

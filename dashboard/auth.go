@@ -91,6 +91,7 @@ type Session struct {
 type Users struct {
 	db       *sql.DB
 	log      *slog.Logger
+	auditTx  func(ctx context.Context, tx *sql.Tx, e store.AuditEntry) error
 	cost     int
 	ttl      time.Duration
 	maxSess  int // sessions per user (MaxSessions)
@@ -154,6 +155,11 @@ type UsersOptions struct {
 	// Logger gets the warnings of NewUsers (user names differing only by
 	// case); default slog.Default().
 	Logger *slog.Logger
+	// AuditTx, when the audit log is in the accounts' database (fusion's:
+	// store.AuditInTx), writes a deletion's user.delete row in the
+	// deletion's transaction (DeleteAudited); nil: the caller audits it
+	// afterwards.
+	AuditTx func(ctx context.Context, tx *sql.Tx, e store.AuditEntry) error
 }
 
 // NewUsers creates the users table in db if needed.
@@ -191,7 +197,7 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	if err := addAccountColumns(ctx, db); err != nil {
 		return nil, err
 	}
-	u := &Users{db: db, log: opt.Logger, cost: opt.BcryptCost, ttl: opt.SessionTTL, maxSess: opt.MaxSessions, now: opt.Now, maxFails: opt.MaxFailures,
+	u := &Users{db: db, log: opt.Logger, auditTx: opt.AuditTx, cost: opt.BcryptCost, ttl: opt.SessionTTL, maxSess: opt.MaxSessions, now: opt.Now, maxFails: opt.MaxFailures,
 		failWin: opt.FailWindow, recheck: opt.Recheck, maxIPFails: opt.MaxIPFailures, checkWait: opt.CheckWait,
 		sessions: map[string]Session{}, fails: map[string][]time.Time{}, ipFails: map[string][]time.Time{}}
 	if u.log == nil {

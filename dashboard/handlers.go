@@ -2556,10 +2556,19 @@ func (s *server) deleteUser(c echo.Context) error {
 	if name == session(c).User {
 		return httpError(http.StatusConflict, "you cannot delete your own account; another admin can")
 	}
-	if err := s.d.Users.Delete(c.Request().Context(), name); err != nil {
+	// the row goes in the deletion's transaction when the audit log is in
+	// the accounts' database: an account deleted unaudited came back with
+	// rfwarden restore
+	row := store.AuditEntry{TimeNS: s.now().UnixNano(), User: session(c).User, Action: "user.delete", Object: "user/" + name, Addr: c.RealIP()}
+	audited, err := s.d.Users.DeleteAudited(c.Request().Context(), name, row)
+	if err != nil {
 		return accountError(err)
 	}
-	return c.JSON(http.StatusOK, s.auditMade(c, map[string]any{"name": name, "deleted": true}, "user.delete", "user/"+name, "", ""))
+	reply := map[string]any{"name": name, "deleted": true}
+	if audited {
+		return c.JSON(http.StatusOK, reply)
+	}
+	return c.JSON(http.StatusOK, s.auditMade(c, reply, "user.delete", "user/"+name, "", ""))
 }
 
 // resetPassword gives another account a new random password, shown once

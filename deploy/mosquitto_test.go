@@ -363,3 +363,54 @@ func TestSessionMarkerACL(t *testing.T) {
 	case <-time.After(500 * time.Millisecond):
 	}
 }
+
+// TestSessionMarkerNotForged: with broker access as a sensor (or as the
+// dashboard) a forged retained session marker on a sensor's cmd topic,
+// another's or its own, is dropped by the production ACL: it would open
+// that sensor's gate on a broker fusion never subscribed on, and its
+// detections would be acknowledged and lost. The sensor, subscribing
+// afterwards, receives no retained marker until fusion publishes one.
+func TestSessionMarkerNotForged(t *testing.T) {
+	addr, pool := startMosquitto(t, map[string]string{"s1": "pw-s1", "s2": "pw-s2", "dashboard": "pw-dashboard", "fusion": "pw-fusion"})
+	const topic = "rfw/v1/site1/sensor/s1/cmd"
+	forged := `{"schema":1,"site":"site1","sensor":"s1","time_ns":1,"cmd":"session","detections":null,"fusion":"forged"}`
+	for _, user := range []string{"s1", "s2", "dashboard"} {
+		c, err := connect(t, addr, pool, user, "pw-"+user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok := c.Publish(topic, 1, true, forged); !tok.WaitTimeout(5 * time.Second) {
+			t.Fatalf("%s publish: timeout", user)
+		}
+		c.Disconnect(100)
+	}
+	s1, err := connect(t, addr, pool, "s1", "pw-s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 10)
+	if tok := s1.Subscribe(topic, 1, func(_ mqtt.Client, m mqtt.Message) { got <- string(m.Payload()) }); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("s1 subscribe: %v", tok.Error())
+	}
+	select {
+	case msg := <-got:
+		t.Fatalf("s1 received a forged marker %q: the ACL let it be retained", msg)
+	case <-time.After(time.Second):
+	}
+	fusion, err := connect(t, addr, pool, "fusion", "pw-fusion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := strings.Replace(forged, `"forged"`, `"fusion"`, 1)
+	if tok := fusion.Publish(topic, 1, true, marker); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("fusion publish: %v", tok.Error())
+	}
+	select {
+	case msg := <-got:
+		if msg != marker {
+			t.Errorf("s1 received %q, want fusion's marker", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("s1 did not receive fusion's marker")
+	}
+}

@@ -179,7 +179,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		influx.Set(influxReason(warned))
 		influx.Logger = log // from now: the check above logged its own warning
 	}
-	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
+	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{AuditTx: db.AuditTx}) // the audit log is in db: a deletion and its row go together
 	if err != nil {
 		return err
 	}

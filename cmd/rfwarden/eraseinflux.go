@@ -41,7 +41,7 @@ func (c eraseInflux) lookUp(ctx context.Context, p *erasePlan, stdout io.Writer)
 		err = readInfluxRooms(cctx, in, p)
 	}
 	if err != nil {
-		fmt.Fprintf(stdout, "warning: InfluxDB (--influx %s): %v: the rooms of the case there are not known\n", c.url, err)
+		fmt.Fprintf(stdout, "warning: InfluxDB (--influx %s): %v: the rooms of the case there are not known\n", store.RedactURL(c.url), err)
 	}
 }
 

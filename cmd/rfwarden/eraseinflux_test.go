@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -288,5 +289,29 @@ func TestReadInfluxRooms(t *testing.T) {
 				t.Errorf("rooms %q known %v, want %q known %v", p.rooms, p.roomsKnown, tc.wantRooms, tc.wantKnown)
 			}
 		})
+	}
+}
+
+// TestEraseInfluxWarningHidesPassword: erase's warning that InfluxDB did
+// not answer names --influx without the password of a URL carrying one
+// (http://user:password@host:8086): its output is kept with the case.
+func TestEraseInfluxWarningHidesPassword(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close() // nothing answers there
+	const secret = "s3cr3t-pw"
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	p := &erasePlan{site: "hmp-test", detections: []string{eraseDetID("s1", 1)},
+		fromNS: base.Add(-time.Minute).UnixNano(), toNS: base.Add(time.Minute).UnixNano()}
+	var out strings.Builder
+	eraseInflux{url: "http://rfw:" + secret + "@" + closed, password: "env-" + secret}.lookUp(context.Background(), p, &out)
+	if !strings.Contains(out.String(), "warning: InfluxDB (--influx http://rfw:xxxxx@"+closed+")") {
+		t.Errorf("no warning naming --influx without its password:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), secret) {
+		t.Errorf("the output names the password:\n%s", out.String())
 	}
 }

@@ -65,7 +65,7 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("users: %w", err)
 	}
 	defer db.Close()
-	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{})
+	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{AuditTx: db.AuditTx})
 	if err != nil {
 		return fmt.Errorf("users: %w", err)
 	}
@@ -112,14 +112,17 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "%sd %s\n", rest[0], rest[1])
 		return audit("user."+rest[0], rest[1], "", "")
 	case "delete":
-		if err := users.Delete(ctx, rest[1]); err != nil {
+		// its user.delete row in the deletion's transaction: rfwarden
+		// restore deletes again the accounts such rows name
+		row := store.AuditEntry{TimeNS: time.Now().UnixNano(), User: who, Action: "user.delete", Object: "user/" + rest[1]}
+		if _, err := users.DeleteAudited(ctx, rest[1], row); err != nil {
 			if errors.Is(err, dashboard.ErrLastAdmin) {
 				return fmt.Errorf("users: %w (enable or make another admin first)", err)
 			}
 			return fmt.Errorf("users: %w", err)
 		}
 		fmt.Fprintf(stdout, "deleted %s (its audit rows stay)\n", rest[1])
-		return audit("user.delete", rest[1], "", "")
+		return nil
 	case "role":
 		old, err := users.SetRole(ctx, rest[1], rest[2])
 		if err != nil {

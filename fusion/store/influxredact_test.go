@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestInfluxErrorsHideURLPassword: a URL carrying its credentials
+// (http://user:password@host:8086, which Go's HTTP client sends as basic
+// auth) is named in the store's errors with the password as "xxxxx":
+// those errors are logged by fusion and the dashboard, printed by
+// `rfwarden erase --influx`, and the dashboard's /healthz, which needs no
+// login, answers "degraded: influxdb: " and the check's error.
+func TestInfluxErrorsHideURLPassword(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close() // nothing answers there
+	const secret = "s3cr3t-pw"
+	tests := []struct {
+		name string
+		url  string
+		open bool // OpenInflux takes it; else its error is the one checked
+	}{
+		{name: "not reachable", url: "http://rfw:" + secret + "@" + closed, open: true},
+		{name: "not reachable, trailing slash", url: "http://rfw:" + secret + "@" + closed + "/", open: true},
+		{name: "bad scheme", url: "ftp://rfw:" + secret + "@" + closed},
+		{name: "no host", url: "http://rfw:" + secret + "@"},
+		{name: "not a URL", url: "http://rfw:" + secret + "@[::1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in, err := OpenInflux(InfluxConfig{URL: tc.url, ReadOnly: true})
+			if (err == nil) != tc.open {
+				t.Fatalf("OpenInflux(%q): %v", tc.url, err)
+			}
+			if tc.open {
+				defer in.Close()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				err = in.Check(ctx)
+				if err == nil {
+					t.Fatal("Check of a closed port passed")
+				}
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error names the password: %v", err)
+			}
+			if !strings.Contains(err.Error(), "xxxxx@") {
+				t.Errorf("error %q does not name the URL (its password hidden)", err)
+			}
+		})
+	}
+}
