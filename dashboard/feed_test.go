@@ -29,6 +29,9 @@ func TestHandleMQTT(t *testing.T) {
 		{"alert", "rfw/v1/hmp1/alert", alert, MsgAlert, ""},
 		{"alert wrong site", "rfw/v1/other/alert", alert, "", "does not match"},
 		{"alert bad JSON", "rfw/v1/hmp1/alert", `{"schema":1,`, "", "event schema"},
+		// decoded, until 2026-12-06, into the live feed
+		{"alert negative active_ns", "rfw/v1/hmp1/alert", strings.Replace(alert, `"active_ns":1`, `"active_ns":-1`, 1), "", "active_ns"},
+		{"alert negative ack_ns", "rfw/v1/hmp1/alert", strings.Replace(alert, `"updated_ns":1`, `"updated_ns":1,"ack_by":"u","ack_ns":-9`, 1), "", "ack_ns"},
 		{"location", "rfw/v1/hmp1/location", loc, MsgLocation, ""},
 		{"location wrong site", "rfw/v1/other/location", loc, "", "does not match"},
 		{"location with a field it has not", "rfw/v1/hmp1/location", strings.Replace(loc, `"track"`, `"imei":"1","track"`, 1), "", "unknown field"},

@@ -655,7 +655,8 @@ func TestSSEDeliversAlert(t *testing.T) {
 		t.Fatalf("content type %q", ct)
 	}
 	ev.deps.Hub.PublishHealth(event.Health{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: 1, State: event.StateOK}) // filtered out
-	want := event.Alert{Schema: 1, ID: "live-1", Site: "hmp1", Rule: "drone", Severity: event.SeverityCritical, State: event.AlertFiring, Summary: "drone over yard"}
+	want := event.Alert{Schema: 1, ID: "live-1", Site: "hmp1", Rule: "drone", Severity: event.SeverityCritical, State: event.AlertFiring, Summary: "drone over yard",
+		ActiveNS: 1, UpdatedNS: 1}
 	ev.deps.Hub.PublishAlert(want)
 	sc := bufio.NewScanner(resp.Body)
 	var lastEvent string

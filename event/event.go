@@ -409,6 +409,17 @@ func (a Alert) Validate() error {
 		return schemaErr("confidence: %v not in [0,1]", a.Confidence)
 	case a.Escalations < 0:
 		return schemaErr("escalations: %d is negative", a.Escalations)
+	// A state change's times are always set; those that may be absent
+	// (not acknowledged, no reminder sent, no fix stored) are 0 then.
+	// Until 2026-12-06 none was checked and a negative one decoded.
+	case a.ActiveNS <= 0:
+		return schemaErr("active_ns: %d is not positive", a.ActiveNS)
+	case a.UpdatedNS <= 0:
+		return schemaErr("updated_ns: %d is not positive", a.UpdatedNS)
+	case a.AckNS < 0:
+		return schemaErr("ack_ns: %d is negative (0: not acknowledged)", a.AckNS)
+	case a.EscalatedNS < 0:
+		return schemaErr("escalated_ns: %d is negative (0: no reminder sent)", a.EscalatedNS)
 	case a.LastFixNS < 0:
 		return schemaErr("last_fix_ns: %d is negative", a.LastFixNS)
 	case len(a.Band) > 64:

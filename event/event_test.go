@@ -161,7 +161,8 @@ func TestHealthAlertSpectrum(t *testing.T) {
 			t.Errorf("scan_bands_hz %s: error %v, want one naming scan_bands_hz[\"n1\"]", bad, err)
 		}
 	}
-	a := event.Alert{Schema: 1, ID: "a1", Site: "a", Rule: "unauthorised_uplink", Severity: event.SeverityCritical, State: event.AlertFiring, Probability: 0.82}
+	a := event.Alert{Schema: 1, ID: "a1", Site: "a", Rule: "unauthorised_uplink", Severity: event.SeverityCritical, State: event.AlertFiring, Probability: 0.82,
+		ActiveNS: 1, UpdatedNS: 1}
 	b, err = event.Encode(a)
 	if err != nil {
 		t.Fatal(err)
@@ -392,5 +393,49 @@ func TestAck(t *testing.T) {
 	}
 	if _, err := event.DecodeAck([]byte(strings.Replace(string(b), `"by"`, `"admin":true,"by"`, 1))); err == nil {
 		t.Error("accepted an unknown field")
+	}
+}
+
+// TestAlertTimes: an alert's times were not checked, and a negative
+// active_ns, updated_ns, ack_ns or escalated_ns decoded (into the
+// dashboard's live feed). Now the times of a state change (active_ns,
+// updated_ns) must be positive, and those that may be absent (ack_ns: not
+// acknowledged, escalated_ns: no reminder sent, last_fix_ns: no fix
+// stored) 0 or positive; the error names the field.
+func TestAlertTimes(t *testing.T) {
+	valid := event.Alert{Schema: 1, ID: "a1", Site: "a", Rule: "unauthorised_uplink", Severity: event.SeverityCritical,
+		State: event.AlertFiring, ActiveNS: 1767308400000000000, UpdatedNS: 1767308460000000000}
+	for _, tc := range []struct {
+		name  string
+		edit  func(a *event.Alert)
+		field string // named by the error; "" for none
+	}{
+		{"valid", func(*event.Alert) {}, ""},
+		{"acknowledged, reminded, fixed", func(a *event.Alert) {
+			a.AckBy, a.AckNS, a.Escalations, a.EscalatedNS, a.LastFixNS = "u", 1767308520000000000, 1, 1767308500000000000, 1767308450000000000
+		}, ""},
+		{"active_ns negative", func(a *event.Alert) { a.ActiveNS = -1 }, "active_ns"},
+		{"active_ns zero", func(a *event.Alert) { a.ActiveNS = 0 }, "active_ns"},
+		{"updated_ns negative", func(a *event.Alert) { a.UpdatedNS = -1767308460000000000 }, "updated_ns"},
+		{"updated_ns zero", func(a *event.Alert) { a.UpdatedNS = 0 }, "updated_ns"},
+		{"ack_ns negative", func(a *event.Alert) { a.AckBy, a.AckNS = "u", -5 }, "ack_ns"},
+		{"escalated_ns negative", func(a *event.Alert) { a.Escalations, a.EscalatedNS = 1, -1 }, "escalated_ns"},
+		{"last_fix_ns negative", func(a *event.Alert) { a.LastFixNS = -1 }, "last_fix_ns"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := valid
+			tc.edit(&a)
+			b, err := json.Marshal(a) // as a publisher that does not validate sends it
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = event.DecodeAlert(b)
+			switch {
+			case tc.field == "" && err != nil:
+				t.Errorf("DecodeAlert(%s) = %v, want no error", b, err)
+			case tc.field != "" && (err == nil || !errors.Is(err, event.ErrSchema) || !strings.Contains(err.Error(), tc.field+":")):
+				t.Errorf("DecodeAlert(%s) = %v, want a schema error naming %s", b, err, tc.field)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package event_test
 
 import (
+	"bytes"
 	"slices"
 	"testing"
 
@@ -114,6 +115,35 @@ func FuzzDecodeAck(f *testing.F) {
 		}
 		if a2, err := event.DecodeAck(b); err != nil || a2 != a {
 			t.Fatalf("re-decode: %+v, %v; want %+v", a2, err, a)
+		}
+	})
+}
+
+// FuzzDecodeAlert: any bytes decode into a valid alert that re-encodes
+// and re-decodes to itself, or give an error; never a panic. Its corpus
+// holds the negative times that decoded until 2026-12-06 (TestAlertTimes).
+func FuzzDecodeAlert(f *testing.F) {
+	f.Add([]byte(`{"schema":1,"id":"a1","site":"a","rule":"r","severity":"info","state":"firing","summary":"","active_ns":1,"updated_ns":1}`))
+	f.Add([]byte(`{"schema":1,"id":"a1","site":"a","rule":"r","severity":"info","state":"firing","summary":"","active_ns":1,"updated_ns":-1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := event.DecodeAlert(data)
+		if err != nil {
+			return
+		}
+		if a.ActiveNS <= 0 || a.UpdatedNS <= 0 || a.AckNS < 0 || a.EscalatedNS < 0 || a.LastFixNS < 0 {
+			t.Fatalf("decoded an alert with a time out of range: %+v", a)
+		}
+		b, err := event.Encode(a)
+		if err != nil {
+			t.Fatalf("decoded alert does not re-encode: %v", err)
+		}
+		a2, err := event.DecodeAlert(b)
+		if err != nil {
+			t.Fatalf("re-decode: %v", err)
+		}
+		b2, err := event.Encode(a2)
+		if err != nil || !bytes.Equal(b, b2) {
+			t.Fatalf("re-decode: %s, %v; want %s", b2, err, b)
 		}
 	})
 }

@@ -70,6 +70,11 @@ type demoOptions struct {
 	statusEvery  time.Duration
 	verbose      bool
 	cpuProfile   string
+	// beforeBanner, when not nil, is called once the start-up is done
+	// (fusion connected, the sensors and the dashboard up), before the
+	// rows stored at the start and the banner: a test cancels its
+	// context there.
+	beforeBanner func()
 }
 
 // demoInfo is what a started demo tells its caller (the banner, and tests).
@@ -351,11 +356,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if !fconn.connecting.WaitTimeout(10 * time.Second) {
 		return fmt.Errorf("demo: fusion cannot connect to the embedded broker: %v", fconn.link.Err())
 	}
-	// The first rows the demo stores (they carry the clock, held at
-	// start): after the port and fusion's connection, which may fail.
-	if err := authoriseDemoDevices(ctx, reg, wing, start, o.rateHz); err != nil {
-		return err
-	}
 	story := &demoStory{out: stdout, clock: clock.Now}
 	// Every location goes over the broker to the dashboard's floor plan, as
 	// between the services of a deployment.
@@ -388,17 +388,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	users, err := dashboard.NewUsers(ctx, db.DB(), demoUsersOptions(clock.Now, o.speed))
 	if err != nil {
 		return err
-	}
-	// The demo's state is thrown away: its admin keeps the printed
-	// password (audited as such), where a dashboard's must change it.
-	password, created, err := users.EnsureAdmin(ctx, dashboard.AdminOptions{Auditor: db, KeepPassword: true})
-	if err != nil {
-		return fmt.Errorf("demo: create user: %w", err)
-	}
-	if !created && o.newAdmin {
-		if password, err = demoNewAdminPassword(ctx, users, db, clock.Now()); err != nil {
-			return err
-		}
 	}
 	snippets := filepath.Join(dir, "snippets")
 	// Replay offers the evidence snippets, and what --record keeps; without
@@ -466,6 +455,41 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		})
 	}
 
+	if o.beforeBanner != nil {
+		o.beforeBanner()
+	}
+	// A Ctrl-C during the start-up: the run did not start, so no banner,
+	// no clock saved and no time stored (README.md). Until 2026-12-06 one
+	// that landed after the registry entries were written (after fusion
+	// connected) printed the banner, then stopped and saved a clock at
+	// about the start; and the registry entries' audit rows and the admin
+	// account (its password printed nowhere) stayed, the next run
+	// continuing after them.
+	if ctx.Err() != nil {
+		fmt.Fprintf(stdout, "rfwarden demo: interrupted before it started; no clock saved, no time stored\n")
+		return nil
+	}
+	// The rows the demo stores before it runs (they carry the clock, held
+	// at start), last of the start-up and right before the banner: the
+	// authorised devices' registry entries and the admin account. They
+	// are not interrupted (a Ctrl-C during them stops the run once its
+	// banner is printed), so a run either stores none of them or prints its banner, with the
+	// admin's password.
+	wctx := context.WithoutCancel(ctx)
+	if err := authoriseDemoDevices(wctx, reg, wing, start, o.rateHz); err != nil {
+		return err
+	}
+	// The demo's state is thrown away: its admin keeps the printed
+	// password (audited as such), where a dashboard's must change it.
+	password, created, err := users.EnsureAdmin(wctx, dashboard.AdminOptions{Auditor: db, KeepPassword: true})
+	if err != nil {
+		return fmt.Errorf("demo: create user: %w", err)
+	}
+	if !created && o.newAdmin {
+		if password, err = demoNewAdminPassword(wctx, users, db, clock.Now()); err != nil {
+			return err
+		}
+	}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, `rfwarden demo: simulated wing %q with %d sensors, seed %d, speed %gx
   dashboard  %s   (%s)

@@ -323,3 +323,48 @@ func TestDemoPortTaken(t *testing.T) {
 		t.Errorf("the same --start after a demo that did not start: %v", err)
 	}
 }
+
+// TestDemoInterruptedBeforeBanner: a Ctrl-C that landed after the demo's
+// start-up had written its registry entries (after fusion connected) but
+// before its banner still printed the banner, then stopped "interrupted"
+// and saved a clock at about its start, though README.md says a run that
+// did not start saves no clock; the registry entries' audit rows and an
+// admin account whose password was printed nowhere stayed, and the next
+// run continued after them. Now a run interrupted before its banner
+// prints none, says it was interrupted before it started, saves no clock
+// and stores no time: the entries and the account are written last,
+// uninterrupted, right before the banner. The context is cancelled by
+// the test hook beforeBanner, once fusion is connected and the rest of
+// the start-up done.
+func TestDemoInterruptedBeforeBanner(t *testing.T) {
+	dir := t.TempDir()
+	const start = "2026-01-15T21:00:00Z"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := demoOptions{listen: "127.0.0.1:0", speed: 1, seed: 1, dir: dir, rateHz: 2e6, duration: time.Minute,
+		offlineAfter: time.Hour, statusEvery: time.Hour, start: start, beforeBanner: cancel}
+	var out strings.Builder
+	readyCalled := false
+	if err := runDemo(ctx, o, &syncWriter{w: &out}, io.Discard, func(demoInfo) { readyCalled = true }); err != nil {
+		t.Fatalf("interrupted demo: %v, want no error (as an interrupted run)", err)
+	}
+	if strings.Contains(out.String(), "Watch the Alerts page") || readyCalled {
+		t.Errorf("interrupted before its banner, it printed the banner (ready called: %v):\n%s", readyCalled, out.String())
+	}
+	if !strings.Contains(out.String(), "interrupted before it started") {
+		t.Errorf("it does not say it was interrupted before it started:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, demoClockFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a demo interrupted before it started saved its clock (%v)", err)
+	}
+	db := openDemoDB(t, dir)
+	var admins int
+	if err := db.DB().QueryRow(`SELECT COUNT(*) FROM dashboard_users`).Scan(&admins); err == nil && admins != 0 {
+		t.Errorf("a demo interrupted before it started made %d accounts (their password printed nowhere)", admins)
+	}
+	stored, err := demoStoredUntil(context.Background(), db.DB(), dir)
+	demoCheck(t, err)
+	if !stored.IsZero() {
+		t.Errorf("a demo interrupted before it started left the stored time %s in a fresh --dir: the next run continues after it", stored.Format(time.RFC3339Nano))
+	}
+}

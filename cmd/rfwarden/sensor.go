@@ -146,18 +146,7 @@ func openSource(cfg config.Config, log *slog.Logger) (sensor.Source, error) {
 		}
 		return newFileSource(rec, time.Now().UTC(), log), nil
 	case config.SourceSim:
-		w := sim.StandardWing(uint64(cfg.Source.Seed))
-		if err := checkSimSensor(w, cfg.Sensor); err != nil {
-			return nil, err
-		}
-		s, err := w.NewSource(cfg.Sensor, sim.SourceOptions{SampleRateHz: cfg.Source.SampleRateHz, Start: time.Now().UTC(),
-			GainTable: cfg.GainDB})
-		if err != nil {
-			return nil, fmt.Errorf("source: %w", err)
-		}
-		return pacedSim{pacedSource: &pacedSource{Source: s, clock: simSkip{s}, log: log, kind: "sim",
-			hint: "this host cannot simulate source.sample_rate_hz in real time: lower it or give the node more CPU"},
-			tuner: s, gain: s}, nil
+		return newSimSource(cfg, time.Now().UTC(), log)
 	case config.SourceHackRFTransfer:
 		return hackrfsrc.New(hackrf.Runner{Serial: cfg.Source.Serial}, hackrfsrc.OptionsFromConfig(cfg)), nil
 	case config.SourceHackRF:
@@ -169,6 +158,23 @@ func openSource(cfg config.Config, log *slog.Logger) (sensor.Source, error) {
 	default:
 		return nil, fmt.Errorf("source: kind %q is not one of hackrf, hackrf_transfer, file, sim", cfg.Source.Kind)
 	}
+}
+
+// newSimSource opens the simulated wing's sensor cfg.Sensor, its clock
+// at start, paced to the wall clock.
+func newSimSource(cfg config.Config, start time.Time, log *slog.Logger) (pacedSim, error) {
+	w := sim.StandardWing(uint64(cfg.Source.Seed))
+	if err := checkSimSensor(w, cfg.Sensor); err != nil {
+		return pacedSim{}, err
+	}
+	s, err := w.NewSource(cfg.Sensor, sim.SourceOptions{SampleRateHz: cfg.Source.SampleRateHz, Start: start,
+		GainTable: cfg.GainDB})
+	if err != nil {
+		return pacedSim{}, fmt.Errorf("source: %w", err)
+	}
+	return pacedSim{pacedSource: &pacedSource{Source: s, clock: simSkip{s}, log: log, kind: "sim",
+		hint: "this host cannot simulate source.sample_rate_hz in real time: lower it or give the node more CPU"},
+		tuner: s, gain: s}, nil
 }
 
 // checkSource reports what config.Validate cannot know about the source,
@@ -250,10 +256,16 @@ const paceMaxLag = 250 * time.Millisecond
 // source skipping ahead.
 const paceSkipLogEvery = time.Minute
 
-// skipper is a paced source that pacedSource moves ahead when it falls
-// behind: Skip passes over the samples of the next d without rendering or
-// reading them, as a receiver that is not read in time loses them.
+// skipper is a paced source's clock, which pacedSource starts at the
+// first block and moves ahead when the source falls behind. StartAt
+// stamps the next sample t, skipping none: the clock was fixed when the
+// source was opened, and what a node does before its first block (open
+// the outbox, start the HTTP server) would otherwise leave every block
+// that much behind. Skip passes over the samples of the next d without
+// rendering or reading them, as a receiver that is not read in time
+// loses them.
 type skipper interface {
+	StartAt(t time.Time)
 	Skip(d time.Duration)
 }
 
@@ -261,6 +273,7 @@ type skipper interface {
 // indices stay contiguous (sim.Source.SkipTo).
 type simSkip struct{ *sim.Source }
 
+func (s simSkip) StartAt(t time.Time)  { s.SkipTo(t) }
 func (s simSkip) Skip(d time.Duration) { s.SkipTo(s.Time().Add(d)) }
 
 // pacedSource delivers the blocks of a source that would run as fast as
@@ -320,7 +333,11 @@ func (p *pacedSource) Next(ctx context.Context) (sensor.Block, error) {
 		now = p.now()
 	}
 	if p.start.IsZero() {
+		// The clock starts at the first block, not when it was opened.
 		p.start = now
+		if p.clock != nil {
+			p.clock.StartAt(now)
+		}
 	}
 	due := p.start.Add(p.dur)
 	if wait := due.Sub(now); wait > 0 {

@@ -125,6 +125,15 @@ func sampleDur(sample int64, rateHz float64) time.Duration {
 	return time.Duration(float64(sample) / rateHz * float64(time.Second))
 }
 
+// StartAt stamps the next sample t when its capture segment has no
+// core:datetime, and the samples after it on from t at the sample rate
+// (Options.Start moved so): a paced replay's clock starts at its first
+// block, not when it was opened. No sample is skipped; a segment with a
+// core:datetime keeps its own time.
+func (s *Source) StartAt(t time.Time) {
+	s.opt.Start = t.UTC().Add(-sampleDur(s.pos, s.rec.SampleRateHz()))
+}
+
 // Skip passes over the samples of the next d (d times the sample rate,
 // up to the end of the recording) without reading them, as a receiver
 // that is not read in time loses them: the next block starts after them,
