@@ -14,7 +14,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
-	"github.com/rfwarden/rfwarden/internal/mqttlink"
+	"github.com/rfwarden/rfwarden/internal/redact"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/agent"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -128,7 +128,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // quiet (warnings) by default, and an installer should see a clean start.
 func sensorStartLine(cfg config.Config) string {
 	line := fmt.Sprintf("sensor: site %s, sensor %s, %d bands, source %s, broker %s, outbox %s",
-		cfg.Site, cfg.Sensor, len(cfg.Bands), cfg.Source.Kind, mqttlink.Redact(cfg.MQTT.URL), cfg.Outbox.Dir)
+		cfg.Site, cfg.Sensor, len(cfg.Bands), cfg.Source.Kind, redact.URL(cfg.MQTT.URL), cfg.Outbox.Dir)
 	if cfg.HTTPAddr != "" {
 		line += ", health and metrics on " + cfg.HTTPAddr
 	}

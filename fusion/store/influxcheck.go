@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // influxHTTPError is InfluxDB's answer to a request that failed.
@@ -61,16 +63,16 @@ func (s *Influx) Check(ctx context.Context) error {
 	if err != nil {
 		var he *influxHTTPError
 		if errors.As(err, &he) && (he.code == http.StatusUnauthorized || he.code == http.StatusForbidden) {
-			return fail(InfluxSettingCredentials, "user %q at %s: username or password refused: %w", s.cfg.Username, RedactURL(s.cfg.URL), err)
+			return fail(InfluxSettingCredentials, "user %q at %s: username or password refused: %w", s.cfg.Username, redact.URL(s.cfg.URL), err)
 		}
 		if errors.As(err, &he) {
-			return fail(InfluxSettingURL, "%s: %w", RedactURL(s.cfg.URL), err)
+			return fail(InfluxSettingURL, "%s: %w", redact.URL(s.cfg.URL), err)
 		}
-		return fail(InfluxSettingURL, "%s not reachable: %w", RedactURL(s.cfg.URL), err)
+		return fail(InfluxSettingURL, "%s not reachable: %w", redact.URL(s.cfg.URL), err)
 	}
 	if !qlListHas(res, s.cfg.Database) {
 		return fail(InfluxSettingDatabase, "database %q not found at %s, or user %q may not read it (fusion creates it when it starts; it must be fusion.yaml's influx.database)",
-			s.cfg.Database, RedactURL(s.cfg.URL), s.cfg.Username)
+			s.cfg.Database, redact.URL(s.cfg.URL), s.cfg.Username)
 	}
 	res, err = s.influxQL(ctx, "SHOW RETENTION POLICIES ON "+qlIdent(s.cfg.Database))
 	if err != nil {
@@ -96,7 +98,7 @@ func (s *Influx) Check(ctx context.Context) error {
 	}
 	if err != nil {
 		if strings.Contains(err.Error(), "Flux query service disabled") {
-			return fail(InfluxSettingFlux, "%s answers no Flux queries: set flux-enabled = true in the [http] section of influxdb.conf and restart InfluxDB: %w", RedactURL(s.cfg.URL), err)
+			return fail(InfluxSettingFlux, "%s answers no Flux queries: set flux-enabled = true in the [http] section of influxdb.conf and restart InfluxDB: %w", redact.URL(s.cfg.URL), err)
 		}
 		return fail(InfluxSettingFlux, "a Flux query on %s/%s: %w", s.cfg.Database, s.cfg.RP, err)
 	}
