@@ -40,7 +40,7 @@ with the broker's error). The config is documented in docs/deploy.md.
 func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("fusion", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, fusionUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, fusionUsage); printDefaults(fs) }
 	cfgPath := fs.String("config", os.Getenv("RFW_FUSION_CONFIG"), "fusion YAML `file` (env RFW_FUSION_CONFIG)")
 	verbose := fs.Bool("v", false, "log at debug level")
 	silence := fs.Duration("sensor-silence", defaultSensorSilence,

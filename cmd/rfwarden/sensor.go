@@ -46,7 +46,7 @@ flags:
 func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sensor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, sensorUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, sensorUsage); printDefaults(fs) }
 	cfgPath := fs.String("config", os.Getenv("RFW_SENSOR_CONFIG"), "node YAML config `file` (env RFW_SENSOR_CONFIG)")
 	verbose := fs.Bool("v", false, "log at debug level")
 	check := fs.Bool("check", false, "validate the config, and that the source can be opened here, note the drone bands it leaves out, and exit")
