@@ -175,9 +175,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		// /healthz is degraded while InfluxDB does not answer, from the
 		// check above and then checked again in the background (started
 		// with retention, below), never on /healthz's request.
-		influx = &dashboard.Probe{Name: "influxdb", Check: func(ctx context.Context) error { return influxReason(in.Check(ctx)) }}
-		influx.Set(influxReason(warned))
-		influx.Logger = log // from now: the check above logged its own warning
+		influx = dashboardInflux.probe(in, warned, log)
 	}
 	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{AuditTx: db.AuditTx}) // the audit log is in db: a deletion and its row go together
 	if err != nil {

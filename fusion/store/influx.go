@@ -230,7 +230,8 @@ func createDatabaseQL(cfg InfluxConfig) string {
 
 // State returns how many write batches wait in the spool, and the error of
 // the last request to InfluxDB when it failed (nil once one succeeds), for
-// fusion's health.
+// fusion's health: an *InfluxCheckError naming the setting at fault (its
+// Summary for /healthz).
 func (s *Influx) State() (spooled int64, err error) {
 	if s.spool == nil {
 		return 0, nil
@@ -394,7 +395,7 @@ func (s *Influx) send() {
 			continue
 		}
 		s.mu.Lock()
-		s.lastErr = err
+		s.lastErr = requestFault(err)
 		s.mu.Unlock()
 		if log, skipped := failures.failed(err, time.Now()); log {
 			s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff, "failures_not_logged", skipped)
