@@ -30,6 +30,10 @@ type Probe struct {
 	Interval time.Duration
 	// Timeout bounds one check; 0: DefaultProbeTimeout.
 	Timeout time.Duration
+	// Public says what a check's error is for /healthz, which needs no
+	// login: without the user names and hosts the log may have; nil: the
+	// error's text.
+	Public func(error) string
 	// Logger gets a warning when a check fails (again when its error
 	// changes) and when one passes after a failure; nil: none.
 	Logger *slog.Logger
@@ -95,13 +99,16 @@ func (p *Probe) IsConnected() bool {
 	return p.err == nil
 }
 
-// Reason says why the service does not work: the latest check's error
-// ("" while it works).
+// Reason says why the service does not work: the latest check's error,
+// through Public ("" while it works).
 func (p *Probe) Reason() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.err == nil {
+	switch {
+	case p.err == nil:
 		return ""
+	case p.Public != nil:
+		return p.Public(p.err)
 	}
 	return p.err.Error()
 }

@@ -21,6 +21,7 @@ func TestHealthzInflux(t *testing.T) {
 	tests := []struct {
 		name     string
 		given    []error // the outcomes recorded, in order; nil slice: no InfluxDB
+		public   func(error) string
 		wantCode int
 		wantBody string
 		wantUp   float64
@@ -31,13 +32,16 @@ func TestHealthzInflux(t *testing.T) {
 		{name: "does not answer", given: []error{refused}, wantCode: 503,
 			wantBody: "degraded: influxdb: http://127.0.0.1:8086 not reachable: connect: connection refused\n"},
 		{name: "answers again", given: []error{refused, nil}, wantCode: 200, wantBody: "ok\n", wantUp: 1},
+		// /healthz needs no login: Public leaves out the host the log has
+		{name: "does not answer, public", given: []error{refused}, public: func(error) string { return "not reachable (RFW_INFLUX_URL)" },
+			wantCode: 503, wantBody: "degraded: influxdb: not reachable (RFW_INFLUX_URL)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := newEnv(t)
 			var p *Probe
 			if tt.given != nil {
-				p = &Probe{Name: "influxdb", Check: func(context.Context) error { return nil }}
+				p = &Probe{Name: "influxdb", Check: func(context.Context) error { return nil }, Public: tt.public}
 				for _, err := range tt.given {
 					p.Set(err)
 				}

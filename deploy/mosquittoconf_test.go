@@ -89,8 +89,15 @@ func TestMosquittoConfStarts(t *testing.T) {
 			fmt.Fprintf(&b, "%s %s\n", k, v[k])
 		}
 	}
-	const addr = "127.0.0.1:18404"
-	b.WriteString("allow_anonymous true\nlog_dest stderr\nlistener 18404 127.0.0.1\n")
+	// a port the OS chose, free a moment ago: mosquitto takes no port 0
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	fmt.Fprintf(&b, "allow_anonymous true\nlog_dest stderr\nlistener %s 127.0.0.1\n", port)
 	conf := filepath.Join(dir, "mosquitto.conf")
 	if err := os.WriteFile(conf, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
+	"github.com/rfwarden/rfwarden/internal/redact"
 	"github.com/rfwarden/rfwarden/internal/yamlstrict"
 )
 
@@ -146,7 +147,7 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
 	}
 	if c.Influx.URL != "" && !strings.HasPrefix(c.Influx.URL, "http://") && !strings.HasPrefix(c.Influx.URL, "https://") {
-		return FileConfig{}, fmt.Errorf("fusion config: influx.url %q is not http:// or https://", store.RedactURL(c.Influx.URL))
+		return FileConfig{}, fmt.Errorf("fusion config: influx.url %q is not http:// or https://", redact.URL(c.Influx.URL))
 	}
 	if n := c.Influx.SpoolMaxBytes; n != -1 && n < MinSpoolMaxBytes {
 		return FileConfig{}, fmt.Errorf("fusion config: influx.spool_max_bytes %d is less than %d (16 MiB, a few of fusion's largest write batches): give the bytes the spool may take while InfluxDB is down (default 1073741824, 1 GiB; docs/deploy.md §6), or -1 for no limit", n, MinSpoolMaxBytes)

@@ -49,7 +49,7 @@ const backupSnippets = "snippets"
 func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, backupUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, backupUsage); printDefaults(fs) }
 	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard")
 	keep := fs.Int("keep", 14, "backups to keep in DIR, newest first (0: keep all)")
 	snippets := fs.String("snippets", dashboardEnv("RFW_SNIPPET_DIR", ""), "also copy the evidence snippets of this folder not yet in DIR/snippets/ there (default: RFW_SNIPPET_DIR, the dashboard's)")

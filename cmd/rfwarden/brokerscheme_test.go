@@ -32,9 +32,10 @@ func TestDashboardMQTTWithoutSchemeRefused(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var out, errOut syncbuf.Buffer
+	addr := freeTCPAddr(t) // were it dialled, nothing answers there
 	err := cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "d.db"),
-		"--site", "../../fusion/site/testdata/minimal.good.yaml", "--mqtt", "127.0.0.1:18499", "--mqtt-user", "dashboard"}, &out, &errOut)
+		"--site", "../../fusion/site/testdata/minimal.good.yaml", "--mqtt", addr, "--mqtt-user", "dashboard"}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "scheme") {
-		t.Errorf("dashboard --mqtt 127.0.0.1:18499 (no scheme): err %v, want refused for having no scheme; stdout %q", err, out.String())
+		t.Errorf("dashboard --mqtt %s (no scheme): err %v, want refused for having no scheme; stdout %q", addr, err, out.String())
 	}
 }

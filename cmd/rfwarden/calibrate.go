@@ -24,7 +24,7 @@ transmitter. WALK.csv has the header x,y,floor,sensor,rx_dbm,tx_dbm.
 func cmdCalibrate(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("calibrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, calibrateUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, calibrateUsage); printDefaults(fs) }
 	sitePath := fs.String("site", "", "site YAML `file`")
 	walkPath := fs.String("walk", "", "walk test CSV `file`")
 	out := fs.String("out", "", "write the calibration as YAML to `file`")

@@ -59,7 +59,7 @@ bearer token.
 func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("dashboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, dashboardUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, dashboardUsage); printDefaults(fs) }
 	listen := fs.String("listen", dashboardEnv("RFW_LISTEN", "127.0.0.1:8080"), "address to serve on")
 	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion (alerts, registry, users); it must exist (fusion creates it) unless --create-db")
 	createDB := fs.Bool("create-db", false, "create --db when it does not exist: a dashboard without fusion, such as an analysts' replay workstation (command line only)")
@@ -175,9 +175,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		// /healthz is degraded while InfluxDB does not answer, from the
 		// check above and then checked again in the background (started
 		// with retention, below), never on /healthz's request.
-		influx = &dashboard.Probe{Name: "influxdb", Check: func(ctx context.Context) error { return influxReason(in.Check(ctx)) }}
-		influx.Set(influxReason(warned))
-		influx.Logger = log // from now: the check above logged its own warning
+		influx = dashboardInflux.probe(in, warned, log)
 	}
 	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{AuditTx: db.AuditTx}) // the audit log is in db: a deletion and its row go together
 	if err != nil {

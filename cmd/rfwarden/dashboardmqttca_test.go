@@ -58,7 +58,7 @@ func TestDashboardRefusesMQTTCAWithTCPAtStart(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "d.db")
 	var out, errOut syncbuf.Buffer
 	err := cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", db,
-		"--mqtt", "tcp://127.0.0.1:18899", "--mqtt-user", "dashboard"}, &out, &errOut)
+		"--mqtt", "tcp://" + freeTCPAddr(t), "--mqtt-user", "dashboard"}, &out, &errOut)
 	const want = "tcp:// is not encrypted, but RFW_MQTT_CA (--mqtt-ca) is set"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("dashboard --mqtt tcp://... with RFW_MQTT_CA: err %v, want one with %q", err, want)

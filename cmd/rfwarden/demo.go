@@ -93,7 +93,7 @@ type demoInfo struct {
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, demoUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, demoUsage); printDefaults(fs) }
 	var o demoOptions
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "dashboard address")
 	fs.Float64Var(&o.speed, "speed", 1, "simulated seconds per wall-clock second (1 = real time)")

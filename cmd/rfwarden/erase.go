@@ -149,7 +149,7 @@ type querier interface {
 func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("erase", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, eraseUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, eraseUsage); printDefaults(fs) }
 	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard")
 	incident := fs.String("incident", "", "the incident to erase, with its alerts")
 	alertID := fs.String("alert", "", "the alert to erase (one of no incident)")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // eraseInflux is where erase reads, in InfluxDB, the rooms the case's
@@ -41,7 +42,7 @@ func (c eraseInflux) lookUp(ctx context.Context, p *erasePlan, stdout io.Writer)
 		err = readInfluxRooms(cctx, in, p)
 	}
 	if err != nil {
-		fmt.Fprintf(stdout, "warning: InfluxDB (--influx %s): %v: the rooms of the case there are not known\n", store.RedactURL(c.url), err)
+		fmt.Fprintf(stdout, "warning: InfluxDB (--influx %s): %v: the rooms of the case there are not known\n", redact.URL(c.url), err)
 	}
 }
 

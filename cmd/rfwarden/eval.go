@@ -71,7 +71,7 @@ type evalSettings struct {
 func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, evalUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, evalUsage); printDefaults(fs) }
 	var (
 		corpus, datasetRoot, jsonOut, svgOut, snrList, classList, spikeList string
 		cases, noiseCases                                                   int

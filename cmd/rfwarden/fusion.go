@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
+	"github.com/rfwarden/rfwarden/internal/redact"
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
 
@@ -40,7 +40,7 @@ with the broker's error). The config is documented in docs/deploy.md.
 func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("fusion", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, fusionUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, fusionUsage); printDefaults(fs) }
 	cfgPath := fs.String("config", os.Getenv("RFW_FUSION_CONFIG"), "fusion YAML `file` (env RFW_FUSION_CONFIG)")
 	verbose := fs.Bool("v", false, "log at debug level")
 	silence := fs.Duration("sensor-silence", defaultSensorSilence,
@@ -230,7 +230,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	eng.SetBrokerState(func() (bool, time.Time) { t := conn.link.ConnectedAt(); return !t.IsZero(), t }) // zero while not connected
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
-		probe := fusionProbe{site: s.ID, broker: redactURL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
+		probe := fusionProbe{site: s.ID, broker: redact.URL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
 			sensorSilence: quiet.reason, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers,
 			influxDropped: influxDropped}
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
@@ -251,7 +251,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	defer stopPrune()
 	pwg.Go(func() { retention.run(pctx, time.Hour) })
 	fmt.Fprintf(stdout, "fusion: site %s, %d sensors, %d rooms, broker %s, state %s, time series in %s\n",
-		s.ID, len(s.Sensors), len(s.Rooms), mqttlink.Redact(fc.Broker), fc.DB, series)
+		s.ID, len(s.Sensors), len(s.Rooms), redact.URL(fc.Broker), fc.DB, series)
 	started = true
 	qctx, stopQuiet := context.WithCancel(ctx)
 	var qwg sync.WaitGroup
@@ -386,15 +386,6 @@ func checkBrokerURL(broker string) error {
 		return fmt.Errorf("fusion: broker: %w", err)
 	}
 	return nil
-}
-
-// redactURL returns u without a password it may hold, for /healthz.
-func redactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil || p.User == nil {
-		return u
-	}
-	return p.Redacted()
 }
 
 // sensorIDs lists the IDs of s's sensors.

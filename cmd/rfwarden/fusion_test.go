@@ -666,7 +666,7 @@ func TestCmdFusionSecondInstance(t *testing.T) {
 	// InfluxDB that is never reached: the spool is state the second must
 	// not open either.
 	httpAddr := freeTCPAddr(t)
-	dir, _, stderr, stop := runFusion(t, "tcp://"+addr, fmt.Sprintf("http_addr: %s\ninflux: {url: 'http://127.0.0.1:1', spool_dir: spool}\n", httpAddr), nil)
+	dir, _, stderr, stop := runFusion(t, "tcp://"+addr, fmt.Sprintf("http_addr: %s\ninflux: {url: 'http://%s', spool_dir: spool}\n", httpAddr, freeTCPAddr(t)), nil)
 	waitHealthy := func() {
 		t.Helper()
 		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {

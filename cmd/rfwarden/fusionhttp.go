@@ -31,8 +31,9 @@ type fusionHealth struct {
 	ActiveAlerts  int    `json:"active_alerts"`   // pending and firing
 	// With InfluxDB: the write batches waiting in fusion's spool (there,
 	// 0 too, whenever InfluxDB is configured; absent without it), and the
-	// last request's error while InfluxDB fails (unreachable, refusing the
-	// user), which makes the state degraded.
+	// last request's fault while InfluxDB fails (unreachable, refusing the
+	// user: what and which setting, no user name or host), which makes the
+	// state degraded.
 	InfluxSpooled *int64 `json:"influx_spooled,omitempty"`
 	InfluxError   string `json:"influx_error,omitempty"`
 	// Notify is each notification output's outbox (webhook, syslog): one
@@ -76,7 +77,7 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 		spooled, err := p.influx()
 		h.InfluxSpooled = &spooled
 		if err != nil {
-			h.InfluxError = err.Error()
+			h.InfluxError = fusionInflux.public(err) // without user or host: the log has them
 		}
 	}
 	if p.influxDropped != nil {

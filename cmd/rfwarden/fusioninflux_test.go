@@ -45,7 +45,7 @@ func TestCmdFusionChecksInflux(t *testing.T) {
 		{name: "wrong password", db: "rfwarden", rp: "d90", user: "rfwarden", pw: "nope", wantKey: "RFW_INFLUX_PASSWORD"},
 		{name: "unknown user", db: "rfwarden", rp: "d90", user: "rfwardne", pw: "fusion-pw", wantKey: "influx.username"},
 		{name: "database a user may not create", db: "rfwardne", rp: "d90", user: "rfwarden", pw: "fusion-pw", wantKey: "influx.database"},
-		{name: "not answering", url: "http://127.0.0.1:18401", db: "rfwarden", rp: "d90", user: "rfwarden", pw: "fusion-pw"},
+		{name: "not answering", url: "http://" + freeTCPAddr(t), db: "rfwarden", rp: "d90", user: "rfwarden", pw: "fusion-pw"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -60,7 +60,7 @@ func TestFusionRetention(t *testing.T) {
 			}
 			fc := fusion.FileConfig{HistoryDays: 90, AlertDays: 365, AuditDays: 2190, AuditViewDays: 30}
 			if tc.influx {
-				fc.Influx.URL = "http://127.0.0.1:18421"
+				fc.Influx.URL = "http://" + freeTCPAddr(t) // nothing answers there
 			}
 			r := newFusionRetention(db, "s1", fc, slog.New(slog.DiscardHandler))
 			r.now = func() time.Time { return now }

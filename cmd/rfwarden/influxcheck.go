@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
+	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -92,13 +92,33 @@ func (c influxCheck) check(ctx context.Context, in *store.Influx, log *slog.Logg
 	return nil, fmt.Errorf("%s: check %s: %w", c.who, name, err)
 }
 
-// influxReason is a check's error without the store's "influx: "
-// prefix, for /healthz's "degraded: influxdb: ...".
-func influxReason(err error) error {
-	if err == nil {
-		return nil
+// probe is the dashboard's watch of in for /healthz, starting from the
+// fault its check at start only warned about (warned, nil when none) and
+// logging to log from then on (that check logged its own warning). The
+// log has each failed check's whole error; /healthz, which needs no login,
+// only its public text.
+func (c influxCheck) probe(in *store.Influx, warned error, log *slog.Logger) *dashboard.Probe {
+	p := &dashboard.Probe{Name: "influxdb", Check: in.Check, Public: c.public}
+	p.Set(warned)
+	p.Logger = log
+	return p
+}
+
+// public is err, a fault of c's command's InfluxDB, for /healthz, which
+// needs no login: what is wrong and where it is set ("credentials refused
+// (RFW_INFLUX_USER or RFW_INFLUX_PASSWORD (--influx-user))"), without the
+// user name, the host or InfluxDB's own message, which may name them (the
+// log has the whole error).
+func (c influxCheck) public(err error) string {
+	var ce *store.InfluxCheckError
+	if !errors.As(err, &ce) {
+		return "request failed (" + c.names[store.InfluxSettingURL] + ")"
 	}
-	return errors.New(strings.TrimPrefix(err.Error(), "influx: "))
+	name, ok := c.names[ce.Setting]
+	if !ok {
+		name = c.names[store.InfluxSettingURL]
+	}
+	return ce.Summary() + " (" + name + ")"
 }
 
 // DefaultInfluxDays is the duration logForever suggests for a policy that

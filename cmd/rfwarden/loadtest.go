@@ -29,7 +29,7 @@ is an embedded mochi-mqtt on 127.0.0.1; --broker must be a loopback URL
 func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, loadtestUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, loadtestUsage); printDefaults(fs) }
 	sensors := fs.Int("sensors", 10, fmt.Sprintf("simulated sensors (1..%d)", loadtest.MaxSensors))
 	rate := fs.Float64("rate", 2, "detections per second per sensor")
 	duration := fs.Duration("duration", 30*time.Second, fmt.Sprintf("publishing time (at most %v)", loadtest.MaxDuration))

@@ -5,12 +5,15 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -106,4 +109,15 @@ func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	_, err := fmt.Fprintln(stdout, "rfwarden", version)
 	return err
+}
+
+// printDefaults is fs.PrintDefaults with each default's password hidden
+// (redact.URL): a default read from the environment, RFW_INFLUX_URL or
+// RFW_MQTT, may be a URL holding one, and --help, or a mistyped flag,
+// prints it to a terminal or to the service's log. Secrets kept only in
+// the environment (RFW_*_PASSWORD, RFW_METRICS_TOKEN) are never flag
+// defaults.
+func printDefaults(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) { f.DefValue = redact.URL(f.DefValue) })
+	fs.PrintDefaults()
 }

@@ -67,7 +67,7 @@ func cmdNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func nodeFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("node "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintf(stderr, "usage: rfwarden node %s %s\n\n", name, usage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprintf(stderr, "usage: rfwarden node %s %s\n\n", name, usage); printDefaults(fs) }
 	return fs
 }
 

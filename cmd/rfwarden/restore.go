@@ -94,7 +94,7 @@ var siteTables = []struct{ table, one, many string }{
 func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, restoreUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, restoreUsage); printDefaults(fs) }
 	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard, to replace")
 	sitePath := fs.String("site", dashboardEnv("RFW_SITE", ""), "site model YAML: the backup must be of its site (without it: of the current database's)")
 	force := fs.Bool("force", false, "restore a backup of another site")

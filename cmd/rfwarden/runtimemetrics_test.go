@@ -34,7 +34,7 @@ func TestServicesExposeRuntimeMetrics(t *testing.T) {
 	})
 	t.Run("sensor", func(t *testing.T) {
 		b := brokertest.Start(t, "rfw/#")
-		const addr = "127.0.0.1:18406"
+		addr := freeTCPAddr(t)
 		p := writeSensorConfig(t, fmt.Sprintf("mqtt: {url: %q}\nhttp_addr: %s\n", b.URL(), addr))
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
-	"github.com/rfwarden/rfwarden/internal/mqttlink"
+	"github.com/rfwarden/rfwarden/internal/redact"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/agent"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -46,7 +46,7 @@ flags:
 func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sensor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, sensorUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, sensorUsage); printDefaults(fs) }
 	cfgPath := fs.String("config", os.Getenv("RFW_SENSOR_CONFIG"), "node YAML config `file` (env RFW_SENSOR_CONFIG)")
 	verbose := fs.Bool("v", false, "log at debug level")
 	check := fs.Bool("check", false, "validate the config, and that the source can be opened here, note the drone bands it leaves out, and exit")
@@ -128,7 +128,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // quiet (warnings) by default, and an installer should see a clean start.
 func sensorStartLine(cfg config.Config) string {
 	line := fmt.Sprintf("sensor: site %s, sensor %s, %d bands, source %s, broker %s, outbox %s",
-		cfg.Site, cfg.Sensor, len(cfg.Bands), cfg.Source.Kind, mqttlink.Redact(cfg.MQTT.URL), cfg.Outbox.Dir)
+		cfg.Site, cfg.Sensor, len(cfg.Bands), cfg.Source.Kind, redact.URL(cfg.MQTT.URL), cfg.Outbox.Dir)
 	if cfg.HTTPAddr != "" {
 		line += ", health and metrics on " + cfg.HTTPAddr
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -36,9 +37,10 @@ func TestSensorStopsCleanlyOnSignal(t *testing.T) {
 		{syscall.SIGTERM, "sensor: stopped (terminated signal received)"},
 	} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
-			// Nothing listens on the broker's port (in this helper's range):
-			// the sensor keeps trying, its detections held in the outbox.
-			p := writeSensorConfig(t, "mqtt: {url: \"tcp://127.0.0.1:18558\"}\n")
+			// Nothing listens on the broker's port (the OS chose it, and
+			// it was closed): the sensor keeps trying, its detections held
+			// in the outbox.
+			p := writeSensorConfig(t, fmt.Sprintf("mqtt: {url: \"tcp://%s\"}\n", freeTCPAddr(t)))
 			cmd := exec.Command(os.Args[0], "-test.run=^TestSensorStopsCleanlyOnSignal$")
 			cmd.Env = append(os.Environ(), "RFW_SIGNAL_STOP_CHILD="+p)
 			stdout, err := cmd.StdoutPipe()

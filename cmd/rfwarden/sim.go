@@ -48,7 +48,7 @@ type simOptions struct {
 func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, simUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, simUsage); printDefaults(fs) }
 	var o simOptions
 	fs.Uint64Var(&o.seed, "seed", 1, "scenario seed")
 	fs.StringVar(&o.sensorID, "sensor", "s1", "sensor ID (s1..s9)")

@@ -22,6 +22,7 @@ import (
 	"github.com/influxdata/influxdb-client-go/v2/api/write"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // InfluxConfig configures the InfluxDB 1.8 backend.
@@ -127,26 +128,7 @@ func (s *Influx) noDatabase(err error) error {
 		return err
 	}
 	return fmt.Errorf("%w: %q on %s (fusion creates it when it starts, or an admin does when fusion's user is not one; the database and retention policy must be fusion.yaml's influx.database and influx.retention_policy): %v",
-		ErrNoDatabase, s.cfg.Database, RedactURL(s.cfg.URL), err)
-}
-
-// RedactURL is raw for messages, with the password of a URL that carries
-// one (http://user:password@host:8086) as "xxxxx": errors naming the URL
-// are logged, printed (rfwarden erase --influx) and answered on the
-// dashboard's /healthz, which needs no login. Go's HTTP client hides it
-// as "***" in its own errors.
-func RedactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	if at := strings.LastIndex(raw, "@"); at >= 0 { // not a URL: hide what stands before an "@"
-		start := 0
-		if i := strings.Index(raw, "://"); i >= 0 && i < at {
-			start = i + len("://")
-		}
-		return raw[:start] + "xxxxx" + raw[at:]
-	}
-	return raw
+		ErrNoDatabase, s.cfg.Database, redact.URL(s.cfg.URL), err)
 }
 
 // OpenInflux opens the spool, creates the database if needed (when InfluxDB
@@ -154,7 +136,7 @@ func RedactURL(raw string) string {
 // the client for queries.
 func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	if u, err := url.Parse(cfg.URL); cfg.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("influx: URL %q: want http://host:port or https://host:port", RedactURL(cfg.URL))
+		return nil, fmt.Errorf("influx: URL %q: want http://host:port or https://host:port", redact.URL(cfg.URL))
 	}
 	if cfg.SpoolDir == "" && !cfg.ReadOnly {
 		return nil, errors.New("influx: SpoolDir is required")
@@ -248,7 +230,8 @@ func createDatabaseQL(cfg InfluxConfig) string {
 
 // State returns how many write batches wait in the spool, and the error of
 // the last request to InfluxDB when it failed (nil once one succeeds), for
-// fusion's health.
+// fusion's health: an *InfluxCheckError naming the setting at fault (its
+// Summary for /healthz).
 func (s *Influx) State() (spooled int64, err error) {
 	if s.spool == nil {
 		return 0, nil
@@ -412,7 +395,7 @@ func (s *Influx) send() {
 			continue
 		}
 		s.mu.Lock()
-		s.lastErr = err
+		s.lastErr = requestFault(err)
 		s.mu.Unlock()
 		if log, skipped := failures.failed(err, time.Now()); log {
 			s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff, "failures_not_logged", skipped)

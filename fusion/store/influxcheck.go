@@ -2,13 +2,20 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
+
+	influxhttp "github.com/influxdata/influxdb-client-go/v2/api/http"
+
+	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // influxHTTPError is InfluxDB's answer to a request that failed.
@@ -43,6 +50,72 @@ func (e *InfluxCheckError) Error() string { return e.Err.Error() }
 // Unwrap returns the cause.
 func (e *InfluxCheckError) Unwrap() error { return e.Err }
 
+// Summary says what is wrong in a few words, without the user name, the
+// host or InfluxDB's own message, which Error has: for /healthz, which
+// needs no login ("credentials refused", "not reachable: connection
+// refused").
+func (e *InfluxCheckError) Summary() string {
+	switch e.Setting {
+	case InfluxSettingCredentials:
+		return "credentials refused"
+	case InfluxSettingDatabase:
+		return "database not found, or the user may not read it"
+	case InfluxSettingRP:
+		return "retention policy not found"
+	case InfluxSettingFlux:
+		return "Flux queries fail"
+	}
+	if code := httpStatus(e.Err); code != 0 {
+		return fmt.Sprintf("answers HTTP %d", code)
+	}
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	var timeout interface{ Timeout() bool }
+	switch {
+	case errors.Is(e.Err, syscall.ECONNREFUSED):
+		return "not reachable: connection refused"
+	case errors.As(e.Err, &dns):
+		return "not reachable: host not found"
+	case errors.As(e.Err, &cert):
+		return "not reachable: TLS certificate not trusted"
+	case errors.Is(e.Err, context.DeadlineExceeded) || (errors.As(e.Err, &timeout) && timeout.Timeout()):
+		return "not reachable: timed out"
+	}
+	return "not reachable"
+}
+
+// httpStatus is the HTTP status InfluxDB answered a failed request with,
+// 0 when it did not answer.
+func httpStatus(err error) int {
+	var he *influxHTTPError
+	if errors.As(err, &he) {
+		return he.code
+	}
+	var ce *influxhttp.Error
+	if errors.As(err, &ce) {
+		return ce.StatusCode
+	}
+	return 0
+}
+
+// requestFault is the error of a failed write or roll-up of the sender,
+// as the setting at fault (State returns it): the credentials when
+// InfluxDB refuses them, the database when it is not found, else the URL.
+func requestFault(err error) *InfluxCheckError {
+	var ce *InfluxCheckError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	setting := InfluxSettingURL
+	switch code := httpStatus(err); {
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		setting = InfluxSettingCredentials
+	case errors.Is(err, ErrNoDatabase) || strings.Contains(err.Error(), "database not found"):
+		setting = InfluxSettingDatabase
+	}
+	return &InfluxCheckError{Setting: setting, Err: err}
+}
+
 // Check asks InfluxDB whether the store's settings work for reading: the
 // server answers (InfluxSettingURL), takes the username and password
 // (InfluxSettingCredentials: InfluxDB does not tell a wrong password from
@@ -61,16 +134,16 @@ func (s *Influx) Check(ctx context.Context) error {
 	if err != nil {
 		var he *influxHTTPError
 		if errors.As(err, &he) && (he.code == http.StatusUnauthorized || he.code == http.StatusForbidden) {
-			return fail(InfluxSettingCredentials, "user %q at %s: username or password refused: %w", s.cfg.Username, RedactURL(s.cfg.URL), err)
+			return fail(InfluxSettingCredentials, "user %q at %s: username or password refused: %w", s.cfg.Username, redact.URL(s.cfg.URL), err)
 		}
 		if errors.As(err, &he) {
-			return fail(InfluxSettingURL, "%s: %w", RedactURL(s.cfg.URL), err)
+			return fail(InfluxSettingURL, "%s: %w", redact.URL(s.cfg.URL), err)
 		}
-		return fail(InfluxSettingURL, "%s not reachable: %w", RedactURL(s.cfg.URL), err)
+		return fail(InfluxSettingURL, "%s not reachable: %w", redact.URL(s.cfg.URL), err)
 	}
 	if !qlListHas(res, s.cfg.Database) {
 		return fail(InfluxSettingDatabase, "database %q not found at %s, or user %q may not read it (fusion creates it when it starts; it must be fusion.yaml's influx.database)",
-			s.cfg.Database, RedactURL(s.cfg.URL), s.cfg.Username)
+			s.cfg.Database, redact.URL(s.cfg.URL), s.cfg.Username)
 	}
 	res, err = s.influxQL(ctx, "SHOW RETENTION POLICIES ON "+qlIdent(s.cfg.Database))
 	if err != nil {
@@ -96,7 +169,7 @@ func (s *Influx) Check(ctx context.Context) error {
 	}
 	if err != nil {
 		if strings.Contains(err.Error(), "Flux query service disabled") {
-			return fail(InfluxSettingFlux, "%s answers no Flux queries: set flux-enabled = true in the [http] section of influxdb.conf and restart InfluxDB: %w", RedactURL(s.cfg.URL), err)
+			return fail(InfluxSettingFlux, "%s answers no Flux queries: set flux-enabled = true in the [http] section of influxdb.conf and restart InfluxDB: %w", redact.URL(s.cfg.URL), err)
 		}
 		return fail(InfluxSettingFlux, "a Flux query on %s/%s: %w", s.cfg.Database, s.cfg.RP, err)
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -29,7 +30,7 @@ func TestInfluxCheckBlames(t *testing.T) {
 		{name: "database missing", given: store.InfluxConfig{Database: "other"}, want: store.InfluxSettingDatabase},
 		{name: "retention policy missing", given: store.InfluxConfig{RP: "d9"}, want: store.InfluxSettingRP},
 		{name: "flux disabled", given: store.InfluxConfig{RP: "d90"}, want: store.InfluxSettingFlux},
-		{name: "nothing listens", given: store.InfluxConfig{URL: "http://127.0.0.1:1"}, want: store.InfluxSettingURL},
+		{name: "nothing listens", given: store.InfluxConfig{URL: "http://" + closedAddr(t)}, want: store.InfluxSettingURL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,4 +68,16 @@ func TestInfluxCheckBlames(t *testing.T) {
 			}
 		})
 	}
+}
+
+// closedAddr is a loopback address the OS chose and nothing listens on
+// (it was closed at once).
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }

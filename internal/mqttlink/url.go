@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // CheckURL reports why raw is not a broker URL paho dials as meant, and
@@ -17,7 +19,7 @@ import (
 // broker, RFW_MQTT). The sensor, fusion and the dashboard all check
 // their broker URL with it.
 func CheckURL(raw string) (Scheme, error) {
-	shown := Redact(raw)
+	shown := redact.URL(raw)
 	if !strings.Contains(raw, "://") {
 		return Scheme{}, fmt.Errorf("%q has no scheme: write tcp://%s, or ssl://%s for TLS", shown, shown, shown)
 	}
@@ -55,31 +57,6 @@ func CheckURL(raw string) (Scheme, error) {
 		}
 	}
 	return sch, nil
-}
-
-// Redact returns the broker URL raw without a password it may hold, for
-// errors, logs and health reports. A URL without a scheme is read as
-// paho reads it, a tcp:// one.
-func Redact(raw string) string {
-	if !strings.Contains(raw, "@") {
-		return raw
-	}
-	parse := raw
-	if !strings.Contains(raw, "://") {
-		parse = "tcp://" + raw
-	}
-	u, err := url.Parse(parse)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	if _, ok := u.User.Password(); !ok {
-		return raw
-	}
-	r := u.Redacted()
-	if parse != raw {
-		r = strings.TrimPrefix(r, "tcp://")
-	}
-	return r
 }
 
 // CheckTLSFile reports a TLS file (a CA or a client certificate) set,
