@@ -1036,7 +1036,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			// The phone is still heard AckLasts after its alert was
 			// acknowledged: that alert resolves (its acknowledgement
 			// kept) and this fix raises a new one, which fires at once
-			// and joins its case (trackIncident), so the control room
+			// and joins its case (caseOf), so the control room
 			// hears of it again.
 			lapsed = d
 			since := loc.At.Sub(time.Unix(0, d.alert.AckNS))
