@@ -42,7 +42,7 @@ func TestStartWarnsOfRoomKindsTheSiteLacks(t *testing.T) {
 			`level=WARN msg="alert rule names only room kinds this site has no room of: it will never fire" rule=drone missing="perimeter, outside" site=hmp-test`}},
 		{"defaults on a usual site", wing(t), nil, nil},
 		{"defaults on a site of cells", &cellsOnly, nil, []string{
-			`level=WARN msg="alert rule names only room kinds this site has no room of: it will never fire" rule=unauthorised-uplink missing="landing, office, yard"`}},
+			`level=WARN msg="alert rule names only room kinds this site has no room of: it will never fire" rule=unauthorised-uplink missing="landing, office, yard, perimeter"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -175,7 +175,32 @@ type alertState struct {
 	// fixStored is the last fix (lastSeen) the store holds of a location
 	// alert (event.Alert.LastFixNS: storeAlert, storeLastFix).
 	fixStored time.Time
+	// fireNow says a new phone alert fires at once, not For after its
+	// first fix (advance): its room's earlier alerts that never fired
+	// (bursts, repeatOf) or its track's acknowledged alert still heard
+	// after its rule's AckLasts (ackLapsed). why is appended to its
+	// summary, saying which.
+	fireNow bool
+	why     string
+	bursts  []shortAlert
+	// caseOf is, for a phone alert raised anew when its track's
+	// acknowledged alert's AckLasts lapsed, that alert's incident: it
+	// joins it (linkIncident).
+	caseOf string
 }
+
+// shortAlert is a phone alert that resolved without firing (its phone
+// not heard for its rule's For within one alert), as the engine
+// remembers it for its rule's RepeatWindow (repeatOf).
+type shortAlert struct {
+	id, track, room string
+	active          time.Time
+	evidence        []string
+}
+
+// MaxShortAlerts bounds how many alerts that never fired the engine
+// remembers per rule (the oldest are forgotten first).
+const MaxShortAlerts = 4096
 
 // visitLink is the latest placed fix of one track of a drone visit.
 type visitLink struct {
@@ -357,6 +382,12 @@ type Engine struct {
 	// placeMinProb is the least probability a fix must give its most
 	// likely room to name it (SetPlaceMinProb; locates).
 	placeMinProb float64
+	// short holds, by rule name, the phone alerts of the rule's
+	// RepeatWindow that resolved without firing (noteShort, repeatOf).
+	short map[string][]shortAlert
+	// cases holds, by rule name, the cases phone alerts of the rule
+	// joined or opened as they fired, for MaxRepeatWindow (caseFor).
+	cases map[string][]phoneCase
 }
 
 // New returns an alert engine for s. pub and st may be nil.
@@ -371,7 +402,8 @@ func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog
 		log = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{cfg: cfg, site: s, store: st, pub: pub, log: log, placeMinProb: store.DefaultPlaceMinProb,
-		alerts: map[string]*alertState{}, byTrack: map[string][]*alertState{}, visits: map[string][]*alertState{}, sensors: map[string]*sensorState{}, incidents: map[string]*store.Incident{}}
+		alerts: map[string]*alertState{}, byTrack: map[string][]*alertState{}, visits: map[string][]*alertState{}, sensors: map[string]*sensorState{}, incidents: map[string]*store.Incident{},
+		short: map[string][]shortAlert{}, cases: map[string][]phoneCase{}}
 	for i := range e.cfg.Rules {
 		e.cfg.Rules[i].applyDefaults()
 	}
@@ -999,6 +1031,20 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				follow = d // the drone moved: its alert follows it
 			}
 		}
+		var lapsed *alertState // the track's acknowledged alert, its AckLasts over
+		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindUnauthorisedUplink && d != nil && ackLapsed(d, loc.At) {
+			// The phone is still heard AckLasts after its alert was
+			// acknowledged: that alert resolves (its acknowledgement
+			// kept) and this fix raises a new one, which fires at once
+			// and joins its case (caseOf), so the control room
+			// hears of it again.
+			lapsed = d
+			since := loc.At.Sub(time.Unix(0, d.alert.AckNS))
+			e.log.Info("acknowledged phone alert still heard after ack_lasts: raised anew", "rule", r.Name, "id", d.alert.ID,
+				"room", d.alert.Room, "acknowledged_by", d.alert.AckBy, "since_ack", since.Round(time.Second))
+			d.alert.Summary += "; still heard " + spoken(since) + " after its acknowledgement: raised anew"
+			errs = append(errs, e.transition(ctx, d, StateResolved, loc.At))
+		}
 		if follow != nil {
 			e.dropAlert(r.Name + "/" + follow.key)
 			follow.key, follow.contra = key, 0 // announced in its new room below (flushMove)
@@ -1015,6 +1061,23 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				Rule: r.Name, Severity: r.Severity, Room: roomID, Zone: room.Zone, Track: loc.Track,
 				Class: loc.Class, ActiveNS: loc.At.UnixNano()}
 			e.putAlert(r.Name+"/"+key, a)
+			switch {
+			case r.Kind != KindUnauthorisedUplink:
+			case lapsed != nil:
+				a.fireNow, a.caseOf = true, lapsed.alert.Incident
+				a.why = fmt.Sprintf("; still heard %s after alert %s was acknowledged by %s",
+					spoken(loc.At.Sub(time.Unix(0, lapsed.alert.AckNS))), lapsed.alert.ID, lapsed.alert.AckBy)
+			default:
+				if prior := e.repeatOf(r, a); prior != nil {
+					// The room's (or track's) earlier alerts that never
+					// fired: a phone used in short bursts.
+					a.fireNow, a.bursts = true, prior
+					a.why = fmt.Sprintf("; heard %d times in %s, each shorter than the %s hold",
+						len(prior)+1, spoken(loc.At.Sub(prior[0].active)), spoken(time.Duration(r.For)))
+					e.log.Info("phone alert fires on the room's earlier alerts that never fired", "rule", r.Name, "id", a.alert.ID,
+						"room", roomID, "track", loc.Track, "earlier", len(prior), "first", prior[0].id)
+				}
+			}
 		}
 		if loc.At.After(a.lastSeen) {
 			// A late fix (a sensor's outbox sending again what a network
@@ -1094,6 +1157,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 					a.alert.Summary += fmt.Sprintf(" (in a %s: %.0f%%)", strings.Join(r.RoomKinds, "/"), 100*math.Min(1, mass))
 				}
 			}
+			a.alert.Summary += a.why
 			if a == follow {
 				errs = append(errs, e.incidentRoom(ctx, a, loc.At))
 				a.moveDue = true
@@ -1133,6 +1197,89 @@ func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) 
 		e.log.Warn("drone back after a gap: its alert's acknowledgement unread", "id", a.alert.ID, "err", err)
 	}
 	return a.alert.AckNS != 0
+}
+
+// ackLapsed reports whether a fix at at of phone alert a, firing and
+// acknowledged (in this engine, or in a dashboard: Acknowledged, and the
+// stored acknowledgement adopted before each reminder), comes its rule's
+// AckLasts or more after the acknowledgement: the phone is still in use.
+func ackLapsed(a *alertState, at time.Time) bool {
+	return a.rule.Kind == KindUnauthorisedUplink && a.state == StateFiring && a.alert.AckNS != 0 && a.rule.AckLasts > 0 &&
+		at.Sub(time.Unix(0, a.alert.AckNS)) >= time.Duration(a.rule.AckLasts)
+}
+
+// noteShort remembers phone alert a, resolving at now without having
+// fired, for its rule's RepeatWindow (repeatOf), and forgets those older.
+func (e *Engine) noteShort(a *alertState, now time.Time) {
+	r := a.rule
+	if r.Kind != KindUnauthorisedUplink || r.RepeatCount == RepeatOff || r.RepeatCount < 2 {
+		return
+	}
+	l := e.pruneShort(r, now)
+	if len(l) >= MaxShortAlerts {
+		l = slices.Delete(l, 0, len(l)-MaxShortAlerts+1)
+	}
+	e.short[r.Name] = append(l, shortAlert{id: a.alert.ID, track: a.alert.Track, room: a.alert.Room, active: a.active,
+		evidence: slices.Clone(a.alert.Evidence)})
+}
+
+// pruneShort forgets the alerts of rule r that never fired and became
+// active more than its RepeatWindow before now, and returns those left.
+func (e *Engine) pruneShort(r *Rule, now time.Time) []shortAlert {
+	l := slices.DeleteFunc(e.short[r.Name], func(s shortAlert) bool { return now.Sub(s.active) > time.Duration(r.RepeatWindow) })
+	if len(l) == 0 {
+		delete(e.short, r.Name)
+		return nil
+	}
+	e.short[r.Name] = l
+	return l
+}
+
+// repeatOf returns, for a, a new alert of phone rule r, the rule's
+// alerts that never fired (noteShort) in a's room, or of a's track,
+// active within the rule's RepeatWindow before a, oldest first, when
+// they are RepeatCount less one or more: a fires at once (fireNow), on
+// them. They are forgotten then: the next such alert needs as many anew.
+// An alert in no room ("position unknown") counts those of its track
+// only. A phone used only for SMS sends 2 s of uplink every few minutes,
+// a new track at each (the tracker's gap is 2 minutes), and each burst
+// was an alert that never fired.
+func (e *Engine) repeatOf(r *Rule, a *alertState) []shortAlert {
+	if r.RepeatCount == RepeatOff || r.RepeatCount < 2 {
+		return nil
+	}
+	var prior []shortAlert
+	for _, s := range e.pruneShort(r, a.active) {
+		if s.room != "" && s.room == a.alert.Room || s.track != "" && s.track == a.alert.Track {
+			prior = append(prior, s)
+		}
+	}
+	if len(prior)+1 < int(r.RepeatCount) {
+		return nil
+	}
+	slices.SortStableFunc(prior, func(x, y shortAlert) int { return x.active.Compare(y.active) })
+	e.short[r.Name] = slices.DeleteFunc(e.short[r.Name], func(s shortAlert) bool {
+		return slices.ContainsFunc(prior, func(p shortAlert) bool { return p.id == s.id })
+	})
+	return prior
+}
+
+// spoken writes d for people: "10 s", "25 min", "1 h", "1 h 5 min".
+func spoken(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Round(time.Second)/time.Second)) + " s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Round(time.Minute)/time.Minute)) + " min"
+	}
+	h, m := int(d/time.Hour), int((d%time.Hour).Round(time.Minute)/time.Minute)
+	if m == 60 {
+		h, m = h+1, 0
+	}
+	if m == 0 {
+		return strconv.Itoa(h) + " h"
+	}
+	return fmt.Sprintf("%d h %d min", h, m)
 }
 
 // flushMove announces a live alert that has moved since it was last
@@ -1395,7 +1542,7 @@ func (e *Engine) sensorCondition(ctx context.Context, r *Rule, sensor string, ba
 // later; a sensor alert's condition holds until it is cleared (Tick keeps
 // its lastSeen at now).
 func (e *Engine) advance(ctx context.Context, a *alertState, now time.Time) error {
-	if a.state == StatePending && a.lastSeen.Sub(a.active) >= time.Duration(a.rule.For) {
+	if a.state == StatePending && (a.fireNow || a.lastSeen.Sub(a.active) >= time.Duration(a.rule.For)) {
 		return e.transition(ctx, a, StateFiring, now)
 	}
 	return nil
@@ -1436,6 +1583,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			}
 			sensorRule := a.rule.Kind == KindSensorOffline || a.rule.Kind == KindSensorHealth || a.rule.Kind == KindSensorClock
 			if !sensorRule && now.Sub(a.lastSeen) >= time.Duration(a.rule.ResolveAfter) {
+				if a.state == StatePending {
+					e.noteShort(a, now) // heard, but not for For: a burst
+				}
 				errs = append(errs, e.transition(ctx, a, StateResolved, now))
 				continue
 			}
@@ -2166,11 +2316,20 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			}
 		}
 	case KindUnauthorisedUplink:
-		if inc = e.trackIncident(a); inc != nil && inc.Kind == "illicit_phone" {
+		if a.caseOf != "" {
+			inc = e.incident(ctx, a.caseOf) // raised anew after its acknowledgement lapsed
+		}
+		if inc == nil {
+			inc = e.trackIncident(a)
+		}
+		if inc != nil && inc.Kind == "illicit_phone" {
 			inc.Summary = a.alert.Summary // where the handset is now; Rooms keeps where it was
 		}
 		if dr := e.dropRule(); dr != nil && inc == nil {
 			inc = e.nearDrone(ctx, dr, a, now)
+		}
+		if inc == nil && len(a.bursts) > 0 {
+			inc = e.caseFor(ctx, a, now) // the room's phone fired on its bursts before
 		}
 		if inc == nil {
 			inc = e.newIncident("illicit_phone", a, now)
@@ -2182,6 +2341,20 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 		return
 	}
 	a.alert.Incident = inc.ID
+	if a.rule.Kind == KindUnauthorisedUplink {
+		e.notePhoneCase(a, inc.ID, now)
+	}
+	for _, b := range a.bursts {
+		// The alerts a fired on, which never fired themselves: linked
+		// to its case with their detections, for the timeline.
+		if !slices.Contains(inc.Alerts, b.id) {
+			inc.Alerts = append(inc.Alerts, b.id)
+		}
+		if b.room != "" && !slices.Contains(inc.Rooms, b.room) {
+			inc.Rooms = append(inc.Rooms, b.room)
+		}
+		addDetections(inc, b.evidence)
+	}
 	if !slices.Contains(inc.Alerts, a.alert.ID) {
 		inc.Alerts = append(inc.Alerts, a.alert.ID)
 	}
@@ -2201,6 +2374,62 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			e.log.Warn("store incident", "id", inc.ID, "err", err)
 		}
 	}
+}
+
+// phoneCase is the case (incident) a phone alert of a rule joined or
+// opened as it fired, in its room or of its track, remembered for the
+// rule's RepeatWindow (caseFor).
+type phoneCase struct {
+	room, track, incident string
+	at                    time.Time
+}
+
+// notePhoneCase remembers that phone alert a joined incident inc as it
+// fired at now, and forgets the cases older than the longest repeat
+// window (MaxRepeatWindow).
+func (e *Engine) notePhoneCase(a *alertState, inc string, now time.Time) {
+	l := slices.DeleteFunc(e.cases[a.rule.Name], func(c phoneCase) bool { return now.Sub(c.at) > MaxRepeatWindow })
+	if len(l) >= MaxShortAlerts {
+		l = slices.Delete(l, 0, len(l)-MaxShortAlerts+1)
+	}
+	e.cases[a.rule.Name] = append(l, phoneCase{room: a.alert.Room, track: a.alert.Track, incident: inc, at: now})
+}
+
+// caseFor returns the incident of the latest phone alert of a's rule in
+// a's room (or of its track) that fired within the rule's RepeatWindow
+// before now, or nil: a phone used in bursts fires again after as many
+// bursts more (repeatOf), and it is one case. The alert it is read from
+// may be gone (one of a track is replaced by the track's next alert in
+// its room): the case is read from the store when the engine no longer
+// holds it.
+func (e *Engine) caseFor(ctx context.Context, a *alertState, now time.Time) *store.Incident {
+	l := e.cases[a.rule.Name]
+	for i := len(l) - 1; i >= 0; i-- {
+		c := l[i]
+		if now.Sub(c.at) > time.Duration(a.rule.RepeatWindow) {
+			break
+		}
+		if !(c.room != "" && c.room == a.alert.Room || c.track != "" && c.track == a.alert.Track) {
+			continue
+		}
+		return e.incident(ctx, c.incident)
+	}
+	return nil
+}
+
+// incident returns the incident of the given ID the engine holds, else
+// the store's (taken back into the engine), else nil.
+func (e *Engine) incident(ctx context.Context, id string) *store.Incident {
+	if inc := e.incidents[id]; inc != nil || e.store == nil {
+		return inc
+	}
+	inc, err := e.store.Incident(ctx, id)
+	if err != nil {
+		e.log.Warn("phone's earlier case unread: the alert opens one of its own", "incident", id, "err", err)
+		return nil
+	}
+	e.incidents[id] = &inc
+	return &inc
 }
 
 // trackIncident returns the incident of the latest-opened other alert of

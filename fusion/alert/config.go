@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,6 +81,56 @@ type Rule struct {
 	// counted, every EscalateAfter that nobody acknowledges it; 0 never.
 	// At least 30 s; not for drone_drop (its alerts are the drone's).
 	EscalateAfter Duration `yaml:"escalate_after"`
+	// RepeatCount and RepeatWindow are, for unauthorised_uplink rules,
+	// how many alerts of the rule in one room (or of one track) that
+	// never fired make the next one fire at once, and within how long:
+	// the RepeatCount-th pending alert there within RepeatWindow fires,
+	// its summary saying why ("heard 3 times in 20 min, each shorter than
+	// the 10 s hold"). A phone used only for SMS sends 2 s of uplink
+	// every few minutes, each burst a pending alert that resolves unfired
+	// (For is held within one alert). 0 is the default
+	// (DefaultRepeatCount, DefaultRepeatWindow); RepeatOff (repeat_count:
+	// off) never; else a count of at least 2 and a window of at least
+	// (count-1) x resolve_after and at most MaxRepeatWindow.
+	RepeatCount  Count    `yaml:"repeat_count"`
+	RepeatWindow Duration `yaml:"repeat_window"`
+	// AckLasts is, for unauthorised_uplink rules, how long an
+	// acknowledgement silences a firing alert whose phone is still heard:
+	// a fix AckLasts or more after the acknowledgement resolves the
+	// acknowledged alert (its acknowledgement kept) and raises a new one,
+	// which fires at once and joins its case. 0 is the default,
+	// DefaultAckLasts; else at least MinAckLasts (there is no "off").
+	AckLasts Duration `yaml:"ack_lasts"`
+}
+
+// Count is a rule's repeat_count: a whole number, or "off" (RepeatOff).
+type Count int
+
+// RepeatOff is a repeat_count of "off": alerts that never fired make no
+// later one fire.
+const RepeatOff Count = -1
+
+// UnmarshalYAML parses a whole number or "off".
+func (n *Count) UnmarshalYAML(b []byte) error {
+	s := string(bytes.Trim(bytes.TrimSpace(b), `"'`))
+	if s == "off" {
+		*n = RepeatOff
+		return nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("count %q: a whole number of at least 2, or off", s)
+	}
+	*n = Count(v)
+	return nil
+}
+
+// MarshalYAML writes the count, or "off".
+func (n Count) MarshalYAML() ([]byte, error) {
+	if n == RepeatOff {
+		return []byte("off"), nil
+	}
+	return []byte(strconv.Itoa(int(n))), nil
 }
 
 // Anywhere reports whether r is a drone rule with no room_kinds, which
@@ -127,6 +178,46 @@ const DefaultVisitSeparationM = 200.0
 // set: below it one drone's links, its fixes 35 m out each, would be
 // split into visits of their own, each alerting.
 const MinVisitSeparationM = 100.0
+
+// DefaultRepeatCount and DefaultRepeatWindow are an unauthorised_uplink
+// rule's repeat_count and repeat_window when it gives none: the third
+// alert of one room (or track) within 30 minutes, none of them held for
+// the rule's for, fires. A phone used only for SMS or background data
+// sends a burst of uplink every few minutes (messaging keep-alives and
+// push every 3-15 min), each shorter than the 10 s hold and farther apart
+// than resolve_after (2 min), so each was a pending alert that resolved
+// unfired: with these, bursts every 3 minutes fire at the third (6 min),
+// every 10 minutes at the third (20 min), every 15 at the third (30 min).
+// Authorised devices are left out before the rules, so the cost is an
+// unauthorised emission located three times in one cell in half an
+// hour: not a stray false alarm, which is one sighting. Two would fire a
+// phone heard once and once more in reply.
+const (
+	DefaultRepeatCount  Count = 3
+	DefaultRepeatWindow       = 30 * time.Minute
+)
+
+// MaxRepeatWindow is the longest repeat_window: the dashboard's incident
+// shows the detections of an hour before its opening, so the bursts an
+// alert fired on are shown with it, and the engine keeps no longer a
+// record of the alerts that never fired.
+const MaxRepeatWindow = time.Hour
+
+// DefaultAckLasts is an unauthorised_uplink rule's ack_lasts when it gives
+// none. An acknowledgement says the control room is dealing with the
+// phone: calling staff, locking the landing down and searching a cell
+// takes tens of minutes, and reminding them meanwhile would only teach
+// them to acknowledge without looking. A phone still in use an hour after
+// its acknowledgement was not found (or nobody looked: an acknowledgement
+// needs no note), and the control room hears of it again, as a new alert
+// in the same case. Until 2026-12-06 an acknowledged phone's alert
+// stayed silent for as long as the phone kept being used.
+const DefaultAckLasts = time.Hour
+
+// MinAckLasts is the least ack_lasts a rule may set: a search takes
+// longer than that, and a shorter one would raise the phone anew while
+// staff are at the cell door.
+const MinAckLasts = 10 * time.Minute
 
 // DefaultMaxOffset is a sensor_clock rule's max_offset when it gives none.
 const DefaultMaxOffset = 250 * time.Millisecond
@@ -198,8 +289,13 @@ func DefaultConfig() Config {
 	c := Config{Rules: []Rule{
 		{Name: "unauthorised-uplink-in-cell", Kind: KindUnauthorisedUplink, Severity: event.SeverityCritical,
 			For: Duration(10 * time.Second), RoomKinds: []string{site.KindCell}, EscalateAfter: DefaultEscalateAfter},
+		// The perimeter is the sterile strip between the yard fence and
+		// the outer wall, inside the secure line: nobody's phone belongs
+		// there (an accomplice, a thrown-over phone in use). Until
+		// 2026-12-06 this rule left it out, and a phone located there
+		// raised nothing. Outside the wall is public land: left out.
 		{Name: "unauthorised-uplink", Kind: KindUnauthorisedUplink, Severity: event.SeverityWarning,
-			For: Duration(30 * time.Second), RoomKinds: []string{site.KindLanding, site.KindOffice, site.KindYard}},
+			For: Duration(30 * time.Second), RoomKinds: []string{site.KindLanding, site.KindOffice, site.KindYard, site.KindPerimeter}},
 		// A drone alerts wherever it is located: a drop is flown to a cell
 		// window, and an inmate may fly one from a cell (its controller
 		// located there). Until 2026-12-05 this rule named the perimeter,
@@ -228,6 +324,15 @@ func (r *Rule) applyDefaults() {
 	}
 	switch r.Kind {
 	case KindUnauthorisedUplink:
+		if r.RepeatCount == 0 {
+			r.RepeatCount = DefaultRepeatCount
+		}
+		if r.RepeatWindow == 0 && r.RepeatCount != RepeatOff {
+			r.RepeatWindow = Duration(DefaultRepeatWindow)
+		}
+		if r.AckLasts == 0 {
+			r.AckLasts = Duration(DefaultAckLasts)
+		}
 		if r.Classes == nil {
 			// An emission the classifiers could not name but that the band
 			// plan puts in a cellular uplink is a handset of some generation
@@ -320,6 +425,9 @@ func (c Config) Validate() error {
 		case r.ReannounceAfter != 0 && time.Duration(r.ReannounceAfter) < 10*time.Second:
 			return fmt.Errorf("%w: rule %q: reannounce_after %v: at least 10s (a drone is located every few seconds)", ErrConfig, r.Name, time.Duration(r.ReannounceAfter))
 		}
+		if err := r.validatePhone(); err != nil {
+			return err
+		}
 		switch {
 		case r.VisitSeparationM != 0 && r.Kind != KindDrone:
 			return fmt.Errorf("%w: rule %q: visit_separation_m is for drone rules only", ErrConfig, r.Name)
@@ -367,6 +475,38 @@ func (c Config) Validate() error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// validatePhone checks the settings of unauthorised_uplink rules alone
+// (repeat_count, repeat_window, ack_lasts), their defaults applied.
+func (r *Rule) validatePhone() error {
+	if r.Kind != KindUnauthorisedUplink {
+		if r.RepeatCount != 0 || r.RepeatWindow != 0 || r.AckLasts != 0 {
+			return fmt.Errorf("%w: rule %q: repeat_count, repeat_window and ack_lasts are for unauthorised_uplink rules only", ErrConfig, r.Name)
+		}
+		return nil
+	}
+	if r.RepeatCount == RepeatOff && r.RepeatWindow != 0 {
+		return fmt.Errorf("%w: rule %q: repeat_window %v with repeat_count off: leave repeat_window out", ErrConfig, r.Name, time.Duration(r.RepeatWindow))
+	}
+	d := *r // a hand-built rule (New validates before it applies defaults)
+	d.applyDefaults()
+	count, window := d.RepeatCount, time.Duration(d.RepeatWindow)
+	switch {
+	case count != RepeatOff && count < 2:
+		return fmt.Errorf("%w: rule %q: repeat_count %d: at least 2, or off (1 would fire at every sighting: set for: 0s for that)", ErrConfig, r.Name, count)
+	case count != RepeatOff && window > MaxRepeatWindow:
+		return fmt.Errorf("%w: rule %q: repeat_window %v: at most %v (an incident shows the detections of the hour before it)", ErrConfig, r.Name, window, MaxRepeatWindow)
+	case count != RepeatOff && window < time.Duration(count-1)*time.Duration(d.ResolveAfter):
+		// A phone heard again within resolve_after continues its alert:
+		// count alerts of one track take (count-1) x resolve_after at
+		// least, and a shorter window would never see them.
+		return fmt.Errorf("%w: rule %q: repeat_window %v: at least %v (repeat_count %d less one, times resolve_after %v: a phone heard again sooner continues its alert)",
+			ErrConfig, r.Name, window, time.Duration(count-1)*time.Duration(d.ResolveAfter), count, time.Duration(d.ResolveAfter))
+	case time.Duration(d.AckLasts) < MinAckLasts:
+		return fmt.Errorf("%w: rule %q: ack_lasts %v: at least %v (a search takes longer: a phone raised anew while staff are at the door)", ErrConfig, r.Name, time.Duration(d.AckLasts), MinAckLasts)
 	}
 	return nil
 }

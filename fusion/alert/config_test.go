@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rfwarden/rfwarden/fusion/site"
 )
@@ -91,7 +92,8 @@ func TestMissingKinds(t *testing.T) {
 			{Name: "offline", Kind: KindSensorOffline}},
 			map[string][]string{"drone": {site.KindPerimeter, site.KindOutside}}},
 		{"defaults", DefaultConfig().Rules,
-			map[string][]string{"unauthorised-uplink": {site.KindOffice}}}, // the drone rule holds anywhere
+			// the drone rule holds anywhere; the phone warning rule names the perimeter since 2026-12-06
+			map[string][]string{"unauthorised-uplink": {site.KindOffice, site.KindPerimeter}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,5 +144,58 @@ func TestVisitSeparationValidate(t *testing.T) {
 				t.Fatalf("got %v, want an ErrConfig containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestPhoneRuleSettings: repeat_count, repeat_window and ack_lasts are
+// read from YAML ("off" turns repeated alerts off), and a phone rule that
+// gives none takes the defaults, the default rules' phone rules too; other
+// kinds have none.
+func TestPhoneRuleSettings(t *testing.T) {
+	const doc = `rules:
+  - name: in-cell
+    kind: unauthorised_uplink
+    room_kinds: [cell]
+    repeat_count: 4
+    repeat_window: 45m
+    ack_lasts: 2h
+  - name: elsewhere
+    kind: unauthorised_uplink
+    room_kinds: [landing, perimeter]
+    repeat_count: off
+  - name: defaults
+    kind: unauthorised_uplink
+    room_kinds: [yard]
+`
+	c, err := LoadConfig(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type settings struct {
+		count  Count
+		window time.Duration
+		ack    time.Duration
+	}
+	want := map[string]settings{
+		"in-cell":   {4, 45 * time.Minute, 2 * time.Hour},
+		"elsewhere": {RepeatOff, 0, DefaultAckLasts},
+		"defaults":  {DefaultRepeatCount, DefaultRepeatWindow, DefaultAckLasts},
+	}
+	check := func(rules []Rule, want map[string]settings) {
+		t.Helper()
+		for _, r := range rules {
+			w := want[r.Name] // zero for a rule of another kind
+			if got := (settings{r.RepeatCount, time.Duration(r.RepeatWindow), time.Duration(r.AckLasts)}); got != w {
+				t.Errorf("rule %s (%s): got %+v, want %+v", r.Name, r.Kind, got, w)
+			}
+		}
+	}
+	check(c.Rules, want)
+	def := settings{DefaultRepeatCount, DefaultRepeatWindow, DefaultAckLasts}
+	check(DefaultConfig().Rules, map[string]settings{"unauthorised-uplink-in-cell": def, "unauthorised-uplink": def})
+	// written back, "off" stays off
+	b, err := RepeatOff.MarshalYAML()
+	if err != nil || string(b) != "off" {
+		t.Errorf("RepeatOff written as %q, %v", b, err)
 	}
 }
