@@ -96,15 +96,16 @@ type features struct {
 
 // timeFeatures are the time-domain features (see features.t).
 type timeFeatures struct {
-	envCV  float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
-	duty   float64 // active fraction of the analysed samples
-	bursts []float64
-	frame  float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
-	cp15   float64 // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short or not measured)
-	cp30   float64 // same at 33.33 µs
-	cpWiFi float64 // same at 3.2 µs
-	stf    float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
-	chip   float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
+	envCV     float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
+	duty      float64 // active fraction of the analysed samples
+	bursts    []float64
+	frame     float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
+	frameSpan float64 // the same over up to frameSpanFrames of the whole emission, decimated (see frameCorrSpan; NaN: not measured or under 1.5 frames)
+	cp15      float64 // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short or not measured)
+	cp30      float64 // same at 33.33 µs
+	cpWiFi    float64 // same at 3.2 µs
+	stf       float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
+	chip      float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
 }
 
 // timeState is what the time-domain features are measured from, kept
@@ -119,13 +120,15 @@ type timeState struct {
 	nfft     int
 	binHz    float64
 	fs       float64
-	wideband bool    // the occupied band is ≥ 1 MHz: lines are cut anywhere in it, not only at DC
-	dcHz     float64 // half-width of the DC region whose lines are cut
-	wideW    int     // the line test's reference window, bins
-	oLo, oHi float64 // the occupied band plus 2%, Hz from DC
-	fLo, fHi float64 // the same widened to envMinBWHz
-	m        int     // points of y (the inverse FFT)
-	need     int     // the features the band plan wants (need bits)
+	wideband bool        // the occupied band is ≥ 1 MHz: lines are cut anywhere in it, not only at DC
+	dcHz     float64     // half-width of the DC region whose lines are cut
+	wideW    int         // the line test's reference window, bins
+	oLo, oHi float64     // the occupied band plus 2%, Hz from DC
+	fLo, fHi float64     // the same widened to envMinBWHz
+	m        int         // points of y (the inverse FFT)
+	need     int         // the features the band plan wants (need bits)
+	emIQ     []complex64 // the emission's samples in view, from its first (for frameSpan)
+	occMidHz float64     // centre of the occupied band, Hz from DC
 
 	y, yw []complex64 // band-passed and decimated: the occupied band, and at least envMinBWHz of it (nil: not yet)
 	py    []float64   // |y|² (nil: not yet)
@@ -140,6 +143,10 @@ type timeState struct {
 // features.have.
 const needEnv = needAll + 1
 
+// needFrameSpan marks frameSpan in features.have (any classifier may ask:
+// it is measured only when asked).
+const needFrameSpan = needEnv << 1
+
 // close ends lazy measurement: features not measured by now stay
 // unmeasured (their defaults). Call it before ws is reused.
 func (f *features) close() { f.ts = nil }
@@ -151,7 +158,7 @@ func (f *features) measured(k int) bool {
 		return true
 	}
 	ts := f.ts
-	if ts == nil || (k != needEnv && ts.need&k == 0) {
+	if ts == nil || (k != needEnv && k != needFrameSpan && ts.need&k == 0) {
 		return false
 	}
 	f.have |= k
@@ -160,6 +167,8 @@ func (f *features) measured(k int) bool {
 		ts.bandpassY()
 		ts.envSignals()
 		f.envelope(ts.y, ts.yw, ts.py, ts.ws)
+	case needFrameSpan:
+		f.t.frameSpan = frameCorrSpan(ts.emIQ, ts.fs, ts.occMidHz, ts.ws)
 	case needCP15, needCP30, needCPWiFi:
 		yr, yi, pc, fsC := ts.cpSignal()
 		switch k {
@@ -195,6 +204,10 @@ func (f *features) bursts() []float64 { f.measured(needEnv); return f.t.bursts }
 
 // frame is the TDMA frame periodicity of the power.
 func (f *features) frame() float64 { f.measured(needEnv); return f.t.frame }
+
+// frameSpan is the TDMA frame periodicity of the power over a longer,
+// decimated span of the emission (see frameCorrSpan).
+func (f *features) frameSpan() float64 { f.measured(needFrameSpan); return f.t.frameSpan }
 
 // cp15 is the CP contrast at 66.67 µs.
 func (f *features) cp15() float64 { f.measured(needCP15); return f.t.cp15 }
@@ -240,6 +253,9 @@ func (f *features) toMap() map[string]float64 {
 		if len(f.t.bursts) > 0 {
 			m["burst_med_s"] = median(f.t.bursts)
 		}
+	}
+	if f.have&needFrameSpan != 0 {
+		m["frame_span_corr"] = f.t.frameSpan
 	}
 	for _, e := range [...]struct {
 		k    int
@@ -294,7 +310,7 @@ func (f *features) medianBurstS() float64 {
 // reset by another measure; what was not read by then stays unmeasured).
 func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *workspace) *features {
 	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), flatness: math.NaN(),
-		t: timeFeatures{frame: math.NaN(), cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}}
+		t: timeFeatures{frame: math.NaN(), frameSpan: math.NaN(), cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}}
 	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
 		return f
 	}
@@ -530,7 +546,8 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	// classifier that rejects the emission by its band, width or
 	// duration reads none of them.
 	f.ts = &timeState{ws: ws, fftOf: fftOf, spec: spec, sp: sp, nfft: nfft, binHz: binHz, fs: in.SampleRateHz,
-		wideband: wideband, dcHz: dcHz, wideW: max(64, (b-a)/8), oLo: oLo, oHi: oHi, fLo: fLo, fHi: fHi, m: m, need: need}
+		wideband: wideband, dcHz: dcHz, wideW: max(64, (b-a)/8), oLo: oLo, oHi: oHi, fLo: fLo, fHi: fHi, m: m, need: need,
+		emIQ: in.IQ[start:end], occMidHz: (f.occLoHz + f.occHiHz) / 2}
 	return f
 }
 
@@ -1251,6 +1268,69 @@ func frameCorr(p []float64, lagF float64, step int, ws *workspace) float64 {
 		return ab / math.Sqrt(aa*bb)
 	}
 	return r(lag) - r(lag/2)
+}
+
+// Long-span frame periodicity (frameCorrSpan).
+const (
+	// frameSpanFrames bounds the samples frameCorrSpan reads: 4 TDMA
+	// frames (18.5 ms) from the emission's start, so r(frame) averages
+	// over 3 frames of overlap; 370 k samples at 20 Msps.
+	frameSpanFrames = 4
+	// frameSpanBWHz is the noise bandwidth of frameCorrSpan's filter and
+	// the rate it decimates to: a rectangular window of D = fs/400 kHz
+	// samples passes GMSK's 99% band (±125 kHz) within 1.4 dB
+	// (sinc(125/400)) and has its first nulls at ±400 kHz.
+	frameSpanBWHz = 400e3
+	// frameSpanSmoothS is the power envelope's smoothing: half a GSM
+	// timeslot (288 µs), so a one-slot burst keeps its full height for
+	// half its length while the noise power is averaged over ~115
+	// independent samples (relative std ~0.09).
+	frameSpanSmoothS = 15.0 / 52 * 1e-3
+)
+
+// frameCorrSpan is the TDMA frame periodicity (frameCorr: r(4.615 ms) −
+// r(2.308 ms) of the power envelope) of the signal near offHz (Hz from DC)
+// in x, sampled at fs Hz, over at most frameSpanFrames frames of x. It
+// reads a longer span than the analysed segment (1.6 ms at 20 Msps holds a
+// third of a frame) at a low rate:
+//
+//	y[b] = Σ_{k<D} x[bD+k]·e^{−j2π·offHz·k/fs},  D = round(fs/frameSpanBWHz)
+//
+// that is x mixed to offHz = 0, summed over blocks of D samples (a
+// rectangular low-pass of noise bandwidth fs/D ≈ 400 kHz) and decimated
+// by D; the phase of each block's start, e^{−j2π·offHz·bD/fs}, is left
+// out, since |y[b]|² does not see it. |y|² is smoothed over
+// frameSpanSmoothS. Cost: one complex multiply-add per input sample. NaN
+// when x holds under 1.5 frames.
+func frameCorrSpan(x []complex64, fs, offHz float64, ws *workspace) float64 {
+	if !(fs > 0) || math.IsInf(fs, 0) {
+		return math.NaN()
+	}
+	x = x[:min(len(x), int(frameSpanFrames*gsmFrameS*fs))]
+	d := max(1, int(math.Round(fs/frameSpanBWHz)))
+	nb := len(x) / d
+	fsd := fs / float64(d)
+	if float64(nb) < 1.5*gsmFrameS*fsd {
+		return math.NaN()
+	}
+	wr, wi := ws.floats(d), ws.floats(d)
+	for k := range d {
+		s, c := math.Sincos(-2 * math.Pi * offHz * float64(k) / fs)
+		wr[k], wi[k] = c, s
+	}
+	p := ws.floats(nb)
+	for b := range nb {
+		blk := x[b*d : b*d+d]
+		var re, im float64
+		for k, v := range blk {
+			xr, xi := float64(real(v)), float64(imag(v))
+			re += xr*wr[k] - xi*wi[k]
+			im += xr*wi[k] + xi*wr[k]
+		}
+		p[b] = re*re + im*im
+	}
+	sm := movingAvgInto(ws.floats(nb), p, max(1, int(frameSpanSmoothS*fsd)))
+	return frameCorr(sm, gsmFrameS*fsd, max(1, int(frameSpanSmoothS*fsd/16)), ws)
 }
 
 // rho is the normalised autocorrelation magnitude of y at integer lag:
