@@ -25,7 +25,9 @@ import (
 // Weak carriers (under 6 dB over the noise, averaged over the emission):
 // the envelope cannot confirm GMSK, so only a
 // spiky envelope is rejected; such carriers must show TDMA timing instead
-// (timeslot-long bursts, the 4.615 ms frame period in the power, or a
+// (timeslot-long bursts, the 4.615 ms frame period in the power of the
+// analysed segment or, where that alone decides, of up to 4 frames of the
+// emission decimated to ~400 ksps (frame_span_corr), or a
 // continuous carrier) and a detector span of at least 100 kHz (with frame
 // periodicity, the excess bandwidth stands for a width and span the noise
 // shrank: see below); they get
