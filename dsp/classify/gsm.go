@@ -68,13 +68,13 @@ const minFrameCorr = 0.5
 
 // minFrameSpanCorr is the same for the long span (frame_span_corr, see
 // frameCorrSpan), chosen from synthetic cases (4 and 20 Msps, 20 ms, 30
-// seeds each): GSM at 3 dB in 250 kHz reads 0.91–1.23 with one slot in
-// eight on (a handset) and 1.47–1.63 with three; noise, narrowband FSK,
-// UMTS and a continuous GSM carrier read −0.38 to 0.32, LTE 5 MHz at 3 dB
-// up to 0.50 and an ELRS-like hopper (250 Hz packets) up to 0.48. 0.7
-// lies between, ~3σ of noise's spread (0.15) above the highest look-alike
-// seen's bulk.
-const minFrameSpanCorr = 0.7
+// seeds each): GSM at 3 dB in 250 kHz reads 0.79–1.17 with one slot in
+// eight on (a handset) and 1.35–1.53 with three; noise, narrowband FSK,
+// UMTS, LTE 5 MHz at 3 dB and a continuous GSM carrier −0.38 to 0.39, an
+// ELRS-like hopper (1 ms packets every 4 ms: in theory r(4.615 ms) ≈ 0.18
+// and r(2.308 ms) = −1/3) up to 0.48. 0.65 lies about midway between the
+// hopper's highest and the handset's lowest.
+const minFrameSpanCorr = 0.65
 
 // gsmLabel is classifyGSM's verdict on f in GSM band b, given whether its
 // power repeats every TDMA frame.
