@@ -1277,22 +1277,26 @@ const (
 	// over 3 frames of overlap; 370 k samples at 20 Msps.
 	frameSpanFrames = 4
 	// frameSpanRateHz is the rate frameCorrSpan decimates to: blocks of
-	// D = fs/200 kHz samples, each through a Hann window mixed to the
-	// carrier. Its response (D-point Hann, bins of 200 kHz) passes GMSK's
-	// 99% band (±125 kHz) within 2.2 dB, is 3 dB down at ±144 kHz and 6 dB
-	// at ±200 kHz (noise bandwidth 300 kHz), nulls at ±400 kHz and stays
-	// ≥ 32 dB down beyond (a rectangular window's −13 dB sidelobes let a
-	// strong carrier 1 MHz away set the envelope).
-	frameSpanRateHz = 200e3
+	// D = fs/100 kHz samples, each through a 4-term Blackman-Harris
+	// window mixed to the carrier (one bin of a D-point STFT hopping by
+	// D, bins of 100 kHz). Its response is 3 dB down at ±95 kHz (GMSK's
+	// 90% band is ±80 kHz; the 99% edge, ±125 kHz, is 5.3 dB down), 14 dB
+	// at ±200 kHz, nulls at ±400 kHz and stays ≥ 91 dB down beyond (noise
+	// bandwidth 200 kHz). GSM carriers lie 200 kHz apart and a BTS's
+	// carriers differ by tens of dB: a rectangular window (sidelobes −13
+	// dB) let a carrier 1 MHz away set the envelope, and a Hann one of
+	// 200 kHz bins (−32 dB) one 550 kHz away, 50 dB over the noise
+	// (TestFrameCorrSpan), at the same cost.
+	frameSpanRateHz = 100e3
 	// frameSpanSmoothS is the power envelope's smoothing: a quarter of a
-	// GSM timeslot (144 µs, ~29 blocks), so a one-slot burst keeps its
+	// GSM timeslot (144 µs, 14 blocks), so a one-slot burst keeps its
 	// full height for three quarters of its length. The correlations'
 	// spread on signals without frame timing grows with the smoothing
 	// (fewer independent points per frame): over 30 seeds of noise, LTE,
 	// UMTS, FSK and an RC hopper at 4 and 20 Msps their highest read 0.62 /
 	// 0.48 / 0.37 with a half / quarter / eighth of a slot, a one-slot GSM
-	// burst at 3 dB its lowest 0.87 / 0.79 / 0.67: a quarter parts them
-	// widest.
+	// burst at 3 dB its lowest 0.87 / 0.79 / 0.67 (measured with a Hann
+	// window of 200 kHz bins): a quarter parts them widest.
 	frameSpanSmoothS = 15.0 / 104 * 1e-3
 )
 
@@ -1303,11 +1307,12 @@ const (
 // third of a frame) at a low rate:
 //
 //	y[b] = Σ_{k<D} x[bD+k]·w[k]·e^{−j2π·offHz·k/fs},  D = round(fs/frameSpanRateHz),
-//	w[k] = ½ − ½·cos(2π(k+½)/D)
+//	w[k] = a0 − a1·cos(2πu) + a2·cos(4πu) − a3·cos(6πu),  u = (k+½)/D
 //
-// that is x mixed to offHz = 0 through a Hann window over each block of D
-// samples (a low-pass of 300 kHz noise bandwidth, see frameSpanRateHz),
-// decimated by D; the phase of each block's start, e^{−j2π·offHz·bD/fs},
+// (4-term Blackman-Harris, a = 0.35875, 0.48829, 0.14128, 0.01168; Harris,
+// Proc. IEEE 66(1), 1978), that is x mixed to offHz = 0 through the window
+// over each block of D samples (a low-pass of 200 kHz noise bandwidth, see
+// frameSpanRateHz), decimated by D; the phase of each block's start, e^{−j2π·offHz·bD/fs},
 // is left out, since |y[b]|² does not see it. |y|² is smoothed over
 // frameSpanSmoothS. Cost: one complex multiply-add per input sample. NaN
 // when x holds under 1.5 frames, or fs or offHz is not finite.
@@ -1329,7 +1334,8 @@ func frameCorrSpan(x []complex64, fs, offHz float64, ws *workspace) float64 {
 	}
 	wr, wi := ws.floats(d), ws.floats(d)
 	for k := range d {
-		h := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(k)+0.5)/float64(d))
+		u := 2 * math.Pi * (float64(k) + 0.5) / float64(d)
+		h := 0.35875 - 0.48829*math.Cos(u) + 0.14128*math.Cos(2*u) - 0.01168*math.Cos(3*u)
 		s, c := math.Sincos(-2 * math.Pi * offHz * float64(k) / fs)
 		wr[k], wi[k] = h*c, h*s
 	}

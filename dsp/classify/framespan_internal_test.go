@@ -30,7 +30,8 @@ func onOff(fs, durS, offHz, onS, periodS, noise float64, seed uint64) []complex6
 // 4.615 ms frame gives r(frame) ≈ 1 and r(half frame) = −0.6 (the on
 // slots never meet half a frame later: cov −(3/8)², var (3/8)(5/8)), so
 // ≈ 1.6; one slot of eight at 0 dB in the filter band stays over the
-// threshold; a continuous carrier and noise give ≈ 0; 1 ms packets every
+// threshold; a continuous carrier, noise, and a carrier beyond the
+// filter's main lobe (±400 kHz), even 50 dB over the noise, give ≈ 0; 1 ms packets every
 // 4 ms (an ELRS-like 250 Hz rate) give r(4.615 ms) ≈ 0.18 and r(2.308
 // ms) = −1/3, ≈ 0.5, under the threshold; and spans under 1.5 frames or
 // bad rates give NaN.
@@ -50,6 +51,7 @@ func TestFrameCorrSpan(t *testing.T) {
 		{name: "noise", x: onOff(4e6, 20e-3, 0, 0, 1, 1, 5), fs: 4e6, lo: -0.4, hi: 0.4},
 		{name: "1 ms packets every 4 ms", x: onOff(4e6, 20e-3, 0, 1e-3, 4e-3, 0.01, 6), fs: 4e6, lo: 0.3, hi: minFrameSpanCorr - 0.05},
 		{name: "3 of 8 slots, off the filter (1 MHz away)", x: onOff(4e6, 20e-3, 1e6, 3*slot, gsmFrameS, 0.01, 7), fs: 4e6, off: 0, lo: -0.4, hi: 0.4},
+		{name: "3 of 8 slots, 550 kHz off the filter, 50 dB over the noise", x: onOff(4e6, 20e-3, 550e3, 3*slot, gsmFrameS, 1e-4, 9), fs: 4e6, lo: -0.4, hi: 0.4},
 		{name: "under 1.5 frames", x: onOff(20e6, 6e-3, 0, 3*slot, gsmFrameS, 0.01, 8), fs: 20e6, wantNaN: true},
 		{name: "empty", fs: 4e6, wantNaN: true},
 		{name: "rate 0", x: make([]complex64, 1000), wantNaN: true},

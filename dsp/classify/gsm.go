@@ -54,7 +54,7 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	// confirm GMSK): a stronger one must show its timing in the analysed
 	// segment, as before (a LoRa hopper sending a packet every 4.615 ms
 	// at 8 dB, cut by the gate into 60 µs pieces, read frame_span_corr
-	// 1.29 and was named GSM; TestGSMNoFalseLabelLongSpan).
+	// 1.08 and was named GSM; TestGSMNoFalseLabelLongSpan).
 	weak := !math.IsNaN(f.contrastDB) && f.contrastDB < 6
 	if l.Class == "" && !framed && weak && gsmLabel(f, b, true).Class != "" && ok(f.frameSpan(), minFrameSpanCorr) {
 		l = gsmLabel(f, b, true)
@@ -68,11 +68,11 @@ const minFrameCorr = 0.5
 
 // minFrameSpanCorr is the same for the long span (frame_span_corr, see
 // frameCorrSpan), chosen from synthetic cases (4 and 20 Msps, 20 ms, 30
-// seeds each): GSM at 3 dB in 250 kHz reads 0.79–1.17 with one slot in
-// eight on (a handset) and 1.35–1.53 with three; noise, narrowband FSK,
-// UMTS, LTE 5 MHz at 3 dB and a continuous GSM carrier −0.38 to 0.39, an
+// seeds each): GSM at 3 dB in 250 kHz reads 0.80–1.07 with one slot in
+// eight on (a handset) and 1.28–1.47 with three; noise, narrowband FSK,
+// UMTS, LTE 5 MHz at 3 dB and a continuous GSM carrier −0.27 to 0.30, an
 // ELRS-like hopper (1 ms packets every 4 ms: in theory r(4.615 ms) ≈ 0.18
-// and r(2.308 ms) = −1/3) up to 0.48. 0.65 lies about midway between the
+// and r(2.308 ms) = −1/3) up to 0.47. 0.65 lies about midway between the
 // hopper's highest and the handset's lowest.
 const minFrameSpanCorr = 0.65
 
