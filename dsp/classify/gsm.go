@@ -54,9 +54,13 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	// confirm GMSK): a stronger one must show its timing in the analysed
 	// segment, as before (a LoRa hopper sending a packet every 4.615 ms
 	// at 8 dB, cut by the gate into 60 µs pieces, read frame_span_corr
-	// 1.08 and was named GSM; TestGSMNoFalseLabelLongSpan).
+	// 1.08 and was named GSM; TestGSMNoFalseLabelLongSpan). And only
+	// where the power over the noise spreads like GMSK's (excess_bw_hz
+	// 100–400 kHz, GMSK ~160 kHz, when known): the line at 936.0 MHz in
+	// gsm900-band-937M (24–35 kHz) is no carrier to time.
 	weak := !math.IsNaN(f.contrastDB) && f.contrastDB < 6
-	if l.Class == "" && !framed && weak && gsmLabel(f, b, true).Class != "" && ok(f.frameSpan(), minFrameSpanCorr) {
+	gmskWide := f.excessBWHz == 0 || (f.excessBWHz >= 100e3 && f.excessBWHz <= 400e3)
+	if l.Class == "" && !framed && weak && gmskWide && gsmLabel(f, b, true).Class != "" && ok(f.frameSpan(), minFrameSpanCorr) {
 		l = gsmLabel(f, b, true)
 	}
 	return l
