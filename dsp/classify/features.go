@@ -96,15 +96,16 @@ type features struct {
 
 // timeFeatures are the time-domain features (see features.t).
 type timeFeatures struct {
-	envCV  float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
-	duty   float64 // active fraction of the analysed samples
-	bursts []float64
-	frame  float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
-	cp15   float64 // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short or not measured)
-	cp30   float64 // same at 33.33 µs
-	cpWiFi float64 // same at 3.2 µs
-	stf    float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
-	chip   float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
+	envCV     float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
+	duty      float64 // active fraction of the analysed samples
+	bursts    []float64
+	frame     float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
+	frameSpan float64 // the same over up to frameSpanFrames of the whole emission, decimated (see frameCorrSpan; NaN: not measured or under 1.5 frames)
+	cp15      float64 // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short or not measured)
+	cp30      float64 // same at 33.33 µs
+	cpWiFi    float64 // same at 3.2 µs
+	stf       float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
+	chip      float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
 }
 
 // timeState is what the time-domain features are measured from, kept
@@ -119,13 +120,15 @@ type timeState struct {
 	nfft     int
 	binHz    float64
 	fs       float64
-	wideband bool    // the occupied band is ≥ 1 MHz: lines are cut anywhere in it, not only at DC
-	dcHz     float64 // half-width of the DC region whose lines are cut
-	wideW    int     // the line test's reference window, bins
-	oLo, oHi float64 // the occupied band plus 2%, Hz from DC
-	fLo, fHi float64 // the same widened to envMinBWHz
-	m        int     // points of y (the inverse FFT)
-	need     int     // the features the band plan wants (need bits)
+	wideband bool        // the occupied band is ≥ 1 MHz: lines are cut anywhere in it, not only at DC
+	dcHz     float64     // half-width of the DC region whose lines are cut
+	wideW    int         // the line test's reference window, bins
+	oLo, oHi float64     // the occupied band plus 2%, Hz from DC
+	fLo, fHi float64     // the same widened to envMinBWHz
+	m        int         // points of y (the inverse FFT)
+	need     int         // the features the band plan wants (need bits)
+	emIQ     []complex64 // the emission's samples in view, from its first (for frameSpan)
+	occMidHz float64     // centre of the occupied band, Hz from DC
 
 	y, yw []complex64 // band-passed and decimated: the occupied band, and at least envMinBWHz of it (nil: not yet)
 	py    []float64   // |y|² (nil: not yet)
@@ -140,6 +143,10 @@ type timeState struct {
 // features.have.
 const needEnv = needAll + 1
 
+// needFrameSpan marks frameSpan in features.have (any classifier may ask:
+// it is measured only when asked).
+const needFrameSpan = needEnv << 1
+
 // close ends lazy measurement: features not measured by now stay
 // unmeasured (their defaults). Call it before ws is reused.
 func (f *features) close() { f.ts = nil }
@@ -151,7 +158,7 @@ func (f *features) measured(k int) bool {
 		return true
 	}
 	ts := f.ts
-	if ts == nil || (k != needEnv && ts.need&k == 0) {
+	if ts == nil || (k != needEnv && k != needFrameSpan && ts.need&k == 0) {
 		return false
 	}
 	f.have |= k
@@ -160,6 +167,8 @@ func (f *features) measured(k int) bool {
 		ts.bandpassY()
 		ts.envSignals()
 		f.envelope(ts.y, ts.yw, ts.py, ts.ws)
+	case needFrameSpan:
+		f.t.frameSpan = frameCorrSpan(ts.emIQ, ts.fs, ts.occMidHz, ts.ws)
 	case needCP15, needCP30, needCPWiFi:
 		yr, yi, pc, fsC := ts.cpSignal()
 		switch k {
@@ -195,6 +204,10 @@ func (f *features) bursts() []float64 { f.measured(needEnv); return f.t.bursts }
 
 // frame is the TDMA frame periodicity of the power.
 func (f *features) frame() float64 { f.measured(needEnv); return f.t.frame }
+
+// frameSpan is the TDMA frame periodicity of the power over a longer,
+// decimated span of the emission (see frameCorrSpan).
+func (f *features) frameSpan() float64 { f.measured(needFrameSpan); return f.t.frameSpan }
 
 // cp15 is the CP contrast at 66.67 µs.
 func (f *features) cp15() float64 { f.measured(needCP15); return f.t.cp15 }
@@ -240,6 +253,9 @@ func (f *features) toMap() map[string]float64 {
 		if len(f.t.bursts) > 0 {
 			m["burst_med_s"] = median(f.t.bursts)
 		}
+	}
+	if f.have&needFrameSpan != 0 {
+		m["frame_span_corr"] = f.t.frameSpan
 	}
 	for _, e := range [...]struct {
 		k    int
@@ -294,7 +310,7 @@ func (f *features) medianBurstS() float64 {
 // reset by another measure; what was not read by then stays unmeasured).
 func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *workspace) *features {
 	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), flatness: math.NaN(),
-		t: timeFeatures{frame: math.NaN(), cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}}
+		t: timeFeatures{frame: math.NaN(), frameSpan: math.NaN(), cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}}
 	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
 		return f
 	}
@@ -530,7 +546,8 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	// classifier that rejects the emission by its band, width or
 	// duration reads none of them.
 	f.ts = &timeState{ws: ws, fftOf: fftOf, spec: spec, sp: sp, nfft: nfft, binHz: binHz, fs: in.SampleRateHz,
-		wideband: wideband, dcHz: dcHz, wideW: max(64, (b-a)/8), oLo: oLo, oHi: oHi, fLo: fLo, fHi: fHi, m: m, need: need}
+		wideband: wideband, dcHz: dcHz, wideW: max(64, (b-a)/8), oLo: oLo, oHi: oHi, fLo: fLo, fHi: fHi, m: m, need: need,
+		emIQ: in.IQ[start:end], occMidHz: (f.occLoHz + f.occHiHz) / 2}
 	return f
 }
 
@@ -1251,6 +1268,90 @@ func frameCorr(p []float64, lagF float64, step int, ws *workspace) float64 {
 		return ab / math.Sqrt(aa*bb)
 	}
 	return r(lag) - r(lag/2)
+}
+
+// Long-span frame periodicity (frameCorrSpan).
+const (
+	// frameSpanFrames bounds the samples frameCorrSpan reads: 4 TDMA
+	// frames (18.5 ms) from the emission's start, so r(frame) averages
+	// over 3 frames of overlap; 370 k samples at 20 Msps.
+	frameSpanFrames = 4
+	// frameSpanRateHz is the rate frameCorrSpan decimates to: blocks of
+	// D = fs/100 kHz samples, each through a 4-term Blackman-Harris
+	// window mixed to the carrier (one bin of a D-point STFT hopping by
+	// D, bins of 100 kHz). Its response is 3 dB down at ±95 kHz (GMSK's
+	// 90% band is ±80 kHz; the 99% edge, ±125 kHz, is 5.3 dB down), 14 dB
+	// at ±200 kHz, nulls at ±400 kHz and stays ≥ 91 dB down beyond (noise
+	// bandwidth 200 kHz). GSM carriers lie 200 kHz apart and a BTS's
+	// carriers differ by tens of dB: a rectangular window (sidelobes −13
+	// dB) let a carrier 1 MHz away set the envelope, and a Hann one of
+	// 200 kHz bins (−32 dB) one 550 kHz away, 50 dB over the noise
+	// (TestFrameCorrSpan), at the same cost.
+	frameSpanRateHz = 100e3
+	// frameSpanSmoothS is the power envelope's smoothing: a quarter of a
+	// GSM timeslot (144 µs, 14 blocks), so a one-slot burst keeps its
+	// full height for three quarters of its length. The correlations'
+	// spread on signals without frame timing grows with the smoothing
+	// (fewer independent points per frame): over 30 seeds of noise, LTE,
+	// UMTS, FSK and an RC hopper at 4 and 20 Msps their highest read 0.62 /
+	// 0.48 / 0.37 with a half / quarter / eighth of a slot, a one-slot GSM
+	// burst at 3 dB its lowest 0.87 / 0.79 / 0.67 (measured with a Hann
+	// window of 200 kHz bins): a quarter parts them widest.
+	frameSpanSmoothS = 15.0 / 104 * 1e-3
+)
+
+// frameCorrSpan is the TDMA frame periodicity (frameCorr: r(4.615 ms) −
+// r(2.308 ms) of the power envelope) of the signal near offHz (Hz from DC)
+// in x, sampled at fs Hz, over at most frameSpanFrames frames of x. It
+// reads a longer span than the analysed segment (1.6 ms at 20 Msps holds a
+// third of a frame) at a low rate:
+//
+//	y[b] = Σ_{k<D} x[bD+k]·w[k]·e^{−j2π·offHz·k/fs},  D = round(fs/frameSpanRateHz),
+//	w[k] = a0 − a1·cos(2πu) + a2·cos(4πu) − a3·cos(6πu),  u = (k+½)/D
+//
+// (4-term Blackman-Harris, a = 0.35875, 0.48829, 0.14128, 0.01168; Harris,
+// Proc. IEEE 66(1), 1978), that is x mixed to offHz = 0 through the window
+// over each block of D samples (a low-pass of 200 kHz noise bandwidth, see
+// frameSpanRateHz), decimated by D; the phase of each block's start, e^{−j2π·offHz·bD/fs},
+// is left out, since |y[b]|² does not see it. |y|² is smoothed over
+// frameSpanSmoothS. Cost: one complex multiply-add per input sample. NaN
+// when x holds under 1.5 frames, or fs or offHz is not finite.
+func frameCorrSpan(x []complex64, fs, offHz float64, ws *workspace) float64 {
+	if !(fs > 0) || math.IsInf(fs, 0) || math.IsNaN(offHz) {
+		return math.NaN()
+	}
+	if lim := frameSpanFrames * gsmFrameS * fs; float64(len(x)) > lim {
+		x = x[:int(lim)]
+	}
+	if float64(len(x)) < 1.5*gsmFrameS*fs {
+		return math.NaN()
+	}
+	d := max(1, int(math.Round(fs/frameSpanRateHz)))
+	nb := len(x) / d
+	fsd := fs / float64(d)
+	if float64(nb) < 1.5*gsmFrameS*fsd {
+		return math.NaN()
+	}
+	wr, wi := ws.floats(d), ws.floats(d)
+	for k := range d {
+		u := 2 * math.Pi * (float64(k) + 0.5) / float64(d)
+		h := 0.35875 - 0.48829*math.Cos(u) + 0.14128*math.Cos(2*u) - 0.01168*math.Cos(3*u)
+		s, c := math.Sincos(-2 * math.Pi * offHz * float64(k) / fs)
+		wr[k], wi[k] = h*c, h*s
+	}
+	p := ws.floats(nb)
+	for b := range nb {
+		blk := x[b*d : b*d+d]
+		var re, im float64
+		for k, v := range blk {
+			xr, xi := float64(real(v)), float64(imag(v))
+			re += xr*wr[k] - xi*wi[k]
+			im += xr*wi[k] + xi*wr[k]
+		}
+		p[b] = re*re + im*im
+	}
+	sm := movingAvgInto(ws.floats(nb), p, max(1, int(frameSpanSmoothS*fsd)))
+	return frameCorr(sm, gsmFrameS*fsd, max(1, int(frameSpanSmoothS*fsd/16)), ws)
 }
 
 // rho is the normalised autocorrelation magnitude of y at integer lag:

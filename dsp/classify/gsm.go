@@ -25,7 +25,9 @@ import (
 // Weak carriers (under 6 dB over the noise, averaged over the emission):
 // the envelope cannot confirm GMSK, so only a
 // spiky envelope is rejected; such carriers must show TDMA timing instead
-// (timeslot-long bursts, the 4.615 ms frame period in the power, or a
+// (timeslot-long bursts, the 4.615 ms frame period in the power of the
+// analysed segment or, where that alone decides, of up to 4 frames of the
+// emission decimated to ~400 ksps (frame_span_corr), or a
 // continuous carrier) and a detector span of at least 100 kHz (with frame
 // periodicity, the excess bandwidth stands for a width and span the noise
 // shrank: see below); they get
@@ -40,6 +42,47 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	if !inBand {
 		return Label{} // before the envelope is measured (frame_corr)
 	}
+	// Active timeslots repeat every TDMA frame, in the power (frame_corr) or
+	// in the detector's bursts.
+	framed := f.tdmaFramed() || ok(f.frame(), minFrameCorr)
+	l := gsmLabel(f, b, framed)
+	// The analysed segment holds under 1.5 frames at high rates (1.6 ms
+	// at 20 Msps), and a weak carrier's envelope is split there: where the
+	// frame periodicity alone decides, it is measured over a longer,
+	// decimated span of the emission (frame_span_corr). Only for a weak
+	// emission (under 6 dB over the noise, where the envelope cannot
+	// confirm GMSK): a stronger one must show its timing in the analysed
+	// segment, as before (a LoRa hopper sending a packet every 4.615 ms
+	// at 8 dB, cut by the gate into 60 µs pieces, read frame_span_corr
+	// 1.08 and was named GSM; TestGSMNoFalseLabelLongSpan). And only
+	// where the power over the noise spreads like GMSK's (excess_bw_hz
+	// 100–400 kHz, GMSK ~160 kHz, when known): the line at 936.0 MHz in
+	// gsm900-band-937M (24–35 kHz) is no carrier to time.
+	weak := !math.IsNaN(f.contrastDB) && f.contrastDB < 6
+	gmskWide := f.excessBWHz == 0 || (f.excessBWHz >= 100e3 && f.excessBWHz <= 400e3)
+	if l.Class == "" && !framed && weak && gmskWide && gsmLabel(f, b, true).Class != "" && ok(f.frameSpan(), minFrameSpanCorr) {
+		l = gsmLabel(f, b, true)
+	}
+	return l
+}
+
+// minFrameCorr is the smallest frame periodicity of the analysed segment
+// (frame_corr) taken as TDMA timing.
+const minFrameCorr = 0.5
+
+// minFrameSpanCorr is the same for the long span (frame_span_corr, see
+// frameCorrSpan), chosen from synthetic cases (4 and 20 Msps, 20 ms, 30
+// seeds each): GSM at 3 dB in 250 kHz reads 0.80–1.07 with one slot in
+// eight on (a handset) and 1.28–1.47 with three; noise, narrowband FSK,
+// UMTS, LTE 5 MHz at 3 dB and a continuous GSM carrier −0.27 to 0.30, an
+// ELRS-like hopper (1 ms packets every 4 ms: in theory r(4.615 ms) ≈ 0.18
+// and r(2.308 ms) = −1/3) up to 0.47. 0.65 lies about midway between the
+// hopper's highest and the handset's lowest.
+const minFrameSpanCorr = 0.65
+
+// gsmLabel is classifyGSM's verdict on f in GSM band b, given whether its
+// power repeats every TDMA frame.
+func gsmLabel(f *features, b bandplan.Band, framed bool) Label {
 	w := f.occBWHz
 	// A carrier at the capture edge is cut by the anti-alias filter: half
 	// a carrier (≥ 25 kHz seen) is all there is to measure.
@@ -49,10 +92,7 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 		minW = 25e3
 	}
 	cut := f.cutByEdge() // part of the carrier is missing
-	// Active timeslots repeat every TDMA frame, in the power (frame_corr) or
-	// in the detector's bursts.
 	tdma := f.tdmaFramed()
-	framed := tdma || ok(f.frame(), 0.5)
 	weak := !math.IsNaN(f.contrastDB) && f.contrastDB < 6
 	// A weak carrier's occupied band (bins 3 dB over the noise) and the
 	// detector's span shrink to the strongest bins of GMSK's bell-shaped

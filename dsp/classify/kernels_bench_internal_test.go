@@ -93,3 +93,26 @@ func BenchmarkNthSmallest(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFrameCorrSpan times the long-span TDMA frame periodicity
+// (frameCorrSpan) over its bound, 4 GSM frames (18.5 ms) of noise, at the
+// sample rates it serves (2, 4, 20 Msps).
+func BenchmarkFrameCorrSpan(b *testing.B) {
+	for _, fs := range []float64{2e6, 4e6, 20e6} {
+		b.Run(fmt.Sprintf("%gMsps", fs/1e6), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			x := make([]complex64, int(frameSpanFrames*gsmFrameS*fs))
+			for i := range x {
+				x[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+			}
+			ws := &workspace{}
+			b.SetBytes(int64(8 * len(x)))
+			b.ReportAllocs()
+			defer benchcpu.Report(b)()
+			for b.Loop() {
+				ws.reset()
+				frameCorrSpan(x, fs, 300e3, ws)
+			}
+		})
+	}
+}
