@@ -765,11 +765,26 @@ func (s *server) ackAlert(c echo.Context) error {
 	if err := checkNote(req.Note); err != nil {
 		return err
 	}
-	a, err := s.acknowledge(c, c.Param("id"), req.Note, false)
+	id := c.Param("id")
+	if cur, err := s.d.Alerts.Alert(c.Request().Context(), id); err == nil && needsAckNote(cur, req.Note) {
+		return httpError(http.StatusBadRequest, "note: alert %s is critical: say what was done about it (searched, found, false alarm) to acknowledge it", id)
+	}
+	a, err := s.acknowledge(c, id, req.Note, false)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, a)
+}
+
+// needsAckNote reports whether acknowledging a with note is refused for
+// want of a note: a critical alert's acknowledgement says what was done
+// about it (a note not blank once trimmed), as a search's outcome and a
+// maintenance window's reason do; a warning's may have none. An
+// acknowledgement stops the alert's reminders and moves it below the open
+// ones: a critical alert so silenced with one click recorded who and when
+// but nothing of the phone or drone.
+func needsAckNote(a event.Alert, note string) bool {
+	return a.Severity == event.SeverityCritical && strings.TrimSpace(note) == ""
 }
 
 // checkNote refuses a note (of an acknowledgement or a closure) longer
