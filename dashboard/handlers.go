@@ -1261,15 +1261,33 @@ func (s *server) searchOutcome(c echo.Context) error {
 		return err
 	}
 	at, user := s.now(), session(c).User
-	if err := s.d.Users.recordOutcome(c.Request().Context(), at, user, req.Room, req.Found, req.Note); err != nil {
-		return err
-	}
 	result := "not_found"
 	if req.Found {
 		result = "found"
 	}
-	if err := s.audit(c, "search.outcome", "room/"+req.Room, "", result+": "+req.Note); err != nil {
-		return fmt.Errorf("audit search outcome: %w", err)
+	// Stored with its search.outcome row: in one transaction when the
+	// audit log is in the accounts' database (a deployment's, the
+	// demo's), else the row first. It was stored, then audited, and a
+	// failed row answered 500 with the outcome kept: a retry stored it twice.
+	e := s.auditRow(c, "search.outcome", "room/"+req.Room, "", result+": "+req.Note)
+	inTx := e != nil && s.d.Users.auditTx != nil
+	if e != nil && !inTx {
+		if err := s.auditFirst(c, e.Action, e.Object, e.Before, e.After); err != nil {
+			return err
+		}
+	}
+	row := store.AuditEntry{}
+	if inTx {
+		row = *e
+	}
+	ctx, cancel := detach(c.Request().Context())
+	defer cancel()
+	if _, err := s.d.Users.recordOutcomeAudited(ctx, at, user, req.Room, req.Found, req.Note, row); err != nil {
+		if inTx {
+			s.log.Error("search outcome not stored with its audit row", "room", req.Room, "err", err)
+			return notStored(e, err)
+		}
+		return err
 	}
 	return c.JSON(http.StatusCreated, struct {
 		Room string `json:"room"`
