@@ -904,15 +904,39 @@ func randToken(n int) string {
 
 // recordOutcome stores a handheld search result for a room.
 func (u *Users) recordOutcome(ctx context.Context, at time.Time, user, room string, found bool, note string) error {
+	_, err := u.recordOutcomeAudited(ctx, at, user, room, found, note, store.AuditEntry{})
+	return err
+}
+
+// recordOutcomeAudited is recordOutcome, writing e (its search.outcome
+// row) in the outcome's transaction when the audit log is in this
+// database (UsersOptions.AuditTx), as DeleteAudited does: the outcome is
+// stored with its row, or neither is. It reports whether it wrote e; if
+// not (no AuditTx, or e has no Action) the caller audits it first.
+func (u *Users) recordOutcomeAudited(ctx context.Context, at time.Time, user, room string, found bool, note string, e store.AuditEntry) (audited bool, err error) {
 	f := 0
 	if found {
 		f = 1
 	}
-	if _, err := u.db.ExecContext(ctx, `INSERT INTO dashboard_search_outcomes(time_ns, user, room, found, note) VALUES (?, ?, ?, ?, ?)`,
-		at.UnixNano(), user, room, f, note); err != nil {
-		return fmt.Errorf("record search outcome for room %q: %w", room, err)
+	audited = u.auditTx != nil && e.Action != ""
+	tx, err := u.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("record search outcome for room %q: %w", room, err)
 	}
-	return nil
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO dashboard_search_outcomes(time_ns, user, room, found, note) VALUES (?, ?, ?, ?, ?)`,
+		at.UnixNano(), user, room, f, note); err != nil {
+		return false, fmt.Errorf("record search outcome for room %q: %w", room, err)
+	}
+	if audited {
+		if err := u.auditTx(ctx, tx, e); err != nil {
+			return false, fmt.Errorf("record search outcome for room %q: %w", room, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("record search outcome for room %q: %w", room, err)
+	}
+	return audited, nil
 }
 
 // setAnnotated remembers the annotated SigMF meta of a session's last replay.

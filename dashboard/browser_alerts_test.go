@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/rfwarden/rfwarden/event"
 )
 
@@ -16,7 +17,8 @@ import (
 // active first, and a live update leaves the rows where they are (sorted
 // by updated_ns, they jumped under the pointer); state and severity
 // filters find the open criticals; an officer selects the rows shown and
-// acknowledges them with one note, while the open detail and the
+// acknowledges them with one note (asked for first: they are critical),
+// typed and sent with Enter, while the open detail and the
 // selection stay put through live updates; a resolved alert the list's
 // week no longer holds leaves the screen at the next reload.
 func TestBrowserAlertStorm(t *testing.T) {
@@ -104,9 +106,21 @@ func TestBrowserAlertStorm(t *testing.T) {
 	}
 	shot(t, ctx, "alerts-storm-selected")
 
-	within(t, ctx, 10*time.Second, "acknowledge the selected",
-		chromedp.SendKeys(chromedp.CSS(`#bulk-note`), "wing A searched"),
+	// both are critical: no note, and the page asks for one, sending nothing
+	within(t, ctx, 5*time.Second, "acknowledge the selected with no note",
 		chromedp.Click(chromedp.CSS(`#bulk-ack`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('bulk-result').textContent.startsWith('Write a note first: 2 critical alerts selected')`))
+	if v := str(`document.activeElement.id + ' | ' + document.getElementById('bulk-count').textContent`); v != "bulk-note | 2 selected" {
+		t.Errorf("focus | selection after asking for a note: %q, want \"bulk-note | 2 selected\"", v)
+	}
+	for _, id := range []string{"c2", "al1"} {
+		if a, _ := ev.al.Alert(context.Background(), id); a.AckBy != "" {
+			t.Errorf("%s acknowledged by %q with no note", id, a.AckBy)
+		}
+	}
+	// the note, then Enter: the keyboard acknowledges them
+	within(t, ctx, 10*time.Second, "acknowledge the selected",
+		chromedp.SendKeys(chromedp.CSS(`#bulk-note`), "wing A searched"+kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="c2"].acked`)),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="al1"].acked`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById('bulk-result').textContent.includes('acknowledged 2')`))
@@ -140,5 +154,69 @@ func TestBrowserAlertStorm(t *testing.T) {
 		chromedp.WaitNotPresent(chromedp.CSS(`tr[data-id="stale"]`)))
 	if got := rows(); !strings.Contains(got, "r1") {
 		t.Errorf("after the reload: rows %s lack r1, resolved within the week", got)
+	}
+}
+
+// TestBrowserAckCriticalNeedsNote: acknowledging a critical alert in its
+// detail with no note (or one of spaces) is not sent: the page says a
+// note is needed under the note, which keeps the focus. A note and Enter
+// acknowledge it, keyboard only. A warning is acknowledged with none. A
+// refusal by the server (the alert erased meanwhile) is shown there too.
+func TestBrowserAckCriticalNeedsNote(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	w := ev.al.alerts["al1"]
+	w.ID, w.Severity, w.Summary = "w1", event.SeverityWarning, "warning w1"
+	ev.al.alerts["w1"] = w
+	gone := w
+	gone.ID, gone.Severity, gone.Summary = "c9", event.SeverityCritical, "critical c9"
+	ev.al.alerts["c9"] = gone
+	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+	str := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		return v
+	}
+	const said = `document.getElementById('ack-msg').textContent + ' | ' + document.activeElement.id`
+	within(t, ctx, 10*time.Second, "open al1, acknowledge with no note",
+		chromedp.Click(chromedp.CSS(`tr[data-id="al1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#ack-btn`)),
+		chromedp.Click(chromedp.CSS(`#ack-btn`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('ack-msg').textContent !== ''`))
+	if v := str(said); !strings.HasPrefix(v, "A critical alert needs a note") || !strings.HasSuffix(v, " | ack-note") {
+		t.Errorf("no note: %q, want the page asking for a note, the focus on it", v)
+	}
+	within(t, ctx, 5*time.Second, "a note of spaces, Enter",
+		chromedp.SendKeys(chromedp.CSS(`#ack-note`), "   "+kb.Enter),
+		chromedp.Poll[chromedp.Void](`document.getElementById('ack-msg').textContent.startsWith('A critical alert needs a note')`))
+	if a, _ := ev.al.Alert(context.Background(), "al1"); a.AckBy != "" {
+		t.Errorf("al1 acknowledged by %q with no note", a.AckBy)
+	}
+	shot(t, ctx, "ack-needs-note")
+	within(t, ctx, 10*time.Second, "a note, Enter",
+		chromedp.SendKeys(chromedp.CSS(`#ack-note`), "cell A1-02 searched, phone found"+kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`#alert-detail .acked-by`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="al1"].acked`)))
+	if a, _ := ev.al.Alert(context.Background(), "al1"); a.AckBy != "officer" || a.AckNote != "   cell A1-02 searched, phone found" {
+		t.Errorf("al1 acknowledged by %q, %q; want the officer's note", a.AckBy, a.AckNote)
+	}
+	within(t, ctx, 10*time.Second, "a warning with no note",
+		chromedp.Click(chromedp.CSS(`tr[data-id="w1"]`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('alert-detail').dataset.id === 'w1' && !!document.getElementById('ack-btn')`),
+		chromedp.Click(chromedp.CSS(`#ack-btn`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="w1"].acked`)))
+	within(t, ctx, 10*time.Second, "c9, erased as the officer writes",
+		chromedp.Click(chromedp.CSS(`tr[data-id="c9"]`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('alert-detail').dataset.id === 'c9' && !!document.getElementById('ack-btn')`))
+	ev.al.mu.Lock()
+	delete(ev.al.alerts, "c9")
+	ev.al.mu.Unlock()
+	within(t, ctx, 10*time.Second, "the server refuses",
+		chromedp.SendKeys(chromedp.CSS(`#ack-note`), "searched"+kb.Enter),
+		chromedp.Poll[chromedp.Void](`document.getElementById('ack-msg').textContent !== ''`))
+	if v := str(said + ` + ' | ' + document.getElementById('ack-note').value`); v != "Not acknowledged: not found | ack-note | searched" {
+		t.Errorf("refused by the server: %q, want its message, the focus and the note kept", v)
 	}
 }

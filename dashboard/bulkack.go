@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,7 +68,9 @@ type bulkAckResp struct {
 // per alert, on the live feed and announced to fusion), and reports what
 // became of each. A request naming no alert, more than MaxBulkAck, an
 // empty or overlong ID, or a note the single acknowledgement refuses is
-// refused as a whole; an ID named twice is taken once.
+// refused as a whole, and so is one with no note (blank once trimmed)
+// that would acknowledge a critical alert (needsAckNote: 400 naming
+// them, nothing acknowledged); an ID named twice is taken once.
 func (s *server) ackAlerts(c echo.Context) error {
 	var req bulkAckReq
 	if err := decodeJSON(c, &req); err != nil {
@@ -91,15 +94,31 @@ func (s *server) ackAlerts(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	resp := bulkAckResp{Results: []bulkAckResult{}}
-	var done []string
+	// Each alert read once, before any is acknowledged: a critical one
+	// this would acknowledge, with no note, refuses the whole request.
+	var ids []string
+	read := map[string]event.Alert{}
+	readErr := map[string]error{}
+	var noteless []string
 	for _, id := range req.IDs {
-		if slices.Contains(done, id) {
+		if slices.Contains(ids, id) {
 			continue
 		}
-		done = append(done, id)
-		r := bulkAckResult{ID: id}
+		ids = append(ids, id)
 		a, err := s.d.Alerts.Alert(ctx, id)
+		read[id], readErr[id] = a, err
+		if err == nil && a.AckNS == 0 && a.State != event.AlertResolved && needsAckNote(a, req.Note) {
+			noteless = append(noteless, id)
+		}
+	}
+	if len(noteless) > 0 {
+		return httpError(http.StatusBadRequest, "note: %s critical: say what was done about %s (searched, found, false alarm) to acknowledge %s; nothing acknowledged",
+			listIDs(noteless), plural(len(noteless), "it", "them"), plural(len(noteless), "it", "them"))
+	}
+	resp := bulkAckResp{Results: []bulkAckResult{}}
+	for _, id := range ids {
+		r := bulkAckResult{ID: id}
+		a, err := read[id], readErr[id]
 		switch {
 		case err == nil && a.AckNS != 0:
 			r.Result = BulkAlreadyAcked
@@ -233,4 +252,20 @@ func (s *serialAcker) AckAudited(ctx context.Context, id, user, note string, una
 		}
 	}
 	return s.inner.Ack(ctx, id, user, note)
+}
+
+// maxListedIDs is how many alert IDs a refusal names before "and N more".
+const maxListedIDs = 10
+
+// listIDs names ids for a refusal: "alert a1", "alerts a1, a2", at most
+// maxListedIDs of them and how many more.
+func listIDs(ids []string) string {
+	out := "alert "
+	if len(ids) > 1 {
+		out = "alerts "
+	}
+	if len(ids) <= maxListedIDs {
+		return out + strings.Join(ids, ", ") + plural(len(ids), " is", " are")
+	}
+	return fmt.Sprintf("%s%s and %d more are", out, strings.Join(ids[:maxListedIDs], ", "), len(ids)-maxListedIDs)
 }

@@ -765,11 +765,26 @@ func (s *server) ackAlert(c echo.Context) error {
 	if err := checkNote(req.Note); err != nil {
 		return err
 	}
-	a, err := s.acknowledge(c, c.Param("id"), req.Note, false)
+	id := c.Param("id")
+	if cur, err := s.d.Alerts.Alert(c.Request().Context(), id); err == nil && needsAckNote(cur, req.Note) {
+		return httpError(http.StatusBadRequest, "note: alert %s is critical: say what was done about it (searched, found, false alarm) to acknowledge it", id)
+	}
+	a, err := s.acknowledge(c, id, req.Note, false)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, a)
+}
+
+// needsAckNote reports whether acknowledging a with note is refused for
+// want of a note: a critical alert's acknowledgement says what was done
+// about it (a note not blank once trimmed), as a search's outcome and a
+// maintenance window's reason do; a warning's may have none. An
+// acknowledgement stops the alert's reminders and moves it below the open
+// ones: a critical alert so silenced with one click recorded who and when
+// but nothing of the phone or drone.
+func needsAckNote(a event.Alert, note string) bool {
+	return a.Severity == event.SeverityCritical && strings.TrimSpace(note) == ""
 }
 
 // checkNote refuses a note (of an acknowledgement or a closure) longer
@@ -811,10 +826,7 @@ func (s *server) acknowledge(c echo.Context, id, note string, unacked bool) (eve
 	ctx, cancel := detach(c.Request().Context())
 	defer cancel()
 	user := session(c).User
-	var e *store.AuditEntry
-	if s.d.Auditor != nil {
-		e = &store.AuditEntry{TimeNS: s.now().UnixNano(), User: user, Action: "alert.ack", Object: "alert/" + id, After: note, Addr: c.RealIP()}
-	}
+	e := s.auditRow(c, "alert.ack", "alert/"+id, "", note)
 	a, err := s.d.Acker.(AuditedAcker).AckAudited(ctx, id, user, note, unacked, e)
 	if errors.Is(err, store.ErrAlreadyAcked) {
 		return a, err
@@ -825,8 +837,7 @@ func (s *server) acknowledge(c echo.Context, id, note string, unacked bool) (eve
 		}
 		return a, fmt.Errorf("acknowledge alert %q: %w", id, err)
 	}
-	s.d.Hub.PublishAlert(a)
-	s.announceAck(c.Request().Context(), a)
+	s.ackedAlert(c, a)
 	return a, nil
 }
 
@@ -1250,15 +1261,33 @@ func (s *server) searchOutcome(c echo.Context) error {
 		return err
 	}
 	at, user := s.now(), session(c).User
-	if err := s.d.Users.recordOutcome(c.Request().Context(), at, user, req.Room, req.Found, req.Note); err != nil {
-		return err
-	}
 	result := "not_found"
 	if req.Found {
 		result = "found"
 	}
-	if err := s.audit(c, "search.outcome", "room/"+req.Room, "", result+": "+req.Note); err != nil {
-		return fmt.Errorf("audit search outcome: %w", err)
+	// Stored with its search.outcome row: in one transaction when the
+	// audit log is in the accounts' database (a deployment's, the
+	// demo's), else the row first. It was stored, then audited, and a
+	// failed row answered 500 with the outcome kept: a retry stored it twice.
+	e := s.auditRow(c, "search.outcome", "room/"+req.Room, "", result+": "+req.Note)
+	inTx := e != nil && s.d.Users.auditTx != nil
+	if e != nil && !inTx {
+		if err := s.auditFirst(c, e.Action, e.Object, e.Before, e.After); err != nil {
+			return err
+		}
+	}
+	row := store.AuditEntry{}
+	if inTx {
+		row = *e
+	}
+	ctx, cancel := detach(c.Request().Context())
+	defer cancel()
+	if _, err := s.d.Users.recordOutcomeAudited(ctx, at, user, req.Room, req.Found, req.Note, row); err != nil {
+		if inTx {
+			s.log.Error("search outcome not stored with its audit row", "room", req.Room, "err", err)
+			return notStored(e, err)
+		}
+		return err
 	}
 	return c.JSON(http.StatusCreated, struct {
 		Room string `json:"room"`
@@ -1402,7 +1431,8 @@ func (s *server) maintenanceSensor(c echo.Context) (string, error) {
 // fusion raises no sensor alert for it meanwhile (an engineer opening its
 // case, switching it off). Its open alerts nobody acknowledged are
 // acknowledged with the window's reason. Admin only: a window silences a
-// tamper alarm too; audited.
+// tamper alarm too; stored with its sensor.maintenance row or refused
+// (setMaintenance).
 func (s *server) startMaintenance(c echo.Context) error {
 	id, err := s.maintenanceSensor(c)
 	if err != nil {
@@ -1425,11 +1455,10 @@ func (s *server) startMaintenance(c echo.Context) error {
 	now := s.now()
 	m := store.Maintenance{Site: s.d.Site.ID, Sensor: id, FromNS: now.UnixNano(), UntilNS: now.Add(time.Duration(req.Minutes) * time.Minute).UnixNano(),
 		By: session(c).User, Reason: reason}
-	if err := s.d.Maintenance.SetMaintenance(c.Request().Context(), m); err != nil {
+	until := time.Unix(0, m.UntilNS).In(s.d.Location).Format("2006-01-02 15:04")
+	if err := s.setMaintenance(c, m, s.auditRow(c, "sensor.maintenance", "sensor/"+id, "", "until "+until+": "+m.Reason)); err != nil {
 		return err
 	}
-	until := time.Unix(0, m.UntilNS).In(s.d.Location).Format("2006-01-02 15:04")
-	_ = s.audit(c, "sensor.maintenance", "sensor/"+id, "", "until "+until+": "+m.Reason)
 	for _, state := range []string{event.AlertPending, event.AlertFiring} {
 		alerts, err := s.d.Alerts.Alerts(c.Request().Context(), store.AlertFilter{Site: m.Site, State: state, Unacked: true})
 		if err != nil {
@@ -1448,20 +1477,75 @@ func (s *server) startMaintenance(c echo.Context) error {
 }
 
 // endMaintenance ends a sensor's maintenance window now: fusion judges
-// the sensor again within seconds. Audited.
+// the sensor again within seconds. Audited as setMaintenance audits a
+// window: with the audit log's store in one transaction, else its row
+// first; refused (503, the window running on) when the row cannot be
+// written.
 func (s *server) endMaintenance(c echo.Context) error {
 	id, err := s.maintenanceSensor(c)
 	if err != nil {
 		return err
 	}
-	if err := s.d.Maintenance.EndMaintenance(c.Request().Context(), s.d.Site.ID, id, s.now()); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+	e := s.auditRow(c, "sensor.maintenance.end", "sensor/"+id, "", "")
+	ctx, cancel := detach(c.Request().Context())
+	defer cancel()
+	tm, inTx := s.d.Maintenance.(txMaintenance)
+	inTx = inTx && e != nil && s.auditsIn(s.d.Maintenance)
+	switch {
+	case inTx:
+		err = tm.EndMaintenanceAudited(ctx, s.d.Site.ID, id, s.now(), *e)
+	case e != nil:
+		// another store: its row first (auditFirst), so no window ends
+		// unaudited; one that is not running is refused without a row
+		ms, err := s.d.Maintenance.Maintenance(ctx, s.d.Site.ID, s.now())
+		if err == nil && !slices.ContainsFunc(ms, func(m store.Maintenance) bool { return m.Sensor == id }) {
 			return httpError(http.StatusNotFound, "sensor %q is not in maintenance", id)
 		}
-		return err
+		if err := s.auditFirst(c, e.Action, e.Object, e.Before, e.After); err != nil {
+			return err
+		}
+		fallthrough
+	default:
+		err = s.d.Maintenance.EndMaintenance(ctx, s.d.Site.ID, id, s.now())
 	}
-	_ = s.audit(c, "sensor.maintenance.end", "sensor/"+id, "", "")
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return httpError(http.StatusNotFound, "sensor %q is not in maintenance", id)
+	case err != nil && inTx:
+		s.log.Error("maintenance window not ended: it and its audit row not stored", "sensor", id, "err", err)
+		return notStored(e, err)
+	case err != nil:
+		return fmt.Errorf("end maintenance of %q: %w", id, err)
+	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// setMaintenance stores window m with its audit row e (nil: no audit
+// log): in one transaction when the maintenance store is the audit log
+// (txMaintenance), else the row first (auditFirst) and the window after,
+// so a window is never stored without its row. Refused, 503, when the
+// row cannot be written: nothing changed (a window m would replace
+// stays).
+func (s *server) setMaintenance(c echo.Context, m store.Maintenance, e *store.AuditEntry) error {
+	ctx, cancel := detach(c.Request().Context())
+	defer cancel()
+	tm, ok := s.d.Maintenance.(txMaintenance)
+	switch {
+	case ok && e != nil && s.auditsIn(s.d.Maintenance):
+		if err := tm.SetMaintenanceAudited(ctx, m, *e); err != nil {
+			s.log.Error("maintenance window not set: it and its audit row not stored", "sensor", m.Sensor, "err", err)
+			return notStored(e, err)
+		}
+		return nil
+	case e != nil:
+		if err := s.auditFirst(c, e.Action, e.Object, e.Before, e.After); err != nil {
+			return err
+		}
+	}
+	if err := s.d.Maintenance.SetMaintenance(ctx, m); err != nil {
+		return fmt.Errorf("set maintenance of %q: %w", m.Sensor, err)
+	}
+	return nil
 }
 
 func (s *server) sensorHealth(c echo.Context) error {
@@ -1748,10 +1832,19 @@ type closeReq struct {
 	Note    string `json:"note"`
 }
 
-// closeIncident closes an open incident with an outcome and a note
-// (audited), and acknowledges its alerts nobody had; of a drone-drop
-// incident, its drone alerts only (dropAck). Fusion keeps the closure,
-// unless a new alert joins the case afterwards: then it is open again.
+// closeIncident closes an open incident with an outcome and a note, and
+// acknowledges its alerts nobody had; of a drone-drop incident, its drone
+// alerts only (dropAck). Fusion keeps the closure, unless a new alert
+// joins the case afterwards: then it is open again.
+//
+// The closure is stored with its incident.close row or refused (503,
+// left open). Where the alert store is the audit log and acknowledges
+// itself (a deployment's SQLite: txIncidents, txAcker) the closure, its
+// row, the acknowledgements and their alert.ack rows are one
+// transaction. The demo acknowledges in fusion's engine, which no
+// transaction of the store can hold: there the closure and its row are
+// one transaction, and the acknowledgements follow, each with its row
+// (acknowledge); one that fails is logged and the case stays closed.
 func (s *server) closeIncident(c echo.Context) error {
 	var req closeReq
 	if err := decodeJSON(c, &req); err != nil {
@@ -1764,14 +1857,8 @@ func (s *server) closeIncident(c echo.Context) error {
 		return err
 	}
 	id := c.Param("id")
-	inc, err := s.d.Alerts.CloseIncident(c.Request().Context(), id, session(c).User, req.Outcome, req.Note, s.now())
-	if errors.Is(err, store.ErrClosed) {
-		return httpError(http.StatusConflict, "incident %q is already closed", id)
-	}
-	if err != nil {
-		return fmt.Errorf("close incident %q: %w", id, err)
-	}
-	_ = s.audit(c, "incident.close", "incident/"+inc.ID, "", req.Outcome+": "+req.Note)
+	user := session(c).User
+	e := s.auditRow(c, "incident.close", "incident/"+id, "", req.Outcome+": "+req.Note)
 	// The case is dealt with: its alerts nobody acknowledged are
 	// acknowledged with the closure, so their reminders stop.
 	note := "incident closed: " + req.Outcome
@@ -1781,6 +1868,84 @@ func (s *server) closeIncident(c echo.Context) error {
 	if r := []rune(note); len(r) > event.MaxAckNote {
 		note = string(r[:event.MaxAckNote])
 	}
+	ctx, cancel := detach(c.Request().Context())
+	defer cancel()
+	ti, inTx := s.d.Alerts.(txIncidents)
+	inTx = inTx && s.auditsIn(s.d.Alerts)
+	var inc store.Incident
+	var err error
+	if inTx {
+		opt := store.IncidentOptions{Audit: e}
+		_, acksInTx := s.d.Acker.(txAcker)
+		if acksInTx {
+			opt.AckNote = note
+			opt.Ack = func(inc store.Incident, a event.Alert) (bool, *store.AuditEntry) {
+				if inc.Kind == "drone_drop" && !dropAck(inc, a) {
+					return false, nil
+				}
+				return true, s.auditRow(c, "alert.ack", "alert/"+a.ID, "", note)
+			}
+		}
+		var acked []event.Alert
+		inc, acked, err = ti.CloseIncidentWith(ctx, id, user, req.Outcome, req.Note, s.now(), opt)
+		if err == nil {
+			for _, a := range acked {
+				s.ackedAlert(c, a)
+			}
+			if !acksInTx {
+				s.ackIncidentAlerts(c, inc, note)
+			}
+			return c.JSON(http.StatusOK, inc)
+		}
+	} else {
+		if err := s.auditBefore(ctx, c, id, store.IncidentOpen, e); err != nil {
+			return err
+		}
+		inc, err = s.d.Alerts.CloseIncident(ctx, id, user, req.Outcome, req.Note, s.now())
+	}
+	switch {
+	case errors.Is(err, store.ErrClosed):
+		return httpError(http.StatusConflict, "incident %q is already closed", id)
+	case errors.Is(err, store.ErrNotFound):
+		return httpError(http.StatusNotFound, "incident %q not found", id)
+	case err != nil && inTx:
+		s.log.Error("incident not closed: it and its audit rows not stored", "incident", id, "err", err)
+		return notStored(e, err)
+	case err != nil:
+		return fmt.Errorf("close incident %q: %w", id, err)
+	}
+	s.ackIncidentAlerts(c, inc, note)
+	return c.JSON(http.StatusOK, inc)
+}
+
+// auditBefore writes the audit row e of a change to incident id in a
+// store that cannot write it in the change's transaction: first
+// (auditFirst), once the incident is found in state want (open to be
+// closed, closed to be reopened), so that no change is stored without
+// its row and a request refused as not found or in conflict leaves none.
+func (s *server) auditBefore(ctx context.Context, c echo.Context, id, want string, e *store.AuditEntry) error {
+	if e == nil {
+		return nil
+	}
+	inc, err := s.d.Alerts.Incident(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return httpError(http.StatusNotFound, "incident %q not found", id)
+	case err != nil:
+		return fmt.Errorf("incident %q: %w", id, err)
+	case inc.State != want && want == store.IncidentOpen:
+		return httpError(http.StatusConflict, "incident %q is already closed", id)
+	case inc.State != want:
+		return httpError(http.StatusConflict, "incident %q is not closed", id)
+	}
+	return s.auditFirst(c, e.Action, e.Object, e.Before, e.After)
+}
+
+// ackIncidentAlerts acknowledges with note the alerts of closed incident
+// inc that nobody has (of a drone drop, its drone alerts: dropAck), one
+// by one through the Acker, each with its own alert.ack row: the demo's
+// engine, and an alert store that is not the audit log.
+func (s *server) ackIncidentAlerts(c echo.Context, inc store.Incident, note string) {
 	for _, aid := range inc.Alerts {
 		a, err := s.d.Alerts.Alert(c.Request().Context(), aid)
 		if err != nil || a.AckNS != 0 {
@@ -1793,7 +1958,6 @@ func (s *server) closeIncident(c echo.Context) error {
 			s.log.Warn("incident closed, but one of its alerts not acknowledged", "incident", inc.ID, "alert", aid, "err", err)
 		}
 	}
-	return c.JSON(http.StatusOK, inc)
 }
 
 // dropAck reports whether closing drone-drop incident inc acknowledges
@@ -1817,7 +1981,9 @@ type reopenReq struct {
 
 // reopenIncident opens a closed incident again (closed in error, or to be
 // closed with another outcome), keeping its closure for the record; the
-// note, saying why, goes to the audit log.
+// note, saying why, goes to the audit log, with the reopening (one
+// transaction with the audit log's store, else its row first) or the
+// reopening is refused (503, the case left closed).
 func (s *server) reopenIncident(c echo.Context) error {
 	var req reopenReq
 	if err := decodeJSON(c, &req); err != nil {
@@ -1830,14 +1996,36 @@ func (s *server) reopenIncident(c echo.Context) error {
 		return err
 	}
 	id := c.Param("id")
-	inc, err := s.d.Alerts.ReopenIncident(c.Request().Context(), id, session(c).User, s.now())
-	if errors.Is(err, store.ErrOpen) {
-		return httpError(http.StatusConflict, "incident %q is not closed", id)
+	ctx, cancel := detach(c.Request().Context())
+	defer cancel()
+	before := ""
+	if cur, err := s.d.Alerts.Incident(ctx, id); err == nil {
+		before = "closed: " + cur.Outcome
 	}
-	if err != nil {
+	e := s.auditRow(c, "incident.reopen", "incident/"+id, before, req.Note)
+	ti, inTx := s.d.Alerts.(txIncidents)
+	inTx = inTx && s.auditsIn(s.d.Alerts)
+	var inc store.Incident
+	var err error
+	if inTx {
+		inc, err = ti.ReopenIncidentWith(ctx, id, session(c).User, s.now(), store.IncidentOptions{Audit: e})
+	} else {
+		if err := s.auditBefore(ctx, c, id, store.IncidentClosed, e); err != nil {
+			return err
+		}
+		inc, err = s.d.Alerts.ReopenIncident(ctx, id, session(c).User, s.now())
+	}
+	switch {
+	case errors.Is(err, store.ErrOpen):
+		return httpError(http.StatusConflict, "incident %q is not closed", id)
+	case errors.Is(err, store.ErrNotFound):
+		return httpError(http.StatusNotFound, "incident %q not found", id)
+	case err != nil && inTx:
+		s.log.Error("incident not reopened: it and its audit row not stored", "incident", id, "err", err)
+		return notStored(e, err)
+	case err != nil:
 		return fmt.Errorf("reopen incident %q: %w", id, err)
 	}
-	_ = s.audit(c, "incident.reopen", "incident/"+inc.ID, "closed: "+inc.Outcome, req.Note)
 	return c.JSON(http.StatusOK, inc)
 }
 

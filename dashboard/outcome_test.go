@@ -1,13 +1,18 @@
 package dashboard
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rfwarden/rfwarden/fusion/store"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // TestSearchShowsOutcomes: a handheld search's outcome (found or not
@@ -86,5 +91,85 @@ func TestSearchShowsOutcomes(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the correcting outcome is not audited with its note: %+v", ev.audit.entries)
+	}
+}
+
+// TestSearchOutcomeNeedsItsAuditRow: a search's outcome was stored and
+// then audited; a row that could not be written answered 500 with the
+// outcome kept (a retry stored it twice, and the first was unaudited).
+// It is now stored with its search.outcome row: in one transaction when
+// the audit log is in the accounts' database (UsersOptions.AuditTx),
+// else the row first. A row that cannot be written refuses it (503) and
+// stores no outcome.
+func TestSearchOutcomeNeedsItsAuditRow(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		inTx   bool // the accounts' database is the audit log
+		refuse bool
+	}{
+		{"another audit log, locked", false, true},
+		{"one SQLite database, row refused", true, true},
+		{"one SQLite database", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			ev := newEnv(t)
+			outcomes := func() int {
+				var n int
+				if err := ev.deps.Users.db.QueryRowContext(ctx, `SELECT count(*) FROM dashboard_search_outcomes`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			var db *store.SQLite
+			if tc.inTx {
+				var err error
+				db, err = store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				users, err := NewUsers(ctx, db.DB(), UsersOptions{BcryptCost: bcrypt.MinCost, Now: func() time.Time { return testNow }, AuditTx: store.AuditInTx})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := users.Create(ctx, RoleOfficer, "officer-password", RoleOfficer); err != nil {
+					t.Fatal(err)
+				}
+				ev.deps.Users, ev.deps.Auditor = users, db
+				if tc.refuse {
+					if _, err := db.DB().Exec(`CREATE TRIGGER no_audit BEFORE INSERT ON audit WHEN NEW.action = 'search.outcome' BEGIN SELECT RAISE(ABORT, 'database is locked'); END`); err != nil {
+						t.Fatal(err)
+					}
+				}
+			} else if tc.refuse {
+				ev.deps.Auditor = &lockedAudit{}
+			}
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			off := login(t, e, RoleOfficer, "officer-password")
+			rec := do(e, "POST", "/api/v1/search/outcome", `{"room":"a-102","found":true,"note":"under the mattress"}`, "application/json", &off, true)
+			want, stored := http.StatusCreated, 1
+			if tc.refuse {
+				want, stored = http.StatusServiceUnavailable, 0
+			}
+			if rec.Code != want || tc.refuse && !strings.Contains(rec.Body.String(), "search.outcome room/a-102") {
+				t.Errorf("outcome: %d %s, want %d", rec.Code, trunc(rec.Body.String()), want)
+			}
+			if n := outcomes(); n != stored {
+				t.Errorf("%d outcomes stored, want %d", n, stored)
+			}
+			if db != nil {
+				rows, err := db.AuditLog(ctx, store.AuditFilter{Prefix: "search.outcome"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rows) != stored {
+					t.Errorf("%d search.outcome rows, want %d", len(rows), stored)
+				}
+			}
+		})
 	}
 }

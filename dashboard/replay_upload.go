@@ -79,20 +79,28 @@ func (s *server) replayUpload(c echo.Context) error {
 		return httpError(http.StatusUnprocessableEntity, "upload %q: %s", name, msg)
 	}
 	rel := uploadFolder + "/" + name + sigmf.MetaExt
-	s.uploadMu.Lock()
-	replaced, err := commitUpload(stage, dir, name, replace)
-	s.uploadMu.Unlock()
-	if errors.Is(err, errUploadExists) {
-		return httpError(http.StatusConflict, "upload: recording %q exists; upload with replace=1 to replace it", rel)
+	// audited before any file moves (a file system has no transaction):
+	// a row that cannot be written refuses the upload (503), nothing
+	// added or replaced
+	audit := func(replacing bool) error {
+		detail := ""
+		if replacing {
+			detail = "replaced"
+		}
+		return s.auditFirst(c, "replay.upload", "recording/"+rel, "", detail)
 	}
-	if err != nil {
+	s.uploadMu.Lock()
+	replaced, err := commitUpload(stage, dir, name, replace, audit)
+	s.uploadMu.Unlock()
+	var he *echo.HTTPError
+	switch {
+	case errors.Is(err, errUploadExists):
+		return httpError(http.StatusConflict, "upload: recording %q exists; upload with replace=1 to replace it", rel)
+	case errors.As(err, &he):
+		return err
+	case err != nil:
 		return fmt.Errorf("save upload %q: %w", rel, err)
 	}
-	detail := ""
-	if replaced {
-		detail = "replaced"
-	}
-	_ = s.audit(c, "replay.upload", "recording/"+rel, "", detail)
 	return c.JSON(http.StatusCreated, map[string]any{"path": rel, "replaced": replaced})
 }
 
@@ -266,9 +274,10 @@ var errUploadExists = errors.New("recording exists")
 // then the metadata. A NAME taken in dir (either file) is refused with
 // errUploadExists unless replace; then the old files are moved into stage
 // first (removed with it), and moved back if the new ones cannot be moved
-// in. It reports whether it replaced a recording. The caller holds
-// server.uploadMu.
-func commitUpload(stage, dir, name string, replace bool) (bool, error) {
+// in. Before it moves any file it calls audit (with whether it replaces
+// one), and an error from it leaves dir as it was. It reports whether it
+// replaced a recording. The caller holds server.uploadMu.
+func commitUpload(stage, dir, name string, replace bool, audit func(replacing bool) error) (bool, error) {
 	var old []string
 	for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt} {
 		if _, err := os.Lstat(filepath.Join(dir, name+ext)); err == nil {
@@ -279,6 +288,9 @@ func commitUpload(stage, dir, name string, replace bool) (bool, error) {
 	}
 	if len(old) > 0 && !replace {
 		return false, errUploadExists
+	}
+	if err := audit(len(old) > 0); err != nil {
+		return false, err
 	}
 	var done [][2]string // renames made, undone in reverse on failure
 	move := func(from, to string) error {

@@ -408,13 +408,25 @@
     }
     showSelection();
   });
+  $('bulk-note').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !$('bulk-ack').disabled) { e.preventDefault(); $('bulk-ack').click(); } });
   $('bulk-clear').addEventListener('click', () => { st.selected.clear(); for (const b of $('alert-rows').querySelectorAll('input.sel')) b.checked = false; showSelection(); });
   // Acknowledge selected: one note for them all (POST /alerts/ack, at
   // most 200 ids a request), each acknowledged as on its own, and a line
   // saying what became of them. A failed one stays selected.
+  // A critical alert among them needs the note (the server refuses the
+  // whole request without one, naming them): the page asks first.
   $('bulk-ack').addEventListener('click', async () => {
     const ids = [...st.selected], note = $('bulk-note').value, n = {}, by = new Set();
     if (!ids.length) return;
+    const crit = ids.map((id) => st.alerts.get(id)).filter((a) => ackable(a) && a.severity === 'critical');
+    if (crit.length && !note.trim()) {
+      $('bulk-result').textContent = 'Write a note first: ' + (crit.length === 1 ? 'a critical alert' : crit.length + ' critical alerts') +
+        ' selected (' + crit.slice(0, 3).map((a) => a.summary).join('; ') + (crit.length > 3 ? '; …' : '') + ') need one saying what was done. Nothing acknowledged.';
+      $('bulk-result').classList.add('error');
+      $('bulk-note').focus();
+      return;
+    }
+    $('bulk-result').classList.remove('error');
     $('bulk-ack').disabled = true;
     $('bulk-result').textContent = 'acknowledging ' + ids.length + '…';
     try {
@@ -432,7 +444,7 @@
         n.resolved ? n.resolved + ' resolved meanwhile (left as they were)' : '', n.not_found ? n.not_found + ' gone' : '',
         n.failed ? n.failed + ' failed: still selected, try again' : ''].filter(Boolean).join(', ');
       if (!n.failed) $('bulk-note').value = '';
-    } catch (e) { $('bulk-result').textContent = 'not acknowledged: ' + e.message; }
+    } catch (e) { $('bulk-result').textContent = 'not acknowledged: ' + e.message; $('bulk-result').classList.add('error'); }
     settleBanner();
     renderAlerts('');
     const box = $('alert-detail');
@@ -464,13 +476,30 @@
       el('h3', { text: 'Evidence' }), el('ul', {}, ...dets)];
     if (a.ack_by) kids.push(el('p', { class: 'acked-by', text: 'Acknowledged by ' + a.ack_by + ': ' + (a.ack_note || '') }));
     else if (ranks[st.me.role] >= ranks.officer) {
-      const note = el('input', { id: 'ack-note', placeholder: 'note (what was done)' });
-      const btn = el('button', { id: 'ack-btn', text: 'Acknowledge' });
-      btn.addEventListener('click', async () => {
+      // A critical alert is acknowledged only with a note saying what was
+      // done (the server refuses one without: 400); the page asks for it
+      // before sending. A form: Enter in the note acknowledges. A refusal
+      // is shown under it, the note keeping what was typed.
+      const crit = a.severity === 'critical';
+      const note = el('input', { id: 'ack-note', maxlength: '2000', 'aria-describedby': 'ack-msg',
+        placeholder: crit ? 'note (what was done): needed for a critical alert' : 'note (what was done)' });
+      if (crit) note.setAttribute('aria-required', 'true');
+      const btn = el('button', { id: 'ack-btn', type: 'submit', text: 'Acknowledge' });
+      const msg = el('p', { id: 'ack-msg', class: 'error', role: 'alert' });
+      const form = el('form', { id: 'ack-form', class: 'row', novalidate: '' }, note, btn);
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        if (crit && !note.value.trim()) {
+          msg.textContent = 'A critical alert needs a note to be acknowledged: say what was done (searched, found, false alarm).';
+          note.focus();
+          return;
+        }
+        msg.textContent = '';
+        btn.disabled = true;
         try { onAlert(await api('POST', '/alerts/' + encodeURIComponent(a.id) + '/ack', { note: note.value }), false); $('banner').classList.add('hidden'); showAlert(a.id); }
-        catch (e) { alert(e.message); }
+        catch (e) { msg.textContent = 'Not acknowledged: ' + e.message; btn.disabled = false; note.focus(); }
       });
-      kids.push(el('div', { class: 'row' }, note, btn));
+      kids.push(form, msg);
     }
     box.replaceChildren(...kids);
     box.dataset.id = a.id;

@@ -1121,24 +1121,98 @@ func mergeClosure(prev, inc Incident) Incident {
 
 // CloseIncident implements AlertStore.
 func (s *SQLite) CloseIncident(ctx context.Context, id, user, outcome, note string, at time.Time) (Incident, error) {
+	inc, _, err := s.CloseIncidentWith(ctx, id, user, outcome, note, at, IncidentOptions{})
+	return inc, err
+}
+
+// IncidentOptions tune SQLite.CloseIncidentWith and ReopenIncidentWith.
+type IncidentOptions struct {
+	// Audit, when not nil, is written to the audit log in the change's
+	// transaction (as AuditTx): the incident is closed or reopened with
+	// its row, or not at all.
+	Audit *AuditEntry
+	// Ack, of a closure, when not nil, is asked of each of the incident's
+	// alerts (inc.Alerts, in order) that is stored and that nobody has
+	// acknowledged: when it answers ack, the alert is acknowledged in the
+	// closure's transaction, by the closing user at the closure's time
+	// with AckNote, and audit (when not nil) is written as its row there
+	// too. A closure and the acknowledgements it makes are so stored
+	// together, with every row, or none of them is.
+	Ack     func(inc Incident, a event.Alert) (ack bool, audit *AuditEntry)
+	AckNote string
+}
+
+// CloseIncidentWith closes an open incident as CloseIncident does, tuned
+// by opt, and returns it with the alerts it acknowledged (opt.Ack), as
+// they now stand.
+func (s *SQLite) CloseIncidentWith(ctx context.Context, id, user, outcome, note string, at time.Time, opt IncidentOptions) (Incident, []event.Alert, error) {
 	if !slices.Contains(IncidentOutcomes, outcome) {
-		return Incident{}, fmt.Errorf("close incident %q: outcome %q is not one of %v", id, outcome, IncidentOutcomes)
+		return Incident{}, nil, fmt.Errorf("close incident %q: outcome %q is not one of %v", id, outcome, IncidentOutcomes)
 	}
 	if user == "" {
-		return Incident{}, fmt.Errorf("close incident %q: user missing", id)
+		return Incident{}, nil, fmt.Errorf("close incident %q: user missing", id)
 	}
-	return s.changeIncident(ctx, id, "close", func(inc *Incident) error {
+	var acked []event.Alert
+	inc, err := s.changeIncident(ctx, id, "close", func(inc *Incident) error {
 		if inc.State == IncidentClosed {
 			return ErrClosed
 		}
 		inc.State, inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note = IncidentClosed, at.UnixNano(), user, outcome, note
 		inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
 		return nil
+	}, func(tx *sql.Tx, inc Incident) error {
+		if opt.Audit != nil {
+			if err := insertAudit(ctx, tx, *opt.Audit); err != nil {
+				return err
+			}
+		}
+		if opt.Ack == nil {
+			return nil
+		}
+		for _, aid := range inc.Alerts {
+			var a event.Alert
+			err := readAlert(ctx, tx, aid, &a)
+			if errors.Is(err, ErrNotFound) {
+				continue // gone from the store
+			}
+			if err != nil {
+				return err
+			}
+			if a.AckNS != 0 {
+				continue // acknowledged already: that stands
+			}
+			ack, audit := opt.Ack(inc, a)
+			if !ack {
+				continue
+			}
+			a.AckBy, a.AckNote, a.AckNS = user, opt.AckNote, at.UnixNano()
+			if err := putAlert(ctx, tx, a); err != nil {
+				return err
+			}
+			if audit != nil {
+				if err := insertAudit(ctx, tx, *audit); err != nil {
+					return err
+				}
+			}
+			acked = append(acked, a)
+		}
+		return nil
 	})
+	if err != nil {
+		return Incident{}, nil, err
+	}
+	return inc, acked, nil
 }
 
 // ReopenIncident implements AlertStore.
 func (s *SQLite) ReopenIncident(ctx context.Context, id, user string, at time.Time) (Incident, error) {
+	return s.ReopenIncidentWith(ctx, id, user, at, IncidentOptions{})
+}
+
+// ReopenIncidentWith opens a closed incident again as ReopenIncident does,
+// with opt.Audit (when not nil) written in the same transaction; opt's
+// Ack is not used.
+func (s *SQLite) ReopenIncidentWith(ctx context.Context, id, user string, at time.Time, opt IncidentOptions) (Incident, error) {
 	if user == "" {
 		return Incident{}, fmt.Errorf("reopen incident %q: user missing", id)
 	}
@@ -1151,13 +1225,20 @@ func (s *SQLite) ReopenIncident(ctx context.Context, id, user string, at time.Ti
 		inc.State, inc.ReopenedNS, inc.ReopenedBy = IncidentOpen, at.UnixNano(), user
 		inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
 		return nil
+	}, func(tx *sql.Tx, _ Incident) error {
+		if opt.Audit != nil {
+			return insertAudit(ctx, tx, *opt.Audit)
+		}
+		return nil
 	})
 }
 
 // changeIncident reads incident id in a transaction, lets change alter it
-// (or refuse with an error), writes it back and returns it; op names the
+// (or refuse with an error), writes it back, runs then (when not nil) in
+// the same transaction with it as written (its audit row, the alerts it
+// acknowledges: an error undoes it all) and returns it; op names the
 // change in errors (ErrNotFound when there is no such incident).
-func (s *SQLite) changeIncident(ctx context.Context, id, op string, change func(*Incident) error) (Incident, error) {
+func (s *SQLite) changeIncident(ctx context.Context, id, op string, change func(*Incident) error, then func(*sql.Tx, Incident) error) (Incident, error) {
 	var inc Incident
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var body string
@@ -1174,7 +1255,13 @@ func (s *SQLite) changeIncident(ctx context.Context, id, op string, change func(
 		if err := change(&inc); err != nil {
 			return err
 		}
-		return putIncident(ctx, tx, inc)
+		if err := putIncident(ctx, tx, inc); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx, inc)
+		}
+		return nil
 	})
 	if err != nil {
 		return Incident{}, fmt.Errorf("%s incident %q: %w", op, id, err)
@@ -1184,10 +1271,28 @@ func (s *SQLite) changeIncident(ctx context.Context, id, op string, change func(
 
 // SetMaintenance implements MaintenanceStore.
 func (s *SQLite) SetMaintenance(ctx context.Context, m Maintenance) error {
+	return setMaintenance(ctx, s.db, m)
+}
+
+// SetMaintenanceAudited stores m as SetMaintenance does, with e, its
+// sensor.maintenance row, written to the audit log in the same
+// transaction (AuditInTx): the window is stored with its row, or neither
+// is, and a window it replaces stays as it was.
+func (s *SQLite) SetMaintenanceAudited(ctx context.Context, m Maintenance, e AuditEntry) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := setMaintenance(ctx, tx, m); err != nil {
+			return err
+		}
+		return AuditInTx(ctx, tx, e)
+	})
+}
+
+// setMaintenance is SetMaintenance through db.
+func setMaintenance(ctx context.Context, db execer, m Maintenance) error {
 	if m.Site == "" || m.Sensor == "" || m.By == "" || m.UntilNS <= m.FromNS {
 		return fmt.Errorf("set maintenance of %s/%s: site, sensor, by and a window that ends after it starts are needed", m.Site, m.Sensor)
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sensor_maintenance(site, sensor, from_ns, until_ns, by, reason) VALUES(?,?,?,?,?,?)
+	_, err := db.ExecContext(ctx, `INSERT INTO sensor_maintenance(site, sensor, from_ns, until_ns, by, reason) VALUES(?,?,?,?,?,?)
 		ON CONFLICT(site, sensor) DO UPDATE SET from_ns=excluded.from_ns, until_ns=excluded.until_ns, by=excluded.by, reason=excluded.reason`,
 		m.Site, m.Sensor, m.FromNS, m.UntilNS, m.By, m.Reason)
 	if err != nil {
@@ -1198,7 +1303,25 @@ func (s *SQLite) SetMaintenance(ctx context.Context, m Maintenance) error {
 
 // EndMaintenance implements MaintenanceStore.
 func (s *SQLite) EndMaintenance(ctx context.Context, site, sensor string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM sensor_maintenance WHERE site = ? AND sensor = ? AND until_ns > ?`, site, sensor, at.UnixNano())
+	return endMaintenance(ctx, s.db, site, sensor, at)
+}
+
+// EndMaintenanceAudited ends sensor's window as EndMaintenance does, with
+// e, its sensor.maintenance.end row, written to the audit log in the same
+// transaction (AuditInTx): the window ends with its row, or runs on and
+// no row is written.
+func (s *SQLite) EndMaintenanceAudited(ctx context.Context, site, sensor string, at time.Time, e AuditEntry) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := endMaintenance(ctx, tx, site, sensor, at); err != nil {
+			return err
+		}
+		return AuditInTx(ctx, tx, e)
+	})
+}
+
+// endMaintenance is EndMaintenance through db.
+func endMaintenance(ctx context.Context, db execer, site, sensor string, at time.Time) error {
+	res, err := db.ExecContext(ctx, `DELETE FROM sensor_maintenance WHERE site = ? AND sensor = ? AND until_ns > ?`, site, sensor, at.UnixNano())
 	if err != nil {
 		return fmt.Errorf("end maintenance of %s/%s: %w", site, sensor, err)
 	}
