@@ -68,6 +68,51 @@
   // fmtISO shows an RFC 3339 time in the site's zone, '—' for none.
   const fmtISO = (iso) => iso && !iso.startsWith('0001') ? fmtT(Date.parse(iso) * 1e6) : '—';
 
+  // openable lets a list's row open its detail from the keyboard as by a
+  // click: the row takes focus (Tab), and Enter or Space on it opens the
+  // detail (open), whose card then takes the focus; Escape in the
+  // card brings it back to the row (TestTUIKeyboardOpensAlert). A control
+  // in the row (the selection box) keeps its own keys.
+  function openable(tr, detail, open) {
+    tr.tabIndex = 0;
+    tr.addEventListener('click', () => open());
+    tr.addEventListener('keydown', (ev) => {
+      if (ev.target !== tr || (ev.key !== 'Enter' && ev.key !== ' ') || ev.repeat) return;
+      ev.preventDefault();
+      const rowSel = rowSelector(tr);
+      Promise.resolve(open()).then(() => {
+        const d = $(detail);
+        if (d.classList.contains('hidden')) return;
+        d.tabIndex = -1; d.dataset.row = rowSel; d.focus();
+      }).catch((e) => console.error(e));
+    });
+    return tr;
+  }
+  // rowSelector names row tr by its tbody and data-* key, which outlive
+  // the row (the lists are drawn again as they change).
+  function rowSelector(tr) {
+    const [k, v] = Object.entries(tr.dataset).find(([k]) => k === 'id' || k === 'sensor') || [];
+    return '#' + tr.parentNode.id + ' tr[data-' + k + '="' + CSS.escape(v || '') + '"]';
+  }
+  // keepRowFocus runs draw, which makes a list's rows again, and gives the
+  // focus back to the row (or its selection box) that had it, so a live
+  // update does not throw a keyboard user's place away.
+  function keepRowFocus(tbody, draw) {
+    const a = document.activeElement, tr = a && a.closest && a.closest('#' + tbody + ' tr');
+    const sel = tr && rowSelector(tr), onBox = tr && a.matches('input.sel');
+    draw();
+    if (!sel || (tr.isConnected && tr.contains(a))) return;
+    const n = document.querySelector(sel);
+    if (n) ((onBox && n.querySelector('input.sel')) || n).focus({ preventScroll: true });
+  }
+  // Escape in an open detail goes back to its row.
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape') return;
+    const d = document.activeElement && document.activeElement.closest && document.activeElement.closest('.detail[data-row]');
+    const row = d && document.querySelector(d.dataset.row);
+    if (row) { ev.preventDefault(); row.focus(); }
+  });
+
   // drawn says a page's fetched data is on screen: a performance mark
   // 'rfw-drawn-<page>' (startTime in ms since navigation start) and
   // data-drawn=<n> on the page's section; the browser tests wait for both.
@@ -354,7 +399,7 @@
       el('td', { class: 'summary', text: a.summary }), el('td', { text: a.room || '' }), el('td', { text: a.zone || '' }),
       el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : '') }));
     tr.alert = a;
-    tr.addEventListener('click', () => showAlert(a.id));
+    openable(tr, 'alert-detail', () => showAlert(a.id));
     if (!st.me || ranks[st.me.role] < ranks.officer) return tr;
     const td = el('td', { class: 'sel' });
     td.addEventListener('click', (ev) => ev.stopPropagation()); // selecting is not opening
@@ -382,8 +427,10 @@
     });
     for (const id of st.alertRows.keys()) if (!ids.has(id)) st.alertRows.delete(id);
     const body = $('alert-rows'), keep = new Set(trs);
-    for (const tr of [...body.children]) if (!keep.has(tr)) tr.remove();
-    trs.forEach((tr, i) => { if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null); });
+    keepRowFocus('alert-rows', () => {
+      for (const tr of [...body.children]) if (!keep.has(tr)) tr.remove();
+      trs.forEach((tr, i) => { if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null); });
+    });
     markShownRow();
     showSelection();
   }
@@ -781,7 +828,7 @@
     const ss = await api('GET', '/sensors');
     st.sensors = new Map(ss.map((s) => [s.sensor, s]));
     if (st.specSensor) showMaintenance(st.specSensor);
-    $('sensor-rows').replaceChildren(...ss.map((s) => {
+    keepRowFocus('sensor-rows', () => $('sensor-rows').replaceChildren(...ss.map((s) => {
       const h = s.health || {};
       const nf = Object.entries(h.noise_floor_dbm || {}).map(([b, v]) => b + ' ' + v.toFixed(0)).join(', ');
       const span = (b) => { const r = (h.scan_bands_hz || {})[b]; return r ? ' ' + (r[0] / 1e6).toFixed(1) + '–' + (r[1] / 1e6).toFixed(1) + ' MHz' : ''; };
@@ -789,9 +836,8 @@
       const tr = el('tr', { 'data-sensor': s.sensor }, el('td', { text: s.sensor }), el('td', { class: 'st-' + s.status, text: s.status }),
         el('td', { text: fmtT(s.last_heartbeat_ns) }), el('td', { text: nf }), el('td', { text: rv }), el('td', { text: String(h.outbox_depth || 0) }),
         el('td', { class: 'maint', text: s.maintenance ? 'until ' + fmtT(s.maintenance.until_ns) + ' (' + s.maintenance.by + ': ' + s.maintenance.reason + ')' : '' }));
-      tr.addEventListener('click', () => chooseSensor(s.sensor));
-      return tr;
-    }));
+      return openable(tr, 'sensor-detail', () => { chooseSensor(s.sensor).catch((e) => console.error(e)); });
+    })));
   }
   // showMaintenance offers an admin the sensor's maintenance window: start
   // one (no sensor alerts from it meanwhile), or end the running one.
@@ -876,8 +922,7 @@
         el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
         el('td', { text: fmtISO(e.valid_from) }), el('td', { text: fmtISO(e.valid_until) }));
-      tr.addEventListener('click', () => editEntry(e));
-      return tr;
+      return openable(tr, 'reg-detail', () => editEntry(e));
     }));
   }
   const problemText = (e) => e.unknown_places ? e.problem : 'authorises nothing: ' + e.problem;
@@ -950,8 +995,7 @@
     $('inc-rows').replaceChildren(...is.map((i) => {
       const tr = el('tr', { 'data-id': i.id }, el('td', { text: fmtT(i.opened_ns) }), el('td', { text: i.kind }), el('td', { text: i.summary }),
         el('td', { text: i.state === 'closed' ? 'closed: ' + (i.outcome || '').replace('_', ' ') : i.reopened_ns ? 'open (reopened)' : i.state }), el('td', { text: (i.rooms || []).join(', ') }));
-      tr.addEventListener('click', () => showIncident(i.id));
-      return tr;
+      return openable(tr, 'inc-detail', () => showIncident(i.id));
     }));
   }
   $('inc-state').addEventListener('change', () => loadIncidents());
