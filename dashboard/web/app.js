@@ -5,7 +5,7 @@
   const $ = (id) => document.getElementById(id);
   const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
   const fmtParts = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }; // toLocaleString's parts
-  const st = { zone: { fmt: new Intl.DateTimeFormat(undefined, fmtParts), shiftMS: 0 }, me: null, alerts: new Map(), alertsLoaded: false, alertRows: new Map(), selected: new Set(), alertSeq: 0, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
+  const st = { zone: { fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZoneName: 'short' }), shiftMS: 0, suffix: '' }, me: null, alerts: new Map(), alertsLoaded: false, alertRows: new Map(), selected: new Set(), alertSeq: 0, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -20,29 +20,46 @@
   // browser's: a control-room PC left on UTC was an hour off the reports
   // all summer. A zone without an IANA name (a fixed offset) is shown as
   // UTC shifted by its offset. st.zone is set by siteZone.
-  const fmtT = (ns) => ns ? st.zone.fmt.format(new Date(ns / 1e6 + st.zone.shiftMS)) : '';
+  // Every time carries its zone as it was then: the abbreviation or offset
+  // of a named zone ("01:30 BST", "01:30 GMT"; "GMT+1" in American
+  // English), the offset of a fixed one ("UTC+05:30"), so the hour the
+  // clocks go back over, which happens twice, reads as two hours
+  // (TestTUIRepeatedHourTimesDistinct) and matches the CSV exports' offsets.
+  const fmtT = (ns) => ns ? st.zone.fmt.format(new Date(ns / 1e6 + st.zone.shiftMS)) + st.zone.suffix : '';
   // siteZone sets st.zone from /me's time_zone and utc_offset_s and names
-  // the zone, with its abbreviation now, in the header.
+  // the zone in the header (zoneLabel).
   function siteZone(me) {
-    let name = me.time_zone || '', shiftMS = 0, label;
+    let name = me.time_zone || '', shiftMS = 0, fixed = '';
     try { if (name) new Intl.DateTimeFormat(undefined, { timeZone: name }); } catch (e) { name = ''; } // a name the browser does not know
-    if (name) {
-      const abbr = new Intl.DateTimeFormat(undefined, { timeZone: name, timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
-      label = name + (abbr && abbr.value !== name ? ' (' + abbr.value + ')' : '');
-    } else {
+    if (!name) {
       const off = me.utc_offset_s || 0, a = Math.abs(off);
       name = 'UTC'; shiftMS = off * 1000;
-      label = 'UTC' + (off ? (off < 0 ? '−' : '+') + String(Math.floor(a / 3600)).padStart(2, '0') + ':' + String(Math.floor(a % 3600 / 60)).padStart(2, '0') : '');
+      fixed = 'UTC' + (off ? (off < 0 ? '−' : '+') + String(Math.floor(a / 3600)).padStart(2, '0') + ':' + String(Math.floor(a % 3600 / 60)).padStart(2, '0') : '');
     }
     // parts reads the wall time in a named zone (zoneOffsetMS); a fixed
     // offset has none, its offset is shiftMS
     const parts = shiftMS || name === 'UTC' ? null : new Intl.DateTimeFormat('en-US', { timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    st.zone = { fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZone: name }), shiftMS, parts,
-      hm: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: name }) };
-    $('tz').textContent = label;
+    // a named zone's times name it themselves; a fixed offset's are UTC
+    // shifted, and say the offset after them
+    const zoned = fixed ? {} : { timeZoneName: 'short' };
+    st.zone = { name, fixed, suffix: fixed ? ' ' + fixed : '', fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZone: name, ...zoned }), shiftMS, parts,
+      hm: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: name, ...zoned }) };
+    zoneLabel();
     // the zone's name alone where times are entered: the abbreviation now
     // is not the one of every date
-    document.querySelectorAll('.zone-name').forEach((n) => { n.textContent = label.replace(/ \(.*\)$/, ''); });
+    document.querySelectorAll('.zone-name').forEach((n) => { n.textContent = fixed || name; });
+  }
+  // zoneLabel names the site's zone in the header with its abbreviation
+  // now.
+  function zoneLabel() {
+    const z = st.zone;
+    if (!z.name) return;
+    let label = z.fixed;
+    if (!label) {
+      const abbr = new Intl.DateTimeFormat(undefined, { timeZone: z.name, timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
+      label = z.name + (abbr && abbr.value !== z.name ? ' (' + abbr.value + ')' : '');
+    }
+    if ($('tz').textContent !== label) $('tz').textContent = label;
   }
   // zoneOffsetMS is the site zone's offset from UTC, in ms, at the instant
   // ms (UTC milliseconds).
