@@ -938,9 +938,62 @@
         el('td', { text: e.problem ? '⚠ ' + name + ' (' + problemText(e) + ')' : name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
         el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
+        el('td', { class: 'hours', text: fmtSchedule(e.schedule) || 'always' }),
         el('td', { text: fmtISO(e.valid_from) }), el('td', { text: fmtISO(e.valid_until) }));
       return openable(tr, 'reg-detail', () => editEntry(e));
     }));
+  }
+  // An entry's weekly hours (its schedule: windows of minutes from the
+  // weekday's midnight, in the site's local time, as fusion matches them)
+  // read like "Mon-Fri 08:00-20:00; Sat 22:00-06:00": the days that share
+  // hours in runs, an end past midnight as the next day's time
+  // (TestTUIRegistryShowsSchedule). '' for none: at all hours.
+  const dayNames = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const hhmm = (m) => String(Math.floor(m / 60) % 24).padStart(2, '0') + ':' + String(m % 60).padStart(2, '0');
+  function fmtSchedule(ws) {
+    const by = new Map();
+    for (const w of ws || []) {
+      const k = hhmm(w.start_min) + '-' + (w.end_min === 1440 ? '24:00' : hhmm(w.end_min));
+      if (!by.has(k)) by.set(k, new Set());
+      by.get(k).add(w.weekday);
+    }
+    return [...by].map(([k, days]) => {
+      const runs = [];
+      let run = null;
+      for (const d of [1, 2, 3, 4, 5, 6, 0]) { // Monday first
+        if (!days.has(d)) { run = null; continue; }
+        if (run) run[1] = d; else runs.push(run = [d, d]);
+      }
+      return runs.map(([a, b]) => dayNames[a] + (a === b ? '' : '-' + dayNames[b])).join(',') + ' ' + k;
+    }).join('; ');
+  }
+  // parseSchedule reads hours as fmtSchedule writes them (windows apart by
+  // ";", "|" or a new line; day names or runs apart by ","; "daily" for
+  // every day) into the API's schedule, or throws saying what is wrong.
+  function parseSchedule(text) {
+    const ws = [];
+    for (const part of text.split(/[;|\n]/).map((x) => x.trim()).filter(Boolean)) {
+      const m = /^(.+?)\s+(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$/.exec(part);
+      if (!m) throw new Error('hours: "' + part + '" is not like "Mon-Fri 08:00-20:00"');
+      const start = +m[2] * 60 + +m[3];
+      let end = +m[4] * 60 + +m[5];
+      if (+m[3] > 59 || +m[5] > 59 || start >= 1440 || end > 1440) throw new Error('hours: "' + part + '" has a time that is not between 00:00 and 24:00');
+      if (end <= start) end += 1440; // past midnight
+      const day = (n) => {
+        const i = dayNames.findIndex((d) => d.toLowerCase() === n.trim().slice(0, 3).toLowerCase());
+        if (i < 0) throw new Error('hours: "' + n.trim() + '" is not a day (Mon, Tue, ... Sun)');
+        return i;
+      };
+      const days = new Set();
+      for (const d of m[1].split(',')) {
+        if (/^\s*(daily|every ?day)\s*$/i.test(d)) { for (let i = 0; i < 7; i++) days.add(i); continue; }
+        const [a, b] = d.split('-');
+        const from = day(a), to = b === undefined ? from : day(b);
+        for (let i = from; ; i = (i + 1) % 7) { days.add(i); if (i === to) break; }
+      }
+      for (const d of [...days].sort()) ws.push({ weekday: d, start_min: start, end_min: end });
+    }
+    return ws;
   }
   const problemText = (e) => e.unknown_places ? e.problem : 'authorises nothing: ' + e.problem;
   const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -949,6 +1002,8 @@
     f.id.value = e ? e.id : ''; f.name.value = e ? e.name : ''; f.kind.value = e ? e.kind : 'staff_radio';
     f.class.value = e ? e.signature.class : ''; f.fmin.value = e ? e.signature.freq_min_hz / 1e6 : ''; f.fmax.value = e ? e.signature.freq_max_hz / 1e6 : '';
     f.rooms.value = e ? (e.rooms || []).join(', ') : ''; f.zones.value = e ? (e.zones || []).join(', ') : ''; f.notes.value = e ? e.notes || '' : '';
+    f.schedule.value = e ? fmtSchedule(e.schedule) : '';
+    f.dataset.schedule = f.schedule.value;
     f.valid_from.value = e ? siteInput(e.valid_from) : ''; f.valid_until.value = e ? siteInput(e.valid_until) : '';
     f.dataset.entry = JSON.stringify(e || {});
     f.dataset.shown = JSON.stringify([f.valid_from.value, f.valid_until.value]);
@@ -970,6 +1025,11 @@
     // shown keeps the stored value (the field shows minutes only); one
     // typed is the site's wall time; one cleared is not sent (no start:
     // now, or the stored one when editing; no end: none).
+    // hours left as shown keep the stored schedule; changed, they replace
+    // it (cleared: at all hours)
+    if (f.schedule.value.trim() !== (f.dataset.schedule || '')) {
+      try { e.schedule = parseSchedule(f.schedule.value); } catch (err) { $('reg-error').textContent = err.message; return; }
+    }
     const shown = JSON.parse(f.dataset.shown || '["", ""]');
     ['valid_from', 'valid_until'].forEach((k, i) => {
       const v = f[k].value;
