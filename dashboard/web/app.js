@@ -414,7 +414,8 @@
     const tr = el('tr', { class: 'sev-' + a.severity + (acked(a) ? ' acked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id, 'data-updated': String(a.updated_ns) },
       el('td', { class: 'time', text: fmtT(a.active_ns) }), el('td', { class: 'sev', text: a.severity }), el('td', { text: a.rule }),
       el('td', { class: 'summary', text: a.summary }), el('td', { text: a.room || '' }), el('td', { text: a.zone || '' }),
-      el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : '') }));
+      el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : ''),
+        title: a.ack_ns ? 'acknowledged ' + fmtT(a.ack_ns) : '' }));
     tr.alert = a;
     openable(tr, 'alert-detail', () => showAlert(a.id));
     if (!st.me || ranks[st.me.role] < ranks.officer) return tr;
@@ -526,7 +527,7 @@
       el('h3', { text: 'Room probabilities' }), el('ul', {}, ...probs),
       el('h3', { text: 'Sensors that heard it' }), el('p', { text: d.sensors.join(', ') || '—' }),
       el('h3', { text: 'Evidence' }), el('ul', {}, ...dets)];
-    if (a.ack_by) kids.push(el('p', { class: 'acked-by', text: 'Acknowledged by ' + a.ack_by + ': ' + (a.ack_note || '') }));
+    if (a.ack_by) kids.push(el('p', { class: 'acked-by', text: 'Acknowledged by ' + a.ack_by + (a.ack_ns ? ' at ' + fmtT(a.ack_ns) : '') + ': ' + (a.ack_note || '') }));
     else if (ranks[st.me.role] >= ranks.officer) {
       const note = el('input', { id: 'ack-note', placeholder: 'note (what was done)' });
       const btn = el('button', { id: 'ack-btn', text: 'Acknowledge' });
