@@ -129,6 +129,14 @@
     const row = d && document.querySelector(d.dataset.row);
     if (row) { ev.preventDefault(); row.focus(); }
   });
+  // announce reads text out to a screen reader (the polite log
+  // #announce): the alerts that came live without the critical banner.
+  // It keeps the latest five.
+  function announce(text) {
+    const log = $('announce');
+    log.append(el('p', { text }));
+    while (log.children.length > 5) log.firstChild.remove();
+  }
 
   // drawn says a page's fetched data is on screen: a performance mark
   // 'rfw-drawn-<page>' (startTime in ms since navigation start) and
@@ -338,6 +346,8 @@
     a.liveSeq = ++st.alertSeq; // loadAlerts keeps what came live while it read the list
     const why = live ? alarm(a, old) : '';
     if (why) raiseBanner(a, why); else settleBanner();
+    // a new alert that raises no banner flashes its row: say it too
+    if (live && !old && !why) announce('New ' + a.severity + ' alert, ' + a.state + ': ' + a.summary + (a.room ? ' — ' + a.room : ''));
     renderAlerts(live && (!old || why) ? a.id : '');
   }
   $('banner').addEventListener('click', () => $('banner').classList.add('hidden'));
