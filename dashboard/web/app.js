@@ -572,7 +572,11 @@
     const a = Math.max(2, Math.round(Math.sqrt(max))), b = Math.max(a + 1, Math.round(Math.pow(max, 0.8)));
     return [1, a, b];
   }
-  const heatColour = (n, [s1, s2, s3]) => n >= s3 ? '#d1242f' : n >= s2 ? '#b35900' : n >= s1 ? '#7a5c00' : '#1d2633';
+  // The steps are viridis's (blue, green, yellow): they grow lighter as the
+  // count grows, so they stay apart for red-green colour-blind officers
+  // (TestTUIHeatColoursTellApartColourBlind), and each room's count is
+  // written on it as well (roomCount).
+  const heatColour = (n, [s1, s2, s3]) => n >= s3 ? '#fde725' : n >= s2 ? '#35b779' : n >= s1 ? '#31688e' : '#1d2633';
   async function loadHeatmap() {
     if (!st.site) { $('floor').textContent = 'No site model loaded.'; return; }
     delete $('page-heatmap').dataset.drawn;
@@ -591,7 +595,8 @@
     loadSearch();
   }
   // paintHeat colours the drawn floor's rooms by heat (the /heatmap answer)
-  // and writes each room's count into its tooltip.
+  // and writes each room's count on it, under its name, and into its
+  // tooltip.
   function paintHeat(heat, floor) {
     const outside = new Set(st.site.rooms.filter((r) => r.kind === 'outside').map((r) => r.id));
     const steps = heatSteps(Math.max(0, ...heat.filter((h) => h.floor === floor && !outside.has(h.room)).map((h) => h.count)));
@@ -605,11 +610,29 @@
       if (!outside.has(h.room)) {
         p.setAttribute('fill', heatColour(h.count, steps));
         hatch(p, h.status === 'unknown');
+        roomCount(p, h.count);
       }
       const title = p.querySelector('title');
       title.dataset.name ??= title.textContent;
       title.textContent = title.dataset.name + ' — ' + h.count + ($('h-show').value === 'targets' ? ' located phone/drone transmissions' : ' located unauthorised transmissions') + (h.status === 'unknown' ? ' (zone unknown)' : '');
     }
+  }
+  // roomCount writes count n on room p, a line under the room's name (the
+  // server's text.room-label after the polygon and its hatch), at its size.
+  function roomCount(p, n) {
+    let label = p.nextElementSibling;
+    if (label && label.classList.contains('hatch')) label = label.nextElementSibling;
+    if (!(label && label.classList.contains('room-label'))) return; // a room too odd to be labelled
+    let c = label.nextElementSibling;
+    if (!(c && c.classList.contains('room-count'))) {
+      c = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+      const size = parseFloat(label.getAttribute('font-size'));
+      for (const [k, v] of [['class', 'room-count'], ['x', label.getAttribute('x')], ['y', parseFloat(label.getAttribute('y')) + size * 1.15],
+        ['font-size', size], ['text-anchor', 'middle'], ['dominant-baseline', 'middle'], ['pointer-events', 'none']]) c.setAttribute(k, v);
+      c.dataset.room = p.dataset.room;
+      label.after(c);
+    }
+    c.textContent = String(n);
   }
   // hatch marks room p's zone as of unknown coverage (on) or not: a
   // see-through hatched copy of its polygon over it, so its heat colour
