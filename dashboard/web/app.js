@@ -50,7 +50,10 @@
     document.querySelectorAll('.zone-name').forEach((n) => { n.textContent = fixed || name; });
   }
   // zoneLabel names the site's zone in the header with its abbreviation
-  // now.
+  // now. It is worked out again on each report of the live feed (every
+  // 15 s), each reload of the alert list and each minute, so a screen left
+  // open across a clock change stops saying BST within a minute
+  // (TestTUIZoneLabelFollowsClockChange).
   function zoneLabel() {
     const z = st.zone;
     if (!z.name) return;
@@ -61,6 +64,7 @@
     }
     if ($('tz').textContent !== label) $('tz').textContent = label;
   }
+  setInterval(zoneLabel, 60000);
   // zoneOffsetMS is the site zone's offset from UTC, in ms, at the instant
   // ms (UTC milliseconds).
   function zoneOffsetMS(ms) {
@@ -276,6 +280,7 @@
     es.addEventListener('feed', (m) => {
       const f = JSON.parse(m.data), was = st.feed;
       syncClock(f.now_ns);
+      zoneLabel();
       st.feed = f;
       if (!was || was.state !== f.state || was.since_ns !== f.since_ns || was.reason !== f.reason) showFeed();
       ageTracks(true);
@@ -355,6 +360,7 @@
   async function loadAlerts() {
     const seq = st.alertSeq, live = (id) => (st.alerts.get(id)?.liveSeq || 0) > seq; // came live while the list was read
     const list = await api('GET', '/alerts?window=week');
+    zoneLabel();
     // After the page's first load, what the store says fired meanwhile
     // (while the feed was down, or its publication was lost) sounds as it
     // would have live; the first such alert listed takes the banner.
