@@ -1428,7 +1428,9 @@ func (s *server) startMaintenance(c echo.Context) error {
 	if err := s.d.Maintenance.SetMaintenance(c.Request().Context(), m); err != nil {
 		return err
 	}
-	until := time.Unix(0, m.UntilNS).In(s.d.Location).Format("2006-01-02 15:04")
+	// the end names its zone ("01:30 GMT"): on the night the clocks go back,
+	// an hour from 01:30 BST is 01:30 GMT (TestTUIMaintenanceNoteNamesZone)
+	until := time.Unix(0, m.UntilNS).In(s.d.Location).Format("2006-01-02 15:04 MST")
 	_ = s.audit(c, "sensor.maintenance", "sensor/"+id, "", "until "+until+": "+m.Reason)
 	for _, state := range []string{event.AlertPending, event.AlertFiring} {
 		alerts, err := s.d.Alerts.Alerts(c.Request().Context(), store.AlertFilter{Site: m.Site, State: state, Unacked: true})
