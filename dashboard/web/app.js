@@ -438,7 +438,7 @@
     const td = el('td', { class: 'sel' });
     td.addEventListener('click', (ev) => ev.stopPropagation()); // selecting is not opening
     if (ackable(a)) {
-      const box = el('input', { type: 'checkbox', class: 'sel', title: 'select for Acknowledge selected' });
+      const box = el('input', { type: 'checkbox', class: 'sel', title: 'select for Acknowledge selected', 'aria-label': 'select alert ' + a.id + ': ' + a.summary });
       box.checked = st.selected.has(a.id);
       box.addEventListener('change', () => { if (box.checked) st.selected.add(a.id); else st.selected.delete(a.id); showSelection(); });
       td.append(box);
@@ -545,7 +545,7 @@
       el('h3', { text: 'Evidence' }), el('ul', {}, ...dets)];
     if (a.ack_by) kids.push(el('p', { class: 'acked-by', text: 'Acknowledged by ' + a.ack_by + (a.ack_ns ? ' at ' + fmtT(a.ack_ns) : '') + ': ' + (a.ack_note || '') }));
     else if (ranks[st.me.role] >= ranks.officer) {
-      const note = el('input', { id: 'ack-note', placeholder: 'note (what was done)' });
+      const note = el('input', { id: 'ack-note', placeholder: 'note (what was done)', 'aria-label': 'acknowledgement note (what was done)' });
       const btn = el('button', { id: 'ack-btn', text: 'Acknowledge' });
       btn.addEventListener('click', async () => {
         try { onAlert(await api('POST', '/alerts/' + encodeURIComponent(a.id) + '/ack', { note: note.value }), false); $('banner').classList.add('hidden'); showAlert(a.id); }
@@ -915,10 +915,10 @@
       $('maint').replaceChildren(el('span', { text: 'In maintenance until ' + fmtT(m.until_ns) + ': ' + m.reason }), end);
       return;
     }
-    const mins = el('select', { id: 'maint-minutes' }, ...[[30, '30 min'], [60, '1 hour'], [120, '2 hours'], [240, '4 hours'], [480, '8 hours'], [1440, '1 day']]
+    const mins = el('select', { id: 'maint-minutes', 'aria-label': 'maintenance duration' }, ...[[30, '30 min'], [60, '1 hour'], [120, '2 hours'], [240, '4 hours'], [480, '8 hours'], [1440, '1 day']]
       .map(([v, t]) => el('option', { value: String(v), text: t })));
     mins.value = '60';
-    const why = el('input', { id: 'maint-reason', placeholder: 'work on the node (no sensor alerts meanwhile)' });
+    const why = el('input', { id: 'maint-reason', placeholder: 'work on the node (no sensor alerts meanwhile)', 'aria-label': 'maintenance reason (what is done to the sensor)' });
     const start = el('button', { id: 'maint-start', text: 'Start maintenance' });
     start.addEventListener('click', () => act('POST', { minutes: Number(mins.value), reason: why.value }));
     $('maint').replaceChildren(mins, why, start);
