@@ -126,9 +126,12 @@
     const n = document.querySelector(sel);
     if (n) ((onBox && n.querySelector('input.sel')) || n).focus({ preventScroll: true });
   }
-  // Escape in an open detail goes back to its row.
+  // Escape takes the blinking banner away (it also goes on a click, or
+  // with its Dismiss button: TestTUIBannerDismissByKeyboard); with no
+  // banner shown, Escape in an open detail goes back to its row.
   document.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Escape') return;
+    if (!$('banner').classList.contains('hidden')) { $('banner').classList.add('hidden'); return; }
     const d = document.activeElement && document.activeElement.closest && document.activeElement.closest('.detail[data-row]');
     const row = d && document.querySelector(d.dataset.row);
     if (row) { ev.preventDefault(); row.focus(); }
@@ -332,7 +335,7 @@
   }
   function raiseBanner(a, why) {
     const b = $('banner');
-    b.textContent = (why === 'reminder' ? 'STILL UNACKNOWLEDGED after ' + Math.round((a.escalated_ns - a.active_ns) / 6e10) + ' min: ' : 'CRITICAL: ') +
+    $('banner-text').textContent = (why === 'reminder' ? 'STILL UNACKNOWLEDGED after ' + Math.round((a.escalated_ns - a.active_ns) / 6e10) + ' min: ' : 'CRITICAL: ') +
       a.summary + (a.room ? ' — ' + a.room : '');
     b.dataset.id = a.id;
     b.classList.remove('hidden');
@@ -355,7 +358,7 @@
     if (live && !old && !why) announce('New ' + a.severity + ' alert, ' + a.state + ': ' + a.summary + (a.room ? ' — ' + a.room : ''));
     renderAlerts(live && (!old || why) ? a.id : '');
   }
-  $('banner').addEventListener('click', () => $('banner').classList.add('hidden'));
+  $('banner').addEventListener('click', () => $('banner').classList.add('hidden')); // its Dismiss button too
 
   async function loadAlerts() {
     const seq = st.alertSeq, live = (id) => (st.alerts.get(id)?.liveSeq || 0) > seq; // came live while the list was read
