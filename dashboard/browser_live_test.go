@@ -23,8 +23,9 @@ func TestBrowserLiveFeedDown(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#live.warn`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById('live').textContent.includes('live feed down since')`))
 	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const l = document.getElementById('live'); return l.className + ' | ' + l.textContent + ' | ' + l.title; })()`))
-	if err != nil || strings.Contains(text, " ok") || !strings.Contains(text, "live feed down since 10:30 (broker unreachable)") || !strings.Contains(text, "connection refused") {
-		t.Errorf("header %q (%v): want \"live feed down since 10:30 (broker unreachable)\", warning style, the full reason in its title", text, err)
+	// the time carries its zone, as every time on the page does (TestTUIRepeatedHourTimesDistinct)
+	if err != nil || strings.Contains(text, " ok") || !strings.Contains(text, "live feed down since 10:30 UTC (broker unreachable)") || !strings.Contains(text, "connection refused") {
+		t.Errorf("header %q (%v): want \"live feed down since 10:30 UTC (broker unreachable)\", warning style, the full reason in its title", text, err)
 	}
 	shot(t, ctx, "live-feed-down")
 	link.set(true, "")
@@ -101,13 +102,14 @@ func TestBrowserHatchKeepsHeat(t *testing.T) {
 		const over = q('#floor polygon.hatch[data-room="a-102"]');
 		return [fill('polygon.room[data-room="a-102"]'), q('polygon.room[data-room="a-102"]').dataset.status, over ? over.getAttribute('fill') : 'no hatch',
 			over ? getComputedStyle(over).pointerEvents : '', String(opaque), fill('polygon.room[data-room="b-101"]'),
-			String(document.querySelectorAll('#floor polygon.hatch[data-room="b-101"]').length), q('#page-heatmap .legend').textContent];
+			String(document.querySelectorAll('#floor polygon.hatch[data-room="b-101"]').length), q('#page-heatmap .legend').textContent,
+			(q('#floor text.room-count[data-room="a-102"]') || {}).textContent || 'no count', (q('#floor text.room-count[data-room="b-101"]') || {}).textContent || 'no count'];
 	})()`))
-	if err != nil || len(got) != 8 {
+	if err != nil || len(got) != 10 {
 		t.Fatalf("floor plan: %v (%v)", got, err)
 	}
-	if got[0] != "#d1242f" || got[1] != "unknown" || got[2] != "url(#hatch)" || got[3] != "none" || got[4] != "0" {
-		t.Errorf("a-102 (7 detections, zone unknown): fill %q status %q, hatch %q (pointer-events %q), opaque rects in #hatch %s; want its heat colour #d1242f under a see-through hatch",
+	if got[0] != "#fde725" || got[1] != "unknown" || got[2] != "url(#hatch)" || got[3] != "none" || got[4] != "0" {
+		t.Errorf("a-102 (7 detections, zone unknown): fill %q status %q, hatch %q (pointer-events %q), opaque rects in #hatch %s; want its heat colour #fde725 under a see-through hatch",
 			got[0], got[1], got[2], got[3], got[4])
 	}
 	if got[5] != "#1d2633" || got[6] != "0" {
@@ -115,6 +117,11 @@ func TestBrowserHatchKeepsHeat(t *testing.T) {
 	}
 	if !strings.Contains(got[7], "hatched: zone coverage unknown") {
 		t.Errorf("legend %q: want it to say what the hatching means", got[7])
+	}
+	// the count is written on each room, not only in its hover tooltip
+	// (a keyboard user reaches no tooltip; TestTUIHeatColoursTellApartColourBlind)
+	if got[8] != "7" || got[9] != "0" {
+		t.Errorf("counts written on a-102 and b-101: %q and %q, want 7 and 0", got[8], got[9])
 	}
 	shot(t, ctx, "hatch-over-heat")
 }

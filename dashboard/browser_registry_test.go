@@ -29,7 +29,7 @@ func TestBrowserRegistryValidity(t *testing.T) {
 	tests := []struct {
 		name      string
 		loc       *time.Location
-		show      string // JS: a function of UTC milliseconds giving the site's wall time as the page shows it
+		show      string // JS: a function of UTC milliseconds giving the site's wall time as the page shows it, with its zone
 		fromInput string
 		wantFrom  time.Time
 		untilIn   string
@@ -39,11 +39,11 @@ func TestBrowserRegistryValidity(t *testing.T) {
 		wantEdit  time.Time
 		nowShown  string // testNow in the field
 	}{
-		{name: "Europe/London", loc: london, show: `(ms) => new Date(ms).toLocaleString(undefined, { timeZone: 'Europe/London' })`,
+		{name: "Europe/London", loc: london, show: `(ms) => new Date(ms).toLocaleString(undefined, { timeZone: 'Europe/London', timeZoneName: 'short' })`,
 			fromInput: "2026-07-01T14:00", wantFrom: time.Date(2026, 7, 1, 13, 0, 0, 0, time.UTC), // BST
 			untilIn: "2026-12-01T09:00", wantUntil: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), // GMT
 			seedShown: "2026-06-01T09:00", editUntil: "2026-12-24T18:00", wantEdit: time.Date(2026, 12, 24, 18, 0, 0, 0, time.UTC), nowShown: "2026-11-24T10:30"},
-		{name: "a fixed offset, +05:30", loc: time.FixedZone("", 5*3600+1800), show: `(ms) => new Date(ms + 19800e3).toLocaleString(undefined, { timeZone: 'UTC' })`,
+		{name: "a fixed offset, +05:30", loc: time.FixedZone("", 5*3600+1800), show: `(ms) => new Date(ms + 19800e3).toLocaleString(undefined, { timeZone: 'UTC' }) + ' UTC+05:30'`,
 			fromInput: "2026-07-01T14:00", wantFrom: time.Date(2026, 7, 1, 8, 30, 0, 0, time.UTC),
 			untilIn: "2026-12-01T09:00", wantUntil: time.Date(2026, 12, 1, 3, 30, 0, 0, time.UTC),
 			seedShown: "2026-06-01T13:30", editUntil: "2026-12-24T18:00", wantEdit: time.Date(2026, 12, 24, 12, 30, 0, 0, time.UTC), nowShown: "2026-11-24T16:00"},

@@ -186,8 +186,8 @@ func TestBrowserSiteTimeZone(t *testing.T) {
 	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
 	within(t, ctx, 10*time.Second, "the alert listed", chromedp.WaitReady(chromedp.CSS(`tr[data-id="summer"]`)))
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.querySelector('tr[data-id="summer"] td.time').textContent,
-		new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`).toLocaleString(undefined, { timeZone: 'Europe/London' }),
-		new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`).toLocaleString(),
+		new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`).toLocaleString(undefined, { timeZone: 'Europe/London', timeZoneName: 'short' }),
+		new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`).toLocaleString(undefined, { timeZoneName: 'short' }),
 		Intl.DateTimeFormat().resolvedOptions().timeZone,
 		(document.getElementById('tz') || {}).textContent || '']`))
 	if err != nil || len(got) != 5 {

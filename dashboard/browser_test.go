@@ -228,8 +228,8 @@ func TestBrowser(t *testing.T) {
 	// (1+, 3+, 5+ for a maximum of 7)
 	fill, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`polygon[data-room="a-102"]`), "fill"))
 	legend, lerr := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#page-heatmap .legend').textContent`))
-	if err != nil || lerr != nil || fill.Value != "#d1242f" || !strings.Contains(legend, "1+ 3+ 5+") {
-		t.Errorf("a-102 fill %q, legend %q (%v, %v): want #d1242f and steps 1+ 3+ 5+", fill.Value, legend, err, lerr)
+	if err != nil || lerr != nil || fill.Value != "#fde725" || !strings.Contains(legend, "1+ 3+ 5+") {
+		t.Errorf("a-102 fill %q, legend %q (%v, %v): want #fde725 and steps 1+ 3+ 5+", fill.Value, legend, err, lerr)
 	}
 	// t1 is drawn at its latest fix (x 4.5 m), not its earlier one in b-101
 	// (x 1.5 m), which the store returns after it

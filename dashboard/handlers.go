@@ -1455,7 +1455,9 @@ func (s *server) startMaintenance(c echo.Context) error {
 	now := s.now()
 	m := store.Maintenance{Site: s.d.Site.ID, Sensor: id, FromNS: now.UnixNano(), UntilNS: now.Add(time.Duration(req.Minutes) * time.Minute).UnixNano(),
 		By: session(c).User, Reason: reason}
-	until := time.Unix(0, m.UntilNS).In(s.d.Location).Format("2006-01-02 15:04")
+	// the end names its zone ("01:30 GMT"): on the night the clocks go back,
+	// an hour from 01:30 BST is 01:30 GMT (TestTUIMaintenanceNoteNamesZone)
+	until := time.Unix(0, m.UntilNS).In(s.d.Location).Format("2006-01-02 15:04 MST")
 	if err := s.setMaintenance(c, m, s.auditRow(c, "sensor.maintenance", "sensor/"+id, "", "until "+until+": "+m.Reason)); err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@
   const $ = (id) => document.getElementById(id);
   const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
   const fmtParts = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }; // toLocaleString's parts
-  const st = { zone: { fmt: new Intl.DateTimeFormat(undefined, fmtParts), shiftMS: 0 }, me: null, alerts: new Map(), alertsLoaded: false, alertRows: new Map(), selected: new Set(), alertSeq: 0, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
+  const st = { zone: { fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZoneName: 'short' }), shiftMS: 0, suffix: '' }, me: null, alerts: new Map(), alertsLoaded: false, alertRows: new Map(), selected: new Set(), alertSeq: 0, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -20,30 +20,51 @@
   // browser's: a control-room PC left on UTC was an hour off the reports
   // all summer. A zone without an IANA name (a fixed offset) is shown as
   // UTC shifted by its offset. st.zone is set by siteZone.
-  const fmtT = (ns) => ns ? st.zone.fmt.format(new Date(ns / 1e6 + st.zone.shiftMS)) : '';
+  // Every time carries its zone as it was then: the abbreviation or offset
+  // of a named zone ("01:30 BST", "01:30 GMT"; "GMT+1" in American
+  // English), the offset of a fixed one ("UTC+05:30"), so the hour the
+  // clocks go back over, which happens twice, reads as two hours
+  // (TestTUIRepeatedHourTimesDistinct) and matches the CSV exports' offsets.
+  const fmtT = (ns) => ns ? st.zone.fmt.format(new Date(ns / 1e6 + st.zone.shiftMS)) + st.zone.suffix : '';
   // siteZone sets st.zone from /me's time_zone and utc_offset_s and names
-  // the zone, with its abbreviation now, in the header.
+  // the zone in the header (zoneLabel).
   function siteZone(me) {
-    let name = me.time_zone || '', shiftMS = 0, label;
+    let name = me.time_zone || '', shiftMS = 0, fixed = '';
     try { if (name) new Intl.DateTimeFormat(undefined, { timeZone: name }); } catch (e) { name = ''; } // a name the browser does not know
-    if (name) {
-      const abbr = new Intl.DateTimeFormat(undefined, { timeZone: name, timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
-      label = name + (abbr && abbr.value !== name ? ' (' + abbr.value + ')' : '');
-    } else {
+    if (!name) {
       const off = me.utc_offset_s || 0, a = Math.abs(off);
       name = 'UTC'; shiftMS = off * 1000;
-      label = 'UTC' + (off ? (off < 0 ? '−' : '+') + String(Math.floor(a / 3600)).padStart(2, '0') + ':' + String(Math.floor(a % 3600 / 60)).padStart(2, '0') : '');
+      fixed = 'UTC' + (off ? (off < 0 ? '−' : '+') + String(Math.floor(a / 3600)).padStart(2, '0') + ':' + String(Math.floor(a % 3600 / 60)).padStart(2, '0') : '');
     }
     // parts reads the wall time in a named zone (zoneOffsetMS); a fixed
     // offset has none, its offset is shiftMS
     const parts = shiftMS || name === 'UTC' ? null : new Intl.DateTimeFormat('en-US', { timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    st.zone = { fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZone: name }), shiftMS, parts,
-      hm: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: name }) };
-    $('tz').textContent = label;
+    // a named zone's times name it themselves; a fixed offset's are UTC
+    // shifted, and say the offset after them
+    const zoned = fixed ? {} : { timeZoneName: 'short' };
+    st.zone = { name, fixed, suffix: fixed ? ' ' + fixed : '', fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZone: name, ...zoned }), shiftMS, parts,
+      hm: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: name, ...zoned }) };
+    zoneLabel();
     // the zone's name alone where times are entered: the abbreviation now
     // is not the one of every date
-    document.querySelectorAll('.zone-name').forEach((n) => { n.textContent = label.replace(/ \(.*\)$/, ''); });
+    document.querySelectorAll('.zone-name').forEach((n) => { n.textContent = fixed || name; });
   }
+  // zoneLabel names the site's zone in the header with its abbreviation
+  // now. It is worked out again on each report of the live feed (every
+  // 15 s), each reload of the alert list and each minute, so a screen left
+  // open across a clock change stops saying BST within a minute
+  // (TestTUIZoneLabelFollowsClockChange).
+  function zoneLabel() {
+    const z = st.zone;
+    if (!z.name) return;
+    let label = z.fixed;
+    if (!label) {
+      const abbr = new Intl.DateTimeFormat(undefined, { timeZone: z.name, timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
+      label = z.name + (abbr && abbr.value !== z.name ? ' (' + abbr.value + ')' : '');
+    }
+    if ($('tz').textContent !== label) $('tz').textContent = label;
+  }
+  setInterval(zoneLabel, 60000);
   // zoneOffsetMS is the site zone's offset from UTC, in ms, at the instant
   // ms (UTC milliseconds).
   function zoneOffsetMS(ms) {
@@ -67,6 +88,62 @@
   }
   // fmtISO shows an RFC 3339 time in the site's zone, '—' for none.
   const fmtISO = (iso) => iso && !iso.startsWith('0001') ? fmtT(Date.parse(iso) * 1e6) : '—';
+
+  // openable lets a list's row open its detail from the keyboard as by a
+  // click: the row takes focus (Tab), and Enter or Space on it opens the
+  // detail (open), whose card then takes the focus; Escape in the
+  // card brings it back to the row (TestTUIKeyboardOpensAlert). A control
+  // in the row (the selection box) keeps its own keys.
+  function openable(tr, detail, open) {
+    tr.tabIndex = 0;
+    tr.addEventListener('click', () => open());
+    tr.addEventListener('keydown', (ev) => {
+      if (ev.target !== tr || (ev.key !== 'Enter' && ev.key !== ' ') || ev.repeat) return;
+      ev.preventDefault();
+      const rowSel = rowSelector(tr);
+      Promise.resolve(open()).then(() => {
+        const d = $(detail);
+        if (d.classList.contains('hidden')) return;
+        d.tabIndex = -1; d.dataset.row = rowSel; d.focus();
+      }).catch((e) => console.error(e));
+    });
+    return tr;
+  }
+  // rowSelector names row tr by its tbody and data-* key, which outlive
+  // the row (the lists are drawn again as they change).
+  function rowSelector(tr) {
+    const [k, v] = Object.entries(tr.dataset).find(([k]) => k === 'id' || k === 'sensor') || [];
+    return '#' + tr.parentNode.id + ' tr[data-' + k + '="' + CSS.escape(v || '') + '"]';
+  }
+  // keepRowFocus runs draw, which makes a list's rows again, and gives the
+  // focus back to the row (or its selection box) that had it, so a live
+  // update does not throw a keyboard user's place away.
+  function keepRowFocus(tbody, draw) {
+    const a = document.activeElement, tr = a && a.closest && a.closest('#' + tbody + ' tr');
+    const sel = tr && rowSelector(tr), onBox = tr && a.matches('input.sel');
+    draw();
+    if (!sel || (tr.isConnected && tr.contains(a))) return;
+    const n = document.querySelector(sel);
+    if (n) ((onBox && n.querySelector('input.sel')) || n).focus({ preventScroll: true });
+  }
+  // Escape takes the blinking banner away (it also goes on a click, or
+  // with its Dismiss button: TestTUIBannerDismissByKeyboard); with no
+  // banner shown, Escape in an open detail goes back to its row.
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape') return;
+    if (!$('banner').classList.contains('hidden')) { $('banner').classList.add('hidden'); return; }
+    const d = document.activeElement && document.activeElement.closest && document.activeElement.closest('.detail[data-row]');
+    const row = d && document.querySelector(d.dataset.row);
+    if (row) { ev.preventDefault(); row.focus(); }
+  });
+  // announce reads text out to a screen reader (the polite log
+  // #announce): the alerts that came live without the critical banner.
+  // It keeps the latest five.
+  function announce(text) {
+    const log = $('announce');
+    log.append(el('p', { text }));
+    while (log.children.length > 5) log.firstChild.remove();
+  }
 
   // drawn says a page's fetched data is on screen: a performance mark
   // 'rfw-drawn-<page>' (startTime in ms since navigation start) and
@@ -206,6 +283,7 @@
     es.addEventListener('feed', (m) => {
       const f = JSON.parse(m.data), was = st.feed;
       syncClock(f.now_ns);
+      zoneLabel();
       st.feed = f;
       if (!was || was.state !== f.state || was.since_ns !== f.since_ns || was.reason !== f.reason) showFeed();
       ageTracks(true);
@@ -257,7 +335,7 @@
   }
   function raiseBanner(a, why) {
     const b = $('banner');
-    b.textContent = (why === 'reminder' ? 'STILL UNACKNOWLEDGED after ' + Math.round((a.escalated_ns - a.active_ns) / 6e10) + ' min: ' : 'CRITICAL: ') +
+    $('banner-text').textContent = (why === 'reminder' ? 'STILL UNACKNOWLEDGED after ' + Math.round((a.escalated_ns - a.active_ns) / 6e10) + ' min: ' : 'CRITICAL: ') +
       a.summary + (a.room ? ' — ' + a.room : '');
     b.dataset.id = a.id;
     b.classList.remove('hidden');
@@ -276,13 +354,16 @@
     a.liveSeq = ++st.alertSeq; // loadAlerts keeps what came live while it read the list
     const why = live ? alarm(a, old) : '';
     if (why) raiseBanner(a, why); else settleBanner();
+    // a new alert that raises no banner flashes its row: say it too
+    if (live && !old && !why) announce('New ' + a.severity + ' alert, ' + a.state + ': ' + a.summary + (a.room ? ' — ' + a.room : ''));
     renderAlerts(live && (!old || why) ? a.id : '');
   }
-  $('banner').addEventListener('click', () => $('banner').classList.add('hidden'));
+  $('banner').addEventListener('click', () => $('banner').classList.add('hidden')); // its Dismiss button too
 
   async function loadAlerts() {
     const seq = st.alertSeq, live = (id) => (st.alerts.get(id)?.liveSeq || 0) > seq; // came live while the list was read
     const list = await api('GET', '/alerts?window=week');
+    zoneLabel();
     // After the page's first load, what the store says fired meanwhile
     // (while the feed was down, or its publication was lost) sounds as it
     // would have live; the first such alert listed takes the banner.
@@ -352,14 +433,15 @@
     const tr = el('tr', { class: 'sev-' + a.severity + (acked(a) ? ' acked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id, 'data-updated': String(a.updated_ns) },
       el('td', { class: 'time', text: fmtT(a.active_ns) }), el('td', { class: 'sev', text: a.severity }), el('td', { text: a.rule }),
       el('td', { class: 'summary', text: a.summary }), el('td', { text: a.room || '' }), el('td', { text: a.zone || '' }),
-      el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : '') }));
+      el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : ''),
+        title: a.ack_ns ? 'acknowledged ' + fmtT(a.ack_ns) : '' }));
     tr.alert = a;
-    tr.addEventListener('click', () => showAlert(a.id));
+    openable(tr, 'alert-detail', () => showAlert(a.id));
     if (!st.me || ranks[st.me.role] < ranks.officer) return tr;
     const td = el('td', { class: 'sel' });
     td.addEventListener('click', (ev) => ev.stopPropagation()); // selecting is not opening
     if (ackable(a)) {
-      const box = el('input', { type: 'checkbox', class: 'sel', title: 'select for Acknowledge selected' });
+      const box = el('input', { type: 'checkbox', class: 'sel', title: 'select for Acknowledge selected', 'aria-label': 'select alert ' + a.id + ': ' + a.summary });
       box.checked = st.selected.has(a.id);
       box.addEventListener('change', () => { if (box.checked) st.selected.add(a.id); else st.selected.delete(a.id); showSelection(); });
       td.append(box);
@@ -382,8 +464,10 @@
     });
     for (const id of st.alertRows.keys()) if (!ids.has(id)) st.alertRows.delete(id);
     const body = $('alert-rows'), keep = new Set(trs);
-    for (const tr of [...body.children]) if (!keep.has(tr)) tr.remove();
-    trs.forEach((tr, i) => { if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null); });
+    keepRowFocus('alert-rows', () => {
+      for (const tr of [...body.children]) if (!keep.has(tr)) tr.remove();
+      trs.forEach((tr, i) => { if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null); });
+    });
     markShownRow();
     showSelection();
   }
@@ -474,14 +558,14 @@
       el('h3', { text: 'Room probabilities' }), el('ul', {}, ...probs),
       el('h3', { text: 'Sensors that heard it' }), el('p', { text: d.sensors.join(', ') || '—' }),
       el('h3', { text: 'Evidence' }), el('ul', {}, ...dets)];
-    if (a.ack_by) kids.push(el('p', { class: 'acked-by', text: 'Acknowledged by ' + a.ack_by + ': ' + (a.ack_note || '') }));
+    if (a.ack_by) kids.push(el('p', { class: 'acked-by', text: 'Acknowledged by ' + a.ack_by + (a.ack_ns ? ' at ' + fmtT(a.ack_ns) : '') + ': ' + (a.ack_note || '') }));
     else if (ranks[st.me.role] >= ranks.officer) {
       // A critical alert is acknowledged only with a note saying what was
       // done (the server refuses one without: 400); the page asks for it
       // before sending. A form: Enter in the note acknowledges. A refusal
       // is shown under it, the note keeping what was typed.
       const crit = a.severity === 'critical';
-      const note = el('input', { id: 'ack-note', maxlength: '2000', 'aria-describedby': 'ack-msg',
+      const note = el('input', { id: 'ack-note', maxlength: '2000', 'aria-describedby': 'ack-msg', 'aria-label': 'acknowledgement note (what was done)',
         placeholder: crit ? 'note (what was done): needed for a critical alert' : 'note (what was done)' });
       if (crit) note.setAttribute('aria-required', 'true');
       const btn = el('button', { id: 'ack-btn', type: 'submit', text: 'Acknowledge' });
@@ -526,7 +610,11 @@
     const a = Math.max(2, Math.round(Math.sqrt(max))), b = Math.max(a + 1, Math.round(Math.pow(max, 0.8)));
     return [1, a, b];
   }
-  const heatColour = (n, [s1, s2, s3]) => n >= s3 ? '#d1242f' : n >= s2 ? '#b35900' : n >= s1 ? '#7a5c00' : '#1d2633';
+  // The steps are viridis's (blue, green, yellow): they grow lighter as the
+  // count grows, so they stay apart for red-green colour-blind officers
+  // (TestTUIHeatColoursTellApartColourBlind), and each room's count is
+  // written on it as well (roomCount).
+  const heatColour = (n, [s1, s2, s3]) => n >= s3 ? '#fde725' : n >= s2 ? '#35b779' : n >= s1 ? '#31688e' : '#1d2633';
   async function loadHeatmap() {
     if (!st.site) { $('floor').textContent = 'No site model loaded.'; return; }
     delete $('page-heatmap').dataset.drawn;
@@ -545,7 +633,8 @@
     loadSearch();
   }
   // paintHeat colours the drawn floor's rooms by heat (the /heatmap answer)
-  // and writes each room's count into its tooltip.
+  // and writes each room's count on it, under its name, and into its
+  // tooltip.
   function paintHeat(heat, floor) {
     const outside = new Set(st.site.rooms.filter((r) => r.kind === 'outside').map((r) => r.id));
     const steps = heatSteps(Math.max(0, ...heat.filter((h) => h.floor === floor && !outside.has(h.room)).map((h) => h.count)));
@@ -559,11 +648,29 @@
       if (!outside.has(h.room)) {
         p.setAttribute('fill', heatColour(h.count, steps));
         hatch(p, h.status === 'unknown');
+        roomCount(p, h.count);
       }
       const title = p.querySelector('title');
       title.dataset.name ??= title.textContent;
       title.textContent = title.dataset.name + ' — ' + h.count + ($('h-show').value === 'targets' ? ' located phone/drone transmissions' : ' located unauthorised transmissions') + (h.status === 'unknown' ? ' (zone unknown)' : '');
     }
+  }
+  // roomCount writes count n on room p, a line under the room's name (the
+  // server's text.room-label after the polygon and its hatch), at its size.
+  function roomCount(p, n) {
+    let label = p.nextElementSibling;
+    if (label && label.classList.contains('hatch')) label = label.nextElementSibling;
+    if (!(label && label.classList.contains('room-label'))) return; // a room too odd to be labelled
+    let c = label.nextElementSibling;
+    if (!(c && c.classList.contains('room-count'))) {
+      c = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+      const size = parseFloat(label.getAttribute('font-size'));
+      for (const [k, v] of [['class', 'room-count'], ['x', label.getAttribute('x')], ['y', parseFloat(label.getAttribute('y')) + size * 1.15],
+        ['font-size', size], ['text-anchor', 'middle'], ['dominant-baseline', 'middle'], ['pointer-events', 'none']]) c.setAttribute(k, v);
+      c.dataset.room = p.dataset.room;
+      label.after(c);
+    }
+    c.textContent = String(n);
   }
   // hatch marks room p's zone as of unknown coverage (on) or not: a
   // see-through hatched copy of its polygon over it, so its heat colour
@@ -810,7 +917,7 @@
     const ss = await api('GET', '/sensors');
     st.sensors = new Map(ss.map((s) => [s.sensor, s]));
     if (st.specSensor) showMaintenance(st.specSensor);
-    $('sensor-rows').replaceChildren(...ss.map((s) => {
+    keepRowFocus('sensor-rows', () => $('sensor-rows').replaceChildren(...ss.map((s) => {
       const h = s.health || {};
       const nf = Object.entries(h.noise_floor_dbm || {}).map(([b, v]) => b + ' ' + v.toFixed(0)).join(', ');
       const span = (b) => { const r = (h.scan_bands_hz || {})[b]; return r ? ' ' + (r[0] / 1e6).toFixed(1) + '–' + (r[1] / 1e6).toFixed(1) + ' MHz' : ''; };
@@ -818,9 +925,8 @@
       const tr = el('tr', { 'data-sensor': s.sensor }, el('td', { text: s.sensor }), el('td', { class: 'st-' + s.status, text: s.status }),
         el('td', { text: fmtT(s.last_heartbeat_ns) }), el('td', { text: nf }), el('td', { text: rv }), el('td', { text: String(h.outbox_depth || 0) }),
         el('td', { class: 'maint', text: s.maintenance ? 'until ' + fmtT(s.maintenance.until_ns) + ' (' + s.maintenance.by + ': ' + s.maintenance.reason + ')' : '' }));
-      tr.addEventListener('click', () => chooseSensor(s.sensor));
-      return tr;
-    }));
+      return openable(tr, 'sensor-detail', () => { chooseSensor(s.sensor).catch((e) => console.error(e)); });
+    })));
   }
   // showMaintenance offers an admin the sensor's maintenance window: start
   // one (no sensor alerts from it meanwhile), or end the running one.
@@ -841,10 +947,10 @@
       $('maint').replaceChildren(el('span', { text: 'In maintenance until ' + fmtT(m.until_ns) + ': ' + m.reason }), end);
       return;
     }
-    const mins = el('select', { id: 'maint-minutes' }, ...[[30, '30 min'], [60, '1 hour'], [120, '2 hours'], [240, '4 hours'], [480, '8 hours'], [1440, '1 day']]
+    const mins = el('select', { id: 'maint-minutes', 'aria-label': 'maintenance duration' }, ...[[30, '30 min'], [60, '1 hour'], [120, '2 hours'], [240, '4 hours'], [480, '8 hours'], [1440, '1 day']]
       .map(([v, t]) => el('option', { value: String(v), text: t })));
     mins.value = '60';
-    const why = el('input', { id: 'maint-reason', placeholder: 'work on the node (no sensor alerts meanwhile)' });
+    const why = el('input', { id: 'maint-reason', placeholder: 'work on the node (no sensor alerts meanwhile)', 'aria-label': 'maintenance reason (what is done to the sensor)' });
     const start = el('button', { id: 'maint-start', text: 'Start maintenance' });
     start.addEventListener('click', () => act('POST', { minutes: Number(mins.value), reason: why.value }));
     $('maint').replaceChildren(mins, why, start);
@@ -904,10 +1010,62 @@
         el('td', { text: e.problem ? '⚠ ' + name + ' (' + problemText(e) + ')' : name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
         el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
+        el('td', { class: 'hours', text: fmtSchedule(e.schedule) || 'always' }),
         el('td', { text: fmtISO(e.valid_from) }), el('td', { text: fmtISO(e.valid_until) }));
-      tr.addEventListener('click', () => editEntry(e));
-      return tr;
+      return openable(tr, 'reg-detail', () => editEntry(e));
     }));
+  }
+  // An entry's weekly hours (its schedule: windows of minutes from the
+  // weekday's midnight, in the site's local time, as fusion matches them)
+  // read like "Mon-Fri 08:00-20:00; Sat 22:00-06:00": the days that share
+  // hours in runs, an end past midnight as the next day's time
+  // (TestTUIRegistryShowsSchedule). '' for none: at all hours.
+  const dayNames = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const hhmm = (m) => String(Math.floor(m / 60) % 24).padStart(2, '0') + ':' + String(m % 60).padStart(2, '0');
+  function fmtSchedule(ws) {
+    const by = new Map();
+    for (const w of ws || []) {
+      const k = hhmm(w.start_min) + '-' + (w.end_min === 1440 ? '24:00' : hhmm(w.end_min));
+      if (!by.has(k)) by.set(k, new Set());
+      by.get(k).add(w.weekday);
+    }
+    return [...by].map(([k, days]) => {
+      const runs = [];
+      let run = null;
+      for (const d of [1, 2, 3, 4, 5, 6, 0]) { // Monday first
+        if (!days.has(d)) { run = null; continue; }
+        if (run) run[1] = d; else runs.push(run = [d, d]);
+      }
+      return runs.map(([a, b]) => dayNames[a] + (a === b ? '' : '-' + dayNames[b])).join(',') + ' ' + k;
+    }).join('; ');
+  }
+  // parseSchedule reads hours as fmtSchedule writes them (windows apart by
+  // ";", "|" or a new line; day names or runs apart by ","; "daily" for
+  // every day) into the API's schedule, or throws saying what is wrong.
+  function parseSchedule(text) {
+    const ws = [];
+    for (const part of text.split(/[;|\n]/).map((x) => x.trim()).filter(Boolean)) {
+      const m = /^(.+?)\s+(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$/.exec(part);
+      if (!m) throw new Error('hours: "' + part + '" is not like "Mon-Fri 08:00-20:00"');
+      const start = +m[2] * 60 + +m[3];
+      let end = +m[4] * 60 + +m[5];
+      if (+m[3] > 59 || +m[5] > 59 || start >= 1440 || end > 1440) throw new Error('hours: "' + part + '" has a time that is not between 00:00 and 24:00');
+      if (end <= start) end += 1440; // past midnight
+      const day = (n) => {
+        const i = dayNames.findIndex((d) => d.toLowerCase() === n.trim().slice(0, 3).toLowerCase());
+        if (i < 0) throw new Error('hours: "' + n.trim() + '" is not a day (Mon, Tue, ... Sun)');
+        return i;
+      };
+      const days = new Set();
+      for (const d of m[1].split(',')) {
+        if (/^\s*(daily|every ?day)\s*$/i.test(d)) { for (let i = 0; i < 7; i++) days.add(i); continue; }
+        const [a, b] = d.split('-');
+        const from = day(a), to = b === undefined ? from : day(b);
+        for (let i = from; ; i = (i + 1) % 7) { days.add(i); if (i === to) break; }
+      }
+      for (const d of [...days].sort()) ws.push({ weekday: d, start_min: start, end_min: end });
+    }
+    return ws;
   }
   const problemText = (e) => e.unknown_places ? e.problem : 'authorises nothing: ' + e.problem;
   const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -916,6 +1074,8 @@
     f.id.value = e ? e.id : ''; f.name.value = e ? e.name : ''; f.kind.value = e ? e.kind : 'staff_radio';
     f.class.value = e ? e.signature.class : ''; f.fmin.value = e ? e.signature.freq_min_hz / 1e6 : ''; f.fmax.value = e ? e.signature.freq_max_hz / 1e6 : '';
     f.rooms.value = e ? (e.rooms || []).join(', ') : ''; f.zones.value = e ? (e.zones || []).join(', ') : ''; f.notes.value = e ? e.notes || '' : '';
+    f.schedule.value = e ? fmtSchedule(e.schedule) : '';
+    f.dataset.schedule = f.schedule.value;
     f.valid_from.value = e ? siteInput(e.valid_from) : ''; f.valid_until.value = e ? siteInput(e.valid_until) : '';
     f.dataset.entry = JSON.stringify(e || {});
     f.dataset.shown = JSON.stringify([f.valid_from.value, f.valid_until.value]);
@@ -937,6 +1097,11 @@
     // shown keeps the stored value (the field shows minutes only); one
     // typed is the site's wall time; one cleared is not sent (no start:
     // now, or the stored one when editing; no end: none).
+    // hours left as shown keep the stored schedule; changed, they replace
+    // it (cleared: at all hours)
+    if (f.schedule.value.trim() !== (f.dataset.schedule || '')) {
+      try { e.schedule = parseSchedule(f.schedule.value); } catch (err) { $('reg-error').textContent = err.message; return; }
+    }
     const shown = JSON.parse(f.dataset.shown || '["", ""]');
     ['valid_from', 'valid_until'].forEach((k, i) => {
       const v = f[k].value;
@@ -979,8 +1144,7 @@
     $('inc-rows').replaceChildren(...is.map((i) => {
       const tr = el('tr', { 'data-id': i.id }, el('td', { text: fmtT(i.opened_ns) }), el('td', { text: i.kind }), el('td', { text: i.summary }),
         el('td', { text: i.state === 'closed' ? 'closed: ' + (i.outcome || '').replace('_', ' ') : i.reopened_ns ? 'open (reopened)' : i.state }), el('td', { text: (i.rooms || []).join(', ') }));
-      tr.addEventListener('click', () => showIncident(i.id));
-      return tr;
+      return openable(tr, 'inc-detail', () => showIncident(i.id));
     }));
   }
   $('inc-state').addEventListener('change', () => loadIncidents());
