@@ -431,7 +431,15 @@ type Engine struct {
 	detBuf    []store.DetectionRecord
 	heldBack  int // records kept after a failed write: the size flush waits for a batch more
 	locBuf    []store.LocationRecord
-	last      []LocatedEmission // most recent located emissions, for tests and the demo
+	drops     map[string]*dropLog // by what: the records dropOldestOf dropped and has not logged
+	last      []LocatedEmission   // most recent located emissions, for tests and the demo
+}
+
+// dropLog rate-limits dropOldestOf's lines for one kind of record: a
+// store that keeps failing drops some at every tick.
+type dropLog struct {
+	rl store.RetryLog
+	n  int // records dropped since the last line
 }
 
 // LocatedEmission is one associated emission after localisation.
@@ -904,6 +912,7 @@ func (e *Engine) flushLocked(ctx context.Context) error {
 			e.detBuf = dropOldestOf(e, kept, "detections")
 		} else {
 			e.detBuf = make([]store.DetectionRecord, 0, e.cfg.BatchSize) // the store may keep the slice
+			e.storeRecovered("detections")
 		}
 	}
 	if len(e.locBuf) > 0 {
@@ -912,6 +921,7 @@ func (e *Engine) flushLocked(ctx context.Context) error {
 			e.locBuf = dropOldestOf(e, kept, "locations")
 		} else {
 			e.locBuf = make([]store.LocationRecord, 0, e.cfg.BatchSize)
+			e.storeRecovered("locations")
 		}
 	}
 	return errors.Join(errs...)
@@ -982,7 +992,9 @@ func (e *Engine) dropInvalid(what string, errs []error) {
 const maxBuffered = 64
 
 // dropOldestOf keeps the newest maxBuffered batches of buf, counting and
-// logging what it drops.
+// logging what it drops: the first drop, then at most a line a minute
+// with the records dropped since the last (a store that keeps failing
+// drops some at every tick). Caller holds mu.
 func dropOldestOf[T any](e *Engine, buf []T, what string) []T {
 	limit := maxBuffered * e.cfg.BatchSize
 	if len(buf) <= limit {
@@ -990,8 +1002,34 @@ func dropOldestOf[T any](e *Engine, buf []T, what string) []T {
 	}
 	n := len(buf) - limit
 	e.met.storeDropped.WithLabelValues(what).Add(float64(n))
-	e.log.Error("store failing: oldest records dropped", "what", what, "n", n)
+	if e.drops == nil {
+		e.drops = map[string]*dropLog{}
+	}
+	d := e.drops[what]
+	if d == nil {
+		d = &dropLog{}
+		e.drops[what] = d
+	}
+	d.n += n
+	if log, _ := d.rl.FailedAs(what, e.deps.Clock()); log {
+		e.log.Error("store failing: oldest records dropped", "what", what, "n", d.n, "kept_batches", maxBuffered)
+		d.n = 0
+	}
 	return append(buf[:0:0], buf[n:]...)
+}
+
+// storeRecovered notes that the records of what were written: drops
+// not logged yet are logged, and the next drop is logged at once. Caller
+// holds mu.
+func (e *Engine) storeRecovered(what string) {
+	d := e.drops[what]
+	if d == nil {
+		return
+	}
+	if d.n > 0 {
+		e.log.Error("store failing: oldest records dropped", "what", what, "n", d.n, "kept_batches", maxBuffered)
+	}
+	delete(e.drops, what)
 }
 
 // Close closes every group still open, flushes buffered records, stores

@@ -12,6 +12,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // SiteTopic is the subscription of a site's fusion engine: the sensor
@@ -137,10 +138,21 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	// writes even when ctx ends meanwhile: a cancelled context would fail
 	// the alert's store write after its state had changed.
 	work := context.WithoutCancel(ctx)
+	// A store that keeps failing (a full disk, a database locked for
+	// good) fails every tick and many messages: each is logged when its
+	// cause first appears or changes, then at most once a minute with how
+	// many were not (store.RetryLog, as InfluxDB's sender does), and the
+	// tick's recovery once. It logged a line a tick, 3600 an hour.
+	var tickLog, workLog store.RetryLog
+	warnWork := func(msg string, err error, args ...any) {
+		if log, skipped := workLog.FailedAs(failureKey(err), e.deps.Clock()); log {
+			e.log.Warn(msg, append(args, "err", err, "failures_not_logged", skipped)...)
+		}
+	}
 	handle := func(q queued) {
 		m := q.msg
 		if err := e.Handle(work, m); err != nil && !errors.Is(err, ErrRejected) {
-			e.log.Warn("handle", "topic", m.Topic, "err", err)
+			warnWork("handle", err, "topic", m.Topic)
 		} else if err != nil {
 			e.log.Debug("dead letter", "topic", m.Topic, "err", err)
 		}
@@ -162,12 +174,17 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 				handle(<-queue)
 			}
 			if err := closes.closeDue(work, e, e.deps.Clock()); err != nil {
-				e.log.Warn("close groups", "err", err)
+				warnWork("close groups", err)
 			}
 			arm()
 		case <-tick.C:
-			if err := e.Tick(work, e.deps.Clock()); err != nil {
-				e.log.Warn("tick", "err", err)
+			now := e.deps.Clock()
+			if err := e.Tick(work, now); err != nil {
+				if log, skipped := tickLog.FailedAs(failureKey(err), now); log {
+					e.log.Warn("tick", "err", err, "failures_not_logged", skipped)
+				}
+			} else if n, since := tickLog.Recovered(); n > 0 {
+				e.log.Warn("tick: succeeds again", "failed_ticks", n, "failing_for", now.Sub(since).Round(time.Second))
 			}
 			closes.prune(e)
 			arm()

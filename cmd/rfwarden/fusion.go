@@ -182,6 +182,21 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	ts = fusion.LiveLocations{TimeSeries: ts, Client: conn.client, Log: log}
 	metrics := newServiceRegistry()
 	metrics.MustRegister(conn.link.Collectors("rfw_fusion")...)
+	// A full disk or a read-only file fails every write while the
+	// connection still answers a ping: /healthz and the metrics follow
+	// the writes' outcome.
+	dbWrites := func() error { return db.WriteProblem(time.Now(), store.WriteGrace) }
+	metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_database_ok",
+		Help: "1 while the SQLite database takes fusion's writes; 0 while it has refused every write for " + store.WriteGrace.String() + " (disk full, read-only, locked; /healthz says why)."},
+		func() float64 {
+			if dbWrites() != nil {
+				return 0
+			}
+			return 1
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_database_write_failures_total",
+			Help: "Writes the SQLite database refused (disk full, read-only, locked past the busy timeout, I/O error)."},
+			func() float64 { return float64(db.WriteFailures()) }))
 	var influxState func() (int64, error) // for /healthz; nil without InfluxDB
 	var influxDropped func() int64
 	if influx != nil {
@@ -231,7 +246,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
 		probe := fusionProbe{site: s.ID, broker: redact.URL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
-			sensorSilence: quiet.reason, ping: db.DB().PingContext, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers,
+			sensorSilence: quiet.reason, ping: db.DB().PingContext, writes: dbWrites, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers,
 			influxDropped: influxDropped}
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()

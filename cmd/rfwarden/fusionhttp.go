@@ -26,9 +26,13 @@ type fusionHealth struct {
 	// Connected, but no message from any sensor for a while: a broker ACL
 	// that withholds them, or no sensor running (degraded).
 	SensorSilence string `json:"sensor_silence,omitempty"`
-	DatabaseOK    bool   `json:"database_ok"`
-	Error         string `json:"error,omitempty"` // the database's, when not ok
-	ActiveAlerts  int    `json:"active_alerts"`   // pending and firing
+	// DatabaseOK is false while the SQLite database does not answer, or
+	// has refused every write for store.WriteGrace (the disk full, the
+	// file read-only, locked by another process); Error then says which
+	// database, why, and the latest write's error.
+	DatabaseOK   bool   `json:"database_ok"`
+	Error        string `json:"error,omitempty"` // the database's, when not ok
+	ActiveAlerts int    `json:"active_alerts"`   // pending and firing
 	// With InfluxDB: the write batches waiting in fusion's spool (there,
 	// 0 too, whenever InfluxDB is configured; absent without it), and the
 	// last request's fault while InfluxDB fails (unreachable, refusing the
@@ -58,6 +62,10 @@ type fusionProbe struct {
 	// are (nil: not checked)
 	sensorSilence func() string
 	ping          func(context.Context) error
+	// writes says whether the database refuses writes
+	// (store.SQLite.WriteProblem): a ping passes on a full disk; nil: not
+	// checked
+	writes        func() error
 	active        func() []event.Alert
 	influx        func() (spooled int64, err error) // nil without InfluxDB
 	notifiers     []*fusion.Notifier                // the webhook's and syslog's outboxes
@@ -68,7 +76,11 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 	h := fusionHealth{State: event.StateOK, Site: p.site, Broker: p.broker, BrokerConnected: p.connected(), ActiveAlerts: len(p.active())}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := p.ping(ctx); err != nil {
+	err := p.ping(ctx)
+	if err == nil && p.writes != nil {
+		err = p.writes()
+	}
+	if err != nil {
 		h.Error = err.Error()
 	} else {
 		h.DatabaseOK = true

@@ -32,6 +32,9 @@ func TestFusionProbeHealth(t *testing.T) {
 		{"sensors silent", fusionProbe{connected: up, sensorSilence: func() string { return "no sensor message for 2m0s" }, ping: ping, active: none}, event.StateDegraded},
 		{"sensors heard", fusionProbe{connected: up, sensorSilence: func() string { return "" }, ping: ping, active: none}, event.StateOK},
 		{"sqlite failing", fusionProbe{connected: up, ping: func(context.Context) error { return errors.New("disk I/O error") }, active: none}, event.StateDegraded},
+		// a full disk or a read-only file: the ping passes, the writes fail
+		{"sqlite refusing writes", fusionProbe{connected: up, ping: ping, writes: func() error { return errors.New("database /x.db refuses writes: the disk is full") }, active: none}, event.StateDegraded},
+		{"sqlite writing", fusionProbe{connected: up, ping: ping, writes: func() error { return nil }, active: none}, event.StateOK},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,6 +67,15 @@ func TestFusionProbeHealth(t *testing.T) {
 				if h.InfluxSpooled == nil || *h.InfluxSpooled != n || (err != nil) != (h.InfluxError != "") {
 					t.Errorf("influx spooled %v error %q, want %d and %v", h.InfluxSpooled, h.InfluxError, n, err)
 				}
+			}
+			// the database is ok when it answers and takes writes; its
+			// error is said otherwise
+			var dbErr error
+			if dbErr = tc.probe.ping(context.Background()); dbErr == nil && tc.probe.writes != nil {
+				dbErr = tc.probe.writes()
+			}
+			if h.DatabaseOK != (dbErr == nil) || dbErr != nil && h.Error != dbErr.Error() {
+				t.Errorf("database_ok %v error %q, want %v and %v", h.DatabaseOK, h.Error, dbErr == nil, dbErr)
 			}
 			if tc.probe.influxDropped != nil && (h.InfluxDropped == nil || *h.InfluxDropped != tc.probe.influxDropped()) {
 				t.Errorf("influx_dropped %v, want %d", h.InfluxDropped, tc.probe.influxDropped())

@@ -46,6 +46,8 @@ func TestFusionCountersExistAtStart(t *testing.T) {
 		`rfw_fusion_store_invalid_total{what="detections"} 0`,
 		`rfw_fusion_prune_runs_total{result="error"} 0`,
 		`rfw_fusion_registry_reloads_total{result="error"} 0`,
+		"\nrfw_fusion_database_write_failures_total 0\n",
+		"\nrfw_fusion_database_ok 1\n",
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("fusion's /metrics at start has no %s series: a Prometheus increase() rule misses its first count", want)

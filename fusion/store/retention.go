@@ -80,7 +80,7 @@ func (s *SQLite) deleteBatches(ctx context.Context, q string, args ...any) (int6
 	var total int64
 	args = append(args, pruneBatch)
 	for {
-		res, err := s.db.ExecContext(ctx, q, args...)
+		res, err := s.exec(ctx, q, args...)
 		if err != nil {
 			return total, err
 		}

@@ -6,30 +6,57 @@ import "time"
 // with the same error.
 const retryLogEvery = time.Minute
 
-// retryLog decides which of the sender's failed requests are logged: the
-// first of a run of failures, one whose error differs from the last
-// logged, and then one every retryLogEvery, saying how many were not. A
-// retry every 5 s for a day's outage is otherwise 17,280 lines. The zero
-// value is ready; not safe for concurrent use (the sender owns it).
-type retryLog struct {
+// RetryLog decides which of a run of failures are logged: the first of
+// the run, one whose error differs from the last logged, and then one
+// every minute (retryLogEvery), saying how many were not; and, through
+// Recovered, the end of the run. A retry every 5 s for a day's outage is
+// otherwise 17,280 lines. InfluxDB's sender (Influx.send) and fusion's
+// engine (a failing store, every tick) use it. The zero value is ready;
+// not safe for concurrent use (its one user owns it).
+type RetryLog struct {
 	last    string
 	at      time.Time
 	skipped int
+	first   time.Time // when the run began; zero: no run
+	run     int       // failures in the run
 }
 
-// failed records a request that failed with err at now, and reports
-// whether to log it, with how many failures since the last logged one
-// were not.
-func (r *retryLog) failed(err error, now time.Time) (log bool, skipped int) {
-	msg := err.Error()
-	if r.at.IsZero() || msg != r.last || now.Sub(r.at) >= retryLogEvery || now.Before(r.at) {
+// retryLog is the sender's name for RetryLog.
+type retryLog = RetryLog
+
+// Failed records a failure with err at now, and reports whether to log
+// it, with how many failures since the last logged one were not.
+func (r *RetryLog) Failed(err error, now time.Time) (log bool, skipped int) {
+	return r.FailedAs(err.Error(), now)
+}
+
+// FailedAs is Failed for an error told apart from others by key rather
+// than by its whole text (which may carry a count or an ID that changes
+// at each failure).
+func (r *RetryLog) FailedAs(key string, now time.Time) (log bool, skipped int) {
+	if r.first.IsZero() {
+		r.first = now
+	}
+	r.run++
+	if r.at.IsZero() || key != r.last || now.Sub(r.at) >= retryLogEvery || now.Before(r.at) {
 		skipped = r.skipped
-		r.last, r.at, r.skipped = msg, now, 0
+		r.last, r.at, r.skipped = key, now, 0
 		return true, skipped
 	}
 	r.skipped++
 	return false, 0
 }
 
+// Recovered records a success and starts over. It returns how many
+// failures the run it ends had, and when the run began: 0 when there was
+// none, so the caller logs the recovery once.
+func (r *RetryLog) Recovered() (failures int, since time.Time) {
+	failures, since = r.run, r.first
+	*r = RetryLog{}
+	return failures, since
+}
+
+func (r *RetryLog) failed(err error, now time.Time) (bool, int) { return r.Failed(err, now) }
+
 // reset starts over after a request succeeded.
-func (r *retryLog) reset() { *r = retryLog{} }
+func (r *RetryLog) reset() { r.Recovered() }

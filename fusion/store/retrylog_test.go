@@ -60,3 +60,40 @@ func TestRetryLog(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryLogRecovered: Recovered says how many failures the run it ends
+// had and since when, once: fusion's engine logs the end of a store's
+// outage with it.
+func TestRetryLogRecovered(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	full := errors.New("database or disk is full (13)")
+	tests := []struct {
+		name      string
+		failures  []time.Duration // when each failure happened, from t0
+		wantN     int
+		wantSince time.Time
+	}{
+		{name: "no failure", wantN: 0},
+		{name: "one", failures: []time.Duration{0}, wantN: 1, wantSince: t0},
+		{name: "a run past a minute", failures: []time.Duration{time.Second, 30 * time.Second, 61 * time.Second, 62 * time.Second}, wantN: 4, wantSince: t0.Add(time.Second)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var r RetryLog
+			for _, at := range tc.failures {
+				r.Failed(full, t0.Add(at))
+			}
+			n, since := r.Recovered()
+			if n != tc.wantN || !since.Equal(tc.wantSince) {
+				t.Errorf("Recovered() = %d, %v; want %d, %v", n, since, tc.wantN, tc.wantSince)
+			}
+			if n, since := r.Recovered(); n != 0 || !since.IsZero() {
+				t.Errorf("second Recovered() = %d, %v; want 0 and no time", n, since)
+			}
+			// the next failure is logged at once
+			if log, _ := r.Failed(full, t0.Add(63*time.Second)); !log {
+				t.Error("first failure after Recovered not logged")
+			}
+		})
+	}
+}

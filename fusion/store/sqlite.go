@@ -29,7 +29,9 @@ import (
 // their lead detections are written (heat_quarter), so the dashboard's
 // heatmap reads a few thousand rows, not millions.
 type SQLite struct {
-	db *sql.DB
+	db     *sql.DB
+	path   string
+	writes writeWatch // the outcome of the writes, for WriteProblem
 }
 
 var (
@@ -183,7 +185,7 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 			return nil, fmt.Errorf("upgrade %q: %w", path, err)
 		}
 	}
-	return &SQLite{db: db}, nil
+	return &SQLite{db: db, path: path}, nil
 }
 
 // openProblem says why the database file at path cannot be opened, for
@@ -624,7 +626,7 @@ func (s *SQLite) Prune(ctx context.Context, site string, before time.Time) (int6
 			return total, fmt.Errorf("prune %s: %w", table, err)
 		}
 	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM heat_quarter WHERE site = ? AND quarter < ?`, site, bucketOf(cut))
+	res, err := s.exec(ctx, `DELETE FROM heat_quarter WHERE site = ? AND quarter < ?`, site, bucketOf(cut))
 	if err != nil {
 		return total, fmt.Errorf("prune heat_quarter: %w", err)
 	}
@@ -917,7 +919,7 @@ func putAlert(ctx context.Context, tx *sql.Tx, a event.Alert) error {
 // have none), and an older binary's write after a rollback drops it
 // rather than leaving one that no longer follows the alert.
 func (s *SQLite) StoreLastFix(ctx context.Context, id string, lastFixNS int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE alert SET body = json_set(body, '$.last_fix_ns', ?)
+	_, err := s.exec(ctx, `UPDATE alert SET body = json_set(body, '$.last_fix_ns', ?)
 		WHERE id = ? AND state IN (?, ?) AND json_valid(body) AND COALESCE(json_extract(body, '$.last_fix_ns'), 0) < ?`,
 		lastFixNS, id, event.AlertPending, event.AlertFiring, lastFixNS)
 	if err != nil {
@@ -1338,7 +1340,7 @@ func endMaintenance(ctx context.Context, db execer, site, sensor string, at time
 // (sensor.maintenance), so an ended window is of no further use: fusion's
 // retention deletes it at its next run.
 func (s *SQLite) PruneMaintenance(ctx context.Context, site string, at time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM sensor_maintenance WHERE site = ? AND until_ns <= ?`, site, at.UnixNano())
+	res, err := s.exec(ctx, `DELETE FROM sensor_maintenance WHERE site = ? AND until_ns <= ?`, site, at.UnixNano())
 	if err != nil {
 		return 0, fmt.Errorf("prune ended maintenance windows of %s: %w", site, err)
 	}
@@ -1496,7 +1498,10 @@ func (s *SQLite) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 	return out, rows.Err()
 }
 
-func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+// tx runs fn in a write transaction, committing when it returns nil, and
+// records the outcome for WriteProblem.
+func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	defer func(start time.Time) { s.writes.wrote(start, err) }(time.Now())
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -1509,6 +1514,15 @@ func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// exec runs one writing statement, recording its outcome for
+// WriteProblem.
+func (s *SQLite) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	start := time.Now()
+	res, err := s.db.ExecContext(ctx, query, args...)
+	s.writes.wrote(start, err)
+	return res, err
 }
 
 func clampLimit(n int) int {

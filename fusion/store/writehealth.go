@@ -1,0 +1,146 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite"
+)
+
+// WriteGrace is how long an SQLite store's writes may keep failing before
+// WriteProblem reports them: about two of fusion's ticks (each retries the
+// records a failed write kept), so that one write refused for a moment
+// (a lock the busy timeout did not outlast) does not flap a health check,
+// while a full disk, a read-only file or a lasting lock shows within
+// seconds.
+const WriteGrace = 2 * time.Second
+
+// writeWatch follows the outcome of a store's writes: whether the latest
+// one the database refused (writeRefusal) came after the latest that
+// succeeded, since when, and how many. Writes that failed for another
+// reason (a record no store can hold, a cancelled context, a closed
+// store) tell nothing of the database and change nothing. Safe for
+// concurrent use.
+type writeWatch struct {
+	mu       sync.Mutex
+	since    time.Time // when the first refused write since the last success began; zero: none
+	run      int64     // writes refused since then
+	last     error     // the latest refused write's error
+	cause    string    // its cause, in words
+	failures int64     // writes refused since the store was opened
+}
+
+// wrote records the outcome err of a write begun at start.
+func (w *writeWatch) wrote(start time.Time, err error) {
+	if err == nil {
+		w.mu.Lock()
+		w.since, w.run, w.last, w.cause = time.Time{}, 0, nil, ""
+		w.mu.Unlock()
+		return
+	}
+	cause, ok := writeRefusal(err)
+	if !ok {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.since.IsZero() {
+		w.since = start
+	}
+	w.run++
+	w.failures++
+	w.last, w.cause = err, cause
+}
+
+// WriteError is WriteProblem's error: the database at Path has refused
+// every write since Since.
+type WriteError struct {
+	Path     string
+	Cause    string        // the cause in words: "the disk is full", "read-only ..."
+	Since    time.Time     // when the first of the refused writes began
+	For      time.Duration // how long they had lasted when WriteProblem was asked
+	Failures int64         // writes refused since
+	Err      error         // the latest one's error
+}
+
+func (e *WriteError) Error() string {
+	return fmt.Sprintf("database %s refuses writes: %s (%d failed writes in %v; the latest: %v)",
+		e.Path, e.Cause, e.Failures, e.For.Round(time.Second), e.Err)
+}
+
+// Unwrap returns the latest refused write's error.
+func (e *WriteError) Unwrap() error { return e.Err }
+
+// WriteProblem reports whether the database has refused every write for
+// at least grace (WriteGrace in fusion's health check) at now: a
+// *WriteError naming the database's path, the cause (the disk full, the
+// file read-only, locked by another process) and the latest error; nil
+// while the latest write succeeded, before any write, and while the
+// refusals are younger than grace. It clears itself once a write succeeds.
+// /healthz reads it: a ping of the connection passes on a full disk.
+func (s *SQLite) WriteProblem(now time.Time, grace time.Duration) error {
+	w := &s.writes
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.since.IsZero() || now.Sub(w.since) < grace {
+		return nil
+	}
+	return &WriteError{Path: s.path, Cause: w.cause, Since: w.since, For: now.Sub(w.since), Failures: w.run, Err: w.last}
+}
+
+// WriteFailures returns how many writes the database refused since the
+// store was opened.
+func (s *SQLite) WriteFailures() int64 {
+	s.writes.mu.Lock()
+	defer s.writes.mu.Unlock()
+	return s.writes.failures
+}
+
+// SQLite's primary result codes (https://www.sqlite.org/rescode.html) of
+// a database that refuses a write whatever the write is.
+const (
+	sqlitePerm     = 3
+	sqliteBusy     = 5
+	sqliteLocked   = 6
+	sqliteNoMem    = 7
+	sqliteReadOnly = 8
+	sqliteIOErr    = 10
+	sqliteCorrupt  = 11
+	sqliteFull     = 13
+	sqliteCantOpen = 14
+	sqliteNotADB   = 26
+)
+
+// writeRefusal says in words why the database refused a write that
+// failed with err, and whether err is such a refusal at all: an SQLite
+// error of the database or its disk, not of the write's content (a
+// constraint), its context or a closed store.
+func writeRefusal(err error) (string, bool) {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return "", false
+	}
+	switch se.Code() & 0xff {
+	case sqliteFull:
+		return "the disk is full", true
+	case sqliteIOErr:
+		// SQLite says "disk full" only for ENOSPC; a file size limit
+		// (EFBIG), a quota or a failing disk are I/O errors.
+		return "disk I/O error: the disk full, a quota or file size limit reached, or the disk failing", true
+	case sqliteReadOnly:
+		return "read-only: the file, its folder or its file system cannot be written by fusion's user", true
+	case sqliteBusy, sqliteLocked:
+		return fmt.Sprintf("locked by another process for longer than the busy timeout (%v)", busyTimeout), true
+	case sqlitePerm:
+		return "permission denied", true
+	case sqliteCantOpen:
+		return "cannot open the database's files (its -wal or -shm beside it)", true
+	case sqliteCorrupt, sqliteNotADB:
+		return "the file is corrupt", true
+	case sqliteNoMem:
+		return "out of memory", true
+	}
+	return "", false
+}
