@@ -67,6 +67,10 @@ type FileConfig struct {
 		// dropped (store.InfluxConfig.SpoolMaxBytes). Default 1 GiB, at
 		// least MinSpoolMaxBytes; -1 no limit.
 		SpoolMaxBytes int64 `yaml:"spool_max_bytes"`
+		// WriteTimeout is how long one write request may wait for
+		// InfluxDB's answer (store.InfluxConfig.WriteTimeout): default
+		// 2m, MinInfluxWriteTimeout..MaxInfluxWriteTimeout.
+		WriteTimeout time.Duration `yaml:"write_timeout"`
 	} `yaml:"influx"`
 	Model struct {
 		Exponent       float64 `yaml:"exponent"`
@@ -123,6 +127,7 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 		AlertDays: 365, AuditDays: 2190, AuditViewDays: 365}
 	c.Influx.SpoolDir = "influx-spool"
 	c.Influx.SpoolMaxBytes = store.DefaultSpoolMaxBytes
+	c.Influx.WriteTimeout = store.DefaultInfluxWriteTimeout
 	if err := yamlstrict.Decode(data, &c); err != nil {
 		return FileConfig{}, fmt.Errorf("decode fusion config: %w", err)
 	}
@@ -165,6 +170,11 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	}
 	if err := c.checkNotify(data); err != nil {
 		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
+	}
+	if d := c.Influx.WriteTimeout; d < MinInfluxWriteTimeout || d > MaxInfluxWriteTimeout {
+		return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "influx.write_timeout",
+			fmt.Sprintf("%v is outside %v..%v: give how long one write may wait for InfluxDB's answer (default %v; docs/deploy.md §6)",
+				d, MinInfluxWriteTimeout, MaxInfluxWriteTimeout, store.DefaultInfluxWriteTimeout)))
 	}
 	if c.Webhook.SecretEnv == "" {
 		c.Webhook.SecretEnv = "RFW_WEBHOOK_SECRET"
@@ -211,6 +221,14 @@ func (c FileConfig) checkRetention() error {
 
 // MinSpoolMaxBytes is the least influx.spool_max_bytes, 16 MiB.
 const MinSpoolMaxBytes = 16 << 20
+
+// The range of influx.write_timeout: under 5 s a healthy InfluxDB busy
+// for a moment is taken as slow; over 30 min (two hours with the doubling
+// after timeouts) a hung connection holds every write back for as long.
+const (
+	MinInfluxWriteTimeout = 5 * time.Second
+	MaxInfluxWriteTimeout = 30 * time.Minute
+)
 
 // checkRanges reports the first setting outside the range it makes sense
 // in, naming it: values that decoded but would break fusion without a word

@@ -26,6 +26,7 @@ const (
 	DefaultNotifyRetryMin   = 500 * time.Millisecond
 	DefaultNotifyRetryMax   = 30 * time.Second
 	DefaultNotifyAttempt    = 15 * time.Second
+	DefaultNotifyMaxHeld    = 10000
 )
 
 // notifySchema is the outbox of the notification outputs, in fusion's
@@ -82,7 +83,12 @@ type NotifyOptions struct {
 	RetryMin, RetryMax time.Duration
 	// AttemptTimeout bounds one delivery; default DefaultNotifyAttempt.
 	AttemptTimeout time.Duration
-	Logger         *slog.Logger // nil: discard
+	// MaxHeld bounds the publications held in memory while the outbox
+	// cannot be written (the disk full, the database locked): past it
+	// the oldest held is dropped, logged and counted. Default
+	// DefaultNotifyMaxHeld.
+	MaxHeld int
+	Logger  *slog.Logger // nil: discard
 }
 
 // Notifier delivers one output's notifications (the webhook, syslog)
@@ -107,6 +113,16 @@ type NotifyOptions struct {
 // (an error whose Permanent method says so: Webhook's StatusError for a
 // 4xx other than 408 and 429) drops it at once, logged and counted, so
 // the alert's later notifications are not held behind it.
+//
+// When the outbox cannot be written (the disk full, the database locked
+// past its busy timeout), PublishAlert holds the publication in memory,
+// in order, and returns nil; Run queues what is held in the outbox, in
+// the order published, as soon as it can be written (tried at least
+// once a second), and every later publication goes behind it, so each
+// alert's transitions stay in order. At most MaxHeld are held: past it
+// the oldest is dropped and counted. What is held is lost if fusion
+// crashes, or stops with the outbox still unwritable (logged and
+// counted).
 type Notifier struct {
 	db *sql.DB
 	o  NotifyOptions
@@ -121,9 +137,37 @@ type Notifier struct {
 	lastDropAt time.Time     // when a notification was last dropped (Health)
 	settled    chan struct{} // closed and replaced each time a delivery settles (Drain)
 
+	// held are the publications the outbox refused, oldest first, each
+	// numbered (heldSeq): those numbered up to heldFlushing are being
+	// written by flushHeld. heldSince is when the outbox first refused in
+	// this outage (zero: it takes publications), heldErr its last error,
+	// heldDropped the held dropped in this outage (MaxHeld).
+	// hmu guards them; PublishAlert holds it while it writes the outbox,
+	// so a publication racing another cannot be held and then queued
+	// ahead of it. Lock order: hmu, then mu. heldN is len(held), for
+	// Health, which must not wait for a write.
+	hmu          sync.Mutex
+	held         []heldAlert
+	heldSeq      int64
+	heldFlushing int64
+	heldSince    time.Time
+	heldErr      error
+	heldDropped  int64
+	heldN        atomic.Int64
+	flushMu      sync.Mutex // one flushHeld at a time
+
 	// dropped counts the notifications dropped after MaxAge, refused
 	// those a receiver refused for good.
 	delivered, failed, dropped, refused, collapsed atomic.Int64
+	// unqueued counts the publications dropped without reaching the
+	// outbox: held past MaxHeld, or held when fusion stopped.
+	unqueued atomic.Int64
+}
+
+// heldAlert is a publication held in memory until the outbox takes it.
+type heldAlert struct {
+	seq int64
+	a   event.Alert
 }
 
 var _ alert.Publisher = (*Notifier)(nil)
@@ -152,6 +196,9 @@ func OpenNotifier(ctx context.Context, db *sql.DB, o NotifyOptions) (*Notifier, 
 	if o.AttemptTimeout <= 0 {
 		o.AttemptTimeout = DefaultNotifyAttempt
 	}
+	if o.MaxHeld <= 0 {
+		o.MaxHeld = DefaultNotifyMaxHeld
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -163,51 +210,196 @@ func OpenNotifier(ctx context.Context, db *sql.DB, o NotifyOptions) (*Notifier, 
 
 // PublishAlert implements alert.Publisher: it queues a in the outbox
 // (collapsing it into an undelivered notification of the alert with the
-// same state and acknowledgement) and returns; an error means it could not
-// be stored.
+// same state and acknowledgement) and returns. When the outbox cannot be
+// written, or publications refused earlier are still held, a is held in
+// memory behind them (see Notifier) and PublishAlert returns nil all the
+// same; an error means a could not be encoded.
 func (n *Notifier) PublishAlert(ctx context.Context, a event.Alert) error {
 	body, err := event.Encode(a)
 	if err != nil {
 		return fmt.Errorf("notifier %s: %w", n.o.Output, err)
 	}
-	now := time.Now().UnixNano()
-	acked := boolToInt(a.AckNS != 0)
-	critical := boolToInt(a.Severity == event.SeverityCritical)
-	tx, err := n.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("notifier %s: queue alert %s: %w", n.o.Output, a.ID, err)
+	n.hmu.Lock()
+	defer n.hmu.Unlock()
+	if len(n.held) == 0 {
+		collapsed, err := n.queue(ctx, a.ID, a.State, a.AckNS != 0, a.Severity == event.SeverityCritical, body)
+		if err == nil {
+			if collapsed {
+				n.collapsed.Add(1)
+			}
+			n.nudge()
+			return nil
+		}
+		n.holdLocked(a, fmt.Errorf("notifier %s: queue alert %s: %w", n.o.Output, a.ID, err))
+		return nil
 	}
-	defer tx.Rollback()
-	var seq int64
-	var state string
-	var wasAcked int
-	err = tx.QueryRowContext(ctx, `SELECT seq, state, acked FROM notify_outbox WHERE site = ? AND output = ? AND alert_id = ? ORDER BY seq DESC LIMIT 1`,
-		n.o.Site, n.o.Output, a.ID).Scan(&seq, &state, &wasAcked)
-	collapse := err == nil && state == a.State && wasAcked == acked
-	switch {
-	case err != nil && !errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("notifier %s: queue alert %s: %w", n.o.Output, a.ID, err)
-	case collapse:
-		_, err = tx.ExecContext(ctx, `UPDATE notify_outbox SET body = ?, critical = ?, version = version + 1, queued_ns = ? WHERE seq = ?`,
-			body, critical, now, seq)
-	default:
-		_, err = tx.ExecContext(ctx, `INSERT INTO notify_outbox (site, output, alert_id, state, acked, critical, body, first_ns, queued_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			n.o.Site, n.o.Output, a.ID, a.State, acked, critical, body, now, now)
-	}
-	if err == nil {
-		err = tx.Commit()
-	}
-	if err != nil {
-		return fmt.Errorf("notifier %s: queue alert %s: %w", n.o.Output, a.ID, err)
-	}
-	if collapse {
-		n.collapsed.Add(1)
-	}
+	n.holdLocked(a, nil)
+	return nil
+}
+
+// nudge wakes Run.
+func (n *Notifier) nudge() {
 	select {
 	case n.wake <- struct{}{}:
 	default:
 	}
-	return nil
+}
+
+// queue puts one publication in the outbox, in its own transaction, and
+// reports whether it replaced a queued one.
+func (n *Notifier) queue(ctx context.Context, id, state string, acked, critical bool, body []byte) (collapsed bool, err error) {
+	tx, err := n.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	if collapsed, err = n.queueTx(ctx, tx, id, state, acked, critical, body); err != nil {
+		return false, err
+	}
+	return collapsed, tx.Commit()
+}
+
+// queueTx puts one publication in the outbox within tx: it replaces the
+// alert's newest undelivered notification when that has the same state
+// and acknowledgement (collapsed), else it is added.
+func (n *Notifier) queueTx(ctx context.Context, tx *sql.Tx, id, state string, acked, critical bool, body []byte) (collapsed bool, err error) {
+	now := time.Now().UnixNano()
+	var seq int64
+	var was string
+	var wasAcked int
+	err = tx.QueryRowContext(ctx, `SELECT seq, state, acked FROM notify_outbox WHERE site = ? AND output = ? AND alert_id = ? ORDER BY seq DESC LIMIT 1`,
+		n.o.Site, n.o.Output, id).Scan(&seq, &was, &wasAcked)
+	collapse := err == nil && was == state && wasAcked == boolToInt(acked)
+	switch {
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return false, err
+	case collapse:
+		_, err = tx.ExecContext(ctx, `UPDATE notify_outbox SET body = ?, critical = ?, version = version + 1, queued_ns = ? WHERE seq = ?`,
+			body, boolToInt(critical), now, seq)
+	default:
+		_, err = tx.ExecContext(ctx, `INSERT INTO notify_outbox (site, output, alert_id, state, acked, critical, body, first_ns, queued_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			n.o.Site, n.o.Output, id, state, boolToInt(acked), boolToInt(critical), body, now, now)
+	}
+	return collapse, err
+}
+
+// holdLocked holds a in memory behind the publications already held;
+// err is why the outbox refused it (nil: it was not tried, others are
+// held). A publication of the same alert, state and acknowledgement as
+// the alert's newest held one (not being written) replaces it, as in
+// the outbox. Past MaxHeld the oldest held not being written is dropped.
+// The first refusal of an outage, and the first drop, are logged.
+func (n *Notifier) holdLocked(a event.Alert, err error) {
+	now := time.Now()
+	defer func() { n.heldN.Store(int64(len(n.held))) }()
+	if err != nil {
+		n.heldErr = err
+		n.noteErr(err, now)
+	}
+	if n.heldSince.IsZero() {
+		n.heldSince = now
+		n.heldDropped = 0
+		n.o.Logger.Warn("notifier: the outbox cannot be written; publications are held in memory (lost if fusion stops or crashes before it can) and queued when it can",
+			"output", n.o.Output, "alert", a.ID, "state", a.State, "max_held", n.o.MaxHeld, "err", n.heldErr)
+	}
+	for i := len(n.held) - 1; i >= 0 && n.held[i].seq > n.heldFlushing; i-- {
+		h := n.held[i].a
+		if h.ID != a.ID {
+			continue
+		}
+		if h.State == a.State && (h.AckNS != 0) == (a.AckNS != 0) {
+			n.held[i].a = a
+			n.collapsed.Add(1)
+			return
+		}
+		break
+	}
+	if len(n.held) >= n.o.MaxHeld {
+		for i, h := range n.held {
+			if h.seq <= n.heldFlushing {
+				continue // being written
+			}
+			n.held = append(n.held[:i], n.held[i+1:]...)
+			n.unqueued.Add(1)
+			n.heldDropped++
+			n.mu.Lock()
+			n.lastDropAt = now
+			n.mu.Unlock()
+			if n.heldDropped == 1 {
+				n.o.Logger.Error("notifier: too many publications held while the outbox cannot be written; the oldest are dropped (logged once per outage)",
+					"output", n.o.Output, "alert", h.a.ID, "state", h.a.State, "max_held", n.o.MaxHeld, "err", n.heldErr)
+			}
+			break
+		}
+	}
+	n.heldSeq++
+	n.held = append(n.held, heldAlert{seq: n.heldSeq, a: a})
+	n.nudge()
+}
+
+// flushHeld queues the held publications in the outbox, in order, in
+// one transaction; it reports how many are still held.
+func (n *Notifier) flushHeld(ctx context.Context) int {
+	n.flushMu.Lock()
+	defer n.flushMu.Unlock()
+	n.hmu.Lock()
+	batch := append([]heldAlert(nil), n.held...)
+	if len(batch) > 0 {
+		n.heldFlushing = batch[len(batch)-1].seq
+	}
+	n.hmu.Unlock()
+	if len(batch) == 0 {
+		return 0
+	}
+	collapsed, err := n.queueAll(ctx, batch)
+	now := time.Now()
+	n.hmu.Lock()
+	defer n.hmu.Unlock()
+	last := n.heldFlushing
+	n.heldFlushing = 0
+	if err != nil {
+		n.heldErr = fmt.Errorf("notifier %s: queue %d held publications: %w", n.o.Output, len(batch), err)
+		n.noteErr(n.heldErr, now)
+		return len(n.held)
+	}
+	n.collapsed.Add(int64(collapsed))
+	i := 0
+	for i < len(n.held) && n.held[i].seq <= last {
+		i++
+	}
+	n.held = append(n.held[:0], n.held[i:]...)
+	n.heldN.Store(int64(len(n.held)))
+	if len(n.held) == 0 {
+		n.o.Logger.Info("notifier: the outbox is written again; the held publications are queued", "output", n.o.Output,
+			"queued", len(batch), "held_for", now.Sub(n.heldSince).Round(time.Millisecond), "dropped", n.heldDropped)
+		n.heldSince, n.heldErr = time.Time{}, nil
+	}
+	n.nudge()
+	return len(n.held)
+}
+
+// queueAll queues batch in the outbox in one transaction; it reports how
+// many replaced a queued one.
+func (n *Notifier) queueAll(ctx context.Context, batch []heldAlert) (collapsed int, err error) {
+	tx, err := n.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	for _, h := range batch {
+		body, err := event.Encode(h.a) // encoded once already: cannot fail
+		if err != nil {
+			return 0, err
+		}
+		c, err := n.queueTx(ctx, tx, h.a.ID, h.a.State, h.a.AckNS != 0, h.a.Severity == event.SeverityCritical, body)
+		if err != nil {
+			return 0, fmt.Errorf("alert %s: %w", h.a.ID, err)
+		}
+		if c {
+			collapsed++
+		}
+	}
+	return collapsed, tx.Commit()
 }
 
 func boolToInt(b bool) int {
@@ -235,12 +427,24 @@ func (n *Notifier) Run(ctx context.Context) error {
 	inFlight := map[string]bool{} // alert IDs
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	var expired time.Time
+	var expired, flushed time.Time
+	defer n.lastFlush(ctx)
 	for {
 		now := time.Now()
 		if now.Sub(expired) >= time.Second { // at most once a second: a write
 			n.expire(ctx, now)
 			expired = now
+		}
+		var heldRetry <-chan time.Time
+		if n.heldN.Load() > 0 {
+			// at most once a second: a write that may wait the busy timeout
+			if now.Sub(flushed) >= time.Second {
+				n.flushHeld(ctx)
+				flushed = now
+			}
+			if n.heldN.Load() > 0 {
+				heldRetry = time.After(time.Second - now.Sub(flushed))
+			}
 		}
 		var wait <-chan time.Time
 		n.mu.Lock()
@@ -275,6 +479,7 @@ func (n *Notifier) Run(ctx context.Context) error {
 			n.settle(ctx, p)
 		case <-n.wake:
 		case <-wait:
+		case <-heldRetry:
 		case <-ctx.Done():
 			for range inFlight {
 				// Cancelled, the rows stay queued; but a delivery that
@@ -285,6 +490,30 @@ func (n *Notifier) Run(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// lastFlush is Run's last try, as it stops, to queue the publications
+// held in memory; those it cannot are lost, logged and counted.
+func (n *Notifier) lastFlush(ctx context.Context) {
+	if n.heldN.Load() == 0 {
+		return
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if n.flushHeld(fctx) == 0 {
+		return
+	}
+	n.hmu.Lock()
+	defer n.hmu.Unlock()
+	lost := len(n.held)
+	n.unqueued.Add(int64(lost))
+	n.o.Logger.Error("notifier: stopping with publications the outbox could not take; they are lost", "output", n.o.Output,
+		"lost", lost, "held_for", time.Since(n.heldSince).Round(time.Millisecond), "err", n.heldErr)
+	n.held, n.heldSince, n.heldErr = nil, time.Time{}, nil
+	n.heldN.Store(0)
+	n.mu.Lock()
+	n.lastDropAt = time.Now()
+	n.mu.Unlock()
 }
 
 // Close closes the output's publisher when it holds a connection (Syslog);
@@ -462,23 +691,33 @@ func (n *Notifier) expire(ctx context.Context, now time.Time) {
 	}
 }
 
-// Drain waits until the outbox of the output is empty or ctx ends (the
-// rest is sent after the next start); Run must be running.
+// Drain waits until the outbox of the output is empty, and no
+// publication is held in memory, or ctx ends (what is in the outbox is
+// sent after the next start); Run must be running.
 func (n *Notifier) Drain(ctx context.Context) error {
 	for {
 		n.mu.Lock()
 		settled := n.settled
 		n.mu.Unlock()
+		var retry <-chan time.Time
+		if n.flushHeld(ctx) > 0 {
+			retry = time.After(time.Second)
+		}
 		h, err := n.Health(ctx)
-		if err != nil {
+		if err != nil && h.Held == 0 {
 			return err
 		}
-		if h.Queued == 0 {
+		if h.Queued == 0 && h.Held == 0 {
 			return nil
 		}
 		select {
 		case <-settled:
+		case <-retry:
 		case <-ctx.Done():
+			if h.Held > 0 {
+				return fmt.Errorf("notifier %s: %d notifications left queued for the next start, %d held in memory that the outbox cannot take (%s): %w",
+					n.o.Output, h.Queued, h.Held, h.LastError, ctx.Err())
+			}
 			return fmt.Errorf("notifier %s: %d notifications left queued for the next start: %w", n.o.Output, h.Queued, ctx.Err())
 		}
 	}
@@ -502,11 +741,33 @@ type NotifyHealth struct {
 	// was.
 	Dropped    int64  `json:"dropped,omitempty"`
 	LastDropAt string `json:"last_drop_at,omitempty"`
+	// Held is how many publications are held in memory because the
+	// outbox cannot be written (the disk full, the database locked):
+	// the state is degraded while there are any, LastError says why.
+	Held int64 `json:"held,omitempty"`
 }
 
 // Health reports the output's queue and whether it is behind.
 func (n *Notifier) Health(ctx context.Context) (NotifyHealth, error) {
-	h := NotifyHealth{Output: n.o.Output, State: event.StateOK}
+	h := NotifyHealth{Output: n.o.Output, State: event.StateOK, Held: n.heldN.Load()}
+	if h.Held > 0 {
+		h.State = event.StateDegraded
+	}
+	h.Dropped = n.dropped.Load() + n.refused.Load() + n.unqueued.Load()
+	n.mu.Lock()
+	if n.lastErr != "" {
+		h.LastError, h.LastErrorAt = n.lastErr, n.lastErrAt.UTC().Format(time.RFC3339)
+	}
+	lastDrop := n.lastDropAt
+	n.mu.Unlock()
+	if !lastDrop.IsZero() {
+		h.LastDropAt = lastDrop.UTC().Format(time.RFC3339)
+		// An output whose every notification is dropped has an empty
+		// outbox: it said ok while the alerts were lost.
+		if time.Now().Sub(lastDrop) <= n.o.StaleAfter {
+			h.State = event.StateDegraded
+		}
+	}
 	var oldest sql.NullInt64
 	if err := n.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(first_ns) FROM notify_outbox WHERE site = ? AND output = ?`,
 		n.o.Site, n.o.Output).Scan(&h.Queued, &oldest); err != nil {
@@ -519,21 +780,6 @@ func (n *Notifier) Health(ctx context.Context) (NotifyHealth, error) {
 			h.State = event.StateDegraded
 		}
 	}
-	n.mu.Lock()
-	if n.lastErr != "" {
-		h.LastError, h.LastErrorAt = n.lastErr, n.lastErrAt.UTC().Format(time.RFC3339)
-	}
-	lastDrop := n.lastDropAt
-	n.mu.Unlock()
-	h.Dropped = n.dropped.Load() + n.refused.Load()
-	if !lastDrop.IsZero() {
-		h.LastDropAt = lastDrop.UTC().Format(time.RFC3339)
-		// An output whose every notification is dropped has an empty
-		// outbox: it said ok while the alerts were lost.
-		if time.Now().Sub(lastDrop) <= n.o.StaleAfter {
-			h.State = event.StateDegraded
-		}
-	}
 	return h, nil
 }
 
@@ -541,11 +787,14 @@ func (n *Notifier) Health(ctx context.Context) (NotifyHealth, error) {
 // rfw_fusion_notify_queued and rfw_fusion_notify_oldest_seconds (the
 // outbox), rfw_fusion_notify_delivered_total, _failed_total (failed
 // attempts, each tried again), _dropped_total with reason="max_age"
-// (undelivered after MaxAge) or reason="refused" (refused for good by the
-// receiver), and _collapsed_total (replaced by a newer state of their
-// alert before delivery). The order is fixed (tests index it): queued,
-// oldest, delivered, failed, dropped (max_age), collapsed, dropped
-// (refused).
+// (undelivered after MaxAge), reason="refused" (refused for good by the
+// receiver) or reason="outbox_unwritable" (held in memory while the
+// outbox could not be written, and dropped past MaxHeld or at a stop),
+// _collapsed_total (replaced by a newer state of their alert before
+// delivery) and rfw_fusion_notify_held (held in memory now). The order
+// is fixed (tests index it): queued, oldest, delivered, failed, dropped
+// (max_age), collapsed, dropped (refused), held, dropped
+// (outbox_unwritable).
 func (n *Notifier) Collectors() []prometheus.Collector {
 	labels := prometheus.Labels{"output": n.o.Output}
 	health := func() NotifyHealth {
@@ -562,7 +811,7 @@ func (n *Notifier) Collectors() []prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: l},
 			func() float64 { return float64(v.Load()) })
 	}
-	const droppedHelp = "Alert notifications dropped undelivered: reason max_age (after the maximum age) or refused (refused for good by the receiver, a 4xx other than 408 and 429)."
+	const droppedHelp = "Alert notifications dropped undelivered: reason max_age (after the maximum age), refused (refused for good by the receiver, a 4xx other than 408 and 429) or outbox_unwritable (held in memory while the outbox could not be written, past the bound or at a stop)."
 	return []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_notify_queued", ConstLabels: labels,
 			Help: "Alert notifications waiting in the output's outbox."}, func() float64 { return float64(health().Queued) }),
@@ -573,5 +822,9 @@ func (n *Notifier) Collectors() []prometheus.Collector {
 		counter("rfw_fusion_notify_dropped_total", droppedHelp, &n.dropped, "reason", "max_age"),
 		counter("rfw_fusion_notify_collapsed_total", "Queued notifications replaced by a newer one of the same alert, state and acknowledgement before delivery.", &n.collapsed),
 		counter("rfw_fusion_notify_dropped_total", droppedHelp, &n.refused, "reason", "refused"),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_notify_held", ConstLabels: labels,
+			Help: "Alert notifications held in memory because the output's outbox cannot be written (disk full, database locked); queued once it can."},
+			func() float64 { return float64(n.heldN.Load()) }),
+		counter("rfw_fusion_notify_dropped_total", droppedHelp, &n.unqueued, "reason", "outbox_unwritable"),
 	}
 }

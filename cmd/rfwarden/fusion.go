@@ -149,7 +149,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		}
 		in, err := store.OpenInflux(store.InfluxConfig{URL: fc.Influx.URL, Database: fc.Influx.Database, RP: fc.Influx.RP, DatabaseDuration: dbDur,
 			Username: fc.Influx.Username, Password: os.Getenv("RFW_INFLUX_PASSWORD"), SpoolDir: fc.Influx.SpoolDir,
-			SpoolMaxBytes: fc.Influx.SpoolMaxBytes, Logger: log})
+			SpoolMaxBytes: fc.Influx.SpoolMaxBytes, WriteTimeout: fc.Influx.WriteTimeout, Logger: log})
 		if err != nil {
 			return err
 		}

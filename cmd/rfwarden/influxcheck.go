@@ -47,11 +47,12 @@ var dashboardInflux = influxCheck{who: "dashboard",
 // checks it).
 var fusionInflux = influxCheck{who: "fusion",
 	names: map[store.InfluxSetting]string{
-		store.InfluxSettingURL:         "influx.url",
-		store.InfluxSettingCredentials: "influx.username or RFW_INFLUX_PASSWORD",
-		store.InfluxSettingDatabase:    "influx.database (with a user that is not an InfluxDB admin, an admin creates it: docs/deploy.md §6)",
-		store.InfluxSettingRP:          "influx.retention_policy",
-		store.InfluxSettingFlux:        "InfluxDB's flux-enabled",
+		store.InfluxSettingURL:          "influx.url",
+		store.InfluxSettingCredentials:  "influx.username or RFW_INFLUX_PASSWORD",
+		store.InfluxSettingDatabase:     "influx.database (with a user that is not an InfluxDB admin, an admin creates it: docs/deploy.md §6)",
+		store.InfluxSettingRP:           "influx.retention_policy",
+		store.InfluxSettingFlux:         "InfluxDB's flux-enabled",
+		store.InfluxSettingWriteTimeout: "influx.write_timeout",
 	},
 	warn: map[store.InfluxSetting]string{
 		store.InfluxSettingURL:  "fusion: InfluxDB does not answer; writes are spooled until it does (influx.url)",

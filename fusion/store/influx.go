@@ -53,7 +53,15 @@ type InfluxConfig struct {
 	ReadOnly bool
 	// BatchLines caps the lines sent in one write request (default 5000).
 	BatchLines int
-	Logger     *slog.Logger
+	// WriteTimeout is how long one write request may wait for InfluxDB's
+	// answer before it is taken as failed and sent again: with half the
+	// lines per request (down to 100) and twice as long to answer (up to
+	// four times WriteTimeout), so a slow InfluxDB is written to all the
+	// same. InfluxDB stores a point again in place (same measurement,
+	// tags and time), so what a timed-out request delivered is harmless
+	// to send again. 0: DefaultInfluxWriteTimeout.
+	WriteTimeout time.Duration
+	Logger       *slog.Logger
 
 	noRollup bool // tests: never roll up, so every hour is counted raw
 	noTarget bool // tests: roll up as before the target counts existed, and never scan
@@ -104,7 +112,32 @@ type Influx struct {
 	rebuild        heatRebuild // the sender's rebuild of the roll-up for old data (influxrebuild.go)
 	rebuildPending bool        // it is not over
 	rebuildChunks  int         // chunks it rebuilt
+
+	// The sender's alone: the lines it sends in one write request now
+	// (BatchLines; after a timed-out request half the lines it sent, down
+	// to minWriteLines; doubled back after each delivery), and how many
+	// requests in a row timed out (each doubles the next one's time, up
+	// to four times WriteTimeout).
+	writeLines    int
+	writeTimeouts int
 }
+
+// DefaultInfluxWriteTimeout is InfluxConfig.WriteTimeout's default: 2
+// minutes, six times the 20 s that took a write InfluxDB answered after
+// 25 s (a compaction, a loaded disk) for a failure; and short enough that
+// a connection that hangs is given up within minutes while the spool
+// holds hours (docs/deploy.md §6). With the doubling after a timeout a
+// request may take up to 8 minutes.
+const DefaultInfluxWriteTimeout = 2 * time.Minute
+
+// minWriteLines is the fewest lines a write request is cut down to after
+// timeouts.
+const minWriteLines = 100
+
+// ErrWriteTimeout is in the error of a write request InfluxDB did not
+// answer within its time (InfluxConfig.WriteTimeout, doubled after each
+// timeout).
+var ErrWriteTimeout = errors.New("InfluxDB did not answer the write in time")
 
 var _ TimeSeries = (*Influx)(nil)
 
@@ -150,6 +183,9 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	if cfg.BatchLines <= 0 {
 		cfg.BatchLines = 5000
 	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultInfluxWriteTimeout
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -170,17 +206,25 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	if cfg.Username != "" {
 		token = cfg.Username + ":" + cfg.Password
 	}
-	client := influxdb2.NewClientWithOptions(cfg.URL, token, influxdb2.DefaultOptions().SetHTTPRequestTimeout(20))
+	// Every request has a bound of its own (its context): the client's is
+	// a backstop, as long as the longest write may take.
+	clientTimeout := uint(20)
+	if !cfg.ReadOnly {
+		clientTimeout = max(clientTimeout, uint(math.Ceil((4*cfg.WriteTimeout + time.Second).Seconds())))
+	}
+	client := influxdb2.NewClientWithOptions(cfg.URL, token, influxdb2.DefaultOptions().SetHTTPRequestTimeout(clientTimeout))
 	bucket := cfg.Database + "/" + cfg.RP
 	s := &Influx{cfg: cfg, client: client, write: client.WriteAPIBlocking("", bucket), query: client.QueryAPI(""),
 		spool: sp, log: cfg.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		dirty: map[heatKey]bool{}, rebuildPending: cfg.rebuildOn()}
+		dirty: map[heatKey]bool{}, rebuildPending: cfg.rebuildOn(), writeLines: cfg.BatchLines}
 	s.flushed = sync.NewCond(&s.mu)
 	if cfg.ReadOnly {
 		close(s.done)
 		return s, nil
 	}
-	if err := s.createDatabase(context.Background()); err != nil {
+	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.createDatabase(cctx); err != nil {
 		s.log.Warn("influx: cannot create database yet; writes are spooled", "err", err)
 	}
 	go s.send()
@@ -321,9 +365,11 @@ func (s *Influx) send() {
 	for {
 		recs, off, err := s.spool.Peek(64, 4<<20)
 		if err == nil && !dbReady {
-			if err = s.createDatabase(context.Background()); err == nil {
+			cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if err = s.createDatabase(cctx); err == nil {
 				dbReady = true
 			}
+			cancel()
 		}
 		if err == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -335,6 +381,17 @@ func (s *Influx) send() {
 				// a late point would move the first heat_quarter point.
 				err = s.rebuildHeatStep(ctx)
 			case len(recs) > 0:
+				// Each request has its own time (deliver), and a
+				// delivery may take several: Close cancels it.
+				cancel()
+				ctx, cancel = context.WithCancel(context.Background())
+				go func() {
+					select {
+					case <-s.stop:
+						cancel()
+					case <-ctx.Done():
+					}
+				}()
 				err = s.deliver(ctx, recs, off)
 			case !scanned && !s.cfg.noRollup && !s.cfg.noTarget:
 				if err = s.scanHeat(ctx); err == nil {
@@ -409,8 +466,12 @@ func (s *Influx) send() {
 	}
 }
 
-// deliver writes spooled records in one request, commits them and marks the
-// hours their detections touched for the heat roll-up.
+// deliver writes spooled records, in requests of at most s.writeLines
+// lines each given s.writeTime to be answered, commits them and marks the
+// hours their detections touched for the heat roll-up. A request that
+// times out halves s.writeLines and doubles the next one's time, and the
+// records are sent again, whole, by the next call: InfluxDB stores the
+// points a request already delivered again in place.
 func (s *Influx) deliver(ctx context.Context, recs [][]byte, off int64) error {
 	var marked []heatKey
 	payload := make([]string, 0, len(recs))
@@ -421,14 +482,18 @@ func (s *Influx) deliver(ctx context.Context, recs [][]byte, off int64) error {
 		}
 		marked = append(marked, keys...)
 		if len(body) > 0 {
-			payload = append(payload, string(body))
+			// one point a line: line protocol has no newline in a
+			// value (the client escapes it in tags; fields are IDs and JSON)
+			payload = append(payload, strings.Split(string(body), "\n")...)
 		}
 	}
-	if len(payload) > 0 {
-		if err := s.write.WriteRecord(ctx, payload...); err != nil {
+	for i := 0; i < len(payload); {
+		lines := payload[i:min(i+s.writeLines, len(payload))]
+		i += len(lines)
+		if err := s.writeRequest(ctx, lines); err != nil {
 			var he *influxhttp.Error
 			if !errors.As(err, &he) || he.StatusCode != http.StatusBadRequest {
-				return err // unreachable, refusing the user, overloaded: retried
+				return err // unreachable, refusing the user, overloaded, slow: retried
 			}
 			// InfluxDB refused points of the batch for what they are (a
 			// point older than the retention policy, from a sensor whose
@@ -439,13 +504,38 @@ func (s *Influx) deliver(ctx context.Context, recs [][]byte, off int64) error {
 			s.mu.Lock()
 			s.refused++
 			s.mu.Unlock()
-			s.log.Error("influx: points refused, the batch is not sent again", "records", len(recs), "err", err)
+			s.log.Error("influx: points refused, the batch is not sent again", "records", len(recs), "lines", len(lines), "err", err)
 		}
 	}
+	s.writeTimeouts = 0
+	s.writeLines = min(s.writeLines*2, s.cfg.BatchLines)
 	// Mark before the commit: Flush must never see an empty spool with the
 	// delivered hours not yet marked. (A failed commit redelivers: harmless.)
 	s.markHeat(marked)
 	return s.spool.Commit(off, len(recs))
+}
+
+// writeRequest sends lines in one write request, given s.writeTime to be
+// answered; a timeout is ErrWriteTimeout, and cuts s.writeLines to half
+// the lines sent and doubles the next request's time.
+func (s *Influx) writeRequest(ctx context.Context, lines []string) error {
+	limit := s.writeTime()
+	wctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	err := s.write.WriteRecord(wctx, lines...)
+	if err == nil || ctx.Err() != nil || wctx.Err() == nil {
+		return err
+	}
+	s.writeTimeouts++
+	s.writeLines = max(len(lines)/2, min(minWriteLines, s.cfg.BatchLines))
+	return fmt.Errorf("%w: %d lines, no answer within %v (influx.write_timeout %v); sent again, %d lines a request, with %v to answer: %v",
+		ErrWriteTimeout, len(lines), limit, s.cfg.WriteTimeout, s.writeLines, s.writeTime(), err)
+}
+
+// writeTime is the time the next write request is given: WriteTimeout,
+// doubled for each request in a row that timed out, up to four times it.
+func (s *Influx) writeTime() time.Duration {
+	return s.cfg.WriteTimeout << min(s.writeTimeouts, 2)
 }
 
 // Flush blocks until every spooled write has reached InfluxDB, and the heat

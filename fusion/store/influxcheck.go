@@ -37,6 +37,9 @@ const (
 	InfluxSettingDatabase    InfluxSetting = "database"    // InfluxConfig.Database
 	InfluxSettingRP          InfluxSetting = "rp"          // InfluxConfig.RP
 	InfluxSettingFlux        InfluxSetting = "flux"        // the server's flux-enabled (influxdb.conf)
+	// InfluxConfig.WriteTimeout: writes are not answered in time (a
+	// slow InfluxDB); the sender's errors only, not Check's
+	InfluxSettingWriteTimeout InfluxSetting = "write_timeout"
 )
 
 // InfluxCheckError is Check's error: the setting at fault, and why.
@@ -64,6 +67,8 @@ func (e *InfluxCheckError) Summary() string {
 		return "retention policy not found"
 	case InfluxSettingFlux:
 		return "Flux queries fail"
+	case InfluxSettingWriteTimeout:
+		return "writes not answered in time (slow)"
 	}
 	if code := httpStatus(e.Err); code != 0 {
 		return fmt.Sprintf("answers HTTP %d", code)
@@ -112,6 +117,8 @@ func requestFault(err error) *InfluxCheckError {
 		setting = InfluxSettingCredentials
 	case errors.Is(err, ErrNoDatabase) || strings.Contains(err.Error(), "database not found"):
 		setting = InfluxSettingDatabase
+	case errors.Is(err, ErrWriteTimeout):
+		setting = InfluxSettingWriteTimeout
 	}
 	return &InfluxCheckError{Setting: setting, Err: err}
 }
