@@ -870,9 +870,14 @@
       // not decode (it has no name then), authorises nothing until fixed: say so.
       // One naming rooms or zones the site no longer has (unknown_places)
       // authorises nothing there only: its problem says where it still does.
+      // One that keeps the rules may authorise other than it seems (its
+      // warnings: phone uplinks in every cell, no drone in a drone band).
       const name = e.name || 'entry ' + e.id;
+      const warned = !e.problem && e.warnings && e.warnings.length;
+      const nameCell = e.problem ? el('td', { text: '⚠ ' + name + ' (' + problemText(e) + ')', class: 'error' })
+        : warned ? el('td', { text: '⚠ ' + name + ' (warning: ' + e.warnings.join('; ') + ')', class: 'warn' }) : el('td', { text: name });
       const tr = el('tr', { 'data-id': e.id }, el('td', { text: String(e.id) }),
-        el('td', { text: e.problem ? '⚠ ' + name + ' (' + problemText(e) + ')' : name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
+        nameCell, el('td', { text: e.kind }),
         el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
         el('td', { text: fmtISO(e.valid_from) }), el('td', { text: fmtISO(e.valid_until) }));
@@ -883,7 +888,8 @@
   const problemText = (e) => e.unknown_places ? e.problem : 'authorises nothing: ' + e.problem;
   const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
   async function editEntry(e) {
-    const f = $('reg-form'); $('reg-detail').classList.remove('hidden'); $('reg-error').textContent = e && e.problem ? (e.unknown_places ? 'Fix: ' + e.problem : 'Authorises nothing until fixed: ' + e.problem) : '';
+    const f = $('reg-form'); $('reg-detail').classList.remove('hidden'); $('reg-error').textContent = e && e.problem ? (e.unknown_places ? 'Fix: ' + e.problem : 'Authorises nothing until fixed: ' + e.problem)
+      : e && e.warnings && e.warnings.length ? 'Warning: ' + e.warnings.join('; ') : '';
     f.id.value = e ? e.id : ''; f.name.value = e ? e.name : ''; f.kind.value = e ? e.kind : 'staff_radio';
     f.class.value = e ? e.signature.class : ''; f.fmin.value = e ? e.signature.freq_min_hz / 1e6 : ''; f.fmax.value = e ? e.signature.freq_max_hz / 1e6 : '';
     f.rooms.value = e ? (e.rooms || []).join(', ') : ''; f.zones.value = e ? (e.zones || []).join(', ') : ''; f.notes.value = e ? e.notes || '' : '';
@@ -914,8 +920,13 @@
       if (v === shown[i]) return;
       if (v) e[k] = fromSiteInput(v); else delete e[k];
     });
-    try { f.id.value ? await api('PUT', '/registry/' + f.id.value, e) : await api('POST', '/registry', e); $('reg-detail').classList.add('hidden'); loadRegistry(); }
-    catch (err) { $('reg-error').textContent = err.message; }
+    // Saved with warnings (it authorises phone uplinks in every cell, or
+    // no drone in a drone band): the form stays open and says so.
+    try {
+      const saved = f.id.value ? await api('PUT', '/registry/' + f.id.value, e) : await api('POST', '/registry', e);
+      loadRegistry();
+      if (saved && saved.warnings && saved.warnings.length) editEntry(saved); else $('reg-detail').classList.add('hidden');
+    } catch (err) { $('reg-error').textContent = err.message; }
   });
   $('reg-expire').addEventListener('click', async () => {
     const id = $('reg-form').id.value; if (!id) return;
