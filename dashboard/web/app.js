@@ -950,7 +950,9 @@
     ev.target.value = ''; // the same file may be chosen again after a fix
     try {
       const r = await api('POST', '/registry/import' + force, await f.text(), true);
-      alert('imported ' + r.imported + ': ' + r.added + ' added, ' + r.updated + ' updated, ' + r.unchanged + ' unchanged'); loadRegistry();
+      // with the warnings of the entries it stored, by line
+      alert('imported ' + r.imported + ': ' + r.added + ' added, ' + r.updated + ' updated, ' + r.unchanged + ' unchanged' +
+        (r.warnings && r.warnings.length ? '\n\nWarnings:\n' + r.warnings.join('\n') : '')); loadRegistry();
     } catch (err) { alert(err.message); }
   });
 

@@ -145,3 +145,29 @@ func TestPhoneBandWarning(t *testing.T) {
 		})
 	}
 }
+
+// TestImportWarnings: a CSV import answers with the warnings of the
+// entries it added or updated, each naming its line and entry (the
+// dashboard shows them after an import): a site-wide phone entry is
+// imported, and said to authorise phone uplinks in every cell; a staff
+// radio carries no warning, and a row left unchanged is not warned of
+// again.
+func TestImportWarnings(t *testing.T) {
+	r, _ := openRegistry(t)
+	phones := ",Staff phones,official_phone,,1710000000,1785000000,,,,,,,,,,,\n"
+	res, err := importCSV(r, csvHead+radioRow(0, "radio 1", "")+phones, registry.ImportOptions{})
+	if err != nil || res.Added != 2 {
+		t.Fatalf("import = %+v, %v; want 2 added", res, err)
+	}
+	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], `line 3: entry 2 "Staff phones": authorises phone uplinks in every cell on the site`) {
+		t.Errorf("import warnings %q; want one, for line 3's entry 2", res.Warnings)
+	}
+	// updated: warned again; unchanged: not
+	res, err = importCSV(r, csvHead+radioRow(1, "radio 1", "")+"2"+strings.Replace(phones, ",,,,,,,,,,,\n", ",,,,,,,,,,,moved to the new contract\n", 1), registry.ImportOptions{})
+	if err != nil || res.Updated != 1 || res.Unchanged != 1 {
+		t.Fatalf("import = %+v, %v; want 1 updated, 1 unchanged", res, err)
+	}
+	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], `line 3: entry 2 "Staff phones": authorises phone uplinks`) {
+		t.Errorf("import warnings %q; want one, for the updated entry 2", res.Warnings)
+	}
+}
