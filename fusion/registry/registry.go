@@ -260,7 +260,8 @@ func (r *Registry) warnings(e Entry) []string {
 
 // phoneClasses are the classes a phone's uplink is reported as: a
 // cellular one, or unknown when the classifier does not confirm its
-// numerology (docs/alerts.md: leave an official phone's class empty).
+// numerology (docs/alerts.md: leave an official phone's class empty);
+// the classes the phone rules alert on (alert.PhoneClasses and unknown).
 var phoneClasses = []string{event.ClassGSM, event.ClassUMTS, event.ClassLTE, event.ClassNR, event.ClassUnknown}
 
 // phoneWarning says, for an entry that may authorise a phone's uplink (no
