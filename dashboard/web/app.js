@@ -920,12 +920,15 @@
       if (v === shown[i]) return;
       if (v) e[k] = fromSiteInput(v); else delete e[k];
     });
-    // Saved with warnings (it authorises phone uplinks in every cell, or
-    // no drone in a drone band): the form stays open and says so.
+    // Saved with a warning it did not have when the form was opened (it
+    // authorises phone uplinks in every cell, or no drone in a drone
+    // band): the form stays open and says so. One it had is on the form
+    // and in the list already.
+    const had = (base.warnings || []).join('\n');
     try {
       const saved = f.id.value ? await api('PUT', '/registry/' + f.id.value, e) : await api('POST', '/registry', e);
       loadRegistry();
-      if (saved && saved.warnings && saved.warnings.length) editEntry(saved); else $('reg-detail').classList.add('hidden');
+      if (saved && saved.warnings && saved.warnings.length && saved.warnings.join('\n') !== had) editEntry(saved); else $('reg-detail').classList.add('hidden');
     } catch (err) { $('reg-error').textContent = err.message; }
   });
   $('reg-expire').addEventListener('click', async () => {
