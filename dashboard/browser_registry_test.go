@@ -223,8 +223,8 @@ func TestBrowserRegistryDelete(t *testing.T) {
 // TestBrowserRegistryWarnings: an entry saved on the Registry form that
 // authorises phone uplinks in every cell (official phones, no class, the
 // LTE B3 uplink, no rooms or zones) is taken, and the form stays open
-// saying so; the list marks it with its warning, and opening it again
-// shows the warning. Until 2026-12-06 the page showed no entry's warnings:
+// saying so (a warning the entry did not have); the list marks it with
+// its warning. Until 2026-12-06 the page showed no entry's warnings:
 // the form closed on a save, and only the API's answer carried them.
 func TestBrowserRegistryWarnings(t *testing.T) {
 	var reg *registry.Registry
