@@ -219,3 +219,50 @@ func TestBrowserRegistryDelete(t *testing.T) {
 		t.Errorf("the entry in force was deleted: %v", err)
 	}
 }
+
+// TestBrowserRegistryWarnings: an entry saved on the Registry form that
+// authorises phone uplinks in every cell (official phones, no class, the
+// LTE B3 uplink, no rooms or zones) is taken, and the form stays open
+// saying so (a warning the entry did not have); the list marks it with
+// its warning. Until 2026-12-06 the page showed no entry's warnings:
+// the form closed on a save, and only the API's answer carried them.
+func TestBrowserRegistryWarnings(t *testing.T) {
+	var reg *registry.Registry
+	ctx, _, srv := browserDashboard(t, func(d *Deps) {
+		db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		reg, err = registry.Open(context.Background(), db.DB(), db, registry.Options{Site: d.Site, Now: func() time.Time { return testNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Registry = reg
+	})
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	within(t, ctx, 20*time.Second, "add a site-wide phone entry",
+		chromedp.Navigate(srv.URL+"/#registry"),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-new`)),
+		chromedp.Click(chromedp.CSS(`#reg-new`)),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-form`)),
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=name]`), "Staff phones"),
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=kind]`), "official_phone"),
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=fmin]`), "1710"),
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=fmax]`), "1785"),
+		chromedp.Click(chromedp.CSS(`#reg-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+	)
+	e, err := reg.Get(context.Background(), 1)
+	if err != nil || e.Name != "Staff phones" || len(e.Warnings) == 0 {
+		t.Fatalf("stored %+v, %v; want the entry taken, with its warning", e, err)
+	}
+	form, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('reg-detail').classList.contains('hidden') ? 'closed' : document.getElementById('reg-error').textContent`))
+	if err != nil || !strings.HasPrefix(form, "Warning: ") || !strings.Contains(form, "authorises phone uplinks in every cell on the site") {
+		t.Errorf("after the save the form reads %q, %v; want it open, with the warning", form, err)
+	}
+	row, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#reg-rows tr[data-id="1"] td:nth-child(2)').textContent`))
+	if err != nil || !strings.Contains(row, "⚠ Staff phones (warning: authorises phone uplinks in every cell") {
+		t.Errorf("the entry reads %q in the list, %v; want it marked with its warning", row, err)
+	}
+}

@@ -27,12 +27,17 @@ func TestRegistryRoomShareIsRunnerUpShare(t *testing.T) {
 }
 
 // TestAuthorisedDeviceVagueFix: an authorised LTE device registered for
-// one cell. A fix that cannot tell that cell from the top one (one sensor
-// hears it, the probabilities spread over the floor) leaves it authorised:
-// it used to be unauthorised whenever the top room was another, and a
-// critical alert fired for a registered tablet (a control room saw "in
-// cell L1-N02, 3%" for a tablet of L2-S02). A confident fix in another
-// cell, where the registered one is unlikely, still raises the alert.
+// one cell. A fix that cannot tell that cell from the top one beside it
+// (two sensors hear it, and leave two or three cells alike) leaves it
+// authorised: it used to be unauthorised whenever the top room was
+// another, and a critical alert fired for a registered tablet. A fix that
+// cannot tell many cells apart (one sensor hears it: ten cells alike at
+// 9% each) authorises no device of one of them (registry.FixShare): such
+// a fix of a phone across the wing was silenced by a tablet registered in
+// one of the ten (TestRedFaintPhoneAuthorisedByFarTablet), and the
+// registered device heard so raises the alert too, the price of it. A
+// confident fix in another cell, where the registered one is unlikely,
+// still raises the alert.
 func TestAuthorisedDeviceVagueFix(t *testing.T) {
 	s := wing(t)
 	t0 := time.Date(2026, 12, 3, 21, 0, 0, 0, time.UTC)
@@ -40,12 +45,12 @@ func TestAuthorisedDeviceVagueFix(t *testing.T) {
 	for _, sn := range s.Sensors {
 		all = append(all, sn.ID)
 	}
-	pos := site.Point{X: 12, Y: 9} // in B2-11
+	b211 := site.Point{X: 12, Y: 9} // in B2-11
 
 	// run emits an LTE uplink at pos heard by heardBy every 2 s for 40 s
 	// and returns the first fix's room probabilities and the firing
 	// alerts, with the registry (nil: none) authorising its rooms.
-	run := func(t *testing.T, heardBy []string, rooms []string) (map[string]float64, []event.Alert) {
+	run := func(t *testing.T, pos site.Point, heardBy []string, rooms []string) (map[string]float64, []event.Alert) {
 		t.Helper()
 		ctx := context.Background()
 		var auth Authorizer
@@ -112,19 +117,16 @@ func TestAuthorisedDeviceVagueFix(t *testing.T) {
 		return ids
 	}
 
-	t.Run("vague fix, registered room nearly as likely as the top", func(t *testing.T) {
-		probs, firing := run(t, all[:1], nil)
+	// alikeCell returns the least likely cell but the top, top, that is at
+	// least RoomShare as likely as it, with its share of the fix.
+	alikeCell := func(t *testing.T, probs map[string]float64) (reg, top string, share float64) {
+		t.Helper()
 		ids := byProb(probs)
-		top := ids[0]
-		if probs[top] >= 0.2 {
-			t.Fatalf("one sensor placed it in %s at %.2f: not a vague fix, the test shows nothing", top, probs[top])
+		top = ids[0]
+		var total float64
+		for _, p := range probs {
+			total += p
 		}
-		if len(firing) == 0 {
-			t.Fatal("unregistered, the vague fix raised no alert: the test shows nothing")
-		}
-		// the registered cell: the least likely cell still at least
-		// RoomShare as likely as the top
-		reg := ""
 		for _, id := range ids[1:] {
 			if rm, _ := s.Room(id); rm.Kind == site.KindCell && probs[id] >= registry.RoomShare*probs[top] {
 				reg = id
@@ -133,14 +135,46 @@ func TestAuthorisedDeviceVagueFix(t *testing.T) {
 		if reg == "" {
 			t.Fatalf("no cell at least %.0f%% as likely as %s (%.3f): %v", 100*registry.RoomShare, top, probs[top], probs)
 		}
-		t.Logf("top %s %.3f, registered %s %.3f", top, probs[top], reg, probs[reg])
-		if _, firing := run(t, all[:1], []string{reg}); len(firing) != 0 {
-			t.Errorf("a device registered for %s (%.3f) raised %q with %s at %.3f", reg, probs[reg], firing[0].Summary, top, probs[top])
-		}
-	})
+		return reg, top, probs[reg] / total
+	}
+
+	for _, tc := range []struct {
+		name    string
+		pos     site.Point
+		heardBy []string
+		// authorised: the registered cell's share of the fix is at least
+		// FixShare (a cell beside the top), and the fix raises nothing;
+		// else it is under it (one of many alike), and the alert fires
+		authorised bool
+	}{
+		{"vague fix, registered cell beside the top: two sensors", site.Point{X: 7.5, Y: 9}, []string{"s5", "s6"}, true}, // in B2-10
+		{"vague fix, ten cells alike: one sensor", b211, all[:1], false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			probs, firing := run(t, tc.pos, tc.heardBy, nil)
+			if len(firing) == 0 {
+				t.Fatal("unregistered, the vague fix raised no alert: the test shows nothing")
+			}
+			reg, top, share := alikeCell(t, probs)
+			if probs[top] >= 0.5 {
+				t.Fatalf("%v placed it in %s at %.2f: not a vague fix, the test shows nothing", tc.heardBy, top, probs[top])
+			}
+			if got := share >= registry.FixShare; got != tc.authorised {
+				t.Fatalf("registered %s holds %.3f of the fix (FixShare %.2f): not the case the test is for", reg, share, registry.FixShare)
+			}
+			t.Logf("top %s %.3f, registered %s %.3f", top, probs[top], reg, probs[reg])
+			_, firing = run(t, tc.pos, tc.heardBy, []string{reg})
+			switch {
+			case tc.authorised && len(firing) != 0:
+				t.Errorf("a device registered for %s (%.3f) raised %q with %s at %.3f", reg, probs[reg], firing[0].Summary, top, probs[top])
+			case !tc.authorised && len(firing) == 0:
+				t.Errorf("a fix of ten cells alike (%s %.3f, %s %.3f, %.0f%% of the fix) was authorised by the entry of %s", top, probs[top], reg, probs[reg], 100*share, reg)
+			}
+		})
+	}
 
 	t.Run("confident fix elsewhere", func(t *testing.T) {
-		probs, _ := run(t, all, nil)
+		probs, _ := run(t, b211, all, nil)
 		ids := byProb(probs)
 		top := ids[0]
 		if probs[top] < 0.5 {
@@ -157,11 +191,11 @@ func TestAuthorisedDeviceVagueFix(t *testing.T) {
 			}
 		}
 		t.Logf("top %s %.3f, registered %s %.3f", top, probs[top], reg, probs[reg])
-		_, firing := run(t, all, []string{reg})
+		_, firing := run(t, b211, all, []string{reg})
 		if len(firing) == 0 || firing[0].Room != top {
 			t.Errorf("a device registered for %s, located in %s at %.2f: firing %v, want the alert in %s", reg, top, probs[top], firing, top)
 		}
-		if _, firing := run(t, all, []string{top}); len(firing) != 0 {
+		if _, firing := run(t, b211, all, []string{top}); len(firing) != 0 {
 			t.Errorf("registered for %s and located there: %q", top, firing[0].Summary)
 		}
 	})

@@ -795,7 +795,9 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 			zones = []string{zone}
 		}
 		// Every room of the fix counts: a vague one must not make an
-		// authorised device unauthorised because another room came first.
+		// authorised device unauthorised because another room came first,
+		// nor one of many rooms alike authorise a device of one of them
+		// (registry.RoomShare, registry.FixShare).
 		// Only that an entry matched is kept, not which: a stored
 		// detection names no registry entry (docs/data-protection.md).
 		_, authorised = e.deps.Authorizer.Match(strongest, registry.Place{Room: room, Zones: zones,

@@ -25,19 +25,17 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
-// fakeAuthorizer authorises a class in a set of rooms.
+// fakeAuthorizer authorises a class in a set of rooms, by the registry's
+// own rule for where a fix may be (registry.Entry.Matches: the entry's
+// rooms not ruled out, RoomShare, and holding FixShare of the fix); its
+// entries have no band, validity or schedule. Until 2026-12-06 it took the
+// top room alone, so no scenario met the registry's rule.
 type fakeAuthorizer struct{ entries []registry.Entry }
 
-func (f *fakeAuthorizer) Match(d event.Detection, p registry.Place, _ time.Time) (registry.Entry, bool) {
-	room := p.Room
+func (f *fakeAuthorizer) Match(d event.Detection, p registry.Place, at time.Time) (registry.Entry, bool) {
 	for _, e := range f.entries {
-		if e.Signature.Class != "" && e.Signature.Class != d.Class {
-			continue
-		}
-		for _, r := range e.Rooms {
-			if r == room {
-				return e, true
-			}
+		if e.Matches(d, p, at, time.UTC) {
+			return e, true
 		}
 	}
 	return registry.Entry{}, false

@@ -1005,9 +1005,14 @@
       // not decode (it has no name then), authorises nothing until fixed: say so.
       // One naming rooms or zones the site no longer has (unknown_places)
       // authorises nothing there only: its problem says where it still does.
+      // One that keeps the rules may authorise other than it seems (its
+      // warnings: phone uplinks in every cell, no drone in a drone band).
       const name = e.name || 'entry ' + e.id;
+      const warned = !e.problem && e.warnings && e.warnings.length;
+      const nameCell = e.problem ? el('td', { text: '⚠ ' + name + ' (' + problemText(e) + ')', class: 'error' })
+        : warned ? el('td', { text: '⚠ ' + name + ' (warning: ' + e.warnings.join('; ') + ')', class: 'warn' }) : el('td', { text: name });
       const tr = el('tr', { 'data-id': e.id }, el('td', { text: String(e.id) }),
-        el('td', { text: e.problem ? '⚠ ' + name + ' (' + problemText(e) + ')' : name, class: e.problem ? 'error' : '' }), el('td', { text: e.kind }),
+        nameCell, el('td', { text: e.kind }),
         el('td', { text: e.signature.class || 'any' }), el('td', { text: (e.signature.freq_min_hz / 1e6).toFixed(3) + '–' + (e.signature.freq_max_hz / 1e6).toFixed(3) }),
         el('td', { text: [...(e.rooms || []), ...(e.zones || [])].join(', ') || 'anywhere' }),
         el('td', { class: 'hours', text: fmtSchedule(e.schedule) || 'always' }),
@@ -1070,7 +1075,8 @@
   const problemText = (e) => e.unknown_places ? e.problem : 'authorises nothing: ' + e.problem;
   const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
   async function editEntry(e) {
-    const f = $('reg-form'); $('reg-detail').classList.remove('hidden'); $('reg-error').textContent = e && e.problem ? (e.unknown_places ? 'Fix: ' + e.problem : 'Authorises nothing until fixed: ' + e.problem) : '';
+    const f = $('reg-form'); $('reg-detail').classList.remove('hidden'); $('reg-error').textContent = e && e.problem ? (e.unknown_places ? 'Fix: ' + e.problem : 'Authorises nothing until fixed: ' + e.problem)
+      : e && e.warnings && e.warnings.length ? 'Warning: ' + e.warnings.join('; ') : '';
     f.id.value = e ? e.id : ''; f.name.value = e ? e.name : ''; f.kind.value = e ? e.kind : 'staff_radio';
     f.class.value = e ? e.signature.class : ''; f.fmin.value = e ? e.signature.freq_min_hz / 1e6 : ''; f.fmax.value = e ? e.signature.freq_max_hz / 1e6 : '';
     f.rooms.value = e ? (e.rooms || []).join(', ') : ''; f.zones.value = e ? (e.zones || []).join(', ') : ''; f.notes.value = e ? e.notes || '' : '';
@@ -1108,8 +1114,16 @@
       if (v === shown[i]) return;
       if (v) e[k] = fromSiteInput(v); else delete e[k];
     });
-    try { f.id.value ? await api('PUT', '/registry/' + f.id.value, e) : await api('POST', '/registry', e); $('reg-detail').classList.add('hidden'); loadRegistry(); }
-    catch (err) { $('reg-error').textContent = err.message; }
+    // Saved with a warning it did not have when the form was opened (it
+    // authorises phone uplinks in every cell, or no drone in a drone
+    // band): the form stays open and says so. One it had is on the form
+    // and in the list already.
+    const had = (base.warnings || []).join('\n');
+    try {
+      const saved = f.id.value ? await api('PUT', '/registry/' + f.id.value, e) : await api('POST', '/registry', e);
+      loadRegistry();
+      if (saved && saved.warnings && saved.warnings.length && saved.warnings.join('\n') !== had) editEntry(saved); else $('reg-detail').classList.add('hidden');
+    } catch (err) { $('reg-error').textContent = err.message; }
   });
   $('reg-expire').addEventListener('click', async () => {
     const id = $('reg-form').id.value; if (!id) return;
@@ -1133,7 +1147,9 @@
     ev.target.value = ''; // the same file may be chosen again after a fix
     try {
       const r = await api('POST', '/registry/import' + force, await f.text(), true);
-      alert('imported ' + r.imported + ': ' + r.added + ' added, ' + r.updated + ' updated, ' + r.unchanged + ' unchanged'); loadRegistry();
+      // with the warnings of the entries it stored, by line
+      alert('imported ' + r.imported + ': ' + r.added + ' added, ' + r.updated + ' updated, ' + r.unchanged + ' unchanged' +
+        (r.warnings && r.warnings.length ? '\n\nWarnings:\n' + r.warnings.join('\n') : '')); loadRegistry();
     } catch (err) { alert(err.message); }
   });
 

@@ -181,14 +181,14 @@ func TestImportAllOrNothing(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "line 4") || !strings.Contains(err.Error(), tc.cause) {
 				t.Errorf("import refused at line 4: %+v, %v; want an error naming line 4 and %q", res, err, tc.cause)
 			}
-			if res != (registry.ImportResult{}) {
+			if !reflect.DeepEqual(res, registry.ImportResult{}) {
 				t.Errorf("import refused at line 4 reports %+v, want nothing imported", res)
 			}
 			requireUnchanged(t, r, s, before, "refused import")
 
 			execSQL(t, s, tc.drop)
 			res, err = r.ImportCSV(ctx, strings.NewReader(file), "importer", registry.ImportOptions{})
-			if want := (registry.ImportResult{Imported: 5, Added: 4, Updated: 1}); err != nil || res != want {
+			if want := (registry.ImportResult{Imported: 5, Added: 4, Updated: 1}); err != nil || !reflect.DeepEqual(res, want) {
 				t.Fatalf("import again: %+v, %v; want %+v", res, err, want)
 			}
 			got := stateOf(t, s)
@@ -221,7 +221,7 @@ func TestImportAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := r.ImportCSV(ctx, strings.NewReader(importFile(e.ID)), "importer", registry.ImportOptions{})
-	if want := (registry.ImportResult{Imported: 5, Added: 4, Updated: 1}); err != nil || res != want {
+	if want := (registry.ImportResult{Imported: 5, Added: 4, Updated: 1}); err != nil || !reflect.DeepEqual(res, want) {
 		t.Fatalf("import: %+v, %v; want %+v", res, err, want)
 	}
 	got := stateOf(t, s)

@@ -113,6 +113,10 @@ type ImportResult struct {
 	Added     int `json:"added"`     // rows stored as new entries
 	Updated   int `json:"updated"`   // rows that changed the entry their id names
 	Unchanged int `json:"unchanged"` // rows equal to the entry their id names: neither written nor audited
+	// Warnings are the Warnings of the entries the rows added or updated,
+	// each "line N: entry ID "name": ..." (an entry that authorises phone
+	// uplinks in every cell, or no drone in a drone band); none: omitted.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ImportCSV reads entries in ExportCSV's format and adds them as user. A
@@ -279,12 +283,13 @@ func (c *change) importRow(ctx context.Context, row csvRow, user string, opts Im
 			if err := checkImportRow(old, e, opts); err != nil {
 				return err
 			}
-			_, changed, err := c.update(ctx, e, user)
+			got, changed, err := c.update(ctx, e, user)
 			if err != nil {
 				return err
 			}
 			if changed {
 				res.Updated++
+				res.warn(row.line, got, c.r.warnings(got))
 			} else {
 				res.Unchanged++
 			}
@@ -310,7 +315,15 @@ func (c *change) importRow(ctx context.Context, row csvRow, user string, opts Im
 		live[keyOf(added)] = added.ID
 	}
 	res.Added++
+	res.warn(row.line, added, c.r.warnings(added))
 	return nil
+}
+
+// warn adds to res the warnings ws of entry e, stored from CSV line line.
+func (res *ImportResult) warn(line int, e Entry, ws []string) {
+	for _, w := range ws {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: entry %d %q: %s", line, e.ID, e.Name, w))
+	}
 }
 
 // checkImportRow refuses (ErrConflict) row, which updates old as stored,

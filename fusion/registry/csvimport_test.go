@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -119,7 +120,7 @@ func TestImportRoundTripUnchanged(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := importCSV(r, tc.file, registry.ImportOptions{})
-			if want := (registry.ImportResult{Unchanged: 3}); err != nil || res != want {
+			if want := (registry.ImportResult{Unchanged: 3}); err != nil || !reflect.DeepEqual(res, want) {
 				t.Errorf("import = %+v, %v; want %+v", res, err, want)
 			}
 			requireUnchanged(t, r, s, before, "unchanged import")
@@ -144,7 +145,7 @@ func TestImportCounts(t *testing.T) {
 	})
 	file += ",radio 1,staff_radio,unknown,380000000,400000000,,,,,,,,,,,,\n,radio 2,staff_radio,unknown,380000000,400000000,,,,,,,,,,,,\n"
 	res, err := importCSV(r, file, registry.ImportOptions{})
-	if want := (registry.ImportResult{Imported: 3, Added: 2, Updated: 1, Unchanged: 1}); err != nil || res != want {
+	if want := (registry.ImportResult{Imported: 3, Added: 2, Updated: 1, Unchanged: 1}); err != nil || !reflect.DeepEqual(res, want) {
 		t.Errorf("import = %+v, %v; want %+v\n%s", res, err, want, file)
 	}
 }
@@ -205,7 +206,7 @@ func TestImportStaleRevision(t *testing.T) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
 	}
-	if res != (registry.ImportResult{}) {
+	if !reflect.DeepEqual(res, registry.ImportResult{}) {
 		t.Errorf("refused import reports %+v", res)
 	}
 	requireUnchanged(t, r, s, before, "refused import")
@@ -221,7 +222,7 @@ func TestImportStaleRevision(t *testing.T) {
 		}
 	})
 	res, err = importCSV(r, file, registry.ImportOptions{})
-	if want := (registry.ImportResult{Imported: 1, Updated: 1, Unchanged: 2}); err != nil || res != want {
+	if want := (registry.ImportResult{Imported: 1, Updated: 1, Unchanged: 2}); err != nil || !reflect.DeepEqual(res, want) {
 		t.Fatalf("import of a fresh export = %+v, %v; want %+v", res, err, want)
 	}
 	if e, _ := r.Get(ctx, 1); e.ValidUntil.IsZero() {
@@ -467,7 +468,7 @@ func TestImportWithoutValidFromKeepsStart(t *testing.T) {
 	file += ",tablet 2,in_cell_tablet,unknown,2400000000,2483500000,,,,,,,,,,,\n"
 	for i, want := range []registry.ImportResult{{Imported: 1, Added: 1, Unchanged: 1}} {
 		res, err := importCSV(r, file, registry.ImportOptions{})
-		if err != nil || res != want {
+		if err != nil || !reflect.DeepEqual(res, want) {
 			t.Fatalf("import %d = %+v, %v; want %+v", i, res, err, want)
 		}
 	}

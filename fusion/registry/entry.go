@@ -78,11 +78,14 @@ type Entry struct {
 	// admin saving a form loaded before another admin expired the entry
 	// would otherwise have silently authorised the device again.
 	Revision string `json:"revision,omitempty"`
-	// Warnings says what an entry that keeps the rules does not authorise
-	// that its author may think it does: one with no class whose band
-	// overlaps a drone band (433/868/915 MHz RC, 2.4 GHz, 5.8 GHz, 1.3 GHz
-	// video) authorises no drone there (droneWarning). Set by Add, Update
-	// and every load, which logs it; never stored: ignored on input.
+	// Warnings says what an entry that keeps the rules authorises other
+	// than its author may think: one with no class whose band overlaps a
+	// drone band (433/868/915 MHz RC, 2.4 GHz, 5.8 GHz, 1.3 GHz video)
+	// authorises no drone there (droneWarning); one that may authorise a
+	// phone over a cellular uplink band, with no places or zones holding
+	// cells, authorises phone uplinks in every one of those cells
+	// (phoneWarning). Set by Add, Update and every load, which logs it;
+	// never stored: ignored on input.
 	Warnings []string `json:"warnings,omitempty"`
 }
 

@@ -57,6 +57,9 @@ type Registry struct {
 	// cellular are the default band plan's GSM, UMTS, LTE and NR bands,
 	// for droneWarning
 	cellular []bandplan.Band
+	// uplinks are those of cellular that phones send in (uplink or TDD),
+	// for phoneWarning
+	uplinks []bandplan.Band
 
 	mu      sync.RWMutex
 	entries []Entry          // sorted by ID
@@ -123,6 +126,9 @@ func Open(ctx context.Context, db *sql.DB, audit store.Auditor, opts Options) (*
 	for _, b := range plan.Bands() {
 		if slices.ContainsFunc([]string{"gsm", "umts", "lte", "nr"}, b.HasTech) {
 			r.cellular = append(r.cellular, b)
+			if b.Link == bandplan.LinkUplink || b.Link == bandplan.LinkTDD {
+				r.uplinks = append(r.uplinks, b)
+			}
 		}
 	}
 	if ta, ok := audit.(txAuditor); ok && ta.DB() == db {
@@ -191,7 +197,7 @@ func (r *Registry) reload(ctx context.Context) error {
 				msg: "registry: entry breaks the rules and authorises nothing until it is fixed", args: []any{"id", id, "name", e.Name, "problem", e.Problem}})
 		case len(e.Warnings) > 0:
 			found = append(found, loadProblem{id: id, key: strings.Join(e.Warnings, "; "), level: slog.LevelWarn,
-				msg: "registry: entry authorises less than it may seem", args: []any{"id", id, "name", e.Name, "warning", strings.Join(e.Warnings, "; ")}})
+				msg: "registry: entry authorises other than it may seem", args: []any{"id", id, "name", e.Name, "warning", strings.Join(e.Warnings, "; ")}})
 		}
 		es = append(es, e)
 	}
@@ -243,10 +249,92 @@ func (r *Registry) decodeStored(id int64, body string) (Entry, error) {
 
 // warnings returns e's Warnings (nil when it has none).
 func (r *Registry) warnings(e Entry) []string {
-	if w := r.droneWarning(e); w != "" {
-		return []string{w}
+	var ws []string
+	for _, w := range []string{r.phoneWarning(e), r.droneWarning(e)} {
+		if w != "" {
+			ws = append(ws, w)
+		}
 	}
-	return nil
+	return ws
+}
+
+// phoneClasses are the classes a phone's uplink is reported as: a
+// cellular one, or unknown when the classifier does not confirm its
+// numerology (docs/alerts.md: leave an official phone's class empty);
+// the classes the phone rules alert on (alert.PhoneClasses and unknown).
+var phoneClasses = []string{event.ClassGSM, event.ClassUMTS, event.ClassLTE, event.ClassNR, event.ClassUnknown}
+
+// phoneWarning says, for an entry that may authorise a phone's uplink (no
+// class, or a phone class: phoneClasses) whose band overlaps a cellular
+// uplink band of the default band plan (uplink or TDD), and that names no
+// rooms or zones, or zones holding cells, that it authorises phone
+// uplinks in every cell on the site (or of those zones): a phone used in
+// any of them on that band raises no alert. "" otherwise. Such an entry
+// ("the new staff phones", official_phone, 1710–1785 MHz, anywhere) is
+// what a site registers for staff phones that roam the whole site, so it
+// is taken, with this warning, not refused; where the registry has no
+// site model (Options.Site nil) only an entry with no places is warned
+// of, zones being unchecked.
+func (r *Registry) phoneWarning(e Entry) string {
+	s := e.Signature
+	if s.Class != "" && !slices.Contains(phoneClasses, s.Class) {
+		return ""
+	}
+	if len(e.Rooms) > 0 && len(e.Zones) == 0 {
+		return ""
+	}
+	var where string
+	switch {
+	case len(e.Rooms) == 0 && len(e.Zones) == 0:
+		where = "every cell on the site (it names no rooms or zones)"
+	case r.site == nil:
+		return ""
+	default:
+		var zones []string
+		cells := 0
+		for _, z := range e.Zones {
+			n := 0
+			for _, rm := range r.site.Rooms {
+				if rm.Zone == z && rm.Kind == site.KindCell {
+					n++
+				}
+			}
+			if n > 0 {
+				zones, cells = append(zones, z), cells+n
+			}
+		}
+		if len(zones) == 0 {
+			return ""
+		}
+		where = fmt.Sprintf("every cell of zones %s (%d cells)", strings.Join(zones, ", "), cells)
+	}
+	// the overlapped bands, the names of one range together (DCS-1800 UL,
+	// LTE B3 UL and NR n3 UL are all 1710–1785 MHz)
+	var ranges []string
+	byRange := map[string][]string{}
+	for _, b := range r.uplinks {
+		if max(s.FreqMinHz, b.LowHz) < min(s.FreqMaxHz, b.HighHz) {
+			rg := mhz(b.LowHz) + "–" + mhz(b.HighHz) + " MHz"
+			if byRange[rg] == nil {
+				ranges = append(ranges, rg)
+			}
+			byRange[rg] = append(byRange[rg], b.Name)
+		}
+	}
+	if len(ranges) == 0 {
+		return ""
+	}
+	names := make([]string, len(ranges))
+	for i, rg := range ranges {
+		names[i] = strings.Join(byRange[rg], ", ") + " " + rg
+	}
+	class := "no signature class"
+	if s.Class != "" {
+		class = "class " + s.Class
+	}
+	return fmt.Sprintf("authorises phone uplinks in %s: %s, and its band %s–%s MHz overlaps cellular uplinks (%s), "+
+		"so a phone used there on those bands raises no alert; keep it only for phones that must be used anywhere (staff phones that roam the site), "+
+		"else give it the rooms or zones where they are used", where, class, mhz(s.FreqMinHz), mhz(s.FreqMaxHz), strings.Join(names, "; "))
 }
 
 // droneWarning says, for an entry with no signature class that is not
@@ -764,6 +852,19 @@ func objectName(id int64) string { return fmt.Sprintf("registry/%d", id) }
 // likely (alert.RunnerUpShare; a fusion test keeps the two equal).
 const RoomShare = 0.5
 
+// FixShare is the least share of a fix's probability (summed over its
+// rooms) that an entry's rooms must hold, together, for the entry to
+// authorise the fix there (Entry.allows). It comes from the geometry of a
+// wing: a fix that cannot tell a cell from the cells beside it spreads
+// over the cell and its two neighbours, the most rooms a fix may tie over
+// and still name one (store.MaxPlacedTie, 3: the alert's room and the two
+// its summary names beside it), each about a third, a little less where
+// some spills onto the landing. A quarter, one room's share of a fix
+// spread evenly over one room more than that, keeps those and refuses a
+// fix that cannot tell many rooms apart: one sensor's ring of ten cells
+// at 9% each no longer authorises a tablet registered in one of them.
+const FixShare = 1.0 / (store.MaxPlacedTie + 1)
+
 // Place is where localisation put a detection, as matching reads it.
 type Place struct {
 	Room  string   // the most likely room, "" when not located
@@ -811,14 +912,21 @@ func (e Entry) Matches(d event.Detection, p Place, at time.Time, loc *time.Locat
 }
 
 // allows reports whether p may be in one of e's rooms or zones. Located
-// (RoomProbs), it is unless the location rules them out: the most likely
-// of e's rooms (its Rooms, and the rooms of its Zones) must be at least
-// RoomShare times as likely as the most likely room of all. A fix that
-// cannot tell the registered cell from the one beside it (one sensor
-// heard it) then leaves the device authorised, where the top room alone
-// made a tablet unauthorised whenever a vague fix put another cell first;
-// a confident fix elsewhere (top 60%, the registered cell 5%) does not.
-// Not located, p's Room or Zones must be e's.
+// (RoomProbs), it is when the location neither rules them out nor is too
+// vague to tell them from many others. The most likely of e's rooms (its
+// Rooms, and the rooms of its Zones) must be at least RoomShare times as
+// likely as the most likely room of all: a fix that cannot tell the
+// registered cell from the one beside it then leaves the device
+// authorised, where the top room alone made a tablet unauthorised
+// whenever a vague fix put another cell first; a confident fix elsewhere
+// (top 60%, the registered cell 5%) does not. And e's rooms together must
+// hold at least FixShare of the fix's probability: a fix that spreads over
+// many rooms alike (one sensor heard the emission: "position unknown, 10
+// cells alike", 9% each) says nothing of which of them holds the device,
+// and authorised every phone on a tablet's band heard that way anywhere
+// among them until 2026-12-06. Such a fix of a registered device is
+// unauthorised too: that is the price (docs/alerts.md). Not located, p's
+// Room or Zones must be e's.
 func (e Entry) allows(p Place) bool {
 	inTop := func() bool {
 		if p.Room != "" && slices.Contains(e.Rooms, p.Room) {
@@ -834,20 +942,21 @@ func (e Entry) allows(p Place) bool {
 	if len(p.RoomProbs) == 0 {
 		return inTop()
 	}
-	var topP, bestP float64
+	top := inTop()
+	var topP, bestP, held, total float64
 	for room, prob := range p.RoomProbs {
-		topP = max(topP, prob)
-		if prob <= bestP {
+		if !(prob > 0) {
 			continue
 		}
-		if slices.Contains(e.Rooms, room) || (len(e.Zones) > 0 && p.ZoneOf != nil && slices.Contains(e.Zones, p.ZoneOf(room))) {
-			bestP = prob
+		total += prob
+		topP = max(topP, prob)
+		if (room == p.Room && top) || slices.Contains(e.Rooms, room) ||
+			(len(e.Zones) > 0 && p.ZoneOf != nil && slices.Contains(e.Zones, p.ZoneOf(room))) {
+			held += prob
+			bestP = max(bestP, prob)
 		}
 	}
-	if p.Room != "" && inTop() {
-		bestP = max(bestP, p.RoomProbs[p.Room])
-	}
-	return bestP > 0 && bestP >= RoomShare*topP
+	return bestP > 0 && bestP >= RoomShare*topP && held >= FixShare*total
 }
 
 // fits reports whether d lies within s's band, bandwidth and power

@@ -981,6 +981,21 @@ func TestUnknownPlaces(t *testing.T) {
 // likely as the top room. A tablet of B2-14 placed first in another cell
 // by one vague fix stays authorised; one placed confidently elsewhere
 // does not.
+// floor returns probs with n more rooms (F-01...) at p each, and the
+// rest of the probability in room F-00: a fix spread over a floor.
+func floor(probs map[string]float64, p float64, n int) map[string]float64 {
+	sum := 0.0
+	for _, q := range probs {
+		sum += q
+	}
+	for i := 1; i <= n; i++ {
+		probs[fmt.Sprintf("F-%02d", i)] = p
+		sum += p
+	}
+	probs["F-00"] = 1 - sum
+	return probs
+}
+
 func TestMatchRoomProbs(t *testing.T) {
 	ctx := context.Background()
 	r, _ := openRegistry(t)
@@ -1007,18 +1022,32 @@ func TestMatchRoomProbs(t *testing.T) {
 		{name: "registered room on top", d: wifiDet(at), p: registry.Place{Room: "B2-14", RoomProbs: map[string]float64{"B2-14": 0.6, "B2-15": 0.4}}, want: true},
 		{name: "confident fix elsewhere (60%, registered 5%)", d: wifiDet(at),
 			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.6, "B2-13": 0.35, "B2-14": 0.05}}},
-		{name: "vague fix, registered room about as likely (3% vs 2.9%)", d: wifiDet(at),
-			p: registry.Place{Room: "A1-02", RoomProbs: map[string]float64{"A1-02": 0.03, "B2-14": 0.029, "A1-03": 0.028, "B2-01": 0.027}}, want: true},
-		{name: "registered room exactly RoomShare of the top", d: wifiDet(at),
-			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.4, "B2-14": 0.2}}, want: true},
+		{name: "vague fix: its cell or the one beside it", d: wifiDet(at),
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.45, "B2-14": 0.4, "B2-landing": 0.15}}, want: true},
+		{name: "vague fix: its cell or either beside it, some on the landing", d: wifiDet(at),
+			p: registry.Place{Room: "B2-13", RoomProbs: map[string]float64{"B2-13": 0.3, "B2-14": 0.28, "B2-15": 0.27, "B2-landing": 0.15}}, want: true},
+		{name: "registered room exactly FixShare of the fix", d: wifiDet(at),
+			p: registry.Place{Room: "B2-13", RoomProbs: map[string]float64{"B2-13": 0.375, "B2-14": 0.25, "B2-15": 0.375}}, want: true},
+		{name: "four rooms alike, registered room under FixShare (two sensors' mirror fix)", d: wifiDet(at),
+			p: registry.Place{Room: "B2-13", RoomProbs: map[string]float64{"B2-13": 0.26, "B2-05": 0.26, "B2-14": 0.2, "B2-06": 0.2, "B2-landing": 0.08}}},
+		{name: "one sensor: ten cells alike (9% each), registered room among them", d: wifiDet(at),
+			p: registry.Place{Room: "B2-09", RoomProbs: map[string]float64{"B2-09": 0.095, "B2-14": 0.09, "B2-01": 0.09, "B2-02": 0.09, "B2-03": 0.09,
+				"B2-10": 0.09, "B2-11": 0.09, "B2-12": 0.09, "B2-13": 0.09, "B2-15": 0.09, "B2-landing": 0.095}}},
+		{name: "vague fix over the floor (3% each), registered room about as likely", d: wifiDet(at),
+			p: registry.Place{Room: "A1-02", RoomProbs: floor(map[string]float64{"A1-02": 0.03, "B2-14": 0.029}, 0.028, 32)}},
+		{name: "registered room exactly RoomShare of the top (and FixShare of the fix)", d: wifiDet(at),
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.5, "B2-14": 0.25, "B2-13": 0.25}}, want: true},
 		{name: "registered room just under RoomShare of the top", d: wifiDet(at),
-			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.4, "B2-14": 0.1999}}},
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.52, "B2-14": 0.2599, "B2-13": 0.2201}}},
 		{name: "registered room not in the fix", d: wifiDet(at),
-			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.04, "B2-13": 0.04}}},
+			p: registry.Place{Room: "B2-15", RoomProbs: map[string]float64{"B2-15": 0.5, "B2-13": 0.5}}},
 		{name: "zone entry, a room of its zone nearly as likely", d: kiosk,
-			p: registry.Place{Room: "B2-01", RoomProbs: map[string]float64{"B2-01": 0.3, "C1-04": 0.25}, ZoneOf: zoneOf}, want: true},
+			p: registry.Place{Room: "B2-01", RoomProbs: map[string]float64{"B2-01": 0.3, "C1-04": 0.25, "C1-05": 0.2, "B2-02": 0.25}, ZoneOf: zoneOf}, want: true},
+		{name: "zone entry, one sensor's fix spread over its zone", d: kiosk,
+			p: registry.Place{Room: "C1-04", RoomProbs: map[string]float64{"C1-04": 0.1, "C1-05": 0.1, "C1-06": 0.09, "C1-07": 0.09, "C1-08": 0.09,
+				"C1-09": 0.09, "C1-10": 0.09, "C1-11": 0.09, "C1-12": 0.09, "C1-13": 0.09, "B2-01": 0.08}, ZoneOf: zoneOf}, want: true},
 		{name: "zone entry, its zone ruled out", d: kiosk,
-			p: registry.Place{Room: "B2-01", RoomProbs: map[string]float64{"B2-01": 0.8, "C1-04": 0.1}, ZoneOf: zoneOf}},
+			p: registry.Place{Room: "B2-01", RoomProbs: map[string]float64{"B2-01": 0.8, "C1-04": 0.1, "B2-02": 0.1}, ZoneOf: zoneOf}},
 		{name: "zone entry, no ZoneOf: the top room's zones decide", d: kiosk,
 			p: registry.Place{Room: "C1-04", Zones: []string{"C"}, RoomProbs: map[string]float64{"C1-04": 0.5, "B2-01": 0.5}}, want: true},
 		{name: "not located: the top room alone, in it", d: wifiDet(at), p: registry.Place{Room: "B2-14"}, want: true},
@@ -1027,6 +1056,15 @@ func TestMatchRoomProbs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.p.Room != "" && len(tc.p.RoomProbs) > 0 {
+				var sum float64
+				for _, p := range tc.p.RoomProbs {
+					sum += p
+				}
+				if sum < 0.99 || sum > 1.01 {
+					t.Fatalf("the case's room probabilities sum to %.3f: a fix's sum to 1", sum)
+				}
+			}
 			if _, got := r.Match(tc.d, tc.p, at); got != tc.want {
 				t.Errorf("Match = %v, want %v", got, tc.want)
 			}
