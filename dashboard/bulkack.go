@@ -159,6 +159,12 @@ type AuditedAcker interface {
 	AckAudited(ctx context.Context, alertID, user, note string, unacked bool, e *store.AuditEntry) (event.Alert, error)
 }
 
+// errAckNotAudited marks an acknowledgement refused because its audit
+// row could not be stored with it (txAcker) or before it (serialAcker):
+// nothing was acknowledged. POST /alerts/{id}/ack answers it 503, as the
+// other audited changes do (notStored).
+var errAckNotAudited = errors.New("nothing acknowledged")
+
 // ackWither is a store that acknowledges with its audit row in one
 // transaction (*store.SQLite).
 type ackWither interface {
@@ -214,7 +220,12 @@ func (t txAcker) AckAudited(ctx context.Context, id, user, note string, unacked 
 	if t.audits {
 		opt.Audit = e
 	}
-	return t.w.AckWith(ctx, id, user, note, t.now(), opt)
+	a, err := t.w.AckWith(ctx, id, user, note, t.now(), opt)
+	if err != nil && opt.Audit != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrAlreadyAcked) {
+		// one transaction with its row, rolled back
+		return a, fmt.Errorf("%w: %w", errAckNotAudited, err)
+	}
+	return a, err
 }
 
 // serialAcker makes an Acker that does not write the audit log (the
@@ -248,7 +259,7 @@ func (s *serialAcker) AckAudited(ctx context.Context, id, user, note string, una
 	}
 	if e != nil && s.auditor != nil {
 		if err := s.auditor.Audit(ctx, *e); err != nil {
-			return event.Alert{}, fmt.Errorf("nothing acknowledged: %w", err)
+			return event.Alert{}, fmt.Errorf("%w: %w", errAckNotAudited, err)
 		}
 	}
 	return s.inner.Ack(ctx, id, user, note)

@@ -757,6 +757,9 @@ type ackReq struct {
 	Note string `json:"note"`
 }
 
+// ackAlert is POST /alerts/{id}/ack. An acknowledgement whose audit row
+// cannot be stored is refused, 503 naming the row, nothing acknowledged
+// (errAckNotAudited), as the other audited changes are (notStored).
 func (s *server) ackAlert(c echo.Context) error {
 	var req ackReq
 	if err := decodeJSON(c, &req); err != nil {
@@ -770,6 +773,9 @@ func (s *server) ackAlert(c echo.Context) error {
 		return httpError(http.StatusBadRequest, "note: alert %s is critical: say what was done about it (searched, found, false alarm) to acknowledge it", id)
 	}
 	a, err := s.acknowledge(c, id, req.Note, false)
+	if errors.Is(err, errAckNotAudited) {
+		return notStored(&store.AuditEntry{Action: "alert.ack", Object: "alert/" + id}, err)
+	}
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
@@ -169,5 +170,43 @@ func TestImportWarnings(t *testing.T) {
 	}
 	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], `line 3: entry 2 "Staff phones": authorises phone uplinks`) {
 		t.Errorf("import warnings %q; want one, for the updated entry 2", res.Warnings)
+	}
+}
+
+// TestPhoneWarningFollowsAlertPhoneClasses: the classes that make the
+// phone warning apply are the ones the phone rules alert on
+// (alert.PhoneClasses) and unknown, every one of them; a class the phone
+// rules do not alert on (wifi) carries none.
+func TestPhoneWarningFollowsAlertPhoneClasses(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	r, err := registry.Open(ctx, db.DB(), db, registry.Options{Location: time.UTC, Now: testClock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{event.ClassWiFi: false, event.ClassUnknown: true}
+	for _, c := range alert.PhoneClasses {
+		want[c] = true
+	}
+	for class, warned := range want {
+		t.Run(class, func(t *testing.T) {
+			e := registry.Entry{Name: "phones " + class, Kind: registry.KindOfficialPhone, ValidFrom: monday.Add(-24 * time.Hour),
+				Signature: registry.Signature{Class: class, FreqMinHz: 1710e6, FreqMaxHz: 1785e6}}
+			got, err := r.Add(ctx, e, "admin")
+			if err != nil {
+				t.Fatalf("Add: %v", err)
+			}
+			has := false
+			for _, w := range got.Warnings {
+				has = has || strings.HasPrefix(w, "authorises phone uplinks")
+			}
+			if has != warned {
+				t.Errorf("class %s, 1710–1785 MHz, anywhere: warnings %q; want the phone warning: %v", class, got.Warnings, warned)
+			}
+		})
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
@@ -258,14 +259,17 @@ func (r *Registry) warnings(e Entry) []string {
 	return ws
 }
 
-// phoneClasses are the classes a phone's uplink is reported as: a
-// cellular one, or unknown when the classifier does not confirm its
-// numerology (docs/alerts.md: leave an official phone's class empty);
-// the classes the phone rules alert on (alert.PhoneClasses and unknown).
-var phoneClasses = []string{event.ClassGSM, event.ClassUMTS, event.ClassLTE, event.ClassNR, event.ClassUnknown}
+// isPhoneClass reports whether class is one a phone's uplink is reported
+// as: a cellular one (alert.PhoneClasses, the classes the phone rules
+// alert on), or unknown when the classifier does not confirm its
+// numerology (docs/alerts.md: leave an official phone's class empty).
+// The list is alert's own, so the two cannot drift apart.
+func isPhoneClass(class string) bool {
+	return class == event.ClassUnknown || slices.Contains(alert.PhoneClasses, class)
+}
 
 // phoneWarning says, for an entry that may authorise a phone's uplink (no
-// class, or a phone class: phoneClasses) whose band overlaps a cellular
+// class, or a phone class: isPhoneClass) whose band overlaps a cellular
 // uplink band of the default band plan (uplink or TDD), and that names no
 // rooms or zones, or zones holding cells, that it authorises phone
 // uplinks in every cell on the site (or of those zones): a phone used in
@@ -277,7 +281,7 @@ var phoneClasses = []string{event.ClassGSM, event.ClassUMTS, event.ClassLTE, eve
 // of, zones being unchecked.
 func (r *Registry) phoneWarning(e Entry) string {
 	s := e.Signature
-	if s.Class != "" && !slices.Contains(phoneClasses, s.Class) {
+	if s.Class != "" && !isPhoneClass(s.Class) {
 		return ""
 	}
 	if len(e.Rooms) > 0 && len(e.Zones) == 0 {
