@@ -63,8 +63,17 @@ func TestFopsHealthzWhileDatabaseRefusesWrites(t *testing.T) {
 
 	// Detections keep coming; each tick's write of them fails.
 	publishPhoneRounds(t, b, time.Now(), 5)
-	// EFBIG is SQLite's "disk I/O error (778)"; ENOSPC its "database or disk is full (13)"
-	if log := stderr.String(); !strings.Contains(log, "disk I/O error") && !strings.Contains(log, "database or disk is full") {
+	// EFBIG is SQLite's "disk I/O error (778)"; ENOSPC its "database or disk is full (13)".
+	// The detections are written at fusion's next tick (every second),
+	// later on a loaded machine: wait for the first failure.
+	failed := func() bool {
+		log := stderr.String()
+		return strings.Contains(log, "disk I/O error") || strings.Contains(log, "database or disk is full")
+	}
+	for wait := time.Now().Add(20 * time.Second); !failed() && time.Now().Before(wait); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !failed() {
 		restore()
 		t.Fatalf("fusion's writes did not fail; the simulated full disk does not work here. log:\n%s", stderr.String())
 	}

@@ -485,6 +485,10 @@ type pacedSource struct {
 	buf   []complex64
 	stop  atomic.Bool // Next returns io.EOF
 	pause atomic.Bool // Next waits (no blocks, no detections)
+	// idle is set while Next waits, paused, after its pace: the agent
+	// asked for the block after the last one it got, so it has handled
+	// that one (its detections are on their way to the outbox).
+	idle atomic.Bool
 }
 
 func newPacedSource(clock agent.Clock, pace time.Duration) *pacedSource {
@@ -506,12 +510,14 @@ func (s *pacedSource) Next(ctx context.Context) (sensor.Block, error) {
 		if s.stop.Load() {
 			return sensor.Block{}, io.EOF
 		}
+		s.idle.Store(!first)
 		select {
 		case <-time.After(time.Duration(s.pace.Load())):
 		case <-ctx.Done():
 			return sensor.Block{}, ctx.Err()
 		}
 	}
+	s.idle.Store(false)
 	first := s.i * int64(s.n)
 	s.i++
 	return sensor.Block{Samples: s.buf, CenterHz: 1.75e9, SampleRateHz: 2e6, GainDB: 30,
@@ -603,8 +609,21 @@ func (r *runningAgent) finish(t testing.TB) {
 func (r *runningAgent) drain(t testing.TB, l *ledger, lost int64) int64 {
 	t.Helper()
 	r.src.pause.Store(true)
-	time.Sleep(50 * time.Millisecond) // the last block's detections reach the outbox
+	// The last block's detections reach the outbox: the agent has handled
+	// it once it waits for the next (idle), and its enqueuer writes them
+	// to disk after that; a fixed 50 ms sleep was too short under -race
+	// on a loaded machine ("agent enqueued 525 detections after the
+	// pause, had 523").
+	if !waitUntil(30*time.Second, r.src.idle.Load) {
+		t.Fatal("the agent did not ask for a block after the source paused")
+	}
 	made := r.a.Stats().Detections
+	for steady := time.Now(); time.Since(steady) < time.Second; {
+		time.Sleep(50 * time.Millisecond)
+		if n := r.a.Stats().Detections; n != made {
+			made, steady = n, time.Now()
+		}
+	}
 	if !waitProgress(20*time.Second, 3*time.Minute, l.unique, func() bool { return int64(l.unique()) >= made-lost }) {
 		t.Errorf("fusion processed %d of %d detections (%d lost), nothing new for 20 s; outbox depth %d", l.unique(), made, lost, r.a.Health().OutboxDepth)
 	}
