@@ -60,8 +60,12 @@ func classifyGSM(f *features, p *bandplan.Plan) Label {
 	// gsm900-band-937M (24–35 kHz) is no carrier to time.
 	weak := !math.IsNaN(f.contrastDB) && f.contrastDB < 6
 	gmskWide := f.excessBWHz == 0 || (f.excessBWHz >= 100e3 && f.excessBWHz <= 400e3)
-	if l.Class == "" && !framed && weak && gmskWide && gsmLabel(f, b, true).Class != "" && ok(f.frameSpan(), minFrameSpanCorr) {
-		l = gsmLabel(f, b, true)
+	if l.Class == "" && !framed && weak && gmskWide {
+		// the verdict with timing first: the long span is measured only
+		// when timing would decide
+		if lt := gsmLabel(f, b, true); lt.Class != "" && ok(f.frameSpan(), minFrameSpanCorr) {
+			l = lt
+		}
 	}
 	return l
 }
