@@ -23,11 +23,7 @@ func TestLoadFileConfigSpoolMaxBytes(t *testing.T) {
 		{given: "spool_max_bytes: -2", wantErr: "influx.spool_max_bytes"},
 	} {
 		t.Run(tc.given, func(t *testing.T) {
-			yml := "site: wing.yaml\ninflux:\n  url: http://127.0.0.1:8086\n"
-			if tc.given != "" {
-				yml += "  " + tc.given + "\n"
-			}
-			c, err := LoadFileConfig(strings.NewReader(yml), "/etc/rfwarden")
+			c, err := loadInfluxLine(tc.given)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err %v, want one naming %s", err, tc.wantErr)
@@ -64,11 +60,7 @@ func TestLoadFileConfigInfluxWriteTimeout(t *testing.T) {
 		{given: "write_timeout: soon", wantErr: "write_timeout"},
 	} {
 		t.Run(tc.given, func(t *testing.T) {
-			yml := "site: wing.yaml\ninflux:\n  url: http://127.0.0.1:8086\n"
-			if tc.given != "" {
-				yml += "  " + tc.given + "\n"
-			}
-			c, err := LoadFileConfig(strings.NewReader(yml), "/etc/rfwarden")
+			c, err := loadInfluxLine(tc.given)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err %v, want one with %q", err, tc.wantErr)
@@ -83,4 +75,14 @@ func TestLoadFileConfigInfluxWriteTimeout(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadInfluxLine loads a fusion.yaml whose influx block has line (none
+// when empty) beside its url.
+func loadInfluxLine(line string) (FileConfig, error) {
+	yml := "site: wing.yaml\ninflux:\n  url: http://127.0.0.1:8086\n"
+	if line != "" {
+		yml += "  " + line + "\n"
+	}
+	return LoadFileConfig(strings.NewReader(yml), "/etc/rfwarden")
 }
