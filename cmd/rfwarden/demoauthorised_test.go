@@ -1,15 +1,12 @@
 package main
 
 import (
-	"math"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/registry"
-	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/sensor/sim"
 )
 
@@ -25,15 +22,7 @@ import (
 // such vague fixes, and are not authorised (the price of FixShare,
 // docs/alerts.md); it counts them.
 func TestDemoAuthorisedDevicesLocated(t *testing.T) {
-	w := sim.StandardWing(1)
-	st, err := site.Load(strings.NewReader(string(w.SiteYAML())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := locate.New(st, demoModel())
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, st, l := demoWingLocator(t)
 	reg, start := demoRegistry(t, w, 10e6)
 	// noon the day after the demo starts: in the tablets' hours (8-20)
 	at := time.Date(start.Year(), start.Month(), start.Day()+1, 12, 0, 0, 0, time.UTC)
@@ -42,13 +31,7 @@ func TestDemoAuthorisedDevicesLocated(t *testing.T) {
 		if !em.Authorised || em.Kind == sim.KindStaffRadio {
 			continue // staff radios are registered anywhere on site
 		}
-		threshold := sim.NoiseDBmPerMHz + 10*math.Log10(em.BandwidthHz/1e6) + 6
-		var heard []locate.Measurement
-		for _, sn := range w.Sensors() {
-			if p := w.ReceivedPowerDBm(em.ID, sn.ID); p > threshold {
-				heard = append(heard, locate.Measurement{Sensor: sn.ID, PowerDBm: p, CenterHz: em.CenterHz})
-			}
-		}
+		heard, silent := demoHearing(w, em)
 		if len(heard) == 0 {
 			t.Errorf("%s (in %s): no sensor hears it", em.ID, em.Room)
 			continue
@@ -60,18 +43,12 @@ func TestDemoAuthorisedDevicesLocated(t *testing.T) {
 			}
 		}
 		for _, set := range sets {
-			var q locate.Query
-			q.Heard = set
+			// silent: the sensors that do not hear it; one that does and
+			// is not in the set was tuned elsewhere, and says nothing
+			q := locate.Query{Heard: set, Silent: silent}
 			var names []string
 			for _, h := range set {
 				names = append(names, h.Sensor)
-			}
-			// silent: the sensors that do not hear it; one that does and
-			// is not in the set was tuned elsewhere, and says nothing
-			for _, sn := range w.Sensors() {
-				if w.ReceivedPowerDBm(em.ID, sn.ID) <= threshold {
-					q.Silent = append(q.Silent, locate.Silence{Sensor: sn.ID, ThresholdDBm: threshold})
-				}
 			}
 			r, err := l.LocateQuery(q)
 			if err != nil {

@@ -18,30 +18,15 @@ import (
 // defaults (antennas at floor level, 15 dB floors) the LTE B20 handset in
 // L1-S03 went to L1-N03, across the landing.
 func TestDemoModelLocatesPhones(t *testing.T) {
-	w := sim.StandardWing(1)
-	st, err := site.Load(strings.NewReader(string(w.SiteYAML())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := locate.New(st, demoModel())
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, _, l := demoWingLocator(t)
 	asked := 0
 	for _, e := range w.Emitters() {
 		if e.Kind != sim.KindPhone {
 			continue
 		}
-		threshold := sim.NoiseDBmPerMHz + 10*math.Log10(e.BandwidthHz/1e6) + 6
 		// as fusion asks: who heard it, and who listened and did not
 		var q locate.Query
-		for _, sn := range w.Sensors() {
-			if p := w.ReceivedPowerDBm(e.ID, sn.ID); p > threshold {
-				q.Heard = append(q.Heard, locate.Measurement{Sensor: sn.ID, PowerDBm: p, CenterHz: e.CenterHz})
-			} else {
-				q.Silent = append(q.Silent, locate.Silence{Sensor: sn.ID, ThresholdDBm: threshold})
-			}
-		}
+		q.Heard, q.Silent = demoHearing(w, e)
 		want := w.RoomAt(e.Floor, e.Pos)
 		if len(q.Heard) < 2 {
 			// one sensor gives a distance, not a cell
@@ -63,4 +48,35 @@ func TestDemoModelLocatesPhones(t *testing.T) {
 	if asked < 3 {
 		t.Fatalf("%d phones of the standard wing heard by two sensors, want 3 or more", asked)
 	}
+}
+
+// demoWingLocator returns the demo's standard wing (seed 1), its site
+// model and a locator with the demo's model.
+func demoWingLocator(t *testing.T) (*sim.Wing, *site.Site, *locate.Locator) {
+	t.Helper()
+	w := sim.StandardWing(1)
+	st, err := site.Load(strings.NewReader(string(w.SiteYAML())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := locate.New(st, demoModel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, st, l
+}
+
+// demoHearing returns, at the mean power each sensor of w hears from em,
+// the sensors that hear it above fusion's threshold (6 dB over the noise
+// in its bandwidth) and the others, silent at that threshold.
+func demoHearing(w *sim.Wing, em sim.Emitter) (heard []locate.Measurement, silent []locate.Silence) {
+	threshold := sim.NoiseDBmPerMHz + 10*math.Log10(em.BandwidthHz/1e6) + 6
+	for _, sn := range w.Sensors() {
+		if p := w.ReceivedPowerDBm(em.ID, sn.ID); p > threshold {
+			heard = append(heard, locate.Measurement{Sensor: sn.ID, PowerDBm: p, CenterHz: em.CenterHz})
+		} else {
+			silent = append(silent, locate.Silence{Sensor: sn.ID, ThresholdDBm: threshold})
+		}
+	}
+	return heard, silent
 }
