@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
+
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 )
 
@@ -118,7 +120,7 @@ keyfile %s
 }
 
 func connect(t *testing.T, addr string, pool *x509.CertPool, user, pass string) (mqtt.Client, error) {
-	opts := mqtt.NewClientOptions().AddBroker("ssl://" + addr).SetClientID(user + "-test").
+	opts := mqttlink.NewClientOptions().AddBroker("ssl://" + addr).SetClientID(user + "-test").
 		SetUsername(user).SetPassword(pass).SetTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}).
 		SetConnectTimeout(5 * time.Second).SetAutoReconnect(false)
 	c := mqtt.NewClient(opts)

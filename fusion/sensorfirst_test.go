@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
+
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/rfwarden/rfwarden/dsp"
@@ -109,7 +111,7 @@ func startFusion(t *testing.T, url string, logs *syncbuf.Buffer) (received func(
 	log := slog.New(slog.NewTextHandler(logs, nil)).With("svc", "fusion")
 	marker := fusion.SessionMarker{Site: "hmp", Sensors: []string{"s1"}, ClientID: "fusion-sensorfirst", Log: log}
 	resub := &fusion.Resubscriber{Log: log, Subscribed: marker.Subscribed}
-	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID("fusion-sensorfirst").SetCleanSession(false).
+	opts := mqttlink.NewClientOptions().AddBroker(url).SetClientID("fusion-sensorfirst").SetCleanSession(false).
 		SetAutoReconnect(true).SetMaxReconnectInterval(200 * time.Millisecond).SetConnectTimeout(2 * time.Second)
 	opts.SetOnConnectHandler(resub.OnConnect)
 	opts.SetDefaultPublishHandler(resub.Default)

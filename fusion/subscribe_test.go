@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
+
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
 
@@ -21,7 +23,7 @@ import (
 func fusionClient(t *testing.T, url, user, password string, logs *syncbuf.Buffer) (mqtt.Client, *Resubscriber) {
 	t.Helper()
 	resub := &Resubscriber{Log: slog.New(slog.NewTextHandler(logs, nil))}
-	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID("fusion-test").SetCleanSession(false).
+	opts := mqttlink.NewClientOptions().AddBroker(url).SetClientID("fusion-test").SetCleanSession(false).
 		SetAutoReconnect(true).SetMaxReconnectInterval(200 * time.Millisecond).SetConnectTimeout(2 * time.Second).
 		SetUsername(user).SetPassword(password)
 	opts.SetOnConnectHandler(resub.OnConnect)

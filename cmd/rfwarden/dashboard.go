@@ -365,7 +365,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 		}
 		filters[evidence] = 1
 	}
-	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID(id).
+	opts := mqttlink.NewClientOptions().AddBroker(url).SetClientID(id).
 		SetCleanSession(fo.EvidenceDir == "").
 		SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(5 * time.Second). // paho's default: 30 s between first attempts

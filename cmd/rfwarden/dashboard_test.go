@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
+
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
 
@@ -264,7 +266,7 @@ func grepLines(s, sub string) string {
 // TestAckAnnouncerNotConnected: with the broker away the announcer refuses
 // at once, naming why, instead of waiting on a publish that cannot go.
 func TestAckAnnouncerNotConnected(t *testing.T) {
-	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker("tcp://" + freeTCPAddr(t)))
+	c := mqtt.NewClient(mqttlink.NewClientOptions().AddBroker("tcp://" + freeTCPAddr(t)))
 	err := mqttAckAnnouncer{client: c, wait: time.Minute}.AnnounceAck(context.Background(),
 		event.Ack{Schema: 1, Site: "hmp-test", Alert: "a1", By: "officer", AckNS: 1})
 	if err == nil || !strings.Contains(err.Error(), "not connected") {

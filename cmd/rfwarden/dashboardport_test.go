@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
+
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/rfwarden/rfwarden/internal/embroker"
@@ -36,7 +38,7 @@ func TestDashboardPortInUseKeepsRunningSession(t *testing.T) {
 	}
 	defer busy.Close()
 	var lost atomic.Int32
-	opts := mqtt.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("rfwarden-dashboard").
+	opts := mqttlink.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("rfwarden-dashboard").
 		SetCleanSession(false).SetAutoReconnect(false).
 		SetConnectionLostHandler(func(mqtt.Client, error) { lost.Add(1) })
 	running := mqtt.NewClient(opts)

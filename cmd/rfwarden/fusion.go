@@ -359,7 +359,7 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 	if err := checkBrokerURL(broker); err != nil {
 		return nil, err // no retry mends it
 	}
-	opts := mqtt.NewClientOptions().AddBroker(broker).SetClientID(clientID).
+	opts := mqttlink.NewClientOptions().AddBroker(broker).SetClientID(clientID).
 		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).SetConnectTimeout(10 * time.Second).
 		// a broker not there yet (the central host booting, a broker
 		// restart, a refused password fixed later) is tried again, not

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
+
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -458,7 +460,7 @@ func freeTCPAddr(t *testing.T) string {
 // the test ends.
 func testClient(t *testing.T, broker, id string) mqtt.Client {
 	t.Helper()
-	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).SetClientID(id))
+	c := mqtt.NewClient(mqttlink.NewClientOptions().AddBroker(broker).SetClientID(id))
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect to %s as %s: %v", broker, id, tok.Error())
 	}

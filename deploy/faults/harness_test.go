@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
+
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -350,7 +352,7 @@ func (f *fusionNode) start() {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	opts := mqtt.NewClientOptions().AddBroker(f.url).SetClientID(f.clientID).
+	opts := mqttlink.NewClientOptions().AddBroker(f.url).SetClientID(f.clientID).
 		SetCleanSession(false).SetAutoReconnect(true).SetOrderMatters(false).
 		SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond).
 		SetMaxReconnectInterval(500 * time.Millisecond).SetKeepAlive(2 * time.Second).

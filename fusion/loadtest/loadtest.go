@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
+
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -400,7 +402,7 @@ func (t *tracker) lost() int64 {
 }
 
 func connect(brokerURL, clientID string, manualAck bool) (mqtt.Client, error) {
-	opts := mqtt.NewClientOptions().AddBroker(brokerURL).SetClientID(clientID).
+	opts := mqttlink.NewClientOptions().AddBroker(brokerURL).SetClientID(clientID).
 		SetCleanSession(true).SetAutoReconnect(true).SetOrderMatters(false).
 		SetConnectTimeout(10 * time.Second).SetMaxReconnectInterval(time.Second).
 		SetAutoAckDisabled(manualAck)

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
+
 	paho "github.com/eclipse/paho.mqtt.golang"
 )
 
@@ -16,7 +18,7 @@ func TestStartRoutesAndRestarts(t *testing.T) {
 	if strings.HasSuffix(addr, ":0") {
 		t.Fatalf("address %q: want the port picked", addr)
 	}
-	c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("embroker-test").SetConnectTimeout(5 * time.Second))
+	c := paho.NewClient(mqttlink.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("embroker-test").SetConnectTimeout(5 * time.Second))
 	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect: %v", tok.Error())
 	}

@@ -160,12 +160,11 @@ func NewPaho(opts Options) (Client, error) {
 	// the IDs of the publishes in flight, and after about 4000 outages every
 	// publish failed with "no message IDs available". The copy it sends
 	// again is one more duplicate, which receivers drop by event ID. The
-	// store keeps copies (copyStore), not paho's MemoryStore.
-	o := mqtt.NewClientOptions().
+	// store keeps copies (mqttlink.NewStore), not paho's MemoryStore.
+	o := mqttlink.NewClientOptions().
 		AddBroker(opts.BrokerURL).
 		SetClientID(opts.ClientID).
 		SetCleanSession(false).
-		SetStore(newCopyStore()).
 		SetWriteTimeout(5 * time.Second).
 		SetOrderMatters(true).
 		SetKeepAlive(keep).

@@ -1,4 +1,4 @@
-package publish
+package mqttlink
 
 import (
 	"bytes"
@@ -11,12 +11,31 @@ import (
 	"github.com/eclipse/paho.mqtt.golang/packets"
 )
 
-// copyStore is paho's store of messages in flight, in memory, keeping
+// NewClientOptions returns paho's client options with a store of
+// messages in flight that keeps copies (NewStore) in place of paho's
+// MemoryStore. Every paho client in rfwarden starts from it:
+// TestEveryPahoClientKeepsCopies fails on a call to paho's own
+// NewClientOptions anywhere else in the module.
+func NewClientOptions() *mqtt.ClientOptions {
+	return mqtt.NewClientOptions().SetStore(NewStore())
+}
+
+// NewStore returns paho's store of messages in flight, in memory, keeping
 // each message as its encoded bytes: Get decodes a new packet every time.
-// paho's own MemoryStore hands back the packet it was given, which paho's
-// network goroutine may still be writing while a reconnect's resume sets
-// its DUP flag (a data race, paho issue 703). See NewPaho for why paho
-// needs a store at all.
+//
+// paho's own MemoryStore hands back the packet it was given. After a
+// reconnect paho's resume walks the store and sets the DUP flag on each
+// QoS 1 publish in it, while the new connection's network goroutine may
+// be writing that very packet: a publish made as the connection came back
+// (fusion's session marker, sent from the OnConnect handler; an alert; a
+// registry change) is both in the store and on its way out. That is a data
+// race (paho issue 703, open in paho 1.5.1), which the race detector found
+// in the sensor's publisher (deploy/faults TestOutboxQuota), in fusion
+// (TestBrokerRestart) and in the dashboard's client
+// (TestCmdRegistryReachesFusion).
+func NewStore() mqtt.Store { return newCopyStore() }
+
+// copyStore is NewStore's store.
 type copyStore struct {
 	mu   sync.Mutex
 	msgs map[string][]byte
