@@ -131,6 +131,59 @@ type track struct {
 	gap     time.Duration
 	lastLoc time.Time
 	powers  map[string][]timedPower // per sensor, its recent detections' powers, oldest first
+	// authBy is the ID of the registry entry that authorised one of the
+	// track's fixes on its own, at authAt, the latest such fix (zero:
+	// none, or a later fix the entry did not authorise): its vague fixes
+	// are authorised for AuthorisedTrackHold after (trackAuthorised).
+	// authPowers holds, per sensor, the powers it heard those fixes at
+	// within AuthorisedTrackHold of the latest, oldest first.
+	authBy     int64
+	authAt     time.Time
+	authPowers map[string][]timedPower
+}
+
+// noteAuthorised notes that registry entry id authorised group g of t on
+// its own (trackAuthorised): from g's start t is held authorised by it,
+// and its sensors' powers are kept with those of its other such fixes of
+// the last AuthorisedTrackHold. A late group (before the latest such
+// fix) does not move the hold back.
+func (t *track) noteAuthorised(g *group, id int64) {
+	if t.authBy != id {
+		t.authBy, t.authAt, t.authPowers = id, g.start, nil
+	}
+	if g.start.After(t.authAt) {
+		t.authAt = g.start
+	}
+	if t.authPowers == nil {
+		t.authPowers = map[string][]timedPower{}
+	}
+	for _, d := range g.dets {
+		h := append(t.authPowers[d.Sensor], timedPower{at: g.start, dBm: d.PowerDBm})
+		i := 0
+		for i < len(h) && (t.authAt.Sub(h[i].at) > AuthorisedTrackHold || len(h)-i > maxPowersPerSensor) {
+			i++
+		}
+		t.authPowers[d.Sensor] = append(h[:0], h[i:]...)
+	}
+}
+
+// heardAsAuthorised reports whether each sensor that heard g heard t's
+// fixes authorised on their own (noteAuthorised) within
+// AuthorisedTrackHold before g, at a median power within
+// AuthorisedPowerTolDB of g's.
+func (t *track) heardAsAuthorised(g *group) bool {
+	for _, d := range g.dets {
+		var v []float64
+		for _, p := range t.authPowers[d.Sensor] {
+			if g.start.Sub(p.at) <= AuthorisedTrackHold {
+				v = append(v, p.dBm)
+			}
+		}
+		if len(v) == 0 || math.Abs(d.PowerDBm-median(v)) > AuthorisedPowerTolDB {
+			return false
+		}
+	}
+	return true
 }
 
 // timedPower is one detection's power at its time.

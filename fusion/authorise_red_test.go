@@ -2,7 +2,6 @@ package fusion
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -49,27 +48,13 @@ func redPhoneRunTx(t *testing.T, s *site.Site, pos site.Point, heardBy []string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 20 {
-		at := t0.Add(time.Duration(i) * 2 * time.Second)
-		for j, id := range heardBy {
-			sn, _ := s.Sensor(id)
-			pw, err := e.Locator().PredictDBm(sn.ID, sn.Floor, pos, txDBm-e.Locator().RefLossDB(1.75e9))
-			if pw < floorDBm {
-				continue
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			d := testDet(fmt.Sprintf("d%d-%d", i, j), sn.ID, at, pw)
-			d.Site = s.ID
-			if err := e.HandleDetection(ctx, d); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := e.Tick(ctx, at.Add(time.Second)); err != nil {
-			t.Fatal(err)
+	var heard []string // those that hear it over floorDBm
+	for _, id := range heardBy {
+		if heardDBm(t, e, s, id, pos, txDBm, 1.75e9) >= floorDBm {
+			heard = append(heard, id)
 		}
 	}
+	feedPhone(t, e, s, pos, heard, txDBm, t0, 20)
 	if err := e.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}

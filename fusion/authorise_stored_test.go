@@ -3,7 +3,6 @@ package fusion
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -44,24 +43,7 @@ func TestAuthorisedDetectionStoredWithoutRegistryEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pos := site.Point{X: 12, Y: 9}
-	for i := range 3 {
-		at := t0.Add(time.Duration(i) * 2 * time.Second)
-		for j, sn := range s.Sensors {
-			pw, err := e.Locator().PredictDBm(sn.ID, sn.Floor, pos, 10-e.Locator().RefLossDB(1.75e9))
-			if err != nil {
-				t.Fatal(err)
-			}
-			d := testDet(fmt.Sprintf("d%d-%d", i, j), sn.ID, at, pw)
-			d.Site = s.ID
-			if err := e.HandleDetection(ctx, d); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := e.Tick(ctx, at.Add(time.Second)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	feedPhone(t, e, s, site.Point{X: 12, Y: 9}, sensorIDs(s), 10, t0, 3)
 	if err := e.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}

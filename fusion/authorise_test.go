@@ -3,7 +3,6 @@ package fusion
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -75,24 +74,7 @@ func TestAuthorisedDeviceVagueFix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := range 20 {
-			at := t0.Add(time.Duration(i) * 2 * time.Second)
-			for j, id := range heardBy {
-				sn, _ := s.Sensor(id)
-				pw, err := e.Locator().PredictDBm(sn.ID, sn.Floor, pos, 10-e.Locator().RefLossDB(1.75e9))
-				if err != nil {
-					t.Fatal(err)
-				}
-				d := testDet(fmt.Sprintf("d%d-%d", i, j), sn.ID, at, pw)
-				d.Site = s.ID
-				if err := e.HandleDetection(ctx, d); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := e.Tick(ctx, at.Add(time.Second)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		feedPhone(t, e, s, pos, heardBy, 10, t0, 20)
 		if err := e.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}

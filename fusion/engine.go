@@ -28,6 +28,46 @@ type Authorizer interface {
 	Match(d event.Detection, p registry.Place, at time.Time) (registry.Entry, bool)
 }
 
+// trackAuthorizer is an Authorizer that also says whether the entry that
+// authorised a track by a fix of its own still authorises a later, vague
+// fix of the track (implemented by *registry.Registry,
+// StillAuthorises). With an Authorizer that lacks it every fix is judged
+// alone.
+type trackAuthorizer interface {
+	StillAuthorises(id int64, d event.Detection, p registry.Place, at time.Time) bool
+}
+
+var _ trackAuthorizer = (*registry.Registry)(nil)
+
+// AuthorisedTrackHold is how long after a fix the registry authorised
+// on its own (Authorizer.Match) a track's later vague fixes stay
+// authorised by the same entry (trackAuthorizer): fixes whose rooms
+// cannot be told apart, the entry's rooms among them but under
+// registry.FixShare of the fix, as one sensor alone makes while the
+// others are tuned to other bands. A fix that rules the entry's rooms
+// out (registry.RoomShare: it places the device elsewhere) ends it, and
+// so does any fix the entry does not authorise so. Sensors revisit each
+// uplink band every 2-3 s (docs/deploy.md), so a registered device in
+// use in its cell is placed again by the sensors around it within a few
+// seconds, and each such fix holds the track's authorisation again for
+// 30 s: ten revisits, three times the cell rule's 10 s hold. Past it the
+// track's fixes are judged alone again.
+const AuthorisedTrackHold = 30 * time.Second
+
+// AuthorisedPowerTolDB is how far the power at which a sensor hears a
+// vague fix may be from the median of the powers at which it heard the
+// track's fixes the registry authorised on its own (within
+// AuthorisedTrackHold) for the fix to keep the track's authorisation:
+// twice the propagation model's default shadowing (locate.Model,
+// ShadowingDB 4 dB). The tracker takes a phone on the registered
+// device's very carrier, heard between the device's bursts by one
+// sensor, for the device's track (its vague fix is within 12 m plus 30
+// m of uncertainty of the device's fixes); heard by that sensor where
+// the device is heard, its fix says the same, and nothing tells the two
+// apart, but a phone kept faint, or farther off, is heard weaker and
+// is judged alone (TestRedPhoneCannotBorrowTabletsAuthorisation).
+const AuthorisedPowerTolDB = 8.0
+
 // TimeSeries is the part of store.TimeSeries the engine writes to.
 type TimeSeries interface {
 	WriteDetections(ctx context.Context, recs []store.DetectionRecord) error
@@ -800,8 +840,10 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		// (registry.RoomShare, registry.FixShare).
 		// Only that an entry matched is kept, not which: a stored
 		// detection names no registry entry (docs/data-protection.md).
-		_, authorised = e.deps.Authorizer.Match(strongest, registry.Place{Room: room, Zones: zones,
-			RoomProbs: res.RoomProbs(), ZoneOf: func(r string) string { return e.zoneOf[r] }}, g.start)
+		p := registry.Place{Room: room, Zones: zones, RoomProbs: res.RoomProbs(), ZoneOf: func(r string) string { return e.zoneOf[r] }}
+		var ent registry.Entry
+		ent, authorised = e.deps.Authorizer.Match(strongest, p, g.start)
+		authorised = e.trackAuthorised(tr, g, ent, authorised, located, strongest, p)
 	}
 	ids := make([]string, len(g.dets))
 	sensors := make([]string, len(g.dets))
@@ -832,6 +874,45 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	return e.alerts.ObserveLocation(ctx, alert.Location{Track: tr.id, Class: g.class, Link: g.link, Room: room, Prob: prob,
 		RoomProbs: res.RoomProbs(), Pos: res.Pos, Authorised: authorised, Evidence: ids, At: g.start, Label: strongest.Label,
 		Band: strongest.Band, FreqHz: g.centerHz, Confidence: strongest.Confidence, Sensors: slices.Compact(slices.Clone(sensors))})
+}
+
+// trackAuthorised returns whether group g of track tr, its strongest
+// detection d located at p (located false: not located), is authorised,
+// matched (Authorizer.Match) telling whether entry ent authorised it on
+// its own, and keeps tr's authorisation (AuthorisedTrackHold): a fix an
+// entry bound to rooms or zones authorised on its own holds the track's
+// authorisation by that entry from g's start, with the powers its
+// sensors heard it at; a located fix it did not authorise is authorised
+// when the track's authorisation holds (within AuthorisedTrackHold of
+// the last fix that gave it), its sensors heard the track's authorised
+// fixes at about the power they hear it at (AuthorisedPowerTolDB), and
+// the entry authorises it with registry.FixShare waived
+// (trackAuthorizer: the fix does not rule the entry's rooms out); a fix
+// that fails those ends the track's authorisation. Until 2026-12-06
+// each fix was judged alone, and a registered tablet heard by one
+// sensor, its fix spread over ten cells, raised a critical alert.
+func (e *Engine) trackAuthorised(tr *track, g *group, ent registry.Entry, matched, located bool, d event.Detection, p registry.Place) bool {
+	ta, ok := e.deps.Authorizer.(trackAuthorizer)
+	at := g.start
+	switch {
+	case !ok || !located:
+		return matched
+	case matched:
+		if len(ent.Rooms) > 0 || len(ent.Zones) > 0 { // an entry for anywhere needs no hold
+			tr.noteAuthorised(g, ent.ID)
+		}
+		return true
+	case tr.authAt.IsZero():
+		return false
+	case at.Sub(tr.authAt) <= AuthorisedTrackHold && tr.heardAsAuthorised(g) && ta.StillAuthorises(tr.authBy, d, p, at):
+		return true
+	}
+	if at.Sub(tr.authAt) <= AuthorisedTrackHold {
+		e.log.Info("registered device's track: a fix its entry does not authorise ends its authorisation",
+			"track", tr.id, "room", p.Room, "sensors", len(g.dets), "since_authorised", at.Sub(tr.authAt).Round(time.Millisecond))
+	}
+	tr.authBy, tr.authAt, tr.authPowers = 0, time.Time{}, nil
+	return false
 }
 
 // placement returns the room a fix's detections are stored in, and its

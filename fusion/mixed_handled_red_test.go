@@ -66,11 +66,7 @@ func TestRedPhoneBesideTabletOnItsCarrier(t *testing.T) {
 						first, second = second, first
 					}
 					for k, pos := range []site.Point{first, second} {
-						pw, err := e.Locator().PredictDBm(sn.ID, sn.Floor, pos, 10-e.Locator().RefLossDB(1.75e9))
-						if err != nil {
-							t.Fatal(err)
-						}
-						d := testDet(fmt.Sprintf("d%d", n), sn.ID, at.Add(time.Duration(k)*3*time.Millisecond), pw)
+						d := testDet(fmt.Sprintf("d%d", n), sn.ID, at.Add(time.Duration(k)*3*time.Millisecond), heardDBm(t, e, s, sn.ID, pos, 10, 1.75e9))
 						d.Site = s.ID
 						n++
 						if err := e.HandleDetection(ctx, d); err != nil {

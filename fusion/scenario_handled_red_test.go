@@ -1,40 +1,8 @@
 package fusion
 
 import (
-	"math/rand/v2"
-	"strings"
 	"testing"
-	"time"
-
-	"github.com/rfwarden/rfwarden/fusion/site"
-	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
-
-// runRedScript runs a scenario script (TestScenarios' language) given
-// inline, over the test wing.
-func runRedScript(t *testing.T, script string) {
-	t.Helper()
-	s, err := site.LoadFile("site/testdata/wing.good.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := &scenario{t: t, auth: &fakeAuthorizer{}, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1)),
-		noiseDBmPerMHz: -100, maint: fakeMaintenance{}, ts: &storetest.Recorder{}}
-	sc.eng, err = New(Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz},
-		Deps{Site: s, Authorizer: sc.auth, Maintenance: sc.maint, TimeSeries: sc.ts, Clock: func() time.Time { return sc.now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, line := range strings.Split(script, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if err := sc.exec(line); err != nil {
-			t.Fatalf("line %d: %s: %v", i+1, line, err)
-		}
-	}
-}
 
 // TestRedMovesHandled: adversary moves the fusion engine handles as the
 // prison would want (each script states what it checks).
@@ -95,6 +63,6 @@ end
 expect alert rule=unauthorised-uplink-in-cell state=firing room=B2-14
 expect alerts 2 rule=unauthorised-uplink-in-cell`},
 	} {
-		t.Run(tc.name, func(t *testing.T) { runRedScript(t, tc.script) })
+		t.Run(tc.name, func(t *testing.T) { runScript(t, nil, tc.script) })
 	}
 }

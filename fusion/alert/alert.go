@@ -1012,6 +1012,8 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if r.Kind == KindDrone {
 			key = e.droneVisit(r, loc)
 		}
+		var lapsed *alertState // the track's (a drone's: the visit's) acknowledged alert, its AckLasts over
+		var visitLinks map[string]visitLink
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
 			back := e.backAfterAck(ctx, d, loc.At)
 			if !back && !d.due.IsZero() {
@@ -1019,7 +1021,8 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				// this fix (droneVisit): it continues.
 				errs = append(errs, e.adoptOrphan(ctx, d, d.key, loc, probs))
 			}
-			if back {
+			switch {
+			case back:
 				// The drone is back after a gap and its alert was
 				// acknowledged: the acknowledged alert resolves (its
 				// acknowledgement kept) and a new one fires, so the
@@ -1027,20 +1030,32 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				e.log.Info("acknowledged drone alert heard again after a gap: raised anew", "rule", r.Name, "id", d.alert.ID,
 					"room", d.alert.Room, "gap", loc.At.Sub(d.lastSeen).Round(time.Second))
 				errs = append(errs, e.transition(ctx, d, StateResolved, loc.At))
-			} else if !vague && d.alert.Room != roomID {
+			case ackLapsed(d, loc.At):
+				// The drone never left: it is still heard AckLasts
+				// after its alert was acknowledged, raised anew as a
+				// phone is (below). The visit goes on: the new alert
+				// takes its links, so every track of the drone joins
+				// it as it joined the acknowledged one (droneVisit).
+				lapsed, visitLinks = d, maps.Clone(d.links)
+			case !vague && d.alert.Room != roomID:
 				follow = d // the drone moved: its alert follows it
 			}
 		}
-		var lapsed *alertState // the track's acknowledged alert, its AckLasts over
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindUnauthorisedUplink && d != nil && ackLapsed(d, loc.At) {
-			// The phone is still heard AckLasts after its alert was
-			// acknowledged: that alert resolves (its acknowledgement
-			// kept) and this fix raises a new one, which fires at once
-			// and joins its case (caseOf), so the control room
-			// hears of it again.
 			lapsed = d
+		}
+		if d := lapsed; d != nil {
+			// The phone (the drone) is still heard AckLasts after its
+			// alert was acknowledged: that alert resolves (its
+			// acknowledgement kept) and this fix raises a new one, which
+			// fires at once and joins its case (caseOf), so the control
+			// room hears of it again.
 			since := loc.At.Sub(time.Unix(0, d.alert.AckNS))
-			e.log.Info("acknowledged phone alert still heard after ack_lasts: raised anew", "rule", r.Name, "id", d.alert.ID,
+			what := "phone"
+			if r.Kind == KindDrone {
+				what = "drone"
+			}
+			e.log.Info("acknowledged "+what+" alert still heard after ack_lasts: raised anew", "rule", r.Name, "id", d.alert.ID,
 				"room", d.alert.Room, "acknowledged_by", d.alert.AckBy, "since_ack", since.Round(time.Second))
 			d.alert.Summary += "; still heard " + spoken(since) + " after its acknowledgement: raised anew"
 			errs = append(errs, e.transition(ctx, d, StateResolved, loc.At))
@@ -1062,11 +1077,11 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				Class: loc.Class, ActiveNS: loc.At.UnixNano()}
 			e.putAlert(r.Name+"/"+key, a)
 			switch {
-			case r.Kind != KindUnauthorisedUplink:
 			case lapsed != nil:
-				a.fireNow, a.caseOf = true, lapsed.alert.Incident
+				a.fireNow, a.caseOf, a.links = true, lapsed.alert.Incident, visitLinks
 				a.why = fmt.Sprintf("; still heard %s after alert %s was acknowledged by %s",
 					spoken(loc.At.Sub(time.Unix(0, lapsed.alert.AckNS))), lapsed.alert.ID, lapsed.alert.AckBy)
+			case r.Kind != KindUnauthorisedUplink:
 			default:
 				if prior := e.repeatOf(r, a); prior != nil {
 					// The room's (or track's) earlier alerts that never
@@ -1199,12 +1214,13 @@ func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) 
 	return a.alert.AckNS != 0
 }
 
-// ackLapsed reports whether a fix at at of phone alert a, firing and
-// acknowledged (in this engine, or in a dashboard: Acknowledged, and the
-// stored acknowledgement adopted before each reminder), comes its rule's
-// AckLasts or more after the acknowledgement: the phone is still in use.
+// ackLapsed reports whether a fix at at of phone or drone alert a, firing
+// and acknowledged (in this engine, or in a dashboard: Acknowledged, and
+// the stored acknowledgement adopted before each reminder), comes its
+// rule's AckLasts or more after the acknowledgement: the phone is still
+// in use, the drone still there.
 func ackLapsed(a *alertState, at time.Time) bool {
-	return a.rule.Kind == KindUnauthorisedUplink && a.state == StateFiring && a.alert.AckNS != 0 && a.rule.AckLasts > 0 &&
+	return (a.rule.Kind == KindUnauthorisedUplink || a.rule.Kind == KindDrone) && a.state == StateFiring && a.alert.AckNS != 0 && a.rule.AckLasts > 0 &&
 		at.Sub(time.Unix(0, a.alert.AckNS)) >= time.Duration(a.rule.AckLasts)
 }
 
@@ -2307,9 +2323,16 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 		// A drone alert joins the incident of a drone seen within the
 		// drop rule's window whose path came within its rule's
 		// visit_separation_m of its own (nearDrone): one visit, one
-		// incident, and two drones far apart two.
+		// incident, and two drones far apart two. One raised anew as
+		// its acknowledgement lapsed joins its visit's (caseOf), even
+		// when the fix that raised it placed it nowhere.
 		if dr := e.dropRule(); dr != nil {
-			inc = e.nearDrone(ctx, dr, a, now)
+			if a.caseOf != "" {
+				inc = e.incident(ctx, a.caseOf)
+			}
+			if inc == nil {
+				inc = e.nearDrone(ctx, dr, a, now)
+			}
 			e.drones = append(e.drones, a)
 			if inc == nil {
 				inc = e.newIncident("drone_drop", a, now)

@@ -94,12 +94,13 @@ type Rule struct {
 	// (count-1) x resolve_after and at most MaxRepeatWindow.
 	RepeatCount  Count    `yaml:"repeat_count"`
 	RepeatWindow Duration `yaml:"repeat_window"`
-	// AckLasts is, for unauthorised_uplink rules, how long an
-	// acknowledgement silences a firing alert whose phone is still heard:
-	// a fix AckLasts or more after the acknowledgement resolves the
-	// acknowledged alert (its acknowledgement kept) and raises a new one,
-	// which fires at once and joins its case. 0 is the default,
-	// DefaultAckLasts; else at least MinAckLasts (there is no "off").
+	// AckLasts is, for unauthorised_uplink and drone rules, how long an
+	// acknowledgement silences a firing alert whose phone or drone is
+	// still heard: a fix AckLasts or more after the acknowledgement
+	// resolves the acknowledged alert (its acknowledgement kept) and
+	// raises a new one, which fires at once and joins its case. 0 is the
+	// default, DefaultAckLasts for a phone rule, DefaultDroneAckLasts for
+	// a drone rule; else at least MinAckLasts (there is no "off").
 	AckLasts Duration `yaml:"ack_lasts"`
 }
 
@@ -214,9 +215,23 @@ const MaxRepeatWindow = time.Hour
 // stayed silent for as long as the phone kept being used.
 const DefaultAckLasts = time.Hour
 
+// DefaultDroneAckLasts is a drone rule's ack_lasts when it gives none:
+// a drone still heard ten minutes after its alert was acknowledged is
+// announced again. A drone is rarer and more urgent than a phone, and
+// stays less long: a small drone flies 20 to 40 minutes on a battery,
+// so a phone's hour would never come while one hovers, and a drone
+// acknowledged as it came stayed silent for the rest of its flight
+// (until 2026-12-06). Ten minutes is long enough for the response an
+// acknowledgement starts (staff to the yard or the wing the drone is
+// over, the police called), and a drone still there after it is
+// waiting for a drop to be picked up, or watching the response, and
+// the control room must hear of it again. It is MinAckLasts: a shorter
+// one would repeat the alarm while staff are still on their way.
+const DefaultDroneAckLasts = 10 * time.Minute
+
 // MinAckLasts is the least ack_lasts a rule may set: a search takes
-// longer than that, and a shorter one would raise the phone anew while
-// staff are at the cell door.
+// longer than that, and a shorter one would raise the phone (or drone)
+// anew while staff are at the cell door.
 const MinAckLasts = 10 * time.Minute
 
 // DefaultMaxOffset is a sensor_clock rule's max_offset when it gives none.
@@ -345,6 +360,9 @@ func (r *Rule) applyDefaults() {
 		}
 		if r.ReannounceAfter == 0 {
 			r.ReannounceAfter = Duration(DefaultReannounceAfter)
+		}
+		if r.AckLasts == 0 {
+			r.AckLasts = Duration(DefaultDroneAckLasts)
 		}
 		if r.VisitSeparationM == 0 {
 			r.VisitSeparationM = DefaultVisitSeparationM
@@ -480,11 +498,23 @@ func (c Config) Validate() error {
 }
 
 // validatePhone checks the settings of unauthorised_uplink rules alone
-// (repeat_count, repeat_window, ack_lasts), their defaults applied.
+// (repeat_count, repeat_window) and ack_lasts, which drone rules take
+// too, their defaults applied.
 func (r *Rule) validatePhone() error {
+	if r.AckLasts != 0 && r.Kind != KindUnauthorisedUplink && r.Kind != KindDrone {
+		return fmt.Errorf("%w: rule %q: ack_lasts is for unauthorised_uplink and drone rules only", ErrConfig, r.Name)
+	}
+	if r.Kind == KindDrone {
+		d := *r // a hand-built rule (New validates before it applies defaults)
+		d.applyDefaults()
+		if time.Duration(d.AckLasts) < MinAckLasts {
+			return fmt.Errorf("%w: rule %q: ack_lasts %v: at least %v (the response takes longer: a drone raised anew while staff are on their way)",
+				ErrConfig, r.Name, time.Duration(d.AckLasts), MinAckLasts)
+		}
+	}
 	if r.Kind != KindUnauthorisedUplink {
-		if r.RepeatCount != 0 || r.RepeatWindow != 0 || r.AckLasts != 0 {
-			return fmt.Errorf("%w: rule %q: repeat_count, repeat_window and ack_lasts are for unauthorised_uplink rules only", ErrConfig, r.Name)
+		if r.RepeatCount != 0 || r.RepeatWindow != 0 {
+			return fmt.Errorf("%w: rule %q: repeat_count and repeat_window are for unauthorised_uplink rules only", ErrConfig, r.Name)
 		}
 		return nil
 	}

@@ -149,7 +149,8 @@ func TestVisitSeparationValidate(t *testing.T) {
 
 // TestPhoneRuleSettings: repeat_count, repeat_window and ack_lasts are
 // read from YAML ("off" turns repeated alerts off), and a phone rule that
-// gives none takes the defaults, the default rules' phone rules too; other
+// gives none takes the defaults, the default rules' phone rules too; a
+// drone rule takes ack_lasts alone (default DefaultDroneAckLasts); other
 // kinds have none.
 func TestPhoneRuleSettings(t *testing.T) {
 	const doc = `rules:
@@ -166,6 +167,11 @@ func TestPhoneRuleSettings(t *testing.T) {
   - name: defaults
     kind: unauthorised_uplink
     room_kinds: [yard]
+  - name: drone-slow
+    kind: drone
+    ack_lasts: 30m
+  - name: drone
+    kind: drone
 `
 	c, err := LoadConfig(strings.NewReader(doc))
 	if err != nil {
@@ -177,9 +183,11 @@ func TestPhoneRuleSettings(t *testing.T) {
 		ack    time.Duration
 	}
 	want := map[string]settings{
-		"in-cell":   {4, 45 * time.Minute, 2 * time.Hour},
-		"elsewhere": {RepeatOff, 0, DefaultAckLasts},
-		"defaults":  {DefaultRepeatCount, DefaultRepeatWindow, DefaultAckLasts},
+		"in-cell":    {4, 45 * time.Minute, 2 * time.Hour},
+		"elsewhere":  {RepeatOff, 0, DefaultAckLasts},
+		"defaults":   {DefaultRepeatCount, DefaultRepeatWindow, DefaultAckLasts},
+		"drone-slow": {0, 0, 30 * time.Minute},
+		"drone":      {0, 0, DefaultDroneAckLasts},
 	}
 	check := func(rules []Rule, want map[string]settings) {
 		t.Helper()
@@ -192,7 +200,8 @@ func TestPhoneRuleSettings(t *testing.T) {
 	}
 	check(c.Rules, want)
 	def := settings{DefaultRepeatCount, DefaultRepeatWindow, DefaultAckLasts}
-	check(DefaultConfig().Rules, map[string]settings{"unauthorised-uplink-in-cell": def, "unauthorised-uplink": def})
+	check(DefaultConfig().Rules, map[string]settings{"unauthorised-uplink-in-cell": def, "unauthorised-uplink": def,
+		"drone": {0, 0, DefaultDroneAckLasts}})
 	// written back, "off" stays off
 	b, err := RepeatOff.MarshalYAML()
 	if err != nil || string(b) != "off" {

@@ -900,16 +900,42 @@ func (r *Registry) Match(d event.Detection, p Place, at time.Time) (Entry, bool)
 	return Entry{}, false
 }
 
+// StillAuthorises reports whether entry id, as the registry holds it now
+// (an entry revoked, expired or edited since is judged as it is now),
+// authorises detection d located at p at time at, p being a vague fix of
+// a track that a fix of its own the entry authorised moments before
+// (fusion keeps the track's authorisation so, for a bounded time): as
+// Match does, but p need not hold FixShare of its probability in the
+// entry's rooms. It must still not rule them out (RoomShare): a fix one
+// sensor made, which cannot tell many cells apart, stays the registered
+// device's, but a fix that places it elsewhere is not. An entry with a
+// Problem authorises nothing here but as Match lets it.
+func (r *Registry) StillAuthorises(id int64, d event.Detection, p Place, at time.Time) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	i := slices.IndexFunc(r.entries, func(e Entry) bool { return e.ID == id })
+	if i < 0 {
+		return false
+	}
+	e := r.entries[i]
+	return (e.Problem == "" || e.UnknownPlaces != nil) && e.matches(d, p, at, r.loc, false)
+}
+
 // Matches reports whether e authorises d located at p at time at, reading
 // the weekly schedule in loc.
 func (e Entry) Matches(d event.Detection, p Place, at time.Time, loc *time.Location) bool {
+	return e.matches(d, p, at, loc, true)
+}
+
+// matches is Matches; fixShare false waives FixShare (StillAuthorises).
+func (e Entry) matches(d event.Detection, p Place, at time.Time, loc *time.Location, fixShare bool) bool {
 	if at.Before(e.ValidFrom) || (!e.ValidUntil.IsZero() && !at.Before(e.ValidUntil)) {
 		return false
 	}
 	if !e.authorisesClass(d.Class) || !e.Signature.fits(d) {
 		return false
 	}
-	if (len(e.Rooms) > 0 || len(e.Zones) > 0) && !e.allows(p) {
+	if (len(e.Rooms) > 0 || len(e.Zones) > 0) && !e.allows(p, fixShare) {
 		return false
 	}
 	return inSchedule(e.Schedule, at.In(loc))
@@ -930,8 +956,9 @@ func (e Entry) Matches(d event.Detection, p Place, at time.Time, loc *time.Locat
 // and authorised every phone on a tablet's band heard that way anywhere
 // among them until 2026-12-06. Such a fix of a registered device is
 // unauthorised too: that is the price (docs/alerts.md). Not located, p's
-// Room or Zones must be e's.
-func (e Entry) allows(p Place) bool {
+// Room or Zones must be e's. fixShare false waives the FixShare rule
+// (StillAuthorises).
+func (e Entry) allows(p Place, fixShare bool) bool {
 	inTop := func() bool {
 		if p.Room != "" && slices.Contains(e.Rooms, p.Room) {
 			return true
@@ -960,7 +987,7 @@ func (e Entry) allows(p Place) bool {
 			bestP = max(bestP, prob)
 		}
 	}
-	return bestP > 0 && bestP >= RoomShare*topP && held >= FixShare*total
+	return bestP > 0 && bestP >= RoomShare*topP && (!fixShare || held >= FixShare*total)
 }
 
 // fits reports whether d lies within s's band, bandwidth and power
