@@ -1889,9 +1889,10 @@ type closeReq struct {
 // left open). Where the alert store is the audit log and acknowledges
 // itself (a deployment's SQLite: txIncidents, txAcker) the closure, its
 // row, the acknowledgements and their alert.ack rows are one
-// transaction. The demo acknowledges in fusion's engine, which no
-// transaction of the store can hold: there the closure and its row are
-// one transaction, and the acknowledgements follow, each with its row
+// transaction (the demo's too: it acknowledges in its store and then
+// tells fusion's engine, AckAnnouncer). With an Acker of its own, which
+// no transaction of the store can hold, the closure and its row are one
+// transaction, and the acknowledgements follow, each with its row
 // (acknowledge); one that fails is logged and the case stays closed.
 func (s *server) closeIncident(c echo.Context) error {
 	var req closeReq
