@@ -76,6 +76,7 @@ func (s *server) ackAlerts(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	req.Note = trimNote(req.Note)
 	switch {
 	case len(req.IDs) == 0:
 		return httpError(http.StatusBadRequest, "ids: name at least one alert")

@@ -765,6 +765,7 @@ func (s *server) ackAlert(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	req.Note = trimNote(req.Note)
 	if err := checkNote(req.Note); err != nil {
 		return err
 	}
@@ -791,6 +792,16 @@ func (s *server) ackAlert(c echo.Context) error {
 // but nothing of the phone or drone.
 func needsAckNote(a event.Alert, note string) bool {
 	return a.Severity == event.SeverityCritical && strings.TrimSpace(note) == ""
+}
+
+// trimNote returns a note as it is stored: without the spaces and line
+// breaks round it (strings.TrimSpace), its inner text kept. A note of
+// only those is none. Every note typed (an acknowledgement's, single or
+// bulk; an incident's closure and reopening; a search's outcome; a
+// maintenance window's reason) is trimmed before it is checked, stored
+// or audited (TestNotesTrimmed).
+func trimNote(note string) string {
+	return strings.TrimSpace(note)
 }
 
 // checkNote refuses a note (of an acknowledgement or a closure) longer
@@ -1253,6 +1264,7 @@ func (s *server) searchOutcome(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	req.Note = trimNote(req.Note)
 	if s.d.Site == nil {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
 	}
@@ -1448,7 +1460,7 @@ func (s *server) startMaintenance(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	reason := strings.TrimSpace(req.Reason)
+	reason := trimNote(req.Reason)
 	switch {
 	case req.Minutes < 1 || req.Minutes > int(MaxMaintenance/time.Minute): // before multiplying: a huge count wrapped round
 		return httpError(http.StatusBadRequest, "minutes: %d is not between 1 and %d", req.Minutes, int(MaxMaintenance/time.Minute))
@@ -1899,6 +1911,7 @@ func (s *server) closeIncident(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	req.Note = trimNote(req.Note)
 	if !slices.Contains(store.IncidentOutcomes, req.Outcome) {
 		return httpError(http.StatusBadRequest, "outcome: %q is not one of %s", trimForErr(req.Outcome), strings.Join(store.IncidentOutcomes, ", "))
 	}
@@ -2038,7 +2051,8 @@ func (s *server) reopenIncident(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if strings.TrimSpace(req.Note) == "" {
+	req.Note = trimNote(req.Note)
+	if req.Note == "" {
 		return httpError(http.StatusBadRequest, "note: say why the case is reopened")
 	}
 	if err := checkNote(req.Note); err != nil {
