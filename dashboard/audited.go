@@ -11,10 +11,11 @@ import (
 )
 
 // txMaintenance is a maintenance store that writes a window's change and
-// its audit row in one transaction on the audit log's database
+// its audit row, and a new window with the acknowledgements it makes and
+// their rows, in one transaction on the audit log's database
 // (*store.SQLite, through store.AuditInTx).
 type txMaintenance interface {
-	SetMaintenanceAudited(ctx context.Context, m store.Maintenance, e store.AuditEntry) error
+	SetMaintenanceWith(ctx context.Context, m store.Maintenance, opt store.MaintenanceOptions) ([]event.Alert, error)
 	EndMaintenanceAudited(ctx context.Context, site, sensor string, at time.Time, e store.AuditEntry) error
 }
 

@@ -98,7 +98,7 @@ func TestBrowserHatchKeepsHeat(t *testing.T) {
 		chromedp.WaitReady(chromedp.CSS(`#page-heatmap[data-drawn]`)))
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
 		const q = (s) => document.querySelector(s), fill = (s) => q(s) ? q(s).getAttribute('fill') : 'none drawn';
-		const pat = q('#floor pattern#hatch'), opaque = pat ? [...pat.querySelectorAll('rect')].filter((r) => r.getAttribute('fill') !== 'none' && !(Number(r.getAttribute('fill-opacity') ?? 1) < 1)).length : -1;
+		const pat = q('#floor pattern#hatch-dark'), opaque = pat ? [...pat.querySelectorAll('rect')].filter((r) => r.getAttribute('fill') !== 'none' && !(Number(r.getAttribute('fill-opacity') ?? 1) < 1)).length : -1;
 		const over = q('#floor polygon.hatch[data-room="a-102"]');
 		return [fill('polygon.room[data-room="a-102"]'), q('polygon.room[data-room="a-102"]').dataset.status, over ? over.getAttribute('fill') : 'no hatch',
 			over ? getComputedStyle(over).pointerEvents : '', String(opaque), fill('polygon.room[data-room="b-101"]'),
@@ -108,8 +108,9 @@ func TestBrowserHatchKeepsHeat(t *testing.T) {
 	if err != nil || len(got) != 10 {
 		t.Fatalf("floor plan: %v (%v)", got, err)
 	}
-	if got[0] != "#fde725" || got[1] != "unknown" || got[2] != "url(#hatch)" || got[3] != "none" || got[4] != "0" {
-		t.Errorf("a-102 (7 detections, zone unknown): fill %q status %q, hatch %q (pointer-events %q), opaque rects in #hatch %s; want its heat colour #fde725 under a see-through hatch",
+	// dark lines over the yellow (TestTUIHeatOverlayContrast)
+	if got[0] != "#fde725" || got[1] != "unknown" || got[2] != "url(#hatch-dark)" || got[3] != "none" || got[4] != "0" {
+		t.Errorf("a-102 (7 detections, zone unknown): fill %q status %q, hatch %q (pointer-events %q), opaque rects in #hatch-dark %s; want its heat colour #fde725 under a see-through dark hatch",
 			got[0], got[1], got[2], got[3], got[4])
 	}
 	if got[5] != "#1d2633" || got[6] != "0" {

@@ -74,6 +74,13 @@ func shot(t *testing.T, ctx context.Context, name string) {
 }
 
 // within runs actions with their own deadline so a failed wait names the step.
+// liveWait bounds a wait for what the live feed brings a page (an alert,
+// a reminder, a location): reached only when it never comes. It stays
+// under the pages' one-minute reloads (the Alerts page's list, the floor
+// plan's tracks without the broker's feed), so only the live feed can
+// meet it. The steps waited 2 s, which a loaded CI machine missed.
+const liveWait = 20 * time.Second
+
 func within(t *testing.T, ctx context.Context, d time.Duration, step string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, d)
@@ -123,7 +130,7 @@ func TestBrowser(t *testing.T) {
 		Evidence: []string{"d3"}, ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()}
 	ev.al.UpsertAlert(context.Background(), live)
 	hub.PublishAlert(live)
-	within(t, ctx, 2*time.Second, "live alert appears within 2 s",
+	within(t, ctx, liveWait, "live alert appears",
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="live-1"].sev-critical`)),
 		chromedp.WaitVisible(chromedp.CSS(`#banner`)),
 	)
@@ -136,7 +143,7 @@ func TestBrowser(t *testing.T) {
 	reminder := live
 	reminder.Escalations, reminder.EscalatedNS, reminder.UpdatedNS = 1, live.ActiveNS+int64(5*time.Minute), live.ActiveNS+int64(5*time.Minute)
 	hub.PublishAlert(reminder)
-	within(t, ctx, 2*time.Second, "a reminder raises the banner again",
+	within(t, ctx, liveWait, "a reminder raises the banner again",
 		chromedp.WaitVisible(chromedp.CSS(`#banner`)),
 	)
 	if text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('banner').textContent + ' | ' + document.querySelector('tr[data-id="live-1"]').textContent`)); err != nil ||
@@ -247,13 +254,13 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("yard (unknown zone) fill and hatch %q (%v), want #1d2633 url(#hatch)", yard, err)
 	}
 	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t2", Class: event.ClassLTE, TimeNS: testNow.Add(-3 * time.Minute).UnixNano(), Floor: "g", Room: "b-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5, AngleRad: 0.5})
-	within(t, ctx, 2*time.Second, "live location drawn", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t2"]`)),
+	within(t, ctx, liveWait, "live location drawn", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t2"]`)),
 		chromedp.WaitReady(chromedp.CSS(`polygon[data-room="b-102"].located`)))
 	shot(t, ctx, "heatmap")
 	// t2 goes upstairs: it leaves this floor's drawing, and its room is no
 	// longer outlined
 	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t2", Class: event.ClassLTE, TimeNS: testNow.Add(-2 * time.Minute).UnixNano(), Floor: "first", Room: "c-102", RoomProb: 0.6, XM: 4.5, YM: 8, SemiMajorM: 1, SemiMinorM: 0.5})
-	within(t, ctx, 2*time.Second, "a track that left the floor is taken off it",
+	within(t, ctx, liveWait, "a track that left the floor is taken off it",
 		chromedp.Poll[chromedp.Void](`document.querySelector('#emitters g[data-track="t2"]') === null && !document.querySelector('polygon[data-room="b-102"]').classList.contains('located')`))
 	// the mast's downlink, located in b-102: not drawn while the floor shows
 	// phones and drones; drawn muted, without outlining its room, when it
@@ -265,7 +272,7 @@ func TestBrowser(t *testing.T) {
 	ev.ts.mu.Unlock()
 	hub.PublishLocation(mast)
 	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t4", Class: event.ClassDroneID, TimeNS: testNow.UnixNano(), Floor: "g", Room: "yard", XM: 10, YM: 5, SemiMajorM: 1, SemiMinorM: 1})
-	within(t, ctx, 2*time.Second, "a downlink is not drawn among phones and drones", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t4"]`)))
+	within(t, ctx, liveWait, "a downlink is not drawn among phones and drones", chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t4"]`)))
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#emitters g[data-track="mast"]').length`)); err != nil || n != 0 {
 		t.Errorf("the mast's downlink drawn %d times (%v) while showing phones and drones", n, err)
 	}
@@ -284,7 +291,7 @@ func TestBrowser(t *testing.T) {
 	// after the mast's fix, 45 after t1's) leaves the floor
 	hub.PublishLocation(store.LocationRecord{Site: "hmp1", Track: "t5", Class: event.ClassNR, Link: event.LinkUplink, TimeNS: testNow.Add(25 * time.Minute).UnixNano(),
 		Floor: "g", Room: "a-101", RoomProb: 0.9, XM: 1.5, YM: 2, SemiMajorM: 1, SemiMinorM: 1})
-	within(t, ctx, 2*time.Second, "tracks older than 30 minutes are taken off",
+	within(t, ctx, liveWait, "tracks older than 30 minutes are taken off",
 		chromedp.WaitReady(chromedp.CSS(`#emitters g[data-track="t5"]`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector('#emitters g[data-track="t1"]') === null && document.querySelector('#emitters g[data-track="mast"]') !== null && !document.querySelector('polygon[data-room="a-102"]').classList.contains('located')`))
 	// the heat follows new detections while the page is open: a few seconds
@@ -308,13 +315,7 @@ func TestBrowser(t *testing.T) {
 	if row, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('tr[data-sensor="s1"]').textContent`)); err != nil || !strings.Contains(row, "lte-b3 1805.0–1825.0 MHz 1.2s") {
 		t.Errorf("sensor s1's row %q (%v): want its scan band with its range and revisit time", row, err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if hub.Clients() > 0 {
-			break
-		}
-	}
-	time.Sleep(300 * time.Millisecond) // reconnect with ?sensor=s1
-	for i := 0; i < 40; i++ {
+	spectrum := func(i int) {
 		p := make([]float32, 512)
 		for j := range p {
 			p[j] = -100 + float32((j*7+i*3)%9)
@@ -323,6 +324,25 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 		hub.PublishSpectrum(event.Spectrum{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: testNow.UnixNano(), CenterHz: 1.8425e9, SampleRateHz: 20e6, PowerDBm: p})
+	}
+	// The page opens its feed again with ?sensor=s1: spectra go out until
+	// it draws one (its green trace on the canvas), where a 300 ms sleep
+	// guessed when it had reconnected.
+	traced := func() bool {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const c = document.getElementById('spectrum'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			for (let i = 0; i < d.length; i += 4) if (d[i + 1] > 120 && d[i] < 120 && d[i + 2] < 120) return true;
+			return false; })()`))
+		return err == nil && v
+	}
+	for i, deadline := 0, time.Now().Add(liveWait); !traced(); i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("sensor s1's spectrum not drawn after %d published over %v", i, liveWait)
+		}
+		spectrum(i)
+		time.Sleep(50 * time.Millisecond)
+	}
+	for i := range 40 { // the waterfall's rows, for the screenshot
+		spectrum(i)
 		time.Sleep(10 * time.Millisecond)
 	}
 	shot(t, ctx, "sensors")

@@ -76,6 +76,7 @@ func (s *server) ackAlerts(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	req.Note = trimNote(req.Note)
 	switch {
 	case len(req.IDs) == 0:
 		return httpError(http.StatusBadRequest, "ids: name at least one alert")
@@ -175,7 +176,7 @@ type ackWither interface {
 // its own, when the alert store acknowledges in a transaction (AckWith)
 // and is the audit log too (a deployment's SQLite), the acknowledgement,
 // the unacknowledged check and the audit row are one transaction
-// (txAcker). Otherwise (the demo acknowledges through fusion's engine)
+// (txAcker). Otherwise (an Acker of its own, another alert store)
 // serialAcker takes one acknowledgement at a time, checks the store and
 // writes the audit row before acknowledging: a row whose acknowledgement
 // then fails is possible, an acknowledgement without its row is not.
@@ -228,8 +229,8 @@ func (t txAcker) AckAudited(ctx context.Context, id, user, note string, unacked 
 	return a, err
 }
 
-// serialAcker makes an Acker that does not write the audit log (the
-// demo's engine) an AuditedAcker: one acknowledgement at a time (mu), so
+// serialAcker makes an Acker that does not write the audit log (an
+// engine's) an AuditedAcker: one acknowledgement at a time (mu), so
 // none lands between its check and its write from this dashboard; the
 // alert read from alerts first (not found, or acknowledged when unacked);
 // the audit row written next, and a failure to write it acknowledges

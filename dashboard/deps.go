@@ -232,7 +232,7 @@ type Deps struct {
 	// negative outlines every fix's room.
 	PlaceMinProb float64
 	// AckAnnouncer, when set, announces each acknowledgement to fusion
-	// (a deployment; the demo acknowledges in fusion's own engine). A
+	// (a deployment's over MQTT; the demo's in the process). A
 	// failed announcement is logged and counted, and the acknowledgement
 	// stands: fusion adopts it from the store at the alert's next
 	// publication.

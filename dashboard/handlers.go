@@ -765,6 +765,7 @@ func (s *server) ackAlert(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	req.Note = trimNote(req.Note)
 	if err := checkNote(req.Note); err != nil {
 		return err
 	}
@@ -791,6 +792,16 @@ func (s *server) ackAlert(c echo.Context) error {
 // but nothing of the phone or drone.
 func needsAckNote(a event.Alert, note string) bool {
 	return a.Severity == event.SeverityCritical && strings.TrimSpace(note) == ""
+}
+
+// trimNote returns a note as it is stored: without the spaces and line
+// breaks round it (strings.TrimSpace), its inner text kept. A note of
+// only those is none. Every note typed (an acknowledgement's, single or
+// bulk; an incident's closure and reopening; a search's outcome; a
+// maintenance window's reason) is trimmed before it is checked, stored
+// or audited (TestNotesTrimmed).
+func trimNote(note string) string {
+	return strings.TrimSpace(note)
 }
 
 // checkNote refuses a note (of an acknowledgement or a closure) longer
@@ -1253,6 +1264,7 @@ func (s *server) searchOutcome(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	req.Note = trimNote(req.Note)
 	if s.d.Site == nil {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
 	}
@@ -1437,8 +1449,8 @@ func (s *server) maintenanceSensor(c echo.Context) (string, error) {
 // fusion raises no sensor alert for it meanwhile (an engineer opening its
 // case, switching it off). Its open alerts nobody acknowledged are
 // acknowledged with the window's reason. Admin only: a window silences a
-// tamper alarm too; stored with its sensor.maintenance row or refused
-// (setMaintenance).
+// tamper alarm too; stored with its sensor.maintenance row and its
+// acknowledgements with theirs, or refused (setMaintenance).
 func (s *server) startMaintenance(c echo.Context) error {
 	id, err := s.maintenanceSensor(c)
 	if err != nil {
@@ -1448,7 +1460,7 @@ func (s *server) startMaintenance(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	reason := strings.TrimSpace(req.Reason)
+	reason := trimNote(req.Reason)
 	switch {
 	case req.Minutes < 1 || req.Minutes > int(MaxMaintenance/time.Minute): // before multiplying: a huge count wrapped round
 		return httpError(http.StatusBadRequest, "minutes: %d is not between 1 and %d", req.Minutes, int(MaxMaintenance/time.Minute))
@@ -1464,24 +1476,17 @@ func (s *server) startMaintenance(c echo.Context) error {
 	// the end names its zone ("01:30 GMT"): on the night the clocks go back,
 	// an hour from 01:30 BST is 01:30 GMT (TestTUIMaintenanceNoteNamesZone)
 	until := time.Unix(0, m.UntilNS).In(s.d.Location).Format("2006-01-02 15:04 MST")
-	if err := s.setMaintenance(c, m, s.auditRow(c, "sensor.maintenance", "sensor/"+id, "", "until "+until+": "+m.Reason)); err != nil {
+	if err := s.setMaintenance(c, m, s.auditRow(c, "sensor.maintenance", "sensor/"+id, "", "until "+until+": "+m.Reason), "maintenance until "+until+": "+m.Reason); err != nil {
 		return err
 	}
-	for _, state := range []string{event.AlertPending, event.AlertFiring} {
-		alerts, err := s.d.Alerts.Alerts(c.Request().Context(), store.AlertFilter{Site: m.Site, State: state, Unacked: true})
-		if err != nil {
-			s.log.Warn("maintenance set, but the sensor's alerts not read", "sensor", id, "err", err)
-		}
-		for _, a := range alerts {
-			if a.Sensor != id || a.Room != "" || a.AckNS != 0 { // its own sensor alerts, not a location's
-				continue
-			}
-			if _, err := s.acknowledge(c, a.ID, "maintenance until "+until+": "+m.Reason, true); err != nil && !errors.Is(err, store.ErrAlreadyAcked) {
-				s.log.Warn("maintenance set, but one of the sensor's alerts not acknowledged", "sensor", id, "alert", a.ID, "err", err)
-			}
-		}
-	}
 	return c.JSON(http.StatusOK, m)
+}
+
+// maintenanceAck reports whether a window on sensor acknowledges alert
+// a: one of the sensor's own alerts (offline, not heard, health, clock),
+// not a location's (a phone heard by it is still a phone).
+func maintenanceAck(sensor string, a event.Alert) bool {
+	return a.Sensor == sensor && a.Room == ""
 }
 
 // endMaintenance ends a sensor's maintenance window now: fusion judges
@@ -1529,20 +1534,44 @@ func (s *server) endMaintenance(c echo.Context) error {
 }
 
 // setMaintenance stores window m with its audit row e (nil: no audit
-// log): in one transaction when the maintenance store is the audit log
-// (txMaintenance), else the row first (auditFirst) and the window after,
-// so a window is never stored without its row. Refused, 503, when the
-// row cannot be written: nothing changed (a window m would replace
-// stays).
-func (s *server) setMaintenance(c echo.Context, m store.Maintenance, e *store.AuditEntry) error {
+// log) and acknowledges with note the sensor's open alerts nobody has
+// (maintenanceAck). When the maintenance store is the audit log and the
+// alert store (a deployment's and the demo's SQLite, txMaintenance) the
+// window, its row, the acknowledgements and their alert.ack rows are one
+// transaction: refused as a whole, 503 naming what failed, nothing
+// changed (a window m would replace stays, no alert acknowledged). With
+// other stores the row is written first (auditFirst), the window after,
+// so a window is never stored without its row, and the acknowledgements
+// follow one by one, each with its own row (one that fails is logged).
+func (s *server) setMaintenance(c echo.Context, m store.Maintenance, e *store.AuditEntry, note string) error {
 	ctx, cancel := detach(c.Request().Context())
 	defer cancel()
-	tm, ok := s.d.Maintenance.(txMaintenance)
+	tm, inTx := s.d.Maintenance.(txMaintenance)
+	inTx = inTx && s.auditsIn(s.d.Maintenance)
+	_, acker := s.d.Acker.(txAcker)
+	acksInTx := inTx && acker && same(s.d.Maintenance, s.d.Alerts)
 	switch {
-	case ok && e != nil && s.auditsIn(s.d.Maintenance):
-		if err := tm.SetMaintenanceAudited(ctx, m, *e); err != nil {
-			s.log.Error("maintenance window not set: it and its audit row not stored", "sensor", m.Sensor, "err", err)
-			return notStored(e, err)
+	case inTx:
+		opt := store.MaintenanceOptions{Audit: e}
+		if acksInTx {
+			opt.AckNote = note
+			opt.Ack = func(a event.Alert) (bool, *store.AuditEntry) {
+				if !maintenanceAck(m.Sensor, a) {
+					return false, nil
+				}
+				return true, s.auditRow(c, "alert.ack", "alert/"+a.ID, "", note)
+			}
+		}
+		acked, err := tm.SetMaintenanceWith(ctx, m, opt)
+		if err != nil {
+			s.log.Error("maintenance window not set: it, its audit row and its acknowledgements not stored", "sensor", m.Sensor, "err", err)
+			return notStored(cmp.Or(e, &store.AuditEntry{Action: "sensor.maintenance", Object: "sensor/" + m.Sensor}), err)
+		}
+		for _, a := range acked {
+			s.ackedAlert(c, a)
+		}
+		if !acksInTx {
+			s.ackMaintenanceAlerts(c, m, note)
 		}
 		return nil
 	case e != nil:
@@ -1553,7 +1582,30 @@ func (s *server) setMaintenance(c echo.Context, m store.Maintenance, e *store.Au
 	if err := s.d.Maintenance.SetMaintenance(ctx, m); err != nil {
 		return fmt.Errorf("set maintenance of %q: %w", m.Sensor, err)
 	}
+	s.ackMaintenanceAlerts(c, m, note)
 	return nil
+}
+
+// ackMaintenanceAlerts acknowledges with note the open alerts of window
+// m's sensor that nobody has (maintenanceAck), one by one through the
+// Acker, each with its own alert.ack row: for stores that cannot make
+// them in the window's transaction. One that fails is logged: the window
+// stands.
+func (s *server) ackMaintenanceAlerts(c echo.Context, m store.Maintenance, note string) {
+	for _, state := range []string{event.AlertPending, event.AlertFiring} {
+		alerts, err := s.d.Alerts.Alerts(c.Request().Context(), store.AlertFilter{Site: m.Site, State: state, Unacked: true})
+		if err != nil {
+			s.log.Warn("maintenance set, but the sensor's alerts not read", "sensor", m.Sensor, "err", err)
+		}
+		for _, a := range alerts {
+			if !maintenanceAck(m.Sensor, a) || a.AckNS != 0 {
+				continue
+			}
+			if _, err := s.acknowledge(c, a.ID, note, true); err != nil && !errors.Is(err, store.ErrAlreadyAcked) {
+				s.log.Warn("maintenance set, but one of the sensor's alerts not acknowledged", "sensor", m.Sensor, "alert", a.ID, "err", err)
+			}
+		}
+	}
 }
 
 func (s *server) sensorHealth(c echo.Context) error {
@@ -1849,15 +1901,17 @@ type closeReq struct {
 // left open). Where the alert store is the audit log and acknowledges
 // itself (a deployment's SQLite: txIncidents, txAcker) the closure, its
 // row, the acknowledgements and their alert.ack rows are one
-// transaction. The demo acknowledges in fusion's engine, which no
-// transaction of the store can hold: there the closure and its row are
-// one transaction, and the acknowledgements follow, each with its row
+// transaction (the demo's too: it acknowledges in its store and then
+// tells fusion's engine, AckAnnouncer). With an Acker of its own, which
+// no transaction of the store can hold, the closure and its row are one
+// transaction, and the acknowledgements follow, each with its row
 // (acknowledge); one that fails is logged and the case stays closed.
 func (s *server) closeIncident(c echo.Context) error {
 	var req closeReq
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	req.Note = trimNote(req.Note)
 	if !slices.Contains(store.IncidentOutcomes, req.Outcome) {
 		return httpError(http.StatusBadRequest, "outcome: %q is not one of %s", trimForErr(req.Outcome), strings.Join(store.IncidentOutcomes, ", "))
 	}
@@ -1997,7 +2051,8 @@ func (s *server) reopenIncident(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if strings.TrimSpace(req.Note) == "" {
+	req.Note = trimNote(req.Note)
+	if req.Note == "" {
 		return httpError(http.StatusBadRequest, "note: say why the case is reopened")
 	}
 	if err := checkNote(req.Note); err != nil {

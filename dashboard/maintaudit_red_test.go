@@ -3,10 +3,12 @@ package dashboard
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -133,5 +135,99 @@ func TestMaintenanceAuditedInItsTransaction(t *testing.T) {
 	}
 	if !strings.HasSuffix(got[1], ": antenna swap") || !strings.HasSuffix(got[2], ": new antenna") {
 		t.Errorf("audit rows %q lack the windows' reasons", got)
+	}
+}
+
+// TestRedMaintenanceAcksInItsTransaction: starting a window acknowledges
+// the sensor's open sensor alerts nobody acknowledged. The window and its
+// row were one transaction and each acknowledgement another, made after
+// it, its failure only logged: with alert.ack rows refused (the database
+// held by another writer half-way) the sensor was out of alarm for a
+// week with its tamper alert open and unacknowledged on the Alerts page,
+// or some alerts acknowledged and the window refused. On one SQLite store
+// the window, its row, its acknowledgements and their rows are now one
+// transaction: all stored, or the request refused (503 naming what
+// failed) and nothing changed.
+func TestRedMaintenanceAcksInItsTransaction(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		refuse  string // audit rows of this action refused
+		code    int
+		names   string // in the refusal
+		acked   bool   // the sensor's alerts acknowledged after
+		windows int
+		rows    []string
+	}{
+		{"every row written", "none", http.StatusOK, "", true, 1,
+			[]string{"alert.ack alert/s1-offline", "alert.ack alert/s1-tamper", "sensor.maintenance sensor/s1"}},
+		{"an acknowledgement's row refused", "alert.ack", http.StatusServiceUnavailable, "alert.ack", false, 0, nil},
+		{"the window's row refused", "sensor.maintenance", http.StatusServiceUnavailable, "sensor.maintenance", false, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev, db := sqliteEnv(t)
+			ev.deps.Maintenance = db
+			ctx := context.Background()
+			for _, a := range []event.Alert{
+				{Schema: 1, ID: "s1-offline", Site: "hmp1", Rule: "sensor_offline", Severity: event.SeverityWarning, State: event.AlertFiring, Sensor: "s1", UpdatedNS: testNow.UnixNano()},
+				{Schema: 1, ID: "s1-tamper", Site: "hmp1", Rule: "tamper", Severity: event.SeverityCritical, State: event.AlertPending, Sensor: "s1", UpdatedNS: testNow.UnixNano()},
+				{Schema: 1, ID: "s2-offline", Site: "hmp1", Rule: "sensor_offline", Severity: event.SeverityWarning, State: event.AlertFiring, Sensor: "s2", UpdatedNS: testNow.UnixNano()},
+				{Schema: 1, ID: "p1", Site: "hmp1", Rule: "illicit_phone", Severity: event.SeverityCritical, State: event.AlertFiring, Sensor: "s1", Room: "a-102", UpdatedNS: testNow.UnixNano()},
+			} {
+				if err := db.UpsertAlert(ctx, a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := db.DB().Exec(`CREATE TRIGGER no_audit BEFORE INSERT ON audit WHEN NEW.action = '` + tc.refuse + `' BEGIN SELECT RAISE(ABORT, 'database is locked'); END`); err != nil {
+				t.Fatal(err)
+			}
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			feed, cancel := ev.deps.Hub.Subscribe(Subscription{Kinds: map[string]bool{MsgAlert: true}})
+			defer cancel()
+			ad := login(t, e, RoleAdmin, "admin-password")
+			rec := do(e, http.MethodPost, "/api/v1/sensors/s1/maintenance", `{"minutes":60,"reason":"new antenna"}`, "application/json", &ad, true)
+			if rec.Code != tc.code || !strings.Contains(rec.Body.String(), tc.names) {
+				t.Errorf("start: %d %s, want %d naming %q", rec.Code, trunc(rec.Body.String()), tc.code, tc.names)
+			}
+			if ms, _ := db.Maintenance(ctx, "hmp1", testNow); len(ms) != tc.windows {
+				t.Errorf("windows %+v, want %d", ms, tc.windows)
+			}
+			for id, want := range map[string]bool{"s1-offline": tc.acked, "s1-tamper": tc.acked, "s2-offline": false, "p1": false} {
+				a, err := db.Alert(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (a.AckNS != 0) != want {
+					t.Errorf("alert %s acknowledged by %q (%q), want acknowledged %v", id, a.AckBy, a.AckNote, want)
+				}
+				if want && (a.AckBy != "admin" || !strings.HasPrefix(a.AckNote, "maintenance until ") || !strings.HasSuffix(a.AckNote, ": new antenna")) {
+					t.Errorf("alert %s acknowledged by %q with %q, want admin with the window's note", id, a.AckBy, a.AckNote)
+				}
+			}
+			var rows []string
+			for _, p := range []string{"alert.ack", "sensor.maintenance"} {
+				log, err := db.AuditLog(ctx, store.AuditFilter{Prefix: p})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range log {
+					rows = append(rows, r.Action+" "+r.Object)
+				}
+			}
+			slices.Sort(rows)
+			if !slices.Equal(rows, tc.rows) {
+				t.Errorf("audit rows %q, want %q", rows, tc.rows)
+			}
+			onFeed := 0
+			for len(feed) > 0 {
+				<-feed
+				onFeed++
+			}
+			if want := len(tc.rows) - min(len(tc.rows), 1); onFeed != want {
+				t.Errorf("%d acknowledgements on the live feed, want %d", onFeed, want)
+			}
+		})
 	}
 }

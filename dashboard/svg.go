@@ -15,7 +15,8 @@ import (
 // (minY+maxY) is stored in the root's data-yflip attribute for scripts that
 // add emitters. Each room is a <polygon class="room" data-room=ID
 // data-zone=ZONE>; sensors are <circle class="sensor">. Unknown-zone hatching
-// uses the pattern #hatch: see-through lines, drawn over a room's heat colour.
+// uses the pattern #hatch (light) or #hatch-dark: see-through lines, drawn
+// over a room's heat colour, the dark ones over the light colours.
 //
 // The view is fitted to the floor's rooms and sensors but for the "outside"
 // rooms: those are catch-alls around the site (the demo's reaches 150 m out,
@@ -68,7 +69,10 @@ func FloorSVG(s *site.Site, floor string) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="floor" viewBox="%.2f %.2f %.2f %.2f" data-floor="%s" data-yflip="%.3f" preserveAspectRatio="xMidYMid meet">`,
 		minX-pad, minY-pad, w, h, html.EscapeString(floor), yflip)
-	b.WriteString(`<defs><pattern id="hatch" width="1" height="1" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="1" stroke="#ccc" stroke-opacity="0.6" stroke-width="0.3"/></pattern></defs>`)
+	// light lines over the dark heat colours, dark over the green and the
+	// yellow: 3:1 against each (TestTUIHeatOverlayContrast)
+	b.WriteString(`<defs><pattern id="hatch" width="1" height="1" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="1" stroke="#fff" stroke-opacity="0.8" stroke-width="0.3"/></pattern>`)
+	b.WriteString(`<pattern id="hatch-dark" width="1" height="1" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="1" stroke="#000" stroke-opacity="0.7" stroke-width="0.3"/></pattern></defs>`)
 	font := math.Max(0.4, math.Min(w, h)/40)
 	for _, r := range s.Rooms {
 		if r.Floor != floor || len(r.Polygon) < 3 {

@@ -410,9 +410,11 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return err
 	}
 	defer feed.Disconnect(250)
-	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: db, Alerts: db, Auditor: db, Feed: feedLink,
-		Registry: reg, Acker: demoAcker{eng, clock.Now}, Zones: zoneStatus{eng.Alerts()}, Maintenance: db, Replayer: replayer, ReplayDir: replayDir, SnippetDir: snippets,
-		Metrics: metrics, Logger: log.With("svc", "dashboard"), Now: clock.Now})
+	deps := demoStateDeps(db, eng, clock.Now)
+	deps.Users, deps.Site, deps.Hub, deps.Feed, deps.Registry = users, st, hub, feedLink, reg
+	deps.Replayer, deps.ReplayDir, deps.SnippetDir = replayer, replayDir, snippets
+	deps.Metrics, deps.Logger = metrics, log.With("svc", "dashboard")
+	e, err := dashboard.New(deps)
 	if err != nil {
 		return err
 	}
@@ -1070,15 +1072,34 @@ func authoriseDemoDevices(ctx context.Context, reg *registry.Registry, w *sim.Wi
 	return nil
 }
 
-// demoAcker acknowledges through the alert engine, so the state it keeps and
-// the stored alert agree.
-type demoAcker struct {
-	eng   *fusion.Engine
-	clock func() time.Time
+// demoStateDeps are the demo dashboard's Deps on its state: the demo's
+// one SQLite store (time series, alerts, audit log, maintenance windows)
+// and fusion's engine (zones, acknowledgements); the clock is the
+// simulated one. The dashboard acknowledges as a deployment's does: in
+// the store, with its alert.ack row, in the transaction of the change
+// that makes it (an incident's closure, a maintenance window), all or
+// nothing; and then tells the engine (demoAckAnnouncer), which takes the
+// acknowledgement from the store and publishes the alert with it. Until
+// 2026-12-06 the demo acknowledged through the engine, which a store
+// transaction cannot hold, one alert at a time after the change.
+func demoStateDeps(db *store.SQLite, eng *fusion.Engine, now func() time.Time) dashboard.Deps {
+	return dashboard.Deps{TimeSeries: db, Alerts: db, Auditor: db, Maintenance: db, AckAnnouncer: demoAckAnnouncer{eng}, Zones: zoneStatus{eng.Alerts()}, Now: now}
 }
 
-func (a demoAcker) Ack(ctx context.Context, id, user, note string) (event.Alert, error) {
-	return a.eng.Alerts().Ack(ctx, id, user, note, a.clock())
+// demoAckAnnouncer hands the dashboard's announcement of an
+// acknowledgement to fusion's engine in the process, as fusion takes one
+// from the broker (fusion.Engine.Handle on event.AckTopic): at once, so
+// the engine's alert carries it when the request is answered.
+type demoAckAnnouncer struct {
+	eng *fusion.Engine
+}
+
+func (a demoAckAnnouncer) AnnounceAck(ctx context.Context, n event.Ack) error {
+	b, err := event.Encode(n)
+	if err != nil {
+		return fmt.Errorf("announce acknowledgement of %s: %w", n.Alert, err)
+	}
+	return a.eng.Handle(ctx, fusion.Message{Topic: event.AckTopic(n.Site), Payload: b})
 }
 
 // zoneStatus maps the alert engine's zone states onto the dashboard's: a

@@ -615,6 +615,11 @@
   // (TestTUIHeatColoursTellApartColourBlind), and each room's count is
   // written on it as well (roomCount).
   const heatColour = (n, [s1, s2, s3]) => n >= s3 ? '#fde725' : n >= s2 ? '#35b779' : n >= s1 ? '#31688e' : '#1d2633';
+  // heatStep is the step of heatColour, 0 (none) to 3 (the yellow): the
+  // room's data-heat, by which its outlines (app.css) and hatch (#hatch
+  // light over the dark steps, #hatch-dark over the green and the yellow)
+  // keep 3:1 against its colour (TestTUIHeatOverlayContrast).
+  const heatStep = (n, [s1, s2, s3]) => n >= s3 ? 3 : n >= s2 ? 2 : n >= s1 ? 1 : 0;
   async function loadHeatmap() {
     if (!st.site) { $('floor').textContent = 'No site model loaded.'; return; }
     delete $('page-heatmap').dataset.drawn;
@@ -647,6 +652,7 @@
       // uncoloured, or their heat would tint every room drawn over them
       if (!outside.has(h.room)) {
         p.setAttribute('fill', heatColour(h.count, steps));
+        p.dataset.heat = heatStep(h.count, steps);
         hatch(p, h.status === 'unknown');
         roomCount(p, h.count);
       }
@@ -675,17 +681,21 @@
   // hatch marks room p's zone as of unknown coverage (on) or not: a
   // see-through hatched copy of its polygon over it, so its heat colour
   // stays visible under the hatching (a sensor offline does not hide a
-  // week's heat), and clicks and tooltips go to the room.
+  // week's heat), and clicks and tooltips go to the room. Its lines are
+  // light over the dark steps and dark over the green and the yellow
+  // (p.dataset.heat: heatStep).
   function hatch(p, on) {
     let h = p.nextElementSibling;
     if (!(h && h.classList.contains('hatch'))) h = null;
     if (!on) { if (h) h.remove(); return; }
-    if (h) return;
-    h = document.createElementNS('http://www.w3.org/2000/svg', 'polygon');
-    h.setAttribute('class', 'hatch'); h.setAttribute('data-room', p.dataset.room);
-    h.setAttribute('points', p.getAttribute('points')); h.setAttribute('fill', 'url(#hatch)');
-    h.setAttribute('pointer-events', 'none');
-    p.after(h);
+    if (!h) {
+      h = document.createElementNS('http://www.w3.org/2000/svg', 'polygon');
+      h.setAttribute('class', 'hatch'); h.setAttribute('data-room', p.dataset.room);
+      h.setAttribute('points', p.getAttribute('points'));
+      h.setAttribute('pointer-events', 'none');
+      p.after(h);
+    }
+    h.setAttribute('fill', Number(p.dataset.heat) >= 2 ? 'url(#hatch-dark)' : 'url(#hatch)');
   }
   // While the floor plan is on screen its heat and search list follow the
   // new detections: a few seconds after a fix arrives (at most every 5 s),

@@ -241,3 +241,99 @@ func TestSQLiteIncidentChangeAudited(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLiteMaintenanceAcks: a window and the acknowledgements it makes
+// (its sensor's open alerts nobody acknowledged, chosen by opt.Ack) are
+// one transaction with every row: when any row is refused (the window's
+// or one acknowledgement's), no window is stored, no alert is
+// acknowledged and no row is written. An alert acknowledged already, or
+// resolved, is not asked about.
+func TestSQLiteMaintenanceAcks(t *testing.T) {
+	ctx := context.Background()
+	base := storetest.Base
+	m := store.Maintenance{Site: "site1", Sensor: "s1", FromNS: base.UnixNano(), UntilNS: base.Add(time.Hour).UnixNano(), By: "admin", Reason: "new antenna"}
+	alerts := []event.Alert{
+		{Schema: 1, ID: "s1-offline", Site: "site1", Rule: "offline", Severity: event.SeverityWarning, State: event.AlertFiring, Sensor: "s1"},
+		{Schema: 1, ID: "s1-tamper", Site: "site1", Rule: "tamper", Severity: event.SeverityCritical, State: event.AlertPending, Sensor: "s1"},
+		{Schema: 1, ID: "s1-clock", Site: "site1", Rule: "clock", Severity: event.SeverityWarning, State: event.AlertFiring, Sensor: "s1", AckBy: "officer", AckNS: base.Add(-time.Minute).UnixNano(), AckNote: "seen"},
+		{Schema: 1, ID: "s1-old", Site: "site1", Rule: "offline", Severity: event.SeverityWarning, State: event.AlertResolved, Sensor: "s1"},
+		{Schema: 1, ID: "s2-offline", Site: "site1", Rule: "offline", Severity: event.SeverityWarning, State: event.AlertFiring, Sensor: "s2"},
+		{Schema: 1, ID: "other-site", Site: "site2", Rule: "offline", Severity: event.SeverityWarning, State: event.AlertFiring, Sensor: "s1"},
+	}
+	for _, tc := range []struct {
+		name   string
+		refuse string // the action whose rows the audit log refuses
+		acked  []string
+		rows   []string
+	}{
+		{"every row written", "none", []string{"s1-offline", "s1-tamper"},
+			[]string{"alert.ack alert/s1-offline", "alert.ack alert/s1-tamper", "sensor.maintenance sensor/s1"}},
+		{"the window's row refused", "sensor.maintenance", nil, nil},
+		{"an acknowledgement's row refused", "alert.ack", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openSQLite(t)
+			for _, a := range alerts {
+				if err := s.UpsertAlert(ctx, a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			refuseAudit(t, s, tc.refuse)
+			var asked []string
+			acked, err := s.SetMaintenanceWith(ctx, m, store.MaintenanceOptions{
+				Audit:   &store.AuditEntry{TimeNS: base.UnixNano(), User: "admin", Action: "sensor.maintenance", Object: "sensor/s1"},
+				AckNote: "maintenance until 01:00 UTC: new antenna",
+				Ack: func(a event.Alert) (bool, *store.AuditEntry) {
+					asked = append(asked, a.ID)
+					return a.Sensor == "s1", &store.AuditEntry{TimeNS: base.UnixNano(), User: "admin", Action: "alert.ack", Object: "alert/" + a.ID}
+				},
+			})
+			switch {
+			case tc.rows != nil && err != nil:
+				t.Fatal(err)
+			case tc.rows == nil && (err == nil || !strings.Contains(err.Error(), "audit refused")):
+				t.Errorf("with %s rows refused: %v, want the audit's error", tc.refuse, err)
+			}
+			var gotAcked []string
+			for _, a := range acked {
+				gotAcked = append(gotAcked, a.ID)
+				if a.AckBy != "admin" || a.AckNS != m.FromNS || a.AckNote != "maintenance until 01:00 UTC: new antenna" {
+					t.Errorf("alert %s returned acknowledged by %q at %d with %q, want admin at the window's start with its note", a.ID, a.AckBy, a.AckNS, a.AckNote)
+				}
+			}
+			if !slices.Equal(gotAcked, tc.acked) {
+				t.Errorf("acknowledged %v, want %v", gotAcked, tc.acked)
+			}
+			if want := []string{"s1-offline", "s1-tamper", "s2-offline"}; tc.rows != nil && !slices.Equal(asked, want) {
+				t.Errorf("asked about %v, want the site's open unacknowledged alerts %v", asked, want)
+			}
+			for _, a := range alerts {
+				got, err := s.Alert(ctx, a.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantBy := a.AckBy
+				if slices.Contains(tc.acked, a.ID) {
+					wantBy = "admin"
+				}
+				if got.AckBy != wantBy {
+					t.Errorf("alert %s acknowledged by %q, want %q", a.ID, got.AckBy, wantBy)
+				}
+			}
+			ms, err := s.Maintenance(ctx, "site1", base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (len(ms) == 1) != (tc.rows != nil) {
+				t.Errorf("windows %+v after %s", ms, tc.name)
+			}
+			var rows []string
+			for _, p := range []string{"alert.ack", "sensor.maintenance"} {
+				rows = append(rows, auditedObjects(t, s, p)...)
+			}
+			if !slices.Equal(rows, tc.rows) {
+				t.Errorf("audit rows %v, want %v", rows, tc.rows)
+			}
+		})
+	}
+}

@@ -1281,12 +1281,76 @@ func (s *SQLite) SetMaintenance(ctx context.Context, m Maintenance) error {
 // transaction (AuditInTx): the window is stored with its row, or neither
 // is, and a window it replaces stays as it was.
 func (s *SQLite) SetMaintenanceAudited(ctx context.Context, m Maintenance, e AuditEntry) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	_, err := s.SetMaintenanceWith(ctx, m, MaintenanceOptions{Audit: &e})
+	return err
+}
+
+// MaintenanceOptions tune SQLite.SetMaintenanceWith.
+type MaintenanceOptions struct {
+	// Audit, when not nil, is the window's row (sensor.maintenance),
+	// written to the audit log in the window's transaction.
+	Audit *AuditEntry
+	// Ack, when not nil, is asked of each open (pending or firing) alert
+	// of the window's site that nobody has acknowledged, in ID order:
+	// when it answers ack, the alert is acknowledged in the window's
+	// transaction, by m.By at m.FromNS with AckNote, and audit (when not
+	// nil) is written as its row there too. A window and the
+	// acknowledgements it makes are so stored together, with every row,
+	// or none of them is (a window it would replace stays as it was).
+	Ack     func(a event.Alert) (ack bool, audit *AuditEntry)
+	AckNote string
+}
+
+// SetMaintenanceWith stores m as SetMaintenance does, tuned by opt, and
+// returns the alerts it acknowledged (opt.Ack), as they now stand.
+func (s *SQLite) SetMaintenanceWith(ctx context.Context, m Maintenance, opt MaintenanceOptions) ([]event.Alert, error) {
+	var acked []event.Alert
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		acked = nil
 		if err := setMaintenance(ctx, tx, m); err != nil {
 			return err
 		}
-		return AuditInTx(ctx, tx, e)
+		if opt.Audit != nil {
+			if err := AuditInTx(ctx, tx, *opt.Audit); err != nil {
+				return err
+			}
+		}
+		if opt.Ack == nil {
+			return nil
+		}
+		// the write lock is held (_txlock=immediate, and the window is
+		// written): nobody acknowledges between this read and the writes
+		rows, err := tx.QueryContext(ctx, `SELECT body FROM alert WHERE site = ? AND state IN (?, ?) AND ack_ns = 0 ORDER BY id`,
+			m.Site, event.AlertPending, event.AlertFiring)
+		if err != nil {
+			return fmt.Errorf("open alerts of %s: %w", m.Site, err)
+		}
+		open, err := scanJSON[event.Alert](rows)
+		if err != nil {
+			return fmt.Errorf("open alerts of %s: %w", m.Site, err)
+		}
+		for _, a := range open {
+			ack, audit := opt.Ack(a)
+			if !ack {
+				continue
+			}
+			a.AckBy, a.AckNote, a.AckNS = m.By, opt.AckNote, m.FromNS
+			if err := putAlert(ctx, tx, a); err != nil {
+				return err
+			}
+			if audit != nil {
+				if err := insertAudit(ctx, tx, *audit); err != nil {
+					return err
+				}
+			}
+			acked = append(acked, a)
+		}
+		return nil
 	})
+	if err != nil {
+		return nil, err // setMaintenance's, the audit's or the alert's, each naming what
+	}
+	return acked, nil
 }
 
 // setMaintenance is SetMaintenance through db.
