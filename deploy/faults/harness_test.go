@@ -630,7 +630,7 @@ func (r *runningAgent) drain(t testing.TB, l *ledger, lost int64) int64 {
 // was too short under -race on a loaded machine, in drain ("agent
 // enqueued 525 detections after the pause, had 523") and in
 // TestOutboxQuota ("depth 20 + dropped 209, want > 0 dropped summing to
-// 202 made").
+// 202 made"), and a 200 ms one in TestClockJump's phase boundaries.
 func (r *runningAgent) settle(t testing.TB) int64 {
 	t.Helper()
 	r.src.pause.Store(true)
