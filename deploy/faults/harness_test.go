@@ -612,7 +612,8 @@ func (r *runningAgent) drain(t testing.TB, l *ledger, lost int64) int64 {
 	t.Helper()
 	made := r.settle(t)
 	if !waitProgress(20*time.Second, 3*time.Minute, l.unique, func() bool { return int64(l.unique()) >= made-lost }) {
-		t.Errorf("fusion processed %d of %d detections (%d lost), nothing new for 20 s; outbox depth %d", l.unique(), made, lost, r.a.Health().OutboxDepth)
+		t.Errorf("fusion processed %d of %d detections (%d lost), nothing new for 20 s; outbox depth %d; fusion's handler received %d",
+			l.unique(), made, lost, r.a.Health().OutboxDepth, l.receivedCount())
 	}
 	r.finish(t)
 	if n := r.a.Stats().Detections; n != made {
