@@ -2813,7 +2813,10 @@ func (s *server) deleteUser(c echo.Context) error {
 	row := store.AuditEntry{TimeNS: s.now().UnixNano(), User: session(c).User, Action: "user.delete", Object: "user/" + name, Addr: c.RealIP()}
 	audited, err := s.d.Users.DeleteAudited(c.Request().Context(), name, row)
 	if err != nil {
-		return accountError(err)
+		if errors.Is(err, ErrNoUser) || errors.Is(err, ErrLastAdmin) || errors.Is(err, ErrBusy) {
+			return accountError(err)
+		}
+		return notStored(&row, err) // the deletion and its row are one transaction: neither is stored
 	}
 	reply := map[string]any{"name": name, "deleted": true}
 	if audited {
