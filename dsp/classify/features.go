@@ -992,7 +992,7 @@ const (
 // the mean excess PSD within ±shoulderCoreHz of it, on the smoothed PSD sm
 // (valid on bins [rlo, rhi]; bins outside it are left out). A GMSK
 // carrier reads about 0.01 (its skirts are 10–35 dB down there; weak
-// synthetic carriers up to 0.2 from the noise); a spectrum flat over
+// synthetic carriers up to 0.21 from the noise); a spectrum flat over
 // ≥ 450 kHz (a LoRa chirp, a piece of an OFDM carrier) about 1. NaN
 // without a noise reference, a centre or shoulder bins, or where the
 // core's excess is under shoulderMinCore of the noise.

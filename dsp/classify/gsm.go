@@ -196,7 +196,7 @@ const minGSMExcessBWHz = 80e3
 
 // maxGSMShoulder is the highest shoulder ratio (see shoulderRatio) a weak
 // carrier may read to be taken for GMSK: its shoulders 5 dB under its
-// core. GMSK reads ~0.01, weak synthetic GSM carriers at 3–8 dB up to 0.2
+// core. GMSK reads ~0.01, weak synthetic GSM carriers at 3–8 dB up to 0.21
 // (2, 4 and 20 Msps, 30 seeds, where the core stands out); a spectrum flat
 // over the band ~1 (a LoRa hop at 3–5 dB read 0.4–4, pieces of a 5 MHz
 // LTE carrier at 3 dB 0.5–0.9).
