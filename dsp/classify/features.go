@@ -80,6 +80,7 @@ type features struct {
 	contrastDB float64 // median in-band PSD over median PSD outside the span; NaN when no outside
 	envSNRDB   float64 // (S+N)/N within the time-domain filter band while on (gated PSD), dB (NaN: unknown)
 	lineFrac   float64 // fraction of the in-band excess power within ±3 bins of the strongest bin (1: a line)
+	excessUHz  float64 // excess_bw_hz on the ungated PSD, measured with shoulder where its core stands out (NaN: not)
 	shoulder   float64 // GMSK shape: excess PSD 125–225 kHz off the centre over that within ±50 kHz, ungated (see shoulderRatio; NaN: not measured or too weak to tell)
 
 	// The time-domain features, measured when a classifier first reads
@@ -133,6 +134,7 @@ type timeState struct {
 	noiseU   float64     // the noise reference of sp's smoothed PSD (for shoulder)
 	kMid     int         // bin of the median of the gated PSD's excess power in the widened span (-1: none)
 	rlo, rhi int         // the bins sp.sm is valid on
+	wlo, whi int         // the widened span, bins
 
 	y, yw []complex64 // band-passed and decimated: the occupied band, and at least envMinBWHz of it (nil: not yet)
 	py    []float64   // |y|² (nil: not yet)
@@ -178,6 +180,9 @@ func (f *features) measured(k int) bool {
 		f.t.frameSpan = frameCorrSpan(ts.emIQ, ts.fs, ts.occMidHz, ts.ws)
 	case needShoulder:
 		f.shoulder = shoulderRatio(ts.sp.sm, ts.noiseU, ts.kMid, ts.rlo, ts.rhi, ts.binHz)
+		if !math.IsNaN(f.shoulder) {
+			f.excessUHz = excessWidth(ts.sp.sm, ts.noiseU, ts.wlo, ts.whi) * ts.binHz
+		}
 	case needCP15, needCP30, needCPWiFi:
 		yr, yi, pc, fsC := ts.cpSignal()
 		switch k {
@@ -271,6 +276,7 @@ func (f *features) toMap() map[string]float64 {
 	}
 	if f.have&needShoulder != 0 {
 		m["shoulder_ratio"] = f.shoulder
+		m["excess_bw_ungated_hz"] = f.excessUHz
 	}
 	for _, e := range [...]struct {
 		k    int
@@ -324,7 +330,7 @@ func (f *features) medianBurstS() float64 {
 // ws memory, so the features hold ws until f.close (call it before ws is
 // reset by another measure; what was not read by then stays unmeasured).
 func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *workspace) *features {
-	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), flatness: math.NaN(), shoulder: math.NaN(),
+	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), flatness: math.NaN(), shoulder: math.NaN(), excessUHz: math.NaN(),
 		t: timeFeatures{frame: math.NaN(), frameSpan: math.NaN(), cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}}
 	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
 		return f
@@ -568,7 +574,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	f.ts = &timeState{ws: ws, fftOf: fftOf, spec: spec, sp: sp, nfft: nfft, binHz: binHz, fs: in.SampleRateHz,
 		wideband: wideband, dcHz: dcHz, wideW: max(64, (b-a)/8), oLo: oLo, oHi: oHi, fLo: fLo, fHi: fHi, m: m, need: need,
 		emIQ: in.IQ[start:end], occMidHz: (f.occLoHz + f.occHiHz) / 2,
-		noiseU: noiseU, kMid: kMid, rlo: rlo, rhi: rhi}
+		wlo: wlo, whi: whi, noiseU: noiseU, kMid: kMid, rlo: rlo, rhi: rhi}
 	return f
 }
 
@@ -1021,6 +1027,30 @@ func shoulderRatio(sm []float64, noiseRef float64, kMid, rlo, rhi int, binHz flo
 		return math.NaN()
 	}
 	return (ls + us) / float64(ln+un) / c
+}
+
+// excessWidth is the number of bins holding the middle 90% of the power
+// of sm over noiseRef within bins [lo, hi] (0: none).
+func excessWidth(sm []float64, noiseRef float64, lo, hi int) float64 {
+	var tot float64
+	for k := lo; k <= hi; k++ {
+		tot += max(0, sm[k]-noiseRef)
+	}
+	var cum float64
+	klo, khi := -1, -1
+	for k := lo; k <= hi && tot > 0; k++ {
+		cum += max(0, sm[k]-noiseRef)
+		if klo < 0 && cum >= 0.05*tot {
+			klo = k
+		}
+		if khi < 0 && cum >= 0.95*tot {
+			khi = k
+		}
+	}
+	if klo < 0 || khi < klo {
+		return 0
+	}
+	return float64(khi - klo + 1)
 }
 
 // lineFraction is the share of the excess power (over noise density

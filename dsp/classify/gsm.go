@@ -150,6 +150,13 @@ func gsmLabel(f *features, b bandplan.Band, framed bool) Label {
 		// OFDM carrier), whatever its timing.
 		return Label{}
 	}
+	if weak && !cut && f.excessUHz < minGSMExcessBWHz {
+		// Weak, and the whole segment's spectrum (ungated, measured with
+		// the shoulder ratio where its core stands out) is narrower than
+		// GMSK: the gate of a weak carrier cut into many pieces spreads a
+		// narrow one (FSK bursts at 20 Msps read 155–160 kHz gated).
+		return Label{}
+	}
 	if weak && !cut && f.excessBWHz > 400e3 {
 		// Weak, and its power over the noise spreads far wider than
 		// GMSK's (90% in ~160 kHz): the strongest bins of something wider
@@ -186,12 +193,13 @@ func gsmLabel(f *features, b bandplan.Band, framed bool) Label {
 	return Label{Class: ClassGSM, Link: link, Band: b.Name, Confidence: clamp01(conf), Text: text}
 }
 
-// minGSMExcessBWHz is the narrowest 90%-power width (excess_bw_hz) taken
-// for GMSK: half of what 270.833 kbit/s GMSK with BT 0.3 holds 90% of its
-// power in (~160 kHz; synthetic carriers read 101–356 kHz from 3 dB up,
-// the noise widening the weakest). A 9.6 kbit/s FSK burst (16 kHz) reads
-// 9–35 kHz over a whole emission and 31–66 kHz alone, where a short
-// burst's smoothed spectrum widens it.
+// minGSMExcessBWHz is the narrowest 90%-power width (excess_bw_hz, and
+// for a weak carrier excess_bw_ungated_hz) taken for GMSK: half of what
+// 270.833 kbit/s GMSK with BT 0.3 holds 90% of its power in (~160 kHz;
+// synthetic carriers read 101–356 kHz from 3 dB up, the noise widening
+// the weakest, and weak ones 126 kHz or more ungated). A 9.6 kbit/s FSK
+// burst (16 kHz) reads 9–35 kHz over a whole emission and 31–66 kHz
+// alone, where a short burst's smoothed spectrum widens it.
 const minGSMExcessBWHz = 80e3
 
 // maxGSMShoulder is the highest shoulder ratio (see shoulderRatio) a weak
