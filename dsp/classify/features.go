@@ -490,24 +490,8 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	// median of that power (the centre the GMSK shape test reads around).
 	kMid := -1
 	if noiseRef > 0 {
-		var tot float64
-		for k := wlo; k <= whi; k++ {
-			tot += max(0, sm[k]-noiseRef)
-		}
-		var cum float64
-		klo, khi := -1, -1
-		for k := wlo; k <= whi && tot > 0; k++ {
-			cum += max(0, sm[k]-noiseRef)
-			if klo < 0 && cum >= 0.05*tot {
-				klo = k
-			}
-			if kMid < 0 && cum >= 0.5*tot {
-				kMid = k
-			}
-			if khi < 0 && cum >= 0.95*tot {
-				khi = k
-			}
-		}
+		var klo, khi int
+		klo, kMid, khi = excessSpan(sm, noiseRef, wlo, whi)
 		if klo >= 0 && khi >= klo {
 			f.excessBWHz = float64(khi-klo+1) * binHz
 		}
@@ -1032,25 +1016,36 @@ func shoulderRatio(sm []float64, noiseRef float64, kMid, rlo, rhi int, binHz flo
 // excessWidth is the number of bins holding the middle 90% of the power
 // of sm over noiseRef within bins [lo, hi] (0: none).
 func excessWidth(sm []float64, noiseRef float64, lo, hi int) float64 {
+	klo, _, khi := excessSpan(sm, noiseRef, lo, hi)
+	if klo < 0 || khi < klo {
+		return 0
+	}
+	return float64(khi - klo + 1)
+}
+
+// excessSpan returns the bins of [lo, hi] where the power of sm over
+// noiseRef, summed from lo, first reaches 5%, 50% and 95% of its total
+// (-1 each when there is none).
+func excessSpan(sm []float64, noiseRef float64, lo, hi int) (klo, kMid, khi int) {
 	var tot float64
 	for k := lo; k <= hi; k++ {
 		tot += max(0, sm[k]-noiseRef)
 	}
 	var cum float64
-	klo, khi := -1, -1
+	klo, kMid, khi = -1, -1, -1
 	for k := lo; k <= hi && tot > 0; k++ {
 		cum += max(0, sm[k]-noiseRef)
 		if klo < 0 && cum >= 0.05*tot {
 			klo = k
 		}
+		if kMid < 0 && cum >= 0.5*tot {
+			kMid = k
+		}
 		if khi < 0 && cum >= 0.95*tot {
 			khi = k
 		}
 	}
-	if klo < 0 || khi < klo {
-		return 0
-	}
-	return float64(khi - klo + 1)
+	return klo, kMid, khi
 }
 
 // lineFraction is the share of the excess power (over noise density
