@@ -245,7 +245,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	eng.SetBrokerState(func() (bool, time.Time) { t := conn.link.ConnectedAt(); return !t.IsZero(), t }) // zero while not connected
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
-		probe := fusionProbe{site: s.ID, broker: redact.URL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
+		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Summary,
 			sensorSilence: quiet.reason, ping: db.DB().PingContext, writes: dbWrites, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers,
 			influxDropped: influxDropped}
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
@@ -379,7 +379,7 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 	resub := &fusion.Resubscriber{Log: log, Subscribed: marker.Subscribed}
 	// logs each lost connection (a second client with this ID ends it) and
 	// failed attempt, with the broker's reason
-	link := mqttlink.New(mqttlink.Options{Name: "fusion", Broker: broker, Logger: log})
+	link := mqttlink.New(mqttlink.Options{Name: "fusion", Broker: broker, Logger: log, Keys: fusionMQTTKeys})
 	link.Watch(opts)
 	opts.SetOnConnectHandler(resub.OnConnect)
 	opts.SetDefaultPublishHandler(resub.Default) // queued messages arriving before Run subscribes
@@ -390,6 +390,10 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 		pub:  fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client}, keep}, 4096, log),
 		keep: fusion.NewAsyncKeeper(keep, 4096, log)}, nil
 }
+
+// fusionMQTTKeys are fusion.yaml's settings /healthz's broker_error
+// points to.
+var fusionMQTTKeys = mqttlink.Keys{URL: "broker", Credentials: "username or RFW_MQTT_PASSWORD", ClientID: "client_id"}
 
 // checkBrokerURL refuses a broker URL paho can never connect to, or
 // would connect to other than meant (mqttlink.CheckURL): a URL without a

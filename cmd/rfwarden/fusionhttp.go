@@ -20,9 +20,12 @@ import (
 type fusionHealth struct {
 	State           string `json:"state"` // ok, or degraded (HTTP 503)
 	Site            string `json:"site"`
-	Broker          string `json:"broker,omitempty"` // the broker's URL
 	BrokerConnected bool   `json:"broker_connected"`
-	BrokerError     string `json:"broker_error,omitempty"` // the last connection error while not connected (not Authorized, refused)
+	// BrokerError says why, while not connected: what is wrong and the
+	// setting to fix (mqttlink.Summary: "credentials refused (username or
+	// RFW_MQTT_PASSWORD)"), no user, host or port; the log has the error.
+	// Until 2026-12-06 a field broker gave the broker's URL, user and host.
+	BrokerError string `json:"broker_error,omitempty"`
 	// Connected, but no message from any sensor for a while: a broker ACL
 	// that withholds them, or no sensor running (degraded).
 	SensorSilence string `json:"sensor_silence,omitempty"`
@@ -55,9 +58,10 @@ type fusionHealth struct {
 // SQLite database, the alert engine and InfluxDB's writer.
 type fusionProbe struct {
 	site      string
-	broker    string
 	connected func() bool
-	brokerErr func() error // the last connection error; nil: none known
+	// brokerErr says why the last connection attempt failed, naming no
+	// user, host or port (mqttlink.Link.Summary); "": none known
+	brokerErr func() string
 	// sensorSilence says why no sensor is heard while connected; "": they
 	// are (nil: not checked)
 	sensorSilence func() string
@@ -73,7 +77,7 @@ type fusionProbe struct {
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
-	h := fusionHealth{State: event.StateOK, Site: p.site, Broker: p.broker, BrokerConnected: p.connected(), ActiveAlerts: len(p.active())}
+	h := fusionHealth{State: event.StateOK, Site: p.site, BrokerConnected: p.connected(), ActiveAlerts: len(p.active())}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	err := p.ping(ctx)
@@ -97,9 +101,7 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 		h.InfluxDropped = &dropped
 	}
 	if !h.BrokerConnected && p.brokerErr != nil {
-		if err := p.brokerErr(); err != nil {
-			h.BrokerError = err.Error()
-		}
+		h.BrokerError = p.brokerErr()
 	}
 	if h.BrokerConnected && p.sensorSilence != nil {
 		h.SensorSilence = p.sensorSilence()

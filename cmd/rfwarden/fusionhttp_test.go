@@ -27,8 +27,8 @@ func TestFusionProbeHealth(t *testing.T) {
 		{"influx dropped writes", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil }, influxDropped: func() int64 { return 12 }}, event.StateOK},
 		{"influx idle", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil }, influxDropped: func() int64 { return 0 }}, event.StateOK},
 		{"broker down", fusionProbe{connected: func() bool { return false }, ping: ping, active: none}, event.StateDegraded},
-		{"broker refusing", fusionProbe{connected: func() bool { return false }, brokerErr: func() error { return errors.New("not Authorized") }, ping: ping, active: none}, event.StateDegraded},
-		{"broker back", fusionProbe{connected: up, brokerErr: func() error { return errors.New("stale") }, ping: ping, active: none}, event.StateOK},
+		{"broker refusing", fusionProbe{connected: func() bool { return false }, brokerErr: func() string { return "credentials refused (username or RFW_MQTT_PASSWORD)" }, ping: ping, active: none}, event.StateDegraded},
+		{"broker back", fusionProbe{connected: up, brokerErr: func() string { return "stale" }, ping: ping, active: none}, event.StateOK},
 		{"sensors silent", fusionProbe{connected: up, sensorSilence: func() string { return "no sensor message for 2m0s" }, ping: ping, active: none}, event.StateDegraded},
 		{"sensors heard", fusionProbe{connected: up, sensorSilence: func() string { return "" }, ping: ping, active: none}, event.StateOK},
 		{"sqlite failing", fusionProbe{connected: up, ping: func(context.Context) error { return errors.New("disk I/O error") }, active: none}, event.StateDegraded},
@@ -45,7 +45,7 @@ func TestFusionProbeHealth(t *testing.T) {
 			// the broker's last error is said while it is not connected
 			wantBrokerErr := ""
 			if tc.probe.brokerErr != nil && !tc.probe.connected() {
-				wantBrokerErr = tc.probe.brokerErr().Error()
+				wantBrokerErr = tc.probe.brokerErr()
 			}
 			if h.BrokerError != wantBrokerErr {
 				t.Errorf("broker_error %q, want %q", h.BrokerError, wantBrokerErr)

@@ -98,6 +98,12 @@ func (s *SQLite) WriteFailures() int64 {
 	return s.writes.failures
 }
 
+// WriteRefusal says in words why the database refused a write that
+// failed with err (writeRefusal), naming no file: "the disk is full";
+// false when err is no refusal of the database's (a record no store can
+// hold, a cancelled context).
+func WriteRefusal(err error) (cause string, ok bool) { return writeRefusal(err) }
+
 // SQLite's primary result codes (https://www.sqlite.org/rescode.html) of
 // a database that refuses a write whatever the write is.
 const (
@@ -130,7 +136,7 @@ func writeRefusal(err error) (string, bool) {
 		// (EFBIG), a quota or a failing disk are I/O errors.
 		return "disk I/O error: the disk full, a quota or file size limit reached, or the disk failing", true
 	case sqliteReadOnly:
-		return "read-only: the file, its folder or its file system cannot be written by fusion's user", true
+		return "read-only: the file, its folder or its file system cannot be written by the service's user", true
 	case sqliteBusy, sqliteLocked:
 		return fmt.Sprintf("locked by another process for longer than the busy timeout (%v)", busyTimeout), true
 	case sqlitePerm:
