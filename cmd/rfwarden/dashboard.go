@@ -25,6 +25,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
+	"github.com/rfwarden/rfwarden/internal/redact"
 	"github.com/rfwarden/rfwarden/sensor/publish"
 )
 
@@ -321,6 +322,11 @@ func checkDashboardMQTT(url, caFile string) error {
 	return nil
 }
 
+// dashboardMQTTKeys are the settings the live feed's reason in /healthz
+// points to.
+var dashboardMQTTKeys = mqttlink.Keys{URL: "RFW_MQTT (--mqtt)", Credentials: "RFW_MQTT_USER or RFW_MQTT_PASSWORD (--mqtt-user)",
+	CA: "RFW_MQTT_CA (--mqtt-ca)", ClientID: "RFW_MQTT_CLIENT_ID (--mqtt-client-id)"}
+
 // feedOptions say how the dashboard reaches the broker for its live feed.
 type feedOptions struct {
 	URL                string
@@ -396,7 +402,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	}
 	opts.SetOnConnectHandler(func(c mqtt.Client) { c.SubscribeMultiple(filters, handle) })
 	opts.SetDefaultPublishHandler(handle) // evidence the session kept, arriving before the subscription is made again
-	link := mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log})
+	link := mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log, Keys: dashboardMQTTKeys})
 	link.Watch(opts)
 	c := mqtt.NewClient(opts)
 	tok := c.Connect()
@@ -412,7 +418,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 		select {
 		case <-tok.Done():
 			if err := tok.Error(); err != nil { // not with ConnectRetry; only a Disconnect ends the retries
-				return nil, nil, fmt.Errorf("dashboard: connect to MQTT %s: %w", url, err)
+				return nil, nil, fmt.Errorf("dashboard: connect to MQTT %s: %w", redact.URL(url), err)
 			}
 			return c, link, nil
 		case <-poll.C:
@@ -422,7 +428,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 		case <-wait.C:
 		}
 		log.Warn("dashboard feed: not connected to the MQTT broker yet; retrying in the background (live feed, acknowledgements' announcements and evidence wait)",
-			"broker", url, "err", link.Err())
+			"broker", redact.URL(url), "err", link.Err())
 		return c, link, nil
 	}
 }

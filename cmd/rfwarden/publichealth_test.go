@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,65 @@ func TestFusionHealthzHidesUserAndHost(t *testing.T) {
 				if strings.Contains(stderr.String(), secret) {
 					t.Errorf("the log shows the password %q:\n%s", secret, stderr.String())
 				}
+			}
+		})
+	}
+}
+
+// TestDashboardHealthzHidesUserAndHost: given the live feed's broker
+// refusing the dashboard's password (written in RFW_MQTT too) or not
+// answering, when /healthz (public: no login) reports it, expect what is
+// wrong and the setting to fix, naming no user, host, port or password;
+// the log keeps the broker's address, without the password. /healthz
+// said "degraded: live feed: not connected to the MQTT broker: dial tcp
+// 10.1.2.3:1883: connect: connection refused". InfluxDB's reason:
+// TestInfluxHealthzHidesUserAndHost.
+func TestDashboardHealthzHidesUserAndHost(t *testing.T) {
+	const user, pw = "dash-user", "Dash-pw-123"
+	srv, authAddr, err := embroker.StartAuth("127.0.0.1:0", &mochiauth.Ledger{Auth: mochiauth.AuthRules{{Username: user, Password: "right", Allow: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	closed := freeTCPAddr(t)
+	tests := []struct {
+		name string
+		args []string
+		want string // /healthz's body
+		addr string // the broker's, in the log
+	}{
+		{name: "feed refused", args: []string{"--mqtt", "tcp://" + authAddr, "--mqtt-user", user}, addr: authAddr,
+			want: "degraded: live feed: not connected to the MQTT broker: credentials refused (RFW_MQTT_USER or RFW_MQTT_PASSWORD (--mqtt-user))\n"},
+		{name: "feed refused, password in RFW_MQTT", args: []string{"--mqtt", "tcp://" + user + ":" + pw + "@" + authAddr, "--mqtt-user", user}, addr: authAddr,
+			want: "degraded: live feed: not connected to the MQTT broker: credentials refused (RFW_MQTT_USER or RFW_MQTT_PASSWORD (--mqtt-user))\n"},
+		{name: "feed not reachable", args: []string{"--mqtt", "tcp://" + closed, "--mqtt-user", user}, addr: closed,
+			want: "degraded: live feed: not connected to the MQTT broker: not reachable: connection refused (RFW_MQTT (--mqtt))\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("RFW_MQTT_PASSWORD", pw)
+			dash := startDashboardArgs(t, append([]string{"--db", filepath.Join(t.TempDir(), "d.db"), "--create-db"}, tt.args...)...)
+			var code int
+			var body []byte
+			for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				if code, body = getHealth(dash.URL + "/healthz"); code == http.StatusServiceUnavailable && string(body) == tt.want {
+					break
+				}
+			}
+			stopErr := dash.stop() // once: a second waits for ever
+			if code != http.StatusServiceUnavailable || string(body) != tt.want {
+				t.Errorf("/healthz = %d %q, want 503 %q", code, body, tt.want)
+			}
+			for _, hidden := range hiddenOf(t, []string{tt.addr, strings.TrimPrefix(dash.URL, "http://")}, user, pw, "tcp://") {
+				if strings.Contains(string(body), hidden) {
+					t.Errorf("/healthz = %q: shows %q", body, hidden)
+				}
+			}
+			if stopErr != nil {
+				t.Fatal(stopErr)
+			}
+			if log := dash.stderr.String(); strings.Contains(log, pw) || !strings.Contains(log, tt.addr) {
+				t.Errorf("the log shows the password, or lacks the broker's address %s:\n%s", tt.addr, log)
 			}
 		})
 	}
