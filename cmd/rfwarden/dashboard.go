@@ -178,7 +178,9 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		// with retention, below), never on /healthz's request.
 		influx = dashboardInflux.probe(in, warned, log)
 	}
-	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{AuditTx: db.AuditTx}) // the audit log is in db: a deletion and its row go together
+	// the audit log is in db: a deletion and its row go together; each
+	// write's outcome goes to db's write health, for /healthz
+	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{AuditTx: db.AuditTx, RecordWrite: db.RecordWrite})
 	if err != nil {
 		return err
 	}
@@ -208,6 +210,10 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metrics.MustRegister(retention.Collectors()...)
 	disk := &dashboard.FreeSpace{Path: filepath.Dir(*dbPath), MinFreeBytes: keep.minFreeBytes}
 	metrics.MustRegister(disk.Collectors()...)
+	// A full disk or a read-only file fails the dashboard's writes (logins,
+	// acknowledgements, the audit log, the registry): /healthz and the
+	// metrics follow their outcome, as fusion's do.
+	metrics.MustRegister(databaseWriteCollectors("rfwarden_dashboard", "the dashboard", db)...)
 	rctx, stopRetention := context.WithCancel(ctx)
 	var rwg sync.WaitGroup
 	defer rwg.Wait()
@@ -248,7 +254,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
-		Feed: feed, Influx: influxLink, StateDisk: disk, Logger: log, Secure: *certFile != "", Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
+		Feed: feed, Influx: influxLink, StateDisk: disk, Database: db, Logger: log, Secure: *certFile != "", Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
 	}

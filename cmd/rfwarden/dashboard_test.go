@@ -99,6 +99,11 @@ func TestCmdDashboard(t *testing.T) {
 			t.Errorf("GET %s: got %d, want %d", path, got, want)
 		}
 	}
+	// the database's write health, as fusion's (TestHealthzDatabaseRefusesWrites)
+	if _, metrics := httpGet(t, base+"/metrics"); !strings.Contains(metrics, "\nrfwarden_dashboard_database_ok 1\n") ||
+		!strings.Contains(metrics, "\nrfwarden_dashboard_database_write_failures_total 0\n") {
+		t.Errorf("/metrics lacks rfwarden_dashboard_database_ok 1 and its write failures at 0:\n%s", grepLines(metrics, "database"))
+	}
 	if err := stop(); err != nil {
 		t.Errorf("cmdDashboard: %v", err)
 	}

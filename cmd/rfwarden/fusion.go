@@ -186,17 +186,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	// connection still answers a ping: /healthz and the metrics follow
 	// the writes' outcome.
 	dbWrites := func() error { return db.WriteProblem(time.Now(), store.WriteGrace) }
-	metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_database_ok",
-		Help: "1 while the SQLite database takes fusion's writes; 0 while it has refused every write for " + store.WriteGrace.String() + " (disk full, read-only, locked; /healthz says why)."},
-		func() float64 {
-			if dbWrites() != nil {
-				return 0
-			}
-			return 1
-		}),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_database_write_failures_total",
-			Help: "Writes the SQLite database refused (disk full, read-only, locked past the busy timeout, I/O error)."},
-			func() float64 { return float64(db.WriteFailures()) }))
+	metrics.MustRegister(databaseWriteCollectors("rfw_fusion", "fusion", db)...)
 	var influxState func() (int64, error) // for /healthz; nil without InfluxDB
 	var influxDropped func() int64
 	if influx != nil {
@@ -274,6 +264,27 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	defer stopQuiet()
 	qwg.Go(func() { quiet.watch(qctx) })
 	return eng.Run(ctx, heardSubscriber{PahoSubscriber: conn.subscriber(), silence: quiet})
+}
+
+// databaseWriteCollectors returns the metrics of db's write health, for
+// the service who (fusion, the dashboard): prefix_database_ok (1 while
+// the database takes its writes, 0 while it has refused every write for
+// store.WriteGrace, as /healthz says) and
+// prefix_database_write_failures_total.
+func databaseWriteCollectors(prefix, who string, db *store.SQLite) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: prefix + "_database_ok",
+			Help: "1 while the SQLite database takes " + who + "'s writes; 0 while it has refused every write for " + store.WriteGrace.String() + " (disk full, read-only, locked; /healthz says why)."},
+			func() float64 {
+				if db.WriteProblem(time.Now(), store.WriteGrace) != nil {
+					return 0
+				}
+				return 1
+			}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: prefix + "_database_write_failures_total",
+			Help: "Writes the SQLite database refused (disk full, read-only, locked past the busy timeout, I/O error)."},
+			func() float64 { return float64(db.WriteFailures()) }),
+	}
 }
 
 // runNotifiers starts delivering each notifier's outbox. The function it

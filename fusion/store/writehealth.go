@@ -90,6 +90,14 @@ func (s *SQLite) WriteProblem(now time.Time, grace time.Duration) error {
 	return &WriteError{Path: s.path, Cause: w.cause, Since: w.since, For: now.Sub(w.since), Failures: w.run, Err: w.last}
 }
 
+// RecordWrite records the outcome err of a write begun at start that
+// another package made on DB() (the dashboard's accounts and sessions,
+// the registry), for WriteProblem and WriteFailures, as the store's own
+// writes are recorded: a refusal of the database's counts, any other
+// error (a constraint, a cancelled context) is ignored, and a success
+// clears the problem.
+func (s *SQLite) RecordWrite(start time.Time, err error) { s.writes.wrote(start, err) }
+
 // WriteFailures returns how many writes the database refused since the
 // store was opened.
 func (s *SQLite) WriteFailures() int64 {
