@@ -189,8 +189,10 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	metrics.MustRegister(databaseWriteCollectors("rfw_fusion", "fusion", db)...)
 	var influxState func() (int64, error) // for /healthz; nil without InfluxDB
 	var influxDropped func() int64
+	var spoolWrites func() error
 	if influx != nil {
 		influxState = influx.State
+		spoolWrites = func() error { return influx.SpoolProblem(time.Now(), store.WriteGrace) }
 		influxDropped = func() int64 { n, _ := influx.Dropped(); return n }
 		metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_influx_spooled_batches",
 			Help: "Write batches waiting in fusion's spool for InfluxDB."}, func() float64 { return float64(influx.Pending()) }),
@@ -208,6 +210,17 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_dropped_batches_total",
 				Help: "Write batches dropped from fusion's spool, oldest first, to keep it within influx.spool_max_bytes (InfluxDB down or too slow for too long)."},
 				func() float64 { n, _ := influx.Dropped(); return float64(n) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_influx_spool_ok",
+				Help: "1 while fusion's InfluxDB spool takes its writes; 0 while its disk has refused every write for " + store.WriteGrace.String() + " (full, read-only; /healthz says why)."},
+				func() float64 {
+					if spoolWrites() != nil {
+						return 0
+					}
+					return 1
+				}),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_spool_write_failures_total",
+				Help: "Writes to fusion's InfluxDB spool its disk refused (full, read-only, permission denied)."},
+				func() float64 { return float64(influx.SpoolWriteFailures()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_dropped_bytes_total",
 				Help: "Bytes of line protocol dropped from fusion's spool to keep it within influx.spool_max_bytes."},
 				func() float64 { _, n := influx.Dropped(); return float64(n) }))
@@ -237,7 +250,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		hctx, stopHTTP := context.WithCancel(ctx)
 		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Summary,
 			sensorSilence: quiet.reason, ping: db.DB().PingContext, writes: dbWrites, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers,
-			influxDropped: influxDropped}
+			influxDropped: influxDropped, spool: spoolWrites}
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // fusionHealth is what GET /healthz of `rfwarden fusion` answers.
@@ -52,6 +54,14 @@ type fusionHealth struct {
 	// detections, locations and health they held are lost. There, 0 too,
 	// whenever InfluxDB is configured.
 	InfluxDropped *int64 `json:"influx_dropped,omitempty"`
+	// InfluxSpoolOK is false while the spool's disk has refused every
+	// write for store.WriteGrace (full, read-only): the detections,
+	// locations and health fusion writes are kept in memory a while,
+	// then dropped, though InfluxDB answers; InfluxSpoolError says why
+	// (the cause and the setting, influx.spool_dir; the log has the
+	// folder). There, true too, whenever InfluxDB is configured.
+	InfluxSpoolOK    *bool  `json:"influx_spool_ok,omitempty"`
+	InfluxSpoolError string `json:"influx_spool_error,omitempty"`
 }
 
 // fusionProbe is what the health check asks: the MQTT connection, the
@@ -74,6 +84,9 @@ type fusionProbe struct {
 	influx        func() (spooled int64, err error) // nil without InfluxDB
 	notifiers     []*fusion.Notifier                // the webhook's and syslog's outboxes
 	influxDropped func() int64                      // batches dropped from the spool; nil without InfluxDB
+	// spool says whether the InfluxDB spool refuses writes
+	// (store.Influx.SpoolProblem); nil without InfluxDB
+	spool func() error
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
@@ -96,6 +109,13 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 			h.InfluxError = fusionInflux.public(err) // without user or host: the log has them
 		}
 	}
+	if p.spool != nil {
+		ok := true
+		if err := p.spool(); err != nil {
+			ok, h.InfluxSpoolError = false, spoolFault(err)
+		}
+		h.InfluxSpoolOK = &ok
+	}
 	if p.influxDropped != nil {
 		dropped := p.influxDropped()
 		h.InfluxDropped = &dropped
@@ -115,10 +135,21 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 		notifyOK = notifyOK && nh.State == event.StateOK
 		h.Notify = append(h.Notify, nh)
 	}
-	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" || h.SensorSilence != "" || !notifyOK {
+	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" || h.InfluxSpoolError != "" || h.SensorSilence != "" || !notifyOK {
 		h.State = event.StateDegraded
 	}
 	return h
+}
+
+// spoolFault says why the InfluxDB spool refuses writes (a
+// *store.WriteError) and the setting it is, without its folder: for
+// /healthz, which needs no login.
+func spoolFault(err error) string {
+	var we *store.WriteError
+	if !errors.As(err, &we) {
+		return "influx.spool_dir refuses writes"
+	}
+	return fmt.Sprintf("influx.spool_dir refuses writes: %s (%d failed writes in %v)", we.Cause, we.Failures, we.For.Round(time.Second))
 }
 
 // serveFusionHTTP serves /healthz and /metrics on l (fusion binds it

@@ -6,9 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
+
+// spoolFull is the error of a spool whose disk is full.
+var spoolFull = &store.WriteError{What: "InfluxDB spool", Path: "/var/lib/rfwarden/influx-spool", Cause: "the disk is full", For: 5 * time.Second, Failures: 3,
+	Err: errors.New("spool append: write /var/lib/rfwarden/influx-spool/log: no space left on device")}
 
 func TestFusionProbeHealth(t *testing.T) {
 	up := func() bool { return true }
@@ -35,6 +41,12 @@ func TestFusionProbeHealth(t *testing.T) {
 		// a full disk or a read-only file: the ping passes, the writes fail
 		{"sqlite refusing writes", fusionProbe{connected: up, ping: ping, writes: func() error { return errors.New("database /x.db refuses writes: the disk is full") }, active: none}, event.StateDegraded},
 		{"sqlite writing", fusionProbe{connected: up, ping: ping, writes: func() error { return nil }, active: none}, event.StateOK},
+		// InfluxDB answers, but the spool's disk is full: the writes fail
+		// before they reach it (TestInfluxSpoolProblem)
+		{"influx spool refusing writes", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil },
+			spool: func() error { return spoolFull }}, event.StateDegraded},
+		{"influx spool writing", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil },
+			spool: func() error { return nil }}, event.StateOK},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,6 +88,20 @@ func TestFusionProbeHealth(t *testing.T) {
 			}
 			if h.DatabaseOK != (dbErr == nil) || dbErr != nil && h.Error != dbErr.Error() {
 				t.Errorf("database_ok %v error %q, want %v and %v", h.DatabaseOK, h.Error, dbErr == nil, dbErr)
+			}
+			// with InfluxDB, influx_spool_ok is there, true too; false with
+			// the cause and the setting, not the folder, while the spool
+			// refuses writes
+			if tc.probe.spool != nil {
+				wantErr := ""
+				if tc.probe.spool() != nil {
+					wantErr = "influx.spool_dir refuses writes: the disk is full (3 failed writes in 5s)"
+				}
+				if h.InfluxSpoolOK == nil || *h.InfluxSpoolOK != (wantErr == "") || h.InfluxSpoolError != wantErr {
+					t.Errorf("influx_spool_ok %v influx_spool_error %q, want %v and %q", h.InfluxSpoolOK, h.InfluxSpoolError, wantErr == "", wantErr)
+				}
+			} else if bytes.Contains(body, []byte(`"influx_spool_ok"`)) {
+				t.Errorf("influx_spool_ok without InfluxDB: %s", body)
 			}
 			if tc.probe.influxDropped != nil && (h.InfluxDropped == nil || *h.InfluxDropped != tc.probe.influxDropped()) {
 				t.Errorf("influx_dropped %v, want %d", h.InfluxDropped, tc.probe.influxDropped())
