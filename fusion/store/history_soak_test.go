@@ -385,3 +385,71 @@ func TestSQLiteHistoryIndexesUpgrade(t *testing.T) {
 	// indexes' expressions.
 	older(`INSERT INTO alert(id, site, rule, severity, state, zone, updated_ns, ack_ns, body) VALUES('bad', 's1', 'r', 'critical', 'resolved', 'z', 1, 1, 'not json')`)
 }
+
+// TestSQLiteCaseChanges: every write that may change the open cases'
+// evidence (ProtectedDetections) changes CaseChanges, whoever makes it:
+// an alert or incident stored, acknowledged, closed, reopened, pruned, or
+// written by an older binary's statement; a write elsewhere does not.
+func TestSQLiteCaseChanges(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	at := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	firing := event.Alert{ID: "a1", Site: "s1", State: event.AlertFiring, UpdatedNS: at.UnixNano(), Evidence: []string{"d1"}}
+	tests := []struct {
+		name   string
+		write  func() error
+		change bool
+	}{
+		{"alert stored", func() error { return s.UpsertAlert(ctx, firing) }, true},
+		{"alert gains evidence", func() error {
+			a := firing
+			a.Evidence = append(a.Evidence, "d2")
+			return s.UpsertAlert(ctx, a)
+		}, true},
+		{"alert acknowledged", func() error { _, err := s.Ack(ctx, "a1", "officer", "", at); return err }, true},
+		{"incident stored", func() error {
+			return s.UpsertIncident(ctx, store.Incident{ID: "i1", Site: "s1", State: store.IncidentOpen, UpdatedNS: at.UnixNano(), Alerts: []string{"a1"}})
+		}, true},
+		{"incident closed", func() error {
+			_, err := s.CloseIncident(ctx, "i1", "officer", store.IncidentOutcomes[0], "", at)
+			return err
+		}, true},
+		{"incident reopened", func() error { _, err := s.ReopenIncident(ctx, "i1", "officer", at.Add(time.Minute)); return err }, true},
+		{"older binary's alert", func() error {
+			_, err := s.DB().ExecContext(ctx, `INSERT INTO alert(id, site, rule, severity, state, zone, updated_ns, ack_ns, body) VALUES('old', 's1', 'r', 'critical', 'firing', 'z', 1, 0, '{"id":"old","evidence":["d3"]}')`)
+			return err
+		}, true},
+		{"alert pruned", func() error {
+			if _, err := s.DB().ExecContext(ctx, `UPDATE alert SET state = 'resolved', ack_ns = 1 WHERE id = 'old'`); err != nil {
+				return err
+			}
+			p, err := s.PruneAlerts(ctx, "s1", at)
+			if err == nil && p.Alerts != 1 {
+				err = fmt.Errorf("pruned %d alerts, want 1", p.Alerts)
+			}
+			return err
+		}, true},
+		{"audit row", func() error {
+			return s.Audit(ctx, store.AuditEntry{User: "u", Action: "view.alert", Object: "alert/a1"})
+		}, false},
+		{"detection", func() error {
+			return s.WriteDetections(ctx, []store.DetectionRecord{{Detection: event.Detection{ID: "d9", Site: "s1", Sensor: "n1", TimeNS: at.UnixNano()}, Room: "A"}})
+		}, false},
+	}
+	for _, tc := range tests {
+		before, err := s.CaseChanges(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tc.write(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		after, err := s.CaseChanges(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if changed := after != before; changed != tc.change {
+			t.Errorf("%s: case changes %d -> %d, want changed %v", tc.name, before, after, tc.change)
+		}
+	}
+}

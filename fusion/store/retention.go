@@ -139,6 +139,20 @@ func (s *SQLite) ProtectedDetections(ctx context.Context, site string) (map[stri
 	return out, nil
 }
 
+// CaseChanges returns a number that changes whenever an alert or incident
+// is stored, changed or deleted, by any process writing the store (an
+// older binary too: it is counted by triggers, table case_change). A
+// reader of ProtectedDetections that reads CaseChanges before it and finds
+// the same number later may use its answer still (dashboard: the evidence
+// quota at every snippet); one that finds another must read again.
+func (s *SQLite) CaseChanges(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.QueryRowContext(ctx, `SELECT n FROM case_change WHERE id = 1`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("case changes: %w", err)
+	}
+	return n, nil
+}
+
 // protectedQuery is ProtectedDetections' query and its arguments.
 func protectedQuery(site string) (string, []any) {
 	// Three parts, each read by an index (historyIndexes), so the time

@@ -124,6 +124,21 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_object ON audit(object, id);
 -- the history indexes (incident_site_updated, incident_open, alert_unsettled,
 -- alert_incident, audit_time) are made by migrateHistoryIndexes
+-- case_change counts the writes to the alerts and incidents, by triggers,
+-- so a reader of the open cases (the dashboard's evidence quota) knows
+-- whether the answer it read is still the answer (CaseChanges); the
+-- triggers count an older binary's writes after a rollback too
+CREATE TABLE IF NOT EXISTS case_change (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	n INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO case_change(id, n) VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS alert_insert_change AFTER INSERT ON alert BEGIN UPDATE case_change SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS alert_update_change AFTER UPDATE ON alert BEGIN UPDATE case_change SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS alert_delete_change AFTER DELETE ON alert BEGIN UPDATE case_change SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS incident_insert_change AFTER INSERT ON incident BEGIN UPDATE case_change SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS incident_update_change AFTER UPDATE ON incident BEGIN UPDATE case_change SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS incident_delete_change AFTER DELETE ON incident BEGIN UPDATE case_change SET n = n + 1 WHERE id = 1; END;
 CREATE TABLE IF NOT EXISTS sensor_maintenance (
 	site TEXT NOT NULL,
 	sensor TEXT NOT NULL,
