@@ -29,6 +29,49 @@ var ErrEvidenceQuota = errors.New("evidence folder over its quota with the evide
 // dashboard's site).
 type Protector func(ctx context.Context) (map[string]bool, error)
 
+// CaseStamp returns a number that changes whenever an alert or incident
+// is written (store.SQLite.CaseChanges): while it stays the same, so do
+// the open cases.
+type CaseStamp func(ctx context.Context) (int64, error)
+
+// CachedProtector is read, read again only when stamp has changed since
+// its latest answer: at quota every arriving snippet asks for the open
+// cases (makeRoom), in the MQTT handler that carries the live feed, and
+// most of them arrive while no alert or incident changes. The stamp is
+// read before the open cases, so an answer is never older than the stamp
+// kept with it: a write between the two reads makes the next call read
+// again. Without a stamp (its error) it reads every time, as before. The
+// map returned is shared between calls: its users only read it.
+func CachedProtector(stamp CaseStamp, read Protector) Protector {
+	var (
+		mu     sync.Mutex
+		have   bool
+		last   int64
+		cached map[string]bool
+	)
+	return func(ctx context.Context) (map[string]bool, error) {
+		n, err := stamp(ctx)
+		if err != nil {
+			return read(ctx)
+		}
+		mu.Lock()
+		if have && n == last {
+			p := cached
+			mu.Unlock()
+			return p, nil
+		}
+		mu.Unlock()
+		p, err := read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		have, last, cached = true, n, p
+		mu.Unlock()
+		return p, nil
+	}
+}
+
 // snippetFile is one saved snippet: NAME.sigmf-meta and NAME.sigmf-data.
 type snippetFile struct {
 	name      string    // NAME, "snippet-" and a detection ID

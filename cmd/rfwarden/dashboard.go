@@ -545,7 +545,8 @@ func (k dashboardKeep) retention(db *store.SQLite, users *dashboard.Users, st *s
 	}
 	r := &dashboard.Retention{EvidenceDir: snippetDir, EvidenceDays: k.evidenceDays, EvidenceMaxBytes: k.evidenceMaxBytes,
 		UploadDays: k.uploadDays, SearchDays: k.searchDays, Users: users, Logger: log,
-		Protected: func(ctx context.Context) (map[string]bool, error) { return db.ProtectedDetections(ctx, siteID) }}
+		Protected: dashboard.CachedProtector(db.CaseChanges,
+			func(ctx context.Context) (map[string]bool, error) { return db.ProtectedDetections(ctx, siteID) })}
 	if replayDir != "" {
 		r.UploadDir = filepath.Join(replayDir, "uploads")
 	}

@@ -102,3 +102,20 @@ func WaitHeatRebuilt(ctx context.Context, s *Influx) (int, error) {
 	}
 	return s.rebuildChunks, nil
 }
+
+// IncidentsQuery is Incidents' query for site and [since, until).
+func IncidentsQuery(site string, since, until int64, limit int) (string, []any) {
+	return incidentsQuery(site, since, until, limit)
+}
+
+// ProtectedQuery is ProtectedDetections' query for site.
+func ProtectedQuery(site string) (string, []any) { return protectedQuery(site) }
+
+// The rows of site's alerts PruneAlerts deletes, and its incidents and
+// PruneAudit's (each with a LIMIT ? last).
+var (
+	PruneAlertsQuery     = pruneAlerts
+	PruneIncidentsQuery  = pruneIncidents
+	PruneAuditRowsQuery  = pruneAuditRows
+	PruneAuditViewsQuery = pruneAuditViews
+)
