@@ -1296,13 +1296,8 @@ func (s *SQLite) CloseIncidentWith(ctx context.Context, id, user, outcome, note 
 				continue
 			}
 			a.AckBy, a.AckNote, a.AckNS = user, opt.AckNote, at.UnixNano()
-			if err := putAlert(ctx, tx, a); err != nil {
+			if err := putAckInTx(ctx, tx, a, audit); err != nil {
 				return err
-			}
-			if audit != nil {
-				if err := insertAudit(ctx, tx, *audit); err != nil {
-					return err
-				}
 			}
 			acked = append(acked, a)
 		}
@@ -1312,6 +1307,19 @@ func (s *SQLite) CloseIncidentWith(ctx context.Context, id, user, outcome, note 
 		return Incident{}, nil, err
 	}
 	return inc, acked, nil
+}
+
+// putAckInTx stores acknowledged alert a in tx, with its audit row when
+// audit is not nil (the acknowledgements an incident's closure or a
+// maintenance window makes).
+func putAckInTx(ctx context.Context, tx *sql.Tx, a event.Alert, audit *AuditEntry) error {
+	if err := putAlert(ctx, tx, a); err != nil {
+		return err
+	}
+	if audit == nil {
+		return nil
+	}
+	return insertAudit(ctx, tx, *audit)
 }
 
 // ReopenIncident implements AlertStore.
@@ -1443,13 +1451,8 @@ func (s *SQLite) SetMaintenanceWith(ctx context.Context, m Maintenance, opt Main
 				continue
 			}
 			a.AckBy, a.AckNote, a.AckNS = m.By, opt.AckNote, m.FromNS
-			if err := putAlert(ctx, tx, a); err != nil {
+			if err := putAckInTx(ctx, tx, a, audit); err != nil {
 				return err
-			}
-			if audit != nil {
-				if err := insertAudit(ctx, tx, *audit); err != nil {
-					return err
-				}
 			}
 			acked = append(acked, a)
 		}
