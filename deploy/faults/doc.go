@@ -47,6 +47,13 @@
 // starting twice. Each test runs its own mosquitto, so tests can run alone:
 // go test -race -tags integration -run TestClockJump ./deploy/faults/
 //
+// To find why one fails, set RFW_FAULTS_DIAG to a directory: mosquitto
+// logs everything there (every PUBLISH and PUBACK, by client and message
+// ID), paho too with RFW_FAULTS_DIAG_PAHO=1, and a stalled drain writes
+// every goroutine's stack there; a passing test's files are removed unless
+// RFW_FAULTS_DIAG_KEEP=1. That is how TestFusionRestart's stall was found:
+// Run handling a restart's backlog without ticking (fusion/mqtt.go).
+//
 // What these tests do not repeat, because narrower tests already prove it:
 // the outbox's order, torn-tail recovery and quota accounting
 // (sensor/publish/outbox_test.go), sender retries (sensor/publish/sender_test.go),

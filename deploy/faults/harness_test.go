@@ -93,10 +93,30 @@ type mosquitto struct {
 	t      testing.TB
 	bin    string
 	conf   string
+	dir    string // persistence
 	addr   string
+	free   bool // addr was picked free and not listened on yet: another may be picked
 	cmd    *exec.Cmd
 	exited chan struct{}
-	stderr *strings.Builder
+	stderr *lockedBuffer
+}
+
+// lockedBuffer is mosquitto's stderr, read while mosquitto writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func mosquittoBin(t testing.TB) string {
@@ -119,12 +139,21 @@ const autosaveChanges = 50
 // newMosquitto writes the config; addr "" picks a free port. It does not start.
 func newMosquitto(t testing.TB, addr string) *mosquitto {
 	t.Helper()
-	bin := mosquittoBin(t)
+	m := &mosquitto{t: t, bin: mosquittoBin(t), dir: t.TempDir(), addr: addr}
 	if addr == "" {
-		addr = freeAddr(t)
+		m.addr, m.free = freeAddr(t), true
 	}
-	_, port, _ := net.SplitHostPort(addr)
-	dir := t.TempDir()
+	m.conf = filepath.Join(m.dir, "mosquitto.conf")
+	m.writeConf()
+	t.Cleanup(func() { m.stop(syscall.SIGKILL) })
+	return m
+}
+
+// writeConf writes the config for m.addr. Mosquitto logs its start
+// ("running", once it listens) at level information, which start waits for.
+func (m *mosquitto) writeConf() {
+	m.t.Helper()
+	_, port, _ := net.SplitHostPort(m.addr)
 	user := ""
 	if os.Getuid() == 0 {
 		user = "user root\n" // else mosquitto drops to the mosquitto user and cannot write dir
@@ -137,15 +166,10 @@ autosave_interval %d
 autosave_on_changes true
 max_queued_messages 100000
 log_dest stderr
-log_type error
-`, user, port, dir, autosaveChanges)
-	path := filepath.Join(dir, "mosquitto.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
+%s`, user, port, m.dir, autosaveChanges, diagMosquittoLog(m.t))
+	if err := os.WriteFile(m.conf, []byte(conf), 0o600); err != nil {
+		m.t.Fatal(err)
 	}
-	m := &mosquitto{t: t, bin: bin, conf: path, addr: addr}
-	t.Cleanup(func() { m.stop(syscall.SIGKILL) })
-	return m
 }
 
 func startMosquitto(t testing.TB) *mosquitto {
@@ -156,12 +180,16 @@ func startMosquitto(t testing.TB) *mosquitto {
 
 func (m *mosquitto) url() string { return "tcp://" + m.addr }
 
-// start runs mosquitto and waits until it accepts connections.
+// start runs mosquitto and waits until it listens: it has logged that it
+// runs and accepts connections. A port picked free (freeAddr) may have been
+// taken by another process before mosquitto binds it: then another is
+// picked. A port listened on before is tried again until the deadline (it
+// may linger after a kill).
 func (m *mosquitto) start() {
 	m.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		m.stderr = &strings.Builder{}
+		m.stderr = &lockedBuffer{}
 		cmd := exec.Command(m.bin, "-c", m.conf)
 		cmd.Stderr = m.stderr
 		if err := cmd.Start(); err != nil {
@@ -170,10 +198,12 @@ func (m *mosquitto) start() {
 		exited := make(chan struct{})
 		go func() { cmd.Wait(); close(exited) }()
 		for {
-			if c, err := net.DialTimeout("tcp", m.addr, time.Second); err == nil {
-				c.Close()
-				m.cmd, m.exited = cmd, exited
-				return
+			if strings.Contains(m.stderr.String(), " running") {
+				if c, err := net.DialTimeout("tcp", m.addr, time.Second); err == nil {
+					c.Close()
+					m.cmd, m.exited, m.free = cmd, exited, false
+					return
+				}
 			}
 			select {
 			case <-exited:
@@ -188,6 +218,11 @@ func (m *mosquitto) start() {
 		}
 		if time.Now().After(deadline) {
 			m.t.Fatalf("mosquitto did not listen on %s: %s", m.addr, m.stderr.String())
+		}
+		if m.free && strings.Contains(m.stderr.String(), "in use") {
+			m.addr = freeAddr(m.t)
+			m.writeConf()
+			continue
 		}
 		time.Sleep(100 * time.Millisecond) // the port may linger after a kill
 	}
@@ -370,13 +405,14 @@ func (f *fusionNode) start() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.client, f.eng, f.cancel, f.done = client, eng, cancel, make(chan error, 1)
-	sub := harnessSubscriber{p: fusion.PahoSubscriber{Client: client, Resubscribe: resub}, shared: f.shared, l: f.l}
+	sub := harnessSubscriber{p: fusion.PahoSubscriber{Client: client, Resubscribe: resub}, shared: f.shared, l: f.l, subscribed: new(atomic.Int32)}
 	go func() { f.done <- eng.Run(ctx, sub) }()
-	// Run subscribes first; wait until the subscription is in place.
-	if !waitUntil(10*time.Second, func() bool { return client.IsConnectionOpen() }) {
-		f.t.Fatal("fusion client not connected")
+	// Run subscribes first (its topics and its acknowledgements), each
+	// waiting for the broker's SUBACK: wait until both are in place. A
+	// fixed 100 ms after connecting was a guess.
+	if !waitUntil(20*time.Second, func() bool { return sub.subscribed.Load() == 2 || len(f.done) > 0 }) || len(f.done) > 0 {
+		f.t.Fatalf("fusion did not subscribe (%d of 2 subscriptions)", sub.subscribed.Load())
 	}
-	time.Sleep(100 * time.Millisecond)
 }
 
 // sensorIDsOf lists the IDs of s's sensors.
@@ -398,9 +434,10 @@ func sharedTopic(topic string) string { return "$share/fusion-faults/" + topic }
 // harnessSubscriber is fusion.PahoSubscriber with sharedTopic of fusion's
 // subscription when shared is set, noting when each detection arrives.
 type harnessSubscriber struct {
-	p      fusion.PahoSubscriber
-	shared bool
-	l      *ledger
+	p          fusion.PahoSubscriber
+	shared     bool
+	l          *ledger
+	subscribed *atomic.Int32 // subscriptions the broker acknowledged
 }
 
 func (s harnessSubscriber) topic(topic string) string {
@@ -411,17 +448,31 @@ func (s harnessSubscriber) topic(topic string) string {
 }
 
 func (s harnessSubscriber) Subscribe(topic string, qos byte, h func(string, []byte)) error {
-	return s.p.Subscribe(s.topic(topic), qos, func(tp string, p []byte) { s.l.received(p); h(tp, p) })
+	return s.count(s.p.Subscribe(s.topic(topic), qos, func(tp string, p []byte) { s.l.received(p); h(tp, p) }))
 }
 
 func (s harnessSubscriber) SubscribeAck(topic string, qos byte, h func(string, []byte, func())) error {
-	return s.p.SubscribeAck(s.topic(topic), qos, func(tp string, p []byte, ack func()) { s.l.received(p); h(tp, p, ack) })
+	return s.count(s.p.SubscribeAck(s.topic(topic), qos, func(tp string, p []byte, ack func()) { s.l.received(p); h(tp, p, ack) }))
+}
+
+// count counts a subscription made: PahoSubscriber returns once the
+// broker has acknowledged it (or, not connected, left it to the next
+// connection, which start does not expect: the client has just connected).
+func (s harnessSubscriber) count(err error) error {
+	if err == nil {
+		s.subscribed.Add(1)
+	}
+	return err
 }
 
 // stop ends the engine as a SIGTERM of `rfwarden fusion` does: cancel Run
 // (which flushes and saves the seen IDs), then disconnect.
 func (f *fusionNode) stop() {
 	f.t.Helper()
+	if n, u := f.l.receivedCount(), f.l.unique(); diagDir != "" && n-u > 10 {
+		f.t.Logf("fusion stops with %d received, %d processed", n, u)
+		diagDump(f.t, "stop")
+	}
 	f.cancel()
 	if err := <-f.done; err != nil {
 		f.t.Errorf("fusion Run: %v", err)
@@ -614,6 +665,7 @@ func (r *runningAgent) drain(t testing.TB, l *ledger, lost int64) int64 {
 	if !waitProgress(20*time.Second, 3*time.Minute, l.unique, func() bool { return int64(l.unique()) >= made-lost }) {
 		t.Errorf("fusion processed %d of %d detections (%d lost), nothing new for 20 s; outbox depth %d; fusion's handler received %d",
 			l.unique(), made, lost, r.a.Health().OutboxDepth, l.receivedCount())
+		diagDump(t, "drain")
 	}
 	r.finish(t)
 	if n := r.a.Stats().Detections; n != made {
