@@ -291,8 +291,11 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// The broker.
-	broker, brokerURL, err := startDemoBroker()
+	metrics := newServiceRegistry() // the dashboard's /metrics, fusion's under fusion_
+
+	// The broker: its drops (fusion 8192 messages behind) are logged and
+	// counted (rfw_embroker_dropped_messages_total).
+	broker, brokerURL, err := startDemoBroker(log.With("svc", "broker"), metrics)
 	if err != nil {
 		return err
 	}
@@ -344,7 +347,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 
 	hub := dashboard.NewHub(0)
-	metrics := newServiceRegistry() // the dashboard's /metrics, fusion's under fusion_
 
 	// Fusion.
 	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "", "", st.ID, sensorIDs(st), log)
@@ -589,9 +591,10 @@ func demoOfflineNote(o demoOptions, start time.Time) string {
 	return ", and sensor " + o.offline + " going offline at " + start.Add(o.offlineAfter).Format("15:04:05")
 }
 
-// startDemoBroker starts an embedded MQTT broker on a free loopback port.
-func startDemoBroker() (*mochi.Server, string, error) {
-	srv, addr, err := embroker.Start("127.0.0.1:0")
+// startDemoBroker starts an embedded MQTT broker on a free loopback port,
+// warning in log of the messages it drops and counting them in metrics.
+func startDemoBroker(log *slog.Logger, metrics prometheus.Registerer) (*mochi.Server, string, error) {
+	srv, addr, err := embroker.StartWith("127.0.0.1:0", embroker.Options{Logger: log, Registerer: metrics})
 	if err != nil {
 		return nil, "", fmt.Errorf("demo: broker: %w", err)
 	}
