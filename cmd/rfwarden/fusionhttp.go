@@ -49,6 +49,10 @@ type fusionHealth struct {
 	// detections, locations and health they held are lost. There, 0 too,
 	// whenever InfluxDB is configured.
 	InfluxDropped *int64 `json:"influx_dropped,omitempty"`
+	// Backlog is how many messages fusion has received and not handled
+	// (fusion.Engine.Backlog); past fusion.BacklogDegraded (8192) the
+	// state is degraded: fusion is behind for good (docs/scaling.md).
+	Backlog int64 `json:"backlog"`
 }
 
 // fusionProbe is what the health check asks: the MQTT connection, the
@@ -70,6 +74,7 @@ type fusionProbe struct {
 	influx        func() (spooled int64, err error) // nil without InfluxDB
 	notifiers     []*fusion.Notifier                // the webhook's and syslog's outboxes
 	influxDropped func() int64                      // batches dropped from the spool; nil without InfluxDB
+	backlog       func() int64                      // fusion.Engine.Backlog; nil: not checked
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
@@ -115,6 +120,11 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 	}
 	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" || h.SensorSilence != "" || !notifyOK {
 		h.State = event.StateDegraded
+	}
+	if p.backlog != nil {
+		if h.Backlog = p.backlog(); h.Backlog > fusion.BacklogDegraded {
+			h.State = event.StateDegraded
+		}
 	}
 	return h
 }
