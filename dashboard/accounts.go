@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
@@ -87,7 +88,7 @@ func (u *Users) SetRole(ctx context.Context, name, role string) (old string, err
 
 // SetDisabled disables an account, ending its sessions, or enables it
 // again. The last enabled admin cannot be disabled (ErrLastAdmin).
-func (u *Users) SetDisabled(ctx context.Context, name string, disabled bool) error {
+func (u *Users) SetDisabled(ctx context.Context, name string, disabled bool) (err error) {
 	if disabled {
 		now := u.now().UnixNano()
 		if err := u.update(ctx, name, `UPDATE dashboard_users SET disabled_ns = ?, revoked_ns = ? WHERE name = ? AND `+lastAdminGuard, now, now, name); err != nil {
@@ -95,7 +96,9 @@ func (u *Users) SetDisabled(ctx context.Context, name string, disabled bool) err
 		}
 		return nil
 	}
+	start := time.Now()
 	res, err := u.db.ExecContext(ctx, `UPDATE dashboard_users SET disabled_ns = 0 WHERE name = ?`, name)
+	u.recordWrite(start, err)
 	if err != nil {
 		return fmt.Errorf("enable %q: %w", name, err)
 	}
@@ -191,7 +194,8 @@ func (u *Users) update(ctx context.Context, name, query string, args ...any) err
 
 // updateThen is update, calling then (when not nil) in the transaction
 // after the change: its error rolls the change back.
-func (u *Users) updateThen(ctx context.Context, name string, then func(tx *sql.Tx) error, query string, args ...any) error {
+func (u *Users) updateThen(ctx context.Context, name string, then func(tx *sql.Tx) error, query string, args ...any) (err error) {
+	defer func(start time.Time) { u.recordWrite(start, err) }(time.Now()) // for /healthz (UsersOptions.RecordWrite)
 	tx, err := u.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -92,6 +92,7 @@ type Users struct {
 	db       *sql.DB
 	log      *slog.Logger
 	auditTx  func(ctx context.Context, tx *sql.Tx, e store.AuditEntry) error
+	wrote    func(start time.Time, err error) // UsersOptions.RecordWrite; nil: none
 	cost     int
 	ttl      time.Duration
 	maxSess  int // sessions per user (MaxSessions)
@@ -160,6 +161,18 @@ type UsersOptions struct {
 	// deletion's transaction (DeleteAudited); nil: the caller audits it
 	// afterwards.
 	AuditTx func(ctx context.Context, tx *sql.Tx, e store.AuditEntry) error
+	// RecordWrite, when set, is told the outcome of each write of the
+	// accounts to db begun at start (store.SQLite.RecordWrite), so that
+	// /healthz says when the database refuses them (a full disk).
+	RecordWrite func(start time.Time, err error)
+}
+
+// recordWrite tells UsersOptions.RecordWrite the outcome err of a write
+// begun at start.
+func (u *Users) recordWrite(start time.Time, err error) {
+	if u.wrote != nil {
+		u.wrote(start, err)
+	}
 }
 
 // NewUsers creates the users table in db if needed.
@@ -197,7 +210,7 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	if err := addAccountColumns(ctx, db); err != nil {
 		return nil, err
 	}
-	u := &Users{db: db, log: opt.Logger, auditTx: opt.AuditTx, cost: opt.BcryptCost, ttl: opt.SessionTTL, maxSess: opt.MaxSessions, now: opt.Now, maxFails: opt.MaxFailures,
+	u := &Users{db: db, log: opt.Logger, auditTx: opt.AuditTx, wrote: opt.RecordWrite, cost: opt.BcryptCost, ttl: opt.SessionTTL, maxSess: opt.MaxSessions, now: opt.Now, maxFails: opt.MaxFailures,
 		failWin: opt.FailWindow, recheck: opt.Recheck, maxIPFails: opt.MaxIPFailures, checkWait: opt.CheckWait,
 		sessions: map[string]Session{}, fails: map[string][]time.Time{}, ipFails: map[string][]time.Time{}}
 	if u.log == nil {
@@ -350,7 +363,8 @@ func (u *Users) create(ctx context.Context, name, password, role string, mustCha
 
 // createAudited is create; with a TxAuditor it writes the audit row e in
 // the same transaction as the account: both are stored or neither.
-func (u *Users) createAudited(ctx context.Context, name, password, role string, mustChange bool, a TxAuditor, e store.AuditEntry) error {
+func (u *Users) createAudited(ctx context.Context, name, password, role string, mustChange bool, a TxAuditor, e store.AuditEntry) (err error) {
+	defer func(start time.Time) { u.recordWrite(start, err) }(time.Now()) // for /healthz (UsersOptions.RecordWrite)
 	if err := checkUserName(name); err != nil {
 		return err
 	}
@@ -578,6 +592,7 @@ const MaxSessionsPerUser = 20
 // the deletion of the expired sessions and of s.User's oldest past
 // maxSess, whose token hashes it returns.
 func (u *Users) storeSession(ctx context.Context, s Session) (ended map[string]bool, err error) {
+	defer func(start time.Time) { u.recordWrite(start, err) }(time.Now()) // for /healthz (UsersOptions.RecordWrite)
 	tx, err := u.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -874,7 +889,8 @@ func (u *Users) Logout(token string) error {
 }
 
 // deleteRow deletes a session from the sessions table only.
-func (u *Users) deleteRow(token string) error {
+func (u *Users) deleteRow(token string) (err error) {
+	defer func(start time.Time) { u.recordWrite(start, err) }(time.Now()) // for /healthz (UsersOptions.RecordWrite)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE token_hash = ?`, tokenHash(token)); err != nil {
@@ -914,6 +930,7 @@ func (u *Users) recordOutcome(ctx context.Context, at time.Time, user, room stri
 // stored with its row, or neither is. It reports whether it wrote e; if
 // not (no AuditTx, or e has no Action) the caller audits it first.
 func (u *Users) recordOutcomeAudited(ctx context.Context, at time.Time, user, room string, found bool, note string, e store.AuditEntry) (audited bool, err error) {
+	defer func(start time.Time) { u.recordWrite(start, err) }(time.Now()) // for /healthz (UsersOptions.RecordWrite)
 	f := 0
 	if found {
 		f = 1

@@ -215,8 +215,8 @@ func TestDeleteAccountAuditedInItsTransaction(t *testing.T) {
 			}
 			deleted := len(list) == 1
 			switch {
-			case failAudit && (rec.Code != 500 || deleted):
-				t.Errorf("audit refused: DELETE = %d %s, accounts %+v; want 500 and the account kept", rec.Code, rec.Body, list)
+			case failAudit && (rec.Code != 503 || deleted || !strings.Contains(rec.Body.String(), "user.delete user/officer")):
+				t.Errorf("audit refused: DELETE = %d %s, accounts %+v; want 503 naming user.delete user/officer and the account kept", rec.Code, rec.Body, list)
 			case !failAudit && (rec.Code != 200 || !deleted || len(rows) != 1 || rows[0].User != RoleAdmin || rows[0].Addr != "192.0.2.1" || strings.Contains(rec.Body.String(), "warning")):
 				t.Errorf("DELETE = %d %s, accounts %+v, user.delete rows %+v; want 200, officer gone, one row by admin from 192.0.2.1", rec.Code, rec.Body, list, rows)
 			}

@@ -48,6 +48,12 @@ type Link interface {
 	Reason() string
 }
 
+// DatabaseWrites says whether the database refuses the dashboard's
+// writes; *store.SQLite is one (its writes' outcome, store.WriteGrace).
+type DatabaseWrites interface {
+	WriteProblem(now time.Time, grace time.Duration) error
+}
+
 // ZoneStatus reports whether a zone is covered by working sensors: "ok" or "unknown".
 type ZoneStatus interface {
 	ZoneStatus(zone string) string
@@ -253,6 +259,12 @@ type Deps struct {
 	// answers 503 "degraded" while it is low, as SQLite's writes (alerts,
 	// acknowledgements, the audit) fail when the disk fills.
 	StateDisk DiskSpace
+	// Database, when set, says whether the SQLite database refuses the
+	// dashboard's writes (sessions, acknowledgements, the audit log, the
+	// registry, accounts): /healthz answers 503 "degraded: database ..."
+	// once every write has failed for store.WriteGrace, until one
+	// succeeds.
+	Database DatabaseWrites
 	// SearchKeep is how long the handheld search outcomes are kept
 	// (RFW_SEARCH_DAYS, which Retention prunes every hour): the search
 	// list shows no outcome older. 0 shows every one stored.

@@ -38,8 +38,15 @@ import (
 // healthz answers "ok", or 503 "degraded: " and why while the live feed is
 // configured but not connected to the broker, InfluxDB is configured but
 // its latest check (Probe, in the background: never on this request)
-// found it not answering, or the state disk's free space is low.
+// found it not answering, the state disk's free space is low, or the
+// database has refused every write for store.WriteGrace. The reasons name
+// no user, host, port or password: /healthz needs no login.
 func (s *server) healthz(c echo.Context) error {
+	if db := s.d.Database; db != nil {
+		if err := db.WriteProblem(time.Now(), store.WriteGrace); err != nil {
+			return c.String(http.StatusServiceUnavailable, "degraded: database: "+databaseFault(err)+"\n")
+		}
+	}
 	if f := s.d.Feed; f != nil && !f.IsConnected() {
 		return c.String(http.StatusServiceUnavailable, "degraded: live feed: "+f.Reason()+"\n")
 	}
@@ -52,6 +59,17 @@ func (s *server) healthz(c echo.Context) error {
 		}
 	}
 	return c.String(http.StatusOK, "ok\n")
+}
+
+// databaseFault says why the database refuses writes (a
+// *store.WriteError) and the setting it is: "RFW_DB (--db) refuses
+// writes: the disk is full (3 failed writes in 40s)".
+func databaseFault(err error) string {
+	var we *store.WriteError
+	if !errors.As(err, &we) {
+		return "RFW_DB (--db) refuses writes"
+	}
+	return fmt.Sprintf("RFW_DB (--db) refuses writes: %s (%d failed writes in %v)", we.Cause, we.Failures, we.For.Round(time.Second))
 }
 
 func (s *server) index(c echo.Context) error {
@@ -2813,7 +2831,10 @@ func (s *server) deleteUser(c echo.Context) error {
 	row := store.AuditEntry{TimeNS: s.now().UnixNano(), User: session(c).User, Action: "user.delete", Object: "user/" + name, Addr: c.RealIP()}
 	audited, err := s.d.Users.DeleteAudited(c.Request().Context(), name, row)
 	if err != nil {
-		return accountError(err)
+		if errors.Is(err, ErrNoUser) || errors.Is(err, ErrLastAdmin) || errors.Is(err, ErrBusy) {
+			return accountError(err)
+		}
+		return notStored(&row, err) // the deletion and its row are one transaction: neither is stored
 	}
 	reply := map[string]any{"name": name, "deleted": true}
 	if audited {

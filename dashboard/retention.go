@@ -299,7 +299,9 @@ func PruneUploads(dir string, now time.Time, maxAge time.Duration) (files, bytes
 // PruneSearchOutcomes deletes the handheld search outcomes recorded before
 // before and returns how many it deleted.
 func (u *Users) PruneSearchOutcomes(ctx context.Context, before time.Time) (int64, error) {
+	start := time.Now()
 	res, err := u.db.ExecContext(ctx, `DELETE FROM dashboard_search_outcomes WHERE time_ns < ?`, before.UnixNano())
+	u.recordWrite(start, err) // for /healthz (UsersOptions.RecordWrite)
 	if err != nil {
 		return 0, fmt.Errorf("prune search outcomes: %w", err)
 	}

@@ -2,14 +2,11 @@ package fusion
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
-	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
-	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
@@ -28,20 +25,7 @@ func redPhoneRunTx(t *testing.T, s *site.Site, pos site.Point, heardBy []string,
 	t0 := time.Date(2026, 12, 3, 21, 0, 0, 0, time.UTC)
 	var auth Authorizer
 	if tabletRoom != "" {
-		db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Site: s})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := reg.Add(ctx, registry.Entry{Name: "tablet", Kind: registry.KindInCellTablet, Rooms: []string{tabletRoom}, ValidFrom: t0.Add(-time.Hour),
-			Signature: registry.Signature{FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}}, "admin"); err != nil {
-			t.Fatal(err)
-		}
-		auth = reg
+		auth, _ = testRegistry(t, s, tabletEntry([]string{tabletRoom}, "", t0))
 	}
 	ts := &storetest.Recorder{}
 	e, err := New(Config{ListenWindow: -1}, Deps{Site: s, TimeSeries: ts, Authorizer: auth, Clock: func() time.Time { return t0 }})

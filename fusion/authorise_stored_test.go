@@ -3,14 +3,12 @@ package fusion
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
-	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // TestAuthorisedDetectionStoredWithoutRegistryEntry: a detection the
@@ -26,19 +24,8 @@ func TestAuthorisedDetectionStoredWithoutRegistryEntry(t *testing.T) {
 	s := wing(t)
 	t0 := time.Date(2026, 12, 3, 21, 0, 0, 0, time.UTC)
 	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Site: s})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.Add(ctx, registry.Entry{Name: "radio of officer J. Smith", Kind: registry.KindStaffRadio, ValidFrom: t0.Add(-time.Hour),
-		Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}, Notes: "J. Smith, B wing"}, "admin"); err != nil {
-		t.Fatal(err)
-	}
+	reg, db := testRegistry(t, s, registry.Entry{Name: "radio of officer J. Smith", Kind: registry.KindStaffRadio, ValidFrom: t0.Add(-time.Hour),
+		Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}, Notes: "J. Smith, B wing"})
 	e, err := New(Config{ListenWindow: -1}, Deps{Site: s, TimeSeries: db, Authorizer: reg, Clock: func() time.Time { return t0 }})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package fusion
 import (
 	"cmp"
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
-	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
@@ -54,20 +52,7 @@ func TestAuthorisedDeviceVagueFix(t *testing.T) {
 		ctx := context.Background()
 		var auth Authorizer
 		if rooms != nil {
-			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Site: s})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := reg.Add(ctx, registry.Entry{Name: "tablet", Kind: registry.KindInCellTablet, Rooms: rooms, ValidFrom: t0.Add(-time.Hour),
-				Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}}, "admin"); err != nil {
-				t.Fatal(err)
-			}
-			auth = reg
+			auth, _ = testRegistry(t, s, tabletEntry(rooms, event.ClassLTE, t0))
 		}
 		ts := &storetest.Recorder{}
 		e, err := New(Config{ListenWindow: -1}, Deps{Site: s, TimeSeries: ts, Authorizer: auth, Clock: func() time.Time { return t0 }})

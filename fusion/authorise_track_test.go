@@ -2,7 +2,6 @@ package fusion
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -19,20 +18,7 @@ import (
 // room, and the recorder of what it stores.
 func tabletEngine(t *testing.T, s *site.Site, room string, t0 time.Time) (*Engine, *storetest.Recorder) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Site: s})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.Add(ctx, registry.Entry{Name: "tablet", Kind: registry.KindInCellTablet, Rooms: []string{room}, ValidFrom: t0.Add(-time.Hour),
-		Signature: registry.Signature{Class: event.ClassLTE, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}}, "admin"); err != nil {
-		t.Fatal(err)
-	}
+	reg, _ := testRegistry(t, s, tabletEntry([]string{room}, event.ClassLTE, t0))
 	ts := &storetest.Recorder{}
 	e, err := New(Config{ListenWindow: -1}, Deps{Site: s, TimeSeries: ts, Authorizer: reg, Clock: func() time.Time { return t0 }})
 	if err != nil {

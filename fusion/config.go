@@ -40,7 +40,7 @@ type FileConfig struct {
 	// HistoryDays is how many days of detections, locations and health db
 	// keeps when no InfluxDB is configured (InfluxDB has its retention
 	// policy, of HistoryDays when fusion creates the database); older rows
-	// are deleted every hour. Default 90; negative keeps everything.
+	// are deleted every hour. Default 90; -1 keeps everything.
 	HistoryDays int `yaml:"history_days"`
 	// AlertDays is how many days db keeps a resolved alert (with its room
 	// probabilities, track and evidence list) and a closed incident after
@@ -235,8 +235,11 @@ const (
 // (a NaN path-loss exponent made every fix NaN; a negative window matched
 // nothing; history_days over about 106000 overflowed and pruned all).
 func (c FileConfig) checkRanges() error {
-	if c.HistoryDays > MaxHistoryDays {
+	switch {
+	case c.HistoryDays > MaxHistoryDays:
 		return fmt.Errorf("history_days %d is more than %d (100 years): give -1 to keep everything", c.HistoryDays, MaxHistoryDays)
+	case c.HistoryDays < -1: // as alert_days and the audit's (checkRetention)
+		return fmt.Errorf("history_days %d is negative: give the days to keep, or -1 to keep everything", c.HistoryDays)
 	}
 	durations := []struct {
 		key string

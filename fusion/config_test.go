@@ -57,6 +57,7 @@ func TestLoadFileConfigHistoryDays(t *testing.T) {
 		{"history_days: 7\n", 7, ""},
 		{"history_days: -1\n", -1, ""},
 		{"history_days: 0\n", 0, "history_days is 0"},
+		{"history_days: -5\n", 0, "history_days -5 is negative"},
 		{"history_days: ten\n", 0, "history_days"},
 		{"history_days: 36500\n", 36500, ""},
 		{"history_days: 200000\n", 0, "history_days 200000 is more than 36500"},

@@ -3,11 +3,14 @@ package fusion
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // feedPhone feeds engine e rounds bursts, 2 s apart from from, of a phone
@@ -64,4 +67,33 @@ func sensorIDs(s *site.Site) []string {
 		ids[i] = sn.ID
 	}
 	return ids
+}
+
+// testRegistry opens a registry of site s on a new SQLite database, with
+// entries added by "admin", and returns it and its database.
+func testRegistry(t testing.TB, s *site.Site, entries ...registry.Entry) (*registry.Registry, *store.SQLite) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Site: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range entries {
+		if _, err := reg.Add(ctx, en, "admin"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return reg, db
+}
+
+// tabletEntry is an in-cell tablet registered for rooms from an hour
+// before t0, on band 3's uplink (1710-1785 MHz), of class (any: "").
+func tabletEntry(rooms []string, class string, t0 time.Time) registry.Entry {
+	return registry.Entry{Name: "tablet", Kind: registry.KindInCellTablet, Rooms: rooms, ValidFrom: t0.Add(-time.Hour),
+		Signature: registry.Signature{Class: class, FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}}
 }

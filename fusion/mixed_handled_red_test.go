@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
-	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
-	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
@@ -38,19 +35,7 @@ func TestRedPhoneBesideTabletOnItsCarrier(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rm, _ := s.RoomAt("g", tc.tablet)
 			tabletRoom := rm.ID
-			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "r.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			reg, err := registry.Open(ctx, db.DB(), db, registry.Options{Site: s})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := reg.Add(ctx, registry.Entry{Name: "tablet", Kind: registry.KindInCellTablet, Rooms: []string{tabletRoom}, ValidFrom: t0.Add(-time.Hour),
-				Signature: registry.Signature{FreqMinHz: 1.71e9, FreqMaxHz: 1.785e9}}, "admin"); err != nil {
-				t.Fatal(err)
-			}
+			reg, _ := testRegistry(t, s, tabletEntry([]string{tabletRoom}, "", t0))
 			ts := &storetest.Recorder{}
 			e, err := New(Config{ListenWindow: -1}, Deps{Site: s, TimeSeries: ts, Authorizer: reg, Clock: func() time.Time { return t0 }})
 			if err != nil {

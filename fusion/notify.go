@@ -16,6 +16,8 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/alert"
+	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // Defaults of NotifyOptions.
@@ -132,7 +134,7 @@ type Notifier struct {
 	mu         sync.Mutex
 	failures   int       // consecutive failed deliveries of the output
 	pauseUntil time.Time // no delivery starts before (the output's backoff)
-	lastErr    string
+	lastErr    error     // the latest failed delivery's or outbox write's (Health says it as notifyFault)
 	lastErrAt  time.Time
 	lastDropAt time.Time     // when a notification was last dropped (Health)
 	settled    chan struct{} // closed and replaced each time a delivery settles (Drain)
@@ -294,7 +296,7 @@ func (n *Notifier) holdLocked(a event.Alert, err error) {
 	defer func() { n.heldN.Store(int64(len(n.held))) }()
 	if err != nil {
 		n.heldErr = err
-		n.noteErr(err, now)
+		n.noteErr(outboxError{err}, now)
 	}
 	if n.heldSince.IsZero() {
 		n.heldSince = now
@@ -359,7 +361,7 @@ func (n *Notifier) flushHeld(ctx context.Context) int {
 	n.heldFlushing = 0
 	if err != nil {
 		n.heldErr = fmt.Errorf("notifier %s: queue %d held publications: %w", n.o.Output, len(batch), err)
-		n.noteErr(n.heldErr, now)
+		n.noteErr(outboxError{n.heldErr}, now)
 		return len(n.held)
 	}
 	n.collapsed.Add(int64(collapsed))
@@ -457,7 +459,7 @@ func (n *Notifier) Run(ctx context.Context) error {
 			rows, next, err := n.due(ctx, now, n.o.InFlight-len(inFlight), inFlight)
 			if err != nil && ctx.Err() == nil {
 				n.o.Logger.Warn("notifier: read the outbox", "output", n.o.Output, "err", err)
-				n.noteErr(err, now)
+				n.noteErr(outboxError{err}, now)
 				wait = time.After(n.o.RetryMax)
 			}
 			for _, p := range rows {
@@ -651,7 +653,7 @@ func (n *Notifier) backoff(k int) time.Duration {
 
 func (n *Notifier) noteErr(err error, now time.Time) {
 	n.mu.Lock()
-	n.lastErr, n.lastErrAt = err.Error(), now
+	n.lastErr, n.lastErrAt = err, now
 	n.mu.Unlock()
 }
 
@@ -715,11 +717,53 @@ func (n *Notifier) Drain(ctx context.Context) error {
 		case <-retry:
 		case <-ctx.Done():
 			if h.Held > 0 {
-				return fmt.Errorf("notifier %s: %d notifications left queued for the next start, %d held in memory that the outbox cannot take (%s): %w",
-					n.o.Output, h.Queued, h.Held, h.LastError, ctx.Err())
+				n.mu.Lock()
+				why := n.lastErr // the whole error, for the log (h.LastError names no host)
+				n.mu.Unlock()
+				return fmt.Errorf("notifier %s: %d notifications left queued for the next start, %d held in memory that the outbox cannot take (%v): %w",
+					n.o.Output, h.Queued, h.Held, why, ctx.Err())
 			}
 			return fmt.Errorf("notifier %s: %d notifications left queued for the next start: %w", n.o.Output, h.Queued, ctx.Err())
 		}
+	}
+}
+
+// notifyKeys are fusion.yaml's settings of each output that
+// notifyFault points to.
+var notifyKeys = map[string]string{"webhook": "webhook.url", "syslog": "syslog.addr"}
+
+// outboxError is an error of the output's outbox in fusion's database,
+// not of a delivery.
+type outboxError struct{ error }
+
+func (e outboxError) Unwrap() error { return e.error }
+
+// notifyFault says why delivering to output, or queueing for it, failed
+// with err, in a few words and the setting to fix, without the URL, host,
+// port or user the error names: for /healthz, which needs no login.
+func notifyFault(output string, err error) string {
+	key := notifyKeys[output]
+	if key == "" {
+		key = output
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("the receiver answers HTTP %d (%s)", se.Code, key)
+	}
+	var ob outboxError
+	if errors.As(err, &ob) {
+		if cause, ok := store.WriteRefusal(err); ok {
+			return "the outbox cannot be written: " + cause + " (db)"
+		}
+		return "the outbox cannot be written (db; the log has the error)"
+	}
+	switch why := redact.NetError(err); why {
+	case "":
+		return "delivery failed (the log has the error)"
+	case "TLS certificate not trusted":
+		return why + " (" + key + ")"
+	default:
+		return "not reachable: " + why + " (" + key + ")"
 	}
 }
 
@@ -734,8 +778,13 @@ type NotifyHealth struct {
 	// OldestSeconds is how long ago the oldest undelivered notification
 	// was queued.
 	OldestSeconds float64 `json:"oldest_s,omitempty"`
-	LastError     string  `json:"last_error,omitempty"` // the last failed delivery's error
-	LastErrorAt   string  `json:"last_error_at,omitempty"`
+	// LastError says why the last delivery, or write to the outbox,
+	// failed and the setting to fix, naming no host, port, URL or user
+	// (notifyFault: "not reachable: connection refused (webhook.url)");
+	// the log has the whole error. Until 2026-12-06 it was the error,
+	// with the webhook's URL or the syslog server's address.
+	LastError   string `json:"last_error,omitempty"`
+	LastErrorAt string `json:"last_error_at,omitempty"`
 	// Dropped is how many notifications the output dropped since fusion
 	// started (too old, or refused for good), LastDropAt when the latest
 	// was.
@@ -755,8 +804,8 @@ func (n *Notifier) Health(ctx context.Context) (NotifyHealth, error) {
 	}
 	h.Dropped = n.dropped.Load() + n.refused.Load() + n.unqueued.Load()
 	n.mu.Lock()
-	if n.lastErr != "" {
-		h.LastError, h.LastErrorAt = n.lastErr, n.lastErrAt.UTC().Format(time.RFC3339)
+	if n.lastErr != nil {
+		h.LastError, h.LastErrorAt = notifyFault(n.o.Output, n.lastErr), n.lastErrAt.UTC().Format(time.RFC3339)
 	}
 	lastDrop := n.lastDropAt
 	n.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // Webhook posts each alert state change as JSON to URL, signed with
@@ -104,7 +105,7 @@ func (w *Webhook) PublishAlert(ctx context.Context, a event.Alert) error {
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return fmt.Errorf("webhook %s: %w (last error: %w)", w.URL, ctx.Err(), lastErr)
+				return fmt.Errorf("webhook %s: %w (last error: %w)", redact.URL(w.URL), ctx.Err(), lastErr)
 			case <-t.C:
 			}
 			backoff = min(2*backoff, 30*time.Second)
@@ -118,7 +119,7 @@ func (w *Webhook) PublishAlert(ctx context.Context, a event.Alert) error {
 			break
 		}
 	}
-	return fmt.Errorf("webhook %s: %w", w.URL, lastErr)
+	return fmt.Errorf("webhook %s: %w", redact.URL(w.URL), lastErr)
 }
 
 func (w *Webhook) post(ctx context.Context, client *http.Client, body []byte, ts, key string) (retry bool, err error) {

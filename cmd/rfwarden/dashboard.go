@@ -25,6 +25,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
+	"github.com/rfwarden/rfwarden/internal/redact"
 	"github.com/rfwarden/rfwarden/sensor/publish"
 )
 
@@ -177,7 +178,9 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		// with retention, below), never on /healthz's request.
 		influx = dashboardInflux.probe(in, warned, log)
 	}
-	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{AuditTx: db.AuditTx}) // the audit log is in db: a deletion and its row go together
+	// the audit log is in db: a deletion and its row go together; each
+	// write's outcome goes to db's write health, for /healthz
+	users, err := dashboard.NewUsers(ctx, db.DB(), dashboard.UsersOptions{AuditTx: db.AuditTx, RecordWrite: db.RecordWrite})
 	if err != nil {
 		return err
 	}
@@ -207,6 +210,10 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metrics.MustRegister(retention.Collectors()...)
 	disk := &dashboard.FreeSpace{Path: filepath.Dir(*dbPath), MinFreeBytes: keep.minFreeBytes}
 	metrics.MustRegister(disk.Collectors()...)
+	// A full disk or a read-only file fails the dashboard's writes (logins,
+	// acknowledgements, the audit log, the registry): /healthz and the
+	// metrics follow their outcome, as fusion's do.
+	metrics.MustRegister(databaseWriteCollectors("rfwarden_dashboard", "the dashboard", db)...)
 	rctx, stopRetention := context.WithCancel(ctx)
 	var rwg sync.WaitGroup
 	defer rwg.Wait()
@@ -247,7 +254,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
-		Feed: feed, Influx: influxLink, StateDisk: disk, Logger: log, Secure: *certFile != "", Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
+		Feed: feed, Influx: influxLink, StateDisk: disk, Database: db, Logger: log, Secure: *certFile != "", Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
 	}
@@ -320,6 +327,11 @@ func checkDashboardMQTT(url, caFile string) error {
 	}
 	return nil
 }
+
+// dashboardMQTTKeys are the settings the live feed's reason in /healthz
+// points to.
+var dashboardMQTTKeys = mqttlink.Keys{URL: "RFW_MQTT (--mqtt)", Credentials: "RFW_MQTT_USER or RFW_MQTT_PASSWORD (--mqtt-user)",
+	CA: "RFW_MQTT_CA (--mqtt-ca)", ClientID: "RFW_MQTT_CLIENT_ID (--mqtt-client-id)"}
 
 // feedOptions say how the dashboard reaches the broker for its live feed.
 type feedOptions struct {
@@ -396,7 +408,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	}
 	opts.SetOnConnectHandler(func(c mqtt.Client) { c.SubscribeMultiple(filters, handle) })
 	opts.SetDefaultPublishHandler(handle) // evidence the session kept, arriving before the subscription is made again
-	link := mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log})
+	link := mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log, Keys: dashboardMQTTKeys})
 	link.Watch(opts)
 	c := mqtt.NewClient(opts)
 	tok := c.Connect()
@@ -412,7 +424,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 		select {
 		case <-tok.Done():
 			if err := tok.Error(); err != nil { // not with ConnectRetry; only a Disconnect ends the retries
-				return nil, nil, fmt.Errorf("dashboard: connect to MQTT %s: %w", url, err)
+				return nil, nil, fmt.Errorf("dashboard: connect to MQTT %s: %w", redact.URL(url), err)
 			}
 			return c, link, nil
 		case <-poll.C:
@@ -422,7 +434,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 		case <-wait.C:
 		}
 		log.Warn("dashboard feed: not connected to the MQTT broker yet; retrying in the background (live feed, acknowledgements' announcements and evidence wait)",
-			"broker", url, "err", link.Err())
+			"broker", redact.URL(url), "err", link.Err())
 		return c, link, nil
 	}
 }

@@ -99,6 +99,11 @@ func TestCmdDashboard(t *testing.T) {
 			t.Errorf("GET %s: got %d, want %d", path, got, want)
 		}
 	}
+	// the database's write health, as fusion's (TestHealthzDatabaseRefusesWrites)
+	if _, metrics := httpGet(t, base+"/metrics"); !strings.Contains(metrics, "\nrfwarden_dashboard_database_ok 1\n") ||
+		!strings.Contains(metrics, "\nrfwarden_dashboard_database_write_failures_total 0\n") {
+		t.Errorf("/metrics lacks rfwarden_dashboard_database_ok 1 and its write failures at 0:\n%s", grepLines(metrics, "database"))
+	}
 	if err := stop(); err != nil {
 		t.Errorf("cmdDashboard: %v", err)
 	}
@@ -221,7 +226,8 @@ func TestCmdDashboardChecksInflux(t *testing.T) {
 // TestCmdDashboardFeedSaysWhy: given a broker that refuses the
 // dashboard's password, when the dashboard runs, expect the broker's "not
 // Authorized" in its log at warning level (it said only "broker not
-// reachable yet", once), /healthz degraded (503) with that reason, and
+// reachable yet", once), /healthz degraded (503) saying the credentials
+// were refused and which settings to fix (TestDashboardHealthzHidesUserAndHost), and
 // /metrics' connection gauge at 0 with the failures counted.
 func TestCmdDashboardFeedSaysWhy(t *testing.T) {
 	srv, addr, err := embroker.StartAuth("127.0.0.1:0", &mochiauth.Ledger{Auth: mochiauth.AuthRules{{Username: "dashboard", Password: "right", Allow: true}}})
@@ -240,8 +246,8 @@ func TestCmdDashboardFeedSaysWhy(t *testing.T) {
 			break
 		}
 	}
-	if code != http.StatusServiceUnavailable || !strings.Contains(body, "not connected to the MQTT broker: not Authorized") {
-		t.Errorf("/healthz = %d %q, want 503 naming the broker's not Authorized", code, body)
+	if code != http.StatusServiceUnavailable || body != "degraded: live feed: not connected to the MQTT broker: credentials refused (RFW_MQTT_USER or RFW_MQTT_PASSWORD (--mqtt-user))\n" {
+		t.Errorf("/healthz = %d %q, want 503 saying the credentials were refused", code, body)
 	}
 	if log := dash.stderr.String(); !regexp.MustCompile(`level=WARN .*not Authorized`).MatchString(log) {
 		t.Errorf("log has no warning with the broker's not Authorized:\n%s", log)

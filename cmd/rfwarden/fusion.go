@@ -186,21 +186,13 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	// connection still answers a ping: /healthz and the metrics follow
 	// the writes' outcome.
 	dbWrites := func() error { return db.WriteProblem(time.Now(), store.WriteGrace) }
-	metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_database_ok",
-		Help: "1 while the SQLite database takes fusion's writes; 0 while it has refused every write for " + store.WriteGrace.String() + " (disk full, read-only, locked; /healthz says why)."},
-		func() float64 {
-			if dbWrites() != nil {
-				return 0
-			}
-			return 1
-		}),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_database_write_failures_total",
-			Help: "Writes the SQLite database refused (disk full, read-only, locked past the busy timeout, I/O error)."},
-			func() float64 { return float64(db.WriteFailures()) }))
+	metrics.MustRegister(databaseWriteCollectors("rfw_fusion", "fusion", db)...)
 	var influxState func() (int64, error) // for /healthz; nil without InfluxDB
 	var influxDropped func() int64
+	var spoolWrites func() error
 	if influx != nil {
 		influxState = influx.State
+		spoolWrites = func() error { return influx.SpoolProblem(time.Now(), store.WriteGrace) }
 		influxDropped = func() int64 { n, _ := influx.Dropped(); return n }
 		metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_influx_spooled_batches",
 			Help: "Write batches waiting in fusion's spool for InfluxDB."}, func() float64 { return float64(influx.Pending()) }),
@@ -218,6 +210,17 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_dropped_batches_total",
 				Help: "Write batches dropped from fusion's spool, oldest first, to keep it within influx.spool_max_bytes (InfluxDB down or too slow for too long)."},
 				func() float64 { n, _ := influx.Dropped(); return float64(n) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_influx_spool_ok",
+				Help: "1 while fusion's InfluxDB spool takes its writes; 0 while its disk has refused every write for " + store.WriteGrace.String() + " (full, read-only; /healthz says why)."},
+				func() float64 {
+					if spoolWrites() != nil {
+						return 0
+					}
+					return 1
+				}),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_spool_write_failures_total",
+				Help: "Writes to fusion's InfluxDB spool its disk refused (full, read-only, permission denied)."},
+				func() float64 { return float64(influx.SpoolWriteFailures()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_influx_dropped_bytes_total",
 				Help: "Bytes of line protocol dropped from fusion's spool to keep it within influx.spool_max_bytes."},
 				func() float64 { _, n := influx.Dropped(); return float64(n) }))
@@ -245,9 +248,9 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	eng.SetBrokerState(func() (bool, time.Time) { t := conn.link.ConnectedAt(); return !t.IsZero(), t }) // zero while not connected
 	if httpL != nil {
 		hctx, stopHTTP := context.WithCancel(ctx)
-		probe := fusionProbe{site: s.ID, broker: redact.URL(fc.Broker), connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Err,
+		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Summary,
 			sensorSilence: quiet.reason, ping: db.DB().PingContext, writes: dbWrites, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers,
-			influxDropped: influxDropped}
+			influxDropped: influxDropped, spool: spoolWrites}
 		probe.backlog = eng.Backlog
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()
@@ -275,6 +278,27 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	defer stopQuiet()
 	qwg.Go(func() { quiet.watch(qctx) })
 	return eng.Run(ctx, heardSubscriber{PahoSubscriber: conn.subscriber(), silence: quiet})
+}
+
+// databaseWriteCollectors returns the metrics of db's write health, for
+// the service who (fusion, the dashboard): prefix_database_ok (1 while
+// the database takes its writes, 0 while it has refused every write for
+// store.WriteGrace, as /healthz says) and
+// prefix_database_write_failures_total.
+func databaseWriteCollectors(prefix, who string, db *store.SQLite) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: prefix + "_database_ok",
+			Help: "1 while the SQLite database takes " + who + "'s writes; 0 while it has refused every write for " + store.WriteGrace.String() + " (disk full, read-only, locked; /healthz says why)."},
+			func() float64 {
+				if db.WriteProblem(time.Now(), store.WriteGrace) != nil {
+					return 0
+				}
+				return 1
+			}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: prefix + "_database_write_failures_total",
+			Help: "Writes the SQLite database refused (disk full, read-only, locked past the busy timeout, I/O error)."},
+			func() float64 { return float64(db.WriteFailures()) }),
+	}
 }
 
 // runNotifiers starts delivering each notifier's outbox. The function it
@@ -380,7 +404,7 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 	resub := &fusion.Resubscriber{Log: log, Subscribed: marker.Subscribed}
 	// logs each lost connection (a second client with this ID ends it) and
 	// failed attempt, with the broker's reason
-	link := mqttlink.New(mqttlink.Options{Name: "fusion", Broker: broker, Logger: log})
+	link := mqttlink.New(mqttlink.Options{Name: "fusion", Broker: broker, Logger: log, Keys: fusionMQTTKeys})
 	link.Watch(opts)
 	opts.SetOnConnectHandler(resub.OnConnect)
 	opts.SetDefaultPublishHandler(resub.Default) // queued messages arriving before Run subscribes
@@ -391,6 +415,10 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 		pub:  fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client}, keep}, 4096, log),
 		keep: fusion.NewAsyncKeeper(keep, 4096, log)}, nil
 }
+
+// fusionMQTTKeys are fusion.yaml's settings /healthz's broker_error
+// points to.
+var fusionMQTTKeys = mqttlink.Keys{URL: "broker", Credentials: "username or RFW_MQTT_PASSWORD", ClientID: "client_id"}
 
 // checkBrokerURL refuses a broker URL paho can never connect to, or
 // would connect to other than meant (mqttlink.CheckURL): a URL without a

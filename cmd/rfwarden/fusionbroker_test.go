@@ -46,7 +46,7 @@ func waitFusionHealth(t *testing.T, addr string, code int, want []string, d time
 
 // TestCmdFusionWaitsForBroker: fusion started before its broker (the
 // central host boots first, or the broker restarts) keeps running, serves
-// /healthz as degraded naming the broker and why, and keeps trying; once
+// /healthz as degraded saying why and the setting to fix, and keeps trying; once
 // the broker is up it connects, subscribes and handles detections. It
 // exited on the first failed attempt, having logged "retrying".
 func TestCmdFusionWaitsForBroker(t *testing.T) {
@@ -55,7 +55,7 @@ func TestCmdFusionWaitsForBroker(t *testing.T) {
 	httpAddr := freeTCPAddr(t)
 	_, _, stderr, stop := runFusion(t, b.URL(), "http_addr: "+httpAddr+"\n", nil)
 	waitFusionHealth(t, httpAddr, http.StatusServiceUnavailable,
-		[]string{`"broker_connected":false`, `"broker":"` + b.URL() + `"`, "connection refused"}, 10*time.Second, stderr)
+		[]string{`"broker_connected":false`, `"broker_error":"not reachable: connection refused (broker)"`}, 10*time.Second, stderr)
 	// a second attempt failed too, and fusion is still there
 	waitMetrics(t, httpAddr, "rfw_fusion_mqtt_connect_failures_total 2", stderr)
 	waitFusionHealth(t, httpAddr, http.StatusServiceUnavailable, []string{"connection refused"}, time.Second, stderr)
@@ -93,7 +93,8 @@ func TestCmdFusionStopsWhileRetrying(t *testing.T) {
 
 // TestCmdFusionWrongPassword: a password the broker refuses keeps fusion
 // retrying, with the broker's "not Authorized" in /healthz and logged
-// once (then once a minute while it lasts), not fatal.
+// once (then once a minute while it lasts), not fatal; /healthz says
+// which settings to fix (TestFusionHealthzHidesUserAndHost).
 func TestCmdFusionWrongPassword(t *testing.T) {
 	srv, addr, err := embroker.StartAuth("127.0.0.1:0", &mochiauth.Ledger{
 		Auth: mochiauth.AuthRules{{Username: "fusion", Password: "right", Allow: true}}})
@@ -104,9 +105,10 @@ func TestCmdFusionWrongPassword(t *testing.T) {
 	t.Setenv("RFW_MQTT_PASSWORD", "wrong")
 	httpAddr := freeTCPAddr(t)
 	_, _, stderr, stop := runFusion(t, "tcp://"+addr, "username: fusion\nhttp_addr: "+httpAddr+"\n", nil)
-	waitFusionHealth(t, httpAddr, http.StatusServiceUnavailable, []string{"not Authorized"}, 10*time.Second, stderr)
+	refused := `"broker_error":"credentials refused (username or RFW_MQTT_PASSWORD)"`
+	waitFusionHealth(t, httpAddr, http.StatusServiceUnavailable, []string{refused}, 10*time.Second, stderr)
 	waitMetrics(t, httpAddr, "rfw_fusion_mqtt_connect_failures_total 2", stderr)
-	waitFusionHealth(t, httpAddr, http.StatusServiceUnavailable, []string{"not Authorized"}, time.Second, stderr)
+	waitFusionHealth(t, httpAddr, http.StatusServiceUnavailable, []string{refused}, time.Second, stderr)
 	log := stderr.String()
 	if n := strings.Count(log, "level=WARN"+` msg="fusion: cannot connect to the MQTT broker, retrying"`); n != 1 || !strings.Contains(log, "not Authorized") {
 		t.Errorf("log has %d warnings of the refused password, want exactly 1 naming not Authorized:\n%s", n, log)

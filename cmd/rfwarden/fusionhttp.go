@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,15 +15,19 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // fusionHealth is what GET /healthz of `rfwarden fusion` answers.
 type fusionHealth struct {
 	State           string `json:"state"` // ok, or degraded (HTTP 503)
 	Site            string `json:"site"`
-	Broker          string `json:"broker,omitempty"` // the broker's URL
 	BrokerConnected bool   `json:"broker_connected"`
-	BrokerError     string `json:"broker_error,omitempty"` // the last connection error while not connected (not Authorized, refused)
+	// BrokerError says why, while not connected: what is wrong and the
+	// setting to fix (mqttlink.Summary: "credentials refused (username or
+	// RFW_MQTT_PASSWORD)"), no user, host or port; the log has the error.
+	// Until 2026-12-06 a field broker gave the broker's URL, user and host.
+	BrokerError string `json:"broker_error,omitempty"`
 	// Connected, but no message from any sensor for a while: a broker ACL
 	// that withholds them, or no sensor running (degraded).
 	SensorSilence string `json:"sensor_silence,omitempty"`
@@ -49,6 +54,14 @@ type fusionHealth struct {
 	// detections, locations and health they held are lost. There, 0 too,
 	// whenever InfluxDB is configured.
 	InfluxDropped *int64 `json:"influx_dropped,omitempty"`
+	// InfluxSpoolOK is false while the spool's disk has refused every
+	// write for store.WriteGrace (full, read-only): the detections,
+	// locations and health fusion writes are kept in memory a while,
+	// then dropped, though InfluxDB answers; InfluxSpoolError says why
+	// (the cause and the setting, influx.spool_dir; the log has the
+	// folder). There, true too, whenever InfluxDB is configured.
+	InfluxSpoolOK    *bool  `json:"influx_spool_ok,omitempty"`
+	InfluxSpoolError string `json:"influx_spool_error,omitempty"`
 	// Backlog is how many messages fusion has received and not handled
 	// (fusion.Engine.Backlog); past fusion.BacklogDegraded (8192) the
 	// state is degraded: fusion is behind for good (docs/scaling.md).
@@ -59,9 +72,10 @@ type fusionHealth struct {
 // SQLite database, the alert engine and InfluxDB's writer.
 type fusionProbe struct {
 	site      string
-	broker    string
 	connected func() bool
-	brokerErr func() error // the last connection error; nil: none known
+	// brokerErr says why the last connection attempt failed, naming no
+	// user, host or port (mqttlink.Link.Summary); "": none known
+	brokerErr func() string
 	// sensorSilence says why no sensor is heard while connected; "": they
 	// are (nil: not checked)
 	sensorSilence func() string
@@ -74,11 +88,14 @@ type fusionProbe struct {
 	influx        func() (spooled int64, err error) // nil without InfluxDB
 	notifiers     []*fusion.Notifier                // the webhook's and syslog's outboxes
 	influxDropped func() int64                      // batches dropped from the spool; nil without InfluxDB
-	backlog       func() int64                      // fusion.Engine.Backlog; nil: not checked
+	// spool says whether the InfluxDB spool refuses writes
+	// (store.Influx.SpoolProblem); nil without InfluxDB
+	spool   func() error
+	backlog func() int64 // fusion.Engine.Backlog; nil: not checked
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
-	h := fusionHealth{State: event.StateOK, Site: p.site, Broker: p.broker, BrokerConnected: p.connected(), ActiveAlerts: len(p.active())}
+	h := fusionHealth{State: event.StateOK, Site: p.site, BrokerConnected: p.connected(), ActiveAlerts: len(p.active())}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	err := p.ping(ctx)
@@ -97,14 +114,19 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 			h.InfluxError = fusionInflux.public(err) // without user or host: the log has them
 		}
 	}
+	if p.spool != nil {
+		ok := true
+		if err := p.spool(); err != nil {
+			ok, h.InfluxSpoolError = false, spoolFault(err)
+		}
+		h.InfluxSpoolOK = &ok
+	}
 	if p.influxDropped != nil {
 		dropped := p.influxDropped()
 		h.InfluxDropped = &dropped
 	}
 	if !h.BrokerConnected && p.brokerErr != nil {
-		if err := p.brokerErr(); err != nil {
-			h.BrokerError = err.Error()
-		}
+		h.BrokerError = p.brokerErr()
 	}
 	if h.BrokerConnected && p.sensorSilence != nil {
 		h.SensorSilence = p.sensorSilence()
@@ -118,7 +140,7 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 		notifyOK = notifyOK && nh.State == event.StateOK
 		h.Notify = append(h.Notify, nh)
 	}
-	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" || h.SensorSilence != "" || !notifyOK {
+	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" || h.InfluxSpoolError != "" || h.SensorSilence != "" || !notifyOK {
 		h.State = event.StateDegraded
 	}
 	if p.backlog != nil {
@@ -127,6 +149,17 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 		}
 	}
 	return h
+}
+
+// spoolFault says why the InfluxDB spool refuses writes (a
+// *store.WriteError) and the setting it is, without its folder: for
+// /healthz, which needs no login.
+func spoolFault(err error) string {
+	var we *store.WriteError
+	if !errors.As(err, &we) {
+		return "influx.spool_dir refuses writes"
+	}
+	return fmt.Sprintf("influx.spool_dir refuses writes: %s (%d failed writes in %v)", we.Cause, we.Failures, we.For.Round(time.Second))
 }
 
 // serveFusionHTTP serves /healthz and /metrics on l (fusion binds it

@@ -6,9 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
+
+// spoolFull is the error of a spool whose disk is full.
+var spoolFull = &store.WriteError{What: "InfluxDB spool", Path: "/var/lib/rfwarden/influx-spool", Cause: "the disk is full", For: 5 * time.Second, Failures: 3,
+	Err: errors.New("spool append: write /var/lib/rfwarden/influx-spool/log: no space left on device")}
 
 func TestFusionProbeHealth(t *testing.T) {
 	up := func() bool { return true }
@@ -27,14 +33,20 @@ func TestFusionProbeHealth(t *testing.T) {
 		{"influx dropped writes", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil }, influxDropped: func() int64 { return 12 }}, event.StateOK},
 		{"influx idle", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil }, influxDropped: func() int64 { return 0 }}, event.StateOK},
 		{"broker down", fusionProbe{connected: func() bool { return false }, ping: ping, active: none}, event.StateDegraded},
-		{"broker refusing", fusionProbe{connected: func() bool { return false }, brokerErr: func() error { return errors.New("not Authorized") }, ping: ping, active: none}, event.StateDegraded},
-		{"broker back", fusionProbe{connected: up, brokerErr: func() error { return errors.New("stale") }, ping: ping, active: none}, event.StateOK},
+		{"broker refusing", fusionProbe{connected: func() bool { return false }, brokerErr: func() string { return "credentials refused (username or RFW_MQTT_PASSWORD)" }, ping: ping, active: none}, event.StateDegraded},
+		{"broker back", fusionProbe{connected: up, brokerErr: func() string { return "stale" }, ping: ping, active: none}, event.StateOK},
 		{"sensors silent", fusionProbe{connected: up, sensorSilence: func() string { return "no sensor message for 2m0s" }, ping: ping, active: none}, event.StateDegraded},
 		{"sensors heard", fusionProbe{connected: up, sensorSilence: func() string { return "" }, ping: ping, active: none}, event.StateOK},
 		{"sqlite failing", fusionProbe{connected: up, ping: func(context.Context) error { return errors.New("disk I/O error") }, active: none}, event.StateDegraded},
 		// a full disk or a read-only file: the ping passes, the writes fail
 		{"sqlite refusing writes", fusionProbe{connected: up, ping: ping, writes: func() error { return errors.New("database /x.db refuses writes: the disk is full") }, active: none}, event.StateDegraded},
 		{"sqlite writing", fusionProbe{connected: up, ping: ping, writes: func() error { return nil }, active: none}, event.StateOK},
+		// InfluxDB answers, but the spool's disk is full: the writes fail
+		// before they reach it (TestInfluxSpoolProblem)
+		{"influx spool refusing writes", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil },
+			spool: func() error { return spoolFull }}, event.StateDegraded},
+		{"influx spool writing", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil },
+			spool: func() error { return nil }}, event.StateOK},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,7 +57,7 @@ func TestFusionProbeHealth(t *testing.T) {
 			// the broker's last error is said while it is not connected
 			wantBrokerErr := ""
 			if tc.probe.brokerErr != nil && !tc.probe.connected() {
-				wantBrokerErr = tc.probe.brokerErr().Error()
+				wantBrokerErr = tc.probe.brokerErr()
 			}
 			if h.BrokerError != wantBrokerErr {
 				t.Errorf("broker_error %q, want %q", h.BrokerError, wantBrokerErr)
@@ -76,6 +88,20 @@ func TestFusionProbeHealth(t *testing.T) {
 			}
 			if h.DatabaseOK != (dbErr == nil) || dbErr != nil && h.Error != dbErr.Error() {
 				t.Errorf("database_ok %v error %q, want %v and %v", h.DatabaseOK, h.Error, dbErr == nil, dbErr)
+			}
+			// with InfluxDB, influx_spool_ok is there, true too; false with
+			// the cause and the setting, not the folder, while the spool
+			// refuses writes
+			if tc.probe.spool != nil {
+				wantErr := ""
+				if tc.probe.spool() != nil {
+					wantErr = "influx.spool_dir refuses writes: the disk is full (3 failed writes in 5s)"
+				}
+				if h.InfluxSpoolOK == nil || *h.InfluxSpoolOK != (wantErr == "") || h.InfluxSpoolError != wantErr {
+					t.Errorf("influx_spool_ok %v influx_spool_error %q, want %v and %q", h.InfluxSpoolOK, h.InfluxSpoolError, wantErr == "", wantErr)
+				}
+			} else if bytes.Contains(body, []byte(`"influx_spool_ok"`)) {
+				t.Errorf("influx_spool_ok without InfluxDB: %s", body)
 			}
 			if tc.probe.influxDropped != nil && (h.InfluxDropped == nil || *h.InfluxDropped != tc.probe.influxDropped()) {
 				t.Errorf("influx_dropped %v, want %d", h.InfluxDropped, tc.probe.influxDropped())

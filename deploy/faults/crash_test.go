@@ -113,11 +113,7 @@ func TestAgentCrash(t *testing.T) {
 		t.Fatalf("the last detection on disk at the crash, %s, never reached fusion (%d on disk, fusion has %d, %d before the restart)",
 			onDisk[len(onDisk)-1], len(onDisk), l.unique(), before)
 	}
-	for n := int64(-1); n != ag.a.Stats().Detections; { // the last block's detections reach the outbox
-		n = ag.a.Stats().Detections
-		time.Sleep(100 * time.Millisecond)
-	}
-	made := ag.a.Stats().Detections
+	made := ag.settle(t) // the last block's detections reach the outbox
 	want := append([]string(nil), onDisk...)
 	for s := int64(1); s <= made; s++ {
 		want = append(want, detIDString(ag.a.BootID(), s))

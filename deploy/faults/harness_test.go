@@ -610,12 +610,31 @@ func (r *runningAgent) finish(t testing.TB) {
 // the number enqueued.
 func (r *runningAgent) drain(t testing.TB, l *ledger, lost int64) int64 {
 	t.Helper()
+	made := r.settle(t)
+	if !waitProgress(20*time.Second, 3*time.Minute, l.unique, func() bool { return int64(l.unique()) >= made-lost }) {
+		t.Errorf("fusion processed %d of %d detections (%d lost), nothing new for 20 s; outbox depth %d; fusion's handler received %d",
+			l.unique(), made, lost, r.a.Health().OutboxDepth, l.receivedCount())
+	}
+	r.finish(t)
+	if n := r.a.Stats().Detections; n != made {
+		t.Fatalf("agent enqueued %d detections after the pause, had %d", n, made)
+	}
+	time.Sleep(200 * time.Millisecond) // let late redeliveries arrive
+	return made
+}
+
+// settle pauses the source and returns the number of detections the
+// agent enqueued once the last block's are in the outbox: the agent has
+// handled that block once it asks for the next (idle), and its enqueuer
+// writes them to disk after that, counting them (Stats) only after the
+// outbox has taken them (Health's depth and dropped). A fixed 50 ms sleep
+// was too short under -race on a loaded machine, in drain ("agent
+// enqueued 525 detections after the pause, had 523") and in
+// TestOutboxQuota ("depth 20 + dropped 209, want > 0 dropped summing to
+// 202 made"), and a 200 ms one in TestClockJump's phase boundaries.
+func (r *runningAgent) settle(t testing.TB) int64 {
+	t.Helper()
 	r.src.pause.Store(true)
-	// The last block's detections reach the outbox: the agent has handled
-	// it once it waits for the next (idle), and its enqueuer writes them
-	// to disk after that; a fixed 50 ms sleep was too short under -race
-	// on a loaded machine ("agent enqueued 525 detections after the
-	// pause, had 523").
 	if !waitUntil(30*time.Second, r.src.idle.Load) {
 		t.Fatal("the agent did not ask for a block after the source paused")
 	}
@@ -626,14 +645,6 @@ func (r *runningAgent) drain(t testing.TB, l *ledger, lost int64) int64 {
 			made, steady = n, time.Now()
 		}
 	}
-	if !waitProgress(20*time.Second, 3*time.Minute, l.unique, func() bool { return int64(l.unique()) >= made-lost }) {
-		t.Errorf("fusion processed %d of %d detections (%d lost), nothing new for 20 s; outbox depth %d", l.unique(), made, lost, r.a.Health().OutboxDepth)
-	}
-	r.finish(t)
-	if n := r.a.Stats().Detections; n != made {
-		t.Fatalf("agent enqueued %d detections after the pause, had %d", n, made)
-	}
-	time.Sleep(200 * time.Millisecond) // let late redeliveries arrive
 	return made
 }
 

@@ -80,6 +80,8 @@ type features struct {
 	contrastDB float64 // median in-band PSD over median PSD outside the span; NaN when no outside
 	envSNRDB   float64 // (S+N)/N within the time-domain filter band while on (gated PSD), dB (NaN: unknown)
 	lineFrac   float64 // fraction of the in-band excess power within ±3 bins of the strongest bin (1: a line)
+	excessUHz  float64 // excess_bw_hz on the ungated PSD, measured with shoulder where its core stands out (NaN: not)
+	shoulder   float64 // GMSK shape: excess PSD 125–225 kHz off the centre over that within ±50 kHz, ungated (see shoulderRatio; NaN: not measured or too weak to tell)
 
 	// The time-domain features, measured when a classifier first reads
 	// them (through the methods of the same names) from ts, and kept in t.
@@ -129,6 +131,10 @@ type timeState struct {
 	need     int         // the features the band plan wants (need bits)
 	emIQ     []complex64 // the emission's samples in view, from its first (for frameSpan)
 	occMidHz float64     // centre of the occupied band, Hz from DC
+	noiseU   float64     // the noise reference of sp's smoothed PSD (for shoulder)
+	kMid     int         // bin of the median of the gated PSD's excess power in the widened span (-1: none)
+	rlo, rhi int         // the bins sp.sm is valid on
+	wlo, whi int         // the widened span, bins
 
 	y, yw []complex64 // band-passed and decimated: the occupied band, and at least envMinBWHz of it (nil: not yet)
 	py    []float64   // |y|² (nil: not yet)
@@ -147,6 +153,9 @@ const needEnv = needAll + 1
 // it is measured only when asked).
 const needFrameSpan = needEnv << 1
 
+// needShoulder marks shoulder in features.have (measured only when asked).
+const needShoulder = needEnv << 2
+
 // close ends lazy measurement: features not measured by now stay
 // unmeasured (their defaults). Call it before ws is reused.
 func (f *features) close() { f.ts = nil }
@@ -158,7 +167,7 @@ func (f *features) measured(k int) bool {
 		return true
 	}
 	ts := f.ts
-	if ts == nil || (k != needEnv && k != needFrameSpan && ts.need&k == 0) {
+	if ts == nil || (k != needEnv && k != needFrameSpan && k != needShoulder && ts.need&k == 0) {
 		return false
 	}
 	f.have |= k
@@ -169,6 +178,11 @@ func (f *features) measured(k int) bool {
 		f.envelope(ts.y, ts.yw, ts.py, ts.ws)
 	case needFrameSpan:
 		f.t.frameSpan = frameCorrSpan(ts.emIQ, ts.fs, ts.occMidHz, ts.ws)
+	case needShoulder:
+		f.shoulder = shoulderRatio(ts.sp.sm, ts.noiseU, ts.kMid, ts.rlo, ts.rhi, ts.binHz)
+		if !math.IsNaN(f.shoulder) {
+			f.excessUHz = excessWidth(ts.sp.sm, ts.noiseU, ts.wlo, ts.whi) * ts.binHz
+		}
 	case needCP15, needCP30, needCPWiFi:
 		yr, yi, pc, fsC := ts.cpSignal()
 		switch k {
@@ -208,6 +222,9 @@ func (f *features) frame() float64 { f.measured(needEnv); return f.t.frame }
 // frameSpan is the TDMA frame periodicity of the power over a longer,
 // decimated span of the emission (see frameCorrSpan).
 func (f *features) frameSpan() float64 { f.measured(needFrameSpan); return f.t.frameSpan }
+
+// shoulderPSD is the GMSK shape test (see shoulderRatio).
+func (f *features) shoulderPSD() float64 { f.measured(needShoulder); return f.shoulder }
 
 // cp15 is the CP contrast at 66.67 µs.
 func (f *features) cp15() float64 { f.measured(needCP15); return f.t.cp15 }
@@ -256,6 +273,10 @@ func (f *features) toMap() map[string]float64 {
 	}
 	if f.have&needFrameSpan != 0 {
 		m["frame_span_corr"] = f.t.frameSpan
+	}
+	if f.have&needShoulder != 0 {
+		m["shoulder_ratio"] = f.shoulder
+		m["excess_bw_ungated_hz"] = f.excessUHz
 	}
 	for _, e := range [...]struct {
 		k    int
@@ -309,7 +330,7 @@ func (f *features) medianBurstS() float64 {
 // ws memory, so the features hold ws until f.close (call it before ws is
 // reset by another measure; what was not read by then stays unmeasured).
 func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *workspace) *features {
-	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), flatness: math.NaN(),
+	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), flatness: math.NaN(), shoulder: math.NaN(), excessUHz: math.NaN(),
 		t: timeFeatures{frame: math.NaN(), frameSpan: math.NaN(), cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}}
 	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
 		return f
@@ -465,23 +486,12 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 
 	// Excess-power bandwidth: the span holding the middle 90% of the power
 	// above the noise reference inside the widened span. Robust at low SNR,
-	// where the occupied band shrinks to the strongest bins.
+	// where the occupied band shrinks to the strongest bins. kMid is the
+	// median of that power (the centre the GMSK shape test reads around).
+	kMid := -1
 	if noiseRef > 0 {
-		var tot float64
-		for k := wlo; k <= whi; k++ {
-			tot += max(0, sm[k]-noiseRef)
-		}
-		var cum float64
-		klo, khi := -1, -1
-		for k := wlo; k <= whi && tot > 0; k++ {
-			cum += max(0, sm[k]-noiseRef)
-			if klo < 0 && cum >= 0.05*tot {
-				klo = k
-			}
-			if khi < 0 && cum >= 0.95*tot {
-				khi = k
-			}
-		}
+		var klo, khi int
+		klo, kMid, khi = excessSpan(sm, noiseRef, wlo, whi)
 		if klo >= 0 && khi >= klo {
 			f.excessBWHz = float64(khi-klo+1) * binHz
 		}
@@ -547,7 +557,8 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	// duration reads none of them.
 	f.ts = &timeState{ws: ws, fftOf: fftOf, spec: spec, sp: sp, nfft: nfft, binHz: binHz, fs: in.SampleRateHz,
 		wideband: wideband, dcHz: dcHz, wideW: max(64, (b-a)/8), oLo: oLo, oHi: oHi, fLo: fLo, fHi: fHi, m: m, need: need,
-		emIQ: in.IQ[start:end], occMidHz: (f.occLoHz + f.occHiHz) / 2}
+		emIQ: in.IQ[start:end], occMidHz: (f.occLoHz + f.occHiHz) / 2,
+		wlo: wlo, whi: whi, noiseU: noiseU, kMid: kMid, rlo: rlo, rhi: rhi}
 	return f
 }
 
@@ -946,6 +957,95 @@ func needed(p *bandplan.Plan, f *features) int {
 		}
 	}
 	return need
+}
+
+// GMSK shape test bands (shoulderRatio), from the carrier's centre. GSM's
+// GMSK (BT 0.3, 270.833 kbit/s) holds ~90% of its power within ±80 kHz,
+// and its spectrum is 30 dB down 200 kHz from the carrier (3GPP TS 45.005
+// §4.2.1, modulation spectrum); synthetic GMSK reads a shoulder ratio of
+// about 0.01 at 12 dB.
+const (
+	shoulderCoreHz = 50e3
+	shoulderLoHz   = 125e3
+	shoulderHiHz   = 225e3
+	// shoulderMinCore is the smallest mean excess PSD in the core, as a
+	// fraction of the noise density (1.8 dB over the noise), at which the
+	// ratio is read: below it the analysed segment holds too little of the
+	// emission to show its shape (a handset's one burst in eight, in a
+	// 1.6 ms segment at 20 Msps that may hold none of it, read 0.02–0.4
+	// and ratios up to 9 from the noise alone).
+	shoulderMinCore = 0.5
+)
+
+// shoulderRatio is the mean excess PSD (over the noise density noiseRef)
+// in the shoulders shoulderLoHz–shoulderHiHz either side of bin kMid over
+// the mean excess PSD within ±shoulderCoreHz of it, on the smoothed PSD sm
+// (valid on bins [rlo, rhi]; bins outside it are left out). A GMSK
+// carrier reads about 0.01 (its skirts are 10–35 dB down there; weak
+// synthetic carriers up to 0.21 from the noise); a spectrum flat over
+// ≥ 450 kHz (a LoRa chirp, a piece of an OFDM carrier) about 1. NaN
+// without a noise reference, a centre or shoulder bins, or where the
+// core's excess is under shoulderMinCore of the noise.
+func shoulderRatio(sm []float64, noiseRef float64, kMid, rlo, rhi int, binHz float64) float64 {
+	if !(noiseRef > 0) || kMid < rlo || kMid > rhi || !(binHz > 0) {
+		return math.NaN()
+	}
+	core := int(shoulderCoreHz / binHz)
+	a, b := int(math.Ceil(shoulderLoHz/binHz)), int(shoulderHiHz/binHz)
+	sum := func(lo, hi int) (float64, int) {
+		lo, hi = max(lo, rlo), min(hi, rhi)
+		var s float64
+		for k := lo; k <= hi; k++ {
+			s += sm[k] - noiseRef
+		}
+		return s, max(0, hi-lo+1)
+	}
+	cs, cn := sum(kMid-core, kMid+core)
+	ls, ln := sum(kMid-b, kMid-a)
+	us, un := sum(kMid+a, kMid+b)
+	if cn == 0 || ln+un == 0 {
+		return math.NaN()
+	}
+	c := cs / float64(cn)
+	if !(c >= shoulderMinCore*noiseRef) {
+		return math.NaN()
+	}
+	return (ls + us) / float64(ln+un) / c
+}
+
+// excessWidth is the number of bins holding the middle 90% of the power
+// of sm over noiseRef within bins [lo, hi] (0: none).
+func excessWidth(sm []float64, noiseRef float64, lo, hi int) float64 {
+	klo, _, khi := excessSpan(sm, noiseRef, lo, hi)
+	if klo < 0 || khi < klo {
+		return 0
+	}
+	return float64(khi - klo + 1)
+}
+
+// excessSpan returns the bins of [lo, hi] where the power of sm over
+// noiseRef, summed from lo, first reaches 5%, 50% and 95% of its total
+// (-1 each when there is none).
+func excessSpan(sm []float64, noiseRef float64, lo, hi int) (klo, kMid, khi int) {
+	var tot float64
+	for k := lo; k <= hi; k++ {
+		tot += max(0, sm[k]-noiseRef)
+	}
+	var cum float64
+	klo, kMid, khi = -1, -1, -1
+	for k := lo; k <= hi && tot > 0; k++ {
+		cum += max(0, sm[k]-noiseRef)
+		if klo < 0 && cum >= 0.05*tot {
+			klo = k
+		}
+		if kMid < 0 && cum >= 0.5*tot {
+			kMid = k
+		}
+		if khi < 0 && cum >= 0.95*tot {
+			khi = k
+		}
+	}
+	return klo, kMid, khi
 }
 
 // lineFraction is the share of the excess power (over noise density

@@ -122,6 +122,12 @@ func gsmLabel(f *features, b bandplan.Band, framed bool) Label {
 	if w < minW || w > maxW || !gsmPresent(f, framed) || math.IsNaN(f.envCV()) {
 		return Label{}
 	}
+	if !cut && f.excessBWHz > 0 && f.excessBWHz < minGSMExcessBWHz {
+		// Its power over the noise is far narrower than GMSK's at 270.833
+		// kbit/s: a narrowband FSK burst (16 kHz) whose occupied band the
+		// smoothing of a short burst's spectrum widened past 40 kHz.
+		return Label{}
+	}
 	cvMax := math.Min(0.85, constEnvCV(f)+0.3)
 	if weak || cut {
 		// Below 6 dB SNR a constant envelope (CV ≥ 0.75) and Gaussian
@@ -137,6 +143,19 @@ func gsmLabel(f *features, b bandplan.Band, framed bool) Label {
 	timed := continuous || framed || med >= 0.45e-3
 	if weak && !timed {
 		return Label{} // weak and no TDMA timing: nothing confirms GSM
+	}
+	if weak && !cut && f.shoulderPSD() >= maxGSMShoulder {
+		// Weak, and its spectrum as strong 125–225 kHz off its centre as
+		// in it: flat, not GMSK's bell (a LoRa chirp, a piece of a wider
+		// OFDM carrier), whatever its timing.
+		return Label{}
+	}
+	if weak && !cut && f.excessUHz < minGSMExcessBWHz {
+		// Weak, and the whole segment's spectrum (ungated, measured with
+		// the shoulder ratio where its core stands out) is narrower than
+		// GMSK: the gate of a weak carrier cut into many pieces spreads a
+		// narrow one (FSK bursts at 20 Msps read 155–160 kHz gated).
+		return Label{}
 	}
 	if weak && !cut && f.excessBWHz > 400e3 {
 		// Weak, and its power over the noise spreads far wider than
@@ -173,6 +192,23 @@ func gsmLabel(f *features, b bandplan.Band, framed bool) Label {
 	}
 	return Label{Class: ClassGSM, Link: link, Band: b.Name, Confidence: clamp01(conf), Text: text}
 }
+
+// minGSMExcessBWHz is the narrowest 90%-power width (excess_bw_hz, and
+// for a weak carrier excess_bw_ungated_hz) taken for GMSK: half of what
+// 270.833 kbit/s GMSK with BT 0.3 holds 90% of its power in (~160 kHz;
+// synthetic carriers read 101–356 kHz from 3 dB up, the noise widening
+// the weakest, and weak ones 126 kHz or more ungated). A 9.6 kbit/s FSK
+// burst (16 kHz) reads 9–35 kHz over a whole emission and 31–66 kHz
+// alone, where a short burst's smoothed spectrum widens it.
+const minGSMExcessBWHz = 80e3
+
+// maxGSMShoulder is the highest shoulder ratio (see shoulderRatio) a weak
+// carrier may read to be taken for GMSK: its shoulders 5 dB under its
+// core. GMSK reads ~0.01, weak synthetic GSM carriers at 3–8 dB up to 0.21
+// (2, 4 and 20 Msps, 30 seeds, where the core stands out); a spectrum flat
+// over the band ~1 (a LoRa hop at 3–5 dB read 0.4–4, pieces of a 5 MHz
+// LTE carrier at 3 dB 0.5–0.9).
+const maxGSMShoulder = 0.3
 
 // minGSMBurstS is the shortest on-time a GSM carrier that is neither
 // continuous nor frame-periodic must show in its median burst: a normal

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
@@ -22,6 +23,16 @@ type txAuditor interface {
 }
 
 var _ txAuditor = (*store.SQLite)(nil)
+
+// writeRecorder is told the outcome of each of the registry's writes to
+// its database, so that the database's write health (/healthz) follows
+// them too: *store.SQLite (RecordWrite), the txAuditor of its own
+// database.
+type writeRecorder interface {
+	RecordWrite(start time.Time, err error)
+}
+
+var _ writeRecorder = (*store.SQLite)(nil)
 
 // change is one transaction of the registry's: the entries it writes and
 // their audit rows.
@@ -50,6 +61,9 @@ type change struct {
 // the commit, in two steps as before: a failed audit is returned (stored
 // true) while the change stays stored, unaudited.
 func (r *Registry) write(ctx context.Context, what string, fn func(*change) error) (stored bool, err error) {
+	if rec, ok := r.txAudit.(writeRecorder); ok {
+		defer func(start time.Time) { rec.RecordWrite(start, err) }(time.Now())
+	}
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("%s: begin: %w", what, err)

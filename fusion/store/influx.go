@@ -92,6 +92,8 @@ type Influx struct {
 	query  api.QueryAPI
 	spool  *spool
 	log    *slog.Logger
+	// spoolWrites follows the spool's appends, for SpoolProblem
+	spoolWrites writeWatch
 
 	wake    chan struct{}
 	stop    chan struct{}
@@ -214,7 +216,7 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	}
 	client := influxdb2.NewClientWithOptions(cfg.URL, token, influxdb2.DefaultOptions().SetHTTPRequestTimeout(clientTimeout))
 	bucket := cfg.Database + "/" + cfg.RP
-	s := &Influx{cfg: cfg, client: client, write: client.WriteAPIBlocking("", bucket), query: client.QueryAPI(""),
+	s := &Influx{cfg: cfg, spoolWrites: writeWatch{refusal: fileRefusal}, client: client, write: client.WriteAPIBlocking("", bucket), query: client.QueryAPI(""),
 		spool: sp, log: cfg.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		dirty: map[heatKey]bool{}, rebuildPending: cfg.rebuildOn(), writeLines: cfg.BatchLines}
 	s.flushed = sync.NewCond(&s.mu)
@@ -285,6 +287,24 @@ func (s *Influx) State() (spooled int64, err error) {
 	return s.spool.Len(), s.lastErr
 }
 
+// SpoolProblem reports whether the spool has refused every write for at
+// least grace at now (the disk of influx.spool_dir full, read-only): a
+// *WriteError (What "InfluxDB spool", Path the spool's folder) with the
+// cause and the latest error; nil while the latest write succeeded, and
+// without a spool. Fusion's writes of detections, locations and health
+// then fail (kept in memory a while, then dropped) though InfluxDB
+// answers. It clears itself at the next write that succeeds.
+func (s *Influx) SpoolProblem(now time.Time, grace time.Duration) error {
+	if s.spool == nil {
+		return nil
+	}
+	return s.spoolWrites.problem(now, grace, "InfluxDB spool", s.cfg.SpoolDir)
+}
+
+// SpoolWriteFailures returns how many writes the spool refused since the
+// store opened.
+func (s *Influx) SpoolWriteFailures() int64 { return s.spoolWrites.count() }
+
 // Refused returns how many batches InfluxDB refused points of (HTTP 400),
 // which are not sent again.
 func (s *Influx) Refused() int64 {
@@ -318,7 +338,10 @@ func (s *Influx) enqueue(lines []string) error {
 	if s.spool == nil {
 		return fmt.Errorf("influx: %w", ErrReadOnly)
 	}
-	if err := s.spool.Append([]byte(strings.Join(lines, "\n"))); err != nil {
+	start := time.Now()
+	err := s.spool.Append([]byte(strings.Join(lines, "\n")))
+	s.spoolWrites.wrote(start, err)
+	if err != nil {
 		return fmt.Errorf("influx spool: %w", err)
 	}
 	s.warnDropped(time.Now())

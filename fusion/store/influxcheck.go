@@ -2,15 +2,12 @@ package store
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	influxhttp "github.com/influxdata/influxdb-client-go/v2/api/http"
@@ -73,18 +70,8 @@ func (e *InfluxCheckError) Summary() string {
 	if code := httpStatus(e.Err); code != 0 {
 		return fmt.Sprintf("answers HTTP %d", code)
 	}
-	var dns *net.DNSError
-	var cert *tls.CertificateVerificationError
-	var timeout interface{ Timeout() bool }
-	switch {
-	case errors.Is(e.Err, syscall.ECONNREFUSED):
-		return "not reachable: connection refused"
-	case errors.As(e.Err, &dns):
-		return "not reachable: host not found"
-	case errors.As(e.Err, &cert):
-		return "not reachable: TLS certificate not trusted"
-	case errors.Is(e.Err, context.DeadlineExceeded) || (errors.As(e.Err, &timeout) && timeout.Timeout()):
-		return "not reachable: timed out"
+	if why := redact.NetError(e.Err); why != "" {
+		return "not reachable: " + why
 	}
 	return "not reachable"
 }

@@ -1477,7 +1477,8 @@ func (s *SQLite) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, e
 }
 
 // Audit appends e to the audit log; a zero TimeNS is set to now.
-func (s *SQLite) Audit(ctx context.Context, e AuditEntry) error {
+func (s *SQLite) Audit(ctx context.Context, e AuditEntry) (err error) {
+	defer func(start time.Time) { s.writes.wrote(start, err) }(time.Now())
 	return insertAudit(ctx, s.db, e)
 }
 

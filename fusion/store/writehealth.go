@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
@@ -24,6 +25,9 @@ const WriteGrace = 2 * time.Second
 // store) tell nothing of the database and change nothing. Safe for
 // concurrent use.
 type writeWatch struct {
+	// refusal says whether a write's error is a refusal of the disk's,
+	// and why; nil: writeRefusal (SQLite's)
+	refusal  func(error) (string, bool)
 	mu       sync.Mutex
 	since    time.Time // when the first refused write since the last success began; zero: none
 	run      int64     // writes refused since then
@@ -40,7 +44,11 @@ func (w *writeWatch) wrote(start time.Time, err error) {
 		w.mu.Unlock()
 		return
 	}
-	cause, ok := writeRefusal(err)
+	refusal := w.refusal
+	if refusal == nil {
+		refusal = writeRefusal
+	}
+	cause, ok := refusal(err)
 	if !ok {
 		return
 	}
@@ -55,8 +63,10 @@ func (w *writeWatch) wrote(start time.Time, err error) {
 }
 
 // WriteError is WriteProblem's error: the database at Path has refused
-// every write since Since.
+// every write since Since (or, What "InfluxDB spool", Influx.SpoolProblem's:
+// the spool in the folder Path).
 type WriteError struct {
+	What     string // what refuses writes; "": "database"
 	Path     string
 	Cause    string        // the cause in words: "the disk is full", "read-only ..."
 	Since    time.Time     // when the first of the refused writes began
@@ -66,8 +76,12 @@ type WriteError struct {
 }
 
 func (e *WriteError) Error() string {
-	return fmt.Sprintf("database %s refuses writes: %s (%d failed writes in %v; the latest: %v)",
-		e.Path, e.Cause, e.Failures, e.For.Round(time.Second), e.Err)
+	what := e.What
+	if what == "" {
+		what = "database"
+	}
+	return fmt.Sprintf("%s %s refuses writes: %s (%d failed writes in %v; the latest: %v)",
+		what, e.Path, e.Cause, e.Failures, e.For.Round(time.Second), e.Err)
 }
 
 // Unwrap returns the latest refused write's error.
@@ -81,22 +95,71 @@ func (e *WriteError) Unwrap() error { return e.Err }
 // refusals are younger than grace. It clears itself once a write succeeds.
 // /healthz reads it: a ping of the connection passes on a full disk.
 func (s *SQLite) WriteProblem(now time.Time, grace time.Duration) error {
-	w := &s.writes
+	return s.writes.problem(now, grace, "", s.path)
+}
+
+// problem is WriteProblem of the writes w follows, at now: nil unless
+// every write has failed for grace.
+func (w *writeWatch) problem(now time.Time, grace time.Duration, what, path string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.since.IsZero() || now.Sub(w.since) < grace {
 		return nil
 	}
-	return &WriteError{Path: s.path, Cause: w.cause, Since: w.since, For: now.Sub(w.since), Failures: w.run, Err: w.last}
+	return &WriteError{What: what, Path: path, Cause: w.cause, Since: w.since, For: now.Sub(w.since), Failures: w.run, Err: w.last}
 }
+
+// count is how many writes were refused since the start.
+func (w *writeWatch) count() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failures
+}
+
+// fileRefusal says in words why a file refused a write that failed
+// with err (a full disk, a read-only file system), and whether err is
+// such a refusal: an error of the operating system's, not of a record.
+func fileRefusal(err error) (string, bool) {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return "", false
+	}
+	switch errno {
+	case syscall.ENOSPC:
+		return "the disk is full", true
+	case syscall.EDQUOT:
+		return "the disk quota is reached", true
+	case syscall.EFBIG:
+		return "a file size limit is reached", true
+	case syscall.EROFS:
+		return "read-only file system", true
+	case syscall.EACCES, syscall.EPERM:
+		return "permission denied", true
+	case syscall.EIO:
+		return "disk I/O error: the disk failing", true
+	}
+	return "the disk refuses writes: " + errno.Error(), true
+}
+
+// RecordWrite records the outcome err of a write begun at start that
+// another package made on DB() (the dashboard's accounts and sessions,
+// the registry), for WriteProblem and WriteFailures, as the store's own
+// writes are recorded: a refusal of the database's counts, any other
+// error (a constraint, a cancelled context) is ignored, and a success
+// clears the problem.
+func (s *SQLite) RecordWrite(start time.Time, err error) { s.writes.wrote(start, err) }
 
 // WriteFailures returns how many writes the database refused since the
 // store was opened.
 func (s *SQLite) WriteFailures() int64 {
-	s.writes.mu.Lock()
-	defer s.writes.mu.Unlock()
-	return s.writes.failures
+	return s.writes.count()
 }
+
+// WriteRefusal says in words why the database refused a write that
+// failed with err (writeRefusal), naming no file: "the disk is full";
+// false when err is no refusal of the database's (a record no store can
+// hold, a cancelled context).
+func WriteRefusal(err error) (cause string, ok bool) { return writeRefusal(err) }
 
 // SQLite's primary result codes (https://www.sqlite.org/rescode.html) of
 // a database that refuses a write whatever the write is.
@@ -130,7 +193,7 @@ func writeRefusal(err error) (string, bool) {
 		// (EFBIG), a quota or a failing disk are I/O errors.
 		return "disk I/O error: the disk full, a quota or file size limit reached, or the disk failing", true
 	case sqliteReadOnly:
-		return "read-only: the file, its folder or its file system cannot be written by fusion's user", true
+		return "read-only: the file, its folder or its file system cannot be written by the service's user", true
 	case sqliteBusy, sqliteLocked:
 		return fmt.Sprintf("locked by another process for longer than the busy timeout (%v)", busyTimeout), true
 	case sqlitePerm:

@@ -36,7 +36,7 @@ func TestSQLiteWriteProblem(t *testing.T) {
 				mustExec(t, db, `PRAGMA query_only = 1`)
 				return func() { mustExec(t, db, `PRAGMA query_only = 0`) }
 			},
-			wantCause: "refuses writes: read-only: the file, its folder or its file system cannot be written by fusion's user",
+			wantCause: "refuses writes: read-only: the file, its folder or its file system cannot be written by the service's user",
 		},
 		{name: "locked by another process",
 			refuse: func(t *testing.T, db *sql.DB, path string) func() {

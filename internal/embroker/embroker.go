@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
@@ -70,9 +71,9 @@ func start(addr string, hook mochi.Hook, hookConfig any) (*mochi.Server, string,
 	if err := srv.AddHook(hook, hookConfig); err != nil {
 		return nil, "", fmt.Errorf("embedded broker: %w", err)
 	}
-	l := listeners.NewTCP(listeners.Config{Type: "tcp", ID: "embedded", Address: addr})
+	var ln net.Listener
 	for range 50 {
-		if err = srv.AddListener(l); err == nil {
+		if ln, err = net.Listen("tcp", addr); err == nil {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -80,9 +81,98 @@ func start(addr string, hook mochi.Hook, hookConfig any) (*mochi.Server, string,
 	if err != nil {
 		return nil, "", fmt.Errorf("embedded broker: listen on %s: %w", addr, err)
 	}
+	l := &listener{id: "embedded", ln: ln, conns: map[net.Conn]struct{}{}}
+	if err := srv.AddListener(l); err != nil {
+		_ = ln.Close()
+		return nil, "", fmt.Errorf("embedded broker: %w", err)
+	}
 	if err := srv.Serve(); err != nil {
 		_ = srv.Close()
 		return nil, "", fmt.Errorf("embedded broker: serve: %w", err)
 	}
 	return srv, l.Address(), nil
+}
+
+// listener is the broker's TCP listener in place of mochi's
+// listeners.TCP, whose Close lets a connection accepted a moment before
+// run into the server's shutdown: mochi's Server.Close waits on its
+// ClientsWg while the new connection's goroutine calls ClientsWg.Add(1)
+// from zero, a data race (mochi-mqtt/server issue 541, PR 508, open in
+// v2.7.9) that the race detector reports whenever a client (paho
+// reconnecting at once when the broker drops it, or retrying a refused
+// password) connects as a test closes its broker. Close here stops
+// accepting first, closes the connections it accepted and waits until
+// each one's establish call has returned, so every Add and Done on
+// mochi's ClientsWg happens before mochi's Wait.
+// TestCloseWhileClientsConnect repeats that shutdown under churn.
+type listener struct {
+	id string
+	ln net.Listener
+
+	mu       sync.Mutex
+	closed   bool
+	conns    map[net.Conn]struct{} // accepted, establish not yet returned
+	inflight sync.WaitGroup        // establish calls; Add only under mu while !closed
+}
+
+var _ listeners.Listener = (*listener)(nil)
+
+// Init does nothing: Start listens before the listener is added.
+func (l *listener) Init(*slog.Logger) error { return nil }
+
+// Serve accepts connections until Close and hands each to establish on a
+// goroutine of its own.
+func (l *listener) Serve(establish listeners.EstablishFn) {
+	for {
+		conn, err := l.ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		l.mu.Lock()
+		if l.closed {
+			l.mu.Unlock()
+			_ = conn.Close()
+			return
+		}
+		l.conns[conn] = struct{}{}
+		l.inflight.Add(1)
+		l.mu.Unlock()
+		go func() {
+			defer l.inflight.Done()
+			_ = establish(l.id, conn) // a client's error ends only its own connection
+			l.mu.Lock()
+			delete(l.conns, conn)
+			l.mu.Unlock()
+		}()
+	}
+}
+
+// ID returns the listener's ID.
+func (l *listener) ID() string { return l.id }
+
+// Address returns the address the listener is bound to.
+func (l *listener) Address() string { return l.ln.Addr().String() }
+
+// Protocol returns "tcp".
+func (l *listener) Protocol() string { return "tcp" }
+
+// Close stops accepting, disconnects the clients (closeClients, mochi's
+// own goodbye to each), closes every connection still being set up and
+// returns once each connection's establish call has returned.
+func (l *listener) Close(closeClients listeners.CloseFn) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	l.mu.Unlock()
+	_ = l.ln.Close()
+	closeClients(l.id)
+	l.mu.Lock()
+	for c := range l.conns {
+		_ = c.Close()
+	}
+	l.mu.Unlock()
+	l.inflight.Wait()
 }

@@ -12,6 +12,8 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // DefaultEvery is how often one and the same connection error is logged
@@ -21,13 +23,16 @@ const DefaultEvery = time.Minute
 // Options configure a Link.
 type Options struct {
 	Name   string       // what connects, the logs' prefix: "mqtt", "dashboard feed"
-	Broker string       // the broker's URL, logged with each error
+	Broker string       // the broker's URL, logged with each error (its password hidden)
 	Logger *slog.Logger // nil: discard
 	// Every is how often a failure with the same error is logged again
 	// while it lasts (default DefaultEvery). A new error, and the first
 	// failure after a connection, are logged at once.
 	Every time.Duration
 	Now   func() time.Time // nil: time.Now
+	// Keys name the settings Reason and Summary point to for each
+	// error.
+	Keys Keys
 }
 
 // Link follows one client's connection; Watch installs it on the client's
@@ -58,6 +63,7 @@ func New(o Options) *Link {
 	if o.Name == "" {
 		o.Name = "mqtt"
 	}
+	o.Broker = redact.URL(o.Broker) // a password in the URL stays out of the log
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -218,11 +224,14 @@ func (l *Link) Failures() int64 {
 }
 
 // Reason is the health reason of a client that is not connected: "not
-// connected to the MQTT broker", with the latest error when there is one.
+// connected to the MQTT broker", with the latest error's Summary when
+// there is one ("not connected to the MQTT broker: credentials refused
+// (RFW_MQTT_USER or RFW_MQTT_PASSWORD)"). It names no user, host, port or
+// password, for a public /healthz; the log has the whole error.
 func (l *Link) Reason() string {
 	const r = "not connected to the MQTT broker"
-	if err := l.Err(); err != nil {
-		return r + ": " + err.Error()
+	if s := l.Summary(); s != "" {
+		return r + ": " + s
 	}
 	return r
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/internal/statelock"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -1210,6 +1211,10 @@ func (a *Agent) serveHTTP() (*http.Server, error) {
 	return srv, nil
 }
 
+// sensorMQTTKeys are node.yaml's settings /healthz's reason points to
+// when the node cannot connect to its broker.
+var sensorMQTTKeys = mqttlink.Keys{URL: "mqtt.url", Credentials: "mqtt.username or mqtt.password_file", CA: "mqtt.ca_file", ClientID: "sensor"}
+
 func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {
 	h := a.Health()
 	a.mu.Lock()
@@ -1224,8 +1229,9 @@ func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {
 		reason := "not connected to the MQTT broker"
 		if why != nil {
 			if err := why.ConnectError(); err != nil {
-				// the broker's answer (not Authorized) or the network's
-				reason += ": " + err.Error()
+				// the broker's answer (not Authorized) or the network's,
+				// in words naming no host or port: the log has the error
+				reason += ": " + mqttlink.Summary(err, sensorMQTTKeys)
 			}
 		}
 		h.Reasons = append(h.Reasons, fmt.Sprintf("%s; %d detections wait in the outbox", reason, h.OutboxDepth))

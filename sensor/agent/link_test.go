@@ -2,9 +2,12 @@ package agent
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,47 +32,74 @@ func (c *refusedClient) ConnectFailures() int64 { return c.failures }
 var _ publish.ConnectErrorer = (*refusedClient)(nil)
 
 // TestHealthzSaysWhyNotConnected: given a broker that refuses the
-// sensor's password, when /healthz and /metrics are read, expect the
-// broker's answer in the health reason (an installer tells a password
-// from a network problem) and the failed attempts counted.
+// sensor's password, or cannot be reached, when /healthz and /metrics are
+// read, expect the reason in words with the node.yaml setting to fix (an
+// installer tells a password from a network problem) and the failed
+// attempts counted; no field of /healthz names the broker's host or port
+// (the log has them). The reason was the error's text: "dial tcp
+// 10.1.2.3:1883: connect: connection refused".
 func TestHealthzSaysWhyNotConnected(t *testing.T) {
-	cfg := testConfig(t)
-	rc := &refusedClient{err: packets.ErrorRefusedNotAuthorised, failures: 7}
-	reg := prometheus.NewRegistry()
-	a, err := New(cfg, Deps{Source: newSynth(nil, 0), Pipeline: &everyPipeline{every: 2}, Registry: reg,
-		ClientFactory: func(publish.Options) (publish.Client, error) { return rc, nil }})
-	if err != nil {
-		t.Fatal(err)
+	broker := &net.TCPAddr{IP: net.IPv4(10, 1, 2, 3), Port: 18883}
+	tests := []struct {
+		name string
+		err  error
+		want string // the reason
+	}{
+		{name: "password refused", err: packets.ErrorRefusedNotAuthorised,
+			want: "not connected to the MQTT broker: credentials refused (mqtt.username or mqtt.password_file); "},
+		{name: "connection refused", err: &net.OpError{Op: "dial", Net: "tcp", Addr: broker, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)},
+			want: "not connected to the MQTT broker: not reachable: connection refused (mqtt.url); "},
+		{name: "host not found", err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "broker.hmp-north.example", IsNotFound: true}},
+			want: "not connected to the MQTT broker: not reachable: host not found (mqtt.url); "},
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	deadline := time.Now().Add(5 * time.Second)
-	var h event.Health
-	var code int
-	for time.Now().Before(deadline) {
-		rec := httptest.NewRecorder()
-		a.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
-		if h, err = event.DecodeHealth(rec.Body.Bytes()); err != nil {
-			t.Fatal(err)
-		}
-		code = rec.Code
-		if strings.Contains(strings.Join(h.Reasons, ";"), "not connected") {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	reasons := strings.Join(h.Reasons, ";")
-	if code != http.StatusServiceUnavailable || !strings.Contains(reasons, "not connected to the MQTT broker: not Authorized") {
-		t.Errorf("/healthz = %d, reasons %q; want 503 and the broker's not Authorized", code, reasons)
-	}
-	if n, err := testutil.GatherAndCount(reg, "rfwarden_mqtt_connect_failures_total"); err != nil || n != 1 {
-		t.Fatalf("rfwarden_mqtt_connect_failures_total: %d series, %v; want 1", n, err)
-	}
-	want := "# HELP rfwarden_mqtt_connect_failures_total Failed attempts to connect to the MQTT broker (the log has each distinct error).\n" +
-		"# TYPE rfwarden_mqtt_connect_failures_total counter\nrfwarden_mqtt_connect_failures_total 7\n"
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "rfwarden_mqtt_connect_failures_total"); err != nil {
-		t.Error(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			rc := &refusedClient{err: tt.err, failures: 7}
+			reg := prometheus.NewRegistry()
+			a, err := New(cfg, Deps{Source: newSynth(nil, 0), Pipeline: &everyPipeline{every: 2}, Registry: reg,
+				ClientFactory: func(publish.Options) (publish.Client, error) { return rc, nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- a.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			deadline := time.Now().Add(5 * time.Second)
+			var h event.Health
+			var code int
+			var body []byte
+			for time.Now().Before(deadline) {
+				rec := httptest.NewRecorder()
+				a.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+				body = rec.Body.Bytes()
+				if h, err = event.DecodeHealth(body); err != nil {
+					t.Fatal(err)
+				}
+				code = rec.Code
+				if strings.Contains(strings.Join(h.Reasons, ";"), "not connected") {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			reasons := strings.Join(h.Reasons, ";")
+			if code != http.StatusServiceUnavailable || !strings.Contains(reasons, tt.want) {
+				t.Errorf("/healthz = %d, reasons %q; want 503 and %q", code, reasons, tt.want)
+			}
+			for _, hidden := range []string{"10.1.2.3", "18883", "broker.hmp-north", "Authori", cfg.MQTT.URL} {
+				if strings.Contains(string(body), hidden) {
+					t.Errorf("/healthz shows %q: %s", hidden, body)
+				}
+			}
+			if n, err := testutil.GatherAndCount(reg, "rfwarden_mqtt_connect_failures_total"); err != nil || n != 1 {
+				t.Fatalf("rfwarden_mqtt_connect_failures_total: %d series, %v; want 1", n, err)
+			}
+			want := "# HELP rfwarden_mqtt_connect_failures_total Failed attempts to connect to the MQTT broker (the log has each distinct error).\n" +
+				"# TYPE rfwarden_mqtt_connect_failures_total counter\nrfwarden_mqtt_connect_failures_total 7\n"
+			if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "rfwarden_mqtt_connect_failures_total"); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 }
