@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -350,6 +351,9 @@ type metrics struct {
 	// fixes dropped because the locator returned a non-finite value.
 	invalid       *prometheus.CounterVec
 	locateInvalid prometheus.Counter
+	// backlog is Engine.Backlog, exported as the gauge backlogGauge.
+	backlog      atomic.Int64
+	backlogGauge prometheus.GaugeFunc
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -379,7 +383,10 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		Help: "Records dropped because no store can hold them (a NaN or infinite value), by what; the rest of their batch is written."}, []string{"what"})
 	m.locateInvalid = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_locate_invalid_total",
 		Help: "Fixes dropped because the locator returned a non-finite position, angle or room probability (the emission's detections are stored unlocated)."})
-	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.moves, m.acks, m.clock, m.maint, m.storeDropped, m.invalid, m.locateInvalid} {
+	m.backlogGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_backlog_messages",
+		Help: "Messages received and not yet handled (the ingest queue, handlers waiting for room in it, the one in hand), all unacknowledged; /healthz is degraded past 8192 (fusion.BacklogDegraded)."},
+		func() float64 { return float64(m.backlog.Load()) })
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.moves, m.acks, m.clock, m.maint, m.storeDropped, m.invalid, m.locateInvalid, m.backlogGauge} {
 		if err := r.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}

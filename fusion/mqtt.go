@@ -94,6 +94,7 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	// again to the persistent session. (Dropping here lost detections under
 	// load: see fusion/loadtest.)
 	enqueue := func(topic string, payload []byte, ack func()) {
+		e.met.backlog.Add(1) // until handled (Engine.Backlog)
 		m := Message{Topic: topic, Payload: payload, Received: e.deps.Clock()}
 		select {
 		case queue <- queued{m, ack}:
@@ -102,6 +103,7 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 			select {
 			case queue <- queued{m, ack}:
 			case <-ctx.Done():
+				e.met.backlog.Add(-1) // not acknowledged: the broker has it
 			}
 		}
 	}
@@ -157,6 +159,7 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 			e.log.Debug("dead letter", "topic", m.Topic, "err", err)
 		}
 		q.ack()
+		e.met.backlog.Add(-1)
 	}
 	doTick := func() {
 		now := e.deps.Clock()

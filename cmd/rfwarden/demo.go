@@ -291,8 +291,11 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// The broker.
-	broker, brokerURL, err := startDemoBroker()
+	metrics := newServiceRegistry() // the dashboard's /metrics, fusion's under fusion_
+
+	// The broker: its drops (fusion 8192 messages behind) are logged and
+	// counted (rfw_embroker_dropped_messages_total).
+	broker, brokerURL, err := startDemoBroker(log.With("svc", "broker"), metrics)
 	if err != nil {
 		return err
 	}
@@ -344,7 +347,6 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 
 	hub := dashboard.NewHub(0)
-	metrics := newServiceRegistry() // the dashboard's /metrics, fusion's under fusion_
 
 	// Fusion.
 	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "", "", st.ID, sensorIDs(st), log)
@@ -381,6 +383,12 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	defer cancel()
 	fusionDone := make(chan error, 1)
 	wg.Go(func() { fusionDone <- eng.Run(ctx, fconn.subscriber()) })
+	// Fusion's retention, as a deployment's with fusion.yaml's defaults, on
+	// the simulated clock: a demo continued on --dir kept every row for
+	// ever (soak test 2026-12-06: 1.3 MB of SQLite a simulated hour).
+	retention, retentionEvery := demoRetention(db, st.ID, clock.Now, o.speed, log.With("svc", "fusion"))
+	prometheus.WrapRegistererWithPrefix("fusion_", metrics).MustRegister(retention.Collectors()...)
+	wg.Go(func() { retention.run(ctx, retentionEvery) })
 
 	// Dashboard, on the port taken above: a port taken failed the demo
 	// before its admin account was made (a first run's password printed
@@ -589,9 +597,30 @@ func demoOfflineNote(o demoOptions, start time.Time) string {
 	return ", and sensor " + o.offline + " going offline at " + start.Add(o.offlineAfter).Format("15:04:05")
 }
 
-// startDemoBroker starts an embedded MQTT broker on a free loopback port.
-func startDemoBroker() (*mochi.Server, string, error) {
-	srv, addr, err := embroker.Start("127.0.0.1:0")
+// demoRetention is fusion's retention of the demo's database: the days
+// fusion.yaml keeps by default (demoRetentionDays), counted on the
+// simulated clock now, run once a simulated hour (every 30 s of wall time
+// at --speed 120). The dashboard's evidence retention does not run: the
+// snippet folder is bounded by the sensors' own quotas (9 x 32 MiB,
+// demoSensorConfig), and the dashboard ages a snippet by its file's
+// wall-clock time, which the simulated clock does not share.
+func demoRetention(db *store.SQLite, siteID string, now func() time.Time, speed float64, log *slog.Logger) (*fusionRetention, time.Duration) {
+	r := newFusionRetention(db, siteID, demoRetentionDays(), log)
+	r.now = now
+	return r, time.Duration(float64(time.Hour) / speed)
+}
+
+// demoRetentionDays are fusion.yaml's default days (fusion.LoadFileConfig;
+// TestDemoRetentionAsShipped compares them): history 90, alerts 365,
+// audit 2190, audit of views 365.
+func demoRetentionDays() fusion.FileConfig {
+	return fusion.FileConfig{HistoryDays: 90, AlertDays: 365, AuditDays: 2190, AuditViewDays: 365}
+}
+
+// startDemoBroker starts an embedded MQTT broker on a free loopback port,
+// warning in log of the messages it drops and counting them in metrics.
+func startDemoBroker(log *slog.Logger, metrics prometheus.Registerer) (*mochi.Server, string, error) {
+	srv, addr, err := embroker.StartWith("127.0.0.1:0", embroker.Options{Logger: log, Registerer: metrics})
 	if err != nil {
 		return nil, "", fmt.Errorf("demo: broker: %w", err)
 	}

@@ -251,6 +251,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		probe := fusionProbe{site: s.ID, connected: conn.client.IsConnectionOpen, brokerErr: conn.link.Summary,
 			sensorSilence: quiet.reason, ping: db.DB().PingContext, writes: dbWrites, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers,
 			influxDropped: influxDropped, spool: spoolWrites}
+		probe.backlog = eng.Backlog
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
 		defer func() { stopHTTP(); <-httpDone }()
 	}

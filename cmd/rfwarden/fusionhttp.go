@@ -62,6 +62,10 @@ type fusionHealth struct {
 	// folder). There, true too, whenever InfluxDB is configured.
 	InfluxSpoolOK    *bool  `json:"influx_spool_ok,omitempty"`
 	InfluxSpoolError string `json:"influx_spool_error,omitempty"`
+	// Backlog is how many messages fusion has received and not handled
+	// (fusion.Engine.Backlog); past fusion.BacklogDegraded (8192) the
+	// state is degraded: fusion is behind for good (docs/scaling.md).
+	Backlog int64 `json:"backlog"`
 }
 
 // fusionProbe is what the health check asks: the MQTT connection, the
@@ -86,7 +90,8 @@ type fusionProbe struct {
 	influxDropped func() int64                      // batches dropped from the spool; nil without InfluxDB
 	// spool says whether the InfluxDB spool refuses writes
 	// (store.Influx.SpoolProblem); nil without InfluxDB
-	spool func() error
+	spool   func() error
+	backlog func() int64 // fusion.Engine.Backlog; nil: not checked
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
@@ -137,6 +142,11 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 	}
 	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" || h.InfluxSpoolError != "" || h.SensorSilence != "" || !notifyOK {
 		h.State = event.StateDegraded
+	}
+	if p.backlog != nil {
+		if h.Backlog = p.backlog(); h.Backlog > fusion.BacklogDegraded {
+			h.State = event.StateDegraded
+		}
 	}
 	return h
 }

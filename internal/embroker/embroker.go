@@ -21,8 +21,16 @@ import (
 // embedded broker has no authentication. A port still held by a broker
 // closed a moment ago is retried for up to a second, so a test can restart
 // a broker on the same address.
+// Its drops are reported as StartWith's are, to slog.Default().
 func Start(addr string) (*mochi.Server, string, error) {
-	return start(addr, new(auth.AllowHook), nil)
+	return StartWith(addr, Options{})
+}
+
+// StartWith is Start reporting the messages the broker drops (to a
+// subscriber 8192 behind, or with a full buffer) to o's logger and
+// counter (dropHook).
+func StartWith(addr string, o Options) (*mochi.Server, string, error) {
+	return reportDrops(o)(start(addr, new(auth.AllowHook), nil))
 }
 
 // StartAuth is Start with the clients and topics ledger allows, for tests
@@ -30,7 +38,25 @@ func Start(addr string) (*mochi.Server, string, error) {
 // connection no Auth rule allows is refused with "not authorised", a
 // subscription its ACL denies gets the SUBACK failure code 0x80).
 func StartAuth(addr string, ledger *auth.Ledger) (*mochi.Server, string, error) {
-	return start(addr, new(auth.Hook), &auth.Options{Ledger: ledger})
+	return reportDrops(Options{})(start(addr, new(auth.Hook), &auth.Options{Ledger: ledger}))
+}
+
+// reportDrops adds a dropHook to the broker start returned.
+func reportDrops(o Options) func(*mochi.Server, string, error) (*mochi.Server, string, error) {
+	return func(srv *mochi.Server, addr string, err error) (*mochi.Server, string, error) {
+		if err != nil {
+			return nil, "", err
+		}
+		h, err := newDropHook(o)
+		if err == nil {
+			err = srv.AddHook(h, nil)
+		}
+		if err != nil {
+			_ = srv.Close()
+			return nil, "", fmt.Errorf("embedded broker: drop reporting: %w", err)
+		}
+		return srv, addr, nil
+	}
 }
 
 func start(addr string, hook mochi.Hook, hookConfig any) (*mochi.Server, string, error) {

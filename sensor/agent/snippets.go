@@ -157,6 +157,7 @@ func (s *snippets) init() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.files = map[string]*snippetFile{}
+	s.removeOrphanMarkers(ents)
 	for _, e := range ents {
 		name, ok := strings.CutSuffix(e.Name(), sigmf.DataExt)
 		if !ok || !s.own(name) {
@@ -189,6 +190,32 @@ func (s *snippets) init() error {
 		s.order = append(s.order, f.name)
 	}
 	return nil
+}
+
+// removeOrphanMarkers deletes this sensor's markers (NAME.keep,
+// NAME.sent) whose snippet is gone: the dashboard's retention deleted it
+// in a folder the two share (the demo's; until 2026-12-06 it left the
+// markers), or the sensor stopped between removing a rotated snippet's
+// files. Nothing else removed them: the books read only snippets' files
+// (the soak test of 2026-12-06 found 496 such markers).
+func (s *snippets) removeOrphanMarkers(ents []os.DirEntry) {
+	have := map[string]bool{}
+	for _, e := range ents {
+		if name, ok := strings.CutSuffix(e.Name(), sigmf.DataExt); ok {
+			have[name] = true
+		}
+	}
+	for _, e := range ents {
+		for _, ext := range []string{keepExt, sentExt} {
+			name, ok := strings.CutSuffix(e.Name(), ext)
+			if !ok || !s.own(name) || have[name] || !e.Type().IsRegular() {
+				continue
+			}
+			if err := os.Remove(filepath.Join(s.dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				s.logger().Warn("snippet: marker of a snippet gone", "name", e.Name(), "err", err)
+			}
+		}
+	}
 }
 
 // own reports whether name is a snippet of this sensor, of any run:

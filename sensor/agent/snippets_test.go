@@ -480,3 +480,52 @@ func TestSnippetContext(t *testing.T) {
 		})
 	}
 }
+
+// TestSnippetsRemoveOrphanMarkers (soak test 2026-12-06, finding 6): a
+// sensor starting removes its own markers (NAME.keep, NAME.sent) whose
+// snippet is gone (the dashboard's retention deleted it in a shared
+// folder), and keeps those of its snippets still there and every other
+// sensor's and unknown file.
+func TestSnippetsRemoveOrphanMarkers(t *testing.T) {
+	dir := t.TempDir()
+	v := newSnippetSaver(t, dir, 10, 1<<30)
+	for n := 1; n <= 3; n++ {
+		v.save(n)
+	}
+	v.s.keep([]string{snipID(1), snipID(2), snipID(3)})
+	v.s.markSent("snippet-" + snipID(2))
+	for _, ext := range []string{".sigmf-data", ".sigmf-meta"} { // retention took 2 and 3
+		for _, n := range []int{2, 3} {
+			if err := os.Remove(filepath.Join(dir, "snippet-"+snipID(n)+ext)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	foreign := []string{"snippet-s2-" + testBoot + "-1000-1.keep", "snippet-s1-notaboot-1-1.keep", "notes.keep"}
+	for _, f := range foreign {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := newSnippetSaver(t, dir, 10, 1<<30)
+	if st := w.s.stats(); st.count != 1 || st.kept != 1 {
+		t.Errorf("after restart: %+v; want its 1 snippet left, kept", st)
+	}
+	for _, tc := range []struct {
+		file string
+		want bool
+	}{
+		{"snippet-" + snipID(1) + ".keep", true},
+		{"snippet-" + snipID(2) + ".keep", false},
+		{"snippet-" + snipID(2) + ".sent", false},
+		{"snippet-" + snipID(3) + ".keep", false},
+		{foreign[0], true},
+		{foreign[1], true},
+		{foreign[2], true},
+	} {
+		_, err := os.Stat(filepath.Join(dir, tc.file))
+		if got := err == nil; got != tc.want {
+			t.Errorf("%s there: %v, want %v", tc.file, got, tc.want)
+		}
+	}
+}
