@@ -869,27 +869,7 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 		on[i] = b2u(cumP[a+w]-cumP[a] > thrP*f) | b2u(cumL[a+w]-cumL[a] > thrL*f)
 	}
 	if notch := d.cfg.DCNotchBins; notch >= 0 {
-		// The smoothing window of a bin within h of the notch reaches into
-		// it: leave the notch's power out of that window too, not only the
-		// notch bins' own decisions, or a DC spike 20 dB over the floor
-		// (a HackRF's reads 15-30 dB in 256 bins) is detected in the bins
-		// beside the notch, and merged across it into an emission at DC
-		// (TestRealRobustness, dc-spike; TestDCSpikeNotDetected).
-		nlo, nhi := max(0, dc-notch), min(n, dc+notch+1)
-		for i := max(0, nlo-h); i < min(n, nhi+h); i++ {
-			a, b := max(0, i-h), min(n, i+h+1)
-			p, l, f, cells := cumP[b]-cumP[a], cumL[b]-cumL[a], cumF[b]-cumF[a], b-a
-			if xa, xb := max(a, nlo), min(b, nhi); xb > xa {
-				p -= cumP[xb] - cumP[xa]
-				l -= cumL[xb] - cumL[xa]
-				f -= cumF[xb] - cumF[xa]
-				cells -= xb - xa
-			}
-			on[i] = 0
-			if cells > 0 {
-				on[i] = b2u(p > d.thrCells[cells]*f || l > d.thrCells[ac*cells]*float64(ac)*f)
-			}
-		}
+		clear(on[max(0, dc-notch):min(n, dc+notch+1)])
 	}
 	// Segments of on bins, less the h bins the smoothing window adds on each
 	// side (so edges and bandwidths are the signal's), then gaps of up to
