@@ -439,8 +439,8 @@ func (c robustCell) String() string {
 }
 
 // compare matches truth annotations of the base and perturbed runs by their
-// label and (start, low edge) in base's frame; keyOf maps a perturbed
-// annotation back.
+// label, start and low edge in base's frame (key maps a perturbed
+// annotation back to that key, "" for none).
 func compare(baseTruth []sigmf.Annotation, base pyScore, pertTruth []sigmf.Annotation, pert pyScore,
 	key func(sigmf.Annotation) string) robustCell {
 	var c robustCell
