@@ -20,6 +20,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/retrylog"
 )
 
 // Authorizer tells whether a detection, located at a place (its most likely
@@ -485,7 +486,7 @@ type Engine struct {
 // dropLog rate-limits dropOldestOf's lines for one kind of record: a
 // store that keeps failing drops some at every tick.
 type dropLog struct {
-	rl store.RetryLog
+	rl retrylog.Log
 	n  int // records dropped since the last line
 }
 

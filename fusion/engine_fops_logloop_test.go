@@ -40,7 +40,7 @@ func (f *fullDiskTS) WriteDetections(ctx context.Context, recs []store.Detection
 // stays full, into a journal that may be on the same disk. Other repeated
 // failures (the broker, InfluxDB, the sensor's receiver) log when the
 // error first appears or changes and then at most once a minute, with a
-// count; a failing store does too (store.RetryLog), and says once when
+// count; a failing store does too (retrylog.Log), and says once when
 // its writes succeed again.
 func TestFopsStoreOutageLoggedOncePerMinute(t *testing.T) {
 	t0 := time.Unix(1_800_000_000, 0)

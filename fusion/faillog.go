@@ -6,7 +6,7 @@ import (
 )
 
 // failureKey tells a failure's error apart from others for a
-// store.RetryLog by its causes alone: the texts of the innermost errors
+// retrylog.Log by its causes alone: the texts of the innermost errors
 // it wraps (each one of errors.Join's), without the context around them,
 // which carries counts and IDs that change at every failure ("write
 // detections (14 kept for the next try)", "store alert a-3"). A store

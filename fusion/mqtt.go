@@ -12,7 +12,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/rfwarden/rfwarden/event"
-	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/retrylog"
 )
 
 // SiteTopic is the subscription of a site's fusion engine: the sensor
@@ -143,9 +143,9 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	// A store that keeps failing (a full disk, a database locked for
 	// good) fails every tick and many messages: each is logged when its
 	// cause first appears or changes, then at most once a minute with how
-	// many were not (store.RetryLog, as InfluxDB's sender does), and the
+	// many were not (retrylog.Log, as InfluxDB's sender does), and the
 	// tick's recovery once. It logged a line a tick, 3600 an hour.
-	var tickLog, workLog store.RetryLog
+	var tickLog, workLog retrylog.Log
 	warnWork := func(msg string, err error, args ...any) {
 		if log, skipped := workLog.FailedAs(failureKey(err), e.deps.Clock()); log {
 			e.log.Warn(msg, append(args, "err", err, "failures_not_logged", skipped)...)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/internal/redact"
+	"github.com/rfwarden/rfwarden/internal/retrylog"
 )
 
 // InfluxConfig configures the InfluxDB 1.8 backend.
@@ -102,9 +103,9 @@ type Influx struct {
 	lastErr error
 	refused int64 // batches InfluxDB refused points of (400)
 	// the spool's dropped batches when last logged, and when (a constant
-	// message to a retryLog: once a minute at most)
+	// message to a retrylog.Log: once a minute at most)
 	dropWarned int64
-	dropLog    retryLog
+	dropLog    retrylog.Log
 	flushed    *sync.Cond
 	dirty      map[heatKey]bool // hours delivered but not rolled up (see influxheat.go)
 
@@ -359,7 +360,7 @@ func (s *Influx) warnDropped(now time.Time) {
 	s.mu.Lock()
 	warn := false
 	if recs > s.dropWarned {
-		warn, _ = s.dropLog.failed(errSpoolDropped, now)
+		warn, _ = s.dropLog.Failed(errSpoolDropped, now)
 	}
 	lastErr := ""
 	if warn {
@@ -384,7 +385,7 @@ func (s *Influx) send() {
 	defer close(s.done)
 	backoff := 100 * time.Millisecond
 	dbReady, scanned := false, false
-	var failures retryLog
+	var failures retrylog.Log
 	for {
 		recs, off, err := s.spool.Peek(64, 4<<20)
 		if err == nil && !dbReady {
@@ -448,7 +449,7 @@ func (s *Influx) send() {
 			}
 			cancel()
 			if idle {
-				failures.reset()
+				failures.Recovered()
 				s.mu.Lock()
 				s.lastErr = nil
 				s.flushed.Broadcast()
@@ -468,7 +469,7 @@ func (s *Influx) send() {
 		}
 		if err == nil {
 			backoff = 100 * time.Millisecond
-			failures.reset()
+			failures.Recovered()
 			s.mu.Lock()
 			s.lastErr = nil
 			s.mu.Unlock()
@@ -477,7 +478,7 @@ func (s *Influx) send() {
 		s.mu.Lock()
 		s.lastErr = requestFault(err)
 		s.mu.Unlock()
-		if log, skipped := failures.failed(err, time.Now()); log {
+		if log, skipped := failures.Failed(err, time.Now()); log {
 			s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff, "failures_not_logged", skipped)
 		}
 		select {

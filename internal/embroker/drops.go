@@ -8,15 +8,14 @@ import (
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/system"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/retrylog"
 )
 
 // Options are what StartWith reports the broker's drops to.
 type Options struct {
 	// Logger gets a warning when the broker drops messages: the first
 	// drop at once, then at most one line a minute with how many were
-	// dropped since (store.RetryLog). Nil: slog.Default() at the time of
+	// dropped since (retrylog.Log). Nil: slog.Default() at the time of
 	// each warning.
 	Logger *slog.Logger
 	// Registerer, when not nil, gets the counter
@@ -55,7 +54,7 @@ type dropHook struct {
 	inflight int64 // Info.InflightDropped last seen
 	buffer   int64 // Info.MessagesDropped last seen
 	unlogged int64 // dropped since the last warning
-	retry    store.RetryLog
+	retry    retrylog.Log
 }
 
 func newDropHook(o Options) (*dropHook, error) {

@@ -1,4 +1,4 @@
-package store
+package retrylog
 
 import (
 	"errors"
@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// TestRetryLog: the sender's failed requests are logged the first time,
+// TestLog: the sender's failed requests are logged the first time,
 // when the error changes, and then once a minute with how many were not;
 // a success starts over. Fusion logged the same error every 5 s for ever.
-func TestRetryLog(t *testing.T) {
+func TestLog(t *testing.T) {
 	t0 := time.Unix(1_800_000_000, 0)
 	down := errors.New("dial tcp 127.0.0.1:8086: connection refused")
 	auth := errors.New("401 Unauthorized")
@@ -45,14 +45,14 @@ func TestRetryLog(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var r retryLog
+			var r Log
 			for i, s := range tc.steps {
 				now := t0.Add(s.at)
 				if s.err == nil {
-					r.reset()
+					r.Recovered()
 					continue
 				}
-				gotLog, gotSkipped := r.failed(s.err, now)
+				gotLog, gotSkipped := r.Failed(s.err, now)
 				if gotLog != s.wantLog || gotSkipped != s.wantSkipped {
 					t.Errorf("step %d (%v, %v): log %v skipped %d, want %v %d", i, s.at, s.err, gotLog, gotSkipped, s.wantLog, s.wantSkipped)
 				}
@@ -61,10 +61,10 @@ func TestRetryLog(t *testing.T) {
 	}
 }
 
-// TestRetryLogRecovered: Recovered says how many failures the run it ends
+// TestLogRecovered: Recovered says how many failures the run it ends
 // had and since when, once: fusion's engine logs the end of a store's
 // outage with it.
-func TestRetryLogRecovered(t *testing.T) {
+func TestLogRecovered(t *testing.T) {
 	t0 := time.Unix(1_800_000_000, 0)
 	full := errors.New("database or disk is full (13)")
 	tests := []struct {
@@ -79,7 +79,7 @@ func TestRetryLogRecovered(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var r RetryLog
+			var r Log
 			for _, at := range tc.failures {
 				r.Failed(full, t0.Add(at))
 			}
