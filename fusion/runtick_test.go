@@ -103,3 +103,44 @@ func TestRunTicksWhileDrainingBacklog(t *testing.T) {
 		t.Errorf("d1 written after %d of the %d queued messages: the ticks waited for the backlog", at, backlog)
 	}
 }
+
+// TestRunStopsWhileDrainingBacklog: fusion told to stop (SIGTERM) while
+// its group closer handles a backlog stops at the next message, leaving
+// the rest unacknowledged for the broker to deliver again, instead of
+// handling all of it first (a full queue of 4096 at 16 ms each held the
+// stop for over a minute, past systemd's stop timeout).
+func TestRunStopsWhileDrainingBacklog(t *testing.T) {
+	const backlog, stopAt = 200, 40
+	ts := &slowHealthStore{pause: 5 * time.Millisecond, writtenAt: map[string]int{}}
+	e, err := New(Config{AssocWindow: 100 * time.Millisecond}, Deps{Site: wing(t), TimeSeries: ts, Clock: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &fakeSub{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx, sub) }()
+	h := waitHandler(t, sub)
+	d1 := detMsg(t, testDet("d1", "s1", time.Now(), -60), "s1")
+	h(d1.Topic, d1.Payload) // its group's window ends after about 20 messages: the closer then drains the rest
+	for range backlog {
+		b, err := event.Encode(event.Health{Schema: 1, Site: "hmp-test", Sensor: "s1", TimeNS: time.Now().UnixNano(), State: "ok", Version: "1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h(event.SensorTopic("hmp-test", "s1", event.KindHealth), b)
+	}
+	written := func() int { ts.mu.Lock(); defer ts.mu.Unlock(); return ts.health }
+	for deadline := time.Now().Add(30 * time.Second); written() < stopAt; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d health reports written", written(), backlog)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := written(); n > backlog/2 {
+		t.Errorf("%d of %d queued messages handled after the stop at %d: the stop waited for the backlog", n, backlog, stopAt)
+	}
+}
