@@ -207,51 +207,7 @@ func TestAcknowledgedPhoneComesBack(t *testing.T) {
 					}
 				}
 			}
-			var raised []event.Alert
-			firing := map[string]bool{}
-			for i, a := range rec.got {
-				if a.State == event.AlertFiring && !firing[a.ID] {
-					firing[a.ID] = true
-					if len(firing) > 1 {
-						raised = append(raised, a)
-					}
-				}
-				if i > 0 && a.State == event.AlertResolved {
-					if a.AckBy == "" || a.AckNS == 0 {
-						t.Errorf("alert %s resolved without its acknowledgement: %+v", a.ID, a)
-					}
-					if !strings.Contains(a.Summary, "after its acknowledgement: raised anew") {
-						t.Errorf("resolved alert's summary %q does not say it was raised anew", a.Summary)
-					}
-				}
-			}
-			if len(raised) != tc.want {
-				t.Fatalf("raised anew %d times in 6 h, want %d", len(raised), tc.want)
-			}
-			for i, a := range raised {
-				at := time.Unix(0, a.UpdatedNS)
-				if got := at.Sub(acked[i]); got < lasts || got > lasts+30*time.Second {
-					t.Errorf("alert %d raised anew %v after the acknowledgement, want %v (the next fix)", i+1, got, lasts)
-				}
-				if want := fmt.Sprintf("; still heard %s after alert %s was acknowledged by officer%d", spoken(lasts), ackedIDs[i], i); !strings.HasSuffix(a.Summary, want) {
-					t.Errorf("summary %q\nwant it to end %q", a.Summary, want)
-				}
-				if a.AckNS != 0 {
-					t.Errorf("alert raised anew is acknowledged already: %+v", a)
-				}
-			}
-			// Nothing but the acknowledgement is published between it
-			// and ack_lasts.
-			for _, a := range rec.got {
-				at := time.Unix(0, a.UpdatedNS)
-				if a.State == event.AlertPending || a.State == event.AlertFiring && a.Escalations == 0 && a.AckNS == 0 {
-					for _, ak := range acked {
-						if at.After(ak) && at.Sub(ak) < lasts {
-							t.Errorf("%s published %v after an acknowledgement: %s", a.State, at.Sub(ak), a.Summary)
-						}
-					}
-				}
-			}
+			checkRaisedAnew(t, rec.got, "", acked, ackedIDs, lasts, 30*time.Second, tc.want)
 			if incs := e.Incidents(); len(incs) != 1 || len(incs[0].Alerts) != tc.want+1 {
 				t.Errorf("incidents %+v: want one case holding all %d alerts", incs, tc.want+1)
 			}
@@ -328,4 +284,66 @@ func TestSpoken(t *testing.T) {
 			t.Errorf("%v: got %q, want %q", d, got, want)
 		}
 	}
+}
+
+// checkRaisedAnew checks the publications got (of rule; "": any) of an
+// emitter still heard after each of its alerts was acknowledged (at
+// acked, by officer0, officer1, ..., alerts ackedIDs): each alert after
+// the first fired within slack after ack_lasts (lasts) from the
+// acknowledgement before, unacknowledged, its summary naming the alert
+// and who acknowledged it; the alert it replaced resolved with its
+// acknowledgement kept, saying it was raised anew; and nothing but the
+// acknowledgement was published between it and ack_lasts. It wants want
+// such alerts and returns them.
+func checkRaisedAnew(t *testing.T, got []event.Alert, rule string, acked []time.Time, ackedIDs []string, lasts, slack time.Duration, want int) []event.Alert {
+	t.Helper()
+	var raised []event.Alert
+	firing := map[string]bool{}
+	for _, a := range got {
+		if rule != "" && a.Rule != rule {
+			continue
+		}
+		if a.State == event.AlertFiring && !firing[a.ID] {
+			firing[a.ID] = true
+			if len(firing) > 1 {
+				raised = append(raised, a)
+			}
+		}
+		if a.State == event.AlertResolved {
+			if a.AckBy == "" || a.AckNS == 0 {
+				t.Errorf("alert %s resolved without its acknowledgement: %+v", a.ID, a)
+			}
+			if !strings.Contains(a.Summary, "after its acknowledgement: raised anew") {
+				t.Errorf("resolved alert's summary %q does not say it was raised anew", a.Summary)
+			}
+		}
+	}
+	if len(raised) != want {
+		t.Fatalf("raised anew %d times, want %d", len(raised), want)
+	}
+	for i, a := range raised {
+		at := time.Unix(0, a.UpdatedNS)
+		if got := at.Sub(acked[i]); got < lasts || got > lasts+slack {
+			t.Errorf("alert %d raised anew %v after the acknowledgement, want %v (the next fix)", i+1, got, lasts)
+		}
+		if want := fmt.Sprintf("; still heard %s after alert %s was acknowledged by officer%d", spoken(lasts), ackedIDs[i], i); !strings.HasSuffix(a.Summary, want) {
+			t.Errorf("summary %q\nwant it to end %q", a.Summary, want)
+		}
+		if a.AckNS != 0 {
+			t.Errorf("alert raised anew is acknowledged already: %+v", a)
+		}
+	}
+	// Nothing but the acknowledgement is published between it and
+	// ack_lasts.
+	for _, a := range got {
+		at := time.Unix(0, a.UpdatedNS)
+		if (rule == "" || a.Rule == rule) && (a.State == event.AlertPending || a.State == event.AlertFiring && a.Escalations == 0 && a.AckNS == 0) {
+			for _, ak := range acked {
+				if at.After(ak) && at.Sub(ak) < lasts {
+					t.Errorf("%s published %v after an acknowledgement: %s", a.State, at.Sub(ak), a.Summary)
+				}
+			}
+		}
+	}
+	return raised
 }
