@@ -230,18 +230,25 @@ func TestDiskFaultDropsBeyondBound(t *testing.T) {
 
 // TestDiskFaultAtStop: when the agent stops while the disk refuses
 // writes, the enqueuer keeps trying for stopWait, so a disk that recovers
-// meanwhile loses nothing, and then gives up rather than hang the stop.
+// meanwhile loses nothing and the stop ends once it is written, and then
+// gives up rather than hang the stop. The times asserted are the order of
+// events (it tried for all of stopWait; it stopped before stopWait once
+// written), not how fast a loaded machine runs: the disk recovering 50 ms
+// into a stopWait of 200 ms, and a stop within stopWait+1 s, were wall-clock
+// races a slow machine could lose.
 func TestDiskFaultAtStop(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
+		stopWait  time.Duration
 		recoverIn time.Duration // 0: never
 		want      int64         // detections written
 	}{
-		{"disk recovers while stopping", 50 * time.Millisecond, 8},
-		{"disk still refuses", 0, 0},
+		{"disk recovers while stopping", 10 * time.Second, 50 * time.Millisecond, 8},
+		{"disk still refuses", 200 * time.Millisecond, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hp := testHold(100)
+			hp.stopWait = tc.stopWait
 			r := newDiskFaultRig(t, hp, 0)
 			r.q.set(true)
 			r.blocks(t, 8)
@@ -250,9 +257,18 @@ func TestDiskFaultAtStop(t *testing.T) {
 				time.AfterFunc(tc.recoverIn, func() { r.q.set(false) })
 			}
 			start := time.Now()
-			r.stop()
-			if took := time.Since(start); took > hp.stopWait+time.Second {
-				t.Errorf("the enqueuer took %v to stop, want about stopWait (%v)", took, hp.stopWait)
+			close(r.a.pending)
+			select {
+			case <-r.done:
+			case <-time.After(hp.stopWait + 10*time.Second):
+				t.Fatalf("the enqueuer has not stopped %v after pending closed, stopWait %v", time.Since(start), hp.stopWait)
+			}
+			took := time.Since(start)
+			if tc.recoverIn > 0 && took >= hp.stopWait {
+				t.Errorf("the enqueuer took %v to stop, want less than stopWait (%v): the disk took the detections", took, hp.stopWait)
+			}
+			if tc.recoverIn == 0 && took < hp.stopWait {
+				t.Errorf("the enqueuer stopped after %v, want it to try for stopWait (%v)", took, hp.stopWait)
 			}
 			if got := r.a.Stats().Detections; got != tc.want {
 				t.Errorf("%d detections written, want %d", got, tc.want)
