@@ -161,7 +161,9 @@ func TestDiskFaultKeepsDetections(t *testing.T) {
 			waitFor(t, "the first detections on disk", func() bool { return r.ob.Stats().Depth == 5 })
 			r.q.set(true)
 			r.blocks(t, 10)
-			waitFor(t, "a refused write", func() bool { return r.q.refusals() > 0 })
+			// Two refusals: the enqueuer records the first for health only
+			// after the write returns, and tries the second after that.
+			waitFor(t, "two refused writes", func() bool { return r.q.refusals() > 1 })
 			r.blocks(t, 25)
 			rec := httptest.NewRecorder()
 			r.a.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
