@@ -60,10 +60,9 @@ func (a *Agent) enqueuer(q batchQueue, hp holdPolicy) {
 			return
 		}
 		held = append(held, p)
-		if n := len(held) - hp.maxHeld; n > 0 {
-			held = held[n:]
-			a.dropHeld(n)
-		}
+		n := max(0, len(held)-hp.maxHeld)
+		held = held[n:]
+		a.holding(len(held), n)
 	}
 	wait := hp.retryMin
 	for {
@@ -138,12 +137,21 @@ func (a *Agent) wrote(n, held int, err error, maxHeld int) {
 	}
 }
 
-// dropHeld counts n held detections dropped to stay within the bound.
-func (a *Agent) dropHeld(n int) {
+// holding records that the enqueuer holds held detections after taking
+// one, and dropped n of the oldest to stay within the bound. Health's
+// count of those held follows each one taken, not only each write: the
+// writes are retryMax (5 s) apart while the disk refuses them, and health
+// had said "1 detections held in memory, 20 dropped" with a bound of 10
+// (TestDiskFaultDropsBeyondBound).
+func (a *Agent) holding(held, n int) {
 	a.mu.Lock()
+	a.disk.held = held
 	a.disk.dropped += int64(n)
-	first := a.disk.dropped == int64(n)
+	first := n > 0 && a.disk.dropped == int64(n)
 	a.mu.Unlock()
+	if n == 0 {
+		return
+	}
 	if a.met != nil {
 		a.met.heldDropped.Add(float64(n))
 	}

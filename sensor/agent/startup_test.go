@@ -71,10 +71,10 @@ func TestRunRefusesBeforeConnecting(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			start := time.Now()
 			err = second.Run(ctx)
+			ended := ctx.Err() // nil: Run gave up before its context ended
 			if err == nil {
 				t.Fatal("Run: no error")
 			}
@@ -83,8 +83,11 @@ func TestRunRefusesBeforeConnecting(t *testing.T) {
 					t.Errorf("Run: error %q does not name %q", err, want)
 				}
 			}
-			if d := time.Since(start); d > 2*time.Second {
-				t.Errorf("Run took %v to give up, want at once", d)
+			// It gave up by itself, not when its context ended (waiting for
+			// the lock or the address to be free); a wall-clock bound of 2 s
+			// here was a race a loaded machine could lose.
+			if ended != nil {
+				t.Errorf("Run returned only when its context ended (%v), want at once", ended)
 			}
 			if n := clients.Load(); n != 0 {
 				t.Errorf("%d MQTT clients created, want none", n)
