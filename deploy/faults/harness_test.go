@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
@@ -98,25 +99,7 @@ type mosquitto struct {
 	free   bool // addr was picked free and not listened on yet: another may be picked
 	cmd    *exec.Cmd
 	exited chan struct{}
-	stderr *lockedBuffer
-}
-
-// lockedBuffer is mosquitto's stderr, read while mosquitto writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	stderr *syncbuf.Buffer // read while mosquitto writes it
 }
 
 func mosquittoBin(t testing.TB) string {
@@ -189,7 +172,7 @@ func (m *mosquitto) start() {
 	m.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		m.stderr = &lockedBuffer{}
+		m.stderr = &syncbuf.Buffer{}
 		cmd := exec.Command(m.bin, "-c", m.conf)
 		cmd.Stderr = m.stderr
 		if err := cmd.Start(); err != nil {

@@ -1,36 +1,17 @@
 package embroker
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 )
-
-// syncBuffer is a bytes.Buffer safe for the logger's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestStartDropsAreNotSilent (soak test, 2026-12-06): the embedded broker
 // (the demo's) drops QoS 1 messages for a subscriber holding mochi's
@@ -41,7 +22,7 @@ func (s *syncBuffer) String() string {
 // slog default, which the demo's -v prints), within the second or so
 // the broker takes to read its counters.
 func TestStartDropsAreNotSilent(t *testing.T) {
-	var logged syncBuffer
+	var logged syncbuf.Buffer
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	defer slog.SetDefault(old)

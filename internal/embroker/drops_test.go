@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 )
 
 // TestDropHookWarnsOnceAMinute: the first drop is logged at once, more
@@ -38,7 +39,7 @@ func TestDropHookWarnsOnceAMinute(t *testing.T) {
 		{"a broker started with drops already counted is not a drop", []tick{{0, 0, 0, ""}, {time.Second, 0, 5, "dropped=5 "}}, 0, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var logged syncBuffer
+			var logged syncbuf.Buffer
 			reg := prometheus.NewRegistry()
 			h, err := newDropHook(Options{Logger: slog.New(slog.NewTextHandler(&logged, nil)), Registerer: reg})
 			if err != nil {
