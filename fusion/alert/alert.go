@@ -1083,7 +1083,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 					spoken(loc.At.Sub(time.Unix(0, lapsed.alert.AckNS))), lapsed.alert.ID, lapsed.alert.AckBy)
 			case r.Kind != KindUnauthorisedUplink:
 			default:
-				if prior := e.repeatOf(r, a); prior != nil {
+				if prior := e.repeatOf(ctx, r, a); prior != nil {
 					// The room's (or track's) earlier alerts that never
 					// fired: a phone used in short bursts.
 					a.fireNow, a.bursts = true, prior
@@ -1226,17 +1226,83 @@ func ackLapsed(a *alertState, at time.Time) bool {
 
 // noteShort remembers phone alert a, resolving at now without having
 // fired, for its rule's RepeatWindow (repeatOf), and forgets those older.
-func (e *Engine) noteShort(a *alertState, now time.Time) {
+// It keeps it in the store too (store.RepeatStore), for the count to go
+// on after a restart (loadRepeats).
+func (e *Engine) noteShort(ctx context.Context, a *alertState, now time.Time) error {
 	r := a.rule
 	if r.Kind != KindUnauthorisedUplink || r.RepeatCount == RepeatOff || r.RepeatCount < 2 {
+		return nil
+	}
+	s := shortAlert{id: a.alert.ID, track: a.alert.Track, room: a.alert.Room, active: a.active,
+		evidence: slices.Clone(a.alert.Evidence)}
+	e.addShort(r, s, now)
+	rs, ok := e.store.(store.RepeatStore)
+	if !ok {
+		return nil
+	}
+	if err := rs.AddPhoneRepeat(ctx, store.PhoneRepeat{Site: e.site.ID, Rule: r.Name, Kind: store.RepeatBurst, AlertID: s.id,
+		Track: s.track, Room: s.room, AtNS: s.active.UnixNano(), Evidence: s.evidence}); err != nil {
+		return fmt.Errorf("alert %s, a burst of rule %s: a restart would forget it: %w", s.id, r.Name, err)
+	}
+	return nil
+}
+
+// addShort adds s to the alerts of rule r that never fired, forgetting
+// those older than its RepeatWindow before now and the oldest beyond
+// MaxShortAlerts.
+func (e *Engine) addShort(r *Rule, s shortAlert, now time.Time) {
+	l := e.pruneShort(r, now)
+	if slices.ContainsFunc(l, func(x shortAlert) bool { return x.id == s.id }) {
 		return
 	}
-	l := e.pruneShort(r, now)
 	if len(l) >= MaxShortAlerts {
 		l = slices.Delete(l, 0, len(l)-MaxShortAlerts+1)
 	}
-	e.short[r.Name] = append(l, shortAlert{id: a.alert.ID, track: a.alert.Track, room: a.alert.Room, active: a.active,
-		evidence: slices.Clone(a.alert.Evidence)})
+	e.short[r.Name] = append(l, s)
+}
+
+// loadRepeats takes back, as of now (this run's start), the bursts and
+// cases of the phone rules that an earlier run of fusion kept in the
+// store (store.RepeatStore; noteShort, notePhoneCase) within
+// MaxRepeatWindow: a phone used in bursts around a restart fires as it
+// would have without it. Until 2026-12-06 they were held in memory only,
+// and the count started again from zero at every restart.
+func (e *Engine) loadRepeats(ctx context.Context, now time.Time) error {
+	rs, ok := e.store.(store.RepeatStore)
+	if !ok {
+		return nil
+	}
+	recs, err := rs.PhoneRepeats(ctx, e.site.ID, now.Add(-MaxRepeatWindow))
+	if err != nil {
+		return fmt.Errorf("bursts and cases of phones kept by an earlier run: %w", err)
+	}
+	for _, p := range recs {
+		r := e.rule(p.Rule)
+		if r == nil || r.Kind != KindUnauthorisedUplink {
+			continue
+		}
+		at := time.Unix(0, p.AtNS)
+		switch p.Kind {
+		case store.RepeatBurst:
+			if r.RepeatCount != RepeatOff && r.RepeatCount >= 2 {
+				e.addShort(r, shortAlert{id: p.AlertID, track: p.Track, room: p.Room, active: at, evidence: p.Evidence}, now)
+			}
+		case store.RepeatCase:
+			if !slices.ContainsFunc(e.cases[r.Name], func(c phoneCase) bool { return c.alert == p.AlertID }) {
+				e.cases[r.Name] = append(e.cases[r.Name], phoneCase{alert: p.AlertID, room: p.Room, track: p.Track, incident: p.Incident, at: at})
+			}
+		}
+	}
+	for name := range e.cases {
+		slices.SortStableFunc(e.cases[name], func(x, y phoneCase) int { return x.at.Compare(y.at) })
+	}
+	for name := range e.short {
+		slices.SortStableFunc(e.short[name], func(x, y shortAlert) int { return x.active.Compare(y.active) })
+	}
+	if len(recs) > 0 {
+		e.log.Info("phone bursts and cases kept by an earlier run taken back", "records", len(recs))
+	}
+	return nil
 }
 
 // pruneShort forgets the alerts of rule r that never fired and became
@@ -1260,7 +1326,7 @@ func (e *Engine) pruneShort(r *Rule, now time.Time) []shortAlert {
 // only. A phone used only for SMS sends 2 s of uplink every few minutes,
 // a new track at each (the tracker's gap is 2 minutes), and each burst
 // was an alert that never fired.
-func (e *Engine) repeatOf(r *Rule, a *alertState) []shortAlert {
+func (e *Engine) repeatOf(ctx context.Context, r *Rule, a *alertState) []shortAlert {
 	if r.RepeatCount == RepeatOff || r.RepeatCount < 2 {
 		return nil
 	}
@@ -1277,6 +1343,16 @@ func (e *Engine) repeatOf(r *Rule, a *alertState) []shortAlert {
 	e.short[r.Name] = slices.DeleteFunc(e.short[r.Name], func(s shortAlert) bool {
 		return slices.ContainsFunc(prior, func(p shortAlert) bool { return p.id == s.id })
 	})
+	if rs, ok := e.store.(store.RepeatStore); ok {
+		ids := make([]string, len(prior))
+		for i, p := range prior {
+			ids[i] = p.id
+		}
+		if err := rs.SpendPhoneBursts(ctx, e.site.ID, r.Name, ids); err != nil {
+			// A restart within the window would count them again.
+			e.log.Warn("bursts an alert fired on still stored", "rule", r.Name, "alert", a.alert.ID, "err", err)
+		}
+	}
 	return prior
 }
 
@@ -1600,7 +1676,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			sensorRule := a.rule.Kind == KindSensorOffline || a.rule.Kind == KindSensorHealth || a.rule.Kind == KindSensorClock
 			if !sensorRule && now.Sub(a.lastSeen) >= time.Duration(a.rule.ResolveAfter) {
 				if a.state == StatePending {
-					e.noteShort(a, now) // heard, but not for For: a burst
+					errs = append(errs, e.noteShort(ctx, a, now)) // heard, but not for For: a burst
 				}
 				errs = append(errs, e.transition(ctx, a, StateResolved, now))
 				continue
@@ -1673,6 +1749,9 @@ func (e *Engine) takeOrphans(ctx context.Context, now time.Time) error {
 	if e.store == nil {
 		e.orphansClosed = true
 		return nil
+	}
+	if err := e.loadRepeats(ctx, now); err != nil {
+		return err
 	}
 	ours := map[string]bool{}
 	for _, a := range e.alerts {
@@ -1969,7 +2048,12 @@ func (e *Engine) resolveOrphan(ctx context.Context, o *alertState, now time.Time
 	e.log.Info("alert left open by an earlier run resolved: not heard again after the restart", "id", o.alert.ID,
 		"rule", o.rule.Name, "room", o.alert.Room)
 	o.alert.Summary += fmt.Sprintf("; not heard again within resolve_after (%v) of fusion's restart", time.Duration(o.rule.ResolveAfter))
-	return e.transition(ctx, o, StateResolved, now)
+	var err error
+	if o.state == StatePending {
+		// A burst the restart cut: it never fired (noteShort).
+		err = e.noteShort(ctx, o, now)
+	}
+	return errors.Join(err, e.transition(ctx, o, StateResolved, now))
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -2365,7 +2449,7 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 	}
 	a.alert.Incident = inc.ID
 	if a.rule.Kind == KindUnauthorisedUplink {
-		e.notePhoneCase(a, inc.ID, now)
+		e.notePhoneCase(ctx, a, inc.ID, now)
 	}
 	for _, b := range a.bursts {
 		// The alerts a fired on, which never fired themselves: linked
@@ -2403,19 +2487,26 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 // opened as it fired, in its room or of its track, remembered for the
 // rule's RepeatWindow (caseFor).
 type phoneCase struct {
-	room, track, incident string
-	at                    time.Time
+	alert, room, track, incident string
+	at                           time.Time
 }
 
 // notePhoneCase remembers that phone alert a joined incident inc as it
 // fired at now, and forgets the cases older than the longest repeat
 // window (MaxRepeatWindow).
-func (e *Engine) notePhoneCase(a *alertState, inc string, now time.Time) {
+func (e *Engine) notePhoneCase(ctx context.Context, a *alertState, inc string, now time.Time) {
 	l := slices.DeleteFunc(e.cases[a.rule.Name], func(c phoneCase) bool { return now.Sub(c.at) > MaxRepeatWindow })
 	if len(l) >= MaxShortAlerts {
 		l = slices.Delete(l, 0, len(l)-MaxShortAlerts+1)
 	}
-	e.cases[a.rule.Name] = append(l, phoneCase{room: a.alert.Room, track: a.alert.Track, incident: inc, at: now})
+	e.cases[a.rule.Name] = append(l, phoneCase{alert: a.alert.ID, room: a.alert.Room, track: a.alert.Track, incident: inc, at: now})
+	if rs, ok := e.store.(store.RepeatStore); ok {
+		if err := rs.AddPhoneRepeat(ctx, store.PhoneRepeat{Site: e.site.ID, Rule: a.rule.Name, Kind: store.RepeatCase, AlertID: a.alert.ID,
+			Track: a.alert.Track, Room: a.alert.Room, AtNS: now.UnixNano(), Incident: inc}); err != nil {
+			// A restart within the window would open another case.
+			e.log.Warn("phone's case unstored", "rule", a.rule.Name, "alert", a.alert.ID, "incident", inc, "err", err)
+		}
+	}
 }
 
 // caseFor returns the incident of the latest phone alert of a's rule in
