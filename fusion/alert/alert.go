@@ -175,6 +175,10 @@ type alertState struct {
 	// fixStored is the last fix (lastSeen) the store holds of a location
 	// alert (event.Alert.LastFixNS: storeAlert, storeLastFix).
 	fixStored time.Time
+	// placedAt is the capture time of its latest fix that named a room
+	// (locates); zero when none has (or, for an alert an earlier run
+	// left open, none of this run).
+	placedAt time.Time
 	// fireNow says a new phone alert fires at once, not For after its
 	// first fix (advance): its room's earlier alerts that never fired
 	// (bursts, repeatOf) or its track's acknowledged alert still heard
@@ -1013,6 +1017,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			key = e.droneVisit(r, loc)
 		}
 		var lapsed *alertState // the track's (a drone's: the visit's) acknowledged alert, its AckLasts over
+		var held *alertState   // lapsed, whose room the new alert keeps: this fix names none
 		var visitLinks map[string]visitLink
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
 			back := e.backAfterAck(ctx, d, loc.At)
@@ -1081,6 +1086,19 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				a.fireNow, a.caseOf, a.links = true, lapsed.alert.Incident, visitLinks
 				a.why = fmt.Sprintf("; still heard %s after alert %s was acknowledged by %s",
 					spoken(loc.At.Sub(time.Unix(0, lapsed.alert.AckNS))), lapsed.alert.ID, lapsed.alert.AckBy)
+				if vague && lapsed.alert.Room != "" {
+					// The drone never left (the phone is still in use),
+					// and this fix says nothing of where it is: the
+					// alert stays where its fixes placed it, as a vague
+					// fix leaves any open alert (until 2026-12-06 the
+					// drone's new alert read "position unknown", the
+					// phone's "in cell B2-14, 0%").
+					held = lapsed
+					roomID = lapsed.alert.Room
+					room, _ = e.site.Room(roomID)
+					a.alert.Room, a.alert.Zone, a.alert.Probability, a.alert.RoomProbs = roomID, room.Zone, lapsed.alert.Probability, lapsed.alert.RoomProbs
+					a.top, a.placedAt, a.path = lapsed.top, lapsed.placedAt, slices.Clone(lapsed.path)
+				}
 			case r.Kind != KindUnauthorisedUplink:
 			default:
 				if prior := e.repeatOf(ctx, r, a); prior != nil {
@@ -1122,6 +1140,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			a.alert.Confidence = c
 			a.stale = true
 		}
+		if !vague && loc.At.After(a.placedAt) {
+			a.placedAt = loc.At
+		}
 		if !vague || a.alert.Room == "" {
 			// A vague fix of an alert in a room (its track's, or a drone
 			// visit's placed by its other links) leaves it as it was.
@@ -1158,9 +1179,13 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 					where = "heard by " + loc.Sensors[0] + " only, range unknown: near"
 				}
 			}
-			if a.alert.Room == "" {
+			switch {
+			case held != nil:
+				a.alert.Summary = fmt.Sprintf("%s in %s %s, %.0f%% (%s; this fix%s places it nowhere)", what, room.Kind, room.ID,
+					100*a.alert.Probability, placedBefore(held, loc.At), heardOnly(loc))
+			case a.alert.Room == "":
 				a.alert.Summary, a.alert.Zone = e.unlocatedSummary(r, what, loc, probs, topP, mass)
-			} else {
+			default:
 				a.alert.Summary = fmt.Sprintf("%s %s %s %s, %.0f%%", what, where, room.Kind, room.ID, 100*roomP)
 				for _, id := range e.runnersUp(probs, r.RoomKinds, roomID, roomP) {
 					// Rooms nearly as likely (a cell across the landing, where
@@ -1203,6 +1228,26 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 // the gap was measured in one room, and it was announced anew). An
 // unacknowledged alert is still before the control room; a late fix (at
 // before its last) is no return.
+// placedBefore says when location alert a (a drone's: its visit's) was
+// last placed in its room, as of at: "placed there 40 s before", or
+// "placed there before" when no fix of this run of fusion placed it (an
+// earlier run's alert).
+func placedBefore(a *alertState, at time.Time) string {
+	if a.placedAt.IsZero() {
+		return "placed there before"
+	}
+	return "placed there " + spoken(at.Sub(a.placedAt)) + " before"
+}
+
+// heardOnly is ", heard by s5 only," for a fix one sensor alone heard,
+// else "".
+func heardOnly(loc Location) string {
+	if len(loc.Sensors) == 1 {
+		return ", heard by " + loc.Sensors[0] + " only,"
+	}
+	return ""
+}
+
 func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) bool {
 	if a.rule.Kind != KindDrone || a.state != StateFiring || a.rule.ReannounceAfter <= 0 ||
 		at.Sub(a.lastSeen) < time.Duration(a.rule.ReannounceAfter) {
