@@ -387,10 +387,12 @@ type Engine struct {
 	// likely room to name it (SetPlaceMinProb; locates).
 	placeMinProb float64
 	// short holds, by rule name, the phone alerts of the rule's
-	// RepeatWindow that resolved without firing (noteShort, repeatOf).
+	// RepeatWindow that resolved without firing (noteShort, repeatOf),
+	// kept in the store too and taken back at start (loadRepeats).
 	short map[string][]shortAlert
 	// cases holds, by rule name, the cases phone alerts of the rule
-	// joined or opened as they fired, for MaxRepeatWindow (caseFor).
+	// joined or opened as they fired, for MaxRepeatWindow (caseFor),
+	// kept in the store too and taken back at start (loadRepeats).
 	cases map[string][]phoneCase
 	// nextDoor caches nextDoor's answers, by the two rooms' IDs in order.
 	nextDoor map[[2]string]bool
@@ -1862,7 +1864,9 @@ func (e *Engine) forgetIncidents() {
 // sensor-health or clock alert, judged again at the sensor's next report,
 // or one whose rule or room is gone) is resolved. It runs at the first
 // Tick, before the sensors are judged, or at the first location if that
-// comes first, and again at each Tick until the store can be read.
+// comes first, and again at each Tick until the store can be read. It
+// first takes back the phones' bursts and cases the earlier run kept
+// (loadRepeats).
 func (e *Engine) takeOrphans(ctx context.Context, now time.Time) error {
 	if e.orphansClosed {
 		return nil
@@ -2614,8 +2618,10 @@ type phoneCase struct {
 }
 
 // notePhoneCase remembers that phone alert a joined incident inc as it
-// fired at now, and forgets the cases older than the longest repeat
-// window (MaxRepeatWindow).
+// fired at now, in memory and in the store (store.RepeatStore: a restart
+// within the window keeps the case; a write refused is logged), and
+// forgets the cases older than the longest repeat window
+// (MaxRepeatWindow).
 func (e *Engine) notePhoneCase(ctx context.Context, a *alertState, inc string, now time.Time) {
 	l := slices.DeleteFunc(e.cases[a.rule.Name], func(c phoneCase) bool { return now.Sub(c.at) > MaxRepeatWindow })
 	if len(l) >= MaxShortAlerts {
