@@ -190,7 +190,7 @@ func TestLateDetectionsOneAlert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := &scenario{t: t, auth: &fakeAuthorizer{}, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1)),
+	sc := &scenario{t: t, auth: scenarioRegistry(t, s), now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1)),
 		noiseDBmPerMHz: -100, maint: fakeMaintenance{}}
 	sc.eng, err = New(Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz},
 		Deps{Site: s, Authorizer: sc.auth, Maintenance: sc.maint, Clock: func() time.Time { return sc.now }})

@@ -31,7 +31,7 @@ func runScript(t *testing.T, rules *alert.Config, script string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := &scenario{t: t, auth: &fakeAuthorizer{}, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1)),
+	sc := &scenario{t: t, auth: scenarioRegistry(t, s), now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1)),
 		noiseDBmPerMHz: -100, maint: fakeMaintenance{}, ts: &storetest.Recorder{}}
 	sc.eng, err = New(Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz, Alerts: rules},
 		Deps{Site: s, Authorizer: sc.auth, Maintenance: sc.maint, TimeSeries: sc.ts, Clock: func() time.Time { return sc.now }})

@@ -38,7 +38,7 @@ func TestRestartContinuesPhoneAlertInFusion(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	run := func(now time.Time, script string) *scenario {
 		t.Helper()
-		sc := &scenario{t: t, auth: &fakeAuthorizer{}, now: now, rng: rand.New(rand.NewPCG(1, uint64(now.Unix()))),
+		sc := &scenario{t: t, auth: scenarioRegistry(t, s), now: now, rng: rand.New(rand.NewPCG(1, uint64(now.Unix()))),
 			noiseDBmPerMHz: -100, maint: fakeMaintenance{}, ts: &storetest.Recorder{}}
 		sc.eng, err = New(Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz},
 			Deps{Site: s, Authorizer: sc.auth, Maintenance: sc.maint, TimeSeries: sc.ts, AlertStore: db, Clock: func() time.Time { return sc.now }})

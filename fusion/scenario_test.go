@@ -25,20 +25,17 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
-// fakeAuthorizer authorises a class in a set of rooms, by the registry's
-// own rule for where a fix may be (registry.Entry.Matches: the entry's
-// rooms not ruled out, RoomShare, and holding FixShare of the fix); its
-// entries have no band, validity or schedule. Until 2026-12-06 it took the
-// top room alone, so no scenario met the registry's rule.
-type fakeAuthorizer struct{ entries []registry.Entry }
-
-func (f *fakeAuthorizer) Match(d event.Detection, p registry.Place, at time.Time) (registry.Entry, bool) {
-	for _, e := range f.entries {
-		if e.Matches(d, p, at, time.UTC) {
-			return e, true
-		}
-	}
-	return registry.Entry{}, false
+// scenarioRegistry is the registry of a scenario: the real one
+// (registry.Registry over a SQLite store of its own), so that a script's
+// authorised devices are judged as fusion judges them, the track hold
+// (AuthorisedTrackHold, registry.StillAuthorises) included. Until
+// 2026-12-06 the scenarios had a fake that matched entries fix by fix,
+// with no hold (scenario authorised-tablet-hold.txt fired for the
+// registered tablet).
+func scenarioRegistry(t testing.TB, s *site.Site) *registry.Registry {
+	t.Helper()
+	reg, _ := testRegistry(t, s)
+	return reg
 }
 
 // detectSNRDB is the SNR at which a scenario's sensors report an emission
@@ -58,7 +55,7 @@ type scenario struct {
 	noiseDBmPerMHz float64
 	locateEvery    time.Duration
 	eng            *Engine
-	auth           *fakeAuthorizer
+	auth           *registry.Registry
 	now            time.Time
 	rng            *rand.Rand
 	n              int
@@ -99,7 +96,10 @@ func (f fakeMaintenance) Maintenance(_ context.Context, _ string, at time.Time) 
 
 // TestScenarios runs every script in testdata/scenarios. Commands (one per line, # comments):
 //
-//	authorise NAME class=C room=R[,R2]
+//	authorise NAME class=C room=R[,R2] [kind=K] [band=LO-HI]
+//	                               # a registry entry from now: kind (default
+//	                               # in_cell_tablet), band in Hz (default LTE B3's
+//	                               # uplink, 1.71e9-1.785e9: emit's default freq)
 //	noise DBM_PER_MHZ              # first line only: sensors' noise density (default -100)
 //	locate_every D                 # before any other command: Config.LocateEvery (default 0)
 //	emit ID class=C link=L x=X y=Y tx=DBM freq=HZ [bw=HZ] [noise=DB] [every=D for=D]
@@ -150,7 +150,7 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
-			sc := &scenario{t: t, auth: &fakeAuthorizer{}, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1)),
+			sc := &scenario{t: t, auth: scenarioRegistry(t, s), now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 1)),
 				noiseDBmPerMHz: -100, maint: fakeMaintenance{}, ts: &storetest.Recorder{}}
 			fh, err := os.Open(f)
 			if err != nil {
@@ -193,6 +193,28 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
+// authorise adds registry entry name, valid from now, to the scenario's
+// registry (its fields m: authorise in TestScenarios).
+func (sc *scenario) authorise(ctx context.Context, name string, m map[string]string) error {
+	kind := m["kind"]
+	if kind == "" {
+		kind = registry.KindInCellTablet
+	}
+	lo, hi := 1.71e9, 1.785e9
+	if b, ok := m["band"]; ok {
+		l, h, _ := strings.Cut(b, "-")
+		var err1, err2 error
+		lo, err1 = strconv.ParseFloat(l, 64)
+		hi, err2 = strconv.ParseFloat(h, 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return fmt.Errorf("band %q: want LO-HI in Hz: %w", b, err)
+		}
+	}
+	_, err := sc.auth.Add(ctx, registry.Entry{Name: name, Kind: kind, Rooms: strings.Split(m["room"], ","), ValidFrom: sc.now,
+		Signature: registry.Signature{Class: m["class"], FreqMinHz: lo, FreqMaxHz: hi}}, "scenario")
+	return err
+}
+
 func kv(fields []string) map[string]string {
 	m := map[string]string{}
 	for _, f := range fields {
@@ -228,10 +250,7 @@ func (sc *scenario) exec(line string) error {
 		sc.blockHead, sc.block = f, nil
 		return nil
 	case "authorise":
-		m := kv(f[2:])
-		sc.auth.entries = append(sc.auth.entries, registry.Entry{ID: int64(len(sc.auth.entries) + 1), Name: f[1],
-			Signature: registry.Signature{Class: m["class"]}, Rooms: strings.Split(m["room"], ",")})
-		return nil
+		return sc.authorise(ctx, f[1], kv(f[2:]))
 	case "emit":
 		return sc.emit(ctx, f[1], kv(f[2:]))
 	case "redeliver":

@@ -9,14 +9,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // fusionRetention deletes what fusion.yaml no longer keeps from fusion's
 // SQLite database: the site's time series (history_days, when no InfluxDB
 // holds them), its resolved alerts and closed incidents (alert_days) and
-// the database's audit rows (audit_days, audit_view_days), and the site's
-// maintenance windows that have ended. Each run logs
+// the database's audit rows (audit_days, audit_view_days), the site's
+// maintenance windows that have ended, and the bursts and cases of its
+// phone alerts older than the longest repeat_window (phone_repeat). Each run logs
 // what it deleted and counts it in rfw_fusion_pruned_rows_total, and the
 // run in rfw_fusion_prune_runs_total.
 type fusionRetention struct {
@@ -36,7 +38,7 @@ func newFusionRetention(db *store.SQLite, site string, fc fusion.FileConfig, log
 	r := &fusionRetention{db: db, site: site, historyDays: fc.HistoryDays, alertDays: fc.AlertDays, auditDays: fc.AuditDays,
 		auditViewDays: fc.AuditViewDays, now: time.Now, log: log,
 		rows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_pruned_rows_total",
-			Help: "Rows retention deleted from the SQLite database, by table: history (detections, locations, health, spectra and their heatmap roll-up; history_days), alert and incident (alert_days), audit (audit_days, audit_view_days), maintenance (sensor maintenance windows that have ended)."}, []string{"table"}),
+			Help: "Rows retention deleted from the SQLite database, by table: history (detections, locations, health, spectra and their heatmap roll-up; history_days), alert and incident (alert_days), audit (audit_days, audit_view_days), maintenance (sensor maintenance windows that have ended), phone_repeat (phone alerts' bursts and cases older than the longest repeat_window)."}, []string{"table"}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_prune_runs_total",
 			Help: "Retention runs over the SQLite database, by result (ok, error)."}, []string{"result"}),
 	}
@@ -89,6 +91,14 @@ func (r *fusionRetention) once(ctx context.Context) error {
 	{
 		n, err := r.db.PruneMaintenance(ctx, r.site, now)
 		deleted("maintenance", n)
+		errs = append(errs, err)
+	}
+	// A phone's bursts and cases count for at most the longest
+	// repeat_window, whatever the days: the alerts they name are kept
+	// with the others (alert_days).
+	{
+		n, err := r.db.PrunePhoneRepeats(ctx, r.site, now.Add(-alert.MaxRepeatWindow))
+		deleted("phone_repeat", n)
 		errs = append(errs, err)
 	}
 	audit, views := daysBefore(now, r.auditDays), daysBefore(now, r.auditViewDays)

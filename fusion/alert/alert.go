@@ -175,6 +175,10 @@ type alertState struct {
 	// fixStored is the last fix (lastSeen) the store holds of a location
 	// alert (event.Alert.LastFixNS: storeAlert, storeLastFix).
 	fixStored time.Time
+	// placedAt is the capture time of its latest fix that named a room
+	// (locates); zero when none has (or, for an alert an earlier run
+	// left open, none of this run).
+	placedAt time.Time
 	// fireNow says a new phone alert fires at once, not For after its
 	// first fix (advance): its room's earlier alerts that never fired
 	// (bursts, repeatOf) or its track's acknowledged alert still heard
@@ -383,11 +387,15 @@ type Engine struct {
 	// likely room to name it (SetPlaceMinProb; locates).
 	placeMinProb float64
 	// short holds, by rule name, the phone alerts of the rule's
-	// RepeatWindow that resolved without firing (noteShort, repeatOf).
+	// RepeatWindow that resolved without firing (noteShort, repeatOf),
+	// kept in the store too and taken back at start (loadRepeats).
 	short map[string][]shortAlert
 	// cases holds, by rule name, the cases phone alerts of the rule
-	// joined or opened as they fired, for MaxRepeatWindow (caseFor).
+	// joined or opened as they fired, for MaxRepeatWindow (caseFor),
+	// kept in the store too and taken back at start (loadRepeats).
 	cases map[string][]phoneCase
+	// nextDoor caches nextDoor's answers, by the two rooms' IDs in order.
+	nextDoor map[[2]string]bool
 }
 
 // New returns an alert engine for s. pub and st may be nil.
@@ -403,7 +411,7 @@ func New(cfg Config, s *site.Site, st store.AlertStore, pub Publisher, log *slog
 	}
 	e := &Engine{cfg: cfg, site: s, store: st, pub: pub, log: log, placeMinProb: store.DefaultPlaceMinProb,
 		alerts: map[string]*alertState{}, byTrack: map[string][]*alertState{}, visits: map[string][]*alertState{}, sensors: map[string]*sensorState{}, incidents: map[string]*store.Incident{},
-		short: map[string][]shortAlert{}, cases: map[string][]phoneCase{}}
+		short: map[string][]shortAlert{}, cases: map[string][]phoneCase{}, nextDoor: map[[2]string]bool{}}
 	for i := range e.cfg.Rules {
 		e.cfg.Rules[i].applyDefaults()
 	}
@@ -1013,6 +1021,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			key = e.droneVisit(r, loc)
 		}
 		var lapsed *alertState // the track's (a drone's: the visit's) acknowledged alert, its AckLasts over
+		var held *alertState   // lapsed, whose room the new alert keeps: this fix names none
 		var visitLinks map[string]visitLink
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
 			back := e.backAfterAck(ctx, d, loc.At)
@@ -1081,14 +1090,27 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				a.fireNow, a.caseOf, a.links = true, lapsed.alert.Incident, visitLinks
 				a.why = fmt.Sprintf("; still heard %s after alert %s was acknowledged by %s",
 					spoken(loc.At.Sub(time.Unix(0, lapsed.alert.AckNS))), lapsed.alert.ID, lapsed.alert.AckBy)
+				if vague && lapsed.alert.Room != "" {
+					// The drone never left (the phone is still in use),
+					// and this fix says nothing of where it is: the
+					// alert stays where its fixes placed it, as a vague
+					// fix leaves any open alert (until 2026-12-06 the
+					// drone's new alert read "position unknown", the
+					// phone's "in cell B2-14, 0%").
+					held = lapsed
+					roomID = lapsed.alert.Room
+					room, _ = e.site.Room(roomID)
+					a.alert.Room, a.alert.Zone, a.alert.Probability, a.alert.RoomProbs = roomID, room.Zone, lapsed.alert.Probability, lapsed.alert.RoomProbs
+					a.top, a.placedAt, a.path = lapsed.top, lapsed.placedAt, slices.Clone(lapsed.path)
+				}
 			case r.Kind != KindUnauthorisedUplink:
 			default:
-				if prior := e.repeatOf(r, a); prior != nil {
+				if prior := e.repeatOf(ctx, r, a); prior != nil {
 					// The room's (or track's) earlier alerts that never
 					// fired: a phone used in short bursts.
 					a.fireNow, a.bursts = true, prior
-					a.why = fmt.Sprintf("; heard %d times in %s, each shorter than the %s hold",
-						len(prior)+1, spoken(loc.At.Sub(prior[0].active)), spoken(time.Duration(r.For)))
+					a.why = fmt.Sprintf("; heard %d times in %s%s, each shorter than the %s hold",
+						len(prior)+1, spoken(loc.At.Sub(prior[0].active)), e.burstRooms(roomID, prior), spoken(time.Duration(r.For)))
 					e.log.Info("phone alert fires on the room's earlier alerts that never fired", "rule", r.Name, "id", a.alert.ID,
 						"room", roomID, "track", loc.Track, "earlier", len(prior), "first", prior[0].id)
 				}
@@ -1121,6 +1143,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if c := loc.Confidence; c > a.alert.Confidence && c <= 1 {
 			a.alert.Confidence = c
 			a.stale = true
+		}
+		if !vague && loc.At.After(a.placedAt) {
+			a.placedAt = loc.At
 		}
 		if !vague || a.alert.Room == "" {
 			// A vague fix of an alert in a room (its track's, or a drone
@@ -1158,9 +1183,13 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 					where = "heard by " + loc.Sensors[0] + " only, range unknown: near"
 				}
 			}
-			if a.alert.Room == "" {
+			switch {
+			case held != nil:
+				a.alert.Summary = fmt.Sprintf("%s in %s %s, %.0f%% (%s; this fix%s places it nowhere)", what, room.Kind, room.ID,
+					100*a.alert.Probability, placedBefore(held, loc.At), heardOnly(loc))
+			case a.alert.Room == "":
 				a.alert.Summary, a.alert.Zone = e.unlocatedSummary(r, what, loc, probs, topP, mass)
-			} else {
+			default:
 				a.alert.Summary = fmt.Sprintf("%s %s %s %s, %.0f%%", what, where, room.Kind, room.ID, 100*roomP)
 				for _, id := range e.runnersUp(probs, r.RoomKinds, roomID, roomP) {
 					// Rooms nearly as likely (a cell across the landing, where
@@ -1203,6 +1232,26 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 // the gap was measured in one room, and it was announced anew). An
 // unacknowledged alert is still before the control room; a late fix (at
 // before its last) is no return.
+// placedBefore says when location alert a (a drone's: its visit's) was
+// last placed in its room, as of at: "placed there 40 s before", or
+// "placed there before" when no fix of this run of fusion placed it (an
+// earlier run's alert).
+func placedBefore(a *alertState, at time.Time) string {
+	if a.placedAt.IsZero() {
+		return "placed there before"
+	}
+	return "placed there " + spoken(at.Sub(a.placedAt)) + " before"
+}
+
+// heardOnly is ", heard by s5 only," for a fix one sensor alone heard,
+// else "".
+func heardOnly(loc Location) string {
+	if len(loc.Sensors) == 1 {
+		return ", heard by " + loc.Sensors[0] + " only,"
+	}
+	return ""
+}
+
 func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) bool {
 	if a.rule.Kind != KindDrone || a.state != StateFiring || a.rule.ReannounceAfter <= 0 ||
 		at.Sub(a.lastSeen) < time.Duration(a.rule.ReannounceAfter) {
@@ -1226,17 +1275,83 @@ func ackLapsed(a *alertState, at time.Time) bool {
 
 // noteShort remembers phone alert a, resolving at now without having
 // fired, for its rule's RepeatWindow (repeatOf), and forgets those older.
-func (e *Engine) noteShort(a *alertState, now time.Time) {
+// It keeps it in the store too (store.RepeatStore), for the count to go
+// on after a restart (loadRepeats).
+func (e *Engine) noteShort(ctx context.Context, a *alertState, now time.Time) error {
 	r := a.rule
 	if r.Kind != KindUnauthorisedUplink || r.RepeatCount == RepeatOff || r.RepeatCount < 2 {
+		return nil
+	}
+	s := shortAlert{id: a.alert.ID, track: a.alert.Track, room: a.alert.Room, active: a.active,
+		evidence: slices.Clone(a.alert.Evidence)}
+	e.addShort(r, s, now)
+	rs, ok := e.store.(store.RepeatStore)
+	if !ok {
+		return nil
+	}
+	if err := rs.AddPhoneRepeat(ctx, store.PhoneRepeat{Site: e.site.ID, Rule: r.Name, Kind: store.RepeatBurst, AlertID: s.id,
+		Track: s.track, Room: s.room, AtNS: s.active.UnixNano(), Evidence: s.evidence}); err != nil {
+		return fmt.Errorf("alert %s, a burst of rule %s: a restart would forget it: %w", s.id, r.Name, err)
+	}
+	return nil
+}
+
+// addShort adds s to the alerts of rule r that never fired, forgetting
+// those older than its RepeatWindow before now and the oldest beyond
+// MaxShortAlerts.
+func (e *Engine) addShort(r *Rule, s shortAlert, now time.Time) {
+	l := e.pruneShort(r, now)
+	if slices.ContainsFunc(l, func(x shortAlert) bool { return x.id == s.id }) {
 		return
 	}
-	l := e.pruneShort(r, now)
 	if len(l) >= MaxShortAlerts {
 		l = slices.Delete(l, 0, len(l)-MaxShortAlerts+1)
 	}
-	e.short[r.Name] = append(l, shortAlert{id: a.alert.ID, track: a.alert.Track, room: a.alert.Room, active: a.active,
-		evidence: slices.Clone(a.alert.Evidence)})
+	e.short[r.Name] = append(l, s)
+}
+
+// loadRepeats takes back, as of now (this run's start), the bursts and
+// cases of the phone rules that an earlier run of fusion kept in the
+// store (store.RepeatStore; noteShort, notePhoneCase) within
+// MaxRepeatWindow: a phone used in bursts around a restart fires as it
+// would have without it. Until 2026-12-06 they were held in memory only,
+// and the count started again from zero at every restart.
+func (e *Engine) loadRepeats(ctx context.Context, now time.Time) error {
+	rs, ok := e.store.(store.RepeatStore)
+	if !ok {
+		return nil
+	}
+	recs, err := rs.PhoneRepeats(ctx, e.site.ID, now.Add(-MaxRepeatWindow))
+	if err != nil {
+		return fmt.Errorf("bursts and cases of phones kept by an earlier run: %w", err)
+	}
+	for _, p := range recs {
+		r := e.rule(p.Rule)
+		if r == nil || r.Kind != KindUnauthorisedUplink {
+			continue
+		}
+		at := time.Unix(0, p.AtNS)
+		switch p.Kind {
+		case store.RepeatBurst:
+			if r.RepeatCount != RepeatOff && r.RepeatCount >= 2 {
+				e.addShort(r, shortAlert{id: p.AlertID, track: p.Track, room: p.Room, active: at, evidence: p.Evidence}, now)
+			}
+		case store.RepeatCase:
+			if !slices.ContainsFunc(e.cases[r.Name], func(c phoneCase) bool { return c.alert == p.AlertID }) {
+				e.cases[r.Name] = append(e.cases[r.Name], phoneCase{alert: p.AlertID, room: p.Room, track: p.Track, incident: p.Incident, at: at})
+			}
+		}
+	}
+	for name := range e.cases {
+		slices.SortStableFunc(e.cases[name], func(x, y phoneCase) int { return x.at.Compare(y.at) })
+	}
+	for name := range e.short {
+		slices.SortStableFunc(e.short[name], func(x, y shortAlert) int { return x.active.Compare(y.active) })
+	}
+	if len(recs) > 0 {
+		e.log.Info("phone bursts and cases kept by an earlier run taken back", "records", len(recs))
+	}
+	return nil
 }
 
 // pruneShort forgets the alerts of rule r that never fired and became
@@ -1252,7 +1367,8 @@ func (e *Engine) pruneShort(r *Rule, now time.Time) []shortAlert {
 }
 
 // repeatOf returns, for a, a new alert of phone rule r, the rule's
-// alerts that never fired (noteShort) in a's room, or of a's track,
+// alerts that never fired (noteShort) in a's room or a room next door
+// (sameOrNextDoor), or of a's track,
 // active within the rule's RepeatWindow before a, oldest first, when
 // they are RepeatCount less one or more: a fires at once (fireNow), on
 // them. They are forgotten then: the next such alert needs as many anew.
@@ -1260,13 +1376,13 @@ func (e *Engine) pruneShort(r *Rule, now time.Time) []shortAlert {
 // only. A phone used only for SMS sends 2 s of uplink every few minutes,
 // a new track at each (the tracker's gap is 2 minutes), and each burst
 // was an alert that never fired.
-func (e *Engine) repeatOf(r *Rule, a *alertState) []shortAlert {
+func (e *Engine) repeatOf(ctx context.Context, r *Rule, a *alertState) []shortAlert {
 	if r.RepeatCount == RepeatOff || r.RepeatCount < 2 {
 		return nil
 	}
 	var prior []shortAlert
 	for _, s := range e.pruneShort(r, a.active) {
-		if s.room != "" && s.room == a.alert.Room || s.track != "" && s.track == a.alert.Track {
+		if e.sameOrNextDoor(s.room, a.alert.Room) || s.track != "" && s.track == a.alert.Track {
 			prior = append(prior, s)
 		}
 	}
@@ -1277,7 +1393,91 @@ func (e *Engine) repeatOf(r *Rule, a *alertState) []shortAlert {
 	e.short[r.Name] = slices.DeleteFunc(e.short[r.Name], func(s shortAlert) bool {
 		return slices.ContainsFunc(prior, func(p shortAlert) bool { return p.id == s.id })
 	})
+	if rs, ok := e.store.(store.RepeatStore); ok {
+		ids := make([]string, len(prior))
+		for i, p := range prior {
+			ids[i] = p.id
+		}
+		if err := rs.SpendPhoneBursts(ctx, e.site.ID, r.Name, ids); err != nil {
+			// A restart within the window would count them again.
+			e.log.Warn("bursts an alert fired on still stored", "rule", r.Name, "alert", a.alert.ID, "err", err)
+		}
+	}
 	return prior
+}
+
+// burstRooms is, for an alert in room fired on bursts prior, " (here and
+// in cell B2-13, next door)" naming the rooms next door some of them were
+// placed in (sameOrNextDoor), or "" when they were all in room (or of its
+// track in no room).
+func (e *Engine) burstRooms(room string, prior []shortAlert) string {
+	if room == "" {
+		return ""
+	}
+	var others []string
+	for _, b := range prior {
+		if b.room != "" && b.room != room && !slices.Contains(others, b.room) {
+			others = append(others, b.room)
+		}
+	}
+	if len(others) == 0 {
+		return ""
+	}
+	for i, id := range others {
+		rm, _ := e.site.Room(id)
+		others[i] = rm.Kind + " " + id
+	}
+	return " (here and in " + strings.Join(others, ", ") + ", next door)"
+}
+
+// NextDoorM is how far apart, at most, two rooms of one floor may be drawn
+// in the site model for a phone's bursts in them to count together
+// (sameOrNextDoor): a wall's thickness, so rooms that share a wall (two
+// cells side by side), not two cells across a landing or two doors down.
+const NextDoorM = 0.5
+
+// sameOrNextDoor reports whether a phone's burst in room x counts towards
+// an alert in room y: the same room, or rooms next door (one floor, their
+// polygons NextDoorM or less apart). A handset heard by three or more
+// sensors is placed in its own cell nine times in ten and in the room
+// beside it most of the rest (docs/localisation.md "Accuracy": top-1
+// 90%, top-2 98%, RMSE 3.3 m; by one sensor 29% and 50%), and a phone is
+// passed from cell to cell through the windows: counted room by room, a
+// phone whose bursts fell in its cell and the next, alternately, never
+// fired. Two cells apart, across a landing, or on another floor, they are
+// another phone's as likely as its own. An empty room (an alert in no
+// room) is next door to none.
+func (e *Engine) sameOrNextDoor(x, y string) bool {
+	if x == "" || y == "" {
+		return false
+	}
+	if x == y {
+		return true
+	}
+	k := [2]string{min(x, y), max(x, y)}
+	if v, ok := e.nextDoor[k]; ok {
+		return v
+	}
+	rx, okx := e.site.Room(x)
+	ry, oky := e.site.Room(y)
+	v := okx && oky && rx.Floor == ry.Floor && len(rx.Polygon) > 0 && len(ry.Polygon) > 0 &&
+		polygonsDistM(rx.Polygon, ry.Polygon) <= NextDoorM
+	e.nextDoor[k] = v
+	return v
+}
+
+// polygonsDistM returns the distance in metres between polygons p and q:
+// 0 when they touch or overlap (a vertex of one in the other), else the
+// least distance of a vertex of either to the other's edges.
+func polygonsDistM(p, q []site.Point) float64 {
+	best := math.Inf(1)
+	for _, v := range p {
+		best = math.Min(best, polygonDistM(q, v))
+	}
+	for _, v := range q {
+		best = math.Min(best, polygonDistM(p, v))
+	}
+	return best
 }
 
 // spoken writes d for people: "10 s", "25 min", "1 h", "1 h 5 min".
@@ -1600,7 +1800,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			sensorRule := a.rule.Kind == KindSensorOffline || a.rule.Kind == KindSensorHealth || a.rule.Kind == KindSensorClock
 			if !sensorRule && now.Sub(a.lastSeen) >= time.Duration(a.rule.ResolveAfter) {
 				if a.state == StatePending {
-					e.noteShort(a, now) // heard, but not for For: a burst
+					errs = append(errs, e.noteShort(ctx, a, now)) // heard, but not for For: a burst
 				}
 				errs = append(errs, e.transition(ctx, a, StateResolved, now))
 				continue
@@ -1664,7 +1864,9 @@ func (e *Engine) forgetIncidents() {
 // sensor-health or clock alert, judged again at the sensor's next report,
 // or one whose rule or room is gone) is resolved. It runs at the first
 // Tick, before the sensors are judged, or at the first location if that
-// comes first, and again at each Tick until the store can be read.
+// comes first, and again at each Tick until the store can be read. It
+// first takes back the phones' bursts and cases the earlier run kept
+// (loadRepeats).
 func (e *Engine) takeOrphans(ctx context.Context, now time.Time) error {
 	if e.orphansClosed {
 		return nil
@@ -1673,6 +1875,9 @@ func (e *Engine) takeOrphans(ctx context.Context, now time.Time) error {
 	if e.store == nil {
 		e.orphansClosed = true
 		return nil
+	}
+	if err := e.loadRepeats(ctx, now); err != nil {
+		return err
 	}
 	ours := map[string]bool{}
 	for _, a := range e.alerts {
@@ -1969,7 +2174,12 @@ func (e *Engine) resolveOrphan(ctx context.Context, o *alertState, now time.Time
 	e.log.Info("alert left open by an earlier run resolved: not heard again after the restart", "id", o.alert.ID,
 		"rule", o.rule.Name, "room", o.alert.Room)
 	o.alert.Summary += fmt.Sprintf("; not heard again within resolve_after (%v) of fusion's restart", time.Duration(o.rule.ResolveAfter))
-	return e.transition(ctx, o, StateResolved, now)
+	var err error
+	if o.state == StatePending {
+		// A burst the restart cut: it never fired (noteShort).
+		err = e.noteShort(ctx, o, now)
+	}
+	return errors.Join(err, e.transition(ctx, o, StateResolved, now))
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -2365,7 +2575,7 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 	}
 	a.alert.Incident = inc.ID
 	if a.rule.Kind == KindUnauthorisedUplink {
-		e.notePhoneCase(a, inc.ID, now)
+		e.notePhoneCase(ctx, a, inc.ID, now)
 	}
 	for _, b := range a.bursts {
 		// The alerts a fired on, which never fired themselves: linked
@@ -2403,19 +2613,28 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 // opened as it fired, in its room or of its track, remembered for the
 // rule's RepeatWindow (caseFor).
 type phoneCase struct {
-	room, track, incident string
-	at                    time.Time
+	alert, room, track, incident string
+	at                           time.Time
 }
 
 // notePhoneCase remembers that phone alert a joined incident inc as it
-// fired at now, and forgets the cases older than the longest repeat
-// window (MaxRepeatWindow).
-func (e *Engine) notePhoneCase(a *alertState, inc string, now time.Time) {
+// fired at now, in memory and in the store (store.RepeatStore: a restart
+// within the window keeps the case; a write refused is logged), and
+// forgets the cases older than the longest repeat window
+// (MaxRepeatWindow).
+func (e *Engine) notePhoneCase(ctx context.Context, a *alertState, inc string, now time.Time) {
 	l := slices.DeleteFunc(e.cases[a.rule.Name], func(c phoneCase) bool { return now.Sub(c.at) > MaxRepeatWindow })
 	if len(l) >= MaxShortAlerts {
 		l = slices.Delete(l, 0, len(l)-MaxShortAlerts+1)
 	}
-	e.cases[a.rule.Name] = append(l, phoneCase{room: a.alert.Room, track: a.alert.Track, incident: inc, at: now})
+	e.cases[a.rule.Name] = append(l, phoneCase{alert: a.alert.ID, room: a.alert.Room, track: a.alert.Track, incident: inc, at: now})
+	if rs, ok := e.store.(store.RepeatStore); ok {
+		if err := rs.AddPhoneRepeat(ctx, store.PhoneRepeat{Site: e.site.ID, Rule: a.rule.Name, Kind: store.RepeatCase, AlertID: a.alert.ID,
+			Track: a.alert.Track, Room: a.alert.Room, AtNS: now.UnixNano(), Incident: inc}); err != nil {
+			// A restart within the window would open another case.
+			e.log.Warn("phone's case unstored", "rule", a.rule.Name, "alert", a.alert.ID, "incident", inc, "err", err)
+		}
+	}
 }
 
 // caseFor returns the incident of the latest phone alert of a's rule in
@@ -2432,7 +2651,7 @@ func (e *Engine) caseFor(ctx context.Context, a *alertState, now time.Time) *sto
 		if now.Sub(c.at) > time.Duration(a.rule.RepeatWindow) {
 			break
 		}
-		if !(c.room != "" && c.room == a.alert.Room || c.track != "" && c.track == a.alert.Track) {
+		if !(e.sameOrNextDoor(c.room, a.alert.Room) || c.track != "" && c.track == a.alert.Track) {
 			continue
 		}
 		return e.incident(ctx, c.incident)

@@ -38,6 +38,7 @@ var (
 	_ TimeSeries   = (*SQLite)(nil)
 	_ AlertStore   = (*SQLite)(nil)
 	_ LastFixStore = (*SQLite)(nil)
+	_ RepeatStore  = (*SQLite)(nil)
 	_ Auditor      = (*SQLite)(nil)
 )
 
@@ -148,6 +149,19 @@ CREATE TABLE IF NOT EXISTS sensor_maintenance (
 	reason TEXT NOT NULL,
 	PRIMARY KEY (site, sensor)
 );
+-- what the alert engine remembers of a phone rule's alerts for its
+-- repeat_window (PhoneRepeat): its bursts (alerts that never fired) and
+-- the cases alerts joined as they fired, so a restart keeps counting
+CREATE TABLE IF NOT EXISTS phone_repeat (
+	site TEXT NOT NULL,
+	rule TEXT NOT NULL,
+	kind TEXT NOT NULL, -- burst, case
+	alert_id TEXT NOT NULL,
+	at_ns INTEGER NOT NULL,
+	body TEXT NOT NULL,
+	PRIMARY KEY (site, rule, kind, alert_id)
+);
+CREATE INDEX IF NOT EXISTS phone_repeat_site_at ON phone_repeat(site, at_ns);
 `
 
 // busyTimeout is how long a statement waits for another connection's (or
