@@ -1245,6 +1245,7 @@ var demoStoredTimes = []struct{ table, columns string }{
 	{"incident", "updated_ns"},
 	{"audit", "time_ns"},
 	{"sensor_maintenance", "from_ns"},
+	{"phone_repeat", "at_ns"},
 	{"dashboard_users", "created_ns, disabled_ns, revoked_ns"},
 	{"dashboard_sessions", "issued_ns"},
 	{"dashboard_search_outcomes", "time_ns"},

@@ -87,6 +87,7 @@ var siteTables = []struct{ table, one, many string }{
 	{"spectrum", "spectrum", "spectra"},
 	{"heat_quarter", "heat-map quarter hour", "heat-map quarter hours"},
 	{"sensor_maintenance", "maintenance window", "maintenance windows"},
+	{"phone_repeat", "phone burst or case", "phone bursts and cases"},
 }
 
 // cmdRestore puts a checked backup in place of the SQLite state, keeping
