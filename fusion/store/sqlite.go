@@ -148,6 +148,10 @@ CREATE TABLE IF NOT EXISTS sensor_maintenance (
 	reason TEXT NOT NULL,
 	PRIMARY KEY (site, sensor)
 );
+CREATE TABLE IF NOT EXISTS write_probe (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	at_ns INTEGER NOT NULL
+);
 `
 
 // busyTimeout is how long a statement waits for another connection's (or
