@@ -35,28 +35,35 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
-// healthz answers "ok", or 503 "degraded: " and why while the live feed is
-// configured but not connected to the broker, InfluxDB is configured but
-// its latest check (Probe, in the background: never on this request)
-// found it not answering, the state disk's free space is low, or the
-// database has refused every write for store.WriteGrace. The reasons name
-// no user, host, port or password: /healthz needs no login.
+// healthz answers "ok", or 503 and a line "degraded: <what>: <why>" for
+// each thing wrong, in this order: the database has refused every write
+// for store.WriteGrace, the live feed is configured but not connected to
+// the broker, InfluxDB is configured but its latest check (Probe, in the
+// background: never on this request) found it not answering, the state
+// disk's free space is low. The first line is what /healthz said before
+// it said them all (2026-12-06): the first of them only. The reasons
+// name no user, host, port or password: /healthz needs no login.
 func (s *server) healthz(c echo.Context) error {
+	var b strings.Builder
+	degraded := func(what, why string) { b.WriteString("degraded: " + what + ": " + why + "\n") }
 	if db := s.d.Database; db != nil {
 		if err := db.WriteProblem(time.Now(), store.WriteGrace); err != nil {
-			return c.String(http.StatusServiceUnavailable, "degraded: database: "+databaseFault(err)+"\n")
+			degraded("database", databaseFault(err))
 		}
 	}
 	if f := s.d.Feed; f != nil && !f.IsConnected() {
-		return c.String(http.StatusServiceUnavailable, "degraded: live feed: "+f.Reason()+"\n")
+		degraded("live feed", f.Reason())
 	}
 	if in := s.d.Influx; in != nil && !in.IsConnected() {
-		return c.String(http.StatusServiceUnavailable, "degraded: influxdb: "+in.Reason()+"\n")
+		degraded("influxdb", in.Reason())
 	}
 	if d := s.d.StateDisk; d != nil {
 		if why, low := d.Low(); low {
-			return c.String(http.StatusServiceUnavailable, "degraded: state disk: "+why+"\n")
+			degraded("state disk", why)
 		}
+	}
+	if b.Len() > 0 {
+		return c.String(http.StatusServiceUnavailable, b.String())
 	}
 	return c.String(http.StatusOK, "ok\n")
 }

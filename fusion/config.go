@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -286,7 +287,9 @@ func (c FileConfig) checkRanges() error {
 func (c FileConfig) checkOutputs(data []byte) error {
 	if u := c.Webhook.URL; u != "" {
 		if msg := webhookURLProblem(u, c.Webhook.AllowHTTP); msg != "" {
-			return yamlstrict.At(data, "webhook.url", msg)
+			// the error quotes the file's line: with the URL's token hidden
+			shown := bytes.ReplaceAll(data, []byte(u), []byte(redact.URL(u)))
+			return yamlstrict.At(shown, "webhook.url", msg)
 		}
 	}
 	if a := c.Syslog.Addr; a != "" {
@@ -324,11 +327,13 @@ func (c FileConfig) checkNotify(data []byte) error {
 	return nil
 }
 
-// webhookURLProblem is why u is not a URL the webhook can post to, or "";
-// an http:// URL only with allowHTTP.
-func webhookURLProblem(u string, allowHTTP bool) string {
+// webhookURLProblem is why raw is not a URL the webhook can post to, or
+// ""; an http:// URL only with allowHTTP. It quotes raw as redact.URL
+// shows it: a token in its path or query stays out of the log.
+func webhookURLProblem(raw string, allowHTTP bool) string {
 	const eg = " (e.g. https://control-room.example/rfwarden)"
-	p, err := url.Parse(u)
+	p, err := url.Parse(raw)
+	u := redact.URL(raw) // the error is printed and logged: no token in it
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		return fmt.Sprintf("%q is not a URL: %v", u, uerr.Err)

@@ -176,6 +176,12 @@ func TestLoadFileConfigOutputs(t *testing.T) {
 		{"webhook without host", "webhook:\n  url: https:///rfwarden\n", []string{"webhook.url:", "no host"}},
 		{"webhook host and port only", "webhook:\n  url: control-room.example:8443\n", []string{"webhook.url:", "http:// or https://"}},
 		{"webhook not a URL", "webhook:\n  url: \"http://a b\"\n", []string{"webhook.url:"}},
+		// the error is printed and logged: the URL's token is hidden, in
+		// the message and the file's line quoted (both shown whole until
+		// 2026-12-06)
+		{"webhook http refused, token in the path", "webhook:\n  url: http://hooks.example/services/T0/B0/s3cr3t\n",
+			[]string{"[3:8] webhook.url:", `"http://hooks.example/services/xxxxx"`, "not https", "3 |   url: http://hooks.example/services/xxxxx"}},
+		{"webhook not a URL, token in the query", "webhook:\n  url: \"https://hooks example/hook?token=s3cr3t\"\n", []string{"webhook.url:", "?token=xxxxx"}},
 		{"syslog host and port", "syslog:\n  network: udp\n  addr: 127.0.0.1:514\n", nil},
 		{"syslog IPv6", "syslog:\n  network: tcp\n  addr: \"[::1]:6514\"\n", nil},
 		{"syslog name", "syslog:\n  network: udp\n  addr: logs.example:514\n", nil},
@@ -218,6 +224,9 @@ func TestLoadFileConfigOutputs(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error lacks %q:\n%v", w, err)
 				}
+			}
+			if strings.Contains(err.Error(), "s3cr3t") {
+				t.Errorf("error shows the token:\n%v", err)
 			}
 		})
 	}

@@ -125,7 +125,7 @@ func (w *Webhook) PublishAlert(ctx context.Context, a event.Alert) error {
 func (w *Webhook) post(ctx context.Context, client *http.Client, body []byte, ts, key string) (retry bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
-		return false, err
+		return false, redact.URLErrors(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-RFW-Timestamp", ts)
@@ -133,7 +133,8 @@ func (w *Webhook) post(ctx context.Context, client *http.Client, body []byte, ts
 	req.Header.Set("Idempotency-Key", key)
 	resp, err := client.Do(req)
 	if err != nil {
-		return true, err
+		// net/http's *url.Error quotes the whole URL, token and all
+		return true, redact.URLErrors(err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()

@@ -219,6 +219,10 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer rwg.Wait()
 	defer stopRetention()
 	rwg.Go(func() { retention.Run(rctx, time.Hour) })
+	// The dashboard writes rarely (a login, an acknowledgement): while the
+	// database refuses writes, a write of its own every store.ProbeEvery
+	// finds when it takes them again, so /healthz is ok again by itself.
+	rwg.Go(func() { db.WatchWrites(rctx, store.ProbeEvery) })
 	var influxLink dashboard.Link // a nil *Probe would be a non-nil Link
 	if influx != nil {
 		metrics.MustRegister(influx.Collectors()...)

@@ -258,7 +258,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	series := "SQLite"
 	switch {
 	case fc.Influx.URL != "":
-		series = "InfluxDB " + fc.Influx.URL
+		series = "InfluxDB " + redact.URL(fc.Influx.URL)
 	case fc.HistoryDays > 0:
 		series = fmt.Sprintf("SQLite, %d days kept", fc.HistoryDays)
 	}

@@ -50,6 +50,9 @@ func TestStoreTablesListed(t *testing.T) {
 		}
 	}
 	for table := range withTime {
+		if table == "write_probe" {
+			continue // the dashboard's write probe (store.WatchWrites): one row, the time of its latest try, no data
+		}
 		if !slices.ContainsFunc(demoStoredTimes, func(st struct{ table, columns string }) bool { return st.table == table }) {
 			t.Errorf("table %s stamps its rows with a time but is not in demoStoredTimes (demo.go)", table)
 		}

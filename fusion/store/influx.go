@@ -217,7 +217,7 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	}
 	client := influxdb2.NewClientWithOptions(cfg.URL, token, influxdb2.DefaultOptions().SetHTTPRequestTimeout(clientTimeout))
 	bucket := cfg.Database + "/" + cfg.RP
-	s := &Influx{cfg: cfg, spoolWrites: writeWatch{refusal: fileRefusal}, client: client, write: client.WriteAPIBlocking("", bucket), query: client.QueryAPI(""),
+	s := &Influx{cfg: cfg, spoolWrites: writeWatch{refusal: fileRefusal}, client: client, write: redactedWrite{client.WriteAPIBlocking("", bucket)}, query: redactedQuery{client.QueryAPI("")},
 		spool: sp, log: cfg.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		dirty: map[heatKey]bool{}, rebuildPending: cfg.rebuildOn(), writeLines: cfg.BatchLines}
 	s.flushed = sync.NewCond(&s.mu)
@@ -232,6 +232,23 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	}
 	go s.send()
 	return s, nil
+}
+
+// redactedWrite and redactedQuery hide the path after its first segment
+// and the query values of the URL net/http's errors quote
+// (redact.URLErrors), as redact.URL shows influx.url: a proxy's token
+// there reached the log on every failed write.
+type redactedWrite struct{ api.WriteAPIBlocking }
+
+func (w redactedWrite) WriteRecord(ctx context.Context, line ...string) error {
+	return redact.URLErrors(w.WriteAPIBlocking.WriteRecord(ctx, line...))
+}
+
+type redactedQuery struct{ api.QueryAPI }
+
+func (q redactedQuery) Query(ctx context.Context, query string) (*api.QueryTableResult, error) {
+	r, err := q.QueryAPI.Query(ctx, query)
+	return r, redact.URLErrors(err)
 }
 
 // createDatabase makes sure the database exists: it asks SHOW DATABASES,

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // The Influx store keeps its own roll-up of emissions per quarter hour
@@ -506,7 +507,7 @@ func (s *Influx) influxQL(ctx context.Context, stmts ...string) ([]qlResult, err
 	q := url.Values{"db": {s.cfg.Database}, "epoch": {"ns"}, "q": {strings.Join(stmts, ";\n")}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(s.cfg.URL, "/")+"/query", strings.NewReader(q.Encode()))
 	if err != nil {
-		return nil, err
+		return nil, redact.URLErrors(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if s.cfg.Username != "" {
@@ -514,7 +515,7 @@ func (s *Influx) influxQL(ctx context.Context, stmts ...string) ([]qlResult, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, redact.URLErrors(err) // it quotes the URL: a token in influx.url's path
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {

@@ -162,6 +162,10 @@ CREATE TABLE IF NOT EXISTS phone_repeat (
 	PRIMARY KEY (site, rule, kind, alert_id)
 );
 CREATE INDEX IF NOT EXISTS phone_repeat_site_at ON phone_repeat(site, at_ns);
+CREATE TABLE IF NOT EXISTS write_probe (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	at_ns INTEGER NOT NULL
+);
 `
 
 // busyTimeout is how long a statement waits for another connection's (or

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -107,6 +108,54 @@ func (w *writeWatch) problem(now time.Time, grace time.Duration, what, path stri
 		return nil
 	}
 	return &WriteError{What: what, Path: path, Cause: w.cause, Since: w.since, For: now.Sub(w.since), Failures: w.run, Err: w.last}
+}
+
+// refusing reports whether the latest write the database refused came
+// after the latest that succeeded.
+func (w *writeWatch) refusing() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return !w.since.IsZero()
+}
+
+// ProbeEvery is how often WatchWrites tries a write of its own while the
+// database refuses writes: /healthz is ok again at most this long (and
+// the probe's own write, which waits up to the busy timeout for a lock)
+// after the database takes writes again.
+const ProbeEvery = 5 * time.Second
+
+// WatchWrites clears WriteProblem by itself once the database takes
+// writes again, until ctx ends: while the latest write the database
+// refused came after the latest that succeeded, it writes one row of its
+// own (the table write_probe, one row, its time) every interval
+// (ProbeEvery when 0), and a write that succeeds clears the problem as
+// any write does. A probe the database refuses records nothing: the
+// failures counted (WriteFailures) and the failed writes WriteProblem
+// names are the service's own. While the writes succeed it writes
+// nothing. A service whose own writes come rarely (the dashboard writes
+// at a login, an acknowledgement) stayed degraded after the disk was
+// freed until its next one.
+func (s *SQLite) WatchWrites(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = ProbeEvery
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if !s.writes.refusing() {
+			continue
+		}
+		start := time.Now()
+		_, err := s.db.ExecContext(ctx, `INSERT INTO write_probe (id, at_ns) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at_ns = excluded.at_ns`, start.UnixNano())
+		if err == nil {
+			s.writes.wrote(start, nil)
+		}
+	}
 }
 
 // count is how many writes were refused since the start.

@@ -116,3 +116,88 @@ func mustExec(t *testing.T, db *sql.DB, q string) {
 		t.Fatalf("%s: %v", q, err)
 	}
 }
+
+// TestSQLiteWatchWrites: a database that refused writes and takes them
+// again, with no write of the service's in between, is no longer
+// reported by WriteProblem once WatchWrites' own write succeeds. Until
+// 2026-12-06 the problem held until the service's next write: the
+// dashboard, which writes at a login or an acknowledgement, said
+// "degraded: database" for hours after the disk was freed. While the
+// database refuses, the probe's refused writes count nothing (the
+// failures are the service's); while writes succeed it writes nothing.
+func TestSQLiteWatchWrites(t *testing.T) {
+	ctx := context.Background()
+	const every = 20 * time.Millisecond
+	tests := []struct {
+		name   string
+		refuse func(t *testing.T, db *sql.DB, path string) (allow func())
+	}{
+		{name: "read-only", refuse: func(t *testing.T, db *sql.DB, _ string) func() {
+			mustExec(t, db, `PRAGMA query_only = 1`)
+			return func() { mustExec(t, db, `PRAGMA query_only = 0`) }
+		}},
+		{name: "locked by another process", refuse: func(t *testing.T, db *sql.DB, path string) func() {
+			mustExec(t, db, `PRAGMA busy_timeout = 0`)
+			other, err := sql.Open("sqlite", store.FileURI(path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			other.SetMaxOpenConns(1)
+			t.Cleanup(func() { other.Close() })
+			mustExec(t, other, `BEGIN IMMEDIATE`)
+			return func() { mustExec(t, other, `ROLLBACK`) }
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "rfw.db")
+			s, err := store.OpenSQLite(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			s.DB().SetMaxOpenConns(1) // the pragmas hold for every write
+			wctx, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { defer close(done); s.WatchWrites(wctx, every) }()
+			defer func() { stop(); <-done }()
+			probes := func() int {
+				var n int
+				if err := s.DB().QueryRow(`SELECT COUNT(*) FROM write_probe`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if err := s.UpsertAlert(ctx, event.Alert{ID: "a-1", Site: "s", Rule: "r", Severity: "high", State: event.AlertPending}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(10 * every)
+			if n := probes(); n != 0 {
+				t.Errorf("the probe wrote %d rows while the writes succeeded, want none", n)
+			}
+			allow := tc.refuse(t, s.DB(), path)
+			if err := s.UpsertAlert(ctx, event.Alert{ID: "a-2", Site: "s", Rule: "r", Severity: "high", State: event.AlertPending}); err == nil {
+				t.Fatal("a write while refused: no error")
+			}
+			time.Sleep(10 * every) // probes refused
+			var we *store.WriteError
+			if err := s.WriteProblem(time.Now().Add(time.Hour), time.Minute); !errors.As(err, &we) || we.Failures != 1 || s.WriteFailures() != 1 {
+				t.Fatalf("refused, probes refused meanwhile: %v, %d failures; want a WriteError of 1 failed write (the service's), 1 failure", err, s.WriteFailures())
+			}
+			allow()
+			deadline := time.Now().Add(10 * time.Second)
+			for s.WriteProblem(time.Now().Add(time.Hour), time.Minute) != nil && time.Now().Before(deadline) {
+				time.Sleep(every)
+			}
+			if err := s.WriteProblem(time.Now().Add(time.Hour), time.Minute); err != nil {
+				t.Errorf("10 s after the database takes writes again, no write of the service's: %v, want nil", err)
+			}
+			if n := probes(); n != 1 {
+				t.Errorf("write_probe holds %d rows, want 1", n)
+			}
+			if got := s.WriteFailures(); got != 1 {
+				t.Errorf("WriteFailures %d, want 1 (the service's refused write)", got)
+			}
+		})
+	}
+}

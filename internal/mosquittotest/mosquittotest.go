@@ -1,7 +1,14 @@
 package mosquittotest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -14,7 +21,8 @@ import (
 
 // Broker is a running mosquitto.
 type Broker struct {
-	// URL is the broker's address for paho, tcp://127.0.0.1:port.
+	// URL is the broker's address for paho, tcp://127.0.0.1:port
+	// (ssl:// from StartTLS).
 	URL string
 
 	cmd    *exec.Cmd
@@ -67,6 +75,25 @@ listener %s 127.0.0.1
 // installed.
 func Start(t testing.TB) *Broker {
 	t.Helper()
+	return start(t, "tcp", "")
+}
+
+// StartTLS is Start with the listener serving MQTT over TLS only, with
+// the certificate and private key in the PEM files certFile and keyFile
+// (URL is ssl://127.0.0.1:port), and the broker logging at notice level
+// too: each connection it accepts ("New connection from ...") and each
+// client whose CONNECT it takes ("New client connected from ..."), so a
+// test can tell a TLS handshake that failed from a client that got in.
+// The readiness check is a TCP connection, with no handshake.
+func StartTLS(t testing.TB, certFile, keyFile string) *Broker {
+	t.Helper()
+	return start(t, "ssl", fmt.Sprintf("certfile %s\nkeyfile %s\nlog_type notice\n", certFile, keyFile))
+}
+
+// start runs mosquitto with Config and extra (listener settings, after
+// the listener line) and URL scheme://127.0.0.1:port.
+func start(t testing.TB, scheme, extra string) *Broker {
+	t.Helper()
 	bin := Bin()
 	if bin == "" {
 		t.Skip("mosquitto not installed: run scripts/install-deps.sh")
@@ -80,10 +107,10 @@ func Start(t testing.TB) *Broker {
 	_, port, _ := net.SplitHostPort(addr)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "mosquitto.conf")
-	if err := os.WriteFile(conf, []byte(Config(port, dir)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(Config(port, dir)+extra), 0o600); err != nil {
 		t.Fatalf("mosquittotest: %v", err)
 	}
-	b := &Broker{URL: "tcp://" + addr, exited: make(chan struct{})}
+	b := &Broker{URL: scheme + "://" + addr, exited: make(chan struct{})}
 	b.cmd = exec.Command(bin, "-c", conf)
 	b.cmd.Stderr = writerFunc(func(p []byte) (int, error) {
 		b.mu.Lock()
@@ -126,3 +153,42 @@ func (b *Broker) stop() {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// SelfSignedCert writes a self-signed certificate for 127.0.0.1 (ECDSA
+// P-256, valid from an hour ago to a day from now) and its private key
+// as PEM files in a temporary directory of t's, for StartTLS, and
+// returns a pool holding the certificate: a client with it as its roots
+// trusts the broker; one without it (the system's roots) does not.
+func SelfSignedCert(t testing.TB) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatalf("mosquittotest: key: %v", err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rfwarden test broker"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatalf("mosquittotest: certificate: %v", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatalf("mosquittotest: certificate: %v", err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatalf("mosquittotest: key: %v", err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "broker.crt"), filepath.Join(dir, "broker.key")
+	for name, b := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: der}, keyFile: {Type: "EC PRIVATE KEY", Bytes: keyDER}} {
+		if err := os.WriteFile(name, pem.EncodeToMemory(b), 0o600); err != nil {
+			t.Fatalf("mosquittotest: %v", err)
+		}
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}

@@ -1,9 +1,13 @@
 package mosquittotest
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStartAcceptsConnections(t *testing.T) {
@@ -28,5 +32,40 @@ func TestConfig(t *testing.T) {
 		if !strings.Contains(c, want) {
 			t.Errorf("config lacks %q:\n%s", want, c)
 		}
+	}
+}
+
+// TestStartTLS: a broker started with a self-signed certificate serves
+// TLS with it: a client trusting the certificate completes the
+// handshake, one with the system's roots is refused as not trusted.
+func TestStartTLS(t *testing.T) {
+	cert, key, pool := SelfSignedCert(t)
+	b := StartTLS(t, cert, key)
+	addr, ok := strings.CutPrefix(b.URL, "ssl://")
+	if !ok || !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Fatalf("URL %q is not a loopback ssl URL", b.URL)
+	}
+	for _, tc := range []struct {
+		name    string
+		roots   *x509.CertPool
+		trusted bool
+	}{
+		{"trusting the certificate", pool, true},
+		{"the system's roots", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, &tls.Config{RootCAs: tc.roots})
+			if err == nil {
+				c.Close()
+			}
+			var unknown x509.UnknownAuthorityError
+			var verify *tls.CertificateVerificationError
+			switch {
+			case tc.trusted && err != nil:
+				t.Errorf("handshake: %v, want it done", err)
+			case !tc.trusted && !errors.As(err, &unknown) && !errors.As(err, &verify):
+				t.Errorf("handshake: %v, want the certificate not trusted", err)
+			}
+		})
 	}
 }

@@ -1,30 +1,62 @@
 package redact
 
-import "strings"
+import (
+	"errors"
+	"net/url"
+	"strings"
+)
 
-// Mark stands for a hidden password, as in Go's url.URL.Redacted.
+// Mark stands for a hidden password, path or query value, as in Go's
+// url.URL.Redacted.
 const Mark = "xxxxx"
 
-// URL returns raw with the password of its user information hidden:
-// "http://rfw:secret@influx:8086" is "http://rfw:xxxxx@influx:8086", and
-// "user:secret@broker:1883" (no scheme, which paho reads as tcp://) is
-// "user:xxxxx@broker:1883". A URL without a password ("http://rfw@influx",
-// "tcp://broker:1883") is returned as it is.
+// URL returns raw with what may be a secret hidden: the password of its
+// user information, every path segment after the first, every query
+// value and the fragment. What it keeps tells a reader which receiver,
+// broker or database a message is about: the scheme, user, host, port,
+// first path segment and query keys.
+//
+//	http://rfw:secret@influx:8086                     http://rfw:xxxxx@influx:8086
+//	user:secret@broker:1883 (no scheme: paho's tcp://) user:xxxxx@broker:1883
+//	https://hooks.slack.com/services/T000/B000/XXXX    https://hooks.slack.com/services/xxxxx
+//	https://receiver.example/rfw?token=abc&site=north  https://receiver.example/rfw?token=xxxxx&site=xxxxx
+//
+// A URL without any of these ("tcp://broker:1883",
+// "https://control-room.example/rfwarden") is returned as it is.
+//
+// The path and query rule hides by position, not by look: a webhook's
+// token is in its path (Slack's /services/T…/B…/<secret>, Discord's
+// /api/webhooks/<id>/<secret>, Teams' /webhookb2/<id>@<tenant>/…) or its
+// query (?token=, ?key=, ?sig=, ?code=), and nothing in a token tells
+// it from a name: a guess by length or letters would show a short one.
+// The host and first segment ("hooks.slack.com/services") say which
+// receiver failed; the rest is in the configuration. It applies to a URL
+// with a scheme ("https://", "ws://"): text without one (a host:port, a
+// file's path) has no path or query to hide. A URL with no host
+// ("unix:///run/mosquitto/mqtt.sock") keeps its path: a socket's path is
+// no secret, and all there is to tell which socket.
 //
 // It reads raw as text, not with url.Parse, so that a URL that does not
 // parse, or parses into something other than what its writer meant,
 // still loses its password: "tcp://rfw:12#pw@broker:1883" parses as host
 // rfw, port 12 and fragment "pw@broker:1883", with no password at all.
-// What it hides is everything between the first ':' after the scheme's
+// The password is everything between the first ':' after the scheme's
 // "://" (or the start, without a scheme) and the last '@'; when no ':'
 // stands there, there is no password and nothing is hidden. A URL with
 // an '@' after its host ("http://influx:8086/x@y") loses more than a
 // password ("http://influx:xxxxx@y"); a URL never needs one there.
+// The path then starts at the first '/', '?' or '#' after the "://"
+// and the password's Mark.
 //
 // A password is also hidden in text that is no URL at all, as long as it
 // is written user:password@: URL is meant for one URL, not for a message
 // quoting several.
 func URL(raw string) string {
+	return hideTail(hidePassword(raw))
+}
+
+// hidePassword hides the password of raw's user information (see URL).
+func hidePassword(raw string) string {
 	at := strings.LastIndexByte(raw, '@')
 	if at < 0 {
 		return raw
@@ -39,6 +71,91 @@ func URL(raw string) string {
 	}
 	colon += start
 	return raw[:colon+1] + Mark + raw[at:]
+}
+
+// hideTail hides, in s with a scheme, the path after its first segment
+// (when s has a host), every query value and the fragment (see URL).
+func hideTail(s string) string {
+	i := strings.Index(s, "://")
+	if i < 0 || !isScheme(s[:i]) {
+		return s
+	}
+	rest := s[i+len("://"):]
+	// A hidden password holds none of "/?#": the path starts after it.
+	from := 0
+	if at := strings.Index(rest, ":"+Mark+"@"); at >= 0 {
+		from = at + len(":"+Mark+"@")
+	}
+	j := strings.IndexAny(rest[from:], "/?#")
+	if j < 0 {
+		return s
+	}
+	j += from
+	head, tail := s[:i+len("://")+j], rest[j:]
+	path, frag, hasFrag := strings.Cut(tail, "#")
+	path, query, hasQuery := strings.Cut(path, "?")
+	var b strings.Builder
+	b.WriteString(head)
+	b.WriteString(hidePath(path, j > from))
+	if hasQuery {
+		b.WriteString("?" + hideQuery(query))
+	}
+	if hasFrag {
+		b.WriteByte('#')
+		if frag != "" {
+			b.WriteString(Mark)
+		}
+	}
+	return b.String()
+}
+
+// hidePath keeps path's first segment and hides the rest as one Mark
+// ("/services/T0/B0/secret" is "/services/xxxxx"); a path of no host
+// is kept whole.
+func hidePath(path string, host bool) string {
+	if !host || len(path) < 2 {
+		return path
+	}
+	k := strings.IndexByte(path[1:], '/')
+	if k < 0 || strings.Trim(path[1+k:], "/") == "" {
+		return path
+	}
+	return path[:1+k] + "/" + Mark
+}
+
+// hideQuery hides each value of query, keeping its key ("token=abc&x"
+// is "token=xxxxx&xxxxx": a pair without '=' may be a token itself).
+func hideQuery(query string) string {
+	pairs := strings.Split(query, "&")
+	for n, p := range pairs {
+		eq := strings.IndexByte(p, '=')
+		switch {
+		case eq >= 0 && eq < len(p)-1:
+			pairs[n] = p[:eq+1] + Mark
+		case eq < 0 && p != "":
+			pairs[n] = Mark
+		}
+	}
+	return strings.Join(pairs, "&")
+}
+
+// URLErrors hides, with URL, the URL quoted by each *url.Error in err's
+// chain, and returns err: net/http's client errors print the whole URL
+// of the request ("Post \"https://hooks.slack.com/services/T0/B0/secret\":
+// dial tcp: ..."), with the token in its path or query (net/http hides
+// only a password). It changes the errors in place: call it on the error
+// a request returned, before anything wraps it (fmt.Errorf copies the
+// text of what it wraps when it is called).
+func URLErrors(err error) error {
+	for e := err; e != nil; {
+		var ue *url.Error
+		if !errors.As(e, &ue) {
+			break
+		}
+		ue.URL = URL(ue.URL)
+		e = ue.Err
+	}
+	return err
 }
 
 // isScheme reports whether s is a URL scheme (RFC 3986 §3.1: a letter,

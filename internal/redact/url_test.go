@@ -1,14 +1,22 @@
 package redact
 
 import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
 
 // TestURL: the password of a URL is hidden wherever it stands, whether
-// the URL parses or not; a URL without one is unchanged. The rows marked
-// "was shown" are ones store.RedactURL or mqttlink.Redact, the two
-// redactors URL replaces, returned with the password in them.
+// the URL parses or not; so are the path after its first segment, every
+// query value and the fragment, where webhooks carry their token (the
+// rows from "slack" on: these were shown whole until 2026-12-06); a URL
+// with none of these is unchanged. The rows marked "was shown" are ones
+// store.RedactURL or mqttlink.Redact, the two redactors URL replaces,
+// returned with the password in them.
 func TestURL(t *testing.T) {
 	for _, tc := range []struct {
 		name, raw, want string
@@ -40,6 +48,26 @@ func TestURL(t *testing.T) {
 		// a "://" that does not follow a scheme is not one
 		{"slashes in password, no scheme", "user:a://secret@broker:1883", "user:xxxxx@broker:1883"},
 		{"space before scheme", " http://rfw:secret@influx", " http:xxxxx@influx"},
+		// tokens in the path or query: the scheme, host, port and first
+		// segment say which receiver it is
+		{"slack", "https://hooks.slack.com/services/T0001/B0002/XXXXXXXXXXXXXXXXXXXXXXXX", "https://hooks.slack.com/services/xxxxx"},
+		{"discord", "https://discord.com/api/webhooks/1234567890/AbCdEf-secret", "https://discord.com/api/xxxxx"},
+		{"teams", "https://org.webhook.office.com/webhookb2/g1@t2/IncomingWebhook/id3/o4", "https://org.webhook.office.com/webhookb2/xxxxx"},
+		{"teams, port", "https://org.webhook.office.com:443/webhookb2/g1@t2/IncomingWebhook/id3/o4", "https://org.webhook.office.com:xxxxx@t2/IncomingWebhook/xxxxx"},
+		{"token query", "https://receiver.example:8443/rfw?token=s3cr3t", "https://receiver.example:8443/rfw?token=xxxxx"},
+		{"several query values", "https://receiver.example/rfw?key=k1&sig=s2&code=c3", "https://receiver.example/rfw?key=xxxxx&sig=xxxxx&code=xxxxx"},
+		{"bare query token", "https://receiver.example/rfw?s3cr3t&x=", "https://receiver.example/rfw?xxxxx&x="},
+		{"query without path", "https://receiver.example?token=s3cr3t", "https://receiver.example?token=xxxxx"},
+		{"fragment", "https://receiver.example/rfw#s3cr3t", "https://receiver.example/rfw#xxxxx"},
+		{"password, path and query", "https://rfw:pw@receiver.example:8443/a/b/c?token=t#f", "https://rfw:xxxxx@receiver.example:8443/a/xxxxx?token=xxxxx#xxxxx"},
+		{"password with slash, path", "https://rfw:p/w@receiver.example/a/b", "https://rfw:xxxxx@receiver.example/a/xxxxx"},
+		{"influx query credentials", "http://influx:8086?u=rfw&p=s3cr3t", "http://influx:8086?u=xxxxx&p=xxxxx"},
+		{"first segment only", "https://control-room.example/rfwarden", "https://control-room.example/rfwarden"},
+		{"trailing slash", "https://control-room.example/rfwarden/", "https://control-room.example/rfwarden/"},
+		{"websocket broker", "wss://broker.example:443/mqtt", "wss://broker.example:443/mqtt"},
+		{"no host keeps its path", "unix:///run/mosquitto/sub/mqtt.sock", "unix:///run/mosquitto/sub/mqtt.sock"},
+		{"no scheme, path", "broker.example:1883/a/b", "broker.example:1883/a/b"},
+		{"file path", "/var/lib/rfwarden/fusion.db", "/var/lib/rfwarden/fusion.db"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := URL(tc.raw); got != tc.want {
@@ -73,8 +101,8 @@ func FuzzRedactURL(f *testing.F) {
 			if got := URL(raw); URL(got) != got {
 				t.Fatalf("URL(%q) = %q, but URL of that is %q", raw, got, URL(got))
 			}
-			if !strings.Contains(raw, "@") && URL(raw) != raw {
-				t.Fatalf("URL(%q) = %q, want it unchanged (no '@')", raw, URL(raw))
+			if !strings.Contains(raw, "@") && !strings.Contains(raw, "://") && URL(raw) != raw {
+				t.Fatalf("URL(%q) = %q, want it unchanged (no '@', no scheme)", raw, URL(raw))
 			}
 		}
 		if strings.ContainsAny(user, ":/@?#") || (scheme != "" && !isScheme(scheme)) || (scheme == "" && strings.HasPrefix(pass, "//")) {
@@ -104,4 +132,85 @@ func hasOwnByte(s, others string) bool {
 		}
 	}
 	return false
+}
+
+// FuzzRedactURLToken: a token written in a URL's path after its first
+// segment, or as a query value, never appears in URL's result, whatever
+// the bytes of the host, segment and token; the host and first segment
+// do. The host and segment hold none of ":/?#@" (a ':' before an '@' is
+// a password: FuzzRedactURL's), the token none of "?#&" (which would
+// make part of it a query key, kept, or a delimiter) and something.
+func FuzzRedactURLToken(f *testing.F) {
+	f.Add("hooks.slack.com", "services", "T0/B0/XXXXXXXX")
+	f.Add("receiver.example", "rfw", "s3cr3t")
+	f.Add("discord.com", "api", "webhooks/1/x?y")
+	f.Fuzz(func(t *testing.T, host, first, token string) {
+		if host == "" || token == "" || strings.ContainsAny(host, ":/?#@") || strings.ContainsAny(first, ":/?#@") || strings.ContainsAny(token, "?#&") {
+			return
+		}
+		for _, raw := range []string{
+			"https://" + host + "/" + first + "/" + token,
+			"https://" + host + "/" + first + "?token=" + token,
+		} {
+			got := URL(raw)
+			if URL(got) != got {
+				t.Fatalf("URL(%q) = %q, but URL of that is %q", raw, got, URL(got))
+			}
+			if !strings.HasPrefix(got, "https://"+host+"/"+first) {
+				t.Errorf("URL(%q) = %q: does not keep %q", raw, got, "https://"+host+"/"+first)
+			}
+			others := "https://" + host + "/" + first + "/?=token" + Mark
+			if hasOwnByte(token, others) && strings.Contains(got[len("https://"+host+"/"+first):], token) {
+				t.Errorf("URL(%q) = %q: shows the token %q", raw, got, token)
+			}
+		}
+	})
+}
+
+// TestURLErrors: net/http's errors quote the whole URL of the request,
+// token and all ("Post \"https://hooks.example/services/T0/B0/secret\":
+// dial tcp …"); URLErrors hides it as URL does, in each *url.Error of
+// the chain, and keeps the rest of the error and what it wraps. The
+// errors are net/http's own, from a loopback port where nothing listens
+// and from a URL that does not parse.
+func TestURLErrors(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, refused := http.Post("http://"+addr+"/services/T0/B0/s3cr3t?token=s3cr3t", "text/plain", nil)
+	_, unparsed := http.NewRequest(http.MethodPost, "http://"+addr+"/hook/s3cr3t\x7f", nil)
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"refused", refused, `Post "http://` + addr + `/services/xxxxx?token=xxxxx": dial tcp ` + addr + `: connect: connection refused`},
+		{"two in the chain", &url.Error{Op: "Post", URL: "https://h/a/s3cr3t", Err: &url.Error{Op: "Get", URL: "https://h/b?sig=s3cr3t", Err: io.EOF}},
+			`Post "https://h/a/xxxxx": Get "https://h/b?sig=xxxxx": EOF`},
+		{"does not parse", unparsed, `parse "http://` + addr + `/hook/xxxxx": net/url: invalid control character in URL`},
+		{"no url.Error", errors.New("status 503"), "status 503"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.err == nil {
+				t.Fatal("no error to redact")
+			}
+			cause := errors.Unwrap(tc.err)
+			got := URLErrors(tc.err)
+			if got.Error() != tc.want {
+				t.Errorf("URLErrors = %q, want %q", got, tc.want)
+			}
+			if strings.Contains(got.Error(), "s3cr3t") {
+				t.Errorf("URLErrors = %q: shows the token", got)
+			}
+			if errors.Unwrap(got) != cause {
+				t.Errorf("URLErrors(%v) wraps %v, want %v", tc.err, errors.Unwrap(got), cause)
+			}
+		})
+	}
+	if URLErrors(nil) != nil {
+		t.Error("URLErrors(nil) is not nil")
+	}
 }
