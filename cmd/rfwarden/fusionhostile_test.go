@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/probeserver"
+	"github.com/rfwarden/rfwarden/internal/probeserver/probetest"
+)
+
+// TestFusionHTTPLetsHostileClientsGo: fusion's /healthz and /metrics
+// server (http_addr) lets go of a client that announces a body and never
+// sends it, or leaves a kept-alive connection idle: it had only
+// ReadHeaderTimeout, and each such client held a connection and a
+// goroutine for ever.
+func TestFusionHTTPLetsHostileClientsGo(t *testing.T) {
+	lim := probeserver.Limits{ReadHeader: 200 * time.Millisecond, Read: 300 * time.Millisecond,
+		Write: time.Second, Idle: 300 * time.Millisecond, MaxHeaderBytes: 1 << 10}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := fusionProbe{connected: func() bool { return true }, ping: func(context.Context) error { return nil },
+		active: func() []event.Alert { return nil }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := serveFusionHTTP(ctx, l, probe, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), lim)
+	t.Cleanup(func() { cancel(); <-done })
+	for _, path := range []string{"/healthz", "/metrics"} {
+		t.Run(path, func(t *testing.T) { probetest.Hostile(t, l.Addr().String(), path, lim) })
+	}
+}
