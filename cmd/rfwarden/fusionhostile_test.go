@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,5 +34,29 @@ func TestFusionHTTPLetsHostileClientsGo(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 	for _, path := range []string{"/healthz", "/metrics"} {
 		t.Run(path, func(t *testing.T) { probetest.Hostile(t, l.Addr().String(), path, lim) })
+	}
+}
+
+// TestCmdDashboardHeaderLimit: the dashboard answers headers beyond
+// dashboardMaxHeaderBytes 431 and takes a request with headers as large
+// as a browser's: it took net/http's default of 1 MiB from anyone.
+func TestCmdDashboardHeaderLimit(t *testing.T) {
+	base, _, stop := startDashboard(t)
+	defer stop()
+	tests := []struct {
+		name  string
+		bytes int
+		want  int
+	}{
+		{"a browser's", 8 << 10, http.StatusOK},
+		{"over the limit", dashboardMaxHeaderBytes + 8<<10, http.StatusRequestHeaderFieldsTooLarge},
+		{"net/http's default", 1 << 20, http.StatusRequestHeaderFieldsTooLarge},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := getStatus(t, base+"/healthz", map[string]string{"X-Pad": strings.Repeat("a", tc.bytes)}); got != tc.want {
+				t.Errorf("GET /healthz with %d bytes of headers: %d, want %d", tc.bytes, got, tc.want)
+			}
+		})
 	}
 }
