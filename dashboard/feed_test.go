@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rfwarden/rfwarden/event"
 )
@@ -78,9 +79,24 @@ func FuzzHandleMQTT(f *testing.F) {
 	f.Add("rfw/v1/hmp1/sensor/s1/status", []byte("offline"))
 	f.Add("rfw/v1/hmp1/location", []byte(`{"schema":1,"site":"hmp1","track":"t1","class":"nr","link":"uplink","time_ns":5,"floor":"g","room":"","room_prob":0,"x_m":0,"y_m":0,"semi_major_m":0,"semi_minor_m":0,"angle_rad":0,"authorised":false}`))
 	f.Add("rfw/v1/hmp1/sensor/s1/spectrum", []byte(`{"schema":1,"site":"hmp1","sensor":"s1","time_ns":5,"center_hz":1e9,"sample_rate_hz":2e6,"power_dbm":[-90]}`))
+	// Whatever arrives, a message that is refused reaches no page, and
+	// what reaches the pages is JSON (the live feed sends it as it is).
 	f.Fuzz(func(t *testing.T, topic string, payload []byte) {
 		h := NewHub(2)
-		_ = h.HandleMQTT(topic, payload) // must not panic
+		msgs, cancel := h.Subscribe(Subscription{Sensor: "s1"})
+		err := h.HandleMQTT(topic, payload)
+		cancel()
+		for m := range msgs {
+			if err != nil {
+				t.Fatalf("refused (%v), yet sent the pages a %s message", err, m.Kind)
+			}
+			if !json.Valid(m.Data) || !utf8.Valid(m.Data) {
+				t.Fatalf("%s message from %q is not JSON: %.300q", m.Kind, topic, m.Data)
+			}
+		}
+		if err != nil && err.Error() == "" {
+			t.Error("refused with an empty error")
+		}
 	})
 }
 

@@ -50,6 +50,12 @@ RFW_INFLUX_PASSWORD, and RFW_METRICS_TOKEN, which puts /metrics behind a
 bearer token.
 `
 
+// dashboardMaxHeaderBytes bounds a request's headers (the page sends
+// about 1 KiB, its session cookie among them): net/http's default of
+// 1 MiB let each client that has not logged in hold that much for the
+// 10 s its headers may take.
+const dashboardMaxHeaderBytes = 64 << 10
+
 // cmdDashboard serves the web dashboard over fusion's SQLite store, and its
 // InfluxDB with --influx. On first run it creates the "admin" user and
 // prints its random password once, when everything else has loaded and it
@@ -282,8 +288,9 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// Bodies have their own deadlines (dashboard.Deps.BodyTimeout and
 	// BodyIdle); ReadTimeout is a backstop the dashboard moves on for an
 	// upload that keeps coming. No WriteTimeout: the live feed streams.
+	// Headers beyond dashboardMaxHeaderBytes are answered 431.
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
-		TLSConfig: tlsCfg}
+		MaxHeaderBytes: dashboardMaxHeaderBytes, TLSConfig: tlsCfg}
 	scheme := "http"
 	if tlsCfg != nil {
 		scheme = "https"

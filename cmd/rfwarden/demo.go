@@ -426,7 +426,8 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute} // as the dashboard's
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: dashboardMaxHeaderBytes} // as the dashboard's
 	httpDone := make(chan error, 1)
 	wg.Go(func() { httpDone <- srv.Serve(ln) })
 	defer func() {

@@ -21,6 +21,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
+	"github.com/rfwarden/rfwarden/internal/probeserver"
 	"github.com/rfwarden/rfwarden/internal/redact"
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
@@ -252,7 +253,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 			sensorSilence: quiet.reason, ping: db.DB().PingContext, writes: dbWrites, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers,
 			influxDropped: influxDropped, spool: spoolWrites}
 		probe.backlog = eng.Backlog
-		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log)
+		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log, probeserver.Limits{})
 		defer func() { stopHTTP(); <-httpDone }()
 	}
 	series := "SQLite"

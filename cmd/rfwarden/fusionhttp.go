@@ -16,6 +16,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/probeserver"
 )
 
 // fusionHealth is what GET /healthz of `rfwarden fusion` answers.
@@ -164,8 +165,9 @@ func spoolFault(err error) string {
 
 // serveFusionHTTP serves /healthz and /metrics on l (fusion binds it
 // before it connects to the broker) until ctx ends, then shuts the server
-// down, closing l.
-func serveFusionHTTP(ctx context.Context, l net.Listener, probe fusionProbe, g prometheus.Gatherer, log *slog.Logger) (done <-chan struct{}) {
+// down, closing l. lim bounds what one client may hold of it (zero:
+// probeserver.Defaults).
+func serveFusionHTTP(ctx context.Context, l net.Listener, probe fusionProbe, g prometheus.Gatherer, log *slog.Logger, lim probeserver.Limits) (done <-chan struct{}) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		h := probe.health(r.Context())
@@ -176,7 +178,7 @@ func serveFusionHTTP(ctx context.Context, l net.Listener, probe fusionProbe, g p
 		_ = json.NewEncoder(w).Encode(h)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := probeserver.New(mux, lim)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)

@@ -522,11 +522,17 @@ func (s *Influx) influxQL(ctx context.Context, stmts ...string) ([]qlResult, err
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return nil, fmt.Errorf("query: %w", &influxHTTPError{code: resp.StatusCode, status: resp.Status, body: string(b)})
 	}
+	return decodeQL(resp.Body, stmts)
+}
+
+// decodeQL decodes InfluxDB's answer to stmts (one /query request): one
+// result per statement, failing on any statement's error.
+func decodeQL(r io.Reader, stmts []string) ([]qlResult, error) {
 	var body struct {
 		Results []qlResult `json:"results"`
 		Error   string     `json:"error"`
 	}
-	dec := json.NewDecoder(resp.Body)
+	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	if err := dec.Decode(&body); err != nil {
 		return nil, fmt.Errorf("query: decode answer: %w", err)

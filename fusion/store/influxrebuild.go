@@ -255,17 +255,8 @@ func (s *Influx) rebuildChunk(ctx context.Context, site string, from, until int6
 	if err != nil {
 		return false, fmt.Errorf("heat roll-up rebuild: locations: %w", err)
 	}
-	tracks := map[int64][]string{} // location time -> the tracks located then
-	for _, sr := range res[0].Series {
-		for _, row := range sr.Values {
-			t, ok := qlInt(row, 0)
-			track, _ := row[1].(string)
-			if ok {
-				tracks[t] = append(tracks[t], track)
-				s.rebuild.locs++
-			}
-		}
-	}
+	tracks, n := locationTracks(res[0]) // location time -> the tracks located then
+	s.rebuild.locs += n
 	times := slices.Sorted(func(yield func(int64) bool) {
 		for t := range tracks {
 			if !yield(t) {
@@ -327,6 +318,29 @@ func (s *Influx) rebuildChunk(ctx context.Context, site string, from, until int6
 	return s.crash(), nil
 }
 
+// locationTracks returns the tracks of the rows (time, track) of r by
+// their time, and how many rows it took. A row without a time is
+// skipped; one without a track (a hand-written point, or an answer not
+// of this query: a row of one column) is taken with track "".
+func locationTracks(r qlResult) (map[int64][]string, int) {
+	tracks, n := map[int64][]string{}, 0
+	for _, sr := range r.Series {
+		for _, row := range sr.Values {
+			t, ok := qlInt(row, 0)
+			if !ok {
+				continue
+			}
+			var track string
+			if len(row) > 1 {
+				track, _ = row[1].(string)
+			}
+			tracks[t] = append(tracks[t], track)
+			n++
+		}
+	}
+	return tracks, n
+}
+
 // leadCand is a detection point at a location's time: its tags (those its
 // series has), series key, track and whether it is marked lead.
 type leadCand struct {
@@ -341,7 +355,7 @@ func addLeadCands(cands map[int64][]leadCand, r qlResult, tracks map[int64][]str
 	for _, sr := range r.Series {
 		for _, row := range sr.Values {
 			t, ok := qlInt(row, 0)
-			if !ok || tracks[t] == nil {
+			if !ok || tracks[t] == nil || len(row) < 2 {
 				continue
 			}
 			body, _ := row[1].(string)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
+	"github.com/rfwarden/rfwarden/internal/probeserver"
 	"github.com/rfwarden/rfwarden/internal/statelock"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -53,7 +54,10 @@ type Deps struct {
 	Logger        *slog.Logger    // nil: discard
 	Registry      prometheus.Registerer
 	Gatherer      prometheus.Gatherer // for /metrics; nil: no /metrics
-	Version       string
+	// HTTPLimits bound what one client may hold of the /healthz and
+	// /metrics server on http_addr; zero: probeserver.Defaults.
+	HTTPLimits probeserver.Limits
+	Version    string
 	// RevisitSlack lets a band's revisit run up to max_revisit × (1 +
 	// RevisitSlack) before it counts as missed (logged, counted, health
 	// degraded); 0, for a node: the plan is held to its bound. A negative
@@ -1197,18 +1201,23 @@ func (a *Agent) livePublisher(ctx context.Context, c publish.Client) {
 }
 
 func (a *Agent) serveHTTP() (*http.Server, error) {
+	l, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("http_addr: %w", err)
+	}
+	return a.serveOn(l), nil
+}
+
+// serveOn serves /healthz and /metrics on l until the server is closed.
+func (a *Agent) serveOn(l net.Listener) *http.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", a.healthz)
 	if a.deps.Gatherer != nil {
 		mux.Handle("/metrics", metricsHandler(a.deps.Gatherer))
 	}
-	l, err := net.Listen("tcp", a.cfg.HTTPAddr)
-	if err != nil {
-		return nil, fmt.Errorf("http_addr: %w", err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := probeserver.New(mux, a.deps.HTTPLimits)
 	go func() { _ = srv.Serve(l) }()
-	return srv, nil
+	return srv
 }
 
 // sensorMQTTKeys are node.yaml's settings /healthz's reason points to
