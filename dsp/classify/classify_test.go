@@ -423,3 +423,45 @@ func TestTDDUplinkSlotsNotDownlink(t *testing.T) {
 		}
 	}
 }
+
+// TestSpanOverSilentFloor: a handset's LTE uplink burst, 20–55 µs at the
+// end of a 1 ms capture in LTE B1's uplink, received at a gain that puts
+// its peaks at 16 LSB of the int8 ADC, so the noise before it (50 dB
+// under it in its band) rounds to zero. Over that digital silence the
+// detector finds the burst's own quantisation noise in every bin: its
+// detected band is the whole capture, its occupied band (99% of the
+// excess power) the burst's. The classifier's span must be the occupied
+// band, where the spectrum around it is the noise reference: taking the
+// detected band left no reference (contrast unmeasured) and an occupied
+// band 3 times the burst's, and every case was unknown (the real-iq
+// nr-n1-ul onset under TestRealRobustness's 8bit-5bits).
+func TestSpanOverSilentFloor(t *testing.T) {
+	const fs, fc, n = 23.04e6, 1945e6, 23040
+	set := classify.Default()
+	for _, bw := range []float64{1.4e6, 5e6} {
+		for _, onset := range []int{512, 1280} {
+			for seed := uint64(1); seed <= 4; seed++ {
+				iq := make([]complex64, n)
+				rng := rand.New(rand.NewPCG(seed, 9))
+				synth.Noise(iq, rng, synth.DefaultNoisePower)
+				off := -6e6 + 12e6*rng.Float64()
+				truth := synth.LTE(iq, synth.Params{SampleRateHz: fs, OffsetHz: off, SNRDB: 50, Seed: seed,
+					BandwidthHz: bw, StartSample: n - onset})
+				synth.Apply(iq, synth.Artefacts{QuantisePeakLSB: 16}, nil)
+				if iq[0] != 0 || iq[n/2] != 0 {
+					t.Fatalf("bw %.1f MHz seed %d: the noise is not under half an LSB (%v, %v)", bw/1e6, seed, iq[0], iq[n/2])
+				}
+				lo, hi := truth[0].FreqLowHz, truth[0].FreqHighHz
+				in := classify.Input{IQ: iq, SampleRateHz: fs, CenterHz: fc, Em: dsp.Emission{
+					StartSample: int64(n - onset), SampleCount: int64(onset),
+					FreqLowHz: -fs / 2, FreqHighHz: fs / 2, OccupiedLowHz: lo, OccupiedHighHz: hi,
+					CenterOffsetHz: off, BandwidthHz: hi - lo, SNRDB: 278, DutyCycle: 1}}
+				got := set.Classify(in)
+				if got.Class != classify.ClassCellular || got.Link != "uplink" {
+					t.Errorf("bw %.1f MHz, %d samples, seed %d: %q (%s %s; features %v), want the unconfirmed LTE/NR uplink",
+						bw/1e6, onset, seed, got.Text, got.Class, got.Link, got.Features)
+				}
+			}
+		}
+	}
+}

@@ -381,8 +381,23 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 		c, b := in.Em.CenterOffsetHz, math.Max(in.Em.BandwidthHz, 4*binHz)
 		lo, hi = c-b/2, c+b/2
 	}
-	pad := 0.05*(hi-lo) + 50e3
-	wlo, whi := bin(lo-pad), bin(hi+pad)
+	// The span is the detected band, widened, so that the noise reference
+	// lies outside it. A detected band that leaves too little outside for
+	// a reference (spectrum.smooth) while the detector's occupied band
+	// (99% of the excess power) fills under half the capture is no
+	// emission's width: over a floor under one LSB of the ADC (digital
+	// silence) a strong burst's own quantisation noise, 40 dB under it,
+	// is detected in every bin. There the occupied band is the span.
+	widened := func(lo, hi float64) (int, int) {
+		pad := 0.05*(hi-lo) + 50e3
+		return bin(lo - pad), bin(hi + pad)
+	}
+	leaves := func(wlo, whi int) bool { return nfft-(whi-wlo+1) >= max(8, nfft/20) }
+	if ol, oh := in.Em.OccupiedLowHz, in.Em.OccupiedHighHz; oh > ol && oh-ol < in.SampleRateHz/2 &&
+		!leaves(widened(lo, hi)) && leaves(widened(ol, oh)) {
+		lo, hi = ol, oh
+	}
+	wlo, whi := widened(lo, hi)
 	slo, shi := bin(lo), bin(hi)
 	if shi < slo {
 		slo, shi = shi, slo

@@ -60,12 +60,15 @@ func nearestCarrier(occHz, scsHz float64) (carrierConfig, float64) {
 // apart joined: a weak TD-LTE downlink reads as 0.12 ms pieces), not the
 // emission's span: the detector bridges a handset's slots (one in five,
 // DDDSU) into one emission as long as its dwell, which read as downlink
-// (eval: 92% of NR uplinks).
+// (eval: 92% of NR uplinks). It is the whole emission's (emPacketS) also
+// when one of its bursts is measured on its own (the burst vote): a
+// burst's own length is a piece of a run, and a TD-LTE downlink 2–5 dB
+// over its floor, whose bursts out-voted the whole, read as an uplink.
 func cellLink(b bandplan.Band, f *features) string {
 	if b.Link != bandplan.LinkTDD {
 		return b.Link
 	}
-	if f.pktS >= 1e-3 {
+	if f.emPacketS >= 1e-3 {
 		return bandplan.LinkDownlink
 	}
 	return bandplan.LinkUplink

@@ -3,6 +3,7 @@ package synth
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // Artefacts are HackRF-like receiver impairments applied by Apply. The zero
@@ -20,6 +21,14 @@ type Artefacts struct {
 	Quantise8Bit bool
 	SpursHz      []float64 // baseband frequencies of spurious tones
 	SpurDB       float64   // each spur's power relative to the block's mean power, dB
+	// QuantisePeakLSB, when positive, sets the receiver's gain before the
+	// 8-bit quantisation (which it implies): the block is scaled so that
+	// the 99.9th percentile of |I| and |Q| together stands at this many
+	// LSB of 128 (16: a HackRF at a low gain, the signal's peaks in 5
+	// bits with the sign, a noise floor 40 dB under them below one LSB).
+	// The scale is applied after the other artefacts, as a gain stage
+	// before the ADC would; a block of zeros stays zeros.
+	QuantisePeakLSB float64
 }
 
 // Apply applies a to dst in place. rng sets the phases of the DC spike and
@@ -71,7 +80,15 @@ func Apply(dst []complex64, a Artefacts, rng *rand.Rand) {
 			dst[i] = complex(real(v), gc*imag(v)+gs*real(v))
 		}
 	}
-	if a.Quantise8Bit {
+	if a.QuantisePeakLSB > 0 {
+		if pk := peakIQ(dst); pk > 0 {
+			g := float32(a.QuantisePeakLSB / 128 / pk)
+			for i := range dst {
+				dst[i] *= complex(g, 0)
+			}
+		}
+	}
+	if a.Quantise8Bit || a.QuantisePeakLSB > 0 {
 		q := func(x float32) float32 {
 			v := math.Round(float64(x) * 128)
 			v = math.Max(-128, math.Min(127, v))
@@ -81,4 +98,14 @@ func Apply(dst []complex64, a Artefacts, rng *rand.Rand) {
 			dst[i] = complex(q(real(v)), q(imag(v)))
 		}
 	}
+}
+
+// peakIQ is the 99.9th percentile of |I| and |Q| over x (2·len(x) values).
+func peakIQ(x []complex64) float64 {
+	a := make([]float64, 0, 2*len(x))
+	for _, v := range x {
+		a = append(a, math.Abs(float64(real(v))), math.Abs(float64(imag(v))))
+	}
+	slices.Sort(a)
+	return a[min(len(a)-1, len(a)*999/1000)]
 }

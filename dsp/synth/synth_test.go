@@ -3,6 +3,7 @@ package synth
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/dsp/fourier"
@@ -320,6 +321,27 @@ func TestApply(t *testing.T) {
 						t.Fatalf("%v is not on the 8-bit grid", c)
 					}
 				}
+			}
+		}},
+		{"quantise-low-gain", Artefacts{QuantisePeakLSB: 16}, func(t *testing.T, x []complex64) {
+			// Gaussian noise, σ = 0.071 per component: its 99.9th
+			// percentile of |I|, |Q| (3.29 σ) at 16 LSB puts σ at 4.9
+			// LSB and the largest of 200,000 values near 4.6 σ, 22 LSB.
+			var a []float64
+			for _, v := range x {
+				for _, c := range []float32{real(v), imag(v)} {
+					if c*128 != float32(math.Round(float64(c*128))) {
+						t.Fatalf("%v is not on the 8-bit grid", c)
+					}
+					a = append(a, math.Abs(float64(c*128)))
+				}
+			}
+			slices.Sort(a)
+			if p := a[len(a)*999/1000]; p < 15 || p > 17 {
+				t.Errorf("99.9th percentile of |I|, |Q| %.0f LSB, want 16", p)
+			}
+			if m := a[len(a)-1]; m < 19 || m > 26 {
+				t.Errorf("largest |I|, |Q| %.0f LSB, want the Gaussian's tail, about 22", m)
 			}
 		}},
 		{"dc", Artefacts{DCSpikeDB: 10}, func(t *testing.T, x []complex64) {
