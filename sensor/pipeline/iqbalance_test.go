@@ -231,7 +231,8 @@ func TestClassifierSeesCorrectedIQ(t *testing.T) {
 // TestIQCorrectionPerTuning: each tuning keeps its own statistics, as it
 // keeps its Detector: a sensor that comes back to a tuning corrects a
 // block too short to estimate from (under MinIQSamples) with what it
-// learnt there before, not with another tuning's; and an estimate past
+// learnt there before, not with another tuning's; a NaN sample leaves its
+// block uncorrected and the statistics start again; and an estimate past
 // MaxIQGainDB (a real-valued signal: Q is noise 30 dB under I) is left
 // uncorrected.
 func TestIQCorrectionPerTuning(t *testing.T) {
@@ -262,6 +263,16 @@ func TestIQCorrectionPerTuning(t *testing.T) {
 	// A fresh tuning, short block: too little to estimate, left as it is.
 	if out := feed(3e9, short, 0); !slices.Equal(out, short) {
 		t.Errorf("%d samples at a new tuning corrected, want them as they are (MinIQSamples %d)", len(short), MinIQSamples)
+	}
+	// A NaN sample (a damaged float recording) passes, and the tuning's
+	// statistics start again after it instead of staying NaN for good.
+	bad := noise(2, 5, n)
+	bad[100] = complex(float32(math.NaN()), 0)
+	if out := feed(5e9, bad, 0); !slices.Equal(out[101:], bad[101:]) {
+		t.Errorf("a block with a NaN sample corrected, want it as it is")
+	}
+	if got := dsp.EstimateIQImbalance(feed(5e9, noise(2, 5, n), n)); math.Abs(got.GainDB()) > 0.5 || math.Abs(got.PhaseDeg()) > 2 {
+		t.Errorf("the block after a NaN: %.2f dB %.2f° left, want it corrected", got.GainDB(), got.PhaseDeg())
 	}
 	real := make([]complex64, n)
 	for i := range real {

@@ -277,8 +277,9 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 // returns x with the imbalance they
 // estimate undone (dsp.CorrectIQ), in the pipeline's own buffer: the
 // Block's samples belong to its Source. With fewer than MinIQSamples
-// behind the estimate, or an estimate past MaxIQGainDB or MaxIQPhaseDeg,
-// x is returned as it is.
+// behind the estimate, an estimate past MaxIQGainDB or MaxIQPhaseDeg, or
+// a block that made the sums NaN or infinite (they start again), x is
+// returned as it is.
 func (p *Pipeline) correctIQ(x []complex64) []complex64 {
 	if p.iqStats == nil { // no tuning yet (Process sets one before)
 		return x
@@ -288,6 +289,13 @@ func (p *Pipeline) correctIQ(x []complex64) []complex64 {
 		p.iqStats.Add(x)
 	} else {
 		p.iqStats.Add(x[:min(len(x), IQStatsSamples)])
+	}
+	st := p.iqStats
+	if sum := st.SumI + st.SumQ + st.SumII + st.SumQQ + st.SumIQ; math.IsNaN(sum) || math.IsInf(sum, 0) {
+		// A NaN or Inf sample (a damaged float recording) would stay in
+		// the sums for good: start them again.
+		*p.iqStats = dsp.IQStats{}
+		return x
 	}
 	m := p.iqStats.Imbalance()
 	if p.iqStats.N < MinIQSamples || math.Abs(m.GainDB()) > MaxIQGainDB || math.Abs(m.PhaseDeg()) > MaxIQPhaseDeg {
