@@ -274,11 +274,11 @@ func TestIQCorrectionPerTuning(t *testing.T) {
 	if got := dsp.EstimateIQImbalance(feed(5e9, noise(2, 5, n), n)); math.Abs(got.GainDB()) > 0.5 || math.Abs(got.PhaseDeg()) > 2 {
 		t.Errorf("the block after a NaN: %.2f dB %.2f° left, want it corrected", got.GainDB(), got.PhaseDeg())
 	}
-	real := make([]complex64, n)
-	for i := range real {
-		real[i] = complex(float32(rng.NormFloat64()), float32(0.03*rng.NormFloat64()))
+	realValued := make([]complex64, n)
+	for i := range realValued {
+		realValued[i] = complex(float32(rng.NormFloat64()), float32(0.03*rng.NormFloat64()))
 	}
-	if out := feed(4e9, real, 0); !slices.Equal(out, real) {
+	if out := feed(4e9, realValued, 0); !slices.Equal(out, realValued) {
 		t.Errorf("a real-valued signal (Q 30 dB under I) corrected, want it left as it is (past MaxIQGainDB)")
 	}
 }
