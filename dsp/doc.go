@@ -1,9 +1,10 @@
 // Package dsp holds rfwarden's pure signal-processing primitives: windows,
 // a tuned complex64 FFT, a streaming Welch power spectral density, robust
-// noise-floor estimates, DC and spur handling, CFAR detection across
-// frequency with hysteresis in time, dBFS to dBm calibration, and a
-// frequency shift and FIR decimator (cutting a band out of a capture),
-// plus the detectors built on them.
+// noise-floor estimates, DC and spur handling, blind IQ imbalance
+// estimation and correction, CFAR detection across frequency with
+// hysteresis in time, dBFS to dBm calibration, and a frequency shift and
+// FIR decimator (cutting a band out of a capture), plus the detectors
+// built on them.
 //
 // The package is pure: no IO, no goroutines and no mutable package state.
 // Types are shaped like gonum's dsp/fourier: NewX(n) constructors and

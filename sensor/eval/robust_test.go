@@ -123,6 +123,15 @@ func robustPerturbations() []perturbation {
 			return x, same(r)
 		}
 	}
+	// IQ gain and phase imbalance in synth's model (dsp.IQImbalance): an
+	// image of every emission at −f, 24 dB under it at 1 dB and 3°, 18 dB
+	// at 2 dB and 5°.
+	iq := func(gainDB, phaseDeg float64) func([]complex64, robustRec, *rand.Rand) ([]complex64, []sigmf.Annotation) {
+		return func(x []complex64, r robustRec, _ *rand.Rand) ([]complex64, []sigmf.Annotation) {
+			synth.Apply(x, synth.Artefacts{IQGainImbalanceDB: gainDB, IQPhaseDeg: phaseDeg}, nil)
+			return x, same(r)
+		}
+	}
 	return []perturbation{
 		{name: "noise-3dB", detectHold: true, apply: noise(3)},
 		{name: "noise-6dB", apply: noise(6)},
@@ -146,10 +155,8 @@ func robustPerturbations() []perturbation {
 			}
 			return x, same(r)
 		}},
-		{name: "iq-1dB-3deg", apply: func(x []complex64, r robustRec, _ *rand.Rand) ([]complex64, []sigmf.Annotation) {
-			synth.Apply(x, synth.Artefacts{IQGainImbalanceDB: 1, IQPhaseDeg: 3}, nil)
-			return x, same(r)
-		}},
+		{name: "iq-1dB-3deg", mustHold: true, apply: iq(1, 3)},
+		{name: "iq-2dB-5deg", mustHold: true, apply: iq(2, 5)},
 		{name: "gain+10dB", mustHold: true, apply: gain(10)},
 		{name: "gain-10dB", mustHold: true, apply: gain(-10)},
 		{name: "shift", mustHold: true, apply: func(x []complex64, r robustRec, _ *rand.Rand) ([]complex64, []sigmf.Annotation) {
@@ -486,16 +493,21 @@ var robustKnown = map[string]string{
 //     later start keep every label that passes unperturbed and add no false
 //     class: none changes the signal's shape or SNR, so a label that moves
 //     is fitted to a level, a frequency or an alignment;
+//   - an IQ gain and phase imbalance of 1 dB and 3° (a HackRF One's) or of
+//     2 dB and 5° keeps every label and adds no false class: the pipeline
+//     undoes it where the samples enter (pipeline.Config.KeepIQImbalance),
+//     so a label it moves is a receiver's artefact reaching the classifier
+//     (before the correction, the DroneID recording lost all four labels
+//     at both, and lte-fdd-gsm1800 two at 2 dB and 5°);
 //   - with the SNR lowered by 3 dB every target found unperturbed is still
 //     found: the README's weakest targets stand ≥ 6 dB over the floor;
 //   - the recordings of a phone's uplink (nr-ul, 52-55 dB over the floor)
 //     keep every label under every perturbation.
 //
-// The rest (6 dB less SNR, 5-bit quantisation, IQ imbalance on the other
-// recordings) is reported, not asserted: each can take a weak emission
-// under what a detector can name. Cells listed in robustKnown are logged,
-// not failed. Under -short or -race only the small recordings run (the
-// HackRF and DroneID ones are left out).
+// The rest (6 dB less SNR, 5-bit quantisation) is reported, not asserted:
+// each can take a weak emission under what a detector can name. Cells
+// listed in robustKnown are logged, not failed. Under -short or -race only
+// the small recordings run (the HackRF and DroneID ones are left out).
 func TestRealRobustness(t *testing.T) {
 	dir := realIQDir(t)
 	metas, _ := filepath.Glob(filepath.Join(dir, "*"+sigmf.MetaExt))
@@ -553,7 +565,7 @@ func TestRealRobustness(t *testing.T) {
 				t.Errorf("%s, %s: %s (%v): a phone's uplink 52-55 dB over the floor must keep its label under every perturbation",
 					r.name, p.name, c, c.detail)
 			case p.mustHold && lost:
-				t.Errorf("%s, %s: %s (%v): a change of level, frequency, DC or start must keep every label", r.name, p.name, c, c.detail)
+				t.Errorf("%s, %s: %s (%v): a change of level, frequency, DC, IQ balance or start must keep every label", r.name, p.name, c, c.detail)
 			case p.detectHold && c.lostDet > 0:
 				t.Errorf("%s, %s: %s (%v): 3 dB less SNR must keep every detection", r.name, p.name, c, c.detail)
 			}

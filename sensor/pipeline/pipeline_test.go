@@ -53,7 +53,9 @@ func TestPipelineResultAndClassifierInput(t *testing.T) {
 	x := noisyBurst(1, 400000, 200000, 250000, fs, 2e6, 0.01)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	var seen []ClassifierInput
-	p := New(Config{Classifier: ClassifierFunc(func(in ClassifierInput) Label {
+	// KeepIQImbalance: the IQ is compared sample for sample with the
+	// stream's (TestClassifierSeesCorrectedIQ checks the corrected IQ).
+	p := New(Config{KeepIQImbalance: true, Classifier: ClassifierFunc(func(in ClassifierInput) Label {
 		in.IQ = append([]complex64(nil), in.IQ...)
 		seen = append(seen, in)
 		return Label{Class: "lte", Link: "downlink", Text: "lte downlink", Confidence: 0.9}
