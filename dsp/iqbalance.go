@@ -44,11 +44,12 @@ type IQStats struct {
 	N                   float64 // samples accumulated (weighted, see Scale)
 	SumI, SumQ          float64 // Σ I', Σ Q'
 	SumII, SumQQ, SumIQ float64 // Σ I'², Σ Q'², Σ I'·Q'
+	SumP2               float64 // Σ |x'|⁴, for EffectiveN
 }
 
 // Add accumulates the samples x.
 func (s *IQStats) Add(x []complex64) {
-	var si, sq, sii, sqq, siq float64
+	var si, sq, sii, sqq, siq, sp2 float64
 	for _, v := range x {
 		i, q := float64(real(v)), float64(imag(v))
 		si += i
@@ -56,6 +57,8 @@ func (s *IQStats) Add(x []complex64) {
 		sii += i * i
 		sqq += q * q
 		siq += i * q
+		p := i*i + q*q
+		sp2 += p * p
 	}
 	s.N += float64(len(x))
 	s.SumI += si
@@ -63,6 +66,24 @@ func (s *IQStats) Add(x []complex64) {
 	s.SumII += sii
 	s.SumQQ += sqq
 	s.SumIQ += siq
+	s.SumP2 += sp2
+}
+
+// EffectiveN returns how many samples the statistics really rest on,
+// weighted by power: (Σ|x'|²)² / Σ|x'|⁴. For white Gaussian noise it is
+// about N/2; when a short strong burst carries most of the power it is
+// about the burst's length, however many quieter samples surround it.
+// Imbalance's scatter (about 1/√N for noise) grows as 1/√EffectiveN: the
+// pseudo-covariance of 384 samples of a 5 MHz OFDM burst 55 dB over the
+// noise scatters by a few percent of its power, an "imbalance" whose
+// correction would put an image 25–30 dB under the burst, over the noise.
+// It is 0 when nothing is accumulated.
+func (s IQStats) EffectiveN() float64 {
+	p := s.SumII + s.SumQQ
+	if !(s.SumP2 > 0) {
+		return 0
+	}
+	return p * p / s.SumP2
 }
 
 // Scale multiplies every sum by f: Scale(0.5) before each Add of n samples
@@ -79,6 +100,7 @@ func (s *IQStats) Scale(f float64) {
 	s.SumII *= f
 	s.SumQQ *= f
 	s.SumIQ *= f
+	s.SumP2 *= f
 }
 
 // Imbalance estimates the receiver's IQ imbalance blindly from the

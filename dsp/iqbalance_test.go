@@ -335,3 +335,40 @@ func BenchmarkCorrectIQ(b *testing.B) {
 		})
 	}
 }
+
+// TestIQStatsEffectiveN: the samples the estimate rests on, counted by
+// power. White noise counts about half its length; a burst 50 dB over it
+// counts about half the burst's length however much noise surrounds it,
+// so a short strong burst cannot pass for the thousands of samples around
+// it; Scale leaves the count's ratio to N alone; nothing counts 0.
+func TestIQStatsEffectiveN(t *testing.T) {
+	noise := func(n int, seed uint64) []complex64 {
+		x := make([]complex64, n)
+		synth.Noise(x, rand.New(rand.NewPCG(seed, 3)), 1)
+		return x
+	}
+	burst := noise(22656+384, 2)
+	for i := 22656; i < len(burst); i++ {
+		burst[i] *= complex(float32(math.Pow(10, 50.0/20)), 0)
+	}
+	for _, c := range []struct {
+		name     string
+		x        []complex64
+		scale    float64
+		min, max float64
+	}{
+		{"noise", noise(65536, 1), 1, 0.45 * 65536, 0.55 * 65536},
+		{"noise-scaled", noise(65536, 1), 0.5, 0.45 * 65536 / 2, 0.55 * 65536 / 2},
+		{"burst-over-noise", burst, 1, 0.4 * 384, 0.6 * 384},
+		{"zeros", make([]complex64, 1000), 1, 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var s dsp.IQStats
+			s.Add(c.x)
+			s.Scale(c.scale)
+			if got := s.EffectiveN(); !(got >= c.min && got <= c.max) {
+				t.Errorf("EffectiveN = %.0f (N %.0f), want %.0f..%.0f", got, s.N, c.min, c.max)
+			}
+		})
+	}
+}

@@ -114,9 +114,16 @@ type Config struct {
 const (
 	// IQHalfLife is the half-life of the IQ statistics of a tuning.
 	IQHalfLife = 250 * time.Millisecond
-	// MinIQSamples is how many samples a tuning's statistics must hold
-	// before a correction is applied: fewer scatter the estimate by more
-	// than 1/√4096 (0.9° and 0.14 dB), about the error they would fix.
+	// MinIQSamples is how many samples a tuning's statistics must rest
+	// on (dsp.IQStats.EffectiveN, weighted by power) before a correction
+	// is applied: fewer scatter the estimate by more than 1/√4096 (0.9°
+	// and 0.14 dB), about the error they would fix. Counted by power, so
+	// a short strong burst over quiet noise (an uplink onset: its power
+	// is nearly all in its few hundred samples) does not pass for the
+	// thousands of samples around it: its scatter, corrected as an
+	// imbalance, would put an image of the burst over the noise
+	// (TestUplinkOnsetOverSilentFloor's float rows: 2 of 12 seeds with a
+	// 5 MHz onset of 384 samples across DC named its image before).
 	MinIQSamples = 4096
 	// IQStatsSamples is how many samples of each Block go into the
 	// statistics once a tuning's hold that many (its first samples all
@@ -277,7 +284,7 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 // returns x with the imbalance they
 // estimate undone (dsp.CorrectIQ), in the pipeline's own buffer: the
 // Block's samples belong to its Source. With fewer than MinIQSamples
-// behind the estimate, an estimate past MaxIQGainDB or MaxIQPhaseDeg, or
+// (counted by power) behind the estimate, an estimate past MaxIQGainDB or MaxIQPhaseDeg, or
 // a block that made the sums NaN or infinite (they start again), x is
 // returned as it is.
 func (p *Pipeline) correctIQ(x []complex64) []complex64 {
@@ -291,14 +298,14 @@ func (p *Pipeline) correctIQ(x []complex64) []complex64 {
 		p.iqStats.Add(x[:min(len(x), IQStatsSamples)])
 	}
 	st := p.iqStats
-	if sum := st.SumI + st.SumQ + st.SumII + st.SumQQ + st.SumIQ; math.IsNaN(sum) || math.IsInf(sum, 0) {
+	if sum := st.SumI + st.SumQ + st.SumII + st.SumQQ + st.SumIQ + st.SumP2; math.IsNaN(sum) || math.IsInf(sum, 0) {
 		// A NaN or Inf sample (a damaged float recording) would stay in
 		// the sums for good: start them again.
 		*p.iqStats = dsp.IQStats{}
 		return x
 	}
 	m := p.iqStats.Imbalance()
-	if p.iqStats.N < MinIQSamples || math.Abs(m.GainDB()) > MaxIQGainDB || math.Abs(m.PhaseDeg()) > MaxIQPhaseDeg {
+	if p.iqStats.EffectiveN() < MinIQSamples || math.Abs(m.GainDB()) > MaxIQGainDB || math.Abs(m.PhaseDeg()) > MaxIQPhaseDeg {
 		return x
 	}
 	if cap(p.fixed) < len(x) {
