@@ -91,7 +91,7 @@ type Config struct {
 	BatchSize    int           // store records buffered before a write; default 512
 	Model        locate.Model  // propagation model
 	Alerts       *alert.Config // nil = alert.DefaultConfig()
-	Queue        int           // ingest channel capacity for Run; default 4096
+	Queue        int           // Run's ingest queue: past it messages wait behind it (rfw_fusion_ingest_queue_full_total); default 4096
 	TickEvery    time.Duration // Run's tick period; default 1s
 	Subscription string        // Run's topic filter; default SiteTopic(site ID)
 
@@ -385,7 +385,7 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 	m.locateInvalid = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_locate_invalid_total",
 		Help: "Fixes dropped because the locator returned a non-finite position, angle or room probability (the emission's detections are stored unlocated)."})
 	m.backlogGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_backlog_messages",
-		Help: "Messages received and not yet handled (the ingest queue, handlers waiting for room in it, the one in hand), all unacknowledged; /healthz is degraded past 8192 (fusion.BacklogDegraded)."},
+		Help: "Messages received and not yet handled (the ingest queue, those waiting behind it, the one in hand), all unacknowledged; /healthz is degraded past 8192 (fusion.BacklogDegraded)."},
 		func() float64 { return float64(m.backlog.Load()) })
 	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.moves, m.acks, m.clock, m.maint, m.storeDropped, m.invalid, m.locateInvalid, m.backlogGauge} {
 		if err := r.Register(c); err != nil {

@@ -75,36 +75,37 @@ func (e *Engine) AckSubscription() string {
 
 // Run subscribes to its site's topic (SiteTopic, or Config.Subscription)
 // and its acknowledgements (AckSubscription) at QoS 1 and processes messages until ctx is
-// done. The subscription handler only hands each message to a bounded queue
-// (a full queue makes it wait: back-pressure to the broker). With an AckSubscriber a
-// message is acknowledged only after Handle. A timer closes each
+// done. The subscription handler only appends each message to Run's
+// inbox, in arrival order, and returns (a message finding the ingest
+// queue of Config.Queue full waits behind it, in the inbox too). With an
+// AckSubscriber a message is acknowledged only after Handle. A timer closes each
 // association group when its window ends (so an emission is located and
 // alerted on AssocWindow after its first detection, not at the next tick),
 // and a ticker (TickEvery) advances alerts, expires tracks and writes
 // buffered records. On exit it flushes and saves the seen IDs.
 func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
-	queue := make(chan queued, e.cfg.Queue)
-	// A full queue pushes back instead of dropping: paho runs each handler
-	// on its own goroutine (order does not matter here), and while messages
-	// stay unacknowledged the broker should hold the rest (mosquitto 2.0.11
-	// stops holding to max_inflight_messages once acknowledgements flow, so
-	// the backlog may wait here instead, unacknowledged, as blocked
-	// handlers: docs/scaling.md). When fusion stops, a
-	// message still waiting is not acknowledged, so the broker delivers it
-	// again to the persistent session. (Dropping here lost detections under
-	// load: see fusion/loadtest.)
+	// The handler only appends the message, with its acknowledgement, to
+	// the inbox and returns: paho runs each handler on its own goroutine
+	// (order does not matter here), and one that waited for room in a
+	// bounded queue held that goroutine and its stack for as long (9,906
+	// of them in a soak of the demo). The broker does not hold a slow
+	// fusion's backlog (mosquitto 2.0.11 stops holding to
+	// max_inflight_messages once acknowledgements flow), so it waits here,
+	// unacknowledged, in arrival order (docs/scaling.md). When fusion
+	// stops, what still waits is not acknowledged, so the broker delivers
+	// it again to the persistent session. (Dropping here lost detections
+	// under load: see fusion/loadtest.)
+	in := newInbox()
+	defer func() { e.met.backlog.Add(-int64(in.close())) }()
 	enqueue := func(topic string, payload []byte, ack func()) {
 		e.met.backlog.Add(1) // until handled (Engine.Backlog)
 		m := Message{Topic: topic, Payload: payload, Received: e.deps.Clock()}
-		select {
-		case queue <- queued{m, ack}:
-		default:
-			e.met.dropped.Inc() // counts queue-full events: time spent pushing back
-			select {
-			case queue <- queued{m, ack}:
-			case <-ctx.Done():
-				e.met.backlog.Add(-1) // not acknowledged: the broker has it
-			}
+		waiting, ok := in.push(queued{m, ack})
+		switch {
+		case !ok:
+			e.met.backlog.Add(-1) // Run has returned; not acknowledged: the broker has it
+		case waiting >= e.cfg.Queue:
+			e.met.dropped.Inc() // counts messages that found the ingest queue full and wait behind it
 		}
 	}
 	for _, topic := range []string{e.Subscription(), e.AckSubscription()} {
@@ -179,12 +180,16 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 		select {
 		case <-ctx.Done():
 			return e.Close(work)
-		case q := <-queue:
-			handle(q)
+		case <-in.ready:
+			if q, ok := in.pop(); ok {
+				handle(q)
+			}
 			arm()
 		case <-closer.C:
 			armed = time.Time{}
-			for range len(queue) { // what has arrived may still join a group
+			// What has arrived may still join a group: the ingest
+			// queue's worth of it (Config.Queue) is handled first.
+			for range min(in.len(), e.cfg.Queue) {
 				if ctx.Err() != nil {
 					// stopping: what is left stays unacknowledged, and the
 					// broker delivers it again to the persistent session;
@@ -202,7 +207,11 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 					doTick()
 				default:
 				}
-				handle(<-queue)
+				q, ok := in.pop()
+				if !ok {
+					break
+				}
+				handle(q)
 			}
 			if err := closes.closeDue(work, e, e.deps.Clock()); err != nil {
 				warnWork("close groups", err)
