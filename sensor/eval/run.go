@@ -3,8 +3,12 @@ package eval
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -633,6 +637,77 @@ type candidate struct {
 	verify  int64 // bytes the hash check reads (0: none, or NoVerify)
 	user    int   // truth records not from rfwarden's own detectors
 	own     int   // annotations rfwarden's own detectors wrote
+	// extracted is, for an archive, where `tar xf` in the archive's
+	// folder puts its metadata member ("day/rec.sigmf" holding
+	// "rec/rec.sigmf-meta": "day/rec/rec.sigmf-meta"), or "".
+	extracted string
+}
+
+// extractedPath is where `tar xf` in the folder of the archive at path
+// puts the metadata member of rec, the recording read from it, or "" when
+// rec is not read from an archive member.
+func extractedPath(path string, rec *sigmf.Recording) string {
+	member, ok := strings.CutPrefix(rec.Path(), path+":")
+	if !ok || !strings.HasSuffix(member, sigmf.DataExt) {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(path), filepath.FromSlash(strings.TrimSuffix(member, sigmf.DataExt)+sigmf.MetaExt))
+}
+
+// sameSamples reports whether the recordings at paths a and b hold the
+// same samples: the same count, and the same core:sha512 when both have
+// one, else the same samples read (a digest of their bits).
+func sameSamples(ctx context.Context, a, b, root string) bool {
+	count := func(p string) (n int64, sha string) {
+		rec, err := openCorpusFile(p, root)
+		if err != nil {
+			return -1, ""
+		}
+		defer rec.Close()
+		sha, _ = rec.Meta().Global.Extra["core:sha512"].(string)
+		return rec.NumSamples(), strings.ToLower(sha)
+	}
+	na, sa := count(a)
+	nb, sb := count(b)
+	if na < 0 || na != nb {
+		return false
+	}
+	if sa != "" && sb != "" {
+		return sa == sb
+	}
+	da, ea := sampleDigest(ctx, a, root)
+	db, eb := sampleDigest(ctx, b, root)
+	return ea == nil && eb == nil && da == db
+}
+
+// sampleDigest is a SHA-256 of the bits of every sample of the recording
+// at path, as read (so any datatype and header bytes compare as samples).
+func sampleDigest(ctx context.Context, path, root string) (string, error) {
+	rec, err := openCorpusFile(path, root)
+	if err != nil {
+		return "", err
+	}
+	defer rec.Close()
+	h := sha256.New()
+	buf := make([]complex64, BlockSamples)
+	raw := make([]byte, 8*BlockSamples)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n, err := rec.Read(buf)
+		for i, v := range buf[:n] {
+			binary.LittleEndian.PutUint32(raw[8*i:], math.Float32bits(real(v)))
+			binary.LittleEndian.PutUint32(raw[8*i+4:], math.Float32bits(imag(v)))
+		}
+		h.Write(raw[:8*n])
+		if errors.Is(err, io.EOF) {
+			return hex.EncodeToString(h.Sum(nil)), nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
 }
 
 // HashedAsSamples returns a hash check's progress (sigmf.Recording.
@@ -720,6 +795,9 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 			k.data, _ = os.Stat(f)
 			k.dataOff = off
 		}
+		if strings.HasSuffix(p, sigmf.ArchiveExt) {
+			k.extracted = extractedPath(p, rec)
+		}
 		for _, a := range rec.Meta().Annotations {
 			switch {
 			case IsOwnDetection(a.Generator):
@@ -741,12 +819,22 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		}
 		cands = append(cands, k)
 	}
-	// metadata files naming the same data: score the preferred one
+	// metadata files naming the same data, and an archive and its copy
+	// extracted beside it: score the preferred one
+	copies := map[[2]int]bool{}
+	for i, k := range cands {
+		for j, o := range cands {
+			if k.extracted != "" && k.extracted == o.path && sameSamples(ctx, k.path, o.path, cc.DatasetRoot) {
+				copies[[2]int{i, j}], copies[[2]int{j, i}] = true, true
+			}
+		}
+	}
 	var chosen []candidate
 	for i, k := range cands {
 		best := i
 		for j, o := range cands {
-			if j == i || k.data == nil || o.data == nil || !os.SameFile(k.data, o.data) || k.dataOff != o.dataOff {
+			sameFile := k.data != nil && o.data != nil && os.SameFile(k.data, o.data) && k.dataOff == o.dataOff
+			if j == i || !sameFile && !copies[[2]int{i, j}] {
 				continue
 			}
 			if cmp.Or(cmp.Compare(o.user, cands[best].user), cmp.Compare(cands[best].own, o.own), cmp.Compare(best, j)) > 0 {
@@ -756,6 +844,9 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		if best != i {
 			run.Read++
 			why := fmt.Sprintf("names the same data as %s, scored instead", c.relName(cands[best].path))
+			if copies[[2]int{i, best}] {
+				why = fmt.Sprintf("holds the same recording as %s (extracted from it, or it from this), scored instead", c.relName(cands[best].path))
+			}
 			run.Skipped = append(run.Skipped, Skipped{Path: k.path, Reason: SkipSameData, Why: why})
 			notice("%s: passed over: %s", c.relName(k.path), why)
 			continue

@@ -1,9 +1,13 @@
 package eval
 
 import (
+	"archive/tar"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
 // Tests written by the site-recordings review (branch review-sitesigmf):
@@ -54,5 +58,59 @@ func TestSiteLabelDroneMaker(t *testing.T) {
 		if class != ClassDrone || kind != KindTarget {
 			t.Errorf("ParseLabel(%q) = %q, %v; want a %s target", label, class, kind, ClassDrone)
 		}
+	}
+}
+
+// writeSiteArchive writes a SigMF archive at path holding, for each name
+// N, the folder N/ and N/N.sigmf-meta and N/N.sigmf-data copied from src,
+// as the SigMF spec lays an archive out (and sigmf-python writes one).
+func writeSiteArchive(t *testing.T, path, src string, names ...string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := tar.NewWriter(f)
+	for _, n := range names {
+		if err := tw.WriteHeader(&tar.Header{Name: n + "/", Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
+			t.Fatal(err)
+		}
+		for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt} {
+			b, err := os.ReadFile(filepath.Join(src, n+ext))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tw.WriteHeader(&tar.Header{Name: n + "/" + n + ext, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(b))}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tw.Write(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSiteArchiveAndExtractedCopyScoredOnce: a site downloads a .sigmf
+// archive (the dashboard's snippet download, or another tool's) and
+// extracts it beside itself to look at it, as `tar xf` does: rec.sigmf
+// and rec/rec.sigmf-meta, rec/rec.sigmf-data. docs/evaluation.md says
+// "Each recording is scored once", but eval scored both, every target,
+// detection and second of noise counted twice, with no word.
+func TestSiteArchiveAndExtractedCopyScoredOnce(t *testing.T) {
+	dir := t.TempDir()
+	writeTiny(t, filepath.Join(dir, "rec"), "rec", "", "lte-dl")
+	writeSiteArchive(t, filepath.Join(dir, "rec.sigmf"), filepath.Join(dir, "rec"), "rec")
+	run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := run.Tally.Report().Runs; got != 1 {
+		t.Errorf("scored %d recordings (%v), want the archive and its extracted copy scored once", got, scoredNames(run))
 	}
 }
