@@ -160,12 +160,12 @@ func IsOwnDetection(generator string) bool {
 
 // TruthOf reads the ground truth of SigMF metadata: every annotation with a
 // core:label, mapped by ParseLabel, except those rfwarden's own detectors
-// wrote (IsOwnDetection) unless includeOwn. An annotation without
-// frequency edges covers the whole band.
+// wrote (IsOwnDetection) unless includeOwn, and markers (isMarker). An
+// annotation without frequency edges covers the whole band.
 func TruthOf(m sigmf.Meta, includeOwn bool) []Truth {
 	var out []Truth
 	for _, a := range m.Annotations {
-		if strings.TrimSpace(a.Label) == "" || !includeOwn && IsOwnDetection(a.Generator) {
+		if strings.TrimSpace(a.Label) == "" || !includeOwn && IsOwnDetection(a.Generator) || isMarker(a) {
 			continue
 		}
 		class, link, kind := ParseLabel(a.Label)
@@ -178,6 +178,35 @@ func TruthOf(m sigmf.Meta, includeOwn bool) []Truth {
 		out = append(out, t)
 	}
 	return out
+}
+
+// isMarker reports an annotation with core:sample_count 0: a marker at
+// one instant (GNU Radio's SigMF sink writes one for every stream tag
+// without a length), not an emission. No detection can overlap it, so as
+// a target it was always missed. One without core:sample_count (ToEnd)
+// runs to the end of its capture and is no marker.
+func isMarker(a sigmf.Annotation) bool { return a.SampleCount == 0 && !a.ToEnd }
+
+// markerWarning says that the labelled annotations of m that TruthOf
+// leaves out as markers are not scored, or is "" when there are none.
+func markerWarning(m sigmf.Meta, includeOwn bool) string {
+	var first *sigmf.Annotation
+	n := 0
+	for i, a := range m.Annotations {
+		if strings.TrimSpace(a.Label) == "" || !includeOwn && IsOwnDetection(a.Generator) || !isMarker(a) {
+			continue
+		}
+		if n++; first == nil {
+			first = &m.Annotations[i]
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("annotation %q at sample %d has core:sample_count 0: a marker at one instant, not an emission; not scored", first.Label, first.SampleStart)
+	}
+	return fmt.Sprintf("%d labelled annotations have core:sample_count 0 (the first %q at sample %d): markers at one instant, not emissions; not scored", n, first.Label, first.SampleStart)
 }
 
 // Errors of corpus runs.
@@ -584,6 +613,9 @@ func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFil
 		return CorpusFile{}, fmt.Errorf("corpus: %w", err)
 	}
 	f := CorpusFile{Path: path, SampleRateHz: rec.SampleRateHz(), Truth: truth, Warnings: CheckTruth(truth, RecordedBands(rec))}
+	if w := markerWarning(rec.Meta(), cc.IncludeOwn); w != "" {
+		f.Warnings = append(f.Warnings, w)
+	}
 	for _, r := range res {
 		f.Dets = append(f.Dets, DetectionOf(r))
 	}

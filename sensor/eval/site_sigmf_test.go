@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -59,6 +60,50 @@ func TestSiteLabelDroneMaker(t *testing.T) {
 		if class != ClassDrone || kind != KindTarget {
 			t.Errorf("ParseLabel(%q) = %q, %v; want a %s target", label, class, kind, ClassDrone)
 		}
+	}
+}
+
+// TestSiteZeroCountAnnotationNotMissed: SigMF allows core:sample_count 0,
+// and GNU Radio's SigMF sink (gr-sigmf) writes it for every stream tag
+// without a packet length: a marker at one instant, not an emission. eval
+// took such a labelled marker as a target no detection could overlap, so
+// it was always MISSED, lowering the class's Pd and recall (an LTE
+// recording scored Pd 0.8 with one such marker) with nothing said but the
+// miss. It should not be a target, and the site should be told why.
+func TestSiteZeroCountAnnotationNotMissed(t *testing.T) {
+	spec := specOf(t, event.ClassLTE)
+	k := Case{Name: "lte-marker", Spec: spec, SNRDB: 15, Seed: 3}
+	iq, truth, err := Render(k, GenConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(truth) == 0 {
+		t.Fatal("no truth rendered")
+	}
+	targets := len(truth)
+	marker := truth[0]
+	marker.SampleCount = 0
+	dir := t.TempDir()
+	writeRecording(t, dir, "marked", spec, iq, append(truth, marker))
+	run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := run.Report()
+	for _, c := range rep.Classes {
+		if c.Class != event.ClassLTE {
+			continue
+		}
+		if c.Truths != targets || c.Detected != targets {
+			t.Errorf("lte: %d truths, %d detected; want the %d emissions, all detected, and not the 0-sample marker", c.Truths, c.Detected, targets)
+		}
+	}
+	warned := false
+	for _, w := range rep.Warnings {
+		warned = warned || strings.Contains(w, "sample_count")
+	}
+	if !warned {
+		t.Errorf("warnings %q: none names the annotation with core:sample_count 0", rep.Warnings)
 	}
 }
 
