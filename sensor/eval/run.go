@@ -74,6 +74,46 @@ func (e *RunInterruptedError) Unwrap() error { return e.Err }
 // When ctx ends first, it returns the results so far with an
 // *InterruptedError.
 func ScanRecording(ctx context.Context, rec *sigmf.Recording, cfg pipeline.Config, progress func(samples int)) ([]pipeline.Result, error) {
+	return scanRecording(ctx, rec, cfg, progress, nil)
+}
+
+// ZeroRunSamples is the shortest run of samples exactly 0 that a corpus
+// run takes for a receiver that delivered nothing (or a pre-allocated,
+// sparse or zero-padded file) rather than receiver noise: 1024 samples
+// in a row with I and Q both 0 do not happen in the noise of a receiver
+// whose noise reaches its least significant bit.
+const ZeroRunSamples = 1024
+
+// zeroRuns finds the runs of at least ZeroRunSamples samples exactly 0
+// in the samples given to it in order.
+type zeroRuns struct {
+	runs  [][2]int64 // [start, end) of each run found
+	start int64      // start of the run of zeros so far, or -1
+}
+
+// add takes the samples of iq, the first at sample first.
+func (z *zeroRuns) add(iq []complex64, first int64) {
+	for i, v := range iq {
+		switch {
+		case v == 0 && z.start < 0:
+			z.start = first + int64(i)
+		case v != 0 && z.start >= 0:
+			z.end(first + int64(i))
+		}
+	}
+}
+
+// end closes the run of zeros so far at sample end.
+func (z *zeroRuns) end(end int64) {
+	if z.start >= 0 && end-z.start >= ZeroRunSamples {
+		z.runs = append(z.runs, [2]int64{z.start, end})
+	}
+	z.start = -1
+}
+
+// scanRecording is ScanRecording, also giving zeros, when not nil, every
+// sample scanned.
+func scanRecording(ctx context.Context, rec *sigmf.Recording, cfg pipeline.Config, progress func(samples int), zeros *zeroRuns) ([]pipeline.Result, error) {
 	n := rec.NumSamples()
 	rate := rec.SampleRateHz()
 	p := pipeline.New(cfg)
@@ -99,6 +139,9 @@ func ScanRecording(ctx context.Context, rec *sigmf.Recording, cfg pipeline.Confi
 			pos += int64(k)
 			if progress != nil {
 				progress(k)
+			}
+			if zeros != nil {
+				zeros.add(iq[:k], pos-int64(k))
 			}
 		}
 		if err != nil {
@@ -608,10 +651,12 @@ func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFil
 	if cc.Progress != nil {
 		progress = func(n int) { cc.Progress(int64(n)) }
 	}
-	res, err := ScanRecording(ctx, rec, cc.Pipeline, progress)
+	zeros := &zeroRuns{start: -1}
+	res, err := scanRecording(ctx, rec, cc.Pipeline, progress, zeros)
 	if err != nil {
 		return CorpusFile{}, fmt.Errorf("corpus: %w", err)
 	}
+	zeros.end(rec.NumSamples())
 	f := CorpusFile{Path: path, SampleRateHz: rec.SampleRateHz(), Truth: truth, Warnings: CheckTruth(truth, RecordedBands(rec))}
 	if w := markerWarning(rec.Meta(), cc.IncludeOwn); w != "" {
 		f.Warnings = append(f.Warnings, w)
@@ -620,7 +665,69 @@ func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFil
 		f.Dets = append(f.Dets, DetectionOf(r))
 	}
 	f.Matched = Match(truth, f.Dets)
+	if w := leaveOutZeros(&f.Matched, truth, zeros.runs, f.SampleRateHz); w != "" {
+		f.Warnings = append(f.Warnings, w)
+	}
 	return f, nil
+}
+
+// leaveOutZeros takes the runs of zeros (zeroRuns) out of m's noise time
+// and says so, or returns "" when the recording has none. Zeros are no
+// receiver noise: until 2026-12-06 a file of zeros labelled noise was
+// scored as clean noise, bounding the false-alarm rate with nothing
+// looked at.
+func leaveOutZeros(m *Matched, truth []Truth, runs [][2]int64, sampleRateHz float64) string {
+	if len(runs) == 0 {
+		return ""
+	}
+	var noise [][2]int64
+	for _, t := range truth {
+		if t.Kind == KindNoise {
+			noise = append(noise, [2]int64{t.StartSample, t.end()})
+		}
+	}
+	var zero int64
+	for _, r := range runs {
+		zero += r[1] - r[0]
+	}
+	inNoise := intersectLen(noise, runs)
+	m.NoiseSample -= inNoise
+	where := fmt.Sprintf("samples %d..%d", runs[0][0], runs[0][1])
+	if len(runs) > 1 {
+		where = fmt.Sprintf("%d runs, the first samples %d..%d", len(runs), runs[0][0], runs[0][1])
+	}
+	w := fmt.Sprintf("%d samples (%.6f s) are exactly zero (%s): no receiver noise, but a receiver that delivered nothing or a pre-allocated file; nothing there can be detected",
+		zero, float64(zero)/sampleRateHz, where)
+	if inNoise > 0 {
+		w += fmt.Sprintf(", and the %.6f s of them in noise windows are left out of the noise time", float64(inNoise)/sampleRateHz)
+	}
+	return w
+}
+
+// intersectLen is the length of the intersection of the union of the
+// [start, end) intervals a and that of b, which must be sorted and
+// disjoint.
+func intersectLen(a, b [][2]int64) int64 {
+	a = slices.Clone(a)
+	slices.SortFunc(a, func(x, y [2]int64) int { return cmp.Compare(x[0], y[0]) })
+	var merged [][2]int64
+	for _, v := range a {
+		if n := len(merged); n > 0 && v[0] <= merged[n-1][1] {
+			merged[n-1][1] = max(merged[n-1][1], v[1])
+			continue
+		}
+		merged = append(merged, v)
+	}
+	var total int64
+	for i, j := 0, 0; i < len(merged) && j < len(b); {
+		total += max(0, min(merged[i][1], b[j][1])-max(merged[i][0], b[j][0]))
+		if merged[i][1] < b[j][1] {
+			i++
+		} else {
+			j++
+		}
+	}
+	return total
 }
 
 // CorpusRun is what RunCorpus scored, and what it passed over.

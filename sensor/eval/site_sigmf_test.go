@@ -107,6 +107,29 @@ func TestSiteZeroCountAnnotationNotMissed(t *testing.T) {
 	}
 }
 
+// TestSiteAllZeroNoiseWarned: a recording whose samples are all 0 (a
+// receiver that delivered nothing, a sparse or pre-allocated file) holds
+// no noise at all; labelled "noise" it was scored as clean receiver noise:
+// a 3 GB file of zeros added 80.5 s of noise with 0 false alarms and
+// bounded the false-alarm rate at 134 /h, without a word. Its noise
+// should not count, or at least the site should be warned.
+func TestSiteAllZeroNoiseWarned(t *testing.T) {
+	dir := t.TempDir()
+	writeTiny(t, dir, "dead", "", "noise") // 4096 samples of 0
+	run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := run.Report()
+	warned := false
+	for _, w := range rep.Warnings {
+		warned = warned || strings.Contains(w, "dead")
+	}
+	if !warned && rep.Noise.Seconds > 0 {
+		t.Errorf("a recording of zeros counted as %.6f s of receiver noise, and no warning names it (warnings %q)", rep.Noise.Seconds, rep.Warnings)
+	}
+}
+
 // writeSiteArchive writes a SigMF archive at path holding, for each name
 // N, the folder N/ and N/N.sigmf-meta and N/N.sigmf-data copied from src,
 // as the SigMF spec lays an archive out (and sigmf-python writes one).
