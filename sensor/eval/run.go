@@ -522,8 +522,45 @@ func FindCorpus(dir string) (Corpus, error) {
 		}
 		kept, infos = append(kept, p), append(infos, st)
 	}
-	c.Paths = kept
+	c.Paths = nil
+	for _, p := range kept {
+		c.Paths = append(c.Paths, archiveEntries(p)...)
+	}
 	return c, nil
+}
+
+// archiveEntries is the corpus entries of path: path itself, or, for a
+// SigMF archive holding several recordings, one per recording:
+// "day.sigmf:day-0/day-0" (ArchiveMember reads it back). An archive that
+// cannot be listed is left to fail when opened.
+func archiveEntries(path string) []string {
+	if !strings.HasSuffix(path, sigmf.ArchiveExt) {
+		return []string{path}
+	}
+	bases, err := sigmf.ArchiveRecordings(path)
+	if err != nil || len(bases) < 2 {
+		return []string{path}
+	}
+	out := make([]string, len(bases))
+	for i, b := range bases {
+		out[i] = path + ":" + b
+	}
+	return out
+}
+
+// ArchiveMember splits a corpus entry naming one recording of a SigMF
+// archive of several ("day.sigmf:day-0/day-0", as FindCorpus lists them)
+// into the archive's path and the recording's base name; ok is false for
+// any other path (a .sigmf-meta, or an archive of one recording).
+func ArchiveMember(entry string) (archive, base string, ok bool) {
+	if strings.HasSuffix(entry, sigmf.MetaExt) || strings.HasSuffix(entry, sigmf.ArchiveExt) {
+		return "", "", false
+	}
+	i := strings.LastIndex(entry, sigmf.ArchiveExt+":")
+	if i < 0 {
+		return "", "", false
+	}
+	return entry[:i+len(sigmf.ArchiveExt)], entry[i+len(sigmf.ArchiveExt)+1:], true
 }
 
 // CorpusFile is one scored corpus recording.
@@ -580,6 +617,13 @@ type CorpusConfig struct {
 // openCorpusFile opens a corpus recording as RunCorpusFile does: rfw:dataset
 // followed (metadata `scan --annotate` wrote elsewhere) within root.
 func openCorpusFile(path, root string) (*sigmf.Recording, error) {
+	if archive, base, ok := ArchiveMember(path); ok {
+		rec, err := sigmf.OpenArchiveRecording(archive, base, sigmf.Overrides{})
+		if err != nil {
+			return nil, fmt.Errorf("corpus: %w", err)
+		}
+		return rec, nil
+	}
 	rec, err := sigmf.OpenWith(path, sigmf.Overrides{FollowRFWDataset: true, DatasetRoot: root})
 	if err != nil {
 		return nil, fmt.Errorf("corpus: %w", err)
@@ -934,8 +978,12 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 			k.data, _ = os.Stat(f)
 			k.dataOff = off
 		}
-		if strings.HasSuffix(p, sigmf.ArchiveExt) {
-			k.extracted = extractedPath(p, rec)
+		archive := p
+		if a, _, ok := ArchiveMember(p); ok {
+			archive = a
+		}
+		if strings.HasSuffix(archive, sigmf.ArchiveExt) {
+			k.extracted = extractedPath(archive, rec)
 		}
 		for _, a := range rec.Meta().Annotations {
 			switch {

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"archive/tar"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -128,6 +129,36 @@ func TestSiteAllZeroNoiseWarned(t *testing.T) {
 	if !warned && rep.Noise.Seconds > 0 {
 		t.Errorf("a recording of zeros counted as %.6f s of receiver noise, and no warning names it (warnings %q)", rep.Noise.Seconds, rep.Warnings)
 	}
+}
+
+// TestSiteArchiveSeveralRecordings: "A SigMF Archive may contain multiple
+// SigMF Recordings" (SigMF, Archives: N/N.sigmf-meta and N/N.sigmf-data
+// for each N; a split recording is RECOMMENDED as N-0, N-1, ...). eval
+// passed such an archive over whole ("archive holds more than one
+// .sigmf-meta member"), so none of its labelled recordings was scored.
+func TestSiteArchiveSeveralRecordings(t *testing.T) {
+	src := t.TempDir()
+	dir := t.TempDir()
+	for _, n := range []string{"day-0", "day-1"} {
+		writeTiny(t, src, n, "", "lte-dl")
+	}
+	writeSiteArchive(t, filepath.Join(dir, "day.sigmf"), src, "day-0", "day-1")
+	run, err := RunCorpus(context.Background(), mustFind(t, dir), CorpusConfig{Pipeline: testPipeline()})
+	if err != nil {
+		t.Fatalf("RunCorpus of a two-recording archive: %v", err)
+	}
+	if got := run.Tally.Report().Runs; got != 2 || len(run.Skipped) != 0 {
+		t.Errorf("scored %d recordings, passed over %+v; want both recordings of the archive scored", got, run.Skipped)
+	}
+}
+
+func mustFind(t *testing.T, dir string) Corpus {
+	t.Helper()
+	c, err := FindCorpus(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // writeSiteArchive writes a SigMF archive at path holding, for each name
