@@ -29,6 +29,8 @@ const scanUsage = `usage: rfwarden scan [flags] FILE...
 Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
 .sigmf-data or a .sigmf archive) or a raw interleaved IQ file with --datatype,
 --rate and --center (a .sigmf-data without its .sigmf-meta is read as one).
+SigMF extensions are lower case: REC.SIGMF-META is refused, saying what to
+rename it to.
 Those flags describe the raw files: a SigMF recording
 scanned with them must agree with each (--center with every capture's
 frequency), or the scan is refused before any FILE is scanned, naming the
@@ -263,6 +265,12 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 		return nil, fmt.Errorf("scan %q: sample rate %v is not positive (use --rate)", path, o.rateHz)
 	case math.IsNaN(o.centerHz) || math.IsInf(o.centerHz, 0) || o.centerHz < 0:
 		return nil, fmt.Errorf("scan %q: centre frequency %v is not valid (use --center)", path, o.centerHz)
+	}
+	if lower := strings.ToLower(path); !isSigMFName(path) && isSigMFName(lower) &&
+		(o.datatype == "" || !strings.HasSuffix(lower, sigmf.DataExt)) {
+		// REC.SIGMF-META: until 2026-12-06 "no datatype (use --datatype
+		// or a .sigmf-meta)"; with --datatype, the JSON read as samples
+		return nil, fmt.Errorf("scan %q: %s (a %s in other case can be scanned as a raw file with --datatype, --rate and --center)", path, eval.UpperCaseExtension(filepath.Base(path)), sigmf.DataExt)
 	}
 	if meta := strings.TrimSuffix(path, sigmf.DataExt) + sigmf.MetaExt; strings.HasSuffix(path, sigmf.DataExt) {
 		if _, err := os.Stat(meta); errors.Is(err, os.ErrNotExist) {

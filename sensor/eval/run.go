@@ -432,8 +432,11 @@ func (c Corpus) relName(path string) string {
 // starts with "." is not read: a SigMF-named one (macOS's 16-byte
 // "._name.sigmf-meta") is listed in Skipped. Of several paths to one file
 // (links to it), one is kept, and the others listed in Skipped: a path
-// that is no link, else the first in sorted order. A folder that cannot
-// be read is an error.
+// that is no link, else the first in sorted order. A file whose SigMF
+// extension is not in lower case ("REC.SIGMF-META") is listed in Skipped
+// as unreadable, saying why (UpperCaseExtension). An archive holding
+// several recordings is listed once per recording (ArchiveMember). A
+// folder that cannot be read is an error.
 func FindCorpus(dir string) (Corpus, error) {
 	c := Corpus{Dir: dir}
 	st, err := os.Stat(dir)
@@ -495,6 +498,8 @@ func FindCorpus(dir string) (Corpus, error) {
 				}
 			case isSigMF(path):
 				c.Paths = append(c.Paths, path)
+			case isSigMF(strings.ToLower(path)):
+				c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipUnreadable, Why: UpperCaseExtension(e.Name())})
 			}
 		}
 		return nil
@@ -561,6 +566,20 @@ func ArchiveMember(entry string) (archive, base string, ok bool) {
 		return "", "", false
 	}
 	return entry[:i+len(sigmf.ArchiveExt)], entry[i+len(sigmf.ArchiveExt)+1:], true
+}
+
+// UpperCaseExtension says why a file whose SigMF extension is not in
+// lower case ("REC.SIGMF-META", as a FAT card or a Windows share can
+// leave it) is not read, and what to do: SigMF names its extensions in
+// lower case, and the metadata's data file is found by its lower-case
+// name.
+func UpperCaseExtension(name string) string {
+	ext := filepath.Ext(name)
+	base := strings.TrimSuffix(name, ext)
+	if strings.EqualFold(ext, sigmf.ArchiveExt) {
+		return fmt.Sprintf("extension %q is not lower case: SigMF names an archive %s; rename it %s", ext, sigmf.ArchiveExt, base+sigmf.ArchiveExt)
+	}
+	return fmt.Sprintf("extension %q is not lower case: SigMF names the files %s and %s; rename them %s and %s", ext, sigmf.MetaExt, sigmf.DataExt, base+sigmf.MetaExt, base+sigmf.DataExt)
 }
 
 // CorpusFile is one scored corpus recording.
@@ -955,7 +974,7 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		}
 	}
 	for _, s := range c.Skipped {
-		if s.Reason == SkipSameFile {
+		if s.Reason == SkipSameFile || s.Reason == SkipUnreadable {
 			notice("%s: passed over: %s", c.relName(s.Path), s.Why)
 		}
 	}

@@ -241,3 +241,33 @@ func BenchmarkSiteCheckTruthManyAnnotations(b *testing.B) {
 		})
 	}
 }
+
+// TestSiteUpperCaseExtensionNotSilent: recordings copied through a FAT
+// card or a Windows share can come back as REC.SIGMF-META and
+// REC.SIGMF-DATA. SigMF names the extensions in lower case, so refusing
+// them is fair, but eval neither scored such a recording nor listed it as
+// passed over ("What is passed over ... is counted on stderr with the
+// reason", docs/evaluation.md): the site's recording vanished from the
+// run. (`rfwarden scan REC.SIGMF-META` said "no datatype (use --datatype
+// or a .sigmf-meta)".)
+func TestSiteUpperCaseExtensionNotSilent(t *testing.T) {
+	dir := t.TempDir()
+	writeTiny(t, dir, "ok", "", "lte-dl")
+	writeTiny(t, dir, "loud", "", "lte-dl")
+	for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt} {
+		if err := os.Rename(filepath.Join(dir, "loud"+ext), filepath.Join(dir, "LOUD"+strings.ToUpper(ext))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := mustFind(t, dir)
+	seen := false
+	for _, p := range c.Paths {
+		seen = seen || strings.Contains(p, "LOUD")
+	}
+	for _, s := range c.Skipped {
+		seen = seen || strings.Contains(s.Path, "LOUD")
+	}
+	if !seen {
+		t.Errorf("LOUD.SIGMF-META neither in the corpus (%v) nor passed over (%+v)", c.Paths, c.Skipped)
+	}
+}
