@@ -28,9 +28,10 @@ const scanUsage = `usage: rfwarden scan [flags] FILE...
 
 Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
 .sigmf-data or a .sigmf archive) or a raw interleaved IQ file with --datatype,
---rate and --center (a .sigmf-data without its .sigmf-meta is read as one).
-SigMF extensions are lower case: REC.SIGMF-META is refused, saying what to
-rename it to.
+--rate and --center (a .sigmf-data without its .sigmf-meta is read as one;
+without --center, frequencies are offsets from the tuning and nothing is
+classified, which scan says on stderr). SigMF extensions are lower case:
+REC.SIGMF-META is refused, saying what to rename it to.
 Those flags describe the raw files: a SigMF recording
 scanned with them must agree with each (--center with every capture's
 frequency), or the scan is refused before any FILE is scanned, naming the
@@ -296,6 +297,23 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	return openRaw(path, o)
 }
 
+// noCentre says why the frequencies of rec, opened from path, are offsets
+// from an unknown tuning ("a raw file without --center", "no
+// core:frequency in captures[0]"), or is "" when every capture has its
+// centre frequency.
+func noCentre(path string, rec *sigmf.Recording) string {
+	for i, c := range rec.Meta().Captures {
+		if c.FrequencyHz != 0 {
+			continue
+		}
+		if files := rec.Files(); len(files) == 1 && files[0] == path && !strings.HasSuffix(path, sigmf.ArchiveExt) {
+			return "a raw file without --center"
+		}
+		return fmt.Sprintf("no core:frequency in captures[%d]; --center gives it", i)
+	}
+	return ""
+}
+
 // openRaw opens path as a raw IQ file of the flags' datatype, rate and centre.
 func openRaw(path string, o scanOptions) (*sigmf.Recording, error) {
 	if !(o.rateHz > 0) {
@@ -326,6 +344,11 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	}
 	if n < int64(frame) {
 		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
+	}
+	if why := noCentre(path, rec); why != "" {
+		// until 2026-12-06 said nowhere: a center_MHz of 0.3 for an
+		// emission at 434.22 MHz, labelled unknown, exit 0
+		fmt.Fprintf(stderr, "scan %s: no centre frequency (%s): center_MHz is the offset from the tuning, not an RF frequency, and nothing can be classified without a band\n", path, why)
 	}
 	// The bar counts the samples scanned and, while the hash is checked,
 	// the bytes hashed taken as samples (the check counts as reading the
