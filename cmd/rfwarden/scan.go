@@ -31,8 +31,9 @@ Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
 --rate and --center (a .sigmf-data without its .sigmf-meta is read as one;
 without --center, frequencies are offsets from the tuning and nothing is
 classified, which scan says on stderr). SigMF extensions are lower case:
-REC.SIGMF-META is refused, saying what to rename it to.
-Those flags describe the raw files: a SigMF recording
+REC.SIGMF-META is refused, saying what to rename it to. A .sigmf archive
+of several recordings is scanned one recording after the other, each named
+ARCHIVE:BASE (day.sigmf:day-0/day-0). Those flags describe the raw files: a SigMF recording
 scanned with them must agree with each (--center with every capture's
 frequency), or the scan is refused before any FILE is scanned, naming the
 recording and the key; a field its metadata lacks is filled in. --override
@@ -128,6 +129,23 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if o.annotate != "" && len(files) != 1 {
 		return fmt.Errorf("scan: --annotate takes exactly one FILE, got %d", len(files))
 	}
+	// An archive of several recordings (SigMF allows it) is scanned one
+	// recording after the other, each named ARCHIVE:BASE as eval names it.
+	var expanded []string
+	for _, f := range files {
+		bases := archiveRecordings(f)
+		if len(bases) < 2 {
+			expanded = append(expanded, f)
+			continue
+		}
+		if o.annotate != "" {
+			return fmt.Errorf("scan %q: --annotate takes one recording, and the archive holds %d (%s, ...); scan them without --annotate, or extract the one to annotate", f, len(bases), bases[0])
+		}
+		for _, b := range bases {
+			expanded = append(expanded, f+":"+b)
+		}
+	}
+	files = expanded
 	// Refuse a FILE that cannot be opened as asked before scanning any.
 	for _, f := range files {
 		rec, err := openScanInput(f, o)
@@ -248,6 +266,17 @@ func isSigMFName(path string) bool {
 // --override, replace those fields of it and keep the rest.
 func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	st, err := os.Stat(path)
+	if archive, base, ok := eval.ArchiveMember(path); ok && errors.Is(err, os.ErrNotExist) {
+		// one recording of an archive of several (archiveRecordings)
+		rec, err := sigmf.OpenArchiveRecording(archive, base, sigmf.Overrides{Datatype: o.datatype, SampleRateHz: o.rateHz, CenterHz: o.centerHz, MustAgree: !o.override})
+		if errors.Is(err, sigmf.ErrOverride) && !o.override {
+			return nil, fmt.Errorf("scan %q: %w (--datatype, --rate and --center describe raw files; --override makes them replace a SigMF recording's own)", path, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		return rec, nil
+	}
 	if errors.Is(err, os.ErrNotExist) && !isSigMFName(path) {
 		// A recording's base name, as sigmf.Open takes it.
 		if _, merr := os.Stat(path + sigmf.MetaExt); merr == nil {
@@ -312,6 +341,17 @@ func noCentre(path string, rec *sigmf.Recording) string {
 		return fmt.Sprintf("no core:frequency in captures[%d]; --center gives it", i)
 	}
 	return ""
+}
+
+// archiveRecordings lists the recordings of path when it is a SigMF
+// archive (sigmf.ArchiveRecordings), or returns nil for any other file.
+// An archive that cannot be listed returns nil too: opening it says why.
+func archiveRecordings(path string) []string {
+	if !strings.HasSuffix(path, sigmf.ArchiveExt) {
+		return nil
+	}
+	bases, _ := sigmf.ArchiveRecordings(path)
+	return bases
 }
 
 // openRaw opens path as a raw IQ file of the flags' datatype, rate and centre.
