@@ -28,8 +28,12 @@ const scanUsage = `usage: rfwarden scan [flags] FILE...
 
 Scan IQ recordings for emissions. FILE is a SigMF recording (.sigmf-meta,
 .sigmf-data or a .sigmf archive) or a raw interleaved IQ file with --datatype,
---rate and --center (a .sigmf-data without its .sigmf-meta is read as one).
-Those flags describe the raw files: a SigMF recording
+--rate and --center (a .sigmf-data without its .sigmf-meta is read as one;
+without --center, frequencies are offsets from the tuning and nothing is
+classified, which scan says on stderr). SigMF extensions are lower case:
+REC.SIGMF-META is refused, saying what to rename it to. A .sigmf archive
+of several recordings is scanned one recording after the other, each named
+ARCHIVE:BASE (day.sigmf:day-0/day-0). Those flags describe the raw files: a SigMF recording
 scanned with them must agree with each (--center with every capture's
 frequency), or the scan is refused before any FILE is scanned, naming the
 recording and the key; a field its metadata lacks is filled in. --override
@@ -125,6 +129,23 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if o.annotate != "" && len(files) != 1 {
 		return fmt.Errorf("scan: --annotate takes exactly one FILE, got %d", len(files))
 	}
+	// An archive of several recordings (SigMF allows it) is scanned one
+	// recording after the other, each named ARCHIVE:BASE as eval names it.
+	var expanded []string
+	for _, f := range files {
+		bases := archiveRecordings(f)
+		if len(bases) < 2 {
+			expanded = append(expanded, f)
+			continue
+		}
+		if o.annotate != "" {
+			return fmt.Errorf("scan %q: --annotate takes one recording, and the archive holds %d (%s, ...); scan them without --annotate, or extract the one to annotate", f, len(bases), bases[0])
+		}
+		for _, b := range bases {
+			expanded = append(expanded, f+":"+b)
+		}
+	}
+	files = expanded
 	// Refuse a FILE that cannot be opened as asked before scanning any.
 	for _, f := range files {
 		rec, err := openScanInput(f, o)
@@ -245,6 +266,17 @@ func isSigMFName(path string) bool {
 // --override, replace those fields of it and keep the rest.
 func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 	st, err := os.Stat(path)
+	if archive, base, ok := eval.ArchiveMember(path); ok && errors.Is(err, os.ErrNotExist) {
+		// one recording of an archive of several (archiveRecordings)
+		rec, err := sigmf.OpenArchiveRecording(archive, base, sigmf.Overrides{Datatype: o.datatype, SampleRateHz: o.rateHz, CenterHz: o.centerHz, MustAgree: !o.override})
+		if errors.Is(err, sigmf.ErrOverride) && !o.override {
+			return nil, fmt.Errorf("scan %q: %w (--datatype, --rate and --center describe raw files; --override makes them replace a SigMF recording's own)", path, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		return rec, nil
+	}
 	if errors.Is(err, os.ErrNotExist) && !isSigMFName(path) {
 		// A recording's base name, as sigmf.Open takes it.
 		if _, merr := os.Stat(path + sigmf.MetaExt); merr == nil {
@@ -263,6 +295,12 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 		return nil, fmt.Errorf("scan %q: sample rate %v is not positive (use --rate)", path, o.rateHz)
 	case math.IsNaN(o.centerHz) || math.IsInf(o.centerHz, 0) || o.centerHz < 0:
 		return nil, fmt.Errorf("scan %q: centre frequency %v is not valid (use --center)", path, o.centerHz)
+	}
+	if lower := strings.ToLower(path); !isSigMFName(path) && isSigMFName(lower) &&
+		(o.datatype == "" || !strings.HasSuffix(lower, sigmf.DataExt)) {
+		// REC.SIGMF-META: until 2026-12-06 "no datatype (use --datatype
+		// or a .sigmf-meta)"; with --datatype, the JSON read as samples
+		return nil, fmt.Errorf("scan %q: %s (a %s in other case can be scanned as a raw file with --datatype, --rate and --center)", path, eval.UpperCaseExtension(filepath.Base(path)), sigmf.DataExt)
 	}
 	if meta := strings.TrimSuffix(path, sigmf.DataExt) + sigmf.MetaExt; strings.HasSuffix(path, sigmf.DataExt) {
 		if _, err := os.Stat(meta); errors.Is(err, os.ErrNotExist) {
@@ -286,6 +324,34 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 		return nil, fmt.Errorf("scan %q: no datatype (use --datatype or a .sigmf-meta)", path)
 	}
 	return openRaw(path, o)
+}
+
+// noCentre says why the frequencies of rec, opened from path, are offsets
+// from an unknown tuning ("a raw file without --center", "no
+// core:frequency in captures[0]"), or is "" when every capture has its
+// centre frequency.
+func noCentre(path string, rec *sigmf.Recording) string {
+	for i, c := range rec.Meta().Captures {
+		if c.FrequencyHz != 0 {
+			continue
+		}
+		if files := rec.Files(); len(files) == 1 && files[0] == path && !strings.HasSuffix(path, sigmf.ArchiveExt) {
+			return "a raw file without --center"
+		}
+		return fmt.Sprintf("no core:frequency in captures[%d]; --center gives it", i)
+	}
+	return ""
+}
+
+// archiveRecordings lists the recordings of path when it is a SigMF
+// archive (sigmf.ArchiveRecordings), or returns nil for any other file.
+// An archive that cannot be listed returns nil too: opening it says why.
+func archiveRecordings(path string) []string {
+	if !strings.HasSuffix(path, sigmf.ArchiveExt) {
+		return nil
+	}
+	bases, _ := sigmf.ArchiveRecordings(path)
+	return bases
 }
 
 // openRaw opens path as a raw IQ file of the flags' datatype, rate and centre.
@@ -318,6 +384,11 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	}
 	if n < int64(frame) {
 		return fmt.Errorf("scan %q: %d samples is too short to analyse: the detector needs at least one frame of %d samples at %g samples/s", path, n, frame, rate)
+	}
+	if why := noCentre(path, rec); why != "" {
+		// until 2026-12-06 said nowhere: a center_MHz of 0.3 for an
+		// emission at 434.22 MHz, labelled unknown, exit 0
+		fmt.Fprintf(stderr, "scan %s: no centre frequency (%s): center_MHz is the offset from the tuning, not an RF frequency, and nothing can be classified without a band\n", path, why)
 	}
 	// The bar counts the samples scanned and, while the hash is checked,
 	// the bytes hashed taken as samples (the check counts as reading the

@@ -99,7 +99,9 @@ func Names(truth, pred string) bool {
 // ("rc-fhss", "cellular"). Link is event.LinkUplink, event.LinkDownlink,
 // event.LinkTDD or "" when the label names none. A label naming both LTE
 // and NR is ClassCellular; one saying only "phone" (or "handset") is
-// ClassPhone, only "drone" ClassDrone. "other", "unknown" or "spur" make
+// ClassPhone, only "drone" (or a drone maker: "DJI", "Mavic") ClassDrone.
+// A band number run into the standard ("GSM900", "LTE1800", "5GNR") is
+// read as its words (bandPieces). "other", "unknown" or "spur" make
 // KindOther with class event.ClassUnknown; else a class word makes
 // KindTarget, whatever else the label says ("LTE noise floor" is an LTE
 // target); else "noise" makes KindNoise with class ""; a label naming no
@@ -125,6 +127,44 @@ func Unmapped(label string) bool {
 // together as words) are not Wi-Fi, while "802.11ac" and "ieee80211n" are.
 var ieee80211 = regexp.MustCompile(`(^|[^0-9.])802\.?11([^0-9]|$)`)
 
+// generationCompound matches a generation run into its standard's name,
+// as sites write it: "5gnr", "4glte" (and a band after it: "5gnr3500").
+var generationCompound = regexp.MustCompile(`^([2-5]g)(nr|lte)([0-9]*)$`)
+
+// bandPieces returns the pieces of the label's words that run a band
+// number into a standard's name, the way the trade writes it: "gsm900"
+// gives "gsm" and "900", "dcs1800" "dcs", "lte1800ul" "lte", "1800" and
+// "ul", "5gnr" "5g" and "nr". A word is cut where letters and digits
+// meet; the whole words stay as they are ("11ac", "4g", "80211"), so a
+// piece only adds words. A generation is cut off only before "nr" or
+// "lte": "5ghz" is a frequency, not 5G.
+func bandPieces(words []string) []string {
+	var pieces []string
+	for _, w := range words {
+		if m := generationCompound.FindStringSubmatch(w); m != nil {
+			pieces = append(pieces, m[1], m[2])
+			continue
+		}
+		start := 0
+		for i := 1; i <= len(w); i++ {
+			if i == len(w) || isDigit(w[i]) != isDigit(w[i-1]) {
+				if start > 0 || i < len(w) {
+					pieces = append(pieces, w[start:i])
+				}
+				start = i
+			}
+		}
+	}
+	return pieces
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// droneMakers are makers and models of drones that a site writes for a
+// drone it saw ("DJI", "DJI Mavic 3", "Autel EVO"): words that name
+// nothing but drones, read as the drone family.
+var droneMakers = []string{"dji", "mavic", "autel", "skydio"}
+
 // parseLabel is ParseLabel, with known false when no word of the label
 // was understood.
 func parseLabel(label string) (class, link string, kind Kind, known bool) {
@@ -132,6 +172,7 @@ func parseLabel(label string) (class, link string, kind Kind, known bool) {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
 	compact := strings.Join(words, "")
+	words = append(words, bandPieces(words)...)
 	has := func(ws ...string) bool {
 		for _, w := range ws {
 			if slices.Contains(words, w) {
@@ -159,7 +200,7 @@ func parseLabel(label string) (class, link string, kind Kind, known bool) {
 		class = event.ClassDroneVideo
 	case has("fpv"):
 		class = event.ClassFPVAnalog
-	case has("fhss", "rc", "elrs", "frsky"):
+	case has("fhss", "rc", "elrs", "expresslrs", "crossfire", "frsky"):
 		class = event.ClassRCFHSS
 	case strings.Contains(compact, "wifi") || ieee80211.MatchString(strings.ToLower(label)) || has("wlan", "11n", "11ac", "11a", "11g"):
 		class = event.ClassWiFi
@@ -177,7 +218,7 @@ func parseLabel(label string) (class, link string, kind Kind, known bool) {
 		class = event.ClassGSM
 	case has("phone", "phones", "smartphone", "handset", "cellphone"):
 		class = ClassPhone
-	case has("drone", "drones", "uav", "uas"):
+	case has("drone", "drones", "uav", "uas") || has(droneMakers...):
 		class = ClassDrone
 	case has("noise"):
 		return "", "", KindNoise, true

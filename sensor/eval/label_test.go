@@ -84,6 +84,21 @@ func TestParseLabel(t *testing.T) {
 		{"DJI Mavic drone", ClassDrone, "", KindTarget},
 		{"drone video", event.ClassDroneVideo, "", KindTarget},
 		{"noise, no signal", "", "", KindNoise},
+		// a band number run into the standard (TestSiteLabelBandNumber)
+		// adds words and takes none away: a frequency in GHz is not a
+		// generation ("5GHz" is no 5G, "2G4" no 2G), and 802.11's token
+		// rule holds
+		{"drone 5GHz", ClassDrone, "", KindTarget},
+		{"noise 5GHz", "", "", KindNoise},
+		{"jammer 2G4", event.ClassUnknown, "", KindOther},
+		{"4GLTE1800 DL", event.ClassLTE, event.LinkDownlink, KindTarget},
+		{"5GNR3500 UL", event.ClassNR, event.LinkUplink, KindTarget},
+		{"WiFi6", event.ClassWiFi, "", KindTarget},
+		{"802.15.4 2400MHz", event.ClassUnknown, "", KindOther},
+		// makers that make only drones (TestSiteLabelDroneMaker), RC link names
+		{"Autel EVO II", ClassDrone, "", KindTarget},
+		{"ExpressLRS 2.4", event.ClassRCFHSS, "", KindTarget},
+		{"TBS Crossfire", event.ClassRCFHSS, "", KindTarget},
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {

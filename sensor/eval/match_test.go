@@ -1,7 +1,10 @@
 package eval
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -267,4 +270,58 @@ func TestCheckTruth(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCheckTruthSweepAsEveryPair: CheckTruth finds overlapping records by
+// a sweep over their starts (BenchmarkSiteCheckTruthManyAnnotations);
+// it must give the warnings, in the order, that comparing every target
+// with every other record gives. Seeded random truth: targets of classes
+// and families, noise and other windows, whole-band records, touching
+// and zero-length ones.
+func TestCheckTruthSweepAsEveryPair(t *testing.T) {
+	classes := []string{event.ClassLTE, event.ClassGSM, event.ClassNR, ClassPhone}
+	for seed := range int64(20) {
+		rng := rand.New(rand.NewPCG(uint64(seed), 7))
+		var truth []Truth
+		for range 60 {
+			start, n := rng.Int64N(2000), rng.Int64N(300)
+			lo, hi := 845e6+float64(rng.IntN(8))*0.5e6, 0.0
+			hi = lo + float64(rng.IntN(4))*0.5e6
+			if rng.IntN(5) == 0 {
+				lo, hi = math.Inf(-1), math.Inf(1)
+			}
+			switch rng.IntN(4) {
+			case 0:
+				truth = append(truth, noiseW(start, n, lo, hi))
+			case 1:
+				truth = append(truth, Truth{Kind: KindOther, Class: event.ClassUnknown, StartSample: start, SampleCount: n, FreqLowHz: lo, FreqHighHz: hi})
+			default:
+				truth = append(truth, tgt(classes[rng.IntN(len(classes))], start, n, lo, hi))
+			}
+		}
+		if got, want := CheckTruth(truth, nil), everyPair(truth); !slices.Equal(got, want) {
+			t.Errorf("seed %d: sweep gives %d warnings, every pair %d:\n%q\nwant\n%q", seed, len(got), len(want), got, want)
+		}
+	}
+}
+
+// everyPair is CheckTruth's overlap warnings as it found them until
+// 2026-12-06: every target against every other record.
+func everyPair(truth []Truth) []string {
+	var out []string
+	for i, t := range truth {
+		if t.Kind != KindTarget {
+			continue
+		}
+		for j, u := range truth {
+			switch {
+			case j == i || !truthOverlap(t, u):
+			case u.Kind == KindNoise && !encloses(t, u):
+				out = append(out, fmt.Sprintf("target %s overlaps noise window %s: its samples count as noise time, and a detection on it is a hit, not a false alarm", t, u))
+			case u.Kind == KindTarget && j > i && !Names(t.Class, u.Class) && !Names(u.Class, t.Class):
+				out = append(out, fmt.Sprintf("target %s overlaps target %s of another class: a detection there can be right for only one of them", t, u))
+			}
+		}
+	}
+	return out
 }

@@ -3,8 +3,12 @@ package eval
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -70,6 +74,46 @@ func (e *RunInterruptedError) Unwrap() error { return e.Err }
 // When ctx ends first, it returns the results so far with an
 // *InterruptedError.
 func ScanRecording(ctx context.Context, rec *sigmf.Recording, cfg pipeline.Config, progress func(samples int)) ([]pipeline.Result, error) {
+	return scanRecording(ctx, rec, cfg, progress, nil)
+}
+
+// ZeroRunSamples is the shortest run of samples exactly 0 that a corpus
+// run takes for a receiver that delivered nothing (or a pre-allocated,
+// sparse or zero-padded file) rather than receiver noise: 1024 samples
+// in a row with I and Q both 0 do not happen in the noise of a receiver
+// whose noise reaches its least significant bit.
+const ZeroRunSamples = 1024
+
+// zeroRuns finds the runs of at least ZeroRunSamples samples exactly 0
+// in the samples given to it in order.
+type zeroRuns struct {
+	runs  [][2]int64 // [start, end) of each run found
+	start int64      // start of the run of zeros so far, or -1
+}
+
+// add takes the samples of iq, the first at sample first.
+func (z *zeroRuns) add(iq []complex64, first int64) {
+	for i, v := range iq {
+		switch {
+		case v == 0 && z.start < 0:
+			z.start = first + int64(i)
+		case v != 0 && z.start >= 0:
+			z.end(first + int64(i))
+		}
+	}
+}
+
+// end closes the run of zeros so far at sample end.
+func (z *zeroRuns) end(end int64) {
+	if z.start >= 0 && end-z.start >= ZeroRunSamples {
+		z.runs = append(z.runs, [2]int64{z.start, end})
+	}
+	z.start = -1
+}
+
+// scanRecording is ScanRecording, also giving zeros, when not nil, every
+// sample scanned.
+func scanRecording(ctx context.Context, rec *sigmf.Recording, cfg pipeline.Config, progress func(samples int), zeros *zeroRuns) ([]pipeline.Result, error) {
 	n := rec.NumSamples()
 	rate := rec.SampleRateHz()
 	p := pipeline.New(cfg)
@@ -95,6 +139,9 @@ func ScanRecording(ctx context.Context, rec *sigmf.Recording, cfg pipeline.Confi
 			pos += int64(k)
 			if progress != nil {
 				progress(k)
+			}
+			if zeros != nil {
+				zeros.add(iq[:k], pos-int64(k))
 			}
 		}
 		if err != nil {
@@ -156,12 +203,12 @@ func IsOwnDetection(generator string) bool {
 
 // TruthOf reads the ground truth of SigMF metadata: every annotation with a
 // core:label, mapped by ParseLabel, except those rfwarden's own detectors
-// wrote (IsOwnDetection) unless includeOwn. An annotation without
-// frequency edges covers the whole band.
+// wrote (IsOwnDetection) unless includeOwn, and markers (isMarker). An
+// annotation without frequency edges covers the whole band.
 func TruthOf(m sigmf.Meta, includeOwn bool) []Truth {
 	var out []Truth
 	for _, a := range m.Annotations {
-		if strings.TrimSpace(a.Label) == "" || !includeOwn && IsOwnDetection(a.Generator) {
+		if strings.TrimSpace(a.Label) == "" || !includeOwn && IsOwnDetection(a.Generator) || isMarker(a) {
 			continue
 		}
 		class, link, kind := ParseLabel(a.Label)
@@ -174,6 +221,35 @@ func TruthOf(m sigmf.Meta, includeOwn bool) []Truth {
 		out = append(out, t)
 	}
 	return out
+}
+
+// isMarker reports an annotation with core:sample_count 0: a marker at
+// one instant (GNU Radio's SigMF sink writes one for every stream tag
+// without a length), not an emission. No detection can overlap it, so as
+// a target it was always missed. One without core:sample_count (ToEnd)
+// runs to the end of its capture and is no marker.
+func isMarker(a sigmf.Annotation) bool { return a.SampleCount == 0 && !a.ToEnd }
+
+// markerWarning says that the labelled annotations of m that TruthOf
+// leaves out as markers are not scored, or is "" when there are none.
+func markerWarning(m sigmf.Meta, includeOwn bool) string {
+	var first *sigmf.Annotation
+	n := 0
+	for i, a := range m.Annotations {
+		if strings.TrimSpace(a.Label) == "" || !includeOwn && IsOwnDetection(a.Generator) || !isMarker(a) {
+			continue
+		}
+		if n++; first == nil {
+			first = &m.Annotations[i]
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("annotation %q at sample %d has core:sample_count 0: a marker at one instant, not an emission; not scored", first.Label, first.SampleStart)
+	}
+	return fmt.Sprintf("%d labelled annotations have core:sample_count 0 (the first %q at sample %d): markers at one instant, not emissions; not scored", n, first.Label, first.SampleStart)
 }
 
 // Errors of corpus runs.
@@ -356,8 +432,11 @@ func (c Corpus) relName(path string) string {
 // starts with "." is not read: a SigMF-named one (macOS's 16-byte
 // "._name.sigmf-meta") is listed in Skipped. Of several paths to one file
 // (links to it), one is kept, and the others listed in Skipped: a path
-// that is no link, else the first in sorted order. A folder that cannot
-// be read is an error.
+// that is no link, else the first in sorted order. A file whose SigMF
+// extension is not in lower case ("REC.SIGMF-META") is listed in Skipped
+// as unreadable, saying why (UpperCaseExtension). An archive holding
+// several recordings is listed once per recording (ArchiveMember). A
+// folder that cannot be read is an error.
 func FindCorpus(dir string) (Corpus, error) {
 	c := Corpus{Dir: dir}
 	st, err := os.Stat(dir)
@@ -419,6 +498,8 @@ func FindCorpus(dir string) (Corpus, error) {
 				}
 			case isSigMF(path):
 				c.Paths = append(c.Paths, path)
+			case isSigMF(strings.ToLower(path)):
+				c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipUnreadable, Why: UpperCaseExtension(e.Name())})
 			}
 		}
 		return nil
@@ -446,8 +527,59 @@ func FindCorpus(dir string) (Corpus, error) {
 		}
 		kept, infos = append(kept, p), append(infos, st)
 	}
-	c.Paths = kept
+	c.Paths = nil
+	for _, p := range kept {
+		c.Paths = append(c.Paths, archiveEntries(p)...)
+	}
 	return c, nil
+}
+
+// archiveEntries is the corpus entries of path: path itself, or, for a
+// SigMF archive holding several recordings, one per recording:
+// "day.sigmf:day-0/day-0" (ArchiveMember reads it back). An archive that
+// cannot be listed is left to fail when opened.
+func archiveEntries(path string) []string {
+	if !strings.HasSuffix(path, sigmf.ArchiveExt) {
+		return []string{path}
+	}
+	bases, err := sigmf.ArchiveRecordings(path)
+	if err != nil || len(bases) < 2 {
+		return []string{path}
+	}
+	out := make([]string, len(bases))
+	for i, b := range bases {
+		out[i] = path + ":" + b
+	}
+	return out
+}
+
+// ArchiveMember splits a corpus entry naming one recording of a SigMF
+// archive of several ("day.sigmf:day-0/day-0", as FindCorpus lists them)
+// into the archive's path and the recording's base name; ok is false for
+// any other path (a .sigmf-meta, or an archive of one recording).
+func ArchiveMember(entry string) (archive, base string, ok bool) {
+	if strings.HasSuffix(entry, sigmf.MetaExt) || strings.HasSuffix(entry, sigmf.ArchiveExt) {
+		return "", "", false
+	}
+	i := strings.LastIndex(entry, sigmf.ArchiveExt+":")
+	if i < 0 {
+		return "", "", false
+	}
+	return entry[:i+len(sigmf.ArchiveExt)], entry[i+len(sigmf.ArchiveExt)+1:], true
+}
+
+// UpperCaseExtension says why a file whose SigMF extension is not in
+// lower case ("REC.SIGMF-META", as a FAT card or a Windows share can
+// leave it) is not read, and what to do: SigMF names its extensions in
+// lower case, and the metadata's data file is found by its lower-case
+// name.
+func UpperCaseExtension(name string) string {
+	ext := filepath.Ext(name)
+	base := strings.TrimSuffix(name, ext)
+	if strings.EqualFold(ext, sigmf.ArchiveExt) {
+		return fmt.Sprintf("extension %q is not lower case: SigMF names an archive %s; rename it %s", ext, sigmf.ArchiveExt, base+sigmf.ArchiveExt)
+	}
+	return fmt.Sprintf("extension %q is not lower case: SigMF names the files %s and %s; rename them %s and %s", ext, sigmf.MetaExt, sigmf.DataExt, base+sigmf.MetaExt, base+sigmf.DataExt)
 }
 
 // CorpusFile is one scored corpus recording.
@@ -504,6 +636,13 @@ type CorpusConfig struct {
 // openCorpusFile opens a corpus recording as RunCorpusFile does: rfw:dataset
 // followed (metadata `scan --annotate` wrote elsewhere) within root.
 func openCorpusFile(path, root string) (*sigmf.Recording, error) {
+	if archive, base, ok := ArchiveMember(path); ok {
+		rec, err := sigmf.OpenArchiveRecording(archive, base, sigmf.Overrides{})
+		if err != nil {
+			return nil, fmt.Errorf("corpus: %w", err)
+		}
+		return rec, nil
+	}
 	rec, err := sigmf.OpenWith(path, sigmf.Overrides{FollowRFWDataset: true, DatasetRoot: root})
 	if err != nil {
 		return nil, fmt.Errorf("corpus: %w", err)
@@ -575,16 +714,83 @@ func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFil
 	if cc.Progress != nil {
 		progress = func(n int) { cc.Progress(int64(n)) }
 	}
-	res, err := ScanRecording(ctx, rec, cc.Pipeline, progress)
+	zeros := &zeroRuns{start: -1}
+	res, err := scanRecording(ctx, rec, cc.Pipeline, progress, zeros)
 	if err != nil {
 		return CorpusFile{}, fmt.Errorf("corpus: %w", err)
 	}
+	zeros.end(rec.NumSamples())
 	f := CorpusFile{Path: path, SampleRateHz: rec.SampleRateHz(), Truth: truth, Warnings: CheckTruth(truth, RecordedBands(rec))}
+	if w := markerWarning(rec.Meta(), cc.IncludeOwn); w != "" {
+		f.Warnings = append(f.Warnings, w)
+	}
 	for _, r := range res {
 		f.Dets = append(f.Dets, DetectionOf(r))
 	}
 	f.Matched = Match(truth, f.Dets)
+	if w := leaveOutZeros(&f.Matched, truth, zeros.runs, f.SampleRateHz); w != "" {
+		f.Warnings = append(f.Warnings, w)
+	}
 	return f, nil
+}
+
+// leaveOutZeros takes the runs of zeros (zeroRuns) out of m's noise time
+// and says so, or returns "" when the recording has none. Zeros are no
+// receiver noise: until 2026-12-06 a file of zeros labelled noise was
+// scored as clean noise, bounding the false-alarm rate with nothing
+// looked at.
+func leaveOutZeros(m *Matched, truth []Truth, runs [][2]int64, sampleRateHz float64) string {
+	if len(runs) == 0 {
+		return ""
+	}
+	var noise [][2]int64
+	for _, t := range truth {
+		if t.Kind == KindNoise {
+			noise = append(noise, [2]int64{t.StartSample, t.end()})
+		}
+	}
+	var zero int64
+	for _, r := range runs {
+		zero += r[1] - r[0]
+	}
+	inNoise := intersectLen(noise, runs)
+	m.NoiseSample -= inNoise
+	where := fmt.Sprintf("samples %d..%d", runs[0][0], runs[0][1])
+	if len(runs) > 1 {
+		where = fmt.Sprintf("%d runs, the first samples %d..%d", len(runs), runs[0][0], runs[0][1])
+	}
+	w := fmt.Sprintf("%d samples (%.6f s) are exactly zero (%s): no receiver noise, but a receiver that delivered nothing or a pre-allocated file; nothing there can be detected",
+		zero, float64(zero)/sampleRateHz, where)
+	if inNoise > 0 {
+		w += fmt.Sprintf(", and the %.6f s of them in noise windows are left out of the noise time", float64(inNoise)/sampleRateHz)
+	}
+	return w
+}
+
+// intersectLen is the length of the intersection of the union of the
+// [start, end) intervals a and that of b, which must be sorted and
+// disjoint.
+func intersectLen(a, b [][2]int64) int64 {
+	a = slices.Clone(a)
+	slices.SortFunc(a, func(x, y [2]int64) int { return cmp.Compare(x[0], y[0]) })
+	var merged [][2]int64
+	for _, v := range a {
+		if n := len(merged); n > 0 && v[0] <= merged[n-1][1] {
+			merged[n-1][1] = max(merged[n-1][1], v[1])
+			continue
+		}
+		merged = append(merged, v)
+	}
+	var total int64
+	for i, j := 0, 0; i < len(merged) && j < len(b); {
+		total += max(0, min(merged[i][1], b[j][1])-max(merged[i][0], b[j][0]))
+		if merged[i][1] < b[j][1] {
+			i++
+		} else {
+			j++
+		}
+	}
+	return total
 }
 
 // CorpusRun is what RunCorpus scored, and what it passed over.
@@ -633,6 +839,77 @@ type candidate struct {
 	verify  int64 // bytes the hash check reads (0: none, or NoVerify)
 	user    int   // truth records not from rfwarden's own detectors
 	own     int   // annotations rfwarden's own detectors wrote
+	// extracted is, for an archive, where `tar xf` in the archive's
+	// folder puts its metadata member ("day/rec.sigmf" holding
+	// "rec/rec.sigmf-meta": "day/rec/rec.sigmf-meta"), or "".
+	extracted string
+}
+
+// extractedPath is where `tar xf` in the folder of the archive at path
+// puts the metadata member of rec, the recording read from it, or "" when
+// rec is not read from an archive member.
+func extractedPath(path string, rec *sigmf.Recording) string {
+	member, ok := strings.CutPrefix(rec.Path(), path+":")
+	if !ok || !strings.HasSuffix(member, sigmf.DataExt) {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(path), filepath.FromSlash(strings.TrimSuffix(member, sigmf.DataExt)+sigmf.MetaExt))
+}
+
+// sameSamples reports whether the recordings at paths a and b hold the
+// same samples: the same count, and the same core:sha512 when both have
+// one, else the same samples read (a digest of their bits).
+func sameSamples(ctx context.Context, a, b, root string) bool {
+	count := func(p string) (n int64, sha string) {
+		rec, err := openCorpusFile(p, root)
+		if err != nil {
+			return -1, ""
+		}
+		defer rec.Close()
+		sha, _ = rec.Meta().Global.Extra["core:sha512"].(string)
+		return rec.NumSamples(), strings.ToLower(sha)
+	}
+	na, sa := count(a)
+	nb, sb := count(b)
+	if na < 0 || na != nb {
+		return false
+	}
+	if sa != "" && sb != "" {
+		return sa == sb
+	}
+	da, ea := sampleDigest(ctx, a, root)
+	db, eb := sampleDigest(ctx, b, root)
+	return ea == nil && eb == nil && da == db
+}
+
+// sampleDigest is a SHA-256 of the bits of every sample of the recording
+// at path, as read (so any datatype and header bytes compare as samples).
+func sampleDigest(ctx context.Context, path, root string) (string, error) {
+	rec, err := openCorpusFile(path, root)
+	if err != nil {
+		return "", err
+	}
+	defer rec.Close()
+	h := sha256.New()
+	buf := make([]complex64, BlockSamples)
+	raw := make([]byte, 8*BlockSamples)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n, err := rec.Read(buf)
+		for i, v := range buf[:n] {
+			binary.LittleEndian.PutUint32(raw[8*i:], math.Float32bits(real(v)))
+			binary.LittleEndian.PutUint32(raw[8*i+4:], math.Float32bits(imag(v)))
+		}
+		h.Write(raw[:8*n])
+		if errors.Is(err, io.EOF) {
+			return hex.EncodeToString(h.Sum(nil)), nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
 }
 
 // HashedAsSamples returns a hash check's progress (sigmf.Recording.
@@ -697,7 +974,7 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		}
 	}
 	for _, s := range c.Skipped {
-		if s.Reason == SkipSameFile {
+		if s.Reason == SkipSameFile || s.Reason == SkipUnreadable {
 			notice("%s: passed over: %s", c.relName(s.Path), s.Why)
 		}
 	}
@@ -720,6 +997,13 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 			k.data, _ = os.Stat(f)
 			k.dataOff = off
 		}
+		archive := p
+		if a, _, ok := ArchiveMember(p); ok {
+			archive = a
+		}
+		if strings.HasSuffix(archive, sigmf.ArchiveExt) {
+			k.extracted = extractedPath(archive, rec)
+		}
 		for _, a := range rec.Meta().Annotations {
 			switch {
 			case IsOwnDetection(a.Generator):
@@ -741,12 +1025,22 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		}
 		cands = append(cands, k)
 	}
-	// metadata files naming the same data: score the preferred one
+	// metadata files naming the same data, and an archive and its copy
+	// extracted beside it: score the preferred one
+	copies := map[[2]int]bool{}
+	for i, k := range cands {
+		for j, o := range cands {
+			if k.extracted != "" && k.extracted == o.path && sameSamples(ctx, k.path, o.path, cc.DatasetRoot) {
+				copies[[2]int{i, j}], copies[[2]int{j, i}] = true, true
+			}
+		}
+	}
 	var chosen []candidate
 	for i, k := range cands {
 		best := i
 		for j, o := range cands {
-			if j == i || k.data == nil || o.data == nil || !os.SameFile(k.data, o.data) || k.dataOff != o.dataOff {
+			sameFile := k.data != nil && o.data != nil && os.SameFile(k.data, o.data) && k.dataOff == o.dataOff
+			if j == i || !sameFile && !copies[[2]int{i, j}] {
 				continue
 			}
 			if cmp.Or(cmp.Compare(o.user, cands[best].user), cmp.Compare(cands[best].own, o.own), cmp.Compare(best, j)) > 0 {
@@ -756,6 +1050,9 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		if best != i {
 			run.Read++
 			why := fmt.Sprintf("names the same data as %s, scored instead", c.relName(cands[best].path))
+			if copies[[2]int{i, best}] {
+				why = fmt.Sprintf("holds the same recording as %s (extracted from it, or it from this), scored instead", c.relName(cands[best].path))
+			}
 			run.Skipped = append(run.Skipped, Skipped{Path: k.path, Reason: SkipSameData, Why: why})
 			notice("%s: passed over: %s", c.relName(k.path), why)
 			continue

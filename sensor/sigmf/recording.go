@@ -478,11 +478,35 @@ type archiveMember struct {
 // hold one metadata member, with a data member of the same base name
 // inside the file.
 func findArchiveMember(file *os.File) (archiveMember, error) {
-	type member struct {
-		off, size int64
+	l, err := listArchive(file)
+	if err != nil {
+		return archiveMember{}, err
 	}
-	metas := map[string][]byte{}
-	datas := map[string]member{}
+	if len(l.metas) != 1 {
+		if len(l.metas) > 1 {
+			return archiveMember{}, fmt.Errorf("%w: archive holds more than one %s member (%q), want 1 (rfwarden eval scores each recording of it)", ErrBadMeta, MetaExt, l.metas[1].name)
+		}
+		return archiveMember{}, fmt.Errorf("%w: archive holds %d %s members, want 1", ErrBadMeta, len(l.metas), MetaExt)
+	}
+	return l.member(file, l.metas[0].base)
+}
+
+// tarMember is where a member's content lies in an archive file.
+type tarMember struct {
+	name, base string // the member's name, and it without its extension
+	off, size  int64
+}
+
+// archiveList is what listArchive found in a SigMF archive.
+type archiveList struct {
+	metas []tarMember // metadata members, in archive order
+	datas []tarMember // data members, in archive order
+}
+
+// listArchive reads the headers of the members of the SigMF archive
+// file, not their content: where each metadata and data member lies.
+func listArchive(file *os.File) (archiveList, error) {
+	var l archiveList
 	tr := tar.NewReader(file)
 	for {
 		h, err := tr.Next()
@@ -490,55 +514,108 @@ func findArchiveMember(file *os.File) (archiveMember, error) {
 			break
 		}
 		if err != nil {
-			return archiveMember{}, fmt.Errorf("%w: read tar: %w", ErrBadMeta, err)
+			return l, fmt.Errorf("%w: read tar: %w", ErrBadMeta, err)
 		}
 		isMeta, isData := strings.HasSuffix(h.Name, MetaExt), strings.HasSuffix(h.Name, DataExt)
-		if isMeta || isData {
-			if err := plainMember(h); err != nil {
-				return archiveMember{}, err
-			}
+		if !isMeta && !isData {
+			continue
 		}
-		switch {
-		case isMeta:
-			if len(metas) > 0 {
-				return archiveMember{}, fmt.Errorf("%w: archive holds more than one %s member (%q), want 1", ErrBadMeta, MetaExt, h.Name)
-			}
-			if h.Size > MaxMetaBytes {
-				return archiveMember{}, fmt.Errorf("member %q: %d bytes: %w: rfwarden reads at most %d bytes (%d MiB) of metadata", h.Name, h.Size, ErrTooLarge, MaxMetaBytes, MaxMetaBytes>>20)
-			}
-			b, err := io.ReadAll(tr) // h.Size bytes: a plain member stores its content as it is
-			if err != nil {
-				return archiveMember{}, fmt.Errorf("%w: member %q: %w", ErrTruncated, h.Name, err)
-			}
-			metas[strings.TrimSuffix(h.Name, MetaExt)] = b
-		case isData:
-			// tar.Reader reads headers straight from file, so the file
-			// offset is now the start of this member's content.
-			off, err := file.Seek(0, io.SeekCurrent)
-			if err != nil {
-				return archiveMember{}, fmt.Errorf("locate member %q: %w", h.Name, err)
-			}
-			datas[strings.TrimSuffix(h.Name, DataExt)] = member{off, h.Size}
+		if err := plainMember(h); err != nil {
+			return l, err
 		}
-	}
-	if len(metas) != 1 {
-		return archiveMember{}, fmt.Errorf("%w: archive holds %d %s members, want 1", ErrBadMeta, len(metas), MetaExt)
-	}
-	for base, b := range metas {
-		d, ok := datas[base]
-		if !ok {
-			return archiveMember{}, fmt.Errorf("%w: no member %q", ErrMismatch, base+DataExt)
-		}
-		st, err := file.Stat()
+		// tar.Reader reads headers straight from file, so the file
+		// offset is now the start of this member's content.
+		off, err := file.Seek(0, io.SeekCurrent)
 		if err != nil {
-			return archiveMember{}, err
+			return l, fmt.Errorf("locate member %q: %w", h.Name, err)
 		}
-		if d.off+d.size > st.Size() {
-			return archiveMember{}, fmt.Errorf("member %q: %w: archive ends early", base+DataExt, ErrTruncated)
+		if isMeta {
+			if h.Size > MaxMetaBytes {
+				return l, fmt.Errorf("member %q: %d bytes: %w: rfwarden reads at most %d bytes (%d MiB) of metadata", h.Name, h.Size, ErrTooLarge, MaxMetaBytes, MaxMetaBytes>>20)
+			}
+			l.metas = append(l.metas, tarMember{h.Name, strings.TrimSuffix(h.Name, MetaExt), off, h.Size})
+		} else {
+			l.datas = append(l.datas, tarMember{h.Name, strings.TrimSuffix(h.Name, DataExt), off, h.Size})
 		}
-		return archiveMember{base: base, meta: b, off: d.off, size: d.size}, nil
 	}
-	panic("unreachable")
+	return l, nil
+}
+
+// member reads the recording of base ("dir/name") of the archive file l
+// lists: its metadata member's content, and where its data member lies.
+func (l archiveList) member(file *os.File, base string) (archiveMember, error) {
+	i := slices.IndexFunc(l.metas, func(m tarMember) bool { return m.base == base })
+	if i < 0 {
+		return archiveMember{}, fmt.Errorf("%w: no member %q", ErrMismatch, base+MetaExt)
+	}
+	m := l.metas[i]
+	j := slices.IndexFunc(l.datas, func(d tarMember) bool { return d.base == base })
+	if j < 0 {
+		return archiveMember{}, fmt.Errorf("%w: no member %q", ErrMismatch, base+DataExt)
+	}
+	d := l.datas[j]
+	st, err := file.Stat()
+	if err != nil {
+		return archiveMember{}, err
+	}
+	if m.off+m.size > st.Size() {
+		return archiveMember{}, fmt.Errorf("%w: member %q: archive ends early", ErrTruncated, m.name)
+	}
+	if d.off+d.size > st.Size() {
+		return archiveMember{}, fmt.Errorf("member %q: %w: archive ends early", base+DataExt, ErrTruncated)
+	}
+	b := make([]byte, m.size) // at most MaxMetaBytes (listArchive)
+	if _, err := file.ReadAt(b, m.off); err != nil {
+		return archiveMember{}, fmt.Errorf("%w: member %q: %w", ErrTruncated, m.name, err)
+	}
+	return archiveMember{base: base, meta: b, off: d.off, size: d.size}, nil
+}
+
+// ArchiveRecordings lists the recordings of the SigMF archive at
+// archivePath: the base name ("dir/name") of each metadata member, in
+// archive order. SigMF lets an archive hold several recordings;
+// Open reads an archive of one, OpenArchiveRecording any of them.
+func ArchiveRecordings(archivePath string) ([]string, error) {
+	file, err := openRegular(archivePath)
+	if err != nil {
+		return nil, fmt.Errorf("list archive: %w", err)
+	}
+	defer file.Close()
+	l, err := listArchive(file)
+	if err != nil {
+		return nil, fmt.Errorf("list archive %q: %w", archivePath, err)
+	}
+	var out []string
+	for _, m := range l.metas {
+		out = append(out, m.base)
+	}
+	return out, nil
+}
+
+// OpenArchiveRecording opens the recording of base ("dir/name", as
+// ArchiveRecordings lists it) in the SigMF archive at archivePath, with
+// ov as OpenWith takes it. The data member is read in place.
+func OpenArchiveRecording(archivePath, base string, ov Overrides) (*Recording, error) {
+	if err := ov.check(); err != nil {
+		return nil, fmt.Errorf("open archive %q recording %q: %w", archivePath, base, err)
+	}
+	file, err := openRegular(archivePath)
+	if err != nil {
+		return nil, fmt.Errorf("open archive: %w", err)
+	}
+	l, err := listArchive(file)
+	if err == nil {
+		var a archiveMember
+		if a, err = l.member(file, base); err == nil {
+			var r *Recording
+			if r, err = recordingOfMember(archivePath, file, a, ov); err == nil {
+				r.files = []string{archivePath}
+				return r, nil
+			}
+		}
+	}
+	file.Close()
+	return nil, fmt.Errorf("open archive %q recording %q: %w", archivePath, base, err)
 }
 
 // dataName is the "archive:member" name of the member's samples, for
@@ -554,16 +631,25 @@ func readArchiveMembers(archivePath string, file *os.File, ov Overrides) (*Recor
 	if err != nil {
 		return nil, "", nil, err
 	}
-	m, err := parseMetaWith(a.meta, ov)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("member %q: %w", a.base+MetaExt, err)
-	}
-	r, err := newRecording(m, a.dataName(archivePath), io.NewSectionReader(file, a.off, a.size), a.size, file)
+	r, err := recordingOfMember(archivePath, file, a, ov)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	r.dataFile, r.dataOff = archivePath, a.off
 	return r, a.base, a.meta, nil
+}
+
+// recordingOfMember is the recording a of the archive file at archivePath.
+func recordingOfMember(archivePath string, file *os.File, a archiveMember, ov Overrides) (*Recording, error) {
+	m, err := parseMetaWith(a.meta, ov)
+	if err != nil {
+		return nil, fmt.Errorf("member %q: %w", a.base+MetaExt, err)
+	}
+	r, err := newRecording(m, a.dataName(archivePath), io.NewSectionReader(file, a.off, a.size), a.size, file)
+	if err != nil {
+		return nil, err
+	}
+	r.dataFile, r.dataOff = archivePath, a.off
+	return r, nil
 }
 
 // newRecording validates m against size bytes of data read from ra.
