@@ -60,3 +60,34 @@ func TestSiteGlobalIndexGapEndsSegment(t *testing.T) {
 		})
 	}
 }
+
+// TestSiteCoreOffsetSplitRecording: SigMF's core:offset is "the index
+// number of the first sample in the Dataset ... Typically used when a
+// Recording is split over multiple files. All sample indices in SigMF are
+// absolute", so in the second file of a split recording the captures and
+// annotations start at core:offset or later. rfwarden ignores core:offset
+// and refused such a file ("captures[0] starts at sample 921600 beyond the
+// 307200 samples of data"); with a small offset it would instead read
+// every annotation that many samples late. Read, the indices should count
+// from the file's first sample.
+func TestSiteCoreOffsetSplitRecording(t *testing.T) {
+	const (
+		n   = 1000
+		off = 5000
+	)
+	meta := `{"global":{"core:datatype":"ci8","core:sample_rate":1e6,"core:version":"1.2.0","core:offset":5000},
+	"captures":[{"core:sample_start":5000,"core:frequency":2.44e9}],
+	"annotations":[{"core:sample_start":5100,"core:sample_count":200,"core:label":"LTE"}]}`
+	p := writeSitePair(t, t.TempDir(), "split-1", []byte(meta), make([]byte, 2*n))
+	r, err := Open(p)
+	if err != nil {
+		t.Fatalf("Open of the second file of a split recording: %v", err)
+	}
+	defer r.Close()
+	if got := r.CenterHzAt(0); got != 2.44e9 {
+		t.Errorf("CenterHzAt(0) = %g, want the capture's 2.44e9", got)
+	}
+	if a := r.Meta().Annotations; len(a) != 1 || a[0].SampleStart != 5100-off || a[0].SampleCount != 200 {
+		t.Errorf("annotations %+v, want one at sample %d of the data (core:sample_start 5100 less core:offset %d)", a, 5100-off, off)
+	}
+}
