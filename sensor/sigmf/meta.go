@@ -102,7 +102,8 @@ var datatypePattern = regexp.MustCompile(`^(c|r)(f32|f64|i32|i16|u32|u16|i8|u8)(
 // ParseMeta decodes and validates SigMF metadata. It checks the JSON, the
 // required keys, the type of every known core field, the datatype syntax,
 // a positive sample rate, core:version, RFC 3339 datetimes and that captures
-// and annotations are sorted by sample_start. Errors name the field at fault.
+// are sorted by sample_start; annotations it sorts (stably) by sample_start.
+// Errors name the field at fault.
 // Sample indices are returned counted from the data's first sample:
 // core:offset (Global.OffsetSamples) is subtracted from each.
 func ParseMeta(data []byte) (Meta, error) {
@@ -146,14 +147,16 @@ func ParseMeta(data []byte) (Meta, error) {
 		if err != nil {
 			return Meta{}, fmt.Errorf("annotations[%d].%w", i, err)
 		}
-		if i > 0 && a.SampleStart < m.Annotations[i-1].SampleStart {
-			return Meta{}, fmt.Errorf("annotations[%d].core:sample_start %d before %d: annotations not sorted: %w", i, a.SampleStart, m.Annotations[i-1].SampleStart, ErrMismatch)
-		}
 		m.Annotations = append(m.Annotations, a)
 	}
 	if err := m.fromOffset(); err != nil {
 		return Meta{}, err
 	}
+	// SigMF asks annotations sorted by core:sample_start, but ones in the
+	// order they were drawn (a hand-edited file, an annotation tool) say
+	// nothing ambiguous: they are sorted here, stably, as MarshalMeta
+	// sorts what it writes. Until 2026-12-06 they refused the recording.
+	slices.SortStableFunc(m.Annotations, func(a, b Annotation) int { return cmp.Compare(a.SampleStart, b.SampleStart) })
 	return m, nil
 }
 

@@ -426,7 +426,6 @@ func TestParseMetaErrors(t *testing.T) {
 		{"annotation one edge", g + `"captures":[],"annotations":[{"core:sample_start":0,"core:sample_count":1,"core:freq_lower_edge":1}]}`, ErrBadMeta, "annotations[0].core:freq_lower_edge"},
 		{"annotation inverted", g + `"captures":[],"annotations":[{"core:sample_start":0,"core:sample_count":1,"core:freq_lower_edge":2,"core:freq_upper_edge":1}]}`, ErrBadMeta, "annotations[0].core:freq_lower_edge 2 above"},
 		{"annotation label type", g + `"captures":[],"annotations":[{"core:sample_start":0,"core:sample_count":1,"core:label":[]}]}`, ErrBadMeta, "annotations[0].core:label"},
-		{"annotations unsorted", g + `"captures":[],"annotations":[{"core:sample_start":3,"core:sample_count":1},{"core:sample_start":2,"core:sample_count":1}]}`, ErrMismatch, "annotations[1]"},
 		{"annotation overflow", g + `"captures":[],"annotations":[{"core:sample_start":9223372036854775807,"core:sample_count":1}]}`, ErrBadMeta, "overflows"},
 	}...)
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package sigmf
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -89,5 +90,27 @@ func TestSiteCoreOffsetSplitRecording(t *testing.T) {
 	}
 	if a := r.Meta().Annotations; len(a) != 1 || a[0].SampleStart != 5100-off || a[0].SampleCount != 200 {
 		t.Errorf("annotations %+v, want one at sample %d of the data (core:sample_start 5100 less core:offset %d)", a, 5100-off, off)
+	}
+}
+
+// TestSiteUnsortedAnnotationsRead: annotations appended by hand, or by an
+// annotation tool in the order they were drawn, are not sorted by
+// core:sample_start. SigMF says they MUST be, but nothing in them is
+// ambiguous: a reader can sort them (stably) as MarshalMeta already does
+// when it writes. rfwarden refused the whole recording (eval passed it
+// over) saying "annotations not sorted: metadata does not match data",
+// though the data was never looked at.
+func TestSiteUnsortedAnnotationsRead(t *testing.T) {
+	const meta = `{"global":{"core:datatype":"ci8","core:sample_rate":1e6,"core:version":"1.2.0"},"captures":[{"core:sample_start":0}],
+	"annotations":[{"core:sample_start":500,"core:sample_count":10,"core:label":"LTE"},{"core:sample_start":100,"core:sample_count":10,"core:label":"GSM"}]}`
+	m, err := ParseMeta([]byte(meta))
+	if err != nil {
+		if errors.Is(err, ErrMismatch) {
+			t.Errorf("error wraps ErrMismatch (%q), but the data was never read", ErrMismatch)
+		}
+		t.Fatalf("ParseMeta of annotations in drawing order: %v", err)
+	}
+	if len(m.Annotations) != 2 || m.Annotations[0].SampleStart != 100 || m.Annotations[1].SampleStart != 500 {
+		t.Errorf("annotations %+v, want both, sorted by sample_start", m.Annotations)
 	}
 }
