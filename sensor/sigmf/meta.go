@@ -103,10 +103,11 @@ var datatypePattern = regexp.MustCompile(`^(c|r)(f32|f64|i32|i16|u32|u16|i8|u8)(
 // required keys, the type of every known core field, the datatype syntax,
 // a positive sample rate, core:version, RFC 3339 datetimes and that captures
 // are sorted by sample_start; annotations it sorts (stably) by sample_start.
-// Errors name the field at fault.
-// Sample indices are returned counted from the data's first sample:
+// Errors name the field at fault. A leading UTF-8 byte-order mark is
+// skipped. Sample indices are returned counted from the data's first sample:
 // core:offset (Global.OffsetSamples) is subtracted from each.
 func ParseMeta(data []byte) (Meta, error) {
+	data = trimBOM(data)
 	var top map[string]json.RawMessage
 	if err := unmarshalStrict(data, &top); err != nil {
 		return Meta{}, fmt.Errorf("%w: %w", ErrBadMeta, err)
@@ -186,6 +187,16 @@ func (m *Meta) fromOffset() error {
 	}
 	return nil
 }
+
+// utf8BOM is the byte-order mark Windows editors (Notepad, PowerShell's
+// Out-File) write at the start of a UTF-8 file.
+const utf8BOM = "\ufeff"
+
+// trimBOM returns data without a leading UTF-8 byte-order mark, which
+// RFC 8259 (section 8.1) lets a JSON parser ignore. Until 2026-12-06 it
+// refused the metadata: "invalid character 'ï' looking for beginning of
+// value".
+func trimBOM(data []byte) []byte { return bytes.TrimPrefix(data, []byte(utf8BOM)) }
 
 // ReadMeta reads and validates the metadata file at path, refusing one
 // larger than MaxMetaBytes before reading it.

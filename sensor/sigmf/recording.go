@@ -170,6 +170,7 @@ func (ov Overrides) check() error {
 // value ParseMeta would refuse; malformed JSON is left for ParseMeta to
 // report.
 func parseMetaWith(data []byte, ov Overrides) (Meta, error) {
+	data = trimBOM(data) // else the overrides would not find the global object
 	if ov.MustAgree {
 		if err := agreeGlobal(data, ov); err != nil {
 			return Meta{}, err

@@ -114,3 +114,27 @@ func TestSiteUnsortedAnnotationsRead(t *testing.T) {
 		t.Errorf("annotations %+v, want both, sorted by sample_start", m.Annotations)
 	}
 }
+
+// TestSiteMetaWithByteOrderMark: metadata saved by a Windows editor
+// (Notepad, PowerShell's Out-File) starts with a UTF-8 byte-order mark.
+// RFC 8259 §8.1 lets a JSON parser ignore it, and SigMF asks only UTF-8.
+// rfwarden refused it with `invalid metadata: invalid character 'ï'
+// looking for beginning of value`, which names neither the mark nor a
+// fix. CRLF line ends (the same editors) already read.
+func TestSiteMetaWithByteOrderMark(t *testing.T) {
+	const meta = "{\r\n\"global\":{\"core:datatype\":\"ci8\",\"core:sample_rate\":1e6,\"core:version\":\"1.2.0\"},\r\n\"captures\":[{\"core:sample_start\":0,\"core:frequency\":2.44e9}],\r\n\"annotations\":[{\"core:sample_start\":0,\"core:sample_count\":10,\"core:label\":\"LTE\"}]}\r\n"
+	for _, tc := range []struct{ name, prefix string }{
+		{"CRLF", ""},
+		{"BOM and CRLF", "\uFEFF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := ParseMeta([]byte(tc.prefix + meta))
+			if err != nil {
+				t.Fatalf("ParseMeta: %v", err)
+			}
+			if len(m.Annotations) != 1 || m.Annotations[0].Label != "LTE" {
+				t.Errorf("annotations %+v, want the one labelled LTE", m.Annotations)
+			}
+		})
+	}
+}
