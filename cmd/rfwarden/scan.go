@@ -103,7 +103,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o scanOptions
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
 	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are: their file, or the .sigmf archive holding them, which eval reads)")
-	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (a SigMF recording's core:datatype must agree, unless --override)")
+	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format, a complex SigMF datatype: ci8, cu8, ci16_le, ci16_be, cu16_le, cu16_be, ci32_le, ci32_be, cu32_le, cu32_be, cf32_le, cf32_be, cf64_le, cf64_be (a SigMF recording's core:datatype must agree, unless --override)")
 	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (a SigMF recording's core:sample_rate must agree, unless --override)")
 	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (every capture's core:frequency of a SigMF recording must agree, unless --override)")
 	fs.BoolVar(&o.override, "override", false, "let --datatype, --rate and --center replace those fields of a SigMF recording's metadata, for metadata known to be wrong")

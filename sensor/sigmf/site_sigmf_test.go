@@ -1,7 +1,9 @@
 package sigmf
 
 import (
+	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -136,5 +138,40 @@ func TestSiteMetaWithByteOrderMark(t *testing.T) {
 				t.Errorf("annotations %+v, want the one labelled LTE", m.Annotations)
 			}
 		})
+	}
+}
+
+// TestSiteReadsCI32: SigMF's core datatypes include 32-bit integers
+// (ci32_le, ci32_be, cu32_le, cu32_be; the ABNF's signed-integer "i32"),
+// which some receivers' tools write (24-bit ADCs padded to 32). rfwarden
+// refuses them as "unsupported datatype". Full scale is |x| = 1 as for
+// the other integer formats.
+func TestSiteReadsCI32(t *testing.T) {
+	for _, tc := range []struct {
+		datatype string
+		put      func([]byte, uint32)
+		raw      uint32 // I and Q
+		want     float32
+	}{
+		{"ci32_le", binary.LittleEndian.PutUint32, uint32(1 << 30), 0.5},
+		{"ci32_be", binary.BigEndian.PutUint32, uint32(1 << 30), 0.5},
+		{"cu32_le", binary.LittleEndian.PutUint32, uint32(3 << 30), 0.5},
+	} {
+		t.Run(tc.datatype, func(t *testing.T) {
+			src := make([]byte, 8)
+			tc.put(src, tc.raw)
+			tc.put(src[4:], tc.raw)
+			dst := make([]complex64, 1)
+			n, err := DecodeSamples(dst, src, tc.datatype)
+			if err != nil || n != 1 {
+				t.Fatalf("DecodeSamples(%s): %d samples, %v", tc.datatype, n, err)
+			}
+			if math.Abs(float64(real(dst[0])-tc.want)) > 1e-6 || math.Abs(float64(imag(dst[0])-tc.want)) > 1e-6 {
+				t.Errorf("decoded %v, want %v+%vi", dst[0], tc.want, tc.want)
+			}
+		})
+	}
+	if sz, err := SampleSize("ci32_le"); err != nil || sz != 8 {
+		t.Errorf("SampleSize(ci32_le) = %d, %v; want 8 bytes", sz, err)
 	}
 }
