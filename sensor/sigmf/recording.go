@@ -298,6 +298,12 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 			return openArchiveData(base, m, dataPath, file)
 		}
 	}
+	if errors.Is(err, os.ErrNotExist) {
+		if _, named := m.Global.Extra["core:dataset"]; named {
+			return nil, fmt.Errorf("open recording: %w (the file the metadata's core:dataset names)", err)
+		}
+		return nil, fmt.Errorf("open recording: %w (a data file of another name, beside the metadata, is named in its global core:dataset, with core:header_bytes on the first capture for a header before the samples)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open recording: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -173,5 +174,30 @@ func TestSiteReadsCI32(t *testing.T) {
 	}
 	if sz, err := SampleSize("ci32_le"); err != nil || sz != 8 {
 		t.Errorf("SampleSize(ci32_le) = %d, %v; want 8 bytes", sz, err)
+	}
+}
+
+// TestSiteMissingDataNamesCoreDataset: a site wrapping a capture.cfile
+// from GNU Radio's File Sink writes capture.sigmf-meta beside it and
+// forgets core:dataset (or names it after the capture). Open said only
+// "stat capture.sigmf-data: no such file or directory"; SigMF's way to
+// name a data file of another name (core:dataset, with core:header_bytes
+// for a header) is what the engineer needs to hear.
+func TestSiteMissingDataNamesCoreDataset(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "capture")
+	meta := `{"global":{"core:datatype":"cf32_le","core:sample_rate":1e6,"core:version":"1.2.0"},"captures":[{"core:sample_start":0}],"annotations":[]}`
+	if err := os.WriteFile(base+MetaExt, []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(base+".cfile", make([]byte, 800), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(base + MetaExt)
+	if err == nil {
+		t.Fatal("Open without a data file: no error")
+	}
+	if !strings.Contains(err.Error(), "core:dataset") {
+		t.Errorf("error %q does not say that core:dataset names a data file of another name", err)
 	}
 }
