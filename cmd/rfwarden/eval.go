@@ -31,7 +31,10 @@ noise and Pd against SNR. Scores a corpus of labelled SigMF recordings
 artefacts). See docs/evaluation.md.
 
 A corpus is any folder of SigMF 1.x recordings whose core:label annotations
-are the truth. A recording that cannot be read (or whose data differs from
+are the truth, read as scan reads them (any complex datatype ci8 to cf64,
+ci32 and cu32 included; a byte-order mark; annotations in any order;
+core:offset; a core:global_index loss ends the emissions in flight: see
+docs/recordings.md). A recording that cannot be read (or whose data differs from
 its core:sha512) is passed over, named on stderr with the problem and listed
 in the output; eval fails only when nothing could be scored. Labels naming
 no class are counted on stderr. Pd-vs-SNR curves (and --svg) come from the
