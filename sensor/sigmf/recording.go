@@ -680,13 +680,14 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 			end = m.Captures[i].SampleStart
 		}
 	}
+	// The first segment starts at 0: samples before the first capture
+	// belong to it.
 	r.runStart = make([]int64, len(m.Captures))
-	for i := range m.Captures {
-		if i > 0 && r.continues(i) {
+	for i := 1; i < len(m.Captures); i++ {
+		r.runStart[i] = m.Captures[i].SampleStart
+		if r.continues(i) {
 			r.runStart[i] = r.runStart[i-1]
-		} else if i > 0 {
-			r.runStart[i] = m.Captures[i].SampleStart
-		} // the first segment starts at 0: samples before the first capture belong to it
+		}
 	}
 	return r, nil
 }
@@ -718,11 +719,11 @@ func (r *Recording) indexCaptures() error {
 	var lost int64
 	for i := 1; i < len(caps); i++ {
 		k := r.lostBefore(i)
-		if k > 0 && r.lost == nil {
-			r.lost = make([]int64, len(caps))
-		}
 		if k > 0 {
 			lost = satAdd(lost, k)
+			if r.lost == nil {
+				r.lost = make([]int64, len(caps))
+			}
 		}
 		if r.lost != nil {
 			r.lost[i] = lost
@@ -749,12 +750,10 @@ func (r *Recording) lostBefore(i int) int64 {
 		return 0
 	}
 	step := r.meta.Captures[i].SampleStart - r.meta.Captures[i-1].SampleStart
-	switch d := b - a; {
-	case d < step:
-		return -1
-	default:
+	if d := b - a; d >= step { // both non-negative: no overflow
 		return d - step
 	}
+	return -1
 }
 
 // satAdd returns a+b for non-negative a and b, at most math.MaxInt64.
@@ -834,8 +833,9 @@ func resolveToEnd(anns []Annotation, caps []Capture, n int64) []Annotation {
 // continues reports whether capture i continues capture i-1: the same
 // frequency, no samples lost by core:global_index (see lostBefore), and
 // no gap in time (both without core:datetime, or capture i's datetime
-// that of i-1 plus its samples, within a microsecond or a sample). Readers take such captures as one segment, so a recording
-// split into many captures of one tuning costs no more than one.
+// that of i-1 plus its samples, within a microsecond or a sample).
+// Readers take such captures as one segment, so a recording split into
+// many captures of one tuning costs no more than one.
 func (r *Recording) continues(i int) bool {
 	if i == 0 {
 		return false
