@@ -34,20 +34,20 @@ type datatype struct {
 // Integer formats are scaled to full scale |x| = 1 (decodeInts); float
 // ones are taken as they are (decodeFloats).
 var datatypes = [...]datatype{
-	1:  {"ci8", 1, decodeInts[int8](false)},
-	2:  {"ci16_le", 2, decodeInts[int16](false)},
-	3:  {"cf32_le", 4, decodeFloats[float32](false)},
-	4:  {"cu8", 1, decodeInts[uint8](false)},
-	5:  {"ci16_be", 2, decodeInts[int16](true)},
-	6:  {"cu16_le", 2, decodeInts[uint16](false)},
-	7:  {"cu16_be", 2, decodeInts[uint16](true)},
-	8:  {"ci32_le", 4, decodeInts[int32](false)},
-	9:  {"ci32_be", 4, decodeInts[int32](true)},
-	10: {"cu32_le", 4, decodeInts[uint32](false)},
-	11: {"cu32_be", 4, decodeInts[uint32](true)},
-	12: {"cf32_be", 4, decodeFloats[float32](true)},
-	13: {"cf64_le", 8, decodeFloats[float64](false)},
-	14: {"cf64_be", 8, decodeFloats[float64](true)},
+	1:  {"ci8", 1, decodeInts[int8, uint8](false)},
+	2:  {"ci16_le", 2, decodeInts[int16, uint16](false)},
+	3:  {"cf32_le", 4, decodeFloats[uint32](false)},
+	4:  {"cu8", 1, decodeInts[uint8, uint8](false)},
+	5:  {"ci16_be", 2, decodeInts[int16, uint16](true)},
+	6:  {"cu16_le", 2, decodeInts[uint16, uint16](false)},
+	7:  {"cu16_be", 2, decodeInts[uint16, uint16](true)},
+	8:  {"ci32_le", 4, decodeInts[int32, uint32](false)},
+	9:  {"ci32_be", 4, decodeInts[int32, uint32](true)},
+	10: {"cu32_le", 4, decodeInts[uint32, uint32](false)},
+	11: {"cu32_be", 4, decodeInts[uint32, uint32](true)},
+	12: {"cf32_be", 4, decodeFloats[uint32](true)},
+	13: {"cf64_le", 8, decodeFloats[uint64](false)},
+	14: {"cf64_be", 8, decodeFloats[uint64](true)},
 }
 
 // intComponent is a component type of SigMF's integer datatypes.
@@ -55,32 +55,41 @@ type intComponent interface {
 	int8 | uint8 | int16 | uint16 | int32 | uint32
 }
 
-// component reads the w-byte (1, 2, 4 or 8) unsigned word at the start
-// of b, big- or little-endian.
-func component(b []byte, w int, bigEndian bool) uint64 {
-	switch {
-	case w == 1:
-		return uint64(b[0])
-	case w == 2 && bigEndian:
-		return uint64(binary.BigEndian.Uint16(b))
-	case w == 2:
-		return uint64(binary.LittleEndian.Uint16(b))
-	case w == 4 && bigEndian:
-		return uint64(binary.BigEndian.Uint32(b))
-	case w == 4:
-		return uint64(binary.LittleEndian.Uint32(b))
-	case bigEndian:
-		return binary.BigEndian.Uint64(b)
+// word is the unsigned word a component is stored as.
+type word interface {
+	uint8 | uint16 | uint32 | uint64
+}
+
+// load reads the unsigned word W at the start of b, big- or
+// little-endian. W's size is a constant in each instantiation, so the
+// switch goes at compile time.
+func load[W word](b []byte, bigEndian bool) W {
+	switch unsafe.Sizeof(W(0)) {
+	case 1:
+		return W(b[0])
+	case 2:
+		if bigEndian {
+			return W(binary.BigEndian.Uint16(b))
+		}
+		return W(binary.LittleEndian.Uint16(b))
+	case 4:
+		if bigEndian {
+			return W(binary.BigEndian.Uint32(b))
+		}
+		return W(binary.LittleEndian.Uint32(b))
 	}
-	return binary.LittleEndian.Uint64(b)
+	if bigEndian {
+		return W(binary.BigEndian.Uint64(b))
+	}
+	return W(binary.LittleEndian.Uint64(b))
 }
 
 // decodeInts returns the decoder of complex samples of integer components
-// T: each scaled so full scale is |x| = 1, a signed one of b bits by
-// 2^-(b-1), an unsigned one less its mid-scale (2^b - 1)/2 by the same.
-// The arithmetic is float64, exact for up to 16 bits; 32-bit components
-// round once, to float32.
-func decodeInts[T intComponent](bigEndian bool) func(dst []complex64, src []byte) (int, int) {
+// T, stored as words W of its size: each scaled so full scale is |x| = 1,
+// a signed one of b bits by 2^-(b-1), an unsigned one less its mid-scale
+// (2^b - 1)/2 by the same. The arithmetic is float64, exact for up to 16
+// bits; 32-bit components round once, to float32.
+func decodeInts[T intComponent, W word](bigEndian bool) func(dst []complex64, src []byte) (int, int) {
 	w := int(unsafe.Sizeof(T(0)))
 	scale := math.Ldexp(1, 1-8*w)
 	zero := 0.0
@@ -91,8 +100,8 @@ func decodeInts[T intComponent](bigEndian bool) func(dst []complex64, src []byte
 		n := min(len(dst), len(src)/(2*w))
 		for i := range dst[:n] {
 			b := src[2*w*i : 2*w*(i+1)]
-			re := (float64(T(component(b, w, bigEndian))) - zero) * scale
-			im := (float64(T(component(b[w:], w, bigEndian))) - zero) * scale
+			re := (float64(T(load[W](b, bigEndian))) - zero) * scale
+			im := (float64(T(load[W](b[w:], bigEndian))) - zero) * scale
 			dst[i] = complex(float32(re), float32(im))
 		}
 		return n, -1
@@ -100,15 +109,16 @@ func decodeInts[T intComponent](bigEndian bool) func(dst []complex64, src []byte
 }
 
 // decodeFloats returns the decoder of complex samples of IEEE 754
-// components T, passed through unchanged; a NaN or Inf one (or a float64
-// beyond float32's range) stops it.
-func decodeFloats[T float32 | float64](bigEndian bool) func(dst []complex64, src []byte) (int, int) {
-	w := int(unsafe.Sizeof(T(0)))
+// components stored as words W (uint32: float32, uint64: float64), passed
+// through unchanged; a NaN or Inf one (or a float64 beyond float32's
+// range) stops it.
+func decodeFloats[W uint32 | uint64](bigEndian bool) func(dst []complex64, src []byte) (int, int) {
+	w := int(unsafe.Sizeof(W(0)))
 	return func(dst []complex64, src []byte) (int, int) {
 		n := min(len(dst), len(src)/(2*w))
 		for i := range dst[:n] {
 			b := src[2*w*i : 2*w*(i+1)]
-			u, v := component(b, w, bigEndian), component(b[w:], w, bigEndian)
+			u, v := uint64(load[W](b, bigEndian)), uint64(load[W](b[w:], bigEndian))
 			re, im := math.Float32frombits(uint32(u)), math.Float32frombits(uint32(v))
 			if w == 8 {
 				re, im = float32(math.Float64frombits(u)), float32(math.Float64frombits(v))
