@@ -19,7 +19,7 @@ type Block struct {
 	Time         time.Time   // capture time of Samples[0], UTC
 	Device       string      // device/calibration key, e.g. "hackrf", "sim", "file"
 	Dropped      int64       // samples known lost since the previous block (USB overruns)
-	Retuned      bool        // the first block after a change of tuning
+	Retuned      bool        // the first block after a change of tuning, or a break in the stream (not contiguous with the block before)
 	// ClockStep is how far the source moved its sample clock at this
 	// block to keep it on the host clock (a step of the host clock, or a
 	// crystal's error added up); 0 when it did not.

@@ -31,11 +31,15 @@ noise and Pd against SNR. Scores a corpus of labelled SigMF recordings
 artefacts). See docs/evaluation.md.
 
 A corpus is any folder of SigMF 1.x recordings whose core:label annotations
-are the truth ("LTE downlink", "GSM900", "5GNR", "DJI Mavic 3", "noise"); an
-archive of several recordings is scored one by one (day.sigmf:day-0/day-0),
-an archive and its copy extracted beside it once. A recording that cannot be
-read (or whose data differs from its core:sha512, or whose extension is in
-upper case) is passed over, named on stderr with the problem and listed
+are the truth ("LTE downlink", "GSM900", "5GNR", "DJI Mavic 3", "noise"),
+read as scan reads them (any complex datatype ci8 to cf64, ci32 and cu32
+included; a byte-order mark; annotations in any order; core:offset; a
+core:global_index loss ends the emissions in flight: see
+docs/recordings.md); an archive of several recordings is scored one by one
+(day.sigmf:day-0/day-0), an archive and its copy extracted beside it once.
+A recording that cannot be read (or whose data differs from its
+core:sha512, or whose extension is in upper case) is passed over, named on
+stderr with the problem and listed
 in the output; eval fails only when nothing could be scored. Labels naming
 no class are counted on stderr; annotations with core:sample_count 0
 (markers) are not scored, and samples that are exactly zero are left out of

@@ -21,6 +21,7 @@ import (
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/replay"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
@@ -50,7 +51,9 @@ file ended, and may be too short to classify ("unconfirmed: too short").
 The table's start_s is seconds from the recording's first sample to the
 emission's: when every capture has a core:datetime (a recording with gaps, as
 demo --record writes) it counts the time between captures, otherwise it is
-the sample index over the sample rate.
+the sample index over the sample rate, with the samples lost before it
+counted where the captures' core:global_index says some were (a receiver
+overflow: the emissions in flight end there, as at a gap in time).
 
 --annotate OUT writes OUT.sigmf-meta (.sigmf-meta is added when OUT lacks it):
 the input's metadata, with its own annotations (ground truth) kept, those an
@@ -104,7 +107,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o scanOptions
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
 	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are: their file, or the .sigmf archive holding them, which eval reads)")
-	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format: ci8, cu8, ci16_le, cf32_le (a SigMF recording's core:datatype must agree, unless --override)")
+	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format, a complex SigMF datatype: ci8, cu8, ci16_le, ci16_be, cu16_le, cu16_be, ci32_le, ci32_be, cu32_le, cu32_be, cf32_le, cf32_be, cf64_le, cf64_be (a SigMF recording's core:datatype must agree, unless --override)")
 	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (a SigMF recording's core:sample_rate must agree, unless --override)")
 	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (every capture's core:frequency of a SigMF recording must agree, unless --override)")
 	fs.BoolVar(&o.override, "override", false, "let --datatype, --rate and --center replace those fields of a SigMF recording's metadata, for metadata known to be wrong")
@@ -447,7 +450,7 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 	if err != nil && !errors.As(err, &stopped) {
 		return err
 	}
-	startS := startSeconds(rec)
+	startS := replay.Seconds(rec) // the dashboard's replay gives the same
 	for _, res := range results {
 		if err := printResult(stdout, path, o.fileCol, rate, startS(res.Em.StartSample), res, o.json); err != nil {
 			return err
@@ -472,25 +475,6 @@ func frameSamples(rateHz, pfa float64) (int, error) {
 		return 0, err
 	}
 	return d.Config().NFFT, nil
-}
-
-// startSeconds returns the table's start_s of a sample: seconds from the
-// recording's first sample. When every capture has a core:datetime, it is
-// the capture's datetime less the first capture's, plus the sample's offset
-// in its capture, so the gaps between captures count; otherwise the sample
-// index over the sample rate.
-func startSeconds(rec *sigmf.Recording) func(sample int64) float64 {
-	rate := rec.SampleRateHz()
-	caps := rec.Meta().Captures
-	timed := len(caps) > 1
-	for _, c := range caps {
-		timed = timed && c.Datetime != ""
-	}
-	if !timed {
-		return func(sample int64) float64 { return float64(sample) / rate }
-	}
-	t0 := rec.TimeAt(caps[0].SampleStart)
-	return func(sample int64) float64 { return rec.TimeAt(sample).Sub(t0).Seconds() }
 }
 
 // isTerminal reports whether w is a terminal (not merely a character

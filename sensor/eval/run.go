@@ -131,8 +131,10 @@ func scanRecording(ctx context.Context, rec *sigmf.Recording, cfg pipeline.Confi
 		want := min(int64(len(iq)), rec.SegmentEnd(pos)-pos)
 		k, err := rec.Read(iq[:want])
 		if k > 0 {
+			// Retuned at a break in the stream at one tuning (a time gap,
+			// samples lost), as the replay source marks it
 			b := sensor.Block{Samples: iq[:k], CenterHz: rec.CenterHzAt(pos), SampleRateHz: rate,
-				FirstSample: pos, Time: rec.TimeAt(pos), Device: "file"}
+				FirstSample: pos, Time: rec.TimeAt(pos), Device: "file", Retuned: pos > 0 && rec.SegmentStart(pos) == pos}
 			if results, err = p.Process(b, results); err != nil {
 				return nil, fmt.Errorf("scan %q: %w", rec.Path(), err)
 			}

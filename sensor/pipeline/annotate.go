@@ -28,17 +28,8 @@ func AnnotatedMeta(m sigmf.Meta, dataset string, results []Result) sigmf.Meta {
 	if dataset != "" {
 		g.Extra["core:dataset"] = dataset
 	}
-	exts, _ := g.Extra["core:extensions"].([]any)
-	hasRFW := false
-	for _, e := range exts {
-		if em, ok := e.(map[string]any); ok && em["name"] == "rfw" {
-			hasRFW = true
-		}
-	}
-	if !hasRFW {
-		g.Extra["core:extensions"] = append(append([]any(nil), exts...),
-			map[string]any{"name": "rfw", "version": "1.0.0", "optional": true})
-	}
+	// the input's declarations kept, a pre-1.0 object form as 1.x entries
+	sigmf.DeclareExtension(g, "rfw", "1.0.0", true)
 	m.Annotations = append([]sigmf.Annotation(nil), m.Annotations...)
 	for _, r := range results {
 		m.Annotations = append(m.Annotations, Annotation(r))

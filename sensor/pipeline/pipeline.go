@@ -214,7 +214,9 @@ func New(cfg Config) *Pipeline {
 // Process runs one Block and appends the results of the emissions that
 // closed to dst. A Block with a new tuning (Retuned, or another centre
 // frequency or sample rate) first flushes the old tuning's emissions and
-// starts a new Detector (or resumes the one it had there). So does a
+// starts a new Detector (or resumes the one it had there); a Retuned
+// Block at the same tuning (a break in the stream: samples lost, as a
+// recording's core:global_index says) resumes the same one. So does a
 // Block at the same tuning whose Time is not contiguous with the previous
 // Block's (a time gap, see MaxTimeGap): a recording's captures of one
 // tuning seconds apart are separate emissions, as the sensor heard them,

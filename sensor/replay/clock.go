@@ -22,20 +22,22 @@ func dated(rec *sigmf.Recording) bool {
 // sample, as `rfwarden scan` prints start_s: when rec is timed by its
 // captures (more than one, each with a core:datetime), the sample's
 // capture's datetime less the first capture's, plus its offset in its
-// capture, so the gaps between captures count; otherwise the sample index
-// over the sample rate.
+// capture, so the gaps between captures count; otherwise its index in the
+// receiver's stream (sigmf.Recording.StreamSample: the sample index, plus
+// the samples core:global_index says were lost before it) over the
+// sample rate.
 func Seconds(rec *sigmf.Recording) func(sample int64) float64 {
 	rate := rec.SampleRateHz()
 	if !dated(rec) {
-		return func(sample int64) float64 { return float64(sample) / rate }
+		return func(sample int64) float64 { return float64(rec.StreamSample(sample)) / rate }
 	}
 	t0 := rec.TimeAt(rec.Meta().Captures[0].SampleStart)
 	return func(sample int64) float64 { return rec.TimeAt(sample).Sub(t0).Seconds() }
 }
 
 // SampleAt returns the first sample of rec at or after s seconds on the
-// clock of Seconds: in a gap between dated captures, the next capture's
-// first; past the end, NumSamples (also for a start whose sample count
+// clock of Seconds: in a gap between dated captures (or samples lost),
+// the next capture's first; past the end, NumSamples (also for a start whose sample count
 // overflows int64: the bound is applied in float before converting).
 func SampleAt(rec *sigmf.Recording, s float64) int64 {
 	rate, n := rec.SampleRateHz(), rec.NumSamples()
@@ -46,7 +48,7 @@ func SampleAt(rec *sigmf.Recording, s float64) int64 {
 		}
 		return from + max(int64(k), 0)
 	}
-	if !dated(rec) {
+	if !dated(rec) && rec.StreamSample(n) == n { // no gaps
 		return at(0, s)
 	}
 	sec := Seconds(rec)

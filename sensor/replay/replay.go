@@ -27,8 +27,10 @@ type Options struct {
 	// its gain (GainKey on their capture or in the global object).
 	GainDB float64
 	// Start is the time of sample 0 for capture segments with no
-	// core:datetime. The zero value means the Unix epoch, so replays of
-	// undated recordings are deterministic and plainly not live.
+	// core:datetime (later samples at their sigmf.Recording.StreamSample,
+	// so samples core:global_index says were lost count). The zero value
+	// means the Unix epoch, so replays of undated recordings are
+	// deterministic and plainly not live.
 	Start time.Time
 }
 
@@ -109,10 +111,12 @@ func (s *Source) Next(ctx context.Context) (sensor.Block, error) {
 		FirstSample:  s.pos,
 		Time:         s.rec.TimeAt(s.pos),
 		Device:       s.opt.Device,
-		Retuned:      s.started && center != s.lastCenter,
+		// a new tuning, or a break in the stream at one (a time gap,
+		// samples lost): what follows is not contiguous with the block before
+		Retuned: s.started && (center != s.lastCenter || s.pos > 0 && s.rec.SegmentStart(s.pos) == s.pos),
 	}
 	if b.Time.IsZero() {
-		b.Time = s.opt.Start.Add(sampleDur(s.pos, rate))
+		b.Time = s.opt.Start.Add(sampleDur(s.rec.StreamSample(s.pos), rate))
 	}
 	s.started = true
 	s.lastCenter = center
@@ -131,7 +135,7 @@ func sampleDur(sample int64, rateHz float64) time.Duration {
 // block, not when it was opened. No sample is skipped; a segment with a
 // core:datetime keeps its own time.
 func (s *Source) StartAt(t time.Time) {
-	s.opt.Start = t.UTC().Add(-sampleDur(s.pos, s.rec.SampleRateHz()))
+	s.opt.Start = t.UTC().Add(-sampleDur(s.rec.StreamSample(s.pos), s.rec.SampleRateHz()))
 }
 
 // Skip passes over the samples of the next d (d times the sample rate,

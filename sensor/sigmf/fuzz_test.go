@@ -41,7 +41,7 @@ func FuzzParseMeta(f *testing.F) {
 }
 
 func FuzzDecodeSamples(f *testing.F) {
-	for _, dt := range []string{"ci8", "cu8", "ci16_le", "ci16_be", "cu16_le", "cu16_be", "cf32_le", "cf32_be", "cf64_le", "cf64_be", "bogus"} {
+	for _, dt := range []string{"ci8", "cu8", "ci16_le", "ci16_be", "cu16_le", "cu16_be", "cf32_le", "cf32_be", "cf64_le", "cf64_be", "ci32_le", "ci32_be", "cu32_le", "cu32_be", "bogus"} {
 		f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 0x7f, 0xc0, 0, 0, 0, 0, 0xff, 0x7f, 1}, dt, 3)
 	}
 	f.Fuzz(func(t *testing.T, src []byte, datatype string, dstLen int) {

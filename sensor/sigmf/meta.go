@@ -44,6 +44,13 @@ type Global struct {
 	Author       string  // core:author
 	HW           string  // core:hw
 	License      string  // core:license
+	// OffsetSamples is core:offset, the index of the data's first sample
+	// in the whole recording (a recording split over several files).
+	// SigMF's sample indices are absolute, so ParseMeta subtracts it from
+	// every capture's and annotation's core:sample_start, which then
+	// count from the data's first sample as Recording does, and
+	// MarshalMeta adds it back.
+	OffsetSamples int64
 	// Extra holds every other key (e.g. "core:extensions", "rfw:sha256").
 	// Numbers parsed from JSON are json.Number so integers keep their precision.
 	Extra map[string]any
@@ -95,8 +102,12 @@ var datatypePattern = regexp.MustCompile(`^(c|r)(f32|f64|i32|i16|u32|u16|i8|u8)(
 // ParseMeta decodes and validates SigMF metadata. It checks the JSON, the
 // required keys, the type of every known core field, the datatype syntax,
 // a positive sample rate, core:version, RFC 3339 datetimes and that captures
-// and annotations are sorted by sample_start. Errors name the field at fault.
+// are sorted by sample_start; annotations it sorts (stably) by sample_start.
+// Errors name the field at fault. A leading UTF-8 byte-order mark is
+// skipped. Sample indices are returned counted from the data's first sample:
+// core:offset (Global.OffsetSamples) is subtracted from each.
 func ParseMeta(data []byte) (Meta, error) {
+	data = trimBOM(data)
 	var top map[string]json.RawMessage
 	if err := unmarshalStrict(data, &top); err != nil {
 		return Meta{}, fmt.Errorf("%w: %w", ErrBadMeta, err)
@@ -137,13 +148,55 @@ func ParseMeta(data []byte) (Meta, error) {
 		if err != nil {
 			return Meta{}, fmt.Errorf("annotations[%d].%w", i, err)
 		}
-		if i > 0 && a.SampleStart < m.Annotations[i-1].SampleStart {
-			return Meta{}, fmt.Errorf("annotations[%d].core:sample_start %d before %d: annotations not sorted: %w", i, a.SampleStart, m.Annotations[i-1].SampleStart, ErrMismatch)
-		}
 		m.Annotations = append(m.Annotations, a)
 	}
+	if err := m.fromOffset(); err != nil {
+		return Meta{}, err
+	}
+	// SigMF asks annotations sorted by core:sample_start, but ones in the
+	// order they were drawn (a hand-edited file, an annotation tool) say
+	// nothing ambiguous: they are sorted here, stably, as MarshalMeta
+	// sorts what it writes. Until 2026-12-06 they refused the recording.
+	slices.SortStableFunc(m.Annotations, func(a, b Annotation) int { return cmp.Compare(a.SampleStart, b.SampleStart) })
 	return m, nil
 }
+
+// fromOffset makes the sample indices of m, parsed metadata, count from
+// the data's first sample: it subtracts core:offset from each, refusing
+// one before it.
+func (m *Meta) fromOffset() error {
+	off := m.Global.OffsetSamples
+	if off == 0 {
+		return nil
+	}
+	before := func(what string, i int, start int64) error {
+		return fmt.Errorf("%s[%d].core:sample_start %d before global.core:offset %d: %w: SigMF's sample indices are absolute, counted from the first sample of the whole recording, so none is before core:offset, the index of this file's first sample",
+			what, i, start, off, ErrBadMeta)
+	}
+	for i := range m.Captures {
+		if m.Captures[i].SampleStart < off {
+			return before("captures", i, m.Captures[i].SampleStart)
+		}
+		m.Captures[i].SampleStart -= off
+	}
+	for i := range m.Annotations {
+		if m.Annotations[i].SampleStart < off {
+			return before("annotations", i, m.Annotations[i].SampleStart)
+		}
+		m.Annotations[i].SampleStart -= off
+	}
+	return nil
+}
+
+// utf8BOM is the byte-order mark Windows editors (Notepad, PowerShell's
+// Out-File) write at the start of a UTF-8 file.
+const utf8BOM = "\ufeff"
+
+// trimBOM returns data without a leading UTF-8 byte-order mark, which
+// RFC 8259 (section 8.1) lets a JSON parser ignore. Until 2026-12-06 it
+// refused the metadata: "invalid character 'ï' looking for beginning of
+// value".
+func trimBOM(data []byte) []byte { return bytes.TrimPrefix(data, []byte(utf8BOM)) }
 
 // ReadMeta reads and validates the metadata file at path, refusing one
 // larger than MaxMetaBytes before reading it.
@@ -265,6 +318,9 @@ func parseGlobal(raw json.RawMessage) (Global, error) {
 		if *f.dst, err = takeString(o, f.key, nil); err != nil {
 			return Global{}, fmt.Errorf("global.%w", err)
 		}
+	}
+	if g.OffsetSamples, err = takeIndex(o, "core:offset", false); err != nil {
+		return Global{}, fmt.Errorf("global.%w", err)
 	}
 	if len(o) > 0 {
 		g.Extra = o
@@ -444,7 +500,9 @@ func jsonType(v any) string {
 
 // MarshalMeta returns m as indented SigMF JSON: known keys first in canonical
 // order, then Extra keys sorted; captures and annotations sorted by
-// sample_start (stable). It validates what it writes (see WriteMeta).
+// sample_start (stable), with Global.OffsetSamples (core:offset) added
+// to it as SigMF's absolute indices. It validates what it writes (see
+// WriteMeta).
 func MarshalMeta(m Meta) ([]byte, error) {
 	g := m.Global
 	if g.Version != "" && !ReadableVersion(g.Version) {
@@ -467,8 +525,23 @@ func MarshalMeta(m Meta) ([]byte, error) {
 	w.optString("core:author", g.Author)
 	w.optString("core:hw", g.HW)
 	w.optString("core:license", g.License)
-	w.extra("global", g.Extra, "core:datatype", "core:sample_rate", "core:version", "core:description", "core:author", "core:hw", "core:license")
+	off := g.OffsetSamples
+	if off < 0 {
+		return nil, fmt.Errorf("global.core:offset %d: %w: negative", off, ErrBadMeta)
+	}
+	if off != 0 {
+		w.field("core:offset", off)
+	}
+	w.extra("global", g.Extra, "core:datatype", "core:sample_rate", "core:version", "core:description", "core:author", "core:hw", "core:license", "core:offset")
 	w.end()
+	// absolute writes a sample index counted from the data's first sample
+	// as SigMF's, from the recording's first (core:offset added).
+	absolute := func(where string, i int, start int64) (int64, error) {
+		if start > math.MaxInt64-off {
+			return 0, fmt.Errorf("%s[%d].core:sample_start %d: %w: with core:offset %d it overflows", where, i, start, ErrBadMeta, off)
+		}
+		return start + off, nil
+	}
 
 	caps := slices.Clone(m.Captures)
 	sort.SliceStable(caps, func(i, j int) bool { return caps[i].SampleStart < caps[j].SampleStart })
@@ -496,8 +569,12 @@ func MarshalMeta(m Meta) ([]byte, error) {
 		if c.HeaderBytes < 0 {
 			return nil, fmt.Errorf("captures[%d].core:header_bytes %d: %w: negative", i, c.HeaderBytes, ErrBadMeta)
 		}
+		start, err := absolute("captures", i, c.SampleStart)
+		if err != nil {
+			return nil, err
+		}
 		w := &objWriter{b: &b}
-		w.field("core:sample_start", c.SampleStart)
+		w.field("core:sample_start", start)
 		if c.FrequencyHz != 0 { // 0: unknown, and SigMF's frequency is optional
 			w.field("core:frequency", c.FrequencyHz)
 		}
@@ -524,8 +601,12 @@ func MarshalMeta(m Meta) ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
+		start, err := absolute("annotations", i, a.SampleStart)
+		if err != nil {
+			return nil, err
+		}
 		w := &objWriter{b: &b}
-		w.field("core:sample_start", a.SampleStart)
+		w.field("core:sample_start", start)
 		w.field("core:sample_count", a.SampleCount)
 		if a.HasFreq {
 			w.field("core:freq_lower_edge", a.FreqLowerHz)

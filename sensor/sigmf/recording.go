@@ -56,12 +56,22 @@ type Recording struct {
 	n        int64 // samples
 	pos      int64 // next sample to read
 	buf      []byte
-	capTimes []time.Time // parsed core:datetime per capture; zero if absent
+	// capTimes is, per capture, its core:datetime, or the time
+	// core:global_index gives it after a dated capture before it (see
+	// TimeAt); zero if neither.
+	capTimes []time.Time
+	// capIndex is, per capture, its core:global_index, -1 when absent.
+	capIndex []int64
+	// lost is, per capture, the samples core:global_index says were lost
+	// before its first sample, those of the captures before it included
+	// (see StreamSample). nil when none were.
+	lost []int64
 	// hdrBytes is, per capture, the core:header_bytes of it and the
 	// captures before it: where its samples are offset in the data. nil
 	// when no capture has header bytes.
 	hdrBytes []int64
 	runEnd   []int64  // per capture, SegmentEnd of its samples
+	runStart []int64  // per capture, SegmentStart of its samples
 	files    []string // the files read: metadata and data, the archive, or the raw file
 }
 
@@ -160,6 +170,7 @@ func (ov Overrides) check() error {
 // value ParseMeta would refuse; malformed JSON is left for ParseMeta to
 // report.
 func parseMetaWith(data []byte, ov Overrides) (Meta, error) {
+	data = trimBOM(data) // else the overrides would not find the global object
 	if ov.MustAgree {
 		if err := agreeGlobal(data, ov); err != nil {
 			return Meta{}, err
@@ -286,6 +297,12 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 		if strings.HasSuffix(dataPath, ArchiveExt) {
 			return openArchiveData(base, m, dataPath, file)
 		}
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		if _, named := m.Global.Extra["core:dataset"]; named {
+			return nil, fmt.Errorf("open recording: %w (the file the metadata's core:dataset names)", err)
+		}
+		return nil, fmt.Errorf("open recording: %w (a data file of another name, beside the metadata, is named in its global core:dataset, with core:header_bytes on the first capture for a header before the samples)", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open recording: %w", err)
@@ -733,6 +750,9 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 			r.capTimes[i] = t.UTC()
 		}
 	}
+	if err := r.indexCaptures(); err != nil {
+		return nil, fmt.Errorf("open recording %q: %w", dataPath, err)
+	}
 	for i, a := range m.Annotations {
 		if a.SampleStart < 0 || a.SampleCount < 0 || a.SampleStart > n || a.SampleCount > n-a.SampleStart {
 			return nil, fmt.Errorf("open recording %q: annotations[%d] samples [%d, +%d) beyond the %d samples of data: %w", dataPath, i, a.SampleStart, a.SampleCount, n, ErrMismatch)
@@ -746,7 +766,112 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 			end = m.Captures[i].SampleStart
 		}
 	}
+	// The first segment starts at 0: samples before the first capture
+	// belong to it.
+	r.runStart = make([]int64, len(m.Captures))
+	for i := 1; i < len(m.Captures); i++ {
+		r.runStart[i] = m.Captures[i].SampleStart
+		if r.continues(i) {
+			r.runStart[i] = r.runStart[i-1]
+		}
+	}
 	return r, nil
+}
+
+// indexCaptures reads each capture's core:global_index, "the index of
+// the sample referenced by sample_start relative to an original sample
+// stream": where it runs ahead of the capture before by more than the
+// samples between them, the recorder lost the difference (SigMF's own
+// example: sample_start 500 at global_index 1000 after 0 at 0, "500
+// samples were lost"). It sets capIndex and lost, and dates a capture
+// without core:datetime whose global_index follows a dated capture's
+// (capTimes). A global_index that is not a non-negative integer is
+// refused, naming the capture.
+func (r *Recording) indexCaptures() error {
+	caps := r.meta.Captures
+	r.capIndex = make([]int64, len(caps))
+	for i, c := range caps {
+		r.capIndex[i] = -1
+		v, ok := c.Extra[GlobalIndexKey]
+		if !ok {
+			continue
+		}
+		gi, err := extraIndex(v)
+		if err != nil {
+			return fmt.Errorf("captures[%d].%s %v: %w: %w", i, GlobalIndexKey, v, ErrBadMeta, err)
+		}
+		r.capIndex[i] = gi
+	}
+	var lost int64
+	for i := 1; i < len(caps); i++ {
+		k := r.lostBefore(i)
+		if k > 0 {
+			lost = satAdd(lost, k)
+			if r.lost == nil {
+				r.lost = make([]int64, len(caps))
+			}
+		}
+		if r.lost != nil {
+			r.lost[i] = lost
+		}
+		if r.capTimes[i].IsZero() && !r.capTimes[i-1].IsZero() && r.capIndex[i] >= 0 && r.capIndex[i-1] >= 0 && k >= 0 {
+			d := float64(r.capIndex[i]-r.capIndex[i-1]) / r.meta.Global.SampleRateHz
+			r.capTimes[i] = r.capTimes[i-1].Add(time.Duration(d * float64(time.Second)))
+		}
+	}
+	return nil
+}
+
+// GlobalIndexKey is SigMF's capture key core:global_index (see
+// Recording.StreamSample).
+const GlobalIndexKey = "core:global_index"
+
+// lostBefore returns the samples lost between capture i-1 and capture i
+// by their core:global_index: how far i's runs ahead of i-1's plus the
+// samples between them; 0 when either has none or nothing was lost, and
+// -1 when it runs behind (a counter restarted: a break of unknown length).
+func (r *Recording) lostBefore(i int) int64 {
+	a, b := r.capIndex[i-1], r.capIndex[i]
+	if a < 0 || b < 0 {
+		return 0
+	}
+	step := r.meta.Captures[i].SampleStart - r.meta.Captures[i-1].SampleStart
+	if d := b - a; d >= step { // both non-negative: no overflow
+		return d - step
+	}
+	return -1
+}
+
+// satAdd returns a+b for non-negative a and b, at most math.MaxInt64.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// extraIndex returns v, a value of an Extra map (a json.Number as
+// ParseMeta reads it, or an integer or float set in memory), as a
+// non-negative 64-bit integer.
+func extraIndex(v any) (int64, error) {
+	var i int64
+	var err error
+	switch n := v.(type) {
+	case json.Number:
+		i, err = integer(n)
+	case int:
+		i = int64(n)
+	case int64:
+		i = n
+	case float64:
+		i, err = integer(json.Number(fmt.Sprint(n)))
+	default:
+		return 0, fmt.Errorf("want an integer, got %s", jsonType(v))
+	}
+	if err != nil || i < 0 {
+		return 0, errors.New("want a non-negative 64-bit integer")
+	}
+	return i, nil
 }
 
 // checkBand refuses a capture whose band, core:frequency ± half the
@@ -792,16 +917,17 @@ func resolveToEnd(anns []Annotation, caps []Capture, n int64) []Annotation {
 }
 
 // continues reports whether capture i continues capture i-1: the same
-// frequency, and no gap in time (both without core:datetime, or capture
-// i's datetime that of i-1 plus its samples, within a microsecond or a
-// sample). Readers take such captures as one segment, so a recording
-// split into many captures of one tuning costs no more than one.
+// frequency, no samples lost by core:global_index (see lostBefore), and
+// no gap in time (both without core:datetime, or capture i's datetime
+// that of i-1 plus its samples, within a microsecond or a sample).
+// Readers take such captures as one segment, so a recording split into
+// many captures of one tuning costs no more than one.
 func (r *Recording) continues(i int) bool {
 	if i == 0 {
 		return false
 	}
 	a, b := r.meta.Captures[i-1], r.meta.Captures[i]
-	if a.FrequencyHz != b.FrequencyHz || (a.Datetime == "") != (b.Datetime == "") {
+	if a.FrequencyHz != b.FrequencyHz || (a.Datetime == "") != (b.Datetime == "") || r.lostBefore(i) != 0 {
 		return false
 	}
 	if a.Datetime == "" {
@@ -868,14 +994,42 @@ func (r *Recording) CenterHzAt(sample int64) float64 {
 
 // SegmentEnd returns the first sample after sample's capture segment: the
 // sample_start of the next capture that does not continue it (another
-// frequency, or a gap in core:datetime), or NumSamples for the last
-// segment. Readers that must not mix tunings stop there.
+// frequency, a gap in core:datetime, or a core:global_index that says
+// samples were lost), or NumSamples for the last segment. Readers that
+// must not mix tunings, nor bridge a break in the stream, stop there.
 func (r *Recording) SegmentEnd(sample int64) int64 {
 	i := r.segment(sample)
 	if i < 0 {
 		return r.n
 	}
 	return r.runEnd[i]
+}
+
+// SegmentStart returns the first sample of sample's capture segment (see
+// SegmentEnd): 0 for the first. A reader that reaches a segment start
+// other than 0 at the same tuning has met a break in the stream (a time
+// gap, or samples lost), and marks the block there sensor.Block.Retuned,
+// as a receiver marks a block not contiguous with those before it.
+func (r *Recording) SegmentStart(sample int64) int64 {
+	i := r.segment(sample)
+	if i < 0 {
+		return 0
+	}
+	return r.runStart[i]
+}
+
+// StreamSample returns sample's index in the receiver's stream, counted
+// from the recording's first sample: sample, plus the samples the
+// captures' core:global_index says were lost before it. Without
+// core:global_index (or losses) it is sample. A clock of the recording
+// without core:datetime counts it, so times after a loss are not early
+// by the samples lost.
+func (r *Recording) StreamSample(sample int64) int64 {
+	i := r.segment(sample)
+	if i < 0 || r.lost == nil {
+		return sample
+	}
+	return satAdd(sample, r.lost[i])
 }
 
 // dataOffset returns the byte offset of sample in the data and the first
@@ -904,7 +1058,9 @@ func (r *Recording) dataOffset(sample int64) (off, contiguousTo int64) {
 
 // TimeAt returns the UTC time of sample: its capture segment's core:datetime
 // plus the offset at the sample rate, or the zero time when that segment has
-// no datetime.
+// no datetime. A capture without core:datetime whose core:global_index
+// follows the one of a dated capture just before it is dated from that
+// one, the samples lost between them counted.
 func (r *Recording) TimeAt(sample int64) time.Time {
 	i := r.segment(sample)
 	if i < 0 || r.capTimes[i].IsZero() {

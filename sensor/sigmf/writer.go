@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -207,17 +209,54 @@ func hasPrefixedKey(m map[string]any, prefix string) bool {
 
 // declareRFW lists the rfw extension in core:extensions, as SigMF requires
 // for namespaced keys, unless it is there already.
-func declareRFW(g *Global) {
-	exts, ok := g.Extra["core:extensions"].([]any)
-	if !ok && g.Extra["core:extensions"] != nil {
+func declareRFW(g *Global) { DeclareExtension(g, "rfw", "1.0.0", true) }
+
+// DeclareExtension lists the extension name in g's core:extensions (an
+// array of {name, version, optional}, SigMF 1.x), unless an entry of that
+// name is there already. A pre-1.0 object form ({"antenna": "optional"},
+// as gr-sigmf and early sigmf-python wrote) is first turned into 1.x
+// entries, each declaration kept: its name, "optional" unless its value is
+// "required", and as version a value that is another string ("" else),
+// so what is written passes the 1.x schema. A value of any other type is
+// left as it is. g.Extra is modified (made when nil): clone it first to
+// keep the original.
+func DeclareExtension(g *Global, name, version string, optional bool) {
+	if g.Extra == nil {
+		g.Extra = map[string]any{}
+	}
+	var exts []any
+	switch v := g.Extra["core:extensions"].(type) {
+	case nil:
+	case []any:
+		exts = v
+	case map[string]any:
+		exts = extensionsFromObject(v)
+	default:
 		return // caller-built value of another type: leave it as given
 	}
 	for _, e := range exts {
-		if m, ok := e.(map[string]any); ok && m["name"] == "rfw" {
+		if m, ok := e.(map[string]any); ok && m["name"] == name {
+			g.Extra["core:extensions"] = exts
 			return
 		}
 	}
-	g.Extra["core:extensions"] = append(exts, map[string]any{"name": "rfw", "version": "1.0.0", "optional": true})
+	g.Extra["core:extensions"] = append(slices.Clip(exts), map[string]any{"name": name, "version": version, "optional": optional})
+}
+
+// extensionsFromObject returns the 1.x entries of a pre-1.0 object-form
+// core:extensions, sorted by name (see DeclareExtension).
+func extensionsFromObject(o map[string]any) []any {
+	names := slices.Sorted(maps.Keys(o))
+	out := make([]any, 0, len(names)+1)
+	for _, n := range names {
+		s, _ := o[n].(string)
+		version := s
+		if s == "optional" || s == "required" {
+			version = ""
+		}
+		out = append(out, map[string]any{"name": n, "version": version, "optional": s != "required"})
+	}
+	return out
 }
 
 // WriteArchive writes a SigMF archive at path (x.sigmf) holding the metadata
