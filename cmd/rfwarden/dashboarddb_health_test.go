@@ -4,11 +4,8 @@ package main
 
 import (
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,13 +26,7 @@ import (
 // past it fails with EFBIG. The limit is the whole process's, so the
 // test runs itself in a child process.
 func TestDashboardHealthzDatabaseRecoversByItself(t *testing.T) {
-	if os.Getenv("RFW_DASH_DISKFULL_CHILD") != "1" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestDashboardHealthzDatabaseRecoversByItself$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "RFW_DASH_DISKFULL_CHILD=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v; the test in a child process:\n%s", err, out)
-		}
+	if !inChildProcess(t, "RFW_DASH_DISKFULL_CHILD") {
 		return
 	}
 	path := filepath.Join(t.TempDir(), "d.db")
@@ -44,16 +35,7 @@ func TestDashboardHealthzDatabaseRecoversByItself(t *testing.T) {
 	if code, body := getHealth(dash.URL + "/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz at start: %d %s", code, body)
 	}
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-		t.Fatal(err)
-	}
-	full := syscall.Rlimit{Cur: 4096, Max: old.Max}
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &full); err != nil {
-		t.Skipf("cannot limit file sizes: %v", err)
-	}
-	restore := func() { _ = syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old) }
-	t.Cleanup(restore)
+	restore := fillDisk(t)
 	resp, err := http.Post(dash.URL+"/api/v1/login", "application/json", strings.NewReader(`{"user":"`+dash.User+`","password":"`+dash.Password+`"}`))
 	if err != nil {
 		t.Fatal(err)

@@ -5,11 +5,8 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -34,13 +31,7 @@ import (
 // runs itself in a child process (the test binary again, with
 // RFW_FOPS_DISKFULL_CHILD=1), leaving the package's other tests alone.
 func TestFopsHealthzWhileDatabaseRefusesWrites(t *testing.T) {
-	if os.Getenv("RFW_FOPS_DISKFULL_CHILD") != "1" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestFopsHealthzWhileDatabaseRefusesWrites$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "RFW_FOPS_DISKFULL_CHILD=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v; the test in a child process:\n%s", err, out)
-		}
+	if !inChildProcess(t, "RFW_FOPS_DISKFULL_CHILD") {
 		return
 	}
 	b := brokertest.Start(t, "rfw/v1/+/alert")
@@ -50,16 +41,7 @@ func TestFopsHealthzWhileDatabaseRefusesWrites(t *testing.T) {
 	publishPhone(t, b, start, stderr) // a working fusion stores and alerts
 	waitFusionHealth(t, httpAddr, http.StatusOK, []string{`"database_ok":true`}, 10*time.Second, stderr)
 
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-		t.Fatal(err)
-	}
-	full := syscall.Rlimit{Cur: 4096, Max: old.Max}
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &full); err != nil {
-		t.Skipf("cannot limit file sizes: %v", err)
-	}
-	restore := func() { _ = syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old) }
-	t.Cleanup(restore)
+	restore := fillDisk(t)
 
 	// Detections keep coming; each tick's write of them fails.
 	publishPhoneRounds(t, b, time.Now(), 5)
