@@ -132,7 +132,11 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 //     statistics", IEEE Trans. Speech Audio Process. 9(5), 2001): the minimum
 //     over FloorBlocks block means of FloorBlockFrames frames, divided by the
 //     median of that minimum for Gaussian noise (exact Gamma law), then capped
-//     FloorCapDB above a low quantile of the floor across the band. The first
+//     FloorCapDB above a low quantile of the floor across the band, and held
+//     at or above the noise of a quantiser whose step is the smallest nonzero
+//     sample seen (LSB²/6 per complex sample; see quantFloor): integer
+//     samples whose noise is under one LSB are mostly 0, and the minimum of
+//     their blocks is not Gaussian noise's but 0. The first
 //     WarmFrames frames are buffered and only judged once the floor exists.
 //     The bins of an emission that has lasted 32 frames and been on in at
 //     least half of them (its bins so far, widened by SmoothBins) hold their
@@ -204,6 +208,10 @@ type Detector struct {
 	gapBlocks    int       // MergeGapDur in blocks
 	minBias      []float64 // index: blocks in ring
 	scratch      []float64
+	// q2 is the smallest nonzero |x|² of any sample seen (+Inf before
+	// one): for integer samples, one quantiser step on one axis, LSB². The
+	// floor is kept at or above that quantiser's noise (quantFloor).
+	q2 float64
 
 	// warm-up
 	warm      []float64 // WarmFrames × n
@@ -330,6 +338,7 @@ func newDetectorState(c DetectorConfig, f *FFT) *Detector {
 	d.gapBlocks = int(math.Ceil(c.MergeGapDur.Seconds() / blockDur))
 	d.maxFrames = max(1, int64(c.MaxEmissionDur.Seconds()/frameDur))
 	d.minBins = max(1, int(math.Ceil(c.MinBandwidthHz/(c.SampleRateHz/float64(n)))))
+	d.q2 = math.Inf(1)
 	d.open = make([]*openEmission, 0, c.MaxOpen)
 	return d
 }
@@ -373,6 +382,7 @@ func (d *Detector) Reset() {
 	d.anyHeld, d.partial, d.holdState = false, false, false
 	d.foldOthers()
 	d.warmCount, d.warmed = 0, false
+	d.q2 = math.Inf(1)
 	d.avgPos, d.avgCount = 0, 0
 	clear(d.longSum)
 	d.free = append(d.free, d.open...)
@@ -504,6 +514,20 @@ func (d *Detector) Flush(dst []Emission) []Emission {
 
 // frameDone judges one frame of n samples.
 func (d *Detector) frameDone(frame []complex64, dst []Emission) []Emission {
+	q2 := d.q2
+	for _, v := range frame {
+		re, im := float64(real(v)), float64(imag(v))
+		if p := re*re + im*im; p > 0 && p < q2 {
+			q2 = p
+		}
+	}
+	if q2 < d.q2 { // a smaller step: the quantisation floor falls
+		d.q2 = q2
+		if d.floorOK {
+			d.capFloor()
+			d.floorDirty = true
+		}
+	}
 	ApplyWindow(d.work, frame, d.win)
 	d.fft.Coefficients(d.spec, d.work)
 	if d.warmed {
@@ -808,18 +832,46 @@ func (d *Detector) foldOthers() {
 }
 
 // capFloor limits each bin's floor to FloorCapDB above the 10th percentile
-// of the floor over the central 80% of the band.
+// of the floor over the central 80% of the band, then raises it to the
+// quantisation floor (quantFloor).
 func (d *Detector) capFloor() {
-	if d.cfg.FloorCapDB < 0 {
+	if d.cfg.FloorCapDB >= 0 {
+		lo, hi := d.n/10, d.n-d.n/10
+		s := d.scratch[:0]
+		s = append(s, d.floor[lo:hi]...)
+		c := quickSelect(s, len(s)/10) * math.Pow(10, d.cfg.FloorCapDB/10)
+		for i, v := range d.floor {
+			if v > c {
+				d.floor[i] = c
+			}
+		}
+	}
+	d.quantFloor()
+}
+
+// quantFloor raises each bin's floor to the noise of a uniform quantiser
+// whose step is the smallest nonzero sample seen (q2 = LSB² on one axis):
+// LSB²/12 per axis, LSB²/6 per complex sample, LSB²/(6·NFFT) per bin. A
+// receiver whose noise is well under one LSB (an 8-bit HackRF at a middling
+// gain: 0.02 LSB rms, 1 sample in 2000 at ±1 LSB, the rest 0) gives blocks
+// of frames that are all zeros, and the minimum-statistics floor collapses
+// to 0 (or to a single ±1 sample's power spread over the band); every frame
+// with one ±1 LSB sample was then "on" across the whole band, and those
+// blips, a few frames apart, were joined with a later emission into one
+// that starts thousands of samples before it
+// (TestSparseQuantisedNoiseNotDetected, TestUplinkOnsetOverSilentFloor).
+// A single ±1 LSB sample of Hann-windowed power stands 12 dB or more under
+// this floor in every bin. Where the noise is one LSB or more the learnt
+// floor is already above it, and float samples have steps far under any
+// noise, so neither is changed.
+func (d *Detector) quantFloor() {
+	if math.IsInf(d.q2, 1) {
 		return
 	}
-	lo, hi := d.n/10, d.n-d.n/10
-	s := d.scratch[:0]
-	s = append(s, d.floor[lo:hi]...)
-	c := quickSelect(s, len(s)/10) * math.Pow(10, d.cfg.FloorCapDB/10)
+	q := d.q2 / (6 * float64(d.n))
 	for i, v := range d.floor {
-		if v > c {
-			d.floor[i] = c
+		if v < q {
+			d.floor[i] = q
 		}
 	}
 }
