@@ -49,7 +49,7 @@ func TestUplinkOnsetOverSilentFloor(t *testing.T) {
 		{"lte-3MHz", synth.LTE, synth.Params{BandwidthHz: 3e6}},
 		{"lte-5MHz", synth.LTE, synth.Params{BandwidthHz: 5e6}},
 	}
-	for _, peakLSB := range []float64{0, 16} {
+	for _, peakLSB := range []float64{0, 16, 64} {
 		for _, onset := range []int{384, 1024} {
 			for _, sh := range shapes {
 				name := fmt.Sprintf("%s/onset-%d/float", sh.name, onset)
