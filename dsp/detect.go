@@ -134,7 +134,8 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 //     median of that minimum for Gaussian noise (exact Gamma law), then capped
 //     FloorCapDB above a low quantile of the floor across the band, and held
 //     at or above the noise of a quantiser whose step is the smallest nonzero
-//     sample seen (LSB²/6 per complex sample; see quantFloor): integer
+//     step between consecutive values seen (LSB²/6 per complex sample; see
+//     noteStep and quantFloor): integer
 //     samples whose noise is under one LSB are mostly 0, and the minimum of
 //     their blocks is not Gaussian noise's but 0. The first
 //     WarmFrames frames are buffered and only judged once the floor exists.
@@ -208,10 +209,12 @@ type Detector struct {
 	gapBlocks    int       // MergeGapDur in blocks
 	minBias      []float64 // index: blocks in ring
 	scratch      []float64
-	// q2 is the smallest nonzero |x|² of any sample seen (+Inf before
-	// one): for integer samples, one quantiser step on one axis, LSB². The
-	// floor is kept at or above that quantiser's noise (quantFloor).
-	q2 float64
+	// q2 is the square of the quantiser's step (LSB² for integer
+	// samples; +Inf before one is seen), the larger of qI2 and qQ2, the
+	// smallest nonzero squared difference of consecutive I and Q values
+	// seen (noteStep). The floor is kept at or above that quantiser's
+	// noise (quantFloor).
+	q2, qI2, qQ2 float64
 
 	// warm-up
 	warm      []float64 // WarmFrames × n
@@ -338,7 +341,7 @@ func newDetectorState(c DetectorConfig, f *FFT) *Detector {
 	d.gapBlocks = int(math.Ceil(c.MergeGapDur.Seconds() / blockDur))
 	d.maxFrames = max(1, int64(c.MaxEmissionDur.Seconds()/frameDur))
 	d.minBins = max(1, int(math.Ceil(c.MinBandwidthHz/(c.SampleRateHz/float64(n)))))
-	d.q2 = math.Inf(1)
+	d.q2, d.qI2, d.qQ2 = math.Inf(1), math.Inf(1), math.Inf(1)
 	d.open = make([]*openEmission, 0, c.MaxOpen)
 	return d
 }
@@ -382,7 +385,7 @@ func (d *Detector) Reset() {
 	d.anyHeld, d.partial, d.holdState = false, false, false
 	d.foldOthers()
 	d.warmCount, d.warmed = 0, false
-	d.q2 = math.Inf(1)
+	d.q2, d.qI2, d.qQ2 = math.Inf(1), math.Inf(1), math.Inf(1)
 	d.avgPos, d.avgCount = 0, 0
 	clear(d.longSum)
 	d.free = append(d.free, d.open...)
@@ -514,24 +517,11 @@ func (d *Detector) Flush(dst []Emission) []Emission {
 
 // frameDone judges one frame of n samples.
 func (d *Detector) frameDone(frame []complex64, dst []Emission) []Emission {
-	q2 := d.q2
-	for _, v := range frame {
-		re, im := float64(real(v)), float64(imag(v))
-		if p := re*re + im*im; p > 0 && p < q2 {
-			q2 = p
-		}
-	}
-	if q2 < d.q2 { // a smaller step: the quantisation floor falls
-		d.q2 = q2
-		if d.floorOK {
-			d.capFloor()
-			d.floorDirty = true
-		}
-	}
 	ApplyWindow(d.work, frame, d.win)
 	d.fft.Coefficients(d.spec, d.work)
 	if d.warmed {
 		d.powerAccumulate()
+		d.noteStep(frame, d.cumP[d.n])
 		d.endBlock()
 		return d.detect(d.curP, d.frameStart, dst)
 	}
@@ -539,18 +529,62 @@ func (d *Detector) frameDone(frame []complex64, dst []Emission) []Emission {
 	d.warmStart[d.warmCount] = d.frameStart
 	d.warmCount++
 	h := d.n / 2
+	var pw float64
 	for i := range d.n {
 		c := d.spec[(i+h)&(d.n-1)]
 		re, im := float64(real(c)), float64(imag(c))
 		P[i] = (re*re + im*im) * d.norm
 		d.blockSum[i] += P[i]
+		pw += P[i]
 	}
 	d.blockN++
+	d.noteStep(frame, pw)
 	d.endBlock()
 	if d.warmCount == d.cfg.WarmFrames {
 		dst = d.finishWarm(dst)
 	}
 	return dst
+}
+
+// noteStep lowers the quantiser's step estimate from frame, whose
+// periodogram sums to pw (its windowed mean power), and the floor's bound
+// with it (quantFloor). The step on each axis is the smallest nonzero
+// difference of consecutive values (a DC offset or a strong carrier keeps
+// every value away from 0, but not their differences), and q2 is the
+// larger of the two axes' squares: the pipeline's IQ correction scales I
+// and mixes a little of I into Q, so Q's smallest difference can be a
+// fraction of an LSB while I's stays one scaled LSB. q2 stays +Inf until
+// both axes have one. The samples are read only while the frame's power is
+// under 4·q2 (noise under about 1.4 LSB rms per axis, where the bound can
+// matter) or no step is known: float samples find steps far under their
+// power in the first frame and are not read again.
+func (d *Detector) noteStep(frame []complex64, pw float64) {
+	if pw == 0 || pw >= 4*d.q2 {
+		return
+	}
+	qi := float32(min(d.qI2, math.MaxFloat32))
+	qq := float32(min(d.qQ2, math.MaxFloat32))
+	for k := 1; k < len(frame); k++ {
+		di := real(frame[k]) - real(frame[k-1])
+		dq := imag(frame[k]) - imag(frame[k-1])
+		if p := di * di; p < qi && p > 0 {
+			qi = p
+		}
+		if p := dq * dq; p < qq && p > 0 {
+			qq = p
+		}
+	}
+	if float64(qi) < d.qI2 || float64(qq) < d.qQ2 {
+		d.qI2 = min(d.qI2, float64(qi))
+		d.qQ2 = min(d.qQ2, float64(qq))
+		if q2 := max(d.qI2, d.qQ2); q2 < d.q2 { // a smaller step: the quantisation floor falls
+			d.q2 = q2
+			if d.floorOK {
+				d.capFloor()
+				d.floorDirty = true
+			}
+		}
+	}
 }
 
 // powerAccumulate is the per-frame work of a warmed detector in one pass
@@ -850,7 +884,7 @@ func (d *Detector) capFloor() {
 }
 
 // quantFloor raises each bin's floor to the noise of a uniform quantiser
-// whose step is the smallest nonzero sample seen (q2 = LSB² on one axis):
+// whose step is the one noteStep found (q2 = LSB² on one axis):
 // LSB²/12 per axis, LSB²/6 per complex sample, LSB²/(6·NFFT) per bin. A
 // receiver whose noise is well under one LSB (an 8-bit HackRF at a middling
 // gain: 0.02 LSB rms, 1 sample in 2000 at ±1 LSB, the rest 0) gives blocks

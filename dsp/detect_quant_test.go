@@ -80,3 +80,72 @@ func TestSparseQuantisedNoiseNotDetected(t *testing.T) {
 		})
 	}
 }
+
+// TestQuantFloorNotFromStrongSignals: the quantiser's step is not taken
+// from a signal's level. A carrier 64 dB over a bin of float noise on from
+// the first sample, or a DC offset of 3 LSB over int8 noise of 0.2 LSB
+// rms, keeps every sample away from 0: a step read from the samples'
+// smallest magnitude was 4.8e-5 for that carrier, raising the floor 9 dB
+// over the noise and losing a tone 15 dB over a bin of noise, and 4 LSB²
+// for that offset. The step (noteStep) must be LSB² for the int8 samples
+// and under the noise for the float ones, the weak tone found, and nothing
+// else detected but the carrier.
+func TestQuantFloorNotFromStrongSignals(t *testing.T) {
+	const fs, frames = 20e6, 2000
+	for _, tc := range []struct {
+		name              string
+		lsb, pow, dc, amp float64 // step (0: float), noise power, DC offset, carrier amplitude
+		weak              bool    // add a tone 15 dB over a bin of noise
+	}{
+		{"float-carrier", 0, 1e-6, 0, 0.01, true},
+		{"int8-dc-offset", 1.0 / 128, 2 * math.Pow(0.2/128, 2), 3.0 / 128, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := NewDetector(DetectorConfig{SampleRateHz: fs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			nfft := d.Config().NFFT
+			rng := rand.New(rand.NewPCG(5, 5))
+			x := noiseIQ(rng, frames*nfft, tc.pow)
+			for i := range x {
+				x[i] += complex(float32(tc.dc), 0)
+			}
+			const carrierHz, weakHz = 3e6, -5e6
+			if tc.amp > 0 {
+				addTone(x, fs, carrierHz, tc.amp, 0, len(x))
+			}
+			if tc.weak {
+				addTone(x, fs, weakHz, math.Sqrt(tc.pow/float64(nfft)*math.Pow(10, 1.5)), frames/2*nfft, len(x))
+			}
+			if tc.lsb > 0 {
+				quantiseIQ(x, tc.lsb)
+			}
+			var ems []Emission
+			for i := 0; i < len(x); i += 4096 {
+				ems = d.Process(x[i:min(len(x), i+4096)], int64(i), ems)
+			}
+			ems = d.Flush(ems)
+			if tc.lsb > 0 && math.Abs(d.q2/(tc.lsb*tc.lsb)-1) > 1e-6 {
+				t.Errorf("step² %g, want LSB² %g", d.q2, tc.lsb*tc.lsb)
+			}
+			if tc.lsb == 0 && !(d.q2 < tc.pow/100) { // the bound q2/6 then 28 dB under the noise
+				t.Errorf("step² %g, want far under the noise power %g", d.q2, tc.pow)
+			}
+			binHz := fs / float64(nfft)
+			weak := false
+			for _, e := range ems {
+				switch {
+				case tc.weak && math.Abs(e.CenterOffsetHz-weakHz) < 2*binHz:
+					weak = true
+				case tc.amp > 0 && math.Abs(e.CenterOffsetHz-carrierHz) < 2*binHz:
+				default:
+					t.Errorf("emission at samples %d+%d, %.0f..%.0f Hz, want only the tones", e.StartSample, e.SampleCount, e.FreqLowHz, e.FreqHighHz)
+				}
+			}
+			if tc.weak && !weak {
+				t.Errorf("the tone 15 dB over a bin of noise at %.0f Hz not found; got %d emissions", weakHz, len(ems))
+			}
+		})
+	}
+}
