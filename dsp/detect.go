@@ -132,7 +132,12 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 //     statistics", IEEE Trans. Speech Audio Process. 9(5), 2001): the minimum
 //     over FloorBlocks block means of FloorBlockFrames frames, divided by the
 //     median of that minimum for Gaussian noise (exact Gamma law), then capped
-//     FloorCapDB above a low quantile of the floor across the band. The first
+//     FloorCapDB above a low quantile of the floor across the band, and held
+//     at or above the noise of a quantiser whose step is the smallest nonzero
+//     step between consecutive values seen (LSB²/6 per complex sample; see
+//     noteStep and quantFloor): integer
+//     samples whose noise is under one LSB are mostly 0, and the minimum of
+//     their blocks is not Gaussian noise's but 0. The first
 //     WarmFrames frames are buffered and only judged once the floor exists.
 //     The bins of an emission that has lasted 32 frames and been on in at
 //     least half of them (its bins so far, widened by SmoothBins) hold their
@@ -204,6 +209,12 @@ type Detector struct {
 	gapBlocks    int       // MergeGapDur in blocks
 	minBias      []float64 // index: blocks in ring
 	scratch      []float64
+	// q2 is the square of the quantiser's step (LSB² for integer
+	// samples; +Inf before one is seen), the larger of qI2 and qQ2, the
+	// smallest nonzero squared difference of consecutive I and Q values
+	// seen (noteStep). The floor is kept at or above that quantiser's
+	// noise (quantFloor).
+	q2, qI2, qQ2 float64
 
 	// warm-up
 	warm      []float64 // WarmFrames × n
@@ -330,6 +341,7 @@ func newDetectorState(c DetectorConfig, f *FFT) *Detector {
 	d.gapBlocks = int(math.Ceil(c.MergeGapDur.Seconds() / blockDur))
 	d.maxFrames = max(1, int64(c.MaxEmissionDur.Seconds()/frameDur))
 	d.minBins = max(1, int(math.Ceil(c.MinBandwidthHz/(c.SampleRateHz/float64(n)))))
+	d.q2, d.qI2, d.qQ2 = math.Inf(1), math.Inf(1), math.Inf(1)
 	d.open = make([]*openEmission, 0, c.MaxOpen)
 	return d
 }
@@ -373,6 +385,7 @@ func (d *Detector) Reset() {
 	d.anyHeld, d.partial, d.holdState = false, false, false
 	d.foldOthers()
 	d.warmCount, d.warmed = 0, false
+	d.q2, d.qI2, d.qQ2 = math.Inf(1), math.Inf(1), math.Inf(1)
 	d.avgPos, d.avgCount = 0, 0
 	clear(d.longSum)
 	d.free = append(d.free, d.open...)
@@ -508,6 +521,7 @@ func (d *Detector) frameDone(frame []complex64, dst []Emission) []Emission {
 	d.fft.Coefficients(d.spec, d.work)
 	if d.warmed {
 		d.powerAccumulate()
+		d.noteStep(frame, d.cumP[d.n])
 		d.endBlock()
 		return d.detect(d.curP, d.frameStart, dst)
 	}
@@ -515,18 +529,62 @@ func (d *Detector) frameDone(frame []complex64, dst []Emission) []Emission {
 	d.warmStart[d.warmCount] = d.frameStart
 	d.warmCount++
 	h := d.n / 2
+	var pw float64
 	for i := range d.n {
 		c := d.spec[(i+h)&(d.n-1)]
 		re, im := float64(real(c)), float64(imag(c))
 		P[i] = (re*re + im*im) * d.norm
 		d.blockSum[i] += P[i]
+		pw += P[i]
 	}
 	d.blockN++
+	d.noteStep(frame, pw)
 	d.endBlock()
 	if d.warmCount == d.cfg.WarmFrames {
 		dst = d.finishWarm(dst)
 	}
 	return dst
+}
+
+// noteStep lowers the quantiser's step estimate from frame, whose
+// periodogram sums to pw (its windowed mean power), and the floor's bound
+// with it (quantFloor). The step on each axis is the smallest nonzero
+// difference of consecutive values (a DC offset or a strong carrier keeps
+// every value away from 0, but not their differences), and q2 is the
+// larger of the two axes' squares: the pipeline's IQ correction scales I
+// and mixes a little of I into Q, so Q's smallest difference can be a
+// fraction of an LSB while I's stays one scaled LSB. q2 stays +Inf until
+// both axes have one. The samples are read only while the frame's power is
+// under 4·q2 (noise under about 1.4 LSB rms per axis, where the bound can
+// matter) or no step is known: float samples find steps far under their
+// power in the first frame and are not read again.
+func (d *Detector) noteStep(frame []complex64, pw float64) {
+	if pw == 0 || pw >= 4*d.q2 {
+		return
+	}
+	qi := float32(min(d.qI2, math.MaxFloat32))
+	qq := float32(min(d.qQ2, math.MaxFloat32))
+	for k := 1; k < len(frame); k++ {
+		di := real(frame[k]) - real(frame[k-1])
+		dq := imag(frame[k]) - imag(frame[k-1])
+		if p := di * di; p < qi && p > 0 {
+			qi = p
+		}
+		if p := dq * dq; p < qq && p > 0 {
+			qq = p
+		}
+	}
+	if float64(qi) < d.qI2 || float64(qq) < d.qQ2 {
+		d.qI2 = min(d.qI2, float64(qi))
+		d.qQ2 = min(d.qQ2, float64(qq))
+		if q2 := max(d.qI2, d.qQ2); q2 < d.q2 { // a smaller step: the quantisation floor falls
+			d.q2 = q2
+			if d.floorOK {
+				d.capFloor()
+				d.floorDirty = true
+			}
+		}
+	}
 }
 
 // powerAccumulate is the per-frame work of a warmed detector in one pass
@@ -808,18 +866,46 @@ func (d *Detector) foldOthers() {
 }
 
 // capFloor limits each bin's floor to FloorCapDB above the 10th percentile
-// of the floor over the central 80% of the band.
+// of the floor over the central 80% of the band, then raises it to the
+// quantisation floor (quantFloor).
 func (d *Detector) capFloor() {
-	if d.cfg.FloorCapDB < 0 {
+	if d.cfg.FloorCapDB >= 0 {
+		lo, hi := d.n/10, d.n-d.n/10
+		s := d.scratch[:0]
+		s = append(s, d.floor[lo:hi]...)
+		c := quickSelect(s, len(s)/10) * math.Pow(10, d.cfg.FloorCapDB/10)
+		for i, v := range d.floor {
+			if v > c {
+				d.floor[i] = c
+			}
+		}
+	}
+	d.quantFloor()
+}
+
+// quantFloor raises each bin's floor to the noise of a uniform quantiser
+// whose step is the one noteStep found (q2 = LSB² on one axis):
+// LSB²/12 per axis, LSB²/6 per complex sample, LSB²/(6·NFFT) per bin. A
+// receiver whose noise is well under one LSB (an 8-bit HackRF at a middling
+// gain: 0.02 LSB rms, 1 sample in 2000 at ±1 LSB, the rest 0) gives blocks
+// of frames that are all zeros, and the minimum-statistics floor collapses
+// to 0 (or to a single ±1 sample's power spread over the band); every frame
+// with one ±1 LSB sample was then "on" across the whole band, and those
+// blips, a few frames apart, were joined with a later emission into one
+// that starts thousands of samples before it
+// (TestSparseQuantisedNoiseNotDetected, TestUplinkOnsetOverSilentFloor).
+// A single ±1 LSB sample of Hann-windowed power stands 12 dB or more under
+// this floor in every bin. Where the noise is one LSB or more the learnt
+// floor is already above it, and float samples have steps far under any
+// noise, so neither is changed.
+func (d *Detector) quantFloor() {
+	if math.IsInf(d.q2, 1) {
 		return
 	}
-	lo, hi := d.n/10, d.n-d.n/10
-	s := d.scratch[:0]
-	s = append(s, d.floor[lo:hi]...)
-	c := quickSelect(s, len(s)/10) * math.Pow(10, d.cfg.FloorCapDB/10)
+	q := d.q2 / (6 * float64(d.n))
 	for i, v := range d.floor {
-		if v > c {
-			d.floor[i] = c
+		if v < q {
+			d.floor[i] = q
 		}
 	}
 }
