@@ -463,7 +463,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%w: rule %q: min_prob %v not in [0,1]", ErrConfig, r.Name, r.MinProb)
 		}
 		if r.Kind == KindDroneDrop && !(r.RadiusM > 0 && r.RadiusM <= math.MaxFloat64) {
-			// NaN or below 0 matched no phone, so the rule never fired
+			// NaN or below 0 (0 took the default) matched no phone
 			return fmt.Errorf("%w: rule %q: radius_m %v: a distance in metres above 0", ErrConfig, r.Name, r.RadiusM)
 		}
 		located := r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone
