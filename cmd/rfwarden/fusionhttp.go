@@ -165,8 +165,8 @@ func spoolFault(err error) string {
 
 // serveFusionHTTP serves /healthz and /metrics on l (fusion binds it
 // before it connects to the broker) until ctx ends, then shuts the server
-// down, closing l. lim bounds what one client may hold of it (zero:
-// probeserver.Defaults).
+// down, closing l. lim bounds what one client may hold of it and how
+// many connections are open at once (zero: probeserver.Defaults).
 func serveFusionHTTP(ctx context.Context, l net.Listener, probe fusionProbe, g prometheus.Gatherer, log *slog.Logger, lim probeserver.Limits) (done <-chan struct{}) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -179,6 +179,7 @@ func serveFusionHTTP(ctx context.Context, l net.Listener, probe fusionProbe, g p
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
 	srv := probeserver.New(mux, lim)
+	l = probeserver.LimitListener(l, lim.MaxConns)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)

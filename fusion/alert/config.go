@@ -459,8 +459,12 @@ func (c Config) Validate() error {
 		case r.Kind == KindSensorClock && time.Duration(r.MaxOffset) < 10*time.Millisecond:
 			return fmt.Errorf("%w: rule %q: max_offset %v: at least 10ms (the estimate is good to a few ms)", ErrConfig, r.Name, time.Duration(r.MaxOffset))
 		}
-		if r.MinProb < 0 || r.MinProb > 1 {
+		if !(r.MinProb >= 0 && r.MinProb <= 1) { // NaN too
 			return fmt.Errorf("%w: rule %q: min_prob %v not in [0,1]", ErrConfig, r.Name, r.MinProb)
+		}
+		if r.Kind == KindDroneDrop && !(r.RadiusM > 0 && r.RadiusM <= math.MaxFloat64) {
+			// NaN or below 0 (0 took the default) matched no phone
+			return fmt.Errorf("%w: rule %q: radius_m %v: a distance in metres above 0", ErrConfig, r.Name, r.RadiusM)
 		}
 		located := r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone
 		switch {

@@ -24,17 +24,24 @@ type Limits struct {
 	// MaxHeaderBytes bounds the request's headers; larger is answered
 	// 431 Request Header Fields Too Large.
 	MaxHeaderBytes int
+	// MaxConns bounds how many connections are open at once: the
+	// timeouts bound how long one client holds a connection, not how
+	// many a flood of them opens. LimitListener applies it to the
+	// listener the server is given; New does not read it.
+	MaxConns int
 }
 
 // Defaults are the limits of rfwarden's probe servers: a Prometheus
 // scrape or a health check sends a few hundred bytes of headers and no
-// body, and is answered in well under a second.
+// body, and is answered in well under a second; a node or fusion has a
+// few scrapers and health checkers, far fewer than 64 connections.
 func Defaults() Limits {
 	return Limits{ReadHeader: 5 * time.Second, Read: 10 * time.Second, Write: 30 * time.Second,
-		Idle: time.Minute, MaxHeaderBytes: 16 << 10}
+		Idle: time.Minute, MaxHeaderBytes: 16 << 10, MaxConns: 64}
 }
 
 // New returns a server for h bounded by lim (its zero fields Defaults').
+// Serve it on LimitListener(l, lim.MaxConns) to bound its connections too.
 func New(h http.Handler, lim Limits) *http.Server {
 	d := Defaults()
 	if lim.ReadHeader <= 0 {

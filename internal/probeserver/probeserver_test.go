@@ -38,10 +38,11 @@ func TestProbeServerDefaults(t *testing.T) {
 		Idle: srv.IdleTimeout, MaxHeaderBytes: srv.MaxHeaderBytes}
 	want := d
 	want.Read = time.Second
+	want.MaxConns = 0 // LimitListener's, not the server's
 	if got != want {
 		t.Errorf("New with Read 1s: %+v, want %+v", got, want)
 	}
-	if d.ReadHeader <= 0 || d.Read <= 0 || d.Write <= 0 || d.Idle <= 0 || d.MaxHeaderBytes <= 0 {
+	if d.ReadHeader <= 0 || d.Read <= 0 || d.Write <= 0 || d.Idle <= 0 || d.MaxHeaderBytes <= 0 || d.MaxConns <= 0 {
 		t.Errorf("Defaults leaves a limit unset: %+v", d)
 	}
 }

@@ -1216,6 +1216,7 @@ func (a *Agent) serveOn(l net.Listener) *http.Server {
 		mux.Handle("/metrics", metricsHandler(a.deps.Gatherer))
 	}
 	srv := probeserver.New(mux, a.deps.HTTPLimits)
+	l = probeserver.LimitListener(l, a.deps.HTTPLimits.MaxConns)
 	go func() { _ = srv.Serve(l) }()
 	return srv
 }
