@@ -19,13 +19,17 @@ import (
 )
 
 // slowInflux is a proxy in front of InfluxDB that passes each write on at
-// once and answers it only after delay(lines in the write): an InfluxDB
-// that is slow (a compaction, a loaded disk), not down. It counts the
-// writes.
+// once and answers it only delay(lines in the write) after it came: an
+// InfluxDB that is slow (a compaction, a loaded disk), not down. The delay
+// counts from the request's arrival, so the real InfluxDB's own time
+// (longer on a loaded machine) is within it, not added to it: added, it
+// took a 3 s answer past the store's 4 s timeout once under load, and the
+// batch was sent a fourth time. It counts the writes.
 func slowInflux(t *testing.T, upstream string, delay func(lines int) time.Duration) (url string, writes *atomic.Int64) {
 	t.Helper()
 	writes = &atomic.Int64{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		came := time.Now()
 		body, _ := io.ReadAll(r.Body)
 		req, err := http.NewRequest(r.Method, upstream+r.URL.RequestURI(), bytes.NewReader(body))
 		if err != nil {
@@ -43,7 +47,7 @@ func slowInflux(t *testing.T, upstream string, delay func(lines int) time.Durati
 		if r.URL.Path == "/write" || r.URL.Path == "/api/v2/write" {
 			writes.Add(1)
 			select {
-			case <-time.After(delay(bytes.Count(bytes.TrimSpace(body), []byte("\n")) + 1)):
+			case <-time.After(time.Until(came.Add(delay(bytes.Count(bytes.TrimSpace(body), []byte("\n")) + 1)))):
 			case <-r.Context().Done():
 				return
 			}
