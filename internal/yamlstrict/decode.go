@@ -3,6 +3,7 @@ package yamlstrict
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"time"
@@ -34,9 +35,29 @@ func Decode(data []byte, v any) (err error) {
 	}()
 	err = yaml.UnmarshalWithOptions(data, v, yaml.Strict())
 	if err == nil {
-		return nil
+		return wholeNumbers(data, reflect.TypeOf(v))
 	}
 	return locate(data, reflect.TypeOf(v), err)
+}
+
+// wholeNumbers refuses a document the decoder took without an error but
+// not as written: a number with a fraction for an integer field, which
+// goccy/go-yaml truncates (history_days: 1.5 kept 1 day). It names the
+// key and position as locate does.
+func wholeNumbers(data []byte, t reflect.Type) error {
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil // decoded already: what the decoder took stands
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	for _, doc := range file.Docs {
+		if n, msg := firstBad(doc.Body, t); n != nil {
+			return located(n, msg)
+		}
+	}
+	return nil
 }
 
 var durationType = reflect.TypeFor[time.Duration]()
@@ -136,7 +157,8 @@ func (f visitor) Visit(n ast.Node) ast.Visitor {
 
 // firstBad walks n as the YAML of a value of type t and returns the first
 // scalar that t's parser for it refuses (a time.Duration's, a type's
-// UnmarshalYAML(bytes)), with why.
+// UnmarshalYAML(bytes)), or a number with a fraction for an integer, with
+// why.
 func firstBad(n ast.Node, t reflect.Type) (ast.Node, string) {
 	if n == nil {
 		return nil, ""
@@ -165,6 +187,11 @@ func firstBad(n ast.Node, t reflect.Type) (ast.Node, string) {
 		return nil, ""
 	}
 	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if f, ok := n.(*ast.FloatNode); ok && f.Value != math.Trunc(f.Value) {
+			return n, fmt.Sprintf("%s is not a whole number", strings.TrimSpace(n.String()))
+		}
 	case reflect.Struct:
 		for _, kv := range pairs(n) {
 			if f, ok := field(t, kv.Key.GetToken().Value); ok {

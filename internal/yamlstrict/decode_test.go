@@ -33,6 +33,11 @@ func TestDecode(t *testing.T) {
 		{"type in a struct", "inner:\n  n: lots\n", "[2:6] inner.n: cannot unmarshal string into int"},
 		{"unknown key", "inner:\n  m: 1\n", `[2:3] inner.m: unknown field "m"`},
 		{"malformed", "inner: [\n", "[1:8]"},
+		// goccy/go-yaml truncates a fraction into an int without a word
+		// (fusion.yaml's history_days: 1.5 kept 1 day)
+		{"fraction for an int", "inner:\n  n: 1.5\n", "[2:6] inner.n: 1.5 is not a whole number"},
+		{"fraction for an int in a list", "list: [{n: 2}, {n: 0.25}]\n", "list[1].n: 0.25 is not a whole number"},
+		{"whole float for an int", "inner: {n: 3.0}\nlist: [{n: 1e3}]\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
