@@ -1,16 +1,15 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmftest"
 )
 
 // TestScanArchiveSeveralRecordings: "A SigMF Archive may contain multiple
@@ -22,11 +21,6 @@ import (
 func TestScanArchiveSeveralRecordings(t *testing.T) {
 	src := t.TempDir()
 	arch := filepath.Join(t.TempDir(), "day"+sigmf.ArchiveExt)
-	f, err := os.Create(arch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tw := tar.NewWriter(f)
 	for i, base := range []string{"day-0", "day-1"} {
 		w, err := sigmf.NewWriter(filepath.Join(src, base), "cf32_le", 2e6, 433.92e6+float64(i)*0.5e6, time.Time{})
 		if err != nil {
@@ -38,25 +32,8 @@ func TestScanArchiveSeveralRecordings(t *testing.T) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt} {
-			b, err := os.ReadFile(filepath.Join(src, base+ext))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := tw.WriteHeader(&tar.Header{Name: base + "/" + base + ext, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(b))}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := tw.Write(b); err != nil {
-				t.Fatal(err)
-			}
-		}
 	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	sigmftest.WriteArchive(t, arch, src, "day-0", "day-1")
 
 	var out, errb bytes.Buffer
 	if err := cmdScan(context.Background(), []string{arch}, &out, &errb); err != nil {
@@ -68,7 +45,7 @@ func TestScanArchiveSeveralRecordings(t *testing.T) {
 			t.Errorf("scan printed\n%s\nwant %q in it", out.String(), want)
 		}
 	}
-	err = cmdScan(context.Background(), []string{"--annotate", filepath.Join(t.TempDir(), "out"), arch}, &out, &errb)
+	err := cmdScan(context.Background(), []string{"--annotate", filepath.Join(t.TempDir(), "out"), arch}, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "the archive holds 2") {
 		t.Errorf("scan --annotate of a two-recording archive: %v, want a refusal saying it holds 2", err)
 	}

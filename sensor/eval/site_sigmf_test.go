@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"archive/tar"
 	"context"
 	"fmt"
 	"os"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmftest"
 )
 
 // Tests written by the site-recordings review (branch review-sitesigmf):
@@ -166,34 +166,7 @@ func mustFind(t *testing.T, dir string) Corpus {
 // as the SigMF spec lays an archive out (and sigmf-python writes one).
 func writeSiteArchive(t *testing.T, path, src string, names ...string) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tw := tar.NewWriter(f)
-	for _, n := range names {
-		if err := tw.WriteHeader(&tar.Header{Name: n + "/", Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
-			t.Fatal(err)
-		}
-		for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt} {
-			b, err := os.ReadFile(filepath.Join(src, n+ext))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := tw.WriteHeader(&tar.Header{Name: n + "/" + n + ext, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(b))}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := tw.Write(b); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	sigmftest.WriteArchive(t, path, src, names...)
 }
 
 // TestSiteArchiveAndExtractedCopyScoredOnce: a site downloads a .sigmf

@@ -3,7 +3,9 @@
 package sigmftest
 
 import (
+	"archive/tar"
 	"bytes"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -33,4 +35,40 @@ func Archive(t testing.TB, name string, n int) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// WriteArchive writes a SigMF archive at path holding, for each name N,
+// the folder N/ and N/N.sigmf-meta and N/N.sigmf-data copied from the
+// folder src, as the SigMF spec lays out an archive of several
+// recordings (and sigmf-python writes one).
+func WriteArchive(t testing.TB, path, src string, names ...string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := tar.NewWriter(f)
+	for _, n := range names {
+		if err := tw.WriteHeader(&tar.Header{Name: n + "/", Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
+			t.Fatal(err)
+		}
+		for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt} {
+			b, err := os.ReadFile(filepath.Join(src, n+ext))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tw.WriteHeader(&tar.Header{Name: n + "/" + n + ext, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(b))}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tw.Write(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
