@@ -37,61 +37,60 @@ func (m IQImbalance) ImageRejectionDB() float64 {
 }
 
 // IQStats accumulates the second-order statistics of a stream's I and Q
-// from which IQImbalance is estimated (Imbalance): of the samples, and of
-// consecutive pairs of them within each Add (lag 1), from which Imbalance
-// takes the statistics of x'[n] + x'[n−1] (see there). The zero value is
-// empty and ready to use. Sums are kept in float64, so a DC offset many
-// times the signal's amplitude costs no precision worth speaking of.
+// from which IQImbalance is estimated (Imbalance): the samples' sums, and
+// those of y[n] = x'[n] + x'[n−1] over the consecutive pairs within each
+// Add (see Imbalance for why). The zero value is empty and ready to use.
+// Sums are kept in float64, so a DC offset many times the signal's
+// amplitude costs no precision worth speaking of.
 type IQStats struct {
-	N                   float64 // samples accumulated (weighted, see Scale)
-	SumI, SumQ          float64 // Σ I', Σ Q'
-	SumII, SumQQ, SumIQ float64 // Σ I'², Σ Q'², Σ I'·Q'
-	SumP2               float64 // Σ |x'|⁴, for EffectiveN
+	N          float64 // samples accumulated (weighted, see Scale)
+	SumI, SumQ float64 // Σ I', Σ Q'
+	SumP       float64 // Σ |x'|², for EffectiveN
+	SumP2      float64 // Σ |x'|⁴, for EffectiveN
 	// Pairs counts the consecutive pairs (n−1, n) within each Add
-	// (weighted, see Scale); the lag-1 sums run over them.
+	// (weighted, see Scale), over which the sums of y run.
 	Pairs                  float64
-	SumII1, SumQQ1, SumIQ1 float64 // Σ I'[n]·I'[n−1], Σ Q'[n]·Q'[n−1], Σ (I'[n]·Q'[n−1] + Q'[n]·I'[n−1])
+	SumYI, SumYQ           float64 // Σ y_I, Σ y_Q, y = x'[n] + x'[n−1]
+	SumYII, SumYQQ, SumYIQ float64 // Σ y_I², Σ y_Q², Σ y_I·y_Q
 }
 
-// Add accumulates the samples x, and their consecutive pairs: x[0] is not
+// Add accumulates the samples x and their consecutive pairs: x[0] is not
 // paired with the previous Add's last sample, so blocks that do not
 // follow one another may be added.
 func (s *IQStats) Add(x []complex64) {
 	if len(x) == 0 {
 		return
 	}
-	var si, sq, sii, sqq, siq, sp2, sii1, sqq1, siq1 float64
 	pi, pq := float64(real(x[0])), float64(imag(x[0]))
-	for _, v := range x {
+	si, sq := pi, pq
+	sp := pi*pi + pq*pq
+	sp2 := sp * sp
+	var syii, syqq, syiq float64
+	for _, v := range x[1:] {
 		i, q := float64(real(v)), float64(imag(v))
 		si += i
 		sq += q
-		sii += i * i
-		sqq += q * q
-		siq += i * q
 		p := i*i + q*q
+		sp += p
 		sp2 += p * p
-		sii1 += i * pi
-		sqq1 += q * pq
-		siq1 += i*pq + q*pi
+		yi, yq := i+pi, q+pq
+		syii += yi * yi
+		syqq += yq * yq
+		syiq += yi * yq
 		pi, pq = i, q
 	}
-	// x[0] was paired with itself above: take that out.
-	i0, q0 := float64(real(x[0])), float64(imag(x[0]))
-	sii1 -= i0 * i0
-	sqq1 -= q0 * q0
-	siq1 -= 2 * i0 * q0
 	s.N += float64(len(x))
 	s.SumI += si
 	s.SumQ += sq
-	s.SumII += sii
-	s.SumQQ += sqq
-	s.SumIQ += siq
+	s.SumP += sp
 	s.SumP2 += sp2
 	s.Pairs += float64(len(x) - 1)
-	s.SumII1 += sii1
-	s.SumQQ1 += sqq1
-	s.SumIQ1 += siq1
+	// Every sample is in two pairs but the first and the last, in one.
+	s.SumYI += 2*si - float64(real(x[0])) - pi
+	s.SumYQ += 2*sq - float64(imag(x[0])) - pq
+	s.SumYII += syii
+	s.SumYQQ += syqq
+	s.SumYIQ += syiq
 }
 
 // EffectiveN returns how many samples the statistics really rest on,
@@ -104,7 +103,7 @@ func (s *IQStats) Add(x []complex64) {
 // correction would put an image 25–30 dB under the burst, over the noise.
 // It is 0 when nothing is accumulated.
 func (s IQStats) EffectiveN() float64 {
-	p := s.SumII + s.SumQQ
+	p := s.SumP
 	if !(s.SumP2 > 0) {
 		return 0
 	}
@@ -122,14 +121,14 @@ func (s *IQStats) Scale(f float64) {
 	s.N *= f
 	s.SumI *= f
 	s.SumQ *= f
-	s.SumII *= f
-	s.SumQQ *= f
-	s.SumIQ *= f
+	s.SumP *= f
 	s.SumP2 *= f
 	s.Pairs *= f
-	s.SumII1 *= f
-	s.SumQQ1 *= f
-	s.SumIQ1 *= f
+	s.SumYI *= f
+	s.SumYQ *= f
+	s.SumYII *= f
+	s.SumYQQ *= f
+	s.SumYIQ *= f
 }
 
 // Imbalance estimates the receiver's IQ imbalance blindly from the
@@ -151,12 +150,12 @@ func (s *IQStats) Scale(f float64) {
 // compensation in wideband direct-conversion receivers", IEEE Trans.
 // Vehicular Technology 57(4), 2008).
 //
-// The expectations are those of y[n] = x'[n] + x'[n−1] (from the sums and
-// the lag-1 sums: E[y_I²] = 2·(E[I'²] + E[I'[n]·I'[n−1]]), E[y_I·y_Q] =
-// 2·E[I'·Q'] + E[I'[n]·Q'[n−1] + Q'[n]·I'[n−1]], means removed), which
-// the model maps alike, as a real filter commutes with the imbalance's
-// real 2×2 map of I and Q. The filter weighs the spectrum by cos²(π·f/fs):
-// 1 at DC, 0.5 at fs/4, nothing at ±fs/2. Only a signal whose mirror
+// The expectations are those of y[n] = x'[n] + x'[n−1] (its mean
+// removed), which the model maps alike,
+// as a real filter commutes with the imbalance's real 2×2 map of I and
+// Q (E[y_I²] = 2·(E[I'²] + E[I'[n]·I'[n−1]]) and so on). The filter
+// weighs the spectrum by cos²(π·f/fs): 1 at DC, 0.5 at fs/4, nothing at
+// ±fs/2. Only a signal whose mirror
 // image lands on itself biases the estimate, as the image of a signal off
 // DC rotates at twice its offset and averages out; the two frequencies
 // that are their own mirror are DC and ±fs/2, and the capture's edges, in
@@ -181,10 +180,10 @@ func (s IQStats) Imbalance() IQImbalance {
 	if !(s.N >= 2) || !(s.Pairs >= 1) {
 		return balanced
 	}
-	mi, mq := s.SumI/s.N, s.SumQ/s.N
-	pii := s.SumII/s.N - mi*mi + s.SumII1/s.Pairs - mi*mi
-	pqq := s.SumQQ/s.N - mq*mq + s.SumQQ1/s.Pairs - mq*mq
-	piq := s.SumIQ/s.N - mi*mq + (s.SumIQ1/s.Pairs-2*mi*mq)/2
+	mi, mq := s.SumYI/s.Pairs, s.SumYQ/s.Pairs // y's means
+	pii := s.SumYII/s.Pairs - mi*mi
+	pqq := s.SumYQQ/s.Pairs - mq*mq
+	piq := s.SumYIQ/s.Pairs - mi*mq
 	if !(pii > 0) || !(pqq > 0) || math.IsInf(pii, 0) || math.IsInf(pqq, 0) || math.IsNaN(piq) || math.IsInf(piq, 0) {
 		return balanced
 	}

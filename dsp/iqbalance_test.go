@@ -219,9 +219,11 @@ func TestIQStatsStreaming(t *testing.T) {
 			a, b := x[i-1], x[i]
 			ai, aq, bi, bq := float64(real(a)), float64(imag(a)), float64(real(b)), float64(imag(b))
 			join.Pairs--
-			join.SumII1 -= bi * ai
-			join.SumQQ1 -= bq * aq
-			join.SumIQ1 -= bi*aq + bq*ai
+			join.SumYI -= bi + ai
+			join.SumYQ -= bq + aq
+			join.SumYII -= (bi + ai) * (bi + ai)
+			join.SumYQQ -= (bq + aq) * (bq + aq)
+			join.SumYIQ -= (bi + ai) * (bq + aq)
 		}
 	}
 	if parts.Pairs != float64(len(x)-5) {
