@@ -97,7 +97,7 @@ func (s *IQStats) Add(x []complex64) {
 // weighted by power: (Σ|x'|²)² / Σ|x'|⁴. For white Gaussian noise it is
 // about N/2; when a short strong burst carries most of the power it is
 // about the burst's length, however many quieter samples surround it.
-// Imbalance's scatter (about 1/√N for noise) grows as 1/√EffectiveN: the
+// Imbalance's scatter (about 1.2/√N for noise) grows as 1/√EffectiveN: the
 // pseudo-covariance of 384 samples of a 5 MHz OFDM burst 55 dB over the
 // noise scatters by a few percent of its power, an "imbalance" whose
 // correction would put an image 25–30 dB under the burst, over the noise.
