@@ -421,7 +421,13 @@ type floorRing interface {
 
 // window returns the block b with its samples replaced by those of r's
 // snippet from ring, when it holds any of them: the emission may have begun
-// blocks before b, in which it closed. Otherwise b as it is.
+// blocks before b, in which it closed. When the ring holds none of the
+// snippet's span (an emission ended by a time gap or a gap in the sample
+// count, whose samples the ring let go), b's own samples as the ring holds
+// them: the pipeline's, with the receiver's IQ imbalance undone as the
+// detector saw them, not the Block's as received, so a snippet's image
+// is as far down whichever way it was cut (TestSnippetFallbackIQCorrected).
+// b as it is only without a ring, or when the ring holds none of b.
 func (s *snippets) window(b sensor.Block, r *pipeline.Result, ring iqRing) sensor.Block {
 	maxN := int64(s.dur.Seconds() * b.SampleRateHz)
 	if ring == nil || maxN <= 0 {
@@ -429,6 +435,9 @@ func (s *snippets) window(b sensor.Block, r *pipeline.Result, ring iqRing) senso
 	}
 	from := r.Em.StartSample - maxN/4
 	x, first := ring.IQ(s.buf[:0], from, from+maxN)
+	if len(x) == 0 {
+		x, first = ring.IQ(s.buf[:0], b.FirstSample, b.FirstSample+int64(len(b.Samples)))
+	}
 	s.buf = x
 	if len(x) == 0 {
 		return b

@@ -32,12 +32,13 @@ func scanResults(t *testing.T, x []complex64, r robustRec, keepIQ bool) []pipeli
 // receivers' own imbalance reads 36-51 dB of image rejection: the score
 // (hits, false alarms, labels) stays the same, and every named detection
 // keeps its class, link, band and text, its confidence within 0.02, its
-// band edges, and its window within 1% (intersection over union ≥ 0.99). The one window that moves: lte-tdd-b39's carrier, on
-// from the first sample, starts at sample 2048 instead of 768 (of 1.5
-// million), inside the detector's warm-up: its first block estimates
-// −0.61 dB and 1.93°, the carrier's own structure across DC, where the
-// whole file reads −0.10 dB and −0.26° (a first block has nothing before it
-// to average with). Emissions named unknown at the detector's threshold (a
+// band edges, and its window within 1% (intersection over union ≥ 0.99).
+// lte-tdd-b39's carrier, on from the first sample, started at sample 2048
+// instead of 768 (of 1.5 million) while the estimate took the capture's
+// edges at full weight: its first block read −0.61 dB and 1.93° from the
+// 0.6 MHz under ±fs/2 (the whole file −0.10 dB and −0.26°); with the
+// statistics of x[n] + x[n−1] (dsp.IQStats.Imbalance) it reads −0.13 dB
+// and −0.68° and every window is as recorded. Emissions named unknown at the detector's threshold (a
 // few hundred samples of a line or a blip) may come and go with any change
 // of the samples; they are counted and logged.
 func TestIQCorrectionKeepsRealRecordings(t *testing.T) {

@@ -300,7 +300,7 @@ func (p *Pipeline) correctIQ(x []complex64) []complex64 {
 		p.iqStats.Add(x[:min(len(x), IQStatsSamples)])
 	}
 	st := p.iqStats
-	if sum := st.SumI + st.SumQ + st.SumII + st.SumQQ + st.SumIQ + st.SumP2; math.IsNaN(sum) || math.IsInf(sum, 0) {
+	if sum := st.SumI + st.SumQ + st.SumP + st.SumP2 + st.SumYI + st.SumYQ + st.SumYII + st.SumYQQ + st.SumYIQ; math.IsNaN(sum) || math.IsInf(sum, 0) {
 		// A NaN or Inf sample (a damaged float recording) would stay in
 		// the sums for good: start them again.
 		*p.iqStats = dsp.IQStats{}
