@@ -12,13 +12,16 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
@@ -70,6 +73,7 @@ type demoOptions struct {
 	statusEvery  time.Duration
 	verbose      bool
 	cpuProfile   string
+	memProfile   string // --memprofile: a heap profile, written at the stop and on SIGUSR1
 	// beforeBanner, when not nil, is called once the start-up is done
 	// (fusion connected, the sensors and the dashboard up), before the
 	// rows stored at the start and the banner: a test cancels its
@@ -110,6 +114,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.DurationVar(&o.statusEvery, "status-every", 10*time.Second, "wall-clock interval of the progress line")
 	fs.BoolVar(&o.verbose, "v", false, "log at info level")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole demo to `FILE` (for docs/performance.md)")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to `FILE` when the demo stops (before it shuts down) and on each SIGUSR1 (for docs/performance.md)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -132,6 +137,31 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		defer pprof.StopCPUProfile()
 	}
 	return runDemo(ctx, o, stdout, stderr, nil)
+}
+
+// writeDemoMemProfile writes a heap profile to path (--memprofile; ""
+// does nothing) while the demo still runs: at its stop, before the
+// sensors, fusion and the broker shut down and free what they hold, so
+// the profile shows what a running demo holds (docs/performance.md, "What
+// a demo behind holds"). A collection first makes the in-use figures
+// current.
+func writeDemoMemProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("demo: --memprofile: %w", err)
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("demo: --memprofile %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("demo: --memprofile %s: %w", path, err)
+	}
+	return nil
 }
 
 // simClock is the demo's shared simulated clock. It reads start until run
@@ -526,19 +556,29 @@ and a new phone inside (one drone-drop incident)%s.
 	}
 	tick := time.NewTicker(o.statusEvery)
 	defer tick.Stop()
+	var usr1 chan os.Signal // nil without --memprofile: never ready
+	if o.memProfile != "" {
+		usr1 = make(chan os.Signal, 1)
+		signal.Notify(usr1, syscall.SIGUSR1)
+		defer signal.Stop(usr1)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			// until 2026-12-05 it stopped without a word
 			story.printf("stopped (interrupted); %s", demoKeptNote(o, dir))
-			return nil
+			return writeDemoMemProfile(o.memProfile)
 		case <-stop:
 			if clock.Now().Before(end) {
 				stop = time.After(time.Millisecond)
 				continue
 			}
 			story.printf("simulated %v done; %s", o.duration, demoKeptNote(o, dir))
-			return nil
+			return writeDemoMemProfile(o.memProfile)
+		case <-usr1:
+			if err := writeDemoMemProfile(o.memProfile); err != nil {
+				log.Warn("demo: heap profile on SIGUSR1", "err", err)
+			}
 		case err := <-fusionDone:
 			return fmt.Errorf("demo: fusion stopped: %w", err)
 		case err := <-httpDone:
