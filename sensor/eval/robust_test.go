@@ -35,7 +35,15 @@ type perturbation struct {
 	// new false class appear. detectHold: every target found unperturbed
 	// must still be found (labels may go).
 	mustHold, detectHold bool
-	apply                func(x []complex64, r robustRec, rng *rand.Rand) ([]complex64, []sigmf.Annotation)
+	// apply returns nil samples when the perturbation does not fit the
+	// recording (too short to cut, no quiet spectrum): its cell is n/a.
+	apply func(x []complex64, r robustRec, rng *rand.Rand) ([]complex64, []sigmf.Annotation)
+	// frame, when set, gives the perturbed capture's sample rate and
+	// centre frequency (a resampled or retuned capture); nil keeps r's.
+	frame func(r robustRec) (fsHz, fcHz float64)
+	// why, for a perturbation that is not mustHold, says why it cannot
+	// be (docs/detection.md).
+	why string
 }
 
 // robustRec is one real recording, read once.
@@ -176,6 +184,11 @@ func robustPerturbations() []perturbation {
 			return x[k:], out
 		}},
 	}
+}
+
+// allPerturbations are robustPerturbations and then heldOutPerturbations.
+func allPerturbations() []perturbation {
+	return append(robustPerturbations(), heldOutPerturbations()...)
 }
 
 // pyScore is the outcome of scorePy: per truth annotation (index into the
@@ -514,7 +527,7 @@ func TestRealRobustness(t *testing.T) {
 	if len(metas) == 0 {
 		t.Skip("no recordings")
 	}
-	perts := robustPerturbations()
+	perts := allPerturbations()
 	var table []string
 	head := fmt.Sprintf("| %-32s | %-22s |", "recording", "unperturbed")
 	for _, p := range perts {
@@ -538,9 +551,24 @@ func TestRealRobustness(t *testing.T) {
 		for pi, p := range perts {
 			rng := rand.New(rand.NewPCG(uint64(fi+1), uint64(pi+1)))
 			x, truth := p.apply(slices.Clone(r.iq), r, rng)
-			got := scorePy(truth, scanAnnotations(t, x, r))
+			if x == nil {
+				row += " n/a |"
+				continue
+			}
+			pr := r
+			if p.frame != nil {
+				pr.fs, pr.fc = p.frame(r)
+			}
+			pred := scanAnnotations(t, x, pr)
+			got := scorePy(truth, pred)
+			if f := addedFalses(truth, pred); len(f) > 0 {
+				got.falses = append(got.falses, f...)
+			}
 			// Map each perturbed truth annotation back to its original.
 			origKey := func(a sigmf.Annotation) string {
+				if k, ok := a.Extra[origKeyExtra].(string); ok {
+					return k
+				}
 				// Undo the shift or offset the perturbation applied.
 				for _, o := range baseTruth {
 					if o.Label == a.Label && o.SampleStart+o.SampleCount == a.SampleStart+a.SampleCount+int64(len(r.iq)-len(x)) &&
