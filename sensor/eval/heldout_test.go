@@ -170,8 +170,8 @@ func resampled(up, down int) (func(robustRec) (float64, float64), func([]complex
 // retuned is the same air with the receiver tuned shiftFrac·fs lower
 // (shiftFrac > 0) or higher: every emission moves up by shiftFrac·fs in
 // the capture and the centre frequency down by as much, so absolute
-// frequencies stay. The recording's DC offset (the receiver's own) stays
-// at DC. What the shift carries past the band edge would wrap around to
+// frequencies stay. The receiver's own DC offset (receiverDC) stays at
+// DC. What the shift carries past the band edge would wrap around to
 // the other edge; a real receiver never sees it, so that strip (shiftFrac
 // of the band) is replaced by white noise at the floor. Truth keeps its
 // absolute edges, clipped to the strip-free band.
@@ -179,11 +179,7 @@ func retuned(shiftFrac float64) (func(robustRec) (float64, float64), func([]comp
 	frame := func(r robustRec) (float64, float64) { return r.fs, r.fc - shiftFrac*r.fs }
 	apply := func(x []complex64, r robustRec, rng *rand.Rand) ([]complex64, []sigmf.Annotation) {
 		s := shiftFrac * r.fs
-		var mean complex128
-		for _, v := range x {
-			mean += complex128(v)
-		}
-		dc := complex64(mean / complex(float64(len(x)), 0))
+		dc := receiverDC(x)
 		for i := range x {
 			x[i] -= dc
 		}
@@ -215,6 +211,29 @@ func retuned(shiftFrac float64) (func(robustRec) (float64, float64), func([]comp
 		return y, out
 	}
 	return frame, apply
+}
+
+// receiverDC estimates the receiver's own DC offset: the median, in I and
+// in Q, of the means of 1024-sample blocks. Not the recording's mean: a
+// strong burst's own mean over the recording (nr-n78-ul-strong: about 10
+// dB over the whole band's noise) is no offset, and moved off DC with the
+// rest it became a line for the whole capture.
+func receiverDC(x []complex64) complex64 {
+	const n = 1024
+	var re, im []float64
+	for i := 0; i+n <= len(x); i += n {
+		var m complex128
+		for _, v := range x[i : i+n] {
+			m += complex128(v)
+		}
+		re, im = append(re, real(m)/n), append(im, imag(m)/n)
+	}
+	if len(re) == 0 {
+		return 0
+	}
+	slices.Sort(re)
+	slices.Sort(im)
+	return complex(float32(re[len(re)/2]), float32(im[len(im)/2]))
 }
 
 // window is a shorter capture of length frac·n of the recording's n
@@ -337,16 +356,23 @@ func withEmitter(tone bool) func([]complex64, robustRec, *rand.Rand) ([]complex6
 }
 
 // addedFalses returns a false class for each predicted annotation that
-// overlaps an added emitter (addedExtra) and is called a phone or a drone.
+// overlaps an added emitter (addedExtra), is called a phone or a drone and
+// overlaps no target of the recording (a detection holding both a target
+// and the added emitter is the target's: scorePy scores its label).
 func addedFalses(truth, pred []sigmf.Annotation) []string {
 	var out []string
+	onTarget := func(p sigmf.Annotation) bool {
+		return slices.ContainsFunc(truth, func(t sigmf.Annotation) bool {
+			return t.Label != "other" && t.Label != "noise" && pyOverlapI(pySpan(p), pySpan(t)) && pyOverlapF(p, t)
+		})
+	}
 	for _, t := range truth {
 		if t.Extra[addedExtra] != true {
 			continue
 		}
 		for _, p := range pred {
 			k := pyToks(pyText(p))
-			if pyOverlapI(pySpan(p), pySpan(t)) && pyOverlapF(p, t) && (pyAny(k, pyCell...) || pyAny(k, pyDrone...)) {
+			if pyOverlapI(pySpan(p), pySpan(t)) && pyOverlapF(p, t) && (pyAny(k, pyCell...) || pyAny(k, pyDrone...)) && !onTarget(p) {
 				out = append(out, fmt.Sprintf("added emitter called %q@%d", pyText(p), p.SampleStart))
 			}
 		}
