@@ -324,12 +324,22 @@ func (f *features) tdmaFramed() bool {
 	return p > 0 && math.Abs(p/gsmFrameS-1) < 0.02
 }
 
-// medianBurstS is the median own-measured burst duration, or 0.
+// medianBurstS is the median own-measured burst duration, or 0. A single
+// burst on for the whole analysed segment, where the segment is shorter
+// than the emission, lasted as long as the emission: the segment is a
+// power of two samples, so what it shows of a burst depends on the rate
+// (a 0.56 ms GSM burst analysed alone reads 8192 samples: 0.43 ms at
+// 19.2 Msps, 0.34 ms at 24 Msps, under minGSMBurstS; lte-fdd-gsm1800
+// resampled to 5/4 its rate lost 75 of its 76 GSM labels so).
 func (f *features) medianBurstS() float64 {
-	if b := f.bursts(); len(b) > 0 {
-		return median(b)
+	b := f.bursts()
+	if len(b) == 0 {
+		return 0
 	}
-	return 0
+	if len(b) == 1 && f.duty() >= 0.9 && float64(f.n)/f.fs < f.durS {
+		return f.durS
+	}
+	return median(b)
 }
 
 // measure computes the features of in, with FFT plans from fftOf (a
