@@ -498,6 +498,28 @@ var robustKnown = map[string]string{
 	"lte-fdd-gsm1800-1852M-hackrf/shift": "the two bursts lost (1856.6 MHz, at 125184 and 136128) start 7031 and " +
 		"17975 samples into the shifted recording: the first inside the detector's warm-up (64 frames, 16384 " +
 		"samples), the second right after it",
+	// Held-out captures (heldOutPerturbations; docs/detection.md "Held-out
+	// captures"). All are the two GSM recordings'.
+	"gsm900-band-937M/tune+fs/10": "weak activity at 938.38-938.51 MHz (a 125 kHz, 2.4 ms piece at sample 1088, " +
+		"in no annotation; not GSM unperturbed, 1.4 MHz from DC) now lies 0.1 MHz from the new capture edge " +
+		"(938.6 MHz), and gsmLabel's edge rule (a carrier cut by the edge needs 25 kHz and timing only) names it GSM",
+	"gsm900-band-937M/last-half": "the edge carriers lose their labels: 939.0 MHz is found from sample 32704 " +
+		"(8.2 ms of the 10 ms) only and unknown, 935.0 MHz in one 64-sample blip; not diagnosed further",
+	"lte-fdd-gsm1800-1852M-hackrf/rate×4/5": "12 bursts of the weak carriers (the 1856.6 MHz bursts at 125184 and " +
+		"136128 among them, the ones shift and noise-3dB lose) found but not named GSM, as in first-half: not " +
+		"diagnosed further; the false class is a burst at 1856.0 MHz (unknown unperturbed, on the DCS-1800 " +
+		"200 kHz raster and in no annotation) named GSM",
+	"lte-fdd-gsm1800-1852M-hackrf/rate×5/4": "after the fix of the burst length (medianBurstS) 76/76 with the noise " +
+		"fill of seed 1, 36/76 with the test's: the carriers at 1856.6 and 1857.2 MHz are merged with narrow " +
+		"continuous lines into one emission whose whole-emission features are the line's (occupied 12-60 kHz, " +
+		"line_frac 0.92-0.98), so every label rests on the burst vote, and which bursts are the longest six " +
+		"changes with the noise in the outer 2.4 MHz",
+	"lte-fdd-gsm1800-1852M-hackrf/tune+fs/10": "a burst at 1860.0 MHz (unknown unperturbed, on the DCS-1800 raster, " +
+		"in no annotation) named GSM (weak): likely an unannotated carrier, not a false class",
+	"lte-fdd-gsm1800-1852M-hackrf/first-half": "12 bursts of the weak carriers found but not named GSM, the same 12 " +
+		"as rate×4/5; not diagnosed further (the burst vote, as rate×5/4)",
+	"lte-fdd-gsm1800-1852M-hackrf/last-half": "19 bursts found but not named GSM: the burst vote, as first-half; " +
+		"not diagnosed further",
 	"lte-fdd-gsm1800-1852M-hackrf/noise-3dB": "the 24 one-slot bursts of the weakest carrier (1856.6 MHz) are all " +
 		"lost (21) or no longer named GSM (3); the 51 bursts at 1857.2 and 1858.8 MHz are kept. Not diagnosed further",
 }
@@ -521,7 +543,13 @@ var robustKnown = map[string]string{
 //   - with the SNR lowered by 3 dB every target found unperturbed is still
 //     found: the README's weakest targets stand ≥ 6 dB over the floor;
 //   - the recordings of a phone's uplink (nr-ul, 52-55 dB over the floor)
-//     keep every label under every perturbation.
+//     keep every label under every perturbation;
+//   - each held-out capture of the same air (heldOutPerturbations: 4/5
+//     and 5/4 the rate, retuned by ±fs/10, the first or last half or a
+//     middle 20 ms, a CW tone or a staff radio's burst added in quiet
+//     spectrum) keeps every label and adds no false class, and the added
+//     emitter is never called a phone or a drone. The cells that do not
+//     hold (all on the two GSM recordings) are in robustKnown.
 //
 // The rest (6 dB less SNR, 5-bit quantisation) is reported, not asserted:
 // each can take a weak emission under what a detector can name. Cells
@@ -599,7 +627,8 @@ func TestRealRobustness(t *testing.T) {
 				t.Errorf("%s, %s: %s (%v): a phone's uplink 52-55 dB over the floor must keep its label under every perturbation",
 					r.name, p.name, c, c.detail)
 			case p.mustHold && lost:
-				t.Errorf("%s, %s: %s (%v): a change of level, frequency, DC, IQ balance or start must keep every label", r.name, p.name, c, c.detail)
+				t.Errorf("%s, %s: %s (%v): a change of level, frequency, DC, IQ balance, start, rate, tuning or length, "+
+					"or another emitter in quiet spectrum, must keep every label", r.name, p.name, c, c.detail)
 			case p.detectHold && c.lostDet > 0:
 				t.Errorf("%s, %s: %s (%v): 3 dB less SNR must keep every detection", r.name, p.name, c, c.detail)
 			}
