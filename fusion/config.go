@@ -370,6 +370,17 @@ func webhookURLProblem(raw string, allowHTTP bool) string {
 	return ""
 }
 
+// CheckInfluxURL reports why raw is not the base URL of an InfluxDB
+// server the store can write to and read from (influxURLProblem), quoting
+// it without its password; the dashboard checks RFW_INFLUX_URL with it as
+// fusion checks influx.url.
+func CheckInfluxURL(raw string) error {
+	if msg := influxURLProblem(raw); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
 // influxURLProblem is why raw is not the base URL of an InfluxDB server
 // the store can write to, or "": an http:// or https:// URL with a host,
 // a port in 1..65535 if any, and no query or fragment (the store appends
