@@ -446,8 +446,8 @@ func (c Config) Validate() error {
 		case !tunes && !(g.GainDB >= 0 && g.GainDB <= 120):
 			return bad(key+".gain_db", "%v not in 0..120", g.GainDB)
 		case tunes:
-			if msg := hackrfGainProblem(g.GainDB); msg != "" {
-				return bad(key+".gain_db", "%s (%s)", msg, kind)
+			if err := hackrf.CheckGain(g.GainDB); err != nil {
+				return bad(key+".gain_db", "%v (%s)", err, kind)
 			}
 		}
 	}
@@ -460,22 +460,6 @@ const (
 	MaxAckTimeout = 10 * time.Minute
 	MaxStall      = time.Hour
 )
-
-// hackrfGainProblem is why totalDB is not a total receive gain a HackRF
-// sets as written, or "": its LNA goes 0-40 dB in 8 dB steps and its VGA
-// 0-62 dB in 2 dB steps (firmware/hackrf), so the totals are the even dB
-// from 0 to 102. hackrf.SplitGain held a larger one to 102 dB and set an
-// odd or fractional one 1 dB lower without a word.
-func hackrfGainProblem(totalDB float64) string {
-	switch {
-	case !(totalDB >= 0 && totalDB <= hackrf.MaxGainDB):
-		return fmt.Sprintf("%v not in 0..%d dB, the most a HackRF's LNA (0-%d dB) and VGA (0-%d dB) give", totalDB, hackrf.MaxGainDB, hackrf.MaxLNAGainDB, hackrf.MaxVGAGainDB)
-	case math.Mod(totalDB, hackrf.VGAGainStepDB) != 0:
-		lna, vga := hackrf.SplitGain(totalDB)
-		return fmt.Sprintf("%v dB is not on a HackRF's 2 dB steps (LNA 0-%d dB in %d dB steps, VGA 0-%d dB in %d dB steps): it would be set as %d dB; write an even number", totalDB, hackrf.MaxLNAGainDB, hackrf.LNAGainStepDB, hackrf.MaxVGAGainDB, hackrf.VGAGainStepDB, lna+vga)
-	}
-	return ""
-}
 
 // checkBrokerURL reports why m.URL is not a broker URL paho dials as
 // meant (mqttlink.CheckURL: no scheme, as paho takes the URL for plain
