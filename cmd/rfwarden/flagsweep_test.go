@@ -15,7 +15,10 @@ import (
 // TestSubcommandFlagsSweep: subcommand flags that were taken and could
 // not work are refused before the command does anything, naming the
 // flag: sim's --gain a HackRF cannot set (written as the recording's
-// calibration: 41 dB where a HackRF sets 40, -5, NaN), fusion's negative
+// calibration: 41 dB where a HackRF sets 40, -5, NaN), scan's and eval's
+// --pfa the detector does not take (eval took 0.5 to 1, and the
+// detector refused it later without naming the flag) and scan's infinite
+// --rate, fusion's negative
 // --sensor-silence (taken as never), node check's --noise-center-hz
 // outside what a HackRF tunes (reported as the board's noise test
 // failing), calibrate's NaN or negative heights. What a user may give
@@ -53,6 +56,12 @@ func TestSubcommandFlagsSweep(t *testing.T) {
 		{name: "calibrate heights", cmd: cmdCalibrate, args: []string{"--site", missing, "--walk", missing, "--sensor-height", "2.5", "--tx-height", "1"}, okAt: "open site"},
 		{name: "calibrate nan height", cmd: cmdCalibrate, args: []string{"--site", missing, "--walk", missing, "--sensor-height", "NaN"}, want: "calibrate: --sensor-height NaN m is outside 0..100 m"},
 		{name: "calibrate negative height", cmd: cmdCalibrate, args: []string{"--site", missing, "--walk", missing, "--tx-height", "-1"}, want: "calibrate: --tx-height -1 m is outside 0..100 m"},
+		{name: "eval pfa", cmd: cmdEval, args: []string{"--pfa", "1e-6", "--cases", "0", "--noise-cases", "0"}, okAt: "eval: nothing to do"},
+		{name: "eval pfa over half", cmd: cmdEval, args: []string{"--pfa", "0.7", "--cases", "0", "--noise-cases", "0"}, want: "eval: --pfa 0.7 is not in (0, 0.5)"},
+		{name: "eval pfa nan", cmd: cmdEval, args: []string{"--pfa", "NaN"}, want: "eval: --pfa NaN is not in (0, 0.5)"},
+		{name: "scan pfa", cmd: cmdScan, args: []string{"--pfa", "1e-6", missing}, okAt: "missing"},
+		{name: "scan pfa over half", cmd: cmdScan, args: []string{"--pfa", "0.7", missing}, want: "scan: --pfa 0.7 is not in (0, 0.5)"},
+		{name: "scan rate inf", cmd: cmdScan, args: []string{"--rate", "+Inf", missing}, want: "scan: --rate +Inf and --center 0 must be finite"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sub = t
