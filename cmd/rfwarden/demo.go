@@ -37,6 +37,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/embroker"
+	"github.com/rfwarden/rfwarden/internal/listenaddr"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/agent"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -95,6 +96,34 @@ type demoInfo struct {
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseDemoFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("demo: --cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("demo: --cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return runDemo(ctx, o, stdout, stderr, nil)
+}
+
+// parseDemoFlags parses the demo's command line into its options and
+// refuses a flag no run can use, naming it: a --listen no socket takes
+// (listenaddr.Check: it failed at the listen, as "dashboard: listen on
+// :99999", without the flag's name) and a --status-every that is not
+// positive (time.NewTicker panicked once the demo was up, its broker,
+// fusion and sensors running). flag.ErrHelp for -h.
+func parseDemoFlags(args []string, stderr io.Writer) (demoOptions, error) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, demoUsage); printDefaults(fs) }
@@ -117,26 +146,21 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to `FILE` when the demo stops (before it shuts down) and on each SIGUSR1 (for docs/performance.md)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return o, err
 		}
-		return errUsage
+		return o, errUsage
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return errUsage
+		return o, errUsage
 	}
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return fmt.Errorf("demo: --cpuprofile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("demo: --cpuprofile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	if err := listenaddr.Check(o.listen); err != nil {
+		return o, fmt.Errorf("demo: --listen: %w", err)
 	}
-	return runDemo(ctx, o, stdout, stderr, nil)
+	if o.statusEvery <= 0 {
+		return o, fmt.Errorf("demo: --status-every %v: give the wall-clock time between progress lines, above 0 (default 10s)", o.statusEvery)
+	}
+	return o, nil
 }
 
 // writeDemoMemProfile writes a heap profile to path (--memprofile; ""
