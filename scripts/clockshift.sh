@@ -25,7 +25,7 @@
 # than its own tolerance (dashboard TestReplayUploadKeepsExisting, a shift of
 # more than an hour) without depending on the clock.
 set -euo pipefail
-if [ $# -lt 1 ] || ! [[ $1 =~ ^(-?[0-9]+:-?[0-9]+|@-?[0-9]+)$ ]] || [[ $1 =~ ^-?0+: ]]; then
+if [ $# -lt 1 ] || ! [[ $1 =~ ^([0-9]+:-?[0-9]+|@-?[0-9]+)$ ]] || [[ $1 =~ ^0+: ]]; then
   echo "usage: $0 PERIOD:OFFSET|@UNIXSECONDS [go test arguments]" >&2
   exit 2
 fi
