@@ -87,7 +87,7 @@ func (s *server) replayUpload(c echo.Context) error {
 	// One a crash left behind is removed by a later upload, and by the
 	// retention run (PruneUploadStages).
 	s.sweepStaging(dir)
-	stage, err := os.MkdirTemp(dir, ".upload-")
+	stage, err := os.MkdirTemp(dir, uploadStagePrefix)
 	if err != nil {
 		return s.uploadFolderError("write in the uploads folder", dir, err)
 	}
@@ -179,7 +179,7 @@ const stagingMaxAge = time.Hour
 // stagingMaxAge: a dashboard that crashed or was killed mid-upload left
 // them, with up to MaxUpload bytes each.
 func (s *server) sweepStaging(dir string) {
-	old, _ := filepath.Glob(filepath.Join(dir, ".upload-*"))
+	old, _ := filepath.Glob(filepath.Join(dir, uploadStagePrefix+"*"))
 	for _, p := range old {
 		// file ages by the file system's clock, not the dashboard's
 		if fi, err := os.Lstat(p); err == nil && fi.IsDir() && time.Since(fi.ModTime()) > stagingMaxAge {
