@@ -234,8 +234,11 @@ func stageUpload(form *multipart.Form, stage string) ([]string, error) {
 		return nil, err
 	}
 	base, ok := strings.CutSuffix(mh.Filename, sigmf.MetaExt)
-	if !ok || base == "" {
+	if !ok {
 		return nil, httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and its data file, got %q and %q", mh.Filename, dh.Filename)
+	}
+	if base == "" {
+		return nil, httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and NAME.sigmf-data, got no NAME")
 	}
 	if mh.Filename != filepath.Base(mh.Filename) || dh.Filename != filepath.Base(dh.Filename) || checkUploadName(base) != nil {
 		return nil, httpError(http.StatusBadRequest, "upload: file name %q must be a plain name of letters, digits, '-' and '_' (at most %d)", mh.Filename, maxUploadName)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"mime/multipart"
 	"os"
 	"path/filepath"
@@ -359,5 +360,121 @@ func TestUploadUpperCaseSaysRename(t *testing.T) {
 				t.Errorf("upload: %d %s; want 400 saying %q", rec.Code, trunc(got), tc.want)
 			}
 		})
+	}
+}
+
+// TestReplayFolderArchiveOfSeveralOffersEachAndRunsIt: an archive of
+// several recordings placed in RFW_REPLAY_DIR (docs/deploy.md: "a
+// NAME.sigmf archive (as evidence downloads and rfwarden scan reads)") is
+// offered once per recording, named as scan and eval name them
+// (day.sigmf:day-0/day-0), and each runs, its own samples: the runs of
+// the two recordings, written with different lengths, say so. A member
+// the archive does not hold is refused naming it.
+func TestReplayFolderArchiveOfSeveralOffersEachAndRunsIt(t *testing.T) {
+	ev := newEnv(t)
+	src := t.TempDir()
+	writeSynthRecording(t, src, "day-0")
+	writeSynthRecording(t, src, "day-1")
+	// day-1 a half as long: its run must say 0.1 s, not day-0's 0.2 s
+	d1 := filepath.Join(src, "day-1"+sigmf.DataExt)
+	b, err := os.ReadFile(d1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(d1, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := sigmf.ReadMeta(filepath.Join(src, "day-1"+sigmf.MetaExt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(m.Global.Extra, "core:sha512")
+	delete(m.Global.Extra, "rfw:sha256")
+	m.Annotations = nil
+	if err := sigmf.WriteMeta(filepath.Join(src, "day-1"+sigmf.MetaExt), m); err != nil {
+		t.Fatal(err)
+	}
+	sigmftest.WriteArchive(t, filepath.Join(ev.deps.ReplayDir, "day"+sigmf.ArchiveExt), src, "day-0", "day-1")
+	ev.deps.Replayer = newTestReplayer(t, ev.deps.ReplayDir)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAnalyst, "analyst-password")
+	list := do(e, "GET", "/api/v1/replay/recordings", "", "", &c, false)
+	var paths []string
+	if err := json.Unmarshal(list.Body.Bytes(), &paths); err != nil {
+		t.Fatalf("list: %d %s: %v", list.Code, list.Body.String(), err)
+	}
+	want := []string{"day.sigmf:day-0/day-0", "day.sigmf:day-1/day-1"}
+	if !slices.Equal(paths, want) {
+		t.Fatalf("offered %q; want %q, each recording of the archive", paths, want)
+	}
+	for i, p := range paths {
+		body, _ := json.Marshal(map[string]string{"path": p})
+		rec := do(e, "POST", "/api/v1/replay/run", string(body), "application/json", &c, true)
+		if rec.Code != 200 {
+			t.Fatalf("run of %q: %d %s", p, rec.Code, trunc(rec.Body.String()))
+		}
+		var res struct {
+			RecordingS float64 `json:"recording_s"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
+			t.Fatal(err)
+		}
+		if wantS := []float64{0.2, 0.1}[i]; math.Abs(res.RecordingS-wantS) > 1e-6 {
+			t.Errorf("run of %q: a recording of %g s, want %g s (its own samples)", p, res.RecordingS, wantS)
+		}
+	}
+	body, _ := json.Marshal(map[string]string{"path": "day.sigmf:day-9/day-9"})
+	if rec := do(e, "POST", "/api/v1/replay/run", string(body), "application/json", &c, true); rec.Code != 422 || !strings.Contains(rec.Body.String(), "day-9") {
+		t.Errorf("run of a recording the archive does not hold: %d %s; want 422 naming it", rec.Code, trunc(rec.Body.String()))
+	}
+}
+
+// TestReplayFolderUpperCaseNamed: a recording copied into RFW_REPLAY_DIR
+// from a FAT card keeps upper-case names (REC.SIGMF-META,
+// REC.SIGMF-DATA). As `rfwarden scan` refuses it saying what to rename
+// it to (TestScanUpperCaseExtension), the list leaves it out and says
+// so: in the log, once, and to the page (not_offered=1), with what to
+// rename it to. The plain list is unchanged for other clients.
+func TestReplayFolderUpperCaseNamed(t *testing.T) {
+	ev := newEnv(t)
+	for name, content := range map[string]string{"REC.SIGMF-META": tinyMeta("ci8", "", ""), "REC.SIGMF-DATA": tinyData(4096), "ok.sigmf-meta": tinyMeta("ci8", "", ""), "ok.sigmf-data": tinyData(4096)} {
+		if err := os.WriteFile(filepath.Join(ev.deps.ReplayDir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev.deps.Replayer = newTestReplayer(t, ev.deps.ReplayDir)
+	var logs syncbuf.Buffer
+	ev.deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAnalyst, "analyst-password")
+	list := do(e, "GET", "/api/v1/replay/recordings", "", "", &c, false)
+	if got := strings.TrimSpace(list.Body.String()); got != `["ok.sigmf-meta"]` {
+		t.Errorf("recordings %s; want only ok.sigmf-meta", got)
+	}
+	rename := "rename them REC.sigmf-meta and REC.sigmf-data"
+	for range 2 {
+		rec := do(e, "GET", "/api/v1/replay/recordings?not_offered=1", "", "", &c, false)
+		var got struct {
+			Recordings []string     `json:"recordings"`
+			NotOffered []notOffered `json:"not_offered"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+			t.Fatalf("%d %s: %v", rec.Code, rec.Body.String(), err)
+		}
+		if !slices.Equal(got.Recordings, []string{"ok.sigmf-meta"}) || len(got.NotOffered) != 1 || got.NotOffered[0].Path != "REC.SIGMF-META" || !strings.Contains(got.NotOffered[0].Why, rename) {
+			t.Errorf("not_offered=1: %s; want ok.sigmf-meta offered and REC.SIGMF-META left out, saying %q", rec.Body.String(), rename)
+		}
+	}
+	if n := strings.Count(logs.String(), "REC.SIGMF-META"); n != 1 || !strings.Contains(logs.String(), rename) {
+		t.Errorf("log names REC.SIGMF-META %d times (want once, saying %q):\n%s", n, rename, logs.String())
+	}
+	if rec := do(e, "GET", "/api/v1/replay/recordings?not_offered=yes", "", "", &c, false); rec.Code != 400 {
+		t.Errorf("not_offered=yes: %d, want 400", rec.Code)
 	}
 }
