@@ -3,7 +3,10 @@ package dashboard
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"mime/multipart"
@@ -11,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -476,5 +480,42 @@ func TestReplayFolderUpperCaseNamed(t *testing.T) {
 	}
 	if rec := do(e, "GET", "/api/v1/replay/recordings?not_offered=yes", "", "", &c, false); rec.Code != 400 {
 		t.Errorf("not_offered=yes: %d, want 400", rec.Code)
+	}
+}
+
+// TestUploadStorageErrorAnswer: a failure of the server's storage while
+// an upload is stored is answered 507 when the disk is full and 500
+// otherwise, naming the storage and the system's reason, never the
+// server's path (logged instead).
+func TestUploadStorageErrorAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		err      error
+		wantCode int
+		want     string
+	}{
+		{"disk full", &stageError{fmt.Errorf("stage upload %q: %w", "x.sigmf-data", &fs.PathError{Op: "write", Path: "/srv/rec/uploads/.upload-1/x.sigmf-data", Err: syscall.ENOSPC})}, 507, "no space left on device"},
+		{"read-only", &fs.PathError{Op: "open", Path: "/srv/rec/uploads/.upload-1/x.sigmf-data", Err: syscall.EROFS}, 500, "read-only file system"},
+		{"a rename", &os.LinkError{Op: "rename", Old: "/srv/a", New: "/srv/b", Err: syscall.EIO}, 500, "input/output error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs syncbuf.Buffer
+			s := &server{log: slog.New(slog.NewTextHandler(&logs, nil))}
+			err := s.uploadStorageError("RFW_REPLAY_DIR", tc.err)
+			var he *echo.HTTPError
+			if !errors.As(err, &he) {
+				t.Fatalf("%v is no HTTP error", err)
+			}
+			msg := fmt.Sprint(he.Message)
+			if he.Code != tc.wantCode || !strings.Contains(msg, tc.want) || !strings.Contains(msg, "RFW_REPLAY_DIR") {
+				t.Errorf("answer %d %q; want %d naming RFW_REPLAY_DIR and %q", he.Code, msg, tc.wantCode, tc.want)
+			}
+			if strings.Contains(msg, "/srv") {
+				t.Errorf("answer %q shows the server's path", msg)
+			}
+			if !strings.Contains(logs.String(), "/srv/") {
+				t.Errorf("log %q does not name the path", logs.String())
+			}
+		})
 	}
 }
