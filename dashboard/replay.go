@@ -17,6 +17,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/replay"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -160,7 +161,9 @@ func newReplayRoot(d string) (replayRoot, error) {
 }
 
 // Check reports whether Replay takes path, without reading it: a
-// .sigmf-meta file or a .sigmf archive, not hidden (no element of its path
+// .sigmf-meta file, a .sigmf archive, or one recording of an archive of
+// several, named as scan and eval name it ("day.sigmf:day-0/day-0",
+// eval.ArchiveMember; the archive is checked), not hidden (no element of its path
 // in its folder starts with '.': uploads on their way in, snippets being
 // saved), inside the replay folder (or the snippet folder) also after
 // following symlinks, and so is the data file beside a .sigmf-meta.
@@ -174,10 +177,14 @@ func (r *PipelineReplayer) Check(path string) error {
 
 // check is Check returning the folder path lies in.
 func (r *PipelineReplayer) check(path string) (replayRoot, error) {
-	if !strings.HasSuffix(path, sigmf.MetaExt) && !strings.HasSuffix(path, sigmf.ArchiveExt) {
+	file := path
+	if archive, _, ok := eval.ArchiveMember(path); ok {
+		file = archive // the recording in it: opening it says whether it is there
+	}
+	if !strings.HasSuffix(file, sigmf.MetaExt) && !strings.HasSuffix(file, sigmf.ArchiveExt) {
 		return replayRoot{}, fmt.Errorf("replay %q: %w: not a %s or %s file", path, ErrReplayInput, sigmf.MetaExt, sigmf.ArchiveExt)
 	}
-	abs, err := filepath.Abs(path)
+	abs, err := filepath.Abs(file)
 	if err != nil {
 		return replayRoot{}, fmt.Errorf("replay %q: %w", path, err)
 	}
@@ -264,7 +271,7 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	began := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, r.runTimeout)
 	defer cancel()
-	rec, err := sigmf.Open(path)
+	rec, err := openReplay(path)
 	if err != nil {
 		return ReplayResult{}, err // names the file and the fault
 	}
@@ -433,6 +440,16 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	r.log.Info("replay done", "file", filepath.Base(path), "from", from, "samples", limit-from, "of", total,
 		"detections", len(out.Detections), "took", time.Since(began).Round(time.Millisecond))
 	return out, nil
+}
+
+// openReplay opens the recording at path: one recording of an archive of
+// several ("day.sigmf:day-0/day-0", as scan opens it), or what sigmf.Open
+// opens.
+func openReplay(path string) (*sigmf.Recording, error) {
+	if archive, base, ok := eval.ArchiveMember(path); ok {
+		return sigmf.OpenArchiveRecording(archive, base, sigmf.Overrides{})
+	}
+	return sigmf.Open(path)
 }
 
 // stopped is the error of a run that stopped at stage with err: the

@@ -1218,8 +1218,11 @@
   const snippetPath = (name) => 'snippet:' + name + '.sigmf-meta';
   async function loadReplay() {
     let files;
-    try { files = await api('GET', '/replay/recordings'); }
-    catch (e) { $('r-file').replaceChildren(); $('r-status').textContent = e.message; return; }
+    try {
+      const ans = await api('GET', '/replay/recordings?not_offered=1'); files = ans.recordings;
+      // what the folder holds and the list leaves out, and why (REC.SIGMF-META: rename it)
+      $('r-left').replaceChildren(...ans.not_offered.map((n) => el('li', { text: 'Not offered: ' + n.path + ': ' + n.why })));
+    } catch (e) { $('r-file').replaceChildren(); $('r-status').textContent = e.message; return; }
     const pick = st.replayPick; st.replayPick = null;
     if (pick && !files.includes(pick)) files.unshift(pick); // older than the listed snippets
     const before = $('r-file').value, cur = pick || before;
@@ -1260,19 +1263,27 @@
   $('r-tune').addEventListener('change', runReplay);
   $('r-start').addEventListener('change', runReplay);
   $('r-file').addEventListener('change', resetReplay);
-  // An upload is a SigMF archive (NAME.sigmf) or a pair (both files); a
-  // name already uploaded is replaced only when the analyst confirms.
+  // An upload is a SigMF archive (NAME.sigmf, of one recording or several),
+  // a pair (NAME.sigmf-meta and its data file: NAME.sigmf-data, or the
+  // file its core:dataset names), or one raw capture with its datatype,
+  // rate and centre; a name already uploaded is replaced only when the
+  // analyst confirms. Names are matched in any case: the server says what
+  // to rename REC.SIGMF to.
   $('r-upload').addEventListener('change', async (ev) => {
-    const fs = [...ev.target.files], meta = fs.find((f) => f.name.endsWith('.sigmf-meta')), data = fs.find((f) => f.name.endsWith('.sigmf-data')),
-      archive = fs.find((f) => f.name.endsWith('.sigmf'));
+    const fs = [...ev.target.files], low = (f) => f.name.toLowerCase(), meta = fs.find((f) => low(f).endsWith('.sigmf-meta')),
+      archive = fs.find((f) => low(f).endsWith('.sigmf'));
     ev.target.value = ''; // so choosing the same files again (after a refusal) uploads them again
     const fd = new FormData();
     if (archive && fs.length === 1) fd.append('archive', archive);
-    else if (meta && data && fs.length === 2) { fd.append('meta', meta); fd.append('data', data); }
-    else { $('r-status').textContent = 'choose a NAME.sigmf archive, or both NAME.sigmf-meta and NAME.sigmf-data'; return; }
+    else if (meta && fs.length === 2) { fd.append('meta', meta); fd.append('data', fs.find((f) => f !== meta)); }
+    else if (fs.length === 1 && !low(fs[0]).includes('.sigmf')) {
+      fd.append('raw', fs[0]); fd.append('datatype', $('r-raw-type').value);
+      fd.append('sample_rate', $('r-raw-rate').value.trim()); fd.append('center_hz', $('r-raw-center').value.trim());
+    } else { $('r-status').textContent = 'choose a NAME.sigmf archive, both NAME.sigmf-meta and its data file, or one raw capture (with its datatype, rate and centre)'; return; }
     const send = async (query) => {
       const r = await api('POST', '/replay/upload' + query, fd); await loadReplay(); $('r-file').value = r.path; resetReplay();
-      $('r-status').textContent = r.replaced ? 'uploaded, replacing the earlier ' + r.path : 'uploaded';
+      const several = r.paths && r.paths.length > 1 ? ' ' + r.paths.length + ' recordings, each in the list by its name: ' + r.paths.join(', ') : '';
+      $('r-status').textContent = (r.replaced ? 'uploaded, replacing the earlier ' + r.replaced_paths.join(', ') : 'uploaded') + several;
     };
     try { await send(''); }
     catch (e) {
