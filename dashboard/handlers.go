@@ -2507,7 +2507,7 @@ func (s *server) replayRun(c echo.Context) error {
 	if _, err := os.Stat(p); err != nil {
 		return httpError(http.StatusNotFound, "recording %q not found", req.Path)
 	}
-	if err := s.auditFirst(c, "replay.run", "recording/"+req.Path, "", fmt.Sprintf("threshold_db=%g pfa=%g", req.ThresholdDB, req.PFA)); err != nil {
+	if err := s.auditFirst(c, "replay.run", "recording/"+req.Path, "", replayRunDetail(req, p)); err != nil {
 		return err
 	}
 	res, err := s.d.Replayer.Replay(c.Request().Context(), p, ReplayOptions{ThresholdDB: req.ThresholdDB, PFA: req.PFA,
