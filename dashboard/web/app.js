@@ -150,8 +150,9 @@
   // data-drawn=<n> on the page's section; the browser tests wait for both.
   function drawn(page, n) { performance.mark('rfw-drawn-' + page); $('page-' + page).dataset.drawn = n; }
 
-  async function api(method, path, body, raw) {
-    const opt = { method, headers: {}, credentials: 'same-origin' };
+  // signal, when given, aborts the request (AbortController).
+  async function api(method, path, body, raw, signal) {
+    const opt = { method, headers: {}, credentials: 'same-origin', signal };
     if (st.me && method !== 'GET') opt.headers['X-CSRF-Token'] = st.me.csrf;
     if (body instanceof FormData || raw) opt.body = body;
     else if (body !== undefined) { opt.headers['Content-Type'] = 'application/json'; opt.body = JSON.stringify(body); }
@@ -1234,6 +1235,15 @@
   // latest (another run began, or another recording was chosen) is dropped,
   // so it cannot fill Tuning with another recording's tunings.
   let replaySeq = 0;
+  // replayCtl aborts the run under way. A run the page drops (another run
+  // began, another recording was chosen, Cancel) is aborted, not only
+  // ignored: the server ends a run whose request ends, and so frees the
+  // one replay slot that every analyst's run waits for.
+  let replayCtl = null;
+  function abortReplay() {
+    if (replayCtl) { replayCtl.abort(); replayCtl = null; }
+    $('r-cancel').classList.add('hidden');
+  }
   // clearReplayResults empties what a run showed, Download included (it
   // serves the session's last successful run, maybe of another recording).
   function clearReplayResults() {
@@ -1249,6 +1259,7 @@
   // start, none of the earlier results, no answer of a run under way.
   function resetReplay() {
     replaySeq++;
+    abortReplay();
     $('r-tune').replaceChildren(); $('r-tune-label').classList.add('hidden'); $('r-start').value = 0;
     clearReplayResults();
     $('r-status').textContent = ''; delete $('r-status').dataset.count;
@@ -1257,6 +1268,12 @@
   $('r-thr').addEventListener('change', runReplay);
   $('r-pfa').addEventListener('change', runReplay);
   $('r-run').addEventListener('click', runReplay);
+  $('r-cancel').addEventListener('click', () => {
+    const focused = document.activeElement === $('r-cancel');
+    replaySeq++; abortReplay(); clearReplayResults();
+    $('r-status').textContent = 'cancelled'; delete $('r-status').dataset.count;
+    if (focused) $('r-run').focus(); // the hidden button no longer holds the keyboard's place
+  });
   $('r-tune').addEventListener('change', runReplay);
   $('r-start').addEventListener('change', runReplay);
   $('r-file').addEventListener('change', resetReplay);
@@ -1283,11 +1300,14 @@
   async function runReplay() {
     const path = $('r-file').value; if (!path) return;
     const seq = ++replaySeq;
+    abortReplay();
+    const ctl = new AbortController(); replayCtl = ctl;
+    $('r-cancel').classList.remove('hidden');
     $('r-status').textContent = 'running…';
     delete $('r-status').dataset.count;
     try {
       const r = await api('POST', '/replay/run', { path, threshold_db: Number($('r-thr').value), pfa: Number($('r-pfa').value),
-        start_s: Math.max(0, Number($('r-start').value) || 0), center_hz: Number($('r-tune').value) || 0 });
+        start_s: Math.max(0, Number($('r-start').value) || 0), center_hz: Number($('r-tune').value) || 0 }, false, ctl.signal);
       if (seq !== replaySeq) return; // a later run's, or another recording's, answer stands
       st.replay = r;
       const sg = r.spectrogram, secs = (v, unit) => (unit ?? v) < 0.1 ? (v * 1e3).toFixed(3) + ' ms' : v.toFixed(3) + ' s';
@@ -1322,6 +1342,8 @@
       if (seq !== replaySeq) return;
       clearReplayResults(); // not the last run's results under this run's error
       $('r-status').textContent = e.message;
+    } finally {
+      if (replayCtl === ctl) { replayCtl = null; $('r-cancel').classList.add('hidden'); }
     }
   }
   // boxLabel names a detection on the spectrogram: class and link, then SNR.

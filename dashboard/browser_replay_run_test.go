@@ -1,0 +1,97 @@
+package dashboard
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// abandonWatch is a scriptedReplayer that reports the runs whose request
+// ended (the page aborted it) before they finished.
+type abandonWatch struct {
+	*scriptedReplayer
+	cancelled chan string
+}
+
+func (w *abandonWatch) Replay(ctx context.Context, path string, opts ReplayOptions) (ReplayResult, error) {
+	res, err := w.scriptedReplayer.Replay(ctx, path, opts)
+	if ctx.Err() != nil {
+		w.cancelled <- strings.TrimSuffix(filepath.Base(path), ".sigmf-meta")
+	}
+	return res, err
+}
+
+// TestBrowserReplayDroppedRunIsCancelled: a run the Replay page no longer
+// wants (the analyst chose another recording, or changed Min SNR, which
+// starts a new run, or pressed Cancel) is aborted by the page
+// (AbortController), so the server's run ends with its request and frees
+// PipelineReplayer's one replay slot, which the run the analyst asked
+// for, and every other analyst's, waits for (a run may take up to 10
+// minutes, RunTimeout). Until 2026-12-06 the page only ignored the
+// dropped run's answer (replaySeq), the server's run went on, and the
+// page had no Cancel. Cancel, pressed from the keyboard, says so in the
+// status, hides itself and leaves the focus on Run.
+func TestBrowserReplayDroppedRunIsCancelled(t *testing.T) {
+	cases := []struct {
+		name       string
+		drop       []chromedp.Action[chromedp.Void]
+		wantStatus string // "": not checked
+	}{
+		{name: "another recording chosen", drop: []chromedp.Action[chromedp.Void]{
+			chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('r-file'); s.value = 'a.sigmf-meta'; s.dispatchEvent(new Event('change')); })()`)}},
+		{name: "Min SNR changed", drop: []chromedp.Action[chromedp.Void]{
+			chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('r-thr'); s.value = '12'; s.dispatchEvent(new Event('change')); })()`)}},
+		{name: "Cancel pressed", drop: []chromedp.Action[chromedp.Void]{
+			chromedp.Focus(chromedp.CSS(`#r-cancel`)), chromedp.KeyEvent(kb.Enter)}, wantStatus: "cancelled"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &abandonWatch{&scriptedReplayer{gate: make(chan struct{}), started: make(chan string, 2)}, make(chan string, 4)}
+			ctx, _, srv := browserDashboard(t, func(d *Deps) {
+				for _, n := range []string{"a", "slow"} {
+					os.WriteFile(filepath.Join(d.ReplayDir, n+".sigmf-meta"), []byte(`{}`), 0o600)
+				}
+				d.Replayer = f
+			})
+			t.Cleanup(func() { close(f.gate) }) // a run still waiting ends
+			browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+			within(t, ctx, 15*time.Second, "run slow",
+				chromedp.Navigate(srv.URL+"/#replay"),
+				chromedp.WaitReady(chromedp.CSS(`#r-file option[value="slow.sigmf-meta"]`)),
+				chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('r-file'); s.value = 'slow.sigmf-meta'; s.dispatchEvent(new Event('change')); })()`),
+				chromedp.Click(chromedp.CSS(`#r-run`)))
+			select {
+			case <-f.started:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the run of slow never reached the server")
+			}
+			within(t, ctx, 5*time.Second, "Cancel shown", chromedp.WaitVisible(chromedp.CSS(`#r-cancel`)))
+			within(t, ctx, 5*time.Second, tc.name, tc.drop...)
+			select {
+			case name := <-f.cancelled:
+				if name != "slow" {
+					t.Errorf("run of %s cancelled, want slow's", name)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("the run of slow, dropped by the page (%s), still runs on the server 5 s later (holding the replay slot)", tc.name)
+			}
+			if tc.wantStatus == "" {
+				return
+			}
+			within(t, ctx, 5*time.Second, "Cancel hidden", chromedp.WaitNotVisible(chromedp.CSS(`#r-cancel`)))
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.getElementById('r-status').textContent, document.activeElement.id]`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[0] != tc.wantStatus || got[1] != "r-run" {
+				t.Errorf("after Cancel: status %q with the focus on #%s, want %q with the focus on #r-run", got[0], got[1], tc.wantStatus)
+			}
+		})
+	}
+}
