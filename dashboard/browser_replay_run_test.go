@@ -95,3 +95,78 @@ func TestBrowserReplayDroppedRunIsCancelled(t *testing.T) {
 		})
 	}
 }
+
+// reportingReplayer is a scriptedReplayer whose runs report report as
+// their progress (in place of its own).
+type reportingReplayer struct {
+	*scriptedReplayer
+	report ReplayProgress
+}
+
+func (r *reportingReplayer) Replay(ctx context.Context, path string, opts ReplayOptions) (ReplayResult, error) {
+	if progress := opts.Progress; progress != nil {
+		opts.Progress = func(ReplayProgress) { progress(r.report) }
+	}
+	return r.scriptedReplayer.Replay(ctx, path, opts)
+}
+
+// TestBrowserReplayLongRunShowsProgress: while a run is under way the
+// Replay page shows how far it is, as the Replayer reports it (GET
+// /replay/progress, asked every second): its share of samples analysed,
+// or that it waits for another run, which began when and is how far
+// (not whose it is). Until 2026-12-06 the status said "running…" and
+// nothing more until the answer, for up to 10 minutes (RunTimeout), and
+// a run waiting behind another analyst's said the same.
+func TestBrowserReplayLongRunShowsProgress(t *testing.T) {
+	cases := []struct {
+		name   string
+		report ReplayProgress
+		want   []string
+	}{
+		{"running", ReplayProgress{DonePct: 25}, []string{"running… 25% of the samples analysed"}},
+		{"waiting", ReplayProgress{Waiting: true, OtherStarted: time.Date(2026, 12, 6, 12, 4, 0, 0, time.UTC), OtherDonePct: 40},
+			[]string{"waiting for another replay run (started ", "40% done"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &reportingReplayer{&scriptedReplayer{gate: make(chan struct{}), started: make(chan string, 1)}, tc.report}
+			ctx, _, srv := browserDashboard(t, func(d *Deps) {
+				os.WriteFile(filepath.Join(d.ReplayDir, "slow.sigmf-meta"), []byte(`{}`), 0o600)
+				d.Replayer = f
+			})
+			t.Cleanup(func() { close(f.gate) })
+			browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+			within(t, ctx, 15*time.Second, "run slow",
+				chromedp.Navigate(srv.URL+"/#replay"),
+				chromedp.WaitReady(chromedp.CSS(`#r-file option[value="slow.sigmf-meta"]`)),
+				chromedp.Click(chromedp.CSS(`#r-run`)))
+			select {
+			case <-f.started:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the run of slow never reached the server")
+			}
+			// the page asks every second: wait for its answer to show
+			c, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := chromedp.Do(c, chromedp.Poll[chromedp.Void](`document.getElementById('r-status').textContent !== 'running…'`)); err != nil {
+				t.Fatalf("status of a run under way: still %q after 10 s, want its progress", statusText(t, ctx))
+			}
+			got := statusText(t, ctx)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("status of a run under way %q, want it to hold %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+// statusText is the Replay page's status line.
+func statusText(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('r-status').textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

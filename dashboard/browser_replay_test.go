@@ -55,6 +55,9 @@ func (f *scriptedReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	f.calls = append(f.calls, replayCall{name, opts.CenterHz, opts.StartS})
 	f.mu.Unlock()
 	if name == "slow" {
+		if opts.Progress != nil { // a quarter done, as PipelineReplayer reports it
+			opts.Progress(ReplayProgress{DonePct: 25})
+		}
 		f.started <- name
 		select {
 		case <-f.gate:

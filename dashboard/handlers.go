@@ -2465,6 +2465,7 @@ type replayReq struct {
 	MaxSeconds  float64 `json:"max_seconds"`  // analyse at most this long; 0: the server's cap
 	StartS      float64 `json:"start_s"`      // analyse from here, seconds on the detections' clock; 0: the start
 	CenterHz    float64 `json:"center_hz"`    // the tuning to draw the spectrogram of; 0: the first
+	RunID       string  `json:"run_id"`       // the page's name for the run: GET /replay/progress?run= answers how far it is; "": not kept
 }
 
 // Replay spectrogram size sent to the browser.
@@ -2493,6 +2494,9 @@ func (s *server) replayRun(c echo.Context) error {
 	if req.CenterHz < 0 || req.CenterHz > sigmf.MaxFrequencyHz {
 		return httpError(http.StatusBadRequest, "center_hz %v: use 0 (the first tuning) or one of the run's tunings", req.CenterHz)
 	}
+	if err := checkRunID(req.RunID); err != nil {
+		return err
+	}
 	dir, rel := s.d.ReplayDir, req.Path
 	if r, ok := strings.CutPrefix(req.Path, snippetPrefix); ok {
 		dir, rel = s.d.SnippetDir, r
@@ -2510,8 +2514,13 @@ func (s *server) replayRun(c echo.Context) error {
 	if err := s.auditFirst(c, "replay.run", "recording/"+req.Path, "", replayRunDetail(req, p)); err != nil {
 		return err
 	}
+	progress, done, err := s.runs.start(session(c).Token, req.RunID)
+	if err != nil {
+		return err
+	}
+	defer done()
 	res, err := s.d.Replayer.Replay(c.Request().Context(), p, ReplayOptions{ThresholdDB: req.ThresholdDB, PFA: req.PFA,
-		MaxSeconds: req.MaxSeconds, StartS: req.StartS, CenterHz: req.CenterHz, MaxRows: replayRows, MaxCols: replayCols})
+		MaxSeconds: req.MaxSeconds, StartS: req.StartS, CenterHz: req.CenterHz, MaxRows: replayRows, MaxCols: replayCols, Progress: progress})
 	switch {
 	case errors.Is(err, ErrReplayInput):
 		return httpError(http.StatusBadRequest, "replay %q: %v", req.Path, err)

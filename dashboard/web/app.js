@@ -1277,6 +1277,9 @@
   $('r-tune').addEventListener('change', runReplay);
   $('r-start').addEventListener('change', runReplay);
   $('r-file').addEventListener('change', resetReplay);
+  // say puts text in the status line unless it is there already: the line
+  // is a live region, and progress told again and again is noise.
+  function say(text) { if ($('r-status').textContent !== text) $('r-status').textContent = text; }
   // An upload is a SigMF archive (NAME.sigmf) or a pair (both files); a
   // name already uploaded is replaced only when the analyst confirms.
   $('r-upload').addEventListener('change', async (ev) => {
@@ -1297,6 +1300,15 @@
       try { await send('?replace=1'); } catch (e2) { $('r-status').textContent = e2.message; }
     }
   });
+  // runProgress says how far a run is (GET /replay/progress): its share
+  // of samples analysed, or that it waits for another analyst's run (one
+  // runs at a time), which began when and is how far.
+  function runProgress(p) {
+    if (!p.waiting) return 'running… ' + Math.floor(p.done_pct) + '% of the samples analysed';
+    const other = p.other_started ? ' (started ' + fmtT(Date.parse(p.other_started) * 1e6) + ', ' + Math.floor(p.other_done_pct || 0) + '% done)' : '';
+    return 'waiting for another replay run' + other + ': one runs at a time';
+  }
+  let replayRunN = 0;
   async function runReplay() {
     const path = $('r-file').value; if (!path) return;
     const seq = ++replaySeq;
@@ -1305,9 +1317,17 @@
     $('r-cancel').classList.remove('hidden');
     $('r-status').textContent = 'running…';
     delete $('r-status').dataset.count;
+    // the run's name for GET /replay/progress, asked every second while it runs
+    const runId = 'run-' + (++replayRunN) + '-' + Math.random().toString(36).slice(2, 10);
+    const poll = setInterval(async () => {
+      try {
+        const p = await api('GET', '/replay/progress?run=' + runId, undefined, false, ctl.signal);
+        if (replayCtl === ctl) say(runProgress(p)); // not after the run's answer, nor after Cancel
+      } catch (e) { /* not begun yet, or ended: the run's answer says how it went */ }
+    }, 1000);
     try {
       const r = await api('POST', '/replay/run', { path, threshold_db: Number($('r-thr').value), pfa: Number($('r-pfa').value),
-        start_s: Math.max(0, Number($('r-start').value) || 0), center_hz: Number($('r-tune').value) || 0 }, false, ctl.signal);
+        start_s: Math.max(0, Number($('r-start').value) || 0), center_hz: Number($('r-tune').value) || 0, run_id: runId }, false, ctl.signal);
       if (seq !== replaySeq) return; // a later run's, or another recording's, answer stands
       st.replay = r;
       const sg = r.spectrogram, secs = (v, unit) => (unit ?? v) < 0.1 ? (v * 1e3).toFixed(3) + ' ms' : v.toFixed(3) + ' s';
@@ -1343,6 +1363,7 @@
       clearReplayResults(); // not the last run's results under this run's error
       $('r-status').textContent = e.message;
     } finally {
+      clearInterval(poll);
       if (replayCtl === ctl) { replayCtl = null; $('r-cancel').classList.add('hidden'); }
     }
   }
