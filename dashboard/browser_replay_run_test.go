@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // abandonWatch is a scriptedReplayer that reports the runs whose request
@@ -169,4 +171,82 @@ func statusText(t *testing.T, ctx context.Context) string {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// gatedAuditor holds the audit row of an upload (replay.upload) until
+// gate closes, so the upload is under way for as long as a test likes.
+type gatedAuditor struct {
+	store.Auditor
+	gate    chan struct{}
+	waiting chan struct{}
+}
+
+func (a *gatedAuditor) Audit(ctx context.Context, e store.AuditEntry) error {
+	if e.Action == "replay.upload" {
+		a.waiting <- struct{}{}
+		<-a.gate
+	}
+	return a.Auditor.Audit(ctx, e)
+}
+
+// TestBrowserReplayUploadShowsItIsUnderWay: while an upload is sent and
+// checked (up to 256 MiB, its hash and every sample read on the server)
+// the Replay page's status says so: how much is sent (XMLHttpRequest's
+// upload progress; fetch has none), then that the server checks the
+// recording, until its answer (here held at its audit row). Until
+// 2026-12-06 the status stayed as it was, and an analyst with a large
+// recording chose the files again. An upload over the limit still shows
+// the server's answer naming the limit.
+func TestBrowserReplayUploadShowsItIsUnderWay(t *testing.T) {
+	src := t.TempDir()
+	meta, data := filepath.Join(src, "big.sigmf-meta"), filepath.Join(src, "big.sigmf-data")
+	os.WriteFile(meta, []byte(tinyMeta("ci8", "", "")), 0o644)
+	os.WriteFile(data, []byte(tinyData(64<<10)), 0o644) // 128 KiB
+
+	t.Run("under way", func(t *testing.T) {
+		aud := &gatedAuditor{gate: make(chan struct{}), waiting: make(chan struct{}, 1)}
+		ctx, _, srv := browserDashboard(t, func(d *Deps) {
+			os.WriteFile(filepath.Join(d.ReplayDir, "a.sigmf-meta"), []byte(`{}`), 0o600)
+			d.Replayer = &scriptedReplayer{gate: make(chan struct{}), started: make(chan string, 1)}
+			aud.Auditor = d.Auditor
+			d.Auditor = aud
+			d.MaxUpload = 4 << 20
+		})
+		t.Cleanup(func() { close(aud.gate) })
+		browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+		within(t, ctx, 15*time.Second, "the Replay page",
+			chromedp.Navigate(srv.URL+"/#replay"),
+			chromedp.WaitReady(chromedp.CSS(`#r-file option[value="a.sigmf-meta"]`)),
+			chromedp.SetUploadFiles(chromedp.CSS(`#r-upload`), []string{meta, data}))
+		select {
+		case <-aud.waiting:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the upload never reached the server; status %q", statusText(t, ctx))
+		}
+		// the body is all sent when the server audits it; the page learns
+		// that in an event of its own: wait for it
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := chromedp.Do(c, chromedp.Poll[chromedp.Void](`document.getElementById('r-status').textContent.includes('checking')`)); err != nil {
+			t.Errorf("status while the upload is checked %q, want it to say the upload is sent and being checked", statusText(t, ctx))
+		}
+	})
+
+	t.Run("over the limit", func(t *testing.T) {
+		ctx, _, srv := browserDashboard(t, func(d *Deps) {
+			os.WriteFile(filepath.Join(d.ReplayDir, "a.sigmf-meta"), []byte(`{}`), 0o600)
+			d.Replayer = &scriptedReplayer{gate: make(chan struct{}), started: make(chan string, 1)}
+			d.MaxUpload = 16 << 10
+		})
+		browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+		within(t, ctx, 15*time.Second, "upload too large",
+			chromedp.Navigate(srv.URL+"/#replay"),
+			chromedp.WaitReady(chromedp.CSS(`#r-file option[value="a.sigmf-meta"]`)),
+			chromedp.SetUploadFiles(chromedp.CSS(`#r-upload`), []string{meta, data}))
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := chromedp.Do(c, chromedp.Poll[chromedp.Void](`document.getElementById('r-status').textContent.includes('16384 byte limit')`)); err != nil {
+			t.Errorf("status after an upload over the limit %q, want the server's answer naming the 16384 byte limit", statusText(t, ctx))
+		}
+	})
 }

@@ -1280,6 +1280,33 @@
   // say puts text in the status line unless it is there already: the line
   // is a live region, and progress told again and again is noise.
   function say(text) { if ($('r-status').textContent !== text) $('r-status').textContent = text; }
+  const mib = (n) => (n / 1048576).toFixed(n < 10485760 ? 1 : 0) + ' MiB';
+  // uploadReplay sends an upload (POST /replay/upload) as api() does,
+  // but with XMLHttpRequest, which tells how much of the body is sent
+  // (fetch does not): the status says how far the upload is, in steps of
+  // 5 %, then that the server checks the recording (its hash, every
+  // sample), which takes a while for a large one.
+  function uploadReplay(query, fd) {
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open('POST', '/api/v1/replay/upload' + query);
+      x.setRequestHeader('X-CSRF-Token', st.me.csrf);
+      say('uploading…');
+      x.upload.addEventListener('progress', (ev) => {
+        if (ev.lengthComputable && ev.total > 0) say('uploading… ' + Math.floor(20 * ev.loaded / ev.total) * 5 + '% of ' + mib(ev.total));
+      });
+      x.upload.addEventListener('load', () => say('upload sent; checking the recording…'));
+      x.addEventListener('load', () => {
+        if (x.status === 401) { showLogin(); reject(new Error('log in first')); return; }
+        let data = x.responseText;
+        if ((x.getResponseHeader('Content-Type') || '').includes('json')) { try { data = JSON.parse(data); } catch (e) { /* shown as text */ } }
+        if (x.status < 200 || x.status > 299) { const err = new Error((data && data.error) || x.statusText || 'upload failed (' + x.status + ')'); err.status = x.status; reject(err); return; }
+        resolve(data);
+      });
+      x.addEventListener('error', () => reject(new Error('upload failed: the connection to the dashboard broke off')));
+      x.send(fd);
+    });
+  }
   // An upload is a SigMF archive (NAME.sigmf) or a pair (both files); a
   // name already uploaded is replaced only when the analyst confirms.
   $('r-upload').addEventListener('change', async (ev) => {
@@ -1291,7 +1318,7 @@
     else if (meta && data && fs.length === 2) { fd.append('meta', meta); fd.append('data', data); }
     else { $('r-status').textContent = 'choose a NAME.sigmf archive, or both NAME.sigmf-meta and NAME.sigmf-data'; return; }
     const send = async (query) => {
-      const r = await api('POST', '/replay/upload' + query, fd); await loadReplay(); $('r-file').value = r.path; resetReplay();
+      const r = await uploadReplay(query, fd); await loadReplay(); $('r-file').value = r.path; resetReplay();
       $('r-status').textContent = r.replaced ? 'uploaded, replacing the earlier ' + r.path : 'uploaded';
     };
     try { await send(''); }
