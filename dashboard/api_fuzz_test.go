@@ -48,6 +48,7 @@ func apiSeeds() []apiSeed {
 		{"registry-import", "POST", "/api/v1/registry/import", "", "force=1", regCSV, 2, 0},
 		{"maintenance", "POST", "/api/v1/sensors/:id/maintenance", "s1", "", `{"minutes":30,"reason":"new antenna"}`, 0, 0},
 		{"upload", "POST", "/api/v1/replay/upload", "", "name=r", upload, 1, 0},
+		{"replay-progress", "GET", "/api/v1/replay/progress", "", "run=run-1-abc", "", 3, 0},
 		{"replay-run-traversal", "POST", "/api/v1/replay/run", "", "", `{"path":"../../etc/passwd","start_s":1e308}`, 0, 0},
 		{"snippet-traversal", "GET", "/api/v1/snippets/:name", "../../../etc/passwd", "", "", 3, 0},
 		{"user-create", "POST", "/api/v1/users", "", "", `{"name":"bob","password":"long-enough-password","role":"viewer"}`, 0, 0},

@@ -116,7 +116,7 @@ func (r *reportingReplayer) Replay(ctx context.Context, path string, opts Replay
 // Replay page shows how far it is, as the Replayer reports it (GET
 // /replay/progress, asked every second): its share of samples analysed,
 // or that it waits for another run, which began when and is how far
-// (not whose it is). Until 2026-12-06 the status said "running…" and
+// (not whose it is), in a live region. Until 2026-12-06 the status said "running…" and
 // nothing more until the answer, for up to 10 minutes (RunTimeout), and
 // a run waiting behind another analyst's said the same.
 func TestBrowserReplayLongRunShowsProgress(t *testing.T) {
@@ -158,6 +158,11 @@ func TestBrowserReplayLongRunShowsProgress(t *testing.T) {
 				if !strings.Contains(got, w) {
 					t.Errorf("status of a run under way %q, want it to hold %q", got, w)
 				}
+			}
+			// the status line is a live region: a screen reader hears it too
+			const inLive = `((n) => !!(n && n.closest('[aria-live]:not([aria-live="off"]), [role=status], [role=alert], [role=log]')))`
+			if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](inLive+`(document.getElementById('r-status'))`)); err != nil || !ok {
+				t.Errorf("the Replay page's status (#r-status) is in no live region: a screen reader is not told the run's progress (%v)", err)
 			}
 		})
 	}
