@@ -2,12 +2,17 @@ package dashboard
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 // progressLog collects the reports of a run's ReplayOptions.Progress.
@@ -215,5 +220,53 @@ func TestReplayProgressAnswersTheSessionsRun(t *testing.T) {
 	}
 	if rec := do(e, "GET", "/api/v1/replay/progress?run=r-1", "", "", &a, false); rec.Code != 404 {
 		t.Errorf("progress of a run that has ended: %d %s, want 404", rec.Code, trunc(rec.Body.String()))
+	}
+}
+
+// TestReplayRunsTrackedBounded: the dashboard keeps the progress of at
+// most maxReplayRunsTracked runs under way: one more is refused (429)
+// until one ends, a run under an id the session already runs replaces it
+// (and the one replaced, ending, does not forget it), and a run without
+// an id is not kept.
+func TestReplayRunsTrackedBounded(t *testing.T) {
+	var rr replayRuns
+	dones := make([]func(), 0, maxReplayRunsTracked)
+	for i := range maxReplayRunsTracked {
+		_, done, err := rr.start("tok", "run-"+strconv.Itoa(i))
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		dones = append(dones, done)
+	}
+	steps := []struct {
+		name     string
+		token    string
+		id       string
+		wantCode int // 0: taken
+	}{
+		{"one more", "tok", "run-extra", http.StatusTooManyRequests},
+		{"one more of another session", "other", "run-0", http.StatusTooManyRequests},
+		{"an id under way again", "tok", "run-0", 0},
+		{"no id", "tok", "", 0},
+	}
+	for _, st := range steps {
+		report, _, err := rr.start(st.token, st.id)
+		var he *echo.HTTPError
+		switch {
+		case st.wantCode == 0 && err != nil:
+			t.Errorf("%s: %v, want it taken", st.name, err)
+		case st.wantCode != 0 && (!errors.As(err, &he) || he.Code != st.wantCode):
+			t.Errorf("%s: %v, want %d", st.name, err, st.wantCode)
+		case st.id == "" && report != nil:
+			t.Errorf("%s: a Progress given, want none (the run is not kept)", st.name)
+		}
+	}
+	dones[0]() // the run-0 replaced ends: the one that replaced it stays
+	if _, ok := rr.get("tok", "run-0"); !ok {
+		t.Errorf("run-0 forgotten when the run it replaced ended")
+	}
+	dones[1]()
+	if _, _, err := rr.start("tok", "run-extra"); err != nil {
+		t.Errorf("a run after one ended: %v, want it taken", err)
 	}
 }
