@@ -18,7 +18,7 @@ import (
 // the options that choose what is analysed (threshold, pfa, start, tuning,
 // length) and the size and modification time of each of the recording's
 // files at p (NAME.sigmf-meta and NAME.sigmf-data beside it, or the
-// NAME.sigmf archive), so the runs of an upload replaced under the same
+// NAME.sigmf archive, also for one recording of it, NAME.sigmf:dir/name), so the runs of an upload replaced under the same
 // name are told apart. A file that cannot be read is named missing; the
 // replay then says why it cannot run.
 func replayRunDetail(req replayReq, p string) string {
@@ -26,7 +26,9 @@ func replayRunDetail(req replayReq, p string) string {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) } // 915000000, not 9.15e+08
 	fmt.Fprintf(&b, "threshold_db=%g pfa=%g start_s=%s center_hz=%s max_seconds=%s", req.ThresholdDB, req.PFA, num(req.StartS), num(req.CenterHz), num(req.MaxSeconds))
 	files := [][2]string{{"archive", p}}
-	if meta, ok := strings.CutSuffix(p, sigmf.MetaExt); ok {
+	if i := strings.Index(p, sigmf.ArchiveExt+":"); i >= 0 { // one recording of an archive of several, NAME.sigmf:dir/name
+		files = [][2]string{{"archive", p[:i+len(sigmf.ArchiveExt)]}}
+	} else if meta, ok := strings.CutSuffix(p, sigmf.MetaExt); ok {
 		files = [][2]string{{"meta", p}, {"data", meta + sigmf.DataExt}}
 	}
 	for _, f := range files {

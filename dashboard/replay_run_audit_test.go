@@ -1,8 +1,11 @@
 package dashboard
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReplayRunAuditSaysWhatWasReplayed: the audit row of a replay run
@@ -59,4 +62,38 @@ func TestReplayRunAuditSaysWhatWasReplayed(t *testing.T) {
 			t.Errorf("runs of two different recordings uploaded as night: both audited %q; want rows that tell them apart", first)
 		}
 	})
+}
+
+// TestReplayRunDetail: a run's audit detail names the options and each
+// file of the recording with its size and modification time: the pair's
+// two files, an archive (also when one recording of it is run,
+// NAME.sigmf:dir/name), and a file that is missing as missing.
+func TestReplayRunDetail(t *testing.T) {
+	dir := t.TempDir()
+	mod := time.Date(2026, 12, 6, 12, 4, 5, 123456789, time.UTC)
+	for name, size := range map[string]int{"pair.sigmf-meta": 10, "pair.sigmf-data": 32, "day.sigmf": 2048, "lone.sigmf-meta": 7} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, make([]byte, size), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mod, mod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const opts = "threshold_db=6 pfa=1e-06 start_s=40.5 center_hz=915000000 max_seconds=0 "
+	const at = "2026-12-06T12:04:05.123456789Z"
+	req := replayReq{ThresholdDB: 6, PFA: 1e-6, StartS: 40.5, CenterHz: 915e6}
+	cases := []struct{ name, path, want string }{
+		{"pair", "pair.sigmf-meta", opts + "meta_bytes=10 meta_modified=" + at + " data_bytes=32 data_modified=" + at},
+		{"archive", "day.sigmf", opts + "archive_bytes=2048 archive_modified=" + at},
+		{"one recording of an archive", "day.sigmf:day-0/day-0", opts + "archive_bytes=2048 archive_modified=" + at},
+		{"data missing", "lone.sigmf-meta", opts + "meta_bytes=7 meta_modified=" + at + " data=missing"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := replayRunDetail(req, filepath.Join(dir, tc.path)); got != tc.want {
+				t.Errorf("detail of %s:\n got %q\nwant %q", tc.path, got, tc.want)
+			}
+		})
+	}
 }

@@ -1231,6 +1231,36 @@
     if (!files.length) { $('r-status').textContent = 'No recordings yet: upload a SigMF archive (.sigmf) or pair (both files), or replay a detection\'s evidence from an alert.'; return; }
     if (pick) await runReplay();
   }
+  // say puts text in the status line unless it is there already: the line
+  // is a live region, and progress told again and again is noise.
+  function say(text) { if ($('r-status').textContent !== text) $('r-status').textContent = text; }
+  const mib = (n) => (n / 1048576).toFixed(n < 10485760 ? 1 : 0) + ' MiB';
+  // uploadReplay sends an upload (POST /replay/upload) as api() does,
+  // but with XMLHttpRequest, which tells how much of the body is sent
+  // (fetch does not): the status says how far the upload is, in steps of
+  // 5 %, then that the server checks the recording (its hash, every
+  // sample), which takes a while for a large one.
+  function uploadReplay(query, fd) {
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open('POST', '/api/v1/replay/upload' + query);
+      x.setRequestHeader('X-CSRF-Token', st.me.csrf);
+      say('uploading…');
+      x.upload.addEventListener('progress', (ev) => {
+        if (ev.lengthComputable && ev.total > 0) say('uploading… ' + Math.floor(20 * ev.loaded / ev.total) * 5 + '% of ' + mib(ev.total));
+      });
+      x.upload.addEventListener('load', () => say('upload sent; checking the recording…'));
+      x.addEventListener('load', () => {
+        if (x.status === 401) { showLogin(); reject(new Error('log in first')); return; }
+        let data = x.responseText;
+        if ((x.getResponseHeader('Content-Type') || '').includes('json')) { try { data = JSON.parse(data); } catch (e) { /* shown as text */ } }
+        if (x.status < 200 || x.status > 299) { const err = new Error((data && data.error) || x.statusText || 'upload failed (' + x.status + ')'); err.status = x.status; reject(err); return; }
+        resolve(data);
+      });
+      x.addEventListener('error', () => reject(new Error('upload failed: the connection to the dashboard broke off')));
+      x.send(fd);
+    });
+  }
   // replaySeq numbers the runs: the answer of a run that is no longer the
   // latest (another run began, or another recording was chosen) is dropped,
   // so it cannot fill Tuning with another recording's tunings.
@@ -1277,36 +1307,6 @@
   $('r-tune').addEventListener('change', runReplay);
   $('r-start').addEventListener('change', runReplay);
   $('r-file').addEventListener('change', resetReplay);
-  // say puts text in the status line unless it is there already: the line
-  // is a live region, and progress told again and again is noise.
-  function say(text) { if ($('r-status').textContent !== text) $('r-status').textContent = text; }
-  const mib = (n) => (n / 1048576).toFixed(n < 10485760 ? 1 : 0) + ' MiB';
-  // uploadReplay sends an upload (POST /replay/upload) as api() does,
-  // but with XMLHttpRequest, which tells how much of the body is sent
-  // (fetch does not): the status says how far the upload is, in steps of
-  // 5 %, then that the server checks the recording (its hash, every
-  // sample), which takes a while for a large one.
-  function uploadReplay(query, fd) {
-    return new Promise((resolve, reject) => {
-      const x = new XMLHttpRequest();
-      x.open('POST', '/api/v1/replay/upload' + query);
-      x.setRequestHeader('X-CSRF-Token', st.me.csrf);
-      say('uploading…');
-      x.upload.addEventListener('progress', (ev) => {
-        if (ev.lengthComputable && ev.total > 0) say('uploading… ' + Math.floor(20 * ev.loaded / ev.total) * 5 + '% of ' + mib(ev.total));
-      });
-      x.upload.addEventListener('load', () => say('upload sent; checking the recording…'));
-      x.addEventListener('load', () => {
-        if (x.status === 401) { showLogin(); reject(new Error('log in first')); return; }
-        let data = x.responseText;
-        if ((x.getResponseHeader('Content-Type') || '').includes('json')) { try { data = JSON.parse(data); } catch (e) { /* shown as text */ } }
-        if (x.status < 200 || x.status > 299) { const err = new Error((data && data.error) || x.statusText || 'upload failed (' + x.status + ')'); err.status = x.status; reject(err); return; }
-        resolve(data);
-      });
-      x.addEventListener('error', () => reject(new Error('upload failed: the connection to the dashboard broke off')));
-      x.send(fd);
-    });
-  }
   // An upload is a SigMF archive (NAME.sigmf) or a pair (both files); a
   // name already uploaded is replaced only when the analyst confirms.
   $('r-upload').addEventListener('change', async (ev) => {
