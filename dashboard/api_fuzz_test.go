@@ -52,6 +52,7 @@ func apiSeeds() []apiSeed {
 		{"upload", "POST", "/api/v1/replay/upload", "", "name=r", upload, 1, 0},
 		{"upload-raw", "POST", "/api/v1/replay/upload", "", "", raw, 1, 0},
 		{"replay-run-traversal", "POST", "/api/v1/replay/run", "", "", `{"path":"../../etc/passwd","start_s":1e308}`, 0, 0},
+		{"replay-progress", "GET", "/api/v1/replay/progress", "", "run=run-1-abc", "", 3, 0},
 		{"snippet-traversal", "GET", "/api/v1/snippets/:name", "../../../etc/passwd", "", "", 3, 0},
 		{"user-create", "POST", "/api/v1/users", "", "", `{"name":"bob","password":"long-enough-password","role":"viewer"}`, 0, 0},
 		{"own-role", "PUT", "/api/v1/users/:name/role", "admin", "", `{"role":"viewer"}`, 0, 0},

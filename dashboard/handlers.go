@@ -2513,6 +2513,7 @@ type replayReq struct {
 	MaxSeconds  float64 `json:"max_seconds"`  // analyse at most this long; 0: the server's cap
 	StartS      float64 `json:"start_s"`      // analyse from here, seconds on the detections' clock; 0: the start
 	CenterHz    float64 `json:"center_hz"`    // the tuning to draw the spectrogram of; 0: the first
+	RunID       string  `json:"run_id"`       // the page's name for the run: GET /replay/progress?run= answers how far it is; "": not kept
 }
 
 // Replay spectrogram size sent to the browser.
@@ -2541,6 +2542,9 @@ func (s *server) replayRun(c echo.Context) error {
 	if req.CenterHz < 0 || req.CenterHz > sigmf.MaxFrequencyHz {
 		return httpError(http.StatusBadRequest, "center_hz %v: use 0 (the first tuning) or one of the run's tunings", req.CenterHz)
 	}
+	if err := checkRunID(req.RunID); err != nil {
+		return err
+	}
 	dir, rel := s.d.ReplayDir, req.Path
 	if r, ok := strings.CutPrefix(req.Path, snippetPrefix); ok {
 		dir, rel = s.d.SnippetDir, r
@@ -2561,11 +2565,16 @@ func (s *server) replayRun(c echo.Context) error {
 		return httpError(http.StatusNotFound, "recording %q not found", req.Path)
 	}
 	p += member
-	if err := s.auditFirst(c, "replay.run", "recording/"+req.Path, "", fmt.Sprintf("threshold_db=%g pfa=%g", req.ThresholdDB, req.PFA)); err != nil {
+	progress, done, err := s.runs.start(session(c).Token, req.RunID) // before the row: a run refused here is not audited as run
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := s.auditFirst(c, "replay.run", "recording/"+req.Path, "", replayRunDetail(req, p)); err != nil {
 		return err
 	}
 	res, err := s.d.Replayer.Replay(c.Request().Context(), p, ReplayOptions{ThresholdDB: req.ThresholdDB, PFA: req.PFA,
-		MaxSeconds: req.MaxSeconds, StartS: req.StartS, CenterHz: req.CenterHz, MaxRows: replayRows, MaxCols: replayCols})
+		MaxSeconds: req.MaxSeconds, StartS: req.StartS, CenterHz: req.CenterHz, MaxRows: replayRows, MaxCols: replayCols, Progress: progress})
 	switch {
 	case errors.Is(err, ErrReplayInput):
 		return httpError(http.StatusBadRequest, "replay %q: %v", req.Path, err)

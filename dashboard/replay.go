@@ -57,6 +57,9 @@ const (
 	keepAnnotated = 64
 	// framesPerRow is about how many FFT frames are averaged into a row.
 	framesPerRow = 32
+	// progressEvery is about how often a run tells its progress
+	// (ReplayOptions.Progress) while it runs.
+	progressEvery = 500 * time.Millisecond
 )
 
 // ReplayerConfig sets up a PipelineReplayer.
@@ -88,6 +91,10 @@ type PipelineReplayer struct {
 	mu      sync.Mutex
 	seq     int
 	written []string // annotated folders, oldest first
+	// the run holding the slot: when it got it and its share done, told
+	// to the runs waiting for it
+	holderStarted time.Time
+	holderPct     float64
 }
 
 var _ Replayer = (*PipelineReplayer)(nil)
@@ -139,6 +146,46 @@ func (r *PipelineReplayer) Close() error {
 		return nil
 	}
 	return os.RemoveAll(r.outDir)
+}
+
+// acquire takes the replay slot, or returns ctx's error when ctx ends
+// first. While another run holds it, report is told so at once and about
+// every second, with when that run began and how far it is.
+func (r *PipelineReplayer) acquire(ctx context.Context, report func(ReplayProgress)) error {
+	select {
+	case r.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		r.mu.Lock()
+		p := ReplayProgress{Waiting: true, OtherStarted: r.holderStarted, OtherDonePct: r.holderPct}
+		r.mu.Unlock()
+		report(p)
+		select {
+		case r.sem <- struct{}{}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// hold records how far the run holding the slot is: it began at began
+// and has done pct of its samples.
+func (r *PipelineReplayer) hold(began time.Time, pct float64) {
+	r.mu.Lock()
+	r.holderStarted, r.holderPct = began, pct
+	r.mu.Unlock()
+}
+
+// release frees the slot acquire took.
+func (r *PipelineReplayer) release() {
+	r.hold(time.Time{}, 0)
+	<-r.sem
 }
 
 // replayRoot is a folder recordings may be replayed from, as given (made
@@ -262,13 +309,17 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	if err != nil {
 		return ReplayResult{}, err
 	}
-	select {
-	case r.sem <- struct{}{}:
-		defer func() { <-r.sem }()
-	case <-ctx.Done():
-		return ReplayResult{}, fmt.Errorf("replay %q: waiting for another replay: %w", filepath.Base(path), ctx.Err())
+	report := opts.Progress
+	if report == nil {
+		report = func(ReplayProgress) {}
 	}
+	if err := r.acquire(ctx, report); err != nil {
+		return ReplayResult{}, fmt.Errorf("replay %q: waiting for another replay: %w", filepath.Base(path), err)
+	}
+	defer r.release()
 	began := time.Now()
+	r.hold(began, 0)
+	report(ReplayProgress{})
 	runCtx, cancel := context.WithTimeout(ctx, r.runTimeout)
 	defer cancel()
 	rec, err := openReplay(path)
@@ -344,10 +395,17 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	src := replay.New(rec, replay.Options{}) // owns rec, from its position
 	defer src.Close()
 	var results []pipeline.Result
-	lastLog := began
+	lastLog, lastReport := began, began
 	done := from
 	for {
-		if now := time.Now(); now.Sub(lastLog) >= 2*time.Second { // long runs show progress
+		now := time.Now()
+		if now.Sub(lastReport) >= progressEvery { // long runs show progress, in the page too
+			lastReport = now
+			pct := math.Floor(100 * float64(done-from) / float64(limit-from))
+			r.hold(began, pct)
+			report(ReplayProgress{DonePct: pct})
+		}
+		if now.Sub(lastLog) >= 2*time.Second {
 			lastLog = now
 			r.log.Info("replay progress", "file", filepath.Base(path), "done_pct", math.Round(100*float64(done-from)/float64(limit-from)))
 		}
@@ -377,6 +435,8 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		}
 		done = b.FirstSample + int64(len(b.Samples))
 	}
+	r.hold(began, 100)
+	report(ReplayProgress{DonePct: 100})
 	results = p.Flush(results)
 	sort.SliceStable(results, func(i, j int) bool { return results[i].Em.StartSample < results[j].Em.StartSample })
 	out := ReplayResult{Spectrogram: spec.result(), RecordingS: clock(total-1) + 1/rate,
