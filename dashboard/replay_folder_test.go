@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
@@ -358,7 +359,7 @@ func TestCheckUploadRefusesHugeMeta(t *testing.T) {
 	if err := os.Truncate(meta, sigmf.MaxMetaBytes+1); err != nil {
 		t.Fatal(err)
 	}
-	err := checkUpload(dir, "big")
+	err := checkUpload(context.Background(), dir, "big")
 	if !errors.Is(err, sigmf.ErrTooLarge) || !strings.Contains(err.Error(), "big.sigmf-meta") || !strings.Contains(err.Error(), "64 MiB") {
 		t.Fatalf("checkUpload err = %v, want ErrTooLarge naming big.sigmf-meta and the 64 MiB limit", err)
 	}

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -101,7 +102,14 @@ func (s *server) replayUpload(c echo.Context) error {
 		return err
 	}
 	for _, name := range names {
-		if err := checkUpload(stage, name); err != nil {
+		if err := checkUpload(req.Context(), stage, name); err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				// the analyst left (the page closed, the request
+				// cancelled): the check stops and the stage goes with
+				// it (the deferred RemoveAll), nothing stored or audited
+				s.log.Info("dashboard: upload: check stopped, the request ended", "recording", name, "err", err)
+				return httpError(http.StatusServiceUnavailable, "upload %q: the check stopped: the request ended", name)
+			}
 			msg := strings.ReplaceAll(err.Error(), stage+string(filepath.Separator), "")
 			return httpError(http.StatusUnprocessableEntity, "upload %q: %s", name, msg)
 		}
@@ -449,7 +457,12 @@ func saveFormFile(h *multipart.FileHeader, path string) error {
 // The metadata is parsed once, by sigmf.Open (which refuses metadata
 // larger than sigmf.MaxMetaBytes before reading it), and again only to
 // explain a core:dataset naming a file that is not there.
-func checkUpload(dir, name string) error {
+//
+// It stops when ctx ends (the upload's request: the analyst left), with
+// an error wrapping ctx's saying how far it got: the hash check looks at
+// ctx every MiB, the read every 64 Ki samples. Until 2026-12-06 the check
+// of a 256 MiB upload ran to its end after the analyst had gone.
+func checkUpload(ctx context.Context, dir, name string) error {
 	metaPath := filepath.Join(dir, name+sigmf.MetaExt)
 	otherDataset := func(m sigmf.Meta) error {
 		if ds, ok := m.Global.Extra["core:dataset"]; ok && ds != name+sigmf.DataExt {
@@ -475,11 +488,14 @@ func checkUpload(dir, name string) error {
 	if n := rec.NumSamples(); n < MinReplaySamples {
 		return fmt.Errorf("%d samples, a replay needs at least %d", n, MinReplaySamples)
 	}
-	if err := rec.Verify(); err != nil {
+	if err := rec.VerifyContext(ctx, nil); err != nil {
 		return err
 	}
 	buf := make([]complex64, 1<<16)
 	for {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("check %s: stopped after %d of %d samples: %w", name, rec.Tell(), rec.NumSamples(), err)
+		}
 		_, err := rec.Read(buf)
 		if errors.Is(err, io.EOF) {
 			return nil
