@@ -171,7 +171,8 @@ func TestReplayUploadKeepsExisting(t *testing.T) {
 			uploads = append(uploads, a.Object+" "+a.After)
 		}
 	}
-	if want := []string{"recording/uploads/x.sigmf-meta ", "recording/uploads/x.sigmf-meta replaced", "recording/uploads/x.sigmf-meta replaced"}; !slices.Equal(uploads, want) {
+	meta := []byte(tinyMeta("ci8", "", ""))
+	if want := []string{"recording/uploads/x.sigmf-meta " + uploadDetail([]byte(first), meta), "recording/uploads/x.sigmf-meta replaced " + uploadDetail([]byte(second), meta), "recording/uploads/x.sigmf-meta replaced " + uploadDetail([]byte(first), meta)}; !slices.Equal(uploads, want) {
 		t.Errorf("audited uploads %q, want %q", uploads, want)
 	}
 }
