@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
@@ -170,7 +171,8 @@ func TestReplayUploadKeepsExisting(t *testing.T) {
 			uploads = append(uploads, a.Object+" "+a.After)
 		}
 	}
-	if want := []string{"recording/uploads/x.sigmf-meta ", "recording/uploads/x.sigmf-meta replaced", "recording/uploads/x.sigmf-meta replaced"}; !slices.Equal(uploads, want) {
+	meta := []byte(tinyMeta("ci8", "", ""))
+	if want := []string{"recording/uploads/x.sigmf-meta " + uploadDetail([]byte(first), meta), "recording/uploads/x.sigmf-meta replaced " + uploadDetail([]byte(second), meta), "recording/uploads/x.sigmf-meta replaced " + uploadDetail([]byte(first), meta)}; !slices.Equal(uploads, want) {
 		t.Errorf("audited uploads %q, want %q", uploads, want)
 	}
 }
@@ -358,7 +360,7 @@ func TestCheckUploadRefusesHugeMeta(t *testing.T) {
 	if err := os.Truncate(meta, sigmf.MaxMetaBytes+1); err != nil {
 		t.Fatal(err)
 	}
-	err := checkUpload(dir, "big")
+	err := checkUpload(context.Background(), dir, "big")
 	if !errors.Is(err, sigmf.ErrTooLarge) || !strings.Contains(err.Error(), "big.sigmf-meta") || !strings.Contains(err.Error(), "64 MiB") {
 		t.Fatalf("checkUpload err = %v, want ErrTooLarge naming big.sigmf-meta and the 64 MiB limit", err)
 	}

@@ -1,6 +1,9 @@
 package dashboard
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -92,7 +95,8 @@ func (s *server) replayUpload(c echo.Context) error {
 		return s.uploadFolderError("write in the uploads folder", dir, err)
 	}
 	defer os.RemoveAll(stage)
-	names, err := stageUpload(req.MultipartForm, stage)
+	sums := stagedSums{}
+	names, err := stageUpload(req.MultipartForm, stage, sums)
 	var se *stageError
 	if errors.As(err, &se) {
 		return s.uploadStorageError("RFW_REPLAY_DIR", err)
@@ -101,7 +105,14 @@ func (s *server) replayUpload(c echo.Context) error {
 		return err
 	}
 	for _, name := range names {
-		if err := checkUpload(stage, name); err != nil {
+		if err := checkUpload(req.Context(), stage, name); err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				// the analyst left (the page closed, the request
+				// cancelled): the check stops and the stage goes with
+				// it (the deferred RemoveAll), nothing stored or audited
+				s.log.Info("dashboard: upload: check stopped, the request ended", "recording", name, "err", err)
+				return httpError(http.StatusServiceUnavailable, "upload %q: the check stopped: the request ended", name)
+			}
 			msg := strings.ReplaceAll(err.Error(), stage+string(filepath.Separator), "")
 			return httpError(http.StatusUnprocessableEntity, "upload %q: %s", name, msg)
 		}
@@ -115,9 +126,9 @@ func (s *server) replayUpload(c echo.Context) error {
 	// added or replaced
 	audit := func(name string, replacing bool) error {
 		rel := uploadFolder + "/" + name + sigmf.MetaExt
-		detail := ""
+		detail := sums.detail(name)
 		if replacing {
-			detail = "replaced"
+			detail = "replaced " + detail
 		}
 		return s.auditFirst(c, "replay.upload", "recording/"+rel, "", detail)
 	}
@@ -192,6 +203,54 @@ func (s *server) sweepStaging(dir string) {
 	}
 }
 
+// fileSum is the size and SHA-256 (hex) of a file an upload stored,
+// hashed while it was written into the stage, not read back.
+type fileSum struct {
+	bytes  int64
+	sha256 string
+}
+
+// stagedSums holds the sums of the files staged, by file name
+// (NAME.sigmf-data, NAME.sigmf-meta).
+type stagedSums map[string]fileSum
+
+// detail is the replay.upload audit row's account of the recording NAME:
+// the size and SHA-256 of each file stored, data then metadata
+// ("data_bytes=... data_sha256=... meta_bytes=... meta_sha256=..."), so
+// the row says what was uploaded, as a run's row says the files' size
+// and time (replayRunDetail).
+func (ss stagedSums) detail(name string) string {
+	var b strings.Builder
+	for _, f := range [][2]string{{"data", sigmf.DataExt}, {"meta", sigmf.MetaExt}} {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		sum, ok := ss[name+f[1]]
+		if !ok {
+			fmt.Fprintf(&b, "%s=unknown", f[0])
+			continue
+		}
+		fmt.Fprintf(&b, "%s_bytes=%d %s_sha256=%s", f[0], sum.bytes, f[0], sum.sha256)
+	}
+	return b.String()
+}
+
+// writeStagedMeta writes m as the staged metadata file path, noting its
+// size and SHA-256 in sums. An error writing is the server's storage (a
+// *fs.PathError); one marshalling, the metadata's.
+func writeStagedMeta(path string, m sigmf.Meta, sums stagedSums) error {
+	data, err := sigmf.MarshalMeta(m)
+	if err != nil {
+		return fmt.Errorf("write meta %q: %w", filepath.Base(path), err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	sums[filepath.Base(path)] = fileSum{int64(len(data)), hex.EncodeToString(sum[:])}
+	return nil
+}
+
 // maxUploadRecordings bounds the recordings of one uploaded archive: each
 // becomes two files in uploads/ and a row of the audit.
 const maxUploadRecordings = 64
@@ -200,8 +259,8 @@ const maxUploadRecordings = 64
 // NAME.sigmf-meta and NAME.sigmf-data, and returns their NAMEs. A form
 // that holds no recording, or names it badly, is answered 400; an archive
 // that does not open, 422. A failure of the server's storage is a
-// *stageError.
-func stageUpload(form *multipart.Form, stage string) ([]string, error) {
+// *stageError. The size and SHA-256 of each file staged go in sums.
+func stageUpload(form *multipart.Form, stage string, sums stagedSums) ([]string, error) {
 	file := func(field string) *multipart.FileHeader {
 		if fhs := form.File[field]; len(fhs) > 0 {
 			return fhs[0]
@@ -220,9 +279,9 @@ func stageUpload(form *multipart.Form, stage string) ([]string, error) {
 	}
 	switch {
 	case ah != nil:
-		return stageArchive(ah, stage)
+		return stageArchive(ah, stage, sums)
 	case rh != nil:
-		return stageRaw(form, rh, stage)
+		return stageRaw(form, rh, stage, sums)
 	}
 	if mh == nil {
 		return nil, httpError(http.StatusBadRequest, "upload: missing file field \"meta\" (or send a SigMF archive as field \"archive\", or a raw capture as field \"raw\")")
@@ -250,11 +309,11 @@ func stageUpload(form *multipart.Form, stage string) ([]string, error) {
 		h   *multipart.FileHeader
 		ext string
 	}{{dh, sigmf.DataExt}, {mh, sigmf.MetaExt}} {
-		if err := saveFormFile(f.h, filepath.Join(stage, base+f.ext)); err != nil {
+		if err := saveFormFile(f.h, filepath.Join(stage, base+f.ext), sums); err != nil {
 			return nil, err
 		}
 	}
-	if err := renameDataset(stage, base, dh.Filename); err != nil {
+	if err := renameDataset(stage, base, dh.Filename, sums); err != nil {
 		return nil, err
 	}
 	return []string{base}, nil
@@ -271,7 +330,8 @@ func stageUpload(form *multipart.Form, stage string) ([]string, error) {
 // file than one sent under another name than NAME.sigmf-data, is refused
 // (422); a data file neither NAME.sigmf-data nor named by core:dataset,
 // 400. Metadata that does not parse is left for checkUpload to explain.
-func renameDataset(stage, name, dataName string) error {
+// The metadata rewritten has its size and SHA-256 put in sums.
+func renameDataset(stage, name, dataName string, sums stagedSums) error {
 	metaPath := filepath.Join(stage, name+sigmf.MetaExt)
 	own := name + sigmf.DataExt
 	m, err := sigmf.ReadMeta(metaPath)
@@ -292,7 +352,7 @@ func renameDataset(stage, name, dataName string) error {
 		return httpError(http.StatusUnprocessableEntity, "upload %q: core:dataset %q names another file than the data sent, %q: send the file it names, or send the data as %s", name, ds, dataName, own)
 	}
 	m.Global.Extra["core:dataset"] = own
-	if err := sigmf.WriteMeta(metaPath, m); err != nil {
+	if err := writeStagedMeta(metaPath, m, sums); err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			return &stageError{fmt.Errorf("rewrite core:dataset of %q: %w", name, err)}
@@ -317,7 +377,7 @@ func upperCaseName(name string) error {
 
 // stageArchive extracts every recording of the uploaded SigMF archive ah
 // into stage.
-func stageArchive(ah *multipart.FileHeader, stage string) ([]string, error) {
+func stageArchive(ah *multipart.FileHeader, stage string, sums stagedSums) ([]string, error) {
 	if err := upperCaseName(ah.Filename); err != nil {
 		return nil, err
 	}
@@ -327,11 +387,11 @@ func stageArchive(ah *multipart.FileHeader, stage string) ([]string, error) {
 	}
 	// hidden, so no recording's name (ExtractArchiveAll refuses hidden ones)
 	arch := filepath.Join(stage, ".archive"+sigmf.ArchiveExt)
-	if err := saveFormFile(ah, arch); err != nil {
+	if err := saveFormFile(ah, arch, stagedSums{}); err != nil { // the archive is not stored, its recordings are
 		return nil, err
 	}
 	n := 0
-	names, err := sigmf.ExtractArchiveAll(arch, stage, func(name string) error {
+	names, files, err := sigmf.ExtractArchiveAllFiles(arch, stage, func(name string) error {
 		if n++; n > maxUploadRecordings {
 			return fmt.Errorf("the archive holds more than %d recordings; upload it in parts", maxUploadRecordings)
 		}
@@ -346,6 +406,9 @@ func stageArchive(ah *multipart.FileHeader, stage string) ([]string, error) {
 		msg := strings.ReplaceAll(err.Error(), arch, ah.Filename)
 		return nil, httpError(http.StatusUnprocessableEntity, "upload: %s", strings.ReplaceAll(msg, stage+string(filepath.Separator), ""))
 	}
+	for _, f := range files {
+		sums[f.Name] = fileSum{f.Bytes, f.SHA256}
+	}
 	return names, nil
 }
 
@@ -355,7 +418,7 @@ func stageArchive(ah *multipart.FileHeader, stage string) ([]string, error) {
 // the form's "datatype", "sample_rate" and "center_hz" (scan's
 // --datatype, --rate and --center; center_hz may be left out or 0 when
 // not known).
-func stageRaw(form *multipart.Form, rh *multipart.FileHeader, stage string) ([]string, error) {
+func stageRaw(form *multipart.Form, rh *multipart.FileHeader, stage string, sums stagedSums) ([]string, error) {
 	if err := upperCaseName(rh.Filename); err != nil {
 		return nil, err
 	}
@@ -388,7 +451,7 @@ func stageRaw(form *multipart.Form, rh *multipart.FileHeader, stage string) ([]s
 		}
 	}
 	data := filepath.Join(stage, name+sigmf.DataExt)
-	if err := saveFormFile(rh, data); err != nil {
+	if err := saveFormFile(rh, data, sums); err != nil {
 		return nil, err
 	}
 	m := sigmf.Meta{
@@ -396,7 +459,7 @@ func stageRaw(form *multipart.Form, rh *multipart.FileHeader, stage string) ([]s
 			Description: "raw capture " + rh.Filename + " uploaded to the dashboard with its datatype, sample rate and centre frequency"},
 		Captures: []sigmf.Capture{{SampleStart: 0, FrequencyHz: centerHz}},
 	}
-	if err := sigmf.WriteMeta(filepath.Join(stage, name+sigmf.MetaExt), m); err != nil {
+	if err := writeStagedMeta(filepath.Join(stage, name+sigmf.MetaExt), m, sums); err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			return nil, &stageError{err}
@@ -414,10 +477,11 @@ func checkUploadName(name string) error {
 	return nil
 }
 
-// saveFormFile copies an uploaded file to path. Its errors are the
-// server's storage (*stageError): the spooled body read back, the staged
-// copy written.
-func saveFormFile(h *multipart.FileHeader, path string) error {
+// saveFormFile copies an uploaded file to path, hashing it as it is
+// copied: its size and SHA-256 go in sums under its file name. Its errors
+// are the server's storage (*stageError): the spooled body read back, the
+// staged copy written.
+func saveFormFile(h *multipart.FileHeader, path string, sums stagedSums) error {
 	in, err := h.Open()
 	if err != nil {
 		return &stageError{fmt.Errorf("read upload %q: %w", h.Filename, err)}
@@ -427,13 +491,15 @@ func saveFormFile(h *multipart.FileHeader, path string) error {
 	if err != nil {
 		return &stageError{fmt.Errorf("stage upload: %w", err)}
 	}
-	_, err = io.Copy(out, in)
+	sum := sha256.New()
+	n, err := io.Copy(io.MultiWriter(out, sum), in)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return &stageError{fmt.Errorf("stage upload %q: %w", h.Filename, err)}
 	}
+	sums[filepath.Base(path)] = fileSum{n, hex.EncodeToString(sum.Sum(nil))}
 	return nil
 }
 
@@ -449,7 +515,12 @@ func saveFormFile(h *multipart.FileHeader, path string) error {
 // The metadata is parsed once, by sigmf.Open (which refuses metadata
 // larger than sigmf.MaxMetaBytes before reading it), and again only to
 // explain a core:dataset naming a file that is not there.
-func checkUpload(dir, name string) error {
+//
+// It stops when ctx ends (the upload's request: the analyst left), with
+// an error wrapping ctx's saying how far it got: the hash check looks at
+// ctx every MiB, the read every 64 Ki samples. Until 2026-12-06 the check
+// of a 256 MiB upload ran to its end after the analyst had gone.
+func checkUpload(ctx context.Context, dir, name string) error {
 	metaPath := filepath.Join(dir, name+sigmf.MetaExt)
 	otherDataset := func(m sigmf.Meta) error {
 		if ds, ok := m.Global.Extra["core:dataset"]; ok && ds != name+sigmf.DataExt {
@@ -475,11 +546,14 @@ func checkUpload(dir, name string) error {
 	if n := rec.NumSamples(); n < MinReplaySamples {
 		return fmt.Errorf("%d samples, a replay needs at least %d", n, MinReplaySamples)
 	}
-	if err := rec.Verify(); err != nil {
+	if err := rec.VerifyContext(ctx, nil); err != nil {
 		return err
 	}
 	buf := make([]complex64, 1<<16)
 	for {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("check %s: stopped after %d of %d samples: %w", name, rec.Tell(), rec.NumSamples(), err)
+		}
 		_, err := rec.Read(buf)
 		if errors.Is(err, io.EOF) {
 			return nil

@@ -53,8 +53,8 @@ func TestReplayUploadNeedsItsAuditRow(t *testing.T) {
 	}{
 		{"new, audit log locked", true, false, http.StatusServiceUnavailable, "", ""},
 		{"replacing, audit log locked", true, true, http.StatusServiceUnavailable, "old", ""},
-		{"new", false, false, http.StatusCreated, "new", "replay.upload recording/uploads/good.sigmf-meta "},
-		{"replacing", false, true, http.StatusCreated, "new", "replay.upload recording/uploads/good.sigmf-meta replaced"},
+		{"new", false, false, http.StatusCreated, "new", "replay.upload recording/uploads/good.sigmf-meta " + uploadDetail([]byte(tinyData(32)), []byte(tinyMeta("ci8", "", "")))},
+		{"replacing", false, true, http.StatusCreated, "new", "replay.upload recording/uploads/good.sigmf-meta replaced " + uploadDetail([]byte(tinyData(32)), []byte(tinyMeta("ci8", "", "")))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := newEnv(t)

@@ -1,6 +1,8 @@
 package sigmf
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -83,17 +85,34 @@ func copyFileAtomic(path string, src io.Reader) error {
 // and NAME.sigmf-meta, data first. It returns the NAMEs in archive order.
 // On an error the files it wrote are removed.
 func ExtractArchiveAll(archivePath, dir string, ok func(name string) error) ([]string, error) {
+	names, _, err := ExtractArchiveAllFiles(archivePath, dir, ok)
+	return names, err
+}
+
+// ExtractedFile is a file ExtractArchiveAllFiles wrote: its name in dir,
+// its size and its SHA-256 (hex), hashed as it was written.
+type ExtractedFile struct {
+	Name   string
+	Bytes  int64
+	SHA256 string
+}
+
+// ExtractArchiveAllFiles is ExtractArchiveAll that also returns the files
+// it wrote, each NAME's data then metadata, with their sizes and SHA-256
+// hashed while they were written (not read back): a dashboard audits what
+// was uploaded by them.
+func ExtractArchiveAllFiles(archivePath, dir string, ok func(name string) error) ([]string, []ExtractedFile, error) {
 	file, err := openRegular(archivePath)
 	if err != nil {
-		return nil, fmt.Errorf("extract archive: %w", err)
+		return nil, nil, fmt.Errorf("extract archive: %w", err)
 	}
 	defer file.Close()
 	l, err := listArchive(file)
 	if err != nil {
-		return nil, fmt.Errorf("extract archive %q: %w", archivePath, err)
+		return nil, nil, fmt.Errorf("extract archive %q: %w", archivePath, err)
 	}
 	if len(l.metas) == 0 {
-		return nil, fmt.Errorf("extract archive %q: %w: archive holds no %s member", archivePath, ErrBadMeta, MetaExt)
+		return nil, nil, fmt.Errorf("extract archive %q: %w: archive holds no %s member", archivePath, ErrBadMeta, MetaExt)
 	}
 	type found struct {
 		name string
@@ -104,24 +123,24 @@ func ExtractArchiveAll(archivePath, dir string, ok func(name string) error) ([]s
 	for _, m := range l.metas {
 		a, err := l.member(file, m.base)
 		if err != nil {
-			return nil, fmt.Errorf("extract archive %q: recording %q: %w", archivePath, m.base, err)
+			return nil, nil, fmt.Errorf("extract archive %q: recording %q: %w", archivePath, m.base, err)
 		}
 		// validated as a replay opens it; the Recording shares file,
 		// closed when this function returns
 		if _, err := recordingOfMember(archivePath, file, a, Overrides{}); err != nil {
-			return nil, fmt.Errorf("extract archive %q: recording %q: %w", archivePath, m.base, err)
+			return nil, nil, fmt.Errorf("extract archive %q: recording %q: %w", archivePath, m.base, err)
 		}
 		name := path.Base(a.base)
 		if name == "." || name == "/" || name == ".." || strings.HasPrefix(name, ".") || strings.ContainsAny(name, `/\`+"\x00") {
-			return nil, fmt.Errorf("extract archive %q: %w: recording name %q is not a plain file name", archivePath, ErrBadMeta, name)
+			return nil, nil, fmt.Errorf("extract archive %q: %w: recording name %q is not a plain file name", archivePath, ErrBadMeta, name)
 		}
 		if prev, dup := seen[name]; dup {
-			return nil, fmt.Errorf("extract archive %q: %w: recordings %q and %q are both named %q", archivePath, ErrBadMeta, prev, a.base, name)
+			return nil, nil, fmt.Errorf("extract archive %q: %w: recordings %q and %q are both named %q", archivePath, ErrBadMeta, prev, a.base, name)
 		}
 		seen[name] = a.base
 		if ok != nil {
 			if err := ok(name); err != nil {
-				return nil, fmt.Errorf("extract archive %q: recording %q: %w", archivePath, name, err)
+				return nil, nil, fmt.Errorf("extract archive %q: recording %q: %w", archivePath, name, err)
 			}
 		}
 		recs = append(recs, found{name, a})
@@ -133,19 +152,25 @@ func ExtractArchiveAll(archivePath, dir string, ok func(name string) error) ([]s
 		}
 	}
 	names := make([]string, 0, len(recs))
+	files := make([]ExtractedFile, 0, 2*len(recs))
 	for _, f := range recs {
 		dst := filepath.Join(dir, f.name)
-		if err := copyFileAtomic(dst+DataExt, io.NewSectionReader(file, f.a.off, f.a.size)); err != nil {
+		h := sha256.New()
+		if err := copyFileAtomic(dst+DataExt, io.TeeReader(io.NewSectionReader(file, f.a.off, f.a.size), h)); err != nil {
 			undo()
-			return nil, fmt.Errorf("extract archive %q: %w", archivePath, err)
+			return nil, nil, fmt.Errorf("extract archive %q: %w", archivePath, err)
 		}
 		written = append(written, dst+DataExt)
 		if err := writeFileAtomic(dst+MetaExt, f.a.meta); err != nil {
 			undo()
-			return nil, fmt.Errorf("extract archive %q: %w", archivePath, err)
+			return nil, nil, fmt.Errorf("extract archive %q: %w", archivePath, err)
 		}
 		written = append(written, dst+MetaExt)
+		metaSum := sha256.Sum256(f.a.meta)
+		files = append(files,
+			ExtractedFile{Name: f.name + DataExt, Bytes: f.a.size, SHA256: hex.EncodeToString(h.Sum(nil))},
+			ExtractedFile{Name: f.name + MetaExt, Bytes: int64(len(f.a.meta)), SHA256: hex.EncodeToString(metaSum[:])})
 		names = append(names, f.name)
 	}
-	return names, nil
+	return names, files, nil
 }

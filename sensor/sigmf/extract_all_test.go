@@ -1,6 +1,8 @@
 package sigmf
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -48,7 +50,7 @@ func TestExtractArchiveAll(t *testing.T) {
 			if err := os.WriteFile(arch, tarOf(t, tc.members...), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			names, err := ExtractArchiveAll(arch, out, tc.ok)
+			names, files, err := ExtractArchiveAllFiles(arch, out, tc.ok)
 			ents, _ := os.ReadDir(out)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -67,6 +69,22 @@ func TestExtractArchiveAll(t *testing.T) {
 			}
 			if len(ents) != 2*len(tc.want) {
 				t.Errorf("%d files written, want %d", len(ents), 2*len(tc.want))
+			}
+			// the files returned are those written, each name's data then
+			// metadata, with the size and SHA-256 of what is on disk
+			var wantFiles []ExtractedFile
+			for _, n := range names {
+				for _, ext := range []string{DataExt, MetaExt} {
+					b, err := os.ReadFile(filepath.Join(out, n+ext))
+					if err != nil {
+						t.Fatal(err)
+					}
+					sum := sha256.Sum256(b)
+					wantFiles = append(wantFiles, ExtractedFile{Name: n + ext, Bytes: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
+				}
+			}
+			if !slices.Equal(files, wantFiles) {
+				t.Errorf("files %+v, want %+v", files, wantFiles)
 			}
 			for i, n := range names {
 				r, err := Open(filepath.Join(out, n+MetaExt))
