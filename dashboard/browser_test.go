@@ -25,7 +25,30 @@ import (
 
 var screenshotDir = flag.String("screenshots", "", "folder to save browser-test screenshots in (default: a temp dir)")
 
-const chromiumPath = "/usr/bin/chromium"
+// chromiumNames are the names chromium goes by in PATH (Debian: chromium;
+// Ubuntu: chromium-browser); /usr/bin/chromium is tried last for a test run
+// with a stripped PATH.
+var chromiumNames = []string{"chromium", "chromium-browser", "/usr/bin/chromium"}
+
+// findChromium returns the browser the tests drive: the override (the value
+// of RFW_CHROMIUM, a path or a name) when set, else the first of
+// chromiumNames that lookPath finds. When none is found, skip says why and
+// what to do.
+func findChromium(override string, lookPath func(string) (string, error)) (path, skip string) {
+	if override != "" {
+		p, err := lookPath(override)
+		if err != nil {
+			return "", fmt.Sprintf("chromium not found at RFW_CHROMIUM=%s: %v", override, err)
+		}
+		return p, ""
+	}
+	for _, name := range chromiumNames {
+		if p, err := lookPath(name); err == nil {
+			return p, ""
+		}
+	}
+	return "", "chromium not installed: run scripts/install-deps.sh, or set RFW_CHROMIUM to its path"
+}
 
 // newBrowser starts headless chromium with a fresh profile, or skips.
 func newBrowser(t testing.TB) context.Context {
@@ -33,8 +56,9 @@ func newBrowser(t testing.TB) context.Context {
 	if testing.Short() {
 		t.Skip("browser test skipped with -short")
 	}
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		t.Skipf("chromium not installed at %s", chromiumPath)
+	chromiumPath, skip := findChromium(os.Getenv("RFW_CHROMIUM"), exec.LookPath)
+	if skip != "" {
+		t.Skip(skip)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath),

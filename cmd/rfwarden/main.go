@@ -1,5 +1,3 @@
-// Command rfwarden finds contraband phones and drones from their radio
-// emissions. One binary, many subcommands; see `rfwarden help`.
 package main
 
 import (

@@ -112,12 +112,38 @@ func TestLoadFiles(t *testing.T) {
 			case !good && err == nil:
 				t.Fatal("Load ok, want error")
 			case !good:
-				want, _ := os.ReadFile(strings.TrimSuffix(f, ".bad.yaml") + ".err")
-				if w := strings.TrimSpace(string(want)); w != "" && !strings.Contains(err.Error(), w) {
+				want, rerr := os.ReadFile(strings.TrimSuffix(f, ".bad.yaml") + ".err")
+				w := strings.TrimSpace(string(want))
+				switch {
+				case rerr != nil:
+					t.Fatalf("no expected error: %v", rerr)
+				case w == "":
+					t.Fatal("expected error file is empty: the plan would pass on any error")
+				case !strings.Contains(err.Error(), w):
 					t.Errorf("error %q, want it to mention %q", err, w)
 				}
 			}
 		})
+	}
+}
+
+// TestEveryBadPlanHasExpectedError checks that each testdata/X.bad.yaml has
+// an X.err holding the text its error must contain: without one (or with an
+// empty one) TestLoadFiles would accept any error at all for that plan.
+func TestEveryBadPlanHasExpectedError(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.bad.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no bad plans: %v", err)
+	}
+	for _, f := range files {
+		errFile := strings.TrimSuffix(f, ".bad.yaml") + ".err"
+		want, err := os.ReadFile(errFile)
+		switch {
+		case err != nil:
+			t.Errorf("%s has no expected error: %v", f, err)
+		case strings.TrimSpace(string(want)) == "":
+			t.Errorf("%s is empty: %s passes on any error", errFile, f)
+		}
 	}
 }
 

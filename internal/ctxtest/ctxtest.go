@@ -1,4 +1,3 @@
-// Package ctxtest has contexts for tests that stop work at a known point.
 package ctxtest
 
 import (
