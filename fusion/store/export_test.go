@@ -119,3 +119,53 @@ var (
 	PruneAuditRowsQuery  = pruneAuditRows
 	PruneAuditViewsQuery = pruneAuditViews
 )
+
+// OpenInfluxClock opens an Influx store whose heat roll-up reads the wall
+// clock from now (which quarter hours have ended: the sender's roll-up
+// and its wake, Flush), as a test places it.
+func OpenInfluxClock(cfg InfluxConfig, now func() time.Time) (*Influx, error) {
+	cfg.now = now
+	return OpenInflux(cfg)
+}
+
+// HeatQuarter is one heat_quarter point as stored: its start, its
+// written and rolled tokens (Rolled false: never rolled up) and its
+// encoded room counts.
+type HeatQuarter struct {
+	Start                 time.Time
+	Written, Rolled       int64
+	HasWritten, HasRolled bool
+	Unauth, Auth, Target  string
+}
+
+// Clean reports whether the point's roll-up is up to date with its writes.
+func (q HeatQuarter) Clean() bool {
+	return q.HasWritten && q.HasRolled && q.Written == q.Rolled
+}
+
+// HeatQuarters returns the heat_quarter points of site in [from, to),
+// oldest first.
+func HeatQuarters(ctx context.Context, s *Influx, site string, from, to time.Time) ([]HeatQuarter, error) {
+	res, err := s.influxQL(ctx, fmt.Sprintf("SELECT written, rolled, unauth, auth, target FROM %s WHERE site = %s AND time >= %d AND time < %d",
+		s.qlFrom(heatMeasurement), qlString(tagValue(site)), from.UnixNano(), to.UnixNano()))
+	if err != nil {
+		return nil, err
+	}
+	var out []HeatQuarter
+	for _, sr := range res[0].Series {
+		for _, row := range sr.Values {
+			t, ok := qlInt(row, 0)
+			if !ok {
+				return nil, fmt.Errorf("heat_quarter row %v: no time", row)
+			}
+			q := HeatQuarter{Start: time.Unix(0, t).UTC()}
+			q.Written, q.HasWritten = qlInt(row, 1)
+			q.Rolled, q.HasRolled = qlInt(row, 2)
+			q.Unauth, _ = row[3].(string)
+			q.Auth, _ = row[4].(string)
+			q.Target, _ = row[5].(string)
+			out = append(out, q)
+		}
+	}
+	return out, nil
+}

@@ -72,6 +72,12 @@ type InfluxConfig struct {
 	noRebuild    bool
 	rebuildChunk time.Duration
 	rebuildCrash int
+	// now is the wall clock of the heat roll-up: which quarter hours have
+	// ended (the sender's roll-up and its wake, Flush) and the rebuild's
+	// horizon. Tests set it (export_test.go) to place the clock; nil:
+	// time.Now. The sender's timers stay real: it sleeps until the
+	// earliest marked quarter ends by this clock.
+	now func() time.Time
 }
 
 // Influx is the TimeSeries backend over InfluxDB 1.8 (v2 write and Flux APIs,
@@ -191,6 +197,9 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
 	}
 	var sp *spool
 	if !cfg.ReadOnly {
@@ -439,7 +448,7 @@ func (s *Influx) send() {
 					scanned = true
 				}
 			default:
-				site, from, to, next := s.nextHeatRun(time.Now())
+				site, from, to, next := s.nextHeatRun(s.cfg.now())
 				switch {
 				case from < to:
 					err = s.rollHeat(ctx, site, from, to)
@@ -473,7 +482,7 @@ func (s *Influx) send() {
 				s.mu.Unlock()
 				var timer <-chan time.Time
 				if !wake.IsZero() {
-					timer = time.After(time.Until(wake))
+					timer = time.After(wake.Sub(s.cfg.now()))
 				}
 				select {
 				case <-s.stop:
@@ -597,10 +606,10 @@ func (s *Influx) Flush(ctx context.Context) error {
 	defer stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for s.spool.Len() > 0 || s.heatDueLocked(time.Now()) > 0 {
+	for s.spool.Len() > 0 || s.heatDueLocked(s.cfg.now()) > 0 {
 		if ctx.Err() != nil {
 			return fmt.Errorf("influx flush (%d batches pending, %d hours to roll up, last error %v): %w",
-				s.spool.Len(), s.heatDueLocked(time.Now()), s.lastErr, ctx.Err())
+				s.spool.Len(), s.heatDueLocked(s.cfg.now()), s.lastErr, ctx.Err())
 		}
 		s.flushed.Wait()
 	}

@@ -100,7 +100,7 @@ func (c InfluxConfig) rebuildOn() bool {
 func (s *Influx) rebuildHeatStep(ctx context.Context) error {
 	r := &s.rebuild
 	if !r.checked {
-		ranges, horizon, err := s.rebuildRanges(ctx, time.Now())
+		ranges, horizon, err := s.rebuildRanges(ctx, s.cfg.now())
 		if err != nil {
 			return fmt.Errorf("heat roll-up rebuild: %w", err)
 		}
@@ -139,7 +139,7 @@ func (s *Influx) rebuildHeatStep(ctx context.Context) error {
 	until := min(g.until, from+int64(chunk))
 	if r.horizon > 0 {
 		// leave an hour: a point within the horizon's edge may expire while written
-		floor := (time.Now().Add(-r.horizon+time.Hour).UnixNano() + int64(HeatBucket) - 1) / int64(HeatBucket) * int64(HeatBucket)
+		floor := (s.cfg.now().Add(-r.horizon+time.Hour).UnixNano() + int64(HeatBucket) - 1) / int64(HeatBucket) * int64(HeatBucket)
 		from = max(from, floor)
 	}
 	if from >= until {
