@@ -40,6 +40,11 @@ type DetectorConfig struct {
 	// FloorCapDB caps each bin's floor at this many dB above the 10th
 	// percentile of the floor over the central 80% of the band, so a carrier
 	// that never stops still stands out. Default 10; negative disables.
+	// At 10 a gap-free emission on from the first sample (or past
+	// FloorHold) is found at 15 dB per bin over the noise and lost at 10:
+	// a phone's LTE or NR uplink already on when a sensor tunes there
+	// (docs/detection.md, "Long calls"). Lower caps find it lower but cost
+	// real downlinks their labels (measured at 8, 6 and 4).
 	FloorCapDB float64
 	// FloorHold is how long, in stream time, a bin under a detected,
 	// mostly-on emission keeps the floor it had when the emission began,
