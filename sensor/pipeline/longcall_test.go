@@ -33,6 +33,7 @@ type longCall struct {
 	seed    uint64
 	snrDB   float64
 	floorDB float64 // FloorCapDB
+	upCapDB float64 // Config.UplinkFloorCapDB
 	hold    time.Duration
 }
 
@@ -72,7 +73,7 @@ func runLongCall(t testing.TB, c longCall) longCallResult {
 	c.gen(x, synth.Params{SampleRateHz: fs, OffsetHz: c.offHz, SNRDB: c.snrDB, Seed: c.seed + 1,
 		StartSample: start - int(c.leadS*fs), BandwidthHz: c.bwHz, SCSHz: c.scsHz, BurstLenS: c.burstS, BurstPeriodS: c.burstS})
 	p := New(Config{Classifier: DefaultClassifier(),
-		Detector: dsp.DetectorConfig{FloorCapDB: c.floorDB, FloorHold: c.hold}})
+		Detector: dsp.DetectorConfig{FloorCapDB: c.floorDB, FloorHold: c.hold}, UplinkFloorCapDB: c.upCapDB})
 	const block = 1 << 17
 	var res []Result
 	for first := 0; first < n; first += block {
@@ -151,6 +152,8 @@ func TestLongCallFloor(t *testing.T) {
 		snrDB          float64
 		beforeS        float64 // noise alone before the call (0: on from the first sample)
 		hold           time.Duration
+		upCapDB        float64 // Config.UplinkFloorCapDB
+		tuneHz         float64 // 0: the class's, in an uplink band
 		minDet, minLab float64 // fraction of the call's 10 ms windows, at least
 		maxDet         float64 // and at most
 		lostBy         float64 // when maxDet < 1: no window detected after this, s
@@ -160,20 +163,33 @@ func TestLongCallFloor(t *testing.T) {
 		{class: "gsm", snrDB: 10, minDet: 0.95, minLab: 0.95, maxDet: 1},
 		{class: "lte", snrDB: 6, beforeS: 0.1, minDet: 0.95, minLab: 0.95, maxDet: 1},
 		{class: "nr", snrDB: 6, beforeS: 0.1, minDet: 0.95, minLab: 0.95, maxDet: 1},
-		{class: "lte", snrDB: 3, beforeS: 0.1, maxDet: 0.1, lostBy: 0.1},
-		{class: "lte", snrDB: 15, minDet: 0.95, minLab: 0.95, maxDet: 1},
-		{class: "lte", snrDB: 10, maxDet: 0.1, lostBy: 0.1},
-		{class: "nr", snrDB: 10, maxDet: 0.1, lostBy: 0.1},
-		{class: "lte", snrDB: 10, beforeS: 0.1, hold: 300 * time.Millisecond, minDet: 0.25, maxDet: 0.4, lostBy: 0.4, keptTo: 0.29},
-		{class: "lte", snrDB: 15, beforeS: 0.1, hold: 300 * time.Millisecond, minDet: 0.95, minLab: 0.95, maxDet: 1},
+		{class: "lte", snrDB: 3, beforeS: 0.1, maxDet: 0.1, lostBy: 1},
+		{class: "lte", snrDB: 6, minDet: 0.95, minLab: 0.95, maxDet: 1},
+		{class: "nr", snrDB: 6, minDet: 0.95, minLab: 0.95, maxDet: 1},
+		{class: "lte", snrDB: 6, beforeS: 0.1, hold: 300 * time.Millisecond, minDet: 0.95, minLab: 0.95, maxDet: 1},
+		// without the uplink cap: FloorCapDB 10 everywhere
+		{class: "lte", snrDB: 10, upCapDB: -1, maxDet: 0.1, lostBy: 0.1},
+		{class: "lte", snrDB: 15, upCapDB: -1, minDet: 0.95, minLab: 0.95, maxDet: 1},
+		{class: "lte", snrDB: 10, beforeS: 0.1, hold: 300 * time.Millisecond, upCapDB: -1, minDet: 0.25, maxDet: 0.4, lostBy: 0.4, keptTo: 0.29},
+		// the same carrier in a downlink band (LTE B3 DL) keeps FloorCapDB 10
+		{class: "lte", snrDB: 10, tuneHz: 1842.5e6, maxDet: 0.1, lostBy: 0.1},
 	} {
 		name := fmt.Sprintf("%s/%gdB/before%gs", tc.class, tc.snrDB, tc.beforeS)
 		if tc.hold > 0 {
 			name += "/hold" + tc.hold.String()
 		}
+		if tc.upCapDB < 0 {
+			name += "/no-uplink-cap"
+		}
+		if tc.tuneHz > 0 {
+			name += fmt.Sprintf("/at%.1fMHz", tc.tuneHz/1e6)
+		}
 		t.Run(name, func(t *testing.T) {
 			c := byName[tc.class]
-			c.snrDB, c.lenS, c.before, c.hold, c.seed = tc.snrDB, 1, tc.beforeS, tc.hold, 5
+			c.snrDB, c.lenS, c.before, c.hold, c.seed, c.upCapDB = tc.snrDB, 1, tc.beforeS, tc.hold, 5, tc.upCapDB
+			if tc.tuneHz > 0 {
+				c.tuneHz = tc.tuneHz
+			}
 			r := runLongCall(t, c)
 			det := float64(r.detected) / float64(r.windows)
 			lab := float64(r.labelled) / float64(r.windows)
@@ -199,6 +215,8 @@ func TestLongCallFloor(t *testing.T) {
 // calls") records. RFW_LONGCALL_S is the call's length (default 2 s),
 // RFW_LONGCALL_BEFORE_S the noise before it (default 0: on from the first
 // sample), RFW_LONGCALL_HOLD the FloorHold (default 5 min) and
+// RFW_LONGCALL_UPLINK_CAP the pipeline's UplinkFloorCapDB (default 0:
+// DefaultUplinkFloorCapDB; -1: FloorCapDB everywhere, as before it) and
 // RFW_LONGCALL_CLASS one class (gsm, lte, nr) alone:
 //
 //	RFW_LONGCALL_SWEEP=10,8,6,4 RFW_LONGCALL_S=1 go test -run TestLongCallSweep -v ./sensor/pipeline/
@@ -227,6 +245,10 @@ func TestLongCallSweep(t *testing.T) {
 	if v, err := time.ParseDuration(os.Getenv("RFW_LONGCALL_HOLD")); err == nil {
 		hold = v
 	}
+	var upCap float64
+	if v, err := strconv.ParseFloat(os.Getenv("RFW_LONGCALL_UPLINK_CAP"), 64); err == nil {
+		upCap = v
+	}
 	for _, base := range longCallClasses {
 		if o := os.Getenv("RFW_LONGCALL_CLASS"); o != "" && o != base.name {
 			continue
@@ -235,7 +257,7 @@ func TestLongCallSweep(t *testing.T) {
 			var row []string
 			for _, fc := range caps {
 				c := base
-				c.snrDB, c.floorDB, c.lenS, c.before, c.seed, c.hold = snr, fc, lenS, before, 5, hold
+				c.snrDB, c.floorDB, c.lenS, c.before, c.seed, c.hold, c.upCapDB = snr, fc, lenS, before, 5, hold, upCap
 				r := runLongCall(t, c)
 				row = append(row, fmt.Sprintf("cap %g: det %.2f lab %.2f lost %.2f", fc,
 					float64(r.detected)/float64(r.windows), float64(r.labelled)/float64(r.windows), r.lost))
