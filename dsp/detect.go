@@ -44,7 +44,8 @@ type DetectorConfig struct {
 	// FloorHold) is found at 15 dB per bin over the noise and lost at 10:
 	// a phone's LTE or NR uplink already on when a sensor tunes there
 	// (docs/detection.md, "Long calls"). Lower caps find it lower but cost
-	// real downlinks their labels (measured at 8, 6 and 4).
+	// real downlinks their labels (measured at 8, 6 and 4); SetFloorCapDB
+	// caps chosen bins lower (the pipeline: FDD uplink bands).
 	FloorCapDB float64
 	// FloorHold is how long, in stream time, a bin under a detected,
 	// mostly-on emission keeps the floor it had when the emission began,
