@@ -35,6 +35,8 @@ func apiSeeds() []apiSeed {
 	regCSV := "name,kind,class,freq_min_hz,freq_max_hz,rooms,valid_from\nKiosk A,kiosk,wifi,2400000000,2483500000,a-101,2026-01-01T00:00:00Z\n"
 	upload := "--B\r\nContent-Disposition: form-data; name=\"meta\"; filename=\"r.sigmf-meta\"\r\n\r\n{}\r\n--B\r\n" +
 		"Content-Disposition: form-data; name=\"data\"; filename=\"r.sigmf-data\"\r\n\r\nabcd\r\n--B--\r\n"
+	raw := "--B\r\nContent-Disposition: form-data; name=\"datatype\"\r\n\r\nci8\r\n--B\r\nContent-Disposition: form-data; name=\"sample_rate\"\r\n\r\n1e6\r\n--B\r\n" +
+		"Content-Disposition: form-data; name=\"raw\"; filename=\"night.cs8\"\r\n\r\n" + strings.Repeat("\x05\xfb", 32) + "\r\n--B--\r\n"
 	return []apiSeed{
 		{"alerts-filtered", "GET", "/api/v1/alerts", "", "state=firing&window=day&sort=time", "", 3, 0},
 		{"alert", "GET", "/api/v1/alerts/:id", "al1", "", "", 3, 0},
@@ -48,7 +50,9 @@ func apiSeeds() []apiSeed {
 		{"registry-import", "POST", "/api/v1/registry/import", "", "force=1", regCSV, 2, 0},
 		{"maintenance", "POST", "/api/v1/sensors/:id/maintenance", "s1", "", `{"minutes":30,"reason":"new antenna"}`, 0, 0},
 		{"upload", "POST", "/api/v1/replay/upload", "", "name=r", upload, 1, 0},
+		{"upload-raw", "POST", "/api/v1/replay/upload", "", "", raw, 1, 0},
 		{"replay-run-traversal", "POST", "/api/v1/replay/run", "", "", `{"path":"../../etc/passwd","start_s":1e308}`, 0, 0},
+		{"replay-progress", "GET", "/api/v1/replay/progress", "", "run=run-1-abc", "", 3, 0},
 		{"snippet-traversal", "GET", "/api/v1/snippets/:name", "../../../etc/passwd", "", "", 3, 0},
 		{"user-create", "POST", "/api/v1/users", "", "", `{"name":"bob","password":"long-enough-password","role":"viewer"}`, 0, 0},
 		{"own-role", "PUT", "/api/v1/users/:name/role", "admin", "", `{"role":"viewer"}`, 0, 0},

@@ -55,6 +55,9 @@ func (f *scriptedReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	f.calls = append(f.calls, replayCall{name, opts.CenterHz, opts.StartS})
 	f.mu.Unlock()
 	if name == "slow" {
+		if opts.Progress != nil { // a quarter done, as PipelineReplayer reports it
+			opts.Progress(ReplayProgress{DonePct: 25})
+		}
 		f.started <- name
 		select {
 		case <-f.gate:
@@ -189,10 +192,13 @@ func TestBrowserReplayRecordingChange(t *testing.T) {
 		runAt(t, "b at its second tuning")
 		// runsDone counts the runs' answers the page has taken: the count
 		// goes up in a task after the answer's JSON is read, so after the
-		// page's code that follows it has run
+		// page's code that follows it has run. The page aborts a run it
+		// drops (TestBrowserReplayDroppedRunIsCancelled); here the abort is
+		// not passed on (the signal dropped), as for an answer already on
+		// its way, so slow's late answer reaches the page.
 		within(t, ctx, 15*time.Second, "run slow",
 			chromedp.Evaluate[chromedp.Void](`(() => { window.runsDone = 0; const f = window.fetch; window.fetch = async (u, o) => {
-				const r = await f(u, o);
+				const r = await f(u, { ...o, signal: undefined });
 				if (String(u).includes('/replay/run')) { const j = r.json.bind(r); r.json = async () => { const d = await j(); setTimeout(() => window.runsDone++, 0); return d; }; }
 				return r; }; })()`),
 			pick("slow.sigmf-meta"), chromedp.Click(chromedp.CSS(`#r-run`)))

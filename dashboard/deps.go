@@ -80,6 +80,26 @@ type ReplayOptions struct {
 	CenterHz float64 `json:"center_hz"`
 	MaxRows  int     `json:"max_rows"` // spectrogram rows (time) after downsampling
 	MaxCols  int     `json:"max_cols"` // spectrogram columns (frequency) after downsampling
+	// Progress, when set, is told how the run goes: at once when it must
+	// wait for the replay slot, and about every second while it waits;
+	// then as it begins, about every progressEvery while it runs, and at
+	// 100 when its samples are done. It is called on the run's goroutine
+	// and must return soon.
+	Progress func(ReplayProgress) `json:"-"`
+}
+
+// ReplayProgress is how far a replay run has got (ReplayOptions.Progress).
+// A run waiting for the slot learns when the run holding it began and
+// how far that one is, never whose it is or what it replays: the audit
+// log (admins) says who replayed what.
+type ReplayProgress struct {
+	Waiting bool `json:"waiting"` // for the replay slot, which another run holds
+	// DonePct is the share of the run's samples analysed, 0..100.
+	DonePct float64 `json:"done_pct"`
+	// OtherStarted and OtherDonePct are, while Waiting, when the run
+	// holding the slot got it and its DonePct.
+	OtherStarted time.Time `json:"other_started,omitzero"`
+	OtherDonePct float64   `json:"other_done_pct,omitzero"`
 }
 
 // Spectrogram is a downsampled time x frequency power matrix of one

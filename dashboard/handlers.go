@@ -32,6 +32,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
@@ -2336,8 +2337,11 @@ const maxListedSnippets = 200
 // only paths the Replayer's Check takes, so every one is a path replayRun
 // takes.
 func (s *server) replayList(c echo.Context) error {
-	if err := checkQuery(c); err != nil {
+	if err := checkQuery(c, "not_offered"); err != nil {
 		return err
+	}
+	if v := c.QueryParam("not_offered"); v != "" && v != "1" {
+		return httpError(http.StatusBadRequest, "not_offered=%q: use not_offered=1 to have the files left out named too, or leave it out", trimForErr(v))
 	}
 	if s.d.Replayer == nil {
 		return httpError(http.StatusServiceUnavailable, "replay not configured")
@@ -2345,13 +2349,13 @@ func (s *server) replayList(c echo.Context) error {
 	if s.d.ReplayDir == "" && s.d.SnippetDir == "" {
 		return httpError(http.StatusServiceUnavailable, "no replay folder configured")
 	}
-	out := []string{}
+	out, left := []string{}, []notOffered{}
 	if s.d.ReplayDir != "" {
-		rec, err := s.recordings()
+		rec, l, err := s.recordings()
 		if err != nil {
 			return err
 		}
-		out = append(out, rec...)
+		out, left = append(out, rec...), l
 	}
 	if s.d.SnippetDir != "" {
 		snips, err := newestMetas(s.d.SnippetDir, maxListedSnippets)
@@ -2359,26 +2363,35 @@ func (s *server) replayList(c echo.Context) error {
 			return fmt.Errorf("list snippets: %w", err)
 		}
 		for _, n := range snips {
-			if s.replayable(filepath.Join(s.d.SnippetDir, n)) {
+			if s.replayable(filepath.Join(s.d.SnippetDir, n)) == "" {
 				out = append(out, snippetPrefix+n)
 			}
 		}
 	}
+	if c.QueryParam("not_offered") == "1" {
+		return c.JSON(http.StatusOK, map[string]any{"recordings": out, "not_offered": left})
+	}
 	return c.JSON(http.StatusOK, out)
 }
 
-// replayable reports whether the Replayer takes the recording at p; what
-// it refuses (a link out of the folder) is not offered, and logged once
-// (the list is asked for at every visit of the Replay page).
-func (s *server) replayable(p string) bool {
+// replayable returns "" when the Replayer takes the recording at p, else
+// why not; what it refuses (a link out of the folder) is not offered, and
+// logged once (the list is asked for at every visit of the Replay page).
+func (s *server) replayable(p string) string {
 	if err := s.d.Replayer.Check(p); err != nil {
-		if old, seen := s.refused.Swap(p, err.Error()); !seen || old != err.Error() {
-			s.log.Warn("replay: recording not offered", "path", p, "err", err)
-		}
-		return false
+		s.logNotOffered(p, err.Error())
+		return strings.ReplaceAll(err.Error(), filepath.Clean(s.d.ReplayDir)+string(filepath.Separator), "")
 	}
 	s.refused.Delete(p)
-	return true
+	return ""
+}
+
+// logNotOffered logs that the recording at p is not offered, and why,
+// once for each reason.
+func (s *server) logNotOffered(p, why string) {
+	if old, seen := s.refused.Swap(p, why); !seen || old != why {
+		s.log.Warn("replay: recording not offered", "path", p, "err", why)
+	}
 }
 
 // newestMetas returns the names of at most n .sigmf-meta files directly in
@@ -2417,19 +2430,39 @@ func newestMetas(dir string, n int) ([]string, error) {
 	return out, nil
 }
 
+// notOffered is a file of the replay folder the list leaves out, and why.
+type notOffered struct {
+	Path string `json:"path"` // relative to the replay folder
+	Why  string `json:"why"`
+}
+
 // recordings lists the recordings under ReplayDir that the Replayer
-// takes (.sigmf-meta files and .sigmf archives), relative to it. Hidden
-// files and folders (uploads on their way in) are skipped; symlinked
-// folders within it are not followed, but ReplayDir itself may be a link.
-func (s *server) recordings() ([]string, error) {
+// takes (.sigmf-meta files and .sigmf archives), relative to it; an
+// archive of several recordings is listed once per recording, as scan
+// and eval name them ("day.sigmf:day-0/day-0"), each of which runs. It
+// also returns what it left out and why: a SigMF name in other case
+// (REC.SIGMF-META, from a FAT card: rename it, as scan says), or a file
+// the Replayer refuses (a link out of the folder); each is logged once.
+// Hidden files and folders (uploads on their way in) are skipped
+// silently; symlinked folders within it are not followed, but ReplayDir
+// itself may be a link.
+func (s *server) recordings() ([]string, []notOffered, error) {
 	root, err := filepath.EvalSymlinks(s.d.ReplayDir)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list recordings: %w", err)
+		return nil, nil, fmt.Errorf("list recordings: %w", err)
 	}
 	var out []string
+	left := []notOffered{}
+	offer := func(rel string) {
+		if why := s.replayable(filepath.Join(s.d.ReplayDir, rel)); why != "" { // the path replayRun makes of rel
+			left = append(left, notOffered{filepath.ToSlash(rel), why})
+			return
+		}
+		out = append(out, filepath.ToSlash(rel))
+	}
 	err = filepath.WalkDir(root, func(p string, de os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -2440,22 +2473,37 @@ func (s *server) recordings() ([]string, error) {
 			}
 			return nil
 		}
-		if de.IsDir() || !strings.HasSuffix(p, sigmf.MetaExt) && !strings.HasSuffix(p, sigmf.ArchiveExt) {
+		if de.IsDir() {
 			return nil
 		}
 		rel, err := filepath.Rel(root, p)
 		if err != nil {
 			return err
 		}
-		if s.replayable(filepath.Join(s.d.ReplayDir, rel)) { // the path replayRun makes of rel
-			out = append(out, filepath.ToSlash(rel))
+		lower := strings.ToLower(p)
+		switch {
+		case strings.HasSuffix(p, sigmf.MetaExt):
+			offer(rel)
+		case strings.HasSuffix(p, sigmf.ArchiveExt):
+			bases, err := sigmf.ArchiveRecordings(p)
+			if err != nil || len(bases) < 2 {
+				offer(rel) // one recording; or running it says what is wrong
+				return nil
+			}
+			for _, b := range bases {
+				offer(rel + ":" + b)
+			}
+		case strings.HasSuffix(lower, sigmf.MetaExt), strings.HasSuffix(lower, sigmf.ArchiveExt):
+			why := eval.UpperCaseExtension(de.Name())
+			s.logNotOffered(filepath.Join(s.d.ReplayDir, rel), why)
+			left = append(left, notOffered{filepath.ToSlash(rel), why})
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list recordings: %w", err)
+		return nil, nil, fmt.Errorf("list recordings: %w", err)
 	}
-	return out, nil
+	return out, left, nil
 }
 
 type replayReq struct {
@@ -2465,6 +2513,7 @@ type replayReq struct {
 	MaxSeconds  float64 `json:"max_seconds"`  // analyse at most this long; 0: the server's cap
 	StartS      float64 `json:"start_s"`      // analyse from here, seconds on the detections' clock; 0: the start
 	CenterHz    float64 `json:"center_hz"`    // the tuning to draw the spectrogram of; 0: the first
+	RunID       string  `json:"run_id"`       // the page's name for the run: GET /replay/progress?run= answers how far it is; "": not kept
 }
 
 // Replay spectrogram size sent to the browser.
@@ -2493,9 +2542,17 @@ func (s *server) replayRun(c echo.Context) error {
 	if req.CenterHz < 0 || req.CenterHz > sigmf.MaxFrequencyHz {
 		return httpError(http.StatusBadRequest, "center_hz %v: use 0 (the first tuning) or one of the run's tunings", req.CenterHz)
 	}
+	if err := checkRunID(req.RunID); err != nil {
+		return err
+	}
 	dir, rel := s.d.ReplayDir, req.Path
 	if r, ok := strings.CutPrefix(req.Path, snippetPrefix); ok {
 		dir, rel = s.d.SnippetDir, r
+	}
+	// one recording of an archive of several: "day.sigmf:day-0/day-0"
+	member := ""
+	if archive, base, ok := eval.ArchiveMember(rel); ok {
+		rel, member = archive, ":"+base
 	}
 	p, err := safeJoin(dir, rel)
 	if err != nil {
@@ -2507,11 +2564,17 @@ func (s *server) replayRun(c echo.Context) error {
 	if _, err := os.Stat(p); err != nil {
 		return httpError(http.StatusNotFound, "recording %q not found", req.Path)
 	}
-	if err := s.auditFirst(c, "replay.run", "recording/"+req.Path, "", fmt.Sprintf("threshold_db=%g pfa=%g", req.ThresholdDB, req.PFA)); err != nil {
+	p += member
+	progress, done, err := s.runs.start(session(c).Token, req.RunID) // before the row: a run refused here is not audited as run
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := s.auditFirst(c, "replay.run", "recording/"+req.Path, "", replayRunDetail(req, p)); err != nil {
 		return err
 	}
 	res, err := s.d.Replayer.Replay(c.Request().Context(), p, ReplayOptions{ThresholdDB: req.ThresholdDB, PFA: req.PFA,
-		MaxSeconds: req.MaxSeconds, StartS: req.StartS, CenterHz: req.CenterHz, MaxRows: replayRows, MaxCols: replayCols})
+		MaxSeconds: req.MaxSeconds, StartS: req.StartS, CenterHz: req.CenterHz, MaxRows: replayRows, MaxCols: replayCols, Progress: progress})
 	switch {
 	case errors.Is(err, ErrReplayInput):
 		return httpError(http.StatusBadRequest, "replay %q: %v", req.Path, err)

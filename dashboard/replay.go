@@ -17,6 +17,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/sensor"
+	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/replay"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -56,6 +57,9 @@ const (
 	keepAnnotated = 64
 	// framesPerRow is about how many FFT frames are averaged into a row.
 	framesPerRow = 32
+	// progressEvery is about how often a run tells its progress
+	// (ReplayOptions.Progress) while it runs.
+	progressEvery = 500 * time.Millisecond
 )
 
 // ReplayerConfig sets up a PipelineReplayer.
@@ -87,6 +91,10 @@ type PipelineReplayer struct {
 	mu      sync.Mutex
 	seq     int
 	written []string // annotated folders, oldest first
+	// the run holding the slot: when it got it and its share done, told
+	// to the runs waiting for it
+	holderStarted time.Time
+	holderPct     float64
 }
 
 var _ Replayer = (*PipelineReplayer)(nil)
@@ -140,6 +148,46 @@ func (r *PipelineReplayer) Close() error {
 	return os.RemoveAll(r.outDir)
 }
 
+// acquire takes the replay slot, or returns ctx's error when ctx ends
+// first. While another run holds it, report is told so at once and about
+// every second, with when that run began and how far it is.
+func (r *PipelineReplayer) acquire(ctx context.Context, report func(ReplayProgress)) error {
+	select {
+	case r.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		r.mu.Lock()
+		p := ReplayProgress{Waiting: true, OtherStarted: r.holderStarted, OtherDonePct: r.holderPct}
+		r.mu.Unlock()
+		report(p)
+		select {
+		case r.sem <- struct{}{}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// hold records how far the run holding the slot is: it began at began
+// and has done pct of its samples.
+func (r *PipelineReplayer) hold(began time.Time, pct float64) {
+	r.mu.Lock()
+	r.holderStarted, r.holderPct = began, pct
+	r.mu.Unlock()
+}
+
+// release frees the slot acquire took.
+func (r *PipelineReplayer) release() {
+	r.hold(time.Time{}, 0)
+	<-r.sem
+}
+
 // replayRoot is a folder recordings may be replayed from, as given (made
 // absolute) and with its symlinks resolved.
 type replayRoot struct{ dir, real string }
@@ -160,7 +208,9 @@ func newReplayRoot(d string) (replayRoot, error) {
 }
 
 // Check reports whether Replay takes path, without reading it: a
-// .sigmf-meta file or a .sigmf archive, not hidden (no element of its path
+// .sigmf-meta file, a .sigmf archive, or one recording of an archive of
+// several, named as scan and eval name it ("day.sigmf:day-0/day-0",
+// eval.ArchiveMember; the archive is checked), not hidden (no element of its path
 // in its folder starts with '.': uploads on their way in, snippets being
 // saved), inside the replay folder (or the snippet folder) also after
 // following symlinks, and so is the data file beside a .sigmf-meta.
@@ -174,10 +224,14 @@ func (r *PipelineReplayer) Check(path string) error {
 
 // check is Check returning the folder path lies in.
 func (r *PipelineReplayer) check(path string) (replayRoot, error) {
-	if !strings.HasSuffix(path, sigmf.MetaExt) && !strings.HasSuffix(path, sigmf.ArchiveExt) {
+	file := path
+	if archive, _, ok := eval.ArchiveMember(path); ok {
+		file = archive // the recording in it: opening it says whether it is there
+	}
+	if !strings.HasSuffix(file, sigmf.MetaExt) && !strings.HasSuffix(file, sigmf.ArchiveExt) {
 		return replayRoot{}, fmt.Errorf("replay %q: %w: not a %s or %s file", path, ErrReplayInput, sigmf.MetaExt, sigmf.ArchiveExt)
 	}
-	abs, err := filepath.Abs(path)
+	abs, err := filepath.Abs(file)
 	if err != nil {
 		return replayRoot{}, fmt.Errorf("replay %q: %w", path, err)
 	}
@@ -255,16 +309,20 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	if err != nil {
 		return ReplayResult{}, err
 	}
-	select {
-	case r.sem <- struct{}{}:
-		defer func() { <-r.sem }()
-	case <-ctx.Done():
-		return ReplayResult{}, fmt.Errorf("replay %q: waiting for another replay: %w", filepath.Base(path), ctx.Err())
+	report := opts.Progress
+	if report == nil {
+		report = func(ReplayProgress) {}
 	}
+	if err := r.acquire(ctx, report); err != nil {
+		return ReplayResult{}, fmt.Errorf("replay %q: waiting for another replay: %w", filepath.Base(path), err)
+	}
+	defer r.release()
 	began := time.Now()
+	r.hold(began, 0)
+	report(ReplayProgress{})
 	runCtx, cancel := context.WithTimeout(ctx, r.runTimeout)
 	defer cancel()
-	rec, err := sigmf.Open(path)
+	rec, err := openReplay(path)
 	if err != nil {
 		return ReplayResult{}, err // names the file and the fault
 	}
@@ -337,10 +395,17 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	src := replay.New(rec, replay.Options{}) // owns rec, from its position
 	defer src.Close()
 	var results []pipeline.Result
-	lastLog := began
+	lastLog, lastReport := began, began
 	done := from
 	for {
-		if now := time.Now(); now.Sub(lastLog) >= 2*time.Second { // long runs show progress
+		now := time.Now()
+		if now.Sub(lastReport) >= progressEvery { // long runs show progress, in the page too
+			lastReport = now
+			pct := math.Floor(100 * float64(done-from) / float64(limit-from))
+			r.hold(began, pct)
+			report(ReplayProgress{DonePct: pct})
+		}
+		if now.Sub(lastLog) >= 2*time.Second {
 			lastLog = now
 			r.log.Info("replay progress", "file", filepath.Base(path), "done_pct", math.Round(100*float64(done-from)/float64(limit-from)))
 		}
@@ -370,6 +435,8 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 		}
 		done = b.FirstSample + int64(len(b.Samples))
 	}
+	r.hold(began, 100)
+	report(ReplayProgress{DonePct: 100})
 	results = p.Flush(results)
 	sort.SliceStable(results, func(i, j int) bool { return results[i].Em.StartSample < results[j].Em.StartSample })
 	out := ReplayResult{Spectrogram: spec.result(), RecordingS: clock(total-1) + 1/rate,
@@ -433,6 +500,16 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	r.log.Info("replay done", "file", filepath.Base(path), "from", from, "samples", limit-from, "of", total,
 		"detections", len(out.Detections), "took", time.Since(began).Round(time.Millisecond))
 	return out, nil
+}
+
+// openReplay opens the recording at path: one recording of an archive of
+// several ("day.sigmf:day-0/day-0", as scan opens it), or what sigmf.Open
+// opens.
+func openReplay(path string) (*sigmf.Recording, error) {
+	if archive, base, ok := eval.ArchiveMember(path); ok {
+		return sigmf.OpenArchiveRecording(archive, base, sigmf.Overrides{})
+	}
+	return sigmf.Open(path)
 }
 
 // stopped is the error of a run that stopped at stage with err: the

@@ -66,7 +66,7 @@ func TestReplayUploadRefusesBrokenPairs(t *testing.T) {
 		{"given data cut short under its hash when uploaded then 422", tinyMeta("ci8", `,"core:sha512":"`+hex.EncodeToString(sum[:])+`"`, ""), full[:40], 422, "core:sha512 is"},
 		{"given too few samples to replay when uploaded then 422", tinyMeta("ci8", "", ""), full[:8], 422, "4 samples, a replay needs at least 16"},
 		{"given metadata that is not JSON when uploaded then 422", `{"global":`, full, 422, "invalid metadata"},
-		{"given metadata naming another data file when uploaded then 422", tinyMeta("ci8", `,"core:dataset":"other.bin"`, ""), full, 422, `core:dataset \"other.bin\"`},
+		{"given metadata naming a data file out of its folder when uploaded then 422", tinyMeta("ci8", `,"core:dataset":"../other.bin"`, ""), full, 422, `core:dataset \"../other.bin\"`},
 	}
 	uploads := filepath.Join(ev.deps.ReplayDir, "uploads")
 	for _, tc := range tests {

@@ -5,14 +5,18 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
@@ -23,15 +27,28 @@ const uploadFolder = "uploads"
 const maxUploadName = 200
 
 // replayUpload stores an uploaded recording in the replay folder under
-// uploads/, size-limited: either a SigMF pair (multipart fields "meta",
-// NAME.sigmf-meta, and "data", NAME.sigmf-data) or a SigMF archive (field
-// "archive", a .sigmf holding one recording, as evidence downloads), which
-// is stored as the pair it holds. The recording is first opened as a
-// replay opens it (checkUpload); one a replay would refuse is answered 422
-// naming the fault. A NAME already in uploads/ is answered 409 unless the
-// query says replace=1. Nothing is stored unless all is well, and the
-// metadata is stored last, so the recordings list never offers half a
-// recording.
+// uploads/, size-limited. It takes one of three forms:
+//   - a SigMF pair: multipart fields "meta" (NAME.sigmf-meta) and "data",
+//     NAME.sigmf-data or the file the metadata's core:dataset names (a
+//     GNU Radio capture.cfile, as `rfwarden scan` reads it); the data is
+//     stored as NAME.sigmf-data and core:dataset rewritten to name it;
+//   - a SigMF archive (field "archive", NAME.sigmf) of one recording or of
+//     several (as sigmf-python writes "day-0/…", "day-1/…", and `rfwarden
+//     scan` reads): each recording is stored as its own pair, so the
+//     Replay page offers, and runs, each one by its own name;
+//   - a raw capture (field "raw", such as hackrf_transfer's night.cs8) with
+//     fields "datatype" (ci8, cu8, cf32_le, ...), "sample_rate" and
+//     "center_hz", as scan's --datatype, --rate and --center: stored as
+//     NAME.sigmf-data with a SigMF metadata file written for it.
+//
+// Each recording is first opened as a replay opens it (checkUpload); one a
+// replay would refuse is answered 422 naming the fault. A NAME already in
+// uploads/ is answered 409 unless the query says replace=1. Nothing is
+// stored unless all is well, and the metadata is stored last, so the
+// recordings list never offers half a recording. A failure of the
+// server's own storage (the system's temporary folder the body is spooled
+// to, or RFW_REPLAY_DIR) is answered 507 (no space) or 500, naming the
+// storage and not the server's paths, which are logged.
 func (s *server) replayUpload(c echo.Context) error {
 	if s.d.ReplayDir == "" {
 		return httpError(http.StatusServiceUnavailable, "no replay folder configured")
@@ -54,6 +71,10 @@ func (s *server) replayUpload(c echo.Context) error {
 		if errors.As(err, &mbe) {
 			return httpError(http.StatusRequestEntityTooLarge, "upload exceeds the %d byte limit", s.d.MaxUpload)
 		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // the spool file: the server's storage, not the body
+			return s.uploadStorageError("the system's temporary folder (TMPDIR)", err)
+		}
 		return httpError(http.StatusBadRequest, "bad upload: %v", err)
 	}
 	defer req.MultipartForm.RemoveAll()
@@ -63,26 +84,37 @@ func (s *server) replayUpload(c echo.Context) error {
 	}
 	// The upload is staged in a hidden folder beside where it goes (the
 	// list and the replayer skip hidden ones), so it moves in by renames.
-	// One a crash left behind is removed by a later upload.
+	// One a crash left behind is removed by a later upload, and by the
+	// retention run (PruneUploadStages).
 	s.sweepStaging(dir)
-	stage, err := os.MkdirTemp(dir, ".upload-")
+	stage, err := os.MkdirTemp(dir, uploadStagePrefix)
 	if err != nil {
 		return s.uploadFolderError("write in the uploads folder", dir, err)
 	}
 	defer os.RemoveAll(stage)
-	name, err := stageUpload(req.MultipartForm, stage)
+	names, err := stageUpload(req.MultipartForm, stage)
+	var se *stageError
+	if errors.As(err, &se) {
+		return s.uploadStorageError("RFW_REPLAY_DIR", err)
+	}
 	if err != nil {
 		return err
 	}
-	if err := checkUpload(stage, name); err != nil {
-		msg := strings.ReplaceAll(err.Error(), stage+string(filepath.Separator), "")
-		return httpError(http.StatusUnprocessableEntity, "upload %q: %s", name, msg)
+	for _, name := range names {
+		if err := checkUpload(stage, name); err != nil {
+			msg := strings.ReplaceAll(err.Error(), stage+string(filepath.Separator), "")
+			return httpError(http.StatusUnprocessableEntity, "upload %q: %s", name, msg)
+		}
 	}
-	rel := uploadFolder + "/" + name + sigmf.MetaExt
+	rels := make([]string, len(names))
+	for i, name := range names {
+		rels[i] = uploadFolder + "/" + name + sigmf.MetaExt
+	}
 	// audited before any file moves (a file system has no transaction):
 	// a row that cannot be written refuses the upload (503), nothing
 	// added or replaced
-	audit := func(replacing bool) error {
+	audit := func(name string, replacing bool) error {
+		rel := uploadFolder + "/" + name + sigmf.MetaExt
 		detail := ""
 		if replacing {
 			detail = "replaced"
@@ -90,30 +122,64 @@ func (s *server) replayUpload(c echo.Context) error {
 		return s.auditFirst(c, "replay.upload", "recording/"+rel, "", detail)
 	}
 	s.uploadMu.Lock()
-	replaced, err := commitUpload(stage, dir, name, replace, audit)
+	replaced, err := commitUpload(stage, dir, names, replace, audit)
 	s.uploadMu.Unlock()
 	var he *echo.HTTPError
+	var taken *uploadExistsError
 	switch {
-	case errors.Is(err, errUploadExists):
-		return httpError(http.StatusConflict, "upload: recording %q exists; upload with replace=1 to replace it", rel)
+	case errors.As(err, &taken):
+		return httpError(http.StatusConflict, "upload: recording %q exists; upload with replace=1 to replace it", uploadFolder+"/"+taken.name+sigmf.MetaExt)
 	case errors.As(err, &he):
 		return err
 	case err != nil:
-		return fmt.Errorf("save upload %q: %w", rel, err)
+		return fmt.Errorf("save upload %q: %w", rels[0], err)
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"path": rel, "replaced": replaced})
+	// path (the first recording) and replaced (any) as before several
+	// recordings could come in one upload; paths names each
+	return c.JSON(http.StatusCreated, map[string]any{"path": rels[0], "paths": rels, "replaced": len(replaced) > 0, "replaced_paths": replaced})
 }
 
-// stagingMaxAge is how old a staging folder must be for sweepStaging to
-// take it for a crash's leftover: an upload stages only once its whole body
-// is in, and is then checked and moved in within seconds.
+// stageError is a failure of the server's storage while an upload is
+// staged (a write into RFW_REPLAY_DIR, a read of the spooled body): not
+// the analyst's file.
+type stageError struct{ err error }
+
+func (e *stageError) Error() string { return e.err.Error() }
+func (e *stageError) Unwrap() error { return e.err }
+
+// uploadStorageError logs that the server could not store an upload in
+// where, with the paths, and answers 507 when the storage is full, else
+// 500, naming the storage and the system's reason but not the server's
+// paths: the fault is the server's, not the analyst's file.
+func (s *server) uploadStorageError(where string, err error) error {
+	s.log.Error("dashboard: upload: cannot store the upload", "storage", where, "err", err)
+	code := http.StatusInternalServerError
+	if errors.Is(err, syscall.ENOSPC) {
+		code = http.StatusInsufficientStorage
+	}
+	reason := "input/output error"
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		reason = pe.Err.Error()
+	case errors.As(err, &le):
+		reason = le.Err.Error()
+	}
+	return httpError(code, "upload: the dashboard could not store the upload in %s: %s (the server's storage, not the file: an administrator checks its free space and the log)", where, reason)
+}
+
+// stagingMaxAge is how old a staging folder must be for sweepStaging (and
+// the retention run, PruneUploadStages) to take it for a crash's leftover:
+// an upload stages only once its whole body is in, and is then checked and
+// moved in within seconds.
 const stagingMaxAge = time.Hour
 
 // sweepStaging removes the staging folders (.upload-*) in dir older than
 // stagingMaxAge: a dashboard that crashed or was killed mid-upload left
 // them, with up to MaxUpload bytes each.
 func (s *server) sweepStaging(dir string) {
-	old, _ := filepath.Glob(filepath.Join(dir, ".upload-*"))
+	old, _ := filepath.Glob(filepath.Join(dir, uploadStagePrefix+"*"))
 	for _, p := range old {
 		// file ages by the file system's clock, not the dashboard's
 		if fi, err := os.Lstat(p); err == nil && fi.IsDir() && time.Since(fi.ModTime()) > stagingMaxAge {
@@ -126,63 +192,218 @@ func (s *server) sweepStaging(dir string) {
 	}
 }
 
-// stageUpload writes the uploaded recording into stage as NAME.sigmf-meta
-// and NAME.sigmf-data and returns NAME. A form that holds no recording, or
-// names it badly, is answered 400; an archive that does not open, 422.
-func stageUpload(form *multipart.Form, stage string) (string, error) {
+// maxUploadRecordings bounds the recordings of one uploaded archive: each
+// becomes two files in uploads/ and a row of the audit.
+const maxUploadRecordings = 64
+
+// stageUpload writes the uploaded recordings into stage, each as
+// NAME.sigmf-meta and NAME.sigmf-data, and returns their NAMEs. A form
+// that holds no recording, or names it badly, is answered 400; an archive
+// that does not open, 422. A failure of the server's storage is a
+// *stageError.
+func stageUpload(form *multipart.Form, stage string) ([]string, error) {
 	file := func(field string) *multipart.FileHeader {
 		if fhs := form.File[field]; len(fhs) > 0 {
 			return fhs[0]
 		}
 		return nil
 	}
-	if ah := file("archive"); ah != nil {
-		if file("meta") != nil || file("data") != nil {
-			return "", httpError(http.StatusBadRequest, "upload: send either an archive (field \"archive\") or a pair (fields \"meta\" and \"data\"), not both")
+	ah, mh, dh, rh := file("archive"), file("meta"), file("data"), file("raw")
+	given := 0
+	for _, b := range []bool{ah != nil, mh != nil || dh != nil, rh != nil} {
+		if b {
+			given++
 		}
-		base, ok := strings.CutSuffix(ah.Filename, sigmf.ArchiveExt)
-		if !ok || base == "" || ah.Filename != filepath.Base(ah.Filename) {
-			return "", httpError(http.StatusBadRequest, "upload: want an archive NAME.sigmf, got %q", ah.Filename)
-		}
-		// hidden, so no recording's name (ExtractArchive refuses hidden ones)
-		arch := filepath.Join(stage, ".archive"+sigmf.ArchiveExt)
-		if err := saveFormFile(ah, arch); err != nil {
-			return "", err
-		}
-		name, err := sigmf.ExtractArchive(arch, stage, checkUploadName)
-		os.Remove(arch)
-		if err != nil {
-			msg := strings.ReplaceAll(err.Error(), arch, ah.Filename)
-			return "", httpError(http.StatusUnprocessableEntity, "upload: %s", strings.ReplaceAll(msg, stage+string(filepath.Separator), ""))
-		}
-		return name, nil
 	}
-	mh, dh := file("meta"), file("data")
+	if given > 1 {
+		return nil, httpError(http.StatusBadRequest, "upload: send either an archive (field \"archive\"), or a pair (fields \"meta\" and \"data\"), or a raw capture (field \"raw\" with \"datatype\", \"sample_rate\" and \"center_hz\"): one of them, not several")
+	}
+	switch {
+	case ah != nil:
+		return stageArchive(ah, stage)
+	case rh != nil:
+		return stageRaw(form, rh, stage)
+	}
 	if mh == nil {
-		return "", httpError(http.StatusBadRequest, "upload: missing file field \"meta\" (or send a SigMF archive as field \"archive\")")
+		return nil, httpError(http.StatusBadRequest, "upload: missing file field \"meta\" (or send a SigMF archive as field \"archive\", or a raw capture as field \"raw\")")
 	}
 	if dh == nil {
-		return "", httpError(http.StatusBadRequest, "upload: missing file field \"data\"")
+		return nil, httpError(http.StatusBadRequest, "upload: missing file field \"data\"")
 	}
-	base := strings.TrimSuffix(filepath.Base(mh.Filename), sigmf.MetaExt)
-	if base != strings.TrimSuffix(filepath.Base(dh.Filename), sigmf.DataExt) || !strings.HasSuffix(mh.Filename, sigmf.MetaExt) || !strings.HasSuffix(dh.Filename, sigmf.DataExt) {
-		return "", httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and NAME.sigmf-data, got %q and %q", mh.Filename, dh.Filename)
+	if err := upperCaseName(mh.Filename); err != nil {
+		return nil, err
+	}
+	base, ok := strings.CutSuffix(mh.Filename, sigmf.MetaExt)
+	if !ok {
+		return nil, httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and its data file, got %q and %q", mh.Filename, dh.Filename)
 	}
 	if base == "" {
-		return "", httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and NAME.sigmf-data, got no NAME")
+		return nil, httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and NAME.sigmf-data, got no NAME")
 	}
 	if mh.Filename != filepath.Base(mh.Filename) || dh.Filename != filepath.Base(dh.Filename) || checkUploadName(base) != nil {
-		return "", httpError(http.StatusBadRequest, "upload: file name %q must be a plain name of letters, digits, '-' and '_' (at most %d)", mh.Filename, maxUploadName)
+		return nil, httpError(http.StatusBadRequest, "upload: file name %q must be a plain name of letters, digits, '-' and '_' (at most %d)", mh.Filename, maxUploadName)
+	}
+	if strings.EqualFold(dh.Filename, base+sigmf.DataExt) && dh.Filename != base+sigmf.DataExt {
+		return nil, httpError(http.StatusBadRequest, "upload %q: %s", dh.Filename, eval.UpperCaseExtension(dh.Filename))
 	}
 	for _, f := range []struct {
 		h   *multipart.FileHeader
 		ext string
 	}{{dh, sigmf.DataExt}, {mh, sigmf.MetaExt}} {
 		if err := saveFormFile(f.h, filepath.Join(stage, base+f.ext)); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	return base, nil
+	if err := renameDataset(stage, base, dh.Filename); err != nil {
+		return nil, err
+	}
+	return []string{base}, nil
+}
+
+// renameDataset makes the staged metadata of NAME name the data it is
+// stored beside. Its data came as dataName: NAME.sigmf-data, or the file
+// its core:dataset names (a capture from GNU Radio's File Sink,
+// capture.cfile, as scan reads it). It is stored as NAME.sigmf-data
+// whatever it was called, and core:dataset rewritten to name that, so no
+// name in the metadata leads anywhere but the upload's own data
+// (core:header_bytes is kept). A core:dataset that is not a file name
+// beside the metadata (as the reader requires), or that names another
+// file than one sent under another name than NAME.sigmf-data, is refused
+// (422); a data file neither NAME.sigmf-data nor named by core:dataset,
+// 400. Metadata that does not parse is left for checkUpload to explain.
+func renameDataset(stage, name, dataName string) error {
+	metaPath := filepath.Join(stage, name+sigmf.MetaExt)
+	own := name + sigmf.DataExt
+	m, err := sigmf.ReadMeta(metaPath)
+	v, named := m.Global.Extra["core:dataset"]
+	if err != nil || !named {
+		if dataName != own {
+			return httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and NAME.sigmf-data, or a data file the metadata's core:dataset names; got %q and %q, and the metadata names no data file", name+sigmf.MetaExt, dataName)
+		}
+		return nil
+	}
+	ds, _ := v.(string)
+	switch {
+	case ds == "" || ds != filepath.Base(ds) || ds == "." || ds == ".." || strings.ContainsAny(ds, `/\`):
+		return httpError(http.StatusUnprocessableEntity, "upload %q: core:dataset %q: want the name of a file beside the metadata", name, fmt.Sprint(v))
+	case ds == own:
+		return nil
+	case ds != dataName && dataName != own:
+		return httpError(http.StatusUnprocessableEntity, "upload %q: core:dataset %q names another file than the data sent, %q: send the file it names, or send the data as %s", name, ds, dataName, own)
+	}
+	m.Global.Extra["core:dataset"] = own
+	if err := sigmf.WriteMeta(metaPath, m); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return &stageError{fmt.Errorf("rewrite core:dataset of %q: %w", name, err)}
+		}
+		return httpError(http.StatusUnprocessableEntity, "upload %q: core:dataset %q: the metadata cannot be written back naming %s: %v", name, ds, own, err)
+	}
+	return nil
+}
+
+// upperCaseName refuses a SigMF file name whose extension is not lower
+// case (REC.SIGMF, as a FAT card leaves it) saying what to rename it to,
+// as `rfwarden scan` does (eval.UpperCaseExtension).
+func upperCaseName(name string) error {
+	lower := strings.ToLower(name)
+	for _, ext := range []string{sigmf.ArchiveExt, sigmf.MetaExt, sigmf.DataExt} {
+		if strings.HasSuffix(lower, ext) && !strings.HasSuffix(name, ext) {
+			return httpError(http.StatusBadRequest, "upload %q: %s", name, eval.UpperCaseExtension(name))
+		}
+	}
+	return nil
+}
+
+// stageArchive extracts every recording of the uploaded SigMF archive ah
+// into stage.
+func stageArchive(ah *multipart.FileHeader, stage string) ([]string, error) {
+	if err := upperCaseName(ah.Filename); err != nil {
+		return nil, err
+	}
+	base, ok := strings.CutSuffix(ah.Filename, sigmf.ArchiveExt)
+	if !ok || base == "" || ah.Filename != filepath.Base(ah.Filename) {
+		return nil, httpError(http.StatusBadRequest, "upload: want an archive NAME.sigmf, got %q", ah.Filename)
+	}
+	// hidden, so no recording's name (ExtractArchiveAll refuses hidden ones)
+	arch := filepath.Join(stage, ".archive"+sigmf.ArchiveExt)
+	if err := saveFormFile(ah, arch); err != nil {
+		return nil, err
+	}
+	n := 0
+	names, err := sigmf.ExtractArchiveAll(arch, stage, func(name string) error {
+		if n++; n > maxUploadRecordings {
+			return fmt.Errorf("the archive holds more than %d recordings; upload it in parts", maxUploadRecordings)
+		}
+		return checkUploadName(name)
+	})
+	os.Remove(arch)
+	var pe *fs.PathError
+	if errors.As(err, &pe) { // reading the staged archive or writing the pairs
+		return nil, &stageError{err}
+	}
+	if err != nil {
+		msg := strings.ReplaceAll(err.Error(), arch, ah.Filename)
+		return nil, httpError(http.StatusUnprocessableEntity, "upload: %s", strings.ReplaceAll(msg, stage+string(filepath.Separator), ""))
+	}
+	return names, nil
+}
+
+// stageRaw stores the uploaded raw capture rh (headerless interleaved IQ,
+// as hackrf_transfer or rtl_sdr writes it) as NAME.sigmf-data, NAME its
+// file name without its extension, and writes NAME.sigmf-meta for it from
+// the form's "datatype", "sample_rate" and "center_hz" (scan's
+// --datatype, --rate and --center; center_hz may be left out or 0 when
+// not known).
+func stageRaw(form *multipart.Form, rh *multipart.FileHeader, stage string) ([]string, error) {
+	if err := upperCaseName(rh.Filename); err != nil {
+		return nil, err
+	}
+	if lower := strings.ToLower(rh.Filename); strings.HasSuffix(lower, sigmf.MetaExt) || strings.HasSuffix(lower, sigmf.ArchiveExt) {
+		return nil, httpError(http.StatusBadRequest, "upload: %q is SigMF, not a raw capture: send it as an archive or a pair", rh.Filename)
+	}
+	name := strings.TrimSuffix(rh.Filename, filepath.Ext(rh.Filename))
+	if rh.Filename != filepath.Base(rh.Filename) || name == "" || checkUploadName(name) != nil {
+		return nil, httpError(http.StatusBadRequest, "upload: raw file name %q must be NAME.EXT, NAME a plain name of letters, digits, '-' and '_' (at most %d)", rh.Filename, maxUploadName)
+	}
+	value := func(k string) string {
+		if v := form.Value[k]; len(v) > 0 {
+			return strings.TrimSpace(v[0])
+		}
+		return ""
+	}
+	datatype := value("datatype")
+	if _, err := sigmf.SampleSize(datatype); err != nil {
+		return nil, httpError(http.StatusBadRequest, "upload %q: datatype: %v (for hackrf_transfer's .cs8 give ci8, rtl_sdr's .cu8 cu8, GNU Radio's .cfile or .cf32 cf32_le)", rh.Filename, err)
+	}
+	rateHz, err := strconv.ParseFloat(value("sample_rate"), 64)
+	if err != nil || !(rateHz > 0) || math.IsInf(rateHz, 0) {
+		return nil, httpError(http.StatusBadRequest, "upload %q: sample_rate %q: give the capture's sample rate in samples per second (e.g. 20e6)", rh.Filename, value("sample_rate"))
+	}
+	var centerHz float64
+	if v := value("center_hz"); v != "" {
+		centerHz, err = strconv.ParseFloat(v, 64)
+		if err != nil || !(centerHz >= 0) || centerHz > sigmf.MaxFrequencyHz {
+			return nil, httpError(http.StatusBadRequest, "upload %q: center_hz %q: give the centre frequency the capture was tuned to, in Hz (e.g. 915e6), or leave it out", rh.Filename, v)
+		}
+	}
+	data := filepath.Join(stage, name+sigmf.DataExt)
+	if err := saveFormFile(rh, data); err != nil {
+		return nil, err
+	}
+	m := sigmf.Meta{
+		Global: sigmf.Global{Datatype: datatype, SampleRateHz: rateHz, Version: sigmf.Version,
+			Description: "raw capture " + rh.Filename + " uploaded to the dashboard with its datatype, sample rate and centre frequency"},
+		Captures: []sigmf.Capture{{SampleStart: 0, FrequencyHz: centerHz}},
+	}
+	if err := sigmf.WriteMeta(filepath.Join(stage, name+sigmf.MetaExt), m); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &stageError{err}
+		}
+		return nil, httpError(http.StatusBadRequest, "upload %q: %v", rh.Filename, err)
+	}
+	return []string{name}, nil
 }
 
 // checkUploadName refuses a recording name that is not a plain name.
@@ -193,23 +414,25 @@ func checkUploadName(name string) error {
 	return nil
 }
 
-// saveFormFile copies an uploaded file to path.
+// saveFormFile copies an uploaded file to path. Its errors are the
+// server's storage (*stageError): the spooled body read back, the staged
+// copy written.
 func saveFormFile(h *multipart.FileHeader, path string) error {
 	in, err := h.Open()
 	if err != nil {
-		return fmt.Errorf("read upload %q: %w", h.Filename, err)
+		return &stageError{fmt.Errorf("read upload %q: %w", h.Filename, err)}
 	}
 	defer in.Close()
 	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("stage upload: %w", err)
+		return &stageError{fmt.Errorf("stage upload: %w", err)}
 	}
 	_, err = io.Copy(out, in)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("stage upload %q: %w", h.Filename, err)
+		return &stageError{fmt.Errorf("stage upload %q: %w", h.Filename, err)}
 	}
 	return nil
 }
@@ -267,30 +490,42 @@ func checkUpload(dir, name string) error {
 	}
 }
 
-// errUploadExists means an upload's name is taken.
-var errUploadExists = errors.New("recording exists")
+// uploadExistsError means an upload's name is taken.
+type uploadExistsError struct{ name string }
 
-// commitUpload moves the staged pair NAME from stage into dir: the data,
-// then the metadata. A NAME taken in dir (either file) is refused with
-// errUploadExists unless replace; then the old files are moved into stage
-// first (removed with it), and moved back if the new ones cannot be moved
-// in. Before it moves any file it calls audit (with whether it replaces
-// one), and an error from it leaves dir as it was. It reports whether it
-// replaced a recording. The caller holds server.uploadMu.
-func commitUpload(stage, dir, name string, replace bool, audit func(replacing bool) error) (bool, error) {
-	var old []string
-	for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt} {
-		if _, err := os.Lstat(filepath.Join(dir, name+ext)); err == nil {
-			old = append(old, ext)
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return false, err
+func (e *uploadExistsError) Error() string { return fmt.Sprintf("recording %q exists", e.name) }
+
+// commitUpload moves the staged pairs names from stage into dir, each the
+// data, then the metadata. A NAME taken in dir (either file) is refused
+// with an *uploadExistsError unless replace, before anything moves; with
+// replace the old files are moved into stage first (removed with it).
+// Before it moves any file it calls audit for each NAME (with whether it
+// replaces one), and an error from it leaves dir as it was. When a file
+// cannot be moved in, every move made is undone, the old recordings put
+// back. It returns the paths (uploads/NAME.sigmf-meta) of the recordings
+// it replaced. The caller holds server.uploadMu.
+func commitUpload(stage, dir string, names []string, replace bool, audit func(name string, replacing bool) error) ([]string, error) {
+	old := make([][]string, len(names))
+	for i, name := range names {
+		for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt} {
+			if _, err := os.Lstat(filepath.Join(dir, name+ext)); err == nil {
+				old[i] = append(old[i], ext)
+			} else if !errors.Is(err, os.ErrNotExist) {
+				return nil, err
+			}
+		}
+		if len(old[i]) > 0 && !replace {
+			return nil, &uploadExistsError{name}
 		}
 	}
-	if len(old) > 0 && !replace {
-		return false, errUploadExists
-	}
-	if err := audit(len(old) > 0); err != nil {
-		return false, err
+	replaced := []string{}
+	for i, name := range names {
+		if err := audit(name, len(old[i]) > 0); err != nil {
+			return nil, err
+		}
+		if len(old[i]) > 0 {
+			replaced = append(replaced, uploadFolder+"/"+name+sigmf.MetaExt)
+		}
 	}
 	var done [][2]string // renames made, undone in reverse on failure
 	move := func(from, to string) error {
@@ -301,14 +536,16 @@ func commitUpload(stage, dir, name string, replace bool, audit func(replacing bo
 		return nil
 	}
 	err := func() error {
-		for _, ext := range old { // the metadata first: the list stops offering it
-			if err := move(filepath.Join(dir, name+ext), filepath.Join(stage, ".old"+ext)); err != nil {
-				return err
+		for i, name := range names {
+			for _, ext := range old[i] { // the metadata first: the list stops offering it
+				if err := move(filepath.Join(dir, name+ext), filepath.Join(stage, ".old-"+name+ext)); err != nil {
+					return err
+				}
 			}
-		}
-		for _, ext := range []string{sigmf.DataExt, sigmf.MetaExt} {
-			if err := move(filepath.Join(stage, name+ext), filepath.Join(dir, name+ext)); err != nil {
-				return err
+			for _, ext := range []string{sigmf.DataExt, sigmf.MetaExt} {
+				if err := move(filepath.Join(stage, name+ext), filepath.Join(dir, name+ext)); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -319,9 +556,9 @@ func commitUpload(stage, dir, name string, replace bool, audit func(replacing bo
 				err = fmt.Errorf("%w; restoring %s: %w", err, filepath.Base(done[i][0]), uerr)
 			}
 		}
-		return false, err
+		return nil, err
 	}
-	return len(old) > 0, nil
+	return replaced, nil
 }
 
 // uploadFolderError logs that the dashboard could not do what with dir and

@@ -293,7 +293,7 @@ func stageAge(p string) (newest time.Time, size int64, err error) {
 		return nil
 	})
 	if err != nil {
-		return time.Time{}, 0, fmt.Errorf("evidence stage %s: %w", p, err)
+		return time.Time{}, 0, fmt.Errorf("stage %s: %w", p, err)
 	}
 	return newest, size, nil
 }
@@ -301,11 +301,23 @@ func stageAge(p string) (newest time.Time, size int64, err error) {
 // PruneUploads deletes the analysts' replay uploads (the regular files in
 // dir, ReplayDir/uploads, and its subfolders, but for hidden ones: an
 // upload staging) modified more than maxAge before now, and returns how
-// many files and bytes it deleted. A missing folder holds none.
+// many files and bytes it deleted. A recording's pair (NAME.sigmf-meta
+// and NAME.sigmf-data) goes or stays as one, by its newer file: its data
+// is written before its metadata, and a cut-off between the two deleted
+// the data and kept the metadata, which the Replay page then offered and
+// could not run. The metadata is deleted first. A missing folder holds
+// none.
 func PruneUploads(dir string, now time.Time, maxAge time.Duration) (files, bytes int64, err error) {
 	if maxAge <= 0 {
 		return 0, 0, nil
 	}
+	type upload struct {
+		paths  []string // the metadata first
+		sizes  []int64
+		newest time.Time
+	}
+	byRec := map[string]*upload{}
+	var order []string
 	var errs []error
 	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -325,18 +337,92 @@ func PruneUploads(dir string, now time.Time, maxAge time.Duration) (files, bytes
 			return nil
 		}
 		fi, err := d.Info()
-		if err != nil || now.Sub(fi.ModTime()) <= maxAge {
+		if err != nil {
 			return nil
 		}
-		if err := os.Remove(p); err != nil {
-			errs = append(errs, fmt.Errorf("delete upload %s: %w", p, err))
-			return nil
+		key := p // a file of no pair is a recording of its own
+		meta := strings.HasSuffix(p, sigmf.MetaExt)
+		if meta {
+			key = strings.TrimSuffix(p, sigmf.MetaExt)
+		} else if strings.HasSuffix(p, sigmf.DataExt) {
+			key = strings.TrimSuffix(p, sigmf.DataExt)
 		}
-		files++
-		bytes += fi.Size()
+		u := byRec[key]
+		if u == nil {
+			u = &upload{}
+			byRec[key] = u
+			order = append(order, key)
+		}
+		if meta {
+			u.paths, u.sizes = append([]string{p}, u.paths...), append([]int64{fi.Size()}, u.sizes...)
+		} else {
+			u.paths, u.sizes = append(u.paths, p), append(u.sizes, fi.Size())
+		}
+		if fi.ModTime().After(u.newest) {
+			u.newest = fi.ModTime()
+		}
 		return nil
 	})
+	for _, key := range order {
+		u := byRec[key]
+		if now.Sub(u.newest) <= maxAge {
+			continue
+		}
+		for i, p := range u.paths {
+			if err := os.Remove(p); err != nil {
+				errs = append(errs, fmt.Errorf("delete upload %s: %w", p, err))
+				break // keep the rest of the recording: its metadata went first
+			}
+			files++
+			bytes += u.sizes[i]
+		}
+	}
 	return files, bytes, errors.Join(append(errs, walkErr)...)
+}
+
+// uploadStagePrefix starts the name of an upload's staging folder in
+// ReplayDir/uploads.
+const uploadStagePrefix = ".upload-"
+
+// PruneUploadStages removes from the uploads folder dir the staging
+// folders (.upload-*) a dashboard killed mid-upload left, each holding
+// raw IQ: those of which neither the folder nor a file in it was modified
+// within stagingMaxAge of now (an upload stages only once its body is in,
+// and moves in within seconds). Without it they stayed until the next
+// upload, past RFW_UPLOAD_DAYS, and went into backups of uploads/. It
+// returns how many it removed and their files' bytes. Nothing but
+// folders so named is touched (a symbolic link is not followed). A
+// missing folder holds none.
+func PruneUploadStages(dir string, now time.Time) (stages, bytes int64, err error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("list uploads folder %q: %w", dir, err)
+	}
+	var errs []error
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), uploadStagePrefix) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		newest, size, err := stageAge(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if now.Sub(newest) <= stagingMaxAge {
+			continue // an upload may be using it
+		}
+		if err := os.RemoveAll(p); err != nil {
+			errs = append(errs, fmt.Errorf("delete upload stage %s: %w", p, err))
+			continue
+		}
+		stages++
+		bytes += size
+	}
+	return stages, bytes, errors.Join(errs...)
 }
 
 // PruneSearchOutcomes deletes the handheld search outcomes recorded before
@@ -494,6 +580,18 @@ func (r *Retention) Once(ctx context.Context) error {
 			r.log().Warn("dashboard: the evidence of open cases alone is over RFW_EVIDENCE_MAX_BYTES: new evidence is refused until cases close or the quota grows",
 				"protected_bytes", p.ProtectedBytes, "max_bytes", r.EvidenceMaxBytes)
 		}
+	}
+	if r.UploadDir != "" {
+		// a crashed upload's stage is no upload: RFW_UPLOAD_DAYS does not
+		// keep it, nor does 0 (keep uploads)
+		n, b, err := PruneUploadStages(r.UploadDir, now)
+		r.files.WithLabelValues("upload", "stage").Add(float64(n))
+		r.bytes.WithLabelValues("upload", "stage").Add(float64(b))
+		if err != nil {
+			err = fmt.Errorf("upload retention: %w", err)
+		}
+		errs = append(errs, err)
+		attrs = append(attrs, "upload_stages", n)
 	}
 	if r.UploadDir != "" && r.UploadDays > 0 {
 		prune := r.pruneUploads

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -375,6 +376,112 @@ func TestHealthzStateDisk(t *testing.T) {
 			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
 			if rec.Code != tt.wantCode || rec.Body.String() != tt.wantBody {
 				t.Errorf("GET /healthz = %d %q, want %d %q", rec.Code, rec.Body, tt.wantCode, tt.wantBody)
+			}
+		})
+	}
+}
+
+// TestRetentionRemovesStaleUploadStaging: a dashboard killed during an
+// upload leaves RFW_REPLAY_DIR/uploads/.upload-*/ with the raw IQ. The
+// retention run removes a stage of which nothing was touched within
+// stagingMaxAge, with RFW_UPLOAD_DAYS set or not (0 keeps uploads, not
+// crashes' leftovers); one touched since, which an upload may be using,
+// stays, and so do the uploads themselves and folders of other names.
+func TestRetentionRemovesStaleUploadStaging(t *testing.T) {
+	for _, days := range []int{30, 0} {
+		t.Run(fmt.Sprintf("upload days %d", days), func(t *testing.T) {
+			uploads := filepath.Join(t.TempDir(), "uploads")
+			put := func(rel string, age time.Duration) {
+				p := filepath.Join(uploads, rel)
+				if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte("0123456789"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				at := retentionNow.Add(-age)
+				for _, q := range []string{p, filepath.Dir(p)} {
+					if err := os.Chtimes(q, at, at); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			put(".upload-123456/rec.sigmf-data", 100*24*time.Hour)
+			put(".upload-123456/rec.sigmf-meta", 100*24*time.Hour)
+			put(".upload-222/rec.sigmf-data", stagingMaxAge+time.Minute)
+			put(".upload-333/rec.sigmf-data", stagingMaxAge-time.Minute) // an upload under way
+			put(".keep/x.sigmf-data", 100*24*time.Hour)
+			put("new.sigmf-meta", time.Hour)
+			r := &Retention{UploadDir: uploads, UploadDays: days, Now: func() time.Time { return retentionNow }}
+			if err := r.Once(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			for rel, want := range map[string]bool{".upload-123456": false, ".upload-222": false, ".upload-333": true, ".keep": true, "new.sigmf-meta": true} {
+				_, err := os.Stat(filepath.Join(uploads, rel))
+				if got := err == nil; got != want {
+					t.Errorf("%s kept %v, want %v", rel, got, want)
+				}
+			}
+			if got, b := testutil.ToFloat64(r.files.WithLabelValues("upload", "stage")), testutil.ToFloat64(r.bytes.WithLabelValues("upload", "stage")); got != 2 || b != 30 {
+				t.Errorf("files{upload,stage} = %v, bytes %v; want 2 stages of 30 bytes", got, b)
+			}
+		})
+	}
+}
+
+// TestPruneUploadsKeepsPairsWhole: an upload's data is written before its
+// metadata (an archive's data synced first; an admin may copy a metadata
+// file in days later). A recording's pair is kept or deleted as one, by
+// its newer file, whichever of the two that is; files of no pair go by
+// their own time.
+func TestPruneUploadsKeepsPairsWhole(t *testing.T) {
+	cut := 30 * 24 * time.Hour
+	for _, tc := range []struct {
+		name             string
+		dataAge, metaAge time.Duration
+		wantKept         bool
+	}{
+		{"metadata newer, inside the cut-off", cut + 2*time.Second, cut - 2*time.Second, true},
+		{"data newer, inside the cut-off", cut - 2*time.Second, cut + 2*time.Second, true},
+		{"both past it", cut + 2*time.Second, cut + time.Second, false},
+		{"both inside it", time.Hour, time.Hour, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "uploads")
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []struct {
+				name string
+				age  time.Duration
+			}{{"night.sigmf-data", tc.dataAge}, {"night.sigmf-meta", tc.metaAge}, {"lone.sigmf-data", cut + time.Second}} {
+				p := filepath.Join(dir, f.name)
+				if err := os.WriteFile(p, []byte("0123456789"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				at := retentionNow.Add(-f.age)
+				if err := os.Chtimes(p, at, at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			n, _, err := PruneUploads(dir, retentionNow, cut)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, dataErr := os.Stat(filepath.Join(dir, "night.sigmf-data"))
+			_, metaErr := os.Stat(filepath.Join(dir, "night.sigmf-meta"))
+			if (dataErr == nil) != tc.wantKept || (metaErr == nil) != tc.wantKept {
+				t.Errorf("data kept %v, metadata kept %v; want both %v", dataErr == nil, metaErr == nil, tc.wantKept)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "lone.sigmf-data")); err == nil {
+				t.Errorf("a lone file past the cut-off kept")
+			}
+			want := int64(1)
+			if !tc.wantKept {
+				want = 3
+			}
+			if n != want {
+				t.Errorf("%d files deleted, want %d", n, want)
 			}
 		})
 	}

@@ -60,6 +60,7 @@ func (s *server) routes(e *echo.Echo) {
 	api.GET("/replay/recordings", s.replayList, s.role(RoleAnalyst))
 	api.POST("/replay/upload", s.replayUpload, s.role(RoleAnalyst))
 	api.POST("/replay/run", s.replayRun, s.role(RoleAnalyst))
+	api.GET("/replay/progress", s.replayProgress, s.role(RoleAnalyst))
 	api.GET("/replay/annotated", s.replayAnnotated, s.role(RoleAnalyst))
 
 	api.GET("/audit", s.auditLog, s.role(RoleAdmin))

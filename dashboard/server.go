@@ -60,6 +60,7 @@ type server struct {
 	views         viewAudits   // when each user's reads were last audited (auditView)
 	zoneName      string       // IANA name of d.Location, "" when it has none (zoneName)
 	search        searchScores // GET /search's walk of the stored fixes, shared for SearchReuse
+	runs          replayRuns   // the progress of the replay runs under way (GET /replay/progress)
 }
 
 type ackAdapter struct {

@@ -20,6 +20,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/listenaddr"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/internal/redact"
 	"github.com/rfwarden/rfwarden/internal/yamlstrict"
@@ -137,6 +138,18 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	if _, err := mqttlink.CheckURL(c.Broker); err != nil {
 		return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "broker", err.Error()))
 	}
+	if c.ClientID == "" {
+		// paho connects with a persistent session (clean session off),
+		// which MQTT refuses under an empty client ID: fusion retried for
+		// ever with "identifier rejected"
+		return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "client_id",
+			"empty: the broker keeps fusion's persistent session under it, and refuses one without an ID; give a stable ID (default rfwarden-fusion)"))
+	}
+	if c.HTTPAddr != "" {
+		if err := listenaddr.Check(c.HTTPAddr); err != nil {
+			return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "http_addr", err.Error()))
+		}
+	}
 	if c.Site == "" {
 		return FileConfig{}, errors.New("fusion config: site missing")
 	}
@@ -152,8 +165,11 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	if err := c.checkRetention(); err != nil {
 		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
 	}
-	if c.Influx.URL != "" && !strings.HasPrefix(c.Influx.URL, "http://") && !strings.HasPrefix(c.Influx.URL, "https://") {
-		return FileConfig{}, fmt.Errorf("fusion config: influx.url %q is not http:// or https://", redact.URL(c.Influx.URL))
+	if u := c.Influx.URL; u != "" {
+		if msg := influxURLProblem(u); msg != "" {
+			shown := bytes.ReplaceAll(data, []byte(u), []byte(redact.URL(u)))
+			return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(shown, "influx.url", msg))
+		}
 	}
 	if n := c.Influx.SpoolMaxBytes; n != -1 && n < MinSpoolMaxBytes {
 		return FileConfig{}, fmt.Errorf("fusion config: influx.spool_max_bytes %d is less than %d (16 MiB, a few of fusion's largest write batches): give the bytes the spool may take while InfluxDB is down (default 1073741824, 1 GiB; docs/deploy.md §6), or -1 for no limit", n, MinSpoolMaxBytes)
@@ -164,7 +180,8 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 		}
 	}
 	if c.Syslog.Addr != "" && c.Syslog.Network != "udp" && c.Syslog.Network != "tcp" {
-		return FileConfig{}, fmt.Errorf("fusion config: syslog.network %q is not udp or tcp", c.Syslog.Network)
+		return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "syslog.network",
+			fmt.Sprintf("%q is not udp or tcp (syslog.addr is set)", c.Syslog.Network)))
 	}
 	if err := c.checkOutputs(data); err != nil {
 		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
@@ -345,10 +362,63 @@ func webhookURLProblem(raw string, allowHTTP bool) string {
 		return fmt.Sprintf("%q is not an http:// or https:// URL%s", u, eg)
 	case p.Hostname() == "":
 		return fmt.Sprintf("%q has no host%s", u, eg)
+	case !portInRange(p.Port()):
+		return fmt.Sprintf("%q: port %s is not in 1..65535%s", u, p.Port(), eg)
 	case p.Scheme == "http" && !allowHTTP:
 		return fmt.Sprintf("%q is not https: alerts carry rooms, user names and notes; use https://, or set webhook.allow_http: true to send them in clear", u)
 	}
 	return ""
+}
+
+// CheckInfluxURL reports why raw is not the base URL of an InfluxDB
+// server the store can write to and read from (influxURLProblem), quoting
+// it without its password; the dashboard checks RFW_INFLUX_URL with it as
+// fusion checks influx.url.
+func CheckInfluxURL(raw string) error {
+	if msg := influxURLProblem(raw); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// influxURLProblem is why raw is not the base URL of an InfluxDB server
+// the store can write to, or "": an http:// or https:// URL with a host,
+// a port in 1..65535 if any, and no query or fragment (the store appends
+// its own path and query; a path prefix, for a proxy, is kept). Until
+// 2026-12-06 only the scheme was checked: "http://" and a host with a
+// space loaded, and fusion spooled every write while InfluxDB "failed".
+func influxURLProblem(raw string) string {
+	const eg = " (e.g. http://127.0.0.1:8086)"
+	u := redact.URL(raw)
+	if !strings.Contains(raw, "://") {
+		return fmt.Sprintf("%q is not http:// or https://: write http://%s", u, u)
+	}
+	p, err := url.Parse(raw)
+	var uerr *url.Error
+	switch {
+	case errors.As(err, &uerr):
+		return fmt.Sprintf("%q is not a URL: %v%s", u, uerr.Err, eg)
+	case err != nil:
+		return fmt.Sprintf("%q is not a URL: %v%s", u, err, eg)
+	case p.Scheme != "http" && p.Scheme != "https":
+		return fmt.Sprintf("%q is not http:// or https://%s", u, eg)
+	case p.Hostname() == "":
+		return fmt.Sprintf("%q has no host%s", u, eg)
+	case !portInRange(p.Port()):
+		return fmt.Sprintf("%q: port %s is not in 1..65535%s", u, p.Port(), eg)
+	case p.RawQuery != "" || p.Fragment != "" || p.ForceQuery:
+		return fmt.Sprintf("%q has a query or fragment: give the server's base URL%s; the database is influx.database", u, eg)
+	}
+	return ""
+}
+
+// portInRange reports whether a URL's port is absent or in 1..65535.
+func portInRange(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // syslogAddrProblem is why a is not a host:port syslog can dial, or "".

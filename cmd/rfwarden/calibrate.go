@@ -40,6 +40,16 @@ func cmdCalibrate(_ context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return errUsage
 	}
+	// as fusion.yaml's model.sensor_height_m and emitter_height_m, which
+	// take the fit: a NaN height made every distance of the fit NaN
+	for _, h := range []struct {
+		flag string
+		m    float64
+	}{{"--sensor-height", *sensorH}, {"--tx-height", *txH}} {
+		if !(h.m >= 0 && h.m <= 100) {
+			return fmt.Errorf("calibrate: %s %v m is outside 0..100 m (a height above its floor)", h.flag, h.m)
+		}
+	}
 	s, err := site.LoadFile(*sitePath)
 	if err != nil {
 		return err

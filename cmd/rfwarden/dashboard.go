@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,9 +22,11 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/listenaddr"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/internal/redact"
 	"github.com/rfwarden/rfwarden/sensor/publish"
@@ -96,6 +99,24 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return nil
 		}
 		return errUsage
+	}
+	if err := checkDashboardEnv(os.Environ()); err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	// Checked before anything is loaded: ":99999" or "http://0.0.0.0:8080"
+	// failed only at the listen, after the TLS pair and database checks.
+	if err := listenaddr.Check(*listen); err != nil {
+		return fmt.Errorf("dashboard: RFW_LISTEN (--listen): %w", err)
+	}
+	if *influxURL != "" {
+		if err := fusion.CheckInfluxURL(*influxURL); err != nil {
+			return fmt.Errorf("dashboard: RFW_INFLUX_URL (--influx): %w", err)
+		}
+	}
+	if *mqttURL != "" && *snippetDir != "" && *mqttID == "" {
+		// the evidence session persists (clean session off), which MQTT
+		// refuses under an empty client ID: the feed retried for ever
+		return errors.New("dashboard: RFW_MQTT_CLIENT_ID (--mqtt-client-id) is empty: with RFW_SNIPPET_DIR (--snippet-dir) the broker keeps the dashboard's session under it, and refuses one without an ID; give a stable ID (default rfwarden-dashboard)")
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		return errors.New("dashboard: give both --tls-cert and --tls-key, or neither")
@@ -480,6 +501,63 @@ func (m mqttAckAnnouncer) AnnounceAck(_ context.Context, n event.Ack) error {
 }
 
 // dashboardEnv returns the environment variable key, or def when unset.
+// dashboardEnvNames are the environment variables the dashboard reads:
+// its flags' and its secrets.
+var dashboardEnvNames = []string{"RFW_LISTEN", "RFW_DB", "RFW_SITE", "RFW_TLS_CERT", "RFW_TLS_KEY", "RFW_MQTT",
+	"RFW_MQTT_USER", "RFW_MQTT_CA", "RFW_REPLAY_DIR", "RFW_SNIPPET_DIR", "RFW_MQTT_CLIENT_ID", "RFW_INFLUX_URL",
+	"RFW_INFLUX_DB", "RFW_INFLUX_RP", "RFW_INFLUX_USER", "RFW_EVIDENCE_DAYS", "RFW_EVIDENCE_MAX_BYTES",
+	"RFW_UPLOAD_DAYS", "RFW_SEARCH_DAYS", "RFW_MIN_FREE_BYTES",
+	"RFW_MQTT_PASSWORD", "RFW_INFLUX_PASSWORD", "RFW_METRICS_TOKEN"}
+
+// dashboardFlagOnly are the variables of the dashboard's flags that have
+// no environment variable (dashboardUsage).
+var dashboardFlagOnly = map[string]string{"RFW_CREATE_DB": "--create-db", "RFW_REPLAY_MAX": "--replay-max",
+	"RFW_REPLAY_TIMEOUT": "--replay-timeout", "RFW_V": "-v"}
+
+// checkDashboardEnv refuses, in env (os.Environ's form), a variable the
+// dashboard would ignore though it was meant for it: one of a flag that
+// is command-line only (RFW_REPLAY_MAX), or a misspelling of one of its
+// variables, one letter off or in other case (RFW_LISTN, rfw_listen):
+// dashboard.env's RFW_LISTN=0.0.0.0:443 served on 127.0.0.1:8080 without
+// a word. Other RFW_ variables (another command's) are left alone.
+func checkDashboardEnv(env []string) error {
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		up := strings.ToUpper(name)
+		if !strings.HasPrefix(up, "RFW_") || slices.Contains(dashboardEnvNames, name) {
+			continue
+		}
+		if flag, ok := dashboardFlagOnly[up]; ok {
+			return fmt.Errorf("%s is set, but the dashboard does not read it: %s is a command-line flag only", name, flag)
+		}
+		for _, known := range dashboardEnvNames {
+			if up == known || editDistance1(up, known) {
+				return fmt.Errorf("%s is set, but the dashboard does not read it: did you mean %s? (names are upper case)", name, known)
+			}
+		}
+	}
+	return nil
+}
+
+// editDistance1 reports whether a and b differ by one letter changed,
+// added or removed.
+func editDistance1(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(b)-len(a) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if len(a) == len(b) {
+		return i < len(a) && a[i+1:] == b[i+1:]
+	}
+	return a[i:] == b[i+1:]
+}
+
 func dashboardEnv(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok {
 		return v

@@ -12,13 +12,16 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
@@ -34,6 +37,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/embroker"
+	"github.com/rfwarden/rfwarden/internal/listenaddr"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/agent"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -70,6 +74,7 @@ type demoOptions struct {
 	statusEvery  time.Duration
 	verbose      bool
 	cpuProfile   string
+	memProfile   string // --memprofile: a heap profile, written at the stop and on SIGUSR1
 	// beforeBanner, when not nil, is called once the start-up is done
 	// (fusion connected, the sensors and the dashboard up), before the
 	// rows stored at the start and the banner: a test cancels its
@@ -91,6 +96,34 @@ type demoInfo struct {
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseDemoFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("demo: --cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("demo: --cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return runDemo(ctx, o, stdout, stderr, nil)
+}
+
+// parseDemoFlags parses the demo's command line into its options and
+// refuses a flag no run can use, naming it: a --listen no socket takes
+// (listenaddr.Check: it failed at the listen, as "dashboard: listen on
+// :99999", without the flag's name) and a --status-every that is not
+// positive (time.NewTicker panicked once the demo was up, its broker,
+// fusion and sensors running). flag.ErrHelp for -h.
+func parseDemoFlags(args []string, stderr io.Writer) (demoOptions, error) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, demoUsage); printDefaults(fs) }
@@ -110,28 +143,49 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.DurationVar(&o.statusEvery, "status-every", 10*time.Second, "wall-clock interval of the progress line")
 	fs.BoolVar(&o.verbose, "v", false, "log at info level")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole demo to `FILE` (for docs/performance.md)")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to `FILE` when the demo stops (before it shuts down) and on each SIGUSR1 (for docs/performance.md)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return o, err
 		}
-		return errUsage
+		return o, errUsage
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return errUsage
+		return o, errUsage
 	}
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return fmt.Errorf("demo: --cpuprofile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("demo: --cpuprofile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	if err := listenaddr.Check(o.listen); err != nil {
+		return o, fmt.Errorf("demo: --listen: %w", err)
 	}
-	return runDemo(ctx, o, stdout, stderr, nil)
+	if o.statusEvery <= 0 {
+		return o, fmt.Errorf("demo: --status-every %v: give the wall-clock time between progress lines, above 0 (default 10s)", o.statusEvery)
+	}
+	return o, nil
+}
+
+// writeDemoMemProfile writes a heap profile to path (--memprofile; ""
+// does nothing) while the demo still runs: at its stop, before the
+// sensors, fusion and the broker shut down and free what they hold, so
+// the profile shows what a running demo holds (docs/performance.md, "What
+// a demo behind holds"). A collection first makes the in-use figures
+// current.
+func writeDemoMemProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("demo: --memprofile: %w", err)
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("demo: --memprofile %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("demo: --memprofile %s: %w", path, err)
+	}
+	return nil
 }
 
 // simClock is the demo's shared simulated clock. It reads start until run
@@ -526,19 +580,29 @@ and a new phone inside (one drone-drop incident)%s.
 	}
 	tick := time.NewTicker(o.statusEvery)
 	defer tick.Stop()
+	var usr1 chan os.Signal // nil without --memprofile: never ready
+	if o.memProfile != "" {
+		usr1 = make(chan os.Signal, 1)
+		signal.Notify(usr1, syscall.SIGUSR1)
+		defer signal.Stop(usr1)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			// until 2026-12-05 it stopped without a word
 			story.printf("stopped (interrupted); %s", demoKeptNote(o, dir))
-			return nil
+			return writeDemoMemProfile(o.memProfile)
 		case <-stop:
 			if clock.Now().Before(end) {
 				stop = time.After(time.Millisecond)
 				continue
 			}
 			story.printf("simulated %v done; %s", o.duration, demoKeptNote(o, dir))
-			return nil
+			return writeDemoMemProfile(o.memProfile)
+		case <-usr1:
+			if err := writeDemoMemProfile(o.memProfile); err != nil {
+				log.Warn("demo: heap profile on SIGUSR1", "err", err)
+			}
 		case err := <-fusionDone:
 			return fmt.Errorf("demo: fusion stopped: %w", err)
 		case err := <-httpDone:

@@ -126,8 +126,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if !(pfa >= 0 && pfa < 1) {
-		return fmt.Errorf("eval: --pfa %v is not in [0, 1)", pfa)
+	if err := checkPFAFlag(pfa); err != nil {
+		return fmt.Errorf("eval: %w", err)
 	}
 	if !(noiseS > 0) || math.IsInf(noiseS, 0) {
 		return fmt.Errorf("eval: --noise-dur %v s is not positive", noiseS)
@@ -413,4 +413,15 @@ func writeFileWith(path string, fn func(io.Writer) error) error {
 		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
 	return nil
+}
+
+// checkPFAFlag reports a --pfa (scan's and eval's) the detector does not
+// take, naming the flag: 0 (the default) or in (0, 0.5) as
+// dsp.DetectorConfig wants. eval took 0.5 to 1, and the detector refused
+// it later with its own error, naming no flag.
+func checkPFAFlag(pfa float64) error {
+	if pfa == 0 || (pfa > 0 && pfa < 0.5) {
+		return nil
+	}
+	return fmt.Errorf("--pfa %v is not in (0, 0.5), the detector's per-cell false-alarm probability (0: the default %g)", pfa, evalDefaultPFA)
 }

@@ -56,6 +56,10 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		fs.Usage()
 		return errUsage
 	}
+	if *silence < 0 {
+		// taken as 0 (never) without a word
+		return fmt.Errorf("fusion: --sensor-silence %v is negative: give how long without a sensor message is reported (default %v), or 0 for never", *silence, defaultSensorSilence)
+	}
 	f, err := os.Open(*cfgPath)
 	if err != nil {
 		return fmt.Errorf("open fusion config: %w", err)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/firmware/nodecheck"
 	"github.com/rfwarden/rfwarden/firmware/provision"
 	"github.com/rfwarden/rfwarden/sensor/config"
@@ -325,6 +326,11 @@ func nodeCheck(ctx context.Context, args []string, stdout, stderr io.Writer, dep
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return errUsage
+	}
+	if hz := float64(*centerHz); *noise && !(hz >= hackrf.MinCenterHz && hz <= hackrf.MaxCenterHz) {
+		// hackrf_transfer failed on it, and the check reported the board's
+		// noise test failed, not the flag
+		return fmt.Errorf("node check: --noise-center-hz %d is outside %g..%g Hz, what a HackRF tunes", *centerHz, hackrf.MinCenterHz, hackrf.MaxCenterHz)
 	}
 	if *serial == "" && *cfgPath != "" {
 		cfg, err := config.Load(*cfgPath)

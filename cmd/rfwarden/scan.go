@@ -132,6 +132,12 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if o.annotate != "" && len(files) != 1 {
 		return fmt.Errorf("scan: --annotate takes exactly one FILE, got %d", len(files))
 	}
+	if err := checkPFAFlag(o.pfa); err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	if math.IsInf(o.rateHz, 0) || math.IsInf(o.centerHz, 0) {
+		return fmt.Errorf("scan: --rate %v and --center %v must be finite", o.rateHz, o.centerHz)
+	}
 	// An archive of several recordings (SigMF allows it) is scanned one
 	// recording after the other, each named ARCHIVE:BASE as eval names it.
 	var expanded []string

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 	"github.com/rfwarden/rfwarden/sensor/sim"
 )
@@ -124,6 +125,10 @@ func (o simOptions) check() error {
 		return fmt.Errorf("sim: --rate %v outside 2e6..20e6 samples/s", o.rateHz)
 	case o.dur <= 0 || o.dur > time.Hour:
 		return fmt.Errorf("sim: --duration %v outside (0, 1h]", o.dur)
+	case o.gainDB != 0 && hackrf.CheckGain(o.gainDB) != nil:
+		// the simulated source took any gain as given (41, -5, NaN) and
+		// wrote it as the recording's calibration, where a HackRF sets 40
+		return fmt.Errorf("sim: --gain %w (0: picked from the rate)", hackrf.CheckGain(o.gainDB))
 	case o.samples() < 1:
 		return fmt.Errorf("sim: --duration %v is shorter than one sample at %g samples/s", o.dur, o.rateHz)
 	}

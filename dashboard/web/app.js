@@ -150,8 +150,9 @@
   // data-drawn=<n> on the page's section; the browser tests wait for both.
   function drawn(page, n) { performance.mark('rfw-drawn-' + page); $('page-' + page).dataset.drawn = n; }
 
-  async function api(method, path, body, raw) {
-    const opt = { method, headers: {}, credentials: 'same-origin' };
+  // signal, when given, aborts the request (AbortController).
+  async function api(method, path, body, raw, signal) {
+    const opt = { method, headers: {}, credentials: 'same-origin', signal };
     if (st.me && method !== 'GET') opt.headers['X-CSRF-Token'] = st.me.csrf;
     if (body instanceof FormData || raw) opt.body = body;
     else if (body !== undefined) { opt.headers['Content-Type'] = 'application/json'; opt.body = JSON.stringify(body); }
@@ -1218,8 +1219,11 @@
   const snippetPath = (name) => 'snippet:' + name + '.sigmf-meta';
   async function loadReplay() {
     let files;
-    try { files = await api('GET', '/replay/recordings'); }
-    catch (e) { $('r-file').replaceChildren(); $('r-status').textContent = e.message; return; }
+    try {
+      const ans = await api('GET', '/replay/recordings?not_offered=1'); files = ans.recordings;
+      // what the folder holds and the list leaves out, and why (REC.SIGMF-META: rename it)
+      $('r-left').replaceChildren(...ans.not_offered.map((n) => el('li', { text: 'Not offered: ' + n.path + ': ' + n.why })));
+    } catch (e) { $('r-file').replaceChildren(); $('r-status').textContent = e.message; return; }
     const pick = st.replayPick; st.replayPick = null;
     if (pick && !files.includes(pick)) files.unshift(pick); // older than the listed snippets
     const before = $('r-file').value, cur = pick || before;
@@ -1230,10 +1234,49 @@
     if (!files.length) { $('r-status').textContent = 'No recordings yet: upload a SigMF archive (.sigmf) or pair (both files), or replay a detection\'s evidence from an alert.'; return; }
     if (pick) await runReplay();
   }
+  // say puts text in the status line unless it is there already: the line
+  // is a live region, and progress told again and again is noise.
+  function say(text) { if ($('r-status').textContent !== text) $('r-status').textContent = text; }
+  const mib = (n) => (n / 1048576).toFixed(n < 10485760 ? 1 : 0) + ' MiB';
+  // uploadReplay sends an upload (POST /replay/upload) as api() does,
+  // but with XMLHttpRequest, which tells how much of the body is sent
+  // (fetch does not): the status says how far the upload is, in steps of
+  // 5 %, then that the server checks the recording (its hash, every
+  // sample), which takes a while for a large one.
+  function uploadReplay(query, fd) {
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open('POST', '/api/v1/replay/upload' + query);
+      x.setRequestHeader('X-CSRF-Token', st.me.csrf);
+      say('uploading…');
+      x.upload.addEventListener('progress', (ev) => {
+        if (ev.lengthComputable && ev.total > 0) say('uploading… ' + Math.floor(20 * ev.loaded / ev.total) * 5 + '% of ' + mib(ev.total));
+      });
+      x.upload.addEventListener('load', () => say('upload sent; checking the recording…'));
+      x.addEventListener('load', () => {
+        if (x.status === 401) { showLogin(); reject(new Error('log in first')); return; }
+        let data = x.responseText;
+        if ((x.getResponseHeader('Content-Type') || '').includes('json')) { try { data = JSON.parse(data); } catch (e) { /* shown as text */ } }
+        if (x.status < 200 || x.status > 299) { const err = new Error((data && data.error) || x.statusText || 'upload failed (' + x.status + ')'); err.status = x.status; reject(err); return; }
+        resolve(data);
+      });
+      x.addEventListener('error', () => reject(new Error('upload failed: the connection to the dashboard broke off')));
+      x.send(fd);
+    });
+  }
   // replaySeq numbers the runs: the answer of a run that is no longer the
   // latest (another run began, or another recording was chosen) is dropped,
   // so it cannot fill Tuning with another recording's tunings.
   let replaySeq = 0;
+  // replayCtl aborts the run under way. A run the page drops (another run
+  // began, another recording was chosen, Cancel) is aborted, not only
+  // ignored: the server ends a run whose request ends, and so frees the
+  // one replay slot that every analyst's run waits for.
+  let replayCtl = null;
+  function abortReplay() {
+    if (replayCtl) { replayCtl.abort(); replayCtl = null; }
+    $('r-cancel').classList.add('hidden');
+  }
   // clearReplayResults empties what a run showed, Download included (it
   // serves the session's last successful run, maybe of another recording).
   function clearReplayResults() {
@@ -1249,6 +1292,7 @@
   // start, none of the earlier results, no answer of a run under way.
   function resetReplay() {
     replaySeq++;
+    abortReplay();
     $('r-tune').replaceChildren(); $('r-tune-label').classList.add('hidden'); $('r-start').value = 0;
     clearReplayResults();
     $('r-status').textContent = ''; delete $('r-status').dataset.count;
@@ -1257,22 +1301,36 @@
   $('r-thr').addEventListener('change', runReplay);
   $('r-pfa').addEventListener('change', runReplay);
   $('r-run').addEventListener('click', runReplay);
+  $('r-cancel').addEventListener('click', () => {
+    const focused = document.activeElement === $('r-cancel');
+    replaySeq++; abortReplay(); clearReplayResults();
+    $('r-status').textContent = 'cancelled'; delete $('r-status').dataset.count;
+    if (focused) $('r-run').focus(); // the hidden button no longer holds the keyboard's place
+  });
   $('r-tune').addEventListener('change', runReplay);
   $('r-start').addEventListener('change', runReplay);
   $('r-file').addEventListener('change', resetReplay);
-  // An upload is a SigMF archive (NAME.sigmf) or a pair (both files); a
-  // name already uploaded is replaced only when the analyst confirms.
+  // An upload is a SigMF archive (NAME.sigmf, of one recording or several),
+  // a pair (NAME.sigmf-meta and its data file: NAME.sigmf-data, or the
+  // file its core:dataset names), or one raw capture with its datatype,
+  // rate and centre; a name already uploaded is replaced only when the
+  // analyst confirms. Names are matched in any case: the server says what
+  // to rename REC.SIGMF to.
   $('r-upload').addEventListener('change', async (ev) => {
-    const fs = [...ev.target.files], meta = fs.find((f) => f.name.endsWith('.sigmf-meta')), data = fs.find((f) => f.name.endsWith('.sigmf-data')),
-      archive = fs.find((f) => f.name.endsWith('.sigmf'));
+    const fs = [...ev.target.files], low = (f) => f.name.toLowerCase(), meta = fs.find((f) => low(f).endsWith('.sigmf-meta')),
+      archive = fs.find((f) => low(f).endsWith('.sigmf'));
     ev.target.value = ''; // so choosing the same files again (after a refusal) uploads them again
     const fd = new FormData();
     if (archive && fs.length === 1) fd.append('archive', archive);
-    else if (meta && data && fs.length === 2) { fd.append('meta', meta); fd.append('data', data); }
-    else { $('r-status').textContent = 'choose a NAME.sigmf archive, or both NAME.sigmf-meta and NAME.sigmf-data'; return; }
+    else if (meta && fs.length === 2) { fd.append('meta', meta); fd.append('data', fs.find((f) => f !== meta)); }
+    else if (fs.length === 1 && !low(fs[0]).includes('.sigmf')) {
+      fd.append('raw', fs[0]); fd.append('datatype', $('r-raw-type').value);
+      fd.append('sample_rate', $('r-raw-rate').value.trim()); fd.append('center_hz', $('r-raw-center').value.trim());
+    } else { $('r-status').textContent = 'choose a NAME.sigmf archive, both NAME.sigmf-meta and its data file, or one raw capture (with its datatype, rate and centre)'; return; }
     const send = async (query) => {
-      const r = await api('POST', '/replay/upload' + query, fd); await loadReplay(); $('r-file').value = r.path; resetReplay();
-      $('r-status').textContent = r.replaced ? 'uploaded, replacing the earlier ' + r.path : 'uploaded';
+      const r = await uploadReplay(query, fd); await loadReplay(); $('r-file').value = r.path; resetReplay();
+      const several = r.paths && r.paths.length > 1 ? ' ' + r.paths.length + ' recordings, each in the list by its name: ' + r.paths.join(', ') : '';
+      $('r-status').textContent = (r.replaced ? 'uploaded, replacing the earlier ' + r.replaced_paths.join(', ') : 'uploaded') + several;
     };
     try { await send(''); }
     catch (e) {
@@ -1280,14 +1338,34 @@
       try { await send('?replace=1'); } catch (e2) { $('r-status').textContent = e2.message; }
     }
   });
+  // runProgress says how far a run is (GET /replay/progress): its share
+  // of samples analysed, or that it waits for another analyst's run (one
+  // runs at a time), which began when and is how far.
+  function runProgress(p) {
+    if (!p.waiting) return 'running… ' + Math.floor(p.done_pct) + '% of the samples analysed';
+    const other = p.other_started ? ' (started ' + fmtT(Date.parse(p.other_started) * 1e6) + ', ' + Math.floor(p.other_done_pct || 0) + '% done)' : '';
+    return 'waiting for another replay run' + other + ': one runs at a time';
+  }
+  let replayRunN = 0;
   async function runReplay() {
     const path = $('r-file').value; if (!path) return;
     const seq = ++replaySeq;
+    abortReplay();
+    const ctl = new AbortController(); replayCtl = ctl;
+    $('r-cancel').classList.remove('hidden');
     $('r-status').textContent = 'running…';
     delete $('r-status').dataset.count;
+    // the run's name for GET /replay/progress, asked every second while it runs
+    const runId = 'run-' + (++replayRunN) + '-' + Math.random().toString(36).slice(2, 10);
+    const poll = setInterval(async () => {
+      try {
+        const p = await api('GET', '/replay/progress?run=' + runId, undefined, false, ctl.signal);
+        if (replayCtl === ctl) say(runProgress(p)); // not after the run's answer, nor after Cancel
+      } catch (e) { /* not begun yet, or ended: the run's answer says how it went */ }
+    }, 1000);
     try {
       const r = await api('POST', '/replay/run', { path, threshold_db: Number($('r-thr').value), pfa: Number($('r-pfa').value),
-        start_s: Math.max(0, Number($('r-start').value) || 0), center_hz: Number($('r-tune').value) || 0 });
+        start_s: Math.max(0, Number($('r-start').value) || 0), center_hz: Number($('r-tune').value) || 0, run_id: runId }, false, ctl.signal);
       if (seq !== replaySeq) return; // a later run's, or another recording's, answer stands
       st.replay = r;
       const sg = r.spectrogram, secs = (v, unit) => (unit ?? v) < 0.1 ? (v * 1e3).toFixed(3) + ' ms' : v.toFixed(3) + ' s';
@@ -1322,6 +1400,9 @@
       if (seq !== replaySeq) return;
       clearReplayResults(); // not the last run's results under this run's error
       $('r-status').textContent = e.message;
+    } finally {
+      clearInterval(poll);
+      if (replayCtl === ctl) { replayCtl = null; $('r-cancel').classList.add('hidden'); }
     }
   }
   // boxLabel names a detection on the spectrogram: class and link, then SNR.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 
@@ -55,8 +56,9 @@ type planFile struct {
 var ErrEmpty = errors.New("band plan has no bands")
 
 // Load decodes and validates a YAML (or JSON) band plan. Unknown fields,
-// unknown links, inverted or non-positive edges, duplicate names and pairs
-// naming no band are errors.
+// unknown links, inverted, non-positive, NaN or infinite edges, duplicate
+// names, and pairs naming no band, the band itself or a band that is not
+// the other half of an FDD pair are errors.
 func Load(r io.Reader) (*Plan, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -87,16 +89,33 @@ func Load(r io.Reader) (*Plan, error) {
 		default:
 			return nil, fmt.Errorf("band %q: unknown link %q (want uplink, downlink, tdd or shared)", b.Name, b.Link)
 		}
-		if !(b.LowHz > 0) || !(b.HighHz > b.LowHz) {
-			return nil, fmt.Errorf("band %q: bad edges %g..%g Hz (want 0 < low < high)", b.Name, b.LowHz, b.HighHz)
+		// NaN fails each; an infinite high edge matched every lookup above low
+		if !(b.LowHz > 0) || math.IsInf(b.LowHz, 0) {
+			return nil, fmt.Errorf("band %q: bad edges: low_hz %v (want 0 < low_hz < high_hz < +Inf)", b.Name, b.LowHz)
+		}
+		if !(b.HighHz > b.LowHz) || math.IsInf(b.HighHz, 0) {
+			return nil, fmt.Errorf("band %q: bad edges: high_hz %v with low_hz %v (want 0 < low_hz < high_hz < +Inf)", b.Name, b.HighHz, b.LowHz)
 		}
 		if len(b.Tech) == 0 {
 			return nil, fmt.Errorf("band %q: no technology", b.Name)
 		}
 	}
+	links := make(map[string]string, len(f.Bands))
 	for _, b := range f.Bands {
-		if b.Pair != "" && !names[b.Pair] {
+		links[b.Name] = b.Link
+	}
+	// A pair is the other half of an FDD band: an uplink's a downlink, a
+	// downlink's an uplink.
+	other := map[string]string{LinkUplink: LinkDownlink, LinkDownlink: LinkUplink}
+	for _, b := range f.Bands {
+		switch {
+		case b.Pair == "":
+		case !names[b.Pair]:
 			return nil, fmt.Errorf("band %q: pair %q names no band", b.Name, b.Pair)
+		case b.Pair == b.Name:
+			return nil, fmt.Errorf("band %q: pair %q names the band itself", b.Name, b.Pair)
+		case links[b.Pair] != other[b.Link]:
+			return nil, fmt.Errorf("band %q: pair %q is %s, and a %s band's pair is the other half of an FDD band (uplink with downlink)", b.Name, b.Pair, links[b.Pair], b.Link)
 		}
 	}
 	return &Plan{bands: f.Bands}, nil

@@ -101,6 +101,7 @@ type timeFeatures struct {
 	envCV     float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
 	duty      float64 // active fraction of the analysed samples
 	bursts    []float64
+	firstOn   float64 // seconds from the segment's start to the envelope's first on (NaN: none; see firstOnS)
 	frame     float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
 	frameSpan float64 // the same over up to frameSpanFrames of the whole emission, decimated (see frameCorrSpan; NaN: not measured or under 1.5 frames)
 	cp15      float64 // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short or not measured)
@@ -216,6 +217,15 @@ func (f *features) duty() float64 { f.measured(needEnv); return f.t.duty }
 // bursts are the own-measured burst durations, s.
 func (f *features) bursts() []float64 { f.measured(needEnv); return f.t.bursts }
 
+// onAvgS is the averaging time of firstOnS: a quarter of lateOnS.
+const onAvgS = 25e-6
+
+// firstOnS is the time from the analysed segment's start (the emission's
+// first detected frame) to where its own envelope's power, averaged over
+// onAvgS, first comes within 6 dB of its on level; NaN when the envelope
+// has no on and off (under 6 dB between them).
+func (f *features) firstOnS() float64 { f.measured(needEnv); return f.t.firstOn }
+
 // frame is the TDMA frame periodicity of the power.
 func (f *features) frame() float64 { f.measured(needEnv); return f.t.frame }
 
@@ -270,6 +280,7 @@ func (f *features) toMap() map[string]float64 {
 		if len(f.t.bursts) > 0 {
 			m["burst_med_s"] = median(f.t.bursts)
 		}
+		m["first_on_s"] = f.t.firstOn
 	}
 	if f.have&needFrameSpan != 0 {
 		m["frame_span_corr"] = f.t.frameSpan
@@ -313,12 +324,22 @@ func (f *features) tdmaFramed() bool {
 	return p > 0 && math.Abs(p/gsmFrameS-1) < 0.02
 }
 
-// medianBurstS is the median own-measured burst duration, or 0.
+// medianBurstS is the median own-measured burst duration, or 0. A single
+// burst on for the whole analysed segment, where the segment is shorter
+// than the emission, lasted as long as the emission: the segment is a
+// power of two samples, so what it shows of a burst depends on the rate
+// (a 0.56 ms GSM burst analysed alone reads 8192 samples: 0.43 ms at
+// 19.2 Msps, 0.34 ms at 24 Msps, under minGSMBurstS; lte-fdd-gsm1800
+// resampled to 5/4 its rate lost 75 of its 76 GSM labels so).
 func (f *features) medianBurstS() float64 {
-	if b := f.bursts(); len(b) > 0 {
-		return median(b)
+	b := f.bursts()
+	if len(b) == 0 {
+		return 0
 	}
-	return 0
+	if len(b) == 1 && f.duty() >= 0.9 && float64(f.n)/f.fs < f.durS {
+		return f.durS
+	}
+	return median(b)
 }
 
 // measure computes the features of in, with FFT plans from fftOf (a
@@ -331,7 +352,7 @@ func (f *features) medianBurstS() float64 {
 // reset by another measure; what was not read by then stays unmeasured).
 func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *workspace) *features {
 	f := &features{em: in.Em, fs: in.SampleRateHz, contrastDB: math.NaN(), envSNRDB: math.NaN(), flatness: math.NaN(), shoulder: math.NaN(), excessUHz: math.NaN(),
-		t: timeFeatures{frame: math.NaN(), frameSpan: math.NaN(), cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}}
+		t: timeFeatures{firstOn: math.NaN(), frame: math.NaN(), frameSpan: math.NaN(), cp15: math.NaN(), cp30: math.NaN(), cpWiFi: math.NaN(), stf: math.NaN()}}
 	if !(in.SampleRateHz > 0) || math.IsInf(in.SampleRateHz, 0) {
 		return f
 	}
@@ -1338,6 +1359,29 @@ func (f *features) envelope(y, yw []complex64, p []float64, ws *workspace) {
 		return
 	}
 	f.t.duty = float64(nAct) / float64(len(y))
+	// The first on: where the power averaged over onAvgS first comes
+	// within 6 dB of the on level (the 95th percentile). An OFDM
+	// envelope's dips and single noise peaks, which cut the runs above
+	// into µs pieces, average out; a spectral line cut from y leaves a
+	// residue at the segment's ends (its leakage, decaying over ~150 µs:
+	// a tone 10 dB under a 20 MHz slot left 0.68 of the slot's 8.2 in the
+	// first 25 µs, over the runs' threshold of 0.21), which stays under
+	// that.
+	if thr > 0 {
+		thrOn := math.Max(thr, sig/4)
+		wa := max(1, int(onAvgS*f.fsY))
+		var acc float64
+		for i, v := range p {
+			acc += v
+			if i >= wa {
+				acc -= p[i-wa]
+			}
+			if i >= wa-1 && acc/float64(wa) > thrOn {
+				f.t.firstOn = float64(i+1-wa) / f.fsY
+				break
+			}
+		}
+	}
 	f.t.frame = frameCorr(sm, gsmFrameS*f.fsY, max(1, 16/f.dec), ws)
 	if cvW > 0 {
 		f.t.envCV = cvSum / cvW

@@ -64,15 +64,36 @@ func nearestCarrier(occHz, scsHz float64) (carrierConfig, float64) {
 // when one of its bursts is measured on its own (the burst vote): a
 // burst's own length is a piece of a run, and a TD-LTE downlink 2–5 dB
 // over its floor, whose bursts out-voted the whole, read as an uplink.
+//
+// The detector's on-time is that of any energy in the emission's band: a
+// continuous line inside it (a spur, a tone, a staff radio) keeps a
+// handset's 0.5 ms slot "on" from the line's start and read as downlink
+// (nr-n78-ul-strong with a CW tone added in its band: the slot, 55 dB
+// over the floor, whose skirts fill the band, merged with the tone into
+// one 1 ms emission). An emission the detector saw as one run, ≥ 1 MHz
+// wide (where the envelope is measured with spectral lines cut), whose
+// own envelope first turns on more than lateOnS after the run's start,
+// is on from there: its on-time is the rest of the run.
 func cellLink(b bandplan.Band, f *features) string {
 	if b.Link != bandplan.LinkTDD {
 		return b.Link
 	}
-	if f.emPacketS >= 1e-3 {
+	pkt := f.emPacketS
+	if pkt >= 1e-3 && len(f.em.Bursts) < 2 && pkt == f.durS && f.occBWHz >= 1e6 {
+		if on := f.firstOnS(); on > lateOnS {
+			pkt = f.durS - on
+		}
+	}
+	if pkt >= 1e-3 {
 		return bandplan.LinkDownlink
 	}
 	return bandplan.LinkUplink
 }
+
+// lateOnS is how much later than the detector's run a carrier's own
+// envelope may turn on and still be the run's start: a tenth of the 1 ms a
+// downlink is on for, over ten detector frames at 20 Msps.
+const lateOnS = 0.1e-3
 
 // classifyOFDMCell recognises an LTE or NR carrier.
 //

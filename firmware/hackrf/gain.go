@@ -1,6 +1,9 @@
 package hackrf
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Receive gain stages of a HackRF One (MAX2837 LNA and VGA).
 const (
@@ -22,4 +25,22 @@ func SplitGain(totalDB float64) (lnaDB, vgaDB int) {
 	lnaDB = min(MaxLNAGainDB, g/LNAGainStepDB*LNAGainStepDB)
 	vgaDB = min(MaxVGAGainDB, (g-lnaDB)/VGAGainStepDB*VGAGainStepDB)
 	return lnaDB, vgaDB
+}
+
+// CheckGain reports why totalDB is not a total receive gain a HackRF sets
+// as written, or nil: its LNA goes 0-40 dB in 8 dB steps and its VGA 0-62
+// dB in 2 dB steps, so the totals are the even dB from 0 to MaxGainDB.
+// SplitGain holds a larger one to MaxGainDB and sets an odd or fractional
+// one up to 1 dB lower: a configured gain is checked with CheckGain so
+// that the gain set is the one written (the dBFS-to-dBm calibration
+// depends on it).
+func CheckGain(totalDB float64) error {
+	switch {
+	case !(totalDB >= 0 && totalDB <= MaxGainDB): // NaN too
+		return fmt.Errorf("%v dB not in 0..%d dB, the most a HackRF's LNA (0-%d dB) and VGA (0-%d dB) give", totalDB, MaxGainDB, MaxLNAGainDB, MaxVGAGainDB)
+	case math.Mod(totalDB, VGAGainStepDB) != 0:
+		lna, vga := SplitGain(totalDB)
+		return fmt.Errorf("%v dB is not on a HackRF's 2 dB steps (LNA 0-%d dB in %d dB steps, VGA 0-%d dB in %d dB steps): it would be set as %d dB; give an even number", totalDB, MaxLNAGainDB, LNAGainStepDB, MaxVGAGainDB, VGAGainStepDB, lna+vga)
+	}
+	return nil
 }

@@ -409,92 +409,157 @@ func LoadConfig(r io.Reader) (Config, error) {
 		c.Rules[i].applyDefaults()
 	}
 	if err := c.Validate(); err != nil {
+		// the rule's setting at its line in data (a default has none)
+		var re *ruleError
+		if errors.As(err, &re) && re.rule >= 0 {
+			return Config{}, fmt.Errorf("%w: %w", ErrConfig, yamlstrict.At(data, fmt.Sprintf("rules[%d].%s", re.rule, re.key), re.msg))
+		}
 		return Config{}, err
 	}
 	return c, nil
 }
+
+// ruleError is a rule's setting that does not validate: rule is its index
+// in rules, key its name in the file (min_prob, for); text is the error's
+// own (after ErrConfig), msg what LoadConfig shows at the key's line.
+type ruleError struct {
+	rule      int
+	key       string
+	text, msg string
+}
+
+func (e *ruleError) Error() string { return ErrConfig.Error() + ": " + e.text }
+func (e *ruleError) Unwrap() error { return ErrConfig }
+
+// bad is an error about r's setting key.
+func (r *Rule) bad(key, format string, args ...any) error {
+	msg := fmt.Sprintf("rule %q: ", r.Name) + fmt.Sprintf(format, args...)
+	return &ruleError{rule: -1, key: key, text: msg, msg: msg}
+}
+
+// MaxRuleDuration is the longest for, resolve_after, window, max_offset,
+// reannounce_after and escalate_after a rule may set; MaxAckLasts the
+// longest ack_lasts. A longer one never comes in practice (an alert that
+// never fires, never resolves or is never raised again), and one near
+// the largest time.Duration overflowed when added to a time.
+const (
+	MaxRuleDuration = 24 * time.Hour
+	MaxAckLasts     = 7 * 24 * time.Hour
+)
 
 // Validate reports the first problem with c, naming the rule.
 func (c Config) Validate() error {
 	names := map[string]bool{}
 	for i, r := range c.Rules {
 		if r.Name == "" {
-			return fmt.Errorf("%w: rules[%d]: name missing", ErrConfig, i)
+			return &ruleError{rule: i, key: "name", text: fmt.Sprintf("rules[%d]: name missing", i), msg: "missing"}
 		}
 		if names[r.Name] {
-			return fmt.Errorf("%w: rules[%d]: duplicate name %q", ErrConfig, i, r.Name)
+			return &ruleError{rule: i, key: "name", text: fmt.Sprintf("rules[%d]: duplicate name %q", i, r.Name), msg: fmt.Sprintf("duplicate name %q", r.Name)}
 		}
 		names[r.Name] = true
-		if !slices.Contains([]string{KindUnauthorisedUplink, KindDrone, KindDroneDrop, KindSensorOffline, KindSensorHealth, KindSensorClock}, r.Kind) {
-			return fmt.Errorf("%w: rule %q: kind %q unknown", ErrConfig, r.Name, r.Kind)
-		}
-		if !slices.Contains([]string{event.SeverityInfo, event.SeverityWarning, event.SeverityCritical}, r.Severity) {
-			return fmt.Errorf("%w: rule %q: severity %q unknown", ErrConfig, r.Name, r.Severity)
-		}
-		switch {
-		case r.EscalateAfter != 0 && r.Kind == KindDroneDrop:
-			return fmt.Errorf("%w: rule %q: escalate_after: a drone_drop rule raises no alerts of its own", ErrConfig, r.Name)
-		case r.EscalateAfter != 0 && time.Duration(r.EscalateAfter) < 30*time.Second:
-			return fmt.Errorf("%w: rule %q: escalate_after %v: use 0 (never) or at least 30s", ErrConfig, r.Name, time.Duration(r.EscalateAfter))
-		}
-		switch {
-		case r.ReannounceAfter != 0 && r.Kind != KindDrone:
-			return fmt.Errorf("%w: rule %q: reannounce_after is for drone rules only", ErrConfig, r.Name)
-		case r.ReannounceAfter != 0 && time.Duration(r.ReannounceAfter) < 10*time.Second:
-			return fmt.Errorf("%w: rule %q: reannounce_after %v: at least 10s (a drone is located every few seconds)", ErrConfig, r.Name, time.Duration(r.ReannounceAfter))
-		}
-		if err := r.validatePhone(); err != nil {
+		if err := r.validate(); err != nil {
+			var re *ruleError
+			if errors.As(err, &re) {
+				re.rule = i
+			}
 			return err
 		}
-		switch {
-		case r.VisitSeparationM != 0 && r.Kind != KindDrone:
-			return fmt.Errorf("%w: rule %q: visit_separation_m is for drone rules only", ErrConfig, r.Name)
-		case r.VisitSeparationM != 0 && !(r.VisitSeparationM >= MinVisitSeparationM && r.VisitSeparationM <= math.MaxFloat64):
-			return fmt.Errorf("%w: rule %q: visit_separation_m %v: at least %.0f (one drone's fixes scatter 35 m and more, docs/localisation.md)",
-				ErrConfig, r.Name, r.VisitSeparationM, MinVisitSeparationM)
+	}
+	return nil
+}
+
+// validate reports the first problem with r, its defaults applied.
+func (r *Rule) validate() error {
+	for _, d := range []struct {
+		key string
+		v   Duration
+		max time.Duration
+	}{
+		{"for", r.For, MaxRuleDuration},
+		{"resolve_after", r.ResolveAfter, MaxRuleDuration},
+		{"window", r.Window, MaxRuleDuration},
+		{"max_offset", r.MaxOffset, MaxRuleDuration},
+		{"reannounce_after", r.ReannounceAfter, MaxRuleDuration},
+		{"escalate_after", r.EscalateAfter, MaxRuleDuration},
+		{"ack_lasts", r.AckLasts, MaxAckLasts},
+	} {
+		if time.Duration(d.v) > d.max {
+			return r.bad(d.key, "%s %v: at most %v", d.key, time.Duration(d.v), d.max)
 		}
-		switch {
-		case r.MaxOffset != 0 && r.Kind != KindSensorClock:
-			return fmt.Errorf("%w: rule %q: max_offset is for sensor_clock rules only", ErrConfig, r.Name)
-		case r.Kind == KindSensorClock && time.Duration(r.MaxOffset) < 10*time.Millisecond:
-			return fmt.Errorf("%w: rule %q: max_offset %v: at least 10ms (the estimate is good to a few ms)", ErrConfig, r.Name, time.Duration(r.MaxOffset))
-		}
-		if !(r.MinProb >= 0 && r.MinProb <= 1) { // NaN too
-			return fmt.Errorf("%w: rule %q: min_prob %v not in [0,1]", ErrConfig, r.Name, r.MinProb)
-		}
-		if r.Kind == KindDroneDrop && !(r.RadiusM > 0 && r.RadiusM <= math.MaxFloat64) {
-			// NaN or below 0 (0 took the default) matched no phone
-			return fmt.Errorf("%w: rule %q: radius_m %v: a distance in metres above 0", ErrConfig, r.Name, r.RadiusM)
-		}
-		located := r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone
-		switch {
-		case r.Kind == KindUnauthorisedUplink && len(r.RoomKinds) == 0:
-			// A drone rule without room_kinds covers every room (Rule.Anywhere).
-			return fmt.Errorf("%w: rule %q: room_kinds missing", ErrConfig, r.Name)
-		case !located && len(r.RoomKinds) > 0:
-			return fmt.Errorf("%w: rule %q: room_kinds is for unauthorised_uplink and drone rules only", ErrConfig, r.Name)
-		case !located && len(r.Classes) > 0:
-			return fmt.Errorf("%w: rule %q: classes is for unauthorised_uplink and drone rules only", ErrConfig, r.Name)
-		case r.Kind != KindSensorHealth && len(r.States) > 0:
-			return fmt.Errorf("%w: rule %q: states is for sensor_health rules only", ErrConfig, r.Name)
-		}
-		// Each value a list names must be one the site, the classifiers
-		// (event.Classes) or the sensors' health (event.States) can give:
-		// a typo ("cells") made a rule that never fires.
-		lists := []struct {
-			key, what string
-			given     []string
-			valid     []string
-		}{
-			{"room_kinds", "room kind", r.RoomKinds, site.Kinds},
-			{"classes", "class", r.Classes, event.Classes},
-			{"states", "health state", r.States, event.States},
-		}
-		for _, l := range lists {
-			for _, v := range l.given {
-				if !slices.Contains(l.valid, v) {
-					return fmt.Errorf("%w: rule %q: %s: %q is not a %s (%s)", ErrConfig, r.Name, l.key, v, l.what, strings.Join(l.valid, ", "))
-				}
+	}
+	if r.Kind == KindSensorHealth && slices.Contains(r.States, event.StateOK) {
+		return r.bad("states", "states: %q is a healthy sensor's state: the rule would fire for every sensor that works", event.StateOK)
+	}
+	if !slices.Contains([]string{KindUnauthorisedUplink, KindDrone, KindDroneDrop, KindSensorOffline, KindSensorHealth, KindSensorClock}, r.Kind) {
+		return r.bad("kind", "kind %q unknown", r.Kind)
+	}
+	if !slices.Contains([]string{event.SeverityInfo, event.SeverityWarning, event.SeverityCritical}, r.Severity) {
+		return r.bad("severity", "severity %q unknown", r.Severity)
+	}
+	switch {
+	case r.EscalateAfter != 0 && r.Kind == KindDroneDrop:
+		return r.bad("escalate_after", "escalate_after: a drone_drop rule raises no alerts of its own")
+	case r.EscalateAfter != 0 && time.Duration(r.EscalateAfter) < 30*time.Second:
+		return r.bad("escalate_after", "escalate_after %v: use 0 (never) or at least 30s", time.Duration(r.EscalateAfter))
+	}
+	switch {
+	case r.ReannounceAfter != 0 && r.Kind != KindDrone:
+		return r.bad("reannounce_after", "reannounce_after is for drone rules only")
+	case r.ReannounceAfter != 0 && time.Duration(r.ReannounceAfter) < 10*time.Second:
+		return r.bad("reannounce_after", "reannounce_after %v: at least 10s (a drone is located every few seconds)", time.Duration(r.ReannounceAfter))
+	}
+	if err := r.validatePhone(); err != nil {
+		return err
+	}
+	switch {
+	case r.VisitSeparationM != 0 && r.Kind != KindDrone:
+		return r.bad("visit_separation_m", "visit_separation_m is for drone rules only")
+	case r.VisitSeparationM != 0 && !(r.VisitSeparationM >= MinVisitSeparationM && r.VisitSeparationM <= math.MaxFloat64):
+		return r.bad("visit_separation_m", "visit_separation_m %v: at least %.0f (one drone's fixes scatter 35 m and more, docs/localisation.md)",
+			r.VisitSeparationM, MinVisitSeparationM)
+	}
+	switch {
+	case r.MaxOffset != 0 && r.Kind != KindSensorClock:
+		return r.bad("max_offset", "max_offset is for sensor_clock rules only")
+	case r.Kind == KindSensorClock && time.Duration(r.MaxOffset) < 10*time.Millisecond:
+		return r.bad("max_offset", "max_offset %v: at least 10ms (the estimate is good to a few ms)", time.Duration(r.MaxOffset))
+	}
+	if !(r.MinProb >= 0 && r.MinProb <= 1) { // NaN too
+		return r.bad("min_prob", "min_prob %v not in [0,1]", r.MinProb)
+	}
+	if r.Kind == KindDroneDrop && !(r.RadiusM > 0 && r.RadiusM <= math.MaxFloat64) {
+		// NaN or below 0 (0 took the default) matched no phone
+		return r.bad("radius_m", "radius_m %v: a distance in metres above 0", r.RadiusM)
+	}
+	located := r.Kind == KindUnauthorisedUplink || r.Kind == KindDrone
+	switch {
+	case r.Kind == KindUnauthorisedUplink && len(r.RoomKinds) == 0:
+		// A drone rule without room_kinds covers every room (Rule.Anywhere).
+		return r.bad("room_kinds", "room_kinds missing")
+	case !located && len(r.RoomKinds) > 0:
+		return r.bad("room_kinds", "room_kinds is for unauthorised_uplink and drone rules only")
+	case !located && len(r.Classes) > 0:
+		return r.bad("classes", "classes is for unauthorised_uplink and drone rules only")
+	case r.Kind != KindSensorHealth && len(r.States) > 0:
+		return r.bad("states", "states is for sensor_health rules only")
+	}
+	// Each value a list names must be one the site, the classifiers
+	// (event.Classes) or the sensors' health (event.States) can give:
+	// a typo ("cells") made a rule that never fires.
+	lists := []struct {
+		key, what string
+		given     []string
+		valid     []string
+	}{
+		{"room_kinds", "room kind", r.RoomKinds, site.Kinds},
+		{"classes", "class", r.Classes, event.Classes},
+		{"states", "health state", r.States, event.States},
+	}
+	for _, l := range lists {
+		for _, v := range l.given {
+			if !slices.Contains(l.valid, v) {
+				return r.bad(l.key, "%s: %q is not a %s (%s)", l.key, v, l.what, strings.Join(l.valid, ", "))
 			}
 		}
 	}
@@ -506,41 +571,41 @@ func (c Config) Validate() error {
 // too, their defaults applied.
 func (r *Rule) validatePhone() error {
 	if r.AckLasts != 0 && r.Kind != KindUnauthorisedUplink && r.Kind != KindDrone {
-		return fmt.Errorf("%w: rule %q: ack_lasts is for unauthorised_uplink and drone rules only", ErrConfig, r.Name)
+		return r.bad("ack_lasts", "ack_lasts is for unauthorised_uplink and drone rules only")
 	}
 	if r.Kind == KindDrone {
 		d := *r // a hand-built rule (New validates before it applies defaults)
 		d.applyDefaults()
 		if time.Duration(d.AckLasts) < MinAckLasts {
-			return fmt.Errorf("%w: rule %q: ack_lasts %v: at least %v (the response takes longer: a drone raised anew while staff are on their way)",
-				ErrConfig, r.Name, time.Duration(d.AckLasts), MinAckLasts)
+			return r.bad("ack_lasts", "ack_lasts %v: at least %v (the response takes longer: a drone raised anew while staff are on their way)",
+				time.Duration(d.AckLasts), MinAckLasts)
 		}
 	}
 	if r.Kind != KindUnauthorisedUplink {
 		if r.RepeatCount != 0 || r.RepeatWindow != 0 {
-			return fmt.Errorf("%w: rule %q: repeat_count and repeat_window are for unauthorised_uplink rules only", ErrConfig, r.Name)
+			return r.bad("repeat_count", "repeat_count and repeat_window are for unauthorised_uplink rules only")
 		}
 		return nil
 	}
 	if r.RepeatCount == RepeatOff && r.RepeatWindow != 0 {
-		return fmt.Errorf("%w: rule %q: repeat_window %v with repeat_count off: leave repeat_window out", ErrConfig, r.Name, time.Duration(r.RepeatWindow))
+		return r.bad("repeat_window", "repeat_window %v with repeat_count off: leave repeat_window out", time.Duration(r.RepeatWindow))
 	}
 	d := *r // a hand-built rule (New validates before it applies defaults)
 	d.applyDefaults()
 	count, window := d.RepeatCount, time.Duration(d.RepeatWindow)
 	switch {
 	case count != RepeatOff && count < 2:
-		return fmt.Errorf("%w: rule %q: repeat_count %d: at least 2, or off (1 would fire at every sighting: set for: 0s for that)", ErrConfig, r.Name, count)
+		return r.bad("repeat_count", "repeat_count %d: at least 2, or off (1 would fire at every sighting: set for: 0s for that)", count)
 	case count != RepeatOff && window > MaxRepeatWindow:
-		return fmt.Errorf("%w: rule %q: repeat_window %v: at most %v (an incident shows the detections of the hour before it)", ErrConfig, r.Name, window, MaxRepeatWindow)
+		return r.bad("repeat_window", "repeat_window %v: at most %v (an incident shows the detections of the hour before it)", window, MaxRepeatWindow)
 	case count != RepeatOff && window < time.Duration(count-1)*time.Duration(d.ResolveAfter):
 		// A phone heard again within resolve_after continues its alert:
 		// count alerts of one track take (count-1) x resolve_after at
 		// least, and a shorter window would never see them.
-		return fmt.Errorf("%w: rule %q: repeat_window %v: at least %v (repeat_count %d less one, times resolve_after %v: a phone heard again sooner continues its alert)",
-			ErrConfig, r.Name, window, time.Duration(count-1)*time.Duration(d.ResolveAfter), count, time.Duration(d.ResolveAfter))
+		return r.bad("repeat_window", "repeat_window %v: at least %v (repeat_count %d less one, times resolve_after %v: a phone heard again sooner continues its alert)",
+			window, time.Duration(count-1)*time.Duration(d.ResolveAfter), count, time.Duration(d.ResolveAfter))
 	case time.Duration(d.AckLasts) < MinAckLasts:
-		return fmt.Errorf("%w: rule %q: ack_lasts %v: at least %v (a search takes longer: a phone raised anew while staff are at the door)", ErrConfig, r.Name, time.Duration(d.AckLasts), MinAckLasts)
+		return r.bad("ack_lasts", "ack_lasts %v: at least %v (a search takes longer: a phone raised anew while staff are at the door)", time.Duration(d.AckLasts), MinAckLasts)
 	}
 	return nil
 }

@@ -80,8 +80,29 @@ func invalidAt(key, format string, args ...any) error {
 
 func validKind(k string) bool { return slices.Contains(Kinds, k) }
 
+// maxCoordM bounds a coordinate or height, so that a distance squared
+// stays finite.
+const maxCoordM = 1e6
+
 func finitePoint(p Point) bool {
-	return p.Finite() && math.Abs(p.X) < 1e6 && math.Abs(p.Y) < 1e6
+	return p.Finite() && math.Abs(p.X) < maxCoordM && math.Abs(p.Y) < maxCoordM
+}
+
+// uniqueName records the name of the floor or room id in seen, and
+// refuses one another of its kind has, compared without case or the
+// spaces around it: the dashboard and the alerts show rooms and floors by
+// name, and an alert "phone in Cell 1" could have been either. An empty
+// name (the ID is shown) is never a duplicate.
+func uniqueName(seen map[string]string, name, id, key, kind string) error {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if n == "" {
+		return nil
+	}
+	if other, ok := seen[n]; ok {
+		return invalidAt(key, "%s %q: %q is also the name of %s %q: the dashboard and the alerts show %ss by name; give each its own", kind, id, name, kind, other, kind)
+	}
+	seen[n] = id
+	return nil
 }
 
 // Validate reports the first problem with s, naming the offending object.
@@ -98,6 +119,7 @@ func (s *Site) Validate() error {
 		return invalid("floors: at least one floor is needed")
 	}
 	floors := map[string]bool{}
+	floorNames := map[string]string{}
 	for i, f := range s.Floors {
 		if f.ID == "" {
 			return invalidAt(fmt.Sprintf("floors[%d]", i), "id missing")
@@ -105,13 +127,20 @@ func (s *Site) Validate() error {
 		if floors[f.ID] {
 			return invalidAt(fmt.Sprintf("floors[%d].id", i), "duplicate id %q", f.ID)
 		}
-		if math.IsNaN(f.ElevationM) || math.IsInf(f.ElevationM, 0) {
-			return invalidAt(fmt.Sprintf("floors[%d].elevation_m", i), "floor %q: not finite", f.ID)
+		if !(math.Abs(f.ElevationM) <= maxCoordM) { // NaN too
+			return invalidAt(fmt.Sprintf("floors[%d].elevation_m", i), "floor %q: %v is not a finite height within ±1e6 m", f.ID, f.ElevationM)
+		}
+		if err := uniqueName(floorNames, f.Name, f.ID, fmt.Sprintf("floors[%d].name", i), "floor"); err != nil {
+			return err
 		}
 		floors[f.ID] = true
 	}
 	rooms := map[string]bool{}
+	roomNames := map[string]string{}
 	for i, r := range s.Rooms {
+		if err := uniqueName(roomNames, r.Name, r.ID, fmt.Sprintf("rooms[%d].name", i), "room"); err != nil {
+			return err
+		}
 		if r.ID == "" {
 			return invalidAt(fmt.Sprintf("rooms[%d]", i), "id missing")
 		}

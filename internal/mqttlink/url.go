@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/rfwarden/rfwarden/internal/redact"
@@ -13,8 +14,9 @@ import (
 // returns its scheme when it is: no scheme (paho takes such a URL for
 // plain TCP, even to the broker's TLS port, and sends the password in
 // clear), a scheme paho does not know, a TCP or TLS URL without a host
-// or port (paho adds no port), a WebSocket URL without a host, a unix
-// URL naming no socket. The errors quote raw without its password and
+// or port (paho adds no port), a port outside 1..65535 (url.Parse takes
+// any digits: tcp://host:99999 failed only when dialled), a WebSocket URL
+// without a host, a unix URL naming no socket. The errors quote raw without its password and
 // name no setting: the caller prefixes the one it checked (mqtt.url,
 // broker, RFW_MQTT). The sensor, fusion and the dashboard all check
 // their broker URL with it.
@@ -33,6 +35,11 @@ func CheckURL(raw string) (Scheme, error) {
 	sch, ok := LookupScheme(u.Scheme)
 	if !ok {
 		return Scheme{}, fmt.Errorf("scheme %q is not one paho dials: %s", u.Scheme, SchemeNames())
+	}
+	if p := u.Port(); p != "" && sch.Name != "unix" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return Scheme{}, fmt.Errorf("%q: port %s is not in 1..65535", shown, p)
+		}
 	}
 	switch sch.Name {
 	case "unix":

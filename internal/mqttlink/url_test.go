@@ -30,6 +30,11 @@ func TestCheckURL(t *testing.T) {
 		{url: "tcp://fusion:secret@broker", want: `"tcp://fusion:xxxxx@broker" has no port`},
 		{url: "ws://", want: "has no host"},
 		{url: "unix://", want: "names no socket"},
+		{url: "tcp://[::1]:1883"},
+		{url: "wss://broker.example:443/mqtt", wantTLS: true},
+		{url: "tcp://broker.example:99999", want: `"tcp://broker.example:99999": port 99999 is not in 1..65535`},
+		{url: "tcp://broker.example:0", want: "port 0 is not in 1..65535"},
+		{url: "ws://broker.example:70000/mqtt", want: "port 70000 is not in 1..65535"},
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			sch, err := CheckURL(tc.url)

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
+	"github.com/rfwarden/rfwarden/internal/listenaddr"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/internal/yamlstrict"
 	"github.com/rfwarden/rfwarden/sensor/scan"
@@ -296,6 +296,8 @@ func (c Config) Validate() error {
 		return bad("mqtt.keepalive", "%v: must be at most 65535s (%v): MQTT carries the keep-alive as a 16-bit count of seconds, and a longer one wraps (24h reached the broker as 20864s, 65536s as 0, keep-alive off)", c.MQTT.KeepAliveDur, MaxKeepAlive)
 	case c.MQTT.AckTimeout <= 0:
 		return bad("mqtt.ack_timeout", "%v: must be > 0", c.MQTT.AckTimeout)
+	case c.MQTT.AckTimeout > MaxAckTimeout:
+		return bad("mqtt.ack_timeout", "%v: must be at most %v: a PUBACK that never comes holds its detection back, unsent again, for as long (default 10s)", c.MQTT.AckTimeout, MaxAckTimeout)
 	case c.MQTT.MaxInflight < 1 || c.MQTT.MaxInflight > 1024:
 		return bad("mqtt.max_inflight", "%d not in 1..1024", c.MQTT.MaxInflight)
 	case c.Outbox.Dir == "":
@@ -312,25 +314,33 @@ func (c Config) Validate() error {
 		return bad("snippets.duration", "limits must not be negative")
 	case c.Snippets.Every < 0:
 		return bad("snippets.every", "limits must not be negative")
+	case c.Snippets.Dir != "" && c.Snippets.Dur == 0:
+		return bad("snippets.duration", "0s with snippets.dir set saves nothing: give the IQ to keep around a detection (default 50ms), or leave snippets.dir empty to keep none")
+	case c.Snippets.Dir != "" && c.Snippets.MaxCount == 0:
+		return bad("snippets.max_count", "0 with snippets.dir set saves nothing: give how many snippets to keep (default 100), or leave snippets.dir empty to keep none")
+	case c.Snippets.Dir != "" && c.Snippets.MaxBytes == 0:
+		return bad("snippets.max_bytes", "0 with snippets.dir set saves nothing: give the bytes the snippets may take (default 536870912), or leave snippets.dir empty to keep none")
 	case c.Health.IntervalDur < time.Second:
 		return bad("health.interval", "%v is below 1s", c.Health.IntervalDur)
 	case c.SpectrumDur < 0:
 		return bad("spectrum_interval", "must not be negative")
 	case c.LabelReuse < 0:
 		return bad("label_reuse", "must not be negative (0s classifies every emission)")
-	case c.Tamper.CollapseDB <= 0:
-		return bad("tamper.collapse_db", "tamper.collapse_db and tamper.rise_db must be positive")
-	case c.Tamper.RiseDB <= 0:
-		return bad("tamper.rise_db", "tamper.collapse_db and tamper.rise_db must be positive")
-	case c.Tamper.ClipFraction <= 0 || c.Tamper.ClipFraction > 1:
+	case !(c.Tamper.CollapseDB > 0 && c.Tamper.CollapseDB <= 200):
+		return bad("tamper.collapse_db", "%v: tamper.collapse_db and tamper.rise_db must be in (0, 200] dB", c.Tamper.CollapseDB)
+	case !(c.Tamper.RiseDB > 0 && c.Tamper.RiseDB <= 200):
+		return bad("tamper.rise_db", "%v: tamper.collapse_db and tamper.rise_db must be in (0, 200] dB", c.Tamper.RiseDB)
+	case !(c.Tamper.ClipFraction > 0 && c.Tamper.ClipFraction <= 1): // NaN too
 		return bad("tamper.clip_fraction", "%v not in (0,1]", c.Tamper.ClipFraction)
 	case c.Tamper.StallDur <= 0:
 		return bad("tamper.stall", "must be positive")
-	case c.Tamper.BaselineAlpha <= 0 || c.Tamper.BaselineAlpha > 1:
+	case c.Tamper.StallDur > MaxStall:
+		return bad("tamper.stall", "%v: must be at most %v: a board that stopped sending is reported stalled, and restarted, only after it (default 5s)", c.Tamper.StallDur, MaxStall)
+	case !(c.Tamper.BaselineAlpha > 0 && c.Tamper.BaselineAlpha <= 1):
 		return bad("tamper.baseline_alpha", "%v not in (0,1]", c.Tamper.BaselineAlpha)
 	case c.Tamper.PersistBlocks < 1:
 		return bad("tamper.persist_blocks", "must be at least 1")
-	case c.AGC.ClipFraction <= 0 || c.AGC.ClipFraction > 1:
+	case !(c.AGC.ClipFraction > 0 && c.AGC.ClipFraction <= 1):
 		return bad("agc.clip_fraction", "%v not in (0,1]", c.AGC.ClipFraction)
 	case c.AGC.ClipBlocks < 1 || c.AGC.ClipBlocks > 8:
 		return bad("agc.clip_blocks", "%d not in 1..8 (clipping blocks among the last 8)", c.AGC.ClipBlocks)
@@ -346,7 +356,7 @@ func (c Config) Validate() error {
 		return bad("agc.min_gain_db", "%v not in 0..120", c.AGC.MinGainDB)
 	}
 	if c.HTTPAddr != "" {
-		if err := checkListenAddr(c.HTTPAddr); err != nil {
+		if err := listenaddr.Check(c.HTTPAddr); err != nil {
 			return bad("http_addr", "%v", err)
 		}
 	}
@@ -423,13 +433,33 @@ func (c Config) Validate() error {
 			return bad("bands", "%v", err)
 		}
 	}
+	if tunes && !(c.AGC.MinGainDB <= hackrf.MaxGainDB) {
+		return bad("agc.min_gain_db", "%v not in 0..%d dB, the most a HackRF's LNA and VGA give (%s)", c.AGC.MinGainDB, hackrf.MaxGainDB, kind)
+	}
 	for i, g := range c.Gains {
-		if !(g.HighHz > g.LowHz) || g.LowHz < 0 || g.GainDB < 0 || g.GainDB > 120 {
-			return bad(fmt.Sprintf("gains[%d]", i), "need 0 <= low_hz < high_hz and 0 <= gain_db <= 120")
+		key := fmt.Sprintf("gains[%d]", i)
+		switch {
+		case !(g.LowHz >= 0) || math.IsInf(g.LowHz, 0):
+			return bad(key+".low_hz", "%v: need 0 <= low_hz < high_hz", g.LowHz)
+		case !(g.HighHz > g.LowHz):
+			return bad(key+".high_hz", "%v: need 0 <= low_hz < high_hz (the row is low_hz %v up to high_hz; above low_hz)", g.HighHz, g.LowHz)
+		case !tunes && !(g.GainDB >= 0 && g.GainDB <= 120):
+			return bad(key+".gain_db", "%v not in 0..120", g.GainDB)
+		case tunes:
+			if err := hackrf.CheckGain(g.GainDB); err != nil {
+				return bad(key+".gain_db", "%v (%s)", err, kind)
+			}
 		}
 	}
 	return nil
 }
+
+// MaxAckTimeout is the longest mqtt.ack_timeout; MaxStall the longest
+// tamper.stall.
+const (
+	MaxAckTimeout = 10 * time.Minute
+	MaxStall      = time.Hour
+)
 
 // checkBrokerURL reports why m.URL is not a broker URL paho dials as
 // meant (mqttlink.CheckURL: no scheme, as paho takes the URL for plain
@@ -445,23 +475,6 @@ func checkBrokerURL(m MQTT) error {
 		if err := mqttlink.CheckTLSFile(sch, f.key, f.path); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// checkListenAddr reports why addr is not a host:port to listen on, the
-// port a number (the host may be empty: every interface).
-func checkListenAddr(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		var aerr *net.AddrError
-		if errors.As(err, &aerr) {
-			err = errors.New(aerr.Err)
-		}
-		return fmt.Errorf("%q is not host:port (%w), e.g. 127.0.0.1:9464", addr, err)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("port %q is not a number in 1..65535", port)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func TestFiles(t *testing.T) {
 		"band-khz.bad.yaml":       "[7:13] bands[0].low_hz: 100 kHz is below 1 MHz, the lowest a HackRF tunes",
 		"band-high-edge.bad.yaml": "[8:14] bands[0].high_hz: 6.05 GHz is above 6 GHz",
 		"http-no-port.bad.yaml":   "[6:12] http_addr: \"localhost\" is not host:port (missing port in address), e.g. 127.0.0.1:9464",
-		"http-bad-port.bad.yaml":  "[5:12] http_addr: port \"99999\" is not a number in 1..65535",
+		"http-bad-port.bad.yaml":  "[5:12] http_addr: \"127.0.0.1:99999\": port \"99999\" is not a number in 0..65535",
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 	if err != nil || len(files) == 0 {

@@ -35,7 +35,15 @@ type perturbation struct {
 	// new false class appear. detectHold: every target found unperturbed
 	// must still be found (labels may go).
 	mustHold, detectHold bool
-	apply                func(x []complex64, r robustRec, rng *rand.Rand) ([]complex64, []sigmf.Annotation)
+	// apply returns nil samples when the perturbation does not fit the
+	// recording (too short to cut, no quiet spectrum): its cell is n/a.
+	apply func(x []complex64, r robustRec, rng *rand.Rand) ([]complex64, []sigmf.Annotation)
+	// frame, when set, gives the perturbed capture's sample rate and
+	// centre frequency (a resampled or retuned capture); nil keeps r's.
+	frame func(r robustRec) (fsHz, fcHz float64)
+	// why, for a perturbation that is not mustHold, says why it cannot
+	// be (docs/detection.md).
+	why string
 }
 
 // robustRec is one real recording, read once.
@@ -48,12 +56,18 @@ type robustRec struct {
 }
 
 // noiseFloor estimates the receiver noise's power per sample as if it were
-// white at the recording's floor: the per-bin median over time of 256-point
-// periodograms (divided by ln 2, the median of an exponential over its
-// mean), and of those bins, the 5th percentile, leaving out the outer 5% of
-// the band (anti-alias roll-off) and the DC bins. Signals that fill most
-// of the band (a 20 MHz carrier in 23 MHz, or continuous for the whole
-// recording) still leave 5% of the bins at the floor.
+// white at the recording's floor: the per-bin 10th percentile over time of
+// 256-point periodograms (divided by −ln 0.9, that percentile of an
+// exponential over its mean), and of those bins, the 5th percentile,
+// leaving out the outer 5% of the band (anti-alias roll-off) and the DC
+// bins. Signals that fill most of the band (a 20 MHz carrier in 23 MHz, or
+// continuous for the whole recording) still leave 5% of the bins at the
+// floor, and a burst on for most of the recording whose skirts reach every
+// bin (nr-n78-ul-strong, 55 dB over the floor for 52% of its 1 ms) still
+// leaves 10% of the frames: the per-bin median read that recording's
+// floor 22 dB high (2.2e-4 against 1.2e-6 over its noise-only first
+// 10240 samples), so its noise and DC perturbations were 22 dB stronger
+// than they said.
 func noiseFloor(x []complex64) float64 {
 	const n = 256
 	f := dsp.NewFFT(n)
@@ -77,7 +91,7 @@ func noiseFloor(x []complex64) float64 {
 		}
 		c := cols[k]
 		sort.Float64s(c)
-		med = append(med, c[len(c)/2]/math.Ln2/n)
+		med = append(med, c[len(c)/10]/-math.Log(0.9)/n)
 	}
 	sort.Float64s(med)
 	return med[len(med)/20]
@@ -176,6 +190,11 @@ func robustPerturbations() []perturbation {
 			return x[k:], out
 		}},
 	}
+}
+
+// allPerturbations are robustPerturbations and then heldOutPerturbations.
+func allPerturbations() []perturbation {
+	return append(robustPerturbations(), heldOutPerturbations()...)
 }
 
 // pyScore is the outcome of scorePy: per truth annotation (index into the
@@ -479,6 +498,28 @@ var robustKnown = map[string]string{
 	"lte-fdd-gsm1800-1852M-hackrf/shift": "the two bursts lost (1856.6 MHz, at 125184 and 136128) start 7031 and " +
 		"17975 samples into the shifted recording: the first inside the detector's warm-up (64 frames, 16384 " +
 		"samples), the second right after it",
+	// Held-out captures (heldOutPerturbations; docs/detection.md "Held-out
+	// captures"). All are the two GSM recordings'.
+	"gsm900-band-937M/tune+fs/10": "weak activity at 938.38-938.51 MHz (a 125 kHz, 2.4 ms piece at sample 1088, " +
+		"in no annotation; not GSM unperturbed, 1.4 MHz from DC) now lies 0.1 MHz from the new capture edge " +
+		"(938.6 MHz), and gsmLabel's edge rule (a carrier cut by the edge needs 25 kHz and timing only) names it GSM",
+	"gsm900-band-937M/last-half": "the edge carriers lose their labels: 939.0 MHz is found from sample 32704 " +
+		"(8.2 ms of the 10 ms) only and unknown, 935.0 MHz in one 64-sample blip; not diagnosed further",
+	"lte-fdd-gsm1800-1852M-hackrf/rate×4/5": "12 bursts of the weak carriers (the 1856.6 MHz bursts at 125184 and " +
+		"136128 among them, the ones shift and noise-3dB lose) found but not named GSM, as in first-half: not " +
+		"diagnosed further; the false class is a burst at 1856.0 MHz (unknown unperturbed, on the DCS-1800 " +
+		"200 kHz raster and in no annotation) named GSM",
+	"lte-fdd-gsm1800-1852M-hackrf/rate×5/4": "after the fix of the burst length (medianBurstS) 76/76 with the noise " +
+		"fill of seed 1, 36/76 with the test's: the carriers at 1856.6 and 1857.2 MHz are merged with narrow " +
+		"continuous lines into one emission whose whole-emission features are the line's (occupied 12-60 kHz, " +
+		"line_frac 0.92-0.98), so every label rests on the burst vote, and which bursts are the longest six " +
+		"changes with the noise in the outer 2.4 MHz",
+	"lte-fdd-gsm1800-1852M-hackrf/tune+fs/10": "a burst at 1860.0 MHz (unknown unperturbed, on the DCS-1800 raster, " +
+		"in no annotation) named GSM (weak): likely an unannotated carrier, not a false class",
+	"lte-fdd-gsm1800-1852M-hackrf/first-half": "12 bursts of the weak carriers found but not named GSM, the same 12 " +
+		"as rate×4/5; not diagnosed further (the burst vote, as rate×5/4)",
+	"lte-fdd-gsm1800-1852M-hackrf/last-half": "19 bursts found but not named GSM: the burst vote, as first-half; " +
+		"not diagnosed further",
 	"lte-fdd-gsm1800-1852M-hackrf/noise-3dB": "the 24 one-slot bursts of the weakest carrier (1856.6 MHz) are all " +
 		"lost (21) or no longer named GSM (3); the 51 bursts at 1857.2 and 1858.8 MHz are kept. Not diagnosed further",
 }
@@ -502,7 +543,13 @@ var robustKnown = map[string]string{
 //   - with the SNR lowered by 3 dB every target found unperturbed is still
 //     found: the README's weakest targets stand ≥ 6 dB over the floor;
 //   - the recordings of a phone's uplink (nr-ul, 52-55 dB over the floor)
-//     keep every label under every perturbation.
+//     keep every label under every perturbation;
+//   - each held-out capture of the same air (heldOutPerturbations: 4/5
+//     and 5/4 the rate, retuned by ±fs/10, the first or last half or a
+//     middle 20 ms, a CW tone or a staff radio's burst added in quiet
+//     spectrum) keeps every label and adds no false class, and the added
+//     emitter is never called a phone or a drone. The cells that do not
+//     hold (all on the two GSM recordings) are in robustKnown.
 //
 // The rest (6 dB less SNR, 5-bit quantisation) is reported, not asserted:
 // each can take a weak emission under what a detector can name. Cells
@@ -514,7 +561,7 @@ func TestRealRobustness(t *testing.T) {
 	if len(metas) == 0 {
 		t.Skip("no recordings")
 	}
-	perts := robustPerturbations()
+	perts := allPerturbations()
 	var table []string
 	head := fmt.Sprintf("| %-32s | %-22s |", "recording", "unperturbed")
 	for _, p := range perts {
@@ -538,9 +585,24 @@ func TestRealRobustness(t *testing.T) {
 		for pi, p := range perts {
 			rng := rand.New(rand.NewPCG(uint64(fi+1), uint64(pi+1)))
 			x, truth := p.apply(slices.Clone(r.iq), r, rng)
-			got := scorePy(truth, scanAnnotations(t, x, r))
+			if x == nil {
+				row += " n/a |"
+				continue
+			}
+			pr := r
+			if p.frame != nil {
+				pr.fs, pr.fc = p.frame(r)
+			}
+			pred := scanAnnotations(t, x, pr)
+			got := scorePy(truth, pred)
+			if f := addedFalses(truth, pred); len(f) > 0 {
+				got.falses = append(got.falses, f...)
+			}
 			// Map each perturbed truth annotation back to its original.
 			origKey := func(a sigmf.Annotation) string {
+				if k, ok := a.Extra[origKeyExtra].(string); ok {
+					return k
+				}
 				// Undo the shift or offset the perturbation applied.
 				for _, o := range baseTruth {
 					if o.Label == a.Label && o.SampleStart+o.SampleCount == a.SampleStart+a.SampleCount+int64(len(r.iq)-len(x)) &&
@@ -565,7 +627,8 @@ func TestRealRobustness(t *testing.T) {
 				t.Errorf("%s, %s: %s (%v): a phone's uplink 52-55 dB over the floor must keep its label under every perturbation",
 					r.name, p.name, c, c.detail)
 			case p.mustHold && lost:
-				t.Errorf("%s, %s: %s (%v): a change of level, frequency, DC, IQ balance or start must keep every label", r.name, p.name, c, c.detail)
+				t.Errorf("%s, %s: %s (%v): a change of level, frequency, DC, IQ balance, start, rate, tuning or length, "+
+					"or another emitter in quiet spectrum, must keep every label", r.name, p.name, c, c.detail)
 			case p.detectHold && c.lostDet > 0:
 				t.Errorf("%s, %s: %s (%v): 3 dB less SNR must keep every detection", r.name, p.name, c, c.detail)
 			}

@@ -78,7 +78,7 @@ type Config struct {
 	Calibrator Calibrator // nil: PowerDBm = dBFS − GainDB (uncalibrated)
 	Classifier Classifier // nil: every result is labelled Unknown
 
-	RingSamples  int // IQ history kept for the classifier; default 1<<21
+	RingSamples  int // IQ history kept for the classifier, at most; default 1<<21 (the ring grows to the longest stretch of one tuning seen)
 	MaxIQSamples int // most samples handed to the classifier; default 1<<20
 
 	// LabelReuse lets an emission take the label the Classifier gave an
@@ -221,7 +221,7 @@ func New(cfg Config) *Pipeline {
 		cfg.MaxIQSamples = 1 << 20
 	}
 	cfg.MaxIQSamples = min(cfg.MaxIQSamples, cfg.RingSamples)
-	return &Pipeline{cfg: cfg, ring: make([]complex64, cfg.RingSamples)}
+	return &Pipeline{cfg: cfg} // the ring grows as samples come (growRing)
 }
 
 // Process runs one Block and appends the results of the emissions that
@@ -398,6 +398,7 @@ func (p *Pipeline) NoiseFloorDBFS() float64 {
 }
 
 func (p *Pipeline) push(x []complex64, first int64) {
+	p.growRing(p.ringLen + int64(len(x)))
 	n := int64(len(p.ring))
 	added := int64(len(x))
 	if int64(len(x)) > n {
@@ -412,6 +413,36 @@ func (p *Pipeline) push(x []complex64, first int64) {
 	}
 	p.ringEnd = first
 	p.ringLen = min(p.ringLen+added, n)
+}
+
+// minRingSamples is the ring's first size (1 MiB of samples).
+const minRingSamples = 1 << 17
+
+// growRing makes the ring hold want samples, up to Config.RingSamples:
+// it doubles (at least to minRingSamples) and keeps what it holds. The
+// ring grows to the longest contiguous stretch of one tuning the sensor
+// captures, never past RingSamples: a scanning sensor retunes every
+// dwell (the demo's 20 ms, 200,000 samples at 10 Msps) and empties the
+// ring each time, so a ring made at RingSamples (16 MiB at the default
+// 1<<21) was mostly never written, yet counted in the live heap that the
+// collector's goal doubles (docs/performance.md, "What a demo behind
+// holds"; BenchmarkPipelineRingScanning).
+func (p *Pipeline) growRing(want int64) {
+	n := int64(len(p.ring))
+	want = min(want, int64(p.cfg.RingSamples))
+	if want <= n {
+		return
+	}
+	m := max(n*2, want, minRingSamples)
+	m = min(m, int64(p.cfg.RingSamples))
+	ring := make([]complex64, m)
+	for s := p.ringEnd - p.ringLen; s < p.ringEnd; { // the held samples at their places in the new ring
+		pos, npos := s%n, s%m
+		k := min(n-pos, m-npos, p.ringEnd-s)
+		copy(ring[npos:npos+k], p.ring[pos:pos+k])
+		s += k
+	}
+	p.ring = ring
 }
 
 // span copies ring samples [from, to) (clipped to what the ring holds and to

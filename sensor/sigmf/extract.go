@@ -74,3 +74,78 @@ func copyFileAtomic(path string, src io.Reader) error {
 	}
 	return nil
 }
+
+// ExtractArchiveAll is ExtractArchive for an archive of one recording or
+// of several (ArchiveRecordings, as sigmf-python writes "day-0/day-0",
+// "day-1/day-1"): every recording is validated as OpenArchiveRecording
+// opens it and its NAME checked (ok, and no two of the same NAME) before
+// any file is written; each is then written into dir as NAME.sigmf-data
+// and NAME.sigmf-meta, data first. It returns the NAMEs in archive order.
+// On an error the files it wrote are removed.
+func ExtractArchiveAll(archivePath, dir string, ok func(name string) error) ([]string, error) {
+	file, err := openRegular(archivePath)
+	if err != nil {
+		return nil, fmt.Errorf("extract archive: %w", err)
+	}
+	defer file.Close()
+	l, err := listArchive(file)
+	if err != nil {
+		return nil, fmt.Errorf("extract archive %q: %w", archivePath, err)
+	}
+	if len(l.metas) == 0 {
+		return nil, fmt.Errorf("extract archive %q: %w: archive holds no %s member", archivePath, ErrBadMeta, MetaExt)
+	}
+	type found struct {
+		name string
+		a    archiveMember
+	}
+	var recs []found
+	seen := map[string]string{}
+	for _, m := range l.metas {
+		a, err := l.member(file, m.base)
+		if err != nil {
+			return nil, fmt.Errorf("extract archive %q: recording %q: %w", archivePath, m.base, err)
+		}
+		// validated as a replay opens it; the Recording shares file,
+		// closed when this function returns
+		if _, err := recordingOfMember(archivePath, file, a, Overrides{}); err != nil {
+			return nil, fmt.Errorf("extract archive %q: recording %q: %w", archivePath, m.base, err)
+		}
+		name := path.Base(a.base)
+		if name == "." || name == "/" || name == ".." || strings.HasPrefix(name, ".") || strings.ContainsAny(name, `/\`+"\x00") {
+			return nil, fmt.Errorf("extract archive %q: %w: recording name %q is not a plain file name", archivePath, ErrBadMeta, name)
+		}
+		if prev, dup := seen[name]; dup {
+			return nil, fmt.Errorf("extract archive %q: %w: recordings %q and %q are both named %q", archivePath, ErrBadMeta, prev, a.base, name)
+		}
+		seen[name] = a.base
+		if ok != nil {
+			if err := ok(name); err != nil {
+				return nil, fmt.Errorf("extract archive %q: recording %q: %w", archivePath, name, err)
+			}
+		}
+		recs = append(recs, found{name, a})
+	}
+	var written []string
+	undo := func() {
+		for _, p := range written {
+			os.Remove(p)
+		}
+	}
+	names := make([]string, 0, len(recs))
+	for _, f := range recs {
+		dst := filepath.Join(dir, f.name)
+		if err := copyFileAtomic(dst+DataExt, io.NewSectionReader(file, f.a.off, f.a.size)); err != nil {
+			undo()
+			return nil, fmt.Errorf("extract archive %q: %w", archivePath, err)
+		}
+		written = append(written, dst+DataExt)
+		if err := writeFileAtomic(dst+MetaExt, f.a.meta); err != nil {
+			undo()
+			return nil, fmt.Errorf("extract archive %q: %w", archivePath, err)
+		}
+		written = append(written, dst+MetaExt)
+		names = append(names, f.name)
+	}
+	return names, nil
+}

@@ -1,7 +1,8 @@
 // Package influxtest starts a real InfluxDB 1.8 server (influxd) on
 // 127.0.0.1 for tests, with Flux enabled, in a temporary directory. Tests
 // skip when no influxd binary is found ($RFW_INFLUXD, the cache that
-// scripts/install-deps.sh fills, or PATH).
+// scripts/install-deps.sh fills: $RFW_CACHE/bin, by default
+// ~/.cache/rfwarden/bin, or PATH).
 package influxtest
 
 import (
@@ -24,8 +25,17 @@ func Binary() string {
 	if p := os.Getenv("RFW_INFLUXD"); p != "" {
 		return p
 	}
+	// scripts/install-deps.sh builds it into $RFW_CACHE/bin, by default
+	// ~/.cache/rfwarden/bin
+	var caches []string
+	if c := os.Getenv("RFW_CACHE"); c != "" {
+		caches = append(caches, c)
+	}
 	if home, err := os.UserHomeDir(); err == nil {
-		p := filepath.Join(home, ".cache", "rfwarden", "bin", "influxd")
+		caches = append(caches, filepath.Join(home, ".cache", "rfwarden"))
+	}
+	for _, c := range caches {
+		p := filepath.Join(c, "bin", "influxd")
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
