@@ -40,6 +40,12 @@ type DetectorConfig struct {
 	// FloorCapDB caps each bin's floor at this many dB above the 10th
 	// percentile of the floor over the central 80% of the band, so a carrier
 	// that never stops still stands out. Default 10; negative disables.
+	// At 10 a gap-free emission on from the first sample (or past
+	// FloorHold) is found at 15 dB per bin over the noise and lost at 10:
+	// a phone's LTE or NR uplink already on when a sensor tunes there
+	// (docs/detection.md, "Long calls"). Lower caps find it lower but cost
+	// real downlinks their labels (measured at 8, 6 and 4); SetFloorCapDB
+	// caps chosen bins lower (the pipeline: FDD uplink bands).
 	FloorCapDB float64
 	// FloorHold is how long, in stream time, a bin under a detected,
 	// mostly-on emission keeps the floor it had when the emission began,
@@ -215,6 +221,9 @@ type Detector struct {
 	// seen (noteStep). The floor is kept at or above that quantiser's
 	// noise (quantFloor).
 	q2, qI2, qQ2 float64
+	// capLin is each bin's floor cap as a power ratio over the 10th
+	// percentile (SetFloorCapDB; +Inf: uncapped); nil: FloorCapDB for all.
+	capLin []float64
 
 	// warm-up
 	warm      []float64 // WarmFrames × n
@@ -865,22 +874,67 @@ func (d *Detector) foldOthers() {
 	}
 }
 
-// capFloor limits each bin's floor to FloorCapDB above the 10th percentile
-// of the floor over the central 80% of the band, then raises it to the
-// quantisation floor (quantFloor).
+// capFloor limits each bin's floor to FloorCapDB (or the bin's own cap,
+// SetFloorCapDB) above the 10th percentile of the floor over the central
+// 80% of the band, then raises it to the quantisation floor (quantFloor).
 func (d *Detector) capFloor() {
-	if d.cfg.FloorCapDB >= 0 {
+	if d.capLin != nil || d.cfg.FloorCapDB >= 0 {
 		lo, hi := d.n/10, d.n-d.n/10
 		s := d.scratch[:0]
 		s = append(s, d.floor[lo:hi]...)
-		c := quickSelect(s, len(s)/10) * math.Pow(10, d.cfg.FloorCapDB/10)
-		for i, v := range d.floor {
-			if v > c {
-				d.floor[i] = c
+		p10 := quickSelect(s, len(s)/10)
+		if d.capLin != nil {
+			for i, v := range d.floor {
+				if c := p10 * d.capLin[i]; v > c {
+					d.floor[i] = c
+				}
+			}
+		} else {
+			c := p10 * math.Pow(10, d.cfg.FloorCapDB/10)
+			for i, v := range d.floor {
+				if v > c {
+					d.floor[i] = c
+				}
 			}
 		}
 	}
 	d.quantFloor()
+}
+
+// SetFloorCapDB gives each bin its own floor cap: capDB[i] dB over the
+// 10th percentile of the floor over the central 80% of the band, in place
+// of FloorCapDB, for bin i (NFFT values, lowest frequency first, bin
+// NFFT/2 is DC, as FloorDBFS); a negative value leaves that bin uncapped.
+// A caller that knows what part of the band may hold a carrier that never
+// stops (a base station's) caps the rest lower: a gap-free emission on
+// from the first sample is learnt into the floor up to its bins' cap, and
+// found only some 5 dB over it. nil restores FloorCapDB for every bin. It
+// takes effect at the next floor update (every FloorBlockFrames frames)
+// and is kept by Reset, not by Fresh. It returns an error, changing
+// nothing, when capDB does not have NFFT values or one is NaN.
+func (d *Detector) SetFloorCapDB(capDB []float64) error {
+	if capDB == nil {
+		d.capLin = nil
+		return nil
+	}
+	if len(capDB) != d.n {
+		return fmt.Errorf("dsp: floor cap: %d bins, want NFFT %d", len(capDB), d.n)
+	}
+	for i, v := range capDB {
+		if math.IsNaN(v) {
+			return fmt.Errorf("dsp: floor cap: bin %d is NaN", i)
+		}
+	}
+	if d.capLin == nil {
+		d.capLin = make([]float64, d.n)
+	}
+	for i, v := range capDB {
+		d.capLin[i] = math.Inf(1)
+		if v >= 0 {
+			d.capLin[i] = math.Pow(10, v/10)
+		}
+	}
+	return nil
 }
 
 // quantFloor raises each bin's floor to the noise of a uniform quantiser

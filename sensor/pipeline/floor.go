@@ -63,6 +63,7 @@ func (p *Pipeline) SeedFloorDBFS(centerHz, rateHz float64, floorDBFS []float64) 
 	if err := det.SeedFloorDBFS(resampleFloor(floorDBFS, det.Config().NFFT)); err != nil {
 		return fmt.Errorf("pipeline: seed floor: tuning %.0f Hz: %w", centerHz, err)
 	}
+	p.setUplinkFloorCaps(det, centerHz, rateHz)
 	if p.dets == nil || len(p.dets) >= MaxTunings {
 		p.dets = make(map[tuning]*dsp.Detector)
 	}

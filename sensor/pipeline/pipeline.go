@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/sensor"
 )
 
@@ -103,6 +104,15 @@ type Config struct {
 	// which the detector finds as a signal of its own or joins to the
 	// emission. For tests that compare with and without.
 	KeepIQImbalance bool
+
+	// UplinkFloorCapDB is the detector's floor cap (dsp.DetectorConfig's
+	// FloorCapDB) in the bins that the embedded band plan puts in FDD
+	// uplink bands only, where no carrier that never stops is a base
+	// station's: a handset sending without gaps that was on before the
+	// tuning's floor existed (a sensor started mid-call) is learnt into
+	// the floor only up to this. 0: DefaultUplinkFloorCapDB; negative:
+	// FloorCapDB everywhere (docs/detection.md, "Long calls").
+	UplinkFloorCapDB float64
 }
 
 // IQ imbalance correction (Config.KeepIQImbalance). The receiver's
@@ -163,6 +173,9 @@ type reused struct {
 type Pipeline struct {
 	cfg Config
 	det *dsp.Detector
+	// bands is the embedded band plan's bands, read at the first new
+	// tuning (setUplinkFloorCaps)
+	bands []bandplan.Band
 	// dets keeps one Detector per tuning, so a scanning sensor that comes
 	// back to a tuning resumes with the noise floor it learnt there instead
 	// of judging a short dwell against a floor of a few frames.
@@ -235,6 +248,7 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 			if det, err = p.newDetector(b.SampleRateHz); err != nil {
 				return dst, fmt.Errorf("pipeline: tuning %.0f Hz at %.0f sps: %w", b.CenterHz, b.SampleRateHz, err)
 			}
+			p.setUplinkFloorCaps(det, b.CenterHz, b.SampleRateHz)
 			if p.dets == nil || len(p.dets) >= MaxTunings {
 				p.dets = make(map[tuning]*dsp.Detector)
 			}

@@ -59,7 +59,10 @@ func TestScanKeepsContinuousCarrier(t *testing.T) {
 		{"no hold", -1, 0, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := New(Config{Detector: dsp.DetectorConfig{FloorHold: tc.hold}})
+			// UplinkFloorCapDB −1: 847 MHz is in LTE B20's uplink, where
+			// the uplink cap alone keeps the handset (TestLongCallFloor);
+			// this test is of the hold.
+			p := New(Config{Detector: dsp.DetectorConfig{FloorHold: tc.hold}, UplinkFloorCapDB: -1})
 			seen := map[int]bool{} // tuning A's dwells with the handset
 			var global int64
 			t0 := time.Date(2026, 12, 2, 22, 0, 0, 0, time.UTC)
