@@ -61,6 +61,13 @@ func TestSubcommandFlagsSweep(t *testing.T) {
 		{name: "eval pfa nan", cmd: cmdEval, args: []string{"--pfa", "NaN"}, want: "eval: --pfa NaN is not in (0, 0.5)"},
 		{name: "scan pfa", cmd: cmdScan, args: []string{"--pfa", "1e-6", missing}, okAt: "missing"},
 		{name: "scan pfa over half", cmd: cmdScan, args: []string{"--pfa", "0.7", missing}, want: "scan: --pfa 0.7 is not in (0, 0.5)"},
+		// loadtest's, stopped at a broker off this machine, checked after the flags
+		{name: "loadtest grid step", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "0.5", "--broker", "tcp://192.0.2.1:1883"}, okAt: "host must be a loopback address"},
+		{name: "loadtest grid step default", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "0", "--broker", "tcp://192.0.2.1:1883"}, okAt: "host must be a loopback address"},
+		{name: "loadtest grid step inf", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "+Inf"}, want: "--grid-step-m +Inf m is outside 0.05..10 m"},
+		{name: "loadtest grid step nan", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "NaN"}, want: "--grid-step-m NaN m is outside 0.05..10 m"},
+		{name: "loadtest grid step huge", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "1000"}, want: "--grid-step-m 1000 m is outside 0.05..10 m"},
+		{name: "loadtest grid step tiny", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "0.001"}, want: "--grid-step-m 0.001 m is outside 0.05..10 m"},
 		{name: "scan rate inf", cmd: cmdScan, args: []string{"--rate", "+Inf", missing}, want: "scan: --rate +Inf and --center 0 must be finite"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
