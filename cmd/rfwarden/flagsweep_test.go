@@ -68,6 +68,14 @@ func TestSubcommandFlagsSweep(t *testing.T) {
 		{name: "loadtest grid step nan", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "NaN"}, want: "--grid-step-m NaN m is outside 0.05..10 m"},
 		{name: "loadtest grid step huge", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "1000"}, want: "--grid-step-m 1000 m is outside 0.05..10 m"},
 		{name: "loadtest grid step tiny", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "0.001"}, want: "--grid-step-m 0.001 m is outside 0.05..10 m"},
+		// erase's InfluxDB, checked as the dashboard's RFW_INFLUX_URL; stopped at a missing database
+		{name: "erase influx", cmd: cmdErase, args: []string{"--db", missing, "--alert", "a1", "--no-snippets", "--dry-run", "--influx", "http://127.0.0.1:8086"}, okAt: "does not exist"},
+		{name: "erase influx port", cmd: cmdErase, args: []string{"--db", missing, "--alert", "a1", "--no-snippets", "--dry-run", "--influx", "http://127.0.0.1:99999"}, want: "erase: RFW_INFLUX_URL (--influx): "},
+		{name: "erase influx no host", cmd: cmdErase, args: []string{"--db", missing, "--alert", "a1", "--no-snippets", "--dry-run", "--influx", "http://"}, want: "erase: RFW_INFLUX_URL (--influx): "},
+		{name: "erase influx no database", cmd: cmdErase, args: []string{"--db", missing, "--alert", "a1", "--no-snippets", "--dry-run", "--influx", "http://127.0.0.1:8086", "--influx-db", ""}, want: "erase: RFW_INFLUX_DB (--influx-db) is empty"},
+		// backup's snippet folder named on the command line, before any copy
+		{name: "backup snippets", cmd: cmdBackup, args: []string{"--db", missing, "--snippets", dir, filepath.Join(dir, "b1")}, okAt: "does not exist"},
+		{name: "backup snippets missing", cmd: cmdBackup, args: []string{"--db", missing, "--snippets", missing, filepath.Join(dir, "b2")}, want: "backup: --snippets " + missing + " does not exist"},
 		{name: "scan rate inf", cmd: cmdScan, args: []string{"--rate", "+Inf", missing}, want: "scan: --rate +Inf and --center 0 must be finite"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
