@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,7 +22,12 @@ import (
 // --rate, fusion's negative
 // --sensor-silence (taken as never), node check's --noise-center-hz
 // outside what a HackRF tunes (reported as the board's noise test
-// failing), calibrate's NaN or negative heights. What a user may give
+// failing), calibrate's NaN or negative heights, loadtest's
+// --grid-step-m outside 0.05..10 m (+Inf ran a whole load test), erase's
+// --influx and --influx-db the dashboard would refuse, backup's
+// --snippets that does not exist and restore's --snippets of a backup
+// folder holding none (both failed after the database was copied or
+// replaced). What a user may give
 // passes those checks: the command then stops at its missing input
 // (okAt), or, for sim, writes its 1 ms recording.
 func TestSubcommandFlagsSweep(t *testing.T) {
@@ -36,6 +42,14 @@ func TestSubcommandFlagsSweep(t *testing.T) {
 		})
 	}
 	missing := filepath.Join(dir, "missing")
+	// backups, one folder with the snippets/ backup --snippets makes and one without
+	for _, d := range []string{filepath.Join(dir, "bs", "snippets"), filepath.Join(dir, "bn")} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, filepath.Join(dir, "bs", "x.db"), "not a database\n")
+	writeFile(t, filepath.Join(dir, "bn", "x.db"), "not a database\n")
 	for _, tc := range []struct {
 		name string
 		cmd  func(context.Context, []string, io.Writer, io.Writer) error
@@ -76,6 +90,9 @@ func TestSubcommandFlagsSweep(t *testing.T) {
 		// backup's snippet folder named on the command line, before any copy
 		{name: "backup snippets", cmd: cmdBackup, args: []string{"--db", missing, "--snippets", dir, filepath.Join(dir, "b1")}, okAt: "does not exist"},
 		{name: "backup snippets missing", cmd: cmdBackup, args: []string{"--db", missing, "--snippets", missing, filepath.Join(dir, "b2")}, want: "backup: --snippets " + missing + " does not exist"},
+		// restore's --snippets, checked before the database is replaced
+		{name: "restore snippets", cmd: cmdRestore, args: []string{"--db", missing, "--snippets", filepath.Join(dir, "snip"), filepath.Join(dir, "bs", "x.db")}, okAt: "restore: backup "},
+		{name: "restore snippets none in backup", cmd: cmdRestore, args: []string{"--db", missing, "--snippets", filepath.Join(dir, "snip"), filepath.Join(dir, "bn", "x.db")}, want: "restore: --snippets " + filepath.Join(dir, "snip") + ": the backup's folder has no snippets/"},
 		{name: "scan rate inf", cmd: cmdScan, args: []string{"--rate", "+Inf", missing}, want: "scan: --rate +Inf and --center 0 must be finite"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
