@@ -65,6 +65,18 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *keep < 0 {
 		return fmt.Errorf("backup: --keep %d is negative: give the backups to keep in DIR, or 0 to keep all", *keep)
 	}
+	if flagSet(fs, "snippets") && *snippets != "" {
+		// named on the command line, it must be there: checked before the
+		// copy (a mistyped one failed after it, and again at rotating)
+		switch fi, err := os.Stat(*snippets); {
+		case errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("backup: --snippets %s does not exist: give the dashboard's RFW_SNIPPET_DIR, or leave --snippets out", *snippets)
+		case err != nil:
+			return fmt.Errorf("backup: --snippets: %w", err)
+		case !fi.IsDir():
+			return fmt.Errorf("backup: --snippets %s is not a folder: give the dashboard's RFW_SNIPPET_DIR", *snippets)
+		}
+	}
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return errUsage

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -180,6 +181,16 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "erase: give --snippets DIR or --no-snippets, not both")
 		fs.Usage()
 		return errUsage
+	}
+	// checked as the dashboard checks them: a URL no query can reach, or
+	// no database, failed only once the case was read
+	if influx.url != "" {
+		if err := fusion.CheckInfluxURL(influx.url); err != nil {
+			return fmt.Errorf("erase: RFW_INFLUX_URL (--influx): %w", err)
+		}
+		if influx.database == "" {
+			return errors.New("erase: RFW_INFLUX_DB (--influx-db) is empty: give fusion.yaml's influx.database (default rfwarden)")
+		}
 	}
 	target := eraseTarget{"incident", *incident}
 	if *alertID != "" {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,7 +22,12 @@ import (
 // --rate, fusion's negative
 // --sensor-silence (taken as never), node check's --noise-center-hz
 // outside what a HackRF tunes (reported as the board's noise test
-// failing), calibrate's NaN or negative heights. What a user may give
+// failing), calibrate's NaN or negative heights, loadtest's
+// --grid-step-m outside 0.05..10 m (+Inf ran a whole load test), erase's
+// --influx and --influx-db the dashboard would refuse, backup's
+// --snippets that does not exist and restore's --snippets of a backup
+// folder holding none (both failed after the database was copied or
+// replaced). What a user may give
 // passes those checks: the command then stops at its missing input
 // (okAt), or, for sim, writes its 1 ms recording.
 func TestSubcommandFlagsSweep(t *testing.T) {
@@ -36,6 +42,14 @@ func TestSubcommandFlagsSweep(t *testing.T) {
 		})
 	}
 	missing := filepath.Join(dir, "missing")
+	// backups, one folder with the snippets/ backup --snippets makes and one without
+	for _, d := range []string{filepath.Join(dir, "bs", "snippets"), filepath.Join(dir, "bn")} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, filepath.Join(dir, "bs", "x.db"), "not a database\n")
+	writeFile(t, filepath.Join(dir, "bn", "x.db"), "not a database\n")
 	for _, tc := range []struct {
 		name string
 		cmd  func(context.Context, []string, io.Writer, io.Writer) error
@@ -61,6 +75,24 @@ func TestSubcommandFlagsSweep(t *testing.T) {
 		{name: "eval pfa nan", cmd: cmdEval, args: []string{"--pfa", "NaN"}, want: "eval: --pfa NaN is not in (0, 0.5)"},
 		{name: "scan pfa", cmd: cmdScan, args: []string{"--pfa", "1e-6", missing}, okAt: "missing"},
 		{name: "scan pfa over half", cmd: cmdScan, args: []string{"--pfa", "0.7", missing}, want: "scan: --pfa 0.7 is not in (0, 0.5)"},
+		// loadtest's, stopped at a broker off this machine, checked after the flags
+		{name: "loadtest grid step", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "0.5", "--broker", "tcp://192.0.2.1:1883"}, okAt: "host must be a loopback address"},
+		{name: "loadtest grid step default", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "0", "--broker", "tcp://192.0.2.1:1883"}, okAt: "host must be a loopback address"},
+		{name: "loadtest grid step inf", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "+Inf"}, want: "--grid-step-m +Inf m is outside 0.05..10 m"},
+		{name: "loadtest grid step nan", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "NaN"}, want: "--grid-step-m NaN m is outside 0.05..10 m"},
+		{name: "loadtest grid step huge", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "1000"}, want: "--grid-step-m 1000 m is outside 0.05..10 m"},
+		{name: "loadtest grid step tiny", cmd: cmdLoadtest, args: []string{"-q", "--grid-step-m", "0.001"}, want: "--grid-step-m 0.001 m is outside 0.05..10 m"},
+		// erase's InfluxDB, checked as the dashboard's RFW_INFLUX_URL; stopped at a missing database
+		{name: "erase influx", cmd: cmdErase, args: []string{"--db", missing, "--alert", "a1", "--no-snippets", "--dry-run", "--influx", "http://127.0.0.1:8086"}, okAt: "does not exist"},
+		{name: "erase influx port", cmd: cmdErase, args: []string{"--db", missing, "--alert", "a1", "--no-snippets", "--dry-run", "--influx", "http://127.0.0.1:99999"}, want: "erase: RFW_INFLUX_URL (--influx): "},
+		{name: "erase influx no host", cmd: cmdErase, args: []string{"--db", missing, "--alert", "a1", "--no-snippets", "--dry-run", "--influx", "http://"}, want: "erase: RFW_INFLUX_URL (--influx): "},
+		{name: "erase influx no database", cmd: cmdErase, args: []string{"--db", missing, "--alert", "a1", "--no-snippets", "--dry-run", "--influx", "http://127.0.0.1:8086", "--influx-db", ""}, want: "erase: RFW_INFLUX_DB (--influx-db) is empty"},
+		// backup's snippet folder named on the command line, before any copy
+		{name: "backup snippets", cmd: cmdBackup, args: []string{"--db", missing, "--snippets", dir, filepath.Join(dir, "b1")}, okAt: "does not exist"},
+		{name: "backup snippets missing", cmd: cmdBackup, args: []string{"--db", missing, "--snippets", missing, filepath.Join(dir, "b2")}, want: "backup: --snippets " + missing + " does not exist"},
+		// restore's --snippets, checked before the database is replaced
+		{name: "restore snippets", cmd: cmdRestore, args: []string{"--db", missing, "--snippets", filepath.Join(dir, "snip"), filepath.Join(dir, "bs", "x.db")}, okAt: "restore: backup "},
+		{name: "restore snippets none in backup", cmd: cmdRestore, args: []string{"--db", missing, "--snippets", filepath.Join(dir, "snip"), filepath.Join(dir, "bn", "x.db")}, want: "restore: --snippets " + filepath.Join(dir, "snip") + ": the backup's folder has no snippets/"},
 		{name: "scan rate inf", cmd: cmdScan, args: []string{"--rate", "+Inf", missing}, want: "scan: --rate +Inf and --center 0 must be finite"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

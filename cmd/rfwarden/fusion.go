@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -107,6 +108,9 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	// Before the broker or any state: a second fusion started by mistake
 	// with this config would take the running one's MQTT session (the same
 	// client_id) and share its seen file and spool.
+	if err := checkStateFolders(fc); err != nil {
+		return err
+	}
 	unlock, err := lockFusionState(fc, s.ID)
 	if err != nil {
 		return err
@@ -331,6 +335,32 @@ func runNotifiers(ns []*fusion.Notifier, drain time.Duration, log *slog.Logger) 
 			n.Close()
 		}
 	}
+}
+
+// checkStateFolders refuses a db, seen_file or influx.spool_dir whose
+// folder does not exist, naming the setting and the folder: fusion
+// creates the files (and the spool folder), but a missing folder is a
+// mistyped path or a state folder not made yet, and its lock (statelock)
+// created the folder, so fusion started on a new empty database there.
+func checkStateFolders(fc fusion.FileConfig) error {
+	for _, p := range []struct{ key, path string }{
+		{"db", fc.DB}, {"seen_file", fc.SeenFile}, {"influx.spool_dir", fc.Influx.SpoolDir},
+	} {
+		if p.path == "" || (p.key == "influx.spool_dir" && fc.Influx.URL == "") {
+			continue
+		}
+		dir := filepath.Dir(filepath.Clean(p.path))
+		fi, err := os.Stat(dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("fusion: %s %s: its folder %s does not exist: correct %s in the fusion config, or create the folder for the user fusion runs as", p.key, p.path, dir, p.key)
+		case err != nil:
+			return fmt.Errorf("fusion: %s %s: its folder: %w", p.key, p.path, err)
+		case !fi.IsDir():
+			return fmt.Errorf("fusion: %s %s: %s is not a folder: correct %s in the fusion config", p.key, p.path, dir, p.key)
+		}
+	}
+	return nil
 }
 
 // lockFusionState takes the locks of fusion's own state (statelock): its

@@ -36,7 +36,7 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	broker := fs.String("broker", os.Getenv("RFW_LOADTEST_BROKER"), "loopback MQTT broker `URL`; empty = embedded mochi-mqtt (env RFW_LOADTEST_BROKER)")
 	db := fs.String("db", "", "SQLite `file` for fusion's store; empty = a temporary file")
 	drain := fs.Duration("drain", 10*time.Second, "after publishing, wait at most this long for fusion to store everything")
-	gridStep := fs.Float64("grid-step-m", 0, "locator grid step in metres; 0 = the engine default")
+	gridStep := fs.Float64("grid-step-m", 0, "locator grid step in metres, 0.05..10; 0 = the engine default")
 	locateEvery := fs.Duration("locate-every", 0, "re-locate a track at most this often (fusion's locate_every); 0 = every group")
 	seed := fs.Uint64("seed", 1, "workload seed")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
@@ -52,6 +52,9 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return errUsage
+	}
+	if g := *gridStep; g != 0 && !(g >= loadtest.MinGridStepM && g <= loadtest.MaxGridStepM) { // NaN too
+		return fmt.Errorf("loadtest: --grid-step-m %v m is outside %v..%v m, as fusion.yaml's model.grid_step_m (0: the engine's default, 0.5 m)", g, loadtest.MinGridStepM, loadtest.MaxGridStepM)
 	}
 	cfg := loadtest.Config{Sensors: *sensors, RateHz: *rate, Duration: *duration, BrokerURL: *broker, DBPath: *db,
 		Drain: *drain, GridStepM: *gridStep, LocateEvery: *locateEvery, Seed: *seed, Progress: stderr}

@@ -122,6 +122,14 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if di, err := os.Stat(db); err == nil && os.SameFile(bi, di) {
 		return fmt.Errorf("restore: %s is the database itself", backup)
 	}
+	if *snippets != "" {
+		// checked before anything is replaced: the restore was made and
+		// then failed on it, naming no flag
+		from := filepath.Join(filepath.Dir(backup), backupSnippets)
+		if fi, err := os.Stat(from); err != nil || !fi.IsDir() {
+			return fmt.Errorf("restore: --snippets %s: the backup's folder has no %s/ to copy back (its backups were made without --snippets): leave --snippets out, or restore the snippets from where you copied them", *snippets, backupSnippets)
+		}
+	}
 
 	// 1. the backup: sound, rfwarden's, and of this site
 	sites, err := inspectBackup(ctx, backup)

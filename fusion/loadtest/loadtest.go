@@ -42,7 +42,7 @@ type Config struct {
 	BrokerURL     string        // "" = embedded mochi-mqtt broker on 127.0.0.1; else a loopback tcp:// URL
 	DBPath        string        // SQLite file; "" = a file in a temporary directory removed afterwards
 	Drain         time.Duration // after publishing, wait at most this for fusion to store everything; default 10s
-	GridStepM     float64       // locator grid step; 0 = the engine's default
+	GridStepM     float64       // locator grid step: 0 (the engine's default) or MinGridStepM..MaxGridStepM
 	LocateEvery   time.Duration // fusion.Config.LocateEvery; 0 = every group (as deploy/config/fusion.yaml)
 	Seed          uint64        // workload seed
 	Progress      io.Writer     // progress lines; nil = none
@@ -76,6 +76,15 @@ func (c Config) withDefaults() Config {
 }
 
 // Validate reports the first problem with c after defaults, naming the field.
+// MinGridStepM and MaxGridStepM bound Config.GridStepM as fusion.yaml's
+// model.grid_step_m is bounded: a finer grid is too large to build, and a
+// coarser one (+Inf was taken) locates every emitter at one point of a
+// floor.
+const (
+	MinGridStepM = 0.05
+	MaxGridStepM = 10
+)
+
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	bad := func(format string, args ...any) error {
@@ -90,8 +99,8 @@ func (c Config) Validate() error {
 		return bad("duration: %v not in (0, %v]", c.Duration, MaxDuration)
 	case c.Drain < 0 || c.Drain > MaxDrain:
 		return bad("drain: %v not in (0, %v]", c.Drain, MaxDrain)
-	case c.GridStepM < 0 || math.IsNaN(c.GridStepM):
-		return bad("grid step: %v must not be negative", c.GridStepM)
+	case c.GridStepM != 0 && !(c.GridStepM >= MinGridStepM && c.GridStepM <= MaxGridStepM): // NaN too
+		return bad("grid step: %v m is outside %v..%v m (0: the engine default), as fusion.yaml's model.grid_step_m", c.GridStepM, MinGridStepM, MaxGridStepM)
 	case c.LocateEvery < 0:
 		return bad("locate every: %v must not be negative", c.LocateEvery)
 	case c.ProgressEvery < 100*time.Millisecond:

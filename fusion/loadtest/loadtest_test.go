@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +141,12 @@ func TestValidate(t *testing.T) {
 		{"websocket broker", Config{BrokerURL: "ws://127.0.0.1:1883"}, "scheme"},
 		{"fast progress", Config{ProgressEvery: time.Millisecond}, "progress"},
 		{"negative locate every", Config{LocateEvery: -time.Second}, "locate every"},
+		{"grid step", Config{GridStepM: 0.5}, ""},
+		{"grid step coarsest", Config{GridStepM: MaxGridStepM}, ""},
+		{"negative grid step", Config{GridStepM: -1}, "grid step: -1 m is outside 0.05..10 m"},
+		{"infinite grid step", Config{GridStepM: math.Inf(1)}, "grid step: +Inf m is outside"},
+		{"nan grid step", Config{GridStepM: math.NaN()}, "grid step: NaN m is outside"},
+		{"grid step too fine", Config{GridStepM: 0.001}, "grid step: 0.001 m is outside"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -322,10 +322,14 @@ func (c Config) Validate() error {
 		return bad("snippets.max_bytes", "0 with snippets.dir set saves nothing: give the bytes the snippets may take (default 536870912), or leave snippets.dir empty to keep none")
 	case c.Health.IntervalDur < time.Second:
 		return bad("health.interval", "%v is below 1s", c.Health.IntervalDur)
+	case c.Health.IntervalDur > MaxHealthInterval:
+		return bad("health.interval", "%v: must be at most %v: the health report carries the node's losses and revisits to fusion and the dashboard, and fusion takes a site whose sensors send nothing for --sensor-silence (2m) as unheard (default 10s)", c.Health.IntervalDur, MaxHealthInterval)
 	case c.SpectrumDur < 0:
 		return bad("spectrum_interval", "must not be negative")
 	case c.LabelReuse < 0:
 		return bad("label_reuse", "must not be negative (0s classifies every emission)")
+	case c.LabelReuse > MaxLabelReuse:
+		return bad("label_reuse", "%v: must be at most %v: a carrier that keeps coming back keeps the label it was given for as long, so what comes on its band edges later is not classified again (default 1s)", c.LabelReuse, MaxLabelReuse)
 	case !(c.Tamper.CollapseDB > 0 && c.Tamper.CollapseDB <= 200):
 		return bad("tamper.collapse_db", "%v: tamper.collapse_db and tamper.rise_db must be in (0, 200] dB", c.Tamper.CollapseDB)
 	case !(c.Tamper.RiseDB > 0 && c.Tamper.RiseDB <= 200):
@@ -409,6 +413,8 @@ func (c Config) Validate() error {
 			return bad(key+".kind", "band %q: kind %q is not sweep or dwell", b.Name, b.Kind)
 		case b.MaxRevisit < b.Dwell:
 			return bad(key+".max_revisit", "band %q: max_revisit %v shorter than dwell %v", b.Name, b.MaxRevisit, b.Dwell)
+		case b.MaxRevisit > MaxRevisit:
+			return bad(key+".max_revisit", "band %q: max_revisit %v: must be at most %v: a band revisited this seldom misses whole calls, and its late revisits are only reported past it (default 2s)", b.Name, b.MaxRevisit, MaxRevisit)
 		}
 		// Below 1 MHz, where no HackRF tunes and no phone or drone
 		// sends, an edge is a unit mistake whatever the source; above
@@ -433,8 +439,23 @@ func (c Config) Validate() error {
 			return bad("bands", "%v", err)
 		}
 	}
-	if tunes && !(c.AGC.MinGainDB <= hackrf.MaxGainDB) {
-		return bad("agc.min_gain_db", "%v not in 0..%d dB, the most a HackRF's LNA and VGA give (%s)", c.AGC.MinGainDB, hackrf.MaxGainDB, kind)
+	if tunes {
+		if !(c.AGC.MinGainDB <= hackrf.MaxGainDB) {
+			return bad("agc.min_gain_db", "%v not in 0..%d dB, the most a HackRF's LNA and VGA give (%s)", c.AGC.MinGainDB, hackrf.MaxGainDB, kind)
+		}
+		if err := hackrf.CheckGain(c.AGC.MinGainDB); err != nil {
+			return bad("agc.min_gain_db", "%v (%s)", err, kind)
+		}
+		// The AGC sets the gain it steps to: off a HackRF's 2 dB steps
+		// it was set lower, without a word, at every step.
+		for _, st := range []struct {
+			key string
+			db  float64
+		}{{"agc.step_down_db", c.AGC.StepDownDB}, {"agc.step_up_db", c.AGC.StepUpDB}} {
+			if math.Mod(st.db, hackrf.VGAGainStepDB) != 0 {
+				return bad(st.key, "%v dB is not on a HackRF's 2 dB steps: a gain stepped by it would be set lower; give an even number of dB in 2..40 (%s)", st.db, kind)
+			}
+		}
 	}
 	for i, g := range c.Gains {
 		key := fmt.Sprintf("gains[%d]", i)
@@ -455,10 +476,15 @@ func (c Config) Validate() error {
 }
 
 // MaxAckTimeout is the longest mqtt.ack_timeout; MaxStall the longest
-// tamper.stall.
+// tamper.stall; MaxHealthInterval the longest health.interval;
+// MaxLabelReuse the longest label_reuse; MaxRevisit the longest band
+// max_revisit.
 const (
-	MaxAckTimeout = 10 * time.Minute
-	MaxStall      = time.Hour
+	MaxHealthInterval = 10 * time.Minute
+	MaxLabelReuse     = time.Minute
+	MaxRevisit        = 10 * time.Minute
+	MaxAckTimeout     = 10 * time.Minute
+	MaxStall          = time.Hour
 )
 
 // checkBrokerURL reports why m.URL is not a broker URL paho dials as

@@ -78,6 +78,21 @@ func TestConfigSweep(t *testing.T) {
 		{"stall huge", "tamper", `{stall: 1000h}`, "tamper.stall", "at most 1h"},
 		{"agc clip nan", "agc", `{clip_fraction: .nan}`, "agc.clip_fraction", "not in (0,1]"},
 		{"agc min gain over hackrf", "agc", `{min_gain_db: 110}`, "agc.min_gain_db", "0..102"},
+		{"agc min gain odd", "agc", `{min_gain_db: 21}`, "agc.min_gain_db", "2 dB steps"},
+		// AGC steps: the gain is set on a HackRF's 2 dB steps, so an odd
+		// step was rounded down when the gain was set
+		{"agc steps even", "agc", `{step_down_db: 6, step_up_db: 4}`, "", ""},
+		{"agc step down odd", "agc", `{step_down_db: 5}`, "agc.step_down_db", "2 dB steps"},
+		{"agc step up odd", "agc", `{step_up_db: 3}`, "agc.step_up_db", "2 dB steps"},
+		{"agc step up fraction", "agc", `{step_up_db: 2.5}`, "agc.step_up_db", "2 dB steps"},
+		// caps on durations that loaded and made the node useless
+		{"health interval long", "health", `{interval: 10m}`, "", ""},
+		{"health interval huge", "health", `{interval: 1000h}`, "health.interval", "at most 10m"},
+		{"label reuse off", "label_reuse", `0s`, "", ""},
+		{"label reuse long", "label_reuse", `1m`, "", ""},
+		{"label reuse huge", "label_reuse", `1000h`, "label_reuse", "at most 1m"},
+		{"max revisit long", "bands", "\n  - {name: ism5800, low_hz: 5780e6, high_hz: 5790e6, max_revisit: 10m}", "", ""},
+		{"max revisit huge", "bands", "\n  - {name: ism5800, low_hz: 5780e6, high_hz: 5790e6, max_revisit: 2562047h}", "bands[0].max_revisit", "at most 10m"},
 		// gain table: a HackRF's total LNA (0-40 dB in 8) + VGA (0-62 dB in 2)
 		{"gain catch-all rows", "gains", `[{low_hz: 0, high_hz: 1e9, gain_db: 40}, {low_hz: 1e9, high_hz: 7e9, gain_db: 102}]`, "", ""},
 		{"gain nan", "gains", `[{low_hz: 0, high_hz: 7e9, gain_db: .nan}]`, "gains[0].gain_db", "0..102"},

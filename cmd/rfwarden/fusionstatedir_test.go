@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
+)
+
+// TestFusionStateFolderMissing: given fusion.yaml's db, seen_file or
+// influx.spool_dir in a folder that does not exist (a mistyped path, a
+// state folder not made yet), when fusion starts, expect it to stop
+// before anything is written, naming the setting and the folder, and the
+// folder still missing: its state lock made the folder, and fusion ran on
+// a new empty database there. A path in a folder that exists, or a
+// relative one (beside fusion.yaml), loads and passes.
+func TestFusionStateFolderMissing(t *testing.T) {
+	siteAbs, err := filepath.Abs("../../fusion/site/testdata/wing.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		lines string // DIR: the test's folder
+		want  string // "": passes; else in the error, with the folder (DIR)
+	}{
+		{"db beside the config", "db: rfwarden.db\nseen_file: seen\n", ""},
+		{"db in an existing folder", "db: DIR/rfwarden.db\nseen_file: DIR/seen\n", ""},
+		{"spool in an existing folder", "db: rfwarden.db\ninflux: {url: \"http://127.0.0.1:21798\", spool_dir: DIR/spool}\n", ""},
+		{"spool folder of no influx", "db: rfwarden.db\ninflux: {spool_dir: DIR/missing/spool}\n", ""},
+		{"db in a missing folder", "db: DIR/missing/rfwarden.db\n", "fusion: db DIR/missing/rfwarden.db: its folder DIR/missing does not exist: correct db"},
+		{"seen file in a missing folder", "db: rfwarden.db\nseen_file: DIR/missing/seen\n", "fusion: seen_file DIR/missing/seen: its folder DIR/missing does not exist"},
+		{"spool in a missing folder", "db: rfwarden.db\ninflux: {url: \"http://127.0.0.1:21798\", spool_dir: DIR/missing/spool}\n", "fusion: influx.spool_dir DIR/missing/spool: its folder DIR/missing does not exist"},
+		{"db under a file", "db: DIR/file/rfwarden.db\n", "fusion: db DIR/file/rfwarden.db: DIR/file is not a folder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "file"), "not a folder\n")
+			doc := fmt.Sprintf("site: %s\nbroker: tcp://127.0.0.1:21799\nclient_id: fusion-test\n", siteAbs) + strings.ReplaceAll(tc.lines, "DIR", dir)
+			fc, err := fusion.LoadFileConfig(strings.NewReader(doc), dir)
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			err = checkStateFolders(fc)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("%q refused: %v", tc.lines, err)
+				}
+				return
+			}
+			want := strings.ReplaceAll(tc.want, "DIR", dir)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("checkStateFolders: %v; want %q", err, want)
+			}
+			// and fusion stops on it at start, making nothing
+			writeFile(t, filepath.Join(dir, "fusion.yaml"), doc)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var out, errOut syncbuf.Buffer
+			err = cmdFusion(ctx, []string{"--config", filepath.Join(dir, "fusion.yaml")}, &out, &errOut)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("fusion: %v; want %q", err, want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+				t.Errorf("the missing folder: %v; want it left missing", err)
+			}
+		})
+	}
+}
