@@ -242,35 +242,7 @@ const EvidenceStageMaxAge = time.Hour
 // but folders so named is touched (a symbolic link is not followed). A
 // missing folder holds none.
 func PruneEvidenceStages(dir string, now time.Time) (stages, bytes int64, err error) {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, 0, nil
-	}
-	if err != nil {
-		return 0, 0, fmt.Errorf("list evidence folder %q: %w", dir, err)
-	}
-	var errs []error
-	for _, e := range ents {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), evidenceStagePrefix) {
-			continue
-		}
-		p := filepath.Join(dir, e.Name())
-		newest, size, err := stageAge(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if now.Sub(newest) <= EvidenceStageMaxAge {
-			continue // a save may be using it
-		}
-		if err := os.RemoveAll(p); err != nil {
-			errs = append(errs, fmt.Errorf("delete evidence stage %s: %w", p, err))
-			continue
-		}
-		stages++
-		bytes += size
-	}
-	return stages, bytes, errors.Join(errs...)
+	return pruneStages(dir, evidenceStagePrefix, EvidenceStageMaxAge, now, "evidence")
 }
 
 // stageAge returns the latest modification time of the stage folder p and
@@ -394,16 +366,31 @@ const uploadStagePrefix = ".upload-"
 // folders so named is touched (a symbolic link is not followed). A
 // missing folder holds none.
 func PruneUploadStages(dir string, now time.Time) (stages, bytes int64, err error) {
+	return pruneStages(dir, uploadStagePrefix, stagingMaxAge, now, "upload")
+}
+
+// pruneStages removes from dir the folders whose name starts with prefix
+// and of which neither the folder nor a file in it was modified within
+// maxAge of now (a save or upload still running writes into its stage),
+// for PruneEvidenceStages and PruneUploadStages; what ("evidence",
+// "upload") names them in errors. It returns how many it removed and
+// their files' bytes. A symbolic link is not followed; a missing folder
+// holds none.
+func pruneStages(dir, prefix string, maxAge time.Duration, now time.Time, what string) (stages, bytes int64, err error) {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, 0, nil
 	}
 	if err != nil {
-		return 0, 0, fmt.Errorf("list uploads folder %q: %w", dir, err)
+		folder := what + " folder"
+		if what == "upload" {
+			folder = "uploads folder"
+		}
+		return 0, 0, fmt.Errorf("list %s %q: %w", folder, dir, err)
 	}
 	var errs []error
 	for _, e := range ents {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), uploadStagePrefix) {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
@@ -412,11 +399,11 @@ func PruneUploadStages(dir string, now time.Time) (stages, bytes int64, err erro
 			errs = append(errs, err)
 			continue
 		}
-		if now.Sub(newest) <= stagingMaxAge {
-			continue // an upload may be using it
+		if now.Sub(newest) <= maxAge {
+			continue // a save or an upload may be using it
 		}
 		if err := os.RemoveAll(p); err != nil {
-			errs = append(errs, fmt.Errorf("delete upload stage %s: %w", p, err))
+			errs = append(errs, fmt.Errorf("delete %s stage %s: %w", what, p, err))
 			continue
 		}
 		stages++
