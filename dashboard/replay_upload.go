@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/rfwarden/rfwarden/internal/ctxio"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -96,7 +97,14 @@ func (s *server) replayUpload(c echo.Context) error {
 	}
 	defer os.RemoveAll(stage)
 	sums := stagedSums{}
-	names, err := stageUpload(req.MultipartForm, stage, sums)
+	names, err := stageUpload(req.Context(), req.MultipartForm, stage, sums)
+	if requestEnded(err) {
+		// the analyst left while the body was copied into the stage or
+		// the archive extracted: the copy stopped within a chunk and the
+		// stage goes (the deferred RemoveAll), nothing stored or audited
+		s.log.Info("dashboard: upload: copy stopped, the request ended", "err", err)
+		return httpError(http.StatusServiceUnavailable, "upload: the copy stopped: the request ended")
+	}
 	var se *stageError
 	if errors.As(err, &se) {
 		return s.uploadStorageError("RFW_REPLAY_DIR", err)
@@ -106,7 +114,7 @@ func (s *server) replayUpload(c echo.Context) error {
 	}
 	for _, name := range names {
 		if err := checkUpload(req.Context(), stage, name); err != nil {
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			if requestEnded(err) {
 				// the analyst left (the page closed, the request
 				// cancelled): the check stops and the stage goes with
 				// it (the deferred RemoveAll), nothing stored or audited
@@ -148,6 +156,13 @@ func (s *server) replayUpload(c echo.Context) error {
 	// path (the first recording) and replaced (any) as before several
 	// recordings could come in one upload; paths names each
 	return c.JSON(http.StatusCreated, map[string]any{"path": rels[0], "paths": rels, "replaced": len(replaced) > 0, "replaced_paths": replaced})
+}
+
+// requestEnded reports whether err is the end of the upload's request
+// context (the page closed, the request cancelled), not a fault of the
+// file or of the server's storage.
+func requestEnded(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // stageError is a failure of the server's storage while an upload is
@@ -259,8 +274,12 @@ const maxUploadRecordings = 64
 // NAME.sigmf-meta and NAME.sigmf-data, and returns their NAMEs. A form
 // that holds no recording, or names it badly, is answered 400; an archive
 // that does not open, 422. A failure of the server's storage is a
-// *stageError. The size and SHA-256 of each file staged go in sums.
-func stageUpload(form *multipart.Form, stage string, sums stagedSums) ([]string, error) {
+// *stageError. The size and SHA-256 of each file staged go in sums. It
+// stops when ctx (the request's) ends, within a chunk of each copy
+// (ctxio.ChunkBytes), with an error wrapping ctx's; until 2026-12-06 the
+// copy and the extraction of a 256 MiB upload ran to their end after the
+// analyst had gone. What it staged is the caller's to remove.
+func stageUpload(ctx context.Context, form *multipart.Form, stage string, sums stagedSums) ([]string, error) {
 	file := func(field string) *multipart.FileHeader {
 		if fhs := form.File[field]; len(fhs) > 0 {
 			return fhs[0]
@@ -279,9 +298,9 @@ func stageUpload(form *multipart.Form, stage string, sums stagedSums) ([]string,
 	}
 	switch {
 	case ah != nil:
-		return stageArchive(ah, stage, sums)
+		return stageArchive(ctx, ah, stage, sums)
 	case rh != nil:
-		return stageRaw(form, rh, stage, sums)
+		return stageRaw(ctx, form, rh, stage, sums)
 	}
 	if mh == nil {
 		return nil, httpError(http.StatusBadRequest, "upload: missing file field \"meta\" (or send a SigMF archive as field \"archive\", or a raw capture as field \"raw\")")
@@ -309,7 +328,7 @@ func stageUpload(form *multipart.Form, stage string, sums stagedSums) ([]string,
 		h   *multipart.FileHeader
 		ext string
 	}{{dh, sigmf.DataExt}, {mh, sigmf.MetaExt}} {
-		if err := saveFormFile(f.h, filepath.Join(stage, base+f.ext), sums); err != nil {
+		if err := saveFormFile(ctx, f.h, filepath.Join(stage, base+f.ext), sums); err != nil {
 			return nil, err
 		}
 	}
@@ -376,8 +395,9 @@ func upperCaseName(name string) error {
 }
 
 // stageArchive extracts every recording of the uploaded SigMF archive ah
-// into stage.
-func stageArchive(ah *multipart.FileHeader, stage string, sums stagedSums) ([]string, error) {
+// into stage: the archive is copied in, then each recording extracted
+// from it, both stopping when ctx ends.
+func stageArchive(ctx context.Context, ah *multipart.FileHeader, stage string, sums stagedSums) ([]string, error) {
 	if err := upperCaseName(ah.Filename); err != nil {
 		return nil, err
 	}
@@ -387,17 +407,20 @@ func stageArchive(ah *multipart.FileHeader, stage string, sums stagedSums) ([]st
 	}
 	// hidden, so no recording's name (ExtractArchiveAll refuses hidden ones)
 	arch := filepath.Join(stage, ".archive"+sigmf.ArchiveExt)
-	if err := saveFormFile(ah, arch, stagedSums{}); err != nil { // the archive is not stored, its recordings are
+	if err := saveFormFile(ctx, ah, arch, stagedSums{}); err != nil { // the archive is not stored, its recordings are
 		return nil, err
 	}
 	n := 0
-	names, files, err := sigmf.ExtractArchiveAllFiles(arch, stage, func(name string) error {
+	names, files, err := sigmf.ExtractArchiveAllFilesContext(ctx, arch, stage, func(name string) error {
 		if n++; n > maxUploadRecordings {
 			return fmt.Errorf("the archive holds more than %d recordings; upload it in parts", maxUploadRecordings)
 		}
 		return checkUploadName(name)
 	})
 	os.Remove(arch)
+	if requestEnded(err) {
+		return nil, err
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) { // reading the staged archive or writing the pairs
 		return nil, &stageError{err}
@@ -418,7 +441,7 @@ func stageArchive(ah *multipart.FileHeader, stage string, sums stagedSums) ([]st
 // the form's "datatype", "sample_rate" and "center_hz" (scan's
 // --datatype, --rate and --center; center_hz may be left out or 0 when
 // not known).
-func stageRaw(form *multipart.Form, rh *multipart.FileHeader, stage string, sums stagedSums) ([]string, error) {
+func stageRaw(ctx context.Context, form *multipart.Form, rh *multipart.FileHeader, stage string, sums stagedSums) ([]string, error) {
 	if err := upperCaseName(rh.Filename); err != nil {
 		return nil, err
 	}
@@ -451,7 +474,7 @@ func stageRaw(form *multipart.Form, rh *multipart.FileHeader, stage string, sums
 		}
 	}
 	data := filepath.Join(stage, name+sigmf.DataExt)
-	if err := saveFormFile(rh, data, sums); err != nil {
+	if err := saveFormFile(ctx, rh, data, sums); err != nil {
 		return nil, err
 	}
 	m := sigmf.Meta{
@@ -480,8 +503,10 @@ func checkUploadName(name string) error {
 // saveFormFile copies an uploaded file to path, hashing it as it is
 // copied: its size and SHA-256 go in sums under its file name. Its errors
 // are the server's storage (*stageError): the spooled body read back, the
-// staged copy written.
-func saveFormFile(h *multipart.FileHeader, path string, sums stagedSums) error {
+// staged copy written; or ctx's end (the request's: the analyst left),
+// looked at before each chunk copied (ctxio.ChunkBytes), after which the
+// partial copy is removed and the error wraps ctx's.
+func saveFormFile(ctx context.Context, h *multipart.FileHeader, path string, sums stagedSums) error {
 	in, err := h.Open()
 	if err != nil {
 		return &stageError{fmt.Errorf("read upload %q: %w", h.Filename, err)}
@@ -492,9 +517,13 @@ func saveFormFile(h *multipart.FileHeader, path string, sums stagedSums) error {
 		return &stageError{fmt.Errorf("stage upload: %w", err)}
 	}
 	sum := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, sum), in)
+	n, err := io.Copy(io.MultiWriter(out, sum), ctxio.Reader(ctx, in))
 	if cerr := out.Close(); err == nil {
 		err = cerr
+	}
+	if requestEnded(err) {
+		os.Remove(path)
+		return fmt.Errorf("stage upload %q: %w", h.Filename, err)
 	}
 	if err != nil {
 		return &stageError{fmt.Errorf("stage upload %q: %w", h.Filename, err)}

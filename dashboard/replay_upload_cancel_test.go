@@ -1,16 +1,22 @@
 package dashboard
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
+	"mime/multipart"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/rfwarden/rfwarden/internal/ctxio"
 	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -91,7 +97,9 @@ func (b *cancelOnReadBody) Read(p []byte) (int, error) {
 
 // TestUploadCheckStopsWhenRequestEnds: an upload whose request ends while
 // it is staged and checked is not stored, not audited, and leaves no
-// staging folder; the log says the check stopped with context.Canceled.
+// staging folder; the log says it stopped with context.Canceled (in the
+// copy into the stage, the first work to look at the request since
+// 2026-12-06; TestUploadStageStopsWhenRequestEnds stops it further on).
 func TestUploadCheckStopsWhenRequestEnds(t *testing.T) {
 	ev := newEnv(t)
 	ev.deps.MaxUpload = 64 << 20
@@ -112,16 +120,157 @@ func TestUploadCheckStopsWhenRequestEnds(t *testing.T) {
 	req.Header.Set(CSRFHeader, c.csrf)
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)
-	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "the check stopped") {
-		t.Errorf("upload whose request ended: %d %s; want 503 saying the check stopped", rec.Code, trunc(rec.Body.String()))
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "stopped: the request ended") {
+		t.Errorf("upload whose request ended: %d %s; want 503 saying it stopped", rec.Code, trunc(rec.Body.String()))
 	}
-	if got := logs.String(); !strings.Contains(got, "check stopped") || !strings.Contains(got, context.Canceled.Error()) {
-		t.Errorf("log %s: want the check stopped with %v", got, context.Canceled)
+	if got := logs.String(); !strings.Contains(got, "stopped, the request ended") || !strings.Contains(got, context.Canceled.Error()) {
+		t.Errorf("log %s: want the upload stopped with %v", got, context.Canceled)
 	}
 	if got := folderEntries(t, filepath.Join(ev.deps.ReplayDir, uploadFolder)); len(got) != 0 {
 		t.Errorf("uploads/ holds %v after an upload whose request ended; want nothing, no staging folder", got)
 	}
 	if ev.audit.has("replay.upload", "recording/uploads/big.sigmf-meta") {
 		t.Error("an upload whose request ended was audited as uploaded")
+	}
+}
+
+// bytesStagedCtx is a request context that ends itself once the files
+// under dir (uploads/: the stage, its partial copies included) hold
+// atLeast bytes, looked at on each of its Err calls: the analyst leaves
+// mid-copy at a known point of the work, not after a time. It notes the
+// bytes seen at each look.
+type bytesStagedCtx struct {
+	context.Context
+	cancel  context.CancelFunc
+	dir     string
+	atLeast int64
+
+	mu   sync.Mutex
+	seen []int64
+}
+
+func (c *bytesStagedCtx) Err() error {
+	var n int64
+	filepath.WalkDir(c.dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	c.mu.Lock()
+	c.seen = append(c.seen, n)
+	c.mu.Unlock()
+	if n >= c.atLeast {
+		c.cancel()
+	}
+	return c.Context.Err()
+}
+
+// tarBody is a tar archive of the members, name then content.
+func tarBody(t *testing.T, members ...string) string {
+	t.Helper()
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for i := 0; i+1 < len(members); i += 2 {
+		if err := tw.WriteHeader(&tar.Header{Name: members[i], Mode: 0o644, Size: int64(len(members[i+1])), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(tw, members[i+1])
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestUploadStageStopsWhenRequestEnds: an upload whose analyst leaves
+// while its body is copied into the stage (a pair's data, a raw capture,
+// an archive) or while the archive's recordings are extracted stops
+// there: the copy looked at the request at least every ctxio.ChunkBytes
+// and did not reach the end of its 16 MiB; the answer is 503, the log
+// says the copy stopped, nothing is stored or audited and uploads/ holds
+// no stage. Until 2026-12-06 the copy and the extraction ran to their
+// end.
+func TestUploadStageStopsWhenRequestEnds(t *testing.T) {
+	const dataBytes = 16 << 20
+	data := tinyData(dataBytes / 2)
+	archive := tarBody(t, "big/big.sigmf-meta", tinyMeta("ci8", "", ""), "big/big.sigmf-data", data)
+	for _, tc := range []struct {
+		name    string
+		files   map[string][2]string
+		fields  map[string]string
+		atLeast int64 // bytes staged when the analyst leaves
+	}{
+		{"given a pair when the analyst leaves mid-copy",
+			map[string][2]string{"meta": {"big.sigmf-meta", tinyMeta("ci8", "", "")}, "data": {"big.sigmf-data", data}}, nil, 4 << 20},
+		{"given a raw capture when the analyst leaves mid-copy",
+			map[string][2]string{"raw": {"big.cs8", data}}, map[string]string{"datatype": "ci8", "sample_rate": "1e6"}, 4 << 20},
+		{"given an archive when the analyst leaves mid-copy",
+			map[string][2]string{"archive": {"big.sigmf", archive}}, nil, 4 << 20},
+		{"given an archive when the analyst leaves mid-extraction",
+			map[string][2]string{"archive": {"big.sigmf", archive}}, nil, int64(len(archive)) + 4<<20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t)
+			ev.deps.MaxUpload = 64 << 20
+			var logs syncbuf.Buffer
+			ev.deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := login(t, e, RoleAnalyst, "analyst-password")
+			var b bytes.Buffer
+			w := multipart.NewWriter(&b)
+			for field, f := range tc.files {
+				fw, err := w.CreateFormFile(field, f[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.WriteString(fw, f[1])
+			}
+			for k, v := range tc.fields {
+				w.WriteField(k, v)
+			}
+			w.Close()
+			uploads := filepath.Join(ev.deps.ReplayDir, uploadFolder)
+			base, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ctx := &bytesStagedCtx{Context: base, cancel: cancel, dir: uploads, atLeast: tc.atLeast}
+			req := httptest.NewRequestWithContext(ctx, "POST", "/api/v1/replay/upload", bytes.NewReader(b.Bytes()))
+			req.Header.Set("Content-Type", w.FormDataContentType())
+			req.AddCookie(c.cookie)
+			req.Header.Set(CSRFHeader, c.csrf)
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			if rec.Code != 503 || !strings.Contains(rec.Body.String(), "the copy stopped: the request ended") {
+				t.Errorf("upload whose analyst left: %d %s; want 503 saying the copy stopped", rec.Code, trunc(rec.Body.String()))
+			}
+			if got := logs.String(); !strings.Contains(got, "copy stopped, the request ended") || !strings.Contains(got, context.Canceled.Error()) {
+				t.Errorf("log %s: want the copy stopped with %v", got, context.Canceled)
+			}
+			ctx.mu.Lock()
+			seen := ctx.seen
+			ctx.mu.Unlock()
+			if len(seen) == 0 {
+				t.Fatal("the upload never looked at its request's context")
+			}
+			if last := seen[len(seen)-1]; last < tc.atLeast || last >= tc.atLeast+dataBytes/2 {
+				t.Errorf("%d bytes staged when the copy stopped; want it stopped soon after %d", last, tc.atLeast)
+			}
+			for i := 1; i < len(seen); i++ {
+				if d := seen[i] - seen[i-1]; d > ctxio.ChunkBytes+64<<10 {
+					t.Errorf("%d bytes staged between two looks at the request, want at most a chunk (%d)", d, ctxio.ChunkBytes)
+				}
+			}
+			if got := folderEntries(t, uploads); len(got) != 0 {
+				t.Errorf("uploads/ holds %v after the analyst left; want nothing, no staging folder", got)
+			}
+			if ev.audit.has("replay.upload", "recording/uploads/big.sigmf-meta") {
+				t.Error("an upload whose analyst left was audited as uploaded")
+			}
+		})
 	}
 }

@@ -8,18 +8,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/locate"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/hostport"
 	"github.com/rfwarden/rfwarden/internal/listenaddr"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/internal/redact"
@@ -412,27 +411,23 @@ func influxURLProblem(raw string) string {
 	return ""
 }
 
-// portInRange reports whether a URL's port is absent or in 1..65535.
+// portInRange reports whether a URL's port is absent or in 1..65535
+// (hostport: the digits url.Parse leaves in it).
 func portInRange(port string) bool {
 	if port == "" {
 		return true
 	}
-	n, err := strconv.Atoi(port)
-	return err == nil && n >= 1 && n <= 65535
+	_, err := hostport.Rules{}.Port(port)
+	return err == nil
 }
 
-// syslogAddrProblem is why a is not a host:port syslog can dial, or "".
+// syslogAddrProblem is why a is not a host:port syslog can dial, or "":
+// hostport's rule for an address to dial (a host, a port in 1..65535).
+// Until 2026-12-06 the host went unchecked ("127.0.0.1 :514" loaded, and
+// every alert failed to resolve it) and a signed port ("+514") was taken.
 func syslogAddrProblem(a string) string {
-	const eg = " (e.g. 127.0.0.1:514)"
-	host, port, err := net.SplitHostPort(a)
-	if err != nil {
-		return fmt.Sprintf("%q is not host:port%s", a, eg)
-	}
-	if host == "" {
-		return fmt.Sprintf("%q has no host%s", a, eg)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Sprintf("%q: port %q is not a number 1-65535%s", a, port, eg)
+	if err := (hostport.Rules{}).Check(a); err != nil {
+		return err.Error() + ", e.g. 127.0.0.1:514"
 	}
 	return ""
 }

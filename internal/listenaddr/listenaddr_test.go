@@ -24,6 +24,9 @@ func TestCheck(t *testing.T) {
 		{addr: "localhost:8080"},
 		{addr: "dash-1.prison.example:8080"},
 		{addr: "127.0.0.1:65535"},
+		// leading zeros: the port net.Listen takes (80); refused until
+		// 2026-12-06 as "not a number in 0..65535"
+		{addr: ":080"},
 		{addr: ":99999", want: `port "99999" is not a number in 0..65535`},
 		{addr: ":-1", want: `port "-1" is not a number in 0..65535`},
 		{addr: ":+80", want: `port "+80" is not a number`},
@@ -56,7 +59,7 @@ func TestCheck(t *testing.T) {
 // TestCheckAgreesWithListen: the loopback forms Check passes, net.Listen
 // takes (port 0: the system chooses).
 func TestCheckAgreesWithListen(t *testing.T) {
-	for _, addr := range []string{"127.0.0.1:0", "localhost:0"} {
+	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "127.0.0.1:000"} {
 		if err := Check(addr); err != nil {
 			t.Fatalf("Check(%q) = %v", addr, err)
 		}

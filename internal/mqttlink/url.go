@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 
+	"github.com/rfwarden/rfwarden/internal/hostport"
 	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
@@ -37,7 +37,7 @@ func CheckURL(raw string) (Scheme, error) {
 		return Scheme{}, fmt.Errorf("scheme %q is not one paho dials: %s", u.Scheme, SchemeNames())
 	}
 	if p := u.Port(); p != "" && sch.Name != "unix" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+		if _, err := (hostport.Rules{}).Port(p); err != nil {
 			return Scheme{}, fmt.Errorf("%q: port %s is not in 1..65535", shown, p)
 		}
 	}

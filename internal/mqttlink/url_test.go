@@ -35,6 +35,10 @@ func TestCheckURL(t *testing.T) {
 		{url: "tcp://broker.example:99999", want: `"tcp://broker.example:99999": port 99999 is not in 1..65535`},
 		{url: "tcp://broker.example:0", want: "port 0 is not in 1..65535"},
 		{url: "ws://broker.example:70000/mqtt", want: "port 70000 is not in 1..65535"},
+		{url: "tcp://broker.example:01883"}, // 1883, as paho dials it
+		{url: "tcp://broker.example:65535"},
+		{url: "tcp://broker.example:65536", want: "port 65536 is not in 1..65535"},
+		{url: "tcp://broker.example:+1883", want: "invalid port"}, // url.Parse
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			sch, err := CheckURL(tc.url)

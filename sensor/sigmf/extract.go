@@ -1,6 +1,7 @@
 package sigmf
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/rfwarden/rfwarden/internal/ctxio"
 )
 
 // ExtractArchive validates the SigMF archive at archivePath as Open does
@@ -102,6 +105,16 @@ type ExtractedFile struct {
 // hashed while they were written (not read back): a dashboard audits what
 // was uploaded by them.
 func ExtractArchiveAllFiles(archivePath, dir string, ok func(name string) error) ([]string, []ExtractedFile, error) {
+	return ExtractArchiveAllFilesContext(context.Background(), archivePath, dir, ok)
+}
+
+// ExtractArchiveAllFilesContext is ExtractArchiveAllFiles that stops when
+// ctx ends (the dashboard's upload request: the analyst left): the data is
+// copied a chunk at a time (ctxio.ChunkBytes), ctx looked at before each,
+// and on its end the files written, and the one being written, are removed
+// and the error wraps ctx.Err(). Until 2026-12-06 the extraction of a
+// 256 MiB archive ran to its end after the request had gone.
+func ExtractArchiveAllFilesContext(ctx context.Context, archivePath, dir string, ok func(name string) error) ([]string, []ExtractedFile, error) {
 	file, err := openRegular(archivePath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("extract archive: %w", err)
@@ -156,7 +169,8 @@ func ExtractArchiveAllFiles(archivePath, dir string, ok func(name string) error)
 	for _, f := range recs {
 		dst := filepath.Join(dir, f.name)
 		h := sha256.New()
-		if err := copyFileAtomic(dst+DataExt, io.TeeReader(io.NewSectionReader(file, f.a.off, f.a.size), h)); err != nil {
+		data := ctxio.Reader(ctx, io.NewSectionReader(file, f.a.off, f.a.size))
+		if err := copyFileAtomic(dst+DataExt, io.TeeReader(data, h)); err != nil {
 			undo()
 			return nil, nil, fmt.Errorf("extract archive %q: %w", archivePath, err)
 		}
