@@ -326,9 +326,14 @@ func TestSQLiteDetectionKeyUpgrade(t *testing.T) {
 // of its cut, in several batches, and leaves the rest alone; the heatmap
 // then agrees with the detections that are left.
 func TestSQLitePrune(t *testing.T) {
-	s := openSQLite(t)
+	path := filepath.Join(t.TempDir(), "rfw.db")
+	s, err := store.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
-	const n = 12000 // several prune batches before the cut
+	const n = 12000 // 6000 before the cut: more than one prune batch (5000)
 	var recs []store.DetectionRecord
 	for i := range n {
 		at := storetest.Base.Add(time.Duration(i) * 3 * time.Second) // 10 hours
@@ -340,21 +345,24 @@ func TestSQLitePrune(t *testing.T) {
 	}
 	var locs []store.LocationRecord
 	var hs []event.Health
+	var sps []event.Spectrum
 	for h := range 10 {
 		at := storetest.Base.Add(time.Duration(h)*time.Hour + time.Minute).UnixNano()
 		locs = append(locs, store.LocationRecord{Site: "site1", Track: fmt.Sprint(h), TimeNS: at})
 		hs = append(hs, event.Health{Schema: event.SchemaVersion, Site: "site1", Sensor: "s1", TimeNS: at, State: event.StateOK})
+		sps = append(sps, event.Spectrum{Schema: event.SchemaVersion, Site: "site1", Sensor: "s1", TimeNS: at,
+			CenterHz: 1800e6, SampleRateHz: 20e6, PowerDBm: []float32{-90, -80}})
 	}
-	if err := errors.Join(s.WriteLocations(ctx, locs), s.WriteHealth(ctx, hs)); err != nil {
+	if err := errors.Join(s.WriteLocations(ctx, locs), s.WriteHealth(ctx, hs), s.WriteSpectrum(ctx, sps)); err != nil {
 		t.Fatal(err)
 	}
 
-	cut := storetest.Base.Add(4*time.Hour + 30*time.Minute) // rounded down to Base+4h
+	cut := storetest.Base.Add(5*time.Hour + 30*time.Minute) // rounded down to Base+5h
 	deleted, err := s.Prune(ctx, "site1", cut)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kept := recs[4*1200:] // 1200 detections an hour
+	kept := recs[5*1200:] // 1200 detections an hour
 	end := storetest.Base.Add(11 * time.Hour)
 	got, err := s.Detections(ctx, "site1", storetest.Base, end, 2*n)
 	if err != nil || len(got) != len(kept) || got[len(got)-1].ID != kept[0].ID {
@@ -368,15 +376,26 @@ func TestSQLitePrune(t *testing.T) {
 	}
 	gl, err1 := s.Locations(ctx, "site1", storetest.Base, end, 100)
 	gh, err2 := s.HealthSeries(ctx, "site1", "s1", storetest.Base, end)
-	if err := errors.Join(err1, err2); err != nil || len(gl) != 6 || len(gh) != 6 || gh[0].TimeNS != hs[4].TimeNS {
-		t.Errorf("after prune: %d locations, %d health reports (%v); want the 6 from hour 4 on", len(gl), len(gh), err)
+	if err := errors.Join(err1, err2); err != nil || len(gl) != 5 || len(gh) != 5 || gh[0].TimeNS != hs[5].TimeNS {
+		t.Errorf("after prune: %d locations, %d health reports (%v); want the 5 from hour 5 on", len(gl), len(gh), err)
+	}
+	// The store has no reader of spectra: count them in the file.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var spectra, first int64
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(time_ns) FROM spectrum WHERE site = 'site1'`).Scan(&spectra, &first); err != nil || spectra != 5 || first != sps[5].TimeNS {
+		t.Errorf("after prune: %d spectra from %d (%v); want the 5 from hour 5 on (%d)", spectra, first, err, sps[5].TimeNS)
 	}
 	if o, err := s.Detections(ctx, "site2", storetest.Base, end, 10); err != nil || len(o) != 1 {
 		t.Errorf("another site's detections: %d, %v; want its one kept", len(o), err)
 	}
-	// 4800 detections, 4 locations, 4 health reports, and the roll-up rows
-	// of 4 hours (7 rooms, authorised or not, as the data has them).
-	if min := int64(4800 + 4 + 4); deleted < min {
+	// 6000 detections, 5 locations, 5 health reports, 5 spectra, and the
+	// roll-up rows of 5 hours (7 rooms, authorised or not, as the data has
+	// them).
+	if min := int64(6000 + 5 + 5 + 5); deleted < min {
 		t.Errorf("Prune reported %d rows deleted, want at least %d", deleted, min)
 	}
 }
