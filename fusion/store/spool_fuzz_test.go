@@ -48,11 +48,11 @@ func spoolRecords(log []byte) (recs []string, offs []int64) {
 func FuzzOpenSpool(f *testing.F) {
 	two := append(spoolFrame("batch-1"), spoolFrame("batch-2")...)
 	f.Add(two, []byte("0"), uint16(0))
-	f.Add(two, []byte("15"), uint16(0))     // the second record's start
-	f.Add(two, []byte("3"), uint16(0))      // inside the first record
-	f.Add(two, []byte("-5"), uint16(0))     // negative
-	f.Add(two, []byte("999"), uint16(0))    // past the end
-	f.Add(two, []byte(" 15\n"), uint16(40)) // with a limit
+	f.Add(two, []byte("15"), uint16(0))                                                          // the second record's start
+	f.Add(two, []byte("3"), uint16(0))                                                           // inside the first record
+	f.Add(two, []byte("-5"), uint16(0))                                                          // negative
+	f.Add(two, []byte("999"), uint16(0))                                                         // past the end
+	f.Add(two, []byte(" 15\n"), uint16(40))                                                      // with a limit
 	f.Add(append(slices.Clone(two), 0xff, 0xff, 0xff, 0x03, 0, 0, 0, 0), []byte("x"), uint16(0)) // a torn tail claiming 64 MiB
 	f.Fuzz(func(t *testing.T, log, pos []byte, limit uint16) {
 		dir := t.TempDir()
