@@ -136,6 +136,10 @@ func Open(dir string, opts OutboxOptions) (*Outbox, error) {
 	return o, nil
 }
 
+// maxSeq bounds the record numbers in segment names: far more records
+// than a sensor can send in its life, far from where uint64 wraps.
+const maxSeq = 1 << 62
+
 func segName(base uint64) string { return fmt.Sprintf("seg-%020d.log", base) }
 
 func (o *Outbox) load() error {
@@ -154,6 +158,11 @@ func (o *Outbox) load() error {
 		if err != nil {
 			o.log.Warn("outbox: ignoring stray file", "file", n)
 			continue
+		}
+		if b > maxSeq {
+			// Not one this outbox wrote (it counts from 0, one a record):
+			// its records' numbers would wrap around and be lost.
+			return fmt.Errorf("segment %s: first record number %d is out of range (over %d): a damaged or hand-made name", n, b, uint64(maxSeq))
 		}
 		bases = append(bases, b)
 	}
