@@ -130,3 +130,25 @@ func FuzzOpenArchive(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOpenRaw opens any bytes as a headerless IQ file (hackrf_transfer's,
+// rtl_sdr's, an upload's) with any datatype, rate and centre, and reads it
+// whole (fuzzReadAll), or gives an error.
+func FuzzOpenRaw(f *testing.F) {
+	f.Add([]byte("\x05\xfb\x05\xfb\x7f\x80"), "ci8", 2e6, 915e6)
+	f.Add([]byte("\x00\x00\xc0\x7f\x00\x00\x80\x3f\x01"), "cf32_le", 1e6, 0.0)
+	f.Add([]byte("abcdefgh"), "cu8", math.Inf(1), 1e9)
+	f.Add([]byte("abcdefgh"), "ci12_le", 1e6, -1.0)
+	f.Fuzz(func(t *testing.T, data []byte, datatype string, rateHz, centerHz float64) {
+		p := filepath.Join(t.TempDir(), "night.raw")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r, err := OpenRaw(p, datatype, rateHz, centerHz)
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		fuzzReadAll(t, r)
+	})
+}
