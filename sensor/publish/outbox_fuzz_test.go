@@ -122,3 +122,59 @@ func TestOutboxSegmentNameOutOfRange(t *testing.T) {
 		})
 	}
 }
+
+// TestOutboxCursorPastSegments: with the cursor past the last segment's
+// end (damage, a hand edit), a record enqueued after the start went into
+// that segment, numbered by its place there, below the cursor: the next
+// start took it as delivered and it was lost (found by FuzzOpenOutbox,
+// its seed cursor-past-the-last-segment). It now goes to a segment of its
+// own. A cursor past any number the outbox can reach is a bad cursor:
+// the records are sent again.
+func TestOutboxCursorPastSegments(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		cursor    uint64
+		wantDepth int64  // after the start
+		wantSeq   uint64 // of the record enqueued then
+	}{
+		{"at the end", 2, 0, 2},
+		{"past the end", 44, 0, 44},
+		{"out of range", 1<<64 - 1, 2, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, segName(0)), append(frame(payload(0)), frame(payload(1))...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var c [12]byte
+			binary.LittleEndian.PutUint64(c[:], tc.cursor)
+			binary.LittleEndian.PutUint32(c[8:], crc32.Checksum(c[:8], castagnoli))
+			if err := os.WriteFile(filepath.Join(dir, "cursor"), c[:], 0o600); err != nil {
+				t.Fatal(err)
+			}
+			o, err := Open(dir, testOpts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := o.Stats().Depth; d != tc.wantDepth {
+				t.Errorf("depth %d after the start, want %d", d, tc.wantDepth)
+			}
+			seq, err := o.Enqueue([]byte("new"))
+			if err != nil || seq != tc.wantSeq {
+				t.Fatalf("enqueue: %d, %v; want %d", seq, err, tc.wantSeq)
+			}
+			o.Close()
+			if o, err = Open(dir, testOpts()); err != nil {
+				t.Fatal(err)
+			}
+			defer o.Close()
+			got := drain(t, o, int(tc.wantDepth)+1)
+			if last := got[len(got)-1]; last.Seq != seq || string(last.Payload) != "new" {
+				t.Errorf("after a restart %d %q last, want %d \"new\"", last.Seq, last.Payload, seq)
+			}
+			if d := o.Stats().Depth; d != 0 {
+				t.Errorf("depth %d after all delivered", d)
+			}
+		})
+	}
+}
