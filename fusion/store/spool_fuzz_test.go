@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"hash/crc32"
+	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -184,5 +187,35 @@ func TestSpoolTornHeaderNoAllocation(t *testing.T) {
 	}
 	if got := peekAll(t, sp); !slices.Equal(got, []string{"batch-1"}) {
 		t.Errorf("delivers %q, want the whole record before the torn one", got)
+	}
+}
+
+// TestInfluxLogsBadSpoolCursor: fusion says in its log when it delivers
+// the whole spool again because spool.pos is not a record's start.
+func TestInfluxLogsBadSpoolCursor(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String() // nothing answers: the spool keeps its records
+	l.Close()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "spool.log"), spoolFrame("batch-1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "spool.pos"), []byte("3"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	s, err := OpenInflux(InfluxConfig{URL: closed, Database: "rfwarden", SpoolDir: dir, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := log.String(); !strings.Contains(got, "spool cursor unreadable; delivering the whole spool again") || !strings.Contains(got, `spool.pos \"3\" is not the start of a record`) {
+		t.Errorf("log %q, want the cursor named", got)
+	}
+	if n := s.Pending(); n != 1 {
+		t.Errorf("%d batches pending, want the one in the log", n)
 	}
 }
