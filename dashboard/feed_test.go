@@ -76,6 +76,11 @@ func TestHandleMQTT(t *testing.T) {
 func FuzzHandleMQTT(f *testing.F) {
 	f.Add("rfw/v1/hmp1/alert", []byte(`{"schema":1,"id":"a1","site":"hmp1","rule":"r","severity":"info","state":"firing"}`))
 	f.Add("rfw/v1/hmp1/alert", []byte(`{"schema":1,"id":"a1","site":"hmp1","rule":"r","severity":"critical","state":"firing","active_ns":1,"updated_ns":3e11,"escalations":1,"escalated_ns":3e11}`))
+	// alerts that decode (the two above do not: no active_ns, a float
+	// time), so inputs reach what the hub does with one
+	f.Add("rfw/v1/hmp1/alert", []byte(`{"schema":1,"id":"a1","site":"hmp1","rule":"r","severity":"critical","state":"firing","summary":"phone in L2-S02","active_ns":1,"updated_ns":300000000000,"escalations":1,"escalated_ns":300000000000}`))
+	f.Add("rfw/v1/hmp1/alert", []byte(`{"schema":1,"id":"a1","site":"hmp1","rule":"r","severity":"warning","state":"resolved","summary":"","active_ns":1,"updated_ns":2,"ack_ns":2,"ack_by":"officer"}`))
+	f.Add("rfw/v1/hmp1/sensor/s1/detection", []byte(`{}`))
 	f.Add("rfw/v1/hmp1/sensor/s1/status", []byte("offline"))
 	f.Add("rfw/v1/hmp1/location", []byte(`{"schema":1,"site":"hmp1","track":"t1","class":"nr","link":"uplink","time_ns":5,"floor":"g","room":"","room_prob":0,"x_m":0,"y_m":0,"semi_major_m":0,"semi_minor_m":0,"angle_rad":0,"authorised":false}`))
 	f.Add("rfw/v1/hmp1/sensor/s1/spectrum", []byte(`{"schema":1,"site":"hmp1","sensor":"s1","time_ns":5,"center_hz":1e9,"sample_rate_hz":2e6,"power_dbm":[-90]}`))

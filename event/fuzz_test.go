@@ -2,6 +2,7 @@ package event_test
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"testing"
 
@@ -144,6 +145,57 @@ func FuzzDecodeAlert(f *testing.F) {
 		b2, err := event.Encode(a2)
 		if err != nil || !bytes.Equal(b, b2) {
 			t.Fatalf("re-decode: %s, %v; want %s", b2, err, b)
+		}
+	})
+}
+
+// FuzzDecodeSpectrum: any bytes (a spectrum is QoS 0 from any client of
+// the broker, for the dashboard's waterfall) decode into a valid spectrum
+// that re-encodes and re-decodes to itself, or give an ErrSchema error.
+func FuzzDecodeSpectrum(f *testing.F) {
+	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"center_hz":1e9,"sample_rate_hz":2e6,"power_dbm":[-90,-80.5]}`))
+	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"center_hz":1e9,"sample_rate_hz":2e6,"power_dbm":[3.5e38]}`))
+	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"center_hz":1e9,"sample_rate_hz":2e6,"power_dbm":[]}`))
+	f.Add([]byte(`{"schema":1,"site":"a","sensor":"s1","time_ns":1,"center_hz":1e9,"sample_rate_hz":2e6,"power_dbm":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := event.DecodeSpectrum(data)
+		if err != nil {
+			if !errors.Is(err, event.ErrSchema) {
+				t.Fatalf("error wraps no ErrSchema: %v", err)
+			}
+			return
+		}
+		if n := len(s.PowerDBm); n == 0 || n > 4096 {
+			t.Fatalf("decoded a spectrum of %d bins", n)
+		}
+		b, err := event.Encode(s)
+		if err != nil {
+			t.Fatalf("decoded spectrum does not re-encode: %v", err)
+		}
+		s2, err := event.DecodeSpectrum(b)
+		if err != nil || !slices.Equal(s2.PowerDBm, s.PowerDBm) || s2.Site != s.Site || s2.Sensor != s.Sensor ||
+			s2.TimeNS != s.TimeNS || s2.CenterHz != s.CenterHz || s2.SampleRateHz != s.SampleRateHz {
+			t.Fatalf("re-decode: %+v, %v; want %+v", s2, err, s)
+		}
+	})
+}
+
+// FuzzParseEvidenceTopic: parsed evidence topics rebuild to themselves,
+// and what does not parse is an ErrSchema error.
+func FuzzParseEvidenceTopic(f *testing.F) {
+	f.Add("rfw/v1/a/evidence/s1")
+	f.Add("rfw/v1/a/evidence/s1/x")
+	f.Add("rfw/v1/../evidence/..")
+	f.Fuzz(func(t *testing.T, topic string) {
+		site, sensor, err := event.ParseEvidenceTopic(topic)
+		if err != nil {
+			if !errors.Is(err, event.ErrSchema) {
+				t.Fatalf("error wraps no ErrSchema: %v", err)
+			}
+			return
+		}
+		if event.EvidenceTopic(site, sensor) != topic {
+			t.Fatalf("topic %q parsed to %q %q", topic, site, sensor)
 		}
 	})
 }

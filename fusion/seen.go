@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -76,7 +77,10 @@ func (s *seenSet) save(path string) error {
 // error. It skips, and counts in bare, the lines of a file saved before
 // detections were told apart by sensor: a bare ID, which may be any
 // sensor's, so taking it for one sensor's could drop another's new
-// detection as a duplicate. Lines it cannot read are skipped too.
+// detection as a duplicate. Lines it cannot read are skipped too, a line
+// longer than any key (maxSeenLine; damage) among them: the file only
+// spares redelivered detections a second count, so damage to it is no
+// reason to keep fusion from starting.
 func (s *seenSet) load(path string) (bare int, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -86,20 +90,31 @@ func (s *seenSet) load(path string) (bare int, err error) {
 		return 0, fmt.Errorf("load seen IDs: %w", err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
+	r := bufio.NewReaderSize(f, maxSeenLine)
+	for {
+		b, err := r.ReadSlice('\n')
+		long := errors.Is(err, bufio.ErrBufferFull)
+		for errors.Is(err, bufio.ErrBufferFull) { // skip the rest of the line
+			_, err = r.ReadSlice('\n')
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return bare, fmt.Errorf("load seen IDs %q: %w", path, err)
+		}
+		line := string(bytes.TrimSuffix(b, []byte("\n")))
 		sensor, id, ok := strings.Cut(line, "\t")
 		switch {
-		case line == "":
+		case long || line == "":
 		case !ok:
 			bare++
 		case event.ValidID(sensor) && id != "" && len(id) <= 128:
 			s.addKey(line)
 		}
+		if err != nil {
+			return bare, nil
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return bare, fmt.Errorf("load seen IDs %q: %w", path, err)
-	}
-	return bare, nil
 }
+
+// maxSeenLine bounds a line of the seen file: a sensor ID, a tab, an ID of
+// at most 128 bytes and the newline fit many times over.
+const maxSeenLine = 4096

@@ -213,6 +213,9 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 		if sp, err = openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes); err != nil {
 			return nil, err
 		}
+		if sp.badPos != "" {
+			cfg.Logger.Warn("influx: spool cursor unreadable; delivering the whole spool again", "problem", sp.badPos, "dir", cfg.SpoolDir)
+		}
 	}
 	token := ""
 	if cfg.Username != "" {

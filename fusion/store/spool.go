@@ -48,6 +48,9 @@ type spool struct {
 	rd       *os.File
 	// dropped records and their payload bytes, since the spool opened
 	droppedRecs, droppedBytes int64
+	// badPos, when not empty, names why openSpool did not take the
+	// cursor in spool.pos (it then delivers the whole log again)
+	badPos string
 	// crashAt, set by tests, stops Commit at the named step as a power
 	// cut there would ("pos": the cursor is on disk; "truncate": the log
 	// is emptied too).
@@ -76,12 +79,18 @@ func openSpool(dir string, maxBytes int64) (*spool, error) {
 		return nil, fmt.Errorf("open spool %q: %w", logPath, err)
 	}
 	s := &spool{dir: dir, log: f, maxBytes: maxBytes}
+	var pos []byte
 	if b, err := os.ReadFile(filepath.Join(dir, "spool.pos")); err == nil {
-		s.cursor, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		pos = b
+		if s.cursor, err = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err != nil {
+			s.cursor, s.badPos = 0, fmt.Sprintf("spool.pos %.40q is not an offset", b)
+		}
 	}
-	// Scan the log: find the valid end and count records after the cursor.
+	// Scan the log: find the valid end, the record the cursor starts, and
+	// count the records from it.
 	r := bufio.NewReader(io.NewSectionReader(f, 0, 1<<62))
 	var off int64
+	onRecord := s.cursor == 0
 	for {
 		n, err := readRecord(r, nil)
 		if err != nil {
@@ -91,10 +100,23 @@ func openSpool(dir string, maxBytes int64) (*spool, error) {
 			s.count++
 		}
 		off += 8 + int64(n)
+		onRecord = onRecord || off == s.cursor
 	}
 	s.end = off
-	if s.cursor > s.end {
-		s.cursor, s.count = s.end, 0
+	switch {
+	case s.cursor > s.end:
+		s.cursor, s.count = s.end, 0 // past a torn tail: all before it was delivered
+	case !onRecord:
+		// Inside a record or negative: delivering from there would fail
+		// on every try and deliver nothing more. Deliver the whole log
+		// again instead; the stores take what they have by ID.
+		s.badPos = fmt.Sprintf("spool.pos %.40q is not the start of a record of %d bytes of spool.log", pos, s.end)
+		s.cursor, s.count = 0, 0
+		for r := bufio.NewReader(io.NewSectionReader(f, 0, s.end)); ; s.count++ {
+			if _, err := readRecord(r, nil); err != nil {
+				break
+			}
+		}
 	}
 	if err := f.Truncate(s.end); err != nil {
 		f.Close()
@@ -117,6 +139,18 @@ func readRecord(r io.Reader, buf *[]byte) (int, error) {
 	if n > maxSpoolRecord {
 		return 0, errors.New("spool record too long")
 	}
+	if buf == nil {
+		// Only measuring (openSpool's scan): a torn header may claim up
+		// to maxSpoolRecord, which is not allocated to find it short.
+		h := crc32.New(crcTable)
+		if _, err := io.CopyN(h, r, int64(n)); err != nil {
+			return 0, io.ErrUnexpectedEOF
+		}
+		if h.Sum32() != binary.LittleEndian.Uint32(hdr[4:]) {
+			return 0, errors.New("spool record checksum mismatch")
+		}
+		return int(n), nil
+	}
 	p := make([]byte, n)
 	if _, err := io.ReadFull(r, p); err != nil {
 		return 0, err
@@ -124,9 +158,7 @@ func readRecord(r io.Reader, buf *[]byte) (int, error) {
 	if crc32.Checksum(p, crcTable) != binary.LittleEndian.Uint32(hdr[4:]) {
 		return 0, errors.New("spool record checksum mismatch")
 	}
-	if buf != nil {
-		*buf = p
-	}
+	*buf = p
 	return int(n), nil
 }
 

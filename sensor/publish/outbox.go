@@ -136,6 +136,10 @@ func Open(dir string, opts OutboxOptions) (*Outbox, error) {
 	return o, nil
 }
 
+// maxSeq bounds the record numbers in segment names: far more records
+// than a sensor can send in its life, far from where uint64 wraps.
+const maxSeq = 1 << 62
+
 func segName(base uint64) string { return fmt.Sprintf("seg-%020d.log", base) }
 
 func (o *Outbox) load() error {
@@ -154,6 +158,11 @@ func (o *Outbox) load() error {
 		if err != nil {
 			o.log.Warn("outbox: ignoring stray file", "file", n)
 			continue
+		}
+		if b > maxSeq {
+			// Not one this outbox wrote (it counts from 0, one a record):
+			// its records' numbers would wrap around and be lost.
+			return fmt.Errorf("segment %s: first record number %d is out of range (over %d): a damaged or hand-made name", n, b, uint64(maxSeq))
 		}
 		bases = append(bases, b)
 	}
@@ -219,7 +228,11 @@ func (o *Outbox) load() error {
 	if o.acked > o.next {
 		o.acked = o.next
 	}
-	if len(o.segs) == 0 {
+	if len(o.segs) == 0 || o.next > o.segs[len(o.segs)-1].end() {
+		// A record appended to the last segment is numbered by its place
+		// there: with the cursor past that segment's end (damage, a hand
+		// edit) it would be numbered below the cursor, and taken as
+		// delivered at the next start. Appends go to a segment of their own.
 		return o.newSegment()
 	}
 	return nil // appends write at the segment's size (WriteAt), not at the file offset
@@ -382,7 +395,7 @@ func readCursor(path string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if len(b) != 12 || crc32.Checksum(b[:8], castagnoli) != binary.LittleEndian.Uint32(b[8:]) {
+	if len(b) != 12 || crc32.Checksum(b[:8], castagnoli) != binary.LittleEndian.Uint32(b[8:]) || binary.LittleEndian.Uint64(b) > maxSeq {
 		// A bad cursor only causes re-sends: start from the oldest segment.
 		return 0, nil
 	}
