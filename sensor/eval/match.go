@@ -139,7 +139,8 @@ type Matched struct {
 }
 
 // NoiseFraction is how much of a detection's time × frequency area must
-// lie inside one noise window for it to count as a false alarm there.
+// lie inside the noise windows (their union) for it to count as a false
+// alarm there, or on "other" records for such an alarm to be "other".
 const NoiseFraction = 0.5
 
 // FragmentFraction is the longest a split emission's tail may be, as a
@@ -154,12 +155,14 @@ const FragmentFraction = 0.1
 // Match scores the detections of one recording against its truth:
 //
 //   - a detection lying more than NoiseFraction (of its time × frequency
-//     area) inside one noise window is a false alarm (RoleNoise), or
-//     RoleOther when it sits on an "other" record (a persistent line), unless
-//     it overlaps a target that does not enclose that window (a signal
-//     starting at the window's edge, or one over exactly the window's
-//     samples). A target strictly enclosing the window (a TD-LTE frame
-//     around its silent uplink period) does not excuse it;
+//     area) inside the union of the noise windows is a false alarm
+//     (RoleNoise), or RoleOther when it lies more than NoiseFraction on
+//     "other" records (a persistent line) that enclose none of those
+//     windows. A window is left out when the detection overlaps a target
+//     that does not enclose it (a signal starting at the window's edge,
+//     or one over exactly the window's samples). A target strictly
+//     enclosing the window (a TD-LTE frame around its silent uplink
+//     period) does not excuse it;
 //   - else a detection overlapping a target is a hit (RoleHit), scored
 //     against the class of the target it overlaps most; else one
 //     overlapping an "other" record is RoleOther, else RoleUnannotated;
@@ -234,9 +237,9 @@ func matchDet(truth []Truth, d Detection) DetOutcome {
 			other = true
 		}
 	}
-	if inNoise(truth, d) {
+	if windows := noiseUnder(truth, d); windows != nil {
 		o.Role = RoleNoise
-		if other {
+		if onOther(truth, windows, d) {
 			o.Role = RoleOther
 		}
 		return o
@@ -250,11 +253,15 @@ func matchDet(truth []Truth, d Detection) DetOutcome {
 	return o
 }
 
-// inNoise reports d lying more than NoiseFraction inside a noise window,
-// not excused by overlapping a target that does not enclose that window.
-func inNoise(truth []Truth, d Detection) bool {
+// noiseUnder returns the noise windows d lies in when it lies more than
+// NoiseFraction inside their union (windows annotated in chunks, in time
+// or in frequency, are judged together, as their noise time is), or nil.
+// A window d overlaps together with a target that does not enclose it is
+// left out (the target excuses d there).
+func noiseUnder(truth []Truth, d Detection) []Truth {
+	var windows []Truth
 	for _, w := range truth {
-		if w.Kind != KindNoise || insideFrac(w, d) <= NoiseFraction {
+		if w.Kind != KindNoise || overlapArea(w, d) < 0 {
 			continue
 		}
 		excused := false
@@ -264,10 +271,37 @@ func inNoise(truth []Truth, d Detection) bool {
 			}
 		}
 		if !excused {
-			return true
+			windows = append(windows, w)
 		}
 	}
-	return false
+	if len(windows) == 0 || unionFrac(windows, d) <= NoiseFraction {
+		return nil
+	}
+	return windows
+}
+
+// onOther reports a detection in noise windows lying more than
+// NoiseFraction on "other" records (a spur line under it), counting only
+// records that enclose none of those windows: a record around a noise
+// window (a file-wide note, "site survey, wing B") is less specific than
+// the window, and does not excuse a false alarm inside it. Until
+// 2026-12-06 any overlap with any "other" record did.
+func onOther(truth, windows []Truth, d Detection) bool {
+	var others []Truth
+	for _, t := range truth {
+		if t.Kind != KindOther || overlapArea(t, d) < 0 {
+			continue
+		}
+		if !slices.ContainsFunc(windows, func(w Truth) bool { return around(t, w) }) {
+			others = append(others, t)
+		}
+	}
+	return len(others) > 0 && unionFrac(others, d) > NoiseFraction
+}
+
+// around reports o holding w in time and frequency.
+func around(o, w Truth) bool {
+	return o.StartSample <= w.StartSample && o.end() >= w.end() && o.FreqLowHz <= w.FreqLowHz && o.FreqHighHz >= w.FreqHighHz
 }
 
 // encloses reports t's samples strictly enclosing w's: around them, and
@@ -378,17 +412,62 @@ func bandOverlap(a0, a1, b0, b1 float64) float64 {
 	return -1
 }
 
-// insideFrac is the fraction of d's time × frequency area inside w.
-func insideFrac(w Truth, d Detection) float64 {
-	a := overlapArea(w, d)
-	if a <= 0 || d.SampleCount <= 0 {
+// unionFrac is the fraction of d's time × frequency area inside the
+// union of the records ws. A detection of no bandwidth (a tone) counts
+// the fraction of its time inside the records that hold its frequency.
+func unionFrac(ws []Truth, d Detection) float64 {
+	if d.SampleCount <= 0 {
 		return 0
 	}
-	bw := d.FreqHighHz - d.FreqLowHz
-	if bw <= 0 {
-		return float64(min(w.end(), d.end())-max(w.StartSample, d.StartSample)) / float64(d.SampleCount)
+	lo, hi := d.FreqLowHz, d.FreqHighHz
+	type rect struct {
+		t0, t1 int64
+		f0, f1 float64
 	}
-	return a / (float64(d.SampleCount) * bw)
+	var rs []rect
+	var cuts []int64
+	for _, w := range ws {
+		if overlapArea(w, d) < 0 {
+			continue
+		}
+		r := rect{max(w.StartSample, d.StartSample), min(w.end(), d.end()), max(w.FreqLowHz, lo), min(w.FreqHighHz, hi)}
+		if hi <= lo {
+			r.f0, r.f1 = 0, 1
+		}
+		rs = append(rs, r)
+		cuts = append(cuts, r.t0, r.t1)
+	}
+	bw := hi - lo
+	if bw <= 0 {
+		bw = 1
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	var area float64
+	for i := 0; i+1 < len(cuts); i++ {
+		var bands [][2]float64
+		for _, r := range rs {
+			if r.t0 <= cuts[i] && r.t1 >= cuts[i+1] {
+				bands = append(bands, [2]float64{r.f0, r.f1})
+			}
+		}
+		area += float64(cuts[i+1]-cuts[i]) * unionWidth(bands)
+	}
+	return area / (float64(d.SampleCount) * bw)
+}
+
+// unionWidth is the total width of the union of [low, high] bands.
+func unionWidth(bands [][2]float64) float64 {
+	slices.SortFunc(bands, func(a, b [2]float64) int { return cmp.Compare(a[0], b[0]) })
+	var total float64
+	for i := 0; i < len(bands); {
+		lo, hi := bands[i][0], bands[i][1]
+		for i++; i < len(bands) && bands[i][0] <= hi; i++ {
+			hi = max(hi, bands[i][1])
+		}
+		total += max(0, hi-lo)
+	}
+	return total
 }
 
 // unionLen is the total length of the union of [start, end) intervals.
