@@ -74,6 +74,12 @@ type evalSettings struct {
 	Classes    []string  `json:"classes"`
 	DCSpike    bool      `json:"dc_spike_on_signals"`
 	DCSpikeDB  []float64 `json:"dc_spike_db"`
+	// IncludeOwn: rfwarden's own annotations were taken as truth
+	// (--include-own): the corpus scores agreement with them, not
+	// correctness. Verify false: the data was not checked against its
+	// hash (--verify=false).
+	IncludeOwn bool `json:"include_own"`
+	Verify     bool `json:"verify"`
 }
 
 // cmdEval runs `rfwarden eval`.
@@ -164,7 +170,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	showBar, tty := showProgress || isTerminal(stderr), isTerminal(stderr)
 	doc := evalJSON{Version: version, Settings: evalSettings{PFA: effPFA, Corpus: corpus, Seed: seed, Cases: cases,
-		NoiseCases: noiseCases, NoiseS: noiseS, SNRsDB: snrs, DCSpike: dcSpike, DCSpikeDB: spike}}
+		NoiseCases: noiseCases, NoiseS: noiseS, SNRsDB: snrs, DCSpike: dcSpike, DCSpikeDB: spike,
+		IncludeOwn: includeOwn, Verify: verify}}
 	for _, s := range specs {
 		doc.Settings.Classes = append(doc.Settings.Classes, s.Class)
 	}
@@ -188,12 +195,19 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				bar.interject(line)
 			}})
 		bar.close()
-		title := fmt.Sprintf("corpus %s (pfa %g)", corpus, effPFA)
+		caveat := "" // what makes this run other than a score against the site's truth
+		if includeOwn {
+			caveat += ", --include-own: rfwarden's own annotations taken as truth, so agreement, not correctness"
+		}
+		if !verify {
+			caveat += ", --verify=false: data not checked against its hash"
+		}
+		title := fmt.Sprintf("corpus %s (pfa %g%s)", corpus, effPFA, caveat)
 		var ri *eval.RunInterruptedError
 		switch {
 		case errors.As(err, &ri):
 			stopped = interruptedAt(ri, "corpus recordings")
-			title = fmt.Sprintf("corpus %s (pfa %g, interrupted after %d of %d recordings)", corpus, effPFA, ri.Done, ri.Of)
+			title = fmt.Sprintf("corpus %s (pfa %g%s, interrupted after %d of %d recordings)", corpus, effPFA, caveat, ri.Done, ri.Of)
 		case errors.Is(err, eval.ErrNoCorpus) && cr.Count(eval.SkipOwnLabels) > 0:
 			return fmt.Errorf("eval: %w (--include-own takes rfwarden's own annotations as truth)", err)
 		case err != nil:
