@@ -316,7 +316,9 @@ func encloses(t, w Truth) bool {
 // window (in time and frequency) without strictly enclosing it (a TD-LTE
 // frame around its silent uplink period is meant), a target overlapping
 // a target of another class (an SSB inside its NR carrier is one class;
-// a phone and an LTE uplink are one family), and a record whose
+// a phone and an LTE uplink are one family), two targets of one class
+// over nearly the same samples and band (sameEmission: one
+// emission annotated twice), and a record whose
 // band lies wholly outside every band of bandsHz (each [low, high] RF Hz;
 // none known: not checked), such as edges given relative to the centre.
 func CheckTruth(truth []Truth, bandsHz [][2]float64) []string {
@@ -354,6 +356,8 @@ func CheckTruth(truth []Truth, bandsHz [][2]float64) []string {
 			found = append(found, warning{i, j, fmt.Sprintf("target %s overlaps noise window %s: its samples count as noise time, and a detection on it is a hit, not a false alarm", t, u)})
 		case u.Kind == KindTarget && j > i && !Names(t.Class, u.Class) && !Names(u.Class, t.Class):
 			found = append(found, warning{i, j, fmt.Sprintf("target %s overlaps target %s of another class: a detection there can be right for only one of them", t, u)})
+		case u.Kind == KindTarget && j > i && t.Class == u.Class && sameEmission(t, u):
+			found = append(found, warning{i, j, fmt.Sprintf("target %s and target %s annotate the same emission (one class, nearly the same samples and band): it is scored as two targets, a miss as two misses", t, u)})
 		}
 	}
 	order := make([]int, len(truth))
@@ -378,6 +382,28 @@ func CheckTruth(truth []Truth, bandsHz [][2]float64) []string {
 	}
 	return out
 }
+
+// sameEmission reports a and b annotating one emission twice (labels
+// merged from two tools): each overlaps the other in time and in band by
+// at least SameEmissionFraction of the longer and the wider.
+func sameEmission(a, b Truth) bool {
+	dt := min(a.end(), b.end()) - max(a.StartSample, b.StartSample)
+	if float64(dt) < SameEmissionFraction*float64(max(a.SampleCount, b.SampleCount)) {
+		return false
+	}
+	aInf := math.IsInf(a.FreqLowHz, 0) || math.IsInf(a.FreqHighHz, 0)
+	bInf := math.IsInf(b.FreqLowHz, 0) || math.IsInf(b.FreqHighHz, 0)
+	if aInf || bInf {
+		return aInf && bInf
+	}
+	df := bandOverlap(a.FreqLowHz, a.FreqHighHz, b.FreqLowHz, b.FreqHighHz)
+	return df >= SameEmissionFraction*max(a.FreqHighHz-a.FreqLowHz, b.FreqHighHz-b.FreqLowHz)
+}
+
+// SameEmissionFraction is how much two targets of one class must share,
+// in time and in band, for CheckTruth to warn that they annotate one
+// emission twice.
+const SameEmissionFraction = 0.9
 
 // truthOverlap reports a and b overlapping in time and frequency.
 func truthOverlap(a, b Truth) bool {

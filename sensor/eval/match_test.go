@@ -309,7 +309,8 @@ func TestCheckTruthSweepAsEveryPair(t *testing.T) {
 }
 
 // everyPair is CheckTruth's overlap warnings as it found them until
-// 2026-12-06: every target against every other record.
+// 2026-12-06: every target against every other record (with the
+// same-emission warning added that day).
 func everyPair(truth []Truth) []string {
 	var out []string
 	for i, t := range truth {
@@ -323,6 +324,8 @@ func everyPair(truth []Truth) []string {
 				out = append(out, fmt.Sprintf("target %s overlaps noise window %s: its samples count as noise time, and a detection on it is a hit, not a false alarm", t, u))
 			case u.Kind == KindTarget && j > i && !Names(t.Class, u.Class) && !Names(u.Class, t.Class):
 				out = append(out, fmt.Sprintf("target %s overlaps target %s of another class: a detection there can be right for only one of them", t, u))
+			case u.Kind == KindTarget && j > i && t.Class == u.Class && sameEmission(t, u):
+				out = append(out, fmt.Sprintf("target %s and target %s annotate the same emission (one class, nearly the same samples and band): it is scored as two targets, a miss as two misses", t, u))
 			}
 		}
 	}
