@@ -187,6 +187,31 @@ type ClassStats struct {
 	Pd        *float64 `json:"pd"`        // Detected / Truths
 	F1        *float64 `json:"f1"`
 	LinkAcc   *float64 `json:"link_accuracy"` // LinkOK / LinkScored
+
+	// Two-sided 95% Wilson score intervals [low, high] of Precision,
+	// Recall and Pd (Wilson); null when the ratio is.
+	PrecisionCI95 *Interval `json:"precision_ci95"`
+	RecallCI95    *Interval `json:"recall_ci95"`
+	PdCI95        *Interval `json:"pd_ci95"`
+}
+
+// Interval is a confidence interval [low, high] of a proportion.
+type Interval [2]float64
+
+// Wilson returns the two-sided 95% Wilson score interval of the
+// proportion k of n, or nil when n is 0. Unlike the normal
+// approximation it stays inside [0, 1] and is not empty at k = 0 or
+// k = n: 3 of 3 gives [0.438, 1], 0 of 3 [0, 0.562].
+func Wilson(k, n int) *Interval {
+	if n <= 0 {
+		return nil
+	}
+	const z = 1.959963984540054 // the normal's 0.975 quantile
+	nf, p := float64(n), float64(k)/float64(n)
+	den := 1 + z*z/nf
+	centre := (p + z*z/(2*nf)) / den
+	half := z / den * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf))
+	return &Interval{max(0, centre-half), min(1, centre+half)}
 }
 
 // Confusion is truth (rows) against predicted class (columns). Every truth
@@ -237,6 +262,13 @@ type PdPoint struct {
 	Correct  int     `json:"correct"`
 	Pd       float64 `json:"pd"`
 	Pc       float64 `json:"pc"`
+	// PdCI95 and PcCI95 are the two-sided 95% Wilson score intervals
+	// of Pd and Pc (Wilson). Truths counts truth records, not cases: a
+	// GSM case holds a burst per frame, and its bursts are not
+	// independent trials, so read a point's interval as narrower than
+	// the cases behind it bear.
+	PdCI95 *Interval `json:"pd_ci95"`
+	PcCI95 *Interval `json:"pc_ci95"`
 }
 
 // FileStats summarises one recording.
@@ -282,6 +314,9 @@ func (t *Tally) Report() Report {
 			v.F1 = &f
 		}
 		v.LinkAcc = ratio(float64(v.LinkOK), float64(v.LinkScored))
+		v.PrecisionCI95 = Wilson(v.TP, v.TP+v.FP)
+		v.RecallCI95 = Wilson(v.Correct, v.Truths)
+		v.PdCI95 = Wilson(v.Detected, v.Truths)
 		r.Classes = append(r.Classes, v)
 	}
 	r.Confusion.Cols = append(order, ClassMissed)
@@ -312,6 +347,7 @@ func (t *Tally) Report() Report {
 			q := *p
 			q.Pd = float64(q.Detected) / float64(q.Truths)
 			q.Pc = float64(q.Correct) / float64(q.Truths)
+			q.PdCI95, q.PcCI95 = Wilson(q.Detected, q.Truths), Wilson(q.Correct, q.Truths)
 			curve.Points = append(curve.Points, q)
 		}
 		slices.SortFunc(curve.Points, func(a, b PdPoint) int { return cmp.Compare(a.SNRDB, b.SNRDB) })
