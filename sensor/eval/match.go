@@ -133,9 +133,17 @@ func (o DetOutcome) FP() bool { return o.Det.Class != event.ClassUnknown && !o.F
 
 // Matched is the scoring of one recording or case.
 type Matched struct {
-	Targets     []TruthOutcome
-	Dets        []DetOutcome
-	NoiseSample int64 // samples covered by noise windows (their union)
+	Targets []TruthOutcome
+	Dets    []DetOutcome
+	// NoiseSample is the noise time in samples: the union of the noise
+	// windows, each instant weighted by the share of the recorded band
+	// the windows cover there (MatchIn; whole when no band is known),
+	// rounded to a sample. A 200 kHz window in a 20 MHz capture counts
+	// a hundredth of its samples.
+	NoiseSample int64
+	// NoiseWindowSample is the samples of the union of the noise windows,
+	// whatever their band (what NoiseSample was until 2026-12-06).
+	NoiseWindowSample int64
 }
 
 // NoiseFraction is how much of a detection's time × frequency area must
@@ -173,15 +181,22 @@ const FragmentFraction = 0.1
 //     frequency, and is at most FragmentFraction as long, is the tail of an
 //     emission the detector split (MaxEmissionDur): a Fragment, scored
 //     neither as a true nor as a false positive.
+//
+// Match knows no recorded band: a noise window's time counts whole,
+// whatever its band. MatchIn weights it by the band it covers.
 func Match(truth []Truth, dets []Detection) Matched {
+	return MatchIn(truth, dets, nil)
+}
+
+// MatchIn is Match for a recording of the bands bandsHz (each [low,
+// high] RF Hz, RecordedBands; nil: not known): its noise time
+// (Matched.NoiseSample) weights each instant of the noise windows by
+// the share of the recorded bandwidth they cover then, so a false-alarm
+// rate per hour is per hour of the whole band, the sensor's hour.
+func MatchIn(truth []Truth, dets []Detection, bandsHz [][2]float64) Matched {
 	var m Matched
-	var noise [][2]int64
-	for _, t := range truth {
-		if t.Kind == KindNoise {
-			noise = append(noise, [2]int64{t.StartSample, t.end()})
-		}
-	}
-	m.NoiseSample = unionLen(noise)
+	weighted, window := noiseTime(truth, bandsHz, nil)
+	m.NoiseSample, m.NoiseWindowSample = int64(math.Round(weighted)), window
 	for _, d := range dets {
 		m.Dets = append(m.Dets, matchDet(truth, d))
 	}
@@ -494,6 +509,64 @@ func unionWidth(bands [][2]float64) float64 {
 		total += max(0, hi-lo)
 	}
 	return total
+}
+
+// noiseTime is the time of the union of truth's noise windows outside
+// the sorted, disjoint sample runs exclude: weighted, each instant by the
+// width of the windows' bands there (their union, clipped to the hull of
+// bandsHz) over the widest band of bandsHz, at most 1 (1 with no band
+// known); and window, in whole samples whatever the band.
+func noiseTime(truth []Truth, bandsHz [][2]float64, exclude [][2]int64) (weighted float64, window int64) {
+	var ws []Truth
+	for _, t := range truth {
+		if t.Kind == KindNoise && t.SampleCount > 0 {
+			ws = append(ws, t)
+		}
+	}
+	if len(ws) == 0 {
+		return 0, 0
+	}
+	lo, hi, width := math.Inf(1), math.Inf(-1), 0.0
+	for _, b := range bandsHz {
+		lo, hi, width = min(lo, b[0]), max(hi, b[1]), max(width, b[1]-b[0])
+	}
+	slices.SortFunc(ws, func(a, b Truth) int { return cmp.Compare(a.StartSample, b.StartSample) })
+	var cuts []int64
+	for _, w := range ws {
+		cuts = append(cuts, w.StartSample, w.end())
+	}
+	for _, e := range exclude {
+		cuts = append(cuts, e[0], e[1])
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	var active []Truth
+	next, ex := 0, 0
+	for i := 0; i+1 < len(cuts); i++ {
+		c0, c1 := cuts[i], cuts[i+1]
+		for next < len(ws) && ws[next].StartSample <= c0 {
+			active = append(active, ws[next])
+			next++
+		}
+		active = slices.DeleteFunc(active, func(w Truth) bool { return w.end() <= c0 })
+		for ex < len(exclude) && exclude[ex][1] <= c0 {
+			ex++
+		}
+		if len(active) == 0 || ex < len(exclude) && exclude[ex][0] <= c0 {
+			continue
+		}
+		window += c1 - c0
+		frac := 1.0
+		if width > 0 {
+			var bands [][2]float64
+			for _, w := range active {
+				bands = append(bands, [2]float64{max(w.FreqLowHz, lo), min(w.FreqHighHz, hi)})
+			}
+			frac = min(1, unionWidth(bands)/width)
+		}
+		weighted += float64(c1-c0) * frac
+	}
+	return weighted, window
 }
 
 // unionLen is the total length of the union of [start, end) intervals.

@@ -16,6 +16,7 @@ type Tally struct {
 	conf      map[string]map[string]int
 	pd        map[string]map[float64]*PdPoint
 	noiseS    float64
+	noiseWinS float64         // noise windows' time, whatever their band
 	noiseFr   float64         // noise time in detector frames
 	nfft      map[float64]int // default detector frame length by sample rate
 	alarms    int
@@ -115,7 +116,9 @@ func (t *Tally) Add(name string, m Matched, sampleRateHz float64) {
 	}
 	if sampleRateHz > 0 {
 		fs.NoiseSeconds = float64(m.NoiseSample) / sampleRateHz
+		fs.NoiseWindowSeconds = float64(m.NoiseWindowSample) / sampleRateHz
 		t.noiseS += fs.NoiseSeconds
+		t.noiseWinS += fs.NoiseWindowSeconds
 		t.noiseFr += float64(m.NoiseSample) / float64(t.frameLen(sampleRateHz))
 	}
 	if name != "" {
@@ -229,7 +232,12 @@ type Confusion struct {
 
 // NoiseStats are the false alarms in noise windows.
 type NoiseStats struct {
-	Seconds        float64  `json:"seconds"`          // total noise time
+	// Seconds is the noise time: the noise windows' union, each instant
+	// weighted by the share of the recorded band they cover
+	// (Matched.NoiseSample), so the rates are per hour of the whole band.
+	Seconds float64 `json:"seconds"`
+	// WindowSeconds is the noise windows' time whatever their band.
+	WindowSeconds  float64  `json:"window_seconds"`
 	Alarms         int      `json:"alarms"`           // detections mostly inside noise
 	ClassedAlarms  int      `json:"classed_alarms"`   // ... named with a class (not unknown)
 	AlarmsPerHour  *float64 `json:"alarms_per_hour"`  // null without noise time
@@ -273,14 +281,16 @@ type PdPoint struct {
 
 // FileStats summarises one recording.
 type FileStats struct {
-	Name         string   `json:"name"` // a corpus recording: its path in the corpus folder, without extension
-	Targets      int      `json:"targets"`
-	Detected     int      `json:"detected"`
-	Correct      int      `json:"correct"`
-	Detections   int      `json:"detections"`
-	NoiseSeconds float64  `json:"noise_seconds"`
-	NoiseAlarms  int      `json:"noise_alarms"`
-	Missed       []string `json:"missed,omitempty"` // up to 20 missed targets (Truth.String)
+	Name         string  `json:"name"` // a corpus recording: its path in the corpus folder, without extension
+	Targets      int     `json:"targets"`
+	Detected     int     `json:"detected"`
+	Correct      int     `json:"correct"`
+	Detections   int     `json:"detections"`
+	NoiseSeconds float64 `json:"noise_seconds"` // band-weighted, as NoiseStats.Seconds
+	// NoiseWindowSeconds is the noise windows' time whatever their band.
+	NoiseWindowSeconds float64  `json:"noise_window_seconds"`
+	NoiseAlarms        int      `json:"noise_alarms"`
+	Missed             []string `json:"missed,omitempty"` // up to 20 missed targets (Truth.String)
 	// WrongNames lists up to 20 false positives: detections named with a
 	// class on a target of another class, noise, "other" lines or
 	// unannotated spectrum (DetOutcome.String).
@@ -332,7 +342,7 @@ func (t *Tally) Report() Report {
 		r.Confusion.Counts = append(r.Confusion.Counts, counts)
 	}
 	h := t.noiseS / 3600
-	r.Noise = NoiseStats{Seconds: t.noiseS, Alarms: t.alarms, ClassedAlarms: t.classedFA,
+	r.Noise = NoiseStats{Seconds: t.noiseS, WindowSeconds: t.noiseWinS, Alarms: t.alarms, ClassedAlarms: t.classedFA,
 		AlarmsPerHour: ratio(float64(t.alarms), h), ClassedPerHour: ratio(float64(t.classedFA), h),
 		AlarmsUpper95PerHour: ratio(poissonUpper95(t.alarms), h),
 		Upper95PerHour:       ratio(poissonUpper95(t.classedFA), h),

@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -77,6 +78,9 @@ func WriteText(w io.Writer, title string, r Report) error {
 	n := r.Noise
 	fmt.Fprintf(&b, "\nnoise: %.3f s; %d false alarms: %s /h (95%% upper bound %s /h); %d named with a class: %s /h (95%% upper bound %s /h)\n",
 		n.Seconds, n.Alarms, fmtRate(n.AlarmsPerHour), fmtRate(n.AlarmsUpper95PerHour), n.ClassedAlarms, fmtRate(n.ClassedPerHour), fmtRate(n.Upper95PerHour))
+	if math.Abs(n.WindowSeconds-n.Seconds) > 5e-4 {
+		fmt.Fprintf(&b, "noise: the windows span %.3f s; a window over part of the recorded band counts that part, %.3f s of the whole band\n", n.WindowSeconds, n.Seconds)
+	}
 	if n.AlarmsPerFrame != nil {
 		fmt.Fprintf(&b, "noise: %.3g false alarms per detector frame (%.0f frames of the default NFFT)\n", *n.AlarmsPerFrame, n.Frames)
 	}
