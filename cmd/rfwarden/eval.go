@@ -43,8 +43,16 @@ stderr with the problem and listed
 in the output; eval fails only when nothing could be scored. Labels naming
 no class are counted on stderr; annotations with core:sample_count 0
 (markers) are not scored, and samples that are exactly zero are left out of
-the noise time, each with a warning. Pd-vs-SNR curves (and --svg) come from the
-generated cases only: a site's recordings carry no SNR truth.
+the noise time, each with a warning; one emission annotated twice is warned
+of too. "other", "spur", "jammer", "DECT" and labels naming no class are no
+target: a detection on them alone is no hit and no false alarm, but a class
+it names is a false positive. A detection lying mostly inside the union of
+the noise windows is a false alarm; noise time weights each window by the
+share of the recorded band it covers, so the rates are per hour of the
+whole band. Pd, recall, precision and each Pd-vs-SNR point carry a 95%
+Wilson interval (JSON *_ci95); the JSON's settings record include_own and
+verify. Pd-vs-SNR curves (and --svg) come from the generated cases only: a
+site's recordings carry no SNR truth.
 `
 
 // evalDefaultPFA is the detector's default per-cell false-alarm probability
@@ -74,6 +82,12 @@ type evalSettings struct {
 	Classes    []string  `json:"classes"`
 	DCSpike    bool      `json:"dc_spike_on_signals"`
 	DCSpikeDB  []float64 `json:"dc_spike_db"`
+	// IncludeOwn: rfwarden's own annotations were taken as truth
+	// (--include-own): the corpus scores agreement with them, not
+	// correctness. Verify false: the data was not checked against its
+	// hash (--verify=false).
+	IncludeOwn bool `json:"include_own"`
+	Verify     bool `json:"verify"`
 }
 
 // cmdEval runs `rfwarden eval`.
@@ -90,8 +104,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	)
 	fs.StringVar(&corpus, "corpus", "", "score the labelled SigMF recordings under `DIR`, following symbolic links (core:label annotations are the truth, except rfwarden's own: see --include-own)")
 	fs.StringVar(&datasetRoot, "dataset-root", "", "the folder `DIR` the samples a corpus recording's rfw:dataset names must be in, after links (default: the --corpus DIR); metadata whose rfw:dataset leads out of it is passed over")
-	fs.BoolVar(&includeOwn, "include-own", false, "take the corpus annotations rfwarden's own detectors wrote (core:generator \"rfwarden\" from scan --annotate, \"rfwarden sensor\" on evidence clips) as truth too: does a replay agree with the sensor, not is either right")
-	fs.BoolVar(&verify, "verify", true, "check each corpus recording's data against its core:sha512 (and rfw:sha256) and pass over one that differs, as scan does; false scores data whose metadata's hash is known to be stale")
+	fs.BoolVar(&includeOwn, "include-own", false, "take the corpus annotations rfwarden's own detectors wrote (core:generator \"rfwarden\" from scan --annotate, \"rfwarden sensor\" on evidence clips) as truth too: does a replay agree with the sensor, not is either right (recorded as include_own in the JSON's settings)")
+	fs.BoolVar(&verify, "verify", true, "check each corpus recording's data against its core:sha512 (and rfw:sha256) and pass over one that differs, as scan does; false scores data whose metadata's hash is known to be stale (recorded as verify in the JSON's settings)")
 	fs.IntVar(&cases, "cases", 2, "generated cases per class and SNR (0: none)")
 	fs.IntVar(&noiseCases, "noise-cases", 10, "generated pure-noise cases, with HackRF artefacts (0: none)")
 	fs.Float64Var(&noiseS, "noise-dur", 0.1, "seconds of each noise case")
@@ -164,7 +178,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	showBar, tty := showProgress || isTerminal(stderr), isTerminal(stderr)
 	doc := evalJSON{Version: version, Settings: evalSettings{PFA: effPFA, Corpus: corpus, Seed: seed, Cases: cases,
-		NoiseCases: noiseCases, NoiseS: noiseS, SNRsDB: snrs, DCSpike: dcSpike, DCSpikeDB: spike}}
+		NoiseCases: noiseCases, NoiseS: noiseS, SNRsDB: snrs, DCSpike: dcSpike, DCSpikeDB: spike,
+		IncludeOwn: includeOwn, Verify: verify}}
 	for _, s := range specs {
 		doc.Settings.Classes = append(doc.Settings.Classes, s.Class)
 	}
@@ -188,12 +203,19 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				bar.interject(line)
 			}})
 		bar.close()
-		title := fmt.Sprintf("corpus %s (pfa %g)", corpus, effPFA)
+		caveat := "" // what makes this run other than a score against the site's truth
+		if includeOwn {
+			caveat += ", --include-own: rfwarden's own annotations taken as truth, so agreement, not correctness"
+		}
+		if !verify {
+			caveat += ", --verify=false: data not checked against its hash"
+		}
+		title := fmt.Sprintf("corpus %s (pfa %g%s)", corpus, effPFA, caveat)
 		var ri *eval.RunInterruptedError
 		switch {
 		case errors.As(err, &ri):
 			stopped = interruptedAt(ri, "corpus recordings")
-			title = fmt.Sprintf("corpus %s (pfa %g, interrupted after %d of %d recordings)", corpus, effPFA, ri.Done, ri.Of)
+			title = fmt.Sprintf("corpus %s (pfa %g%s, interrupted after %d of %d recordings)", corpus, effPFA, caveat, ri.Done, ri.Of)
 		case errors.Is(err, eval.ErrNoCorpus) && cr.Count(eval.SkipOwnLabels) > 0:
 			return fmt.Errorf("eval: %w (--include-own takes rfwarden's own annotations as truth)", err)
 		case err != nil:

@@ -93,8 +93,11 @@ func TestRunCorpusSynthetic(t *testing.T) {
 	if len(r.Files) != 1 || r.Files[0].Name != "lte" || r.Files[0].Targets != len(truth)-1 || r.Files[0].Detected != r.Files[0].Targets {
 		t.Errorf("files %+v", r.Files)
 	}
-	if math.Abs(r.Noise.Seconds-2e-3) > 1e-9 || r.Noise.Alarms != 0 {
-		t.Errorf("noise %+v", r.Noise)
+	// the window covers 10 MHz of the recorded band: its 2 ms count as that
+	// share of a whole-band hour (MatchIn), its own span stays 2 ms
+	wantS := 2e-3 * 10e6 / k.Spec.SampleRateHz
+	if math.Abs(r.Noise.Seconds-wantS) > 1e-9 || math.Abs(r.Noise.WindowSeconds-2e-3) > 1e-9 || r.Noise.Alarms != 0 {
+		t.Errorf("noise %+v, want %g s of the whole band and 0.002 s of window", r.Noise, wantS)
 	}
 	if _, err := runCorpusDir(t.TempDir(), CorpusConfig{Pipeline: testPipeline()}); !errors.Is(err, ErrNoCorpus) {
 		t.Errorf("empty folder: %v, want ErrNoCorpus", err)

@@ -245,7 +245,7 @@ func RunCase(ctx context.Context, k Case, c GenConfig, cfg pipeline.Config) (Cas
 	for _, r := range res {
 		out.Dets = append(out.Dets, DetectionOf(r))
 	}
-	out.Matched = Match(truth, out.Dets)
+	out.Matched = MatchIn(truth, out.Dets, [][2]float64{{k.Spec.CenterHz - k.Spec.SampleRateHz/2, k.Spec.CenterHz + k.Spec.SampleRateHz/2}})
 	return out, nil
 }
 

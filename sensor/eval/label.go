@@ -38,8 +38,9 @@ func (k Kind) String() string {
 
 // ClassCellular is the predicted class of an LTE or NR emission whose
 // numerology the classifier could not confirm (classify.ClassCellular). It
-// is truth only for a label saying "cellular" or naming both LTE and NR
-// (ParseLabel); on any other truth it is a wrong prediction.
+// is truth for a label saying "cellular" or naming both LTE and NR
+// (ParseLabel), and a right prediction on an LTE or NR truth too (Names):
+// "LTE or NR" is not false of either. On any other truth it is wrong.
 const ClassCellular = "cellular"
 
 // ClassMissed is the confusion-matrix column of truth that no detection overlaps.
@@ -87,8 +88,11 @@ func Family(class string) []string {
 
 // Names reports whether a detection of class pred names truth class
 // right: the same class, or a member of truth's family (Family).
+// ClassCellular ("LTE or NR") is right on an LTE or NR truth: in an FDD
+// uplink band the classifier names a phone's uplink so by design.
 func Names(truth, pred string) bool {
-	return pred == truth || slices.Contains(Family(truth), pred)
+	return pred == truth || slices.Contains(Family(truth), pred) ||
+		pred == ClassCellular && (truth == event.ClassLTE || truth == event.ClassNR)
 }
 
 // ParseLabel maps a free-text label to an event class, a link and a Kind by
@@ -100,6 +104,11 @@ func Names(truth, pred string) bool {
 // event.LinkTDD or "" when the label names none. A label naming both LTE
 // and NR is ClassCellular; one saying only "phone" (or "handset") is
 // ClassPhone, only "drone" (or a drone maker: "DJI", "Mavic") ClassDrone.
+// A label naming both links ("LTE DL/UL") has link "", as it holds both.
+// "jammer", "DECT" and "cordless" make KindOther, like "spur": a jammer
+// is no target of what it jams, a DECT handset no mobile phone. A GHz
+// figure with a point ("2.4G", "1.2G") is a frequency, not a generation.
+// docs/evaluation.md has the whole table of words.
 // A band number run into the standard ("GSM900", "LTE1800", "5GNR") is
 // read as its words (bandPieces). "other", "unknown" or "spur" make
 // KindOther with class event.ClassUnknown; else a class word makes
@@ -115,7 +124,7 @@ func ParseLabel(label string) (class, link string, kind Kind) {
 
 // Unmapped reports whether label names no class, noise or "other" that
 // ParseLabel knows: it is scored as KindOther only because nothing in it
-// was understood ("Zigbee", "jammer"). An empty label is not unmapped.
+// was understood ("Zigbee", "LoRa"). An empty label is not unmapped.
 func Unmapped(label string) bool {
 	_, _, _, known := parseLabel(label)
 	return !known && strings.TrimSpace(label) != ""
@@ -163,14 +172,24 @@ func isDigit(b byte) bool { return '0' <= b && b <= '9' }
 // droneMakers are makers and models of drones that a site writes for a
 // drone it saw ("DJI", "DJI Mavic 3", "Autel EVO"): words that name
 // nothing but drones, read as the drone family.
-var droneMakers = []string{"dji", "mavic", "autel", "skydio"}
+var droneMakers = []string{"dji", "mavic", "autel", "skydio", "phantom"}
+
+// gigahertz matches a frequency in GHz with a decimal point or comma, as
+// RC and video gear is labelled ("2.4G", "5.8 GHz", "1,2g"), keeping what
+// went before it; not "802.11g" (a Wi-Fi standard).
+var gigahertz = regexp.MustCompile(`(^|[^0-9.,])[0-9]{1,2}[.,][0-9]+ ?g(hz)?\b`)
+
+// nrBand matches an NR band as a word: "n78", "n1".
+var nrBand = regexp.MustCompile(`^n[0-9]{1,3}$`)
 
 // parseLabel is ParseLabel, with known false when no word of the label
 // was understood.
 func parseLabel(label string) (class, link string, kind Kind, known bool) {
-	words := strings.FieldsFunc(strings.ToLower(label), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+	split := func(s string) []string {
+		return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	}
+	// "2.4G", "5.8 GHz", "1,2G": a frequency, not "2" and "4g" (LTE).
+	words := split(gigahertz.ReplaceAllString(strings.ToLower(label), "$1 ghz "))
 	compact := strings.Join(words, "")
 	words = append(words, bandPieces(words)...)
 	has := func(ws ...string) bool {
@@ -182,6 +201,8 @@ func parseLabel(label string) (class, link string, kind Kind, known bool) {
 		return false
 	}
 	switch {
+	case has("dl", "downlink") && has("ul", "uplink"):
+		// both links (an FDD pair, "LTE DL/UL"): like a TDD frame, not scored
 	case has("dl", "downlink"):
 		link = event.LinkDownlink
 	case has("ul", "uplink"):
@@ -189,22 +210,44 @@ func parseLabel(label string) (class, link string, kind Kind, known bool) {
 	case has("tdd") || strings.Contains(compact, "tdlte"):
 		link = event.LinkTDD
 	}
-	lte := has("lte", "4g", "tdlte", "eutra")
-	nr := has("nr", "5g")
+	// A base station transmits the downlink: "eNB", "gNB", "BTS".
+	if link == "" && !has("ul", "uplink", "tdd") && has("enb", "gnb", "bts") {
+		link = event.LinkDownlink
+	}
+	lte := has("lte", "4g", "tdlte", "eutra", "enb", "volte") || strings.Contains(compact, "nbiot")
+	nr := has("nr", "5g", "gnb") || slices.ContainsFunc(words, nrBand.MatchString)
+	wifi := strings.Contains(compact, "wifi") || ieee80211.MatchString(strings.ToLower(label)) || has("wlan", "11n", "11ac", "11a", "11g")
+	bluetooth := has("bluetooth", "ble", "bt")
+	remoteID := strings.Contains(compact, "opendroneid") || strings.Contains(compact, "remoteid")
 	switch {
 	case has("other", "unknown", "spur", "spurs"):
 		return event.ClassUnknown, "", KindOther, true
+	case has("jammer", "jammers", "jamming", "jam"):
+		// a jammer or counter-drone kit: not a target of what it jams
+		return event.ClassUnknown, "", KindOther, true
+	case has("dect", "cordless"):
+		// a DECT cordless phone (1880-1900 MHz, inside LTE B39 and NR
+		// n39): not a mobile phone, and the false alert a site must see
+		return event.ClassUnknown, "", KindOther, true
+	case remoteID && bluetooth:
+		class = event.ClassBluetooth // ASTM F3411 Remote ID, not DJI DroneID
+	case remoteID && wifi:
+		class = event.ClassWiFi
+	case remoteID:
+		return event.ClassUnknown, "", KindOther, false // its carrier not named: listed as unmapped
 	case strings.Contains(compact, "droneid"):
 		class = event.ClassDroneID
 	case strings.Contains(compact, "dronevideo") || has("ocusync"):
 		class = event.ClassDroneVideo
-	case has("fpv"):
+	case has("fhss", "rc", "elrs", "expresslrs", "crossfire", "frsky", "flysky", "spektrum", "dsmx", "dsm2"):
+		class = event.ClassRCFHSS // an RC word wins over "fpv": an FPV quad's control link
+	case has("fpv") && has("digital", "dji", "hdzero", "walksnail", "o3", "o4", "vista"):
+		class = event.ClassDroneVideo // digital FPV is OFDM or digital video, not analog FM
+	case has("fpv", "vtx") || has("analog", "analogue") && has("video"):
 		class = event.ClassFPVAnalog
-	case has("fhss", "rc", "elrs", "expresslrs", "crossfire", "frsky"):
-		class = event.ClassRCFHSS
-	case strings.Contains(compact, "wifi") || ieee80211.MatchString(strings.ToLower(label)) || has("wlan", "11n", "11ac", "11a", "11g"):
+	case wifi:
 		class = event.ClassWiFi
-	case has("bluetooth", "ble", "bt"):
+	case bluetooth:
 		class = event.ClassBluetooth
 	case has("cellular") || lte && nr:
 		class = ClassCellular
@@ -214,13 +257,13 @@ func parseLabel(label string) (class, link string, kind Kind, known bool) {
 		class = event.ClassNR
 	case has("umts", "3g", "hspa") || strings.Contains(compact, "wcdma"):
 		class = event.ClassUMTS
-	case has("gsm", "dcs", "2g", "gmsk"):
-		class = event.ClassGSM
-	case has("phone", "phones", "smartphone", "handset", "cellphone"):
+	case has("gsm", "dcs", "2g", "gmsk", "bts", "gprs", "bcch") || slices.Contains(split(label), "EDGE"):
+		class = event.ClassGSM // EDGE only in capitals: "band edge" is no GSM
+	case has("phone", "phones", "smartphone", "handset", "cellphone", "ue"):
 		class = ClassPhone
 	case has("drone", "drones", "uav", "uas") || has(droneMakers...):
 		class = ClassDrone
-	case has("noise"):
+	case has("noise", "quiet", "silence", "silent", "empty") || strings.Contains(compact, "nosignal"):
 		return "", "", KindNoise, true
 	default:
 		return event.ClassUnknown, "", KindOther, false

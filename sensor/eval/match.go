@@ -133,13 +133,22 @@ func (o DetOutcome) FP() bool { return o.Det.Class != event.ClassUnknown && !o.F
 
 // Matched is the scoring of one recording or case.
 type Matched struct {
-	Targets     []TruthOutcome
-	Dets        []DetOutcome
-	NoiseSample int64 // samples covered by noise windows (their union)
+	Targets []TruthOutcome
+	Dets    []DetOutcome
+	// NoiseSample is the noise time in samples: the union of the noise
+	// windows, each instant weighted by the share of the recorded band
+	// the windows cover there (MatchIn; whole when no band is known),
+	// rounded to a sample. A 200 kHz window in a 20 MHz capture counts
+	// a hundredth of its samples.
+	NoiseSample int64
+	// NoiseWindowSample is the samples of the union of the noise windows,
+	// whatever their band (what NoiseSample was until 2026-12-06).
+	NoiseWindowSample int64
 }
 
 // NoiseFraction is how much of a detection's time × frequency area must
-// lie inside one noise window for it to count as a false alarm there.
+// lie inside the noise windows (their union) for it to count as a false
+// alarm there, or on "other" records for such an alarm to be "other".
 const NoiseFraction = 0.5
 
 // FragmentFraction is the longest a split emission's tail may be, as a
@@ -154,12 +163,14 @@ const FragmentFraction = 0.1
 // Match scores the detections of one recording against its truth:
 //
 //   - a detection lying more than NoiseFraction (of its time × frequency
-//     area) inside one noise window is a false alarm (RoleNoise), or
-//     RoleOther when it sits on an "other" record (a persistent line), unless
-//     it overlaps a target that does not enclose that window (a signal
-//     starting at the window's edge, or one over exactly the window's
-//     samples). A target strictly enclosing the window (a TD-LTE frame
-//     around its silent uplink period) does not excuse it;
+//     area) inside the union of the noise windows is a false alarm
+//     (RoleNoise), or RoleOther when it lies more than NoiseFraction on
+//     "other" records (a persistent line) that enclose none of those
+//     windows. A window is left out when the detection overlaps a target
+//     that does not enclose it (a signal starting at the window's edge,
+//     or one over exactly the window's samples). A target strictly
+//     enclosing the window (a TD-LTE frame around its silent uplink
+//     period) does not excuse it;
 //   - else a detection overlapping a target is a hit (RoleHit), scored
 //     against the class of the target it overlaps most; else one
 //     overlapping an "other" record is RoleOther, else RoleUnannotated;
@@ -170,15 +181,22 @@ const FragmentFraction = 0.1
 //     frequency, and is at most FragmentFraction as long, is the tail of an
 //     emission the detector split (MaxEmissionDur): a Fragment, scored
 //     neither as a true nor as a false positive.
+//
+// Match knows no recorded band: a noise window's time counts whole,
+// whatever its band. MatchIn weights it by the band it covers.
 func Match(truth []Truth, dets []Detection) Matched {
+	return MatchIn(truth, dets, nil)
+}
+
+// MatchIn is Match for a recording of the bands bandsHz (each [low,
+// high] RF Hz, RecordedBands; nil: not known): its noise time
+// (Matched.NoiseSample) weights each instant of the noise windows by
+// the share of the recorded bandwidth they cover then, so a false-alarm
+// rate per hour is per hour of the whole band, the sensor's hour.
+func MatchIn(truth []Truth, dets []Detection, bandsHz [][2]float64) Matched {
 	var m Matched
-	var noise [][2]int64
-	for _, t := range truth {
-		if t.Kind == KindNoise {
-			noise = append(noise, [2]int64{t.StartSample, t.end()})
-		}
-	}
-	m.NoiseSample = unionLen(noise)
+	weighted, window := noiseTime(truth, bandsHz, nil)
+	m.NoiseSample, m.NoiseWindowSample = int64(math.Round(weighted)), window
 	for _, d := range dets {
 		m.Dets = append(m.Dets, matchDet(truth, d))
 	}
@@ -234,9 +252,9 @@ func matchDet(truth []Truth, d Detection) DetOutcome {
 			other = true
 		}
 	}
-	if inNoise(truth, d) {
+	if windows := noiseUnder(truth, d); windows != nil {
 		o.Role = RoleNoise
-		if other {
+		if onOther(truth, windows, d) {
 			o.Role = RoleOther
 		}
 		return o
@@ -250,11 +268,15 @@ func matchDet(truth []Truth, d Detection) DetOutcome {
 	return o
 }
 
-// inNoise reports d lying more than NoiseFraction inside a noise window,
-// not excused by overlapping a target that does not enclose that window.
-func inNoise(truth []Truth, d Detection) bool {
+// noiseUnder returns the noise windows d lies in when it lies more than
+// NoiseFraction inside their union (windows annotated in chunks, in time
+// or in frequency, are judged together, as their noise time is), or nil.
+// A window d overlaps together with a target that does not enclose it is
+// left out (the target excuses d there).
+func noiseUnder(truth []Truth, d Detection) []Truth {
+	var windows []Truth
 	for _, w := range truth {
-		if w.Kind != KindNoise || insideFrac(w, d) <= NoiseFraction {
+		if w.Kind != KindNoise || overlapArea(w, d) < 0 {
 			continue
 		}
 		excused := false
@@ -264,10 +286,37 @@ func inNoise(truth []Truth, d Detection) bool {
 			}
 		}
 		if !excused {
-			return true
+			windows = append(windows, w)
 		}
 	}
-	return false
+	if len(windows) == 0 || unionFrac(windows, d) <= NoiseFraction {
+		return nil
+	}
+	return windows
+}
+
+// onOther reports a detection in noise windows lying more than
+// NoiseFraction on "other" records (a spur line under it), counting only
+// records that enclose none of those windows: a record around a noise
+// window (a file-wide note, "site survey, wing B") is less specific than
+// the window, and does not excuse a false alarm inside it. Until
+// 2026-12-06 any overlap with any "other" record did.
+func onOther(truth, windows []Truth, d Detection) bool {
+	var others []Truth
+	for _, t := range truth {
+		if t.Kind != KindOther || overlapArea(t, d) < 0 {
+			continue
+		}
+		if !slices.ContainsFunc(windows, func(w Truth) bool { return around(t, w) }) {
+			others = append(others, t)
+		}
+	}
+	return len(others) > 0 && unionFrac(others, d) > NoiseFraction
+}
+
+// around reports o holding w in time and frequency.
+func around(o, w Truth) bool {
+	return o.StartSample <= w.StartSample && o.end() >= w.end() && o.FreqLowHz <= w.FreqLowHz && o.FreqHighHz >= w.FreqHighHz
 }
 
 // encloses reports t's samples strictly enclosing w's: around them, and
@@ -282,7 +331,9 @@ func encloses(t, w Truth) bool {
 // window (in time and frequency) without strictly enclosing it (a TD-LTE
 // frame around its silent uplink period is meant), a target overlapping
 // a target of another class (an SSB inside its NR carrier is one class;
-// a phone and an LTE uplink are one family), and a record whose
+// a phone and an LTE uplink are one family), two targets of one class
+// over nearly the same samples and band (sameEmission: one
+// emission annotated twice), and a record whose
 // band lies wholly outside every band of bandsHz (each [low, high] RF Hz;
 // none known: not checked), such as edges given relative to the centre.
 func CheckTruth(truth []Truth, bandsHz [][2]float64) []string {
@@ -320,6 +371,8 @@ func CheckTruth(truth []Truth, bandsHz [][2]float64) []string {
 			found = append(found, warning{i, j, fmt.Sprintf("target %s overlaps noise window %s: its samples count as noise time, and a detection on it is a hit, not a false alarm", t, u)})
 		case u.Kind == KindTarget && j > i && !Names(t.Class, u.Class) && !Names(u.Class, t.Class):
 			found = append(found, warning{i, j, fmt.Sprintf("target %s overlaps target %s of another class: a detection there can be right for only one of them", t, u)})
+		case u.Kind == KindTarget && j > i && t.Class == u.Class && sameEmission(t, u):
+			found = append(found, warning{i, j, fmt.Sprintf("target %s and target %s annotate the same emission (one class, nearly the same samples and band): it is scored as two targets, a miss as two misses", t, u)})
 		}
 	}
 	order := make([]int, len(truth))
@@ -344,6 +397,28 @@ func CheckTruth(truth []Truth, bandsHz [][2]float64) []string {
 	}
 	return out
 }
+
+// sameEmission reports a and b annotating one emission twice (labels
+// merged from two tools): each overlaps the other in time and in band by
+// at least SameEmissionFraction of the longer and the wider.
+func sameEmission(a, b Truth) bool {
+	dt := min(a.end(), b.end()) - max(a.StartSample, b.StartSample)
+	if float64(dt) < SameEmissionFraction*float64(max(a.SampleCount, b.SampleCount)) {
+		return false
+	}
+	aInf := math.IsInf(a.FreqLowHz, 0) || math.IsInf(a.FreqHighHz, 0)
+	bInf := math.IsInf(b.FreqLowHz, 0) || math.IsInf(b.FreqHighHz, 0)
+	if aInf || bInf {
+		return aInf && bInf
+	}
+	df := bandOverlap(a.FreqLowHz, a.FreqHighHz, b.FreqLowHz, b.FreqHighHz)
+	return df >= SameEmissionFraction*max(a.FreqHighHz-a.FreqLowHz, b.FreqHighHz-b.FreqLowHz)
+}
+
+// SameEmissionFraction is how much two targets of one class must share,
+// in time and in band, for CheckTruth to warn that they annotate one
+// emission twice.
+const SameEmissionFraction = 0.9
 
 // truthOverlap reports a and b overlapping in time and frequency.
 func truthOverlap(a, b Truth) bool {
@@ -378,17 +453,120 @@ func bandOverlap(a0, a1, b0, b1 float64) float64 {
 	return -1
 }
 
-// insideFrac is the fraction of d's time × frequency area inside w.
-func insideFrac(w Truth, d Detection) float64 {
-	a := overlapArea(w, d)
-	if a <= 0 || d.SampleCount <= 0 {
+// unionFrac is the fraction of d's time × frequency area inside the
+// union of the records ws. A detection of no bandwidth (a tone) counts
+// the fraction of its time inside the records that hold its frequency.
+func unionFrac(ws []Truth, d Detection) float64 {
+	if d.SampleCount <= 0 {
 		return 0
 	}
-	bw := d.FreqHighHz - d.FreqLowHz
-	if bw <= 0 {
-		return float64(min(w.end(), d.end())-max(w.StartSample, d.StartSample)) / float64(d.SampleCount)
+	lo, hi := d.FreqLowHz, d.FreqHighHz
+	type rect struct {
+		t0, t1 int64
+		f0, f1 float64
 	}
-	return a / (float64(d.SampleCount) * bw)
+	var rs []rect
+	var cuts []int64
+	for _, w := range ws {
+		if overlapArea(w, d) < 0 {
+			continue
+		}
+		r := rect{max(w.StartSample, d.StartSample), min(w.end(), d.end()), max(w.FreqLowHz, lo), min(w.FreqHighHz, hi)}
+		if hi <= lo {
+			r.f0, r.f1 = 0, 1
+		}
+		rs = append(rs, r)
+		cuts = append(cuts, r.t0, r.t1)
+	}
+	bw := hi - lo
+	if bw <= 0 {
+		bw = 1
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	var area float64
+	for i := 0; i+1 < len(cuts); i++ {
+		var bands [][2]float64
+		for _, r := range rs {
+			if r.t0 <= cuts[i] && r.t1 >= cuts[i+1] {
+				bands = append(bands, [2]float64{r.f0, r.f1})
+			}
+		}
+		area += float64(cuts[i+1]-cuts[i]) * unionWidth(bands)
+	}
+	return area / (float64(d.SampleCount) * bw)
+}
+
+// unionWidth is the total width of the union of [low, high] bands.
+func unionWidth(bands [][2]float64) float64 {
+	slices.SortFunc(bands, func(a, b [2]float64) int { return cmp.Compare(a[0], b[0]) })
+	var total float64
+	for i := 0; i < len(bands); {
+		lo, hi := bands[i][0], bands[i][1]
+		for i++; i < len(bands) && bands[i][0] <= hi; i++ {
+			hi = max(hi, bands[i][1])
+		}
+		total += max(0, hi-lo)
+	}
+	return total
+}
+
+// noiseTime is the time of the union of truth's noise windows outside
+// the sorted, disjoint sample runs exclude: weighted, each instant by the
+// width of the windows' bands there (their union, clipped to the hull of
+// bandsHz) over the widest band of bandsHz, at most 1 (1 with no band
+// known); and window, in whole samples whatever the band.
+func noiseTime(truth []Truth, bandsHz [][2]float64, exclude [][2]int64) (weighted float64, window int64) {
+	var ws []Truth
+	for _, t := range truth {
+		if t.Kind == KindNoise && t.SampleCount > 0 {
+			ws = append(ws, t)
+		}
+	}
+	if len(ws) == 0 {
+		return 0, 0
+	}
+	lo, hi, width := math.Inf(1), math.Inf(-1), 0.0
+	for _, b := range bandsHz {
+		lo, hi, width = min(lo, b[0]), max(hi, b[1]), max(width, b[1]-b[0])
+	}
+	slices.SortFunc(ws, func(a, b Truth) int { return cmp.Compare(a.StartSample, b.StartSample) })
+	var cuts []int64
+	for _, w := range ws {
+		cuts = append(cuts, w.StartSample, w.end())
+	}
+	for _, e := range exclude {
+		cuts = append(cuts, e[0], e[1])
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	var active []Truth
+	next, ex := 0, 0
+	for i := 0; i+1 < len(cuts); i++ {
+		c0, c1 := cuts[i], cuts[i+1]
+		for next < len(ws) && ws[next].StartSample <= c0 {
+			active = append(active, ws[next])
+			next++
+		}
+		active = slices.DeleteFunc(active, func(w Truth) bool { return w.end() <= c0 })
+		for ex < len(exclude) && exclude[ex][1] <= c0 {
+			ex++
+		}
+		if len(active) == 0 || ex < len(exclude) && exclude[ex][0] <= c0 {
+			continue
+		}
+		window += c1 - c0
+		frac := 1.0
+		if width > 0 {
+			var bands [][2]float64
+			for _, w := range active {
+				bands = append(bands, [2]float64{max(w.FreqLowHz, lo), min(w.FreqHighHz, hi)})
+			}
+			frac = min(1, unionWidth(bands)/width)
+		}
+		weighted += float64(c1-c0) * frac
+	}
+	return weighted, window
 }
 
 // unionLen is the total length of the union of [start, end) intervals.

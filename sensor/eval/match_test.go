@@ -161,6 +161,9 @@ func TestUnionLen(t *testing.T) {
 // and at most a tenth as long as the piece before it, is not scored: it
 // was counted as a false positive. Anything else still is.
 func TestMatchSplitFragments(t *testing.T) {
+	// The tails are named gsm, a wrong class on the LTE target: a
+	// cellular tail (what the real one was) is right on it since
+	// 2026-12-06 (TestCellularRightOnLTEOrNRTarget).
 	truth := []Truth{tgt("lte", 0, 20000, 0, 20)}
 	piece := d("lte", 0, 10000, 1, 19)
 	tests := []struct {
@@ -168,12 +171,12 @@ func TestMatchSplitFragments(t *testing.T) {
 		last         Detection
 		wantFragment bool
 	}{
-		{"tail of the split", d("cellular", 10000, 200, 1, 19), true},
-		{"tail in a narrower band", d("cellular", 10000, 200, 5, 10), true},
-		{"a gap before it", d("cellular", 10001, 200, 1, 19), false},
-		{"as long as a tenth of the piece", d("cellular", 10000, 1000, 1, 19), true},
-		{"longer than a tenth", d("cellular", 10000, 1001, 1, 19), false},
-		{"another band", d("cellular", 10000, 200, 30, 40), false},
+		{"tail of the split", d("gsm", 10000, 200, 1, 19), true},
+		{"tail in a narrower band", d("gsm", 10000, 200, 5, 10), true},
+		{"a gap before it", d("gsm", 10001, 200, 1, 19), false},
+		{"as long as a tenth of the piece", d("gsm", 10000, 1000, 1, 19), true},
+		{"longer than a tenth", d("gsm", 10000, 1001, 1, 19), false},
+		{"another band", d("gsm", 10000, 200, 30, 40), false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -186,12 +189,12 @@ func TestMatchSplitFragments(t *testing.T) {
 			tl.Add("f", m, 1e6)
 			fp := 0
 			for _, c := range tl.Report().Classes {
-				if c.Class == ClassCellular {
+				if c.Class == event.ClassGSM {
 					fp = c.FP
 				}
 			}
 			if want := map[bool]int{true: 0, false: 1}[tc.wantFragment]; fp != want && o.Role == RoleHit {
-				t.Errorf("cellular FP %d, want %d", fp, want)
+				t.Errorf("gsm FP %d, want %d", fp, want)
 			}
 			if m.Dets[0].Fragment {
 				t.Error("the piece itself read as a fragment")
@@ -199,7 +202,7 @@ func TestMatchSplitFragments(t *testing.T) {
 		})
 	}
 	// A fragment of a piece that hit nothing is scored as usual.
-	m := Match(nil, []Detection{d("lte", 0, 10000, 1, 19), d("cellular", 10000, 200, 1, 19)})
+	m := Match(nil, []Detection{d("lte", 0, 10000, 1, 19), d("gsm", 10000, 200, 1, 19)})
 	if m.Dets[1].Fragment || !m.Dets[1].FP() {
 		t.Errorf("fragment of a piece on no target: %+v, want an ordinary false positive", m.Dets[1])
 	}
@@ -306,7 +309,8 @@ func TestCheckTruthSweepAsEveryPair(t *testing.T) {
 }
 
 // everyPair is CheckTruth's overlap warnings as it found them until
-// 2026-12-06: every target against every other record.
+// 2026-12-06: every target against every other record (with the
+// same-emission warning added that day).
 func everyPair(truth []Truth) []string {
 	var out []string
 	for i, t := range truth {
@@ -320,6 +324,8 @@ func everyPair(truth []Truth) []string {
 				out = append(out, fmt.Sprintf("target %s overlaps noise window %s: its samples count as noise time, and a detection on it is a hit, not a false alarm", t, u))
 			case u.Kind == KindTarget && j > i && !Names(t.Class, u.Class) && !Names(u.Class, t.Class):
 				out = append(out, fmt.Sprintf("target %s overlaps target %s of another class: a detection there can be right for only one of them", t, u))
+			case u.Kind == KindTarget && j > i && t.Class == u.Class && sameEmission(t, u):
+				out = append(out, fmt.Sprintf("target %s and target %s annotate the same emission (one class, nearly the same samples and band): it is scored as two targets, a miss as two misses", t, u))
 			}
 		}
 	}

@@ -16,6 +16,7 @@ type Tally struct {
 	conf      map[string]map[string]int
 	pd        map[string]map[float64]*PdPoint
 	noiseS    float64
+	noiseWinS float64         // noise windows' time, whatever their band
 	noiseFr   float64         // noise time in detector frames
 	nfft      map[float64]int // default detector frame length by sample rate
 	alarms    int
@@ -115,7 +116,9 @@ func (t *Tally) Add(name string, m Matched, sampleRateHz float64) {
 	}
 	if sampleRateHz > 0 {
 		fs.NoiseSeconds = float64(m.NoiseSample) / sampleRateHz
+		fs.NoiseWindowSeconds = float64(m.NoiseWindowSample) / sampleRateHz
 		t.noiseS += fs.NoiseSeconds
+		t.noiseWinS += fs.NoiseWindowSeconds
 		t.noiseFr += float64(m.NoiseSample) / float64(t.frameLen(sampleRateHz))
 	}
 	if name != "" {
@@ -187,6 +190,31 @@ type ClassStats struct {
 	Pd        *float64 `json:"pd"`        // Detected / Truths
 	F1        *float64 `json:"f1"`
 	LinkAcc   *float64 `json:"link_accuracy"` // LinkOK / LinkScored
+
+	// Two-sided 95% Wilson score intervals [low, high] of Precision,
+	// Recall and Pd (Wilson); null when the ratio is.
+	PrecisionCI95 *Interval `json:"precision_ci95"`
+	RecallCI95    *Interval `json:"recall_ci95"`
+	PdCI95        *Interval `json:"pd_ci95"`
+}
+
+// Interval is a confidence interval [low, high] of a proportion.
+type Interval [2]float64
+
+// Wilson returns the two-sided 95% Wilson score interval of the
+// proportion k of n, or nil when n is 0. Unlike the normal
+// approximation it stays inside [0, 1] and is not empty at k = 0 or
+// k = n: 3 of 3 gives [0.438, 1], 0 of 3 [0, 0.562].
+func Wilson(k, n int) *Interval {
+	if n <= 0 {
+		return nil
+	}
+	const z = 1.959963984540054 // the normal's 0.975 quantile
+	nf, p := float64(n), float64(k)/float64(n)
+	den := 1 + z*z/nf
+	centre := (p + z*z/(2*nf)) / den
+	half := z / den * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf))
+	return &Interval{max(0, centre-half), min(1, centre+half)}
 }
 
 // Confusion is truth (rows) against predicted class (columns). Every truth
@@ -204,7 +232,12 @@ type Confusion struct {
 
 // NoiseStats are the false alarms in noise windows.
 type NoiseStats struct {
-	Seconds        float64  `json:"seconds"`          // total noise time
+	// Seconds is the noise time: the noise windows' union, each instant
+	// weighted by the share of the recorded band they cover
+	// (Matched.NoiseSample), so the rates are per hour of the whole band.
+	Seconds float64 `json:"seconds"`
+	// WindowSeconds is the noise windows' time whatever their band.
+	WindowSeconds  float64  `json:"window_seconds"`
 	Alarms         int      `json:"alarms"`           // detections mostly inside noise
 	ClassedAlarms  int      `json:"classed_alarms"`   // ... named with a class (not unknown)
 	AlarmsPerHour  *float64 `json:"alarms_per_hour"`  // null without noise time
@@ -237,18 +270,27 @@ type PdPoint struct {
 	Correct  int     `json:"correct"`
 	Pd       float64 `json:"pd"`
 	Pc       float64 `json:"pc"`
+	// PdCI95 and PcCI95 are the two-sided 95% Wilson score intervals
+	// of Pd and Pc (Wilson). Truths counts truth records, not cases: a
+	// GSM case holds a burst per frame, and its bursts are not
+	// independent trials, so read a point's interval as narrower than
+	// the cases behind it bear.
+	PdCI95 *Interval `json:"pd_ci95"`
+	PcCI95 *Interval `json:"pc_ci95"`
 }
 
 // FileStats summarises one recording.
 type FileStats struct {
-	Name         string   `json:"name"` // a corpus recording: its path in the corpus folder, without extension
-	Targets      int      `json:"targets"`
-	Detected     int      `json:"detected"`
-	Correct      int      `json:"correct"`
-	Detections   int      `json:"detections"`
-	NoiseSeconds float64  `json:"noise_seconds"`
-	NoiseAlarms  int      `json:"noise_alarms"`
-	Missed       []string `json:"missed,omitempty"` // up to 20 missed targets (Truth.String)
+	Name         string  `json:"name"` // a corpus recording: its path in the corpus folder, without extension
+	Targets      int     `json:"targets"`
+	Detected     int     `json:"detected"`
+	Correct      int     `json:"correct"`
+	Detections   int     `json:"detections"`
+	NoiseSeconds float64 `json:"noise_seconds"` // band-weighted, as NoiseStats.Seconds
+	// NoiseWindowSeconds is the noise windows' time whatever their band.
+	NoiseWindowSeconds float64  `json:"noise_window_seconds"`
+	NoiseAlarms        int      `json:"noise_alarms"`
+	Missed             []string `json:"missed,omitempty"` // up to 20 missed targets (Truth.String)
 	// WrongNames lists up to 20 false positives: detections named with a
 	// class on a target of another class, noise, "other" lines or
 	// unannotated spectrum (DetOutcome.String).
@@ -282,6 +324,9 @@ func (t *Tally) Report() Report {
 			v.F1 = &f
 		}
 		v.LinkAcc = ratio(float64(v.LinkOK), float64(v.LinkScored))
+		v.PrecisionCI95 = Wilson(v.TP, v.TP+v.FP)
+		v.RecallCI95 = Wilson(v.Correct, v.Truths)
+		v.PdCI95 = Wilson(v.Detected, v.Truths)
 		r.Classes = append(r.Classes, v)
 	}
 	r.Confusion.Cols = append(order, ClassMissed)
@@ -297,7 +342,7 @@ func (t *Tally) Report() Report {
 		r.Confusion.Counts = append(r.Confusion.Counts, counts)
 	}
 	h := t.noiseS / 3600
-	r.Noise = NoiseStats{Seconds: t.noiseS, Alarms: t.alarms, ClassedAlarms: t.classedFA,
+	r.Noise = NoiseStats{Seconds: t.noiseS, WindowSeconds: t.noiseWinS, Alarms: t.alarms, ClassedAlarms: t.classedFA,
 		AlarmsPerHour: ratio(float64(t.alarms), h), ClassedPerHour: ratio(float64(t.classedFA), h),
 		AlarmsUpper95PerHour: ratio(poissonUpper95(t.alarms), h),
 		Upper95PerHour:       ratio(poissonUpper95(t.classedFA), h),
@@ -312,6 +357,7 @@ func (t *Tally) Report() Report {
 			q := *p
 			q.Pd = float64(q.Detected) / float64(q.Truths)
 			q.Pc = float64(q.Correct) / float64(q.Truths)
+			q.PdCI95, q.PcCI95 = Wilson(q.Detected, q.Truths), Wilson(q.Correct, q.Truths)
 			curve.Points = append(curve.Points, q)
 		}
 		slices.SortFunc(curve.Points, func(a, b PdPoint) int { return cmp.Compare(a.SNRDB, b.SNRDB) })

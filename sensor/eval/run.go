@@ -729,8 +729,9 @@ func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFil
 	for _, r := range res {
 		f.Dets = append(f.Dets, DetectionOf(r))
 	}
-	f.Matched = Match(truth, f.Dets)
-	if w := leaveOutZeros(&f.Matched, truth, zeros.runs, f.SampleRateHz); w != "" {
+	bands := RecordedBands(rec)
+	f.Matched = MatchIn(truth, f.Dets, bands)
+	if w := leaveOutZeros(&f.Matched, truth, bands, zeros.runs, f.SampleRateHz); w != "" {
 		f.Warnings = append(f.Warnings, w)
 	}
 	return f, nil
@@ -741,7 +742,7 @@ func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFil
 // receiver noise: until 2026-12-06 a file of zeros labelled noise was
 // scored as clean noise, bounding the false-alarm rate with nothing
 // looked at.
-func leaveOutZeros(m *Matched, truth []Truth, runs [][2]int64, sampleRateHz float64) string {
+func leaveOutZeros(m *Matched, truth []Truth, bandsHz [][2]float64, runs [][2]int64, sampleRateHz float64) string {
 	if len(runs) == 0 {
 		return ""
 	}
@@ -756,7 +757,8 @@ func leaveOutZeros(m *Matched, truth []Truth, runs [][2]int64, sampleRateHz floa
 		zero += r[1] - r[0]
 	}
 	inNoise := intersectLen(noise, runs)
-	m.NoiseSample -= inNoise
+	weighted, window := noiseTime(truth, bandsHz, runs)
+	m.NoiseSample, m.NoiseWindowSample = int64(math.Round(weighted)), window
 	where := fmt.Sprintf("samples %d..%d", runs[0][0], runs[0][1])
 	if len(runs) > 1 {
 		where = fmt.Sprintf("%d runs, the first samples %d..%d", len(runs), runs[0][0], runs[0][1])

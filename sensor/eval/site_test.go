@@ -243,14 +243,14 @@ func TestRunCorpusRFWDatasetStaysInCorpus(t *testing.T) {
 // "other" without a word; the report counts them.
 func TestCorpusReportUnmappedLabels(t *testing.T) {
 	dir := t.TempDir()
-	writeTiny(t, dir, "a", "", "lte-dl", "Zigbee 802.15.4", "jammer")
+	writeTiny(t, dir, "a", "", "lte-dl", "Zigbee 802.15.4", "LoRa")
 	writeTiny(t, dir, "b", "", "Zigbee 802.15.4", "other")
 	run, err := runCorpusDir(dir, CorpusConfig{Pipeline: testPipeline()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := run.Report().Unmapped
-	want := []LabelCount{{"Zigbee 802.15.4", 2}, {"jammer", 1}}
+	want := []LabelCount{{"Zigbee 802.15.4", 2}, {"LoRa", 1}}
 	if !slices.Equal(got, want) {
 		t.Errorf("unmapped %v, want %v", got, want)
 	}

@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -52,6 +53,13 @@ func WriteText(w io.Writer, title string, r Report) error {
 			fmtRatio(c.Pd), fmtRatio(c.Recall), c.TP, c.FP, fmtRatio(c.Precision), fmtRatio(c.F1), fmtRatio(c.LinkAcc))
 	}
 	tw.Flush()
+	fmt.Fprintf(&b, "\n95%% intervals (Wilson score) of Pd, recall and precision: how far each could be from the rate measured, given how few counted\n")
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "class\tPd\trecall\tprecision\t")
+	for _, c := range r.Classes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", c.Class, fmtInterval(c.PdCI95), fmtInterval(c.RecallCI95), fmtInterval(c.PrecisionCI95))
+	}
+	tw.Flush()
 	fmt.Fprintf(&b, "\nconfusion (rows: truth; columns: predicted class of the best-overlapping detection; row none: detections on no target)\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 1, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "truth\\pred\t")
@@ -70,6 +78,9 @@ func WriteText(w io.Writer, title string, r Report) error {
 	n := r.Noise
 	fmt.Fprintf(&b, "\nnoise: %.3f s; %d false alarms: %s /h (95%% upper bound %s /h); %d named with a class: %s /h (95%% upper bound %s /h)\n",
 		n.Seconds, n.Alarms, fmtRate(n.AlarmsPerHour), fmtRate(n.AlarmsUpper95PerHour), n.ClassedAlarms, fmtRate(n.ClassedPerHour), fmtRate(n.Upper95PerHour))
+	if math.Abs(n.WindowSeconds-n.Seconds) > 5e-4 {
+		fmt.Fprintf(&b, "noise: the windows span %.3f s; a window over part of the recorded band counts that part, %.3f s of the whole band\n", n.WindowSeconds, n.Seconds)
+	}
 	if n.AlarmsPerFrame != nil {
 		fmt.Fprintf(&b, "noise: %.3g false alarms per detector frame (%.0f frames of the default NFFT)\n", *n.AlarmsPerFrame, n.Frames)
 	}
@@ -97,6 +108,27 @@ func WriteText(w io.Writer, title string, r Report) error {
 				for _, p := range c.Points {
 					if p.SNRDB == s {
 						cell = fmt.Sprintf("%.2f/%.2f", p.Pd, p.Pc)
+					}
+				}
+				fmt.Fprintf(tw, "%s\t", cell)
+			}
+			fmt.Fprintln(tw)
+		}
+		tw.Flush()
+		fmt.Fprintf(&b, "\nPd 95%% interval (Wilson score; of truth records, which for a bursty class are bursts, not cases)\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprint(tw, "class\\SNR dB\t")
+		for _, s := range snrs {
+			fmt.Fprintf(tw, "%g\t", s)
+		}
+		fmt.Fprintln(tw)
+		for _, c := range r.PdVsSNR {
+			fmt.Fprintf(tw, "%s\t", c.Class)
+			for _, s := range snrs {
+				cell := "-"
+				for _, p := range c.Points {
+					if p.SNRDB == s {
+						cell = fmtInterval(p.PdCI95)
 					}
 				}
 				fmt.Fprintf(tw, "%s\t", cell)
@@ -141,6 +173,13 @@ func WriteText(w io.Writer, title string, r Report) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func fmtInterval(iv *Interval) string {
+	if iv == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f-%.2f", iv[0], iv[1])
 }
 
 func fmtRate(p *float64) string {
