@@ -168,6 +168,12 @@ type alertState struct {
 	// each track that joined it (Location.Placed): where its aircraft's
 	// links and its controller are, for droneVisit.
 	links map[string]visitLink
+	// airSeen is, for a drone alert (a visit), its latest fix of the
+	// aircraft's own links (DroneID, video, FPV: any class but the
+	// pilot's controller, rc_fhss); zero while only its controller has
+	// been heard. backAfterAck measures the aircraft's gap on it: a
+	// controller left on outside the wall keeps lastSeen fresh.
+	airSeen time.Time
 	// due is, for an alert an earlier run of fusion left open (an
 	// orphan, holdOrphan), when it resolves unless a fix continues it
 	// (adoptOrphan) first; zero for every other alert.
@@ -659,6 +665,9 @@ func (e *Engine) mergeVisit(ctx context.Context, v, o *alertState, now time.Time
 	if v.lastSeen.After(o.lastSeen) {
 		o.lastSeen = v.lastSeen
 	}
+	if v.airSeen.After(o.airSeen) {
+		o.airSeen = v.airSeen
+	}
 	e.log.Info("drone visit merged into another: its links lie within visit_separation_m of that visit's", "rule", v.rule.Name,
 		"id", v.alert.ID, "room", v.alert.Room, "into", o.alert.ID, "into_room", o.alert.Room, "visit_separation_m", v.rule.VisitSeparationM)
 	v.alert.Summary += "; merged into alert " + o.alert.ID + " (the same drone: its links within " +
@@ -1024,7 +1033,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		var held *alertState   // lapsed, whose room the new alert keeps: this fix names none
 		var visitLinks map[string]visitLink
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
-			back := e.backAfterAck(ctx, d, loc.At)
+			back := e.backAfterAck(ctx, d, loc)
 			if !back && !d.due.IsZero() {
 				// A visit fusion's earlier run left open, joined by
 				// this fix (droneVisit): it continues.
@@ -1037,7 +1046,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				// acknowledgement kept) and a new one fires, so the
 				// control room hears of it again.
 				e.log.Info("acknowledged drone alert heard again after a gap: raised anew", "rule", r.Name, "id", d.alert.ID,
-					"room", d.alert.Room, "gap", loc.At.Sub(d.lastSeen).Round(time.Second))
+					"room", d.alert.Room, "gap", loc.At.Sub(droneSeen(d, loc)).Round(time.Second))
 				errs = append(errs, e.transition(ctx, d, StateResolved, loc.At))
 			case ackLapsed(d, loc.At):
 				// The drone never left: it is still heard AckLasts
@@ -1088,6 +1097,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			switch {
 			case lapsed != nil:
 				a.fireNow, a.caseOf, a.links = true, lapsed.alert.Incident, visitLinks
+				a.airSeen = lapsed.airSeen // the visit goes on (backAfterAck)
 				a.why = fmt.Sprintf("; still heard %s after alert %s was acknowledged by %s",
 					spoken(loc.At.Sub(time.Unix(0, lapsed.alert.AckNS))), lapsed.alert.ID, lapsed.alert.AckBy)
 				if vague && lapsed.alert.Room != "" {
@@ -1124,6 +1134,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			if r.Kind != KindDrone {
 				a.noteEmission(loc)
 			}
+		}
+		if r.Kind == KindDrone && loc.Class != event.ClassRCFHSS && loc.At.After(a.airSeen) {
+			a.airSeen = loc.At // the aircraft's own link (backAfterAck)
 		}
 		if r.Kind == KindDrone {
 			if !vague {
@@ -1223,15 +1236,6 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 	return errors.Join(errs...)
 }
 
-// backAfterAck reports whether a fix at at of a firing drone alert a,
-// which someone has acknowledged (in this engine or, as read from the
-// store, in a dashboard), comes after its rule's ReannounceAfter without
-// one: the drone went and came back. a is the visit's alert (droneVisit),
-// so its lastSeen is the latest fix of any of its tracks wherever it was:
-// a drone that went next door and came back never left (until 2026-12-05
-// the gap was measured in one room, and it was announced anew). An
-// unacknowledged alert is still before the control room; a late fix (at
-// before its last) is no return.
 // placedBefore says when location alert a (a drone's: its visit's) was
 // last placed in its room, as of at: "placed there 40 s before", or
 // "placed there before" when no fix of this run of fusion placed it (an
@@ -1252,15 +1256,42 @@ func heardOnly(loc Location) string {
 	return ""
 }
 
-func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) bool {
+// backAfterAck reports whether fix loc of a firing drone alert a, which
+// someone has acknowledged (in this engine or, as read from the store, in
+// a dashboard), comes after its rule's ReannounceAfter without one: the
+// drone went and came back. a is the visit's alert (droneVisit), so its
+// lastSeen is the latest fix of any of its tracks wherever it was: a
+// drone that went next door and came back never left (until 2026-12-05
+// the gap was measured in one room, and it was announced anew). The gap
+// is the aircraft's (droneSeen): a fix of its own links (DroneID, video,
+// FPV) after ReannounceAfter without one is a return, though the pilot's
+// controller, on outside the wall, was heard all along (until 2026-12-06
+// the controller's fixes kept the gap shut, and a second drop run was
+// silent until ack_lasts; TestDroneReturnAnnouncedWhileControllerOn). An
+// unacknowledged alert is still before the control room; a late fix (at
+// before its last) is no return.
+func (e *Engine) backAfterAck(ctx context.Context, a *alertState, loc Location) bool {
 	if a.rule.Kind != KindDrone || a.state != StateFiring || a.rule.ReannounceAfter <= 0 ||
-		at.Sub(a.lastSeen) < time.Duration(a.rule.ReannounceAfter) {
+		loc.At.Sub(droneSeen(a, loc)) < time.Duration(a.rule.ReannounceAfter) {
 		return false
 	}
 	if err := e.adoptAck(ctx, a); err != nil {
 		e.log.Warn("drone back after a gap: its alert's acknowledgement unread", "id", a.alert.ID, "err", err)
 	}
 	return a.alert.AckNS != 0
+}
+
+// droneSeen returns the fix of drone visit a that fix loc's gap is
+// measured from (backAfterAck): for a fix of the aircraft's own links
+// (any class but rc_fhss, the pilot's controller), the visit's latest
+// such fix, when it has one; else (the controller's fix, or a visit whose
+// aircraft was never heard: an earlier run's, or a controller alone) its
+// latest fix of any track, lastSeen.
+func droneSeen(a *alertState, loc Location) time.Time {
+	if loc.Class != event.ClassRCFHSS && !a.airSeen.IsZero() {
+		return a.airSeen
+	}
+	return a.lastSeen
 }
 
 // ackLapsed reports whether a fix at at of phone or drone alert a, firing
