@@ -168,6 +168,10 @@ type alertState struct {
 	// each track that joined it (Location.Placed): where its aircraft's
 	// links and its controller are, for droneVisit.
 	links map[string]visitLink
+	// lastLink is, for a drone alert, its latest placed fix of any track,
+	// kept after its link is forgotten (pruneLinks): where the visit was
+	// last placed, for droneVisit's rule 4.
+	lastLink visitLink
 	// airSeen is, for a drone alert (a visit), its latest fix of the
 	// aircraft's own links (DroneID, video, FPV: any class but the
 	// pilot's controller, rc_fhss); zero while only its controller has
@@ -238,6 +242,9 @@ func (a *alertState) noteLink(loc Location) {
 		a.links = map[string]visitLink{}
 	}
 	a.links[loc.Track] = visitLink{pos: loc.Pos, at: loc.At}
+	if !loc.At.Before(a.lastLink.at) {
+		a.lastLink = a.links[loc.Track]
+	}
 }
 
 // pruneLinks forgets the links of drone visit a not heard within its
@@ -530,7 +537,12 @@ func visitKey(n int) string {
 // position its room's), the one with a live link nearest it, however
 // far; else one with no live link (where it is is not known; one named
 // in the fix's room first, then the latest heard: an earlier run's
-// visit, held across a restart, has no link, holdOrphan). A link
+// visit, held across a restart, has no link, holdOrphan), but for a
+// placed fix only one never placed or last placed (lastLink) within the
+// rule's VisitSeparationM of it: a visit whose aircraft left, held open
+// by its pilot's controller heard by one sensor (no link), is no place
+// for a second drone placed 500 m off (until 2026-12-06 it took it,
+// TestSecondDroneFarOffNotSwallowed). A link
 // unheard for ResolveAfter says nothing of where its visit is: its track
 // ended, and a second drone coming where it was is not the first. Failing
 // all, it opens a visit in the first free slot (visitKey): the first
@@ -550,6 +562,9 @@ func (e *Engine) droneVisit(r *Rule, loc Location) string {
 		}
 		d := v.linkDistM(loc.Pos, loc.At)
 		if math.IsInf(d, 1) { // no live link: where it is is not known
+			if l := v.lastLink; loc.Placed() && !l.at.IsZero() && math.Hypot(loc.Pos.X-l.pos.X, loc.Pos.Y-l.pos.Y) > r.VisitSeparationM {
+				continue // its aircraft was last placed far from this one
+			}
 			if unplaced == nil || preferUnplaced(v, unplaced, loc.Room) {
 				unplaced = v
 			}
@@ -667,6 +682,9 @@ func (e *Engine) mergeVisit(ctx context.Context, v, o *alertState, now time.Time
 	}
 	if v.airSeen.After(o.airSeen) {
 		o.airSeen = v.airSeen
+	}
+	if v.lastLink.at.After(o.lastLink.at) {
+		o.lastLink = v.lastLink
 	}
 	e.log.Info("drone visit merged into another: its links lie within visit_separation_m of that visit's", "rule", v.rule.Name,
 		"id", v.alert.ID, "room", v.alert.Room, "into", o.alert.ID, "into_room", o.alert.Room, "visit_separation_m", v.rule.VisitSeparationM)
@@ -1097,7 +1115,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			switch {
 			case lapsed != nil:
 				a.fireNow, a.caseOf, a.links = true, lapsed.alert.Incident, visitLinks
-				a.airSeen = lapsed.airSeen // the visit goes on (backAfterAck)
+				a.airSeen, a.lastLink = lapsed.airSeen, lapsed.lastLink // the visit goes on (backAfterAck, droneVisit)
 				a.why = fmt.Sprintf("; still heard %s after alert %s was acknowledged by %s",
 					spoken(loc.At.Sub(time.Unix(0, lapsed.alert.AckNS))), lapsed.alert.ID, lapsed.alert.AckBy)
 				if vague && lapsed.alert.Room != "" {
