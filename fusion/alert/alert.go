@@ -630,6 +630,12 @@ func linksNear(v, o *alertState, now time.Time, sepM float64) bool {
 // merged, it lasts until that track's next placed fix near the drone's
 // other links. Two drones that come within VisitSeparationM of each other
 // become one visit, as two drones that close always were.
+//
+// A visit not acknowledged is never merged into an acknowledged one: the
+// acknowledged one is merged into it instead (keepUnacked), so the
+// control room is not left with only acknowledged alerts for a drone it
+// has not acknowledged (a second aircraft flown to an acknowledged decoy
+// went silent until ack_lasts; TestConvergingDroneNotSilencedByMerge).
 func (e *Engine) mergeVisits(ctx context.Context, r *Rule, now time.Time) error {
 	var errs []error
 	for merged := true; merged; {
@@ -644,7 +650,8 @@ func (e *Engine) mergeVisits(ctx context.Context, r *Rule, now time.Time) error 
 		for i, o := range open {
 			for _, v := range open[i+1:] {
 				if linksNear(v, o, now, r.VisitSeparationM) {
-					errs = append(errs, e.mergeVisit(ctx, v, o, now))
+					from, into, err := e.keepUnacked(ctx, v, o)
+					errs = append(errs, err, e.mergeVisit(ctx, from, into, now))
 					merged = true
 					break pairs
 				}
@@ -652,6 +659,19 @@ func (e *Engine) mergeVisits(ctx context.Context, r *Rule, now time.Time) error 
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// keepUnacked returns which of drone visits v and o, v to be merged into
+// o (mergeVisits), is merged into which: o's alert acknowledged (in this
+// engine, or in a dashboard: the store's acknowledgement adopted) and
+// v's not, o into v, else v into o. A stored acknowledgement unread is
+// returned as an error, and that visit taken as not acknowledged.
+func (e *Engine) keepUnacked(ctx context.Context, v, o *alertState) (from, into *alertState, err error) {
+	err = errors.Join(e.adoptAck(ctx, v), e.adoptAck(ctx, o))
+	if o.alert.AckNS != 0 && v.alert.AckNS == 0 {
+		return o, v, err
+	}
+	return v, o, err
 }
 
 // mergeVisit merges drone visit v into visit o (mergeVisits) as of now.

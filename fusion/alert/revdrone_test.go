@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -277,4 +278,42 @@ func TestConvergingDroneNotSilencedByMerge(t *testing.T) {
 		}
 	}
 	t.Errorf("four minutes in, the second aircraft still flying (now beside the decoy), every open drone alert is acknowledged: its own alert went %q", last[len(last)-1])
+}
+
+// TestWildFirstFixAfterAckKeepsUnacknowledged is the cost of
+// TestConvergingDroneNotSilencedByMerge's fix: one drone, its DroneID
+// over the yard, acknowledged at 10 s; its video link's first fix (20 s)
+// wild, 400 m off in B2-16, opens a second visit, whose alert fires (the
+// banner); the video's next fixes, beside the DroneID, merge the two. The
+// acknowledged visit is merged into the one not acknowledged (before
+// 2026-12-06 the other way): the drone's one open alert is then the wild
+// fix's, moved to the yard, and the control room acknowledges the drone
+// once more.
+func TestWildFirstFixAfterAckKeepsUnacknowledged(t *testing.T) {
+	e, _, rec, t0 := storedEngine(t)
+	ctx := context.Background()
+	var fixes []linkFix
+	fixes = append(fixes, every(linkFix{track: "id", class: event.ClassDroneID, room: "yard", x: 20, y: -5}, 0, 120, 2, 0, 0)...)
+	fixes = append(fixes, linkFix{s: 20, track: "video", class: event.ClassDroneVideo, room: "B2-16", x: 420, y: -5})
+	fixes = append(fixes, every(linkFix{track: "video", class: event.ClassDroneVideo, room: "yard", x: 25, y: -5}, 23, 121, 2, 0, 0)...)
+	var acked string
+	playFixes(t, e, t0, fixes, 5, 10, func(now time.Time) {
+		for _, a := range openDroneAlerts(e) {
+			acked = a.ID
+			if _, err := e.Ack(ctx, a.ID, "officer1", "staff sent to the yard", now); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if acked == "" {
+		t.Fatal("no drone alert to acknowledge")
+	}
+	open := openDroneAlerts(e)
+	if len(open) != 1 || open[0].ID == acked || open[0].AckNS != 0 || open[0].Room != "yard" {
+		t.Fatalf("drone alerts open %+v, want one: the wild fix's, not acknowledged, moved to the yard", open)
+	}
+	last := lastPublished(rec)[acked]
+	if last.State != event.AlertResolved || !strings.Contains(last.Summary, "merged into alert "+open[0].ID) {
+		t.Errorf("the acknowledged alert last published %s %q, want resolved, merged into %s", last.State, last.Summary, open[0].ID)
+	}
 }
