@@ -201,6 +201,11 @@ type alertState struct {
 	// acknowledged alert's AckLasts lapsed, that alert's incident: it
 	// joins it (linkIncident).
 	caseOf string
+	// caseUnplaced says a drone alert joined its case (linkIncident)
+	// while its fixes had placed it nowhere (an empty path): the case of
+	// the latest drone seen within the drop rule's window. Its first
+	// placed fix checks it (recase).
+	caseUnplaced bool
 }
 
 // shortAlert is a phone alert that resolved without firing (its phone
@@ -1182,6 +1187,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				// tie: it would take the drop rule's radius to cells the
 				// drone never came near.
 				a.notePos(loc.Pos)
+			}
+			if a.caseUnplaced && len(a.path) > 0 {
+				errs = append(errs, e.recase(ctx, a, loc.At))
 			}
 			if loc.Placed() {
 				a.noteLink(loc)
@@ -2611,8 +2619,11 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			}
 			if inc == nil {
 				inc = e.nearDrone(ctx, dr, a, now)
+				a.caseUnplaced = inc != nil && len(a.path) == 0
 			}
-			e.drones = append(e.drones, a)
+			if !slices.Contains(e.drones, a) { // a case it left (recase)
+				e.drones = append(e.drones, a)
+			}
 			if inc == nil {
 				inc = e.newIncident("drone_drop", a, now)
 			}
@@ -2895,7 +2906,11 @@ func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now tim
 			continue
 		}
 		if a.rule.Kind == KindDrone {
-			if pathsNear(a.path, d.path, a.rule.VisitSeparationM) {
+			if len(a.path) == 0 || pathsNear(a.path, d.path, a.rule.VisitSeparationM) {
+				// Placed nowhere yet (its first fixes heard by one
+				// sensor, rooms alike): nothing tells it from the latest
+				// drone, as a fix placed nowhere joins an open visit
+				// (droneVisit). Its first placed fix checks it (recase).
 				return e.incidents[d.alert.Incident]
 			}
 			continue
@@ -2911,6 +2926,89 @@ func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now tim
 		}
 	}
 	return nil
+}
+
+// recase checks the case drone alert a joined while placed nowhere
+// (caseUnplaced: the latest drone's within the drop rule's window), now
+// that a fix at now placed it: it stays when a drone alert of that case
+// came within its rule's VisitSeparationM of a's path, or none of them
+// was ever placed either; else a leaves the case (its alert ID, its
+// evidence no other alert of the case holds, the links only it brought)
+// for that of a drone near it, or one of its own (linkIncident). Until
+// 2026-12-06 a case was chosen once, at firing: a drone back with a first
+// fix placed nowhere had no path, matched no case, and opened one of its
+// own; in the demo one flight made three drop cases
+// (TestDroneBackVagueFirstFixJoinsItsCase).
+func (e *Engine) recase(ctx context.Context, a *alertState, now time.Time) error {
+	a.caseUnplaced = false
+	inc := e.incidents[a.alert.Incident]
+	if inc == nil || inc.Kind != "drone_drop" {
+		return nil
+	}
+	placed := false
+	for _, d := range e.drones {
+		if d == a || d.alert.Incident != inc.ID || len(d.path) == 0 {
+			continue
+		}
+		if pathsNear(a.path, d.path, a.rule.VisitSeparationM) {
+			return nil
+		}
+		placed = true
+	}
+	if !placed {
+		return nil
+	}
+	e.log.Info("drone alert placed far from the drone whose case it joined placed nowhere: it leaves that case", "rule", a.rule.Name,
+		"id", a.alert.ID, "incident", inc.ID, "room", a.alert.Room, "visit_separation_m", a.rule.VisitSeparationM)
+	mine := func(id string) bool { return id == a.alert.ID }
+	inc.Alerts = slices.DeleteFunc(inc.Alerts, mine)
+	inc.DroneAlerts = slices.DeleteFunc(inc.DroneAlerts, mine)
+	// The case's other alerts, as the engine holds them (a resolved drone
+	// alert whose visit slot a later one took is in e.drones only).
+	var others []*alertState
+	held := true
+	for _, id := range inc.Alerts {
+		o := e.find(id)
+		if o == nil {
+			if i := slices.IndexFunc(e.drones, func(d *alertState) bool { return d.alert.ID == id }); i >= 0 {
+				o = e.drones[i]
+			}
+		}
+		if o == nil {
+			held = false // forgotten: what it brought is not known
+			continue
+		}
+		others = append(others, o)
+	}
+	inc.Detections = slices.DeleteFunc(inc.Detections, func(id string) bool {
+		return held && slices.Contains(a.alert.Evidence, id) &&
+			!slices.ContainsFunc(others, func(o *alertState) bool { return slices.Contains(o.alert.Evidence, id) })
+	})
+	var links []string
+	for _, o := range others {
+		for _, c := range o.heard {
+			if w := DroneWhat(c, 0); !slices.Contains(links, w) {
+				links = append(links, w)
+			}
+		}
+	}
+	if held && len(links) > 0 {
+		// Named anew from its other alerts' links: droneSummary keeps
+		// those its summary names (namedLinks), a's among them.
+		inc.Summary = "drone, position unknown: " + strings.Join(links, ", ") + " heard"
+		inc.Summary = e.droneSummary(inc)
+	}
+	inc.UpdatedNS = max(inc.UpdatedNS, now.UnixNano())
+	var err error
+	if e.store != nil {
+		if serr := e.store.UpsertIncident(ctx, *inc); serr != nil {
+			err = fmt.Errorf("store incident %s without alert %s, placed far from its drone: %w", inc.ID, a.alert.ID, serr)
+		}
+	}
+	a.alert.Incident = ""
+	e.linkIncident(ctx, a, now)
+	a.stale = true // stored and published with its case (refresh)
+	return err
 }
 
 // pathsNear reports whether a point of path p lies within sepM of a

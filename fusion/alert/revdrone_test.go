@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,99 @@ func TestDroneBackVagueFirstFixJoinsItsCase(t *testing.T) {
 	}
 	if len(drops) != 1 {
 		t.Errorf("drone_drop incidents %q: want one, the same drone back over the perimeter 3 minutes later, within the drop window, its path by the first's", drops)
+	}
+}
+
+// TestVagueFirstFixCaseFollowsPlacement: a drone alert whose first fix
+// places it nowhere (its controller heard by one sensor, twenty rooms
+// alike) joins the case of the latest drone seen within the drop rule's
+// window, as such a fix joins an open visit; its first placed fix checks
+// that: beside that drone's path it stays (the same drone back,
+// TestDroneBackVagueFirstFixJoinsItsCase), far from it (a second drone)
+// it leaves for a case of its own, taking its alert, rooms and evidence
+// with it; never placed, it stays.
+func TestVagueFirstFixCaseFollowsPlacement(t *testing.T) {
+	tests := []struct {
+		name      string
+		room      string
+		pos       site.Point
+		sensors   []string
+		fixes     int // placed fixes after the vague one
+		wantCases int
+	}{
+		{"back over the perimeter", "PERIM", site.Point{X: 24, Y: -25}, []string{"s5", "s6", "s2"}, 30, 1},
+		{"a second drone 375 m off", "OUTSIDE", site.Point{X: 24, Y: -400}, []string{"s5", "s6", "s2"}, 30, 2},
+		{"never placed", "", site.Point{}, nil, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := New(DefaultConfig(), demoSite(t), nil, &recorder{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t0 := time.Unix(1_800_000_000, 0)
+			online(t, e, t0)
+			ctx := context.Background()
+			step := func(loc Location) {
+				t.Helper()
+				if err := e.ObserveLocation(ctx, loc); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.Tick(ctx, loc.At); err != nil {
+					t.Fatal(err)
+				}
+			}
+			perim := map[string]float64{"PERIM": 0.9, "YARD": 0.1}
+			for i := range 60 {
+				step(Location{Track: "video-1", Class: event.ClassDroneVideo, Link: event.LinkUnknown, Room: "PERIM", Prob: 0.9, RoomProbs: perim,
+					Pos: site.Point{X: 24, Y: -25}, At: t0.Add(time.Duration(i) * time.Second), FreqHz: 5.76e9, Confidence: 0.9,
+					Sensors: []string{"s5", "s6", "s2"}, Evidence: []string{fmt.Sprint("video-1-", i)}})
+			}
+			if err := e.Tick(ctx, t0.Add(59*time.Second+3*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			back := t0.Add(4 * time.Minute)
+			probs, tied := controllerTie()
+			for i := range 10 {
+				step(Location{Track: "rc-2", Class: event.ClassRCFHSS, Link: event.LinkUnknown, Room: tied[0], Prob: probs[tied[0]],
+					RoomProbs: probs, Pos: site.Point{X: 22, Y: 10}, At: back.Add(time.Duration(i) * time.Second), FreqHz: 2.44e9,
+					Confidence: 0.8, Sensors: []string{"s5"}, Evidence: []string{fmt.Sprint("rc-2-", i)}})
+			}
+			for i := range tt.fixes {
+				step(Location{Track: "id-2", Class: event.ClassDroneID, Link: event.LinkUnknown, Room: tt.room, Prob: 0.9,
+					RoomProbs: map[string]float64{tt.room: 0.9}, Pos: tt.pos, At: back.Add(time.Duration(10+i) * time.Second),
+					FreqHz: 2.4295e9, Confidence: 0.9, Sensors: tt.sensors, Evidence: []string{fmt.Sprint("id-2-", i)}})
+			}
+			act := openDroneAlerts(e)
+			if len(act) != 1 || act[0].Incident == "" {
+				t.Fatalf("open drone alerts %+v, want the one back, in a case", act)
+			}
+			second := act[0]
+			var drops []string
+			for _, inc := range e.Incidents() {
+				if inc.Kind != "drone_drop" {
+					continue
+				}
+				drops = append(drops, inc.ID+" "+inc.Summary)
+				in := slices.Contains(inc.Alerts, second.ID)
+				if in != (inc.ID == second.Incident) || slices.Contains(inc.DroneAlerts, second.ID) != in {
+					t.Errorf("incident %s lists alert %s: %v, drone alert: %v; the alert's case is %s", inc.ID, second.ID[:6], in,
+						slices.Contains(inc.DroneAlerts, second.ID), second.Incident)
+				}
+				if inc.ID != second.Incident && slices.Contains(inc.Detections, "rc-2-0") {
+					t.Errorf("incident %s keeps the evidence of alert %s, which left it: %v", inc.ID, second.ID[:6], inc.Detections)
+				}
+				if inc.ID == second.Incident && !slices.Contains(inc.Detections, "rc-2-0") {
+					t.Errorf("incident %s lacks the evidence of its alert %s: %v", inc.ID, second.ID[:6], inc.Detections)
+				}
+				if tt.wantCases == 2 && inc.ID != second.Incident && strings.Contains(inc.Summary, "remote control") {
+					t.Errorf("incident %s summary %q names the controller heard by the drone that left it", inc.ID, inc.Summary)
+				}
+			}
+			if len(drops) != tt.wantCases {
+				t.Errorf("drone_drop incidents %q, want %d", drops, tt.wantCases)
+			}
+		})
 	}
 }
 
