@@ -2884,7 +2884,9 @@ func DroneWhat(class string, freqHz float64) string {
 // drone alert within the window whose path came within dr's radius of a's
 // room (nearDroneRoom) and that came before the phone (firstUplink: a drop
 // followed by a new uplink; a phone on before the drone came is not one).
-// It forgets drone alerts older than the window.
+// A drone alert placed nowhere yet (no path) takes the latest drone's
+// incident, checked at its first placed fix (recase). It forgets drone
+// alerts older than the window.
 func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now time.Time) *store.Incident {
 	keep := e.drones[:0]
 	for _, d := range e.drones {
