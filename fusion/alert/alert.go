@@ -168,6 +168,16 @@ type alertState struct {
 	// each track that joined it (Location.Placed): where its aircraft's
 	// links and its controller are, for droneVisit.
 	links map[string]visitLink
+	// lastLink is, for a drone alert, its latest placed fix of any track,
+	// kept after its link is forgotten (pruneLinks): where the visit was
+	// last placed, for droneVisit's rule 4.
+	lastLink visitLink
+	// airSeen is, for a drone alert (a visit), its latest fix of the
+	// aircraft's own links (DroneID, video, FPV: any class but the
+	// pilot's controller, rc_fhss); zero while only its controller has
+	// been heard. backAfterAck measures the aircraft's gap on it: a
+	// controller left on outside the wall keeps lastSeen fresh.
+	airSeen time.Time
 	// due is, for an alert an earlier run of fusion left open (an
 	// orphan, holdOrphan), when it resolves unless a fix continues it
 	// (adoptOrphan) first; zero for every other alert.
@@ -191,6 +201,11 @@ type alertState struct {
 	// acknowledged alert's AckLasts lapsed, that alert's incident: it
 	// joins it (linkIncident).
 	caseOf string
+	// caseUnplaced says a drone alert joined its case (linkIncident)
+	// while its fixes had placed it nowhere (an empty path): the case of
+	// the latest drone seen within the drop rule's window. Its first
+	// placed fix checks it (recase).
+	caseUnplaced bool
 }
 
 // shortAlert is a phone alert that resolved without firing (its phone
@@ -232,6 +247,9 @@ func (a *alertState) noteLink(loc Location) {
 		a.links = map[string]visitLink{}
 	}
 	a.links[loc.Track] = visitLink{pos: loc.Pos, at: loc.At}
+	if !loc.At.Before(a.lastLink.at) {
+		a.lastLink = a.links[loc.Track]
+	}
 }
 
 // pruneLinks forgets the links of drone visit a not heard within its
@@ -524,7 +542,12 @@ func visitKey(n int) string {
 // position its room's), the one with a live link nearest it, however
 // far; else one with no live link (where it is is not known; one named
 // in the fix's room first, then the latest heard: an earlier run's
-// visit, held across a restart, has no link, holdOrphan). A link
+// visit, held across a restart, has no link, holdOrphan), but for a
+// placed fix only one never placed or last placed (lastLink) within the
+// rule's VisitSeparationM of it: a visit whose aircraft left, held open
+// by its pilot's controller heard by one sensor (no link), is no place
+// for a second drone placed 500 m off (until 2026-12-06 it took it,
+// TestSecondDroneFarOffNotSwallowed). A link
 // unheard for ResolveAfter says nothing of where its visit is: its track
 // ended, and a second drone coming where it was is not the first. Failing
 // all, it opens a visit in the first free slot (visitKey): the first
@@ -544,6 +567,9 @@ func (e *Engine) droneVisit(r *Rule, loc Location) string {
 		}
 		d := v.linkDistM(loc.Pos, loc.At)
 		if math.IsInf(d, 1) { // no live link: where it is is not known
+			if l := v.lastLink; loc.Placed() && !l.at.IsZero() && math.Hypot(loc.Pos.X-l.pos.X, loc.Pos.Y-l.pos.Y) > r.VisitSeparationM {
+				continue // its aircraft was last placed far from this one
+			}
 			if unplaced == nil || preferUnplaced(v, unplaced, loc.Room) {
 				unplaced = v
 			}
@@ -609,6 +635,12 @@ func linksNear(v, o *alertState, now time.Time, sepM float64) bool {
 // merged, it lasts until that track's next placed fix near the drone's
 // other links. Two drones that come within VisitSeparationM of each other
 // become one visit, as two drones that close always were.
+//
+// A visit not acknowledged is never merged into an acknowledged one: the
+// acknowledged one is merged into it instead (keepUnacked), so the
+// control room is not left with only acknowledged alerts for a drone it
+// has not acknowledged (a second aircraft flown to an acknowledged decoy
+// went silent until ack_lasts; TestConvergingDroneNotSilencedByMerge).
 func (e *Engine) mergeVisits(ctx context.Context, r *Rule, now time.Time) error {
 	var errs []error
 	for merged := true; merged; {
@@ -623,7 +655,8 @@ func (e *Engine) mergeVisits(ctx context.Context, r *Rule, now time.Time) error 
 		for i, o := range open {
 			for _, v := range open[i+1:] {
 				if linksNear(v, o, now, r.VisitSeparationM) {
-					errs = append(errs, e.mergeVisit(ctx, v, o, now))
+					from, into, err := e.keepUnacked(ctx, v, o)
+					errs = append(errs, err, e.mergeVisit(ctx, from, into, now))
 					merged = true
 					break pairs
 				}
@@ -631,6 +664,19 @@ func (e *Engine) mergeVisits(ctx context.Context, r *Rule, now time.Time) error 
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// keepUnacked returns which of drone visits v and o, v to be merged into
+// o (mergeVisits), is merged into which: o's alert acknowledged (in this
+// engine, or in a dashboard: the store's acknowledgement adopted) and
+// v's not, o into v, else v into o. A stored acknowledgement unread is
+// returned as an error, and that visit taken as not acknowledged.
+func (e *Engine) keepUnacked(ctx context.Context, v, o *alertState) (from, into *alertState, err error) {
+	err = errors.Join(e.adoptAck(ctx, v), e.adoptAck(ctx, o))
+	if o.alert.AckNS != 0 && v.alert.AckNS == 0 {
+		return o, v, err
+	}
+	return v, o, err
 }
 
 // mergeVisit merges drone visit v into visit o (mergeVisits) as of now.
@@ -658,6 +704,12 @@ func (e *Engine) mergeVisit(ctx context.Context, v, o *alertState, now time.Time
 	o.stale = o.stale || gained
 	if v.lastSeen.After(o.lastSeen) {
 		o.lastSeen = v.lastSeen
+	}
+	if v.airSeen.After(o.airSeen) {
+		o.airSeen = v.airSeen
+	}
+	if v.lastLink.at.After(o.lastLink.at) {
+		o.lastLink = v.lastLink
 	}
 	e.log.Info("drone visit merged into another: its links lie within visit_separation_m of that visit's", "rule", v.rule.Name,
 		"id", v.alert.ID, "room", v.alert.Room, "into", o.alert.ID, "into_room", o.alert.Room, "visit_separation_m", v.rule.VisitSeparationM)
@@ -1024,7 +1076,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		var held *alertState   // lapsed, whose room the new alert keeps: this fix names none
 		var visitLinks map[string]visitLink
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
-			back := e.backAfterAck(ctx, d, loc.At)
+			back := e.backAfterAck(ctx, d, loc)
 			if !back && !d.due.IsZero() {
 				// A visit fusion's earlier run left open, joined by
 				// this fix (droneVisit): it continues.
@@ -1037,7 +1089,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				// acknowledgement kept) and a new one fires, so the
 				// control room hears of it again.
 				e.log.Info("acknowledged drone alert heard again after a gap: raised anew", "rule", r.Name, "id", d.alert.ID,
-					"room", d.alert.Room, "gap", loc.At.Sub(d.lastSeen).Round(time.Second))
+					"room", d.alert.Room, "gap", loc.At.Sub(droneSeen(d, loc)).Round(time.Second))
 				errs = append(errs, e.transition(ctx, d, StateResolved, loc.At))
 			case ackLapsed(d, loc.At):
 				// The drone never left: it is still heard AckLasts
@@ -1088,6 +1140,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			switch {
 			case lapsed != nil:
 				a.fireNow, a.caseOf, a.links = true, lapsed.alert.Incident, visitLinks
+				a.airSeen, a.lastLink = lapsed.airSeen, lapsed.lastLink // the visit goes on (backAfterAck, droneVisit)
 				a.why = fmt.Sprintf("; still heard %s after alert %s was acknowledged by %s",
 					spoken(loc.At.Sub(time.Unix(0, lapsed.alert.AckNS))), lapsed.alert.ID, lapsed.alert.AckBy)
 				if vague && lapsed.alert.Room != "" {
@@ -1125,12 +1178,18 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				a.noteEmission(loc)
 			}
 		}
+		if r.Kind == KindDrone && loc.Class != event.ClassRCFHSS && loc.At.After(a.airSeen) {
+			a.airSeen = loc.At // the aircraft's own link (backAfterAck)
+		}
 		if r.Kind == KindDrone {
 			if !vague {
 				// A vague fix's position is its top room's, one of a
 				// tie: it would take the drop rule's radius to cells the
 				// drone never came near.
 				a.notePos(loc.Pos)
+			}
+			if a.caseUnplaced && len(a.path) > 0 {
+				errs = append(errs, e.recase(ctx, a, loc.At))
 			}
 			if loc.Placed() {
 				a.noteLink(loc)
@@ -1223,15 +1282,6 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 	return errors.Join(errs...)
 }
 
-// backAfterAck reports whether a fix at at of a firing drone alert a,
-// which someone has acknowledged (in this engine or, as read from the
-// store, in a dashboard), comes after its rule's ReannounceAfter without
-// one: the drone went and came back. a is the visit's alert (droneVisit),
-// so its lastSeen is the latest fix of any of its tracks wherever it was:
-// a drone that went next door and came back never left (until 2026-12-05
-// the gap was measured in one room, and it was announced anew). An
-// unacknowledged alert is still before the control room; a late fix (at
-// before its last) is no return.
 // placedBefore says when location alert a (a drone's: its visit's) was
 // last placed in its room, as of at: "placed there 40 s before", or
 // "placed there before" when no fix of this run of fusion placed it (an
@@ -1252,15 +1302,42 @@ func heardOnly(loc Location) string {
 	return ""
 }
 
-func (e *Engine) backAfterAck(ctx context.Context, a *alertState, at time.Time) bool {
+// backAfterAck reports whether fix loc of a firing drone alert a, which
+// someone has acknowledged (in this engine or, as read from the store, in
+// a dashboard), comes after its rule's ReannounceAfter without one: the
+// drone went and came back. a is the visit's alert (droneVisit), so its
+// lastSeen is the latest fix of any of its tracks wherever it was: a
+// drone that went next door and came back never left (until 2026-12-05
+// the gap was measured in one room, and it was announced anew). The gap
+// is the aircraft's (droneSeen): a fix of its own links (DroneID, video,
+// FPV) after ReannounceAfter without one is a return, though the pilot's
+// controller, on outside the wall, was heard all along (until 2026-12-06
+// the controller's fixes kept the gap shut, and a second drop run was
+// silent until ack_lasts; TestDroneReturnAnnouncedWhileControllerOn). An
+// unacknowledged alert is still before the control room; a late fix (at
+// before its last) is no return.
+func (e *Engine) backAfterAck(ctx context.Context, a *alertState, loc Location) bool {
 	if a.rule.Kind != KindDrone || a.state != StateFiring || a.rule.ReannounceAfter <= 0 ||
-		at.Sub(a.lastSeen) < time.Duration(a.rule.ReannounceAfter) {
+		loc.At.Sub(droneSeen(a, loc)) < time.Duration(a.rule.ReannounceAfter) {
 		return false
 	}
 	if err := e.adoptAck(ctx, a); err != nil {
 		e.log.Warn("drone back after a gap: its alert's acknowledgement unread", "id", a.alert.ID, "err", err)
 	}
 	return a.alert.AckNS != 0
+}
+
+// droneSeen returns the fix of drone visit a that fix loc's gap is
+// measured from (backAfterAck): for a fix of the aircraft's own links
+// (any class but rc_fhss, the pilot's controller), the visit's latest
+// such fix, when it has one; else (the controller's fix, or a visit whose
+// aircraft was never heard: an earlier run's, or a controller alone) its
+// latest fix of any track, lastSeen.
+func droneSeen(a *alertState, loc Location) time.Time {
+	if loc.Class != event.ClassRCFHSS && !a.airSeen.IsZero() {
+		return a.airSeen
+	}
+	return a.lastSeen
 }
 
 // ackLapsed reports whether a fix at at of phone or drone alert a, firing
@@ -2542,8 +2619,11 @@ func (e *Engine) linkIncident(ctx context.Context, a *alertState, now time.Time)
 			}
 			if inc == nil {
 				inc = e.nearDrone(ctx, dr, a, now)
+				a.caseUnplaced = inc != nil && len(a.path) == 0
 			}
-			e.drones = append(e.drones, a)
+			if !slices.Contains(e.drones, a) { // a case it left (recase)
+				e.drones = append(e.drones, a)
+			}
 			if inc == nil {
 				inc = e.newIncident("drone_drop", a, now)
 			}
@@ -2804,7 +2884,9 @@ func DroneWhat(class string, freqHz float64) string {
 // drone alert within the window whose path came within dr's radius of a's
 // room (nearDroneRoom) and that came before the phone (firstUplink: a drop
 // followed by a new uplink; a phone on before the drone came is not one).
-// It forgets drone alerts older than the window.
+// A drone alert placed nowhere yet (no path) takes the latest drone's
+// incident, checked at its first placed fix (recase). It forgets drone
+// alerts older than the window.
 func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now time.Time) *store.Incident {
 	keep := e.drones[:0]
 	for _, d := range e.drones {
@@ -2826,7 +2908,11 @@ func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now tim
 			continue
 		}
 		if a.rule.Kind == KindDrone {
-			if pathsNear(a.path, d.path, a.rule.VisitSeparationM) {
+			if len(a.path) == 0 || pathsNear(a.path, d.path, a.rule.VisitSeparationM) {
+				// Placed nowhere yet (its first fixes heard by one
+				// sensor, rooms alike): nothing tells it from the latest
+				// drone, as a fix placed nowhere joins an open visit
+				// (droneVisit). Its first placed fix checks it (recase).
 				return e.incidents[d.alert.Incident]
 			}
 			continue
@@ -2842,6 +2928,89 @@ func (e *Engine) nearDrone(ctx context.Context, dr *Rule, a *alertState, now tim
 		}
 	}
 	return nil
+}
+
+// recase checks the case drone alert a joined while placed nowhere
+// (caseUnplaced: the latest drone's within the drop rule's window), now
+// that a fix at now placed it: it stays when a drone alert of that case
+// came within its rule's VisitSeparationM of a's path, or none of them
+// was ever placed either; else a leaves the case (its alert ID, its
+// evidence no other alert of the case holds, the links only it brought)
+// for that of a drone near it, or one of its own (linkIncident). Until
+// 2026-12-06 a case was chosen once, at firing: a drone back with a first
+// fix placed nowhere had no path, matched no case, and opened one of its
+// own; in the demo one flight made three drop cases
+// (TestDroneBackVagueFirstFixJoinsItsCase).
+func (e *Engine) recase(ctx context.Context, a *alertState, now time.Time) error {
+	a.caseUnplaced = false
+	inc := e.incidents[a.alert.Incident]
+	if inc == nil || inc.Kind != "drone_drop" {
+		return nil
+	}
+	placed := false
+	for _, d := range e.drones {
+		if d == a || d.alert.Incident != inc.ID || len(d.path) == 0 {
+			continue
+		}
+		if pathsNear(a.path, d.path, a.rule.VisitSeparationM) {
+			return nil
+		}
+		placed = true
+	}
+	if !placed {
+		return nil
+	}
+	e.log.Info("drone alert placed far from the drone whose case it joined placed nowhere: it leaves that case", "rule", a.rule.Name,
+		"id", a.alert.ID, "incident", inc.ID, "room", a.alert.Room, "visit_separation_m", a.rule.VisitSeparationM)
+	mine := func(id string) bool { return id == a.alert.ID }
+	inc.Alerts = slices.DeleteFunc(inc.Alerts, mine)
+	inc.DroneAlerts = slices.DeleteFunc(inc.DroneAlerts, mine)
+	// The case's other alerts, as the engine holds them (a resolved drone
+	// alert whose visit slot a later one took is in e.drones only).
+	var others []*alertState
+	held := true
+	for _, id := range inc.Alerts {
+		o := e.find(id)
+		if o == nil {
+			if i := slices.IndexFunc(e.drones, func(d *alertState) bool { return d.alert.ID == id }); i >= 0 {
+				o = e.drones[i]
+			}
+		}
+		if o == nil {
+			held = false // forgotten: what it brought is not known
+			continue
+		}
+		others = append(others, o)
+	}
+	inc.Detections = slices.DeleteFunc(inc.Detections, func(id string) bool {
+		return held && slices.Contains(a.alert.Evidence, id) &&
+			!slices.ContainsFunc(others, func(o *alertState) bool { return slices.Contains(o.alert.Evidence, id) })
+	})
+	var links []string
+	for _, o := range others {
+		for _, c := range o.heard {
+			if w := DroneWhat(c, 0); !slices.Contains(links, w) {
+				links = append(links, w)
+			}
+		}
+	}
+	if held && len(links) > 0 {
+		// Named anew from its other alerts' links: droneSummary keeps
+		// those its summary names (namedLinks), a's among them.
+		inc.Summary = "drone, position unknown: " + strings.Join(links, ", ") + " heard"
+		inc.Summary = e.droneSummary(inc)
+	}
+	inc.UpdatedNS = max(inc.UpdatedNS, now.UnixNano())
+	var err error
+	if e.store != nil {
+		if serr := e.store.UpsertIncident(ctx, *inc); serr != nil {
+			err = fmt.Errorf("store incident %s without alert %s, placed far from its drone: %w", inc.ID, a.alert.ID, serr)
+		}
+	}
+	a.alert.Incident = ""
+	e.linkIncident(ctx, a, now)
+	a.stale = true // stored and published with its case (refresh)
+	return err
 }
 
 // pathsNear reports whether a point of path p lies within sepM of a
