@@ -21,7 +21,7 @@ import (
 // signal's own, the noise reference taken out (signalFlatness): noise
 // whitens what is measured, so the FM video's central 6 MHz, all a 6 dB
 // carrier shows over the noise, read 0.93–0.96 with the noise in (18% of
-// them over 0.95 and unknown) and 0.89–0.94 without; a white signal
+// them over 0.95 and unknown) and 0.90–0.945 without; a white signal
 // stays at 0.99–1.00 at any SNR (TestWeakFPVNamedWhiteNot).
 func classifyFPV(f *features, p *bandplan.Plan) Label {
 	b, inBand := bandFor(p, f, "fpv")
