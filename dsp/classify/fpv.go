@@ -16,8 +16,13 @@ import (
 // OFDM). The spectrum follows the picture (a dark scene piles power near
 // the sync and black levels, a busy colour scene spreads it across the
 // deviation), so its shape is tested only against white: flatness ≤ 0.95
-// (synthetic FM video reads 0.73–0.90; a white constant-envelope sequence,
-// e.g. random full-scale samples, 0.995).
+// (synthetic FM video reads 0.73–0.90 at 20 dB; a white constant-envelope
+// sequence, e.g. random full-scale samples, 0.995). The flatness is the
+// signal's own, the noise reference taken out (signalFlatness): noise
+// whitens what is measured, so the FM video's central 6 MHz, all a 6 dB
+// carrier shows over the noise, read 0.93–0.96 with the noise in (18% of
+// them over 0.95 and unknown) and 0.90–0.945 without; a white signal
+// stays at 0.99–1.00 at any SNR (TestWeakFPVNamedWhiteNot).
 func classifyFPV(f *features, p *bandplan.Plan) Label {
 	b, inBand := bandFor(p, f, "fpv")
 	if !inBand || f.occBWHz < 5e6 || f.occBWHz > 20e6 || !strongEnough(f) {
