@@ -224,6 +224,10 @@ type Detector struct {
 	// capLin is each bin's floor cap as a power ratio over the 10th
 	// percentile (SetFloorCapDB; +Inf: uncapped); nil: FloorCapDB for all.
 	capLin []float64
+	// refLin is each bin's reference floor as a power ratio to full scale
+	// (SetFloorReferenceDBFS; nil: none), refOver the bound over it.
+	refLin  []float64
+	refOver float64
 
 	// warm-up
 	warm      []float64 // WarmFrames × n
@@ -876,7 +880,8 @@ func (d *Detector) foldOthers() {
 
 // capFloor limits each bin's floor to FloorCapDB (or the bin's own cap,
 // SetFloorCapDB) above the 10th percentile of the floor over the central
-// 80% of the band, then raises it to the quantisation floor (quantFloor).
+// 80% of the band, then to the reference's bound (SetFloorReferenceDBFS,
+// ceilFloor), then raises it to the quantisation floor (quantFloor).
 func (d *Detector) capFloor() {
 	if d.capLin != nil || d.cfg.FloorCapDB >= 0 {
 		lo, hi := d.n/10, d.n-d.n/10
@@ -898,6 +903,7 @@ func (d *Detector) capFloor() {
 			}
 		}
 	}
+	d.ceilFloor()
 	d.quantFloor()
 }
 
