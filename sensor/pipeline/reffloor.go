@@ -122,7 +122,7 @@ func (p *Pipeline) SeedRefFloors(refs []RefFloor) error {
 	}
 	var errs []error
 	for i, r := range refs {
-		if err := checkRefFloor(r); err != nil {
+		if err := CheckRefFloor(r); err != nil {
 			errs = append(errs, fmt.Errorf("pipeline: reference floor %d: %w", i, err))
 			continue
 		}
@@ -143,8 +143,9 @@ func (p *Pipeline) SeedRefFloors(refs []RefFloor) error {
 	return errors.Join(errs...)
 }
 
-// checkRefFloor reports what makes r unusable as a reference floor.
-func checkRefFloor(r RefFloor) error {
+// CheckRefFloor reports what makes r unusable as a reference floor
+// (SeedRefFloors skips such a one).
+func CheckRefFloor(r RefFloor) error {
 	switch {
 	case !(r.SampleRateHz > 0) || math.IsInf(r.SampleRateHz, 0):
 		return fmt.Errorf("sample rate %v Hz", r.SampleRateHz)
