@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -43,6 +44,7 @@ type longCall struct {
 	// (SeedRefFloors), as the sensor's floor file does.
 	refOverDB float64
 	refQuietS float64
+	refGainDB float64 // the quiet run's receive gain (0: the call's, 20 dB)
 }
 
 var longCallClasses = []longCall{
@@ -91,11 +93,11 @@ func runLongCall(t testing.TB, c longCall) longCallResult {
 		Detector: dsp.DetectorConfig{FloorCapDB: c.floorDB, FloorHold: c.hold}, UplinkFloorCapDB: c.upCapDB,
 		RefFloorOverDB: c.refOverDB}
 	const block = 1 << 17
-	run := func(p *Pipeline, x []complex64) []Result {
+	run := func(p *Pipeline, x []complex64, gainDB float64) []Result {
 		var res []Result
 		for first := 0; first < len(x); first += block {
 			b := sensor.Block{Samples: x[first:min(first+block, len(x))], CenterHz: c.tuneHz, SampleRateHz: fs,
-				FirstSample: int64(first), Time: time.Unix(1e9, 0).Add(time.Duration(float64(first) / fs * float64(time.Second))), GainDB: 20}
+				FirstSample: int64(first), Time: time.Unix(1e9, 0).Add(time.Duration(float64(first) / fs * float64(time.Second))), GainDB: gainDB}
 			var err error
 			if res, err = p.Process(b, res); err != nil {
 				t.Fatal(err)
@@ -108,7 +110,7 @@ func runLongCall(t testing.TB, c longCall) longCallResult {
 		q := make([]complex64, int(c.refQuietS*fs))
 		synth.Noise(q, rand.New(rand.NewPCG(c.seed+100, 11)), synth.DefaultNoisePower)
 		before := New(cfg)
-		run(before, q)
+		run(before, q, cmp.Or(c.refGainDB, 20))
 		refs := before.RefFloors()
 		if len(refs) != 1 {
 			t.Fatalf("the quiet band left %d reference floors, want 1", len(refs))
@@ -117,7 +119,7 @@ func runLongCall(t testing.TB, c longCall) longCallResult {
 			t.Fatal(err)
 		}
 	}
-	res := run(p, x)
+	res := run(p, x, 20)
 	win := int(0.01 * fs)
 	r := longCallResult{windows: (n - start) / win, lost: -1}
 	det := make([]bool, r.windows)
@@ -237,6 +239,74 @@ func TestLongCallFloor(t *testing.T) {
 			}
 			if tc.maxDet < 1 && (r.lost < tc.keptTo || r.lost > tc.lostBy) {
 				t.Errorf("last detected %.2f s into the call (-1: to its end), want lost between %.2f and %.2f s", r.lost, tc.keptTo, tc.lostBy)
+			}
+		})
+	}
+}
+
+// TestLongCallRefFloor: a carrier that never stops, in a band where the
+// band plan cannot call it a handset's (LTE without gaps in B40, TDD; a
+// hotspot, a repeater), at 10 dB in its bandwidth: with the reference
+// floor (Config.RefFloorOverDB 6, as the sensor runs) it is found for the
+// whole call
+//
+//   - when the sensor restarts in the middle of it with the reference it
+//     saved of the quiet band (SeedRefFloors, the sensor's floor file):
+//     without that reference it is learnt into the floor from the first
+//     sample and lost (today's rfwarden scan of a recording, and a sensor
+//     whose file is gone), and a reference saved at another receive gain
+//     is not used (lost as well);
+//   - when it outlasts FloorHold (300 ms here): the reference learnt
+//     before it began keeps the floor under it, where without one it is
+//     lost when the hold ends.
+//
+// Analog FPV video at 5.8 GHz (FM: its power stands in a few bins, so
+// it is detected at 6 dB even from the first sample, learnt floor or
+// not) on from the first sample after a restart at 6 dB: with the saved
+// reference named fpv_analog throughout, without it in about half of
+// its 10 ms windows. Noise alone with the reference: nothing.
+func TestLongCallRefFloor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders and detects 1 s calls at 10 and 20 Msps")
+	}
+	byName := map[string]longCall{}
+	for _, c := range longCallClasses {
+		byName[c.name] = c
+	}
+	for _, tc := range []struct {
+		name                 string
+		class                string
+		snrDB, beforeS       float64
+		hold                 time.Duration
+		refOverDB, refQuietS float64
+		refGainDB            float64
+		minDet, maxDet       float64
+		minLab               float64
+		maxLab               float64 // 0: 1
+	}{
+		{name: "restart/saved", class: "lte-b40", snrDB: 10, refOverDB: 6, refQuietS: 0.1, minDet: 0.95, maxDet: 1, minLab: 0.95},
+		{name: "restart/no-file", class: "lte-b40", snrDB: 10, refOverDB: 6, maxDet: 0.1},
+		{name: "restart/no-reference", class: "lte-b40", snrDB: 10, maxDet: 0.1},
+		{name: "restart/saved-at-30dB", class: "lte-b40", snrDB: 10, refOverDB: 6, refQuietS: 0.1, refGainDB: 30, maxDet: 0.1},
+		{name: "past-hold/reference", class: "lte-b40", snrDB: 10, beforeS: 0.1, hold: 300 * time.Millisecond, refOverDB: 6, minDet: 0.95, maxDet: 1, minLab: 0.95},
+		{name: "past-hold/no-reference", class: "lte-b40", snrDB: 10, beforeS: 0.1, hold: 300 * time.Millisecond, minDet: 0.25, maxDet: 0.4},
+		{name: "fpv/restart/saved", class: "fpv", snrDB: 6, refOverDB: 6, refQuietS: 0.05, minDet: 0.95, maxDet: 1, minLab: 0.95},
+		{name: "fpv/restart/no-reference", class: "fpv", snrDB: 6, minDet: 0.95, maxDet: 1, maxLab: 0.75},
+		{name: "noise/saved", class: "lte-b40", snrDB: -300, refOverDB: 6, refQuietS: 0.1, maxDet: 0.02},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := byName[tc.class]
+			c.snrDB, c.lenS, c.before, c.hold, c.seed = tc.snrDB, 1, tc.beforeS, tc.hold, 5
+			c.refOverDB, c.refQuietS, c.refGainDB = tc.refOverDB, tc.refQuietS, tc.refGainDB
+			r := runLongCall(t, c)
+			det := float64(r.detected) / float64(r.windows)
+			lab := float64(r.labelled) / float64(r.windows)
+			t.Logf("%d windows of 10 ms: detected %.3f, labelled %s %.3f, lost after %.2f s (-1: never)", r.windows, det, c.class, lab, r.lost)
+			if det < tc.minDet || det > tc.maxDet {
+				t.Errorf("detected in %.3f of the call's windows, want %.2f..%.2f", det, tc.minDet, tc.maxDet)
+			}
+			if lab < tc.minLab || lab > cmp.Or(tc.maxLab, 1) {
+				t.Errorf("labelled %s in %.3f of the call's windows, want %.2f..%.2f", c.class, lab, tc.minLab, cmp.Or(tc.maxLab, 1))
 			}
 		})
 	}
