@@ -228,6 +228,8 @@ type Detector struct {
 	// (SetFloorReferenceDBFS; nil: none), refOver the bound over it.
 	refLin  []float64
 	refOver float64
+	refK    float64 // refOver times the band's shift over the reference (ceilFloor)
+	refAge  int     // floor updates since refK was measured, modulo refShiftEvery
 
 	// warm-up
 	warm      []float64 // WarmFrames × n
@@ -398,6 +400,7 @@ func (d *Detector) Reset() {
 	d.anyHeld, d.partial, d.holdState = false, false, false
 	d.foldOthers()
 	d.warmCount, d.warmed = 0, false
+	d.refAge = 0 // the next floor measures the shift over the reference anew
 	d.q2, d.qI2, d.qQ2 = math.Inf(1), math.Inf(1), math.Inf(1)
 	d.avgPos, d.avgCount = 0, 0
 	clear(d.longSum)
@@ -715,6 +718,7 @@ func (d *Detector) endBlock() {
 		d.groupCur = (d.groupCur + 1) % len(d.groupCnt)
 		d.groupCnt[d.groupCur] = 0
 		d.foldOthers()
+		d.refAge = 0 // the oldest group rolled out: the floor may rise (ceilFloor)
 	}
 	g := d.groupMin[d.groupCur*n : (d.groupCur+1)*n]
 	inv := 1 / float64(d.blockN)

@@ -119,20 +119,39 @@ func (d *Detector) SetFloorReferenceDBFS(refDBFS []float64, overDB float64) erro
 		d.refLin[i] = math.Pow(10, v/10)
 	}
 	d.refOver = math.Pow(10, overDB/10)
+	d.refAge = 0
 	return nil
 }
+
+// refShiftEvery is how many floor updates the band's shift over the
+// reference (the 10th percentile of floor/reference) is kept for before
+// it is measured again: a quickselect over the band at every update cost
+// 7% of Process on noise at 20 Msps. The shift is also measured at once
+// for the first floor (after NewDetector, Reset or SeedFloorDBFS), for a
+// new reference (SetFloorReferenceDBFS) and when the oldest group of the
+// floor's history rolls out (endBlock): that is the only update at which
+// the minimum over the history can rise band-wide (a louder band, a gain
+// the pipeline did not report), and a stale shift there would bound the
+// new floor by the old band's for up to refShiftEvery−1 updates. Between
+// those, the floor only falls or moves in a few bins (a hold ending),
+// which a shift kept for a few updates bounds as well.
+const refShiftEvery = 8
 
 // ceilFloor bounds the floor by the reference (SetFloorReferenceDBFS).
 func (d *Detector) ceilFloor() {
 	if d.refLin == nil {
 		return
 	}
-	lo, hi := d.n/10, d.n-d.n/10
-	s := d.scratch[:0]
-	for i := lo; i < hi; i++ {
-		s = append(s, d.floor[i]/d.refLin[i])
+	if d.refAge == 0 || !d.floorOK {
+		lo, hi := d.n/10, d.n-d.n/10
+		s := d.scratch[:0]
+		for i := lo; i < hi; i++ {
+			s = append(s, d.floor[i]/d.refLin[i])
+		}
+		d.refK = d.refOver * quickSelect(s, len(s)/10)
 	}
-	k := d.refOver * quickSelect(s, len(s)/10)
+	d.refAge = (d.refAge + 1) % refShiftEvery
+	k := d.refK
 	for i, v := range d.floor {
 		if c := d.refLin[i] * k; v > c {
 			d.floor[i] = c

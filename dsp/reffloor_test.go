@@ -241,3 +241,92 @@ func ExampleRefFloor() {
 	fmt.Println(ref)
 	// Output: [-89.5 -95 -90]
 }
+
+// TestFloorReferenceShiftFresh: the band's shift over the reference
+// (SetFloorReferenceDBFS's bound moves with it) is kept for a few floor
+// updates between measures (refShiftEvery), but measured anew whenever
+// the floor may rise band-wide: the first floor after Reset, and the
+// update at which the history's oldest group rolls out. The reference is
+// set again a few blocks before the band rises (as the pipeline moves it),
+// so the measures do not fall on the rollovers by chance. Noise 20 dB
+// louder than the reference knew, after a Reset or from the middle of the
+// stream, with a bound 10 dB over the reference: the floor's median goes
+// from the quiet band's (at most some 3 dB over it as the quiet blocks
+// roll out of the history) straight to the loud band's, never stopping
+// at the bound a shift measured on the quiet band would set (some 8 dB
+// over it).
+func TestFloorReferenceShiftFresh(t *testing.T) {
+	const (
+		fs       = 10e6
+		noisePow = 1e-6
+		riseDB   = 20
+		overDB   = 10
+	)
+	cfg := DetectorConfig{SampleRateHz: fs}
+	quiet, err := NewDetector(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet.Process(carrierIQ(9, 1<<18, fs, noisePow, 0, 0, -200), 0, nil)
+	ref := quiet.FloorDBFS(nil)
+	quietDB := quiet.NoiseFloorDBFS()
+	loudDB := quietDB + riseDB
+	block := quiet.Config().NFFT * quiet.Config().FloorBlockFrames
+	history := block * quiet.Config().FloorBlocks
+	for _, tc := range []struct {
+		name  string
+		reset bool
+		loudN int // samples of the loud band
+	}{
+		{"louder after Reset", true, history},
+		{"louder from the middle of the stream", false, 3 * history},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := NewDetector(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := d.SetFloorReferenceDBFS(ref, overDB); err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(7, 7))
+			var first int64
+			feed := func(n int, pow float64, check func(db float64)) {
+				for k := 0; k < n; k += block {
+					d.Process(noiseIQ(rng, block, pow), first, nil)
+					first += int64(block)
+					if db := d.NoiseFloorDBFS(); check != nil && !math.IsNaN(db) {
+						check(db)
+					}
+				}
+			}
+			feed(history+3*block, noisePow, nil)
+			if err := d.SetFloorReferenceDBFS(ref, overDB); err != nil {
+				t.Fatal(err)
+			}
+			feed(3*block, noisePow, nil)
+			if d.refAge == 0 {
+				t.Fatalf("the shift was just measured (refAge 0): the case cannot tell a stale one")
+			}
+			if tc.reset {
+				d.Reset()
+			}
+			bad, last := 0, math.NaN()
+			feed(tc.loudN, noisePow*math.Pow(10, riseDB/10.0), func(db float64) {
+				if db > quietDB+6 && db < loudDB-3 {
+					if bad == 0 {
+						t.Errorf("floor median %.1f dBFS at sample %d: neither the quiet band's %.1f nor the loud band's %.1f", db, first, quietDB, loudDB)
+					}
+					bad++
+				}
+				last = db
+			})
+			if bad > 0 {
+				t.Errorf("%d floor updates between the quiet and the loud band", bad)
+			}
+			if math.Abs(last-loudDB) > 3 {
+				t.Errorf("floor median %.1f dBFS at the end, want the loud band's %.1f", last, loudDB)
+			}
+		})
+	}
+}
