@@ -310,7 +310,7 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 	}
 	p.gainDB, p.device = b.GainDB, b.Device
 	if p.cfg.RefFloorOverDB > 0 && (newRef || p.ref == nil || b.GainDB != p.refGainDB) {
-		p.useRef(b.GainDB)
+		p.useRef(b.GainDB, !newRef && p.ref != nil && b.GainDB != p.refGainDB)
 	}
 	p.refSample, p.refTime = b.FirstSample, b.Time
 	if p.ringLen > 0 && b.FirstSample != p.ringEnd {

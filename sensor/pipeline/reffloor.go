@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 )
 
 // DefaultRefFloorRiseDBPerHour is Config.RefFloorRiseDBPerHour's default:
@@ -33,17 +34,32 @@ type RefFloor struct {
 type refKey struct{ centerHz, rateHz, gainDB float64 }
 
 // refFloor is a reference floor being kept: nil dbfs until the first
-// floor of its tuning at its gain, or the seed (SeedRefFloors).
+// floor of its tuning at its gain, or the seed (SeedRefFloors); pending
+// is the stream time since it was last moved, negative while the
+// Detector's floor still holds blocks of another gain (useRef).
 type refFloor struct {
-	dbfs []float64
+	dbfs    []float64
+	pending time.Duration
 }
+
+// refUpdateEvery is how much of a tuning's stream time passes between
+// moves of its reference: the floor it follows changes once per
+// FloorBlockFrames frames, and moving it at every Block (FloorDBFS and
+// SetFloorReferenceDBFS: a logarithm and a power per bin) cost 7% of
+// Process on 65536-sample blocks at 20 Msps (BenchmarkProcessRefFloor).
+const refUpdateEvery = 25 * time.Millisecond
 
 // useRef makes the reference of the current tuning at gainDB the one the
 // Detector is bounded by (dsp.Detector.SetFloorReferenceDBFS), and seeds a
 // Detector that has seen no samples with it: an emitter on from the
 // tuning's first sample after a restart is judged against the band as the
-// sensor knew it instead of being learnt as floor.
-func (p *Pipeline) useRef(gainDB float64) {
+// sensor knew it instead of being learnt as floor. regain is a change of
+// gain on the same Detector: its floor is the minimum over a history
+// (FloorBlocks·FloorBlockFrames·NFFT samples) learnt at the old gain, so
+// the reference is not moved by it until a history at gainDB has passed
+// (a new gain's reference learnt at once would be the old gain's band,
+// too low by the step up, and it only rises by RefFloorRiseDBPerHour).
+func (p *Pipeline) useRef(gainDB float64, regain bool) {
 	k := refKey{p.centerHz, p.rateHz, gainDB}
 	r := p.refs[k]
 	if r == nil {
@@ -60,6 +76,10 @@ func (p *Pipeline) useRef(gainDB float64) {
 		p.refs[k] = r
 	}
 	p.ref, p.refGainDB = r, gainDB
+	if regain {
+		c := p.det.Config()
+		r.pending = -sampleDur(int64(c.FloorBlocks)*int64(c.FloorBlockFrames)*int64(c.NFFT), p.rateHz)
+	}
 	if r.dbfs == nil {
 		_ = p.det.SetFloorReferenceDBFS(nil, 0)
 		return
@@ -75,9 +95,17 @@ func (p *Pipeline) useRef(gainDB float64) {
 	}
 }
 
-// updateRef moves the current reference by dsp.RefFloor after n samples
-// of the current tuning and gives it to the Detector.
+// updateRef moves the current reference by dsp.RefFloor, once per
+// refUpdateEvery of the tuning's stream time (the first time as soon as
+// the Detector has a floor, or a floor history after a change of gain,
+// useRef), and gives it to the Detector; n is the samples of the Block
+// just processed.
 func (p *Pipeline) updateRef(n int) {
+	r := p.ref
+	r.pending += sampleDur(int64(n), p.rateHz)
+	if r.pending < 0 || r.dbfs != nil && r.pending < refUpdateEvery {
+		return
+	}
 	fl := p.det.FloorDBFS(p.floorBuf[:0])
 	p.floorBuf = fl
 	if len(fl) == 0 {
@@ -85,8 +113,8 @@ func (p *Pipeline) updateRef(n int) {
 	}
 	busy := p.det.FloorBusy(p.busyBuf[:0])
 	p.busyBuf = busy
-	r := p.ref
-	r.dbfs = p.refRule.Update(r.dbfs, r.dbfs, fl, busy, sampleDur(int64(n), p.rateHz))
+	r.dbfs = p.refRule.Update(r.dbfs, r.dbfs, fl, busy, r.pending)
+	r.pending = 0
 	_ = p.det.SetFloorReferenceDBFS(r.dbfs, p.cfg.RefFloorOverDB) // NFFT finite values (FloorDBFS's)
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,4 +133,46 @@ func BenchmarkProcessRefFloor(b *testing.B) {
 	b.ReportMetric(float64(tWithout.Nanoseconds())/samples, "core-ns/sample")
 	b.ReportMetric(float64((tWith-tWithout).Nanoseconds())/samples, "ref-ns/sample")
 	b.ReportMetric(float64(tWith-tWithout)/float64(tWithout), "ref/core")
+}
+
+// TestRefFloorGainChange: a tuning's first reference is learnt at the
+// first Block after which its Detector has a floor; after a change of
+// gain on the same Detector (the band 10 dB louder at 10 dB more gain),
+// the new gain's reference is learnt only once the Detector's floor has a
+// history at that gain: the band as it is there (median within 2 dB),
+// not the old gain's floor 10 dB under it, which a reference would keep
+// for hours since it only rises at 1 dB an hour.
+func TestRefFloorGainChange(t *testing.T) {
+	const fs, n = 10e6, 65536
+	p := New(Config{RefFloorOverDB: 6})
+	rng := rand.New(rand.NewPCG(3, 4))
+	var first int64
+	feed := func(blocks int, gainDB, pow float64) {
+		for range blocks {
+			x := make([]complex64, n)
+			synth.Noise(x, rng, pow)
+			if _, err := p.Process(sensor.Block{Samples: x, CenterHz: 2350e6, SampleRateHz: fs, FirstSample: first, GainDB: gainDB}, nil); err != nil {
+				t.Fatal(err)
+			}
+			first += n
+		}
+	}
+	median := func(f []float64) float64 { s := slices.Sorted(slices.Values(f)); return s[len(s)/2] }
+	feed(1, 20, 1e-6)
+	refs := p.RefFloors()
+	if len(refs) != 1 {
+		t.Fatalf("after the first Block: %d references, want 1 (learnt as soon as the Detector has a floor)", len(refs))
+	}
+	c := p.det.Config()
+	history := c.FloorBlocks * c.FloorBlockFrames * c.NFFT
+	feed(history/n+4, 20, 1e-6)
+	quiet := median(p.RefFloors()[0].FloorDBFS)
+	feed(2*history/n+8, 30, 1e-5)
+	refs = p.RefFloors()
+	if len(refs) != 2 || refs[0].GainDB != 20 || refs[1].GainDB != 30 {
+		t.Fatalf("references %+v, want gains 20 and 30", refs)
+	}
+	if got := median(refs[1].FloorDBFS); math.Abs(got-(quiet+10)) > 2 {
+		t.Errorf("reference at 30 dB: median %.1f dBFS, want the band at that gain, %.1f (the 20 dB one is %.1f)", got, quiet+10, quiet)
+	}
 }
