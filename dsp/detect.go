@@ -224,6 +224,12 @@ type Detector struct {
 	// capLin is each bin's floor cap as a power ratio over the 10th
 	// percentile (SetFloorCapDB; +Inf: uncapped); nil: FloorCapDB for all.
 	capLin []float64
+	// refLin is each bin's reference floor as a power ratio to full scale
+	// (SetFloorReferenceDBFS; nil: none), refOver the bound over it.
+	refLin  []float64
+	refOver float64
+	refK    float64 // refOver times the band's shift over the reference (ceilFloor)
+	refAge  int     // floor updates since refK was measured, modulo refShiftEvery
 
 	// warm-up
 	warm      []float64 // WarmFrames × n
@@ -394,6 +400,7 @@ func (d *Detector) Reset() {
 	d.anyHeld, d.partial, d.holdState = false, false, false
 	d.foldOthers()
 	d.warmCount, d.warmed = 0, false
+	d.refAge = 0 // the next floor measures the shift over the reference anew
 	d.q2, d.qI2, d.qQ2 = math.Inf(1), math.Inf(1), math.Inf(1)
 	d.avgPos, d.avgCount = 0, 0
 	clear(d.longSum)
@@ -711,6 +718,7 @@ func (d *Detector) endBlock() {
 		d.groupCur = (d.groupCur + 1) % len(d.groupCnt)
 		d.groupCnt[d.groupCur] = 0
 		d.foldOthers()
+		d.refAge = 0 // the oldest group rolled out: the floor may rise (ceilFloor)
 	}
 	g := d.groupMin[d.groupCur*n : (d.groupCur+1)*n]
 	inv := 1 / float64(d.blockN)
@@ -876,7 +884,8 @@ func (d *Detector) foldOthers() {
 
 // capFloor limits each bin's floor to FloorCapDB (or the bin's own cap,
 // SetFloorCapDB) above the 10th percentile of the floor over the central
-// 80% of the band, then raises it to the quantisation floor (quantFloor).
+// 80% of the band, then to the reference's bound (SetFloorReferenceDBFS,
+// ceilFloor), then raises it to the quantisation floor (quantFloor).
 func (d *Detector) capFloor() {
 	if d.capLin != nil || d.cfg.FloorCapDB >= 0 {
 		lo, hi := d.n/10, d.n-d.n/10
@@ -898,6 +907,7 @@ func (d *Detector) capFloor() {
 			}
 		}
 	}
+	d.ceilFloor()
 	d.quantFloor()
 }
 

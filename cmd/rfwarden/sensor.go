@@ -98,8 +98,9 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer src.Close()
 	reg := newServiceRegistry()
 	a, err := agent.New(cfg, agent.Deps{
-		Source:   src,
-		Pipeline: pipeline.New(pipeline.Config{Classifier: pipeline.DefaultClassifier(), LabelReuse: cfg.LabelReuse}),
+		Source: src,
+		Pipeline: pipeline.New(pipeline.Config{Classifier: pipeline.DefaultClassifier(), LabelReuse: cfg.LabelReuse,
+			RefFloorOverDB: max(0, cfg.RefFloor.OverDB), RefFloorRiseDBPerHour: cfg.RefFloor.RiseDBPerHour}),
 		Password: password,
 		Logger:   log,
 		Registry: reg,

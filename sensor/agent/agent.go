@@ -157,6 +157,8 @@ type Agent struct {
 	// flush is emitted against it (see handle).
 	prev    sensor.Block
 	pending chan []byte // encoded detections on their way into the outbox
+	// refs keeps the pipeline's reference floors in their file (nil: off)
+	refs *refFloors
 }
 
 type liveMsg struct {
@@ -355,6 +357,13 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("outbox.dir: %w", err)
 	}
 	defer lock.Release()
+	a.refs = a.newRefFloors()
+	if a.refs != nil {
+		if err := a.refs.load(a); err != nil {
+			return err
+		}
+		a.refs.save = make(chan []pipeline.RefFloor, 1)
+	}
 	if a.cfg.HTTPAddr != "" {
 		srv, err := a.serveHTTP()
 		if err != nil {
@@ -457,6 +466,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	})
 	wg.Go(func() { a.livePublisher(bg, client) })
+	if a.refs != nil {
+		wg.Go(func() { a.refs.run(a, bg.Done()) })
+	}
 	wg.Go(func() { a.watchGate(bg) })
 	a.mu.Lock()
 	a.tamper.Expect(a.now())
@@ -476,6 +488,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	// agent was stopped.
 	if a.prev.SampleRateHz > 0 {
 		a.closeTuning(a.prev)
+	}
+	if a.refs != nil { // at a clean stop, or a source's end
+		a.refs.write(a, a.refs.keeper.RefFloors())
 	}
 	if errors.Is(err, io.EOF) {
 		close(a.pending)
@@ -946,6 +961,9 @@ func (a *Agent) handle(b sensor.Block) error {
 	}
 	a.publishHealth(false)
 	now := a.clock.Now()
+	if a.refs != nil {
+		a.refs.tick(now)
+	}
 	if a.cfg.SpectrumDur > 0 && due(now, a.lastSpec, a.cfg.SpectrumDur) {
 		a.lastSpec = now
 		a.publishSpectrum(b)

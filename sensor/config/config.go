@@ -6,7 +6,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -57,6 +59,44 @@ type Config struct {
 	// every emission. Default 1s.
 	LabelReuse time.Duration `yaml:"label_reuse"`
 	HTTPAddr   string        `yaml:"http_addr"` // optional /healthz and /metrics listener
+	// RefFloor is the reference noise floor each tuning keeps, across
+	// restarts too (docs/detection.md, "Long calls").
+	RefFloor RefFloor `yaml:"reference_floor"`
+}
+
+// RefFloor configures the reference noise floor (pipeline.Config's
+// RefFloorOverDB): per tuning and gain, the quiet band as the sensor has
+// known it, which a continuous emitter raises only slowly, kept in a file
+// across restarts.
+type RefFloor struct {
+	// OverDB: each detector bin's learnt floor stays at most this many dB
+	// over the reference (moved with the band as a whole). Default 6;
+	// negative: off (no reference, no file: the floor as before
+	// 2026-12-06).
+	OverDB float64 `yaml:"over_db"`
+	// RiseDBPerHour: how fast the reference may rise, in dB per hour of
+	// a tuning's stream time. Default 1.
+	RiseDBPerHour float64 `yaml:"rise_db_per_hour"`
+	// File keeps the references across restarts, written atomically every
+	// SaveEvery and at a clean stop, read at start. Default: "" for
+	// reference-floor.json in outbox.dir. Delete it after moving the
+	// sensor or changing its antenna.
+	File string `yaml:"file"`
+	// SaveEvery is how often the file is written. Default 5m.
+	SaveEvery time.Duration `yaml:"save_every"`
+}
+
+// RefFloorFile is the reference floor file's name in outbox.dir when
+// reference_floor.file is not set.
+const RefFloorFile = "reference-floor.json"
+
+// RefFloorPath returns the reference floor file's path:
+// reference_floor.file, or RefFloorFile in outbox.dir.
+func (c Config) RefFloorPath() string {
+	if c.RefFloor.File != "" {
+		return c.RefFloor.File
+	}
+	return filepath.Join(c.Outbox.Dir, RefFloorFile)
 }
 
 // MQTT is the broker connection.
@@ -202,6 +242,7 @@ func Default() Config {
 			LowPeakDBFS: -20, LowBlocks: 100, StepUpDB: 2},
 		SpectrumDur: 2 * time.Second,
 		LabelReuse:  time.Second,
+		RefFloor:    RefFloor{OverDB: 6, RiseDBPerHour: 1, SaveEvery: 5 * time.Minute},
 	}
 }
 
@@ -302,6 +343,14 @@ func (c Config) Validate() error {
 		return bad("mqtt.max_inflight", "%d not in 1..1024", c.MQTT.MaxInflight)
 	case c.Outbox.Dir == "":
 		return bad("outbox.dir", "missing")
+	case math.IsNaN(c.RefFloor.OverDB) || c.RefFloor.OverDB >= 0 && c.RefFloor.OverDB < 1 || c.RefFloor.OverDB > 30:
+		return bad("reference_floor.over_db", "%v: want 1..30 dB (default 6), or negative for no reference floor", c.RefFloor.OverDB)
+	case !(c.RefFloor.RiseDBPerHour > 0 && c.RefFloor.RiseDBPerHour <= 60):
+		return bad("reference_floor.rise_db_per_hour", "%v: want more than 0 and at most 60 dB per hour (default 1)", c.RefFloor.RiseDBPerHour)
+	case c.RefFloor.SaveEvery < 10*time.Second || c.RefFloor.SaveEvery > time.Hour:
+		return bad("reference_floor.save_every", "%v: want 10s..1h (default 5m)", c.RefFloor.SaveEvery)
+	case c.RefFloor.File != "" && (strings.HasSuffix(c.RefFloor.File, "/") || filepath.Base(c.RefFloor.File) == "."):
+		return bad("reference_floor.file", "%q is a folder: give a file's path (default: %s in outbox.dir)", c.RefFloor.File, RefFloorFile)
 	case c.Outbox.SegmentBytes < 4096:
 		return bad("outbox.segment_bytes", "%d is below 4096", c.Outbox.SegmentBytes)
 	case c.Outbox.QuotaBytes < 2*c.Outbox.SegmentBytes:

@@ -34,14 +34,18 @@ func TestFiles(t *testing.T) {
 		"infeasible-plan.bad.yaml": "scan plan infeasible: band \"gsm900-ul\" max_revisit 200ms",
 		// what a HackRF (and the simulator, which models one) cannot do
 		// fails the check, not the run, at the key's line
-		"rate-hackrf.bad.yaml":    "[6:19] source.sample_rate_hz: 40 Msps is outside 2..20 Msps",
-		"rate-sim.bad.yaml":       "[4:37] source.sample_rate_hz: 1 Msps is outside 2..20 Msps",
-		"band-ghz.bad.yaml":       "[7:13] bands[0].low_hz: 0.88 Hz is below 1 MHz, the lowest a HackRF tunes (band edges are in Hz: is it in GHz? 0.88 GHz is 0.88e9)",
-		"band-10ghz.bad.yaml":     "[7:28] bands[1].low_hz: 10 GHz is above 6 GHz, the highest a HackRF tunes",
-		"band-khz.bad.yaml":       "[7:13] bands[0].low_hz: 100 kHz is below 1 MHz, the lowest a HackRF tunes",
-		"band-high-edge.bad.yaml": "[8:14] bands[0].high_hz: 6.05 GHz is above 6 GHz",
-		"http-no-port.bad.yaml":   "[6:12] http_addr: \"localhost\" is not host:port (missing port in address), e.g. 127.0.0.1:9464",
-		"http-bad-port.bad.yaml":  "[5:12] http_addr: \"127.0.0.1:99999\": port \"99999\" is not a number in 0..65535",
+		"rate-hackrf.bad.yaml":     "[6:19] source.sample_rate_hz: 40 Msps is outside 2..20 Msps",
+		"rate-sim.bad.yaml":        "[4:37] source.sample_rate_hz: 1 Msps is outside 2..20 Msps",
+		"band-ghz.bad.yaml":        "[7:13] bands[0].low_hz: 0.88 Hz is below 1 MHz, the lowest a HackRF tunes (band edges are in Hz: is it in GHz? 0.88 GHz is 0.88e9)",
+		"band-10ghz.bad.yaml":      "[7:28] bands[1].low_hz: 10 GHz is above 6 GHz, the highest a HackRF tunes",
+		"band-khz.bad.yaml":        "[7:13] bands[0].low_hz: 100 kHz is below 1 MHz, the lowest a HackRF tunes",
+		"band-high-edge.bad.yaml":  "[8:14] bands[0].high_hz: 6.05 GHz is above 6 GHz",
+		"http-no-port.bad.yaml":    "[6:12] http_addr: \"localhost\" is not host:port (missing port in address), e.g. 127.0.0.1:9464",
+		"http-bad-port.bad.yaml":   "[5:12] http_addr: \"127.0.0.1:99999\": port \"99999\" is not a number in 0..65535",
+		"reffloor-zero.bad.yaml":   "[8:12] reference_floor.over_db: 0: want 1..30 dB (default 6), or negative for no reference floor",
+		"reffloor-rise.bad.yaml":   "[8:21] reference_floor.rise_db_per_hour: -1",
+		"reffloor-save.bad.yaml":   "[8:15] reference_floor.save_every: 1s: want 10s..1h",
+		"reffloor-folder.bad.yaml": "[8:9] reference_floor.file: \"/var/lib/rfwarden/\" is a folder",
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 	if err != nil || len(files) == 0 {

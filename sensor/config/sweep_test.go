@@ -55,6 +55,16 @@ func TestConfigSweep(t *testing.T) {
 		{"http empty port", "http_addr", `"127.0.0.1:"`, "http_addr", "0..65535"},
 		{"http space in host", "http_addr", `"127.0.0.1 :9464"`, "http_addr", "host"},
 		{"http path", "http_addr", `"127.0.0.1:9464/metrics"`, "http_addr", "0..65535"},
+		// reference floor (docs/detection.md, "Long calls")
+		{"reffloor off", "reference_floor", `{over_db: -1}`, "", ""},
+		{"reffloor 4 dB", "reference_floor", `{over_db: 4, rise_db_per_hour: 2, save_every: 1m, file: /var/lib/rfwarden/ref.json}`, "", ""},
+		{"reffloor NaN", "reference_floor", `{over_db: .nan}`, "reference_floor.over_db", "want 1..30 dB"},
+		{"reffloor 0.5 dB", "reference_floor", `{over_db: 0.5}`, "reference_floor.over_db", "want 1..30 dB"},
+		{"reffloor 40 dB", "reference_floor", `{over_db: 40}`, "reference_floor.over_db", "want 1..30 dB"},
+		{"reffloor rise inf", "reference_floor", `{rise_db_per_hour: .inf}`, "reference_floor.rise_db_per_hour", "at most 60"},
+		{"reffloor rise 0", "reference_floor", `{rise_db_per_hour: 0}`, "reference_floor.rise_db_per_hour", "more than 0"},
+		{"reffloor save 2h", "reference_floor", `{save_every: 2h}`, "reference_floor.save_every", "10s..1h"},
+		{"reffloor file dot", "reference_floor", `{file: "."}`, "reference_floor.file", "is a folder"},
 		// broker URL
 		{"broker ipv6", "mqtt", `{url: "tcp://[::1]:1883"}`, "", ""},
 		{"broker hostname", "mqtt", `{url: "ssl://broker.site.local:8883", ca_file: /etc/ca.pem}`, "", ""},

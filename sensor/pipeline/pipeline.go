@@ -113,6 +113,22 @@ type Config struct {
 	// the floor only up to this. 0: DefaultUplinkFloorCapDB; negative:
 	// FloorCapDB everywhere (docs/detection.md, "Long calls").
 	UplinkFloorCapDB float64
+
+	// RefFloorOverDB, when positive, keeps a reference noise floor per
+	// tuning and receive gain (dsp.RefFloor: it falls at once and rises
+	// at most RefFloorRiseDBPerHour, never under a detected emission) and
+	// bounds each bin's learnt floor at this many dB over it
+	// (dsp.Detector.SetFloorReferenceDBFS): a carrier that never stops
+	// (analog drone video, a hotspot in a TDD band) that outlasts
+	// FloorHold, or, with a reference from an earlier run
+	// (SeedRefFloors), one on from the tuning's first sample, is found
+	// from some 5 dB over this. 0 (rfwarden scan, eval and replay: a
+	// recording has no reference): off, the floor as before. The sensor
+	// agent sets it (docs/detection.md, "Long calls").
+	RefFloorOverDB float64
+	// RefFloorRiseDBPerHour is how fast a reference floor may rise, dB per
+	// hour of the tuning's stream time; 0: DefaultRefFloorRiseDBPerHour.
+	RefFloorRiseDBPerHour float64
 }
 
 // IQ imbalance correction (Config.KeepIQImbalance). The receiver's
@@ -203,6 +219,15 @@ type Pipeline struct {
 	ems    []dsp.Emission
 	iq     []complex64
 	labels []reused // of the current tuning
+
+	// reference floors (Config.RefFloorOverDB): by tuning and gain, the
+	// current one, the gain it is for, and the rule that moves them
+	refs      map[refKey]*refFloor
+	ref       *refFloor
+	refGainDB float64
+	refRule   dsp.RefFloor
+	floorBuf  []float64
+	busyBuf   []bool
 }
 
 // tuning identifies a Detector: one per centre frequency and sample rate.
@@ -221,7 +246,14 @@ func New(cfg Config) *Pipeline {
 		cfg.MaxIQSamples = 1 << 20
 	}
 	cfg.MaxIQSamples = min(cfg.MaxIQSamples, cfg.RingSamples)
-	return &Pipeline{cfg: cfg} // the ring grows as samples come (growRing)
+	if cfg.RefFloorRiseDBPerHour <= 0 || math.IsInf(cfg.RefFloorRiseDBPerHour, 0) {
+		cfg.RefFloorRiseDBPerHour = DefaultRefFloorRiseDBPerHour
+	}
+	if math.IsNaN(cfg.RefFloorOverDB) || math.IsInf(cfg.RefFloorOverDB, 0) {
+		cfg.RefFloorOverDB = 0
+	}
+	rule, _ := dsp.NewRefFloor(cfg.RefFloorRiseDBPerHour) // finite and positive
+	return &Pipeline{cfg: cfg, refRule: rule}             // the ring grows as samples come (growRing)
 }
 
 // Process runs one Block and appends the results of the emissions that
@@ -239,7 +271,9 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 	if !(b.SampleRateHz > 0) {
 		return dst, fmt.Errorf("pipeline: block at sample %d has sample rate %v Hz", b.FirstSample, b.SampleRateHz)
 	}
+	newRef := false
 	if p.det == nil || b.Retuned || b.CenterHz != p.centerHz || b.SampleRateHz != p.rateHz {
+		newRef = true
 		dst = p.Flush(dst)
 		key := tuning{b.CenterHz, b.SampleRateHz}
 		det := p.dets[key]
@@ -275,6 +309,9 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 		p.labels = p.labels[:0]
 	}
 	p.gainDB, p.device = b.GainDB, b.Device
+	if p.cfg.RefFloorOverDB > 0 && (newRef || p.ref == nil || b.GainDB != p.refGainDB) {
+		p.useRef(b.GainDB, !newRef && p.ref != nil && b.GainDB != p.refGainDB)
+	}
 	p.refSample, p.refTime = b.FirstSample, b.Time
 	if p.ringLen > 0 && b.FirstSample != p.ringEnd {
 		p.ringLen = 0 // a gap: older samples no longer line up
@@ -289,6 +326,9 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 	}
 	p.push(x, b.FirstSample)
 	p.ems = p.det.Process(x, b.FirstSample, p.ems[:0])
+	if p.ref != nil {
+		p.updateRef(len(x))
+	}
 	for _, e := range p.ems {
 		dst = append(dst, p.result(e))
 	}
