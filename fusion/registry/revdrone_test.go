@@ -1,0 +1,60 @@
+package registry_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/registry"
+)
+
+// TestSiteWideDroneEntryWarned: an entry that authorises a drone class
+// (it names one, or is of kind authorised_drone) with no rooms or zones
+// authorises every drone of that class in its band anywhere on the site,
+// outside the wall included: a hostile drone's controller, DroneID or
+// video there raises nothing. The registry warns of the phone equivalent
+// ("authorises phone uplinks in every cell on the site", TestPhoneBandWarning)
+// but takes these with no word. Two of them are what the docs advise:
+// the drone-band warning tells an admin with a class-less 868 MHz alarm
+// pendant to "set class rc_fhss to keep authorising it" (docs/alerts.md
+// "Upgrading a registry with class-less entries"), and the site's own
+// inspection drone is entered as authorised_drone over the 2.4 GHz band.
+// Each Match below shows what the entry silences; each entry should be
+// taken with a warning saying so, as the phone one is.
+func TestSiteWideDroneEntryWarned(t *testing.T) {
+	ctx := context.Background()
+	from := monday.Add(-24 * time.Hour)
+	outside := registry.Place{Room: "OUTSIDE", Zones: []string{"outside"}}
+	tests := []struct {
+		name string
+		e    registry.Entry
+		d    event.Detection // a hostile drone's emission the entry authorises
+	}{
+		{"alarm pendants given class rc_fhss as the warning advises: every ELRS/FrSky 868 MHz controller",
+			registry.Entry{Name: "Landing alarm pendants", Kind: registry.KindStaffRadio, ValidFrom: from,
+				Signature: registry.Signature{Class: event.ClassRCFHSS, FreqMinHz: 863e6, FreqMaxHz: 870e6}},
+			det(event.ClassRCFHSS, 868.4e6, 0.5e6)},
+		{"inspection drone, kind authorised_drone, 2.4 GHz, anywhere, always: every DJI's DroneID",
+			registry.Entry{Name: "inspection drone", Kind: registry.KindAuthorisedDrone, ValidFrom: from,
+				Signature: registry.Signature{FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}},
+			det(event.ClassDroneID, 2429.5e6, 9e6)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, _ := openRegistry(t)
+			got, err := r.Add(ctx, tt.e, "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, ok := r.Match(tt.d, outside, monday.Add(22*time.Hour))
+			if !ok {
+				t.Fatalf("Match(%s at %.1f MHz outside the wall) = false: the entry does not authorise it, nothing to warn of", tt.d.Class, tt.d.CenterHz/1e6)
+			}
+			if len(got.Warnings) == 0 {
+				t.Errorf("entry %q (no rooms, no zones, no schedule) authorises a %s at %.1f MHz outside the wall at 22:00 (matched %q), and was taken with no warning; want one saying it authorises every drone of that class in its band anywhere on the site, as an entry that authorises phones in every cell is warned of",
+					tt.e.Name, tt.d.Class, tt.d.CenterHz/1e6, m.Name)
+			}
+		})
+	}
+}
