@@ -105,3 +105,56 @@ func TestYardDroneEntryAuthorisesNoDroneOverPerimeter(t *testing.T) {
 		})
 	}
 }
+
+// TestYardDroneEntryKeepsYardFix: the other side of
+// TestYardDroneEntryAuthorisesNoDroneOverPerimeter. The inspection drone's
+// yard-only entry still authorises a drone class whose fix tells the yard
+// from every room outside it (the most likely other room under RoomShare
+// of the yard), whether Match or StillAuthorises judges it; and for a
+// class that is not a drone's (the entry names no class, so it authorises
+// the Wi-Fi of the drone's ground station too) the tablet rules stand: a
+// fix that cannot tell the yard from the perimeter is authorised.
+func TestYardDroneEntryKeepsYardFix(t *testing.T) {
+	ctx := context.Background()
+	r, _ := openRegistry(t)
+	e, err := r.Add(ctx, registry.Entry{Name: "inspection drone", Kind: registry.KindAuthorisedDrone, ValidFrom: monday.Add(-24 * time.Hour),
+		Zones: []string{"yard"}, Signature: registry.Signature{FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoneOf := func(room string) string {
+		return map[string]string{"YARD": "yard", "PERIM": "perimeter", "OUTSIDE": "outside"}[room]
+	}
+	tie := map[string]float64{"PERIM": 0.38, "YARD": 0.38, "OUTSIDE": 0.09, "L1-S05": 0.15}
+	tests := []struct {
+		name  string
+		d     event.Detection
+		probs map[string]float64
+		want  bool
+	}{
+		{"DroneID placed in the yard (PERIM under half)", det(event.ClassDroneID, 2429.5e6, 9e6),
+			map[string]float64{"YARD": 0.6, "PERIM": 0.2, "OUTSIDE": 0.1, "L1-S05": 0.1}, true},
+		{"DroneID with PERIM exactly half the yard", det(event.ClassDroneID, 2429.5e6, 9e6),
+			map[string]float64{"YARD": 0.6, "PERIM": 0.3, "OUTSIDE": 0.1}, false},
+		{"drone video, a cell beside the yard as likely", det(event.ClassDroneVideo, 2440e6, 10e6),
+			map[string]float64{"YARD": 0.45, "L1-S05": 0.45, "PERIM": 0.1}, false},
+		{"DroneID, yard and perimeter alike", det(event.ClassDroneID, 2429.5e6, 9e6), tie, false},
+		{"Wi-Fi, yard and perimeter alike: the tablet rule", det(event.ClassWiFi, 2437e6, 20e6), tie, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			top := "YARD"
+			if tt.probs["PERIM"] > tt.probs["YARD"] {
+				top = "PERIM"
+			}
+			p := registry.Place{Room: top, Zones: []string{zoneOf(top)}, RoomProbs: tt.probs, ZoneOf: zoneOf}
+			at := monday.Add(22 * time.Hour)
+			if _, got := r.Match(tt.d, p, at); got != tt.want {
+				t.Errorf("Match(%s, %v) = %v, want %v", tt.d.Class, tt.probs, got, tt.want)
+			}
+			if got := r.StillAuthorises(e.ID, tt.d, p, at); got != tt.want {
+				t.Errorf("StillAuthorises(%s, %v) = %v, want %v", tt.d.Class, tt.probs, got, tt.want)
+			}
+		})
+	}
+}
