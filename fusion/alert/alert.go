@@ -2748,7 +2748,10 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 // DroneID telemetry, drone video link heard", "drone, position unknown:
 // drone remote control (pilot's controller) heard"); none for a summary
 // in other words (an alert's, a phone's). A link's words (DroneWhat of
-// its class, no frequency) hold no comma.
+// its class, no frequency) hold no comma. A link a summary stored before
+// 2026-12-06 names in DroneWhat's old words ("analog FPV video") is
+// returned in today's, so a visit continued after the upgrade names it
+// once, not in both.
 func namedLinks(summary string) []string {
 	var rest string
 	switch {
@@ -2761,20 +2764,37 @@ func namedLinks(summary string) []string {
 	if !ok || rest == "" {
 		return nil
 	}
-	return strings.Split(rest, ", ")
+	links := strings.Split(rest, ", ")
+	for i, l := range links {
+		if now, ok := renamedLinks[l]; ok {
+			links[i] = now
+		}
+	}
+	return links
+}
+
+// renamedLinks maps a link's words in DroneWhat's earlier wording (no
+// frequency) to today's: until 2026-12-06 analog FPV read "analog FPV
+// video", which does not say drone (TestDroneAlertSaysDrone).
+var renamedLinks = map[string]string{
+	"analog FPV video": DroneWhat(event.ClassFPVAnalog, 0),
 }
 
 // DroneWhat names what a drone-class emission is, for people, with its
 // frequency when known (freqHz above 0): "drone video link (5760 MHz)",
 // "drone remote control (pilot's controller, 2.4 GHz band)" (a hopping
 // controller's centre is one hop), "DJI DroneID telemetry (2430 MHz)",
-// "analog FPV video (5800 MHz)"; another class is named as it is.
+// "FPV drone analog video (5800 MHz)"; another class is named as it is.
+// Each name says "drone": the summary is the control room's banner and
+// the webhook's, syslog's and pager's text, and until 2026-12-06 an FPV
+// racing drone's read "analog FPV video", which tells an officer who does
+// not know the jargon nothing of an aircraft (TestDroneAlertSaysDrone).
 func DroneWhat(class string, freqHz float64) string {
 	name, ok := map[string]string{
 		event.ClassDroneID:    "DJI DroneID telemetry",
 		event.ClassDroneVideo: "drone video link",
 		event.ClassRCFHSS:     "drone remote control",
-		event.ClassFPVAnalog:  "analog FPV video",
+		event.ClassFPVAnalog:  "FPV drone analog video",
 	}[class]
 	if !ok {
 		name = "drone (" + class + ")"
