@@ -160,6 +160,11 @@ type alertState struct {
 	// heard lists, for a drone alert, the classes heard in it (its
 	// DroneID, video link, controller), in the order first heard.
 	heard []string
+	// confidence holds, for a drone alert, the highest confidence of its
+	// fixes of each class heard in it (the alert's own class's from the
+	// store for an earlier run's alert): the alert's confidence is its
+	// class's (confidence of class).
+	confidence map[string]float64
 	// path holds, for a drone alert, the positions of its fixes
 	// (MaxDronePath, each at least DronePathStepM from the one before):
 	// where the drone went in its room, for the drop rule's radius.
@@ -232,6 +237,20 @@ func (a *alertState) noteLink(loc Location) {
 		a.links = map[string]visitLink{}
 	}
 	a.links[loc.Track] = visitLink{pos: loc.Pos, at: loc.At}
+}
+
+// noteConfidence notes the confidence of drone alert a's fix loc in its
+// class (a.confidence), a confidence above 1 ignored as the alert's is.
+func (a *alertState) noteConfidence(loc Location) {
+	if a.confidence == nil {
+		a.confidence = map[string]float64{}
+		if a.alert.Class != "" {
+			a.confidence[a.alert.Class] = a.alert.Confidence
+		}
+	}
+	if c := loc.Confidence; c > a.confidence[loc.Class] && c <= 1 {
+		a.confidence[loc.Class] = c
+	}
 }
 
 // pruneLinks forgets the links of drone visit a not heard within its
@@ -1140,7 +1159,18 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if newLink {
 			a.heard = append(a.heard, loc.Class)
 		}
-		if c := loc.Confidence; c > a.alert.Confidence && c <= 1 {
+		// The alert's confidence is the classifiers' in its class
+		// (docs/events.md): a fix of another class (a drone visit's
+		// other link) does not raise it, and a drone alert moved by
+		// another link's fix takes that link's class and its
+		// confidence with its summary (below). Until 2026-12-06 a
+		// visit opened by a controller named at 50% read rc_fhss at
+		// 95% once a DroneID joined it, a confidence no classifier gave
+		// that class (TestDroneAlertConfidenceIsInItsClass).
+		if r.Kind == KindDrone {
+			a.noteConfidence(loc)
+		}
+		if c := loc.Confidence; loc.Class == a.alert.Class && c > a.alert.Confidence && c <= 1 {
 			a.alert.Confidence = c
 			a.stale = true
 		}
@@ -1175,7 +1205,14 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 			where := "in"
 			if r.Kind == KindDrone {
+				// The summary names the link of this fix: the alert's
+				// class and confidence are that link's (a visit moved
+				// by another link's fix takes its class).
 				what = DroneWhat(loc.Class, loc.FreqHz)
+				if a.alert.Class != loc.Class {
+					a.alert.Class, a.alert.Confidence = loc.Class, a.confidence[loc.Class]
+					a.stale = true
+				}
 				if len(loc.Sensors) == 1 {
 					// One sensor gives a bearing of nothing and a range
 					// from power alone: its rooms are those around it,
