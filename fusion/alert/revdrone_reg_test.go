@@ -11,10 +11,12 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 )
 
-// The reviewer's tests of findings 3, 5 and 7 (docs/alerts.md); branch
+// The reviewer's tests of findings 3 and 7 (docs/alerts.md); branch
 // review-drone holds them in revdrone_test.go with those of findings 1,
 // 4, 6 and 8, fixed on another branch: this file defines no helper of
-// that one's (openDroneAlerts), so the two merge side by side.
+// that one's (openDroneAlerts), so the two merge side by side. Finding
+// 5's, TestDemoDropJoinsPhone, is in cmd/rfwarden (demodrop_test.go): it
+// is the demo's rules that take its drone's drop over the wall.
 
 // TestDroneAlertSaysDrone: the control room's banner is "CRITICAL: " and
 // the alert's summary (dashboard/web/app.js raiseBanner), and the
