@@ -953,15 +953,37 @@ const demoClockJitter = time.Second
 // they were stamped, the sensors' least delays 300 ms apart, and the rule
 // went pending on healthy sensors for the default 250 ms ("sensor s8 clock
 // 311ms behind the other sensors'", resolved at the next report).
+//
+// Its drone-drop rule's radius_m is demoDropRadiusM: the demo's drone
+// drops over the wall.
 func demoAlerts(speed float64) *alert.Config {
 	c := alert.DefaultConfig()
 	for i, r := range c.Rules {
-		if r.Kind == alert.KindSensorClock {
+		switch r.Kind {
+		case alert.KindSensorClock:
 			c.Rules[i].MaxOffset = alert.Duration(float64(max(time.Duration(r.MaxOffset), demoClockJitter)) * max(1, speed))
+		case alert.KindDroneDrop:
+			c.Rules[i].RadiusM = demoDropRadiusM
 		}
 	}
 	return &c
 }
+
+// demoDropRadiusM is the radius_m of the demo's drone-drop rule, in
+// metres from where the drone went to a phone's room. The demo's drone
+// hovers over the perimeter strip at (24, -21), 15 m up, and drops over
+// the wall: its package lands in the yard and is carried into the wing,
+// whose yard-side cells are 21 m from the hover point and those across
+// the landing 29 m (L2-N07, where the demo's GSM handset comes on three
+// minutes after the drone). The default radius, alert.DefaultDropRadiusM
+// (10 m), takes in the cells at a window a drone hovers by, and from the
+// perimeter strip no cell: until 2026-12-06 the banner's "one drone-drop
+// incident" never came, the GSM handset opening an illicit_phone case of
+// its own (TestDemoDropJoinsPhone). 30 m takes in the middle of the wing,
+// both landings and both sides, as a site whose drones drop over the wall
+// sets its radius to reach its cells from where they hover
+// (docs/alerts.md, Incidents).
+const demoDropRadiusM = 30.0
 
 // demoModel is the path-loss model of the demo's fusion: the simulated
 // wing's own constants, as a commissioned site's fusion.yaml holds them

@@ -449,11 +449,14 @@ func TestDemoAlertsClockTolerance(t *testing.T) {
 		}
 		for i, r := range c.Rules {
 			want := def.Rules[i]
-			if r.Kind == alert.KindSensorClock {
+			switch r.Kind {
+			case alert.KindSensorClock:
 				if time.Duration(r.MaxOffset) != tc.want {
 					t.Errorf("speed %g: sensor-clock max offset %v, want %v", tc.speed, time.Duration(r.MaxOffset), tc.want)
 				}
 				want.MaxOffset = r.MaxOffset
+			case alert.KindDroneDrop:
+				want.RadiusM = demoDropRadiusM // TestDemoDropJoinsPhone
 			}
 			if !reflect.DeepEqual(r, want) {
 				t.Errorf("speed %g: rule %s = %+v, want the default %+v", tc.speed, r.Name, r, want)

@@ -160,6 +160,11 @@ type alertState struct {
 	// heard lists, for a drone alert, the classes heard in it (its
 	// DroneID, video link, controller), in the order first heard.
 	heard []string
+	// confidence holds, for a drone alert, the highest confidence of its
+	// fixes of each class heard in it (the alert's own class's from the
+	// store for an earlier run's alert): the alert's confidence is its
+	// class's (confidence of class).
+	confidence map[string]float64
 	// path holds, for a drone alert, the positions of its fixes
 	// (MaxDronePath, each at least DronePathStepM from the one before):
 	// where the drone went in its room, for the drop rule's radius.
@@ -249,6 +254,20 @@ func (a *alertState) noteLink(loc Location) {
 	a.links[loc.Track] = visitLink{pos: loc.Pos, at: loc.At}
 	if !loc.At.Before(a.lastLink.at) {
 		a.lastLink = a.links[loc.Track]
+	}
+}
+
+// noteConfidence notes the confidence of drone alert a's fix loc in its
+// class (a.confidence), a confidence above 1 ignored as the alert's is.
+func (a *alertState) noteConfidence(loc Location) {
+	if a.confidence == nil {
+		a.confidence = map[string]float64{}
+		if a.alert.Class != "" {
+			a.confidence[a.alert.Class] = a.alert.Confidence
+		}
+	}
+	if c := loc.Confidence; c > a.confidence[loc.Class] && c <= 1 {
+		a.confidence[loc.Class] = c
 	}
 }
 
@@ -1199,7 +1218,18 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		if newLink {
 			a.heard = append(a.heard, loc.Class)
 		}
-		if c := loc.Confidence; c > a.alert.Confidence && c <= 1 {
+		// The alert's confidence is the classifiers' in its class
+		// (docs/events.md): a fix of another class (a drone visit's
+		// other link) does not raise it, and a drone alert moved by
+		// another link's fix takes that link's class and its
+		// confidence with its summary (below). Until 2026-12-06 a
+		// visit opened by a controller named at 50% read rc_fhss at
+		// 95% once a DroneID joined it, a confidence no classifier gave
+		// that class (TestDroneAlertConfidenceIsInItsClass).
+		if r.Kind == KindDrone {
+			a.noteConfidence(loc)
+		}
+		if c := loc.Confidence; loc.Class == a.alert.Class && c > a.alert.Confidence && c <= 1 {
 			a.alert.Confidence = c
 			a.stale = true
 		}
@@ -1234,7 +1264,14 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 			where := "in"
 			if r.Kind == KindDrone {
+				// The summary names the link of this fix: the alert's
+				// class and confidence are that link's (a visit moved
+				// by another link's fix takes its class).
 				what = DroneWhat(loc.Class, loc.FreqHz)
+				if a.alert.Class != loc.Class {
+					a.alert.Class, a.alert.Confidence = loc.Class, a.confidence[loc.Class]
+					a.stale = true
+				}
 				if len(loc.Sensors) == 1 {
 					// One sensor gives a bearing of nothing and a range
 					// from power alone: its rooms are those around it,
@@ -2828,7 +2865,10 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 // DroneID telemetry, drone video link heard", "drone, position unknown:
 // drone remote control (pilot's controller) heard"); none for a summary
 // in other words (an alert's, a phone's). A link's words (DroneWhat of
-// its class, no frequency) hold no comma.
+// its class, no frequency) hold no comma. A link a summary stored before
+// 2026-12-06 names in DroneWhat's old words ("analog FPV video") is
+// returned in today's, so a visit continued after the upgrade names it
+// once, not in both.
 func namedLinks(summary string) []string {
 	var rest string
 	switch {
@@ -2841,20 +2881,37 @@ func namedLinks(summary string) []string {
 	if !ok || rest == "" {
 		return nil
 	}
-	return strings.Split(rest, ", ")
+	links := strings.Split(rest, ", ")
+	for i, l := range links {
+		if now, ok := renamedLinks[l]; ok {
+			links[i] = now
+		}
+	}
+	return links
+}
+
+// renamedLinks maps a link's words in DroneWhat's earlier wording (no
+// frequency) to today's: until 2026-12-06 analog FPV read "analog FPV
+// video", which does not say drone (TestDroneAlertSaysDrone).
+var renamedLinks = map[string]string{
+	"analog FPV video": DroneWhat(event.ClassFPVAnalog, 0),
 }
 
 // DroneWhat names what a drone-class emission is, for people, with its
 // frequency when known (freqHz above 0): "drone video link (5760 MHz)",
 // "drone remote control (pilot's controller, 2.4 GHz band)" (a hopping
 // controller's centre is one hop), "DJI DroneID telemetry (2430 MHz)",
-// "analog FPV video (5800 MHz)"; another class is named as it is.
+// "FPV drone analog video (5800 MHz)"; another class is named as it is.
+// Each name says "drone": the summary is the control room's banner and
+// the webhook's, syslog's and pager's text, and until 2026-12-06 an FPV
+// racing drone's read "analog FPV video", which tells an officer who does
+// not know the jargon nothing of an aircraft (TestDroneAlertSaysDrone).
 func DroneWhat(class string, freqHz float64) string {
 	name, ok := map[string]string{
 		event.ClassDroneID:    "DJI DroneID telemetry",
 		event.ClassDroneVideo: "drone video link",
 		event.ClassRCFHSS:     "drone remote control",
-		event.ClassFPVAnalog:  "analog FPV video",
+		event.ClassFPVAnalog:  "FPV drone analog video",
 	}[class]
 	if !ok {
 		name = "drone (" + class + ")"

@@ -1466,7 +1466,7 @@ func TestDroneSummary(t *testing.T) {
 		{"DroneID", event.ClassDroneID, 2.4295e9, []string{"s1", "s7"}, map[string]float64{"yard": 0.9},
 			[]string{"DJI DroneID telemetry (2430 MHz) in yard yard, 90%"}, nil, 0.8},
 		{"analog FPV", event.ClassFPVAnalog, 5.8e9, []string{"s1", "s7"}, map[string]float64{"yard": 0.9},
-			[]string{"analog FPV video (5800 MHz)"}, nil, 0.8},
+			[]string{"FPV drone analog video (5800 MHz)"}, nil, 0.8},
 		{"one sensor", event.ClassDroneID, 2.44e9, []string{"s7"}, map[string]float64{"yard": 0.28, "B2-landing": 0.27, "B2-03": 0.26},
 			[]string{"DJI DroneID telemetry (2440 MHz) heard by s7 only, range unknown: near yard yard, 28%, or landing B2-landing, 27%"}, nil, 0.8},
 	}

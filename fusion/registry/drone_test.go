@@ -143,15 +143,20 @@ func TestDroneBandWarning(t *testing.T) {
 		{"staff AP at 2.4 GHz", perimeterEntries()[1], []string{"ISM 2.4 GHz", "no signature class"}},
 		{"named class", registry.Entry{Name: "AP wifi", Kind: registry.KindWiFiAP, ValidFrom: from,
 			Signature: registry.Signature{Class: event.ClassWiFi, FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}}, nil},
-		{"authorised drone", registry.Entry{Name: "inspection drone", Kind: registry.KindAuthorisedDrone, ValidFrom: from,
-			Signature: registry.Signature{FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}}, nil},
+		// anywhere, always: since 2026-12-06 warned of (droneSiteWarning);
+		// in the yard, not
+		{"authorised drone anywhere", registry.Entry{Name: "inspection drone", Kind: registry.KindAuthorisedDrone, ValidFrom: from,
+			Signature: registry.Signature{FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}}, []string{"authorises every drone emission of classes droneid",
+			"2400–2483.5 MHz anywhere on the site, outside the wall included, at every hour", "give it the rooms or zones"}},
+		{"authorised drone in the yard", registry.Entry{Name: "yard drone", Kind: registry.KindAuthorisedDrone, ValidFrom: from,
+			Zones: []string{"yard"}, Signature: registry.Signature{FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}}, nil},
 		// in its office: anywhere, it would carry the phone warning
 		// (TestPhoneBandWarning)
 		{"official phone over E-GSM-900 UL (overlapping ISM 915 only where GSM is)", registry.Entry{Name: "governor's phone", Kind: registry.KindOfficialPhone, ValidFrom: from,
 			Rooms: []string{"GOVERNOR"}, Signature: registry.Signature{FreqMinHz: 880e6, FreqMaxHz: 915e6}}, nil},
 		{"alarm pendant at 868 MHz", registry.Entry{Name: "pendant", Kind: registry.KindStaffRadio, ValidFrom: from,
 			Signature: registry.Signature{FreqMinHz: 868e6, FreqMaxHz: 868.6e6}}, []string{"SRD 868 863–870 MHz", "868–868.6 MHz",
-			"critical drone alert wherever it is located", "set class rc_fhss to keep authorising it as an RC device, or kind authorised_drone"}},
+			"critical drone alert wherever it is located", "set class rc_fhss and the rooms or zones where it is used to keep authorising it there as an RC device", "or kind authorised_drone"}},
 		{"TETRA radio", registry.Entry{Name: "radio", Kind: registry.KindStaffRadio, ValidFrom: from,
 			Signature: registry.Signature{FreqMinHz: 380e6, FreqMaxHz: 400e6}}, nil},
 	}
@@ -183,7 +188,7 @@ func TestDroneBandWarning(t *testing.T) {
 			check("Add", got.Warnings)
 			if tt.wantWarn != nil {
 				warned = append(warned, got.ID)
-				if n := strings.Count(logb.String(), "authorises no drone"); n != 1 || !strings.Contains(logb.String(), "level=WARN") || !strings.Contains(logb.String(), tt.e.Name) {
+				if n := strings.Count(logb.String(), "entry authorises other than it may seem"); n != 1 || !strings.Contains(logb.String(), "level=WARN") || !strings.Contains(logb.String(), tt.e.Name) {
 					t.Errorf("Add logged %q, want one warning naming the entry", logb.String())
 				}
 			}
@@ -207,7 +212,7 @@ func TestDroneBandWarning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(logb.String(), "authorises no drone"); n != len(warned) {
+	if n := strings.Count(logb.String(), "entry authorises other than it may seem"); n != len(warned) {
 		t.Errorf("Open logged %d drone warnings, want %d:\n%s", n, len(warned), logb.String())
 	}
 	logb.Reset()
@@ -217,7 +222,7 @@ func TestDroneBandWarning(t *testing.T) {
 	if _, err := r2.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(logb.String(), "authorises no drone") {
+	if strings.Contains(logb.String(), "entry authorises other than it may seem") {
 		t.Errorf("a reload logged the warnings again:\n%s", logb.String())
 	}
 }
@@ -243,7 +248,7 @@ func TestDroneGapsAtStart(t *testing.T) {
 			perimeterEntries()[0],
 			{Name: "AP wifi", Kind: registry.KindWiFiAP, ValidFrom: from, Signature: registry.Signature{Class: event.ClassWiFi, FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}},
 		}, []string{"level=WARN", "count=2", "Landing alarm pendants", "Perimeter CCTV 5.8 GHz wireless bridge",
-			"set class rc_fhss to keep authorising it as an RC device, or kind authorised_drone", "critical drone alert"}},
+			"set class rc_fhss and the rooms or zones where it is used to keep authorising it there as an RC device", "or kind authorised_drone", "critical drone alert"}},
 		{"none class-less", []registry.Entry{
 			{Name: "AP wifi", Kind: registry.KindWiFiAP, ValidFrom: from, Signature: registry.Signature{Class: event.ClassWiFi, FreqMinHz: 2400e6, FreqMaxHz: 2483.5e6}},
 		}, nil},

@@ -84,7 +84,10 @@ type Entry struct {
 	// authorises no drone there (droneWarning); one that may authorise a
 	// phone over a cellular uplink band, with no places or zones holding
 	// cells, authorises phone uplinks in every one of those cells
-	// (phoneWarning). Set by Add, Update and every load, which logs it;
+	// (phoneWarning); one that authorises a drone class with no rooms or
+	// zones authorises every such drone in its band on the site, outside
+	// the wall included (droneSiteWarning). Set by Add, Update and every
+	// load, which logs it;
 	// never stored: ignored on input.
 	Warnings []string `json:"warnings,omitempty"`
 }
