@@ -96,45 +96,11 @@ func WriteText(w io.Writer, title string, r Report) error {
 			}
 		}
 		slices.Sort(snrs)
-		fmt.Fprint(tw, "class\\SNR dB\t")
-		for _, s := range snrs {
-			fmt.Fprintf(tw, "%g\t", s)
-		}
-		fmt.Fprintln(tw)
-		for _, c := range r.PdVsSNR {
-			fmt.Fprintf(tw, "%s\t", c.Class)
-			for _, s := range snrs {
-				cell := "-"
-				for _, p := range c.Points {
-					if p.SNRDB == s {
-						cell = fmt.Sprintf("%.2f/%.2f", p.Pd, p.Pc)
-					}
-				}
-				fmt.Fprintf(tw, "%s\t", cell)
-			}
-			fmt.Fprintln(tw)
-		}
+		snrTable(tw, r.PdVsSNR, snrs, func(p PdPoint) string { return fmt.Sprintf("%.2f/%.2f", p.Pd, p.Pc) })
 		tw.Flush()
 		fmt.Fprintf(&b, "\nPd 95%% interval (Wilson score; of truth records, which for a bursty class are bursts, not cases)\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprint(tw, "class\\SNR dB\t")
-		for _, s := range snrs {
-			fmt.Fprintf(tw, "%g\t", s)
-		}
-		fmt.Fprintln(tw)
-		for _, c := range r.PdVsSNR {
-			fmt.Fprintf(tw, "%s\t", c.Class)
-			for _, s := range snrs {
-				cell := "-"
-				for _, p := range c.Points {
-					if p.SNRDB == s {
-						cell = fmtInterval(p.PdCI95)
-					}
-				}
-				fmt.Fprintf(tw, "%s\t", cell)
-			}
-			fmt.Fprintln(tw)
-		}
+		snrTable(tw, r.PdVsSNR, snrs, func(p PdPoint) string { return fmtInterval(p.PdCI95) })
 		tw.Flush()
 	}
 	if len(r.Files) > 0 {
@@ -187,4 +153,28 @@ func fmtRate(p *float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.4g", *p)
+}
+
+// snrTable writes one row per class of curves and one column per SNR of
+// snrs, each cell cell(point) of the class's point at that SNR, "-" where
+// it has none.
+func snrTable(w io.Writer, curves []PdCurve, snrs []float64, cell func(PdPoint) string) {
+	fmt.Fprint(w, "class\\SNR dB\t")
+	for _, s := range snrs {
+		fmt.Fprintf(w, "%g\t", s)
+	}
+	fmt.Fprintln(w)
+	for _, c := range curves {
+		fmt.Fprintf(w, "%s\t", c.Class)
+		for _, s := range snrs {
+			v := "-"
+			for _, p := range c.Points {
+				if p.SNRDB == s {
+					v = cell(p)
+				}
+			}
+			fmt.Fprintf(w, "%s\t", v)
+		}
+		fmt.Fprintln(w)
+	}
 }
