@@ -108,7 +108,7 @@ func TestDroneAlertConfidenceIsInItsClass(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	act := droneAlertsOpen(e)
+	act := openDroneAlerts(e)
 	if len(act) != 1 {
 		t.Fatalf("drone alerts %+v, want one visit", act)
 	}
@@ -122,18 +122,6 @@ func TestDroneAlertConfidenceIsInItsClass(t *testing.T) {
 	if a.Confidence != want {
 		t.Errorf("alert class %q, confidence %v: want the classifiers' confidence in that class, %v (docs/events.md), or the class of the link that gave %v", a.Class, a.Confidence, want, a.Confidence)
 	}
-}
-
-// droneAlertsOpen returns e's open drone alerts (revdrone_test.go's
-// openDroneAlerts, on another branch).
-func droneAlertsOpen(e *Engine) []event.Alert {
-	var out []event.Alert
-	for _, a := range e.Active() {
-		if a.Rule == "drone" {
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 // TestDroneAlertClassConfidenceSummaryAgree: a drone visit heard on two
@@ -181,7 +169,7 @@ func TestDroneAlertClassConfidenceSummaryAgree(t *testing.T) {
 			t.Fatal(err)
 		}
 		best[st.loc.Class] = max(best[st.loc.Class], st.loc.Confidence)
-		act := droneAlertsOpen(e)
+		act := openDroneAlerts(e)
 		if len(act) != 1 {
 			t.Fatalf("step %d: drone alerts %+v, want one visit", i, act)
 		}
