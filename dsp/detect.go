@@ -169,7 +169,12 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 //     by the band power test at BandPFA, then joined to
 //     open emissions they overlap in frequency (streaming connected
 //     components; a run that bridges two emissions merges them). An emission closes after MergeGapDur
-//     without an on frame, or at MaxEmissionDur.
+//     without an on frame, or at MaxEmissionDur. A narrow continuous line
+//     (isLine: on for lineMinS in steady bins) is not merged with a run
+//     that reaches beyond it: the line stays its own emission and the run
+//     joins the others without the line's bins at its edges
+//     (splitLines), so a handset's slot or a GSM burst across or beside
+//     a spur is on for its own time, not the spur's.
 //
 // A Detector is not safe for concurrent use. Process allocates only when an
 // emission closes (its Bursts slice) and when more emissions are open at
@@ -249,8 +254,13 @@ type Detector struct {
 	maxFrames int64
 	minBins   int
 
-	open []*openEmission
-	free []*openEmission
+	open    []*openEmission
+	free    []*openEmission
+	lineHit []*openEmission // the lines the current run reaches across (splitLines)
+	// steady is each bin's share of recent frames in a run: an average
+	// over about lineMinS (noteSteady).
+	steady  []float32
+	steadyW float32
 }
 
 type binRun struct{ lo, hi int }
@@ -330,7 +340,7 @@ func newDetectorState(c DetectorConfig, f *FFT) *Detector {
 		warm: make([]float64, c.WarmFrames*n), warmStart: make([]int64, c.WarmFrames), curP: make([]float64, n),
 		avgRing: make([]float64, c.AvgFrames*n), longSum: make([]float64, n),
 		cumP: make([]float64, n+1), cumL: make([]float64, n+1), cumF: make([]float64, n+1),
-		on: make([]byte, n), runs: make([]binRun, 0, n), thrBand: make([]float64, n+1),
+		on: make([]byte, n), runs: make([]binRun, 0, n), thrBand: make([]float64, n+1), steady: make([]float32, n),
 		claim: make([]byte, n), held: make([]int, n), idle: make([]int, n), snap: make([]float64, n),
 	}
 	d.groupBlocks = (c.FloorBlocks + 7) / 8
@@ -352,6 +362,7 @@ func newDetectorState(c DetectorConfig, f *FFT) *Detector {
 	d.minBins = max(1, int(math.Ceil(c.MinBandwidthHz/(c.SampleRateHz/float64(n)))))
 	d.q2, d.qI2, d.qQ2 = math.Inf(1), math.Inf(1), math.Inf(1)
 	d.open = make([]*openEmission, 0, c.MaxOpen)
+	d.lineHit = make([]*openEmission, 0, c.MaxOpen)
 	return d
 }
 
@@ -385,6 +396,8 @@ func b2u(b bool) byte {
 // Reset forgets all state: floor, open emissions and stream position.
 func (d *Detector) Reset() {
 	d.fill, d.started, d.frameIdx = 0, false, 0
+	clear(d.steady)
+	d.steadyW = 0
 	clear(d.blockSum)
 	d.blockN, d.groupCur, d.floorOK = 0, 0, false
 	clear(d.groupCnt)
@@ -1106,6 +1119,7 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 		}
 		d.runs = d.runs[:k]
 	}
+	d.noteSteady()
 	for _, e := range d.open {
 		e.touched = false
 	}
@@ -1115,12 +1129,30 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 		if band <= d.bandThreshold(r.hi-r.lo+1)*fl {
 			continue
 		}
+		// A narrow continuous line the run reaches across keeps its own
+		// emission: it is on, in its own bins, and the rest of the run
+		// joins the other emissions (splitLines).
+		r, lineOnly := d.splitLines(r)
+		for _, l := range d.lineHit {
+			l.touched = true
+			for i := l.lo; i <= l.hi; i++ {
+				if x := P[i] - d.floor[i]; x > 0 {
+					l.binPow[i] += x
+				}
+			}
+		}
+		if lineOnly || r.hi < r.lo {
+			continue
+		}
 		e := d.associate(r, start)
 		if e == nil {
 			continue
 		}
 		e.touched = true
 		for i := r.lo; i <= r.hi; i++ {
+			if d.inLine(i) {
+				continue // the line's power is the line's
+			}
 			if x := P[i] - d.floor[i]; x > 0 {
 				e.binPow[i] += x
 			}
@@ -1170,16 +1202,177 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 	return dst
 }
 
+// lineMinS is how long an emission must have been on, nearly without a
+// break, to count as a continuous line when a run reaches across it:
+// twice the 0.5 ms of a TDD uplink slot, longer than a GSM timeslot
+// (0.577 ms).
+const lineMinS = 1e-3
+
+// lineMaxBins bounds the width, in detector bins, of an emission that can
+// count as a line: a CW tone's detected band is its window leakage, which
+// grows with its power (measured at 23.04 Msps, 256 bins: 4, 5, 7 and 9
+// bins at 20, 30, 40 and 50 dB over the whole band's noise).
+const lineMaxBins = 16
+
+// lineFrac is the share of a line's excess power its two strongest
+// adjacent bins hold: a tone at any offset holds ~96% there (Hann); a
+// GSM carrier, an OFDM or FM emission spreads wider.
+const lineFrac = 0.8
+
+// isLine reports that open emission e is a narrow continuous line: open
+// for lineMinS and on in 90% of its frames (a weak line flickers off for
+// a few frames now and then), at most lineMaxBins wide, no more than
+// MergeGapBins wider on either side than its steady bins, and with
+// lineFrac of its excess power in two adjacent bins: a spur, a CW
+// carrier, a pilot; not a carrier's bursts, which break, nor a wide or FM
+// emission, whose power spreads.
+func (d *Detector) isLine(e *openEmission) bool {
+	if e.hi-e.lo+1 > lineMaxBins {
+		return false
+	}
+	span := d.frameIdx - e.firstFrame
+	if float64(span*int64(d.n)) < lineMinS*d.cfg.SampleRateHz || 10*int64(e.onFrames) < 9*span {
+		return false
+	}
+	// Its bins beyond its steady core are at most MergeGapBins on either
+	// side (its flicker): an emission that holds a neighbour's bins too (a
+	// line and a carrier merged as both came on) is not a line.
+	g := d.cfg.MergeGapBins
+	coreLo, coreHi := -1, -1
+	for i := e.lo; i <= e.hi; i++ {
+		if d.isSteady(i) {
+			if coreLo < 0 {
+				coreLo = i
+			}
+			coreHi = i
+		}
+	}
+	if coreLo < 0 || e.lo < coreLo-g || e.hi > coreHi+g {
+		return false
+	}
+	var tot, best float64
+	for i := e.lo; i <= e.hi; i++ {
+		tot += e.binPow[i]
+		if i < e.hi {
+			best = max(best, e.binPow[i]+e.binPow[i+1])
+		}
+	}
+	if e.lo == e.hi {
+		best = tot
+	}
+	return tot > 0 && best >= lineFrac*tot
+}
+
+// steadyMin is the share of recent frames (steady) a line's bins are on
+// in: a weak line flickers off now and then (lte-fdd-gsm1800's line at
+// 1859.2 MHz: 94% of frames); a GSM carrier's bins, on for 1 or 2
+// timeslots, reach 0.44 or 0.68 over lineMinS.
+const steadyMin = 0.75
+
+// noteSteady updates steady from this frame's runs: an exponential
+// average with a time constant of lineMinS.
+func (d *Detector) noteSteady() {
+	a := float32(min(1, float64(d.n)/(lineMinS*d.cfg.SampleRateHz)))
+	st := d.steady[:d.n]
+	for i := range st {
+		st[i] -= a * st[i]
+	}
+	for _, r := range d.runs {
+		for i := r.lo; i <= r.hi; i++ {
+			st[i] += a
+		}
+	}
+	// The average starts at 0: steadyW is the weight its frames so far
+	// hold, 1 − (1 − a)^frames, which steady is read over.
+	d.steadyW += a * (1 - d.steadyW)
+}
+
+// isSteady reports that bin i was on in steadyMin of recent frames.
+func (d *Detector) isSteady(i int) bool { return d.steady[i] >= steadyMin*d.steadyW }
+
+// splitLines finds the open lines (isLine) that run r overlaps within
+// MergeGapBins (into d.lineHit). A narrow line and a wider or bursty
+// neighbour that comes on beside or across it are two emitters: merged,
+// the line's on-time and spectrum became the neighbour's (a handset's
+// 0.5 ms TDD slot across a spur read as an emission on for as long as the
+// spur, its features the spur's; GSM bursts beside a line the same). So a
+// run that reaches more than MergeGapBins beyond every line it overlaps is
+// the neighbour's: the lines at its edges are trimmed off it, a line
+// inside it stays in its band (but not in its power: inLine), and the
+// lines are marked on in their own bins. A run that does not reach beyond
+// a line is the line's (lineOnly: it joins only that line).
+func (d *Detector) splitLines(r binRun) (binRun, bool) {
+	d.lineHit = d.lineHit[:0]
+	g := d.cfg.MergeGapBins
+	for _, e := range d.open {
+		if r.lo-g <= e.hi && e.lo <= r.hi+g && d.isLine(e) {
+			d.lineHit = append(d.lineHit, e)
+		}
+	}
+	if len(d.lineHit) == 0 {
+		return r, false
+	}
+	for _, l := range d.lineHit {
+		if r.lo >= l.lo-g && r.hi <= l.hi+g && !d.besideLine(r, l) {
+			// the line's own run (its edges flicker by a bin or two)
+			d.lineHit = d.lineHit[:1]
+			d.lineHit[0] = l
+			return r, true
+		}
+	}
+	// Trim lines off the run's edges, outermost first.
+	for changed := true; changed && r.lo <= r.hi; {
+		changed = false
+		for _, l := range d.lineHit {
+			if l.lo-g <= r.lo && r.lo <= l.hi && l.hi+g < r.hi {
+				r.lo, changed = l.hi+1, true
+			}
+			if l.lo <= r.hi && r.hi <= l.hi+g && l.lo-g > r.lo {
+				r.hi, changed = l.lo-1, true
+			}
+		}
+	}
+	return r, false
+}
+
+// besideLine reports that run r holds bins outside line l that an open
+// emission other than the lines holds too: a neighbour on beside the line
+// in this frame, weak enough that its run reaches only a bin or two past
+// the line's (a GSM burst's weaker frames).
+func (d *Detector) besideLine(r binRun, l *openEmission) bool {
+	for _, e := range d.open {
+		if slices.Contains(d.lineHit, e) {
+			continue
+		}
+		if (r.lo < l.lo && r.lo <= e.hi && e.lo <= min(r.hi, l.lo-1)) ||
+			(r.hi > l.hi && max(r.lo, l.hi+1) <= e.hi && e.lo <= r.hi) {
+			return true
+		}
+	}
+	return false
+}
+
+// inLine reports that bin i lies in one of d.lineHit.
+func (d *Detector) inLine(i int) bool {
+	for _, l := range d.lineHit {
+		if i >= l.lo && i <= l.hi {
+			return true
+		}
+	}
+	return false
+}
+
 // associate returns the open emission that run r joins: every open
 // emission whose bins (so far) r overlaps within MergeGapBins is merged into
-// the oldest of them (connected components). With no overlap it opens a new
-// emission; nil when MaxOpen are open.
+// the oldest of them (connected components), but for the lines of
+// d.lineHit (splitLines), which keep their own. With no overlap it opens
+// a new emission; nil when MaxOpen are open.
 func (d *Detector) associate(r binRun, start int64) *openEmission {
 	g := d.cfg.MergeGapBins
 	var into *openEmission
 	for i := 0; i < len(d.open); {
 		e := d.open[i]
-		if r.lo-g <= e.hi && e.lo <= r.hi+g {
+		if r.lo-g <= e.hi && e.lo <= r.hi+g && !slices.Contains(d.lineHit, e) {
 			if into == nil {
 				into = e
 			} else {
