@@ -174,7 +174,11 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 //     that reaches beyond it: the line stays its own emission and the run
 //     joins the others without the line's bins at its edges
 //     (splitLines), so a handset's slot or a GSM burst across or beside
-//     a spur is on for its own time, not the spur's.
+//     a spur is on for its own time, not the spur's. What is split off a
+//     line and is on for no longer than an instant's smear (transientFrames:
+//     AvgFrames+1 frames, at most 0.4 ms, shorter than a 0.5 ms TDD slot)
+//     is the line's own transient (its key-up, cut-off or phase jump
+//     splatters over megahertz for an instant) and is dropped, not emitted.
 //
 // A Detector is not safe for concurrent use. Process allocates only when an
 // emission closes (its Bursts slice) and when more emissions are open at
@@ -281,6 +285,10 @@ type openEmission struct {
 	peak       float64
 	bursts     []Burst
 	touched    bool
+	// spill: opened by a run split off a line (splitLines); if it is on
+	// for no longer than an instant's smear (transientFrames) it was the
+	// line's own and is dropped at close (detect).
+	spill bool
 }
 
 // NewDetector validates cfg, applies defaults and returns a Detector.
@@ -1127,6 +1135,7 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 	for _, e := range d.open {
 		e.touched = false
 	}
+	spillNow := false
 	for _, r := range d.runs {
 		band := d.cumP[r.hi+1] - d.cumP[r.lo]
 		fl := d.cumF[r.hi+1] - d.cumF[r.lo]
@@ -1152,6 +1161,10 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 		if e == nil {
 			continue
 		}
+		if len(d.lineHit) > 0 && e.onFrames == 0 && e.firstFrame == d.frameIdx {
+			e.spill = true // opened beside or across a line
+			spillNow = true
+		}
 		e.touched = true
 		for i := r.lo; i <= r.hi; i++ {
 			if d.inLine(i) {
@@ -1162,6 +1175,14 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 			}
 		}
 		e.lo, e.hi = min(e.lo, r.lo), max(e.hi, r.hi)
+	}
+	if spillNow {
+		// What else comes on in the frame a line's transient does is its
+		// splatter too, beyond a dip under the threshold or wrapped at the
+		// band's edge: it is dropped with it if it is as short.
+		for _, e := range d.open {
+			e.spill = e.spill || (e.onFrames == 0 && e.firstFrame == d.frameIdx)
+		}
 	}
 	end := start + int64(n)
 	for i := 0; i < len(d.open); {
@@ -1196,7 +1217,19 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 				}
 			}
 		}
+		if e.spill && e.lastOn-e.firstFrame < d.transientFrames() && d.frameIdx-e.lastOn > int64(d.cfg.BurstGapFrames) {
+			// A piece split off a line, on for no longer than an instant's
+			// smear and then off: the line's transient, whose frames were
+			// the line's on frames. It is dropped now, not held open for
+			// MergeGapDur, where the next transient would join it.
+			d.release(i)
+			continue
+		}
 		if d.frameIdx-e.lastOn > d.mergeGap || span >= d.maxFrames {
+			if e.spill && e.lastOn-e.firstFrame < d.transientFrames() {
+				d.release(i) // the same, cut by the stream's end
+				continue
+			}
 			dst = append(dst, d.finish(e))
 			d.release(i)
 			continue
@@ -1368,8 +1401,8 @@ func (d *Detector) splitLines(r binRun) (binRun, bool) {
 // the line's (a GSM burst's weaker frames).
 func (d *Detector) besideLine(r binRun, l *openEmission) bool {
 	for _, e := range d.open {
-		if slices.Contains(d.lineHit, e) {
-			continue
+		if slices.Contains(d.lineHit, e) || d.frameIdx-e.lastOn > int64(d.cfg.BurstGapFrames) {
+			continue // a line, or not on now
 		}
 		if (r.lo < l.lo && r.lo <= e.hi && e.lo <= min(r.hi, l.lo-1)) ||
 			(r.hi > l.hi && max(r.lo, l.hi+1) <= e.hi && e.lo <= r.hi) {
@@ -1377,6 +1410,22 @@ func (d *Detector) besideLine(r binRun, l *openEmission) bool {
 		}
 	}
 	return false
+}
+
+// lineTransientMaxS bounds how long a piece split off a line can last and
+// still be the line's own transient (transientFrames): 80% of the
+// shortest neighbour the split is for, a 0.5 ms TDD uplink slot (its
+// edge frames may flicker).
+const lineTransientMaxS = 0.4e-3
+
+// transientFrames is how many frames an instant's splatter is on for: a
+// line keyed on or off, cut off, or jumping in phase (a staff radio's
+// FSK frames) spreads over megahertz for an instant, and the slow CFAR
+// test's AvgFrames average holds that instant on for AvgFrames frames,
+// one more when it straddles two; at most lineTransientMaxS, at least 1.
+func (d *Detector) transientFrames() int64 {
+	byTime := int64(lineTransientMaxS * d.cfg.SampleRateHz / float64(d.n))
+	return max(1, min(int64(d.cfg.AvgFrames+1), byTime))
 }
 
 // inLine reports that bin i lies in one of d.lineHit.
@@ -1447,6 +1496,7 @@ func (d *Detector) mergeInto(a, b *openEmission) {
 	a.sumFloor += b.sumFloor
 	a.peak = max(a.peak, b.peak)
 	a.touched = a.touched || b.touched
+	a.spill = a.spill && b.spill
 	// merge the burst lists (each sorted by start), joining overlaps
 	merged := append(a.bursts, b.bursts...)
 	sort.Slice(merged, func(i, j int) bool { return merged[i].StartSample < merged[j].StartSample })
@@ -1472,7 +1522,9 @@ func (d *Detector) release(i int) {
 
 func (d *Detector) closeAll(dst []Emission) []Emission {
 	for len(d.open) > 0 {
-		dst = append(dst, d.finish(d.open[0]))
+		if e := d.open[0]; !e.spill || e.lastOn-e.firstFrame >= d.transientFrames() {
+			dst = append(dst, d.finish(e))
+		} // else a line's transient (detect)
 		d.release(0)
 	}
 	return dst
