@@ -169,7 +169,16 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 //     by the band power test at BandPFA, then joined to
 //     open emissions they overlap in frequency (streaming connected
 //     components; a run that bridges two emissions merges them). An emission closes after MergeGapDur
-//     without an on frame, or at MaxEmissionDur.
+//     without an on frame, or at MaxEmissionDur. A narrow continuous line
+//     (isLine: on for lineMinS in steady bins) is not merged with a run
+//     that reaches beyond it: the line stays its own emission and the run
+//     joins the others without the line's bins at its edges
+//     (splitLines), so a handset's slot or a GSM burst across or beside
+//     a spur is on for its own time, not the spur's. What is split off a
+//     line and is on for no longer than an instant's smear (transientFrames:
+//     AvgFrames+1 frames, at most 0.4 ms, shorter than a 0.5 ms TDD slot)
+//     is the line's own transient (its key-up, cut-off or phase jump
+//     splatters over megahertz for an instant) and is dropped, not emitted.
 //
 // A Detector is not safe for concurrent use. Process allocates only when an
 // emission closes (its Bursts slice) and when more emissions are open at
@@ -255,8 +264,16 @@ type Detector struct {
 	maxFrames int64
 	minBins   int
 
-	open []*openEmission
-	free []*openEmission
+	open    []*openEmission
+	free    []*openEmission
+	lineHit []*openEmission // the lines the current run reaches across (splitLines)
+	// steady is each bin's share of recent frames in a run: an average
+	// over about lineMinS (noteSteady), last moved at frame steadyAt[i]
+	// and decayed when read (steadyNow); steadyW the weight its frames
+	// so far hold.
+	steady   []float32
+	steadyAt []int64
+	steadyW  float32
 }
 
 type binRun struct{ lo, hi int }
@@ -274,6 +291,10 @@ type openEmission struct {
 	peak       float64
 	bursts     []Burst
 	touched    bool
+	// spill: opened by a run split off a line (splitLines); if it is on
+	// for no longer than an instant's smear (transientFrames) it was the
+	// line's own and is dropped at close (detect).
+	spill bool
 }
 
 // NewDetector validates cfg, applies defaults and returns a Detector.
@@ -336,7 +357,7 @@ func newDetectorState(c DetectorConfig, f *FFT) *Detector {
 		warm: make([]float64, c.WarmFrames*n), warmStart: make([]int64, c.WarmFrames), curP: make([]float64, n),
 		avgRing: make([]float64, c.AvgFrames*n), longSum: make([]float64, n),
 		cumP: make([]float64, n+1), cumL: make([]float64, n+1), cumF: make([]float64, n+1),
-		on: make([]byte, n), runs: make([]binRun, 0, n), thrBand: make([]float64, n+1),
+		on: make([]byte, n), runs: make([]binRun, 0, n), thrBand: make([]float64, n+1), steady: make([]float32, n), steadyAt: make([]int64, n),
 		claim: make([]byte, n), held: make([]int, n), idle: make([]int, n), snap: make([]float64, n),
 	}
 	d.groupBlocks = (c.FloorBlocks + 7) / 8
@@ -358,6 +379,7 @@ func newDetectorState(c DetectorConfig, f *FFT) *Detector {
 	d.minBins = max(1, int(math.Ceil(c.MinBandwidthHz/(c.SampleRateHz/float64(n)))))
 	d.q2, d.qI2, d.qQ2 = math.Inf(1), math.Inf(1), math.Inf(1)
 	d.open = make([]*openEmission, 0, c.MaxOpen)
+	d.lineHit = make([]*openEmission, 0, c.MaxOpen)
 	return d
 }
 
@@ -391,6 +413,9 @@ func b2u(b bool) byte {
 // Reset forgets all state: floor, open emissions and stream position.
 func (d *Detector) Reset() {
 	d.fill, d.started, d.frameIdx = 0, false, 0
+	clear(d.steady)
+	clear(d.steadyAt)
+	d.steadyW = 0
 	clear(d.blockSum)
 	d.blockN, d.groupCur, d.floorOK = 0, 0, false
 	clear(d.groupCnt)
@@ -1116,26 +1141,58 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 		}
 		d.runs = d.runs[:k]
 	}
+	d.noteSteady()
 	for _, e := range d.open {
 		e.touched = false
 	}
+	spillNow := false
 	for _, r := range d.runs {
 		band := d.cumP[r.hi+1] - d.cumP[r.lo]
 		fl := d.cumF[r.hi+1] - d.cumF[r.lo]
 		if band <= d.bandThreshold(r.hi-r.lo+1)*fl {
 			continue
 		}
+		// A narrow continuous line the run reaches across keeps its own
+		// emission: it is on, in its own bins, and the rest of the run
+		// joins the other emissions (splitLines).
+		r, lineOnly := d.splitLines(r)
+		for _, l := range d.lineHit {
+			l.touched = true
+			for i := l.lo; i <= l.hi; i++ {
+				if x := P[i] - d.floor[i]; x > 0 {
+					l.binPow[i] += x
+				}
+			}
+		}
+		if lineOnly || r.hi < r.lo {
+			continue
+		}
 		e := d.associate(r, start)
 		if e == nil {
 			continue
 		}
+		if len(d.lineHit) > 0 && e.onFrames == 0 && e.firstFrame == d.frameIdx {
+			e.spill = true // opened beside or across a line
+			spillNow = true
+		}
 		e.touched = true
 		for i := r.lo; i <= r.hi; i++ {
+			if d.inLine(i) {
+				continue // the line's power is the line's
+			}
 			if x := P[i] - d.floor[i]; x > 0 {
 				e.binPow[i] += x
 			}
 		}
 		e.lo, e.hi = min(e.lo, r.lo), max(e.hi, r.hi)
+	}
+	if spillNow {
+		// What else comes on in the frame a line's transient does is its
+		// splatter too, beyond a dip under the threshold or wrapped at the
+		// band's edge: it is dropped with it if it is as short.
+		for _, e := range d.open {
+			e.spill = e.spill || (e.onFrames == 0 && e.firstFrame == d.frameIdx)
+		}
 	}
 	end := start + int64(n)
 	for i := 0; i < len(d.open); {
@@ -1170,7 +1227,19 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 				}
 			}
 		}
+		if e.spill && e.lastOn-e.firstFrame < d.transientFrames() && d.frameIdx-e.lastOn > int64(d.cfg.BurstGapFrames) {
+			// A piece split off a line, on for no longer than an instant's
+			// smear and then off: the line's transient, whose frames were
+			// the line's on frames. It is dropped now, not held open for
+			// MergeGapDur, where the next transient would join it.
+			d.release(i)
+			continue
+		}
 		if d.frameIdx-e.lastOn > d.mergeGap || span >= d.maxFrames {
+			if e.spill && e.lastOn-e.firstFrame < d.transientFrames() {
+				d.release(i) // the same, cut by the stream's end
+				continue
+			}
 			dst = append(dst, d.finish(e))
 			d.release(i)
 			continue
@@ -1180,16 +1249,216 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 	return dst
 }
 
+// lineMinS is how long an emission must have been on, nearly without a
+// break, to count as a continuous line when a run reaches across it:
+// twice the 0.5 ms of a TDD uplink slot, longer than a GSM timeslot
+// (0.577 ms).
+const lineMinS = 1e-3
+
+// lineMaxBins bounds the width, in detector bins, of an emission that can
+// count as a line: a CW tone's detected band is its window leakage, which
+// grows with its power (measured at 23.04 Msps, 256 bins: 4, 5, 7 and 9
+// bins at 20, 30, 40 and 50 dB over the whole band's noise).
+const lineMaxBins = 16
+
+// lineFrac is the share of a line's excess power its two strongest
+// adjacent bins hold: a tone at any offset holds ~96% there (Hann); a
+// GSM carrier, an OFDM or FM emission spreads wider.
+const lineFrac = 0.8
+
+// isLine reports that open emission e is a narrow continuous line: open
+// for lineMinS and on in 90% of its frames (a weak line flickers off for
+// a few frames now and then), at most lineMaxBins wide, no more than
+// MergeGapBins wider on either side than its steady bins, and with
+// lineFrac of its excess power in two adjacent bins: a spur, a CW
+// carrier, a pilot; not a carrier's bursts, which break, nor a wide or FM
+// emission, whose power spreads.
+func (d *Detector) isLine(e *openEmission) bool {
+	if e.hi-e.lo+1 > lineMaxBins {
+		return false
+	}
+	span := d.frameIdx - e.firstFrame
+	if float64(span*int64(d.n)) < lineMinS*d.cfg.SampleRateHz || 10*int64(e.onFrames) < 9*span {
+		return false
+	}
+	// Its bins beyond its steady core are at most MergeGapBins on either
+	// side (its flicker): an emission that holds a neighbour's bins too (a
+	// line and a carrier merged as both came on) is not a line.
+	g := d.cfg.MergeGapBins
+	coreLo, coreHi := -1, -1
+	for i := e.lo; i <= e.hi; i++ {
+		if d.isSteady(i) {
+			if coreLo < 0 {
+				coreLo = i
+			}
+			coreHi = i
+		}
+	}
+	if coreLo < 0 || e.lo < coreLo-g || e.hi > coreHi+g {
+		return false
+	}
+	var tot, best float64
+	for i := e.lo; i <= e.hi; i++ {
+		tot += e.binPow[i]
+		if i < e.hi {
+			best = max(best, e.binPow[i]+e.binPow[i+1])
+		}
+	}
+	if e.lo == e.hi {
+		best = tot
+	}
+	return tot > 0 && best >= lineFrac*tot
+}
+
+// steadyMin is the share of recent frames (steady) a line's bins are on
+// in: a weak line flickers off now and then (lte-fdd-gsm1800's line at
+// 1859.2 MHz: 94% of frames); a GSM carrier's bins, on for 1 or 2
+// timeslots, reach 0.44 or 0.68 over lineMinS.
+const steadyMin = 0.75
+
+// noteSteady updates steady from this frame's runs: an exponential
+// average with a time constant of lineMinS, s ← (1 − a)·s + a·on per
+// frame. Only the bins of the frame's runs are written: a bin's decay
+// over the frames it was off, (1 − a)^Δ, is applied when it is next on
+// or read (steadyNow), so the cost is the runs' bins, not every bin of
+// every frame (which was 4% of a stream's CPU on noise).
+func (d *Detector) noteSteady() {
+	a := d.steadyA()
+	keep := 1 - a
+	f := d.frameIdx
+	for _, r := range d.runs {
+		for i := r.lo; i <= r.hi; i++ {
+			v := float64(d.steady[i])
+			if dt := f - d.steadyAt[i]; dt == 1 {
+				v *= keep
+			} else {
+				v *= math.Pow(keep, float64(dt))
+			}
+			d.steady[i], d.steadyAt[i] = float32(v+a), f
+		}
+	}
+	// The average starts at 0: steadyW is the weight its frames so far
+	// hold, 1 − (1 − a)^frames, which steady is read over.
+	d.steadyW += float32(a) * (1 - d.steadyW)
+}
+
+// steadyA is the weight of one frame in steady: a frame's share of
+// lineMinS, at most 1.
+func (d *Detector) steadyA() float64 {
+	return min(1, float64(d.n)/(lineMinS*d.cfg.SampleRateHz))
+}
+
+// steadyNow is bin i's steady average at the current frame.
+func (d *Detector) steadyNow(i int) float64 {
+	v := float64(d.steady[i])
+	if dt := d.frameIdx - d.steadyAt[i]; dt > 0 && v > 0 {
+		v *= math.Pow(1-d.steadyA(), float64(dt))
+	}
+	return v
+}
+
+// isSteady reports that bin i was on in steadyMin of recent frames.
+func (d *Detector) isSteady(i int) bool { return d.steadyNow(i) >= steadyMin*float64(d.steadyW) }
+
+// splitLines finds the open lines (isLine) that run r overlaps within
+// MergeGapBins (into d.lineHit). A narrow line and a wider or bursty
+// neighbour that comes on beside or across it are two emitters: merged,
+// the line's on-time and spectrum became the neighbour's (a handset's
+// 0.5 ms TDD slot across a spur read as an emission on for as long as the
+// spur, its features the spur's; GSM bursts beside a line the same). So a
+// run that reaches more than MergeGapBins beyond every line it overlaps is
+// the neighbour's: the lines at its edges are trimmed off it, a line
+// inside it stays in its band (but not in its power: inLine), and the
+// lines are marked on in their own bins. A run that does not reach beyond
+// a line is the line's (lineOnly: it joins only that line).
+func (d *Detector) splitLines(r binRun) (binRun, bool) {
+	d.lineHit = d.lineHit[:0]
+	g := d.cfg.MergeGapBins
+	for _, e := range d.open {
+		if r.lo-g <= e.hi && e.lo <= r.hi+g && d.isLine(e) {
+			d.lineHit = append(d.lineHit, e)
+		}
+	}
+	if len(d.lineHit) == 0 {
+		return r, false
+	}
+	for _, l := range d.lineHit {
+		if r.lo >= l.lo-g && r.hi <= l.hi+g && !d.besideLine(r, l) {
+			// the line's own run (its edges flicker by a bin or two)
+			d.lineHit = d.lineHit[:1]
+			d.lineHit[0] = l
+			return r, true
+		}
+	}
+	// Trim lines off the run's edges, outermost first.
+	for changed := true; changed && r.lo <= r.hi; {
+		changed = false
+		for _, l := range d.lineHit {
+			if l.lo-g <= r.lo && r.lo <= l.hi && l.hi+g < r.hi {
+				r.lo, changed = l.hi+1, true
+			}
+			if l.lo <= r.hi && r.hi <= l.hi+g && l.lo-g > r.lo {
+				r.hi, changed = l.lo-1, true
+			}
+		}
+	}
+	return r, false
+}
+
+// besideLine reports that run r holds bins outside line l that an open
+// emission other than the lines holds too: a neighbour on beside the line
+// in this frame, weak enough that its run reaches only a bin or two past
+// the line's (a GSM burst's weaker frames).
+func (d *Detector) besideLine(r binRun, l *openEmission) bool {
+	for _, e := range d.open {
+		if slices.Contains(d.lineHit, e) || d.frameIdx-e.lastOn > int64(d.cfg.BurstGapFrames) {
+			continue // a line, or not on now
+		}
+		if (r.lo < l.lo && r.lo <= e.hi && e.lo <= min(r.hi, l.lo-1)) ||
+			(r.hi > l.hi && max(r.lo, l.hi+1) <= e.hi && e.lo <= r.hi) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineTransientMaxS bounds how long a piece split off a line can last and
+// still be the line's own transient (transientFrames): 80% of the
+// shortest neighbour the split is for, a 0.5 ms TDD uplink slot (its
+// edge frames may flicker).
+const lineTransientMaxS = 0.4e-3
+
+// transientFrames is how many frames an instant's splatter is on for: a
+// line keyed on or off, cut off, or jumping in phase (a staff radio's
+// FSK frames) spreads over megahertz for an instant, and the slow CFAR
+// test's AvgFrames average holds that instant on for AvgFrames frames,
+// one more when it straddles two; at most lineTransientMaxS, at least 1.
+func (d *Detector) transientFrames() int64 {
+	byTime := int64(lineTransientMaxS * d.cfg.SampleRateHz / float64(d.n))
+	return max(1, min(int64(d.cfg.AvgFrames+1), byTime))
+}
+
+// inLine reports that bin i lies in one of d.lineHit.
+func (d *Detector) inLine(i int) bool {
+	for _, l := range d.lineHit {
+		if i >= l.lo && i <= l.hi {
+			return true
+		}
+	}
+	return false
+}
+
 // associate returns the open emission that run r joins: every open
 // emission whose bins (so far) r overlaps within MergeGapBins is merged into
-// the oldest of them (connected components). With no overlap it opens a new
-// emission; nil when MaxOpen are open.
+// the oldest of them (connected components), but for the lines of
+// d.lineHit (splitLines), which keep their own. With no overlap it opens
+// a new emission; nil when MaxOpen are open.
 func (d *Detector) associate(r binRun, start int64) *openEmission {
 	g := d.cfg.MergeGapBins
 	var into *openEmission
 	for i := 0; i < len(d.open); {
 		e := d.open[i]
-		if r.lo-g <= e.hi && e.lo <= r.hi+g {
+		if r.lo-g <= e.hi && e.lo <= r.hi+g && !slices.Contains(d.lineHit, e) {
 			if into == nil {
 				into = e
 			} else {
@@ -1237,6 +1506,7 @@ func (d *Detector) mergeInto(a, b *openEmission) {
 	a.sumFloor += b.sumFloor
 	a.peak = max(a.peak, b.peak)
 	a.touched = a.touched || b.touched
+	a.spill = a.spill && b.spill
 	// merge the burst lists (each sorted by start), joining overlaps
 	merged := append(a.bursts, b.bursts...)
 	sort.Slice(merged, func(i, j int) bool { return merged[i].StartSample < merged[j].StartSample })
@@ -1262,7 +1532,9 @@ func (d *Detector) release(i int) {
 
 func (d *Detector) closeAll(dst []Emission) []Emission {
 	for len(d.open) > 0 {
-		dst = append(dst, d.finish(d.open[0]))
+		if e := d.open[0]; !e.spill || e.lastOn-e.firstFrame >= d.transientFrames() {
+			dst = append(dst, d.finish(e))
+		} // else a line's transient (detect)
 		d.release(0)
 	}
 	return dst
