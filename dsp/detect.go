@@ -175,7 +175,7 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 //     joins the others without the line's bins at its edges
 //     (splitLines), so a handset's slot or a GSM burst across or beside
 //     a spur is on for its own time, not the spur's. What is split off a
-//     line and is on for no longer than an instant's smear (transientFrames:
+//     line and is on for no longer than an instant's smear (transientMax:
 //     AvgFrames+1 frames, at most 0.4 ms, shorter than a 0.5 ms TDD slot)
 //     is the line's own transient (its key-up, cut-off or phase jump
 //     splatters over megahertz for an instant) and is dropped, not emitted.
@@ -274,6 +274,16 @@ type Detector struct {
 	steady   []float32
 	steadyAt []int64
 	steadyW  float32
+	// steadyA is the weight of one frame in steady: a frame's share of
+	// lineMinS, at most 1.
+	steadyA float64
+	// transientMax is how many frames an instant's splatter is on for: a
+	// line keyed on or off, cut off, or jumping in phase (a staff radio's
+	// FSK frames) spreads over megahertz for an instant, and the slow CFAR
+	// test's AvgFrames average holds that instant on for AvgFrames frames,
+	// one more when it straddles two; at most lineTransientMaxS, at least 1
+	// (lineTransient).
+	transientMax int64
 }
 
 type binRun struct{ lo, hi int }
@@ -292,7 +302,7 @@ type openEmission struct {
 	bursts     []Burst
 	touched    bool
 	// spill: opened by a run split off a line (splitLines); if it is on
-	// for no longer than an instant's smear (transientFrames) it was the
+	// for no longer than an instant's smear (transientMax) it was the
 	// line's own and is dropped at close (detect).
 	spill bool
 }
@@ -377,6 +387,8 @@ func newDetectorState(c DetectorConfig, f *FFT) *Detector {
 	d.gapBlocks = int(math.Ceil(c.MergeGapDur.Seconds() / blockDur))
 	d.maxFrames = max(1, int64(c.MaxEmissionDur.Seconds()/frameDur))
 	d.minBins = max(1, int(math.Ceil(c.MinBandwidthHz/(c.SampleRateHz/float64(n)))))
+	d.steadyA = min(1, float64(n)/(lineMinS*c.SampleRateHz))
+	d.transientMax = max(1, min(int64(c.AvgFrames+1), int64(lineTransientMaxS*c.SampleRateHz/float64(n))))
 	d.q2, d.qI2, d.qQ2 = math.Inf(1), math.Inf(1), math.Inf(1)
 	d.open = make([]*openEmission, 0, c.MaxOpen)
 	d.lineHit = make([]*openEmission, 0, c.MaxOpen)
@@ -1227,7 +1239,7 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 				}
 			}
 		}
-		if e.spill && e.lastOn-e.firstFrame < d.transientFrames() && d.frameIdx-e.lastOn > int64(d.cfg.BurstGapFrames) {
+		if d.lineTransient(e) && d.frameIdx-e.lastOn > int64(d.cfg.BurstGapFrames) {
 			// A piece split off a line, on for no longer than an instant's
 			// smear and then off: the line's transient, whose frames were
 			// the line's on frames. It is dropped now, not held open for
@@ -1236,7 +1248,7 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 			continue
 		}
 		if d.frameIdx-e.lastOn > d.mergeGap || span >= d.maxFrames {
-			if e.spill && e.lastOn-e.firstFrame < d.transientFrames() {
+			if d.lineTransient(e) {
 				d.release(i) // the same, cut by the stream's end
 				continue
 			}
@@ -1323,7 +1335,7 @@ const steadyMin = 0.75
 // or read (steadyNow), so the cost is the runs' bins, not every bin of
 // every frame (which was 4% of a stream's CPU on noise).
 func (d *Detector) noteSteady() {
-	a := d.steadyA()
+	a := d.steadyA
 	keep := 1 - a
 	f := d.frameIdx
 	for _, r := range d.runs {
@@ -1342,17 +1354,11 @@ func (d *Detector) noteSteady() {
 	d.steadyW += float32(a) * (1 - d.steadyW)
 }
 
-// steadyA is the weight of one frame in steady: a frame's share of
-// lineMinS, at most 1.
-func (d *Detector) steadyA() float64 {
-	return min(1, float64(d.n)/(lineMinS*d.cfg.SampleRateHz))
-}
-
 // steadyNow is bin i's steady average at the current frame.
 func (d *Detector) steadyNow(i int) float64 {
 	v := float64(d.steady[i])
 	if dt := d.frameIdx - d.steadyAt[i]; dt > 0 && v > 0 {
-		v *= math.Pow(1-d.steadyA(), float64(dt))
+		v *= math.Pow(1-d.steadyA, float64(dt))
 	}
 	return v
 }
@@ -1423,19 +1429,16 @@ func (d *Detector) besideLine(r binRun, l *openEmission) bool {
 }
 
 // lineTransientMaxS bounds how long a piece split off a line can last and
-// still be the line's own transient (transientFrames): 80% of the
+// still be the line's own transient (transientMax): 80% of the
 // shortest neighbour the split is for, a 0.5 ms TDD uplink slot (its
 // edge frames may flicker).
 const lineTransientMaxS = 0.4e-3
 
-// transientFrames is how many frames an instant's splatter is on for: a
-// line keyed on or off, cut off, or jumping in phase (a staff radio's
-// FSK frames) spreads over megahertz for an instant, and the slow CFAR
-// test's AvgFrames average holds that instant on for AvgFrames frames,
-// one more when it straddles two; at most lineTransientMaxS, at least 1.
-func (d *Detector) transientFrames() int64 {
-	byTime := int64(lineTransientMaxS * d.cfg.SampleRateHz / float64(d.n))
-	return max(1, min(int64(d.cfg.AvgFrames+1), byTime))
+// lineTransient reports that open emission e is a line's transient: a
+// piece split off a line or opened beside it (spill) that has been on
+// for fewer than transientMax frames. It is dropped, not emitted.
+func (d *Detector) lineTransient(e *openEmission) bool {
+	return e.spill && e.lastOn-e.firstFrame < d.transientMax
 }
 
 // inLine reports that bin i lies in one of d.lineHit.
@@ -1532,7 +1535,7 @@ func (d *Detector) release(i int) {
 
 func (d *Detector) closeAll(dst []Emission) []Emission {
 	for len(d.open) > 0 {
-		if e := d.open[0]; !e.spill || e.lastOn-e.firstFrame >= d.transientFrames() {
+		if e := d.open[0]; !d.lineTransient(e) {
 			dst = append(dst, d.finish(e))
 		} // else a line's transient (detect)
 		d.release(0)

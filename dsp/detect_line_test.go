@@ -9,7 +9,7 @@ import (
 // TestLineTransientsStayWithLine: a narrow continuous line's own
 // transients (its cut-off, a phase jump between a radio's frames) splatter
 // over megahertz for an instant, beyond the line's bins; that splatter is
-// the line's (transientFrames) and makes no emission of its own, while a
+// the line's (transientMax) and makes no emission of its own, while a
 // 0.5 ms burst across or beside the line (a TDD slot) is still split off
 // the line (splitLines). Split off, the demo's staff radio was reported as
 // 2-6 MHz wide slivers at its frame boundaries, and a tone's cut-off frame
