@@ -87,9 +87,9 @@ func openSpool(dir string, maxBytes int64) (*spool, error) {
 		}
 	}
 	// Scan the log: find the valid end, the record the cursor starts, and
-	// count the records from it.
+	// count the records from it and in all.
 	r := bufio.NewReader(io.NewSectionReader(f, 0, 1<<62))
-	var off int64
+	var off, total int64
 	onRecord := s.cursor == 0
 	for {
 		n, err := readRecord(r, nil)
@@ -99,6 +99,7 @@ func openSpool(dir string, maxBytes int64) (*spool, error) {
 		if off >= s.cursor {
 			s.count++
 		}
+		total++
 		off += 8 + int64(n)
 		onRecord = onRecord || off == s.cursor
 	}
@@ -111,12 +112,7 @@ func openSpool(dir string, maxBytes int64) (*spool, error) {
 		// on every try and deliver nothing more. Deliver the whole log
 		// again instead; the stores take what they have by ID.
 		s.badPos = fmt.Sprintf("spool.pos %.40q is not the start of a record of %d bytes of spool.log", pos, s.end)
-		s.cursor, s.count = 0, 0
-		for r := bufio.NewReader(io.NewSectionReader(f, 0, s.end)); ; s.count++ {
-			if _, err := readRecord(r, nil); err != nil {
-				break
-			}
-		}
+		s.cursor, s.count = 0, total
 	}
 	if err := f.Truncate(s.end); err != nil {
 		f.Close()
