@@ -402,14 +402,20 @@ func droneSiteWarning(e Entry) string {
 		return ""
 	}
 	s := e.Signature
+	var cs []string // the drone classes it authorises, as Match does
+	for _, c := range event.DroneClasses {
+		if e.authorisesClass(c) {
+			cs = append(cs, c)
+		}
+	}
 	var what string
-	switch {
-	case s.Class != "" && event.DroneClass(s.Class):
-		what = "class " + s.Class
-	case s.Class == "" && e.Kind == KindAuthorisedDrone:
-		what = "classes " + strings.Join(event.DroneClasses, ", ")
-	default:
+	switch len(cs) {
+	case 0:
 		return ""
+	case 1:
+		what = "class " + cs[0]
+	default:
+		what = "classes " + strings.Join(cs, ", ")
 	}
 	when, names := "at every hour", "rooms, zones or schedule"
 	if len(e.Schedule) > 0 {
