@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -330,4 +331,24 @@ func everyPair(truth []Truth) []string {
 		}
 	}
 	return out
+}
+
+// unionLen is the total length of the union of [start, end) intervals.
+func unionLen(iv [][2]int64) int64 {
+	if len(iv) == 0 {
+		return 0
+	}
+	s := slices.Clone(iv)
+	slices.SortFunc(s, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	var total int64
+	cur := s[0]
+	for _, v := range s[1:] {
+		if v[0] <= cur[1] {
+			cur[1] = max(cur[1], v[1])
+			continue
+		}
+		total += max(0, cur[1]-cur[0])
+		cur = v
+	}
+	return total + max(0, cur[1]-cur[0])
 }

@@ -722,14 +722,14 @@ func RunCorpusFile(ctx context.Context, path string, cc CorpusConfig) (CorpusFil
 		return CorpusFile{}, fmt.Errorf("corpus: %w", err)
 	}
 	zeros.end(rec.NumSamples())
-	f := CorpusFile{Path: path, SampleRateHz: rec.SampleRateHz(), Truth: truth, Warnings: CheckTruth(truth, RecordedBands(rec))}
+	bands := RecordedBands(rec)
+	f := CorpusFile{Path: path, SampleRateHz: rec.SampleRateHz(), Truth: truth, Warnings: CheckTruth(truth, bands)}
 	if w := markerWarning(rec.Meta(), cc.IncludeOwn); w != "" {
 		f.Warnings = append(f.Warnings, w)
 	}
 	for _, r := range res {
 		f.Dets = append(f.Dets, DetectionOf(r))
 	}
-	bands := RecordedBands(rec)
 	f.Matched = MatchIn(truth, f.Dets, bands)
 	if w := leaveOutZeros(&f.Matched, truth, bands, zeros.runs, f.SampleRateHz); w != "" {
 		f.Warnings = append(f.Warnings, w)
@@ -746,18 +746,12 @@ func leaveOutZeros(m *Matched, truth []Truth, bandsHz [][2]float64, runs [][2]in
 	if len(runs) == 0 {
 		return ""
 	}
-	var noise [][2]int64
-	for _, t := range truth {
-		if t.Kind == KindNoise {
-			noise = append(noise, [2]int64{t.StartSample, t.end()})
-		}
-	}
 	var zero int64
 	for _, r := range runs {
 		zero += r[1] - r[0]
 	}
-	inNoise := intersectLen(noise, runs)
 	weighted, window := noiseTime(truth, bandsHz, runs)
+	inNoise := m.NoiseWindowSample - window // MatchIn's windows, zeros in
 	m.NoiseSample, m.NoiseWindowSample = int64(math.Round(weighted)), window
 	where := fmt.Sprintf("samples %d..%d", runs[0][0], runs[0][1])
 	if len(runs) > 1 {
@@ -769,32 +763,6 @@ func leaveOutZeros(m *Matched, truth []Truth, bandsHz [][2]float64, runs [][2]in
 		w += fmt.Sprintf(", and the %.6f s of them in noise windows are left out of the noise time", float64(inNoise)/sampleRateHz)
 	}
 	return w
-}
-
-// intersectLen is the length of the intersection of the union of the
-// [start, end) intervals a and that of b, which must be sorted and
-// disjoint.
-func intersectLen(a, b [][2]int64) int64 {
-	a = slices.Clone(a)
-	slices.SortFunc(a, func(x, y [2]int64) int { return cmp.Compare(x[0], y[0]) })
-	var merged [][2]int64
-	for _, v := range a {
-		if n := len(merged); n > 0 && v[0] <= merged[n-1][1] {
-			merged[n-1][1] = max(merged[n-1][1], v[1])
-			continue
-		}
-		merged = append(merged, v)
-	}
-	var total int64
-	for i, j := 0, 0; i < len(merged) && j < len(b); {
-		total += max(0, min(merged[i][1], b[j][1])-max(merged[i][0], b[j][0]))
-		if merged[i][1] < b[j][1] {
-			i++
-		} else {
-			j++
-		}
-	}
-	return total
 }
 
 // CorpusRun is what RunCorpus scored, and what it passed over.

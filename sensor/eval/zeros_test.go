@@ -1,8 +1,10 @@
 package eval
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,4 +95,30 @@ func TestIntersectLen(t *testing.T) {
 			t.Errorf("intersectLen(%v, %v) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
 	}
+}
+
+// intersectLen is the length of the intersection of the union of the
+// [start, end) intervals a and that of b, which must be sorted and
+// disjoint.
+func intersectLen(a, b [][2]int64) int64 {
+	a = slices.Clone(a)
+	slices.SortFunc(a, func(x, y [2]int64) int { return cmp.Compare(x[0], y[0]) })
+	var merged [][2]int64
+	for _, v := range a {
+		if n := len(merged); n > 0 && v[0] <= merged[n-1][1] {
+			merged[n-1][1] = max(merged[n-1][1], v[1])
+			continue
+		}
+		merged = append(merged, v)
+	}
+	var total int64
+	for i, j := 0, 0; i < len(merged) && j < len(b); {
+		total += max(0, min(merged[i][1], b[j][1])-max(merged[i][0], b[j][0]))
+		if merged[i][1] < b[j][1] {
+			i++
+		} else {
+			j++
+		}
+	}
+	return total
 }
