@@ -189,7 +189,8 @@ func parseLabel(label string) (class, link string, kind Kind, known bool) {
 		return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	}
 	// "2.4G", "5.8 GHz", "1,2G": a frequency, not "2" and "4g" (LTE).
-	words := split(gigahertz.ReplaceAllString(strings.ToLower(label), "$1 ghz "))
+	lower := strings.ToLower(label)
+	words := split(gigahertz.ReplaceAllString(lower, "$1 ghz "))
 	compact := strings.Join(words, "")
 	words = append(words, bandPieces(words)...)
 	has := func(ws ...string) bool {
@@ -209,14 +210,12 @@ func parseLabel(label string) (class, link string, kind Kind, known bool) {
 		link = event.LinkUplink
 	case has("tdd") || strings.Contains(compact, "tdlte"):
 		link = event.LinkTDD
-	}
-	// A base station transmits the downlink: "eNB", "gNB", "BTS".
-	if link == "" && !has("ul", "uplink", "tdd") && has("enb", "gnb", "bts") {
-		link = event.LinkDownlink
+	case has("enb", "gnb", "bts"):
+		link = event.LinkDownlink // a base station transmits the downlink
 	}
 	lte := has("lte", "4g", "tdlte", "eutra", "enb", "volte") || strings.Contains(compact, "nbiot")
 	nr := has("nr", "5g", "gnb") || slices.ContainsFunc(words, nrBand.MatchString)
-	wifi := strings.Contains(compact, "wifi") || ieee80211.MatchString(strings.ToLower(label)) || has("wlan", "11n", "11ac", "11a", "11g")
+	wifi := strings.Contains(compact, "wifi") || ieee80211.MatchString(lower) || has("wlan", "11n", "11ac", "11a", "11g")
 	bluetooth := has("bluetooth", "ble", "bt")
 	remoteID := strings.Contains(compact, "opendroneid") || strings.Contains(compact, "remoteid")
 	switch {
