@@ -2834,11 +2834,7 @@ func (e *Engine) droneSummary(inc *store.Incident) string {
 				phones = append(phones, a.alert.Room)
 			}
 		case KindDrone:
-			for _, c := range a.heard {
-				if w := DroneWhat(c, 0); !slices.Contains(links, w) {
-					links = append(links, w)
-				}
-			}
+			links = addLinks(links, a.heard)
 		}
 	}
 	switch {
@@ -3045,11 +3041,7 @@ func (e *Engine) recase(ctx context.Context, a *alertState, now time.Time) error
 	})
 	var links []string
 	for _, o := range others {
-		for _, c := range o.heard {
-			if w := DroneWhat(c, 0); !slices.Contains(links, w) {
-				links = append(links, w)
-			}
-		}
+		links = addLinks(links, o.heard)
 	}
 	if held && len(links) > 0 {
 		// Named anew from its other alerts' links: droneSummary keeps
@@ -3068,6 +3060,17 @@ func (e *Engine) recase(ctx context.Context, a *alertState, now time.Time) error
 	e.linkIncident(ctx, a, now)
 	a.stale = true // stored and published with its case (refresh)
 	return err
+}
+
+// addLinks appends to links the name (DroneWhat, no frequency) of each
+// drone class of heard that links does not name yet, and returns it.
+func addLinks(links, heard []string) []string {
+	for _, c := range heard {
+		if w := DroneWhat(c, 0); !slices.Contains(links, w) {
+			links = append(links, w)
+		}
+	}
+	return links
 }
 
 // pathsNear reports whether a point of path p lies within sepM of a
