@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/internal/atomicfile"
+	"github.com/rfwarden/rfwarden/internal/retrylog"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 )
 
@@ -114,9 +115,8 @@ type refFloors struct {
 	last   time.Time // of the last snapshot handed to the writer
 	save   chan []pipeline.RefFloor
 
-	mu       sync.Mutex // one writer at a time (atomicfile.Write)
-	warnedAt time.Time  // of the last failure logged
-	failures int        // since then
+	mu     sync.Mutex   // one writer at a time (atomicfile.Write)
+	failed retrylog.Log // which failures to write are logged, under mu
 }
 
 // newRefFloors returns the agent's reference floor keeping, nil when the
@@ -190,8 +190,9 @@ func (r *refFloors) tick(now time.Time) {
 }
 
 // write writes refs to the file atomically (internal/atomicfile); a
-// failure is logged, at most once per logEvery with the count of the
-// others, and tried again at the next save. Safe for concurrent use.
+// failure is logged, the first, then at most once per retrylog.Every
+// with the count of the others, and tried again at the next save. Safe
+// for concurrent use.
 func (r *refFloors) write(a *Agent, refs []pipeline.RefFloor) {
 	if len(refs) == 0 {
 		return
@@ -206,13 +207,10 @@ func (r *refFloors) write(a *Agent, refs []pipeline.RefFloor) {
 	if err == nil {
 		return
 	}
-	if !r.warnedAt.IsZero() && now.Sub(r.warnedAt) < logEvery {
-		r.failures++
-		return
+	if ok, skipped := r.failed.FailedAs("write", now); ok {
+		a.log.Warn("reference floor file not written: the next start learns each tuning's floor from its first samples",
+			"file", r.path, "err", err, "failures_since_last_warning", skipped)
 	}
-	a.log.Warn("reference floor file not written: the next start learns each tuning's floor from its first samples",
-		"file", r.path, "err", err, "failures_since_last_warning", r.failures)
-	r.warnedAt, r.failures = now, 0
 }
 
 // run writes the snapshots tick hands over until done is closed.
