@@ -757,9 +757,6 @@ func demoSensorConfig(o demoOptions, id, siteID, brokerURL, dir string) config.C
 	// beside the demo held five of them 8 s, and five alerts fired for
 	// healthy sensors. A minute still shows a demo sensor that truly stops.
 	cfg.Tamper.StallDur = time.Minute
-	// The demo's pipeline keeps no reference floor (demoPipelineConfig):
-	// no reference-floor.json to read or write, no log line about one.
-	cfg.RefFloor.OverDB = -1
 	return cfg
 }
 

@@ -21,6 +21,7 @@ import (
 // (*pipeline.Pipeline with Config.RefFloorOverDB): the agent saves them
 // in the reference floor file and gives them back at the next start.
 type RefFloorKeeper interface {
+	KeepsRefFloors() bool
 	RefFloors() []pipeline.RefFloor
 	SeedRefFloors(refs []pipeline.RefFloor) error
 }
@@ -124,7 +125,7 @@ type refFloors struct {
 // keeps none.
 func (a *Agent) newRefFloors() *refFloors {
 	k, ok := a.deps.Pipeline.(RefFloorKeeper)
-	if !ok || a.cfg.RefFloor.OverDB < 0 {
+	if !ok || a.cfg.RefFloor.OverDB < 0 || !k.KeepsRefFloors() {
 		return nil
 	}
 	return &refFloors{keeper: k, path: a.cfg.RefFloorPath(), every: a.cfg.RefFloor.SaveEvery}

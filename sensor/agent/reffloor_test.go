@@ -170,6 +170,7 @@ func TestRefFloorFile(t *testing.T) {
 // fakeKeeper is a RefFloorKeeper handing out a fixed set.
 type fakeKeeper struct{ refs []pipeline.RefFloor }
 
+func (k fakeKeeper) KeepsRefFloors() bool                         { return true }
 func (k fakeKeeper) RefFloors() []pipeline.RefFloor               { return k.refs }
 func (k fakeKeeper) SeedRefFloors(refs []pipeline.RefFloor) error { return nil }
 

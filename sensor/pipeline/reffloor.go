@@ -118,6 +118,11 @@ func (p *Pipeline) updateRef(n int) {
 	_ = p.det.SetFloorReferenceDBFS(r.dbfs, p.cfg.RefFloorOverDB) // NFFT finite values (FloorDBFS's)
 }
 
+// KeepsRefFloors reports whether the Pipeline keeps reference floors
+// (Config.RefFloorOverDB positive): whether RefFloors can return any and
+// SeedRefFloors takes them.
+func (p *Pipeline) KeepsRefFloors() bool { return p.cfg.RefFloorOverDB > 0 }
+
 // RefFloors returns a copy of the reference floors the Pipeline has
 // learnt or been given (Config.RefFloorOverDB), ordered by centre, sample
 // rate and gain; none when the reference is off. The sensor agent saves
@@ -145,7 +150,7 @@ func (p *Pipeline) RefFloors() []RefFloor {
 // not finite, fewer than 16 or more than 65536 bins, a value not finite)
 // or whose tuning and gain already have a reference; the others are kept.
 func (p *Pipeline) SeedRefFloors(refs []RefFloor) error {
-	if !(p.cfg.RefFloorOverDB > 0) {
+	if !p.KeepsRefFloors() {
 		return nil
 	}
 	var errs []error
