@@ -487,11 +487,6 @@ func (c Config) Validate() error {
 		if _, err := scan.New(c.ScanBands(), c.Source.SampleRateHz, scan.Options{}); err != nil {
 			return bad("bands", "%v", err)
 		}
-	}
-	if tunes {
-		if !(c.AGC.MinGainDB <= hackrf.MaxGainDB) {
-			return bad("agc.min_gain_db", "%v not in 0..%d dB, the most a HackRF's LNA and VGA give (%s)", c.AGC.MinGainDB, hackrf.MaxGainDB, kind)
-		}
 		if err := hackrf.CheckGain(c.AGC.MinGainDB); err != nil {
 			return bad("agc.min_gain_db", "%v (%s)", err, kind)
 		}
