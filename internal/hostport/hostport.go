@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 )
 
@@ -26,14 +27,10 @@ func Listen() Rules { return Rules{ZeroPort: true, EmptyHost: true} }
 // with a value in 1..65535, or 0..65535 under r.ZeroPort. Otherwise the
 // error quotes port and gives the range; it names no setting.
 func (r Rules) Port(port string) (int, error) {
-	n, ok := 0, port != ""
-	for i := 0; i < len(port) && ok; i++ {
-		c := port[i]
-		ok = c >= '0' && c <= '9'
-		n = min(n*10+int(c-'0'), 1<<16) // capped: a long string cannot overflow
-	}
-	if ok && n <= 65535 && (n > 0 || r.ZeroPort) {
-		return n, nil
+	// ParseUint in base 10 takes ASCII digits only (no sign, no
+	// underscore, no prefix) and refuses a value over 16 bits.
+	if n, err := strconv.ParseUint(port, 10, 16); err == nil && (n > 0 || r.ZeroPort) {
+		return int(n), nil
 	}
 	if r.ZeroPort {
 		return 0, fmt.Errorf("port %q is not a number in 0..65535 (0: any free port)", port)
