@@ -282,7 +282,7 @@ func (c FileConfig) checkRanges() error {
 		{"model.exponent", m.Exponent, 1, 8},
 		{"model.shadowing_db", m.ShadowingDB, 0.1, 30},
 		{"model.floor_loss_db", m.FloorLossDB, 0.1, 100},
-		{"model.grid_step_m", m.GridStepM, 0.05, 10},
+		{"model.grid_step_m", m.GridStepM, MinGridStepM, MaxGridStepM},
 		{"model.sensor_height_m", m.SensorHeightM, 0, 100},
 		{"model.emitter_height_m", m.EmitterHeightM, 0, 100},
 	}
@@ -293,6 +293,14 @@ func (c FileConfig) checkRanges() error {
 	}
 	return nil
 }
+
+// MinGridStepM and MaxGridStepM bound model.grid_step_m (and loadtest's
+// --grid-step-m): a finer grid is too large to build, and a coarser one
+// locates every emitter at one point of a floor.
+const (
+	MinGridStepM = 0.05
+	MaxGridStepM = 10
+)
 
 // checkOutputs reports a webhook URL or syslog address that every alert
 // would fail to reach, at its line in data (the file): one without an

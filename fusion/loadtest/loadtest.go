@@ -75,16 +75,16 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate reports the first problem with c after defaults, naming the field.
 // MinGridStepM and MaxGridStepM bound Config.GridStepM as fusion.yaml's
-// model.grid_step_m is bounded: a finer grid is too large to build, and a
-// coarser one (+Inf was taken) locates every emitter at one point of a
-// floor.
+// model.grid_step_m is bounded (fusion's, the same constants): a finer
+// grid is too large to build, and a coarser one (+Inf was taken) locates
+// every emitter at one point of a floor.
 const (
-	MinGridStepM = 0.05
-	MaxGridStepM = 10
+	MinGridStepM = fusion.MinGridStepM
+	MaxGridStepM = fusion.MaxGridStepM
 )
 
+// Validate reports the first problem with c after defaults, naming the field.
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	bad := func(format string, args ...any) error {
