@@ -2,7 +2,6 @@ package dsp
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
 )
 
@@ -21,25 +20,7 @@ func TestSetFloorCapDB(t *testing.T) {
 		lo, hi   = 1e6, 2.5e6
 		snrDB    = 8.0
 	)
-	rng := rand.New(rand.NewPCG(5, 8))
-	x := noiseIQ(rng, n, noisePow)
-	sig := noiseIQ(rng, n, 1)
-	f := NewFFT(n)
-	spec := f.Coefficients(nil, sig)
-	for k := range spec {
-		if off := float64((k+n/2)%n-n/2) * fs / n; off < lo || off > hi {
-			spec[k] = 0
-		}
-	}
-	sig = f.Sequence(nil, spec)
-	var p float64
-	for _, v := range sig {
-		p += float64(real(v)*real(v) + imag(v)*imag(v))
-	}
-	g := math.Sqrt(noisePow * (hi - lo) / fs * math.Pow(10, snrDB/10) / (p / n))
-	for i, v := range sig {
-		x[i] += v * complex(float32(g), 0)
-	}
+	x := carrierIQ(5, n, fs, noisePow, lo, hi, snrDB)
 	cfg := DetectorConfig{SampleRateHz: fs}
 	d, err := NewDetector(cfg)
 	if err != nil {
@@ -83,25 +64,7 @@ func TestSetFloorCapDB(t *testing.T) {
 				ems = d.Process(x[i:i+8192], int64(i), ems)
 			}
 			ems = d.Flush(ems)
-			const win = 8192 // 0.8 ms windows
-			on := make([]bool, n/win)
-			for _, e := range ems {
-				if e.FreqHighHz < lo || e.FreqLowHz > hi {
-					continue
-				}
-				for _, b := range e.Bursts {
-					for w := b.StartSample / win; w < int64(len(on)) && w*win < b.StartSample+b.SampleCount; w++ {
-						on[w] = true
-					}
-				}
-			}
-			var cnt int
-			for _, v := range on[len(on)/2:] {
-				if v {
-					cnt++
-				}
-			}
-			frac := float64(cnt) / float64(len(on)-len(on)/2)
+			frac := lateOnShare(ems, n, lo, hi)
 			t.Logf("carrier on in %.3f of the second half's 0.8 ms windows", frac)
 			if frac < tc.minOn || frac > tc.maxOn {
 				t.Errorf("carrier on in %.3f of the second half's 0.8 ms windows, want %.2f..%.2f", frac, tc.minOn, tc.maxOn)

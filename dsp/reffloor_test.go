@@ -90,6 +90,31 @@ func carrierIQ(seed uint64, n int, fsHz, noisePow, loHz, hiHz, snrDB float64) []
 	return x
 }
 
+// lateOnShare is the share of the 8192-sample windows (0.8 ms at 10 Msps)
+// of the second half of n samples in which a burst of an emission of ems
+// that reaches into [loHz, hiHz] is on.
+func lateOnShare(ems []Emission, n int, loHz, hiHz float64) float64 {
+	const win = 8192
+	on := make([]bool, n/win)
+	for _, e := range ems {
+		if e.FreqHighHz < loHz || e.FreqLowHz > hiHz {
+			continue
+		}
+		for _, b := range e.Bursts {
+			for w := b.StartSample / win; w < int64(len(on)) && w*win < b.StartSample+b.SampleCount; w++ {
+				on[w] = true
+			}
+		}
+	}
+	var cnt int
+	for _, v := range on[len(on)/2:] {
+		if v {
+			cnt++
+		}
+	}
+	return float64(cnt) / float64(len(on)-len(on)/2)
+}
+
 // TestSetFloorReferenceDBFS: a gap-free carrier on from the first sample
 // at 10 dB in its 1.5 MHz of a 10 Msps band is learnt into the floor up
 // to FloorCapDB (10 dB) and lost; with the reference floor of the quiet
@@ -145,25 +170,7 @@ func TestSetFloorReferenceDBFS(t *testing.T) {
 				ems = d.Process(x[i:i+8192], int64(i), ems)
 			}
 			ems = d.Flush(ems)
-			const win = 8192
-			on := make([]bool, n/win)
-			for _, e := range ems {
-				if e.FreqHighHz < lo || e.FreqLowHz > hi {
-					continue
-				}
-				for _, b := range e.Bursts {
-					for w := b.StartSample / win; w < int64(len(on)) && w*win < b.StartSample+b.SampleCount; w++ {
-						on[w] = true
-					}
-				}
-			}
-			var cnt int
-			for _, v := range on[len(on)/2:] {
-				if v {
-					cnt++
-				}
-			}
-			frac := float64(cnt) / float64(len(on)-len(on)/2)
+			frac := lateOnShare(ems, n, lo, hi)
 			t.Logf("carrier on in %.3f of the second half's 0.8 ms windows; %d emissions", frac, len(ems))
 			if frac < tc.minOn || frac > tc.maxOn {
 				t.Errorf("on in %.3f of the second half's 0.8 ms windows, want %.2f..%.2f", frac, tc.minOn, tc.maxOn)
