@@ -135,12 +135,20 @@ func BenchmarkProcessIQCorrection(b *testing.B) {
 	x := make([]complex64, 32*n)
 	synth.Noise(x, rand.New(rand.NewPCG(1, 2)), synth.DefaultNoisePower)
 	synth.Apply(x, synth.Artefacts{IQGainImbalanceDB: 1, IQPhaseDeg: 3}, nil)
+	benchAddedCost(b, x, n, fs, 0, New(Config{}), New(Config{KeepIQImbalance: true}), "iq")
+}
+
+// benchAddedCost measures what pipeline on costs Process over pipeline
+// off, per n-sample block of x (looped) at fs and gainDB, in CPU time of
+// the one locked thread: the two take each block in turn, so a loaded
+// machine slows both alike. It reports core-ns/sample (off's Process),
+// name-ns/sample (what on adds) and name/core (their ratio).
+func benchAddedCost(b *testing.B, x []complex64, n int, fs, gainDB float64, on, off *Pipeline, name string) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	fixed, kept := New(Config{}), New(Config{KeepIQImbalance: true})
 	var res []Result
 	var first int64
-	var tFixed, tKept time.Duration
+	var tOn, tOff time.Duration
 	process := func(p *Pipeline, blk sensor.Block) time.Duration {
 		t0 := benchcpu.Thread()
 		var err error
@@ -150,17 +158,17 @@ func BenchmarkProcessIQCorrection(b *testing.B) {
 		return benchcpu.Thread() - t0
 	}
 	b.ReportAllocs()
-	b.SetBytes(8 * n)
+	b.SetBytes(8 * int64(n))
 	for b.Loop() {
-		blk := sensor.Block{Samples: x[first%int64(len(x)):][:n], CenterHz: 2.44e9, SampleRateHz: fs, FirstSample: first}
-		tFixed += process(fixed, blk)
-		tKept += process(kept, blk)
-		first += n
+		blk := sensor.Block{Samples: x[first%int64(len(x)):][:n], CenterHz: 2.44e9, SampleRateHz: fs, FirstSample: first, GainDB: gainDB}
+		tOn += process(on, blk)
+		tOff += process(off, blk)
+		first += int64(n)
 	}
-	samples := float64(b.N) * n
-	b.ReportMetric(float64(tKept.Nanoseconds())/samples, "core-ns/sample")
-	b.ReportMetric(float64((tFixed-tKept).Nanoseconds())/samples, "iq-ns/sample")
-	b.ReportMetric(float64(tFixed-tKept)/float64(tKept), "iq/core")
+	samples := float64(b.N) * float64(n)
+	b.ReportMetric(float64(tOff.Nanoseconds())/samples, "core-ns/sample")
+	b.ReportMetric(float64((tOn-tOff).Nanoseconds())/samples, name+"-ns/sample")
+	b.ReportMetric(float64(tOn-tOff)/float64(tOff), name+"/core")
 }
 
 // imageDB returns how far the image of a tone at +fHz lies under it in x:

@@ -3,14 +3,12 @@ package pipeline
 import (
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/dsp/synth"
-	"github.com/rfwarden/rfwarden/internal/benchcpu"
 	"github.com/rfwarden/rfwarden/sensor"
 )
 
@@ -107,32 +105,7 @@ func BenchmarkProcessRefFloor(b *testing.B) {
 	const fs, n = 20e6, 65536
 	x := make([]complex64, 32*n)
 	synth.Noise(x, rand.New(rand.NewPCG(1, 2)), synth.DefaultNoisePower)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	with, without := New(Config{RefFloorOverDB: 6}), New(Config{})
-	var res []Result
-	var first int64
-	var tWith, tWithout time.Duration
-	process := func(p *Pipeline, blk sensor.Block) time.Duration {
-		t0 := benchcpu.Thread()
-		var err error
-		if res, err = p.Process(blk, res[:0]); err != nil {
-			b.Fatal(err)
-		}
-		return benchcpu.Thread() - t0
-	}
-	b.ReportAllocs()
-	b.SetBytes(8 * n)
-	for b.Loop() {
-		blk := sensor.Block{Samples: x[first%int64(len(x)):][:n], CenterHz: 2.44e9, SampleRateHz: fs, FirstSample: first, GainDB: 20}
-		tWith += process(with, blk)
-		tWithout += process(without, blk)
-		first += n
-	}
-	samples := float64(b.N) * n
-	b.ReportMetric(float64(tWithout.Nanoseconds())/samples, "core-ns/sample")
-	b.ReportMetric(float64((tWith-tWithout).Nanoseconds())/samples, "ref-ns/sample")
-	b.ReportMetric(float64(tWith-tWithout)/float64(tWithout), "ref/core")
+	benchAddedCost(b, x, n, fs, 20, New(Config{RefFloorOverDB: 6}), New(Config{}), "ref")
 }
 
 // TestRefFloorGainChange: a tuning's first reference is learnt at the
