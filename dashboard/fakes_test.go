@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -12,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite"
 )
@@ -514,6 +517,19 @@ func newEnv(t testing.TB) *env {
 		Registry: ev.reg, Zones: fakeZones{"yard": "unknown"}, Maintenance: ev.maint, Replayer: fakeReplayer{}, ReplayDir: dir, SnippetDir: t.TempDir(),
 		MaxUpload: 64 << 10, Now: func() time.Time { return testNow }}
 	return ev
+}
+
+// analystWithLog builds the dashboard from ev.deps with its log kept in
+// the returned buffer, and logs in as the analyst.
+func (ev *env) analystWithLog(t testing.TB) (*echo.Echo, creds, *syncbuf.Buffer) {
+	t.Helper()
+	logs := new(syncbuf.Buffer)
+	ev.deps.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, login(t, e, RoleAnalyst, "analyst-password"), logs
 }
 
 func (ev *env) seed() {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
@@ -219,13 +217,7 @@ func TestReplayListAgreesWithRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev.deps.Replayer = r
-	var logs syncbuf.Buffer
-	ev.deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := login(t, e, RoleAnalyst, "analyst-password")
+	e, c, logs := ev.analystWithLog(t)
 	want := `["alias.sigmf-meta","packed.sigmf","sub/burst.sigmf-meta","snippet:snippet-s1-a.sigmf-meta"]`
 	for range 2 {
 		rec := do(e, "GET", "/api/v1/replay/recordings", "", "", &c, false)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"log/slog"
 	"mime/multipart"
 	"net/http/httptest"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"testing"
 
 	"github.com/rfwarden/rfwarden/internal/ctxio"
-	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
@@ -103,13 +101,7 @@ func (b *cancelOnReadBody) Read(p []byte) (int, error) {
 func TestUploadCheckStopsWhenRequestEnds(t *testing.T) {
 	ev := newEnv(t)
 	ev.deps.MaxUpload = 64 << 20
-	var logs syncbuf.Buffer
-	ev.deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := login(t, e, RoleAnalyst, "analyst-password")
+	e, c, logs := ev.analystWithLog(t)
 	body, ct := multipartBody(t, map[string][2]string{"meta": {"big.sigmf-meta", tinyMeta("ci8", "", "")}, "data": {"big.sigmf-data", tinyData(16 << 20)}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -215,13 +207,7 @@ func TestUploadStageStopsWhenRequestEnds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := newEnv(t)
 			ev.deps.MaxUpload = 64 << 20
-			var logs syncbuf.Buffer
-			ev.deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-			e, err := New(ev.deps)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := login(t, e, RoleAnalyst, "analyst-password")
+			e, c, logs := ev.analystWithLog(t)
 			var b bytes.Buffer
 			w := multipart.NewWriter(&b)
 			for field, f := range tc.files {

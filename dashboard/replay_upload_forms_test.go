@@ -309,13 +309,7 @@ func TestUploadRawCapture(t *testing.T) {
 func TestUploadTempStorageFailureIsServerError(t *testing.T) {
 	ev := newEnv(t)
 	ev.deps.MaxUpload = 32 << 20
-	var logs syncbuf.Buffer
-	ev.deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := login(t, e, RoleAnalyst, "analyst-password")
+	e, c, logs := ev.analystWithLog(t)
 	notDir := filepath.Join(t.TempDir(), "full")
 	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -450,13 +444,7 @@ func TestReplayFolderUpperCaseNamed(t *testing.T) {
 		}
 	}
 	ev.deps.Replayer = newTestReplayer(t, ev.deps.ReplayDir)
-	var logs syncbuf.Buffer
-	ev.deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := login(t, e, RoleAnalyst, "analyst-password")
+	e, c, logs := ev.analystWithLog(t)
 	list := do(e, "GET", "/api/v1/replay/recordings", "", "", &c, false)
 	if got := strings.TrimSpace(list.Body.String()); got != `["ok.sigmf-meta"]` {
 		t.Errorf("recordings %s; want only ok.sigmf-meta", got)
