@@ -132,8 +132,14 @@ func (r *recorder) states() []string {
 // at t0, recording what it publishes.
 func onlineEngine(t *testing.T) (*Engine, *recorder, time.Time) {
 	t.Helper()
+	return onlineEngineOn(t, wing(t))
+}
+
+// onlineEngineOn is onlineEngine on site s.
+func onlineEngineOn(t *testing.T, s *site.Site) (*Engine, *recorder, time.Time) {
+	t.Helper()
 	rec := &recorder{}
-	e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
+	e, err := New(DefaultConfig(), s, nil, rec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

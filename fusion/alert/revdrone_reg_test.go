@@ -38,13 +38,7 @@ func TestDroneAlertSaysDrone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.class, func(t *testing.T) {
-			rec := &recorder{}
-			e, err := New(DefaultConfig(), demoSite(t), nil, rec, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t0 := time.Unix(1_800_000_000, 0)
-			online(t, e, t0)
+			e, rec, t0 := onlineEngineOn(t, demoSite(t))
 			loc := Location{Track: "d", Class: tt.class, Link: event.LinkUnknown, Room: "YARD", Prob: 0.9,
 				RoomProbs: map[string]float64{"YARD": 0.9, "PERIM": 0.1}, Pos: site.Point{X: 24, Y: -10}, At: t0,
 				FreqHz: tt.freqHz, Confidence: 0.9, Sensors: []string{"s5", "s1", "s6"}}
@@ -85,13 +79,7 @@ func TestNamedLinksOldFPVWording(t *testing.T) {
 // or an analyst reading class and confidence is told the controller is
 // certain.
 func TestDroneAlertConfidenceIsInItsClass(t *testing.T) {
-	rec := &recorder{}
-	e, err := New(DefaultConfig(), demoSite(t), nil, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, _, t0 := onlineEngineOn(t, demoSite(t))
 	ctx := context.Background()
 	yard := map[string]float64{"YARD": 0.8, "PERIM": 0.2}
 	fixes := []Location{

@@ -198,13 +198,7 @@ func openDroneAlerts(e *Engine) []event.Alert {
 // visit as one with no live link (rule 4). The control room hears of the
 // second run only when ack_lasts (10 min) lapses, four minutes later.
 func TestDroneReturnAnnouncedWhileControllerOn(t *testing.T) {
-	rec := &recorder{}
-	e, err := New(DefaultConfig(), demoSite(t), nil, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, rec, t0 := onlineEngineOn(t, demoSite(t))
 	ctx := context.Background()
 	yard := map[string]float64{"YARD": 0.8, "PERIM": 0.15, "OUTSIDE": 0.05}
 	pilot := map[string]float64{"OUTSIDE": 0.6, "PERIM": 0.3, "YARD": 0.1}
