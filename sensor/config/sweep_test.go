@@ -122,24 +122,29 @@ func TestConfigSweep(t *testing.T) {
 		{"snippet zero count", "snippets", `{dir: /tmp/snip, max_count: 0}`, "snippets.max_count", "saves nothing"},
 		{"snippet zero bytes", "snippets", `{dir: /tmp/snip, max_bytes: 0}`, "snippets.max_bytes", "saves nothing"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			doc := withKey(sweepBase, tc.key, tc.value)
-			_, err := Parse([]byte(doc))
-			if tc.wantKey == "" {
-				if err != nil {
-					t.Fatalf("%s: %s refused: %v; a site may use it", tc.key, tc.value, err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("%s: %s loaded; want it refused naming %s", tc.key, tc.value, tc.wantKey)
-			}
-			if !errors.Is(err, ErrInvalid) {
-				t.Errorf("error %v does not wrap ErrInvalid", err)
-			}
-			if msg := err.Error(); !strings.Contains(msg, tc.wantKey+":") || !strings.Contains(msg, tc.wantMsg) {
-				t.Errorf("%s: %s: got %q; want it to name %s and %q", tc.key, tc.value, msg, tc.wantKey, tc.wantMsg)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkSweepCase(t, tc.key, tc.value, tc.wantKey, tc.wantMsg) })
+	}
+}
+
+// checkSweepCase parses sweepBase with its top-level key set to value and
+// checks it loads (wantKey "") or is refused with ErrInvalid, naming
+// wantKey and saying wantMsg.
+func checkSweepCase(t *testing.T, key, value, wantKey, wantMsg string) {
+	t.Helper()
+	_, err := Parse([]byte(withKey(sweepBase, key, value)))
+	if wantKey == "" {
+		if err != nil {
+			t.Fatalf("%s: %s refused: %v; a site may use it", key, value, err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("%s: %s loaded; want it refused naming %s", key, value, wantKey)
+	}
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("error %v does not wrap ErrInvalid", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, wantKey+":") || !strings.Contains(msg, wantMsg) {
+		t.Errorf("%s: %s: got %q; want it to name %s and %q", key, value, msg, wantKey, wantMsg)
 	}
 }
