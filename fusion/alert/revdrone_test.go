@@ -172,6 +172,20 @@ func TestVagueFirstFixCaseFollowsPlacement(t *testing.T) {
 	}
 }
 
+// ackOpenDrones acknowledges, as officer1 at now, every open drone alert
+// of e, and returns the ID of the last ("" when none is open).
+func ackOpenDrones(t *testing.T, e *Engine, now time.Time) string {
+	t.Helper()
+	var id string
+	for _, a := range openDroneAlerts(e) {
+		id = a.ID
+		if _, err := e.Ack(context.Background(), a.ID, "officer1", "staff sent to the yard", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id
+}
+
 // openDroneAlerts returns e's open drone alerts.
 func openDroneAlerts(e *Engine) []event.Alert {
 	var out []event.Alert
@@ -328,17 +342,13 @@ func TestSecondDroneFarOffNotSwallowed(t *testing.T) {
 // raised anew, or the merge keeps the unacknowledged alert).
 func TestConvergingDroneNotSilencedByMerge(t *testing.T) {
 	e, _, rec, t0 := storedEngine(t)
-	ctx := context.Background()
 	var fixes []linkFix
 	fixes = append(fixes, every(linkFix{track: "decoy", class: event.ClassDroneVideo, room: "yard", x: 10, y: -15}, 0, 240, 2, 0, 0)...)
 	fixes = append(fixes, every(linkFix{track: "drop", class: event.ClassDroneID, room: "B2-16", x: 410, y: -15}, 60, 240, 2, -8, 0)...)
 	var acked string
 	playFixes(t, e, t0, fixes, 0, 30, func(now time.Time) {
-		for _, a := range openDroneAlerts(e) {
-			acked = a.ID
-			if _, err := e.Ack(ctx, a.ID, "officer1", "staff sent to the yard", now); err != nil {
-				t.Fatal(err)
-			}
+		if id := ackOpenDrones(t, e, now); id != "" {
+			acked = id
 		}
 	})
 	if acked == "" {
@@ -379,18 +389,14 @@ func TestConvergingDroneNotSilencedByMerge(t *testing.T) {
 // once more.
 func TestWildFirstFixAfterAckKeepsUnacknowledged(t *testing.T) {
 	e, _, rec, t0 := storedEngine(t)
-	ctx := context.Background()
 	var fixes []linkFix
 	fixes = append(fixes, every(linkFix{track: "id", class: event.ClassDroneID, room: "yard", x: 20, y: -5}, 0, 120, 2, 0, 0)...)
 	fixes = append(fixes, linkFix{s: 20, track: "video", class: event.ClassDroneVideo, room: "B2-16", x: 420, y: -5})
 	fixes = append(fixes, every(linkFix{track: "video", class: event.ClassDroneVideo, room: "yard", x: 25, y: -5}, 23, 121, 2, 0, 0)...)
 	var acked string
 	playFixes(t, e, t0, fixes, 5, 10, func(now time.Time) {
-		for _, a := range openDroneAlerts(e) {
-			acked = a.ID
-			if _, err := e.Ack(ctx, a.ID, "officer1", "staff sent to the yard", now); err != nil {
-				t.Fatal(err)
-			}
+		if id := ackOpenDrones(t, e, now); id != "" {
+			acked = id
 		}
 	})
 	if acked == "" {
