@@ -75,13 +75,18 @@ func BenchmarkMatch(b *testing.B) {
 // names it (ties: the earlier), and the noise time. Seeded random
 // layouts on a coarse grid, so that starts coincide, records touch and
 // nest: targets of classes and families, noise windows, "other" lines,
-// zero-length and band-less records, tones, and split emissions' tails.
+// zero-length, negative-length and band-less records, tones, and split
+// emissions' tails.
 func TestMatchSweepAsEveryPair(t *testing.T) {
 	recorded := [][2]float64{{845e6, 848e6}}
 	for seed := range uint64(3000) {
 		rng := rand.New(rand.NewPCG(seed, 11))
-		truth := randomTruth(rng, rng.IntN(40))
-		dets := randomDets(rng, rng.IntN(40))
+		n := 40
+		if seed%50 == 0 {
+			n = 200 // long running sets
+		}
+		truth := randomTruth(rng, rng.IntN(n))
+		dets := randomDets(rng, rng.IntN(n))
 		for _, bands := range [][][2]float64{nil, recorded} {
 			got, want := MatchIn(truth, dets, bands), matchEveryPair(truth, dets, bands)
 			if !sameMatched(got, want) {
@@ -160,16 +165,24 @@ func randomDets(rng *rand.Rand, n int) []Detection {
 }
 
 // randomBand is a band on a 0.5 MHz grid in 845..848 MHz: often one of
-// no width (a tone), often touching or nesting another.
+// no width (a tone), often touching or nesting another, now and then
+// with a NaN edge (which overlaps nothing).
 func randomBand(rng *rand.Rand) (lo, hi float64) {
+	if rng.IntN(40) == 0 {
+		return math.NaN(), 846e6
+	}
 	lo = 845e6 + 0.5e6*float64(rng.IntN(6))
 	return lo, lo + 0.5e6*float64(rng.IntN(4))
 }
 
-// randomCount is a sample count: zero, one, short or long.
+// randomCount is a sample count: zero, one, short or long, now and then
+// negative (a broken record).
 func randomCount(rng *rand.Rand) int64 {
 	switch rng.IntN(6) {
 	case 0:
+		if rng.IntN(5) == 0 {
+			return -10
+		}
 		return 0
 	case 1:
 		return 1
