@@ -79,7 +79,11 @@ func BenchmarkMatch(b *testing.B) {
 // emissions' tails.
 func TestMatchSweepAsEveryPair(t *testing.T) {
 	recorded := [][2]float64{{845e6, 848e6}}
-	for seed := range uint64(3000) {
+	layouts := uint64(3000)
+	if raceEnabled || testing.Short() {
+		layouts = 500 // one goroutine: the race detector only slows it
+	}
+	for seed := range layouts {
 		rng := rand.New(rand.NewPCG(seed, 11))
 		n := 40
 		if seed%50 == 0 {
