@@ -429,7 +429,7 @@ func (tr *tracker) carries(t *track, g *group) bool {
 	if t.class != g.class || t.link != g.link || g.start.Sub(t.lastSeen) > t.gap {
 		return false
 	}
-	lo, hi := g.centerHz-g.bwHz/2, g.centerHz+g.bwHz/2
+	lo, hi := channel(g)
 	if span, hops := tr.hopSpanHz[g.class]; hops {
 		return math.Max(hi, t.hiHz)-math.Min(lo, t.loHz) <= span
 	}
@@ -509,6 +509,23 @@ func (tr *tracker) maxWidth(class string) float64 {
 	return w + 2*tr.tolHz
 }
 
+// channel returns the spectrum g's emission holds for its track: g's
+// band, but for a class that keeps its channel (maxWidthHz) heard more
+// than twice as wide as its widest carrier, that carrier's width about
+// g's centre. Such a band is the carrier spread by the receiver that
+// heard it: a GSM handset 2 m from a sensor, clipping it at -46 dBm before
+// its AGC turned the gain down, was heard 1.5 MHz wide, wider than a GSM
+// track may span (maxWidth), and started a second track (and alert, and
+// case) for the handset, whose other sensors heard it 0.23-0.37 MHz wide
+// (the demo's L2-N07 handset at s7; TestTrackerChannel).
+func channel(g *group) (lo, hi float64) {
+	bw := g.bwHz
+	if w, ok := maxWidthHz[g.class]; ok && bw > 2*w {
+		bw = w
+	}
+	return g.centerHz - bw/2, g.centerHz + bw/2
+}
+
 // maxWidthHz is the widest carrier of each class that keeps its channel:
 // the most one track of it may span. A GSM carrier is 200 kHz, UMTS 5 MHz,
 // LTE 20 MHz, NR 100 MHz (n78), Wi-Fi 160 MHz, analogue FPV video 20 MHz;
@@ -557,7 +574,8 @@ func (tr *tracker) newTrack(g *group) *track {
 	if tr.prefix != "" {
 		id = "trk-" + tr.prefix + "-" + strconv.Itoa(tr.next)
 	}
-	t := &track{id: id, class: g.class, link: g.link, loHz: g.centerHz - g.bwHz/2, hiHz: g.centerHz + g.bwHz/2, last: g,
+	lo, hi := channel(g)
+	t := &track{id: id, class: g.class, link: g.link, loHz: lo, hiHz: hi, last: g,
 		lastSeen: g.start, since: g.start, gap: tr.gapFor(g.class, g.link)}
 	tr.tracks = append(tr.tracks, t)
 	return t
@@ -584,7 +602,8 @@ func (t *track) heard(g *group, pause time.Duration) {
 	case g.start.Before(t.since):
 		t.since = g.start
 	}
-	t.loHz, t.hiHz = min(t.loHz, g.centerHz-g.bwHz/2), max(t.hiHz, g.centerHz+g.bwHz/2)
+	lo, hi := channel(g)
+	t.loHz, t.hiHz = min(t.loHz, lo), max(t.hiHz, hi)
 	if !g.start.Before(t.lastSeen) {
 		// A late group (an outbox sending again) does not age the track.
 		t.lastSeen, t.last = g.start, g

@@ -142,6 +142,9 @@ func TestTrackerChannel(t *testing.T) {
 	lte := func(hz, bwHz float64, at time.Duration, sensors ...string) grp {
 		return grp{"lte", "uplink", hz, bwHz, at, sensors, 0}
 	}
+	gsm := func(hz, bwHz float64, at time.Duration, sensors ...string) grp {
+		return grp{"gsm", "uplink", hz, bwHz, at, sensors, 0}
+	}
 	tetra := func(hz float64) grp { return grp{"unknown", "unknown", hz, 229e3, time.Second, []string{"s1"}, 0} }
 	bt := func(hz float64, at time.Duration) grp {
 		return grp{"bluetooth", "unknown", hz, 1e6, at, []string{"s1"}, 0}
@@ -181,6 +184,12 @@ func TestTrackerChannel(t *testing.T) {
 			[]grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1")}, lte(1727e6, 2e6, time.Second, "s2"), true},
 		{"the same sensor, the next capture", []grp{lte(1720e6, 18e6, 0, "s1"), lte(1713e6, 2e6, time.Second, "s1")},
 			lte(1727e6, 2e6, time.Second+20*time.Millisecond, "s1"), true},
+		{"a GSM handset clipping a sensor 2 m off, heard 1.5 MHz wide (the demo's L2-N07 handset at s7)",
+			[]grp{gsm(902.404e6, 276e3, 0, "s2"), gsm(902.413e6, 261e3, time.Second, "s6")}, gsm(902.396e6, 1.51e6, 2*time.Second, "s7"), true},
+		{"the GSM channel 400 kHz up, heard 1.5 MHz wide",
+			[]grp{gsm(902.404e6, 276e3, 0, "s2")}, gsm(902.804e6, 1.51e6, time.Second, "s7"), false},
+		{"a GSM handset 500 kHz up, after the wide one: the track did not take its width",
+			[]grp{gsm(902.404e6, 276e3, 0, "s2"), gsm(902.396e6, 1.51e6, time.Second, "s7")}, gsm(902.904e6, 276e3, 2*time.Second, "s2"), false},
 		{"other class on its channel", []grp{lte(1711e6, 1.08e6, 0, "s1")}, grp{"gsm", "uplink", 1711e6, 1.08e6, time.Second, []string{"s1"}, 0}, false},
 		{"other link on its channel", []grp{lte(1711e6, 1.08e6, 0, "s1")}, grp{"lte", "unknown", 1711e6, 1.08e6, time.Second, []string{"s1"}, 0}, false},
 		{"bluetooth hops across its band", []grp{bt(2402e6, 0), bt(2441e6, time.Second)}, bt(2480e6, 2*time.Second), true},

@@ -967,20 +967,23 @@ func demoAlerts(speed float64) *alert.Config {
 }
 
 // demoDropRadiusM is the radius_m of the demo's drone-drop rule, in
-// metres from where the drone went to a phone's room. The demo's drone
-// hovers over the perimeter strip at (24, -21), 15 m up, and drops over
-// the wall: its package lands in the yard and is carried into the wing,
-// whose yard-side cells are 21 m from the hover point and those across
-// the landing 29 m (L2-N07, where the demo's GSM handset comes on three
-// minutes after the drone). The default radius, alert.DefaultDropRadiusM
-// (10 m), takes in the cells at a window a drone hovers by, and from the
-// perimeter strip no cell: until 2026-12-06 the banner's "one drone-drop
-// incident" never came, the GSM handset opening an illicit_phone case of
-// its own (TestDemoDropJoinsPhone). 30 m takes in the middle of the wing,
-// both landings and both sides, as a site whose drones drop over the wall
-// sets its radius to reach its cells from where they hover
-// (docs/alerts.md, Incidents).
-const demoDropRadiusM = 30.0
+// metres from where fusion places the drone to a phone's room. The demo's
+// drone hovers over the perimeter strip at (24, -21), 15 m up, and drops
+// over the wall: its package lands in the yard and is carried into the
+// wing. Only the yard sensor s5 hears it, and a fix of one sensor is
+// placed at its top room's centre: the strip's, (24, -25). From there the
+// yard-side cells are 25 m off and L2-N07, where the demo's GSM handset
+// comes on three minutes after the drone, 33 m. The default radius,
+// alert.DefaultDropRadiusM (10 m), takes in the cells at a window a drone
+// hovers by, and from the perimeter strip no cell: until 2026-12-06 the
+// banner's "one drone-drop incident" never came, the GSM handset opening
+// an illicit_phone case of its own; 30 m, measured from the hover point
+// fusion never sees, still left it out (TestDemoDropJoinsPhone, "heard by
+// s5 alone"). 35 m takes in every yard-side cell and the middle of the
+// north sides of both landings (N04 to N09), as a site whose drones drop
+// over the wall sets its radius to reach its cells from where its fusion
+// places them (docs/alerts.md, Incidents).
+const demoDropRadiusM = 35.0
 
 // demoModel is the path-loss model of the demo's fusion: the simulated
 // wing's own constants, as a commissioned site's fusion.yaml holds them

@@ -50,6 +50,11 @@ type Input struct {
 	// of, when burstVerdict measures that burst on its own (0: Em is the
 	// whole emission).
 	packetS float64
+	// besideS is, when burstVerdict measures a burst on its own, the
+	// length of the shortest other burst of the emission less than
+	// packetGapS before or after it (0: none, or Em is the whole
+	// emission): a piece of the same packet, when it is short.
+	besideS float64
 }
 
 // Label is what Classify concluded.
@@ -236,12 +241,14 @@ func (s *Set) burstVerdict(in Input, packetS float64, ws *workspace) (Label, boo
 	if float64(in.Em.SampleCount)/in.SampleRateHz >= 2*tuLTE15S {
 		skip = cellShortName
 	}
+	gap := int64(packetGapS * in.SampleRateHz) // the longest gap inside one packet, samples
 	votes := map[string]int{}
 	bestOf := map[string]Label{}
 	for i, b := range picked {
 		sub := in
 		sub.Em.StartSample, sub.Em.SampleCount, sub.Em.Bursts = b.StartSample, b.SampleCount, nil
 		sub.packetS = packetS
+		sub.besideS = besideS(in.Em.Bursts, b, gap, in.SampleRateHz)
 		l := s.best(s.measure(sub, ws), skip)
 		if l.Class == ClassUnknown {
 			continue
@@ -265,6 +272,26 @@ func (s *Set) burstVerdict(in Input, packetS float64, ws *workspace) (Label, boo
 		return win, true
 	}
 	return Label{}, false
+}
+
+// besideS returns the length in seconds, at fs samples/s, of the shortest
+// burst of bursts other than b that ends less than gap samples before b
+// starts or starts less than gap samples after b ends (overlapping it
+// included); 0 when there is none.
+func besideS(bursts []dsp.Burst, b dsp.Burst, gap int64, fs float64) float64 {
+	shortest := int64(-1)
+	for _, o := range bursts {
+		if o == b || o.StartSample+o.SampleCount+gap <= b.StartSample || o.StartSample >= b.StartSample+b.SampleCount+gap {
+			continue
+		}
+		if shortest < 0 || o.SampleCount < shortest {
+			shortest = o.SampleCount
+		}
+	}
+	if shortest < 0 {
+		return 0
+	}
+	return float64(shortest) / fs
 }
 
 // longestBursts returns the MaxBurstsAnalysed longest of the bursts of at

@@ -36,6 +36,12 @@ func classifyDroneID(f *features, p *bandplan.Plan) Label {
 	if f.durS < droneIDMinS || f.durS > droneIDMaxS { // one burst (Classify also tries each burst alone)
 		return Label{}
 	}
+	if f.besideS > 0 && f.besideS < droneIDMinS {
+		// A burst the burst vote measures alone with a shorter piece
+		// less than packetGapS beside it is a piece of a longer packet
+		// (TestWeakDroneVideoNotDroneID).
+		return Label{}
+	}
 	thr := cpThreshold(f.nEff)
 	if !ok(f.cp15(), thr) || ok(f.cpWiFi(), f.cp15()) {
 		return Label{}

@@ -69,6 +69,7 @@ type features struct {
 	durS       float64 // emission duration from the detector, s
 	pktS       float64 // typical packet length (packetS), s
 	emPacketS  float64 // pktS of the whole emission, also when one of its bursts is measured, s
+	besideS    float64 // Input.besideS: shortest burst of the emission just beside the one measured, s (0: none)
 	n          int     // samples analysed
 	nEff       int     // independent samples: n·occupied/fs
 	occLoHz    float64 // own occupied-band edges (-10 dB from the 90th percentile), Hz from DC
@@ -361,6 +362,7 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	if f.emPacketS = in.packetS; !(f.emPacketS > 0) {
 		f.emPacketS = f.pktS
 	}
+	f.besideS = in.besideS
 	f.rfHz = in.CenterHz + in.Em.CenterOffsetHz
 	start := in.Em.StartSample - in.IQStart
 	end := start + in.Em.SampleCount
