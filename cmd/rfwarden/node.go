@@ -294,6 +294,10 @@ func parseOwner(s string) (provision.InstallOptions, error) {
 	gid := -1
 	if err != nil {
 		u, err := user.Lookup(name)
+		var unknown user.UnknownUserError
+		if errors.As(err, &unknown) {
+			return provision.InstallOptions{}, fmt.Errorf("owner %q: no such user on this host: create the service account first (useradd --system --home-dir /var/lib/rfwarden --no-create-home --shell /usr/sbin/nologin %s, docs/deploy.md section 1), or give --owner an existing USER[:GROUP]", name, name)
+		}
 		if err != nil {
 			return provision.InstallOptions{}, fmt.Errorf("owner %q: %w", name, err)
 		}
@@ -303,6 +307,10 @@ func parseOwner(s string) (provision.InstallOptions, error) {
 	if hasGroup {
 		if gid, err = strconv.Atoi(group); err != nil {
 			g, err := user.LookupGroup(group)
+			var unknown user.UnknownGroupError
+			if errors.As(err, &unknown) {
+				return provision.InstallOptions{}, fmt.Errorf("owner %q: no such group %q on this host: give an existing group after the colon, or leave it out for the user's own group", s, group)
+			}
 			if err != nil {
 				return provision.InstallOptions{}, fmt.Errorf("group %q: %w", group, err)
 			}

@@ -285,6 +285,30 @@ func TestParseOwner(t *testing.T) {
 	}
 }
 
+// TestParseOwnerUnknownSaysWhatToDo: an --owner that does not exist on
+// the node (install run before section 1's useradd) says so and how to
+// make it; it said only `user: unknown user rfwarden`.
+func TestParseOwnerUnknownSaysWhatToDo(t *testing.T) {
+	for _, tc := range []struct {
+		owner string
+		want  []string
+	}{
+		{"no-such-user-rfw", []string{`owner "no-such-user-rfw": no such user on this host`, "useradd --system", "no-such-user-rfw, docs/deploy.md section 1", "--owner an existing"}},
+		{"root:no-such-group-rfw", []string{`owner "root:no-such-group-rfw": no such group "no-such-group-rfw" on this host`, "leave it out"}},
+	} {
+		_, err := parseOwner(tc.owner)
+		if err == nil {
+			t.Errorf("--owner %s accepted", tc.owner)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("--owner %s: %v, want %q in it", tc.owner, err, w)
+			}
+		}
+	}
+}
+
 const infoOneBoard = `hackrf_info version: 2023.01.1
 libhackrf version: 2023.01.1 (0.8)
 Found HackRF
