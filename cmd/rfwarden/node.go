@@ -345,6 +345,11 @@ func nodeCheck(ctx context.Context, args []string, stdout, stderr io.Writer, dep
 		if err != nil {
 			return fmt.Errorf("node check: %w", err)
 		}
+		if k := cfg.Source.Kind; k == config.SourceSim || k == config.SourceFile {
+			// nothing to check, and a FAIL of a board the node never
+			// needed: "no HackRF board found ... the node is not ready"
+			return fmt.Errorf("node check: %s: source.kind is %s: the node has no receiver to check (node check is for the hackrf and hackrf_transfer kinds); rfwarden sensor --check --config %s checks its config and source", *cfgPath, k, *cfgPath)
+		}
 		*serial = cfg.Source.Serial
 	}
 	r, err := nodecheck.Run(ctx, deps(*serial), nodecheck.Options{Serial: *serial, NoiseTest: *noise, CenterHz: *centerHz})

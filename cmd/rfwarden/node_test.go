@@ -368,6 +368,37 @@ func TestNodeCheck(t *testing.T) {
 	}
 }
 
+// TestNodeCheckWithoutReceiver: node check of a node.yaml whose source is
+// a recording or the simulator says there is no receiver to check and
+// what checks that node, without running hackrf_info; it reported "FAIL
+// board no HackRF board found" and "the node is not ready" for a node
+// that needs none.
+func TestNodeCheckWithoutReceiver(t *testing.T) {
+	for _, kind := range []string{"sim", "file"} {
+		t.Run(kind, func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "node.yaml")
+			src := "{kind: sim}"
+			if kind == "file" {
+				src = "{kind: file, path: /srv/rfwarden/recordings/night.sigmf-meta}"
+			}
+			if err := os.WriteFile(cfg, []byte("site: s\nsensor: s1\noutbox: {dir: /tmp/o}\nsource: "+src+"\nbands: [{name: b, low_hz: 1e9, high_hz: 2e9}]\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			serial := "not called"
+			var out bytes.Buffer
+			err := nodeCheck(context.Background(), []string{"--config", cfg}, &out, io.Discard, fakeNodeDeps("No HackRF boards found.\n", &serial))
+			for _, want := range []string{"source.kind is " + kind, "no receiver to check", "rfwarden sensor --check --config " + cfg} {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("node check: %v, want %q in it", err, want)
+				}
+			}
+			if serial != "not called" || out.Len() > 0 {
+				t.Errorf("the board checks ran (serial %q), output:\n%s", serial, out.String())
+			}
+		})
+	}
+}
+
 // TestDeployDocPKI runs the openssl commands of docs/deploy.md section 2
 // in a temporary directory and bundles what they make, so the documented
 // certificates are ones `node bundle` accepts.
