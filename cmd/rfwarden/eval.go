@@ -90,6 +90,11 @@ type evalSettings struct {
 	Verify     bool `json:"verify"`
 }
 
+// noLabelsHint says what to do with a corpus whose recordings carry no
+// truth: eval scores against core:label annotations, which a site's own
+// recordings (the demo's --record, a hackrf_transfer capture) lack.
+const noLabelsHint = `eval scores the pipeline against the truth the recordings carry: annotate each emission with its core:label ("LTE uplink", "GSM900", "DJI Mavic 3"; "noise" for a stretch with none), docs/evaluation.md, Ground truth; to see what the pipeline finds in unlabelled recordings, run rfwarden scan on them`
+
 // cmdEval runs `rfwarden eval`.
 func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
@@ -218,6 +223,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			title = fmt.Sprintf("corpus %s (pfa %g%s, interrupted after %d of %d recordings)", corpus, effPFA, caveat, ri.Done, ri.Of)
 		case errors.Is(err, eval.ErrNoCorpus) && cr.Count(eval.SkipOwnLabels) > 0:
 			return fmt.Errorf("eval: %w (--include-own takes rfwarden's own annotations as truth)", err)
+		case errors.Is(err, eval.ErrNoCorpus) && cr.Count(eval.SkipNoLabels) > 0:
+			return fmt.Errorf("eval: %w (%s)", err, noLabelsHint)
 		case err != nil:
 			return fmt.Errorf("eval: %w", err)
 		}

@@ -435,3 +435,53 @@ func TestEvalOutputPaths(t *testing.T) {
 }
 
 func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// TestEvalUnlabelledCorpusSaysWhatToDo: a folder of a site's own
+// recordings with no core:label annotation (the demo's --record, a plain
+// capture) is refused saying how to give it truth and that scan shows
+// what the pipeline finds; it said only "no labelled SigMF recording
+// could be scored: 1 recording without core:label annotations (...)".
+func TestEvalUnlabelledCorpusSaysWhatToDo(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		write    func(t *testing.T, dir string)
+		want     []string
+		wantNone []string
+	}{
+		{"unlabelled", func(t *testing.T, dir string) {
+			w, err := sigmf.NewWriter(filepath.Join(dir, "night"), "cf32_le", 1e6, 1747.5e6, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Write(make([]complex64, 4096)); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"without core:label", "annotate each emission with its core:label", "docs/evaluation.md", "rfwarden scan"}, []string{"--include-own"}},
+		{"own labels only", func(t *testing.T, dir string) {
+			writeClip(t, dir, "s1-0001", eval.SensorGenerator, "LTE/NR uplink (LTE B3 UL)")
+		}, []string{"--include-own"}, []string{"annotate each emission"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.write(t, dir)
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), []string{"eval", "--corpus", dir, "--cases", "0", "--noise-cases", "0"}, &stdout, &stderr)
+			if err == nil {
+				t.Fatalf("eval of a corpus without truth succeeded:\n%s", stdout.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+			for _, w := range tc.wantNone {
+				if strings.Contains(err.Error(), w) {
+					t.Errorf("error has %q, which does not apply here: %v", w, err)
+				}
+			}
+		})
+	}
+}

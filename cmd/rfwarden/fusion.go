@@ -53,9 +53,14 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		}
 		return errUsage
 	}
-	if *cfgPath == "" || fs.NArg() > 0 {
+	if fs.NArg() > 0 {
 		fs.Usage()
 		return errUsage
+	}
+	if *cfgPath == "" {
+		// the usage alone, exit 1, did not say what was missing
+		fs.Usage()
+		return fmt.Errorf("fusion: --config is required (or RFW_FUSION_CONFIG): the fusion YAML, e.g. /etc/rfwarden/fusion.yaml from deploy/config/fusion.yaml")
 	}
 	if *silence < 0 {
 		// taken as 0 (never) without a word

@@ -417,6 +417,7 @@ func TestCmdFusionInflux(t *testing.T) {
 }
 
 func TestCmdFusionErrors(t *testing.T) {
+	t.Setenv("RFW_FUSION_CONFIG", "")
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("site: x.yaml\ncolour: red\n"), 0o644)
@@ -430,7 +431,8 @@ func TestCmdFusionErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "usage"},
+		{nil, "--config is required (or RFW_FUSION_CONFIG)"}, // the usage alone said nothing of it
+		{[]string{"--config", bad, "extra"}, "usage"},
 		{[]string{"--config", filepath.Join(dir, "none.yaml")}, "open fusion config"},
 		{[]string{"--config", bad}, "colour"},
 		{[]string{"--config", nosite}, "site missing"},

@@ -294,6 +294,10 @@ func parseOwner(s string) (provision.InstallOptions, error) {
 	gid := -1
 	if err != nil {
 		u, err := user.Lookup(name)
+		var unknown user.UnknownUserError
+		if errors.As(err, &unknown) {
+			return provision.InstallOptions{}, fmt.Errorf("owner %q: no such user on this host: create the service account first (useradd --system --home-dir /var/lib/rfwarden --no-create-home --shell /usr/sbin/nologin %s, docs/deploy.md section 1), or give --owner an existing USER[:GROUP]", name, name)
+		}
 		if err != nil {
 			return provision.InstallOptions{}, fmt.Errorf("owner %q: %w", name, err)
 		}
@@ -303,6 +307,10 @@ func parseOwner(s string) (provision.InstallOptions, error) {
 	if hasGroup {
 		if gid, err = strconv.Atoi(group); err != nil {
 			g, err := user.LookupGroup(group)
+			var unknown user.UnknownGroupError
+			if errors.As(err, &unknown) {
+				return provision.InstallOptions{}, fmt.Errorf("owner %q: no such group %q on this host: give an existing group after the colon, or leave it out for the user's own group", s, group)
+			}
 			if err != nil {
 				return provision.InstallOptions{}, fmt.Errorf("group %q: %w", group, err)
 			}
@@ -336,6 +344,11 @@ func nodeCheck(ctx context.Context, args []string, stdout, stderr io.Writer, dep
 		cfg, err := config.Load(*cfgPath)
 		if err != nil {
 			return fmt.Errorf("node check: %w", err)
+		}
+		if k := cfg.Source.Kind; k == config.SourceSim || k == config.SourceFile {
+			// nothing to check, and a FAIL of a board the node never
+			// needed: "no HackRF board found ... the node is not ready"
+			return fmt.Errorf("node check: %s: source.kind is %s: the node has no receiver to check (node check is for the hackrf and hackrf_transfer kinds); rfwarden sensor --check --config %s checks its config and source", *cfgPath, k, *cfgPath)
 		}
 		*serial = cfg.Source.Serial
 	}

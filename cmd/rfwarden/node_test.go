@@ -285,6 +285,30 @@ func TestParseOwner(t *testing.T) {
 	}
 }
 
+// TestParseOwnerUnknownSaysWhatToDo: an --owner that does not exist on
+// the node (install run before section 1's useradd) says so and how to
+// make it; it said only `user: unknown user rfwarden`.
+func TestParseOwnerUnknownSaysWhatToDo(t *testing.T) {
+	for _, tc := range []struct {
+		owner string
+		want  []string
+	}{
+		{"no-such-user-rfw", []string{`owner "no-such-user-rfw": no such user on this host`, "useradd --system", "no-such-user-rfw, docs/deploy.md section 1", "--owner an existing"}},
+		{"root:no-such-group-rfw", []string{`owner "root:no-such-group-rfw": no such group "no-such-group-rfw" on this host`, "leave it out"}},
+	} {
+		_, err := parseOwner(tc.owner)
+		if err == nil {
+			t.Errorf("--owner %s accepted", tc.owner)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("--owner %s: %v, want %q in it", tc.owner, err, w)
+			}
+		}
+	}
+}
+
 const infoOneBoard = `hackrf_info version: 2023.01.1
 libhackrf version: 2023.01.1 (0.8)
 Found HackRF
@@ -341,6 +365,37 @@ func TestNodeCheck(t *testing.T) {
 	}
 	if rep.Checks[0].Status != "ok" || rep.Checks[3].Name != "noise" || rep.Checks[3].Status != "fail" || err == nil {
 		t.Errorf("checks %+v, err %v: want board ok and a failed noise capture", rep.Checks, err)
+	}
+}
+
+// TestNodeCheckWithoutReceiver: node check of a node.yaml whose source is
+// a recording or the simulator says there is no receiver to check and
+// what checks that node, without running hackrf_info; it reported "FAIL
+// board no HackRF board found" and "the node is not ready" for a node
+// that needs none.
+func TestNodeCheckWithoutReceiver(t *testing.T) {
+	for _, kind := range []string{"sim", "file"} {
+		t.Run(kind, func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "node.yaml")
+			src := "{kind: sim}"
+			if kind == "file" {
+				src = "{kind: file, path: /srv/rfwarden/recordings/night.sigmf-meta}"
+			}
+			if err := os.WriteFile(cfg, []byte("site: s\nsensor: s1\noutbox: {dir: /tmp/o}\nsource: "+src+"\nbands: [{name: b, low_hz: 1e9, high_hz: 2e9}]\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			serial := "not called"
+			var out bytes.Buffer
+			err := nodeCheck(context.Background(), []string{"--config", cfg}, &out, io.Discard, fakeNodeDeps("No HackRF boards found.\n", &serial))
+			for _, want := range []string{"source.kind is " + kind, "no receiver to check", "rfwarden sensor --check --config " + cfg} {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("node check: %v, want %q in it", err, want)
+				}
+			}
+			if serial != "not called" || out.Len() > 0 {
+				t.Errorf("the board checks ran (serial %q), output:\n%s", serial, out.String())
+			}
+		})
 	}
 }
 

@@ -92,6 +92,28 @@ var siteTables = []struct{ table, one, many string }{
 
 // cmdRestore puts a checked backup in place of the SQLite state, keeping
 // the current database.
+// restoreDBNamed refuses a restore that would make a new database at
+// the default path, rfwarden.db in the working folder, when neither --db
+// nor RFW_DB named it: run from the wrong folder, the backup went there
+// and the services kept their database as it was, while the restore
+// said "restored". A database named by --db or RFW_DB may be new (a
+// restore onto a new host), and so may the default once it exists.
+func restoreDBNamed(fs *flag.FlagSet, db string) error {
+	named := false
+	fs.Visit(func(f *flag.Flag) { named = named || f.Name == "db" })
+	if _, env := os.LookupEnv("RFW_DB"); named || env {
+		return nil
+	}
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	where, err := filepath.Abs(db)
+	if err != nil {
+		where = db
+	}
+	return fmt.Errorf("restore: no --db given, and there is no %s here (%s): give the database the services use, e.g. --db /var/lib/rfwarden/rfwarden.db (RFW_DB in dashboard.env, fusion.yaml's db); on a new host too, --db names where it goes", db, where)
+}
+
 func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -118,6 +140,9 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	bi, err := os.Stat(backup)
 	if err != nil {
 		return fmt.Errorf("restore: backup: %w", err)
+	}
+	if err := restoreDBNamed(fs, db); err != nil {
+		return err
 	}
 	if di, err := os.Stat(db); err == nil && os.SameFile(bi, di) {
 		return fmt.Errorf("restore: %s is the database itself", backup)

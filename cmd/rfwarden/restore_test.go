@@ -541,3 +541,57 @@ func TestRestoreHoldsUntilReplaced(t *testing.T) {
 		t.Errorf("kept copy holds alerts %v, want [now-1] (from the WAL)", got)
 	}
 }
+
+// TestRestoreWithoutDBNamed: run without --db and RFW_DB from a folder with
+// no rfwarden.db (root's home, the backups' folder), restore refused and
+// made nothing, naming the flag; it restored the backup into a new
+// ./rfwarden.db, said "restored", and the services' database stayed as it
+// was. A default rfwarden.db that exists is replaced as before, and one
+// --db or RFW_DB names may be new (a new host).
+func TestRestoreWithoutDBNamed(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		env     bool // RFW_DB names rfwarden.db
+		existed bool // ./rfwarden.db exists
+		wantErr string
+	}{
+		{name: "nothing names it, none here", wantErr: "no --db given, and there is no rfwarden.db here"},
+		{name: "nothing names it, one here", existed: true},
+		{name: "RFW_DB names a new one", env: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			site, err := filepath.Abs(restoreSite)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			t.Chdir(dir)
+			t.Setenv("RFW_DB", "rfwarden.db")
+			if !tc.env {
+				os.Unsetenv("RFW_DB")
+			}
+			bak := filepath.Join(t.TempDir(), "backup.db")
+			makeStateDB(t, bak, "hmp-test", "then-1")
+			if tc.existed {
+				makeStateDB(t, filepath.Join(dir, "rfwarden.db"), "hmp-test", "now-1")
+			}
+			var stdout, stderr strings.Builder
+			err = run(context.Background(), []string{"restore", "--site", site, bak}, &stdout, &stderr)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "--db /var/lib/rfwarden/rfwarden.db") {
+					t.Fatalf("restore: %v, want %q naming --db", err, tc.wantErr)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "rfwarden.db")); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("refused restore left rfwarden.db: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("restore: %v\n%s", err, stdout.String())
+			}
+			if got := alertIDs(t, filepath.Join(dir, "rfwarden.db")); !slices.Equal(got, []string{"then-1"}) {
+				t.Errorf("restored alerts %v, want the backup's", got)
+			}
+		})
+	}
+}
