@@ -69,6 +69,12 @@ func (s *server) replayUpload(c echo.Context) error {
 	if req.ContentLength > s.d.MaxUpload {
 		return httpError(http.StatusRequestEntityTooLarge, "upload of %d bytes exceeds the %d byte limit", req.ContentLength, s.d.MaxUpload)
 	}
+	release, busy := s.takeUpload(session(c).User)
+	if release == nil {
+		c.Response().Header().Set("Retry-After", "60")
+		return httpError(http.StatusTooManyRequests, "%s", busy)
+	}
+	defer release()
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, s.d.MaxUpload)
 	if err := req.ParseMultipartForm(8 << 20); err != nil {
 		var mbe *http.MaxBytesError
@@ -156,6 +162,44 @@ func (s *server) replayUpload(c echo.Context) error {
 	// path (the first recording) and replaced (any) as before several
 	// recordings could come in one upload; paths names each
 	return c.JSON(http.StatusCreated, map[string]any{"path": rels[0], "paths": rels, "replaced": len(replaced) > 0, "replaced_paths": replaced})
+}
+
+// MaxUploadsPerUser and MaxUploads bound the replay uploads under way at
+// once, of one user and of all together. Each holds up to three times
+// its size on the server's disks while it is received, staged and
+// checked (the body spooled to TMPDIR, the staged copy, an archive's
+// extracted recordings): with no bound one analyst's session sending
+// uploads in parallel filled the disks of the database and of /tmp.
+const (
+	MaxUploadsPerUser = 1
+	MaxUploads        = 2
+)
+
+// takeUpload reserves one of user's MaxUploadsPerUser upload slots and
+// one of the MaxUploads in all; release frees them. When none is free it
+// returns nil and why.
+func (s *server) takeUpload(user string) (release func(), busy string) {
+	u := &s.uploads
+	ku, kall := "u"+user, "all"
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch {
+	case u.n[ku] >= MaxUploadsPerUser:
+		return nil, fmt.Sprintf("upload: you have %d upload under way, the most one user may at once: wait for it to end, then upload again", MaxUploadsPerUser)
+	case u.n[kall] >= MaxUploads:
+		return nil, fmt.Sprintf("upload: %d uploads are under way, the most the dashboard takes at once: try again in a minute", MaxUploads)
+	}
+	u.n[ku]++
+	u.n[kall]++
+	return func() {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		for _, k := range []string{ku, kall} {
+			if u.n[k]--; u.n[k] <= 0 {
+				delete(u.n, k)
+			}
+		}
+	}, ""
 }
 
 // requestEnded reports whether err is the end of the upload's request
