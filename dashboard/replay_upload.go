@@ -75,6 +75,9 @@ func (s *server) replayUpload(c echo.Context) error {
 		return httpError(http.StatusTooManyRequests, "%s", busy)
 	}
 	defer release()
+	if err := s.uploadRoom(req.ContentLength); err != nil {
+		return err
+	}
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, s.d.MaxUpload)
 	if err := req.ParseMultipartForm(8 << 20); err != nil {
 		var mbe *http.MaxBytesError
@@ -200,6 +203,36 @@ func (s *server) takeUpload(user string) (release func(), busy string) {
 			}
 		}
 	}, ""
+}
+
+// uploadRoom refuses (507) an upload of size bytes (-1: not said, taken
+// as MaxUpload) when storing it could leave the replay folder's disk
+// (Deps.UploadDisk) under its MinFreeBytes: it takes up to twice its
+// size there while it is staged and checked (an archive and its
+// recordings extracted), its size once stored. Uploads are kept for
+// RFW_UPLOAD_DAYS whatever their total, so without it one analyst's
+// session sending one upload after another filled the disk, which may be
+// the database's (alerts, acknowledgements and the audit then fail). A
+// disk whose free space cannot be read is answered 500, logged.
+func (s *server) uploadRoom(size int64) error {
+	disk := s.d.UploadDisk
+	if disk == nil {
+		return nil
+	}
+	if size < 0 {
+		size = s.d.MaxUpload
+	}
+	free, err := disk.Free()
+	if err != nil {
+		s.log.Error("dashboard: upload: cannot read the free space of the replay folder's disk", "err", err)
+		return httpError(http.StatusInternalServerError, "upload: the dashboard cannot read the free space of the disk of RFW_REPLAY_DIR (the log says why)")
+	}
+	if need := 2 * size; free-need < disk.MinFreeBytes {
+		s.log.Warn("dashboard: upload refused: the replay folder's disk is (nearly) full", "free_bytes", free, "upload_bytes", size, "min_free_bytes", disk.MinFreeBytes)
+		return httpError(http.StatusInsufficientStorage, "upload: the disk of RFW_REPLAY_DIR has %d MiB free; this upload may take %d MiB while it is checked, which would leave less than the %d MiB kept free (RFW_MIN_FREE_BYTES): an administrator deletes old uploads or recordings",
+			free>>20, need>>20, disk.MinFreeBytes>>20)
+	}
+	return nil
 }
 
 // requestEnded reports whether err is the end of the upload's request

@@ -2,9 +2,11 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -123,5 +125,63 @@ func TestUploadsAtOnceBounded(t *testing.T) {
 		if isFile(ev.deps.ReplayDir + "/uploads/" + name + ".sigmf-meta") {
 			t.Errorf("refused upload %s stored", name)
 		}
+	}
+}
+
+// TestUploadKeepsReplayDiskFree: an upload that, staged and checked
+// (twice its size), could leave the replay folder's disk under its
+// MinFreeBytes is refused 507 before its body is read, naming
+// RFW_MIN_FREE_BYTES, and nothing is stored; a body of unsaid length
+// counts as MaxUpload. Uploads are kept for RFW_UPLOAD_DAYS whatever
+// their total: until 2026-12-06 one analyst's session uploading one
+// recording after another filled the disk, which may be the database's.
+func TestUploadKeepsReplayDiskFree(t *testing.T) {
+	const minFree = 1 << 20
+	body, ct := multipartBody(t, map[string][2]string{"meta": {"rec.sigmf-meta", tinyMeta("ci8", "", "")}, "data": {"rec.sigmf-data", tinyData(16)}})
+	size := int64(len(body))
+	for _, tc := range []struct {
+		name     string
+		free     int64 // bytes free on the disk
+		statErr  error
+		unsaid   bool // the body's length not said (chunked)
+		wantCode int
+		wantBody string
+	}{
+		{name: "plenty free", free: 1 << 30, wantCode: 201},
+		{name: "just enough", free: minFree + 2*size, wantCode: 201},
+		{name: "one byte short", free: minFree + 2*size - 1, wantCode: 507, wantBody: "RFW_MIN_FREE_BYTES"},
+		{name: "disk full", free: 0, wantCode: 507, wantBody: "RFW_MIN_FREE_BYTES"},
+		{name: "unsaid length counts as the limit", free: minFree + 2*size, unsaid: true, wantCode: 507, wantBody: "RFW_MIN_FREE_BYTES"},
+		{name: "unsaid length with room for the limit", free: minFree + 2*(64<<10), unsaid: true, wantCode: 201},
+		{name: "free space unreadable", statErr: errors.New("statfs: input/output error"), wantCode: 500, wantBody: "free space"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t)
+			var asked string
+			ev.deps.UploadDisk = &FreeSpace{Path: ev.deps.ReplayDir, MinFreeBytes: minFree, Statfs: func(p string) (int64, error) {
+				asked = p
+				return tc.free, tc.statErr
+			}}
+			e, c, _ := ev.analystWithLog(t)
+			req := httptest.NewRequest("POST", "/api/v1/replay/upload", strings.NewReader(body))
+			if tc.unsaid {
+				req.ContentLength = -1
+			}
+			req.Header.Set("Content-Type", ct)
+			req.AddCookie(c.cookie)
+			req.Header.Set(CSRFHeader, c.csrf)
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			if rec.Code != tc.wantCode || !strings.Contains(rec.Body.String(), tc.wantBody) {
+				t.Errorf("upload of %d bytes with %d free: %d %s; want %d %q", size, tc.free, rec.Code, rec.Body, tc.wantCode, tc.wantBody)
+			}
+			if asked != ev.deps.ReplayDir {
+				t.Errorf("free space asked of %q, want the replay folder %q", asked, ev.deps.ReplayDir)
+			}
+			stored := isFile(filepath.Join(ev.deps.ReplayDir, "uploads", "rec.sigmf-meta"))
+			if stored != (tc.wantCode == 201) {
+				t.Errorf("stored %v, want %v", stored, tc.wantCode == 201)
+			}
+		})
 	}
 }
