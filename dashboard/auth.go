@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -111,6 +112,11 @@ type Users struct {
 	checking, hashing func()
 
 	maxIPFails int
+	// maxUserFails is MaxUserFailures; known holds, by user name and
+	// limitAddr, when the user last logged in from that address (kept
+	// knownAddrFor): those addresses are not refused by it.
+	maxUserFails int
+	known        map[string]map[string]time.Time
 	// checkSlots holds a token per password check running (MaxChecks);
 	// a check waits checkWait at most for one.
 	checkSlots chan struct{}
@@ -120,7 +126,9 @@ type Users struct {
 	sessions map[string]Session
 	fails    map[string][]time.Time // key ip|user
 	ipFails  map[string][]time.Time // key ip, whatever the user name
-	sweepAt  int                    // len(fails)+len(ipFails) at which expired keys are swept
+	// userFails are the failures of each user name, from every address
+	userFails map[string][]time.Time
+	sweepAt   int // len(fails)+len(ipFails)+len(userFails) at which expired keys are swept
 	// dropped counts the times sessions were dropped from memory (a
 	// logout, an account changed); a session read from the database is
 	// kept in memory only if none was dropped during the read, which may
@@ -138,6 +146,14 @@ type UsersOptions struct {
 	// FailWindow, whatever the user names (existing or not, valid or not);
 	// default 20.
 	MaxIPFailures int
+	// MaxUserFailures is how many failed logins one user name may have in
+	// FailWindow from all addresses together; past it the name's logins
+	// are refused but from the addresses it logged in from in the last
+	// 30 days (knownAddrFor), so a guesser spreading their guesses over
+	// many addresses (a PC taking a hundred IPv4 addresses of its subnet)
+	// cannot go on, while the user's own screens still log in. Default
+	// 50.
+	MaxUserFailures int
 	// MaxChecks is how many password checks (bcrypt) run at once; default
 	// GOMAXPROCS. A login finding none free for CheckWait (default 2 s)
 	// gets ErrBusy.
@@ -212,7 +228,8 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	}
 	u := &Users{db: db, log: opt.Logger, auditTx: opt.AuditTx, wrote: opt.RecordWrite, cost: opt.BcryptCost, ttl: opt.SessionTTL, maxSess: opt.MaxSessions, now: opt.Now, maxFails: opt.MaxFailures,
 		failWin: opt.FailWindow, recheck: opt.Recheck, maxIPFails: opt.MaxIPFailures, checkWait: opt.CheckWait,
-		sessions: map[string]Session{}, fails: map[string][]time.Time{}, ipFails: map[string][]time.Time{}}
+		sessions: map[string]Session{}, fails: map[string][]time.Time{}, ipFails: map[string][]time.Time{},
+		maxUserFails: opt.MaxUserFailures, userFails: map[string][]time.Time{}, known: map[string]map[string]time.Time{}}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -250,6 +267,9 @@ CREATE TABLE IF NOT EXISTS dashboard_search_outcomes (
 	}
 	if u.maxIPFails == 0 {
 		u.maxIPFails = 20
+	}
+	if u.maxUserFails == 0 {
+		u.maxUserFails = 50
 	}
 	if opt.MaxChecks <= 0 {
 		opt.MaxChecks = runtime.GOMAXPROCS(0)
@@ -456,14 +476,24 @@ const MaxPasswordBytes = 72
 // the failures kept stay bounded by the window and a sweep's cost is
 // spread over as many failures. Call with u.mu held.
 func (u *Users) sweepFails(now time.Time) {
-	for _, m := range []map[string][]time.Time{u.fails, u.ipFails} {
+	for name, addrs := range u.known {
+		for a, t := range addrs {
+			if now.Sub(t) >= knownAddrFor {
+				delete(addrs, a)
+			}
+		}
+		if len(addrs) == 0 {
+			delete(u.known, name)
+		}
+	}
+	for _, m := range []map[string][]time.Time{u.fails, u.ipFails, u.userFails} {
 		for k, ts := range m {
 			if len(ts) == 0 || now.Sub(slices.MaxFunc(ts, time.Time.Compare)) >= u.failWin {
 				delete(m, k)
 			}
 		}
 	}
-	u.sweepAt = max(1024, 2*(len(u.fails)+len(u.ipFails)))
+	u.sweepAt = max(1024, 2*(len(u.fails)+len(u.ipFails)+len(u.userFails)))
 }
 
 // checkUserName accepts 1..64 letters, digits, '.', '-' or '_'.
@@ -533,9 +563,11 @@ func (u *Users) EnsureAdmin(ctx context.Context, opt AdminOptions) (password str
 }
 
 // Login checks the password and opens a session. Attempts are counted
-// per ip+user and per ip (an IPv6 address's /64: limitAddr); after MaxFailures of the one or MaxIPFailures
-// of the other in FailWindow, Login returns ErrRateLimited without
-// checking the password (checkPassword); with every password check slot
+// per ip+user, per ip (an IPv6 address's /64: limitAddr) and per user;
+// after MaxFailures of the first, MaxIPFailures of the second or
+// MaxUserFailures of the third (but from an address the user logged in
+// from in the last 30 days) in FailWindow, Login returns ErrRateLimited
+// without checking the password (checkPassword); with every password check slot
 // taken for CheckWait, ErrBusy. Both are LimitErrors saying when to try
 // again. A disabled account fails as a wrong password does, whatever the
 // password (the error is both ErrBadCredentials and ErrDisabled). A login
@@ -677,13 +709,14 @@ type account struct {
 func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, name, password string) (account, error) {
 	ip, _, _ := strings.Cut(key, "|")
 	valid := checkUserName(name) == nil
+	user := name
 	if !valid {
 		// No account has such a name: it is counted for its address
 		// only, so a flood of ever new (up to 1 MiB) names keeps no
 		// memory beyond the address's count.
-		key = ""
+		key, user = "", ""
 	}
-	if err := u.reserve(ip, key, now); err != nil {
+	if err := u.reserve(ip, key, user, now); err != nil {
 		return account{}, err
 	}
 	hash := string(u.decoy())
@@ -693,7 +726,7 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 		lookup = u.db.QueryRowContext(ctx, `SELECT hash, role, disabled_ns, revoked_ns, must_change FROM dashboard_users WHERE name = ?`, name).
 			Scan(&hash, &a.role, &a.disabledNS, &a.revokedNS, &a.mustChange)
 		if lookup != nil && !errors.Is(lookup, sql.ErrNoRows) {
-			u.unreserve(ip, key, now) // no password was checked
+			u.unreserve(ip, key, user, now) // no password was checked
 			return account{}, fmt.Errorf("look up user: %w", lookup)
 		}
 		if lookup != nil {
@@ -702,12 +735,12 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 	}
 	release, err := u.checkSlot(ctx)
 	if err != nil {
-		u.unreserve(ip, key, now)
+		u.unreserve(ip, key, user, now)
 		return account{}, err
 	}
 	if err := ctx.Err(); err != nil { // the client left before its check: no bcrypt, no success
 		release()
-		u.unreserve(ip, key, now)
+		u.unreserve(ip, key, user, now)
 		return account{}, err
 	}
 	if u.checking != nil {
@@ -721,27 +754,44 @@ func (u *Users) checkPassword(ctx context.Context, key string, now time.Time, na
 		}
 		return account{}, ErrBadCredentials
 	}
-	u.unreserve(ip, key, now)
+	u.unreserve(ip, key, user, now)
 	u.mu.Lock()
 	delete(u.fails, key) // the failures before a right password are forgiven
+	if u.known[name] == nil {
+		u.known[name] = map[string]time.Time{}
+	}
+	u.known[name][ip] = now // the user's own address: MaxUserFailures does not refuse it
 	u.mu.Unlock()
 	return a, nil
 }
 
-// reserve counts an attempt at now against ip and key ("": none), or
-// returns ErrRateLimited (a LimitError) when either is at its limit.
-func (u *Users) reserve(ip, key string, now time.Time) error {
+// knownAddrFor is how long an address a user logged in from stays
+// theirs for MaxUserFailures.
+const knownAddrFor = 30 * 24 * time.Hour
+
+// reserve counts an attempt at now against ip, key and user ("": none),
+// or returns ErrRateLimited (a LimitError) when any is at its limit; the
+// user's limit (MaxUserFailures) does not refuse an address the user
+// logged in from within knownAddrFor.
+func (u *Users) reserve(ip, key, user string, now time.Time) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	ipRecent := u.recentFails(u.ipFails, ip, now)
-	var keyRecent []time.Time
+	var keyRecent, userRecent []time.Time
 	if key != "" {
 		keyRecent = u.recentFails(u.fails, key, now)
+	}
+	userMax := u.maxUserFails
+	if user != "" {
+		userRecent = u.recentFails(u.userFails, user, now)
+		if t, ok := u.known[user][ip]; ok && now.Sub(t) < knownAddrFor {
+			userMax = math.MaxInt
+		}
 	}
 	for _, r := range []struct {
 		ts  []time.Time
 		max int
-	}{{keyRecent, u.maxFails}, {ipRecent, u.maxIPFails}} {
+	}{{keyRecent, u.maxFails}, {ipRecent, u.maxIPFails}, {userRecent, userMax}} {
 		if len(r.ts) >= r.max {
 			wait := slices.MinFunc(r.ts, time.Time.Compare).Add(u.failWin).Sub(now)
 			return &LimitError{Err: ErrRateLimited, RetryAfter: max(wait, time.Second)}
@@ -751,7 +801,10 @@ func (u *Users) reserve(ip, key string, now time.Time) error {
 	if key != "" {
 		u.fails[key] = append(keyRecent, now)
 	}
-	if len(u.fails)+len(u.ipFails) >= u.sweepAt {
+	if user != "" {
+		u.userFails[user] = append(userRecent, now)
+	}
+	if len(u.fails)+len(u.ipFails)+len(u.userFails) >= u.sweepAt {
 		u.sweepFails(now)
 	}
 	return nil
@@ -775,13 +828,13 @@ func (u *Users) recentFails(m map[string][]time.Time, k string, now time.Time) [
 }
 
 // unreserve takes back the attempt reserve counted at now.
-func (u *Users) unreserve(ip, key string, now time.Time) {
+func (u *Users) unreserve(ip, key, user string, now time.Time) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, f := range []struct {
 		m map[string][]time.Time
 		k string
-	}{{u.ipFails, ip}, {u.fails, key}} {
+	}{{u.ipFails, ip}, {u.fails, key}, {u.userFails, user}} {
 		ts := f.m[f.k]
 		if i := slices.IndexFunc(ts, now.Equal); i >= 0 {
 			ts = slices.Delete(ts, i, i+1)

@@ -230,6 +230,11 @@ type Deps struct {
 	ReplayDir   string   // folder of recordings offered for replay (pairs and .sigmf archives; uploads go to its uploads/)
 	SnippetDir  string   // folder of saved SigMF snippets (evidence)
 	MaxUpload   int64    // upload limit in bytes; default 256 MiB
+	// UploadDisk, when set, is the disk of ReplayDir (its Path there): an
+	// upload is refused (507) before its body is read when storing it
+	// (twice its size at most, staged and checked) could leave less than
+	// its MinFreeBytes free. Nil: no check.
+	UploadDisk *FreeSpace
 	// BodyIdle is how long a request body may send nothing before the
 	// request is cut (408); default 15 s. An upload (a recording, a
 	// registry CSV) must send 64 KiB each BodyIdle: a slow upload that

@@ -69,6 +69,15 @@ func (s *server) replayUpload(c echo.Context) error {
 	if req.ContentLength > s.d.MaxUpload {
 		return httpError(http.StatusRequestEntityTooLarge, "upload of %d bytes exceeds the %d byte limit", req.ContentLength, s.d.MaxUpload)
 	}
+	release, busy := s.takeUpload(session(c).User)
+	if release == nil {
+		c.Response().Header().Set("Retry-After", "60")
+		return httpError(http.StatusTooManyRequests, "%s", busy)
+	}
+	defer release()
+	if err := s.uploadRoom(req.ContentLength); err != nil {
+		return err
+	}
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, s.d.MaxUpload)
 	if err := req.ParseMultipartForm(8 << 20); err != nil {
 		var mbe *http.MaxBytesError
@@ -156,6 +165,74 @@ func (s *server) replayUpload(c echo.Context) error {
 	// path (the first recording) and replaced (any) as before several
 	// recordings could come in one upload; paths names each
 	return c.JSON(http.StatusCreated, map[string]any{"path": rels[0], "paths": rels, "replaced": len(replaced) > 0, "replaced_paths": replaced})
+}
+
+// MaxUploadsPerUser and MaxUploads bound the replay uploads under way at
+// once, of one user and of all together. Each holds up to three times
+// its size on the server's disks while it is received, staged and
+// checked (the body spooled to TMPDIR, the staged copy, an archive's
+// extracted recordings): with no bound one analyst's session sending
+// uploads in parallel filled the disks of the database and of /tmp.
+const (
+	MaxUploadsPerUser = 1
+	MaxUploads        = 2
+)
+
+// takeUpload reserves one of user's MaxUploadsPerUser upload slots and
+// one of the MaxUploads in all; release frees them. When none is free it
+// returns nil and why.
+func (s *server) takeUpload(user string) (release func(), busy string) {
+	u := &s.uploads
+	ku, kall := "u"+user, "all"
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch {
+	case u.n[ku] >= MaxUploadsPerUser:
+		return nil, fmt.Sprintf("upload: you have %d upload under way, the most one user may at once: wait for it to end, then upload again", MaxUploadsPerUser)
+	case u.n[kall] >= MaxUploads:
+		return nil, fmt.Sprintf("upload: %d uploads are under way, the most the dashboard takes at once: try again in a minute", MaxUploads)
+	}
+	u.n[ku]++
+	u.n[kall]++
+	return func() {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		for _, k := range []string{ku, kall} {
+			if u.n[k]--; u.n[k] <= 0 {
+				delete(u.n, k)
+			}
+		}
+	}, ""
+}
+
+// uploadRoom refuses (507) an upload of size bytes (-1: not said, taken
+// as MaxUpload) when storing it could leave the replay folder's disk
+// (Deps.UploadDisk) under its MinFreeBytes: it takes up to twice its
+// size there while it is staged and checked (an archive and its
+// recordings extracted), its size once stored. Uploads are kept for
+// RFW_UPLOAD_DAYS whatever their total, so without it one analyst's
+// session sending one upload after another filled the disk, which may be
+// the database's (alerts, acknowledgements and the audit then fail). A
+// disk whose free space cannot be read is answered 500, logged.
+func (s *server) uploadRoom(size int64) error {
+	disk := s.d.UploadDisk
+	if disk == nil {
+		return nil
+	}
+	if size < 0 {
+		size = s.d.MaxUpload
+	}
+	free, err := disk.Free()
+	if err != nil {
+		s.log.Error("dashboard: upload: cannot read the free space of the replay folder's disk", "err", err)
+		return httpError(http.StatusInternalServerError, "upload: the dashboard cannot read the free space of the disk of RFW_REPLAY_DIR (the log says why)")
+	}
+	if need := 2 * size; free-need < disk.MinFreeBytes {
+		s.log.Warn("dashboard: upload refused: the replay folder's disk is (nearly) full", "free_bytes", free, "upload_bytes", size, "min_free_bytes", disk.MinFreeBytes)
+		return httpError(http.StatusInsufficientStorage, "upload: the disk of RFW_REPLAY_DIR has %d MiB free; this upload may take %d MiB while it is checked, which would leave less than the %d MiB kept free (RFW_MIN_FREE_BYTES): an administrator deletes old uploads or recordings",
+			free>>20, need>>20, disk.MinFreeBytes>>20)
+	}
+	return nil
 }
 
 // requestEnded reports whether err is the end of the upload's request

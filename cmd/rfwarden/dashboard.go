@@ -283,8 +283,12 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	metricsToken := os.Getenv("RFW_METRICS_TOKEN")
+	var uploadDisk *dashboard.FreeSpace // uploads keep RFW_MIN_FREE_BYTES free on the replay folder's disk
+	if *replayDir != "" {
+		uploadDisk = &dashboard.FreeSpace{Path: *replayDir, MinFreeBytes: keep.minFreeBytes}
+	}
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
-		Replayer: replayer, ReplayDir: *replayDir, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
+		Replayer: replayer, ReplayDir: *replayDir, UploadDisk: uploadDisk, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
 		Feed: feed, Influx: influxLink, StateDisk: disk, Database: db, Logger: log, Secure: *certFile != "", Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
