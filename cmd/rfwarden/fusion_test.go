@@ -292,6 +292,11 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 
 	dash := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL())
 	defer dash.stop()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the dashboard's log:\n%s\nfusion's log:\n%s", dash.stderr.String(), stderr.String())
+		}
+	})
 	if code, body := loginDemo(t, dash.demoInfo).send(http.MethodPost, "/api/v1/alerts/"+a.ID+"/ack", `{"note":"cell searched"}`); code != http.StatusOK {
 		t.Fatalf("ack: %d %s", code, body)
 	}
@@ -305,7 +310,7 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 		return false
 	}
 	if !b.WaitFor(15*time.Second, acked) {
-		t.Errorf("fusion did not publish the alert acknowledged; fusion's log:\n%s", stderr.String())
+		t.Errorf("fusion did not publish the alert acknowledged")
 	}
 	buf := make([]byte, 4096)
 	found := false
