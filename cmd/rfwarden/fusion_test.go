@@ -309,8 +309,14 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 		}
 		return false
 	}
+	// what fusion made of the announcement, read while it runs: a
+	// dead letter (reason "ack") is logged at debug level only
+	ackMetrics := func() string {
+		_, metrics := httpGet(t, "http://"+httpAddr+"/metrics")
+		return grepLines(metrics, "rfw_fusion_acks_total") + grepLines(metrics, "rfw_fusion_dead_letter_total")
+	}
 	if !b.WaitFor(15*time.Second, acked) {
-		t.Errorf("fusion did not publish the alert acknowledged")
+		t.Errorf("fusion did not publish the alert acknowledged; its metrics:\n%s", ackMetrics())
 	}
 	buf := make([]byte, 4096)
 	found := false
@@ -318,7 +324,7 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 		udp.SetReadDeadline(time.Now().Add(15 * time.Second))
 		n, _, err := udp.ReadFrom(buf)
 		if err != nil {
-			t.Fatalf("no syslog message with the acknowledgement: %v", err)
+			t.Fatalf("no syslog message with the acknowledgement: %v; fusion's metrics:\n%s", err, ackMetrics())
 		}
 		found = strings.Contains(string(buf[:n]), `ack_by="`+dash.User+`"`)
 	}
