@@ -575,6 +575,34 @@ func TestChangePasswordLimitedCostsNoHash(t *testing.T) {
 	}
 }
 
+// TestChangePasswordSlowHashStillWrites: a password change whose bcrypt
+// takes longer than detachedWriteTimeout is still written. The hash ran
+// inside the detached write's bound: under the race detector on a loaded
+// machine bcrypt took 7.4 s of the 5 s, and a right password's change was
+// refused with "context deadline exceeded" before its write began.
+func TestChangePasswordSlowHashStillWrites(t *testing.T) {
+	ctx := context.Background()
+	u, err := NewUsers(ctx, openUsersDB(t, ":memory:"), UsersOptions{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Create(ctx, "ops", "ops-password", RoleOfficer); err != nil {
+		t.Fatal(err)
+	}
+	// The write itself takes well under a millisecond: 500 ms leave it
+	// margin on a loaded machine.
+	defer func(d time.Duration) { detachedWriteTimeout = d }(detachedWriteTimeout)
+	detachedWriteTimeout = 500 * time.Millisecond
+	u.hashing = func() { time.Sleep(2 * detachedWriteTimeout) }
+	if err := u.ChangePassword(ctx, "192.0.2.9", "ops", "ops-password", "a-new-long-password"); err != nil {
+		t.Fatalf("change with a hash slower than the write's bound: %v", err)
+	}
+	u.hashing = nil
+	if _, err := u.Login(ctx, "192.0.2.9", "ops", "a-new-long-password"); err != nil {
+		t.Errorf("log in with the new password: %v", err)
+	}
+}
+
 // failAudit is an Auditor whose writes fail.
 type failAudit struct{ fakeAudit }
 

@@ -291,7 +291,8 @@ func session(c echo.Context) Session {
 }
 
 // detachedWriteTimeout bounds a write that outlives its request (detach).
-const detachedWriteTimeout = 5 * time.Second
+// A variable for the tests only.
+var detachedWriteTimeout = 5 * time.Second
 
 // detach returns a context for a write that must not be cancelled with
 // the request of ctx (its values kept), bounded by detachedWriteTimeout:

@@ -54,15 +54,25 @@ func startDashboardArgs(t *testing.T, args ...string) runningDashboard {
 	}()
 	addrRe := regexp.MustCompile(`dashboard on (http://\S+)`)
 	d := runningDashboard{stdout: &out, stderr: &errOut, stop: func() error { cancel(); return <-done }}
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	// Generous, but left as soon as the address is printed or the
+	// dashboard has returned: before it serves, the dashboard hashes one
+	// password at bcrypt's default cost (the login timing's decoy), and
+	// two on its first run (the admin's too), 5 to 7 s each under the race
+	// detector on a loaded 2-core machine: 15 s were not enough.
+	for deadline := time.Now().Add(90 * time.Second); d.URL == ""; {
 		if m := addrRe.FindStringSubmatch(out.String()); m != nil {
 			d.URL = m[1]
 			break
 		}
-	}
-	if d.URL == "" {
-		cancel()
-		t.Fatalf("no listen address; stdout %q stderr %q err %v", out.String(), errOut.String(), <-done)
+		select {
+		case err := <-done:
+			t.Fatalf("the dashboard returned before serving: %v; stdout %q stderr %q", err, out.String(), errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no listen address in %v; stdout %q stderr %q err %v", 90*time.Second, out.String(), errOut.String(), <-done)
+		}
 	}
 	if m := regexp.MustCompile(`created user admin with password (\S+)`).FindStringSubmatch(out.String()); m != nil {
 		d.User, d.Password = "admin", m[1]

@@ -292,6 +292,11 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 
 	dash := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL())
 	defer dash.stop()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the dashboard's log:\n%s\nfusion's log:\n%s", dash.stderr.String(), stderr.String())
+		}
+	})
 	if code, body := loginDemo(t, dash.demoInfo).send(http.MethodPost, "/api/v1/alerts/"+a.ID+"/ack", `{"note":"cell searched"}`); code != http.StatusOK {
 		t.Fatalf("ack: %d %s", code, body)
 	}
@@ -304,8 +309,14 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 		}
 		return false
 	}
+	// what fusion made of the announcement, read while it runs: a
+	// dead letter (reason "ack") is logged at debug level only
+	ackMetrics := func() string {
+		_, metrics := httpGet(t, "http://"+httpAddr+"/metrics")
+		return grepLines(metrics, "rfw_fusion_acks_total") + grepLines(metrics, "rfw_fusion_dead_letter_total")
+	}
 	if !b.WaitFor(15*time.Second, acked) {
-		t.Errorf("fusion did not publish the alert acknowledged; fusion's log:\n%s", stderr.String())
+		t.Errorf("fusion did not publish the alert acknowledged; its metrics:\n%s", ackMetrics())
 	}
 	buf := make([]byte, 4096)
 	found := false
@@ -313,7 +324,7 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 		udp.SetReadDeadline(time.Now().Add(15 * time.Second))
 		n, _, err := udp.ReadFrom(buf)
 		if err != nil {
-			t.Fatalf("no syslog message with the acknowledgement: %v", err)
+			t.Fatalf("no syslog message with the acknowledgement: %v; fusion's metrics:\n%s", err, ackMetrics())
 		}
 		found = strings.Contains(string(buf[:n]), `ack_by="`+dash.User+`"`)
 	}
