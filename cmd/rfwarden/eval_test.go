@@ -17,6 +17,7 @@ import (
 	"github.com/rfwarden/rfwarden/internal/ctxtest"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmftest"
 )
 
 // writeLabelledLTE writes a generated LTE case as a SigMF recording in dir
@@ -449,16 +450,7 @@ func TestEvalUnlabelledCorpusSaysWhatToDo(t *testing.T) {
 		wantNone []string
 	}{
 		{"unlabelled", func(t *testing.T, dir string) {
-			w, err := sigmf.NewWriter(filepath.Join(dir, "night"), "cf32_le", 1e6, 1747.5e6, time.Time{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := w.Write(make([]complex64, 4096)); err != nil {
-				t.Fatal(err)
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
+			sigmftest.WriteRecording(t, filepath.Join(dir, "night"), 1e6, 1747.5e6, make([]complex64, 4096))
 		}, []string{"without core:label", "annotate each emission with its core:label", "docs/evaluation.md", "rfwarden scan"}, []string{"--include-own"}},
 		{"own labels only", func(t *testing.T, dir string) {
 			writeClip(t, dir, "s1-0001", eval.SensorGenerator, "LTE/NR uplink (LTE B3 UL)")

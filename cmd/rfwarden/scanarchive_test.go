@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmftest"
@@ -22,16 +21,7 @@ func TestScanArchiveSeveralRecordings(t *testing.T) {
 	src := t.TempDir()
 	arch := filepath.Join(t.TempDir(), "day"+sigmf.ArchiveExt)
 	for i, base := range []string{"day-0", "day-1"} {
-		w, err := sigmf.NewWriter(filepath.Join(src, base), "cf32_le", 2e6, 433.92e6+float64(i)*0.5e6, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write(toneBurst(300000, 100000, 150000, 2e6, 300e3)); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		sigmftest.WriteRecording(t, filepath.Join(src, base), 2e6, 433.92e6+float64(i)*0.5e6, toneBurst(300000, 100000, 150000, 2e6, 300e3))
 	}
 	sigmftest.WriteArchive(t, arch, src, "day-0", "day-1")
 

@@ -6,9 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmftest"
 )
 
 // TestScanSaysNoCentre: without a centre frequency scan's center_MHz is
@@ -21,17 +20,7 @@ func TestScanSaysNoCentre(t *testing.T) {
 	raw := filepath.Join(dir, "hackrf.cf32")
 	writeCF32(t, raw, burst)
 	sigmfAt := func(name string, centerHz float64) string {
-		w, err := sigmf.NewWriter(filepath.Join(dir, name), "cf32_le", 2e6, centerHz, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write(burst); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return filepath.Join(dir, name+sigmf.MetaExt)
+		return sigmftest.WriteRecording(t, filepath.Join(dir, name), 2e6, centerHz, burst)
 	}
 	tests := []struct {
 		name string

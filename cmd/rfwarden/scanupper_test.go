@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmftest"
 )
 
 // TestScanUpperCaseExtension: a recording copied through a FAT card comes
@@ -20,16 +20,7 @@ import (
 // raw file (eval: TestSiteUpperCaseExtensionNotSilent).
 func TestScanUpperCaseExtension(t *testing.T) {
 	dir := t.TempDir()
-	w, err := sigmf.NewWriter(filepath.Join(dir, "rec"), "cf32_le", 2e6, 915e6, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(toneBurst(300000, 100000, 150000, 2e6, 300e3)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	sigmftest.WriteRecording(t, filepath.Join(dir, "rec"), 2e6, 915e6, toneBurst(300000, 100000, 150000, 2e6, 300e3))
 	for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt} {
 		if err := os.Rename(filepath.Join(dir, "rec"+ext), filepath.Join(dir, "REC"+strings.ToUpper(ext))); err != nil {
 			t.Fatal(err)

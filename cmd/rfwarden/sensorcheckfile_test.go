@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmftest"
 )
 
 // TestSensorCheckFileSource: `rfwarden sensor --check` ("validates the
@@ -22,16 +22,7 @@ import (
 func TestSensorCheckFileSource(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good")
-	w, err := sigmf.NewWriter(good, "cf32_le", 2e6, 915e6, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(make([]complex64, 4096)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	sigmftest.WriteRecording(t, good, 2e6, 915e6, make([]complex64, 4096))
 	notJSON := filepath.Join(dir, "bad.sigmf-meta")
 	if err := os.WriteFile(notJSON, []byte("not json"), 0o600); err != nil {
 		t.Fatal(err)

@@ -35,6 +35,24 @@ func Archive(t testing.TB, name string, n int) []byte {
 	return b.Bytes()
 }
 
+// WriteRecording writes iq as the cf32_le recording base (base.sigmf-meta
+// and base.sigmf-data) at rateHz samples/s tuned to centerHz, with no
+// start time and no annotation, and returns its metadata's path.
+func WriteRecording(t testing.TB, base string, rateHz, centerHz float64, iq []complex64) string {
+	t.Helper()
+	w, err := sigmf.NewWriter(base, "cf32_le", rateHz, centerHz, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(iq); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return base + sigmf.MetaExt
+}
+
 // WriteArchive writes a SigMF archive at path holding, for each name N,
 // the folder N/ and N/N.sigmf-meta and N/N.sigmf-data copied from the
 // folder src, as the SigMF spec lays out an archive of several
