@@ -543,19 +543,27 @@ func TestFeedsPerSessionCapped(t *testing.T) {
 	}
 }
 
+// opsOfficer returns Users on an in-memory database holding one officer,
+// "ops" with the password "ops-password".
+func opsOfficer(t *testing.T) *Users {
+	t.Helper()
+	u, err := NewUsers(context.Background(), openUsersDB(t, ":memory:"), UsersOptions{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Create(context.Background(), "ops", "ops-password", RoleOfficer); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 // TestChangePasswordLimitedCostsNoHash: a password change whose current
 // password is refused, or refused by the login limit, hashes no new
 // password: a logged-in user past the limit cost a bcrypt hash per
 // request. A change that passes hashes once.
 func TestChangePasswordLimitedCostsNoHash(t *testing.T) {
 	ctx := context.Background()
-	u, err := NewUsers(ctx, openUsersDB(t, ":memory:"), UsersOptions{BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := u.Create(ctx, "ops", "ops-password", RoleOfficer); err != nil {
-		t.Fatal(err)
-	}
+	u := opsOfficer(t)
 	hashes := 0
 	u.hashing = func() { hashes++ }
 	for i := range 12 {
@@ -582,13 +590,7 @@ func TestChangePasswordLimitedCostsNoHash(t *testing.T) {
 // refused with "context deadline exceeded" before its write began.
 func TestChangePasswordSlowHashStillWrites(t *testing.T) {
 	ctx := context.Background()
-	u, err := NewUsers(ctx, openUsersDB(t, ":memory:"), UsersOptions{BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := u.Create(ctx, "ops", "ops-password", RoleOfficer); err != nil {
-		t.Fatal(err)
-	}
+	u := opsOfficer(t)
 	// The write itself takes well under a millisecond: 500 ms leave it
 	// margin on a loaded machine.
 	defer func(d time.Duration) { detachedWriteTimeout = d }(detachedWriteTimeout)
