@@ -241,36 +241,52 @@ const (
 	MaxFeedsPerUser    = 32
 )
 
-// feedSlots counts the open live feeds of each session and each user.
-type feedSlots struct {
+// slots counts what is open or under way per key (a session's live
+// feeds, a user's uploads) against each key's limit.
+type slots struct {
 	mu sync.Mutex
-	n  map[string]int // by "s" + session token and "u" + user; one with none has no key
+	n  map[string]int // one with none has no key
 }
 
-// take reserves one of the session token's MaxFeedsPerSession slots and
-// of its user's MaxFeedsPerUser; release frees them. It returns the limit
-// reached when it cannot.
-func (f *feedSlots) take(token, user string) (release func(), limit string) {
-	ks, ku := "s"+token, "u"+user
+// slotLimit is one count reserve checks: key's may reach max; busy says
+// why another is refused when it has.
+type slotLimit struct {
+	key  string
+	max  int
+	busy string
+}
+
+// reserve counts one more under every limit's key, or none and returns
+// the first limit's busy reached; release frees what it counted.
+func (f *slots) reserve(limits ...slotLimit) (release func(), busy string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	switch {
-	case f.n[ks] >= MaxFeedsPerSession:
-		return nil, fmt.Sprintf("this session already has %d live feeds open, the most it may: close another dashboard tab or window", MaxFeedsPerSession)
-	case f.n[ku] >= MaxFeedsPerUser:
-		return nil, fmt.Sprintf("user %q already has %d live feeds open in all, the most one user may: close dashboards logged in elsewhere", user, MaxFeedsPerUser)
+	for _, l := range limits {
+		if f.n[l.key] >= l.max {
+			return nil, l.busy
+		}
 	}
-	f.n[ks]++
-	f.n[ku]++
+	for _, l := range limits {
+		f.n[l.key]++
+	}
 	return func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		for _, k := range []string{ks, ku} {
-			if f.n[k]--; f.n[k] <= 0 {
-				delete(f.n, k)
+		for _, l := range limits {
+			if f.n[l.key]--; f.n[l.key] <= 0 {
+				delete(f.n, l.key)
 			}
 		}
 	}, ""
+}
+
+// takeFeed reserves one of the session token's MaxFeedsPerSession live
+// feeds and of its user's MaxFeedsPerUser; release frees them. It
+// returns the limit reached when it cannot.
+func (f *slots) takeFeed(token, user string) (release func(), limit string) {
+	return f.reserve(
+		slotLimit{"s" + token, MaxFeedsPerSession, fmt.Sprintf("this session already has %d live feeds open, the most it may: close another dashboard tab or window", MaxFeedsPerSession)},
+		slotLimit{"u" + user, MaxFeedsPerUser, fmt.Sprintf("user %q already has %d live feeds open in all, the most one user may: close dashboards logged in elsewhere", user, MaxFeedsPerUser)})
 }
 
 // events streams the live feed as Server-Sent Events. Query: kinds
@@ -301,7 +317,7 @@ func (s *server) events(c echo.Context) error {
 	}
 	sess := session(c)
 	token := sess.Token
-	release, limit := s.feeds.take(token, sess.User)
+	release, limit := s.feeds.takeFeed(token, sess.User)
 	if release == nil {
 		return httpError(http.StatusTooManyRequests, "%s", limit)
 	}

@@ -182,27 +182,9 @@ const (
 // one of the MaxUploads in all; release frees them. When none is free it
 // returns nil and why.
 func (s *server) takeUpload(user string) (release func(), busy string) {
-	u := &s.uploads
-	ku, kall := "u"+user, "all"
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	switch {
-	case u.n[ku] >= MaxUploadsPerUser:
-		return nil, fmt.Sprintf("upload: you have %d upload under way, the most one user may at once: wait for it to end, then upload again", MaxUploadsPerUser)
-	case u.n[kall] >= MaxUploads:
-		return nil, fmt.Sprintf("upload: %d uploads are under way, the most the dashboard takes at once: try again in a minute", MaxUploads)
-	}
-	u.n[ku]++
-	u.n[kall]++
-	return func() {
-		u.mu.Lock()
-		defer u.mu.Unlock()
-		for _, k := range []string{ku, kall} {
-			if u.n[k]--; u.n[k] <= 0 {
-				delete(u.n, k)
-			}
-		}
-	}, ""
+	return s.uploads.reserve(
+		slotLimit{"u" + user, MaxUploadsPerUser, fmt.Sprintf("upload: you have %d upload under way, the most one user may at once: wait for it to end, then upload again", MaxUploadsPerUser)},
+		slotLimit{"all", MaxUploads, fmt.Sprintf("upload: %d uploads are under way, the most the dashboard takes at once: try again in a minute", MaxUploads)})
 }
 
 // uploadRoom refuses (507) an upload of size bytes (-1: not said, taken

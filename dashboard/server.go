@@ -53,11 +53,11 @@ type server struct {
 	loginRefusals *prometheus.CounterVec
 	refusals      *refusalAudit
 	assets        fs.FS
-	feeds         feedSlots    // open live feeds by session
+	feeds         slots        // open live feeds by session and user (takeFeed)
 	feed          *feedWatch   // the state of d.Feed, for GET /events
 	refused       sync.Map     // replay paths not offered (path: reason), logged once
 	uploadMu      sync.Mutex   // one replay upload moves in at a time: its taken-name check and renames
-	uploads       feedSlots    // replay uploads under way, by user and in all (takeUpload)
+	uploads       slots        // replay uploads under way, by user and in all (takeUpload)
 	views         viewAudits   // when each user's reads were last audited (auditView)
 	zoneName      string       // IANA name of d.Location, "" when it has none (zoneName)
 	search        searchScores // GET /search's walk of the stored fixes, shared for SearchReuse
@@ -117,7 +117,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard assets: %w", err)
 	}
-	s := &server{d: d, log: d.Logger, now: d.Now, assets: sub, feeds: feedSlots{n: map[string]int{}}, uploads: feedSlots{n: map[string]int{}},
+	s := &server{d: d, log: d.Logger, now: d.Now, assets: sub, feeds: slots{n: map[string]int{}}, uploads: slots{n: map[string]int{}},
 		zoneName: zoneName(d.Location, os.LookupEnv, os.Readlink), feed: newFeedWatch(d.Feed, d.Now, d.Hub)}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_requests_total", Help: "HTTP requests by route and status code.",
