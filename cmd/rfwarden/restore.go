@@ -90,8 +90,6 @@ var siteTables = []struct{ table, one, many string }{
 	{"phone_repeat", "phone burst or case", "phone bursts and cases"},
 }
 
-// cmdRestore puts a checked backup in place of the SQLite state, keeping
-// the current database.
 // restoreDBNamed refuses a restore that would make a new database at
 // the default path, rfwarden.db in the working folder, when neither --db
 // nor RFW_DB named it: run from the wrong folder, the backup went there
@@ -114,6 +112,8 @@ func restoreDBNamed(fs *flag.FlagSet, db string) error {
 	return fmt.Errorf("restore: no --db given, and there is no %s here (%s): give the database the services use, e.g. --db /var/lib/rfwarden/rfwarden.db (RFW_DB in dashboard.env, fusion.yaml's db); on a new host too, --db names where it goes", db, where)
 }
 
+// cmdRestore puts a checked backup in place of the SQLite state, keeping
+// the current database.
 func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
