@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/internal/ctxtest"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
+	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmftest"
 )
 
 // toneRecording writes a cf32 recording of n samples at 1 Msps: noise at
@@ -30,18 +30,7 @@ func toneRecording(t *testing.T, n, from, to int) *sigmf.Recording {
 			x[i] += complex(float32(0.01*c), float32(0.01*s))
 		}
 	}
-	base := filepath.Join(t.TempDir(), "tone")
-	w, err := sigmf.NewWriter(base, "cf32_le", 1e6, 915e6, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(x); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	rec, err := sigmf.Open(base + sigmf.MetaExt)
+	rec, err := sigmf.Open(sigmftest.WriteRecording(t, filepath.Join(t.TempDir(), "tone"), 1e6, 915e6, x))
 	if err != nil {
 		t.Fatal(err)
 	}
