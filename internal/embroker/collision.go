@@ -33,7 +33,10 @@ import (
 // goroutine right after, puts it back unless the ID has been taken
 // meanwhile (a new delivery under it needs mochi's ID counter to come
 // round all 65,535 IDs in that moment). The client's PUBACK then finds
-// it. A QoS 2 publish is left to mochi: its PUBREC takes the entry's
+// it. One window stays: a new connection taking the session over in the
+// microseconds between mochi's PUBACK and the put-back clones the table
+// without the delivery (a client restarting that fast; one that sends
+// DISCONNECT first has it processed after the put-back). A QoS 2 publish is left to mochi: its PUBREC takes the entry's
 // place until the PUBREL, and the table has room for one (rfwarden's
 // clients publish at QoS 1 at most). mosquitto keeps the two directions
 // apart (msgs_in, msgs_out), so the production broker needs no such mend.

@@ -8,11 +8,14 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
 )
 
 // TestPacketIDCollisionKeepsDelivery: the broker's deliveries to a client
@@ -124,9 +127,11 @@ func runCollision(t *testing.T, addr string, tc collisionCase, settle func(n int
 	settle(0)
 }
 
-// waitInflight waits up to d until the broker holds want messages in
-// flight to client id (the PUBACK a test reads is written before the
-// broker has finished with the publish it acknowledges).
+// waitInflight waits up to d until the broker holds want deliveries
+// (PUBLISH packets) in flight to client id. It counts no other entry: the
+// PUBACK a test reads is written while the broker still holds it under
+// the publish's ID, before it has finished with the publish (and before
+// collisionHook has put back a delivery under that ID).
 func waitInflight(t *testing.T, srv *mochi.Server, id string, want int, d time.Duration) {
 	t.Helper()
 	var got int
@@ -135,12 +140,18 @@ func waitInflight(t *testing.T, srv *mochi.Server, id string, want int, d time.D
 		if !ok {
 			t.Fatalf("broker has no client %q", id)
 		}
-		if got = cl.State.Inflight.Len(); got == want || time.Now().After(end) {
+		got = 0
+		for _, pk := range cl.State.Inflight.GetAll(false) {
+			if pk.FixedHeader.Type == packets.Publish {
+				got++
+			}
+		}
+		if got == want || time.Now().After(end) {
 			break
 		}
 	}
 	if got != want {
-		t.Errorf("broker holds %d messages in flight to %s, want %d", got, id, want)
+		t.Errorf("broker holds %d deliveries in flight to %s, want %d", got, id, want)
 	}
 }
 
@@ -320,4 +331,69 @@ func (c *rawClient) expectPublish(t *testing.T, d time.Duration, payload string)
 func (c *rawClient) puback(t *testing.T, id uint16) {
 	t.Helper()
 	c.write(t, packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: id})
+}
+
+// TestPahoFusionKeepsUnhandledAcrossCollision is
+// TestPacketIDCollisionKeepsDelivery with paho and fusion's options
+// (connectFusion: mqttlink's store, persistent session, manual
+// acknowledgement, a default handler for what comes before the
+// subscription): fusion subscribes (packet ID 1), two acknowledgements
+// come (the broker's IDs 1 and 2) and wait unhandled while fusion
+// publishes an alert (paho's next ID, 2); fusion stops, and the next
+// fusion gets both again. Without collisionHook only the first came back.
+func TestPahoFusionKeepsUnhandledAcrossCollision(t *testing.T) {
+	const ackTopic = "rfw/v1/wing/ack"
+	srv, addr, err := Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	got := make(chan paho.Message, 8)
+	handle := func(_ paho.Client, m paho.Message) { got <- m } // acknowledged only when handled: never, here
+	connect := func() paho.Client {
+		o := mqttlink.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("fusion").
+			SetCleanSession(false).SetOrderMatters(false).SetAutoAckDisabled(true).
+			SetConnectTimeout(5 * time.Second).SetDefaultPublishHandler(handle)
+		c := paho.NewClient(o)
+		if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatalf("connect: %v", tok.Error())
+		}
+		return c
+	}
+	receive := func(want ...string) {
+		t.Helper()
+		var payloads []string
+		for range want {
+			select {
+			case m := <-got:
+				payloads = append(payloads, string(m.Payload()))
+			case <-time.After(collisionWait):
+				t.Fatalf("fusion got %q, want %q", payloads, want)
+			}
+		}
+		slices.Sort(payloads)
+		if !slices.Equal(payloads, want) {
+			t.Fatalf("fusion got %q, want %q", payloads, want)
+		}
+	}
+
+	fusion := connect()
+	if tok := fusion.Subscribe(ackTopic, 1, handle); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
+	for _, p := range []string{"ack 1", "ack 2"} {
+		if err := srv.Publish(ackTopic, []byte(p), false, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receive("ack 1", "ack 2")
+	if tok := fusion.Publish("rfw/v1/wing/alert", 1, false, "alert"); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("publish: %v", tok.Error())
+	}
+	waitInflight(t, srv, "fusion", 2, collisionWait)
+	fusion.Disconnect(0)
+
+	fusion = connect() // a new fusion: the session's deliveries come before it subscribes
+	defer fusion.Disconnect(0)
+	receive("ack 1", "ack 2")
 }
