@@ -68,6 +68,9 @@ func start(addr string, hook mochi.Hook, hookConfig any) (*mochi.Server, string,
 	if err := srv.AddHook(hook, hookConfig); err != nil {
 		return nil, "", fmt.Errorf("embedded broker: %w", err)
 	}
+	if err := srv.AddHook(newCollisionHook(srv), nil); err != nil {
+		return nil, "", fmt.Errorf("embedded broker: packet ID collisions: %w", err)
+	}
 	var ln net.Listener
 	for range 50 {
 		if ln, err = net.Listen("tcp", addr); err == nil {
