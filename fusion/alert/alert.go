@@ -2341,6 +2341,12 @@ func (e *Engine) adoptSensorOffline(al event.Alert, now time.Time) bool {
 // acknowledging it. An acknowledgement may have been stored by another
 // process (the dashboard acknowledges in the shared store): the stored
 // alert is read before each reminder, and its acknowledgement adopted.
+// One found there is published in the reminder's place (WhyAck), as
+// Acknowledged does with an announced one: the dashboard's announcement
+// of it failed (its broker link was down, or the broker slow; it logs
+// "acknowledgement stored but not announced"), and the outputs and the
+// other dashboards would otherwise show the alert unacknowledged until
+// its next change (TestEscalation, "acknowledged in the store").
 func (e *Engine) escalate(ctx context.Context, a *alertState, now time.Time) error {
 	every := time.Duration(a.rule.EscalateAfter)
 	if a.state != StateFiring || every <= 0 || a.alert.AckNS != 0 || now.Sub(a.firedAt) < every*time.Duration(a.alert.Escalations+1) {
@@ -2350,7 +2356,9 @@ func (e *Engine) escalate(ctx context.Context, a *alertState, now time.Time) err
 		return fmt.Errorf("escalate: %w", err)
 	}
 	if a.alert.AckNS != 0 {
-		return nil
+		e.log.Info("alert acknowledged in the store, not announced: published with its acknowledgement in place of a reminder",
+			"rule", a.rule.Name, "id", a.alert.ID, "by", a.alert.AckBy)
+		return e.publish(ctx, a, WhyAck) // stored as the store holds it
 	}
 	a.alert.Escalations = int(now.Sub(a.firedAt) / every) // one reminder, however late the tick
 	a.alert.EscalatedNS = now.UnixNano()

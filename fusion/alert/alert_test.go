@@ -967,6 +967,16 @@ func TestEscalation(t *testing.T) {
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("escalations published %v, want %v (all: %v)", got, tc.want, rec.states())
 			}
+			// The acknowledgement is published while the alert fires:
+			// by Ack at once, or, stored by a dashboard whose
+			// announcement never reached fusion, in the place of the
+			// next reminder (not only with the resolution, 6 minutes on).
+			firingAcked := slices.ContainsFunc(rec.got, func(a event.Alert) bool {
+				return a.State == event.AlertFiring && a.AckBy == "officer1"
+			})
+			if firingAcked != tc.acked {
+				t.Errorf("firing alert published with its acknowledgement: %v, want %v (all: %v)", firingAcked, tc.acked, rec.states())
+			}
 			last := rec.got[len(rec.got)-1]
 			if last.State != event.AlertResolved || (last.AckBy == "officer1") != tc.acked {
 				t.Errorf("last publication %s, acknowledged by %q; want resolved, acknowledged %v", last.State, last.AckBy, tc.acked)
