@@ -265,8 +265,9 @@ type Deps struct {
 	// AckAnnouncer, when set, announces each acknowledgement to fusion
 	// (a deployment's over MQTT; the demo's in the process). A
 	// failed announcement is logged and counted, and the acknowledgement
-	// stands: fusion adopts it from the store at the alert's next
-	// publication.
+	// stands: the announcer may hold it for the broker's return (the
+	// deployment's does), and fusion adopts it from the store at the
+	// alert's next reminder or change, whichever comes first.
 	AckAnnouncer AckAnnouncer
 	// Feed is the live feed's connection to the broker; nil without one.
 	// While it is not connected /healthz answers 503 "degraded" with its

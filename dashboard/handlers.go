@@ -902,8 +902,9 @@ func (s *server) acknowledge(c echo.Context, id, note string, unacked bool) (eve
 
 // announceAck tells fusion of a's acknowledgement, when the dashboard has
 // an AckAnnouncer. A failure is logged and counted only: the
-// acknowledgement is stored, and fusion adopts it from the store at the
-// alert's next publication.
+// acknowledgement is stored, the announcer may hold it for the broker's
+// return, and fusion adopts it from the store at the alert's next
+// reminder or change.
 func (s *server) announceAck(ctx context.Context, a event.Alert) {
 	if s.d.AckAnnouncer == nil {
 		return
@@ -911,7 +912,7 @@ func (s *server) announceAck(ctx context.Context, a event.Alert) {
 	n := event.Ack{Schema: event.SchemaVersion, Site: a.Site, Alert: a.ID, By: a.AckBy, Note: a.AckNote, AckNS: a.AckNS}
 	if err := s.d.AckAnnouncer.AnnounceAck(ctx, n); err != nil {
 		s.acks.WithLabelValues("failed").Inc()
-		s.log.Warn("acknowledgement stored but not announced to fusion; it goes out with the alert's next change",
+		s.log.Warn("acknowledgement stored but not announced to fusion yet; fusion publishes it with the alert's next reminder or change",
 			"alert", a.ID, "by", a.AckBy, "err", err)
 		return
 	}

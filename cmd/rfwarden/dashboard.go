@@ -270,6 +270,8 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			fo.Evidence.SetQuota(retention)
 			metrics.MustRegister(fo.Evidence.Collectors()...)
 		}
+		acks := &mqttAckAnnouncer{wait: time.Second, log: log}
+		fo.OnConnect = acks.announceHeld
 		client, link, err := subscribeFeed(fo, hub, log)
 		if err != nil {
 			return err
@@ -277,7 +279,8 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer client.Disconnect(250)
 		feed = link
 		metrics.MustRegister(link.Collectors("rfwarden_dashboard")...)
-		announcer = mqttAckAnnouncer{client: client, wait: time.Second}
+		acks.setClient(client)
+		announcer = acks
 		if st != nil {
 			zones = dashboard.SensorZones{Site: st, Hub: hub}
 		}
@@ -384,6 +387,9 @@ type feedOptions struct {
 	// Evidence saves the evidence into EvidenceDir; nil: a saver with no
 	// site model.
 	Evidence *dashboard.EvidenceSaver
+	// OnConnect, when set, is called on its own goroutine each time the
+	// client has connected and subscribed (mqttAckAnnouncer.announceHeld).
+	OnConnect func()
 }
 
 // subscribeFeed connects and feeds alerts, locations, health, status and
@@ -442,7 +448,12 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 			log.Warn("dashboard feed: dropped message", "err", err)
 		}
 	}
-	opts.SetOnConnectHandler(func(c mqtt.Client) { c.SubscribeMultiple(filters, handle) })
+	opts.SetOnConnectHandler(func(c mqtt.Client) {
+		c.SubscribeMultiple(filters, handle)
+		if fo.OnConnect != nil {
+			go fo.OnConnect() // not on paho's connection goroutine: it publishes
+		}
+	})
 	opts.SetDefaultPublishHandler(handle) // evidence the session kept, arriving before the subscription is made again
 	link := mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log, Keys: dashboardMQTTKeys})
 	link.Watch(opts)
@@ -479,22 +490,92 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 // topic (QoS 1) through the live feed's client, waiting at most wait for
 // the broker to take the message. While the client is not connected it
 // refuses at once: the acknowledging request (or a closure acknowledging
-// several alerts) does not wait for a broker that is away.
+// several alerts) does not wait for a broker that is away. An
+// acknowledgement it could not announce is held, the latest per alert
+// and at most maxHeldAcks, and announced when the client connects again
+// (announceHeld), so the outputs and the other dashboards learn of it
+// then, not only at the alert's next reminder or change
+// (TestAckAnnouncerHoldsUntilConnected). Held ones are in memory: a
+// dashboard stopped before the broker came back leaves them to fusion,
+// which publishes an acknowledgement it finds in the store in place of
+// the alert's next reminder (docs/alerts.md).
 type mqttAckAnnouncer struct {
+	wait time.Duration
+	log  *slog.Logger
+
+	mu     sync.Mutex
 	client mqtt.Client
-	wait   time.Duration
+	held   map[string]event.Ack // by alert ID
 }
 
-func (m mqttAckAnnouncer) AnnounceAck(_ context.Context, n event.Ack) error {
+// maxHeldAcks bounds the acknowledgements mqttAckAnnouncer holds for the
+// broker's return: more than a control room makes in a shift.
+const maxHeldAcks = 1000
+
+func (m *mqttAckAnnouncer) setClient(c mqtt.Client) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.client = c
+}
+
+func (m *mqttAckAnnouncer) AnnounceAck(_ context.Context, n event.Ack) error {
+	err := m.publish(n)
+	if err == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if h, ok := m.held[n.Alert]; !ok && len(m.held) >= maxHeldAcks {
+		return fmt.Errorf("%w; not held either: %d acknowledgements already wait for the broker", err, maxHeldAcks)
+	} else if ok && h.AckNS > n.AckNS {
+		return err // a later one of the alert's is held
+	}
+	if m.held == nil {
+		m.held = map[string]event.Ack{}
+	}
+	m.held[n.Alert] = n
+	return fmt.Errorf("%w; held, and announced when the broker link is back", err)
+}
+
+// announceHeld announces the acknowledgements AnnounceAck held, dropping
+// each the broker takes; one it does not take stays held for the next
+// connection.
+func (m *mqttAckAnnouncer) announceHeld() {
+	m.mu.Lock()
+	held := make([]event.Ack, 0, len(m.held))
+	for _, n := range m.held {
+		held = append(held, n)
+	}
+	m.mu.Unlock()
+	for _, n := range held {
+		if err := m.publish(n); err != nil {
+			m.log.Warn("acknowledgement still not announced to fusion; held for the next connection", "alert", n.Alert, "by", n.By, "err", err)
+			continue
+		}
+		m.mu.Lock()
+		if m.held[n.Alert].AckNS == n.AckNS {
+			delete(m.held, n.Alert)
+		}
+		m.mu.Unlock()
+		m.log.Info("acknowledgement announced to fusion now the broker link is back", "alert", n.Alert, "by", n.By)
+	}
+}
+
+// publish sends n on its site's ack topic, refusing at once without a
+// connection.
+func (m *mqttAckAnnouncer) publish(n event.Ack) error {
 	b, err := event.Encode(n)
 	if err != nil {
 		return err
 	}
 	topic := event.AckTopic(n.Site)
-	if !m.client.IsConnectionOpen() {
+	m.mu.Lock()
+	c := m.client
+	m.mu.Unlock()
+	if c == nil || !c.IsConnectionOpen() {
 		return fmt.Errorf("publish %s: not connected to the broker", topic)
 	}
-	tok := m.client.Publish(topic, 1, false, b)
+	tok := c.Publish(topic, 1, false, b)
 	if !tok.WaitTimeout(m.wait) {
 		return fmt.Errorf("publish %s: the broker did not take it within %v", topic, m.wait)
 	}

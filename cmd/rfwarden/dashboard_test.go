@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
 
+	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
@@ -283,10 +286,79 @@ func grepLines(s, sub string) string {
 // at once, naming why, instead of waiting on a publish that cannot go.
 func TestAckAnnouncerNotConnected(t *testing.T) {
 	c := mqtt.NewClient(mqttlink.NewClientOptions().AddBroker("tcp://" + freeTCPAddr(t)))
-	err := mqttAckAnnouncer{client: c, wait: time.Minute}.AnnounceAck(context.Background(),
+	err := (&mqttAckAnnouncer{client: c, wait: time.Minute}).AnnounceAck(context.Background(),
 		event.Ack{Schema: 1, Site: "hmp-test", Alert: "a1", By: "officer", AckNS: 1})
 	if err == nil || !strings.Contains(err.Error(), "not connected") {
 		t.Errorf("AnnounceAck without a connection: %v", err)
+	}
+}
+
+// TestAckAnnouncerHoldsUntilConnected: acknowledgements made while the
+// broker is away are announced when the live feed's client connects
+// again, the latest of each alert once, so fusion publishes them to the
+// outputs then (before, each waited for its alert's next change).
+func TestAckAnnouncerHoldsUntilConnected(t *testing.T) {
+	b := brokertest.Start(t, event.AckTopic("hmp-test"))
+	var logs syncbuf.Buffer
+	acks := &mqttAckAnnouncer{wait: 5 * time.Second, log: slog.New(slog.NewTextHandler(&logs, nil))}
+	client, _, err := subscribeFeed(feedOptions{URL: b.URL(), Site: "hmp-test", OnConnect: acks.announceHeld},
+		dashboard.NewHub(0), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(250)
+	acks.setClient(client)
+	for deadline := time.Now().Add(10 * time.Second); !client.IsConnectionOpen(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the feed's client did not connect")
+		}
+	}
+	ctx := context.Background()
+	ack := func(alert, by string, at int64) error {
+		return acks.AnnounceAck(ctx, event.Ack{Schema: event.SchemaVersion, Site: "hmp-test", Alert: alert, By: by, AckNS: at})
+	}
+	if err := ack("a0", "officer0", 1); err != nil {
+		t.Fatalf("announce while connected: %v", err)
+	}
+	b.Stop()
+	for deadline := time.Now().Add(10 * time.Second); client.IsConnectionOpen(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the client did not see the broker go")
+		}
+	}
+	for _, a := range []struct {
+		alert, by string
+		at        int64
+	}{{"a1", "officer1", 10}, {"a2", "officer2", 20}, {"a1", "officer3", 30}} {
+		if err := ack(a.alert, a.by, a.at); err == nil || !strings.Contains(err.Error(), "held") {
+			t.Errorf("announce %s by %s with the broker away: %v, want an error saying it is held", a.alert, a.by, err)
+		}
+	}
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	announced := func(ms []brokertest.Message) map[string]string {
+		by := map[string]string{}
+		for _, m := range ms {
+			var n event.Ack
+			if err := json.Unmarshal(m.Payload, &n); err == nil && n.Alert != "a0" {
+				by[n.Alert] += n.By + " "
+			}
+		}
+		return by
+	}
+	want := map[string]string{"a1": "officer3 ", "a2": "officer2 "}
+	if !b.WaitFor(30*time.Second, func(ms []brokertest.Message) bool { return len(announced(ms)) == len(want) }) {
+		t.Fatalf("announced after the broker came back: %v, want %v\n%s", announced(b.Messages()), want, logs.String())
+	}
+	time.Sleep(200 * time.Millisecond) // nothing more follows
+	if got := announced(b.Messages()); !maps.Equal(got, want) {
+		t.Errorf("announced after the broker came back: %v, want %v (each alert's latest, once)", got, want)
+	}
+	acks.announceHeld() // nothing left held
+	time.Sleep(100 * time.Millisecond)
+	if got := announced(b.Messages()); !maps.Equal(got, want) {
+		t.Errorf("after a second round: %v, want %v", got, want)
 	}
 }
 
