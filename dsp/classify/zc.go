@@ -23,18 +23,21 @@ const (
 	// zcMinFsHz is the lowest capture rate measured: below it the
 	// 9.015 MHz burst does not fit the capture (the ZC is "not measured").
 	zcMinFsHz = 10e6
-	// zcRateHz sets the correlation's rate fs/D, D = ⌊fs/zcRateHz⌋:
-	// 4–5.12 Msps for fs ≥ 10 Msps.
-	zcRateHz = 4e6
-	// zcFFT is the correlation's FFT length: 0.8–1.02 ms at fs/D.
-	zcFFT = 4096
-	// zcMarginS is how far before and after the detection the window
-	// reaches, where the IQ holds those samples (a detection's edges may
-	// miss the burst's by a frame of the detector).
-	zcMarginS = 150e-6
-	// zcWindowS is the longest window correlated: the margin before the
-	// detection and a burst (0.65 ms); the pair ends 0.43 ms into it.
-	zcWindowS = zcMarginS + 0.65e-3
+	// zcRateHz caps the correlation's rate fs/D, D = ⌈fs/zcRateHz⌉:
+	// 3.07–3.4 Msps at 10, 15.36, 20, 30.72 and 50 Msps, so that zcFFT
+	// samples hold zcWindowS.
+	zcRateHz = 3.4e6
+	// zcFFT is the correlation's FFT length: 0.6–0.8 ms at fs/D.
+	zcFFT = 2048
+	// zcMarginS is how far before the detection the window reaches, where
+	// the IQ holds those samples (a detection's edges may miss the
+	// burst's by a frame of the detector).
+	zcMarginS = 50e-6
+	// zcWindowS is the longest window correlated (at most zcFFT samples):
+	// the margin and 0.55 ms of the detection; the pair ends 0.43 ms into
+	// a burst, so a burst starting up to 0.12 ms after the detection is
+	// still seen whole.
+	zcWindowS = zcMarginS + 0.55e-3
 	// zcMinSpanS is the shortest window measured: the pair ends 0.43 ms
 	// into a burst; a DroneID candidate lasts at least droneIDMinS.
 	zcMinSpanS = droneIDMinS
@@ -57,7 +60,7 @@ const (
 // zcBank holds the two sync symbols' correlation templates for one capture
 // rate, made once per rate and kept in the workspace (workspace.zc).
 type zcBank struct {
-	dec      int            // D = ⌊fs/zcRateHz⌋
+	dec      int            // D = ⌈fs/zcRateHz⌉
 	fsd      float64        // fs/D, Hz
 	l        int            // template length: round(Tu·fsd) samples
 	conjT    [2][]complex64 // conj(DFT_zcFFT) of each unit-energy template (roots 600, 147)
@@ -101,7 +104,7 @@ func (z zcResult) absent() bool {
 //
 //	ρ_thr = √(ln(m/zcPfa) / leff).
 //
-// At 10–50 Msps (L = 278–341) this is 0.25–0.30; a
+// At 10–50 Msps (L = 205–227) this is 0.30–0.33; a
 // DroneID burst at an SNR s (in its band) reads about √(s/(1+s)) (0.82 at
 // 3 dB) times the offset and timing losses (≥ 0.5 for root 147).
 func zcThreshold(m int, leff float64) float64 {
@@ -132,7 +135,7 @@ func zcCarrier(u, m int) complex128 {
 // Σ_m z·H_m·exp(j2π·m·15 kHz·D·i/fs), H_m = Σ_{j<D} exp(j2π·m·15 kHz·j/fs)),
 // scaled to unit energy, as the conjugate of its zcFFT-point DFT.
 func newZCBank(fs float64, fftOf func(int) *dsp.FFT) *zcBank {
-	d := max(1, int(fs/zcRateHz))
+	d := max(1, int(math.Ceil(fs/zcRateHz)))
 	b := &zcBank{dec: d, fsd: fs / float64(d)}
 	b.l = int(math.Round(zcTuS * b.fsd))
 	b.fracBins = int(math.Round(zcFracHz / (b.fsd / zcFFT)))
@@ -194,9 +197,9 @@ func measureZC(x []complex64, fs, mixHz float64, fftOf func(int) *dsp.FFT, ws *w
 // is at time 0, with the burst's centre at mixHz from DC.
 //
 // The window is mixed down by mixHz and integrated and dumped over D
-// samples (a boxcar, first null at fs/D: the centre ~4 MHz of the 9 MHz
+// samples (a boxcar, first null at fs/D: the centre ~3.3 MHz of the 9 MHz
 // burst, the rest folded in with the templates' own, so it still
-// correlates), zcFFT samples at fs/D at most. Its correlation with each
+// correlates), zcWindowS or zcFFT samples at fs/D at most. Its correlation with each
 // template, c(τ) = Σ_n y(τ+n)·t*(n), by FFT, is normalised by the
 // window's energy under the template, ρ(τ) = |c(τ)| / √(Σ_n |y(τ+n)|²),
 // and searched over every lag where the template lies inside the window,

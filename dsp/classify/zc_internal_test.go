@@ -23,7 +23,7 @@ func zcFFTs() func(int) *dsp.FFT {
 
 // zcScene renders 1.3 ms of noise at fs with one burst of gen (SNR snr dB
 // in its band, centred offHz from DC) starting at 0.3 ms, and returns the
-// window [0.3 ms − before, 0.3 ms + 0.65 ms + after).
+// window [0.3 ms − before, 0.3 ms + 0.65 ms + after) (before ≤ 0.3 ms).
 func zcScene(gen synth.Generator, fs, offHz, snr float64, seed uint64, before, after float64) []complex64 {
 	iq := make([]complex64, int(1.3e-3*fs))
 	synth.Noise(iq, rand.New(rand.NewPCG(seed, 5)), synth.DefaultNoisePower)
@@ -34,7 +34,8 @@ func zcScene(gen synth.Generator, fs, offHz, snr float64, seed uint64, before, a
 
 // TestZCDroneID: a DroneID burst shows the ZC pair (roots 600 and 147,
 // two symbols apart) at the capture rates a sensor uses and the SNRs eval
-// scores (3–10 dB), whatever the window's margins, with the mixing centre
+// scores (3–10 dB), with or without the window's margin, the detection
+// starting up to 0.1 ms before the burst, with the mixing centre
 // off the burst's by a fraction of a subcarrier, by 20 subcarriers (the
 // occupied band's error at low SNR) and by 2.5 MHz (a piece of the burst
 // detected on its own); the gap between the peaks is two symbols (142.7
@@ -50,10 +51,11 @@ func TestZCDroneID(t *testing.T) {
 				errHz         float64
 				before, after float64
 			}{
-				{"centred", 0, 150e-6, 150e-6},
-				{"7 kHz off", 7e3, 150e-6, 150e-6},
+				{"centred", 0, zcMarginS, zcMarginS},
+				{"7 kHz off", 7e3, zcMarginS, zcMarginS},
 				{"300 kHz off, no margins", -300e3, 0, 0},
-				{"2.5 MHz off (a piece)", 2.5e6, 50e-6, 0},
+				{"2.5 MHz off (a piece)", 2.5e6, zcMarginS, 0},
+				{"detection 100 µs early", 0, 100e-6 + zcMarginS, 0},
 			} {
 				t.Run(fmt.Sprintf("%.2fMsps/%gdB/%s", fs/1e6, snr, tc.name), func(t *testing.T) {
 					for seed := uint64(1); seed <= 3; seed++ {
@@ -155,13 +157,14 @@ func TestZCThresholdFalseAlarms(t *testing.T) {
 }
 
 // BenchmarkZC times the ZC feature on one DroneID candidate's window
-// (0.95 ms) at the rates a sensor uses (the templates made once).
+// (the detection ± zcMarginS) at the rates a sensor uses (the templates
+// made once).
 func BenchmarkZC(b *testing.B) {
 	fft := zcFFTs()
 	for _, fs := range []float64{15.36e6, 20e6, 50e6} {
 		b.Run(fmt.Sprintf("%.2fMsps", fs/1e6), func(b *testing.B) {
 			ws := &workspace{}
-			x := zcScene(synth.DroneID, fs, 1e6, 6, 1, 150e-6, 150e-6)
+			x := zcScene(synth.DroneID, fs, 1e6, 6, 1, zcMarginS, zcMarginS)
 			measureZC(x, fs, 1e6, fft, ws)
 			for b.Loop() {
 				ws.reset()
