@@ -28,7 +28,7 @@ const (
 // symbols (measureZC): the burst window correlated with the useful parts
 // of symbols 4 and 6 (ZC roots 600 and 147), ρ = |Σ y·t*| / √(Σ|y|²) for
 // a unit-energy template t, against a threshold from the false-alarm
-// probability of noise or OFDM data (zcThreshold, ρ ≈ 0.25–0.30). A
+// probability of noise or OFDM data (zcThreshold, ρ ≈ 0.30–0.33). A
 // window where neither root reaches it is no DroneID burst: a drone video
 // packet the detector cut into pieces of DroneID's length (at 4 dB two of
 // 30 captures were so named before the ZC test, none after). Both roots

@@ -97,14 +97,15 @@ func (z zcResult) absent() bool {
 // template's spectrum, mean |T|² = 1): white noise reads 1/L; OFDM data
 // wider than fs/D, folded through the same boxcar as the template, has
 // the template's |T|² shape and reads mean(|T|⁴)/L, so
-// leff = L/max(1, mean |T|⁴) (1.4–1.6 at 10–50 Msps). (A narrowband
-// interferer reads ρ² ≤ max|T|²/L, one value, no exponential tail: a
-// tone reads under 0.15.) The largest of m such values exceeds ρ with probability at most
-// m·exp(−leff·ρ²); setting that to zcPfa gives
+// leff = L/max(1, mean |T|⁴) (mean |T|⁴ is 1.34–1.51 at 10–50 Msps). A
+// narrowband interferer reads one value, ρ² ≤ max|T|²/L, with no
+// exponential tail (TestZCNotDroneID: a tone and DC stay under the
+// threshold). The largest of m such values exceeds ρ with probability at
+// most m·exp(−leff·ρ²); setting that to zcPfa gives
 //
 //	ρ_thr = √(ln(m/zcPfa) / leff).
 //
-// At 10–50 Msps (L = 205–227) this is 0.30–0.33; a
+// At 10–50 Msps (L = 205–222, leff 147–153) this is 0.30–0.33; a
 // DroneID burst at an SNR s (in its band) reads about √(s/(1+s)) (0.82 at
 // 3 dB) times the offset and timing losses (≥ 0.5 for root 147).
 func zcThreshold(m int, leff float64) float64 {

@@ -16,7 +16,7 @@ import (
 // the ZC pair, the root-147 peak two symbols (142.7 µs) after the
 // root-600 one within zcPairPadS, with the window its annotation gives
 // (± zcMarginS) and the mixing centre the annotation's. Measured: ρ600
-// 0.64–0.98, ρ147 0.51–1.00, thresholds 0.30 and 0.29, gaps 126–143 µs.
+// 0.79–1.00, ρ147 0.53–0.97, thresholds 0.32 and 0.31, gaps 126–143 µs.
 // Skipped without the recordings.
 func TestZCRealDroneID(t *testing.T) {
 	base := filepath.Join(realiq.Dir(t), "dji-droneid-mavic-air2-2457M")
