@@ -157,8 +157,10 @@ func ofdm(n, fftN, cp, used int, snrDB float64, seed uint64) []complex64 {
 // TestSyntheticOFDM checks the physics rules on synthetic carriers: LTE
 // numerology (2048-point at 30.72 Msps, 1200 subcarriers = 18 MHz) in
 // band 3 downlink is LTE downlink; NR 30 kHz SCS (1024-point at 30.72 Msps)
-// in n78 is NR; the same 20 MHz OFDM at 15 kHz in 2.4 GHz ISM with a
-// 0.64 ms burst of 600 subcarriers is DroneID; Wi-Fi numerology (64-point
+// in n78 is NR; a DJI DroneID burst (synth.DroneID: 600 subcarriers at
+// 15 kHz, ZC sync symbols 4 and 6) in 2.4 GHz ISM is DroneID, at full
+// confidence (the ZC pair), while a 0.64 ms burst of the same width and
+// numerology without the ZC symbols is not; Wi-Fi numerology (64-point
 // at 20 Msps, 52 used) at 5 GHz is Wi-Fi.
 func TestSyntheticOFDM(t *testing.T) {
 	set := classify.Default()
@@ -173,12 +175,21 @@ func TestSyntheticOFDM(t *testing.T) {
 		{"LTE 10 MHz band 20 DL", 15.36e6, 806e6, 15360 * 3, 1024, 72, 600, classify.ClassLTE, "downlink", "LTE B20 DL"},
 		{"NR 30 kHz n78 2 ms", 30.72e6, 3500e6, 30720 * 2, 1024, 72, 612, classify.ClassNR, "downlink", "NR n78"},
 		{"NR 30 kHz n78 slot", 30.72e6, 3500e6, 15360, 1024, 72, 612, classify.ClassNR, "uplink", "NR n78"},
-		{"DroneID 2.4 GHz", 15.36e6, 2459.5e6, 9830, 1024, 72, 600, classify.ClassDroneID, "", "ISM 2.4 GHz"},
+		{"DroneID 2.4 GHz", 15.36e6, 2459.5e6, 9830, 1024, 72, -600, classify.ClassDroneID, "", "ISM 2.4 GHz"},
+		{"15 kHz OFDM without ZC, 2.4 GHz", 15.36e6, 2459.5e6, 9830, 1024, 72, 600, classify.ClassUnknown, "", ""},
 		{"Wi-Fi 5 GHz", 20e6, 5180e6, 4000, 64, 16, 52, classify.ClassWiFi, "", "Wi-Fi 5 GHz U-NII-1/2A"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			iq := ofdm(tt.n, tt.fftN, tt.cp, tt.used, 20, 3)
+			var iq []complex64
+			if tt.used < 0 { // a DJI DroneID burst of -used subcarriers
+				tt.used = -tt.used
+				iq = make([]complex64, tt.n)
+				synth.Noise(iq, rand.New(rand.NewPCG(3, 11)), synth.DefaultNoisePower)
+				synth.DroneID(iq, synth.Params{SampleRateHz: tt.fs, SNRDB: 20, Seed: 3})
+			} else {
+				iq = ofdm(tt.n, tt.fftN, tt.cp, tt.used, 20, 3)
+			}
 			bw := float64(tt.used+1) * tt.fs / float64(tt.fftN)
 			in := classify.Input{IQ: iq, SampleRateHz: tt.fs, CenterHz: tt.fc,
 				Em: dsp.Emission{SampleCount: int64(len(iq)), FreqLowHz: -bw / 2, FreqHighHz: bw / 2, BandwidthHz: bw, SNRDB: 20}}
@@ -186,6 +197,9 @@ func TestSyntheticOFDM(t *testing.T) {
 			if got.Class != tt.wantClass || got.Link != tt.wantLink || got.Band != tt.wantBand {
 				t.Errorf("got %q (class %q link %q band %q conf %.2f), want class %q link %q band %q; features %v",
 					got.Text, got.Class, got.Link, got.Band, got.Confidence, tt.wantClass, tt.wantLink, tt.wantBand, got.Features)
+			}
+			if got.Class == classify.ClassDroneID && got.Confidence < 1 {
+				t.Errorf("DroneID at 20 dB: confidence %.2f, want 1 (the ZC pair; features %v)", got.Confidence, got.Features)
 			}
 		})
 	}

@@ -105,9 +105,11 @@ func TestWeakBluetoothNotRC(t *testing.T) {
 // DroneID burst's length and numerology; until 2026-12-06 the burst vote
 // named 25 of these 30 captures DroneID, and the alert read "DJI DroneID
 // telemetry (5760 MHz)". A piece with a shorter piece of its packet
-// beside it is not DroneID. Measured: 2 of 30 are still named DroneID
-// (seeds 19 and 22, where the detector halved one packet into two pieces
-// of DroneID length, each the other's only neighbour); 27 drone video.
+// beside it is not DroneID, nor is one without DroneID's ZC sync symbols
+// (classifyDroneID). Measured: with the neighbour rule alone 2 of 30 were
+// still named DroneID (seeds 19 and 22, where the detector halved one
+// packet into two pieces of DroneID length, each the other's only
+// neighbour), 27 drone video; with the ZC test none, 29 drone video.
 func TestWeakDroneVideoNotDroneID(t *testing.T) {
 	set := classify.Default()
 	const fs = 10e6
@@ -127,10 +129,10 @@ func TestWeakDroneVideoNotDroneID(t *testing.T) {
 		}
 	}
 	t.Logf("30 captures: %d named drone video, %d DroneID", video, id)
-	if id > 3 {
-		t.Errorf("%d emissions of a weak drone video link named DroneID, want ≤ 3 of 30 captures", id)
+	if id > 1 {
+		t.Errorf("%d emissions of a weak drone video link named DroneID, want ≤ 1 of 30 captures", id)
 	}
-	if video < 25 {
-		t.Errorf("%d emissions of a weak drone video link named drone video, want ≥ 25 of 30 captures", video)
+	if video < 27 {
+		t.Errorf("%d emissions of a weak drone video link named drone video, want ≥ 27 of 30 captures", video)
 	}
 }

@@ -21,12 +21,24 @@ const (
 // subcarriers (≈ 9 MHz), 9 symbols (≈ 643 µs), two of them Zadoff-Chu
 // sync symbols (RUB-SysSec DroneSecurity, NDSS 2023).
 // Features: a DroneID band, occupied width 7.5–10.5 MHz, the cyclic-prefix
-// correlation at 66.67 µs (the ZC/CP feature: CP-OFDM at 15 kHz is what no
-// Wi-Fi or Bluetooth emitter uses), one burst of 0.45–0.85 ms (a 10 MHz
-// OcuSync video burst has the same width and numerology but lasts ≥ 1 ms;
-// see classifyDroneVideo). Near 6 dB SNR the detector may report one burst
-// as two pieces side by side in frequency; a piece 3–7.5 MHz wide with the
-// CP and the burst length scores at most 0.75 (a whole burst 0.6–1).
+// correlation at 66.67 µs (CP-OFDM at 15 kHz is what no Wi-Fi or Bluetooth
+// emitter uses), one burst of 0.45–0.85 ms (a 10 MHz OcuSync video burst
+// has the same width and numerology but lasts ≥ 1 ms; see
+// classifyDroneVideo), and then, at capture rates ≥ 10 Msps, the ZC sync
+// symbols (measureZC): the burst window correlated with the useful parts
+// of symbols 4 and 6 (ZC roots 600 and 147), ρ = |Σ y·t*| / √(Σ|y|²) for
+// a unit-energy template t, against a threshold from the false-alarm
+// probability of noise or OFDM data (zcThreshold, ρ ≈ 0.30–0.33). A
+// window where neither root reaches it is no DroneID burst: a drone video
+// packet the detector cut into pieces of DroneID's length (at 4 dB two of
+// 30 captures were so named before the ZC test, none after). Both roots
+// over it two symbols apart (the pair) raise the confidence to 0.9–1.
+// Near 6 dB SNR the detector may report one burst as two pieces side by
+// side in frequency; without the pair a piece 3–7.5 MHz wide with the CP
+// and the burst length scores at most 0.75 (a whole burst 0.6–1); the ZC
+// correlation does not need the burst's centre (a centre k subcarriers
+// off moves a ZC's peak, not its height). Under 10 Msps, or in a window
+// under 0.45 ms, the ZC is not measured and the other features decide.
 // Licence-exempt, no link.
 func classifyDroneID(f *features, p *bandplan.Plan) Label {
 	b, inBand := bandFor(p, f, "droneid")
@@ -46,9 +58,20 @@ func classifyDroneID(f *features, p *bandplan.Plan) Label {
 	if !ok(f.cp15(), thr) || ok(f.cpWiFi(), f.cp15()) {
 		return Label{}
 	}
+	// The sync symbols, measured last (only for a candidate that passed
+	// every test above): a window that shows neither is no DroneID burst
+	// (a piece of a drone video packet cut to DroneID's length); the pair
+	// two symbols apart is.
+	zc := f.zc()
+	if zc.absent() {
+		return Label{}
+	}
 	conf := 0.6 + 0.4*ramp(f.cp15(), thr, 3*thr)
 	if f.occBWHz < 7.5e6 {
 		conf = 0.55 + 0.2*ramp(f.cp15(), thr, 3*thr)
+	}
+	if zc.pair() {
+		conf = max(conf, 0.9+0.1*ramp(min(zc.rho4/zc.thr4, zc.rho6/zc.thr6), 1, 2))
 	}
 	return Label{Class: ClassDroneID, Band: b.Name, Confidence: clamp01(conf),
 		Text: "DJI DroneID drone telemetry burst (" + b.Name + ")"}

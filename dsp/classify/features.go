@@ -102,14 +102,15 @@ type timeFeatures struct {
 	envCV     float64 // std/mean of |y|² over the active samples (1 for Gaussian, ~0 for constant envelope)
 	duty      float64 // active fraction of the analysed samples
 	bursts    []float64
-	firstOn   float64 // seconds from the segment's start to the envelope's first on (NaN: none; see firstOnS)
-	frame     float64 // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
-	frameSpan float64 // the same over up to frameSpanFrames of the whole emission, decimated (see frameCorrSpan; NaN: not measured or under 1.5 frames)
-	cp15      float64 // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short or not measured)
-	cp30      float64 // same at 33.33 µs
-	cpWiFi    float64 // same at 3.2 µs
-	stf       float64 // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
-	chip      float64 // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
+	firstOn   float64  // seconds from the segment's start to the envelope's first on (NaN: none; see firstOnS)
+	frame     float64  // TDMA frame periodicity of the power: r(4.615 ms) − r(2.308 ms) (NaN: under two frames)
+	frameSpan float64  // the same over up to frameSpanFrames of the whole emission, decimated (see frameCorrSpan; NaN: not measured or under 1.5 frames)
+	cp15      float64  // cyclic-prefix correlation contrast at Tu = 66.67 µs (NaN: too short or not measured)
+	cp30      float64  // same at 33.33 µs
+	cpWiFi    float64  // same at 3.2 µs
+	stf       float64  // 802.11 STF periodicity contrast at 0.8 µs over the first 16 µs
+	chip      float64  // |cyclic autocorrelation of |y|² at 3.84 MHz|, normalised
+	zc        zcResult // DroneID's ZC sync symbols (see zcBank.measure; zero: not measured)
 }
 
 // timeState is what the time-domain features are measured from, kept
@@ -132,6 +133,7 @@ type timeState struct {
 	m        int         // points of y (the inverse FFT)
 	need     int         // the features the band plan wants (need bits)
 	emIQ     []complex64 // the emission's samples in view, from its first (for frameSpan)
+	zcIQ     []complex64 // the same with up to zcMarginS either side (for zc)
 	occMidHz float64     // centre of the occupied band, Hz from DC
 	noiseU   float64     // the noise reference of sp's smoothed PSD (for shoulder)
 	kMid     int         // bin of the median of the gated PSD's excess power in the widened span (-1: none)
@@ -158,6 +160,9 @@ const needFrameSpan = needEnv << 1
 // needShoulder marks shoulder in features.have (measured only when asked).
 const needShoulder = needEnv << 2
 
+// needZC marks zc in features.have (measured only when asked).
+const needZC = needEnv << 3
+
 // close ends lazy measurement: features not measured by now stay
 // unmeasured (their defaults). Call it before ws is reused.
 func (f *features) close() { f.ts = nil }
@@ -169,7 +174,7 @@ func (f *features) measured(k int) bool {
 		return true
 	}
 	ts := f.ts
-	if ts == nil || (k != needEnv && k != needFrameSpan && k != needShoulder && ts.need&k == 0) {
+	if ts == nil || (k != needEnv && k != needFrameSpan && k != needShoulder && k != needZC && ts.need&k == 0) {
 		return false
 	}
 	f.have |= k
@@ -178,6 +183,8 @@ func (f *features) measured(k int) bool {
 		ts.bandpassY()
 		ts.envSignals()
 		f.envelope(ts.y, ts.yw, ts.py, ts.ws)
+	case needZC:
+		f.t.zc = measureZC(ts.zcIQ, ts.fs, ts.occMidHz, ts.fftOf, ts.ws)
 	case needFrameSpan:
 		f.t.frameSpan = frameCorrSpan(ts.emIQ, ts.fs, ts.occMidHz, ts.ws)
 	case needShoulder:
@@ -249,6 +256,9 @@ func (f *features) cpWiFi() float64 { f.measured(needCPWiFi); return f.t.cpWiFi 
 // stf is the 802.11 STF contrast.
 func (f *features) stf() float64 { f.measured(needSTF); return f.t.stf }
 
+// zc is DroneID's ZC sync-symbol feature (see zcBank.measure).
+func (f *features) zc() zcResult { f.measured(needZC); return f.t.zc }
+
 // chip is the power's cyclic autocorrelation at the UMTS chip rate.
 func (f *features) chip() float64 { f.measured(needChip); return f.t.chip }
 
@@ -285,6 +295,9 @@ func (f *features) toMap() map[string]float64 {
 	}
 	if f.have&needFrameSpan != 0 {
 		m["frame_span_corr"] = f.t.frameSpan
+	}
+	if f.have&needZC != 0 && f.t.zc.measured {
+		m["zc600_rho"], m["zc147_rho"], m["zc_thr"] = f.t.zc.rho4, max(f.t.zc.rho6, f.t.zc.rho6All), f.t.zc.thr4
 	}
 	if f.have&needShoulder != 0 {
 		m["shoulder_ratio"] = f.shoulder
@@ -590,12 +603,13 @@ func measure(in Input, fftOf func(n int) *dsp.FFT, plan *bandplan.Plan, ws *work
 	dec := nfft / m
 	f.nEff = int(float64(len(seg)) * math.Min(1, f.occBWHz/in.SampleRateHz))
 	f.fsY, f.dec = in.SampleRateHz/float64(dec), dec
+	zcMargin := int64(zcMarginS * in.SampleRateHz)
 	// The time-domain features are measured when first read: a
 	// classifier that rejects the emission by its band, width or
 	// duration reads none of them.
 	f.ts = &timeState{ws: ws, fftOf: fftOf, spec: spec, sp: sp, nfft: nfft, binHz: binHz, fs: in.SampleRateHz,
 		wideband: wideband, dcHz: dcHz, wideW: max(64, (b-a)/8), oLo: oLo, oHi: oHi, fLo: fLo, fHi: fHi, m: m, need: need,
-		emIQ: in.IQ[start:end], occMidHz: (f.occLoHz + f.occHiHz) / 2,
+		emIQ: in.IQ[start:end], zcIQ: in.IQ[max(0, start-zcMargin):min(int64(len(in.IQ)), end+zcMargin)], occMidHz: (f.occLoHz + f.occHiHz) / 2,
 		wlo: wlo, whi: whi, noiseU: noiseU, kMid: kMid, rlo: rlo, rhi: rhi}
 	return f
 }
@@ -733,6 +747,22 @@ type workspace struct {
 	// ramps are the gate's ramp weights by length (see rampWeights),
 	// kept across resets.
 	ramps map[int][]float64
+	// zc holds the ZC templates by capture rate, kept across resets.
+	zc map[float64]*zcBank
+}
+
+// zcBank returns the ZC templates for rate fs, made once per workspace
+// (a few rates at most: a sensor's).
+func (w *workspace) zcBank(fs float64, fftOf func(int) *dsp.FFT) *zcBank {
+	b, ok := w.zc[fs]
+	if !ok {
+		if w.zc == nil || len(w.zc) >= 8 {
+			w.zc = map[float64]*zcBank{}
+		}
+		b = newZCBank(fs, fftOf)
+		w.zc[fs] = b
+	}
+	return b
 }
 
 // reset takes every slice back; a chunk that ran short grows to what was asked.

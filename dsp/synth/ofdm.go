@@ -84,7 +84,6 @@ func renderOFDM(buf []complex64, s ofdmShape, offsetHz, fs float64, rng *rand.Ra
 			break
 		}
 		clear(X)
-		idx := 0
 		for m := -half; m <= half; m++ {
 			if m == 0 {
 				continue
@@ -100,10 +99,14 @@ func renderOFDM(buf []complex64, s ofdmShape, offsetHz, fs float64, rng *rand.Ra
 			case symLTF:
 				v = complex(float64(2*rng.IntN(2)-1), 0)
 			case symZC:
-				q := float64(idx)
+				// Subcarrier m carries z[m+nsc/2] of the nsc+1 long
+				// sequence (DC's element unsent), as DJI DroneID does
+				// (checked against the Mavic Air 2 recording:
+				// dsp/classify's ZC feature reads 0.74–0.98 with this
+				// mapping, 0.42–0.65 with the elements packed over DC).
+				q := float64(m + half)
 				v = cmplx.Exp(complex(0, -math.Pi*float64(sp.root)*q*(q+1)/float64(s.nsc+1)))
 			}
-			idx++
 			if vis(m) {
 				X[(m+kOff+n)%n] = v
 			}

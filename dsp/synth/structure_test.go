@@ -33,16 +33,19 @@ func TestWiFiSTFPeriodicity(t *testing.T) {
 	}
 }
 
-// DroneID symbols 4 and 6 carry Zadoff-Chu sequences of roots 600 and 147.
+// DroneID symbols 4 and 6 carry Zadoff-Chu sequences of roots 600 and 147,
+// length 601, element m+300 on subcarrier m.
 func TestDroneIDZadoffChu(t *testing.T) {
 	const fs = 15.36e6
 	x := make([]complex64, 10000)
 	DroneID(x, Params{SampleRateHz: fs, PowerFS: 1, Seed: 2})
 	zc := func(root int) []complex128 {
-		z := make([]complex128, 600)
-		for n := range z {
-			q := float64(n)
-			z[n] = cmplx.Exp(complex(0, -math.Pi*float64(root)*q*(q+1)/601))
+		z := make([]complex128, 0, 600)
+		for m := -300; m <= 300; m++ {
+			if m != 0 { // subcarrier m carries element m+300 of 601; DC's is not sent
+				q := float64(m + 300)
+				z = append(z, cmplx.Exp(complex(0, -math.Pi*float64(root)*q*(q+1)/601)))
+			}
 		}
 		return z
 	}
