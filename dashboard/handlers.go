@@ -248,22 +248,24 @@ type slots struct {
 	n  map[string]int // one with none has no key
 }
 
-// slotLimit is one count reserve checks: key's may reach max; busy says
-// why another is refused when it has.
+// slotLimit is one count reserve checks: key's may reach max, counted
+// per scope (the log's word: "session", "user", "all"); busy says why
+// another is refused when it has.
 type slotLimit struct {
-	key  string
-	max  int
-	busy string
+	key   string
+	max   int
+	scope string
+	busy  string
 }
 
 // reserve counts one more under every limit's key, or none and returns
-// the first limit's busy reached; release frees what it counted.
-func (f *slots) reserve(limits ...slotLimit) (release func(), busy string) {
+// the first limit reached; release frees what it counted.
+func (f *slots) reserve(limits ...slotLimit) (release func(), reached slotLimit) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, l := range limits {
 		if f.n[l.key] >= l.max {
-			return nil, l.busy
+			return nil, l
 		}
 	}
 	for _, l := range limits {
@@ -277,16 +279,17 @@ func (f *slots) reserve(limits ...slotLimit) (release func(), busy string) {
 				delete(f.n, l.key)
 			}
 		}
-	}, ""
+	}, slotLimit{}
 }
 
 // takeFeed reserves one of the session token's MaxFeedsPerSession live
 // feeds and of its user's MaxFeedsPerUser; release frees them. It
 // returns the limit reached when it cannot.
 func (f *slots) takeFeed(token, user string) (release func(), limit string) {
-	return f.reserve(
-		slotLimit{"s" + token, MaxFeedsPerSession, fmt.Sprintf("this session already has %d live feeds open, the most it may: close another dashboard tab or window", MaxFeedsPerSession)},
-		slotLimit{"u" + user, MaxFeedsPerUser, fmt.Sprintf("user %q already has %d live feeds open in all, the most one user may: close dashboards logged in elsewhere", user, MaxFeedsPerUser)})
+	release, reached := f.reserve(
+		slotLimit{"s" + token, MaxFeedsPerSession, "session", fmt.Sprintf("this session already has %d live feeds open, the most it may: close another dashboard tab or window", MaxFeedsPerSession)},
+		slotLimit{"u" + user, MaxFeedsPerUser, "user", fmt.Sprintf("user %q already has %d live feeds open in all, the most one user may: close dashboards logged in elsewhere", user, MaxFeedsPerUser)})
+	return release, reached.busy
 }
 
 // events streams the live feed as Server-Sent Events. Query: kinds
