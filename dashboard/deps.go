@@ -249,8 +249,10 @@ type Deps struct {
 	// RFC 6750 token syntax. Empty leaves /metrics open (loopback only).
 	MetricsToken string
 	Logger       *slog.Logger
-	Secure       bool // set cookies Secure (TLS in use)
-	Now          func() time.Time
+	// Secure: TLS is in use. Cookies are set Secure, and the session
+	// cookie is named with the __Host- prefix (SecureSessionCookie).
+	Secure bool
+	Now    func() time.Time
 	// Location is the site's local time, in which the heatmap's hour of
 	// day is read (as the registry reads its schedules) and the exports
 	// and the UI show times; default UTC. Its IANA name goes to the UI

@@ -149,7 +149,7 @@ func (s *server) login(c echo.Context) error {
 	}
 	// MaxAge, not Expires: the lifetime is relative, so a browser whose clock
 	// disagrees with the server's (a control-room PC off NTP) keeps the session.
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: sess.Token, Path: "/", HttpOnly: true, Secure: s.d.Secure,
+	c.SetCookie(&http.Cookie{Name: s.sessionCookie(), Value: sess.Token, Path: "/", HttpOnly: true, Secure: s.d.Secure,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sess.ExpiresAt.Sub(sess.IssuedAt).Seconds())})
 	s.auditAs(c, sess.User, "login", "user/"+sess.User)
 	return c.JSON(http.StatusOK, meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange, siteZone: s.zone()})
@@ -157,7 +157,7 @@ func (s *server) login(c echo.Context) error {
 
 // clearSessionCookie tells the browser to drop its session cookie.
 func (s *server) clearSessionCookie(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	c.SetCookie(&http.Cookie{Name: s.sessionCookie(), Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
 // setRetryAfter sets the Retry-After header of an answer to a login

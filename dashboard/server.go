@@ -34,8 +34,23 @@ var webFS embed.FS
 //go:embed openapi.yaml
 var openapiYAML []byte
 
-// SessionCookie is the name of the session cookie.
+// SessionCookie is the name of the session cookie over plain HTTP.
 const SessionCookie = "rfw_session"
+
+// SecureSessionCookie is the name of the session cookie under TLS
+// (Deps.Secure). A browser takes a cookie of the __Host- prefix only
+// when it is Secure, from the host itself, with Path=/ and no Domain, so
+// another host of the site's domain cannot set or overwrite it.
+const SecureSessionCookie = "__Host-" + SessionCookie
+
+// sessionCookie is the session cookie's name on this dashboard: the one
+// its logins set, its logouts clear and its requests are read by.
+func (s *server) sessionCookie() string {
+	if s.d.Secure {
+		return SecureSessionCookie
+	}
+	return SessionCookie
+}
 
 // CSRFHeader carries the session's CSRF token on state-changing requests.
 const CSRFHeader = "X-CSRF-Token"
@@ -241,7 +256,7 @@ func (s *server) count(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (s *server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ck, err := c.Cookie(SessionCookie)
+		ck, err := c.Cookie(s.sessionCookie())
 		if err != nil {
 			return httpError(http.StatusUnauthorized, "log in first")
 		}
