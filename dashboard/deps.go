@@ -249,7 +249,16 @@ type Deps struct {
 	// RFC 6750 token syntax. Empty leaves /metrics open (loopback only).
 	MetricsToken string
 	Logger       *slog.Logger
-	Secure       bool // set cookies Secure (TLS in use)
+	// Secure: TLS is in use. Cookies are set Secure, and the session
+	// cookie is named with the __Host- prefix (SecureSessionCookie).
+	Secure bool
+	// AllowedHosts are the host names the dashboard answers to besides
+	// IP literals, localhost and the machine's own name (os.Hostname,
+	// and its first label): a request whose Host header is another is
+	// answered 421 (checkHost), against DNS rebinding. Each as
+	// ParseAllowedHosts gives it (RFW_ALLOWED_HOSTS); AnyHost ("*")
+	// allows any, for a dashboard behind a proxy that checks the Host.
+	AllowedHosts []string
 	Now          func() time.Time
 	// Location is the site's local time, in which the heatmap's hour of
 	// day is read (as the registry reads its schedules) and the exports
@@ -299,6 +308,8 @@ type Deps struct {
 	// maxLocationScan and maxLocationTracks lower MaxLocationScan and
 	// MaxLocationTracks (tests); 0 keeps them.
 	maxLocationScan, maxLocationTracks int
+	// hostname is os.Hostname unless a test sets it.
+	hostname func() (string, error)
 }
 
 // DiskSpace reports whether a disk's free space is too low, and why

@@ -26,7 +26,11 @@
 // replaced at first login); and strict security headers (CSP without
 // inline script). /healthz and /metrics stay outside the login (Prometheus
 // cannot log in); with Deps.MetricsToken set, /metrics needs that bearer
-// token. Assets are embedded with go:embed; no CDN is used.
+// token. Every route but /healthz answers 421 to a Host header that is
+// not the dashboard's (an IP literal, localhost, the machine's name or
+// Deps.AllowedHosts), against DNS rebinding; under TLS the session
+// cookie carries the __Host- prefix. Assets are embedded with go:embed;
+// no CDN is used.
 //
 // The floor plan (FloorSVG, web/app.js) is fitted to the floor's building,
 // yard and perimeter; the site's "outside" catch-all is drawn but neither

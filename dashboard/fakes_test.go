@@ -515,7 +515,8 @@ func newEnv(t testing.TB) *env {
 	dir := t.TempDir()
 	ev.deps = Deps{Users: users, Site: testSite(), Hub: NewHub(16), TimeSeries: ev.ts, Alerts: ev.al, Auditor: ev.audit,
 		Registry: ev.reg, Zones: fakeZones{"yard": "unknown"}, Maintenance: ev.maint, Replayer: fakeReplayer{}, ReplayDir: dir, SnippetDir: t.TempDir(),
-		MaxUpload: 64 << 10, Now: func() time.Time { return testNow }}
+		MaxUpload: 64 << 10, Now: func() time.Time { return testNow },
+		AllowedHosts: []string{"example.com"}} // httptest.NewRequest's Host
 	return ev
 }
 

@@ -149,7 +149,7 @@ func (s *server) login(c echo.Context) error {
 	}
 	// MaxAge, not Expires: the lifetime is relative, so a browser whose clock
 	// disagrees with the server's (a control-room PC off NTP) keeps the session.
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: sess.Token, Path: "/", HttpOnly: true, Secure: s.d.Secure,
+	c.SetCookie(&http.Cookie{Name: s.sessionCookie(), Value: sess.Token, Path: "/", HttpOnly: true, Secure: s.d.Secure,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sess.ExpiresAt.Sub(sess.IssuedAt).Seconds())})
 	s.auditAs(c, sess.User, "login", "user/"+sess.User)
 	return c.JSON(http.StatusOK, meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange, siteZone: s.zone()})
@@ -157,7 +157,7 @@ func (s *server) login(c echo.Context) error {
 
 // clearSessionCookie tells the browser to drop its session cookie.
 func (s *server) clearSessionCookie(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	c.SetCookie(&http.Cookie{Name: s.sessionCookie(), Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
 // setRetryAfter sets the Retry-After header of an answer to a login
@@ -248,22 +248,24 @@ type slots struct {
 	n  map[string]int // one with none has no key
 }
 
-// slotLimit is one count reserve checks: key's may reach max; busy says
-// why another is refused when it has.
+// slotLimit is one count reserve checks: key's may reach max, counted
+// per scope (the log's word: "session", "user", "all"); busy says why
+// another is refused when it has.
 type slotLimit struct {
-	key  string
-	max  int
-	busy string
+	key   string
+	max   int
+	scope string
+	busy  string
 }
 
 // reserve counts one more under every limit's key, or none and returns
-// the first limit's busy reached; release frees what it counted.
-func (f *slots) reserve(limits ...slotLimit) (release func(), busy string) {
+// the first limit reached; release frees what it counted.
+func (f *slots) reserve(limits ...slotLimit) (release func(), reached slotLimit) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, l := range limits {
 		if f.n[l.key] >= l.max {
-			return nil, l.busy
+			return nil, l
 		}
 	}
 	for _, l := range limits {
@@ -277,16 +279,17 @@ func (f *slots) reserve(limits ...slotLimit) (release func(), busy string) {
 				delete(f.n, l.key)
 			}
 		}
-	}, ""
+	}, slotLimit{}
 }
 
 // takeFeed reserves one of the session token's MaxFeedsPerSession live
 // feeds and of its user's MaxFeedsPerUser; release frees them. It
 // returns the limit reached when it cannot.
 func (f *slots) takeFeed(token, user string) (release func(), limit string) {
-	return f.reserve(
-		slotLimit{"s" + token, MaxFeedsPerSession, fmt.Sprintf("this session already has %d live feeds open, the most it may: close another dashboard tab or window", MaxFeedsPerSession)},
-		slotLimit{"u" + user, MaxFeedsPerUser, fmt.Sprintf("user %q already has %d live feeds open in all, the most one user may: close dashboards logged in elsewhere", user, MaxFeedsPerUser)})
+	release, reached := f.reserve(
+		slotLimit{"s" + token, MaxFeedsPerSession, "session", fmt.Sprintf("this session already has %d live feeds open, the most it may: close another dashboard tab or window", MaxFeedsPerSession)},
+		slotLimit{"u" + user, MaxFeedsPerUser, "user", fmt.Sprintf("user %q already has %d live feeds open in all, the most one user may: close dashboards logged in elsewhere", user, MaxFeedsPerUser)})
+	return release, reached.busy
 }
 
 // events streams the live feed as Server-Sent Events. Query: kinds

@@ -167,7 +167,7 @@ func TestStalledBodyCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := conn.Write([]byte("POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"user\":")); err != nil {
+	if _, err := conn.Write([]byte("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"user\":")); err != nil {
 		t.Fatal(err)
 	}
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -188,7 +188,7 @@ func TestStalledBodyCut(t *testing.T) {
 	}
 	defer conn2.Close()
 	login := `{"user":"viewer","password":"viewer-password"}`
-	fmt.Fprintf(conn2, "POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(login))
+	fmt.Fprintf(conn2, "POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(login))
 	for i := 0; i < len(login); i += 10 {
 		conn2.Write([]byte(login[i:min(i+10, len(login))]))
 		time.Sleep(100 * time.Millisecond)

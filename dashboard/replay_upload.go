@@ -69,10 +69,12 @@ func (s *server) replayUpload(c echo.Context) error {
 	if req.ContentLength > s.d.MaxUpload {
 		return httpError(http.StatusRequestEntityTooLarge, "upload of %d bytes exceeds the %d byte limit", req.ContentLength, s.d.MaxUpload)
 	}
-	release, busy := s.takeUpload(session(c).User)
+	release, reached := s.takeUpload(session(c).User)
 	if release == nil {
+		s.log.Warn("dashboard: upload refused (429): too many uploads under way", "user", session(c).User,
+			"limit", reached.max, "per", reached.scope)
 		c.Response().Header().Set("Retry-After", "60")
-		return httpError(http.StatusTooManyRequests, "%s", busy)
+		return httpError(http.StatusTooManyRequests, "%s", reached.busy)
 	}
 	defer release()
 	if err := s.uploadRoom(req.ContentLength); err != nil {
@@ -180,11 +182,11 @@ const (
 
 // takeUpload reserves one of user's MaxUploadsPerUser upload slots and
 // one of the MaxUploads in all; release frees them. When none is free it
-// returns nil and why.
-func (s *server) takeUpload(user string) (release func(), busy string) {
+// returns nil and the limit reached.
+func (s *server) takeUpload(user string) (release func(), reached slotLimit) {
 	return s.uploads.reserve(
-		slotLimit{"u" + user, MaxUploadsPerUser, fmt.Sprintf("upload: you have %d upload under way, the most one user may at once: wait for it to end, then upload again", MaxUploadsPerUser)},
-		slotLimit{"all", MaxUploads, fmt.Sprintf("upload: %d uploads are under way, the most the dashboard takes at once: try again in a minute", MaxUploads)})
+		slotLimit{"u" + user, MaxUploadsPerUser, "user", fmt.Sprintf("upload: you have %d upload under way, the most one user may at once: wait for it to end, then upload again", MaxUploadsPerUser)},
+		slotLimit{"all", MaxUploads, "all", fmt.Sprintf("upload: %d uploads are under way, the most the dashboard takes at once: try again in a minute", MaxUploads)})
 }
 
 // uploadRoom refuses (507) an upload of size bytes (-1: not said, taken

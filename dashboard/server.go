@@ -34,8 +34,23 @@ var webFS embed.FS
 //go:embed openapi.yaml
 var openapiYAML []byte
 
-// SessionCookie is the name of the session cookie.
+// SessionCookie is the name of the session cookie over plain HTTP.
 const SessionCookie = "rfw_session"
+
+// SecureSessionCookie is the name of the session cookie under TLS
+// (Deps.Secure). A browser takes a cookie of the __Host- prefix only
+// when it is Secure, from the host itself, with Path=/ and no Domain, so
+// another host of the site's domain cannot set or overwrite it.
+const SecureSessionCookie = "__Host-" + SessionCookie
+
+// sessionCookie is the session cookie's name on this dashboard: the one
+// its logins set, its logouts clear and its requests are read by.
+func (s *server) sessionCookie() string {
+	if s.d.Secure {
+		return SecureSessionCookie
+	}
+	return SessionCookie
+}
 
 // CSRFHeader carries the session's CSRF token on state-changing requests.
 const CSRFHeader = "X-CSRF-Token"
@@ -62,6 +77,8 @@ type server struct {
 	zoneName      string       // IANA name of d.Location, "" when it has none (zoneName)
 	search        searchScores // GET /search's walk of the stored fixes, shared for SearchReuse
 	runs          replayRuns   // the progress of the replay runs under way (GET /replay/progress)
+	hosts         hostCheck    // the Host headers answered (checkHost)
+	hostRefusals  *hostRefusals
 }
 
 type ackAdapter struct {
@@ -113,12 +130,24 @@ func New(d Deps) (*echo.Echo, error) {
 	if err := ValidateMetricsToken(d.MetricsToken); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
+	if d.hostname == nil {
+		d.hostname = os.Hostname
+	}
+	hostname, err := d.hostname()
+	if err != nil {
+		d.Logger.Warn("dashboard: the machine's name is unknown, so its Host check allows only IP addresses, localhost and "+AllowedHostsSetting, "err", err)
+		hostname = ""
+	}
+	hosts, err := newHostCheck(d.AllowedHosts, hostname)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: %s: %w", AllowedHostsSetting, err)
+	}
 	sub, err := fs.Sub(webFS, "web")
 	if err != nil {
 		return nil, fmt.Errorf("dashboard assets: %w", err)
 	}
 	s := &server{d: d, log: d.Logger, now: d.Now, assets: sub, feeds: slots{n: map[string]int{}}, uploads: slots{n: map[string]int{}},
-		zoneName: zoneName(d.Location, os.LookupEnv, os.Readlink), feed: newFeedWatch(d.Feed, d.Now, d.Hub)}
+		zoneName: zoneName(d.Location, os.LookupEnv, os.Readlink), feed: newFeedWatch(d.Feed, d.Now, d.Hub), hosts: hosts}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "code"})
@@ -143,9 +172,14 @@ func New(d Deps) (*echo.Echo, error) {
 		Name: "rfwarden_dashboard_login_refused_unaudited_total",
 		Help: "Refused logins and password changes not audited one by one (beyond the first 10 a minute); a login.refused.summary row counts them.",
 	})
+	hostRefused := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rfwarden_dashboard_host_refused_total",
+		Help: "Requests refused (421) because their Host header is not one the dashboard answers to (RFW_ALLOWED_HOSTS).",
+	})
+	s.hostRefusals = &hostRefusals{log: d.Logger, now: d.Now, counter: hostRefused}
 	s.refusals = &refusalAudit{auditor: d.Auditor, log: d.Logger, now: d.Now, unaudited: unaudited,
 		afterFunc: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
-	for _, c := range []prometheus.Collector{s.requests, s.acks, s.loginRefusals, unaudited, hubClients, hubDropped, hubIgnored} {
+	for _, c := range []prometheus.Collector{s.requests, s.acks, s.loginRefusals, unaudited, hostRefused, hubClients, hubDropped, hubIgnored} {
 		if err := d.Metrics.Register(c); err != nil {
 			return nil, fmt.Errorf("register dashboard metrics: %w", err)
 		}
@@ -160,7 +194,7 @@ func New(d Deps) (*echo.Echo, error) {
 	// X-Real-IP are whatever the client wrote, and the login's per-address
 	// limit keyed by them was no limit.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(s.securityHeaders, s.count, s.recoverPanic, s.bodyDeadline, auditAddr)
+	e.Use(s.securityHeaders, s.count, s.checkHost, s.recoverPanic, s.bodyDeadline, auditAddr)
 	s.routes(e)
 	return e, nil
 }
@@ -241,7 +275,7 @@ func (s *server) count(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (s *server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ck, err := c.Cookie(SessionCookie)
+		ck, err := c.Cookie(s.sessionCookie())
 		if err != nil {
 			return httpError(http.StatusUnauthorized, "log in first")
 		}

@@ -86,13 +86,13 @@ func TestTrickledBodyCut(t *testing.T) {
 		fmt.Fprintf(&b, "--XX\r\nContent-Disposition: form-data; name=\"data\"; filename=\"r.sigmf-data\"\r\n\r\n")
 		b.Write(make([]byte, size))
 		b.WriteString("\r\n--XX--\r\n")
-		head := fmt.Sprintf("POST /api/v1/replay/upload HTTP/1.1\r\nHost: x\r\nCookie: %s=%s\r\n%s: %s\r\nContent-Type: multipart/form-data; boundary=XX\r\nContent-Length: %d\r\n\r\n",
+		head := fmt.Sprintf("POST /api/v1/replay/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: %s=%s\r\n%s: %s\r\nContent-Type: multipart/form-data; boundary=XX\r\nContent-Length: %d\r\n\r\n",
 			SessionCookie, analyst.cookie.Value, CSRFHeader, analyst.csrf, b.Len())
 		return head, b.Bytes()
 	}
 	uploadHead, uploadBody := upload(256 << 10)
 	login := `{"user":"viewer","password":"viewer-password"}` + strings.Repeat(" ", 1000)
-	loginHead := fmt.Sprintf("POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(login))
+	loginHead := fmt.Sprintf("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(login))
 	tests := []struct {
 		name     string
 		head     string

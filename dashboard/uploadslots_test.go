@@ -3,13 +3,17 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 )
 
 // heldBody is an upload's body that says when the server first reads it
@@ -64,7 +68,8 @@ func holdUpload(t *testing.T, e http.Handler, c creds, body, ct string) (let fun
 // TestUploadsAtOnceBounded: one user has MaxUploadsPerUser upload under
 // way at once (from any of their sessions), all users MaxUploads; one
 // more is refused 429 before any of its body is read, and taken once an
-// upload ends. Each upload holds up to three times its size on the
+// upload ends, and the refusal is logged at warn with the user and the
+// limit reached (until 2026-12-06 it was not, though a 507 was). Each upload holds up to three times its size on the
 // server's disks while it is received and checked: until 2026-12-06 one
 // analyst's session could send any number in parallel and fill them.
 func TestUploadsAtOnceBounded(t *testing.T) {
@@ -75,6 +80,8 @@ func TestUploadsAtOnceBounded(t *testing.T) {
 	if err := ev.deps.Users.Create(context.Background(), "analyst2", "analyst2-password", RoleAnalyst); err != nil {
 		t.Fatal(err)
 	}
+	logs := new(syncbuf.Buffer)
+	ev.deps.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	e, err := New(ev.deps)
 	if err != nil {
 		t.Fatal(err)
@@ -97,10 +104,17 @@ func TestUploadsAtOnceBounded(t *testing.T) {
 		t.Errorf("a second upload of one user while the first is under way: %d %s (Retry-After %q); want 429 saying theirs is under way",
 			rec.Code, rec.Body, rec.Header().Get("Retry-After"))
 	}
+	refusedLog := `level=WARN msg="dashboard: upload refused (429): too many uploads under way" user=%s limit=%d per=%s`
+	if want := fmt.Sprintf(refusedLog, RoleAnalyst, MaxUploadsPerUser, "user"); !strings.Contains(logs.String(), want) {
+		t.Errorf("the refusal of the user's second upload is not logged as %s:\n%s", want, logs)
+	}
 	b2, ct2 := upload("held2")
 	let2, wait2 := holdUpload(t, e, other, b2, ct2)
 	if rec := post(admin, "third"); rec.Code != 429 || !strings.Contains(rec.Body.String(), "2 uploads are under way") {
 		t.Errorf("a third upload while two are under way: %d %s; want 429 saying two are", rec.Code, rec.Body)
+	}
+	if want := fmt.Sprintf(refusedLog, RoleAdmin, MaxUploads, "all"); !strings.Contains(logs.String(), want) {
+		t.Errorf("the refusal of the third upload is not logged as %s:\n%s", want, logs)
 	}
 	let1()
 	if rec := wait1(); rec.Code != 201 {

@@ -51,6 +51,11 @@ except --create-db, --replay-max, --replay-timeout and -v. Secrets come from the
 environment only, to stay out of the process list: RFW_MQTT_PASSWORD,
 RFW_INFLUX_PASSWORD, and RFW_METRICS_TOKEN, which puts /metrics behind a
 bearer token.
+
+A request is answered only when its Host header is an IP address,
+localhost, this machine's name or a name in RFW_ALLOWED_HOSTS
+(--allowed-hosts); any other is refused 421, so a web page cannot reach
+the dashboard through a name of its own (DNS rebinding).
 `
 
 // dashboardMaxHeaderBytes bounds a request's headers (the page sends
@@ -92,6 +97,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	evidenceMax := fs.String("evidence-max-bytes", dashboardEnv("RFW_EVIDENCE_MAX_BYTES", "20GiB"), "most bytes of snippets in --snippet-dir: the oldest no open case needs are deleted first, new evidence refused only when open cases fill it (0: no quota; KiB, MiB, GiB, TiB)")
 	uploadDays := fs.String("upload-days", dashboardEnv("RFW_UPLOAD_DAYS", "30"), "days an analyst's replay upload (--replay-dir's uploads/) is kept (0: for ever)")
 	searchDays := fs.String("search-days", dashboardEnv("RFW_SEARCH_DAYS", "365"), "days a handheld search outcome is kept, as fusion.yaml's alert_days keeps alerts (0: for ever)")
+	allowedHosts := fs.String("allowed-hosts", dashboardEnv("RFW_ALLOWED_HOSTS", ""), "host names the dashboard answers to, comma-separated, besides IP addresses, localhost and this machine's name (a request by another name is refused 421, against DNS rebinding); \"*\" allows any, behind a reverse proxy that checks the Host")
 	minFree := fs.String("min-free-bytes", dashboardEnv("RFW_MIN_FREE_BYTES", "2GiB"), "/healthz is degraded while the disk of --db has less free (0: no check; KiB, MiB, GiB, TiB)")
 	verbose := fs.Bool("v", false, "log requests and errors")
 	if err := fs.Parse(args); err != nil {
@@ -107,6 +113,10 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// failed only at the listen, after the TLS pair and database checks.
 	if err := listenaddr.Check(*listen); err != nil {
 		return fmt.Errorf("dashboard: RFW_LISTEN (--listen): %w", err)
+	}
+	hosts, err := dashboard.ParseAllowedHosts(*allowedHosts)
+	if err != nil {
+		return fmt.Errorf("dashboard: RFW_ALLOWED_HOSTS (--allowed-hosts): %w", err)
 	}
 	if *influxURL != "" {
 		if err := fusion.CheckInfluxURL(*influxURL); err != nil {
@@ -292,7 +302,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, UploadDisk: uploadDisk, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
-		Feed: feed, Influx: influxLink, StateDisk: disk, Database: db, Logger: log, Secure: *certFile != "", Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
+		Feed: feed, Influx: influxLink, StateDisk: disk, Database: db, Logger: log, Secure: *certFile != "", AllowedHosts: hosts, Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
 	}
@@ -591,7 +601,7 @@ func (m *mqttAckAnnouncer) publish(n event.Ack) error {
 var dashboardEnvNames = []string{"RFW_LISTEN", "RFW_DB", "RFW_SITE", "RFW_TLS_CERT", "RFW_TLS_KEY", "RFW_MQTT",
 	"RFW_MQTT_USER", "RFW_MQTT_CA", "RFW_REPLAY_DIR", "RFW_SNIPPET_DIR", "RFW_MQTT_CLIENT_ID", "RFW_INFLUX_URL",
 	"RFW_INFLUX_DB", "RFW_INFLUX_RP", "RFW_INFLUX_USER", "RFW_EVIDENCE_DAYS", "RFW_EVIDENCE_MAX_BYTES",
-	"RFW_UPLOAD_DAYS", "RFW_SEARCH_DAYS", "RFW_MIN_FREE_BYTES",
+	"RFW_UPLOAD_DAYS", "RFW_SEARCH_DAYS", "RFW_MIN_FREE_BYTES", "RFW_ALLOWED_HOSTS",
 	"RFW_MQTT_PASSWORD", "RFW_INFLUX_PASSWORD", "RFW_METRICS_TOKEN"}
 
 // dashboardFlagOnly are the variables of the dashboard's flags that have

@@ -16,7 +16,7 @@ func TestDashboardHelp(t *testing.T) {
 		t.Errorf("dashboard --help: %v, want success", err)
 	}
 	out := stderr.String()
-	for _, want := range []string{"usage: rfwarden dashboard [flags]", "RFW_MQTT_PASSWORD", "RFW_METRICS_TOKEN", "-db"} {
+	for _, want := range []string{"usage: rfwarden dashboard [flags]", "RFW_MQTT_PASSWORD", "RFW_METRICS_TOKEN", "RFW_ALLOWED_HOSTS", "-db"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q:\n%s", want, out)
 		}

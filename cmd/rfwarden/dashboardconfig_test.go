@@ -17,7 +17,8 @@ import (
 // with no host, a port out of range or a space, a broker port out of
 // range, an empty client ID for the persistent evidence session, a
 // variable of a command-line-only flag or a misspelt one (ignored without
-// a word). The database named does not exist, so a row the checks pass
+// a word), an allowed host name with a port, a scheme or an empty entry.
+// The database named does not exist, so a row the checks pass
 // stops at "does not exist": what a site may write (":0", IPv6, a host
 // name, another command's RFW_ variable) gets that far.
 func TestDashboardConfigSweep(t *testing.T) {
@@ -43,6 +44,14 @@ func TestDashboardConfigSweep(t *testing.T) {
 		{name: "mqtt port range", args: []string{"--listen", "127.0.0.1:0", "--mqtt", "tcp://127.0.0.1:99999"}, want: "RFW_MQTT (--mqtt): \"tcp://127.0.0.1:99999\": port 99999 is not in 1..65535"},
 		{name: "evidence session without id", args: []string{"--listen", "127.0.0.1:0", "--mqtt", "tcp://127.0.0.1:1883", "--snippet-dir", "snips", "--mqtt-client-id", ""},
 			want: "RFW_MQTT_CLIENT_ID (--mqtt-client-id) is empty"},
+		{name: "allowed hosts", args: []string{"--listen", "127.0.0.1:0"}, env: map[string]string{"RFW_ALLOWED_HOSTS": "dashboard.hmp-north.example, rfw-dash"}},
+		{name: "allowed hosts any", args: []string{"--listen", "127.0.0.1:0", "--allowed-hosts", "*"}},
+		{name: "allowed hosts port", args: []string{"--listen", "127.0.0.1:0"}, env: map[string]string{"RFW_ALLOWED_HOSTS": "dashboard.hmp-north.example:443"},
+			want: `RFW_ALLOWED_HOSTS (--allowed-hosts): allowed hosts: entry 1 "dashboard.hmp-north.example:443": has a port (443)`},
+		{name: "allowed hosts url", args: []string{"--listen", "127.0.0.1:0", "--allowed-hosts", "https://dashboard.hmp-north.example"},
+			want: `RFW_ALLOWED_HOSTS (--allowed-hosts): allowed hosts: entry 1 "https://dashboard.hmp-north.example": a URL`},
+		{name: "allowed hosts empty entry", args: []string{"--listen", "127.0.0.1:0", "--allowed-hosts", "a.example,,b.example"},
+			want: `RFW_ALLOWED_HOSTS (--allowed-hosts): allowed hosts: entry 2 "": empty`},
 		{name: "flag-only variable", args: []string{"--listen", "127.0.0.1:0"}, env: map[string]string{"RFW_REPLAY_MAX": "10m"}, want: "RFW_REPLAY_MAX is set, but the dashboard does not read it: --replay-max is a command-line flag only"},
 		{name: "misspelt variable", args: []string{"--listen", "127.0.0.1:0"}, env: map[string]string{"RFW_LISTN": "0.0.0.0:443"}, want: "RFW_LISTN is set, but the dashboard does not read it: did you mean RFW_LISTEN?"},
 		{name: "lower-case variable", args: []string{"--listen", "127.0.0.1:0"}, env: map[string]string{"rfw_db": "/var/lib/rfwarden/rfwarden.db"}, want: "rfw_db is set, but the dashboard does not read it: did you mean RFW_DB?"},

@@ -60,6 +60,7 @@ that the temporary folder is removed) and where --record's recordings are.
 // demoOptions are the flags of `rfwarden demo`.
 type demoOptions struct {
 	listen       string
+	allowedHosts []string // --allowed-hosts, as dashboard.ParseAllowedHosts gives it
 	speed        float64
 	seed         uint64
 	dir          string
@@ -129,6 +130,7 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoOptions, error) {
 	fs.Usage = func() { fmt.Fprint(stderr, demoUsage); printDefaults(fs) }
 	var o demoOptions
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "dashboard address")
+	allowedHosts := fs.String("allowed-hosts", "", "host names the dashboard answers to, comma-separated, besides IP addresses, localhost and this machine's name (as rfwarden dashboard's)")
 	fs.Float64Var(&o.speed, "speed", 1, "simulated seconds per wall-clock second (1 = real time)")
 	fs.Uint64Var(&o.seed, "seed", 1, "scenario seed: the same seed plays the same night")
 	fs.StringVar(&o.dir, "dir", "", "state folder (SQLite, outboxes, snippets); default a temporary folder removed at exit. A folder used before is continued: its registry entries are kept, its clock goes on after its data")
@@ -157,6 +159,11 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoOptions, error) {
 	if err := listenaddr.Check(o.listen); err != nil {
 		return o, fmt.Errorf("demo: --listen: %w", err)
 	}
+	hosts, err := dashboard.ParseAllowedHosts(*allowedHosts)
+	if err != nil {
+		return o, fmt.Errorf("demo: --allowed-hosts: %w", err)
+	}
+	o.allowedHosts = hosts
 	if o.statusEvery <= 0 {
 		return o, fmt.Errorf("demo: --status-every %v: give the wall-clock time between progress lines, above 0 (default 10s)", o.statusEvery)
 	}
@@ -476,6 +483,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	deps.Users, deps.Site, deps.Hub, deps.Feed, deps.Registry = users, st, hub, feedLink, reg
 	deps.Replayer, deps.ReplayDir, deps.SnippetDir = replayer, replayDir, snippets
 	deps.Metrics, deps.Logger = metrics, log.With("svc", "dashboard")
+	deps.AllowedHosts = o.allowedHosts
 	e, err := dashboard.New(deps)
 	if err != nil {
 		return err
