@@ -88,8 +88,12 @@ func (s firstRoomScore) String() string {
 
 // runScanningAlerts plays hs as runScanning does, through a fusion engine
 // with the default alert rules and the given AlertSettle, and scores where
-// each handset's alerts were first announced.
-func runScanningAlerts(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, settle time.Duration) firstRoomScore {
+// each handset's alerts were first announced. The sensors hear a handset's
+// band once every revisitS seconds; with health, each sends a health
+// report every 10 s saying it scans the phones' bands with that revisit
+// time, so a sensor that does not hear a handset counts as silent
+// (docs/localisation.md, "Silent sensors").
+func runScanningAlerts(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, settle time.Duration, revisitS int, health bool) firstRoomScore {
 	t.Helper()
 	st, err := site.Load(bytes.NewReader(w.SiteYAML()))
 	if err != nil {
@@ -101,13 +105,36 @@ func runScanningAlerts(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64,
 	log := &alertLog{}
 	start := sim.DefaultStart()
 	now := start
-	eng, err := fusion.New(fusion.Config{Model: model, AlertSettle: settle}, fusion.Deps{Site: st, TimeSeries: rec, Publisher: log,
-		Clock: func() time.Time { return now }, TrackPrefix: "ff"})
+	eng, err := fusion.New(fusion.Config{Model: model, AlertSettle: settle, NoiseDBmPerMHz: sim.NoiseDBmPerMHz, DetectSNRDB: sim.DetectionMinSNRDB},
+		fusion.Deps{Site: st, TimeSeries: rec, Publisher: log,
+			Clock: func() time.Time { return now }, TrackPrefix: "ff"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dets := scanDetections(w, st.ID, hs, seed, false, start)
-	playScanning(t, eng, dets, &now)
+	dets := scanDetections(w, st.ID, hs, seed, false, start, revisitS)
+	var each func(time.Time)
+	if health {
+		var next time.Time
+		each = func(at time.Time) {
+			if at.Before(next) {
+				return
+			}
+			next = at.Add(10 * time.Second)
+			for _, s := range w.Sensors() {
+				h := event.Health{Schema: event.SchemaVersion, Site: st.ID, Sensor: s.ID, TimeNS: at.UnixNano(), State: event.StateOK,
+					NoiseFloorDBm: map[string]float64{"phones": -60}, RevisitS: map[string]float64{"phones": float64(revisitS)},
+					ScanBandsHz: map[string][2]float64{"phones": {700e6, 3800e6}}}
+				b, err := event.Encode(h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := eng.Handle(context.Background(), fusion.Message{Topic: event.SensorTopic(st.ID, s.ID, event.KindHealth), Payload: b}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	playScanning(t, eng, dets, &now, each)
 	now = now.Add(time.Minute)
 	if err := eng.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -201,15 +228,18 @@ func runScanningAlerts(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64,
 // TestFirstAnnouncedRoom measures where the control room is first told a
 // handset is: the room of the first announcement of its alert (its
 // pending state), against the handset's room, with the sensors scanning
-// as in TestScanningSensors (each hears a handset's band once every 3 s,
-// so a track's first fix has only the sensors tuned to it in its first
-// half second). With fusion's AlertSettle (the default, 3 s) an alert is
-// announced once its track's fixes have had that long to gather every
+// as in TestScanningSensors, so a track's first fix has only the sensors
+// tuned to its band in its first half second: each hears the band once
+// every 3 s (no silences: a real node's revisit, or the demo's sensors on
+// a loaded machine), or once a second with health reports saying so (the
+// sensors that do not hear a handset count as silent, as the demo's on a
+// quiet machine). With fusion's AlertSettle (the default, 3 s) an alert
+// is announced once its track's fixes have had that long to gather every
 // sensor's power; without it (negative), at the first fix. The settled
-// first announcement must name the handset's room at least 25 points
-// more often, fire in it about as often (2 points, or one handset of the
-// short run), and come within
-// AlertSettle and a tick of its alert's first fix.
+// first announcement must name the handset's room at least 20 points more
+// often, another room no more often (2% of the handsets, or one of the
+// short run), fire in the handset's room about as often (the same), and
+// come within AlertSettle and a tick of its alert's first fix.
 // Results: docs/alerts.md, "Waiting for the fixes to settle".
 func TestFirstAnnouncedRoom(t *testing.T) {
 	seeds, n := 8, 40
@@ -217,31 +247,45 @@ func TestFirstAnnouncedRoom(t *testing.T) {
 		seeds, n = 2, 14
 	}
 	const settle = 3 * time.Second // fusion's default AlertSettle (its BorrowWindow)
-	var on, off firstRoomScore
-	for seed := uint64(1); seed <= uint64(seeds); seed++ {
-		w := sim.StandardWing(seed)
-		hs := scanHandsets(w, seed, n, false)
-		a := runScanningAlerts(t, w, hs, seed, 0)
-		b := runScanningAlerts(t, w, hs, seed, -1)
-		t.Logf("seed %d: settled: %v", seed, a)
-		t.Logf("seed %d: at the first fix: %v", seed, b)
-		on.add(a)
-		off.add(b)
-	}
-	t.Logf("all, settled: %v", on)
-	t.Logf("all, at the first fix: %v", off)
-	frac := func(k, n int) float64 { return float64(k) / float64(max(n, 1)) }
-	if on.handsets == 0 || on.handsets != off.handsets {
-		t.Fatalf("handsets with an alert: %d settled, %d not: want the same, and some", on.handsets, off.handsets)
-	}
-	if got, was := frac(on.right, on.handsets), frac(off.right, off.handsets); got < was+0.25 {
-		t.Errorf("first announced in the handset's room: %.3f settled, %.3f at the first fix: want 25 points more", got, was)
-	}
-	// Two points, or one handset of the short run's 24.
-	if got, was := frac(on.firedRight, on.fired), frac(off.firedRight, off.fired); got < was-max(0.02, 1.0/float64(max(on.fired, 1))) {
-		t.Errorf("fired in the handset's room: %.3f settled, %.3f at the first fix: want no more than 2 points (or one handset) fewer", got, was)
-	}
-	if on.maxFirstDelay > settle+time.Second {
-		t.Errorf("first announcement up to %v after its alert's first fix: want within %v and a tick", on.maxFirstDelay, settle)
+	for _, tc := range []struct {
+		name     string
+		revisitS int
+		health   bool
+	}{{"every 3 s, no silences", 3, false}, {"every second, silences", 1, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var on, off firstRoomScore
+			for seed := uint64(1); seed <= uint64(seeds); seed++ {
+				w := sim.StandardWing(seed)
+				hs := scanHandsets(w, seed, n, false)
+				a := runScanningAlerts(t, w, hs, seed, 0, tc.revisitS, tc.health)
+				b := runScanningAlerts(t, w, hs, seed, -1, tc.revisitS, tc.health)
+				t.Logf("seed %d: settled: %v", seed, a)
+				t.Logf("seed %d: at the first fix: %v", seed, b)
+				on.add(a)
+				off.add(b)
+			}
+			t.Logf("all, settled: %v", on)
+			t.Logf("all, at the first fix: %v", off)
+			frac := func(k, n int) float64 { return float64(k) / float64(max(n, 1)) }
+			if on.handsets == 0 || on.handsets != off.handsets {
+				t.Fatalf("handsets with an alert: %d settled, %d not: want the same, and some", on.handsets, off.handsets)
+			}
+			// Handsets either way: 2% of them, or one of the short run's
+			// 24 (a first fix in the handset's room that the later
+			// fixes contradict held its alert there by the hysteresis).
+			tol := max(1, on.handsets*2/100)
+			if got, was := frac(on.right, on.handsets), frac(off.right, off.handsets); got < was+0.20 {
+				t.Errorf("first announced in the handset's room: %.3f settled, %.3f at the first fix: want 20 points more", got, was)
+			}
+			if on.wrong > off.wrong+tol {
+				t.Errorf("first announced in another room: %d settled, %d at the first fix: want no more than %d more", on.wrong, off.wrong, tol)
+			}
+			if on.firedRight < off.firedRight-tol {
+				t.Errorf("fired in the handset's room: %d settled, %d at the first fix: want no more than %d fewer", on.firedRight, off.firedRight, tol)
+			}
+			if on.maxFirstDelay > settle+time.Second {
+				t.Errorf("first announcement up to %v after its alert's first fix: want within %v and a tick", on.maxFirstDelay, settle)
+			}
+		})
 	}
 }

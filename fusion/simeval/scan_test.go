@@ -129,7 +129,7 @@ func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borro
 		t.Fatal(err)
 	}
 	now = start
-	playScanning(t, eng, scanDetections(w, st.ID, hs, seed, pairs, start), &now)
+	playScanning(t, eng, scanDetections(w, st.ID, hs, seed, pairs, start, 3), &now, nil)
 	now = now.Add(time.Minute)
 	if err := eng.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -173,10 +173,10 @@ func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borro
 // scanDetections returns what the wing's sensors report of hs, scanning
 // (TestScanningSensors): each handset transmits for a minute, four minutes
 // after the one before (with pairs, two at a time), and each sensor that
-// hears it is tuned to its band once every 3 s, at its own phase and a
-// random moment within the second. Sorted by time; each detection's ID
-// starts with its handset's.
-func scanDetections(w *sim.Wing, siteID string, hs []scanHandset, seed uint64, pairs bool, start time.Time) []event.Detection {
+// hears it is tuned to its band once every revisitS seconds (3 in
+// TestScanningSensors), at its own phase and a random moment within the
+// second. Sorted by time; each detection's ID starts with its handset's.
+func scanDetections(w *sim.Wing, siteID string, hs []scanHandset, seed uint64, pairs bool, start time.Time, revisitS int) []event.Detection {
 	rng := rand.New(rand.NewPCG(seed, 11))
 	var dets []event.Detection
 	for i, h := range hs {
@@ -190,8 +190,8 @@ func scanDetections(w *sim.Wing, siteID string, hs []scanHandset, seed uint64, p
 			if rx-sim.NoiseFloorDBm(h.e.BandwidthHz) < sim.DetectionMinSNRDB {
 				continue
 			}
-			phase := rng.IntN(3)
-			for k := phase; k < 60; k += 3 {
+			phase := rng.IntN(revisitS)
+			for k := phase; k < 60; k += revisitS {
 				at := from.Add(time.Duration(k)*time.Second + time.Duration(rng.Float64()*float64(time.Second)))
 				p := rx + sim.MeasurementSigmaDB*rng.NormFloat64()
 				dets = append(dets, event.Detection{Schema: event.SchemaVersion, ID: fmt.Sprintf("%s-%s-%d", h.id, s.ID, k), Site: siteID,
@@ -206,13 +206,17 @@ func scanDetections(w *sim.Wing, siteID string, hs []scanHandset, seed uint64, p
 }
 
 // playScanning hands dets to eng in time order, ticking it every 100 ms
-// of the clock *now (which eng reads) between them.
-func playScanning(t *testing.T, eng *fusion.Engine, dets []event.Detection, now *time.Time) {
+// of the clock *now (which eng reads) between them, and calling each (when
+// not nil) before each tick.
+func playScanning(t *testing.T, eng *fusion.Engine, dets []event.Detection, now *time.Time, each func(time.Time)) {
 	t.Helper()
 	ctx := context.Background()
 	for _, d := range dets {
 		for at := d.Time(); now.Add(100 * time.Millisecond).Before(at); {
 			*now = now.Add(100 * time.Millisecond)
+			if each != nil {
+				each(*now)
+			}
 			if err := eng.Tick(ctx, *now); err != nil {
 				t.Fatal(err)
 			}
