@@ -170,6 +170,16 @@ type Config struct {
 	// that scan seldom hear one handset within the same AssocWindow.
 	// Default 3s (a scan revisit); negative disables. Not for drones.
 	BorrowWindow time.Duration
+	// AlertSettle: a new phone alert (an unauthorised-uplink rule's) is
+	// announced pending this long after its track's first fix, in the
+	// room its fixes name then (alert.Engine.SetSettle): a track's first
+	// fix has only the sensors tuned to the band in its first half
+	// second, and named another room than the later ones often. Its
+	// active time stays the first fix's, so it fires no later. Default
+	// BorrowWindow (by when every scanning sensor that hears the handset
+	// has reported it and its power is lent); negative announces at the
+	// first fix, as every phone alert was until 2026-12-06.
+	AlertSettle time.Duration
 	// PlaceMinProb: a located emission's detections are stored in its most
 	// likely room (the heatmap's counts, the search list's recent activity)
 	// only when the fix gives that room at least this probability and no
@@ -242,6 +252,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BorrowWindow == 0 {
 		c.BorrowWindow = 3 * time.Second
+	}
+	if c.AlertSettle == 0 {
+		c.AlertSettle = max(c.BorrowWindow, 0)
 	}
 	if c.PlaceMinProb == 0 {
 		c.PlaceMinProb = store.DefaultPlaceMinProb
@@ -537,6 +550,9 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	}
 	met.zero(ae.Rules())
 	ae.SetPlaceMinProb(cfg.PlaceMinProb) // an alert names no room the store would not
+	// A new phone alert is announced once its track's fixes have had
+	// AlertSettle to gather every scanning sensor's power (alert.SetSettle).
+	ae.SetSettle(cfg.AlertSettle)
 	warnMissingKinds(deps.Logger, ac, deps.Site, cfg.Alerts == nil)
 	if deps.Keeper != nil {
 		ae.SetKeeper(deps.Keeper)

@@ -128,47 +128,10 @@ func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borro
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(seed, 11))
-	var dets []event.Detection
-	for i, h := range hs {
-		slot := i
-		if pairs {
-			slot = i / 2
-		}
-		from := start.Add(time.Duration(slot) * 4 * time.Minute)
-		for _, s := range w.Sensors() {
-			rx := h.rxDBm[s.ID]
-			if rx-sim.NoiseFloorDBm(h.e.BandwidthHz) < sim.DetectionMinSNRDB {
-				continue
-			}
-			phase := rng.IntN(3)
-			for k := phase; k < 60; k += 3 {
-				at := from.Add(time.Duration(k)*time.Second + time.Duration(rng.Float64()*float64(time.Second)))
-				p := rx + sim.MeasurementSigmaDB*rng.NormFloat64()
-				dets = append(dets, event.Detection{Schema: event.SchemaVersion, ID: fmt.Sprintf("%s-%s-%d", h.id, s.ID, k), Site: st.ID,
-					Sensor: s.ID, TimeNS: at.UnixNano(), DurationNS: int64(10 * time.Millisecond), CenterHz: h.e.CenterHz,
-					BandwidthHz: h.e.BandwidthHz, PowerDBm: p, SNRDB: p - sim.NoiseFloorDBm(h.e.BandwidthHz), DutyCycle: 0.5,
-					Band: h.e.Band, Link: event.LinkUplink, Class: h.e.Class, Confidence: 0.9})
-			}
-		}
-	}
-	sort.SliceStable(dets, func(i, j int) bool { return dets[i].TimeNS < dets[j].TimeNS })
-	ctx := context.Background()
 	now = start
-	for _, d := range dets {
-		for at := d.Time(); now.Add(100 * time.Millisecond).Before(at); {
-			now = now.Add(100 * time.Millisecond)
-			if err := eng.Tick(ctx, now); err != nil {
-				t.Fatal(err)
-			}
-		}
-		now = d.Time()
-		if err := eng.HandleDetection(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-	}
+	playScanning(t, eng, scanDetections(w, st.ID, hs, seed, pairs, start, 3), &now, nil)
 	now = now.Add(time.Minute)
-	if err := eng.Close(ctx); err != nil {
+	if err := eng.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	// The handset each track followed: the one most of its detections came from.
@@ -205,6 +168,64 @@ func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borro
 		}
 	}
 	return sc
+}
+
+// scanDetections returns what the wing's sensors report of hs, scanning
+// (TestScanningSensors): each handset transmits for a minute, four minutes
+// after the one before (with pairs, two at a time), and each sensor that
+// hears it is tuned to its band once every revisitS seconds (3 in
+// TestScanningSensors), at its own phase and a random moment within the
+// second. Sorted by time; each detection's ID starts with its handset's.
+func scanDetections(w *sim.Wing, siteID string, hs []scanHandset, seed uint64, pairs bool, start time.Time, revisitS int) []event.Detection {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	var dets []event.Detection
+	for i, h := range hs {
+		slot := i
+		if pairs {
+			slot = i / 2
+		}
+		from := start.Add(time.Duration(slot) * 4 * time.Minute)
+		for _, s := range w.Sensors() {
+			rx := h.rxDBm[s.ID]
+			if rx-sim.NoiseFloorDBm(h.e.BandwidthHz) < sim.DetectionMinSNRDB {
+				continue
+			}
+			phase := rng.IntN(revisitS)
+			for k := phase; k < 60; k += revisitS {
+				at := from.Add(time.Duration(k)*time.Second + time.Duration(rng.Float64()*float64(time.Second)))
+				p := rx + sim.MeasurementSigmaDB*rng.NormFloat64()
+				dets = append(dets, event.Detection{Schema: event.SchemaVersion, ID: fmt.Sprintf("%s-%s-%d", h.id, s.ID, k), Site: siteID,
+					Sensor: s.ID, TimeNS: at.UnixNano(), DurationNS: int64(10 * time.Millisecond), CenterHz: h.e.CenterHz,
+					BandwidthHz: h.e.BandwidthHz, PowerDBm: p, SNRDB: p - sim.NoiseFloorDBm(h.e.BandwidthHz), DutyCycle: 0.5,
+					Band: h.e.Band, Link: event.LinkUplink, Class: h.e.Class, Confidence: 0.9})
+			}
+		}
+	}
+	sort.SliceStable(dets, func(i, j int) bool { return dets[i].TimeNS < dets[j].TimeNS })
+	return dets
+}
+
+// playScanning hands dets to eng in time order, ticking it every 100 ms
+// of the clock *now (which eng reads) between them, and calling each (when
+// not nil) before each tick.
+func playScanning(t *testing.T, eng *fusion.Engine, dets []event.Detection, now *time.Time, each func(time.Time)) {
+	t.Helper()
+	ctx := context.Background()
+	for _, d := range dets {
+		for at := d.Time(); now.Add(100 * time.Millisecond).Before(at); {
+			*now = now.Add(100 * time.Millisecond)
+			if each != nil {
+				each(*now)
+			}
+			if err := eng.Tick(ctx, *now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		*now = d.Time()
+		if err := eng.HandleDetection(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // second returns the second most likely room of probs.

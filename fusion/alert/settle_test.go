@@ -1,0 +1,162 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// TestSettleBeforeAnnouncing: with SetSettle, a new phone alert is
+// announced pending settle after its first fix, in the room its track's
+// fixes name then, not the first fix's; it fires when it would have
+// without; a track whose later fixes leave the rule's rooms is not
+// announced there; a fix heard once is still announced. Without settle
+// (0, the alert package's default) the first fix's room is announced and
+// held by the hysteresis (the case that fails without SetSettle).
+func TestSettleBeforeAnnouncing(t *testing.T) {
+	// A track's first fix, from the sensors tuned to its band in its first
+	// half second, puts it across the landing; the next ones, with every
+	// sensor's power, in its own cell.
+	first := map[string]float64{"B2-03": 0.41, "B2-14": 0.22, "B2-13": 0.20}
+	later := map[string]float64{"B2-14": 0.38, "B2-03": 0.30, "B2-13": 0.12}
+	landing := map[string]float64{"B2-landing": 0.9, "B2-14": 0.05}
+	type fix struct {
+		at    time.Duration
+		probs map[string]float64
+	}
+	every := func(from, to time.Duration, probs map[string]float64) []fix {
+		var v []fix
+		for at := from; at <= to; at += time.Second {
+			v = append(v, fix{at, probs})
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name   string
+		settle time.Duration
+		fixes  []fix
+		// want: the in-cell rule's publications, "state room @ seconds
+		// after the first fix", in order.
+		want []string
+	}{
+		{"first fix across the landing, settled", 3 * time.Second,
+			append([]fix{{0, first}}, every(time.Second, 12*time.Second, later)...),
+			[]string{"pending B2-14 @3", "firing B2-14 @10"}},
+		{"first fix across the landing, not settled", 0,
+			append([]fix{{0, first}}, every(time.Second, 12*time.Second, later)...),
+			[]string{"pending B2-03 @0", "firing B2-03 @10"}},
+		{"later fixes on the landing", 3 * time.Second,
+			append([]fix{{0, first}}, every(time.Second, 12*time.Second, landing)...),
+			nil},
+		{"back in the cell after the landing", 3 * time.Second,
+			slices.Concat([]fix{{0, first}}, every(time.Second, 4*time.Second, landing), every(5*time.Second, 12*time.Second, later)),
+			[]string{"pending B2-14 @5", "firing B2-14 @10"}},
+		{"heard once", 3 * time.Second,
+			[]fix{{0, first}},
+			[]string{"pending B2-03 @3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			e, rec, t0 := onlineEngine(t)
+			e.SetSettle(tc.settle)
+			n0 := len(rec.got)
+			next := 0
+			for s := time.Duration(0); s <= 20*time.Second; s += time.Second {
+				for next < len(tc.fixes) && tc.fixes[next].at <= s {
+					f := tc.fixes[next]
+					best, p := mostLikely(f.probs)
+					loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p,
+						RoomProbs: f.probs, At: t0.Add(f.at)}
+					if err := e.ObserveLocation(ctx, loc); err != nil {
+						t.Fatal(err)
+					}
+					next++
+				}
+				if err := e.Tick(ctx, t0.Add(s)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []string
+			for _, a := range rec.got[n0:] {
+				if a.Rule == "unauthorised-uplink-in-cell" {
+					got = append(got, fmt.Sprintf("%s %s @%d", a.State, a.Room, time.Duration(a.UpdatedNS-t0.UnixNano())/time.Second))
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("published %q, want %q", got, tc.want)
+			}
+			var active []string
+			for _, a := range e.Active() {
+				if a.Rule == "unauthorised-uplink-in-cell" {
+					active = append(active, a.Room)
+				}
+			}
+			if tc.want == nil && len(active) > 0 {
+				t.Errorf("listed as active in %v, never announced", active)
+			}
+		})
+	}
+}
+
+// TestSettleWithdrawsUnannounced: a quiet alert whose track's fixes left
+// the rule's rooms and were not back in them for resolve_after is
+// withdrawn without a publication, counts as no burst, and leaves the
+// track free to raise a new alert there later.
+func TestSettleWithdrawsUnannounced(t *testing.T) {
+	ctx := context.Background()
+	e, rec, t0 := onlineEngine(t)
+	e.SetSettle(3 * time.Second)
+	n0 := len(rec.got)
+	observe := func(at time.Duration, probs map[string]float64) {
+		t.Helper()
+		best, p := mostLikely(probs)
+		if err := e.ObserveLocation(ctx, Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p,
+			RoomProbs: probs, At: t0.Add(at)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tick := func(at time.Duration) {
+		t.Helper()
+		if err := e.Tick(ctx, t0.Add(at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inCell := func() (rooms []string) {
+		for _, a := range rec.got[n0:] {
+			if a.Rule == "unauthorised-uplink-in-cell" {
+				rooms = append(rooms, a.State+" "+a.Room)
+			}
+		}
+		return rooms
+	}
+	observe(0, map[string]float64{"B2-03": 0.41, "B2-14": 0.22})
+	for s := time.Second; s <= 5*time.Second; s += time.Second {
+		observe(s, map[string]float64{"B2-landing": 0.9, "B2-14": 0.05})
+		tick(s)
+	}
+	tick(3 * time.Minute) // resolve_after (2 min) after the cell fix
+	if got := inCell(); len(got) > 0 {
+		t.Fatalf("in-cell alert published %v: want none, its track left the cells before it was announced", got)
+	}
+	for _, a := range e.All() {
+		if a.Rule == "unauthorised-uplink-in-cell" {
+			t.Errorf("All lists %s (%s): want it withdrawn unannounced", a.ID, a.State)
+		}
+	}
+	if n := len(e.short["unauthorised-uplink-in-cell"]); n != 0 {
+		t.Errorf("%d bursts counted: want none for an alert never announced", n)
+	}
+	// The handset in a cell later: a new alert, announced once settled.
+	at := 4 * time.Minute
+	for s := at; s <= at+4*time.Second; s += time.Second {
+		observe(s, map[string]float64{"B2-14": 0.7})
+		tick(s)
+	}
+	if got, want := inCell(), []string{"pending B2-14"}; !slices.Equal(got, want) {
+		t.Errorf("in-cell publications %v, want %v", got, want)
+	}
+}
