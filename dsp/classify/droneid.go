@@ -42,7 +42,7 @@ const (
 // Licence-exempt, no link.
 func classifyDroneID(f *features, p *bandplan.Plan) Label {
 	b, inBand := bandFor(p, f, "droneid")
-	if !inBand || f.occBWHz < 3e6 || f.occBWHz > 10.5e6 {
+	if !inBand || f.occBWHz > 10.5e6 {
 		return Label{}
 	}
 	if f.durS < droneIDMinS || f.durS > droneIDMaxS { // one burst (Classify also tries each burst alone)
@@ -55,8 +55,22 @@ func classifyDroneID(f *features, p *bandplan.Plan) Label {
 		return Label{}
 	}
 	thr := cpThreshold(f.nEff)
-	if !ok(f.cp15(), thr) || ok(f.cpWiFi(), f.cp15()) {
-		return Label{}
+	if f.occBWHz < 3e6 || !ok(f.cp15(), thr) || ok(f.cpWiFi(), f.cp15()) {
+		// A weak burst: under about 4 dB the detector cuts a burst into
+		// pieces 0.03–1.7 MHz wide (TestWeakDroneIDNamedByZC), and the
+		// CP test of a piece, or of a whole burst, may stay under its
+		// threshold. The ZC pair alone names it: each root's search
+		// has a false-alarm probability zcPfa on noise or OFDM data,
+		// and the second is searched only near where the first puts it,
+		// so the pair's is about zcPfa² (1e-6). It outranks Bluetooth
+		// (0.65) and RC (0.7): a GFSK or LoRa packet carries no
+		// 601-long ZC pair, a piece of a DroneID burst does.
+		zc := f.zc()
+		if !zc.pair() {
+			return Label{}
+		}
+		return Label{Class: ClassDroneID, Band: b.Name, Confidence: clamp01(0.8 + 0.2*zcPairMargin(zc)),
+			Text: "DJI DroneID drone telemetry burst (" + b.Name + ")"}
 	}
 	// The sync symbols, measured last (only for a candidate that passed
 	// every test above): a window that shows neither is no DroneID burst
@@ -71,8 +85,12 @@ func classifyDroneID(f *features, p *bandplan.Plan) Label {
 		conf = 0.55 + 0.2*ramp(f.cp15(), thr, 3*thr)
 	}
 	if zc.pair() {
-		conf = max(conf, 0.9+0.1*ramp(min(zc.rho4/zc.thr4, zc.rho6/zc.thr6), 1, 2))
+		conf = max(conf, 0.9+0.1*zcPairMargin(zc))
 	}
 	return Label{Class: ClassDroneID, Band: b.Name, Confidence: clamp01(conf),
 		Text: "DJI DroneID drone telemetry burst (" + b.Name + ")"}
 }
+
+// zcPairMargin is 0 when the weaker of the pair's correlations is at its
+// threshold, 1 when it is twice it or more.
+func zcPairMargin(z zcResult) float64 { return ramp(min(z.rho4/z.thr4, z.rho6/z.thr6), 1, 2) }
