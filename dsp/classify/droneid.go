@@ -37,8 +37,13 @@ const (
 // side in frequency; without the pair a piece 3–7.5 MHz wide with the CP
 // and the burst length scores at most 0.75 (a whole burst 0.6–1); the ZC
 // correlation does not need the burst's centre (a centre k subcarriers
-// off moves a ZC's peak, not its height). Under 10 Msps, or in a window
-// under 0.45 ms, the ZC is not measured and the other features decide.
+// off moves a ZC's peak, not its height). Under about 4 dB the detector
+// cuts a burst into pieces 0.03–1.7 MHz wide whose CP test fails too: a
+// candidate of the burst's length, at most 10.5 MHz wide, that fails the
+// 3 MHz floor or the CP test is named by the pair alone (0.8–1, above
+// Bluetooth and RC), and is refused without it. Under 10 Msps, or in a
+// window under 0.45 ms, the ZC is not measured and the other features
+// decide.
 // Licence-exempt, no link.
 func classifyDroneID(f *features, p *bandplan.Plan) Label {
 	b, inBand := bandFor(p, f, "droneid")
@@ -65,6 +70,15 @@ func classifyDroneID(f *features, p *bandplan.Plan) Label {
 		// so the pair's is about zcPfa² (1e-6). It outranks Bluetooth
 		// (0.65) and RC (0.7): a GFSK or LoRa packet carries no
 		// 601-long ZC pair, a piece of a DroneID burst does.
+		if f.nEff < 1 {
+			// No occupied band of its own (under the resolution of its
+			// window, fs/n): a flicker of the detector's band edge. The
+			// ZC's 3.4 MHz window around it can hold a strong burst's
+			// edge beside it (a 30 dB burst's skirt 1.7 MHz out:
+			// TestIQImbalanceDroneID), which it would name with a band
+			// the burst does not have.
+			return Label{}
+		}
 		zc := f.zc()
 		if !zc.pair() {
 			return Label{}
