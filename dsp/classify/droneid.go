@@ -37,12 +37,17 @@ const (
 // side in frequency; without the pair a piece 3–7.5 MHz wide with the CP
 // and the burst length scores at most 0.75 (a whole burst 0.6–1); the ZC
 // correlation does not need the burst's centre (a centre k subcarriers
-// off moves a ZC's peak, not its height). Under 10 Msps, or in a window
-// under 0.45 ms, the ZC is not measured and the other features decide.
+// off moves a ZC's peak, not its height). Under about 4 dB the detector
+// cuts a burst into pieces 0.03–1.7 MHz wide whose CP test fails too: a
+// candidate of the burst's length, at most 10.5 MHz wide, that fails the
+// 3 MHz floor or the CP test is named by the pair alone (0.8–1, above
+// Bluetooth and RC), and is refused without it. Under 10 Msps, or in a
+// window under 0.45 ms, the ZC is not measured and the other features
+// decide.
 // Licence-exempt, no link.
 func classifyDroneID(f *features, p *bandplan.Plan) Label {
 	b, inBand := bandFor(p, f, "droneid")
-	if !inBand || f.occBWHz < 3e6 || f.occBWHz > 10.5e6 {
+	if !inBand || f.occBWHz > 10.5e6 {
 		return Label{}
 	}
 	if f.durS < droneIDMinS || f.durS > droneIDMaxS { // one burst (Classify also tries each burst alone)
@@ -55,8 +60,31 @@ func classifyDroneID(f *features, p *bandplan.Plan) Label {
 		return Label{}
 	}
 	thr := cpThreshold(f.nEff)
-	if !ok(f.cp15(), thr) || ok(f.cpWiFi(), f.cp15()) {
-		return Label{}
+	if f.occBWHz < 3e6 || !ok(f.cp15(), thr) || ok(f.cpWiFi(), f.cp15()) {
+		// A weak burst: under about 4 dB the detector cuts a burst into
+		// pieces 0.03–1.7 MHz wide (TestWeakDroneIDNamedByZC), and the
+		// CP test of a piece, or of a whole burst, may stay under its
+		// threshold. The ZC pair alone names it: each root's search
+		// has a false-alarm probability zcPfa on noise or OFDM data,
+		// and the second is searched only near where the first puts it,
+		// so the pair's is about zcPfa² (1e-6). It outranks Bluetooth
+		// (0.65) and RC (0.7): a GFSK or LoRa packet carries no
+		// 601-long ZC pair, a piece of a DroneID burst does.
+		if f.nEff < 1 {
+			// No occupied band of its own (under the resolution of its
+			// window, fs/n): a flicker of the detector's band edge. The
+			// ZC's 3.4 MHz window around it can hold a strong burst's
+			// edge beside it (a 30 dB burst's skirt 1.7 MHz out:
+			// TestIQImbalanceDroneID), which it would name with a band
+			// the burst does not have.
+			return Label{}
+		}
+		zc := f.zc()
+		if !zc.pair() {
+			return Label{}
+		}
+		return Label{Class: ClassDroneID, Band: b.Name, Confidence: clamp01(0.8 + 0.2*zcPairMargin(zc)),
+			Text: "DJI DroneID drone telemetry burst (" + b.Name + ")"}
 	}
 	// The sync symbols, measured last (only for a candidate that passed
 	// every test above): a window that shows neither is no DroneID burst
@@ -71,8 +99,12 @@ func classifyDroneID(f *features, p *bandplan.Plan) Label {
 		conf = 0.55 + 0.2*ramp(f.cp15(), thr, 3*thr)
 	}
 	if zc.pair() {
-		conf = max(conf, 0.9+0.1*ramp(min(zc.rho4/zc.thr4, zc.rho6/zc.thr6), 1, 2))
+		conf = max(conf, 0.9+0.1*zcPairMargin(zc))
 	}
 	return Label{Class: ClassDroneID, Band: b.Name, Confidence: clamp01(conf),
 		Text: "DJI DroneID drone telemetry burst (" + b.Name + ")"}
 }
+
+// zcPairMargin is 0 when the weaker of the pair's correlations is at its
+// threshold, 1 when it is twice it or more.
+func zcPairMargin(z zcResult) float64 { return ramp(min(z.rho4/z.thr4, z.rho6/z.thr6), 1, 2) }

@@ -213,7 +213,10 @@ func measureZC(x []complex64, fs, mixHz float64, fftOf func(int) *dsp.FFT, ws *w
 func (b *zcBank) measure(x []complex64, fs, mixHz float64, fftOf func(int) *dsp.FFT, ws *workspace) zcResult {
 	d := b.dec
 	nd := min(zcFFT, len(x)/d, int(zcWindowS*b.fsd))
-	if float64(nd)/b.fsd < zcMinSpanS || nd <= b.l {
+	// Whole blocks of D samples only: a window of exactly zcMinSpanS
+	// (a DroneID-long detection with no margin, cut by the end of the
+	// IQ) holds ⌊zcMinSpanS·fsd⌋ of them and is measured.
+	if nd < int(zcMinSpanS*b.fsd) || nd <= b.l {
 		return zcResult{}
 	}
 	if b.tab == nil || b.tabHz != mixHz {

@@ -129,6 +129,33 @@ func TestZCNotDroneID(t *testing.T) {
 	}
 }
 
+// TestZCMeasuredAtMinSpan: a window of exactly zcMinSpanS, a DroneID-long
+// detection the IQ holds no margin of (a burst cut by the end of the
+// capture, handed over from its first sample), is measured at every rate
+// a sensor uses: a drone video packet so cut reads absent, a DroneID burst
+// the pair. Until 2026-12-06 such a window at 30.72 Msps held 1382
+// decimated samples, 0.4499 ms, and was not measured, so a drone video
+// packet the capture cut 0.45 ms in was named DroneID by its CP and
+// length (eval: 1 of 85 drone video bursts at 15 dB).
+func TestZCMeasuredAtMinSpan(t *testing.T) {
+	fft := zcFFTs()
+	ws := &workspace{}
+	const off = 1e6
+	for _, fs := range []float64{10e6, 15.36e6, 20e6, 30.72e6, 50e6} {
+		n := int(zcMinSpanS * fs)
+		for seed := uint64(1); seed <= 2; seed++ {
+			v := zcScene(synth.DroneVideo, fs, off, 15, seed, 0, 0)[:n]
+			if z := measureZC(v, fs, off, fft, ws); !z.measured || !z.absent() {
+				t.Errorf("%.2f Msps, drone video, %d samples: measured %v, absent %v (ρ600 %.3f / %.3f)", fs/1e6, n, z.measured, z.absent(), z.rho4, z.thr4)
+			}
+			d := zcScene(synth.DroneID, fs, off, 6, seed, 0, 0)[:n]
+			if z := measureZC(d, fs, off, fft, ws); !z.pair() {
+				t.Errorf("%.2f Msps, DroneID, %d samples: measured %v, pair %v (ρ600 %.3f / %.3f, ρ147 %.3f / %.3f)", fs/1e6, n, z.measured, z.pair(), z.rho4, z.thr4, z.rho6, z.thr6)
+			}
+		}
+	}
+}
+
 // TestZCThresholdFalseAlarms: over many windows of noise the largest
 // correlation stays under the threshold as often as zcPfa says (the
 // threshold is set for 1e-3 per search; 400 windows must not give more
