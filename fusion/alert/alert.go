@@ -157,6 +157,9 @@ type alertState struct {
 	// being announced (flushMove).
 	announced time.Time
 	moveDue   bool
+	// pubRoom is the room of a's latest publication (publish): a move
+	// back to it before the move was announced is none (flushMove).
+	pubRoom string
 	// quiet says a phone alert has not been announced yet: opened less
 	// than the engine's settle before, it follows its track's fixes to
 	// their room without hysteresis, and is announced pending in the
@@ -1688,10 +1691,18 @@ func spoken(d time.Duration) string {
 // announced (moveDue: a pending alert, a firing drone alert, or a firing
 // alert that named no room, each following its track) in its room now, as
 // a move (WhyMoved), when MoveAnnounceEvery has passed since then;
-// otherwise Tick does, later, with the room it is in then.
+// otherwise Tick does, later, with the room it is in then. An alert back
+// in the room it was last published in is not announced: it has not moved
+// for the control room (a drone between the yard and the perimeter, heard
+// by one sensor, went on announcing "moves" to where it was every 20 s or
+// so; TestDroneOneAlertPerVisit).
 func (e *Engine) flushMove(ctx context.Context, a *alertState, now time.Time) error {
 	follows := a.state == StatePending || a.state == StateFiring
 	if !a.moveDue || !follows || now.Sub(a.announced) < MoveAnnounceEvery {
+		return nil
+	}
+	if a.alert.Room == a.pubRoom {
+		a.moveDue = false // back where it was announced
 		return nil
 	}
 	a.moveDue, a.announced = false, now
@@ -2519,6 +2530,7 @@ func (e *Engine) save(ctx context.Context, a *alertState, why Why) error {
 
 // publish publishes a's current state as it is, for the reason why.
 func (e *Engine) publish(ctx context.Context, a *alertState, why Why) error {
+	a.pubRoom = a.alert.Room
 	if e.pub == nil {
 		return nil
 	}

@@ -50,6 +50,7 @@ func TestDroneOneAlertPerVisit(t *testing.T) {
 		{"acknowledged, next door for a minute, back", hover, 21, 1, "B2-03", 12},
 		{"acknowledged, gone for a minute, back next door", []droneFix{{0, "B2-03"}, {2, "B2-03"}, {10, "B2-03"}, {70, "B2-04"}, {72, "B2-04"}}, 11, 2, "B2-04", 4},
 		{"gone for resolve_after, back", []droneFix{{0, "B2-03"}, {2, "B2-03"}, {200, "B2-04"}, {202, "B2-04"}}, 0, 2, "B2-04", 4},
+		{"next door and back before its move was due", []droneFix{{0, "B2-03"}, {2, "B2-04"}, {4, "B2-03"}, {6, "B2-03"}, {8, "B2-03"}, {12, "B2-03"}}, 0, 1, "B2-03", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
