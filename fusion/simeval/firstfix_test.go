@@ -1,10 +1,8 @@
 package simeval
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -13,8 +11,6 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/alert"
-	"github.com/rfwarden/rfwarden/fusion/locate"
-	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 	"github.com/rfwarden/rfwarden/sensor/sim"
 )
@@ -95,12 +91,7 @@ func (s firstRoomScore) String() string {
 // (docs/localisation.md, "Silent sensors").
 func runScanningAlerts(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, settle time.Duration, revisitS int, health bool) firstRoomScore {
 	t.Helper()
-	st, err := site.Load(bytes.NewReader(w.SiteYAML()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := locate.Model{Exponent: sim.PathLossExponent, FloorLossDB: sim.FloorLossDB,
-		ShadowingDB: math.Hypot(sim.ShadowSigmaDB, sim.MeasurementSigmaDB), GridStepM: 1, SensorHeightM: sim.SensorHeightM, EmitterHeightM: 1}
+	st, model := scanSiteModel(t, w)
 	rec := &storetest.Recorder{}
 	log := &alertLog{}
 	start := sim.DefaultStart()

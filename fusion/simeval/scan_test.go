@@ -110,10 +110,9 @@ func scanHandsets(w *sim.Wing, seed uint64, n int, pairs bool) []scanHandset {
 	return hs
 }
 
-// runScanning plays hs one after the other (with pairs, two at a time),
-// four minutes apart (longer than the engine's track gap), through a fusion
-// engine with the given BorrowWindow, and scores the emissions it located.
-func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borrow time.Duration, pairs bool) scanScore {
+// scanSiteModel returns w's site model and the locator's model of its
+// propagation, as the scanning measurements locate with.
+func scanSiteModel(t *testing.T, w *sim.Wing) (*site.Site, locate.Model) {
 	t.Helper()
 	st, err := site.Load(bytes.NewReader(w.SiteYAML()))
 	if err != nil {
@@ -121,6 +120,15 @@ func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borro
 	}
 	model := locate.Model{Exponent: sim.PathLossExponent, FloorLossDB: sim.FloorLossDB,
 		ShadowingDB: math.Hypot(sim.ShadowSigmaDB, sim.MeasurementSigmaDB), GridStepM: 1, SensorHeightM: sim.SensorHeightM, EmitterHeightM: 1}
+	return st, model
+}
+
+// runScanning plays hs one after the other (with pairs, two at a time),
+// four minutes apart (longer than the engine's track gap), through a fusion
+// engine with the given BorrowWindow, and scores the emissions it located.
+func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borrow time.Duration, pairs bool) scanScore {
+	t.Helper()
+	st, model := scanSiteModel(t, w)
 	rec := &storetest.Recorder{}
 	start := sim.DefaultStart()
 	var now time.Time
