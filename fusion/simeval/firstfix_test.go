@@ -137,23 +137,7 @@ func runScanningAlerts(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64,
 			heardFrom[h] = d.Time()
 		}
 	}
-	votes := map[string]map[string]int{}
-	for _, r := range rec.Dets {
-		h, _, _ := strings.Cut(r.ID, "-")
-		if votes[r.Track] == nil {
-			votes[r.Track] = map[string]int{}
-		}
-		votes[r.Track][h]++
-	}
-	handsetOf := func(track string) string {
-		best, bestN := "", 0
-		for h, k := range votes[track] {
-			if k > bestN || k == bestN && h < best {
-				best, bestN = h, k
-			}
-		}
-		return best
-	}
+	handsetOf := trackHandsets(rec)
 	room := map[string]string{}
 	for _, h := range hs {
 		room[h.id] = h.room

@@ -142,28 +142,14 @@ func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borro
 	if err := eng.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	// The handset each track followed: the one most of its detections came from.
-	votes := map[string]map[string]int{}
-	for _, r := range rec.Dets {
-		h, _, _ := strings.Cut(r.ID, "-")
-		if votes[r.Track] == nil {
-			votes[r.Track] = map[string]int{}
-		}
-		votes[r.Track][h]++
-	}
+	handsetOf := trackHandsets(rec)
 	byID := map[string]scanHandset{}
 	for _, h := range hs {
 		byID[h.id] = h
 	}
 	var sc scanScore
 	for _, l := range rec.Locs {
-		best, bestN := "", 0
-		for h, k := range votes[l.Track] {
-			if k > bestN || k == bestN && h < best {
-				best, bestN = h, k
-			}
-		}
-		h, ok := byID[best]
+		h, ok := byID[handsetOf(l.Track)]
 		if !ok {
 			continue
 		}
@@ -176,6 +162,30 @@ func runScanning(t *testing.T, w *sim.Wing, hs []scanHandset, seed uint64, borro
 		}
 	}
 	return sc
+}
+
+// trackHandsets returns, for the detections rec stored, the handset each
+// track followed: the one most of its detections came from (a detection's
+// ID starts with its handset's), the first by ID of a tie; "" for a track
+// with none.
+func trackHandsets(rec *storetest.Recorder) func(track string) string {
+	votes := map[string]map[string]int{}
+	for _, r := range rec.Dets {
+		h, _, _ := strings.Cut(r.ID, "-")
+		if votes[r.Track] == nil {
+			votes[r.Track] = map[string]int{}
+		}
+		votes[r.Track][h]++
+	}
+	return func(track string) string {
+		best, bestN := "", 0
+		for h, k := range votes[track] {
+			if k > bestN || k == bestN && h < best {
+				best, bestN = h, k
+			}
+		}
+		return best
+	}
 }
 
 // scanDetections returns what the wing's sensors report of hs, scanning
