@@ -107,6 +107,14 @@ type FileConfig struct {
 	} `yaml:"notify"`
 	AssocWindow time.Duration `yaml:"assoc_window"` // Go duration; 0 = the default, 500ms
 	LocateEvery time.Duration `yaml:"locate_every"` // Go duration; 0 = every group
+	// BorrowWindow is Config.BorrowWindow: a phone's group is located with
+	// every other sensor's power of the same channel from this long
+	// before it (scanning sensors). 0: 3s; negative: none borrowed.
+	BorrowWindow time.Duration `yaml:"borrow_window"`
+	// AlertSettle is Config.AlertSettle: a new phone alert is announced
+	// pending this long after its track's first fix, in the room its fixes
+	// name then. 0: borrow_window; negative: at the first fix.
+	AlertSettle time.Duration `yaml:"alert_settle"`
 	// HTTPAddr serves GET /healthz (JSON; 503 while the broker or the
 	// database is unreachable, or InfluxDB's writes fail) and GET /metrics
 	// (Prometheus), e.g.
@@ -273,6 +281,17 @@ func (c FileConfig) checkRanges() error {
 			return fmt.Errorf("%s %v is outside 0..%v (0: the default)", d.key, d.v, d.max)
 		}
 	}
+	// Negative turns these off, so only a bound above: a window longer
+	// than a minute would borrow a handset's power from where it was, or
+	// keep the control room from hearing of a phone for as long.
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"borrow_window", c.BorrowWindow}, {"alert_settle", c.AlertSettle}} {
+		if d.v > MaxSettleWindow {
+			return fmt.Errorf("%s %v is more than %v (0: the default, 3s; negative: off)", d.key, d.v, MaxSettleWindow)
+		}
+	}
 	m := c.Model
 	floats := []struct {
 		key      string
@@ -323,6 +342,10 @@ func (c FileConfig) checkOutputs(data []byte) error {
 	}
 	return nil
 }
+
+// MaxSettleWindow is the longest borrow_window and alert_settle fusion.yaml
+// may set.
+const MaxSettleWindow = time.Minute
 
 // MinNotifyMaxAge is the shortest notify.max_age fusion.yaml may set.
 const MinNotifyMaxAge = time.Minute
@@ -464,6 +487,7 @@ func (c FileConfig) EngineConfig() (Config, error) {
 	cfg := Config{SeenFile: c.SeenFile, Model: locate.Model{Exponent: c.Model.Exponent, ShadowingDB: c.Model.ShadowingDB,
 		FloorLossDB: c.Model.FloorLossDB, GridStepM: c.Model.GridStepM, SensorHeightM: c.Model.SensorHeightM, EmitterHeightM: c.Model.EmitterHeightM}}
 	cfg.AssocWindow, cfg.LocateEvery = c.AssocWindow, c.LocateEvery
+	cfg.BorrowWindow, cfg.AlertSettle = c.BorrowWindow, c.AlertSettle
 	cfg.Subscription = c.Subscription
 	if c.Alerts != "" {
 		f, err := os.Open(c.Alerts)

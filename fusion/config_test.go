@@ -5,7 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
@@ -45,6 +48,64 @@ func TestLoadFileConfigSubscription(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFileConfigSettle: fusion.yaml's borrow_window and alert_settle reach
+// the engine (until 2026-12-07 they were Go Config fields only, so a site
+// could not turn the settle off, or lengthen it for sensors that scan
+// slowly), and an engine built from them announces a new phone alert
+// alert_settle after its first fix, or at once when it is negative.
+func TestFileConfigSettle(t *testing.T) {
+	for _, tc := range []struct {
+		yml            string
+		borrow, settle time.Duration
+		wantAfter      time.Duration // the first announcement's delay after the first fix's capture
+	}{
+		{"", 0, 0, 3 * time.Second},
+		{"borrow_window: 5s\nalert_settle: 8s\n", 5 * time.Second, 8 * time.Second, 8 * time.Second},
+		{"alert_settle: -1s\n", 0, -time.Second, 0},
+		{"borrow_window: -1s\n", -time.Second, 0, 0}, // the settle defaults to the borrow window: none
+	} {
+		c, err := LoadFileConfig(strings.NewReader("site: wing.yaml\n"+tc.yml), "/etc/rfwarden")
+		if err != nil {
+			t.Fatalf("%q: %v", tc.yml, err)
+		}
+		ec, err := c.EngineConfig()
+		if err != nil {
+			t.Fatalf("%q: %v", tc.yml, err)
+		}
+		if ec.BorrowWindow != tc.borrow || ec.AlertSettle != tc.settle {
+			t.Errorf("%q: engine borrow %v settle %v, want %v %v", tc.yml, ec.BorrowWindow, ec.AlertSettle, tc.borrow, tc.settle)
+		}
+		// The first fix is made when its association group closes,
+		// assoc_window (500 ms) after its capture.
+		got := firstAnnounced(t, ec)
+		if lo, hi := tc.wantAfter, max(tc.wantAfter, 500*time.Millisecond)+100*time.Millisecond; got < lo || got > hi {
+			t.Errorf("%q: phone alert first announced %v after its first fix's capture, want %v..%v", tc.yml, got, lo, hi)
+		}
+	}
+}
+
+// firstAnnounced returns how long after its first burst's capture an
+// engine of cfg first announces a phone used in cell B2-02, heard by s1
+// and s3 every 400 ms for 7 s.
+func firstAnnounced(t *testing.T, cfg Config) time.Duration {
+	t.Helper()
+	const start = time.Second
+	var bs []heardBurst
+	for at := start; at < start+7*time.Second; at += 400 * time.Millisecond {
+		bs = append(bs, longUplink(at, site.Point{X: 7.5, Y: 2}, 1747.5e6, 4.4e6, "s1", "s3"))
+	}
+	first := time.Duration(-1)
+	_, alerts := runBurstsWith(t, cfg, bs, func(at time.Duration, _ event.Alert) {
+		if first < 0 {
+			first = at
+		}
+	})
+	if len(alerts) != 1 || first < 0 {
+		t.Fatalf("%d alerts published (first at %v), want one: %v", len(alerts), first, alerts)
+	}
+	return first - start
 }
 
 func TestLoadFileConfigHistoryDays(t *testing.T) {
@@ -88,6 +149,11 @@ func TestLoadFileConfigRanges(t *testing.T) {
 		{"assoc_window: 1m\n", "assoc_window 1m0s is outside"},
 		{"locate_every: 2s\n", ""},
 		{"locate_every: -1s\n", "locate_every -1s is outside"},
+		{"borrow_window: -1s\n", ""},
+		{"borrow_window: 2m\n", "borrow_window 2m0s is more than 1m0s"},
+		{"alert_settle: 10s\n", ""},
+		{"alert_settle: 1h\n", "alert_settle 1h0m0s is more than 1m0s"},
+		{"alert_settle: 3\n", "alert_settle"},
 		{"model:\n  exponent: 3.5\n", ""},
 		{"model:\n  exponent: .nan\n", "model.exponent NaN is outside 1..8"},
 		{"model:\n  exponent: -2\n", "model.exponent -2"},

@@ -41,6 +41,14 @@ func longUplink(at time.Duration, pos site.Point, hz, bwHz float64, sensors ...s
 // published, with each one's rooms and summaries.
 func runBursts(t *testing.T, bs []heardBurst) (tracks []string, alerts map[string][]string) {
 	t.Helper()
+	return runBurstsWith(t, Config{}, bs, nil)
+}
+
+// runBurstsWith is runBursts with the engine's cfg, calling onPub (when
+// not nil) with each unauthorised-uplink-in-cell publication and its time
+// after the start.
+func runBurstsWith(t *testing.T, cfg Config, bs []heardBurst, onPub func(time.Duration, event.Alert)) (tracks []string, alerts map[string][]string) {
+	t.Helper()
 	ctx := context.Background()
 	t0 := time.Unix(1_800_000_000, 0)
 	now := t0
@@ -48,10 +56,13 @@ func runBursts(t *testing.T, bs []heardBurst) (tracks []string, alerts map[strin
 	pub := publisherFunc(func(_ context.Context, a event.Alert) error {
 		if a.Rule == "unauthorised-uplink-in-cell" {
 			alerts[a.ID] = append(alerts[a.ID], a.State+" "+a.Room+": "+a.Summary)
+			if onPub != nil {
+				onPub(now.Sub(t0), a)
+			}
 		}
 		return nil
 	})
-	e, err := New(Config{}, Deps{Site: wing(t), Publisher: pub, Clock: func() time.Time { return now }})
+	e, err := New(cfg, Deps{Site: wing(t), Publisher: pub, Clock: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
