@@ -151,6 +151,7 @@ func (s *server) login(c echo.Context) error {
 	// disagrees with the server's (a control-room PC off NTP) keeps the session.
 	c.SetCookie(&http.Cookie{Name: s.sessionCookie(), Value: sess.Token, Path: "/", HttpOnly: true, Secure: s.d.Secure,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sess.ExpiresAt.Sub(sess.IssuedAt).Seconds())})
+	s.retirePlainCookie(c)
 	s.auditAs(c, sess.User, "login", "user/"+sess.User)
 	return c.JSON(http.StatusOK, meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange, siteZone: s.zone()})
 }
@@ -158,6 +159,29 @@ func (s *server) login(c echo.Context) error {
 // clearSessionCookie tells the browser to drop its session cookie.
 func (s *server) clearSessionCookie(c echo.Context) {
 	c.SetCookie(&http.Cookie{Name: s.sessionCookie(), Value: "", Path: "/", HttpOnly: true, Secure: s.d.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// retirePlainCookie ends, on a dashboard under TLS, the session of a
+// plain-named session cookie (SessionCookie) the request still carries,
+// and tells the browser to drop it: one set before the dashboard named
+// its cookie SecureSessionCookie (2026-12-06), which it no longer reads,
+// but whose session stayed valid in the store, and whose cookie the
+// browser sent with every request, until it expired. Called at login and
+// logout, where a browser that upgraded meets it.
+func (s *server) retirePlainCookie(c echo.Context) {
+	if !s.d.Secure {
+		return
+	}
+	ck, err := c.Cookie(SessionCookie)
+	if err != nil {
+		return
+	}
+	if ck.Value != "" {
+		if err := s.d.Users.Logout(ck.Value); err != nil {
+			s.log.Warn("dashboard: could not end the session of an old plain-named session cookie; it ends when it expires", "err", err)
+		}
+	}
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
 // setRetryAfter sets the Retry-After header of an answer to a login
@@ -198,6 +222,7 @@ func (s *server) logout(c echo.Context) error {
 		return httpError(http.StatusServiceUnavailable, "could not log out: the session store is unavailable; try again")
 	}
 	s.clearSessionCookie(c)
+	s.retirePlainCookie(c)
 	_ = s.audit(c, "logout", "user/"+session(c).User, "", "")
 	return c.NoContent(http.StatusNoContent)
 }

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -116,6 +117,78 @@ func TestSessionCookieUnderTLS(t *testing.T) {
 			}
 			if code := me(bare, set); code != http.StatusUnauthorized {
 				t.Errorf("GET /me with the logged-out session: %d, want 401", code)
+			}
+		})
+	}
+}
+
+// TestPlainCookieRetiredUnderTLS: given a TLS dashboard and a browser that
+// still holds a session cookie of the plain name (set before TLS
+// dashboards named theirs __Host-rfw_session), when it logs in again, or
+// logs out, expect that old cookie cleared and its session ended: the
+// dashboard no longer reads it, but it stayed a valid session, sent with
+// every request until it expired.
+func TestPlainCookieRetiredUnderTLS(t *testing.T) {
+	for _, route := range []string{"login", "logout"} {
+		t.Run(route, func(t *testing.T) {
+			ev := newEnv(t)
+			ev.deps.Secure = true
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewTLSServer(e)
+			defer srv.Close()
+			old, err := ev.deps.Users.Login(context.Background(), "127.0.0.1", "viewer", "viewer-password")
+			if err != nil {
+				t.Fatal(err)
+			}
+			post := func(path, body string, cookies ...*http.Cookie) *http.Response {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				for _, c := range cookies {
+					req.AddCookie(c)
+				}
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp
+			}
+			plain := &http.Cookie{Name: SessionCookie, Value: old.Token}
+			var resp *http.Response
+			switch route {
+			case "login":
+				resp = post("/api/v1/login", `{"user":"viewer","password":"viewer-password"}`, plain)
+			case "logout":
+				cur, err := ev.deps.Users.Login(context.Background(), "127.0.0.1", "viewer", "viewer-password")
+				if err != nil {
+					t.Fatal(err)
+				}
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/logout", nil)
+				req.Header.Set(CSRFHeader, cur.CSRF)
+				req.AddCookie(&http.Cookie{Name: SecureSessionCookie, Value: cur.Token})
+				req.AddCookie(plain)
+				r, err := srv.Client().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Body.Close()
+				resp = r
+			}
+			if resp.StatusCode/100 != 2 {
+				t.Fatalf("%s: %d", route, resp.StatusCode)
+			}
+			cleared := false
+			for _, c := range resp.Cookies() {
+				cleared = cleared || c.Name == SessionCookie && c.MaxAge < 0 && c.Secure
+			}
+			if !cleared {
+				t.Errorf("%s: the old %s cookie is not cleared (%v)", route, SessionCookie, resp.Cookies())
+			}
+			if _, ok := ev.deps.Users.Session(old.Token); ok {
+				t.Errorf("%s: the old cookie's session is still valid", route)
 			}
 		})
 	}
