@@ -15,7 +15,7 @@ import (
 // TestSensorZones: a zone is "ok" only while every sensor covering it has
 // been heard, is online and healthy.
 func TestSensorZones(t *testing.T) {
-	s, err := site.LoadFile("../fusion/site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

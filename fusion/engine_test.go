@@ -20,7 +20,7 @@ import (
 
 func wing(t testing.TB) *site.Site {
 	t.Helper()
-	s, err := site.LoadFile("site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func (l *alertLog) PublishAlert(_ context.Context, a event.Alert) error {
 func TestLaterEvidenceKeptOnCmdTopic(t *testing.T) {
 	b := brokertest.Start(t, "rfw/v1/+/sensor/+/cmd")
 	c, _ := fusionClient(t, b.URL(), "", "", &syncbuf.Buffer{})
-	s, err := site.LoadFile("site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -186,7 +186,7 @@ func TestResubscriberPendingBounded(t *testing.T) {
 // 3 min before. They took its track's last sighting back: the track
 // expired and the phone raised a second alert.
 func TestLateDetectionsOneAlert(t *testing.T) {
-	s, err := site.LoadFile("site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

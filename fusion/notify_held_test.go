@@ -86,7 +86,7 @@ func TestFopsTransitionPublishedAfterOutboxFailed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := site.LoadFile("site/testdata/wing.good.yaml")
+		s, err := site.LoadFile("../testdata/sites/wing.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,7 +27,7 @@ func withResolveAfter(d time.Duration) *alert.Config {
 // on the test wing with the alert rules rules (nil: the defaults).
 func runScript(t *testing.T, rules *alert.Config, script string) {
 	t.Helper()
-	s, err := site.LoadFile("site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ import (
 func TestRestartContinuesPhoneAlertInFusion(t *testing.T) {
 	const rule = "unauthorised-uplink-in-cell"
 	ctx := context.Background()
-	s, err := site.LoadFile("site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

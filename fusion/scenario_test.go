@@ -144,7 +144,7 @@ func TestScenarios(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scenarios: %v", err)
 	}
-	s, err := site.LoadFile("site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func TestDashboardMQTTWithoutSchemeRefused(t *testing.T) {
 	var out, errOut syncbuf.Buffer
 	addr := freeTCPAddr(t) // were it dialled, nothing answers there
 	err := cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "d.db"),
-		"--site", "../../fusion/site/testdata/minimal.good.yaml", "--mqtt", addr, "--mqtt-user", "dashboard"}, &out, &errOut)
+		"--site", "../../testdata/sites/minimal.yaml", "--mqtt", addr, "--mqtt-user", "dashboard"}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "scheme") {
 		t.Errorf("dashboard --mqtt %s (no scheme): err %v, want refused for having no scheme; stdout %q", addr, err, out.String())
 	}

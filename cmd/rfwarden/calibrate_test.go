@@ -17,7 +17,7 @@ import (
 
 func TestCmdCalibrate(t *testing.T) {
 	dir := t.TempDir()
-	sitePath := "../../fusion/site/testdata/wing.good.yaml"
+	sitePath := "../../testdata/sites/wing.yaml"
 	// Synthetic walk: n = 3, 40 dB reference loss, offsets s1 +2 dB, s2 -2 dB,
 	// no noise; walls as in the site (8 dB corridor, 6 dB cell walls...).
 	sensors := map[string][2]float64{"s1": {2, 5.5}, "s2": {38, 5.5}}
@@ -66,8 +66,8 @@ func TestCmdCalibrateErrors(t *testing.T) {
 		want string
 	}{
 		{nil, "usage"},
-		{[]string{"--site", "../../fusion/site/testdata/wing.good.yaml", "--walk", filepath.Join(dir, "none.csv")}, "open walk test"},
-		{[]string{"--site", "../../fusion/site/testdata/wing.good.yaml", "--walk", bad}, "header"},
+		{[]string{"--site", "../../testdata/sites/wing.yaml", "--walk", filepath.Join(dir, "none.csv")}, "open walk test"},
+		{[]string{"--site", "../../testdata/sites/wing.yaml", "--walk", bad}, "header"},
 		{[]string{"--site", filepath.Join(dir, "nosite.yaml"), "--walk", bad}, "open site"},
 	}
 	for _, tt := range tests {

@@ -33,7 +33,7 @@ import (
 // cmdDashboard's error.
 func startDashboard(t *testing.T) (base string, stdout *syncbuf.Buffer, stop func() error) {
 	t.Helper()
-	d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "rfw.db"), "--create-db", "--site", "../../fusion/site/testdata/minimal.good.yaml")
+	d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "rfw.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml")
 	return d.URL, d.stdout, d.stop
 }
 
@@ -175,7 +175,7 @@ func TestCmdDashboardAdminAfterConfig(t *testing.T) {
 	if strings.Contains(out.String(), "created user admin") {
 		t.Errorf("a failed start printed the admin password: %q", out.String())
 	}
-	d := startDashboardArgs(t, "--db", db, "--create-db", "--site", "../../fusion/site/testdata/minimal.good.yaml")
+	d := startDashboardArgs(t, "--db", db, "--create-db", "--site", "../../testdata/sites/minimal.yaml")
 	defer d.stop()
 	if d.Password == "" {
 		t.Errorf("the first start that works printed no admin password: %q", d.stdout.String())
@@ -249,7 +249,7 @@ func TestCmdDashboardFeedSaysWhy(t *testing.T) {
 	}
 	defer srv.Close()
 	t.Setenv("RFW_MQTT_PASSWORD", "wrong")
-	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../fusion/site/testdata/minimal.good.yaml",
+	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
 		"--mqtt", "tcp://"+addr, "--mqtt-user", "dashboard")
 	defer dash.stop()
 	var code int
@@ -368,7 +368,7 @@ func TestAckAnnouncerHoldsUntilConnected(t *testing.T) {
 // dashboard process showed every zone as covered.
 func TestCmdDashboardZoneStatus(t *testing.T) {
 	b := brokertest.Start(t, "rfw/v1/+/alert")
-	s, err := site.LoadFile("../../fusion/site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +383,7 @@ func TestCmdDashboardZoneStatus(t *testing.T) {
 	for _, id := range []string{"s1", "s2", "s3", "s4", "s5", "s6"} { // wing-b's; the yard's s7 is never heard
 		status(id, event.StatusOnline)
 	}
-	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL())
+	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../testdata/sites/wing.yaml", "--mqtt", b.URL())
 	defer dash.stop()
 	c := loginDemo(t, dash.demoInfo)
 	// zones waits until the heatmap shows the rooms' zone statuses want.

@@ -52,7 +52,7 @@ func TestDashboardPortInUseKeepsRunningSession(t *testing.T) {
 	defer cancel()
 	var out, errOut syncbuf.Buffer
 	err = cmdDashboard(ctx, []string{"--listen", busy.Addr().String(), "--db", filepath.Join(dir, "d.db"), "--create-db",
-		"--site", "../../fusion/site/testdata/minimal.good.yaml", "--mqtt", "tcp://" + addr,
+		"--site", "../../testdata/sites/minimal.yaml", "--mqtt", "tcp://" + addr,
 		"--snippet-dir", filepath.Join(dir, "snippets")}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("second dashboard: err %v, want the port in use", err)

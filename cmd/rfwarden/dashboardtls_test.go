@@ -44,7 +44,7 @@ func TestDashboardTLSCheckedBeforeAdmin(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			var out bytes.Buffer
-			err := cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "d.db"), "--site", "../../fusion/site/testdata/minimal.good.yaml",
+			err := cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "d.db"), "--site", "../../testdata/sites/minimal.yaml",
 				"--tls-cert", tc.cert, "--tls-key", tc.key}, &out, io.Discard)
 			if err == nil {
 				t.Fatal("started with TLS files that do not make a key pair")
@@ -71,7 +71,7 @@ func TestDashboardServesTLS(t *testing.T) {
 	var out, errOut syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "d.db"), "--create-db", "--site", "../../fusion/site/testdata/minimal.good.yaml",
+		done <- cmdDashboard(ctx, []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "d.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
 			"--tls-cert", cert, "--tls-key", key}, &out, &errOut)
 	}()
 	var addr string

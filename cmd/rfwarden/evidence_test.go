@@ -26,7 +26,7 @@ func TestDashboardReceivesEvidence(t *testing.T) {
 	b := brokertest.Start(t, "rfw/#")
 	snips := t.TempDir()
 	db := filepath.Join(t.TempDir(), "rfw.db")
-	args := []string{"--db", db, "--create-db", "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL(),
+	args := []string{"--db", db, "--create-db", "--site", "../../testdata/sites/wing.yaml", "--mqtt", b.URL(),
 		"--snippet-dir", snips, "--mqtt-client-id", "dash-evidence-test"}
 	d := startDashboardArgs(t, args...)
 
@@ -52,7 +52,7 @@ func TestDashboardReceivesEvidence(t *testing.T) {
 			}
 		}
 	}
-	topic := event.EvidenceTopic("hmp-test", "s1") // the site of wing.good.yaml, one of its sensors
+	topic := event.EvidenceTopic("hmp-test", "s1") // the site of testdata/sites/wing.yaml, one of its sensors
 	const first, forged, second = "snippet-s1-0a1b2c3d4e5f-100-1", "snippet-s2-0a1b2c3d4e5f-100-1", "snippet-s1-0a1b2c3d4e5f-900-2"
 	const stranger = "snippet-s9-0a1b2c3d4e5f-100-1" // s9 is not in the site model
 	// the dashboard subscribes once connected: send until it is there
@@ -96,7 +96,7 @@ func TestDashboardReceivesEvidence(t *testing.T) {
 // marked as a target or not.
 func TestDashboardLiveLocations(t *testing.T) {
 	b := brokertest.Start(t, "rfw/#")
-	d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "rfw.db"), "--create-db", "--site", "../../fusion/site/testdata/minimal.good.yaml",
+	d := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "rfw.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
 		"--mqtt", b.URL(), "--mqtt-client-id", "dash-location-test")
 	defer d.stop()
 	c := loginDemo(t, d.demoInfo)
@@ -116,7 +116,7 @@ func TestDashboardLiveLocations(t *testing.T) {
 		}
 		close(lines)
 	}()
-	// tiny is the site of minimal.good.yaml; a site sharing the broker
+	// tiny is the site of testdata/sites/minimal.yaml; a site sharing the broker
 	// must not reach this dashboard's floors
 	l := event.Location{Schema: 1, Site: "tiny", Track: "tr-1", Class: event.ClassNR, Link: event.LinkUplink, TimeNS: time.Now().UnixNano(),
 		Floor: "g", Room: "r1", RoomProb: 0.9, XM: 1, YM: 2, SemiMajorM: 1, SemiMinorM: 1}

@@ -45,7 +45,7 @@ func runFusion(t *testing.T, broker, extra string, prepare func(dir string), arg
 	if prepare != nil {
 		prepare(dir)
 	}
-	siteAbs, err := filepath.Abs("../../fusion/site/testdata/wing.good.yaml")
+	siteAbs, err := filepath.Abs("../../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func publishPhone(t *testing.T, b *brokertest.Broker, start time.Time, stderr *s
 // that reached the broker, if one did.
 func publishPhoneRounds(t *testing.T, b *brokertest.Broker, start time.Time, rounds int) (event.Alert, bool) {
 	t.Helper()
-	s, err := site.LoadFile("../../fusion/site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 	dir, _, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("syslog: {network: udp, addr: %q}\nhttp_addr: %s\n", udp.LocalAddr(), httpAddr), nil)
 	a := publishPhone(t, b, time.Now(), stderr)
 
-	dash := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../fusion/site/testdata/wing.good.yaml", "--mqtt", b.URL())
+	dash := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../testdata/sites/wing.yaml", "--mqtt", b.URL())
 	defer dash.stop()
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -400,7 +400,7 @@ func TestCmdFusionInflux(t *testing.T) {
 	}
 	db.Close()
 
-	info := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../fusion/site/testdata/wing.good.yaml",
+	info := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../testdata/sites/wing.yaml",
 		"--influx", srv.URL, "--influx-db", "rfwt")
 	c := loginDemo(t, info.demoInfo)
 	var heat []struct {
@@ -609,7 +609,7 @@ func TestCmdMaintenanceSilencesSensor(t *testing.T) {
 	httpAddr := freeTCPAddr(t)
 	dir, _, stderr, stop := runFusion(t, b.URL(), "http_addr: "+httpAddr+"\n", nil)
 	waitMetrics(t, httpAddr, "rfw_fusion_sensors_in_maintenance 0", stderr)
-	dash := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../fusion/site/testdata/wing.good.yaml")
+	dash := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../testdata/sites/wing.yaml")
 	defer dash.stop()
 	c := loginDemo(t, dash.demoInfo)
 	if code, body := c.send(http.MethodPost, "/api/v1/sensors/s3/maintenance", `{"minutes":30,"reason":"new antenna"}`); code != http.StatusOK {

@@ -29,7 +29,7 @@ func TestCmdFusionChecksInflux(t *testing.T) {
 		srv.Exec("admin", "admin-pw", q)
 	}
 	b := brokertest.Start(t, "rfw/v1/+/alert")
-	siteAbs, err := filepath.Abs("../../fusion/site/testdata/wing.good.yaml")
+	siteAbs, err := filepath.Abs("../../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

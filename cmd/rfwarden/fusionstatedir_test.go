@@ -21,7 +21,7 @@ import (
 // a new empty database there. A path in a folder that exists, or a
 // relative one (beside fusion.yaml), loads and passes.
 func TestFusionStateFolderMissing(t *testing.T) {
-	siteAbs, err := filepath.Abs("../../fusion/site/testdata/wing.good.yaml")
+	siteAbs, err := filepath.Abs("../../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 // raised alarms.
 func TestFollowRegistryProblemsCountUnknownPlaces(t *testing.T) {
 	ctx := context.Background()
-	st, err := site.LoadFile("../../fusion/site/testdata/wing.good.yaml")
+	st, err := site.LoadFile("../../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 
 // restoreSite is the site model the restore tests give --site; its id is
 // hmp-test.
-const restoreSite = "../../fusion/site/testdata/wing.good.yaml"
+const restoreSite = "../../testdata/sites/wing.yaml"
 
 // makeStateDB writes an rfwarden database at path holding one alert of each
 // of ids, of site siteID.

@@ -150,7 +150,7 @@ func onlineEngineOn(t *testing.T, s *site.Site) (*Engine, *recorder, time.Time) 
 
 func wing(t *testing.T) *site.Site {
 	t.Helper()
-	s, err := site.LoadFile("../site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -811,7 +811,7 @@ func observeFixes(t *testing.T, e *Engine, t0 time.Time, fixes []map[string]floa
 // fired alerts in L2-N06, L2-N09 and L2-N07; the track must raise one
 // alert, in L2-N07.
 func TestDemoHandsetOneAlert(t *testing.T) {
-	s, err := site.LoadFile("../../sensor/sim/testdata/standard-site.yaml")
+	s, err := site.LoadFile("../../testdata/sites/standard.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func BenchmarkObserveLocationManyAlerts(b *testing.B) {
 
 func wingB(tb testing.TB) *site.Site {
 	tb.Helper()
-	s, err := site.LoadFile("../site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../../testdata/sites/wing.yaml")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -222,7 +222,7 @@ func TestAcknowledgedPhoneComesBack(t *testing.T) {
 // business. Until 2026-12-06 a phone there raised nothing (red-team
 // report, gap 8). Outside the wall is public land: nothing.
 func TestPhoneRoomKinds(t *testing.T) {
-	s, err := site.LoadFile("../../sensor/sim/testdata/standard-site.yaml")
+	s, err := site.LoadFile("../../testdata/sites/standard.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 // the yard, the perimeter and outside.
 func demoSite(t *testing.T) *site.Site {
 	t.Helper()
-	s, err := site.LoadFile("../../sensor/sim/testdata/standard-site.yaml")
+	s, err := site.LoadFile("../../testdata/sites/standard.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

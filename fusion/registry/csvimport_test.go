@@ -385,7 +385,7 @@ func TestImportDuplicates(t *testing.T) {
 // nothing in the others, and can be expired.
 func TestUnknownPlacesAfterSiteEdit(t *testing.T) {
 	ctx := context.Background()
-	st, err := site.LoadFile("../site/testdata/wing.good.yaml")
+	st, err := site.LoadFile("../../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

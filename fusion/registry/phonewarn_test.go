@@ -28,7 +28,7 @@ import (
 // only.
 func TestPhoneBandWarning(t *testing.T) {
 	ctx := context.Background()
-	wing, err := site.LoadFile("../site/testdata/wing.good.yaml") // zone wing-b: 16 cells; zone yard: none
+	wing, err := site.LoadFile("../../testdata/sites/wing.yaml") // zone wing-b: 16 cells; zone yard: none
 	if err != nil {
 		t.Fatal(err)
 	}

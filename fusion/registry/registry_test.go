@@ -916,7 +916,7 @@ func TestRegistryClock(t *testing.T) {
 // without a site nothing is checked.
 func TestUnknownPlaces(t *testing.T) {
 	ctx := context.Background()
-	st, err := site.LoadFile("../site/testdata/wing.good.yaml")
+	st, err := site.LoadFile("../../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

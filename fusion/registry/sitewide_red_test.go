@@ -26,7 +26,7 @@ import (
 // class-less entry in a drone band does), or be refused.
 func TestRedSiteWidePhoneBandEntryIsFlagged(t *testing.T) {
 	ctx := context.Background()
-	s, err := site.LoadFile("../site/testdata/wing.good.yaml")
+	s, err := site.LoadFile("../../testdata/sites/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

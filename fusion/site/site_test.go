@@ -3,6 +3,7 @@ package site
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -27,15 +28,15 @@ func TestLoadFiles(t *testing.T) {
 		"sensor-id.bad.yaml":        `sensors[1].id: "wing a.1" is not a valid ID`,
 		"sensor-zone.bad.yaml":      `sensor "s2": zone "wing_north" is not the zone of any room (zones: wing-north, yard)`,
 	}
-	files, err := filepath.Glob("testdata/*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("glob testdata: %v (%d files)", err, len(files))
+	files, err := siteFiles()
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, f := range files {
 		name := filepath.Base(f)
 		t.Run(name, func(t *testing.T) {
 			_, err := LoadFile(f)
-			if strings.HasSuffix(name, ".good.yaml") {
+			if !strings.HasSuffix(name, ".bad.yaml") {
 				if err != nil {
 					t.Fatalf("LoadFile: %v", err)
 				}
@@ -50,6 +51,24 @@ func TestLoadFiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sharedSites holds the site models other packages' tests load too (the
+// repository's testdata/); testdata/ here holds this package's bad ones.
+const sharedSites = "../../testdata/sites"
+
+// siteFiles returns the site YAML files LoadFile is tested on: the shared
+// good ones and this package's bad ones (*.bad.yaml).
+func siteFiles() ([]string, error) {
+	good, err := filepath.Glob(sharedSites + "/*.yaml")
+	if err != nil || len(good) == 0 {
+		return nil, fmt.Errorf("glob %s: %v (%d files)", sharedSites, err, len(good))
+	}
+	bad, err := filepath.Glob("testdata/*.bad.yaml")
+	if err != nil || len(bad) == 0 {
+		return nil, fmt.Errorf("glob testdata: %v (%d files)", err, len(bad))
+	}
+	return append(good, bad...), nil
 }
 
 func TestLoadInvalidWrapsErrInvalid(t *testing.T) {
@@ -107,7 +126,7 @@ func TestLoadErrorLines(t *testing.T) {
 
 func loadWing(t testing.TB) *Site {
 	t.Helper()
-	s, err := LoadFile("testdata/wing.good.yaml")
+	s, err := LoadFile(sharedSites + "/wing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +212,10 @@ func TestSelfIntersects(t *testing.T) {
 }
 
 func FuzzLoad(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.yaml")
+	files, err := siteFiles()
+	if err != nil {
+		f.Fatal(err)
+	}
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {

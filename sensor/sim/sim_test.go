@@ -387,15 +387,18 @@ func TestSiteYAMLLoadsAsSite(t *testing.T) {
 			t.Errorf("emitter %s in room %q, not in the site", e.ID, e.Room)
 		}
 	}
+	const golden = "../../testdata/sites/standard.yaml" // shared: fusion's tests load it too
 	if *update {
-		os.WriteFile("testdata/standard-site.yaml", w.SiteYAML(), 0o644)
+		if err := os.WriteFile(golden, w.SiteYAML(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	want, err := os.ReadFile("testdata/standard-site.yaml")
+	want, err := os.ReadFile(golden)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(want, w.SiteYAML()) {
-		t.Error("site yaml differs from testdata/standard-site.yaml (run with -update)")
+		t.Errorf("site yaml differs from %s (run with -update)", golden)
 	}
 }
 
