@@ -30,9 +30,12 @@ const AnyHost = "*"
 // ParseAllowedHosts reads a comma-separated list of host names
 // (RFW_ALLOWED_HOSTS): each a DNS name (letters, digits, '-' and '_' in
 // dot-separated labels of 1 to 63 characters, 253 in all; a trailing dot
-// dropped, upper case folded), an IP literal, or "*" alone (any host).
-// Spaces around an entry are dropped; "" is the empty list. An empty
-// entry, a port, a scheme, a path or a wildcard other than "*" alone is
+// dropped, upper case folded), a DNS name under a "*." (every name one
+// or more labels below it: "*.hmp-north.example" allows
+// "dash.hmp-north.example", not "hmp-north.example"; at least two labels
+// under the star, so not a whole top-level domain), an IP literal, or "*"
+// alone (any host). Spaces around an entry are dropped; "" is the empty
+// list. An empty entry, a port, a scheme, a path or any other wildcard is
 // refused, naming the entry; the error wraps ErrAllowedHosts.
 func ParseAllowedHosts(list string) ([]string, error) {
 	if strings.TrimSpace(list) == "" {
@@ -66,8 +69,20 @@ func normalAllowedHost(h string) (string, error) {
 		return h, nil
 	case strings.Contains(h, "://"):
 		return "", errors.New("a URL: give the host name only, e.g. dashboard.example.org")
+	case strings.HasPrefix(h, wildcardPrefix) && !strings.ContainsAny(h[len(wildcardPrefix):], "*?"):
+		under, err := normalAllowedHost(h[len(wildcardPrefix):])
+		switch {
+		case err != nil:
+			return "", err
+		case strings.Count(under, ".") < 1:
+			return "", fmt.Errorf("a wildcard over a whole top-level domain (%q): give at least two labels under the \"*.\", e.g. *.hmp-north.example", under)
+		}
+		if _, ok := hostIP(under); ok {
+			return "", errors.New("a wildcard over an IP address: IP addresses are always allowed")
+		}
+		return wildcardPrefix + under, nil
 	case strings.ContainsAny(h, "*?"):
-		return "", errors.New(`a wildcard: list each name, or "*" alone to allow any host (behind a proxy that checks it)`)
+		return "", errors.New(`a wildcard other than a leading "*.": list each name, give "*.domain" for every name under it, or "*" alone to allow any host (behind a proxy that checks it)`)
 	case strings.ContainsAny(h, "/ \t"):
 		return "", errors.New("not a host name (a path or a space in it)")
 	}
@@ -110,7 +125,12 @@ func hostIP(h string) (netip.Addr, bool) {
 type hostCheck struct {
 	any   bool            // "*": every host
 	names map[string]bool // lower case, no trailing dot
+	under []string        // ".domain" of each "*.domain": names ending in it
 }
+
+// wildcardPrefix starts an allowed-hosts entry that allows every name
+// under a domain.
+const wildcardPrefix = "*."
 
 // newHostCheck allows localhost, the machine's name hostname (and its
 // first label, the short name; "" for none) and the names in allowed
@@ -127,8 +147,12 @@ func newHostCheck(allowed []string, hostname string) (hostCheck, error) {
 		if err != nil {
 			return hostCheck{}, fmt.Errorf("%w: %q: %v", ErrAllowedHosts, trimHost(a), err)
 		}
-		if h == AnyHost {
+		switch {
+		case h == AnyHost:
 			hc.any = true
+		case strings.HasPrefix(h, wildcardPrefix):
+			hc.under = append(hc.under, h[1:])
+			continue
 		}
 		hc.names[h] = true
 	}
@@ -137,7 +161,8 @@ func newHostCheck(allowed []string, hostname string) (hostCheck, error) {
 
 // allows reports whether a request's Host header (with or without its
 // port) is one the dashboard answers to: any IP literal, or a name
-// allowed, in any case, with or without a trailing dot. An empty Host (an
+// allowed or under an allowed "*.domain", in any case, with or without a
+// trailing dot. An empty Host (an
 // HTTP/1.0 client that sent none) is not.
 func (hc hostCheck) allows(hostHeader string) bool {
 	if hc.any {
@@ -153,7 +178,16 @@ func (hc hostCheck) allows(hostHeader string) bool {
 	if _, ok := hostIP(h); ok {
 		return true
 	}
-	return hc.names[strings.ToLower(strings.TrimSuffix(h, "."))]
+	name := strings.ToLower(strings.TrimSuffix(h, "."))
+	if hc.names[name] {
+		return true
+	}
+	for _, d := range hc.under {
+		if len(name) > len(d) && strings.HasSuffix(name, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // hostRefusalLogBurst is how many Host refusals are logged one by one in

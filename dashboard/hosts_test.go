@@ -46,20 +46,22 @@ func rawGet(t *testing.T, addr, path, host string) (int, string) {
 }
 
 // TestHostHeaderChecked: given a dashboard on 127.0.0.1 on a machine
-// named dash01.site.example that lists dashboard.example.org in
-// AllowedHosts, when a request comes with a Host header, expect it
-// answered (the login, /metrics and the page) for an IP literal, with or
-// without its port, localhost, the machine's name or its short form, or
-// the listed name, in any case and with a trailing dot, and refused 421
+// named dash01.site.example that lists dashboard.example.org and
+// *.hmp-north.example in AllowedHosts, when a request comes with a Host
+// header, expect it answered (the login, /metrics and the page) for an IP
+// literal, with or without its port, localhost, the machine's name or its
+// short form, the listed name or a name under the listed domain, in any
+// case and with a trailing dot, and refused 421
 // naming RFW_ALLOWED_HOSTS before anything is done for any other name
 // (a page that rebinds evil.example to the dashboard's address), a
-// listed name's look-alikes and an empty Host; /healthz answers whatever
+// listed name's look-alikes, the wildcard's domain itself and names
+// merely ending like it, and an empty Host; /healthz answers whatever
 // the Host. Until 2026-12-06 the Host was not looked at: on plain HTTP
 // such a page, same-origin in a control-room browser, could spend that
 // PC's login failures and read an open /metrics.
 func TestHostHeaderChecked(t *testing.T) {
 	ev := newEnv(t)
-	ev.deps.AllowedHosts = []string{"dashboard.example.org"}
+	ev.deps.AllowedHosts = []string{"dashboard.example.org", "*.hmp-north.example"}
 	ev.deps.hostname = func() (string, error) { return "Dash01.site.example", nil }
 	e, err := New(ev.deps)
 	if err != nil {
@@ -97,6 +99,12 @@ func TestHostHeaderChecked(t *testing.T) {
 		{"127.0.0.1.evil.example", false},
 		{"localhost.evil.example", false},
 		{"dashboard.example.org..", false},
+		{"ctl.hmp-north.example", true},
+		{"Rfw.Ctl.HMP-North.example.:" + port, true},
+		{"hmp-north.example", false},
+		{"evilhmp-north.example", false},
+		{"hmp-north.example.evil.example", false},
+		{".hmp-north.example", false},
 		{"", false},
 	} {
 		t.Run(fmt.Sprintf("Host %q", tc.host), func(t *testing.T) {
@@ -216,8 +224,9 @@ func TestHostRefusalsLoggedAndCounted(t *testing.T) {
 
 // TestParseAllowedHosts: RFW_ALLOWED_HOSTS is comma-separated host
 // names (spaces, case and a trailing dot dropped), IP literals, or "*"
-// alone; an entry that is empty, has a port, a scheme, a path, a
-// wildcard or a character no host name has is refused naming it.
+// alone, or "*.domain" (at least two labels); an entry that is empty, has
+// a port, a scheme, a path, another wildcard or a character no host name
+// has is refused naming it.
 func TestParseAllowedHosts(t *testing.T) {
 	for _, tc := range []struct {
 		in      string
@@ -234,7 +243,13 @@ func TestParseAllowedHosts(t *testing.T) {
 		{in: "a.example,", wantErr: `entry 2 "": empty`},
 		{in: "https://a.example", wantErr: "a URL"},
 		{in: "a.example:8443", wantErr: "has a port (8443)"},
-		{in: "*.example.org", wantErr: "wildcard"},
+		{in: "*.hmp-north.example, *.Ops.Example.ORG.", want: []string{"*.hmp-north.example", "*.ops.example.org"}},
+		{in: "*.org", wantErr: "a wildcard over a whole top-level domain"},
+		{in: "*.10.0.0.5", wantErr: "a wildcard over an IP address"},
+		{in: "*.*.example.org", wantErr: `a wildcard other than a leading "*."`},
+		{in: "dash*.example.org", wantErr: `a wildcard other than a leading "*."`},
+		{in: "*.example.org:443", wantErr: "has a port (443)"},
+		{in: "*.", wantErr: "empty"},
 		{in: "*,a.example", wantErr: `"*" allows any host, give it alone`},
 		{in: "a.example/path", wantErr: "not a host name"},
 		{in: "a example", wantErr: "not a host name"},

@@ -54,7 +54,7 @@ bearer token.
 
 A request is answered only when its Host header is an IP address,
 localhost, this machine's name or a name in RFW_ALLOWED_HOSTS
-(--allowed-hosts); any other is refused 421, so a web page cannot reach
+(--allowed-hosts; *.domain allows every name under domain); any other is refused 421, so a web page cannot reach
 the dashboard through a name of its own (DNS rebinding).
 `
 
@@ -97,7 +97,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	evidenceMax := fs.String("evidence-max-bytes", dashboardEnv("RFW_EVIDENCE_MAX_BYTES", "20GiB"), "most bytes of snippets in --snippet-dir: the oldest no open case needs are deleted first, new evidence refused only when open cases fill it (0: no quota; KiB, MiB, GiB, TiB)")
 	uploadDays := fs.String("upload-days", dashboardEnv("RFW_UPLOAD_DAYS", "30"), "days an analyst's replay upload (--replay-dir's uploads/) is kept (0: for ever)")
 	searchDays := fs.String("search-days", dashboardEnv("RFW_SEARCH_DAYS", "365"), "days a handheld search outcome is kept, as fusion.yaml's alert_days keeps alerts (0: for ever)")
-	allowedHosts := fs.String("allowed-hosts", dashboardEnv("RFW_ALLOWED_HOSTS", ""), "host names the dashboard answers to, comma-separated, besides IP addresses, localhost and this machine's name (a request by another name is refused 421, against DNS rebinding); \"*\" allows any, behind a reverse proxy that checks the Host")
+	allowedHosts := fs.String("allowed-hosts", dashboardEnv("RFW_ALLOWED_HOSTS", ""), "host names the dashboard answers to, comma-separated, besides IP addresses, localhost and this machine's name (a request by another name is refused 421, against DNS rebinding); \"*.domain\" every name under domain; \"*\" allows any, behind a reverse proxy that checks the Host")
 	minFree := fs.String("min-free-bytes", dashboardEnv("RFW_MIN_FREE_BYTES", "2GiB"), "/healthz is degraded while the disk of --db has less free (0: no check; KiB, MiB, GiB, TiB)")
 	verbose := fs.Bool("v", false, "log requests and errors")
 	if err := fs.Parse(args); err != nil {
