@@ -1150,7 +1150,11 @@ func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Lock()
 	err := e.process(ctx, e.assoc.flushAll())
 	e.mu.Unlock()
-	errs := []error{err, e.Tick(ctx, e.deps.Clock()), e.alerts.StoreLastFixes(ctx)}
+	now := e.deps.Clock()
+	// A phone alert still settling is announced now, not forgotten
+	// (alert.Engine.AnnounceSettling), then every live alert's latest fix
+	// is stored for the next run.
+	errs := []error{err, e.Tick(ctx, now), e.alerts.AnnounceSettling(ctx, now), e.alerts.StoreLastFixes(ctx)}
 	if e.cfg.SeenFile != "" {
 		errs = append(errs, e.seen.save(e.cfg.SeenFile))
 	}

@@ -902,6 +902,27 @@ func (e *Engine) announceSettled(ctx context.Context, a *alertState, now time.Ti
 	return e.transition(ctx, a, StatePending, now)
 }
 
+// AnnounceSettling announces pending, at now, every phone alert still
+// waiting for its track's fixes to settle (SetSettle) whose latest fix is
+// in its rule's rooms, in the room it is in: fusion calls it as it stops.
+// Such an alert is published and stored, so a restarted fusion continues
+// it (takeOrphans) with its first fix's active time, and it counts as one
+// of its room's bursts (repeat_count). Until 2026-12-07 it was forgotten:
+// a phone heard for under settle before a restart was announced to no
+// one, and one still in use raised a new alert, its hold begun again.
+func (e *Engine) AnnounceSettling(ctx context.Context, now time.Time) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	for _, a := range e.alerts {
+		if a.quiet && !a.outside && a.state == StatePending {
+			a.quiet = false
+			errs = append(errs, e.transition(ctx, a, StatePending, maxTime(now, a.lastSeen)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // locates reports whether a fix whose room probabilities are probs, its
 // most likely room of kinds topP likely, says which room of kinds its
 // emitter is in, so that its alert may name one: store.Places, fusion's

@@ -3,11 +3,14 @@ package alert
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // TestSettleBeforeAnnouncing: with SetSettle, a new phone alert is
@@ -158,5 +161,100 @@ func TestSettleWithdrawsUnannounced(t *testing.T) {
 	}
 	if got, want := inCell(), []string{"pending B2-14"}; !slices.Equal(got, want) {
 		t.Errorf("in-cell publications %v, want %v", got, want)
+	}
+}
+
+// TestSettlingAnnouncedAtStop: fusion stopping while a new phone alert
+// waits for its fixes to settle announces it pending then (and stores
+// it), in the room its fixes name so far, with its first fix's active
+// time; the next run continues that alert, which fires `for` after its
+// first fix. One whose track's latest fix left the rule's rooms stays
+// unannounced. Until 2026-12-07 the settling alert was forgotten: never
+// announced, and the phone still in use after the restart raised a new
+// alert, its hold begun again.
+func TestSettlingAnnouncedAtStop(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "alerts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	t0 := time.Unix(1_800_000_000, 0)
+	rec := &recorder{}
+	first, err := New(DefaultConfig(), wing(t), db, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.SetSettle(3 * time.Second)
+	online(t, first, t0)
+	n0 := len(rec.got)
+	observe := func(e *Engine, track string, at time.Duration, probs map[string]float64) {
+		t.Helper()
+		best, p := mostLikely(probs)
+		if err := e.ObserveLocation(ctx, Location{Track: track, Class: event.ClassLTE, Link: event.LinkUplink, Room: best, Prob: p,
+			RoomProbs: probs, At: t0.Add(at)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cell := map[string]float64{"B2-14": 0.7, "B2-13": 0.1}
+	observe(first, "t1", 0, cell)
+	// t2 opens in a cell, then its latest fix is on the landing.
+	observe(first, "t2", 0, map[string]float64{"B2-03": 0.6})
+	observe(first, "t2", time.Second, map[string]float64{"B2-landing": 0.9})
+	if err := first.Tick(ctx, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.got) != n0 {
+		t.Fatalf("published %d before the stop, want none (settling)", len(rec.got)-n0)
+	}
+	stop := t0.Add(1500 * time.Millisecond)
+	if err := first.AnnounceSettling(ctx, stop); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	n := 0
+	for _, a := range rec.got[n0:] {
+		if a.Rule != "unauthorised-uplink-in-cell" {
+			continue // the any-room rule's, of t2 on the landing
+		}
+		n++
+		if a.State != event.AlertPending || a.Room != "B2-14" || a.ActiveNS != t0.UnixNano() {
+			t.Errorf("published at the stop %s in %s active %v; want the t1 alert pending in B2-14, active at its first fix",
+				a.State, a.Room, time.Unix(0, a.ActiveNS).Sub(t0))
+			continue
+		}
+		id = a.ID
+	}
+	if n != 1 || id == "" {
+		t.Fatalf("in-cell alerts published at the stop %d, want 1 (t1's; t2's latest fix is on the landing)", n)
+	}
+	stored, err := db.Alerts(ctx, store.AlertFilter{Site: "hmp-test", State: event.AlertPending})
+	if err != nil || !slices.ContainsFunc(stored, func(a event.Alert) bool { return a.ID == id }) {
+		t.Fatalf("stored pending alerts %v (%v), want %s among them", stored, err, id)
+	}
+
+	// The next run, 20 s later: the phone is still in the cell, under a
+	// new track.
+	rec2 := &recorder{}
+	second, err := New(DefaultConfig(), wing(t), db, rec2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.SetSettle(3 * time.Second)
+	online(t, second, t0.Add(20*time.Second))
+	for s := 20 * time.Second; s <= 60*time.Second; s += time.Second {
+		observe(second, "u1", s, cell)
+		if err := second.Tick(ctx, t0.Add(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, a := range rec2.got {
+		if a.Rule == "unauthorised-uplink-in-cell" {
+			got = append(got, a.ID+" "+a.State)
+		}
+	}
+	if len(got) == 0 || got[len(got)-1] != id+" "+event.AlertFiring || slices.ContainsFunc(got, func(g string) bool { return !strings.HasPrefix(g, id+" ") }) {
+		t.Errorf("next run published %q; want only alert %s, firing", got, id)
 	}
 }
