@@ -458,11 +458,11 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 		keep: fusion.NewAsyncKeeper(keep, mqttQueue, log)}, nil
 }
 
-// mqttQueue is how many changes of distinct alerts (an alert's are at
-// most its three states) fusion's alert publisher, and how many alerts'
-// requests its keeper, hold in memory while the broker is away or slow:
-// each coalesces an alert's changes (fusion.AsyncPublisher), so only
-// more alerts than this with changes waiting drop one.
+// mqttQueue is how many alert changes fusion's alert publisher holds in
+// memory while the broker is away or slow (fusion.AsyncPublisher
+// coalesces an alert's into at most four: pending, firing, acknowledged,
+// resolved), and how many alerts' keep requests its keeper holds; past
+// it a change is dropped, logged and counted.
 const mqttQueue = 4096
 
 // queueCollectors are the metrics of m's alert publisher's and keeper's
