@@ -117,9 +117,14 @@ func (p KeepPublisher) KeepEvidence(ctx context.Context, a event.Alert, ids []st
 // AsyncKeeper is an alert.EvidenceKeeper that queues the keep commands
 // for a KeepPublisher and sends them from its own goroutine, so the alert
 // engine's Tick, which calls it holding the engine's lock, never waits for
-// the broker. A full queue drops the request and returns ErrQueueFull (the
-// engine asks again). Close stops the goroutine after sending what is
-// queued.
+// the broker. Its queue (an AsyncPublisher's) coalesces by alert: a
+// request for an alert already waiting adds its detection IDs to the
+// waiting one's (a keep command names its alert and the detections, and
+// KeepPublisher splits them by sensor when it sends), so a broker away
+// for long loses no detection and the queue holds one request per alert.
+// Only a request of an alert not among the queue's full number is
+// dropped (ErrQueueFull, logged and counted). Close stops the goroutine
+// after sending what is queued.
 type AsyncKeeper struct {
 	q *AsyncPublisher
 }
@@ -127,9 +132,20 @@ type AsyncKeeper struct {
 var _ alert.EvidenceKeeper = (*AsyncKeeper)(nil)
 
 // NewAsyncKeeper starts sending k's keep commands through a queue of the
-// given size (requests, one per alert and call).
+// given size (alerts with requests waiting).
 func NewAsyncKeeper(k KeepPublisher, queue int, log *slog.Logger) *AsyncKeeper {
-	return &AsyncKeeper{q: NewAsyncPublisher(k, queue, log)}
+	return &AsyncKeeper{q: newAsync(k, queue, log, "keep command", unionEvidence)}
+}
+
+// unionEvidence adds a's evidence to q's, keeping q's order, without
+// repeats.
+func unionEvidence(q *event.Alert, a event.Alert) bool {
+	for _, id := range a.Evidence {
+		if !slices.Contains(q.Evidence, id) {
+			q.Evidence = append(q.Evidence, id)
+		}
+	}
+	return true
 }
 
 // KeepEvidence implements alert.EvidenceKeeper without blocking.
@@ -138,6 +154,12 @@ func (k *AsyncKeeper) KeepEvidence(ctx context.Context, a event.Alert, ids []str
 	return k.q.PublishAlert(ctx, event.Alert{Schema: a.Schema, ID: a.ID, Site: a.Site, Evidence: slices.Clone(ids)})
 }
 
-// Close sends the queued requests (until ctx is done) and stops. Do not
-// call KeepEvidence after Close.
+// Queued returns how many alerts' requests wait to be sent.
+func (k *AsyncKeeper) Queued() int { return k.q.Queued() }
+
+// Dropped returns how many requests found the queue full and were dropped.
+func (k *AsyncKeeper) Dropped() uint64 { return k.q.Dropped() }
+
+// Close sends the queued requests (until ctx is done) and stops.
+// KeepEvidence after Close returns ErrQueueClosed.
 func (k *AsyncKeeper) Close(ctx context.Context) error { return k.q.Close(ctx) }

@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 )
 
 func testAlert() event.Alert {
@@ -192,31 +195,55 @@ func (b *blockingPub) PublishAlert(_ context.Context, a event.Alert) error {
 
 func TestAsyncPublisher(t *testing.T) {
 	bp := &blockingPub{release: make(chan struct{}), got: make(chan event.Alert, 10)}
-	p := NewAsyncPublisher(bp, 2, nil)
+	var logBuf syncbuf.Buffer
+	p := NewAsyncPublisher(bp, 2, slog.New(slog.NewTextHandler(&logBuf, nil)))
 	ctx := context.Background()
 	a := testAlert()
-	// One in flight (blocked), two queued, the fourth is dropped.
+	// One in flight (blocked), two queued, the fourth alert is dropped;
+	// a change of a queued alert in its state still takes its place.
 	var errs []error
 	for i := range 4 {
 		a.ID = string(rune('a' + i))
 		errs = append(errs, p.PublishAlert(ctx, a))
-		for deadline := time.Now().Add(5 * time.Second); i == 0 && len(p.ch) > 0 && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(5 * time.Second); i == 0 && p.Queued() > 0 && time.Now().Before(deadline); {
 			time.Sleep(time.Millisecond) // let the loop take the first
 		}
 	}
 	if errs[0] != nil || errs[1] != nil || errs[2] != nil || errs[3] != ErrQueueFull {
 		t.Fatalf("errors %v, want nil, nil, nil, ErrQueueFull", errs)
 	}
+	if got := p.Dropped(); got != 1 {
+		t.Errorf("dropped %d, want 1", got)
+	}
+	if want := `level=ERROR msg="alert dropped: publish queue full" id=d state=firing queued=2 dropped_total=1`; !strings.Contains(logBuf.String(), want) {
+		t.Errorf("log\n%s\nwant a line with %s", logBuf.String(), want)
+	}
+	a.ID, a.Room = "b", "B2-15"
+	if err := p.PublishAlert(ctx, a); err != nil {
+		t.Errorf("change of queued alert b, queue full: %v, want nil", err)
+	}
+	// A new state of queued alert c, the queue full: it takes c's place,
+	// the state before it lost.
+	a.ID, a.Room, a.State = "c", "B2-16", event.AlertResolved
+	if err := p.PublishAlert(ctx, a); err != ErrQueueFull {
+		t.Errorf("new state of queued alert c, queue full: %v, want ErrQueueFull", err)
+	}
+	if got := p.Dropped(); got != 2 {
+		t.Errorf("dropped %d, want 2", got)
+	}
 	close(bp.release)
 	if err := p.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	close(bp.got)
-	var ids string
-	for a := range bp.got {
-		ids += a.ID
+	if err := p.PublishAlert(ctx, a); err != ErrQueueClosed {
+		t.Errorf("after Close: %v, want ErrQueueClosed", err)
 	}
-	if ids != "abc" {
-		t.Errorf("delivered %q, want abc in order", ids)
+	close(bp.got)
+	var got []string
+	for a := range bp.got {
+		got = append(got, a.ID+" "+a.Room+" "+a.State)
+	}
+	if want := []string{"a B2-14 firing", "b B2-15 firing", "c B2-16 resolved"}; !slices.Equal(got, want) {
+		t.Errorf("delivered %q, want %q: in order, each alert's latest", got, want)
 	}
 }

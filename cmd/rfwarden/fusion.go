@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -196,6 +197,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	ts = fusion.LiveLocations{TimeSeries: ts, Client: conn.client, Log: log}
 	metrics := newServiceRegistry()
 	metrics.MustRegister(conn.link.Collectors("rfw_fusion")...)
+	metrics.MustRegister(conn.queueCollectors()...)
 	// A full disk or a read-only file fails every write while the
 	// connection still answers a ping: /healthz and the metrics follow
 	// the writes' outcome.
@@ -452,8 +454,36 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 	connecting := client.Connect() // with ConnectRetry it ends only with a connection (or Disconnect)
 	keep := fusion.KeepPublisher{Client: client, Sensors: sensors}
 	return &fusionMQTT{client: client, resub: resub, link: link, connecting: connecting,
-		pub:  fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client}, keep}, 4096, log),
-		keep: fusion.NewAsyncKeeper(keep, 4096, log)}, nil
+		pub:  fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client}, keep}, mqttQueue, log),
+		keep: fusion.NewAsyncKeeper(keep, mqttQueue, log)}, nil
+}
+
+// mqttQueue is how many alert changes fusion's alert publisher holds in
+// memory while the broker is away or slow (fusion.AsyncPublisher
+// coalesces an alert's into at most four: pending, firing, acknowledged,
+// resolved), and how many alerts' keep requests its keeper holds; past
+// it a change is dropped, logged and counted.
+const mqttQueue = 4096
+
+// queueCollectors are the metrics of m's alert publisher's and keeper's
+// queues, by queue: what waits in each, and what each dropped.
+func (m *fusionMQTT) queueCollectors() []prometheus.Collector {
+	var cs []prometheus.Collector
+	for _, q := range []struct {
+		name    string
+		queued  func() int
+		dropped func() uint64
+	}{{"alerts", m.pub.Queued, m.pub.Dropped}, {"keep", m.keep.Queued, m.keep.Dropped}} {
+		labels := prometheus.Labels{"queue": q.name}
+		cs = append(cs,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_mqtt_queued", ConstLabels: labels,
+				Help: "Alert state changes (queue alerts) and alerts' keep requests (queue keep) waiting in memory for the broker, an alert's changes in one state (its keep requests) coalesced into its latest."},
+				func() float64 { return float64(q.queued()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfw_fusion_mqtt_queue_dropped_total", ConstLabels: labels,
+				Help: "Alert changes (queue alerts) and keep requests (queue keep) dropped because the queue held " + strconv.Itoa(mqttQueue) + " others: the broker away or slow for long with that many alerts changing."},
+				func() float64 { return float64(q.dropped()) }))
+	}
+	return cs
 }
 
 // fusionMQTTKeys are fusion.yaml's settings /healthz's broker_error

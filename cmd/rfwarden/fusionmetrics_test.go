@@ -48,6 +48,9 @@ func TestFusionCountersExistAtStart(t *testing.T) {
 		`rfw_fusion_registry_reloads_total{result="error"} 0`,
 		"\nrfw_fusion_database_write_failures_total 0\n",
 		"\nrfw_fusion_database_ok 1\n",
+		`rfw_fusion_mqtt_queue_dropped_total{queue="alerts"} 0`,
+		`rfw_fusion_mqtt_queue_dropped_total{queue="keep"} 0`,
+		`rfw_fusion_mqtt_queued{queue="alerts"} 0`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("fusion's /metrics at start has no %s series: a Prometheus increase() rule misses its first count", want)
