@@ -1189,8 +1189,8 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				// The pilot's controller, heard while the aircraft is
 				// (within reannounce_after), says where the pilot is:
 				// the alert stays where the aircraft's own link put
-				// it, with that fix's probability, as for a fix that
-				// names no room. Until 2026-12-07 the demo's drone
+				// it, its probability and summary as they were, as
+				// for a fix that names no room. Until 2026-12-07 the demo's drone
 				// alert moved from the perimeter to "near cell L1-N09,
 				// range unknown" and back with the controller's fixes
 				// heard by s8 alone, 120 m south of the wall
