@@ -1082,7 +1082,9 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		// Otherwise the open alert is refreshed, so an uncertain location
 		// (one or two sensors) wandering between cells stays one alert.
 		// A drone is one alert per visit, whatever its tracks and rooms
-		// (droneVisit), which follows it: no hysteresis.
+		// (droneVisit), which follows it, but for a fix whose rooms
+		// nearly as likely as its top one (runnersUp) include the
+		// alert's: it stays there (below).
 		probs := loc.RoomProbs
 		if len(probs) == 0 {
 			probs = map[string]float64{loc.Room: loc.Prob}
@@ -1179,6 +1181,8 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		var lapsed *alertState // the track's (a drone's: the visit's) acknowledged alert, its AckLasts over
 		var held *alertState   // lapsed, whose room the new alert keeps: this fix names none
 		var visitLinks map[string]visitLink
+		var stay *alertState  // a drone's alert that stays in its room, nearly as likely as the fix's top room
+		var pilot *alertState // a drone's alert placed by its aircraft, which its controller's fix does not move (controllerOnly)
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
 			back := e.backAfterAck(ctx, d, loc)
 			if !back && !d.due.IsZero() {
@@ -1202,6 +1206,32 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				// takes its links, so every track of the drone joins
 				// it as it joined the acknowledged one (droneVisit).
 				lapsed, visitLinks = d, maps.Clone(d.links)
+			case !vague && d.alert.Room != roomID && controllerOnly(d, loc):
+				// The pilot's controller, heard while the aircraft is
+				// (within reannounce_after), says where the pilot is:
+				// the alert stays where the aircraft's own link put
+				// it, its probability and summary as they were, as
+				// for a fix that names no room. Until 2026-12-07 the demo's drone
+				// alert moved from the perimeter to "near cell L1-N09,
+				// range unknown" and back with the controller's fixes
+				// heard by s8 alone, 120 m south of the wall
+				// (TestDroneControllerDoesNotMoveAircraftsAlert).
+				pilot = d
+				roomID, roomP = d.alert.Room, d.alert.Probability
+				room, _ = e.site.Room(roomID)
+			case !vague && d.alert.Room != "" && d.alert.Room != roomID && slices.Contains(e.runnersUp(probs, r.RoomKinds, roomID, roomP), d.alert.Room):
+				// Its room is nearly as likely as the fix's top room
+				// (named with it, runnersUp): it did not move for the
+				// control room, and its alert stays there, as a
+				// phone's does (RoomHysteresis); its path follows the
+				// fix (notePos). Until 2026-12-07 the demo's drone,
+				// heard by the yard sensor alone, was announced
+				// moving YARD→PERIM→YARD every 10 s or so (46% against
+				// 44%, then 39% against 39%;
+				// TestDroneAlertHoldsNearTiedRoom).
+				stay = d
+				roomID, roomP = d.alert.Room, probs[d.alert.Room]
+				room, _ = e.site.Room(roomID)
 			case !vague && d.alert.Room != roomID:
 				follow = d // the drone moved: its alert follows it
 			}
@@ -1318,12 +1348,14 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			a.alert.Confidence = c
 			a.stale = true
 		}
-		if !vague && loc.At.After(a.placedAt) {
+		if !vague && a != pilot && loc.At.After(a.placedAt) {
 			a.placedAt = loc.At
 		}
-		if !vague || a.alert.Room == "" {
+		if (!vague || a.alert.Room == "") && a != pilot {
 			// A vague fix of an alert in a room (its track's, or a drone
-			// visit's placed by its other links) leaves it as it was.
+			// visit's placed by its other links) leaves it as it was,
+			// and so does the controller's fix of a drone alert its
+			// aircraft placed (controllerOnly).
 			a.alert.Probability = math.Min(1, math.Max(0, roomP))
 			a.alert.RoomProbs = loc.RoomProbs
 			a.top = loc.Room
@@ -1336,7 +1368,13 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 		}
 		a.stale = a.stale || gained // stored by Tick (refresh), or with the transitions below
-		if a.state == StateInactive || a == follow {
+		// A drone's alert that stays in its room (stay) keeps its
+		// summary in step with its probability, this fix's in its room,
+		// and names the fix's top room with it ("near yard YARD, 39%,
+		// or perimeter PERIM, 41%"), when the fix is of its class (its
+		// summary names that link: another link's fix leaves it as it
+		// was, as one in its room does).
+		if a.state == StateInactive || a == follow || a == stay && loc.Class == a.alert.Class {
 			what := "unauthorised " + loc.Class + " uplink"
 			if loc.Class == event.ClassUnknown {
 				// Energy in a cellular uplink no event class names: the
@@ -1384,6 +1422,10 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			}
 			a.alert.Summary += a.why
 			switch {
+			case a == stay:
+				// It did not move: nothing is announced, the store
+				// has its summary at the next refresh.
+				a.stale = true
 			case a == follow && a.quiet:
 				// Not announced yet: announced in its room when settled.
 			case a == follow:
@@ -1456,6 +1498,17 @@ func (e *Engine) backAfterAck(ctx context.Context, a *alertState, loc Location) 
 		e.log.Warn("drone back after a gap: its alert's acknowledgement unread", "id", a.alert.ID, "err", err)
 	}
 	return a.alert.AckNS != 0
+}
+
+// controllerOnly reports whether fix loc is of drone visit a's pilot's
+// controller (rc_fhss) while a is in a room its aircraft's own link placed
+// it in (its class, the link whose fix opened it or last moved it, is not
+// rc_fhss) and the aircraft was heard (airSeen) less than the rule's
+// ReannounceAfter before: the fix says where the pilot is, not the
+// aircraft, which is still there. Such a fix does not move a's room.
+func controllerOnly(a *alertState, loc Location) bool {
+	return loc.Class == event.ClassRCFHSS && a.alert.Room != "" && a.alert.Class != event.ClassRCFHSS &&
+		!a.airSeen.IsZero() && loc.At.Sub(a.airSeen) < time.Duration(a.rule.ReannounceAfter)
 }
 
 // droneSeen returns the fix of drone visit a that fix loc's gap is

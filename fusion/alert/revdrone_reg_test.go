@@ -117,7 +117,10 @@ func TestDroneAlertConfidenceIsInItsClass(t *testing.T) {
 // confidence (the highest of its fixes of that class) and its summary
 // (the link it names) are of one link. The alert is moved by the fix of
 // the link that placed it elsewhere, and its summary names that link
-// (what was placed where): its class and confidence follow.
+// (what was placed where): its class and confidence follow. The
+// controller's fix moves it only once the aircraft has not been heard for
+// reannounce_after (controllerOnly; until 2026-12-07 it moved it back to
+// the yard 2 s after the DroneID placed it at the perimeter).
 func TestDroneAlertClassConfidenceSummaryAgree(t *testing.T) {
 	e, err := New(DefaultConfig(), demoSite(t), nil, &recorder{}, nil)
 	if err != nil {
@@ -146,7 +149,8 @@ func TestDroneAlertClassConfidenceSummaryAgree(t *testing.T) {
 		{fix("rc", event.ClassRCFHSS, "YARD", yard, 24, -10, 4, 0.6), event.ClassRCFHSS},
 		{fix("id", event.ClassDroneID, "PERIM", perim, 25, -21, 6, 0.8), event.ClassDroneID},
 		{fix("id", event.ClassDroneID, "PERIM", perim, 25, -21, 8, 0.7), event.ClassDroneID},
-		{fix("rc", event.ClassRCFHSS, "YARD", yard, 24, -10, 10, 0.55), event.ClassRCFHSS},
+		{fix("rc", event.ClassRCFHSS, "YARD", yard, 24, -10, 10, 0.55), event.ClassDroneID},
+		{fix("rc", event.ClassRCFHSS, "YARD", yard, 24, -10, 60, 0.55), event.ClassRCFHSS},
 	}
 	best := map[string]float64{}
 	for i, st := range steps {
