@@ -2,6 +2,7 @@ package brokertest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -142,6 +143,29 @@ func (b *Broker) Publish(topic string, payload []byte) error {
 		return errors.New("brokertest: broker stopped")
 	}
 	return srv.Publish(topic, payload, false, 1)
+}
+
+// Subscribers describes, for a failing test's log, the clients the broker
+// would route a message on topic to: each client's ID, filter and QoS,
+// whether it is connected, and how many QoS 1 messages it holds
+// unacknowledged; sorted.
+func (b *Broker) Subscribers(topic string) []string {
+	b.mu.Lock()
+	srv := b.srv
+	b.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	var out []string
+	for id, sub := range srv.Topics.Subscribers(topic).Subscriptions {
+		state := "not a client of the broker"
+		if cl, ok := srv.Clients.Get(id); ok {
+			state = fmt.Sprintf("closed=%v inflight=%d", cl.Closed(), cl.State.Inflight.Len())
+		}
+		out = append(out, fmt.Sprintf("%s %s qos %d: %s", id, sub.Filter, sub.Qos, state))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Messages returns a copy of the messages recorded so far.
