@@ -304,8 +304,8 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 	defer dash.stop()
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("announcements the broker routed:\n%s\nits subscribers now: %q\nthe dashboard's log:\n%s\nfusion's log:\n%s",
-				routed.String(), b.Subscribers(event.AckTopic("hmp-test")), dash.stderr.String(), stderr.String())
+			t.Logf("announcements the broker routed:\n%s\nits subscribers now: %q\nfusion at the broker: %s\nthe dashboard's log:\n%s\nfusion's log:\n%s",
+				routed.String(), b.Subscribers(event.AckTopic("hmp-test")), b.Client("fusion-test"), dash.stderr.String(), stderr.String())
 		}
 	})
 	if code, body := loginDemo(t, dash.demoInfo).send(http.MethodPost, "/api/v1/alerts/"+a.ID+"/ack", `{"note":"cell searched"}`); code != http.StatusOK {

@@ -168,6 +168,33 @@ func (b *Broker) Subscribers(topic string) []string {
 	return out
 }
 
+// Client describes, for a failing test's log, the broker's client id:
+// whether it is connected, its subscriptions' filters and the packet IDs
+// of the QoS 1 messages it holds unacknowledged.
+func (b *Broker) Client(id string) string {
+	b.mu.Lock()
+	srv := b.srv
+	b.mu.Unlock()
+	if srv == nil {
+		return "broker stopped"
+	}
+	cl, ok := srv.Clients.Get(id)
+	if !ok {
+		return "not a client of the broker"
+	}
+	var filters []string
+	for f := range cl.State.Subscriptions.GetAll() {
+		filters = append(filters, f)
+	}
+	slices.Sort(filters)
+	var ids []uint16
+	for _, pk := range cl.State.Inflight.GetAll(false) {
+		ids = append(ids, pk.PacketID)
+	}
+	slices.Sort(ids)
+	return fmt.Sprintf("closed=%v subscriptions=%q inflight packet IDs=%v", cl.Closed(), filters, ids)
+}
+
 // Messages returns a copy of the messages recorded so far.
 func (b *Broker) Messages() []Message {
 	b.mu.Lock()
