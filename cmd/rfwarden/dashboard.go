@@ -280,8 +280,8 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			fo.Evidence.SetQuota(retention)
 			metrics.MustRegister(fo.Evidence.Collectors()...)
 		}
-		acks := &mqttAckAnnouncer{wait: time.Second, log: log}
-		fo.OnConnect = acks.announceHeld
+		acks := newAckAnnouncer(time.Second, db, log)
+		fo.OnConnect = acks.connected
 		client, link, err := subscribeFeed(fo, hub, log)
 		if err != nil {
 			return err
@@ -291,6 +291,13 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		metrics.MustRegister(link.Collectors("rfwarden_dashboard")...)
 		acks.setClient(client)
 		announcer = acks
+		if held, err := db.HeldAcks(ctx, maxHeldAcks); err != nil {
+			log.Warn("held acknowledgements not read; announced to fusion at the next try", "err", err)
+		} else if len(held) > 0 {
+			log.Warn("acknowledgements stored but not announced to fusion before the last stop; announcing them when the broker link is up",
+				"held", len(held), "oldest_alert", held[0].Alert)
+		}
+		rwg.Go(func() { acks.run(rctx, heldAckRetry) })
 		if st != nil {
 			zones = dashboard.SensorZones{Site: st, Hub: hub}
 		}
@@ -397,9 +404,10 @@ type feedOptions struct {
 	// Evidence saves the evidence into EvidenceDir; nil: a saver with no
 	// site model.
 	Evidence *dashboard.EvidenceSaver
-	// OnConnect, when set, is called on its own goroutine each time the
-	// client has connected and subscribed (mqttAckAnnouncer.announceHeld).
-	OnConnect func()
+	// OnConnect, when set, is called with the client each time it has
+	// connected and subscribed (mqttAckAnnouncer.connected), on paho's
+	// connection goroutine: it must not block.
+	OnConnect func(mqtt.Client)
 }
 
 // subscribeFeed connects and feeds alerts, locations, health, status and
@@ -461,7 +469,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	opts.SetOnConnectHandler(func(c mqtt.Client) {
 		c.SubscribeMultiple(filters, handle)
 		if fo.OnConnect != nil {
-			go fo.OnConnect() // not on paho's connection goroutine: it publishes
+			fo.OnConnect(c)
 		}
 	})
 	opts.SetDefaultPublishHandler(handle) // evidence the session kept, arriving before the subscription is made again
@@ -501,26 +509,51 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 // the broker to take the message. While the client is not connected it
 // refuses at once: the acknowledging request (or a closure acknowledging
 // several alerts) does not wait for a broker that is away. An
-// acknowledgement it could not announce is held, the latest per alert
-// and at most maxHeldAcks, and announced when the client connects again
-// (announceHeld), so the outputs and the other dashboards learn of it
-// then, not only at the alert's next reminder or change
-// (TestAckAnnouncerHoldsUntilConnected). Held ones are in memory: a
-// dashboard stopped before the broker came back leaves them to fusion,
-// which publishes an acknowledgement it finds in the store in place of
-// the alert's next reminder (docs/alerts.md).
+// acknowledgement it could not announce is held in the database (held,
+// store.SQLite.HoldAck), the latest per alert and at most maxHeldAcks,
+// and announced, oldest first, when the client connects, every
+// heldAckRetry while it stays connected and some are held, and when
+// the dashboard starts again (run): so the outputs and the other
+// dashboards learn of it then, not only at the alert's next reminder or
+// change, though the dashboard was stopped before the broker came back
+// (TestAckAnnouncerHoldsUntilConnected, TestCmdAckHeldAcrossRestart).
 type mqttAckAnnouncer struct {
 	wait time.Duration
 	log  *slog.Logger
+	held ackHolder // nil: an announcement that fails is not held
+	kick chan struct{}
 
 	mu     sync.Mutex
 	client mqtt.Client
-	held   map[string]event.Ack // by alert ID
+}
+
+// ackHolder keeps the acknowledgements not yet announced to fusion
+// (store.SQLite's HoldAck, HeldAcks and AnnouncedAck).
+type ackHolder interface {
+	HoldAck(ctx context.Context, n event.Ack, most int) (bool, error)
+	HeldAcks(ctx context.Context, limit int) ([]event.Ack, error)
+	AnnouncedAck(ctx context.Context, alert string, ackNS int64) error
 }
 
 // maxHeldAcks bounds the acknowledgements mqttAckAnnouncer holds for the
 // broker's return: more than a control room makes in a shift.
 const maxHeldAcks = 1000
+
+// heldAckRetry is how often mqttAckAnnouncer.run announces held
+// acknowledgements while the client is connected: one held after the
+// connection's round (its publish timed out, or failed as the link came
+// back) waits no longer.
+const heldAckRetry = 15 * time.Second
+
+// holdAckTimeout bounds the write holding an acknowledgement: the
+// store's busy timeout, and a little more.
+const holdAckTimeout = 15 * time.Second
+
+// newAckAnnouncer returns an announcer waiting at most wait for the
+// broker, holding in held (nil: nowhere) what it could not announce.
+func newAckAnnouncer(wait time.Duration, held ackHolder, log *slog.Logger) *mqttAckAnnouncer {
+	return &mqttAckAnnouncer{wait: wait, log: log, held: held, kick: make(chan struct{}, 1)}
+}
 
 func (m *mqttAckAnnouncer) setClient(c mqtt.Client) {
 	m.mu.Lock()
@@ -528,47 +561,100 @@ func (m *mqttAckAnnouncer) setClient(c mqtt.Client) {
 	m.client = c
 }
 
-func (m *mqttAckAnnouncer) AnnounceAck(_ context.Context, n event.Ack) error {
+// connected is the feed's OnConnect: it has c when the client connects
+// before subscribeFeed returns it, and starts run's round.
+func (m *mqttAckAnnouncer) connected(c mqtt.Client) {
+	m.mu.Lock()
+	if m.client == nil {
+		m.client = c
+	}
+	m.mu.Unlock()
+	m.nudge()
+}
+
+// nudge starts run's next round now.
+func (m *mqttAckAnnouncer) nudge() {
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (m *mqttAckAnnouncer) AnnounceAck(ctx context.Context, n event.Ack) error {
 	err := m.publish(n)
 	if err == nil {
 		return nil
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if h, ok := m.held[n.Alert]; !ok && len(m.held) >= maxHeldAcks {
-		return fmt.Errorf("%w; not held either: %d acknowledgements already wait for the broker", err, maxHeldAcks)
-	} else if ok && h.AckNS > n.AckNS {
-		return err // a later one of the alert's is held
-	}
 	if m.held == nil {
-		m.held = map[string]event.Ack{}
+		return err
 	}
-	m.held[n.Alert] = n
+	// written though the acknowledging request has gone, as the
+	// acknowledgement was
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), holdAckTimeout)
+	defer cancel()
+	ok, herr := m.held.HoldAck(hctx, n, maxHeldAcks)
+	switch {
+	case herr != nil:
+		return fmt.Errorf("%w; not held either: %w", err, herr)
+	case !ok:
+		return fmt.Errorf("%w; not held either: %d acknowledgements already wait for the broker", err, maxHeldAcks)
+	}
+	if m.isConnected() {
+		m.nudge() // the link is back (or the broker was slow): the connection's round may have run before this was held
+	}
 	return fmt.Errorf("%w; held, and announced when the broker link is back", err)
 }
 
-// announceHeld announces the acknowledgements AnnounceAck held, dropping
-// each the broker takes; one it does not take stays held for the next
-// connection.
-func (m *mqttAckAnnouncer) announceHeld() {
-	m.mu.Lock()
-	held := make([]event.Ack, 0, len(m.held))
-	for _, n := range m.held {
-		held = append(held, n)
+// run announces the held acknowledgements (announceHeld) at once, when
+// nudged (the client connected, or one was held while it is) and every
+// every, until ctx ends.
+func (m *mqttAckAnnouncer) run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		m.announceHeld(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.kick:
+		case <-t.C:
+		}
 	}
-	m.mu.Unlock()
-	for _, n := range held {
+}
+
+// announceHeld announces the held acknowledgements, oldest first, each
+// dropped once the broker takes it; it stops at the first the broker
+// does not take, leaving it and the rest held for the next round.
+func (m *mqttAckAnnouncer) announceHeld(ctx context.Context) {
+	if m.held == nil || !m.isConnected() {
+		return
+	}
+	held, err := m.held.HeldAcks(ctx, maxHeldAcks)
+	if err != nil {
+		if ctx.Err() == nil {
+			m.log.Warn("held acknowledgements not read; announced to fusion at the next try", "err", err)
+		}
+		return
+	}
+	for i, n := range held {
 		if err := m.publish(n); err != nil {
-			m.log.Warn("acknowledgement still not announced to fusion; held for the next connection", "alert", n.Alert, "by", n.By, "err", err)
+			m.log.Warn("held acknowledgements still not announced to fusion; held for the next try", "held", len(held)-i, "alert", n.Alert, "by", n.By, "err", err)
+			return
+		}
+		if err := m.held.AnnouncedAck(ctx, n.Alert, n.AckNS); err != nil {
+			m.log.Warn("acknowledgement announced to fusion but still marked held; announced again at the next try", "alert", n.Alert, "err", err)
 			continue
 		}
-		m.mu.Lock()
-		if m.held[n.Alert].AckNS == n.AckNS {
-			delete(m.held, n.Alert)
-		}
-		m.mu.Unlock()
-		m.log.Info("acknowledgement announced to fusion now the broker link is back", "alert", n.Alert, "by", n.By)
+		m.log.Info("held acknowledgement announced to fusion", "alert", n.Alert, "by", n.By)
 	}
+}
+
+// isConnected reports whether the client has a connection.
+func (m *mqttAckAnnouncer) isConnected() bool {
+	m.mu.Lock()
+	c := m.client
+	m.mu.Unlock()
+	return c != nil && c.IsConnectionOpen()
 }
 
 // publish sends n on its site's ack topic, refusing at once without a

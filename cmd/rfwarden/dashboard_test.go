@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -22,6 +23,7 @@ import (
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
 	"github.com/rfwarden/rfwarden/internal/embroker"
 	"github.com/rfwarden/rfwarden/internal/syncbuf"
@@ -286,7 +288,9 @@ func grepLines(s, sub string) string {
 // at once, naming why, instead of waiting on a publish that cannot go.
 func TestAckAnnouncerNotConnected(t *testing.T) {
 	c := mqtt.NewClient(mqttlink.NewClientOptions().AddBroker("tcp://" + freeTCPAddr(t)))
-	err := (&mqttAckAnnouncer{client: c, wait: time.Minute}).AnnounceAck(context.Background(),
+	acks := newAckAnnouncer(time.Minute, nil, slog.New(slog.DiscardHandler))
+	acks.setClient(c)
+	err := acks.AnnounceAck(context.Background(),
 		event.Ack{Schema: 1, Site: "hmp-test", Alert: "a1", By: "officer", AckNS: 1})
 	if err == nil || !strings.Contains(err.Error(), "not connected") {
 		t.Errorf("AnnounceAck without a connection: %v", err)
@@ -296,18 +300,41 @@ func TestAckAnnouncerNotConnected(t *testing.T) {
 // TestAckAnnouncerHoldsUntilConnected: acknowledgements made while the
 // broker is away are announced when the live feed's client connects
 // again, the latest of each alert once, so fusion publishes them to the
-// outputs then (before, each waited for its alert's next change).
+// outputs then (before, each waited for its alert's next change). They
+// are held in the database: an announcer started afresh on it (the
+// dashboard restarted before the broker came back) announces them.
 func TestAckAnnouncerHoldsUntilConnected(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		t.Run(fmt.Sprintf("restart=%v", restart), func(t *testing.T) {
+			testAckAnnouncerHolds(t, restart)
+		})
+	}
+}
+
+func testAckAnnouncerHolds(t *testing.T, restart bool) {
 	b := brokertest.Start(t, event.AckTopic("hmp-test"))
-	var logs syncbuf.Buffer
-	acks := &mqttAckAnnouncer{wait: 5 * time.Second, log: slog.New(slog.NewTextHandler(&logs, nil))}
-	client, _, err := subscribeFeed(feedOptions{URL: b.URL(), Site: "hmp-test", OnConnect: acks.announceHeld},
-		dashboard.NewHub(0), slog.New(slog.DiscardHandler))
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "d.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer client.Disconnect(250)
-	acks.setClient(client)
+	defer db.Close()
+	var logs syncbuf.Buffer
+	// start runs an announcer over db on a new live feed client.
+	start := func() (*mqttAckAnnouncer, mqtt.Client, func()) {
+		acks := newAckAnnouncer(5*time.Second, db, slog.New(slog.NewTextHandler(&logs, nil)))
+		client, _, err := subscribeFeed(feedOptions{URL: b.URL(), Site: "hmp-test", OnConnect: acks.connected},
+			dashboard.NewHub(0), slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		acks.setClient(client)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); acks.run(ctx, time.Hour) }()
+		return acks, client, func() { client.Disconnect(250); cancel(); <-done }
+	}
+	acks, client, stop := start()
+	defer func() { stop() }()
 	for deadline := time.Now().Add(10 * time.Second); !client.IsConnectionOpen(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the feed's client did not connect")
@@ -329,12 +356,18 @@ func TestAckAnnouncerHoldsUntilConnected(t *testing.T) {
 	for _, a := range []struct {
 		alert, by string
 		at        int64
-	}{{"a1", "officer1", 10}, {"a2", "officer2", 20}, {"a1", "officer3", 30}} {
+	}{{"a1", "officer1", 10}, {"a2", "officer2", 20}, {"a1", "officer3", 30}, {"a2", "officer4", 15}} {
 		if err := ack(a.alert, a.by, a.at); err == nil || !strings.Contains(err.Error(), "held") {
 			t.Errorf("announce %s by %s with the broker away: %v, want an error saying it is held", a.alert, a.by, err)
 		}
 	}
-	if err := b.Restart(); err != nil {
+	if restart {
+		stop() // the dashboard stops before the broker is back
+		if err := b.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		acks, client, stop = start()
+	} else if err := b.Restart(); err != nil {
 		t.Fatal(err)
 	}
 	announced := func(ms []brokertest.Message) map[string]string {
@@ -355,7 +388,10 @@ func TestAckAnnouncerHoldsUntilConnected(t *testing.T) {
 	if got := announced(b.Messages()); !maps.Equal(got, want) {
 		t.Errorf("announced after the broker came back: %v, want %v (each alert's latest, once)", got, want)
 	}
-	acks.announceHeld() // nothing left held
+	if held, err := db.HeldAcks(ctx, 0); err != nil || len(held) != 0 {
+		t.Errorf("held after the announcements: %v, %v; want none", held, err)
+	}
+	acks.announceHeld(ctx) // nothing left held
 	time.Sleep(100 * time.Millisecond)
 	if got := announced(b.Messages()); !maps.Equal(got, want) {
 		t.Errorf("after a second round: %v, want %v", got, want)

@@ -1344,6 +1344,7 @@ var demoStoredTimes = []struct{ table, columns string }{
 	{"audit", "time_ns"},
 	{"sensor_maintenance", "from_ns"},
 	{"phone_repeat", "at_ns"},
+	{"ack_held", "ack_ns"},
 	{"dashboard_users", "created_ns, disabled_ns, revoked_ns"},
 	{"dashboard_sessions", "issued_ns"},
 	{"dashboard_search_outcomes", "time_ns"},

@@ -21,7 +21,8 @@ const eraseUsage = `usage: rfwarden erase [--db rfwarden.db] (--incident ID | --
 
 Erase one case, at a data-protection officer's request: an incident
 (--incident) or an alert that belongs to no incident (--alert), with its
-alerts, their undelivered notifications (notify_outbox), their detections
+alerts, their undelivered notifications (notify_outbox) and
+acknowledgements (ack_held), their detections
 (the SQLite detection table: fusion without InfluxDB) and the evidence
 snippets of those detections (snippet-ID.sigmf-meta and .sigmf-data) in
 --snippets and in the snippets/ of each --backups folder. Stop fusion,
@@ -116,6 +117,7 @@ type erasePlan struct {
 	outboxRows    int
 	hasOutbox     bool // the notify_outbox table exists
 	hasDetection  bool // the detection table exists
+	hasAckHeld    bool // the ack_held table exists (the dashboard's acknowledgements not yet announced)
 	sensors       []string
 	rooms         []string // of its incident, its alerts' latest and its detections' SQLite rows
 	// roomsKnown: every detection of the case has an SQLite row, so rooms

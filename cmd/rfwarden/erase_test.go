@@ -98,6 +98,13 @@ func makeEraseFixture(t *testing.T) eraseFixture {
 			t.Fatal(err)
 		}
 	}
+	// acknowledgements the dashboard has not announced to fusion yet
+	for _, n := range []event.Ack{{Alert: "A1", Note: "searched cell 1"}, {Alert: "B1"}} {
+		n.Schema, n.Site, n.By, n.AckNS = 1, "hmp-test", "ops", ack
+		if ok, err := db.HoldAck(ctx, n, 10); !ok || err != nil {
+			t.Fatalf("hold the acknowledgement of %s: %v, %v", n.Alert, ok, err)
+		}
+	}
 	closed := func(inc store.Incident) store.Incident {
 		inc.Site, inc.Kind, inc.Summary, inc.OpenedNS, inc.UpdatedNS = "hmp-test", "illicit_phone", "phone in cell 1", base, ack
 		inc.State, inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Rooms = store.IncidentClosed, ack, "ops", "not_found", []string{"cell-1"}
@@ -146,7 +153,7 @@ func (nopPublisher) PublishAlert(context.Context, event.Alert) error { return ni
 
 // eraseState is what a fixture's database and folders hold.
 type eraseState struct {
-	incidents, alerts, outbox, detections, audit, files []string
+	incidents, alerts, outbox, held, detections, audit, files []string
 }
 
 // readEraseState reads what f holds now, each list sorted.
@@ -179,6 +186,7 @@ func readEraseState(t *testing.T, f eraseFixture) eraseState {
 	s.incidents = col(`SELECT id FROM incident`)
 	s.alerts = col(`SELECT id FROM alert`)
 	s.outbox = col(`SELECT alert_id FROM notify_outbox`)
+	s.held = col(`SELECT alert_id FROM ack_held`)
 	s.detections = col(`SELECT site || '/' || id FROM detection`)
 	s.audit = col(`SELECT id || ' ' || user || ' ' || action || ' ' || object || ' ' || after FROM audit`)
 	filepath.WalkDir(f.dir, func(p string, d os.DirEntry, err error) error {
@@ -230,8 +238,8 @@ func eraseRunTerminal(f eraseFixture, terminal bool, in io.Reader, args ...strin
 	return stdout.String() + stderr.String(), err
 }
 
-// A DPO erases a closed case: its incident, alerts, outbox rows,
-// detections and their snippets (in the snippet folder and the backup
+// A DPO erases a closed case: its incident, alerts, outbox rows, held
+// acknowledgements, detections and their snippets (in the snippet folder and the backup
 // folder) go, in one transaction with one audit row naming them by the
 // console actor; another case's rows and files, and the evidence that
 // case shares, stay. Run again, it says there is nothing to erase.
@@ -251,6 +259,9 @@ func TestEraseIncident(t *testing.T) {
 	}
 	if want := without(before.outbox, "A1", "A2"); !slices.Equal(after.outbox, want) {
 		t.Errorf("outbox: %v, want %v", after.outbox, want)
+	}
+	if want := without(before.held, "A1"); len(before.held) != 2 || !slices.Equal(after.held, want) {
+		t.Errorf("held acknowledgements: %v, want %v", after.held, want)
 	}
 	if want := without(before.detections, "hmp-test/"+detA1, "hmp-test/"+detA2); !slices.Equal(after.detections, want) {
 		t.Errorf("detections: %v, want %v", after.detections, want)

@@ -97,8 +97,9 @@ func (n erasedRows) String() string {
 }
 
 // deleteCaseRows deletes in tx the rows of p's case: its incident (of an
-// incident's case), its alerts, their outbox rows and its detections'
-// rows, and counts them.
+// incident's case), its alerts, their outbox rows and held
+// acknowledgements, and its detections' rows, and counts them (but for the
+// held acknowledgements).
 func deleteCaseRows(ctx context.Context, tx *sql.Tx, p *erasePlan) (erasedRows, error) {
 	n := erasedRows{incident: p.target.kind == "incident", hasOutbox: p.hasOutbox, hasDetection: p.hasDetection}
 	alertsJSON := jsonList(p.alerts)
@@ -120,6 +121,13 @@ func deleteCaseRows(ctx context.Context, tx *sql.Tx, p *erasePlan) (erasedRows, 
 	}
 	if p.hasOutbox {
 		if n.outbox, err = del("outbox rows", `DELETE FROM notify_outbox WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON); err != nil {
+			return n, err
+		}
+	}
+	if p.hasAckHeld {
+		// the dashboard's acknowledgements of them not yet announced to
+		// fusion, with who and the note: nothing left to announce
+		if _, err = del("held acknowledgements", `DELETE FROM ack_held WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON); err != nil {
 			return n, err
 		}
 	}

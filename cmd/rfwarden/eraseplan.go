@@ -24,6 +24,7 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 		return nil, fmt.Errorf("read the tables: %w", err)
 	}
 	p.hasOutbox, p.hasDetection = slices.Contains(tables, "notify_outbox"), slices.Contains(tables, "detection")
+	p.hasAckHeld = slices.Contains(tables, "ack_held")
 	c := newEraseCase()
 	switch target.kind {
 	case "incident":

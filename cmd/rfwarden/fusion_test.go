@@ -290,11 +290,22 @@ func TestCmdAckReachesOutputs(t *testing.T) {
 	dir, _, stderr, stop := runFusion(t, b.URL(), fmt.Sprintf("syslog: {network: udp, addr: %q}\nhttp_addr: %s\n", udp.LocalAddr(), httpAddr), nil)
 	a := publishPhone(t, b, time.Now(), stderr)
 
-	dash := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../testdata/sites/wing.yaml", "--mqtt", b.URL())
+	// the acknowledgement's announcement (rfw/v1/{site}/ack) as the
+	// broker routes it: a failure tells an announcement the broker never
+	// routed from one fusion did not handle
+	var routed syncbuf.Buffer
+	watch := testClient(t, b.URL(), "ack-watch")
+	if tok := watch.Subscribe(event.AckTopic("hmp-test"), 1, func(_ mqtt.Client, m mqtt.Message) {
+		fmt.Fprintf(&routed, "%s %s\n", time.Now().Format(time.RFC3339Nano), m.Payload())
+	}); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe to the announcements: %v", tok.Error())
+	}
+	dash := startDashboardArgs(t, "--db", filepath.Join(dir, "rfwarden.db"), "--site", "../../testdata/sites/wing.yaml", "--mqtt", b.URL(), "-v")
 	defer dash.stop()
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("the dashboard's log:\n%s\nfusion's log:\n%s", dash.stderr.String(), stderr.String())
+			t.Logf("announcements the broker routed:\n%s\nits subscribers now: %q\nfusion at the broker: %s\nthe dashboard's log:\n%s\nfusion's log:\n%s",
+				routed.String(), b.Subscribers(event.AckTopic("hmp-test")), b.Client("fusion-test"), dash.stderr.String(), stderr.String())
 		}
 	})
 	if code, body := loginDemo(t, dash.demoInfo).send(http.MethodPost, "/api/v1/alerts/"+a.ID+"/ack", `{"note":"cell searched"}`); code != http.StatusOK {

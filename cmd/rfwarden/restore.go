@@ -88,6 +88,7 @@ var siteTables = []struct{ table, one, many string }{
 	{"heat_quarter", "heat-map quarter hour", "heat-map quarter hours"},
 	{"sensor_maintenance", "maintenance window", "maintenance windows"},
 	{"phone_repeat", "phone burst or case", "phone bursts and cases"},
+	{"ack_held", "held acknowledgement", "held acknowledgements"},
 }
 
 // restoreDBNamed refuses a restore that would make a new database at

@@ -166,6 +166,15 @@ CREATE TABLE IF NOT EXISTS write_probe (
 	id INTEGER PRIMARY KEY CHECK (id = 1),
 	at_ns INTEGER NOT NULL
 );
+-- the dashboard's acknowledgements not yet announced to fusion over MQTT
+-- (HoldAck), the latest per alert, resent when its broker link is up,
+-- across its restarts; an older binary leaves the table alone
+CREATE TABLE IF NOT EXISTS ack_held (
+	alert_id TEXT PRIMARY KEY,
+	site TEXT NOT NULL,
+	ack_ns INTEGER NOT NULL,
+	body TEXT NOT NULL -- the event.Ack
+);
 `
 
 // busyTimeout is how long a statement waits for another connection's (or

@@ -2,6 +2,7 @@ package brokertest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -142,6 +143,56 @@ func (b *Broker) Publish(topic string, payload []byte) error {
 		return errors.New("brokertest: broker stopped")
 	}
 	return srv.Publish(topic, payload, false, 1)
+}
+
+// Subscribers describes, for a failing test's log, the clients the broker
+// would route a message on topic to: each client's ID, filter and QoS,
+// whether it is connected, and how many QoS 1 messages it holds
+// unacknowledged; sorted.
+func (b *Broker) Subscribers(topic string) []string {
+	b.mu.Lock()
+	srv := b.srv
+	b.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	var out []string
+	for id, sub := range srv.Topics.Subscribers(topic).Subscriptions {
+		state := "not a client of the broker"
+		if cl, ok := srv.Clients.Get(id); ok {
+			state = fmt.Sprintf("closed=%v inflight=%d", cl.Closed(), cl.State.Inflight.Len())
+		}
+		out = append(out, fmt.Sprintf("%s %s qos %d: %s", id, sub.Filter, sub.Qos, state))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Client describes, for a failing test's log, the broker's client id:
+// whether it is connected, its subscriptions' filters and the packet IDs
+// of the QoS 1 messages it holds unacknowledged.
+func (b *Broker) Client(id string) string {
+	b.mu.Lock()
+	srv := b.srv
+	b.mu.Unlock()
+	if srv == nil {
+		return "broker stopped"
+	}
+	cl, ok := srv.Clients.Get(id)
+	if !ok {
+		return "not a client of the broker"
+	}
+	var filters []string
+	for f := range cl.State.Subscriptions.GetAll() {
+		filters = append(filters, f)
+	}
+	slices.Sort(filters)
+	var ids []uint16
+	for _, pk := range cl.State.Inflight.GetAll(false) {
+		ids = append(ids, pk.PacketID)
+	}
+	slices.Sort(ids)
+	return fmt.Sprintf("closed=%v subscriptions=%q inflight packet IDs=%v", cl.Closed(), filters, ids)
 }
 
 // Messages returns a copy of the messages recorded so far.
