@@ -84,21 +84,7 @@ func TestDroneAlertHoldsNearTiedRoom(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			ids, moves := map[string]bool{}, 0
-			var rooms []string
-			for i, a := range rec.got {
-				if a.Rule != "drone" {
-					continue
-				}
-				ids[a.ID] = true
-				rooms = append(rooms, a.Room)
-				if rec.whys[i] == WhyMoved {
-					moves++
-				}
-			}
-			if len(ids) != 1 {
-				t.Fatalf("%d drone alerts (%v), want one", len(ids), rec.states())
-			}
+			rooms, moves := droneMoves(t, rec)
 			if moves != tt.wantMoves {
 				t.Errorf("%d moves announced (rooms published %v), want %d", moves, rooms, tt.wantMoves)
 			}
@@ -191,21 +177,7 @@ func TestDroneControllerDoesNotMoveAircraftsAlert(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			ids, moves := map[string]bool{}, 0
-			var rooms []string
-			for i, a := range rec.got {
-				if a.Rule != "drone" {
-					continue
-				}
-				ids[a.ID] = true
-				rooms = append(rooms, a.Room)
-				if rec.whys[i] == WhyMoved {
-					moves++
-				}
-			}
-			if len(ids) != 1 {
-				t.Fatalf("%d drone alerts (%v), want one", len(ids), rec.states())
-			}
+			rooms, moves := droneMoves(t, rec)
 			if moves != tt.wantMoves || rooms[len(rooms)-1] != tt.wantRoom {
 				t.Errorf("%d moves announced (rooms published %v), want %d, the last in %s", moves, rooms, tt.wantMoves, tt.wantRoom)
 			}
@@ -222,4 +194,26 @@ func TestDroneControllerDoesNotMoveAircraftsAlert(t *testing.T) {
 			}
 		})
 	}
+}
+
+// droneMoves returns the rooms of the drone rule's publications rec got,
+// in order, and how many were announced as a move (WhyMoved); it fails
+// the test unless they are all of one alert.
+func droneMoves(t *testing.T, rec *whyRecorder) (rooms []string, moves int) {
+	t.Helper()
+	ids := map[string]bool{}
+	for i, a := range rec.got {
+		if a.Rule != "drone" {
+			continue
+		}
+		ids[a.ID] = true
+		rooms = append(rooms, a.Room)
+		if rec.whys[i] == WhyMoved {
+			moves++
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("%d drone alerts (%v), want one", len(ids), rec.states())
+	}
+	return rooms, moves
 }
