@@ -52,22 +52,8 @@ func TestDroneAlertHoldsNearTiedRoom(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &whyRecorder{}
-			e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t0 := time.Unix(1_800_000_000, 0)
-			online(t, e, t0)
-			ctx := context.Background()
-			last := 0
-			for _, f := range tt.fixes {
-				for s := last + 1; s < f.s; s++ { // the engine ticks every second
-					if err := e.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
-						t.Fatal(err)
-					}
-				}
-				last = f.s
+			e, rec := runDroneFixes(t, len(tt.fixes), func(i int, t0 time.Time) (int, Location) {
+				f := tt.fixes[i]
 				top := "B2-03"
 				if f.p04 > f.p03 {
 					top = "B2-04"
@@ -75,15 +61,8 @@ func TestDroneAlertHoldsNearTiedRoom(t *testing.T) {
 				loc := Location{Track: "dr", Class: event.ClassDroneVideo, Link: event.LinkUnknown, Room: top, Prob: max(f.p03, f.p04),
 					RoomProbs: map[string]float64{"B2-03": f.p03, "B2-04": f.p04, "B2-landing": 0.1},
 					Sensors:   []string{"s3"}, Pos: site.Point{X: 15, Y: 2}, At: t0.Add(time.Duration(f.s) * time.Second)}
-				if err := e.ObserveLocation(ctx, loc); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for s := last + 1; s <= last+11; s++ { // a due move is announced
-				if err := e.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
-					t.Fatal(err)
-				}
-			}
+				return f.s, loc
+			})
 			rooms, moves := droneMoves(t, rec)
 			if moves != tt.wantMoves {
 				t.Errorf("%d moves announced (rooms published %v), want %d", moves, rooms, tt.wantMoves)
@@ -141,22 +120,8 @@ func TestDroneControllerDoesNotMoveAircraftsAlert(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &whyRecorder{}
-			e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t0 := time.Unix(1_800_000_000, 0)
-			online(t, e, t0)
-			ctx := context.Background()
-			last := 0
-			for _, f := range tt.fixes {
-				for s := last + 1; s < f.s; s++ { // the engine ticks every second
-					if err := e.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
-						t.Fatal(err)
-					}
-				}
-				last = f.s
+			e, rec := runDroneFixes(t, len(tt.fixes), func(i int, t0 time.Time) (int, Location) {
+				f := tt.fixes[i]
 				at := t0.Add(time.Duration(f.s) * time.Second)
 				loc := Location{Track: "video", Class: f.class, Link: event.LinkUnknown, Room: "yard", Prob: 0.7,
 					RoomProbs: map[string]float64{"yard": 0.7, "B2-landing": 0.2}, Sensors: []string{"s7", "s3", "s4"},
@@ -168,15 +133,8 @@ func TestDroneControllerDoesNotMoveAircraftsAlert(t *testing.T) {
 						RoomProbs: map[string]float64{"B2-03": 0.6, "B2-04": 0.2}, Sensors: []string{"s3"},
 						Pos: site.Point{X: 12.5, Y: 2}, At: at, FreqHz: 2.44e9}
 				}
-				if err := e.ObserveLocation(ctx, loc); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for s := last + 1; s <= last+11; s++ { // a due move is announced
-				if err := e.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
-					t.Fatal(err)
-				}
-			}
+				return f.s, loc
+			})
 			rooms, moves := droneMoves(t, rec)
 			if moves != tt.wantMoves || rooms[len(rooms)-1] != tt.wantRoom {
 				t.Errorf("%d moves announced (rooms published %v), want %d, the last in %s", moves, rooms, tt.wantMoves, tt.wantRoom)
@@ -216,4 +174,38 @@ func droneMoves(t *testing.T, rec *whyRecorder) (rooms []string, moves int) {
 		t.Fatalf("%d drone alerts (%v), want one", len(ids), rec.states())
 	}
 	return rooms, moves
+}
+
+// runDroneFixes gives a new engine, its sensors online at t0, n fixes:
+// fix(i, t0) returns the i-th's second after t0 and the fix, the engine
+// ticking every second between them and for 11 s after the last (a due
+// move is announced).
+func runDroneFixes(t *testing.T, n int, fix func(i int, t0 time.Time) (int, Location)) (*Engine, *whyRecorder) {
+	t.Helper()
+	rec := &whyRecorder{}
+	e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	online(t, e, t0)
+	ctx := context.Background()
+	tick := func(from, to int) {
+		for s := from; s <= to; s++ {
+			if err := e.Tick(ctx, t0.Add(time.Duration(s)*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	last := 0
+	for i := range n {
+		at, loc := fix(i, t0)
+		tick(last+1, at-1)
+		last = at
+		if err := e.ObserveLocation(ctx, loc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tick(last+1, last+11)
+	return e, rec
 }
