@@ -412,10 +412,6 @@ func TestPahoFusionKeepsUnhandledAcrossCollision(t *testing.T) {
 // The delivery stays in flight: its PUBACK, or the resumed session,
 // still finds it.
 func TestSubscribeOverDeliveryID(t *testing.T) {
-	const (
-		sensorTopic = "rfw/v1/wing/sensor/+/+"
-		ackTopic    = "rfw/v1/wing/ack"
-	)
 	for _, tc := range collisionCases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, addr, err := Start("127.0.0.1:0")
@@ -423,22 +419,32 @@ func TestSubscribeOverDeliveryID(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer srv.Close()
-			fusion := dialRaw(t, addr, rawConnect{id: "fusion", version: tc.version, recvMax: tc.recvMax})
-			fusion.connack(t)
-			fusion.subscribe(t, 1, sensorTopic)
-			sensor := dialRaw(t, addr, rawConnect{id: "sensor", version: 4, clean: true})
-			sensor.connack(t)
-			sensor.publishAcked(t, 1, "rfw/v1/wing/sensor/s1/detection", "detection")
-			d := fusion.expectPublish(t, collisionWait, "detection")
-			waitInflight(t, srv, "fusion", 1, collisionWait)
-
-			fusion.subscribe(t, d.PacketID, ackTopic) // fails on a SUBACK refusing it
-			waitInflight(t, srv, "fusion", 1, collisionWait)
-			fusion.puback(t, d.PacketID)
-			waitInflight(t, srv, "fusion", 0, collisionWait)
-			sensor.publishAcked(t, 2, ackTopic, "ack")
-			a := fusion.expectPublish(t, collisionWait, "ack")
-			fusion.puback(t, a.PacketID)
+			runSubscribeOverDelivery(t, addr, tc, func(want int) { waitInflight(t, srv, "fusion", want, collisionWait) })
 		})
 	}
+}
+
+// runSubscribeOverDelivery plays TestSubscribeOverDeliveryID's exchange
+// with the broker at addr; settle is runCollision's.
+func runSubscribeOverDelivery(t *testing.T, addr string, tc collisionCase, settle func(n int)) {
+	const (
+		sensorTopic = "rfw/v1/wing/sensor/+/+"
+		ackTopic    = "rfw/v1/wing/ack"
+	)
+	fusion := dialRaw(t, addr, rawConnect{id: "fusion", version: tc.version, recvMax: tc.recvMax})
+	fusion.connack(t)
+	fusion.subscribe(t, 1, sensorTopic)
+	sensor := dialRaw(t, addr, rawConnect{id: "sensor", version: 4, clean: true})
+	sensor.connack(t)
+	sensor.publishAcked(t, 1, "rfw/v1/wing/sensor/s1/detection", "detection")
+	d := fusion.expectPublish(t, collisionWait, "detection")
+	settle(1)
+
+	fusion.subscribe(t, d.PacketID, ackTopic) // fails on a SUBACK refusing it
+	settle(1)
+	fusion.puback(t, d.PacketID)
+	settle(0)
+	sensor.publishAcked(t, 2, ackTopic, "ack")
+	a := fusion.expectPublish(t, collisionWait, "ack")
+	fusion.puback(t, a.PacketID)
 }
