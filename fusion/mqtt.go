@@ -336,23 +336,43 @@ func (p PahoSubscriber) SubscribeAck(topic string, qos byte, handler func(string
 // connection dropped between connecting and subscribing) is not an
 // error: the Resubscriber has recorded it first, and makes it on the next
 // connection. A subscription the broker refuses (its ACL: the SUBACK
-// failure code 0x80, which paho does not report as an error) is one.
+// failure code 0x80, which paho does not report as an error) is one. A
+// SUBACK code MQTT 3.1.1 does not have (mochi 2.7.9 answers 0x91, packet
+// identifier in use, to a SUBSCRIBE under the ID of a delivery in flight,
+// and paho reports it as the QoS granted) is logged at warning level and
+// the subscription made again, under paho's next ID, up to
+// subscribeAttempts times in all (then it is an error): fusion ran without its subscription to
+// acknowledgements that way, silently (TestSubscribeOverDeliveryID).
 func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler) error {
 	if p.Resubscribe != nil {
 		for _, m := range p.Resubscribe.add(topic, qos, cb) {
 			go cb(p.Client, m) // arrived before the subscription: handle now
 		}
 	}
-	tok := p.Client.Subscribe(topic, qos, cb)
 	to := p.Timeout
 	if to == 0 {
 		to = 10 * time.Second
 	}
 	var err error
-	if !tok.WaitTimeout(to) {
-		err = fmt.Errorf("no answer from the broker within %v", to)
-	} else if err = tok.Error(); err == nil {
-		if err = subscribeRefused(tok); err == nil && p.Resubscribe != nil && p.Resubscribe.Subscribed != nil {
+	for attempt := 1; ; attempt++ {
+		tok := p.Client.Subscribe(topic, qos, cb)
+		if !tok.WaitTimeout(to) {
+			err = fmt.Errorf("no answer from the broker within %v", to)
+			break
+		}
+		if err = tok.Error(); err != nil {
+			break
+		}
+		err = subscribeRefused(tok)
+		var odd subackCodeError
+		if errors.As(err, &odd) && attempt < subscribeAttempts {
+			if attempt == 1 {
+				p.logger().Warn("mqtt: the broker answered the subscription with a code MQTT 3.1.1 does not have; subscribing again",
+					"topic", topic, "suback_code", fmt.Sprintf("0x%02x", byte(odd)), "attempts_left", subscribeAttempts-attempt)
+			}
+			continue
+		}
+		if err == nil && p.Resubscribe != nil && p.Resubscribe.Subscribed != nil {
 			go p.Resubscribe.Subscribed(p.Client, topic)
 		}
 		return err
@@ -364,19 +384,52 @@ func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler
 	return err
 }
 
-// subscribeRefused returns an error when the broker's SUBACK refused the
-// subscription (failure code 0x80).
+// subscribeAttempts is how many times PahoSubscriber makes a subscription
+// the broker answered with a SUBACK code MQTT 3.1.1 does not have. Under
+// mochi's 0x91 each attempt takes paho's next ID, and the broker's
+// deliveries in flight hold a run of IDs from 1 up (as many as fusion has
+// not handled yet, up to the broker's window: mosquitto's
+// max_inflight_messages is 20), so a few attempts may collide again.
+const subscribeAttempts = 50
+
+func (p PahoSubscriber) logger() *slog.Logger {
+	if p.Resubscribe != nil {
+		return p.Resubscribe.logger()
+	}
+	return slog.Default()
+}
+
+// subscribeRefused returns an error when the broker's SUBACK did not
+// grant the subscription: the failure code 0x80 (MQTT 3.1.1 §3.9.3), or
+// a subackCodeError for any other code but the QoS granted (0, 1 or 2),
+// which paho reports as the QoS granted.
 func subscribeRefused(tok mqtt.Token) error {
 	st, ok := tok.(*mqtt.SubscribeToken)
 	if !ok {
 		return nil
 	}
-	for _, code := range st.Result() {
-		if code == subackFailure {
+	return subackError(st.Result())
+}
+
+// subackError is subscribeRefused over a SUBACK's codes by filter.
+func subackError(codes map[string]byte) error {
+	for _, code := range codes {
+		switch {
+		case code == subackFailure:
 			return errors.New("the broker refused the subscription (SUBACK 0x80): its ACL must let this client's user read the topic (deploy/mosquitto/rfwarden.acl)")
+		case code > 2:
+			return subackCodeError(code)
 		}
 	}
 	return nil
+}
+
+// subackCodeError is a SUBACK return code MQTT 3.1.1 does not have (it
+// has 0, 1, 2 and 0x80).
+type subackCodeError byte
+
+func (e subackCodeError) Error() string {
+	return fmt.Sprintf("the broker did not grant the subscription: SUBACK code 0x%02x (MQTT 5's reason codes include 0x91, packet identifier in use)", byte(e))
 }
 
 // subackFailure is the return code of a SUBACK refusing a subscription
@@ -447,9 +500,11 @@ func (r *Resubscriber) add(topic string, qos byte, cb mqtt.MessageHandler) []mqt
 // OnConnect is a paho OnConnectHandler: set it with
 // ClientOptions.SetOnConnectHandler. It subscribes again without waiting for
 // the broker's answer (paho handlers must not block); a goroutine per
-// subscription logs a refusal or failure. A connection after the first is
-// logged at warning level: the connection had been lost (a broker
-// restart, the network, or another client with the same client ID).
+// subscription logs a refusal or failure, and makes again one answered
+// with a SUBACK code MQTT 3.1.1 does not have (PahoSubscriber.subscribe).
+// A connection after the first is logged at warning level: the
+// connection had been lost (a broker restart, the network, or another
+// client with the same client ID).
 func (r *Resubscriber) OnConnect(c mqtt.Client) {
 	r.mu.Lock()
 	subs := append([]resub(nil), r.subs...)
@@ -464,19 +519,32 @@ func (r *Resubscriber) OnConnect(c mqtt.Client) {
 	for _, s := range subs {
 		tok := c.Subscribe(s.topic, s.qos, s.cb)
 		go func() {
-			if !tok.WaitTimeout(time.Minute) {
+			for attempt := 1; ; attempt++ {
+				if !tok.WaitTimeout(time.Minute) {
+					log.Error("mqtt: subscribing again after connecting: no answer from the broker within a minute", "topic", s.topic)
+					return
+				}
+				err := tok.Error()
+				if err == nil {
+					err = subscribeRefused(tok)
+				}
+				var odd subackCodeError
+				if errors.As(err, &odd) && attempt < subscribeAttempts {
+					if attempt == 1 {
+						log.Warn("mqtt: the broker answered the subscription with a code MQTT 3.1.1 does not have; subscribing again",
+							"topic", s.topic, "suback_code", fmt.Sprintf("0x%02x", byte(odd)), "attempts_left", subscribeAttempts-attempt)
+					}
+					tok = c.Subscribe(s.topic, s.qos, s.cb)
+					continue
+				}
+				if err != nil {
+					log.Error("mqtt: subscribing again after connecting", "topic", s.topic, "err", err)
+					return
+				}
+				if r.Subscribed != nil {
+					r.Subscribed(c, s.topic)
+				}
 				return
-			}
-			err := tok.Error()
-			if err == nil {
-				err = subscribeRefused(tok)
-			}
-			if err != nil {
-				log.Error("mqtt: subscribing again after connecting", "topic", s.topic, "err", err)
-				return
-			}
-			if r.Subscribed != nil {
-				r.Subscribed(c, s.topic)
 			}
 		}()
 	}

@@ -2,6 +2,7 @@ package fusion
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -10,7 +11,9 @@ import (
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	mochi "github.com/mochi-mqtt/server/v2"
 	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
+	"github.com/mochi-mqtt/server/v2/listeners"
 
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 	"github.com/rfwarden/rfwarden/internal/embroker"
@@ -108,5 +111,113 @@ func TestSubscribeRefusedByACL(t *testing.T) {
 	err = eng.Run(ctx, PahoSubscriber{Client: c, Resubscribe: resub, Timeout: 5 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "subscribe "+eng.Subscription()+": the broker refused") {
 		t.Errorf("Run with its subscription refused: %v, want a fatal error naming %s", err, eng.Subscription())
+	}
+}
+
+// TestSubscribeOverDeliveryID: given a broker that answers a SUBSCRIBE
+// under the packet ID of a delivery in flight to the client with 0x91
+// (mochi 2.7.9 without the embedded broker's mend, even at MQTT 3.1.1,
+// whose SUBACK has no such code; paho reports it as the QoS granted),
+// when fusion subscribes to its acknowledgements while two detections
+// wait unacknowledged in its inbox (broker IDs 1 and 2; paho's next ID
+// 2), expect the subscription made again under paho's next ID, the code
+// logged at warning level, and an acknowledgement delivered. Fusion ran
+// without that subscription, silently (cmd/rfwarden
+// TestCmdAckReachesOutputs failed under load).
+func TestSubscribeOverDeliveryID(t *testing.T) {
+	const (
+		sensorTopic = "rfw/v1/hmp/sensor/+/+"
+		ackTopic    = "rfw/v1/hmp/ack"
+	)
+	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
+	if err := srv.AddHook(new(mochiauth.AllowHook), nil); err != nil {
+		t.Fatal(err)
+	}
+	ln := listeners.NewTCP(listeners.Config{ID: "t", Address: "127.0.0.1:0"})
+	if err := srv.AddListener(ln); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Serve(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() }) // after the client's Disconnect: no reconnection into Close
+
+	var logs syncbuf.Buffer
+	resub := &Resubscriber{Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	opts := mqttlink.NewClientOptions().AddBroker("tcp://" + ln.Address()).SetClientID("fusion-test").
+		SetCleanSession(false).SetOrderMatters(false).SetAutoAckDisabled(true).SetConnectTimeout(2 * time.Second)
+	connected := make(chan struct{})
+	opts.SetOnConnectHandler(func(c mqtt.Client) { resub.OnConnect(c); close(connected) })
+	opts.SetDefaultPublishHandler(resub.Default)
+	c := mqtt.NewClient(opts)
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(50) })
+	// paho calls OnConnect on a goroutine of its own: with the first
+	// subscription recorded by then, it would take paho's ID 2
+	<-connected
+	defer func() {
+		if t.Failed() {
+			t.Log(logs.String())
+		}
+	}()
+
+	got := make(chan string, 8)
+	handler := func(topic string, _ []byte, _ func()) { got <- topic } // never acknowledged: handled later
+	sub := PahoSubscriber{Client: c, Resubscribe: resub, Timeout: 5 * time.Second}
+	if err := sub.SubscribeAck(sensorTopic, 1, handler); err != nil { // paho's ID 1
+		t.Fatal(err)
+	}
+	receive := func(want string) {
+		t.Helper()
+		select {
+		case topic := <-got:
+			if topic != want {
+				t.Fatalf("got %s, want %s", topic, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no message on %s", want)
+		}
+	}
+	for range 2 {
+		if err := srv.Publish("rfw/v1/hmp/sensor/s1/detection", []byte("{}"), false, 1); err != nil {
+			t.Fatal(err)
+		}
+		receive("rfw/v1/hmp/sensor/s1/detection")
+	}
+	if cl, ok := srv.Clients.Get("fusion-test"); !ok || cl.State.Inflight.Len() != 2 {
+		t.Fatalf("broker: client found %v, want it with the 2 detections in flight", ok)
+	}
+
+	if err := sub.SubscribeAck(ackTopic, 1, handler); err != nil { // paho's ID 2: 0x91, then 3
+		t.Fatalf("subscribe to the acknowledgements: %v", err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "suback_code=0x91") {
+		t.Errorf("the SUBACK code 0x91 was not logged at warning level")
+	}
+	if err := srv.Publish(ackTopic, []byte("{}"), false, 1); err != nil {
+		t.Fatal(err)
+	}
+	receive(ackTopic)
+}
+
+// TestSubscribeRefusedCodes: a SUBACK grants a subscription with a QoS
+// (0, 1, 2); 0x80 is MQTT 3.1.1's refusal (the ACL), any other code one
+// MQTT 3.1.1 does not have, which PahoSubscriber makes again.
+func TestSubscribeRefusedCodes(t *testing.T) {
+	for _, tc := range []struct {
+		code       byte
+		wantErr    bool
+		wantOddErr bool
+	}{
+		{0x00, false, false}, {0x01, false, false}, {0x02, false, false},
+		{0x80, true, false}, {0x91, true, true}, {0x87, true, true}, {0x03, true, true},
+	} {
+		err := subackError(map[string]byte{"rfw/v1/hmp/ack": tc.code})
+		var odd subackCodeError
+		if (err != nil) != tc.wantErr || errors.As(err, &odd) != tc.wantOddErr {
+			t.Errorf("SUBACK 0x%02x: %v, want error %v (a code 3.1.1 lacks: %v)", tc.code, err, tc.wantErr, tc.wantOddErr)
+		}
 	}
 }

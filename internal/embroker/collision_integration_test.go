@@ -21,3 +21,15 @@ func TestPacketIDCollisionMosquitto(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscribeOverDeliveryIDMosquitto plays TestSubscribeOverDeliveryID's
+// exchange with Debian's mosquitto: it grants a SUBSCRIBE under the ID of
+// a delivery in flight, with no mend.
+func TestSubscribeOverDeliveryIDMosquitto(t *testing.T) {
+	for _, tc := range collisionCases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := mosquittotest.Start(t)
+			runSubscribeOverDelivery(t, strings.TrimPrefix(b.URL, "tcp://"), tc, func(int) {})
+		})
+	}
+}

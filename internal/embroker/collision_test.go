@@ -397,3 +397,54 @@ func TestPahoFusionKeepsUnhandledAcrossCollision(t *testing.T) {
 	defer fusion.Disconnect(0)
 	receive("ack 1", "ack 2")
 }
+
+// TestSubscribeOverDeliveryID: a client subscribing under the packet ID of
+// a delivery it has not acknowledged yet gets its subscription. The
+// client's SUBSCRIBE and the broker's PUBLISH number their IDs each in
+// its own space (MQTT 3.1.1 2.3.1, MQTT 5 2.2.1), but mochi 2.7.9 looks
+// the SUBSCRIBE's ID up in the client's one in-flight table and answers
+// "packet identifier in use", 0x91, even at MQTT 3.1.1, where a SUBACK
+// has no such code (paho reported it as the QoS granted). Fusion,
+// subscribing to its site's acknowledgements while the first detections
+// waited in its inbox unacknowledged, ran without that subscription, and
+// an acknowledgement taken in the dashboard never reached it
+// (cmd/rfwarden TestCmdAckReachesOutputs failed 1 run in 5 under load).
+// The delivery stays in flight: its PUBACK, or the resumed session,
+// still finds it.
+func TestSubscribeOverDeliveryID(t *testing.T) {
+	for _, tc := range collisionCases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, addr, err := Start("127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			runSubscribeOverDelivery(t, addr, tc, func(want int) { waitInflight(t, srv, "fusion", want, collisionWait) })
+		})
+	}
+}
+
+// runSubscribeOverDelivery plays TestSubscribeOverDeliveryID's exchange
+// with the broker at addr; settle is runCollision's.
+func runSubscribeOverDelivery(t *testing.T, addr string, tc collisionCase, settle func(n int)) {
+	const (
+		sensorTopic = "rfw/v1/wing/sensor/+/+"
+		ackTopic    = "rfw/v1/wing/ack"
+	)
+	fusion := dialRaw(t, addr, rawConnect{id: "fusion", version: tc.version, recvMax: tc.recvMax})
+	fusion.connack(t)
+	fusion.subscribe(t, 1, sensorTopic)
+	sensor := dialRaw(t, addr, rawConnect{id: "sensor", version: 4, clean: true})
+	sensor.connack(t)
+	sensor.publishAcked(t, 1, "rfw/v1/wing/sensor/s1/detection", "detection")
+	d := fusion.expectPublish(t, collisionWait, "detection")
+	settle(1)
+
+	fusion.subscribe(t, d.PacketID, ackTopic) // fails on a SUBACK refusing it
+	settle(1)
+	fusion.puback(t, d.PacketID)
+	settle(0)
+	sensor.publishAcked(t, 2, ackTopic, "ack")
+	a := fusion.expectPublish(t, collisionWait, "ack")
+	fusion.puback(t, a.PacketID)
+}

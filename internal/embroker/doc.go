@@ -41,6 +41,19 @@
 //     with Receive Maximum 1, every delivery after it is held until the
 //     client reconnects; a PINGREQ does not release it (found while
 //     writing the test, 2026-12-06).
+//   - Refused: Server.processSubscribe and processUnsubscribe look the
+//     ID of a client's SUBSCRIBE or UNSUBSCRIBE up in the same table, and
+//     under a delivery's ID answer 0x91 (packet identifier in use) for
+//     every filter, even to an MQTT 3.1.1 client, whose SUBACK has no
+//     such code (the check's "continue" skips the mapping to 0x80). paho
+//     reports 0x91 as the QoS granted: fusion, subscribing to its site's
+//     acknowledgements while the first detections waited unacknowledged
+//     in its inbox, ran without that subscription, and said nothing.
+//     This was TestCmdAckReachesOutputs's rare miss (the broker showed
+//     fusion subscribed to the sensor topics only). collisionHook takes
+//     the delivery out of the table while mochi handles the packet
+//     (TestSubscribeOverDeliveryID), and fusion subscribes again on a
+//     SUBACK code MQTT 3.1.1 lacks (fusion.PahoSubscriber).
 //   - QoS 2 (unmended; rfwarden publishes at QoS 1 at most): a client's
 //     QoS 2 publish stores its PUBREC in place of the delivery under the
 //     same ID (mochi issue 545, open in v2.8.0).
