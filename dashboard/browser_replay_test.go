@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -160,10 +161,14 @@ func TestBrowserReplayRecordingChange(t *testing.T) {
 		runAt(t, "b at its second tuning")
 		within(t, ctx, 15*time.Second, "replay the alert's evidence",
 			chromedp.Navigate(srv.URL+"/#alerts"),
-			chromedp.Click(chromedp.CSS(`tr[data-id="al1"]`)),
+			// Found and clicked in one evaluation: the list and the
+			// detail are drawn again as the page loads, and a click on
+			// a node found before that failed "Could not find node with
+			// given id" (CI, 2026-12-07).
+			chromedp.Poll[chromedp.Void](clickFirst(`tr[data-id="al1"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`button.replay-snippet`)),
 			chromedp.Evaluate[chromedp.Void](`delete document.getElementById('r-status').dataset.count`),
-			chromedp.Click(chromedp.CSS(`button.replay-snippet`)),
+			chromedp.Poll[chromedp.Void](clickFirst(`button.replay-snippet`)),
 			chromedp.WaitVisible(chromedp.CSS(`#page-replay`)),
 			chromedp.Poll[chromedp.Void](`document.getElementById('r-status').dataset.count !== undefined || /no capture|error/.test(document.getElementById('r-status').textContent)`),
 		)
@@ -244,4 +249,12 @@ func TestBrowserReplayRecordingChange(t *testing.T) {
 			t.Errorf("after a refused run of the same recording: rows, Download hidden = %s; want 0,true", got)
 		}
 	})
+}
+
+// clickFirst is a page expression that clicks the first element matching
+// the CSS selector sel and is true, or is false while there is none: for
+// chromedp.Poll, so that finding and clicking happen in one evaluation
+// and a list drawn again in between cannot take the node away.
+func clickFirst(sel string) string {
+	return `(() => { const el = document.querySelector(` + strconv.Quote(sel) + `); if (!el) return false; el.click(); return true; })()`
 }
