@@ -43,16 +43,7 @@ import (
 // 3.1.1 row fails at the resume ("third" is not sent again) and the 5 row
 // already at "second", which never arrives.
 func TestPacketIDCollisionKeepsDelivery(t *testing.T) {
-	for _, tc := range collisionCases {
-		t.Run(tc.name, func(t *testing.T) {
-			srv, addr, err := Start("127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Close()
-			runCollision(t, addr, tc, func(want int) { waitInflight(t, srv, "fusion", want, collisionWait) })
-		})
-	}
+	onEmbedded(t, runCollision)
 }
 
 // collisionWait is how long runCollision waits for a delivery: far below
@@ -412,6 +403,12 @@ func TestPahoFusionKeepsUnhandledAcrossCollision(t *testing.T) {
 // The delivery stays in flight: its PUBACK, or the resumed session,
 // still finds it.
 func TestSubscribeOverDeliveryID(t *testing.T) {
+	onEmbedded(t, runSubscribeOverDelivery)
+}
+
+// onEmbedded runs play for each of collisionCases against a new embedded
+// broker, settling on its in-flight table (waitInflight).
+func onEmbedded(t *testing.T, play func(t *testing.T, addr string, tc collisionCase, settle func(n int))) {
 	for _, tc := range collisionCases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, addr, err := Start("127.0.0.1:0")
@@ -419,7 +416,7 @@ func TestSubscribeOverDeliveryID(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer srv.Close()
-			runSubscribeOverDelivery(t, addr, tc, func(want int) { waitInflight(t, srv, "fusion", want, collisionWait) })
+			play(t, addr, tc, func(want int) { waitInflight(t, srv, "fusion", want, collisionWait) })
 		})
 	}
 }
