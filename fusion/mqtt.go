@@ -353,31 +353,14 @@ func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler
 	if to == 0 {
 		to = 10 * time.Second
 	}
-	var err error
-	for attempt := 1; ; attempt++ {
-		tok := p.Client.Subscribe(topic, qos, cb)
-		if !tok.WaitTimeout(to) {
-			err = fmt.Errorf("no answer from the broker within %v", to)
-			break
-		}
-		if err = tok.Error(); err != nil {
-			break
-		}
-		err = subscribeRefused(tok)
-		var odd subackCodeError
-		if errors.As(err, &odd) && attempt < subscribeAttempts {
-			if attempt == 1 {
-				p.logger().Warn("mqtt: the broker answered the subscription with a code MQTT 3.1.1 does not have; subscribing again",
-					"topic", topic, "suback_code", fmt.Sprintf("0x%02x", byte(odd)), "attempts_left", subscribeAttempts-attempt)
-			}
-			continue
-		}
-		if err == nil && p.Resubscribe != nil && p.Resubscribe.Subscribed != nil {
+	err := awaitGranted(p.Client.Subscribe(topic, qos, cb), func() mqtt.Token { return p.Client.Subscribe(topic, qos, cb) }, to, p.logger(), topic)
+	if err == nil {
+		if p.Resubscribe != nil && p.Resubscribe.Subscribed != nil {
 			go p.Resubscribe.Subscribed(p.Client, topic)
 		}
-		return err
+		return nil
 	}
-	if p.Resubscribe != nil && leftToReconnect(p.Client, err) {
+	if p.Resubscribe != nil && !subackAnswered(err) && leftToReconnect(p.Client, err) {
 		p.Resubscribe.logger().Warn("mqtt: not connected to the broker; subscribing on the next connection", "topic", topic, "err", err)
 		return nil
 	}
@@ -391,6 +374,34 @@ func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler
 // not handled yet, up to the broker's window: mosquitto's
 // max_inflight_messages is 20), so a few attempts may collide again.
 const subscribeAttempts = 50
+
+// awaitGranted waits at most wait for the SUBACK of tok, a subscription
+// to topic, and returns nil when it granted it. One answered with a SUBACK
+// code MQTT 3.1.1 does not have is logged at warning level (the first
+// time) and made again with again, up to subscribeAttempts times in all;
+// then, or for no answer, an error or a refusal (subscribeRefused), it
+// returns the error. PahoSubscriber.subscribe and Resubscriber.OnConnect
+// both wait through it.
+func awaitGranted(tok mqtt.Token, again func() mqtt.Token, wait time.Duration, log *slog.Logger, topic string) error {
+	for attempt := 1; ; attempt++ {
+		if !tok.WaitTimeout(wait) {
+			return fmt.Errorf("no answer from the broker within %v", wait)
+		}
+		err := tok.Error()
+		if err == nil {
+			err = subscribeRefused(tok)
+		}
+		var odd subackCodeError
+		if !errors.As(err, &odd) || attempt >= subscribeAttempts {
+			return err
+		}
+		if attempt == 1 {
+			log.Warn("mqtt: the broker answered the subscription with a code MQTT 3.1.1 does not have; subscribing again",
+				"topic", topic, "suback_code", fmt.Sprintf("0x%02x", byte(odd)), "attempts_left", subscribeAttempts-attempt)
+		}
+		tok = again()
+	}
+}
 
 func (p PahoSubscriber) logger() *slog.Logger {
 	if p.Resubscribe != nil {
@@ -416,12 +427,22 @@ func subackError(codes map[string]byte) error {
 	for _, code := range codes {
 		switch {
 		case code == subackFailure:
-			return errors.New("the broker refused the subscription (SUBACK 0x80): its ACL must let this client's user read the topic (deploy/mosquitto/rfwarden.acl)")
+			return errSubackRefused
 		case code > 2:
 			return subackCodeError(code)
 		}
 	}
 	return nil
+}
+
+// errSubackRefused is subackError's for a SUBACK with the failure code.
+var errSubackRefused = errors.New("the broker refused the subscription (SUBACK 0x80): its ACL must let this client's user read the topic (deploy/mosquitto/rfwarden.acl)")
+
+// subackAnswered reports whether err is the broker's SUBACK not granting
+// a subscription (subackError), which no reconnection changes.
+func subackAnswered(err error) bool {
+	var odd subackCodeError
+	return errors.Is(err, errSubackRefused) || errors.As(err, &odd)
 }
 
 // subackCodeError is a SUBACK return code MQTT 3.1.1 does not have (it
@@ -519,32 +540,12 @@ func (r *Resubscriber) OnConnect(c mqtt.Client) {
 	for _, s := range subs {
 		tok := c.Subscribe(s.topic, s.qos, s.cb)
 		go func() {
-			for attempt := 1; ; attempt++ {
-				if !tok.WaitTimeout(time.Minute) {
-					log.Error("mqtt: subscribing again after connecting: no answer from the broker within a minute", "topic", s.topic)
-					return
-				}
-				err := tok.Error()
-				if err == nil {
-					err = subscribeRefused(tok)
-				}
-				var odd subackCodeError
-				if errors.As(err, &odd) && attempt < subscribeAttempts {
-					if attempt == 1 {
-						log.Warn("mqtt: the broker answered the subscription with a code MQTT 3.1.1 does not have; subscribing again",
-							"topic", s.topic, "suback_code", fmt.Sprintf("0x%02x", byte(odd)), "attempts_left", subscribeAttempts-attempt)
-					}
-					tok = c.Subscribe(s.topic, s.qos, s.cb)
-					continue
-				}
-				if err != nil {
-					log.Error("mqtt: subscribing again after connecting", "topic", s.topic, "err", err)
-					return
-				}
-				if r.Subscribed != nil {
-					r.Subscribed(c, s.topic)
-				}
+			if err := awaitGranted(tok, func() mqtt.Token { return c.Subscribe(s.topic, s.qos, s.cb) }, time.Minute, log, s.topic); err != nil {
+				log.Error("mqtt: subscribing again after connecting", "topic", s.topic, "err", err)
 				return
+			}
+			if r.Subscribed != nil {
+				r.Subscribed(c, s.topic)
 			}
 		}()
 	}
