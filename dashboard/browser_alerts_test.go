@@ -63,7 +63,7 @@ func TestBrowserAlertStorm(t *testing.T) {
 
 	// w1's detail is open while the list changes under it
 	within(t, ctx, 10*time.Second, "open w1's detail",
-		chromedp.Click(chromedp.CSS(`tr[data-id="w1"] td.summary`)),
+		clickNow(`tr[data-id="w1"] td.summary`),
 		chromedp.WaitVisible(chromedp.CSS(`#alert-detail[data-id="w1"]`)))
 	// al1 gains evidence (updated_ns moves): it keeps its row
 	grown := ev.al.alerts["al1"]
@@ -91,7 +91,7 @@ func TestBrowserAlertStorm(t *testing.T) {
 	within(t, ctx, 5*time.Second, "select all shown, but c3",
 		chromedp.Click(chromedp.CSS(`#sel-all`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById('bulk-count').textContent === '3 selected'`),
-		chromedp.Click(chromedp.CSS(`tr[data-id="c3"] input.sel`)),
+		clickNow(`tr[data-id="c3"] input.sel`),
 		chromedp.Poll[chromedp.Void](`document.getElementById('bulk-count').textContent === '2 selected'`))
 	if id := str(`document.getElementById('alert-detail').dataset.id`); id != "w1" {
 		t.Errorf("a selection box opened %s's detail, want w1's still open", id)
@@ -181,9 +181,9 @@ func TestBrowserAckCriticalNeedsNote(t *testing.T) {
 	}
 	const said = `document.getElementById('ack-msg').textContent + ' | ' + document.activeElement.id`
 	within(t, ctx, 10*time.Second, "open al1, acknowledge with no note",
-		chromedp.Click(chromedp.CSS(`tr[data-id="al1"]`)),
+		clickNow(`tr[data-id="al1"]`),
 		chromedp.WaitVisible(chromedp.CSS(`#ack-btn`)),
-		chromedp.Click(chromedp.CSS(`#ack-btn`)),
+		clickNow(`#ack-btn`),
 		chromedp.Poll[chromedp.Void](`document.getElementById('ack-msg').textContent !== ''`))
 	if v := str(said); !strings.HasPrefix(v, "A critical alert needs a note") || !strings.HasSuffix(v, " | ack-note") {
 		t.Errorf("no note: %q, want the page asking for a note, the focus on it", v)
@@ -204,12 +204,12 @@ func TestBrowserAckCriticalNeedsNote(t *testing.T) {
 		t.Errorf("al1 acknowledged by %q, %q; want the officer's note, trimmed", a.AckBy, a.AckNote)
 	}
 	within(t, ctx, 10*time.Second, "a warning with no note",
-		chromedp.Click(chromedp.CSS(`tr[data-id="w1"]`)),
+		clickNow(`tr[data-id="w1"]`),
 		chromedp.Poll[chromedp.Void](`document.getElementById('alert-detail').dataset.id === 'w1' && !!document.getElementById('ack-btn')`),
-		chromedp.Click(chromedp.CSS(`#ack-btn`)),
+		clickNow(`#ack-btn`),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-id="w1"].acked`)))
 	within(t, ctx, 10*time.Second, "c9, erased as the officer writes",
-		chromedp.Click(chromedp.CSS(`tr[data-id="c9"]`)),
+		clickNow(`tr[data-id="c9"]`),
 		chromedp.Poll[chromedp.Void](`document.getElementById('alert-detail').dataset.id === 'c9' && !!document.getElementById('ack-btn')`))
 	ev.al.mu.Lock()
 	delete(ev.al.alerts, "c9")

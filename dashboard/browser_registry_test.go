@@ -105,7 +105,7 @@ func TestBrowserRegistryValidity(t *testing.T) {
 			// the seeded entry: its start shown in the site's zone; a new
 			// end, and the start left as shown keeps its seconds
 			within(t, ctx, 20*time.Second, "open the seeded entry",
-				chromedp.Click(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+				clickNow(`#reg-rows tr[data-id="1"]`),
 				chromedp.WaitVisible(chromedp.CSS(`#reg-form`)),
 				chromedp.Poll[chromedp.Void](`document.querySelector('#reg-form [name=name]').value === 'Kiosk A'`),
 			)
@@ -127,7 +127,7 @@ func TestBrowserRegistryValidity(t *testing.T) {
 			lastCell := `document.querySelector('#reg-rows tr[data-id="1"] td:last-child').textContent`
 			within(t, ctx, 20*time.Second, "clear its end",
 				chromedp.Poll[chromedp.Void](lastCell+` !== '—'`),
-				chromedp.Click(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+				clickNow(`#reg-rows tr[data-id="1"]`),
 				chromedp.WaitVisible(chromedp.CSS(`#reg-form`)),
 				chromedp.Poll[chromedp.Void](`document.querySelector('#reg-form [name=valid_until]').value !== ''`),
 				chromedp.SetValue(chromedp.CSS(`#reg-form [name=valid_until]`), ""),
@@ -142,7 +142,7 @@ func TestBrowserRegistryValidity(t *testing.T) {
 			// sent the end from before and undid the expiry
 			within(t, ctx, 20*time.Second, "expire entry 2 now, then save its form",
 				chromedp.Poll[chromedp.Void](lastCell+` === '—'`),
-				chromedp.Click(chromedp.CSS(`#reg-rows tr[data-id="2"]`)),
+				clickNow(`#reg-rows tr[data-id="2"]`),
 				chromedp.WaitVisible(chromedp.CSS(`#reg-form`)),
 				chromedp.Poll[chromedp.Void](`document.querySelector('#reg-form [name=name]').value === 'Kiosk B'`),
 				chromedp.Click(chromedp.CSS(`#reg-expire`)),
@@ -196,7 +196,7 @@ func TestBrowserRegistryDelete(t *testing.T) {
 	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
 	within(t, ctx, 20*time.Second, "delete the expired entry",
 		chromedp.Navigate(srv.URL+"/#registry"),
-		chromedp.Click(chromedp.CSS(`#reg-rows tr[data-id="4"]`)),
+		clickNow(`#reg-rows tr[data-id="4"]`),
 		chromedp.WaitVisible(chromedp.CSS(`#reg-delete`)),
 		chromedp.Evaluate[chromedp.Void](`window.asked = []; window.confirm = (m) => { asked.push(m); return true; }`),
 		chromedp.Click(chromedp.CSS(`#reg-delete`)),
@@ -210,7 +210,7 @@ func TestBrowserRegistryDelete(t *testing.T) {
 		t.Error("the expired entry is still in the registry")
 	}
 	within(t, ctx, 20*time.Second, "the entry in force is kept",
-		chromedp.Click(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+		clickNow(`#reg-rows tr[data-id="1"]`),
 		chromedp.WaitVisible(chromedp.CSS(`#reg-delete`)),
 		chromedp.Click(chromedp.CSS(`#reg-delete`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById('reg-error').textContent.includes('still authorises')`),

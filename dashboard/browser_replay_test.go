@@ -165,10 +165,10 @@ func TestBrowserReplayRecordingChange(t *testing.T) {
 			// detail are drawn again as the page loads, and a click on
 			// a node found before that failed "Could not find node with
 			// given id" (CI, 2026-12-07).
-			chromedp.Poll[chromedp.Void](clickFirst(`tr[data-id="al1"]`)),
+			clickNow(`tr[data-id="al1"]`),
 			chromedp.WaitVisible(chromedp.CSS(`button.replay-snippet`)),
 			chromedp.Evaluate[chromedp.Void](`delete document.getElementById('r-status').dataset.count`),
-			chromedp.Poll[chromedp.Void](clickFirst(`button.replay-snippet`)),
+			clickNow(`button.replay-snippet`),
 			chromedp.WaitVisible(chromedp.CSS(`#page-replay`)),
 			chromedp.Poll[chromedp.Void](`document.getElementById('r-status').dataset.count !== undefined || /no capture|error/.test(document.getElementById('r-status').textContent)`),
 		)
@@ -257,4 +257,12 @@ func TestBrowserReplayRecordingChange(t *testing.T) {
 // and a list drawn again in between cannot take the node away.
 func clickFirst(sel string) string {
 	return `(() => { const el = document.querySelector(` + strconv.Quote(sel) + `); if (!el) return false; el.click(); return true; })()`
+}
+
+// clickNow clicks the first element matching sel once there is one,
+// finding and clicking it in one evaluation (clickFirst): for the rows of
+// the alert and registry lists and the buttons of the alert's detail,
+// which the page draws again on a live update or a load.
+func clickNow(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](clickFirst(sel))
 }
