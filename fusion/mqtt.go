@@ -12,6 +12,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/internal/retrylog"
 )
 
@@ -341,7 +342,7 @@ func (p PahoSubscriber) SubscribeAck(topic string, qos byte, handler func(string
 // identifier in use, to a SUBSCRIBE under the ID of a delivery in flight,
 // and paho reports it as the QoS granted) is logged at warning level and
 // the subscription made again, under paho's next ID, up to
-// subscribeAttempts times in all (then it is an error): fusion ran without its subscription to
+// mqttlink.SubscribeAttempts times in all (then it is an error): fusion ran without its subscription to
 // acknowledgements that way, silently (TestSubscribeOverDeliveryID).
 func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler) error {
 	if p.Resubscribe != nil {
@@ -353,54 +354,18 @@ func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler
 	if to == 0 {
 		to = 10 * time.Second
 	}
-	err := awaitGranted(p.Client.Subscribe(topic, qos, cb), func() mqtt.Token { return p.Client.Subscribe(topic, qos, cb) }, to, p.logger(), topic)
+	err := mqttlink.AwaitGranted(p.Client.Subscribe(topic, qos, cb), func() mqtt.Token { return p.Client.Subscribe(topic, qos, cb) }, to, p.logger(), topic)
 	if err == nil {
 		if p.Resubscribe != nil && p.Resubscribe.Subscribed != nil {
 			go p.Resubscribe.Subscribed(p.Client, topic)
 		}
 		return nil
 	}
-	if p.Resubscribe != nil && !subackAnswered(err) && leftToReconnect(p.Client, err) {
+	if p.Resubscribe != nil && !mqttlink.SubackAnswered(err) && leftToReconnect(p.Client, err) {
 		p.Resubscribe.logger().Warn("mqtt: not connected to the broker; subscribing on the next connection", "topic", topic, "err", err)
 		return nil
 	}
 	return err
-}
-
-// subscribeAttempts is how many times PahoSubscriber makes a subscription
-// the broker answered with a SUBACK code MQTT 3.1.1 does not have. Under
-// mochi's 0x91 each attempt takes paho's next ID, and the broker's
-// deliveries in flight hold a run of IDs from 1 up (as many as fusion has
-// not handled yet, up to the broker's window: mosquitto's
-// max_inflight_messages is 20), so a few attempts may collide again.
-const subscribeAttempts = 50
-
-// awaitGranted waits at most wait for the SUBACK of tok, a subscription
-// to topic, and returns nil when it granted it. One answered with a SUBACK
-// code MQTT 3.1.1 does not have is logged at warning level (the first
-// time) and made again with again, up to subscribeAttempts times in all;
-// then, or for no answer, an error or a refusal (subscribeRefused), it
-// returns the error. PahoSubscriber.subscribe and Resubscriber.OnConnect
-// both wait through it.
-func awaitGranted(tok mqtt.Token, again func() mqtt.Token, wait time.Duration, log *slog.Logger, topic string) error {
-	for attempt := 1; ; attempt++ {
-		if !tok.WaitTimeout(wait) {
-			return fmt.Errorf("no answer from the broker within %v", wait)
-		}
-		err := tok.Error()
-		if err == nil {
-			err = subscribeRefused(tok)
-		}
-		var odd subackCodeError
-		if !errors.As(err, &odd) || attempt >= subscribeAttempts {
-			return err
-		}
-		if attempt == 1 {
-			log.Warn("mqtt: the broker answered the subscription with a code MQTT 3.1.1 does not have; subscribing again",
-				"topic", topic, "suback_code", fmt.Sprintf("0x%02x", byte(odd)), "attempts_left", subscribeAttempts-attempt)
-		}
-		tok = again()
-	}
 }
 
 func (p PahoSubscriber) logger() *slog.Logger {
@@ -409,53 +374,6 @@ func (p PahoSubscriber) logger() *slog.Logger {
 	}
 	return slog.Default()
 }
-
-// subscribeRefused returns an error when the broker's SUBACK did not
-// grant the subscription: the failure code 0x80 (MQTT 3.1.1 §3.9.3), or
-// a subackCodeError for any other code but the QoS granted (0, 1 or 2),
-// which paho reports as the QoS granted.
-func subscribeRefused(tok mqtt.Token) error {
-	st, ok := tok.(*mqtt.SubscribeToken)
-	if !ok {
-		return nil
-	}
-	return subackError(st.Result())
-}
-
-// subackError is subscribeRefused over a SUBACK's codes by filter.
-func subackError(codes map[string]byte) error {
-	for _, code := range codes {
-		switch {
-		case code == subackFailure:
-			return errSubackRefused
-		case code > 2:
-			return subackCodeError(code)
-		}
-	}
-	return nil
-}
-
-// errSubackRefused is subackError's for a SUBACK with the failure code.
-var errSubackRefused = errors.New("the broker refused the subscription (SUBACK 0x80): its ACL must let this client's user read the topic (deploy/mosquitto/rfwarden.acl)")
-
-// subackAnswered reports whether err is the broker's SUBACK not granting
-// a subscription (subackError), which no reconnection changes.
-func subackAnswered(err error) bool {
-	var odd subackCodeError
-	return errors.Is(err, errSubackRefused) || errors.As(err, &odd)
-}
-
-// subackCodeError is a SUBACK return code MQTT 3.1.1 does not have (it
-// has 0, 1, 2 and 0x80).
-type subackCodeError byte
-
-func (e subackCodeError) Error() string {
-	return fmt.Sprintf("the broker did not grant the subscription: SUBACK code 0x%02x (MQTT 5's reason codes include 0x91, packet identifier in use)", byte(e))
-}
-
-// subackFailure is the return code of a SUBACK refusing a subscription
-// (MQTT 3.1.1 §3.9.3).
-const subackFailure = 0x80
 
 // leftToReconnect reports whether a failed subscription can wait for the
 // next connection: the client is not connected, or the failure is not
@@ -540,7 +458,7 @@ func (r *Resubscriber) OnConnect(c mqtt.Client) {
 	for _, s := range subs {
 		tok := c.Subscribe(s.topic, s.qos, s.cb)
 		go func() {
-			if err := awaitGranted(tok, func() mqtt.Token { return c.Subscribe(s.topic, s.qos, s.cb) }, time.Minute, log, s.topic); err != nil {
+			if err := mqttlink.AwaitGranted(tok, func() mqtt.Token { return c.Subscribe(s.topic, s.qos, s.cb) }, time.Minute, log, s.topic); err != nil {
 				log.Error("mqtt: subscribing again after connecting", "topic", s.topic, "err", err)
 				return
 			}

@@ -2,7 +2,6 @@ package fusion
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -200,24 +199,4 @@ func TestSubscribeOverDeliveryID(t *testing.T) {
 		t.Fatal(err)
 	}
 	receive(ackTopic)
-}
-
-// TestSubscribeRefusedCodes: a SUBACK grants a subscription with a QoS
-// (0, 1, 2); 0x80 is MQTT 3.1.1's refusal (the ACL), any other code one
-// MQTT 3.1.1 does not have, which PahoSubscriber makes again.
-func TestSubscribeRefusedCodes(t *testing.T) {
-	for _, tc := range []struct {
-		code       byte
-		wantErr    bool
-		wantOddErr bool
-	}{
-		{0x00, false, false}, {0x01, false, false}, {0x02, false, false},
-		{0x80, true, false}, {0x91, true, true}, {0x87, true, true}, {0x03, true, true},
-	} {
-		err := subackError(map[string]byte{"rfw/v1/hmp/ack": tc.code})
-		var odd subackCodeError
-		if (err != nil) != tc.wantErr || errors.As(err, &odd) != tc.wantOddErr {
-			t.Errorf("SUBACK 0x%02x: %v, want error %v (a code 3.1.1 lacks: %v)", tc.code, err, tc.wantErr, tc.wantOddErr)
-		}
-	}
 }

@@ -9,4 +9,10 @@
 // (ClientOptions.SetConnectionNotificationHandler, paho 1.5), which report
 // every attempt, also those a client with ConnectRetry or AutoReconnect
 // makes in the background and otherwise keeps to itself.
+//
+// It also holds what fusion's, the sensors' and the dashboard's clients
+// share about paho: NewStore (messages in flight kept as bytes, sent
+// again in order) and AwaitGranted (a subscription is made only when the
+// broker's SUBACK grants it; one answered with a code MQTT 3.1.1 lacks is
+// made again).
 package mqttlink

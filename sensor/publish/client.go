@@ -189,21 +189,16 @@ func NewPaho(opts Options) (Client, error) {
 			c.Publish(opts.StatusTopic, QoS1, true, event.StatusOnline)
 		}
 		for _, sub := range subs {
-			tok := c.Subscribe(sub.Topic, sub.QoS, func(_ mqtt.Client, m mqtt.Message) { sub.Handle(m.Payload()) })
+			handle := func(_ mqtt.Client, m mqtt.Message) { sub.Handle(m.Payload()) }
+			tok := c.Subscribe(sub.Topic, sub.QoS, handle)
 			go func() {
-				if !tok.WaitTimeout(10 * time.Second) {
-					return
-				}
-				if err := tok.Error(); err != nil {
-					log.Warn("mqtt subscribe", "topic", sub.Topic, "err", err)
-					return
-				}
+				err := mqttlink.AwaitGranted(tok, func() mqtt.Token { return c.Subscribe(sub.Topic, sub.QoS, handle) }, 10*time.Second, log, sub.Topic)
 				switch {
-				case !refused(tok):
-				case sub.Refused != nil:
+				case err == nil:
+				case errors.Is(err, mqttlink.ErrSubackRefused) && sub.Refused != nil:
 					sub.Refused()
 				default:
-					log.Warn("mqtt subscribe: the broker refused the subscription (SUBACK 0x80): its ACL must let this sensor read the topic", "topic", sub.Topic)
+					log.Warn("mqtt subscribe", "topic", sub.Topic, "err", err)
 				}
 			}()
 		}
@@ -273,22 +268,6 @@ func (p *pahoClient) Disconnect() {
 		}
 	}
 	p.c.Disconnect(250)
-}
-
-// refused reports whether a subscribe token's SUBACK refused a filter
-// (failure code 0x80, MQTT 3.1.1 §3.9.3): paho does not report it as an
-// error.
-func refused(t mqtt.Token) bool {
-	st, ok := t.(*mqtt.SubscribeToken)
-	if !ok {
-		return false
-	}
-	for _, code := range st.Result() {
-		if code == 0x80 {
-			return true
-		}
-	}
-	return false
 }
 
 func wait(ctx context.Context, t mqtt.Token) error {

@@ -15,7 +15,9 @@
 // outbox while the broker is not known to keep them for their reader (the
 // agent's wait for fusion's session marker); Options.Connecting closes it
 // at every connection attempt, and Subscription.Refused tells of a
-// subscription the broker refused (SUBACK 0x80).
+// subscription the broker refused (SUBACK 0x80). A subscription answered
+// with a code MQTT 3.1.1 does not have (mochi's 0x91) is made again
+// (mqttlink.AwaitGranted).
 //
 // # Outbox format
 //
