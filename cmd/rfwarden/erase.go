@@ -115,6 +115,7 @@ type erasePlan struct {
 	shared        map[string][]string // detection ID kept -> the other cases naming it ("incident/ID", "alert/ID")
 	detectionRows int                 // rows of detections in the SQLite detection table
 	outboxRows    int
+	heldAcks      int  // held acknowledgements of its alerts (ack_held)
 	hasOutbox     bool // the notify_outbox table exists
 	hasDetection  bool // the detection table exists
 	hasAckHeld    bool // the ack_held table exists (the dashboard's acknowledgements not yet announced)

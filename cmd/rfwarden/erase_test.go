@@ -274,7 +274,7 @@ func TestEraseIncident(t *testing.T) {
 		t.Fatalf("audit rows: %v, want one more than %v", after.audit, before.audit)
 	}
 	row := after.audit[len(after.audit)-1]
-	for _, want := range []string{" console:", " erase.incident incident/INC-A ", `"A1"`, `"A2"`, detA1, detA2, detShared, `"outbox_rows":2`, `"detection_rows":2`, `"snippet_files":6`} {
+	for _, want := range []string{" console:", " erase.incident incident/INC-A ", `"A1"`, `"A2"`, detA1, detA2, detShared, `"outbox_rows":2`, `"held_acks":1`, `"detection_rows":2`, `"snippet_files":6`} {
 		if !strings.Contains(row, want) {
 			t.Errorf("audit row %q lacks %q", row, want)
 		}
@@ -284,7 +284,7 @@ func TestEraseIncident(t *testing.T) {
 			t.Errorf("audit row %q holds content %q", row, content)
 		}
 	}
-	for _, want := range []string{"INC-A", "2 alerts", "kept", detShared, "INC-B", "deleted 6 snippet files",
+	for _, want := range []string{"INC-A", "2 alerts", "1 held acknowledgement (the dashboard's", "2 detection rows, 1 held acknowledgement", "kept", detShared, "INC-B", "deleted 6 snippet files",
 		"not erased", `DELETE FROM "detection" WHERE "site" = 'hmp-test' AND "room" = 'cell-1' AND time >= '2026-11-20T09:50:00Z' AND time < '2026-11-20T10:20:00Z'`,
 		"sensors' snippet folders", "s1, s2", "rfwarden-20261201T030000.000Z.db", "off the host"} {
 		if !strings.Contains(out, want) {

@@ -21,6 +21,7 @@ type eraseRecord struct {
 	Site          string   `json:"site"`
 	Alerts        []string `json:"alerts"`
 	OutboxRows    int64    `json:"outbox_rows"`
+	HeldAcks      int64    `json:"held_acks,omitempty"` // the dashboard's acknowledgements of its alerts not yet announced to fusion
 	Detections    []string `json:"detections"`
 	DetectionRows int64    `json:"detection_rows"`
 	SnippetFiles  int      `json:"snippet_files"` // found when the plan was read; all their names are tried after the commit
@@ -55,7 +56,7 @@ func executeErase(ctx context.Context, db *sql.DB, p *erasePlan, who string, now
 	if err != nil {
 		return "", err
 	}
-	rec := eraseRecord{Site: p.site, Alerts: nonNil(p.alerts), OutboxRows: n.outbox, Detections: nonNil(p.detections), DetectionRows: n.detections,
+	rec := eraseRecord{Site: p.site, Alerts: nonNil(p.alerts), OutboxRows: n.outbox, HeldAcks: n.held, Detections: nonNil(p.detections), DetectionRows: n.detections,
 		SnippetFiles: len(p.files), KeptShared: slices.Sorted(maps.Keys(p.shared)), Forced: p.unfinished}
 	after, err := json.Marshal(rec)
 	if err != nil {
@@ -76,11 +77,12 @@ type erasedRows struct {
 	incident                              bool // the case is an incident (its row deleted, if stored)
 	hasOutbox, hasDetection               bool // the tables exist
 	incidents, alerts, outbox, detections int64
+	held                                  int64 // held acknowledgements (ack_held)
 }
 
 // String says what was deleted: "1 incident, 2 alerts, 0 outbox rows,
 // 3 detection rows" (the outbox and detections only where their tables
-// exist).
+// exist; held acknowledgements only when there were some).
 func (n erasedRows) String() string {
 	var done []string
 	if n.incident {
@@ -93,13 +95,15 @@ func (n erasedRows) String() string {
 	if n.hasDetection {
 		done = append(done, fmt.Sprintf("%d %s", n.detections, plural(int(n.detections), "detection row", "detection rows")))
 	}
+	if n.held > 0 {
+		done = append(done, fmt.Sprintf("%d %s", n.held, plural(int(n.held), "held acknowledgement", "held acknowledgements")))
+	}
 	return strings.Join(done, ", ")
 }
 
 // deleteCaseRows deletes in tx the rows of p's case: its incident (of an
 // incident's case), its alerts, their outbox rows and held
-// acknowledgements, and its detections' rows, and counts them (but for the
-// held acknowledgements).
+// acknowledgements, and its detections' rows, and counts them.
 func deleteCaseRows(ctx context.Context, tx *sql.Tx, p *erasePlan) (erasedRows, error) {
 	n := erasedRows{incident: p.target.kind == "incident", hasOutbox: p.hasOutbox, hasDetection: p.hasDetection}
 	alertsJSON := jsonList(p.alerts)
@@ -127,7 +131,7 @@ func deleteCaseRows(ctx context.Context, tx *sql.Tx, p *erasePlan) (erasedRows, 
 	if p.hasAckHeld {
 		// the dashboard's acknowledgements of them not yet announced to
 		// fusion, with who and the note: nothing left to announce
-		if _, err = del("held acknowledgements", `DELETE FROM ack_held WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON); err != nil {
+		if n.held, err = del("held acknowledgements", `DELETE FROM ack_held WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, alertsJSON); err != nil {
 			return n, err
 		}
 	}

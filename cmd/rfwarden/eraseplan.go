@@ -82,6 +82,12 @@ func readEraseCase(ctx context.Context, q querier, p *erasePlan, c *eraseCase) e
 			return fmt.Errorf("read the notification outbox: %w", err)
 		}
 	}
+	if p.hasAckHeld {
+		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM ack_held WHERE site = ? AND alert_id IN (SELECT value FROM json_each(?))`, p.site, jsonList(p.alerts)).Scan(&p.heldAcks)
+		if err != nil {
+			return fmt.Errorf("read the held acknowledgements: %w", err)
+		}
+	}
 	// the snippet files, named only from IDs a sensor makes
 	for _, d := range p.detections {
 		if sensor, ok := detectionSensor(d); ok {

@@ -21,6 +21,9 @@ func printErasePlan(w io.Writer, p *erasePlan) {
 	if p.hasOutbox {
 		fmt.Fprintf(w, "  %d %s (their undelivered notifications)\n", p.outboxRows, plural(p.outboxRows, "outbox row", "outbox rows"))
 	}
+	if p.heldAcks > 0 {
+		fmt.Fprintf(w, "  %d %s (the dashboard's, not yet announced to fusion: who acknowledged and the note)\n", p.heldAcks, plural(p.heldAcks, "held acknowledgement", "held acknowledgements"))
+	}
 	fmt.Fprintf(w, "  %d %s: %s\n", len(p.detections), plural(len(p.detections), "detection", "detections"), orDefault(strings.Join(p.detections, ", "), "none"))
 	if p.hasDetection {
 		why := ""

@@ -213,7 +213,7 @@ func reapplyErasure(ctx context.Context, tx *sql.Tx, r auditRow) (string, error)
 	if err != nil {
 		return "", err
 	}
-	if n.incidents+n.alerts+n.outbox+n.detections == 0 {
+	if n.incidents+n.alerts+n.outbox+n.detections+n.held == 0 {
 		return "", recErr
 	}
 	done := "deleted " + n.String()
