@@ -419,7 +419,7 @@ type feedOptions struct {
 // logs each failed attempt's error (the broker's "not Authorized", a
 // certificate) at warning level and says why the feed is not connected,
 // for /healthz and /metrics.
-func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.Client, *mqttlink.Link, error) {
+func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.Client, *feedLink, error) {
 	url := fo.URL
 	filters := map[string]byte{}
 	for _, t := range dashboard.FeedTopicsFor(fo.Site) {
@@ -466,14 +466,25 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 			log.Warn("dashboard feed: dropped message", "err", err)
 		}
 	}
+	link := &feedLink{Link: mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log, Keys: dashboardMQTTKeys})}
 	opts.SetOnConnectHandler(func(c mqtt.Client) {
-		c.SubscribeMultiple(filters, handle)
+		gen := link.subscribing()
+		tok := c.SubscribeMultiple(filters, handle)
+		go func() {
+			err := mqttlink.AwaitGranted(tok, func() mqtt.Token { return c.SubscribeMultiple(filters, handle) }, time.Minute, log, "live feed")
+			if err != nil && !mqttlink.SubackAnswered(err) && !c.IsConnectionOpen() {
+				return // the connection went first: the next one subscribes again
+			}
+			if link.subscribed(gen, err) && err != nil {
+				log.Error("dashboard feed: the broker did not grant the live feed's subscription; alerts, sensors' state and evidence do not arrive live",
+					"broker", redact.URL(url), "err", err)
+			}
+		}()
 		if fo.OnConnect != nil {
 			fo.OnConnect(c)
 		}
 	})
 	opts.SetDefaultPublishHandler(handle) // evidence the session kept, arriving before the subscription is made again
-	link := mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log, Keys: dashboardMQTTKeys})
 	link.Watch(opts)
 	c := mqtt.NewClient(opts)
 	tok := c.Connect()
@@ -502,6 +513,60 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 			"broker", redact.URL(url), "err", link.Err())
 		return c, link, nil
 	}
+}
+
+// feedLink is the live feed's state for /healthz, /metrics and the
+// page's banner: its connection (mqttlink.Link), and whether the broker
+// granted the feed's subscriptions on the latest connection. A feed
+// connected whose subscription the broker refused (its ACL) or never
+// answered is not connected for them, the reason naming the filters:
+// before, the dashboard said its live feed was up and nothing arrived
+// (TestCmdDashboardFeedRefused).
+type feedLink struct {
+	*mqttlink.Link
+
+	mu  sync.Mutex
+	gen int   // connections made
+	err error // the latest connection's subscription not granted; nil: granted or not answered yet
+}
+
+// subscribing starts a connection's subscription, returning its number.
+func (f *feedLink) subscribing() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gen++
+	f.err = nil
+	return f.gen
+}
+
+// subscribed records the outcome of connection gen's subscription and
+// reports whether it is the latest connection's.
+func (f *feedLink) subscribed(gen int, err error) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if gen != f.gen {
+		return false
+	}
+	f.err = err
+	return true
+}
+
+func (f *feedLink) subscribeErr() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+// IsConnected implements dashboard.Link: connected, and the subscription
+// not refused.
+func (f *feedLink) IsConnected() bool { return f.Link.IsConnected() && f.subscribeErr() == nil }
+
+// Reason implements dashboard.Link.
+func (f *feedLink) Reason() string {
+	if err := f.subscribeErr(); err != nil && f.Link.IsConnected() {
+		return "connected to the MQTT broker, but its subscription was not granted: " + err.Error()
+	}
+	return f.Link.Reason()
 }
 
 // mqttAckAnnouncer announces acknowledgements to fusion on the site's ack

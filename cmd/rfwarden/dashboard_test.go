@@ -273,6 +273,40 @@ func TestCmdDashboardFeedSaysWhy(t *testing.T) {
 	}
 }
 
+// TestCmdDashboardFeedRefused: given a broker whose ACL lets the
+// dashboard connect but not read the site's alert topic, when the
+// dashboard runs, expect /healthz degraded (503) naming the filter the
+// broker refused, and an error logged. Before, the dashboard subscribed
+// without looking at the SUBACK and said its live feed was up while no
+// alert could arrive.
+func TestCmdDashboardFeedRefused(t *testing.T) {
+	srv, addr, err := embroker.StartAuth("127.0.0.1:0", &mochiauth.Ledger{
+		Auth: mochiauth.AuthRules{{Username: "dashboard", Password: "right", Allow: true}},
+		ACL:  mochiauth.ACLRules{{Username: "dashboard", Filters: mochiauth.Filters{"rfw/v1/tiny/alert": mochiauth.Deny}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv("RFW_MQTT_PASSWORD", "right")
+	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
+		"--mqtt", "tcp://"+addr, "--mqtt-user", "dashboard")
+	defer dash.stop()
+	var code int
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if code, body = httpGet(t, dash.URL+"/healthz"); code != http.StatusOK {
+			break
+		}
+	}
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "live feed: connected to the MQTT broker, but its subscription was not granted: rfw/v1/tiny/alert: the broker refused") {
+		t.Errorf("/healthz = %d %q, want 503 naming the refused alert topic", code, body)
+	}
+	if log := dash.stderr.String(); !regexp.MustCompile(`level=ERROR msg="dashboard feed: the broker did not grant.*rfw/v1/tiny/alert`).MatchString(log) {
+		t.Errorf("no error logged naming the refused topic:\n%s", log)
+	}
+}
+
 // grepLines returns the lines of s containing sub.
 func grepLines(s, sub string) string {
 	var out []string

@@ -474,13 +474,13 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 	defer replayer.Close()
 	// the dashboard's live feed, whose state the page shows ("live")
-	feed, feedLink, err := subscribeFeed(feedOptions{URL: brokerURL, Site: st.ID}, hub, log)
+	feed, feedState, err := subscribeFeed(feedOptions{URL: brokerURL, Site: st.ID}, hub, log)
 	if err != nil {
 		return err
 	}
 	defer feed.Disconnect(250)
 	deps := demoStateDeps(db, eng, clock.Now)
-	deps.Users, deps.Site, deps.Hub, deps.Feed, deps.Registry = users, st, hub, feedLink, reg
+	deps.Users, deps.Site, deps.Hub, deps.Feed, deps.Registry = users, st, hub, feedState, reg
 	deps.Replayer, deps.ReplayDir, deps.SnippetDir = replayer, replayDir, snippets
 	deps.Metrics, deps.Logger = metrics, log.With("svc", "dashboard")
 	deps.AllowedHosts = o.allowedHosts
