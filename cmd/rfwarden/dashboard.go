@@ -20,6 +20,7 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
@@ -560,6 +561,20 @@ func (f *feedLink) subscribeErr() error {
 // IsConnected implements dashboard.Link: connected, and the subscription
 // not refused.
 func (f *feedLink) IsConnected() bool { return f.Link.IsConnected() && f.subscribeErr() == nil }
+
+// Collectors adds to the connection's metrics (mqttlink.Link.Collectors)
+// prefix_mqtt_subscription_refused: 1 while the broker has not granted
+// the latest connection's subscription, which leaves the feed connected
+// and silent.
+func (f *feedLink) Collectors(prefix string) []prometheus.Collector {
+	return append(f.Link.Collectors(prefix), prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: prefix + "_mqtt_subscription_refused",
+		Help: "1 while the MQTT broker has not granted the live feed's subscription (its ACL), else 0."}, func() float64 {
+		if f.subscribeErr() != nil {
+			return 1
+		}
+		return 0
+	}))
+}
 
 // Reason implements dashboard.Link.
 func (f *feedLink) Reason() string {

@@ -268,7 +268,8 @@ func TestCmdDashboardFeedSaysWhy(t *testing.T) {
 		t.Errorf("log has no warning with the broker's not Authorized:\n%s", log)
 	}
 	_, metrics := httpGet(t, dash.URL+"/metrics")
-	if !strings.Contains(metrics, "rfwarden_dashboard_mqtt_connected 0") || !regexp.MustCompile(`rfwarden_dashboard_mqtt_connect_failures_total [1-9]`).MatchString(metrics) {
+	if !strings.Contains(metrics, "rfwarden_dashboard_mqtt_connected 0") || !regexp.MustCompile(`rfwarden_dashboard_mqtt_connect_failures_total [1-9]`).MatchString(metrics) ||
+		!strings.Contains(metrics, "rfwarden_dashboard_mqtt_subscription_refused 0") {
 		t.Errorf("/metrics has no feed connection gauge at 0 and failures counted:\n%s", grepLines(metrics, "mqtt"))
 	}
 }
@@ -304,6 +305,10 @@ func TestCmdDashboardFeedRefused(t *testing.T) {
 	}
 	if log := dash.stderr.String(); !regexp.MustCompile(`level=ERROR msg="dashboard feed: the broker did not grant.*rfw/v1/tiny/alert`).MatchString(log) {
 		t.Errorf("no error logged naming the refused topic:\n%s", log)
+	}
+	_, metrics := httpGet(t, dash.URL+"/metrics")
+	if !strings.Contains(metrics, "rfwarden_dashboard_mqtt_subscription_refused 1") || !strings.Contains(metrics, "rfwarden_dashboard_mqtt_connected 1") {
+		t.Errorf("/metrics has no subscription refused gauge at 1 beside the connection's at 1:\n%s", grepLines(metrics, "mqtt"))
 	}
 }
 
