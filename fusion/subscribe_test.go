@@ -7,15 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rfwarden/rfwarden/internal/mqttlink"
-
 	mqtt "github.com/eclipse/paho.mqtt.golang"
-	mochi "github.com/mochi-mqtt/server/v2"
 	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
 
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 	"github.com/rfwarden/rfwarden/internal/embroker"
+	"github.com/rfwarden/rfwarden/internal/mqttlink"
 	"github.com/rfwarden/rfwarden/internal/syncbuf"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
@@ -128,22 +125,11 @@ func TestSubscribeOverDeliveryID(t *testing.T) {
 		sensorTopic = "rfw/v1/hmp/sensor/+/+"
 		ackTopic    = "rfw/v1/hmp/ack"
 	)
-	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
-	if err := srv.AddHook(new(mochiauth.AllowHook), nil); err != nil {
-		t.Fatal(err)
-	}
-	ln := listeners.NewTCP(listeners.Config{ID: "t", Address: "127.0.0.1:0"})
-	if err := srv.AddListener(ln); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Serve(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() }) // after the client's Disconnect: no reconnection into Close
+	srv, addr := brokertest.StartMochi(t) // after the client's Disconnect: no reconnection into Close
 
 	var logs syncbuf.Buffer
 	resub := &Resubscriber{Log: slog.New(slog.NewTextHandler(&logs, nil))}
-	opts := mqttlink.NewClientOptions().AddBroker("tcp://" + ln.Address()).SetClientID("fusion-test").
+	opts := mqttlink.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("fusion-test").
 		SetCleanSession(false).SetOrderMatters(false).SetAutoAckDisabled(true).SetConnectTimeout(2 * time.Second)
 	connected := make(chan struct{})
 	opts.SetOnConnectHandler(func(c mqtt.Client) { resub.OnConnect(c); close(connected) })

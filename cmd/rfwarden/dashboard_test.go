@@ -245,22 +245,8 @@ func TestCmdDashboardChecksInflux(t *testing.T) {
 // were refused and which settings to fix (TestDashboardHealthzHidesUserAndHost), and
 // /metrics' connection gauge at 0 with the failures counted.
 func TestCmdDashboardFeedSaysWhy(t *testing.T) {
-	srv, addr, err := embroker.StartAuth("127.0.0.1:0", &mochiauth.Ledger{Auth: mochiauth.AuthRules{{Username: "dashboard", Password: "right", Allow: true}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	t.Setenv("RFW_MQTT_PASSWORD", "wrong")
-	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
-		"--mqtt", "tcp://"+addr, "--mqtt-user", "dashboard")
+	dash, code, body := dashboardOnAuthBroker(t, &mochiauth.Ledger{Auth: mochiauth.AuthRules{{Username: "dashboard", Password: "right", Allow: true}}}, "wrong")
 	defer dash.stop()
-	var code int
-	var body string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if code, body = httpGet(t, dash.URL+"/healthz"); code != http.StatusOK {
-			break
-		}
-	}
 	if code != http.StatusServiceUnavailable || body != "degraded: live feed: not connected to the MQTT broker: credentials refused (RFW_MQTT_USER or RFW_MQTT_PASSWORD (--mqtt-user))\n" {
 		t.Errorf("/healthz = %d %q, want 503 saying the credentials were refused", code, body)
 	}
@@ -281,25 +267,11 @@ func TestCmdDashboardFeedSaysWhy(t *testing.T) {
 // without looking at the SUBACK and said its live feed was up while no
 // alert could arrive.
 func TestCmdDashboardFeedRefused(t *testing.T) {
-	srv, addr, err := embroker.StartAuth("127.0.0.1:0", &mochiauth.Ledger{
+	dash, code, body := dashboardOnAuthBroker(t, &mochiauth.Ledger{
 		Auth: mochiauth.AuthRules{{Username: "dashboard", Password: "right", Allow: true}},
 		ACL:  mochiauth.ACLRules{{Username: "dashboard", Filters: mochiauth.Filters{"rfw/v1/tiny/alert": mochiauth.Deny}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	t.Setenv("RFW_MQTT_PASSWORD", "right")
-	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
-		"--mqtt", "tcp://"+addr, "--mqtt-user", "dashboard")
+	}, "right")
 	defer dash.stop()
-	var code int
-	var body string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if code, body = httpGet(t, dash.URL+"/healthz"); code != http.StatusOK {
-			break
-		}
-	}
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "live feed: connected to the MQTT broker, but its subscription was not granted: rfw/v1/tiny/alert: the broker refused") {
 		t.Errorf("/healthz = %d %q, want 503 naming the refused alert topic", code, body)
 	}
@@ -310,6 +282,29 @@ func TestCmdDashboardFeedRefused(t *testing.T) {
 	if !strings.Contains(metrics, "rfwarden_dashboard_mqtt_subscription_refused 1") || !strings.Contains(metrics, "rfwarden_dashboard_mqtt_connected 1") {
 		t.Errorf("/metrics has no subscription refused gauge at 1 beside the connection's at 1:\n%s", grepLines(metrics, "mqtt"))
 	}
+}
+
+// dashboardOnAuthBroker runs a dashboard of the minimal site whose live
+// feed logs in as "dashboard" with password to a broker admitting
+// ledger's clients, and returns it with the first answer of /healthz that
+// is not 200 (or the last within 10 s). The broker closes when the test
+// ends.
+func dashboardOnAuthBroker(t *testing.T, ledger *mochiauth.Ledger, password string) (dash runningDashboard, code int, body string) {
+	t.Helper()
+	srv, addr, err := embroker.StartAuth("127.0.0.1:0", ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	t.Setenv("RFW_MQTT_PASSWORD", password)
+	dash = startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
+		"--mqtt", "tcp://"+addr, "--mqtt-user", "dashboard")
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if code, body = httpGet(t, dash.URL+"/healthz"); code != http.StatusOK {
+			break
+		}
+	}
+	return dash, code, body
 }
 
 // grepLines returns the lines of s containing sub.

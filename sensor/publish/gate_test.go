@@ -96,7 +96,7 @@ func TestPahoConnectingAndRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	t.Cleanup(func() { _ = srv.Close() }) // after the client disconnects (connectPaho)
 	var logs syncbuf.Buffer
 	var connecting, refusedCmd, refusedOther atomic.Int64
 	c, err := NewPaho(Options{BrokerURL: "tcp://" + addr, ClientID: "s1", Username: "s1", Password: "pw",
@@ -106,15 +106,7 @@ func TestPahoConnectingAndRefused(t *testing.T) {
 			{Topic: "rfw/v1/site1/sensor/s1/cmd", QoS: QoS1, Handle: func([]byte) {}, Refused: func() { refusedCmd.Add(1) }},
 			{Topic: "rfw/v1/site1/sensor/s1/other", QoS: QoS1, Handle: func([]byte) {}, Refused: func() { refusedOther.Add(1) }},
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Disconnect()
+	connectPaho(t, c, err)
 	waitFor(t, func() bool { return refusedCmd.Load() == 1 }, "Refused called for the denied cmd topic")
 	time.Sleep(100 * time.Millisecond)
 	if n := connecting.Load(); n != 1 {

@@ -9,11 +9,10 @@ import (
 	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
-	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/rfwarden/rfwarden/internal/syncbuf"
+	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
 // deliveryInFlightHook makes mochi find, under the packet ID of each of
@@ -66,36 +65,15 @@ func (h *deliveryInFlightHook) OnSubscribed(cl *mochi.Client, pk packets.Packet,
 // took 0x91 for the QoS granted and ran without its commands.
 func TestPahoSubscribeOverDeliveryID(t *testing.T) {
 	const cmd = "rfw/v1/site1/sensor/s1/cmd"
-	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
 	hook := &deliveryInFlightHook{topic: cmd, n: 2}
-	for _, h := range []mochi.Hook{new(mochiauth.AllowHook), hook} {
-		if err := srv.AddHook(h, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ln := listeners.NewTCP(listeners.Config{ID: "t", Address: "127.0.0.1:0"})
-	if err := srv.AddListener(ln); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Serve(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv, addr := brokertest.StartMochi(t, hook)
 
 	var logs syncbuf.Buffer
 	got := make(chan string, 4)
-	c, err := NewPaho(Options{BrokerURL: "tcp://" + ln.Address(), ClientID: "s1",
+	c, err := NewPaho(Options{BrokerURL: "tcp://" + addr, ClientID: "s1",
 		Logger:    slog.New(slog.NewTextHandler(&logs, nil)),
 		Subscribe: []Subscription{{Topic: cmd, QoS: QoS1, Handle: func(b []byte) { got <- string(b) }}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Disconnect()
+	connectPaho(t, c, err)
 	waitFor(t, func() bool { hook.mu.Lock(); defer hook.mu.Unlock(); return len(hook.codes) == 3 }, "three SUBSCRIBEs to the cmd topic")
 	hook.mu.Lock()
 	codes := hook.codes
@@ -117,4 +95,19 @@ func TestPahoSubscribeOverDeliveryID(t *testing.T) {
 	if l := logs.String(); strings.Count(l, "suback_code=0x91") != 1 || !strings.Contains(l, "level=WARN") {
 		t.Errorf("the SUBACK code 0x91 not logged once at warning level:\n%s", l)
 	}
+}
+
+// connectPaho connects c, made by NewPaho with error err, within 10 s,
+// and disconnects it when the test ends.
+func connectPaho(t *testing.T, c Client, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Disconnect)
 }

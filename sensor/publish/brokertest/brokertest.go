@@ -3,12 +3,15 @@ package brokertest
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/hooks/auth"
+	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/rfwarden/rfwarden/event"
@@ -43,6 +46,30 @@ func Start(t testing.TB, filter string) *Broker {
 	}
 	t.Cleanup(b.Stop)
 	return b
+}
+
+// StartMochi starts a plain mochi broker with hooks on a free 127.0.0.1
+// port, allowing every client, without the embedded broker's mends
+// (internal/embroker): for tests of what a client does with mochi's own
+// answers. It returns the server and its address, and closes it when the
+// test ends.
+func StartMochi(t testing.TB, hooks ...mqtt.Hook) (*mqtt.Server, string) {
+	t.Helper()
+	srv := mqtt.New(&mqtt.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
+	for _, h := range append([]mqtt.Hook{new(auth.AllowHook)}, hooks...) {
+		if err := srv.AddHook(h, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln := listeners.NewTCP(listeners.Config{ID: "t", Address: "127.0.0.1:0"})
+	if err := srv.AddListener(ln); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Serve(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv, ln.Address()
 }
 
 // URL returns the tcp:// URL of the broker.
