@@ -1316,10 +1316,16 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			a.airSeen = loc.At // the aircraft's own link (backAfterAck)
 		}
 		if r.Kind == KindDrone {
-			if !vague {
+			if !vague && !controllerOnly(a, loc) {
 				// A vague fix's position is its top room's, one of a
 				// tie: it would take the drop rule's radius to cells the
-				// drone never came near.
+				// drone never came near. The pilot's controller's fix,
+				// while the aircraft is heard (controllerOnly), is where
+				// the pilot is: until 2026-12-07 it went into the path
+				// too, and a phone near the pilot (the demo's "near cell
+				// L1-N09", heard by s8 alone) joined the drop incident
+				// of a drone that never came near it
+				// (TestDroneControllerDoesNotMoveAircraftsAlert).
 				a.notePos(loc.Pos)
 			}
 			if a.caseUnplaced && len(a.path) > 0 {

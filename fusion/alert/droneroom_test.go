@@ -114,9 +114,12 @@ func TestDroneControllerDoesNotMoveAircraftsAlert(t *testing.T) {
 		wantClass string
 		wantProb  float64
 		wantMoves int
+		// wantNearPilot: the pilot's cell is within the drop rule's
+		// radius of the drone's path (a phone there joins its case)
+		wantNearPilot bool
 	}{
-		{"aircraft heard", both, "yard", event.ClassDroneVideo, 0.7, 0},
-		{"aircraft unheard for reannounce_after", alone, "B2-03", event.ClassRCFHSS, 0.6, 1},
+		{"aircraft heard", both, "yard", event.ClassDroneVideo, 0.7, 0, false},
+		{"aircraft unheard for reannounce_after", alone, "B2-03", event.ClassRCFHSS, 0.6, 1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,7 +128,7 @@ func TestDroneControllerDoesNotMoveAircraftsAlert(t *testing.T) {
 				at := t0.Add(time.Duration(f.s) * time.Second)
 				loc := Location{Track: "video", Class: f.class, Link: event.LinkUnknown, Room: "yard", Prob: 0.7,
 					RoomProbs: map[string]float64{"yard": 0.7, "B2-landing": 0.2}, Sensors: []string{"s7", "s3", "s4"},
-					Pos: site.Point{X: 20, Y: -5}, At: at, FreqHz: 5.76e9}
+					Pos: site.Point{X: 20, Y: -15}, At: at, FreqHz: 5.76e9} // 16 m from B2-03
 				if f.class == event.ClassRCFHSS {
 					// The controller, heard by s3 alone: its rooms those
 					// around it (a pilot at a cell window).
@@ -149,6 +152,13 @@ func TestDroneControllerDoesNotMoveAircraftsAlert(t *testing.T) {
 			}
 			if w, _, _ := strings.Cut(DroneWhat(a.Class, 0), " ("); !strings.HasPrefix(a.Summary, w) || !strings.Contains(a.Summary, " "+tt.wantRoom+", ") {
 				t.Errorf("summary %q, want it to name the alert's link, %q, and room, %s", a.Summary, w, tt.wantRoom)
+			}
+			st := e.find(a.ID)
+			if st == nil {
+				t.Fatalf("alert %s not held", a.ID)
+			}
+			if near := e.nearDroneRoom("B2-03", st, dropRadius(t, e)); near != tt.wantNearPilot {
+				t.Errorf("the pilot's cell B2-03 near the drone's path %v: %v, want %v", st.path, near, tt.wantNearPilot)
 			}
 		})
 	}
@@ -208,4 +218,16 @@ func runDroneFixes(t *testing.T, n int, fix func(i int, t0 time.Time) (int, Loca
 	}
 	tick(last+1, last+11)
 	return e, rec
+}
+
+// dropRadius returns the radius of e's drone-drop rule.
+func dropRadius(t *testing.T, e *Engine) float64 {
+	t.Helper()
+	for _, r := range e.Rules() {
+		if r.Kind == KindDroneDrop {
+			return r.RadiusM
+		}
+	}
+	t.Fatal("no drone-drop rule")
+	return 0
 }
