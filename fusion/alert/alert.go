@@ -1182,6 +1182,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 		var held *alertState   // lapsed, whose room the new alert keeps: this fix names none
 		var visitLinks map[string]visitLink
 		var stay *alertState  // a drone's alert that stays in its room, nearly as likely as the fix's top room
+		var stayTop string    // that fix's top room, which stay's drop incident lists too
 		var pilot *alertState // a drone's alert placed by its aircraft, which its controller's fix does not move (controllerOnly)
 		if d := e.alerts[r.Name+"/"+key]; r.Kind == KindDrone && d != nil && d.state != StateResolved {
 			back := e.backAfterAck(ctx, d, loc)
@@ -1229,7 +1230,7 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 				// moving YARD→PERIM→YARD every 10 s or so (46% against
 				// 44%, then 39% against 39%;
 				// TestDroneAlertHoldsNearTiedRoom).
-				stay = d
+				stay, stayTop = d, roomID
 				roomID, roomP = d.alert.Room, probs[d.alert.Room]
 				room, _ = e.site.Room(roomID)
 			case !vague && d.alert.Room != roomID:
@@ -1430,12 +1431,17 @@ func (e *Engine) ObserveLocation(ctx context.Context, loc Location) error {
 			switch {
 			case a == stay:
 				// It did not move: nothing is announced, the store
-				// has its summary at the next refresh.
+				// has its summary at the next refresh. Its drop
+				// incident lists the fix's top room too, as it lists
+				// every room the drone was placed in: until 2026-12-07
+				// a near-tied room the alert stayed out of was not
+				// searched for a drop (TestDroneAlertHoldsNearTiedRoom).
 				a.stale = true
+				errs = append(errs, e.incidentRoom(ctx, a, stayTop, loc.At))
 			case a == follow && a.quiet:
 				// Not announced yet: announced in its room when settled.
 			case a == follow:
-				errs = append(errs, e.incidentRoom(ctx, a, loc.At))
+				errs = append(errs, e.incidentRoom(ctx, a, a.alert.Room, loc.At))
 				a.moveDue = true
 				errs = append(errs, e.flushMove(ctx, a, loc.At))
 			case r.Kind == KindUnauthorisedUplink && e.settle > 0 && !a.fireNow && time.Duration(r.For) > e.settle:
@@ -1791,17 +1797,18 @@ func (e *Engine) flushMove(ctx context.Context, a *alertState, now time.Time) er
 	return errors.Join(e.adoptAck(ctx, a), e.save(ctx, a, WhyMoved))
 }
 
-// incidentRoom adds the room a moved to to its incident's rooms (a drone
-// alert follows the drone; its drop incident lists every room it was
-// located in; a phone's alert that named no room takes the first a fix
-// names, and its incident's summary says where the handset is now) and
-// stores the incident when it changed.
-func (e *Engine) incidentRoom(ctx context.Context, a *alertState, at time.Time) error {
+// incidentRoom adds room, the room a moved to (or, for a drone alert
+// that stays in its room, the fix's top room nearly as likely), to a's
+// incident's rooms (a drone alert follows the drone; its drop incident
+// lists every room it was located in; a phone's alert that named no room
+// takes the first a fix names, and its incident's summary says where the
+// handset is now) and stores the incident when it changed.
+func (e *Engine) incidentRoom(ctx context.Context, a *alertState, room string, at time.Time) error {
 	inc := e.incidents[a.alert.Incident]
-	if inc == nil || a.alert.Room == "" || slices.Contains(inc.Rooms, a.alert.Room) {
+	if inc == nil || room == "" || slices.Contains(inc.Rooms, room) {
 		return nil
 	}
-	inc.Rooms = append(inc.Rooms, a.alert.Room)
+	inc.Rooms = append(inc.Rooms, room)
 	switch inc.Kind {
 	case "drone_drop":
 		inc.Summary = e.droneSummary(inc)
@@ -1813,7 +1820,7 @@ func (e *Engine) incidentRoom(ctx context.Context, a *alertState, at time.Time) 
 		return nil
 	}
 	if err := e.store.UpsertIncident(ctx, *inc); err != nil {
-		return fmt.Errorf("store incident %s with alert %s's room %s: %w", inc.ID, a.alert.ID, a.alert.Room, err)
+		return fmt.Errorf("store incident %s with alert %s's room %s: %w", inc.ID, a.alert.ID, room, err)
 	}
 	return nil
 }

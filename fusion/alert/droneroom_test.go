@@ -80,6 +80,11 @@ func TestDroneAlertHoldsNearTiedRoom(t *testing.T) {
 			if !strings.Contains(act[0].Summary, tt.wantInSum) {
 				t.Errorf("summary %q, want it to name %q", act[0].Summary, tt.wantInSum)
 			}
+			// its drop incident lists both rooms, searched for a drop,
+			// though the alert never moved between them
+			if inc := e.incidents[act[0].Incident]; inc == nil || !slices.Equal(slices.Sorted(slices.Values(inc.Rooms)), []string{"B2-03", "B2-04"}) {
+				t.Errorf("incident %q: %+v, want it to list B2-03 and B2-04", act[0].Incident, inc)
+			}
 		})
 	}
 }
