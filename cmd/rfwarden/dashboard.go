@@ -589,9 +589,10 @@ func (f *feedLink) Reason() string {
 // the broker to take the message. While the client is not connected it
 // refuses at once: the acknowledging request (or a closure acknowledging
 // several alerts) does not wait for a broker that is away. An
-// acknowledgement it could not announce is held in the database (held,
-// store.SQLite.HoldAck), the latest per alert and at most maxHeldAcks,
-// and announced, oldest first, when the client connects, every
+// acknowledgement is held in the database (held, store.SQLite.HoldAck)
+// while it is announced, and stays held when the broker did not take it,
+// the latest per alert and at most maxHeldAcks, and is
+// announced, oldest first, when the client connects, every
 // heldAckRetry while it stays connected and some are held, and when
 // the dashboard starts again (run): so the outputs and the other
 // dashboards learn of it then, not only at the alert's next reminder or
@@ -603,8 +604,9 @@ type mqttAckAnnouncer struct {
 	held ackHolder // nil: an announcement that fails is not held
 	kick chan struct{}
 
-	mu     sync.Mutex
-	client mqtt.Client
+	mu      sync.Mutex
+	client  mqtt.Client
+	sending map[string]int64 // alert -> the acknowledgement's time AnnounceAck is announcing now: announceHeld leaves it
 }
 
 // ackHolder keeps the acknowledgements not yet announced to fusion
@@ -632,7 +634,7 @@ const holdAckTimeout = 15 * time.Second
 // newAckAnnouncer returns an announcer waiting at most wait for the
 // broker, holding in held (nil: nowhere) what it could not announce.
 func newAckAnnouncer(wait time.Duration, held ackHolder, log *slog.Logger) *mqttAckAnnouncer {
-	return &mqttAckAnnouncer{wait: wait, log: log, held: held, kick: make(chan struct{}, 1)}
+	return &mqttAckAnnouncer{wait: wait, log: log, held: held, kick: make(chan struct{}, 1), sending: map[string]int64{}}
 }
 
 func (m *mqttAckAnnouncer) setClient(c mqtt.Client) {
@@ -660,19 +662,30 @@ func (m *mqttAckAnnouncer) nudge() {
 	}
 }
 
+// AnnounceAck announces n. With a holder it is held first, and dropped
+// from the held ones once the broker took it: a dashboard stopped while
+// the announcement was under way (up to wait) announces it when it starts
+// again. Before 2026-12-07 it was held only after the announcement
+// failed, and such a stop lost it (TestAckHeldBeforeSent).
 func (m *mqttAckAnnouncer) AnnounceAck(ctx context.Context, n event.Ack) error {
-	err := m.publish(n)
-	if err == nil {
-		return nil
-	}
 	if m.held == nil {
-		return err
+		return m.publish(n)
 	}
 	// written though the acknowledging request has gone, as the
 	// acknowledgement was
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), holdAckTimeout)
 	defer cancel()
+	defer m.announcing(n)()
 	ok, herr := m.held.HoldAck(hctx, n, maxHeldAcks)
+	err := m.publish(n)
+	if err == nil {
+		if ok && herr == nil {
+			if aerr := m.held.AnnouncedAck(hctx, n.Alert, n.AckNS); aerr != nil {
+				m.log.Warn("acknowledgement announced to fusion but still marked held; announced again at the next try", "alert", n.Alert, "err", aerr)
+			}
+		}
+		return nil
+	}
 	switch {
 	case herr != nil:
 		return fmt.Errorf("%w; not held either: %w", err, herr)
@@ -683,6 +696,29 @@ func (m *mqttAckAnnouncer) AnnounceAck(ctx context.Context, n event.Ack) error {
 		m.nudge() // the link is back (or the broker was slow): the connection's round may have run before this was held
 	}
 	return fmt.Errorf("%w; held, and announced when the broker link is back", err)
+}
+
+// announcing marks n as being announced by AnnounceAck, so that
+// announceHeld does not send it a second time meanwhile, and returns
+// the function that unmarks it.
+func (m *mqttAckAnnouncer) announcing(n event.Ack) func() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sending[n.Alert] = max(m.sending[n.Alert], n.AckNS)
+	return func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		delete(m.sending, n.Alert)
+	}
+}
+
+// beingSent reports whether AnnounceAck is announcing n or a later
+// acknowledgement of its alert.
+func (m *mqttAckAnnouncer) beingSent(n event.Ack) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ns, ok := m.sending[n.Alert]
+	return ok && ns >= n.AckNS
 }
 
 // run announces the held acknowledgements (announceHeld) at once, when
@@ -717,6 +753,9 @@ func (m *mqttAckAnnouncer) announceHeld(ctx context.Context) {
 		return
 	}
 	for i, n := range held {
+		if m.beingSent(n) {
+			continue // AnnounceAck announces it, and drops it once the broker took it
+		}
 		if err := m.publish(n); err != nil {
 			m.log.Warn("held acknowledgements still not announced to fusion; held for the next try", "held", len(held)-i, "alert", n.Alert, "by", n.By, "err", err)
 			return
