@@ -18,6 +18,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 )
 
 // TestCloseStoresDetectionsStampedAhead: Close (SIGTERM) stores every
@@ -167,7 +168,7 @@ func (m fakeMsg) Ack()              {}
 // MaxPending the oldest go, logged (once for the first thousand) through
 // the Resubscriber's logger, and a subscription made later gets the rest.
 func TestResubscriberPendingBounded(t *testing.T) {
-	var logs bytes.Buffer
+	var logs syncbuf.Buffer
 	r := &Resubscriber{Log: slog.New(slog.NewTextHandler(&logs, nil))}
 	for i := range MaxPending + 5 {
 		r.Default(nil, fakeMsg{"old/x", fmt.Sprint(i)})

@@ -1,7 +1,6 @@
 package fusion
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 )
 
 // fillDisk makes fusion's state database refuse every write to the
@@ -80,7 +80,7 @@ func TestFopsTransitionPublishedAfterOutboxFailed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
 		db, pub := notifyDB(t), &recPub{}
-		var logs bytes.Buffer
+		var logs syncbuf.Buffer
 		n, err := OpenNotifier(ctx, db, NotifyOptions{Site: "hmp-test", Output: "webhook", Next: pub,
 			Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		if err != nil {
@@ -190,7 +190,7 @@ func TestNotifierHeldBounded(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ctx := context.Background()
 				db, pub := notifyDB(t), &recPub{}
-				var logs bytes.Buffer
+				var logs syncbuf.Buffer
 				n, err := OpenNotifier(ctx, db, NotifyOptions{Site: "hmp-test", Output: "webhook", Next: pub, MaxHeld: tt.maxHeld, InFlight: 1,
 					Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 				if err != nil {

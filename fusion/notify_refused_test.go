@@ -1,7 +1,6 @@
 package fusion
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 )
 
 // statusTransport answers every request with its status, without a network.
@@ -56,7 +56,7 @@ func TestNotifierRefusedDropped(t *testing.T) {
 			}
 			synctest.Test(t, func(t *testing.T) {
 				db, pub := notifyDB(t), newChanPub()
-				var logb bytes.Buffer
+				var logb syncbuf.Buffer
 				n, err := OpenNotifier(context.Background(), db, NotifyOptions{Site: "hmp-test", Output: "webhook", Next: pub,
 					InFlight: 1, MaxAge: time.Hour, StaleAfter: time.Minute,
 					Logger: slog.New(slog.NewTextHandler(&logb, nil))})

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 )
 
 // heatUpgradeData returns emissionsAndFixes(60) (emissions heard by 2 to
@@ -139,7 +139,7 @@ func TestInfluxHeatEmissionUpgrade(t *testing.T) {
 	srv := influxtest.Start(t)
 	recs, locs, want, ref := heatUpgradeData(t)
 	writeOldInflux(t, srv, "old", recs, locs)
-	var logs bytes.Buffer
+	var logs syncbuf.Buffer
 	cfg := store.InfluxConfig{URL: srv.URL, Database: "old", SpoolDir: filepath.Join(t.TempDir(), "spool"), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	s, closeS, n := openRebuilt(t, func() (*store.Influx, error) { return store.OpenInflux(cfg) })
 	if n == 0 {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"hash/crc32"
 	"log/slog"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 )
 
 // spoolFrame frames p as the spool writes it.
@@ -206,7 +207,7 @@ func TestInfluxLogsBadSpoolCursor(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "spool.pos"), []byte("3"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var log bytes.Buffer
+	var log syncbuf.Buffer
 	s, err := OpenInflux(InfluxConfig{URL: closed, Database: "rfwarden", SpoolDir: dir, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil {
 		t.Fatal(err)
