@@ -1,7 +1,6 @@
 package mqttlink
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 
 	"github.com/rfwarden/rfwarden/internal/embroker"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 )
 
 // TestSummaryHidesUserAndHost: given a real client refused by the broker
@@ -54,7 +54,7 @@ func TestSummaryHidesUserAndHost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs bytes.Buffer
+			var logs syncbuf.Buffer
 			link := New(Options{Name: "fusion", Broker: tt.url, Keys: keys, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			opts := NewClientOptions().AddBroker(tt.url).SetClientID("summary-test").SetUsername(user).SetPassword(pw).
 				SetConnectTimeout(5 * time.Second)
