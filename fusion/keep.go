@@ -100,7 +100,7 @@ func waitToken(ctx context.Context, tok mqtt.Token, timeout time.Duration, what 
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
-		return fmt.Errorf("publish %s: timeout after %v", what, timeout)
+		return fmt.Errorf("publish %s: %w", what, fmt.Errorf("timeout after %v", timeout)) // the cause apart from what (failureKey)
 	}
 }
 

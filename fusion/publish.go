@@ -65,6 +65,7 @@ type AsyncPublisher struct {
 	limit   int                  // entries held at most
 	closed  bool
 	dropLog retrylog.Log
+	sendLog retrylog.Log // the deliveries' failures; loop's alone
 	dropped atomic.Uint64
 
 	wake chan struct{} // a change queued or Close called; capacity 1
@@ -125,8 +126,18 @@ func (p *AsyncPublisher) loop() {
 			<-p.wake
 			continue
 		}
+		// A broker away fails every change, one per publish timeout:
+		// each cause is logged when it first appears or changes, then
+		// at most once a minute with how many were not (retrylog), and
+		// the recovery once. It logged one line per change, a line
+		// every 10 s while the broker was away
+		// (TestAsyncPublisherLogsOutageOnce).
 		if err := p.next.PublishAlert(p.ctx, a); err != nil {
-			p.log.Warn("publish "+p.what, "id", a.ID, "err", err)
+			if log, skipped := p.sendLog.FailedAs(failureKey(err), time.Now()); log {
+				p.log.Warn("publish "+p.what, "id", a.ID, "err", err, "failures_not_logged", skipped)
+			}
+		} else if n, since := p.sendLog.Recovered(); n > 0 {
+			p.log.Warn("publish "+p.what+": succeeds again", "failed", n, "failing_for", time.Since(since).Round(time.Second))
 		}
 	}
 }

@@ -3,8 +3,10 @@ package fusion
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/alert"
+	"github.com/rfwarden/rfwarden/internal/syncbuf"
 )
 
 // gatedPub is a publisher whose deliveries wait until release is closed
@@ -263,5 +266,71 @@ func BenchmarkAsyncPublisher(b *testing.B) {
 			close(g.release)
 			p.Close(ctx)
 		})
+	}
+}
+
+// failingPub fails every delivery while down, as MQTTPublisher does with
+// the broker away (its error names the alert, then the cause), and
+// counts the failures.
+type failingPub struct {
+	mu       sync.Mutex
+	down     bool
+	failures int
+}
+
+func (f *failingPub) PublishAlert(_ context.Context, a event.Alert) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		f.failures++
+		return fmt.Errorf("publish alert %s: %w", a.ID, fmt.Errorf("timeout after %v", 10*time.Second))
+	}
+	return nil
+}
+
+// TestAsyncPublisherLogsOutageOnce: with the broker away every delivery
+// fails, each with its alert's ID in the error; the outage is logged once
+// (then once a minute, retrylog), not once per change, and its end once,
+// with how many failed. Before, each failure was a warning: one every
+// publish timeout (10 s) for as long as the broker was away.
+func TestAsyncPublisherLogsOutageOnce(t *testing.T) {
+	var logs syncbuf.Buffer
+	f := &failingPub{down: true}
+	p := NewAsyncPublisher(f, 64, slog.New(slog.NewTextHandler(&logs, nil)))
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s:\n%s", what, logs.String())
+			}
+		}
+	}
+	const alerts = 20
+	for i := range alerts {
+		a := testAlert()
+		a.ID = fmt.Sprintf("ar-%03d", i)
+		if err := p.PublishAlert(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait("every delivery to fail", func() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.failures == alerts })
+	f.mu.Lock()
+	f.down = false
+	f.mu.Unlock()
+	if err := p.PublishAlert(context.Background(), testAlert()); err != nil {
+		t.Fatal(err)
+	}
+	wait("the recovery", func() bool { return strings.Contains(logs.String(), "succeeds again") })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l := logs.String()
+	if n := strings.Count(l, `msg="publish alert"`); n != 1 {
+		t.Errorf("%d failures logged for %d alerts failing with one cause, want 1:\n%s", n, alerts, l)
+	}
+	if !strings.Contains(l, `msg="publish alert: succeeds again" failed=20 `) {
+		t.Errorf("the recovery not logged once with the 20 failures:\n%s", l)
 	}
 }
