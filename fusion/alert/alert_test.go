@@ -139,13 +139,21 @@ func onlineEngine(t *testing.T) (*Engine, *recorder, time.Time) {
 func onlineEngineOn(t *testing.T, s *site.Site) (*Engine, *recorder, time.Time) {
 	t.Helper()
 	rec := &recorder{}
-	e, err := New(DefaultConfig(), s, nil, rec, nil)
+	e, t0 := onlineEngineFor(t, s, rec)
+	return e, rec, t0
+}
+
+// onlineEngineFor is the default rules over site s publishing to pub,
+// every sensor online at t0.
+func onlineEngineFor(t *testing.T, s *site.Site, pub Publisher) (*Engine, time.Time) {
+	t.Helper()
+	e, err := New(DefaultConfig(), s, nil, pub, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Unix(1_800_000_000, 0)
 	online(t, e, t0)
-	return e, rec, t0
+	return e, t0
 }
 
 func wing(t *testing.T) *site.Site {
@@ -816,12 +824,7 @@ func TestDemoHandsetOneAlert(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
-	e, err := New(DefaultConfig(), s, nil, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, t0 := onlineEngineFor(t, s, rec)
 	data, err := os.ReadFile("testdata/demo-gsm-handset-fixes.jsonl")
 	if err != nil {
 		t.Fatal(err)

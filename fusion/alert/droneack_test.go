@@ -136,12 +136,7 @@ func TestAcknowledgedDroneComesBack(t *testing.T) {
 func TestDroneRaisedAnewOnVagueFixKeepsRoom(t *testing.T) {
 	ctx := context.Background()
 	rec := &whyRecorder{}
-	e, err := New(DefaultConfig(), demoSite(t), nil, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, t0 := onlineEngineFor(t, demoSite(t), rec)
 	probs, tied := controllerTie()
 	perim := map[string]float64{"PERIM": 0.62, "YARD": 0.2, "OUTSIDE": 0.18}
 	var first string

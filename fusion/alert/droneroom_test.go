@@ -198,12 +198,7 @@ func droneMoves(t *testing.T, rec *whyRecorder) (rooms []string, moves int) {
 func runDroneFixes(t *testing.T, n int, fix func(i int, t0 time.Time) (int, Location)) (*Engine, *whyRecorder) {
 	t.Helper()
 	rec := &whyRecorder{}
-	e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, t0 := onlineEngineFor(t, wing(t), rec)
 	ctx := context.Background()
 	tick := func(from, to int) {
 		for s := from; s <= to; s++ {

@@ -238,12 +238,7 @@ func TestPhoneRoomKinds(t *testing.T) {
 		t.Run(tc.room, func(t *testing.T) {
 			ctx := context.Background()
 			rec := &recorder{}
-			e, err := New(DefaultConfig(), s, nil, rec, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t0 := time.Unix(1_800_000_000, 0)
-			online(t, e, t0)
+			e, t0 := onlineEngineFor(t, s, rec)
 			for i := range 60 {
 				at := t0.Add(time.Duration(i) * time.Second)
 				loc := Location{Track: "t1", Class: event.ClassLTE, Link: event.LinkUplink, Room: tc.room, Prob: 0.9,
@@ -374,12 +369,7 @@ func TestBurstsNextDoorCount(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
-			e, err := New(DefaultConfig(), wing(t), nil, rec, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t0 := time.Unix(1_800_000_000, 0)
-			online(t, e, t0)
+			e, t0 := onlineEngineFor(t, wing(t), rec)
 			n := burstNight(t, e, t0, tc.gap, false, tc.rooms...)
 			var fired []event.Alert
 			for _, a := range rec.got {

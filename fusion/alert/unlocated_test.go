@@ -50,12 +50,7 @@ func controllerTie() (map[string]float64, []string) {
 // cell L1-N06, 4%"), and moved between them.
 func TestUnlocatedDroneNamesNoRoom(t *testing.T) {
 	rec := &whyRecorder{}
-	e, err := New(DefaultConfig(), demoSite(t), nil, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, t0 := onlineEngineFor(t, demoSite(t), rec)
 	ctx := context.Background()
 	probs, tied := controllerTie()
 	for i := range 60 {
@@ -109,12 +104,7 @@ func TestUnlocatedDroneNamesNoRoom(t *testing.T) {
 // position of the tied room's mean.
 func TestUnlocatedFixKeepsVisitRoom(t *testing.T) {
 	rec := &whyRecorder{}
-	e, err := New(DefaultConfig(), demoSite(t), nil, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Unix(1_800_000_000, 0)
-	online(t, e, t0)
+	e, t0 := onlineEngineFor(t, demoSite(t), rec)
 	ctx := context.Background()
 	probs, tied := controllerTie()
 	perim := map[string]float64{"PERIM": 0.62, "YARD": 0.2, "OUTSIDE": 0.18}
