@@ -354,14 +354,15 @@ func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler
 	if to == 0 {
 		to = 10 * time.Second
 	}
-	err := mqttlink.AwaitGranted(p.Client.Subscribe(topic, qos, cb), func() mqtt.Token { return p.Client.Subscribe(topic, qos, cb) }, to, p.logger(), topic)
+	subscribe := func() mqtt.Token { return p.Client.Subscribe(topic, qos, cb) }
+	err := mqttlink.AwaitGranted(subscribe(), subscribe, to, p.logger(), topic)
 	if err == nil {
 		if p.Resubscribe != nil && p.Resubscribe.Subscribed != nil {
 			go p.Resubscribe.Subscribed(p.Client, topic)
 		}
 		return nil
 	}
-	if p.Resubscribe != nil && !mqttlink.SubackAnswered(err) && leftToReconnect(p.Client, err) {
+	if p.Resubscribe != nil && mqttlink.LeftToReconnect(p.Client, err) {
 		p.Resubscribe.logger().Warn("mqtt: not connected to the broker; subscribing on the next connection", "topic", topic, "err", err)
 		return nil
 	}
@@ -373,16 +374,6 @@ func (p PahoSubscriber) logger() *slog.Logger {
 		return p.Resubscribe.logger()
 	}
 	return slog.Default()
-}
-
-// leftToReconnect reports whether a failed subscription can wait for the
-// next connection: the client is not connected, or the failure is not
-// about the subscription itself (an invalid topic or QoS fails again).
-func leftToReconnect(c mqtt.Client, err error) bool {
-	if errors.Is(err, mqtt.ErrInvalidQos) || errors.Is(err, mqtt.ErrInvalidTopicEmptyString) || errors.Is(err, mqtt.ErrInvalidTopicMultilevel) {
-		return false
-	}
-	return !c.IsConnectionOpen() || errors.Is(err, mqtt.ErrNotConnected) || strings.Contains(err.Error(), "not currently connected")
 }
 
 // Resubscriber remembers the subscriptions made through a PahoSubscriber and
@@ -456,9 +447,10 @@ func (r *Resubscriber) OnConnect(c mqtt.Client) {
 			"hint", "a connection lost again and again may be another client with the same client ID")
 	}
 	for _, s := range subs {
-		tok := c.Subscribe(s.topic, s.qos, s.cb)
+		subscribe := func() mqtt.Token { return c.Subscribe(s.topic, s.qos, s.cb) }
+		tok := subscribe()
 		go func() {
-			if err := mqttlink.AwaitGranted(tok, func() mqtt.Token { return c.Subscribe(s.topic, s.qos, s.cb) }, time.Minute, log, s.topic); err != nil {
+			if err := mqttlink.AwaitGranted(tok, subscribe, time.Minute, log, s.topic); err != nil {
 				log.Error("mqtt: subscribing again after connecting", "topic", s.topic, "err", err)
 				return
 			}

@@ -470,10 +470,11 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	link := &feedLink{Link: mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log, Keys: dashboardMQTTKeys})}
 	opts.SetOnConnectHandler(func(c mqtt.Client) {
 		gen := link.subscribing()
-		tok := c.SubscribeMultiple(filters, handle)
+		subscribe := func() mqtt.Token { return c.SubscribeMultiple(filters, handle) }
+		tok := subscribe()
 		go func() {
-			err := mqttlink.AwaitGranted(tok, func() mqtt.Token { return c.SubscribeMultiple(filters, handle) }, time.Minute, log, "live feed")
-			if err != nil && !mqttlink.SubackAnswered(err) && !c.IsConnectionOpen() {
+			err := mqttlink.AwaitGranted(tok, subscribe, time.Minute, log, "live feed")
+			if err != nil && mqttlink.LeftToReconnect(c, err) {
 				return // the connection went first: the next one subscribes again
 			}
 			if link.subscribed(gen, err) && err != nil {

@@ -71,7 +71,7 @@ func subscribeRefused(tok mqtt.Token) error {
 // §3.9.3). When the SUBACK answered several filters the error names
 // those not granted.
 func SubackError(codes map[string]byte) error {
-	var refused, odd []string
+	var refused, odd []string // filters
 	var oddCode byte
 	for _, f := range slices.Sorted(maps.Keys(codes)) {
 		switch code := codes[f]; {
@@ -85,16 +85,17 @@ func SubackError(codes map[string]byte) error {
 		}
 	}
 	var err error
+	var named []string // the filters err is of
 	switch {
 	case odd != nil:
-		err, refused = SubackCodeError(oddCode), odd
+		err, named = SubackCodeError(oddCode), odd
 	case refused != nil:
-		err = ErrSubackRefused
+		err, named = ErrSubackRefused, refused
 	default:
 		return nil
 	}
 	if len(codes) > 1 {
-		return fmt.Errorf("%s: %w", strings.Join(refused, ", "), err)
+		return fmt.Errorf("%s: %w", strings.Join(named, ", "), err)
 	}
 	return err
 }
@@ -107,6 +108,18 @@ var ErrSubackRefused = errors.New("the broker refused the subscription (SUBACK 0
 func SubackAnswered(err error) bool {
 	var odd SubackCodeError
 	return errors.Is(err, ErrSubackRefused) || errors.As(err, &odd)
+}
+
+// LeftToReconnect reports whether err, a failed subscription of c, can
+// wait for c's next connection to make it again: the broker did not
+// answer it (SubackAnswered: no reconnection changes that), it is not
+// about the subscription itself (an invalid topic or QoS fails again),
+// and c is not connected (or paho said so).
+func LeftToReconnect(c mqtt.Client, err error) bool {
+	if SubackAnswered(err) || errors.Is(err, mqtt.ErrInvalidQos) || errors.Is(err, mqtt.ErrInvalidTopicEmptyString) || errors.Is(err, mqtt.ErrInvalidTopicMultilevel) {
+		return false
+	}
+	return !c.IsConnectionOpen() || errors.Is(err, mqtt.ErrNotConnected) || strings.Contains(err.Error(), "not currently connected")
 }
 
 // SubackCodeError is a SUBACK return code MQTT 3.1.1 does not have (it

@@ -189,10 +189,12 @@ func NewPaho(opts Options) (Client, error) {
 			c.Publish(opts.StatusTopic, QoS1, true, event.StatusOnline)
 		}
 		for _, sub := range subs {
-			handle := func(_ mqtt.Client, m mqtt.Message) { sub.Handle(m.Payload()) }
-			tok := c.Subscribe(sub.Topic, sub.QoS, handle)
+			subscribe := func() mqtt.Token {
+				return c.Subscribe(sub.Topic, sub.QoS, func(_ mqtt.Client, m mqtt.Message) { sub.Handle(m.Payload()) })
+			}
+			tok := subscribe()
 			go func() {
-				err := mqttlink.AwaitGranted(tok, func() mqtt.Token { return c.Subscribe(sub.Topic, sub.QoS, handle) }, 10*time.Second, log, sub.Topic)
+				err := mqttlink.AwaitGranted(tok, subscribe, 10*time.Second, log, sub.Topic)
 				switch {
 				case err == nil:
 				case errors.Is(err, mqttlink.ErrSubackRefused) && sub.Refused != nil:
