@@ -251,18 +251,12 @@ func TestBrowserReplayRecordingChange(t *testing.T) {
 	})
 }
 
-// clickFirst is a page expression that clicks the first element matching
-// the CSS selector sel and is true, or is false while there is none: for
-// chromedp.Poll, so that finding and clicking happen in one evaluation
-// and a list drawn again in between cannot take the node away.
-func clickFirst(sel string) string {
-	return `(() => { const el = document.querySelector(` + strconv.Quote(sel) + `); if (!el) return false; el.click(); return true; })()`
-}
-
-// clickNow clicks the first element matching sel once there is one,
-// finding and clicking it in one evaluation (clickFirst): for the rows of
-// the alert and registry lists and the buttons of the alert's detail,
-// which the page draws again on a live update or a load.
+// clickNow clicks the first element matching the CSS selector sel once
+// there is one: the page expression finds and clicks it in one
+// evaluation, false while there is none, so that a list drawn again in
+// between cannot take the node away. For the rows of the alert and
+// registry lists and the buttons of the alert's detail, which the page
+// draws again on a live update or a load.
 func clickNow(sel string) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](clickFirst(sel))
+	return chromedp.Poll[chromedp.Void](`(() => { const el = document.querySelector(` + strconv.Quote(sel) + `); if (!el) return false; el.click(); return true; })()`)
 }

@@ -11,7 +11,6 @@ import (
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
-	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
@@ -61,19 +60,9 @@ func TestAckHeldBeforeSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	acks := newAckAnnouncer(10*time.Second, db, slog.New(slog.DiscardHandler))
-	client, _, err := subscribeFeed(feedOptions{URL: "tcp://" + addr, Site: "hmp-test", OnConnect: acks.connected},
-		dashboard.NewHub(0), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	acks, client := announcerOnFeed(t, "tcp://"+addr, 10*time.Second, db, slog.New(slog.DiscardHandler))
 	defer client.Disconnect(250)
-	acks.setClient(client)
-	for deadline := time.Now().Add(10 * time.Second); !client.IsConnectionOpen(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the feed's client did not connect")
-		}
-	}
+	waitConnection(t, client, true)
 	ctx := context.Background()
 	done := make(chan error, 1)
 	go func() {

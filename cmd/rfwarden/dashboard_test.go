@@ -355,13 +355,7 @@ func testAckAnnouncerHolds(t *testing.T, restart bool) {
 	var logs syncbuf.Buffer
 	// start runs an announcer over db on a new live feed client.
 	start := func() (*mqttAckAnnouncer, mqtt.Client, func()) {
-		acks := newAckAnnouncer(5*time.Second, db, slog.New(slog.NewTextHandler(&logs, nil)))
-		client, _, err := subscribeFeed(feedOptions{URL: b.URL(), Site: "hmp-test", OnConnect: acks.connected},
-			dashboard.NewHub(0), slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		acks.setClient(client)
+		acks, client := announcerOnFeed(t, b.URL(), 5*time.Second, db, slog.New(slog.NewTextHandler(&logs, nil)))
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { defer close(done); acks.run(ctx, time.Hour) }()
@@ -369,11 +363,7 @@ func testAckAnnouncerHolds(t *testing.T, restart bool) {
 	}
 	acks, client, stop := start()
 	defer func() { stop() }()
-	for deadline := time.Now().Add(10 * time.Second); !client.IsConnectionOpen(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the feed's client did not connect")
-		}
-	}
+	waitConnection(t, client, true)
 	ctx := context.Background()
 	ack := func(alert, by string, at int64) error {
 		return acks.AnnounceAck(ctx, event.Ack{Schema: event.SchemaVersion, Site: "hmp-test", Alert: alert, By: by, AckNS: at})
@@ -382,11 +372,7 @@ func testAckAnnouncerHolds(t *testing.T, restart bool) {
 		t.Fatalf("announce while connected: %v", err)
 	}
 	b.Stop()
-	for deadline := time.Now().Add(10 * time.Second); client.IsConnectionOpen(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the client did not see the broker go")
-		}
-	}
+	waitConnection(t, client, false)
 	for _, a := range []struct {
 		alert, by string
 		at        int64
@@ -454,6 +440,32 @@ func testAckAnnouncerHolds(t *testing.T, restart bool) {
 	}
 	if got := published(); !maps.Equal(got, want) {
 		t.Errorf("after a second round the announcer announced %v, want %v", got, want)
+	}
+}
+
+// announcerOnFeed returns an acknowledgement announcer waiting at most
+// wait for the broker at url, holding in held, on a new live feed client
+// of site hmp-test, which it announces through.
+func announcerOnFeed(t *testing.T, url string, wait time.Duration, held ackHolder, log *slog.Logger) (*mqttAckAnnouncer, mqtt.Client) {
+	t.Helper()
+	acks := newAckAnnouncer(wait, held, log)
+	client, _, err := subscribeFeed(feedOptions{URL: url, Site: "hmp-test", OnConnect: acks.connected},
+		dashboard.NewHub(0), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acks.setClient(client)
+	return acks, client
+}
+
+// waitConnection waits up to 10 s for client's connection to be open
+// (or, with open false, gone).
+func waitConnection(t *testing.T, client mqtt.Client, open bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); client.IsConnectionOpen() != open; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the feed's client's connection open %v, want %v, after 10 s", !open, open)
+		}
 	}
 }
 
