@@ -162,7 +162,7 @@ func TestDroneControllerDoesNotMoveAircraftsAlert(t *testing.T) {
 			if st == nil {
 				t.Fatalf("alert %s not held", a.ID)
 			}
-			if near := e.nearDroneRoom("B2-03", st, dropRadius(t, e)); near != tt.wantNearPilot {
+			if near := e.nearDroneRoom("B2-03", st, e.dropRule().RadiusM); near != tt.wantNearPilot {
 				t.Errorf("the pilot's cell B2-03 near the drone's path %v: %v, want %v", st.path, near, tt.wantNearPilot)
 			}
 		})
@@ -218,16 +218,4 @@ func runDroneFixes(t *testing.T, n int, fix func(i int, t0 time.Time) (int, Loca
 	}
 	tick(last+1, last+11)
 	return e, rec
-}
-
-// dropRadius returns the radius of e's drone-drop rule.
-func dropRadius(t *testing.T, e *Engine) float64 {
-	t.Helper()
-	for _, r := range e.Rules() {
-		if r.Kind == KindDroneDrop {
-			return r.RadiusM
-		}
-	}
-	t.Fatal("no drone-drop rule")
-	return 0
 }
