@@ -1,0 +1,74 @@
+package typedtext
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ErrText is the error every refusal of Check wraps.
+var ErrText = errors.New("text refused")
+
+// Check refuses s when it is not UTF-8, holds more than most characters
+// (Unicode code points, not bytes: 1500 "é" are 1500 characters), or
+// holds a character typed text may not: a control character (Unicode
+// Cc) other than a line break or tab when lines is true (none at all
+// when it is false: a name is one line), or a bidirectional embedding,
+// override or isolate (U+202A–U+202E, U+2066–U+2069). The marks
+// U+200E/U+200F, joiners and other format characters stay: right-to-left
+// scripts and emoji need them. The error names the character and its
+// place (1-based, in characters).
+func Check(s string, most int, lines bool) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%w: not UTF-8", ErrText)
+	}
+	if n := utf8.RuneCountInString(s); n > most {
+		return fmt.Errorf("%w: %d characters, longer than %d", ErrText, n, most)
+	}
+	i := 0
+	for _, r := range s {
+		i++
+		switch {
+		case lines && (r == '\n' || r == '\t'):
+		case unicode.Is(unicode.Cc, r):
+			return fmt.Errorf("%w: control character %U at character %d", ErrText, r, i)
+		case isBidiControl(r):
+			return fmt.Errorf("%w: bidirectional control %U at character %d: it makes the text read differently from what it holds", ErrText, r, i)
+		}
+	}
+	return nil
+}
+
+// isBidiControl reports whether r is a bidirectional embedding, override
+// or isolate (Unicode TR9 explicit formatting; not the marks LRM, RLM
+// and ALM, which plain right-to-left text uses).
+func isBidiControl(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
+}
+
+// Blank reports whether s shows nothing: it holds only spaces (Unicode
+// White_Space), control characters and format characters (Cf: a
+// zero-width space, a joiner, a byte-order mark). A required note or
+// reason that is blank is none.
+func Blank(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cc, r) && !unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// Normal returns typed text as it is stored: its line breaks made "\n"
+// (a CSV or form round trip turns "\n" into "\r\n"; stored as typed, the
+// same note read back differed from itself) and the spaces and line
+// breaks round it trimmed.
+func Normal(s string) string {
+	if strings.ContainsRune(s, '\r') {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	}
+	return strings.TrimSpace(s)
+}
