@@ -8,8 +8,17 @@ import (
 	"unicode/utf8"
 )
 
-// ErrText is the error every refusal of Check wraps.
+// ErrText is what every refusal of Check is (errors.Is); its message is
+// the refusal's alone, for the caller to put after the field's name.
 var ErrText = errors.New("text refused")
+
+// refusal is one refusal of Check.
+type refusal struct{ msg string }
+
+func (r refusal) Error() string        { return r.msg }
+func (r refusal) Is(target error) bool { return target == ErrText }
+
+func refuse(format string, args ...any) error { return refusal{fmt.Sprintf(format, args...)} }
 
 // Check refuses s when it is not UTF-8, holds more than most characters
 // (Unicode code points, not bytes: 1500 "é" are 1500 characters), or
@@ -22,10 +31,10 @@ var ErrText = errors.New("text refused")
 // place (1-based, in characters).
 func Check(s string, most int, lines bool) error {
 	if !utf8.ValidString(s) {
-		return fmt.Errorf("%w: not UTF-8", ErrText)
+		return refuse("not UTF-8")
 	}
 	if n := utf8.RuneCountInString(s); n > most {
-		return fmt.Errorf("%w: %d characters, longer than %d", ErrText, n, most)
+		return refuse("%d characters, longer than %d", n, most)
 	}
 	i := 0
 	for _, r := range s {
@@ -33,9 +42,9 @@ func Check(s string, most int, lines bool) error {
 		switch {
 		case lines && (r == '\n' || r == '\t'):
 		case unicode.Is(unicode.Cc, r):
-			return fmt.Errorf("%w: control character %U at character %d", ErrText, r, i)
+			return refuse("control character %U at character %d", r, i)
 		case isBidiControl(r):
-			return fmt.Errorf("%w: bidirectional control %U at character %d: it makes the text read differently from what it holds", ErrText, r, i)
+			return refuse("bidirectional control %U at character %d: it makes the text read differently from what it holds", r, i)
 		}
 	}
 	return nil

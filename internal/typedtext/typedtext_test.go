@@ -12,7 +12,7 @@ func TestCheck(t *testing.T) {
 		s     string
 		most  int
 		lines bool
-		want  string // "" for accepted, else a part of the error
+		want  string // "" for accepted, else a part of the error (^: its start)
 	}{
 		{"plain", "searched cell L1-S03, nothing found", 100, true, ""},
 		{"lines and tabs in a note", "searched\n\tfound a phone", 100, true, ""},
@@ -27,6 +27,7 @@ func TestCheck(t *testing.T) {
 		{"right-to-left text and its marks", "\u05e9\u05dc\u05d5\u05dd\u200f 1", 100, false, ""},
 		{"emoji with a joiner", "\U0001F468\u200d\U0001F4BB", 100, false, ""},
 		{"too long", strings.Repeat("é", 11), 10, true, "11 characters, longer than 10"},
+		{"the message alone", "\x00", 100, true, "^control character"},
 		{"long enough in characters, not bytes", strings.Repeat("é", 10), 10, true, ""},
 		{"not UTF-8", "a\xffb", 100, true, "not UTF-8"},
 	} {
@@ -38,7 +39,8 @@ func TestCheck(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, ErrText) {
+			want, prefix := strings.CutPrefix(tc.want, "^")
+			if err == nil || !strings.Contains(err.Error(), want) || prefix && !strings.HasPrefix(err.Error(), want) || !errors.Is(err, ErrText) {
 				t.Fatalf("Check(%q) = %v, want an ErrText naming %q", tc.s, err, tc.want)
 			}
 		})
