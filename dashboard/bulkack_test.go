@@ -115,7 +115,7 @@ func TestBulkAckRefused(t *testing.T) {
 		{"too many ids", RoleOfficer, true, `{"ids":` + ids(MaxBulkAck+1) + `}`, 400, fmt.Sprintf("ids: %d alerts, at most %d", MaxBulkAck+1, MaxBulkAck)},
 		{"an empty id", RoleOfficer, true, `{"ids":["al1",""]}`, 400, "ids[1]: empty"},
 		{"an id too long", RoleOfficer, true, `{"ids":["` + strings.Repeat("a", 129) + `"]}`, 400, "ids[0]: longer than 128"},
-		{"note too long", RoleOfficer, true, `{"ids":["al1"],"note":"` + strings.Repeat("n", event.MaxAckNote+1) + `"}`, 400, "note: longer than 2000"},
+		{"note too long", RoleOfficer, true, `{"ids":["al1"],"note":"` + strings.Repeat("n", event.MaxAckNote+1) + `"}`, 400, "note: longer than 2000 characters"},
 		{"ids not strings", RoleOfficer, true, `{"ids":[1,2]}`, 400, "malformed JSON"},
 	}
 	for _, tc := range tests {

@@ -25,13 +25,13 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/typedtext"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -855,23 +855,24 @@ func (s *server) ackAlert(c echo.Context) error {
 
 // needsAckNote reports whether acknowledging a with note is refused for
 // want of a note: a critical alert's acknowledgement says what was done
-// about it (a note not blank once trimmed), as a search's outcome and a
-// maintenance window's reason do; a warning's may have none. An
-// acknowledgement stops the alert's reminders and moves it below the open
-// ones: a critical alert so silenced with one click recorded who and when
-// but nothing of the phone or drone.
+// about it (a note that shows something: typedtext.Blank), as a search's
+// outcome and a maintenance window's reason do; a warning's may have
+// none. An acknowledgement stops the alert's reminders and moves it below
+// the open ones: a critical alert so silenced with one click recorded who
+// and when but nothing of the phone or drone. A note of a NUL, a bell or
+// a zero-width space is none (TestNotesShowSomething): it passed as one.
 func needsAckNote(a event.Alert, note string) bool {
-	return a.Severity == event.SeverityCritical && strings.TrimSpace(note) == ""
+	return a.Severity == event.SeverityCritical && typedtext.Blank(note)
 }
 
-// trimNote returns a note as it is stored: without the spaces and line
-// breaks round it (strings.TrimSpace), its inner text kept. A note of
-// only those is none. Every note typed (an acknowledgement's, single or
-// bulk; an incident's closure and reopening; a search's outcome; a
-// maintenance window's reason) is trimmed before it is checked, stored
-// or audited (TestNotesTrimmed).
+// trimNote returns a note as it is stored: its line breaks "\n" and
+// without the spaces and line breaks round it (typedtext.Normal), its
+// inner text kept. A note of only those is none. Every note typed (an
+// acknowledgement's, single or bulk; an incident's closure and reopening;
+// a search's outcome; a maintenance window's reason) is trimmed before
+// it is checked, stored or audited (TestNotesTrimmed).
 func trimNote(note string) string {
-	return strings.TrimSpace(note)
+	return typedtext.Normal(note)
 }
 
 // checkNote refuses a note (of an acknowledgement or a closure) longer
@@ -880,15 +881,16 @@ func checkNote(note string) error {
 	return checkText("note", note, event.MaxAckNote)
 }
 
-// checkText refuses typed text of field that is not UTF-8 or is longer
-// than most characters (Unicode code points, not bytes: 1500 "é" are
-// 1500 characters). UTF-8 bounds its bytes to 4*most.
+// checkText refuses (400, naming field) typed text that is not UTF-8, is
+// longer than most characters (Unicode code points, not bytes: 1500 "é"
+// are 1500 characters; UTF-8 bounds its bytes to 4*most), or holds a
+// control character other than a line break or tab, or a bidirectional
+// override (typedtext.Check): stored, audited and shown to other users,
+// an escape sequence or an override made the note read as what it was
+// not (TestNotesShowSomething).
 func checkText(field, text string, most int) error {
-	switch {
-	case !utf8.ValidString(text):
-		return httpError(http.StatusBadRequest, "%s: not UTF-8", field)
-	case utf8.RuneCountInString(text) > most:
-		return httpError(http.StatusBadRequest, "%s: longer than %d characters", field, most)
+	if err := typedtext.Check(text, most, true); err != nil {
+		return httpError(http.StatusBadRequest, "%s: %v", field, err)
 	}
 	return nil
 }
@@ -1532,14 +1534,14 @@ func (s *server) startMaintenance(c echo.Context) error {
 		return err
 	}
 	reason := trimNote(req.Reason)
-	switch {
-	case req.Minutes < 1 || req.Minutes > int(MaxMaintenance/time.Minute): // before multiplying: a huge count wrapped round
+	if req.Minutes < 1 || req.Minutes > int(MaxMaintenance/time.Minute) { // before multiplying: a huge count wrapped round
 		return httpError(http.StatusBadRequest, "minutes: %d is not between 1 and %d", req.Minutes, int(MaxMaintenance/time.Minute))
-	case reason == "":
-		return httpError(http.StatusBadRequest, "reason: say what is done to the sensor")
 	}
 	if err := checkText("reason", reason, MaxMaintenanceReason); err != nil {
 		return err
+	}
+	if typedtext.Blank(reason) {
+		return httpError(http.StatusBadRequest, "reason: say what is done to the sensor")
 	}
 	now := s.now()
 	m := store.Maintenance{Site: s.d.Site.ID, Sensor: id, FromNS: now.UnixNano(), UntilNS: now.Add(time.Duration(req.Minutes) * time.Minute).UnixNano(),
@@ -2123,11 +2125,11 @@ func (s *server) reopenIncident(c echo.Context) error {
 		return err
 	}
 	req.Note = trimNote(req.Note)
-	if req.Note == "" {
-		return httpError(http.StatusBadRequest, "note: say why the case is reopened")
-	}
 	if err := checkNote(req.Note); err != nil {
 		return err
+	}
+	if typedtext.Blank(req.Note) {
+		return httpError(http.StatusBadRequest, "note: say why the case is reopened")
 	}
 	id := c.Param("id")
 	ctx, cancel := detach(c.Request().Context())

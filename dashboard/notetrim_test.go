@@ -131,3 +131,76 @@ func ackNoteOf(id string) func(t *testing.T, _ *env, db *store.SQLite) string {
 		return a.AckNote
 	}
 }
+
+// TestNotesShowSomething: a note or reason staff must give (a critical
+// alert's acknowledgement, single or bulk; a reopening; a maintenance
+// window's reason) is refused when it shows nothing: a NUL, a bell and an
+// escape, or a zero-width space, each of which was taken as a reason. And
+// no note may hold a control character other than a line break or tab,
+// or a bidirectional override: stored and shown to other users, they made
+// the note read as what it was not. Each is refused (400, naming the
+// field and the character) and nothing is stored.
+func TestNotesShowSomething(t *testing.T) {
+	type endpoint struct {
+		name, role, path, field, first string
+		body                           func(note string) string
+		required                       bool
+	}
+	quote := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	closed := `/api/v1/incidents/inc-1/close {"outcome":"false_alarm"}`
+	endpoints := []endpoint{
+		{"single acknowledgement", RoleOfficer, "/api/v1/alerts/d1/ack", "note", "", func(n string) string { return `{"note":` + quote(n) + `}` }, true},
+		{"bulk acknowledgement", RoleOfficer, "/api/v1/alerts/ack", "note", "", func(n string) string { return `{"ids":["d1"],"note":` + quote(n) + `}` }, true},
+		{"incident closure", RoleAnalyst, "/api/v1/incidents/inc-1/close", "note", "", func(n string) string { return `{"outcome":"not_found","note":` + quote(n) + `}` }, false},
+		{"incident reopening", RoleAnalyst, "/api/v1/incidents/inc-1/reopen", "note", closed, func(n string) string { return `{"note":` + quote(n) + `}` }, true},
+		{"search outcome", RoleOfficer, "/api/v1/search/outcome", "note", "", func(n string) string { return `{"room":"a-102","found":false,"note":` + quote(n) + `}` }, false},
+		{"maintenance reason", RoleAdmin, "/api/v1/sensors/s1/maintenance", "reason", "", func(n string) string { return `{"minutes":30,"reason":` + quote(n) + `}` }, true},
+	}
+	notes := []struct {
+		name, note string
+		want       string // what the refusal names after the field's name; "say" for a required one's "say …"
+		required   bool   // refused only where a note is required
+	}{
+		{"controls alone", "\x00\a\x1b", "control character U+0000 at character 1", false},
+		{"zero-width space alone", "\u200b", "say", true},
+		{"an escape sequence in text", "searched \x1b[31mnothing", "control character U+001B at character 10", false},
+		{"a bidirectional override", "found \u202enothing", "bidirectional control U+202E", false},
+	}
+	for _, ep := range endpoints {
+		for _, n := range notes {
+			if n.required && !ep.required {
+				continue
+			}
+			t.Run(ep.name+"/"+n.name, func(t *testing.T) {
+				ev, db := sqliteEnv(t, "d1")
+				ev.deps.Maintenance = db
+				e, err := New(ev.deps)
+				if err != nil {
+					t.Fatal(err)
+				}
+				who := login(t, e, ep.role, ep.role+"-password")
+				if ep.first != "" {
+					path, body, _ := strings.Cut(ep.first, " ")
+					if rec := do(e, http.MethodPost, path, body, "application/json", &who, true); rec.Code != http.StatusOK {
+						t.Fatalf("POST %s: %d %s", path, rec.Code, trunc(rec.Body.String()))
+					}
+				}
+				actions, err := db.AuditLog(context.Background(), store.AuditFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec := do(e, http.MethodPost, ep.path, ep.body(n.note), "application/json", &who, true)
+				if got := rec.Body.String(); rec.Code != http.StatusBadRequest || !strings.Contains(got, `"`+ep.field+": ") || !strings.Contains(got, n.want) {
+					t.Fatalf("POST %s %q: %d %s, want 400 naming %s and %q", ep.path, n.note, rec.Code, trunc(got), ep.field, n.want)
+				}
+				if a, _ := db.Alert(context.Background(), "d1"); a.AckNS != 0 && ep.first == "" {
+					t.Errorf("refused, but d1 acknowledged with %q", a.AckNote)
+				}
+				after, err := db.AuditLog(context.Background(), store.AuditFilter{})
+				if err != nil || len(after) != len(actions) {
+					t.Errorf("refused, but the audit log went from %d rows to %d (%v)", len(actions), len(after), err)
+				}
+			})
+		}
+	}
+}

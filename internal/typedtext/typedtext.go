@@ -34,7 +34,7 @@ func Check(s string, most int, lines bool) error {
 		return refuse("not UTF-8")
 	}
 	if n := utf8.RuneCountInString(s); n > most {
-		return refuse("%d characters, longer than %d", n, most)
+		return refuse("longer than %d characters (%d)", most, n)
 	}
 	i := 0
 	for _, r := range s {

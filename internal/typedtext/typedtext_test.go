@@ -26,7 +26,7 @@ func TestCheck(t *testing.T) {
 		{"isolate", "\u2066x\u2069", 100, true, "U+2066"},
 		{"right-to-left text and its marks", "\u05e9\u05dc\u05d5\u05dd\u200f 1", 100, false, ""},
 		{"emoji with a joiner", "\U0001F468\u200d\U0001F4BB", 100, false, ""},
-		{"too long", strings.Repeat("é", 11), 10, true, "11 characters, longer than 10"},
+		{"too long", strings.Repeat("é", 11), 10, true, "longer than 10 characters (11)"},
 		{"the message alone", "\x00", 100, true, "^control character"},
 		{"long enough in characters, not bytes", strings.Repeat("é", 10), 10, true, ""},
 		{"not UTF-8", "a\xffb", 100, true, "not UTF-8"},
