@@ -64,3 +64,53 @@ func TestExportNamedAfterRange(t *testing.T) {
 		}
 	}
 }
+
+// TestExportDatesBounded: an export's dates must lie within the times the
+// stores can hold (int64 nanoseconds since 1970): to=9999-12-31 wrapped
+// round and the export held only its header, audited as "0 alerts". Such a
+// window is refused naming the days an export can name; one ending on the
+// last of them holds what a window ending today holds. An audit window
+// whose to equals its from says it holds no time, not that to is before
+// from.
+func TestExportDatesBounded(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	an := login(t, e, RoleAnalyst, "analyst-password")
+	today := testNow.Format(time.DateOnly)
+	held := map[string]string{"alerts": "LTE uplink in cell A1-02", "incidents": "phone in A1-02"} // the seeded row's summary
+	for _, kind := range []string{"alerts", "incidents"} {
+		for _, tc := range []struct {
+			query string
+			code  int
+			words []string // for 400, what the error must say (200: the seeded row)
+		}{
+			{"from=2026-01-01&to=" + today, 200, nil},
+			{"from=2026-01-01&to=2262-04-10", 200, nil},
+			{"from=2026-01-01&to=9999-12-31", 400, []string{"from 2026-01-01 to 9999-12-31", "outside 1677-09-22 to 2262-04-10"}},
+			{"from=2026-01-01&to=2262-04-11", 400, []string{"outside"}},
+			{"from=1677-09-21&to=" + today, 400, []string{"from 1677-09-21", "outside"}},
+		} {
+			rec := do(e, "GET", "/api/v1/"+kind+"/export.csv?"+tc.query, "", "", &an, false)
+			if rec.Code != tc.code {
+				t.Errorf("%s %q: %d %s, want %d", kind, tc.query, rec.Code, trunc(rec.Body.String()), tc.code)
+				continue
+			}
+			if tc.code == 200 {
+				tc.words = []string{held[kind]}
+			}
+			for _, w := range tc.words {
+				if !strings.Contains(rec.Body.String(), w) {
+					t.Errorf("%s %q: %s, want it to hold %q", kind, tc.query, trunc(rec.Body.String()), w)
+				}
+			}
+		}
+	}
+	admin := login(t, e, RoleAdmin, "admin-password")
+	rec := do(e, "GET", "/api/v1/audit/export.csv?from=2026-01-15T00:00:00Z&to=2026-01-15T00:00:00Z", "", "", &admin, false)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "the window holds no time") || strings.Contains(rec.Body.String(), "before") {
+		t.Errorf("audit export with to equal to from: %d %s, want 400 saying the window holds no time", rec.Code, trunc(rec.Body.String()))
+	}
+}

@@ -659,6 +659,13 @@ func (s *server) exportDates(from, to string) (string, time.Time, time.Time, err
 	}
 	y, m, d := last.Date()
 	until := time.Date(y, m, d+1, 0, 0, 0, 0, s.d.Location)
+	if since.Before(storeTimeMin) || until.After(storeTimeMax) {
+		// the store's times are int64 nanoseconds: a window past them
+		// wrapped round and the export held nothing (TestExportDatesBounded)
+		return "", time.Time{}, time.Time{}, httpError(http.StatusBadRequest, "from %s to %s: outside %s to %s, the days an export can name",
+			since.Format(time.DateOnly), last.Format(time.DateOnly), storeTimeMin.Add(24*time.Hour).In(s.d.Location).Format(time.DateOnly),
+			storeTimeMax.Add(-24*time.Hour).In(s.d.Location).Format(time.DateOnly))
+	}
 	return since.Format(time.DateOnly) + ".." + last.Format(time.DateOnly), since, until, nil
 }
 
@@ -2688,6 +2695,9 @@ func (s *server) auditQuery(c echo.Context, paged bool) (store.AuditFilter, stri
 		return f, "", err
 	}
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
+		if f.Until.Equal(f.Since) && len(c.QueryParam("to")) > len(time.DateOnly) { // a date to is its day's end: the day before from's
+			return f, "", httpError(http.StatusBadRequest, "to %s is the time from %s is: the window holds no time", c.QueryParam("to"), c.QueryParam("from"))
+		}
 		return f, "", httpError(http.StatusBadRequest, "to %s is before from %s", c.QueryParam("to"), c.QueryParam("from"))
 	}
 	if v := c.QueryParam("before"); v != "" {
@@ -2710,18 +2720,19 @@ func (s *server) auditQuery(c echo.Context, paged bool) (store.AuditFilter, stri
 	return f, strings.Join(given, "&"), nil
 }
 
-// auditTimeMin and auditTimeMax bound the times an audit query can name:
-// a row's time is nanoseconds since 1970 in an int64 (the whole seconds
-// within 1677-09-21T00:12:43Z..2262-04-11T23:47:16Z); a time outside
-// matched no row, silently.
+// storeTimeMin and storeTimeMax bound the times an audit query or an
+// export can name: a row's time is nanoseconds since 1970 in an int64
+// (the whole seconds within 1677-09-21T00:12:43Z..2262-04-11T23:47:16Z);
+// a time outside matched no row, silently, or wrapped round (an export
+// to 9999-12-31 held nothing).
 var (
-	auditTimeMin = time.Unix(0, math.MinInt64).Truncate(time.Second).Add(time.Second).UTC()
-	auditTimeMax = time.Unix(0, math.MaxInt64).Truncate(time.Second).UTC()
+	storeTimeMin = time.Unix(0, math.MinInt64).Truncate(time.Second).Add(time.Second).UTC()
+	storeTimeMax = time.Unix(0, math.MaxInt64).Truncate(time.Second).UTC()
 )
 
 // auditTime parses the audit query's from or to: an RFC 3339 time, or a
 // date (YYYY-MM-DD) in the site's zone, which for to means its end. A
-// time outside auditTimeMin..auditTimeMax is refused, naming the range.
+// time outside storeTimeMin..storeTimeMax is refused, naming the range.
 func (s *server) auditTime(name, v string, end bool) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
@@ -2737,9 +2748,9 @@ func (s *server) auditTime(name, v string, end bool) (time.Time, error) {
 		}
 		t = d
 	}
-	if t.Before(auditTimeMin) || t.After(auditTimeMax) {
+	if t.Before(storeTimeMin) || t.After(storeTimeMax) {
 		return time.Time{}, httpError(http.StatusBadRequest, "%s %q: outside %s to %s, the times the audit log can hold",
-			name, trimForErr(v), auditTimeMin.Format(time.RFC3339), auditTimeMax.Format(time.RFC3339))
+			name, trimForErr(v), storeTimeMin.Format(time.RFC3339), storeTimeMax.Format(time.RFC3339))
 	}
 	return t, nil
 }
