@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -608,12 +610,72 @@ func decodeJSON(c echo.Context, v any) error {
 		if errors.Is(err, io.EOF) {
 			return httpError(http.StatusBadRequest, "malformed JSON: empty body")
 		}
-		return httpError(http.StatusBadRequest, "malformed JSON: %v", err)
+		return httpError(http.StatusBadRequest, "malformed JSON: %s", jsonProblem(err))
 	}
 	if dec.More() {
 		return httpError(http.StatusBadRequest, "malformed JSON: trailing data after object")
 	}
 	return nil
+}
+
+// jsonProblem says what is wrong with a request body the JSON decoder
+// refused, in the body's words, not Go's: a value of the wrong type names
+// its field and what belongs there ("name: a number where a string
+// belongs"), where the decoder's own message named the handler's Go
+// struct and type ("Go struct field userReq.name of type string",
+// TestJSONErrorsInJSONTerms).
+func jsonProblem(err error) string {
+	var typ *json.UnmarshalTypeError
+	if !errors.As(err, &typ) {
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	want := jsonKind(typ.Type)
+	if typ.Field == "" {
+		return fmt.Sprintf("the body is %s, want %s", article(typ.Value), want)
+	}
+	return fmt.Sprintf("%s: %s where %s belongs", typ.Field, article(typ.Value), want)
+}
+
+// jsonKind names what JSON value decodes into a Go type t.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another value"
+	}
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+		return "a string" // a time, say
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number, 0 or more"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "another value"
+}
+
+// article puts "a" or "an" before the decoder's name of a JSON value
+// ("number", "array", "string", "bool", "object", "number -1"); a bool
+// reads "true or false".
+func article(v string) string {
+	switch {
+	case v == "bool":
+		return "true or false"
+	case v != "" && strings.ContainsRune("aeiou", rune(v[0])):
+		return "an " + v
+	}
+	return "a " + v
 }
 
 // safeJoin joins a user-supplied relative name under dir and rejects
