@@ -95,9 +95,17 @@ func (h *Hub) HandleMQTT(topic string, payload []byte) error {
 	return nil
 }
 
+// trimForErr shortens a value the client sent for an error that quotes
+// it: its first 64 characters and "…". A query parameter, path or ID of
+// megabytes was quoted whole (TestErrorsQuoteShort).
 func trimForErr(s string) string {
-	if len(s) > 32 {
-		return s[:32] + "…"
+	const most = 64 // characters
+	n := 0
+	for i := range s {
+		if n == most {
+			return s[:i] + "…"
+		}
+		n++
 	}
 	return s
 }

@@ -1037,14 +1037,14 @@ func (s *server) heatmap(c echo.Context) error {
 	if h := c.QueryParam("hour"); h != "" && h != "all" {
 		hour, err = strconv.Atoi(h)
 		if err != nil || hour < 0 || hour > 23 {
-			return httpError(http.StatusBadRequest, "hour %q: use 0..23 or all", h)
+			return httpError(http.StatusBadRequest, "hour %q: use 0..23 or all", trimForErr(h))
 		}
 	}
 	kind := store.HeatTargets
 	if v := c.QueryParam("show"); v != "" {
 		var ok bool
 		if kind, ok = heatKinds[v]; !ok {
-			return httpError(http.StatusBadRequest, "show %q: use targets or unauthorised", v)
+			return httpError(http.StatusBadRequest, "show %q: use targets or unauthorised", trimForErr(v))
 		}
 	}
 	to := s.now()
@@ -1092,7 +1092,7 @@ func (s *server) locations(c echo.Context) error {
 	if m := c.QueryParam("minutes"); m != "" {
 		n, err := strconv.Atoi(m)
 		if err != nil || n < 1 || n > 7*24*60 {
-			return httpError(http.StatusBadRequest, "minutes %q: use 1..10080", m)
+			return httpError(http.StatusBadRequest, "minutes %q: use 1..10080", trimForErr(m))
 		}
 		d = time.Duration(n) * time.Minute
 	}
@@ -1353,7 +1353,7 @@ func (s *server) searchOutcome(c echo.Context) error {
 		known = known || r.ID == req.Room
 	}
 	if !known {
-		return httpError(http.StatusBadRequest, "room %q is not in the site model", req.Room)
+		return httpError(http.StatusBadRequest, "room %q is not in the site model", trimForErr(req.Room))
 	}
 	if err := checkText("note", req.Note, MaxSearchNote); err != nil {
 		return err
@@ -1412,10 +1412,10 @@ func (s *server) snippet(c echo.Context) error {
 	// Snippet): send the pair as one SigMF archive, NAME.sigmf.
 	meta, data := p+".sigmf-meta", p+".sigmf-data"
 	if !isFile(meta) || !isFile(data) {
-		return httpError(http.StatusNotFound, "snippet %q not found", name)
+		return httpError(http.StatusNotFound, "snippet %q not found", trimForErr(name))
 	}
 	if _, err := sigmf.ReadMeta(meta); err != nil {
-		return httpError(http.StatusUnprocessableEntity, "snippet %q: %v", name, err)
+		return httpError(http.StatusUnprocessableEntity, "snippet %q: %v", trimForErr(name), err)
 	}
 	if err := s.auditFirst(c, "view.snippet", "snippet/"+name, "", "archive"); err != nil {
 		return err
@@ -1520,7 +1520,7 @@ func (s *server) maintenanceSensor(c echo.Context) (string, error) {
 		return "", httpError(http.StatusServiceUnavailable, "no site model loaded")
 	}
 	if _, ok := s.d.Site.Sensor(id); !ok {
-		return "", httpError(http.StatusNotFound, "sensor %q is not in the site model", id)
+		return "", httpError(http.StatusNotFound, "sensor %q is not in the site model", trimForErr(id))
 	}
 	return id, nil
 }
@@ -1592,7 +1592,7 @@ func (s *server) endMaintenance(c echo.Context) error {
 		// unaudited; one that is not running is refused without a row
 		ms, err := s.d.Maintenance.Maintenance(ctx, s.d.Site.ID, s.now())
 		if err == nil && !slices.ContainsFunc(ms, func(m store.Maintenance) bool { return m.Sensor == id }) {
-			return httpError(http.StatusNotFound, "sensor %q is not in maintenance", id)
+			return httpError(http.StatusNotFound, "sensor %q is not in maintenance", trimForErr(id))
 		}
 		if err := s.auditFirst(c, e.Action, e.Object, e.Before, e.After); err != nil {
 			return err
@@ -1603,7 +1603,7 @@ func (s *server) endMaintenance(c echo.Context) error {
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return httpError(http.StatusNotFound, "sensor %q is not in maintenance", id)
+		return httpError(http.StatusNotFound, "sensor %q is not in maintenance", trimForErr(id))
 	case err != nil && inTx:
 		s.log.Error("maintenance window not ended: it and its audit row not stored", "sensor", id, "err", err)
 		return notStored(e, err)
@@ -1693,7 +1693,7 @@ func (s *server) sensorHealth(c echo.Context) error {
 		return err
 	}
 	if !event.ValidID(c.Param("id")) {
-		return httpError(http.StatusBadRequest, "sensor %q is not a valid ID", c.Param("id"))
+		return httpError(http.StatusBadRequest, "sensor %q is not a valid ID", trimForErr(c.Param("id")))
 	}
 	d, err := parseWindow(c.QueryParam("window"))
 	if err != nil {
@@ -1730,7 +1730,7 @@ func (s *server) regEntry(c echo.Context) (Registry, int64, error) {
 func regID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, httpError(http.StatusBadRequest, "registry id %q: not a positive integer", c.Param("id"))
+		return 0, httpError(http.StatusBadRequest, "registry id %q: not a positive integer", trimForErr(c.Param("id")))
 	}
 	return id, nil
 }
@@ -2047,9 +2047,9 @@ func (s *server) closeIncident(c echo.Context) error {
 	}
 	switch {
 	case errors.Is(err, store.ErrClosed):
-		return httpError(http.StatusConflict, "incident %q is already closed", id)
+		return httpError(http.StatusConflict, "incident %q is already closed", trimForErr(id))
 	case errors.Is(err, store.ErrNotFound):
-		return httpError(http.StatusNotFound, "incident %q not found", id)
+		return httpError(http.StatusNotFound, "incident %q not found", trimForErr(id))
 	case err != nil && inTx:
 		s.log.Error("incident not closed: it and its audit rows not stored", "incident", id, "err", err)
 		return notStored(e, err)
@@ -2072,13 +2072,13 @@ func (s *server) auditBefore(ctx context.Context, c echo.Context, id, want strin
 	inc, err := s.d.Alerts.Incident(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return httpError(http.StatusNotFound, "incident %q not found", id)
+		return httpError(http.StatusNotFound, "incident %q not found", trimForErr(id))
 	case err != nil:
 		return fmt.Errorf("incident %q: %w", id, err)
 	case inc.State != want && want == store.IncidentOpen:
-		return httpError(http.StatusConflict, "incident %q is already closed", id)
+		return httpError(http.StatusConflict, "incident %q is already closed", trimForErr(id))
 	case inc.State != want:
-		return httpError(http.StatusConflict, "incident %q is not closed", id)
+		return httpError(http.StatusConflict, "incident %q is not closed", trimForErr(id))
 	}
 	return s.auditFirst(c, e.Action, e.Object, e.Before, e.After)
 }
@@ -2160,9 +2160,9 @@ func (s *server) reopenIncident(c echo.Context) error {
 	}
 	switch {
 	case errors.Is(err, store.ErrOpen):
-		return httpError(http.StatusConflict, "incident %q is not closed", id)
+		return httpError(http.StatusConflict, "incident %q is not closed", trimForErr(id))
 	case errors.Is(err, store.ErrNotFound):
-		return httpError(http.StatusNotFound, "incident %q not found", id)
+		return httpError(http.StatusNotFound, "incident %q not found", trimForErr(id))
 	case err != nil && inTx:
 		s.log.Error("incident not reopened: it and its audit row not stored", "incident", id, "err", err)
 		return notStored(e, err)
@@ -2613,10 +2613,10 @@ func (s *server) replayRun(c echo.Context) error {
 		return err
 	}
 	if !strings.HasSuffix(p, sigmf.MetaExt) && !strings.HasSuffix(p, sigmf.ArchiveExt) {
-		return httpError(http.StatusBadRequest, "path %q: choose a .sigmf-meta file or a .sigmf archive", req.Path)
+		return httpError(http.StatusBadRequest, "path %q: choose a .sigmf-meta file or a .sigmf archive", trimForErr(req.Path))
 	}
 	if _, err := os.Stat(p); err != nil {
-		return httpError(http.StatusNotFound, "recording %q not found", req.Path)
+		return httpError(http.StatusNotFound, "recording %q not found", trimForErr(req.Path))
 	}
 	p += member
 	progress, done, err := s.runs.start(session(c).Token, req.RunID) // before the row: a run refused here is not audited as run
@@ -2631,12 +2631,12 @@ func (s *server) replayRun(c echo.Context) error {
 		MaxSeconds: req.MaxSeconds, StartS: req.StartS, CenterHz: req.CenterHz, MaxRows: replayRows, MaxCols: replayCols, Progress: progress})
 	switch {
 	case errors.Is(err, ErrReplayInput):
-		return httpError(http.StatusBadRequest, "replay %q: %v", req.Path, err)
+		return httpError(http.StatusBadRequest, "replay %q: %v", trimForErr(req.Path), err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return httpError(http.StatusServiceUnavailable, "replay %q: %v", req.Path, err)
+		return httpError(http.StatusServiceUnavailable, "replay %q: %v", trimForErr(req.Path), err)
 	case err != nil: // messages name files; show them relative to the replay folder
 		msg := strings.ReplaceAll(err.Error(), filepath.Clean(dir)+string(filepath.Separator), "")
-		return httpError(http.StatusUnprocessableEntity, "replay %q: %s", req.Path, msg)
+		return httpError(http.StatusUnprocessableEntity, "replay %q: %s", trimForErr(req.Path), msg)
 	}
 	res.AnnotatedReady = res.AnnotatedMeta != ""
 	if res.Detections == nil {

@@ -130,7 +130,7 @@ func (s *server) replayProgress(c echo.Context) error {
 	}
 	p, ok := s.runs.get(session(c).Token, id)
 	if !ok {
-		return httpError(http.StatusNotFound, "no replay run %q under way in this session", id)
+		return httpError(http.StatusNotFound, "no replay run %q under way in this session", trimForErr(id))
 	}
 	return c.JSON(http.StatusOK, p)
 }

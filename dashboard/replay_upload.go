@@ -374,16 +374,16 @@ func stageUpload(ctx context.Context, form *multipart.Form, stage string, sums s
 	}
 	base, ok := strings.CutSuffix(mh.Filename, sigmf.MetaExt)
 	if !ok {
-		return nil, httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and its data file, got %q and %q", mh.Filename, dh.Filename)
+		return nil, httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and its data file, got %q and %q", trimForErr(mh.Filename), trimForErr(dh.Filename))
 	}
 	if base == "" {
 		return nil, httpError(http.StatusBadRequest, "upload: want NAME.sigmf-meta and NAME.sigmf-data, got no NAME")
 	}
 	if mh.Filename != filepath.Base(mh.Filename) || dh.Filename != filepath.Base(dh.Filename) || checkUploadName(base) != nil {
-		return nil, httpError(http.StatusBadRequest, "upload: file name %q must be a plain name of letters, digits, '-' and '_' (at most %d)", mh.Filename, maxUploadName)
+		return nil, httpError(http.StatusBadRequest, "upload: file name %q must be a plain name of letters, digits, '-' and '_' (at most %d)", trimForErr(mh.Filename), maxUploadName)
 	}
 	if strings.EqualFold(dh.Filename, base+sigmf.DataExt) && dh.Filename != base+sigmf.DataExt {
-		return nil, httpError(http.StatusBadRequest, "upload %q: %s", dh.Filename, eval.UpperCaseExtension(dh.Filename))
+		return nil, httpError(http.StatusBadRequest, "upload %q: %s", trimForErr(dh.Filename), eval.UpperCaseExtension(dh.Filename))
 	}
 	for _, f := range []struct {
 		h   *multipart.FileHeader
@@ -464,7 +464,7 @@ func stageArchive(ctx context.Context, ah *multipart.FileHeader, stage string, s
 	}
 	base, ok := strings.CutSuffix(ah.Filename, sigmf.ArchiveExt)
 	if !ok || base == "" || ah.Filename != filepath.Base(ah.Filename) {
-		return nil, httpError(http.StatusBadRequest, "upload: want an archive NAME.sigmf, got %q", ah.Filename)
+		return nil, httpError(http.StatusBadRequest, "upload: want an archive NAME.sigmf, got %q", trimForErr(ah.Filename))
 	}
 	// hidden, so no recording's name (ExtractArchiveAll refuses hidden ones)
 	arch := filepath.Join(stage, ".archive"+sigmf.ArchiveExt)
@@ -507,11 +507,11 @@ func stageRaw(ctx context.Context, form *multipart.Form, rh *multipart.FileHeade
 		return nil, err
 	}
 	if lower := strings.ToLower(rh.Filename); strings.HasSuffix(lower, sigmf.MetaExt) || strings.HasSuffix(lower, sigmf.ArchiveExt) {
-		return nil, httpError(http.StatusBadRequest, "upload: %q is SigMF, not a raw capture: send it as an archive or a pair", rh.Filename)
+		return nil, httpError(http.StatusBadRequest, "upload: %q is SigMF, not a raw capture: send it as an archive or a pair", trimForErr(rh.Filename))
 	}
 	name := strings.TrimSuffix(rh.Filename, filepath.Ext(rh.Filename))
 	if rh.Filename != filepath.Base(rh.Filename) || name == "" || checkUploadName(name) != nil {
-		return nil, httpError(http.StatusBadRequest, "upload: raw file name %q must be NAME.EXT, NAME a plain name of letters, digits, '-' and '_' (at most %d)", rh.Filename, maxUploadName)
+		return nil, httpError(http.StatusBadRequest, "upload: raw file name %q must be NAME.EXT, NAME a plain name of letters, digits, '-' and '_' (at most %d)", trimForErr(rh.Filename), maxUploadName)
 	}
 	value := func(k string) string {
 		if v := form.Value[k]; len(v) > 0 {

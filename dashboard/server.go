@@ -685,11 +685,11 @@ func safeJoin(dir, name string) (string, error) {
 		return "", httpError(http.StatusServiceUnavailable, "no folder configured")
 	}
 	if name == "" || strings.ContainsRune(name, 0) || filepath.IsAbs(name) || strings.HasPrefix(name, "/") || strings.Contains(name, "\\") {
-		return "", httpError(http.StatusBadRequest, "bad file name %q", name)
+		return "", httpError(http.StatusBadRequest, "bad file name %q", trimForErr(name))
 	}
 	clean := filepath.Clean(name)
 	if !filepath.IsLocal(clean) {
-		return "", httpError(http.StatusBadRequest, "path %q leaves the folder", name)
+		return "", httpError(http.StatusBadRequest, "path %q leaves the folder", trimForErr(name))
 	}
 	return filepath.Join(dir, clean), nil
 }
@@ -710,7 +710,7 @@ func checkQuery(c echo.Context, allowed ...string) error {
 		case !slices.Contains(allowed, k):
 			return httpError(http.StatusBadRequest, "unknown query parameter %q: this endpoint takes %s", trimForErr(k), strings.Join(allowed, ", "))
 		case len(q[k]) > 1:
-			return httpError(http.StatusBadRequest, "query parameter %q given %d times: give it once", k, len(q[k]))
+			return httpError(http.StatusBadRequest, "query parameter %q given %d times: give it once", trimForErr(k), len(q[k]))
 		}
 	}
 	return nil
