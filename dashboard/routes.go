@@ -1,6 +1,10 @@
 package dashboard
 
 import (
+	"net/http"
+	"slices"
+	"strings"
+
 	"github.com/labstack/echo/v4"
 )
 
@@ -73,4 +77,49 @@ func (s *server) routes(e *echo.Echo) {
 	api.POST("/users/:name/password", s.resetPassword, s.role(RoleAdmin))
 	api.DELETE("/users/:name", s.deleteUser, s.role(RoleAdmin))
 	api.POST("/me/password", s.changePassword, s.role(RoleViewer))
+	// The group's catch-all answered 404 for a route's path with another
+	// method (GET /api/v1/logout), as for no route at all
+	// (TestAPIWrongMethod405).
+	api.RouteNotFound("/*", apiNotFound(e.Routes()))
+}
+
+// apiNotFound answers a request no API route took: 405 with the Allow
+// header when a route has its path under other methods, else 404.
+func apiNotFound(routes []*echo.Route) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		path := c.Request().URL.EscapedPath()
+		var allow []string
+		for _, r := range routes {
+			if r.Method != echo.RouteNotFound && !slices.Contains(allow, r.Method) && routeMatches(r.Path, path) {
+				allow = append(allow, r.Method)
+			}
+		}
+		if len(allow) == 0 {
+			return echo.ErrNotFound
+		}
+		slices.Sort(allow)
+		c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
+		return httpError(http.StatusMethodNotAllowed, "method %s not allowed here: use %s", trimForErr(c.Request().Method), strings.Join(allow, " or "))
+	}
+}
+
+// routeMatches reports whether an escaped request path matches an echo
+// route pattern: ":name" takes one segment, not empty; "*" the rest.
+func routeMatches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	for i, p := range ps {
+		switch {
+		case p == "*":
+			return true
+		case i >= len(xs):
+			return false
+		case strings.HasPrefix(p, ":"):
+			if xs[i] == "" {
+				return false
+			}
+		case p != xs[i]:
+			return false
+		}
+	}
+	return len(ps) == len(xs)
 }
