@@ -244,6 +244,9 @@ type meResp struct {
 }
 
 func (s *server) me(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	sess := session(c)
 	r := meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange, siteZone: s.zone(), NowNS: s.now().UnixNano()}
 	if s.d.Site != nil {
@@ -734,6 +737,9 @@ type alertDetail struct {
 }
 
 func (s *server) getAlert(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	a, err := s.d.Alerts.Alert(ctx, c.Param("id"))
 	if err != nil {
@@ -976,6 +982,9 @@ type siteResp struct {
 }
 
 func (s *server) getSite(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	if s.d.Site == nil {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
 	}
@@ -984,6 +993,9 @@ func (s *server) getSite(c echo.Context) error {
 }
 
 func (s *server) floorSVG(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	b, err := FloorSVG(s.d.Site, c.Param("floor"))
 	if err != nil {
 		return httpError(http.StatusNotFound, "%v", err)
@@ -1695,6 +1707,12 @@ func (s *server) sensorHealth(c echo.Context) error {
 	if !event.ValidID(c.Param("id")) {
 		return httpError(http.StatusBadRequest, "sensor %q is not a valid ID", trimForErr(c.Param("id")))
 	}
+	if s.d.Site != nil {
+		// as the maintenance routes answer: a typo's health was 200 []
+		if _, ok := s.d.Site.Sensor(c.Param("id")); !ok {
+			return httpError(http.StatusNotFound, "sensor %q is not in the site model", c.Param("id"))
+		}
+	}
 	d, err := parseWindow(c.QueryParam("window"))
 	if err != nil {
 		return err
@@ -1740,6 +1758,9 @@ func regID(c echo.Context) (int64, error) {
 // user, session and thing read in viewAuditPeriod (auditView): the
 // registry says whose radio is whose and which cell has a tablet.
 func (s *server) registryList(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	r, err := s.reg()
 	if err != nil {
 		return err
@@ -1756,6 +1777,9 @@ func (s *server) registryList(c echo.Context) error {
 }
 
 func (s *server) registryGet(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	r, id, err := s.regEntry(c)
 	if err != nil {
 		return err
@@ -1771,6 +1795,9 @@ func (s *server) registryGet(c echo.Context) error {
 // registryHistory answers the entry's changes (registry.*), newest first;
 // to a non-admin without their client addresses.
 func (s *server) registryHistory(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	r, id, err := s.regEntry(c)
 	if err != nil {
 		return err
@@ -1913,6 +1940,9 @@ func (s *server) registryImport(c echo.Context) error {
 }
 
 func (s *server) registryExport(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	r, err := s.reg()
 	if err != nil {
 		return err
@@ -2239,6 +2269,9 @@ func (s *server) incidentDetail(c echo.Context) (incidentDetail, error) {
 }
 
 func (s *server) getIncident(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	d, err := s.incidentDetail(c)
 	if err != nil {
 		return err
@@ -2262,6 +2295,9 @@ func (s *server) getIncident(c echo.Context) error {
 // once sent (incident.export.manifest), or as cut short
 // (incident.export.cut, with the error).
 func (s *server) incidentBundle(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	d, err := s.incidentDetail(c)
 	if err != nil {
 		return err
