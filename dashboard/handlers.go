@@ -153,7 +153,7 @@ func (s *server) login(c echo.Context) error {
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sess.ExpiresAt.Sub(sess.IssuedAt).Seconds())})
 	s.retirePlainCookie(c)
 	s.auditAs(c, sess.User, "login", "user/"+sess.User)
-	return c.JSON(http.StatusOK, meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange, siteZone: s.zone()})
+	return c.JSON(http.StatusOK, s.meOf(sess))
 }
 
 // clearSessionCookie tells the browser to drop its session cookie.
@@ -247,12 +247,17 @@ func (s *server) me(c echo.Context) error {
 	if err := checkQuery(c); err != nil {
 		return err
 	}
-	sess := session(c)
+	return c.JSON(http.StatusOK, s.meOf(session(c)))
+}
+
+// meOf is what /me and the login answer of sess: the login's lacked the
+// site and the server's clock (now_ns 0; TestLoginAnswersAsMe).
+func (s *server) meOf(sess Session) meResp {
 	r := meResp{User: sess.User, Role: sess.Role, CSRF: sess.CSRF, MustChange: sess.MustChange, siteZone: s.zone(), NowNS: s.now().UnixNano()}
 	if s.d.Site != nil {
 		r.Site = s.d.Site.ID
 	}
-	return c.JSON(http.StatusOK, r)
+	return r
 }
 
 func (s *server) openapi(c echo.Context) error {

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -33,5 +34,23 @@ func TestReadsRefuseUnknownQuery(t *testing.T) {
 	}
 	if rec := do(e, "GET", "/api/v1/sensors/nope/health", "", "", &admin, false); rec.Code != 404 || !strings.Contains(rec.Body.String(), `sensor \"nope\" is not in the site model`) {
 		t.Errorf("health of nope: %d %s, want 404 naming it", rec.Code, trunc(rec.Body.String()))
+	}
+}
+
+// TestLoginAnswersAsMe: the login's answer is /me's (the site, its zone,
+// the server's clock), not one lacking the site and saying now_ns 0.
+func TestLoginAnswersAsMe(t *testing.T) {
+	ev := newEnv(t)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := do(e, "POST", "/api/v1/login", `{"user":"viewer","password":"viewer-password"}`, "application/json", nil, false)
+	var got meResp
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
+		t.Fatalf("login: %d %s %v", rec.Code, trunc(rec.Body.String()), err)
+	}
+	if got.Site != "hmp1" || got.NowNS != testNow.UnixNano() || got.User != "viewer" || got.CSRF == "" {
+		t.Errorf("login answered %+v, want /me's: site hmp1, now_ns %d", got, testNow.UnixNano())
 	}
 }
