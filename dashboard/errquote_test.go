@@ -11,12 +11,7 @@ import (
 // first 64 characters and "…", whole characters: a value of 40 KB was
 // quoted whole, the refusal as large as the request.
 func TestErrorsQuoteShort(t *testing.T) {
-	ev := newEnv(t)
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := login(t, e, RoleAdmin, "admin-password")
+	e, admin := serveAs(t, RoleAdmin)
 	long := strings.Repeat("é", 20000) // 40 KB; cut on a character, not a byte
 	for _, tc := range []struct{ method, path, body string }{
 		{"GET", "/api/v1/heatmap?hour=" + long, ""},

@@ -73,12 +73,7 @@ func TestExportNamedAfterRange(t *testing.T) {
 // whose to equals its from says it holds no time, not that to is before
 // from.
 func TestExportDatesBounded(t *testing.T) {
-	ev := newEnv(t)
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	an := login(t, e, RoleAnalyst, "analyst-password")
+	e, an := serveAs(t, RoleAnalyst)
 	today := testNow.Format(time.DateOnly)
 	held := map[string]string{"alerts": "LTE uplink in cell A1-02", "incidents": "phone in A1-02"} // the seeded row's summary
 	for _, kind := range []string{"alerts", "incidents"} {

@@ -520,6 +520,17 @@ func newEnv(t testing.TB) *env {
 	return ev
 }
 
+// serveAs builds the dashboard on a fresh newEnv and logs in as role
+// (its password role+"-password").
+func serveAs(t testing.TB, role string) (*echo.Echo, creds) {
+	t.Helper()
+	e, err := New(newEnv(t).deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, login(t, e, role, role+"-password")
+}
+
 // analystWithLog builds the dashboard from ev.deps with its log kept in
 // the returned buffer, and logs in as the analyst.
 func (ev *env) analystWithLog(t testing.TB) (*echo.Echo, creds, *syncbuf.Buffer) {

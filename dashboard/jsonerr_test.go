@@ -12,12 +12,7 @@ import (
 // struct field userReq.name of type string", "Go value of type
 // dashboard.userReq").
 func TestJSONErrorsInJSONTerms(t *testing.T) {
-	ev := newEnv(t)
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := login(t, e, RoleAdmin, "admin-password")
+	e, admin := serveAs(t, RoleAdmin)
 	for _, tc := range []struct {
 		path, body, want string
 	}{

@@ -13,12 +13,7 @@ import (
 // method. A path with no route stays 404, and the login still comes
 // first (401 without a session).
 func TestAPIWrongMethod405(t *testing.T) {
-	ev := newEnv(t)
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := login(t, e, RoleAdmin, "admin-password")
+	e, admin := serveAs(t, RoleAdmin)
 	for _, tc := range []struct {
 		method, path string
 		code         int

@@ -13,12 +13,7 @@ import (
 // it had filtered. And a sensor's health names a sensor of the site
 // model, as its maintenance does: a typo's was 200 [].
 func TestReadsRefuseUnknownQuery(t *testing.T) {
-	ev := newEnv(t)
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := login(t, e, RoleAdmin, "admin-password")
+	e, admin := serveAs(t, RoleAdmin)
 	for _, path := range []string{"/api/v1/me", "/api/v1/site", "/api/v1/floors/g/svg", "/api/v1/alerts/al1", "/api/v1/incidents/inc1",
 		"/api/v1/incidents/inc1/bundle.zip", "/api/v1/registry", "/api/v1/registry/1", "/api/v1/registry/1/history", "/api/v1/registry/export.csv"} {
 		if rec := do(e, "GET", path, "", "", &admin, false); rec.Code != 200 {
