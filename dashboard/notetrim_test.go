@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -75,19 +76,7 @@ func TestNotesTrimmed(t *testing.T) {
 		{"maintenance reason, blank", RoleAdmin, "/api/v1/sensors/s1/maintenance", `{"minutes":30,"reason":` + string(blank) + `}`, http.StatusBadRequest, "", "", nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ev, db := sqliteEnv(t, "d1")
-			ev.deps.Maintenance = db
-			e, err := New(ev.deps)
-			if err != nil {
-				t.Fatal(err)
-			}
-			who := login(t, e, tc.role, tc.role+"-password")
-			if tc.first != "" {
-				path, body, _ := strings.Cut(tc.first, " ")
-				if rec := do(e, http.MethodPost, path, body, "application/json", &who, true); rec.Code != http.StatusOK {
-					t.Fatalf("POST %s: %d %s", path, rec.Code, trunc(rec.Body.String()))
-				}
-			}
+			ev, e, who, db := notesEnv(t, tc.role, tc.first)
 			rec := do(e, http.MethodPost, tc.path, tc.body, "application/json", &who, true)
 			if rec.Code != tc.code {
 				t.Fatalf("POST %s %s: %d %s, want %d", tc.path, tc.body, rec.Code, trunc(rec.Body.String()), tc.code)
@@ -115,6 +104,27 @@ func TestNotesTrimmed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// notesEnv is the dashboard of the notes tests on SQLite with alert d1,
+// logged in as role, after first (a request "PATH BODY" posted before,
+// a closure before a reopening; "" for none).
+func notesEnv(t *testing.T, role, first string) (*env, *echo.Echo, creds, *store.SQLite) {
+	t.Helper()
+	ev, db := sqliteEnv(t, "d1")
+	ev.deps.Maintenance = db
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := login(t, e, role, role+"-password")
+	if first != "" {
+		path, body, _ := strings.Cut(first, " ")
+		if rec := do(e, http.MethodPost, path, body, "application/json", &who, true); rec.Code != http.StatusOK {
+			t.Fatalf("POST %s: %d %s", path, rec.Code, trunc(rec.Body.String()))
+		}
+	}
+	return ev, e, who, db
 }
 
 // ackNoteOf returns, for TestNotesTrimmed, the note of alert id's
@@ -172,19 +182,7 @@ func TestNotesShowSomething(t *testing.T) {
 				continue
 			}
 			t.Run(ep.name+"/"+n.name, func(t *testing.T) {
-				ev, db := sqliteEnv(t, "d1")
-				ev.deps.Maintenance = db
-				e, err := New(ev.deps)
-				if err != nil {
-					t.Fatal(err)
-				}
-				who := login(t, e, ep.role, ep.role+"-password")
-				if ep.first != "" {
-					path, body, _ := strings.Cut(ep.first, " ")
-					if rec := do(e, http.MethodPost, path, body, "application/json", &who, true); rec.Code != http.StatusOK {
-						t.Fatalf("POST %s: %d %s", path, rec.Code, trunc(rec.Body.String()))
-					}
-				}
+				_, e, who, db := notesEnv(t, ep.role, ep.first)
 				actions, err := db.AuditLog(context.Background(), store.AuditFilter{})
 				if err != nil {
 					t.Fatal(err)
