@@ -54,6 +54,11 @@ func TestRegistryAddThroughDashboard(t *testing.T) {
 	}{
 		{name: "no band at all", given: `{"name":"x","kind":"official_phone","signature":{"class":"","freq_min_hz":0,"freq_max_hz":0}}`,
 			wantCode: 400, wantBody: "freq_min_hz"},
+		// only the band's width was checked: 201 until 2026-12-07
+		{name: "a band no sensor receives", given: `{"name":"hi","kind":"staff_radio","signature":{"freq_min_hz":1e15,"freq_max_hz":1.0000001e15}}`,
+			wantCode: 400, wantBody: "freq_min_hz is 1e+09 MHz, outside the 1–6000 MHz"},
+		{name: "a band below a hertz", given: `{"name":"lo","kind":"staff_radio","signature":{"freq_min_hz":1e-300,"freq_max_hz":400e6}}`,
+			wantCode: 400, wantBody: "freq_min_hz is 1e-306 MHz"},
 		{name: "no valid_from: from now on the system's clock", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`,
 			wantCode: 201, wantBody: `"valid_from":"2026-11-24T10:30:00Z"`, wantMatch: true},
 		// A typo authorised nothing, without a word: false alarms.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
@@ -531,7 +532,10 @@ const MaxBandHz = 1e9
 
 // Validate reports the first problem with e, naming the field. The
 // signature must have a band: 0 < freq_min_hz < freq_max_hz <=
-// freq_min_hz + MaxBandHz. Its bandwidth bounds are 0 (open) or up to
+// freq_min_hz + MaxBandHz, within what rfwarden's sensors receive
+// (hackrf.MinCenterHz..hackrf.MaxCenterHz, 1 MHz to 6 GHz: an entry
+// beyond it authorises nothing a sensor hears, and is a unit mistake).
+// Its bandwidth bounds are 0 (open) or up to
 // event.MaxBandwidthHz, its power bounds nil (open) or within a
 // detection's (event.MinPowerDBm..event.MaxPowerDBm), each finite and the
 // minimum not above the maximum.
@@ -547,8 +551,12 @@ func (e Entry) Validate() error {
 	// The negated comparisons refuse NaN too (CSV numbers may be "NaN").
 	case !(s.FreqMinHz > 0):
 		return fmt.Errorf("%w: signature freq_min_hz is %v: an entry needs its band, 0 < freq_min_hz < freq_max_hz, at most %v Hz wide", ErrInvalid, s.FreqMinHz, MaxBandHz)
+	case s.FreqMinHz < hackrf.MinCenterHz || s.FreqMinHz > hackrf.MaxCenterHz:
+		return receivableErr("freq_min_hz", s.FreqMinHz)
 	case !(s.FreqMaxHz > s.FreqMinHz):
 		return fmt.Errorf("%w: signature freq_max_hz is %v, not above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, s.FreqMinHz)
+	case s.FreqMaxHz > hackrf.MaxCenterHz:
+		return receivableErr("freq_max_hz", s.FreqMaxHz)
 	case !(s.FreqMaxHz-s.FreqMinHz <= MaxBandHz):
 		return fmt.Errorf("%w: signature freq_max_hz %v is more than %v Hz above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, MaxBandHz, s.FreqMinHz)
 	// A NaN bound compares false and an infinite one bounds nothing, so
@@ -575,6 +583,14 @@ func (e Entry) Validate() error {
 		}
 	}
 	return nil
+}
+
+// receivableErr is the error of a signature's band edge field, hz, that
+// lies outside what rfwarden's sensors receive; the value in MHz, in
+// exponent form when far out (1e+09 MHz, 1e-306 MHz).
+func receivableErr(field string, hz float64) error {
+	return fmt.Errorf("%w: signature %s is %s MHz, outside the %s–%s MHz rfwarden's sensors receive (a HackRF One's tuning range; %s is in Hz)",
+		ErrInvalid, field, strconv.FormatFloat(hz/1e6, 'g', -1, 64), mhz(hackrf.MinCenterHz), mhz(hackrf.MaxCenterHz), field)
 }
 
 // between reports whether lo <= v <= hi; false for NaN.
