@@ -578,9 +578,26 @@ func (e Entry) Validate() error {
 		return fmt.Errorf("%w: valid_until is before valid_from", ErrInvalid)
 	}
 	for i, w := range e.Schedule {
-		if w.Weekday < time.Sunday || w.Weekday > time.Saturday || w.StartMin < 0 || w.StartMin >= 24*60 || w.EndMin <= w.StartMin || w.EndMin > 48*60 {
-			return fmt.Errorf("%w: schedule[%d] %+v: need weekday 0..6, 0 <= start < 1440, start < end <= 2880 (minutes)", ErrInvalid, i, w)
+		if err := w.validate(); err != nil {
+			return fmt.Errorf("%w: schedule[%d]: %w", ErrInvalid, i, err)
 		}
+	}
+	return nil
+}
+
+// validate reports the first field of w out of range, with its value and
+// the range: a weekday 0 (Sunday) to 6, a start 0 to 1439 minutes after
+// midnight, an end after the start and at most 2880 (the next day's
+// midnight). The weekday is printed as a number: time.Weekday's String
+// has no name for 9, and fmt printed "%!Weekday(9)".
+func (w Window) validate() error {
+	switch {
+	case w.Weekday < time.Sunday || w.Weekday > time.Saturday:
+		return fmt.Errorf("weekday %d: use 0 (Sunday) to 6 (Saturday)", int(w.Weekday))
+	case w.StartMin < 0 || w.StartMin >= 24*60:
+		return fmt.Errorf("start_min %d: use 0 to %d (minutes after midnight)", w.StartMin, 24*60-1)
+	case w.EndMin <= w.StartMin || w.EndMin > 48*60:
+		return fmt.Errorf("end_min %d: use %d to %d (minutes after midnight, after start_min %d; past 1440 it runs into the next day)", w.EndMin, w.StartMin+1, 48*60, w.StartMin)
 	}
 	return nil
 }
