@@ -425,3 +425,66 @@ func TestRegistryShowsUnknownPlaces(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistryRefusesHostileText: a name or notes holding control
+// characters or a bidirectional override, a name that shows nothing, and
+// notes of more than registry.MaxNotes characters are refused with 400
+// naming the field by every way in (create, update, CSV import), and
+// nothing is stored: until 2026-12-07 the name
+// "ctl\u0000\u0007\u001b[31mRED\u202e" was stored (201) and written raw
+// into export.csv, and a note of a million characters was taken.
+func TestRegistryRefusesHostileText(t *testing.T) {
+	const sig = `"kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]`
+	head := "id,name,kind,class,freq_min_hz,freq_max_hz,bandwidth_min_hz,bandwidth_max_hz,power_min_dbm,power_max_dbm,rooms,zones,schedule,valid_from,valid_until,added_by,notes\n"
+	row := func(name, notes string) string {
+		return head + `,"` + name + `",official_phone,lte,1710000000,1785000000,,,,,a-101,,,,,,"` + notes + "\"\n"
+	}
+	tests := []struct {
+		name     string
+		json     string // the entry's name and notes fields, for POST and PUT
+		csv      string // the same as a CSV file
+		wantBody string
+	}{
+		{name: "control characters and an override in the name", json: `"name":"ctl\u0000\u0007\u001b[31mRED\u202e"`,
+			csv: row("ctl\x00\a\x1b[31mRED\u202e", ""), wantBody: "name: text refused: control character U+0000 at character 4"},
+		{name: "an override in the name", json: `"name":"tablet\u202egnp.exe"`,
+			csv: row("tablet\u202egnp.exe", ""), wantBody: "name: text refused: bidirectional control U+202E"},
+		{name: "a zero-width space for a name", json: `"name":"\u200b"`, csv: row("\u200b", ""), wantBody: "name is missing"},
+		{name: "an escape in the notes", json: `"name":"officer phone","notes":"see \u001b[2J"`,
+			csv: row("officer phone", "see \x1b[2J"), wantBody: "notes: text refused: control character U+001B"},
+		{name: "a million characters of notes", json: `"name":"officer phone","notes":"` + strings.Repeat("a", 1_000_000) + `"`,
+			csv: row("officer phone", strings.Repeat("a", 1_000_000)), wantBody: "notes: text refused: 1000000 characters, longer than 2000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t)
+			reg, _ := realRegistry(t, ev)
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := login(t, e, RoleAdmin, "admin-password")
+			rec := do(e, "POST", "/api/v1/registry", `{"name":"kiosk 1",`+sig+`}`, "application/json", &c, true)
+			if rec.Code != 201 {
+				t.Fatalf("POST of a plain entry = %d %s", rec.Code, rec.Body)
+			}
+			var added registry.Entry
+			if err := json.Unmarshal(rec.Body.Bytes(), &added); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range []struct{ method, path, body, ctype string }{
+				{"POST", "/api/v1/registry", "{" + tc.json + "," + sig + "}", "application/json"},
+				{"PUT", fmt.Sprintf("/api/v1/registry/%d", added.ID), "{" + tc.json + "," + sig + "}", "application/json"},
+				{"POST", "/api/v1/registry/import", tc.csv, "text/csv"},
+			} {
+				rec := do(e, w.method, w.path, w.body, w.ctype, &c, true)
+				if rec.Code != 400 || !strings.Contains(rec.Body.String(), tc.wantBody) {
+					t.Errorf("%s %s = %d %.300s; want 400 with %s", w.method, w.path, rec.Code, rec.Body, tc.wantBody)
+				}
+			}
+			if es, _ := reg.List(context.Background()); len(es) != 1 || es[0].Name != "kiosk 1" || es[0].Revision != added.Revision {
+				t.Errorf("entries after the refusals: %+v; want only kiosk 1 as added", es)
+			}
+		})
+	}
+}

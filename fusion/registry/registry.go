@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/event"
@@ -22,6 +21,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/typedtext"
 )
 
 // ErrInvalid is wrapped by every validation error of an entry.
@@ -530,8 +530,10 @@ func (r *Registry) Len() int {
 // and drone on the site).
 const MaxBandHz = 1e9
 
-// Validate reports the first problem with e, naming the field. The
-// signature must have a band: 0 < freq_min_hz < freq_max_hz <=
+// Validate reports the first problem with e, naming the field. Its name
+// and notes must be typed text (checkText: no control characters or
+// bidirectional overrides, a name that shows something, notes of at most
+// MaxNotes characters). The signature must have a band: 0 < freq_min_hz < freq_max_hz <=
 // freq_min_hz + MaxBandHz, within what rfwarden's sensors receive
 // (hackrf.MinCenterHz..hackrf.MaxCenterHz, 1 MHz to 6 GHz: an entry
 // beyond it authorises nothing a sensor hears, and is a unit mistake).
@@ -540,10 +542,11 @@ const MaxBandHz = 1e9
 // detection's (event.MinPowerDBm..event.MaxPowerDBm), each finite and the
 // minimum not above the maximum.
 func (e Entry) Validate() error {
+	if err := e.checkText(); err != nil {
+		return err
+	}
 	s := e.Signature
 	switch {
-	case strings.TrimSpace(e.Name) == "" || !utf8.ValidString(e.Name) || utf8.RuneCountInString(e.Name) > 200:
-		return fmt.Errorf("%w: name must be 1..200 characters of UTF-8", ErrInvalid)
 	case !slices.Contains(Kinds, e.Kind):
 		return fmt.Errorf("%w: kind %q is not one of %v", ErrInvalid, e.Kind, Kinds)
 	case s.Class != "" && !slices.Contains(event.Classes, s.Class):
@@ -608,6 +611,35 @@ func (w Window) validate() error {
 func receivableErr(field string, hz float64) error {
 	return fmt.Errorf("%w: signature %s is %s MHz, outside the %s–%s MHz rfwarden's sensors receive (a HackRF One's tuning range; %s is in Hz)",
 		ErrInvalid, field, strconv.FormatFloat(hz/1e6, 'g', -1, 64), mhz(hackrf.MinCenterHz), mhz(hackrf.MaxCenterHz), field)
+}
+
+// MaxName bounds an entry's Name, in characters (Unicode code points).
+const MaxName = 200
+
+// MaxNotes bounds an entry's Notes, in characters (Unicode code points;
+// UTF-8 bounds the bytes to four times as many), as an acknowledgement's
+// note (event.MaxAckNote) and a search's outcome are bounded.
+const MaxNotes = 2000
+
+// checkText refuses e's name and notes unless they are typed text
+// (typedtext.Check), read as they are stored (typedtext.Normal: a note's
+// "\r\n" is its "\n"): a name of 1..MaxName characters on one line that
+// shows something (typedtext.Blank: a zero-width space is no name),
+// notes of at most MaxNotes characters, their lines and tabs allowed; no
+// other control character and no bidirectional override in either (a
+// name that reads otherwise than it holds, an escape sequence written
+// raw into the CSV export).
+func (e Entry) checkText() error {
+	if typedtext.Blank(e.Name) {
+		return fmt.Errorf("%w: name is missing (it shows nothing): give 1..%d characters", ErrInvalid, MaxName)
+	}
+	if err := typedtext.Check(typedtext.Normal(e.Name), MaxName, false); err != nil {
+		return fmt.Errorf("%w: name: %w", ErrInvalid, err)
+	}
+	if err := typedtext.Check(typedtext.Normal(e.Notes), MaxNotes, true); err != nil {
+		return fmt.Errorf("%w: notes: %w", ErrInvalid, err)
+	}
+	return nil
 }
 
 // between reports whether lo <= v <= hi; false for NaN.
