@@ -418,7 +418,7 @@ func keyOf(e Entry) deviceKey {
 // ParseCSV reads and validates entries in ExportCSV's format (with or
 // without its last column, revision, which sets each entry's Revision; a
 // leading UTF-8 byte order mark is skipped); an entry with no valid_from
-// gets now. Two rows with one id, and a row without an id that is the
+// gets now, and each name and notes are as they are stored (normalText). Two rows with one id, and a row without an id that is the
 // same device (keyOf) as another, are refused. Errors name the line and
 // column.
 func ParseCSV(in io.Reader, now time.Time) ([]Entry, error) {
@@ -585,7 +585,7 @@ func parseRow(rec []string) (Entry, error) {
 	if len(rec) > revisionCol {
 		e.Revision = strings.TrimSpace(rec[revisionCol])
 	}
-	return e, nil
+	return e.normalText(), nil
 }
 
 func splitList(s string) []string {

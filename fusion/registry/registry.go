@@ -642,6 +642,17 @@ func (e Entry) checkText() error {
 	return nil
 }
 
+// normalText returns e with its name and notes as they are stored
+// (typedtext.Normal: line breaks "\n", the spaces round them trimmed), as
+// Add, Update and the CSV import (ParseCSV) take them: a note typed with
+// "\r\n" (a browser form's line break) and stored so came back from its
+// CSV export as "\n" (encoding/csv reads "\r\n" so), and importing the
+// export unedited updated the entry.
+func (e Entry) normalText() Entry {
+	e.Name, e.Notes = typedtext.Normal(e.Name), typedtext.Normal(e.Notes)
+	return e
+}
+
 // between reports whether lo <= v <= hi; false for NaN.
 func between(v, lo, hi float64) bool { return v >= lo && v <= hi }
 
@@ -751,7 +762,8 @@ func (r *Registry) Get(ctx context.Context, id int64) (Entry, error) {
 // Add validates and stores a new entry added by user, and audits it, in
 // one transaction: an entry whose audit row cannot be stored is not
 // stored either. A missing ValidFrom is now on the registry's clock
-// (Options.Now). Times are stored in UTC.
+// (Options.Now). Times are stored in UTC, the name and notes as
+// typedtext.Normal makes them (normalText).
 func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error) {
 	e, err := r.prepareAdd(e, user)
 	if err != nil {
@@ -770,6 +782,7 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 // prepareAdd returns e as Add stores it (added by user, times in UTC, a
 // missing ValidFrom now), or why it may not be.
 func (r *Registry) prepareAdd(e Entry, user string) (Entry, error) {
+	e = e.normalText()
 	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = r.now().UTC()
@@ -789,7 +802,8 @@ func (r *Registry) prepareAdd(e Entry, user string) (Entry, error) {
 // (ErrConflict). An update that changes nothing is neither written nor
 // audited. A missing ValidFrom is the stored one's, or now on the
 // registry's clock when that is missing too (a stored entry that did not
-// decode). Times are stored in UTC.
+// decode). Times are stored in UTC, the name and notes as
+// typedtext.Normal makes them (normalText).
 func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, error) {
 	var got Entry
 	if _, err := r.write(ctx, fmt.Sprintf("update registry entry %d", e.ID), func(c *change) error {
@@ -811,6 +825,7 @@ func (c *change) update(ctx context.Context, e Entry, user string) (_ Entry, cha
 	if e.Revision != "" && e.Revision != old.Revision {
 		return Entry{}, false, fmt.Errorf("%w: entry %d was changed (revision %s) after it was read (revision %s): read it again and redo the change", ErrConflict, e.ID, old.Revision, e.Revision)
 	}
+	e = e.normalText()
 	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	e.AddedBy, e.Problem, e.UnknownPlaces = old.AddedBy, "", nil
 	if e.AddedBy == "" {
