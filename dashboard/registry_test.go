@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,6 +182,7 @@ func TestRegistryListsUndecodableEntry(t *testing.T) {
 	if _, err := reg.Add(ctx, phone, "admin"); err != nil {
 		t.Fatal(err)
 	}
+	phone.Name = "officer phone 2"
 	bad, err := reg.Add(ctx, phone, "admin")
 	if err != nil {
 		t.Fatal(err)
@@ -235,12 +237,12 @@ func TestRegistryExpireThroughDashboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	phone.ValidFrom = testNow.Add(24 * time.Hour)
+	phone.Name, phone.ValidFrom = "officer phone 2", testNow.Add(24*time.Hour)
 	pending, err := reg.Add(ctx, phone, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	phone.ValidFrom = testNow.Add(-time.Hour)
+	phone.Name, phone.ValidFrom = "officer phone 3", testNow.Add(-time.Hour)
 	torn, err := reg.Add(ctx, phone, "admin")
 	if err != nil {
 		t.Fatal(err)
@@ -518,4 +520,63 @@ func TestRegistryExportImportRoundTrip(t *testing.T) {
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"updated":0`) || !strings.Contains(rec.Body.String(), `"unchanged":1`) {
 		t.Errorf("import of the unedited export = %d %s; want 200, updated 0, unchanged 1", rec.Code, rec.Body)
 	}
+}
+
+// TestRegistryAddDuplicate: an entry posted again while the first is live
+// (the same name, kind, signature and places) is refused with 409 naming
+// that entry, as the CSV import refuses such a row, and of twenty posted
+// at once one is stored: until 2026-12-07 each post stored it again
+// (twenty 201s).
+func TestRegistryAddDuplicate(t *testing.T) {
+	const entry = `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`
+	const want = "already in the register as entry 1 (the same name, kind, signature and places): give its id to update it"
+	t.Run("one after the other", func(t *testing.T) {
+		ev := newEnv(t)
+		reg, _ := realRegistry(t, ev)
+		e, err := New(ev.deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := login(t, e, RoleAdmin, "admin-password")
+		if rec := do(e, "POST", "/api/v1/registry", entry, "application/json", &c, true); rec.Code != 201 {
+			t.Fatalf("first POST = %d %s", rec.Code, rec.Body)
+		}
+		if rec := do(e, "POST", "/api/v1/registry", entry, "application/json", &c, true); rec.Code != 409 || !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("second POST = %d %s; want 409 saying %q", rec.Code, rec.Body, want)
+		}
+		if n := reg.Len(); n != 1 {
+			t.Errorf("%d entries, want 1", n)
+		}
+	})
+	t.Run("twenty at once", func(t *testing.T) {
+		ev := newEnv(t)
+		reg, _ := realRegistry(t, ev)
+		e, err := New(ev.deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := login(t, e, RoleAdmin, "admin-password")
+		codes := make([]int, 20)
+		bodies := make([]string, 20)
+		var wg sync.WaitGroup
+		for i := range codes {
+			wg.Go(func() {
+				rec := do(e, "POST", "/api/v1/registry", entry, "application/json", &c, true)
+				codes[i], bodies[i] = rec.Code, rec.Body.String()
+			})
+		}
+		wg.Wait()
+		created := 0
+		for i, code := range codes {
+			switch {
+			case code == 201:
+				created++
+			case code != 409 || !strings.Contains(bodies[i], "already in the register as entry"):
+				t.Errorf("POST = %d %s; want 201 or 409", code, bodies[i])
+			}
+		}
+		if created != 1 || reg.Len() != 1 {
+			t.Errorf("%d POSTs answered 201, %d entries; want 1 and 1 (codes %v)", created, reg.Len(), codes)
+		}
+	})
 }

@@ -761,7 +761,11 @@ func (r *Registry) Get(ctx context.Context, id int64) (Entry, error) {
 
 // Add validates and stores a new entry added by user, and audits it, in
 // one transaction: an entry whose audit row cannot be stored is not
-// stored either. A missing ValidFrom is now on the registry's clock
+// stored either. An entry that is a live one's (not expired; the same
+// name, case and spacing aside, kind, signature and places: deviceKey)
+// is refused, as the CSV import refuses such a row (ErrConflict, naming
+// the entry): the check reads the entries as stored in the transaction,
+// so of two Adds of one entry at once one is refused. A missing ValidFrom is now on the registry's clock
 // (Options.Now). Times are stored in UTC, the name and notes as
 // typedtext.Normal makes them (normalText).
 func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error) {
@@ -771,6 +775,13 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 	}
 	var added Entry
 	if _, err := r.write(ctx, "add registry entry", func(c *change) error {
+		live, err := c.liveDevices(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("add registry entry: %w", err)
+		}
+		if id, ok := live[keyOf(e)]; ok {
+			return alreadyRegistered(id)
+		}
 		added, err = c.insert(ctx, e, user)
 		return err
 	}); err != nil {
