@@ -1842,6 +1842,11 @@ func (s *server) registryAdd(c echo.Context) error {
 		e.ValidFrom = s.now().UTC()
 	}
 	got, err := r.Add(c.Request().Context(), e, session(c).User)
+	if errors.Is(err, registry.ErrConflict) {
+		// a live entry's device (the same name, kind, signature and
+		// places), as the CSV import refuses it: update that one
+		return httpError(http.StatusConflict, "add registry entry: %v", err)
+	}
 	if err != nil {
 		return httpError(http.StatusBadRequest, "add registry entry: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,6 +55,11 @@ func TestRegistryAddThroughDashboard(t *testing.T) {
 	}{
 		{name: "no band at all", given: `{"name":"x","kind":"official_phone","signature":{"class":"","freq_min_hz":0,"freq_max_hz":0}}`,
 			wantCode: 400, wantBody: "freq_min_hz"},
+		// only the band's width was checked: 201 until 2026-12-07
+		{name: "a band no sensor receives", given: `{"name":"hi","kind":"staff_radio","signature":{"freq_min_hz":1e15,"freq_max_hz":1.0000001e15}}`,
+			wantCode: 400, wantBody: "freq_min_hz is 1e+09 MHz, outside the 1–6000 MHz"},
+		{name: "a band below a hertz", given: `{"name":"lo","kind":"staff_radio","signature":{"freq_min_hz":1e-300,"freq_max_hz":400e6}}`,
+			wantCode: 400, wantBody: "freq_min_hz is 1e-306 MHz"},
 		{name: "no valid_from: from now on the system's clock", given: `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`,
 			wantCode: 201, wantBody: `"valid_from":"2026-11-24T10:30:00Z"`, wantMatch: true},
 		// A typo authorised nothing, without a word: false alarms.
@@ -176,6 +182,7 @@ func TestRegistryListsUndecodableEntry(t *testing.T) {
 	if _, err := reg.Add(ctx, phone, "admin"); err != nil {
 		t.Fatal(err)
 	}
+	phone.Name = "officer phone 2"
 	bad, err := reg.Add(ctx, phone, "admin")
 	if err != nil {
 		t.Fatal(err)
@@ -230,12 +237,12 @@ func TestRegistryExpireThroughDashboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	phone.ValidFrom = testNow.Add(24 * time.Hour)
+	phone.Name, phone.ValidFrom = "officer phone 2", testNow.Add(24*time.Hour)
 	pending, err := reg.Add(ctx, phone, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	phone.ValidFrom = testNow.Add(-time.Hour)
+	phone.Name, phone.ValidFrom = "officer phone 3", testNow.Add(-time.Hour)
 	torn, err := reg.Add(ctx, phone, "admin")
 	if err != nil {
 		t.Fatal(err)
@@ -419,4 +426,157 @@ func TestRegistryShowsUnknownPlaces(t *testing.T) {
 			t.Errorf("GET %s = %d %s; want the entry's problem naming zone wing-old", path, rec.Code, rec.Body)
 		}
 	}
+}
+
+// TestRegistryRefusesHostileText: a name or notes holding control
+// characters or a bidirectional override, a name that shows nothing, and
+// notes of more than registry.MaxNotes characters are refused with 400
+// naming the field by every way in (create, update, CSV import), and
+// nothing is stored: until 2026-12-07 the name
+// "ctl\u0000\u0007\u001b[31mRED\u202e" was stored (201) and written raw
+// into export.csv, and a note of a million characters was taken.
+func TestRegistryRefusesHostileText(t *testing.T) {
+	const sig = `"kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]`
+	head := "id,name,kind,class,freq_min_hz,freq_max_hz,bandwidth_min_hz,bandwidth_max_hz,power_min_dbm,power_max_dbm,rooms,zones,schedule,valid_from,valid_until,added_by,notes\n"
+	row := func(name, notes string) string {
+		return head + `,"` + name + `",official_phone,lte,1710000000,1785000000,,,,,a-101,,,,,,"` + notes + "\"\n"
+	}
+	tests := []struct {
+		name     string
+		json     string // the entry's name and notes fields, for POST and PUT
+		csv      string // the same as a CSV file
+		wantBody string
+	}{
+		{name: "control characters and an override in the name", json: `"name":"ctl\u0000\u0007\u001b[31mRED\u202e"`,
+			csv: row("ctl\x00\a\x1b[31mRED\u202e", ""), wantBody: "name: text refused: control character U+0000 at character 4"},
+		{name: "an override in the name", json: `"name":"tablet\u202egnp.exe"`,
+			csv: row("tablet\u202egnp.exe", ""), wantBody: "name: text refused: bidirectional control U+202E"},
+		{name: "a zero-width space for a name", json: `"name":"\u200b"`, csv: row("\u200b", ""), wantBody: "name is missing"},
+		{name: "an escape in the notes", json: `"name":"officer phone","notes":"see \u001b[2J"`,
+			csv: row("officer phone", "see \x1b[2J"), wantBody: "notes: text refused: control character U+001B"},
+		{name: "a million characters of notes", json: `"name":"officer phone","notes":"` + strings.Repeat("a", 1_000_000) + `"`,
+			csv: row("officer phone", strings.Repeat("a", 1_000_000)), wantBody: "notes: text refused: 1000000 characters, longer than 2000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t)
+			reg, _ := realRegistry(t, ev)
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := login(t, e, RoleAdmin, "admin-password")
+			rec := do(e, "POST", "/api/v1/registry", `{"name":"kiosk 1",`+sig+`}`, "application/json", &c, true)
+			if rec.Code != 201 {
+				t.Fatalf("POST of a plain entry = %d %s", rec.Code, rec.Body)
+			}
+			var added registry.Entry
+			if err := json.Unmarshal(rec.Body.Bytes(), &added); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range []struct{ method, path, body, ctype string }{
+				{"POST", "/api/v1/registry", "{" + tc.json + "," + sig + "}", "application/json"},
+				{"PUT", fmt.Sprintf("/api/v1/registry/%d", added.ID), "{" + tc.json + "," + sig + "}", "application/json"},
+				{"POST", "/api/v1/registry/import", tc.csv, "text/csv"},
+			} {
+				rec := do(e, w.method, w.path, w.body, w.ctype, &c, true)
+				if rec.Code != 400 || !strings.Contains(rec.Body.String(), tc.wantBody) {
+					t.Errorf("%s %s = %d %.300s; want 400 with %s", w.method, w.path, rec.Code, rec.Body, tc.wantBody)
+				}
+			}
+			if es, _ := reg.List(context.Background()); len(es) != 1 || es[0].Name != "kiosk 1" || es[0].Revision != added.Revision {
+				t.Errorf("entries after the refusals: %+v; want only kiosk 1 as added", es)
+			}
+		})
+	}
+}
+
+// TestRegistryExportImportRoundTrip: an entry whose notes were typed over
+// lines (a form's "\r\n") and whose name has spaces round it is stored as
+// typedtext.Normal makes them, so its export imported again unedited
+// updates nothing: the CSV reader reads "\r\n" as "\n", and the round
+// trip answered "updated":1 until 2026-12-07.
+func TestRegistryExportImportRoundTrip(t *testing.T) {
+	ev := newEnv(t)
+	realRegistry(t, ev)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, e, RoleAdmin, "admin-password")
+	rec := do(e, "POST", "/api/v1/registry", `{"name":" officer phone ","notes":"issued 2026-11-01\r\ncharger in the office\r\n","kind":"official_phone",`+
+		`"signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`, "application/json", &c, true)
+	if rec.Code != 201 {
+		t.Fatalf("POST = %d %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(rec.Body.String(), `"name":"officer phone"`) || !strings.Contains(rec.Body.String(), `"notes":"issued 2026-11-01\ncharger in the office"`) {
+		t.Errorf("POST = %s; want the name trimmed and the note's line break \\n", rec.Body)
+	}
+	file := do(e, "GET", "/api/v1/registry/export.csv", "", "", &c, false)
+	if file.Code != 200 {
+		t.Fatalf("export = %d %s", file.Code, file.Body)
+	}
+	rec = do(e, "POST", "/api/v1/registry/import", file.Body.String(), "text/csv", &c, true)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"updated":0`) || !strings.Contains(rec.Body.String(), `"unchanged":1`) {
+		t.Errorf("import of the unedited export = %d %s; want 200, updated 0, unchanged 1", rec.Code, rec.Body)
+	}
+}
+
+// TestRegistryAddDuplicate: an entry posted again while the first is live
+// (the same name, kind, signature and places) is refused with 409 naming
+// that entry, as the CSV import refuses such a row, and of twenty posted
+// at once one is stored: until 2026-12-07 each post stored it again
+// (twenty 201s).
+func TestRegistryAddDuplicate(t *testing.T) {
+	const entry = `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`
+	const want = "already in the register as entry 1 (the same name, kind, signature and places): give its id to update it"
+	t.Run("one after the other", func(t *testing.T) {
+		ev := newEnv(t)
+		reg, _ := realRegistry(t, ev)
+		e, err := New(ev.deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := login(t, e, RoleAdmin, "admin-password")
+		if rec := do(e, "POST", "/api/v1/registry", entry, "application/json", &c, true); rec.Code != 201 {
+			t.Fatalf("first POST = %d %s", rec.Code, rec.Body)
+		}
+		if rec := do(e, "POST", "/api/v1/registry", entry, "application/json", &c, true); rec.Code != 409 || !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("second POST = %d %s; want 409 saying %q", rec.Code, rec.Body, want)
+		}
+		if n := reg.Len(); n != 1 {
+			t.Errorf("%d entries, want 1", n)
+		}
+	})
+	t.Run("twenty at once", func(t *testing.T) {
+		ev := newEnv(t)
+		reg, _ := realRegistry(t, ev)
+		e, err := New(ev.deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := login(t, e, RoleAdmin, "admin-password")
+		codes := make([]int, 20)
+		bodies := make([]string, 20)
+		var wg sync.WaitGroup
+		for i := range codes {
+			wg.Go(func() {
+				rec := do(e, "POST", "/api/v1/registry", entry, "application/json", &c, true)
+				codes[i], bodies[i] = rec.Code, rec.Body.String()
+			})
+		}
+		wg.Wait()
+		created := 0
+		for i, code := range codes {
+			switch {
+			case code == 201:
+				created++
+			case code != 409 || !strings.Contains(bodies[i], "already in the register as entry"):
+				t.Errorf("POST = %d %s; want 201 or 409", code, bodies[i])
+			}
+		}
+		if created != 1 || reg.Len() != 1 {
+			t.Errorf("%d POSTs answered 201, %d entries; want 1 and 1 (codes %v)", created, reg.Len(), codes)
+		}
+	})
 }

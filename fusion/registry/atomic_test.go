@@ -77,7 +77,7 @@ func TestAuditFailureChangesNothing(t *testing.T) {
 	before := stateOf(t, s)
 	execSQL(t, s, `CREATE TRIGGER audit_full BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
 
-	if _, err := r.Add(ctx, tabletEntry(), "bob"); err == nil || !strings.Contains(err.Error(), "disk full") {
+	if _, err := r.Add(ctx, namedEntry("tablet B2-15"), "bob"); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("Add with the audit failing: %v, want the audit's error", err)
 	}
 	requireUnchanged(t, r, s, before, "failed Add")
@@ -350,7 +350,7 @@ func TestAuditorOutsideTheTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := failing.Add(ctx, tabletEntry(), "bob"); err == nil || !strings.Contains(err.Error(), "audit log unreachable") {
+	if _, err := failing.Add(ctx, namedEntry("tablet B2-15"), "bob"); err == nil || !strings.Contains(err.Error(), "audit log unreachable") {
 		t.Errorf("Add with the audit failing: %v, want its error", err)
 	}
 	got := stateOf(t, s)

@@ -165,7 +165,7 @@ func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string, opt
 		res = ImportResult{}
 		live, err := c.liveDevices(ctx, rows)
 		if err != nil {
-			return err
+			return fmt.Errorf("registry csv import: %w", err)
 		}
 		for _, row := range rows {
 			if err := c.importRow(ctx, row, user, opts, live, deleted, &res); err != nil {
@@ -222,8 +222,8 @@ func (r *Registry) deletedIDs(ctx context.Context, rows []csvRow) (map[int64]sto
 
 // liveDevices returns the entries as stored in c that are live (not
 // expired now) and not named by an id of rows, by device (keyOf): the
-// entries a row without an id must not add again. An entry a row names
-// is the row's, which the file's own check (parseCSV) compares.
+// entries a row without an id, or an Add, must not add again. An entry a
+// row names is the row's, which the file's own check (parseCSV) compares.
 func (c *change) liveDevices(ctx context.Context, rows []csvRow) (map[deviceKey]int64, error) {
 	named := map[int64]bool{}
 	for _, row := range rows {
@@ -233,7 +233,7 @@ func (c *change) liveDevices(ctx context.Context, rows []csvRow) (map[deviceKey]
 	}
 	q, err := c.tx.QueryContext(ctx, `SELECT id, body FROM registry_entry ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("registry csv import: read the entries: %w", err)
+		return nil, fmt.Errorf("read the live entries: %w", err)
 	}
 	defer q.Close()
 	now := c.r.now()
@@ -242,7 +242,7 @@ func (c *change) liveDevices(ctx context.Context, rows []csvRow) (map[deviceKey]
 		var id int64
 		var body string
 		if err := q.Scan(&id, &body); err != nil {
-			return nil, fmt.Errorf("registry csv import: read the entries: %w", err)
+			return nil, fmt.Errorf("read the live entries: %w", err)
 		}
 		e, _ := c.r.decodeStored(id, body)
 		if named[id] || (!e.ValidUntil.IsZero() && !e.ValidUntil.After(now)) {
@@ -253,7 +253,7 @@ func (c *change) liveDevices(ctx context.Context, rows []csvRow) (map[deviceKey]
 		}
 	}
 	if err := q.Err(); err != nil {
-		return nil, fmt.Errorf("registry csv import: read the entries: %w", err)
+		return nil, fmt.Errorf("read the live entries: %w", err)
 	}
 	return live, nil
 }
@@ -297,7 +297,7 @@ func (c *change) importRow(ctx context.Context, row csvRow, user string, opts Im
 		}
 	}
 	if id, ok := live[keyOf(e)]; ok {
-		return conflictf("already in the register as entry %d (the same name, kind, signature and places): give its id to update it", id)
+		return alreadyRegistered(id)
 	}
 	e, err := c.r.prepareAdd(e, user)
 	if err != nil {
@@ -387,6 +387,12 @@ func conflictf(format string, args ...any) error {
 	return &conflictError{msg: fmt.Sprintf(format, args...)}
 }
 
+// alreadyRegistered is the refusal of a new entry (an Add, an imported
+// row without an id) that is live entry id's device (keyOf).
+func alreadyRegistered(id int64) error {
+	return conflictf("already in the register as entry %d (the same name, kind, signature and places): give its id to update it", id)
+}
+
 // deviceKey is what makes two entries one entry for an import: the name
 // (case and spacing aside), the kind, the signature and the places (rooms
 // and zones, in any order). Places count because a site may register one
@@ -418,7 +424,7 @@ func keyOf(e Entry) deviceKey {
 // ParseCSV reads and validates entries in ExportCSV's format (with or
 // without its last column, revision, which sets each entry's Revision; a
 // leading UTF-8 byte order mark is skipped); an entry with no valid_from
-// gets now. Two rows with one id, and a row without an id that is the
+// gets now, and each name and notes are as they are stored (normalText). Two rows with one id, and a row without an id that is the
 // same device (keyOf) as another, are refused. Errors name the line and
 // column.
 func ParseCSV(in io.Reader, now time.Time) ([]Entry, error) {
@@ -585,7 +591,7 @@ func parseRow(rec []string) (Entry, error) {
 	if len(rec) > revisionCol {
 		e.Revision = strings.TrimSpace(rec[revisionCol])
 	}
-	return e, nil
+	return e.normalText(), nil
 }
 
 func splitList(s string) []string {

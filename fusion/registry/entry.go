@@ -18,7 +18,8 @@ const (
 )
 
 // Signature is what an authorised emission looks like. The frequency range
-// is required (0 < FreqMinHz < FreqMaxHz, at most MaxBandHz wide; Validate);
+// is required (0 < FreqMinHz < FreqMaxHz, at most MaxBandHz wide, within
+// the 1 MHz to 6 GHz rfwarden's sensors receive; Validate);
 // zero bandwidth bounds and nil power bounds are open, and given ones must
 // be finite, in range and ordered (Validate).
 type Signature struct {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,36 +75,49 @@ func TestMatchesAtItsBounds(t *testing.T) {
 // TestValidateScheduleWindow checks each bound Validate puts on a weekly
 // window: a window that ends where it starts (or before) holds no minute,
 // and is refused as a mistake rather than kept as an entry that never
-// authorises.
+// authorises. The error names the window, the field and its value
+// plainly: a weekday of 9 was printed "schedule[0] {Weekday:%!Weekday(9)
+// StartMin:-5 EndMin:99999}" until 2026-12-07 (time.Weekday's String has
+// no name for it).
 func TestValidateScheduleWindow(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		w    Window
-		ok   bool
+		want string // "" for accepted, else the error's text after ErrInvalid's
 	}{
-		{"one minute", Window{Weekday: time.Monday, StartMin: 600, EndMin: 601}, true},
-		{"whole day", Window{Weekday: time.Sunday, StartMin: 0, EndMin: 1440}, true},
-		{"into the next day, to its end", Window{Weekday: time.Saturday, StartMin: 1439, EndMin: 2880}, true},
-		{"ends where it starts", Window{Weekday: time.Monday, StartMin: 600, EndMin: 600}, false},
-		{"ends before it starts", Window{Weekday: time.Monday, StartMin: 600, EndMin: 599}, false},
-		{"starts at 24:00", Window{Weekday: time.Monday, StartMin: 1440, EndMin: 1500}, false},
-		{"negative start", Window{Weekday: time.Monday, StartMin: -1, EndMin: 60}, false},
-		{"past the next day", Window{Weekday: time.Monday, StartMin: 600, EndMin: 2881}, false},
-		{"weekday 7", Window{Weekday: 7, StartMin: 600, EndMin: 660}, false},
-		{"weekday -1", Window{Weekday: -1, StartMin: 600, EndMin: 660}, false},
+		{"one minute", Window{Weekday: time.Monday, StartMin: 600, EndMin: 601}, ""},
+		{"whole day", Window{Weekday: time.Sunday, StartMin: 0, EndMin: 1440}, ""},
+		{"into the next day, to its end", Window{Weekday: time.Saturday, StartMin: 1439, EndMin: 2880}, ""},
+		{"ends where it starts", Window{Weekday: time.Monday, StartMin: 600, EndMin: 600},
+			"schedule[0]: end_min 600: use 601 to 2880 (minutes after midnight, after start_min 600; past 1440 it runs into the next day)"},
+		{"ends before it starts", Window{Weekday: time.Monday, StartMin: 600, EndMin: 599}, "schedule[0]: end_min 599: use 601 to 2880"},
+		{"starts at 24:00", Window{Weekday: time.Monday, StartMin: 1440, EndMin: 1500}, "schedule[0]: start_min 1440: use 0 to 1439 (minutes after midnight)"},
+		{"negative start", Window{Weekday: time.Monday, StartMin: -1, EndMin: 60}, "schedule[0]: start_min -1: use 0 to 1439"},
+		{"past the next day", Window{Weekday: time.Monday, StartMin: 600, EndMin: 2881}, "schedule[0]: end_min 2881: use 601 to 2880"},
+		{"weekday 7", Window{Weekday: 7, StartMin: 600, EndMin: 660}, "schedule[0]: weekday 7: use 0 (Sunday) to 6 (Saturday)"},
+		{"weekday -1", Window{Weekday: -1, StartMin: 600, EndMin: 660}, "schedule[0]: weekday -1: use 0 (Sunday) to 6 (Saturday)"},
+		{"weekday 9, start and end out too", Window{Weekday: 9, StartMin: -5, EndMin: 99999}, "schedule[0]: weekday 9: use 0 (Sunday) to 6 (Saturday)"},
+		{"end far out", Window{Weekday: time.Saturday, StartMin: 0, EndMin: 99999}, "schedule[0]: end_min 99999: use 1 to 2880"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := Entry{Name: "tablet", Kind: KindInCellTablet, Signature: Signature{FreqMinHz: 1900e6, FreqMaxHz: 1920e6},
 				Schedule: []Window{tc.w}}
 			err := e.Validate()
 			switch {
-			case tc.ok && err != nil:
-				t.Fatalf("Validate(%+v): %v, want ok", tc.w, err)
-			case !tc.ok && err == nil:
-				t.Fatalf("Validate(%+v) ok, want an error", tc.w)
-			case !tc.ok && !errors.Is(err, ErrInvalid):
-				t.Fatalf("Validate(%+v): %v, want ErrInvalid", tc.w, err)
+			case tc.want == "" && err != nil:
+				t.Fatalf("Validate: %v, want ok", err)
+			case tc.want == "":
+			case err == nil:
+				t.Fatalf("Validate ok, want an error")
+			case !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), ErrInvalid.Error()+": "+tc.want) || strings.Contains(err.Error(), "%!"):
+				t.Fatalf("Validate: %v, want ErrInvalid saying %q", err, tc.want)
 			}
 		})
+	}
+	// the index is the window's
+	e := Entry{Name: "tablet", Kind: KindInCellTablet, Signature: Signature{FreqMinHz: 1900e6, FreqMaxHz: 1920e6},
+		Schedule: []Window{{Weekday: time.Monday, StartMin: 0, EndMin: 60}, {Weekday: 9, StartMin: 0, EndMin: 60}}}
+	if err := e.Validate(); err == nil || !strings.Contains(err.Error(), "schedule[1]: weekday 9") {
+		t.Errorf("Validate of a second window with weekday 9: %v, want it named schedule[1]", err)
 	}
 }

@@ -14,13 +14,14 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/firmware/hackrf"
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/typedtext"
 )
 
 // ErrInvalid is wrapped by every validation error of an entry.
@@ -529,17 +530,23 @@ func (r *Registry) Len() int {
 // and drone on the site).
 const MaxBandHz = 1e9
 
-// Validate reports the first problem with e, naming the field. The
-// signature must have a band: 0 < freq_min_hz < freq_max_hz <=
-// freq_min_hz + MaxBandHz. Its bandwidth bounds are 0 (open) or up to
+// Validate reports the first problem with e, naming the field. Its name
+// and notes must be typed text (checkText: no control characters or
+// bidirectional overrides, a name that shows something, notes of at most
+// MaxNotes characters). The signature must have a band: 0 < freq_min_hz < freq_max_hz <=
+// freq_min_hz + MaxBandHz, within what rfwarden's sensors receive
+// (hackrf.MinCenterHz..hackrf.MaxCenterHz, 1 MHz to 6 GHz: an entry
+// beyond it authorises nothing a sensor hears, and is a unit mistake).
+// Its bandwidth bounds are 0 (open) or up to
 // event.MaxBandwidthHz, its power bounds nil (open) or within a
 // detection's (event.MinPowerDBm..event.MaxPowerDBm), each finite and the
 // minimum not above the maximum.
 func (e Entry) Validate() error {
+	if err := e.checkText(); err != nil {
+		return err
+	}
 	s := e.Signature
 	switch {
-	case strings.TrimSpace(e.Name) == "" || !utf8.ValidString(e.Name) || utf8.RuneCountInString(e.Name) > 200:
-		return fmt.Errorf("%w: name must be 1..200 characters of UTF-8", ErrInvalid)
 	case !slices.Contains(Kinds, e.Kind):
 		return fmt.Errorf("%w: kind %q is not one of %v", ErrInvalid, e.Kind, Kinds)
 	case s.Class != "" && !slices.Contains(event.Classes, s.Class):
@@ -547,8 +554,12 @@ func (e Entry) Validate() error {
 	// The negated comparisons refuse NaN too (CSV numbers may be "NaN").
 	case !(s.FreqMinHz > 0):
 		return fmt.Errorf("%w: signature freq_min_hz is %v: an entry needs its band, 0 < freq_min_hz < freq_max_hz, at most %v Hz wide", ErrInvalid, s.FreqMinHz, MaxBandHz)
+	case s.FreqMinHz < hackrf.MinCenterHz || s.FreqMinHz > hackrf.MaxCenterHz:
+		return receivableErr("freq_min_hz", s.FreqMinHz)
 	case !(s.FreqMaxHz > s.FreqMinHz):
 		return fmt.Errorf("%w: signature freq_max_hz is %v, not above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, s.FreqMinHz)
+	case s.FreqMaxHz > hackrf.MaxCenterHz:
+		return receivableErr("freq_max_hz", s.FreqMaxHz)
 	case !(s.FreqMaxHz-s.FreqMinHz <= MaxBandHz):
 		return fmt.Errorf("%w: signature freq_max_hz %v is more than %v Hz above freq_min_hz %v", ErrInvalid, s.FreqMaxHz, MaxBandHz, s.FreqMinHz)
 	// A NaN bound compares false and an infinite one bounds nothing, so
@@ -570,11 +581,76 @@ func (e Entry) Validate() error {
 		return fmt.Errorf("%w: valid_until is before valid_from", ErrInvalid)
 	}
 	for i, w := range e.Schedule {
-		if w.Weekday < time.Sunday || w.Weekday > time.Saturday || w.StartMin < 0 || w.StartMin >= 24*60 || w.EndMin <= w.StartMin || w.EndMin > 48*60 {
-			return fmt.Errorf("%w: schedule[%d] %+v: need weekday 0..6, 0 <= start < 1440, start < end <= 2880 (minutes)", ErrInvalid, i, w)
+		if err := w.validate(); err != nil {
+			return fmt.Errorf("%w: schedule[%d]: %w", ErrInvalid, i, err)
 		}
 	}
 	return nil
+}
+
+// validate reports the first field of w out of range, with its value and
+// the range: a weekday 0 (Sunday) to 6, a start 0 to 1439 minutes after
+// midnight, an end after the start and at most 2880 (the next day's
+// midnight). The weekday is printed as a number: time.Weekday's String
+// has no name for 9, and fmt printed "%!Weekday(9)".
+func (w Window) validate() error {
+	switch {
+	case w.Weekday < time.Sunday || w.Weekday > time.Saturday:
+		return fmt.Errorf("weekday %d: use 0 (Sunday) to 6 (Saturday)", int(w.Weekday))
+	case w.StartMin < 0 || w.StartMin >= 24*60:
+		return fmt.Errorf("start_min %d: use 0 to %d (minutes after midnight)", w.StartMin, 24*60-1)
+	case w.EndMin <= w.StartMin || w.EndMin > 48*60:
+		return fmt.Errorf("end_min %d: use %d to %d (minutes after midnight, after start_min %d; past 1440 it runs into the next day)", w.EndMin, w.StartMin+1, 48*60, w.StartMin)
+	}
+	return nil
+}
+
+// receivableErr is the error of a signature's band edge field, hz, that
+// lies outside what rfwarden's sensors receive; the value in MHz, in
+// exponent form when far out (1e+09 MHz, 1e-306 MHz).
+func receivableErr(field string, hz float64) error {
+	return fmt.Errorf("%w: signature %s is %s MHz, outside the %s–%s MHz rfwarden's sensors receive (a HackRF One's tuning range; %s is in Hz)",
+		ErrInvalid, field, strconv.FormatFloat(hz/1e6, 'g', -1, 64), mhz(hackrf.MinCenterHz), mhz(hackrf.MaxCenterHz), field)
+}
+
+// MaxName bounds an entry's Name, in characters (Unicode code points).
+const MaxName = 200
+
+// MaxNotes bounds an entry's Notes, in characters (Unicode code points;
+// UTF-8 bounds the bytes to four times as many), as an acknowledgement's
+// note (event.MaxAckNote) and a search's outcome are bounded.
+const MaxNotes = 2000
+
+// checkText refuses e's name and notes unless they are typed text
+// (typedtext.Check), read as they are stored (typedtext.Normal: a note's
+// "\r\n" is its "\n"): a name of 1..MaxName characters on one line that
+// shows something (typedtext.Blank: a zero-width space is no name),
+// notes of at most MaxNotes characters, their lines and tabs allowed; no
+// other control character and no bidirectional override in either (a
+// name that reads otherwise than it holds, an escape sequence written
+// raw into the CSV export).
+func (e Entry) checkText() error {
+	if typedtext.Blank(e.Name) {
+		return fmt.Errorf("%w: name is missing (it shows nothing): give 1..%d characters", ErrInvalid, MaxName)
+	}
+	if err := typedtext.Check(typedtext.Normal(e.Name), MaxName, false); err != nil {
+		return fmt.Errorf("%w: name: %w", ErrInvalid, err)
+	}
+	if err := typedtext.Check(typedtext.Normal(e.Notes), MaxNotes, true); err != nil {
+		return fmt.Errorf("%w: notes: %w", ErrInvalid, err)
+	}
+	return nil
+}
+
+// normalText returns e with its name and notes as they are stored
+// (typedtext.Normal: line breaks "\n", the spaces round them trimmed), as
+// Add, Update and the CSV import (ParseCSV) take them: a note typed with
+// "\r\n" (a browser form's line break) and stored so came back from its
+// CSV export as "\n" (encoding/csv reads "\r\n" so), and importing the
+// export unedited updated the entry.
+func (e Entry) normalText() Entry {
+	e.Name, e.Notes = typedtext.Normal(e.Name), typedtext.Normal(e.Notes)
+	return e
 }
 
 // between reports whether lo <= v <= hi; false for NaN.
@@ -685,8 +761,13 @@ func (r *Registry) Get(ctx context.Context, id int64) (Entry, error) {
 
 // Add validates and stores a new entry added by user, and audits it, in
 // one transaction: an entry whose audit row cannot be stored is not
-// stored either. A missing ValidFrom is now on the registry's clock
-// (Options.Now). Times are stored in UTC.
+// stored either. An entry that is a live one's (not expired; the same
+// name, case and spacing aside, kind, signature and places: deviceKey)
+// is refused, as the CSV import refuses such a row (ErrConflict, naming
+// the entry): the check reads the entries as stored in the transaction,
+// so of two Adds of one entry at once one is refused. A missing ValidFrom is now on the registry's clock
+// (Options.Now). Times are stored in UTC, the name and notes as
+// typedtext.Normal makes them (normalText).
 func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error) {
 	e, err := r.prepareAdd(e, user)
 	if err != nil {
@@ -694,6 +775,13 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 	}
 	var added Entry
 	if _, err := r.write(ctx, "add registry entry", func(c *change) error {
+		live, err := c.liveDevices(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("add registry entry: %w", err)
+		}
+		if id, ok := live[keyOf(e)]; ok {
+			return alreadyRegistered(id)
+		}
 		added, err = c.insert(ctx, e, user)
 		return err
 	}); err != nil {
@@ -705,6 +793,7 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 // prepareAdd returns e as Add stores it (added by user, times in UTC, a
 // missing ValidFrom now), or why it may not be.
 func (r *Registry) prepareAdd(e Entry, user string) (Entry, error) {
+	e = e.normalText()
 	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom = r.now().UTC()
@@ -724,7 +813,8 @@ func (r *Registry) prepareAdd(e Entry, user string) (Entry, error) {
 // (ErrConflict). An update that changes nothing is neither written nor
 // audited. A missing ValidFrom is the stored one's, or now on the
 // registry's clock when that is missing too (a stored entry that did not
-// decode). Times are stored in UTC.
+// decode). Times are stored in UTC, the name and notes as
+// typedtext.Normal makes them (normalText).
 func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, error) {
 	var got Entry
 	if _, err := r.write(ctx, fmt.Sprintf("update registry entry %d", e.ID), func(c *change) error {
@@ -746,6 +836,7 @@ func (c *change) update(ctx context.Context, e Entry, user string) (_ Entry, cha
 	if e.Revision != "" && e.Revision != old.Revision {
 		return Entry{}, false, fmt.Errorf("%w: entry %d was changed (revision %s) after it was read (revision %s): read it again and redo the change", ErrConflict, e.ID, old.Revision, e.Revision)
 	}
+	e = e.normalText()
 	e.ValidFrom, e.ValidUntil = e.ValidFrom.UTC(), e.ValidUntil.UTC()
 	e.AddedBy, e.Problem, e.UnknownPlaces = old.AddedBy, "", nil
 	if e.AddedBy == "" {

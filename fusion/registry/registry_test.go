@@ -455,7 +455,7 @@ func TestStoredEntryWithoutBandFailsSafe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open, err := r.Add(ctx, tabletEntry(), "admin")
+	open, err := r.Add(ctx, namedEntry("tablet B2-15"), "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -693,7 +693,7 @@ func TestOpenWithUndecodableRow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			bad, err := r.Add(ctx, tabletEntry(), "admin")
+			bad, err := r.Add(ctx, namedEntry("tablet B2-15"), "admin")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -759,7 +759,7 @@ func TestRefreshListsBadRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad, err := r.Add(ctx, tabletEntry(), "admin")
+	bad, err := r.Add(ctx, namedEntry("tablet B2-15"), "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
