@@ -286,7 +286,7 @@ func (f *fakeRegistry) Get(_ context.Context, id int64) (registry.Entry, error) 
 
 func (f *fakeRegistry) Add(ctx context.Context, e registry.Entry, user string) (registry.Entry, error) {
 	if e.Name == "" {
-		return e, fmt.Errorf("name: missing")
+		return e, fmt.Errorf("%w: name: missing", registry.ErrInvalid)
 	}
 	f.mu.Lock()
 	f.next++

@@ -1847,8 +1847,13 @@ func (s *server) registryAdd(c echo.Context) error {
 		// places), as the CSV import refuses it: update that one
 		return httpError(http.StatusConflict, "add registry entry: %v", err)
 	}
-	if err != nil {
+	if errors.Is(err, registry.ErrInvalid) {
 		return httpError(http.StatusBadRequest, "add registry entry: %v", err)
+	}
+	if err != nil {
+		// the database's failure, not the entry's: 500, logged (it was a
+		// 400 blaming the form)
+		return fmt.Errorf("add registry entry: %w", err)
 	}
 	return c.JSON(http.StatusCreated, got)
 }
@@ -1871,8 +1876,11 @@ func (s *server) registryUpdate(c echo.Context) error {
 		// another admin changed it (an expiry, say) since this form read it
 		return httpError(http.StatusConflict, "update registry entry %d: %v", id, err)
 	}
-	if err != nil {
+	if errors.Is(err, registry.ErrInvalid) {
 		return httpError(http.StatusBadRequest, "update registry entry %d: %v", id, err)
+	}
+	if err != nil {
+		return fmt.Errorf("update registry entry %d: %w", id, err)
 	}
 	return c.JSON(http.StatusOK, got)
 }

@@ -3,7 +3,9 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -579,4 +581,43 @@ func TestRegistryAddDuplicate(t *testing.T) {
 			t.Errorf("%d POSTs answered 201, %d entries; want 1 and 1 (codes %v)", created, reg.Len(), codes)
 		}
 	})
+}
+
+// TestRegistryWriteFailureIs500: an add or update the database fails is
+// 500 (the server's fault, logged), not 400 blaming the form as it was;
+// an invalid entry stays 400.
+func TestRegistryWriteFailureIs500(t *testing.T) {
+	ev := newEnv(t)
+	ev.deps.Registry = failingRegistry{ev.reg}
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := login(t, e, RoleAdmin, "admin-password")
+	body := `{"name":"Radio 9","kind":"staff_radio","signature":{"freq_min_hz":380e6,"freq_max_hz":400e6}}`
+	for _, tc := range []struct{ method, path, body string }{{"POST", "/api/v1/registry", body}, {"PUT", "/api/v1/registry/1", body}} {
+		if rec := do(e, tc.method, tc.path, tc.body, "application/json", &admin, true); rec.Code != http.StatusInternalServerError {
+			t.Errorf("%s %s with the database failing: %d %s, want 500", tc.method, tc.path, rec.Code, trunc(rec.Body.String()))
+		}
+	}
+	ev.deps.Registry = ev.reg
+	e, err = New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin = login(t, e, RoleAdmin, "admin-password")
+	if rec := do(e, "POST", "/api/v1/registry", `{"kind":"staff_radio"}`, "application/json", &admin, true); rec.Code != http.StatusBadRequest {
+		t.Errorf("POST an entry with no name: %d %s, want 400", rec.Code, trunc(rec.Body.String()))
+	}
+}
+
+// failingRegistry is a registry whose database fails every write.
+type failingRegistry struct{ *fakeRegistry }
+
+func (failingRegistry) Add(context.Context, registry.Entry, string) (registry.Entry, error) {
+	return registry.Entry{}, errors.New("database is locked")
+}
+
+func (failingRegistry) Update(context.Context, registry.Entry, string) (registry.Entry, error) {
+	return registry.Entry{}, errors.New("database is locked")
 }
