@@ -621,3 +621,22 @@ func (failingRegistry) Add(context.Context, registry.Entry, string) (registry.En
 func (failingRegistry) Update(context.Context, registry.Entry, string) (registry.Entry, error) {
 	return registry.Entry{}, errors.New("database is locked")
 }
+
+// TestRegistryFormBoundsAsServer: the Registry page's name and notes
+// fields stop typing where the server would refuse (registry.MaxName,
+// registry.MaxNotes), as the acknowledgement notes do; they had no bound,
+// and a long paste was refused only on Save.
+func TestRegistryFormBoundsAsServer(t *testing.T) {
+	page, err := webFS.ReadFile("web/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		fmt.Sprintf(`<input name="name" required maxlength="%d">`, registry.MaxName),
+		fmt.Sprintf(`<input name="notes" maxlength="%d">`, registry.MaxNotes),
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("index.html has no %s", want)
+		}
+	}
+}
