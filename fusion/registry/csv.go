@@ -82,19 +82,34 @@ const formulaStart = "=+-@\t\r"
 
 // TextCell keeps free text a text when the CSV is opened in a spreadsheet:
 // a value starting like a formula gets a leading apostrophe, which
-// untextCell removes on import, so export and import round-trip.
+// untextCell removes on import, so export and import round-trip. So does
+// a value whose apostrophes stand before such a start ("'=x" exports as
+// "''=x"): untextCell took its own apostrophe off, and it came back as
+// the formula "=x" (TestTextCellRoundTrip).
 func TextCell(v string) string {
-	if v != "" && strings.ContainsRune(formulaStart, rune(v[0])) {
+	if strings.ContainsRune(formulaStart, rune(afterApostrophes(v))) {
 		return "'" + v
 	}
 	return v
 }
 
+// untextCell undoes TextCell: one apostrophe off a value whose
+// apostrophes stand before a formula's start.
 func untextCell(v string) string {
-	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune(formulaStart, rune(v[1])) {
+	if v != "" && v[0] == '\'' && strings.ContainsRune(formulaStart, rune(afterApostrophes(v))) {
 		return v[1:]
 	}
 	return v
+}
+
+// afterApostrophes returns the first byte of v after its leading
+// apostrophes, 0 when there is none.
+func afterApostrophes(v string) byte {
+	v = strings.TrimLeft(v, "'")
+	if v == "" {
+		return 0
+	}
+	return v[0]
 }
 
 // ImportOptions tune ImportCSV.
