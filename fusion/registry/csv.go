@@ -84,7 +84,7 @@ const formulaStart = "=+-@\t\r"
 // a value starting like a formula gets a leading apostrophe, which
 // untextCell removes on import, so export and import round-trip. So does
 // a value whose apostrophes stand before such a start ("'=x" exports as
-// "''=x"): untextCell took its own apostrophe off, and it came back as
+// "”=x"): untextCell took its own apostrophe off, and it came back as
 // the formula "=x" (TestTextCellRoundTrip).
 func TextCell(v string) string {
 	if strings.ContainsRune(formulaStart, rune(afterApostrophes(v))) {
