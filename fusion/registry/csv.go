@@ -83,9 +83,9 @@ const formulaStart = "=+-@\t\r"
 // TextCell keeps free text a text when the CSV is opened in a spreadsheet:
 // a value starting like a formula gets a leading apostrophe, which
 // untextCell removes on import, so export and import round-trip. So does
-// a value whose apostrophes stand before such a start ("'=x" exports as
-// "”=x"): untextCell took its own apostrophe off, and it came back as
-// the formula "=x" (TestTextCellRoundTrip).
+// a value whose apostrophes stand before such a start ("'=x" exports
+// with a second apostrophe): untextCell took its own apostrophe off, and
+// it came back as the formula "=x" (TestTextCellRoundTrip).
 func TextCell(v string) string {
 	if strings.ContainsRune(formulaStart, rune(afterApostrophes(v))) {
 		return "'" + v
