@@ -57,7 +57,7 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Float64Var(&o.rateHz, "rate", 10e6, "sample rate, samples/s (2e6..20e6)")
 	fs.Float64Var(&o.gainDB, "gain", 0, "receive gain, dB; 0 picks it from the rate (sets the dBFS-to-dBm calibration)")
 	fs.DurationVar(&o.dur, "duration", time.Second, "length of the recording")
-	fs.StringVar(&o.start, "start", "", "simulated time of the first sample, RFC 3339 (default the scenario start)")
+	fs.StringVar(&o.start, "start", "", "simulated time of the first sample, RFC 3339, 1970-01-01T00:00:00Z up to 2200-01-01T00:00:00Z (default the scenario start)")
 	fs.StringVar(&o.out, "out", "", "recording base path (BASE.sigmf-data, BASE.sigmf-meta)")
 	fs.BoolVar(&o.siteYAML, "site-yaml", false, "print the wing's site YAML and exit")
 	fs.BoolVar(&o.noArtefacts, "no-artefacts", false, "leave out the HackRF artefacts (DC spike, IQ imbalance)")
@@ -105,6 +105,9 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		start = t.UTC()
 	}
+	if err := checkSimStart(start, o.dur); err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
 	src, err := w.NewSource(o.sensorID, sim.SourceOptions{CenterHz: o.centerHz, SampleRateHz: o.rateHz,
 		GainDB: o.gainDB, Start: start, NoArtefacts: o.noArtefacts})
 	if err != nil {
@@ -131,6 +134,22 @@ func (o simOptions) check() error {
 		return fmt.Errorf("sim: --gain %w (0: picked from the rate)", hackrf.CheckGain(o.gainDB))
 	case o.samples() < 1:
 		return fmt.Errorf("sim: --duration %v is shorter than one sample at %g samples/s", o.dur, o.rateHz)
+	}
+	return nil
+}
+
+// checkSimStart refuses a --start (or a --start plus --duration) outside
+// the simulated clock, sim.CheckTime: one thousands of years on spun the
+// simulator for hours, deaf to Ctrl-C.
+func checkSimStart(start time.Time, dur time.Duration) error {
+	first, end := sim.MinTime(), sim.MaxTime()
+	if sim.CheckTime(start) != nil {
+		return fmt.Errorf("--start %s is outside the simulated clock: give one between %s and %s (left out, the scenario start %s)",
+			start.Format(time.RFC3339Nano), first.Format(time.RFC3339), end.Format(time.RFC3339), sim.DefaultStart().Format(time.RFC3339))
+	}
+	if start.Add(dur).After(end) {
+		return fmt.Errorf("--start %s with --duration %v ends after %s, the end of the simulated clock: give an earlier --start",
+			start.Format(time.RFC3339Nano), dur, end.Format(time.RFC3339))
 	}
 	return nil
 }
