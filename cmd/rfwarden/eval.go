@@ -19,6 +19,7 @@ import (
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
 const evalUsage = `usage: rfwarden eval [flags]
@@ -120,7 +121,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&dcSpike, "dc-spike", false, "put the receiver DC spike into signal cases too (noise cases always have it)")
 	fs.StringVar(&spikeList, "dc-spike-db", "-20,-5", "range `LO,HI` of the DC spike's power against the capture's mean power, dB")
 	fs.Float64Var(&pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
-	fs.StringVar(&jsonOut, "json", "", "write every number as JSON to `OUT.json`")
+	fs.StringVar(&jsonOut, "json", "", "write every number as JSON to `OUT.json` (never a corpus file)")
 	fs.StringVar(&svgOut, "svg", "", "write the Pd-vs-SNR plot of the generated cases to `OUT.svg` (generated only: a corpus carries no SNR truth)")
 	fs.BoolVar(&showProgress, "progress", false, "show progress on stderr even when it is not a terminal (there as a line every 5 s)")
 	if err := fs.Parse(args); err != nil {
@@ -164,10 +165,23 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if corpus == "" && cases == 0 && noiseCases == 0 {
 		return errors.New("eval: nothing to do: give --corpus or generated cases")
 	}
+	var c eval.Corpus
+	if corpus != "" {
+		if c, err = eval.FindCorpus(corpus); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
 	for _, o := range []struct{ flag, path string }{{"--json", jsonOut}, {"--svg", svgOut}} {
 		if err := checkOutPath(o.path); err != nil {
 			return fmt.Errorf("eval: %s %q: %w", o.flag, o.path, err)
 		}
+		// --json C/x.sigmf-meta replaced a corpus recording's metadata with the report
+		if err := notInput(o.flag, o.path, corpusInputs(c)...); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
+	if err := notInput("--svg", svgOut, input{"--json file", jsonOut}); err != nil {
+		return fmt.Errorf("eval: %w", err)
 	}
 	gc := eval.GenConfig{Specs: specs, SNRsDB: snrs, Cases: orNone(cases), NoiseCases: orNone(noiseCases),
 		NoiseS: noiseS, Seed: seed, DCSpike: dcSpike, DCSpikeDB: [2]float64{spike[0], spike[1]}}
@@ -191,10 +205,6 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	var stopped *evalInterrupted // Ctrl-C: what was done is printed and written, then this error
 	if corpus != "" {
-		c, err := eval.FindCorpus(corpus)
-		if err != nil {
-			return fmt.Errorf("eval: %w", err)
-		}
 		var bar *progress // of samples, made when RunCorpus knows how many
 		cr, err := eval.RunCorpus(ctx, c, eval.CorpusConfig{Pipeline: cfg, IncludeOwn: includeOwn, NoVerify: !verify, DatasetRoot: datasetRoot,
 			Start:    func(n int64) { bar = newProgress(stderr, showBar, tty, n, "corpus samples") },
@@ -317,6 +327,23 @@ func interruptedAt(ri *eval.RunInterruptedError, what string) *evalInterrupted {
 		msg += "; the tables above are of those"
 	}
 	return &evalInterrupted{msg: msg, err: ri}
+}
+
+// corpusInputs lists the files of c that eval reads or that belong to
+// its recordings: each recording (metadata or archive), the data beside
+// a metadata file, and the files passed over.
+func corpusInputs(c eval.Corpus) []input {
+	var in []input
+	for _, p := range c.Paths {
+		in = append(in, input{"corpus recording", p})
+		if strings.HasSuffix(p, sigmf.MetaExt) {
+			in = append(in, input{"corpus recording's data", strings.TrimSuffix(p, sigmf.MetaExt) + sigmf.DataExt})
+		}
+	}
+	for _, s := range c.Skipped {
+		in = append(in, input{"corpus file", s.Path})
+	}
+	return in
 }
 
 // orNone maps a flag's 0 (none) to GenConfig's "none" (negative; 0 there means default).
