@@ -132,13 +132,22 @@ func nodeBundle(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	cert := fs.String("cert", "", "PEM client certificate of the node (installed as node.pem)")
 	nodeKey := fs.String("node-key", "", "PEM client private key of the node (installed as node-key.pem, 0600)")
 	pw := fs.String("mqtt-password-file", "", "file holding the node's MQTT password (installed as mqtt.pass, 0600)")
-	out := fs.String("out", "", "bundle file to write (0600)")
+	out := fs.String("out", "", "bundle file to write (0600); an existing file there must be an earlier bundle, which it replaces")
 	if help, err := parseNodeFlags(fs, args); help || err != nil {
 		return err
 	}
 	if *keyPath == "" || *cfgPath == "" || *out == "" || fs.NArg() > 0 {
 		fs.Usage()
 		return errUsage
+	}
+	// --out keys/site.key replaced the site's signing key with the tar,
+	// --out node.yaml the node's config
+	if err := notInput("--out", *out, input{"--key", *keyPath}, input{"--config", *cfgPath}, input{"--ca", *ca},
+		input{"--cert", *cert}, input{"--node-key", *nodeKey}, input{"--mqtt-password-file", *pw}); err != nil {
+		return fmt.Errorf("node bundle: %w", err)
+	}
+	if err := replaceableBundle(*out); err != nil {
+		return fmt.Errorf("node bundle: %w", err)
 	}
 	priv, err := provision.ReadPrivateKey(*keyPath)
 	if err != nil {
@@ -174,6 +183,32 @@ func nodeBundle(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "wrote %s: site %s, sensor %s, key %s\n", *out, m.Site, m.Sensor, m.KeyID)
 	return printFiles(stdout, m)
+}
+
+// replaceableBundle refuses an --out that exists and is not a bundle (nor
+// empty): a bundle is made again for each change of a node, and replaces
+// the last one, but any other file there (another site's key, a config, a
+// certificate: the bundle's inputs are under other names too) would be
+// lost to the tar, and node bundle has no --force (node keygen, likewise,
+// never replaces a key).
+func replaceableBundle(out string) error {
+	f, err := os.Open(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && (st.IsDir() || !st.Mode().IsRegular()) {
+		return fmt.Errorf("--out %s is not a regular file: name the bundle file to write, e.g. node-SENSOR.tar", out)
+	} else if err == nil && st.Size() == 0 {
+		return nil
+	}
+	if raw, err := provision.Read(f); err != nil || raw.Manifest == nil {
+		return fmt.Errorf("--out %s exists and is not a bundle: it would be replaced by the tar; name a new file, or move it away first", out)
+	}
+	return nil
 }
 
 func printFiles(w io.Writer, m provision.Manifest) error {

@@ -60,3 +60,44 @@ func TestEvalOutputNotInput(t *testing.T) {
 		})
 	}
 }
+
+// TestNodeBundleOutNotInput: `node bundle --out keys/site.key` replaced the
+// site's private signing key with the tar (node keygen never replaces
+// it), and --out node.yaml the node's config. An --out that is one of
+// the bundle's inputs, or an existing file that is not a bundle, is
+// refused naming it, and the file is as it was; an earlier bundle is
+// replaced as before.
+func TestNodeBundleOutNotInput(t *testing.T) {
+	f := newProvisionFixture(t)
+	siteKey := filepath.Join(f.keys, "site.key")
+	other := filepath.Join(f.root, "notes.txt")
+	if err := os.WriteFile(other, []byte("keep me\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		out, want string
+	}{
+		{siteKey, "node bundle: --out " + siteKey + " is the --key " + siteKey + ", which it would overwrite: name another file"},
+		{f.config, "--out " + f.config + " is the --config"},
+		{f.key, "--out " + f.key + " is the --node-key"},
+		{f.pw, "is the --mqtt-password-file"},
+		{other, "--out " + other + " exists and is not a bundle"},
+	} {
+		before, err := os.ReadFile(tc.out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.bundle(t, tc.out); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--out %s: err %v, want %q", tc.out, err, tc.want)
+		}
+		if after, _ := os.ReadFile(tc.out); !bytes.Equal(after, before) {
+			t.Errorf("--out %s: the file changed", tc.out)
+		}
+	}
+	bundle := filepath.Join(f.root, "node.tar")
+	for range 2 { // the second replaces the first
+		if err := f.bundle(t, bundle); err != nil {
+			t.Fatalf("bundle over an earlier bundle: %v", err)
+		}
+	}
+}
