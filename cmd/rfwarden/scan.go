@@ -109,7 +109,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are: their file, or the .sigmf archive holding them, which eval reads)")
 	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format, a complex SigMF datatype: ci8, cu8, ci16_le, ci16_be, cu16_le, cu16_be, ci32_le, ci32_be, cu32_le, cu32_be, cf32_le, cf32_be, cf64_le, cf64_be (a SigMF recording's core:datatype must agree, unless --override)")
 	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (a SigMF recording's core:sample_rate must agree, unless --override)")
-	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (every capture's core:frequency of a SigMF recording must agree, unless --override)")
+	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz, up to 1e12 (every capture's core:frequency of a SigMF recording must agree, unless --override)")
 	fs.BoolVar(&o.override, "override", false, "let --datatype, --rate and --center replace those fields of a SigMF recording's metadata, for metadata known to be wrong")
 	fs.Float64Var(&o.pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.BoolVar(&o.classify, "classify", true, "label detections with the classifiers (false: detect only, label \"unknown\")")
@@ -135,8 +135,18 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := checkPFAFlag(o.pfa); err != nil {
 		return fmt.Errorf("scan: %w", err)
 	}
-	if math.IsInf(o.rateHz, 0) || math.IsInf(o.centerHz, 0) {
-		return fmt.Errorf("scan: --rate %v and --center %v must be finite", o.rateHz, o.centerHz)
+	// each flag named alone: --rate Inf said "--rate +Inf and --center 0
+	// must be finite", naming a --center never given
+	if math.IsInf(o.rateHz, 0) {
+		return fmt.Errorf("scan: --rate %v must be finite", o.rateHz)
+	}
+	if math.IsInf(o.centerHz, 0) {
+		return fmt.Errorf("scan: --center %v must be finite", o.centerHz)
+	}
+	if o.centerHz > sigmf.MaxFrequencyHz {
+		// as a recording's core:frequency, or --center with --override:
+		// a raw file's --center 1e20 was scanned, center_MHz 1e14
+		return fmt.Errorf("scan: --center %g Hz: give a positive RF centre frequency up to %g Hz", o.centerHz, sigmf.MaxFrequencyHz)
 	}
 	// An archive of several recordings (SigMF allows it) is scanned one
 	// recording after the other, each named ARCHIVE:BASE as eval names it.

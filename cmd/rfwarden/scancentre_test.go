@@ -51,3 +51,31 @@ func TestScanSaysNoCentre(t *testing.T) {
 		})
 	}
 }
+
+// TestScanCenterFlagBounded: a raw file's --center 1e20 was scanned
+// (center_MHz 100000000000000.06) while the same centre in SigMF metadata
+// or with --override is refused (up to 1e12 Hz); and --rate Inf said
+// "--rate +Inf and --center 0 must be finite", naming a --center never
+// given. Each bad flag is refused alone, by name.
+func TestScanCenterFlagBounded(t *testing.T) {
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "raw.bin")
+	writeCF32(t, raw, toneBurst(300000, 100000, 150000, 2e6, 300e3))
+	for _, tc := range []struct {
+		args      []string
+		want, not string
+	}{
+		{[]string{"--datatype", "cf32_le", "--rate", "23.04e6", "--center", "1e20", raw}, "scan: --center 1e+20 Hz: give a positive RF centre frequency up to 1e+12 Hz", ""},
+		{[]string{"--datatype", "cf32_le", "--rate", "Inf", raw}, "scan: --rate +Inf must be finite", "--center"},
+		{[]string{"--datatype", "cf32_le", "--rate", "2e6", "--center", "-Inf", raw}, "scan: --center -Inf must be finite", "--rate"},
+	} {
+		var out bytes.Buffer
+		err := cmdScan(context.Background(), tc.args, &out, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || (tc.not != "" && strings.Contains(err.Error(), tc.not)) {
+			t.Errorf("scan %q: err %v, want %q (and no %s)", tc.args, err, tc.want, tc.not)
+		}
+		if out.Len() > 0 {
+			t.Errorf("scan %q: printed %q", tc.args, out.String())
+		}
+	}
+}
