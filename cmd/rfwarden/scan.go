@@ -81,7 +81,8 @@ A recording is refused, naming the fields, when its core:sample_rate is
 outside 1 to 1e11 samples/s, or when a capture's band, core:frequency less
 half the sample rate, reaches below 0 Hz (until 2026-12-05 it was scanned,
 and reported emissions at negative frequencies); a capture without
-core:frequency (baseband) is scanned as before.
+core:frequency (baseband), or metadata with no captures, is scanned as
+before, saying on stderr that it has no centre frequency.
 `
 
 // scanOptions are the parsed flags of `rfwarden scan`.
@@ -350,7 +351,12 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 // core:frequency in captures[0]"), or is "" when every capture has its
 // centre frequency.
 func noCentre(path string, rec *sigmf.Recording) string {
-	for i, c := range rec.Meta().Captures {
+	caps := rec.Meta().Captures
+	if len(caps) == 0 {
+		// empty or null captures: scanned as baseband, and said nowhere
+		return "no captures in its metadata; --center gives it"
+	}
+	for i, c := range caps {
 		if c.FrequencyHz != 0 {
 			continue
 		}

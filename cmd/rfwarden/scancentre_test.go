@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,6 +78,53 @@ func TestScanCenterFlagBounded(t *testing.T) {
 		}
 		if out.Len() > 0 {
 			t.Errorf("scan %q: printed %q", tc.args, out.String())
+		}
+	}
+}
+
+// TestScanSaysNoCentreWithoutCaptures: a SigMF recording whose captures
+// are empty or null was scanned as baseband (center_MHz -7.74) with no word
+// on stderr, where a raw file without --center is warned of. It is warned
+// of too; with --center, which fills the capture in, it is not.
+func TestScanSaysNoCentreWithoutCaptures(t *testing.T) {
+	dir := t.TempDir()
+	burst := toneBurst(300000, 100000, 150000, 2e6, 300e3)
+	for _, captures := range []string{"[]", "null"} {
+		base := filepath.Join(dir, "nocap"+captures)
+		meta := sigmftest.WriteRecording(t, base, 2e6, 433.92e6, burst)
+		var doc map[string]any
+		b, err := os.ReadFile(meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		doc["captures"] = json.RawMessage(captures)
+		if b, err = json.Marshal(doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(meta, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{meta}, "scan " + meta + ": no centre frequency (no captures in its metadata; --center gives it)"},
+			{[]string{"--center", "433.92e6", meta}, ""},
+		} {
+			var out, errb bytes.Buffer
+			if err := cmdScan(context.Background(), tc.args, &out, &errb); err != nil {
+				t.Fatalf("captures %s, scan %q: %v", captures, tc.args, err)
+			}
+			got := errb.String()
+			switch {
+			case tc.want == "" && strings.Contains(got, "no centre frequency"):
+				t.Errorf("captures %s, scan %q: stderr %q, want nothing of the centre", captures, tc.args, got)
+			case tc.want != "" && !strings.Contains(got, tc.want):
+				t.Errorf("captures %s, scan %q: stderr %q, want %q", captures, tc.args, got, tc.want)
+			}
 		}
 	}
 }
