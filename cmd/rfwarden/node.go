@@ -359,7 +359,7 @@ func parseOwner(s string) (provision.InstallOptions, error) {
 func nodeCheck(ctx context.Context, args []string, stdout, stderr io.Writer, deps func(serial string) nodecheck.Deps) error {
 	fs := nodeFlags("check", "[--config node.yaml | --serial S] [--noise=false] [--json]", stderr)
 	cfgPath := fs.String("config", os.Getenv("RFW_SENSOR_CONFIG"), "node YAML; its source.serial selects the board (env RFW_SENSOR_CONFIG)")
-	serial := fs.String("serial", "", "board serial (overrides --config)")
+	serial := fs.String("serial", "", "board serial (overrides --config's source.serial; a --config given must still load)")
 	noise := fs.Bool("noise", true, "run the 0.1 s noise-floor self-test with hackrf_transfer")
 	centerHz := fs.Int64("noise-center-hz", nodecheck.DefaultNoiseCenterHz, "self-test centre frequency")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -374,6 +374,13 @@ func nodeCheck(ctx context.Context, args []string, stdout, stderr io.Writer, dep
 		// hackrf_transfer failed on it, and the check reported the board's
 		// noise test failed, not the flag
 		return fmt.Errorf("node check: --noise-center-hz %d is outside %g..%g Hz, what a HackRF tunes", *centerHz, hackrf.MinCenterHz, hackrf.MaxCenterHz)
+	}
+	if *serial != "" && flagSet(fs, "config") {
+		// --serial picks the board, but a --config given must still be
+		// one: --config /nonexistent.yaml --serial S was ignored silently
+		if _, err := config.Load(*cfgPath); err != nil {
+			return fmt.Errorf("node check: --config: %w (--serial picks the board; leave --config out to check the board alone)", err)
+		}
 	}
 	if *serial == "" && *cfgPath != "" {
 		cfg, err := config.Load(*cfgPath)
