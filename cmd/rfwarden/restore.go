@@ -133,9 +133,12 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := flagAfterArg(fs); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
+	switch fs.NArg() {
+	case 0:
+		return usageErr(stderr, fs.Usage, "restore: give the BACKUP.db file to restore (one rfwarden backup wrote, e.g. /var/backups/rfwarden/rfwarden-20261203T033012.345Z.db)")
+	case 1:
+	default:
+		return usageErr(stderr, fs.Usage, "restore: give one BACKUP.db, got %d: %q", fs.NArg(), strings.Join(fs.Args(), " "))
 	}
 	backup, db := fs.Arg(0), *dbPath
 	bi, err := os.Stat(backup)
