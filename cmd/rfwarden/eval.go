@@ -60,6 +60,14 @@ site's recordings carry no SNR truth.
 // (dsp.DetectorConfig), reported when --pfa is not given.
 const evalDefaultPFA = 1e-9
 
+// evalMinSNRDB and evalMaxSNRDB bound --snr-list: far below any detection
+// and far above any receiver's dynamic range; beyond about 600 dB the
+// signal's power overflowed, and every case was missed.
+const (
+	evalMinSNRDB = -50.0
+	evalMaxSNRDB = 100.0
+)
+
 // evalJSON is the --json document.
 type evalJSON struct {
 	Version   string       `json:"version"`
@@ -115,7 +123,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&cases, "cases", 2, "generated cases per class and SNR (0: none)")
 	fs.IntVar(&noiseCases, "noise-cases", 10, "generated pure-noise cases, with HackRF artefacts (0: none)")
 	fs.Float64Var(&noiseS, "noise-dur", 0.1, "seconds of each noise case")
-	fs.StringVar(&snrList, "snr-list", "-3,0,3,6,9,12,15,18,21", "comma-separated SNRs in dB (in the signal's own bandwidth)")
+	fs.StringVar(&snrList, "snr-list", "-3,0,3,6,9,12,15,18,21", "comma-separated SNRs in dB (in the signal's own bandwidth), each in -50..100")
 	fs.StringVar(&classList, "classes", "", "comma-separated classes to generate (default: all synth supports)")
 	fs.Uint64Var(&seed, "seed", 1, "seed of the generated cases")
 	fs.BoolVar(&dcSpike, "dc-spike", false, "put the receiver DC spike into signal cases too (noise cases always have it)")
@@ -154,6 +162,13 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if cases < 0 || noiseCases < 0 {
 		return fmt.Errorf("eval: --cases %d and --noise-cases %d must not be negative", cases, noiseCases)
+	}
+	for _, v := range snrs {
+		// 1000 dB (or 1e308) overflowed the signal's power: Pd 0.000 for
+		// every class, where 700 gave 1.000
+		if !(v >= evalMinSNRDB && v <= evalMaxSNRDB) {
+			return fmt.Errorf("eval: --snr-list: %g dB is outside %g..%g dB", v, evalMinSNRDB, evalMaxSNRDB)
+		}
 	}
 	if i := firstRepeat(snrs); i >= 0 {
 		return fmt.Errorf("eval: --snr-list: %g dB given twice", snrs[i])
