@@ -258,7 +258,11 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if cr.Count(eval.SkipOwnLabels) > 0 {
 				hint = "; --include-own takes rfwarden's own annotations as truth"
 			}
-			fmt.Fprintf(stderr, "eval: corpus %s: scored %d of %d recordings; passed over %s%s\n", corpus, len(cr.Files), len(c.Paths), sum, hint)
+			// out of the recordings and the files and folders passed over
+			// before any was read (hidden, upper case, links): "scored 2 of
+			// 5 recordings; passed over 4" did not add up
+			fmt.Fprintf(stderr, "eval: corpus %s: scored %d of the %d found; passed over %d: %s%s\n",
+				corpus, len(cr.Files), len(c.Paths)+len(c.Skipped), len(cr.Skipped), sum, hint)
 		}
 		var r eval.Report
 		if cr != nil {
