@@ -25,7 +25,8 @@ const simUsage = `usage: rfwarden sim [flags] --out BASE
 Write the IQ that one sensor of the simulated prison wing captures in one band
 to the SigMF recording BASE.sigmf-data/.sigmf-meta (ci8), with one ground-truth
 annotation per burst (label = class, comment = emitter and received dBm).
-BASE may end in .sigmf-meta or .sigmf-data. The files appear only when the
+BASE may end in .sigmf-meta or .sigmf-data; it is DIR/NAME, never a folder
+(sim/ wrote the hidden files sim/.sigmf-data and .sigmf-meta). The files appear only when the
 recording is complete: a run that fails or is interrupted leaves none.
 --site-yaml prints the wing's site YAML instead (it takes only --seed).
 `
@@ -90,8 +91,12 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.Usage()
 		return fmt.Errorf("sim: --out is required")
 	}
+	given := o.out
 	for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt, sigmf.ArchiveExt} {
 		o.out = strings.TrimSuffix(o.out, ext)
+	}
+	if err := checkSimBase(given, o.out); err != nil {
+		return err
 	}
 	if err := o.check(); err != nil {
 		return err
@@ -134,6 +139,22 @@ func (o simOptions) check() error {
 		return fmt.Errorf("sim: --gain %w (0: picked from the rate)", hackrf.CheckGain(o.gainDB))
 	case o.samples() < 1:
 		return fmt.Errorf("sim: --duration %v is shorter than one sample at %g samples/s", o.dur, o.rateHz)
+	}
+	return nil
+}
+
+// checkSimBase refuses a recording base (--out given, less its SigMF
+// extension) with no name of its own: "sim/" (or "sim/.sigmf-meta") wrote
+// the hidden files sim/.sigmf-data and sim/.sigmf-meta, and an existing
+// folder would be written into the same way.
+func checkSimBase(given, base string) error {
+	name := base
+	if i := strings.LastIndexAny(base, `/`+string(filepath.Separator)); i >= 0 {
+		name = base[i+1:]
+	}
+	fi, err := os.Stat(base)
+	if name == "" || name == "." || name == ".." || (err == nil && fi.IsDir()) {
+		return fmt.Errorf("sim: --out %s names a folder, not a recording: give DIR/NAME, for NAME%s and NAME%s in DIR", given, sigmf.DataExt, sigmf.MetaExt)
 	}
 	return nil
 }

@@ -86,6 +86,10 @@ func TestCmdSimBadFlags(t *testing.T) {
 		{"site yaml with out", []string{"--site-yaml", "--out", "x"}, "--out"},
 		{"site yaml with centre", []string{"--site-yaml", "--seed", "2", "--center", "902e6"}, "--center"},
 		{"stray arg", []string{"extra"}, "usage"},
+		// wrote the hidden files DIR/.sigmf-data and DIR/.sigmf-meta
+		{"out a folder with a slash", []string{"--out", "DIR/"}, "--out %s/ names a folder, not a recording: give DIR/NAME, for NAME.sigmf-data and NAME.sigmf-meta in DIR"},
+		{"out a folder's metadata", []string{"--out", "DIR/.sigmf-meta"}, "names a folder, not a recording"},
+		{"out an existing folder", []string{"--out", "DIR"}, "--out %s names a folder"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,9 +100,15 @@ func TestCmdSimBadFlags(t *testing.T) {
 					args[i] = filepath.Join(dir, "x")
 				}
 			}
+			for i, a := range args {
+				if rest, ok := strings.CutPrefix(a, "DIR"); ok {
+					args[i] = dir + rest // the test's own folder
+				}
+			}
+			want := strings.ReplaceAll(tc.want, "%s", dir)
 			var out bytes.Buffer
 			err := cmdSim(context.Background(), args, &out, &bytes.Buffer{})
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("err %v, want one naming %q", err, tc.want)
 			}
 			if out.Len() != 0 {
