@@ -55,7 +55,8 @@ the sample index over the sample rate, with the samples lost before it
 counted where the captures' core:global_index says some were (a receiver
 overflow: the emissions in flight end there, as at a gap in time).
 
---annotate OUT writes OUT.sigmf-meta (.sigmf-meta is added when OUT lacks it):
+--annotate OUT writes OUT.sigmf-meta (.sigmf-meta is added when OUT lacks it;
+an empty OUT is refused, where it was taken as no --annotate):
 the input's metadata, with its own annotations (ground truth) kept, those an
 earlier rfwarden scan wrote (core:generator rfwarden) dropped, and this scan's
 detections added. It refuses, before scanning, an OUT that is a file the scan
@@ -124,6 +125,10 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if err := flagAfterArg(fs); err != nil {
 		return err
+	}
+	if flagSet(fs, "annotate") && strings.TrimSpace(o.annotate) == "" {
+		// was taken as no --annotate: the scan ran and wrote nothing
+		return fmt.Errorf("scan: --annotate %q names no file: give OUT.sigmf-meta, or leave --annotate out", o.annotate)
 	}
 	files := fs.Args()
 	if len(files) == 0 {

@@ -128,3 +128,21 @@ func TestScanSaysNoCentreWithoutCaptures(t *testing.T) {
 		}
 	}
 }
+
+// TestScanAnnotateEmpty: `scan --annotate "" FILE` was taken as no
+// --annotate: the scan ran, printed its table and wrote nothing, exit 0.
+// An --annotate naming no file is refused before the scan.
+func TestScanAnnotateEmpty(t *testing.T) {
+	dir := t.TempDir()
+	meta := sigmftest.WriteRecording(t, filepath.Join(dir, "rec"), 2e6, 433.92e6, toneBurst(300000, 100000, 150000, 2e6, 300e3))
+	for _, v := range []string{"", " "} {
+		var out bytes.Buffer
+		err := cmdScan(context.Background(), []string{"--annotate", v, meta}, &out, &bytes.Buffer{})
+		if want := "scan: --annotate " + strconvQuote(v) + " names no file: give OUT.sigmf-meta, or leave --annotate out"; err == nil || err.Error() != want {
+			t.Errorf("--annotate %q: err %v, want %q", v, err, want)
+		}
+		if out.Len() > 0 {
+			t.Errorf("--annotate %q: scanned: %q", v, out.String())
+		}
+	}
+}
