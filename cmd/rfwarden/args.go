@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -27,4 +28,15 @@ func flagAfterArg(fs *flag.FlagSet) error {
 		}
 	}
 	return nil
+}
+
+// usageErr prints what is wrong with the arguments on its own first line,
+// then the usage (usage, fs.Usage for a flag set), and returns errUsage
+// (exit 1, nothing more printed). Missing or extra arguments printed the
+// usage alone, saying nothing of what was wrong (`users reset-password`
+// without NAME, `backup` without DIR, `version extra`).
+func usageErr(stderr io.Writer, usage func(), format string, args ...any) error {
+	fmt.Fprintf(stderr, format+"\n", args...)
+	usage()
+	return errUsage
 }

@@ -42,3 +42,45 @@ func TestFlagAfterArg(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingArgumentsSayWhatIsWrong: missing, extra or unknown
+// arguments printed the usage text alone (`users reset-password` without
+// NAME, `backup` without DIR, `version --bogus` not even "flag provided
+// but not defined"). The first line says what is wrong, the usage
+// follows, and the command fails.
+func TestMissingArgumentsSayWhatIsWrong(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // the first line of stderr
+	}{
+		{[]string{"users"}, "users: give an ACTION: list, reset-password, enable, disable, role, delete"},
+		{[]string{"users", "frobnicate"}, `users: unknown action "frobnicate": give one of list, reset-password`},
+		{[]string{"users", "reset-password"}, "users reset-password: give the user's NAME"},
+		{[]string{"users", "role", "bob"}, "users role: give bob's ROLE after the NAME: viewer, officer, analyst or admin"},
+		{[]string{"users", "list", "extra"}, `users list: takes no arguments, got "extra"`},
+		{[]string{"users", "delete", "a", "b"}, `users delete: takes NAME, got 2 arguments: "a b"`},
+		{[]string{"backup"}, "backup: give the folder DIR to write the backup into"},
+		{[]string{"backup", "a", "b"}, `backup: give one DIR, got 2: "a b"`},
+		{[]string{"restore"}, "restore: give the BACKUP.db file to restore"},
+		{[]string{"restore", "a", "b"}, `restore: give one BACKUP.db, got 2: "a b"`},
+		{[]string{"version", "extra"}, `version: takes no arguments, got "extra"`},
+		{[]string{"version", "--bogus"}, "version: flag provided but not defined: --bogus"},
+	} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), tc.args, &out, &errOut)
+		if err == nil {
+			t.Errorf("%q: no error", tc.args)
+		}
+		if got := firstLine(errOut.String()); !strings.Contains(got, tc.want) {
+			t.Errorf("%q: stderr starts %q, want %q", tc.args, got, tc.want)
+		}
+		if !strings.Contains(errOut.String(), "usage: rfwarden") {
+			t.Errorf("%q: no usage after the message:\n%s", tc.args, errOut.String())
+		}
+	}
+	// help is no error, and prints the usage alone
+	var errOut bytes.Buffer
+	if err := run(context.Background(), []string{"version", "-h"}, &bytes.Buffer{}, &errOut); err != nil || !strings.HasPrefix(errOut.String(), "usage: rfwarden version") {
+		t.Errorf("version -h: %v, %q", err, errOut.String())
+	}
+}

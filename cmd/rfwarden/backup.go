@@ -77,9 +77,12 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("backup: --snippets %s is not a folder: give the dashboard's RFW_SNIPPET_DIR", *snippets)
 		}
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
+	switch fs.NArg() {
+	case 0:
+		return usageErr(stderr, fs.Usage, "backup: give the folder DIR to write the backup into (e.g. /var/backups/rfwarden)")
+	case 1:
+	default:
+		return usageErr(stderr, fs.Usage, "backup: give one DIR, got %d: %q", fs.NArg(), strings.Join(fs.Args(), " "))
 	}
 	dir := fs.Arg(0)
 	info, err := existingDB(*dbPath)

@@ -27,7 +27,7 @@ func cmdCalibrate(_ context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Usage = func() { fmt.Fprint(stderr, calibrateUsage); printDefaults(fs) }
 	sitePath := fs.String("site", "", "site YAML `file`")
 	walkPath := fs.String("walk", "", "walk test CSV `file`")
-	out := fs.String("out", "", "write the calibration as YAML to `file`")
+	out := fs.String("out", "", "write the calibration as YAML to `file` (not --site's or --walk's)")
 	sensorH := fs.Float64("sensor-height", 0, "sensor antenna height above its floor, m")
 	txH := fs.Float64("tx-height", 0, "walk transmitter height above its floor, m")
 	if err := fs.Parse(args); err != nil {
@@ -49,6 +49,10 @@ func cmdCalibrate(_ context.Context, args []string, stdout, stderr io.Writer) er
 		if !(h.m >= 0 && h.m <= 100) {
 			return fmt.Errorf("calibrate: %s %v m is outside 0..100 m (a height above its floor)", h.flag, h.m)
 		}
+	}
+	// --out walk.csv or --out wing.yaml replaced the input with the fit
+	if err := notInput("--out", *out, input{"--site", *sitePath}, input{"--walk", *walkPath}); err != nil {
+		return fmt.Errorf("calibrate: %w", err)
 	}
 	s, err := site.LoadFile(*sitePath)
 	if err != nil {

@@ -138,7 +138,7 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoOptions, error) {
 	fs.StringVar(&o.record, "record", "", "save what each sensor heard as SigMF into `DIR` (for rfwarden scan and dashboard replay)")
 	fs.Int64Var(&o.recordMaxMB, "record-max-mb", 2048, "stop recording after this many MiB in all (the demo says when it does)")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this much simulated time from the start (0: run until interrupted)")
-	fs.StringVar(&o.start, "start", "", "simulated start time, RFC 3339, after any data in --dir (default: 30 s before the scenario's first drone flight; on a --dir holding data, the second after its newest time)")
+	fs.StringVar(&o.start, "start", "", "simulated start time, RFC 3339, 1970-01-01T00:00:00Z up to 2200-01-01T00:00:00Z, after any data in --dir (default: 30 s before the scenario's first drone flight; on a --dir holding data, the second after its newest time)")
 	fs.Float64Var(&o.rateHz, "rate", 10e6, "simulated receiver sample rate, samples/s (2e6..20e6)")
 	fs.StringVar(&o.offline, "offline-sensor", "s4", "sensor of the wing (s1..s9) that loses power during the demo (\"\" for none)")
 	fs.DurationVar(&o.offlineAfter, "offline-after", 3*time.Minute, "simulated time after start at which that sensor goes offline")
@@ -277,6 +277,11 @@ func demoStart(o demoOptions, w *sim.Wing, stored time.Time) (time.Time, error) 
 		t, err := time.Parse(time.RFC3339, o.start)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("demo: --start: %w", err)
+		}
+		if err := sim.CheckTime(t); err != nil {
+			// a start ~8000 years on spun the simulator for hours
+			return time.Time{}, fmt.Errorf("demo: --start %s is outside the simulated clock: give one between %s and %s",
+				o.start, sim.MinTime().Format(time.RFC3339), sim.MaxTime().Format(time.RFC3339))
 		}
 		if !stored.IsZero() && !t.After(stored) {
 			return time.Time{}, fmt.Errorf("demo: --start %s is not after %s, the newest time stored in --dir: the run would replay over that data; "+

@@ -327,7 +327,14 @@ func eraseUpgrade(ctx context.Context, path string, dryRun bool, stdout io.Write
 func eraseDirs(fs *flag.FlagSet, snippets string, noSnippets bool, backups []string, stdout io.Writer) ([]string, error) {
 	var dirs []string
 	if snippets != "" {
-		switch _, err := os.Stat(snippets); {
+		switch fi, err := os.Stat(snippets); {
+		case err == nil && !fi.IsDir():
+			// a file was taken, and the erase went on
+			name := "--snippets"
+			if !flagSet(fs, "snippets") {
+				name = "RFW_SNIPPET_DIR"
+			}
+			return nil, fmt.Errorf("%s %s is not a folder: give the evidence snippet folder, the dashboard's RFW_SNIPPET_DIR (e.g. /var/lib/rfwarden/snippets)", name, snippets)
 		case err == nil:
 			dirs = append(dirs, snippets)
 		case errors.Is(err, os.ErrNotExist) && !flagSet(fs, "snippets"):
@@ -342,8 +349,11 @@ func eraseDirs(fs *flag.FlagSet, snippets string, noSnippets bool, backups []str
 			"give --snippets DIR (the dashboard's RFW_SNIPPET_DIR, e.g. /var/lib/rfwarden/snippets), or --no-snippets to erase without it (rfwarden erase --snippets DIR with the same ID deletes them later)")
 	}
 	for _, b := range backups {
-		if _, err := os.Stat(b); err != nil {
+		if fi, err := os.Stat(b); err != nil {
 			return nil, fmt.Errorf("backup folder: %w", err)
+		} else if !fi.IsDir() {
+			// --backups state.db was taken, and the erase went on
+			return nil, fmt.Errorf("--backups %s is not a folder: give the folder rfwarden backup writes to (its DIR), once per folder", b)
 		}
 		// searched even when it does not exist yet: the backup timer may
 		// make it while erase waits for its confirmation

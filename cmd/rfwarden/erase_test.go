@@ -1068,3 +1068,31 @@ func TestEraseOlderReleaseDatabase(t *testing.T) {
 		})
 	}
 }
+
+// TestEraseFolderFlagsRefuseFiles: `erase --backups FILE` (even the
+// database itself) and `--snippets FILE` went on with the erase, exit 0.
+// A path that is not a folder is refused naming the flag, and nothing
+// is erased.
+func TestEraseFolderFlagsRefuseFiles(t *testing.T) {
+	for _, flag := range []string{"--backups", "--snippets"} {
+		t.Run(flag, func(t *testing.T) {
+			f := makeEraseFixture(t)
+			file := f.db
+			if flag == "--snippets" {
+				file = filepath.Join(t.TempDir(), "notes.txt")
+				if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := readEraseState(t, f)
+			out, err := eraseRun(f, "--incident", "INC-A", "--yes", flag, file)
+			want := flag + " " + file + " is not a folder"
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err %v, want %q\n%s", err, want, out)
+			}
+			if after := readEraseState(t, f); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Errorf("a refused erase changed the state:\n%+v\nbefore:\n%+v", after, before)
+			}
+		})
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
 const evalUsage = `usage: rfwarden eval [flags]
@@ -58,6 +59,14 @@ site's recordings carry no SNR truth.
 // evalDefaultPFA is the detector's default per-cell false-alarm probability
 // (dsp.DetectorConfig), reported when --pfa is not given.
 const evalDefaultPFA = 1e-9
+
+// evalMinSNRDB and evalMaxSNRDB bound --snr-list: far below any detection
+// and far above any receiver's dynamic range; beyond about 600 dB the
+// signal's power overflowed, and every case was missed.
+const (
+	evalMinSNRDB = -50.0
+	evalMaxSNRDB = 100.0
+)
 
 // evalJSON is the --json document.
 type evalJSON struct {
@@ -114,13 +123,13 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&cases, "cases", 2, "generated cases per class and SNR (0: none)")
 	fs.IntVar(&noiseCases, "noise-cases", 10, "generated pure-noise cases, with HackRF artefacts (0: none)")
 	fs.Float64Var(&noiseS, "noise-dur", 0.1, "seconds of each noise case")
-	fs.StringVar(&snrList, "snr-list", "-3,0,3,6,9,12,15,18,21", "comma-separated SNRs in dB (in the signal's own bandwidth)")
+	fs.StringVar(&snrList, "snr-list", "-3,0,3,6,9,12,15,18,21", "comma-separated SNRs in dB (in the signal's own bandwidth), each in -50..100")
 	fs.StringVar(&classList, "classes", "", "comma-separated classes to generate (default: all synth supports)")
 	fs.Uint64Var(&seed, "seed", 1, "seed of the generated cases")
 	fs.BoolVar(&dcSpike, "dc-spike", false, "put the receiver DC spike into signal cases too (noise cases always have it)")
 	fs.StringVar(&spikeList, "dc-spike-db", "-20,-5", "range `LO,HI` of the DC spike's power against the capture's mean power, dB")
 	fs.Float64Var(&pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
-	fs.StringVar(&jsonOut, "json", "", "write every number as JSON to `OUT.json`")
+	fs.StringVar(&jsonOut, "json", "", "write every number as JSON to `OUT.json` (never a corpus file)")
 	fs.StringVar(&svgOut, "svg", "", "write the Pd-vs-SNR plot of the generated cases to `OUT.svg` (generated only: a corpus carries no SNR truth)")
 	fs.BoolVar(&showProgress, "progress", false, "show progress on stderr even when it is not a terminal (there as a line every 5 s)")
 	if err := fs.Parse(args); err != nil {
@@ -154,6 +163,13 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if cases < 0 || noiseCases < 0 {
 		return fmt.Errorf("eval: --cases %d and --noise-cases %d must not be negative", cases, noiseCases)
 	}
+	for _, v := range snrs {
+		// 1000 dB (or 1e308) overflowed the signal's power: Pd 0.000 for
+		// every class, where 700 gave 1.000
+		if !(v >= evalMinSNRDB && v <= evalMaxSNRDB) {
+			return fmt.Errorf("eval: --snr-list: %g dB is outside %g..%g dB", v, evalMinSNRDB, evalMaxSNRDB)
+		}
+	}
 	if i := firstRepeat(snrs); i >= 0 {
 		return fmt.Errorf("eval: --snr-list: %g dB given twice", snrs[i])
 	}
@@ -164,10 +180,23 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if corpus == "" && cases == 0 && noiseCases == 0 {
 		return errors.New("eval: nothing to do: give --corpus or generated cases")
 	}
+	var c eval.Corpus
+	if corpus != "" {
+		if c, err = eval.FindCorpus(corpus); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
 	for _, o := range []struct{ flag, path string }{{"--json", jsonOut}, {"--svg", svgOut}} {
 		if err := checkOutPath(o.path); err != nil {
 			return fmt.Errorf("eval: %s %q: %w", o.flag, o.path, err)
 		}
+		// --json C/x.sigmf-meta replaced a corpus recording's metadata with the report
+		if err := notInput(o.flag, o.path, corpusInputs(c)...); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
+	if err := notInput("--svg", svgOut, input{"--json file", jsonOut}); err != nil {
+		return fmt.Errorf("eval: %w", err)
 	}
 	gc := eval.GenConfig{Specs: specs, SNRsDB: snrs, Cases: orNone(cases), NoiseCases: orNone(noiseCases),
 		NoiseS: noiseS, Seed: seed, DCSpike: dcSpike, DCSpikeDB: [2]float64{spike[0], spike[1]}}
@@ -191,10 +220,6 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	var stopped *evalInterrupted // Ctrl-C: what was done is printed and written, then this error
 	if corpus != "" {
-		c, err := eval.FindCorpus(corpus)
-		if err != nil {
-			return fmt.Errorf("eval: %w", err)
-		}
 		var bar *progress // of samples, made when RunCorpus knows how many
 		cr, err := eval.RunCorpus(ctx, c, eval.CorpusConfig{Pipeline: cfg, IncludeOwn: includeOwn, NoVerify: !verify, DatasetRoot: datasetRoot,
 			Start:    func(n int64) { bar = newProgress(stderr, showBar, tty, n, "corpus samples") },
@@ -233,7 +258,11 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if cr.Count(eval.SkipOwnLabels) > 0 {
 				hint = "; --include-own takes rfwarden's own annotations as truth"
 			}
-			fmt.Fprintf(stderr, "eval: corpus %s: scored %d of %d recordings; passed over %s%s\n", corpus, len(cr.Files), len(c.Paths), sum, hint)
+			// out of the recordings and the files and folders passed over
+			// before any was read (hidden, upper case, links): "scored 2 of
+			// 5 recordings; passed over 4" did not add up
+			fmt.Fprintf(stderr, "eval: corpus %s: scored %d of the %d found; passed over %d: %s%s\n",
+				corpus, len(cr.Files), len(c.Paths)+len(c.Skipped), len(cr.Skipped), sum, hint)
 		}
 		var r eval.Report
 		if cr != nil {
@@ -317,6 +346,23 @@ func interruptedAt(ri *eval.RunInterruptedError, what string) *evalInterrupted {
 		msg += "; the tables above are of those"
 	}
 	return &evalInterrupted{msg: msg, err: ri}
+}
+
+// corpusInputs lists the files of c that eval reads or that belong to
+// its recordings: each recording (metadata or archive), the data beside
+// a metadata file, and the files passed over.
+func corpusInputs(c eval.Corpus) []input {
+	var in []input
+	for _, p := range c.Paths {
+		in = append(in, input{"corpus recording", p})
+		if strings.HasSuffix(p, sigmf.MetaExt) {
+			in = append(in, input{"corpus recording's data", strings.TrimSuffix(p, sigmf.MetaExt) + sigmf.DataExt})
+		}
+	}
+	for _, s := range c.Skipped {
+		in = append(in, input{"corpus file", s.Path})
+	}
+	return in
 }
 
 // orNone maps a flag's 0 (none) to GenConfig's "none" (negative; 0 there means default).

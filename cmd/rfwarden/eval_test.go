@@ -132,6 +132,10 @@ func TestEvalFlagErrors(t *testing.T) {
 	}{
 		{"bad SNR", []string{"--snr-list", "3,x"}, "--snr-list"},
 		{"non-finite SNR", []string{"--snr-list", "NaN"}, "--snr-list"},
+		// 1000 dB overflowed: Pd 0.000 for every class, where 700 gave 1.000
+		{"SNR too high", []string{"--snr-list", "3,1000"}, "--snr-list: 1000 dB is outside -50..100 dB"},
+		{"SNR far too high", []string{"--snr-list", "1e308"}, "--snr-list: 1e+308 dB is outside -50..100 dB"},
+		{"SNR too low", []string{"--snr-list", "-60"}, "--snr-list: -60 dB is outside -50..100 dB"},
 		{"unknown class", []string{"--classes", "lte,martian"}, "unknown class \"martian\""},
 		{"negative cases", []string{"--cases", "-1"}, "must not be negative"},
 		{"bad pfa", []string{"--pfa", "2"}, "--pfa"},

@@ -47,7 +47,8 @@ func TestEvalSiteCorpus(t *testing.T) {
 	}
 	for _, want := range []string{
 		"eval: corpus " + corpus + ": torn.sigmf-meta: passed over: ", "is not a multiple of the 8-byte cf32_le sample",
-		"scored 3 of 4 recordings; passed over 1 recording that could not be read (torn.sigmf-meta); 1 hidden file",
+		// the hidden file among those found: "scored 3 of 4 recordings" did not add up with it
+		"scored 3 of the 5 found; passed over 2: 1 recording that could not be read (torn.sigmf-meta); 1 hidden file",
 		`labels naming no class, scored as other (docs/evaluation.md lists the words understood): "Zigbee 802.15.4" ×1`,
 	} {
 		if !strings.Contains(stderr.String(), want) {
@@ -90,5 +91,30 @@ func TestEvalSiteCorpus(t *testing.T) {
 	err = run(context.Background(), []string{"eval", "--corpus", bad, "--cases", "0", "--noise-cases", "0"}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "hidden file") {
 		t.Errorf("only a hidden file: %v, want an error saying it was passed over", err)
+	}
+}
+
+// TestEvalTotalsAddUp: with a recording whose extension is in upper case
+// eval said "scored 2 of 5 recordings; passed over 4": the file passed
+// over before any was read was counted in one total and not the other.
+// The recordings scored and passed over add up to those found.
+func TestEvalTotalsAddUp(t *testing.T) {
+	corpus := t.TempDir()
+	writeClip(t, corpus, "a", "", "lte uplink")
+	writeClip(t, corpus, "b", "", "lte uplink")
+	writeClip(t, corpus, "c", "", "lte uplink")
+	if err := os.Rename(filepath.Join(corpus, "c.sigmf-meta"), filepath.Join(corpus, "C.SIGMF-META")); err != nil {
+		t.Fatal(err)
+	}
+	writeClip(t, corpus, "torn", "", "lte uplink")
+	if err := os.WriteFile(filepath.Join(corpus, "torn.sigmf-data"), make([]byte, 8*4096-3), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"eval", "--corpus", corpus, "--cases", "0", "--noise-cases", "0"}, &stdout, &stderr); err != nil {
+		t.Fatalf("eval: %v\n%s", err, stderr.String())
+	}
+	if want := "scored 2 of the 4 found; passed over 2: 2 recordings that could not be read"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 	}
 }

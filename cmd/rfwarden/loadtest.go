@@ -31,11 +31,11 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, loadtestUsage); printDefaults(fs) }
 	sensors := fs.Int("sensors", 10, fmt.Sprintf("simulated sensors (1..%d)", loadtest.MaxSensors))
-	rate := fs.Float64("rate", 2, "detections per second per sensor")
-	duration := fs.Duration("duration", 30*time.Second, fmt.Sprintf("publishing time (at most %v)", loadtest.MaxDuration))
+	rate := fs.Float64("rate", 2, fmt.Sprintf("detections per second per sensor (0, %v]", loadtest.MaxRateHz))
+	duration := fs.Duration("duration", 30*time.Second, fmt.Sprintf("publishing time (0, %v]", loadtest.MaxDuration))
 	broker := fs.String("broker", os.Getenv("RFW_LOADTEST_BROKER"), "loopback MQTT broker `URL`; empty = embedded mochi-mqtt (env RFW_LOADTEST_BROKER)")
 	db := fs.String("db", "", "SQLite `file` for fusion's store; empty = a temporary file")
-	drain := fs.Duration("drain", 10*time.Second, "after publishing, wait at most this long for fusion to store everything")
+	drain := fs.Duration("drain", 10*time.Second, fmt.Sprintf("after publishing, wait at most this long for fusion to store everything (0, %v]", loadtest.MaxDrain))
 	gridStep := fs.Float64("grid-step-m", 0, "locator grid step in metres, 0.05..10; 0 = the engine default")
 	locateEvery := fs.Duration("locate-every", 0, "re-locate a track at most this often (fusion's locate_every); 0 = every group")
 	seed := fs.Uint64("seed", 1, "workload seed")
@@ -55,6 +55,19 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if g := *gridStep; g != 0 && !(g >= loadtest.MinGridStepM && g <= loadtest.MaxGridStepM) { // NaN too
 		return fmt.Errorf("loadtest: --grid-step-m %v m is outside %v..%v m, as fusion.yaml's model.grid_step_m (0: the engine's default, 0.5 m)", g, loadtest.MinGridStepM, loadtest.MaxGridStepM)
+	}
+	// loadtest.Config takes a zero as its default: --duration 0s ran
+	// 10 s (not even the flag's 30 s), --sensors 0 ten sensors. Zero is
+	// refused as the other values outside the ranges are.
+	switch {
+	case *sensors == 0:
+		return fmt.Errorf("%w: sensors: 0 not in 1..%d", loadtest.ErrConfig, loadtest.MaxSensors)
+	case *rate == 0:
+		return fmt.Errorf("%w: rate: 0 detections/s not in (0, %v]", loadtest.ErrConfig, loadtest.MaxRateHz)
+	case *duration == 0:
+		return fmt.Errorf("%w: duration: 0s not in (0, %v]", loadtest.ErrConfig, loadtest.MaxDuration)
+	case *drain == 0:
+		return fmt.Errorf("%w: drain: 0s not in (0, %v]", loadtest.ErrConfig, loadtest.MaxDrain)
 	}
 	cfg := loadtest.Config{Sensors: *sensors, RateHz: *rate, Duration: *duration, BrokerURL: *broker, DBPath: *db,
 		Drain: *drain, GridStepM: *gridStep, LocateEvery: *locateEvery, Seed: *seed, Progress: stderr}

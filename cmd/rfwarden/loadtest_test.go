@@ -59,6 +59,12 @@ func TestCmdLoadtestBadFlags(t *testing.T) {
 		{"negative rate", []string{"--rate", "-1"}, "rate"},
 		{"too long", []string{"--duration", "2h"}, "duration"},
 		{"remote broker", []string{"--broker", "tcp://10.0.0.5:1883"}, "loopback"},
+		// zero took loadtest.Config's defaults (--duration 0s ran 10 s);
+		// the non-loopback broker would be refused after them
+		{"zero sensors", []string{"--sensors", "0", "--broker", "tcp://192.0.2.1:1883"}, "loadtest config: sensors: 0 not in 1..1000"},
+		{"zero rate", []string{"--rate", "0", "--broker", "tcp://192.0.2.1:1883"}, "loadtest config: rate: 0 detections/s not in (0, 1000]"},
+		{"zero duration", []string{"--duration", "0s", "--broker", "tcp://192.0.2.1:1883"}, "loadtest config: duration: 0s not in (0, 10m0s]"},
+		{"zero drain", []string{"--drain", "0s", "--broker", "tcp://192.0.2.1:1883"}, "loadtest config: drain: 0s not in (0, 5m0s]"},
 		{"too many messages", []string{"--sensors", "1000", "--rate", "1000", "--duration", "1m"}, "exceeds"},
 	}
 	for _, tc := range tests {

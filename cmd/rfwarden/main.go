@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/rfwarden/rfwarden/internal/redact"
@@ -99,11 +100,15 @@ const versionUsage = "usage: rfwarden version\n\nPrint the version (set at build
 
 func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
-		fmt.Fprint(stderr, versionUsage)
 		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fmt.Fprint(stderr, versionUsage)
 			return nil
 		}
-		return errUsage
+		usage := func() { fmt.Fprint(stderr, versionUsage) }
+		if strings.HasPrefix(args[0], "-") {
+			return usageErr(stderr, usage, "version: flag provided but not defined: %s (version takes no flags)", args[0])
+		}
+		return usageErr(stderr, usage, "version: takes no arguments, got %q", strings.Join(args, " "))
 	}
 	_, err := fmt.Fprintln(stdout, "rfwarden", version)
 	return err

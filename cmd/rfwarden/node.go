@@ -132,13 +132,22 @@ func nodeBundle(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	cert := fs.String("cert", "", "PEM client certificate of the node (installed as node.pem)")
 	nodeKey := fs.String("node-key", "", "PEM client private key of the node (installed as node-key.pem, 0600)")
 	pw := fs.String("mqtt-password-file", "", "file holding the node's MQTT password (installed as mqtt.pass, 0600)")
-	out := fs.String("out", "", "bundle file to write (0600)")
+	out := fs.String("out", "", "bundle file to write (0600); an existing file there must be an earlier bundle, which it replaces")
 	if help, err := parseNodeFlags(fs, args); help || err != nil {
 		return err
 	}
 	if *keyPath == "" || *cfgPath == "" || *out == "" || fs.NArg() > 0 {
 		fs.Usage()
 		return errUsage
+	}
+	// --out keys/site.key replaced the site's signing key with the tar,
+	// --out node.yaml the node's config
+	if err := notInput("--out", *out, input{"--key", *keyPath}, input{"--config", *cfgPath}, input{"--ca", *ca},
+		input{"--cert", *cert}, input{"--node-key", *nodeKey}, input{"--mqtt-password-file", *pw}); err != nil {
+		return fmt.Errorf("node bundle: %w", err)
+	}
+	if err := replaceableBundle(*out); err != nil {
+		return fmt.Errorf("node bundle: %w", err)
 	}
 	priv, err := provision.ReadPrivateKey(*keyPath)
 	if err != nil {
@@ -174,6 +183,32 @@ func nodeBundle(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "wrote %s: site %s, sensor %s, key %s\n", *out, m.Site, m.Sensor, m.KeyID)
 	return printFiles(stdout, m)
+}
+
+// replaceableBundle refuses an --out that exists and is not a bundle (nor
+// empty): a bundle is made again for each change of a node, and replaces
+// the last one, but any other file there (another site's key, a config, a
+// certificate: the bundle's inputs are under other names too) would be
+// lost to the tar, and node bundle has no --force (node keygen, likewise,
+// never replaces a key).
+func replaceableBundle(out string) error {
+	f, err := os.Open(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && (st.IsDir() || !st.Mode().IsRegular()) {
+		return fmt.Errorf("--out %s is not a regular file: name the bundle file to write, e.g. node-SENSOR.tar", out)
+	} else if err == nil && st.Size() == 0 {
+		return nil
+	}
+	if raw, err := provision.Read(f); err != nil || raw.Manifest == nil {
+		return fmt.Errorf("--out %s exists and is not a bundle: it would be replaced by the tar; name a new file, or move it away first", out)
+	}
+	return nil
 }
 
 func printFiles(w io.Writer, m provision.Manifest) error {
@@ -324,7 +359,7 @@ func parseOwner(s string) (provision.InstallOptions, error) {
 func nodeCheck(ctx context.Context, args []string, stdout, stderr io.Writer, deps func(serial string) nodecheck.Deps) error {
 	fs := nodeFlags("check", "[--config node.yaml | --serial S] [--noise=false] [--json]", stderr)
 	cfgPath := fs.String("config", os.Getenv("RFW_SENSOR_CONFIG"), "node YAML; its source.serial selects the board (env RFW_SENSOR_CONFIG)")
-	serial := fs.String("serial", "", "board serial (overrides --config)")
+	serial := fs.String("serial", "", "board serial (overrides --config's source.serial; a --config given must still load)")
 	noise := fs.Bool("noise", true, "run the 0.1 s noise-floor self-test with hackrf_transfer")
 	centerHz := fs.Int64("noise-center-hz", nodecheck.DefaultNoiseCenterHz, "self-test centre frequency")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -339,6 +374,13 @@ func nodeCheck(ctx context.Context, args []string, stdout, stderr io.Writer, dep
 		// hackrf_transfer failed on it, and the check reported the board's
 		// noise test failed, not the flag
 		return fmt.Errorf("node check: --noise-center-hz %d is outside %g..%g Hz, what a HackRF tunes", *centerHz, hackrf.MinCenterHz, hackrf.MaxCenterHz)
+	}
+	if *serial != "" && flagSet(fs, "config") {
+		// --serial picks the board, but a --config given must still be
+		// one: --config /nonexistent.yaml --serial S was ignored silently
+		if _, err := config.Load(*cfgPath); err != nil {
+			return fmt.Errorf("node check: --config: %w (--serial picks the board; leave --config out to check the board alone)", err)
+		}
 	}
 	if *serial == "" && *cfgPath != "" {
 		cfg, err := config.Load(*cfgPath)

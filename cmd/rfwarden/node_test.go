@@ -486,3 +486,25 @@ bands:
 		}
 	}
 }
+
+// TestNodeCheckConfigWithSerial: `node check --config /nonexistent.yaml
+// --serial x` ignored the missing config silently (--config alone reports
+// it). A --config given beside --serial must load; the serial still picks
+// the board.
+func TestNodeCheckConfigWithSerial(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nonexistent.yaml")
+	serial := "not called"
+	var out bytes.Buffer
+	err := nodeCheck(context.Background(), []string{"--config", missing, "--serial", "x", "--noise=false"}, &out, io.Discard, fakeNodeDeps(infoOneBoard, &serial))
+	if err == nil || !strings.Contains(err.Error(), "node check: --config") || !strings.Contains(err.Error(), missing) {
+		t.Errorf("err %v, want one naming --config %s", err, missing)
+	}
+	if serial != "not called" {
+		t.Errorf("the board checks ran (serial %q)", serial)
+	}
+	cfg := filepath.Join(t.TempDir(), "node.yaml")
+	os.WriteFile(cfg, []byte("site: s\nsensor: n\noutbox: {dir: /tmp/o}\nsource: {kind: hackrf, serial: \"457863c8234e2e4f\"}\nbands: [{name: b, low_hz: 1e9, high_hz: 2e9}]\n"), 0o644)
+	if err := nodeCheck(context.Background(), []string{"--config", cfg, "--serial", "x", "--noise=false"}, &out, io.Discard, fakeNodeDeps(infoOneBoard, &serial)); serial != "x" {
+		t.Errorf("with a valid --config and --serial x: deps got serial %q (err %v), want x", serial, err)
+	}
+}

@@ -113,6 +113,19 @@ func restoreDBNamed(fs *flag.FlagSet, db string) error {
 	return fmt.Errorf("restore: no --db given, and there is no %s here (%s): give the database the services use, e.g. --db /var/lib/rfwarden/rfwarden.db (RFW_DB in dashboard.env, fusion.yaml's db); on a new host too, --db names where it goes", db, where)
 }
 
+// newestBackupHint names the newest backup in dir (by its name, which
+// sorts by time) to restore, or says how backups are named when it holds
+// none.
+func newestBackupHint(dir string) string {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range slices.Backward(entries) { // ReadDir sorts by name
+		if isBackupName(e.Name()) && e.Type().IsRegular() {
+			return fmt.Sprintf("e.g. the newest, %s", filepath.Join(dir, e.Name()))
+		}
+	}
+	return fmt.Sprintf("one rfwarden backup wrote (%s<UTC time>%s); %s holds none", backupPrefix, backupSuffix, dir)
+}
+
 // cmdRestore puts a checked backup in place of the SQLite state, keeping
 // the current database.
 func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -133,14 +146,21 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := flagAfterArg(fs); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
+	switch fs.NArg() {
+	case 0:
+		return usageErr(stderr, fs.Usage, "restore: give the BACKUP.db file to restore (one rfwarden backup wrote, e.g. /var/backups/rfwarden/rfwarden-20261203T033012.345Z.db)")
+	case 1:
+	default:
+		return usageErr(stderr, fs.Usage, "restore: give one BACKUP.db, got %d: %q", fs.NArg(), strings.Join(fs.Args(), " "))
 	}
 	backup, db := fs.Arg(0), *dbPath
 	bi, err := os.Stat(backup)
 	if err != nil {
 		return fmt.Errorf("restore: backup: %w", err)
+	}
+	if bi.IsDir() {
+		// SQLite reported "integrity check: disk I/O error (10)"
+		return fmt.Errorf("restore: %s is a folder: give one backup file in it, %s", backup, newestBackupHint(backup))
 	}
 	if err := restoreDBNamed(fs, db); err != nil {
 		return err

@@ -595,3 +595,33 @@ func TestRestoreWithoutDBNamed(t *testing.T) {
 		})
 	}
 }
+
+// TestRestoreFolderSaysSo: `restore --db state.db BK` with BK a folder
+// (rfwarden backup's DIR) reported "integrity check: disk I/O error (10)".
+// It says BK is a folder and names the newest backup in it to give, or
+// how backups are named when it holds none; the database is untouched.
+func TestRestoreFolderSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "rfwarden.db")
+	makeStateDB(t, cur, "hmp-test", "now-1")
+	bk := filepath.Join(dir, "backups")
+	os.MkdirAll(bk, 0o700)
+	empty := filepath.Join(dir, "empty")
+	os.MkdirAll(empty, 0o700)
+	for _, name := range []string{"rfwarden-20261201T030000.000Z.db", "rfwarden-20261202T030000.000Z.db", "rfwarden-pre-upgrade.db"} {
+		makeStateDB(t, filepath.Join(bk, name), "hmp-test", "then-1")
+	}
+	for _, tc := range []struct{ folder, want string }{
+		{bk, "restore: " + bk + " is a folder: give one backup file in it, e.g. the newest, " + filepath.Join(bk, "rfwarden-20261202T030000.000Z.db")},
+		{empty, "restore: " + empty + " is a folder: give one backup file in it, one rfwarden backup wrote (rfwarden-<UTC time>.db); " + empty + " holds none"},
+	} {
+		var stdout, stderr strings.Builder
+		err := run(context.Background(), []string{"restore", "--db", cur, tc.folder}, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("restore of folder %s: %v, want %q", tc.folder, err, tc.want)
+		}
+	}
+	if got := alertIDs(t, cur); !slices.Equal(got, []string{"now-1"}) || len(keptCopies(t, cur)) != 0 {
+		t.Errorf("the database changed: alerts %v, kept copies %v", got, keptCopies(t, cur))
+	}
+}

@@ -55,7 +55,8 @@ the sample index over the sample rate, with the samples lost before it
 counted where the captures' core:global_index says some were (a receiver
 overflow: the emissions in flight end there, as at a gap in time).
 
---annotate OUT writes OUT.sigmf-meta (.sigmf-meta is added when OUT lacks it):
+--annotate OUT writes OUT.sigmf-meta (.sigmf-meta is added when OUT lacks it;
+an empty OUT is refused, where it was taken as no --annotate):
 the input's metadata, with its own annotations (ground truth) kept, those an
 earlier rfwarden scan wrote (core:generator rfwarden) dropped, and this scan's
 detections added. It refuses, before scanning, an OUT that is a file the scan
@@ -81,7 +82,8 @@ A recording is refused, naming the fields, when its core:sample_rate is
 outside 1 to 1e11 samples/s, or when a capture's band, core:frequency less
 half the sample rate, reaches below 0 Hz (until 2026-12-05 it was scanned,
 and reported emissions at negative frequencies); a capture without
-core:frequency (baseband) is scanned as before.
+core:frequency (baseband), or metadata with no captures, is scanned as
+before, saying on stderr that it has no centre frequency.
 `
 
 // scanOptions are the parsed flags of `rfwarden scan`.
@@ -109,7 +111,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are: their file, or the .sigmf archive holding them, which eval reads)")
 	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format, a complex SigMF datatype: ci8, cu8, ci16_le, ci16_be, cu16_le, cu16_be, ci32_le, ci32_be, cu32_le, cu32_be, cf32_le, cf32_be, cf64_le, cf64_be (a SigMF recording's core:datatype must agree, unless --override)")
 	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (a SigMF recording's core:sample_rate must agree, unless --override)")
-	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz (every capture's core:frequency of a SigMF recording must agree, unless --override)")
+	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz, up to 1e12 (every capture's core:frequency of a SigMF recording must agree, unless --override)")
 	fs.BoolVar(&o.override, "override", false, "let --datatype, --rate and --center replace those fields of a SigMF recording's metadata, for metadata known to be wrong")
 	fs.Float64Var(&o.pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.BoolVar(&o.classify, "classify", true, "label detections with the classifiers (false: detect only, label \"unknown\")")
@@ -124,6 +126,10 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := flagAfterArg(fs); err != nil {
 		return err
 	}
+	if flagSet(fs, "annotate") && strings.TrimSpace(o.annotate) == "" {
+		// was taken as no --annotate: the scan ran and wrote nothing
+		return fmt.Errorf("scan: --annotate %q names no file: give OUT.sigmf-meta, or leave --annotate out", o.annotate)
+	}
 	files := fs.Args()
 	if len(files) == 0 {
 		fs.Usage()
@@ -135,8 +141,18 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := checkPFAFlag(o.pfa); err != nil {
 		return fmt.Errorf("scan: %w", err)
 	}
-	if math.IsInf(o.rateHz, 0) || math.IsInf(o.centerHz, 0) {
-		return fmt.Errorf("scan: --rate %v and --center %v must be finite", o.rateHz, o.centerHz)
+	// each flag named alone: --rate Inf said "--rate +Inf and --center 0
+	// must be finite", naming a --center never given
+	if math.IsInf(o.rateHz, 0) {
+		return fmt.Errorf("scan: --rate %v must be finite", o.rateHz)
+	}
+	if math.IsInf(o.centerHz, 0) {
+		return fmt.Errorf("scan: --center %v must be finite", o.centerHz)
+	}
+	if o.centerHz > sigmf.MaxFrequencyHz {
+		// as a recording's core:frequency, or --center with --override:
+		// a raw file's --center 1e20 was scanned, center_MHz 1e14
+		return fmt.Errorf("scan: --center %g Hz: give a positive RF centre frequency up to %g Hz", o.centerHz, sigmf.MaxFrequencyHz)
 	}
 	// An archive of several recordings (SigMF allows it) is scanned one
 	// recording after the other, each named ARCHIVE:BASE as eval names it.
@@ -340,7 +356,12 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 // core:frequency in captures[0]"), or is "" when every capture has its
 // centre frequency.
 func noCentre(path string, rec *sigmf.Recording) string {
-	for i, c := range rec.Meta().Captures {
+	caps := rec.Meta().Captures
+	if len(caps) == 0 {
+		// empty or null captures: scanned as baseband, and said nowhere
+		return "no captures in its metadata; --center gives it"
+	}
+	for i, c := range caps {
 		if c.FrequencyHz != 0 {
 			continue
 		}

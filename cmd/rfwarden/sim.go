@@ -25,7 +25,8 @@ const simUsage = `usage: rfwarden sim [flags] --out BASE
 Write the IQ that one sensor of the simulated prison wing captures in one band
 to the SigMF recording BASE.sigmf-data/.sigmf-meta (ci8), with one ground-truth
 annotation per burst (label = class, comment = emitter and received dBm).
-BASE may end in .sigmf-meta or .sigmf-data. The files appear only when the
+BASE may end in .sigmf-meta or .sigmf-data; it is DIR/NAME, never a folder
+(sim/ wrote the hidden files sim/.sigmf-data and .sigmf-meta). The files appear only when the
 recording is complete: a run that fails or is interrupted leaves none.
 --site-yaml prints the wing's site YAML instead (it takes only --seed).
 `
@@ -57,7 +58,7 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Float64Var(&o.rateHz, "rate", 10e6, "sample rate, samples/s (2e6..20e6)")
 	fs.Float64Var(&o.gainDB, "gain", 0, "receive gain, dB; 0 picks it from the rate (sets the dBFS-to-dBm calibration)")
 	fs.DurationVar(&o.dur, "duration", time.Second, "length of the recording")
-	fs.StringVar(&o.start, "start", "", "simulated time of the first sample, RFC 3339 (default the scenario start)")
+	fs.StringVar(&o.start, "start", "", "simulated time of the first sample, RFC 3339, 1970-01-01T00:00:00Z up to 2200-01-01T00:00:00Z (default the scenario start)")
 	fs.StringVar(&o.out, "out", "", "recording base path (BASE.sigmf-data, BASE.sigmf-meta)")
 	fs.BoolVar(&o.siteYAML, "site-yaml", false, "print the wing's site YAML and exit")
 	fs.BoolVar(&o.noArtefacts, "no-artefacts", false, "leave out the HackRF artefacts (DC spike, IQ imbalance)")
@@ -90,8 +91,12 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.Usage()
 		return fmt.Errorf("sim: --out is required")
 	}
+	given := o.out
 	for _, ext := range []string{sigmf.MetaExt, sigmf.DataExt, sigmf.ArchiveExt} {
 		o.out = strings.TrimSuffix(o.out, ext)
+	}
+	if err := checkSimBase(given, o.out); err != nil {
+		return err
 	}
 	if err := o.check(); err != nil {
 		return err
@@ -104,6 +109,9 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("sim: --start: %w", err)
 		}
 		start = t.UTC()
+	}
+	if err := checkSimStart(start, o.dur); err != nil {
+		return fmt.Errorf("sim: %w", err)
 	}
 	src, err := w.NewSource(o.sensorID, sim.SourceOptions{CenterHz: o.centerHz, SampleRateHz: o.rateHz,
 		GainDB: o.gainDB, Start: start, NoArtefacts: o.noArtefacts})
@@ -131,6 +139,38 @@ func (o simOptions) check() error {
 		return fmt.Errorf("sim: --gain %w (0: picked from the rate)", hackrf.CheckGain(o.gainDB))
 	case o.samples() < 1:
 		return fmt.Errorf("sim: --duration %v is shorter than one sample at %g samples/s", o.dur, o.rateHz)
+	}
+	return nil
+}
+
+// checkSimBase refuses a recording base (--out given, less its SigMF
+// extension) with no name of its own: "sim/" (or "sim/.sigmf-meta") wrote
+// the hidden files sim/.sigmf-data and sim/.sigmf-meta, and an existing
+// folder would be written into the same way.
+func checkSimBase(given, base string) error {
+	name := base
+	if i := strings.LastIndexAny(base, `/`+string(filepath.Separator)); i >= 0 {
+		name = base[i+1:]
+	}
+	fi, err := os.Stat(base)
+	if name == "" || name == "." || name == ".." || (err == nil && fi.IsDir()) {
+		return fmt.Errorf("sim: --out %s names a folder, not a recording: give DIR/NAME, for NAME%s and NAME%s in DIR", given, sigmf.DataExt, sigmf.MetaExt)
+	}
+	return nil
+}
+
+// checkSimStart refuses a --start (or a --start plus --duration) outside
+// the simulated clock, sim.CheckTime: one thousands of years on spun the
+// simulator for hours, deaf to Ctrl-C.
+func checkSimStart(start time.Time, dur time.Duration) error {
+	first, end := sim.MinTime(), sim.MaxTime()
+	if sim.CheckTime(start) != nil {
+		return fmt.Errorf("--start %s is outside the simulated clock: give one between %s and %s (left out, the scenario start %s)",
+			start.Format(time.RFC3339Nano), first.Format(time.RFC3339), end.Format(time.RFC3339), sim.DefaultStart().Format(time.RFC3339))
+	}
+	if start.Add(dur).After(end) {
+		return fmt.Errorf("--start %s with --duration %v ends after %s, the end of the simulated clock: give an earlier --start",
+			start.Format(time.RFC3339Nano), dur, end.Format(time.RFC3339))
 	}
 	return nil
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 	"github.com/rfwarden/rfwarden/sensor/sigmf/sigmfschema"
@@ -84,6 +86,10 @@ func TestCmdSimBadFlags(t *testing.T) {
 		{"site yaml with out", []string{"--site-yaml", "--out", "x"}, "--out"},
 		{"site yaml with centre", []string{"--site-yaml", "--seed", "2", "--center", "902e6"}, "--center"},
 		{"stray arg", []string{"extra"}, "usage"},
+		// wrote the hidden files DIR/.sigmf-data and DIR/.sigmf-meta
+		{"out a folder with a slash", []string{"--out", "DIR/"}, "--out %s/ names a folder, not a recording: give DIR/NAME, for NAME.sigmf-data and NAME.sigmf-meta in DIR"},
+		{"out a folder's metadata", []string{"--out", "DIR/.sigmf-meta"}, "names a folder, not a recording"},
+		{"out an existing folder", []string{"--out", "DIR"}, "--out %s names a folder"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,9 +100,15 @@ func TestCmdSimBadFlags(t *testing.T) {
 					args[i] = filepath.Join(dir, "x")
 				}
 			}
+			for i, a := range args {
+				if rest, ok := strings.CutPrefix(a, "DIR"); ok {
+					args[i] = dir + rest // the test's own folder
+				}
+			}
+			want := strings.ReplaceAll(tc.want, "%s", dir)
 			var out bytes.Buffer
 			err := cmdSim(context.Background(), args, &out, &bytes.Buffer{})
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("err %v, want one naming %q", err, tc.want)
 			}
 			if out.Len() != 0 {
@@ -238,5 +250,39 @@ func TestCmdSimDocExamples(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("docs/simulator.md has no `rfwarden sim --out` example")
+	}
+}
+
+// TestCmdSimStartOutsideClock: `sim --start 9999-12-31T23:59:59.999Z
+// --duration 10ms` spun at full CPU for over ten minutes, deaf to Ctrl-C
+// and SIGTERM (sensor/sim counted its cycles in a saturated
+// time.Duration), leaving its .b.tmp* folder when killed. A start the
+// simulated clock does not hold, or a recording running past its end, is
+// refused at once, naming --start and the range, with nothing written.
+func TestCmdSimStartOutsideClock(t *testing.T) {
+	for _, tc := range []struct {
+		start, dur, want string
+	}{
+		{"9999-12-31T23:59:59.999Z", "10ms", "--start 9999-12-31T23:59:59.999Z is outside the simulated clock: give one between 1970-01-01T00:00:00Z and 2200-01-01T00:00:00Z"},
+		{"2330-01-01T00:00:00Z", "10ms", "between 1970-01-01T00:00:00Z and 2200-01-01T00:00:00Z"},
+		{"1969-12-31T23:59:59Z", "10ms", "between 1970-01-01T00:00:00Z and 2200-01-01T00:00:00Z"},
+		{"2199-12-31T23:59:59.5Z", "1s", "--start 2199-12-31T23:59:59.5Z with --duration 1s ends after 2200-01-01T00:00:00Z"},
+	} {
+		dir := t.TempDir()
+		done := make(chan error, 1)
+		go func() {
+			done <- cmdSim(context.Background(), []string{"--out", filepath.Join(dir, "b"), "--start", tc.start, "--duration", tc.dur}, io.Discard, io.Discard)
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("--start %s: err %v, want %q", tc.start, err, tc.want)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("--start %s --duration %s: still running after 20 s", tc.start, tc.dur)
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			t.Errorf("--start %s: left %d files in the output folder", tc.start, len(ents))
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -36,6 +37,43 @@ actions:
                          sessions; its audit rows stay until audit_days
 `
 
+// usersActions are the actions of rfwarden users and what each takes
+// after its name.
+var usersActions = []struct{ name, takes string }{
+	{"list", ""}, {"reset-password", "NAME"}, {"enable", "NAME"}, {"disable", "NAME"}, {"role", "NAME ROLE"}, {"delete", "NAME"},
+}
+
+// usersArgs checks the ACTION and its arguments, saying on the first line
+// what is wrong ("users reset-password: give the user's NAME") before the
+// usage; they printed the usage alone.
+func usersArgs(rest []string, stderr io.Writer, usage func()) error {
+	var names []string
+	for _, a := range usersActions {
+		names = append(names, a.name)
+	}
+	if len(rest) == 0 {
+		return usageErr(stderr, usage, "users: give an ACTION: %s", strings.Join(names, ", "))
+	}
+	i := slices.IndexFunc(usersActions, func(a struct{ name, takes string }) bool { return a.name == rest[0] })
+	if i < 0 {
+		return usageErr(stderr, usage, "users: unknown action %q: give one of %s", rest[0], strings.Join(names, ", "))
+	}
+	a, got := usersActions[i], rest[1:]
+	want := strings.Fields(a.takes)
+	switch {
+	case len(got) == len(want):
+		return nil
+	case len(want) == 0:
+		return usageErr(stderr, usage, "users %s: takes no arguments, got %q", a.name, strings.Join(got, " "))
+	case len(got) == 0:
+		return usageErr(stderr, usage, "users %s: give the user's %s", a.name, a.takes)
+	case len(got) < len(want) && want[len(got)] == "ROLE":
+		return usageErr(stderr, usage, "users %s: give %s's ROLE after the NAME: viewer, officer, analyst or admin", a.name, got[0])
+	default:
+		return usageErr(stderr, usage, "users %s: takes %s, got %d arguments: %q", a.name, a.takes, len(got), strings.Join(got, " "))
+	}
+}
+
 // cmdUsers manages dashboard accounts in fusion's SQLite file.
 func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("users", flag.ContinueOnError)
@@ -52,10 +90,8 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	rest := fs.Args()
-	want := map[string]int{"list": 1, "reset-password": 2, "enable": 2, "disable": 2, "role": 3, "delete": 2}
-	if len(rest) == 0 || want[rest[0]] != len(rest) {
-		fs.Usage()
-		return errUsage
+	if err := usersArgs(rest, stderr, fs.Usage); err != nil {
+		return err
 	}
 	if _, err := existingDB(*dbPath); err != nil {
 		return fmt.Errorf("users: %w", err)

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"time"
 )
@@ -31,6 +32,34 @@ type Session struct {
 // forever bounds the sessions of an always-on emitter.
 const forever = 50 * 365 * 24 * time.Hour
 
+// maxCycleSpan is how far after the wing's start the cycles of a Cycle
+// schedule are counted: they are counted in time.Duration, which holds
+// about 292 years, so a time beyond saturated and sessions walked the
+// cycles from there to it, one at a time (sim --start 9999-12-31 spun for
+// hours). Later times have no cycle sessions.
+const maxCycleSpan = 250 * 365 * 24 * time.Hour
+
+// MinTime and MaxTime bound the simulated clock: a Source starts within
+// [MinTime, MaxTime), and a command taking a simulated time refuses one
+// outside (CheckTime). The standard wing starts in 2026; its schedules
+// reach maxCycleSpan beyond its start, and the stores hold times as int64
+// nanoseconds (up to 2262).
+func MinTime() time.Time { return time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// MaxTime is the end of the simulated clock (see MinTime), exclusive.
+func MaxTime() time.Time { return time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// CheckTime reports a t outside [MinTime, MaxTime): "9999-12-31T23:59:59Z
+// is outside the simulated clock, 1970-01-01T00:00:00Z up to
+// 2200-01-01T00:00:00Z".
+func CheckTime(t time.Time) error {
+	if t.Before(MinTime()) || !t.Before(MaxTime()) {
+		return fmt.Errorf("%s is outside the simulated clock, %s up to %s",
+			t.UTC().Format(time.RFC3339Nano), MinTime().Format(time.RFC3339), MaxTime().Format(time.RFC3339))
+	}
+	return nil
+}
+
 // sessions returns the sessions of emitter i overlapping [from, to), in order.
 func (w *Wing) sessions(i int, from, to time.Time) []Session {
 	e := w.emit[i]
@@ -54,15 +83,18 @@ func (w *Wing) sessions(i int, from, to time.Time) []Session {
 			}
 		}
 	case s.Cycle > 0:
-		k0 := int64(from.Sub(w.Start)/s.Cycle) - 1
-		if k0 < 0 {
-			k0 = 0
+		// cycles k0..kEnd: from the one before from's (its sessions may
+		// reach into [from, to)) to the last starting before to, counted
+		// no further than maxCycleSpan, so k*Cycle cannot overflow and the
+		// loop runs over the window's cycles only
+		toOff := min(to.Sub(w.Start), maxCycleSpan)
+		if toOff <= 0 {
+			break
 		}
-		for k := k0; ; k++ {
+		k0 := max(int64(from.Sub(w.Start)/s.Cycle)-1, 0)
+		kEnd := int64((toOff - 1) / s.Cycle)
+		for k := k0; k <= kEnd; k++ {
 			cs := w.Start.Add(time.Duration(k) * s.Cycle)
-			if !cs.Before(to) {
-				break
-			}
 			for _, ss := range w.cycleSessions(i, k, cs) {
 				if ss.End.After(from) && ss.Start.Before(to) {
 					out = append(out, ss)

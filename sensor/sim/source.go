@@ -98,7 +98,8 @@ var (
 var ErrClosed = errors.New("sim: source closed")
 
 // NewSource returns the IQ source of sensorID, or an error for an unknown
-// sensor or a tuning a HackRF cannot do.
+// sensor, a tuning a HackRF cannot do or a start outside the simulated
+// clock (CheckTime).
 func (w *Wing) NewSource(sensorID string, opts SourceOptions) (*Source, error) {
 	s, ok := w.sensor(sensorID)
 	if !ok {
@@ -118,6 +119,9 @@ func (w *Wing) NewSource(sensorID string, opts SourceOptions) (*Source, error) {
 	}
 	if opts.Start.IsZero() {
 		opts.Start = w.Start
+	}
+	if err := CheckTime(opts.Start); err != nil {
+		return nil, fmt.Errorf("sim: start: %w", err)
 	}
 	src := &Source{w: w, s: s, opts: opts, t0: opts.Start.UTC(), retuned: true,
 		rng:  rand.New(rand.NewPCG(mix64(opts.Seed, "noise", sensorID), 1)),
