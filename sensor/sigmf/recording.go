@@ -171,6 +171,12 @@ func (ov Overrides) check() error {
 // report.
 func parseMetaWith(data []byte, ov Overrides) (Meta, error) {
 	data = trimBOM(data) // else the overrides would not find the global object
+	if ov.MustAgree || ov.Datatype != "" || ov.SampleRateHz != 0 {
+		// before the global object is read into a map, which keeps one
+		if err := checkDuplicateKeys(data); err != nil {
+			return Meta{}, err
+		}
+	}
 	if ov.MustAgree {
 		if err := agreeGlobal(data, ov); err != nil {
 			return Meta{}, err
