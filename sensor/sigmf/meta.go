@@ -96,6 +96,19 @@ type Annotation struct {
 	// MarshalMeta refuses an annotation still marked.
 	ToEnd bool
 	Extra map[string]any
+	// fileIndex is 1 + the annotation's index in the metadata's
+	// annotations array, which ParseMeta sorts, for errors; 0 when it
+	// was not parsed.
+	fileIndex int
+}
+
+// index returns the annotation's index in its metadata file's
+// annotations array, or i, its index in Meta, when it was not parsed.
+func (a Annotation) index(i int) int {
+	if a.fileIndex > 0 {
+		return a.fileIndex - 1
+	}
+	return i
 }
 
 var datatypePattern = regexp.MustCompile(`^(c|r)(f32|f64|i32|i16|u32|u16|i8|u8)(_le|_be)?$`)
@@ -152,6 +165,7 @@ func ParseMeta(data []byte) (Meta, error) {
 		if err != nil {
 			return Meta{}, fmt.Errorf("annotations[%d].%w", i, err)
 		}
+		a.fileIndex = i + 1
 		m.Annotations = append(m.Annotations, a)
 	}
 	if err := m.fromOffset(); err != nil {

@@ -761,7 +761,7 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 	}
 	for i, a := range m.Annotations {
 		if a.SampleStart < 0 || a.SampleCount < 0 || a.SampleStart > n || a.SampleCount > n-a.SampleStart {
-			return nil, fmt.Errorf("open recording %q: annotations[%d] samples [%d, +%d) beyond the %d samples of data: %w", dataPath, i, a.SampleStart, a.SampleCount, n, ErrMismatch)
+			return nil, fmt.Errorf("open recording %q: annotations[%d] samples [%d, +%d) beyond the %d samples of data: %w", dataPath, a.index(i), a.SampleStart, a.SampleCount, n, ErrMismatch)
 		}
 	}
 	r.runEnd = make([]int64, len(m.Captures))
