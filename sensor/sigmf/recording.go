@@ -1131,8 +1131,9 @@ func (r *Recording) Close() error {
 }
 
 // Verify hashes the data and compares it with core:sha512 and rfw:sha256
-// when present, returning an error wrapping ErrMismatch on a difference.
-// It reads the whole data once per hash and does not move the read
+// when present, returning an error wrapping ErrMismatch on a difference,
+// or ErrBadMeta naming the key and the type of a hash that is not a
+// string. It reads the whole data once per hash and does not move the read
 // position. It is VerifyContext without a context or progress.
 func (r *Recording) Verify() error { return r.VerifyContext(context.Background(), nil) }
 
@@ -1175,7 +1176,10 @@ func (r *Recording) VerifyContext(ctx context.Context, progress func(bytes int64
 		if !ok {
 			continue
 		}
-		want, _ := v.(string)
+		want, isStr := v.(string)
+		if !isStr { // until 2026-12-07 read as "", and the data's hash said to differ from it
+			return fmt.Errorf("verify %q: %s: %w: %s, want a hex string", r.path, c.key, ErrBadMeta, jsonType(v))
+		}
 		h := c.h()
 		size := r.data.Size()
 		for off := int64(0); off < size; {
