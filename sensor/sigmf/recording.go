@@ -527,9 +527,12 @@ type archiveList struct {
 }
 
 // listArchive reads the headers of the members of the SigMF archive
-// file, not their content: where each metadata and data member lies.
+// file, not their content: where each metadata and data member lies. An
+// archive with two metadata or data members of one name (after
+// path.Clean: "./d/x" is "d/x") is refused with ErrBadMeta naming it.
 func listArchive(file *os.File) (archiveList, error) {
 	var l archiveList
+	seen := map[string]string{} // SigMF members' names, cleaned: as first written
 	tr := tar.NewReader(file)
 	for {
 		h, err := tr.Next()
@@ -546,6 +549,18 @@ func listArchive(file *os.File) (archiveList, error) {
 		if err := plainMember(h); err != nil {
 			return l, err
 		}
+		// tar extracts the last of two members of one name over the
+		// first; until 2026-12-07 both were read, a recording scanned
+		// twice under one name
+		clean := path.Clean(h.Name)
+		if first, dup := seen[clean]; dup {
+			again := ""
+			if first != h.Name {
+				again = fmt.Sprintf(" (as %q)", first)
+			}
+			return l, fmt.Errorf("%w: member %q appears twice in the archive%s: which one is meant is ambiguous", ErrBadMeta, h.Name, again)
+		}
+		seen[clean] = h.Name
 		// tar.Reader reads headers straight from file, so the file
 		// offset is now the start of this member's content.
 		off, err := file.Seek(0, io.SeekCurrent)
