@@ -296,7 +296,7 @@ func TestEvalCorpusLinksAndOwnLabels(t *testing.T) {
 		wantRuns   int
 		wantStderr []string
 	}{
-		{"default", nil, 1, []string{"passed over 1 recording labelled only by rfwarden's own detectors", "clips/s1-0001.sigmf-meta", "--include-own"}},
+		{"default", nil, 1, []string{"passed over 1: 1 recording labelled only by rfwarden's own detectors", "clips/s1-0001.sigmf-meta", "--include-own"}},
 		{"include own", []string{"--include-own"}, 2, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
