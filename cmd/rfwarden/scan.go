@@ -445,6 +445,11 @@ func scanFile(ctx context.Context, path string, o scanOptions, stdout, stderr io
 				return &scanInterrupted{path: path, err: &eval.InterruptedError{TotalSamples: n, Err: err}, rateHz: rate,
 					out: out, asJSON: o.json, verify: verifyStop(rec, hashed, verifyBytes)}
 			}
+			if errors.Is(err, sigmf.ErrBadMeta) {
+				// a hash that is no hash (rfw:sha256: a number): the
+				// metadata is wrong, not the data
+				return fmt.Errorf("scan: %w (fix the metadata's hash, or scan without checking it: --verify=false)", err)
+			}
 			return fmt.Errorf("scan: %w (the data is not what the metadata was written for; scan it anyway with --verify=false)", err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -1162,5 +1163,28 @@ func TestScanProgressCountsHashCheck(t *testing.T) {
 		if s := stderr.String(); !strings.Contains(s, "100% "+tc.want) {
 			t.Errorf("%s: progress %q, want it to end at 100%% %s", tc.verify, s, tc.want)
 		}
+	}
+}
+
+// TestScanHashNotAString: a metadata hash that is no hash (a number) is
+// refused as the metadata's fault, saying to fix it; it was told as data
+// that "is not what the metadata was written for".
+func TestScanHashNotAString(t *testing.T) {
+	dir := t.TempDir()
+	meta := testRecording(t, filepath.Join(dir, "rec"))
+	b, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = regexp.MustCompile(`"core:sha512": *"[0-9a-f]+"`).ReplaceAll(b, []byte(`"core:sha512":5`))
+	if !bytes.Contains(b, []byte(`"core:sha512":5`)) {
+		t.Fatalf("testRecording wrote no core:sha512: %s", b)
+	}
+	if err := os.WriteFile(meta, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = cmdScan(context.Background(), []string{meta}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "core:sha512") || !strings.Contains(err.Error(), "fix the metadata's hash") || strings.Contains(err.Error(), "not what the metadata was written for") {
+		t.Fatalf("got %v, want the metadata's hash named as wrong, not the data", err)
 	}
 }
