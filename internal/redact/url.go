@@ -3,6 +3,7 @@ package redact
 import (
 	"errors"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -138,6 +139,22 @@ func hideQuery(query string) string {
 	}
 	return strings.Join(pairs, "&")
 }
+
+// Text hides, with URL, every URL with a scheme that s quotes: a line of
+// a configuration file shown under its error ("broker:
+// tcp://fusion:s3cret@broker:1883") keeps its password there, whatever
+// the error's own words hide. A URL ends at a space, a quote or a
+// backquote or an angle bracket, and the punctuation after it is the
+// text's ("has no port (ssl://broker:8883?)" keeps its "?)").
+func Text(s string) string {
+	return urlInText.ReplaceAllStringFunc(s, func(m string) string {
+		u := strings.TrimRight(m, ".,;:!?)]}")
+		return URL(u) + m[len(u):]
+	})
+}
+
+// urlInText matches a URL with a scheme in free text (see Text).
+var urlInText = regexp.MustCompile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'`<>]+")
 
 // URLErrors hides, with URL, the URL quoted by each *url.Error in err's
 // chain, and returns err: net/http's client errors print the whole URL

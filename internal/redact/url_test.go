@@ -214,3 +214,20 @@ func TestURLErrors(t *testing.T) {
 		t.Error("URLErrors(nil) is not nil")
 	}
 }
+
+// TestText: every URL with a scheme that a text quotes is hidden as URL
+// hides it, the rest of the text kept.
+func TestText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{">  2 | broker: tcp://fusion:s3cret@127.0.0.1:1883", ">  2 | broker: tcp://fusion:xxxxx@127.0.0.1:1883"},
+		{`url "http://u:pw@influx:8086" and mqtts://a:b@c:8883 end`, `url "http://u:xxxxx@influx:8086" and mqtts://a:xxxxx@c:8883 end`},
+		{"webhook: https://hooks.example/services/T0/B0/secret?token=abc", "webhook: https://hooks.example/services/xxxxx?token=xxxxx"},
+		{"no URL here: user@host, 12:30", "no URL here: user@host, 12:30"},
+		{`"ssl://broker.local" has no port (ssl://broker.local:8883?)`, `"ssl://broker.local" has no port (ssl://broker.local:8883?)`},
+		{"see tcp://a:b@c:1.", "see tcp://a:xxxxx@c:1."},
+	} {
+		if got := Text(tc.in); got != tc.want {
+			t.Errorf("Text(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
