@@ -18,8 +18,13 @@ import (
 // key is the path as written in the file: names joined by dots, list
 // items by [index] (mqtt.url, bands[2].low_hz). A key the document does
 // not hold (its default was refused) or a document that does not parse
-// gives "key: msg", without a position.
-func At(data []byte, key, msg string) (err error) {
+// gives "key: msg", without a position. A URL it quotes is hidden as
+// Decode's errors hide it.
+func At(data []byte, key, msg string) error {
+	return hidden(at(data, key, msg))
+}
+
+func at(data []byte, key, msg string) (err error) {
 	plain := errors.New(key + ": " + msg)
 	defer func() {
 		// the YAML library panics on some documents (see Decode)

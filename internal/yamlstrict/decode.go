@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // Decode decodes data into v (a pointer) strictly. An error names the
@@ -26,8 +27,25 @@ import (
 // type's own UnmarshalYAML, that does not parse with no position at all;
 // Decode finds the node in the document and names it instead. The YAML
 // library panics on some malformed documents (found by fuzzing); the panic
-// becomes an error.
-func Decode(data []byte, v any) (err error) {
+// becomes an error. A URL the error quotes, in its words or in the line
+// it shows, has its password and tokens hidden (redact.Text): the line
+// of a broker URL printed its password to the journal
+// (TestErrorsHideURLPasswords). A document after the first ("---") is
+// refused: the decoder read the first alone, and a second's keys were
+// ignored without a word.
+func Decode(data []byte, v any) error {
+	if err := decode(data, v); err != nil {
+		return hidden(err)
+	}
+	return nil
+}
+
+// hidden is err with the URLs it quotes hidden (redact.Text).
+func hidden(err error) error {
+	return errors.New(redact.Text(err.Error()))
+}
+
+func decode(data []byte, v any) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("malformed yaml: %v", r)
@@ -35,6 +53,9 @@ func Decode(data []byte, v any) (err error) {
 	}()
 	err = yaml.UnmarshalWithOptions(data, v, yaml.Strict())
 	if err == nil {
+		if err := oneDocument(data); err != nil {
+			return err
+		}
 		return wholeNumbers(data, reflect.TypeOf(v))
 	}
 	return locate(data, reflect.TypeOf(v), err)
@@ -56,6 +77,28 @@ func wholeNumbers(data []byte, t reflect.Type) error {
 		if n, msg := firstBad(doc.Body, t); n != nil {
 			return located(n, msg)
 		}
+	}
+	return nil
+}
+
+// oneDocument refuses data holding a second YAML document with anything
+// in it, naming its line: a configuration is one document, and the
+// decoder read only the first (a "---" and a broker after a fusion.yaml
+// were ignored). Documents that hold nothing (a "---" at the end) pass.
+func oneDocument(data []byte) error {
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil // decoded already: what the decoder took stands
+	}
+	seen := false
+	for _, doc := range file.Docs {
+		if doc.Body == nil {
+			continue
+		}
+		if seen {
+			return located(doc.Body, "a second YAML document: a configuration is one document; remove the \"---\" before it, or merge it into the first")
+		}
+		seen = true
 	}
 	return nil
 }
