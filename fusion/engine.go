@@ -595,8 +595,21 @@ var deadLetterReasons = []string{"topic", "site", "sensor", "decode", "mismatch"
 
 func (e *Engine) reject(reason string, err error) error {
 	e.met.deadLetter.WithLabelValues(reason).Inc()
-	return fmt.Errorf("%w (%s): %w", ErrRejected, reason, err)
+	return &rejection{reason: reason, err: err}
 }
+
+// rejection is the error of a dead letter: its reason (deadLetterReasons)
+// and why. It is ErrRejected (errors.Is).
+type rejection struct {
+	reason string
+	err    error
+}
+
+func (r *rejection) Error() string {
+	return fmt.Sprintf("%v (%s): %v", ErrRejected, r.reason, r.err)
+}
+
+func (r *rejection) Unwrap() []error { return []error{ErrRejected, r.err} }
 
 // Handle processes one message. Bad messages are counted as dead letters and
 // returned as an error wrapping ErrRejected; duplicates return nil.

@@ -148,6 +148,7 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	// many were not (retrylog.Log, as InfluxDB's sender does), and the
 	// tick's recovery once. It logged a line a tick, 3600 an hour.
 	var tickLog, workLog retrylog.Log
+	dead := deadLetterLog{site: e.deps.Site, log: e.log}
 	warnWork := func(msg string, err error, args ...any) {
 		if log, skipped := workLog.FailedAs(failureKey(err), e.deps.Clock()); log {
 			e.log.Warn(msg, append(args, "err", err, "failures_not_logged", skipped)...)
@@ -158,7 +159,8 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 		if err := e.Handle(work, m); err != nil && !errors.Is(err, ErrRejected) {
 			warnWork("handle", err, "topic", m.Topic)
 		} else if err != nil {
-			e.log.Debug("dead letter", "topic", m.Topic, "err", err)
+			e.log.Debug("dead letter", "topic", shortTopic(m.Topic), "err", err)
+			dead.note(m.Topic, err, e.deps.Clock())
 		}
 		q.ack()
 		e.met.backlog.Add(-1)
