@@ -15,8 +15,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/locate"
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/hostport"
 	"github.com/rfwarden/rfwarden/internal/listenaddr"
@@ -461,6 +463,28 @@ func syslogAddrProblem(a string) string {
 		return err.Error() + ", e.g. 127.0.0.1:514"
 	}
 	return ""
+}
+
+// CheckSubscription refuses a subscription (fusion.yaml's override of
+// the topic filter) that does not match the detection topic of every
+// sensor of s, naming those it misses: fusion started with it and heard
+// none of its own sensors, without a word ("rfw/v1/other/sensor/+/+").
+// "" (the default, SiteTopic) passes.
+func CheckSubscription(sub string, s *site.Site) error {
+	if sub == "" {
+		return nil
+	}
+	var missed []string
+	for _, sn := range s.Sensors {
+		if !TopicMatches(sub, event.SensorTopic(s.ID, sn.ID, event.KindDetection)) {
+			missed = append(missed, sn.ID)
+		}
+	}
+	if len(missed) == 0 {
+		return nil
+	}
+	return fmt.Errorf("fusion config: subscription %q does not match the topics of site %s's sensors %s (%s): fusion would hear none of what they send; leave it out for %s, or give a shared group of it ($share/GROUP/%s)",
+		sub, s.ID, strings.Join(missed, ", "), event.SensorTopic(s.ID, missed[0], event.KindDetection), SiteTopic(s.ID), SiteTopic(s.ID))
 }
 
 // checkFilter reports why f is not an MQTT topic filter (MQTT 3.1.1 §4.7):

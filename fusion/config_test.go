@@ -306,3 +306,30 @@ func TestLoadFileConfigOutputs(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckSubscription: fusion.yaml's subscription must match the
+// topics of every sensor of the site; "rfw/v1/other/sensor/+/+" started
+// and heard none of them.
+func TestCheckSubscription(t *testing.T) {
+	s := wing(t)
+	for _, tc := range []struct {
+		sub  string
+		want string // in the error; "" = taken
+	}{
+		{"", ""},
+		{"rfw/v1/hmp-test/sensor/+/+", ""},
+		{"$share/fusion-a/rfw/v1/hmp-test/sensor/+/+", ""},
+		{"rfw/v1/#", ""},
+		{"rfw/v1/other/sensor/+/+", "sensors s1, s2"},
+		{"rfw/v1/hmp-test/sensor/s1/+", "sensors s2"},
+		{"rfw/v1/hmp-test/sensor/+/health", "rfw/v1/hmp-test/sensor/s1/detection"},
+	} {
+		err := CheckSubscription(tc.sub, s)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v, want it taken", tc.sub, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "rfw/v1/hmp-test/sensor/+/+")):
+			t.Errorf("%q: %v, want it refused naming %q and the default", tc.sub, err, tc.want)
+		}
+	}
+}
