@@ -96,3 +96,15 @@ func TestAddRefusesLiveDuplicateConcurrently(t *testing.T) {
 		t.Errorf("%d Adds stored, %d entries; want 1 and 1", stored, r.Len())
 	}
 }
+
+// TestAddStoresTabAsSpace: a tab in a name (pasted from a spreadsheet) is
+// stored as a space, not refused as a control character.
+func TestAddStoresTabAsSpace(t *testing.T) {
+	r, _ := openRegistry(t)
+	e := tabletEntry()
+	e.Name = "tablet\tB2-14"
+	got, err := r.Add(context.Background(), e, "alice")
+	if err != nil || got.Name != "tablet B2-14" {
+		t.Fatalf("Add = %q, %v; want it stored as \"tablet B2-14\"", got.Name, err)
+	}
+}

@@ -92,6 +92,7 @@ func TestEntryTextCharacters(t *testing.T) {
 		{"notes over lines, with a tab", func(e *Entry) { e.Notes = "issued 2026-11-01\n\tcharger in the office" }, ""},
 		{"notes with CRLF line breaks (stored as \\n)", func(e *Entry) { e.Notes = "issued\r\ncharger\rin the office" }, ""},
 		{"a name with spaces round it (stored trimmed)", func(e *Entry) { e.Name = "  radio 7 " }, ""},
+		{"a tab in a name (stored as a space)", func(e *Entry) { e.Name = "radio\t7" }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := Entry{Name: "radio", Kind: KindStaffRadio, Signature: Signature{FreqMinHz: 380e6, FreqMaxHz: 400e6}}

@@ -633,7 +633,7 @@ func (e Entry) checkText() error {
 	if typedtext.Blank(e.Name) {
 		return fmt.Errorf("%w: name is missing (it shows nothing): give 1..%d characters", ErrInvalid, MaxName)
 	}
-	if err := typedtext.Check(typedtext.Normal(e.Name), MaxName, false); err != nil {
+	if err := typedtext.Check(normalName(e.Name), MaxName, false); err != nil {
 		return fmt.Errorf("%w: name: %w", ErrInvalid, err)
 	}
 	if err := typedtext.Check(typedtext.Normal(e.Notes), MaxNotes, true); err != nil {
@@ -649,8 +649,16 @@ func (e Entry) checkText() error {
 // CSV export as "\n" (encoding/csv reads "\r\n" so), and importing the
 // export unedited updated the entry.
 func (e Entry) normalText() Entry {
-	e.Name, e.Notes = typedtext.Normal(e.Name), typedtext.Normal(e.Notes)
+	e.Name, e.Notes = normalName(e.Name), typedtext.Normal(e.Notes)
 	return e
+}
+
+// normalName is a name as it is stored: typedtext.Normal, and a tab in it
+// a space (a name pasted from a spreadsheet carries one; refused as a
+// control character, an entry stored with one before names were checked
+// would have authorised nothing until an admin saved it again).
+func normalName(name string) string {
+	return strings.ReplaceAll(typedtext.Normal(name), "\t", " ")
 }
 
 // between reports whether lo <= v <= hi; false for NaN.
