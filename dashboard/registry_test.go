@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/store"
@@ -24,6 +25,19 @@ import (
 func realRegistry(t *testing.T, ev *env) (*registry.Registry, *store.SQLite) {
 	t.Helper()
 	return realRegistryOn(t, ev, nil)
+}
+
+// registryAdmin builds the dashboard on a fresh env with a real
+// registry, logged in as the admin.
+func registryAdmin(t *testing.T) (*echo.Echo, creds, *registry.Registry) {
+	t.Helper()
+	ev := newEnv(t)
+	reg, _ := realRegistry(t, ev)
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, login(t, e, RoleAdmin, "admin-password"), reg
 }
 
 // realRegistryOn is realRegistry on the clock now (the wall clock when
@@ -86,13 +100,7 @@ func TestRegistryAddThroughDashboard(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ev := newEnv(t)
-			reg, _ := realRegistry(t, ev)
-			e, err := New(ev.deps)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := login(t, e, RoleAdmin, "admin-password")
+			e, c, reg := registryAdmin(t)
 			rec := do(e, "POST", "/api/v1/registry", tc.given, "application/json", &c, true)
 			if rec.Code != tc.wantCode || !strings.Contains(rec.Body.String(), tc.wantBody) {
 				t.Fatalf("POST = %d %s; want %d with %s", rec.Code, rec.Body, tc.wantCode, tc.wantBody)
@@ -153,13 +161,7 @@ func TestRegistryImportNonFinite(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ev := newEnv(t)
-			reg, _ := realRegistry(t, ev)
-			e, err := New(ev.deps)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := login(t, e, RoleAdmin, "admin-password")
+			e, c, reg := registryAdmin(t)
 			rec := do(e, "POST", "/api/v1/registry/import", head+tc.given, "text/csv", &c, true)
 			if rec.Code != tc.wantCode || !strings.Contains(rec.Body.String(), tc.wantBody) {
 				t.Fatalf("import = %d %s; want %d with %s", rec.Code, rec.Body, tc.wantCode, tc.wantBody)
@@ -461,13 +463,7 @@ func TestRegistryRefusesHostileText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ev := newEnv(t)
-			reg, _ := realRegistry(t, ev)
-			e, err := New(ev.deps)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := login(t, e, RoleAdmin, "admin-password")
+			e, c, reg := registryAdmin(t)
 			rec := do(e, "POST", "/api/v1/registry", `{"name":"kiosk 1",`+sig+`}`, "application/json", &c, true)
 			if rec.Code != 201 {
 				t.Fatalf("POST of a plain entry = %d %s", rec.Code, rec.Body)
@@ -533,13 +529,7 @@ func TestRegistryAddDuplicate(t *testing.T) {
 	const entry = `{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`
 	const want = "already in the register as entry 1 (the same name, kind, signature and places): give its id to update it"
 	t.Run("one after the other", func(t *testing.T) {
-		ev := newEnv(t)
-		reg, _ := realRegistry(t, ev)
-		e, err := New(ev.deps)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := login(t, e, RoleAdmin, "admin-password")
+		e, c, reg := registryAdmin(t)
 		if rec := do(e, "POST", "/api/v1/registry", entry, "application/json", &c, true); rec.Code != 201 {
 			t.Fatalf("first POST = %d %s", rec.Code, rec.Body)
 		}
@@ -551,13 +541,7 @@ func TestRegistryAddDuplicate(t *testing.T) {
 		}
 	})
 	t.Run("twenty at once", func(t *testing.T) {
-		ev := newEnv(t)
-		reg, _ := realRegistry(t, ev)
-		e, err := New(ev.deps)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := login(t, e, RoleAdmin, "admin-password")
+		e, c, reg := registryAdmin(t)
 		codes := make([]int, 20)
 		bodies := make([]string, 20)
 		var wg sync.WaitGroup
