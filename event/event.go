@@ -596,10 +596,17 @@ func Encode(v Validator) ([]byte, error) {
 }
 
 // Decode strictly decodes one JSON payload into v (a pointer to a payload type)
-// and validates it. Unknown fields, trailing data and oversized payloads are errors.
+// and validates it. Unknown fields, trailing data, oversized payloads and
+// bytes that are not UTF-8 are errors.
 func Decode[T Validator](data []byte, v *T) error {
 	if len(data) > MaxPayloadBytes {
 		return schemaErr("payload of %d bytes exceeds %d", len(data), MaxPayloadBytes)
+	}
+	// encoding/json turns invalid UTF-8 into U+FFFD, so two detection IDs
+	// that differ only there ("ab\xff\xfe", "ab\xc0\xc1") decoded alike,
+	// and fusion dropped the second as a duplicate of the first.
+	if !utf8.Valid(data) {
+		return schemaErr("payload is not valid UTF-8 (at byte %d)", invalidUTF8At(data))
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -659,6 +666,19 @@ func DecodeAck(data []byte) (Ack, error) {
 	var a Ack
 	err := Decode(data, &a)
 	return a, err
+}
+
+// invalidUTF8At returns the offset of the first byte of data that does
+// not begin a valid UTF-8 sequence, or len(data).
+func invalidUTF8At(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
 }
 
 func schemaErr(format string, args ...any) error {
