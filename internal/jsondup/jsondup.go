@@ -1,6 +1,7 @@
 package jsondup
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -32,13 +33,21 @@ func Check(data []byte) error {
 	return scan(data)
 }
 
+// smallKeys is how many keys of an object the scan compares one by one
+// before it puts them in a map: an event payload's objects have at most
+// about 20, and a map of them cost as much as the rest of decoding.
+const smallKeys = 24
+
 // frame is an object or array the scan is in: an object's keys so far
-// and the last, or the index of an array's element.
+// and the last, or the index of an array's element. Keys are the bytes
+// of data between the quotes, or their unescaped copy.
 type frame struct {
-	array bool
-	index int
-	key   string
-	keys  map[string]struct{}
+	array  bool
+	index  int
+	key    []byte
+	small  [][]byte            // the keys, while at most smallKeys
+	keys   map[string]struct{} // the keys, once more
+	mapped bool                // keys holds them, small no longer
 }
 
 func scan(data []byte) error {
@@ -47,17 +56,17 @@ func scan(data []byte) error {
 		if len(stack) < cap(stack) {
 			stack = stack[:len(stack)+1]
 			f := &stack[len(stack)-1]
-			keys := f.keys
+			small, keys := f.small[:0], f.keys
 			if len(keys) > 64 {
 				keys = nil // not cleared for every small object after it
 			}
 			clear(keys)
-			*f = frame{array: array, keys: keys}
+			*f = frame{array: array, small: small, keys: keys}
 			return
 		}
 		stack = append(stack, frame{array: array})
 	}
-	where := func(key string) string {
+	where := func(key []byte) string {
 		var b strings.Builder
 		for _, f := range stack[:len(stack)-1] {
 			if f.array {
@@ -67,12 +76,12 @@ func scan(data []byte) error {
 			if b.Len() > 0 {
 				b.WriteByte('.')
 			}
-			b.WriteString(f.key)
+			b.Write(f.key)
 		}
 		if b.Len() > 0 {
 			b.WriteByte('.')
 		}
-		b.WriteString(key)
+		b.Write(key)
 		return b.String()
 	}
 	for i := 0; i < len(data); {
@@ -105,24 +114,50 @@ func scan(data []byte) error {
 			if i == len(data) || data[i] != ':' {
 				continue // a value, not a key
 			}
-			var key string
+			key := raw[1 : len(raw)-1]
 			if escaped {
-				json.Unmarshal(raw, &key) // valid JSON: a valid string
-			} else {
-				key = string(raw[1 : len(raw)-1])
+				var s string
+				json.Unmarshal(raw, &s) // valid JSON: a valid string
+				key = []byte(s)
 			}
 			f := &stack[len(stack)-1]
-			if _, dup := f.keys[key]; dup {
-				return &Error{Key: key, Path: where(key)}
+			if f.has(key) {
+				return &Error{Key: string(key), Path: where(key)}
 			}
-			if f.keys == nil {
-				f.keys = map[string]struct{}{}
-			}
-			f.keys[key] = struct{}{}
 			f.key = key
 		default:
 			i++
 		}
 	}
 	return nil
+}
+
+// has reports whether the object f has key already, and adds it if not.
+func (f *frame) has(key []byte) bool {
+	if !f.mapped {
+		for _, k := range f.small {
+			if bytes.Equal(k, key) {
+				return true
+			}
+		}
+		if len(f.small) < smallKeys {
+			if f.small == nil {
+				f.small = make([][]byte, 0, smallKeys)
+			}
+			f.small = append(f.small, key)
+			return false
+		}
+		if f.keys == nil {
+			f.keys = make(map[string]struct{}, 2*smallKeys)
+		}
+		for _, k := range f.small {
+			f.keys[string(k)] = struct{}{}
+		}
+		f.small, f.mapped = f.small[:0], true
+	}
+	if _, dup := f.keys[string(key)]; dup {
+		return true
+	}
+	f.keys[string(key)] = struct{}{}
+	return false
 }
