@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rfwarden/rfwarden/internal/jsondup"
 )
 
 // SchemaVersion is the version of every payload this package encodes. Decoders
@@ -596,8 +598,9 @@ func Encode(v Validator) ([]byte, error) {
 }
 
 // Decode strictly decodes one JSON payload into v (a pointer to a payload type)
-// and validates it. Unknown fields, trailing data, oversized payloads and
-// bytes that are not UTF-8 are errors.
+// and validates it. Unknown fields, a key given twice in one object,
+// trailing data, oversized payloads and bytes that are not UTF-8 are
+// errors.
 func Decode[T Validator](data []byte, v *T) error {
 	if len(data) > MaxPayloadBytes {
 		return schemaErr("payload of %d bytes exceeds %d", len(data), MaxPayloadBytes)
@@ -615,6 +618,13 @@ func Decode[T Validator](data []byte, v *T) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return schemaErr("trailing data after JSON object")
+	}
+	// encoding/json keeps a repeated key's last value: {"id":"dupkey",
+	// ..., "id":"dupkey2"} was stored as dupkey2, and a "sensor" given
+	// twice was judged on the second.
+	var dup *jsondup.Error
+	if errors.As(jsondup.Check(data), &dup) {
+		return schemaErr("%s: the key appears twice in one object, and which value is meant is ambiguous", dup.Path)
 	}
 	return (*v).Validate()
 }

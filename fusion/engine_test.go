@@ -67,6 +67,9 @@ func TestHandleRejects(t *testing.T) {
 		// not UTF-8: encoding/json made it U+FFFD, and another ID then decoded alike
 		{"detection not UTF-8", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindDetection),
 			Payload: []byte(strings.Replace(string(detMsg(t, good, "s1").Payload), `"a1"`, "\"ab\xff\xfe\"", 1))}, "decode"},
+		// a repeated key: the last value was decoded, a repeated sensor judged on the second
+		{"detection key twice", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindDetection),
+			Payload: []byte(strings.Replace(string(detMsg(t, good, "s1").Payload), `"id":"a1"`, `"id":"dupkey","id":"dupkey2"`, 1))}, "decode"},
 		{"bad kind", Message{Topic: event.SensorTopic("hmp-test", "s1", "weather"), Payload: nil}, "kind"},
 		{"bad ack", Message{Topic: event.AckTopic("hmp-test"), Payload: []byte(`{"schema":1,"site":"hmp-test","alert":"a1","by":"","ack_ns":1}`)}, "decode"},
 		{"ack of another site", Message{Topic: event.AckTopic("hmp-test"), Payload: []byte(`{"schema":1,"site":"elsewhere","alert":"a1","by":"u","ack_ns":1}`)}, "mismatch"},
