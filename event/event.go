@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rfwarden/rfwarden/internal/jsondup"
 )
 
 // SchemaVersion is the version of every payload this package encodes. Decoders
@@ -175,8 +177,8 @@ func (d Detection) Validate() error {
 		return schemaErr("link: %q is not one of %v", d.Link, Links)
 	case !slices.Contains(Classes, d.Class):
 		return schemaErr("class: %q is not one of %v", d.Class, Classes)
-	case len(d.Band) > 64:
-		return schemaErr("band: longer than 64 characters")
+	case len(d.Band) > MaxBandLen:
+		return schemaErr("band: longer than %d characters", MaxBandLen)
 	case d.SampleStart < 0 || d.SampleCount < 0:
 		return schemaErr("sample_start/sample_count: must not be negative")
 	case d.BurstCount < 0 || d.PeriodNS < 0:
@@ -227,7 +229,43 @@ type Health struct {
 	Version        string                `json:"version"`
 }
 
-// Validate reports the first problem with h, naming the field.
+// Bounds of a health report's text and numbers (Health.Validate), wide
+// enough for what any sensor reports. A band key is bounded as a
+// detection's band (MaxBandLen).
+const (
+	// MaxReasonLen bounds each of Health.Reasons, in bytes: the agent's
+	// longest name a band, a disk error with its path, or the receiver's
+	// latest error (ClipText cuts them to it).
+	MaxReasonLen = 1024
+	// MaxVersionLen bounds Health.Version, in bytes.
+	MaxVersionLen = 128
+	// MaxRevisitS bounds Health.RevisitS, and MaxClockOffsetS the size
+	// of Health.ClockOffsetS: two times Unix nanoseconds in an int64 can
+	// hold are at most about 9.2e9 s apart. (An agent reports a band it
+	// has not yet revisited with the time since its clock's zero, 1.8e9 s
+	// on a clock from 1970.)
+	MaxRevisitS     = 1e10
+	MaxClockOffsetS = 1e10
+)
+
+// MaxBandLen bounds a band's name: Detection.Band and a health report's
+// band keys.
+const MaxBandLen = 64
+
+// bandKeys refuses, naming field, a key of m that cannot be a band's
+// name: 1..MaxBandLen bytes of printable UTF-8.
+func bandKeys[V any](field string, m map[string]V) error {
+	for k := range m {
+		if k == "" || len(k) > MaxBandLen || !printable(k) {
+			return schemaErr("%s: band %.40q is not 1..%d bytes of printable UTF-8", field, k, MaxBandLen)
+		}
+	}
+	return nil
+}
+
+// Validate reports the first problem with h, naming the field. Its time
+// is only checked to be positive: fusion estimates each sensor's clock
+// from these reports (docs/events.md).
 func (h Health) Validate() error {
 	switch {
 	case h.Schema != SchemaVersion:
@@ -240,10 +278,17 @@ func (h Health) Validate() error {
 		return schemaErr("time_ns: must be positive")
 	case !slices.Contains(States, h.State):
 		return schemaErr("state: %q is not one of %v", h.State, States)
-	case !finite(h.ClockOffsetS):
-		return schemaErr("clock_offset_s: not finite")
+	case !finite(h.ClockOffsetS) || math.Abs(h.ClockOffsetS) > MaxClockOffsetS:
+		return schemaErr("clock_offset_s: %v out of range [%g, %g] s", h.ClockOffsetS, -MaxClockOffsetS, MaxClockOffsetS)
 	case len(h.NoiseFloorDBm) > 256 || len(h.RevisitS) > 256 || len(h.GainDB) > 256 || len(h.ScanBandsHz) > 256 || len(h.Reasons) > 32:
 		return schemaErr("too many bands or reasons")
+	case len(h.Version) > MaxVersionLen || !printable(h.Version):
+		return schemaErr("version: not printable UTF-8 of at most %d bytes", MaxVersionLen)
+	}
+	for i, r := range h.Reasons {
+		if len(r) > MaxReasonLen || !printable(r) {
+			return schemaErr("reasons[%d]: not printable UTF-8 of at most %d bytes", i, MaxReasonLen)
+		}
 	}
 	// Counts since start, or of the outbox: a negative one was stored by
 	// fusion and shown on the dashboard until 2026-12-06.
@@ -258,14 +303,20 @@ func (h Health) Validate() error {
 			return schemaErr("%s: %d is negative (a count)", c.field, c.n)
 		}
 	}
+	for _, err := range []error{bandKeys("noise_floor_dbm", h.NoiseFloorDBm), bandKeys("revisit_s", h.RevisitS),
+		bandKeys("gain_db", h.GainDB), bandKeys("scan_bands_hz", h.ScanBandsHz)} {
+		if err != nil {
+			return err
+		}
+	}
 	for k, v := range h.NoiseFloorDBm {
-		if !finite(v) {
-			return schemaErr("noise_floor_dbm[%q]: not finite", k)
+		if !finite(v) || v < MinPowerDBm || v > MaxPowerDBm {
+			return schemaErr("noise_floor_dbm[%q]: %v out of range [%g, %g] dBm", k, v, MinPowerDBm, MaxPowerDBm)
 		}
 	}
 	for k, v := range h.RevisitS {
-		if !finite(v) || v < 0 {
-			return schemaErr("revisit_s[%q]: %v out of range", k, v)
+		if !finite(v) || v < 0 || v > MaxRevisitS {
+			return schemaErr("revisit_s[%q]: %v out of range [0, %g] s", k, v, MaxRevisitS)
 		}
 	}
 	for k, v := range h.GainDB {
@@ -596,10 +647,18 @@ func Encode(v Validator) ([]byte, error) {
 }
 
 // Decode strictly decodes one JSON payload into v (a pointer to a payload type)
-// and validates it. Unknown fields, trailing data and oversized payloads are errors.
+// and validates it. Unknown fields, a key given twice in one object,
+// trailing data, oversized payloads and bytes that are not UTF-8 are
+// errors.
 func Decode[T Validator](data []byte, v *T) error {
 	if len(data) > MaxPayloadBytes {
 		return schemaErr("payload of %d bytes exceeds %d", len(data), MaxPayloadBytes)
+	}
+	// encoding/json turns invalid UTF-8 into U+FFFD, so two detection IDs
+	// that differ only there ("ab\xff\xfe", "ab\xc0\xc1") decoded alike,
+	// and fusion dropped the second as a duplicate of the first.
+	if !utf8.Valid(data) {
+		return schemaErr("payload is not valid UTF-8 (at byte %d)", invalidUTF8At(data))
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -608,6 +667,13 @@ func Decode[T Validator](data []byte, v *T) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return schemaErr("trailing data after JSON object")
+	}
+	// encoding/json keeps a repeated key's last value: {"id":"dupkey",
+	// ..., "id":"dupkey2"} was stored as dupkey2, and a "sensor" given
+	// twice was judged on the second.
+	var dup *jsondup.Error
+	if errors.As(jsondup.Check(data), &dup) {
+		return schemaErr("%s: the key appears twice in one object, and which value is meant is ambiguous", dup.Path)
 	}
 	return (*v).Validate()
 }
@@ -661,6 +727,19 @@ func DecodeAck(data []byte) (Ack, error) {
 	return a, err
 }
 
+// invalidUTF8At returns the offset of the first byte of data that does
+// not begin a valid UTF-8 sequence, or len(data).
+func invalidUTF8At(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
+}
+
 func schemaErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrSchema, fmt.Sprintf(format, args...))
 }
@@ -677,6 +756,27 @@ func ClipLabel(s string) string {
 			continue
 		}
 		if b.Len()+utf8.RuneLen(r) > MaxLabelLen {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// ClipText returns s as printable UTF-8 of at most maxBytes bytes, for a
+// health report's reasons (MaxReasonLen) and version (MaxVersionLen):
+// control characters (the newlines of a joined error) become spaces,
+// invalid UTF-8 is dropped, and it is cut at a character boundary.
+func ClipText(s string, maxBytes int) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError {
+			continue
+		}
+		if unicode.IsControl(r) {
+			r = ' '
+		}
+		if b.Len()+utf8.RuneLen(r) > maxBytes {
 			break
 		}
 		b.WriteRune(r)

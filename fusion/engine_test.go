@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -63,6 +64,16 @@ func TestHandleRejects(t *testing.T) {
 		{"negative health count", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindHealth),
 			Payload: []byte(`{"schema":1,"site":"hmp-test","sensor":"s1","time_ns":1800000000000000000,"state":"ok","dropped_samples":0,` +
 				`"overload_count":0,"usb_errors":0,"outbox_depth":-5,"outbox_dropped":0,"clock_offset_s":0,"version":"1"}`)}, "decode"},
+		// not UTF-8: encoding/json made it U+FFFD, and another ID then decoded alike
+		{"detection not UTF-8", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindDetection),
+			Payload: []byte(strings.Replace(string(detMsg(t, good, "s1").Payload), `"a1"`, "\"ab\xff\xfe\"", 1))}, "decode"},
+		// a repeated key: the last value was decoded, a repeated sensor judged on the second
+		{"detection key twice", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindDetection),
+			Payload: []byte(strings.Replace(string(detMsg(t, good, "s1").Payload), `"id":"a1"`, `"id":"dupkey","id":"dupkey2"`, 1))}, "decode"},
+		// a band key of NUL and dots, stored and shown until 2026-12-08
+		{"health band key", Message{Topic: event.SensorTopic("hmp-test", "s1", event.KindHealth),
+			Payload: []byte(`{"schema":1,"site":"hmp-test","sensor":"s1","time_ns":1800000000000000000,"state":"ok","noise_floor_dbm":{"\u0000../x":-95},` +
+				`"dropped_samples":0,"overload_count":0,"usb_errors":0,"outbox_depth":0,"outbox_dropped":0,"clock_offset_s":0,"version":"1"}`)}, "decode"},
 		{"bad kind", Message{Topic: event.SensorTopic("hmp-test", "s1", "weather"), Payload: nil}, "kind"},
 		{"bad ack", Message{Topic: event.AckTopic("hmp-test"), Payload: []byte(`{"schema":1,"site":"hmp-test","alert":"a1","by":"","ack_ns":1}`)}, "decode"},
 		{"ack of another site", Message{Topic: event.AckTopic("hmp-test"), Payload: []byte(`{"schema":1,"site":"elsewhere","alert":"a1","by":"u","ack_ns":1}`)}, "mismatch"},

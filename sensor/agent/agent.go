@@ -1140,6 +1140,16 @@ func (a *Agent) healthLocked() event.Health {
 			delete(h.NoiseFloorDBm, k)
 		}
 	}
+	// as decoders take them: a reason may carry an error's text, with
+	// its newlines and a long path
+	if len(h.Reasons) > 0 {
+		clipped := make([]string, len(h.Reasons)) // not the tamper state's
+		for i, r := range h.Reasons {
+			clipped[i] = event.ClipText(r, event.MaxReasonLen)
+		}
+		h.Reasons = clipped
+	}
+	h.Version = event.ClipText(h.Version, event.MaxVersionLen)
 	return h
 }
 
@@ -1262,7 +1272,7 @@ func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {
 				reason += ": " + mqttlink.Summary(err, sensorMQTTKeys)
 			}
 		}
-		h.Reasons = append(h.Reasons, fmt.Sprintf("%s; %d detections wait in the outbox", reason, h.OutboxDepth))
+		h.Reasons = append(h.Reasons, event.ClipText(fmt.Sprintf("%s; %d detections wait in the outbox", reason, h.OutboxDepth), event.MaxReasonLen))
 	}
 	p, err := event.Encode(h)
 	if err != nil {

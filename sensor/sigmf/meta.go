@@ -11,8 +11,9 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strings"
 	"time"
+
+	"github.com/rfwarden/rfwarden/internal/jsondup"
 )
 
 // Version is the SigMF specification version this package writes. It
@@ -257,106 +258,14 @@ func readMetaFile(path string) ([]byte, error) {
 
 // checkDuplicateKeys refuses, with ErrBadMeta naming the key and where
 // it is ("captures[1].core:frequency"), a key given twice in one object
-// of the JSON data: Go's decoder, as many others, keeps the last value,
-// and a reader that keeps the first reads another recording (two
-// core:sample_rate in one global object were read at the second). data
-// that is not valid JSON is left for the decoder to report.
-//
-// It scans the bytes rather than json.Decoder's tokens, which took more
-// time than the rest of ParseMeta (1.9 s of 50 MB of annotations).
+// of the JSON data (jsondup.Check): Go's decoder, as many others, keeps
+// the last value, and a reader that keeps the first reads another
+// recording (two core:sample_rate in one global object were read at the
+// second). data that is not valid JSON is left for the decoder to report.
 func checkDuplicateKeys(data []byte) error {
-	if !json.Valid(data) { // the scan below relies on it
-		return nil
-	}
-	// frame is an object or array the scan is in: an object's keys so
-	// far and the last, or the index of an array's element.
-	type frame struct {
-		array bool
-		index int
-		key   string
-		keys  map[string]struct{}
-	}
-	var stack []frame
-	push := func(array bool) {
-		if len(stack) < cap(stack) {
-			stack = stack[:len(stack)+1]
-			f := &stack[len(stack)-1]
-			keys := f.keys
-			if len(keys) > 64 {
-				keys = nil // not cleared for every small object after it
-			}
-			clear(keys)
-			*f = frame{array: array, keys: keys}
-			return
-		}
-		stack = append(stack, frame{array: array})
-	}
-	where := func(key string) string {
-		var b strings.Builder
-		for _, f := range stack[:len(stack)-1] {
-			if f.array {
-				fmt.Fprintf(&b, "[%d]", f.index)
-				continue
-			}
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(f.key)
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(key)
-		return b.String()
-	}
-	for i := 0; i < len(data); {
-		switch data[i] {
-		case '{', '[':
-			push(data[i] == '[')
-			i++
-		case '}', ']':
-			stack = stack[:len(stack)-1]
-			i++
-		case ',':
-			if f := &stack[len(stack)-1]; f.array {
-				f.index++
-			}
-			i++
-		case '"':
-			j, escaped := i+1, false
-			for data[j] != '"' { // valid JSON: the string ends
-				if data[j] == '\\' {
-					escaped = true
-					j++
-				}
-				j++
-			}
-			raw := data[i : j+1]
-			i = j + 1
-			for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-				i++
-			}
-			if i == len(data) || data[i] != ':' {
-				continue // a value, not a key
-			}
-			var key string
-			if escaped {
-				json.Unmarshal(raw, &key) // valid JSON: a valid string
-			} else {
-				key = string(raw[1 : len(raw)-1])
-			}
-			f := &stack[len(stack)-1]
-			if _, dup := f.keys[key]; dup {
-				return fmt.Errorf("%s: %w: the key appears twice in one object, and which value is meant is ambiguous", where(key), ErrBadMeta)
-			}
-			if f.keys == nil {
-				f.keys = map[string]struct{}{}
-			}
-			f.keys[key] = struct{}{}
-			f.key = key
-		default:
-			i++
-		}
+	var dup *jsondup.Error
+	if errors.As(jsondup.Check(data), &dup) {
+		return fmt.Errorf("%s: %w: the key appears twice in one object, and which value is meant is ambiguous", dup.Path, ErrBadMeta)
 	}
 	return nil
 }
