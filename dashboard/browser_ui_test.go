@@ -1,0 +1,67 @@
+package dashboard
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// longSummaries adds n firing alerts with summaries of some 200
+// characters, as fusion writes for a phone heard by many sensors.
+func (ev *env) longSummaries(n int) {
+	for i := range n {
+		id := fmt.Sprintf("long%d", i)
+		ev.al.alerts[id] = event.Alert{Schema: 1, ID: id, Site: "hmp1", Rule: "illicit_phone", Severity: event.SeverityWarning, State: event.AlertFiring,
+			Summary: "LTE/NR uplink (LTE B3 UL, 15 kHz SCS) in cell A1-02 heard by s1, s2, s3 and s4 for 12 minutes, 46 detections, strongest -48 dBm, room probability 71% over a-101 and landing A",
+			Room:    "a-102", Zone: "wing-a", ActiveNS: testNow.Add(-time.Duration(i) * time.Minute).UnixNano(), UpdatedNS: testNow.UnixNano()}
+	}
+}
+
+// TestBrowserAlertListUsesWidth: at 1366x768 with no alert open the list
+// takes the page's width, the summary has room and a row stays a line or
+// two (the table took 2/3 of the width, the summary ~130 px, a row ~300
+// px: one or two alerts on a screen); on a phone (390x844) the table
+// scrolls in its own box, the page does not scroll sideways.
+func TestBrowserAlertListUsesWidth(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	ev.longSummaries(6)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+		t.Fatal(err)
+	}
+	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+	within(t, ctx, 10*time.Second, "long alerts listed", chromedp.WaitReady(chromedp.CSS(`tr[data-id="long5"]`)))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](`(() => {
+		const table = document.querySelector('#alert-rows').closest('table'), page = document.getElementById('page-alerts');
+		const rows = [...document.querySelectorAll('#alert-rows tr')];
+		return { table: table.getBoundingClientRect().width, page: page.clientWidth,
+			summary: document.querySelector('tr[data-id="long0"] td.summary').getBoundingClientRect().width,
+			row: Math.max(...rows.map((r) => r.getBoundingClientRect().height)) }; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["table"] < 0.95*got["page"] {
+		t.Errorf("1366x768, no alert open: the list is %.0f px wide of the page's %.0f", got["table"], got["page"])
+	}
+	if got["summary"] < 350 {
+		t.Errorf("1366x768: the Summary column is %.0f px wide, want at least 350", got["summary"])
+	}
+	if got["row"] > 110 {
+		t.Errorf("1366x768: the tallest alert row is %.0f px, want at most 110 (two lines of summary)", got["row"])
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitReady(chromedp.CSS(`tr[data-id="long5"]`))); err != nil {
+		t.Fatal(err)
+	}
+	side, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth, innerWidth]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if side[0] > side[1]+1 {
+		t.Errorf("390x844: the page is %.0f px wide on a %.0f px screen: it scrolls sideways", side[0], side[1])
+	}
+}
+
+var _ = strings.Contains
