@@ -64,4 +64,45 @@ func TestBrowserAlertListUsesWidth(t *testing.T) {
 	}
 }
 
-var _ = strings.Contains
+// TestBrowserAlertDetailAckFirst: the alert's detail puts its state and
+// the Acknowledge note and button above the evidence, and shows the first
+// 10 of a long evidence list with "show all N": the button was at the
+// bottom, after ~50 evidence lines (a card 5,700 px tall).
+func TestBrowserAlertDetailAckFirst(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	a := ev.al.alerts["al1"]
+	a.Evidence = nil
+	for i := range 30 {
+		r := ev.ts.dets[0]
+		r.ID = fmt.Sprintf("e%02d", i)
+		r.Snippet = ""
+		ev.ts.dets = append(ev.ts.dets, r)
+		a.Evidence = append(a.Evidence, r.ID)
+	}
+	ev.al.alerts["al1"] = a
+	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+	within(t, ctx, 10*time.Second, "open al1", clickNow(`tr[data-id="al1"]`), chromedp.WaitVisible(chromedp.CSS(`#ack-btn`)))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(() => {
+		const d = document.getElementById('alert-detail'), top = (n) => n ? n.getBoundingClientRect().top : -1;
+		const lis = [...d.querySelectorAll('li')].filter((li) => li.textContent.includes('@s1'));
+		const more = [...d.querySelectorAll('button')].find((b) => /show all/.test(b.textContent));
+		return { ack: top(document.getElementById('ack-btn')), state: top(d.querySelector('p')), ev: top(lis[0]),
+			shown: lis.filter((li) => li.offsetParent !== null).length, more: more ? more.textContent : '' }; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(got["ack"].(float64) < got["ev"].(float64)) {
+		t.Errorf("the Acknowledge button (top %v px) is below the first evidence line (%v px)", got["ack"], got["ev"])
+	}
+	if n := got["shown"].(float64); n > 10 {
+		t.Errorf("%v of 30 evidence lines shown: a long list is not bounded", n)
+	}
+	if m := got["more"].(string); !strings.Contains(m, "30") {
+		t.Fatalf("no \"show all 30\" button under a bounded evidence list (got %q)", m)
+	}
+	within(t, ctx, 5*time.Second, "show all", clickNow(`#alert-detail button#evidence-more`))
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('#alert-detail li')].filter((li) => li.textContent.includes('@s1') && li.offsetParent !== null).length`))
+	if err != nil || n != 30 {
+		t.Errorf("after \"show all 30\": %d evidence lines shown (%v)", n, err)
+	}
+}

@@ -554,11 +554,14 @@
       }
       return li;
     });
+    // What the officer acts on comes first: the alert's state and room,
+    // then the acknowledgement (or who gave it), then what it rests on.
+    // A firing alert gathers up to 50 detections: the first 10 are shown,
+    // the rest behind "show all N" (kept open while the detail follows the
+    // alert), so the Acknowledge button is not 5,000 px down the card
+    // (TestBrowserAlertDetailAckFirst).
     const kids = [el('h2', { text: a.severity.toUpperCase() + ': ' + a.summary }),
-      el('p', { text: 'Rule ' + a.rule + ' · room ' + (a.room || '?') + ' · zone ' + (a.zone || '?') + ' · ' + a.state }),
-      el('h3', { text: 'Room probabilities' }), el('ul', {}, ...probs),
-      el('h3', { text: 'Sensors that heard it' }), el('p', { text: d.sensors.join(', ') || '—' }),
-      el('h3', { text: 'Evidence' }), el('ul', {}, ...dets)];
+      el('p', { class: 'alert-state', text: 'Rule ' + a.rule + ' · room ' + (a.room || '?') + ' · zone ' + (a.zone || '?') + ' · ' + a.state })];
     if (a.ack_by) kids.push(el('p', { class: 'acked-by', text: 'Acknowledged by ' + a.ack_by + (a.ack_ns ? ' at ' + fmtT(a.ack_ns) : '') + ': ' + (a.ack_note || '') }));
     else if (ranks[st.me.role] >= ranks.officer) {
       // A critical alert is acknowledged only with a note saying what was
@@ -585,6 +588,23 @@
         catch (e) { msg.textContent = 'Not acknowledged: ' + e.message; btn.disabled = false; note.focus(); }
       });
       kids.push(form, msg);
+    }
+    const shownDets = 10, all = st.evidenceAll === a.id;
+    dets.forEach((li, i) => li.classList.toggle('hidden', i >= shownDets && !all));
+    kids.push(el('h3', { text: 'Room probabilities' }), el('ul', {}, ...probs),
+      el('h3', { text: 'Sensors that heard it' }), el('p', { text: d.sensors.join(', ') || '—' }),
+      el('h3', { text: 'Evidence' + (dets.length > shownDets ? ' (' + dets.length + ' detections)' : '') }), el('ul', { id: 'evidence' }, ...dets));
+    if (dets.length > shownDets) {
+      const more = el('button', { type: 'button', id: 'evidence-more', class: 'small', 'aria-controls': 'evidence' });
+      const show = (on) => {
+        st.evidenceAll = on ? a.id : '';
+        dets.forEach((li, i) => li.classList.toggle('hidden', i >= shownDets && !on));
+        more.textContent = on ? 'show the first ' + shownDets + ' only' : 'show all ' + dets.length;
+        more.setAttribute('aria-expanded', String(on));
+      };
+      show(all);
+      more.addEventListener('click', () => show(st.evidenceAll !== a.id));
+      kids.push(more);
     }
     box.replaceChildren(...kids);
     box.dataset.id = a.id;
