@@ -106,3 +106,44 @@ func TestBrowserAlertDetailAckFirst(t *testing.T) {
 		t.Errorf("after \"show all 30\": %d evidence lines shown (%v)", n, err)
 	}
 }
+
+// TestBrowserSensorsCompact: a sensor scanning many bands keeps a compact
+// row (its noise floors and revisit times summarised, the list behind a
+// disclosure; they wrapped the row to ~600 px), and an offline sensor is
+// listed first and marked in the warning colour, not the muted grey that
+// stood out less than a green "online".
+func TestBrowserSensorsCompact(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+		t.Fatal(err)
+	}
+	nf, rv, span := map[string]float64{}, map[string]float64{}, map[string][2]float64{}
+	for i, b := range []string{"gsm900", "gsm1800", "lte-b1", "lte-b3", "lte-b7", "lte-b8", "lte-b20", "nr-n78"} {
+		nf[b], rv[b], span[b] = -104+float64(i), 1.2+float64(i)/2, [2]float64{float64(800+100*i) * 1e6, float64(820+100*i) * 1e6}
+	}
+	ev.deps.Hub.PublishHealth(event.Health{Schema: 1, Site: "hmp1", Sensor: "s1", TimeNS: testNow.UnixNano(), State: event.StateOK,
+		NoiseFloorDBm: nf, RevisitS: rv, ScanBandsHz: span})
+	ev.deps.Hub.PublishStatus("hmp1", "s2", "offline")
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	within(t, ctx, 10*time.Second, "sensors listed",
+		chromedp.Navigate(srv.URL+"/#sensors"), chromedp.WaitReady(chromedp.CSS(`#sensor-rows tr[data-sensor="s1"]`)), chromedp.WaitReady(chromedp.CSS(`#sensor-rows tr[data-sensor="s2"]`)))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(() => {
+		const row = (id) => document.querySelector('#sensor-rows tr[data-sensor="' + id + '"]');
+		const cell = row('s2').children[1], marks = [cell, ...cell.querySelectorAll('*')].map((n) => getComputedStyle(n));
+		const warn = getComputedStyle(document.documentElement).getPropertyValue('--warning').trim();
+		return { first: document.querySelector('#sensor-rows tr').dataset.sensor, height: row('s1').getBoundingClientRect().height,
+			status: cell.textContent, colours: marks.map((c) => c.color + ' on ' + c.backgroundColor).join('; '),
+			warned: marks.some((c) => [c.color, c.backgroundColor].includes('rgb(210, 153, 34)')) && warn === '#d29922' }; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["first"] != "s2" {
+		t.Errorf("the offline sensor s2 is not listed first (first: %v)", got["first"])
+	}
+	if h := got["height"].(float64); h > 90 {
+		t.Errorf("s1's row, scanning 8 bands, is %.0f px tall at 1366x768: want at most 90", h)
+	}
+	if !got["warned"].(bool) {
+		t.Errorf("offline sensor s2's status %q is not in the warning colour: %v", got["status"], got["colours"])
+	}
+}

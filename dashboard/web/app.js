@@ -944,18 +944,45 @@
   }
 
   // ---- sensors
+  // The list puts the sensors that need someone first (statusRank: tampered
+  // or jammed, then offline, stalled or never heard, then overloaded or
+  // degraded), each by name, and says a problem status in a warning mark
+  // (.st-*), not the muted grey an offline sensor was in. A sensor's noise
+  // floors and revisit times are a line (bandList: the range or the
+  // slowest, the bands behind a disclosure), where they wrapped a row to
+  // ~600 px (TestBrowserSensorsCompact).
+  const statusRank = { tampered: 0, jammed: 0, offline: 1, stalled: 1, unheard: 1, overloaded: 2, degraded: 2 };
+  const rankOf = (s) => statusRank[s.status] ?? 3;
+  // bandList is a cell of per-band values: up to two inline, more as a
+  // summary (sum) with the whole list behind it.
+  function bandList(items, sum) {
+    const td = el('td', { class: 'bands' });
+    if (items.length <= 2) { td.textContent = items.join(', '); return td; }
+    const det = el('details', {}, el('summary', { text: sum }), el('ul', {}, ...items.map((t) => el('li', { text: t }))));
+    det.addEventListener('click', (ev) => ev.stopPropagation()); // opening the list is not choosing the sensor
+    td.append(det);
+    return td;
+  }
   async function loadSensors() {
     const ss = await api('GET', '/sensors');
+    ss.sort((a, b) => rankOf(a) - rankOf(b) || (a.sensor < b.sensor ? -1 : a.sensor > b.sensor ? 1 : 0));
     st.sensors = new Map(ss.map((s) => [s.sensor, s]));
     if (st.specSensor) showMaintenance(st.specSensor);
+    // a disclosure opened stays open when the list is drawn again (every health report)
+    const open = new Set([...$('sensor-rows').querySelectorAll('details[open]')].map((d) => d.closest('tr').dataset.sensor + '|' + d.closest('td').cellIndex));
     keepRowFocus('sensor-rows', () => $('sensor-rows').replaceChildren(...ss.map((s) => {
       const h = s.health || {};
-      const nf = Object.entries(h.noise_floor_dbm || {}).map(([b, v]) => b + ' ' + v.toFixed(0)).join(', ');
+      const nfs = Object.entries(h.noise_floor_dbm || {}), nv = nfs.map(([, v]) => v);
+      const nf = bandList(nfs.map(([b, v]) => b + ' ' + v.toFixed(0)), nfs.length + ' bands, ' + Math.min(...nv).toFixed(0) + ' to ' + Math.max(...nv).toFixed(0) + ' dBm');
       const span = (b) => { const r = (h.scan_bands_hz || {})[b]; return r ? ' ' + (r[0] / 1e6).toFixed(1) + '–' + (r[1] / 1e6).toFixed(1) + ' MHz' : ''; };
-      const rv = Object.entries(h.revisit_s || {}).map(([b, v]) => b + span(b) + ' ' + v.toFixed(1) + 's').join(', ');
-      const tr = el('tr', { 'data-sensor': s.sensor }, el('td', { text: s.sensor }), el('td', { class: 'st-' + s.status, text: s.status }),
-        el('td', { text: fmtT(s.last_heartbeat_ns) }), el('td', { text: nf }), el('td', { text: rv }), el('td', { text: String(h.outbox_depth || 0) }),
+      const rvs = Object.entries(h.revisit_s || {});
+      const rv = bandList(rvs.map(([b, v]) => b + span(b) + ' ' + v.toFixed(1) + 's'), rvs.length + ' bands, slowest ' + Math.max(...rvs.map(([, v]) => v)).toFixed(1) + ' s');
+      const bad = rankOf(s) < 3;
+      const tr = el('tr', { 'data-sensor': s.sensor, class: bad ? 'problem' : '' }, el('td', { text: s.sensor }),
+        el('td', { class: 'st-' + s.status }, el('span', { class: 'badge', text: (bad ? '⚠ ' : '') + s.status })),
+        el('td', { text: fmtT(s.last_heartbeat_ns) }), nf, rv, el('td', { text: String(h.outbox_depth || 0) }),
         el('td', { class: 'maint', text: s.maintenance ? 'until ' + fmtT(s.maintenance.until_ns) + ' (' + s.maintenance.by + ': ' + s.maintenance.reason + ')' : '' }));
+      for (const d of tr.querySelectorAll('details')) if (open.has(s.sensor + '|' + d.closest('td').cellIndex)) d.open = true;
       return openable(tr, 'sensor-detail', () => { chooseSensor(s.sensor).catch((e) => console.error(e)); });
     })));
   }
