@@ -147,3 +147,32 @@ func TestBrowserSensorsCompact(t *testing.T) {
 		t.Errorf("offline sensor s2's status %q is not in the warning colour: %v", got["status"], got["colours"])
 	}
 }
+
+// TestBrowserIncidentCloseNeedsOutcome: "Close incident" starts with no
+// outcome chosen (it started on "found", so one click closed a case as
+// found), refuses to close without one, saying so beside the button, and
+// says beside it that the case's critical alert is still open and
+// unacknowledged.
+func TestBrowserIncidentCloseNeedsOutcome(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+	within(t, ctx, 10*time.Second, "open inc1",
+		chromedp.Navigate(srv.URL+"/#incidents"), clickNow(`#inc-rows tr[data-id="inc1"]`), chromedp.WaitVisible(chromedp.CSS(`#inc-close`)))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.getElementById('inc-outcome-pick').value,
+		document.getElementById('inc-outcome-pick').selectedOptions[0].textContent, document.getElementById('inc-detail').innerText]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != "" {
+		t.Errorf("the outcome starts chosen as %q (%s): a click closes the case with it", got[0], got[1])
+	}
+	if !strings.Contains(got[2], "open and unacknowledged") || !strings.Contains(got[2], "LTE uplink in cell A1-02") {
+		t.Errorf("the case's alert al1 is open and unacknowledged, but the detail does not say so: %q", got[2])
+	}
+	within(t, ctx, 5*time.Second, "close with no outcome",
+		chromedp.Click(chromedp.CSS(`#inc-close`)),
+		chromedp.Poll[chromedp.Void](`(() => { const m = [...document.querySelectorAll('#inc-detail [role=alert]')].find((n) => n.textContent); return !!m && /outcome/i.test(m.textContent); })()`))
+	if inc, _ := ev.al.Incident(t.Context(), "inc1"); inc.State != "open" {
+		t.Errorf("inc1 closed (%s) with no outcome chosen", inc.Outcome)
+	}
+}

@@ -1244,14 +1244,26 @@
       kids.push(el('div', { class: 'row wrap' }, why, btn));
     }
     if (inc.state !== 'closed') {
-      const outcome = el('select', { id: 'inc-outcome-pick' }, ...Object.entries(outcomeText).map(([v, t]) => el('option', { value: v, text: t })));
+      // No outcome is chosen for the user: "found" was, and one click
+      // closed a case as found. The case's alerts still open that nobody
+      // acknowledged are named beside the button (TestBrowserIncidentCloseNeedsOutcome).
+      const outcome = el('select', { id: 'inc-outcome-pick', required: '' }, el('option', { value: '', text: 'choose the outcome…', disabled: '', selected: '' }),
+        ...Object.entries(outcomeText).map(([v, t]) => el('option', { value: v, text: t })));
       const note = el('input', { id: 'inc-note', placeholder: 'note (what was found, where)' });
       const btn = el('button', { id: 'inc-close', text: 'Close incident' });
+      const msg = el('p', { id: 'inc-close-msg', class: 'error', role: 'alert' });
+      const open = (d.alerts || []).filter(ackable);
+      const warn = open.length ? el('p', { id: 'inc-open-alerts', class: 'note cut', text: open.length + (open.length === 1 ? ' alert of this case is' : ' alerts of this case are') +
+        ' still open and unacknowledged (' + open.slice(0, 3).map((a) => a.severity + ': ' + a.summary).join('; ') + (open.length > 3 ? '; …' : '') + '): closing the case does not acknowledge them.' }) : null;
       btn.addEventListener('click', async () => {
+        msg.textContent = '';
+        if (!outcome.value) { msg.textContent = 'Choose the outcome first: how did the case end?'; outcome.focus(); return; }
         try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/close', { outcome: outcome.value, note: note.value }); await loadIncidents(); await showIncident(id); }
         catch (e) { alert(e.message); }
       });
       kids.push(el('h3', { text: 'Close the case' }), el('div', { class: 'row wrap' }, outcome, note, btn));
+      if (warn) kids.push(warn);
+      kids.push(msg);
     }
     kids.push(el('h3', { text: 'Timeline' }),
       el('ol', { class: 'timeline' }, ...d.timeline.map((t) => el('li', { class: t.kind, text: fmtT(t.time_ns) + ' — ' + t.summary }))));
