@@ -2,6 +2,8 @@ package dashboard
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +176,43 @@ func TestBrowserIncidentCloseNeedsOutcome(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`(() => { const m = [...document.querySelectorAll('#inc-detail [role=alert]')].find((n) => n.textContent); return !!m && /outcome/i.test(m.textContent); })()`))
 	if inc, _ := ev.al.Incident(t.Context(), "inc1"); inc.State != "open" {
 		t.Errorf("inc1 closed (%s) with no outcome chosen", inc.Outcome)
+	}
+}
+
+// TestBrowserLinksReadable: a link (Audit's "Export CSV", an alert's
+// evidence "IQ (.sigmf)") reads on the dark background at 4.5:1 at
+// least, and shows where the keyboard's focus is: they were the
+// browser's #0000EE, 1.8:1 on #0d1117.
+func TestBrowserLinksReadable(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	os.WriteFile(filepath.Join(ev.deps.SnippetDir, "snip-d1.sigmf-meta"), []byte(`{}`), 0o600)
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	within(t, ctx, 10*time.Second, "open al1's evidence",
+		clickNow(`tr[data-id="al1"]`), chromedp.WaitVisible(chromedp.CSS(`#alert-detail a[href^="/api/v1/snippets/"]`)),
+		chromedp.Navigate(srv.URL+"/#audit"), chromedp.WaitVisible(chromedp.CSS(`#audit-export`)))
+	const colours = `((a) => { let b = a, bg = 'rgba(0, 0, 0, 0)';
+		while (b && (bg = getComputedStyle(b).backgroundColor) === 'rgba(0, 0, 0, 0)') b = b.parentElement;
+		return [getComputedStyle(a).color, bg]; })`
+	for _, tc := range []struct{ name, path, sel string }{
+		{"Audit's Export CSV", "#audit", "#audit-export"},
+		{"al1's IQ (.sigmf)", "#alerts", `#alert-detail a[href^="/api/v1/snippets/"]`},
+	} {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { location.hash = '`+tc.path+`'; return `+colours+`(document.querySelector('`+tc.sel+`')); })()`))
+		if err != nil || len(got) != 2 {
+			t.Fatalf("%s: %v (%v)", tc.name, got, err)
+		}
+		fg, err1 := parseColour(got[0])
+		bg, err2 := parseColour(got[1])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: %v %v", tc.name, err1, err2)
+		}
+		if c := contrast(fg, bg); c < 4.5 {
+			t.Errorf("%s: link %s on %s is %.1f:1, want 4.5:1 at least", tc.name, got[0], got[1], c)
+		}
+	}
+	focus, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`[...document.styleSheets].some((s) => [...s.cssRules].some((r) =>
+		/(^|,\s*)a:focus(-visible)?\b/.test(r.selectorText || '') && r.style.outlineStyle && r.style.outlineStyle !== 'none'))`))
+	if err != nil || !focus {
+		t.Errorf("no a:focus-visible rule with an outline in the style sheet: a keyboard user does not see which link has the focus (%v)", err)
 	}
 }
