@@ -1,9 +1,11 @@
 package dashboard
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -215,4 +217,55 @@ func TestBrowserLinksReadable(t *testing.T) {
 	if err != nil || !focus {
 		t.Errorf("no a:focus-visible rule with an outline in the style sheet: a keyboard user does not see which link has the focus (%v)", err)
 	}
+}
+
+// noDialogs makes the page's alert() and confirm() record their text in
+// window.__dialogs instead of blocking: a refusal must be said on the
+// page, by the control, not in a dialog.
+const noDialogs = `window.__dialogs = []; window.alert = (m) => { window.__dialogs.push(String(m)); };`
+
+// TestBrowserErrorsInline: a refused maintenance window (no reason), an
+// incident close the server refuses (a note too long) and a registry
+// import it refuses are said beside their control in a live region, not
+// in an alert() dialog.
+func TestBrowserErrorsInline(t *testing.T) {
+	ctx, _, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	said := func(step, in, want string) {
+		t.Helper()
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		js := `(() => { const m = [...document.querySelectorAll('` + in + ` [role=alert], ` + in + ` [role=status], ` + in + `[role=status]')].find((n) => n.textContent.includes(` + strconv.Quote(want) + `));
+			return m ? '' : 'dialogs: ' + JSON.stringify(window.__dialogs); })()`
+		var got string
+		for {
+			s, err := chromedp.Run(c, chromedp.Evaluate[string](js))
+			if err != nil {
+				t.Errorf("%s: %q not said in %s (%s)", step, want, in, got)
+				return
+			}
+			if got = s; s == "" {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	within(t, ctx, 10*time.Second, "maintenance with no reason",
+		chromedp.Navigate(srv.URL+"/#sensors"), chromedp.Evaluate[chromedp.Void](noDialogs),
+		clickNow(`#sensor-rows tr[data-sensor="s1"]`), chromedp.WaitVisible(chromedp.CSS(`#maint-start`)), clickNow(`#maint-start`))
+	said("maintenance with no reason", "#maint", "reason")
+	within(t, ctx, 10*time.Second, "close inc1 with a note too long",
+		chromedp.Navigate(srv.URL+"/#incidents"), chromedp.Evaluate[chromedp.Void](noDialogs),
+		clickNow(`#inc-rows tr[data-id="inc1"]`), chromedp.WaitVisible(chromedp.CSS(`#inc-close`)),
+		chromedp.SetValue(chromedp.CSS(`#inc-outcome-pick`), "found"),
+		chromedp.SetValue(chromedp.CSS(`#inc-note`), strings.Repeat("x", 2001)),
+		clickNow(`#inc-close`))
+	said("close refused", "#inc-detail", "note")
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("not,a,registry\n1,2,3\n"), 0o600)
+	within(t, ctx, 10*time.Second, "import a bad CSV",
+		chromedp.Navigate(srv.URL+"/#registry"), chromedp.Evaluate[chromedp.Void](noDialogs),
+		chromedp.WaitReady(chromedp.CSS(`#reg-rows tr`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`#reg-import`), []string{bad}))
+	said("import refused", "#page-registry", "Not imported")
 }

@@ -200,7 +200,9 @@
   $('logout').addEventListener('click', async () => {
     // a logout the server could not record leaves the session open: say so
     // rather than show the login form over it (a 401 shows the form itself)
-    try { await api('POST', '/logout'); } catch (e) { if (e.message !== 'log in first') { alert(e.message); return; } }
+    // (in #logout-msg beside the button: errors are said where they happen, not in a dialog)
+    $('logout-msg').textContent = '';
+    try { await api('POST', '/logout'); } catch (e) { if (e.message !== 'log in first') { $('logout-msg').textContent = 'Not logged out: ' + e.message; return; } }
     st.me = null; showLogin();
   });
 
@@ -914,22 +916,27 @@
     if (typing()) { paused(true); return; }
     paused(false);
     st.searchNotes = st.searchNotes || new Map();
+    st.searchErrors = st.searchErrors || new Map();
     $('search-list').replaceChildren(...rooms.map((r) => {
       const found = el('button', { text: 'found' }), none = el('button', { text: 'not found' });
       const note = el('input', { type: 'text', class: 'search-note', maxlength: '2000', placeholder: 'note (optional)', 'aria-label': 'note for ' + (r.name || r.room) });
       note.value = st.searchNotes.get(r.room) || '';
       note.addEventListener('input', () => { if (note.value) st.searchNotes.set(r.room, note.value); else st.searchNotes.delete(r.room); });
+      // a refusal is said in the room's line (st.searchErrors keeps it
+      // through the list's refreshes until an outcome for the room is stored)
+      const msg = el('span', { class: 'error search-msg', role: 'alert', text: st.searchErrors.get(r.room) || '' });
       const rec = async (f) => {
         found.disabled = none.disabled = true;
+        msg.textContent = ''; st.searchErrors.delete(r.room);
         try {
           await api('POST', '/search/outcome', { room: r.room, found: f, note: note.value });
           st.searchNotes.delete(r.room);
           note.value = '';
           await loadSearch();
-        } catch (e) { alert(e.message); } finally { found.disabled = none.disabled = false; }
+        } catch (e) { st.searchErrors.set(r.room, 'Not recorded: ' + e.message); msg.textContent = st.searchErrors.get(r.room); } finally { found.disabled = none.disabled = false; }
       };
       found.addEventListener('click', () => rec(true)); none.addEventListener('click', () => rec(false));
-      const li = el('li', { 'data-room': r.room }, el('span', { text: (r.name || r.room) + ' (' + r.zone + ') score ' + r.score.toFixed(2) + (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }), note, found, none);
+      const li = el('li', { 'data-room': r.room }, el('span', { text: (r.name || r.room) + ' (' + r.zone + ') score ' + r.score.toFixed(2) + (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }), note, found, none, msg);
       const o = r.outcome;
       if (o) {
         li.classList.add('searched');
@@ -995,14 +1002,19 @@
     const key = id + '|' + (m ? m.until_ns + m.reason : '');
     if (st.maintShown === key) return;
     st.maintShown = key;
-    const act = async (method, body) => {
+    // a refusal ("reason: say what is done to the sensor") is said under
+    // the form (#maint-msg); the button waits while the request runs
+    const msg = el('p', { id: 'maint-msg', class: 'error', role: 'alert' });
+    const act = async (btn, method, body) => {
+      msg.textContent = ''; btn.disabled = true;
       try { await api(method, '/sensors/' + encodeURIComponent(id) + '/maintenance', body); await loadSensors(); }
-      catch (e) { alert(e.message); }
+      catch (e) { msg.textContent = (method === 'DELETE' ? 'Not ended: ' : 'Not started: ') + e.message; }
+      finally { btn.disabled = false; }
     };
     if (m) {
       const end = el('button', { id: 'maint-end', text: 'End maintenance' });
-      end.addEventListener('click', () => act('DELETE'));
-      $('maint').replaceChildren(el('span', { text: 'In maintenance until ' + fmtT(m.until_ns) + ': ' + m.reason }), end);
+      end.addEventListener('click', () => act(end, 'DELETE'));
+      $('maint').replaceChildren(el('span', { text: 'In maintenance until ' + fmtT(m.until_ns) + ': ' + m.reason }), end, msg);
       return;
     }
     const mins = el('select', { id: 'maint-minutes', 'aria-label': 'maintenance duration' }, ...[[30, '30 min'], [60, '1 hour'], [120, '2 hours'], [240, '4 hours'], [480, '8 hours'], [1440, '1 day']]
@@ -1010,8 +1022,8 @@
     mins.value = '60';
     const why = el('input', { id: 'maint-reason', placeholder: 'work on the node (no sensor alerts meanwhile)', 'aria-label': 'maintenance reason (what is done to the sensor)' });
     const start = el('button', { id: 'maint-start', text: 'Start maintenance' });
-    start.addEventListener('click', () => act('POST', { minutes: Number(mins.value), reason: why.value }));
-    $('maint').replaceChildren(mins, why, start);
+    start.addEventListener('click', () => act(start, 'POST', { minutes: Number(mins.value), reason: why.value }));
+    $('maint').replaceChildren(mins, why, start, msg);
   }
   async function chooseSensor(id) {
     st.specSensor = id; st.spec = null; $('spec-title').textContent = 'Spectrum: ' + id;
@@ -1203,12 +1215,16 @@
     // imports no row. "undo expiries" lets rows without a revision do it.
     const force = $('reg-import-force').checked ? '?force=1' : '';
     ev.target.value = ''; // the same file may be chosen again after a fix
+    // what became of it is said under the toolbar (#reg-import-msg), not in a dialog
+    const msg = $('reg-import-msg');
+    msg.className = 'note'; msg.textContent = 'importing ' + f.name + '…';
     try {
       const r = await api('POST', '/registry/import' + force, await f.text(), true);
       // with the warnings of the entries it stored, by line
-      alert('imported ' + r.imported + ': ' + r.added + ' added, ' + r.updated + ' updated, ' + r.unchanged + ' unchanged' +
-        (r.warnings && r.warnings.length ? '\n\nWarnings:\n' + r.warnings.join('\n') : '')); loadRegistry();
-    } catch (err) { alert(err.message); }
+      msg.replaceChildren('Imported ' + f.name + ': ' + r.imported + ' (' + r.added + ' added, ' + r.updated + ' updated, ' + r.unchanged + ' unchanged)',
+        ...(r.warnings && r.warnings.length ? [el('ul', { class: 'notes' }, ...r.warnings.map((w) => el('li', { text: 'Warning: ' + w })))] : []));
+      loadRegistry();
+    } catch (err) { msg.className = 'error'; msg.textContent = 'Not imported (' + f.name + '): ' + err.message; }
   });
 
   // ---- incidents
@@ -1237,11 +1253,13 @@
       // a case closed in error, or to be closed with another outcome
       const why = el('input', { id: 'inc-reopen-note', placeholder: 'why it is reopened' });
       const btn = el('button', { id: 'inc-reopen', text: 'Reopen incident' });
+      const msg = el('p', { id: 'inc-reopen-msg', class: 'error', role: 'alert' });
       btn.addEventListener('click', async () => {
+        msg.textContent = ''; btn.disabled = true;
         try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/reopen', { note: why.value }); await loadIncidents(); await showIncident(id); }
-        catch (e) { alert(e.message); }
+        catch (e) { msg.textContent = 'Not reopened: ' + e.message; btn.disabled = false; }
       });
-      kids.push(el('div', { class: 'row wrap' }, why, btn));
+      kids.push(el('div', { class: 'row wrap' }, why, btn), msg);
     }
     if (inc.state !== 'closed') {
       // No outcome is chosen for the user: "found" was, and one click
@@ -1258,8 +1276,9 @@
       btn.addEventListener('click', async () => {
         msg.textContent = '';
         if (!outcome.value) { msg.textContent = 'Choose the outcome first: how did the case end?'; outcome.focus(); return; }
+        btn.disabled = true; // one close at a time
         try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/close', { outcome: outcome.value, note: note.value }); await loadIncidents(); await showIncident(id); }
-        catch (e) { alert(e.message); }
+        catch (e) { msg.textContent = 'Not closed: ' + e.message; btn.disabled = false; }
       });
       kids.push(el('h3', { text: 'Close the case' }), el('div', { class: 'row wrap' }, outcome, note, btn));
       if (warn) kids.push(warn);
