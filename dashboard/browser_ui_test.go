@@ -269,3 +269,21 @@ func TestBrowserErrorsInline(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS(`#reg-import`), []string{bad}))
 	said("import refused", "#page-registry", "Not imported")
 }
+
+// TestBrowserRefusedPageSaysSo: a viewer opening #registry, #audit or
+// #users directly is refused by the server (403); the page says so, with
+// the server's reason, where it showed an empty table (the 403 in the
+// console only).
+func TestBrowserRefusedPageSaysSo(t *testing.T) {
+	ctx, _, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	for _, page := range []string{"registry", "audit", "users"} {
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := chromedp.Do(c, chromedp.Navigate(srv.URL+"/#"+page), chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#page-`+page+` [role=alert]')].some((n) => n.textContent.includes('needs role'))`))
+		cancel()
+		if err != nil {
+			text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('page-`+page+`').innerText`))
+			t.Errorf("a viewer opening #%s: no \"needs role\" refusal on the page: %q (%v)", page, text, err)
+		}
+	}
+}

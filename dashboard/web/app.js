@@ -214,7 +214,17 @@
     if (!loaders[page]) return;
     document.querySelectorAll('.page').forEach((p) => p.classList.toggle('hidden', p.id !== 'page-' + page));
     document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', a.dataset.page === page));
-    loaders[page]().catch((e) => console.error(e));
+    // A page the server refuses (a viewer opening #audit: 403 "needs role
+    // admin or higher") says so at its top, not in the console alone
+    // under an empty table (TestBrowserRefusedPageSaysSo).
+    const sec = $('page-' + page);
+    let err = sec.querySelector(':scope > .page-error');
+    if (!err) { err = el('p', { class: 'error page-error', role: 'alert' }); sec.prepend(err); }
+    err.textContent = '';
+    loaders[page]().catch((e) => {
+      console.error(e);
+      if (e.message !== 'log in first') err.textContent = 'Not shown: ' + e.message + (e.status === 403 && st.me ? ' (you are logged in as ' + st.me.user + ', ' + st.me.role + ')' : '');
+    });
   }
   window.addEventListener('hashchange', route);
 
@@ -1622,7 +1632,7 @@
     const r = await fetch('/api/v1/audit' + (q.toString() ? '?' + q : ''), { credentials: 'same-origin' }); // api() keeps no headers
     if (r.status === 401) { showLogin(); throw new Error('log in first'); }
     const es = await r.json();
-    if (!r.ok) throw new Error(es.error || r.statusText);
+    if (!r.ok) { const err = new Error(es.error || r.statusText); err.status = r.status; throw err; }
     const rows = es.map((a) => el('tr', {}, el('td', { text: fmtT(a.time_ns) }), el('td', { text: a.user }), el('td', { text: a.action }),
       el('td', { text: a.object }), el('td', { text: [a.before, a.after].filter(Boolean).join(' → ') }), el('td', { text: a.addr || '' })));
     if (before) $('audit-rows').append(...rows); else $('audit-rows').replaceChildren(...rows);
