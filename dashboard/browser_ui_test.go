@@ -287,3 +287,26 @@ func TestBrowserRefusedPageSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserTimesISO: times read "2026-11-23 21:04:56 GMT" (ISO date
+// order, 24-hour clock, the site zone's name), not the browser locale's
+// "11/23/2026, 9:04:56 PM GMT", misread in a UK control room.
+func TestBrowserTimesISO(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skipf("no zone data: %v", err)
+	}
+	ctx, ev, srv := browserDashboard(t, func(d *Deps) { d.Location = london })
+	at := time.Date(2026, 11, 23, 21, 4, 56, 0, time.UTC)
+	ev.al.alerts["pm"] = event.Alert{Schema: 1, ID: "pm", Site: "hmp1", Rule: "illicit_phone", Severity: event.SeverityWarning, State: event.AlertResolved,
+		Summary: "phone at night", Room: "a-102", Zone: "wing-a", ActiveNS: at.UnixNano(), UpdatedNS: testNow.Add(-time.Hour).UnixNano()}
+	browserLogin(t, ctx, srv.URL, "officer", "officer-password")
+	within(t, ctx, 10*time.Second, "pm listed", chromedp.WaitReady(chromedp.CSS(`tr[data-id="pm"]`)))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('tr[data-id="pm"] td.time').textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got, "2026-11-23 21:04:56 ") || !strings.Contains(got, "GMT") {
+		t.Errorf("an alert at %s is shown at %q, want 2026-11-23 21:04:56 GMT", at.Format(time.RFC3339), got)
+	}
+}

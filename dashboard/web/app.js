@@ -4,8 +4,21 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
-  const fmtParts = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }; // toLocaleString's parts
-  const st = { zone: { fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZoneName: 'short' }), shiftMS: 0, suffix: '' }, me: null, alerts: new Map(), alertsLoaded: false, alertRows: new Map(), selected: new Set(), alertSeq: 0, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
+  // A time reads "2026-01-15 21:04:56 UTC" whatever the browser's locale:
+  // the date in ISO order, a 24-hour clock (the locale's "1/15/2026, 9:04:56
+  // PM" is misread in a UK control room), the zone's abbreviation as the
+  // locale names it. isoFormat makes such a formatter (format(date)) from
+  // Intl options (a timeZone, a timeZoneName) (TestBrowserTimesISO).
+  const fmtParts = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', numberingSystem: 'latn' };
+  function isoFormat(opts) {
+    const f = new Intl.DateTimeFormat(undefined, { ...fmtParts, ...opts });
+    return { format(d) {
+      const p = {};
+      for (const x of f.formatToParts(d)) p[x.type] = x.value;
+      return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second + (p.timeZoneName ? ' ' + p.timeZoneName : '');
+    } };
+  }
+  const st = { zone: { fmt: isoFormat({ timeZoneName: 'short' }), shiftMS: 0, suffix: '' }, me: null, alerts: new Map(), alertsLoaded: false, alertRows: new Map(), selected: new Set(), alertSeq: 0, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -42,7 +55,7 @@
     // a named zone's times name it themselves; a fixed offset's are UTC
     // shifted, and say the offset after them
     const zoned = fixed ? {} : { timeZoneName: 'short' };
-    st.zone = { name, fixed, suffix: fixed ? ' ' + fixed : '', fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZone: name, ...zoned }), shiftMS, parts,
+    st.zone = { name, fixed, suffix: fixed ? ' ' + fixed : '', fmt: isoFormat({ timeZone: name, ...zoned }), shiftMS, parts,
       hm: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: name, ...zoned }) };
     zoneLabel();
     // the zone's name alone where times are entered: the abbreviation now
