@@ -310,3 +310,36 @@ func TestBrowserTimesISO(t *testing.T) {
 		t.Errorf("an alert at %s is shown at %q, want 2026-11-23 21:04:56 GMT", at.Format(time.RFC3339), got)
 	}
 }
+
+// TestBrowserRegistryNewEntryForm: "Add entry" offers no Expire now or
+// Delete (they did nothing on an entry not yet stored), and a band whose
+// max is not above its min is refused before it is sent, in the form's
+// MHz, where the server's refusal read "signature freq_max_hz is
+// 8.8e+08, not above freq_min_hz 9e+08".
+func TestBrowserRegistryNewEntryForm(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	within(t, ctx, 10*time.Second, "add an entry",
+		chromedp.Navigate(srv.URL+"/#registry"), chromedp.WaitVisible(chromedp.CSS(`#reg-rows tr[data-id="1"]`)),
+		clickNow(`#reg-new`), chromedp.WaitVisible(chromedp.CSS(`#reg-form`)))
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`['reg-expire', 'reg-delete'].filter((id) => document.getElementById(id).offsetParent !== null)`))
+	if err != nil || len(shown) != 0 {
+		t.Errorf("a new entry's form offers %v (%v): they act on a stored entry only", shown, err)
+	}
+	within(t, ctx, 10*time.Second, "a band upside down",
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=name]`), "Tablet"),
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=fmin]`), "900"),
+		chromedp.SetValue(chromedp.CSS(`#reg-form [name=fmax]`), "880"),
+		clickNow(`#reg-form button[type=submit]`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('reg-error').textContent !== ''`))
+	msg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('reg-error').textContent`))
+	if err != nil || !strings.Contains(msg, "880") || !strings.Contains(msg, "MHz") || strings.Contains(msg, "e+08") {
+		t.Errorf("max 880 MHz under min 900 MHz: the form says %q (%v), want it in MHz", msg, err)
+	}
+	if n := len(ev.reg.entries); n != 1 {
+		t.Errorf("%d entries stored: the upside-down band was sent", n)
+	}
+	// an entry stored offers them
+	within(t, ctx, 10*time.Second, "open entry 1",
+		clickNow(`#reg-rows tr[data-id="1"]`), chromedp.WaitVisible(chromedp.CSS(`#reg-expire`)), chromedp.WaitVisible(chromedp.CSS(`#reg-delete`)))
+}

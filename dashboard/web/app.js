@@ -1178,6 +1178,8 @@
     f.valid_from.value = e ? siteInput(e.valid_from) : ''; f.valid_until.value = e ? siteInput(e.valid_until) : '';
     f.dataset.entry = JSON.stringify(e || {});
     f.dataset.shown = JSON.stringify([f.valid_from.value, f.valid_until.value]);
+    // Expire now and Delete act on a stored entry: not offered for a new one
+    for (const b of [$('reg-expire'), $('reg-delete')]) b.classList.toggle('hidden', !e || ranks[st.me.role] < ranks[b.dataset.role]);
     $('reg-history').replaceChildren();
     if (e) {
       const h = await api('GET', '/registry/' + e.id + '/history');
@@ -1188,6 +1190,10 @@
   $('reg-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = ev.target, base = JSON.parse(f.dataset.entry || '{}');
+    // the band in the form's MHz, checked before it is sent: the server
+    // says it in Hz ("freq_max_hz is 8.8e+08, not above freq_min_hz 9e+08")
+    const fmin = Number(f.fmin.value), fmax = Number(f.fmax.value);
+    if (!(fmax > fmin)) { $('reg-error').textContent = 'Freq max MHz (' + f.fmax.value + ') must be above Freq min MHz (' + f.fmin.value + ').'; f.fmax.focus(); return; }
     const e = Object.assign(base, { name: f.name.value, kind: f.kind.value, rooms: split(f.rooms.value), zones: split(f.zones.value), notes: f.notes.value,
       signature: Object.assign(base.signature || {}, { class: f.class.value, freq_min_hz: f.fmin.value * 1e6, freq_max_hz: f.fmax.value * 1e6 }) });
     // valid_from only as the user (or the stored entry) set it: missing, the
