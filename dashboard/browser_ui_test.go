@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
 // longSummaries adds n firing alerts with summaries of some 200
@@ -342,4 +343,31 @@ func TestBrowserRegistryNewEntryForm(t *testing.T) {
 	// an entry stored offers them
 	within(t, ctx, 10*time.Second, "open entry 1",
 		clickNow(`#reg-rows tr[data-id="1"]`), chromedp.WaitVisible(chromedp.CSS(`#reg-expire`)), chromedp.WaitVisible(chromedp.CSS(`#reg-delete`)))
+}
+
+// TestBrowserIncidentReplayControlNames: the incident's outcome, closing
+// note and reopening note, and the replay's raw datatype, rate and
+// centre have names a screen reader reads out; they had placeholders
+// only (gone once something is typed).
+func TestBrowserIncidentReplayControlNames(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	ev.al.incidents["inc2"] = store.Incident{ID: "inc2", Site: "hmp1", Kind: "illicit_phone", Summary: "phone in A1-03", State: "closed", Outcome: "not_found",
+		ClosedBy: "analyst", ClosedNS: testNow.Add(-time.Hour).UnixNano(), OpenedNS: testNow.Add(-2 * time.Hour).UnixNano(), UpdatedNS: testNow.Add(-time.Hour).UnixNano()}
+	browserLogin(t, ctx, srv.URL, "analyst", "analyst-password")
+	name := func(sel string) {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[string](accName+`(document.querySelector('`+sel+`'))`))
+		if err != nil || n == "" || n == "(missing)" {
+			t.Errorf("%s has no accessible name (%q, %v)", sel, n, err)
+		}
+	}
+	within(t, ctx, 10*time.Second, "open inc1",
+		chromedp.Navigate(srv.URL+"/#incidents"), clickNow(`#inc-rows tr[data-id="inc1"]`), chromedp.WaitVisible(chromedp.CSS(`#inc-close`)))
+	name("#inc-outcome-pick")
+	name("#inc-note")
+	within(t, ctx, 10*time.Second, "open inc2", clickNow(`#inc-rows tr[data-id="inc2"]`), chromedp.WaitVisible(chromedp.CSS(`#inc-reopen`)))
+	name("#inc-reopen-note")
+	for _, sel := range []string{"#r-raw-type", "#r-raw-rate", "#r-raw-center"} {
+		name(sel)
+	}
 }

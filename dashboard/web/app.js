@@ -1280,7 +1280,7 @@
     }
     if (inc.state === 'closed') {
       // a case closed in error, or to be closed with another outcome
-      const why = el('input', { id: 'inc-reopen-note', placeholder: 'why it is reopened' });
+      const why = el('input', { id: 'inc-reopen-note', placeholder: 'why it is reopened', 'aria-label': 'why the incident is reopened' });
       const btn = el('button', { id: 'inc-reopen', text: 'Reopen incident' });
       const msg = el('p', { id: 'inc-reopen-msg', class: 'error', role: 'alert' });
       btn.addEventListener('click', async () => {
@@ -1294,9 +1294,9 @@
       // No outcome is chosen for the user: "found" was, and one click
       // closed a case as found. The case's alerts still open that nobody
       // acknowledged are named beside the button (TestBrowserIncidentCloseNeedsOutcome).
-      const outcome = el('select', { id: 'inc-outcome-pick', required: '' }, el('option', { value: '', text: 'choose the outcome…', disabled: '', selected: '' }),
+      const outcome = el('select', { id: 'inc-outcome-pick', required: '', 'aria-label': 'outcome of the incident' }, el('option', { value: '', text: 'choose the outcome…', disabled: '', selected: '' }),
         ...Object.entries(outcomeText).map(([v, t]) => el('option', { value: v, text: t })));
-      const note = el('input', { id: 'inc-note', placeholder: 'note (what was found, where)' });
+      const note = el('input', { id: 'inc-note', placeholder: 'note (what was found, where)', 'aria-label': 'closing note (what was found, where)' });
       const btn = el('button', { id: 'inc-close', text: 'Close incident' });
       const msg = el('p', { id: 'inc-close-msg', class: 'error', role: 'alert' });
       const open = (d.alerts || []).filter(ackable);
