@@ -57,6 +57,16 @@ func TestBrowserAlertListUsesWidth(t *testing.T) {
 	if got["row"] > 110 {
 		t.Errorf("1366x768: the tallest alert row is %.0f px, want at most 110 (two lines of summary)", got["row"])
 	}
+	// an alert open beside the list: the rows' State stays in view
+	within(t, ctx, 10*time.Second, "open al1", clickNow(`tr[data-id="al1"] td.time`), chromedp.WaitVisible(chromedp.CSS(`#ack-btn`)))
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.querySelector('tr[data-id="long0"]').lastElementChild.getBoundingClientRect().right,
+		document.querySelector('#alert-rows').closest('.table-wrap, .split > *').getBoundingClientRect().right]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state[0] > state[1]+1 {
+		t.Errorf("1366x768, an alert open: the list's State column ends at %.0f px, past the list's edge at %.0f", state[0], state[1])
+	}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitReady(chromedp.CSS(`tr[data-id="long5"]`))); err != nil {
 		t.Fatal(err)
 	}
