@@ -147,6 +147,7 @@ func TestBrowserSensorsCompact(t *testing.T) {
 		const cell = row('s2').children[1], marks = [cell, ...cell.querySelectorAll('*')].map((n) => getComputedStyle(n));
 		const warn = getComputedStyle(document.documentElement).getPropertyValue('--warning').trim();
 		return { first: document.querySelector('#sensor-rows tr').dataset.sensor, height: row('s1').getBoundingClientRect().height,
+			cells: [...row('s1').children].map((c) => Math.round(c.getBoundingClientRect().width) + ' px: ' + c.textContent).join(' | '),
 			status: cell.textContent, colours: marks.map((c) => c.color + ' on ' + c.backgroundColor).join('; '),
 			warned: marks.some((c) => [c.color, c.backgroundColor].includes('rgb(210, 153, 34)')) && warn === '#d29922' }; })()`))
 	if err != nil {
@@ -156,7 +157,7 @@ func TestBrowserSensorsCompact(t *testing.T) {
 		t.Errorf("the offline sensor s2 is not listed first (first: %v)", got["first"])
 	}
 	if h := got["height"].(float64); h > 90 {
-		t.Errorf("s1's row, scanning 8 bands, is %.0f px tall at 1366x768: want at most 90", h)
+		t.Errorf("s1's row, scanning 8 bands, is %.0f px tall at 1366x768: want at most 90 (cells: %v)", h, got["cells"])
 	}
 	if !got["warned"].(bool) {
 		t.Errorf("offline sensor s2's status %q is not in the warning colour: %v", got["status"], got["colours"])

@@ -99,6 +99,13 @@
     const wall = Date.parse(v + 'Z'); // the wall time's digits, as if UTC
     return new Date(wall - zoneOffsetMS(wall - zoneOffsetMS(wall))).toISOString();
   }
+  // fmtToday is fmtT without the date when it is today's in the site's
+  // zone ("10:30:00 GMT"; the whole time in title), for a column where
+  // every row would repeat today's date (the sensors' last heartbeat).
+  function fmtToday(ns) {
+    const t = fmtT(ns);
+    return t && t.slice(0, 10) === fmtT(serverNow()).slice(0, 10) ? t.slice(11) : t;
+  }
   // fmtISO shows an RFC 3339 time in the site's zone, '—' for none.
   const fmtISO = (iso) => iso && !iso.startsWith('0001') ? fmtT(Date.parse(iso) * 1e6) : '—';
 
@@ -1003,14 +1010,14 @@
     keepRowFocus('sensor-rows', () => $('sensor-rows').replaceChildren(...ss.map((s) => {
       const h = s.health || {};
       const nfs = Object.entries(h.noise_floor_dbm || {}), nv = nfs.map(([, v]) => v);
-      const nf = bandList(nfs.map(([b, v]) => b + ' ' + v.toFixed(0)), nfs.length + ' bands, ' + Math.min(...nv).toFixed(0) + ' to ' + Math.max(...nv).toFixed(0) + ' dBm');
+      const nf = bandList(nfs.map(([b, v]) => b + ' ' + v.toFixed(0)), nfs.length + ' bands, ' + Math.min(...nv).toFixed(0) + '…' + Math.max(...nv).toFixed(0) + ' dBm');
       const span = (b) => { const r = (h.scan_bands_hz || {})[b]; return r ? ' ' + (r[0] / 1e6).toFixed(1) + '–' + (r[1] / 1e6).toFixed(1) + ' MHz' : ''; };
       const rvs = Object.entries(h.revisit_s || {});
-      const rv = bandList(rvs.map(([b, v]) => b + span(b) + ' ' + v.toFixed(1) + 's'), rvs.length + ' bands, slowest ' + Math.max(...rvs.map(([, v]) => v)).toFixed(1) + ' s');
+      const rv = bandList(rvs.map(([b, v]) => b + span(b) + ' ' + v.toFixed(1) + 's'), rvs.length + ' bands, ≤ ' + Math.max(...rvs.map(([, v]) => v)).toFixed(1) + ' s');
       const bad = rankOf(s) < 3;
       const tr = el('tr', { 'data-sensor': s.sensor, class: bad ? 'problem' : '' }, el('td', { text: s.sensor }),
         el('td', { class: 'st-' + s.status }, el('span', { class: 'badge', text: (bad ? '⚠ ' : '') + s.status })),
-        el('td', { text: fmtT(s.last_heartbeat_ns) }), nf, rv, el('td', { text: String(h.outbox_depth || 0) }),
+        el('td', { class: 'time', text: fmtToday(s.last_heartbeat_ns), title: fmtT(s.last_heartbeat_ns) }), nf, rv, el('td', { text: String(h.outbox_depth || 0) }),
         el('td', { class: 'maint', text: s.maintenance ? 'until ' + fmtT(s.maintenance.until_ns) + ' (' + s.maintenance.by + ': ' + s.maintenance.reason + ')' : '' }));
       for (const d of tr.querySelectorAll('details')) if (open.has(s.sensor + '|' + d.closest('td').cellIndex)) d.open = true;
       return openable(tr, 'sensor-detail', () => { chooseSensor(s.sensor).catch((e) => console.error(e)); });
