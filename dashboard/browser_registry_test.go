@@ -29,7 +29,7 @@ func TestBrowserRegistryValidity(t *testing.T) {
 	tests := []struct {
 		name      string
 		loc       *time.Location
-		show      string // JS: a function of UTC milliseconds giving the site's wall time as the page shows it, with its zone
+		zone      string // JS: a function of UTC milliseconds giving the name the page shows after the site's wall time (its zone then)
 		fromInput string
 		wantFrom  time.Time
 		untilIn   string
@@ -39,11 +39,11 @@ func TestBrowserRegistryValidity(t *testing.T) {
 		wantEdit  time.Time
 		nowShown  string // testNow in the field
 	}{
-		{name: "Europe/London", loc: london, show: `(ms) => new Date(ms).toLocaleString(undefined, { timeZone: 'Europe/London', timeZoneName: 'short' })`,
+		{name: "Europe/London", loc: london, zone: `(ms) => new Intl.DateTimeFormat(undefined, { timeZone: 'Europe/London', timeZoneName: 'short' }).formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName').value`,
 			fromInput: "2026-07-01T14:00", wantFrom: time.Date(2026, 7, 1, 13, 0, 0, 0, time.UTC), // BST
 			untilIn: "2026-12-01T09:00", wantUntil: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), // GMT
 			seedShown: "2026-06-01T09:00", editUntil: "2026-12-24T18:00", wantEdit: time.Date(2026, 12, 24, 18, 0, 0, 0, time.UTC), nowShown: "2026-11-24T10:30"},
-		{name: "a fixed offset, +05:30", loc: time.FixedZone("", 5*3600+1800), show: `(ms) => new Date(ms + 19800e3).toLocaleString(undefined, { timeZone: 'UTC' }) + ' UTC+05:30'`,
+		{name: "a fixed offset, +05:30", loc: time.FixedZone("", 5*3600+1800), zone: `() => 'UTC+05:30'`,
 			fromInput: "2026-07-01T14:00", wantFrom: time.Date(2026, 7, 1, 8, 30, 0, 0, time.UTC),
 			untilIn: "2026-12-01T09:00", wantUntil: time.Date(2026, 12, 1, 3, 30, 0, 0, time.UTC),
 			seedShown: "2026-06-01T13:30", editUntil: "2026-12-24T18:00", wantEdit: time.Date(2026, 12, 24, 12, 30, 0, 0, time.UTC), nowShown: "2026-11-24T16:00"},
@@ -95,9 +95,16 @@ func TestBrowserRegistryValidity(t *testing.T) {
 			if err != nil || !e.ValidFrom.Equal(tc.wantFrom) || !e.ValidUntil.Equal(tc.wantUntil) {
 				t.Fatalf("stored %+v, %v; want valid %s..%s", e, err, tc.wantFrom, tc.wantUntil)
 			}
-			got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const show = `+tc.show+`;
+			// the site's wall time, "2026-07-01 14:00:00 BST" (ISO order, 24 hours)
+			show := func(at time.Time, zone string) string {
+				return at.In(tc.loc).Format("2006-01-02 15:04:05") + " " + zone
+			}
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const zone = `+tc.zone+`;
 				const td = (n) => document.querySelector('#reg-rows tr[data-id="2"] td:nth-last-child(' + n + ')').textContent;
-				return [td(2), show(`+strconv.FormatInt(tc.wantFrom.UnixMilli(), 10)+`), td(1), show(`+strconv.FormatInt(tc.wantUntil.UnixMilli(), 10)+`)]; })()`))
+				return [td(2), zone(`+strconv.FormatInt(tc.wantFrom.UnixMilli(), 10)+`), td(1), zone(`+strconv.FormatInt(tc.wantUntil.UnixMilli(), 10)+`)]; })()`))
+			if err == nil && len(got) == 4 {
+				got[1], got[3] = show(tc.wantFrom, got[1]), show(tc.wantUntil, got[3])
+			}
 			if err != nil || len(got) != 4 || got[0] != got[1] || got[2] != got[3] {
 				t.Errorf("listed valid from %q until %q, want %q and %q in the site's zone (%v)", at(got, 0), at(got, 2), at(got, 1), at(got, 3), err)
 			}

@@ -186,8 +186,8 @@ func TestBrowserSiteTimeZone(t *testing.T) {
 	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
 	within(t, ctx, 10*time.Second, "the alert listed", chromedp.WaitReady(chromedp.CSS(`tr[data-id="summer"]`)))
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.querySelector('tr[data-id="summer"] td.time').textContent,
-		new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`).toLocaleString(undefined, { timeZone: 'Europe/London', timeZoneName: 'short' }),
-		new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`).toLocaleString(undefined, { timeZoneName: 'short' }),
+		'2026-07-01 13:00:00 ' + new Intl.DateTimeFormat(undefined, { timeZone: 'Europe/London', timeZoneName: 'short' }).formatToParts(new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`)).find((p) => p.type === 'timeZoneName').value,
+		'2026-07-01 12:00:00 ' + new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' }).formatToParts(new Date(`+strconv.FormatInt(summer.UnixMilli(), 10)+`)).find((p) => p.type === 'timeZoneName').value,
 		Intl.DateTimeFormat().resolvedOptions().timeZone,
 		(document.getElementById('tz') || {}).textContent || '']`))
 	if err != nil || len(got) != 5 {

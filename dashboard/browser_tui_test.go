@@ -308,7 +308,9 @@ func TestTUIAckButtonOnScreen(t *testing.T) {
 			}
 			browserLogin(t, ctx, srv.URL, "officer", "officer-password")
 			within(t, ctx, 10*time.Second, "open al1",
-				chromedp.Click(chromedp.CSS(`tr[data-id="al1"]`)), chromedp.WaitVisible(chromedp.CSS(`#ack-btn`)))
+				// the row's time cell, as the officer clicks what is on screen: the
+				// list scrolls sideways in its own box at 512 px, the row's middle is past its edge
+				chromedp.Click(chromedp.CSS(`tr[data-id="al1"] td.time`)), chromedp.WaitVisible(chromedp.CSS(`#ack-btn`)))
 			got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
 				window.scrollTo(0, 0);
 				const b = document.getElementById('ack-btn'), card = document.getElementById('alert-detail').getBoundingClientRect();

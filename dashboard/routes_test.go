@@ -210,6 +210,7 @@ func TestRoutes(t *testing.T) {
 		{name: "incident missing", as: RoleAnalyst, method: "GET", path: "/api/v1/incidents/zz", wantCode: 404},
 		{name: "incident bundle", as: RoleAnalyst, method: "GET", path: "/api/v1/incidents/inc1/bundle.zip", wantCode: 200, wantBody: "MANIFEST.sha256"},
 		{name: "close incident as officer", as: RoleOfficer, method: "POST", path: "/api/v1/incidents/inc1/close", body: `{"outcome":"found"}`, ct: js, wantCode: 403},
+		{name: "close incident, no outcome", as: RoleAnalyst, method: "POST", path: "/api/v1/incidents/inc1/close", body: `{"note":"searched"}`, ct: js, wantCode: 400, wantBody: "not one of found, not_found"},
 		{name: "close incident, unknown outcome", as: RoleAnalyst, method: "POST", path: "/api/v1/incidents/inc1/close", body: `{"outcome":"seized"}`, ct: js, wantCode: 400, wantBody: "not one of found, not_found"},
 		{name: "close incident, note too long", as: RoleAnalyst, method: "POST", path: "/api/v1/incidents/inc1/close", body: `{"outcome":"found","note":"` + strings.Repeat("x", 2001) + `"}`, ct: js, wantCode: 400, wantBody: "note"},
 		{name: "close incident missing", as: RoleAnalyst, method: "POST", path: "/api/v1/incidents/zz/close", body: `{"outcome":"found"}`, ct: js, wantCode: 404},

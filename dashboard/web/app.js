@@ -4,8 +4,21 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
-  const fmtParts = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }; // toLocaleString's parts
-  const st = { zone: { fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZoneName: 'short' }), shiftMS: 0, suffix: '' }, me: null, alerts: new Map(), alertsLoaded: false, alertRows: new Map(), selected: new Set(), alertSeq: 0, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
+  // A time reads "2026-01-15 21:04:56 UTC" whatever the browser's locale:
+  // the date in ISO order, a 24-hour clock (the locale's "1/15/2026, 9:04:56
+  // PM" is misread in a UK control room), the zone's abbreviation as the
+  // locale names it. isoFormat makes such a formatter (format(date)) from
+  // Intl options (a timeZone, a timeZoneName) (TestBrowserTimesISO).
+  const fmtParts = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', numberingSystem: 'latn' };
+  function isoFormat(opts) {
+    const f = new Intl.DateTimeFormat(undefined, { ...fmtParts, ...opts });
+    return { format(d) {
+      const p = {};
+      for (const x of f.formatToParts(d)) p[x.type] = x.value;
+      return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second + (p.timeZoneName ? ' ' + p.timeZoneName : '');
+    } };
+  }
+  const st = { zone: { fmt: isoFormat({ timeZoneName: 'short' }), shiftMS: 0, suffix: '' }, me: null, alerts: new Map(), alertsLoaded: false, alertRows: new Map(), selected: new Set(), alertSeq: 0, site: null, es: null, spec: null, specSensor: '', audio: null, replay: null, feedWasOpen: false };
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -42,7 +55,7 @@
     // a named zone's times name it themselves; a fixed offset's are UTC
     // shifted, and say the offset after them
     const zoned = fixed ? {} : { timeZoneName: 'short' };
-    st.zone = { name, fixed, suffix: fixed ? ' ' + fixed : '', fmt: new Intl.DateTimeFormat(undefined, { ...fmtParts, timeZone: name, ...zoned }), shiftMS, parts,
+    st.zone = { name, fixed, suffix: fixed ? ' ' + fixed : '', fmt: isoFormat({ timeZone: name, ...zoned }), shiftMS, parts,
       hm: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: name, ...zoned }) };
     zoneLabel();
     // the zone's name alone where times are entered: the abbreviation now
@@ -85,6 +98,13 @@
   function fromSiteInput(v) {
     const wall = Date.parse(v + 'Z'); // the wall time's digits, as if UTC
     return new Date(wall - zoneOffsetMS(wall - zoneOffsetMS(wall))).toISOString();
+  }
+  // fmtToday is fmtT without the date when it is today's in the site's
+  // zone ("10:30:00 GMT"; the whole time in title), for a column where
+  // every row would repeat today's date (the sensors' last heartbeat).
+  function fmtToday(ns) {
+    const t = fmtT(ns);
+    return t && t.slice(0, 10) === fmtT(serverNow()).slice(0, 10) ? t.slice(11) : t;
   }
   // fmtISO shows an RFC 3339 time in the site's zone, '—' for none.
   const fmtISO = (iso) => iso && !iso.startsWith('0001') ? fmtT(Date.parse(iso) * 1e6) : '—';
@@ -200,7 +220,9 @@
   $('logout').addEventListener('click', async () => {
     // a logout the server could not record leaves the session open: say so
     // rather than show the login form over it (a 401 shows the form itself)
-    try { await api('POST', '/logout'); } catch (e) { if (e.message !== 'log in first') { alert(e.message); return; } }
+    // (in #logout-msg beside the button: errors are said where they happen, not in a dialog)
+    $('logout-msg').textContent = '';
+    try { await api('POST', '/logout'); } catch (e) { if (e.message !== 'log in first') { $('logout-msg').textContent = 'Not logged out: ' + e.message; return; } }
     st.me = null; showLogin();
   });
 
@@ -212,7 +234,17 @@
     if (!loaders[page]) return;
     document.querySelectorAll('.page').forEach((p) => p.classList.toggle('hidden', p.id !== 'page-' + page));
     document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', a.dataset.page === page));
-    loaders[page]().catch((e) => console.error(e));
+    // A page the server refuses (a viewer opening #audit: 403 "needs role
+    // admin or higher") says so at its top, not in the console alone
+    // under an empty table (TestBrowserRefusedPageSaysSo).
+    const sec = $('page-' + page);
+    let err = sec.querySelector(':scope > .page-error');
+    if (!err) { err = el('p', { class: 'error page-error', role: 'alert' }); sec.prepend(err); }
+    err.textContent = '';
+    loaders[page]().catch((e) => {
+      console.error(e);
+      if (e.message !== 'log in first') err.textContent = 'Not shown: ' + e.message + (e.status === 403 && st.me ? ' (you are logged in as ' + st.me.user + ', ' + st.me.role + ')' : '');
+    });
   }
   window.addEventListener('hashchange', route);
 
@@ -432,8 +464,8 @@
   // "Acknowledge selected" while it is open and nobody acknowledged it.
   function alertRow(a, newID) {
     const tr = el('tr', { class: 'sev-' + a.severity + (acked(a) ? ' acked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id, 'data-updated': String(a.updated_ns) },
-      el('td', { class: 'time', text: fmtT(a.active_ns) }), el('td', { class: 'sev', text: a.severity }), el('td', { text: a.rule }),
-      el('td', { class: 'summary', text: a.summary }), el('td', { text: a.room || '' }), el('td', { text: a.zone || '' }),
+      el('td', { class: 'time', text: fmtT(a.active_ns) }), el('td', { class: 'sev', text: a.severity }), el('td', { class: 'rule', text: a.rule }),
+      el('td', { class: 'summary' }, el('div', { class: 'clamp', title: a.summary, text: a.summary })), el('td', { text: a.room || '' }), el('td', { class: 'zone', text: a.zone || '' }),
       el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : ''),
         title: a.ack_ns ? 'acknowledged ' + fmtT(a.ack_ns) : '' }));
     tr.alert = a;
@@ -554,11 +586,14 @@
       }
       return li;
     });
+    // What the officer acts on comes first: the alert's state and room,
+    // then the acknowledgement (or who gave it), then what it rests on.
+    // A firing alert gathers up to 50 detections: the first 10 are shown,
+    // the rest behind "show all N" (kept open while the detail follows the
+    // alert), so the Acknowledge button is not 5,000 px down the card
+    // (TestBrowserAlertDetailAckFirst).
     const kids = [el('h2', { text: a.severity.toUpperCase() + ': ' + a.summary }),
-      el('p', { text: 'Rule ' + a.rule + ' · room ' + (a.room || '?') + ' · zone ' + (a.zone || '?') + ' · ' + a.state }),
-      el('h3', { text: 'Room probabilities' }), el('ul', {}, ...probs),
-      el('h3', { text: 'Sensors that heard it' }), el('p', { text: d.sensors.join(', ') || '—' }),
-      el('h3', { text: 'Evidence' }), el('ul', {}, ...dets)];
+      el('p', { class: 'alert-state', text: 'Rule ' + a.rule + ' · room ' + (a.room || '?') + ' · zone ' + (a.zone || '?') + ' · ' + a.state })];
     if (a.ack_by) kids.push(el('p', { class: 'acked-by', text: 'Acknowledged by ' + a.ack_by + (a.ack_ns ? ' at ' + fmtT(a.ack_ns) : '') + ': ' + (a.ack_note || '') }));
     else if (ranks[st.me.role] >= ranks.officer) {
       // A critical alert is acknowledged only with a note saying what was
@@ -585,6 +620,23 @@
         catch (e) { msg.textContent = 'Not acknowledged: ' + e.message; btn.disabled = false; note.focus(); }
       });
       kids.push(form, msg);
+    }
+    const shownDets = 10, all = st.evidenceAll === a.id;
+    dets.forEach((li, i) => li.classList.toggle('hidden', i >= shownDets && !all));
+    kids.push(el('h3', { text: 'Room probabilities' }), el('ul', {}, ...probs),
+      el('h3', { text: 'Sensors that heard it' }), el('p', { text: d.sensors.join(', ') || '—' }),
+      el('h3', { text: 'Evidence' + (dets.length > shownDets ? ' (' + dets.length + ' detections)' : '') }), el('ul', { id: 'evidence' }, ...dets));
+    if (dets.length > shownDets) {
+      const more = el('button', { type: 'button', id: 'evidence-more', class: 'small', 'aria-controls': 'evidence' });
+      const show = (on) => {
+        st.evidenceAll = on ? a.id : '';
+        dets.forEach((li, i) => li.classList.toggle('hidden', i >= shownDets && !on));
+        more.textContent = on ? 'show the first ' + shownDets + ' only' : 'show all ' + dets.length;
+        more.setAttribute('aria-expanded', String(on));
+      };
+      show(all);
+      more.addEventListener('click', () => show(st.evidenceAll !== a.id));
+      kids.push(more);
     }
     box.replaceChildren(...kids);
     box.dataset.id = a.id;
@@ -894,22 +946,27 @@
     if (typing()) { paused(true); return; }
     paused(false);
     st.searchNotes = st.searchNotes || new Map();
+    st.searchErrors = st.searchErrors || new Map();
     $('search-list').replaceChildren(...rooms.map((r) => {
       const found = el('button', { text: 'found' }), none = el('button', { text: 'not found' });
       const note = el('input', { type: 'text', class: 'search-note', maxlength: '2000', placeholder: 'note (optional)', 'aria-label': 'note for ' + (r.name || r.room) });
       note.value = st.searchNotes.get(r.room) || '';
       note.addEventListener('input', () => { if (note.value) st.searchNotes.set(r.room, note.value); else st.searchNotes.delete(r.room); });
+      // a refusal is said in the room's line (st.searchErrors keeps it
+      // through the list's refreshes until an outcome for the room is stored)
+      const msg = el('span', { class: 'error search-msg', role: 'alert', text: st.searchErrors.get(r.room) || '' });
       const rec = async (f) => {
         found.disabled = none.disabled = true;
+        msg.textContent = ''; st.searchErrors.delete(r.room);
         try {
           await api('POST', '/search/outcome', { room: r.room, found: f, note: note.value });
           st.searchNotes.delete(r.room);
           note.value = '';
           await loadSearch();
-        } catch (e) { alert(e.message); } finally { found.disabled = none.disabled = false; }
+        } catch (e) { st.searchErrors.set(r.room, 'Not recorded: ' + e.message); msg.textContent = st.searchErrors.get(r.room); } finally { found.disabled = none.disabled = false; }
       };
       found.addEventListener('click', () => rec(true)); none.addEventListener('click', () => rec(false));
-      const li = el('li', { 'data-room': r.room }, el('span', { text: (r.name || r.room) + ' (' + r.zone + ') score ' + r.score.toFixed(2) + (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }), note, found, none);
+      const li = el('li', { 'data-room': r.room }, el('span', { text: (r.name || r.room) + ' (' + r.zone + ') score ' + r.score.toFixed(2) + (r.status === 'unknown' ? ' — zone unknown' : '') + ' ' }), note, found, none, msg);
       const o = r.outcome;
       if (o) {
         li.classList.add('searched');
@@ -924,18 +981,45 @@
   }
 
   // ---- sensors
+  // The list puts the sensors that need someone first (statusRank: tampered
+  // or jammed, then offline, stalled or never heard, then overloaded or
+  // degraded), each by name, and says a problem status in a warning mark
+  // (.st-*), not the muted grey an offline sensor was in. A sensor's noise
+  // floors and revisit times are a line (bandList: the range or the
+  // slowest, the bands behind a disclosure), where they wrapped a row to
+  // ~600 px (TestBrowserSensorsCompact).
+  const statusRank = { tampered: 0, jammed: 0, offline: 1, stalled: 1, unheard: 1, overloaded: 2, degraded: 2 };
+  const rankOf = (s) => statusRank[s.status] ?? 3;
+  // bandList is a cell of per-band values: up to two inline, more as a
+  // summary (sum) with the whole list behind it.
+  function bandList(items, sum) {
+    const td = el('td', { class: 'bands' });
+    if (items.length <= 2) { td.textContent = items.join(', '); return td; }
+    const det = el('details', {}, el('summary', { text: sum }), el('ul', {}, ...items.map((t) => el('li', { text: t }))));
+    det.addEventListener('click', (ev) => ev.stopPropagation()); // opening the list is not choosing the sensor
+    td.append(det);
+    return td;
+  }
   async function loadSensors() {
     const ss = await api('GET', '/sensors');
+    ss.sort((a, b) => rankOf(a) - rankOf(b) || (a.sensor < b.sensor ? -1 : a.sensor > b.sensor ? 1 : 0));
     st.sensors = new Map(ss.map((s) => [s.sensor, s]));
     if (st.specSensor) showMaintenance(st.specSensor);
+    // a disclosure opened stays open when the list is drawn again (every health report)
+    const open = new Set([...$('sensor-rows').querySelectorAll('details[open]')].map((d) => d.closest('tr').dataset.sensor + '|' + d.closest('td').cellIndex));
     keepRowFocus('sensor-rows', () => $('sensor-rows').replaceChildren(...ss.map((s) => {
       const h = s.health || {};
-      const nf = Object.entries(h.noise_floor_dbm || {}).map(([b, v]) => b + ' ' + v.toFixed(0)).join(', ');
+      const nfs = Object.entries(h.noise_floor_dbm || {}), nv = nfs.map(([, v]) => v);
+      const nf = bandList(nfs.map(([b, v]) => b + ' ' + v.toFixed(0)), nfs.length + ' bands, ' + Math.min(...nv).toFixed(0) + '…' + Math.max(...nv).toFixed(0) + ' dBm');
       const span = (b) => { const r = (h.scan_bands_hz || {})[b]; return r ? ' ' + (r[0] / 1e6).toFixed(1) + '–' + (r[1] / 1e6).toFixed(1) + ' MHz' : ''; };
-      const rv = Object.entries(h.revisit_s || {}).map(([b, v]) => b + span(b) + ' ' + v.toFixed(1) + 's').join(', ');
-      const tr = el('tr', { 'data-sensor': s.sensor }, el('td', { text: s.sensor }), el('td', { class: 'st-' + s.status, text: s.status }),
-        el('td', { text: fmtT(s.last_heartbeat_ns) }), el('td', { text: nf }), el('td', { text: rv }), el('td', { text: String(h.outbox_depth || 0) }),
+      const rvs = Object.entries(h.revisit_s || {});
+      const rv = bandList(rvs.map(([b, v]) => b + span(b) + ' ' + v.toFixed(1) + 's'), rvs.length + ' bands, ≤ ' + Math.max(...rvs.map(([, v]) => v)).toFixed(1) + ' s');
+      const bad = rankOf(s) < 3;
+      const tr = el('tr', { 'data-sensor': s.sensor, class: bad ? 'problem' : '' }, el('td', { text: s.sensor }),
+        el('td', { class: 'st-' + s.status }, el('span', { class: 'badge', text: (bad ? '⚠ ' : '') + s.status })),
+        el('td', { class: 'time', text: fmtToday(s.last_heartbeat_ns), title: fmtT(s.last_heartbeat_ns) }), nf, rv, el('td', { text: String(h.outbox_depth || 0) }),
         el('td', { class: 'maint', text: s.maintenance ? 'until ' + fmtT(s.maintenance.until_ns) + ' (' + s.maintenance.by + ': ' + s.maintenance.reason + ')' : '' }));
+      for (const d of tr.querySelectorAll('details')) if (open.has(s.sensor + '|' + d.closest('td').cellIndex)) d.open = true;
       return openable(tr, 'sensor-detail', () => { chooseSensor(s.sensor).catch((e) => console.error(e)); });
     })));
   }
@@ -948,14 +1032,19 @@
     const key = id + '|' + (m ? m.until_ns + m.reason : '');
     if (st.maintShown === key) return;
     st.maintShown = key;
-    const act = async (method, body) => {
+    // a refusal ("reason: say what is done to the sensor") is said under
+    // the form (#maint-msg); the button waits while the request runs
+    const msg = el('p', { id: 'maint-msg', class: 'error', role: 'alert' });
+    const act = async (btn, method, body) => {
+      msg.textContent = ''; btn.disabled = true;
       try { await api(method, '/sensors/' + encodeURIComponent(id) + '/maintenance', body); await loadSensors(); }
-      catch (e) { alert(e.message); }
+      catch (e) { msg.textContent = (method === 'DELETE' ? 'Not ended: ' : 'Not started: ') + e.message; }
+      finally { btn.disabled = false; }
     };
     if (m) {
       const end = el('button', { id: 'maint-end', text: 'End maintenance' });
-      end.addEventListener('click', () => act('DELETE'));
-      $('maint').replaceChildren(el('span', { text: 'In maintenance until ' + fmtT(m.until_ns) + ': ' + m.reason }), end);
+      end.addEventListener('click', () => act(end, 'DELETE'));
+      $('maint').replaceChildren(el('span', { text: 'In maintenance until ' + fmtT(m.until_ns) + ': ' + m.reason }), end, msg);
       return;
     }
     const mins = el('select', { id: 'maint-minutes', 'aria-label': 'maintenance duration' }, ...[[30, '30 min'], [60, '1 hour'], [120, '2 hours'], [240, '4 hours'], [480, '8 hours'], [1440, '1 day']]
@@ -963,8 +1052,8 @@
     mins.value = '60';
     const why = el('input', { id: 'maint-reason', placeholder: 'work on the node (no sensor alerts meanwhile)', 'aria-label': 'maintenance reason (what is done to the sensor)' });
     const start = el('button', { id: 'maint-start', text: 'Start maintenance' });
-    start.addEventListener('click', () => act('POST', { minutes: Number(mins.value), reason: why.value }));
-    $('maint').replaceChildren(mins, why, start);
+    start.addEventListener('click', () => act(start, 'POST', { minutes: Number(mins.value), reason: why.value }));
+    $('maint').replaceChildren(mins, why, start, msg);
   }
   async function chooseSensor(id) {
     st.specSensor = id; st.spec = null; $('spec-title').textContent = 'Spectrum: ' + id;
@@ -1096,6 +1185,8 @@
     f.valid_from.value = e ? siteInput(e.valid_from) : ''; f.valid_until.value = e ? siteInput(e.valid_until) : '';
     f.dataset.entry = JSON.stringify(e || {});
     f.dataset.shown = JSON.stringify([f.valid_from.value, f.valid_until.value]);
+    // Expire now and Delete act on a stored entry: not offered for a new one
+    for (const b of [$('reg-expire'), $('reg-delete')]) b.classList.toggle('hidden', !e || ranks[st.me.role] < ranks[b.dataset.role]);
     $('reg-history').replaceChildren();
     if (e) {
       const h = await api('GET', '/registry/' + e.id + '/history');
@@ -1106,6 +1197,10 @@
   $('reg-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = ev.target, base = JSON.parse(f.dataset.entry || '{}');
+    // the band in the form's MHz, checked before it is sent: the server
+    // says it in Hz ("freq_max_hz is 8.8e+08, not above freq_min_hz 9e+08")
+    const fmin = Number(f.fmin.value), fmax = Number(f.fmax.value);
+    if (!(fmax > fmin)) { $('reg-error').textContent = 'Freq max MHz (' + f.fmax.value + ') must be above Freq min MHz (' + f.fmin.value + ').'; f.fmax.focus(); return; }
     const e = Object.assign(base, { name: f.name.value, kind: f.kind.value, rooms: split(f.rooms.value), zones: split(f.zones.value), notes: f.notes.value,
       signature: Object.assign(base.signature || {}, { class: f.class.value, freq_min_hz: f.fmin.value * 1e6, freq_max_hz: f.fmax.value * 1e6 }) });
     // valid_from only as the user (or the stored entry) set it: missing, the
@@ -1156,12 +1251,16 @@
     // imports no row. "undo expiries" lets rows without a revision do it.
     const force = $('reg-import-force').checked ? '?force=1' : '';
     ev.target.value = ''; // the same file may be chosen again after a fix
+    // what became of it is said under the toolbar (#reg-import-msg), not in a dialog
+    const msg = $('reg-import-msg');
+    msg.className = 'note'; msg.textContent = 'importing ' + f.name + '…';
     try {
       const r = await api('POST', '/registry/import' + force, await f.text(), true);
       // with the warnings of the entries it stored, by line
-      alert('imported ' + r.imported + ': ' + r.added + ' added, ' + r.updated + ' updated, ' + r.unchanged + ' unchanged' +
-        (r.warnings && r.warnings.length ? '\n\nWarnings:\n' + r.warnings.join('\n') : '')); loadRegistry();
-    } catch (err) { alert(err.message); }
+      msg.replaceChildren('Imported ' + f.name + ': ' + r.imported + ' (' + r.added + ' added, ' + r.updated + ' updated, ' + r.unchanged + ' unchanged)',
+        ...(r.warnings && r.warnings.length ? [el('ul', { class: 'notes' }, ...r.warnings.map((w) => el('li', { text: 'Warning: ' + w })))] : []));
+      loadRegistry();
+    } catch (err) { msg.className = 'error'; msg.textContent = 'Not imported (' + f.name + '): ' + err.message; }
   });
 
   // ---- incidents
@@ -1188,23 +1287,38 @@
     }
     if (inc.state === 'closed') {
       // a case closed in error, or to be closed with another outcome
-      const why = el('input', { id: 'inc-reopen-note', placeholder: 'why it is reopened' });
+      const why = el('input', { id: 'inc-reopen-note', placeholder: 'why it is reopened', 'aria-label': 'why the incident is reopened' });
       const btn = el('button', { id: 'inc-reopen', text: 'Reopen incident' });
+      const msg = el('p', { id: 'inc-reopen-msg', class: 'error', role: 'alert' });
       btn.addEventListener('click', async () => {
+        msg.textContent = ''; btn.disabled = true;
         try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/reopen', { note: why.value }); await loadIncidents(); await showIncident(id); }
-        catch (e) { alert(e.message); }
+        catch (e) { msg.textContent = 'Not reopened: ' + e.message; btn.disabled = false; }
       });
-      kids.push(el('div', { class: 'row wrap' }, why, btn));
+      kids.push(el('div', { class: 'row wrap' }, why, btn), msg);
     }
     if (inc.state !== 'closed') {
-      const outcome = el('select', { id: 'inc-outcome-pick' }, ...Object.entries(outcomeText).map(([v, t]) => el('option', { value: v, text: t })));
-      const note = el('input', { id: 'inc-note', placeholder: 'note (what was found, where)' });
+      // No outcome is chosen for the user: "found" was, and one click
+      // closed a case as found. The case's alerts still open that nobody
+      // acknowledged are named beside the button (TestBrowserIncidentCloseNeedsOutcome).
+      const outcome = el('select', { id: 'inc-outcome-pick', required: '', 'aria-label': 'outcome of the incident' }, el('option', { value: '', text: 'choose the outcome…', disabled: '', selected: '' }),
+        ...Object.entries(outcomeText).map(([v, t]) => el('option', { value: v, text: t })));
+      const note = el('input', { id: 'inc-note', placeholder: 'note (what was found, where)', 'aria-label': 'closing note (what was found, where)' });
       const btn = el('button', { id: 'inc-close', text: 'Close incident' });
+      const msg = el('p', { id: 'inc-close-msg', class: 'error', role: 'alert' });
+      const open = (d.alerts || []).filter(ackable);
+      const warn = open.length ? el('p', { id: 'inc-open-alerts', class: 'note cut', text: open.length + (open.length === 1 ? ' alert of this case is' : ' alerts of this case are') +
+        ' still open and unacknowledged (' + open.slice(0, 3).map((a) => a.severity + ': ' + a.summary).join('; ') + (open.length > 3 ? '; …' : '') + '): closing the case does not acknowledge them.' }) : null;
       btn.addEventListener('click', async () => {
+        msg.textContent = '';
+        if (!outcome.value) { msg.textContent = 'Choose the outcome first: how did the case end?'; outcome.focus(); return; }
+        btn.disabled = true; // one close at a time
         try { await api('POST', '/incidents/' + encodeURIComponent(id) + '/close', { outcome: outcome.value, note: note.value }); await loadIncidents(); await showIncident(id); }
-        catch (e) { alert(e.message); }
+        catch (e) { msg.textContent = 'Not closed: ' + e.message; btn.disabled = false; }
       });
       kids.push(el('h3', { text: 'Close the case' }), el('div', { class: 'row wrap' }, outcome, note, btn));
+      if (warn) kids.push(warn);
+      kids.push(msg);
     }
     kids.push(el('h3', { text: 'Timeline' }),
       el('ol', { class: 'timeline' }, ...d.timeline.map((t) => el('li', { class: t.kind, text: fmtT(t.time_ns) + ' — ' + t.summary }))));
@@ -1544,7 +1658,7 @@
     const r = await fetch('/api/v1/audit' + (q.toString() ? '?' + q : ''), { credentials: 'same-origin' }); // api() keeps no headers
     if (r.status === 401) { showLogin(); throw new Error('log in first'); }
     const es = await r.json();
-    if (!r.ok) throw new Error(es.error || r.statusText);
+    if (!r.ok) { const err = new Error(es.error || r.statusText); err.status = r.status; throw err; }
     const rows = es.map((a) => el('tr', {}, el('td', { text: fmtT(a.time_ns) }), el('td', { text: a.user }), el('td', { text: a.action }),
       el('td', { text: a.object }), el('td', { text: [a.before, a.after].filter(Boolean).join(' → ') }), el('td', { text: a.addr || '' })));
     if (before) $('audit-rows').append(...rows); else $('audit-rows').replaceChildren(...rows);
