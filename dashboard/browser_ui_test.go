@@ -382,3 +382,27 @@ func TestBrowserIncidentReplayControlNames(t *testing.T) {
 		name(sel)
 	}
 }
+
+// TestBrowserPhoneHeaderCompact: on a phone (390x844) the header is the
+// name and the pages' links in rows under it, and the first alert is on
+// the first screen; the links stood one per line beside the name, and the
+// header alone filled the screen.
+func TestBrowserPhoneHeaderCompact(t *testing.T) {
+	ctx, _, srv := browserDashboard(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	browserLogin(t, ctx, srv.URL, "admin", "admin-password")
+	within(t, ctx, 10*time.Second, "alerts listed", chromedp.WaitReady(chromedp.CSS(`tr[data-id="al1"]`)))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.querySelector('header').getBoundingClientRect().height,
+		document.querySelector('tr[data-id="al1"]').getBoundingClientRect().top]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0] > 0.2*844 {
+		t.Errorf("390x844: the header is %.0f px tall, want at most a fifth of the screen", got[0])
+	}
+	if got[1] > 844 {
+		t.Errorf("390x844: the first alert starts at %.0f px, below the first screen", got[1])
+	}
+}
