@@ -184,13 +184,7 @@ func TestOpenAPIRegistryEntrySchema(t *testing.T) {
 		}
 	}
 
-	ev := newEnv(t)
-	realRegistry(t, ev)
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := login(t, e, RoleAdmin, "admin-password")
+	e, c, _ := registryAdmin(t)
 	// anywhere on the site over LTE B3: warned (phone uplinks in every cell)
 	rec := do(e, "POST", "/api/v1/registry", `{"name":"staff phones","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},`+
 		`"schedule":[{"weekday":1,"start_min":480,"end_min":1200},{"weekday":6,"start_min":1320,"end_min":1800}]}`, "application/json", &c, true)

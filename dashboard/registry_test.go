@@ -495,13 +495,7 @@ func TestRegistryRefusesHostileText(t *testing.T) {
 // updates nothing: the CSV reader reads "\r\n" as "\n", and the round
 // trip answered "updated":1 until 2026-12-07.
 func TestRegistryExportImportRoundTrip(t *testing.T) {
-	ev := newEnv(t)
-	realRegistry(t, ev)
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := login(t, e, RoleAdmin, "admin-password")
+	e, c, _ := registryAdmin(t)
 	rec := do(e, "POST", "/api/v1/registry", `{"name":" officer phone ","notes":"issued 2026-11-01\r\ncharger in the office\r\n","kind":"official_phone",`+
 		`"signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`, "application/json", &c, true)
 	if rec.Code != 201 {

@@ -55,16 +55,7 @@ func TestEntryNotesLength(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := Entry{Name: "radio", Kind: KindStaffRadio, Signature: Signature{FreqMinHz: 380e6, FreqMaxHz: 400e6}, Notes: tc.given}
-			err := e.Validate()
-			if tc.wantErr == "" {
-				if err != nil {
-					t.Fatalf("Validate() = %v, want nil", err)
-				}
-				return
-			}
-			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("Validate() = %v, want ErrInvalid saying %q", err, tc.wantErr)
-			}
+			checkValidate(t, e, tc.wantErr)
 		})
 	}
 }
@@ -97,16 +88,23 @@ func TestEntryTextCharacters(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := Entry{Name: "radio", Kind: KindStaffRadio, Signature: Signature{FreqMinHz: 380e6, FreqMaxHz: 400e6}}
 			tc.entry(&e)
-			err := e.Validate()
-			if tc.wantErr == "" {
-				if err != nil {
-					t.Fatalf("Validate() = %v, want nil", err)
-				}
-				return
-			}
-			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("Validate() = %v, want ErrInvalid saying %q", err, tc.wantErr)
-			}
+			checkValidate(t, e, tc.wantErr)
 		})
+	}
+}
+
+// checkValidate checks that e.Validate accepts e (wantErr "") or refuses
+// it with ErrInvalid saying wantErr.
+func checkValidate(t *testing.T, e Entry, wantErr string) {
+	t.Helper()
+	err := e.Validate()
+	if wantErr == "" {
+		if err != nil {
+			t.Fatalf("Validate() = %v, want nil", err)
+		}
+		return
+	}
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), wantErr) {
+		t.Errorf("Validate() = %v, want ErrInvalid saying %q", err, wantErr)
 	}
 }
