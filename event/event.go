@@ -177,8 +177,8 @@ func (d Detection) Validate() error {
 		return schemaErr("link: %q is not one of %v", d.Link, Links)
 	case !slices.Contains(Classes, d.Class):
 		return schemaErr("class: %q is not one of %v", d.Class, Classes)
-	case len(d.Band) > MaxBandLen:
-		return schemaErr("band: longer than %d characters", MaxBandLen)
+	case len(d.Band) > MaxBandLen || !printable(d.Band):
+		return schemaErr("band: not printable UTF-8 of at most %d bytes", MaxBandLen)
 	case d.SampleStart < 0 || d.SampleCount < 0:
 		return schemaErr("sample_start/sample_count: must not be negative")
 	case d.BurstCount < 0 || d.PeriodNS < 0:
@@ -473,8 +473,8 @@ func (a Alert) Validate() error {
 		return schemaErr("escalated_ns: %d is negative (0: no reminder sent)", a.EscalatedNS)
 	case a.LastFixNS < 0:
 		return schemaErr("last_fix_ns: %d is negative", a.LastFixNS)
-	case len(a.Band) > 64:
-		return schemaErr("band: longer than 64 characters")
+	case len(a.Band) > 64 || !printable(a.Band):
+		return schemaErr("band: not printable UTF-8 of at most 64 bytes")
 	case len(a.Label) > MaxLabelLen || !printable(a.Label):
 		return schemaErr("label: not printable UTF-8 of at most %d bytes", MaxLabelLen)
 	case !finite(a.FreqHz) || a.FreqHz < 0:
@@ -623,12 +623,12 @@ func (a Ack) Validate() error {
 		return schemaErr("schema: got %d, want %d", a.Schema, SchemaVersion)
 	case !validID(a.Site):
 		return schemaErr("site: %q is not a valid ID", a.Site)
-	case a.Alert == "" || len(a.Alert) > 128:
-		return schemaErr("alert: must be 1..128 characters")
+	case a.Alert == "" || len(a.Alert) > 128 || !printable(a.Alert):
+		return schemaErr("alert: must be 1..128 printable characters")
 	case a.By == "" || len(a.By) > 128 || !printable(a.By):
 		return schemaErr("by: must be 1..128 printable characters")
-	case !utf8.ValidString(a.Note) || utf8.RuneCountInString(a.Note) > MaxAckNote:
-		return schemaErr("note: must be at most %d characters of UTF-8", MaxAckNote)
+	case !utf8.ValidString(a.Note) || utf8.RuneCountInString(a.Note) > MaxAckNote || !printable(strings.NewReplacer("\n", "", "\t", "").Replace(a.Note)):
+		return schemaErr("note: must be at most %d characters of UTF-8, no control characters but line breaks and tabs", MaxAckNote)
 	case a.AckNS <= 0:
 		return schemaErr("ack_ns: must be positive")
 	}
