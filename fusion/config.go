@@ -528,6 +528,17 @@ func (c FileConfig) EngineConfig() (Config, error) {
 	return cfg, nil
 }
 
+// CheckSecrets refuses a configuration whose webhook's HMAC secret is not
+// in its environment variable (webhook.secret_env, RFW_WEBHOOK_SECRET).
+// rfwarden fusion checks it before it connects to the broker or opens the
+// database: the refusal came after both, and after the start line.
+func (c FileConfig) CheckSecrets() error {
+	if c.Webhook.URL != "" && os.Getenv(c.Webhook.SecretEnv) == "" {
+		return fmt.Errorf("fusion config: webhook configured but $%s is empty: set it to the webhook's HMAC secret (the unit's EnvironmentFile)", c.Webhook.SecretEnv)
+	}
+	return nil
+}
+
 // Notifiers opens the webhook's and syslog's notifiers the file
 // configures, with their outboxes in db (fusion's state database) under
 // the site's ID. The caller runs each (Notifier.Run) and publishes alerts
@@ -536,10 +547,10 @@ func (c FileConfig) Notifiers(ctx context.Context, db *sql.DB, site string, log 
 	opts := NotifyOptions{Site: site, MaxAge: c.Notify.MaxAge, StaleAfter: c.Notify.StaleAfter, Logger: log}
 	var ns []*Notifier
 	if c.Webhook.URL != "" {
-		secret := os.Getenv(c.Webhook.SecretEnv)
-		if secret == "" {
-			return nil, fmt.Errorf("fusion config: webhook configured but $%s is empty", c.Webhook.SecretEnv)
+		if err := c.CheckSecrets(); err != nil {
+			return nil, err
 		}
+		secret := os.Getenv(c.Webhook.SecretEnv)
 		o := opts
 		o.Output = "webhook"
 		// one attempt per delivery: the outbox retries, with the others going on

@@ -139,6 +139,13 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}
+	// checked with the settings, before the database is opened and its
+	// retention started (dashboard.New checks it again, for other callers)
+	if tok := os.Getenv("RFW_METRICS_TOKEN"); tok != "" {
+		if err := dashboard.ValidateMetricsToken(tok); err != nil {
+			return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
+		}
+	}
 	if *mqttURL != "" {
 		if err := checkDashboardMQTT(*mqttURL, *mqttCA); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -140,10 +141,16 @@ func TestCmdDashboardMetricsToken(t *testing.T) {
 		t.Errorf("cmdDashboard: %v", err)
 	}
 
+	// refused with the settings, before the database is made (it was
+	// made, and its retention started, first)
 	t.Setenv("RFW_METRICS_TOKEN", "short")
-	err := cmdDashboard(context.Background(), []string{"--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "rfw.db"), "--create-db"}, io.Discard, io.Discard)
+	db := filepath.Join(t.TempDir(), "rfw.db")
+	err := cmdDashboard(context.Background(), []string{"--listen", "127.0.0.1:0", "--db", db, "--create-db"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "RFW_METRICS_TOKEN") {
 		t.Errorf("short metrics token: got %v, want an error naming RFW_METRICS_TOKEN", err)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("short metrics token: the database %v, want none made", err)
 	}
 }
 

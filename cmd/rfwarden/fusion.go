@@ -83,6 +83,9 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	if err := fusion.CheckSubscription(fc.Subscription, s); err != nil {
 		return fmt.Errorf("%s: %w", *cfgPath, err)
 	}
+	if err := fc.CheckSecrets(); err != nil {
+		return fmt.Errorf("%s: %w", *cfgPath, err)
+	}
 	cfg, err := fc.EngineConfig()
 	if err != nil {
 		return err

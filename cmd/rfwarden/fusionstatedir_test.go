@@ -73,3 +73,38 @@ func TestFusionStateFolderMissing(t *testing.T) {
 		})
 	}
 }
+
+// TestFusionRefusesBeforeStarting: a webhook without its secret in the
+// environment, and a subscription that misses the site's sensors, stop
+// fusion before it connects or makes its database, naming the setting;
+// the webhook's refusal came after both, and after the start line.
+func TestFusionRefusesBeforeStarting(t *testing.T) {
+	siteAbs, err := filepath.Abs("../../testdata/sites/wing.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RFW_WEBHOOK_SECRET", "")
+	for _, tc := range []struct{ name, lines, want string }{
+		{"webhook without its secret", "webhook: {url: \"https://127.0.0.1:21797/hook\"}\n", "$RFW_WEBHOOK_SECRET is empty"},
+		{"subscription of another site", "subscription: rfw/v1/other/sensor/+/+\n", "does not match the topics of site hmp-test's sensors"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			doc := fmt.Sprintf("site: %s\nbroker: tcp://127.0.0.1:21799\nclient_id: fusion-test\ndb: rfwarden.db\n", siteAbs) + tc.lines
+			writeFile(t, filepath.Join(dir, "fusion.yaml"), doc)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var out, errOut syncbuf.Buffer
+			err := cmdFusion(ctx, []string{"--config", filepath.Join(dir, "fusion.yaml")}, &out, &errOut)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("fusion: %v; want %q", err, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "rfwarden.db")); !os.IsNotExist(err) {
+				t.Errorf("the database: %v; want none made", err)
+			}
+			if out.String() != "" {
+				t.Errorf("printed %q before refusing", out.String())
+			}
+		})
+	}
+}
