@@ -1,6 +1,8 @@
 package probeserver
 
 import (
+	"log/slog"
+	"net"
 	"net/http"
 	"time"
 )
@@ -61,4 +63,17 @@ func New(h http.Handler, lim Limits) *http.Server {
 	}
 	return &http.Server{Handler: h, ReadHeaderTimeout: lim.ReadHeader, ReadTimeout: lim.Read,
 		WriteTimeout: lim.Write, IdleTimeout: lim.Idle, MaxHeaderBytes: lim.MaxHeaderBytes}
+}
+
+// WarnIfOpen logs a warning, as who ("fusion", "sensor"), when l listens
+// beyond the loopback interface: its /healthz and /metrics (a sensor's
+// bands and clock, fusion's sensors and counts) are then served to anyone
+// who reaches the address, without a login. The dashboard said so for its
+// own /metrics; fusion and the sensor started on 0.0.0.0 without a word.
+// A deployment that lets Prometheus scrape across the network keeps it,
+// behind a firewall (docs/deploy.md).
+func WarnIfOpen(log *slog.Logger, who string, l net.Listener) {
+	if tcp, ok := l.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		log.Warn(who+": /healthz and /metrics are served without a login to anyone who reaches this address; keep http_addr on 127.0.0.1 or firewall it", "listen", l.Addr().String())
+	}
 }

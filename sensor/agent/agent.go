@@ -1233,6 +1233,7 @@ func (a *Agent) serveHTTP() (*http.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("http_addr: %w", err)
 	}
+	probeserver.WarnIfOpen(a.log, "sensor", l)
 	return a.serveOn(l), nil
 }
 
