@@ -721,7 +721,7 @@ func (e *Engine) handleAck(ctx context.Context, payload []byte) error {
 	}
 	published, err := e.alerts.Acknowledged(ctx, n)
 	switch {
-	case errors.Is(err, alert.ErrAckNotStored):
+	case errors.Is(err, alert.ErrAckNotStored), errors.Is(err, alert.ErrAckUnknown):
 		return e.reject("ack", err)
 	case err == nil && !published: // a publication is counted as it goes out
 		e.met.acks.WithLabelValues("known").Inc()

@@ -15,7 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/fusion/store/storetest"
 )
 
@@ -317,5 +319,25 @@ func TestRunQueueFullPushesBack(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAckOfUnknownAlertIsDeadLetter: with a store, an acknowledgement
+// announced for an alert neither fusion nor the store holds (forged,
+// mistyped) is a dead letter, reason ack; it was taken without a word.
+func TestAckOfUnknownAlertIsDeadLetter(t *testing.T) {
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e, err := New(Config{}, Deps{Site: wing(t), AlertStore: db, Clock: func() time.Time { return time.Unix(1_800_000_000, 0) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack := Message{Topic: event.AckTopic("hmp-test"), Payload: []byte(`{"schema":1,"site":"hmp-test","alert":"ar-17","by":"u","ack_ns":1}`)}
+	err = e.Handle(context.Background(), ack)
+	if !errors.Is(err, ErrRejected) || !errors.Is(err, alert.ErrAckUnknown) || testutil.ToFloat64(e.met.deadLetter.WithLabelValues("ack")) != 1 {
+		t.Errorf("ack of an alert nobody holds: %v, dead letters (ack) %v; want rejected as ack", err, testutil.ToFloat64(e.met.deadLetter.WithLabelValues("ack")))
 	}
 }

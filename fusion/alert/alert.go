@@ -3419,12 +3419,17 @@ func (e *Engine) Ack(ctx context.Context, id, user, note string, at time.Time) (
 // acknowledgement as recent as the one announced.
 var ErrAckNotStored = errors.New("acknowledgement not in the store")
 
+// ErrAckUnknown is returned by Acknowledged when neither the engine nor
+// its store holds the alert announced: a forged or mistyped announcement,
+// which was taken without a word, as one of an alert resolved long ago.
+var ErrAckUnknown = errors.New("acknowledgement of an alert that does not exist")
+
 // Acknowledged takes an acknowledgement another process (a dashboard) has
 // taken and announced (event.Ack), and publishes the alert again with it,
 // so every other dashboard and every output learns of it. With a store the
 // acknowledgement is read from the store (the announcement only says
-// where to look; one the store lacks is ErrAckNotStored); without one it
-// is taken from n. It reports whether the alert was published: not when
+// where to look; one the store lacks is ErrAckNotStored, and one of an
+// alert it does not hold ErrAckUnknown); without one it is taken from n. It reports whether the alert was published: not when
 // the engine no longer holds the alert (it was acknowledged in the store
 // only) or already carries this or a later acknowledgement (a repeated
 // announcement).
@@ -3432,6 +3437,11 @@ func (e *Engine) Acknowledged(ctx context.Context, n event.Ack) (bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	a := e.find(n.Alert)
+	if a == nil && e.store != nil {
+		if _, err := e.store.Alert(ctx, n.Alert); errors.Is(err, store.ErrNotFound) {
+			return false, fmt.Errorf("alert %s acknowledged by %q: %w", n.Alert, n.By, ErrAckUnknown)
+		}
+	}
 	if a == nil || a.alert.AckNS >= n.AckNS {
 		return false, nil
 	}

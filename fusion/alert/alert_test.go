@@ -1048,8 +1048,19 @@ func TestAcknowledged(t *testing.T) {
 				t.Errorf("the same announcement again: published %v, %v; want nothing", ok, err)
 			}
 			n.Alert = "no-such-alert"
+			if ok, err := e.Acknowledged(ctx, n); ok || !errors.Is(err, ErrAckUnknown) {
+				t.Errorf("an alert neither the engine nor the store holds: published %v, %v; want ErrAckUnknown", ok, err)
+			}
+			// one the store holds, resolved long ago and no longer the
+			// engine's: taken, nothing published
+			old := got
+			old.ID, old.State = "resolved-long-ago", event.AlertResolved
+			if err := db.UpsertAlert(ctx, old); err != nil {
+				t.Fatal(err)
+			}
+			n.Alert = old.ID
 			if ok, err := e.Acknowledged(ctx, n); ok || err != nil {
-				t.Errorf("an alert the engine does not hold: published %v, %v; want nothing", ok, err)
+				t.Errorf("an alert only the store holds: published %v, %v; want nothing", ok, err)
 			}
 		}
 	})
