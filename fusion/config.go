@@ -383,13 +383,9 @@ func webhookURLProblem(raw string, allowHTTP bool) string {
 	const eg = " (e.g. https://control-room.example/rfwarden)"
 	p, err := url.Parse(raw)
 	u := redact.URL(raw) // the error is printed and logged: no token in it
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		return fmt.Sprintf("%q is not a URL: %v", u, uerr.Err)
-	}
 	switch {
 	case err != nil:
-		return fmt.Sprintf("%q is not a URL: %v", u, err)
+		return fmt.Sprintf("%q is not a URL: %s", u, redact.ParseProblem(raw, err))
 	case p.Scheme != "http" && p.Scheme != "https":
 		return fmt.Sprintf("%q is not an http:// or https:// URL%s", u, eg)
 	case p.Hostname() == "":
@@ -426,12 +422,9 @@ func influxURLProblem(raw string) string {
 		return fmt.Sprintf("%q is not http:// or https://: write http://%s", u, u)
 	}
 	p, err := url.Parse(raw)
-	var uerr *url.Error
 	switch {
-	case errors.As(err, &uerr):
-		return fmt.Sprintf("%q is not a URL: %v%s", u, uerr.Err, eg)
 	case err != nil:
-		return fmt.Sprintf("%q is not a URL: %v%s", u, err, eg)
+		return fmt.Sprintf("%q is not a URL: %s%s", u, redact.ParseProblem(raw, err), eg)
 	case p.Scheme != "http" && p.Scheme != "https":
 		return fmt.Sprintf("%q is not http:// or https://%s", u, eg)
 	case p.Hostname() == "":

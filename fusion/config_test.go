@@ -333,3 +333,27 @@ func TestCheckSubscription(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigErrorsHidePasswords: a broker, InfluxDB or webhook URL whose
+// password holds a '#', '/' or a space does not parse, and the error
+// says so without the password, in its words and in the line it shows:
+// url.Parse's "invalid port \":s3cret\" after host" quoted it, and the
+// line of a password with a space was shown whole.
+func TestConfigErrorsHidePasswords(t *testing.T) {
+	for _, yml := range []string{
+		"broker: \"tcp://fusion:s3cret#PW@127.0.0.1:1883\"\n",
+		"broker: \"tcp://fusion:s3cret/PW@127.0.0.1:1883\"\n",
+		"broker: \"tcp://fusion:s3cret PW@127.0.0.1:1883\"\n",
+		"broker: tcp://127.0.0.1:1883\ninflux: {url: \"http://u:s3cret#PW@127.0.0.1:8086\"}\n",
+		"broker: tcp://127.0.0.1:1883\nwebhook: {url: \"https://u:s3cret#PW@hooks.example/x\"}\n",
+	} {
+		_, err := LoadFileConfig(strings.NewReader("site: wing.yaml\nclient_id: f\ndb: rfw.db\n"+yml), "/etc/rfwarden")
+		if err == nil {
+			t.Errorf("%q: loaded", yml)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "PW@") {
+			t.Errorf("%q: the error shows the password:\n%v", yml, err)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package mqttlink
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -27,10 +26,10 @@ func CheckURL(raw string) (Scheme, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		if inner := errors.Unwrap(err); inner != nil {
-			err = inner
-		}
-		return Scheme{}, fmt.Errorf("%q: %w", shown, err)
+		// not the parser's words when raw holds a password: they quote
+		// where it stumbled, the password itself ("invalid port
+		// \":s3cret\"" for tcp://u:s3cret#PW@host:1883)
+		return Scheme{}, fmt.Errorf("%q: %s", shown, redact.ParseProblem(raw, err))
 	}
 	sch, ok := LookupScheme(u.Scheme)
 	if !ok {

@@ -146,11 +146,38 @@ func hideQuery(query string) string {
 // the error's own words hide. A URL ends at a space, a quote or a
 // backquote or an angle bracket, and the punctuation after it is the
 // text's ("has no port (ssl://broker:8883?)" keeps its "?)").
+//
+// A password holding a space ("tcp://fusion:s3cret PW@broker:1883", which
+// url.Parse refuses) would end the URL inside it: the text from the
+// scheme's user to the last '@' before a quote or the line's end is taken
+// as the user and password first, and the password hidden.
 func Text(s string) string {
+	s = spacedPassword.ReplaceAllString(s, "${1}:"+Mark+"@")
 	return urlInText.ReplaceAllStringFunc(s, func(m string) string {
 		u := strings.TrimRight(m, ".,;:!?)]}")
 		return URL(u) + m[len(u):]
 	})
+}
+
+// spacedPassword matches a URL's scheme and user and a password up to
+// the last '@' before a quote or a line's end (see Text).
+var spacedPassword = regexp.MustCompile("([A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'`<>/@:]*):[^\"'`<>\\n]*@")
+
+// ParseProblem says why url.Parse refused raw, in words an error that
+// quotes raw through URL may add: the parser's own ("invalid port
+// \":s3cret\" after host") quote the part it stumbled on, which is the
+// password when one holds a '#', '/' or '?' ("tcp://fusion:s3cret#PW@…"
+// parses as host fusion, port s3cret). With a password in raw it says
+// only what to do; without one, the parser's words.
+func ParseProblem(raw string, err error) string {
+	if hidePassword(raw) != raw {
+		return "it does not parse as a URL: a password holding '#', '/', '?', '@', '%' or a space must be percent-encoded (%23, %2F, %3F, %40, %25, %20)"
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err.Error()
+	}
+	return err.Error()
 }
 
 // urlInText matches a URL with a scheme in free text (see Text).

@@ -225,9 +225,32 @@ func TestText(t *testing.T) {
 		{"no URL here: user@host, 12:30", "no URL here: user@host, 12:30"},
 		{`"ssl://broker.local" has no port (ssl://broker.local:8883?)`, `"ssl://broker.local" has no port (ssl://broker.local:8883?)`},
 		{"see tcp://a:b@c:1.", "see tcp://a:xxxxx@c:1."},
+		{`>  2 | broker: "tcp://fusion:s3cret PW@127.0.0.1:1883"`, `>  2 | broker: "tcp://fusion:xxxxx@127.0.0.1:1883"`},
+		{"url: http://u:p w@influx:8086\n  next: 1", "url: http://u:xxxxx@influx:8086\n  next: 1"},
 	} {
 		if got := Text(tc.in); got != tc.want {
 			t.Errorf("Text(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestParseProblem: why a URL does not parse is said without the part
+// the parser stumbled on when that is the password: "tcp://fusion:s3cret#PW@…"
+// parses as port "s3cret", and url.Parse's "invalid port \":s3cret\" after
+// host" printed it.
+func TestParseProblem(t *testing.T) {
+	for _, tc := range []struct{ raw, want, not string }{
+		{"tcp://fusion:s3cret#PW@127.0.0.1:1883", "percent-encoded", "s3cret"},
+		{"tcp://fusion:s3/cret@127.0.0.1:1883", "percent-encoded", "s3"},
+		{"tcp://host:99x", `invalid port ":99x" after host`, ""},
+	} {
+		_, err := url.Parse(tc.raw)
+		if err == nil {
+			t.Fatalf("%s parsed", tc.raw)
+		}
+		got := ParseProblem(tc.raw, err)
+		if !strings.Contains(got, tc.want) || tc.not != "" && strings.Contains(got, tc.not) {
+			t.Errorf("ParseProblem(%q) = %q, want %q without %q", tc.raw, got, tc.want, tc.not)
 		}
 	}
 }
