@@ -473,8 +473,8 @@ func (a Alert) Validate() error {
 		return schemaErr("escalated_ns: %d is negative (0: no reminder sent)", a.EscalatedNS)
 	case a.LastFixNS < 0:
 		return schemaErr("last_fix_ns: %d is negative", a.LastFixNS)
-	case len(a.Band) > 64 || !printable(a.Band):
-		return schemaErr("band: not printable UTF-8 of at most 64 bytes")
+	case len(a.Band) > MaxBandLen || !printable(a.Band):
+		return schemaErr("band: not printable UTF-8 of at most %d bytes", MaxBandLen)
 	case len(a.Label) > MaxLabelLen || !printable(a.Label):
 		return schemaErr("label: not printable UTF-8 of at most %d bytes", MaxLabelLen)
 	case !finite(a.FreqHz) || a.FreqHz < 0:
