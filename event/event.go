@@ -671,8 +671,9 @@ func Decode[T Validator](data []byte, v *T) error {
 	// encoding/json keeps a repeated key's last value: {"id":"dupkey",
 	// ..., "id":"dupkey2"} was stored as dupkey2, and a "sensor" given
 	// twice was judged on the second.
+	// (decoded whole above: valid JSON, so not checked as JSON again)
 	var dup *jsondup.Error
-	if errors.As(jsondup.Check(data), &dup) {
+	if errors.As(jsondup.CheckDecoded(data), &dup) {
 		return schemaErr("%s: the key appears twice in one object, and which value is meant is ambiguous", dup.Path)
 	}
 	return (*v).Validate()

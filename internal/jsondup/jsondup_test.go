@@ -1,7 +1,9 @@
 package jsondup
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -40,6 +42,13 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Check([]byte(tt.data))
+			if json.Valid([]byte(tt.data)) {
+				// what a decoder took whole is checked alike, without
+				// Check's own validity pass
+				if got := CheckDecoded([]byte(tt.data)); fmt.Sprint(got) != fmt.Sprint(err) {
+					t.Errorf("CheckDecoded = %v, Check = %v: want the same", got, err)
+				}
+			}
 			if tt.wantPath == "" {
 				if err != nil {
 					t.Fatalf("Check = %v, want nil", err)
