@@ -280,7 +280,7 @@ func demoStart(o demoOptions, w *sim.Wing, stored time.Time) (time.Time, error) 
 		}
 		if err := sim.CheckTime(t); err != nil {
 			// a start ~8000 years on spun the simulator for hours
-			return time.Time{}, fmt.Errorf("demo: --start %s is outside the simulated clock: give one between %s and %s",
+			return time.Time{}, fmt.Errorf("demo: --start %s is outside the simulated clock: give one from %s up to, not including, %s",
 				o.start, sim.MinTime().Format(time.RFC3339), sim.MaxTime().Format(time.RFC3339))
 		}
 		if !stored.IsZero() && !t.After(stored) {

@@ -52,7 +52,7 @@ func TestDemoStart(t *testing.T) {
 		{"--start at the stored data", stored.Format(time.RFC3339Nano), stored, time.Time{}, "is not after " + stored.Format(time.RFC3339Nano) + ", the newest time stored in --dir"},
 		{"bad --start", "21:04", time.Time{}, time.Time{}, "--start"},
 		// ~8000 years on spun the simulator for hours, deaf to Ctrl-C
-		{"--start outside the simulated clock", "9999-12-31T23:59:59Z", time.Time{}, time.Time{}, "--start 9999-12-31T23:59:59Z is outside the simulated clock: give one between 1970-01-01T00:00:00Z and 2200-01-01T00:00:00Z"},
+		{"--start outside the simulated clock", "9999-12-31T23:59:59Z", time.Time{}, time.Time{}, "--start 9999-12-31T23:59:59Z is outside the simulated clock: give one from 1970-01-01T00:00:00Z up to, not including, 2200-01-01T00:00:00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -149,6 +149,11 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if math.IsInf(o.centerHz, 0) {
 		return fmt.Errorf("scan: --center %v must be finite", o.centerHz)
 	}
+	if o.rateHz != 0 && (o.rateHz < sigmf.MinSampleRateHz || o.rateHz > sigmf.MaxSampleRateHz) {
+		// a raw file's --rate 1e300 was refused as "core:sample_rate
+		// 1e+300", a metadata key the user never wrote
+		return fmt.Errorf("scan: --rate %g samples/s: give a sample rate from %g to %g samples/s", o.rateHz, sigmf.MinSampleRateHz, sigmf.MaxSampleRateHz)
+	}
 	if o.centerHz > sigmf.MaxFrequencyHz {
 		// as a recording's core:frequency, or --center with --override:
 		// a raw file's --center 1e20 was scanned, center_MHz 1e14

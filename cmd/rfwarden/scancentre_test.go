@@ -58,7 +58,8 @@ func TestScanSaysNoCentre(t *testing.T) {
 // (center_MHz 100000000000000.06) while the same centre in SigMF metadata
 // or with --override is refused (up to 1e12 Hz); and --rate Inf said
 // "--rate +Inf and --center 0 must be finite", naming a --center never
-// given. Each bad flag is refused alone, by name.
+// given. Each bad flag is refused alone, by name: --rate 1e300 was
+// refused as "core:sample_rate 1e+300", a metadata key never written.
 func TestScanCenterFlagBounded(t *testing.T) {
 	dir := t.TempDir()
 	raw := filepath.Join(dir, "raw.bin")
@@ -70,6 +71,9 @@ func TestScanCenterFlagBounded(t *testing.T) {
 		{[]string{"--datatype", "cf32_le", "--rate", "23.04e6", "--center", "1e20", raw}, "scan: --center 1e+20 Hz: give a positive RF centre frequency up to 1e+12 Hz", ""},
 		{[]string{"--datatype", "cf32_le", "--rate", "Inf", raw}, "scan: --rate +Inf must be finite", "--center"},
 		{[]string{"--datatype", "cf32_le", "--rate", "2e6", "--center", "-Inf", raw}, "scan: --center -Inf must be finite", "--rate"},
+		{[]string{"--datatype", "cf32_le", "--rate", "1e300", "--center", "433.92e6", raw}, "scan: --rate 1e+300 samples/s: give a sample rate from 1 to 1e+11 samples/s", "core:sample_rate"},
+		{[]string{"--datatype", "cf32_le", "--rate", "0.5", "--center", "433.92e6", raw}, "scan: --rate 0.5 samples/s: give a sample rate from 1 to 1e+11 samples/s", "core:sample_rate"},
+		{[]string{"--datatype", "cf32_le", "--rate", "-2e6", raw}, "scan: --rate -2e+06 samples/s: give a sample rate from 1", "not positive"},
 	} {
 		var out bytes.Buffer
 		err := cmdScan(context.Background(), tc.args, &out, &bytes.Buffer{})

@@ -165,7 +165,7 @@ func checkSimBase(given, base string) error {
 func checkSimStart(start time.Time, dur time.Duration) error {
 	first, end := sim.MinTime(), sim.MaxTime()
 	if sim.CheckTime(start) != nil {
-		return fmt.Errorf("--start %s is outside the simulated clock: give one between %s and %s (left out, the scenario start %s)",
+		return fmt.Errorf("--start %s is outside the simulated clock: give one from %s up to, not including, %s (left out, the scenario start %s)",
 			start.Format(time.RFC3339Nano), first.Format(time.RFC3339), end.Format(time.RFC3339), sim.DefaultStart().Format(time.RFC3339))
 	}
 	if start.Add(dur).After(end) {

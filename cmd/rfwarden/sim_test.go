@@ -263,9 +263,11 @@ func TestCmdSimStartOutsideClock(t *testing.T) {
 	for _, tc := range []struct {
 		start, dur, want string
 	}{
-		{"9999-12-31T23:59:59.999Z", "10ms", "--start 9999-12-31T23:59:59.999Z is outside the simulated clock: give one between 1970-01-01T00:00:00Z and 2200-01-01T00:00:00Z"},
-		{"2330-01-01T00:00:00Z", "10ms", "between 1970-01-01T00:00:00Z and 2200-01-01T00:00:00Z"},
-		{"1969-12-31T23:59:59Z", "10ms", "between 1970-01-01T00:00:00Z and 2200-01-01T00:00:00Z"},
+		{"9999-12-31T23:59:59.999Z", "10ms", "--start 9999-12-31T23:59:59.999Z is outside the simulated clock: give one from 1970-01-01T00:00:00Z up to, not including, 2200-01-01T00:00:00Z"},
+		{"2330-01-01T00:00:00Z", "10ms", "from 1970-01-01T00:00:00Z up to, not including, 2200-01-01T00:00:00Z"},
+		{"1969-12-31T23:59:59Z", "10ms", "from 1970-01-01T00:00:00Z up to, not including, 2200-01-01T00:00:00Z"},
+		// the end is exclusive: "between ... and 2200-01-01" refused 2200-01-01 itself
+		{"2200-01-01T00:00:00Z", "10ms", "--start 2200-01-01T00:00:00Z is outside the simulated clock: give one from 1970-01-01T00:00:00Z up to, not including, 2200-01-01T00:00:00Z"},
 		{"2199-12-31T23:59:59.5Z", "1s", "--start 2199-12-31T23:59:59.5Z with --duration 1s ends after 2200-01-01T00:00:00Z"},
 	} {
 		dir := t.TempDir()
