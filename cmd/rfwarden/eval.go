@@ -191,7 +191,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("eval: %s %q: %w", o.flag, o.path, err)
 		}
 		// --json C/x.sigmf-meta replaced a corpus recording's metadata with the report
-		if err := notInput(o.flag, o.path, corpusInputs(c)...); err != nil {
+		if err := notInput(o.flag, o.path, corpusInputs(c, datasetRoot)...); err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
 	}
@@ -349,18 +349,22 @@ func interruptedAt(ri *eval.RunInterruptedError, what string) *evalInterrupted {
 }
 
 // corpusInputs lists the files of c that eval reads or that belong to
-// its recordings: each recording (metadata or archive), the data beside
-// a metadata file, and the files passed over.
-func corpusInputs(c eval.Corpus) []input {
+// its recordings (Corpus.ReadFiles): each recording (metadata or
+// archive), the data it reads, beside it or named by its core:dataset or
+// rfw:dataset (within datasetRoot, --dataset-root), and the files passed
+// over. Until 2026-12-07 only the data beside a metadata file was listed:
+// --json over the file a core:dataset named replaced the samples.
+func corpusInputs(c eval.Corpus, datasetRoot string) []input {
 	var in []input
-	for _, p := range c.Paths {
-		in = append(in, input{"corpus recording", p})
-		if strings.HasSuffix(p, sigmf.MetaExt) {
-			in = append(in, input{"corpus recording's data", strings.TrimSuffix(p, sigmf.MetaExt) + sigmf.DataExt})
+	for _, p := range c.ReadFiles(datasetRoot) {
+		what := "corpus file"
+		switch {
+		case strings.HasSuffix(p, sigmf.MetaExt), strings.HasSuffix(p, sigmf.ArchiveExt):
+			what = "corpus recording"
+		case strings.HasSuffix(p, sigmf.DataExt):
+			what = "corpus recording's data"
 		}
-	}
-	for _, s := range c.Skipped {
-		in = append(in, input{"corpus file", s.Path})
+		in = append(in, input{what, p})
 	}
 	return in
 }

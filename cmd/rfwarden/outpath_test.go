@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -99,5 +100,64 @@ func TestNodeBundleOutNotInput(t *testing.T) {
 		if err := f.bundle(t, bundle); err != nil {
 			t.Fatalf("bundle over an earlier bundle: %v", err)
 		}
+	}
+}
+
+// TestEvalOutputNotDatasetFile: eval checked its outputs against the data
+// beside each metadata file only, so `--json` naming the samples a
+// recording's core:dataset (another name beside it) or rfw:dataset (a
+// file elsewhere in the corpus) names replaced them with the report.
+func TestEvalOutputNotDatasetFile(t *testing.T) {
+	for _, tc := range []struct {
+		name, key, value, dataRel, metaDir string
+	}{
+		{"core:dataset", "core:dataset", "samples.iq", "samples.iq", "."},
+		{"rfw:dataset", "rfw:dataset", "../d/samples.cf32", "d/samples.cf32", "m"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			corpus := filepath.Join(t.TempDir(), "c")
+			metaDir := filepath.Join(corpus, tc.metaDir)
+			if err := os.MkdirAll(metaDir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			writeLabelledLTE(t, metaDir)
+			data := filepath.Join(corpus, tc.dataRel)
+			if err := os.MkdirAll(filepath.Dir(data), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(filepath.Join(metaDir, "lte.sigmf-data"), data); err != nil {
+				t.Fatal(err)
+			}
+			metaPath := filepath.Join(metaDir, "lte.sigmf-meta")
+			b, err := os.ReadFile(metaPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = bytes.Replace(b, []byte(`"global": {`), []byte(`"global": {"`+tc.key+`": "`+tc.value+`", `), 1)
+			if err := os.WriteFile(metaPath, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			// the recording is read through the key: the corpus scores it
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), []string{"eval", "--cases", "0", "--noise-cases", "0", "--corpus", corpus}, &stdout, &stderr); err != nil {
+				t.Fatalf("eval of the corpus: %v\n%s", err, stderr.String())
+			}
+			if !regexp.MustCompile(`(?m)^ +lte +3 +3 +3 `).MatchString(stdout.String()) {
+				t.Fatalf("the corpus recording was not read: %s\n%s", stdout.String(), stderr.String())
+			}
+			before, err := os.ReadFile(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stdout.Reset()
+			err = run(context.Background(), []string{"eval", "--cases", "0", "--noise-cases", "0", "--corpus", corpus, "--json", data}, &stdout, &stderr)
+			want := "eval: --json " + data + " is the corpus file " + data + ", which it would overwrite"
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err %v, want %q", err, want)
+			}
+			if after, _ := os.ReadFile(data); !bytes.Equal(after, before) {
+				t.Errorf("%s was overwritten", data)
+			}
+		})
 	}
 }

@@ -635,6 +635,36 @@ type CorpusConfig struct {
 	Notice func(msg string)
 }
 
+// ReadFiles returns the files the corpus's recordings are read from
+// (sigmf.Recording.Files) and the files it passed over, so that an output
+// can be checked against them: each metadata file and the data its
+// recording reads, beside it, named by its core:dataset, or named by its
+// rfw:dataset within root (RunCorpus's CorpusConfig.DatasetRoot; "" is
+// c.Dir), or the archive. A recording that cannot be opened gives its
+// metadata and the data file of its name beside it.
+func (c Corpus) ReadFiles(root string) []string {
+	if root == "" {
+		root = c.Dir
+	}
+	var files []string
+	for _, p := range c.Paths {
+		rec, err := openCorpusFile(p, root)
+		if err != nil {
+			files = append(files, p)
+			if base, ok := strings.CutSuffix(p, sigmf.MetaExt); ok {
+				files = append(files, base+sigmf.DataExt)
+			}
+			continue
+		}
+		files = append(files, rec.Files()...)
+		rec.Close()
+	}
+	for _, s := range c.Skipped {
+		files = append(files, s.Path)
+	}
+	return files
+}
+
 // openCorpusFile opens a corpus recording as RunCorpusFile does: rfw:dataset
 // followed (metadata `scan --annotate` wrote elsewhere) within root.
 func openCorpusFile(path, root string) (*sigmf.Recording, error) {
