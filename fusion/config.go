@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/alert"
@@ -530,6 +531,41 @@ func (c FileConfig) CheckSecrets() error {
 		return fmt.Errorf("fusion config: webhook configured but $%s is empty: set it to the webhook's HMAC secret (the unit's EnvironmentFile)", c.Webhook.SecretEnv)
 	}
 	return nil
+}
+
+// MinWebhookSecretLen is the shortest webhook HMAC secret fusion takes
+// without a warning, in bytes: 16 random bytes (32 hex digits) cannot be
+// guessed; a word or a short PIN can, and with it anyone who can reach
+// the receiver can sign alerts of their own (docs/deploy.md, "Webhook").
+const MinWebhookSecretLen = 16
+
+// SecretWarnings returns what is doubtful about the webhook's HMAC secret,
+// one sentence each, for fusion to log at warn when it starts: one shorter
+// than MinWebhookSecretLen bytes, or one that begins or ends with white
+// space or holds a control character (a line end from a file edited on
+// Windows, a space after the '='), which the receiver's own copy most
+// likely lacks, so that every signature it checks fails. They are not
+// refused: a site's receiver may already use such a secret, and refusing
+// it would stop alerts reaching it. None without a webhook, or without
+// its secret (CheckSecrets refuses that).
+func (c FileConfig) SecretWarnings() []string {
+	if c.Webhook.URL == "" {
+		return nil
+	}
+	secret := os.Getenv(c.Webhook.SecretEnv)
+	if secret == "" {
+		return nil
+	}
+	var ws []string
+	if len(secret) < MinWebhookSecretLen {
+		ws = append(ws, fmt.Sprintf("webhook: $%s is %d bytes: a secret this short can be guessed, and with it alerts forged to the receiver; use at least %d random bytes (e.g. openssl rand -hex 32) in fusion's and the receiver's configuration",
+			c.Webhook.SecretEnv, len(secret), MinWebhookSecretLen))
+	}
+	if strings.TrimSpace(secret) != secret || strings.ContainsFunc(secret, unicode.IsControl) {
+		ws = append(ws, fmt.Sprintf("webhook: $%s begins or ends with white space or holds a control character (a line end from a file edited on Windows, a space after '='?): fusion signs with every byte of it, and a receiver that was given it without them refuses every delivery",
+			c.Webhook.SecretEnv))
+	}
+	return ws
 }
 
 // Notifiers opens the webhook's and syslog's notifiers the file

@@ -100,6 +100,9 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	for _, w := range fc.SecretWarnings() {
+		log.Warn(w)
+	}
 
 	// The stop line, as the start line, goes to stdout (the journal):
 	// once every deferred close below has run, and only after a start and

@@ -108,3 +108,43 @@ func TestFusionRefusesBeforeStarting(t *testing.T) {
 		})
 	}
 }
+
+// TestFusionWarnsOfWeakWebhookSecret: fusion started with a webhook secret
+// of 7 bytes and a trailing "\r" without a word; it warns at start, with
+// the secret's variable named and the secret itself not quoted, and runs.
+func TestFusionWarnsOfWeakWebhookSecret(t *testing.T) {
+	siteAbs, err := filepath.Abs("../../testdata/sites/wing.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RFW_WEBHOOK_SECRET", "hunter2\r")
+	dir := t.TempDir()
+	doc := fmt.Sprintf("site: %s\nbroker: tcp://127.0.0.1:21799\nclient_id: fusion-test\ndb: rfwarden.db\nwebhook: {url: \"https://127.0.0.1:21797/hook\"}\n", siteAbs)
+	writeFile(t, filepath.Join(dir, "fusion.yaml"), doc)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var out, errOut syncbuf.Buffer
+	done := make(chan error, 1)
+	go func() { done <- cmdFusion(ctx, []string{"--config", filepath.Join(dir, "fusion.yaml")}, &out, &errOut) }()
+	want := []string{"$RFW_WEBHOOK_SECRET is 8 bytes: a secret this short can be guessed", "$RFW_WEBHOOK_SECRET begins or ends with white space or holds a control character"}
+	for !strings.Contains(errOut.String(), want[1]) {
+		select {
+		case err := <-done:
+			t.Fatalf("fusion stopped: %v\n%s", err, errOut.String())
+		case <-ctx.Done():
+			t.Fatalf("no warning in 60 s:\n%s", errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	<-done
+	log := errOut.String()
+	for _, w := range want {
+		if !strings.Contains(log, "level=WARN msg=\"webhook: "+w) {
+			t.Errorf("log lacks the warning %q:\n%s", w, log)
+		}
+	}
+	if strings.Contains(log, "hunter2") {
+		t.Errorf("the log quotes the secret:\n%s", log)
+	}
+}
