@@ -132,3 +132,50 @@ func notifyDBFile(t *testing.T) (*sql.DB, string) {
 	t.Cleanup(func() { s.Close() })
 	return s.DB(), path
 }
+
+// TestNotifierKeptFileBadLine: a line of the keep file that is not an
+// alert (the file edited by hand, cut short) is logged naming the file
+// and line and skipped; the alerts around it are delivered.
+func TestNotifierKeptFileBadLine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		db, path := notifyDBFile(t)
+		var b []byte
+		for i, line := range []string{"a", "", `{"id":`, "b"} {
+			switch line {
+			case "a", "b":
+				p, err := event.Encode(alertAs(line, event.SeverityWarning, event.AlertFiring, int64(i+1)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b = append(b, p...)
+			default:
+				b = append(b, line...)
+			}
+			b = append(b, '\n')
+		}
+		keep := path + ".notify-held.hmp-test.webhook.jsonl"
+		if err := os.WriteFile(keep, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		pub := &recPub{}
+		var logs syncbuf.Buffer
+		n, err := OpenNotifier(ctx, db, NotifyOptions{Site: "hmp-test", Output: "webhook", Next: pub, InFlight: 1,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := runNotifier(t, n)
+		drain(t, n)
+		stop()
+		if got, want := pub.states(), []string{"a/firing", "b/firing"}; !slices.Equal(got, want) {
+			t.Errorf("delivered %v, want %v", got, want)
+		}
+		if l := logs.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "file="+keep) || !strings.Contains(l, "line=3") {
+			t.Errorf("no error naming the file and line 3:\n%s", l)
+		}
+		if _, err := os.Stat(keep); !os.IsNotExist(err) {
+			t.Errorf("keep file after its publications were queued: %v, want it removed", err)
+		}
+	})
+}
