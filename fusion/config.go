@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -126,10 +127,49 @@ type FileConfig struct {
 	// Subscription overrides the MQTT topic filter fusion subscribes to;
 	// default SiteTopic(site ID), "rfw/v1/<site>/sensor/+/+".
 	Subscription string `yaml:"subscription"`
+
+	// data is the file LoadFileConfig read: KeyError finds a key's line
+	// in it.
+	data []byte
+}
+
+// keyProblem is a value of fusion.yaml that does not validate: key is
+// its path as written in the file (history_days, notify.max_age), msg
+// what is wrong with it. LoadFileConfig reports it at the key's line
+// (KeyError).
+type keyProblem struct{ key, msg string }
+
+func (p *keyProblem) Error() string { return p.key + ": " + p.msg }
+
+// bad is a keyProblem of key, its message formatted.
+func bad(key, format string, args ...any) error {
+	return &keyProblem{key: key, msg: fmt.Sprintf(format, args...)}
+}
+
+// KeyError returns an error about the value of key (its path as written
+// in fusion.yaml: db, influx.spool_dir) that names the key's line and
+// column in the file LoadFileConfig read, and shows the line, as its own
+// errors do ("fusion config: [3:5] db: ..."); without its line when the
+// file leaves the key to its default.
+func (c FileConfig) KeyError(key, msg string) error {
+	return fmt.Errorf("fusion config: %w", yamlstrict.At(c.data, key, msg))
+}
+
+// located is err, a keyProblem at its key's line in c's file, with
+// the prefix "fusion config: ".
+func (c FileConfig) located(err error) error {
+	var p *keyProblem
+	if errors.As(err, &p) {
+		return c.KeyError(p.key, p.msg)
+	}
+	return fmt.Errorf("fusion config: %w", err)
 }
 
 // LoadFileConfig reads fusion.yaml strictly, applies defaults and resolves
-// relative paths against dir.
+// relative paths against dir. Every error about a key the file gives
+// names its line and column, and shows the line, whether its value is of
+// the wrong type or out of range; until 2026-12-07 a range error named
+// the key alone ("history_days 9999999999999 is more than 36500").
 func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
@@ -143,46 +183,57 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 	if err := yamlstrict.Decode(data, &c); err != nil {
 		return FileConfig{}, fmt.Errorf("decode fusion config: %w", err)
 	}
+	c.data = data
+	if err := c.check(dir); err != nil {
+		return FileConfig{}, c.located(err)
+	}
+	return c, nil
+}
+
+// check validates c, as decoded from c.data, applies the defaults left
+// and resolves relative paths against dir. An error about a key is a
+// keyProblem, or already names the key's line (yamlstrict.At).
+func (c *FileConfig) check(dir string) error {
+	data := c.data
 	// As the sensor's mqtt.url: a broker URL without a scheme was dialled
 	// as plain TCP, even to the broker's TLS port, password and all.
 	if _, err := mqttlink.CheckURL(c.Broker); err != nil {
-		return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "broker", err.Error()))
+		return bad("broker", "%v", err)
 	}
 	if c.ClientID == "" {
 		// paho connects with a persistent session (clean session off),
 		// which MQTT refuses under an empty client ID: fusion retried for
 		// ever with "identifier rejected"
-		return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "client_id",
-			"empty: the broker keeps fusion's persistent session under it, and refuses one without an ID; give a stable ID (default rfwarden-fusion)"))
+		return bad("client_id", "empty: the broker keeps fusion's persistent session under it, and refuses one without an ID; give a stable ID (default rfwarden-fusion)")
 	}
 	if c.HTTPAddr != "" {
 		if err := listenaddr.Check(c.HTTPAddr); err != nil {
-			return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "http_addr", err.Error()))
+			return bad("http_addr", "%v", err)
 		}
 	}
 	if c.Site == "" {
-		return FileConfig{}, errors.New("fusion config: site missing")
+		return bad("site", "missing: give the site file's path (e.g. site.yaml)")
 	}
 	if c.DB == "" {
-		return FileConfig{}, errors.New("fusion config: db is empty")
+		return bad("db", "empty: give fusion's SQLite file (default rfwarden.db)")
 	}
 	if c.HistoryDays == 0 {
-		return FileConfig{}, errors.New("fusion config: history_days is 0: give the days of history to keep in db (default 90), or -1 to keep everything")
+		return bad("history_days", "0: give the days of history to keep in db (default 90), or -1 to keep everything")
 	}
 	if err := c.checkRanges(); err != nil {
-		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
+		return err
 	}
 	if err := c.checkRetention(); err != nil {
-		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
+		return err
 	}
 	if u := c.Influx.URL; u != "" {
 		if msg := influxURLProblem(u); msg != "" {
 			shown := bytes.ReplaceAll(data, []byte(u), []byte(redact.URL(u)))
-			return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(shown, "influx.url", msg))
+			return yamlstrict.At(shown, "influx.url", msg) // the line quoted with the URL's password hidden
 		}
 	}
 	if n := c.Influx.SpoolMaxBytes; n != -1 && n < MinSpoolMaxBytes {
-		return FileConfig{}, fmt.Errorf("fusion config: influx.spool_max_bytes %d is less than %d (16 MiB, a few of fusion's largest write batches): give the bytes the spool may take while InfluxDB is down (default 1073741824, 1 GiB; docs/deploy.md §6), or -1 for no limit", n, MinSpoolMaxBytes)
+		return bad("influx.spool_max_bytes", "%d is less than %d (16 MiB, a few of fusion's largest write batches): give the bytes the spool may take while InfluxDB is down (default 1073741824, 1 GiB; docs/deploy.md §6), or -1 for no limit", n, MinSpoolMaxBytes)
 	}
 	for _, p := range []*string{&c.Site, &c.Alerts, &c.SeenFile, &c.DB, &c.Influx.SpoolDir} {
 		if *p != "" && !filepath.IsAbs(*p) {
@@ -190,29 +241,27 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 		}
 	}
 	if c.Syslog.Addr != "" && c.Syslog.Network != "udp" && c.Syslog.Network != "tcp" {
-		return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "syslog.network",
-			fmt.Sprintf("%q is not udp or tcp (syslog.addr is set)", c.Syslog.Network)))
+		return bad("syslog.network", "%q is not udp or tcp (syslog.addr is set)", c.Syslog.Network)
 	}
 	if err := c.checkOutputs(data); err != nil {
-		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
+		return err
 	}
 	if err := c.checkNotify(data); err != nil {
-		return FileConfig{}, fmt.Errorf("fusion config: %w", err)
+		return err
 	}
 	if d := c.Influx.WriteTimeout; d < MinInfluxWriteTimeout || d > MaxInfluxWriteTimeout {
-		return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "influx.write_timeout",
-			fmt.Sprintf("%v is outside %v..%v: give how long one write may wait for InfluxDB's answer (default %v; docs/deploy.md §6)",
-				d, MinInfluxWriteTimeout, MaxInfluxWriteTimeout, store.DefaultInfluxWriteTimeout)))
+		return bad("influx.write_timeout", "%v is outside %v..%v: give how long one write may wait for InfluxDB's answer (default %v; docs/deploy.md §6)",
+			d, MinInfluxWriteTimeout, MaxInfluxWriteTimeout, store.DefaultInfluxWriteTimeout)
 	}
 	if c.Webhook.SecretEnv == "" {
 		c.Webhook.SecretEnv = "RFW_WEBHOOK_SECRET"
 	}
 	if c.Subscription != "" {
 		if err := checkFilter(c.Subscription); err != nil {
-			return FileConfig{}, fmt.Errorf("fusion config: subscription %q: %w", c.Subscription, err)
+			return bad("subscription", "%q: %v", c.Subscription, err)
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // MaxHistoryDays is the most days of history fusion.yaml may ask db to
@@ -220,10 +269,12 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 // time.Duration: 200000 days pruned everything stored.
 const MaxHistoryDays = 36500
 
-// checkRetention reports the first retention setting (alert_days,
-// audit_days, audit_view_days) that is 0, below -1 or over MaxHistoryDays,
-// or that would keep the audit for less time than the alerts it records,
-// or views longer than the rest of the audit.
+// checkRetention reports (a keyProblem) the first retention setting
+// (alert_days, audit_days, audit_view_days) that is 0, below -1 or over
+// MaxHistoryDays, or that would keep the audit for less time than the
+// alerts it records, or views longer than the rest of the audit: of two
+// settings at odds, the one the file gives (c.data; audit_days when it
+// gives both).
 func (c FileConfig) checkRetention() error {
 	for _, d := range []struct {
 		key string
@@ -231,18 +282,30 @@ func (c FileConfig) checkRetention() error {
 	}{{"alert_days", c.AlertDays}, {"audit_days", c.AuditDays}, {"audit_view_days", c.AuditViewDays}} {
 		switch {
 		case d.v == 0:
-			return fmt.Errorf("%s is 0: give the days to keep, or -1 to keep everything", d.key)
+			return bad(d.key, "0: give the days to keep, or -1 to keep everything")
 		case d.v < -1:
-			return fmt.Errorf("%s %d is negative: give the days to keep, or -1 to keep everything", d.key, d.v)
+			return bad(d.key, "%d is negative: give the days to keep, or -1 to keep everything", d.v)
 		case d.v > MaxHistoryDays:
-			return fmt.Errorf("%s %d is more than %d (100 years): give -1 to keep everything", d.key, d.v, MaxHistoryDays)
+			return bad(d.key, "%d is more than %d (100 years): give -1 to keep everything", d.v, MaxHistoryDays)
 		}
 	}
+	days := func(v int) string {
+		if v == -1 {
+			return "-1 (for ever)"
+		}
+		return strconv.Itoa(v)
+	}
 	if c.AuditDays != -1 && (c.AlertDays == -1 || c.AuditDays < c.AlertDays) {
-		return fmt.Errorf("audit_days %d is shorter than alert_days %d: the audit of an alert must outlive it", c.AuditDays, c.AlertDays)
+		if !yamlstrict.Has(c.data, "audit_days") {
+			return bad("alert_days", "%s is longer than audit_days %d: the audit of an alert must outlive it", days(c.AlertDays), c.AuditDays)
+		}
+		return bad("audit_days", "%d is shorter than alert_days %s: the audit of an alert must outlive it", c.AuditDays, days(c.AlertDays))
 	}
 	if c.AuditDays != -1 && (c.AuditViewDays == -1 || c.AuditViewDays > c.AuditDays) {
-		return fmt.Errorf("audit_view_days %d keeps views longer than audit_days %d", c.AuditViewDays, c.AuditDays)
+		if !yamlstrict.Has(c.data, "audit_view_days") {
+			return bad("audit_days", "%d is shorter than audit_view_days %s: views would be kept longer than the rest of the audit", c.AuditDays, days(c.AuditViewDays))
+		}
+		return bad("audit_view_days", "%s keeps views longer than audit_days %d", days(c.AuditViewDays), c.AuditDays)
 	}
 	return nil
 }
@@ -258,16 +321,16 @@ const (
 	MaxInfluxWriteTimeout = 30 * time.Minute
 )
 
-// checkRanges reports the first setting outside the range it makes sense
-// in, naming it: values that decoded but would break fusion without a word
+// checkRanges reports (a keyProblem) the first setting outside the range
+// it makes sense in: values that decoded but would break fusion without a word
 // (a NaN path-loss exponent made every fix NaN; a negative window matched
 // nothing; history_days over about 106000 overflowed and pruned all).
 func (c FileConfig) checkRanges() error {
 	switch {
 	case c.HistoryDays > MaxHistoryDays:
-		return fmt.Errorf("history_days %d is more than %d (100 years): give -1 to keep everything", c.HistoryDays, MaxHistoryDays)
+		return bad("history_days", "%d is more than %d (100 years): give -1 to keep everything", c.HistoryDays, MaxHistoryDays)
 	case c.HistoryDays < -1: // as alert_days and the audit's (checkRetention)
-		return fmt.Errorf("history_days %d is negative: give the days to keep, or -1 to keep everything", c.HistoryDays)
+		return bad("history_days", "%d is negative: give the days to keep, or -1 to keep everything", c.HistoryDays)
 	}
 	durations := []struct {
 		key string
@@ -281,7 +344,7 @@ func (c FileConfig) checkRanges() error {
 	}
 	for _, d := range durations {
 		if d.v < 0 || d.v > d.max {
-			return fmt.Errorf("%s %v is outside 0..%v (0: the default)", d.key, d.v, d.max)
+			return bad(d.key, "%v is outside 0..%v (0: the default)", d.v, d.max)
 		}
 	}
 	// Negative turns these off, so only a bound above: a window longer
@@ -292,7 +355,7 @@ func (c FileConfig) checkRanges() error {
 		v   time.Duration
 	}{{"borrow_window", c.BorrowWindow}, {"alert_settle", c.AlertSettle}} {
 		if d.v > MaxSettleWindow {
-			return fmt.Errorf("%s %v is more than %v (0: the default, 3s; negative: off)", d.key, d.v, MaxSettleWindow)
+			return bad(d.key, "%v is more than %v (0: the default, 3s; negative: off)", d.v, MaxSettleWindow)
 		}
 	}
 	m := c.Model
@@ -310,7 +373,7 @@ func (c FileConfig) checkRanges() error {
 	}
 	for _, f := range floats {
 		if f.v != 0 && !(f.v >= f.min && f.v <= f.max) { // NaN fails both
-			return fmt.Errorf("%s %v is outside %v..%v (0: the default)", f.key, f.v, f.min, f.max)
+			return bad(f.key, "%v is outside %v..%v (0: the default)", f.v, f.min, f.max)
 		}
 	}
 	return nil
@@ -461,10 +524,11 @@ func syslogAddrProblem(a string) string {
 
 // CheckSubscription refuses a subscription (fusion.yaml's override of
 // the topic filter) that does not match the detection topic of every
-// sensor of s, naming those it misses: fusion started with it and heard
-// none of its own sensors, without a word ("rfw/v1/other/sensor/+/+").
-// "" (the default, SiteTopic) passes.
-func CheckSubscription(sub string, s *site.Site) error {
+// sensor of s, naming those it misses and the key's line: fusion started
+// with it and heard none of its own sensors, without a word
+// ("rfw/v1/other/sensor/+/+"). "" (the default, SiteTopic) passes.
+func (c FileConfig) CheckSubscription(s *site.Site) error {
+	sub := c.Subscription
 	if sub == "" {
 		return nil
 	}
@@ -477,8 +541,8 @@ func CheckSubscription(sub string, s *site.Site) error {
 	if len(missed) == 0 {
 		return nil
 	}
-	return fmt.Errorf("fusion config: subscription %q does not match the topics of site %s's sensors %s (%s): fusion would hear none of what they send; leave it out for %s, or give a shared group of it ($share/GROUP/%s)",
-		sub, s.ID, strings.Join(missed, ", "), event.SensorTopic(s.ID, missed[0], event.KindDetection), SiteTopic(s.ID), SiteTopic(s.ID))
+	return c.KeyError("subscription", fmt.Sprintf("%q does not match the topics of site %s's sensors %s (%s): fusion would hear none of what they send; leave it out for %s, or give a shared group of it ($share/GROUP/%s)",
+		sub, s.ID, strings.Join(missed, ", "), event.SensorTopic(s.ID, missed[0], event.KindDetection), SiteTopic(s.ID), SiteTopic(s.ID)))
 }
 
 // checkFilter reports why f is not an MQTT topic filter (MQTT 3.1.1 §4.7):

@@ -117,11 +117,11 @@ func TestLoadFileConfigHistoryDays(t *testing.T) {
 		{"", 90, ""},
 		{"history_days: 7\n", 7, ""},
 		{"history_days: -1\n", -1, ""},
-		{"history_days: 0\n", 0, "history_days is 0"},
-		{"history_days: -5\n", 0, "history_days -5 is negative"},
+		{"history_days: 0\n", 0, "[2:15] history_days: 0:"},
+		{"history_days: -5\n", 0, "[2:15] history_days: -5 is negative"},
 		{"history_days: ten\n", 0, "history_days"},
 		{"history_days: 36500\n", 36500, ""},
-		{"history_days: 200000\n", 0, "history_days 200000 is more than 36500"},
+		{"history_days: 200000\n", 0, "[2:15] history_days: 200000 is more than 36500"},
 	} {
 		c, err := LoadFileConfig(strings.NewReader("site: wing.yaml\n"+tc.yml), "/etc/rfwarden")
 		if tc.wantErr != "" {
@@ -145,21 +145,21 @@ func TestLoadFileConfigRanges(t *testing.T) {
 		wantErr string // "" = taken
 	}{
 		{"assoc_window: 800ms\n", ""},
-		{"assoc_window: -5s\n", "assoc_window -5s is outside 0..10s"},
-		{"assoc_window: 1m\n", "assoc_window 1m0s is outside"},
+		{"assoc_window: -5s\n", "[2:15] assoc_window: -5s is outside 0..10s"},
+		{"assoc_window: 1m\n", "assoc_window: 1m0s is outside"},
 		{"locate_every: 2s\n", ""},
-		{"locate_every: -1s\n", "locate_every -1s is outside"},
+		{"locate_every: -1s\n", "locate_every: -1s is outside"},
 		{"borrow_window: -1s\n", ""},
-		{"borrow_window: 2m\n", "borrow_window 2m0s is more than 1m0s"},
+		{"borrow_window: 2m\n", "[2:16] borrow_window: 2m0s is more than 1m0s"},
 		{"alert_settle: 10s\n", ""},
-		{"alert_settle: 1h\n", "alert_settle 1h0m0s is more than 1m0s"},
+		{"alert_settle: 1h\n", "alert_settle: 1h0m0s is more than 1m0s"},
 		{"alert_settle: 3\n", "alert_settle"},
 		{"model:\n  exponent: 3.5\n", ""},
-		{"model:\n  exponent: .nan\n", "model.exponent NaN is outside 1..8"},
-		{"model:\n  exponent: -2\n", "model.exponent -2"},
-		{"model:\n  exponent: .inf\n", "model.exponent +Inf"},
+		{"model:\n  exponent: .nan\n", "[3:13] model.exponent: NaN is outside 1..8"},
+		{"model:\n  exponent: -2\n", "model.exponent: -2"},
+		{"model:\n  exponent: .inf\n", "model.exponent: +Inf"},
 		{"model:\n  grid_step_m: 0\n", ""},
-		{"model:\n  grid_step_m: -1\n", "model.grid_step_m -1"},
+		{"model:\n  grid_step_m: -1\n", "model.grid_step_m: -1"},
 		{"model:\n  shadowing_db: 1e9\n", "model.shadowing_db"},
 		{"model:\n  floor_loss_db: -15\n", "model.floor_loss_db"},
 		{"model:\n  sensor_height_m: 2.5\n  emitter_height_m: 1.2\n", ""},
@@ -268,8 +268,8 @@ func TestLoadFileConfigOutputs(t *testing.T) {
 		{"syslog signed port", "syslog:\n  network: udp\n  addr: \"127.0.0.1:+514\"\n", []string{"syslog.addr:", `port "+514" is not a number in 1..65535`}},
 		{"syslog URL", "syslog:\n  network: udp\n  addr: \"udp://127.0.0.1:514\"\n", []string{"syslog.addr:", "is a URL, not host:port"}},
 		{"notify tuned", "notify:\n  max_age: 6h\n  stale_after: 30s\n", nil},
-		{"notify max_age negative", "notify:\n  max_age: -1h\n", []string{"notify.max_age -1h0m0s is outside"}},
-		{"notify stale_after too long", "notify:\n  stale_after: 48h\n", []string{"notify.stale_after 48h0m0s is outside"}},
+		{"notify max_age negative", "notify:\n  max_age: -1h\n", []string{"[3:12] notify.max_age: -1h0m0s is outside"}},
+		{"notify stale_after too long", "notify:\n  stale_after: 48h\n", []string{"[3:16] notify.stale_after: 48h0m0s is outside"}},
 		// max_age at or below stale_after: an output that is down drops
 		// everything while /healthz stays ok (its outbox is empty)
 		{"notify max_age 1ms", "notify:\n  max_age: 1ms\n  stale_after: 24h\n", []string{"[3:12] notify.max_age:", "1ms", "at least 1m"}},
@@ -309,7 +309,8 @@ func TestLoadFileConfigOutputs(t *testing.T) {
 
 // TestCheckSubscription: fusion.yaml's subscription must match the
 // topics of every sensor of the site; "rfw/v1/other/sensor/+/+" started
-// and heard none of them.
+// and heard none of them. The refusal names the key's line (until
+// 2026-12-07 it named the key alone).
 func TestCheckSubscription(t *testing.T) {
 	s := wing(t)
 	for _, tc := range []struct {
@@ -324,7 +325,18 @@ func TestCheckSubscription(t *testing.T) {
 		{"rfw/v1/hmp-test/sensor/s1/+", "sensors s2"},
 		{"rfw/v1/hmp-test/sensor/+/health", "rfw/v1/hmp-test/sensor/s1/detection"},
 	} {
-		err := CheckSubscription(tc.sub, s)
+		yml := "site: wing.yaml\n"
+		if tc.sub != "" {
+			yml += "subscription: " + tc.sub + "\n"
+		}
+		c, err := LoadFileConfig(strings.NewReader(yml), "/etc/rfwarden")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.CheckSubscription(s)
+		if tc.want != "" && err != nil && !strings.Contains(err.Error(), "fusion config: [2:15] subscription: ") {
+			t.Errorf("%q: %v, want it to name the line of subscription", tc.sub, err)
+		}
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%q: %v, want it taken", tc.sub, err)

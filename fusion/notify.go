@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +20,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/atomicfile"
 	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
@@ -122,9 +126,14 @@ type NotifyOptions struct {
 // the order published, as soon as it can be written (tried at least
 // once a second), and every later publication goes behind it, so each
 // alert's transitions stay in order. At most MaxHeld are held: past it
-// the oldest is dropped and counted. What is held is lost if fusion
-// crashes, or stops with the outbox still unwritable (logged and
-// counted).
+// the oldest is dropped, each logged at error level naming its alert,
+// and counted. When fusion stops with the outbox still unwritable, what
+// is held is written to the keep file beside the database (keepFile),
+// which the next OpenNotifier reads: its publications are queued ahead
+// of any new one and the file removed. A publication the keep file
+// cannot take either (its disk full too) is logged at error level
+// naming its alert, rule, room, state and time, and counted. What is
+// held is lost if fusion crashes.
 type Notifier struct {
 	db *sql.DB
 	o  NotifyOptions
@@ -157,6 +166,11 @@ type Notifier struct {
 	heldDropped  int64
 	heldN        atomic.Int64
 	flushMu      sync.Mutex // one flushHeld at a time
+	// keepPath is the keep file (keepFile; "" for a database in memory);
+	// keepSeq the number of the last held publication read from it at
+	// the start (0: none, or all queued since and the file removed).
+	keepPath string
+	keepSeq  int64
 
 	// dropped counts the notifications dropped after MaxAge, refused
 	// those a receiver refused for good.
@@ -207,7 +221,71 @@ func OpenNotifier(ctx context.Context, db *sql.DB, o NotifyOptions) (*Notifier, 
 	if _, err := db.ExecContext(ctx, notifySchema); err != nil {
 		return nil, fmt.Errorf("notifier %s: create the outbox table: %w", o.Output, err)
 	}
-	return &Notifier{db: db, o: o, wake: make(chan struct{}, 1), settled: make(chan struct{})}, nil
+	n := &Notifier{db: db, o: o, wake: make(chan struct{}, 1), settled: make(chan struct{})}
+	var file string
+	if err := db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file); err != nil {
+		return nil, fmt.Errorf("notifier %s: find the database's file: %w", o.Output, err)
+	}
+	if file != "" {
+		n.keepPath = keepFile(file, o.Site, o.Output)
+		if err := n.loadKept(); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// keepFile is where a notifier keeps, when fusion stops, the
+// publications its outbox in the database dbFile could not take:
+// rfwarden.db.notify-held.SITE.OUTPUT.jsonl beside it, one alert (its
+// MQTT payload) a line. The site's share of the database is fusion's
+// alone (its state lock), and so is the file.
+func keepFile(dbFile, site, output string) string {
+	return dbFile + ".notify-held." + site + "." + output + ".jsonl"
+}
+
+// loadKept holds the publications kept at the last stop (keepPath), in
+// order, ahead of any new one; Run queues them in the outbox and then
+// removes the file. A line that is not an alert is logged and skipped.
+func (n *Notifier) loadKept() error {
+	data, err := os.ReadFile(n.keepPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("notifier %s: read the notifications kept at the last stop: %w: make it readable for the user fusion runs as, or move it away to start without them (each line is an alert as JSON)", n.o.Output, err)
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		if line == "" {
+			continue
+		}
+		a, err := event.DecodeAlert([]byte(line))
+		if err != nil {
+			n.o.Logger.Error("notifier: a line of the keep file is not an alert; it is skipped", "output", n.o.Output, "file", n.keepPath, "line", i+1, "err", err)
+			continue
+		}
+		n.heldSeq++
+		n.held = append(n.held, heldAlert{seq: n.heldSeq, a: a})
+	}
+	n.keepSeq = n.heldSeq
+	n.heldN.Store(int64(len(n.held)))
+	if len(n.held) > 0 {
+		n.heldSince = time.Now()
+		n.o.Logger.Warn("notifier: notifications kept at the last stop (the outbox could not take them) are queued first", "output", n.o.Output,
+			"kept", len(n.held), "file", n.keepPath)
+	}
+	return nil
+}
+
+// logLost logs at error level, with what the control room needs to act
+// on it, a publication of a that will never be delivered.
+func (n *Notifier) logLost(msg string, a event.Alert, args ...any) {
+	attrs := []any{"output", n.o.Output, "alert", a.ID, "rule", a.Rule, "severity", a.Severity, "state", a.State, "room", a.Room}
+	if a.Sensor != "" {
+		attrs = append(attrs, "sensor", a.Sensor)
+	}
+	attrs = append(attrs, "updated", time.Unix(0, a.UpdatedNS).UTC().Format(time.RFC3339Nano))
+	n.o.Logger.Error(msg, append(attrs, args...)...)
 }
 
 // PublishAlert implements alert.Publisher: it queues a in the outbox
@@ -301,7 +379,7 @@ func (n *Notifier) holdLocked(a event.Alert, err error) {
 	if n.heldSince.IsZero() {
 		n.heldSince = now
 		n.heldDropped = 0
-		n.o.Logger.Warn("notifier: the outbox cannot be written; publications are held in memory (lost if fusion stops or crashes before it can) and queued when it can",
+		n.o.Logger.Warn("notifier: the outbox cannot be written; publications are held in memory (kept in a file beside the database if fusion stops first, lost if it crashes) and queued when it can",
 			"output", n.o.Output, "alert", a.ID, "state", a.State, "max_held", n.o.MaxHeld, "err", n.heldErr)
 	}
 	for i := len(n.held) - 1; i >= 0 && n.held[i].seq > n.heldFlushing; i-- {
@@ -327,10 +405,8 @@ func (n *Notifier) holdLocked(a event.Alert, err error) {
 			n.mu.Lock()
 			n.lastDropAt = now
 			n.mu.Unlock()
-			if n.heldDropped == 1 {
-				n.o.Logger.Error("notifier: too many publications held while the outbox cannot be written; the oldest are dropped (logged once per outage)",
-					"output", n.o.Output, "alert", h.a.ID, "state", h.a.State, "max_held", n.o.MaxHeld, "err", n.heldErr)
-			}
+			n.logLost("notifier: too many publications held while the outbox cannot be written; the oldest are dropped",
+				h.a, "max_held", n.o.MaxHeld, "err", n.heldErr)
 			break
 		}
 	}
@@ -360,6 +436,10 @@ func (n *Notifier) flushHeld(ctx context.Context) int {
 	last := n.heldFlushing
 	n.heldFlushing = 0
 	if err != nil {
+		if n.heldErr == nil { // those kept at the last stop: the outbox still refuses
+			n.o.Logger.Warn("notifier: the outbox cannot be written; publications are held in memory (kept in a file beside the database if fusion stops first, lost if it crashes) and queued when it can",
+				"output", n.o.Output, "held", len(batch), "max_held", n.o.MaxHeld, "err", err)
+		}
 		n.heldErr = fmt.Errorf("notifier %s: queue %d held publications: %w", n.o.Output, len(batch), err)
 		n.noteErr(outboxError{n.heldErr}, now)
 		return len(n.held)
@@ -371,6 +451,14 @@ func (n *Notifier) flushHeld(ctx context.Context) int {
 	}
 	n.held = append(n.held[:0], n.held[i:]...)
 	n.heldN.Store(int64(len(n.held)))
+	if n.keepSeq > 0 && last >= n.keepSeq {
+		// those kept at the last stop are in the outbox now
+		if err := os.Remove(n.keepPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			n.o.Logger.Error("notifier: the notifications kept at the last stop are queued, but their file could not be removed: remove it, or they are sent again at the next start",
+				"output", n.o.Output, "file", n.keepPath, "err", err)
+		}
+		n.keepSeq = 0
+	}
 	if len(n.held) == 0 {
 		n.o.Logger.Info("notifier: the outbox is written again; the held publications are queued", "output", n.o.Output,
 			"queued", len(batch), "held_for", now.Sub(n.heldSince).Round(time.Millisecond), "dropped", n.heldDropped)
@@ -495,7 +583,9 @@ func (n *Notifier) Run(ctx context.Context) error {
 }
 
 // lastFlush is Run's last try, as it stops, to queue the publications
-// held in memory; those it cannot are lost, logged and counted.
+// held in memory; those it cannot are written to the keep file, for the
+// next start. Those the keep file cannot take either are lost: each is
+// logged at error level and counted.
 func (n *Notifier) lastFlush(ctx context.Context) {
 	if n.heldN.Load() == 0 {
 		return
@@ -507,15 +597,49 @@ func (n *Notifier) lastFlush(ctx context.Context) {
 	}
 	n.hmu.Lock()
 	defer n.hmu.Unlock()
-	lost := len(n.held)
+	defer func() {
+		n.held, n.heldSince, n.heldErr, n.keepSeq = nil, time.Time{}, nil, 0
+		n.heldN.Store(0)
+	}()
+	heldFor := time.Since(n.heldSince).Round(time.Millisecond)
+	kerr := n.writeKept()
+	if kerr == nil {
+		n.o.Logger.Warn("notifier: stopping with publications the outbox could not take; they are kept in a file and queued at the next start",
+			"output", n.o.Output, "kept", len(n.held), "file", n.keepPath, "held_for", heldFor, "err", n.heldErr)
+		return
+	}
+	lost := 0
+	for _, h := range n.held {
+		if h.seq <= n.keepSeq {
+			continue // still in the keep file, as read at the start
+		}
+		lost++
+		n.logLost("notifier: stopping with a publication neither the outbox nor the keep file could take; it is lost", h.a,
+			"err", n.heldErr, "keep_err", kerr)
+	}
 	n.unqueued.Add(int64(lost))
 	n.o.Logger.Error("notifier: stopping with publications the outbox could not take; they are lost", "output", n.o.Output,
-		"lost", lost, "held_for", time.Since(n.heldSince).Round(time.Millisecond), "err", n.heldErr)
-	n.held, n.heldSince, n.heldErr = nil, time.Time{}, nil
-	n.heldN.Store(0)
+		"lost", lost, "held_for", heldFor, "err", n.heldErr, "keep_err", kerr)
 	n.mu.Lock()
 	n.lastDropAt = time.Now()
 	n.mu.Unlock()
+}
+
+// writeKept replaces the keep file with the held publications, one
+// alert a line, in order; hmu is held.
+func (n *Notifier) writeKept() error {
+	if n.keepPath == "" {
+		return errors.New("no keep file: the database is in memory")
+	}
+	var b []byte
+	for _, h := range n.held {
+		line, err := event.Encode(h.a) // encoded once already: cannot fail
+		if err != nil {
+			return err
+		}
+		b = append(append(b, line...), '\n')
+	}
+	return atomicfile.Write(n.keepPath, b, 0o600)
 }
 
 // Close closes the output's publisher when it holds a connection (Syslog);

@@ -159,8 +159,8 @@ func TestFopsTransitionPublishedAfterOutboxFailed(t *testing.T) {
 // TestNotifierHeldBounded: while the outbox cannot be written the
 // notifier holds at most MaxHeld publications, in order, collapsing a
 // repeat of an alert's state as the outbox does; past the bound the
-// oldest is dropped and counted; and what is still held when fusion stops
-// is lost, logged and counted.
+// oldest is dropped, each logged, and counted; and what is still held
+// when fusion stops is kept in a file for the next start.
 func TestNotifierHeldBounded(t *testing.T) {
 	pubs := []event.Alert{
 		alertAs("a", event.SeverityWarning, event.AlertPending, 1),
@@ -183,8 +183,10 @@ func TestNotifierHeldBounded(t *testing.T) {
 			wantGot: []string{"c/pending", "a/pending", "b/pending", "a/firing", "b/resolved"}, wantLog: "the outbox is written again"},
 		{name: "past the bound the oldest dropped", maxHeld: 3, freeBefore: true, wantHeld: 3, wantDropped: 2,
 			wantGot: []string{"c/pending", "a/firing", "b/resolved"}, wantLog: "the oldest are dropped"},
-		{name: "lost at a stop with the disk still full", maxHeld: 10, wantHeld: 5, wantDropped: 5,
-			wantLog: "they are lost"},
+		// TestNotifierHeldKeptAtStop has their restart, and the stop with
+		// nowhere to keep them
+		{name: "kept at a stop with the disk still full", maxHeld: 10, wantHeld: 5, wantDropped: 0,
+			wantLog: "they are kept in a file"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -230,6 +232,10 @@ func TestNotifierHeldBounded(t *testing.T) {
 				}
 				if !strings.Contains(logs.String(), tt.wantLog) {
 					t.Errorf("log has no %q:\n%s", tt.wantLog, logs.String())
+				}
+				// each publication dropped is logged, naming its alert
+				if c := strings.Count(logs.String(), "level=ERROR msg=\"notifier: too many publications held"); c != int(tt.wantDropped) {
+					t.Errorf("%d drops logged, want %v:\n%s", c, tt.wantDropped, logs.String())
 				}
 			})
 		})

@@ -80,7 +80,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	if err != nil {
 		return err
 	}
-	if err := fusion.CheckSubscription(fc.Subscription, s); err != nil {
+	if err := fc.CheckSubscription(s); err != nil {
 		return fmt.Errorf("%s: %w", *cfgPath, err)
 	}
 	if err := fc.CheckSecrets(); err != nil {
@@ -124,7 +124,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	// with this config would take the running one's MQTT session (the same
 	// client_id) and share its seen file and spool.
 	if err := checkStateFolders(fc); err != nil {
-		return err
+		return fmt.Errorf("%s: %w", *cfgPath, err)
 	}
 	unlock, err := lockFusionState(fc, s.ID)
 	if err != nil {
@@ -355,7 +355,8 @@ func runNotifiers(ns []*fusion.Notifier, drain time.Duration, log *slog.Logger) 
 }
 
 // checkStateFolders refuses a db, seen_file or influx.spool_dir whose
-// folder does not exist, naming the setting and the folder: fusion
+// folder does not exist, naming the setting, its line in fusion.yaml and
+// the folder: fusion
 // creates the files (and the spool folder), but a missing folder is a
 // mistyped path or a state folder not made yet, and its lock (statelock)
 // created the folder, so fusion started on a new empty database there.
@@ -370,11 +371,11 @@ func checkStateFolders(fc fusion.FileConfig) error {
 		fi, err := os.Stat(dir)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return fmt.Errorf("fusion: %s %s: its folder %s does not exist: correct %s in the fusion config, or create the folder for the user fusion runs as", p.key, p.path, dir, p.key)
+			return fc.KeyError(p.key, fmt.Sprintf("%s: its folder %s does not exist: correct %s, or create the folder for the user fusion runs as", p.path, dir, p.key))
 		case err != nil:
-			return fmt.Errorf("fusion: %s %s: its folder: %w", p.key, p.path, err)
+			return fc.KeyError(p.key, fmt.Sprintf("%s: its folder: %v", p.path, err))
 		case !fi.IsDir():
-			return fmt.Errorf("fusion: %s %s: %s is not a folder: correct %s in the fusion config", p.key, p.path, dir, p.key)
+			return fc.KeyError(p.key, fmt.Sprintf("%s: %s is not a folder: correct %s", p.path, dir, p.key))
 		}
 	}
 	return nil

@@ -461,7 +461,7 @@ func TestCmdFusionErrors(t *testing.T) {
 		{[]string{"--config", bad, "extra"}, "usage"},
 		{[]string{"--config", filepath.Join(dir, "none.yaml")}, "open fusion config"},
 		{[]string{"--config", bad}, "colour"},
-		{[]string{"--config", nosite}, "site missing"},
+		{[]string{"--config", nosite}, "site: missing"},
 		{[]string{"--config", badSyslog}, "syslog.network"},
 		{[]string{"--config", badInflux}, "influx.url"},
 	}

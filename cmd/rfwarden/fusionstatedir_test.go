@@ -16,9 +16,9 @@ import (
 // TestFusionStateFolderMissing: given fusion.yaml's db, seen_file or
 // influx.spool_dir in a folder that does not exist (a mistyped path, a
 // state folder not made yet), when fusion starts, expect it to stop
-// before anything is written, naming the setting and the folder, and the
-// folder still missing: its state lock made the folder, and fusion ran on
-// a new empty database there. A path in a folder that exists, or a
+// before anything is written, naming the setting, its line and the
+// folder, and the folder still missing: its state lock made the folder,
+// and fusion ran on a new empty database there. A path in a folder that exists, or a
 // relative one (beside fusion.yaml), loads and passes.
 func TestFusionStateFolderMissing(t *testing.T) {
 	siteAbs, err := filepath.Abs("../../testdata/sites/wing.yaml")
@@ -34,10 +34,10 @@ func TestFusionStateFolderMissing(t *testing.T) {
 		{"db in an existing folder", "db: DIR/rfwarden.db\nseen_file: DIR/seen\n", ""},
 		{"spool in an existing folder", "db: rfwarden.db\ninflux: {url: \"http://127.0.0.1:21798\", spool_dir: DIR/spool}\n", ""},
 		{"spool folder of no influx", "db: rfwarden.db\ninflux: {spool_dir: DIR/missing/spool}\n", ""},
-		{"db in a missing folder", "db: DIR/missing/rfwarden.db\n", "fusion: db DIR/missing/rfwarden.db: its folder DIR/missing does not exist: correct db"},
-		{"seen file in a missing folder", "db: rfwarden.db\nseen_file: DIR/missing/seen\n", "fusion: seen_file DIR/missing/seen: its folder DIR/missing does not exist"},
-		{"spool in a missing folder", "db: rfwarden.db\ninflux: {url: \"http://127.0.0.1:21798\", spool_dir: DIR/missing/spool}\n", "fusion: influx.spool_dir DIR/missing/spool: its folder DIR/missing does not exist"},
-		{"db under a file", "db: DIR/file/rfwarden.db\n", "fusion: db DIR/file/rfwarden.db: DIR/file is not a folder"},
+		{"db in a missing folder", "db: DIR/missing/rfwarden.db\n", "fusion config: [4:5] db: DIR/missing/rfwarden.db: its folder DIR/missing does not exist: correct db"},
+		{"seen file in a missing folder", "db: rfwarden.db\nseen_file: DIR/missing/seen\n", "fusion config: [5:12] seen_file: DIR/missing/seen: its folder DIR/missing does not exist"},
+		{"spool in a missing folder", "db: rfwarden.db\ninflux: {url: \"http://127.0.0.1:21798\", spool_dir: DIR/missing/spool}\n", "fusion config: [5:52] influx.spool_dir: DIR/missing/spool: its folder DIR/missing does not exist"},
+		{"db under a file", "db: DIR/file/rfwarden.db\n", "fusion config: [4:5] db: DIR/file/rfwarden.db: DIR/file is not a folder"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 )
 
@@ -24,25 +25,40 @@ func At(data []byte, key, msg string) error {
 	return hidden(at(data, key, msg))
 }
 
-func at(data []byte, key, msg string) (err error) {
-	plain := errors.New(key + ": " + msg)
+func at(data []byte, key, msg string) error {
+	if n := find(data, key); n != nil {
+		return located(n, msg)
+	}
+	return errors.New(key + ": " + msg)
+}
+
+// Has reports whether the YAML document data holds key (a path as At
+// takes it): an error about two settings, one of them left to its
+// default, points to the one the file gives.
+func Has(data []byte, key string) bool {
+	return find(data, key) != nil
+}
+
+// find returns the node of the value at key in data, or nil when the
+// document does not hold it or does not parse.
+func find(data []byte, key string) (n ast.Node) {
 	defer func() {
 		// the YAML library panics on some documents (see Decode)
 		if recover() != nil {
-			err = plain
+			n = nil
 		}
 	}()
-	p, perr := yaml.PathString("$." + key)
-	if perr != nil {
-		return plain
+	p, err := yaml.PathString("$." + key)
+	if err != nil {
+		return nil
 	}
-	file, perr := parser.ParseBytes(data, 0)
-	if perr != nil {
-		return plain
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil
 	}
-	n, perr := p.FilterFile(file)
-	if perr != nil || n == nil || n.GetToken() == nil {
-		return plain
+	n, err = p.FilterFile(file)
+	if err != nil || n == nil || n.GetToken() == nil {
+		return nil
 	}
-	return located(n, msg)
+	return n
 }

@@ -44,3 +44,23 @@ func TestAt(t *testing.T) {
 		t.Errorf("malformed document: got %v, want the bare message", err)
 	}
 }
+
+// TestHas: Has finds a key wherever At would, and not one the document
+// leaves out or one of a document that does not parse.
+func TestHas(t *testing.T) {
+	const doc = "name: a\ninner:\n  n: 7\nlist:\n  - {every: 1s, n: 3}\n"
+	for _, tt := range []struct {
+		key  string
+		want bool
+	}{
+		{"name", true}, {"inner.n", true}, {"list[0].every", true},
+		{"ptr.every", false}, {"inner.m", false}, {"list[3].n", false},
+	} {
+		if got := Has([]byte(doc), tt.key); got != tt.want {
+			t.Errorf("Has(%s) = %v, want %v", tt.key, got, tt.want)
+		}
+	}
+	if Has([]byte("a: [\n"), "a") {
+		t.Error("Has of a document that does not parse: true")
+	}
+}

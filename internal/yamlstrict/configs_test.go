@@ -11,8 +11,9 @@ import (
 )
 
 // TestConfigErrors: a wrong duration or type in any of rfwarden's YAML
-// files is reported with its line and column, its key as written in the
-// file and the line itself, never a Go struct field's name.
+// files, and a value out of its range, is reported with its line and
+// column, its key as written in the file and the line itself, never a Go
+// struct field's name.
 func TestConfigErrors(t *testing.T) {
 	load := map[string]func(doc string) error{
 		"fusion.yaml": func(doc string) error {
@@ -44,6 +45,9 @@ func TestConfigErrors(t *testing.T) {
 		{"fusion.yaml", "site: x\nhistory_days: abc\n", []string{"[2:15] history_days: cannot unmarshal string into int"}},
 		{"fusion.yaml", "site: x\ninflux:\n  url: http://db\n  spool_dir: [a]\n", []string{"[4:14] influx.spool_dir:"}},
 		{"fusion.yaml", "site: x\ncolour: red\n", []string{"[2:1]", "colour"}},
+		// a value of the right type out of range: its line as well
+		{"fusion.yaml", "site: x\nhistory_days: 9999999999999\n", []string{"[2:15] history_days: 9999999999999 is more than 36500", "2 | history_days: 9999999999999"}},
+		{"fusion.yaml", "site: x\nnotify:\n  stale_after: 25h\n", []string{"[3:16] notify.stale_after: 25h0m0s is outside"}},
 		{"alerts.yaml", rule + "    for: 500\n", []string{"[5:10] rules[0].for:", `missing unit in duration "500"`, "5 |     for: 500"}},
 		{"alerts.yaml", rule + "    max_offset: fast\n", []string{"[5:17] rules[0].max_offset:", `invalid duration "fast"`}},
 		{"alerts.yaml", rule + "    radius_m: far\n", []string{"[5:15] rules[0].radius_m: cannot unmarshal string into float64"}},
@@ -51,6 +55,7 @@ func TestConfigErrors(t *testing.T) {
 		{"node.yaml", node + "health:\n  interval: abc\n", []string{"[4:13] health.interval:", `invalid duration "abc"`}},
 		{"node.yaml", node + "bands: [{name: x, low_hz: 1e9, high_hz: 1.001e9, dwell: 10}]\n", []string{"bands[0].dwell:", `missing unit in duration "10"`}},
 		{"node.yaml", node + "mqtt:\n  max_inflight: many\n", []string{"[4:17] mqtt.max_inflight: cannot unmarshal string into int", "4 |   max_inflight: many"}},
+		{"node.yaml", node + "mqtt:\n  url: tcp://127.0.0.1:1883\n  max_inflight: 5000\n", []string{"[5:17] mqtt.max_inflight: 5000 not in 1..1024"}},
 		{"site.yaml", "id: a\nfloors:\n  - id: f\n    elevation_m: high\n", []string{"[4:18] floors[0].elevation_m: cannot unmarshal string into float64"}},
 	}
 	for _, tt := range tests {
