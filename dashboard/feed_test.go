@@ -150,12 +150,17 @@ func TestSSEFeedState(t *testing.T) {
 		Reason  string `json:"reason"`
 		NowNS   int64  `json:"now_ns"`
 	}
-	open := func(t *testing.T, with func(*Deps), query string) (*bufio.Scanner, *env) {
+	// openAfter opens the stream of a dashboard made with with's Deps,
+	// calling made (if set) between making it and opening the stream.
+	openAfter := func(t *testing.T, with func(*Deps), made func(), query string) (*bufio.Scanner, *env) {
 		ev := newEnv(t)
 		with(&ev.deps)
 		e, err := New(ev.deps)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if made != nil {
+			made()
 		}
 		srv := httptest.NewServer(e)
 		t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
@@ -174,6 +179,9 @@ func TestSSEFeedState(t *testing.T) {
 			t.Fatalf("GET /events%s: %s %s", query, resp.Status, b)
 		}
 		return bufio.NewScanner(resp.Body), ev
+	}
+	open := func(t *testing.T, with func(*Deps), query string) (*bufio.Scanner, *env) {
+		return openAfter(t, with, nil, query)
 	}
 	next := func(t *testing.T, sc *bufio.Scanner) feedMsg {
 		t.Helper()
@@ -217,6 +225,20 @@ func TestSSEFeedState(t *testing.T) {
 		sc, _ := open(t, func(d *Deps) { d.Feed = &switchLink{up: true} }, "")
 		if m := next(t, sc); m.State != "connected" || m.Reason != "" {
 			t.Errorf("at connect: %+v, want connected", m)
+		}
+	})
+	// The dashboard starts before its feed connects (it waits a moment
+	// only); the first stream after that reads the change and publishes
+	// it to every stream, itself included, which wrote it already.
+	t.Run("connected after start: said once", func(t *testing.T) {
+		link := &switchLink{reason: refused}
+		sc, ev := openAfter(t, func(d *Deps) { d.Feed = link }, func() { link.set(true, "") }, "?kinds=feed,alert")
+		if m := next(t, sc); m.State != "connected" {
+			t.Errorf("at connect: %+v, want connected", m)
+		}
+		ev.deps.Hub.PublishAlert(event.Alert{Schema: 1, ID: "a1", Site: "hmp1", Rule: "r", Severity: event.SeverityInfo, State: event.AlertFiring})
+		if name, data := sseEvent(t, sc); name != MsgAlert {
+			t.Errorf("next event %q %s, want the alert: the feed's state was said again without a change", name, data)
 		}
 	})
 	t.Run("not configured", func(t *testing.T) {
