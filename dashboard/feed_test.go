@@ -105,18 +105,31 @@ func FuzzHandleMQTT(f *testing.F) {
 	})
 }
 
-// switchLink is a live feed connection a test connects and cuts.
+// switchLink is a live feed connection a test connects and cuts, and
+// whose subscription it has the broker refuse (refuse).
 type switchLink struct {
-	mu     sync.Mutex
-	up     bool
-	reason string
+	mu      sync.Mutex
+	up      bool
+	refused bool // connected, the subscription not granted (up is false, as cmd/rfwarden's feedLink)
+	reason  string
 }
 
-func (l *switchLink) IsConnected() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.up }
-func (l *switchLink) Reason() string    { l.mu.Lock(); defer l.mu.Unlock(); return l.reason }
+var _ SubscribingLink = (*switchLink)(nil)
+
+func (l *switchLink) IsConnected() bool         { l.mu.Lock(); defer l.mu.Unlock(); return l.up }
+func (l *switchLink) Reason() string            { l.mu.Lock(); defer l.mu.Unlock(); return l.reason }
+func (l *switchLink) SubscriptionRefused() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.refused }
 func (l *switchLink) set(up bool, reason string) {
 	l.mu.Lock()
-	l.up, l.reason = up, reason
+	l.up, l.refused, l.reason = up, false, reason
+	l.mu.Unlock()
+}
+
+// refuse makes the link connected with its subscription refused, for
+// reason.
+func (l *switchLink) refuse(reason string) {
+	l.mu.Lock()
+	l.up, l.refused, l.reason = false, true, reason
 	l.mu.Unlock()
 }
 
@@ -239,6 +252,36 @@ func TestSSEFeedState(t *testing.T) {
 		ev.deps.Hub.PublishAlert(event.Alert{Schema: 1, ID: "a1", Site: "hmp1", Rule: "r", Severity: event.SeverityInfo, State: event.AlertFiring})
 		if name, data := sseEvent(t, sc); name != MsgAlert {
 			t.Errorf("next event %q %s, want the alert: the feed's state was said again without a change", name, data)
+		}
+	})
+	// A broker whose ACL refuses the feed's topics: connected, and
+	// nothing arrives. It is not "down" (a broken link mends itself),
+	// and it is not live.
+	t.Run("subscription refused", func(t *testing.T) {
+		const notGranted = "connected to the MQTT broker, but its subscription was not granted: rfw/v1/hmp1/alert: the broker refused the subscription (SUBACK 0x80)"
+		link := &switchLink{}
+		link.refuse(notGranted)
+		var clock atomic.Int64
+		clock.Store(testNow.UnixNano())
+		sc, ev := open(t, func(d *Deps) {
+			d.Feed = link
+			d.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+		}, "?kinds=feed")
+		if m := next(t, sc); m.State != "refused" || m.Reason != notGranted || m.SinceNS != testNow.UnixNano() {
+			t.Errorf("at connect: %+v, want refused since testNow with the link's reason", m)
+		}
+		e, err := New(ev.deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec := do(e, "GET", "/healthz", "", "", nil, false); rec.Code != http.StatusServiceUnavailable || rec.Body.String() != "degraded: live feed: "+notGranted+"\n" {
+			t.Errorf("/healthz %d %q, want 503 degraded naming the refusal", rec.Code, rec.Body)
+		}
+		later := testNow.Add(time.Minute)
+		clock.Store(later.UnixNano())
+		link.set(true, "") // the ACL mended, the dashboard connected again
+		if m := next(t, sc); m.State != "connected" || m.SinceNS != later.UnixNano() {
+			t.Errorf("after the subscription was granted: %+v, want connected since a minute later", m)
 		}
 	})
 	t.Run("not configured", func(t *testing.T) {

@@ -269,6 +269,12 @@
         (f.reason || 'not connected to the MQTT broker') + ' — no phone or drone reaches the map live; alerts and the map are read again every minute');
       return;
     }
+    if (f.state === 'refused') {
+      // connected, and the broker sends nothing: no retry mends its ACL
+      setLive('live feed refused by the broker since ' + fmtHM(f.since_ns) + ' (' + (/no answer/i.test(f.reason || '') ? 'no answer to its subscription' : 'its ACL denies the topics') + ')', 'warn',
+        (f.reason || 'the broker did not grant the live feed\'s subscription') + ' — an admin must let the dashboard\'s MQTT user read its topics; alerts and the map are read again every minute');
+      return;
+    }
     setLive('no live feed (not configured): map updates every minute', 'warn',
       'the dashboard runs without --mqtt: it hears nothing live; alerts and the map are read again every minute');
   }
