@@ -221,3 +221,41 @@ func TestBrowserAckCriticalNeedsNote(t *testing.T) {
 		t.Errorf("refused by the server: %q, want its message, the focus and the note kept", v)
 	}
 }
+
+// TestBrowserAlertListFollowsDetail: a drone alert that stays in its room
+// has its summary rewritten with each fix (its probability there, and the
+// room nearly as likely beside it) and stored, not published
+// (docs/alerts.md). The open detail reads it again from the store; the
+// list's row beside it shows what the detail shows, where it kept the
+// summary as first announced until the list was read again (each
+// minute), and the card and the row disagreed.
+func TestBrowserAlertListFollowsDetail(t *testing.T) {
+	ctx, ev, srv := browserDashboard(t)
+	first := event.Alert{Schema: 1, ID: "dr1", Site: "hmp1", Rule: "drone", Severity: event.SeverityCritical, State: event.AlertFiring,
+		Summary: "DJI DroneID telemetry (2440 MHz) near yard yard, 46%", Room: "yard", Zone: "yard", Probability: 0.46,
+		RoomProbs: map[string]float64{"yard": 0.46}, ActiveNS: testNow.UnixNano(), UpdatedNS: testNow.UnixNano()}
+	ev.al.UpsertAlert(context.Background(), first)
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	const row = `document.querySelector('tr[data-id="dr1"] td.summary').textContent`
+	within(t, ctx, 10*time.Second, "open the drone alert",
+		clickNow(`tr[data-id="dr1"]`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('alert-detail').dataset.id === 'dr1'`))
+	stays := first
+	stays.Summary = "DJI DroneID telemetry (2440 MHz) near yard yard, 39%, or perimeter perim, 41%"
+	stays.Probability, stays.RoomProbs = 0.39, map[string]float64{"yard": 0.39, "perim": 0.41}
+	stays.UpdatedNS = first.UpdatedNS + int64(10*time.Second)
+	ev.al.UpsertAlert(context.Background(), stays)
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.rfwFollowAlertDetail()`, chromedp.EvalAwaitPromise)); err != nil || !ok {
+		t.Fatalf("follow the open detail: %v, %v", ok, err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.querySelector('#alert-detail h2').textContent, `+row+`]`))
+	if err != nil || len(got) != 2 {
+		t.Fatalf("detail and row: %v (%v)", got, err)
+	}
+	if got[0] != "CRITICAL: "+stays.Summary {
+		t.Errorf("detail %q, want the stored summary %q", got[0], stays.Summary)
+	}
+	if got[1] != stays.Summary {
+		t.Errorf("the list's row says %q beside the detail's %q, want the stored summary", got[1], got[0])
+	}
+}

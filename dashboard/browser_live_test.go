@@ -34,6 +34,26 @@ func TestBrowserLiveFeedDown(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.getElementById('live').textContent === 'live' && !document.getElementById('live').classList.contains('warn')`))
 }
 
+// TestBrowserLiveFeedRefused: a feed connected to a broker that refused
+// its subscription (its ACL) hears nothing: the header says the broker
+// refused it and since when, not "live" and not "down" (which mends by
+// itself), the whole reason in its title.
+func TestBrowserLiveFeedRefused(t *testing.T) {
+	const notGranted = "connected to the MQTT broker, but its subscription was not granted: rfw/v1/hmp1/alert: the broker refused the subscription (SUBACK 0x80): its ACL must let this client's user read the topic (deploy/mosquitto/rfwarden.acl)"
+	link := &switchLink{}
+	link.refuse(notGranted)
+	ctx, _, srv := browserDashboard(t, func(d *Deps) { d.Feed = link })
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the header says the broker refused the feed",
+		chromedp.WaitVisible(chromedp.CSS(`#live.warn`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('live').textContent.includes('refused')`))
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const l = document.getElementById('live'); return l.className + ' | ' + l.textContent + ' | ' + l.title; })()`))
+	if err != nil || !strings.Contains(text, "live feed refused by the broker since 10:30 UTC (its ACL denies the topics)") || !strings.Contains(text, "rfw/v1/hmp1/alert") {
+		t.Errorf("header %q (%v): want \"live feed refused by the broker since 10:30 UTC (its ACL denies the topics)\", warning style, the full reason in its title", text, err)
+	}
+	shot(t, ctx, "live-feed-refused")
+}
+
 // TestBrowserLiveFeedNotConfigured: a dashboard started without --mqtt
 // hears nothing live: the header says so, not "live".
 func TestBrowserLiveFeedNotConfigured(t *testing.T) {

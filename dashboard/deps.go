@@ -48,6 +48,19 @@ type Link interface {
 	Reason() string
 }
 
+// SubscribingLink is a Link that also says whether the broker granted
+// its subscription (cmd/rfwarden's live feed is one). A connection whose
+// subscription the broker refused (its ACL, SUBACK 0x80) hears nothing
+// while it stays connected: the live feed's state says so apart
+// (FeedRefused), for a broken link goes by itself and an ACL does not.
+type SubscribingLink interface {
+	Link
+	// SubscriptionRefused reports whether the broker has not granted the
+	// subscription on the current connection (IsConnected is false then,
+	// and Reason says why); false while it has, or has not answered yet.
+	SubscriptionRefused() bool
+}
+
 // DatabaseWrites says whether the database refuses the dashboard's
 // writes; *store.SQLite is one (its writes' outcome, store.WriteGrace).
 type DatabaseWrites interface {
@@ -281,7 +294,8 @@ type Deps struct {
 	// Feed is the live feed's connection to the broker; nil without one.
 	// While it is not connected /healthz answers 503 "degraded" with its
 	// reason: the live feed, acknowledgements' announcements and evidence
-	// do not work meanwhile.
+	// do not work meanwhile. A SubscribingLink also tells the page
+	// apart a subscription the broker refused (FeedRefused).
 	Feed Link
 	// Influx is InfluxDB, where the time series are read when fusion
 	// writes them there (a *Probe); nil without it. While it does not

@@ -115,7 +115,12 @@ func trimForErr(s string) string {
 const (
 	FeedConnected = "connected" // Deps.Feed is connected
 	FeedDown      = "down"      // Deps.Feed is not connected: nothing arrives live
-	FeedNone      = "none"      // no Deps.Feed: the dashboard hears nothing live
+	// FeedRefused: Deps.Feed is connected, but the broker has not granted
+	// its subscription (SubscribingLink: its ACL refused the topics, or it
+	// did not answer): nothing arrives live until an admin mends the
+	// broker's ACL. It read "down" like a broken link that mends itself.
+	FeedRefused = "refused"
+	FeedNone    = "none" // no Deps.Feed: the dashboard hears nothing live
 )
 
 // FeedState is the state of the dashboard's live feed from the broker
@@ -124,12 +129,13 @@ const (
 // stream is not a live page: a dashboard that hears nothing from the
 // broker sends nothing on it.
 type FeedState struct {
-	State string `json:"state"` // FeedConnected, FeedDown or FeedNone
+	State string `json:"state"` // FeedConnected, FeedDown, FeedRefused or FeedNone
 	// SinceNS is when it took this state, as the dashboard saw it (it
 	// reads the connection every second; since the dashboard started, for
 	// the state it started in), on the server's clock; 0 for FeedNone.
 	SinceNS int64 `json:"since_ns,omitempty"`
-	// Reason says why it is down, with the latest connection error.
+	// Reason says why it is down, with the latest connection error, or
+	// why the subscription was not granted (FeedRefused).
 	Reason string `json:"reason,omitempty"`
 	// NowNS is the server's clock when the event was sent (the demo's is
 	// simulated): the page ages the floor plan's markers on it.
@@ -217,6 +223,9 @@ func (w *feedWatch) observe() (st FeedState, changed bool) {
 	next := FeedState{State: FeedConnected}
 	if !w.link.IsConnected() {
 		next = FeedState{State: FeedDown, Reason: w.link.Reason()}
+		if s, ok := w.link.(SubscribingLink); ok && s.SubscriptionRefused() {
+			next.State = FeedRefused
+		}
 	}
 	now := w.now()
 	w.mu.Lock()

@@ -105,18 +105,31 @@ func FuzzHandleMQTT(f *testing.F) {
 	})
 }
 
-// switchLink is a live feed connection a test connects and cuts.
+// switchLink is a live feed connection a test connects and cuts, and
+// whose subscription it has the broker refuse (refuse).
 type switchLink struct {
-	mu     sync.Mutex
-	up     bool
-	reason string
+	mu      sync.Mutex
+	up      bool
+	refused bool // connected, the subscription not granted (up is false, as cmd/rfwarden's feedLink)
+	reason  string
 }
 
-func (l *switchLink) IsConnected() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.up }
-func (l *switchLink) Reason() string    { l.mu.Lock(); defer l.mu.Unlock(); return l.reason }
+var _ SubscribingLink = (*switchLink)(nil)
+
+func (l *switchLink) IsConnected() bool         { l.mu.Lock(); defer l.mu.Unlock(); return l.up }
+func (l *switchLink) Reason() string            { l.mu.Lock(); defer l.mu.Unlock(); return l.reason }
+func (l *switchLink) SubscriptionRefused() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.refused }
 func (l *switchLink) set(up bool, reason string) {
 	l.mu.Lock()
-	l.up, l.reason = up, reason
+	l.up, l.refused, l.reason = up, false, reason
+	l.mu.Unlock()
+}
+
+// refuse makes the link connected with its subscription refused, for
+// reason.
+func (l *switchLink) refuse(reason string) {
+	l.mu.Lock()
+	l.up, l.refused, l.reason = false, true, reason
 	l.mu.Unlock()
 }
 
@@ -150,12 +163,17 @@ func TestSSEFeedState(t *testing.T) {
 		Reason  string `json:"reason"`
 		NowNS   int64  `json:"now_ns"`
 	}
-	open := func(t *testing.T, with func(*Deps), query string) (*bufio.Scanner, *env) {
+	// openAfter opens the stream of a dashboard made with with's Deps,
+	// calling made (if set) between making it and opening the stream.
+	openAfter := func(t *testing.T, with func(*Deps), made func(), query string) (*bufio.Scanner, *env) {
 		ev := newEnv(t)
 		with(&ev.deps)
 		e, err := New(ev.deps)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if made != nil {
+			made()
 		}
 		srv := httptest.NewServer(e)
 		t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
@@ -174,6 +192,9 @@ func TestSSEFeedState(t *testing.T) {
 			t.Fatalf("GET /events%s: %s %s", query, resp.Status, b)
 		}
 		return bufio.NewScanner(resp.Body), ev
+	}
+	open := func(t *testing.T, with func(*Deps), query string) (*bufio.Scanner, *env) {
+		return openAfter(t, with, nil, query)
 	}
 	next := func(t *testing.T, sc *bufio.Scanner) feedMsg {
 		t.Helper()
@@ -217,6 +238,50 @@ func TestSSEFeedState(t *testing.T) {
 		sc, _ := open(t, func(d *Deps) { d.Feed = &switchLink{up: true} }, "")
 		if m := next(t, sc); m.State != "connected" || m.Reason != "" {
 			t.Errorf("at connect: %+v, want connected", m)
+		}
+	})
+	// The dashboard starts before its feed connects (it waits a moment
+	// only); the first stream after that reads the change and publishes
+	// it to every stream, itself included, which wrote it already.
+	t.Run("connected after start: said once", func(t *testing.T) {
+		link := &switchLink{reason: refused}
+		sc, ev := openAfter(t, func(d *Deps) { d.Feed = link }, func() { link.set(true, "") }, "?kinds=feed,alert")
+		if m := next(t, sc); m.State != "connected" {
+			t.Errorf("at connect: %+v, want connected", m)
+		}
+		ev.deps.Hub.PublishAlert(event.Alert{Schema: 1, ID: "a1", Site: "hmp1", Rule: "r", Severity: event.SeverityInfo, State: event.AlertFiring})
+		if name, data := sseEvent(t, sc); name != MsgAlert {
+			t.Errorf("next event %q %s, want the alert: the feed's state was said again without a change", name, data)
+		}
+	})
+	// A broker whose ACL refuses the feed's topics: connected, and
+	// nothing arrives. It is not "down" (a broken link mends itself),
+	// and it is not live.
+	t.Run("subscription refused", func(t *testing.T) {
+		const notGranted = "connected to the MQTT broker, but its subscription was not granted: rfw/v1/hmp1/alert: the broker refused the subscription (SUBACK 0x80)"
+		link := &switchLink{}
+		link.refuse(notGranted)
+		var clock atomic.Int64
+		clock.Store(testNow.UnixNano())
+		sc, ev := open(t, func(d *Deps) {
+			d.Feed = link
+			d.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+		}, "?kinds=feed")
+		if m := next(t, sc); m.State != "refused" || m.Reason != notGranted || m.SinceNS != testNow.UnixNano() {
+			t.Errorf("at connect: %+v, want refused since testNow with the link's reason", m)
+		}
+		e, err := New(ev.deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec := do(e, "GET", "/healthz", "", "", nil, false); rec.Code != http.StatusServiceUnavailable || rec.Body.String() != "degraded: live feed: "+notGranted+"\n" {
+			t.Errorf("/healthz %d %q, want 503 degraded naming the refusal", rec.Code, rec.Body)
+		}
+		later := testNow.Add(time.Minute)
+		clock.Store(later.UnixNano())
+		link.set(true, "") // the ACL mended, the dashboard connected again
+		if m := next(t, sc); m.State != "connected" || m.SinceNS != later.UnixNano() {
+			t.Errorf("after the subscription was granted: %+v, want connected since a minute later", m)
 		}
 	})
 	t.Run("not configured", func(t *testing.T) {

@@ -366,8 +366,15 @@ func (s *server) events(c echo.Context) error {
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, ": rfwarden live feed\n\n")
 	wantsFeed := sub.wants(Message{Kind: MsgFeed})
+	// sent is the feed state this stream said last. Reading the state
+	// (sendFeed) publishes a change it finds to every stream, this one
+	// included, which has said it already: that copy is not news, and a
+	// first stream after the feed connected said "connected" twice
+	// (TestSSEFeedState).
+	var sent FeedState
 	sendFeed := func() {
-		b, _ := json.Marshal(s.feed.State())
+		sent = s.feed.State()
+		b, _ := json.Marshal(sent)
 		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", MsgFeed, b)
 	}
 	if wantsFeed {
@@ -401,10 +408,24 @@ func (s *server) events(c echo.Context) error {
 				w.Flush()
 				return nil
 			}
+			if m.Kind == MsgFeed {
+				var st FeedState
+				if json.Unmarshal(m.Data, &st) == nil && sameFeedState(st, sent) {
+					continue
+				}
+				sent = st
+			}
 			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Kind, m.Data)
 			w.Flush()
 		}
 	}
+}
+
+// sameFeedState reports whether a and b are one state of the feed: the
+// same state, since the same time, for the same reason (whenever they
+// were sent).
+func sameFeedState(a, b FeedState) bool {
+	return a.State == b.State && a.SinceNS == b.SinceNS && a.Reason == b.Reason
 }
 
 // feedKinds are the live feed's message kinds, kinds= of GET /events.

@@ -252,7 +252,14 @@ func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // count counts each request in rfwarden_dashboard_requests_total by route
-// and status code, and logs it at info level (rfwarden dashboard -v).
+// and status code, and logs it at info level (rfwarden dashboard -v) but
+// for one refused 401 for want of a session (requireSession: no session
+// cookie, or its session ended), logged at debug level: every browser
+// asks /api/v1/me before its user logs in, and every open page is refused
+// once its session expires, which wrote a line each time and buried the
+// lines an admin looks for. A failed login (POST /api/v1/login: 401, 429,
+// 503) is still logged at info, as is a refused metrics token; the
+// metric counts every request.
 func (s *server) count(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -268,7 +275,11 @@ func (s *server) count(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		s.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
-		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "dashboard request",
+		level := slog.LevelInfo
+		if code == http.StatusUnauthorized && c.Get(noSessionKey) != nil {
+			level = slog.LevelDebug
+		}
+		s.log.LogAttrs(c.Request().Context(), level, "dashboard request",
 			slog.String("method", c.Request().Method), slog.String("route", route), slog.String("path", c.Request().URL.Path),
 			slog.Int("code", code), slog.Duration("took", time.Since(start).Round(time.Microsecond)), slog.String("addr", c.RealIP()))
 		return err
@@ -279,10 +290,12 @@ func (s *server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ck, err := c.Cookie(s.sessionCookie())
 		if err != nil {
+			c.Set(noSessionKey, true)
 			return httpError(http.StatusUnauthorized, "log in first")
 		}
 		sess, ok := s.d.Users.Session(ck.Value)
 		if !ok {
+			c.Set(noSessionKey, true)
 			return httpError(http.StatusUnauthorized, "session expired, log in again")
 		}
 		if sess.MustChange && !mustChangeAllows[c.Path()] {
@@ -292,6 +305,10 @@ func (s *server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// noSessionKey marks a request requireSession refused for want of a
+// session, for count's log.
+const noSessionKey = "no_session"
 
 // mustChangeAllows are the routes a session whose password an
 // administrator set may use before choosing its own.

@@ -584,6 +584,14 @@ func (f *feedLink) Collectors(prefix string) []prometheus.Collector {
 	}))
 }
 
+// SubscriptionRefused implements dashboard.SubscribingLink: connected,
+// and the broker has not granted the latest connection's subscription.
+func (f *feedLink) SubscriptionRefused() bool {
+	return f.subscribeErr() != nil && f.Link.IsConnected()
+}
+
+var _ dashboard.SubscribingLink = (*feedLink)(nil)
+
 // Reason implements dashboard.Link.
 func (f *feedLink) Reason() string {
 	if err := f.subscribeErr(); err != nil && f.Link.IsConnected() {

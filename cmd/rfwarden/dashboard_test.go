@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -288,6 +289,28 @@ func TestCmdDashboardFeedRefused(t *testing.T) {
 	_, metrics := httpGet(t, dash.URL+"/metrics")
 	if !strings.Contains(metrics, "rfwarden_dashboard_mqtt_subscription_refused 1") || !strings.Contains(metrics, "rfwarden_dashboard_mqtt_connected 1") {
 		t.Errorf("/metrics has no subscription refused gauge at 1 beside the connection's at 1:\n%s", grepLines(metrics, "mqtt"))
+	}
+	// the page's banner: refused, not down (a broken link mends itself)
+	c := loginDemo(t, dash.demoInfo)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, dash.URL+"/api/v1/events?kinds=feed", nil)
+	resp, err := c.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var feed dashboard.FeedState
+	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			if err := json.Unmarshal([]byte(data), &feed); err != nil {
+				t.Fatalf("feed event %s: %v", data, err)
+			}
+			break
+		}
+	}
+	if feed.State != dashboard.FeedRefused || !strings.Contains(feed.Reason, "rfw/v1/tiny/alert: the broker refused") {
+		t.Errorf("the live feed's state %+v, want refused naming the refused alert topic", feed)
 	}
 }
 

@@ -269,6 +269,12 @@
         (f.reason || 'not connected to the MQTT broker') + ' — no phone or drone reaches the map live; alerts and the map are read again every minute');
       return;
     }
+    if (f.state === 'refused') {
+      // connected, and the broker sends nothing: no retry mends its ACL
+      setLive('live feed refused by the broker since ' + fmtHM(f.since_ns) + ' (' + (/no answer/i.test(f.reason || '') ? 'no answer to its subscription' : 'its ACL denies the topics') + ')', 'warn',
+        (f.reason || 'the broker did not grant the live feed\'s subscription') + ' — an admin must let the dashboard\'s MQTT user read its topics; alerts and the map are read again every minute');
+      return;
+    }
     setLive('no live feed (not configured): map updates every minute', 'warn',
       'the dashboard runs without --mqtt: it hears nothing live; alerts and the map are read again every minute');
   }
@@ -571,6 +577,7 @@
   async function showAlert(id) {
     const d = await api('GET', '/alerts/' + encodeURIComponent(id));
     const a = d.alert, box = $('alert-detail');
+    listStored(a);
     box.classList.remove('hidden');
     const probs = Object.entries(a.room_probs || {}).sort((x, y) => y[1] - x[1])
       .map(([r, p]) => el('li', { text: r + ': ' + (p * 100).toFixed(0) + '%' }));
@@ -642,6 +649,22 @@
     box.dataset.id = a.id;
     box.dataset.live = a.state === 'pending' || a.state === 'firing' ? '1' : '';
     markShownRow();
+  }
+  // listStored puts alert a as the store has it (the detail reads it)
+  // into the list when it is as new as the list's, or newer: fusion
+  // stores what changes between its publications without publishing it
+  // (a drone's summary as it stays in its room, docs/alerts.md), and the
+  // row kept the summary the list last read, up to a minute, while the
+  // detail beside it showed the new one (TestBrowserAlertListFollowsDetail).
+  // The row is made again only when what it shows changed.
+  const rowOf = (a) => JSON.stringify([a.summary, a.room, a.zone, a.state, a.severity, a.rule, a.active_ns, a.ack_by, a.ack_ns, a.escalations]);
+  function listStored(a) {
+    const cur = st.alerts.get(a.id);
+    if (!cur || a.updated_ns < cur.updated_ns || rowOf(a) === rowOf(cur)) return;
+    a.liveSeq = ++st.alertSeq; // a list read meanwhile began before it: it keeps this
+    st.alerts.set(a.id, a);
+    settleBanner();
+    renderAlerts('');
   }
   // An open detail of a live alert follows the evidence and room
   // probabilities fusion stores every 10 s without publishing them
