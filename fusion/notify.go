@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -241,7 +242,73 @@ func OpenNotifier(ctx context.Context, db *sql.DB, o NotifyOptions) (*Notifier, 
 // MQTT payload) a line. The site's share of the database is fusion's
 // alone (its state lock), and so is the file.
 func keepFile(dbFile, site, output string) string {
-	return dbFile + ".notify-held." + site + "." + output + ".jsonl"
+	return keepPrefix(dbFile, site) + output + ".jsonl"
+}
+
+// keepPrefix is the start of the name of site's keep files (keepFile).
+func keepPrefix(dbFile, site string) string {
+	return dbFile + ".notify-held." + site + "."
+}
+
+// EraseKept removes from the keep files of site's outputs beside the
+// database dbFile (keepFile) every notification of an alert in ids, as
+// `rfwarden erase` deletes their outbox rows: a kept notification carries
+// its alert's room, users and notes, and the next start would deliver
+// it. A file left with none is removed; a line that is not an alert is
+// left (the next start logs and skips it). It returns how many it
+// removed and from which files. Run it with fusion stopped (its state
+// lock): a running fusion reads the file only as it starts.
+func EraseKept(dbFile, site string, ids []string) (removed int, files []string, err error) {
+	dir, base := filepath.Split(dbFile)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read the notifications kept at fusion's last stop: %w", err)
+	}
+	prefix := keepPrefix(base, site)
+	erase := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		erase[id] = true
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, ".jsonl") || !e.Type().IsRegular() {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return removed, files, fmt.Errorf("read the notifications kept at fusion's last stop: %w", err)
+		}
+		var keep []byte
+		n := 0
+		for line := range strings.SplitSeq(string(data), "\n") {
+			if line == "" {
+				continue
+			}
+			if a, err := event.DecodeAlert([]byte(line)); err == nil && a.Site == site && erase[a.ID] {
+				n++
+				continue
+			}
+			keep = append(append(keep, line...), '\n')
+		}
+		if n == 0 {
+			continue
+		}
+		if len(keep) == 0 {
+			err = os.Remove(path)
+		} else {
+			err = atomicfile.Write(path, keep, 0o600)
+		}
+		if err != nil {
+			return removed, files, fmt.Errorf("erase %d notifications kept at fusion's last stop from %s: %w", n, path, err)
+		}
+		removed += n
+		files = append(files, path)
+	}
+	return removed, files, nil
 }
 
 // loadKept holds the publications kept at the last stop (keepPath), in

@@ -280,7 +280,20 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, f := range failed {
 		fmt.Fprintf(stdout, "could not delete %s: delete it by hand\n", f)
 	}
+	// the notifications fusion kept at its last stop, the outbox then
+	// unwritable, are delivered at its next start: their alerts' rooms,
+	// users and notes
+	keptN, keptFiles, keptErr := fusion.EraseKept(*dbPath, plan.site, plan.alerts)
+	if keptN > 0 {
+		fmt.Fprintf(stdout, "erased %d %s kept for delivery at fusion's last stop (%s)\n", keptN, plural(keptN, "notification", "notifications"), strings.Join(keptFiles, ", "))
+	}
+	if keptErr != nil {
+		fmt.Fprintf(stdout, "warning: %v\n", keptErr)
+	}
 	printNotErased(stdout, plan, backups)
+	if keptErr != nil {
+		return fmt.Errorf("erase: the rows of %s are erased, but %w: delete its alerts' lines from the file by hand before fusion starts, or it delivers them", target, keptErr)
+	}
 	if len(failed) > 0 {
 		return fmt.Errorf("erase: the rows of %s are erased, but %d snippet files could not be deleted; delete them by hand, or run rfwarden erase --%s %s again once they can be: %s",
 			target, len(failed), target.kind, target.id, strings.Join(failed, "; "))
