@@ -34,10 +34,26 @@ const (
 	RoleAdmin   = "admin"   // registry changes, users, audit log
 )
 
-var roleRank = map[string]int{RoleViewer: 1, RoleOfficer: 2, RoleAnalyst: 3, RoleAdmin: 4}
+// roles are the roles in their order, least privileged first: the one
+// list the checks (RoleAtLeast, checkRole) and the messages naming the
+// roles (RoleList: a user's refused role, rfwarden users) are made of, so
+// a role added here is in all of them. An array, so no one can change it.
+var roles = [...]string{RoleViewer, RoleOfficer, RoleAnalyst, RoleAdmin}
+
+// Roles returns the roles, least privileged first.
+func Roles() []string { return slices.Clone(roles[:]) }
+
+// RoleList names the roles, least privileged first, as a message offers
+// them: "viewer, officer, analyst or admin".
+func RoleList() string {
+	return strings.Join(roles[:len(roles)-1], ", ") + " or " + roles[len(roles)-1]
+}
+
+// roleRank is role's place in roles, from 1; 0 for no role.
+func roleRank(role string) int { return slices.Index(roles[:], role) + 1 }
 
 // RoleAtLeast reports whether role has at least the privileges of min.
-func RoleAtLeast(role, min string) bool { return roleRank[role] >= roleRank[min] && roleRank[min] > 0 }
+func RoleAtLeast(role, min string) bool { return roleRank(role) >= roleRank(min) && roleRank(min) > 0 }
 
 // Errors returned by Users.
 var (
@@ -508,10 +524,10 @@ func checkUserName(s string) error {
 	return nil
 }
 
-// checkRole accepts the four roles.
+// checkRole accepts the roles (roles).
 func checkRole(role string) error {
-	if roleRank[role] == 0 {
-		return fmt.Errorf("role %q: must be viewer, officer, analyst or admin", role)
+	if roleRank(role) == 0 {
+		return fmt.Errorf("role %q: must be %s", role, RoleList())
 	}
 	return nil
 }

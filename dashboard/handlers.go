@@ -1894,7 +1894,9 @@ func (s *server) registryUpdate(c echo.Context) error {
 		return err
 	}
 	if errors.Is(err, registry.ErrConflict) {
-		// another admin changed it (an expiry, say) since this form read it
+		// another admin changed it (an expiry, say) since this form read
+		// it, or it would be a live entry's device again (the same name,
+		// kind, signature and places), as a POST of it would
 		return httpError(http.StatusConflict, "update registry entry %d: %v", id, err)
 	}
 	if errors.Is(err, registry.ErrInvalid) {

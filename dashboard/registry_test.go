@@ -2,11 +2,13 @@ package dashboard
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -216,11 +218,11 @@ func TestRegistryListsUndecodableEntry(t *testing.T) {
 		t.Fatalf("listed %+v; want entry %d with a problem saying it does not decode", es, bad.ID)
 	}
 	rec := do(e, "PUT", fmt.Sprintf("/api/v1/registry/%d", bad.ID),
-		`{"name":"officer phone","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`, "application/json", &c, true)
+		`{"name":"officer phone 2","kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9},"rooms":["a-101"]}`, "application/json", &c, true)
 	if rec.Code != 200 {
 		t.Fatalf("PUT = %d %s", rec.Code, rec.Body)
 	}
-	if es := list(); es[1].Problem != "" || es[1].Name != "officer phone" {
+	if es := list(); es[1].Problem != "" || es[1].Name != "officer phone 2" {
 		t.Errorf("after saving it anew: %+v, want it fixed", es[1])
 	}
 }
@@ -559,6 +561,88 @@ func TestRegistryAddDuplicate(t *testing.T) {
 			t.Errorf("%d POSTs answered 201, %d entries; want 1 and 1 (codes %v)", created, reg.Len(), codes)
 		}
 	})
+}
+
+// TestRegistryUpdateDuplicate: a PUT that makes an entry a live one's
+// device (the same name, kind, signature and places) is refused with 409
+// naming that entry and leaves the entry as it was, as a POST of it is
+// refused; until 2026-12-07 it answered 200 and the register held the
+// device twice. A PUT of an entry as read is still 200.
+func TestRegistryUpdateDuplicate(t *testing.T) {
+	const sig = `"kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9}`
+	e, c, reg := registryAdmin(t)
+	for _, body := range []string{`{"name":"officer phone",` + sig + `,"rooms":["a-101"]}`, `{"name":"officer phone",` + sig + `,"rooms":["a-102"]}`} {
+		if rec := do(e, "POST", "/api/v1/registry", body, "application/json", &c, true); rec.Code != 201 {
+			t.Fatalf("POST = %d %s", rec.Code, rec.Body)
+		}
+	}
+	second, err := reg.Get(context.Background(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "already in the register as entry 1 (the same name, kind, signature and places), which entry 2 would then repeat"
+	rec := do(e, "PUT", "/api/v1/registry/2", `{"name":"Officer phone",`+sig+`,"rooms":["a-101"]}`, "application/json", &c, true)
+	if rec.Code != 409 || !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("PUT of entry 2 as entry 1's device = %d %s; want 409 saying %q", rec.Code, rec.Body, want)
+	}
+	if got, _ := reg.Get(context.Background(), 2); got.Revision != second.Revision {
+		t.Errorf("entry 2 after the refusal: %+v; want it as it was", got)
+	}
+	read := do(e, "GET", "/api/v1/registry/1", "", "", &c, false)
+	if read.Code != 200 {
+		t.Fatalf("GET = %d %s", read.Code, read.Body)
+	}
+	if rec := do(e, "PUT", "/api/v1/registry/1", read.Body.String(), "application/json", &c, true); rec.Code != 200 {
+		t.Errorf("PUT of entry 1 as read = %d %s; want 200", rec.Code, rec.Body)
+	}
+}
+
+// TestRegistryNoEndOmitted: an entry with no end has no valid_until in
+// what the API answers (its create, the list, the entry), where it had
+// "0001-01-01T00:00:00Z", an end in year 1 to a client; one with an end
+// has it. Saved back as read (PUT) it is unchanged, and its export's
+// valid_until cell is empty.
+func TestRegistryNoEndOmitted(t *testing.T) {
+	const sig = `"kind":"official_phone","signature":{"class":"lte","freq_min_hz":1.71e9,"freq_max_hz":1.785e9}`
+	e, c, reg := registryAdmin(t)
+	for _, body := range []string{`{"name":"officer phone",` + sig + `,"rooms":["a-101"]}`, `{"name":"visitor phone",` + sig + `,"rooms":["a-102"],"valid_until":"2099-01-01T00:00:00Z"}`} {
+		rec := do(e, "POST", "/api/v1/registry", body, "application/json", &c, true)
+		if rec.Code != 201 {
+			t.Fatalf("POST = %d %s", rec.Code, rec.Body)
+		}
+		if strings.Contains(body, "valid_until") != strings.Contains(rec.Body.String(), "valid_until") {
+			t.Errorf("POST %s answered %s; want valid_until only with an end", body, rec.Body)
+		}
+	}
+	var list []map[string]any
+	rec := do(e, "GET", "/api/v1/registry", "", "", &c, false)
+	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &list) != nil || len(list) != 2 {
+		t.Fatalf("GET /registry = %d %s", rec.Code, rec.Body)
+	}
+	if v, ok := list[0]["valid_until"]; ok {
+		t.Errorf("listed entry 1 has valid_until %v; want none (no end)", v)
+	}
+	if v := list[1]["valid_until"]; v != "2099-01-01T00:00:00Z" {
+		t.Errorf("listed entry 2 has valid_until %v; want 2099-01-01T00:00:00Z", v)
+	}
+	read := do(e, "GET", "/api/v1/registry/1", "", "", &c, false)
+	if read.Code != 200 || strings.Contains(read.Body.String(), "valid_until") {
+		t.Fatalf("GET /registry/1 = %d %s; want no valid_until", read.Code, read.Body)
+	}
+	before, _ := reg.Get(context.Background(), 1)
+	put := do(e, "PUT", "/api/v1/registry/1", read.Body.String(), "application/json", &c, true)
+	if after, _ := reg.Get(context.Background(), 1); put.Code != 200 || after.Revision != before.Revision || !after.ValidUntil.IsZero() {
+		t.Errorf("PUT as read = %d %s, entry now %+v; want 200 and it unchanged, with no end", put.Code, put.Body, after)
+	}
+	file := do(e, "GET", "/api/v1/registry/export.csv", "", "", &c, false)
+	recs, err := csv.NewReader(strings.NewReader(file.Body.String())).ReadAll()
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("export = %d %s, %v", file.Code, file.Body, err)
+	}
+	col := slices.Index(recs[0], "valid_until")
+	if col < 0 || recs[1][col] != "" || recs[2][col] != "2099-01-01T00:00:00Z" {
+		t.Errorf("export's valid_until cells %q; want none for entry 1, 2099-01-01T00:00:00Z for entry 2", recs)
+	}
 }
 
 // TestRegistryWriteFailureIs500: an add or update the database fails is

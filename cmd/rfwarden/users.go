@@ -18,6 +18,8 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
+// usersUsage is rfwarden users' usage; ROLES stands for the roles
+// (dashboard.Roles), which it is printed with.
 const usersUsage = `usage: rfwarden users [--db rfwarden.db] ACTION [NAME] [ROLE]
 
 Manage the dashboard's accounts from the central host's shell, for when no
@@ -32,7 +34,7 @@ actions:
                          its next login; ends its sessions
   enable NAME            let a disabled account log in again
   disable NAME           stop NAME logging in; ends its sessions
-  role NAME ROLE         give NAME another role (viewer, officer, analyst, admin)
+  role NAME ROLE         give NAME another role (ROLES)
   delete NAME            delete NAME's account (name, role, password hash); ends its
                          sessions; its audit rows stay until audit_days
 `
@@ -68,7 +70,7 @@ func usersArgs(rest []string, stderr io.Writer, usage func()) error {
 	case len(got) == 0:
 		return usageErr(stderr, usage, "users %s: give the user's %s", a.name, a.takes)
 	case len(got) < len(want) && want[len(got)] == "ROLE":
-		return usageErr(stderr, usage, "users %s: give %s's ROLE after the NAME: viewer, officer, analyst or admin", a.name, got[0])
+		return usageErr(stderr, usage, "users %s: give %s's ROLE after the NAME: %s", a.name, got[0], dashboard.RoleList())
 	default:
 		return usageErr(stderr, usage, "users %s: takes %s, got %d arguments: %q", a.name, a.takes, len(got), strings.Join(got, " "))
 	}
@@ -78,7 +80,10 @@ func usersArgs(rest []string, stderr io.Writer, usage func()) error {
 func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("users", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usersUsage); printDefaults(fs) }
+	fs.Usage = func() {
+		fmt.Fprint(stderr, strings.Replace(usersUsage, "ROLES", strings.Join(dashboard.Roles(), ", "), 1))
+		printDefaults(fs)
+	}
 	dbPath := fs.String("db", dashboardEnv("RFW_DB", "rfwarden.db"), "SQLite database of fusion and the dashboard")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -115,14 +115,17 @@ func TestCmdUsers(t *testing.T) {
 }
 
 // TestCmdUsersHelp: `rfwarden users --help` prints its usage and exits 0,
-// as the other commands do; it exited 1.
+// as the other commands do; it exited 1. The usage names the roles
+// (dashboard.Roles), in their order.
 func TestCmdUsersHelp(t *testing.T) {
 	var out, errs strings.Builder
 	if err := run(context.Background(), []string{"users", "--help"}, &out, &errs); err != nil {
 		t.Errorf("users --help: %v, want success", err)
 	}
-	if !strings.Contains(out.String()+errs.String(), "usage: rfwarden users") {
-		t.Errorf("users --help printed %q, want the usage", out.String()+errs.String())
+	for _, want := range []string{"usage: rfwarden users", "give NAME another role (viewer, officer, analyst, admin)"} {
+		if !strings.Contains(out.String()+errs.String(), want) {
+			t.Errorf("users --help printed %q, want %q", out.String()+errs.String(), want)
+		}
 	}
 }
 

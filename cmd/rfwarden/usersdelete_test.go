@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -17,7 +18,10 @@ import (
 // (docs/data-protection.md keeps accounts "until deleted", and only
 // disable existed), ending its sessions on a dashboard beside it,
 // audited by the console (user.delete) while the account's own audit
-// rows stay; the last enabled admin and an unknown name are refused.
+// rows stay; the last enabled admin and an unknown name are refused. An
+// acknowledgement of the account's the dashboard holds for fusion
+// (ack_held) stays as it was made, under its name, to be announced
+// (docs/data-protection.md: an acknowledgement is an accountable act).
 func TestCmdUsersDelete(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "rfw.db")
@@ -43,6 +47,10 @@ func TestCmdUsersDelete(t *testing.T) {
 	}
 	if err := db.Audit(ctx, store.AuditEntry{TimeNS: time.Now().UnixNano(), User: "ops", Action: "alert.ack", Object: "alert/a1"}); err != nil {
 		t.Fatal(err)
+	}
+	ack := event.Ack{Schema: event.SchemaVersion, Site: "hmp-test", Alert: "a1", By: "ops", Note: "phone found in B2-14", AckNS: time.Now().UnixNano()}
+	if ok, err := db.HoldAck(ctx, ack, 1000); err != nil || !ok {
+		t.Fatalf("HoldAck = %v, %v", ok, err)
 	}
 	for _, step := range []struct {
 		args []string
@@ -95,5 +103,8 @@ func TestCmdUsersDelete(t *testing.T) {
 	}
 	if deleted != 1 || kept != 1 {
 		t.Errorf("audit rows: %d user.delete of ops by the console (want 1), %d of ops' own (want 1, kept): %+v", deleted, kept, rows)
+	}
+	if held, err := db.HeldAcks(ctx, 0); err != nil || len(held) != 1 || held[0] != ack {
+		t.Errorf("held acknowledgements after deleting ops: %+v, %v; want ops' as made, to be announced", held, err)
 	}
 }

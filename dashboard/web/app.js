@@ -3,6 +3,8 @@
 'use strict';
 (function () {
   const $ = (id) => document.getElementById(id);
+  // The roles, least privileged first: the server's (dashboard.Roles, TestWebKnowsEveryRole);
+  // the role selects are made from it.
   const ranks = { viewer: 1, officer: 2, analyst: 3, admin: 4 };
   // A time reads "2026-01-15 21:04:56 UTC" whatever the browser's locale:
   // the date in ISO order, a 24-hour clock (the locale's "1/15/2026, 9:04:56
@@ -1641,6 +1643,7 @@
     drawn('users', us.length);
     $('page-users').dataset.gen = String(+($('page-users').dataset.gen || 0) + 1); // each redraw, for the browser test
   }
+  $('user-form').role.replaceChildren(...Object.keys(ranks).map((r) => el('option', { value: r, text: r })));
   $('user-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = ev.target;

@@ -182,8 +182,10 @@ func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string, opt
 		if err != nil {
 			return fmt.Errorf("registry csv import: %w", err)
 		}
+		lines, added := map[int64]int{}, map[int64]bool{} // by the ID each row stored
 		for _, row := range rows {
-			if err := c.importRow(ctx, row, user, opts, live, deleted, &res); err != nil {
+			id, add, err := c.importRow(ctx, row, user, opts, live, deleted, &res)
+			if err != nil {
 				var stale *staleRowError
 				if errors.As(err, &stale) {
 					stale.line = row.line
@@ -191,6 +193,18 @@ func (r *Registry) ImportCSV(ctx context.Context, in io.Reader, user string, opt
 				}
 				return fmt.Errorf("registry csv line %d: %w", row.line, err)
 			}
+			lines[id], added[id] = row.line, add
+		}
+		// the file as a whole leaves no two live entries of one device:
+		// a row naming entry 2 that makes it entry 1's device, or a row
+		// with an id this register has not (added) beside the row of
+		// entry 1, which the live entries above leave out
+		if err := c.refuseDuplicates(ctx, added); err != nil {
+			var dup *duplicateError
+			if errors.As(err, &dup) {
+				return fmt.Errorf("registry csv line %d: %w", lines[dup.id], err)
+			}
+			return fmt.Errorf("registry csv import: %w", err)
 		}
 		return nil
 	})
@@ -238,7 +252,8 @@ func (r *Registry) deletedIDs(ctx context.Context, rows []csvRow) (map[int64]sto
 // liveDevices returns the entries as stored in c that are live (not
 // expired now) and not named by an id of rows, by device (keyOf): the
 // entries a row without an id, or an Add, must not add again. An entry a
-// row names is the row's, which the file's own check (parseCSV) compares.
+// row names is the row's, which the file's own check (parseCSV) compares,
+// and the import's last check (refuseDuplicates) as the file leaves it.
 func (c *change) liveDevices(ctx context.Context, rows []csvRow) (map[deviceKey]int64, error) {
 	named := map[int64]bool{}
 	for _, row := range rows {
@@ -246,49 +261,38 @@ func (c *change) liveDevices(ctx context.Context, rows []csvRow) (map[deviceKey]
 			named[row.e.ID] = true
 		}
 	}
-	q, err := c.tx.QueryContext(ctx, `SELECT id, body FROM registry_entry ORDER BY id`)
+	byDevice, err := c.liveByDevice(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read the live entries: %w", err)
+		return nil, err
 	}
-	defer q.Close()
-	now := c.r.now()
 	live := map[deviceKey]int64{}
-	for q.Next() {
-		var id int64
-		var body string
-		if err := q.Scan(&id, &body); err != nil {
-			return nil, fmt.Errorf("read the live entries: %w", err)
+	for key, ids := range byDevice {
+		for _, id := range ids {
+			if !named[id] {
+				live[key] = id
+				break
+			}
 		}
-		e, _ := c.r.decodeStored(id, body)
-		if named[id] || (!e.ValidUntil.IsZero() && !e.ValidUntil.After(now)) {
-			continue
-		}
-		if _, ok := live[keyOf(e)]; !ok {
-			live[keyOf(e)] = id
-		}
-	}
-	if err := q.Err(); err != nil {
-		return nil, fmt.Errorf("read the live entries: %w", err)
 	}
 	return live, nil
 }
 
 // importRow is ImportCSV of one row in c: it updates the entry its id
 // names, or adds it unless it is a live entry's device, and counts it in
-// res.
-func (c *change) importRow(ctx context.Context, row csvRow, user string, opts ImportOptions, live map[deviceKey]int64, deleted map[int64]store.AuditEntry, res *ImportResult) error {
+// res. It returns the ID of the entry the row is, and whether it added it.
+func (c *change) importRow(ctx context.Context, row csvRow, user string, opts ImportOptions, live map[deviceKey]int64, deleted map[int64]store.AuditEntry, res *ImportResult) (id int64, added bool, _ error) {
 	e := row.e
 	if e.ID != 0 {
 		old, _, _, err := c.read(ctx, e.ID)
 		switch {
 		case errors.Is(err, store.ErrNotFound) && deleted[e.ID].Action != "":
 			d := deleted[e.ID]
-			return conflictf("entry %d was deleted by %s at %s (registry.delete): this file was exported before; remove the row, or clear its id to add the device as a new entry",
+			return 0, false, conflictf("entry %d was deleted by %s at %s (registry.delete): this file was exported before; remove the row, or clear its id to add the device as a new entry",
 				e.ID, d.User, time.Unix(0, d.TimeNS).UTC().Format(time.RFC3339))
 		case errors.Is(err, store.ErrNotFound):
 			// not in this register (a file from another site, say): added
 		case err != nil:
-			return err
+			return 0, false, err
 		default:
 			if row.nowFrom {
 				// no valid_from: the stored one stays (update), rather
@@ -296,11 +300,11 @@ func (c *change) importRow(ctx context.Context, row csvRow, user string, opts Im
 				e.ValidFrom = time.Time{}
 			}
 			if err := checkImportRow(old, e, opts); err != nil {
-				return err
+				return 0, false, err
 			}
 			got, changed, err := c.update(ctx, e, user)
 			if err != nil {
-				return err
+				return 0, false, err
 			}
 			if changed {
 				res.Updated++
@@ -308,30 +312,33 @@ func (c *change) importRow(ctx context.Context, row csvRow, user string, opts Im
 			} else {
 				res.Unchanged++
 			}
-			return nil
+			return e.ID, false, nil
 		}
 	}
 	if id, ok := live[keyOf(e)]; ok {
-		return alreadyRegistered(id)
+		return 0, false, alreadyRegistered(id)
 	}
 	e, err := c.r.prepareAdd(e, user)
 	if err != nil {
-		return err
+		return 0, false, err
 	}
-	added, err := c.insert(ctx, e, user)
+	stored, err := c.insert(ctx, e, user)
 	if err != nil {
-		return err
+		return 0, false, err
 	}
 	// a later row of the file for the same device is refused as one for
 	// a live entry is (rows whose ids this register has not are added);
 	// an expired one is history, as liveDevices leaves it out: an export
-	// lists a device's expired entry before its renewal
-	if added.ValidUntil.IsZero() || added.ValidUntil.After(c.r.now()) {
-		live[keyOf(added)] = added.ID
+	// lists a device's expired entry before its renewal. The entries the
+	// file names are left out of live, so the last check
+	// (refuseDuplicates) compares the added one with them too.
+	if isLive(stored, c.r.now()) {
+		live[keyOf(stored)] = stored.ID
+		c.fresh = append(c.fresh, stored)
 	}
 	res.Added++
-	res.warn(row.line, added, c.r.warnings(added))
-	return nil
+	res.warn(row.line, stored, c.r.warnings(stored))
+	return stored.ID, true, nil
 }
 
 // warn adds to res the warnings ws of entry e, stored from CSV line line.

@@ -378,6 +378,68 @@ func TestImportDuplicates(t *testing.T) {
 	}
 }
 
+// TestImportRefusesDuplicateByUpdate: an import that leaves two live
+// entries of one device (the same name, kind, signature and places) is
+// refused with 409 naming the line and the entry, and imports nothing,
+// whether a row updates an entry into another's device or a row with an
+// id this register has not adds one beside the row of the entry it
+// repeats; the file is judged as it leaves the register, so two entries
+// swapping names are taken. Until 2026-12-07 both were imported.
+func TestImportRefusesDuplicateByUpdate(t *testing.T) {
+	ctx := context.Background()
+	radio := func(id, name, rooms string) string {
+		return id + "," + name + ",staff_radio,unknown,380000000,400000000,,,,," + rooms + ",,,,,,\n"
+	}
+	ended := func(row string) string {
+		return strings.Replace(row, ",,,,,,\n", ",,,2020-01-01T00:00:00Z,2020-06-01T00:00:00Z,,\n", 1)
+	}
+	tests := []struct {
+		name    string
+		rows    string
+		wantErr []string // nil when accepted
+	}{
+		{name: "entry 2 made entry 1's device", rows: radio("2", "Radio 1", ""),
+			wantErr: []string{"line 2", "already in the register as entry 1", "which entry 2 would then repeat"}},
+		{name: "entry 2 made entry 1's device beside entry 1's row", rows: radio("1", "radio 1", "") + radio("2", "radio 1", ""),
+			wantErr: []string{"line 3", "already in the register as entry 1", "which entry 2 would then repeat"}},
+		{name: "an unknown id for entry 1's device beside entry 1's row", rows: radio("1", "radio 1", "") + radio("9", "radio 1", ""),
+			wantErr: []string{"line 3", "already in the register as entry 1", "give its id"}},
+		{name: "entries 1 and 2 swap names", rows: radio("1", "radio 2", "") + radio("2", "radio 1", "")},
+		{name: "entry 2 made entry 1's device, ended", rows: ended(radio("2", "radio 1", ""))},
+		{name: "entry 1 unchanged, entry 2 moved", rows: radio("1", "radio 1", "") + radio("2", "radio 2", "B2-15")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, s := openRegistry(t)
+			for _, name := range []string{"radio 1", "radio 2"} {
+				e := namedEntry(name)
+				e.Kind, e.Rooms, e.Schedule = registry.KindStaffRadio, nil, nil
+				e.Signature = registry.Signature{Class: event.ClassUnknown, FreqMinHz: 380e6, FreqMaxHz: 400e6}
+				if _, err := r.Add(ctx, e, "alice"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := stateOf(t, s)
+			res, err := importCSV(r, csvHead+tc.rows, registry.ImportOptions{})
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatalf("import: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, registry.ErrConflict) {
+				t.Fatalf("import = %+v, %v; want refused with ErrConflict", res, err)
+			}
+			for _, want := range tc.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			requireUnchanged(t, r, s, before, "refused import")
+		})
+	}
+}
+
 // TestUnknownPlacesAfterSiteEdit: an entry naming rooms or zones the site
 // model no longer has (a wing renamed since it was saved) is listed with
 // a Problem naming them, so the page, the API and the problems gauges show

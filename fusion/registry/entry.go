@@ -47,15 +47,19 @@ type Window struct {
 
 // Entry is one authorised device.
 type Entry struct {
-	ID         int64     `json:"id"`
-	Name       string    `json:"name"`
-	Kind       string    `json:"kind"`
-	Signature  Signature `json:"signature"`
-	Rooms      []string  `json:"rooms,omitempty"`    // allowed rooms; empty with empty Zones means anywhere on site
-	Zones      []string  `json:"zones,omitempty"`    // allowed zones (e.g. wings)
-	Schedule   []Window  `json:"schedule,omitempty"` // empty means always
-	ValidFrom  time.Time `json:"valid_from"`
-	ValidUntil time.Time `json:"valid_until,omitempty"` // zero means no end
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"`
+	Signature Signature `json:"signature"`
+	Rooms     []string  `json:"rooms,omitempty"`    // allowed rooms; empty with empty Zones means anywhere on site
+	Zones     []string  `json:"zones,omitempty"`    // allowed zones (e.g. wings)
+	Schedule  []Window  `json:"schedule,omitempty"` // empty means always
+	ValidFrom time.Time `json:"valid_from"`
+	// ValidUntil is when the entry ends; zero means no end, written as no
+	// valid_until at all (omitzero: omitempty leaves a time.Time in, as
+	// "0001-01-01T00:00:00Z", which a client reads as an end in year 1).
+	// Read back, a missing one, null and that zero time are all no end.
+	ValidUntil time.Time `json:"valid_until,omitzero"`
 	AddedBy    string    `json:"added_by"`
 	Notes      string    `json:"notes,omitempty"`
 	// Problem, set when the registry loads an entry stored before a rule

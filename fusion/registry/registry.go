@@ -823,21 +823,34 @@ func (r *Registry) prepareAdd(e Entry, user string) (Entry, error) {
 // registry's clock when that is missing too (a stored entry that did not
 // decode). Times are stored in UTC, the name and notes as
 // typedtext.Normal makes them (normalText).
+//
+// A change that makes the entry a live one's device (the same name, case
+// and spacing aside, kind, signature and places: deviceKey), while it is
+// live itself, is refused as Add refuses one (ErrConflict, naming the
+// other entry), checked in the transaction: two identical live entries,
+// of which an admin later expires one while the other goes on
+// authorising. An entry that was that device already (two stored before
+// Add refused them) may still be changed otherwise, and ended.
 func (r *Registry) Update(ctx context.Context, e Entry, user string) (Entry, error) {
 	var got Entry
 	if _, err := r.write(ctx, fmt.Sprintf("update registry entry %d", e.ID), func(c *change) error {
 		var err error
-		got, _, err = c.update(ctx, e, user)
-		return err
+		if got, _, err = c.update(ctx, e, user); err != nil {
+			return err
+		}
+		return c.refuseDuplicates(ctx, nil)
 	}); err != nil {
 		return Entry{}, err
 	}
 	return got, nil
 }
 
-// update is Update in c; changed reports whether it wrote anything.
+// update is Update in c, but for the check of its device against the
+// other live entries, which it leaves to c.refuseDuplicates (adding the
+// entry to c.fresh when it became a live device it was not); changed
+// reports whether it wrote anything.
 func (c *change) update(ctx context.Context, e Entry, user string) (_ Entry, changed bool, _ error) {
-	old, before, _, err := c.read(ctx, e.ID)
+	old, before, decoded, err := c.read(ctx, e.ID)
 	if err != nil {
 		return Entry{}, false, err
 	}
@@ -864,7 +877,14 @@ func (c *change) update(ctx context.Context, e Entry, user string) (_ Entry, cha
 		return old, false, nil // the audit trail holds real changes only
 	}
 	e, err = c.replace(ctx, e, before, user, "registry.update", "update")
-	return e, err == nil, err
+	if err != nil {
+		return Entry{}, false, err
+	}
+	now := c.r.now()
+	if isLive(e, now) && (!decoded || !isLive(old, now) || keyOf(old) != keyOf(e)) {
+		c.fresh = append(c.fresh, e)
+	}
+	return e, true, nil
 }
 
 // Expire revokes entry id from at on (the entry stays, listed as

@@ -963,7 +963,7 @@ func TestUnknownPlaces(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.ID = ok.ID
+			e.ID, e.Name = ok.ID, "tablet B2-14 (spare)" // not the first's device again (TestUpdateRefusesLiveDuplicate)
 			_, err = r.Update(ctx, e, "admin")
 			check("update", err)
 			res, err := r.ImportCSV(ctx, strings.NewReader(head+good+tc.csvRow), "admin", registry.ImportOptions{})

@@ -41,6 +41,10 @@ type change struct {
 	tx    *sql.Tx
 	wrote bool               // an entry was written: commit and reload
 	later []store.AuditEntry // audit rows for an Auditor outside the transaction, written after commit
+	// fresh are the live entries this change made some device's
+	// (keyOf): added, or updated to another device or back to life.
+	// refuseDuplicates checks them against the others before commit.
+	fresh []Entry
 }
 
 // write runs fn in one transaction on the registry's database, and
@@ -168,4 +172,80 @@ func (c *change) replace(ctx context.Context, e Entry, before, user, action, ver
 		return Entry{}, err
 	}
 	return e, nil
+}
+
+// isLive reports whether e is in force at now or will be: it has no end
+// (valid_until), or ends after now. The entries an Add or an import may
+// not add again (liveDevices), and an update may not become.
+func isLive(e Entry, now time.Time) bool {
+	return e.ValidUntil.IsZero() || e.ValidUntil.After(now)
+}
+
+// duplicateError is the refusal of a change that would leave entry id
+// the same device (keyOf) as live entry other: two identical live
+// entries, one of which an admin later expires while the other goes on
+// authorising the device. added says id is new (an imported row).
+type duplicateError struct {
+	id, other int64
+	added     bool
+}
+
+func (e *duplicateError) Error() string {
+	if e.added {
+		return alreadyRegistered(e.other).Error()
+	}
+	return fmt.Sprintf("already in the register as entry %d (the same name, kind, signature and places), which entry %d would then repeat: change entry %d instead, or expire one of them",
+		e.other, e.id, e.other)
+}
+
+func (e *duplicateError) Unwrap() error { return ErrConflict }
+
+// refuseDuplicates refuses (a *duplicateError, wrapping ErrConflict)
+// when an entry of c.fresh is, as stored in c, the device (keyOf) of
+// another live entry, naming the lowest such; added names the entries
+// of c.fresh the change added. It reads the entries once, at the end of
+// the change, so an import that moves two entries' names round is judged
+// on where they end, not a row at a time.
+func (c *change) refuseDuplicates(ctx context.Context, added map[int64]bool) error {
+	if len(c.fresh) == 0 {
+		return nil
+	}
+	byDevice, err := c.liveByDevice(ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range c.fresh {
+		for _, id := range byDevice[keyOf(e)] {
+			if id != e.ID {
+				return &duplicateError{id: e.ID, other: id, added: added[e.ID]}
+			}
+		}
+	}
+	return nil
+}
+
+// liveByDevice returns the IDs of the live entries as stored in c, by
+// device (keyOf), in ID order.
+func (c *change) liveByDevice(ctx context.Context) (map[deviceKey][]int64, error) {
+	q, err := c.tx.QueryContext(ctx, `SELECT id, body FROM registry_entry ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("read the live entries: %w", err)
+	}
+	defer q.Close()
+	now := c.r.now()
+	byDevice := map[deviceKey][]int64{}
+	for q.Next() {
+		var id int64
+		var body string
+		if err := q.Scan(&id, &body); err != nil {
+			return nil, fmt.Errorf("read the live entries: %w", err)
+		}
+		if e, _ := c.r.decodeStored(id, body); isLive(e, now) {
+			byDevice[keyOf(e)] = append(byDevice[keyOf(e)], id)
+		}
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("read the live entries: %w", err)
+	}
+	return byDevice, nil
 }
