@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -404,6 +406,43 @@ type Resubscriber struct {
 	pending  []mqtt.Message
 	dropped  int // pending messages dropped past MaxPending
 	connects int // OnConnect calls
+	// refused holds, by filter, why the broker did not grant a
+	// subscription OnConnect made again (Refused); cleared when it does.
+	refused map[string]error
+}
+
+// Refused says which subscriptions the broker did not grant when fusion
+// connected again and why, "" when it granted them all: "subscription
+// refused: rfw/v1/hmp/sensor/+/+: the broker refused it (SUBACK 0x80:
+// its ACL?)". fusion's /healthz is degraded while it is not "": the
+// connection is up, and fusion hears nothing on that filter. Until
+// 2026-12-07 only the log said so; /healthz said ok until no sensor had
+// been heard for a while (sensor_silence).
+func (r *Resubscriber) Refused() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.refused) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, f := range slices.Sorted(maps.Keys(r.refused)) {
+		parts = append(parts, f+": "+r.refused[f].Error())
+	}
+	return "subscription refused: " + strings.Join(parts, "; ")
+}
+
+// noteGranted records whether the broker granted filter (err nil).
+func (r *Resubscriber) noteGranted(filter string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil {
+		delete(r.refused, filter)
+		return
+	}
+	if r.refused == nil {
+		r.refused = map[string]error{}
+	}
+	r.refused[filter] = err
 }
 
 type resub struct {
@@ -452,7 +491,9 @@ func (r *Resubscriber) OnConnect(c mqtt.Client) {
 		subscribe := func() mqtt.Token { return c.Subscribe(s.topic, s.qos, s.cb) }
 		tok := subscribe()
 		go func() {
-			if err := mqttlink.AwaitGranted(tok, subscribe, time.Minute, log, s.topic); err != nil {
+			err := mqttlink.AwaitGranted(tok, subscribe, time.Minute, log, s.topic)
+			r.noteGranted(s.topic, err)
+			if err != nil {
 				log.Error("mqtt: subscribing again after connecting", "topic", s.topic, "err", err)
 				return
 			}

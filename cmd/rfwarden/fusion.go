@@ -207,6 +207,14 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	metrics := newServiceRegistry()
 	metrics.MustRegister(conn.link.Collectors("rfw_fusion")...)
 	metrics.MustRegister(conn.queueCollectors()...)
+	metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_mqtt_subscription_refused",
+		Help: "1 while the MQTT broker has not granted a subscription fusion made again after connecting (its ACL), else 0: connected, and deaf on that filter."},
+		func() float64 {
+			if conn.resub.Refused() != "" {
+				return 1
+			}
+			return 0
+		}))
 	// A full disk or a read-only file fails every write while the
 	// connection still answers a ping: /healthz and the metrics follow
 	// the writes' outcome.
@@ -277,6 +285,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 			sensorSilence: quiet.reason, ping: db.DB().PingContext, writes: dbWrites, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers,
 			influxDropped: influxDropped, spool: spoolWrites}
 		probe.backlog = eng.Backlog
+		probe.refused = conn.resub.Refused
 		probeserver.WarnIfOpen(log, "fusion", httpL)
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log, probeserver.Limits{})
 		defer func() { stopHTTP(); <-httpDone }()

@@ -29,6 +29,11 @@ type fusionHealth struct {
 	// RFW_MQTT_PASSWORD)"), no user, host or port; the log has the error.
 	// Until 2026-12-06 a field broker gave the broker's URL, user and host.
 	BrokerError string `json:"broker_error,omitempty"`
+	// SubscriptionError says which of fusion's subscriptions the broker
+	// did not grant when fusion connected again, and why
+	// (fusion.Resubscriber.Refused): connected, and deaf on that filter
+	// (degraded). Until 2026-12-07 /healthz said ok until SensorSilence.
+	SubscriptionError string `json:"subscription_error,omitempty"`
 	// Connected, but no message from any sensor for a while: a broker ACL
 	// that withholds them, or no sensor running (degraded).
 	SensorSilence string `json:"sensor_silence,omitempty"`
@@ -77,6 +82,10 @@ type fusionProbe struct {
 	// brokerErr says why the last connection attempt failed, naming no
 	// user, host or port (mqttlink.Link.Summary); "": none known
 	brokerErr func() string
+	// refused says which subscriptions the broker did not grant when
+	// fusion connected again (fusion.Resubscriber.Refused); nil: not
+	// checked
+	refused func() string
 	// sensorSilence says why no sensor is heard while connected; "": they
 	// are (nil: not checked)
 	sensorSilence func() string
@@ -129,6 +138,9 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 	if !h.BrokerConnected && p.brokerErr != nil {
 		h.BrokerError = p.brokerErr()
 	}
+	if h.BrokerConnected && p.refused != nil {
+		h.SubscriptionError = p.refused()
+	}
 	if h.BrokerConnected && p.sensorSilence != nil {
 		h.SensorSilence = p.sensorSilence()
 	}
@@ -141,7 +153,7 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 		notifyOK = notifyOK && nh.State == event.StateOK
 		h.Notify = append(h.Notify, nh)
 	}
-	if !h.BrokerConnected || !h.DatabaseOK || h.InfluxError != "" || h.InfluxSpoolError != "" || h.SensorSilence != "" || !notifyOK {
+	if !h.BrokerConnected || h.SubscriptionError != "" || !h.DatabaseOK || h.InfluxError != "" || h.InfluxSpoolError != "" || h.SensorSilence != "" || !notifyOK {
 		h.State = event.StateDegraded
 	}
 	if p.backlog != nil {

@@ -37,6 +37,11 @@ func TestFusionProbeHealth(t *testing.T) {
 		{"broker back", fusionProbe{connected: up, brokerErr: func() string { return "stale" }, ping: ping, active: none}, event.StateOK},
 		{"sensors silent", fusionProbe{connected: up, sensorSilence: func() string { return "no sensor message for 2m0s" }, ping: ping, active: none}, event.StateDegraded},
 		{"sensors heard", fusionProbe{connected: up, sensorSilence: func() string { return "" }, ping: ping, active: none}, event.StateOK},
+		// connected, and the broker refused a subscription made again:
+		// deaf (until 2026-12-07 ok until sensor_silence)
+		{"subscription refused", fusionProbe{connected: up, refused: func() string { return "subscription refused: rfw/v1/hmp/sensor/+/+: the broker refused" }, ping: ping, active: none}, event.StateDegraded},
+		{"subscriptions granted", fusionProbe{connected: up, refused: func() string { return "" }, ping: ping, active: none}, event.StateOK},
+		{"subscription refused, then disconnected", fusionProbe{connected: func() bool { return false }, refused: func() string { return "stale" }, ping: ping, active: none}, event.StateDegraded},
 		{"sqlite failing", fusionProbe{connected: up, ping: func(context.Context) error { return errors.New("disk I/O error") }, active: none}, event.StateDegraded},
 		// a full disk or a read-only file: the ping passes, the writes fail
 		{"sqlite refusing writes", fusionProbe{connected: up, ping: ping, writes: func() error { return errors.New("database /x.db refuses writes: the disk is full") }, active: none}, event.StateDegraded},
@@ -61,6 +66,14 @@ func TestFusionProbeHealth(t *testing.T) {
 			}
 			if h.BrokerError != wantBrokerErr {
 				t.Errorf("broker_error %q, want %q", h.BrokerError, wantBrokerErr)
+			}
+			// a refused subscription is said while connected
+			wantRefused := ""
+			if tc.probe.refused != nil && tc.probe.connected() {
+				wantRefused = tc.probe.refused()
+			}
+			if h.SubscriptionError != wantRefused {
+				t.Errorf("subscription_error %q, want %q", h.SubscriptionError, wantRefused)
 			}
 			// with InfluxDB, influx_spooled and influx_dropped are there,
 			// 0 too; without it, absent (until 2026-12-05 omitted at 0)
