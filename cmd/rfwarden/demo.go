@@ -332,7 +332,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// refused as "not after" them.
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
-		return fmt.Errorf("demo: dashboard: listen on %s: %w", o.listen, err)
+		// the port taken (another demo, a dashboard) is the usual cause:
+		// say how to move it
+		return fmt.Errorf("demo: dashboard: listen on %s: %w: give another address with --listen (e.g. --listen 127.0.0.1:18081)", o.listen, err)
 	}
 	defer ln.Close() // Serve closes it too; this is for a return before Serve
 	if o.record != "" {
