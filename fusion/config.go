@@ -156,7 +156,7 @@ func LoadFileConfig(r io.Reader, dir string) (FileConfig, error) {
 			"empty: the broker keeps fusion's persistent session under it, and refuses one without an ID; give a stable ID (default rfwarden-fusion)"))
 	}
 	if c.HTTPAddr != "" {
-		if err := listenaddr.Check(c.HTTPAddr); err != nil {
+		if err := listenaddr.Check(c.HTTPAddr, listenaddr.FusionPort); err != nil {
 			return FileConfig{}, fmt.Errorf("fusion config: %w", yamlstrict.At(data, "http_addr", err.Error()))
 		}
 	}

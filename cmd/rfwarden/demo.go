@@ -160,7 +160,7 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoOptions, error) {
 		fs.Usage()
 		return o, errUsage
 	}
-	if err := listenaddr.Check(o.listen); err != nil {
+	if err := listenaddr.Check(o.listen, listenaddr.DashboardPort); err != nil {
 		return o, fmt.Errorf("demo: --listen: %w", err)
 	}
 	hosts, err := dashboard.ParseAllowedHosts(*allowedHosts)
