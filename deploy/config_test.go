@@ -94,3 +94,98 @@ func TestEnvFiles(t *testing.T) {
 		}
 	}
 }
+
+// envSample reads the RFW_ lines of a sample env file: set holds the
+// lines in force, commented the ones left commented out ("# RFW_X=v").
+func envSample(t *testing.T, name string) (set, commented map[string]string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("config", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, commented = map[string]string{}, map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		m := set
+		if rest, ok := strings.CutPrefix(line, "#"); ok {
+			line, m = strings.TrimSpace(rest), commented
+		}
+		if k, v, ok := strings.Cut(line, "="); ok && strings.HasPrefix(k, "RFW_") && !strings.ContainsAny(k, " \t") {
+			m[k] = v
+		}
+	}
+	return set, commented
+}
+
+// uncommentInflux returns fusion.yaml with its commented-out influx: block
+// turned on, as docs/deploy.md section 6 tells the reader to.
+func uncommentInflux(t *testing.T, yaml string) string {
+	t.Helper()
+	lines := strings.Split(yaml, "\n")
+	in, found := false, false
+	for i, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "# influx:"):
+			in, found = true, true
+		case in && strings.HasPrefix(l, "#   "):
+		default:
+			in = false
+		}
+		if in {
+			lines[i] = strings.TrimPrefix(l, "# ")
+		}
+	}
+	if !found {
+		return yaml
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestSampleInfluxAgrees checks that the samples turn InfluxDB on or off
+// together: fusion.yaml's influx: block, dashboard.env's RFW_INFLUX_* and
+// fusion.env's RFW_INFLUX_PASSWORD. With fusion's on and the dashboard's
+// off, fusion wrote the time series to InfluxDB only and the dashboard
+// read SQLite: an empty heatmap and sensor health, with no error. Turned
+// on, the commented lines must name the same database and policy.
+func TestSampleInfluxAgrees(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("config", "fusion.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(text string) fusion.FileConfig {
+		t.Helper()
+		c, err := fusion.LoadFileConfig(strings.NewReader(text), "/etc/rfwarden")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	fc := load(string(data))
+	dash, dashOff := envSample(t, "dashboard.env")
+	fenv, _ := envSample(t, "fusion.env")
+	fusionOn := fc.Influx.URL != ""
+	if dashOn := dash["RFW_INFLUX_URL"] != ""; dashOn != fusionOn {
+		t.Errorf("fusion.yaml influx.url %q but dashboard.env RFW_INFLUX_URL %q: one on without the other",
+			fc.Influx.URL, dash["RFW_INFLUX_URL"])
+	}
+	if _, pw := fenv["RFW_INFLUX_PASSWORD"]; pw != fusionOn {
+		t.Errorf("fusion.yaml influx.url %q but fusion.env sets RFW_INFLUX_PASSWORD: %v", fc.Influx.URL, pw)
+	}
+	// Turned on as section 6 says, fusion's block and the dashboard's lines agree.
+	if !fusionOn {
+		fc = load(uncommentInflux(t, string(data)))
+		dash = dashOff
+	}
+	if fc.Influx.URL == "" {
+		t.Fatal("fusion.yaml has no influx: block, not even commented out")
+	}
+	for _, c := range []struct{ env, fusion string }{
+		{"RFW_INFLUX_URL", fc.Influx.URL},
+		{"RFW_INFLUX_DB", fc.Influx.Database},
+		{"RFW_INFLUX_RP", fc.Influx.RP},
+	} {
+		if dash[c.env] != c.fusion {
+			t.Errorf("dashboard.env %s = %q, fusion.yaml has %q", c.env, dash[c.env], c.fusion)
+		}
+	}
+}

@@ -207,7 +207,7 @@ func (c *FileConfig) check(dir string) error {
 		return bad("client_id", "empty: the broker keeps fusion's persistent session under it, and refuses one without an ID; give a stable ID (default rfwarden-fusion)")
 	}
 	if c.HTTPAddr != "" {
-		if err := listenaddr.Check(c.HTTPAddr); err != nil {
+		if err := listenaddr.Check(c.HTTPAddr, listenaddr.FusionPort); err != nil {
 			return bad("http_addr", "%v", err)
 		}
 	}

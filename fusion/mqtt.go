@@ -367,7 +367,17 @@ func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler
 		return nil
 	}
 	if p.Resubscribe != nil && mqttlink.LeftToReconnect(p.Client, err) {
-		p.Resubscribe.logger().Warn("mqtt: not connected to the broker; subscribing on the next connection", "topic", topic, "err", err)
+		// paho's "not currently connected and ResumeSubs not set" says
+		// only this, in its own words: it was logged at warning level at
+		// every start, fusion subscribing before its first connection
+		// (it does not wait for a broker that may be away), when nothing
+		// is wrong. A broker that cannot be reached is warned of by the
+		// link (mqttlink.Link.Failed), with its reason.
+		if p.Resubscribe.connected() {
+			p.Resubscribe.logger().Warn("mqtt: the connection to the broker is down; subscribing once it is back", "topic", topic)
+		} else {
+			p.Resubscribe.logger().Info("mqtt: not connected to the broker yet; subscribing once connected", "topic", topic)
+		}
 		return nil
 	}
 	return err
@@ -502,6 +512,14 @@ func (r *Resubscriber) OnConnect(c mqtt.Client) {
 			}
 		}()
 	}
+}
+
+// connected reports whether the client has connected at least once
+// (OnConnect has run).
+func (r *Resubscriber) connected() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.connects > 0
 }
 
 func (r *Resubscriber) logger() *slog.Logger {

@@ -71,11 +71,65 @@ func TestSubscribeWhileDisconnected(t *testing.T) {
 			if !strings.Contains(logs.String(), "level=WARN msg=\"mqtt: connected to the broker again after losing the connection") {
 				t.Error("the reconnection after a lost connection was not logged at warning level")
 			}
+			if !strings.Contains(logs.String(), "level=WARN msg=\"mqtt: the connection to the broker is down; subscribing once it is back\"") ||
+				strings.Contains(logs.String(), "ResumeSubs") {
+				t.Error("the subscription left to the next connection was not logged at warning level in rfwarden's words, or paho's were")
+			}
 			return
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 	t.Fatal("no message after the reconnection: the subscription was not made again")
+}
+
+// TestSubscribeBeforeFirstConnect: given fusion's client still making its
+// first connection (fusion does not wait for it: the broker may be
+// away), when fusion subscribes, expect no error, no warning (paho's
+// "not currently connected and ResumeSubs not set" was logged at warning
+// level at every start), a line at info level saying the subscription
+// waits for the connection, and the subscription made once connected.
+func TestSubscribeBeforeFirstConnect(t *testing.T) {
+	b := brokertest.Start(t, "none")
+	b.Stop()
+	var logs syncbuf.Buffer
+	resub := &Resubscriber{Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	opts := mqttlink.NewClientOptions().AddBroker(b.URL()).SetClientID("fusion-test").SetCleanSession(false).
+		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond).SetConnectTimeout(2 * time.Second)
+	opts.SetOnConnectHandler(resub.OnConnect)
+	opts.SetDefaultPublishHandler(resub.Default)
+	c := mqtt.NewClient(opts)
+	connecting := c.Connect() // as connectFusion: it ends with the first connection
+	t.Cleanup(func() { c.Disconnect(50) })
+	defer func() { t.Log(logs.String()) }()
+	got := make(chan string, 4)
+	sub := PahoSubscriber{Client: c, Resubscribe: resub, Timeout: 2 * time.Second}
+	if err := sub.Subscribe("rfw/v1/hmp/sensor/+/+", 1, func(topic string, _ []byte) { got <- topic }); err != nil {
+		t.Fatalf("subscribe before the first connection: %v, want it left to the connection", err)
+	}
+	before := logs.String()
+	if strings.Contains(before, "level=WARN") || strings.Contains(before, "ResumeSubs") {
+		t.Errorf("subscribing before the first connection logged a warning or paho's words:\n%s", before)
+	}
+	if !strings.Contains(before, `level=INFO msg="mqtt: not connected to the broker yet; subscribing once connected"`) {
+		t.Errorf("no info line saying the subscription waits for the connection:\n%s", before)
+	}
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if !connecting.WaitTimeout(10*time.Second) || connecting.Error() != nil {
+		t.Fatalf("connect: %v", connecting.Error())
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if err := b.Publish("rfw/v1/hmp/sensor/s1/detection", []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-got:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Fatal("no message after the first connection: the subscription was not made")
 }
 
 // TestSubscribeRefusedByACL: given a broker whose ACL denies fusion's

@@ -112,7 +112,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	// Checked before anything is loaded: ":99999" or "http://0.0.0.0:8080"
 	// failed only at the listen, after the TLS pair and database checks.
-	if err := listenaddr.Check(*listen); err != nil {
+	if err := listenaddr.Check(*listen, listenaddr.DashboardPort); err != nil {
 		return fmt.Errorf("dashboard: RFW_LISTEN (--listen): %w", err)
 	}
 	hosts, err := dashboard.ParseAllowedHosts(*allowedHosts)

@@ -81,6 +81,10 @@ type demoOptions struct {
 	// rows stored at the start and the banner: a test cancels its
 	// context there.
 	beforeBanner func()
+	// fusionConfig, when not nil, changes the config of the demo's
+	// fusion before it starts: a test holds its alerts back until fusion
+	// stops.
+	fusionConfig func(*fusion.Config)
 }
 
 // demoInfo is what a started demo tells its caller (the banner, and tests).
@@ -156,7 +160,7 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoOptions, error) {
 		fs.Usage()
 		return o, errUsage
 	}
-	if err := listenaddr.Check(o.listen); err != nil {
+	if err := listenaddr.Check(o.listen, listenaddr.DashboardPort); err != nil {
 		return o, fmt.Errorf("demo: --listen: %w", err)
 	}
 	hosts, err := dashboard.ParseAllowedHosts(*allowedHosts)
@@ -328,7 +332,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// refused as "not after" them.
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
-		return fmt.Errorf("demo: dashboard: listen on %s: %w", o.listen, err)
+		// the port taken (another demo, a dashboard) is the usual cause:
+		// say how to move it
+		return fmt.Errorf("demo: dashboard: listen on %s: %w: give another address with --listen (e.g. --listen 127.0.0.1:18081)", o.listen, err)
 	}
 	defer ln.Close() // Serve closes it too; this is for a return before Serve
 	if o.record != "" {
@@ -438,17 +444,32 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	// Each sensor's health report carries its scan plan, which tells fusion
 	// which sensors were listening where, so a sensor that scanned a band
 	// and heard nothing counts against the places near it.
-	eng, err := fusion.New(fusion.Config{Model: demoModel(), Alerts: demoAlerts(o.speed)}, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
+	fcfg := fusion.Config{Model: demoModel(), Alerts: demoAlerts(o.speed)}
+	if o.fusionConfig != nil {
+		o.fusionConfig(&fcfg)
+	}
+	eng, err := fusion.New(fcfg, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
 		AlertStore: db, Maintenance: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Keeper: fconn.keep, Clock: clock.Now,
 		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics), TrackPrefix: demoTrackPrefix(wallStart)})
 	if err != nil {
 		return err
 	}
-	var wg sync.WaitGroup
+	// pipe holds fusion and the sensors, the goroutines that print the
+	// story (alerts, a sensor losing power, a recording capped): the run's
+	// end stops and waits for them before its closing line, so that line
+	// is the last (stopPipe). It was printed first, and fusion went on
+	// for the shutdown's second or so: an alert firing at the run's end
+	// was printed after "simulated 20s done" (TestDemoClosingLineIsLast).
+	var wg, pipe sync.WaitGroup
 	defer wg.Wait()
+	defer pipe.Wait()
 	defer cancel()
+	stopPipe := func() {
+		cancel()
+		pipe.Wait()
+	}
 	fusionDone := make(chan error, 1)
-	wg.Go(func() { fusionDone <- eng.Run(ctx, fconn.subscriber()) })
+	pipe.Go(func() { fusionDone <- eng.Run(ctx, fconn.subscriber()) })
 	// Fusion's retention, as a deployment's with fusion.yaml's defaults, on
 	// the simulated clock: a demo continued on --dir kept every row for
 	// ever (soak test 2026-12-06: 1.3 MB of SQLite a simulated hour).
@@ -520,7 +541,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 			src.unplugAt, src.unplug = start.Add(o.offlineAfter), acancel
 		}
 		agents = append(agents, a)
-		wg.Go(func() {
+		pipe.Go(func() {
 			defer acancel()
 			defer src.closeRecording()
 			err := a.Run(actx)
@@ -603,15 +624,19 @@ and a new phone inside (one drone-drop incident)%s.
 		select {
 		case <-ctx.Done():
 			// until 2026-12-05 it stopped without a word
+			perr := writeDemoMemProfile(o.memProfile) // of the demo still running
+			stopPipe()
 			story.printf("stopped (interrupted); %s", demoKeptNote(o, dir))
-			return writeDemoMemProfile(o.memProfile)
+			return perr
 		case <-stop:
 			if clock.Now().Before(end) {
 				stop = time.After(time.Millisecond)
 				continue
 			}
+			perr := writeDemoMemProfile(o.memProfile)
+			stopPipe()
 			story.printf("simulated %v done; %s", o.duration, demoKeptNote(o, dir))
-			return writeDemoMemProfile(o.memProfile)
+			return perr
 		case <-usr1:
 			if err := writeDemoMemProfile(o.memProfile); err != nil {
 				log.Warn("demo: heap profile on SIGUSR1", "err", err)

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/alert"
 )
 
 // TestDemoDurationIsSimulated: --duration is "this much simulated time":
@@ -121,5 +124,43 @@ func TestDemoOfflineNote(t *testing.T) {
 				t.Errorf("demoOfflineNote = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestDemoClosingLineIsLast: the line a run closes with, which says what
+// it leaves (README.md), is the last it prints. It was printed while
+// fusion and the sensors still ran, and they went on through the
+// shutdown: `demo --duration 20s --speed 4` printed "simulated 20s done;
+// state kept in ..." then "alert firing critical ...". What fusion
+// announces as it stops is what came after: here every phone alert waits,
+// unannounced, to settle for longer than the run (fusion's alert_settle,
+// an hour), so fusion announces it pending as it stops (AnnounceSettling),
+// and that must come before the closing line.
+func TestDemoClosingLineIsLast(t *testing.T) {
+	dir := t.TempDir()
+	o, err := parseDemoFlags([]string{"--listen", "127.0.0.1:0", "--dir", dir, "--duration", "60s", "--speed", "4",
+		"--rate", "2e6", "--offline-sensor", ""}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.fusionConfig = func(c *fusion.Config) {
+		c.AlertSettle = time.Hour
+		for i, r := range c.Alerts.Rules {
+			if r.Kind == alert.KindUnauthorisedUplink {
+				c.Alerts.Rules[i].For = alert.Duration(2 * time.Hour) // held only while longer than the settle
+			}
+		}
+	}
+	var out strings.Builder
+	if err := runDemo(context.Background(), o, &syncWriter{w: &out}, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	last := lines[len(lines)-1]
+	if want := "simulated 1m0s done; state kept in " + dir; !strings.Contains(last, want) {
+		t.Errorf("the last line is %q, want the closing line (%q):\n%s", last, want, out.String())
+	}
+	if !strings.Contains(out.String(), "alert pending") {
+		t.Errorf("no phone alert announced as fusion stopped (none opened in the run?):\n%s", out.String())
 	}
 }

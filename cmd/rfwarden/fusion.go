@@ -508,7 +508,8 @@ func (m *fusionMQTT) queueCollectors() []prometheus.Collector {
 
 // fusionMQTTKeys are fusion.yaml's settings /healthz's broker_error
 // points to.
-var fusionMQTTKeys = mqttlink.Keys{URL: "broker", Credentials: "username or RFW_MQTT_PASSWORD", ClientID: "client_id"}
+var fusionMQTTKeys = mqttlink.Keys{URL: "broker", Credentials: "username or RFW_MQTT_PASSWORD", ClientID: "client_id",
+	SystemCA: true} // fusion.yaml has no CA: paho verifies the broker with the system's store
 
 // checkBrokerURL refuses a broker URL paho can never connect to, or
 // would connect to other than meant (mqttlink.CheckURL): a URL without a

@@ -62,7 +62,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *cfgPath == "" {
 		fs.Usage()
-		return fmt.Errorf("sensor: --config is required")
+		return fmt.Errorf("sensor: --config is required (or RFW_SENSOR_CONFIG): the node YAML, e.g. /etc/rfwarden/node.yaml as a bundle installs it (rfwarden node install), from deploy/config/sensor.yaml")
 	}
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {

@@ -42,7 +42,7 @@ func TestCheck(t *testing.T) {
 		{addr: "a..b:9464", want: `host "a..b"`},
 	} {
 		t.Run(tc.addr, func(t *testing.T) {
-			err := Check(tc.addr)
+			err := Check(tc.addr, SensorPort)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("Check(%q) = %v, want it accepted", tc.addr, err)
@@ -60,7 +60,7 @@ func TestCheck(t *testing.T) {
 // takes (port 0: the system chooses).
 func TestCheckAgreesWithListen(t *testing.T) {
 	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "127.0.0.1:000"} {
-		if err := Check(addr); err != nil {
+		if err := Check(addr, SensorPort); err != nil {
 			t.Fatalf("Check(%q) = %v", addr, err)
 		}
 		l, err := net.Listen("tcp", addr)

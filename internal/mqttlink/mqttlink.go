@@ -1,6 +1,7 @@
 package mqttlink
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -121,7 +122,7 @@ func (l *Link) Failed(err error) {
 	if seen {
 		args = append(args, "same_error_since_last_logged", repeats)
 	}
-	if h := Hint(err); h != "" {
+	if h := Hint(err, l.opts.Keys); h != "" {
 		args = append(args, "hint", h)
 	}
 	l.log.Warn(l.opts.Name+": cannot connect to the MQTT broker, retrying", args...)
@@ -253,16 +254,56 @@ func (l *Link) Collectors(prefix string) []prometheus.Collector {
 	}
 }
 
-// Hint says what to check for a broker's refusal of the credentials; ""
-// for other errors.
-func Hint(err error) string {
+// Hint says what to check for a connection error the operator fixes: the
+// broker's refusal of the credentials or the client ID, or its TLS
+// certificate not trusted, naming the setting of k (a service's Keys)
+// where there is one; "" for other errors. The sensor, fusion and the
+// dashboard all log it with each failed attempt (Link.Failed): until
+// 2026-12-07 an untrusted certificate had none, and fusion logged
+// "x509: certificate signed by unknown authority" without a word of the
+// system's trust store, which alone it reads.
+func Hint(err error, k Keys) string {
 	switch {
 	case errors.Is(err, packets.ErrorRefusedNotAuthorised), errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword):
 		return "the broker refused the username or password: check them and the broker's password file"
 	case errors.Is(err, packets.ErrorRefusedIDRejected):
 		return "the broker refused the client ID"
 	}
+	var hostname x509.HostnameError
+	var unknownCA x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &hostname):
+		return "the broker's certificate does not name the host of the broker URL" + keyNote(k.URL) +
+			": give the name or address its certificate has (its subjectAltName; docs/deploy.md section 2)"
+	case errors.As(err, &unknownCA):
+		return "the broker's certificate is not signed by a CA this host trusts: " + trustNote(k)
+	case errors.As(err, &invalid):
+		return "the broker's certificate is expired, not valid yet, or not one for a server: renew it (docs/deploy.md section 2)"
+	}
 	return ""
+}
+
+// trustNote says where a service looks for the CA that signs the
+// broker's certificate, and how to give it.
+func trustNote(k Keys) string {
+	const system = "add the site CA to the system's trust store, " +
+		"cp ca.crt /usr/local/share/ca-certificates/rfwarden-ca.crt && update-ca-certificates, and restart (docs/deploy.md section 2)"
+	switch {
+	case k.SystemCA:
+		return "it has no CA setting and trusts the system's store only: " + system
+	case k.CA != "":
+		return "give the site CA in " + k.CA + " (with none, the system's trust store is used; docs/deploy.md section 2)"
+	}
+	return "give the site CA (docs/deploy.md section 2)"
+}
+
+// keyNote is " (key)", or "" for no key.
+func keyNote(key string) string {
+	if key == "" {
+		return ""
+	}
+	return " (" + key + ")"
 }
 
 // localAddr matches the local end of a connection in a net.OpError's text,

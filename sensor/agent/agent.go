@@ -413,7 +413,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	opts := publish.Options{BrokerURL: a.cfg.MQTT.URL, ClientID: a.cfg.Sensor, Username: a.cfg.MQTT.Username,
 		Password: a.deps.Password, StatusTopic: a.topic(event.KindStatus), KeepAliveDur: a.cfg.MQTT.KeepAliveDur, Logger: a.log,
 		Subscribe:  []publish.Subscription{{Topic: a.topic(event.KindCmd), QoS: publish.QoS1, Handle: a.command, Refused: a.subscribeRefused}},
-		Connecting: gate.Close}
+		Connecting: gate.Close, Keys: sensorMQTTKeys}
 	if a.cfg.MQTT.CAFile != "" || a.cfg.MQTT.CertFile != "" {
 		if opts.TLS, err = publish.TLSConfig(a.cfg.MQTT.CAFile, a.cfg.MQTT.CertFile, a.cfg.MQTT.KeyFile); err != nil {
 			return err
@@ -1250,8 +1250,9 @@ func (a *Agent) serveOn(l net.Listener) *http.Server {
 	return srv
 }
 
-// sensorMQTTKeys are node.yaml's settings /healthz's reason points to
-// when the node cannot connect to its broker.
+// sensorMQTTKeys are node.yaml's settings /healthz's reason, and the
+// log's hint (mqttlink.Hint), point to when the node cannot connect to
+// its broker.
 var sensorMQTTKeys = mqttlink.Keys{URL: "mqtt.url", Credentials: "mqtt.username or mqtt.password_file", CA: "mqtt.ca_file", ClientID: "sensor"}
 
 func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {

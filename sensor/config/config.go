@@ -409,7 +409,7 @@ func (c Config) Validate() error {
 		return bad("agc.min_gain_db", "%v not in 0..120", c.AGC.MinGainDB)
 	}
 	if c.HTTPAddr != "" {
-		if err := listenaddr.Check(c.HTTPAddr); err != nil {
+		if err := listenaddr.Check(c.HTTPAddr, listenaddr.SensorPort); err != nil {
 			return bad("http_addr", "%v", err)
 		}
 	}

@@ -65,6 +65,9 @@ type Options struct {
 	// session persists (clean session off), so the broker keeps QoS 1
 	// messages for them while the sensor is away.
 	Subscribe []Subscription
+	// Keys name the node's settings the connection's warnings point to
+	// (mqttlink.Hint: "give the site CA in mqtt.ca_file").
+	Keys mqttlink.Keys
 	// Connecting, when not nil, is called before every connection
 	// attempt, on the client's goroutine, so before any message of that
 	// connection is handled: the agent closes its Gate there.
@@ -224,7 +227,7 @@ func NewPaho(opts Options) (Client, error) {
 	// paho retries for ever (ConnectRetry, AutoReconnect) and keeps each
 	// attempt's error to itself: the link logs them (a wrong password,
 	// an untrusted certificate) and the loss of a connection.
-	link := mqttlink.New(mqttlink.Options{Name: "mqtt", Broker: opts.BrokerURL, Logger: log})
+	link := mqttlink.New(mqttlink.Options{Name: "mqtt", Broker: opts.BrokerURL, Logger: log, Keys: opts.Keys})
 	link.Watch(o)
 	return &pahoClient{c: mqtt.NewClient(o), log: log, status: opts.StatusTopic, link: link}, nil
 }

@@ -1,0 +1,114 @@
+package mqttlink
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tlsHandshakeError makes a TLS server on 127.0.0.1 with a self-signed
+// certificate valid from notBefore to notAfter, connects to it as
+// serverName with the certificate as the only root when trusted (the
+// system's roots otherwise), and returns the client's error, wrapped as
+// paho wraps it.
+func tlsHandshakeError(t *testing.T, trusted bool, serverName string, notBefore, notAfter time.Time) error {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "broker"},
+		NotBefore: notBefore, NotAfter: notAfter, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			_ = c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	cfg := &tls.Config{ServerName: serverName}
+	if trusted {
+		cfg.RootCAs = x509.NewCertPool()
+		cfg.RootCAs.AddCert(cert)
+	}
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", ln.Addr().String(), cfg)
+	if err == nil {
+		c.Close()
+		t.Fatal("the handshake succeeded")
+	}
+	return fmt.Errorf("network Error : %w", err)
+}
+
+// TestTLSHint: a broker certificate a service does not trust is logged
+// with what to do (Link.Failed's hint), naming the service's CA setting,
+// or for fusion, which has none, the system's trust store and
+// update-ca-certificates. Fusion logged "x509: certificate signed by
+// unknown authority" and nothing more.
+func TestTLSHint(t *testing.T) {
+	now := time.Now()
+	unknownCA := tlsHandshakeError(t, false, "127.0.0.1", now.Add(-time.Hour), now.Add(time.Hour))
+	otherName := tlsHandshakeError(t, true, "broker.example", now.Add(-time.Hour), now.Add(time.Hour))
+	expired := tlsHandshakeError(t, true, "127.0.0.1", now.Add(-2*time.Hour), now.Add(-time.Hour))
+	fusion := Keys{URL: "broker", SystemCA: true}
+	sensor := Keys{URL: "mqtt.url", CA: "mqtt.ca_file"}
+	dashboard := Keys{URL: "RFW_MQTT (--mqtt)", CA: "RFW_MQTT_CA (--mqtt-ca)"}
+	tests := []struct {
+		name string
+		err  error
+		keys Keys
+		want []string
+		not  []string
+	}{
+		{"fusion, CA unknown", unknownCA, fusion, []string{"not signed by a CA this host trusts", "system's store only", "update-ca-certificates"}, nil},
+		{"sensor, CA unknown", unknownCA, sensor, []string{"not signed by a CA this host trusts", "give the site CA in mqtt.ca_file"}, []string{"update-ca-certificates"}},
+		{"dashboard, CA unknown", unknownCA, dashboard, []string{"give the site CA in RFW_MQTT_CA (--mqtt-ca)"}, nil},
+		{"no keys, CA unknown", unknownCA, Keys{}, []string{"give the site CA (docs/deploy.md section 2)"}, nil},
+		{"fusion, another host's certificate", otherName, fusion, []string{"does not name the host of the broker URL (broker)", "subjectAltName"}, nil},
+		{"sensor, expired", expired, sensor, []string{"expired", "renew it"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			l := New(Options{Name: "fusion", Broker: "ssl://127.0.0.1:8883", Keys: tt.keys,
+				Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+			l.Failed(tt.err)
+			got := buf.String()
+			if !strings.Contains(got, "hint=") {
+				t.Fatalf("the warning has no hint (error %v):\n%s", tt.err, got)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("the warning lacks %q:\n%s", w, got)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(got, n) {
+					t.Errorf("the warning has %q:\n%s", n, got)
+				}
+			}
+		})
+	}
+}
