@@ -255,7 +255,7 @@ func TestScanBadInput(t *testing.T) {
 		{[]string{"--datatype", "cf32_le", "--rate", "1e6", filepath.Join(dir, "missing")}, "no such file"},
 		{[]string{badMeta}, "datatype"},
 		{[]string{"--annotate", "o.sigmf-meta", raw, raw}, "exactly one"},
-		{[]string{"--datatype", "ci8", "--rate", "1e300", raw}, "core:sample_rate"},
+		{[]string{"--datatype", "ci8", "--rate", "1e300", raw}, "scan: --rate 1e+300 samples/s: give a sample rate from 1 to 1e+11 samples/s"},
 	} {
 		err := cmdScan(context.Background(), tc.args, &bytes.Buffer{}, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
