@@ -64,6 +64,16 @@ func TestEngineCountsLostDetections(t *testing.T) {
 		}
 		now = now.Add(100 * time.Millisecond)
 	}
+	// s2's 2 is refused for its time stamp: received, a dead letter, not lost
+	for _, seq := range []int{1, 2, 3} {
+		at := now
+		if seq == 2 {
+			at = now.Add(time.Hour)
+		}
+		if err := e.Handle(ctx, detMsg(t, seqDet("s2", seq, at), "s2")); (err != nil) != (seq == 2) {
+			t.Fatalf("s2's %d: %v", seq, err)
+		}
+	}
 	if err := e.Tick(ctx, now.Add(LossGrace-time.Second)); err != nil {
 		t.Fatal(err)
 	}
