@@ -25,3 +25,53 @@ func DetectionOf(sensor, id string) bool {
 	}
 	return true
 }
+
+// DetectionSeq reads a detection ID sensor makes (DetectionOf): its BOOT
+// as a number and its SEQ, which counts the detections of that boot the
+// sensor queued for sending, from 1 and without gaps (a detection the
+// sensor drops for not validating takes none; the sensor's outbox counts
+// those it drops for its quota, health.outbox_dropped). ok is false for
+// any other ID, and for a SEQ below 1 or beyond int64. It does not
+// allocate: fusion reads every detection's ID with it.
+func DetectionSeq(sensor, id string) (boot uint64, seq int64, ok bool) {
+	if sensor == "" || len(id) <= len(sensor)+1 || id[:len(sensor)] != sensor || id[len(sensor)] != '-' {
+		return 0, 0, false
+	}
+	rest := id[len(sensor)+1:]
+	if len(rest) < 13 || rest[12] != '-' {
+		return 0, 0, false
+	}
+	for i := range 12 {
+		c := rest[i]
+		var v byte
+		switch {
+		case '0' <= c && c <= '9':
+			v = c - '0'
+		case 'a' <= c && c <= 'f':
+			v = c - 'a' + 10
+		default:
+			return 0, 0, false
+		}
+		boot = boot<<4 | uint64(v)
+	}
+	rest = rest[13:]
+	dash := strings.IndexByte(rest, '-')
+	if dash <= 0 || strings.Trim(rest[:dash], "0123456789") != "" {
+		return 0, 0, false
+	}
+	digits := rest[dash+1:]
+	if digits == "" || len(digits) > 18 { // 18 digits fit an int64
+		return 0, 0, false
+	}
+	for i := range len(digits) {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return 0, 0, false
+		}
+		seq = seq*10 + int64(c-'0')
+	}
+	if seq < 1 {
+		return 0, 0, false
+	}
+	return boot, seq, true
+}

@@ -365,6 +365,10 @@ type metrics struct {
 	// fixes dropped because the locator returned a non-finite value.
 	invalid       *prometheus.CounterVec
 	locateInvalid prometheus.Counter
+	// lost counts, by sensor, the detections fusion never received (a gap
+	// in a sensor boot's SEQs, LossGrace old); late those of them that
+	// arrived after all (seqgap.go).
+	lost, late *prometheus.CounterVec
 	// backlog is Engine.Backlog, exported as the gauge backlogGauge.
 	backlog      atomic.Int64
 	backlogGauge prometheus.GaugeFunc
@@ -397,10 +401,14 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		Help: "Records dropped because no store can hold them (a NaN or infinite value), by what; the rest of their batch is written."}, []string{"what"})
 	m.locateInvalid = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_locate_invalid_total",
 		Help: "Fixes dropped because the locator returned a non-finite position, angle or room probability (the emission's detections are stored unlocated)."})
+	m.lost = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_detections_lost_total",
+		Help: "Detections fusion never received, by sensor: missing from a sensor boot's sequence numbers for 2 minutes (fusion.LossGrace) after a later one arrived."}, []string{"sensor"})
+	m.late = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_detections_late_total",
+		Help: "Detections counted in rfw_fusion_detections_lost_total that arrived after all, by sensor."}, []string{"sensor"})
 	m.backlogGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_backlog_messages",
 		Help: "Messages received and not yet handled (the ingest queue, those waiting behind it, the one in hand), all unacknowledged; /healthz is degraded past 8192 (fusion.BacklogDegraded)."},
 		func() float64 { return float64(m.backlog.Load()) })
-	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.moves, m.acks, m.clock, m.maint, m.storeDropped, m.invalid, m.locateInvalid, m.backlogGauge} {
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.moves, m.acks, m.clock, m.maint, m.storeDropped, m.invalid, m.locateInvalid, m.lost, m.late, m.backlogGauge} {
 		if err := r.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -484,9 +492,10 @@ type Engine struct {
 	assoc   associator
 	tracker tracker
 	listen  listening
-	recent  recentDets // detections other groups may borrow (borrow.go)
-	clocks  clockWatch // the sensors' clock offsets
-	hold    brokerHold // offline statuses held while fusion's broker is away (brokerhold.go)
+	recent  recentDets  // detections other groups may borrow (borrow.go)
+	clocks  clockWatch  // the sensors' clock offsets
+	hold    brokerHold  // offline statuses held while fusion's broker is away (brokerhold.go)
+	losses  lossTracker // gaps in the sensors' SEQs: detections never received (seqgap.go)
 	// maintRead is when Tick last read the maintenance windows.
 	maintRead time.Time
 	detBuf    []store.DetectionRecord
@@ -549,6 +558,10 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
 	met.zero(ae.Rules())
+	for _, sn := range deps.Site.Sensors {
+		met.lost.WithLabelValues(sn.ID)
+		met.late.WithLabelValues(sn.ID)
+	}
 	ae.SetPlaceMinProb(cfg.PlaceMinProb) // an alert names no room the store would not
 	// A new phone alert is announced once its track's fixes have had
 	// AlertSettle to gather every scanning sensor's power (alert.SetSettle).
@@ -637,6 +650,9 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 			return e.reject("mismatch", fmt.Errorf("payload %s/%s differs from topic %s/%s", d.Site, d.Sensor, siteID, sensorID))
 		}
 		if err := e.checkTime(d.TimeNS); err != nil {
+			e.mu.Lock()
+			e.arrivedLocked(d) // received: not lost
+			e.mu.Unlock()
 			return e.reject("time", fmt.Errorf("detection %q of sensor %s: %w", d.ID, d.Sensor, err))
 		}
 		return e.HandleDetection(ctx, d)
@@ -747,10 +763,49 @@ func (e *Engine) HandleDetection(ctx context.Context, d event.Detection) error {
 	e.met.detections.Inc()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.arrivedLocked(d)
 	e.listen.detection(d, e.cfg.ListenSpanHz, e.cfg.ListenWindow)
 	e.recent.add(d)
 	closed := e.assoc.add(d)
 	return e.process(ctx, closed)
+}
+
+// arrivedLocked notes d's SEQ in its sensor boot's (lossTracker), when
+// its ID is one a sensor makes. Caller holds mu.
+func (e *Engine) arrivedLocked(d event.Detection) {
+	boot, seq, ok := event.DetectionSeq(d.Sensor, d.ID)
+	if !ok {
+		return
+	}
+	late, lost := e.losses.arrive(d.Sensor, boot, seq, e.deps.Clock().UnixNano())
+	if late {
+		e.met.late.WithLabelValues(d.Sensor).Inc()
+	}
+	for _, l := range lost {
+		e.met.lost.WithLabelValues(l.sensor).Add(float64(l.n))
+	}
+}
+
+// DetectionsLost returns the sensors of which fusion counted detections
+// it never received since it started (rfw_fusion_detections_lost_total),
+// and whether each did within LossRecent: /healthz is degraded meanwhile.
+func (e *Engine) DetectionsLost() []SensorLoss {
+	now := e.deps.Clock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.losses.report(now.UnixNano())
+}
+
+// tickLossesLocked counts the SEQs missing for LossGrace as lost and logs
+// each sensor's losses, at most once per LossLogEvery. Caller holds mu.
+func (e *Engine) tickLossesLocked(now time.Time) {
+	for _, l := range e.losses.settle(now.UnixNano()) {
+		e.met.lost.WithLabelValues(l.sensor).Add(float64(l.n))
+	}
+	for _, l := range e.losses.due(now.UnixNano()) {
+		e.log.Warn("detections lost: never received by fusion", "sensor", l.sensor, "lost", l.n, "boot", l.boot,
+			"first_seq", l.lo, "last_seq", l.hi, "lost_since_start", l.total, "missing_for", LossGrace)
+	}
 }
 
 // Tick closes groups older than the association window at now, advances
@@ -759,6 +814,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 	e.mu.Lock()
 	errs := []error{e.process(ctx, e.assoc.flush(now))}
 	e.tracker.expire(now)
+	e.tickLossesLocked(now)
 	errs = append(errs, e.flushLocked(ctx))
 	readMaint := e.deps.Maintenance != nil && (e.maintRead.IsZero() || now.Sub(e.maintRead) >= MaintenanceEvery || now.Before(e.maintRead))
 	if readMaint {

@@ -250,12 +250,15 @@ func benchEngine(b *testing.B, locateEvery time.Duration) {
 	}
 	phones := []site.Point{{X: 2, Y: 2}, {X: 12, Y: 9}, {X: 22, Y: 2}, {X: 32, Y: 9}}
 	var msgs []Message
+	// IDs as sensors make them (SENSOR-BOOT-START-SEQ), so the loss tracker reads each
+	seq := map[string]int{}
 	for k := range 200 { // 200 rounds, one emission per phone per 100 ms
 		at := now.Add(time.Duration(k) * 100 * time.Millisecond)
 		for pi, p := range phones {
 			for _, sn := range s.Sensors {
 				pw, _ := e.Locator().PredictDBm(sn.ID, "g", p, 10-e.Locator().RefLossDB(1.71e9+float64(pi)*50e6)) // 10 dBm EIRP
-				d := testDet(fmt.Sprintf("b-%d-%d-%s", k, pi, sn.ID), sn.ID, at, pw)
+				seq[sn.ID]++
+				d := testDet(fmt.Sprintf("%s-0123456789ab-%d-%d", sn.ID, k*100+pi, seq[sn.ID]), sn.ID, at, pw)
 				d.CenterHz = 1.71e9 + float64(pi)*50e6
 				msgs = append(msgs, detMsg(b, d, sn.ID))
 			}
@@ -276,6 +279,7 @@ func benchEngine(b *testing.B, locateEvery time.Duration) {
 			e.seen = newSeenSet(1 << 16) // replay the same messages as new
 			e.assoc.open = nil
 			e.tracker.tracks = nil
+			e.losses = lossTracker{}
 			b.StartTimer()
 		}
 	}

@@ -98,6 +98,7 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	// stops, what still waits is not acknowledged, so the broker delivers
 	// it again to the persistent session. (Dropping here lost detections
 	// under load: see fusion/loadtest.)
+	e.seedLosses(ctx) // before the first detection arrives
 	in := newInbox()
 	defer func() { e.met.backlog.Add(-int64(in.close())) }()
 	enqueue := func(topic string, payload []byte, ack func()) {

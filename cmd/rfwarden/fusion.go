@@ -285,6 +285,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 			sensorSilence: quiet.reason, ping: db.DB().PingContext, writes: dbWrites, active: eng.Alerts().Active, influx: influxState, notifiers: notifiers,
 			influxDropped: influxDropped, spool: spoolWrites}
 		probe.backlog = eng.Backlog
+		probe.lost = eng.DetectionsLost
 		probe.refused = conn.resub.Refused
 		probeserver.WarnIfOpen(log, "fusion", httpL)
 		httpDone := serveFusionHTTP(hctx, httpL, probe, metrics, log, probeserver.Limits{})

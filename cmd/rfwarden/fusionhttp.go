@@ -72,6 +72,12 @@ type fusionHealth struct {
 	// (fusion.Engine.Backlog); past fusion.BacklogDegraded (8192) the
 	// state is degraded: fusion is behind for good (docs/scaling.md).
 	Backlog int64 `json:"backlog"`
+	// DetectionsLost is each sensor of which fusion counted detections it
+	// never received since it started (a gap in a sensor boot's SEQs
+	// still open after fusion.LossGrace: fusion.Engine.DetectionsLost);
+	// one that lost some within fusion.LossRecent makes the state
+	// degraded, for that long. Absent while none was lost.
+	DetectionsLost []fusion.SensorLoss `json:"detections_lost,omitempty"`
 }
 
 // fusionProbe is what the health check asks: the MQTT connection, the
@@ -102,6 +108,9 @@ type fusionProbe struct {
 	// (store.Influx.SpoolProblem); nil without InfluxDB
 	spool   func() error
 	backlog func() int64 // fusion.Engine.Backlog; nil: not checked
+	// lost says which sensors' detections fusion never received
+	// (fusion.Engine.DetectionsLost); nil: not checked
+	lost func() []fusion.SensorLoss
 }
 
 func (p fusionProbe) health(ctx context.Context) fusionHealth {
@@ -159,6 +168,14 @@ func (p fusionProbe) health(ctx context.Context) fusionHealth {
 	if p.backlog != nil {
 		if h.Backlog = p.backlog(); h.Backlog > fusion.BacklogDegraded {
 			h.State = event.StateDegraded
+		}
+	}
+	if p.lost != nil {
+		h.DetectionsLost = p.lost()
+		for _, l := range h.DetectionsLost {
+			if l.Recent {
+				h.State = event.StateDegraded
+			}
 		}
 	}
 	return h

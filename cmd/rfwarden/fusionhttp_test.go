@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -52,6 +53,13 @@ func TestFusionProbeHealth(t *testing.T) {
 			spool: func() error { return spoolFull }}, event.StateDegraded},
 		{"influx spool writing", fusionProbe{connected: up, ping: ping, active: none, influx: func() (int64, error) { return 0, nil },
 			spool: func() error { return nil }}, event.StateOK},
+		// detections never received: degraded for fusion.LossRecent after
+		// one was counted, then said only (until 2026-12-08 nowhere)
+		{"detections lost recently", fusionProbe{connected: up, ping: ping, active: none,
+			lost: func() []fusion.SensorLoss { return []fusion.SensorLoss{{Sensor: "s1", Lost: 102, Recent: true}} }}, event.StateDegraded},
+		{"detections lost a while ago", fusionProbe{connected: up, ping: ping, active: none,
+			lost: func() []fusion.SensorLoss { return []fusion.SensorLoss{{Sensor: "s1", Lost: 102}} }}, event.StateOK},
+		{"no detection lost", fusionProbe{connected: up, ping: ping, active: none, lost: func() []fusion.SensorLoss { return nil }}, event.StateOK},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -977,9 +977,12 @@ func DetectionID(sensorID, boot string, sampleStart, seq int64) string {
 	return fmt.Sprintf("%s-%s-%d-%d", sensorID, boot, sampleStart, seq)
 }
 
-// emit queues the detection of r for the outbox.
+// emit queues the detection of r for the outbox. A detection that does
+// not validate is dropped before it takes a sequence number: the SEQ of
+// the IDs counts the detections queued for the outbox and nothing else,
+// so fusion takes a gap in a boot's SEQs for detections it never received
+// (docs/events.md, "Detections fusion never received").
 func (a *Agent) emit(r *pipeline.Result, b sensor.Block, band string) {
-	a.seq++
 	// A result of an earlier tuning (flushed by this block's retune) is
 	// named after that tuning's band, and b holds none of its samples: no
 	// snippet (it would be another band's IQ annotated with this emission).
@@ -990,7 +993,13 @@ func (a *Agent) emit(r *pipeline.Result, b sensor.Block, band string) {
 		}
 	}
 	d := ToDetection(r, a.cfg.Site, a.cfg.Sensor, band)
-	d.ID = DetectionID(a.cfg.Sensor, a.boot, r.Em.StartSample, a.seq)
+	d.ID = DetectionID(a.cfg.Sensor, a.boot, r.Em.StartSample, a.seq+1)
+	payload, err := event.Encode(d)
+	if err != nil {
+		a.log.Warn("dropping invalid detection", "err", err)
+		return
+	}
+	a.seq++
 	if a.snip != nil && !earlier && Triggers(d.Class, d.Link) {
 		ring, _ := a.deps.Pipeline.(iqRing)
 		ref, err := a.snip.save(b, r, d.ID, ring)
@@ -1001,12 +1010,12 @@ func (a *Agent) emit(r *pipeline.Result, b sensor.Block, band string) {
 			a.mu.Lock()
 			a.stats.Snippets++
 			a.mu.Unlock()
+			if p, err := event.Encode(d); err == nil {
+				payload = p
+			} else { // sent without it rather than not at all (its SEQ is taken)
+				a.log.Warn("snippet: detection does not encode with it", "snippet", ref, "err", err)
+			}
 		}
-	}
-	payload, err := event.Encode(d)
-	if err != nil {
-		a.log.Warn("dropping invalid detection", "err", err)
-		return
 	}
 	a.pending <- payload // blocks only while the disk is 1024 detections behind, not while it refuses writes
 	if a.sched != nil && d.Class != event.ClassUnknown {
