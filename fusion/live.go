@@ -21,6 +21,16 @@ type LiveLocations struct {
 	Log    *slog.Logger // may be nil
 }
 
+// Pending is the write batches waiting in the time series' spool
+// (store.Influx.Pending), 0 for one without a spool: seedLosses reads it
+// through LiveLocations.
+func (l LiveLocations) Pending() int64 {
+	if sp, ok := l.TimeSeries.(spooler); ok {
+		return sp.Pending()
+	}
+	return 0
+}
+
 // WriteLocations publishes recs, then stores them.
 func (l LiveLocations) WriteLocations(ctx context.Context, recs []store.LocationRecord) error {
 	for _, r := range recs {

@@ -305,6 +305,12 @@ type detectionReader interface {
 
 var _ detectionReader = store.TimeSeries(nil)
 
+// spooler is a time series that keeps writes in a spool until its
+// database takes them (store.Influx): Pending is how many batches wait.
+type spooler interface {
+	Pending() int64
+}
+
 // seedLosses takes, for each sensor's latest boots, the highest SEQ the
 // store holds of the detections captured in the last lossSeedWindow, and
 // the SEQs missing from it within lossSeedTop of the boot's newest stored
@@ -320,6 +326,13 @@ var _ detectionReader = store.TimeSeries(nil)
 func (e *Engine) seedLosses(ctx context.Context) {
 	dr, ok := e.deps.TimeSeries.(detectionReader)
 	if !ok {
+		return
+	}
+	if sp, ok := e.deps.TimeSeries.(spooler); ok && sp.Pending() > 0 {
+		// detections still in the spool are not in InfluxDB: read from it,
+		// they would be taken for lost (a stop while InfluxDB was away)
+		e.log.Warn("detections lost: InfluxDB has not been sent all the detections of the last run yet (its spool); detections lost across this restart are not counted",
+			"spooled_batches", sp.Pending())
 		return
 	}
 	now := e.deps.Clock()

@@ -183,3 +183,69 @@ func TestEngineCountsLossAcrossRestart(t *testing.T) {
 		})
 	}
 }
+
+// spoolingRecorder is a readingRecorder whose writes wait in a spool, as
+// store.Influx's do while InfluxDB is away.
+type spoolingRecorder struct {
+	*readingRecorder
+	pending int64
+}
+
+func (s spoolingRecorder) Pending() int64 { return s.pending }
+
+// TestSeedLossesSkipsWhileSpooled: a fusion stopped while InfluxDB was
+// away keeps the last run's detections in its spool, not in InfluxDB:
+// seeded from InfluxDB, a restart took them for lost (the gap between the
+// highest SEQ InfluxDB had and the next to arrive). With batches in the
+// spool it seeds nothing and says so. LiveLocations, fusion's wrapper,
+// tells the spool's count.
+func TestSeedLossesSkipsWhileSpooled(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		pending int64
+		lost    float64
+	}{{"spool empty", 0, 10}, {"spool holding the last run's", 3, 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Unix(1_800_000_000, 0)
+			rec := &readingRecorder{}
+			e, err := New(Config{}, Deps{Site: wing(t), TimeSeries: rec, Clock: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			for seq := 1; seq <= 10; seq++ {
+				if err := e.Handle(ctx, detMsg(t, seqDet("s1", seq, now), "s1")); err != nil {
+					t.Fatal(err)
+				}
+				now = now.Add(time.Second)
+			}
+			if err := e.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(30 * time.Second)
+			var logs syncbuf.Buffer
+			ts := spoolingRecorder{rec, tc.pending}
+			if got := (LiveLocations{TimeSeries: ts}).Pending(); got != tc.pending {
+				t.Errorf("LiveLocations.Pending %d, want the spool's %d", got, tc.pending)
+			}
+			e2, err := New(Config{}, Deps{Site: wing(t), TimeSeries: ts, Clock: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e2.seedLosses(ctx)
+			if err := e2.Handle(ctx, detMsg(t, seqDet("s1", 21, now), "s1")); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(LossGrace)
+			if err := e2.Tick(ctx, now); err != nil {
+				t.Fatal(err)
+			}
+			if got := testutil.ToFloat64(e2.met.lost.WithLabelValues("s1")); got != tc.lost {
+				t.Errorf("lost %v after the restart, want %v\n%s", got, tc.lost, logs.String())
+			}
+			if said := strings.Contains(logs.String(), "spooled_batches=3"); said != (tc.pending > 0) {
+				t.Errorf("log says the spool held batches: %v, want %v\n%s", said, tc.pending > 0, logs.String())
+			}
+		})
+	}
+}
