@@ -297,6 +297,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer client.Disconnect(250)
 		feed = link
 		metrics.MustRegister(link.Collectors("rfwarden_dashboard")...)
+		metrics.MustRegister(hub.FeedCollectors("rfwarden_dashboard")...)
 		acks.setClient(client)
 		announcer = acks
 		if held, err := db.HeldAcks(ctx, maxHeldAcks); err != nil {
@@ -487,6 +488,9 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 			if link.subscribed(gen, err) && err != nil {
 				log.Error("dashboard feed: the broker did not grant the live feed's subscription; alerts, sensors' state and evidence do not arrive live",
 					"broker", redact.URL(url), "err", err)
+			}
+			if err == nil {
+				hub.FeedSubscribed() // fusion's retained status arrives now, or the dashboard says it has no word
 			}
 		}()
 		if fo.OnConnect != nil {
