@@ -3,6 +3,7 @@ package dashboard
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,15 +20,16 @@ const (
 	// can be raised, and the alerts shown stay as they were.
 	FusionOffline = "offline"
 	// FusionUnheard: no status of fusion has arrived FusionWordWait after
-	// the live feed first subscribed. The broker sends the retained status
-	// at once, so fusion never announced itself on this broker: not
-	// started, older than the dashboard, or the broker's ACL withholds
-	// the topic from the dashboard.
+	// the live feed subscribed. The broker sends the retained status on
+	// every subscription, so fusion never announced itself on this broker
+	// (not started, older than the dashboard, or the broker's ACL
+	// withholds the topic from the dashboard), or the broker lost it in a
+	// restart while fusion was down.
 	FusionUnheard = "unheard"
 )
 
-// FusionWordWait is how long after its live feed first subscribed the
-// dashboard waits for fusion's status before it says it has had no word
+// FusionWordWait is how long after its live feed subscribed the dashboard
+// waits for fusion's status before it says it has had no word
 // (FusionUnheard): a retained status arrives at once.
 const FusionWordWait = 30 * time.Second
 
@@ -44,21 +46,33 @@ type FusionState struct {
 	// SinceNS is when it took this state: online, when the dashboard
 	// heard it; offline, when fusion stopped (its own clock, if not later
 	// than the dashboard's) or when the dashboard heard its last will;
-	// unheard, when the live feed first subscribed. On the Hub's clock.
+	// unheard, when the live feed subscribed. On the Hub's clock.
 	SinceNS int64 `json:"since_ns,omitempty"`
 	// Reason says why it is offline: event.FusionStopped or
 	// event.FusionLost.
 	Reason string `json:"reason,omitempty"`
 }
 
-// FeedSubscribed records that the live feed's subscription was granted:
-// the first time starts FusionWordWait.
-func (h *Hub) FeedSubscribed() {
+// FeedSubscribing records that the live feed subscribes (each time it
+// connects): the broker sends fusion's retained status on every
+// subscription, so one is expected anew within FusionWordWait. Call it
+// before subscribing, so a status arriving with the subscription's answer
+// counts for it. A site whose status does not come again is FusionUnheard
+// then: a broker restarted without its retained messages while fusion was
+// down (the same host rebooting) would have left the dashboard saying
+// online, the last it heard, for ever.
+func (h *Hub) FeedSubscribing() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.subscribedAt.IsZero() {
-		h.subscribedAt = h.now()
-	}
+	h.subscribedAt = h.now()
+	h.subscriptions++
+}
+
+// fusionHeard is the latest status of a site's fusion and the live feed
+// subscription it came on (Hub.subscriptions at the time).
+type fusionHeard struct {
+	state        FusionState
+	subscription int
 }
 
 // publishFusionStatus records fusion's status s, heard now.
@@ -80,52 +94,56 @@ func (h *Hub) publishFusionStatus(s event.FusionStatus) error {
 			next.SinceNS = s.TimeNS
 		}
 	}
-	if known && prev.State == next.State && prev.Reason == next.Reason {
-		return nil // said again (a reconnection of fusion or of the feed): since stays
+	if known && prev.state.State == next.State && prev.state.Reason == next.Reason {
+		next = prev.state // said again (a reconnection of fusion or of the feed): since stays
 	}
-	h.fusion[s.Site] = next
+	h.fusion[s.Site] = fusionHeard{state: next, subscription: h.subscriptions}
 	return nil
 }
 
-// FusionStates returns fusion's state for each site heard, by site; one
-// FusionUnheard when none was heard FusionWordWait after the live feed
-// first subscribed; none before (or with no live feed).
+// FusionStates returns fusion's state for each site heard, by site: its
+// latest status, or FusionUnheard since the live feed subscribed when it
+// has not come again FusionWordWait after; one FusionUnheard when none
+// was heard then; none before (or with no live feed).
 func (h *Hub) FusionStates() []FusionState {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.fusionStatesLocked()
+}
+
+func (h *Hub) fusionStatesLocked() []FusionState {
+	waited := !h.subscribedAt.IsZero() && h.now().Sub(h.subscribedAt) >= FusionWordWait
+	unheard := FusionState{State: FusionUnheard, Site: h.site, SinceNS: h.subscribedAt.UnixNano()}
 	if len(h.fusion) == 0 {
-		if h.subscribedAt.IsZero() || h.now().Sub(h.subscribedAt) < FusionWordWait {
+		if !waited {
 			return nil
 		}
-		return []FusionState{{State: FusionUnheard, Site: h.site, SinceNS: h.subscribedAt.UnixNano()}}
+		return []FusionState{unheard}
 	}
 	out := make([]FusionState, 0, len(h.fusion))
-	for _, f := range h.fusion {
-		out = append(out, f)
-	}
-	slices.SortFunc(out, func(a, b FusionState) int {
-		switch {
-		case a.Site < b.Site:
-			return -1
-		case a.Site > b.Site:
-			return 1
+	for site, f := range h.fusion {
+		st := f.state
+		if waited && f.subscription < h.subscriptions {
+			st = unheard
+			st.Site = site
 		}
-		return 0
-	})
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b FusionState) int { return strings.Compare(a.Site, b.Site) })
 	return out
 }
 
-// FusionOnline reports whether fusion was heard online, every site's
-// heard.
+// FusionOnline reports whether FusionStates says online, every site's.
 func (h *Hub) FusionOnline() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, f := range h.fusion {
+	states := h.fusionStatesLocked()
+	for _, f := range states {
 		if f.State != FusionOnline {
 			return false
 		}
 	}
-	return len(h.fusion) > 0
+	return len(states) > 0
 }
 
 // BadFeedMessages returns how many messages HandleMQTT refused (a

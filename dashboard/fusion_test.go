@@ -47,7 +47,7 @@ func TestFusionStates(t *testing.T) {
 	steps := []struct {
 		name    string
 		after   time.Duration // since t0, when this step happens
-		topic   string        // "" publishes nothing; "subscribed" calls FeedSubscribed
+		topic   string        // "" publishes nothing; "subscribed" calls FeedSubscribing
 		payload string
 		wantErr string
 		want    []FusionState
@@ -77,6 +77,20 @@ func TestFusionStates(t *testing.T) {
 			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(130 * time.Second).UnixNano()}}, online: true},
 		{name: "stopped, its clock a minute ahead", after: 140 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("offline", "stopped", at(200*time.Second)),
 			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(140 * time.Second).UnixNano(), Reason: event.FusionStopped}}},
+		{name: "the feed subscribes again", after: 150 * time.Second, topic: "subscribed",
+			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(140 * time.Second).UnixNano(), Reason: event.FusionStopped}}},
+		{name: "the retained status with it: since stays", after: 150 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("offline", "stopped", at(200*time.Second)),
+			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(140 * time.Second).UnixNano(), Reason: event.FusionStopped}}},
+		{name: "heard on this subscription", after: 150*time.Second + FusionWordWait,
+			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(140 * time.Second).UnixNano(), Reason: event.FusionStopped}}},
+		{name: "back online", after: 190 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("online", "", at(190*time.Second)),
+			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(190 * time.Second).UnixNano()}}, online: true},
+		// a broker restarted without its retained messages while fusion
+		// was down: the last word, online, is not heard again
+		{name: "the feed subscribes again, nothing with it", after: 200 * time.Second, topic: "subscribed",
+			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(190 * time.Second).UnixNano()}}, online: true},
+		{name: "no word since", after: 200*time.Second + FusionWordWait,
+			want: []FusionState{{State: FusionUnheard, Site: "hmp1", SinceNS: at(200 * time.Second).UnixNano()}}},
 	}
 	bad := int64(0)
 	for _, s := range steps {
@@ -85,7 +99,7 @@ func TestFusionStates(t *testing.T) {
 		switch s.topic {
 		case "":
 		case "subscribed":
-			h.FeedSubscribed()
+			h.FeedSubscribing()
 		default:
 			err = h.HandleMQTT(s.topic, []byte(s.payload))
 		}
@@ -131,7 +145,7 @@ func TestHealthzFusion(t *testing.T) {
 	}{
 		{name: "online", wantCode: 200, wantBody: "ok\n",
 			given: func(h *Hub) { h.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("online", "", testNow))) }},
-		{name: "waiting for the first word", wantCode: 200, wantBody: "ok\n", given: func(h *Hub) { h.FeedSubscribed() }},
+		{name: "waiting for the first word", wantCode: 200, wantBody: "ok\n", given: func(h *Hub) { h.FeedSubscribing() }},
 		{name: "stopped", wantCode: 503, wantBody: "degraded: fusion: offline since 10:29:00 UTC (stopped): no new alert can be raised\n",
 			given: func(h *Hub) {
 				h.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("offline", "stopped", testNow.Add(-time.Minute))))
@@ -148,7 +162,7 @@ func TestHealthzFusion(t *testing.T) {
 			given: func(h *Hub) {
 				now := h.now
 				h.now = func() time.Time { return testNow.Add(-FusionWordWait) }
-				h.FeedSubscribed()
+				h.FeedSubscribing()
 				h.now = now
 			}},
 	}

@@ -94,7 +94,7 @@ func (s *server) fusionFault(f FusionState) string {
 		return site + "offline since " + at + " (its last will: the broker lost its connection): no new alert can be raised"
 	}
 	topic := event.FusionStatusTopic(cmp.Or(f.Site, "+"))
-	return fmt.Sprintf("no word from fusion since the dashboard connected at %s (its status arrives at once, and none in %v): fusion not running, older than the dashboard, or the broker's ACL withholds %s from the dashboard (deploy/mosquitto/rfwarden.acl); no alert can be raised while fusion is down",
+	return fmt.Sprintf("no word from fusion since the dashboard connected at %s (its status arrives at once, and none in %v): fusion not running, older than the dashboard, the broker's ACL withholds %s from the dashboard (deploy/mosquitto/rfwarden.acl), or the broker lost it restarting; no alert can be raised while fusion is down",
 		at, FusionWordWait, topic)
 }
 

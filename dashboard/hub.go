@@ -95,12 +95,13 @@ type Hub struct {
 
 	// site is SetSite's site ID ("" for any): fusion statuses of other
 	// sites are refused. fusion holds fusion's state by site
-	// (publishFusionStatus); subscribedAt is when the live feed's first
-	// subscription was granted (FeedSubscribed).
-	site         string
-	fusion       map[string]FusionState
-	subscribedAt time.Time
-	badMessages  int64 // HandleMQTT's refusals
+	// (publishFusionStatus); subscribedAt is when the live feed last
+	// subscribed, subscriptions how many times (FeedSubscribing).
+	site          string
+	fusion        map[string]fusionHeard
+	subscribedAt  time.Time
+	subscriptions int
+	badMessages   int64 // HandleMQTT's refusals
 }
 
 // shownTrackAge is how long the Hub remembers a track it sent, to take it
@@ -132,7 +133,7 @@ func NewHub(bufLen int) *Hub {
 	}
 	return &Hub{bufLen: bufLen, now: time.Now, clients: map[*hubClient]struct{}{}, sensors: map[string]*SensorState{},
 		ignoredLogged: map[string]bool{}, log: slog.New(slog.DiscardHandler), shown: map[string]int64{}, shownSweepAt: 4096,
-		fusion: map[string]FusionState{}}
+		fusion: map[string]fusionHeard{}}
 }
 
 // SetSite restricts the sensors the Hub keeps state for, and sends on the

@@ -478,6 +478,9 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	link := &feedLink{Link: mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log, Keys: dashboardMQTTKeys})}
 	opts.SetOnConnectHandler(func(c mqtt.Client) {
 		gen := link.subscribing()
+		// fusion's retained status comes with the subscription, or the
+		// dashboard says it has had no word (dashboard.FusionWordWait)
+		hub.FeedSubscribing()
 		subscribe := func() mqtt.Token { return c.SubscribeMultiple(filters, handle) }
 		tok := subscribe()
 		go func() {
@@ -488,9 +491,6 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 			if link.subscribed(gen, err) && err != nil {
 				log.Error("dashboard feed: the broker did not grant the live feed's subscription; alerts, sensors' state and evidence do not arrive live",
 					"broker", redact.URL(url), "err", err)
-			}
-			if err == nil {
-				hub.FeedSubscribed() // fusion's retained status arrives now, or the dashboard says it has no word
 			}
 		}()
 		if fo.OnConnect != nil {

@@ -299,7 +299,7 @@
     };
     const why = (x) => x.state === 'offline'
       ? (x.reason === 'stopped' ? 'fusion stopped and said so' : 'the broker lost fusion\'s connection and sent its last will (a crash, its host or the network down)')
-      : 'fusion never announced itself since the dashboard connected: not running, older than the dashboard, or the broker\'s ACL withholds its status from the dashboard';
+      : 'no status of fusion came since the dashboard connected to the broker: fusion not running, older than the dashboard, the broker\'s ACL withholds its status from the dashboard, or the broker lost it in a restart';
     b.textContent = down.map(say).join(' · ');
     b.title = down.map(why).join('; ') + ' — the alerts shown are as they were; see fusion\'s own /healthz and journal';
     b.classList.remove('hidden');
