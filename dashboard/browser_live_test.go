@@ -146,3 +146,38 @@ func TestBrowserHatchKeepsHeat(t *testing.T) {
 	}
 	shot(t, ctx, "hatch-over-heat")
 }
+
+// TestBrowserFusionOffline: while fusion's status says offline (stopped,
+// or its last will) every page shows a banner in the warning colour saying
+// since when and that no new alert can be raised, the feed's own state
+// still "live"; it goes once fusion says online again. Before, the page
+// said "live" and nothing else while fusion was stopped, its old alerts
+// firing.
+func TestBrowserFusionOffline(t *testing.T) {
+	stopped := time.Date(2026, 11, 24, 10, 29, 0, 0, time.UTC)
+	ctx, ev, srv := browserDashboard(t, func(d *Deps) {
+		d.Hub.now = func() time.Time { return testNow }
+		if err := d.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("offline", "stopped", stopped))); err != nil {
+			t.Fatal(err)
+		}
+	})
+	browserLogin(t, ctx, srv.URL, "viewer", "viewer-password")
+	within(t, ctx, 10*time.Second, "the banner says fusion is offline",
+		chromedp.WaitVisible(chromedp.CSS(`#fusion-banner`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('fusion-banner').textContent.includes('offline')`))
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const b = document.getElementById('fusion-banner');
+		return b.textContent + ' | ' + getComputedStyle(b).backgroundColor + ' | ' + document.getElementById('live').textContent; })()`))
+	if err != nil || text != "Fusion is offline since 10:29 UTC (stopped): no new alerts can be raised | rgb(210, 153, 34) | live" {
+		t.Errorf("banner | its colour | header = %q (%v), want \"Fusion is offline since 10:29 UTC (stopped): no new alerts can be raised\" in the warning colour, the feed live", text, err)
+	}
+	shot(t, ctx, "fusion-offline")
+	within(t, ctx, 10*time.Second, "on the sensors page too",
+		chromedp.Navigate(srv.URL+"/#sensors"),
+		chromedp.WaitVisible(chromedp.CSS(`#page-sensors`)),
+		chromedp.WaitVisible(chromedp.CSS(`#fusion-banner`)))
+	if err := ev.deps.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("online", "", testNow))); err != nil {
+		t.Fatal(err)
+	}
+	within(t, ctx, 10*time.Second, "the banner goes once fusion is online",
+		chromedp.WaitNotVisible(chromedp.CSS(`#fusion-banner`)))
+}

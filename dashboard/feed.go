@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,15 +25,37 @@ func FeedTopicsFor(site string) []string {
 	}
 	p := event.TopicPrefix + "/" + site
 	return []string{p + "/alert", p + "/location", p + "/sensor/+/" + event.KindHealth,
-		p + "/sensor/+/" + event.KindStatus, p + "/sensor/+/" + event.KindSpectrum}
+		p + "/sensor/+/" + event.KindStatus, p + "/sensor/+/" + event.KindSpectrum, p + "/fusion/status"}
 }
 
-// HandleMQTT decodes one MQTT message (alert, location, health, status or spectrum)
-// and publishes it on the Hub. It never blocks; bad topics or payloads give
-// an error naming the problem and publish nothing. Detections are ignored
-// (the dashboard shows what fusion made of them).
+// HandleMQTT decodes one MQTT message (alert, location, health, status,
+// spectrum or fusion's status) and publishes it on the Hub (fusion's
+// status is kept: FusionStates). It never blocks; bad topics or payloads
+// give an error naming the problem, publish nothing and are counted
+// (BadFeedMessages). Detections are ignored (the dashboard shows what
+// fusion made of them).
 func (h *Hub) HandleMQTT(topic string, payload []byte) error {
+	err := h.handleMQTT(topic, payload)
+	if err != nil {
+		h.mu.Lock()
+		h.badMessages++
+		h.mu.Unlock()
+	}
+	return err
+}
+
+func (h *Hub) handleMQTT(topic string, payload []byte) error {
 	if rest, ok := strings.CutPrefix(topic, event.TopicPrefix+"/"); ok {
+		if site, ok := strings.CutSuffix(rest, "/fusion/status"); ok && event.ValidID(site) {
+			s, err := event.DecodeFusionStatus(payload)
+			if err != nil {
+				return fmt.Errorf("fusion status on %q: %w", topic, err)
+			}
+			if s.Site != site {
+				return fmt.Errorf("fusion status on %q: site %q does not match the topic", topic, s.Site)
+			}
+			return h.publishFusionStatus(s)
+		}
 		if site, ok := strings.CutSuffix(rest, "/alert"); ok && event.ValidID(site) {
 			a, err := event.DecodeAlert(payload)
 			if err != nil {
@@ -140,6 +163,14 @@ type FeedState struct {
 	// NowNS is the server's clock when the event was sent (the demo's is
 	// simulated): the page ages the floor plan's markers on it.
 	NowNS int64 `json:"now_ns"`
+	// Fusion is fusion's liveness, as its status topic says
+	// (Hub.FusionStates): one per site heard, or one FusionUnheard; none
+	// while the dashboard waits for the first word (FusionWordWait) or
+	// has no feed. The page shows a banner while one is not online: no
+	// new alert can be raised then. Before 2026-12-07 the dashboard did
+	// not know, and said "live" with old alerts firing while fusion was
+	// stopped.
+	Fusion []FusionState `json:"fusion,omitempty"`
 }
 
 // feedPollEvery is how often a feedWatch reads its Link.
@@ -227,6 +258,7 @@ func (w *feedWatch) observe() (st FeedState, changed bool) {
 			next.State = FeedRefused
 		}
 	}
+	next.Fusion = w.hub.FusionStates()
 	now := w.now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -236,6 +268,9 @@ func (w *feedWatch) observe() (st FeedState, changed bool) {
 	case mqttlink.ReasonKey(w.cur.Reason) != mqttlink.ReasonKey(next.Reason):
 		// a new cause (each attempt's own local port is not one)
 		next.SinceNS = w.cur.SinceNS
+	case !slices.Equal(w.cur.Fusion, next.Fusion):
+		// fusion's state changed, the feed's did not
+		next.SinceNS, next.Reason = w.cur.SinceNS, w.cur.Reason
 	default:
 		st = w.cur
 		st.NowNS = now.UnixNano()

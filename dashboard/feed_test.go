@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -158,10 +159,11 @@ func sseEvent(t *testing.T, sc *bufio.Scanner) (name, data string) {
 func TestSSEFeedState(t *testing.T) {
 	const refused = "not connected to the MQTT broker: dial tcp 127.0.0.1:18299: connect: connection refused"
 	type feedMsg struct {
-		State   string `json:"state"`
-		SinceNS int64  `json:"since_ns"`
-		Reason  string `json:"reason"`
-		NowNS   int64  `json:"now_ns"`
+		State   string        `json:"state"`
+		SinceNS int64         `json:"since_ns"`
+		Reason  string        `json:"reason"`
+		NowNS   int64         `json:"now_ns"`
+		Fusion  []FusionState `json:"fusion"`
 	}
 	// openAfter opens the stream of a dashboard made with with's Deps,
 	// calling made (if set) between making it and opening the stream.
@@ -288,6 +290,32 @@ func TestSSEFeedState(t *testing.T) {
 		sc, _ := open(t, func(d *Deps) { d.Feed = nil }, "")
 		if m := next(t, sc); m.State != "none" || m.NowNS != testNow.UnixNano() {
 			t.Errorf("at connect: %+v, want none (no feed configured) and the server's clock", m)
+		}
+	})
+	// Fusion's state rides on the feed's: sent with it when the stream
+	// opens, and again when fusion's status changes though the feed's
+	// did not (TestFusionStates has the states).
+	t.Run("fusion offline, then online", func(t *testing.T) {
+		stopped := time.Date(2026, 11, 24, 10, 29, 0, 0, time.UTC)
+		sc, ev := open(t, func(d *Deps) {
+			d.Feed = &switchLink{up: true}
+			d.Hub.now = func() time.Time { return testNow }
+			if err := d.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("offline", "stopped", stopped))); err != nil {
+				t.Fatal(err)
+			}
+		}, "?kinds=feed")
+		m := next(t, sc)
+		want := []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: stopped.UnixNano(), Reason: event.FusionStopped}}
+		if m.State != "connected" || !slices.Equal(m.Fusion, want) {
+			t.Errorf("at connect: %+v, want connected with fusion %+v", m, want)
+		}
+		if err := ev.deps.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("online", "", testNow))); err != nil {
+			t.Fatal(err)
+		}
+		m = next(t, sc) // within feedPollEvery, not at the next keep-alive
+		want = []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: testNow.UnixNano()}}
+		if m.State != "connected" || m.SinceNS != testNow.UnixNano() || !slices.Equal(m.Fusion, want) {
+			t.Errorf("after fusion came back: %+v, want the feed connected as before with fusion %+v", m, want)
 		}
 	})
 	t.Run("not asked for", func(t *testing.T) {

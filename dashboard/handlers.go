@@ -39,7 +39,9 @@ import (
 // healthz answers "ok", or 503 and a line "degraded: <what>: <why>" for
 // each thing wrong, in this order: the database has refused every write
 // for store.WriteGrace, the live feed is configured but not connected to
-// the broker, InfluxDB is configured but its latest check (Probe, in the
+// the broker, fusion is offline or unheard by its status topic (with a
+// live feed: Hub.FusionStates; no alert can be raised then), InfluxDB is
+// configured but its latest check (Probe, in the
 // background: never on this request) found it not answering, the state
 // disk's free space is low. The first line is what /healthz said before
 // it said them all (2026-12-06): the first of them only. The reasons
@@ -55,6 +57,13 @@ func (s *server) healthz(c echo.Context) error {
 	if f := s.d.Feed; f != nil && !f.IsConnected() {
 		degraded("live feed", f.Reason())
 	}
+	if s.d.Feed != nil {
+		for _, f := range s.d.Hub.FusionStates() {
+			if f.State != FusionOnline {
+				degraded("fusion", s.fusionFault(f))
+			}
+		}
+	}
 	if in := s.d.Influx; in != nil && !in.IsConnected() {
 		degraded("influxdb", in.Reason())
 	}
@@ -67,6 +76,37 @@ func (s *server) healthz(c echo.Context) error {
 		return c.String(http.StatusServiceUnavailable, b.String())
 	}
 	return c.String(http.StatusOK, "ok\n")
+}
+
+// fusionFault says what fusion's state f means for /healthz: offline
+// since when and why, or no word since the feed subscribed; both mean no
+// alert can be raised. The site is named on a dashboard of every site.
+func (s *server) fusionFault(f FusionState) string {
+	at := s.healthTime(f.SinceNS)
+	site := ""
+	if s.d.Site == nil && f.Site != "" {
+		site = "site " + f.Site + ": "
+	}
+	switch {
+	case f.State == FusionOffline && f.Reason == event.FusionStopped:
+		return site + "offline since " + at + " (stopped): no new alert can be raised"
+	case f.State == FusionOffline:
+		return site + "offline since " + at + " (its last will: the broker lost its connection): no new alert can be raised"
+	}
+	topic := event.FusionStatusTopic(cmp.Or(f.Site, "+"))
+	return fmt.Sprintf("no word from fusion since the dashboard connected at %s (its status arrives at once, and none in %v): fusion not running, older than the dashboard, the broker's ACL withholds %s from the dashboard (deploy/mosquitto/rfwarden.acl), or the broker lost it restarting; no alert can be raised while fusion is down",
+		at, FusionWordWait, topic)
+}
+
+// healthTime is a time for /healthz, in the site's zone: its hours,
+// minutes and seconds, and its date when it is not within the last 20
+// hours.
+func (s *server) healthTime(ns int64) string {
+	t := time.Unix(0, ns).In(s.d.Location)
+	if s.now().Sub(t).Abs() > 20*time.Hour {
+		return t.Format("2006-01-02 15:04:05 MST")
+	}
+	return t.Format("15:04:05 MST")
 }
 
 // databaseFault says why the database refuses writes (a
@@ -425,7 +465,7 @@ func (s *server) events(c echo.Context) error {
 // same state, since the same time, for the same reason (whenever they
 // were sent).
 func sameFeedState(a, b FeedState) bool {
-	return a.State == b.State && a.SinceNS == b.SinceNS && a.Reason == b.Reason
+	return a.State == b.State && a.SinceNS == b.SinceNS && a.Reason == b.Reason && slices.Equal(a.Fusion, b.Fusion)
 }
 
 // feedKinds are the live feed's message kinds, kinds= of GET /events.

@@ -92,6 +92,16 @@ type Hub struct {
 	// which the tracks not located for shownTrackAge are forgotten.
 	shown        map[string]int64
 	shownSweepAt int
+
+	// site is SetSite's site ID ("" for any): fusion statuses of other
+	// sites are refused. fusion holds fusion's state by site
+	// (publishFusionStatus); subscribedAt is when the live feed last
+	// subscribed, subscriptions how many times (FeedSubscribing).
+	site          string
+	fusion        map[string]fusionHeard
+	subscribedAt  time.Time
+	subscriptions int
+	badMessages   int64 // HandleMQTT's refusals
 }
 
 // shownTrackAge is how long the Hub remembers a track it sent, to take it
@@ -122,7 +132,8 @@ func NewHub(bufLen int) *Hub {
 		bufLen = 64
 	}
 	return &Hub{bufLen: bufLen, now: time.Now, clients: map[*hubClient]struct{}{}, sensors: map[string]*SensorState{},
-		ignoredLogged: map[string]bool{}, log: slog.New(slog.DiscardHandler), shown: map[string]int64{}, shownSweepAt: 4096}
+		ignoredLogged: map[string]bool{}, log: slog.New(slog.DiscardHandler), shown: map[string]int64{}, shownSweepAt: 4096,
+		fusion: map[string]fusionHeard{}}
 }
 
 // SetSite restricts the sensors the Hub keeps state for, and sends on the
@@ -133,8 +144,14 @@ func (h *Hub) SetSite(st *site.Site) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if st == nil {
-		h.known = nil
+		h.known, h.site = nil, ""
 		return
+	}
+	h.site = st.ID
+	for k := range h.fusion {
+		if k != st.ID {
+			delete(h.fusion, k)
+		}
 	}
 	h.known = make(map[string]bool, len(st.Sensors))
 	for _, sn := range st.Sensors {

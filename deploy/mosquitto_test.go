@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -414,5 +415,74 @@ func TestSessionMarkerNotForged(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("s1 did not receive fusion's marker")
+	}
+}
+
+// TestFusionStatusACL proves the production ACL carries fusion's liveness
+// (rfw/v1/{site}/fusion/status) to the dashboard: fusion's retained online,
+// and its last will when the broker loses the connection, reach a dashboard
+// subscribing afterwards; a sensor cannot forge fusion's status (an online
+// would hide a fusion that is down).
+func TestFusionStatusACL(t *testing.T) {
+	const topic = "rfw/v1/site1/fusion/status"
+	onlyWriter(t, "dashboard", "rfw/v1/+/fusion/status", topic, "fusion", "s1")
+
+	addr, pool := startMosquitto(t, map[string]string{"fusion": "pw-fusion", "dashboard": "pw-dashboard"})
+	// fusion's will goes on a TCP connection the test can cut, as a crash
+	// would, with no DISCONNECT: the broker then publishes the will
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer front.Close()
+	cut := make(chan struct{})
+	go func() {
+		in, err := front.Accept()
+		if err != nil {
+			return
+		}
+		out, err := net.Dial("tcp", addr)
+		if err != nil {
+			in.Close()
+			return
+		}
+		go io.Copy(out, in)
+		go io.Copy(in, out)
+		<-cut
+		in.Close()
+		out.Close()
+	}()
+	const will = `{"schema":1,"site":"site1","status":"offline","reason":"lost","time_ns":0}`
+	opts := mqttlink.NewClientOptions().AddBroker("ssl://"+front.Addr().String()).SetClientID("fusion-test").
+		SetUsername("fusion").SetPassword("pw-fusion").SetTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12, ServerName: "127.0.0.1"}).
+		SetConnectTimeout(5*time.Second).SetAutoReconnect(false).SetWill(topic, will, 1, true)
+	fusion := mqtt.NewClient(opts)
+	if tok := fusion.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("fusion connect: %v", tok.Error())
+	}
+	const online = `{"schema":1,"site":"site1","status":"online","time_ns":1}`
+	if tok := fusion.Publish(topic, 1, true, online); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("fusion publish: %v", tok.Error())
+	}
+	dash, err := connect(t, addr, pool, "dashboard", "pw-dashboard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 10)
+	if tok := dash.Subscribe("rfw/v1/+/fusion/status", 1, func(_ mqtt.Client, m mqtt.Message) { got <- string(m.Payload()) }); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("dashboard subscribe: %v", tok.Error())
+	}
+	for _, want := range []string{online, will} {
+		select {
+		case msg := <-got:
+			if msg != want {
+				t.Fatalf("dashboard received %q, want %q", msg, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("dashboard did not receive %q", want)
+		}
+		if want == online {
+			close(cut)
+		}
 	}
 }

@@ -32,6 +32,10 @@ func AckTopic(site string) string { return TopicPrefix + "/" + site + "/ack" }
 // LocationTopic returns rfw/v1/{site}/location: fusion's located emitters.
 func LocationTopic(site string) string { return TopicPrefix + "/" + site + "/location" }
 
+// FusionStatusTopic returns rfw/v1/{site}/fusion/status: fusion's
+// liveness (FusionStatus), retained, its offline the MQTT last will.
+func FusionStatusTopic(site string) string { return TopicPrefix + "/" + site + "/fusion/status" }
+
 // EvidenceTopic returns rfw/v1/{site}/evidence/{sensor}: a sensor's kept
 // IQ snippets (an alert's evidence), each message one SigMF archive. It is
 // outside the sensor/ tree so that fusion, which reads every sensor topic,

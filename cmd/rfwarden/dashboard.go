@@ -297,6 +297,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer client.Disconnect(250)
 		feed = link
 		metrics.MustRegister(link.Collectors("rfwarden_dashboard")...)
+		metrics.MustRegister(hub.FeedCollectors("rfwarden_dashboard")...)
 		acks.setClient(client)
 		announcer = acks
 		if held, err := db.HeldAcks(ctx, maxHeldAcks); err != nil {
@@ -477,6 +478,9 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	link := &feedLink{Link: mqttlink.New(mqttlink.Options{Name: "dashboard feed", Broker: url, Logger: log, Keys: dashboardMQTTKeys})}
 	opts.SetOnConnectHandler(func(c mqtt.Client) {
 		gen := link.subscribing()
+		// fusion's retained status comes with the subscription, or the
+		// dashboard says it has had no word (dashboard.FusionWordWait)
+		hub.FeedSubscribing()
 		subscribe := func() mqtt.Token { return c.SubscribeMultiple(filters, handle) }
 		tok := subscribe()
 		go func() {

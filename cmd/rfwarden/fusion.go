@@ -424,6 +424,7 @@ type fusionMQTT struct {
 	pub    *fusion.AsyncPublisher
 	keep   *fusion.AsyncKeeper // fusion.Deps.Keeper
 	link   *mqttlink.Link      // the connection's errors, for the log, /healthz and /metrics
+	live   fusion.Liveness     // fusion's status topic: online, offline at close
 	// connecting ends with the first connection (connectFusion does not
 	// wait for it)
 	connecting mqtt.Token
@@ -469,12 +470,22 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 	// failed attempt, with the broker's reason
 	link := mqttlink.New(mqttlink.Options{Name: "fusion", Broker: broker, Logger: log, Keys: fusionMQTTKeys})
 	link.Watch(opts)
-	opts.SetOnConnectHandler(resub.OnConnect)
+	// Fusion's liveness, for the dashboards: online at every connection,
+	// offline as its last will and at a clean stop (close). Before, a
+	// fusion down left every dashboard saying ok.
+	live := fusion.Liveness{Site: siteID, Log: log}
+	if err := live.SetWill(opts); err != nil {
+		return nil, err
+	}
+	opts.SetOnConnectHandler(func(c mqtt.Client) {
+		live.Online(c)
+		resub.OnConnect(c)
+	})
 	opts.SetDefaultPublishHandler(resub.Default) // queued messages arriving before Run subscribes
 	client := mqtt.NewClient(opts)
 	connecting := client.Connect() // with ConnectRetry it ends only with a connection (or Disconnect)
 	keep := fusion.KeepPublisher{Client: client, Sensors: sensors}
-	return &fusionMQTT{client: client, resub: resub, link: link, connecting: connecting,
+	return &fusionMQTT{client: client, resub: resub, link: link, connecting: connecting, live: live,
 		pub:  fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client}, keep}, mqttQueue, log),
 		keep: fusion.NewAsyncKeeper(keep, mqttQueue, log)}, nil
 }
@@ -538,10 +549,13 @@ func (m *fusionMQTT) subscriber() fusion.PahoSubscriber {
 	return fusion.PahoSubscriber{Client: m.client, Resubscribe: m.resub}
 }
 
-// close sends the queued alerts and keep commands (for at most drain) and
-// disconnects (waiting quiesce for work in flight). Not connected (still
-// trying), it does not wait for a broker that is away: the alerts are in
-// the database already.
+// close sends the queued alerts and keep commands (for at most drain),
+// announces fusion offline, stopped (fusion.Liveness.Stopped: a clean
+// disconnect discards the last will, and the dashboards would have
+// heard fusion online for ever) and disconnects (waiting quiesce for work
+// in flight). Not connected (still trying), it does not wait for a broker
+// that is away: the alerts are in the database already, and the broker
+// sent fusion's last will when it lost the connection.
 func (m *fusionMQTT) close(drain time.Duration, quiesce uint) {
 	if !m.client.IsConnectionOpen() {
 		drain, quiesce = min(drain, 500*time.Millisecond), 0
@@ -550,5 +564,8 @@ func (m *fusionMQTT) close(drain time.Duration, quiesce uint) {
 	defer cancel()
 	m.pub.Close(ctx)
 	m.keep.Close(ctx)
+	if err := m.live.Stopped(m.client); err != nil {
+		m.live.Log.Warn("mqtt: fusion's offline status not published: a dashboard may say fusion is online until its next start", "err", err)
+	}
 	m.client.Disconnect(quiesce)
 }

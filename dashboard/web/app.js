@@ -281,6 +281,29 @@
       'the dashboard runs without --mqtt: it hears nothing live; alerts and the map are read again every minute');
   }
   const feedLive = () => !!st.feed && st.feed.state === 'connected';
+  // showFusion shows the fusion banner, in the warning colour on every
+  // page, while fusion is not online by its status topic (the feed
+  // event's fusion list, one per site): stopped, its last will (the broker
+  // lost its connection), or no word since the dashboard connected. No
+  // new alert can be raised then, and the alerts shown stay as they were.
+  // It goes when fusion is online again. Before 2026-12-07 the page said
+  // "live" while fusion was stopped.
+  function showFusion(list) {
+    const b = $('fusion-banner');
+    const down = (list || []).filter((x) => x.state !== 'online');
+    if (!down.length) { b.classList.add('hidden'); b.textContent = ''; b.title = ''; return; }
+    const say = (x) => {
+      const who = 'Fusion' + (!st.site && x.site ? ' of site ' + x.site : '');
+      if (x.state === 'offline') return who + ' is offline since ' + fmtHM(x.since_ns) + ' (' + (x.reason === 'stopped' ? 'stopped' : 'connection lost') + '): no new alerts can be raised';
+      return 'No word from fusion since the dashboard connected at ' + fmtHM(x.since_ns) + ': no new alerts can be raised while it is down';
+    };
+    const why = (x) => x.state === 'offline'
+      ? (x.reason === 'stopped' ? 'fusion stopped and said so' : 'the broker lost fusion\'s connection and sent its last will (a crash, its host or the network down)')
+      : 'no status of fusion came since the dashboard connected to the broker: fusion not running, older than the dashboard, the broker\'s ACL withholds its status from the dashboard, or the broker lost it in a restart';
+    b.textContent = down.map(say).join(' · ');
+    b.title = down.map(why).join('; ') + ' — the alerts shown are as they were; see fusion\'s own /healthz and journal';
+    b.classList.remove('hidden');
+  }
   // fmtHM is a time of the server's clock (ns) as the site's hours and
   // minutes, with the date when it is not within the last 20 hours.
   function fmtHM(ns) {
@@ -327,6 +350,7 @@
       zoneLabel();
       st.feed = f;
       if (!was || was.state !== f.state || was.since_ns !== f.since_ns || was.reason !== f.reason) showFeed();
+      showFusion(f.fusion);
       ageTracks(true);
       // the feed came back: what it missed meanwhile is in the store
       if (was && was.state !== 'connected' && f.state === 'connected') { loadAlerts().catch((e) => console.error(e)); refreshTracks().catch((e) => console.error(e)); }

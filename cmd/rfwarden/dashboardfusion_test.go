@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/internal/embroker"
+)
+
+// TestCmdDashboardFollowsFusion: given a dashboard of site tiny and its
+// fusion's MQTT side (connectFusion, as fusion and the demo run it) on one
+// broker, expect /healthz ok and rfwarden_dashboard_fusion_online 1 while
+// fusion is connected; once fusion stops (close) /healthz 503 saying
+// fusion is offline since when, stopped, and the metric 0; ok again when
+// fusion connects again; and fusion's connection to carry its last will,
+// offline lost, retained, for a crash. Before, fusion said nothing on the
+// broker and the dashboard answered ok while fusion was stopped.
+func TestCmdDashboardFollowsFusion(t *testing.T) {
+	srv, addr, err := embroker.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	broker := "tcp://" + addr
+	log := slog.New(slog.DiscardHandler)
+	startFusion := func() *fusionMQTT {
+		t.Helper()
+		conn, err := connectFusion(broker, "fusion-tiny", "", "", "tiny", nil, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !conn.connecting.WaitTimeout(10 * time.Second) {
+			t.Fatalf("fusion did not connect: %v", conn.link.Err())
+		}
+		return conn
+	}
+	conn := startFusion()
+	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
+		"--mqtt", broker)
+	defer dash.stop()
+	// expect polls /healthz and /metrics until both say what is wanted.
+	expect := func(what string, code int, body *regexp.Regexp, online string) {
+		t.Helper()
+		var gotCode int
+		var gotBody, metrics string
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			gotCode, gotBody = httpGet(t, dash.URL+"/healthz")
+			_, metrics = httpGet(t, dash.URL+"/metrics")
+			if gotCode == code && body.MatchString(gotBody) && strings.Contains(metrics, "\nrfwarden_dashboard_fusion_online "+online+"\n") {
+				return
+			}
+		}
+		t.Fatalf("%s: /healthz %d %q, want %d matching %s; /metrics:\n%s", what, gotCode, gotBody, code, body, grepLines(metrics, "fusion"))
+	}
+	expect("fusion connected", http.StatusOK, regexp.MustCompile(`^ok\n$`), "1")
+
+	cl, ok := srv.Clients.Get("fusion-tiny")
+	if !ok {
+		t.Fatal("the broker has no client fusion-tiny")
+	}
+	if w := cl.Properties.Will; w.TopicName != "rfw/v1/tiny/fusion/status" || !w.Retain || w.Qos != 1 ||
+		string(w.Payload) != `{"schema":1,"site":"tiny","status":"offline","reason":"lost","time_ns":0}` {
+		t.Errorf("fusion's last will: topic %q retained %v QoS %d payload %s; want offline lost, retained, QoS 1, on rfw/v1/tiny/fusion/status",
+			w.TopicName, w.Retain, w.Qos, w.Payload)
+	}
+
+	conn.close(5*time.Second, 100)
+	expect("fusion stopped", http.StatusServiceUnavailable,
+		regexp.MustCompile(`^degraded: fusion: offline since \d\d:\d\d:\d\d \S+ \(stopped\): no new alert can be raised\n$`), "0")
+
+	conn = startFusion()
+	defer conn.close(time.Second, 0)
+	expect("fusion back", http.StatusOK, regexp.MustCompile(`^ok\n$`), "1")
+}
+
+// TestDemoFusionOnline: the demo runs fusion in its own process, on its
+// embedded broker, through connectFusion as a deployment's: the demo's
+// dashboard hears it online (the live feed's fusion state, /healthz ok),
+// not offline or unheard.
+func TestDemoFusionOnline(t *testing.T) {
+	o := demoOptions{listen: "127.0.0.1:0", speed: 1, seed: 1, dir: t.TempDir(), rateHz: 2e6, offlineAfter: time.Hour, statusEvery: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan demoInfo, 1)
+	done := make(chan error, 1)
+	go func() { done <- runDemo(ctx, o, io.Discard, io.Discard, func(i demoInfo) { ready <- i }) }()
+	var info demoInfo
+	select {
+	case info = <-ready:
+	case err := <-done:
+		t.Fatalf("demo stopped before it was ready: %v", err)
+	case <-time.After(3 * time.Minute):
+		t.Fatal("demo not ready within three minutes")
+	}
+	c := loginDemo(t, info)
+	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+	defer scancel()
+	req, _ := http.NewRequestWithContext(sctx, http.MethodGet, info.URL+"/api/v1/events?kinds=feed", nil)
+	resp, err := c.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var feed dashboard.FeedState
+	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			if err := json.Unmarshal([]byte(data), &feed); err != nil {
+				t.Fatalf("feed event %s: %v", data, err)
+			}
+			break
+		}
+	}
+	if len(feed.Fusion) != 1 || feed.Fusion[0].State != dashboard.FusionOnline || feed.Fusion[0].Site != info.Site {
+		t.Errorf("the demo's live feed says fusion is %+v, want online for site %s", feed.Fusion, info.Site)
+	}
+	if code, body := httpGet(t, info.URL+"/healthz"); code != http.StatusOK {
+		t.Errorf("the demo's /healthz: %d %q, want ok", code, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("demo: %v", err)
+	}
+}

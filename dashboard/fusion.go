@@ -1,0 +1,174 @@
+package dashboard
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// The states of fusion as the dashboard hears it on its status topic
+// (event.FusionStatusTopic; FusionState.State).
+const (
+	FusionOnline = "online" // its latest status says online
+	// FusionOffline: it stopped (event.FusionStopped), or the broker lost
+	// its connection and sent its last will (event.FusionLost): no alert
+	// can be raised, and the alerts shown stay as they were.
+	FusionOffline = "offline"
+	// FusionUnheard: no status of fusion has arrived FusionWordWait after
+	// the live feed subscribed. The broker sends the retained status on
+	// every subscription, so fusion never announced itself on this broker
+	// (not started, older than the dashboard, or the broker's ACL
+	// withholds the topic from the dashboard), or the broker lost it in a
+	// restart while fusion was down.
+	FusionUnheard = "unheard"
+)
+
+// FusionWordWait is how long after its live feed subscribed the dashboard
+// waits for fusion's status before it says it has had no word
+// (FusionUnheard): a retained status arrives at once.
+const FusionWordWait = 30 * time.Second
+
+// MaxFusionSites bounds the sites whose fusion status a Hub keeps: a
+// dashboard of one site (SetSite) keeps that site's only; one of every
+// site keeps the first this many.
+const MaxFusionSites = 64
+
+// FusionState is fusion's liveness for one site as the dashboard heard it,
+// on the live feed's event feed (FeedState.Fusion) and for /healthz.
+type FusionState struct {
+	State string `json:"state"` // FusionOnline, FusionOffline or FusionUnheard
+	Site  string `json:"site,omitempty"`
+	// SinceNS is when it took this state: online, when the dashboard
+	// heard it; offline, when fusion stopped (its own clock, if not later
+	// than the dashboard's) or when the dashboard heard its last will;
+	// unheard, when the live feed subscribed. On the Hub's clock.
+	SinceNS int64 `json:"since_ns,omitempty"`
+	// Reason says why it is offline: event.FusionStopped or
+	// event.FusionLost.
+	Reason string `json:"reason,omitempty"`
+}
+
+// FeedSubscribing records that the live feed subscribes (each time it
+// connects): the broker sends fusion's retained status on every
+// subscription, so one is expected anew within FusionWordWait. Call it
+// before subscribing, so a status arriving with the subscription's answer
+// counts for it. A site whose status does not come again is FusionUnheard
+// then: a broker restarted without its retained messages while fusion was
+// down (the same host rebooting) would have left the dashboard saying
+// online, the last it heard, for ever.
+func (h *Hub) FeedSubscribing() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.subscribedAt = h.now()
+	h.subscriptions++
+}
+
+// fusionHeard is the latest status of a site's fusion and the live feed
+// subscription it came on (Hub.subscriptions at the time).
+type fusionHeard struct {
+	state        FusionState
+	subscription int
+}
+
+// publishFusionStatus records fusion's status s, heard now.
+func (h *Hub) publishFusionStatus(s event.FusionStatus) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.site != "" && s.Site != h.site {
+		return fmt.Errorf("fusion status of site %q: the dashboard shows site %q", s.Site, h.site)
+	}
+	prev, known := h.fusion[s.Site]
+	if !known && len(h.fusion) >= MaxFusionSites {
+		return fmt.Errorf("fusion status of site %q: the dashboard keeps at most %d sites' (MaxFusionSites)", s.Site, MaxFusionSites)
+	}
+	now := h.now().UnixNano()
+	next := FusionState{State: FusionOnline, Site: s.Site, SinceNS: now}
+	if s.Status == event.StatusOffline {
+		next.State, next.Reason = FusionOffline, s.Reason
+		if s.TimeNS > 0 && s.TimeNS < now {
+			next.SinceNS = s.TimeNS
+		}
+	}
+	if known && prev.state.State == next.State && prev.state.Reason == next.Reason {
+		next = prev.state // said again (a reconnection of fusion or of the feed): since stays
+	}
+	h.fusion[s.Site] = fusionHeard{state: next, subscription: h.subscriptions}
+	return nil
+}
+
+// FusionStates returns fusion's state for each site heard, by site: its
+// latest status, or FusionUnheard since the live feed subscribed when it
+// has not come again FusionWordWait after; one FusionUnheard when none
+// was heard then; none before (or with no live feed).
+func (h *Hub) FusionStates() []FusionState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.fusionStatesLocked()
+}
+
+func (h *Hub) fusionStatesLocked() []FusionState {
+	waited := !h.subscribedAt.IsZero() && h.now().Sub(h.subscribedAt) >= FusionWordWait
+	unheard := FusionState{State: FusionUnheard, Site: h.site, SinceNS: h.subscribedAt.UnixNano()}
+	if len(h.fusion) == 0 {
+		if !waited {
+			return nil
+		}
+		return []FusionState{unheard}
+	}
+	out := make([]FusionState, 0, len(h.fusion))
+	for site, f := range h.fusion {
+		st := f.state
+		if waited && f.subscription < h.subscriptions {
+			st = unheard
+			st.Site = site
+		}
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b FusionState) int { return strings.Compare(a.Site, b.Site) })
+	return out
+}
+
+// FusionOnline reports whether FusionStates says online, every site's.
+func (h *Hub) FusionOnline() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	states := h.fusionStatesLocked()
+	for _, f := range states {
+		if f.State != FusionOnline {
+			return false
+		}
+	}
+	return len(states) > 0
+}
+
+// BadFeedMessages returns how many messages HandleMQTT refused (a
+// payload that does not decode, a topic it does not know).
+func (h *Hub) BadFeedMessages() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.badMessages
+}
+
+// FeedCollectors returns, for a dashboard with a live feed,
+// prefix_fusion_online (1 while fusion was heard online, 0 while it is
+// offline or not heard) and prefix_feed_bad_messages_total.
+func (h *Hub) FeedCollectors(prefix string) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: prefix + "_fusion_online",
+			Help: "1 while fusion's latest status on the live feed says online, 0 while it says offline (stopped, or its last will: the broker lost its connection) or none was heard: no alert can be raised then."},
+			func() float64 {
+				if h.FusionOnline() {
+					return 1
+				}
+				return 0
+			}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: prefix + "_feed_bad_messages_total",
+			Help: "Messages on the live feed dropped because their payload does not decode or their topic is not one the dashboard reads (each is logged)."},
+			func() float64 { return float64(h.BadFeedMessages()) }),
+	}
+}

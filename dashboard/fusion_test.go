@@ -1,0 +1,190 @@
+package dashboard
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// fusionStatus is fusion's status payload for site hmp1.
+func fusionStatus(status, reason string, at time.Time) string {
+	ns := int64(0)
+	if !at.IsZero() {
+		ns = at.UnixNano()
+	}
+	if reason == "" {
+		return fmt.Sprintf(`{"schema":1,"site":"hmp1","status":%q,"time_ns":%d}`, status, ns)
+	}
+	return fmt.Sprintf(`{"schema":1,"site":"hmp1","status":%q,"reason":%q,"time_ns":%d}`, status, reason, ns)
+}
+
+// TestFusionStates: the Hub follows fusion's status topic. Given the live
+// feed subscribed at t0 and nothing heard, expect no state until
+// FusionWordWait has passed, then unheard since t0; online when fusion
+// says so, its since kept when it says so again (a reconnection);
+// offline stopped since fusion's own stop time (not one ahead of the
+// dashboard's clock); offline lost (its last will) since it was heard.
+// A payload that does not decode, or of another site, changes nothing and
+// is counted. Before, the dashboard did not read fusion's status: it had
+// none.
+func TestFusionStates(t *testing.T) {
+	t0 := testNow
+	var clock atomic.Int64
+	clock.Store(t0.UnixNano())
+	h := NewHub(4)
+	h.now = func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+	h.SetSite(testSite())
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	steps := []struct {
+		name    string
+		after   time.Duration // since t0, when this step happens
+		topic   string        // "" publishes nothing; "subscribed" calls FeedSubscribing
+		payload string
+		wantErr string
+		want    []FusionState
+		online  bool
+	}{
+		{name: "nothing yet", after: 0},
+		{name: "feed subscribed", after: time.Second, topic: "subscribed"},
+		{name: "waiting for the retained status", after: time.Second + FusionWordWait - time.Millisecond},
+		{name: "no word", after: time.Second + FusionWordWait, want: []FusionState{{State: FusionUnheard, Site: "hmp1", SinceNS: at(time.Second).UnixNano()}}},
+		{name: "online", after: 40 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("online", "", at(39*time.Second)),
+			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(40 * time.Second).UnixNano()}}, online: true},
+		{name: "online again: since kept", after: 50 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("online", "", at(50*time.Second)),
+			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(40 * time.Second).UnixNano()}}, online: true},
+		{name: "plain text, as a sensor's", after: 55 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: "offline", wantErr: "fusion status",
+			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(40 * time.Second).UnixNano()}}, online: true},
+		{name: "another site's", after: 56 * time.Second, topic: "rfw/v1/hmp2/fusion/status", payload: strings.Replace(fusionStatus("offline", "stopped", at(56*time.Second)), "hmp1", "hmp2", 1),
+			wantErr: "the dashboard shows site", want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(40 * time.Second).UnixNano()}}, online: true},
+		{name: "site not the topic's", after: 57 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: strings.Replace(fusionStatus("offline", "stopped", at(56*time.Second)), "hmp1", "hmp2", 1),
+			wantErr: "does not match", want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(40 * time.Second).UnixNano()}}, online: true},
+		{name: "stopped", after: 61 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("offline", "stopped", at(60*time.Second)),
+			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(60 * time.Second).UnixNano(), Reason: event.FusionStopped}}},
+		{name: "back online", after: 70 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("online", "", at(70*time.Second)),
+			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(70 * time.Second).UnixNano()}}, online: true},
+		{name: "its last will", after: 120 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("offline", "lost", time.Time{}),
+			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(120 * time.Second).UnixNano(), Reason: event.FusionLost}}},
+		{name: "back, and stopped by a clock ahead", after: 130 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("online", "", at(130*time.Second)),
+			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(130 * time.Second).UnixNano()}}, online: true},
+		{name: "stopped, its clock a minute ahead", after: 140 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("offline", "stopped", at(200*time.Second)),
+			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(140 * time.Second).UnixNano(), Reason: event.FusionStopped}}},
+		{name: "the feed subscribes again", after: 150 * time.Second, topic: "subscribed",
+			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(140 * time.Second).UnixNano(), Reason: event.FusionStopped}}},
+		{name: "the retained status with it: since stays", after: 150 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("offline", "stopped", at(200*time.Second)),
+			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(140 * time.Second).UnixNano(), Reason: event.FusionStopped}}},
+		{name: "heard on this subscription", after: 150*time.Second + FusionWordWait,
+			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(140 * time.Second).UnixNano(), Reason: event.FusionStopped}}},
+		{name: "back online", after: 190 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("online", "", at(190*time.Second)),
+			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(190 * time.Second).UnixNano()}}, online: true},
+		// a broker restarted without its retained messages while fusion
+		// was down: the last word, online, is not heard again
+		{name: "the feed subscribes again, nothing with it", after: 200 * time.Second, topic: "subscribed",
+			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(190 * time.Second).UnixNano()}}, online: true},
+		{name: "no word since", after: 200*time.Second + FusionWordWait,
+			want: []FusionState{{State: FusionUnheard, Site: "hmp1", SinceNS: at(200 * time.Second).UnixNano()}}},
+	}
+	bad := int64(0)
+	for _, s := range steps {
+		clock.Store(at(s.after).UnixNano())
+		var err error
+		switch s.topic {
+		case "":
+		case "subscribed":
+			h.FeedSubscribing()
+		default:
+			err = h.HandleMQTT(s.topic, []byte(s.payload))
+		}
+		if s.wantErr == "" && err != nil || s.wantErr != "" && (err == nil || !strings.Contains(err.Error(), s.wantErr)) {
+			t.Errorf("%s: HandleMQTT: %v, want %q", s.name, err, s.wantErr)
+		}
+		if err != nil {
+			bad++
+		}
+		if got := h.FusionStates(); !slices.Equal(got, s.want) {
+			t.Errorf("%s: FusionStates %+v, want %+v", s.name, got, s.want)
+		}
+		if got := h.FusionOnline(); got != s.online {
+			t.Errorf("%s: FusionOnline %v, want %v", s.name, got, s.online)
+		}
+	}
+	if got := h.BadFeedMessages(); got != bad || bad != 3 {
+		t.Errorf("BadFeedMessages %d, want the %d refused", got, bad)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(h.FeedCollectors("rfwarden_dashboard")...)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`# HELP rfwarden_dashboard_feed_bad_messages_total Messages on the live feed dropped because their payload does not decode or their topic is not one the dashboard reads (each is logged).
+# TYPE rfwarden_dashboard_feed_bad_messages_total counter
+rfwarden_dashboard_feed_bad_messages_total 3
+# HELP rfwarden_dashboard_fusion_online 1 while fusion's latest status on the live feed says online, 0 while it says offline (stopped, or its last will: the broker lost its connection) or none was heard: no alert can be raised then.
+# TYPE rfwarden_dashboard_fusion_online gauge
+rfwarden_dashboard_fusion_online 0
+`)); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestHealthzFusion: with a live feed, /healthz is degraded (503) while
+// fusion is offline, saying since when and why, and when no word of it
+// came FusionWordWait after the feed subscribed; ok while it is online.
+// Before, /healthz said ok while fusion was stopped.
+func TestHealthzFusion(t *testing.T) {
+	tests := []struct {
+		name     string
+		given    func(h *Hub) // with the Hub's clock at testNow
+		wantCode int
+		wantBody string // whole, or its start when ending in "…"
+	}{
+		{name: "online", wantCode: 200, wantBody: "ok\n",
+			given: func(h *Hub) { h.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("online", "", testNow))) }},
+		{name: "waiting for the first word", wantCode: 200, wantBody: "ok\n", given: func(h *Hub) { h.FeedSubscribing() }},
+		{name: "stopped", wantCode: 503, wantBody: "degraded: fusion: offline since 10:29:00 UTC (stopped): no new alert can be raised\n",
+			given: func(h *Hub) {
+				h.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("offline", "stopped", testNow.Add(-time.Minute))))
+			}},
+		{name: "last will", wantCode: 503, wantBody: "degraded: fusion: offline since 10:30:00 UTC (its last will: the broker lost its connection): no new alert can be raised\n",
+			given: func(h *Hub) {
+				h.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("offline", "lost", time.Time{})))
+			}},
+		{name: "stopped yesterday", wantCode: 503, wantBody: "degraded: fusion: offline since 2026-11-23 09:00:00 UTC (stopped): no new alert can be raised\n",
+			given: func(h *Hub) {
+				h.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("offline", "stopped", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))))
+			}},
+		{name: "no word", wantCode: 503, wantBody: "degraded: fusion: no word from fusion since the dashboard connected at 10:29:30 UTC (its status arrives at once, and none in 30s): …",
+			given: func(h *Hub) {
+				now := h.now
+				h.now = func() time.Time { return testNow.Add(-FusionWordWait) }
+				h.FeedSubscribing()
+				h.now = now
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := newEnv(t)
+			ev.deps.Hub.now = func() time.Time { return testNow }
+			ev.deps.Feed = fakeLink{up: true}
+			tt.given(ev.deps.Hub)
+			e, err := New(ev.deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := do(e, http.MethodGet, "/healthz", "", "", nil, false)
+			body := rec.Body.String()
+			match := body == tt.wantBody
+			if prefix, ok := strings.CutSuffix(tt.wantBody, "…"); ok {
+				match = strings.HasPrefix(body, prefix) && strings.Contains(body, "rfw/v1/hmp1/fusion/status")
+			}
+			if rec.Code != tt.wantCode || !match {
+				t.Errorf("GET /healthz = %d %q, want %d %q", rec.Code, body, tt.wantCode, tt.wantBody)
+			}
+		})
+	}
+}

@@ -1,0 +1,90 @@
+package fusion
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/rfwarden/rfwarden/event"
+)
+
+// Liveness announces fusion's liveness on event.FusionStatusTopic of its
+// site, retained, QoS 1, as a sensor announces its own on its status topic:
+// online at every connection (Online, from the client's OnConnect), offline
+// as its MQTT last will (SetWill: the broker sends it when it loses the
+// connection, a crash, SIGKILL, the host or the network down), and offline
+// at a clean stop (Stopped, before disconnecting: a clean disconnect
+// discards the will). The dashboard follows it: before, fusion down left
+// every dashboard saying ok while no alert could be raised.
+type Liveness struct {
+	Site    string
+	Timeout time.Duration    // how long Stopped waits for the broker; default 2 s
+	Now     func() time.Time // nil: time.Now
+	Log     *slog.Logger     // nil: slog.Default()
+}
+
+// Topic is the status topic of l's site.
+func (l Liveness) Topic() string { return event.FusionStatusTopic(l.Site) }
+
+// SetWill sets o's last will: offline, event.FusionLost, retained, QoS 1.
+func (l Liveness) SetWill(o *mqtt.ClientOptions) error {
+	b, err := event.Encode(event.FusionStatus{Schema: event.SchemaVersion, Site: l.Site, Status: event.StatusOffline, Reason: event.FusionLost})
+	if err != nil {
+		return fmt.Errorf("fusion status will: %w", err)
+	}
+	o.SetBinaryWill(l.Topic(), b, 1, true)
+	return nil
+}
+
+// Online publishes online, retained, and returns without waiting (an
+// OnConnect handler must not block); a goroutine logs a failure.
+func (l Liveness) Online(c mqtt.Client) {
+	b, err := l.payload(event.StatusOnline, "")
+	if err != nil {
+		l.logger().Error("mqtt: fusion's online status not published", "err", err)
+		return
+	}
+	tok := c.Publish(l.Topic(), 1, true, b)
+	go func() {
+		if err := waitToken(context.Background(), tok, l.Timeout, "fusion status online"); err != nil {
+			l.logger().Warn("mqtt: fusion's online status not published: dashboards may say fusion is offline until its next connection", "topic", l.Topic(), "err", err)
+		}
+	}()
+}
+
+// Stopped publishes offline, event.FusionStopped, retained, and waits for
+// the broker to take it (at most Timeout): call it before a clean
+// disconnect. Not connected, it publishes nothing: the broker has sent the
+// will already, or will when it finds the connection gone.
+func (l Liveness) Stopped(c mqtt.Client) error {
+	if !c.IsConnectionOpen() {
+		return nil
+	}
+	b, err := l.payload(event.StatusOffline, event.FusionStopped)
+	if err != nil {
+		return err
+	}
+	timeout := l.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	return waitToken(context.Background(), c.Publish(l.Topic(), 1, true, b), timeout, "fusion status offline")
+}
+
+func (l Liveness) payload(status, reason string) ([]byte, error) {
+	now := time.Now
+	if l.Now != nil {
+		now = l.Now
+	}
+	return event.Encode(event.FusionStatus{Schema: event.SchemaVersion, Site: l.Site, Status: status, Reason: reason, TimeNS: now().UnixNano()})
+}
+
+func (l Liveness) logger() *slog.Logger {
+	if l.Log == nil {
+		return slog.Default()
+	}
+	return l.Log
+}
