@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/tls"
 	"log/slog"
 	"strings"
 	"testing"
@@ -18,29 +17,10 @@ import (
 // signed by unknown authority" and nothing more: fusion.yaml has no CA
 // setting to look for.
 func TestFusionTLSTrustHint(t *testing.T) {
-	certFile, keyFile, _ := mosquittotest.SelfSignedCert(t)
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_ = c.(*tls.Conn).Handshake() // fusion refuses the certificate
-			c.Close()
-		}
-	}()
+	addr := mosquittotest.UntrustedTLS(t)
 	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	m, err := connectFusion("ssl://"+ln.Addr().String(), "rfwarden-fusion", "", "", "hmp-north", []string{"s1"}, log)
+	m, err := connectFusion("ssl://"+addr, "rfwarden-fusion", "", "", "hmp-north", []string{"s1"}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -191,4 +192,35 @@ func SelfSignedCert(t testing.TB) (certFile, keyFile string, pool *x509.CertPool
 	pool = x509.NewCertPool()
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
+}
+
+// UntrustedTLS listens on 127.0.0.1 with TLS under a fresh self-signed
+// certificate (SelfSignedCert), completes each handshake a client makes
+// and closes the connection, until t ends; it returns the address. A
+// client with the system's roots refuses the certificate: its "certificate
+// signed by unknown authority" error, and the hint a service gives with
+// it, is what a test of that looks for, without a broker.
+func UntrustedTLS(t testing.TB) string {
+	t.Helper()
+	certFile, keyFile, _ := SelfSignedCert(t)
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatalf("mosquittotest: %v", err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatalf("mosquittotest: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.(*tls.Conn).Handshake() // the client refuses the certificate
+			c.Close()
+		}
+	}()
+	return ln.Addr().String()
 }

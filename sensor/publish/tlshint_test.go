@@ -18,29 +18,10 @@ import (
 // warning's hint to name the node's setting (Options.Keys, node.yaml's
 // mqtt.ca_file) where the site CA goes; it had no hint.
 func TestPahoTLSHintNamesCAFile(t *testing.T) {
-	certFile, keyFile, _ := mosquittotest.SelfSignedCert(t)
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_ = c.(*tls.Conn).Handshake()
-			c.Close()
-		}
-	}()
+	addr := mosquittotest.UntrustedTLS(t)
 	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c, err := NewPaho(Options{BrokerURL: "ssl://" + ln.Addr().String(), ClientID: "s1", TLS: &tls.Config{MinVersion: tls.VersionTLS12},
+	c, err := NewPaho(Options{BrokerURL: "ssl://" + addr, ClientID: "s1", TLS: &tls.Config{MinVersion: tls.VersionTLS12},
 		Logger: log, Keys: mqttlink.Keys{URL: "mqtt.url", CA: "mqtt.ca_file"}})
 	if err != nil {
 		t.Fatal(err)
