@@ -292,23 +292,7 @@ func TestCmdDashboardFeedRefused(t *testing.T) {
 	}
 	// the page's banner: refused, not down (a broken link mends itself)
 	c := loginDemo(t, dash.demoInfo)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, dash.URL+"/api/v1/events?kinds=feed", nil)
-	resp, err := c.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var feed dashboard.FeedState
-	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
-		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-			if err := json.Unmarshal([]byte(data), &feed); err != nil {
-				t.Fatalf("feed event %s: %v", data, err)
-			}
-			break
-		}
-	}
+	feed := firstFeedState(t, c.c, dash.URL)
 	if feed.State != dashboard.FeedRefused || !strings.Contains(feed.Reason, "rfw/v1/tiny/alert: the broker refused") {
 		t.Errorf("the live feed's state %+v, want refused naming the refused alert topic", feed)
 	}
@@ -561,4 +545,28 @@ func TestCmdDashboardZoneStatus(t *testing.T) {
 	status("s3", event.StatusOnline)
 	status("s7", event.StatusOnline)
 	zones(map[string]string{"B2-14": "ok", "yard": "ok"})
+}
+
+// firstFeedState opens the live feed (kinds=feed) of the dashboard at url
+// as client and returns the first state it says, within 30 s.
+func firstFeedState(t *testing.T, client *http.Client, url string) dashboard.FeedState {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/v1/events?kinds=feed", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var feed dashboard.FeedState
+	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			if err := json.Unmarshal([]byte(data), &feed); err != nil {
+				t.Fatalf("feed event %s: %v", data, err)
+			}
+			break
+		}
+	}
+	return feed
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -103,23 +101,7 @@ func TestDemoFusionOnline(t *testing.T) {
 		t.Fatal("demo not ready within three minutes")
 	}
 	c := loginDemo(t, info)
-	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
-	defer scancel()
-	req, _ := http.NewRequestWithContext(sctx, http.MethodGet, info.URL+"/api/v1/events?kinds=feed", nil)
-	resp, err := c.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var feed dashboard.FeedState
-	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
-		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-			if err := json.Unmarshal([]byte(data), &feed); err != nil {
-				t.Fatalf("feed event %s: %v", data, err)
-			}
-			break
-		}
-	}
+	feed := firstFeedState(t, c.c, info.URL)
 	if len(feed.Fusion) != 1 || feed.Fusion[0].State != dashboard.FusionOnline || feed.Fusion[0].Site != info.Site {
 		t.Errorf("the demo's live feed says fusion is %+v, want online for site %s", feed.Fusion, info.Site)
 	}
