@@ -10,6 +10,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
+	"github.com/rfwarden/rfwarden/internal/retrylog"
 )
 
 // FeedTopics are the MQTT topic filters, of every site, whose messages
@@ -31,17 +32,87 @@ func FeedTopicsFor(site string) []string {
 // HandleMQTT decodes one MQTT message (alert, location, health, status,
 // spectrum or fusion's status) and publishes it on the Hub (fusion's
 // status is kept: FusionStates). It never blocks; bad topics or payloads
-// give an error naming the problem, publish nothing and are counted
-// (BadFeedMessages). Detections are ignored (the dashboard shows what
-// fusion made of them).
+// give an error naming the problem, publish nothing, are counted
+// (BadFeedMessages) and logged (SetLogger) as noteBadLocked says.
+// Detections are ignored (the dashboard shows what fusion made of them).
 func (h *Hub) HandleMQTT(topic string, payload []byte) error {
 	err := h.handleMQTT(topic, payload)
 	if err != nil {
 		h.mu.Lock()
 		h.badMessages++
+		h.noteBadLocked(topic, err)
 		h.mu.Unlock()
 	}
 	return err
+}
+
+// noteBadLocked logs the bad message err, on topic, at warn, few enough
+// for the default log level, as fusion logs its dead letters: each kind
+// of message (alert, location, fusion status, or a sensor's status,
+// health or spectrum, or a topic of none) from each sensor the Hub keeps
+// (or from anywhere, for a topic naming none of them) when it first
+// comes, then at most once a minute saying how many were not logged
+// (retrylog). Every one is still logged at debug and counted. Until
+// 2026-12-07 each was logged at warn: a misbehaving or hostile publisher
+// on a topic the dashboard reads could fill the journal
+// (TestBadFeedMessagesWarnOncePerMinute). The caller holds h.mu.
+func (h *Hub) noteBadLocked(topic string, err error) {
+	key := badMessageKind(topic)
+	if site, sensor, kind, perr := event.ParseSensorTopic(topic); perr == nil && kind == key {
+		k := site + "/" + sensor
+		if h.known[k] || h.known == nil && h.sensors[k] != nil { // bounded by the site model, or MaxHubSensors
+			key += "/" + k
+		}
+	}
+	topic, why := clip(topic, maxLoggedTopic), clip(err.Error(), maxLoggedErr)
+	h.log.Debug("live feed: bad message refused", "topic", topic, "err", why)
+	if h.badLogs == nil {
+		h.badLogs = map[string]*retrylog.Log{}
+	}
+	run := h.badLogs[key]
+	if run == nil {
+		run = new(retrylog.Log)
+		h.badLogs[key] = run
+	}
+	if log, skipped := run.FailedAs(key, h.now()); log {
+		h.log.Warn("live feed: bad message refused", "topic", topic, "err", why, "refused_not_logged", skipped)
+	}
+}
+
+// badMessageKind names the kind of message topic carries, one of a few
+// (the topic is the sender's, and its last level anything): "alert",
+// "location", "fusion status", a sensor topic's kind, or "topic".
+func badMessageKind(topic string) string {
+	if rest, ok := strings.CutPrefix(topic, event.TopicPrefix+"/"); ok {
+		for _, k := range []struct{ suffix, kind string }{{"/fusion/status", "fusion status"}, {"/alert", "alert"}, {"/location", "location"}} {
+			if site, ok := strings.CutSuffix(rest, k.suffix); ok && event.ValidID(site) {
+				return k.kind
+			}
+		}
+	}
+	if _, _, kind, err := event.ParseSensorTopic(topic); err == nil {
+		switch kind {
+		case event.KindStatus, event.KindHealth, event.KindSpectrum:
+			return kind
+		}
+	}
+	return "topic"
+}
+
+// maxLoggedTopic bounds a topic quoted in the log, in bytes: a topic is
+// the sender's, up to 64 KiB, and the '+' levels of the feed's filters
+// take any text; maxLoggedErr bounds an error, which may quote it.
+const (
+	maxLoggedTopic = 128
+	maxLoggedErr   = 512
+)
+
+// clip is s as the log quotes it: at most most bytes and "…".
+func clip(s string, most int) string {
+	if len(s) > most {
+		return strings.ToValidUTF8(s[:most], "") + "…"
+	}
+	return s
 }
 
 func (h *Hub) handleMQTT(topic string, payload []byte) error {

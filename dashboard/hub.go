@@ -11,6 +11,7 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/retrylog"
 )
 
 // Message kinds sent on the live feed; they are the SSE event names.
@@ -102,6 +103,9 @@ type Hub struct {
 	subscribedAt  time.Time
 	subscriptions int
 	badMessages   int64 // HandleMQTT's refusals
+	// badLogs rate-limits the log of HandleMQTT's refusals, by kind and
+	// sensor (noteBadLocked): bounded by the sensors kept.
+	badLogs map[string]*retrylog.Log
 }
 
 // shownTrackAge is how long the Hub remembers a track it sent, to take it

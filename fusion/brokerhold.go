@@ -50,7 +50,8 @@ type brokerHold struct {
 // f reports fusion's broker connection down and for BrokerGrace after it
 // is back (not after its first connection), and withdraw those that reached it brokerSettle before the
 // connection was seen lost: a broker restart raised sensor-offline for
-// every sensor. A sensor still offline when the grace ends is raised
+// every sensor. Withdrawn within the alert engine's settle, such an alert
+// was never announced (alert.Engine.SetSettle). A sensor still offline when the grace ends is raised
 // then, its rule's For running from then. Call before Run.
 func (e *Engine) SetBrokerState(f BrokerState) {
 	e.mu.Lock()

@@ -15,7 +15,12 @@ import (
 // their backoff. No sensor-offline alert fires for that; it fired for
 // every sensor 30 s after the broker went. A sensor still offline when
 // the grace after the reconnection ends is raised then and fires its
-// For later; with the broker up all along the rule is as it was.
+// For later; with the broker up all along the rule is as it was. An
+// offline status fusion withdraws as it sees its connection lost (a will
+// that reached it just before), or a sensor's will followed by its online
+// status a moment later (the broker dropping its old connection as it
+// reconnects), announces nothing: each was a sensor-offline alert listed
+// pending and resolved a second later.
 func TestBrokerRestartHoldsSensorOffline(t *testing.T) {
 	t0 := time.Unix(1_800_000_000, 0)
 	type step struct {
@@ -29,6 +34,9 @@ func TestBrokerRestartHoldsSensorOffline(t *testing.T) {
 		steps      []step
 		end        time.Duration
 		wantFiring []string // sensors whose sensor-offline alert fired
+		// wantShown: sensors whose sensor-offline alert was published
+		// at all (nil: those of wantFiring)
+		wantShown []string
 	}{
 		{name: "broker restart",
 			steps: []step{
@@ -55,7 +63,27 @@ func TestBrokerRestartHoldsSensorOffline(t *testing.T) {
 			end:   32 * time.Second, wantFiring: []string{"s3"}},
 		{name: "broker up all along",
 			steps: []step{{at: 0, status: map[string]string{"s3": "offline"}}},
-			end:   31 * time.Second, wantFiring: []string{"s3"}},
+			end:   30 * time.Second, wantFiring: []string{"s3"}},
+		{name: "a will just before the broker goes",
+			steps: []step{
+				{at: 0, status: map[string]string{"s1": "offline"}},
+				{at: time.Second, link: "down"},
+				{at: 30 * time.Second, link: "up"},
+				{at: 31 * time.Second, status: map[string]string{"s1": "online"}},
+			},
+			end: 100 * time.Second},
+		{name: "a sensor reconnecting",
+			steps: []step{
+				{at: 0, status: map[string]string{"s1": "offline"}},
+				{at: time.Second, status: map[string]string{"s1": "online"}},
+			},
+			end: 40 * time.Second},
+		{name: "a sensor offline for longer than the settle",
+			steps: []step{
+				{at: 0, status: map[string]string{"s1": "offline"}},
+				{at: 10 * time.Second, status: map[string]string{"s1": "online"}},
+			},
+			end: 40 * time.Second, wantShown: []string{"s1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			now := t0.Add(-time.Hour)
@@ -104,17 +132,31 @@ func TestBrokerRestartHoldsSensorOffline(t *testing.T) {
 			if !slices.Equal(rec.fired, tc.wantFiring) {
 				t.Errorf("sensor-offline fired for %v, want %v", rec.fired, tc.wantFiring)
 			}
+			want := tc.wantShown
+			if want == nil {
+				want = tc.wantFiring
+			}
+			slices.Sort(rec.shown)
+			if !slices.Equal(rec.shown, want) && len(rec.shown)+len(want) > 0 {
+				t.Errorf("sensor-offline published for %v, want %v", rec.shown, want)
+			}
 		})
 	}
 }
 
 // firedRec records the sensors whose sensor-offline alert was published
-// firing.
-type firedRec struct{ fired []string }
+// firing, and those whose was published at all.
+type firedRec struct{ fired, shown []string }
 
 func (r *firedRec) PublishAlert(_ context.Context, a event.Alert) error {
-	if a.Rule == "sensor-offline" && a.State == event.AlertFiring && !slices.Contains(r.fired, a.Sensor) {
+	if a.Rule != "sensor-offline" {
+		return nil
+	}
+	if a.State == event.AlertFiring && !slices.Contains(r.fired, a.Sensor) {
 		r.fired = append(r.fired, a.Sensor)
+	}
+	if !slices.Contains(r.shown, a.Sensor) {
+		r.shown = append(r.shown, a.Sensor)
 	}
 	return nil
 }

@@ -117,7 +117,8 @@ type FileConfig struct {
 	BorrowWindow time.Duration `yaml:"borrow_window"`
 	// AlertSettle is Config.AlertSettle: a new phone alert is announced
 	// pending this long after its track's first fix, in the room its fixes
-	// name then. 0: borrow_window; negative: at the first fix.
+	// name then; a new sensor-offline alert waits as long for its sensor
+	// to come back. 0: borrow_window; negative: at once.
 	AlertSettle time.Duration `yaml:"alert_settle"`
 	// HTTPAddr serves GET /healthz (JSON; 503 while the broker or the
 	// database is unreachable, or InfluxDB's writes fail) and GET /metrics

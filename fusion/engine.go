@@ -178,7 +178,9 @@ type Config struct {
 	// active time stays the first fix's, so it fires no later. Default
 	// BorrowWindow (by when every scanning sensor that hears the handset
 	// has reported it and its power is lent); negative announces at the
-	// first fix, as every phone alert was until 2026-12-06.
+	// first fix, as every phone alert was until 2026-12-06. A new
+	// sensor-offline alert waits as long for its sensor to come back
+	// (a broker restart's wills) before it is announced.
 	AlertSettle time.Duration
 	// PlaceMinProb: a located emission's detections are stored in its most
 	// likely room (the heatmap's counts, the search list's recent activity)

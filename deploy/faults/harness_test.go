@@ -28,6 +28,7 @@ import (
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/fusion/alert"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/sensor"
@@ -336,6 +337,10 @@ type fusionNode struct {
 	l        *ledger
 	clock    func() time.Time
 	shared   bool // subscribe in a shared group (sharedTopic), as Config.Subscription may
+	// pub, when not nil, takes fusion's alerts; and fusion holds the
+	// sensors' offline statuses while its connection is away, as
+	// `rfwarden fusion` does (Engine.SetBrokerState)
+	pub alert.Publisher
 
 	client mqtt.Client
 	eng    *fusion.Engine
@@ -366,7 +371,7 @@ func (f *fusionNode) start() {
 	f.t.Helper()
 	f.reg = prometheus.NewRegistry()
 	eng, err := fusion.New(fusion.Config{SeenFile: f.seenFile, TickEvery: 50 * time.Millisecond},
-		fusion.Deps{Site: f.site, TimeSeries: f.l, Clock: f.clock, Registerer: f.reg})
+		fusion.Deps{Site: f.site, TimeSeries: f.l, Clock: f.clock, Registerer: f.reg, Publisher: f.pub})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -375,6 +380,11 @@ func (f *fusionNode) start() {
 		SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond).
 		SetMaxReconnectInterval(500 * time.Millisecond).SetKeepAlive(2 * time.Second).
 		SetConnectTimeout(5 * time.Second).SetAutoAckDisabled(true)
+	if f.pub != nil {
+		link := mqttlink.New(mqttlink.Options{Name: "fusion", Broker: f.url})
+		link.Watch(opts)
+		eng.SetBrokerState(func() (bool, time.Time) { t := link.ConnectedAt(); return !t.IsZero(), t })
+	}
 	// as connectFusion: fusion's session marker once subscribed, which
 	// the agent waits for before it publishes detections
 	marker := fusion.SessionMarker{Site: f.site.ID, Sensors: sensorIDsOf(f.site), ClientID: f.clientID}

@@ -160,10 +160,11 @@ type alertState struct {
 	// pubRoom is the room of a's latest publication (publish): a move
 	// back to it before the move was announced is none (flushMove).
 	pubRoom string
-	// quiet says a phone alert has not been announced yet: opened less
-	// than the engine's settle before, it follows its track's fixes to
-	// their room without hysteresis, and is announced pending in the
-	// room it is in when settle has passed (SetSettle).
+	// quiet says a phone or sensor-offline alert has not been announced
+	// yet: opened less than the engine's settle before, a phone alert
+	// follows its track's fixes to their room without hysteresis; each
+	// is announced pending (in the room it is in) when settle has passed
+	// (SetSettle).
 	quiet bool
 	// outside says the latest fix of a quiet alert's track did not hold
 	// its rule (its mass in the rule's rooms under MinProb): not
@@ -886,6 +887,15 @@ func (e *Engine) SetPlaceMinProb(p float64) {
 // unannounced and counts as no burst. An alert that fires at once (a rule's for no longer than settle,
 // repeated short bursts, an acknowledgement lapsed) is not held. Zero
 // (the default) announces every alert at its first fix, as before.
+//
+// A new sensor-offline alert waits settle too, from its sensor's offline
+// status (or its UnheardAfter), and is withdrawn unannounced if the
+// sensor reports meanwhile: a broker shutting down sends the sensors'
+// wills to fusion just before it drops fusion's own connection (fusion
+// withdraws them at its next Tick), and a sensor that reconnects while
+// the broker holds its old connection says offline then online a
+// moment apart. Announced, each was listed pending and resolved a second
+// later. Its For runs from its offline status as before.
 func (e *Engine) SetSettle(d time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -904,7 +914,8 @@ func (e *Engine) announceSettled(ctx context.Context, a *alertState, now time.Ti
 
 // AnnounceSettling announces pending, at now, every phone alert still
 // waiting for its track's fixes to settle (SetSettle) whose latest fix is
-// in its rule's rooms, in the room it is in: fusion calls it as it stops.
+// in its rule's rooms, in the room it is in, and every sensor-offline
+// alert still settling: fusion calls it as it stops.
 // Such an alert is published and stored, so a restarted fusion continues
 // it (takeOrphans) with its first fix's active time, and it counts as one
 // of its room's bursts (repeat_count). Until 2026-12-07 it was forgotten:
@@ -2026,12 +2037,20 @@ func (e *Engine) sensorCondition(ctx context.Context, r *Rule, sensor string, ba
 		a.alert = event.Alert{Schema: event.SchemaVersion, ID: alertID(r.Name, sensor, at), Site: e.site.ID,
 			Rule: r.Name, Severity: r.Severity, Sensor: sensor, Zone: zone, Summary: summary, ActiveNS: at.UnixNano()}
 		e.putAlert(k, a)
-		if err := e.transition(ctx, a, StatePending, at); err != nil {
+		if r.Kind == KindSensorOffline && e.settle > 0 && time.Duration(r.For) > e.settle {
+			// Opened, not announced: a sensor back within settle (its
+			// will, then its online status, as the broker drops its
+			// old connection; an offline status fusion withdraws as it
+			// finds the broker restarting) raises nothing anyone sees
+			// (SetSettle). Its For still runs from at.
+			a.state, a.alert.State, a.alert.UpdatedNS, a.quiet = StatePending, StatePending.String(), at.UnixNano(), true
+			e.log.Debug("alert opened, announced once settled", "rule", r.Name, "id", a.alert.ID, "sensor", sensor, "settle", e.settle)
+		} else if err := e.transition(ctx, a, StatePending, at); err != nil {
 			return err
 		}
 	}
 	a.lastSeen = at
-	return e.advance(ctx, a, at)
+	return errors.Join(e.announceSettled(ctx, a, at), e.advance(ctx, a, at))
 }
 
 // advance fires a pending alert whose condition has held for its rule's
@@ -2084,6 +2103,13 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 			if err := e.announceSettled(ctx, a, now); err != nil {
 				errs = append(errs, err)
 			}
+			sensorRule := a.rule.Kind == KindSensorOffline || a.rule.Kind == KindSensorHealth || a.rule.Kind == KindSensorClock
+			if a.quiet && sensorRule {
+				// A sensor-offline alert settling: its condition holds
+				// until its sensor reports (sensorCondition withdraws it).
+				a.lastSeen = now
+				continue
+			}
 			if a.quiet {
 				// Nothing announced, stored or asked for yet. One whose
 				// track's fixes left the rule's rooms (outside) and
@@ -2094,7 +2120,6 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 				}
 				continue
 			}
-			sensorRule := a.rule.Kind == KindSensorOffline || a.rule.Kind == KindSensorHealth || a.rule.Kind == KindSensorClock
 			if !sensorRule && now.Sub(a.lastSeen) >= time.Duration(a.rule.ResolveAfter) {
 				if a.state == StatePending {
 					errs = append(errs, e.noteShort(ctx, a, now)) // heard, but not for For: a burst
