@@ -27,7 +27,7 @@ func TestDBPathMustBeADatabase(t *testing.T) {
 		expect []string                        // in the error, beside RFW_DB (--db) and the path
 	}{
 		{"missing", func(*testing.T, string) {}, []string{"does not exist", "fusion creates"}},
-		{"empty file", func(t *testing.T, p string) { writeFile(t, p, "") }, []string{"empty", "not an rfwarden database"}},
+		{"empty file", func(t *testing.T, p string) { writeFile(t, p, "") }, []string{"empty", "not an rfwarden database", "rfwarden restore", "remove the file"}},
 		{"text file", func(t *testing.T, p string) { writeFile(t, p, "RFW_DB=/var/lib/rfwarden/rfwarden.db\n") }, []string{"not an SQLite database"}},
 		{"another program's SQLite database", func(t *testing.T, p string) {
 			db, err := sql.Open("sqlite", "file:"+p)

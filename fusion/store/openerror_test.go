@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,5 +55,49 @@ func TestOpenSQLiteSaysWhy(t *testing.T) {
 		if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.path) {
 			t.Errorf("OpenSQLite(%q) = %q, want the reason (%q)", tc.path, err, tc.want)
 		}
+	}
+}
+
+// TestOpenSQLiteRefusesEmptyFile: given a database path whose file is
+// there but empty (a failed copy or restore, a full disk), when a store
+// opens it, expect a refusal naming the path, that the file is empty
+// and what to do, wrapping ErrEmpty and ErrNotRFWarden, and the file left
+// empty. SQLite took it for an empty database and the open made a new
+// store there, every alert, incident, registry entry, audit row and
+// account gone without a word. A missing file is still created.
+func TestOpenSQLiteRefusesEmptyFile(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "rfwarden.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := OpenSQLite(empty)
+	if err == nil {
+		db.Close()
+		t.Fatalf("OpenSQLite(empty file): no error")
+	}
+	for _, want := range []string{empty, "the file is empty", "rfwarden restore", "remove the file to start with an empty database"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("OpenSQLite(empty file) = %q; want it to say %q", err, want)
+		}
+	}
+	if !errors.Is(err, ErrEmpty) || !errors.Is(err, ErrNotRFWarden) {
+		t.Errorf("OpenSQLite(empty file) = %v; want it to wrap ErrEmpty and ErrNotRFWarden", err)
+	}
+	if fi, err := os.Stat(empty); err != nil || fi.Size() != 0 {
+		t.Errorf("the empty file after the open: %v, %v; want it left empty", fi, err)
+	}
+	if err := CheckDatabase(empty); !errors.Is(err, ErrEmpty) || !strings.Contains(err.Error(), "rfwarden restore") {
+		t.Errorf("CheckDatabase(empty file) = %v; want ErrEmpty and what to do", err)
+	}
+
+	missing := filepath.Join(dir, "new.db")
+	db, err = OpenSQLite(missing)
+	if err != nil {
+		t.Fatalf("OpenSQLite(missing file): %v; want a new store", err)
+	}
+	db.Close()
+	if err := CheckDatabase(missing); err != nil {
+		t.Errorf("the new store: %v", err)
 	}
 }

@@ -196,12 +196,19 @@ func FileURI(path string) string {
 
 // OpenSQLite opens (creating if needed) the SQLite store at path. Use
 // ":memory:" only in tests with a single connection; a file is the norm.
+// An existing empty file is refused (ErrEmpty): SQLite would make it a
+// new store in place of the lost one.
 func OpenSQLite(path string) (*SQLite, error) { return OpenSQLiteLog(path, nil) }
 
 // OpenSQLiteLog is OpenSQLite, logging schema upgrades to log (nil: none).
 func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if isFilePath(path) {
+		if err := checkFile(path); errors.Is(err, ErrEmpty) {
+			return nil, err
+		}
 	}
 	// _txlock=immediate: a transaction takes the write lock when it
 	// begins, waiting up to the busy timeout for another process's write.
@@ -239,7 +246,7 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 // file is not SQLite. nil when it finds no such reason (or path is
 // not a file's path).
 func openProblem(path string) error {
-	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+	if !isFilePath(path) {
 		return nil
 	}
 	fi, err := os.Stat(path)
@@ -278,6 +285,12 @@ func openProblem(path string) error {
 	probe.Close()
 	os.Remove(probe.Name())
 	return nil
+}
+
+// isFilePath reports whether path names a database file, not "" (SQLite's
+// private temporary database), ":memory:" or a "file:" URI.
+func isFilePath(path string) bool {
+	return path != "" && path != ":memory:" && !strings.HasPrefix(path, "file:")
 }
 
 // upgrading runs fn on one connection holding the write lock (BEGIN

@@ -16,6 +16,18 @@ import (
 // program's SQLite database.
 var ErrNotRFWarden = errors.New("not an rfwarden database")
 
+// ErrEmpty is wrapped by the error of CheckDatabase and OpenSQLite for a
+// database file that is there but empty (it wraps ErrNotRFWarden). SQLite
+// takes an empty file for an empty database, so opening it made a new
+// store in place of the one a failed copy or restore, or a full disk,
+// left empty: its alerts, incidents, registry, audit and accounts gone
+// without a word, and the dashboard making a new admin.
+var ErrEmpty = fmt.Errorf("the file is empty: %w", ErrNotRFWarden)
+
+// emptyAdvice is what to do about an empty database file.
+const emptyAdvice = "restore the latest backup (rfwarden restore; docs/deploy.md, section 4), " +
+	"or remove the file to start with an empty database (fusion creates one at its next start)"
+
 // sqliteHeader is how every SQLite 3 database file begins
 // (https://www.sqlite.org/fileformat.html, 1.3).
 const sqliteHeader = "SQLite format 3\x00"
@@ -29,9 +41,8 @@ func (e missingError) Error() string { return fmt.Sprintf("database %q does not 
 func (e missingError) Unwrap() error { return fs.ErrNotExist }
 
 // CheckDatabase reports whether path holds an rfwarden SQLite database,
-// changing nothing: OpenSQLite creates a database where there is none,
-// makes an empty file one, and adds its tables to another program's
-// database. nil when it does; otherwise an error naming path and why: no
+// changing nothing: OpenSQLite creates a database where there is none
+// and adds its tables to another program's database. nil when it does; otherwise an error naming path and why: no
 // such file (wrapping fs.ErrNotExist), a directory, or, wrapping
 // ErrNotRFWarden, an empty file, a file that is not SQLite, or an SQLite
 // database without rfwarden's alert table (every store has one from its
@@ -39,21 +50,11 @@ func (e missingError) Unwrap() error { return fs.ErrNotExist }
 // dashboard, users, backup, erase): a mistyped path must not become a new
 // empty one.
 func CheckDatabase(path string) error {
+	if err := checkFile(path); err != nil {
+		return err
+	}
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("database %q: "+format, append([]any{path}, args...)...)
-	}
-	fi, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return missingError{path}
-	case err != nil:
-		return fail("%w", pathCause(err))
-	case fi.IsDir():
-		return fail("is a directory: give the database file's path in it (e.g. %s)", filepath.Join(path, "rfwarden.db"))
-	case !fi.Mode().IsRegular():
-		return fail("is not a regular file (%v): %w", fi.Mode().Type(), ErrNotRFWarden)
-	case fi.Size() == 0:
-		return fail("the file is empty: %w", ErrNotRFWarden)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -81,6 +82,29 @@ func CheckDatabase(path string) error {
 	}
 	if n == 0 {
 		return fail("an SQLite database with no alert table: %w", ErrNotRFWarden)
+	}
+	return nil
+}
+
+// checkFile is CheckDatabase's look at the file before reading it: no
+// such file (missingError), a directory, not a regular file, or an
+// empty one (ErrEmpty, which OpenSQLite refuses too).
+func checkFile(path string) error {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("database %q: "+format, append([]any{path}, args...)...)
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return missingError{path}
+	case err != nil:
+		return fail("%w", pathCause(err))
+	case fi.IsDir():
+		return fail("is a directory: give the database file's path in it (e.g. %s)", filepath.Join(path, "rfwarden.db"))
+	case !fi.Mode().IsRegular():
+		return fail("is not a regular file (%v): %w", fi.Mode().Type(), ErrNotRFWarden)
+	case fi.Size() == 0:
+		return fail("%w (a failed copy or restore, or a full disk?): %s", ErrEmpty, emptyAdvice)
 	}
 	return nil
 }
