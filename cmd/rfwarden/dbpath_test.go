@@ -13,8 +13,8 @@ import (
 )
 
 // TestDBPathMustBeADatabase: given RFW_DB (--db) naming a file that does
-// not exist (a typo), an empty file, a text file or another program's
-// SQLite database, when the dashboard, users, backup or erase starts,
+// not exist (a typo), an empty file, a text file, another program's
+// SQLite database or a damaged one (which said SQLite's words alone), when the dashboard, users, backup or erase starts,
 // expect a one-line refusal naming RFW_DB (--db), the path and why, and
 // the path left as it was. The dashboard made a new empty database at a
 // mistyped path, with a new admin and its new password, and staff saw an
@@ -39,6 +39,14 @@ func TestDBPathMustBeADatabase(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, []string{"not an rfwarden database", "no alert table"}},
+		{"damaged (cut short)", func(t *testing.T, p string) {
+			makeStateDB(t, p, "hmp-test", "a1")
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, p, string(b[:100]))
+		}, []string{"the database file is damaged", "malformed", "restore the latest backup (rfwarden restore"}},
 	}
 	commands := []struct {
 		name string

@@ -228,12 +228,15 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 		if why := openProblem(path); why != nil {
 			return nil, fmt.Errorf("open database %q: %w (sqlite: %v)", path, why, err)
 		}
+		if d := damaged(err); d != err {
+			return nil, fmt.Errorf("open database %q: %w", path, d)
+		}
 		return nil, fmt.Errorf("create schema in %q: %w", path, err)
 	}
 	for _, migrate := range []func(context.Context, *sql.DB, *slog.Logger) error{migrateDetectionKey, migrateHeatEmissions, migrateAuditAddr, migrateFixHeads, migrateHistoryIndexes} {
 		if err := migrate(context.Background(), db, log); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("upgrade %q: %w", path, err)
+			return nil, fmt.Errorf("upgrade %q: %w", path, damaged(err))
 		}
 	}
 	return &SQLite{db: db, path: path}, nil
@@ -263,7 +266,7 @@ func openProblem(path string) error {
 		_, err = io.ReadFull(f, head)
 		f.Close()
 		if fi.Size() > 0 && (err != nil || string(head) != sqliteHeader) {
-			return errors.New("not an SQLite database (it does not begin with the SQLite header): is it the right path?")
+			return errors.New(notSQLite)
 		}
 	case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
 		return err

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"modernc.org/sqlite"
 )
 
 // ErrNotRFWarden is wrapped by CheckDatabase's error for a file that is
@@ -23,6 +25,31 @@ var ErrNotRFWarden = errors.New("not an rfwarden database")
 // left empty: its alerts, incidents, registry, audit and accounts gone
 // without a word, and the dashboard making a new admin.
 var ErrEmpty = fmt.Errorf("the file is empty: %w", ErrNotRFWarden)
+
+// ErrDamaged is wrapped, with SQLite's own error, by the error of
+// CheckDatabase and OpenSQLite for a database file SQLite finds corrupt
+// (database disk image is malformed (11)) or, beginning as SQLite does,
+// not a database (file is not a database (26)): a copy cut short, a disk
+// that failed. Fusion exited with SQLite's words alone, again every 5 s
+// under systemd, and nobody was told what to do.
+var ErrDamaged = errors.New("the database file is damaged")
+
+// damagedAdvice is what to do about a damaged database file.
+const damagedAdvice = "restore the latest backup (rfwarden restore; docs/deploy.md, section 4)"
+
+// notSQLite is the words for a file that does not begin as SQLite does:
+// another file given by mistake, or the database overwritten.
+const notSQLite = "not an SQLite database (it does not begin with the SQLite header): is it the right path? If it is, the file is damaged: " + damagedAdvice
+
+// damaged returns err wrapped in ErrDamaged with what to do, when SQLite
+// says the database file is corrupt or not a database; err otherwise.
+func damaged(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code()&0xff == sqliteCorrupt || se.Code()&0xff == sqliteNotADB) {
+		return fmt.Errorf("%w (%w): %s", ErrDamaged, err, damagedAdvice)
+	}
+	return err
+}
 
 // emptyAdvice is what to do about an empty database file.
 const emptyAdvice = "restore the latest backup (rfwarden restore; docs/deploy.md, section 4), " +
@@ -42,11 +69,13 @@ func (e missingError) Unwrap() error { return fs.ErrNotExist }
 
 // CheckDatabase reports whether path holds an rfwarden SQLite database,
 // changing nothing: OpenSQLite creates a database where there is none
-// and adds its tables to another program's database. nil when it does; otherwise an error naming path and why: no
-// such file (wrapping fs.ErrNotExist), a directory, or, wrapping
-// ErrNotRFWarden, an empty file, a file that is not SQLite, or an SQLite
-// database without rfwarden's alert table (every store has one from its
-// first open). For the commands that need the database fusion made (the
+// and adds its tables to another program's database. nil when it does;
+// otherwise an error naming path and why: no such file (wrapping
+// fs.ErrNotExist), a directory, or, wrapping ErrNotRFWarden, an empty
+// file (ErrEmpty), a file that is not SQLite, or an SQLite database
+// without rfwarden's alert table (every store has one from its first
+// open); one whose tables SQLite cannot read for damage wraps
+// ErrDamaged. For the commands that need the database fusion made (the
 // dashboard, users, backup, erase): a mistyped path must not become a new
 // empty one.
 func CheckDatabase(path string) error {
@@ -64,7 +93,7 @@ func CheckDatabase(path string) error {
 	_, err = io.ReadFull(f, head)
 	f.Close()
 	if err != nil || !bytes.Equal(head, []byte(sqliteHeader)) {
-		return fail("not an SQLite database (it does not begin with the SQLite header): %w", ErrNotRFWarden)
+		return fail("%s: %w", notSQLite, ErrNotRFWarden)
 	}
 	// query_only, not mode=ro: a read-only connection to a WAL database
 	// creates its -wal and -shm and cannot remove them at close, while
@@ -78,7 +107,7 @@ func CheckDatabase(path string) error {
 	defer db.Close()
 	var n int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'alert'`).Scan(&n); err != nil {
-		return fail("read its tables: %w", err)
+		return fail("read its tables: %w", damaged(err))
 	}
 	if n == 0 {
 		return fail("an SQLite database with no alert table: %w", ErrNotRFWarden)
