@@ -415,8 +415,14 @@ func (s *Influx) send() {
 	backoff := 100 * time.Millisecond
 	dbReady, scanned := false, false
 	var failures retrylog.Log
+	var spoolFailures retrylog.Log // the spool's own reads and commits
 	for {
+		peekStart := time.Now()
 		recs, off, err := s.spool.Peek(64, 4<<20)
+		if err != nil {
+			s.spoolWrites.wrote(peekStart, err)
+			err = &spoolError{err: err}
+		}
 		if err == nil && !dbReady {
 			cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			if err = s.createDatabase(cctx); err == nil {
@@ -479,6 +485,7 @@ func (s *Influx) send() {
 			cancel()
 			if idle {
 				failures.Recovered()
+				spoolFailures.Recovered()
 				s.mu.Lock()
 				s.lastErr = nil
 				s.flushed.Broadcast()
@@ -499,16 +506,34 @@ func (s *Influx) send() {
 		if err == nil {
 			backoff = 100 * time.Millisecond
 			failures.Recovered()
+			spoolFailures.Recovered()
 			s.mu.Lock()
 			s.lastErr = nil
 			s.mu.Unlock()
 			continue
 		}
-		s.mu.Lock()
-		s.lastErr = requestFault(err)
-		s.mu.Unlock()
-		if log, skipped := failures.Failed(err, time.Now()); log {
-			s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff, "failures_not_logged", skipped)
+		var se *spoolError
+		if errors.As(err, &se) {
+			// influx.spool_dir's disk, not InfluxDB: SpoolProblem says so
+			// (fusion's influx_spool_error). InfluxDB answered when the
+			// batch was delivered before its commit failed; a read of the
+			// spool says nothing of it. It read "not reachable (influx.url)".
+			if se.delivered {
+				failures.Recovered()
+				s.mu.Lock()
+				s.lastErr = nil
+				s.mu.Unlock()
+			}
+			if log, skipped := spoolFailures.Failed(err, time.Now()); log {
+				s.log.Warn("influx spool: failed; will retry", "err", err, "dir", s.cfg.SpoolDir, "pending", s.spool.Len(), "retry_in", backoff, "failures_not_logged", skipped)
+			}
+		} else {
+			s.mu.Lock()
+			s.lastErr = requestFault(err)
+			s.mu.Unlock()
+			if log, skipped := failures.Failed(err, time.Now()); log {
+				s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff, "failures_not_logged", skipped)
+			}
 		}
 		select {
 		case <-s.stop:
@@ -565,8 +590,27 @@ func (s *Influx) deliver(ctx context.Context, recs [][]byte, off int64) error {
 	// Mark before the commit: Flush must never see an empty spool with the
 	// delivered hours not yet marked. (A failed commit redelivers: harmless.)
 	s.markHeat(marked)
-	return s.spool.Commit(off, len(recs))
+	start := time.Now()
+	err := s.spool.Commit(off, len(recs))
+	s.spoolWrites.wrote(start, err)
+	if err != nil {
+		return &spoolError{err: err, delivered: true}
+	}
+	return nil
 }
+
+// spoolError is a failure of the spool's own file (influx.spool_dir: a
+// full disk, a read error), not of a request to InfluxDB; delivered: it
+// came after InfluxDB took the batch (its commit).
+type spoolError struct {
+	err       error
+	delivered bool
+}
+
+func (e *spoolError) Error() string { return "influx spool: " + e.err.Error() }
+
+// Unwrap returns the spool's error.
+func (e *spoolError) Unwrap() error { return e.err }
 
 // writeRequest sends lines in one write request, given s.writeTime to be
 // answered; a timeout is ErrWriteTimeout, and cuts s.writeLines to half
