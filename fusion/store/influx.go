@@ -229,7 +229,7 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	}
 	client := influxdb2.NewClientWithOptions(cfg.URL, token, influxdb2.DefaultOptions().SetHTTPRequestTimeout(clientTimeout))
 	bucket := cfg.Database + "/" + cfg.RP
-	s := &Influx{cfg: cfg, spoolWrites: writeWatch{refusal: fileRefusal}, client: client, write: redactedWrite{client.WriteAPIBlocking("", bucket)}, query: redactedQuery{client.QueryAPI("")},
+	s := &Influx{cfg: cfg, spoolWrites: writeWatch{refusal: fileRefusal}, client: client, write: redactedWrite{client.WriteAPIBlocking("", bucket), cfg.URL}, query: redactedQuery{client.QueryAPI(""), cfg.URL},
 		spool: sp, log: cfg.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		dirty: map[heatKey]bool{}, rebuildPending: cfg.rebuildOn(), writeLines: cfg.BatchLines}
 	s.flushed = sync.NewCond(&s.mu)
@@ -246,21 +246,38 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	return s, nil
 }
 
-// redactedWrite and redactedQuery hide the path after its first segment
-// and the query values of the URL net/http's errors quote
-// (redact.URLErrors), as redact.URL shows influx.url: a proxy's token
-// there reached the log on every failed write.
-type redactedWrite struct{ api.WriteAPIBlocking }
-
-func (w redactedWrite) WriteRecord(ctx context.Context, line ...string) error {
-	return redact.URLErrors(w.WriteAPIBlocking.WriteRecord(ctx, line...))
+// redactedWrite and redactedQuery hide, in the URL net/http's errors
+// quote, influx.url as redact.URL shows it (its password, a proxy's
+// token in its path: it reached the log on every failed write), and keep
+// the client's own path and query (redactURL).
+type redactedWrite struct {
+	api.WriteAPIBlocking
+	base string // influx.url
 }
 
-type redactedQuery struct{ api.QueryAPI }
+func (w redactedWrite) WriteRecord(ctx context.Context, line ...string) error {
+	return redactURL(w.WriteAPIBlocking.WriteRecord(ctx, line...), w.base)
+}
+
+type redactedQuery struct {
+	api.QueryAPI
+	base string // influx.url
+}
 
 func (q redactedQuery) Query(ctx context.Context, query string) (*api.QueryTableResult, error) {
 	r, err := q.QueryAPI.Query(ctx, query)
-	return r, redact.URLErrors(err)
+	return r, redactURL(err, q.base)
+}
+
+// redactURL hides the URL each *url.Error in err quotes, a request to
+// base (influx.url), with redact.URLErrorsBeneath: base as redact.URL
+// shows it, the client's path ("/api/v2/write", "/query") and its query
+// keys bucket, org and precision whole, any other query value hidden.
+// Everything hidden read "http://influx:8086/api/xxxxx?bucket=xxxxx&
+// org=&precision=xxxxx", which hid no secret and did not say which
+// request or bucket failed.
+func redactURL(err error, base string) error {
+	return redact.URLErrorsBeneath(err, base, "bucket", "org", "precision")
 }
 
 // createDatabase makes sure the database exists: it asks SHOW DATABASES,
