@@ -433,6 +433,13 @@ func (s *Influx) send() {
 	dbReady, scanned := false, false
 	var failures retrylog.Log
 	var spoolFailures retrylog.Log // the spool's own reads and commits
+	// recovered logs the end of a run of failures, once: the log's last
+	// word on InfluxDB was the failure, for as long as it then worked
+	recovered := func(r *retrylog.Log, msg string) {
+		if n, since := r.Recovered(); n > 0 {
+			s.log.Info(msg, "failed", n, "failing_for", time.Since(since).Round(time.Second), "pending", s.spool.Len())
+		}
+	}
 	for {
 		peekStart := time.Now()
 		recs, off, err := s.spool.Peek(64, 4<<20)
@@ -501,8 +508,8 @@ func (s *Influx) send() {
 			}
 			cancel()
 			if idle {
-				failures.Recovered()
-				spoolFailures.Recovered()
+				recovered(&failures, "influx: requests succeed again")
+				recovered(&spoolFailures, "influx spool: succeeds again")
 				s.mu.Lock()
 				s.lastErr = nil
 				s.flushed.Broadcast()
@@ -522,8 +529,8 @@ func (s *Influx) send() {
 		}
 		if err == nil {
 			backoff = 100 * time.Millisecond
-			failures.Recovered()
-			spoolFailures.Recovered()
+			recovered(&failures, "influx: requests succeed again")
+			recovered(&spoolFailures, "influx spool: succeeds again")
 			s.mu.Lock()
 			s.lastErr = nil
 			s.mu.Unlock()
@@ -536,7 +543,7 @@ func (s *Influx) send() {
 			// batch was delivered before its commit failed; a read of the
 			// spool says nothing of it. It read "not reachable (influx.url)".
 			if se.delivered {
-				failures.Recovered()
+				recovered(&failures, "influx: requests succeed again")
 				s.mu.Lock()
 				s.lastErr = nil
 				s.mu.Unlock()
