@@ -67,6 +67,12 @@ type DatabaseWrites interface {
 	WriteProblem(now time.Time, grace time.Duration) error
 }
 
+// EvidenceWrites says whether the evidence folder refuses the sensors'
+// snippets; *EvidenceSaver is one.
+type EvidenceWrites interface {
+	WriteProblem(now time.Time, grace time.Duration) error
+}
+
 // ZoneStatus reports whether a zone is covered by working sensors: "ok" or "unknown".
 type ZoneStatus interface {
 	ZoneStatus(zone string) string
@@ -314,6 +320,12 @@ type Deps struct {
 	// once every write has failed for store.WriteGrace, until one
 	// succeeds.
 	Database DatabaseWrites
+	// Evidence, when set, says whether the evidence folder
+	// (RFW_SNIPPET_DIR) refuses the sensors' snippets: /healthz answers
+	// 503 "degraded: evidence ..." once every snippet's write has failed
+	// for store.WriteGrace, until one succeeds; the snippets refused
+	// meanwhile are lost (the broker has their acknowledgement).
+	Evidence EvidenceWrites
 	// SearchKeep is how long the handheld search outcomes are kept
 	// (RFW_SEARCH_DAYS, which Retention prunes every hour): the search
 	// list shows no outcome older. 0 shows every one stored.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/site"
+	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/atomicfile"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
@@ -42,7 +43,8 @@ type EvidenceSaver struct {
 	dir     string
 	site    *site.Site
 	refused *prometheus.CounterVec
-	quota   *Retention // nil: no quota
+	quota   *Retention        // nil: no quota
+	writes  *store.FileWrites // the outcome of the writes into dir, for WriteProblem
 }
 
 // SetQuota makes Save keep r's byte quota (Retention.EvidenceMaxBytes)
@@ -59,7 +61,7 @@ func NewEvidenceSaver(dir string, st *site.Site) *EvidenceSaver {
 	return &EvidenceSaver{dir: dir, site: st, refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rfwarden_dashboard_evidence_refused_total",
 		Help: "Evidence snippets refused, by reason: topic, size, name (not named as the sending sensor names its snippets), sensor (not in the site model), exists (a different snippet of that name is saved), invalid (not a SigMF archive that opens), quota (the evidence of open cases alone fills RFW_EVIDENCE_MAX_BYTES), write.",
-	}, []string{"reason"})}
+	}, []string{"reason"}), writes: store.NewFileWrites()}
 }
 
 // Collectors returns the saver's metrics, for the dashboard's registry.
@@ -81,12 +83,70 @@ func SaveEvidence(dir, topic string, payload []byte) (string, error) {
 // refused (ErrEvidenceExists). Save returns the name, or an error naming the
 // problem; nothing is written then.
 func (s *EvidenceSaver) Save(topic string, payload []byte) (string, error) {
+	start := time.Now()
 	name, reason, err := s.save(topic, payload)
+	switch {
+	case err == nil:
+		s.writes.Wrote(start, nil)
+	case reason == "write":
+		s.writes.Wrote(start, err)
+	}
 	if err != nil {
 		s.refused.WithLabelValues(reason).Inc()
 		return "", fmt.Errorf("evidence on %q: %w", topic, err)
 	}
 	return name, nil
+}
+
+// WriteProblem reports whether the evidence folder has refused every
+// snippet's write for at least grace at now (the folder removed or never
+// made, the disk full, permission denied): a *store.WriteError with the
+// cause; nil while the latest write succeeded, before any, and while the
+// refusals are younger than grace. /healthz reads it: the refused
+// snippets were only counted (reason write) and logged, acknowledged
+// away at the broker while /healthz said ok. It clears at the next
+// snippet saved, or at WatchWrites' probe.
+func (s *EvidenceSaver) WriteProblem(now time.Time, grace time.Duration) error {
+	return s.writes.Problem(now, grace, "evidence folder", s.dir)
+}
+
+// WatchWrites clears WriteProblem by itself once the folder takes writes
+// again, until ctx ends: while the latest write was refused, every
+// interval (store.ProbeEvery when 0) it makes a hidden staging folder
+// in the folder, as a save does, with a small file in it, and removes
+// them. Snippets come rarely: /healthz stayed degraded after the folder
+// was made or the disk freed until the next one.
+func (s *EvidenceSaver) WatchWrites(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = store.ProbeEvery
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if !s.writes.Refusing() {
+			continue
+		}
+		start := time.Now()
+		if s.probe() == nil {
+			s.writes.Wrote(start, nil)
+		}
+	}
+}
+
+// probe writes a small file in a staging folder of the evidence folder,
+// durably, and removes both.
+func (s *EvidenceSaver) probe() error {
+	stage, err := os.MkdirTemp(s.dir, evidenceStagePrefix)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(stage)
+	return atomicfile.Write(filepath.Join(stage, "probe"), make([]byte, 4096), 0o600)
 }
 
 // save is Save, returning the refusal's reason label with its error.

@@ -38,9 +38,10 @@ import (
 
 // healthz answers "ok", or 503 and a line "degraded: <what>: <why>" for
 // each thing wrong, in this order: the database has refused every write
-// for store.WriteGrace, the live feed is configured but not connected to
-// the broker, fusion is offline or unheard by its status topic (with a
-// live feed: Hub.FusionStates; no alert can be raised then), InfluxDB is
+// for store.WriteGrace, the evidence folder every snippet's write for as
+// long, the live feed is configured but not connected to the broker,
+// fusion is offline or unheard by its status topic (with a live feed:
+// Hub.FusionStates; no alert can be raised then), InfluxDB is
 // configured but its latest check (Probe, in the
 // background: never on this request) found it not answering, the state
 // disk's free space is low. The first line is what /healthz said before
@@ -52,6 +53,11 @@ func (s *server) healthz(c echo.Context) error {
 	if db := s.d.Database; db != nil {
 		if err := db.WriteProblem(time.Now(), store.WriteGrace); err != nil {
 			degraded("database", databaseFault(err))
+		}
+	}
+	if ev := s.d.Evidence; ev != nil {
+		if err := ev.WriteProblem(time.Now(), store.WriteGrace); err != nil {
+			degraded("evidence", writeFault("RFW_SNIPPET_DIR (--snippet-dir)", err)+": the sensors' snippets are refused")
 		}
 	}
 	if f := s.d.Feed; f != nil && !f.IsConnected() {
@@ -112,12 +118,17 @@ func (s *server) healthTime(ns int64) string {
 // databaseFault says why the database refuses writes (a
 // *store.WriteError) and the setting it is: "RFW_DB (--db) refuses
 // writes: the disk is full (3 failed writes in 40s)".
-func databaseFault(err error) string {
+func databaseFault(err error) string { return writeFault("RFW_DB (--db)", err) }
+
+// writeFault says why what setting names refuses writes (a
+// *store.WriteError), without its path: "<setting> refuses writes:
+// <cause> (<n> failed writes in <for>)".
+func writeFault(setting string, err error) string {
 	var we *store.WriteError
 	if !errors.As(err, &we) {
-		return "RFW_DB (--db) refuses writes"
+		return setting + " refuses writes"
 	}
-	return fmt.Sprintf("RFW_DB (--db) refuses writes: %s (%d failed writes in %v)", we.Cause, we.Failures, we.For.Round(time.Second))
+	return fmt.Sprintf("%s refuses writes: %s (%d failed writes in %v)", setting, we.Cause, we.Failures, we.For.Round(time.Second))
 }
 
 func (s *server) index(c echo.Context) error {

@@ -208,9 +208,10 @@ func httpError(code int, format string, args ...any) error {
 
 // errorStatus is the status code and message the client gets for a
 // handler's error (errorHandler), and what the request metric counts it
-// as: an echo.HTTPError's own, store.ErrNotFound 404, any other 500
+// as: an echo.HTTPError's own, store.ErrNotFound 404, a read InfluxDB
+// failed (store.InfluxFault) 503 with influxFault's words, any other 500
 // (internal says so).
-func errorStatus(err error) (code int, msg string, internal bool) {
+func (s *server) errorStatus(err error) (code int, msg string, internal bool) {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &he):
@@ -218,14 +219,35 @@ func errorStatus(err error) (code int, msg string, internal bool) {
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "not found", false
 	}
+	if ce := store.InfluxFault(err); ce != nil {
+		return http.StatusServiceUnavailable, s.influxFault(ce), false
+	}
 	return http.StatusInternalServerError, "internal error", true
+}
+
+// influxFault says why InfluxDB failed a read, as /healthz says it: what
+// is wrong and the setting to fix ("InfluxDB does not answer: not
+// reachable: connection refused (RFW_INFLUX_URL (--influx))"), through
+// the InfluxDB probe's Public when the dashboard has one, never the
+// user, host or InfluxDB's message, which the probe logs. The heatmap
+// and the floor plan's locations answered 500 "internal error", which
+// the page showed as it was.
+func (s *server) influxFault(ce *store.InfluxCheckError) string {
+	why := ce.Summary()
+	if p, ok := s.d.Influx.(*Probe); ok && p.Public != nil {
+		why = p.Public(ce)
+	}
+	if ce.Setting == store.InfluxSettingURL && !strings.HasPrefix(ce.Summary(), "answers HTTP") {
+		return "InfluxDB, where the time series are read, does not answer: " + why
+	}
+	return "InfluxDB, where the time series are read, fails: " + why
 }
 
 func (s *server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, msg, internal := errorStatus(err)
+	code, msg, internal := s.errorStatus(err)
 	if internal {
 		s.log.Error("dashboard request failed", "path", c.Path(), "err", err)
 	}
@@ -268,7 +290,7 @@ func (s *server) count(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil && !c.Response().Committed {
 			// The error handler answers after this returns: count
 			// what it will send.
-			code, _, _ = errorStatus(err)
+			code, _, _ = s.errorStatus(err)
 		}
 		route := c.Path()
 		if route == "" {

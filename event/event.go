@@ -149,7 +149,7 @@ func (d Detection) Validate() error {
 	switch {
 	case d.Schema != SchemaVersion:
 		return schemaErr("schema: got %d, want %d", d.Schema, SchemaVersion)
-	case d.ID == "" || len(d.ID) > 128 || !printable(d.ID):
+	case !ValidEventID(d.ID):
 		return schemaErr("id: must be 1..128 printable characters")
 	case !validID(d.Site):
 		return schemaErr("site: %q is not a valid ID", d.Site)
@@ -444,7 +444,7 @@ func (a Alert) Validate() error {
 	switch {
 	case a.Schema != SchemaVersion:
 		return schemaErr("schema: got %d, want %d", a.Schema, SchemaVersion)
-	case a.ID == "" || len(a.ID) > 128 || !printable(a.ID):
+	case !ValidEventID(a.ID):
 		return schemaErr("id: must be 1..128 printable characters")
 	case !validID(a.Site):
 		return schemaErr("site: %q is not a valid ID", a.Site)
@@ -797,6 +797,10 @@ func printable(s string) bool {
 	}
 	return true
 }
+
+// ValidEventID reports whether s can be a detection's or an alert's ID:
+// 1..128 printable characters (no control character, valid UTF-8).
+func ValidEventID(s string) bool { return s != "" && len(s) <= 128 && printable(s) }
 
 // ValidID reports whether s can be a site or sensor ID: 1..64 characters of
 // [A-Za-z0-9_-], so it is safe as an MQTT topic level and a file name.

@@ -580,13 +580,19 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 		e.zoneOf[rm.ID] = rm.Zone
 	}
 	if cfg.SeenFile != "" {
-		bare, err := e.seen.load(cfg.SeenFile)
+		n, err := e.seen.load(cfg.SeenFile)
 		if err != nil {
 			return nil, fmt.Errorf("fusion: %w", err)
 		}
-		if bare > 0 {
+		switch {
+		case n.damaged > 0:
+			// not an older file (its lines are IDs): its bare-looking
+			// lines are damage too
+			e.log.Warn("seen file damaged: fusion starts without the detection IDs its damaged lines held, so a detection delivered again across this restart is handled again; the file is written anew when fusion stops",
+				"file", cfg.SeenFile, "damaged_lines", n.damaged+n.bare, "ids_used", n.used)
+		case n.bare > 0:
 			e.log.Warn("seen IDs saved before detections were told apart by sensor are not used: a detection delivered again across this restart is handled again",
-				"file", cfg.SeenFile, "ids", bare)
+				"file", cfg.SeenFile, "ids", n.bare)
 		}
 	}
 	return e, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,18 +109,30 @@ func TestSeenFileBySensor(t *testing.T) {
 		wantNew float64
 		wantDup float64
 		wantLog string // in the log of the start after, "" = nothing logged
+		notLog  string // not in it
 	}{
 		{name: "saved by sensor", given: "-", before: []pub{{"s1", "7"}, {"s2", "8"}},
 			when: []pub{{"s1", "7"}, {"s2", "8"}, {"s2", "7"}, {"s1", "8"}, {"s3", "7"}}, wantNew: 3, wantDup: 2},
-		{name: "an older file's bare IDs", given: "7\ns1-b00t-1-1\ns2\t\n\tx\nbad sensor\tx\n",
+		{name: "an older file's bare IDs", given: "7\ns1-b00t-1-1\n",
 			when: []pub{{"s1", "7"}, {"s2", "7"}, {"s1", "s1-b00t-1-1"}, {"s2", "s1-b00t-1-1"}}, wantNew: 4,
-			wantLog: "are not used: a detection delivered again across this restart is handled again\" file=PATH ids=2"},
+			wantLog: "are not used: a detection delivered again across this restart is handled again\" file=PATH ids=2", notLog: "damaged"},
 		{name: "mixed", given: "7\ns1\t7\n",
-			when: []pub{{"s1", "7"}, {"s2", "7"}}, wantNew: 1, wantDup: 1, wantLog: "ids=1"},
+			when: []pub{{"s1", "7"}, {"s2", "7"}}, wantNew: 1, wantDup: 1, wantLog: "ids=1", notLog: "damaged"},
+		// lines no fusion wrote: damage, not an older file, whose lines
+		// are IDs; the sensors' lines among them are used
+		{name: "lines of no detection", given: "s2\t\n\tx\nbad sensor\tx\ns1\t7\nx\x01y\n",
+			when: []pub{{"s1", "7"}, {"s2", "7"}}, wantNew: 1, wantDup: 1,
+			wantLog: "seen file damaged: fusion starts without the detection IDs its damaged lines held, so a detection delivered again across this restart is handled again; the file is written anew when fusion stops\" file=PATH damaged_lines=4 ids_used=1",
+			notLog:  "told apart by sensor"},
+		// random bytes were taken for an older file: "seen IDs saved
+		// before detections were told apart by sensor are not used ids=4"
+		{name: "random bytes", given: randomText(1, 8192),
+			when: []pub{{"s1", "7"}}, wantNew: 1,
+			wantLog: "seen file damaged", notLog: "told apart by sensor"},
 		// a damaged file: a line longer than bufio.Scanner's 64 KiB kept
 		// fusion from starting ("token too long"); it is skipped now
 		{name: "a line too long", given: strings.Repeat("\x00", 70000) + "\ns1\t7\n" + strings.Repeat("s2\t8", 20000),
-			when: []pub{{"s1", "7"}, {"s2", "8"}}, wantNew: 1, wantDup: 1},
+			when: []pub{{"s1", "7"}, {"s2", "8"}}, wantNew: 1, wantDup: 1, wantLog: "seen file damaged: fusion starts without"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,6 +165,9 @@ func TestSeenFileBySensor(t *testing.T) {
 			if want := strings.ReplaceAll(tt.wantLog, "PATH", path); want == "" && log.Len() > 0 || !strings.Contains(log.String(), want) {
 				t.Errorf("start logged %q, want %q", log.String(), want)
 			}
+			if tt.notLog != "" && strings.Contains(log.String(), tt.notLog) {
+				t.Errorf("start logged %q, want no %q", log.String(), tt.notLog)
+			}
 			for _, p := range tt.when {
 				if err := e.HandleDetection(ctx, testDet(p.id, p.sensor, now, -60)); err != nil {
 					t.Fatal(err)
@@ -165,4 +181,15 @@ func TestSeenFileBySensor(t *testing.T) {
 			}
 		})
 	}
+}
+
+// randomText returns n bytes of seeded random noise, as a disk leaves in
+// a file.
+func randomText(seed uint64, n int) string {
+	r := rand.New(rand.NewPCG(seed, seed))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.UintN(256))
+	}
+	return string(b)
 }

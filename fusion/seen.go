@@ -73,21 +73,26 @@ func (s *seenSet) save(path string) error {
 	return nil
 }
 
-// load adds the detections in the file at path; a missing file is not an
-// error. It skips, and counts in bare, the lines of a file saved before
-// detections were told apart by sensor: a bare ID, which may be any
+// seenLoaded counts the lines of a seen file load read, but empty ones:
+// used, a sensor, a tab and a detection ID; bare, a detection ID alone,
+// as a file saved before detections were told apart by sensor holds
+// them; and damaged, any other (random bytes, a line cut short or longer
+// than any key).
+type seenLoaded struct{ used, bare, damaged int }
+
+// load adds the detections in the file at path and counts its lines; a
+// missing file is not an error. It skips a bare ID, which may be any
 // sensor's, so taking it for one sensor's could drop another's new
-// detection as a duplicate. Lines it cannot read are skipped too, a line
-// longer than any key (maxSeenLine; damage) among them: the file only
+// detection as a duplicate, and the lines it cannot read: the file only
 // spares redelivered detections a second count, so damage to it is no
-// reason to keep fusion from starting.
-func (s *seenSet) load(path string) (bare int, err error) {
+// reason to keep fusion from starting. An error is the file's to read.
+func (s *seenSet) load(path string) (n seenLoaded, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
+		return n, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("load seen IDs: %w", err)
+		return n, fmt.Errorf("load seen IDs: %w", err)
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, maxSeenLine)
@@ -98,19 +103,24 @@ func (s *seenSet) load(path string) (bare int, err error) {
 			_, err = r.ReadSlice('\n')
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
-			return bare, fmt.Errorf("load seen IDs %q: %w", path, err)
+			return n, fmt.Errorf("load seen IDs %q: %w", path, err)
 		}
 		line := string(bytes.TrimSuffix(b, []byte("\n")))
 		sensor, id, ok := strings.Cut(line, "\t")
 		switch {
-		case long || line == "":
-		case !ok:
-			bare++
-		case event.ValidID(sensor) && id != "" && len(id) <= 128:
+		case long:
+			n.damaged++
+		case line == "":
+		case !ok && event.ValidEventID(line):
+			n.bare++
+		case ok && event.ValidID(sensor) && event.ValidEventID(id):
 			s.addKey(line)
+			n.used++
+		default:
+			n.damaged++
 		}
 		if err != nil {
-			return bare, nil
+			return n, nil
 		}
 	}
 }

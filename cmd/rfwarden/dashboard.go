@@ -162,6 +162,11 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{pair}}
 	}
+	if *snippetDir != "" {
+		if err := checkSnippetDir(*snippetDir, *mqttURL != "", stdout); err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
+	}
 	// The database fusion made, checked once the settings are (it makes
 	// nothing): a mistyped RFW_DB made a new empty database, with a new
 	// admin and its new password, and staff saw an empty dashboard.
@@ -276,8 +281,9 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		influxLink = influx
 	}
 	var announcer dashboard.AckAnnouncer
-	var feed dashboard.Link        // the live feed's connection, for /healthz; nil without one
-	var zones dashboard.ZoneStatus // without the live feed the sensors' state is not known here: zones show no status
+	var feed dashboard.Link               // the live feed's connection, for /healthz; nil without one
+	var zones dashboard.ZoneStatus        // without the live feed the sensors' state is not known here: zones show no status
+	var evidence dashboard.EvidenceWrites // the evidence folder's writes, for /healthz; nil without evidence
 	if *mqttURL != "" {
 		fo := feedOptions{URL: *mqttURL, Username: *mqttUser, Password: os.Getenv("RFW_MQTT_PASSWORD"), CAFile: *mqttCA,
 			EvidenceDir: *snippetDir, ClientID: *mqttID}
@@ -288,6 +294,10 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			fo.Evidence = dashboard.NewEvidenceSaver(*snippetDir, st) // with a site model, its sensors' evidence only
 			fo.Evidence.SetQuota(retention)
 			metrics.MustRegister(fo.Evidence.Collectors()...)
+			// /healthz is degraded while the folder refuses snippets, and
+			// ok again by itself once it takes them (a probe every 5 s)
+			evidence = fo.Evidence
+			rwg.Go(func() { fo.Evidence.WatchWrites(rctx, store.ProbeEvery) })
 		}
 		acks := newAckAnnouncer(time.Second, db, log)
 		fo.OnConnect = acks.connected
@@ -319,7 +329,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	e, err := dashboard.New(dashboard.Deps{Users: users, Site: st, Hub: hub, TimeSeries: series, Alerts: db, Auditor: db, Registry: reg,
 		Replayer: replayer, ReplayDir: *replayDir, UploadDisk: uploadDisk, SnippetDir: *snippetDir, Metrics: metrics, MetricsToken: metricsToken, AckAnnouncer: announcer, Zones: zones, Maintenance: db,
-		Feed: feed, Influx: influxLink, StateDisk: disk, Database: db, Logger: log, Secure: *certFile != "", AllowedHosts: hosts, Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
+		Feed: feed, Influx: influxLink, StateDisk: disk, Database: db, Evidence: evidence, Logger: log, Secure: *certFile != "", AllowedHosts: hosts, Location: time.Local, SearchKeep: time.Duration(max(keep.searchDays, 0)) * 24 * time.Hour})
 	if errors.Is(err, dashboard.ErrMetricsToken) {
 		return fmt.Errorf("RFW_METRICS_TOKEN: %w", err)
 	}
@@ -961,4 +971,42 @@ func (k dashboardKeep) retention(db *store.SQLite, users *dashboard.Users, st *s
 		r.UploadDir = filepath.Join(replayDir, "uploads")
 	}
 	return r
+}
+
+// checkSnippetDir checks the evidence folder (RFW_SNIPPET_DIR) at start,
+// before anything is made, and makes it (0750) when its parent folder is
+// there, as fusion makes its spool folder and the sensor its snippets
+// folder: the sample dashboard.env names /var/lib/rfwarden/snippets,
+// which systemd's StateDirectory does not make. A folder whose parent is
+// missing (a mistyped path), a path that is not a folder, and, when the
+// dashboard receives evidence (receive: with RFW_MQTT), a folder it
+// cannot create files in are refused naming the setting. The dashboard
+// neither made nor checked it: every snippet was refused, logged and
+// acknowledged away at the broker, while /healthz said ok.
+func checkSnippetDir(dir string, receive bool, stdout io.Writer) error {
+	const setting = "RFW_SNIPPET_DIR (--snippet-dir)"
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, iofs.ErrNotExist):
+		parent := filepath.Dir(filepath.Clean(dir))
+		if pi, err := os.Stat(parent); err != nil || !pi.IsDir() {
+			return fmt.Errorf("%s %s: neither it nor its folder %s exists: correct %s, or create the folder for the user the dashboard runs as", setting, dir, parent, setting)
+		}
+		if err := os.Mkdir(dir, 0o750); err != nil && !errors.Is(err, iofs.ErrExist) {
+			return fmt.Errorf("%s %s does not exist, and cannot be made: %w", setting, dir, err)
+		}
+		fmt.Fprintf(stdout, "dashboard: made the evidence folder %s (%s)\n", dir, setting)
+	case err != nil:
+		return fmt.Errorf("%s: %w", setting, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%s %s is not a folder: correct %s", setting, dir, setting)
+	}
+	if !receive {
+		return nil
+	}
+	probe, err := os.MkdirTemp(dir, ".rfwarden-probe-")
+	if err != nil {
+		return fmt.Errorf("%s %s: the sensors' evidence cannot be saved in it: %w", setting, dir, err)
+	}
+	return os.Remove(probe)
 }

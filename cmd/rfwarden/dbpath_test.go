@@ -13,8 +13,8 @@ import (
 )
 
 // TestDBPathMustBeADatabase: given RFW_DB (--db) naming a file that does
-// not exist (a typo), an empty file, a text file or another program's
-// SQLite database, when the dashboard, users, backup or erase starts,
+// not exist (a typo), an empty file, a text file, another program's
+// SQLite database or a damaged one (which said SQLite's words alone), when the dashboard, users, backup or erase starts,
 // expect a one-line refusal naming RFW_DB (--db), the path and why, and
 // the path left as it was. The dashboard made a new empty database at a
 // mistyped path, with a new admin and its new password, and staff saw an
@@ -27,7 +27,7 @@ func TestDBPathMustBeADatabase(t *testing.T) {
 		expect []string                        // in the error, beside RFW_DB (--db) and the path
 	}{
 		{"missing", func(*testing.T, string) {}, []string{"does not exist", "fusion creates"}},
-		{"empty file", func(t *testing.T, p string) { writeFile(t, p, "") }, []string{"empty", "not an rfwarden database"}},
+		{"empty file", func(t *testing.T, p string) { writeFile(t, p, "") }, []string{"empty", "not an rfwarden database", "rfwarden restore", "remove the file"}},
 		{"text file", func(t *testing.T, p string) { writeFile(t, p, "RFW_DB=/var/lib/rfwarden/rfwarden.db\n") }, []string{"not an SQLite database"}},
 		{"another program's SQLite database", func(t *testing.T, p string) {
 			db, err := sql.Open("sqlite", "file:"+p)
@@ -39,6 +39,14 @@ func TestDBPathMustBeADatabase(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, []string{"not an rfwarden database", "no alert table"}},
+		{"damaged (cut short)", func(t *testing.T, p string) {
+			makeStateDB(t, p, "hmp-test", "a1")
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, p, string(b[:100]))
+		}, []string{"the database file is damaged", "malformed", "restore the latest backup (rfwarden restore"}},
 	}
 	commands := []struct {
 		name string

@@ -148,3 +148,39 @@ func TestFusionWarnsOfWeakWebhookSecret(t *testing.T) {
 		t.Errorf("the log quotes the secret:\n%s", log)
 	}
 }
+
+// TestFusionRefusesEmptyDatabase: given fusion.yaml's db naming a file
+// that is there but empty (a failed copy or restore, a full disk), when
+// fusion starts, expect it to stop naming the file, that it is empty and
+// what to do (rfwarden restore, or remove the file), the file left empty
+// and no start line. Fusion made a new database in it without a word, and
+// a dashboard then started on it made a new admin: every alert,
+// incident, registry entry, audit row and account was gone.
+func TestFusionRefusesEmptyDatabase(t *testing.T) {
+	siteAbs, err := filepath.Abs("../../testdata/sites/wing.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "rfwarden.db")
+	writeFile(t, db, "")
+	writeFile(t, filepath.Join(dir, "fusion.yaml"), fmt.Sprintf("site: %s\nbroker: tcp://127.0.0.1:21799\nclient_id: fusion-test\ndb: %s\n", siteAbs, db))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out, errOut syncbuf.Buffer
+	err = cmdFusion(ctx, []string{"--config", filepath.Join(dir, "fusion.yaml")}, &out, &errOut)
+	if err == nil {
+		t.Fatalf("fusion started on an empty database file; stdout %q", out.String())
+	}
+	for _, want := range []string{db, "the file is empty", "rfwarden restore", "remove the file"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("fusion: %q; want it to say %q", err, want)
+		}
+	}
+	if fi, err := os.Stat(db); err != nil || fi.Size() != 0 {
+		t.Errorf("the database file after fusion: %v, %v; want it left empty", fi, err)
+	}
+	if out.String() != "" {
+		t.Errorf("printed %q before refusing", out.String())
+	}
+}

@@ -215,8 +215,18 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var held *sql.DB
 	var file *os.File // the database's file, open while it is held
 	if exists {
-		held, err = holdDatabase(ctx, db)
+		// An empty file is the loss a restore mends (a failed copy, a
+		// full disk): SQLite reads it as a database without tables, so
+		// the restore was refused for want of its audit log, and the
+		// hold had made it an SQLite database. Nothing in it to hold or
+		// read; it is kept as it is.
+		empty := errors.Is(store.CheckDatabase(db), store.ErrEmpty)
+		if !empty {
+			held, err = holdDatabase(ctx, db)
+		}
 		switch {
+		case empty:
+			fmt.Fprintf(stdout, "warning: the current database is an empty file; keeping it as it is\n")
 		case errors.Is(err, errInUse):
 			return fmt.Errorf("restore: %s is in use by another process (the dashboard or fusion): stop them first: systemctl stop rfwarden-dashboard rfwarden-fusion", db)
 		case err != nil:

@@ -625,3 +625,34 @@ func TestRestoreFolderSaysSo(t *testing.T) {
 		t.Errorf("the database changed: alerts %v, kept copies %v", got, keptCopies(t, cur))
 	}
 }
+
+// TestRestoreOntoEmptyDatabase: given a current database that is an
+// empty file (a failed copy or restore, a full disk: fusion and the
+// dashboard refuse it and say to restore), when a backup is restored,
+// expect it in place and the empty file kept. The restore was refused,
+// "read the current audit log: no such table: audit", and left the empty
+// file an SQLite database without tables.
+func TestRestoreOntoEmptyDatabase(t *testing.T) {
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "rfwarden.db")
+	bak := filepath.Join(dir, "backup.db")
+	makeStateDB(t, bak, "hmp-test", "then-1")
+	writeFile(t, cur, "")
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"restore", "--db", cur, bak}, &stdout, &stderr); err != nil {
+		t.Fatalf("restore: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if got := alertIDs(t, cur); !slices.Equal(got, []string{"then-1"}) {
+		t.Errorf("restored alerts %v", got)
+	}
+	if !strings.Contains(stdout.String(), "empty file") {
+		t.Errorf("stdout %q does not say the current database was an empty file", stdout.String())
+	}
+	kept := keptCopies(t, cur)
+	if len(kept) != 1 {
+		t.Fatalf("kept %v; want the empty file kept", kept)
+	}
+	if fi, err := os.Stat(kept[0]); err != nil || fi.Size() != 0 {
+		t.Errorf("kept %s: %v, %v; want the empty file as it was", kept[0], fi, err)
+	}
+}

@@ -738,6 +738,7 @@
     drawTracks(locs);
     drawn('heatmap', heat.length);
     loadSearch();
+    return true;
   }
   // paintHeat colours the drawn floor's rooms by heat (the /heatmap answer)
   // and writes each room's count on it, under its name, and into its
@@ -809,31 +810,54 @@
     if ($('floor').querySelector('svg')?.dataset.floor !== floor) return; // the floor changed meanwhile
     paintHeat(heat, floor);
     loadSearch();
+    return true;
   }
+  // heatFailed says at the top of the floor plan page why its heat or
+  // tracks are not shown (InfluxDB down: 503 with what is wrong), as the
+  // page's first load does (route), for its refreshes and its controls;
+  // heatShown clears it once they read again (each returns true when it
+  // read). They failed in the console alone, under a plan that kept its
+  // old colours.
+  function heatFailed(e) {
+    console.error(e);
+    const err = $('page-heatmap').querySelector(':scope > .page-error');
+    if (err && e.message !== 'log in first') err.textContent = 'Not shown: ' + e.message;
+  }
+  function heatShown() {
+    const err = $('page-heatmap').querySelector(':scope > .page-error');
+    if (err) err.textContent = '';
+  }
+  const heatRead = (p) => p.then((read) => { if (read) heatShown(); }, heatFailed);
   // Without the live feed from the broker, the tracks are read again each
   // minute too (no fix arrives live).
+  // A floor plan not drawn for want of its heat (InfluxDB down) is
+  // loaded again then, so it comes back by itself.
   setInterval(() => {
-    refreshHeat().catch((e) => console.error(e));
-    if (!feedLive()) refreshTracks().catch((e) => console.error(e));
+    if (st.site && !$('page-heatmap').classList.contains('hidden') && !document.hidden && !$('floor').querySelector('svg')) {
+      heatRead(loadHeatmap());
+      return;
+    }
+    heatRead(refreshHeat());
+    if (!feedLive()) heatRead(refreshTracks());
   }, 60000);
   // A page shown again (a laptop woken, a tab brought back) reads the
   // tracks and heat again: nothing was drawn or aged meanwhile.
   document.addEventListener('visibilitychange', () => {
     if (document.hidden) return;
-    refreshTracks().catch((e) => console.error(e));
-    refreshHeat().catch((e) => console.error(e));
+    heatRead(refreshTracks());
+    heatRead(refreshHeat());
   });
   function scheduleHeatRefresh() {
     if (st.heatTimer) return;
     const wait = Math.max(1000, 5000 - (Date.now() - (st.heatAt || 0)));
     st.heatTimer = setTimeout(() => {
       st.heatTimer = null; st.heatAt = Date.now();
-      refreshHeat().catch((e) => console.error(e));
+      heatRead(refreshHeat());
     }, wait);
   }
-  ['h-floor', 'h-window', 'h-show'].forEach((id) => $(id).addEventListener('change', loadHeatmap));
+  ['h-floor', 'h-window', 'h-show'].forEach((id) => $(id).addEventListener('change', () => heatRead(loadHeatmap())));
   $('h-hour').addEventListener('input', () => { const v = $('h-hour').value; $('h-hour-label').textContent = v < 0 ? 'all' : v + ':00'; });
-  $('h-hour').addEventListener('change', loadHeatmap);
+  $('h-hour').addEventListener('change', () => heatRead(loadHeatmap()));
 
   // A track stays drawn for the server's track window after its last fix
   // (GET /site's track_minutes, 30; the page reads /locations over it),
@@ -903,6 +927,7 @@
     const locs = await api('GET', '/locations?minutes=' + trackMinutes());
     if ($('floor').querySelector('svg')?.dataset.floor !== floor) return; // the floor changed meanwhile
     drawTracks(locs, before);
+    return true;
   }
 
   // onLocation draws (or moves) a track's marker at fix l: a dot and its 95%

@@ -229,7 +229,7 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	}
 	client := influxdb2.NewClientWithOptions(cfg.URL, token, influxdb2.DefaultOptions().SetHTTPRequestTimeout(clientTimeout))
 	bucket := cfg.Database + "/" + cfg.RP
-	s := &Influx{cfg: cfg, spoolWrites: writeWatch{refusal: fileRefusal}, client: client, write: redactedWrite{client.WriteAPIBlocking("", bucket)}, query: redactedQuery{client.QueryAPI("")},
+	s := &Influx{cfg: cfg, spoolWrites: writeWatch{refusal: fileRefusal}, client: client, write: redactedWrite{client.WriteAPIBlocking("", bucket), cfg.URL}, query: redactedQuery{client.QueryAPI(""), cfg.URL},
 		spool: sp, log: cfg.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		dirty: map[heatKey]bool{}, rebuildPending: cfg.rebuildOn(), writeLines: cfg.BatchLines}
 	s.flushed = sync.NewCond(&s.mu)
@@ -246,21 +246,38 @@ func OpenInflux(cfg InfluxConfig) (*Influx, error) {
 	return s, nil
 }
 
-// redactedWrite and redactedQuery hide the path after its first segment
-// and the query values of the URL net/http's errors quote
-// (redact.URLErrors), as redact.URL shows influx.url: a proxy's token
-// there reached the log on every failed write.
-type redactedWrite struct{ api.WriteAPIBlocking }
-
-func (w redactedWrite) WriteRecord(ctx context.Context, line ...string) error {
-	return redact.URLErrors(w.WriteAPIBlocking.WriteRecord(ctx, line...))
+// redactedWrite and redactedQuery hide, in the URL net/http's errors
+// quote, influx.url as redact.URL shows it (its password, a proxy's
+// token in its path: it reached the log on every failed write), and keep
+// the client's own path and query (redactURL).
+type redactedWrite struct {
+	api.WriteAPIBlocking
+	base string // influx.url
 }
 
-type redactedQuery struct{ api.QueryAPI }
+func (w redactedWrite) WriteRecord(ctx context.Context, line ...string) error {
+	return redactURL(w.WriteAPIBlocking.WriteRecord(ctx, line...), w.base)
+}
+
+type redactedQuery struct {
+	api.QueryAPI
+	base string // influx.url
+}
 
 func (q redactedQuery) Query(ctx context.Context, query string) (*api.QueryTableResult, error) {
 	r, err := q.QueryAPI.Query(ctx, query)
-	return r, redact.URLErrors(err)
+	return r, redactURL(err, q.base)
+}
+
+// redactURL hides the URL each *url.Error in err quotes, a request to
+// base (influx.url), with redact.URLErrorsBeneath: base as redact.URL
+// shows it, the client's path ("/api/v2/write", "/query") and its query
+// keys bucket, org and precision whole, any other query value hidden.
+// Everything hidden read "http://influx:8086/api/xxxxx?bucket=xxxxx&
+// org=&precision=xxxxx", which hid no secret and did not say which
+// request or bucket failed.
+func redactURL(err error, base string) error {
+	return redact.URLErrorsBeneath(err, base, "bucket", "org", "precision")
 }
 
 // createDatabase makes sure the database exists: it asks SHOW DATABASES,
@@ -415,8 +432,21 @@ func (s *Influx) send() {
 	backoff := 100 * time.Millisecond
 	dbReady, scanned := false, false
 	var failures retrylog.Log
+	var spoolFailures retrylog.Log // the spool's own reads and commits
+	// recovered logs the end of a run of failures, once: the log's last
+	// word on InfluxDB was the failure, for as long as it then worked
+	recovered := func(r *retrylog.Log, msg string) {
+		if n, since := r.Recovered(); n > 0 {
+			s.log.Info(msg, "failed", n, "failing_for", time.Since(since).Round(time.Second), "pending", s.spool.Len())
+		}
+	}
 	for {
+		peekStart := time.Now()
 		recs, off, err := s.spool.Peek(64, 4<<20)
+		if err != nil {
+			s.spoolWrites.wrote(peekStart, err)
+			err = &spoolError{err: err}
+		}
 		if err == nil && !dbReady {
 			cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			if err = s.createDatabase(cctx); err == nil {
@@ -478,7 +508,8 @@ func (s *Influx) send() {
 			}
 			cancel()
 			if idle {
-				failures.Recovered()
+				recovered(&failures, "influx: requests succeed again")
+				recovered(&spoolFailures, "influx spool: succeeds again")
 				s.mu.Lock()
 				s.lastErr = nil
 				s.flushed.Broadcast()
@@ -498,17 +529,35 @@ func (s *Influx) send() {
 		}
 		if err == nil {
 			backoff = 100 * time.Millisecond
-			failures.Recovered()
+			recovered(&failures, "influx: requests succeed again")
+			recovered(&spoolFailures, "influx spool: succeeds again")
 			s.mu.Lock()
 			s.lastErr = nil
 			s.mu.Unlock()
 			continue
 		}
-		s.mu.Lock()
-		s.lastErr = requestFault(err)
-		s.mu.Unlock()
-		if log, skipped := failures.Failed(err, time.Now()); log {
-			s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff, "failures_not_logged", skipped)
+		var se *spoolError
+		if errors.As(err, &se) {
+			// influx.spool_dir's disk, not InfluxDB: SpoolProblem says so
+			// (fusion's influx_spool_error). InfluxDB answered when the
+			// batch was delivered before its commit failed; a read of the
+			// spool says nothing of it. It read "not reachable (influx.url)".
+			if se.delivered {
+				recovered(&failures, "influx: requests succeed again")
+				s.mu.Lock()
+				s.lastErr = nil
+				s.mu.Unlock()
+			}
+			if log, skipped := spoolFailures.Failed(err, time.Now()); log {
+				s.log.Warn("influx spool: failed; will retry", "err", err, "dir", s.cfg.SpoolDir, "pending", s.spool.Len(), "retry_in", backoff, "failures_not_logged", skipped)
+			}
+		} else {
+			s.mu.Lock()
+			s.lastErr = requestFault(err)
+			s.mu.Unlock()
+			if log, skipped := failures.Failed(err, time.Now()); log {
+				s.log.Warn("influx: request failed; will retry", "err", err, "pending", s.spool.Len(), "retry_in", backoff, "failures_not_logged", skipped)
+			}
 		}
 		select {
 		case <-s.stop:
@@ -565,8 +614,27 @@ func (s *Influx) deliver(ctx context.Context, recs [][]byte, off int64) error {
 	// Mark before the commit: Flush must never see an empty spool with the
 	// delivered hours not yet marked. (A failed commit redelivers: harmless.)
 	s.markHeat(marked)
-	return s.spool.Commit(off, len(recs))
+	start := time.Now()
+	err := s.spool.Commit(off, len(recs))
+	s.spoolWrites.wrote(start, err)
+	if err != nil {
+		return &spoolError{err: err, delivered: true}
+	}
+	return nil
 }
+
+// spoolError is a failure of the spool's own file (influx.spool_dir: a
+// full disk, a read error), not of a request to InfluxDB; delivered: it
+// came after InfluxDB took the batch (its commit).
+type spoolError struct {
+	err       error
+	delivered bool
+}
+
+func (e *spoolError) Error() string { return "influx spool: " + e.err.Error() }
+
+// Unwrap returns the spool's error.
+func (e *spoolError) Unwrap() error { return e.err }
 
 // writeRequest sends lines in one write request, given s.writeTime to be
 // answered; a timeout is ErrWriteTimeout, and cuts s.writeLines to half

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -108,6 +109,26 @@ func requestFault(err error) *InfluxCheckError {
 		setting = InfluxSettingWriteTimeout
 	}
 	return &InfluxCheckError{Setting: setting, Err: err}
+}
+
+// InfluxFault returns err, of a read of the store, as an
+// *InfluxCheckError naming the setting at fault when it is InfluxDB's:
+// a request to it did not get an answer (refused, timed out, no such
+// host, the connection closed) or got an HTTP error. nil otherwise: a cancelled request,
+// a bug of the reader's. The dashboard answers 503 with its Summary, not
+// 500 "internal error", while InfluxDB is down.
+func InfluxFault(err error) *InfluxCheckError {
+	var ce *InfluxCheckError
+	var ue *url.Error // a request's: a store of files has none
+	switch {
+	case err == nil || errors.Is(err, context.Canceled):
+		return nil
+	case errors.As(err, &ce):
+		return ce
+	case httpStatus(err) != 0, errors.As(err, &ue) && redact.NetError(err) != "":
+		return requestFault(err)
+	}
+	return nil
 }
 
 // Check asks InfluxDB whether the store's settings work for reading: the

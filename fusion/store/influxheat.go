@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
-	"github.com/rfwarden/rfwarden/internal/redact"
 )
 
 // The Influx store keeps its own roll-up of emissions per quarter hour
@@ -507,7 +506,7 @@ func (s *Influx) influxQL(ctx context.Context, stmts ...string) ([]qlResult, err
 	q := url.Values{"db": {s.cfg.Database}, "epoch": {"ns"}, "q": {strings.Join(stmts, ";\n")}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(s.cfg.URL, "/")+"/query", strings.NewReader(q.Encode()))
 	if err != nil {
-		return nil, redact.URLErrors(err)
+		return nil, redactURL(err, s.cfg.URL)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if s.cfg.Username != "" {
@@ -515,7 +514,7 @@ func (s *Influx) influxQL(ctx context.Context, stmts ...string) ([]qlResult, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, redact.URLErrors(err) // it quotes the URL: a token in influx.url's path
+		return nil, redactURL(err, s.cfg.URL) // it quotes the URL: a token in influx.url's path
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store/influxtest"
 )
 
 // TestInfluxSpoolProblem: given fusion's InfluxDB spool on a disk that
@@ -87,5 +88,61 @@ func TestInfluxSpoolProblem(t *testing.T) {
 				t.Errorf("after a write succeeded: %v, want nil", err)
 			}
 		})
+	}
+}
+
+// TestInfluxSpoolCommitFaultIsTheSpools: given InfluxDB answering and the
+// spool's cursor file unwritable (spool.pos.tmp a folder here; a full
+// disk for the operator who found it), when fusion's writes are
+// delivered and their commit fails, expect the spool blamed
+// (SpoolProblem, fusion's influx_spool_error) and InfluxDB not (State's
+// error nil), then both clear once the cursor can be written and the
+// spool empties. /healthz said influx_error "not reachable (influx.url)"
+// while the error was "write .../spool.pos.tmp: no space left on device".
+func TestInfluxSpoolCommitFaultIsTheSpools(t *testing.T) {
+	srv := influxtest.Start(t)
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := InfluxConfig{URL: srv.URL, Database: "spoolfault", SpoolDir: dir}
+	cfg.noRollup = true
+	s, err := OpenInflux(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	block := filepath.Join(dir, "spool.pos.tmp")
+	if err := os.MkdirAll(filepath.Join(block, "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteHealth(context.Background(), []event.Health{{Schema: event.SchemaVersion, Site: "s", Sensor: "n", TimeNS: time.Now().UnixNano(), State: event.StateOK}}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); s.SpoolWriteFailures() == 0; {
+		if time.Now().After(deadline) {
+			_, ierr := s.State()
+			t.Fatalf("no spool write failure counted in 30 s; InfluxDB's error: %v", ierr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := s.State(); err != nil {
+		t.Errorf("InfluxDB answers and the spool's commit fails: State's error %v, want nil (InfluxDB is not at fault)", err)
+	}
+	err = s.SpoolProblem(time.Now().Add(time.Minute), time.Second)
+	var we *WriteError
+	if !errors.As(err, &we) || !strings.Contains(err.Error(), "InfluxDB spool "+dir+" refuses writes") || !strings.Contains(err.Error(), "spool.pos") {
+		t.Errorf("SpoolProblem = %v; want the spool's folder and its cursor file named", err)
+	}
+	if err := os.RemoveAll(block); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Flush(ctx); err != nil {
+		t.Fatalf("flush once the cursor can be written: %v", err)
+	}
+	if err := s.SpoolProblem(time.Now().Add(time.Hour), time.Second); err != nil {
+		t.Errorf("SpoolProblem once the spool commits: %v, want nil", err)
+	}
+	if _, err := s.State(); err != nil {
+		t.Errorf("State once delivered: %v", err)
 	}
 }

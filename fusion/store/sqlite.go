@@ -196,12 +196,19 @@ func FileURI(path string) string {
 
 // OpenSQLite opens (creating if needed) the SQLite store at path. Use
 // ":memory:" only in tests with a single connection; a file is the norm.
+// An existing empty file is refused (ErrEmpty): SQLite would make it a
+// new store in place of the lost one.
 func OpenSQLite(path string) (*SQLite, error) { return OpenSQLiteLog(path, nil) }
 
 // OpenSQLiteLog is OpenSQLite, logging schema upgrades to log (nil: none).
 func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if isFilePath(path) {
+		if err := checkFile(path); errors.Is(err, ErrEmpty) {
+			return nil, err
+		}
 	}
 	// _txlock=immediate: a transaction takes the write lock when it
 	// begins, waiting up to the busy timeout for another process's write.
@@ -221,12 +228,15 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 		if why := openProblem(path); why != nil {
 			return nil, fmt.Errorf("open database %q: %w (sqlite: %v)", path, why, err)
 		}
+		if d := damaged(err); d != err {
+			return nil, fmt.Errorf("open database %q: %w", path, d)
+		}
 		return nil, fmt.Errorf("create schema in %q: %w", path, err)
 	}
 	for _, migrate := range []func(context.Context, *sql.DB, *slog.Logger) error{migrateDetectionKey, migrateHeatEmissions, migrateAuditAddr, migrateFixHeads, migrateHistoryIndexes} {
 		if err := migrate(context.Background(), db, log); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("upgrade %q: %w", path, err)
+			return nil, fmt.Errorf("upgrade %q: %w", path, damaged(err))
 		}
 	}
 	return &SQLite{db: db, path: path}, nil
@@ -239,7 +249,7 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 // file is not SQLite. nil when it finds no such reason (or path is
 // not a file's path).
 func openProblem(path string) error {
-	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+	if !isFilePath(path) {
 		return nil
 	}
 	fi, err := os.Stat(path)
@@ -256,7 +266,7 @@ func openProblem(path string) error {
 		_, err = io.ReadFull(f, head)
 		f.Close()
 		if fi.Size() > 0 && (err != nil || string(head) != sqliteHeader) {
-			return errors.New("not an SQLite database (it does not begin with the SQLite header): is it the right path?")
+			return errors.New(notSQLite)
 		}
 	case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
 		return err
@@ -278,6 +288,12 @@ func openProblem(path string) error {
 	probe.Close()
 	os.Remove(probe.Name())
 	return nil
+}
+
+// isFilePath reports whether path names a database file, not "" (SQLite's
+// private temporary database), ":memory:" or a "file:" URI.
+func isFilePath(path string) bool {
+	return path != "" && path != ":memory:" && !strings.HasPrefix(path, "file:")
 }
 
 // upgrading runs fn on one connection holding the write lock (BEGIN

@@ -186,9 +186,41 @@ func fileRefusal(err error) (string, bool) {
 		return "permission denied", true
 	case syscall.EIO:
 		return "disk I/O error: the disk failing", true
+	case syscall.ENOENT:
+		return "the folder does not exist", true
 	}
 	return "the disk refuses writes: " + errno.Error(), true
 }
+
+// FileWrites follows the outcome of a service's writes of files into a
+// folder (the dashboard's evidence snippets), as a store follows its
+// own: Problem reports once every write has failed for a grace, naming
+// the cause in words (a full disk, permission denied, the folder
+// removed), until one succeeds. Make one with NewFileWrites; safe for
+// concurrent use.
+type FileWrites struct{ w writeWatch }
+
+// NewFileWrites returns a FileWrites with no write recorded.
+func NewFileWrites() *FileWrites { return &FileWrites{w: writeWatch{refusal: fileRefusal}} }
+
+// Wrote records the outcome err of a write begun at start: a refusal of
+// the disk's or the folder's counts, any other error (content refused)
+// is ignored, and a success clears the problem.
+func (f *FileWrites) Wrote(start time.Time, err error) { f.w.wrote(start, err) }
+
+// Problem reports whether every write has failed for at least grace at
+// now: a *WriteError naming what and path, the cause and the latest
+// error; nil otherwise.
+func (f *FileWrites) Problem(now time.Time, grace time.Duration, what, path string) error {
+	return f.w.problem(now, grace, what, path)
+}
+
+// Refusing reports whether the latest write refused came after the
+// latest that succeeded (a probe of the folder is worth making).
+func (f *FileWrites) Refusing() bool { return f.w.refusing() }
+
+// Failures returns how many writes were refused since f was made.
+func (f *FileWrites) Failures() int64 { return f.w.count() }
 
 // RecordWrite records the outcome err of a write begun at start that
 // another package made on DB() (the dashboard's accounts and sessions,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -57,7 +58,11 @@ func URL(raw string) string {
 }
 
 // hidePassword hides the password of raw's user information (see URL).
-func hidePassword(raw string) string {
+func hidePassword(raw string) string { return passwordAs(raw, Mark) }
+
+// passwordAs is raw with the password of its user information replaced
+// by mark (see URL).
+func passwordAs(raw, mark string) string {
 	at := strings.LastIndexByte(raw, '@')
 	if at < 0 {
 		return raw
@@ -71,7 +76,7 @@ func hidePassword(raw string) string {
 		return raw
 	}
 	colon += start
-	return raw[:colon+1] + Mark + raw[at:]
+	return raw[:colon+1] + mark + raw[at:]
 }
 
 // hideTail hides, in s with a scheme, the path after its first segment
@@ -197,6 +202,65 @@ func URLErrors(err error) error {
 			break
 		}
 		ue.URL = URL(ue.URL)
+		e = ue.Err
+	}
+	return err
+}
+
+// Beneath returns raw, a URL a client made of base (a configured URL:
+// influx.url) by adding its own path and query ("/api/v2/write?bucket=
+// rfwarden/autogen&org=&precision=ns"), with base hidden as URL hides it
+// and the client's part kept, but the values of the query keys not in
+// keep: what the client adds is no secret, and hidden it only confused
+// ("http://influx:8086/api/xxxxx?bucket=xxxxx&org=&precision=xxxxx"),
+// while a token in base's path ("https://proxy.example/influx/<token>")
+// or its password stays hidden, and a key not kept (u=, p=, token=)
+// keeps its value hidden. A raw that is not base (or base with its
+// password as "***", as net/http quotes it) followed by '/', '?', '#' or
+// nothing is URL(raw).
+func Beneath(raw, base string, keep ...string) string {
+	base = strings.TrimRight(base, "/")
+	rest, ok := strings.CutPrefix(raw, base)
+	if !ok {
+		// net/http's errors quote the URL with its password as "***"
+		rest, ok = strings.CutPrefix(raw, passwordAs(base, "***"))
+	}
+	if base == "" || !ok || rest != "" && !strings.ContainsRune("/?#", rune(rest[0])) {
+		return URL(raw)
+	}
+	path, frag, hasFrag := strings.Cut(rest, "#")
+	path, query, hasQuery := strings.Cut(path, "?")
+	var b strings.Builder
+	b.WriteString(URL(base))
+	b.WriteString(path)
+	if hasQuery {
+		pairs := strings.Split(query, "&")
+		for n, p := range pairs {
+			key, _, _ := strings.Cut(p, "=")
+			if !slices.Contains(keep, key) {
+				pairs[n] = hideQuery(p)
+			}
+		}
+		b.WriteString("?" + strings.Join(pairs, "&"))
+	}
+	if hasFrag {
+		b.WriteByte('#')
+		if frag != "" {
+			b.WriteString(Mark)
+		}
+	}
+	return b.String()
+}
+
+// URLErrorsBeneath is URLErrors for the requests a client makes of
+// base: each *url.Error's URL is shown with Beneath(url, base, keep...).
+func URLErrorsBeneath(err error, base string, keep ...string) error {
+	for e := err; e != nil; {
+		var ue *url.Error
+		if !errors.As(e, &ue) {
+			break
+		}
+		ue.URL = Beneath(ue.URL, base, keep...)
 		e = ue.Err
 	}
 	return err

@@ -254,3 +254,38 @@ func TestParseProblem(t *testing.T) {
 		}
 	}
 }
+
+// TestBeneath: the URL InfluxDB's client makes of influx.url keeps the
+// client's own path and the query keys kept, while influx.url itself is
+// hidden as URL hides it (a proxy's token in its path, a password) and
+// any other query value too. Fusion's log read `Post
+// "http://127.0.0.1:19086/api/xxxxx?bucket=xxxxx&org=&precision=xxxxx"`.
+func TestBeneath(t *testing.T) {
+	keep := []string{"bucket", "org", "precision"}
+	for _, tc := range []struct{ name, raw, base, want string }{
+		{"plain", "http://127.0.0.1:19086/api/v2/write?bucket=rfwarden/autogen&org=&precision=ns", "http://127.0.0.1:19086",
+			"http://127.0.0.1:19086/api/v2/write?bucket=rfwarden/autogen&org=&precision=ns"},
+		{"base with a slash", "http://influx:8086/api/v2/query?org=", "http://influx:8086/", "http://influx:8086/api/v2/query?org="},
+		{"proxy token in the path", "https://proxy.example/influx/s3cr3t/api/v2/write?bucket=db/rp&precision=ns", "https://proxy.example/influx/s3cr3t",
+			"https://proxy.example/influx/xxxxx/api/v2/write?bucket=db/rp&precision=ns"},
+		{"credentials in the query", "http://influx:8086/query?db=rfwarden&u=rfw&p=s3cr3t&token=s3cr3t", "http://influx:8086",
+			"http://influx:8086/query?db=xxxxx&u=xxxxx&p=xxxxx&token=xxxxx"},
+		{"password", "http://rfw:s3cr3t@influx:8086/api/v2/write?bucket=db", "http://rfw:s3cr3t@influx:8086",
+			"http://rfw:xxxxx@influx:8086/api/v2/write?bucket=db"},
+		{"password as net/http quotes it", "http://rfw:***@influx:8086/api/v2/write?bucket=db", "http://rfw:s3cr3t@influx:8086",
+			"http://rfw:xxxxx@influx:8086/api/v2/write?bucket=db"},
+		{"another host", "http://influx:80860/api/v2/write/s3cr3t?bucket=db", "http://influx:8086", "http://influx:80860/api/xxxxx?bucket=xxxxx"},
+		{"not beneath", "https://other.example/a/s3cr3t?bucket=s3cr3t", "http://influx:8086", "https://other.example/a/xxxxx?bucket=xxxxx"},
+		{"no base", "https://h/a/s3cr3t", "", "https://h/a/xxxxx"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Beneath(tc.raw, tc.base, keep...); got != tc.want {
+				t.Errorf("Beneath(%q, %q) = %q, want %q", tc.raw, tc.base, got, tc.want)
+			}
+			err := URLErrorsBeneath(&url.Error{Op: "Post", URL: tc.raw, Err: io.EOF}, tc.base, keep...)
+			if want := `Post "` + tc.want + `": EOF`; err.Error() != want {
+				t.Errorf("URLErrorsBeneath = %q, want %q", err, want)
+			}
+		})
+	}
+}
