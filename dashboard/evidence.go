@@ -117,25 +117,8 @@ func (s *EvidenceSaver) WriteProblem(now time.Time, grace time.Duration) error {
 // them. Snippets come rarely: /healthz stayed degraded after the folder
 // was made or the disk freed until the next one.
 func (s *EvidenceSaver) WatchWrites(ctx context.Context, interval time.Duration) {
-	if interval <= 0 {
-		interval = store.ProbeEvery
-	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		if !s.writes.Refusing() {
-			continue
-		}
-		start := time.Now()
-		if s.probe() == nil {
-			s.writes.Wrote(start, nil)
-		}
-	}
+	store.WatchRefused(ctx, interval, s.writes.Refusing, func(context.Context, time.Time) error { return s.probe() },
+		func(start time.Time) { s.writes.Wrote(start, nil) })
 }
 
 // probe writes a small file in a staging folder of the evidence folder,

@@ -136,6 +136,19 @@ const ProbeEvery = 5 * time.Second
 // at a login, an acknowledgement) stayed degraded after the disk was
 // freed until its next one.
 func (s *SQLite) WatchWrites(ctx context.Context, interval time.Duration) {
+	WatchRefused(ctx, interval, s.writes.refusing, func(ctx context.Context, start time.Time) error {
+		_, err := s.db.ExecContext(ctx, `INSERT INTO write_probe (id, at_ns) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at_ns = excluded.at_ns`, start.UnixNano())
+		return err
+	}, func(start time.Time) { s.writes.wrote(start, nil) })
+}
+
+// WatchRefused tries probe every interval (ProbeEvery when 0) while
+// refusing reports that the latest write was refused, until ctx ends, and
+// calls wrote with the probe's start when it succeeds: the write health
+// of a store whose own writes come rarely clears by itself once it takes
+// writes again (SQLite.WatchWrites, the dashboard's evidence folder). A
+// probe that fails records nothing.
+func WatchRefused(ctx context.Context, interval time.Duration, refusing func() bool, probe func(ctx context.Context, start time.Time) error, wrote func(start time.Time)) {
 	if interval <= 0 {
 		interval = ProbeEvery
 	}
@@ -147,13 +160,12 @@ func (s *SQLite) WatchWrites(ctx context.Context, interval time.Duration) {
 			return
 		case <-tick.C:
 		}
-		if !s.writes.refusing() {
+		if !refusing() {
 			continue
 		}
 		start := time.Now()
-		_, err := s.db.ExecContext(ctx, `INSERT INTO write_probe (id, at_ns) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at_ns = excluded.at_ns`, start.UnixNano())
-		if err == nil {
-			s.writes.wrote(start, nil)
+		if probe(ctx, start) == nil {
+			wrote(start)
 		}
 	}
 }
