@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +21,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/atomicfile"
+	"github.com/rfwarden/rfwarden/internal/retrylog"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
@@ -45,6 +48,51 @@ type EvidenceSaver struct {
 	refused *prometheus.CounterVec
 	quota   *Retention        // nil: no quota
 	writes  *store.FileWrites // the outcome of the writes into dir, for WriteProblem
+
+	// log, when not nil, is told of each refusal (SetLogger): at warning
+	// level the first of each reason, then at most once a minute with how
+	// many were not (retrylog), as the live feed's bad messages are.
+	log   *slog.Logger
+	now   func() time.Time // the rate limit's clock; nil: time.Now
+	logMu sync.Mutex
+	byWhy map[string]*retrylog.Log // by refusal reason: a fixed few
+}
+
+// SetLogger makes Save log each refusal at warning level, the first of
+// each reason (topic, size, name, sensor, exists, invalid, quota, write)
+// and then at most once a minute with refused_not_logged, each at debug
+// level. Every refusal was a warning: a sensor whose snippets a full
+// folder refuses, or a hostile publisher, filled the journal.
+func (s *EvidenceSaver) SetLogger(log *slog.Logger) { s.log = log }
+
+// logRefusal logs err, a refusal for reason, as SetLogger says.
+func (s *EvidenceSaver) logRefusal(reason string, err error) {
+	if s.log == nil {
+		return
+	}
+	why := err.Error()
+	if len(why) > 512 {
+		why = why[:512] + "…"
+	}
+	s.log.Debug("dashboard: evidence refused", "reason", reason, "err", why)
+	now := time.Now()
+	if s.now != nil {
+		now = s.now()
+	}
+	s.logMu.Lock()
+	if s.byWhy == nil {
+		s.byWhy = map[string]*retrylog.Log{}
+	}
+	run := s.byWhy[reason]
+	if run == nil {
+		run = new(retrylog.Log)
+		s.byWhy[reason] = run
+	}
+	log, skipped := run.FailedAs(reason, now)
+	s.logMu.Unlock()
+	if log {
+		s.log.Warn("dashboard: evidence refused", "reason", reason, "err", why, "refused_not_logged", skipped)
+	}
 }
 
 // SetQuota makes Save keep r's byte quota (Retention.EvidenceMaxBytes)
@@ -93,7 +141,9 @@ func (s *EvidenceSaver) Save(topic string, payload []byte) (string, error) {
 	}
 	if err != nil {
 		s.refused.WithLabelValues(reason).Inc()
-		return "", fmt.Errorf("evidence on %q: %w", topic, err)
+		err = fmt.Errorf("evidence on %q: %w", topic, err)
+		s.logRefusal(reason, err)
+		return "", err
 	}
 	return name, nil
 }

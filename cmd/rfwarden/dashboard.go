@@ -450,6 +450,7 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 		if fo.Evidence == nil {
 			fo.Evidence = dashboard.NewEvidenceSaver(fo.EvidenceDir, nil)
 		}
+		fo.Evidence.SetLogger(log)
 		id = fo.ClientID
 		evidence := event.EvidenceFilter
 		if fo.Site != "" {
@@ -474,10 +475,8 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	}
 	handle := func(_ mqtt.Client, m mqtt.Message) {
 		if _, _, err := event.ParseEvidenceTopic(m.Topic()); err == nil && fo.EvidenceDir != "" {
-			name, err := fo.Evidence.Save(m.Topic(), m.Payload())
-			if err != nil {
-				log.Warn("dashboard: evidence refused", "err", err)
-			} else {
+			// a refusal is logged by the saver, rate-limited (SetLogger)
+			if name, err := fo.Evidence.Save(m.Topic(), m.Payload()); err == nil {
 				log.Info("dashboard: evidence saved", "snippet", name, "bytes", len(m.Payload()))
 			}
 			return
