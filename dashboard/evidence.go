@@ -55,7 +55,7 @@ type EvidenceSaver struct {
 	log   *slog.Logger
 	now   func() time.Time // the rate limit's clock; nil: time.Now
 	logMu sync.Mutex
-	byWhy map[string]*retrylog.Log // by refusal reason: a fixed few
+	byWhy retrylog.Keyed // by refusal reason: a fixed few
 }
 
 // SetLogger makes Save log each refusal at warning level, the first of
@@ -70,25 +70,14 @@ func (s *EvidenceSaver) logRefusal(reason string, err error) {
 	if s.log == nil {
 		return
 	}
-	why := err.Error()
-	if len(why) > 512 {
-		why = why[:512] + "…"
-	}
+	why := clip(err.Error(), maxLoggedErr)
 	s.log.Debug("dashboard: evidence refused", "reason", reason, "err", why)
 	now := time.Now()
 	if s.now != nil {
 		now = s.now()
 	}
 	s.logMu.Lock()
-	if s.byWhy == nil {
-		s.byWhy = map[string]*retrylog.Log{}
-	}
-	run := s.byWhy[reason]
-	if run == nil {
-		run = new(retrylog.Log)
-		s.byWhy[reason] = run
-	}
-	log, skipped := run.FailedAs(reason, now)
+	log, skipped := s.byWhy.FailedAs(reason, now)
 	s.logMu.Unlock()
 	if log {
 		s.log.Warn("dashboard: evidence refused", "reason", reason, "err", why, "refused_not_logged", skipped)

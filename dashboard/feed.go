@@ -10,7 +10,6 @@ import (
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/mqttlink"
-	"github.com/rfwarden/rfwarden/internal/retrylog"
 )
 
 // FeedTopics are the MQTT topic filters, of every site, whose messages
@@ -66,15 +65,7 @@ func (h *Hub) noteBadLocked(topic string, err error) {
 	}
 	topic, why := clip(topic, maxLoggedTopic), clip(err.Error(), maxLoggedErr)
 	h.log.Debug("live feed: bad message refused", "topic", topic, "err", why)
-	if h.badLogs == nil {
-		h.badLogs = map[string]*retrylog.Log{}
-	}
-	run := h.badLogs[key]
-	if run == nil {
-		run = new(retrylog.Log)
-		h.badLogs[key] = run
-	}
-	if log, skipped := run.FailedAs(key, h.now()); log {
+	if log, skipped := h.badLogs.FailedAs(key, h.now()); log {
 		h.log.Warn("live feed: bad message refused", "topic", topic, "err", why, "refused_not_logged", skipped)
 	}
 }

@@ -105,7 +105,7 @@ type Hub struct {
 	badMessages   int64 // HandleMQTT's refusals
 	// badLogs rate-limits the log of HandleMQTT's refusals, by kind and
 	// sensor (noteBadLocked): bounded by the sensors kept.
-	badLogs map[string]*retrylog.Log
+	badLogs retrylog.Keyed
 }
 
 // shownTrackAge is how long the Hub remembers a track it sent, to take it

@@ -23,7 +23,7 @@ import (
 type deadLetterLog struct {
 	site *site.Site
 	log  *slog.Logger
-	runs map[string]*retrylog.Log // by reason and sensor: bounded by the site model
+	runs retrylog.Keyed // by reason and sensor: bounded by the site model
 }
 
 // maxLoggedTopic bounds a topic quoted in the log, in bytes: a topic is
@@ -43,15 +43,7 @@ func (d *deadLetterLog) note(topic string, err error, now time.Time) {
 			key += "/" + sensor
 		}
 	}
-	if d.runs == nil {
-		d.runs = map[string]*retrylog.Log{}
-	}
-	run := d.runs[key]
-	if run == nil {
-		run = new(retrylog.Log)
-		d.runs[key] = run
-	}
-	if log, skipped := run.FailedAs(key, now); log {
+	if log, skipped := d.runs.FailedAs(key, now); log {
 		d.log.Warn("dead letter: message refused", "reason", rj.reason, "topic", shortTopic(topic), "err", rj.err, "refused_not_logged", skipped)
 	}
 }

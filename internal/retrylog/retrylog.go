@@ -53,3 +53,28 @@ func (r *Log) Recovered() (failures int, since time.Time) {
 	*r = Log{}
 	return failures, since
 }
+
+// Keyed is a Log for each key of a bounded set (a reason, a reason and a
+// sensor), so that one key's run does not silence another's: fusion's
+// dead letters, the dashboard's bad live-feed messages and refused
+// evidence each log the first of every key, then at most once a minute
+// with how many were not. The caller bounds the keys. The zero value is
+// ready; not safe for concurrent use.
+type Keyed struct {
+	runs map[string]*Log
+}
+
+// FailedAs records a failure of key at now in key's own Log
+// (Log.FailedAs), and reports whether to log it, with how many of key's
+// failures since its last logged one were not.
+func (k *Keyed) FailedAs(key string, now time.Time) (log bool, skipped int) {
+	if k.runs == nil {
+		k.runs = map[string]*Log{}
+	}
+	r := k.runs[key]
+	if r == nil {
+		r = new(Log)
+		k.runs[key] = r
+	}
+	return r.FailedAs(key, now)
+}

@@ -97,3 +97,29 @@ func TestLogRecovered(t *testing.T) {
 		})
 	}
 }
+
+// TestKeyed: each key has its own run: a second key's first failure is
+// logged though the first key's run is silent, and each key's skipped
+// count is its own.
+func TestKeyed(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	var k Keyed
+	for _, st := range []struct {
+		key     string
+		at      time.Duration
+		log     bool
+		skipped int
+	}{
+		{"a", 0, true, 0},
+		{"a", time.Second, false, 0},
+		{"b", 2 * time.Second, true, 0},
+		{"a", 3 * time.Second, false, 0},
+		{"b", 4 * time.Second, false, 0},
+		{"a", Every, true, 2},
+		{"b", Every + 2*time.Second, true, 1},
+	} {
+		if log, skipped := k.FailedAs(st.key, t0.Add(st.at)); log != st.log || skipped != st.skipped {
+			t.Errorf("%s at %v: log %v skipped %d, want %v %d", st.key, st.at, log, skipped, st.log, st.skipped)
+		}
+	}
+}
