@@ -56,6 +56,20 @@ func TestAddRefusesLiveDuplicate(t *testing.T) {
 			}
 		})
 	}
+	t.Run("its history: the same device, ended", func(t *testing.T) {
+		r, _ := openRegistry(t)
+		if _, err := r.Add(ctx, tabletEntry(), "alice"); err != nil {
+			t.Fatal(err)
+		}
+		e := tabletEntry()
+		e.ValidFrom, e.ValidUntil = e.ValidFrom.AddDate(0, -2, 0), e.ValidFrom.AddDate(0, -1, 0)
+		if _, err := r.Add(ctx, e, "bob"); err != nil {
+			t.Errorf("Add of an ended entry of a live entry's device = %v, want it stored (history, as Update and the CSV import take it)", err)
+		}
+		if n := r.Len(); n != 2 {
+			t.Errorf("%d entries, want 2", n)
+		}
+	})
 	t.Run("again after it expired", func(t *testing.T) {
 		r, _ := openRegistry(t)
 		if _, err := r.Add(ctx, tabletEntry(), "alice"); err != nil {

@@ -315,8 +315,8 @@ func (c *change) importRow(ctx context.Context, row csvRow, user string, opts Im
 			return e.ID, false, nil
 		}
 	}
-	if id, ok := live[keyOf(e)]; ok {
-		return 0, false, alreadyRegistered(id)
+	if err := refuseLive(live, e, c.r.now()); err != nil {
+		return 0, false, err
 	}
 	e, err := c.r.prepareAdd(e, user)
 	if err != nil {
@@ -411,6 +411,21 @@ func conflictf(format string, args ...any) error {
 
 // alreadyRegistered is the refusal of a new entry (an Add, an imported
 // row without an id) that is live entry id's device (keyOf).
+// refuseLive refuses (alreadyRegistered) adding e when e is live at now
+// and the device (keyOf) of live entry live[keyOf(e)]. An entry that has
+// ended already is history, not a second authorisation, and is added
+// (Add, and a CSV row whatever its place in the file: a renewal listed
+// before its expired entry was refused it).
+func refuseLive(live map[deviceKey]int64, e Entry, now time.Time) error {
+	if !isLive(e, now) {
+		return nil
+	}
+	if id, ok := live[keyOf(e)]; ok {
+		return alreadyRegistered(id)
+	}
+	return nil
+}
+
 func alreadyRegistered(id int64) error {
 	return conflictf("already in the register as entry %d (the same name, kind, signature and places): give its id to update it", id)
 }

@@ -330,6 +330,11 @@ func TestImportDuplicates(t *testing.T) {
 		{name: "two rows with unknown ids, one device", rows: radio("7", "radio 9", "") + radio("8", "radio 9", ""), wantErr: []string{"line 3", "already in the register as entry 3"}},
 		// another register's export: a device's expired entry, then its renewal
 		{name: "unknown ids, an expired entry and its renewal", rows: strings.Replace(radio("7", "radio 9", ""), ",,,,,,\n", ",,,2020-01-01T00:00:00Z,2020-06-01T00:00:00Z,,\n", 1) + radio("8", "radio 9", "")},
+		// the same, the renewal first: the order of the rows does not
+		// matter (the expired row was refused as a live entry again)
+		{name: "unknown ids, a renewal and then its expired entry", rows: radio("8", "radio 9", "") + strings.Replace(radio("7", "radio 9", ""), ",,,,,,\n", ",,,2020-01-01T00:00:00Z,2020-06-01T00:00:00Z,,\n", 1)},
+		// the history of a live entry's device: not a second authorisation
+		{name: "a live entry's device, ended", rows: strings.Replace(radio("", "radio 1", ""), ",,,,,,\n", ",,,2020-01-01T00:00:00Z,2020-06-01T00:00:00Z,,\n", 1)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -769,7 +769,7 @@ func (r *Registry) Get(ctx context.Context, id int64) (Entry, error) {
 
 // Add validates and stores a new entry added by user, and audits it, in
 // one transaction: an entry whose audit row cannot be stored is not
-// stored either. An entry that is a live one's (not expired; the same
+// stored either. A live entry (not ended) that is a live one's (the same
 // name, case and spacing aside, kind, signature and places: deviceKey)
 // is refused, as the CSV import refuses such a row (ErrConflict, naming
 // the entry): the check reads the entries as stored in the transaction,
@@ -787,8 +787,8 @@ func (r *Registry) Add(ctx context.Context, e Entry, user string) (Entry, error)
 		if err != nil {
 			return fmt.Errorf("add registry entry: %w", err)
 		}
-		if id, ok := live[keyOf(e)]; ok {
-			return alreadyRegistered(id)
+		if err := refuseLive(live, e, r.now()); err != nil {
+			return err
 		}
 		added, err = c.insert(ctx, e, user)
 		return err
