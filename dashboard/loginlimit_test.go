@@ -328,3 +328,34 @@ func TestRefusalAuditedAfterClientLeft(t *testing.T) {
 		t.Fatalf("%d audit rows for a refusal whose client left, want 1", len(audit.entries))
 	}
 }
+
+// TestRefusalAuditWarns: the first login a limit refuses in a period is
+// logged at warning level, the dashboard's default, naming the user and
+// the address, and the period's end logs how many of each action it
+// had; a period of one refusal logs it once. Someone guessing passwords
+// showed in the journal only with -v.
+func TestRefusalAuditWarns(t *testing.T) {
+	var logs bytes.Buffer
+	var ends []func()
+	r := &refusalAudit{auditor: &fakeAudit{}, now: func() time.Time { return testNow }, unaudited: prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}),
+		log:       slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		afterFunc: func(_ time.Duration, f func()) { ends = append(ends, f) }}
+	for _, action := range []string{"login.limited", "login.busy", "login.limited"} {
+		r.record(context.Background(), store.AuditEntry{Action: action, User: "t1", Object: "user/t1", Addr: "192.0.2.7"})
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "level=WARN") || !strings.Contains(lines[0], "action=login.limited user=t1 addr=192.0.2.7") {
+		t.Fatalf("after 3 refusals the log is %q; want one warning naming the first's action, user and address", logs.String())
+	}
+	ends[0]()
+	lines = strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "level=WARN") || !strings.Contains(lines[1], `refused="1 login.busy, 2 login.limited" since=2026-11-24T10:30:00Z`) {
+		t.Errorf("at the period's end the log is %q; want a warning counting its refusals by action", logs.String())
+	}
+	logs.Reset()
+	r.record(context.Background(), store.AuditEntry{Action: "login.limited", User: "t2", Addr: "192.0.2.8"})
+	ends[1]()
+	if n := strings.Count(logs.String(), "\n"); n != 1 || !strings.Contains(logs.String(), "user=t2") {
+		t.Errorf("a period of one refusal logged %q; want its one warning", logs.String())
+	}
+}

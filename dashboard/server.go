@@ -480,6 +480,12 @@ const refusalAuditPeriod = time.Minute
 // row, login.refused.summary, when the period ends. A period begins
 // with the first refusal after the last one ended. A flood of refused
 // logins wrote a row each, contending with fusion for the database.
+//
+// It logs, at warning level (the dashboard's default), the first refusal
+// of a period (its action, user name and address) and, when the period
+// ends with more, how many of each action it had: someone guessing
+// passwords showed in the journal only with -v, as one info line a
+// request among all the others.
 type refusalAudit struct {
 	auditor   store.Auditor // nil: nothing is audited, refusals are still counted
 	log       *slog.Logger
@@ -492,14 +498,21 @@ type refusalAudit struct {
 	from    time.Time      // when it began
 	written int            // rows written one by one in it
 	skipped map[string]int // refusals not written in it, by action
+	counts  map[string]int // refusals in it, by action
 }
 
 // record audits the refusal e, or counts it for the period's summary.
 func (r *refusalAudit) record(ctx context.Context, e store.AuditEntry) {
 	r.mu.Lock()
-	if !r.open {
-		r.open, r.from, r.written, r.skipped = true, r.now(), 0, map[string]int{}
+	first := !r.open
+	if first {
+		r.open, r.from, r.written, r.skipped, r.counts = true, r.now(), 0, map[string]int{}, map[string]int{}
 		r.afterFunc(refusalAuditPeriod, r.flush)
+	}
+	r.counts[e.Action]++
+	if first && r.log != nil {
+		r.log.Warn("dashboard: login refused by the failed-login limit: someone may be guessing passwords; the audit log has each refusal, and the next minute's are summed up here",
+			"action", e.Action, "user", e.User, "addr", e.Addr)
 	}
 	if r.written >= refusalAuditBurst {
 		r.skipped[e.Action]++
@@ -520,21 +533,37 @@ func (r *refusalAudit) record(ctx context.Context, e store.AuditEntry) {
 // out of the audit.
 func (r *refusalAudit) flush() {
 	r.mu.Lock()
-	from, skipped := r.from, r.skipped
-	r.open, r.skipped = false, nil
+	from, skipped, counts := r.from, r.skipped, r.counts
+	r.open, r.skipped, r.counts = false, nil, nil
 	r.mu.Unlock()
+	if n := sumCounts(counts); n > 1 && r.log != nil {
+		r.log.Warn("dashboard: logins refused by the failed-login limit", "refused", countsText(counts), "since", from.UTC().Format(time.RFC3339))
+	}
 	if len(skipped) == 0 {
 		return
-	}
-	actions := slices.Sorted(maps.Keys(skipped))
-	parts := make([]string, len(actions))
-	for i, a := range actions {
-		parts[i] = fmt.Sprintf("%d %s", skipped[a], a)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	r.write(ctx, store.AuditEntry{TimeNS: r.now().UnixNano(), Action: "login.refused.summary", Object: "login",
-		After: fmt.Sprintf("%s not audited one by one since %s", strings.Join(parts, ", "), from.UTC().Format(time.RFC3339))})
+		After: fmt.Sprintf("%s not audited one by one since %s", countsText(skipped), from.UTC().Format(time.RFC3339))})
+}
+
+// countsText says counts, by action, as "2 login.busy, 5 login.limited".
+func countsText(counts map[string]int) string {
+	actions := slices.Sorted(maps.Keys(counts))
+	parts := make([]string, len(actions))
+	for i, a := range actions {
+		parts[i] = fmt.Sprintf("%d %s", counts[a], a)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sumCounts(counts map[string]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
 
 func (r *refusalAudit) write(ctx context.Context, e store.AuditEntry) {
