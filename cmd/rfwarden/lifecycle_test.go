@@ -16,10 +16,11 @@ import (
 )
 
 // runSensor runs cmdSensor on a config of writeSensorConfig's, with its
-// broker at broker, until stop, which returns cmdSensor's error.
-func runSensor(t *testing.T, broker string) (stdout, stderr *syncbuf.Buffer, stop func() error) {
+// broker at broker and extra lines, until stop, which returns cmdSensor's
+// error.
+func runSensor(t *testing.T, broker string, extra ...string) (stdout, stderr *syncbuf.Buffer, stop func() error) {
 	t.Helper()
-	p := writeSensorConfig(t, fmt.Sprintf("mqtt: {url: %q}\n", broker))
+	p := writeSensorConfig(t, fmt.Sprintf("mqtt: {url: %q}\n", broker)+strings.Join(extra, ""))
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr = &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	done := make(chan error, 1)

@@ -241,6 +241,19 @@ func (a *Agent) lossCounts() lossCounts {
 		sourceErrors: a.stats.SourceErrs, overloads: a.stats.Overloads}
 }
 
+// setMQTTConnected sets rfwarden_mqtt_connected, from the MQTT client's
+// OnConnect (up) and ConnectionLost handlers.
+func (a *Agent) setMQTTConnected(up bool) {
+	if a.met == nil {
+		return
+	}
+	if up {
+		a.met.mqttConnected.Set(1)
+		return
+	}
+	a.met.mqttConnected.Set(0)
+}
+
 // mqttFailures counts the failed attempts to connect to the broker, of
 // every run.
 func (a *Agent) mqttFailures() int64 {
@@ -413,7 +426,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	opts := publish.Options{BrokerURL: a.cfg.MQTT.URL, ClientID: a.cfg.Sensor, Username: a.cfg.MQTT.Username,
 		Password: a.deps.Password, StatusTopic: a.topic(event.KindStatus), KeepAliveDur: a.cfg.MQTT.KeepAliveDur, Logger: a.log,
 		Subscribe:  []publish.Subscription{{Topic: a.topic(event.KindCmd), QoS: publish.QoS1, Handle: a.command, Refused: a.subscribeRefused}},
-		Connecting: gate.Close, Keys: sensorMQTTKeys}
+		Connecting: gate.Close, Link: a.setMQTTConnected, Keys: sensorMQTTKeys}
 	if a.cfg.MQTT.CAFile != "" || a.cfg.MQTT.CertFile != "" {
 		if opts.TLS, err = publish.TLSConfig(a.cfg.MQTT.CAFile, a.cfg.MQTT.CertFile, a.cfg.MQTT.KeyFile); err != nil {
 			return err
@@ -423,6 +436,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("mqtt client: %w", err)
 	}
+	defer a.setMQTTConnected(false) // after the Disconnect, which calls no handler
 	defer client.Disconnect()
 	a.mu.Lock()
 	a.linkUp = client.IsConnected

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/sensor/publish"
+	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
 
 // refusedClient is a client the broker keeps refusing, which says why.
@@ -101,5 +102,64 @@ func TestHealthzSaysWhyNotConnected(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// TestMQTTConnectedGauge: fusion and the dashboard export _mqtt_connected,
+// the sensor did not, so a rule could not page on a sensor cut off from
+// the broker while its process (and /metrics) ran on. Given a real broker,
+// rfwarden_mqtt_connected is 1 once connected, 0 while the broker is
+// down, 1 again once it is back, and 0 after Run returns.
+func TestMQTTConnectedGauge(t *testing.T) {
+	b := brokertest.Start(t, "rfw/#")
+	cfg := testConfig(t)
+	cfg.MQTT.URL = b.URL()
+	reg := prometheus.NewRegistry()
+	a, err := New(cfg, Deps{Source: newSynth(nil, 0), Pipeline: &everyPipeline{every: 2}, Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	connected := func() float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "rfwarden_mqtt_connected" {
+				return mf.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		t.Fatal("no rfwarden_mqtt_connected in the sensor's metrics")
+		return -1
+	}
+	waitFor := func(want float64, what string) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); connected() != want; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("rfwarden_mqtt_connected = %v %s, want %v", connected(), what, want)
+			}
+		}
+	}
+	if got := connected(); got != 0 {
+		t.Fatalf("rfwarden_mqtt_connected = %v before Run, want 0", got)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(1, "with the broker up")
+	b.Stop()
+	waitFor(0, "with the broker stopped")
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(1, "once the broker is back")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	done <- nil
+	if got := connected(); got != 0 {
+		t.Errorf("rfwarden_mqtt_connected = %v after Run returned, want 0", got)
 	}
 }

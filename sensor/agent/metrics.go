@@ -22,6 +22,10 @@ type metrics struct {
 	commands      *prometheus.CounterVec
 	heldDropped   prometheus.Counter
 	clockSteps    prometheus.Counter
+	// mqttConnected is 1 from paho's OnConnect handler to its
+	// ConnectionLost handler or the end of Run, as fusion's and the
+	// dashboard's _mqtt_connected.
+	mqttConnected prometheus.Gauge
 }
 
 // newMetrics registers the agent's metrics on r, and those of snip when
@@ -52,8 +56,10 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 			Help: "Detections dropped unwritten, the oldest first: the outbox's disk refused writes and more were waiting in memory than it holds."}),
 		clockSteps: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfwarden_clock_steps_total",
 			Help: "Times the source re-anchored its sample clock to the host clock, having strayed more than its bound (a step of the host clock, or the receiver crystal's error added up)."}),
+		mqttConnected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "rfwarden_mqtt_connected",
+			Help: "1 while connected to the MQTT broker, else 0."}),
 	}
-	cs := []prometheus.Collector{m.samples, m.detections, m.revisit, m.revisitMax, m.revisitMissed, m.outboxDepth, m.state, m.gain, m.agcChanges, m.commands, m.heldDropped, m.clockSteps}
+	cs := []prometheus.Collector{m.samples, m.detections, m.revisit, m.revisitMax, m.revisitMissed, m.outboxDepth, m.state, m.gain, m.agcChanges, m.commands, m.heldDropped, m.clockSteps, m.mqttConnected}
 	if snip != nil {
 		cs = append(cs,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfwarden_snippets",

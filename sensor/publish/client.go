@@ -72,6 +72,10 @@ type Options struct {
 	// attempt, on the client's goroutine, so before any message of that
 	// connection is handled: the agent closes its Gate there.
 	Connecting func()
+	// Link, when not nil, is called with true from paho's OnConnect
+	// handler and with false from its ConnectionLost handler, on the
+	// client's goroutine: the agent's rfwarden_mqtt_connected follows it.
+	Link func(up bool)
 }
 
 // Subscription is a topic a Client receives, and what handles its messages.
@@ -188,6 +192,9 @@ func NewPaho(opts Options) (Client, error) {
 	subs := slices.Clone(opts.Subscribe)
 	o.SetOnConnectHandler(func(c mqtt.Client) {
 		// Handlers must not block: publish and subscribe without waiting.
+		if opts.Link != nil {
+			opts.Link(true)
+		}
 		if opts.StatusTopic != "" {
 			c.Publish(opts.StatusTopic, QoS1, true, event.StatusOnline)
 		}
@@ -208,6 +215,9 @@ func NewPaho(opts Options) (Client, error) {
 			}()
 		}
 	})
+	if opts.Link != nil {
+		o.SetConnectionLostHandler(func(mqtt.Client, error) { opts.Link(false) })
+	}
 	// Messages the broker kept for the session may arrive before the
 	// subscriptions are made again: route them by topic.
 	o.SetDefaultPublishHandler(func(_ mqtt.Client, m mqtt.Message) {
