@@ -334,6 +334,10 @@ type Deps struct {
 	// starts at the same time each run (a simulation). At most 32 letters,
 	// digits, '.', '_' or '-'.
 	TrackPrefix string
+	// Journal, when not nil, is the durable intake journal (the SQLite
+	// store): Run acknowledges a detection message only once it is in it,
+	// and replays it at its start (Journal).
+	Journal Journal
 }
 
 // Message is one MQTT message.
@@ -344,6 +348,9 @@ type Message struct {
 	// Run's queue (zero: when Handle sees it). A sensor's clock is
 	// estimated from its health reports' arrival.
 	Received time.Time
+	// seq is the message's place in the intake journal (Journal), 0 when
+	// it has none: its detection pins the journal until it is stored.
+	seq int64
 }
 
 type metrics struct {
@@ -371,6 +378,9 @@ type metrics struct {
 	// in a sensor boot's SEQs, LossGrace old); late those of them that
 	// arrived after all (seqgap.go).
 	lost, late *prometheus.CounterVec
+	// journalReplayed counts the messages replayed from the intake
+	// journal at the start; journalFailures its failed appends.
+	journalReplayed, journalFailures prometheus.Counter
 	// backlog is Engine.Backlog, exported as the gauge backlogGauge.
 	backlog      atomic.Int64
 	backlogGauge prometheus.GaugeFunc
@@ -407,10 +417,14 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		Help: "Detections fusion never received, by sensor: missing from a sensor boot's sequence numbers for 2 minutes (fusion.LossGrace) after a later one arrived."}, []string{"sensor"})
 	m.late = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_detections_late_total",
 		Help: "Detections counted in rfw_fusion_detections_lost_total that arrived after all, by sensor."}, []string{"sensor"})
+	m.journalReplayed = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_journal_replayed_total",
+		Help: "Detection messages handled again at the start from the intake journal: acknowledged to the broker, maybe not stored, when fusion last stopped without a flush (kill -9, power cut); those the store held already count as duplicates."})
+	m.journalFailures = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_journal_append_failures_total",
+		Help: "Appends to the intake journal that failed (disk full, database locked): their detections are handled but not acknowledged until an append succeeds."})
 	m.backlogGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_backlog_messages",
 		Help: "Messages received and not yet handled (the ingest queue, those waiting behind it, the one in hand), all unacknowledged; /healthz is degraded past 8192 (fusion.BacklogDegraded)."},
 		func() float64 { return float64(m.backlog.Load()) })
-	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.moves, m.acks, m.clock, m.maint, m.storeDropped, m.invalid, m.locateInvalid, m.lost, m.late, m.backlogGauge} {
+	for _, c := range []prometheus.Collector{m.detections, m.duplicates, m.deadLetter, m.groups, m.locations, m.dropped, m.alerts, m.reminders, m.moves, m.acks, m.clock, m.maint, m.storeDropped, m.invalid, m.locateInvalid, m.lost, m.late, m.journalReplayed, m.journalFailures, m.backlogGauge} {
 		if err := r.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -505,6 +519,11 @@ type Engine struct {
 	locBuf    []store.LocationRecord
 	drops     map[string]*dropLog // by what: the records dropOldestOf dropped and has not logged
 	last      []LocatedEmission   // most recent located emissions, for tests and the demo
+	// jpins holds, by seenKey, the journal seq of each detection Run
+	// journaled that may not be stored yet (journalFloor prunes it);
+	// flushes counts the flushes that emptied detBuf.
+	jpins   map[string]int64
+	flushes uint64
 }
 
 // dropLog rate-limits dropOldestOf's lines for one kind of record: a
@@ -663,7 +682,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 			e.mu.Unlock()
 			return e.reject("time", fmt.Errorf("detection %q of sensor %s: %w", d.ID, d.Sensor, err))
 		}
-		return e.HandleDetection(ctx, d)
+		return e.handleDetection(ctx, d, msg.seq)
 	case event.KindHealth:
 		h, err := event.DecodeHealth(msg.Payload)
 		if err != nil {
@@ -764,6 +783,12 @@ func truncate(s string, n int) string {
 // detection whose sensor and ID were seen already (QoS 1 redelivery) is
 // dropped; another sensor's with the same ID is not.
 func (e *Engine) HandleDetection(ctx context.Context, d event.Detection) error {
+	return e.handleDetection(ctx, d, 0)
+}
+
+// handleDetection is HandleDetection for a detection whose message is
+// seq in the intake journal (0: none), which it pins until stored.
+func (e *Engine) handleDetection(ctx context.Context, d event.Detection, seq int64) error {
 	if !e.seen.add(d.Sensor, d.ID) {
 		e.met.duplicates.Inc()
 		return nil
@@ -771,6 +796,12 @@ func (e *Engine) HandleDetection(ctx context.Context, d event.Detection) error {
 	e.met.detections.Inc()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if seq > 0 {
+		if e.jpins == nil {
+			e.jpins = map[string]int64{}
+		}
+		e.jpins[seenKey(d.Sensor, d.ID)] = seq
+	}
 	e.arrivedLocked(d)
 	e.listen.detection(d, e.cfg.ListenSpanHz, e.cfg.ListenWindow)
 	e.recent.add(d)
@@ -1075,6 +1106,7 @@ func (e *Engine) Flush(ctx context.Context) error {
 func (e *Engine) flushLocked(ctx context.Context) error {
 	if e.deps.TimeSeries == nil {
 		e.detBuf, e.locBuf = e.detBuf[:0], e.locBuf[:0]
+		e.flushes++
 		return nil
 	}
 	// A failed write keeps its records for the next flush (a database
@@ -1096,6 +1128,7 @@ func (e *Engine) flushLocked(ctx context.Context) error {
 			e.detBuf = dropOldestOf(e, kept, "detections")
 		} else {
 			e.detBuf = make([]store.DetectionRecord, 0, e.cfg.BatchSize) // the store may keep the slice
+			e.flushes++
 			e.storeRecovered("detections")
 		}
 	}

@@ -81,7 +81,12 @@ func (e *Engine) AckSubscription() string {
 // done. The subscription handler only appends each message to Run's
 // inbox, in arrival order, and returns (a message finding the ingest
 // queue of Config.Queue full waits behind it, in the inbox too). With an
-// AckSubscriber a message is acknowledged only after Handle. A timer closes each
+// AckSubscriber a message is acknowledged only after Handle, and, with a
+// Deps.Journal, a detection message only once the journal holds it: Run
+// takes what has arrived (up to JournalBatch messages), journals its
+// detections in one transaction, then handles and acknowledges them, and
+// at its start replays what a stop without a flush left in the journal,
+// before it subscribes. A timer closes each
 // association group when its window ends (so an emission is located and
 // alerted on AssocWindow after its first detection, not at the next tick),
 // and a ticker (TickEvery) advances alerts, expires tracks and writes
@@ -99,6 +104,16 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 	// it again to the persistent session. (Dropping here lost detections
 	// under load: see fusion/loadtest.)
 	e.seedLosses(ctx) // before the first detection arrives
+	// Work begun (a message, a close, a tick) is finished with its store
+	// writes even when ctx ends meanwhile: a cancelled context would fail
+	// the alert's store write after its state had changed.
+	work := context.WithoutCancel(ctx)
+	// What a kill -9 left in the intake journal is handled before
+	// anything new: it was acknowledged, and the broker has it no more.
+	jr := newJournaler(e)
+	if err := jr.replay(work); err != nil {
+		return err
+	}
 	in := newInbox()
 	defer func() { e.met.backlog.Add(-int64(in.close())) }()
 	enqueue := func(topic string, payload []byte, ack func()) {
@@ -141,10 +156,6 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 		armed = due
 		closer.Reset(max(due.Sub(now), 0))
 	}
-	// Work begun (a message, a close, a tick) is finished with its store
-	// writes even when ctx ends meanwhile: a cancelled context would fail
-	// the alert's store write after its state had changed.
-	work := context.WithoutCancel(ctx)
 	// A store that keeps failing (a full disk, a database locked for
 	// good) fails every tick and many messages: each is logged when its
 	// cause first appears or changes, then at most once a minute with how
@@ -165,8 +176,31 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 			e.log.Debug("dead letter", "topic", shortTopic(m.Topic), "err", err)
 			dead.note(m.Topic, err, e.deps.Clock())
 		}
-		q.ack()
-		e.met.backlog.Add(-1)
+	}
+	// take journals and handles up to n messages waiting in the inbox
+	// (journaler.take), one without a journal, and returns how many.
+	batch := make([]queued, 0, JournalBatch)
+	take := func(n int) int {
+		if jr.j == nil {
+			n = 1 // nothing to share: a tick or a stop waits for no more
+		}
+		batch = batch[:0]
+		for len(batch) < n {
+			q, ok := in.pop()
+			if !ok {
+				break
+			}
+			batch = append(batch, q)
+		}
+		jr.take(work, ctx.Done(), batch, handle)
+		clear(batch) // their payloads and acknowledgements go
+		jr.release(work, false)
+		return len(batch)
+	}
+	stop := func() error {
+		err := e.Close(work)
+		jr.release(work, true) // what Close stored
+		return err
 	}
 	doTick := func() {
 		now := e.deps.Clock()
@@ -178,24 +212,25 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 			e.log.Warn("tick: succeeds again", "failed_ticks", n, "failing_for", now.Sub(since).Round(time.Second))
 		}
 		closes.prune(e)
+		jr.retry(work)
+		jr.release(work, true)
 	}
+	arm() // the groups replay opened
 	for {
 		if ctx.Err() != nil { // select picks at random among ready cases
-			return e.Close(work)
+			return stop()
 		}
 		select {
 		case <-ctx.Done():
-			return e.Close(work)
+			return stop()
 		case <-in.ready:
-			if q, ok := in.pop(); ok {
-				handle(q)
-			}
+			take(JournalBatch)
 			arm()
 		case <-closer.C:
 			armed = time.Time{}
 			// What has arrived may still join a group: the ingest
 			// queue's worth of it (Config.Queue) is handled first.
-			for range min(in.len(), e.cfg.Queue) {
+			for left := min(in.len(), e.cfg.Queue); left > 0; {
 				if ctx.Err() != nil {
 					// stopping: what is left stays unacknowledged, and the
 					// broker delivers it again to the persistent session;
@@ -213,15 +248,16 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 					doTick()
 				default:
 				}
-				q, ok := in.pop()
-				if !ok {
+				n := take(min(left, JournalBatch))
+				if n == 0 {
 					break
 				}
-				handle(q)
+				left -= n
 			}
 			if err := closes.closeDue(work, e, e.deps.Clock()); err != nil {
 				warnWork("close groups", err)
 			}
+			jr.release(work, false) // a batch the groups filled and flushed
 			arm()
 		case <-tick.C:
 			doTick()

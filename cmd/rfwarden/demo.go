@@ -1375,6 +1375,7 @@ var demoStoredTimes = []struct{ table, columns string }{
 	{"sensor_maintenance", "from_ns"},
 	{"phone_repeat", "at_ns"},
 	{"ack_held", "ack_ns"},
+	{"intake_journal", "received_ns"},
 	{"dashboard_users", "created_ns, disabled_ns, revoked_ns"},
 	{"dashboard_sessions", "issued_ns"},
 	{"dashboard_search_outcomes", "time_ns"},

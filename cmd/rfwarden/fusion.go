@@ -272,7 +272,8 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	}
 	defer runNotifiers(notifiers, 5*time.Second, log)()
 	defer followRegistry(ctx, reg, metrics, "rfw_fusion", log)()
-	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Maintenance: db, Publisher: pub, Keeper: conn.keep, Logger: log, Registerer: metrics})
+	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Authorizer: reg, TimeSeries: ts, AlertStore: db, Maintenance: db, Publisher: pub, Keeper: conn.keep, Logger: log, Registerer: metrics,
+		Journal: db}) // detections acknowledged are kept across a kill -9 (docs/events.md)
 	if err != nil {
 		return err
 	}

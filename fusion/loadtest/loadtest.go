@@ -221,7 +221,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	alerts := newAlertLog(tr)
 
 	// As `rfwarden fusion`: acknowledge a message once fusion has handled
-	// it, and publish alerts on MQTT through a queue.
+	// it (a detection once in the intake journal too), and publish alerts
+	// on MQTT through a queue.
 	fc, err := connect(brokerURL, "rfw-lt-"+nonce+"-fusion", true)
 	if err != nil {
 		return Result{}, fmt.Errorf("fusion client: %w", err)
@@ -248,7 +249,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	reg := prometheus.NewRegistry()
 	eng, err := fusion.New(fusion.Config{Model: locate.Model{GridStepM: cfg.GridStepM}, LocateEvery: cfg.LocateEvery},
 		fusion.Deps{Site: wl.site, TimeSeries: recordingStore{TimeSeries: db, t: tr}, AlertStore: db,
-			Publisher: alertPub, Logger: cfg.Logger, Registerer: reg})
+			Publisher: alertPub, Logger: cfg.Logger, Registerer: reg, Journal: db})
 	if err != nil {
 		return Result{}, err
 	}

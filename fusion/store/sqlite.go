@@ -169,6 +169,15 @@ CREATE TABLE IF NOT EXISTS write_probe (
 -- the dashboard's acknowledgements not yet announced to fusion over MQTT
 -- (HoldAck), the latest per alert, resent when its broker link is up,
 -- across its restarts; an older binary leaves the table alone
+-- fusion's intake journal (journal.go): detection messages taken in and
+-- acknowledged to the broker, not yet in the time series; replayed at
+-- fusion's next start after a stop without a flush (kill -9, power cut)
+CREATE TABLE IF NOT EXISTS intake_journal (
+	seq INTEGER PRIMARY KEY, -- fusion's, increasing in the order it took them in
+	topic TEXT NOT NULL,
+	payload BLOB NOT NULL,
+	received_ns INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ack_held (
 	alert_id TEXT PRIMARY KEY,
 	site TEXT NOT NULL,

@@ -1,0 +1,306 @@
+package fusion
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/retrylog"
+)
+
+// Journal is fusion's durable intake journal (store.SQLite implements
+// it). With one (Deps.Journal), Run appends each detection message to it
+// before acknowledging the message to the broker, the messages that
+// arrived together in one transaction (group commit: JournalBatch), and
+// deletes a message's entry once its detection is in the time series; at
+// its start it replays what a stop without a flush (kill -9, a power
+// cut) left there. Without one, an acknowledged detection not yet stored
+// is lost at such a stop (docs/events.md).
+type Journal interface {
+	// AppendJournal stores entries durably, all or none.
+	AppendJournal(ctx context.Context, entries []store.JournalEntry) error
+	// ReleaseJournal deletes the entries whose Seq is below before.
+	ReleaseJournal(ctx context.Context, before int64) (int64, error)
+	// Journal returns every entry, by Seq.
+	Journal(ctx context.Context) ([]store.JournalEntry, error)
+}
+
+// JournalBatch is the most messages Run takes from its inbox and
+// journals in one transaction. Run takes what has arrived, up to it, so a
+// lone message is journaled and acknowledged at once and, under load, the
+// messages that arrived during one commit share the next one's fsync.
+const JournalBatch = 256
+
+// storedByID is the part of a time series (store.SQLite) replay asks
+// which journaled detections it holds already.
+type storedByID interface {
+	DetectionsByID(ctx context.Context, site string, from, to time.Time, ids []string) ([]store.DetectionRecord, error)
+}
+
+// journaler is Run's side of the intake journal. Only Run's goroutine
+// uses it.
+type journaler struct {
+	e        *Engine
+	j        Journal // nil: no journal, a message is acknowledged once handled
+	next     int64   // the seq of the next detection message
+	released int64   // the entries below it are deleted
+	flushes  uint64  // e.flushes at the last release
+	// held are detection messages handled whose append failed: not
+	// acknowledged (the broker keeps them) until an append succeeds.
+	held      []queued
+	appendLog retrylog.Log
+	releaseLg retrylog.Log
+}
+
+func newJournaler(e *Engine) *journaler {
+	return &journaler{e: e, j: e.deps.Journal, next: 1, released: 1}
+}
+
+// journaled reports whether a message on topic goes to the journal: a
+// detection, whose effect (its store write) waits for its group to close
+// and the next flush. Every other message Run takes does what it does
+// (an acknowledgement published again, a health report written, a
+// status noted) before it is acknowledged, so a stop before that leaves
+// it with the broker.
+func journaled(topic string) bool {
+	_, _, kind, err := event.ParseSensorTopic(topic)
+	return err == nil && kind == event.KindDetection
+}
+
+func (jr *journaler) entry(q queued) store.JournalEntry {
+	return store.JournalEntry{Seq: q.msg.seq, Topic: q.msg.Topic, Payload: q.msg.Payload, ReceivedNS: q.msg.Received.UnixNano()}
+}
+
+// take journals the detection messages of batch in one transaction, then
+// handles every message of batch in order and acknowledges it, a
+// detection only once journaled: when the append fails (a full disk), or
+// messages are held from one that did, the detections are handled all
+// the same (their alerts are not held up) but held unacknowledged, and
+// appended again at the next tick (retry): one try a tick, as a database
+// locked past its busy timeout makes each try wait that long. Once stop
+// is done the rest of the batch is neither handled nor acknowledged: the
+// broker delivers it again. A message leaves the backlog
+// (Engine.Backlog) once acknowledged or held.
+func (jr *journaler) take(ctx context.Context, stop <-chan struct{}, batch []queued, handle func(queued)) {
+	defer jr.e.met.backlog.Add(-int64(len(batch)))
+	if jr.j == nil {
+		for _, q := range batch {
+			handle(q)
+			q.ack()
+		}
+		return
+	}
+	entries := make([]store.JournalEntry, 0, len(batch))
+	for i := range batch {
+		if journaled(batch[i].msg.Topic) {
+			batch[i].msg.seq = jr.next
+			jr.next++
+			entries = append(entries, jr.entry(batch[i]))
+		}
+	}
+	ok := len(jr.held) == 0 && jr.append(ctx, entries)
+	for _, q := range batch {
+		select {
+		case <-stop:
+			return // their entries are released at the stop: the broker has them
+		default:
+		}
+		handle(q)
+		if q.msg.seq > 0 && !ok {
+			jr.held = append(jr.held, q)
+		} else {
+			q.ack()
+		}
+	}
+}
+
+// retry appends the held messages again, acknowledging them when it
+// succeeds.
+func (jr *journaler) retry(ctx context.Context) {
+	if len(jr.held) == 0 {
+		return
+	}
+	entries := make([]store.JournalEntry, 0, len(jr.held))
+	for _, q := range jr.held {
+		entries = append(entries, jr.entry(q))
+	}
+	jr.append(ctx, entries)
+}
+
+// append appends entries and, when that succeeds, acknowledges the held
+// messages (entries are theirs when any are held). A failure is logged
+// when its cause first appears or changes, then at most once a minute,
+// and the recovery once.
+func (jr *journaler) append(ctx context.Context, entries []store.JournalEntry) bool {
+	if len(entries) == 0 {
+		return true
+	}
+	now := jr.e.deps.Clock()
+	if err := jr.j.AppendJournal(ctx, entries); err != nil {
+		jr.e.met.journalFailures.Inc()
+		if log, skipped := jr.appendLog.FailedAs(failureKey(err), now); log {
+			jr.e.log.Warn("intake journal: append failed; the detections are handled but not acknowledged, so the broker keeps them until the journal takes them (free the database's disk)",
+				"messages", len(entries), "err", err, "failures_not_logged", skipped)
+		}
+		return false
+	}
+	if n, since := jr.appendLog.Recovered(); n > 0 {
+		jr.e.log.Warn("intake journal: append succeeds again", "failed_appends", n, "failing_for", now.Sub(since).Round(time.Second), "acknowledged_now", len(jr.held))
+	}
+	for _, q := range jr.held {
+		q.ack()
+	}
+	clear(jr.held)
+	jr.held = jr.held[:0]
+	return true
+}
+
+// release deletes the entries of the messages whose detections are
+// stored, or need not be (a duplicate, a dead letter): those below the
+// oldest detection still in an open group or the store buffer, or below
+// next when none is. With force false it does so only after a flush since
+// the last release.
+func (jr *journaler) release(ctx context.Context, force bool) {
+	if jr.j == nil {
+		return
+	}
+	flushes := jr.e.flushCount()
+	if !force && flushes == jr.flushes {
+		return
+	}
+	floor := jr.e.journalFloor(jr.next)
+	if floor <= jr.released {
+		jr.flushes = flushes
+		return
+	}
+	if _, err := jr.j.ReleaseJournal(ctx, floor); err != nil {
+		// kept: replayed after a kill -9, the stored ones skipped
+		if log, skipped := jr.releaseLg.FailedAs(failureKey(err), jr.e.deps.Clock()); log {
+			jr.e.log.Warn("intake journal: deleting the entries of stored detections failed; tried again at the next tick", "err", err, "failures_not_logged", skipped)
+		}
+		return
+	}
+	jr.releaseLg.Recovered()
+	jr.released, jr.flushes = floor, flushes
+}
+
+// replay handles, through Handle, the messages a stop without a flush
+// left in the journal, oldest first, before Run subscribes: they were
+// acknowledged, and the broker does not have them any more. Those whose
+// detections the time series holds already (stored just before the stop,
+// their entries not deleted yet) are marked seen first, so Handle drops
+// them as duplicates rather than storing and locating them again. An
+// error is the journal's to read: Run cannot tell which entries it would
+// overwrite.
+func (jr *journaler) replay(ctx context.Context) error {
+	if jr.j == nil {
+		return nil
+	}
+	entries, err := jr.j.Journal(ctx)
+	if err != nil {
+		return fmt.Errorf("intake journal: %w (fusion replays it at its start, before it subscribes: check the database file and its disk)", err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	jr.next = entries[len(entries)-1].Seq + 1
+	jr.released = entries[0].Seq
+	stored := jr.markStored(ctx, entries)
+	var errs int
+	for _, en := range entries {
+		m := Message{Topic: en.Topic, Payload: en.Payload, Received: time.Unix(0, en.ReceivedNS), seq: en.Seq}
+		if err := jr.e.Handle(ctx, m); err != nil {
+			errs++
+		}
+		jr.e.met.journalReplayed.Inc()
+	}
+	jr.e.log.Info("intake journal: replayed the detections a stop without a flush (kill -9, power cut) left unstored",
+		"messages", len(entries), "already_stored", stored, "failed_or_rejected", errs)
+	return nil
+}
+
+// markStored marks seen the journaled detections the time series holds
+// already (store.SQLite and store.Influx say by DetectionsByID; one in
+// InfluxDB's spool is not found) and returns how many; 0 when it cannot
+// tell.
+func (jr *journaler) markStored(ctx context.Context, entries []store.JournalEntry) int {
+	ts := jr.e.deps.TimeSeries
+	if l, ok := ts.(LiveLocations); ok {
+		ts = l.TimeSeries
+	}
+	sb, ok := ts.(storedByID)
+	if !ok {
+		return 0
+	}
+	var ids []string
+	var from, to int64
+	for _, en := range entries {
+		if !journaled(en.Topic) {
+			continue
+		}
+		d, err := event.DecodeDetection(en.Payload)
+		if err != nil {
+			continue // Handle dead-letters it
+		}
+		if len(ids) == 0 || d.TimeNS < from {
+			from = d.TimeNS
+		}
+		to = max(to, d.TimeNS+1)
+		ids = append(ids, d.ID)
+	}
+	n := 0
+	for chunk := range slices.Chunk(ids, store.MaxIDs) {
+		recs, err := sb.DetectionsByID(ctx, jr.e.deps.Site.ID, time.Unix(0, from), time.Unix(0, to), chunk)
+		if err != nil {
+			jr.e.log.Warn("intake journal: the store did not say which journaled detections it holds; replayed all (one stored already may be located again)", "err", err)
+			return n
+		}
+		for _, r := range recs {
+			if jr.e.seen.add(r.Sensor, r.ID) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// flushCount is how many flushes have emptied the store buffer.
+func (e *Engine) flushCount() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.flushes
+}
+
+// journalFloor returns the journal seq below which no detection waits to
+// be stored: the least of the pinned detections still in an open group or
+// the store buffer, next when none is. The pins of the others (stored,
+// dropped, never buffered) go.
+func (e *Engine) journalFloor(next int64) int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	floor := next
+	if len(e.jpins) == 0 {
+		return floor
+	}
+	keep := make(map[string]int64, len(e.jpins))
+	note := func(d event.Detection) {
+		k := seenKey(d.Sensor, d.ID)
+		if s, ok := e.jpins[k]; ok {
+			keep[k] = s
+			floor = min(floor, s)
+		}
+	}
+	for _, g := range e.assoc.open {
+		for _, d := range g.dets {
+			note(d)
+		}
+	}
+	for _, r := range e.detBuf {
+		note(r.Detection)
+	}
+	e.jpins = keep
+	return floor
+}
