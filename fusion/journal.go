@@ -227,11 +227,7 @@ func (jr *journaler) replay(ctx context.Context) error {
 // InfluxDB's spool is not found) and returns how many; 0 when it cannot
 // tell.
 func (jr *journaler) markStored(ctx context.Context, entries []store.JournalEntry) int {
-	ts := jr.e.deps.TimeSeries
-	if l, ok := ts.(LiveLocations); ok {
-		ts = l.TimeSeries
-	}
-	sb, ok := ts.(storedByID)
+	sb, ok := beneath(jr.e.deps.TimeSeries).(storedByID)
 	if !ok {
 		return 0
 	}

@@ -21,14 +21,17 @@ type LiveLocations struct {
 	Log    *slog.Logger // may be nil
 }
 
-// Pending is the write batches waiting in the time series' spool
-// (store.Influx.Pending), 0 for one without a spool: seedLosses reads it
-// through LiveLocations.
-func (l LiveLocations) Pending() int64 {
-	if sp, ok := l.TimeSeries.(spooler); ok {
-		return sp.Pending()
+// beneath returns the time series ts wraps when it is a LiveLocations,
+// else ts: what fusion reads back at its start (seedLosses: the
+// detections stored and the spool's batches; the intake journal's
+// replay: which detections are stored) is the store's, and the wrapper
+// only writes. seedLosses read the wrapper, which offers no Detections,
+// so rfwarden fusion never counted a loss across its restart.
+func beneath(ts TimeSeries) TimeSeries {
+	if l, ok := ts.(LiveLocations); ok {
+		return l.TimeSeries
 	}
-	return 0
+	return ts
 }
 
 // WriteLocations publishes recs, then stores them.

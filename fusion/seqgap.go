@@ -324,11 +324,12 @@ type spooler interface {
 // does not answer (InfluxDB away) seeds nothing, which is logged: then
 // losses across this restart are not counted.
 func (e *Engine) seedLosses(ctx context.Context) {
-	dr, ok := e.deps.TimeSeries.(detectionReader)
+	ts := beneath(e.deps.TimeSeries)
+	dr, ok := ts.(detectionReader)
 	if !ok {
 		return
 	}
-	if sp, ok := e.deps.TimeSeries.(spooler); ok && sp.Pending() > 0 {
+	if sp, ok := ts.(spooler); ok && sp.Pending() > 0 {
 		// detections still in the spool are not in InfluxDB: read from it,
 		// they would be taken for lost (a stop while InfluxDB was away)
 		e.log.Warn("detections lost: InfluxDB has not been sent all the detections of the last run yet (its spool); detections lost across this restart are not counted",

@@ -136,51 +136,64 @@ func TestEngineCountsLossAcrossRestart(t *testing.T) {
 		{"kill -9", true, 14},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			now := time.Unix(1_800_000_000, 0)
-			ts := &readingRecorder{}
-			deps := Deps{Site: wing(t), TimeSeries: ts, Clock: func() time.Time { return now }}
-			e, err := New(Config{}, deps)
-			if err != nil {
+		// rfwarden fusion's store is wrapped in LiveLocations, which
+		// hid its Detections: no loss across a restart was counted
+		for _, live := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, LiveLocations %v", tc.name, live), func(t *testing.T) {
+				countLossAcrossRestart(t, tc.killed, live, tc.lost)
+			})
+		}
+	}
+}
+
+// countLossAcrossRestart is a case of TestEngineCountsLossAcrossRestart,
+// with the store wrapped in LiveLocations when live.
+func countLossAcrossRestart(t *testing.T, killed, live bool, lost float64) {
+	now := time.Unix(1_800_000_000, 0)
+	ts := &readingRecorder{}
+	deps := Deps{Site: wing(t), TimeSeries: ts, Clock: func() time.Time { return now }}
+	if live {
+		deps.TimeSeries = LiveLocations{TimeSeries: ts, Client: openClient{}}
+	}
+	e, err := New(Config{}, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for seq := 1; seq <= 10; seq++ {
+		if err := e.Handle(ctx, detMsg(t, seqDet("s1", seq, now), "s1")); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Second)
+		if seq == 7 && killed {
+			if err := e.Tick(ctx, now); err != nil { // closes the groups, writes them
 				t.Fatal(err)
 			}
-			ctx := context.Background()
-			for seq := 1; seq <= 10; seq++ {
-				if err := e.Handle(ctx, detMsg(t, seqDet("s1", seq, now), "s1")); err != nil {
-					t.Fatal(err)
-				}
-				now = now.Add(time.Second)
-				if seq == 7 && tc.killed {
-					if err := e.Tick(ctx, now); err != nil { // closes the groups, writes them
-						t.Fatal(err)
-					}
-					ts.Mu.Lock() // as if 5's group were still open at the kill
-					ts.Dets = slices.DeleteFunc(ts.Dets, func(d store.DetectionRecord) bool { return d.ID == seqDet("s1", 5, now).ID })
-					ts.Mu.Unlock()
-				}
-			}
-			if !tc.killed {
-				if err := e.Close(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			now = now.Add(30 * time.Second)
-			e2, err := New(Config{}, deps)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e2.seedLosses(ctx)
-			if err := e2.Handle(ctx, detMsg(t, seqDet("s1", 21, now), "s1")); err != nil {
-				t.Fatal(err)
-			}
-			now = now.Add(LossGrace)
-			if err := e2.Tick(ctx, now); err != nil {
-				t.Fatal(err)
-			}
-			if got := testutil.ToFloat64(e2.met.lost.WithLabelValues("s1")); got != tc.lost {
-				t.Errorf("lost %v after the restart, want %v", got, tc.lost)
-			}
-		})
+			ts.Mu.Lock() // as if 5's group were still open at the kill
+			ts.Dets = slices.DeleteFunc(ts.Dets, func(d store.DetectionRecord) bool { return d.ID == seqDet("s1", 5, now).ID })
+			ts.Mu.Unlock()
+		}
+	}
+	if !killed {
+		if err := e.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = now.Add(30 * time.Second)
+	e2, err := New(Config{}, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2.seedLosses(ctx)
+	if err := e2.Handle(ctx, detMsg(t, seqDet("s1", 21, now), "s1")); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(LossGrace)
+	if err := e2.Tick(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(e2.met.lost.WithLabelValues("s1")); got != lost {
+		t.Errorf("lost %v after the restart, want %v", got, lost)
 	}
 }
 
@@ -197,8 +210,8 @@ func (s spoolingRecorder) Pending() int64 { return s.pending }
 // away keeps the last run's detections in its spool, not in InfluxDB:
 // seeded from InfluxDB, a restart took them for lost (the gap between the
 // highest SEQ InfluxDB had and the next to arrive). With batches in the
-// spool it seeds nothing and says so. LiveLocations, fusion's wrapper,
-// tells the spool's count.
+// spool it seeds nothing and says so, read beneath LiveLocations,
+// fusion's wrapper.
 func TestSeedLossesSkipsWhileSpooled(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -224,10 +237,7 @@ func TestSeedLossesSkipsWhileSpooled(t *testing.T) {
 			}
 			now = now.Add(30 * time.Second)
 			var logs syncbuf.Buffer
-			ts := spoolingRecorder{rec, tc.pending}
-			if got := (LiveLocations{TimeSeries: ts}).Pending(); got != tc.pending {
-				t.Errorf("LiveLocations.Pending %d, want the spool's %d", got, tc.pending)
-			}
+			ts := LiveLocations{TimeSeries: spoolingRecorder{rec, tc.pending}, Client: openClient{}} // as rfwarden fusion wraps it
 			e2, err := New(Config{}, Deps{Site: wing(t), TimeSeries: ts, Clock: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			if err != nil {
 				t.Fatal(err)
