@@ -450,7 +450,8 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 	eng, err := fusion.New(fcfg, fusion.Deps{Site: st, Authorizer: reg, TimeSeries: live,
 		AlertStore: db, Maintenance: db, Publisher: fusion.MultiPublisher{fconn.pub, story}, Keeper: fconn.keep, Clock: clock.Now,
-		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics), TrackPrefix: demoTrackPrefix(wallStart)})
+		Logger: log.With("svc", "fusion"), Registerer: prometheus.WrapRegistererWithPrefix("fusion_", metrics), TrackPrefix: demoTrackPrefix(wallStart),
+		Journal: db}) // as rfwarden fusion: what it acknowledged outlives a kill -9 (a --dir used again replays it)
 	if err != nil {
 		return err
 	}
