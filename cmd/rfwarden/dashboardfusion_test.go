@@ -84,7 +84,9 @@ func TestCmdDashboardFollowsFusion(t *testing.T) {
 // TestDemoFusionOnline: the demo runs fusion in its own process, on its
 // embedded broker, through connectFusion as a deployment's: the demo's
 // dashboard hears it online (the live feed's fusion state, /healthz ok),
-// not offline or unheard.
+// not offline or unheard, and its /metrics has the live feed's metrics
+// as `rfwarden dashboard`'s has (feedCollectors): until 2026-12-07 it had
+// none of them.
 func TestDemoFusionOnline(t *testing.T) {
 	o := demoOptions{listen: "127.0.0.1:0", speed: 1, seed: 1, dir: t.TempDir(), rateHz: 2e6, offlineAfter: time.Hour, statusEvery: time.Hour}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -107,6 +109,13 @@ func TestDemoFusionOnline(t *testing.T) {
 	}
 	if code, body := httpGet(t, info.URL+"/healthz"); code != http.StatusOK {
 		t.Errorf("the demo's /healthz: %d %q, want ok", code, body)
+	}
+	_, metrics := httpGet(t, info.URL+"/metrics")
+	for _, want := range []string{"rfwarden_dashboard_fusion_online 1", "rfwarden_dashboard_feed_bad_messages_total 0",
+		"rfwarden_dashboard_mqtt_connected 1", "rfwarden_dashboard_mqtt_connect_failures_total 0", "rfwarden_dashboard_mqtt_subscription_refused 0"} {
+		if !strings.Contains(metrics, "\n"+want+"\n") {
+			t.Errorf("the demo's /metrics has no line %q; its rfwarden_dashboard lines:\n%s", want, grepLines(metrics, "rfwarden_dashboard"))
+		}
 	}
 	cancel()
 	if err := <-done; err != nil {
