@@ -150,9 +150,10 @@ func TestBrowserHatchKeepsHeat(t *testing.T) {
 // TestBrowserFusionOffline: while fusion's status says offline (stopped,
 // or its last will) every page shows a banner in the warning colour saying
 // since when and that no new alert can be raised, the feed's own state
-// still "live"; it goes once fusion says online again. Before, the page
-// said "live" and nothing else while fusion was stopped, its old alerts
-// firing.
+// still "live"; a fusion connected and deaf has its own banner; it goes
+// once fusion says online again. Before, the page said "live" and nothing
+// else while fusion was stopped, its old alerts firing, and (until
+// 2026-12-07) while fusion was deaf.
 func TestBrowserFusionOffline(t *testing.T) {
 	stopped := time.Date(2026, 11, 24, 10, 29, 0, 0, time.UTC)
 	ctx, ev, srv := browserDashboard(t, func(d *Deps) {
@@ -175,6 +176,13 @@ func TestBrowserFusionOffline(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/#sensors"),
 		chromedp.WaitVisible(chromedp.CSS(`#page-sensors`)),
 		chromedp.WaitVisible(chromedp.CSS(`#fusion-banner`)))
+	// connected and deaf (a subscription the broker refused) is not
+	// online either: until 2026-12-07 it was
+	if err := ev.deps.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(deafStatus("subscription refused: rfw/v1/hmp1/sensor/+/+: SUBACK 0x80", testNow))); err != nil {
+		t.Fatal(err)
+	}
+	within(t, ctx, 10*time.Second, "the banner says fusion is deaf",
+		chromedp.Poll[chromedp.Void](`document.getElementById('fusion-banner').textContent === 'Fusion hears nothing from the sensors since 10:30 UTC (the broker refused its subscription): no new alerts can be raised'`))
 	if err := ev.deps.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("online", "", testNow))); err != nil {
 		t.Fatal(err)
 	}

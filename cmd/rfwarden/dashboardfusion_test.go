@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
+
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/internal/embroker"
 )
@@ -46,19 +48,9 @@ func TestCmdDashboardFollowsFusion(t *testing.T) {
 	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
 		"--mqtt", broker)
 	defer dash.stop()
-	// expect polls /healthz and /metrics until both say what is wanted.
 	expect := func(what string, code int, body *regexp.Regexp, online string) {
 		t.Helper()
-		var gotCode int
-		var gotBody, metrics string
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			gotCode, gotBody = httpGet(t, dash.URL+"/healthz")
-			_, metrics = httpGet(t, dash.URL+"/metrics")
-			if gotCode == code && body.MatchString(gotBody) && strings.Contains(metrics, "\nrfwarden_dashboard_fusion_online "+online+"\n") {
-				return
-			}
-		}
-		t.Fatalf("%s: /healthz %d %q, want %d matching %s; /metrics:\n%s", what, gotCode, gotBody, code, body, grepLines(metrics, "fusion"))
+		expectDashboardFusion(t, dash.URL, 15*time.Second, what, code, body, online)
 	}
 	expect("fusion connected", http.StatusOK, regexp.MustCompile(`^ok\n$`), "1")
 
@@ -79,6 +71,23 @@ func TestCmdDashboardFollowsFusion(t *testing.T) {
 	conn = startFusion()
 	defer conn.close(time.Second, 0)
 	expect("fusion back", http.StatusOK, regexp.MustCompile(`^ok\n$`), "1")
+}
+
+// expectDashboardFusion polls the dashboard at url's /healthz and
+// /metrics, for at most wait, until /healthz answers code with a body
+// body matches and rfwarden_dashboard_fusion_online is online.
+func expectDashboardFusion(t *testing.T, url string, wait time.Duration, what string, code int, body *regexp.Regexp, online string) {
+	t.Helper()
+	var gotCode int
+	var gotBody, metrics string
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		gotCode, gotBody = httpGet(t, url+"/healthz")
+		_, metrics = httpGet(t, url+"/metrics")
+		if gotCode == code && body.MatchString(gotBody) && strings.Contains(metrics, "\nrfwarden_dashboard_fusion_online "+online+"\n") {
+			return
+		}
+	}
+	t.Fatalf("%s: /healthz %d %q, want %d matching %s; /metrics:\n%s", what, gotCode, gotBody, code, body, grepLines(metrics, "fusion"))
 }
 
 // TestDemoFusionOnline: the demo runs fusion in its own process, on its
@@ -121,4 +130,65 @@ func TestDemoFusionOnline(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("demo: %v", err)
 	}
+}
+
+// TestCmdDashboardSaysFusionDeaf: given fusion (connectFusion and its
+// subscriber, as `rfwarden fusion` runs them) and a dashboard on a broker
+// with users and an ACL, when the broker restarts with an ACL that
+// refuses fusion's subscription to its sensors (SUBACK 0x80), expect the
+// dashboard's /healthz 503 saying fusion is connected and deaf, naming
+// the refused filter, and rfwarden_dashboard_fusion_online 0; ok and 1
+// again once a restart grants it. Until 2026-12-07 fusion announced
+// itself online while deaf, and the dashboard said ok.
+func TestCmdDashboardSaysFusionDeaf(t *testing.T) {
+	users := mochiauth.AuthRules{{Username: "fusion", Password: "pw-fusion", Allow: true}, {Username: "dashboard", Password: "pw-dash", Allow: true}}
+	ledger := func(fusionReadsSensors bool) *mochiauth.Ledger {
+		fusion := mochiauth.Filters{"rfw/v1/#": mochiauth.ReadWrite}
+		if !fusionReadsSensors {
+			fusion = mochiauth.Filters{"rfw/v1/+/fusion/status": mochiauth.ReadWrite, "rfw/v1/+/sensor/+/cmd": mochiauth.ReadWrite, "rfw/v1/#": mochiauth.Deny}
+		}
+		return &mochiauth.Ledger{Auth: users, ACL: mochiauth.ACLRules{{Username: "fusion", Filters: fusion},
+			{Username: "dashboard", Filters: mochiauth.Filters{"rfw/v1/#": mochiauth.ReadWrite}}}}
+	}
+	srv, addr, err := embroker.StartAuth("127.0.0.1:0", ledger(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = srv.Close() }()
+	broker := "tcp://" + addr
+	conn, err := connectFusion(broker, "fusion-tiny", "fusion", "pw-fusion", "tiny", nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.close(time.Second, 0)
+	if !conn.connecting.WaitTimeout(10 * time.Second) {
+		t.Fatalf("fusion did not connect: %v", conn.link.Err())
+	}
+	const filter = "rfw/v1/tiny/sensor/+/+"
+	if err := conn.subscriber().Subscribe(filter, 1, func(string, []byte) {}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RFW_MQTT_PASSWORD", "pw-dash")
+	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
+		"--mqtt", broker, "--mqtt-user", "dashboard")
+	defer dash.stop()
+	expect := func(what string, code int, body *regexp.Regexp, online string) {
+		t.Helper()
+		expectDashboardFusion(t, dash.URL, 30*time.Second, what, code, body, online) // a broker restart in between
+	}
+	expect("fusion hearing", http.StatusOK, regexp.MustCompile(`^ok\n$`), "1")
+	restart := func(fusionReadsSensors bool) {
+		t.Helper()
+		_ = srv.Close()
+		for deadline := time.Now().Add(5 * time.Second); conn.client.IsConnectionOpen() && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		}
+		if srv, _, err = embroker.StartAuth(addr, ledger(fusionReadsSensors)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restart(false)
+	expect("fusion deaf", http.StatusServiceUnavailable, regexp.MustCompile(`^degraded: fusion: connected and deaf since \d\d:\d\d:\d\d \S+ \(subscription refused: `+
+		regexp.QuoteMeta(filter+": the broker refused the subscription (SUBACK 0x80)")+`.*\): no new alert can be raised from what it does not hear; .*\n$`), "0")
+	restart(true)
+	expect("fusion hearing again", http.StatusOK, regexp.MustCompile(`^ok\n$`), "1")
 }
