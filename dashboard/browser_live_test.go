@@ -150,9 +150,12 @@ func TestBrowserHatchKeepsHeat(t *testing.T) {
 // TestBrowserFusionOffline: while fusion's status says offline (stopped,
 // or its last will) every page shows a banner in the warning colour saying
 // since when and that no new alert can be raised, the feed's own state
-// still "live"; it goes once fusion says online again. Before, the page
-// said "live" and nothing else while fusion was stopped, its old alerts
-// firing.
+// still "live", the alert list and each open alert's state "as of" the
+// stop, and the sensors page that no sensor alert is raised meanwhile;
+// a fusion connected and deaf has its own banner; all go once fusion
+// says online again. Before, the page said "live" and nothing else while
+// fusion was stopped, its old alerts firing as if now (until 2026-12-07),
+// and online while fusion was deaf.
 func TestBrowserFusionOffline(t *testing.T) {
 	stopped := time.Date(2026, 11, 24, 10, 29, 0, 0, time.UTC)
 	ctx, ev, srv := browserDashboard(t, func(d *Deps) {
@@ -170,14 +173,42 @@ func TestBrowserFusionOffline(t *testing.T) {
 	if err != nil || text != "Fusion is offline since 10:29 UTC (stopped): no new alerts can be raised | rgb(210, 153, 34) | live" {
 		t.Errorf("banner | its colour | header = %q (%v), want \"Fusion is offline since 10:29 UTC (stopped): no new alerts can be raised\" in the warning colour, the feed live", text, err)
 	}
+	// the alert list says its states are as of fusion's stop, and the
+	// firing alert's state says so too
+	const staleJS = `(() => { const r = document.querySelector('#alert-rows tr[data-id="al1"]');
+		return document.getElementById('alerts-stale').textContent + ' | ' + (r ? r.lastElementChild.textContent : 'no row al1'); })()`
+	within(t, ctx, 10*time.Second, "the alert list marked stale",
+		chromedp.WaitVisible(chromedp.CSS(`#alerts-stale`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#alert-rows tr[data-id="al1"]')?.textContent.includes('as of')`))
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](staleJS)); err != nil || !strings.HasPrefix(got,
+		"Alert states as of 10:29 UTC, when fusion went offline: an alert shown firing may have ended since, and a new one is not raised until fusion is back. | firing (as of 10:29 UTC)") {
+		t.Errorf("stale note | al1's state = %q (%v), want both to say as of 10:29 UTC", got, err)
+	}
 	shot(t, ctx, "fusion-offline")
 	within(t, ctx, 10*time.Second, "on the sensors page too",
 		chromedp.Navigate(srv.URL+"/#sensors"),
 		chromedp.WaitVisible(chromedp.CSS(`#page-sensors`)),
-		chromedp.WaitVisible(chromedp.CSS(`#fusion-banner`)))
+		chromedp.WaitVisible(chromedp.CSS(`#fusion-banner`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sensors-stale`)))
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('sensors-stale').textContent`)); err != nil ||
+		got != "No sensor alert (offline, tampered, jammed) is raised since 10:29 UTC, when fusion went offline: the states below are the sensors' own, heard by the dashboard live." {
+		t.Errorf("sensors page note = %q (%v)", got, err)
+	}
+	// connected and deaf (a subscription the broker refused) is not
+	// online either: until 2026-12-07 it was
+	if err := ev.deps.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(deafStatus("subscription refused: rfw/v1/hmp1/sensor/+/+: SUBACK 0x80", testNow))); err != nil {
+		t.Fatal(err)
+	}
+	within(t, ctx, 10*time.Second, "the banner says fusion is deaf",
+		chromedp.Poll[chromedp.Void](`document.getElementById('fusion-banner').textContent === 'Fusion hears nothing from the sensors since 10:30 UTC (the broker refused its subscription): no new alerts can be raised'`))
 	if err := ev.deps.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("online", "", testNow))); err != nil {
 		t.Fatal(err)
 	}
-	within(t, ctx, 10*time.Second, "the banner goes once fusion is online",
-		chromedp.WaitNotVisible(chromedp.CSS(`#fusion-banner`)))
+	within(t, ctx, 10*time.Second, "the banner and the notes go once fusion is online",
+		chromedp.WaitNotVisible(chromedp.CSS(`#fusion-banner`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#sensors-stale`)),
+		chromedp.Navigate(srv.URL+"/#alerts"),
+		chromedp.WaitVisible(chromedp.CSS(`#alert-rows tr[data-id="al1"]`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#alerts-stale`)),
+		chromedp.Poll[chromedp.Void](`!document.querySelector('#alert-rows tr[data-id="al1"]').textContent.includes('as of')`))
 }

@@ -19,6 +19,11 @@ const (
 	// its connection and sent its last will (event.FusionLost): no alert
 	// can be raised, and the alerts shown stay as they were.
 	FusionOffline = "offline"
+	// FusionDeaf: its latest status says online with a problem
+	// (event.FusionStatus.Problem): connected, and the broker refused a
+	// subscription of its, so it hears nothing there and raises no alert
+	// from it. Until 2026-12-07 the dashboard said online.
+	FusionDeaf = "deaf"
 	// FusionUnheard: no status of fusion has arrived FusionWordWait after
 	// the live feed subscribed. The broker sends the retained status on
 	// every subscription, so fusion never announced itself on this broker
@@ -41,7 +46,7 @@ const MaxFusionSites = 64
 // FusionState is fusion's liveness for one site as the dashboard heard it,
 // on the live feed's event feed (FeedState.Fusion) and for /healthz.
 type FusionState struct {
-	State string `json:"state"` // FusionOnline, FusionOffline or FusionUnheard
+	State string `json:"state"` // FusionOnline, FusionOffline, FusionDeaf or FusionUnheard
 	Site  string `json:"site,omitempty"`
 	// SinceNS is when it took this state: online, when the dashboard
 	// heard it; offline, when fusion stopped (its own clock, if not later
@@ -51,6 +56,9 @@ type FusionState struct {
 	// Reason says why it is offline: event.FusionStopped or
 	// event.FusionLost.
 	Reason string `json:"reason,omitempty"`
+	// Problem says why it is deaf, as fusion said it: "subscription
+	// refused: rfw/v1/hmp/sensor/+/+: ...".
+	Problem string `json:"problem,omitempty"`
 }
 
 // FeedSubscribing records that the live feed subscribes (each time it
@@ -88,13 +96,16 @@ func (h *Hub) publishFusionStatus(s event.FusionStatus) error {
 	}
 	now := h.now().UnixNano()
 	next := FusionState{State: FusionOnline, Site: s.Site, SinceNS: now}
-	if s.Status == event.StatusOffline {
+	switch {
+	case s.Status == event.StatusOffline:
 		next.State, next.Reason = FusionOffline, s.Reason
 		if s.TimeNS > 0 && s.TimeNS < now {
 			next.SinceNS = s.TimeNS
 		}
+	case s.Problem != "":
+		next.State, next.Problem = FusionDeaf, s.Problem
 	}
-	if known && prev.state.State == next.State && prev.state.Reason == next.Reason {
+	if known && prev.state.State == next.State && prev.state.Reason == next.Reason && prev.state.Problem == next.Problem {
 		next = prev.state // said again (a reconnection of fusion or of the feed): since stays
 	}
 	h.fusion[s.Site] = fusionHeard{state: next, subscription: h.subscriptions}
@@ -133,7 +144,8 @@ func (h *Hub) fusionStatesLocked() []FusionState {
 	return out
 }
 
-// FusionOnline reports whether FusionStates says online, every site's.
+// FusionOnline reports whether FusionStates says online, every site's:
+// not offline, not deaf, not unheard.
 func (h *Hub) FusionOnline() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -156,11 +168,11 @@ func (h *Hub) BadFeedMessages() int64 {
 
 // FeedCollectors returns, for a dashboard with a live feed,
 // prefix_fusion_online (1 while fusion was heard online, 0 while it is
-// offline or not heard) and prefix_feed_bad_messages_total.
+// offline, deaf or not heard) and prefix_feed_bad_messages_total.
 func (h *Hub) FeedCollectors(prefix string) []prometheus.Collector {
 	return []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: prefix + "_fusion_online",
-			Help: "1 while fusion's latest status on the live feed says online, 0 while it says offline (stopped, or its last will: the broker lost its connection) or none was heard: no alert can be raised then."},
+			Help: "1 while fusion's latest status on the live feed says online, 0 while it says offline (stopped, or its last will: the broker lost its connection), online and deaf (the broker refused a subscription of fusion's) or none was heard: no alert can be raised then."},
 			func() float64 {
 				if h.FusionOnline() {
 					return 1

@@ -27,12 +27,19 @@ func fusionStatus(status, reason string, at time.Time) string {
 	return fmt.Sprintf(`{"schema":1,"site":"hmp1","status":%q,"reason":%q,"time_ns":%d}`, status, reason, ns)
 }
 
+// deafStatus is fusion's status for site hmp1: online, with problem.
+func deafStatus(problem string, at time.Time) string {
+	return fmt.Sprintf(`{"schema":1,"site":"hmp1","status":"online","problem":%q,"time_ns":%d}`, problem, at.UnixNano())
+}
+
 // TestFusionStates: the Hub follows fusion's status topic. Given the live
 // feed subscribed at t0 and nothing heard, expect no state until
 // FusionWordWait has passed, then unheard since t0; online when fusion
 // says so, its since kept when it says so again (a reconnection);
 // offline stopped since fusion's own stop time (not one ahead of the
-// dashboard's clock); offline lost (its last will) since it was heard.
+// dashboard's clock); offline lost (its last will) since it was heard;
+// deaf, with fusion's problem, while it says online with one (since
+// 2026-12-07: it was online).
 // A payload that does not decode, or of another site, changes nothing and
 // is counted. Before, the dashboard did not read fusion's status: it had
 // none.
@@ -71,6 +78,12 @@ func TestFusionStates(t *testing.T) {
 			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(60 * time.Second).UnixNano(), Reason: event.FusionStopped}}},
 		{name: "back online", after: 70 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("online", "", at(70*time.Second)),
 			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(70 * time.Second).UnixNano()}}, online: true},
+		{name: "deaf: a subscription refused", after: 80 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: deafStatus("subscription refused: rfw/v1/hmp1/sensor/+/+: SUBACK 0x80", at(80*time.Second)),
+			want: []FusionState{{State: FusionDeaf, Site: "hmp1", SinceNS: at(80 * time.Second).UnixNano(), Problem: "subscription refused: rfw/v1/hmp1/sensor/+/+: SUBACK 0x80"}}},
+		{name: "deaf again: since kept", after: 85 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: deafStatus("subscription refused: rfw/v1/hmp1/sensor/+/+: SUBACK 0x80", at(85*time.Second)),
+			want: []FusionState{{State: FusionDeaf, Site: "hmp1", SinceNS: at(80 * time.Second).UnixNano(), Problem: "subscription refused: rfw/v1/hmp1/sensor/+/+: SUBACK 0x80"}}},
+		{name: "hearing again", after: 90 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("online", "", at(90*time.Second)),
+			want: []FusionState{{State: FusionOnline, Site: "hmp1", SinceNS: at(90 * time.Second).UnixNano()}}, online: true},
 		{name: "its last will", after: 120 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("offline", "lost", time.Time{}),
 			want: []FusionState{{State: FusionOffline, Site: "hmp1", SinceNS: at(120 * time.Second).UnixNano(), Reason: event.FusionLost}}},
 		{name: "back, and stopped by a clock ahead", after: 130 * time.Second, topic: "rfw/v1/hmp1/fusion/status", payload: fusionStatus("online", "", at(130*time.Second)),
@@ -124,7 +137,7 @@ func TestFusionStates(t *testing.T) {
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(`# HELP rfwarden_dashboard_feed_bad_messages_total Messages on the live feed dropped because their payload does not decode or their topic is not one the dashboard reads (each is logged).
 # TYPE rfwarden_dashboard_feed_bad_messages_total counter
 rfwarden_dashboard_feed_bad_messages_total 3
-# HELP rfwarden_dashboard_fusion_online 1 while fusion's latest status on the live feed says online, 0 while it says offline (stopped, or its last will: the broker lost its connection) or none was heard: no alert can be raised then.
+# HELP rfwarden_dashboard_fusion_online 1 while fusion's latest status on the live feed says online, 0 while it says offline (stopped, or its last will: the broker lost its connection), online and deaf (the broker refused a subscription of fusion's) or none was heard: no alert can be raised then.
 # TYPE rfwarden_dashboard_fusion_online gauge
 rfwarden_dashboard_fusion_online 0
 `)); err != nil {
@@ -133,7 +146,7 @@ rfwarden_dashboard_fusion_online 0
 }
 
 // TestHealthzFusion: with a live feed, /healthz is degraded (503) while
-// fusion is offline, saying since when and why, and when no word of it
+// fusion is offline, or deaf (since 2026-12-07), saying since when and why, and when no word of it
 // came FusionWordWait after the feed subscribed; ok while it is online.
 // Before, /healthz said ok while fusion was stopped.
 func TestHealthzFusion(t *testing.T) {
@@ -157,6 +170,10 @@ func TestHealthzFusion(t *testing.T) {
 		{name: "stopped yesterday", wantCode: 503, wantBody: "degraded: fusion: offline since 2026-11-23 09:00:00 UTC (stopped): no new alert can be raised\n",
 			given: func(h *Hub) {
 				h.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("offline", "stopped", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))))
+			}},
+		{name: "deaf", wantCode: 503, wantBody: "degraded: fusion: connected and deaf since 10:30:00 UTC (subscription refused: rfw/v1/hmp1/sensor/+/+: SUBACK 0x80): no new alert can be raised from what it does not hear; the broker's ACL must let fusion's user read its topics (deploy/mosquitto/rfwarden.acl)\n",
+			given: func(h *Hub) {
+				h.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(deafStatus("subscription refused: rfw/v1/hmp1/sensor/+/+: SUBACK 0x80", testNow)))
 			}},
 		{name: "no word", wantCode: 503, wantBody: "degraded: fusion: no word from fusion since the dashboard connected at 10:29:30 UTC (its status arrives at once, and none in 30s): …",
 			given: func(h *Hub) {

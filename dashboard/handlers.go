@@ -40,7 +40,7 @@ import (
 // each thing wrong, in this order: the database has refused every write
 // for store.WriteGrace, the evidence folder every snippet's write for as
 // long, the live feed is configured but not connected to the broker,
-// fusion is offline or unheard by its status topic (with a live feed:
+// fusion is offline, deaf or unheard by its status topic (with a live feed:
 // Hub.FusionStates; no alert can be raised then), InfluxDB is
 // configured but its latest check (Probe, in the
 // background: never on this request) found it not answering, the state
@@ -85,8 +85,9 @@ func (s *server) healthz(c echo.Context) error {
 }
 
 // fusionFault says what fusion's state f means for /healthz: offline
-// since when and why, or no word since the feed subscribed; both mean no
-// alert can be raised. The site is named on a dashboard of every site.
+// since when and why, deaf since when and why, or no word since the feed
+// subscribed; each means no alert (or none from what it does not hear)
+// can be raised. The site is named on a dashboard of every site.
 func (s *server) fusionFault(f FusionState) string {
 	at := s.healthTime(f.SinceNS)
 	site := ""
@@ -98,6 +99,8 @@ func (s *server) fusionFault(f FusionState) string {
 		return site + "offline since " + at + " (stopped): no new alert can be raised"
 	case f.State == FusionOffline:
 		return site + "offline since " + at + " (its last will: the broker lost its connection): no new alert can be raised"
+	case f.State == FusionDeaf:
+		return site + "connected and deaf since " + at + " (" + f.Problem + "): no new alert can be raised from what it does not hear; the broker's ACL must let fusion's user read its topics (deploy/mosquitto/rfwarden.acl)"
 	}
 	topic := event.FusionStatusTopic(cmp.Or(f.Site, "+"))
 	return fmt.Sprintf("no word from fusion since the dashboard connected at %s (its status arrives at once, and none in %v): fusion not running, older than the dashboard, the broker's ACL withholds %s from the dashboard (deploy/mosquitto/rfwarden.acl), or the broker lost it restarting; no alert can be raised while fusion is down",

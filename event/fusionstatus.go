@@ -12,9 +12,14 @@ const (
 	FusionLost = "lost"
 )
 
+// MaxProblemLen bounds FusionStatus.Problem, in bytes.
+const MaxProblemLen = 1024
+
 // FusionStatus is fusion's liveness, published retained at QoS 1 on
 // FusionStatusTopic: online at every connection, offline (FusionStopped)
-// at a clean stop, and offline (FusionLost) as its MQTT last will. The
+// at a clean stop, and offline (FusionLost) as its MQTT last will; online
+// with a Problem while it is connected and hears nothing on a filter the
+// broker refused, and online without one once it is granted. The
 // dashboard follows it, so a control room learns that no alert can be
 // raised while fusion is down. Status takes the values of a sensor's
 // status topic (StatusOnline, StatusOffline); a sensor's is plain text,
@@ -27,6 +32,15 @@ type FusionStatus struct {
 	// Reason says why it is offline: FusionStopped or FusionLost; empty
 	// when online.
 	Reason string `json:"reason,omitempty"`
+	// Problem, online only, says why fusion is connected and yet deaf:
+	// "subscription refused: rfw/v1/hmp/sensor/+/+: the broker refused
+	// the subscription (SUBACK 0x80): ...", a subscription the broker did
+	// not grant when fusion connected again (its ACL changed); at most
+	// MaxProblemLen bytes of printable UTF-8. Empty (left out) while
+	// fusion hears all it subscribed to. Added 2026-12-07 within schema
+	// 1: an older dashboard's strict decoder refuses a status with it as
+	// an unknown field, so upgrade the dashboards before fusion.
+	Problem string `json:"problem,omitempty"`
 	// TimeNS is when fusion published it: when it connected (online) or
 	// stopped. The last will has none (0): fusion writes it when it
 	// connects, and the broker sends it later, when it finds the
@@ -45,6 +59,10 @@ func (s FusionStatus) Validate() error {
 		return schemaErr("status: %q is neither %s nor %s", trimmed(s.Status), StatusOnline, StatusOffline)
 	case s.Status == StatusOnline && s.Reason != "":
 		return schemaErr("reason: %q given for status online (only offline has a reason)", trimmed(s.Reason))
+	case s.Status == StatusOffline && s.Problem != "":
+		return schemaErr("problem: given for status offline (only online has a problem; offline has a reason)")
+	case len(s.Problem) > MaxProblemLen || !printable(s.Problem):
+		return schemaErr("problem: not printable UTF-8 of at most %d bytes", MaxProblemLen)
 	case s.Status == StatusOffline && s.Reason != FusionStopped && s.Reason != FusionLost:
 		return schemaErr("reason: %q is neither %s nor %s", trimmed(s.Reason), FusionStopped, FusionLost)
 	case s.Reason == FusionLost && s.TimeNS != 0:

@@ -9,8 +9,9 @@ import (
 )
 
 // TestDecodeFusionStatus: fusion's liveness decodes strictly, as the other
-// payloads: online with its time, offline stopped with its time, offline
-// lost (the last will) without one; anything else is a schema error naming
+// payloads: online with its time (and a printable problem, online
+// only), offline stopped with its time, offline lost (the last will)
+// without one; anything else is a schema error naming
 // the field, and a key given twice or bytes that are not UTF-8 are refused.
 func TestDecodeFusionStatus(t *testing.T) {
 	for _, tc := range []struct {
@@ -18,6 +19,10 @@ func TestDecodeFusionStatus(t *testing.T) {
 		want          string // "" when valid: the field the error names
 	}{
 		{"online", `{"schema":1,"site":"hmp","status":"online","time_ns":5}`, ""},
+		{"online, deaf", `{"schema":1,"site":"hmp","status":"online","problem":"subscription refused: rfw/v1/hmp/sensor/+/+: SUBACK 0x80","time_ns":5}`, ""},
+		{"offline with a problem", `{"schema":1,"site":"hmp","status":"offline","reason":"stopped","problem":"subscription refused: x","time_ns":5}`, "problem"},
+		{"problem not printable", `{"schema":1,"site":"hmp","status":"online","problem":"a\nb","time_ns":5}`, "problem"},
+		{"problem too long", `{"schema":1,"site":"hmp","status":"online","problem":"` + strings.Repeat("x", event.MaxProblemLen+1) + `","time_ns":5}`, "problem"},
 		{"stopped", `{"schema":1,"site":"hmp","status":"offline","reason":"stopped","time_ns":5}`, ""},
 		{"last will", `{"schema":1,"site":"hmp","status":"offline","reason":"lost","time_ns":0}`, ""},
 		{"plain text, as a sensor's", `offline`, "invalid character"},
@@ -54,6 +59,7 @@ func FuzzDecodeFusionStatus(f *testing.F) {
 	f.Add([]byte(`{"schema":1,"site":"hmp","status":"online","time_ns":5}`))
 	f.Add([]byte(`{"schema":1,"site":"hmp","status":"offline","reason":"lost","time_ns":0}`))
 	f.Add([]byte(`{"schema":1,"site":"hmp","status":"offline","reason":"stopped","time_ns":-1}`))
+	f.Add([]byte(`{"schema":1,"site":"hmp","status":"online","problem":"subscription refused: a","time_ns":5}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := event.DecodeFusionStatus(data)
 		if err != nil {

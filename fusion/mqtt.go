@@ -447,6 +447,11 @@ type Resubscriber struct {
 	// goroutine of its own: SessionMarker.Subscribed publishes fusion's
 	// session marker there.
 	Subscribed func(c mqtt.Client, filter string)
+	// Changed, when not nil, is called each time what Refused says
+	// changes (a subscription refused when fusion connected again, or
+	// granted after a refusal), on the goroutine that learned it:
+	// Liveness.Online announces fusion deaf, or hearing again, there.
+	Changed func(c mqtt.Client)
 
 	mu       sync.Mutex
 	subs     []resub
@@ -478,18 +483,21 @@ func (r *Resubscriber) Refused() string {
 	return "subscription refused: " + strings.Join(parts, "; ")
 }
 
-// noteGranted records whether the broker granted filter (err nil).
-func (r *Resubscriber) noteGranted(filter string, err error) {
+// noteGranted records whether the broker granted filter (err nil), and
+// reports whether that changed what Refused says.
+func (r *Resubscriber) noteGranted(filter string, err error) (changed bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	prev, was := r.refused[filter]
 	if err == nil {
 		delete(r.refused, filter)
-		return
+		return was
 	}
 	if r.refused == nil {
 		r.refused = map[string]error{}
 	}
 	r.refused[filter] = err
+	return !was || prev.Error() != err.Error()
 }
 
 type resub struct {
@@ -539,7 +547,19 @@ func (r *Resubscriber) OnConnect(c mqtt.Client) {
 		tok := subscribe()
 		go func() {
 			err := mqttlink.AwaitGranted(tok, subscribe, time.Minute, log, s.topic)
-			r.noteGranted(s.topic, err)
+			if err != nil && mqttlink.LeftToReconnect(c, err) {
+				// the connection went before the broker answered: the
+				// next connection subscribes again. Not a refusal: it was
+				// recorded as one ("subscription refused: ...: not
+				// currently connected", TestResubscribeRefusedIsKnown
+				// failing on a busy machine), and fusion announced
+				// itself deaf.
+				log.Warn("mqtt: the connection to the broker went while subscribing again; subscribing once it is back", "topic", s.topic)
+				return
+			}
+			if r.noteGranted(s.topic, err) && r.Changed != nil {
+				r.Changed(c)
+			}
 			if err != nil {
 				log.Error("mqtt: subscribing again after connecting", "topic", s.topic, "err", err)
 				return

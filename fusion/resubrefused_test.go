@@ -18,10 +18,7 @@ import (
 // subscription is granted. Until 2026-12-07 only the log said so: fusion
 // was connected, deaf, and its /healthz ok.
 func TestResubscribeRefusedIsKnown(t *testing.T) {
-	allow := &mochiauth.Ledger{Auth: mochiauth.AuthRules{{Username: "fusion", Password: "pw", Allow: true}},
-		ACL: mochiauth.ACLRules{{Username: "fusion", Filters: mochiauth.Filters{"rfw/v1/#": mochiauth.ReadWrite}}}}
-	deny := &mochiauth.Ledger{Auth: allow.Auth,
-		ACL: mochiauth.ACLRules{{Username: "fusion", Filters: mochiauth.Filters{"rfw/v1/#": mochiauth.Deny}}}}
+	allow, deny := refusingLedgers()
 	srv, addr, err := embroker.StartAuth("127.0.0.1:0", allow)
 	if err != nil {
 		t.Fatal(err)
@@ -62,4 +59,16 @@ func TestResubscribeRefusedIsKnown(t *testing.T) {
 	}
 	restart(allow, func(r string) bool { return r == "" }, "the filter allowed again")
 	srv.Close()
+}
+
+// refusingLedgers are the embedded broker's users and ACLs for user
+// fusion (password pw): allow lets it read and write rfw/v1/#, deny only
+// write its status (event.FusionStatusTopic) and so refuses its
+// subscription to anything else (SUBACK 0x80).
+func refusingLedgers() (allow, deny *mochiauth.Ledger) {
+	allow = &mochiauth.Ledger{Auth: mochiauth.AuthRules{{Username: "fusion", Password: "pw", Allow: true}},
+		ACL: mochiauth.ACLRules{{Username: "fusion", Filters: mochiauth.Filters{"rfw/v1/#": mochiauth.ReadWrite}}}}
+	deny = &mochiauth.Ledger{Auth: allow.Auth,
+		ACL: mochiauth.ACLRules{{Username: "fusion", Filters: mochiauth.Filters{"rfw/v1/+/fusion/status": mochiauth.WriteOnly, "rfw/v1/#": mochiauth.Deny}}}}
+	return allow, deny
 }

@@ -307,8 +307,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		defer client.Disconnect(250)
 		feed = link
-		metrics.MustRegister(link.Collectors("rfwarden_dashboard")...)
-		metrics.MustRegister(hub.FeedCollectors("rfwarden_dashboard")...)
+		metrics.MustRegister(feedCollectors(link, hub)...)
 		acks.setClient(client)
 		announcer = acks
 		if held, err := db.HeldAcks(ctx, maxHeldAcks); err != nil {
@@ -596,6 +595,16 @@ func (f *feedLink) Collectors(prefix string) []prometheus.Collector {
 		}
 		return 0
 	}))
+}
+
+// feedCollectors are the live feed's metrics on the dashboard's /metrics,
+// the same in `rfwarden dashboard` and `rfwarden demo`: its connection
+// (rfwarden_dashboard_mqtt_*, feedLink.Collectors) and what it hears
+// (rfwarden_dashboard_fusion_online, rfwarden_dashboard_feed_bad_messages_total:
+// dashboard.Hub.FeedCollectors). Until 2026-12-07 the demo registered
+// none of them (TestDemoFusionOnline).
+func feedCollectors(link *feedLink, hub *dashboard.Hub) []prometheus.Collector {
+	return append(link.Collectors("rfwarden_dashboard"), hub.FeedCollectors("rfwarden_dashboard")...)
 }
 
 // SubscriptionRefused implements dashboard.SubscribingLink: connected,

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	mochiauth "github.com/mochi-mqtt/server/v2/hooks/auth"
+
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/internal/embroker"
 )
@@ -46,19 +48,9 @@ func TestCmdDashboardFollowsFusion(t *testing.T) {
 	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
 		"--mqtt", broker)
 	defer dash.stop()
-	// expect polls /healthz and /metrics until both say what is wanted.
 	expect := func(what string, code int, body *regexp.Regexp, online string) {
 		t.Helper()
-		var gotCode int
-		var gotBody, metrics string
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			gotCode, gotBody = httpGet(t, dash.URL+"/healthz")
-			_, metrics = httpGet(t, dash.URL+"/metrics")
-			if gotCode == code && body.MatchString(gotBody) && strings.Contains(metrics, "\nrfwarden_dashboard_fusion_online "+online+"\n") {
-				return
-			}
-		}
-		t.Fatalf("%s: /healthz %d %q, want %d matching %s; /metrics:\n%s", what, gotCode, gotBody, code, body, grepLines(metrics, "fusion"))
+		expectDashboardFusion(t, dash.URL, 15*time.Second, what, code, body, online)
 	}
 	expect("fusion connected", http.StatusOK, regexp.MustCompile(`^ok\n$`), "1")
 
@@ -81,10 +73,29 @@ func TestCmdDashboardFollowsFusion(t *testing.T) {
 	expect("fusion back", http.StatusOK, regexp.MustCompile(`^ok\n$`), "1")
 }
 
+// expectDashboardFusion polls the dashboard at url's /healthz and
+// /metrics, for at most wait, until /healthz answers code with a body
+// body matches and rfwarden_dashboard_fusion_online is online.
+func expectDashboardFusion(t *testing.T, url string, wait time.Duration, what string, code int, body *regexp.Regexp, online string) {
+	t.Helper()
+	var gotCode int
+	var gotBody, metrics string
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		gotCode, gotBody = httpGet(t, url+"/healthz")
+		_, metrics = httpGet(t, url+"/metrics")
+		if gotCode == code && body.MatchString(gotBody) && strings.Contains(metrics, "\nrfwarden_dashboard_fusion_online "+online+"\n") {
+			return
+		}
+	}
+	t.Fatalf("%s: /healthz %d %q, want %d matching %s; /metrics:\n%s", what, gotCode, gotBody, code, body, grepLines(metrics, "fusion"))
+}
+
 // TestDemoFusionOnline: the demo runs fusion in its own process, on its
 // embedded broker, through connectFusion as a deployment's: the demo's
 // dashboard hears it online (the live feed's fusion state, /healthz ok),
-// not offline or unheard.
+// not offline or unheard, and its /metrics has the live feed's metrics
+// as `rfwarden dashboard`'s has (feedCollectors): until 2026-12-07 it had
+// none of them.
 func TestDemoFusionOnline(t *testing.T) {
 	o := demoOptions{listen: "127.0.0.1:0", speed: 1, seed: 1, dir: t.TempDir(), rateHz: 2e6, offlineAfter: time.Hour, statusEvery: time.Hour}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -108,8 +119,76 @@ func TestDemoFusionOnline(t *testing.T) {
 	if code, body := httpGet(t, info.URL+"/healthz"); code != http.StatusOK {
 		t.Errorf("the demo's /healthz: %d %q, want ok", code, body)
 	}
+	_, metrics := httpGet(t, info.URL+"/metrics")
+	for _, want := range []string{"rfwarden_dashboard_fusion_online 1", "rfwarden_dashboard_feed_bad_messages_total 0",
+		"rfwarden_dashboard_mqtt_connected 1", "rfwarden_dashboard_mqtt_connect_failures_total 0", "rfwarden_dashboard_mqtt_subscription_refused 0"} {
+		if !strings.Contains(metrics, "\n"+want+"\n") {
+			t.Errorf("the demo's /metrics has no line %q; its rfwarden_dashboard lines:\n%s", want, grepLines(metrics, "rfwarden_dashboard"))
+		}
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("demo: %v", err)
 	}
+}
+
+// TestCmdDashboardSaysFusionDeaf: given fusion (connectFusion and its
+// subscriber, as `rfwarden fusion` runs them) and a dashboard on a broker
+// with users and an ACL, when the broker restarts with an ACL that
+// refuses fusion's subscription to its sensors (SUBACK 0x80), expect the
+// dashboard's /healthz 503 saying fusion is connected and deaf, naming
+// the refused filter, and rfwarden_dashboard_fusion_online 0; ok and 1
+// again once a restart grants it. Until 2026-12-07 fusion announced
+// itself online while deaf, and the dashboard said ok.
+func TestCmdDashboardSaysFusionDeaf(t *testing.T) {
+	users := mochiauth.AuthRules{{Username: "fusion", Password: "pw-fusion", Allow: true}, {Username: "dashboard", Password: "pw-dash", Allow: true}}
+	ledger := func(fusionReadsSensors bool) *mochiauth.Ledger {
+		fusion := mochiauth.Filters{"rfw/v1/#": mochiauth.ReadWrite}
+		if !fusionReadsSensors {
+			fusion = mochiauth.Filters{"rfw/v1/+/fusion/status": mochiauth.ReadWrite, "rfw/v1/+/sensor/+/cmd": mochiauth.ReadWrite, "rfw/v1/#": mochiauth.Deny}
+		}
+		return &mochiauth.Ledger{Auth: users, ACL: mochiauth.ACLRules{{Username: "fusion", Filters: fusion},
+			{Username: "dashboard", Filters: mochiauth.Filters{"rfw/v1/#": mochiauth.ReadWrite}}}}
+	}
+	srv, addr, err := embroker.StartAuth("127.0.0.1:0", ledger(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = srv.Close() }()
+	broker := "tcp://" + addr
+	conn, err := connectFusion(broker, "fusion-tiny", "fusion", "pw-fusion", "tiny", nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.close(time.Second, 0)
+	if !conn.connecting.WaitTimeout(10 * time.Second) {
+		t.Fatalf("fusion did not connect: %v", conn.link.Err())
+	}
+	const filter = "rfw/v1/tiny/sensor/+/+"
+	if err := conn.subscriber().Subscribe(filter, 1, func(string, []byte) {}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RFW_MQTT_PASSWORD", "pw-dash")
+	dash := startDashboardArgs(t, "--db", filepath.Join(t.TempDir(), "d.db"), "--create-db", "--site", "../../testdata/sites/minimal.yaml",
+		"--mqtt", broker, "--mqtt-user", "dashboard")
+	defer dash.stop()
+	expect := func(what string, code int, body *regexp.Regexp, online string) {
+		t.Helper()
+		expectDashboardFusion(t, dash.URL, 30*time.Second, what, code, body, online) // a broker restart in between
+	}
+	expect("fusion hearing", http.StatusOK, regexp.MustCompile(`^ok\n$`), "1")
+	restart := func(fusionReadsSensors bool) {
+		t.Helper()
+		_ = srv.Close()
+		for deadline := time.Now().Add(5 * time.Second); conn.client.IsConnectionOpen() && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		}
+		if srv, _, err = embroker.StartAuth(addr, ledger(fusionReadsSensors)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restart(false)
+	expect("fusion deaf", http.StatusServiceUnavailable, regexp.MustCompile(`^degraded: fusion: connected and deaf since \d\d:\d\d:\d\d \S+ \(subscription refused: `+
+		regexp.QuoteMeta(filter+": the broker refused the subscription (SUBACK 0x80)")+`.*\): no new alert can be raised from what it does not hear; .*\n$`), "0")
+	restart(true)
+	expect("fusion hearing again", http.StatusOK, regexp.MustCompile(`^ok\n$`), "1")
 }

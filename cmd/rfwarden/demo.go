@@ -506,6 +506,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 		return err
 	}
 	defer feed.Disconnect(250)
+	metrics.MustRegister(feedCollectors(feedState, hub)...) // as the dashboard's
 	deps := demoStateDeps(db, eng, clock.Now)
 	deps.Users, deps.Site, deps.Hub, deps.Feed, deps.Registry = users, st, hub, feedState, reg
 	deps.Replayer, deps.ReplayDir, deps.SnippetDir = replayer, replayDir, snippets

@@ -425,7 +425,7 @@ type fusionMQTT struct {
 	pub    *fusion.AsyncPublisher
 	keep   *fusion.AsyncKeeper // fusion.Deps.Keeper
 	link   *mqttlink.Link      // the connection's errors, for the log, /healthz and /metrics
-	live   fusion.Liveness     // fusion's status topic: online, offline at close
+	live   *fusion.Liveness    // fusion's status topic: online (deaf or not), offline at close
 	// connecting ends with the first connection (connectFusion does not
 	// wait for it)
 	connecting mqtt.Token
@@ -473,8 +473,12 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 	link.Watch(opts)
 	// Fusion's liveness, for the dashboards: online at every connection,
 	// offline as its last will and at a clean stop (close). Before, a
-	// fusion down left every dashboard saying ok.
-	live := fusion.Liveness{Site: siteID, Log: log}
+	// fusion down left every dashboard saying ok. Online says too which
+	// subscription the broker refused, each time that changes: until
+	// 2026-12-07 a fusion deaf to its sensors said online, and every
+	// dashboard ok.
+	live := &fusion.Liveness{Site: siteID, Log: log, Problem: resub.Refused}
+	resub.Changed = live.Online
 	if err := live.SetWill(opts); err != nil {
 		return nil, err
 	}

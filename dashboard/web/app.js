@@ -287,22 +287,49 @@
   // lost its connection), or no word since the dashboard connected. No
   // new alert can be raised then, and the alerts shown stay as they were.
   // It goes when fusion is online again. Before 2026-12-07 the page said
-  // "live" while fusion was stopped.
+  // "live" while fusion was stopped. Deaf (connected, a subscription the
+  // broker refused) shows it too: until 2026-12-07 that was online.
   function showFusion(list) {
     const b = $('fusion-banner');
     const down = (list || []).filter((x) => x.state !== 'online');
+    showStale(down);
     if (!down.length) { b.classList.add('hidden'); b.textContent = ''; b.title = ''; return; }
     const say = (x) => {
       const who = 'Fusion' + (!st.site && x.site ? ' of site ' + x.site : '');
       if (x.state === 'offline') return who + ' is offline since ' + fmtHM(x.since_ns) + ' (' + (x.reason === 'stopped' ? 'stopped' : 'connection lost') + '): no new alerts can be raised';
+      if (x.state === 'deaf') return who + ' hears nothing from the sensors since ' + fmtHM(x.since_ns) + ' (the broker refused its subscription): no new alerts can be raised';
       return 'No word from fusion since the dashboard connected at ' + fmtHM(x.since_ns) + ': no new alerts can be raised while it is down';
     };
     const why = (x) => x.state === 'offline'
       ? (x.reason === 'stopped' ? 'fusion stopped and said so' : 'the broker lost fusion\'s connection and sent its last will (a crash, its host or the network down)')
+      : x.state === 'deaf' ? 'fusion is connected and the broker did not grant a subscription of its (' + (x.problem || 'subscription refused') + '): the broker\'s ACL must let fusion\'s user read the sensors\' topics'
       : 'no status of fusion came since the dashboard connected to the broker: fusion not running, older than the dashboard, the broker\'s ACL withholds its status from the dashboard, or the broker lost it in a restart';
     b.textContent = down.map(say).join(' · ');
     b.title = down.map(why).join('; ') + ' — the alerts shown are as they were; see fusion\'s own /healthz and journal';
     b.classList.remove('hidden');
+  }
+  // showStale marks what fusion keeps up to date as stale while it is not
+  // online (down: the feed's fusion states that are not): the alert list
+  // says its states are as of when fusion stopped (offline, deaf) or of
+  // when the dashboard connected (no word), and each open alert's state
+  // says "as of" that time; the sensors page says its sensors' states are
+  // heard live by the dashboard, and that fusion raises no sensor alert
+  // meanwhile. Before 2026-12-07 an old alert showed "firing" as if it
+  // were now.
+  function showStale(down) {
+    const since = down.length ? Math.min(...down.map((x) => x.since_ns || Infinity)) : 0;
+    const was = st.staleSince || 0;
+    st.staleSince = Number.isFinite(since) ? since : 0;
+    const a = $('alerts-stale'), s = $('sensors-stale');
+    if (!down.length) {
+      a.classList.add('hidden'); a.textContent = ''; s.classList.add('hidden'); s.textContent = '';
+    } else {
+      const at = fmtHM(st.staleSince), what = down.some((x) => x.state === 'offline') ? 'fusion went offline' : down.some((x) => x.state === 'deaf') ? 'fusion stopped hearing the sensors' : 'the dashboard connected with no word from fusion';
+      a.textContent = 'Alert states as of ' + at + ', when ' + what + ': an alert shown firing may have ended since, and a new one is not raised until fusion is back.';
+      s.textContent = 'No sensor alert (offline, tampered, jammed) is raised since ' + at + ', when ' + what + ': the states below are the sensors\' own, heard by the dashboard live.';
+      a.classList.remove('hidden'); s.classList.remove('hidden');
+    }
+    if (was !== st.staleSince && st.alertsLoaded) { st.alertRows.clear(); renderAlerts(''); } // the rows' "as of" changes
   }
   // fmtHM is a time of the server's clock (ns) as the site's hours and
   // minutes, with the date when it is not within the last 20 hours.
@@ -498,7 +525,7 @@
     const tr = el('tr', { class: 'sev-' + a.severity + (acked(a) ? ' acked' : '') + (a.id === newID ? ' new' : ''), 'data-id': a.id, 'data-updated': String(a.updated_ns) },
       el('td', { class: 'time', text: fmtT(a.active_ns) }), el('td', { class: 'sev', text: a.severity }), el('td', { class: 'rule', text: a.rule }),
       el('td', { class: 'summary' }, el('div', { class: 'clamp', title: a.summary, text: a.summary })), el('td', { text: a.room || '' }), el('td', { class: 'zone', text: a.zone || '' }),
-      el('td', { text: a.state + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : ''),
+      el('td', { text: a.state + (st.staleSince && a.state !== 'resolved' ? ' (as of ' + fmtHM(st.staleSince) + ')' : '') + (a.ack_by ? ' ✓ ' + a.ack_by : a.escalations ? ' · unacknowledged, reminder ' + a.escalations : ''),
         title: a.ack_ns ? 'acknowledged ' + fmtT(a.ack_ns) : '' }));
     tr.alert = a;
     openable(tr, 'alert-detail', () => showAlert(a.id));
