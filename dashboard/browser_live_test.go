@@ -201,6 +201,13 @@ func TestBrowserFusionOffline(t *testing.T) {
 	}
 	within(t, ctx, 10*time.Second, "the banner says fusion is deaf",
 		chromedp.Poll[chromedp.Void](`document.getElementById('fusion-banner').textContent === 'Fusion hears nothing from the sensors since 10:30 UTC (the broker refused its subscription): no new alerts can be raised'`))
+	// deaf behind mosquitto, which grants the subscription and withholds
+	// the messages: fusion's problem is its silence
+	if err := ev.deps.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(deafStatus("connected to the broker but no sensor message for 2m0s: check that the broker's ACL lets fusion's user read rfw/v1/+/sensor/#", testNow))); err != nil {
+		t.Fatal(err)
+	}
+	within(t, ctx, 10*time.Second, "the banner says fusion hears no sensor",
+		chromedp.Poll[chromedp.Void](`document.getElementById('fusion-banner').textContent === 'Fusion hears nothing from the sensors since 10:30 UTC (no sensor message reaches it): no new alerts can be raised'`))
 	if err := ev.deps.Hub.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(fusionStatus("online", "", testNow))); err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,14 @@ type Liveness struct {
 	mu sync.Mutex // one publication at a time
 }
 
+// SetProblem sets Problem on a Liveness in use (its OnConnect handler may
+// be reading it).
+func (l *Liveness) SetProblem(problem func() string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Problem = problem
+}
+
 // Topic is the status topic of l's site.
 func (l *Liveness) Topic() string { return event.FusionStatusTopic(l.Site) }
 

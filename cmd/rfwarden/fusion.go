@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -151,6 +152,12 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	if len(s.Sensors) > 0 {
 		quiet.after = *silence
 	}
+	// Deaf is a refused subscription, or the silence a stale ACL makes
+	// behind mosquitto, which grants the subscription and withholds the
+	// messages: fusion's status says either as its problem, so every
+	// dashboard says fusion hears nothing, not only fusion's /healthz.
+	conn.live.SetProblem(func() string { return cmp.Or(conn.resub.Refused(), quiet.reason()) })
+	quiet.changed = func() { conn.live.Online(conn.client) }
 	db, err := store.OpenSQLiteLog(fc.DB, log)
 	if err != nil {
 		return err

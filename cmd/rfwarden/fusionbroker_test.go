@@ -121,16 +121,42 @@ func TestCmdFusionWrongPassword(t *testing.T) {
 // TestCmdFusionNoSensorMessages: connected, but no message from any sensor
 // (a broker ACL that grants fusion's subscription and withholds the
 // messages, as Mosquitto 2.0 does, or no sensor running) makes fusion
-// degraded and logs a warning pointing at the ACL, after --sensor-silence;
-// a sensor's message ends it. Fusion heard nothing and said nothing.
+// degraded and logs a warning pointing at the ACL, after --sensor-silence,
+// and fusion's retained status says online with the silence as its
+// problem, so every dashboard says fusion is deaf; a sensor's message
+// ends it. Fusion heard nothing and said nothing, and then (until
+// 2026-12-07) said it only on its own /healthz: behind mosquitto, which
+// grants a subscription its ACL denies, a deaf fusion said plain online.
 func TestCmdFusionNoSensorMessages(t *testing.T) {
 	b := brokertest.Start(t, "rfw/v1/+/alert")
 	httpAddr := freeTCPAddr(t)
 	_, _, stderr, stop := runFusion(t, b.URL(), "http_addr: "+httpAddr+"\n", nil, "--sensor-silence", "1s")
 	waitFusionHealth(t, httpAddr, http.StatusServiceUnavailable,
 		[]string{`"broker_connected":true`, "no sensor message for 1s", "ACL"}, 10*time.Second, stderr)
+	announced := func(wantProblem string) {
+		t.Helper()
+		var st event.FusionStatus
+		if !b.WaitFor(10*time.Second, func([]brokertest.Message) bool {
+			raw, ok := b.Retained(event.FusionStatusTopic("hmp-test"))
+			if !ok {
+				return false
+			}
+			var err error
+			st, err = event.DecodeFusionStatus(raw)
+			if err != nil || st.Status != event.StatusOnline {
+				return false
+			}
+			if wantProblem == "" {
+				return st.Problem == ""
+			}
+			return strings.Contains(st.Problem, wantProblem)
+		}) {
+			t.Errorf("fusion's retained status %+v, want online with a problem saying %q", st, wantProblem)
+		}
+	}
+	announced("no sensor message for 1s")
 	time.Sleep(1500 * time.Millisecond) // it lasts: logged once, not at every check
-	if n := strings.Count(stderr.String(), "no sensor message"); n != 1 || !strings.Contains(stderr.String(), "level=WARN") {
+	if n := strings.Count(stderr.String(), `level=WARN msg="fusion: connected to the MQTT broker but no sensor message`); n != 1 {
 		t.Errorf("the silence logged %d times, want one warning (then once a minute):\n%s", n, stderr.String())
 	}
 	// s1 reports, more often than the silence the test allows
@@ -150,6 +176,7 @@ func TestCmdFusionNoSensorMessages(t *testing.T) {
 	if strings.Contains(body, "no sensor message") {
 		t.Errorf("/healthz after a sensor's message: %s", body)
 	}
+	announced("") // plain online again
 	if err := stop(); err != nil {
 		t.Errorf("fusion: %v", err)
 	}

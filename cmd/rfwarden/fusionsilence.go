@@ -37,10 +37,15 @@ type sensorSilence struct {
 	connectedAt func() time.Time // the current connection's start; zero while not connected
 	now         func() time.Time // nil: time.Now
 	log         *slog.Logger
+	// changed, when not nil, is called when a silence begins (check
+	// logs it first) and when it ends (heard): fusion announces itself
+	// deaf, then plain online again (fusion.Liveness.Online).
+	changed func()
 
 	mu     sync.Mutex
 	last   time.Time // the last sensor message
 	logged time.Time // when the current silence was last logged; zero: not logged
+	silent bool      // at the last check or message: a silence began and has not ended
 }
 
 func (s *sensorSilence) clock() time.Time {
@@ -60,10 +65,13 @@ func (s *sensorSilence) heard(topic string) {
 	s.mu.Lock()
 	s.last = now
 	ended := !s.logged.IsZero()
-	s.logged = time.Time{}
+	s.logged, s.silent = time.Time{}, false
 	s.mu.Unlock()
 	if ended {
-		s.log.Info("fusion: sensor messages arrive again", "topic", topic)
+		s.log.Warn("fusion: sensor messages arrive again", "topic", topic)
+		if s.changed != nil {
+			s.changed()
+		}
 	}
 }
 
@@ -95,14 +103,19 @@ func (s *sensorSilence) reason() string {
 }
 
 // check logs the silence at warning level when it starts, then at most
-// once a minute while it lasts.
+// once a minute while it lasts, and calls changed when it begins. A
+// silence also ends with the connection (fusion announces itself at the
+// next one).
 func (s *sensorSilence) check() {
 	now := s.clock()
 	d, silent := s.silentFor(now)
+	s.mu.Lock()
+	began := silent && !s.silent
+	s.silent = silent
 	if !silent {
+		s.mu.Unlock()
 		return
 	}
-	s.mu.Lock()
 	due := s.logged.IsZero() || now.Sub(s.logged) >= time.Minute
 	if due {
 		s.logged = now
@@ -111,6 +124,9 @@ func (s *sensorSilence) check() {
 	if due {
 		s.log.Warn(fmt.Sprintf("fusion: connected to the MQTT broker but no sensor message for %v", s.after),
 			"silent_for", d.Round(time.Second), "hint", sensorSilenceHint)
+	}
+	if began && s.changed != nil {
+		s.changed()
 	}
 }
 

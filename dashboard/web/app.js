@@ -289,6 +289,11 @@
   // It goes when fusion is online again. Before 2026-12-07 the page said
   // "live" while fusion was stopped. Deaf (connected, a subscription the
   // broker refused) shows it too: until 2026-12-07 that was online.
+  // deafWhy says in a few words why fusion says it is deaf (its problem):
+  // the broker refused its subscription, or (behind mosquitto, which
+  // grants it and withholds the messages) no sensor message reaches it.
+  const deafWhy = (x) => (x.problem || '').startsWith('subscription refused') || !x.problem
+    ? 'the broker refused its subscription' : 'no sensor message reaches it';
   function showFusion(list) {
     const b = $('fusion-banner');
     const down = (list || []).filter((x) => x.state !== 'online');
@@ -297,12 +302,12 @@
     const say = (x) => {
       const who = 'Fusion' + (!st.site && x.site ? ' of site ' + x.site : '');
       if (x.state === 'offline') return who + ' is offline since ' + fmtHM(x.since_ns) + ' (' + (x.reason === 'stopped' ? 'stopped' : 'connection lost') + '): no new alerts can be raised';
-      if (x.state === 'deaf') return who + ' hears nothing from the sensors since ' + fmtHM(x.since_ns) + ' (the broker refused its subscription): no new alerts can be raised';
+      if (x.state === 'deaf') return who + ' hears nothing from the sensors since ' + fmtHM(x.since_ns) + ' (' + deafWhy(x) + '): no new alerts can be raised';
       return 'No word from fusion since the dashboard connected at ' + fmtHM(x.since_ns) + ': no new alerts can be raised while it is down';
     };
     const why = (x) => x.state === 'offline'
       ? (x.reason === 'stopped' ? 'fusion stopped and said so' : 'the broker lost fusion\'s connection and sent its last will (a crash, its host or the network down)')
-      : x.state === 'deaf' ? 'fusion is connected and the broker did not grant a subscription of its (' + (x.problem || 'subscription refused') + '): the broker\'s ACL must let fusion\'s user read the sensors\' topics'
+      : x.state === 'deaf' ? 'fusion is connected and hears no sensor (' + (x.problem || 'subscription refused') + '): the broker\'s ACL must let fusion\'s user read the sensors\' topics, and the sensors must run'
       : 'no status of fusion came since the dashboard connected to the broker: fusion not running, older than the dashboard, the broker\'s ACL withholds its status from the dashboard, or the broker lost it in a restart';
     b.textContent = down.map(say).join(' · ');
     b.title = down.map(why).join('; ') + ' — the alerts shown are as they were; see fusion\'s own /healthz and journal';
