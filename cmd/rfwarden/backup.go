@@ -25,6 +25,9 @@ rfwarden-<UTC time>.db while fusion and the dashboard run: a consistent,
 compacted snapshot (VACUUM INTO), checked (integrity_check) before it is
 given its name, mode 0600. Then only the newest --keep backups in DIR stay;
 rotation counts and removes only files named as it names them.
+A damaged database is refused; one damaged only where the copy does not
+read (its free pages) is backed up, reported (quick_check) as damaged,
+and no old backup is removed.
 With --snippets (by default RFW_SNIPPET_DIR, as the dashboard's environment
 file sets it), the evidence snippets in that folder that DIR/snippets/
 does not hold yet are copied there too (never replacing one); with
@@ -104,7 +107,8 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "backing up %s (%.1f MB with its WAL) to %s\n", *dbPath, float64(size)/1e6, name)
 	tmp := name + ".partial"
 	os.Remove(tmp) // a crashed run's leftover
-	if err := writeBackup(ctx, *dbPath, tmp, name); err != nil {
+	problems, err := writeBackup(ctx, *dbPath, tmp, name)
+	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -113,7 +117,13 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// an old backup that cannot be removed never stops the snippets
 	// being backed up: both run, and both their errors are returned
 	var errs []error
-	if *keep > 0 {
+	if len(problems) > 0 {
+		// every row was read into the copy, but the database itself is
+		// damaged where the copy does not read it (an index, free
+		// pages): the older backups stay, and the run fails
+		errs = append(errs, fmt.Errorf("backup: database %q: %w (quick_check: %s): every row was read, and %s holds them, checked: stop fusion and the dashboard and restore it (rfwarden restore; docs/deploy.md, section 4); no old backup was removed",
+			*dbPath, store.ErrDamaged, strings.Join(problems, "; "), name))
+	} else if *keep > 0 {
 		removed, err := rotateBackups(dir, *keep)
 		for _, r := range removed {
 			fmt.Fprintf(stdout, "removed old backup %s\n", r)
@@ -147,37 +157,48 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // writeBackup snapshots src into tmp, makes it private and gives it its
-// name; on error the caller removes tmp.
-func writeBackup(ctx context.Context, src, tmp, name string) error {
-	if err := snapshot(ctx, src, tmp); err != nil {
-		return err
+// name, and returns what quick_check found wrong in src (snapshot); on
+// error the caller removes tmp.
+func writeBackup(ctx context.Context, src, tmp, name string) ([]string, error) {
+	problems, err := snapshot(ctx, src, tmp)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.Chmod(tmp, 0o600); err != nil {
-		return err
+		return nil, err
 	}
-	return os.Rename(tmp, name)
+	return problems, os.Rename(tmp, name)
 }
 
 // snapshot writes a compacted copy of the database at src to dst in one
-// read transaction (VACUUM INTO), and checks the copy.
-func snapshot(ctx context.Context, src, dst string) error {
+// read transaction (VACUUM INTO), checks the copy, and returns what
+// SQLite's quick_check finds wrong in src: the copy reads every row of
+// every table, but not src's indexes or free pages, and rebuilds them,
+// so a database damaged there copied without a word while fusion failed
+// on it. A page the copy reads damaged (a file cut short) is an error
+// wrapping store.ErrDamaged.
+func snapshot(ctx context.Context, src, dst string) ([]string, error) {
 	db, err := sql.Open("sqlite", store.FileURI(src)+"?mode=ro&_pragma=busy_timeout(30000)")
 	if err != nil {
-		return fmt.Errorf("open %s: %w", src, err)
+		return nil, fmt.Errorf("open %s: %w", src, err)
 	}
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
+		return nil, fmt.Errorf("copy %s: %w", src, store.Damaged(err))
 	}
 	cp, err := sql.Open("sqlite", store.FileURI(dst)+"?mode=ro")
 	if err != nil {
-		return fmt.Errorf("open the copy: %w", err)
+		return nil, fmt.Errorf("open the copy: %w", err)
 	}
 	defer cp.Close()
 	if err := integrityCheck(ctx, cp); err != nil {
-		return fmt.Errorf("check the copy: %w", err)
+		return nil, fmt.Errorf("check the copy: %w", err)
 	}
-	return nil
+	problems, err := store.Problems(ctx, db, `PRAGMA quick_check`)
+	if err != nil {
+		return []string{store.Damaged(err).Error()}, nil
+	}
+	return problems, nil
 }
 
 // isBackupName reports whether name is exactly one rotation made:

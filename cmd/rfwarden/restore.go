@@ -566,9 +566,10 @@ func leaveWAL(ctx context.Context, held *sql.DB) error {
 }
 
 // prepareRestore writes a checked copy of backup to tmp (snapshot: the
-// backup's WAL, if it has one, is included), private and on disk.
+// backup's WAL, if it has one, is included), private and on disk. The
+// backup itself passed integrity_check (inspectBackup).
 func prepareRestore(ctx context.Context, backup, tmp string) error {
-	if err := snapshot(ctx, backup, tmp); err != nil {
+	if _, err := snapshot(ctx, backup, tmp); err != nil {
 		return err
 	}
 	if err := os.Chmod(tmp, 0o600); err != nil {
