@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -25,6 +26,9 @@ rfwarden-<UTC time>.db while fusion and the dashboard run: a consistent,
 compacted snapshot (VACUUM INTO), checked (integrity_check) before it is
 given its name, mode 0600. Then only the newest --keep backups in DIR stay;
 rotation counts and removes only files named as it names them.
+The notifications fusion held at its last stop, the outbox unwritable
+(rfwarden.db.notify-held.SITE.OUTPUT.jsonl beside the database), are
+copied beside the backup under its name, and rotate with it.
 A damaged database is refused; one damaged only where the copy does not
 read (its free pages) is backed up, reported (quick_check) as damaged,
 and no old backup is removed.
@@ -117,6 +121,9 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// an old backup that cannot be removed never stops the snippets
 	// being backed up: both run, and both their errors are returned
 	var errs []error
+	if err := backupKept(*dbPath, name, stdout); err != nil {
+		errs = append(errs, fmt.Errorf("backup: %w", err))
+	}
 	if len(problems) > 0 {
 		// every row was read into the copy, but the database itself is
 		// damaged where the copy does not read it (an index, free
@@ -201,6 +208,29 @@ func snapshot(ctx context.Context, src, dst string) ([]string, error) {
 	return problems, nil
 }
 
+// backupKept copies the notifications fusion held at its last stop
+// (fusion.KeepFiles: rfwarden.db.notify-held.SITE.OUTPUT.jsonl beside the
+// database db) beside the backup name, named as it is
+// (rfwarden-TIME.db.notify-held.SITE.OUTPUT.jsonl), mode 0600: not in
+// the database, and fusion queues them at its next start. Rotation
+// removes them with their backup, and restore puts them back.
+func backupKept(db, name string, stdout io.Writer) error {
+	kept, err := fusion.KeepFiles(db)
+	if err != nil || len(kept) == 0 {
+		return err
+	}
+	var errs []error
+	for _, k := range kept {
+		dst := name + strings.TrimPrefix(filepath.Base(k), filepath.Base(db))
+		if err := copyFileNew(k, dst); err != nil {
+			errs = append(errs, fmt.Errorf("copy the notifications fusion held at its stop: %w", err))
+			continue
+		}
+		fmt.Fprintf(stdout, "wrote %s (notifications fusion held at its stop, queued at its next start)\n", dst)
+	}
+	return errors.Join(errs...)
+}
+
 // isBackupName reports whether name is exactly one rotation made:
 // rfwarden-<UTC time as backupTime>.db. A file an operator named
 // rfwarden-pre-upgrade.db is not one, and is never counted or removed.
@@ -253,6 +283,13 @@ func rotateBackups(dir string, keep int) ([]string, error) {
 			errs = append(errs, err)
 		} else {
 			removed = append(removed, p)
+			kept, err := fusion.KeepFiles(p)
+			for _, k := range kept {
+				err = errors.Join(err, os.Remove(k))
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
 		}
 		names = names[1:]
 	}
