@@ -433,7 +433,7 @@ func integrityCheck(ctx context.Context, db *sql.DB) error {
 
 // tableNames returns the names of the tables of q's database.
 func tableNames(ctx context.Context, q querier) ([]string, error) {
-	return queryStrings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	return store.QueryStrings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table'`)
 }
 
 // siteRows counts the rows of each site in the site tables among tables.
@@ -1216,14 +1216,14 @@ func readAuditRange(ctx context.Context, db *sql.DB, afterID int64) (string, err
 // deletedAccountsSince returns the names of the accounts deleted
 // (user.delete on user/NAME) in db's audit rows after ID afterID, sorted.
 func deletedAccountsSince(ctx context.Context, db *sql.DB, afterID int64) ([]string, error) {
-	return queryStrings(ctx, db, `SELECT DISTINCT substr(object, 6) FROM audit WHERE id > ? AND action = 'user.delete' AND object LIKE 'user/%' ORDER BY 1`, afterID)
+	return store.QueryStrings(ctx, db, `SELECT DISTINCT substr(object, 6) FROM audit WHERE id > ? AND action = 'user.delete' AND object LIKE 'user/%' ORDER BY 1`, afterID)
 }
 
 // deletedRegistryEntriesSince returns the IDs of the registry entries
 // deleted (registry.delete on registry/ID) in db's audit rows after ID
 // afterID, in order.
 func deletedRegistryEntriesSince(ctx context.Context, db *sql.DB, afterID int64) ([]int64, error) {
-	objects, err := queryStrings(ctx, db, `SELECT DISTINCT object FROM audit WHERE id > ? AND action = 'registry.delete' AND object LIKE 'registry/%'`, afterID)
+	objects, err := store.QueryStrings(ctx, db, `SELECT DISTINCT object FROM audit WHERE id > ? AND action = 'registry.delete' AND object LIKE 'registry/%'`, afterID)
 	if err != nil {
 		return nil, err
 	}

@@ -142,20 +142,31 @@ func openQueryOnly(path string) (*sql.DB, error) {
 // tableNames returns the names of db's tables, SQLite's own
 // (sqlite_sequence, sqlite_stat1) left out, sorted.
 func tableNames(db *sql.DB) ([]string, error) {
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
+	return QueryStrings(context.Background(), db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
+}
+
+// Querier is a database or a transaction on it.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// QueryStrings returns the first column of the rows query (with args)
+// answers in q, as strings.
+func QueryStrings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var names []string
+	var out []string
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		var s string
+		if err := rows.Scan(&s); err != nil {
 			return nil, err
 		}
-		names = append(names, n)
+		out = append(out, s)
 	}
-	return names, rows.Err()
+	return out, rows.Err()
 }
 
 // foreignError is the error, wrapping ErrNotRFWarden, for the database at
@@ -228,24 +239,11 @@ func checkExisting(path string, size int64) error {
 // table, or all), on db and returns what it found wrong: none when the
 // answer is "ok", at most 5 and "and N more" otherwise.
 func Problems(ctx context.Context, db *sql.DB, pragma string) ([]string, error) {
-	rows, err := db.QueryContext(ctx, pragma)
+	answer, err := QueryStrings(ctx, db, pragma)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var problems []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		if s != "ok" {
-			problems = append(problems, s)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	problems := slices.DeleteFunc(answer, func(s string) bool { return s == "ok" })
 	if len(problems) > 5 {
 		problems = append(problems[:5], fmt.Sprintf("and %d more", len(problems)-5))
 	}
