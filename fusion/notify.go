@@ -250,6 +250,30 @@ func keepPrefix(dbFile, site string) string {
 	return dbFile + ".notify-held." + site + "."
 }
 
+// KeepFiles returns the paths of the keep files beside the database
+// dbFile, of every site and output (keepFile): what fusion held of its
+// notifications at its last stop, for a backup to copy. None (nil) when
+// there are none.
+func KeepFiles(dbFile string) ([]string, error) {
+	dir, base := filepath.Split(dbFile)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read the notifications kept at fusion's last stop: %w", err)
+	}
+	prefix := base + ".notify-held."
+	var paths []string
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, prefix) && strings.HasSuffix(name, ".jsonl") && e.Type().IsRegular() {
+			paths = append(paths, filepath.Join(dir, name))
+		}
+	}
+	return paths, nil
+}
+
 // EraseKept removes from the keep files of site's outputs beside the
 // database dbFile (keepFile) every notification of an alert in ids, as
 // `rfwarden erase` deletes their outbox rows: a kept notification carries
@@ -259,25 +283,19 @@ func keepPrefix(dbFile, site string) string {
 // removed and from which files. Run it with fusion stopped (its state
 // lock): a running fusion reads the file only as it starts.
 func EraseKept(dbFile, site string, ids []string) (removed int, files []string, err error) {
-	dir, base := filepath.Split(dbFile)
-	if dir == "" {
-		dir = "."
-	}
-	entries, err := os.ReadDir(dir)
+	kept, err := KeepFiles(dbFile)
 	if err != nil {
-		return 0, nil, fmt.Errorf("read the notifications kept at fusion's last stop: %w", err)
+		return 0, nil, err
 	}
-	prefix := keepPrefix(base, site)
+	prefix := keepPrefix(filepath.Base(dbFile), site)
 	erase := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		erase[id] = true
 	}
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, ".jsonl") || !e.Type().IsRegular() {
+	for _, path := range kept {
+		if !strings.HasPrefix(filepath.Base(path), prefix) {
 			continue
 		}
-		path := filepath.Join(dir, name)
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return removed, files, fmt.Errorf("read the notifications kept at fusion's last stop: %w", err)

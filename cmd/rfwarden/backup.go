@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/store"
 )
 
@@ -25,6 +26,12 @@ rfwarden-<UTC time>.db while fusion and the dashboard run: a consistent,
 compacted snapshot (VACUUM INTO), checked (integrity_check) before it is
 given its name, mode 0600. Then only the newest --keep backups in DIR stay;
 rotation counts and removes only files named as it names them.
+The notifications fusion held at its last stop, the outbox unwritable
+(rfwarden.db.notify-held.SITE.OUTPUT.jsonl beside the database), are
+copied beside the backup under its name, and rotate with it.
+A damaged database is refused; one damaged only where the copy does not
+read (its free pages) is backed up, reported (quick_check) as damaged,
+and no old backup is removed.
 With --snippets (by default RFW_SNIPPET_DIR, as the dashboard's environment
 file sets it), the evidence snippets in that folder that DIR/snippets/
 does not hold yet are copied there too (never replacing one); with
@@ -104,7 +111,8 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "backing up %s (%.1f MB with its WAL) to %s\n", *dbPath, float64(size)/1e6, name)
 	tmp := name + ".partial"
 	os.Remove(tmp) // a crashed run's leftover
-	if err := writeBackup(ctx, *dbPath, tmp, name); err != nil {
+	problems, err := writeBackup(ctx, *dbPath, tmp, name)
+	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -113,7 +121,16 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// an old backup that cannot be removed never stops the snippets
 	// being backed up: both run, and both their errors are returned
 	var errs []error
-	if *keep > 0 {
+	if err := backupKept(*dbPath, name, stdout); err != nil {
+		errs = append(errs, fmt.Errorf("backup: %w", err))
+	}
+	if len(problems) > 0 {
+		// every row was read into the copy, but the database itself is
+		// damaged where the copy does not read it (an index, free
+		// pages): the older backups stay, and the run fails
+		errs = append(errs, fmt.Errorf("backup: database %q: %w (quick_check: %s): every row was read, and %s holds them, checked: stop fusion and the dashboard and restore it (rfwarden restore; docs/deploy.md, section 4); no old backup was removed",
+			*dbPath, store.ErrDamaged, strings.Join(problems, "; "), name))
+	} else if *keep > 0 {
 		removed, err := rotateBackups(dir, *keep)
 		for _, r := range removed {
 			fmt.Fprintf(stdout, "removed old backup %s\n", r)
@@ -147,37 +164,71 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // writeBackup snapshots src into tmp, makes it private and gives it its
-// name; on error the caller removes tmp.
-func writeBackup(ctx context.Context, src, tmp, name string) error {
-	if err := snapshot(ctx, src, tmp); err != nil {
-		return err
+// name, and returns what quick_check found wrong in src (snapshot); on
+// error the caller removes tmp.
+func writeBackup(ctx context.Context, src, tmp, name string) ([]string, error) {
+	problems, err := snapshot(ctx, src, tmp)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.Chmod(tmp, 0o600); err != nil {
-		return err
+		return nil, err
 	}
-	return os.Rename(tmp, name)
+	return problems, os.Rename(tmp, name)
 }
 
 // snapshot writes a compacted copy of the database at src to dst in one
-// read transaction (VACUUM INTO), and checks the copy.
-func snapshot(ctx context.Context, src, dst string) error {
+// read transaction (VACUUM INTO), checks the copy, and returns what
+// SQLite's quick_check finds wrong in src: the copy reads every row of
+// every table, but not src's indexes or free pages, and rebuilds them,
+// so a database damaged there copied without a word while fusion failed
+// on it. A page the copy reads damaged (a file cut short) is an error
+// wrapping store.ErrDamaged.
+func snapshot(ctx context.Context, src, dst string) ([]string, error) {
 	db, err := sql.Open("sqlite", store.FileURI(src)+"?mode=ro&_pragma=busy_timeout(30000)")
 	if err != nil {
-		return fmt.Errorf("open %s: %w", src, err)
+		return nil, fmt.Errorf("open %s: %w", src, err)
 	}
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
+		return nil, fmt.Errorf("copy %s: %w", src, store.Damaged(err))
 	}
 	cp, err := sql.Open("sqlite", store.FileURI(dst)+"?mode=ro")
 	if err != nil {
-		return fmt.Errorf("open the copy: %w", err)
+		return nil, fmt.Errorf("open the copy: %w", err)
 	}
 	defer cp.Close()
 	if err := integrityCheck(ctx, cp); err != nil {
-		return fmt.Errorf("check the copy: %w", err)
+		return nil, fmt.Errorf("check the copy: %w", err)
 	}
-	return nil
+	problems, err := store.Problems(ctx, db, `PRAGMA quick_check`)
+	if err != nil {
+		return []string{store.Damaged(err).Error()}, nil
+	}
+	return problems, nil
+}
+
+// backupKept copies the notifications fusion held at its last stop
+// (fusion.KeepFiles: rfwarden.db.notify-held.SITE.OUTPUT.jsonl beside the
+// database db) beside the backup name, named as it is
+// (rfwarden-TIME.db.notify-held.SITE.OUTPUT.jsonl), mode 0600: not in
+// the database, and fusion queues them at its next start. Rotation
+// removes them with their backup, and restore puts them back.
+func backupKept(db, name string, stdout io.Writer) error {
+	kept, err := fusion.KeepFiles(db)
+	if err != nil || len(kept) == 0 {
+		return err
+	}
+	var errs []error
+	for _, k := range kept {
+		dst := name + strings.TrimPrefix(filepath.Base(k), filepath.Base(db))
+		if err := copyFileNew(k, dst); err != nil {
+			errs = append(errs, fmt.Errorf("copy the notifications fusion held at its stop: %w", err))
+			continue
+		}
+		fmt.Fprintf(stdout, "wrote %s (notifications fusion held at its stop, queued at its next start)\n", dst)
+	}
+	return errors.Join(errs...)
 }
 
 // isBackupName reports whether name is exactly one rotation made:
@@ -232,6 +283,13 @@ func rotateBackups(dir string, keep int) ([]string, error) {
 			errs = append(errs, err)
 		} else {
 			removed = append(removed, p)
+			kept, err := fusion.KeepFiles(p)
+			for _, k := range kept {
+				err = errors.Join(err, os.Remove(k))
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
 		}
 		names = names[1:]
 	}

@@ -155,7 +155,7 @@ func readEraseIncident(ctx context.Context, q querier, p *erasePlan, c *eraseCas
 		c.alerts[a] = true
 	}
 	// the alerts that name it, though it may not list them
-	naming, err := queryStrings(ctx, q, `SELECT id FROM alert WHERE site = ? AND json_extract(body, '$.incident') = ?`, p.site, p.target.id)
+	naming, err := store.QueryStrings(ctx, q, `SELECT id FROM alert WHERE site = ? AND json_extract(body, '$.incident') = ?`, p.site, p.target.id)
 	if err != nil {
 		return fmt.Errorf("read the alerts of %s: %w", p.target, err)
 	}
@@ -188,7 +188,7 @@ func readEraseAlert(ctx context.Context, q querier, p *erasePlan, c *eraseCase) 
 		return fmt.Errorf("read %s: %w", p.target, err)
 	}
 	// an incident that names it or lists it: the case is the incident
-	cases, err := queryStrings(ctx, q, `SELECT id FROM incident WHERE id = ?
+	cases, err := store.QueryStrings(ctx, q, `SELECT id FROM incident WHERE id = ?
 		UNION SELECT i.id FROM incident AS i, json_each(i.body, '$.alerts') AS j WHERE j.value = ?`, a.Incident, p.target.id)
 	if err != nil {
 		return fmt.Errorf("read the incidents of %s: %w", p.target, err)
@@ -326,24 +326,6 @@ func namedElsewhere(ctx context.Context, q querier, site string, dets, alerts []
 		slices.Sort(by)
 	}
 	return named, nil
-}
-
-// queryStrings returns the one column of the rows of query.
-func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // jsonList returns ids as a JSON array, for json_each.

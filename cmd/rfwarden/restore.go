@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
@@ -19,6 +21,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/atomicfile"
@@ -38,6 +41,10 @@ refused. The current database (with its WAL) is kept beside it as
 DB.before-restore-<UTC time>; the backup takes its place in one rename,
 mode 0600. With --snippets, the evidence snippets of the backup folder's
 snippets/ that the folder lacks are copied back (never replacing one).
+The notifications fusion held at its stop kept with the backup
+(BACKUP.db.notify-held.SITE.OUTPUT.jsonl) are put back beside the
+database, after any held there, for fusion to queue at its next start;
+those of an alert erased since the backup are left out.
 
 The restore is audited in the restored database (db.restore: who, the
 backup and its time, the current audit log's rows the backup lacks, which
@@ -311,6 +318,9 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		restoreStep("released")
 	}
 	fmt.Fprintf(stdout, "restored %s to %s (mode 0600) in %v\n", backup, db, time.Since(start).Round(time.Millisecond))
+	if err := restoreKept(backup, db, erasures.alerts, stdout); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
 
 	if *snippets != "" {
 		from := filepath.Join(filepath.Dir(backup), backupSnippets)
@@ -339,6 +349,46 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "warning: run as root, %s belongs to root: chown rfwarden:rfwarden %s before starting the services\n", db, db)
 	}
 	fmt.Fprintf(stdout, "next: systemctl start rfwarden-fusion rfwarden-dashboard, then log in and check the alerts and the registry\n")
+	return nil
+}
+
+// restoreKept puts the notifications fusion held at its stop that were
+// kept with backup (backupKept) beside the restored database db, named as
+// fusion keeps them, after those a file there holds already: fusion
+// queues them at its next start, as it would have the backup's. Those of
+// an alert erased since the backup (alerts, by site) are removed again.
+func restoreKept(backup, db string, alerts map[string][]string, stdout io.Writer) error {
+	kept, err := fusion.KeepFiles(backup)
+	if err != nil || len(kept) == 0 {
+		return err
+	}
+	for _, k := range kept {
+		dst := db + strings.TrimPrefix(filepath.Base(k), filepath.Base(backup))
+		data, err := os.ReadFile(k)
+		if err != nil {
+			return fmt.Errorf("read the notifications kept with the backup: %w", err)
+		}
+		had, err := os.ReadFile(dst)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("read the notifications fusion held at its stop: %w", err)
+		}
+		if len(had) > 0 && !bytes.HasSuffix(had, []byte("\n")) {
+			had = append(had, '\n')
+		}
+		if err := atomicfile.Write(dst, append(had, data...), 0o600); err != nil {
+			return fmt.Errorf("restore the notifications kept with the backup: %w", err)
+		}
+		fmt.Fprintf(stdout, "restored %s to %s (notifications fusion held at its stop, queued at its next start)\n", k, dst)
+	}
+	for _, site := range slices.Sorted(maps.Keys(alerts)) {
+		n, files, err := fusion.EraseKept(db, site, alerts[site])
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			fmt.Fprintf(stdout, "erased again: %d %s of alerts erased since the backup, from %s\n", n, plural(n, "notification", "notifications"), strings.Join(files, ", "))
+		}
+	}
 	return nil
 }
 
@@ -371,28 +421,11 @@ func inspectBackup(ctx context.Context, path string) (map[string]map[string]int,
 
 // integrityCheck runs SQLite's integrity_check on db.
 func integrityCheck(ctx context.Context, db *sql.DB) error {
-	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check`)
+	problems, err := store.Problems(ctx, db, `PRAGMA integrity_check`)
 	if err != nil {
 		return fmt.Errorf("integrity check: %w", err)
 	}
-	defer rows.Close()
-	var problems []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return fmt.Errorf("integrity check: %w", err)
-		}
-		if s != "ok" {
-			problems = append(problems, s)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("integrity check: %w", err)
-	}
 	if len(problems) > 0 {
-		if len(problems) > 5 {
-			problems = append(problems[:5], fmt.Sprintf("and %d more", len(problems)-5))
-		}
 		return fmt.Errorf("fails its integrity check: %s", strings.Join(problems, "; "))
 	}
 	return nil
@@ -400,7 +433,7 @@ func integrityCheck(ctx context.Context, db *sql.DB) error {
 
 // tableNames returns the names of the tables of q's database.
 func tableNames(ctx context.Context, q querier) ([]string, error) {
-	return queryStrings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	return store.QueryStrings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table'`)
 }
 
 // siteRows counts the rows of each site in the site tables among tables.
@@ -583,9 +616,10 @@ func leaveWAL(ctx context.Context, held *sql.DB) error {
 }
 
 // prepareRestore writes a checked copy of backup to tmp (snapshot: the
-// backup's WAL, if it has one, is included), private and on disk.
+// backup's WAL, if it has one, is included), private and on disk. The
+// backup itself passed integrity_check (inspectBackup).
 func prepareRestore(ctx context.Context, backup, tmp string) error {
-	if err := snapshot(ctx, backup, tmp); err != nil {
+	if _, err := snapshot(ctx, backup, tmp); err != nil {
 		return err
 	}
 	if err := os.Chmod(tmp, 0o600); err != nil {
@@ -1182,14 +1216,14 @@ func readAuditRange(ctx context.Context, db *sql.DB, afterID int64) (string, err
 // deletedAccountsSince returns the names of the accounts deleted
 // (user.delete on user/NAME) in db's audit rows after ID afterID, sorted.
 func deletedAccountsSince(ctx context.Context, db *sql.DB, afterID int64) ([]string, error) {
-	return queryStrings(ctx, db, `SELECT DISTINCT substr(object, 6) FROM audit WHERE id > ? AND action = 'user.delete' AND object LIKE 'user/%' ORDER BY 1`, afterID)
+	return store.QueryStrings(ctx, db, `SELECT DISTINCT substr(object, 6) FROM audit WHERE id > ? AND action = 'user.delete' AND object LIKE 'user/%' ORDER BY 1`, afterID)
 }
 
 // deletedRegistryEntriesSince returns the IDs of the registry entries
 // deleted (registry.delete on registry/ID) in db's audit rows after ID
 // afterID, in order.
 func deletedRegistryEntriesSince(ctx context.Context, db *sql.DB, afterID int64) ([]int64, error) {
-	objects, err := queryStrings(ctx, db, `SELECT DISTINCT object FROM audit WHERE id > ? AND action = 'registry.delete' AND object LIKE 'registry/%'`, afterID)
+	objects, err := store.QueryStrings(ctx, db, `SELECT DISTINCT object FROM audit WHERE id > ? AND action = 'registry.delete' AND object LIKE 'registry/%'`, afterID)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,7 @@ func restoreAccountsSetup(t *testing.T) (cur, bak string) {
 		db.Audit(ctx, store.AuditEntry{TimeNS: int64(i), User: "admin", Action: "alert.ack", Object: "alert/a"})
 	}
 	db.Close()
-	if err := snapshot(ctx, bak, cur); err != nil {
+	if _, err := snapshot(ctx, bak, cur); err != nil {
 		t.Fatal(err)
 	}
 	db, users = open(cur)

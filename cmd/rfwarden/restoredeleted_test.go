@@ -75,7 +75,7 @@ func TestRestoreCarriesDeletions(t *testing.T) {
 				ids = append(ids, e.ID)
 			}
 			db.Close()
-			if err := snapshot(ctx, bak, cur); err != nil {
+			if _, err := snapshot(ctx, bak, cur); err != nil {
 				t.Fatal(err)
 			}
 			db, users = open(cur)

@@ -41,6 +41,9 @@ type restoredErasures struct {
 	// and no case of the restored database names, with the case of the
 	// erasure naming them: their snippets are not copied back
 	erased map[string]eraseTarget
+	// alerts: the alerts of the erasures re-applied, by site: their
+	// notifications kept with the backup are not restored
+	alerts map[string][]string
 }
 
 // reapplyErasures keeps the erasures made since the backup (rfwarden
@@ -54,7 +57,7 @@ type restoredErasures struct {
 // returns what it did, and the erased detections whose snippets a
 // restore must not copy back.
 func reapplyErasures(ctx context.Context, cp, cur *sql.DB, stdout io.Writer) (restoredErasures, error) {
-	res := restoredErasures{erased: map[string]eraseTarget{}}
+	res := restoredErasures{erased: map[string]eraseTarget{}, alerts: map[string][]string{}}
 	var rows []auditRow
 	var err error
 	if cur != nil {
@@ -95,7 +98,7 @@ func reapplyErasures(ctx context.Context, cp, cur *sql.DB, stdout io.Writer) (re
 		if strings.HasSuffix(r.action, ".files") {
 			continue
 		}
-		done, err := reapplyErasure(ctx, tx, r)
+		done, err := reapplyErasure(ctx, tx, r, res.alerts)
 		if done != "" {
 			res.reapplied = append(res.reapplied, fmt.Sprintf("%s: %s", r, done))
 		}
@@ -160,7 +163,7 @@ func copyAuditRow(ctx context.Context, tx *sql.Tx, r auditRow) error {
 // evidence another case of tx names. It says what it deleted ("" when
 // tx holds nothing of the case). A record that does not read leaves the
 // case as tx holds it, and an error saying so after it is deleted.
-func reapplyErasure(ctx context.Context, tx *sql.Tx, r auditRow) (string, error) {
+func reapplyErasure(ctx context.Context, tx *sql.Tx, r auditRow, alerts map[string][]string) (string, error) {
 	kind, id, ok := strings.Cut(r.object, "/")
 	if !ok || id == "" || "erase."+kind != r.action {
 		return "", fmt.Errorf("its object %q names no %s: what it erased is not known; erase the case again by hand after the restore", r.object, strings.TrimPrefix(r.action, "erase."))
@@ -209,6 +212,8 @@ func reapplyErasure(ctx context.Context, tx *sql.Tx, r auditRow) (string, error)
 	if err := readEraseCase(ctx, tx, p, c); err != nil {
 		return "", err
 	}
+	alerts[p.site] = append(alerts[p.site], slices.Sorted(maps.Keys(c.alerts))...)
+	alerts[p.site] = append(alerts[p.site], p.alerts...)
 	n, err := deleteCaseRows(ctx, tx, p)
 	if err != nil {
 		return "", err

@@ -169,3 +169,6 @@ func HeatQuarters(ctx context.Context, s *Influx, site string, from, to time.Tim
 	}
 	return out, nil
 }
+
+// QuickCheckAllBytes is quickCheckAllBytes, for a test to lower.
+var QuickCheckAllBytes = &quickCheckAllBytes

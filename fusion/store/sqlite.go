@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"math"
@@ -215,8 +214,14 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if isFilePath(path) {
-		if err := checkFile(path); errors.Is(err, ErrEmpty) {
+		err := checkFile(path)
+		if errors.Is(err, ErrEmpty) {
 			return nil, err
+		}
+		if fi, serr := os.Stat(path); err == nil && serr == nil && fi.Mode().IsRegular() && sqliteFile(path) {
+			if err := checkExisting(path, fi.Size()); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// _txlock=immediate: a transaction takes the write lock when it
@@ -237,7 +242,7 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 		if why := openProblem(path); why != nil {
 			return nil, fmt.Errorf("open database %q: %w (sqlite: %v)", path, why, err)
 		}
-		if d := damaged(err); d != err {
+		if d := Damaged(err); d != err {
 			return nil, fmt.Errorf("open database %q: %w", path, d)
 		}
 		return nil, fmt.Errorf("create schema in %q: %w", path, err)
@@ -245,7 +250,7 @@ func OpenSQLiteLog(path string, log *slog.Logger) (*SQLite, error) {
 	for _, migrate := range []func(context.Context, *sql.DB, *slog.Logger) error{migrateDetectionKey, migrateHeatEmissions, migrateAuditAddr, migrateFixHeads, migrateHistoryIndexes} {
 		if err := migrate(context.Background(), db, log); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("upgrade %q: %w", path, damaged(err))
+			return nil, fmt.Errorf("upgrade %q: %w", path, Damaged(err))
 		}
 	}
 	return &SQLite{db: db, path: path}, nil
@@ -271,10 +276,9 @@ func openProblem(path string) error {
 		if err != nil {
 			return err
 		}
-		head := make([]byte, len(sqliteHeader))
-		_, err = io.ReadFull(f, head)
+		ok := sqliteHead(f)
 		f.Close()
-		if fi.Size() > 0 && (err != nil || string(head) != sqliteHeader) {
+		if fi.Size() > 0 && !ok {
 			return errors.New(notSQLite)
 		}
 	case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):

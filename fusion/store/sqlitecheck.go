@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"modernc.org/sqlite"
 )
@@ -41,9 +44,9 @@ const damagedAdvice = "restore the latest backup (rfwarden restore; docs/deploy.
 // another file given by mistake, or the database overwritten.
 const notSQLite = "not an SQLite database (it does not begin with the SQLite header): is it the right path? If it is, the file is damaged: " + damagedAdvice
 
-// damaged returns err wrapped in ErrDamaged with what to do, when SQLite
+// Damaged returns err wrapped in ErrDamaged with what to do, when SQLite
 // says the database file is corrupt or not a database; err otherwise.
-func damaged(err error) error {
+func Damaged(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) && (se.Code()&0xff == sqliteCorrupt || se.Code()&0xff == sqliteNotADB) {
 		return fmt.Errorf("%w (%w): %s", ErrDamaged, err, damagedAdvice)
@@ -58,6 +61,23 @@ const emptyAdvice = "restore the latest backup (rfwarden restore; docs/deploy.md
 // sqliteHeader is how every SQLite 3 database file begins
 // (https://www.sqlite.org/fileformat.html, 1.3).
 const sqliteHeader = "SQLite format 3\x00"
+
+// sqliteHead reports whether r begins with sqliteHeader.
+func sqliteHead(r io.Reader) bool {
+	head := make([]byte, len(sqliteHeader))
+	_, err := io.ReadFull(r, head)
+	return err == nil && bytes.Equal(head, []byte(sqliteHeader))
+}
+
+// sqliteFile reports whether the file at path begins as SQLite does.
+func sqliteFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return sqliteHead(f)
+}
 
 // missingError is CheckDatabase's error for a path with no file.
 type missingError struct{ path string }
@@ -89,30 +109,145 @@ func CheckDatabase(path string) error {
 	if err != nil {
 		return fail("%w", pathCause(err))
 	}
-	head := make([]byte, len(sqliteHeader))
-	_, err = io.ReadFull(f, head)
+	ok := sqliteHead(f)
 	f.Close()
-	if err != nil || !bytes.Equal(head, []byte(sqliteHeader)) {
+	if !ok {
 		return fail("%s: %w", notSQLite, ErrNotRFWarden)
 	}
-	// query_only, not mode=ro: a read-only connection to a WAL database
-	// creates its -wal and -shm and cannot remove them at close, while
-	// this one, when it is the last, removes them; and a fresh store's
-	// tables may still be in fusion's -wal, which it reads. Fusion may be
-	// writing meanwhile (hence the busy timeout).
-	db, err := sql.Open("sqlite", FileURI(path)+fmt.Sprintf("?_pragma=query_only(1)&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()))
+	db, err := openQueryOnly(path)
 	if err != nil {
 		return fail("%w", err)
 	}
 	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'alert'`).Scan(&n); err != nil {
-		return fail("read its tables: %w", damaged(err))
+	tables, err := tableNames(db)
+	if err != nil {
+		return fail("read its tables: %w", Damaged(err))
 	}
-	if n == 0 {
-		return fail("an SQLite database with no alert table: %w", ErrNotRFWarden)
+	if !slices.Contains(tables, "alert") {
+		return foreignError(path, tables)
 	}
 	return nil
+}
+
+// openQueryOnly opens the database at path to read it, changing nothing.
+// query_only, not mode=ro: a read-only connection to a WAL database
+// creates its -wal and -shm and cannot remove them at close, while this
+// one, when it is the last, removes them; and a fresh store's tables may
+// still be in fusion's -wal, which it reads. Fusion may be writing
+// meanwhile (hence the busy timeout).
+func openQueryOnly(path string) (*sql.DB, error) {
+	return sql.Open("sqlite", FileURI(path)+fmt.Sprintf("?_pragma=query_only(1)&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()))
+}
+
+// tableNames returns the names of db's tables, SQLite's own
+// (sqlite_sequence, sqlite_stat1) left out, sorted.
+func tableNames(db *sql.DB) ([]string, error) {
+	return QueryStrings(context.Background(), db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
+}
+
+// Querier is a database or a transaction on it.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// QueryStrings returns the first column of the rows query (with args)
+// answers in q, as strings.
+func QueryStrings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// foreignError is the error, wrapping ErrNotRFWarden, for the database at
+// path whose tables (none, or another program's) lack rfwarden's alert
+// table, which every store has from its first open. It names up to 10
+// of the tables.
+func foreignError(path string, tables []string) error {
+	if len(tables) == 0 {
+		return fmt.Errorf("database %q: an SQLite database with no tables, so no alert table: %w", path, ErrNotRFWarden)
+	}
+	shown := tables
+	if len(shown) > 10 {
+		shown = append(slices.Clip(shown[:10]), fmt.Sprintf("and %d more", len(tables)-10))
+	}
+	return fmt.Errorf("database %q: another program's SQLite database, with no alert table (its tables: %s): %w: is it the right path? rfwarden adds its tables only to its own database or a new one",
+		path, strings.Join(shown, ", "), ErrNotRFWarden)
+}
+
+// timeSeriesTables are the tables of the time series (detections,
+// fixes, health, spectra): with no InfluxDB, nearly all of a big file.
+var timeSeriesTables = []string{"detection", "location", "health", "spectrum"}
+
+// quickCheckAllBytes is the size of database file up to which
+// checkExisting checks the time series tables too: quick_check reads
+// every page it checks, about 1 s for 370 MB (a million detections) on a
+// 2-vCPU VM with the file in the page cache (docs/deploy.md). A bigger
+// file has its state tables checked (alerts, incidents, audit, accounts,
+// registry, outbox), which stay small; damage in its time series shows as
+// failed writes and reads of those rows (write health, /healthz).
+var quickCheckAllBytes int64 = 1 << 30
+
+// checkExisting is OpenSQLite's look at an existing database before it
+// changes anything: refused, naming path, when it is another program's
+// (tables, none rfwarden's: foreignError) or SQLite's quick_check finds
+// damage in its tables (ErrDamaged, with what to do); the time series
+// tables of a file over quickCheckAllBytes are not checked. A database
+// with no tables (a new one) passes.
+func checkExisting(path string, size int64) error {
+	db, err := openQueryOnly(path)
+	if err != nil {
+		return fmt.Errorf("database %q: %w", path, err)
+	}
+	defer db.Close()
+	tables, err := tableNames(db)
+	if err != nil {
+		return fmt.Errorf("database %q: read its tables: %w", path, Damaged(err))
+	}
+	if len(tables) == 0 {
+		return nil
+	}
+	if !slices.Contains(tables, "alert") {
+		return foreignError(path, tables)
+	}
+	for _, t := range tables {
+		if size > quickCheckAllBytes && slices.Contains(timeSeriesTables, t) {
+			continue
+		}
+		problems, err := Problems(context.Background(), db, `PRAGMA quick_check("`+strings.ReplaceAll(t, `"`, `""`)+`")`)
+		if err != nil {
+			return fmt.Errorf("database %q: check table %s: %w", path, t, Damaged(err))
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("database %q: %w (quick_check of table %s: %s): %s", path, ErrDamaged, t, strings.Join(problems, "; "), damagedAdvice)
+		}
+	}
+	return nil
+}
+
+// Problems runs pragma, SQLite's integrity_check or quick_check (of a
+// table, or all), on db and returns what it found wrong: none when the
+// answer is "ok", at most 5 and "and N more" otherwise.
+func Problems(ctx context.Context, db *sql.DB, pragma string) ([]string, error) {
+	answer, err := QueryStrings(ctx, db, pragma)
+	if err != nil {
+		return nil, err
+	}
+	problems := slices.DeleteFunc(answer, func(s string) bool { return s == "ok" })
+	if len(problems) > 5 {
+		problems = append(problems[:5], fmt.Sprintf("and %d more", len(problems)-5))
+	}
+	return problems, nil
 }
 
 // checkFile is CheckDatabase's look at the file before reading it: no

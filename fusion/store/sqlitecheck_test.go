@@ -107,3 +107,57 @@ func files(t *testing.T, dir string) map[string]string {
 	}
 	return m
 }
+
+// TestOpenSQLiteRefusesForeignDatabase: given another program's SQLite
+// database (tables, none of rfwarden's), when a store opens it, expect it
+// refused naming the path and the tables found (ErrNotRFWarden), the
+// file left byte for byte as it was. Fusion added its tables to it (and
+// made it a WAL database). A new file with no tables is still made a
+// store.
+func TestOpenSQLiteRefusesForeignDatabase(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "notes.db")
+	db, err := sql.Open("sqlite", FileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`CREATE TABLE notes (body TEXT)`, `CREATE TABLE tags (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)`, `INSERT INTO tags(name) VALUES ('a')`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	before := files(t, dir)
+	s, err := OpenSQLite(path)
+	if err == nil {
+		s.Close()
+		t.Fatal("OpenSQLite opened another program's database")
+	}
+	for _, want := range []string{path, "another program's SQLite database", "its tables: notes, tags)", "is it the right path?"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("OpenSQLite = %q; want it to say %q", err, want)
+		}
+	}
+	if !errors.Is(err, ErrNotRFWarden) {
+		t.Errorf("OpenSQLite = %v; want it to wrap ErrNotRFWarden", err)
+	}
+	if after := files(t, dir); !maps.Equal(before, after) {
+		t.Errorf("the folder changed: %d files, then %d", len(before), len(after))
+	}
+
+	// a database with no tables yet is a new one: made a store
+	fresh := filepath.Join(dir, "fresh.db")
+	db, err = sql.Open("sqlite", FileURI(fresh))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`PRAGMA user_version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err = OpenSQLite(fresh)
+	if err != nil {
+		t.Fatalf("OpenSQLite of an SQLite file with no tables = %v, want a new store", err)
+	}
+	s.Close()
+}
