@@ -361,7 +361,7 @@ func rfwDatasetPath(base, ds, root string) (string, error) {
 		root = dir
 	}
 	refuse := func() error {
-		return fmt.Errorf("rfw:dataset %q: %w: it leads out of %q, the folder the samples must be in (put the metadata and its samples in the corpus folder given to eval)", ds, ErrBadMeta, root)
+		return fmt.Errorf("rfw:dataset %q: %w: it leads out of %q, the folder the samples must be in (put the samples in it, or give --dataset-root a folder that holds them)", ds, ErrBadMeta, root)
 	}
 	p := filepath.Join(dir, filepath.FromSlash(ds))
 	absRoot, err := filepath.Abs(root)
