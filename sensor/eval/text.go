@@ -123,12 +123,21 @@ func WriteText(w io.Writer, title string, r Report) error {
 	if len(r.Skipped)+len(r.Unmapped)+len(r.Warnings) > 0 {
 		b.WriteString("\n")
 	}
+	listed := map[SkipReason]int{}
 	for _, s := range r.Skipped {
+		if listed[s.Reason]++; listed[s.Reason] > maxNamed {
+			continue
+		}
 		why := s.Reason.String()
 		if s.Why != "" {
 			why += ": " + s.Why
 		}
 		fmt.Fprintf(&b, "passed over: %s (%s)\n", s.Path, why)
+	}
+	for _, k := range skipReasons {
+		if n := listed[k] - maxNamed; n > 0 {
+			fmt.Fprintf(&b, "passed over: %d more (%s; --json's corpus.skipped names them)\n", n, k)
+		}
 	}
 	if len(r.Unmapped) > 0 {
 		fmt.Fprintf(&b, "labels naming no class (scored as other): %s\n", FormatLabelCounts(r.Unmapped))
