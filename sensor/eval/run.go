@@ -441,7 +441,8 @@ func (c Corpus) relName(path string) string {
 // (links to it), one is kept, and the others listed in Skipped: a path
 // that is no link, else the first in sorted order. A file whose SigMF
 // extension is not in lower case ("REC.SIGMF-META") is listed in Skipped
-// as unreadable, saying why (UpperCaseExtension). An archive holding
+// as unreadable, saying why (UpperCaseExtension), and so is SigMF
+// metadata named .json ("rec.sigmf-meta.json", sigmf.MisnamedMeta). An archive holding
 // several recordings is listed once per recording (ArchiveMember). A
 // folder that cannot be read is an error.
 func FindCorpus(dir string) (Corpus, error) {
@@ -507,6 +508,9 @@ func FindCorpus(dir string) (Corpus, error) {
 				c.Paths = append(c.Paths, path)
 			case isSigMF(strings.ToLower(path)):
 				c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipUnreadable, Why: UpperCaseExtension(e.Name())})
+			case strings.EqualFold(filepath.Ext(path), ".json") && metaFile(path):
+				// rec.sigmf-meta.json: until 2026-12-07 left out unsaid
+				c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipUnreadable, Why: sigmf.MisnamedMeta(e.Name()).Error()})
 			}
 		}
 		return nil
@@ -573,6 +577,21 @@ func ArchiveMember(entry string) (archive, base string, ok bool) {
 		return "", "", false
 	}
 	return entry[:i+len(sigmf.ArchiveExt)], entry[i+len(sigmf.ArchiveExt)+1:], true
+}
+
+// metaFile reports whether the file at path holds SigMF metadata
+// (sigmf.LooksLikeMeta); one that cannot be read, or is no regular
+// file (a FIFO would wait for a writer), does not.
+func metaFile(path string) bool {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return sigmf.LooksLikeMeta(f)
 }
 
 // UpperCaseExtension says why a file whose SigMF extension is not in

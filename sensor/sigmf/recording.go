@@ -424,7 +424,10 @@ func datasetPath(base string, m Meta) (string, error) {
 
 // OpenRaw opens a headerless interleaved IQ file of the given SigMF datatype
 // (e.g. "ci8" from hackrf_transfer, "cu8" from rtl_sdr). centerHz may be 0
-// when unknown.
+// when unknown. A file that is evidently SigMF metadata, named .json or
+// holding a JSON object with a "global" member (LooksLikeMeta), is refused
+// with ErrLooksLikeMeta (MisnamedMeta): its text read as samples gave a
+// scan of nothing, or "too short to analyse".
 func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording, error) {
 	m := Meta{
 		Global:   Global{Datatype: datatype, SampleRateHz: sampleRateHz, Version: Version},
@@ -441,6 +444,10 @@ func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording,
 	if err != nil {
 		file.Close()
 		return nil, fmt.Errorf("open raw: %w", err)
+	}
+	if strings.EqualFold(filepath.Ext(path), ".json") || LooksLikeMeta(io.NewSectionReader(file, 0, st.Size())) {
+		file.Close()
+		return nil, fmt.Errorf("open raw: %w", MisnamedMeta(path))
 	}
 	r, err := newRecording(m, path, file, st.Size(), file)
 	if err != nil {
