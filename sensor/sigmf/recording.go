@@ -751,6 +751,12 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		return nil, fmt.Errorf("open recording %q: %d bytes%s is not a multiple of the %d-byte %s sample: %w", dataPath, size-hdr, after, sz, m.Global.Datatype, ErrTruncated)
 	}
 	n := (size - hdr) / sz
+	// said first when the metadata reaches into data there is none of;
+	// until 2026-12-07: "beyond the 0 samples of data"
+	empty := "the data file is empty"
+	if hdr > 0 {
+		empty = fmt.Sprintf("the data file holds no samples after its %d core:header_bytes", hdr)
+	}
 	m.Annotations = resolveToEnd(m.Annotations, m.Captures, n)
 	r := &Recording{
 		meta:     m,
@@ -768,6 +774,9 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 			return nil, fmt.Errorf("open recording %q: captures[%d] starts at %d, not after %d: %w", dataPath, i, cp.SampleStart, m.Captures[i-1].SampleStart, ErrMismatch)
 		}
 		if cp.SampleStart > n || (cp.SampleStart == n && n > 0) {
+			if n == 0 {
+				return nil, fmt.Errorf("open recording %q: %s, but captures[%d] starts at sample %d: %w", dataPath, empty, i, cp.SampleStart, ErrMismatch)
+			}
 			return nil, fmt.Errorf("open recording %q: captures[%d] starts at sample %d beyond the %d samples of data: %w", dataPath, i, cp.SampleStart, n, ErrMismatch)
 		}
 		if cp.Datetime != "" {
@@ -783,6 +792,9 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 	}
 	for i, a := range m.Annotations {
 		if a.SampleStart < 0 || a.SampleCount < 0 || a.SampleStart > n || a.SampleCount > n-a.SampleStart {
+			if n == 0 {
+				return nil, fmt.Errorf("open recording %q: %s, but annotations[%d] covers samples [%d, +%d): %w", dataPath, empty, a.index(i), a.SampleStart, a.SampleCount, ErrMismatch)
+			}
 			return nil, fmt.Errorf("open recording %q: annotations[%d] samples [%d, +%d) beyond the %d samples of data: %w", dataPath, a.index(i), a.SampleStart, a.SampleCount, n, ErrMismatch)
 		}
 	}
