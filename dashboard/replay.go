@@ -322,13 +322,14 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	report(ReplayProgress{})
 	runCtx, cancel := context.WithTimeout(ctx, r.runTimeout)
 	defer cancel()
-	rec, err := openReplay(path)
+	rec, err := openReplay(path, root.dir)
 	if err != nil {
 		return ReplayResult{}, err // names the file and the fault
 	}
 	defer rec.Close() // also closed by src; closing twice is harmless
 	if strings.HasSuffix(path, sigmf.MetaExt) {
-		// the samples Open read: NAME.sigmf-data, or the file core:dataset names
+		// the samples Open read: NAME.sigmf-data, or the file core:dataset
+		// or rfw:dataset names
 		data, err := filepath.Abs(rec.Path())
 		if err == nil {
 			err = root.holds(data)
@@ -504,12 +505,14 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 
 // openReplay opens the recording at path: one recording of an archive of
 // several ("day.sigmf:day-0/day-0", as scan opens it), or what sigmf.Open
-// opens.
-func openReplay(path string) (*sigmf.Recording, error) {
+// opens, following an rfw:dataset (metadata `rfwarden scan --annotate`
+// wrote away from its samples) to samples inside root, the replay folder
+// holding path, as scan and eval follow it.
+func openReplay(path, root string) (*sigmf.Recording, error) {
 	if archive, base, ok := eval.ArchiveMember(path); ok {
 		return sigmf.OpenArchiveRecording(archive, base, sigmf.Overrides{})
 	}
-	return sigmf.Open(path)
+	return sigmf.OpenWith(path, sigmf.Overrides{FollowRFWDataset: true, DatasetRoot: root})
 }
 
 // stopped is the error of a run that stopped at stage with err: the

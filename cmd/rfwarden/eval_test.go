@@ -355,7 +355,7 @@ func TestEvalInterruptedKeepsTables(t *testing.T) {
 		// a clip is its hash check and one block: a, then stop in b's
 		// check; no generated case is run
 		{"corpus", []string{"--corpus", corpus, "--cases", "1", "--classes", "gsm", "--snr-list", "21", "--noise-cases", "0"}, 2,
-			"== corpus " + corpus + " (pfa 1e-09, interrupted after 1 of 2 recordings): 1 runs ==", "eval: interrupted at b.sigmf-meta (1 of 2 corpus recordings done); the tables above are of those", 1, 0},
+			"== corpus " + corpus + " (pfa 1e-09, interrupted after 1 of 2 recordings): 1 run ==", "eval: interrupted at b.sigmf-meta (1 of 2 corpus recordings done); the tables above are of those", 1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			jsonPath := filepath.Join(t.TempDir(), "ev.json")

@@ -63,7 +63,7 @@ func TestServicesSayStartAndStop(t *testing.T) {
 	}{
 		{"sensor", func(t *testing.T) (*syncbuf.Buffer, *syncbuf.Buffer, func() error) {
 			return runSensor(t, brokertest.Start(t, "rfw/#").URL())
-		}, `(?m)^sensor: site site1, sensor s1, 1 bands, source sim, broker tcp://\S+, outbox \S+outbox$`,
+		}, `(?m)^sensor: site site1, sensor s1, 1 band, source sim, broker tcp://\S+, outbox \S+outbox$`,
 			`(?m)^sensor: stopped \(context canceled\): outbox \S+outbox closed, \d+ detections in it for the next start$`},
 		{"fusion", func(t *testing.T) (*syncbuf.Buffer, *syncbuf.Buffer, func() error) {
 			_, stdout, stderr, stop := runFusion(t, brokertest.Start(t, "rfw/#").URL(), "", nil)

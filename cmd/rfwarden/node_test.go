@@ -171,7 +171,7 @@ func TestNodeInstallRefusesBadBundles(t *testing.T) {
 		pub     string
 		wantErr string
 	}{
-		{"flipped byte", flipped, filepath.Join(f.keys, "site.pub"), "does not match manifest"},
+		{"flipped byte", flipped, filepath.Join(f.keys, "site.pub"), "bundle changed after it was signed, or damaged: \"node.yaml\" has"},
 		{"wrong key", good, filepath.Join(otherKeys, "site.pub"), "signature invalid"},
 		{"truncated", good[:1000], filepath.Join(f.keys, "site.pub"), "malformed"},
 	}

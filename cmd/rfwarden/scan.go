@@ -62,9 +62,15 @@ earlier rfwarden scan wrote (core:generator rfwarden) dropped, and this scan's
 detections added. It refuses, before scanning, an OUT that is a file the scan
 reads, and an OUT.sigmf-data beside it that holds other samples (SigMF tools
 would read the detections against them). Of a .sigmf archive, whose samples
-are a member of it, rfw:dataset names the archive (relative to OUT) and eval
-reads OUT over the archive's samples; until 2026-12-05 it named
+are a member of it, rfw:dataset names the archive (relative to OUT) and scan
+and eval read OUT over the archive's samples; until 2026-12-05 it named
 "X.sigmf:X/X.sigmf-data", which no tool could read.
+
+Metadata with no data beside it is read through its rfw:dataset (a path
+relative to the metadata's folder, as --annotate writes for an OUT
+elsewhere), as eval reads it: the samples must be, after links, in the
+metadata's own folder or in --dataset-root DIR, else it is refused (until
+2026-12-07 scan never followed it: "its samples are not beside it").
 
 A SigMF recording whose data differs from its metadata's core:sha512 (or
 rfw:sha256) is refused before the scan; --verify=false scans it anyway.
@@ -99,6 +105,9 @@ type scanOptions struct {
 	progress bool
 	classify bool
 	verify   bool
+	// datasetRoot is the folder the samples an rfw:dataset names must be
+	// in (--dataset-root; "": the metadata's own folder).
+	datasetRoot string
 }
 
 // cmdScan runs `rfwarden scan`.
@@ -108,7 +117,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Usage = func() { fmt.Fprint(stderr, scanUsage); printDefaults(fs) }
 	var o scanOptions
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per detection")
-	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are: their file, or the .sigmf archive holding them, which eval reads)")
+	fs.StringVar(&o.annotate, "annotate", "", "write the input's SigMF metadata plus the detections as annotations to `OUT.sigmf-meta` (one FILE only, never OUT the input; SigMF tools find the samples when OUT is beside the input's data, otherwise rfw:dataset says where they are: their file, or the .sigmf archive holding them, which scan and eval read)")
 	fs.StringVar(&o.datatype, "datatype", "", "raw file sample format, a complex SigMF datatype: ci8, cu8, ci16_le, ci16_be, cu16_le, cu16_be, ci32_le, ci32_be, cu32_le, cu32_be, cf32_le, cf32_be, cf64_le, cf64_be (a SigMF recording's core:datatype must agree, unless --override)")
 	fs.Float64Var(&o.rateHz, "rate", 0, "raw file sample rate, samples/s (a SigMF recording's core:sample_rate must agree, unless --override)")
 	fs.Float64Var(&o.centerHz, "center", 0, "raw file centre frequency, Hz, up to 1e12 (every capture's core:frequency of a SigMF recording must agree, unless --override)")
@@ -116,6 +125,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&o.pfa, "pfa", 0, "detector per-cell false-alarm probability (default 1e-9)")
 	fs.BoolVar(&o.classify, "classify", true, "label detections with the classifiers (false: detect only, label \"unknown\")")
 	fs.BoolVar(&o.verify, "verify", true, "check a SigMF recording's data against its core:sha512 (and rfw:sha256) before scanning; false scans data whose metadata's hash is known to be stale")
+	fs.StringVar(&o.datasetRoot, "dataset-root", "", "the folder `DIR` the samples a recording's rfw:dataset names must be in, after links (default: the metadata's own folder); an rfw:dataset leading out of it is refused")
 	fs.BoolVar(&o.progress, "progress", false, "show progress on stderr even when it is not a terminal (there as a line every 5 s)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -341,7 +351,8 @@ func openScanInput(path string, o scanOptions) (*sigmf.Recording, error) {
 		}
 	}
 	if isSigMFName(path) {
-		rec, err := sigmf.OpenWith(path, sigmf.Overrides{Datatype: o.datatype, SampleRateHz: o.rateHz, CenterHz: o.centerHz, MustAgree: !o.override})
+		rec, err := sigmf.OpenWith(path, sigmf.Overrides{Datatype: o.datatype, SampleRateHz: o.rateHz, CenterHz: o.centerHz, MustAgree: !o.override,
+			FollowRFWDataset: true, DatasetRoot: o.datasetRoot})
 		if errors.Is(err, sigmf.ErrOverride) && !o.override {
 			return nil, fmt.Errorf("scan %q: %w (--datatype, --rate and --center describe raw files; --override makes them replace a SigMF recording's own)", path, err)
 		}

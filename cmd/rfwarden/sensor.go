@@ -75,7 +75,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := checkSensorFiles(cfg); err != nil {
 			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
 		}
-		if _, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d bands)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands)); err != nil {
+		if _, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d %s)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands), plural(len(cfg.Bands), "band", "bands")); err != nil {
 			return err
 		}
 		return printDroneCoverage(stdout, *cfgPath, cfg)
@@ -128,8 +128,8 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // once it runs, as fusion and the dashboard print theirs: the log is
 // quiet (warnings) by default, and an installer should see a clean start.
 func sensorStartLine(cfg config.Config) string {
-	line := fmt.Sprintf("sensor: site %s, sensor %s, %d bands, source %s, broker %s, outbox %s",
-		cfg.Site, cfg.Sensor, len(cfg.Bands), cfg.Source.Kind, redact.URL(cfg.MQTT.URL), cfg.Outbox.Dir)
+	line := fmt.Sprintf("sensor: site %s, sensor %s, %d %s, source %s, broker %s, outbox %s",
+		cfg.Site, cfg.Sensor, len(cfg.Bands), plural(len(cfg.Bands), "band", "bands"), cfg.Source.Kind, redact.URL(cfg.MQTT.URL), cfg.Outbox.Dir)
 	if cfg.HTTPAddr != "" {
 		line += ", health and metrics on " + cfg.HTTPAddr
 	}

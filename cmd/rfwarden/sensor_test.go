@@ -41,7 +41,7 @@ func TestCmdSensorCheck(t *testing.T) {
 	if err := run(context.Background(), []string{"sensor", "--check", "--config", p}, &out, &errb); err != nil {
 		t.Fatalf("check: %v (%s)", err, errb.String())
 	}
-	if !strings.Contains(out.String(), "ok (site site1, sensor s1, 1 bands)") {
+	if !strings.Contains(out.String(), "ok (site site1, sensor s1, 1 band)") {
 		t.Errorf("output %q", out.String())
 	}
 	bad := writeSensorConfig(t, "bogus: 1\n")

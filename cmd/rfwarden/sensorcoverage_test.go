@@ -25,7 +25,7 @@ func TestCmdSensorCheckDroneCoverage(t *testing.T) {
 		want, never []string
 	}{
 		{"2430-2440 MHz only", writeSensorConfig(t, ""),
-			[]string{"ok (site site1, sensor s1, 1 bands)", "drone bands", "SRD 433 (433.05–434.79 MHz): not scanned",
+			[]string{"ok (site site1, sensor s1, 1 band)", "drone bands", "SRD 433 (433.05–434.79 MHz): not scanned",
 				"SRD 868 (863–870 MHz): not scanned", "ISM 2.4 GHz (2400–2483.5 MHz): 2400–2430, 2440–2483.5 MHz not scanned",
 				"5.8 GHz FPV (5645–5945 MHz): not scanned", "1.3 GHz FPV (1240–1300 MHz): not scanned"}, nil},
 		{"deploy/config/sensor.yaml", shippedSensorConfig(t),

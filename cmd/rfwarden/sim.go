@@ -146,7 +146,8 @@ func (o simOptions) check() error {
 // checkSimBase refuses a recording base (--out given, less its SigMF
 // extension) with no name of its own: "sim/" (or "sim/.sigmf-meta") wrote
 // the hidden files sim/.sigmf-data and sim/.sigmf-meta, and an existing
-// folder would be written into the same way.
+// folder would be written into the same way; and one whose folder does
+// not exist, or is no folder, before the simulation runs.
 func checkSimBase(given, base string) error {
 	name := base
 	if i := strings.LastIndexAny(base, `/`+string(filepath.Separator)); i >= 0 {
@@ -155,6 +156,16 @@ func checkSimBase(given, base string) error {
 	fi, err := os.Stat(base)
 	if name == "" || name == "." || name == ".." || (err == nil && fi.IsDir()) {
 		return fmt.Errorf("sim: --out %s names a folder, not a recording: give DIR/NAME, for NAME%s and NAME%s in DIR", given, sigmf.DataExt, sigmf.MetaExt)
+	}
+	// until 2026-12-07 only "stat DIR: no such file or directory"
+	dir := filepath.Dir(base)
+	switch fi, err := os.Stat(dir); {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("sim: --out %s: its folder %s does not exist: create it, or correct --out", given, dir)
+	case err != nil:
+		return fmt.Errorf("sim: --out %s: its folder: %w", given, err)
+	case !fi.IsDir():
+		return fmt.Errorf("sim: --out %s: %s is not a folder: correct --out", given, dir)
 	}
 	return nil
 }

@@ -90,6 +90,8 @@ func TestCmdSimBadFlags(t *testing.T) {
 		{"out a folder with a slash", []string{"--out", "DIR/"}, "--out %s/ names a folder, not a recording: give DIR/NAME, for NAME.sigmf-data and NAME.sigmf-meta in DIR"},
 		{"out a folder's metadata", []string{"--out", "DIR/.sigmf-meta"}, "names a folder, not a recording"},
 		{"out an existing folder", []string{"--out", "DIR"}, "--out %s names a folder"},
+		// until 2026-12-07 only "stat DIR/rec: no such file or directory"
+		{"out in a missing folder", []string{"--out", "DIR/rec/lte"}, "--out %s/rec/lte: its folder %s/rec does not exist: create it, or correct --out"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

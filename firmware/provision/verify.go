@@ -28,7 +28,10 @@ var (
 	ErrMalformed        = errors.New("malformed bundle") // not a readable tar
 	ErrSignature        = errors.New("bundle signature invalid")
 	ErrManifest         = errors.New("bad bundle manifest")
-	ErrHash             = errors.New("bundle member does not match manifest")
+	// ErrHash: a member differs from the size and SHA-256 the signed
+	// manifest gives (until 2026-12-07 "bundle member does not match
+	// manifest", which did not say what that means).
+	ErrHash = errors.New("bundle changed after it was signed, or damaged")
 )
 
 // Raw is a bundle's members as read, not yet verified.
@@ -171,7 +174,7 @@ func Verify(raw *Raw, pub ed25519.PublicKey) (*Bundle, error) {
 		}
 		sum := sha256.Sum256(b)
 		if int64(len(b)) != f.Size || hex.EncodeToString(sum[:]) != f.SHA256 {
-			return nil, fmt.Errorf("%w: %q has %d bytes and SHA-256 %x, manifest says %d bytes and %s",
+			return nil, fmt.Errorf("%w: %q has %d bytes and SHA-256 %x, its signed manifest says %d bytes and %s: copy the bundle again from where it was made, or make it again (rfwarden node bundle)",
 				ErrHash, f.Name, len(b), sum, f.Size, f.SHA256)
 		}
 	}

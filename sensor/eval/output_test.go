@@ -111,11 +111,11 @@ func TestWriteText(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{
-		"== my run: 1 runs ==",
+		"== my run: 1 run ==",
 		"precision", "MISSED",
 		// each rate next to its own bound: the bound was the named
 		// alarms' only, printed after the rate of all of them
-		"noise: 3.600 s; 1 false alarms: 1000 /h (95% upper bound 4744 /h); 0 named with a class: 0 /h (95% upper bound 2996 /h)\n",
+		"noise: 3.6000 s; 1 false alarm: 1000 /h (95% upper bound 4744 /h); 0 named with a class: 0 /h (95% upper bound 2996 /h)\n",
 		"1.00/1.00", // LTE at 21 dB
 		"0.00/0.00", // GSM at 21 dB, missed
 		"rec: missed gsm samples 0+0",

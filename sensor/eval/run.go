@@ -383,6 +383,11 @@ type Corpus struct {
 	Skipped []Skipped // passed over, in the order met
 }
 
+// maxNamed is how many files and folders passed over for one reason are
+// named, on stderr as they are met, in SkipSummary and in the text
+// report; the rest are counted.
+const maxNamed = 3
+
 // SkipSummary says how many files and folders were passed over, by
 // reason, naming up to three of each: "2 recordings without core:label
 // annotations (a.sigmf-meta, b.sigmf-meta)". It is "" when none was.
@@ -398,8 +403,8 @@ func (c Corpus) SkipSummary() string {
 		if len(names) == 0 {
 			continue
 		}
-		list := strings.Join(names[:min(3, len(names))], ", ")
-		if len(names) > 3 {
+		list := strings.Join(names[:min(maxNamed, len(names))], ", ")
+		if len(names) > maxNamed {
 			list += ", …"
 		}
 		parts = append(parts, fmt.Sprintf("%s (%s)", r.count(len(names)), list))
@@ -436,7 +441,8 @@ func (c Corpus) relName(path string) string {
 // (links to it), one is kept, and the others listed in Skipped: a path
 // that is no link, else the first in sorted order. A file whose SigMF
 // extension is not in lower case ("REC.SIGMF-META") is listed in Skipped
-// as unreadable, saying why (UpperCaseExtension). An archive holding
+// as unreadable, saying why (UpperCaseExtension), and so is SigMF
+// metadata named .json ("rec.sigmf-meta.json", sigmf.MisnamedMeta). An archive holding
 // several recordings is listed once per recording (ArchiveMember). A
 // folder that cannot be read is an error.
 func FindCorpus(dir string) (Corpus, error) {
@@ -502,6 +508,9 @@ func FindCorpus(dir string) (Corpus, error) {
 				c.Paths = append(c.Paths, path)
 			case isSigMF(strings.ToLower(path)):
 				c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipUnreadable, Why: UpperCaseExtension(e.Name())})
+			case strings.EqualFold(filepath.Ext(path), ".json") && metaFile(path):
+				// rec.sigmf-meta.json: until 2026-12-07 left out unsaid
+				c.Skipped = append(c.Skipped, Skipped{Path: path, Reason: SkipUnreadable, Why: sigmf.MisnamedMeta(e.Name()).Error()})
 			}
 		}
 		return nil
@@ -568,6 +577,21 @@ func ArchiveMember(entry string) (archive, base string, ok bool) {
 		return "", "", false
 	}
 	return entry[:i+len(sigmf.ArchiveExt)], entry[i+len(sigmf.ArchiveExt)+1:], true
+}
+
+// metaFile reports whether the file at path holds SigMF metadata
+// (sigmf.LooksLikeMeta); one that cannot be read, or is no regular
+// file (a FIFO would wait for a writer), does not.
+func metaFile(path string) bool {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return sigmf.LooksLikeMeta(f)
 }
 
 // UpperCaseExtension says why a file whose SigMF extension is not in
@@ -965,6 +989,19 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 			cc.Notice(fmt.Sprintf(format, a...))
 		}
 	}
+	// Up to maxNamed of each reason are named as they are met; the rest
+	// are counted at the end (SkipSummary): 3000 hard links to one data
+	// file gave 2999 lines.
+	named := map[SkipReason]int{}
+	noticeSkip := func(p string, r SkipReason, why string) {
+		named[r]++
+		switch {
+		case named[r] <= maxNamed:
+			notice("%s: passed over: %s", c.relName(p), why)
+		case named[r] == maxNamed+1:
+			notice("more passed over (%s): counted at the end", r)
+		}
+	}
 	skip := func(p string, r SkipReason, err error) {
 		why := ""
 		if err != nil {
@@ -972,12 +1009,12 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 		}
 		run.Skipped = append(run.Skipped, Skipped{Path: p, Reason: r, Why: why})
 		if r == SkipUnreadable {
-			notice("%s: passed over: %v", c.relName(p), err)
+			noticeSkip(p, r, why)
 		}
 	}
 	for _, s := range c.Skipped {
 		if s.Reason == SkipSameFile || s.Reason == SkipUnreadable {
-			notice("%s: passed over: %s", c.relName(s.Path), s.Why)
+			noticeSkip(s.Path, s.Reason, s.Why)
 		}
 	}
 	var cands []candidate
@@ -1056,7 +1093,7 @@ func RunCorpus(ctx context.Context, c Corpus, cc CorpusConfig) (*CorpusRun, erro
 				why = fmt.Sprintf("holds the same recording as %s (extracted from it, or it from this), scored instead", c.relName(cands[best].path))
 			}
 			run.Skipped = append(run.Skipped, Skipped{Path: k.path, Reason: SkipSameData, Why: why})
-			notice("%s: passed over: %s", c.relName(k.path), why)
+			noticeSkip(k.path, SkipSameData, why)
 			continue
 		}
 		chosen = append(chosen, k)

@@ -45,7 +45,8 @@ func FormatLabelCounts(ls []LabelCount) string {
 // files passed over, the labels naming no class and the warnings.
 func WriteText(w io.Writer, title string, r Report) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "== %s: %d runs ==\n\n", title, r.Runs)
+	// until 2026-12-07 "1 runs", "1 false alarms"
+	fmt.Fprintf(&b, "== %s: %d %s ==\n\n", title, r.Runs, plural(r.Runs, "run", "runs"))
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "class\ttruths\tdetected\tcorrect\tPd\trecall\tTP\tFP\tprecision\tF1\tlink_acc\t")
 	for _, c := range r.Classes {
@@ -76,10 +77,12 @@ func WriteText(w io.Writer, title string, r Report) error {
 	}
 	tw.Flush()
 	n := r.Noise
-	fmt.Fprintf(&b, "\nnoise: %.3f s; %d false alarms: %s /h (95%% upper bound %s /h); %d named with a class: %s /h (95%% upper bound %s /h)\n",
-		n.Seconds, n.Alarms, fmtRate(n.AlarmsPerHour), fmtRate(n.AlarmsUpper95PerHour), n.ClassedAlarms, fmtRate(n.ClassedPerHour), fmtRate(n.Upper95PerHour))
-	if math.Abs(n.WindowSeconds-n.Seconds) > 5e-4 {
-		fmt.Fprintf(&b, "noise: the windows span %.3f s; a window over part of the recorded band counts that part, %.3f s of the whole band\n", n.WindowSeconds, n.Seconds)
+	// seconds to 0.1 ms, as the files table (until 2026-12-07 "noise:
+	// 0.000 s" of a file whose noise_s was 0.0005)
+	fmt.Fprintf(&b, "\nnoise: %.4f s; %d %s: %s /h (95%% upper bound %s /h); %d named with a class: %s /h (95%% upper bound %s /h)\n",
+		n.Seconds, n.Alarms, plural(n.Alarms, "false alarm", "false alarms"), fmtRate(n.AlarmsPerHour), fmtRate(n.AlarmsUpper95PerHour), n.ClassedAlarms, fmtRate(n.ClassedPerHour), fmtRate(n.Upper95PerHour))
+	if math.Abs(n.WindowSeconds-n.Seconds) > 5e-5 {
+		fmt.Fprintf(&b, "noise: the windows span %.4f s; a window over part of the recorded band counts that part, %.4f s of the whole band\n", n.WindowSeconds, n.Seconds)
 	}
 	if n.AlarmsPerFrame != nil {
 		fmt.Fprintf(&b, "noise: %.3g false alarms per detector frame (%.0f frames of the default NFFT)\n", *n.AlarmsPerFrame, n.Frames)
@@ -123,12 +126,21 @@ func WriteText(w io.Writer, title string, r Report) error {
 	if len(r.Skipped)+len(r.Unmapped)+len(r.Warnings) > 0 {
 		b.WriteString("\n")
 	}
+	listed := map[SkipReason]int{}
 	for _, s := range r.Skipped {
+		if listed[s.Reason]++; listed[s.Reason] > maxNamed {
+			continue
+		}
 		why := s.Reason.String()
 		if s.Why != "" {
 			why += ": " + s.Why
 		}
 		fmt.Fprintf(&b, "passed over: %s (%s)\n", s.Path, why)
+	}
+	for _, k := range skipReasons {
+		if n := listed[k] - maxNamed; n > 0 {
+			fmt.Fprintf(&b, "passed over: %d more (%s; --json's corpus.skipped names them)\n", n, k)
+		}
 	}
 	if len(r.Unmapped) > 0 {
 		fmt.Fprintf(&b, "labels naming no class (scored as other): %s\n", FormatLabelCounts(r.Unmapped))
@@ -139,6 +151,14 @@ func WriteText(w io.Writer, title string, r Report) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// plural returns one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func fmtInterval(iv *Interval) string {

@@ -36,4 +36,8 @@ var (
 	// directory, not a regular file: reading a FIFO would wait for a
 	// writer for ever.
 	ErrNotRegular = errors.New("not a regular file")
+	// ErrLooksLikeMeta means a file given as raw samples is evidently
+	// SigMF metadata, JSON text (LooksLikeMeta): its name ends in .json,
+	// or it is a JSON object with a "global" member.
+	ErrLooksLikeMeta = errors.New("looks like SigMF metadata, not samples")
 )

@@ -361,7 +361,7 @@ func rfwDatasetPath(base, ds, root string) (string, error) {
 		root = dir
 	}
 	refuse := func() error {
-		return fmt.Errorf("rfw:dataset %q: %w: it leads out of %q, the folder the samples must be in (put the metadata and its samples in the corpus folder given to eval)", ds, ErrBadMeta, root)
+		return fmt.Errorf("rfw:dataset %q: %w: it leads out of %q, the folder the samples must be in (put the samples in it, or give --dataset-root a folder that holds them)", ds, ErrBadMeta, root)
 	}
 	p := filepath.Join(dir, filepath.FromSlash(ds))
 	absRoot, err := filepath.Abs(root)
@@ -424,7 +424,10 @@ func datasetPath(base string, m Meta) (string, error) {
 
 // OpenRaw opens a headerless interleaved IQ file of the given SigMF datatype
 // (e.g. "ci8" from hackrf_transfer, "cu8" from rtl_sdr). centerHz may be 0
-// when unknown.
+// when unknown. A file that is evidently SigMF metadata, named .json or
+// holding a JSON object with a "global" member (LooksLikeMeta), is refused
+// with ErrLooksLikeMeta (MisnamedMeta): its text read as samples gave a
+// scan of nothing, or "too short to analyse".
 func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording, error) {
 	m := Meta{
 		Global:   Global{Datatype: datatype, SampleRateHz: sampleRateHz, Version: Version},
@@ -441,6 +444,10 @@ func OpenRaw(path, datatype string, sampleRateHz, centerHz float64) (*Recording,
 	if err != nil {
 		file.Close()
 		return nil, fmt.Errorf("open raw: %w", err)
+	}
+	if strings.EqualFold(filepath.Ext(path), ".json") || LooksLikeMeta(io.NewSectionReader(file, 0, st.Size())) {
+		file.Close()
+		return nil, fmt.Errorf("open raw: %w", MisnamedMeta(path))
 	}
 	r, err := newRecording(m, path, file, st.Size(), file)
 	if err != nil {
@@ -744,6 +751,12 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 		return nil, fmt.Errorf("open recording %q: %d bytes%s is not a multiple of the %d-byte %s sample: %w", dataPath, size-hdr, after, sz, m.Global.Datatype, ErrTruncated)
 	}
 	n := (size - hdr) / sz
+	// said first when the metadata reaches into data there is none of;
+	// until 2026-12-07: "beyond the 0 samples of data"
+	empty := "the data file is empty"
+	if hdr > 0 {
+		empty = fmt.Sprintf("the data file holds no samples after its %d core:header_bytes", hdr)
+	}
 	m.Annotations = resolveToEnd(m.Annotations, m.Captures, n)
 	r := &Recording{
 		meta:     m,
@@ -761,6 +774,9 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 			return nil, fmt.Errorf("open recording %q: captures[%d] starts at %d, not after %d: %w", dataPath, i, cp.SampleStart, m.Captures[i-1].SampleStart, ErrMismatch)
 		}
 		if cp.SampleStart > n || (cp.SampleStart == n && n > 0) {
+			if n == 0 {
+				return nil, fmt.Errorf("open recording %q: %s, but captures[%d] starts at sample %d: %w", dataPath, empty, i, cp.SampleStart, ErrMismatch)
+			}
 			return nil, fmt.Errorf("open recording %q: captures[%d] starts at sample %d beyond the %d samples of data: %w", dataPath, i, cp.SampleStart, n, ErrMismatch)
 		}
 		if cp.Datetime != "" {
@@ -776,6 +792,9 @@ func newRecording(m Meta, dataPath string, ra io.ReaderAt, size int64, c io.Clos
 	}
 	for i, a := range m.Annotations {
 		if a.SampleStart < 0 || a.SampleCount < 0 || a.SampleStart > n || a.SampleCount > n-a.SampleStart {
+			if n == 0 {
+				return nil, fmt.Errorf("open recording %q: %s, but annotations[%d] covers samples [%d, +%d): %w", dataPath, empty, a.index(i), a.SampleStart, a.SampleCount, ErrMismatch)
+			}
 			return nil, fmt.Errorf("open recording %q: annotations[%d] samples [%d, +%d) beyond the %d samples of data: %w", dataPath, a.index(i), a.SampleStart, a.SampleCount, n, ErrMismatch)
 		}
 	}
