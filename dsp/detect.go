@@ -821,18 +821,26 @@ func (d *Detector) holding(i int) bool { return d.held[i] > 0 && d.held[i] <= d.
 // moveHeld sets holdRatio to the median over the bins not held of floor
 // over snap, and each held bin's floor to snap·holdRatio: held bins follow
 // the band's floor (a change of gain), measured from when the holds began.
+// The floor is taken at or above the quantiser's noise (quantLevel), as
+// capFloor will leave it, and a median of 0 (a band of digital silence)
+// keeps the ratio it had: the minimum of blocks of quantised silence is
+// 0, and a ratio of 0 made the next hold's snap floor/0 and its floor
+// Inf·0, NaN, in every emission over it (TestDetectorHoldOverQuantisedSilence).
 func (d *Detector) moveHeld() {
 	// over at most 64 bins (strided) not held: the median of a flat band's
 	// ratios needs no more
 	r := d.scratch[:0]
 	step := max(1, d.n/64)
+	q := d.quantLevel()
 	for i := 0; i < d.n; i += step {
 		if !d.holding(i) && d.snap[i] > 0 {
-			r = append(r, d.floor[i]/d.snap[i])
+			r = append(r, max(d.floor[i], q)/d.snap[i])
 		}
 	}
 	if len(r) > 0 {
-		d.holdRatio = quickSelect(r, len(r)/2)
+		if m := quickSelect(r, len(r)/2); m > 0 {
+			d.holdRatio = m
+		}
 	}
 	for i := range d.floor {
 		if d.holding(i) {
@@ -1000,15 +1008,24 @@ func (d *Detector) SetFloorCapDB(capDB []float64) error {
 // floor is already above it, and float samples have steps far under any
 // noise, so neither is changed.
 func (d *Detector) quantFloor() {
-	if math.IsInf(d.q2, 1) {
+	q := d.quantLevel()
+	if q == 0 {
 		return
 	}
-	q := d.q2 / (6 * float64(d.n))
 	for i, v := range d.floor {
 		if v < q {
 			d.floor[i] = q
 		}
 	}
+}
+
+// quantLevel is the quantiser's noise per bin, q2/(6·NFFT), the bound
+// quantFloor holds the floor at; 0 before a step is known.
+func (d *Detector) quantLevel() float64 {
+	if math.IsInf(d.q2, 1) {
+		return 0
+	}
+	return d.q2 / (6 * float64(d.n))
 }
 
 func (d *Detector) bandThreshold(w int) float64 {
