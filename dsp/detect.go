@@ -158,11 +158,15 @@ func (c DetectorConfig) withDefaults() (DetectorConfig, error) {
 //  3. CFAR in time and frequency: a cell is on when the power averaged over
 //     2·SmoothBins+1 bins, in one frame or in AvgFrames frames, exceeds the
 //     floor by the Gamma-law threshold for PFA (the degrees of freedom are
-//     halved for the Hann window's bin correlation). The window is not
-//     circular: within SmoothBins of the band's edges it averages the bins
-//     that exist, fewer cells against their own threshold, so power at one
-//     edge turns on no bin at the other. A run cut by an edge keeps its
-//     edge bin and loses min(SmoothBins, (width−1)/2) on its inner side.
+//     halved for the Hann window's bin correlation). The bin at −fs/2
+//     (bin 0) is not judged: it is +fs/2 too, holds both band edges folded
+//     (an anti-alias filter's transition, both sides' splatter), and its
+//     frequency cannot be told; the band judged is bins 1 to N−1, N/2 − 1
+//     each side of DC. The window is not circular: within SmoothBins of
+//     those edges it averages the bins that exist, fewer cells against
+//     their own threshold, so power at one edge turns on no bin at the
+//     other. A run cut by an edge keeps its edge bin and loses
+//     min(SmoothBins, (width−1)/2) on its inner side.
 //  4. Runs of on bins (gaps ≤ MergeGapBins bridged, DC notch bridged), less
 //     the SmoothBins the smoothing window adds on each side (a run of
 //     2·SmoothBins bins or less: its middle bin), are confirmed per frame
@@ -821,18 +825,26 @@ func (d *Detector) holding(i int) bool { return d.held[i] > 0 && d.held[i] <= d.
 // moveHeld sets holdRatio to the median over the bins not held of floor
 // over snap, and each held bin's floor to snap·holdRatio: held bins follow
 // the band's floor (a change of gain), measured from when the holds began.
+// The floor is taken at or above the quantiser's noise (quantLevel), as
+// capFloor will leave it, and a median of 0 (a band of digital silence)
+// keeps the ratio it had: the minimum of blocks of quantised silence is
+// 0, and a ratio of 0 made the next hold's snap floor/0 and its floor
+// Inf·0, NaN, in every emission over it (TestDetectorHoldOverQuantisedSilence).
 func (d *Detector) moveHeld() {
 	// over at most 64 bins (strided) not held: the median of a flat band's
 	// ratios needs no more
 	r := d.scratch[:0]
 	step := max(1, d.n/64)
+	q := d.quantLevel()
 	for i := 0; i < d.n; i += step {
 		if !d.holding(i) && d.snap[i] > 0 {
-			r = append(r, d.floor[i]/d.snap[i])
+			r = append(r, max(d.floor[i], q)/d.snap[i])
 		}
 	}
 	if len(r) > 0 {
-		d.holdRatio = quickSelect(r, len(r)/2)
+		if m := quickSelect(r, len(r)/2); m > 0 {
+			d.holdRatio = m
+		}
 	}
 	for i := range d.floor {
 		if d.holding(i) {
@@ -1000,15 +1012,24 @@ func (d *Detector) SetFloorCapDB(capDB []float64) error {
 // floor is already above it, and float samples have steps far under any
 // noise, so neither is changed.
 func (d *Detector) quantFloor() {
-	if math.IsInf(d.q2, 1) {
+	q := d.quantLevel()
+	if q == 0 {
 		return
 	}
-	q := d.q2 / (6 * float64(d.n))
 	for i, v := range d.floor {
 		if v < q {
 			d.floor[i] = q
 		}
 	}
+}
+
+// quantLevel is the quantiser's noise per bin, q2/(6·NFFT), the bound
+// quantFloor holds the floor at; 0 before a step is known.
+func (d *Detector) quantLevel() float64 {
+	if math.IsInf(d.q2, 1) {
+		return 0
+	}
+	return d.q2 / (6 * float64(d.n))
 }
 
 func (d *Detector) bandThreshold(w int) float64 {
@@ -1020,6 +1041,10 @@ func (d *Detector) bandThreshold(w int) float64 {
 	}
 	return d.thrBand[w]
 }
+
+// nyquistBin is the bin at −fs/2 (and +fs/2), which the detector does
+// not judge (detect).
+const nyquistBin = 0
 
 // dcSpikeRatio is how far over its neighbours' mean power a DC notch bin
 // must stand to count as a spike in its neighbours' smoothing windows: 4
@@ -1044,19 +1069,26 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 	ac := d.avgCount
 	dc := n / 2
 	on := d.on[:n]
+	// The bin at −fs/2 (bin 0) is also +fs/2: an FFT is circular, and in
+	// a band-limited capture that bin holds both band edges folded onto
+	// each other (the anti-alias filter's transition, the splatter of
+	// both sides), at a frequency that cannot be told. It is never on,
+	// and no window reaches into it: the band judged is bins 1 to N−1,
+	// N/2 − 1 on each side of DC (nyquistBin).
+	on[0] = 0
 	test := func(i int) byte {
-		a, b := max(0, i-h), min(n, i+h+1)
+		a, b := max(nyquistBin+1, i-h), min(n, i+h+1)
 		f := cumF[b] - cumF[a]
 		return b2u((cumP[b]-cumP[a]) > d.thrCells[b-a]*f ||
 			(cumL[b]-cumL[a]) > d.thrCells[ac*(b-a)]*float64(ac)*f)
 	}
 	for i := range h { // the band's edges: fewer cells
-		on[i], on[n-1-i] = test(i), test(n-1-i)
+		on[nyquistBin+1+i], on[n-1-i] = test(nyquistBin+1+i), test(n-1-i)
 	}
 	// inside, every window has 2h+1 cells: fixed thresholds
 	thrP, thrL := d.thrCells[2*h+1], d.thrCells[ac*(2*h+1)]*float64(ac)
 	w := 2*h + 1
-	for i := h; i < n-h; i++ {
+	for i := nyquistBin + 1 + h; i < n-h; i++ {
 		a := i - h
 		f := cumF[a+w] - cumF[a]
 		on[i] = b2u(cumP[a+w]-cumP[a] > thrP*f) | b2u(cumL[a+w]-cumL[a] > thrL*f)
@@ -1078,7 +1110,7 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 			pN := (cumP[nlo] - cumP[nlo-m] + cumP[nhi+m] - cumP[nhi]) / k
 			lN := (cumL[nlo] - cumL[nlo-m] + cumL[nhi+m] - cumL[nhi]) / k
 			for i := max(0, nlo-h); i < min(n, nhi+h); i++ {
-				a, b := max(0, i-h), min(n, i+h+1)
+				a, b := max(nyquistBin+1, i-h), min(n, i+h+1)
 				p, l, f := cumP[b]-cumP[a], cumL[b]-cumL[a], cumF[b]-cumF[a]
 				for j := max(a, nlo); j < min(b, nhi); j++ {
 					if pj := cumP[j+1] - cumP[j]; pj > dcSpikeRatio*pN {
@@ -1121,8 +1153,8 @@ func (d *Detector) detect(P []float64, start int64, dst []Emission) []Emission {
 		// alone was trimmed onto bins without its power, which failed the
 		// band test.)
 		switch w := hi - lo + 1; {
-		case lo == 0 && hi == n-1: // all of the band
-		case lo == 0: // cut by the bottom edge
+		case lo == nyquistBin+1 && hi == n-1: // all of the band
+		case lo == nyquistBin+1: // cut by the bottom edge
 			hi -= min(h, (w-1)/2)
 		case hi == n-1: // cut by the top edge
 			lo += min(h, (w-1)/2)
@@ -1545,16 +1577,13 @@ func (d *Detector) closeAll(dst []Emission) []Emission {
 
 func (d *Detector) finish(e *openEmission) Emission {
 	df := d.cfg.SampleRateHz / float64(d.n)
+	// Bin 0, centred on −fs/2, is never detected (nyquistBin), so every
+	// edge lies inside the captured band: bin 1's lower edge is
+	// −fs/2 + df/2, the top bin's upper edge fs/2 − df/2.
 	off := func(i float64) float64 { return (i - float64(d.n/2)) * df }
-	// Edges are clipped to the captured band [−fs/2, +fs/2): bin 0, centred
-	// on −fs/2, would otherwise reach half a bin below it (the top bin's
-	// upper edge, fs/2 − df/2, is inside already).
-	clip := func(hz float64) float64 {
-		return min(max(hz, -d.cfg.SampleRateHz/2), d.cfg.SampleRateHz/2)
-	}
 	em := Emission{
 		StartSample: e.start, SampleCount: e.end - e.start,
-		FreqLowHz: clip(off(float64(e.lo) - 0.5)), FreqHighHz: clip(off(float64(e.hi) + 0.5)),
+		FreqLowHz: off(float64(e.lo) - 0.5), FreqHighHz: off(float64(e.hi) + 0.5),
 		Frames: e.onFrames,
 	}
 	var tot, wsum float64
@@ -1580,8 +1609,8 @@ func (d *Detector) finish(e *openEmission) Emission {
 		}
 		lo, hi := edge(e.lo, 1), edge(e.hi, -1)
 		em.BandwidthHz = max(hi-lo, 0) * df
-		em.OccupiedLowHz = clip(off(min(lo, hi)))
-		em.OccupiedHighHz = max(clip(off(hi)), em.OccupiedLowHz)
+		em.OccupiedLowHz = off(min(lo, hi))
+		em.OccupiedHighHz = max(off(hi), em.OccupiedLowHz)
 	} else {
 		em.CenterOffsetHz = (em.FreqLowHz + em.FreqHighHz) / 2
 		em.BandwidthHz = em.FreqHighHz - em.FreqLowHz

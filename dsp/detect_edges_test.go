@@ -9,12 +9,14 @@ import (
 // TestDetectorEdgesInsideBand: tones in the bins at the band's edges (at
 // and a quarter bin above −fs/2, and in the top bin, fs/2 − fs/N), from
 // −10.5 dBFS down to near the threshold over −60 dBFS of noise, are
-// reported with their detected and occupied bands inside the captured
-// band [−fs/2, +fs/2], the occupied band within the detected one. Before
-// the clip an emission in the bin at −fs/2 reached half a bin (fs/2N)
-// below it: gsm900-band-937M (935.0–939.0 MHz) had a GSM downlink from
-// 934.96875 MHz. At least one of them must reach the edge bin, or the
-// test has not tested the clip.
+// reported with their detected and occupied bands inside the bins the
+// detector judges, [−fs/2 + fs/2N, fs/2 − fs/2N] (the bin at −fs/2 is
+// +fs/2 too and is not judged), the occupied band within the detected
+// one. Until 2026-12-05 an emission in the bin at −fs/2 reached half a
+// bin (fs/2N) below it: gsm900-band-937M (935.0–939.0 MHz) had a GSM
+// downlink from 934.96875 MHz; until 2026-12-07 from −fs/2, 935.0 MHz.
+// At least one of them must reach an outermost judged bin (1 or N−1),
+// or the test has not tested the edges.
 func TestDetectorEdgesInsideBand(t *testing.T) {
 	const fs, nfft = 4e6, 64
 	const binHz = fs / nfft
@@ -26,22 +28,22 @@ func TestDetectorEdgesInsideBand(t *testing.T) {
 			x := noiseIQ(rng, 1<<16, 1e-6)
 			addTone(x, fs, offHz, amp, 1<<14, 1<<14+4096)
 			for _, e := range runDetector(t, DetectorConfig{SampleRateHz: fs, NFFT: nfft}, x, 4096) {
-				if e.FreqLowHz < -fs/2 || e.FreqHighHz > fs/2 || e.FreqLowHz > e.FreqHighHz {
+				if e.FreqLowHz < -fs/2+binHz/2 || e.FreqHighHz > fs/2-binHz/2 || e.FreqLowHz > e.FreqHighHz {
 					t.Errorf("tone %g Hz, amplitude %.4f: detected band %g..%g Hz, want inside %g..%g",
-						offHz, amp, e.FreqLowHz, e.FreqHighHz, -fs/2, fs/2)
+						offHz, amp, e.FreqLowHz, e.FreqHighHz, -fs/2+binHz/2, fs/2-binHz/2)
 				}
 				if e.OccupiedLowHz < e.FreqLowHz || e.OccupiedHighHz > e.FreqHighHz || e.OccupiedLowHz > e.OccupiedHighHz {
 					t.Errorf("tone %g Hz, amplitude %.4f: occupied band %g..%g Hz, want inside the detected %g..%g",
 						offHz, amp, e.OccupiedLowHz, e.OccupiedHighHz, e.FreqLowHz, e.FreqHighHz)
 				}
-				if e.FreqLowHz < -fs/2+binHz/2 || e.FreqHighHz > fs/2-binHz/2 {
+				if e.FreqLowHz < -fs/2+binHz || e.FreqHighHz > fs/2-binHz {
 					reached++
 				}
 			}
 		}
 	}
 	if reached == 0 {
-		t.Error("no emission reached an edge bin: the clip was not exercised")
+		t.Error("no emission reached an outermost bin: the edges were not exercised")
 	}
 }
 

@@ -19,13 +19,14 @@ type Emission struct {
 	SampleCount int64 // samples from StartSample to the end of the last on frame
 
 	// The detected band: from the lower edge of the lowest detected bin
-	// to the upper edge of the highest, clipped to the captured band
-	// [−fs/2, +fs/2) (bin k of N covers (k − N/2 ± ½)·fs/N, so the bin at
-	// −fs/2 reaches half a bin below it). Until 2026-12-05 the edges were
-	// not clipped: an emission in that bin was reported from −fs/2 − fs/2N,
-	// a frequency never recorded (TestDetectorEdgesInsideBand). A strong
-	// emission's detected band holds its window leakage too (a GSM handset
-	// at 45 dB SNR: 4.2 MHz of bins for 305 kHz of occupied band).
+	// to the upper edge of the highest (bin k of N covers
+	// (k − N/2 ± ½)·fs/N), inside [−fs/2 + fs/2N, fs/2 − fs/2N]: the bin
+	// at −fs/2, which is +fs/2 too, is never detected. Until 2026-12-05
+	// an emission in that bin was reported from −fs/2 − fs/2N, a
+	// frequency never recorded, and until 2026-12-07 from −fs/2
+	// (TestDetectorEdgesInsideBand, TestDetectorNyquistBinNotDetected). A
+	// strong emission's detected band holds its window leakage too (a GSM
+	// handset at 45 dB SNR: 4.2 MHz of bins for 305 kHz of occupied band).
 	FreqLowHz  float64 // lower edge of the detected band, Hz from DC
 	FreqHighHz float64 // upper edge of the detected band, Hz from DC
 
@@ -33,10 +34,8 @@ type Emission struct {
 	BandwidthHz    float64 // occupied bandwidth holding 99% of the excess power, Hz
 	// The occupied band's edges: 0.5% of the excess power lies below
 	// OccupiedLowHz and 0.5% above OccupiedHighHz (interpolated within
-	// the edge bins), clipped to the captured band as FreqLowHz and
-	// FreqHighHz are; within the detected band. BandwidthHz is measured
-	// before the clip, so at the capture's edge it may exceed
-	// OccupiedHighHz − OccupiedLowHz by up to half a bin.
+	// the edge bins), within the detected band; BandwidthHz is
+	// OccupiedHighHz − OccupiedLowHz.
 	OccupiedLowHz  float64 // Hz from DC
 	OccupiedHighHz float64 // Hz from DC
 

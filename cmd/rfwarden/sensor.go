@@ -100,7 +100,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	a, err := agent.New(cfg, agent.Deps{
 		Source: src,
 		Pipeline: pipeline.New(pipeline.Config{Classifier: pipeline.DefaultClassifier(), LabelReuse: cfg.LabelReuse,
-			RefFloorOverDB: max(0, cfg.RefFloor.OverDB), RefFloorRiseDBPerHour: cfg.RefFloor.RiseDBPerHour}),
+			RefFloorOverDB: max(0, cfg.RefFloor.OverDB), RefFloorRiseDBPerHour: cfg.RefFloor.RiseDBPerHour, Logger: log}),
 		Password: password,
 		Logger:   log,
 		Registry: reg,

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"log/slog"
 	"math"
 	"time"
 
@@ -126,6 +127,11 @@ type Config struct {
 	// recording has no reference): off, the floor as before. The sensor
 	// agent sets it (docs/detection.md, "Long calls").
 	RefFloorOverDB float64
+	// Logger takes the warning for a result left out because a figure of
+	// it is NaN or infinite (appendResults); nil: slog.Default(), so a
+	// command line tool prints it.
+	Logger *slog.Logger
+
 	// RefFloorRiseDBPerHour is how fast a reference floor may rise, dB per
 	// hour of the tuning's stream time; 0: DefaultRefFloorRiseDBPerHour.
 	RefFloorRiseDBPerHour float64
@@ -252,6 +258,9 @@ func New(cfg Config) *Pipeline {
 	if math.IsNaN(cfg.RefFloorOverDB) || math.IsInf(cfg.RefFloorOverDB, 0) {
 		cfg.RefFloorOverDB = 0
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	rule, _ := dsp.NewRefFloor(cfg.RefFloorRiseDBPerHour) // finite and positive
 	return &Pipeline{cfg: cfg, refRule: rule}             // the ring grows as samples come (growRing)
 }
@@ -329,10 +338,7 @@ func (p *Pipeline) Process(b sensor.Block, dst []Result) ([]Result, error) {
 	if p.ref != nil {
 		p.updateRef(len(x))
 	}
-	for _, e := range p.ems {
-		dst = append(dst, p.result(e))
-	}
-	return dst, nil
+	return p.appendResults(dst, p.ems), nil
 }
 
 // correctIQ adds x (or its first IQStatsSamples) to the current tuning's
@@ -422,10 +428,46 @@ func (p *Pipeline) Flush(dst []Result) []Result {
 		return dst
 	}
 	p.ems = p.det.Flush(p.ems[:0])
-	for _, e := range p.ems {
-		dst = append(dst, p.result(e))
+	return p.appendResults(dst, p.ems)
+}
+
+// appendResults appends the results of ems to dst, leaving out, with a
+// warning on Config.Logger, any with a figure that is NaN or infinite
+// (nonFinite): no output takes one (the sensor's event schema refuses it,
+// JSON cannot hold it), and a detector that produced one has a bug to
+// report, not a detection to pass on.
+func (p *Pipeline) appendResults(dst []Result, ems []dsp.Emission) []Result {
+	for _, e := range ems {
+		r := p.result(e)
+		if name, v := nonFinite(&r); name != "" {
+			p.cfg.Logger.Warn("pipeline: dropping a detection with a non-finite value; please report it with the recording or the sensor's settings",
+				"field", name, "value", v, "center_hz", r.CenterHz, "tune_center_hz", r.TuneCenterHz,
+				"start_sample", e.StartSample, "sample_count", e.SampleCount)
+			continue
+		}
+		dst = append(dst, r)
 	}
 	return dst
+}
+
+// nonFinite returns the name and value of the first figure of r that is
+// NaN or infinite, or "" when all are finite.
+func nonFinite(r *Result) (string, float64) {
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"center_hz", r.CenterHz}, {"freq_low_hz", r.FreqLowHz}, {"freq_high_hz", r.FreqHighHz},
+		{"bandwidth_hz", r.BandwidthHz}, {"power_dbm", r.PowerDBm}, {"peak_dbm", r.PeakDBm},
+		{"mean_dbfs", r.Em.MeanDBFS}, {"noise_dbfs", r.Em.NoiseDBFS}, {"snr_db", r.Em.SNRDB},
+		{"occupied_low_hz", r.Em.OccupiedLowHz}, {"occupied_high_hz", r.Em.OccupiedHighHz},
+		{"duty_cycle", r.Em.DutyCycle},
+	} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return f.name, f.v
+		}
+	}
+	return "", 0
 }
 
 // NoiseFloorDBFS reports the current detector's median noise floor per bin,
