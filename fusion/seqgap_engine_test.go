@@ -180,21 +180,30 @@ func countLossAcrossRestart(t *testing.T, killed, live bool, lost float64) {
 		}
 	}
 	now = now.Add(30 * time.Second)
+	if got := lostAfterRestart(t, deps, &now); got != lost {
+		t.Errorf("lost %v after the restart, want %v", got, lost)
+	}
+}
+
+// lostAfterRestart starts an engine on deps at *now, as fusion starts
+// (seedLosses), hands it s1's detection of SEQ 21, ticks LossGrace later
+// (moving *now on) and returns how many of s1's it counts lost.
+func lostAfterRestart(t *testing.T, deps Deps, now *time.Time) float64 {
+	t.Helper()
+	ctx := context.Background()
 	e2, err := New(Config{}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e2.seedLosses(ctx)
-	if err := e2.Handle(ctx, detMsg(t, seqDet("s1", 21, now), "s1")); err != nil {
+	if err := e2.Handle(ctx, detMsg(t, seqDet("s1", 21, *now), "s1")); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(LossGrace)
-	if err := e2.Tick(ctx, now); err != nil {
+	*now = now.Add(LossGrace)
+	if err := e2.Tick(ctx, *now); err != nil {
 		t.Fatal(err)
 	}
-	if got := testutil.ToFloat64(e2.met.lost.WithLabelValues("s1")); got != lost {
-		t.Errorf("lost %v after the restart, want %v", got, lost)
-	}
+	return testutil.ToFloat64(e2.met.lost.WithLabelValues("s1"))
 }
 
 // spoolingRecorder is a readingRecorder whose writes wait in a spool, as
@@ -238,19 +247,8 @@ func TestSeedLossesSkipsWhileSpooled(t *testing.T) {
 			now = now.Add(30 * time.Second)
 			var logs syncbuf.Buffer
 			ts := LiveLocations{TimeSeries: spoolingRecorder{rec, tc.pending}, Client: openClient{}} // as rfwarden fusion wraps it
-			e2, err := New(Config{}, Deps{Site: wing(t), TimeSeries: ts, Clock: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			e2.seedLosses(ctx)
-			if err := e2.Handle(ctx, detMsg(t, seqDet("s1", 21, now), "s1")); err != nil {
-				t.Fatal(err)
-			}
-			now = now.Add(LossGrace)
-			if err := e2.Tick(ctx, now); err != nil {
-				t.Fatal(err)
-			}
-			if got := testutil.ToFloat64(e2.met.lost.WithLabelValues("s1")); got != tc.lost {
+			deps := Deps{Site: wing(t), TimeSeries: ts, Clock: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+			if got := lostAfterRestart(t, deps, &now); got != tc.lost {
 				t.Errorf("lost %v after the restart, want %v\n%s", got, tc.lost, logs.String())
 			}
 			if said := strings.Contains(logs.String(), "spooled_batches=3"); said != (tc.pending > 0) {
