@@ -1209,9 +1209,10 @@ func (a *Agent) publishHealth(force bool) {
 		for band, g := range h.GainDB {
 			a.met.gain.WithLabelValues(band).Set(g)
 		}
+		local := a.withLink(h).State // what /healthz says
 		for _, s := range event.States {
 			v := 0.0
-			if s == h.State {
+			if s == local {
 				v = 1
 			}
 			a.met.state.WithLabelValues(s).Set(v)
@@ -1278,27 +1279,35 @@ func (a *Agent) serveOn(l net.Listener) *http.Server {
 // its broker.
 var sensorMQTTKeys = mqttlink.Keys{URL: "mqtt.url", Credentials: "mqtt.username or mqtt.password_file", CA: "mqtt.ca_file", ClientID: "sensor"}
 
-func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {
-	h := a.Health()
+// withLink returns h as the node's own monitoring sees it (/healthz and
+// rfwarden_sensor_state): degraded, with the reason, while Run runs and the
+// MQTT link is down. The reports sent over MQTT go when the link is up, so
+// they cannot carry this.
+func (a *Agent) withLink(h event.Health) event.Health {
 	a.mu.Lock()
 	up, why := a.linkUp, a.linkWhy
 	a.mu.Unlock()
-	if up != nil && !up() {
-		// Only the node's own monitoring can see this: the reports sent
-		// over MQTT go when the link is up.
-		if h.State == event.StateOK {
-			h.State = event.StateDegraded
-		}
-		reason := "not connected to the MQTT broker"
-		if why != nil {
-			if err := why.ConnectError(); err != nil {
-				// the broker's answer (not Authorized) or the network's,
-				// in words naming no host or port: the log has the error
-				reason += ": " + mqttlink.Summary(err, sensorMQTTKeys)
-			}
-		}
-		h.Reasons = append(h.Reasons, event.ClipText(fmt.Sprintf("%s; %d detections wait in the outbox", reason, h.OutboxDepth), event.MaxReasonLen))
+	if up == nil || up() {
+		return h
 	}
+	if h.State == event.StateOK {
+		h.State = event.StateDegraded
+	}
+	reason := "not connected to the MQTT broker"
+	if why != nil {
+		if err := why.ConnectError(); err != nil {
+			// the broker's answer (not Authorized) or the network's,
+			// in words naming no host or port: the log has the error
+			reason += ": " + mqttlink.Summary(err, sensorMQTTKeys)
+		}
+	}
+	// a copy: h.Reasons may share its array with the report published
+	h.Reasons = append(slices.Clip(h.Reasons), event.ClipText(fmt.Sprintf("%s; %d detections wait in the outbox", reason, h.OutboxDepth), event.MaxReasonLen))
+	return h
+}
+
+func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {
+	h := a.withLink(a.Health())
 	p, err := event.Encode(h)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
