@@ -1197,11 +1197,9 @@ func (a *Agent) publishHealth(force bool) {
 	a.lastHlth = now
 	h := a.Health()
 	if h.State != a.lastState {
-		level := slog.LevelWarn
-		if h.State == event.StateOK {
-			level = slog.LevelInfo // a recovery is no warning
-		}
-		a.log.Log(context.Background(), level, "health state changed", "from", a.lastState, "to", h.State, "reasons", h.Reasons)
+		// a recovery too: the state it ends was logged at warning, and a
+		// journal at the default level would show the node degraded forever
+		a.log.Warn("health state changed", "from", a.lastState, "to", h.State, "reasons", h.Reasons)
 		a.lastState = h.State
 	}
 	if a.met != nil {
