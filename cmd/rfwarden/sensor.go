@@ -97,7 +97,8 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer src.Close()
 	reg := newServiceRegistry()
-	a, err := agent.New(cfg, agent.Deps{
+	var a *agent.Agent
+	a, err = agent.New(cfg, agent.Deps{
 		Source: src,
 		Pipeline: pipeline.New(pipeline.Config{Classifier: pipeline.DefaultClassifier(), LabelReuse: cfg.LabelReuse,
 			RefFloorOverDB: max(0, cfg.RefFloor.OverDB), RefFloorRiseDBPerHour: cfg.RefFloor.RiseDBPerHour}),
@@ -106,7 +107,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Registry: reg,
 		Gatherer: reg,
 		Version:  version,
-		Started:  func() { fmt.Fprintln(stdout, sensorStartLine(cfg)) },
+		Started:  func() { fmt.Fprintln(stdout, sensorStartLine(cfg, a.HTTPAddr())) },
 	})
 	if err != nil {
 		return err
@@ -127,11 +128,13 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // sensorStartLine is the line the sensor prints to stdout (the journal)
 // once it runs, as fusion and the dashboard print theirs: the log is
 // quiet (warnings) by default, and an installer should see a clean start.
-func sensorStartLine(cfg config.Config) string {
+// httpAddr is the address http_addr bound (its port chosen when 0), ""
+// for none.
+func sensorStartLine(cfg config.Config, httpAddr string) string {
 	line := fmt.Sprintf("sensor: site %s, sensor %s, %d bands, source %s, broker %s, outbox %s",
 		cfg.Site, cfg.Sensor, len(cfg.Bands), cfg.Source.Kind, redact.URL(cfg.MQTT.URL), cfg.Outbox.Dir)
-	if cfg.HTTPAddr != "" {
-		line += ", health and metrics on " + cfg.HTTPAddr
+	if httpAddr != "" {
+		line += ", health and metrics on " + httpAddr
 	}
 	return line
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -54,9 +55,12 @@ func TestCmdSensorCheck(t *testing.T) {
 	}
 }
 
+// TestCmdSensorRunsAgainstBroker: given a broker and http_addr
+// 127.0.0.1:0, the sensor publishes health, and its start line names the
+// address it bound (it printed 127.0.0.1:0).
 func TestCmdSensorRunsAgainstBroker(t *testing.T) {
 	b := brokertest.Start(t, "rfw/#")
-	p := writeSensorConfig(t, fmt.Sprintf("mqtt: {url: %q}\n", b.URL()))
+	p := writeSensorConfig(t, fmt.Sprintf("mqtt: {url: %q}\nhttp_addr: 127.0.0.1:0\n", b.URL()))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	var out, errb bytes.Buffer
@@ -74,6 +78,9 @@ func TestCmdSensorRunsAgainstBroker(t *testing.T) {
 	}
 	if health == 0 {
 		t.Errorf("no health published in 3 s (stderr: %s)", errb.String())
+	}
+	if m := regexp.MustCompile(`health and metrics on (127\.0\.0\.1:\d+)\n`).FindStringSubmatch(out.String()); m == nil || m[1] == "127.0.0.1:0" {
+		t.Errorf("start line does not name the bound address: %q", out.String())
 	}
 }
 

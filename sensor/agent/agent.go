@@ -117,6 +117,7 @@ type Agent struct {
 	pubMu     sync.Mutex
 	lastHlth  time.Time
 	lastState string
+	httpAddr  string // the address http_addr bound, under mu
 
 	mu     sync.Mutex  // guards the fields below, read by health and /healthz
 	linkUp func() bool // the MQTT client's IsConnected while Run runs, for /healthz
@@ -1256,7 +1257,19 @@ func (a *Agent) serveHTTP() (*http.Server, error) {
 		return nil, fmt.Errorf("http_addr: %w", err)
 	}
 	probeserver.WarnIfOpen(a.log, "sensor", l)
+	a.mu.Lock()
+	a.httpAddr = l.Addr().String()
+	a.mu.Unlock()
 	return a.serveOn(l), nil
+}
+
+// HTTPAddr returns the address /healthz and /metrics are served on once
+// Run has bound http_addr (its port chosen when http_addr's is 0), and ""
+// before that or when http_addr is empty.
+func (a *Agent) HTTPAddr() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.httpAddr
 }
 
 // serveOn serves /healthz and /metrics on l until the server is closed.
