@@ -218,6 +218,13 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		}
 		for _, b := range cfg.Bands {
 			m.revisitMax.WithLabelValues(b.Name).Set(b.MaxRevisit.Seconds())
+			// the counters' series at 0 from the start, so that an
+			// increase() rule sees their first count
+			m.revisitMissed.WithLabelValues(b.Name)
+			if a.agc != nil {
+				m.agcChanges.WithLabelValues(b.Name, "down")
+				m.agcChanges.WithLabelValues(b.Name, "up")
+			}
 		}
 		if err := deps.Registry.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfwarden_mqtt_connect_failures_total",
 			Help: "Failed attempts to connect to the MQTT broker (the log has each distinct error)."},
