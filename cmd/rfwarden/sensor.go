@@ -120,9 +120,19 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if ctx.Err() != nil {
 		why = stopCause(ctx)
 	}
-	fmt.Fprintf(stdout, "sensor: stopped (%s): outbox %s closed, %d detections in it for the next start\n",
-		why, cfg.Outbox.Dir, a.Health().OutboxDepth)
+	fmt.Fprintln(stdout, sensorStopLine(why, cfg.Outbox.Dir, a.Health().OutboxDepth, a.Stats().LostAtStop))
 	return nil
+}
+
+// sensorStopLine is the line the sensor prints to stdout once stopped
+// cleanly, for why: the detections left in the outbox at dir for the next
+// start, and those lost, the disk still refusing them at the stop.
+func sensorStopLine(why, dir string, depth, lost int64) string {
+	line := fmt.Sprintf("sensor: stopped (%s): outbox %s closed, %d detections in it for the next start", why, dir, depth)
+	if lost > 0 {
+		line += fmt.Sprintf(", %d detections lost: its disk refused them (free space on it; the log has the error)", lost)
+	}
+	return line
 }
 
 // sensorStartLine is the line the sensor prints to stdout (the journal)

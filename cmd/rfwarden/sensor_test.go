@@ -146,3 +146,20 @@ func TestOpenSimSource(t *testing.T) {
 		t.Errorf("--check of an unknown sim sensor: err = %v (%s), want one containing %q", err, out.String(), want)
 	}
 }
+
+// TestSensorStopLineSaysLost: a stop with the outbox's disk full logged
+// "detections lost" and then printed a stop line that said nothing of
+// them; it names them, and says nothing more when none was lost.
+func TestSensorStopLineSaysLost(t *testing.T) {
+	for _, tc := range []struct {
+		lost int64
+		want string
+	}{
+		{0, "sensor: stopped (terminated signal received): outbox /var/lib/rfwarden/outbox closed, 466 detections in it for the next start"},
+		{247, "sensor: stopped (terminated signal received): outbox /var/lib/rfwarden/outbox closed, 466 detections in it for the next start, 247 detections lost: its disk refused them (free space on it; the log has the error)"},
+	} {
+		if got := sensorStopLine("terminated signal received", "/var/lib/rfwarden/outbox", 466, tc.lost); got != tc.want {
+			t.Errorf("lost %d: %q, want %q", tc.lost, got, tc.want)
+		}
+	}
+}

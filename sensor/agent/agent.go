@@ -84,6 +84,9 @@ type Stats struct {
 	SourceErrs int64
 	AGCChanges int64 // gain changes made by the AGC
 	ClockSteps int64 // re-anchorings of the source's sample clock to the host clock (Block.ClockStep)
+	// LostAtStop counts the detections still held in memory, the outbox's
+	// disk refusing them, when Run stopped: lost, and logged.
+	LostAtStop int64
 }
 
 // Agent runs one sensor node.
