@@ -144,8 +144,12 @@ type Agent struct {
 	droppedBefore, droppedMax int64
 	// srcErr is the source's latest error since its last block (the cause
 	// given for a stall), "" while blocks arrive.
-	srcErr  string
-	revisit revisits // the scan plan's revisits against max_revisit
+	srcErr string
+	// srcEnded is set when a finite source (a file's recording) ended:
+	// no block comes any more, and none is expected, while the sender
+	// drains the outbox (not a stall).
+	srcEnded bool
+	revisit  revisits // the scan plan's revisits against max_revisit
 
 	seq      int64
 	meter    BlockMeter // per-block statistics for the tamper detector and the AGC
@@ -497,7 +501,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	wg.Go(func() { a.watchGate(bg) })
 	a.mu.Lock()
 	a.tamper.Expect(a.now())
-	a.srcErr = ""
+	a.srcErr, a.srcEnded = "", false
 	a.mu.Unlock()
 	wg.Go(func() { a.watchStall(bg) })
 	if a.snip != nil && a.cfg.Snippets.Upload {
@@ -518,6 +522,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.refs.write(a, a.refs.keeper.RefFloors())
 	}
 	if errors.Is(err, io.EOF) {
+		a.mu.Lock()
+		a.srcEnded = true
+		a.mu.Unlock()
 		close(a.pending)
 		<-enqDone
 		a.pending = make(chan []byte) // for the deferred close
@@ -692,7 +699,7 @@ func (a *Agent) watchStall(ctx context.Context) {
 // publishes health at once.
 func (a *Agent) checkStall() {
 	a.mu.Lock()
-	stalled := a.tamper.CheckStall(a.now(), a.srcErr)
+	stalled := !a.srcEnded && a.tamper.CheckStall(a.now(), a.srcErr)
 	a.mu.Unlock()
 	if stalled {
 		a.publishHealth(true)
@@ -1118,6 +1125,12 @@ func (a *Agent) healthLocked() event.Health {
 		h.Version = "dev"
 	}
 	h.OutboxDropped = a.disk.dropped
+	if a.srcEnded {
+		if h.State == event.StateOK {
+			h.State = event.StateDegraded
+		}
+		h.Reasons = append(h.Reasons, "the recording ended: no more samples; sending the detections left in the outbox (mqtt.ack_timeout at most), then the sensor stops")
+	}
 	if d := a.disk; d.err != nil {
 		if h.State == event.StateOK {
 			h.State = event.StateDegraded
