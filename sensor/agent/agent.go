@@ -523,8 +523,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	if errors.Is(err, io.EOF) {
 		a.mu.Lock()
-		a.srcEnded = true
+		a.srcEnded = true // while the outbox drains, till Run returns
 		a.mu.Unlock()
+		defer func() {
+			a.mu.Lock()
+			a.srcEnded = false
+			a.mu.Unlock()
+		}()
 		close(a.pending)
 		<-enqDone
 		a.pending = make(chan []byte) // for the deferred close
