@@ -34,9 +34,10 @@ simulator), detect and classify emissions, and publish detections, health,
 status and spectrum to the MQTT broker (a durable outbox holds detections
 while it is away). --check validates the config, and that this binary and
 host can open its source (a recording's metadata and data file too),
-that the MQTT files it names can be read and
-its outbox folder written (as the user it runs as), notes the drone bands
-its scan plan leaves out, and exits. The config is annotated in
+that the MQTT files it names can be read,
+its outbox folder written (as the user it runs as) and its http_addr
+listened on, notes the drone bands its scan plan leaves out, and a
+recording tuned outside its bands or too old for fusion, and exits. The config is annotated in
 deploy/config/sensor.yaml and documented in docs/deploy.md.
 
 flags:
@@ -69,14 +70,23 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *check {
-		if err := checkSource(cfg); err != nil {
+		notes, err := checkSource(cfg, time.Now())
+		if err != nil {
 			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
 		}
 		if err := checkSensorFiles(cfg); err != nil {
 			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
 		}
+		if err := checkHTTPAddr(cfg); err != nil {
+			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
+		}
 		if _, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d %s)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands), plural(len(cfg.Bands), "band", "bands")); err != nil {
 			return err
+		}
+		for _, n := range notes {
+			if _, err := fmt.Fprintf(stdout, "%s: note: %s\n", *cfgPath, n); err != nil {
+				return err
+			}
 		}
 		return printDroneCoverage(stdout, *cfgPath, cfg)
 	}
@@ -97,7 +107,8 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer src.Close()
 	reg := newServiceRegistry()
-	a, err := agent.New(cfg, agent.Deps{
+	var a *agent.Agent
+	a, err = agent.New(cfg, agent.Deps{
 		Source: src,
 		Pipeline: pipeline.New(pipeline.Config{Classifier: pipeline.DefaultClassifier(), LabelReuse: cfg.LabelReuse,
 			RefFloorOverDB: max(0, cfg.RefFloor.OverDB), RefFloorRiseDBPerHour: cfg.RefFloor.RiseDBPerHour, Logger: log}),
@@ -106,7 +117,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Registry: reg,
 		Gatherer: reg,
 		Version:  version,
-		Started:  func() { fmt.Fprintln(stdout, sensorStartLine(cfg)) },
+		Started:  func() { fmt.Fprintln(stdout, sensorStartLine(cfg, a.HTTPAddr())) },
 	})
 	if err != nil {
 		return err
@@ -119,19 +130,31 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if ctx.Err() != nil {
 		why = stopCause(ctx)
 	}
-	fmt.Fprintf(stdout, "sensor: stopped (%s): outbox %s closed, %d detections in it for the next start\n",
-		why, cfg.Outbox.Dir, a.Health().OutboxDepth)
+	fmt.Fprintln(stdout, sensorStopLine(why, cfg.Outbox.Dir, a.Health().OutboxDepth, a.Stats().LostAtStop))
 	return nil
+}
+
+// sensorStopLine is the line the sensor prints to stdout once stopped
+// cleanly, for why: the detections left in the outbox at dir for the next
+// start, and those lost, the disk still refusing them at the stop.
+func sensorStopLine(why, dir string, depth, lost int64) string {
+	line := fmt.Sprintf("sensor: stopped (%s): outbox %s closed, %d detections in it for the next start", why, dir, depth)
+	if lost > 0 {
+		line += fmt.Sprintf(", %d detections lost: its disk refused them (free space on it; the log has the error)", lost)
+	}
+	return line
 }
 
 // sensorStartLine is the line the sensor prints to stdout (the journal)
 // once it runs, as fusion and the dashboard print theirs: the log is
 // quiet (warnings) by default, and an installer should see a clean start.
-func sensorStartLine(cfg config.Config) string {
+// httpAddr is the address http_addr bound (its port chosen when 0), ""
+// for none.
+func sensorStartLine(cfg config.Config, httpAddr string) string {
 	line := fmt.Sprintf("sensor: site %s, sensor %s, %d %s, source %s, broker %s, outbox %s",
 		cfg.Site, cfg.Sensor, len(cfg.Bands), plural(len(cfg.Bands), "band", "bands"), cfg.Source.Kind, redact.URL(cfg.MQTT.URL), cfg.Outbox.Dir)
-	if cfg.HTTPAddr != "" {
-		line += ", health and metrics on " + cfg.HTTPAddr
+	if httpAddr != "" {
+		line += ", health and metrics on " + httpAddr
 	}
 	return line
 }
@@ -185,30 +208,33 @@ func newSimSource(cfg config.Config, start time.Time, log *slog.Logger) (pacedSi
 // hackrf_transfer, whether the program is on PATH (the source would fail
 // at its first read); for file, whether source.path opens as a SigMF
 // recording (its metadata read and checked against its data file's size,
-// as openSource opens it; no sample is read). --check is the unit's
-// ExecStartPre: what it passes should not fail at start.
-func checkSource(cfg config.Config) error {
+// as openSource opens it; no sample is read), and notes, at now, on a
+// recording that runs but not as its config means (recordingNotes).
+// --check is the unit's ExecStartPre: what it passes should not fail at
+// start.
+func checkSource(cfg config.Config, now time.Time) (notes []string, err error) {
 	switch cfg.Source.Kind {
 	case config.SourceFile:
 		rec, err := sigmf.Open(cfg.Source.Path)
 		if err != nil {
-			return fmt.Errorf("source kind %q: source.path %q: %w", cfg.Source.Kind, cfg.Source.Path, err)
+			return nil, fmt.Errorf("source kind %q: source.path %q: %w", cfg.Source.Kind, cfg.Source.Path, err)
 		}
+		notes = recordingNotes(rec, cfg, now)
 		if err := rec.Close(); err != nil {
-			return fmt.Errorf("source kind %q: close recording %q: %w", cfg.Source.Kind, cfg.Source.Path, err)
+			return nil, fmt.Errorf("source kind %q: close recording %q: %w", cfg.Source.Kind, cfg.Source.Path, err)
 		}
 	case config.SourceSim:
-		return checkSimSensor(sim.StandardWing(uint64(cfg.Source.Seed)), cfg.Sensor)
+		return nil, checkSimSensor(sim.StandardWing(uint64(cfg.Source.Seed)), cfg.Sensor)
 	case config.SourceHackRF:
 		if !hackrfsrc.Built {
-			return fmt.Errorf("source kind %q: %w", cfg.Source.Kind, hackrfsrc.ErrNotBuilt)
+			return nil, fmt.Errorf("source kind %q: %w", cfg.Source.Kind, hackrfsrc.ErrNotBuilt)
 		}
 	case config.SourceHackRFTransfer:
 		if _, err := exec.LookPath("hackrf_transfer"); err != nil {
-			return fmt.Errorf("source kind %q: %w (install Debian's hackrf package)", cfg.Source.Kind, err)
+			return nil, fmt.Errorf("source kind %q: %w (install Debian's hackrf package)", cfg.Source.Kind, err)
 		}
 	}
-	return nil
+	return notes, nil
 }
 
 // printDroneCoverage prints, for a source that tunes, the drone bands

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -54,9 +55,12 @@ func TestCmdSensorCheck(t *testing.T) {
 	}
 }
 
+// TestCmdSensorRunsAgainstBroker: given a broker and http_addr
+// 127.0.0.1:0, the sensor publishes health, and its start line names the
+// address it bound (it printed 127.0.0.1:0).
 func TestCmdSensorRunsAgainstBroker(t *testing.T) {
 	b := brokertest.Start(t, "rfw/#")
-	p := writeSensorConfig(t, fmt.Sprintf("mqtt: {url: %q}\n", b.URL()))
+	p := writeSensorConfig(t, fmt.Sprintf("mqtt: {url: %q}\nhttp_addr: 127.0.0.1:0\n", b.URL()))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	var out, errb bytes.Buffer
@@ -74,6 +78,9 @@ func TestCmdSensorRunsAgainstBroker(t *testing.T) {
 	}
 	if health == 0 {
 		t.Errorf("no health published in 3 s (stderr: %s)", errb.String())
+	}
+	if m := regexp.MustCompile(`health and metrics on (127\.0\.0\.1:\d+)\n`).FindStringSubmatch(out.String()); m == nil || m[1] == "127.0.0.1:0" {
+		t.Errorf("start line does not name the bound address: %q", out.String())
 	}
 }
 
@@ -137,5 +144,22 @@ func TestOpenSimSource(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"sensor", "--check", "--config", p}, &out, io.Discard); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("--check of an unknown sim sensor: err = %v (%s), want one containing %q", err, out.String(), want)
+	}
+}
+
+// TestSensorStopLineSaysLost: a stop with the outbox's disk full logged
+// "detections lost" and then printed a stop line that said nothing of
+// them; it names them, and says nothing more when none was lost.
+func TestSensorStopLineSaysLost(t *testing.T) {
+	for _, tc := range []struct {
+		lost int64
+		want string
+	}{
+		{0, "sensor: stopped (terminated signal received): outbox /var/lib/rfwarden/outbox closed, 466 detections in it for the next start"},
+		{247, "sensor: stopped (terminated signal received): outbox /var/lib/rfwarden/outbox closed, 466 detections in it for the next start, 247 detections lost: its disk refused them (free space on it; the log has the error)"},
+	} {
+		if got := sensorStopLine("terminated signal received", "/var/lib/rfwarden/outbox", 466, tc.lost); got != tc.want {
+			t.Errorf("lost %d: %q, want %q", tc.lost, got, tc.want)
+		}
 	}
 }

@@ -84,6 +84,9 @@ type Stats struct {
 	SourceErrs int64
 	AGCChanges int64 // gain changes made by the AGC
 	ClockSteps int64 // re-anchorings of the source's sample clock to the host clock (Block.ClockStep)
+	// LostAtStop counts the detections still held in memory, the outbox's
+	// disk refusing them, when Run stopped: lost, and logged.
+	LostAtStop int64
 }
 
 // Agent runs one sensor node.
@@ -117,6 +120,7 @@ type Agent struct {
 	pubMu     sync.Mutex
 	lastHlth  time.Time
 	lastState string
+	httpAddr  string // the address http_addr bound, under mu
 
 	mu     sync.Mutex  // guards the fields below, read by health and /healthz
 	linkUp func() bool // the MQTT client's IsConnected while Run runs, for /healthz
@@ -140,8 +144,12 @@ type Agent struct {
 	droppedBefore, droppedMax int64
 	// srcErr is the source's latest error since its last block (the cause
 	// given for a stall), "" while blocks arrive.
-	srcErr  string
-	revisit revisits // the scan plan's revisits against max_revisit
+	srcErr string
+	// srcEnded is set when a finite source (a file's recording) ended:
+	// no block comes any more, and none is expected, while the sender
+	// drains the outbox (not a stall).
+	srcEnded bool
+	revisit  revisits // the scan plan's revisits against max_revisit
 
 	seq      int64
 	meter    BlockMeter // per-block statistics for the tamper detector and the AGC
@@ -217,6 +225,13 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		}
 		for _, b := range cfg.Bands {
 			m.revisitMax.WithLabelValues(b.Name).Set(b.MaxRevisit.Seconds())
+			// the counters' series at 0 from the start, so that an
+			// increase() rule sees their first count
+			m.revisitMissed.WithLabelValues(b.Name)
+			if a.agc != nil {
+				m.agcChanges.WithLabelValues(b.Name, "down")
+				m.agcChanges.WithLabelValues(b.Name, "up")
+			}
 		}
 		if err := deps.Registry.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rfwarden_mqtt_connect_failures_total",
 			Help: "Failed attempts to connect to the MQTT broker (the log has each distinct error)."},
@@ -486,7 +501,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	wg.Go(func() { a.watchGate(bg) })
 	a.mu.Lock()
 	a.tamper.Expect(a.now())
-	a.srcErr = ""
+	a.srcErr, a.srcEnded = "", false
 	a.mu.Unlock()
 	wg.Go(func() { a.watchStall(bg) })
 	if a.snip != nil && a.cfg.Snippets.Upload {
@@ -507,6 +522,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.refs.write(a, a.refs.keeper.RefFloors())
 	}
 	if errors.Is(err, io.EOF) {
+		a.mu.Lock()
+		a.srcEnded = true // while the outbox drains, till Run returns
+		a.mu.Unlock()
+		defer func() {
+			a.mu.Lock()
+			a.srcEnded = false
+			a.mu.Unlock()
+		}()
 		close(a.pending)
 		<-enqDone
 		a.pending = make(chan []byte) // for the deferred close
@@ -681,7 +704,7 @@ func (a *Agent) watchStall(ctx context.Context) {
 // publishes health at once.
 func (a *Agent) checkStall() {
 	a.mu.Lock()
-	stalled := a.tamper.CheckStall(a.now(), a.srcErr)
+	stalled := !a.srcEnded && a.tamper.CheckStall(a.now(), a.srcErr)
 	a.mu.Unlock()
 	if stalled {
 		a.publishHealth(true)
@@ -1107,6 +1130,12 @@ func (a *Agent) healthLocked() event.Health {
 		h.Version = "dev"
 	}
 	h.OutboxDropped = a.disk.dropped
+	if a.srcEnded {
+		if h.State == event.StateOK {
+			h.State = event.StateDegraded
+		}
+		h.Reasons = append(h.Reasons, "the recording ended: no more samples; sending the detections left in the outbox (mqtt.ack_timeout at most), then the sensor stops")
+	}
 	if d := a.disk; d.err != nil {
 		if h.State == event.StateOK {
 			h.State = event.StateDegraded
@@ -1197,11 +1226,9 @@ func (a *Agent) publishHealth(force bool) {
 	a.lastHlth = now
 	h := a.Health()
 	if h.State != a.lastState {
-		level := slog.LevelWarn
-		if h.State == event.StateOK {
-			level = slog.LevelInfo // a recovery is no warning
-		}
-		a.log.Log(context.Background(), level, "health state changed", "from", a.lastState, "to", h.State, "reasons", h.Reasons)
+		// a recovery too: the state it ends was logged at warning, and a
+		// journal at the default level would show the node degraded forever
+		a.log.Warn("health state changed", "from", a.lastState, "to", h.State, "reasons", h.Reasons)
 		a.lastState = h.State
 	}
 	if a.met != nil {
@@ -1209,9 +1236,10 @@ func (a *Agent) publishHealth(force bool) {
 		for band, g := range h.GainDB {
 			a.met.gain.WithLabelValues(band).Set(g)
 		}
+		local := a.withLink(h).State // what /healthz says
 		for _, s := range event.States {
 			v := 0.0
-			if s == h.State {
+			if s == local {
 				v = 1
 			}
 			a.met.state.WithLabelValues(s).Set(v)
@@ -1257,7 +1285,19 @@ func (a *Agent) serveHTTP() (*http.Server, error) {
 		return nil, fmt.Errorf("http_addr: %w", err)
 	}
 	probeserver.WarnIfOpen(a.log, "sensor", l)
+	a.mu.Lock()
+	a.httpAddr = l.Addr().String()
+	a.mu.Unlock()
 	return a.serveOn(l), nil
+}
+
+// HTTPAddr returns the address /healthz and /metrics are served on once
+// Run has bound http_addr (its port chosen when http_addr's is 0), and ""
+// before that or when http_addr is empty.
+func (a *Agent) HTTPAddr() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.httpAddr
 }
 
 // serveOn serves /healthz and /metrics on l until the server is closed.
@@ -1278,27 +1318,35 @@ func (a *Agent) serveOn(l net.Listener) *http.Server {
 // its broker.
 var sensorMQTTKeys = mqttlink.Keys{URL: "mqtt.url", Credentials: "mqtt.username or mqtt.password_file", CA: "mqtt.ca_file", ClientID: "sensor"}
 
-func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {
-	h := a.Health()
+// withLink returns h as the node's own monitoring sees it (/healthz and
+// rfwarden_sensor_state): degraded, with the reason, while Run runs and the
+// MQTT link is down. The reports sent over MQTT go when the link is up, so
+// they cannot carry this.
+func (a *Agent) withLink(h event.Health) event.Health {
 	a.mu.Lock()
 	up, why := a.linkUp, a.linkWhy
 	a.mu.Unlock()
-	if up != nil && !up() {
-		// Only the node's own monitoring can see this: the reports sent
-		// over MQTT go when the link is up.
-		if h.State == event.StateOK {
-			h.State = event.StateDegraded
-		}
-		reason := "not connected to the MQTT broker"
-		if why != nil {
-			if err := why.ConnectError(); err != nil {
-				// the broker's answer (not Authorized) or the network's,
-				// in words naming no host or port: the log has the error
-				reason += ": " + mqttlink.Summary(err, sensorMQTTKeys)
-			}
-		}
-		h.Reasons = append(h.Reasons, event.ClipText(fmt.Sprintf("%s; %d detections wait in the outbox", reason, h.OutboxDepth), event.MaxReasonLen))
+	if up == nil || up() {
+		return h
 	}
+	if h.State == event.StateOK {
+		h.State = event.StateDegraded
+	}
+	reason := "not connected to the MQTT broker"
+	if why != nil {
+		if err := why.ConnectError(); err != nil {
+			// the broker's answer (not Authorized) or the network's,
+			// in words naming no host or port: the log has the error
+			reason += ": " + mqttlink.Summary(err, sensorMQTTKeys)
+		}
+	}
+	// a copy: h.Reasons may share its array with the report published
+	h.Reasons = append(slices.Clip(h.Reasons), event.ClipText(fmt.Sprintf("%s; %d detections wait in the outbox", reason, h.OutboxDepth), event.MaxReasonLen))
+	return h
+}
+
+func (a *Agent) healthz(w http.ResponseWriter, _ *http.Request) {
+	h := a.withLink(a.Health())
 	p, err := event.Encode(h)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)

@@ -237,16 +237,18 @@ func TestDiskFaultDropsBeyondBound(t *testing.T) {
 // events (it tried for all of stopWait; it stopped before stopWait once
 // written), not how fast a loaded machine runs: the disk recovering 50 ms
 // into a stopWait of 200 ms, and a stop within stopWait+1 s, were wall-clock
-// races a slow machine could lose.
+// races a slow machine could lose. The detections it gives up on are
+// counted (Stats.LostAtStop), for the sensor's stop line.
 func TestDiskFaultAtStop(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		stopWait  time.Duration
 		recoverIn time.Duration // 0: never
 		want      int64         // detections written
+		lost      int64         // Stats.LostAtStop, for the stop line
 	}{
-		{"disk recovers while stopping", 10 * time.Second, 50 * time.Millisecond, 8},
-		{"disk still refuses", 200 * time.Millisecond, 0, 0},
+		{"disk recovers while stopping", 10 * time.Second, 50 * time.Millisecond, 8, 0},
+		{"disk still refuses", 200 * time.Millisecond, 0, 0, 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hp := testHold(100)
@@ -274,6 +276,9 @@ func TestDiskFaultAtStop(t *testing.T) {
 			}
 			if got := r.a.Stats().Detections; got != tc.want {
 				t.Errorf("%d detections written, want %d", got, tc.want)
+			}
+			if got := r.a.Stats().LostAtStop; got != tc.lost {
+				t.Errorf("%d detections counted lost at the stop, want %d", got, tc.lost)
 			}
 		})
 	}

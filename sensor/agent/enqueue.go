@@ -95,6 +95,9 @@ func (a *Agent) enqueuer(q batchQueue, hp holdPolicy) {
 			continue
 		}
 		if in == nil && !time.Now().Before(giveUp) {
+			a.mu.Lock()
+			a.stats.LostAtStop += int64(len(held))
+			a.mu.Unlock()
 			a.log.Error("outbox: detections lost: the disk still refuses them and the agent stops", "detections", len(held), "err", err)
 			return
 		}

@@ -119,7 +119,8 @@ func (a *Agent) watchGate(ctx context.Context) {
 				"marker_topic", a.topic(event.KindCmd), "waiting_for", time.Since(since).Round(time.Second), "outbox_depth", depth)
 		case open && logged:
 			logged = false
-			a.log.Info("fusion's session is on the broker: publishing the detections that waited", "outbox_depth", depth)
+			// at warning, as the wait it ends
+			a.log.Warn("fusion's session is on the broker: publishing the detections that waited", "outbox_depth", depth)
 		}
 	}
 }

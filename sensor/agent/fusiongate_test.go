@@ -17,7 +17,9 @@ import (
 // detection published, all of them in the outbox, health degraded saying
 // why (after the grace) and one warning; then, per row, when the marker
 // comes (or the broker refuses the cmd subscription), expect every
-// detection published; a marker for another sensor opens nothing.
+// detection published; a marker for another sensor opens nothing. The log
+// is at the sensor's default level, warning: the end of the wait, and of
+// the degraded state, are logged as their start was.
 func TestDetectionsWaitForFusionSession(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -41,7 +43,7 @@ func TestDetectionsWaitForFusionSession(t *testing.T) {
 			src.stall = 10 // ten blocks, ten detections, then wait
 			src.stalled = make(chan struct{})
 			a, err := New(cfg, Deps{Source: src, Pipeline: &everyPipeline{every: 1}, ClientFactory: rc.factory(),
-				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,6 +63,10 @@ func TestDetectionsWaitForFusionSession(t *testing.T) {
 			if n := len(rc.detections(t)); n != 0 {
 				t.Fatalf("%d detections published before fusion's session marker", n)
 			}
+			a.publishHealth(true)
+			if !strings.Contains(logs.String(), `"health state changed" from=ok to=degraded`) {
+				t.Errorf("the degraded state not logged:\n%s", logs.String())
+			}
 			time.Sleep(200 * time.Millisecond)
 			if n := strings.Count(logs.String(), "detections wait for fusion's session"); n != 1 {
 				t.Errorf("the wait logged %d times, want once", n)
@@ -77,6 +83,10 @@ func TestDetectionsWaitForFusionSession(t *testing.T) {
 			} else {
 				waitAgent(t, func() bool { return len(rc.detections(t)) == 10 }, "ten detections published")
 				waitAgent(t, func() bool { return a.Health().State == event.StateOK }, "health ok again")
+				a.publishHealth(true)
+				if !strings.Contains(logs.String(), `"health state changed" from=degraded to=ok`) {
+					t.Errorf("the recovery not logged at warning:\n%s", logs.String())
+				}
 			}
 			waitAgent(t, func() bool { return strings.Contains(logs.String(), tc.wantLog) }, "log "+tc.wantLog)
 			if n := strings.Count(logs.String(), "refused the subscription"); n > 1 {

@@ -45,7 +45,7 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 		outboxDepth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "rfwarden_outbox_depth",
 			Help: "Detections waiting in the outbox."}),
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfwarden_sensor_state",
-			Help: "1 for the sensor's current health state."}, []string{"state"}),
+			Help: "1 for the sensor's current health state, as /healthz answers it."}, []string{"state"}),
 		gain: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rfwarden_gain_db",
 			Help: "Receive gain applied per band (lowest of its tunings), dB, at the last health report."}, []string{"band"}),
 		agcChanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_agc_changes_total",

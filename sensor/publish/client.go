@@ -30,8 +30,8 @@ var ErrNotConnected = errors.New("mqtt not connected")
 
 // Client is the MQTT seam: production uses NewPaho, tests inject a fake.
 type Client interface {
-	// Connect starts connecting; it returns once connected or when ctx ends.
-	// A client with auto-reconnect keeps trying in the background afterwards.
+	// Connect connects, trying again until connected or ctx ends. Once
+	// connected, a client with auto-reconnect reconnects in the background.
 	Connect(ctx context.Context) error
 	// Publish sends one message and, for QoS 1, waits for the broker's PUBACK
 	// or until ctx ends.
@@ -176,9 +176,10 @@ func NewPaho(opts Options) (Client, error) {
 		SetOrderMatters(true).
 		SetKeepAlive(keep).
 		SetAutoReconnect(true).
-		SetConnectRetry(true).
-		SetConnectRetryInterval(500 * time.Millisecond).
-		SetMaxReconnectInterval(5 * time.Second).
+		// Connect retries the first connection itself, backing off as
+		// paho's reconnects do: paho retries it at a fixed interval
+		SetConnectRetry(false).
+		SetMaxReconnectInterval(connectRetryMax).
 		SetConnectTimeout(5 * time.Second)
 	if opts.Username != "" {
 		o.SetUsername(opts.Username).SetPassword(opts.Password)
@@ -234,7 +235,7 @@ func NewPaho(opts Options) (Client, error) {
 			return tc
 		})
 	}
-	// paho retries for ever (ConnectRetry, AutoReconnect) and keeps each
+	// Connect and paho retry for ever (AutoReconnect) and paho keeps each
 	// attempt's error to itself: the link logs them (a wrong password,
 	// an untrusted certificate) and the loss of a connection.
 	link := mqttlink.New(mqttlink.Options{Name: "mqtt", Broker: opts.BrokerURL, Logger: log, Keys: opts.Keys})
@@ -248,9 +249,37 @@ func (p *pahoClient) ConnectError() error { return p.link.Err() }
 // ConnectFailures implements ConnectErrorer.
 func (p *pahoClient) ConnectFailures() int64 { return p.link.Failures() }
 
+// Connect retries the first connection until it is made or ctx ends,
+// connectRetryMin after a failed attempt, twice as long after each next
+// one, at most connectRetryMax (as fusion and the dashboard, which try
+// every 5 s): a broker down for long is not tried twice a second. Once
+// connected, paho reconnects by itself with its own back-off, at most
+// connectRetryMax too.
 func (p *pahoClient) Connect(ctx context.Context) error {
-	return wait(ctx, p.c.Connect())
+	d := connectRetryMin
+	for {
+		err := wait(ctx, p.c.Connect())
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		d = min(2*d, connectRetryMax)
+	}
 }
+
+// The first connection's retries: connectRetryMin after the first failed
+// attempt, doubling to connectRetryMax, also paho's longest wait between
+// reconnects.
+const (
+	connectRetryMin = 500 * time.Millisecond
+	connectRetryMax = 5 * time.Second
+)
 
 func (p *pahoClient) Publish(ctx context.Context, topic string, qos byte, retained bool, payload []byte) error {
 	if !p.c.IsConnectionOpen() {

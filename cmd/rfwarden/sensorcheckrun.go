@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/rfwarden/rfwarden/fusion"
+	"github.com/rfwarden/rfwarden/sensor/config"
+	"github.com/rfwarden/rfwarden/sensor/sigmf"
+)
+
+// checkHTTPAddr reports an http_addr the sensor cannot listen on (in use,
+// or no address of this host): the run would fail at once.
+func checkHTTPAddr(cfg config.Config) error {
+	if cfg.HTTPAddr == "" {
+		return nil
+	}
+	l, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http_addr %q: %w: the sensor could not serve /healthz and /metrics there and would stop at once (another process listens on it, perhaps this sensor already running: choose a free port, or stop that process)", cfg.HTTPAddr, err)
+	}
+	return l.Close()
+}
+
+// recordingNotes returns notes on a file source's recording that runs but
+// not as its node's config means: tuned outside every configured band
+// (its detections are named by their frequency), or made so long before
+// now that fusion refuses its detections (fusion.DefaultMaxAge, fusion's
+// default history_days).
+func recordingNotes(rec *sigmf.Recording, cfg config.Config, now time.Time) []string {
+	var notes []string
+	caps := rec.Meta().Captures
+	if out := outsideBands(caps, cfg.Bands); len(out) > 0 && len(cfg.Bands) > 0 {
+		names := make([]string, len(cfg.Bands))
+		for i, b := range cfg.Bands {
+			names[i] = fmt.Sprintf("%s %.6g-%.6g MHz", b.Name, b.LowHz/1e6, b.HighHz/1e6)
+		}
+		notes = append(notes, fmt.Sprintf("the recording %s is tuned to %s, outside every band of bands: (%s): its detections are named by their frequency, not a band; add the band the recording holds",
+			cfg.Source.Path, strings.Join(out, ", "), strings.Join(names, ", ")))
+	}
+	var oldest time.Time
+	for _, c := range caps {
+		if t := rec.TimeAt(c.SampleStart); !t.IsZero() && (oldest.IsZero() || t.Before(oldest)) {
+			oldest = t
+		}
+	}
+	if age := now.Sub(oldest); !oldest.IsZero() && age > fusion.DefaultMaxAge {
+		notes = append(notes, fmt.Sprintf("the recording %s was made at %s, %d days ago: fusion refuses every detection stamped more than its history_days (%d days by default) before its clock (a dead letter, reason=time, \"the sensor's clock is wrong\"); analyse an old recording with rfwarden scan, or raise fusion's history_days",
+			cfg.Source.Path, oldest.Format(time.RFC3339), int(age.Hours()/24), int(fusion.DefaultMaxAge.Hours()/24)))
+	}
+	return notes
+}
+
+// outsideBands returns the centre frequencies, in MHz, of the captures
+// no band contains, each once.
+func outsideBands(caps []sigmf.Capture, bands []config.Band) []string {
+	var out []string
+	seen := map[float64]bool{}
+	for _, c := range caps {
+		if c.FrequencyHz <= 0 || seen[c.FrequencyHz] {
+			continue
+		}
+		seen[c.FrequencyHz] = true
+		in := false
+		for _, b := range bands {
+			in = in || c.FrequencyHz >= b.LowHz && c.FrequencyHz <= b.HighHz
+		}
+		if !in {
+			out = append(out, fmt.Sprintf("%.6g MHz", c.FrequencyHz/1e6))
+		}
+	}
+	return out
+}
