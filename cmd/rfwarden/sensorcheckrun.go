@@ -11,17 +11,20 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
-// checkHTTPAddr reports an http_addr the sensor cannot listen on (in use,
-// or no address of this host): the run would fail at once.
-func checkHTTPAddr(cfg config.Config) error {
+// checkHTTPAddr returns a note on an http_addr the sensor cannot listen
+// on now (in use, or no address of this host), "" when it can: the run
+// would fail at once, unless what holds it is this sensor, running while
+// an admin checks its config, so it is a note and not a failure.
+func checkHTTPAddr(cfg config.Config) string {
 	if cfg.HTTPAddr == "" {
-		return nil
+		return ""
 	}
 	l, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return fmt.Errorf("http_addr %q: %w: the sensor could not serve /healthz and /metrics there and would stop at once (another process listens on it, perhaps this sensor already running: choose a free port, or stop that process)", cfg.HTTPAddr, err)
+		return fmt.Sprintf("http_addr %q cannot be listened on now (%v): as this sensor runs, that is its own; otherwise another process holds it, and the sensor would stop at once: choose a free port, or stop that process", cfg.HTTPAddr, err)
 	}
-	return l.Close()
+	_ = l.Close()
+	return ""
 }
 
 // recordingNotes returns notes on a file source's recording that runs but
