@@ -213,7 +213,7 @@ func (s *EvidenceSaver) save(topic string, payload []byte) (name, reason string,
 	case badName:
 		return "", "name", err
 	case err != nil:
-		return "", "invalid", err
+		return "", extractFailure(err), err
 	}
 	// A snippet already saved (a QoS 1 message delivered again, after
 	// every sensor reconnect) is saved: it takes no room, so it neither
@@ -376,4 +376,17 @@ func addRFC3339(doc any, loc *time.Location) {
 			addRFC3339(v, loc)
 		}
 	}
+}
+
+// extractFailure is the refusal reason of a snippet whose archive did not
+// extract: "write" when the folder refused the extracted files (a full
+// disk: the archive, written first, fitted and its two files did not),
+// which counts against the folder's write health (/healthz), "invalid"
+// when the archive is not a SigMF recording. A full disk was counted as
+// invalid snippets, and /healthz said ok.
+func extractFailure(err error) string {
+	if store.IsFileRefusal(err) {
+		return "write"
+	}
+	return "invalid"
 }

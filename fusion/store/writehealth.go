@@ -204,6 +204,16 @@ func fileRefusal(err error) (string, bool) {
 	return "the disk refuses writes: " + errno.Error(), true
 }
 
+// IsFileRefusal reports whether err is the operating system refusing a
+// file write (a full disk, a quota, a read-only file system, permission
+// denied, an I/O error, the folder gone), not something wrong with what
+// was written: the dashboard counts an evidence snippet its extraction
+// failed to write as a write failure, not as an invalid archive.
+func IsFileRefusal(err error) bool {
+	_, ok := fileRefusal(err)
+	return ok
+}
+
 // FileWrites follows the outcome of a service's writes of files into a
 // folder (the dashboard's evidence snippets), as a store follows its
 // own: Problem reports once every write has failed for a grace, naming
