@@ -79,6 +79,11 @@ func TestBackupKeepsHeldNotifications(t *testing.T) {
 			t.Errorf("the restore's output lacks %q:\n%s", want, stdout.String())
 		}
 	}
+	// run as root, the files it wrote are root's: the warning names the
+	// held file too, which fusion, not root, must read at its start
+	if want := "chown rfwarden:rfwarden " + f.db + " " + held + " before"; os.Geteuid() == 0 && !strings.Contains(stdout.String(), want) {
+		t.Errorf("the restore's root warning lacks %q:\n%s", want, stdout.String())
+	}
 
 	// the next backup, with --keep 1, removes the first and its copy
 	if err := os.Remove(held); err != nil {

@@ -318,7 +318,8 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		restoreStep("released")
 	}
 	fmt.Fprintf(stdout, "restored %s to %s (mode 0600) in %v\n", backup, db, time.Since(start).Round(time.Millisecond))
-	if err := restoreKept(backup, db, erasures.alerts, stdout); err != nil {
+	restored, err := restoreKept(backup, db, erasures.alerts, stdout)
+	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 
@@ -346,7 +347,7 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if os.Geteuid() == 0 {
-		fmt.Fprintf(stdout, "warning: run as root, %s belongs to root: chown rfwarden:rfwarden %s before starting the services\n", db, db)
+		fmt.Fprintf(stdout, "warning: %s\n", rootOwnedWarning(append([]string{db}, restored...)))
 	}
 	fmt.Fprintf(stdout, "next: systemctl start rfwarden-fusion rfwarden-dashboard, then log in and check the alerts and the registry\n")
 	return nil
@@ -357,39 +358,50 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // fusion keeps them, after those a file there holds already: fusion
 // queues them at its next start, as it would have the backup's. Those of
 // an alert erased since the backup (alerts, by site) are removed again.
-func restoreKept(backup, db string, alerts map[string][]string, stdout io.Writer) error {
+// It returns the files it wrote.
+func restoreKept(backup, db string, alerts map[string][]string, stdout io.Writer) (written []string, _ error) {
 	kept, err := fusion.KeepFiles(backup)
 	if err != nil || len(kept) == 0 {
-		return err
+		return nil, err
 	}
 	for _, k := range kept {
 		dst := db + strings.TrimPrefix(filepath.Base(k), filepath.Base(backup))
 		data, err := os.ReadFile(k)
 		if err != nil {
-			return fmt.Errorf("read the notifications kept with the backup: %w", err)
+			return written, fmt.Errorf("read the notifications kept with the backup: %w", err)
 		}
 		had, err := os.ReadFile(dst)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("read the notifications fusion held at its stop: %w", err)
+			return written, fmt.Errorf("read the notifications fusion held at its stop: %w", err)
 		}
 		if len(had) > 0 && !bytes.HasSuffix(had, []byte("\n")) {
 			had = append(had, '\n')
 		}
 		if err := atomicfile.Write(dst, append(had, data...), 0o600); err != nil {
-			return fmt.Errorf("restore the notifications kept with the backup: %w", err)
+			return written, fmt.Errorf("restore the notifications kept with the backup: %w", err)
 		}
+		written = append(written, dst)
 		fmt.Fprintf(stdout, "restored %s to %s (notifications fusion held at its stop, queued at its next start)\n", k, dst)
 	}
 	for _, site := range slices.Sorted(maps.Keys(alerts)) {
 		n, files, err := fusion.EraseKept(db, site, alerts[site])
 		if err != nil {
-			return err
+			return written, err
 		}
 		if n > 0 {
 			fmt.Fprintf(stdout, "erased again: %d %s of alerts erased since the backup, from %s\n", n, plural(n, "notification", "notifications"), strings.Join(files, ", "))
 		}
 	}
-	return nil
+	return written, nil
+}
+
+// rootOwnedWarning is what restore, run as root, says of the files it
+// wrote (root's, mode 0600): the services' user must own each, or fusion
+// stops at its start on the first it cannot read. It named the database
+// only, and fusion then refused the held notifications restored beside it.
+func rootOwnedWarning(files []string) string {
+	return fmt.Sprintf("run as root, %s %s to root: chown rfwarden:rfwarden %s before starting the services",
+		strings.Join(files, ", "), plural(len(files), "belongs", "belong"), strings.Join(files, " "))
 }
 
 // inspectBackup checks the database at path (integrity_check, rfwarden's
