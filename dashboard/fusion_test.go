@@ -175,6 +175,12 @@ func TestHealthzFusion(t *testing.T) {
 			given: func(h *Hub) {
 				h.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(deafStatus("subscription refused: rfw/v1/hmp1/sensor/+/+: SUBACK 0x80", testNow)))
 			}},
+		// its silence behind mosquitto: the problem says what to check,
+		// not said twice
+		{name: "deaf: no sensor message", wantCode: 503, wantBody: "degraded: fusion: connected and deaf since 10:30:00 UTC (connected to the broker but no sensor message for 2m0s: check that the broker's ACL lets fusion's user read rfw/v1/+/sensor/#, and that the sensors run): no new alert can be raised from what it does not hear\n",
+			given: func(h *Hub) {
+				h.HandleMQTT("rfw/v1/hmp1/fusion/status", []byte(deafStatus("connected to the broker but no sensor message for 2m0s: check that the broker's ACL lets fusion's user read rfw/v1/+/sensor/#, and that the sensors run", testNow)))
+			}},
 		{name: "no word", wantCode: 503, wantBody: "degraded: fusion: no word from fusion since the dashboard connected at 10:29:30 UTC (its status arrives at once, and none in 30s): …",
 			given: func(h *Hub) {
 				now := h.now

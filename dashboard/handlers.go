@@ -99,8 +99,11 @@ func (s *server) fusionFault(f FusionState) string {
 		return site + "offline since " + at + " (stopped): no new alert can be raised"
 	case f.State == FusionOffline:
 		return site + "offline since " + at + " (its last will: the broker lost its connection): no new alert can be raised"
-	case f.State == FusionDeaf:
+	case f.State == FusionDeaf && strings.HasPrefix(f.Problem, "subscription refused"):
 		return site + "connected and deaf since " + at + " (" + f.Problem + "): no new alert can be raised from what it does not hear; the broker's ACL must let fusion's user read its topics (deploy/mosquitto/rfwarden.acl)"
+	case f.State == FusionDeaf:
+		// its silence, whose problem says what to check
+		return site + "connected and deaf since " + at + " (" + f.Problem + "): no new alert can be raised from what it does not hear"
 	}
 	topic := event.FusionStatusTopic(cmp.Or(f.Site, "+"))
 	return fmt.Sprintf("no word from fusion since the dashboard connected at %s (its status arrives at once, and none in %v): fusion not running, older than the dashboard, the broker's ACL withholds %s from the dashboard (deploy/mosquitto/rfwarden.acl), or the broker lost it restarting; no alert can be raised while fusion is down",

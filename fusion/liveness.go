@@ -77,7 +77,7 @@ func (l *Liveness) Online(c mqtt.Client) {
 		return
 	}
 	if problem != "" {
-		l.logger().Warn("mqtt: fusion announces itself online and deaf: dashboards say so until the broker grants its subscriptions", "topic", l.Topic(), "problem", problem)
+		l.logger().Warn("mqtt: fusion announces itself online and deaf: dashboards say so until it hears again what it subscribed to", "topic", l.Topic(), "problem", problem)
 	}
 	tok := c.Publish(l.Topic(), 1, true, b) // queued in order under l.mu
 	go func() {
