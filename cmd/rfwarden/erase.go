@@ -119,6 +119,7 @@ type erasePlan struct {
 	hasOutbox     bool // the notify_outbox table exists
 	hasDetection  bool // the detection table exists
 	hasAckHeld    bool // the ack_held table exists (the dashboard's acknowledgements not yet announced)
+	journaled     int  // detections in fusion's intake journal, a kill -9 left unstored: refused until its next start stores them
 	sensors       []string
 	rooms         []string // of its incident, its alerts' latest and its detections' SQLite rows
 	// roomsKnown: every detection of the case has an SQLite row, so rooms
@@ -248,6 +249,9 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	plan.noSnippets = *noSnippets
 	influx.lookUp(ctx, plan, stdout)
 	printErasePlan(stdout, plan)
+	if plan.journaled > 0 {
+		return fmt.Errorf("erase: refused: %s: %s", plan.target, journalWaits(plan.journaled))
+	}
 	if len(plan.unfinished) > 0 {
 		if !*force {
 			return fmt.Errorf("erase: refused: %s not finished: %s; finish it on the dashboard first (close the case, acknowledge the alert, or wait for it to resolve), or give --force",
@@ -439,4 +443,12 @@ func eraseConfirm(ctx context.Context, question string, stdout io.Writer) error 
 		}
 		return nil
 	}
+}
+
+// journalWaits says why an erase waits while fusion's intake journal
+// holds n detections: its next start stores them (and may alert on
+// them), after the erase, and would bring back what the erase deleted.
+func journalWaits(n int) string {
+	return fmt.Sprintf("fusion stopped without storing %d %s it had taken in (a kill -9 or a power cut): they wait in its intake journal and are stored at its next start, which would bring back what this erase deletes; start fusion once (it stores them at its start), stop it, then erase",
+		n, plural(n, "detection", "detections"))
 }

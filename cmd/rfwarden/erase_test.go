@@ -396,6 +396,20 @@ func TestEraseRefuses(t *testing.T) {
 				}
 				return func() { db.Close() }
 			}, want: []string{"in use", "systemctl stop", "rfwarden-backup.timer", "another rfwarden command"}},
+		// a kill -9 left detections in fusion's intake journal: its next
+		// start stores them, after the erase (until 2026-12-07 erased)
+		{name: "fusion's intake journal holds detections", args: []string{"--incident", "INC-A", "--yes", "--force"},
+			hold: func(t *testing.T, f eraseFixture) func() {
+				db, err := store.OpenSQLite(f.db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				if err := db.AppendJournal(context.Background(), []store.JournalEntry{{Seq: 1, Topic: "rfw/v1/hmp-test/sensor/s1/detection", Payload: []byte(`{}`), ReceivedNS: 1}}); err != nil {
+					t.Fatal(err)
+				}
+				return func() {}
+			}, want: []string{"1 detection it had taken in", "intake journal", "start fusion once"}},
 		{name: "fusion holds its lock", args: []string{"--incident", "INC-A", "--yes"},
 			hold: func(t *testing.T, f eraseFixture) func() {
 				l, err := statelock.Acquire(statelock.For(f.db + ".fusion-hmp-test"))

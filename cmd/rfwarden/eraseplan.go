@@ -25,6 +25,11 @@ func readErasePlan(ctx context.Context, q querier, target eraseTarget, dirs []st
 	}
 	p.hasOutbox, p.hasDetection = slices.Contains(tables, "notify_outbox"), slices.Contains(tables, "detection")
 	p.hasAckHeld = slices.Contains(tables, "ack_held")
+	if slices.Contains(tables, "intake_journal") {
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM intake_journal`).Scan(&p.journaled); err != nil {
+			return nil, fmt.Errorf("read fusion's intake journal: %w", err)
+		}
+	}
 	c := newEraseCase()
 	switch target.kind {
 	case "incident":

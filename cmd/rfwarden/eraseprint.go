@@ -21,6 +21,9 @@ func printErasePlan(w io.Writer, p *erasePlan) {
 	if p.hasOutbox {
 		fmt.Fprintf(w, "  %d %s (their undelivered notifications)\n", p.outboxRows, plural(p.outboxRows, "outbox row", "outbox rows"))
 	}
+	if p.journaled > 0 {
+		fmt.Fprintf(w, "  warning: %s\n", journalWaits(p.journaled))
+	}
 	if p.heldAcks > 0 {
 		fmt.Fprintf(w, "  %d %s (the dashboard's, not yet announced to fusion: who acknowledged and the note)\n", p.heldAcks, plural(p.heldAcks, "held acknowledgement", "held acknowledgements"))
 	}
