@@ -35,7 +35,8 @@ func TestRedAckCriticalNeedsNote(t *testing.T) {
 		{"single, blank note", "/api/v1/alerts/al1/ack", `{"note":" \t\n "}`, http.StatusBadRequest, "alert al1 is critical", nil},
 		{"single, a note", "/api/v1/alerts/al1/ack", `{"note":"cell searched, nothing found"}`, http.StatusOK, "", []string{"al1"}},
 		{"single warning, no note", "/api/v1/alerts/w1/ack", `{}`, http.StatusOK, "", []string{"w1"}},
-		{"single, unknown alert", "/api/v1/alerts/nope/ack", `{}`, http.StatusNotFound, "", nil},
+		// naming the alert: it said "not found" alone
+		{"single, unknown alert", "/api/v1/alerts/nope/ack", `{}`, http.StatusNotFound, `alert "nope": not found`, nil},
 		{"bulk, no note", "/api/v1/alerts/ack", `{"ids":["al1"]}`, http.StatusBadRequest, "alert al1 is critical", nil},
 		{"bulk, a warning and criticals, blank note", "/api/v1/alerts/ack", `{"ids":["w1","al1","c2","al1"],"note":"  "}`, http.StatusBadRequest,
 			"alerts al1, c2 are critical: say what was done about them (searched, found, false alarm) to acknowledge them; nothing acknowledged", nil},

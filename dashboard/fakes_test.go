@@ -105,7 +105,7 @@ func (f *fakeAlerts) Alert(_ context.Context, id string) (event.Alert, error) {
 	defer f.mu.Unlock()
 	a, ok := f.alerts[id]
 	if !ok {
-		return a, store.ErrNotFound
+		return a, fmt.Errorf("alert %q: %w", id, store.ErrNotFound) // as store.SQLite says it
 	}
 	return a, nil
 }
@@ -145,7 +145,7 @@ func (f *fakeAlerts) Ack(_ context.Context, id, user, note string, at time.Time)
 	defer f.mu.Unlock()
 	a, ok := f.alerts[id]
 	if !ok {
-		return a, store.ErrNotFound
+		return a, fmt.Errorf("alert %q: %w", id, store.ErrNotFound) // as store.SQLite says it
 	}
 	a.AckBy, a.AckNote, a.AckNS = user, note, at.UnixNano()
 	f.alerts[id] = a

@@ -208,7 +208,8 @@ func httpError(code int, format string, args ...any) error {
 
 // errorStatus is the status code and message the client gets for a
 // handler's error (errorHandler), and what the request metric counts it
-// as: an echo.HTTPError's own, store.ErrNotFound 404, a read InfluxDB
+// as: an echo.HTTPError's own, store.ErrNotFound 404 naming what was not
+// found (notFoundText), a read InfluxDB
 // failed (store.InfluxFault) 503 with influxFault's words, any other 500
 // (internal says so).
 func (s *server) errorStatus(err error) (code int, msg string, internal bool) {
@@ -217,12 +218,30 @@ func (s *server) errorStatus(err error) (code int, msg string, internal bool) {
 	case errors.As(err, &he):
 		return he.Code, fmt.Sprint(he.Message), false
 	case errors.Is(err, store.ErrNotFound):
-		return http.StatusNotFound, "not found", false
+		return http.StatusNotFound, notFoundText(err), false
 	}
 	if ce := store.InfluxFault(err); ce != nil {
 		return http.StatusServiceUnavailable, s.influxFault(ce), false
 	}
 	return http.StatusInternalServerError, "internal error", true
+}
+
+// notFoundText says what err, wrapping store.ErrNotFound, did not find, by
+// the innermost wrapping's words, the store's own (`alert "a1": not
+// found`, `registry entry 4: not found`), without the handler's context
+// around them; "not found" when none names it. A 404 said "not found"
+// alone, and the client could not tell which ID of its request it was.
+func notFoundText(err error) string {
+	what := ""
+	for e := err; e != nil && e != store.ErrNotFound; e = errors.Unwrap(e) {
+		if inner, ok := strings.CutSuffix(e.Error(), ": "+store.ErrNotFound.Error()); ok {
+			what = inner
+		}
+	}
+	if what == "" {
+		return "not found"
+	}
+	return what + ": not found"
 }
 
 // influxFault says why InfluxDB failed a read, as /healthz says it: what
