@@ -1,6 +1,7 @@
 package sigmf
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"math"
@@ -133,9 +134,13 @@ func FuzzOpenArchive(f *testing.F) {
 
 // FuzzOpenRaw opens any bytes as a headerless IQ file (hackrf_transfer's,
 // rtl_sdr's, an upload's) with any datatype, rate and centre, and reads it
-// whole (fuzzReadAll), or gives an error.
+// whole (fuzzReadAll), or gives an error: for bytes that are SigMF
+// metadata (LooksLikeMeta), ErrLooksLikeMeta.
 func FuzzOpenRaw(f *testing.F) {
 	f.Add([]byte("\x05\xfb\x05\xfb\x7f\x80"), "ci8", 2e6, 915e6)
+	f.Add([]byte(`{"global":{"core:datatype":"ci8"},"captures":[],"annotations":[]}`), "ci8", 1e6, 0.0)
+	f.Add([]byte("\ufeff{\"global\":1}"), "cu8", 1e6, 0.0)
+	f.Add([]byte(`{"global`), "ci8", 1e6, 0.0)
 	f.Add([]byte("\x00\x00\xc0\x7f\x00\x00\x80\x3f\x01"), "cf32_le", 1e6, 0.0)
 	f.Add([]byte("abcdefgh"), "cu8", math.Inf(1), 1e9)
 	f.Add([]byte("abcdefgh"), "ci12_le", 1e6, -1.0)
@@ -145,6 +150,9 @@ func FuzzOpenRaw(f *testing.F) {
 			t.Fatal(err)
 		}
 		r, err := OpenRaw(p, datatype, rateHz, centerHz)
+		if LooksLikeMeta(bytes.NewReader(data)) && !errors.Is(err, ErrLooksLikeMeta) {
+			t.Fatalf("OpenRaw of SigMF metadata %q = %v, want ErrLooksLikeMeta", data, err)
+		}
 		if err != nil {
 			return
 		}
