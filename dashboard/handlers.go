@@ -1428,9 +1428,12 @@ func (c *searchScores) get(ctx context.Context, now time.Time, walk func(context
 	return sc, cut, nil
 }
 
+// outcomeReq is a search's outcome. Found is required: a request
+// without it (a client's bug, a form half filled) was stored as "searched,
+// nothing found", over the room's last outcome.
 type outcomeReq struct {
 	Room  string `json:"room"`
-	Found bool   `json:"found"`
+	Found *bool  `json:"found"`
 	Note  string `json:"note"`
 }
 
@@ -1447,15 +1450,20 @@ func (s *server) searchOutcome(c echo.Context) error {
 	for _, r := range s.d.Site.Rooms {
 		known = known || r.ID == req.Room
 	}
-	if !known {
+	switch {
+	case req.Room == "":
+		return httpError(http.StatusBadRequest, "room: missing: the room searched")
+	case !known:
 		return httpError(http.StatusBadRequest, "room %q is not in the site model", trimForErr(req.Room))
+	case req.Found == nil:
+		return httpError(http.StatusBadRequest, "found: missing: true (something was found) or false (searched, nothing found)")
 	}
 	if err := checkText("note", req.Note, MaxSearchNote); err != nil {
 		return err
 	}
-	at, user := s.now(), session(c).User
+	at, user, found := s.now(), session(c).User, *req.Found
 	result := "not_found"
-	if req.Found {
+	if found {
 		result = "found"
 	}
 	// Stored with its search.outcome row: in one transaction when the
@@ -1475,7 +1483,7 @@ func (s *server) searchOutcome(c echo.Context) error {
 	}
 	ctx, cancel := detach(c.Request().Context())
 	defer cancel()
-	if _, err := s.d.Users.recordOutcomeAudited(ctx, at, user, req.Room, req.Found, req.Note, row); err != nil {
+	if _, err := s.d.Users.recordOutcomeAudited(ctx, at, user, req.Room, found, req.Note, row); err != nil {
 		if inTx {
 			s.log.Error("search outcome not stored with its audit row", "room", req.Room, "err", err)
 			return notStored(e, err)
@@ -1485,7 +1493,7 @@ func (s *server) searchOutcome(c echo.Context) error {
 	return c.JSON(http.StatusCreated, struct {
 		Room string `json:"room"`
 		SearchOutcome
-	}{req.Room, SearchOutcome{Found: req.Found, User: user, TimeNS: at.UnixNano(), Note: req.Note}})
+	}{req.Room, SearchOutcome{Found: found, User: user, TimeNS: at.UnixNano(), Note: req.Note}})
 }
 
 func (s *server) snippet(c echo.Context) error {

@@ -174,6 +174,10 @@ func TestRoutes(t *testing.T) {
 		{name: "search as viewer", as: RoleViewer, method: "GET", path: "/api/v1/search", wantCode: 403},
 		{name: "search ranks located room first", as: RoleOfficer, method: "GET", path: "/api/v1/search", wantCode: 200, wantBody: `"rooms":[{"room":"a-102"`},
 		{name: "search outcome unknown room", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"zz","found":true}`, ct: js, wantCode: 400, wantBody: "not in the site"},
+		// without found it was stored as "searched, nothing found", over
+		// the room's last outcome
+		{name: "search outcome without found", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"a-102"}`, ct: js, wantCode: 400, wantBody: "found: missing: true (something was found) or false"},
+		{name: "search outcome without room", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"found":true}`, ct: js, wantCode: 400, wantBody: "room: missing"},
 		{name: "search outcome without CSRF", as: RoleOfficer, noCSRF: true, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"a-102","found":true}`, ct: js, wantCode: 403},
 		{name: "search outcome", as: RoleOfficer, method: "POST", path: "/api/v1/search/outcome", body: `{"room":"a-102","found":true,"note":"under mattress"}`, ct: js, wantCode: 201},
 		{name: "snippet as viewer", as: RoleViewer, method: "GET", path: "/api/v1/snippets/snip-d1.sigmf-meta", wantCode: 403, wantBody: "needs role analyst"},
