@@ -151,6 +151,8 @@ func TestRoutes(t *testing.T) {
 		{name: "alerts unauthenticated", method: "GET", path: "/api/v1/alerts", wantCode: 401},
 		{name: "alerts filtered by zone", as: RoleViewer, method: "GET", path: "/api/v1/alerts?zone=wing-a", wantCode: 200, wantBody: `"id":"al1"`},
 		{name: "alerts other zone empty", as: RoleViewer, method: "GET", path: "/api/v1/alerts?zone=wing-b", wantCode: 200, wantBody: `[]`},
+		// a zone the site has not listed nothing, read as all clear there
+		{name: "alerts of a zone the site has not", as: RoleViewer, method: "GET", path: "/api/v1/alerts?zone=Wing-A", wantCode: 400, wantBody: `zone \"Wing-A\" is not a zone of the site model: use one of`},
 		{name: "alerts bad window", as: RoleViewer, method: "GET", path: "/api/v1/alerts?window=year", wantCode: 400, wantBody: "window"},
 		{name: "alert evidence", as: RoleViewer, method: "GET", path: "/api/v1/alerts/al1", wantCode: 200, wantBody: `"sensors":["s1","s2"]`},
 		{name: "alert missing", as: RoleViewer, method: "GET", path: "/api/v1/alerts/nope", wantCode: 404},
