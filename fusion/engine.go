@@ -420,7 +420,7 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 	m.journalReplayed = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_journal_replayed_total",
 		Help: "Detection messages handled again at the start from the intake journal: acknowledged to the broker, maybe not stored, when fusion last stopped without a flush (kill -9, power cut); those the store held already count as duplicates."})
 	m.journalFailures = prometheus.NewCounter(prometheus.CounterOpts{Name: "rfw_fusion_journal_append_failures_total",
-		Help: "Appends to the intake journal that failed (disk full, database locked): their detections are handled but not acknowledged until an append succeeds."})
+		Help: "Appends to the intake journal that failed (disk full, database locked): their detections are handled and acknowledged without it, so a kill -9 before they are stored loses them."})
 	m.backlogGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rfw_fusion_backlog_messages",
 		Help: "Messages received and not yet handled (the ingest queue, those waiting behind it, the one in hand), all unacknowledged; /healthz is degraded past 8192 (fusion.BacklogDegraded)."},
 		func() float64 { return float64(m.backlog.Load()) })

@@ -43,14 +43,11 @@ type storedByID interface {
 // journaler is Run's side of the intake journal. Only Run's goroutine
 // uses it.
 type journaler struct {
-	e        *Engine
-	j        Journal // nil: no journal, a message is acknowledged once handled
-	next     int64   // the seq of the next detection message
-	released int64   // the entries below it are deleted
-	flushes  uint64  // e.flushes at the last release
-	// held are detection messages handled whose append failed: not
-	// acknowledged (the broker keeps them) until an append succeeds.
-	held      []queued
+	e         *Engine
+	j         Journal // nil: no journal, a message is acknowledged once handled
+	next      int64   // the seq of the next detection message
+	released  int64   // the entries below it are deleted
+	flushes   uint64  // e.flushes at the last release
 	appendLog retrylog.Log
 	releaseLg retrylog.Log
 }
@@ -76,14 +73,15 @@ func (jr *journaler) entry(q queued) store.JournalEntry {
 
 // take journals the detection messages of batch in one transaction, then
 // handles every message of batch in order and acknowledges it, a
-// detection only once journaled: when the append fails (a full disk), or
-// messages are held from one that did, the detections are handled all
-// the same (their alerts are not held up) but held unacknowledged, and
-// appended again at the next tick (retry): one try a tick, as a database
-// locked past its busy timeout makes each try wait that long. Once stop
-// is done the rest of the batch is neither handled nor acknowledged: the
-// broker delivers it again. A message leaves the backlog
-// (Engine.Backlog) once acknowledged or held.
+// detection once journaled. When the append fails (a full disk, the
+// database locked) the detections are handled and acknowledged all the
+// same, unjournaled: a kill -9 before they are stored loses them, as it
+// did before the journal. Holding them unacknowledged instead stopped the
+// broker sending fusion anything once its in-flight limit (100) was
+// held: no alert, no sensor heard, for as long as the disk was full.
+// Once stop is done the rest of the batch is neither handled nor
+// acknowledged: the broker delivers it again. A message leaves the
+// backlog (Engine.Backlog) once acknowledged.
 func (jr *journaler) take(ctx context.Context, stop <-chan struct{}, batch []queued, handle func(queued)) {
 	defer jr.e.met.backlog.Add(-int64(len(batch)))
 	if jr.j == nil {
@@ -101,7 +99,11 @@ func (jr *journaler) take(ctx context.Context, stop <-chan struct{}, batch []que
 			entries = append(entries, jr.entry(batch[i]))
 		}
 	}
-	ok := len(jr.held) == 0 && jr.append(ctx, entries)
+	if !jr.append(ctx, entries) {
+		for i := range batch {
+			batch[i].msg.seq = 0 // not in the journal: nothing to pin
+		}
+	}
 	for _, q := range batch {
 		select {
 		case <-stop:
@@ -109,31 +111,13 @@ func (jr *journaler) take(ctx context.Context, stop <-chan struct{}, batch []que
 		default:
 		}
 		handle(q)
-		if q.msg.seq > 0 && !ok {
-			jr.held = append(jr.held, q)
-		} else {
-			q.ack()
-		}
+		q.ack()
 	}
 }
 
-// retry appends the held messages again, acknowledging them when it
-// succeeds.
-func (jr *journaler) retry(ctx context.Context) {
-	if len(jr.held) == 0 {
-		return
-	}
-	entries := make([]store.JournalEntry, 0, len(jr.held))
-	for _, q := range jr.held {
-		entries = append(entries, jr.entry(q))
-	}
-	jr.append(ctx, entries)
-}
-
-// append appends entries and, when that succeeds, acknowledges the held
-// messages (entries are theirs when any are held). A failure is logged
-// when its cause first appears or changes, then at most once a minute,
-// and the recovery once.
+// append appends entries and reports whether it did. A failure is
+// logged when its cause first appears or changes, then at most once a
+// minute, and the recovery once.
 func (jr *journaler) append(ctx context.Context, entries []store.JournalEntry) bool {
 	if len(entries) == 0 {
 		return true
@@ -142,19 +126,14 @@ func (jr *journaler) append(ctx context.Context, entries []store.JournalEntry) b
 	if err := jr.j.AppendJournal(ctx, entries); err != nil {
 		jr.e.met.journalFailures.Inc()
 		if log, skipped := jr.appendLog.FailedAs(failureKey(err), now); log {
-			jr.e.log.Warn("intake journal: append failed; the detections are handled but not acknowledged, so the broker keeps them until the journal takes them (free the database's disk)",
+			jr.e.log.Warn("intake journal: append failed; the detections are handled and acknowledged without it, so a kill -9 before they are stored loses them (free the database's disk)",
 				"messages", len(entries), "err", err, "failures_not_logged", skipped)
 		}
 		return false
 	}
 	if n, since := jr.appendLog.Recovered(); n > 0 {
-		jr.e.log.Warn("intake journal: append succeeds again", "failed_appends", n, "failing_for", now.Sub(since).Round(time.Second), "acknowledged_now", len(jr.held))
+		jr.e.log.Warn("intake journal: append succeeds again", "failed_appends", n, "failing_for", now.Sub(since).Round(time.Second))
 	}
-	for _, q := range jr.held {
-		q.ack()
-	}
-	clear(jr.held)
-	jr.held = jr.held[:0]
 	return true
 }
 
@@ -208,6 +187,15 @@ func (jr *journaler) replay(ctx context.Context) error {
 	}
 	jr.next = entries[len(entries)-1].Seq + 1
 	jr.released = entries[0].Seq
+	// What the journal holds is stored only if the store says so: the
+	// seen file a clean stop saved names the detections it took in, also
+	// those a failing store had not written, which replay dropped as
+	// duplicates and released, never stored.
+	for _, en := range entries {
+		if d, err := event.DecodeDetection(en.Payload); err == nil && journaled(en.Topic) {
+			jr.e.seen.forget(d.Sensor, d.ID)
+		}
+	}
 	stored := jr.markStored(ctx, entries)
 	var errs int
 	for _, en := range entries {

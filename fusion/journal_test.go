@@ -287,6 +287,7 @@ type failingJournal struct {
 	fail    atomic.Bool
 	mu      sync.Mutex
 	entries []store.JournalEntry
+	added   int // entries appended, ever
 }
 
 func (j *failingJournal) AppendJournal(_ context.Context, es []store.JournalEntry) error {
@@ -296,7 +297,21 @@ func (j *failingJournal) AppendJournal(_ context.Context, es []store.JournalEntr
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.entries = append(j.entries, es...)
+	j.added += len(es)
 	return nil
+}
+
+// len is how many entries the journal holds; appended how many it took.
+func (j *failingJournal) len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.entries)
+}
+
+func (j *failingJournal) appended() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.added
 }
 
 func (j *failingJournal) ReleaseJournal(_ context.Context, before int64) (int64, error) {
@@ -313,12 +328,13 @@ func (j *failingJournal) Journal(context.Context) ([]store.JournalEntry, error) 
 	return slices.Clone(j.entries), nil
 }
 
-// TestRunJournalFailureWithholdsAck: while the journal refuses appends (a
-// full disk), fusion handles the detections (their alerts are not held
-// up) but acknowledges none, so the broker keeps them; a health report,
-// which needs no journal, is acknowledged. Once an append succeeds (the
-// next tick), the held detections are journaled and acknowledged.
-func TestRunJournalFailureWithholdsAck(t *testing.T) {
+// TestRunJournalFailureAcksAnyway: while the journal refuses appends (a
+// full disk), fusion handles and acknowledges the detections all the same,
+// unjournaled, and counts the failures: held unacknowledged, once the
+// broker's in-flight limit (100) was held it sent fusion nothing more, no
+// alert and no sensor heard for as long as the disk was full. Once the
+// journal takes appends again, detections are journaled again.
+func TestRunJournalFailureAcksAnyway(t *testing.T) {
 	now := time.Now()
 	j := &failingJournal{}
 	j.fail.Store(true)
@@ -328,38 +344,86 @@ func TestRunJournalFailureWithholdsAck(t *testing.T) {
 	}
 	sub, stop := runSubscribed(t, e)
 	defer stop()
-	var acked sync.Map
+	var acked atomic.Int32
+	send := func(seq int) {
+		m := detMsg(t, seqDet("s1", seq, now), "s1")
+		sub.handler(m.Topic, m.Payload, func() { acked.Add(1) })
+	}
 	for i := range 3 {
-		d := seqDet("s1", i+1, now)
-		m := detMsg(t, d, "s1")
-		sub.handler(m.Topic, m.Payload, func() { acked.Store(d.ID, true) })
+		send(i + 1)
 	}
-	h, err := event.Encode(event.Health{Schema: 1, Site: "hmp-test", Sensor: "s2", TimeNS: now.UnixNano(), State: event.StateOK})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub.handler(event.SensorTopic("hmp-test", "s2", event.KindHealth), h, func() { acked.Store("health", true) })
-	waitFor(t, "the messages handled", func() bool { return e.Backlog() == 0 && testutil.ToFloat64(e.met.detections) == 3 })
-	waitFor(t, "the health report acknowledged", func() bool { _, ok := acked.Load("health"); return ok })
-	count := func() int {
-		n := 0
-		acked.Range(func(k, _ any) bool {
-			if k != "health" {
-				n++
-			}
-			return true
-		})
-		return n
-	}
-	if got := count(); got != 0 {
-		t.Fatalf("%d detections acknowledged while the journal refused them, want none", got)
-	}
+	waitFor(t, "the detections acknowledged without the journal", func() bool { return acked.Load() == 3 })
 	if testutil.ToFloat64(e.met.journalFailures) == 0 {
 		t.Error("rfw_fusion_journal_append_failures_total 0 after failed appends")
 	}
-	j.fail.Store(false)
-	waitFor(t, "the held detections acknowledged", func() bool { return count() == 3 })
 	if testutil.ToFloat64(e.met.detections) != 3 {
-		t.Errorf("detections handled %v, want 3 (each once)", testutil.ToFloat64(e.met.detections))
+		t.Errorf("detections handled %v, want 3", testutil.ToFloat64(e.met.detections))
 	}
+	j.fail.Store(false)
+	send(4)
+	waitFor(t, "the next detection journaled and acknowledged", func() bool { return acked.Load() == 4 && j.appended() == 1 })
+}
+
+// TestJournalReplayDespiteSeenFile: fusion stopped cleanly while its
+// store failed keeps the unstored detections in the journal, and its seen
+// file names them (Close saves what it took in): the next start's replay
+// dropped them as duplicates and released them, never stored. The
+// journal's entries are stored when the store does not hold them,
+// whatever the seen file says.
+func TestJournalReplayDespiteSeenFile(t *testing.T) {
+	seen := filepath.Join(t.TempDir(), "seen")
+	j := &failingJournal{}
+	ts := &failingSeries{}
+	ts.fail.Store(true)
+	now := time.Now()
+	cfg := Config{SeenFile: seen, TickEvery: 10 * time.Millisecond}
+	e, err := New(cfg, Deps{Site: wing(t), TimeSeries: ts, Journal: j})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, stop := runSubscribed(t, e)
+	var acked atomic.Int32
+	for i := range 3 {
+		m := detMsg(t, seqDet("s1", i+1, now), "s1")
+		sub.handler(m.Topic, m.Payload, func() { acked.Add(1) })
+	}
+	waitFor(t, "acknowledged", func() bool { return acked.Load() == 3 })
+	stop() // Close's flush fails: the entries stay, the seen file names them
+	if n := j.len(); n != 3 {
+		t.Fatalf("journal after a stop with the store failing: %d entries, want 3", n)
+	}
+	ts.fail.Store(false)
+	e2, err := New(cfg, Deps{Site: wing(t), TimeSeries: ts, Journal: j})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stop2 := runSubscribed(t, e2)
+	stop2()
+	ts.Mu.Lock()
+	stored := len(ts.Dets)
+	ts.Mu.Unlock()
+	if stored != 3 || j.len() != 0 {
+		t.Errorf("after the replay: %d stored, %d left in the journal; want 3 stored, none left", stored, j.len())
+	}
+}
+
+// failingSeries is a storetest.Recorder whose detection and location
+// writes fail while fail is set.
+type failingSeries struct {
+	storetest.Recorder
+	fail atomic.Bool
+}
+
+func (f *failingSeries) WriteDetections(ctx context.Context, r []store.DetectionRecord) error {
+	if f.fail.Load() {
+		return errors.New("disk full")
+	}
+	return f.Recorder.WriteDetections(ctx, r)
+}
+
+func (f *failingSeries) WriteLocations(ctx context.Context, r []store.LocationRecord) error {
+	if f.fail.Load() {
+		return errors.New("disk full")
+	}
+	return f.Recorder.WriteLocations(ctx, r)
 }

@@ -37,7 +37,8 @@ type Liveness struct {
 	// hears all it subscribed to: Resubscriber.Refused.
 	Problem func() string
 
-	mu sync.Mutex // one publication at a time
+	mu      sync.Mutex // one publication at a time
+	stopped bool       // Stopped ran: Online publishes nothing more
 }
 
 // SetProblem sets Problem on a Liveness in use (its OnConnect handler may
@@ -67,6 +68,12 @@ func (l *Liveness) SetWill(o *mqtt.ClientOptions) error {
 func (l *Liveness) Online(c mqtt.Client) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.stopped {
+		// a sensor's message ending a silence, a subscription granted or
+		// a reconnection after the stop's offline: an online retained
+		// then, and discarded will, left dashboards saying online
+		return
+	}
 	problem := ""
 	if l.Problem != nil {
 		problem = event.ClipText(l.Problem(), event.MaxProblemLen)
@@ -90,10 +97,12 @@ func (l *Liveness) Online(c mqtt.Client) {
 // Stopped publishes offline, event.FusionStopped, retained, and waits for
 // the broker to take it (at most Timeout): call it before a clean
 // disconnect. Not connected, it publishes nothing: the broker has sent the
-// will already, or will when it finds the connection gone.
+// will already, or will when it finds the connection gone. Online
+// publishes nothing after it.
 func (l *Liveness) Stopped(c mqtt.Client) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.stopped = true
 	if !c.IsConnectionOpen() {
 		return nil
 	}

@@ -26,8 +26,11 @@ func TestLivenessAnnounced(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	live := Liveness{Site: "hmp", Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Unix(1767308460, 0) }}
-	connect := func() mqtt.Client {
+	newLive := func() Liveness {
+		return Liveness{Site: "hmp", Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Unix(1767308460, 0) }}
+	}
+	live := newLive()
+	connect := func(live *Liveness) mqtt.Client {
 		t.Helper()
 		opts := mqttlink.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("fusion-test").SetCleanSession(false).
 			SetAutoReconnect(false).SetConnectTimeout(2 * time.Second)
@@ -67,15 +70,22 @@ func TestLivenessAnnounced(t *testing.T) {
 	}
 	online := event.FusionStatus{Schema: 1, Site: "hmp", Status: event.StatusOnline, TimeNS: 1767308460e9}
 
-	c := connect()
+	c := connect(&live)
 	expect("connected", online)
 	if err := live.Stopped(c); err != nil {
 		t.Fatalf("Stopped: %v", err)
 	}
+	// after the stop's offline, an Online (a sensor's message ending a
+	// silence, a subscription granted) publishes nothing: it left the
+	// broker an online retained, the will discarded by the disconnect
+	live.Online(c)
 	c.Disconnect(100)
 	expect("stopped", event.FusionStatus{Schema: 1, Site: "hmp", Status: event.StatusOffline, Reason: event.FusionStopped, TimeNS: 1767308460e9})
+	time.Sleep(100 * time.Millisecond) // an online published late would land meanwhile
+	expect("stopped, and an Online after it", event.FusionStatus{Schema: 1, Site: "hmp", Status: event.StatusOffline, Reason: event.FusionStopped, TimeNS: 1767308460e9})
 
-	c = connect()
+	live2 := newLive() // fusion started again
+	c = connect(&live2)
 	defer c.Disconnect(50)
 	expect("connected again", online)
 	cl, ok := srv.Clients.Get("fusion-test")
@@ -86,7 +96,7 @@ func TestLivenessAnnounced(t *testing.T) {
 	expect("connection lost", event.FusionStatus{Schema: 1, Site: "hmp", Status: event.StatusOffline, Reason: event.FusionLost})
 	for deadline := time.Now().Add(5 * time.Second); c.IsConnectionOpen() && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 	}
-	if err := live.Stopped(c); err != nil {
+	if err := live2.Stopped(c); err != nil {
 		t.Errorf("Stopped with no connection: %v, want nothing published and no error", err)
 	}
 }

@@ -212,7 +212,6 @@ func (e *Engine) Run(ctx context.Context, sub Subscriber) error {
 			e.log.Warn("tick: succeeds again", "failed_ticks", n, "failing_for", now.Sub(since).Round(time.Second))
 		}
 		closes.prune(e)
-		jr.retry(work)
 		jr.release(work, true)
 	}
 	arm() // the groups replay opened

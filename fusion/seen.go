@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -53,6 +54,20 @@ func (s *seenSet) addKey(key string) bool {
 	s.ids[key] = struct{}{}
 	s.next = (s.next + 1) % len(s.ring)
 	return true
+}
+
+// forget removes sensor's detection id, so that it is new again.
+func (s *seenSet) forget(sensor, id string) {
+	key := seenKey(sensor, id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ids[key]; !ok {
+		return
+	}
+	delete(s.ids, key)
+	if i := slices.Index(s.ring, key); i >= 0 {
+		s.ring[i] = "" // its slot evicts nothing later
+	}
 }
 
 // save writes the detections, oldest first, one a line as sensor, tab, ID,
