@@ -618,10 +618,16 @@ func (s *server) bodyDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 			return next(c)
 		}
+		streamed := streamedBodies[c.Path()]
+		if !streamed && r.ContentLength > maxJSONBody {
+			// refused by its length, before any of it is read
+			_ = r.Body.Close()
+			return httpError(http.StatusRequestEntityTooLarge, "request body larger than %d bytes (it declares %d)", maxJSONBody, r.ContentLength)
+		}
 		now := time.Now()
 		b := &deadlineBody{ReadCloser: r.Body, rc: http.NewResponseController(c.Response().Writer), idle: s.d.BodyIdle, chunk: 1,
 			end: now.Add(s.d.BodyTimeout)}
-		if streamedBodies[c.Path()] {
+		if streamed {
 			b.chunk, b.end = bodyChunkBytes, time.Time{}
 		}
 		if b.rc.SetReadDeadline(b.next(now)) != nil {
@@ -632,6 +638,14 @@ func (s *server) bodyDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 		if b.timedOut && !c.Response().Committed {
 			return httpError(http.StatusRequestTimeout, "request body too slow: it must arrive within %v (an upload: %d KiB every %v) and never pause for %v",
 				s.d.BodyTimeout, bodyChunkBytes>>10, s.d.BodyIdle, s.d.BodyIdle)
+		}
+		if err != nil && !b.eof {
+			// A refusal before the body was read (too large, no session,
+			// a CSRF token missing) is answered at once, the connection
+			// closed after it: net/http reads up to 256 KiB of an unread
+			// body before it answers, and waited BodyIdle (15 s) on a
+			// client that declared a body it did not send.
+			_ = b.Close()
 		}
 		return err
 	}
@@ -647,6 +661,7 @@ type deadlineBody struct {
 	end      time.Time // the latest deadline; zero: none
 	got      int64     // bytes received since the deadline last moved
 	timedOut bool      // a read hit the deadline
+	eof      bool      // the body was read to its end
 }
 
 // next is the deadline for a body whose last chunk arrived at now.
@@ -663,6 +678,7 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	b.got += int64(n)
 	switch {
 	case err == io.EOF:
+		b.eof = true
 		_ = b.rc.SetReadDeadline(time.Time{})
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		b.timedOut = true

@@ -118,3 +118,45 @@ func TestTrickledBodyCut(t *testing.T) {
 		})
 	}
 }
+
+// TestEarlyRefusalAnsweredAtOnce: a request refused before its body is
+// read (an upload declared over the limit, a JSON body declared over 1
+// MiB, no session) is answered at once, though its client has sent
+// none of the body it declared. net/http reads up to 256 KiB of an
+// unread body before it answers, and waited BodyIdle (15 s) for it: each
+// such request held a connection that long, and a JSON body over the
+// limit waited BodyTimeout to answer 408, not 413.
+func TestEarlyRefusalAnsweredAtOnce(t *testing.T) {
+	ev := newEnv(t)
+	ev.deps.BodyIdle = 20 * time.Second // far beyond the pause below
+	ev.deps.BodyTimeout = 30 * time.Second
+	ev.deps.MaxUpload = 4 << 20
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	analyst := login(t, e, RoleAnalyst, "analyst-password")
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	const declared = 300 << 20
+	tests := []struct {
+		name     string
+		head     string
+		wantCode int
+	}{
+		{"upload over the limit", fmt.Sprintf("POST /api/v1/replay/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: %s=%s\r\n%s: %s\r\nContent-Type: multipart/form-data; boundary=XX\r\nContent-Length: %d\r\n\r\n",
+			SessionCookie, analyst.cookie.Value, CSRFHeader, analyst.csrf, declared), http.StatusRequestEntityTooLarge},
+		{"JSON body over the limit", fmt.Sprintf("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", declared), http.StatusRequestEntityTooLarge},
+		{"upload without a session", fmt.Sprintf("POST /api/v1/replay/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=XX\r\nContent-Length: %d\r\n\r\n", 1<<20), http.StatusUnauthorized},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// one byte, then a pause of 5 s (a quarter of BodyIdle) before
+			// the next: an answer after the pause is one that waited
+			code, sent := trickle(t, srv, tc.head+"-", []string{"-", "-"}, 5*time.Second)
+			if code != tc.wantCode || sent != 0 {
+				t.Errorf("answer %d after %d more bytes, want %d before any (within the first pause)", code, sent, tc.wantCode)
+			}
+		})
+	}
+}
