@@ -66,3 +66,34 @@ func TestEvidenceNeedsItsAuditRow(t *testing.T) {
 		})
 	}
 }
+
+// TestSnippetNotFoundSays: a sensor's marker beside a snippet (NAME.keep)
+// is not served as evidence (it was, audited as view.snippet), and a
+// snippet asked for by its detection's ID, as an alert's evidence lists
+// it, is answered 404 naming the snippet's own name.
+func TestSnippetNotFoundSays(t *testing.T) {
+	ev := newEnv(t)
+	for _, f := range []string{"snippet-s7-e69b-14.sigmf-meta", "snippet-s7-e69b-14.sigmf-data", "snippet-s7-e69b-14.keep"} {
+		if err := os.WriteFile(filepath.Join(ev.deps.SnippetDir, f), []byte(`{}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	an := login(t, e, RoleAnalyst, "analyst-password")
+	for _, tc := range []struct{ path, says string }{
+		{"/api/v1/snippets/snippet-s7-e69b-14.keep", `snippet \"snippet-s7-e69b-14.keep\" not found: a snippet is NAME.sigmf-meta`},
+		{"/api/v1/snippets/s7-e69b-14", `its snippet is snippet-s7-e69b-14`},
+	} {
+		before := len(ev.audit.entries)
+		rec := do(e, "GET", tc.path, "", "", &an, false)
+		if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), tc.says) {
+			t.Errorf("GET %s: %d %s, want 404 saying %s", tc.path, rec.Code, rec.Body, tc.says)
+		}
+		if len(ev.audit.entries) != before {
+			t.Errorf("GET %s audited %+v: nothing was served", tc.path, ev.audit.entries[before:])
+		}
+	}
+}

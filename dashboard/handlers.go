@@ -1512,6 +1512,11 @@ func (s *server) snippet(c echo.Context) error {
 		return err
 	}
 	if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		if slices.Contains(sensorMarkerExts, filepath.Ext(p)) {
+			// a sensor's marker beside a snippet (NAME.keep, NAME.sent):
+			// not evidence, and it was served and audited as a snippet
+			return httpError(http.StatusNotFound, "snippet %q not found: a snippet is NAME%s, NAME%s, or NAME for both as one archive", trimForErr(name), sigmf.MetaExt, sigmf.DataExt)
+		}
 		if err := s.auditFirst(c, "view.snippet", "snippet/"+name, "", ""); err != nil {
 			return err
 		}
@@ -1521,7 +1526,12 @@ func (s *server) snippet(c echo.Context) error {
 	// Snippet): send the pair as one SigMF archive, NAME.sigmf.
 	meta, data := p+".sigmf-meta", p+".sigmf-data"
 	if !isFile(meta) || !isFile(data) {
-		return httpError(http.StatusNotFound, "snippet %q not found", trimForErr(name))
+		hint := ""
+		if !strings.HasPrefix(filepath.Base(p), "snippet-") && isFile(filepath.Join(filepath.Dir(p), "snippet-"+filepath.Base(p)+sigmf.MetaExt)) {
+			// a detection's ID, as an alert's evidence lists it
+			hint = fmt.Sprintf(": its snippet is snippet-%s", trimForErr(name))
+		}
+		return httpError(http.StatusNotFound, "snippet %q not found%s", trimForErr(name), hint)
 	}
 	if _, err := sigmf.ReadMeta(meta); err != nil {
 		return httpError(http.StatusUnprocessableEntity, "snippet %q: %v", trimForErr(name), err)
