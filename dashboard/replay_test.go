@@ -466,6 +466,8 @@ func TestReplayRoutesWithPipeline(t *testing.T) {
 		{"given a cap when run then truncated", `{"path":"burst.sigmf-meta","max_seconds":0.01}`, 200, `"truncated":true`},
 		{"given dot-dot when run then 400", `{"path":"../burst.sigmf-meta"}`, 400, "leaves the folder"},
 		{"given an absolute path when run then 400", `{"path":"` + filepath.Join(elsewhere, "secret.sigmf-meta") + `"}`, 400, "bad file name"},
+		// it said bad file name ""
+		{"given no path when run then 400 saying it is missing", `{"path":""}`, 400, "file name missing"},
 		{"given a symlink out of the folder when run then 400", `{"path":"escape.sigmf-meta"}`, 400, "links outside the replay folder"},
 		{"given an unknown file when run then 404", `{"path":"nothing.sigmf-meta"}`, 404, "not found"},
 		{"given a data file when run then 400", `{"path":"burst.sigmf-data"}`, 400, "choose a .sigmf-meta"},

@@ -787,7 +787,10 @@ func safeJoin(dir, name string) (string, error) {
 	if dir == "" {
 		return "", httpError(http.StatusServiceUnavailable, "no folder configured")
 	}
-	if name == "" || strings.ContainsRune(name, 0) || filepath.IsAbs(name) || strings.HasPrefix(name, "/") || strings.Contains(name, "\\") {
+	if name == "" {
+		return "", httpError(http.StatusBadRequest, "file name missing: give the recording's name, as the replay list shows it")
+	}
+	if strings.ContainsRune(name, 0) || filepath.IsAbs(name) || strings.HasPrefix(name, "/") || strings.Contains(name, "\\") {
 		return "", httpError(http.StatusBadRequest, "bad file name %q", trimForErr(name))
 	}
 	clean := filepath.Clean(name)
