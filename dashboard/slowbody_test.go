@@ -52,6 +52,23 @@ func trickle(t *testing.T, srv *httptest.Server, head string, body []string, pau
 	return <-answered, sent
 }
 
+// bodyServer serves a dashboard whose bodies have idle and timeout
+// (Deps.BodyIdle, BodyTimeout) and uploads 4 MiB at most, on a loopback
+// server closed with the test, and returns it with an analyst's login.
+func bodyServer(t *testing.T, idle, timeout time.Duration) (*httptest.Server, creds) {
+	t.Helper()
+	ev := newEnv(t)
+	ev.deps.BodyIdle, ev.deps.BodyTimeout, ev.deps.MaxUpload = idle, timeout, 4<<20
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	analyst := login(t, e, RoleAnalyst, "analyst-password")
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return srv, analyst
+}
+
 // bytesOf splits s into pieces of n bytes.
 func bytesOf(s string, n int) []string {
 	var out []string
@@ -69,17 +86,7 @@ func bytesOf(s string, n int) []string {
 // upload's deadline moves on by BodyIdle only per 64 KiB received, so a
 // real upload however long is not cut, a trickle is.
 func TestTrickledBodyCut(t *testing.T) {
-	ev := newEnv(t)
-	ev.deps.BodyIdle = 600 * time.Millisecond
-	ev.deps.BodyTimeout = 800 * time.Millisecond
-	ev.deps.MaxUpload = 4 << 20
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	analyst := login(t, e, RoleAnalyst, "analyst-password")
-	srv := httptest.NewServer(e)
-	defer srv.Close()
+	srv, analyst := bodyServer(t, 600*time.Millisecond, 800*time.Millisecond)
 	upload := func(size int) (string, []byte) {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "--XX\r\nContent-Disposition: form-data; name=\"meta\"; filename=\"r.sigmf-meta\"\r\n\r\n{}\r\n")
@@ -127,17 +134,7 @@ func TestTrickledBodyCut(t *testing.T) {
 // such request held a connection that long, and a JSON body over the
 // limit waited BodyTimeout to answer 408, not 413.
 func TestEarlyRefusalAnsweredAtOnce(t *testing.T) {
-	ev := newEnv(t)
-	ev.deps.BodyIdle = 20 * time.Second // far beyond the pause below
-	ev.deps.BodyTimeout = 30 * time.Second
-	ev.deps.MaxUpload = 4 << 20
-	e, err := New(ev.deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	analyst := login(t, e, RoleAnalyst, "analyst-password")
-	srv := httptest.NewServer(e)
-	defer srv.Close()
+	srv, analyst := bodyServer(t, 20*time.Second, 30*time.Second) // BodyIdle far beyond the pause below
 	const declared = 300 << 20
 	tests := []struct {
 		name     string
