@@ -533,6 +533,23 @@ type archiveList struct {
 	datas []tarMember // data members, in archive order
 }
 
+// notTarHint says what a file that is not a tar archive is when its
+// first bytes tell (a gzip, zip, bzip2, xz or zstd file: a SigMF archive
+// compressed, which SigMF does not define), "" otherwise: the error said
+// only "invalid tar header".
+func notTarHint(file *os.File) string {
+	var head [6]byte
+	n, _ := file.ReadAt(head[:], 0)
+	for _, k := range []struct{ magic, name string }{
+		{"\x1f\x8b", "gzip"}, {"PK\x03\x04", "zip"}, {"BZh", "bzip2"}, {"\xfd7zXZ", "xz"}, {"\x28\xb5\x2f\xfd", "zstd"},
+	} {
+		if strings.HasPrefix(string(head[:n]), k.magic) {
+			return fmt.Sprintf(" (a %s file, not a tar archive: a SigMF archive is an uncompressed tar, NAME%s)", k.name, ArchiveExt)
+		}
+	}
+	return ""
+}
+
 // listArchive reads the headers of the members of the SigMF archive
 // file, not their content: where each metadata and data member lies. An
 // archive with two metadata or data members of one name (after
@@ -547,7 +564,7 @@ func listArchive(file *os.File) (archiveList, error) {
 			break
 		}
 		if err != nil {
-			return l, fmt.Errorf("%w: read tar: %w", ErrBadMeta, err)
+			return l, fmt.Errorf("%w: read tar: %w%s", ErrBadMeta, err, notTarHint(file))
 		}
 		isMeta, isData := strings.HasSuffix(h.Name, MetaExt), strings.HasSuffix(h.Name, DataExt)
 		if !isMeta && !isData {
