@@ -1452,11 +1452,17 @@ func (s *server) searchOutcome(c echo.Context) error {
 	if s.d.Site == nil {
 		return httpError(http.StatusServiceUnavailable, "no site model loaded")
 	}
-	known := false
+	known, outside := false, false
 	for _, r := range s.d.Site.Rooms {
-		known = known || r.ID == req.Room
+		if r.ID == req.Room {
+			known, outside = true, r.Kind == site.KindOutside
+		}
 	}
 	switch {
+	case outside:
+		// the catch-all beyond the walls: nobody searches it, and the
+		// search list leaves it out
+		return httpError(http.StatusBadRequest, "room %q is the site's outside catch-all, not a place searched: record the outcome of the room or area searched", trimForErr(req.Room))
 	case req.Room == "":
 		return httpError(http.StatusBadRequest, "room: missing: the room searched")
 	case !known:

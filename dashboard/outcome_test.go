@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -171,5 +172,26 @@ func TestSearchOutcomeNeedsItsAuditRow(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSearchOutcomeNotOutside: the site's outside catch-all is refused as
+// a search outcome's room (the search list leaves it out; nobody
+// searches it), naming it; it was taken, 201.
+func TestSearchOutcomeNotOutside(t *testing.T) {
+	ev := newEnv(t)
+	ev.deps.Site.Rooms = append(ev.deps.Site.Rooms, site.Room{ID: "OUTSIDE", Name: "Outside", Floor: "g", Kind: site.KindOutside,
+		Polygon: []site.Point{{X: -50, Y: -50}, {X: 50, Y: -50}, {X: 50, Y: 50}, {X: -50, Y: 50}}})
+	e, err := New(ev.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := login(t, e, RoleOfficer, "officer-password")
+	rec := do(e, "POST", "/api/v1/search/outcome", `{"room":"OUTSIDE","found":false}`, "application/json", &off, true)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `room \"OUTSIDE\" is the site's outside catch-all`) {
+		t.Errorf("POST /search/outcome for OUTSIDE: %d %s, want 400 naming the catch-all", rec.Code, rec.Body)
+	}
+	if rec := do(e, "POST", "/api/v1/search/outcome", `{"room":"a-102","found":false}`, "application/json", &off, true); rec.Code != http.StatusCreated {
+		t.Errorf("POST /search/outcome for a cell: %d %s, want 201", rec.Code, rec.Body)
 	}
 }
