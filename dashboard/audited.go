@@ -24,7 +24,7 @@ type txMaintenance interface {
 // their rows, in one transaction (*store.SQLite).
 type txIncidents interface {
 	CloseIncidentWith(ctx context.Context, id, user, outcome, note string, at time.Time, opt store.IncidentOptions) (store.Incident, []event.Alert, error)
-	ReopenIncidentWith(ctx context.Context, id, user string, at time.Time, opt store.IncidentOptions) (store.Incident, error)
+	ReopenIncidentWith(ctx context.Context, id, user, note string, at time.Time, opt store.IncidentOptions) (store.Incident, error)
 }
 
 var (

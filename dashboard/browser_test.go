@@ -757,6 +757,25 @@ func TestBrowserCloseIncident(t *testing.T) {
 	if !ev.audit.has("incident.reopen", "incident/inc1") {
 		t.Error("the reopening is not audited")
 	}
+	// closed again with another outcome: the detail lists both closures
+	// and why it was reopened, oldest first
+	within(t, ctx, 20*time.Second, "close it again",
+		chromedp.SetValue(chromedp.CSS(`#inc-outcome-pick`), "not_found"),
+		chromedp.SetValue(chromedp.CSS(`#inc-note`), "next cell searched"),
+		chromedp.Click(chromedp.CSS(`#inc-close`)),
+		chromedp.WaitVisible(chromedp.CSS(`#inc-reopen`)),
+	)
+	hist, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#inc-history li')].map((li) => li.textContent)`))
+	want := []string{" closed by analyst: found (device or package seized) — package under the bench",
+		" reopened by analyst — the package was in the next cell", " closed by analyst: searched, nothing found — next cell searched"}
+	if err != nil || len(hist) != len(want) {
+		t.Fatalf("history in the detail %q, %v; want %q", hist, err, want)
+	}
+	for i, w := range want {
+		if !strings.HasSuffix(hist[i], w) {
+			t.Errorf("history entry %d %q, want it to end %q", i, hist[i], w)
+		}
+	}
 }
 
 // TestBrowserBannerClearsOnRemoteAck: the control room's banner for a

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -171,11 +172,12 @@ func (f *fakeAlerts) CloseIncident(_ context.Context, id, user, outcome, note st
 	}
 	i.State, i.ClosedBy, i.Outcome, i.Note, i.ClosedNS = store.IncidentClosed, user, outcome, note, at.UnixNano()
 	i.UpdatedNS = max(i.UpdatedNS, i.ClosedNS)
+	i.History = append(slices.Clip(i.History), store.IncidentChange{AtNS: i.ClosedNS, By: user, Action: store.IncidentClosed, Outcome: outcome, Note: note})
 	f.incidents[id] = i
 	return i, nil
 }
 
-func (f *fakeAlerts) ReopenIncident(_ context.Context, id, user string, at time.Time) (store.Incident, error) {
+func (f *fakeAlerts) ReopenIncident(_ context.Context, id, user, note string, at time.Time) (store.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	i, ok := f.incidents[id]
@@ -187,6 +189,7 @@ func (f *fakeAlerts) ReopenIncident(_ context.Context, id, user string, at time.
 	}
 	i.State, i.ReopenedBy, i.ReopenedNS = store.IncidentOpen, user, at.UnixNano()
 	i.UpdatedNS = max(i.UpdatedNS, i.ReopenedNS)
+	i.History = append(slices.Clip(i.History), store.IncidentChange{AtNS: i.ReopenedNS, By: user, Action: store.IncidentReopened, Note: note})
 	f.incidents[id] = i
 	return i, nil
 }

@@ -648,7 +648,7 @@ func (s *server) exportAlerts(c echo.Context) error {
 
 // incidentsCSVHeader names the columns of the incidents export.
 var incidentsCSVHeader = []string{"id", "opened", "updated", "kind", "summary", "state", "rooms", "alerts", "detections",
-	"closed", "closed_by", "outcome", "note", "reopened", "reopened_by"}
+	"closed", "closed_by", "outcome", "note", "reopened", "reopened_by", "history"}
 
 // exportIncidents downloads the incidents updated in the window (as
 // exportAlerts) as CSV, newest first, with how each case ended: the
@@ -668,9 +668,27 @@ func (s *server) exportIncidents(c echo.Context) error {
 	rows := make([][]string, 0, len(incs))
 	for _, i := range incs {
 		rows = append(rows, []string{i.ID, s.csvTime(i.OpenedNS), s.csvTime(i.UpdatedNS), i.Kind, i.Summary, i.State, strings.Join(i.Rooms, " "),
-			strconv.Itoa(len(i.Alerts)), strconv.Itoa(len(i.Detections)), s.csvTime(i.ClosedNS), i.ClosedBy, i.Outcome, i.Note, s.csvTime(i.ReopenedNS), i.ReopenedBy})
+			strconv.Itoa(len(i.Alerts)), strconv.Itoa(len(i.Detections)), s.csvTime(i.ClosedNS), i.ClosedBy, i.Outcome, i.Note, s.csvTime(i.ReopenedNS), i.ReopenedBy, s.csvHistory(i.History)})
 	}
 	return s.sendCSV(c, "incidents", w, incidentsCSVHeader, rows)
+}
+
+// csvHistory is an incident's closures and reopenings (store.Incident
+// History) in one CSV cell, oldest first, one a line: "TIME closed by
+// USER: OUTCOME: NOTE", "TIME reopened by USER: NOTE" (the note left out
+// when there is none).
+func (s *server) csvHistory(h []store.IncidentChange) string {
+	lines := make([]string, 0, len(h))
+	for _, c := range h {
+		l := s.csvTime(c.AtNS) + " " + c.Action + " by " + c.By
+		for _, v := range []string{c.Outcome, c.Note} {
+			if v != "" {
+				l += ": " + v
+			}
+		}
+		lines = append(lines, l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // MaxExportRows is the most rows one CSV export (alerts, incidents) holds.
@@ -2281,7 +2299,8 @@ type reopenReq struct {
 
 // reopenIncident opens a closed incident again (closed in error, or to be
 // closed with another outcome), keeping its closure for the record; the
-// note, saying why, goes to the audit log, with the reopening (one
+// note, saying why, is kept in the incident's history (store.Incident
+// History) and goes to the audit log, with the reopening (one
 // transaction with the audit log's store, else its row first) or the
 // reopening is refused (503, the case left closed).
 func (s *server) reopenIncident(c echo.Context) error {
@@ -2309,12 +2328,12 @@ func (s *server) reopenIncident(c echo.Context) error {
 	var inc store.Incident
 	var err error
 	if inTx {
-		inc, err = ti.ReopenIncidentWith(ctx, id, session(c).User, s.now(), store.IncidentOptions{Audit: e})
+		inc, err = ti.ReopenIncidentWith(ctx, id, session(c).User, req.Note, s.now(), store.IncidentOptions{Audit: e})
 	} else {
 		if err := s.auditBefore(ctx, c, id, store.IncidentClosed, e); err != nil {
 			return err
 		}
-		inc, err = s.d.Alerts.ReopenIncident(ctx, id, session(c).User, s.now())
+		inc, err = s.d.Alerts.ReopenIncident(ctx, id, session(c).User, req.Note, s.now())
 	}
 	switch {
 	case errors.Is(err, store.ErrOpen):

@@ -1391,6 +1391,12 @@
       const who = inc.reopened_by ? 'by ' + inc.reopened_by : 'by a new alert';
       kids.push(el('p', { id: 'inc-outcome', class: 'acked-by', text: inc.state === 'closed' ? 'Closed ' + how : 'Reopened ' + fmtT(inc.reopened_ns) + ' ' + who + ' (closed before ' + how + ')' }));
     }
+    // every closure and reopening, oldest first, once there is more than the one closure said above
+    const hist = inc.history || [];
+    if (hist.length > 1) {
+      kids.push(el('h3', { text: 'Closures and reopenings' }), el('ol', { id: 'inc-history' }, ...hist.map((h) => el('li', {
+        text: fmtT(h.at_ns) + ' ' + h.action + ' by ' + h.by + (h.outcome ? ': ' + outcomeText[h.outcome] : '') + (h.note ? ' — ' + h.note : '') }))));
+    }
     if (inc.state === 'closed') {
       // a case closed in error, or to be closed with another outcome
       const why = el('input', { id: 'inc-reopen-note', placeholder: 'why it is reopened', 'aria-label': 'why the incident is reopened' });

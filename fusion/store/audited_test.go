@@ -230,7 +230,7 @@ func TestSQLiteIncidentChangeAudited(t *testing.T) {
 		if refuse {
 			refuseAudit(t, s, "incident.reopen")
 		}
-		_, err := s.ReopenIncidentWith(ctx, "inc1", "analyst", at.Add(time.Minute), store.IncidentOptions{Audit: reopenRow})
+		_, err := s.ReopenIncidentWith(ctx, "inc1", "analyst", "closed in error", at.Add(time.Minute), store.IncidentOptions{Audit: reopenRow})
 		stored, _ := s.Incident(ctx, "inc1")
 		audited := auditedObjects(t, s, "incident.reopen")
 		switch {

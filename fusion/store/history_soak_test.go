@@ -414,7 +414,10 @@ func TestSQLiteCaseChanges(t *testing.T) {
 			_, err := s.CloseIncident(ctx, "i1", "officer", store.IncidentOutcomes[0], "", at)
 			return err
 		}, true},
-		{"incident reopened", func() error { _, err := s.ReopenIncident(ctx, "i1", "officer", at.Add(time.Minute)); return err }, true},
+		{"incident reopened", func() error {
+			_, err := s.ReopenIncident(ctx, "i1", "officer", "closed in error", at.Add(time.Minute))
+			return err
+		}, true},
 		{"older binary's alert", func() error {
 			_, err := s.DB().ExecContext(ctx, `INSERT INTO alert(id, site, rule, severity, state, zone, updated_ns, ack_ns, body) VALUES('old', 's1', 'r', 'critical', 'firing', 'z', 1, 0, '{"id":"old","evidence":["d3"]}')`)
 			return err

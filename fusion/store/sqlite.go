@@ -1263,13 +1263,21 @@ func (s *SQLite) UpsertIncident(ctx context.Context, inc Incident) error {
 // does not list) joined after staff closed it, with the old closure kept
 // for the record; and, when inc is newer only because the case's alerts
 // gained evidence, prev as it is: a closed case stays closed and its
-// detections grow only while it is open.
+// detections grow only while it is open. The History is the store's
+// alone: prev's is kept, whatever inc holds, and a reopening by a new
+// alert adds to it, by "fusion", naming the alerts that joined.
 func mergeClosure(prev, inc Incident) Incident {
+	inc.History = prev.History
 	if inc.ClosedNS != 0 || prev.ClosedNS == 0 {
 		return inc
 	}
-	joined := slices.ContainsFunc(inc.Alerts, func(id string) bool { return !slices.Contains(prev.Alerts, id) })
-	if prev.State == IncidentClosed && inc.UpdatedNS > prev.ClosedNS && !joined {
+	var joined []string
+	for _, id := range inc.Alerts {
+		if !slices.Contains(prev.Alerts, id) {
+			joined = append(joined, id)
+		}
+	}
+	if prev.State == IncidentClosed && inc.UpdatedNS > prev.ClosedNS && len(joined) == 0 {
 		return prev
 	}
 	inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note = prev.ClosedNS, prev.ClosedBy, prev.Outcome, prev.Note
@@ -1281,6 +1289,8 @@ func mergeClosure(prev, inc Incident) Incident {
 		inc.State, inc.UpdatedNS = IncidentClosed, max(inc.UpdatedNS, prev.UpdatedNS)
 	default:
 		inc.State, inc.ReopenedNS, inc.ReopenedBy = IncidentOpen, inc.UpdatedNS, ""
+		inc.History = append(slices.Clip(inc.History), IncidentChange{AtNS: inc.UpdatedNS, By: "fusion", Action: IncidentReopened,
+			Note: "new alert joined: " + strings.Join(joined, ", ")})
 	}
 	return inc
 }
@@ -1325,6 +1335,7 @@ func (s *SQLite) CloseIncidentWith(ctx context.Context, id, user, outcome, note 
 		}
 		inc.State, inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note = IncidentClosed, at.UnixNano(), user, outcome, note
 		inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
+		inc.History = append(inc.History, IncidentChange{AtNS: at.UnixNano(), By: user, Action: IncidentClosed, Outcome: outcome, Note: note})
 		return nil
 	}, func(tx *sql.Tx, inc Incident) error {
 		if opt.Audit != nil {
@@ -1379,14 +1390,14 @@ func putAckInTx(ctx context.Context, tx *sql.Tx, a event.Alert, audit *AuditEntr
 }
 
 // ReopenIncident implements AlertStore.
-func (s *SQLite) ReopenIncident(ctx context.Context, id, user string, at time.Time) (Incident, error) {
-	return s.ReopenIncidentWith(ctx, id, user, at, IncidentOptions{})
+func (s *SQLite) ReopenIncident(ctx context.Context, id, user, note string, at time.Time) (Incident, error) {
+	return s.ReopenIncidentWith(ctx, id, user, note, at, IncidentOptions{})
 }
 
 // ReopenIncidentWith opens a closed incident again as ReopenIncident does,
 // with opt.Audit (when not nil) written in the same transaction; opt's
 // Ack is not used.
-func (s *SQLite) ReopenIncidentWith(ctx context.Context, id, user string, at time.Time, opt IncidentOptions) (Incident, error) {
+func (s *SQLite) ReopenIncidentWith(ctx context.Context, id, user, note string, at time.Time, opt IncidentOptions) (Incident, error) {
 	if user == "" {
 		return Incident{}, fmt.Errorf("reopen incident %q: user missing", id)
 	}
@@ -1398,6 +1409,7 @@ func (s *SQLite) ReopenIncidentWith(ctx context.Context, id, user string, at tim
 		// case (no newer than this) leaves it open.
 		inc.State, inc.ReopenedNS, inc.ReopenedBy = IncidentOpen, at.UnixNano(), user
 		inc.UpdatedNS = max(inc.UpdatedNS, at.UnixNano())
+		inc.History = append(inc.History, IncidentChange{AtNS: at.UnixNano(), By: user, Action: IncidentReopened, Note: note})
 		return nil
 	}, func(tx *sql.Tx, _ Incident) error {
 		if opt.Audit != nil {

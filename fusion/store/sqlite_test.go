@@ -784,14 +784,14 @@ func TestSQLiteIncidentClosure(t *testing.T) {
 
 	// staff reopen it (closed in error); fusion's next write, no newer,
 	// leaves it open, the closure and who reopened it kept
-	if _, err := s.ReopenIncident(ctx, "none", "analyst3", at(60)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.ReopenIncident(ctx, "none", "analyst3", "wrong cell", at(60)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("reopening a missing incident: %v, want ErrNotFound", err)
 	}
-	if got, err = s.ReopenIncident(ctx, "i1", "analyst3", at(60)); err != nil || got.State != store.IncidentOpen || got.ReopenedBy != "analyst3" ||
+	if got, err = s.ReopenIncident(ctx, "i1", "analyst3", "wrong cell", at(60)); err != nil || got.State != store.IncidentOpen || got.ReopenedBy != "analyst3" ||
 		got.ReopenedNS != at(60).UnixNano() || got.ClosedBy != "analyst2" || got.Outcome != "not_found" {
 		t.Fatalf("ReopenIncident = %+v, %v", got, err)
 	}
-	if _, err := s.ReopenIncident(ctx, "i1", "analyst3", at(61)); !errors.Is(err, store.ErrOpen) {
+	if _, err := s.ReopenIncident(ctx, "i1", "analyst3", "wrong cell", at(61)); !errors.Is(err, store.ErrOpen) {
 		t.Errorf("reopening an open incident: %v, want ErrOpen", err)
 	}
 	if err := s.UpsertIncident(ctx, inc); err != nil { // UpdatedNS 40
@@ -811,6 +811,64 @@ func TestSQLiteIncidentClosure(t *testing.T) {
 	}
 	if got, err = s.Incident(ctx, "i1"); err != nil || got.State != store.IncidentOpen || got.ReopenedNS != at(80).UnixNano() || got.ReopenedBy != "" || got.Outcome != "found" {
 		t.Errorf("a new alert after the second closure: %+v, %v; want open, reopened at 80 s by no one", got, err)
+	}
+}
+
+// TestSQLiteIncidentHistory: an incident closed, reopened with a reason
+// and closed again with another outcome keeps every step, oldest first
+// (the closure fields hold only the latest); fusion's writes, which know
+// nothing of it, keep it; and a new alert joining the closed case adds a
+// reopening by fusion naming the alert.
+func TestSQLiteIncidentHistory(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	at := func(s int) time.Time { return time.Unix(1_800_000_000+int64(s), 0) }
+	inc := store.Incident{ID: "i1", Site: "site1", Kind: "illicit_phone", State: store.IncidentOpen, OpenedNS: at(0).UnixNano(), UpdatedNS: at(10).UnixNano(), Alerts: []string{"a1"}}
+	if err := s.UpsertIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CloseIncident(ctx, "i1", "analyst1", "not_found", "cell 12 searched", at(20)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReopenIncidentWith(ctx, "i1", "analyst2", "wrong cell searched", at(30), store.IncidentOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CloseIncidentWith(ctx, "i1", "analyst2", "found", "phone in cell 14", at(40), store.IncidentOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []store.IncidentChange{
+		{AtNS: at(20).UnixNano(), By: "analyst1", Action: store.IncidentClosed, Outcome: "not_found", Note: "cell 12 searched"},
+		{AtNS: at(30).UnixNano(), By: "analyst2", Action: store.IncidentReopened, Note: "wrong cell searched"},
+		{AtNS: at(40).UnixNano(), By: "analyst2", Action: store.IncidentClosed, Outcome: "found", Note: "phone in cell 14"},
+	}
+	got, err := s.Incident(ctx, "i1")
+	if err != nil || !reflect.DeepEqual(got.History, want) || got.Outcome != "found" || got.Note != "phone in cell 14" {
+		t.Fatalf("after close, reopen, close: %+v, %v\nwant history %+v and the latest closure", got, err, want)
+	}
+	// fusion's write of the case, older and without a history, keeps it
+	if err := s.UpsertIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.Incident(ctx, "i1"); err != nil || !reflect.DeepEqual(got.History, want) {
+		t.Errorf("after fusion's older write: history %+v, %v; want %+v", got.History, err, want)
+	}
+	// a new alert joins the closed case: reopened by fusion, naming it
+	inc.Alerts, inc.UpdatedNS = append(inc.Alerts, "a2"), at(50).UnixNano()
+	if err := s.UpsertIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, store.IncidentChange{AtNS: at(50).UnixNano(), By: "fusion", Action: store.IncidentReopened, Note: "new alert joined: a2"})
+	if got, err = s.Incident(ctx, "i1"); err != nil || got.State != store.IncidentOpen || !reflect.DeepEqual(got.History, want) {
+		t.Errorf("after a new alert joined: %+v, %v\nwant open, history %+v", got, err, want)
+	}
+	// fusion's next write (a stale copy holding a shorter history) keeps it
+	stale := inc
+	stale.UpdatedNS, stale.History = at(60).UnixNano(), want[:1]
+	if err := s.UpsertIncident(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.Incident(ctx, "i1"); err != nil || !reflect.DeepEqual(got.History, want) {
+		t.Errorf("after fusion's next write: history %+v, %v; want %+v", got.History, err, want)
 	}
 }
 

@@ -244,6 +244,24 @@ type Incident struct {
 	Note       string `json:"note,omitempty"`
 	ReopenedNS int64  `json:"reopened_ns,omitempty"`
 	ReopenedBy string `json:"reopened_by,omitempty"`
+	// History is every closure and reopening of the incident, oldest
+	// first, as the store made them (CloseIncident, ReopenIncident, and a
+	// new alert joining a closed case): the closure fields above are only
+	// the latest. Incidents closed before 2026-12-07 have none.
+	History []IncidentChange `json:"history,omitempty"`
+}
+
+// IncidentChange is one closure or reopening of an incident
+// (Incident.History): when, by whom (a user, or "fusion" when a new alert
+// reopened it), Action (IncidentClosed, or IncidentReopened), the outcome
+// of a closure (IncidentOutcomes) and the note: the closure's, or why the
+// case was reopened.
+type IncidentChange struct {
+	AtNS    int64  `json:"at_ns"`
+	By      string `json:"by"`
+	Action  string `json:"action"`
+	Outcome string `json:"outcome,omitempty"`
+	Note    string `json:"note,omitempty"`
 }
 
 // Incident states.
@@ -251,6 +269,10 @@ const (
 	IncidentOpen   = "open"
 	IncidentClosed = "closed"
 )
+
+// IncidentReopened is the Action of an IncidentChange that opened a
+// closed incident again.
+const IncidentReopened = "reopened"
 
 // IncidentOutcomes are the outcomes an incident can be closed with: the
 // device or package was found; searched and nothing found; no contraband
@@ -279,13 +301,15 @@ type AlertStore interface {
 	// only more detections (its alerts' later evidence) leaves the closed
 	// incident as it is.
 	UpsertIncident(ctx context.Context, inc Incident) error
-	// CloseIncident closes an open incident with one of IncidentOutcomes
-	// and returns it (ErrNotFound, ErrClosed).
+	// CloseIncident closes an open incident with one of IncidentOutcomes,
+	// adding the closure to its History, and returns it (ErrNotFound,
+	// ErrClosed).
 	CloseIncident(ctx context.Context, id, user, outcome, note string, at time.Time) (Incident, error)
 	// ReopenIncident opens a closed incident again, by user at at (a case
 	// closed in error, or to close it with another outcome), keeping its
-	// closure for the record, and returns it (ErrNotFound, ErrOpen).
-	ReopenIncident(ctx context.Context, id, user string, at time.Time) (Incident, error)
+	// closure for the record and note (why) in its History, and returns
+	// it (ErrNotFound, ErrOpen).
+	ReopenIncident(ctx context.Context, id, user, note string, at time.Time) (Incident, error)
 	Incident(ctx context.Context, id string) (Incident, error)
 	Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error)
 }
