@@ -217,7 +217,7 @@ func TestBrowserAckCriticalNeedsNote(t *testing.T) {
 	within(t, ctx, 10*time.Second, "the server refuses",
 		chromedp.SendKeys(chromedp.CSS(`#ack-note`), "searched"+kb.Enter),
 		chromedp.Poll[chromedp.Void](`document.getElementById('ack-msg').textContent !== ''`))
-	if v := str(said + ` + ' | ' + document.getElementById('ack-note').value`); v != "Not acknowledged: not found | ack-note | searched" {
+	if v := str(said + ` + ' | ' + document.getElementById('ack-note').value`); v != `Not acknowledged: alert "c9": not found | ack-note | searched` {
 		t.Errorf("refused by the server: %q, want its message, the focus and the note kept", v)
 	}
 }
