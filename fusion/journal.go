@@ -187,15 +187,6 @@ func (jr *journaler) replay(ctx context.Context) error {
 	}
 	jr.next = entries[len(entries)-1].Seq + 1
 	jr.released = entries[0].Seq
-	// What the journal holds is stored only if the store says so: the
-	// seen file a clean stop saved names the detections it took in, also
-	// those a failing store had not written, which replay dropped as
-	// duplicates and released, never stored.
-	for _, en := range entries {
-		if d, err := event.DecodeDetection(en.Payload); err == nil && journaled(en.Topic) {
-			jr.e.seen.forget(d.Sensor, d.ID)
-		}
-	}
 	stored := jr.markStored(ctx, entries)
 	var errs int
 	for _, en := range entries {
@@ -210,15 +201,14 @@ func (jr *journaler) replay(ctx context.Context) error {
 	return nil
 }
 
-// markStored marks seen the journaled detections the time series holds
-// already (store.SQLite and store.Influx say by DetectionsByID; one in
-// InfluxDB's spool is not found) and returns how many; 0 when it cannot
-// tell.
+// markStored marks seen, of the journaled detections, those the time
+// series holds already (store.SQLite and store.Influx say by
+// DetectionsByID; one in InfluxDB's spool is not found), and only those,
+// and returns how many; 0 when it cannot tell. What the journal holds is
+// stored unless the store says so: the seen file a clean stop saved names
+// the detections it took in, also those a failing store had not written,
+// which the replay dropped as duplicates and released, never stored.
 func (jr *journaler) markStored(ctx context.Context, entries []store.JournalEntry) int {
-	sb, ok := beneath(jr.e.deps.TimeSeries).(storedByID)
-	if !ok {
-		return 0
-	}
 	var ids []string
 	var from, to int64
 	for _, en := range entries {
@@ -229,11 +219,16 @@ func (jr *journaler) markStored(ctx context.Context, entries []store.JournalEntr
 		if err != nil {
 			continue // Handle dead-letters it
 		}
+		jr.e.seen.forget(d.Sensor, d.ID)
 		if len(ids) == 0 || d.TimeNS < from {
 			from = d.TimeNS
 		}
 		to = max(to, d.TimeNS+1)
 		ids = append(ids, d.ID)
+	}
+	sb, ok := beneath(jr.e.deps.TimeSeries).(storedByID)
+	if !ok {
+		return 0
 	}
 	n := 0
 	for chunk := range slices.Chunk(ids, store.MaxIDs) {
