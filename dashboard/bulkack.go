@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/english"
 )
 
 // MaxBulkAck is the most alerts one POST /api/v1/alerts/ack may name: a
@@ -114,7 +115,7 @@ func (s *server) ackAlerts(c echo.Context) error {
 	}
 	if len(noteless) > 0 {
 		return httpError(http.StatusBadRequest, "note: %s critical: say what was done about %s (searched, found, false alarm) to acknowledge %s; nothing acknowledged",
-			listIDs(noteless), plural(len(noteless), "it", "them"), plural(len(noteless), "it", "them"))
+			listIDs(noteless), english.Plural(len(noteless), "it", "them"), english.Plural(len(noteless), "it", "them"))
 	}
 	resp := bulkAckResp{Results: []bulkAckResult{}}
 	for _, id := range ids {
@@ -277,7 +278,7 @@ func listIDs(ids []string) string {
 		out = "alerts "
 	}
 	if len(ids) <= maxListedIDs {
-		return out + strings.Join(ids, ", ") + plural(len(ids), " is", " are")
+		return out + strings.Join(ids, ", ") + english.Plural(len(ids), " is", " are")
 	}
 	return fmt.Sprintf("%s%s and %d more are", out, strings.Join(ids[:maxListedIDs], ", "), len(ids)-maxListedIDs)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/internal/english"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
@@ -477,7 +478,7 @@ func (r *PipelineReplayer) Replay(ctx context.Context, path string, opts ReplayO
 	out.Notes = replayNotes(out, meta, seeded, warmed, r.maxDur, opts)
 	if spec.clamped > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("The spectrogram has %d %s too strong to measure (the samples are far beyond any receiver's full scale and their power overflowed): shown at %d dB, the top of its scale.",
-			spec.clamped, plural(spec.clamped, "cell", "cells"), specCeilDB))
+			spec.clamped, english.Plural(spec.clamped, "cell", "cells"), specCeilDB))
 	}
 	annotated := pipeline.AnnotatedMeta(withoutEarlierRuns(meta), annotatedDataset(path, meta), kept)
 	// A saved NAME.replay.sigmf-meta replayed carries the earlier run's
@@ -731,7 +732,7 @@ func replayNotes(res ReplayResult, m sigmf.Meta, seeded, warmed int, maxDur time
 		notes = append(notes, "The clip starts with its emission on and carries no noise floor of the sensor's: the replay learns its floor from the emission itself, and may miss it or measure it low.")
 	}
 	if warmed > 0 {
-		notes = append(notes, fmt.Sprintf("The noise floor of %d %s was learnt from the last dwell there before the start, as the sensor had it.", warmed, plural(warmed, "tuning", "tunings")))
+		notes = append(notes, fmt.Sprintf("The noise floor of %d %s was learnt from the last dwell there before the start, as the sensor had it.", warmed, english.Plural(warmed, "tuning", "tunings")))
 	}
 	if res.Truncated {
 		cap := maxDur.Seconds()
@@ -747,13 +748,6 @@ func replayNotes(res ReplayResult, m sigmf.Meta, seeded, warmed int, maxDur time
 		notes = append(notes, msg+".")
 	}
 	return notes
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // startsOn reports whether m is an evidence snippet that holds no samples

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/english"
 )
 
 const eraseUsage = `usage: rfwarden erase [--db rfwarden.db] (--incident ID | --alert ID) [--snippets DIR | --no-snippets] [--backups DIR]... [--influx URL] [--dry-run] [--yes] [--force]
@@ -280,7 +281,7 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// whose file is gone. Every name is tried, not only the files listed
 	// at the prompt: the backup timer may have copied one since.
 	deleted, failed := removeSnippets(snippetCandidates(plan.dirs, plan.detections))
-	fmt.Fprintf(stdout, "deleted %d %s\n", deleted, plural(deleted, "snippet file", "snippet files"))
+	fmt.Fprintf(stdout, "deleted %d %s\n", deleted, english.Plural(deleted, "snippet file", "snippet files"))
 	for _, f := range failed {
 		fmt.Fprintf(stdout, "could not delete %s: delete it by hand\n", f)
 	}
@@ -289,7 +290,7 @@ func cmdErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// users and notes
 	keptN, keptFiles, keptErr := fusion.EraseKept(*dbPath, plan.site, plan.alerts)
 	if keptN > 0 {
-		fmt.Fprintf(stdout, "erased %d %s kept for delivery at fusion's last stop (%s)\n", keptN, plural(keptN, "notification", "notifications"), strings.Join(keptFiles, ", "))
+		fmt.Fprintf(stdout, "erased %d %s kept for delivery at fusion's last stop (%s)\n", keptN, english.Plural(keptN, "notification", "notifications"), strings.Join(keptFiles, ", "))
 	}
 	if keptErr != nil {
 		fmt.Fprintf(stdout, "warning: %v\n", keptErr)
@@ -450,5 +451,5 @@ func eraseConfirm(ctx context.Context, question string, stdout io.Writer) error 
 // them), after the erase, and would bring back what the erase deleted.
 func journalWaits(n int) string {
 	return fmt.Sprintf("fusion stopped without storing %d %s it had taken in (a kill -9 or a power cut): they wait in its intake journal and are stored at its next start, which would bring back what this erase deletes; start fusion once (it stores them at its start), stop it, then erase",
-		n, plural(n, "detection", "detections"))
+		n, english.Plural(n, "detection", "detections"))
 }

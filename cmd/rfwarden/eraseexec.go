@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/english"
 )
 
 // eraseRecord is what the audit row of an erase says: IDs and counts,
@@ -86,17 +87,17 @@ type erasedRows struct {
 func (n erasedRows) String() string {
 	var done []string
 	if n.incident {
-		done = append(done, fmt.Sprintf("%d %s", n.incidents, plural(int(n.incidents), "incident", "incidents")))
+		done = append(done, fmt.Sprintf("%d %s", n.incidents, english.Plural(n.incidents, "incident", "incidents")))
 	}
-	done = append(done, fmt.Sprintf("%d %s", n.alerts, plural(int(n.alerts), "alert", "alerts")))
+	done = append(done, fmt.Sprintf("%d %s", n.alerts, english.Plural(n.alerts, "alert", "alerts")))
 	if n.hasOutbox {
-		done = append(done, fmt.Sprintf("%d %s", n.outbox, plural(int(n.outbox), "outbox row", "outbox rows")))
+		done = append(done, fmt.Sprintf("%d %s", n.outbox, english.Plural(n.outbox, "outbox row", "outbox rows")))
 	}
 	if n.hasDetection {
-		done = append(done, fmt.Sprintf("%d %s", n.detections, plural(int(n.detections), "detection row", "detection rows")))
+		done = append(done, fmt.Sprintf("%d %s", n.detections, english.Plural(n.detections, "detection row", "detection rows")))
 	}
 	if n.held > 0 {
-		done = append(done, fmt.Sprintf("%d %s", n.held, plural(int(n.held), "held acknowledgement", "held acknowledgements")))
+		done = append(done, fmt.Sprintf("%d %s", n.held, english.Plural(n.held, "held acknowledgement", "held acknowledgements")))
 	}
 	return strings.Join(done, ", ")
 }
@@ -266,7 +267,7 @@ func eraseFollowUp(ctx context.Context, db *sql.DB, target eraseTarget, dirs []s
 			tx.Rollback()
 		}
 	}
-	fmt.Fprintf(stdout, "deleted %d %s left of erased %s", deleted, plural(deleted, "snippet file", "snippet files"), target)
+	fmt.Fprintf(stdout, "deleted %d %s left of erased %s", deleted, english.Plural(deleted, "snippet file", "snippet files"), target)
 	if err != nil {
 		fmt.Fprintf(stdout, "; not audited: %v\n", err)
 	} else {

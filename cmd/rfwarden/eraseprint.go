@@ -9,31 +9,33 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rfwarden/rfwarden/internal/english"
 )
 
 // printErasePlan prints what erasing the case takes and what it keeps.
 func printErasePlan(w io.Writer, p *erasePlan) {
 	fmt.Fprintf(w, "%s of site %s (%s):\n", p.target, p.site, orDefault(p.state, "no incident"))
-	fmt.Fprintf(w, "  %d %s: %s\n", len(p.alerts), plural(len(p.alerts), "alert", "alerts"), orDefault(strings.Join(p.alerts, ", "), "none"))
+	fmt.Fprintf(w, "  %d %s: %s\n", len(p.alerts), english.Plural(len(p.alerts), "alert", "alerts"), orDefault(strings.Join(p.alerts, ", "), "none"))
 	if len(p.missingAlerts) > 0 {
 		fmt.Fprintf(w, "  alerts it lists that are not stored for its site (deleted before): %s\n", strings.Join(p.missingAlerts, ", "))
 	}
 	if p.hasOutbox {
-		fmt.Fprintf(w, "  %d %s (their undelivered notifications)\n", p.outboxRows, plural(p.outboxRows, "outbox row", "outbox rows"))
+		fmt.Fprintf(w, "  %d %s (their undelivered notifications)\n", p.outboxRows, english.Plural(p.outboxRows, "outbox row", "outbox rows"))
 	}
 	if p.journaled > 0 {
 		fmt.Fprintf(w, "  warning: %s\n", journalWaits(p.journaled))
 	}
 	if p.heldAcks > 0 {
-		fmt.Fprintf(w, "  %d %s (the dashboard's, not yet announced to fusion: who acknowledged and the note)\n", p.heldAcks, plural(p.heldAcks, "held acknowledgement", "held acknowledgements"))
+		fmt.Fprintf(w, "  %d %s (the dashboard's, not yet announced to fusion: who acknowledged and the note)\n", p.heldAcks, english.Plural(p.heldAcks, "held acknowledgement", "held acknowledgements"))
 	}
-	fmt.Fprintf(w, "  %d %s: %s\n", len(p.detections), plural(len(p.detections), "detection", "detections"), orDefault(strings.Join(p.detections, ", "), "none"))
+	fmt.Fprintf(w, "  %d %s: %s\n", len(p.detections), english.Plural(len(p.detections), "detection", "detections"), orDefault(strings.Join(p.detections, ", "), "none"))
 	if p.hasDetection {
 		why := ""
 		if p.detectionRows < len(p.detections) {
 			why = " (the others: InfluxDB holds them, or history_days deleted them)"
 		}
-		fmt.Fprintf(w, "  %d %s of them in SQLite%s\n", p.detectionRows, plural(p.detectionRows, "detection row", "detection rows"), why)
+		fmt.Fprintf(w, "  %d %s of them in SQLite%s\n", p.detectionRows, english.Plural(p.detectionRows, "detection row", "detection rows"), why)
 	}
 	for _, d := range slices.Sorted(maps.Keys(p.shared)) {
 		fmt.Fprintf(w, "  kept, another case names it: detection %s (%s), with its snippets\n", d, strings.Join(p.shared[d], ", "))
@@ -45,7 +47,7 @@ func printErasePlan(w io.Writer, p *erasePlan) {
 		}
 		fmt.Fprintf(w, "  not a sensor's detection ID, so no snippet file looked for: %s\n", strings.Join(quoted, ", "))
 	}
-	fmt.Fprintf(w, "  %d %s:\n", len(p.files), plural(len(p.files), "snippet file", "snippet files"))
+	fmt.Fprintf(w, "  %d %s:\n", len(p.files), english.Plural(len(p.files), "snippet file", "snippet files"))
 	for _, f := range p.files {
 		fmt.Fprintf(w, "    %s\n", f)
 	}
@@ -149,7 +151,7 @@ func printFollowUp(w io.Writer, l *eraseLeft) {
 	for _, d := range slices.Sorted(maps.Keys(l.shared)) {
 		fmt.Fprintf(w, "  kept, a case stored since names it: detection %s (%s), with its snippets\n", d, strings.Join(l.shared[d], ", "))
 	}
-	fmt.Fprintf(w, "  %d %s of its detections:\n", len(l.files), plural(len(l.files), "snippet file", "snippet files"))
+	fmt.Fprintf(w, "  %d %s of its detections:\n", len(l.files), english.Plural(len(l.files), "snippet file", "snippet files"))
 	for _, f := range l.files {
 		fmt.Fprintf(w, "    %s\n", f)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
 	"github.com/rfwarden/rfwarden/internal/atomicfile"
+	"github.com/rfwarden/rfwarden/internal/english"
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
 
@@ -389,7 +390,7 @@ func restoreKept(backup, db string, alerts map[string][]string, stdout io.Writer
 			return written, err
 		}
 		if n > 0 {
-			fmt.Fprintf(stdout, "erased again: %d %s of alerts erased since the backup, from %s\n", n, plural(n, "notification", "notifications"), strings.Join(files, ", "))
+			fmt.Fprintf(stdout, "erased again: %d %s of alerts erased since the backup, from %s\n", n, english.Plural(n, "notification", "notifications"), strings.Join(files, ", "))
 		}
 	}
 	return written, nil
@@ -401,7 +402,7 @@ func restoreKept(backup, db string, alerts map[string][]string, stdout io.Writer
 // only, and fusion then refused the held notifications restored beside it.
 func rootOwnedWarning(files []string) string {
 	return fmt.Sprintf("run as root, %s %s to root: chown rfwarden:rfwarden %s before starting the services",
-		strings.Join(files, ", "), plural(len(files), "belongs", "belong"), strings.Join(files, " "))
+		strings.Join(files, ", "), english.Plural(len(files), "belongs", "belong"), strings.Join(files, " "))
 }
 
 // inspectBackup checks the database at path (integrity_check, rfwarden's

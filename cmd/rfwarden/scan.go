@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/internal/english"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/replay"
@@ -268,7 +269,7 @@ func (e *scanInterrupted) Error() string {
 		msg += fmt.Sprintf("; %s not written (an annotation file of part of a recording would read as a whole scan)", e.out)
 	}
 	if e.filesLeft > 0 {
-		msg += fmt.Sprintf("; %d %s after it not scanned", e.filesLeft, plural(e.filesLeft, "file", "files"))
+		msg += fmt.Sprintf("; %d %s after it not scanned", e.filesLeft, english.Plural(e.filesLeft, "file", "files"))
 	}
 	return msg
 }
@@ -283,14 +284,6 @@ func fmtSeconds(s float64) string {
 		return fmt.Sprintf("%.0f", s)
 	}
 	return fmt.Sprintf("%.3g", s)
-}
-
-// plural returns one when n is 1, else many.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // isSigMFName reports whether path names a SigMF file by its extension.
@@ -696,7 +689,7 @@ func writeAnnotated(out string, rec *sigmf.Recording, results []pipeline.Result,
 	meta.Annotations = slices.DeleteFunc(slices.Clone(meta.Annotations), pipeline.ReplacesAnnotation)
 	if n := len(rec.Meta().Annotations) - len(meta.Annotations); n > 0 {
 		fmt.Fprintf(stderr, "scan: %s: %d %s of an earlier rfwarden scan (core:generator %s) %s replaced by this scan's\n",
-			filepath.Base(out), n, plural(n, "annotation", "annotations"), pipeline.Generator, plural(n, "is", "are"))
+			filepath.Base(out), n, english.Plural(n, "annotation", "annotations"), pipeline.Generator, english.Plural(n, "is", "are"))
 	}
 	if err := sigmf.WriteMeta(out, pipeline.AnnotatedMeta(meta, dataset, results)); err != nil {
 		return fmt.Errorf("scan: %w", err)

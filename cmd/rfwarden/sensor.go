@@ -14,6 +14,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dsp/bandplan"
 	"github.com/rfwarden/rfwarden/firmware/hackrf"
+	"github.com/rfwarden/rfwarden/internal/english"
 	"github.com/rfwarden/rfwarden/internal/redact"
 	"github.com/rfwarden/rfwarden/sensor"
 	"github.com/rfwarden/rfwarden/sensor/agent"
@@ -80,7 +81,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if n := checkHTTPAddr(cfg); n != "" {
 			notes = append(notes, n)
 		}
-		if _, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d %s)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands), plural(len(cfg.Bands), "band", "bands")); err != nil {
+		if _, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d %s)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands), english.Plural(len(cfg.Bands), "band", "bands")); err != nil {
 			return err
 		}
 		for _, n := range notes {
@@ -152,7 +153,7 @@ func sensorStopLine(why, dir string, depth, lost int64) string {
 // for none.
 func sensorStartLine(cfg config.Config, httpAddr string) string {
 	line := fmt.Sprintf("sensor: site %s, sensor %s, %d %s, source %s, broker %s, outbox %s",
-		cfg.Site, cfg.Sensor, len(cfg.Bands), plural(len(cfg.Bands), "band", "bands"), cfg.Source.Kind, redact.URL(cfg.MQTT.URL), cfg.Outbox.Dir)
+		cfg.Site, cfg.Sensor, len(cfg.Bands), english.Plural(len(cfg.Bands), "band", "bands"), cfg.Source.Kind, redact.URL(cfg.MQTT.URL), cfg.Outbox.Dir)
 	if httpAddr != "" {
 		line += ", health and metrics on " + httpAddr
 	}

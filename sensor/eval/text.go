@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/rfwarden/rfwarden/internal/english"
 )
 
 // shortName abbreviates a class for the confusion matrix's columns.
@@ -46,7 +48,7 @@ func FormatLabelCounts(ls []LabelCount) string {
 func WriteText(w io.Writer, title string, r Report) error {
 	var b strings.Builder
 	// until 2026-12-07 "1 runs", "1 false alarms"
-	fmt.Fprintf(&b, "== %s: %d %s ==\n\n", title, r.Runs, plural(r.Runs, "run", "runs"))
+	fmt.Fprintf(&b, "== %s: %d %s ==\n\n", title, r.Runs, english.Plural(r.Runs, "run", "runs"))
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "class\ttruths\tdetected\tcorrect\tPd\trecall\tTP\tFP\tprecision\tF1\tlink_acc\t")
 	for _, c := range r.Classes {
@@ -80,7 +82,7 @@ func WriteText(w io.Writer, title string, r Report) error {
 	// seconds to 0.1 ms, as the files table (until 2026-12-07 "noise:
 	// 0.000 s" of a file whose noise_s was 0.0005)
 	fmt.Fprintf(&b, "\nnoise: %.4f s; %d %s: %s /h (95%% upper bound %s /h); %d named with a class: %s /h (95%% upper bound %s /h)\n",
-		n.Seconds, n.Alarms, plural(n.Alarms, "false alarm", "false alarms"), fmtRate(n.AlarmsPerHour), fmtRate(n.AlarmsUpper95PerHour), n.ClassedAlarms, fmtRate(n.ClassedPerHour), fmtRate(n.Upper95PerHour))
+		n.Seconds, n.Alarms, english.Plural(n.Alarms, "false alarm", "false alarms"), fmtRate(n.AlarmsPerHour), fmtRate(n.AlarmsUpper95PerHour), n.ClassedAlarms, fmtRate(n.ClassedPerHour), fmtRate(n.Upper95PerHour))
 	if math.Abs(n.WindowSeconds-n.Seconds) > 5e-5 {
 		fmt.Fprintf(&b, "noise: the windows span %.4f s; a window over part of the recorded band counts that part, %.4f s of the whole band\n", n.WindowSeconds, n.Seconds)
 	}
@@ -151,14 +153,6 @@ func WriteText(w io.Writer, title string, r Report) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// plural returns one when n is 1, else many.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func fmtInterval(iv *Interval) string {

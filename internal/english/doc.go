@@ -1,0 +1,3 @@
+// Package english holds the small helpers of wording that rfwarden's
+// messages share: a count's noun in the singular or the plural.
+package english
