@@ -533,7 +533,7 @@ func (s *server) listAlerts(c echo.Context) error {
 	}
 	if z := c.QueryParam("zone"); z != "" && s.d.Site != nil {
 		// a zone misspelt listed no alert, read as all clear there
-		if zones := siteZones(s.d.Site); !slices.Contains(zones, z) {
+		if zones := s.d.Site.Zones(); !slices.Contains(zones, z) {
 			return httpError(http.StatusBadRequest, "zone %q is not a zone of the site model: use one of %s", trimForErr(z), strings.Join(zones, ", "))
 		}
 	}
@@ -3196,18 +3196,4 @@ func (s *server) changePassword(c echo.Context) error {
 	}
 	s.clearSessionCookie(c) // its sessions have ended
 	return c.JSON(http.StatusOK, s.auditMade(c, map[string]any{"status": "password changed; log in again"}, "user.password.change", "user/"+user, "", ""))
-}
-
-// siteZones returns the zones of st's rooms and sensors, sorted: those an
-// alert can name (a room's zone, an offline sensor's first zone).
-func siteZones(st *site.Site) []string {
-	var zones []string
-	for _, r := range st.Rooms {
-		zones = append(zones, r.Zone)
-	}
-	for _, sn := range st.Sensors {
-		zones = append(zones, sn.Zones...)
-	}
-	slices.Sort(zones)
-	return slices.DeleteFunc(slices.Compact(zones), func(z string) bool { return z == "" })
 }

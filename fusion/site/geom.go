@@ -1,5 +1,7 @@
 package site
 
+import "slices"
+
 // polygonArea returns the signed area of p (shoelace formula; positive when
 // counter-clockwise).
 func polygonArea(p []Point) float64 {
@@ -84,6 +86,19 @@ func (s *Site) WallLossDB(floor string, a, b Point) float64 {
 		}
 	}
 	return loss
+}
+
+// Zones returns the zones of the site's rooms, sorted, each once: those an
+// alert can name (a sensor's zones are among them: Validate).
+func (s *Site) Zones() []string {
+	var zones []string
+	for _, r := range s.Rooms {
+		if r.Zone != "" {
+			zones = append(zones, r.Zone)
+		}
+	}
+	slices.Sort(zones)
+	return slices.Compact(zones)
 }
 
 // ZoneOf returns the zone of the room with the given ID, "" when unknown.

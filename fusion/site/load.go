@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"os"
 	"slices"
@@ -183,15 +182,10 @@ func (s *Site) Validate() error {
 			return invalidAt(fmt.Sprintf("walls[%d]", i), "end points must be finite and distinct")
 		}
 	}
-	zones := map[string]bool{}
-	for _, r := range s.Rooms {
-		if r.Zone != "" {
-			zones[r.Zone] = true
-		}
-	}
+	zones := s.Zones()
 	zoneList := "none"
 	if len(zones) > 0 {
-		zoneList = strings.Join(slices.Sorted(maps.Keys(zones)), ", ")
+		zoneList = strings.Join(zones, ", ")
 	}
 	sensors := map[string]bool{}
 	for i, sn := range s.Sensors {
@@ -222,7 +216,7 @@ func (s *Site) Validate() error {
 		// A zone no room has (wing_north for wing-north) left the sensor
 		// out of that zone's coverage without a word.
 		for j, z := range sn.Zones {
-			if !zones[z] {
+			if !slices.Contains(zones, z) {
 				return invalidAt(fmt.Sprintf("sensors[%d].zones[%d]", i, j), "sensor %q: zone %q is not the zone of any room (zones: %s)", sn.ID, z, zoneList)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -190,6 +191,18 @@ func TestLookups(t *testing.T) {
 	}
 	if got := s.SensorsInZone("wing-b"); len(got) != 6 {
 		t.Errorf("SensorsInZone(wing-b) = %v, want 6 sensors", got)
+	}
+	// 17 rooms in wing-b and one in the yard: each zone once, sorted.
+	if got, want := s.Zones(), []string{"wing-b", "yard"}; !slices.Equal(got, want) {
+		t.Errorf("Zones() = %q, want %q", got, want)
+	}
+	if got := (&Site{}).Zones(); len(got) != 0 {
+		t.Errorf("Zones() of a site without rooms = %q, want none", got)
+	}
+	// A room in no zone names none.
+	odd := &Site{Rooms: []Room{{ID: "r1", Zone: "wing-c"}, {ID: "r2"}, {ID: "r3", Zone: "wing-a"}, {ID: "r4", Zone: "wing-c"}}}
+	if got, want := odd.Zones(), []string{"wing-a", "wing-c"}; !slices.Equal(got, want) {
+		t.Errorf("Zones() = %q, want %q", got, want)
 	}
 }
 
