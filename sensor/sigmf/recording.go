@@ -1130,7 +1130,7 @@ func (r *Recording) TimeAt(sample int64) time.Time {
 // Read decodes up to len(dst) samples from the current position. It returns
 // io.EOF (with n == 0) at the end of the data. A NaN or Inf float sample
 // returns the samples before it and an error wrapping ErrNonFinite naming the
-// sample index; the position is left at that sample. Read does not allocate.
+// sample index and the datatype; the position is left at that sample. Read does not allocate.
 func (r *Recording) Read(dst []complex64) (int, error) {
 	if r.data == nil {
 		return 0, fmt.Errorf("read %q: recording is closed", r.path)
@@ -1154,7 +1154,10 @@ func (r *Recording) Read(dst []complex64) (int, error) {
 		total += k
 		r.pos += int64(k)
 		if bad >= 0 {
-			return total, fmt.Errorf("read %q: sample %d: %w", r.path, r.pos, ErrNonFinite)
+			// Until 2026-12-07 the message ended there, and an analyst
+			// whose ci8 capture was declared cf32_le read only "non-finite
+			// sample" (TestOpenErrors/ci8_declared_cf32_le).
+			return total, fmt.Errorf("read %q: sample %d: %w: a NaN or infinity in %s data; if the samples were written as another type (a HackRF's are ci8), correct core:datatype", r.path, r.pos, ErrNonFinite, r.meta.Global.Datatype)
 		}
 	}
 	return total, nil

@@ -368,6 +368,28 @@ func TestOpenErrors(t *testing.T) {
 			t.Fatalf("Read = %d, %v, want 2 and ErrNonFinite naming sample 2", n, err)
 		}
 	})
+	// HackRF samples (ci8) declared cf32_le
+	// read as floats whose exponent bits are all ones somewhere soon; the
+	// refusal says which datatype was read and that it may be wrong.
+	t.Run("ci8 declared cf32_le", func(t *testing.T) {
+		base := filepath.Join(t.TempDir(), "ci8")
+		data := make([]byte, 4096)
+		for i := range data {
+			data[i] = byte(i*37 + 0x7f) // ci8 noise; bytes 0x7f 0x80.. form NaN/Inf floats
+		}
+		binary.LittleEndian.PutUint32(data[64:], 0x7fc00000) // a NaN at sample 8 at the latest
+		writePair(t, base, meta("cf32_le", "", `{"core:sample_start":0}`, ""), data)
+		r, err := Open(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		dst := make([]complex64, 512)
+		_, err = r.Read(dst)
+		if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "cf32_le data") || !strings.Contains(err.Error(), "correct core:datatype") {
+			t.Fatalf("Read err = %v, want ErrNonFinite naming cf32_le and core:datatype", err)
+		}
+	})
 	t.Run("sha mismatch", func(t *testing.T) {
 		base := filepath.Join(t.TempDir(), "sha")
 		writePair(t, base, meta("ci8", `,"rfw:sha256":"00"`, "", ""), []byte{1, 2})
