@@ -58,16 +58,27 @@ func isBidiControl(r rune) bool {
 }
 
 // Blank reports whether s shows nothing: it holds only spaces (Unicode
-// White_Space), control characters and format characters (Cf: a
-// zero-width space, a joiner, a byte-order mark). A required note or
-// reason that is blank is none.
+// White_Space), control characters, format characters (Cf: a zero-width
+// space, a joiner, a byte-order mark), the other characters Unicode says
+// to draw as nothing (Default_Ignorable_Code_Point: the Hangul fillers
+// U+115F, U+1160, U+3164 and U+FFA0, variation selectors) and the blank
+// Braille pattern U+2800. A required note or reason that is blank is
+// none. Until 2026-12-07 a critical alert took "\u3164\u2800" as the
+// note that says what was done (TestBlank).
 func Blank(s string) bool {
 	for _, r := range s {
-		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cc, r) && !unicode.Is(unicode.Cf, r) {
+		if !invisible(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// invisible reports whether r draws nothing (Blank).
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) ||
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) ||
+		unicode.Is(unicode.Variation_Selector, r) || r == '\u2800'
 }
 
 // Normal returns typed text as it is stored: its line breaks made "\n"

@@ -59,6 +59,13 @@ func TestBlank(t *testing.T) {
 		{".", false},
 		{"\u200b found", false},
 		{"\u05e9", false},
+		// Hangul fillers, the blank Braille pattern, a combining grapheme
+		// joiner and a variation selector draw nothing.
+		{"\u3164\u2800", true},
+		{"\u115f\u1160\uffa0\u034f\ufe0f", true},
+		{"\u2800ok", false},
+		{"\U0001f44d\ufe0f", false},
+		{"\u2801", false},
 	} {
 		if got := Blank(tc.s); got != tc.want {
 			t.Errorf("Blank(%q) = %v, want %v", tc.s, got, tc.want)
