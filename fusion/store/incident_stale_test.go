@@ -2,7 +2,12 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,5 +133,114 @@ func TestSQLiteIncidentStaleCopyKeepsClosure(t *testing.T) {
 				t.Errorf("detections %v, want %d", got.Detections, wantDet)
 			}
 		})
+	}
+}
+
+// TestSQLiteIncidentClosureUnderConcurrentWrites: the dashboard (its own
+// handle on the file, as its own process) closes and reopens a case over
+// and over while fusion, on another handle, writes the copy it took back
+// when the case was first closed, its alerts gaining evidence and, now and
+// then, a new alert joining. Every state read, by either side, and the
+// last, agrees with the case's history: the closure fields are its latest
+// closure, the state and reopening its latest change.
+func TestSQLiteIncidentClosureUnderConcurrentWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "rfw.db")
+	open := func() *store.SQLite {
+		s, err := store.OpenSQLite(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	fusion, dashboard := open(), open()
+	var clock atomic.Int64 // one clock for both sides, a second a tick
+	clock.Store(time.Unix(1_800_000_000, 0).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Add(int64(time.Second))) }
+	inc := store.Incident{ID: "i1", Site: "site1", Kind: "illicit_phone", State: store.IncidentOpen, OpenedNS: now().UnixNano(), UpdatedNS: now().UnixNano(), Alerts: []string{"a0"}}
+	if err := fusion.UpsertIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dashboard.CloseIncident(ctx, "i1", "analyst0", "not_found", "first search", now()); err != nil {
+		t.Fatal(err)
+	}
+	held, err := fusion.Incident(ctx, "i1") // fusion's copy, closed
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(s *store.SQLite) error {
+		got, err := s.Incident(ctx, "i1")
+		if err != nil {
+			return err
+		}
+		var lastClose, lastReopen, last store.IncidentChange
+		for _, c := range got.History {
+			last = c
+			if c.Action == store.IncidentClosed {
+				lastClose = c
+			} else {
+				lastReopen = c
+			}
+		}
+		wantState := map[string]string{store.IncidentClosed: store.IncidentClosed, store.IncidentReopened: store.IncidentOpen}[last.Action]
+		reopenedBy := lastReopen.By
+		if reopenedBy == "fusion" {
+			reopenedBy = ""
+		}
+		if got.State != wantState || got.ClosedNS != lastClose.AtNS || got.ClosedBy != lastClose.By || got.Outcome != lastClose.Outcome ||
+			got.Note != lastClose.Note || got.ReopenedNS != lastReopen.AtNS || got.ReopenedBy != reopenedBy {
+			return fmt.Errorf("incident %s closed by %q at %d (%s: %s), reopened by %q at %d; history %+v",
+				got.State, got.ClosedBy, got.ClosedNS, got.Outcome, got.Note, got.ReopenedBy, got.ReopenedNS, got.History)
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Add(2)
+	go func() { // the dashboard: reopen, close, reopen...
+		defer wg.Done()
+		for i := range 30 {
+			var err error
+			if i%2 == 0 {
+				_, err = dashboard.ReopenIncident(ctx, "i1", fmt.Sprintf("analyst%d", i), "search again", now())
+			} else {
+				_, err = dashboard.CloseIncident(ctx, "i1", fmt.Sprintf("analyst%d", i), store.IncidentOutcomes[i%len(store.IncidentOutcomes)], fmt.Sprintf("search %d", i), now())
+			}
+			if err != nil && !errors.Is(err, store.ErrOpen) && !errors.Is(err, store.ErrClosed) {
+				errs <- err
+				return
+			}
+			if err := check(dashboard); err != nil {
+				errs <- fmt.Errorf("dashboard, after change %d: %w", i, err)
+				return
+			}
+		}
+	}()
+	go func() { // fusion: its copy gains evidence, and a new alert every 10th write
+		defer wg.Done()
+		for i := range 60 {
+			held.Detections = append(held.Detections, fmt.Sprintf("d%d", i))
+			if i%10 == 9 {
+				held.Alerts = append(held.Alerts, fmt.Sprintf("a%d", i))
+			}
+			held.UpdatedNS = now().UnixNano()
+			if err := fusion.UpsertIncident(ctx, held); err != nil {
+				errs <- err
+				return
+			}
+			if err := check(fusion); err != nil {
+				errs <- fmt.Errorf("fusion, after write %d: %w", i, err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if err := check(fusion); err != nil {
+		t.Errorf("at the end: %v", err)
 	}
 }
