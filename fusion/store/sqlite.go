@@ -1257,18 +1257,24 @@ func (s *SQLite) UpsertIncident(ctx context.Context, inc Incident) error {
 	return nil
 }
 
-// mergeClosure returns inc (fusion's state of an incident, which knows
-// nothing of closures) with the closure stored in prev: still closed when
-// inc is no newer than the closure; open again when a new alert (one prev
-// does not list) joined after staff closed it, with the old closure kept
-// for the record; and, when inc is newer only because the case's alerts
-// gained evidence, prev as it is: a closed case stays closed and its
-// detections grow only while it is open. The History is the store's
-// alone: prev's is kept, whatever inc holds, and a reopening by a new
-// alert adds to it, by "fusion", naming the alerts that joined.
+// mergeClosure returns inc (fusion's state of an incident) with the
+// closure stored in prev: the store's closure fields, state and History
+// alone count, whatever inc holds (fusion's copy of a case it took back
+// from the store, after a restart or as a phone's earlier case, carries
+// the closure of when it took it, which staff may have changed since).
+// The case is still closed when inc is no newer than the closure; open
+// again when a new alert (one prev does not list) joined after staff
+// closed it, with the old closure kept for the record; and, when inc is
+// newer only because the case's alerts gained evidence, prev as it is: a
+// closed case stays closed and its detections grow only while it is
+// open. A reopening by a new alert adds to the History, by "fusion",
+// naming the alerts that joined.
 func mergeClosure(prev, inc Incident) Incident {
 	inc.History = prev.History
-	if inc.ClosedNS != 0 || prev.ClosedNS == 0 {
+	inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note = prev.ClosedNS, prev.ClosedBy, prev.Outcome, prev.Note
+	inc.ReopenedNS, inc.ReopenedBy = prev.ReopenedNS, prev.ReopenedBy
+	if prev.ClosedNS == 0 {
+		inc.State = IncidentOpen // never closed
 		return inc
 	}
 	var joined []string
@@ -1280,8 +1286,6 @@ func mergeClosure(prev, inc Incident) Incident {
 	if prev.State == IncidentClosed && inc.UpdatedNS > prev.ClosedNS && len(joined) == 0 {
 		return prev
 	}
-	inc.ClosedNS, inc.ClosedBy, inc.Outcome, inc.Note = prev.ClosedNS, prev.ClosedBy, prev.Outcome, prev.Note
-	inc.ReopenedNS, inc.ReopenedBy = prev.ReopenedNS, prev.ReopenedBy
 	switch {
 	case prev.State != IncidentClosed:
 		inc.State, inc.UpdatedNS = IncidentOpen, max(inc.UpdatedNS, prev.UpdatedNS)

@@ -294,7 +294,9 @@ type AlertStore interface {
 	Alerts(ctx context.Context, f AlertFilter) ([]event.Alert, error)
 	// Ack records an acknowledgement and returns the updated alert.
 	Ack(ctx context.Context, id, user, note string, at time.Time) (event.Alert, error)
-	// UpsertIncident stores inc by ID. A closure stored for it (by
+	// UpsertIncident stores inc by ID. Its state, closure, reopening and
+	// History are the store's: those inc carries (a copy fusion took back
+	// from the store) are ignored. A closure stored for it (by
 	// CloseIncident) is kept, and stands unless inc was updated after it
 	// and lists an alert the stored incident does not (a new alert joined
 	// the case: it is open again). A write after the closure that brings
