@@ -24,6 +24,11 @@ func TestJSONErrorsInJSONTerms(t *testing.T) {
 		{"/api/v1/registry", `{"name":"r","kind":"staff_radio","signature":{"freq_min_hz":"380 MHz"}}`, "malformed JSON: signature.freq_min_hz: a string where a number belongs"},
 		{"/api/v1/sensors/s1/maintenance", `{"minutes":true,"reason":"x"}`, "malformed JSON: minutes: true or false where a whole number belongs"},
 		{"/api/v1/users", `{"nmae":"x"}`, `malformed JSON: unknown field \"nmae\"`}, // quoted in the JSON answer
+		{"/api/v1/users", `{"name":"a","name":"b"}`, "malformed JSON: name: the key appears twice in one object"},
+		{"/api/v1/alerts/ack", `{"ids":["al1"],"note":"x","ids":["al2"]}`, "malformed JSON: ids: the key appears twice in one object"},
+		{"/api/v1/users", `{"name":"a"}}`, "malformed JSON: trailing data after object"},
+		{"/api/v1/users", `{"name":"a"}]`, "malformed JSON: trailing data after object"},
+		{"/api/v1/users", `{"name":"a"} {"name":"b"}`, "malformed JSON: trailing data after object"},
 	} {
 		rec := do(e, http.MethodPost, tc.path, tc.body, "application/json", &admin, true)
 		got := rec.Body.String()

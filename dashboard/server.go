@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/jsondup"
 )
 
 //go:embed web
@@ -692,6 +693,8 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 // decodeJSON reads a size-limited JSON body strictly into v; a body over
 // the limit is 413, one that is not UTF-8 (RFC 8259 §8.1) 400: the JSON
 // decoder would take it, each bad byte of a string turned into U+FFFD.
+// Unknown fields, anything after the value and a key given twice in one
+// object are 400 too.
 func decodeJSON(c echo.Context, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxJSONBody))
 	if err != nil {
@@ -715,8 +718,15 @@ func decodeJSON(c echo.Context, v any) error {
 		}
 		return httpError(http.StatusBadRequest, "malformed JSON: %s", jsonProblem(err))
 	}
-	if dec.More() {
+	// More is false at a '}' or ']' after the value too: until 2026-12-07
+	// `{"note":"x"}}` was taken. A key given twice was taken too, its last
+	// value stored, where every payload over MQTT is refused for it
+	// (TestJSONErrorsInJSONTerms).
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return httpError(http.StatusBadRequest, "malformed JSON: trailing data after object")
+	}
+	if err := jsondup.CheckDecoded(body); err != nil {
+		return httpError(http.StatusBadRequest, "malformed JSON: %v", err)
 	}
 	return nil
 }
