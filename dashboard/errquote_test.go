@@ -24,6 +24,8 @@ func TestErrorsQuoteShort(t *testing.T) {
 		{"GET", "/api/v1/registry/" + long, ""},
 		{"GET", "/api/v1/snippets/" + strings.Repeat("a", 40000) + ".sigmf-meta", ""},
 		{"POST", "/api/v1/replay/run", `{"path":"` + long + `.sigmf-meta"}`},
+		{"GET", "/api/v1/alerts/" + long, ""},
+		{"POST", "/api/v1/alerts/" + long + "/ack", `{"note":"x"}`},
 	} {
 		rec := do(e, tc.method, tc.path, tc.body, "application/json", &admin, tc.method != "GET")
 		got := rec.Body.String()

@@ -242,7 +242,9 @@ func notFoundText(err error) string {
 	if what == "" {
 		return "not found"
 	}
-	return what + ": not found"
+	// The ID is the client's: a 40 KB one was quoted whole until
+	// 2026-12-07 (TestErrorsQuoteShort).
+	return clip(what, 200) + ": not found"
 }
 
 // influxFault says why InfluxDB failed a read, as /healthz says it: what
