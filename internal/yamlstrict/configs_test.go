@@ -45,6 +45,12 @@ func TestConfigErrors(t *testing.T) {
 		{"fusion.yaml", "site: x\nhistory_days: abc\n", []string{"[2:15] history_days: cannot unmarshal string into int"}},
 		{"fusion.yaml", "site: x\ninflux:\n  url: http://db\n  spool_dir: [a]\n", []string{"[4:14] influx.spool_dir:"}},
 		{"fusion.yaml", "site: x\ncolour: red\n", []string{"[2:1]", "colour"}},
+		// a misspelt key: the one meant named
+		{"fusion.yaml", "site: x\nhistroy_days: 30\n", []string{"[2:1] histroy_days: unknown field", `did you mean "history_days"?`}},
+		{"fusion.yaml", "site: x\ninflux:\n  ulr: http://db\n", []string{"[3:3] influx.ulr: unknown field", `did you mean "url"?`}},
+		{"node.yaml", node + "mqtt:\n  keepalve: 30s\n", []string{"mqtt.keepalve: unknown field", `did you mean "keepalive"?`}},
+		{"alerts.yaml", rule + "    severty: critical\n", []string{"rules[0].severty: unknown field", `did you mean "severity"?`}},
+		{"site.yaml", "id: a\nfloors:\n  - id: f\n    elevaton_m: 3\n", []string{"floors[0].elevaton_m: unknown field", `did you mean "elevation_m"?`}},
 		// a value of the right type out of range: its line as well
 		{"fusion.yaml", "site: x\nhistory_days: 9999999999999\n", []string{"[2:15] history_days: 9999999999999 is more than 36500", "2 | history_days: 9999999999999"}},
 		{"fusion.yaml", "site: x\nnotify:\n  stale_after: 25h\n", []string{"[3:16] notify.stale_after: 25h0m0s is outside"}},

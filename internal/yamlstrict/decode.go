@@ -128,6 +128,9 @@ func locate(data []byte, t reflect.Type, err error) error {
 				msg = durationMessage(n)
 			}
 		}
+		if strings.HasPrefix(msg, "unknown field ") {
+			msg += unknownKeyHint(n.GetPath(), t)
+		}
 		return located(n, msg)
 	}
 	for t.Kind() == reflect.Pointer {

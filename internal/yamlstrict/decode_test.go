@@ -32,6 +32,12 @@ func TestDecode(t *testing.T) {
 		{"duration behind a pointer", "ptr:\n  every: 1d\n", `[2:10] ptr.every: time: unknown unit "d"`},
 		{"type in a struct", "inner:\n  n: lots\n", "[2:6] inner.n: cannot unmarshal string into int"},
 		{"unknown key", "inner:\n  m: 1\n", `[2:3] inner.m: unknown field "m"`},
+		{"misspelt key", "inner:\n  evrey: 1s\n", `[2:3] inner.evrey: unknown field "evrey"; did you mean "every"?`},
+		{"swapped letters", "by_nmae: {}\n", `[1:1] by_nmae: unknown field "by_nmae"; did you mean "by_name"?`},
+		{"misspelt key in a list", "list: [{every: 1s}, {evry: 3s}]\n", `list[1].evry: unknown field "evry"; did you mean "every"?`},
+		{"key in upper case", "inner: {N: 2}\n", `inner.N: unknown field "N"; did you mean "n"?`},
+		{"misspelt key in a map's value", "by_name:\n  x:\n    evry: 2s\n", `by_name.x.evry: unknown field "evry"; did you mean "every"?`},
+		{"misspelt key behind a pointer", "ptr: {evry: 2s}\n", `ptr.evry: unknown field "evry"; did you mean "every"?`},
 		{"malformed", "inner: [\n", "[1:8]"},
 		// goccy/go-yaml truncates a fraction into an int without a word
 		// (fusion.yaml's history_days: 1.5 kept 1 day)
@@ -48,6 +54,8 @@ func TestDecode(t *testing.T) {
 				t.Errorf("got %v, want no error", err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			case err != nil && strings.Contains(err.Error(), "did you mean") && !strings.Contains(tt.want, "did you mean"):
+				t.Errorf("got %v, a suggestion where none is close", err)
 			}
 		})
 	}
