@@ -108,8 +108,11 @@ func New(bands []Band, sampleRateHz float64, opts Options) (*Scheduler, error) {
 	s.guard = sum + longest
 	for _, b := range bands {
 		if b.MaxRevisit < 2*s.guard {
-			return nil, fmt.Errorf("%w: band %q max_revisit %v is below %v (twice the sum of all dwells plus the longest dwell over %d tunings)",
-				ErrInfeasible, b.Name, b.MaxRevisit, 2*s.guard, len(s.cells))
+			// Until 2026-12-07 it did not say what to change, and the
+			// sim source's hint to lower the sample rate (more tunings)
+			// led here (TestNewRejects).
+			return nil, fmt.Errorf("%w: band %q max_revisit %v is below %v (twice the sum of all dwells plus the longest dwell over %d tunings): raise its max_revisit to %v or more, or shorten the plan: fewer or narrower bands, shorter dwells, or a higher sample rate (wider tunings, fewer of them)",
+				ErrInfeasible, b.Name, b.MaxRevisit, 2*s.guard, len(s.cells), 2*s.guard)
 		}
 	}
 	return s, nil

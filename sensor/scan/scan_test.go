@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -198,6 +199,15 @@ func TestNewRejects(t *testing.T) {
 				t.Error("accepted")
 			}
 		})
+	}
+	// An infeasible plan says what to change: 63 tunings of 50 ms,
+	// 2·(63+1)·50 ms = 6.4 s.
+	bands := []Band{{Name: "x", LowHz: 1e9, HighHz: 2e9, Dwell: 50 * time.Millisecond, Kind: KindSweep, MaxRevisit: time.Second}}
+	_, err := New(bands, 20e6, Options{})
+	for _, want := range []string{"band \"x\" max_revisit 1s is below 6.4s", "raise its max_revisit to 6.4s or more", "fewer or narrower bands", "higher sample rate"} {
+		if !errors.Is(err, ErrInfeasible) || !strings.Contains(fmt.Sprint(err), want) {
+			t.Errorf("infeasible plan: %v, want ErrInfeasible saying %q", err, want)
+		}
 	}
 }
 
