@@ -7,11 +7,13 @@ import (
 
 // SensorZones is the ZoneStatus of a dashboard fed live over MQTT: a zone
 // is "unknown" when no sensor of Site covers it, or when one that does has
-// not been heard on the feed (sensors' status is retained, so the broker
-// replays it to a dashboard that starts), is offline, or reports a health
-// state other than ok; "ok" otherwise. Fusion's alert engine judges a
-// zone's coverage the same way (alert.Engine.ZoneStatus): a zone watched
-// by a broken sensor is never shown as clear.
+// not been heard on the feed, is offline, has sent no health report yet,
+// or reports a health state other than ok; "ok" otherwise. Fusion's alert
+// engine judges a zone's coverage the same way (alert.Engine.ZoneStatus):
+// a zone watched by a broken sensor is never shown as clear. Sensors'
+// status is retained, so the broker replays an "online" to a dashboard
+// that starts: until 2026-12-07 that alone made its zones "ok" until the
+// sensor's next health report, while it was degraded (TestSensorZones).
 type SensorZones struct {
 	Site *site.Site
 	Hub  *Hub
@@ -27,21 +29,19 @@ func (z SensorZones) ZoneStatus(zone string) string {
 		return "unknown"
 	}
 	for _, id := range ids {
-		if st, ok := z.Hub.sensorStatus(z.Site.ID, id); !ok || st != event.StatusOnline {
-			return "unknown" // the hub's Status is online only while the sensor is online and healthy
+		if !z.Hub.sensorHealthy(z.Site.ID, id) {
+			return "unknown"
 		}
 	}
 	return "ok"
 }
 
-// sensorStatus returns the Status of one sensor as the Hub last heard it,
-// and whether it has been heard at all.
-func (h *Hub) sensorStatus(siteID, sensor string) (string, bool) {
+// sensorHealthy reports whether one sensor, as the Hub last heard it, is
+// online and its last health report said ok: the hub's Status is online
+// only while the sensor is online and its health, if it sent one, ok.
+func (h *Hub) sensorHealthy(siteID, sensor string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	st, ok := h.sensors[siteID+"/"+sensor]
-	if !ok {
-		return "", false
-	}
-	return st.Status, true
+	return ok && st.Status == event.StatusOnline && st.Health != nil && st.Health.State == event.StateOK
 }

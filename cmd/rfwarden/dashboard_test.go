@@ -514,6 +514,17 @@ func TestCmdDashboardZoneStatus(t *testing.T) {
 			t.Fatalf("publish status: %v", tok.Error())
 		}
 	}
+	health := func(sensor string) {
+		t.Helper()
+		b, err := json.Marshal(event.Health{Schema: event.SchemaVersion, Site: s.ID, Sensor: sensor, TimeNS: time.Now().UnixNano(), State: event.StateOK})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := pub.Publish(event.SensorTopic(s.ID, sensor, event.KindHealth), 1, false, b)
+		if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatalf("publish health: %v", tok.Error())
+		}
+	}
 	for _, id := range []string{"s1", "s2", "s3", "s4", "s5", "s6"} { // wing-b's; the yard's s7 is never heard
 		status(id, event.StatusOnline)
 	}
@@ -539,11 +550,19 @@ func TestCmdDashboardZoneStatus(t *testing.T) {
 		}
 		t.Fatalf("heatmap zone statuses %v, want %v", got, want)
 	}
+	// The retained "online" alone says nothing of a sensor's health:
+	// until 2026-12-07 a dashboard that started showed its zones ok
+	// until the sensors' next health reports, a degraded one's too.
+	zones(map[string]string{"B2-14": "unknown", "yard": "unknown"})
+	for _, id := range []string{"s1", "s2", "s3", "s4", "s5", "s6"} {
+		health(id)
+	}
 	zones(map[string]string{"B2-14": "ok", "yard": "unknown"})
 	status("s3", event.StatusOffline) // the sensor's last will
 	zones(map[string]string{"B2-14": "unknown", "yard": "unknown"})
 	status("s3", event.StatusOnline)
 	status("s7", event.StatusOnline)
+	health("s7")
 	zones(map[string]string{"B2-14": "ok", "yard": "ok"})
 }
 
