@@ -524,6 +524,10 @@ type Engine struct {
 	// flushes counts the flushes that emptied detBuf.
 	jpins   map[string]int64
 	flushes uint64
+	// alerted holds the IDs of the detections the intake journal's replay
+	// found in a stored alert's evidence (journaler.markAlerted): their
+	// group's fix is not alerted on again. processGroup deletes them.
+	alerted map[string]bool
 }
 
 // dropLog rate-limits dropOldestOf's lines for one kind of record: a
@@ -980,7 +984,14 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 	ids := make([]string, len(g.dets))
 	sensors := make([]string, len(g.dets))
 	placed, placedProb := placement(room, prob, res.RoomProbs(), e.cfg.PlaceMinProb) // the room its detections are counted in
+	// alerted: a stored alert names one of them (replayed from the
+	// intake journal, journaler.markAlerted).
+	alerted := false
 	for i, d := range g.dets {
+		if e.alerted[d.ID] {
+			alerted = true
+			delete(e.alerted, d.ID)
+		}
 		ids[i] = d.ID
 		sensors[i] = d.Sensor
 		// The first detection of a located emission (its time the group's
@@ -1003,6 +1014,9 @@ func (e *Engine) processGroup(ctx context.Context, g *group) error {
 		e.last = slices.Delete(e.last, 0, 512)
 	}
 	e.last = append(e.last, le)
+	if alerted {
+		return nil
+	}
 	return e.alerts.ObserveLocation(ctx, alert.Location{Track: tr.id, Class: g.class, Link: g.link, Room: room, Prob: prob,
 		RoomProbs: res.RoomProbs(), Pos: res.Pos, Authorised: authorised, Evidence: ids, At: g.start, Label: strongest.Label,
 		Band: strongest.Band, FreqHz: g.centerHz, Confidence: strongest.Confidence, Sensors: slices.Compact(slices.Clone(sensors))})

@@ -171,9 +171,10 @@ func (jr *journaler) release(ctx context.Context, force bool) {
 // acknowledged, and the broker does not have them any more. Those whose
 // detections the time series holds already (stored just before the stop,
 // their entries not deleted yet) are marked seen first, so Handle drops
-// them as duplicates rather than storing and locating them again. An
-// error is the journal's to read: Run cannot tell which entries it would
-// overwrite.
+// them as duplicates rather than storing and locating them again; those
+// a stored alert names as its evidence (markAlerted) are stored and
+// located, and their fix is not alerted on again. An error is the
+// journal's to read: Run cannot tell which entries it would overwrite.
 func (jr *journaler) replay(ctx context.Context) error {
 	if jr.j == nil {
 		return nil
@@ -187,7 +188,9 @@ func (jr *journaler) replay(ctx context.Context) error {
 	}
 	jr.next = entries[len(entries)-1].Seq + 1
 	jr.released = entries[0].Seq
-	stored := jr.markStored(ctx, entries)
+	ids, from, to := jr.journaledDetections(entries)
+	stored := jr.markStored(ctx, ids, from, to)
+	alerted := jr.markAlerted(ctx, ids, from)
 	var errs int
 	for _, en := range entries {
 		m := Message{Topic: en.Topic, Payload: en.Payload, Received: time.Unix(0, en.ReceivedNS), seq: en.Seq}
@@ -197,20 +200,15 @@ func (jr *journaler) replay(ctx context.Context) error {
 		jr.e.met.journalReplayed.Inc()
 	}
 	jr.e.log.Info("intake journal: replayed the detections a stop without a flush (kill -9, power cut) left unstored",
-		"messages", len(entries), "already_stored", stored, "failed_or_rejected", errs)
+		"messages", len(entries), "already_stored", stored, "already_alerted", alerted, "failed_or_rejected", errs)
 	return nil
 }
 
-// markStored marks seen, of the journaled detections, those the time
-// series holds already (store.SQLite and store.Influx say by
-// DetectionsByID; one in InfluxDB's spool is not found), and only those,
-// and returns how many; 0 when it cannot tell. What the journal holds is
-// stored unless the store says so: the seen file a clean stop saved names
-// the detections it took in, also those a failing store had not written,
-// which the replay dropped as duplicates and released, never stored.
-func (jr *journaler) markStored(ctx context.Context, entries []store.JournalEntry) int {
-	var ids []string
-	var from, to int64
+// journaledDetections returns the IDs of the journaled detections, the
+// earliest one's time and the latest one's plus 1 ns, and forgets them
+// as seen: what the journal holds is stored unless the store says so
+// (markStored).
+func (jr *journaler) journaledDetections(entries []store.JournalEntry) (ids []string, from, to int64) {
 	for _, en := range entries {
 		if !journaled(en.Topic) {
 			continue
@@ -226,6 +224,18 @@ func (jr *journaler) markStored(ctx context.Context, entries []store.JournalEntr
 		to = max(to, d.TimeNS+1)
 		ids = append(ids, d.ID)
 	}
+	return ids, from, to
+}
+
+// markStored marks seen, of the journaled detections ids (taken from
+// from to to), those the time series holds already (store.SQLite and
+// store.Influx say by DetectionsByID; one in InfluxDB's spool is not
+// found), and only those, and returns how many; 0 when it cannot tell.
+// What the journal holds is stored unless the store says so: the seen
+// file a clean stop saved names the detections it took in, also those a
+// failing store had not written, which the replay dropped as duplicates
+// and released, never stored.
+func (jr *journaler) markStored(ctx context.Context, ids []string, from, to int64) int {
 	sb, ok := beneath(jr.e.deps.TimeSeries).(storedByID)
 	if !ok {
 		return 0
@@ -239,6 +249,59 @@ func (jr *journaler) markStored(ctx context.Context, entries []store.JournalEntr
 		}
 		for _, r := range recs {
 			if jr.e.seen.add(r.Sensor, r.ID) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// markAlerted notes, of the journaled detections ids (the earliest taken
+// at from), those a stored alert names as its evidence, and returns how
+// many: their group was located and alerted on, and the alert stored,
+// before the stop came ahead of the flush that would have stored them.
+// Handle stores and locates them again, and their group's fix is not
+// alerted on again (processGroup): on a new track, from the journal alone
+// (without the detections around it that placed it the first time), it
+// raised a second alert for the emission when it did not continue the
+// stored one. An alert stores the first alert.MaxAlertEvidence
+// detections it gains. The alerts are those open, and those updated
+// since MaxAhead before from (an alert is updated after the fix that
+// named its evidence arrived; a detection is at most MaxAhead ahead of
+// fusion's clock).
+func (jr *journaler) markAlerted(ctx context.Context, ids []string, from int64) int {
+	as := jr.e.deps.AlertStore
+	if as == nil || len(ids) == 0 {
+		return 0
+	}
+	var since time.Time
+	if jr.e.cfg.MaxAhead > 0 {
+		since = time.Unix(0, from).Add(-jr.e.cfg.MaxAhead)
+	}
+	site := jr.e.deps.Site.ID
+	var alerts []event.Alert
+	for _, f := range []store.AlertFilter{{Site: site, State: event.AlertPending}, {Site: site, State: event.AlertFiring}, {Site: site, Since: since}} {
+		got, err := as.Alerts(ctx, f)
+		if err != nil {
+			jr.e.log.Warn("intake journal: the alert store did not say which journaled detections its alerts name; replayed all (one alerted on already may be alerted on again)", "err", err)
+			return 0
+		}
+		alerts = append(alerts, got...)
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	jr.e.mu.Lock()
+	defer jr.e.mu.Unlock()
+	n := 0
+	for _, a := range alerts {
+		for _, id := range a.Evidence {
+			if want[id] && !jr.e.alerted[id] {
+				if jr.e.alerted == nil {
+					jr.e.alerted = map[string]bool{}
+				}
+				jr.e.alerted[id] = true
 				n++
 			}
 		}

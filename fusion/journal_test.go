@@ -141,19 +141,25 @@ func TestRunLosesNoAckedDetectionAtKill(t *testing.T) {
 			if got := testutil.ToFloat64(e.met.journalReplayed); !tc.replayed(got) {
 				t.Errorf("rfw_fusion_journal_replayed_total %v of %d acknowledged: not what the journal should have held", got, n)
 			}
-			for _, id := range ids {
-				var c int
-				if err := db.DB().QueryRow(`SELECT COUNT(*) FROM detection WHERE id = ?`, id).Scan(&c); err != nil {
-					t.Fatal(err)
-				}
-				if c != 1 {
-					t.Errorf("acknowledged detection %s stored %d times, want once", id, c)
-				}
-			}
+			storedOnce(t, db, ids)
 			if left, err := db.Journal(context.Background()); err != nil || len(left) != 0 {
 				t.Errorf("journal after the flush: %d entries, %v; want none", len(left), err)
 			}
 		})
+	}
+}
+
+// storedOnce checks that db's detection table holds each of ids once.
+func storedOnce(t *testing.T, db *store.SQLite, ids []string) {
+	t.Helper()
+	for _, id := range ids {
+		var c int
+		if err := db.DB().QueryRow(`SELECT COUNT(*) FROM detection WHERE id = ?`, id).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		if c != 1 {
+			t.Errorf("acknowledged detection %s stored %d times, want once", id, c)
+		}
 	}
 }
 

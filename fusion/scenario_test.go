@@ -62,6 +62,10 @@ type scenario struct {
 	lastMsg        []Message
 	maint          fakeMaintenance
 	ts             *storetest.Recorder
+	// jr, when not nil, journals each detection message as Run does
+	// before handling it (journaler.take), never releasing the entries:
+	// a test stops the engine as a kill -9 would.
+	jr *journaler
 	// block holds the lines of an "every" block being read, and blockHead
 	// its first line (nil: not in a block).
 	block     []string
@@ -485,7 +489,7 @@ func (sc *scenario) emit(ctx context.Context, id string, m map[string]string) er
 			}
 			msg := Message{Topic: event.SensorTopic(s.ID, sn.ID, event.KindDetection), Payload: b}
 			sc.lastMsg = append(sc.lastMsg, msg)
-			if err := sc.eng.Handle(ctx, msg); err != nil && !errors.Is(err, ErrRejected) {
+			if err := sc.handle(ctx, msg); err != nil && !errors.Is(err, ErrRejected) {
 				return err
 			}
 		}
@@ -497,6 +501,17 @@ func (sc *scenario) emit(ctx context.Context, id string, m map[string]string) er
 			return err
 		}
 	}
+}
+
+// handle hands msg to the engine, through the intake journal when sc has
+// one (jr).
+func (sc *scenario) handle(ctx context.Context, msg Message) error {
+	if sc.jr == nil {
+		return sc.eng.Handle(ctx, msg)
+	}
+	var err error
+	sc.jr.take(ctx, nil, []queued{{msg, noAck}}, func(q queued) { err = sc.eng.Handle(ctx, q.msg) })
+	return err
 }
 
 func firstErr(errs ...error) error {

@@ -1,0 +1,164 @@
+package fusion
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/fusion/store"
+)
+
+// killedSeries is a SQLite time series whose detection and location
+// writes fail once killed is set: what fusion had not flushed when a kill
+// -9 came is never written by that run.
+type killedSeries struct {
+	*store.SQLite
+	killed atomic.Bool
+}
+
+var errKilled = errors.New("killed")
+
+func (k *killedSeries) WriteDetections(ctx context.Context, r []store.DetectionRecord) error {
+	if k.killed.Load() {
+		return errKilled
+	}
+	return k.SQLite.WriteDetections(ctx, r)
+}
+
+func (k *killedSeries) WriteLocations(ctx context.Context, r []store.LocationRecord) error {
+	if k.killed.Load() {
+		return errKilled
+	}
+	return k.SQLite.WriteLocations(ctx, r)
+}
+
+// alertIDs returns the IDs of site's alerts in db, each with its rule
+// and room, sorted.
+func alertIDs(t *testing.T, db *store.SQLite, site string) []string {
+	t.Helper()
+	as, err := db.Alerts(context.Background(), store.AlertFilter{Site: site})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range as {
+		ids = append(ids, a.ID+" ("+a.Rule+" in "+a.Room+")")
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// TestJournalReplayAlertsOnce: fusion, its detections journaled as Run
+// journals them, is killed (-9) after a phone's emission was taken in
+// and before the flush that would store its detections. In the first
+// case the emission's group had closed: located by the sensor that alone
+// heard it (the others' fixes of the phone a second before lent it the
+// rest), it fired the phone's alert, stored with it as evidence. In the
+// second the group had not closed: nothing alerted on it. The fusion
+// started again replays the journal: each journaled detection is stored
+// once, the first case's alert is the phone's only one, and the second
+// case's emission raises its alert. Until 2026-12-07 the first case's
+// replay located the lone detection again on a new track, without the
+// detections around it, in no cell, and raised a second alert for it.
+func TestJournalReplayAlertsOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before []string // with the store writing
+		killed []string // after the store's last write
+		tick   bool     // a tick closes the last emission's group before the kill
+		raised int      // alerts the replay raises
+	}{
+		{name: "its alert stored before the kill",
+			before: []string{"status all online", "emit p1 class=lte x=7 y=9 tx=15 every=1s for=9s", "advance 1s"},
+			killed: []string{"emit p1 class=lte x=7 y=9 tx=15 missed=s1,s2,s3,s4,s5,s7"},
+			tick:   true},
+		{name: "killed before its group closed",
+			before: []string{"status all online"},
+			killed: []string{"emit p1 class=lte x=7 y=9 tx=15"},
+			raised: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			replayAlertsOnce(t, tc.before, tc.killed, tc.tick, tc.raised)
+		})
+	}
+}
+
+func replayAlertsOnce(t *testing.T, before, killed []string, tick bool, raised int) {
+	ctx := context.Background()
+	s := wing(t)
+	db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfwarden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ts := &killedSeries{SQLite: db}
+	sc := &scenario{t: t, auth: scenarioRegistry(t, s), now: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC),
+		rng: rand.New(rand.NewPCG(1, 2)), noiseDBmPerMHz: -100, maint: fakeMaintenance{}}
+	cfg := Config{NoiseDBmPerMHz: sc.noiseDBmPerMHz, DetectSNRDB: detectSNRDB, ScanBandsHz: scanBandsHz}
+	deps := Deps{Site: s, Authorizer: sc.auth, Maintenance: sc.maint, TimeSeries: ts, AlertStore: db, Journal: db,
+		Clock: func() time.Time { return sc.now }}
+	if sc.eng, err = New(cfg, deps); err != nil {
+		t.Fatal(err)
+	}
+	sc.jr = newJournaler(sc.eng)
+	run := func(lines []string) {
+		t.Helper()
+		for _, line := range lines {
+			if err := sc.exec(line); err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+		}
+	}
+	run(before)
+	ts.killed.Store(true)
+	run(killed)
+	if tick {
+		sc.now = sc.now.Add(time.Second)
+		if err := sc.eng.Tick(ctx, sc.now); !errors.Is(err, errKilled) {
+			t.Fatalf("tick closing the group: %v, want its flush to fail", err)
+		}
+	}
+	was := alertIDs(t, db, s.ID)
+	journaled, err := db.Journal(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unstored []string
+	for _, en := range journaled {
+		d, err := event.DecodeDetection(en.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recs, err := db.DetectionsByID(ctx, s.ID, time.Unix(0, d.TimeNS), time.Unix(0, d.TimeNS+1), []string{d.ID}); err != nil || len(recs) == 0 {
+			unstored = append(unstored, d.ID)
+		}
+	}
+	if len(unstored) == 0 {
+		t.Fatal("the kill left no unstored detection in the journal")
+	}
+	// The first run is killed: no Close. The next one replays the journal.
+	sc.now = sc.now.Add(2 * time.Second)
+	deps.TimeSeries = db
+	e2, err := New(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stop := runSubscribed(t, e2)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	now := alertIDs(t, db, s.ID)
+	if len(now) != len(was)+raised || slices.ContainsFunc(was, func(id string) bool { return !slices.Contains(now, id) }) {
+		t.Errorf("alerts after the replay: %s; want the first run's %s and %d more", now, was, raised)
+	}
+	storedOnce(t, db, unstored)
+	if left, err := db.Journal(ctx); err != nil || len(left) != 0 {
+		t.Errorf("journal after the replay's flush: %d entries, %v; want none", len(left), err)
+	}
+}
