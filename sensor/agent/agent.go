@@ -85,7 +85,8 @@ type Stats struct {
 	AGCChanges int64 // gain changes made by the AGC
 	ClockSteps int64 // re-anchorings of the source's sample clock to the host clock (Block.ClockStep)
 	// LostAtStop counts the detections still held in memory, the outbox's
-	// disk refusing them, when Run stopped: lost, and logged.
+	// disk refusing them, when Run stopped: lost, logged, and counted in
+	// health's outbox_dropped (and its metrics) too.
 	LostAtStop int64
 }
 
