@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,15 +19,7 @@ import (
 // or, after links, in source.dataset_root; one leading out of it is
 // refused, naming rfw:dataset and source.dataset_root.
 func TestSensorFileSourceFollowsRFWDataset(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	notes := filepath.Join(dir, "notes")
-	for _, d := range []string{data, notes} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	in := testRecording(t, filepath.Join(data, "rec"))
+	dir, data, notes, in := datasetFolders(t)
 	for _, tc := range []struct {
 		name, out string
 		root      string   // source.dataset_root
