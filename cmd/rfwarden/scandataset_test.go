@@ -16,15 +16,7 @@ import (
 // after links, in --dataset-root; one leading out of it is refused,
 // naming rfw:dataset and --dataset-root.
 func TestScanFollowsRFWDataset(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	notes := filepath.Join(dir, "notes")
-	for _, d := range []string{data, notes} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	in := testRecording(t, filepath.Join(data, "rec"))
+	dir, data, notes, in := datasetFolders(t)
 	tests := []struct {
 		name, out   string
 		args        []string
@@ -70,4 +62,21 @@ func TestScanFollowsRFWDataset(t *testing.T) {
 			}
 		})
 	}
+}
+
+// datasetFolders makes a folder dir with two subfolders, data, holding
+// the test recording in (testRecording), and notes, empty: metadata
+// `scan --annotate` writes in dir names in's samples within its folder,
+// and in notes, out of it.
+func datasetFolders(t *testing.T) (dir, data, notes, in string) {
+	t.Helper()
+	dir = t.TempDir()
+	data = filepath.Join(dir, "data")
+	notes = filepath.Join(dir, "notes")
+	for _, d := range []string{data, notes} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, data, notes, testRecording(t, filepath.Join(data, "rec"))
 }

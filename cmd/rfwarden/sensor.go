@@ -165,7 +165,7 @@ func sensorStartLine(cfg config.Config, httpAddr string) string {
 func openSource(cfg config.Config, log *slog.Logger) (sensor.Source, error) {
 	switch cfg.Source.Kind {
 	case config.SourceFile:
-		rec, err := sigmf.Open(cfg.Source.Path)
+		rec, err := openSourceRecording(cfg.Source)
 		if err != nil {
 			return nil, fmt.Errorf("source: %w", err)
 		}
@@ -183,6 +183,15 @@ func openSource(cfg config.Config, log *slog.Logger) (sensor.Source, error) {
 	default:
 		return nil, fmt.Errorf("source: kind %q is not one of hackrf, hackrf_transfer, file, sim", cfg.Source.Kind)
 	}
+}
+
+// openSourceRecording opens the recording of a file source, src.Path,
+// as scan opens one: metadata whose samples are elsewhere (`rfwarden scan
+// --annotate` with OUT away from them) is read over the samples its
+// rfw:dataset names, within src.DatasetRoot (source.dataset_root; empty:
+// the metadata's own folder).
+func openSourceRecording(src config.Source) (*sigmf.Recording, error) {
+	return sigmf.OpenWith(src.Path, sigmf.Overrides{FollowRFWDataset: true, DatasetRoot: src.DatasetRoot, DatasetRootSetting: "source.dataset_root"})
 }
 
 // newSimSource opens the simulated wing's sensor cfg.Sensor, its clock
@@ -209,14 +218,14 @@ func newSimSource(cfg config.Config, start time.Time, log *slog.Logger) (pacedSi
 // hackrf_transfer, whether the program is on PATH (the source would fail
 // at its first read); for file, whether source.path opens as a SigMF
 // recording (its metadata read and checked against its data file's size,
-// as openSource opens it; no sample is read), and notes, at now, on a
+// its rfw:dataset followed, as openSource opens it; no sample is read), and notes, at now, on a
 // recording that runs but not as its config means (recordingNotes).
 // --check is the unit's ExecStartPre: what it passes should not fail at
 // start.
 func checkSource(cfg config.Config, now time.Time) (notes []string, err error) {
 	switch cfg.Source.Kind {
 	case config.SourceFile:
-		rec, err := sigmf.Open(cfg.Source.Path)
+		rec, err := openSourceRecording(cfg.Source)
 		if err != nil {
 			return nil, fmt.Errorf("source kind %q: source.path %q: %w", cfg.Source.Kind, cfg.Source.Path, err)
 		}

@@ -85,7 +85,8 @@ type Stats struct {
 	AGCChanges int64 // gain changes made by the AGC
 	ClockSteps int64 // re-anchorings of the source's sample clock to the host clock (Block.ClockStep)
 	// LostAtStop counts the detections still held in memory, the outbox's
-	// disk refusing them, when Run stopped: lost, and logged.
+	// disk refusing them, when Run stopped: lost, logged, and counted in
+	// health's outbox_dropped (and its metrics) too.
 	LostAtStop int64
 }
 
@@ -116,7 +117,8 @@ type Agent struct {
 	srcLog map[string]*logged
 
 	// pubMu guards lastHlth and lastState: the loop and the stall
-	// watchdog both publish health.
+	// watchdog both publish health; and it orders the updates of
+	// rfwarden_sensor_state (health's and the MQTT link's, updateState).
 	pubMu     sync.Mutex
 	lastHlth  time.Time
 	lastState string
@@ -267,6 +269,43 @@ func (a *Agent) setMQTTConnected(up bool) {
 		return
 	}
 	a.met.mqttConnected.Set(0)
+}
+
+// linkChanged is the MQTT client's Link handler, called from paho's
+// OnConnect (up) and ConnectionLost handlers, each on a goroutine of its
+// own once the connection's state has changed: it sets
+// rfwarden_mqtt_connected, and rfwarden_sensor_state to what /healthz
+// answers now (updateState), so that the gauge follows a broker's loss
+// and recovery at once, not at the next health.interval.
+func (a *Agent) linkChanged(up bool) {
+	a.setMQTTConnected(up)
+	a.updateState()
+}
+
+// updateState sets rfwarden_sensor_state to the state /healthz answers
+// now. It reads the link's state (withLink) rather than trusting the
+// handler's argument, under pubMu: paho runs its handlers on goroutines
+// of their own, in no set order, and each runs after its change, so the
+// last to take pubMu sets the gauge from the link's latest state.
+func (a *Agent) updateState() {
+	if a.met == nil {
+		return
+	}
+	a.pubMu.Lock()
+	defer a.pubMu.Unlock()
+	a.setStateLocked(a.withLink(a.Health()).State)
+}
+
+// setStateLocked sets rfwarden_sensor_state to 1 for state and 0 for the
+// others; the caller holds pubMu and a.met is not nil.
+func (a *Agent) setStateLocked(state string) {
+	for _, s := range event.States {
+		v := 0.0
+		if s == state {
+			v = 1
+		}
+		a.met.state.WithLabelValues(s).Set(v)
+	}
 }
 
 // mqttFailures counts the failed attempts to connect to the broker, of
@@ -441,7 +480,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	opts := publish.Options{BrokerURL: a.cfg.MQTT.URL, ClientID: a.cfg.Sensor, Username: a.cfg.MQTT.Username,
 		Password: a.deps.Password, StatusTopic: a.topic(event.KindStatus), KeepAliveDur: a.cfg.MQTT.KeepAliveDur, Logger: a.log,
 		Subscribe:  []publish.Subscription{{Topic: a.topic(event.KindCmd), QoS: publish.QoS1, Handle: a.command, Refused: a.subscribeRefused}},
-		Connecting: gate.Close, Link: a.setMQTTConnected, Keys: sensorMQTTKeys}
+		Connecting: gate.Close, Link: a.linkChanged, Keys: sensorMQTTKeys}
 	if a.cfg.MQTT.CAFile != "" || a.cfg.MQTT.CertFile != "" {
 		if opts.TLS, err = publish.TLSConfig(a.cfg.MQTT.CAFile, a.cfg.MQTT.CertFile, a.cfg.MQTT.KeyFile); err != nil {
 			return err
@@ -1236,14 +1275,7 @@ func (a *Agent) publishHealth(force bool) {
 		for band, g := range h.GainDB {
 			a.met.gain.WithLabelValues(band).Set(g)
 		}
-		local := a.withLink(h).State // what /healthz says
-		for _, s := range event.States {
-			v := 0.0
-			if s == local {
-				v = 1
-			}
-			a.met.state.WithLabelValues(s).Set(v)
-		}
+		a.setStateLocked(a.withLink(h).State) // what /healthz says
 	}
 	p, err := event.Encode(h)
 	if err != nil {

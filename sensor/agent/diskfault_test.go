@@ -238,7 +238,10 @@ func TestDiskFaultDropsBeyondBound(t *testing.T) {
 // written), not how fast a loaded machine runs: the disk recovering 50 ms
 // into a stopWait of 200 ms, and a stop within stopWait+1 s, were wall-clock
 // races a slow machine could lose. The detections it gives up on are
-// counted (Stats.LostAtStop), for the sensor's stop line.
+// counted (Stats.LostAtStop), for the sensor's stop line, and, as every
+// other detection dropped undelivered, in health's outbox_dropped,
+// rfwarden_outbox_dropped_total and rfwarden_outbox_held_dropped_total:
+// they were named in the stop line only.
 func TestDiskFaultAtStop(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -279,6 +282,14 @@ func TestDiskFaultAtStop(t *testing.T) {
 			}
 			if got := r.a.Stats().LostAtStop; got != tc.lost {
 				t.Errorf("%d detections counted lost at the stop, want %d", got, tc.lost)
+			}
+			if got := r.a.Health().OutboxDropped; got != tc.lost {
+				t.Errorf("health's outbox_dropped %d after the stop, want %d", got, tc.lost)
+			}
+			for _, name := range []string{"rfwarden_outbox_dropped_total", "rfwarden_outbox_held_dropped_total"} {
+				if got, ok := metricValue(t, r.reg, name); !ok || got != float64(tc.lost) {
+					t.Errorf("%s = %v (registered: %v) after the stop, want %d", name, got, ok, tc.lost)
+				}
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rfwarden/rfwarden/event"
+	"github.com/rfwarden/rfwarden/sensor/config"
 	"github.com/rfwarden/rfwarden/sensor/publish"
 	"github.com/rfwarden/rfwarden/sensor/publish/brokertest"
 )
@@ -167,54 +168,71 @@ func TestMQTTConnectedGauge(t *testing.T) {
 // TestStateGaugeFollowsHealthz: with the broker stopped, /healthz answered
 // 503 degraded ("not connected to the MQTT broker") while
 // rfwarden_sensor_state said ok. Given a real broker and fusion's session
-// marker, the gauge says ok while connected and degraded, as /healthz,
-// once the broker is stopped.
+// marker, the gauge says ok while connected, degraded, as /healthz, once
+// the broker is stopped, and ok again once it is back. It follows the
+// link's changes at once: with health.interval at its most (10 min), no health
+// report is due after the first, and the gauge lagged a broker's loss and
+// recovery by up to health.interval ("no tick due" failed).
 func TestStateGaugeFollowsHealthz(t *testing.T) {
-	b := brokertest.Start(t, "rfw/#")
-	markFusion(t, b)
-	cfg := testConfig(t)
-	cfg.MQTT.URL = b.URL()
-	cfg.Health.IntervalDur = time.Second
-	reg := prometheus.NewRegistry()
-	a, err := New(cfg, Deps{Source: newSynth(nil, 0), Pipeline: &everyPipeline{every: 2}, Registry: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	state := func() string {
-		mfs, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, mf := range mfs {
-			if mf.GetName() != "rfwarden_sensor_state" {
-				continue
+	for _, tc := range []struct {
+		name     string
+		interval time.Duration // health.interval
+	}{
+		{"a health report every second", time.Second},
+		{"no tick due", config.MaxHealthInterval},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := brokertest.Start(t, "rfw/#")
+			markFusion(t, b)
+			cfg := testConfig(t)
+			cfg.MQTT.URL = b.URL()
+			cfg.Health.IntervalDur = tc.interval
+			reg := prometheus.NewRegistry()
+			a, err := New(cfg, Deps{Source: newSynth(nil, 0), Pipeline: &everyPipeline{every: 2}, Registry: reg})
+			if err != nil {
+				t.Fatal(err)
 			}
-			for _, m := range mf.GetMetric() {
-				if m.GetGauge().GetValue() == 1 {
-					return m.GetLabel()[0].GetValue()
+			state := func() string {
+				mfs, err := reg.Gather()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, mf := range mfs {
+					if mf.GetName() != "rfwarden_sensor_state" {
+						continue
+					}
+					for _, m := range mf.GetMetric() {
+						if m.GetGauge().GetValue() == 1 {
+							return m.GetLabel()[0].GetValue()
+						}
+					}
+				}
+				return ""
+			}
+			healthz := func() int {
+				rec := httptest.NewRecorder()
+				a.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+				return rec.Code
+			}
+			waitFor := func(want string, code int, what string) {
+				t.Helper()
+				for deadline := time.Now().Add(20 * time.Second); state() != want || healthz() != code; time.Sleep(10 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatalf("%s: rfwarden_sensor_state says %q and /healthz %d, want %q and %d", what, state(), healthz(), want, code)
+					}
 				}
 			}
-		}
-		return ""
-	}
-	healthz := func() int {
-		rec := httptest.NewRecorder()
-		a.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
-		return rec.Code
-	}
-	waitFor := func(want string, code int, what string) {
-		t.Helper()
-		for deadline := time.Now().Add(20 * time.Second); state() != want || healthz() != code; time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: rfwarden_sensor_state says %q and /healthz %d, want %q and %d", what, state(), healthz(), want, code)
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- a.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			waitFor(event.StateOK, http.StatusOK, "with the broker up")
+			b.Stop()
+			waitFor(event.StateDegraded, http.StatusServiceUnavailable, "with the broker stopped")
+			if err := b.Restart(); err != nil {
+				t.Fatal(err)
 			}
-		}
+			waitFor(event.StateOK, http.StatusOK, "once the broker is back")
+		})
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	waitFor(event.StateOK, http.StatusOK, "with the broker up")
-	b.Stop()
-	waitFor(event.StateDegraded, http.StatusServiceUnavailable, "with the broker stopped")
 }

@@ -53,7 +53,7 @@ func newMetrics(r prometheus.Registerer, snip *snippets) (*metrics, error) {
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfwarden_commands_total",
 			Help: "Messages on the sensor's cmd topic, by command (invalid: refused undecoded) and result."}, []string{"cmd", "result"}),
 		heldDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfwarden_outbox_held_dropped_total",
-			Help: "Detections dropped unwritten, the oldest first: the outbox's disk refused writes and more were waiting in memory than it holds."}),
+			Help: "Detections dropped unwritten because the outbox's disk refused writes: the oldest, when more were waiting in memory than it holds, and those still held when the sensor stopped."}),
 		clockSteps: prometheus.NewCounter(prometheus.CounterOpts{Name: "rfwarden_clock_steps_total",
 			Help: "Times the source re-anchored its sample clock to the host clock, having strayed more than its bound (a step of the host clock, or the receiver crystal's error added up)."}),
 		mqttConnected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "rfwarden_mqtt_connected",
@@ -98,7 +98,7 @@ func registerLoss(r prometheus.Registerer, loss func() lossCounts) error {
 		name, help string
 		get        func(lossCounts) int64
 	}{
-		{"rfwarden_outbox_dropped_total", "Detections dropped undelivered: over the outbox's quota, or held in memory beyond the bound while its disk refused writes (health's outbox_dropped).",
+		{"rfwarden_outbox_dropped_total", "Detections dropped undelivered: over the outbox's quota, or held in memory while its disk refused writes, beyond the bound or still at the sensor's stop (health's outbox_dropped).",
 			func(l lossCounts) int64 { return l.outboxDropped }},
 		{"rfwarden_dropped_samples_total", "Samples the receiver lost, USB overruns (health's dropped_samples).",
 			func(l lossCounts) int64 { return l.droppedSamples }},

@@ -169,6 +169,11 @@ type Source struct {
 	Serial       string  `yaml:"serial"`
 	SampleRateHz float64 `yaml:"sample_rate_hz"`
 	Seed         int64   `yaml:"seed"` // sim source
+	// DatasetRoot is, for the file source, the folder the samples an
+	// rfw:dataset of path's metadata names must be in, after links, as
+	// scan's --dataset-root (sigmf.Overrides.DatasetRoot); empty, the
+	// metadata's own folder.
+	DatasetRoot string `yaml:"dataset_root"`
 }
 
 // Band is one entry of the scan plan.

@@ -74,7 +74,8 @@ type Options struct {
 	Connecting func()
 	// Link, when not nil, is called with true from paho's OnConnect
 	// handler and with false from its ConnectionLost handler, on the
-	// client's goroutine: the agent's rfwarden_mqtt_connected follows it.
+	// client's goroutine: the agent's rfwarden_mqtt_connected and
+	// rfwarden_sensor_state follow it.
 	Link func(up bool)
 }
 

@@ -2,6 +2,7 @@ package sigmf
 
 import (
 	"archive/tar"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -119,6 +120,11 @@ type Overrides struct {
 	// file is looked at: metadata in a corpus cannot have eval read, or
 	// report the size or existence of, a file outside it.
 	DatasetRoot string
+	// DatasetRootSetting names the setting that gives DatasetRoot, for
+	// the error refusing an rfw:dataset that leads out of it: the
+	// sensor's "source.dataset_root"; empty, "--dataset-root" (scan's
+	// and eval's flag).
+	DatasetRootSetting string
 }
 
 // OpenWith is Open with the metadata's fields replaced by ov before it is
@@ -293,7 +299,7 @@ func openPair(base string, ov Overrides) (*Recording, error) {
 		if ds == "" || filepath.IsAbs(ds) || filepath.IsAbs(filepath.FromSlash(ds)) || strings.HasPrefix(ds, "/") {
 			return nil, fmt.Errorf("open recording %q: rfw:dataset %q: %w: want a path relative to the metadata's folder", base+MetaExt, ds, ErrBadMeta)
 		}
-		if dataPath, err = rfwDatasetPath(base, ds, ov.DatasetRoot); err != nil {
+		if dataPath, err = rfwDatasetPath(base, ds, ov.DatasetRoot, cmp.Or(ov.DatasetRootSetting, "--dataset-root")); err != nil {
 			return nil, fmt.Errorf("open recording %q: %w", base+MetaExt, err)
 		}
 		file, err = openRegular(dataPath)
@@ -354,14 +360,14 @@ func openArchiveData(base string, m Meta, archivePath string, file *os.File) (*R
 // inside root (the metadata's folder when root is ""), both as written and
 // after symbolic links, or in the metadata's own folder after links; else
 // the error wraps ErrBadMeta, naming rfw:dataset but not what ds leads to,
-// and says nothing of whether that exists.
-func rfwDatasetPath(base, ds, root string) (string, error) {
+// and says nothing of whether that exists, and the setting that gives root.
+func rfwDatasetPath(base, ds, root, setting string) (string, error) {
 	dir := filepath.Dir(base)
 	if root == "" {
 		root = dir
 	}
 	refuse := func() error {
-		return fmt.Errorf("rfw:dataset %q: %w: it leads out of %q, the folder the samples must be in (put the samples in it, or give --dataset-root a folder that holds them)", ds, ErrBadMeta, root)
+		return fmt.Errorf("rfw:dataset %q: %w: it leads out of %q, the folder the samples must be in (put the samples in it, or give %s a folder that holds them)", ds, ErrBadMeta, root, setting)
 	}
 	p := filepath.Join(dir, filepath.FromSlash(ds))
 	absRoot, err := filepath.Abs(root)
