@@ -29,6 +29,7 @@ import (
 
 	"github.com/rfwarden/rfwarden/dashboard"
 	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/dsp/classify"
 	"github.com/rfwarden/rfwarden/event"
 	"github.com/rfwarden/rfwarden/fusion"
 	"github.com/rfwarden/rfwarden/fusion/alert"
@@ -143,7 +144,7 @@ func parseDemoFlags(args []string, stderr io.Writer) (demoOptions, error) {
 	fs.Int64Var(&o.recordMaxMB, "record-max-mb", 2048, "stop recording after this many MiB in all (the demo says when it does)")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this much simulated time from the start (0: run until interrupted)")
 	fs.StringVar(&o.start, "start", "", "simulated start time, RFC 3339, 1970-01-01T00:00:00Z up to 2200-01-01T00:00:00Z, after any data in --dir (default: 30 s before the scenario's first drone flight; on a --dir holding data, the second after its newest time)")
-	fs.Float64Var(&o.rateHz, "rate", 10e6, "simulated receiver sample rate, samples/s (2e6..20e6)")
+	fs.Float64Var(&o.rateHz, "rate", 10e6, fmt.Sprintf("simulated receiver sample rate, samples/s (2e6..20e6; under %.3ge6 the drone is heard by its remote control alone, and its drop incident takes in no phone)", demoStoryMinRateHz/1e6))
 	fs.StringVar(&o.offline, "offline-sensor", "s4", "sensor of the wing (s1..s9) that loses power during the demo (\"\" for none)")
 	fs.DurationVar(&o.offlineAfter, "offline-after", 3*time.Minute, "simulated time after start at which that sensor goes offline")
 	fs.DurationVar(&o.statusEvery, "status-every", 10*time.Second, "wall-clock interval of the progress line")
@@ -598,9 +599,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
   state      %s
   sim clock  starts %s%s
 Watch the Alerts page: an illicit phone in a cell, then a drone at the perimeter
-and a new phone inside (one drone-drop incident)%s.
-`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir),
-		demoOfflineNote(o, start))
+and a new phone inside%s%s.
+%s`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir),
+		demoDropPromise(o.rateHz), demoOfflineNote(o, start), demoNarrowRateNote(o.rateHz))
 	clock.run() // the banner's start is the clock's
 	started = true
 	if ready != nil {
@@ -700,6 +701,38 @@ func demoOfflineNote(o demoOptions, start time.Time) string {
 		return ""
 	}
 	return ", and sensor " + o.offline + " going offline at " + start.Add(o.offlineAfter).Format("15:04:05")
+}
+
+// demoStoryMinRateHz is the least --rate at which the demo's story plays
+// its drone drop: a tuning spans scan.UsableFraction of the rate, and the
+// drone's DroneID bursts (9 MHz wide) are named from
+// classify.DroneIDMinWidthHz of them (its video link, 9 MHz too, from 8
+// Msps). Under it the drone is heard by its remote control alone, which
+// places it nowhere, and the drone-drop incident takes in no phone: at
+// --rate 2e6 the GSM handset that comes on after the drone opened a case
+// of its own (TestDemoDroneNamedAtStoryRate, TestDemoNarrowRateBanner).
+const demoStoryMinRateHz = classify.DroneIDMinWidthHz / scan.UsableFraction
+
+// demoDropPromise is what the banner promises of the drone and the phone
+// after it: one drone-drop incident, at a rate its story plays at.
+func demoDropPromise(rateHz float64) string {
+	if rateHz < demoStoryMinRateHz {
+		return ""
+	}
+	return " (one drone-drop incident)"
+}
+
+// demoNarrowRateNote is the banner's line on a --rate too narrow for the
+// drone's story (demoStoryMinRateHz), "" at one wide enough.
+func demoNarrowRateNote(rateHz float64) string {
+	if rateHz >= demoStoryMinRateHz {
+		return ""
+	}
+	return fmt.Sprintf("At --rate %.3ge6 a tuning spans %.3g MHz, and the drone's DroneID (9 MHz) is named from %.3g MHz:\n"+
+		"the drone is heard by its remote control alone and placed nowhere, so its drone-drop\n"+
+		"incident takes in no phone; the phone after it opens a case of its own. --rate %.3ge6 or more\n"+
+		"(default 10e6) plays the drop.\n",
+		rateHz/1e6, scan.UsableFraction*rateHz/1e6, classify.DroneIDMinWidthHz/1e6, demoStoryMinRateHz/1e6)
 }
 
 // demoRetention is fusion's retention of the demo's database: the days

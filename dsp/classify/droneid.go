@@ -13,6 +13,13 @@ const (
 	droneIDMaxS = 0.85e-3
 )
 
+// DroneIDMinWidthHz is the least occupied width of a DroneID burst (9 MHz
+// whole) that its features name without the ZC sync symbols, which are
+// measured only at capture rates of 10 Msps and more: a capture under
+// about this wide never names DroneID (the demo at --rate 2e6 heard its
+// drone by the remote control alone).
+const DroneIDMinWidthHz = 3e6
+
 // classifyDroneID recognises a DJI DroneID burst.
 //
 // Emitter: DJI drones (Mavic, Air, Mini) broadcast DroneID every ~600 ms
@@ -40,7 +47,7 @@ const (
 // off moves a ZC's peak, not its height). Under about 4 dB the detector
 // cuts a burst into pieces 0.03–1.7 MHz wide whose CP test fails too: a
 // candidate of the burst's length, at most 10.5 MHz wide, that fails the
-// 3 MHz floor or the CP test is named by the pair alone (0.8–1, above
+// 3 MHz floor (DroneIDMinWidthHz) or the CP test is named by the pair alone (0.8–1, above
 // Bluetooth and RC), and is refused without it. Under 10 Msps, or in a
 // window under 0.45 ms, the ZC is not measured and the other features
 // decide.
@@ -60,7 +67,7 @@ func classifyDroneID(f *features, p *bandplan.Plan) Label {
 		return Label{}
 	}
 	thr := cpThreshold(f.nEff)
-	if f.occBWHz < 3e6 || !ok(f.cp15(), thr) || ok(f.cpWiFi(), f.cp15()) {
+	if f.occBWHz < DroneIDMinWidthHz || !ok(f.cp15(), thr) || ok(f.cpWiFi(), f.cp15()) {
 		// A weak burst: under about 4 dB the detector cuts a burst into
 		// pieces 0.03–1.7 MHz wide (TestWeakDroneIDNamedByZC), and the
 		// CP test of a piece, or of a whole burst, may stay under its
