@@ -513,7 +513,8 @@ func openReplay(path, root string) (*sigmf.Recording, error) {
 	if archive, base, ok := eval.ArchiveMember(path); ok {
 		return sigmf.OpenArchiveRecording(archive, base, sigmf.Overrides{})
 	}
-	return sigmf.OpenWith(path, sigmf.Overrides{FollowRFWDataset: true, DatasetRoot: root})
+	return sigmf.OpenWith(path, sigmf.Overrides{FollowRFWDataset: true, DatasetRoot: root,
+		DatasetRootSetting: "RFW_REPLAY_DIR (--replay-dir)"})
 }
 
 // stopped is the error of a run that stopped at stage with err: the

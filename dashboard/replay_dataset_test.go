@@ -56,4 +56,8 @@ func TestPipelineReplayerFollowsRFWDataset(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "rfw:dataset") || !strings.Contains(err.Error(), "leads out of") {
 		t.Errorf("replay of metadata whose rfw:dataset leads out of the folder: %v, want it refused naming rfw:dataset", err)
 	}
+	// The dashboard's setting, not scan's flag, which it has not.
+	if err == nil || strings.Contains(err.Error(), "--dataset-root") || !strings.Contains(err.Error(), "RFW_REPLAY_DIR") {
+		t.Errorf("replay of metadata whose rfw:dataset leads out of the folder: %v, want it naming RFW_REPLAY_DIR, not scan's --dataset-root", err)
+	}
 }
