@@ -12,6 +12,16 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 )
 
+// MaxPacketBytes is the largest MQTT packet the embedded broker takes,
+// as max_packet_size in deploy/mosquitto/mosquitto.conf (a deploy test
+// keeps the two equal): the largest message rfwarden sends is an evidence
+// snippet, which the dashboard takes up to 64 MiB
+// (dashboard.MaxEvidenceBytes; a default 50 ms snippet at 20 Msps is
+// 8 MB), and 64 KiB more leaves room for its topic and headers. A client
+// sending a larger packet is disconnected as its header arrives, before
+// the broker reads the rest; MQTT's own bound is 256 MiB.
+const MaxPacketBytes = 64<<20 + 64<<10
+
 // Start serves a broker that lets any client in on addr, a loopback
 // host:port ("127.0.0.1:0" picks a free port), and returns it with the
 // address it listens on. It refuses an address that is not loopback: the
@@ -75,7 +85,9 @@ func start(addr string, hook mochi.Hook, hookConfig any) (*mochi.Server, string,
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return nil, "", fmt.Errorf("embedded broker: address %q is not loopback (the embedded broker has no TLS, and without logins lets anyone in)", addr)
 	}
-	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
+	caps := mochi.NewDefaultServerCapabilities()
+	caps.MaximumPacketSize = MaxPacketBytes
+	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler), Capabilities: caps})
 	if err := srv.AddHook(hook, hookConfig); err != nil {
 		return nil, "", fmt.Errorf("embedded broker: %w", err)
 	}
