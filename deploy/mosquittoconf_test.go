@@ -69,6 +69,15 @@ func TestMosquittoConfBounds(t *testing.T) {
 // config's settings outside the listeners (file paths and syslog swapped
 // for the test's), and serves.
 func TestMosquittoConfStarts(t *testing.T) {
+	startShippedSettings(t)
+}
+
+// startShippedSettings runs Debian's mosquitto on the shipped config's
+// settings outside the listeners (file paths and syslog swapped for the
+// test's), anonymous, on a plain listener on 127.0.0.1, until the test
+// ends, and returns its address; it skips the test without mosquitto.
+func startShippedSettings(t *testing.T) string {
+	t.Helper()
 	bin := mosquittotest.Bin()
 	if bin == "" {
 		t.Skip("mosquitto not installed: run scripts/install-deps.sh")
@@ -110,7 +119,7 @@ func TestMosquittoConfStarts(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	defer func() { cmd.Process.Kill(); <-exited }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		select {
 		case err := <-exited:
@@ -120,8 +129,9 @@ func TestMosquittoConfStarts(t *testing.T) {
 		}
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return
+			return addr
 		}
 	}
 	t.Fatalf("mosquitto did not listen on %s: %s", addr, stderr.String())
+	return ""
 }

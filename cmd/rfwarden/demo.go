@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -28,6 +30,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rfwarden/rfwarden/dashboard"
+	"github.com/rfwarden/rfwarden/deploy"
 	"github.com/rfwarden/rfwarden/dsp"
 	"github.com/rfwarden/rfwarden/dsp/classify"
 	"github.com/rfwarden/rfwarden/event"
@@ -37,6 +40,7 @@ import (
 	"github.com/rfwarden/rfwarden/fusion/registry"
 	"github.com/rfwarden/rfwarden/fusion/site"
 	"github.com/rfwarden/rfwarden/fusion/store"
+	"github.com/rfwarden/rfwarden/internal/atomicfile"
 	"github.com/rfwarden/rfwarden/internal/embroker"
 	"github.com/rfwarden/rfwarden/internal/listenaddr"
 	"github.com/rfwarden/rfwarden/sensor"
@@ -94,11 +98,14 @@ type demoInfo struct {
 	User     string
 	Password string
 	Broker   string // MQTT broker URL
-	Site     string
-	Start    time.Time // simulated time the demo started at
-	Clock    func() time.Time
-	Wing     *sim.Wing
-	DB       *store.SQLite
+	// BrokerLogins are the broker's usernames and their passwords
+	// (demoBrokerLogins).
+	BrokerLogins map[string]string
+	Site         string
+	Start        time.Time // simulated time the demo started at
+	Clock        func() time.Time
+	Wing         *sim.Wing
+	DB           *store.SQLite
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -368,7 +375,15 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 
 	// The broker: its drops (fusion 8192 messages behind) are logged and
 	// counted (rfw_embroker_dropped_messages_total).
-	broker, brokerURL, err := startDemoBroker(log.With("svc", "broker"), metrics)
+	// Each client logs in as production's do (fusion, dashboard, each
+	// sensor under its ID) and may use only the topics
+	// deploy/mosquitto/rfwarden.acl gives it: another local user cannot
+	// publish a fake alert or status on the demo's broker.
+	logins, err := demoBrokerLogins(wing, dir)
+	if err != nil {
+		return err
+	}
+	broker, brokerURL, err := startDemoBroker(log.With("svc", "broker"), metrics, logins)
 	if err != nil {
 		return err
 	}
@@ -422,7 +437,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	hub := dashboard.NewHub(0)
 
 	// Fusion.
-	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "", "", st.ID, sensorIDs(st), log)
+	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "fusion", logins["fusion"], st.ID, sensorIDs(st), log)
 	if err != nil {
 		return err
 	}
@@ -502,7 +517,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 	defer replayer.Close()
 	// the dashboard's live feed, whose state the page shows ("live")
-	feed, feedState, err := subscribeFeed(feedOptions{URL: brokerURL, Site: st.ID}, hub, log)
+	feed, feedState, err := subscribeFeed(feedOptions{URL: brokerURL, Username: "dashboard", Password: logins["dashboard"], Site: st.ID}, hub, log)
 	if err != nil {
 		return err
 	}
@@ -534,7 +549,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	var recordCapped atomic.Bool
 	var agents []*agent.Agent
 	for _, s := range wing.Sensors() {
-		a, src, err := newDemoAgent(o, wing, s.ID, st.ID, brokerURL, dir, clock, &recorded, log)
+		a, src, err := newDemoAgent(o, wing, s.ID, st.ID, brokerURL, logins[s.ID], dir, clock, &recorded, log)
 		if err != nil {
 			return err
 		}
@@ -595,17 +610,17 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, `rfwarden demo: simulated wing %q with %d sensors, seed %d, speed %gx
   dashboard  %s   (%s)
-  broker     %s
+  broker     %s   (logins in %s)
   state      %s
   sim clock  starts %s%s
 Watch the Alerts page: an illicit phone in a cell, then a drone at the perimeter
 and a new phone inside%s%s.
-%s`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created), brokerURL, dir, start.Format(time.RFC3339), demoContinueNote(stored, dir),
+%s`, st.ID, len(agents), o.seed, o.speed, url, demoLoginNote(password, created), brokerURL, filepath.Join(dir, demoBrokerLoginsFile), dir, start.Format(time.RFC3339), demoContinueNote(stored, dir),
 		demoDropPromise(o.rateHz), demoOfflineNote(o, start), demoNarrowRateNote(o.rateHz))
 	clock.run() // the banner's start is the clock's
 	started = true
 	if ready != nil {
-		ready(demoInfo{URL: url, User: "admin", Password: password, Broker: brokerURL, Site: st.ID, Start: start,
+		ready(demoInfo{URL: url, User: "admin", Password: password, Broker: brokerURL, BrokerLogins: logins, Site: st.ID, Start: start,
 			Clock: clock.Now, Wing: wing, DB: db})
 	}
 
@@ -755,14 +770,46 @@ func demoRetentionDays() fusion.FileConfig {
 	return fusion.FileConfig{HistoryDays: 90, AlertDays: 365, AuditDays: 2190, AuditViewDays: 365}
 }
 
-// startDemoBroker starts an embedded MQTT broker on a free loopback port,
-// warning in log of the messages it drops and counting them in metrics.
-func startDemoBroker(log *slog.Logger, metrics prometheus.Registerer) (*mochi.Server, string, error) {
-	srv, addr, err := embroker.StartWith("127.0.0.1:0", embroker.Options{Logger: log, Registerer: metrics})
+// startDemoBroker starts an embedded MQTT broker on a free loopback port
+// that lets in only logins, each to the topics production's ACL
+// (deploy.MosquittoACL) gives it, warning in log of the messages it drops
+// and counting them in metrics.
+func startDemoBroker(log *slog.Logger, metrics prometheus.Registerer, logins map[string]string) (*mochi.Server, string, error) {
+	acl, err := embroker.ParseACL(deploy.MosquittoACL)
+	if err != nil {
+		return nil, "", fmt.Errorf("demo: broker: deploy/mosquitto/rfwarden.acl: %w", err)
+	}
+	srv, addr, err := embroker.StartWith("127.0.0.1:0", embroker.Options{Logger: log, Registerer: metrics, Logins: logins, ACL: acl})
 	if err != nil {
 		return nil, "", fmt.Errorf("demo: broker: %w", err)
 	}
 	return srv, "tcp://" + addr, nil
+}
+
+// demoBrokerLoginsFile is the file in the demo's state folder that lists
+// the broker's usernames and passwords, for a tool attached to the
+// broker (docs/simulator.md).
+const demoBrokerLoginsFile = "broker-logins"
+
+// demoBrokerLogins gives fusion, the dashboard and each of the wing's
+// sensors (username: its ID, as the ACL's %u patterns want) a password of
+// its own, new at each run (crypto/rand, 128 bits), and writes them to
+// demoBrokerLoginsFile in dir, one "username password" a line, readable
+// by the owner only (0600).
+func demoBrokerLogins(w *sim.Wing, dir string) (map[string]string, error) {
+	logins := map[string]string{"fusion": rand.Text(), "dashboard": rand.Text()}
+	for _, s := range w.Sensors() {
+		logins[s.ID] = rand.Text()
+	}
+	var b strings.Builder
+	b.WriteString("# rfwarden demo: the embedded broker's logins for this run (username password)\n")
+	for _, u := range slices.Sorted(maps.Keys(logins)) {
+		fmt.Fprintf(&b, "%s %s\n", u, logins[u])
+	}
+	if err := atomicfile.Write(filepath.Join(dir, demoBrokerLoginsFile), []byte(b.String()), 0o600); err != nil {
+		return nil, fmt.Errorf("demo: broker logins: %w", err)
+	}
+	return logins, nil
 }
 
 // demoBands is the scan plan every demo sensor runs at rateHz. As after a
@@ -814,7 +861,7 @@ func demoBands(rateHz float64) []config.Band {
 func demoSensorConfig(o demoOptions, id, siteID, brokerURL, dir string) config.Config {
 	cfg := config.Default()
 	cfg.Site, cfg.Sensor = siteID, id
-	cfg.MQTT.URL = brokerURL
+	cfg.MQTT.URL, cfg.MQTT.Username = brokerURL, id // its password: agent.Deps
 	cfg.Outbox.Dir = filepath.Join(dir, "outbox", id)
 	cfg.Snippets.Dir = filepath.Join(dir, "snippets")
 	// 10 ms (800 kB at 10 Msps) and 32 MiB a sensor: nine sensors keep
@@ -834,7 +881,7 @@ func demoSensorConfig(o demoOptions, id, siteID, brokerURL, dir string) config.C
 }
 
 // newDemoAgent builds one sensor agent over the simulator.
-func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string, clock *simClock,
+func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, password, dir string, clock *simClock,
 	recorded *atomic.Int64, log *slog.Logger) (*agent.Agent, *demoSource, error) {
 	// The simulator's automatic gain puts the thermal floor near one LSB of
 	// the 8-bit ADC. Less gain (tried: 12 dB) leaves the floor below the
@@ -862,6 +909,7 @@ func newDemoAgent(o demoOptions, w *sim.Wing, id, siteID, brokerURL, dir string,
 	a, err := agent.New(cfg, agent.Deps{
 		Source:   src,
 		Pipeline: demoPipeline(),
+		Password: password,
 		Clock:    clock,
 		Logger:   log.With("svc", "sensor", "sensor", id),
 		Registry: prometheus.NewRegistry(),

@@ -155,7 +155,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	// demo's broker and the dashboard passes it on, as between services.
 	live := liveLocationCount(t, ctx, c)
 	var published atomic.Int64
-	watch := testClient(t, info.Broker, "location-watch")
+	watch := testClientLogin(t, info.Broker, "location-watch", "dashboard", info.BrokerLogins["dashboard"])
 	if tok := watch.Subscribe(event.LocationTopic(info.Site), 0, func(_ mqtt.Client, m mqtt.Message) {
 		if _, err := event.DecodeLocation(m.Payload()); err != nil {
 			t.Errorf("location on the broker: %v", err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rfwarden/rfwarden/dsp"
+	"github.com/rfwarden/rfwarden/internal/atomicfile"
 	"github.com/rfwarden/rfwarden/sensor/eval"
 	"github.com/rfwarden/rfwarden/sensor/pipeline"
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
@@ -470,10 +471,11 @@ func unwrapPath(err error) error {
 }
 
 // writeFileWith writes path through fn, atomically (a temporary file
-// beside it, renamed over it), readable by all (0644) as scan --annotate's
-// files are. Errors name path, never the temporary file.
+// beside it, renamed over it), with the mode os.Create gives (0666 less
+// the umask: 0644 under the usual 022), as scan --annotate's files are.
+// Errors name path, never the temporary file.
 func writeFileWith(path string, fn func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	tmp, err := atomicfile.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
@@ -483,9 +485,6 @@ func writeFileWith(path string, fn func(io.Writer) error) error {
 		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return fmt.Errorf("eval: write %q: %w", path, unwrapPath(err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -394,7 +395,9 @@ func TestEvalInterruptedKeepsTables(t *testing.T) {
 // TestEvalOutputPaths: --json and --svg that cannot be written are refused
 // before any work, naming the path as given (eval failed after all the
 // work, naming a hidden temporary file, ".e.json.1620293555"); what it
-// writes is 0644, as scan --annotate's is (it was 0600).
+// writes gets 0666 less the umask, as scan --annotate's does (it was
+// 0600, then 0644 whatever the umask). Not parallel: the umask is the
+// process's.
 func TestEvalOutputPaths(t *testing.T) {
 	dir := t.TempDir()
 	gen := []string{"--classes", "gsm", "--snr-list", "21", "--cases", "1", "--noise-cases", "0"}
@@ -423,18 +426,29 @@ func TestEvalOutputPaths(t *testing.T) {
 			}
 		})
 	}
-	jsonPath, svgPath := filepath.Join(dir, "e.json"), filepath.Join(dir, "pd.svg")
-	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), append([]string{"eval", "--json", jsonPath, "--svg", svgPath}, gen...), &stdout, &stderr); err != nil {
-		t.Fatalf("eval: %v\n%s", err, stderr.String())
-	}
-	for _, p := range []string{jsonPath, svgPath} {
-		st, err := os.Stat(p)
-		if err != nil {
-			t.Fatal(err)
+	for _, tc := range []struct {
+		umask int
+		want  os.FileMode
+	}{{0o022, 0o644}, {0o077, 0o600}} {
+		jsonPath, svgPath := filepath.Join(dir, "e.json"), filepath.Join(dir, "pd.svg")
+		for _, p := range []string{jsonPath, svgPath} {
+			os.Remove(p) // each run writes a new file
 		}
-		if st.Mode().Perm() != 0o644 {
-			t.Errorf("%s: mode %v, want 0644", p, st.Mode().Perm())
+		var stdout, stderr bytes.Buffer
+		old := syscall.Umask(tc.umask)
+		err := run(context.Background(), append([]string{"eval", "--json", jsonPath, "--svg", svgPath}, gen...), &stdout, &stderr)
+		syscall.Umask(old)
+		if err != nil {
+			t.Fatalf("eval: %v\n%s", err, stderr.String())
+		}
+		for _, p := range []string{jsonPath, svgPath} {
+			st, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode().Perm() != tc.want {
+				t.Errorf("umask %#o: %s: mode %v, want %v", tc.umask, p, st.Mode().Perm(), tc.want)
+			}
 		}
 	}
 }

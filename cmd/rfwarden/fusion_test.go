@@ -488,7 +488,18 @@ func freeTCPAddr(t *testing.T) string {
 // the test ends.
 func testClient(t *testing.T, broker, id string) mqtt.Client {
 	t.Helper()
-	c := mqtt.NewClient(mqttlink.NewClientOptions().AddBroker(broker).SetClientID(id))
+	return testClientLogin(t, broker, id, "", "")
+}
+
+// testClientLogin is testClient logging in as user with password (none
+// for "").
+func testClientLogin(t *testing.T, broker, id, user, password string) mqtt.Client {
+	t.Helper()
+	o := mqttlink.NewClientOptions().AddBroker(broker).SetClientID(id)
+	if user != "" {
+		o.SetUsername(user).SetPassword(password)
+	}
+	c := mqtt.NewClient(o)
 	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect to %s as %s: %v", broker, id, tok.Error())
 	}

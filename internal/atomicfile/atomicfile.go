@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // Write replaces path with data (mode perm): it writes PATH.tmp, fsyncs
@@ -65,4 +68,30 @@ func LinkNew(src, dst string) error {
 		return fmt.Errorf("save %s: %w (link: %v)", filepath.Base(dst), rerr, err)
 	}
 	return nil
+}
+
+// CreateTemp is os.CreateTemp (a new file in dir, named by pattern with
+// its last "*" replaced by a random string, open for reading and
+// writing) with the mode os.Create gives: 0666 less the process umask,
+// where os.CreateTemp's is always 0600. A file written through it and
+// renamed into place is then readable by whom any file the process
+// creates is: by its owner alone under systemd's UMask=0077, as the
+// shipped units set, and to others only where the umask allows it.
+func CreateTemp(dir, pattern string) (*os.File, error) {
+	if strings.ContainsRune(pattern, os.PathSeparator) {
+		return nil, fmt.Errorf("create temporary file in %s: pattern %q contains a path separator", dir, pattern)
+	}
+	prefix, suffix := pattern, ""
+	if i := strings.LastIndex(pattern, "*"); i >= 0 {
+		prefix, suffix = pattern[:i], pattern[i+1:]
+	}
+	for range 10000 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10)+suffix)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("create temporary file in %s: %w: 10000 names of %q taken", dir, fs.ErrExist, pattern)
 }

@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -58,5 +60,48 @@ func TestLinkNew(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(dst); string(b) != "new" {
 		t.Errorf("dst replaced: %q", b)
+	}
+}
+
+// TestCreateTempHonoursUmask: CreateTemp's files get 0666 less the
+// process umask, as os.Create's (os.CreateTemp's are always 0600), each a
+// new name of the pattern. Not parallel: the umask is the process's.
+func TestCreateTempHonoursUmask(t *testing.T) {
+	for _, tc := range []struct {
+		umask int
+		want  os.FileMode
+	}{
+		{0o077, 0o600},
+		{0o022, 0o644},
+	} {
+		dir := t.TempDir()
+		old := syscall.Umask(tc.umask)
+		a, errA := CreateTemp(dir, ".x.tmp*.part")
+		b, errB := CreateTemp(dir, ".x.tmp*.part")
+		syscall.Umask(old)
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		a.Close()
+		b.Close()
+		if a.Name() == b.Name() {
+			t.Errorf("two files named %s", a.Name())
+		}
+		for _, f := range []*os.File{a, b} {
+			name := filepath.Base(f.Name())
+			if !strings.HasPrefix(name, ".x.tmp") || !strings.HasSuffix(name, ".part") || filepath.Dir(f.Name()) != dir {
+				t.Errorf("name %s, want %s/.x.tmp*.part", f.Name(), dir)
+			}
+			fi, err := os.Stat(f.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != tc.want {
+				t.Errorf("umask %#o: mode %v, want %v", tc.umask, fi.Mode().Perm(), tc.want)
+			}
+		}
+	}
+	if _, err := CreateTemp(t.TempDir(), "a/b*"); err == nil {
+		t.Error("a pattern with a path separator: no error")
 	}
 }

@@ -11,8 +11,14 @@ import (
 	"github.com/rfwarden/rfwarden/internal/retrylog"
 )
 
-// Options are what StartWith reports the broker's drops to.
+// Options are who StartWith lets in and what it reports the broker's
+// drops to.
 type Options struct {
+	// Logins, when not nil, are the only clients let in: username to
+	// password (compared in constant time), each allowed the topics ACL
+	// gives it (nil: none). Nil Logins: anyone, every topic.
+	Logins map[string]string
+	ACL    *ACL
 	// Logger gets a warning when the broker drops messages: the first
 	// drop at once, then at most one line a minute with how many were
 	// dropped since (retrylog.Log). Nil: slog.Default() at the time of

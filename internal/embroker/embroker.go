@@ -12,28 +12,49 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 )
 
+// MaxPacketBytes is the largest MQTT packet the embedded broker takes,
+// as max_packet_size in deploy/mosquitto/mosquitto.conf (a deploy test
+// keeps the two equal): the largest message rfwarden sends is an evidence
+// snippet, which the dashboard takes up to 64 MiB
+// (dashboard.MaxEvidenceBytes; a default 50 ms snippet at 20 Msps is
+// 8 MB), and 64 KiB more leaves room for its topic and headers. A client
+// sending a larger packet is disconnected as its header arrives, before
+// the broker reads the rest; MQTT's own bound is 256 MiB.
+const MaxPacketBytes = 64<<20 + 64<<10
+
 // Start serves a broker that lets any client in on addr, a loopback
 // host:port ("127.0.0.1:0" picks a free port), and returns it with the
 // address it listens on. It refuses an address that is not loopback: the
-// embedded broker has no authentication. A port still held by a broker
-// closed a moment ago is retried for up to a second, so a test can restart
-// a broker on the same address.
+// embedded broker has no TLS (and Start no logins). A port still held by
+// a broker closed a moment ago is retried for up to a second, so a test
+// can restart a broker on the same address.
 // Its drops are reported as StartWith's are, to slog.Default().
 func Start(addr string) (*mochi.Server, string, error) {
 	return StartWith(addr, Options{})
 }
 
-// StartWith is Start reporting the messages the broker drops (to a
-// subscriber 8192 behind, or with a full buffer) to o's logger and
-// counter (dropHook).
+// StartWith is Start letting in only o.Logins, each to the topics o.ACL
+// gives it, when o.Logins is not nil, and reporting the messages the
+// broker drops (to a subscriber 8192 behind, or with a full buffer) to
+// o's logger and counter (dropHook).
 func StartWith(addr string, o Options) (*mochi.Server, string, error) {
-	return reportDrops(o)(start(addr, new(auth.AllowHook), nil))
+	var hook mochi.Hook = new(auth.AllowHook)
+	if o.Logins != nil {
+		acl := o.ACL
+		if acl == nil {
+			acl = &ACL{}
+		}
+		hook = &aclHook{logins: o.Logins, acl: acl}
+	}
+	return reportDrops(o)(start(addr, hook, nil))
 }
 
 // StartAuth is Start with the clients and topics ledger allows, for tests
 // of wrong passwords and refused subscriptions (mochi's auth.Ledger: a
 // connection no Auth rule allows is refused with "not authorised", a
-// subscription its ACL denies gets the SUBACK failure code 0x80).
+// subscription its ACL denies gets the SUBACK failure code 0x80). The
+// ledger's ACL allows a topic no rule names; for a broker that allows
+// only what an ACL grants, use StartWith with Options.Logins.
 func StartAuth(addr string, ledger *auth.Ledger) (*mochi.Server, string, error) {
 	return reportDrops(Options{})(start(addr, new(auth.Hook), &auth.Options{Ledger: ledger}))
 }
@@ -62,9 +83,11 @@ func start(addr string, hook mochi.Hook, hookConfig any) (*mochi.Server, string,
 		return nil, "", fmt.Errorf("embedded broker: address %q: %w", addr, err)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, "", fmt.Errorf("embedded broker: address %q is not loopback (the embedded broker allows anyone in)", addr)
+		return nil, "", fmt.Errorf("embedded broker: address %q is not loopback (the embedded broker has no TLS, and without logins lets anyone in)", addr)
 	}
-	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
+	caps := mochi.NewDefaultServerCapabilities()
+	caps.MaximumPacketSize = MaxPacketBytes
+	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler), Capabilities: caps})
 	if err := srv.AddHook(hook, hookConfig); err != nil {
 		return nil, "", fmt.Errorf("embedded broker: %w", err)
 	}

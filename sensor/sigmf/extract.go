@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rfwarden/rfwarden/internal/atomicfile"
 	"github.com/rfwarden/rfwarden/internal/ctxio"
 )
 
@@ -55,7 +56,7 @@ func ExtractArchive(archivePath, dir string, ok func(name string) error) (string
 // copyFileAtomic copies src to a temporary file beside path, syncs it and
 // renames it over path.
 func copyFileAtomic(path string, src io.Reader) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	f, err := atomicfile.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*") // 0666 less the umask
 	if err != nil {
 		return fmt.Errorf("write %q: %w", path, err)
 	}
@@ -66,9 +67,6 @@ func copyFileAtomic(path string, src io.Reader) error {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
 	}
 	if err == nil {
 		err = os.Rename(tmp, path)

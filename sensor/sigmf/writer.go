@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rfwarden/rfwarden/internal/atomicfile"
 )
 
 // Writer records samples to basePath.sigmf-data and, on Close, writes the
@@ -267,7 +269,7 @@ func WriteArchive(path, metaPath, dataPath string) error {
 		return fmt.Errorf("write archive %q: %w", path, err)
 	}
 	base := strings.TrimSuffix(filepath.Base(path), ArchiveExt)
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	tmp, err := atomicfile.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*") // 0666 less the umask
 	if err != nil {
 		return fmt.Errorf("write archive %q: %w", path, err)
 	}
@@ -277,9 +279,6 @@ func WriteArchive(path, metaPath, dataPath string) error {
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
