@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCmdFusionCheck: fusion --check loads fusion.yaml, its site and its
+// alert rules, says ok with what it found and the warnings fusion would
+// log at its start as notes, or fails naming the problem, each without
+// the broker (none listens on port 1) or the database (never created).
+func TestCmdFusionCheck(t *testing.T) {
+	wing, err := filepath.Abs("../../testdata/sites/wing.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RFW_WEBHOOK_SECRET", "")
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	tests := []struct {
+		name   string
+		config string
+		files  map[string]string // more files in the config's folder
+		want   []string          // in stdout, all of them (ok) or in the error (else)
+		ok     bool
+	}{
+		{name: "good", config: "site: " + wing + "\nseen_file: seen\n", ok: true,
+			want: []string{"fusion.yaml: ok (site hmp-test, 1 floor, 18 rooms, 7 sensors, 7 alert rules)\n"}},
+		{name: "rule never fires", config: "site: " + wing + "\nalerts: alerts.yaml\n", ok: true,
+			files: map[string]string{"alerts.yaml": "rules:\n  - {name: office_phone, kind: unauthorised_uplink, severity: warning, room_kinds: [office]}\n"},
+			want:  []string{"ok (site hmp-test, 1 floor, 18 rooms, 7 sensors, 1 alert rule)", "fusion.yaml: note: alert rule names only room kinds this site has no room of: it will never fire (rule=office_phone, missing=office"}},
+		{name: "http_addr in use", config: "site: " + wing + "\nhttp_addr: " + held.Addr().String() + "\n", ok: true,
+			want: []string{"fusion.yaml: ok", "fusion.yaml: note: http_addr \"" + held.Addr().String() + "\" cannot be listened on now", "as this fusion runs"}},
+		{name: "unknown key", config: "site: " + wing + "\ncolour: red\n", want: []string{"colour"}},
+		{name: "no site file", config: "site: none.yaml\n", want: []string{"open site", "none.yaml"}},
+		{name: "invalid site", config: "site: site.yaml\n", files: map[string]string{"site.yaml": "id: x\nfloors: []\n"},
+			want: []string{"site.yaml", "at least one floor"}},
+		{name: "bad alert rules", config: "site: " + wing + "\nalerts: alerts.yaml\n",
+			files: map[string]string{"alerts.yaml": "rules:\n  - {name: r, kind: unauthorised_uplink, severity: critical, room_kinds: [cells]}\n"},
+			want:  []string{"alert rules", "cells"}},
+		{name: "no alert rules file", config: "site: " + wing + "\nalerts: gone.yaml\n", want: []string{"open alert rules", "gone.yaml"}},
+		{name: "state folder missing", config: "site: " + wing + "\ndb: nowhere/rfwarden.db\n", want: []string{"db:", "does not exist"}},
+		{name: "webhook without secret", config: "site: " + wing + "\nwebhook: {url: 'https://127.0.0.1:1/hook'}\n", want: []string{"RFW_WEBHOOK_SECRET"}},
+		{name: "subscription misses the site", config: "site: " + wing + "\nsubscription: 'rfw/v1/other/sensor/+/+'\n", want: []string{"subscription"}},
+		{name: "damaged seen file", config: "site: " + wing + "\nseen_file: seen\n", ok: true,
+			files: map[string]string{"seen": strings.Repeat("x", 1<<17) + "\n"},
+			want:  []string{"fusion.yaml: ok", "fusion.yaml: note: seen file damaged"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := filepath.Join(dir, "fusion.yaml")
+			if err := os.WriteFile(cfg, []byte("broker: tcp://127.0.0.1:1\n"+tt.config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for name, body := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var out bytes.Buffer
+			err := cmdFusion(context.Background(), []string{"--check", "--config", cfg}, &out, &bytes.Buffer{})
+			got := out.String()
+			if err != nil {
+				got = err.Error()
+			}
+			if (err == nil) != tt.ok {
+				t.Fatalf("--check: %v (stdout %q), want ok %v", err, out.String(), tt.ok)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("--check said %q, want %q in it", got, w)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, "rfwarden.db")); err == nil {
+				t.Errorf("--check created the database")
+			}
+		})
+	}
+}
