@@ -113,6 +113,9 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	for _, w := range fc.SecretWarnings() {
 		log.Warn(w)
 	}
+	for _, n := range siteNotes(fc.Site, s) {
+		log.Warn("site model: " + n)
+	}
 
 	// The stop line, as the start line, goes to stdout (the journal):
 	// once every deferred close below has run, and only after a start and

@@ -19,14 +19,15 @@ import (
 // folders, the location model, the alert rules, the seen file), prints
 // "path: ok (site ..., N floors, N rooms, N sensors, N alert rules)" and
 // a "path: note: ..." line for each warning fusion would log at its start
-// (and an http_addr it cannot listen on now). It neither connects to the
+// (what in the site is likely a mistake among them: siteNotes) and an
+// http_addr it cannot listen on now. It neither connects to the
 // broker nor opens the database, nor takes fusion's state locks: a
 // running fusion's config can be checked beside it.
 func checkFusion(stdout io.Writer, path string, fc fusion.FileConfig, s *site.Site, cfg fusion.Config) error {
 	if err := checkStateFolders(fc); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	notes := fc.SecretWarnings()
+	notes := append(fc.SecretWarnings(), siteNotes(fc.Site, s)...)
 	eng, err := fusion.New(cfg, fusion.Deps{Site: s, Logger: slog.New(&noteHandler{notes: &notes})})
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -46,6 +47,17 @@ func checkFusion(stdout io.Writer, path string, fc fusion.FileConfig, s *site.Si
 		}
 	}
 	return nil
+}
+
+// siteNotes returns what in the site s, read from file, is likely a
+// mistake (site.Site.Notes), each after the file's path: fusion logs
+// them at its start and --check prints them; none is refused.
+func siteNotes(file string, s *site.Site) []string {
+	notes := s.Notes()
+	for i, n := range notes {
+		notes[i] = file + ": " + n
+	}
+	return notes
 }
 
 // noteHandler is a slog.Handler that keeps each record at warn level or

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -20,6 +21,7 @@ func TestCmdFusionCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("RFW_WEBHOOK_SECRET", "")
+	far := farSensorSite(t)
 	held, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +41,8 @@ func TestCmdFusionCheck(t *testing.T) {
 			want:  []string{"ok (site hmp-test, 1 floor, 18 rooms, 7 sensors, 1 alert rule)", "fusion.yaml: note: alert rule names only room kinds this site has no room of: it will never fire (rule=office_phone, missing=office"}},
 		{name: "http_addr in use", config: "site: " + wing + "\nhttp_addr: " + held.Addr().String() + "\n", ok: true,
 			want: []string{"fusion.yaml: ok", "fusion.yaml: note: http_addr \"" + held.Addr().String() + "\" cannot be listened on now", "as this fusion runs"}},
+		{name: "sensor far from every room", config: "site: " + far + "\n", ok: true,
+			want: []string{"fusion.yaml: ok", "fusion.yaml: note: " + far + `: sensors[6].pos: sensor "s7" at (130, -10) is 70 m from the nearest room of floor "g"`}},
 		{name: "unknown key", config: "site: " + wing + "\ncolour: red\n", want: []string{"colour"}},
 		{name: "no site file", config: "site: none.yaml\n", want: []string{"open site", "none.yaml"}},
 		{name: "invalid site", config: "site: site.yaml\n", files: map[string]string{"site.yaml": "id: x\nfloors: []\n"},
@@ -84,5 +88,43 @@ func TestCmdFusionCheck(t *testing.T) {
 				t.Errorf("--check created the database")
 			}
 		})
+	}
+}
+
+// farSensorSite writes the test wing with sensor s7 mistyped at x 130,
+// 70 m beyond its yard, and returns the file's path.
+func farSensorSite(t *testing.T) string {
+	t.Helper()
+	body, err := os.ReadFile("../../testdata/sites/wing.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := bytes.Replace(body, []byte("{id: s7, floor: g, pos: {x: 20, y: -10}"), []byte("{id: s7, floor: g, pos: {x: 130, y: -10}"), 1)
+	if bytes.Equal(moved, body) {
+		t.Fatal("sensor s7 of the test wing not found")
+	}
+	p := filepath.Join(t.TempDir(), "site.yaml")
+	if err := os.WriteFile(p, moved, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestCmdFusionLogsSiteNotes: fusion logs at its start, as a warning,
+// what --check notes in the site file (a sensor far from every room), and
+// starts: none is refused.
+func TestCmdFusionLogsSiteNotes(t *testing.T) {
+	far := farSensorSite(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "fusion.yaml"), []byte("site: "+far+"\nbroker: tcp://127.0.0.1:1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, stop := runFusionIn(t, dir)
+	waitLine(t, stdout, stderr, regexp.MustCompile(`(?m)^fusion: site hmp-test`))
+	if want := "site model: " + far + `: sensors[6].pos: sensor \"s7\" at (130, -10) is 70 m`; !strings.Contains(stderr.String(), want) {
+		t.Errorf("fusion's log %s\nwant a warning containing %s", stderr.String(), want)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("fusion: %v", err)
 	}
 }
