@@ -39,7 +39,8 @@ site file, the alert rules, the location model and the seen file, and
 that the state folders exist, without connecting to the broker or opening
 the database (a running fusion's config can be checked beside it), prints
 what it found and a note for each warning fusion would log at its start,
-and exits. The config is documented in docs/deploy.md.
+and exits. The config is documented in docs/deploy.md, the site file in
+docs/site.md.
 `
 
 // cmdFusion runs `rfwarden fusion`: alerts, incidents, the registry and the

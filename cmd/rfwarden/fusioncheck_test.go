@@ -128,3 +128,36 @@ func TestCmdFusionLogsSiteNotes(t *testing.T) {
 		t.Errorf("fusion: %v", err)
 	}
 }
+
+// TestSiteDocExample: the example site of docs/site.md, its only yaml
+// block, passes fusion --check with no note, and the ok line the page
+// shows is what --check prints for it.
+func TestSiteDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/site.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?ms)^```yaml\n(.*?)^```$").FindAllSubmatch(doc, -1)
+	if len(blocks) != 1 {
+		t.Fatalf("docs/site.md has %d yaml blocks, want the example alone", len(blocks))
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "site.yaml"), blocks[0][1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "fusion.yaml")
+	if err := os.WriteFile(cfg, []byte("site: site.yaml\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := cmdFusion(context.Background(), []string{"--check", "--config", cfg}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatalf("--check of the example: %v", err)
+	}
+	line, rest, _ := strings.Cut(out.String(), "\n")
+	if rest != "" {
+		t.Errorf("--check of the example noted %q, want no note", rest)
+	}
+	if ok := strings.TrimPrefix(line, cfg); !bytes.Contains(doc, []byte("/etc/rfwarden/fusion.yaml"+ok+"\n")) {
+		t.Errorf("docs/site.md does not show the ok line --check prints: %q", ok)
+	}
+}
