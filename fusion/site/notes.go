@@ -67,7 +67,7 @@ func (s *Site) sensorNotes() []string {
 			if r.Floor != sn.Floor {
 				continue
 			}
-			d = min(d, distanceTo(r.Polygon, sn.Pos))
+			d = min(d, DistanceM(r.Polygon, sn.Pos))
 			a, b := Bounds(r.Polygon)
 			if !any {
 				lo, hi, any = a, b, true
@@ -81,24 +81,6 @@ func (s *Site) sensorNotes() []string {
 		}
 	}
 	return notes
-}
-
-// distanceTo returns the distance from q to polygon p, 0 inside it.
-func distanceTo(p []Point, q Point) float64 {
-	if Contains(p, q) {
-		return 0
-	}
-	d := math.Inf(1)
-	for i := range p {
-		a, b := p[i], p[(i+1)%len(p)]
-		dx, dy := b.X-a.X, b.Y-a.Y
-		t := 0.0
-		if l := dx*dx + dy*dy; l > 0 {
-			t = max(0, min(1, ((q.X-a.X)*dx+(q.Y-a.Y)*dy)/l))
-		}
-		d = min(d, math.Hypot(q.X-a.X-t*dx, q.Y-a.Y-t*dy))
-	}
-	return d
 }
 
 // overlapNotes notes rooms of one floor that overlap in part, and rooms
