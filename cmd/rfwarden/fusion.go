@@ -29,12 +29,18 @@ import (
 	"github.com/rfwarden/rfwarden/internal/statelock"
 )
 
-const fusionUsage = `usage: rfwarden fusion --config fusion.yaml [-v] [--sensor-silence 2m]
+const fusionUsage = `usage: rfwarden fusion --config fusion.yaml [--check] [-v] [--sensor-silence 2m]
 
 Run fusion: subscribe to every sensor's detections, health and status,
 associate, locate, check the registry and raise alerts. It keeps trying to
 connect to the broker until it can (its /healthz is degraded meanwhile,
-with the broker's error). The config is documented in docs/deploy.md.
+with the broker's error). --check loads and validates the config, the
+site file, the alert rules, the location model and the seen file, and
+that the state folders exist, without connecting to the broker or opening
+the database (a running fusion's config can be checked beside it), prints
+what it found and a note for each warning fusion would log at its start,
+and exits. The config is documented in docs/deploy.md, the site file in
+docs/site.md.
 `
 
 // cmdFusion runs `rfwarden fusion`: alerts, incidents, the registry and the
@@ -47,6 +53,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	fs.Usage = func() { fmt.Fprint(stderr, fusionUsage); printDefaults(fs) }
 	cfgPath := fs.String("config", os.Getenv("RFW_FUSION_CONFIG"), "fusion YAML `file` (env RFW_FUSION_CONFIG)")
 	verbose := fs.Bool("v", false, "log at debug level")
+	check := fs.Bool("check", false, "validate the config, the site, the alert rules and the state folders, without the broker or the database, print notes, and exit")
 	silence := fs.Duration("sensor-silence", defaultSensorSilence,
 		"warn, and report degraded health, when connected to the broker with no message from any sensor for this `long` (a broker ACL that withholds them); 0: never")
 	if err := fs.Parse(args); err != nil {
@@ -96,6 +103,9 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		// the hour: refused at ingest instead (a clock never set).
 		cfg.MaxAge = time.Duration(fc.HistoryDays) * 24 * time.Hour
 	}
+	if *check {
+		return checkFusion(stdout, *cfgPath, fc, s, cfg)
+	}
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
@@ -103,6 +113,9 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	for _, w := range fc.SecretWarnings() {
 		log.Warn(w)
+	}
+	for _, n := range siteNotes(fc.Site, s) {
+		log.Warn("site model: " + n)
 	}
 
 	// The stop line, as the start line, goes to stdout (the journal):

@@ -78,7 +78,7 @@ func cmdSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := checkSensorFiles(cfg); err != nil {
 			return fmt.Errorf("sensor config %q: %w", *cfgPath, err)
 		}
-		if n := checkHTTPAddr(cfg); n != "" {
+		if n := checkHTTPAddr("sensor", cfg.HTTPAddr); n != "" {
 			notes = append(notes, n)
 		}
 		if _, err := fmt.Fprintf(stdout, "%s: ok (site %s, sensor %s, %d %s)\n", *cfgPath, cfg.Site, cfg.Sensor, len(cfg.Bands), english.Plural(len(cfg.Bands), "band", "bands")); err != nil {

@@ -11,17 +11,18 @@ import (
 	"github.com/rfwarden/rfwarden/sensor/sigmf"
 )
 
-// checkHTTPAddr returns a note on an http_addr the sensor cannot listen
-// on now (in use, or no address of this host), "" when it can: the run
-// would fail at once, unless what holds it is this sensor, running while
-// an admin checks its config, so it is a note and not a failure.
-func checkHTTPAddr(cfg config.Config) string {
-	if cfg.HTTPAddr == "" {
+// checkHTTPAddr returns a note on an http_addr (addr) the service who
+// (sensor, fusion) cannot listen on now (in use, or no address of this
+// host), "" when it can: the run would fail at once, unless what holds it
+// is this service, running while an admin checks its config, so it is a
+// note and not a failure.
+func checkHTTPAddr(who, addr string) string {
+	if addr == "" {
 		return ""
 	}
-	l, err := net.Listen("tcp", cfg.HTTPAddr)
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Sprintf("http_addr %q cannot be listened on now (%v): as this sensor runs, that is its own; otherwise another process holds it, and the sensor would stop at once: choose a free port, or stop that process", cfg.HTTPAddr, err)
+		return fmt.Sprintf("http_addr %q cannot be listened on now (%v): as this %s runs, that is its own; otherwise another process holds it, and the %s would stop at once: choose a free port, or stop that process", addr, err, who, who)
 	}
 	_ = l.Close()
 	return ""

@@ -1758,10 +1758,10 @@ func (e *Engine) sameOrNextDoor(x, y string) bool {
 func polygonsDistM(p, q []site.Point) float64 {
 	best := math.Inf(1)
 	for _, v := range p {
-		best = math.Min(best, polygonDistM(q, v))
+		best = math.Min(best, site.DistanceM(q, v))
 	}
 	for _, v := range q {
-		best = math.Min(best, polygonDistM(p, v))
+		best = math.Min(best, site.DistanceM(p, v))
 	}
 	return best
 }
@@ -3378,30 +3378,11 @@ func (e *Engine) nearDroneRoom(room string, d *alertState, radiusM float64) bool
 		return false
 	}
 	for _, p := range d.path { // empty when every fix of d named no room (locates): near nothing
-		if polygonDistM(rm.Polygon, p) <= radiusM {
+		if site.DistanceM(rm.Polygon, p) <= radiusM {
 			return true
 		}
 	}
 	return false
-}
-
-// polygonDistM returns the distance in metres from p to polygon poly: 0
-// inside it, else to its nearest edge.
-func polygonDistM(poly []site.Point, p site.Point) float64 {
-	if site.Contains(poly, p) {
-		return 0
-	}
-	best := math.Inf(1)
-	for i := range poly {
-		a, b := poly[i], poly[(i+1)%len(poly)]
-		dx, dy := b.X-a.X, b.Y-a.Y
-		t := 0.0
-		if l2 := dx*dx + dy*dy; l2 > 0 {
-			t = math.Max(0, math.Min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l2))
-		}
-		best = math.Min(best, math.Hypot(p.X-(a.X+t*dx), p.Y-(a.Y+t*dy)))
-	}
-	return best
 }
 
 func (e *Engine) newIncident(kind string, a *alertState, now time.Time) *store.Incident {

@@ -1,6 +1,9 @@
 package site
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // polygonArea returns the signed area of p (shoelace formula; positive when
 // counter-clockwise).
@@ -53,6 +56,25 @@ func Contains(p []Point, q Point) bool {
 		}
 	}
 	return in
+}
+
+// DistanceM returns the distance in metres from q to polygon p: 0 inside
+// it, else to its nearest edge.
+func DistanceM(p []Point, q Point) float64 {
+	if Contains(p, q) {
+		return 0
+	}
+	best := math.Inf(1)
+	for i := range p {
+		a, b := p[i], p[(i+1)%len(p)]
+		dx, dy := b.X-a.X, b.Y-a.Y
+		t := 0.0
+		if l2 := dx*dx + dy*dy; l2 > 0 {
+			t = max(0, min(1, ((q.X-a.X)*dx+(q.Y-a.Y)*dy)/l2))
+		}
+		best = min(best, math.Hypot(q.X-(a.X+t*dx), q.Y-(a.Y+t*dy)))
+	}
+	return best
 }
 
 // Bounds returns the axis-aligned bounding box of p.
