@@ -29,10 +29,7 @@ func TestStaleSessionMarkersCleared(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := event.SensorTopic("hmp-test", "old3", event.KindCmd)
-	admin := mqtt.NewClient(mqttlink.NewClientOptions().AddBroker(b.URL()).SetClientID("admin").SetConnectTimeout(2 * time.Second))
-	if tok := admin.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
+	admin := plainClient(t, b.URL(), "admin")
 	if tok := admin.Publish(other, 1, true, []byte("not a marker")); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("publish: %v", tok.Error())
 	}
@@ -76,10 +73,7 @@ func TestStaleSessionMarkersCleared(t *testing.T) {
 func retainedOn(t *testing.T, url, filter string) map[string][]byte {
 	t.Helper()
 	const end = "rfw/v1/hmp-test/sensor/end-mark/cmd"
-	c := mqtt.NewClient(mqttlink.NewClientOptions().AddBroker(url).SetClientID("probe").SetCleanSession(true).SetConnectTimeout(2 * time.Second))
-	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect: %v", tok.Error())
-	}
+	c := plainClient(t, url, "probe")
 	defer c.Disconnect(50)
 	var mu sync.Mutex
 	got := map[string][]byte{}
@@ -109,4 +103,15 @@ func retainedOn(t *testing.T, url, filter string) map[string][]byte {
 	mu.Lock()
 	defer mu.Unlock()
 	return got
+}
+
+// plainClient returns a paho client of id connected to the broker at url
+// with a clean session.
+func plainClient(t *testing.T, url, id string) mqtt.Client {
+	t.Helper()
+	c := mqtt.NewClient(mqttlink.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(true).SetConnectTimeout(2 * time.Second))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect %s: %v", id, tok.Error())
+	}
+	return c
 }

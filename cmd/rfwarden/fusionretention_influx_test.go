@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -33,11 +32,7 @@ func TestFusionRetentionPrunesSQLiteHistoryAfterInfluxSwitch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := store.OpenSQLite(filepath.Join(t.TempDir(), "rfw.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := openDemoTestStore(t)
 			for i, at := range []time.Time{now.AddDate(0, 0, -91), now.AddDate(0, 0, -1)} {
 				ns := at.UnixNano()
 				id := []string{"old", "new"}[i]
