@@ -43,9 +43,10 @@ type FileConfig struct {
 	// configured, detections, locations and health. Default rfwarden.db.
 	DB string `yaml:"db"`
 	// HistoryDays is how many days of detections, locations and health db
-	// keeps when no InfluxDB is configured (InfluxDB has its retention
-	// policy, of HistoryDays when fusion creates the database); older rows
-	// are deleted every hour. Default 90; -1 keeps everything.
+	// keeps, also those written before InfluxDB was configured (InfluxDB
+	// has its retention policy, of HistoryDays when fusion creates the
+	// database); older rows are deleted every hour. Default 90; -1 keeps
+	// everything.
 	HistoryDays int `yaml:"history_days"`
 	// AlertDays is how many days db keeps a resolved alert (with its room
 	// probabilities, track and evidence list) and a closed incident after

@@ -668,6 +668,13 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 	if siteID != e.deps.Site.ID {
 		return e.reject("site", fmt.Errorf("topic site %q is not %q", siteID, e.deps.Site.ID))
 	}
+	if kind == event.KindCmd {
+		// Fusion's own publication (session markers, keeps), retained:
+		// never a dead letter, also that of a sensor since removed from
+		// the site file, whose marker the broker sends at every start
+		// (it was counted and warned of at each until 2026-12-07).
+		return nil
+	}
 	if _, ok := e.deps.Site.Sensor(sensorID); !ok {
 		return e.reject("sensor", fmt.Errorf("sensor %q not in the site model", sensorID))
 	}
@@ -736,7 +743,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) error {
 			return nil
 		}
 		return e.alerts.ObserveStatus(ctx, sensorID, s, now)
-	case event.KindSpectrum, event.KindCmd:
+	case event.KindSpectrum:
 		return nil // not fusion's business
 	}
 	return e.reject("kind", fmt.Errorf("topic kind %q unknown", truncate(kind, 32)))

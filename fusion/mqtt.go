@@ -355,6 +355,9 @@ type PahoSubscriber struct {
 	Client      mqtt.Client
 	Timeout     time.Duration // default 10s
 	Resubscribe *Resubscriber // nil: subscribe once
+	// Retained, when not nil, is given each retained message before its
+	// handler (SessionMarker.ClearStale); it must not block.
+	Retained func(mqtt.Client, mqtt.Message)
 }
 
 var (
@@ -385,6 +388,15 @@ func (p PahoSubscriber) SubscribeAck(topic string, qos byte, handler func(string
 // mqttlink.SubscribeAttempts times in all (then it is an error): fusion ran without its subscription to
 // acknowledgements that way, silently (TestSubscribeOverDeliveryID).
 func (p PahoSubscriber) subscribe(topic string, qos byte, cb mqtt.MessageHandler) error {
+	if p.Retained != nil {
+		handle := cb
+		cb = func(c mqtt.Client, m mqtt.Message) {
+			if m.Retained() {
+				p.Retained(c, m)
+			}
+			handle(c, m)
+		}
+	}
 	if p.Resubscribe != nil {
 		for _, m := range p.Resubscribe.add(topic, qos, cb) {
 			go cb(p.Client, m) // arrived before the subscription: handle now

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -28,7 +29,9 @@ import (
 // grants a subscription its ACL denies and withholds the messages, so a
 // marker on a new topic would have held every sensor upgraded before its
 // ACL for ever. Sensors not in the site model get none: fusion would drop
-// their detections anyway, and they keep them until the model lists them.
+// their detections anyway, and they keep them until the model lists them;
+// the marker one got before it was taken out of the model is cleared
+// (ClearStale).
 type SessionMarker struct {
 	Site     string
 	Sensors  []string // the site's sensor IDs
@@ -80,4 +83,39 @@ func (m SessionMarker) Subscribed(c mqtt.Client, filter string) {
 	if len(toks) > 0 {
 		log.Debug("mqtt: session marker published", "filter", filter, "sensors", len(toks))
 	}
+}
+
+// ClearStale clears, with an empty retained message, the retained session
+// marker msg when it is on the cmd topic of a sensor of Site that Sensors
+// does not list: one taken out of the site file. The broker sends it to
+// fusion at every start, and it would let that sensor, should it still
+// run, send detections fusion refuses rather than hold them until the
+// site file lists it again. Other messages are left alone, a keep (not
+// retained) or a cleared marker (empty) among them. It logs what it
+// cleared at info, and does not block: paho calls it on its own
+// goroutine (PahoSubscriber.Retained).
+func (m SessionMarker) ClearStale(c mqtt.Client, msg mqtt.Message) {
+	if !msg.Retained() || len(msg.Payload()) == 0 {
+		return
+	}
+	site, sensor, kind, err := event.ParseSensorTopic(msg.Topic())
+	if err != nil || site != m.Site || kind != event.KindCmd || slices.Contains(m.Sensors, sensor) {
+		return
+	}
+	if cmd, err := event.DecodeCommand(msg.Payload()); err != nil || cmd.Cmd != event.CmdSession {
+		return
+	}
+	log := m.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	tok := c.Publish(msg.Topic(), 1, true, []byte{})
+	go func() {
+		if err := waitToken(context.Background(), tok, m.Timeout, "clearing the session marker of sensor "+sensor); err != nil {
+			log.Warn("mqtt: the session marker of a sensor not in the site model not cleared; clear it with mosquitto_pub -r -n as user fusion",
+				"sensor", sensor, "topic", msg.Topic(), "err", err)
+			return
+		}
+		log.Info("mqtt: cleared the session marker of a sensor not in the site model", "sensor", sensor, "topic", msg.Topic())
+	}()
 }

@@ -443,9 +443,10 @@ type fusionMQTT struct {
 	client mqtt.Client
 	resub  *fusion.Resubscriber
 	pub    *fusion.AsyncPublisher
-	keep   *fusion.AsyncKeeper // fusion.Deps.Keeper
-	link   *mqttlink.Link      // the connection's errors, for the log, /healthz and /metrics
-	live   *fusion.Liveness    // fusion's status topic: online (deaf or not), offline at close
+	keep   *fusion.AsyncKeeper  // fusion.Deps.Keeper
+	link   *mqttlink.Link       // the connection's errors, for the log, /healthz and /metrics
+	live   *fusion.Liveness     // fusion's status topic: online (deaf or not), offline at close
+	marker fusion.SessionMarker // clears the markers of sensors no longer in the site model
 	// connecting ends with the first connection (connectFusion does not
 	// wait for it)
 	connecting mqtt.Token
@@ -484,7 +485,9 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 	}
 	// Once the broker has acknowledged a subscription, fusion's session
 	// marker goes on the cmd topic of each sensor it covers: sensors hold
-	// their detections until it arrives (fusion.SessionMarker).
+	// their detections until it arrives (fusion.SessionMarker); the
+	// retained markers of sensors no longer in the site model are cleared
+	// (SessionMarker.ClearStale, fusionMQTT.subscriber).
 	marker := fusion.SessionMarker{Site: siteID, Sensors: sensors, ClientID: clientID, Log: log}
 	resub := &fusion.Resubscriber{Log: log, Subscribed: marker.Subscribed}
 	// logs each lost connection (a second client with this ID ends it) and
@@ -510,7 +513,7 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 	client := mqtt.NewClient(opts)
 	connecting := client.Connect() // with ConnectRetry it ends only with a connection (or Disconnect)
 	keep := fusion.KeepPublisher{Client: client, Sensors: sensors}
-	return &fusionMQTT{client: client, resub: resub, link: link, connecting: connecting, live: live,
+	return &fusionMQTT{client: client, resub: resub, link: link, connecting: connecting, live: live, marker: marker,
 		pub:  fusion.NewAsyncPublisher(fusion.MultiPublisher{fusion.MQTTPublisher{Client: client}, keep}, mqttQueue, log),
 		keep: fusion.NewAsyncKeeper(keep, mqttQueue, log)}, nil
 }
@@ -571,7 +574,7 @@ func sensorIDs(s *site.Site) []string {
 
 // subscriber is what Engine.Run subscribes through.
 func (m *fusionMQTT) subscriber() fusion.PahoSubscriber {
-	return fusion.PahoSubscriber{Client: m.client, Resubscribe: m.resub}
+	return fusion.PahoSubscriber{Client: m.client, Resubscribe: m.resub, Retained: m.marker.ClearStale}
 }
 
 // close sends the queued alerts and keep commands (for at most drain),

@@ -14,8 +14,9 @@ import (
 )
 
 // fusionRetention deletes what fusion.yaml no longer keeps from fusion's
-// SQLite database: the site's time series (history_days, when no InfluxDB
-// holds them), its resolved alerts and closed incidents (alert_days) and
+// SQLite database: the site's time series (history_days, with InfluxDB
+// configured too: the rows written before a switch to InfluxDB age out
+// there as they would have), its resolved alerts and closed incidents (alert_days) and
 // the database's audit rows (audit_days, audit_view_days), the site's
 // maintenance windows that have ended, and the bursts and cases of its
 // phone alerts older than the longest repeat_window (phone_repeat). Each run logs
@@ -24,8 +25,7 @@ import (
 type fusionRetention struct {
 	db   *store.SQLite
 	site string
-	// days of each kind kept; 0 or negative keeps everything (HistoryDays
-	// is 0 when InfluxDB holds the time series)
+	// days of each kind kept; 0 or negative keeps everything
 	historyDays, alertDays, auditDays, auditViewDays int
 	now                                              func() time.Time
 	log                                              *slog.Logger
@@ -41,9 +41,6 @@ func newFusionRetention(db *store.SQLite, site string, fc fusion.FileConfig, log
 			Help: "Rows retention deleted from the SQLite database, by table: history (detections, locations, health, spectra and their heatmap roll-up; history_days), alert and incident (alert_days), audit (audit_days, audit_view_days), maintenance (sensor maintenance windows that have ended), phone_repeat (phone alerts' bursts and cases older than the longest repeat_window)."}, []string{"table"}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rfw_fusion_prune_runs_total",
 			Help: "Retention runs over the SQLite database, by result (ok, error)."}, []string{"result"}),
-	}
-	if fc.Influx.URL != "" {
-		r.historyDays = 0 // InfluxDB's retention policy keeps them
 	}
 	zeroResults(r.runs)
 	return r
