@@ -262,7 +262,12 @@ type Deps struct {
 	// BodyTimeout is how long reading any other request body (JSON, at
 	// most 1 MiB) may take in all; default 30 s.
 	BodyTimeout time.Duration
-	Metrics     *prometheus.Registry
+	// FeedWriteTimeout is how long one write to a live feed
+	// (/api/v1/events) may wait for its client to take it; default 30 s.
+	// A feed whose client stops reading, and does not close, is ended
+	// then and its slot freed.
+	FeedWriteTimeout time.Duration
+	Metrics          *prometheus.Registry
 	// MetricsToken, when set, protects /metrics: a scrape must send
 	// "Authorization: Bearer <MetricsToken>". At least 16 characters of
 	// RFC 6750 token syntax. Empty leaves /metrics open (loopback only).

@@ -421,7 +421,22 @@ func (s *server) events(c echo.Context) error {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, ": rfwarden live feed\n\n")
+	// Each write waits at most FeedWriteTimeout for the client: the server
+	// sets no WriteTimeout (a feed lasts), and until 2026-12-07 a client
+	// that stopped reading without closing held its feed's slot and
+	// goroutine until it went, also after the hub dropped it
+	// (TestSSEStalledClientFreed).
+	rc := http.NewResponseController(w)
+	defer rc.SetWriteDeadline(time.Time{}) // the connection may serve another request
+	send := func(text string) error {
+		if err := rc.SetWriteDeadline(time.Now().Add(s.d.FeedWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
+		if _, err := io.WriteString(w, text); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
 	wantsFeed := sub.wants(Message{Kind: MsgFeed})
 	// sent is the feed state this stream said last. Reading the state
 	// (sendFeed) publishes a change it finds to every stream, this one
@@ -429,20 +444,24 @@ func (s *server) events(c echo.Context) error {
 	// first stream after the feed connected said "connected" twice
 	// (TestSSEFeedState).
 	var sent FeedState
-	sendFeed := func() {
+	feedEvent := func() string {
 		sent = s.feed.State()
 		b, _ := json.Marshal(sent)
-		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", MsgFeed, b)
+		return fmt.Sprintf("event: %s\ndata: %s\n\n", MsgFeed, b)
 	}
+	first := ": rfwarden live feed\n\n"
 	if wantsFeed {
 		defer s.feed.watch()()
-		sendFeed()
+		first += feedEvent()
 	}
-	w.Flush()
+	if send(first) != nil {
+		return nil // the client went, or does not read
+	}
 	keep := time.NewTicker(15 * time.Second)
 	defer keep.Stop()
 	ctx := c.Request().Context()
 	for {
+		var text string
 		select {
 		case <-ctx.Done():
 			return nil
@@ -450,19 +469,16 @@ func (s *server) events(c echo.Context) error {
 			if _, live := s.d.Users.Session(token); !live {
 				return nil
 			}
+			text = ": keep-alive\n\n"
 			if wantsFeed {
-				sendFeed() // the server's clock, for the page's markers
-			} else {
-				fmt.Fprint(w, ": keep-alive\n\n")
+				text = feedEvent() // the server's clock, for the page's markers
 			}
-			w.Flush()
 		case m, ok := <-msgs:
 			if _, live := s.d.Users.Session(token); !live {
 				return nil
 			}
 			if !ok {
-				fmt.Fprint(w, "event: dropped\ndata: {}\n\n")
-				w.Flush()
+				send("event: dropped\ndata: {}\n\n")
 				return nil
 			}
 			if m.Kind == MsgFeed {
@@ -472,8 +488,10 @@ func (s *server) events(c echo.Context) error {
 				}
 				sent = st
 			}
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Kind, m.Data)
-			w.Flush()
+			text = fmt.Sprintf("event: %s\ndata: %s\n\n", m.Kind, m.Data)
+		}
+		if send(text) != nil {
+			return nil
 		}
 	}
 }

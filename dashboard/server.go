@@ -123,6 +123,9 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.BodyTimeout <= 0 {
 		d.BodyTimeout = 30 * time.Second
 	}
+	if d.FeedWriteTimeout <= 0 {
+		d.FeedWriteTimeout = 30 * time.Second
+	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
