@@ -204,6 +204,18 @@ func (h *Hub) Subscribe(sub Subscription) (msgs <-chan Message, cancel func()) {
 	}
 }
 
+// SetClock makes now the Hub's clock: when a sensor was last heard, since
+// when fusion has been in its state. A dashboard on a clock of its own
+// (Deps.Now: the demo's simulated clock) gives the Hub the same, so that
+// the live feed's now_ns and fusion's since_ns are on one clock: the
+// demo's feed said now in January and fusion online since December
+// until 2026-12-07 (TestDemoFusionOnline).
+func (h *Hub) SetClock(now func() time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.now = now
+}
+
 // Clients returns the number of subscribed clients.
 func (h *Hub) Clients() int {
 	h.mu.Lock()

@@ -116,6 +116,13 @@ func TestDemoFusionOnline(t *testing.T) {
 	if len(feed.Fusion) != 1 || feed.Fusion[0].State != dashboard.FusionOnline || feed.Fusion[0].Site != info.Site {
 		t.Errorf("the demo's live feed says fusion is %+v, want online for site %s", feed.Fusion, info.Site)
 	}
+	// since_ns and now_ns on one clock, the simulated one: fusion came
+	// online as the demo started, a moment before.
+	if len(feed.Fusion) == 1 {
+		if d := time.Duration(feed.NowNS - feed.Fusion[0].SinceNS); d < 0 || d > time.Hour {
+			t.Errorf("the demo's live feed says now %v and fusion online since %v: %v apart, want one clock", time.Unix(0, feed.NowNS).UTC(), time.Unix(0, feed.Fusion[0].SinceNS).UTC(), d)
+		}
+	}
 	if code, body := httpGet(t, info.URL+"/healthz"); code != http.StatusOK {
 		t.Errorf("the demo's /healthz: %d %q, want ok", code, body)
 	}

@@ -435,6 +435,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	}
 
 	hub := dashboard.NewHub(0)
+	hub.SetClock(clock.Now) // the dashboard's (demoStateDeps' Now)
 
 	// Fusion.
 	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "fusion", logins["fusion"], st.ID, sensorIDs(st), log)
