@@ -264,7 +264,7 @@ func (l *Link) Collectors(prefix string) []prometheus.Collector {
 // system's trust store, which alone it reads.
 func Hint(err error, k Keys) string {
 	switch {
-	case errors.Is(err, packets.ErrorRefusedNotAuthorised), errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword):
+	case CredentialsRefused(err):
 		return "the broker refused the username or password: check them and the broker's password file"
 	case errors.Is(err, packets.ErrorRefusedIDRejected):
 		return "the broker refused the client ID"
@@ -282,6 +282,15 @@ func Hint(err error, k Keys) string {
 		return "the broker's certificate is expired, not valid yet, or not one for a server: renew it (docs/deploy.md section 2)"
 	}
 	return ""
+}
+
+// CredentialsRefused reports whether err is the broker refusing a
+// connection's username or password (CONNACK "not Authorized" or "bad
+// user name or password"): what a client whose password can change
+// under it (the sensor's mqtt.password_file) reads its password again
+// for.
+func CredentialsRefused(err error) bool {
+	return errors.Is(err, packets.ErrorRefusedNotAuthorised) || errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword)
 }
 
 // trustNote says where a service looks for the CA that signs the

@@ -36,7 +36,7 @@ func Summary(err error, k Keys) string {
 	switch {
 	case err == nil:
 		return ""
-	case errors.Is(err, packets.ErrorRefusedNotAuthorised), errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword):
+	case CredentialsRefused(err):
 		return with("credentials refused", k.Credentials)
 	case errors.Is(err, packets.ErrorRefusedIDRejected):
 		return with("client ID refused", k.ClientID)
