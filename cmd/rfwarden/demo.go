@@ -421,7 +421,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	hub := dashboard.NewHub(0)
 
 	// Fusion.
-	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "", "", st.ID, sensorIDs(st), log)
+	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "", "", "", st.ID, sensorIDs(st), log)
 	if err != nil {
 		return err
 	}

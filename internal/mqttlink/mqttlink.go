@@ -261,7 +261,8 @@ func (l *Link) Collectors(prefix string) []prometheus.Collector {
 // dashboard all log it with each failed attempt (Link.Failed): until
 // 2026-12-07 an untrusted certificate had none, and fusion logged
 // "x509: certificate signed by unknown authority" without a word of the
-// system's trust store, which alone it reads.
+// system's trust store, which alone it read then (fusion.yaml's ca_file
+// came later).
 func Hint(err error, k Keys) string {
 	switch {
 	case CredentialsRefused(err):
@@ -296,12 +297,7 @@ func CredentialsRefused(err error) bool {
 // trustNote says where a service looks for the CA that signs the
 // broker's certificate, and how to give it.
 func trustNote(k Keys) string {
-	const system = "add the site CA to the system's trust store, " +
-		"cp ca.crt /usr/local/share/ca-certificates/rfwarden-ca.crt && update-ca-certificates, and restart (docs/deploy.md section 2)"
-	switch {
-	case k.SystemCA:
-		return "it has no CA setting and trusts the system's store only: " + system
-	case k.CA != "":
+	if k.CA != "" {
 		return "give the site CA in " + k.CA + " (with none, the system's trust store is used; docs/deploy.md section 2)"
 	}
 	return "give the site CA (docs/deploy.md section 2)"

@@ -16,9 +16,6 @@ type Keys struct {
 	Credentials string // the username and password
 	CA          string // the CA that should sign the broker's certificate
 	ClientID    string // the client ID
-	// SystemCA: the service has no CA setting and trusts the system's
-	// store only (fusion), which Hint tells how to add the site CA to.
-	SystemCA bool
 }
 
 // Summary says why a connection to the broker failed, or was lost, in a
