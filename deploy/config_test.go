@@ -189,3 +189,41 @@ func TestSampleInfluxAgrees(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleLiveFeedAgrees: the sample dashboard.env turns the live feed
+// on as docs/deploy.md section 2 says (RFW_MQTT_USER=dashboard, the
+// broker's user "dashboard" of rfwarden.acl), to fusion.yaml's broker with
+// fusion.yaml's CA, and dashboard-secret.env has its password line. The
+// sample had RFW_MQTT commented out while the docs spoke as if it were set.
+func TestSampleLiveFeedAgrees(t *testing.T) {
+	f, err := os.Open(filepath.Join("config", "fusion.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fc, err := fusion.LoadFileConfig(f, "/etc/rfwarden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dash, _ := envSample(t, "dashboard.env")
+	secret, _ := envSample(t, "dashboard-secret.env")
+	for _, c := range []struct{ key, got, want string }{
+		{"dashboard.env RFW_MQTT", dash["RFW_MQTT"], fc.Broker},
+		{"dashboard.env RFW_MQTT_CA", dash["RFW_MQTT_CA"], fc.CAFile},
+		{"dashboard.env RFW_MQTT_USER", dash["RFW_MQTT_USER"], "dashboard"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q (fusion.yaml's, docs/deploy.md section 2)", c.key, c.got, c.want)
+		}
+	}
+	if _, ok := secret["RFW_MQTT_PASSWORD"]; !ok {
+		t.Error("dashboard-secret.env does not set RFW_MQTT_PASSWORD")
+	}
+	acl, err := os.ReadFile(filepath.Join("mosquitto", "rfwarden.acl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(acl), "\nuser dashboard\n") {
+		t.Error(`rfwarden.acl has no "user dashboard" block for RFW_MQTT_USER=dashboard`)
+	}
+}

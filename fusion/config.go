@@ -37,6 +37,10 @@ type FileConfig struct {
 	Broker   string `yaml:"broker"`    // MQTT broker URL; default tcp://127.0.0.1:1883
 	ClientID string `yaml:"client_id"` // stable, for the persistent session; default rfwarden-fusion
 	Username string `yaml:"username"`  // password from RFW_MQTT_PASSWORD
+	// CAFile is the PEM file of the CA that signs the broker's
+	// certificate, for an ssl:// broker (the sensor's mqtt.ca_file, the
+	// dashboard's RFW_MQTT_CA); "" = the system's trust store.
+	CAFile   string `yaml:"ca_file"`
 	SeenFile string `yaml:"seen_file"` // idempotency state; "" = memory only
 	// DB is the SQLite file holding the registry, alerts, incidents and
 	// audit, shared with the dashboard, and, when no InfluxDB is
@@ -199,8 +203,12 @@ func (c *FileConfig) check(dir string) error {
 	data := c.data
 	// As the sensor's mqtt.url: a broker URL without a scheme was dialled
 	// as plain TCP, even to the broker's TLS port, password and all.
-	if _, err := mqttlink.CheckURL(c.Broker); err != nil {
+	sch, err := mqttlink.CheckURL(c.Broker)
+	if err != nil {
 		return bad("broker", "%v", err)
+	}
+	if err := mqttlink.CheckTLSFile(sch, "ca_file", c.CAFile); err != nil {
+		return bad("ca_file", "%v", err)
 	}
 	if c.ClientID == "" {
 		// paho connects with a persistent session (clean session off),
@@ -237,7 +245,7 @@ func (c *FileConfig) check(dir string) error {
 	if n := c.Influx.SpoolMaxBytes; n != -1 && n < MinSpoolMaxBytes {
 		return bad("influx.spool_max_bytes", "%d is less than %d (16 MiB, a few of fusion's largest write batches): give the bytes the spool may take while InfluxDB is down (default 1073741824, 1 GiB; docs/deploy.md §6), or -1 for no limit", n, MinSpoolMaxBytes)
 	}
-	for _, p := range []*string{&c.Site, &c.Alerts, &c.SeenFile, &c.DB, &c.Influx.SpoolDir} {
+	for _, p := range []*string{&c.Site, &c.Alerts, &c.SeenFile, &c.DB, &c.Influx.SpoolDir, &c.CAFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

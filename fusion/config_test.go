@@ -282,6 +282,10 @@ func TestLoadFileConfigOutputs(t *testing.T) {
 		{"broker without scheme", "broker: broker.example:8883\n",
 			[]string{"[2:9] broker:", `"broker.example:8883" has no scheme`, "ssl://broker.example:8883 for TLS", "2 | broker: broker.example:8883"}},
 		{"broker without port", "broker: ssl://broker.example\n", []string{"broker:", "has no port (ssl://broker.example:8883?)"}},
+		{"ca_file with TLS", "broker: ssl://broker.example:8883\nca_file: ca.pem\n", nil},
+		// TLS was meant; paho would dial in clear and never read the CA
+		{"ca_file without TLS", "broker: tcp://broker.example:1883\nca_file: ca.pem\n",
+			[]string{"[3:10] ca_file:", "tcp:// is not encrypted, but ca_file is set", "use ssl://"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -465,12 +465,8 @@ func subscribeFeed(fo feedOptions, hub *dashboard.Hub, log *slog.Logger) (mqtt.C
 	if fo.Username != "" {
 		opts.SetUsername(fo.Username).SetPassword(fo.Password)
 	}
-	if fo.CAFile != "" {
-		tlsCfg, err := publish.TLSConfig(fo.CAFile, "", "")
-		if err != nil {
-			return nil, nil, fmt.Errorf("dashboard: MQTT TLS: %w", err)
-		}
-		opts.SetTLSConfig(tlsCfg)
+	if err := setBrokerCA(opts, fo.CAFile); err != nil {
+		return nil, nil, fmt.Errorf("dashboard: MQTT TLS: %w", err)
 	}
 	handle := func(_ mqtt.Client, m mqtt.Message) {
 		if _, _, err := event.ParseEvidenceTopic(m.Topic()); err == nil && fo.EvidenceDir != "" {
@@ -1017,4 +1013,20 @@ func checkSnippetDir(dir string, receive bool, stdout io.Writer) error {
 		return fmt.Errorf("%s %s: the sensors' evidence cannot be saved in it: %w", setting, dir, err)
 	}
 	return os.Remove(probe)
+}
+
+// setBrokerCA has o verify the broker's certificate with the CA in the PEM
+// file caFile (the sensor's TLS code, publish.TLSConfig), for fusion's
+// ca_file and the dashboard's RFW_MQTT_CA; "" leaves o with the system's
+// trust store.
+func setBrokerCA(o *mqtt.ClientOptions, caFile string) error {
+	if caFile == "" {
+		return nil
+	}
+	cfg, err := publish.TLSConfig(caFile, "", "")
+	if err != nil {
+		return err
+	}
+	o.SetTLSConfig(cfg)
+	return nil
 }

@@ -35,7 +35,7 @@ func TestCmdDashboardFollowsFusion(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	startFusion := func() *fusionMQTT {
 		t.Helper()
-		conn, err := connectFusion(broker, "fusion-tiny", "", "", "tiny", nil, log)
+		conn, err := connectFusion(broker, "fusion-tiny", "", "", "", "tiny", nil, log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +163,7 @@ func TestCmdDashboardSaysFusionDeaf(t *testing.T) {
 	}
 	defer func() { _ = srv.Close() }()
 	broker := "tcp://" + addr
-	conn, err := connectFusion(broker, "fusion-tiny", "fusion", "pw-fusion", "tiny", nil, slog.New(slog.DiscardHandler))
+	conn, err := connectFusion(broker, "fusion-tiny", "fusion", "pw-fusion", "", "tiny", nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

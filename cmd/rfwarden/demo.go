@@ -438,7 +438,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer, ready
 	hub.SetClock(clock.Now) // the dashboard's (demoStateDeps' Now)
 
 	// Fusion.
-	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "fusion", logins["fusion"], st.ID, sensorIDs(st), log)
+	fconn, err := connectFusion(brokerURL, "rfwarden-fusion", "fusion", logins["fusion"], "", st.ID, sensorIDs(st), log)
 	if err != nil {
 		return err
 	}

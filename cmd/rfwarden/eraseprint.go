@@ -63,7 +63,7 @@ func printNotErased(w io.Writer, p *erasePlan, backups []string) {
 		from := time.Unix(0, p.fromNS).UTC().Format(time.RFC3339Nano)
 		to := time.Unix(0, p.toNS).UTC().Format(time.RFC3339Nano)
 		fmt.Fprintln(w, "  - InfluxDB, when fusion.yaml sets influx.url: it deletes by time and tags only, taking the room's other")
-		fmt.Fprintln(w, "    detections and locations of that time too (or wait for its retention policy); at the influx shell, in influx.database:")
+		fmt.Fprintln(w, "    detections and locations of that time too (or wait for its retention policy); to InfluxDB's /query (curl, docs/deploy.md §6), in influx.database:")
 		rooms := p.rooms
 		switch {
 		case len(rooms) == 0:

@@ -156,7 +156,7 @@ func cmdFusion(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	// The client keeps trying in the background (the broker may start
 	// after fusion, or restart): until it connects /healthz is degraded
 	// with the broker's error, and subscriptions wait for the connection.
-	conn, err := connectFusion(fc.Broker, fc.ClientID, fc.Username, os.Getenv("RFW_MQTT_PASSWORD"), s.ID, sensorIDs(s), log)
+	conn, err := connectFusion(fc.Broker, fc.ClientID, fc.Username, os.Getenv("RFW_MQTT_PASSWORD"), fc.CAFile, s.ID, sensorIDs(s), log)
 	if err != nil {
 		return err
 	}
@@ -465,8 +465,9 @@ type fusionMQTT struct {
 // acknowledges. Its publisher sends each alert state change, and asks the
 // sensors (IDs) that heard the alert's evidence to keep those snippets;
 // its keeper asks them to keep the evidence a live alert gains between
-// its state changes.
-func connectFusion(broker, clientID, username, password, siteID string, sensors []string, log *slog.Logger) (*fusionMQTT, error) {
+// its state changes. caFile is the broker's CA (fusion.yaml's ca_file);
+// "" trusts the system's store.
+func connectFusion(broker, clientID, username, password, caFile, siteID string, sensors []string, log *slog.Logger) (*fusionMQTT, error) {
 	if err := checkBrokerURL(broker); err != nil {
 		return nil, err // no retry mends it
 	}
@@ -482,6 +483,9 @@ func connectFusion(broker, clientID, username, password, siteID string, sensors 
 		SetAutoAckDisabled(true) // fusion acknowledges a message once it has handled it
 	if username != "" {
 		opts.SetUsername(username).SetPassword(password)
+	}
+	if err := setBrokerCA(opts, caFile); err != nil {
+		return nil, fmt.Errorf("fusion: ca_file: %w", err)
 	}
 	// Once the broker has acknowledged a subscription, fusion's session
 	// marker goes on the cmd topic of each sensor it covers: sensors hold
@@ -548,8 +552,7 @@ func (m *fusionMQTT) queueCollectors() []prometheus.Collector {
 
 // fusionMQTTKeys are fusion.yaml's settings /healthz's broker_error
 // points to.
-var fusionMQTTKeys = mqttlink.Keys{URL: "broker", Credentials: "username or RFW_MQTT_PASSWORD", ClientID: "client_id",
-	SystemCA: true} // fusion.yaml has no CA: paho verifies the broker with the system's store
+var fusionMQTTKeys = mqttlink.Keys{URL: "broker", Credentials: "username or RFW_MQTT_PASSWORD", CA: "ca_file", ClientID: "client_id"}
 
 // checkBrokerURL refuses a broker URL paho can never connect to, or
 // would connect to other than meant (mqttlink.CheckURL): a URL without a

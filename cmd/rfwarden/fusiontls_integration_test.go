@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,9 +18,9 @@ import (
 
 // TestFusionHealthzBrokerCertificateNotTrusted: given a real mosquitto
 // on 127.0.0.1 serving TLS with a self-signed certificate that fusion
-// does not trust (fusion has the system's roots), expect fusion's
+// does not trust (no ca_file: the system's roots), expect fusion's
 // /healthz 503 with broker_connected false and broker_error "TLS
-// certificate not trusted", and no client connected at the broker: the
+// certificate not trusted (ca_file)", and no client connected at the broker: the
 // handshake fails before any CONNECT. Until 2026-12-06 only unit tests
 // (redact.TestNetError with Go's own TLS server, mqttlink.Summary with
 // built errors) covered the words; this is paho against mosquitto's
@@ -35,9 +37,9 @@ func TestFusionHealthzBrokerCertificateNotTrusted(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &h); err != nil {
 		t.Fatalf("/healthz %q: %v", body, err)
 	}
-	if h.State != "degraded" || h.BrokerConnected || h.BrokerError != "TLS certificate not trusted" {
+	if h.State != "degraded" || h.BrokerConnected || h.BrokerError != "TLS certificate not trusted (ca_file)" {
 		t.Errorf("/healthz state %q, broker_connected %v, broker_error %q; want degraded, false, %q\n%s",
-			h.State, h.BrokerConnected, h.BrokerError, "TLS certificate not trusted", body)
+			h.State, h.BrokerConnected, h.BrokerError, "TLS certificate not trusted (ca_file)", body)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -56,4 +58,30 @@ func TestFusionHealthzBrokerCertificateNotTrusted(t *testing.T) {
 		t.Fatalf("a client trusting the broker's certificate: %v; the broker's TLS does not work, not only fusion's trust", err)
 	}
 	c.Close()
+}
+
+// TestFusionTrustsCAFile: given a real mosquitto on 127.0.0.1 serving TLS
+// under a certificate no system store trusts, and fusion.yaml's ca_file
+// naming that certificate's CA (relative to fusion.yaml, as its other
+// paths), expect fusion connected (/healthz broker_connected). Until
+// 2026-12-07 fusion had no CA setting: only update-ca-certificates or
+// SSL_CERT_FILE made it trust the site CA.
+func TestFusionTrustsCAFile(t *testing.T) {
+	certFile, keyFile, _ := mosquittotest.SelfSignedCert(t)
+	b := mosquittotest.StartTLS(t, certFile, keyFile)
+	ca, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpAddr := freeTCPAddr(t)
+	_, _, stderr, stop := runFusion(t, b.URL, "http_addr: "+httpAddr+"\nca_file: ca.pem\n", func(dir string) {
+		if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	defer stop()
+	waitFusionHealth(t, httpAddr, http.StatusOK, []string{`"broker_connected":true`}, 30*time.Second, stderr)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
 }

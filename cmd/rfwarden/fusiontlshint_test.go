@@ -11,16 +11,15 @@ import (
 )
 
 // TestFusionTLSTrustHint: fusion connecting to a broker whose certificate
-// no CA of the system's store signs warns with a hint that fusion trusts
-// that store only and how to add the site CA to it (docs/deploy.md section
-// 2). It logged "tls: failed to verify certificate: x509: certificate
-// signed by unknown authority" and nothing more: fusion.yaml has no CA
-// setting to look for.
+// no CA it trusts signs (no ca_file: the system's store) warns with a hint
+// naming fusion.yaml's ca_file (docs/deploy.md section 2). It logged "tls:
+// failed to verify certificate: x509: certificate signed by unknown
+// authority" and nothing more.
 func TestFusionTLSTrustHint(t *testing.T) {
 	addr := mosquittotest.UntrustedTLS(t)
 	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	m, err := connectFusion("ssl://"+addr, "rfwarden-fusion", "", "", "hmp-north", []string{"s1"}, log)
+	m, err := connectFusion("ssl://"+addr, "rfwarden-fusion", "", "", "", "hmp-north", []string{"s1"}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +30,7 @@ func TestFusionTLSTrustHint(t *testing.T) {
 		}
 	}
 	got := logs.String()
-	for _, want := range []string{"certificate signed by unknown authority", "hint=", "trusts the system's store only", "update-ca-certificates"} {
+	for _, want := range []string{"certificate signed by unknown authority", "hint=", "give the site CA in ca_file"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("fusion's warning lacks %q:\n%s", want, got)
 		}

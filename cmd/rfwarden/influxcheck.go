@@ -141,6 +141,6 @@ func (c influxCheck) logForever(log *slog.Logger, p store.InfluxPolicy) {
 	if want <= 0 {
 		want = DefaultInfluxDays * 24 * time.Hour
 	}
-	log.Warn(c.who+": InfluxDB keeps detections, locations and health for ever: the retention policy has no duration; as an InfluxDB admin give it one (influxql, at the influx shell), or set influx.retention_policy to a policy that has one (docs/deploy.md §6)",
+	log.Warn(c.who+": InfluxDB keeps detections, locations and health for ever: the retention policy has no duration; as an InfluxDB admin give it one (influxql, posted to InfluxDB's /query with curl), or set influx.retention_policy to a policy that has one (docs/deploy.md §6)",
 		append(attrs, "influxql", p.AlterQL(want))...)
 }

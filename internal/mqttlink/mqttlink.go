@@ -261,10 +261,11 @@ func (l *Link) Collectors(prefix string) []prometheus.Collector {
 // dashboard all log it with each failed attempt (Link.Failed): until
 // 2026-12-07 an untrusted certificate had none, and fusion logged
 // "x509: certificate signed by unknown authority" without a word of the
-// system's trust store, which alone it reads.
+// system's trust store, which alone it read then (fusion.yaml's ca_file
+// came later).
 func Hint(err error, k Keys) string {
 	switch {
-	case errors.Is(err, packets.ErrorRefusedNotAuthorised), errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword):
+	case CredentialsRefused(err):
 		return "the broker refused the username or password: check them and the broker's password file"
 	case errors.Is(err, packets.ErrorRefusedIDRejected):
 		return "the broker refused the client ID"
@@ -284,15 +285,19 @@ func Hint(err error, k Keys) string {
 	return ""
 }
 
+// CredentialsRefused reports whether err is the broker refusing a
+// connection's username or password (CONNACK "not Authorized" or "bad
+// user name or password"): what a client whose password can change
+// under it (the sensor's mqtt.password_file) reads its password again
+// for.
+func CredentialsRefused(err error) bool {
+	return errors.Is(err, packets.ErrorRefusedNotAuthorised) || errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword)
+}
+
 // trustNote says where a service looks for the CA that signs the
 // broker's certificate, and how to give it.
 func trustNote(k Keys) string {
-	const system = "add the site CA to the system's trust store, " +
-		"cp ca.crt /usr/local/share/ca-certificates/rfwarden-ca.crt && update-ca-certificates, and restart (docs/deploy.md section 2)"
-	switch {
-	case k.SystemCA:
-		return "it has no CA setting and trusts the system's store only: " + system
-	case k.CA != "":
+	if k.CA != "" {
 		return "give the site CA in " + k.CA + " (with none, the system's trust store is used; docs/deploy.md section 2)"
 	}
 	return "give the site CA (docs/deploy.md section 2)"

@@ -16,9 +16,6 @@ type Keys struct {
 	Credentials string // the username and password
 	CA          string // the CA that should sign the broker's certificate
 	ClientID    string // the client ID
-	// SystemCA: the service has no CA setting and trusts the system's
-	// store only (fusion), which Hint tells how to add the site CA to.
-	SystemCA bool
 }
 
 // Summary says why a connection to the broker failed, or was lost, in a
@@ -36,7 +33,7 @@ func Summary(err error, k Keys) string {
 	switch {
 	case err == nil:
 		return ""
-	case errors.Is(err, packets.ErrorRefusedNotAuthorised), errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword):
+	case CredentialsRefused(err):
 		return with("credentials refused", k.Credentials)
 	case errors.Is(err, packets.ErrorRefusedIDRejected):
 		return with("client ID refused", k.ClientID)

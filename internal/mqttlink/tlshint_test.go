@@ -63,16 +63,15 @@ func tlsHandshakeError(t *testing.T, trusted bool, serverName string, notBefore,
 }
 
 // TestTLSHint: a broker certificate a service does not trust is logged
-// with what to do (Link.Failed's hint), naming the service's CA setting,
-// or for fusion, which has none, the system's trust store and
-// update-ca-certificates. Fusion logged "x509: certificate signed by
-// unknown authority" and nothing more.
+// with what to do (Link.Failed's hint), naming the service's CA setting
+// (fusion's ca_file too, which it had none of until 2026-12-07). Fusion
+// logged "x509: certificate signed by unknown authority" and nothing more.
 func TestTLSHint(t *testing.T) {
 	now := time.Now()
 	unknownCA := tlsHandshakeError(t, false, "127.0.0.1", now.Add(-time.Hour), now.Add(time.Hour))
 	otherName := tlsHandshakeError(t, true, "broker.example", now.Add(-time.Hour), now.Add(time.Hour))
 	expired := tlsHandshakeError(t, true, "127.0.0.1", now.Add(-2*time.Hour), now.Add(-time.Hour))
-	fusion := Keys{URL: "broker", SystemCA: true}
+	fusion := Keys{URL: "broker", CA: "ca_file"}
 	sensor := Keys{URL: "mqtt.url", CA: "mqtt.ca_file"}
 	dashboard := Keys{URL: "RFW_MQTT (--mqtt)", CA: "RFW_MQTT_CA (--mqtt-ca)"}
 	tests := []struct {
@@ -82,7 +81,7 @@ func TestTLSHint(t *testing.T) {
 		want []string
 		not  []string
 	}{
-		{"fusion, CA unknown", unknownCA, fusion, []string{"not signed by a CA this host trusts", "system's store only", "update-ca-certificates"}, nil},
+		{"fusion, CA unknown", unknownCA, fusion, []string{"not signed by a CA this host trusts", "give the site CA in ca_file"}, []string{"update-ca-certificates"}},
 		{"sensor, CA unknown", unknownCA, sensor, []string{"not signed by a CA this host trusts", "give the site CA in mqtt.ca_file"}, []string{"update-ca-certificates"}},
 		{"dashboard, CA unknown", unknownCA, dashboard, []string{"give the site CA in RFW_MQTT_CA (--mqtt-ca)"}, nil},
 		{"no keys, CA unknown", unknownCA, Keys{}, []string{"give the site CA (docs/deploy.md section 2)"}, nil},

@@ -49,7 +49,7 @@ type Deps struct {
 	Source        sensor.Source   // required; if it is a sensor.Tuner the scan plan drives it
 	Pipeline      Pipeline        // required
 	ClientFactory publish.Factory // nil: publish.NewPaho
-	Password      string          // MQTT password (read from the password file by the caller)
+	Password      string          // MQTT password (read from mqtt.password_file by the caller; the client reads the file again when the broker refuses it)
 	Clock         Clock           // nil: wall clock
 	Logger        *slog.Logger    // nil: discard
 	Registry      prometheus.Registerer
@@ -478,7 +478,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.mu.Unlock()
 	}()
 	opts := publish.Options{BrokerURL: a.cfg.MQTT.URL, ClientID: a.cfg.Sensor, Username: a.cfg.MQTT.Username,
-		Password: a.deps.Password, StatusTopic: a.topic(event.KindStatus), KeepAliveDur: a.cfg.MQTT.KeepAliveDur, Logger: a.log,
+		Password: a.deps.Password, PasswordFile: a.cfg.MQTT.PasswordFile, StatusTopic: a.topic(event.KindStatus), KeepAliveDur: a.cfg.MQTT.KeepAliveDur, Logger: a.log,
 		Subscribe:  []publish.Subscription{{Topic: a.topic(event.KindCmd), QoS: publish.QoS1, Handle: a.command, Refused: a.subscribeRefused}},
 		Connecting: gate.Close, Link: a.linkChanged, Keys: sensorMQTTKeys}
 	if a.cfg.MQTT.CAFile != "" || a.cfg.MQTT.CertFile != "" {

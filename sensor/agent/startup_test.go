@@ -95,3 +95,32 @@ func TestRunRefusesBeforeConnecting(t *testing.T) {
 		})
 	}
 }
+
+// TestClientGetsPasswordFile: the agent hands the node's
+// mqtt.password_file to its MQTT client with the password read from it,
+// so that the client reads it again when the broker refuses the password
+// (a rotation: docs/deploy.md section 3, TestPasswordFileReadAgainWhenRefused).
+func TestClientGetsPasswordFile(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MQTT.PasswordFile = filepath.Join(t.TempDir(), "mqtt.pass")
+	got := make(chan publish.Options, 1)
+	factory := func(o publish.Options) (publish.Client, error) { got <- o; return &recClient{connected: true}, nil }
+	a, err := New(cfg, Deps{Source: newSynth(nil, 0), Pipeline: &everyPipeline{}, Password: "pw", ClientFactory: factory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	select {
+	case o := <-got:
+		if o.PasswordFile != cfg.MQTT.PasswordFile || o.Password != "pw" {
+			t.Errorf("client options: password %q, password file %q; want %q and %q", o.Password, o.PasswordFile, "pw", cfg.MQTT.PasswordFile)
+		}
+	case err := <-done:
+		t.Fatalf("Run ended before making its client: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no MQTT client made in 10 s")
+	}
+}

@@ -112,7 +112,10 @@ type MQTT struct {
 	// deploy/mosquitto/rfwarden.acl) lets it write only under its own
 	// sensor ID, so it must be the sensor ID unless CustomACL. Empty: none
 	// sent (a client certificate's CN is the username).
-	Username     string `yaml:"username"`
+	Username string `yaml:"username"`
+	// PasswordFile holds the password on its first line; the sensor reads
+	// it at start and again whenever the broker refuses the password (a
+	// rotation, docs/deploy.md §3).
 	PasswordFile string `yaml:"password_file"`
 	// CustomACL says the broker has this node's own user block letting
 	// Username write the sensor ID's topics (docs/deploy.md §3): only then

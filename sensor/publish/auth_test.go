@@ -2,7 +2,10 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -53,5 +56,64 @@ func TestPahoSaysWhyItCannotConnect(t *testing.T) {
 	got := logs.String()
 	if n := strings.Count(got, "not Authorized"); n != 1 || !strings.Contains(got, "level=WARN") {
 		t.Errorf("log has %d warnings with not Authorized, want exactly 1 (the first; repeats wait a minute):\n%s", n, got)
+	}
+}
+
+// TestPasswordFileReadAgainWhenRefused: given a sensor connected with the
+// password of its mqtt.password_file, when the password is rotated as
+// docs/deploy.md section 3 says (the new one in the file, by installing a
+// new bundle; the broker's password changed and the broker reloaded,
+// dropping the sensor), expect the sensor to reconnect with the new
+// password without a restart, and say so at warning level. It retried
+// with the old password from memory for ever ("not Authorized").
+func TestPasswordFileReadAgainWhenRefused(t *testing.T) {
+	ledger := &auth.Ledger{Auth: auth.AuthRules{{Username: "s1", Password: "old", Allow: true}}}
+	srv, addr, err := embroker.StartAuth("127.0.0.1:0", ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "mqtt.pass")
+	if err := os.WriteFile(file, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	password, err := ReadPasswordFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncbuf.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	c, err := NewPaho(Options{BrokerURL: "tcp://" + addr, ClientID: "s1", Username: "s1", Password: password, PasswordFile: file, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Connect(ctx); err != nil {
+		t.Fatalf("connect with the file's password: %v", err)
+	}
+	// the rotation: the new bundle's file, then the broker's new password
+	// and its reload, which drops the sensor
+	if err := os.WriteFile(file, []byte("new\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ledger.Update(&auth.Ledger{Auth: auth.AuthRules{{Username: "s1", Password: "new", Allow: true}}})
+	cl, ok := srv.Clients.Get("s1")
+	if !ok {
+		t.Fatal("the broker does not list the connected sensor")
+	}
+	cl.Stop(errors.New("broker reloaded"))
+	ce := c.(ConnectErrorer)
+	for ce.ConnectFailures() == 0 || !c.IsConnected() {
+		if ctx.Err() != nil {
+			t.Fatalf("not connected again 10 s after the rotation (failed attempts %d, last error %v); log:\n%s",
+				ce.ConnectFailures(), ce.ConnectError(), logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	got := logs.String()
+	if !strings.Contains(got, "read a new one from the password file") || !strings.Contains(got, "password_file="+file) {
+		t.Errorf("log does not say the password file was read again:\n%s", got)
 	}
 }

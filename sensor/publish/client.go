@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -53,10 +54,17 @@ type ConnectErrorer interface {
 
 // Options configures a Client.
 type Options struct {
-	BrokerURL    string
-	ClientID     string // the sensor ID
-	Username     string
-	Password     string
+	BrokerURL string
+	ClientID  string // the sensor ID
+	Username  string
+	Password  string
+	// PasswordFile, when set, is the file Password was read from
+	// (ReadPasswordFile; the node's mqtt.password_file): after the broker
+	// refuses the credentials, the client reads it again and tries the
+	// next attempt with what it holds, so that a password rotated by
+	// installing a new bundle and reloading the broker is taken up without
+	// a restart.
+	PasswordFile string
 	TLS          *tls.Config // nil: plain or system default for ssl://
 	StatusTopic  string      // LWT "offline" and "online" on connect, both retained
 	KeepAliveDur time.Duration
@@ -130,6 +138,50 @@ func ReadPasswordFile(path string) (string, error) {
 	return strings.TrimSpace(line), nil
 }
 
+// passwordFile is the password a client sends, read again from its file
+// after the broker refuses it.
+type passwordFile struct {
+	path string
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	password string
+	readErr  string // the last reread's error, logged once while it lasts
+}
+
+func (p *passwordFile) get() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.password
+}
+
+// reread reads the file again and takes its password, logging at warning
+// level (the sensor's default shows no less) when it is a new one, and
+// when the file cannot be read or is empty (the password kept).
+func (p *passwordFile) reread() {
+	pw, err := ReadPasswordFile(p.path)
+	if err == nil && pw == "" {
+		err = errors.New("empty: its first line is the password")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		if err.Error() != p.readErr {
+			p.readErr = err.Error()
+			p.log.Warn("mqtt: the broker refused the password and the password file cannot be read again: retrying with the password read before",
+				"password_file", p.path, "err", err)
+		}
+		return
+	}
+	p.readErr = ""
+	if pw == p.password {
+		return
+	}
+	p.password = pw
+	p.log.Warn("mqtt: the broker refused the password: read a new one from the password file, trying it next",
+		"password_file", p.path)
+}
+
 type pahoClient struct {
 	c      mqtt.Client
 	log    *slog.Logger
@@ -184,6 +236,11 @@ func NewPaho(opts Options) (Client, error) {
 		SetConnectTimeout(5 * time.Second)
 	if opts.Username != "" {
 		o.SetUsername(opts.Username).SetPassword(opts.Password)
+	}
+	var pw *passwordFile
+	if opts.PasswordFile != "" {
+		pw = &passwordFile{path: opts.PasswordFile, log: log, password: opts.Password}
+		o.SetCredentialsProvider(func() (string, string) { return opts.Username, pw.get() })
 	}
 	if opts.TLS != nil {
 		o.SetTLSConfig(opts.TLS)
@@ -241,6 +298,16 @@ func NewPaho(opts Options) (Client, error) {
 	// an untrusted certificate) and the loss of a connection.
 	link := mqttlink.New(mqttlink.Options{Name: "mqtt", Broker: opts.BrokerURL, Logger: log, Keys: opts.Keys})
 	link.Watch(o)
+	if pw != nil {
+		// paho notifies on its connecting goroutine, before it waits for
+		// the next attempt, which asks the credentials provider.
+		o.SetConnectionNotificationHandler(func(c mqtt.Client, n mqtt.ConnectionNotification) {
+			link.Notify(c, n)
+			if f, ok := n.(mqtt.ConnectionNotificationFailed); ok && mqttlink.CredentialsRefused(f.Reason) {
+				pw.reread()
+			}
+		})
+	}
 	return &pahoClient{c: mqtt.NewClient(o), log: log, status: opts.StatusTopic, link: link}, nil
 }
 
