@@ -3,6 +3,7 @@ package yamlstrict
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"reflect"
 	"strings"
@@ -277,9 +278,28 @@ func pairs(n ast.Node) []*ast.MappingValueNode {
 }
 
 // field returns the field of struct t that the YAML key name decodes
-// into: its yaml tag's name, else its name in lower case (goccy's rule),
-// looking into embedded and ",inline" structs.
+// into (keys).
 func field(t reflect.Type, name string) (reflect.StructField, bool) {
+	for key, f := range keys(t) {
+		if key == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// keys yields the YAML keys of struct t and their fields: a field's yaml
+// tag's name, else its name in lower case (goccy's rule), those of
+// embedded and ",inline" structs in their place.
+func keys(t reflect.Type) iter.Seq2[string, reflect.StructField] {
+	return func(yield func(string, reflect.StructField) bool) {
+		keysOf(t, yield)
+	}
+}
+
+// keysOf yields t's keys to yield (keys), and reports whether yield
+// asked for more.
+func keysOf(t reflect.Type, yield func(string, reflect.StructField) bool) bool {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -294,19 +314,17 @@ func field(t reflect.Type, name string) (reflect.StructField, bool) {
 			for ft.Kind() == reflect.Pointer {
 				ft = ft.Elem()
 			}
-			if ft.Kind() == reflect.Struct {
-				if sf, ok := field(ft, name); ok {
-					return sf, true
-				}
+			if ft.Kind() == reflect.Struct && !keysOf(ft, yield) {
+				return false
 			}
 			continue
 		}
 		if tag == "" {
 			tag = strings.ToLower(f.Name)
 		}
-		if tag == name {
-			return f, true
+		if !yield(tag, f) {
+			return false
 		}
 	}
-	return reflect.StructField{}, false
+	return true
 }

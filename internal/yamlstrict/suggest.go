@@ -30,7 +30,11 @@ func unknownKeyHint(path string, t reflect.Type) string {
 	if t.Kind() != reflect.Struct {
 		return ""
 	}
-	if best := suggest(key, keysOf(t)); best != "" {
+	var names []string
+	for k := range keys(t) {
+		names = append(names, k)
+	}
+	if best := suggest(key, names); best != "" {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	return ""
@@ -79,37 +83,6 @@ func step(t reflect.Type, seg string) reflect.Type {
 		}
 	}
 	return nil
-}
-
-// keysOf lists the YAML keys of struct t (field's rule), those of its
-// inline and embedded structs too.
-func keysOf(t reflect.Type) []string {
-	var keys []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		tag, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if tag == "-" {
-			continue
-		}
-		if (f.Anonymous && tag == "") || strings.Contains(","+opts+",", ",inline,") {
-			ft := f.Type
-			for ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				keys = append(keys, keysOf(ft)...)
-			}
-			continue
-		}
-		if tag == "" {
-			tag = strings.ToLower(f.Name)
-		}
-		keys = append(keys, tag)
-	}
-	return keys
 }
 
 // suggest returns the one key of keys closest to key by optimal string
