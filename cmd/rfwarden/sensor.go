@@ -278,7 +278,10 @@ func simWing(cfg config.Config) (*sim.Wing, error) {
 	seed := uint64(cfg.Source.Seed)
 	if cfg.Source.SiteFile == "" {
 		w := sim.StandardWing(seed)
-		return w, checkSimSensor(w, cfg.Sensor, "the simulated wing's")
+		if err := checkSimSensor(w, cfg.Sensor, "the simulated wing's"); err != nil {
+			return nil, fmt.Errorf("source.kind sim: %w", err)
+		}
+		return w, nil
 	}
 	w, err := readSimSite(cfg.Source.SiteFile, seed)
 	if err != nil {
@@ -287,7 +290,10 @@ func simWing(cfg config.Config) (*sim.Wing, error) {
 	if w.SiteID != cfg.Site {
 		return nil, fmt.Errorf("source.kind sim: site %q is not the id of source.site_file %s, %q: fusion hears only its site file's id; make site: %s", cfg.Site, cfg.Source.SiteFile, w.SiteID, w.SiteID)
 	}
-	return w, checkSimSensor(w, cfg.Sensor, "source.site_file "+cfg.Source.SiteFile+"'s sensors")
+	if err := checkSimSensor(w, cfg.Sensor, "source.site_file "+cfg.Source.SiteFile+"'s sensors"); err != nil {
+		return nil, fmt.Errorf("source.kind sim: %w", err)
+	}
+	return w, nil
 }
 
 // readSimSite reads the site file at path and makes its simulated wing.
@@ -317,7 +323,7 @@ func checkSimSensor(w *sim.Wing, id, whose string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("source.kind sim: sensor %q is not one of %s: %s", id, whose, w.SensorIDs())
+	return fmt.Errorf("sensor %q is not one of %s: %s", id, whose, w.SensorIDs())
 }
 
 // paceMaxLag is how far a paced source (a simulated wing or a
